@@ -1,0 +1,57 @@
+# Polar Sync: every command a developer or CI needs. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SAMPLE := tools/sample_library
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: demo test test-slow test-compat lint typecheck build anki bench bench-small clean qt-deps
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed to run Anki 26.x (make PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Headless Qt needs a few shared libraries; install them when we can (root),
+# otherwise print the exact line to run.
+qt-deps:
+	@tools/qt_deps.sh
+
+demo: $(STAMP)
+	rm -rf build/demo
+	$(PY) tools/polar_sync.py --data-dir $(SAMPLE) --collection build/demo/collection.anki2 \
+		--report build/demo/report.json
+	@echo
+	@echo "Second run (nothing should change):"
+	$(PY) tools/polar_sync.py --data-dir $(SAMPLE) --collection build/demo/collection.anki2
+
+test: $(STAMP) qt-deps build
+	$(PY) -m pytest -q -m "not slow"
+	$(MAKE) --no-print-directory lint
+
+test-slow: $(STAMP) qt-deps build
+	$(PY) -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(PY) -m ruff check addon tools tests
+	$(PY) -m mypy
+
+build: $(STAMP)
+	$(PY) tools/build_addon.py
+
+anki: $(STAMP) qt-deps build
+	$(PY) tools/run_anki.py
+
+bench: $(STAMP)
+	$(PY) tools/bench.py
+
+bench-small: $(STAMP)
+	$(PY) tools/bench.py --documents 50 --cards 2000
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

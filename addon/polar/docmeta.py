@@ -1,0 +1,389 @@
+"""Polar DocMeta (a document's ``state.json``) → typed, immutable records.
+
+The parser is deliberately forgiving: Polar files from 2018 to 2022 differ in
+shape (capitalised field names, plain-string texts, ``null`` maps, sparse 2.x
+exports). Anything that cannot be understood at the card level is recorded in
+``Document.problems`` and the rest of the document still syncs; only a file
+that is not a JSON object at all raises :class:`DocMetaError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+
+try:  # orjson ships with every Anki; fall back to json outside it.
+    import orjson as _orjson
+
+    def _loads(data: bytes) -> Any:
+        return _orjson.loads(data)
+
+except ImportError:  # pragma: no cover - exercised only without orjson
+
+    def _loads(data: bytes) -> Any:
+        return json.loads(data.decode("utf-8"))
+
+
+TEXT_KINDS = ("HTML", "TEXT", "MARKDOWN")
+
+BASIC = "BASIC_FRONT_BACK"
+BASIC_AND_REVERSE = "BASIC_FRONT_BACK_AND_REVERSE"
+BASIC_OR_REVERSE = "BASIC_FRONT_BACK_OR_REVERSE"
+CLOZE = "CLOZE"
+CARD_TYPES = (BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE)
+
+# Polar's archetype ids, used when an old card lacks a usable ``type``.
+_ARCHETYPES = {
+    "9d146db1-7c31-4bcf-866b-7b485c4e50ea": BASIC,
+    "76152976-d7ae-4348-9571-d65e48050c3f": CLOZE,
+    "e3d25ed4-cafd-4350-84e8-123a4258e576": BASIC_AND_REVERSE,
+}
+
+# Longest id/label we accept; Polar's are ~10 chars, anything huge is garbage.
+_MAX_ID = 200
+
+
+class DocMetaError(ValueError):
+    """The file is not a DocMeta at all (not JSON, not an object, ...)."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """One Polar text object: exactly one of HTML, TEXT, MARKDOWN."""
+
+    kind: str  # "HTML" | "TEXT" | "MARKDOWN"
+    value: str
+
+
+@dataclass(frozen=True)
+class Highlight:
+    id: str
+    kind: str  # "text-highlight" | "area-highlight"
+    page: int
+    text: Optional[Text] = None  # revisedText over text, for text highlights
+    image_name: Optional[str] = None  # area highlights: files/image/<name>
+    color: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    page: int
+    ref_type: str
+    ref_id: str
+    content: Optional[Text]
+    created: str = ""
+
+
+@dataclass(frozen=True)
+class Flashcard:
+    id: str
+    type: str  # one of CARD_TYPES
+    fields: Mapping[str, Text]  # lower-cased field names: front, back, text, ...
+    page: int
+    ref_type: str  # "text-highlight" | "area-highlight" | "page" | "" ...
+    ref_id: str
+    tags: Tuple[str, ...] = ()
+    created: str = ""
+    last_updated: str = ""
+
+    def field_text(self, name: str) -> Optional[Text]:
+        return self.fields.get(name)
+
+
+@dataclass(frozen=True)
+class Document:
+    fingerprint: str
+    title: str
+    filename: str
+    url: str
+    tags: Tuple[str, ...]  # tag labels, in the file's order
+    archived: bool
+    nr_pages: int
+    flashcards: Tuple[Flashcard, ...]
+    highlights: Mapping[str, Highlight]
+    comments: Tuple[Comment, ...]
+    # Card-level problems: (card id or "", message). The rest still syncs.
+    problems: Tuple[Tuple[str, str], ...] = field(default=())
+
+    @property
+    def display_title(self) -> str:
+        """Polar's own rule: ``title || filename || "Untitled"``."""
+        return self.title or self.filename or "Untitled"
+
+
+# --------------------------------------------------------------------------
+# helpers tolerant of every shape seen in the wild
+
+
+def _map(value: Any) -> Dict[str, Any]:
+    """Polar collections are id-keyed maps; null/missing/other → empty."""
+    if isinstance(value, dict):
+        return value
+    return {}
+
+
+def _get(obj: Mapping[str, Any], name: str) -> Any:
+    """Field lookup that also accepts a capitalised key (``Front`` vs ``front``)."""
+    if name in obj:
+        return obj[name]
+    for key, value in obj.items():
+        if isinstance(key, str) and key.lower() == name:
+            return value
+    return None
+
+
+def _str(value: Any, limit: int = 0) -> str:
+    if isinstance(value, str):
+        return value[:limit] if limit else value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def parse_text(value: Any) -> Optional[Text]:
+    """A Text object, or a plain string (very old files). Empty → None."""
+    if isinstance(value, str):
+        return Text("TEXT", value) if value else None
+    if not isinstance(value, dict):
+        return None
+    for kind in TEXT_KINDS:
+        got = _get(value, kind.lower())
+        if isinstance(got, str) and got:
+            return Text(kind, got)
+    return None
+
+
+def _page_number(key: str, page: Mapping[str, Any]) -> int:
+    info = _map(page.get("pageInfo"))
+    num = info.get("num")
+    if isinstance(num, int) and not isinstance(num, bool) and num > 0:
+        return num
+    try:
+        return max(int(key), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _split_ref(ref: Any) -> Tuple[str, str]:
+    """``"text-highlight:12ab"`` → ("text-highlight", "12ab"), split on the first ``:``."""
+    if not isinstance(ref, str) or ":" not in ref:
+        return "", ""
+    kind, _, ident = ref.partition(":")
+    return kind[:_MAX_ID], ident[:_MAX_ID]
+
+
+def _tag_labels(value: Any) -> Tuple[str, ...]:
+    labels: List[str] = []
+    if isinstance(value, dict):
+        for key, tag in value.items():
+            label = _str(_get(tag, "label")) if isinstance(tag, dict) else ""
+            label = label or (key if isinstance(key, str) else "")
+            if label:
+                labels.append(label[:_MAX_ID])
+    elif isinstance(value, list):  # not Polar's shape, but cheap to accept
+        labels = [t[:_MAX_ID] for t in value if isinstance(t, str) and t]
+    return tuple(labels)
+
+
+_CLOZE_RE = re.compile(r"\{\{c\d+::")
+
+
+def _card_type(raw: Mapping[str, Any], fields: Mapping[str, Text]) -> Optional[str]:
+    ctype = _str(_get(raw, "type")).upper()
+    if ctype in CARD_TYPES:
+        return ctype
+    arch = _ARCHETYPES.get(_str(_get(raw, "archetype")))
+    if arch:
+        return arch
+    # No usable type: infer from the fields present.
+    if "text" in fields and "front" not in fields:
+        return CLOZE
+    if "front" in fields:
+        return BASIC
+    return None
+
+
+def _parse_flashcard(
+    key: str, raw: Any, page: int, parent: Tuple[str, str]
+) -> Tuple[Optional[Flashcard], Optional[str]]:
+    if not isinstance(raw, dict):
+        return None, "flashcard is not an object"
+    ident = _str(_get(raw, "id"), _MAX_ID) or (key[:_MAX_ID] if isinstance(key, str) else "")
+    if not ident:
+        return None, "flashcard has no id"
+    fields: Dict[str, Text] = {}
+    for name, value in _map(_get(raw, "fields")).items():
+        if not isinstance(name, str):
+            continue
+        text = parse_text(value)
+        if text is not None:
+            fields[name.lower()] = text
+    ctype = _card_type(raw, fields)
+    if ctype is None:
+        return None, f"flashcard {ident}: unknown type {_str(_get(raw, 'type'))!r}"
+    ref_type, ref_id = _split_ref(_get(raw, "ref"))
+    if not ref_type and parent[0]:
+        ref_type, ref_id = parent
+    card = Flashcard(
+        id=ident,
+        type=ctype,
+        fields=fields,
+        page=page,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        tags=_tag_labels(_get(raw, "tags")),
+        created=_str(_get(raw, "created"), 64),
+        last_updated=_str(_get(raw, "lastUpdated"), 64),
+    )
+    return card, None
+
+
+def _iter_pages(pages: Mapping[str, Any]) -> Iterator[Tuple[int, Dict[str, Any]]]:
+    def order(item: Tuple[Any, Any]) -> Tuple[int, str]:
+        key = item[0]
+        try:
+            return int(key), ""
+        except (TypeError, ValueError):
+            return 1 << 30, str(key)
+
+    for key, page in sorted(pages.items(), key=order):
+        if isinstance(page, dict):
+            yield _page_number(str(key), page), page
+
+
+def load_json(data: bytes) -> Any:
+    """Parse bytes as JSON, tolerating a UTF-8 BOM; raise DocMetaError otherwise."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.strip():
+        raise DocMetaError("file is empty")
+    try:
+        return _loads(data)
+    except ValueError as exc:  # orjson.JSONDecodeError and json's both subclass it
+        raise DocMetaError(f"not valid JSON ({_short(exc)})") from None
+    except RecursionError:
+        raise DocMetaError("JSON nested too deeply") from None
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:160]
+
+
+def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
+    """Build a :class:`Document` from raw bytes or an already-decoded dict.
+
+    ``fingerprint`` is the folder name (or export id); it wins over the
+    ``docInfo.fingerprint`` field because it is what identifies the file.
+    """
+    raw = load_json(data) if isinstance(data, (bytes, bytearray)) else data
+    if isinstance(raw, str):  # a DocMeta serialised as a JSON string (2.x)
+        raw = load_json(raw.encode("utf-8"))
+    if not isinstance(raw, dict):
+        raise DocMetaError(f"expected a JSON object, found {type(raw).__name__}")
+    info = _map(raw.get("docInfo"))
+    if not info and "pageMetas" not in raw:
+        raise DocMetaError("not a Polar DocMeta (no docInfo or pageMetas)")
+    fp = fingerprint or _str(info.get("fingerprint"), _MAX_ID)
+
+    problems: List[Tuple[str, str]] = []
+    highlights: Dict[str, Highlight] = {}
+    comments: List[Comment] = []
+    cards: Dict[str, Flashcard] = {}
+
+    def add_card(key: str, value: Any, page: int, parent: Tuple[str, str]) -> None:
+        card, problem = _parse_flashcard(key, value, page, parent)
+        if problem:
+            problems.append((_str(key, _MAX_ID), problem))
+        elif card is not None and card.id not in cards:  # de-duplicate by id
+            cards[card.id] = card
+
+    pages = raw.get("pageMetas")
+    if pages is not None and not isinstance(pages, dict):
+        problems.append(("", f"pageMetas is a {type(pages).__name__}, not a map"))
+    for num, page in _iter_pages(_map(pages)):
+        for hid, hl in _map(page.get("textHighlights")).items():
+            if not isinstance(hl, dict):
+                continue
+            hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
+            text = parse_text(_get(hl, "revisedText")) or parse_text(_get(hl, "text"))
+            highlights[hid] = Highlight(
+                hid, "text-highlight", num, text=text, color=_str(hl.get("color"), 32) or None
+            )
+            for ck, cv in _map(hl.get("flashcards")).items():
+                add_card(ck, cv, num, ("text-highlight", hid))
+        for hid, hl in _map(page.get("areaHighlights")).items():
+            if not isinstance(hl, dict):
+                continue
+            hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
+            image = _map(hl.get("image"))
+            src = image.get("src")
+            name = _str(_get(src, "name")) if isinstance(src, dict) else ""
+            highlights[hid] = Highlight(
+                hid, "area-highlight", num, image_name=name[:_MAX_ID] or None,
+                color=_str(hl.get("color"), 32) or None,
+            )
+            for ck, cv in _map(hl.get("flashcards")).items():
+                add_card(ck, cv, num, ("area-highlight", hid))
+        for cid, cm in _map(page.get("comments")).items():
+            if not isinstance(cm, dict):
+                continue
+            ref_type, ref_id = _split_ref(cm.get("ref"))
+            comments.append(
+                Comment(
+                    id=_str(cm.get("id"), _MAX_ID) or _str(cid, _MAX_ID),
+                    page=num,
+                    ref_type=ref_type,
+                    ref_id=ref_id,
+                    content=parse_text(_get(cm, "content")),
+                    created=_str(cm.get("created"), 64),
+                )
+            )
+        for ck, cv in _map(page.get("flashcards")).items():
+            add_card(ck, cv, num, ("page", str(num)))
+
+    nr_pages = info.get("nrPages")
+    return Document(
+        fingerprint=fp,
+        title=_str(info.get("title"), 1000).strip(),
+        filename=_str(info.get("filename"), 1000),
+        url=_str(info.get("url"), 2000),
+        tags=_tag_labels(info.get("tags")),
+        archived=info.get("archived") is True,
+        nr_pages=nr_pages if isinstance(nr_pages, int) and not isinstance(nr_pages, bool) else 0,
+        flashcards=tuple(cards.values()),
+        highlights=highlights,
+        comments=tuple(comments),
+        problems=tuple(problems),
+    )
+
+
+def parse_export_entry(data: bytes, fallback_id: str) -> Document:
+    """A Polar 2.x export ``doc_meta/<id>.json``: the DocMeta is a JSON *string*
+    at ``value.value`` (possibly sparse: empty maps and pages omitted)."""
+    wrapper = load_json(data)
+    if not isinstance(wrapper, dict):
+        raise DocMetaError("export entry is not a JSON object")
+    outer = _map(wrapper.get("value"))
+    inner = outer.get("value")
+    if isinstance(inner, str):
+        docmeta: Any = load_json(inner.encode("utf-8"))
+    elif isinstance(inner, dict):
+        docmeta = inner
+    elif "docInfo" in wrapper or "pageMetas" in wrapper:
+        docmeta = wrapper  # a bare DocMeta dropped into doc_meta/
+    else:
+        raise DocMetaError("export entry has no DocMeta at value.value")
+    if isinstance(docmeta, dict) and not _map(docmeta.get("docInfo")):
+        # Sparse exports may keep docInfo only beside the DocMeta.
+        outer_info = _map(outer.get("docInfo"))
+        if outer_info:
+            docmeta = dict(docmeta, docInfo=outer_info)
+    ident = _str(wrapper.get("id"), _MAX_ID) or fallback_id
+    if isinstance(docmeta, dict):
+        fp = _str(_map(docmeta.get("docInfo")).get("fingerprint"), _MAX_ID)
+        ident = fp or ident
+    return parse_docmeta(docmeta, ident)

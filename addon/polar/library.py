@@ -1,0 +1,237 @@
+"""Finding Polar documents: a 1.x data directory or a 2.x export zip.
+
+A :class:`Source` lists :class:`DocumentFile` handles cheaply (a stat or a zip
+directory entry each) so the sync can skip unchanged documents before reading
+or parsing them, and reads images without ever leaving the library.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Optional, Tuple
+
+from .docmeta import Document, parse_docmeta, parse_export_entry
+
+# A state.json larger than this is not a Polar document (the biggest real
+# ones are a few MB); refusing it keeps a hostile or broken file from
+# exhausting memory.
+MAX_DOCMETA_BYTES = 64 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """The library as a whole cannot be used (missing, unreadable, not a zip)."""
+
+
+class UnsafePathError(ValueError):
+    """A file name that would lead outside the library."""
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    """One document's file: ``key`` is its identity (fingerprint/export id),
+    ``label`` the path shown in reports, ``signature`` a cheap change check."""
+
+    key: str
+    label: str
+    signature: Tuple[int, int]  # (size, mtime_ns) or (size, crc32) in zips
+    reader: Callable[[], bytes]
+    parser: Callable[[bytes, str], Document]
+
+    def read(self) -> bytes:
+        return self.reader()
+
+    def parse(self, data: bytes) -> Document:
+        return self.parser(data, self.key)
+
+
+def default_data_dir() -> Path:
+    """Polar's own rule: ``$POLAR_DATA_DIR``, else ``~/.polar``."""
+    env = os.environ.get("POLAR_DATA_DIR", "").strip()
+    return Path(env).expanduser() if env else Path.home() / ".polar"
+
+
+def resolve_data_dir(configured: str) -> Path:
+    configured = (configured or "").strip()
+    return Path(configured).expanduser() if configured else default_data_dir()
+
+
+class Source:
+    """Base for the two kinds of library."""
+
+    path: Path
+
+    def list_documents(self) -> List[DocumentFile]:
+        raise NotImplementedError
+
+    def read_image(self, name: str, max_bytes: int) -> bytes:
+        """Bytes of an area-highlight image ``files/image/<name>``.
+
+        Raises :class:`UnsafePathError` for a name that escapes the library,
+        ``FileNotFoundError`` when absent, ``ValueError`` when too large."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return str(self.path)
+
+
+def _check_image_name(name: str) -> str:
+    if (
+        not name
+        or "\x00" in name
+        or "/" in name
+        or "\\" in name
+        or name in (".", "..")
+        or os.path.isabs(name)
+        or (len(name) > 1 and name[1] == ":")  # C:foo on Windows
+    ):
+        raise UnsafePathError(f"image name {name!r} is not a plain file name")
+    return name
+
+
+class DataDirSource(Source):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # Everything read must stay under the *real* data directory, even if
+        # the configured path is itself a symlink to it.
+        self.root = Path(os.path.realpath(path))
+
+    def _inside(self, candidate: Path) -> bool:
+        real = os.path.realpath(candidate)
+        return real == str(self.root) or real.startswith(str(self.root) + os.sep)
+
+    def list_documents(self) -> List[DocumentFile]:
+        try:
+            entries = sorted(os.scandir(self.root), key=lambda e: e.name)
+        except OSError as exc:
+            raise SourceError(f"cannot read the Polar data directory {self.path}: {exc.strerror}") from None
+        docs: List[DocumentFile] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # .backup-* snapshots, temp files
+            state = Path(entry.path) / "state.json"
+            try:
+                st = os.stat(state)
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode) or not self._inside(state):
+                continue
+            docs.append(
+                DocumentFile(
+                    key=entry.name,
+                    label=f"{entry.name}/state.json",
+                    signature=(st.st_size, st.st_mtime_ns),
+                    reader=_file_reader(state),
+                    parser=parse_docmeta,
+                )
+            )
+        return docs
+
+    def read_image(self, name: str, max_bytes: int) -> bytes:
+        _check_image_name(name)
+        path = self.root / "files" / "image" / name
+        if not self._inside(path):
+            raise UnsafePathError(f"image {name!r} leads outside the data directory")
+        st = os.stat(path)  # FileNotFoundError propagates
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafePathError(f"image {name!r} is not a regular file")
+        if st.st_size > max_bytes:
+            raise ValueError(f"image {name!r} is {st.st_size} bytes, over the {max_bytes}-byte limit")
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ValueError(f"image {name!r} is over the {max_bytes}-byte limit")
+        return data
+
+
+def _file_reader(path: Path) -> Callable[[], bytes]:
+    def read() -> bytes:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise ValueError("not a regular file")
+            if st.st_size > MAX_DOCMETA_BYTES:
+                raise ValueError(f"file is {st.st_size} bytes, over the {MAX_DOCMETA_BYTES}-byte limit")
+            return fh.read(MAX_DOCMETA_BYTES + 1)
+
+    return read
+
+
+class ZipSource(Source):
+    """A Polar 2.x "Export Data" zip: ``doc_meta/<id>.json`` entries."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _open(self) -> zipfile.ZipFile:
+        try:
+            return zipfile.ZipFile(self.path)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise SourceError(f"cannot open the Polar export {self.path}: {exc}") from None
+
+    def list_documents(self) -> List[DocumentFile]:
+        docs: List[DocumentFile] = []
+        with self._open() as zf:
+            for info in zf.infolist():
+                name = info.filename
+                if info.is_dir() or not name.startswith("doc_meta/") or not name.endswith(".json"):
+                    continue
+                ident = name[len("doc_meta/"): -len(".json")]
+                if not ident or "/" in ident:
+                    continue
+                docs.append(
+                    DocumentFile(
+                        key=ident,
+                        label=f"{self.path.name}:{name}",
+                        signature=(info.file_size, info.CRC),
+                        reader=self._entry_reader(name, info.file_size),
+                        parser=parse_export_entry,
+                    )
+                )
+        return sorted(docs, key=lambda d: d.key)
+
+    def _entry_reader(self, name: str, size: int) -> Callable[[], bytes]:
+        def read() -> bytes:
+            if size > MAX_DOCMETA_BYTES:
+                raise ValueError(f"entry is {size} bytes, over the {MAX_DOCMETA_BYTES}-byte limit")
+            with self._open() as zf, zf.open(name) as fh:
+                return fh.read(MAX_DOCMETA_BYTES + 1)
+
+        return read
+
+    def read_image(self, name: str, max_bytes: int) -> bytes:
+        _check_image_name(name)
+        # Exports may carry images under a few folder names; never outside the zip.
+        with self._open() as zf:
+            for candidate in (f"files/image/{name}", f"image/{name}", f"images/{name}"):
+                try:
+                    info = zf.getinfo(candidate)
+                except KeyError:
+                    continue
+                if info.file_size > max_bytes:
+                    raise ValueError(f"image {name!r} is {info.file_size} bytes, over the {max_bytes}-byte limit")
+                with zf.open(info) as fh:
+                    return fh.read(max_bytes + 1)[:max_bytes]
+        raise FileNotFoundError(name)
+
+
+def open_source(path: Path) -> Source:
+    """A data directory or an export zip. Raises :class:`SourceError` when
+    the path is neither (missing, a plain file that is not a zip, ...)."""
+    if path.is_dir():
+        return DataDirSource(path)
+    if path.is_file():
+        if zipfile.is_zipfile(path):
+            return ZipSource(path)
+        raise SourceError(f"{path} is neither a Polar data directory nor a Polar export zip")
+    raise SourceError(f"the Polar data directory {path} does not exist")
+
+
+def find_document(source: Source, key: str) -> Optional[DocumentFile]:
+    for doc in source.list_documents():
+        if doc.key == key:
+            return doc
+    return None
