@@ -1,0 +1,97 @@
+"""One Polar flashcard → the field HTML, tags and media of one Anki note."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from ..polar.docmeta import BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE, Document, Flashcard
+from ..settings import Settings
+from .context import EMPTY_CONTEXT, Context, build_context
+from .html import has_cloze, is_blank_html
+from .media import MediaFile, field_html
+from .tags import anki_tags
+
+KINDS = {
+    BASIC: "basic",
+    BASIC_AND_REVERSE: "basic_reverse",
+    BASIC_OR_REVERSE: "basic_optional_reverse",
+    CLOZE: "cloze",
+}
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    card_id: str
+    kind: str  # "basic" | "basic_reverse" | "basic_optional_reverse" | "cloze"
+    front: str  # basic: Front HTML; cloze: Text HTML (cloze syntax intact)
+    back: str  # basic: Back HTML; cloze: an old card's "extra"/"back", usually ""
+    context: Context
+    tags: Tuple[str, ...]
+    media: Tuple[MediaFile, ...]  # inline images of all fields + context image, unique by name
+    problems: Tuple[str, ...]  # reported; the card still syncs
+    error: Optional[str]  # the card must not be synced
+
+
+def _first_field(
+    card: Flashcard, names: Sequence[str], max_bytes: int
+) -> Tuple[str, str, List[MediaFile], List[str]]:
+    """(field name, html, media, problems) of the first present field in ``names``."""
+    for name in names:
+        text = card.fields.get(name)
+        if text is not None:
+            html, media, problems = field_html(text, max_bytes or None)
+            return name, html, media, problems
+    return "", "", [], []
+
+
+def render_card(
+    doc: Document, card: Flashcard, image_loader: Callable[[str], bytes], settings: Settings
+) -> RenderedCard:
+    kind = KINDS.get(card.type, "basic")
+    if kind == "cloze":
+        # Old/mock cloze cards may keep the text under "front", and an extra under "back".
+        front_names: Sequence[str] = ("text", "front")
+        back_names: Sequence[str] = ("extra", "back_extra", "back")
+    else:
+        front_names, back_names = ("front",), ("back",)
+
+    media: List[MediaFile] = []
+    problems: List[str] = []
+    fields: Dict[str, str] = {}
+    for role, names in (("front", front_names), ("back", back_names)):
+        name, html, found, issues = _first_field(card, names, settings.max_image_bytes)
+        fields[role] = html
+        media += found
+        problems += [f"field {name!r}: {issue}" for issue in issues]
+
+    error: Optional[str] = None
+    if kind == "cloze":
+        if is_blank_html(fields["front"]):
+            error = "cloze card has an empty text"
+        elif not has_cloze(fields["front"]):
+            error = "cloze card has no deletion {{c1::...}}"
+    elif is_blank_html(fields["front"]):
+        error = "flashcard has an empty front"
+
+    context = EMPTY_CONTEXT
+    if settings.context:
+        context, found, issues = build_context(doc, card, image_loader)
+        media += found
+        problems += issues
+
+    unique: Dict[str, MediaFile] = {}
+    for file in media:
+        unique.setdefault(file.name, file)
+
+    return RenderedCard(
+        card_id=card.id,
+        kind=kind,
+        front=fields["front"],
+        back=fields["back"],
+        context=context,
+        tags=tuple(anki_tags(doc.tags, card.tags, settings)),
+        media=tuple(unique.values()),
+        problems=tuple(problems),
+        error=error,
+    )

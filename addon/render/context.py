@@ -1,0 +1,152 @@
+"""Where a card comes from: document, page, highlight, screenshot, comments.
+
+Polar's own sync sent none of this to Anki (issues #381, #1299, #15); here it
+becomes one HTML block for the back of the card.
+"""
+
+from __future__ import annotations
+
+import html as _html
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Tuple
+
+from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
+from ..polar.library import UnsafePathError
+from .html import escape_text, normalise_whitespace, safe_url
+from .media import MediaFile, field_html, image_file
+
+HIGHLIGHT_REFS = ("text-highlight", "area-highlight")
+
+
+@dataclass(frozen=True)
+class Context:
+    source: str  # document title · p. N · link (web captures)
+    highlight: str  # the parent highlight's text as HTML
+    image: str  # '<img src="<media name>">' for an area highlight, else ""
+    comments: str  # comments on the parent highlight, one block each
+
+    def is_empty(self) -> bool:
+        return not (self.source or self.highlight or self.image or self.comments)
+
+
+EMPTY_CONTEXT = Context("", "", "", "")
+
+# Comments grouped by the highlight they refer to, for the last document seen.
+# Rendering a document's cards one after another then costs one pass over its
+# comments, not one per card. Keyed by identity: Documents are not hashable.
+_comment_cache: Tuple[Optional[Document], Dict[Tuple[str, str], List[Comment]]] = (None, {})
+
+
+def _comments_by_ref(doc: Document) -> Dict[Tuple[str, str], List[Comment]]:
+    global _comment_cache
+    cached_doc, index = _comment_cache
+    if cached_doc is doc:
+        return index
+    index = {}
+    for comment in doc.comments:
+        if comment.ref_type in HIGHLIGHT_REFS and comment.ref_id:
+            index.setdefault((comment.ref_type, comment.ref_id), []).append(comment)
+    for group in index.values():
+        group.sort(key=lambda c: (c.created, c.id))
+    _comment_cache = (doc, index)
+    return index
+
+
+def source_html(doc: Document, page: int) -> str:
+    parts = [f'<span class="polar-title">{_html.escape(normalise_whitespace(doc.display_title))}</span>']
+    if page > 0:
+        parts.append(f"p. {page}")
+    url = safe_url(doc.url) if doc.url else None
+    if url is not None and not url.lower().startswith("mailto:"):
+        escaped = _html.escape(url)
+        parts.append(f'<a href="{escaped}">{escaped}</a>')
+    return " · ".join(parts)
+
+
+def _text_html(text: Text, what: str) -> Tuple[str, List[MediaFile], List[str]]:
+    if text.kind == "TEXT":
+        # Highlight text carries a newline between PDF text runs.
+        return escape_text(normalise_whitespace(text.value)), [], []
+    html, media, problems = field_html(text)
+    return html, media, [f"{what}: {p}" for p in problems]
+
+
+def _load_image(
+    highlight: Highlight, image_loader: Callable[[str], bytes]
+) -> Tuple[str, Optional[MediaFile], Optional[str]]:
+    name = highlight.image_name or ""
+    where = f"image {name!r} of the area highlight on page {highlight.page}"
+    try:
+        data = image_loader(name)
+    except UnsafePathError:  # before ValueError: it is a subclass
+        return "", None, f"{where} refused: the name leads outside the Polar library"
+    except FileNotFoundError:
+        return "", None, f"{where} is missing"
+    except ValueError as exc:
+        return "", None, f"{where} not loaded: {exc}"
+    except OSError as exc:
+        return "", None, f"{where} cannot be read: {exc.strerror or exc}"
+    file = image_file(name, data)
+    if file is None:
+        return "", None, f"{where} is not a PNG, JPEG, GIF or WebP image"
+    return f'<img src="{_html.escape(file.name)}">', file, None
+
+
+def build_context(
+    doc: Document, card: Flashcard, image_loader: Callable[[str], bytes]
+) -> Tuple[Context, List[MediaFile], List[str]]:
+    """The card's context, the media it needs and human-readable problems.
+
+    ``image_loader(name)`` returns the bytes of ``files/image/<name>``; its
+    errors (unsafe name, missing, too large) become problems, never raise."""
+    media: List[MediaFile] = []
+    problems: List[str] = []
+    parent = doc.highlights.get(card.ref_id) if card.ref_type in HIGHLIGHT_REFS else None
+
+    highlight = image = ""
+    if parent is not None:
+        if parent.text is not None:
+            highlight, found, issues = _text_html(parent.text, "highlight")
+            media += found
+            problems += issues
+        if parent.kind == "area-highlight" and parent.image_name:
+            image, file, issue = _load_image(parent, image_loader)
+            if file is not None:
+                media.append(file)
+            if issue:
+                problems.append(issue)
+
+    blocks = []
+    if card.ref_type in HIGHLIGHT_REFS and card.ref_id:
+        for comment in _comments_by_ref(doc).get((card.ref_type, card.ref_id), ()):
+            if comment.content is None:
+                continue
+            body, found, issues = _text_html(comment.content, "comment")
+            media += found
+            problems += issues
+            if body:
+                blocks.append(f'<div class="polar-comment">{body}</div>')
+
+    page = parent.page if parent is not None and parent.page > 0 else card.page
+    context = Context(source_html(doc, page), highlight, image, "".join(blocks))
+    return context, media, problems
+
+
+def context_block(ctx: Context) -> str:
+    """The context as one separated block for Basic "Back" / Cloze "Back Extra".
+
+    Deterministic: the same context always gives byte-identical HTML, so a
+    re-sync sees no change and ``update_notes`` leaves the note alone."""
+    if ctx.is_empty():
+        return ""
+    parts = ['<div class="polar-context"><hr>']
+    if ctx.source:
+        parts.append(f'<div class="polar-source">{ctx.source}</div>')
+    if ctx.highlight:
+        parts.append(f'<blockquote class="polar-highlight">{ctx.highlight}</blockquote>')
+    if ctx.image:
+        parts.append(f'<div class="polar-image">{ctx.image}</div>')
+    if ctx.comments:
+        parts.append(f'<div class="polar-comments">{ctx.comments}</div>')
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,0 +1,255 @@
+"""Polar text → safe Anki field HTML.
+
+Polar fields are user HTML from a rich-text editor (and, through shared
+documents and exports, possibly someone else's). Anki renders fields in a
+web view with scripts enabled, so everything goes through an allow-list
+sanitiser: only the tags and attributes below survive, and the output is
+re-serialised from the parsed tree, never patched as text.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from typing import Dict, List, Optional
+
+import markdown as _markdown
+from bs4 import BeautifulSoup, Tag
+from bs4.element import PreformattedString
+from bs4.formatter import HTMLFormatter
+
+from ..polar.docmeta import Text
+
+ALLOWED_TAGS = frozenset(
+    "b i u em strong s strike del ins mark code pre kbd sub sup br hr p div span blockquote "
+    "ul ol li dl dt dd h1 h2 h3 h4 h5 h6 table thead tbody tfoot tr th td caption a img "
+    "ruby rt rp".split()
+)
+
+# Removed together with their content: active content, raw-text elements
+# whose content browsers parse differently from html.parser, and forms.
+DROPPED_TAGS = frozenset(
+    "script style iframe frame frameset object embed applet param svg math form input button "
+    "select option optgroup textarea label fieldset legend link meta base template noscript "
+    "noembed noframes xmp plaintext listing title head canvas audio video source track "
+    "picture portal dialog slot image".split()
+)
+
+_VOID_TAGS = frozenset({"br", "hr", "img"})
+_NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
+_SIZE = re.compile(r"^\s*(\d{1,5}(?:%|px)?)\s*$")
+_SAFE_HREF = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# --------------------------------------------------------------------------
+# Fast path. Almost every Polar field is plain text or a few bare tags
+# (``<p>What is <b>x</b>?</p>``). Such a fragment has nothing to remove, so
+# it is returned as is without building a tree (≈100x faster than bs4).
+_FAST_TAGS = sorted(ALLOWED_TAGS - {"a", "img"}, key=len, reverse=True)
+_UNSAFE_FOR_FAST_PATH = re.compile(
+    r"<(?!/?(?:" + "|".join(_FAST_TAGS) + r")\s*/?>)"
+    r"|&(?!(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});)",
+    re.IGNORECASE,
+)
+
+
+def is_trivially_safe(fragment: str) -> bool:
+    """True when every ``<`` starts an attribute-less allowed tag and every
+    ``&`` a well-formed entity: the fragment cannot hold anything to remove."""
+    return _UNSAFE_FOR_FAST_PATH.search(fragment) is None
+
+
+# --------------------------------------------------------------------------
+# Serialisation: minimal escaping (&, <, >), but &nbsp; stays visible as an
+# entity (as Anki's editor writes it), and void tags are written ``<br>``.
+def _substitute(value: str) -> str:
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\xa0", "&nbsp;")
+    )
+
+
+FORMATTER = HTMLFormatter(entity_substitution=_substitute, void_element_close_prefix="")
+
+
+def safe_url(value: str) -> Optional[str]:
+    """An http(s)/mailto URL fit for an ``href``, or None.
+
+    Browsers ignore tabs and newlines inside a scheme (``java\\tscript:``),
+    so any control character disqualifies the URL instead of being stripped."""
+    url = value.strip()
+    if _CONTROL.search(url) or not _SAFE_HREF.match(url):
+        return None
+    return url.replace(" ", "%20")
+
+
+def is_media_name(value: str) -> bool:
+    """A plain media file name: no scheme, no folder, no way up."""
+    name = value.strip()
+    return (
+        0 < len(name) <= 255
+        and not any(c in name for c in ':/\\<>"\'')
+        and ".." not in name
+        and _CONTROL.search(name) is None
+    )
+
+
+def _clean_attrs(tag: Tag) -> bool:
+    """Reduce ``tag``'s attributes to the allow-list; False: drop the tag."""
+    name = tag.name
+    old = tag.attrs
+    new: Dict[str, str] = {}
+    if name == "a":
+        href = old.get("href")
+        url = safe_url(href) if isinstance(href, str) else None
+        if url is not None:
+            new["href"] = url
+        title = old.get("title")
+        if isinstance(title, str) and title:
+            new["title"] = title
+    elif name == "img":
+        src = old.get("src")
+        if not isinstance(src, str) or not is_media_name(src):
+            return False
+        new["src"] = src.strip()
+        alt = old.get("alt")
+        if isinstance(alt, str):
+            new["alt"] = alt
+        for key in ("width", "height"):
+            value = old.get(key)
+            match = _SIZE.match(value) if isinstance(value, str) else None
+            if match:
+                new[key] = match.group(1)
+    elif name in ("td", "th"):
+        for key in ("colspan", "rowspan"):
+            value = old.get(key)
+            match = _NUMBER.match(value) if isinstance(value, str) else None
+            if match:
+                new[key] = match.group(1)
+    tag.attrs.clear()
+    tag.attrs.update(new)
+    return True
+
+
+def _sanitize_tree(soup: BeautifulSoup) -> None:
+    # A work list instead of recursion: deep nesting cannot overflow the stack.
+    work: List[object] = list(soup.contents)
+    while work:
+        node = work.pop()
+        if isinstance(node, Tag):
+            name = (node.name or "").lower()
+            if name in DROPPED_TAGS:
+                node.decompose()
+            elif name in ALLOWED_TAGS:
+                if not _clean_attrs(node):
+                    node.decompose()
+                elif name == "a" and "href" not in node.attrs:
+                    kids = list(node.contents)
+                    node.unwrap()  # a link to nowhere is just its text
+                    work.extend(kids)
+                else:
+                    work.extend(node.contents)
+            else:  # unknown but harmless (font, center, o:p, ...): keep the content
+                kids = list(node.contents)
+                node.unwrap()
+                work.extend(kids)
+        elif isinstance(node, PreformattedString):  # comments, CDATA, <?pi?>, doctype
+            node.extract()
+
+
+def _strip_all_tags(fragment: str) -> str:
+    text = re.sub(r"<[^>]*>?", " ", fragment)
+    return _html.escape(_html.unescape(text), quote=False)
+
+
+def sanitize_html(html: str) -> str:
+    """Allow-list sanitiser; see ``ALLOWED_TAGS`` and ``_clean_attrs``.
+
+    Scripts, styles, frames, SVG/MathML, forms and the like are removed with
+    their content, unknown tags are unwrapped, ``style``/``class``/``on*``
+    attributes are dropped, links keep only http(s)/mailto targets and images
+    only a plain media file name. Text (MathJax, cloze syntax) is untouched."""
+    if is_trivially_safe(html):
+        return html
+    try:
+        soup = BeautifulSoup(html, "html.parser")
+        _sanitize_tree(soup)
+        return soup.decode(formatter=FORMATTER)
+    except RecursionError:  # absurd nesting in older bs4: keep the words only
+        return _strip_all_tags(html)
+
+
+def escape_text(text: str) -> str:
+    """Plain text → HTML that shows it literally, line breaks kept."""
+    escaped = _html.escape(text, quote=False)
+    if "\n" in escaped or "\r" in escaped:
+        escaped = escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    return escaped
+
+
+# MathJax delimiters are backslash escapes to Markdown (``\(`` → ``(``) and
+# ``_``/``*`` inside formulas would turn into emphasis, so formulas are set
+# aside before rendering and put back (escaped) afterwards.
+_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+_MD_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+
+
+def markdown_to_html(text: str) -> str:
+    """Markdown → unsanitised HTML (callers sanitise)."""
+    formulas: List[str] = []
+
+    def stash(match: re.Match[str]) -> str:
+        formulas.append(match.group(0))
+        return f"POLARMATH{len(formulas) - 1}X"
+
+    source = _MATH.sub(stash, text)
+    rendered = _markdown.markdown(source, extensions=_MD_EXTENSIONS, output_format="html")
+    if formulas:
+        rendered = re.sub(
+            r"POLARMATH(\d+)X",
+            lambda m: _html.escape(formulas[int(m.group(1))], quote=False),
+            rendered,
+        )
+    return rendered
+
+
+def raw_html(text: Text) -> str:
+    """A Polar text as HTML that still needs sanitising (TEXT is already safe)."""
+    if text.kind == "TEXT":
+        return escape_text(text.value)
+    if text.kind == "MARKDOWN":
+        return markdown_to_html(text.value)
+    return text.value
+
+
+def text_to_html(text: Text) -> str:
+    """A Polar text object as safe field HTML.
+
+    TEXT is escaped (Polar's own sync pasted it raw), MARKDOWN is rendered,
+    HTML is sanitised. Inline data-URI images are dropped here; use
+    ``render.card.field_html`` to keep them as media."""
+    if text.kind == "TEXT":
+        return escape_text(text.value)
+    return sanitize_html(raw_html(text))
+
+
+_CLOZE = re.compile(r"\{\{c0*[1-9][0-9]*::.+?\}\}", re.DOTALL)
+
+
+def has_cloze(html: str) -> bool:
+    """True when ``html`` holds at least one ``{{cN::...}}`` deletion, N ≥ 1."""
+    return _CLOZE.search(html) is not None
+
+
+def normalise_whitespace(s: str) -> str:
+    """Collapse runs of whitespace (PDF text runs are split by newlines) to one space."""
+    return " ".join(s.split())
+
+
+def is_blank_html(html: str) -> bool:
+    """True when the HTML shows nothing: no text and no image."""
+    if "<img" in html.lower():
+        return False
+    text = re.sub(r"<[^>]*>", "", html)
+    text = re.sub(r"&nbsp;|&#160;|&#xa0;", " ", text, flags=re.IGNORECASE)
+    return not text.strip()
+
