@@ -43,7 +43,7 @@ class Settings:
     watch_debounce_ms: int = 1500
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Tuple["Settings", List[str]]:
+    def from_dict(cls, raw: Mapping[str, Any]) -> Tuple[Settings, List[str]]:
         """Build settings from a (possibly user-edited) dict.
 
         Unknown keys and values of the wrong type are ignored with a warning

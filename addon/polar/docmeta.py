@@ -279,7 +279,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
     ``fingerprint`` is the folder name (or export id); it wins over the
     ``docInfo.fingerprint`` field because it is what identifies the file.
     """
-    raw = load_json(data) if isinstance(data, (bytes, bytearray)) else data
+    raw = load_json(bytes(data)) if isinstance(data, (bytes, bytearray)) else data
     if isinstance(raw, str):  # a DocMeta serialised as a JSON string (2.x)
         raw = load_json(raw.encode("utf-8"))
     if not isinstance(raw, dict):

@@ -1,0 +1,39 @@
+"""A note's identity: its guid, derived from the Polar flashcard id alone.
+
+Deriving it (rather than remembering it) is what makes a re-run, a lost state
+file or a second computer find the same note instead of adding a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Optional
+
+GUID_PREFIX = "polar:"
+# Polar ids are ~10 base58 characters; anything else is hashed so the guid
+# stays short and free of characters Anki's exporters dislike.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+# Tags written by Polar's own AnkiConnect sync (adopted, then removed).
+LEGACY_GUID_TAG = "polar_guid:"
+LEGACY_MARKER_TAG = "_polar-flashcard"
+
+
+def guid_for(card_id: str) -> str:
+    if _PLAIN_ID.fullmatch(card_id):
+        return GUID_PREFIX + card_id
+    digest = hashlib.sha1(card_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return GUID_PREFIX + "#" + digest
+
+
+def is_polar_guid(guid: str) -> bool:
+    return guid.startswith(GUID_PREFIX)
+
+
+def legacy_card_id(tag: str) -> Optional[str]:
+    """``polar_guid:<id>`` (a Polar 1.x tag) → the Polar flashcard id."""
+    if tag.lower().startswith(LEGACY_GUID_TAG):
+        ident = tag[len(LEGACY_GUID_TAG):]
+        return ident or None
+    return None

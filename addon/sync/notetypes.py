@@ -1,0 +1,184 @@
+"""Choosing the note type for each kind of Polar card, and filling its fields.
+
+The profile's stock Basic/Cloze are used when they are there and look like
+stock (English names, stock fields and templates). Otherwise (German profile,
+renamed, reshaped, deleted) the add-on creates its own types once, marks them
+with a private key in the note-type dict so they are found again, and never
+adds a field to them later (that would force a full AnkiWeb sync).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence
+
+from ..render.card import RenderedCard
+from ..render.context import context_block
+
+MARKER = "polarSyncKind"  # private key in the note-type dict
+KINDS = ("basic", "basic_reverse", "basic_optional_reverse", "cloze")
+
+CONTEXT_FIELDS = ("Source", "Highlight", "Image", "Comments")
+
+_STOCK: Dict[str, Dict[str, Any]] = {
+    "basic": {"name": "Basic", "fields": ["Front", "Back"], "templates": 1, "cloze": False},
+    "basic_reverse": {
+        "name": "Basic (and reversed card)", "fields": ["Front", "Back"], "templates": 2, "cloze": False,
+    },
+    "basic_optional_reverse": {
+        "name": "Basic (optional reversed card)",
+        "fields": ["Front", "Back", "Add Reverse"],
+        "templates": 2,
+        "cloze": False,
+    },
+    "cloze": {"name": "Cloze", "fields": ["Text", "Back Extra"], "templates": 1, "cloze": True},
+}
+
+_OWN_NAMES = {
+    "basic": "Polar Basic",
+    "basic_reverse": "Polar Basic (and reversed card)",
+    "basic_optional_reverse": "Polar Basic (optional reversed card)",
+    "cloze": "Polar Cloze",
+}
+
+_CONTEXT_HTML = (
+    "{{#Source}}<div class=\"polar-context\"><hr class=\"polar-rule\">"
+    "<div class=\"polar-source\">{{Source}}</div>"
+    "{{#Highlight}}<blockquote class=\"polar-highlight\">{{Highlight}}</blockquote>{{/Highlight}}"
+    "{{#Image}}<div class=\"polar-image\">{{Image}}</div>{{/Image}}"
+    "{{#Comments}}<div class=\"polar-comments\">{{Comments}}</div>{{/Comments}}"
+    "</div>{{/Source}}"
+)
+
+_CSS = """.card { font-family: arial; font-size: 20px; text-align: center; color: black; background-color: white; }
+.polar-context { margin-top: 1em; font-size: 0.75em; text-align: left; color: #555; }
+.polar-context blockquote { border-left: 3px solid #e5c07b; margin: 0.5em 0; padding-left: 0.6em; }
+.polar-context img { max-width: 100%; }
+.nightMode .polar-context, .night_mode .polar-context { color: #bbb; }
+.cloze { font-weight: bold; color: blue; }
+.nightMode .cloze { color: lightblue; }
+"""
+
+
+@dataclass(frozen=True)
+class NoteTypeRef:
+    id: int  # 0 while planning a type not created yet (dry run)
+    name: str
+    field_names: List[str]
+    own: bool
+
+
+def _looks_stock(model: Dict[str, Any], kind: str) -> bool:
+    spec = _STOCK[kind]
+    names = [f["name"] for f in model.get("flds", [])]
+    tmpls = model.get("tmpls", [])
+    if names != spec["fields"] or len(tmpls) != spec["templates"]:
+        return False
+    if bool(model.get("type") == 1) != spec["cloze"]:
+        return False
+    qfmt = tmpls[0].get("qfmt", "")
+    return "{{cloze:Text}}" in qfmt if spec["cloze"] else "{{Front}}" in qfmt
+
+
+def find_stock(col: Any, kind: str) -> Optional[Dict[str, Any]]:
+    model = col.models.by_name(_STOCK[kind]["name"])
+    if model and not model.get(MARKER) and _looks_stock(model, kind):
+        return dict(model)
+    return None
+
+
+def find_own(col: Any, kind: str) -> Optional[Dict[str, Any]]:
+    found = None
+    for entry in col.models.all_names_and_ids():
+        model = col.models.get(entry.id)
+        if model and model.get(MARKER) == kind and (found is None or model["id"] < found["id"]):
+            found = model
+    return found
+
+
+def _own_fields(kind: str) -> List[str]:
+    if kind == "cloze":
+        return ["Text", "Back Extra", *CONTEXT_FIELDS]
+    if kind == "basic_optional_reverse":
+        return ["Front", "Back", "Add Reverse", *CONTEXT_FIELDS]
+    return ["Front", "Back", *CONTEXT_FIELDS]
+
+
+def create_own(col: Any, kind: str) -> Dict[str, Any]:
+    mm = col.models
+    model = mm.new(_OWN_NAMES[kind])
+    model[MARKER] = kind
+    model["css"] = _CSS
+    for name in _own_fields(kind):
+        mm.add_field(model, mm.new_field(name))
+    if kind == "cloze":
+        model["type"] = 1
+        t = mm.new_template("Cloze")
+        t["qfmt"] = "{{cloze:Text}}"
+        t["afmt"] = "{{cloze:Text}}{{#Back Extra}}<br>{{Back Extra}}{{/Back Extra}}" + _CONTEXT_HTML
+        mm.add_template(model, t)
+    else:
+        t = mm.new_template("Card 1")
+        t["qfmt"] = "{{Front}}"
+        t["afmt"] = "{{FrontSide}}<hr id=answer>{{Back}}" + _CONTEXT_HTML
+        mm.add_template(model, t)
+        if kind != "basic":
+            t2 = mm.new_template("Card 2")
+            cond = "Add Reverse" if kind == "basic_optional_reverse" else ""
+            t2["qfmt"] = f"{{{{#{cond}}}}}{{{{Back}}}}{{{{/{cond}}}}}" if cond else "{{Back}}"
+            t2["afmt"] = "{{FrontSide}}<hr id=answer>{{Front}}" + _CONTEXT_HTML
+            mm.add_template(model, t2)
+    mm.add(model)  # ensures a unique name; the marker is what we look up
+    return dict(mm.get(model["id"]))
+
+
+def ref_of(model: Dict[str, Any]) -> NoteTypeRef:
+    return NoteTypeRef(
+        id=int(model.get("id", 0)),
+        name=str(model.get("name", "")),
+        field_names=[f["name"] for f in model.get("flds", [])],
+        own=bool(model.get(MARKER)),
+    )
+
+
+def choose(col: Any, kind: str, prefer_stock: bool) -> Optional[NoteTypeRef]:
+    """The note type to use for new cards of ``kind``, or None when the
+    add-on's own type must be created first."""
+    if prefer_stock:
+        stock = find_stock(col, kind)
+        if stock:
+            return ref_of(stock)
+    own = find_own(col, kind)
+    return ref_of(own) if own else None
+
+
+def planned_own(kind: str) -> NoteTypeRef:
+    return NoteTypeRef(0, _OWN_NAMES[kind], _own_fields(kind), True)
+
+
+def fill_fields(field_names: Sequence[str], rc: RenderedCard, own: bool) -> List[Optional[str]]:
+    """The value Polar wants in each field, or None for a field Polar does not
+    manage (the user's to keep, e.g. "Add Reverse" or a field they added).
+
+    Matching is by name (case-insensitive), then by position for note types
+    with other names (adopted notes in a localised "Einfach" type)."""
+    ctx = rc.context
+    block = "" if own else context_block(ctx)
+    back = rc.back + block
+    by_name = {
+        "front": rc.front, "text": rc.front,
+        "back": back, "back extra": back,
+        "source": ctx.source, "highlight": ctx.highlight, "image": ctx.image, "comments": ctx.comments,
+    }
+    values: List[Optional[str]] = []
+    matched = False
+    for name in field_names:
+        value = by_name.get(name.lower())
+        matched = matched or value is not None
+        values.append(value)
+    if not matched and field_names:
+        values = [rc.front, back if len(field_names) > 1 else None] + [None] * (len(field_names) - 2)
+        values = values[: len(field_names)]
+        if len(field_names) == 1:
+            values = [rc.front + block]
+    return values

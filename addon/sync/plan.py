@@ -1,0 +1,275 @@
+"""Deciding what to do: Polar's cards against what the collection holds and
+what the last sync wrote. No writes here: the result is a :class:`Plan`.
+
+Rules, one place each:
+* identity: the guid derived from the Polar card id (``identity.guid_for``);
+  a Polar edit (new id, same parent ``ref`` and type, old id gone) re-keys
+  the old note; notes of Polar's old sync are adopted.
+* fields: three-way per field against the hashes written last time: Polar
+  wins only where Polar changed; an Anki-side edit otherwise stays; both
+  changed → ``conflict_policy`` decides and the report lists it.
+* tags: Polar's additions/removals are applied, the user's own tags kept.
+* decks: cards move only when the document's Polar deck changed.
+* deletions: ``deletion_policy`` for cards gone from Polar, never when the
+  library is empty or a document failed to parse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+from ..render.card import RenderedCard
+from .collection_view import NoteInfo
+from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
+from .notetypes import NoteTypeRef, fill_fields
+from .state import CardState
+
+ORPHAN_TAG = "polar::deleted"
+
+
+def field_hash(value: str) -> str:
+    return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+@dataclass
+class Create:
+    rc: RenderedCard
+    doc: str
+    deck: str
+    kind: str
+
+
+@dataclass
+class Update:
+    note: NoteInfo
+    rc: RenderedCard
+    doc: str
+    fields: List[Optional[str]]  # new values; None = leave as it is
+    tags: List[str]
+    polar_tags: List[str]
+    guid: str
+    base: List[str]  # field hashes to remember (Polar's side)
+    move_to: Optional[str] = None  # deck name
+    unsuspend: List[int] = field(default_factory=list)
+    content_changed: bool = False
+    meta_changed: bool = False  # tags / guid
+
+    @property
+    def writes_note(self) -> bool:
+        return self.content_changed or self.meta_changed
+
+
+@dataclass
+class Orphan:
+    note: NoteInfo
+    card: Optional[CardState]  # None for a note no state row knows
+    duplicate: bool = False
+
+
+@dataclass
+class Plan:
+    creates: List[Create] = field(default_factory=list)
+    updates: List[Update] = field(default_factory=list)  # every matched card, changed or not
+    orphans: List[Orphan] = field(default_factory=list)
+    # state rows to keep as they were (cards of failed renders, skipped ...)
+    carry: List[CardState] = field(default_factory=list)
+    # state rows for orphans already handled (or whose note is gone: dropped)
+    drop_cards: List[str] = field(default_factory=list)
+    conflicts: List[Dict[str, str]] = field(default_factory=list)
+    adopted: int = 0
+    rekeyed: int = 0
+
+
+_TAG_RE = re.compile(r"<[^>]*>")
+_WS = re.compile(r"\s+")
+
+
+def plain(html: str) -> str:
+    """Text of an HTML field, for matching old notes by content."""
+    text = _TAG_RE.sub(" ", html).replace("&nbsp;", " ")
+    return _WS.sub(" ", text).strip().lower()
+
+
+def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_polar: Sequence[str],
+               drop: Sequence[str] = ()) -> List[str]:
+    """The user's own tags stay; Polar's removals and additions apply."""
+    removed = {t.lower() for t in (old_polar or ()) if t.lower() not in {n.lower() for n in new_polar}}
+    removed |= {t.lower() for t in drop}
+    out: List[str] = []
+    seen: Set[str] = set()
+    for tag in list(current) + list(new_polar):
+        low = tag.lower()
+        if low in removed and tag not in new_polar:
+            continue
+        if low not in seen:
+            seen.add(low)
+            out.append(tag)
+    return out
+
+
+def pick_keeper(notes: Sequence[NoteInfo]) -> Tuple[NoteInfo, List[NoteInfo]]:
+    """Of several notes of one Polar card, keep the one with review history,
+    else the oldest."""
+    ordered = sorted(notes, key=lambda n: (not n.reviewed, n.id))
+    return ordered[0], ordered[1:]
+
+
+class Planner:
+    def __init__(self, settings: Any, notetypes: Dict[int, NoteTypeRef]) -> None:
+        self.settings = settings
+        self.notetypes = notetypes  # by note type id, for existing notes
+        self.plan = Plan()
+
+    # -- one matched card --------------------------------------------------
+    def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
+               deck_changed_to: Optional[str], new_guid: str, drop_tags: Sequence[str] = ()) -> None:
+        nt = self.notetypes.get(note.mid)
+        names = nt.field_names if nt else [f"f{i}" for i in range(len(note.fields))]
+        desired = fill_fields(names, rc, nt.own if nt else False)
+        base_hashes = list(base.fields) if base and len(base.fields) == len(names) else None
+        values: List[Optional[str]] = []
+        hashes: List[str] = []
+        changed = False
+        for i, want in enumerate(desired):
+            cur = note.fields[i] if i < len(note.fields) else ""
+            if want is None:
+                values.append(None)
+                hashes.append("")
+                continue
+            hashes.append(field_hash(want))
+            if cur == want:
+                values.append(None)
+                continue
+            old = base_hashes[i] if base_hashes else ""
+            if not old:
+                take = True  # nothing remembered: Polar is the source
+            elif field_hash(want) == old:
+                take = False  # Polar did not change it: the Anki edit stays
+            elif field_hash(cur) == old:
+                take = True  # only Polar changed it
+            else:
+                take = self.settings.conflict_policy == "polar_wins"
+                self.plan.conflicts.append({
+                    "path": f"{doc}#{rc.card_id}",
+                    "message": f"field {names[i]!r} changed in Polar and in Anki; "
+                               f"{'Polar' if take else 'Anki'} version kept",
+                })
+            values.append(want if take else None)
+            changed = changed or take
+        polar_tags = list(rc.tags)
+        tags = merge_tags(note.tags, base.tags if base else None, polar_tags, drop_tags)
+        restored = note.has_tag(ORPHAN_TAG)
+        if restored:
+            tags = [t for t in tags if t.lower() != ORPHAN_TAG]
+        unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []
+        meta_changed = sorted(tags) != sorted(note.tags) or new_guid != note.guid
+        self.plan.updates.append(Update(
+            note=note, rc=rc, doc=doc, fields=values, tags=tags, polar_tags=polar_tags, guid=new_guid,
+            base=hashes, move_to=deck_changed_to, unsuspend=unsuspend,
+            content_changed=changed, meta_changed=meta_changed,
+        ))
+
+    # -- a whole parsed document ---------------------------------------------
+    def document(
+        self,
+        doc: str,
+        deck: str,
+        cards: Sequence[RenderedCard],
+        all_ids: Set[str],
+        meta: Dict[str, Tuple[str, str, str]],
+        old: Dict[str, CardState],
+        by_guid: Dict[str, List[NoteInfo]],
+        deck_changed: bool,
+        legacy: LegacyIndex,
+        kind_of: Any,
+    ) -> None:
+        move_to = deck if deck_changed and self.settings.move_on_deck_change else None
+        unmatched: List[RenderedCard] = []
+        for rc in cards:
+            guid = guid_for(rc.card_id)
+            notes = by_guid.get(guid)
+            if not notes:
+                unmatched.append(rc)
+                continue
+            keeper, losers = pick_keeper(notes)
+            self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
+            self.update(keeper, rc, doc, old.get(rc.card_id), move_to, guid)
+
+        # Polar re-creates a card on every edit: pair each vanished card with
+        # a new one on the same parent and of the same type, oldest first.
+        vanished = [c for cid, c in old.items() if cid not in all_ids]
+        gone_by_key: Dict[Tuple[str, str], List[CardState]] = {}
+        for c in sorted(vanished, key=lambda c: (c.created, c.card_id)):
+            if by_guid.get(c.guid):
+                gone_by_key.setdefault((c.ref, c.type), []).append(c)
+        used: Set[str] = set()
+        for rc in sorted(unmatched, key=lambda r: (meta.get(r.card_id, ("", "", ""))[2], r.card_id)):
+            ref, ctype, _ = meta.get(rc.card_id, ("", "", ""))
+            queue = gone_by_key.get((ref, ctype))
+            guid = guid_for(rc.card_id)
+            if queue:
+                prev = queue.pop(0)
+                used.add(prev.card_id)
+                keeper, losers = pick_keeper(by_guid[prev.guid])
+                self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
+                self.update(keeper, rc, doc, prev, move_to, guid)
+                self.plan.rekeyed += 1
+                continue
+            adopted = legacy.take(rc, kind_of(rc.kind))
+            if adopted is not None:
+                legacy_tags = [t for t in adopted.tags
+                               if legacy_card_id(t) is not None or t.lower() == LEGACY_MARKER_TAG.lower()]
+                self.update(adopted, rc, doc, None, None, guid, drop_tags=legacy_tags)
+                self.plan.adopted += 1
+                continue
+            self.plan.creates.append(Create(rc, doc, deck, rc.kind))
+        for c in vanished:
+            if c.card_id in used:
+                continue
+            self.vanished(c, by_guid)
+
+    def vanished(self, card: CardState, by_guid: Dict[str, List[NoteInfo]]) -> None:
+        notes = by_guid.get(card.guid)
+        if not notes:
+            self.plan.drop_cards.append(card.card_id)  # the note is gone already
+            return
+        keeper, losers = pick_keeper(notes)
+        self.plan.orphans.append(Orphan(keeper, card))
+        self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
+
+
+class LegacyIndex:
+    """Notes of Polar's old AnkiConnect sync, waiting to be adopted:
+    ``polar_guid:<id>`` tags name their card; ``_polar-flashcard`` notes
+    without one are matched by their first field within the same note type."""
+
+    def __init__(self, notes: Sequence[NoteInfo]) -> None:
+        self.by_id: Dict[str, NoteInfo] = {}
+        self.by_content: Dict[Tuple[int, str], List[NoteInfo]] = {}
+        for note in notes:
+            ids = [i for i in (legacy_card_id(t) for t in note.tags) if i]
+            if ids:
+                for ident in ids:
+                    self.by_id.setdefault(ident, note)
+            elif note.has_tag(LEGACY_MARKER_TAG):
+                key = (note.mid, plain(note.fields[0] if note.fields else ""))
+                self.by_content.setdefault(key, []).append(note)
+        self.taken: Set[int] = set()
+
+    def take(self, rc: RenderedCard, mids: Sequence[int]) -> Optional[NoteInfo]:
+        note = self.by_id.get(rc.card_id)
+        if note is None:
+            for mid in mids:
+                for cand in self.by_content.get((mid, plain(rc.front)), ()):
+                    if cand.id not in self.taken:
+                        note = cand
+                        break
+                if note is not None:
+                    break
+        if note is None or note.id in self.taken:
+            return None
+        self.taken.add(note.id)
+        return note

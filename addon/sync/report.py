@@ -1,0 +1,98 @@
+"""What a sync did, for the CLI's JSON and summary and the GUI's dialog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Set
+
+
+@dataclass
+class Report:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    orphaned: int = 0  # notes whose Polar card is gone, handled by the policy
+    deleted: int = 0  # notes removed (deletion_policy "delete")
+    restored: int = 0  # orphaned notes whose card came back
+    adopted: int = 0  # notes of Polar's old AnkiConnect sync taken over
+    rekeyed: int = 0  # cards Polar re-created on edit, kept as the same note
+    duplicates: int = 0  # extra notes of one Polar card (two computers)
+    documents: int = 0  # documents in the library
+    parsed: int = 0  # documents read this time (the rest were unchanged)
+    skipped_documents: int = 0  # polar-sync:skip / archived
+    dry_run: bool = False
+    decks: Set[str] = field(default_factory=set)
+    conflicts: List[Dict[str, str]] = field(default_factory=list)
+    errors: List[Dict[str, str]] = field(default_factory=list)
+    warnings: List[Dict[str, str]] = field(default_factory=list)
+    op_changes: Optional[Any] = None  # anki OpChanges of the write, if any
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append({"path": path, "message": message})
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append({"path": path, "message": message})
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.created or self.updated or self.moved or self.orphaned or self.deleted
+            or self.restored or self.adopted or self.rekeyed or self.duplicates
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "moved": self.moved,
+            "orphaned": self.orphaned,
+            "deleted": self.deleted,
+            "restored": self.restored,
+            "adopted": self.adopted,
+            "rekeyed": self.rekeyed,
+            "duplicates": self.duplicates,
+            "documents": self.documents,
+            "parsed": self.parsed,
+            "skipped_documents": self.skipped_documents,
+            "dry_run": self.dry_run,
+            "decks": sorted(self.decks, key=str.lower),
+            "conflicts": list(self.conflicts),
+            "errors": list(self.errors),
+            "warnings": list(self.warnings),
+        }
+
+    def summary(self) -> str:
+        head = "Polar Sync (dry run: nothing written)" if self.dry_run else "Polar Sync"
+        counts = (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.moved} moved, {self.orphaned} orphaned, {self.deleted} deleted"
+        )
+        extra = [
+            f"{n} {label}"
+            for n, label in (
+                (self.restored, "restored"),
+                (self.adopted, "adopted"),
+                (self.rekeyed, "re-keyed after an edit"),
+                (self.duplicates, "duplicates resolved"),
+                (len(self.conflicts), "conflicts"),
+            )
+            if n
+        ]
+        lines = [f"{head}: {counts}" + (f"; {', '.join(extra)}" if extra else "") + "."]
+        lines.append(
+            f"{self.documents} documents ({self.parsed} read, {self.skipped_documents} skipped); "
+            f"decks: {', '.join(sorted(self.decks, key=str.lower)) or '-'}"
+        )
+        if self.errors:
+            lines.append(f"{len(self.errors)} problem(s):")
+            lines += [f"  {e['path']}: {e['message']}" for e in self.errors[:20]]
+            if len(self.errors) > 20:
+                lines.append(f"  ... and {len(self.errors) - 20} more (see the JSON report)")
+        if self.warnings:
+            lines.append(f"{len(self.warnings)} warning(s):")
+            lines += [f"  {w['path']}: {w['message']}" for w in self.warnings[:10]]
+        for c in self.conflicts[:10]:
+            lines.append(f"  conflict {c.get('path', '')}: {c.get('message', '')}")
+        return "\n".join(lines)

@@ -1,0 +1,264 @@
+"""Local sync state: what the last sync saw and wrote, per document and card.
+
+It makes syncs differential (an unchanged file is not parsed again) and lets
+the planner tell a Polar-side change from an Anki-side edit (three-way merge
+against the field hashes written last time). It is only ever a cache: the
+collection (guids) is the source of identity, so a lost, stale or corrupt
+state file costs time, never a duplicate. SQLite gives atomic commits, so a
+sync killed mid-write leaves the previous state intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    key TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    sha TEXT NOT NULL,
+    deck TEXT NOT NULL,
+    ok INTEGER NOT NULL            -- 0: last parse failed; never trusted as unchanged
+);
+CREATE TABLE IF NOT EXISTS cards (
+    card_id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    guid TEXT NOT NULL,
+    ref TEXT NOT NULL,             -- "<type>:<id>" of the parent, for edit detection
+    type TEXT NOT NULL,
+    created TEXT NOT NULL,
+    fields TEXT NOT NULL,          -- JSON list of field hashes as last written
+    tags TEXT NOT NULL,            -- JSON list of the Polar-derived tags last written
+    orphaned INTEGER NOT NULL      -- 1: card gone from Polar, note handled by the policy
+);
+CREATE INDEX IF NOT EXISTS cards_doc ON cards(doc);
+"""
+
+
+@dataclass(frozen=True)
+class DocState:
+    key: str
+    size: int
+    mtime: int
+    sha: str
+    deck: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class CardState:
+    card_id: str
+    doc: str
+    guid: str
+    ref: str
+    type: str
+    created: str
+    fields: Tuple[str, ...]
+    tags: Tuple[str, ...]
+    orphaned: bool
+
+
+class SyncState:
+    """One state file. Opened per operation (cheap), so it can be used from
+    whichever thread Anki runs the step on."""
+
+    def __init__(self, path: Optional[Path], collection_id: str = "") -> None:
+        self.path = path
+        self.collection_id = collection_id
+        self.problem: Optional[str] = None  # set when the file had to be discarded
+        self._docs: Optional[Dict[str, DocState]] = None
+
+    # -- connection ---------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.path), timeout=10)
+        conn.executescript(_SCHEMA)
+        return conn
+
+    def _open_checked(self) -> Optional[sqlite3.Connection]:
+        """A connection, or None when there is no usable state (first run,
+        another collection's file, corrupt file: the latter is moved aside)."""
+        if self.path is None or not self.path.exists():
+            return None
+        try:
+            conn = self._connect()
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            conn.execute("SELECT count(*) FROM cards").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._discard(f"sync state {self.path.name} is unreadable ({exc}); rebuilding it")
+            return None
+        if meta.get("version") != SCHEMA_VERSION or (
+            self.collection_id and meta.get("collection") not in (None, self.collection_id)
+        ):
+            conn.close()
+            self._discard(f"sync state {self.path.name} belongs to another collection or version; rebuilding it")
+            return None
+        return conn
+
+    def _discard(self, why: str) -> None:
+        self.problem = why
+        assert self.path is not None
+        aside = self.path.with_name(f"{self.path.name}.bad-{int(time.time())}")
+        try:
+            os.replace(self.path, aside)
+        except OSError:
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
+
+    # -- reads --------------------------------------------------------
+    def documents(self) -> Dict[str, DocState]:
+        if self._docs is None:
+            conn = self._open_checked()
+            docs: Dict[str, DocState] = {}
+            if conn is not None:
+                with conn:
+                    for row in conn.execute("SELECT key, size, mtime, sha, deck, ok FROM documents"):
+                        docs[row[0]] = DocState(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+                conn.close()
+            self._docs = docs
+        return self._docs
+
+    def stored_collection(self) -> Optional[str]:
+        conn = self._open_checked()
+        if conn is None:
+            return None
+        with conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'collection'").fetchone()
+        conn.close()
+        return str(row[0]) if row else None
+
+    def forget(self, why: str) -> None:
+        """Treat the file as lost from now on (it belongs elsewhere)."""
+        if self.path is not None and self.path.exists():
+            self._discard(why)
+        self._docs = {}
+
+    def live_cards_per_doc(self) -> Dict[str, int]:
+        """Synced (not orphaned) cards per document: the "unchanged" count of
+        documents that were not read again."""
+        conn = self._open_checked()
+        if conn is None:
+            return {}
+        with conn:
+            rows = conn.execute("SELECT doc, count(*) FROM cards WHERE orphaned = 0 GROUP BY doc").fetchall()
+        conn.close()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def card_count(self) -> int:
+        conn = self._open_checked()
+        if conn is None:
+            return 0
+        with conn:
+            n = int(conn.execute("SELECT count(*) FROM cards").fetchone()[0])
+        conn.close()
+        return n
+
+    def cards_for(self, doc_keys: Iterable[str]) -> Dict[str, CardState]:
+        keys = list(doc_keys)
+        cards: Dict[str, CardState] = {}
+        if not keys:
+            return cards
+        conn = self._open_checked()
+        if conn is None:
+            return cards
+        with conn:
+            for chunk in _chunks(keys, 500):
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    "SELECT card_id, doc, guid, ref, type, created, fields, tags, orphaned "
+                    f"FROM cards WHERE doc IN ({marks})",
+                    chunk,
+                )
+                for r in rows:
+                    cards[r[0]] = _card_from_row(r)
+        conn.close()
+        return cards
+
+    def all_cards(self) -> Dict[str, CardState]:
+        conn = self._open_checked()
+        if conn is None:
+            return {}
+        with conn:
+            rows = conn.execute(
+                "SELECT card_id, doc, guid, ref, type, created, fields, tags, orphaned FROM cards"
+            ).fetchall()
+        conn.close()
+        return {r[0]: _card_from_row(r) for r in rows}
+
+    # -- writes -------------------------------------------------------
+    def commit(
+        self,
+        docs: Sequence[DocState],
+        cards: Sequence[CardState],
+        replace_docs: Sequence[str],
+        drop_docs: Sequence[str],
+        drop_cards: Sequence[str],
+    ) -> None:
+        """One atomic transaction: the cards of ``replace_docs`` are replaced by
+        ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed."""
+        if self.path is None:
+            return
+        conn = self._open_checked() or self._connect()
+        try:
+            with conn:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
+                if self.collection_id:
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('collection', ?)", (self.collection_id,))
+                for chunk in _chunks(list(replace_docs) + list(drop_docs), 500):
+                    marks = ",".join("?" * len(chunk))
+                    conn.execute(f"DELETE FROM cards WHERE doc IN ({marks})", chunk)
+                for chunk in _chunks(list(drop_docs), 500):
+                    marks = ",".join("?" * len(chunk))
+                    conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
+                for chunk in _chunks(list(drop_cards), 500):
+                    marks = ",".join("?" * len(chunk))
+                    conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks})", chunk)
+                conn.executemany(
+                    "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?)",
+                    [(d.key, d.size, d.mtime, d.sha, d.deck, int(d.ok)) for d in docs],
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            c.card_id, c.doc, c.guid, c.ref, c.type, c.created,
+                            json.dumps(list(c.fields)), json.dumps(list(c.tags)), int(c.orphaned),
+                        )
+                        for c in cards
+                    ],
+                )
+        finally:
+            conn.close()
+        self._docs = None
+
+
+def _card_from_row(r: Sequence[object]) -> CardState:
+    def as_tuple(raw: object) -> Tuple[str, ...]:
+        try:
+            value = json.loads(str(raw))
+        except ValueError:
+            return ()
+        return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+    return CardState(
+        card_id=str(r[0]), doc=str(r[1]), guid=str(r[2]), ref=str(r[3]), type=str(r[4]),
+        created=str(r[5]), fields=as_tuple(r[6]), tags=as_tuple(r[7]), orphaned=bool(r[8]),
+    )
+
+
+def _chunks(items: List[str], size: int) -> Iterable[List[str]]:
+    for i in range(0, len(items), size):
+        yield items[i: i + size]
