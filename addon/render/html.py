@@ -63,9 +63,7 @@ def is_trivially_safe(fragment: str) -> bool:
 # Serialisation: minimal escaping (&, <, >), but &nbsp; stays visible as an
 # entity (as Anki's editor writes it), and void tags are written ``<br>``.
 def _substitute(value: str) -> str:
-    return (
-        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\xa0", "&nbsp;")
-    )
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\xa0", "&nbsp;")
 
 
 FORMATTER = HTMLFormatter(entity_substitution=_substitute, void_element_close_prefix="")
@@ -87,7 +85,7 @@ def is_media_name(value: str) -> bool:
     name = value.strip()
     return (
         0 < len(name) <= 255
-        and not any(c in name for c in ':/\\<>"\'')
+        and not any(c in name for c in ":/\\<>\"'")
         and ".." not in name
         and _CONTROL.search(name) is None
     )
@@ -252,4 +250,3 @@ def is_blank_html(html: str) -> bool:
     text = re.sub(r"<[^>]*>", "", html)
     text = re.sub(r"&nbsp;|&#160;|&#xa0;", " ", text, flags=re.IGNORECASE)
     return not text.strip()
-

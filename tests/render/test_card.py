@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Callable, Dict, Optional
+
+import pytest
+
+from addon.polar.docmeta import (
+    BASIC,
+    BASIC_AND_REVERSE,
+    BASIC_OR_REVERSE,
+    CLOZE,
+    Comment,
+    Document,
+    Flashcard,
+    Highlight,
+    Text,
+    parse_docmeta,
+)
+from addon.render.card import RenderedCard, render_card
+from addon.render.context import Context
+from addon.render.media import media_name
+from addon.settings import Settings
+
+from .helpers import GIF, JPEG, PNG, SVG, Loader, card, data_uri, document, html, no_images
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "polar-samples"
+DEFAULT = Settings()
+TEXT_HL = Highlight("hl1", "text-highlight", 3, text=Text("TEXT", "highlighted\ntext"))
+AREA_HL = Highlight("ah1", "area-highlight", 4, image_name="shot.png")
+
+
+def render(
+    c: Flashcard,
+    doc: Optional[Document] = None,
+    loader: Callable[[str], bytes] = no_images,
+    settings: Settings = DEFAULT,
+) -> RenderedCard:
+    doc = doc or document([c], {"hl1": TEXT_HL, "ah1": AREA_HL}, tags=["book", "deck:cs"])
+    return render_card(doc, c, loader, settings)
+
+
+def test_basic_card() -> None:
+    c = card({"front": html("<p>What is <b>x</b>?</p>"), "back": html("<p>y</p>")}, tags=["hard"])
+    out = render(c)
+    assert out.card_id == "1card00001" and out.kind == "basic"
+    assert out.front == "<p>What is <b>x</b>?</p>" and out.back == "<p>y</p>"
+    assert out.tags == ("book", "hard", "polar")
+    assert out.context.source == '<span class="polar-title">Operating Systems</span> · p. 3'
+    assert out.context.highlight == "highlighted text"
+    assert out.error is None and out.problems == () and out.media == ()
+
+
+@pytest.mark.parametrize(
+    ("ctype", "kind"),
+    [(BASIC, "basic"), (BASIC_AND_REVERSE, "basic_reverse"), (BASIC_OR_REVERSE, "basic_optional_reverse")],
+)
+def test_basic_kinds(ctype: str, kind: str) -> None:
+    assert render(card({"front": html("f"), "back": html("b")}, type=ctype)).kind == kind
+
+
+def test_cloze_card() -> None:
+    out = render(card({"text": html("<p>{{c1::Paris::city}} is in {{c2::France}}</p>")}, type=CLOZE))
+    assert out.kind == "cloze"
+    assert out.front == "<p>{{c1::Paris::city}} is in {{c2::France}}</p>"
+    assert out.back == "" and out.error is None
+
+
+def test_old_cloze_card_keeps_its_extra() -> None:
+    out = render(card({"text": html("{{c1::a}}"), "extra": html("<i>more</i>")}, type=CLOZE))
+    assert out.back == "<i>more</i>" and out.error is None
+
+
+def test_cloze_without_deletion_is_an_error() -> None:
+    out = render(card({"text": html("<p>no deletion here</p>")}, type=CLOZE))
+    assert out.error == "cloze card has no deletion {{c1::...}}"
+
+
+def test_cloze_without_text_is_an_error() -> None:
+    assert render(card({}, type=CLOZE)).error == "cloze card has an empty text"
+
+
+@pytest.mark.parametrize("front", [None, "", "<p><br></p>", "&nbsp; ", "<script>alert(1)</script>"])
+def test_basic_with_empty_front_is_an_error(front: Optional[str]) -> None:
+    fields: Dict[str, Text] = {"back": html("b")}
+    if front is not None:
+        fields["front"] = html(front)
+    assert render(card(fields)).error == "flashcard has an empty front"
+
+
+def test_front_with_only_an_image_is_not_empty() -> None:
+    out = render(card({"front": html(f'<img src="{data_uri(PNG, "image/png")}">')}))
+    assert out.error is None and out.front == f'<img src="{media_name(PNG, "png")}">'
+
+
+def test_fields_are_sanitised_and_text_escaped() -> None:
+    c = card(
+        {
+            "front": html('<p onclick="x">Q<script>alert(1)</script><a href="javascript:y">l</a></p>'),
+            "back": Text("TEXT", "a < b & c"),
+        }
+    )
+    out = render(c)
+    assert out.front == "<p>Ql</p>" and out.back == "a &lt; b &amp; c"
+
+
+def test_markdown_fields() -> None:
+    out = render(card({"front": Text("MARKDOWN", "**bold**"), "back": Text("MARKDOWN", r"\(x_1\)")}))
+    assert out.front == "<p><strong>bold</strong></p>" and out.back == r"<p>\(x_1\)</p>"
+
+
+def test_media_from_all_fields_and_context_deduped() -> None:
+    png, gif = data_uri(PNG, "image/png"), data_uri(GIF, "image/gif")
+    c = card(
+        {"front": html(f'<img src="{png}"><img src="{gif}">'), "back": html(f'<img src="{png}">')},
+        page=4,
+        ref=("area-highlight", "ah1"),
+    )
+    loader = Loader({"shot.png": PNG})
+    out = render(c, loader=loader)
+    assert [m.name for m in out.media] == [media_name(PNG, "png"), media_name(GIF, "gif")]
+    assert out.context.image == f'<img src="{media_name(PNG, "png")}">'
+    assert loader.calls == ["shot.png"] and out.problems == ()
+
+
+def test_problems_name_the_field_and_the_card_still_syncs() -> None:
+    c = card(
+        {"front": html(f'Q<img src="{data_uri(SVG, "image/svg+xml")}">'), "back": html("B")},
+        ref=("area-highlight", "ah1"),
+    )
+    out = render(c, loader=Loader({}))
+    assert out.error is None and out.front == "Q"
+    assert len(out.problems) == 2
+    assert out.problems[0].startswith("field 'front': inline SVG image")
+    assert "shot.png" in out.problems[1] and "missing" in out.problems[1]
+
+
+def test_inline_image_size_limit_from_settings() -> None:
+    c = card({"front": html(f'Q<img src="{data_uri(JPEG, "image/jpeg")}">')})
+    out = render(c, settings=Settings(max_image_bytes=4))
+    assert out.front == "Q" and out.media == () and "limit" in out.problems[0]
+
+
+def test_context_off() -> None:
+    c = card({"front": html("Q")}, ref=("area-highlight", "ah1"))
+    out = render(c, settings=Settings(context=False))  # no_images fails if the loader is called
+    assert out.context == Context("", "", "", "")
+    assert out.media == () and out.problems == ()
+
+
+def test_orphan_card_renders_with_source_only() -> None:
+    c = card({"front": html("Q")}, page=9, ref=("text-highlight", "gone"))
+    out = render(c)
+    assert out.error is None
+    assert "p. 9" in out.context.source and out.context.highlight == "" and out.context.image == ""
+
+
+def test_comments_reach_the_context() -> None:
+    c = card({"front": html("Q")})
+    doc = document([c], {"hl1": TEXT_HL}, [Comment("c1", 3, "text-highlight", "hl1", html("<p>note</p>"))])
+    assert render(c, doc=doc).context.comments == '<div class="polar-comment"><p>note</p></div>'
+
+
+def test_rendering_is_deterministic_and_frozen() -> None:
+    c = card({"front": html('<p class="x">Q</p>'), "back": html("B")}, tags=["b", "a"])
+    assert render(c) == render(c)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        render(c).front = "x"  # type: ignore[misc]
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared Polar samples not available")
+def test_real_polar_samples_render() -> None:
+    rendered = []
+    for name in ("exampleA_basic_flashcard.state.json", "exampleB_cloze_flashcard.state.json"):
+        doc = parse_docmeta((SAMPLES / name).read_bytes())
+        rendered += [render_card(doc, c, Loader({}), DEFAULT) for c in doc.flashcards]
+    basic, cloze = rendered
+    assert basic.kind == "basic" and basic.error is None
+    assert basic.back == "<p><b>execve(2)</b> &mdash; the <code>exec*</code> family wraps it.</p>"
+    assert "fork() + execve()" in basic.context.comments
+    assert cloze.kind == "cloze" and cloze.error is None and "{{c1::OOM killer}}" in cloze.front
+    assert any("missing" in p for p in cloze.problems)  # its screenshot is not in the samples

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from addon.polar.docmeta import Comment, Highlight, Text
+from addon.polar.library import UnsafePathError
+from addon.render.context import Context, build_context, context_block
+from addon.render.media import media_name
+
+from .helpers import PNG, Loader, card, document, html, no_images
+
+TEXT_HL = Highlight(
+    "hl1", "text-highlight", 3, text=Text("TEXT", "The execve()\nsystem call <replaces>\n  the image")
+)
+AREA_HL = Highlight("ah1", "area-highlight", 5, image_name="1fgJWGXVQGMekJe2zxRc.png")
+
+
+def test_text_highlight_context() -> None:
+    c = card({"front": html("q")})
+    ctx, media, problems = build_context(document([c], {"hl1": TEXT_HL}), c, no_images)
+    assert ctx.source == '<span class="polar-title">Operating Systems</span> · p. 3'
+    assert ctx.highlight == "The execve() system call &lt;replaces&gt; the image"
+    assert ctx.image == "" and ctx.comments == ""
+    assert media == [] and problems == []
+
+
+def test_display_title_rule_and_escaping() -> None:
+    c = card({"front": html("q")}, ref=("page", "3"))
+    titles = [
+        (document(title="<b>A & B</b>"), "&lt;b&gt;A &amp; B&lt;/b&gt;"),
+        (document(title="", filename="paper.pdf"), "paper.pdf"),
+        (document(title="", filename=""), "Untitled"),
+    ]
+    for doc, shown in titles:
+        ctx, _, _ = build_context(doc, c, no_images)
+        assert ctx.source == f'<span class="polar-title">{shown}</span> · p. 3'
+
+
+def test_web_capture_gets_a_link() -> None:
+    c = card({"front": html("q")}, page=1, ref=("page", "1"))
+    ctx, _, _ = build_context(document(url='https://example.org/a?x=1&y="2"'), c, no_images)
+    url = "https://example.org/a?x=1&amp;y=&quot;2&quot;"
+    assert (
+        ctx.source == f'<span class="polar-title">Operating Systems</span> · p. 1 · <a href="{url}">{url}</a>'
+    )
+    for bad in ("javascript:alert(1)", "file:///home/me/x.html", "mailto:a@b.c"):
+        ctx, _, _ = build_context(document(url=bad), c, no_images)
+        assert "<a" not in ctx.source and "javascript" not in ctx.source
+
+
+def test_no_page_when_unknown() -> None:
+    c = card({"front": html("q")}, page=0, ref=("", ""))
+    ctx, _, _ = build_context(document(), c, no_images)
+    assert ctx.source == '<span class="polar-title">Operating Systems</span>'
+
+
+def test_rich_highlight_text_is_rendered_and_sanitised() -> None:
+    c = card({"front": html("q")})
+    for text, shown in [
+        (Text("HTML", "<p>bold <b>claim</b><script>x</script></p>"), "<p>bold <b>claim</b></p>"),
+        (Text("MARKDOWN", "a **b**"), "<p>a <strong>b</strong></p>"),
+    ]:
+        doc = document([c], {"hl1": Highlight("hl1", "text-highlight", 3, text=text)})
+        assert build_context(doc, c, no_images)[0].highlight == shown
+
+
+def test_area_highlight_image_is_loaded() -> None:
+    c = card({"front": html("q")}, page=5, ref=("area-highlight", "ah1"))
+    load = Loader({"1fgJWGXVQGMekJe2zxRc.png": PNG})
+    ctx, media, problems = build_context(document([c], {"ah1": AREA_HL}), c, load)
+    name = media_name(PNG, "png")
+    assert ctx.image == f'<img src="{name}">'
+    assert [m.name for m in media] == [name] and media[0].data == PNG
+    assert problems == [] and load.calls == ["1fgJWGXVQGMekJe2zxRc.png"]
+    assert ctx.source.endswith("p. 5") and ctx.highlight == ""
+
+
+def _area_context_with(exc: Exception) -> tuple:
+    c = card({"front": html("q")}, page=5, ref=("area-highlight", "ah1"))
+
+    def load(name: str) -> bytes:
+        raise exc
+
+    return build_context(document([c], {"ah1": AREA_HL}), c, load)
+
+
+def test_unsafe_image_name_is_refused_and_reported() -> None:
+    ctx, media, problems = _area_context_with(UnsafePathError("../../etc/passwd"))
+    assert ctx.image == "" and media == []
+    assert len(problems) == 1 and "1fgJWGXVQGMekJe2zxRc.png" in problems[0] and "refused" in problems[0]
+
+
+def test_missing_image_is_reported() -> None:
+    ctx, media, problems = _area_context_with(FileNotFoundError("gone"))
+    assert ctx.image == "" and media == [] and "missing" in problems[0]
+
+
+def test_oversized_image_is_reported() -> None:
+    ctx, media, problems = _area_context_with(ValueError("image 'x' is 99 bytes, over the 10-byte limit"))
+    assert ctx.image == "" and media == [] and "over the 10-byte limit" in problems[0]
+
+
+def test_unreadable_image_is_reported() -> None:
+    ctx, media, problems = _area_context_with(PermissionError(13, "Permission denied"))
+    assert ctx.image == "" and media == [] and "Permission denied" in problems[0]
+
+
+def test_image_that_is_not_a_raster_is_reported() -> None:
+    c = card({"front": html("q")}, ref=("area-highlight", "ah1"))
+    ctx, media, problems = build_context(document([c], {"ah1": AREA_HL}), c, lambda name: b"<svg/>")
+    assert ctx.image == "" and media == [] and "not a PNG" in problems[0]
+
+
+def test_orphan_card_keeps_source_only() -> None:
+    c = card({"front": html("q")}, page=7, ref=("text-highlight", "deleted"))
+    ctx, media, problems = build_context(document([c], {"hl1": TEXT_HL}), c, no_images)
+    assert ctx.source == '<span class="polar-title">Operating Systems</span> · p. 7'
+    assert ctx.highlight == "" and ctx.image == ""
+    assert media == [] and problems == []
+
+
+def test_comments_on_the_same_highlight_in_created_order() -> None:
+    c = card({"front": html("q")})
+    comments = [
+        Comment(
+            "c2", 3, "text-highlight", "hl1", html("<p>second<script>x</script></p>"), "2020-01-02T00:00:00Z"
+        ),
+        Comment("c9", 3, "text-highlight", "other", html("unrelated"), "2020-01-01T00:00:00Z"),
+        Comment("c1", 3, "text-highlight", "hl1", Text("TEXT", "first & foremost"), "2020-01-01T00:00:00Z"),
+        Comment("c3", 3, "area-highlight", "hl1", html("wrong kind"), "2020-01-01T00:00:00Z"),
+        Comment("c4", 3, "text-highlight", "hl1", None, "2020-01-03T00:00:00Z"),
+    ]
+    ctx, _, _ = build_context(document([c], {"hl1": TEXT_HL}, comments), c, no_images)
+    assert ctx.comments == (
+        '<div class="polar-comment">first &amp; foremost</div><div class="polar-comment"><p>second</p></div>'
+    )
+
+
+def test_comment_index_follows_the_document() -> None:
+    c = card({"front": html("q")})
+    doc_a = document([c], {"hl1": TEXT_HL}, [Comment("a", 3, "text-highlight", "hl1", html("from A"))])
+    doc_b = document([c], {"hl1": TEXT_HL}, [Comment("b", 3, "text-highlight", "hl1", html("from B"))])
+    assert "from A" in build_context(doc_a, c, no_images)[0].comments
+    assert "from B" in build_context(doc_b, c, no_images)[0].comments
+
+
+def test_context_block_layout() -> None:
+    ctx = Context("S", "H", '<img src="i.png">', '<div class="polar-comment">C</div>')
+    assert context_block(ctx) == (
+        '<div class="polar-context"><hr><div class="polar-source">S</div>'
+        '<blockquote class="polar-highlight">H</blockquote>'
+        '<div class="polar-image"><img src="i.png"></div>'
+        '<div class="polar-comments"><div class="polar-comment">C</div></div></div>'
+    )
+
+
+def test_context_block_omits_empty_parts() -> None:
+    only_source = context_block(Context("S", "", "", ""))
+    assert only_source == '<div class="polar-context"><hr><div class="polar-source">S</div></div>'
+    assert context_block(Context("", "", "", "")) == ""
+
+
+def test_context_block_is_deterministic() -> None:
+    c = card({"front": html("q")})
+    comments = [Comment(f"c{i}", 3, "text-highlight", "hl1", html(f"n{i}"), "2020-01-01") for i in range(5)]
+
+    def block() -> str:
+        doc = document([c], {"hl1": TEXT_HL}, comments, url="https://example.org/")
+        return context_block(build_context(doc, c, no_images)[0])
+
+    first = block()
+    assert first == block() and first.encode() == block().encode()
+    assert first.index("n0") < first.index("n4")
