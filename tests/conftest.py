@@ -1,4 +1,48 @@
+"""Shared fixtures: real Anki collections in temp dirs, Polar libraries on disk."""
+
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.polar_factory import copy_sample_library  # noqa: E402
+
+
+def make_collection(path: Path, lang: str = "en_US"):
+    """A fresh collection whose stock note types are named in ``lang``."""
+    import anki.lang
+    from anki.collection import Collection
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    anki.lang.set_lang(lang)
+    try:
+        return Collection(str(path))
+    finally:
+        anki.lang.set_lang("en_US")
+
+
+@pytest.fixture
+def col(tmp_path):
+    c = make_collection(tmp_path / "col" / "collection.anki2")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def col_de(tmp_path):
+    c = make_collection(tmp_path / "col_de" / "collection.anki2", "de_DE")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def library(tmp_path):
+    """A private copy of tools/sample_library the test may edit."""
+    return copy_sample_library(tmp_path / "polar")
+
+
+@pytest.fixture
+def state_path(tmp_path):
+    return tmp_path / "state.sqlite"

@@ -1,0 +1,161 @@
+"""Builds Polar data directories on disk, in Polar's real format, for tests.
+
+Tests edit a library the way Polar does: whole ``state.json`` files written
+atomically (temp file + rename), edited flashcards re-created with a new id.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Dict, Iterable, Optional
+
+SAMPLE_LIBRARY = Path(__file__).resolve().parent.parent / "tools" / "sample_library"
+SHARED_SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "polar-samples"
+
+ARCHETYPES = {
+    "BASIC_FRONT_BACK": "9d146db1-7c31-4bcf-866b-7b485c4e50ea",
+    "CLOZE": "76152976-d7ae-4348-9571-d65e48050c3f",
+    "BASIC_FRONT_BACK_AND_REVERSE": "e3d25ed4-cafd-4350-84e8-123a4258e576",
+    "BASIC_FRONT_BACK_OR_REVERSE": "e3d25ed4-cafd-4350-84e8-123a4258e576",
+}
+
+
+def empty_page(num: int) -> Dict[str, Any]:
+    return {
+        "pagemarks": {}, "notes": {}, "comments": {}, "questions": {}, "flashcards": {},
+        "textHighlights": {}, "areaHighlights": {}, "screenshots": {}, "thumbnails": {},
+        "readingProgress": {}, "pageInfo": {"num": num},
+    }
+
+
+def basic(front: str, back: str, kind: str = "HTML") -> Dict[str, Any]:
+    return {"front": {kind: front}, "back": {kind: back}}
+
+
+def cloze(text: str) -> Dict[str, Any]:
+    return {"text": {"HTML": text}}
+
+
+class Doc:
+    """One document's DocMeta, edited in memory and written like Polar does."""
+
+    def __init__(self, root: Path, fingerprint: str, title: str = "", tags: Iterable[str] = (),
+                 pages: int = 3) -> None:
+        self.root = root
+        self.fp = fingerprint
+        self.meta: Dict[str, Any] = {
+            "annotationInfo": {}, "version": 2, "attachments": {},
+            "docInfo": {
+                "fingerprint": fingerprint, "title": title, "filename": f"{fingerprint}.pdf",
+                "tags": {}, "nrPages": pages, "archived": False, "flagged": False,
+                "added": "2020-01-01T00:00:00.000Z", "lastUpdated": "2020-01-01T00:00:00.000Z",
+                "attachments": {}, "backend": "stash",
+            },
+            "pageMetas": {str(n): empty_page(n) for n in range(1, pages + 1)},
+        }
+        self._clock = 0
+        for t in tags:
+            self.tag(t)
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.fp / "state.json"
+
+    def page(self, num: int) -> Dict[str, Any]:
+        return self.meta["pageMetas"].setdefault(str(num), empty_page(num))
+
+    def tag(self, label: str) -> "Doc":
+        self.meta["docInfo"]["tags"][label] = {"id": label, "label": label}
+        return self
+
+    def untag(self, label: str) -> "Doc":
+        self.meta["docInfo"]["tags"].pop(label, None)
+        return self
+
+    def _now(self) -> str:
+        self._clock += 1
+        return f"2020-01-01T00:00:{self._clock:02d}.000Z"
+
+    def text_highlight(self, hid: str, text: str, page: int = 1) -> "Doc":
+        self.page(page)["textHighlights"][hid] = {
+            "id": hid, "guid": hid, "created": self._now(), "text": {"TEXT": text},
+            "flashcards": {}, "comments": {}, "notes": {}, "color": "yellow",
+        }
+        return self
+
+    def card(self, cid: str, fields: Dict[str, Any], ctype: str = "BASIC_FRONT_BACK",
+             ref: Optional[str] = None, page: int = 1, tags: Iterable[str] = ()) -> "Doc":
+        self.page(page)["flashcards"][cid] = {
+            "id": cid, "guid": cid, "created": self._now(), "lastUpdated": self._now(), "type": ctype,
+            "fields": copy.deepcopy(fields), "archetype": ARCHETYPES[ctype], "ref": ref or f"page:{page}",
+            "tags": {t: {"id": t, "label": t} for t in tags},
+        }
+        return self
+
+    def find_card(self, cid: str) -> tuple:
+        for num, page in self.meta["pageMetas"].items():
+            if cid in page["flashcards"]:
+                return int(num), page["flashcards"][cid]
+        raise KeyError(cid)
+
+    def edit_card(self, old_id: str, new_id: str, fields: Dict[str, Any]) -> "Doc":
+        """As Polar does it: the card is deleted and re-created with a new id."""
+        num, old = self.find_card(old_id)
+        del self.page(num)["flashcards"][old_id]
+        return self.card(new_id, fields, old["type"], old["ref"], num)
+
+    def delete_card(self, cid: str) -> "Doc":
+        num, _ = self.find_card(cid)
+        del self.page(num)["flashcards"][cid]
+        return self
+
+    def write(self, atomic: bool = True) -> Path:
+        folder = self.root / self.fp
+        folder.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(self.meta, separators=(",", ":")).encode()
+        if atomic:
+            fd, tmp = tempfile.mkstemp(prefix=".state.json-", dir=folder)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, self.path)
+        else:
+            self.path.write_bytes(data)
+        # mtime granularity must not hide a rewrite from the change check.
+        st = self.path.stat()
+        os.utime(self.path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+        return self.path
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root / self.fp)
+
+
+def copy_sample_library(dest: Path) -> Path:
+    shutil.copytree(SAMPLE_LIBRARY, dest)
+    return dest
+
+
+def export_zip(dest: Path, docs: Iterable[Doc], sparse: bool = False) -> Path:
+    """A Polar 2.x "Export Data" zip: doc_meta/<id>.json wrapping the DocMeta
+    as a JSON string."""
+    with zipfile.ZipFile(dest, "w") as zf:
+        for doc in docs:
+            meta = copy.deepcopy(doc.meta)
+            if sparse:
+                meta["encodingType"] = "sparse"
+                pages = {}
+                for num, page in meta["pageMetas"].items():
+                    kept = {k: v for k, v in page.items() if v and k != "pageInfo"}
+                    if kept:
+                        pages[num] = kept
+                meta["pageMetas"] = pages
+            wrapper = {"uid": "user1", "id": doc.fp,
+                       "value": {"docInfo": meta["docInfo"], "value": json.dumps(meta)}}
+            zf.writestr(f"doc_meta/{doc.fp}.json", json.dumps(wrapper))
+        zf.writestr("doc_info/readme.json", "{}")
+    return dest
