@@ -1,0 +1,311 @@
+"""Wiring the add-on into Anki: hooks, menu, watcher, startup sync, config.
+
+:func:`install` is the only thing ``addon/__init__.py`` calls. All state
+lives on one :class:`PolarSync` object (``controller``), created once per
+Anki run; profiles come and go through the hooks.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+
+import aqt
+from aqt import gui_hooks, mw
+from aqt.qt import QFileDialog, QMessageBox, Qt, QTimer, qconnect, sip
+from aqt.utils import tooltip
+
+from ..polar.library import default_data_dir, resolve_data_dir
+from ..settings import Settings
+from . import menu, synclog
+from .operations import (
+    INTERACTIVE,
+    MANUAL,
+    PREVIEW,
+    SETTINGS,
+    STARTUP,
+    TRIGGER_LABELS,
+    WATCH,
+    Outcome,
+    SyncRunner,
+)
+from .report_dialog import LogDialog, Notice, ReportDialog, counts_line, problem_count, show_log
+from .watcher import ALL, LibraryWatcher
+
+controller: Optional[PolarSync] = None
+
+_HOLD_ANKIWEB = "ankiweb"  # startup: wait for Anki's own sync on open
+_HOLD_COLLECTION = "collection"  # collection temporarily closed (full sync, restore)
+
+
+def install() -> None:
+    global controller
+    if controller is None:
+        controller = PolarSync()
+        controller.install()
+
+
+def _logger(module: str) -> Any:
+    # Anki >= 23.10 writes add-on logs to the profile's logs/ folder.
+    get_logger = getattr(mw.addonManager, "get_logger", None)
+    return get_logger(module) if get_logger else logging.getLogger(module)
+
+
+class PolarSync:
+    def __init__(self) -> None:
+        self.module = mw.addonManager.addonFromModule(__name__)
+        self.log = _logger(self.module)
+        self.settings = Settings()
+        self.config_warnings: List[str] = []
+        self.runner = SyncRunner(mw, self._context, self._on_finished, self.log)
+        self.watcher: Optional[LibraryWatcher] = None
+        self.watch_root = ""
+        self.actions: Dict[str, Any] = {}
+        self.last_outcome: Optional[Outcome] = None
+        self.report_dialog: Optional[ReportDialog] = None
+        self.notice: Optional[Notice] = None
+        self._watch_keys: Set[str] = set()
+        self._debounce = QTimer(mw)
+        self._debounce.setSingleShot(True)
+        qconnect(self._debounce.timeout, self._flush_watch)
+
+    def install(self) -> None:
+        self.actions = menu.build(self)
+        gui_hooks.profile_did_open.append(self.on_profile_open)
+        gui_hooks.profile_will_close.append(self.on_profile_close)
+        gui_hooks.collection_will_temporarily_close.append(self.on_collection_will_close)
+        gui_hooks.collection_did_temporarily_close.append(self.on_collection_reopened)
+        gui_hooks.sync_did_finish.append(self.on_ankiweb_sync_finished)
+        mw.addonManager.setConfigUpdatedAction(self.module, self.on_config_updated)
+
+    # -- config ----------------------------------------------------------------
+
+    def load_config(self, raw: Optional[Dict[str, Any]] = None) -> None:
+        if raw is None:
+            raw = mw.addonManager.getConfig(self.module) or {}
+        self.settings, self.config_warnings = Settings.from_dict(raw)
+        for warning in self.config_warnings:
+            self.log.warning(warning)
+
+    def _context(self) -> Tuple[Settings, Path]:
+        return self.settings, synclog.state_path(mw.pm.name)
+
+    def data_dir(self) -> Path:
+        return resolve_data_dir(self.settings.data_dir)
+
+    def on_config_updated(self, raw: Dict[str, Any]) -> None:
+        """Anki's config editor saved: apply at once, no restart."""
+        old = self.settings
+        self.load_config(raw)
+        if mw.col is None:
+            return
+        if (old.watch, old.data_dir) != (self.settings.watch, self.settings.data_dir):
+            self.restart_watcher()
+        message = "Polar Sync: settings applied."
+        if self.config_warnings:
+            message += "<br>" + "<br>".join(self.config_warnings)
+        tooltip(message, period=6000)
+        if old != self.settings and self.data_dir().exists():
+            self.runner.request(SETTINGS)
+
+    def _write_config(self, **changes: Any) -> None:
+        raw = dict(mw.addonManager.getConfig(self.module) or {})
+        raw.update(changes)
+        mw.addonManager.writeConfig(self.module, raw)
+        self.on_config_updated(raw)
+
+    # -- profile lifecycle ------------------------------------------------------
+
+    def on_profile_open(self) -> None:
+        self.load_config()
+        self.runner.clear()
+        self.runner.release(_HOLD_COLLECTION)
+        configured = bool(self.settings.data_dir.strip())
+        if not configured and not default_data_dir().exists():
+            # Nothing to sync and nothing configured: say so once, ever.
+            if not synclog.first_run_done():
+                mw.progress.single_shot(500, self.show_first_run)
+            return
+        self.start_watcher()
+        if self.settings.sync_on_startup:
+            if mw.can_auto_sync():
+                # Anki syncs with AnkiWeb right after this hook; a full
+                # download then would replace what we write. Go after it.
+                self.runner.hold(_HOLD_ANKIWEB)
+            self.runner.request(STARTUP)
+
+    def on_ankiweb_sync_finished(self) -> None:
+        self.runner.release(_HOLD_ANKIWEB)
+
+    def on_profile_close(self) -> None:
+        self.stop_watcher()
+        self._debounce.stop()
+        self._watch_keys.clear()
+        self.runner.clear()
+        self.runner.release(_HOLD_ANKIWEB)
+        for widget in (self.notice, self.report_dialog):
+            if _alive(widget):
+                widget.close()
+        self.notice = self.report_dialog = None
+
+    def on_collection_will_close(self, col: Any) -> None:
+        self.runner.hold(_HOLD_COLLECTION)
+
+    def on_collection_reopened(self, col: Any) -> None:
+        self.runner.release(_HOLD_COLLECTION)
+
+    # -- watcher ------------------------------------------------------------------
+
+    def start_watcher(self) -> None:
+        self.stop_watcher()
+        root = self.data_dir()
+        if not self.settings.watch or not root.is_dir():
+            return  # an export zip does not change while Anki runs
+        self.watch_root = str(root)
+        self.watcher = LibraryWatcher(self.watch_root, self._on_change_from_thread, self._log_watcher)
+        self.watcher.start()
+        self.log.info("watching %s (%s)", root, self.watcher.mode)
+
+    def stop_watcher(self) -> None:
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            watcher.stop()
+
+    def restart_watcher(self) -> None:
+        self.start_watcher()
+
+    def _log_watcher(self, message: str) -> None:
+        # Called from start() on the main thread; also goes to the sync log so
+        # a user who wonders why changes arrive late can see it.
+        self.log.warning(message)
+        synclog.append_log(mw.pm.name or "", "watcher", message)
+
+    def _on_change_from_thread(self, keys: FrozenSet[str]) -> None:
+        watcher = self.watcher
+        try:
+            mw.taskman.run_on_main(lambda: self._on_change(keys, watcher))
+        except RuntimeError:  # Anki is shutting down
+            pass
+
+    def _on_change(self, keys: FrozenSet[str], watcher: Optional[LibraryWatcher]) -> None:
+        if watcher is None or watcher is not self.watcher:
+            return  # from a watcher stopped since
+        self._watch_keys |= keys
+        # Restarting the timer on every event: sync once Polar has been
+        # quiet for watch_debounce_ms (one save is several events).
+        self._debounce.start(max(self.settings.watch_debounce_ms, 50))
+
+    def _flush_watch(self) -> None:
+        keys, self._watch_keys = self._watch_keys, set()
+        if not keys or mw.col is None:
+            return
+        self.runner.request(WATCH, None if ALL in keys else keys)
+
+    # -- actions --------------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        if mw.col is not None:
+            self.runner.request(MANUAL)
+
+    def preview(self) -> None:
+        if mw.col is not None:
+            self.runner.request(PREVIEW)
+
+    def open_log(self) -> LogDialog:
+        return show_log(mw)
+
+    def open_settings(self) -> None:
+        from aqt.addons import ConfigEditor
+
+        addons = mw.addonManager
+        dialog = aqt.dialogs.open("AddonsDialog", addons)
+        ConfigEditor(dialog, self.module, addons.getConfig(self.module) or {})
+
+    def choose_data_dir(self) -> None:
+        start = str(self.data_dir() if self.data_dir().is_dir() else Path.home())
+        path = QFileDialog.getExistingDirectory(mw, "Choose the Polar data folder", start)
+        if path:
+            self._write_config(data_dir=path)
+
+    def choose_export_zip(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            mw, "Choose a Polar export", str(Path.home()), "Polar export (*.zip)"
+        )
+        if path:
+            self._write_config(data_dir=path)
+
+    def show_first_run(self) -> None:
+        synclog.mark_first_run_done()
+        box = QMessageBox(mw)
+        box.setWindowTitle("Polar Sync")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText(
+            "<b>Polar Sync could not find your Polar library.</b><br><br>"
+            f"It looks in <code>$POLAR_DATA_DIR</code> and then in <code>{default_data_dir()}</code>, "
+            "and neither exists here. Choose the folder Polar keeps its data in, or a Polar 2.x "
+            "“Export Data” zip. You can change this later under Tools ▸ Polar Sync.<br><br>"
+            "This message is shown only once."
+        )
+        folder = box.addButton("Choose folder…", QMessageBox.ButtonRole.AcceptRole)
+        export = box.addButton("Choose export zip…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+
+        def clicked(button: Any) -> None:
+            if button is folder:
+                self.choose_data_dir()
+            elif button is export:
+                self.choose_export_zip()
+
+        qconnect(box.buttonClicked, clicked)
+        box.setModal(False)
+        box.show()
+
+    # -- results ----------------------------------------------------------------------
+
+    def _on_finished(self, outcome: Outcome) -> None:
+        self.last_outcome = outcome
+        report = outcome.report
+        data = report.to_dict()
+        trigger = outcome.request.trigger
+        problems = problem_count(data)
+        label = TRIGGER_LABELS.get(trigger, trigger)
+        if outcome.request.only is not None:
+            label += f" ({len(outcome.request.only)} document{'s' if len(outcome.request.only) != 1 else ''})"
+        noteworthy = report.changed or problems or data.get("warnings") or trigger != WATCH
+        if noteworthy:
+            synclog.append_log(mw.pm.name or "", label, report.summary(), data)
+        if trigger == PREVIEW:
+            self.show_report(data, label, outcome.finished)
+            return
+        counts = counts_line(data)
+        if problems:
+            self.show_notice(
+                f"<b>Polar Sync</b>: {counts}.<br>{problems} problem{'s' if problems != 1 else ''}.",
+                lambda: self.show_report(data, label, outcome.finished),
+            )
+        elif trigger in INTERACTIVE or trigger == STARTUP or report.changed:
+            tooltip(f"<b>Polar Sync</b>: {counts}.", period=4000)
+
+    def show_notice(self, text: str, on_click: Any) -> Notice:
+        if _alive(self.notice):
+            self.notice.close()
+        notice = Notice(mw.app.activeWindow() or mw, text, on_click, period_ms=15000)
+        notice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        notice.show()
+        self.notice = notice
+        return notice
+
+    def show_report(self, data: Dict[str, Any], trigger: str, when: float) -> ReportDialog:
+        if _alive(self.report_dialog):
+            self.report_dialog.close()
+        dialog = ReportDialog(mw, data, trigger, when)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.report_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+
+def _alive(widget: Any) -> bool:
+    return widget is not None and not sip.isdeleted(widget)

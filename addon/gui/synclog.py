@@ -1,0 +1,107 @@
+"""The add-on's files in ``user_files/`` (kept by Anki across upgrades):
+per-profile sync state, a readable log of recent syncs, the last report.
+
+Pure Python so the rules (file names, log trimming) are testable without Anki.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+ADDON_DIR = Path(__file__).resolve().parent.parent
+USER_FILES = ADDON_DIR / "user_files"
+
+LOG_NAME = "sync-log.txt"
+LAST_REPORT_NAME = "last-report.json"
+FIRST_RUN_MARKER = "first-run-shown"
+
+# The log is for people: a few hundred syncs are plenty. Past the limit the
+# oldest half is dropped (at an entry boundary).
+MAX_LOG_BYTES = 512 * 1024
+
+
+def profile_slug(profile: str) -> str:
+    """A file-name-safe form of an Anki profile name; a hash suffix keeps two
+    names that sanitise alike (``"Jo/1"``, ``"Jo:1"``) apart."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", profile).strip("_")[:60]
+    if slug != profile or not slug:
+        slug = f"{slug or 'profile'}-{hashlib.sha1(profile.encode('utf-8')).hexdigest()[:8]}"
+    return slug
+
+
+def state_path(profile: str, user_files: Path = USER_FILES) -> Path:
+    return user_files / f"state-{profile_slug(profile)}.sqlite"
+
+
+def log_path(user_files: Path = USER_FILES) -> Path:
+    return user_files / LOG_NAME
+
+
+def _entry(when: float, profile: str, trigger: str, summary: str) -> str:
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
+    body = "\n".join("    " + line for line in summary.splitlines())
+    return f"{stamp}  [{profile} · {trigger}]\n{body}\n\n"
+
+
+def append_log(
+    profile: str,
+    trigger: str,
+    summary: str,
+    report: Optional[Dict[str, Any]] = None,
+    *,
+    user_files: Path = USER_FILES,
+    when: Optional[float] = None,
+) -> None:
+    """Add one entry to the log (and keep the report as JSON). Never raises:
+    a full disk must not turn a finished sync into an error."""
+    try:
+        user_files.mkdir(parents=True, exist_ok=True)
+        path = log_path(user_files)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(_entry(time.time() if when is None else when, profile, trigger, summary))
+        if path.stat().st_size > MAX_LOG_BYTES:
+            _trim(path)
+        if report is not None:
+            tmp = user_files / (LAST_REPORT_NAME + ".tmp")
+            tmp.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, user_files / LAST_REPORT_NAME)
+    except OSError:
+        pass
+
+
+def _trim(path: Path) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    keep = text[len(text) // 2:]
+    cut = keep.find("\n\n")
+    keep = keep[cut + 2:] if cut >= 0 else keep
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(keep, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_log(user_files: Path = USER_FILES, newest_first: bool = True) -> List[str]:
+    """Log entries as text blocks."""
+    try:
+        text = log_path(user_files).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    entries = [e.strip("\n") for e in text.split("\n\n") if e.strip()]
+    return entries[::-1] if newest_first else entries
+
+
+def first_run_done(user_files: Path = USER_FILES) -> bool:
+    return (user_files / FIRST_RUN_MARKER).exists()
+
+
+def mark_first_run_done(user_files: Path = USER_FILES) -> None:
+    try:
+        user_files.mkdir(parents=True, exist_ok=True)
+        (user_files / FIRST_RUN_MARKER).write_text("The first-run message was shown.\n", encoding="utf-8")
+    except OSError:
+        pass

@@ -1,0 +1,149 @@
+"""Start real Anki (aqt) inside the current Python process, with a seeded
+throwaway base folder and Polar Sync installed from the built .ankiaddon.
+
+Shared by the GUI tests (tests/gui/conftest.py), `make anki`
+(tools/run_anki.py) and tools/screenshots.py, so all three exercise the same
+start-up path:
+
+1. seed the base folder the way Anki's first run would, so no modal
+   language or profile dialog blocks (firstRun off, en_US, one profile,
+   update checks off);
+2. ``aqt._run(exec=False)`` builds the main window; the profile is opened
+   by a 10 ms timer, so nothing has touched the collection yet;
+3. install the file with ``mw.addonManager.install()`` (Anki's own code for
+   "Install from file": manifest check, extraction, meta.json), write the
+   add-on config, then ``mw.addonManager.loadAddons()`` (Anki's own loader)
+   so the add-on's hooks are in place before the profile opens;
+4. shut down through Anki's own ``unloadProfileAndExit`` inside its event
+   loop, then restore the interpreter hooks Anki replaced (it sets
+   ``sys.excepthook = None`` on exit, which turns any later exception into
+   "TypeError: 'NoneType' object is not callable").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST = ROOT / "dist" / "polar_sync.ankiaddon"
+PACKAGE = "polar_sync"
+PROFILE = "Polar Test"
+
+
+def prepare_environment(offscreen: bool = True) -> None:
+    """Environment Anki needs before Qt starts."""
+    if offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"  # Chromium refuses root otherwise
+    # A unique key: never talk to (or be mistaken for) another running Anki.
+    os.environ["ANKI_SINGLE_INSTANCE_KEY"] = f"polar-sync-{uuid.uuid4().hex}"
+    os.environ.setdefault("ANKI_NOHIGHDPI", "1")
+
+
+def seed_base(base: Path, profile: str = PROFILE) -> None:
+    """Create Anki's prefs21.db with one profile, as after a finished first run."""
+    from aqt.profiles import ProfileManager
+
+    base.mkdir(parents=True, exist_ok=True)
+    pm = ProfileManager(base)
+    pm.setupMeta()
+    pm.meta["firstRun"] = False
+    pm.set_update_check(False)
+    pm.set_check_for_addon_updates(False)
+    pm.setLang("en_US")  # also saves meta
+    pm.create(profile)
+    pm.db.close()
+
+
+class Anki:
+    """A running Anki: ``app``, ``mw`` and the add-on's module."""
+
+    def __init__(self, app: Any, mw: Any) -> None:
+        self.app = app
+        self.mw = mw
+        self._saved_stderr = sys.stderr
+
+    @property
+    def addon(self) -> Any:
+        """The installed package's gui.setup module (holds ``controller``)."""
+        return sys.modules[f"{PACKAGE}.gui.setup"]
+
+    @property
+    def controller(self) -> Any:
+        return self.addon.controller
+
+    def process(self, seconds: float = 0.0) -> None:
+        end = time.monotonic() + seconds
+        while True:
+            self.app.processEvents()
+            if time.monotonic() >= end:
+                return
+            time.sleep(0.01)
+
+    def wait_until(self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+        """Run Anki's event loop until ``predicate()`` is truthy."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.app.processEvents()
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.01)
+        raise TimeoutError(f"timed out after {timeout:g} s waiting for {what or predicate}")
+
+
+def start(
+    base: Path,
+    addon_file: Path = DIST,
+    config: Optional[Dict[str, Any]] = None,
+    profile: str = PROFILE,
+    timeout: float = 60.0,
+) -> Anki:
+    """Start Anki with the add-on installed from ``addon_file``; returns once
+    the profile's collection is open."""
+    import aqt
+
+    saved_stderr = sys.stderr
+    app = aqt._run(["anki", "-b", str(base), "-p", profile], exec=False)
+    if app is None:
+        raise RuntimeError("Anki did not start (another instance answered, or the base folder is unusable)")
+    mw = aqt.mw
+    result = mw.addonManager.install(str(addon_file))
+    if not hasattr(result, "name"):
+        raise RuntimeError(f"Anki refused to install {addon_file}: {result}")
+    if config:
+        mw.addonManager.writeConfig(PACKAGE, config)
+    # addon/__init__.py stays inert under pytest unless told otherwise.
+    os.environ["POLAR_SYNC_FORCE_GUI"] = "1"
+    try:
+        mw.addonManager.loadAddons()
+    finally:
+        del os.environ["POLAR_SYNC_FORCE_GUI"]
+    anki = Anki(app, mw)
+    anki._saved_stderr = saved_stderr
+    anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", timeout, "the profile to open")
+    return anki
+
+
+def shutdown(anki: Anki, timeout: float = 60.0) -> None:
+    """Close Anki as the user would (File ▸ Exit), inside its own event loop."""
+    from aqt.qt import QTimer
+
+    app, mw = anki.app, anki.mw
+    guard = QTimer()
+    guard.setSingleShot(True)
+    guard.timeout.connect(lambda: app.exit(1))  # never hang a test run
+    guard.start(int(timeout * 1000))
+    QTimer.singleShot(0, mw.unloadProfileAndExit)
+    code = app.exec()
+    guard.stop()
+    sys.excepthook = sys.__excepthook__
+    sys.stderr = anki._saved_stderr
+    if code != 0:
+        raise RuntimeError(f"Anki did not shut down cleanly within {timeout:g} s (exit code {code})")
