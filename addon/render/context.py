@@ -31,35 +31,51 @@ class Context:
 
 EMPTY_CONTEXT = Context("", "", "", "")
 
-# Comments grouped by the highlight they refer to, for the last document seen.
-# Rendering a document's cards one after another then costs one pass over its
-# comments, not one per card. Keyed by identity: Documents are not hashable.
-_comment_cache: Tuple[Optional[Document], Dict[Tuple[str, str], List[Comment]]] = (None, {})
+@dataclass(frozen=True)
+class _DocParts:
+    """What every card of one document shares, computed once per document."""
+
+    title: str  # escaped display title, in its span
+    link: str  # the web capture's link, or ""
+    comments: Dict[Tuple[str, str], List[Comment]]  # by (ref type, ref id), in created order
 
 
-def _comments_by_ref(doc: Document) -> Dict[Tuple[str, str], List[Comment]]:
-    global _comment_cache
-    cached_doc, index = _comment_cache
-    if cached_doc is doc:
-        return index
-    index = {}
+# The last document seen: rendering a document's cards one after another then
+# costs one pass over its comments, not one per card. Keyed by identity
+# because Documents are not hashable (they hold dicts).
+_last: Tuple[Optional[Document], Optional[_DocParts]] = (None, None)
+
+
+def _doc_parts(doc: Document) -> _DocParts:
+    global _last
+    cached_doc, parts = _last
+    if cached_doc is doc and parts is not None:
+        return parts
+    index: Dict[Tuple[str, str], List[Comment]] = {}
     for comment in doc.comments:
         if comment.ref_type in HIGHLIGHT_REFS and comment.ref_id:
             index.setdefault((comment.ref_type, comment.ref_id), []).append(comment)
     for group in index.values():
         group.sort(key=lambda c: (c.created, c.id))
-    _comment_cache = (doc, index)
-    return index
+    title = f'<span class="polar-title">{_html.escape(normalise_whitespace(doc.display_title))}</span>'
+    url = safe_url(doc.url) if doc.url else None
+    link = ""
+    if url is not None and not url.lower().startswith("mailto:"):
+        escaped = _html.escape(url)
+        link = f'<a href="{escaped}">{escaped}</a>'
+    parts = _DocParts(title, link, index)
+    _last = (doc, parts)
+    return parts
 
 
 def source_html(doc: Document, page: int) -> str:
-    parts = [f'<span class="polar-title">{_html.escape(normalise_whitespace(doc.display_title))}</span>']
+    """``Title · p. N · link``: empty parts left out."""
+    shared = _doc_parts(doc)
+    parts = [shared.title]
     if page > 0:
         parts.append(f"p. {page}")
-    url = safe_url(doc.url) if doc.url else None
-    if url is not None and not url.lower().startswith("mailto:"):
-        escaped = _html.escape(url)
-        parts.append(f'<a href="{escaped}">{escaped}</a>')
+    if shared.link:
+        parts.append(shared.link)
     return " · ".join(parts)
 
 
@@ -118,7 +134,7 @@ def build_context(
 
     blocks = []
     if card.ref_type in HIGHLIGHT_REFS and card.ref_id:
-        for comment in _comments_by_ref(doc).get((card.ref_type, card.ref_id), ()):
+        for comment in _doc_parts(doc).comments.get((card.ref_type, card.ref_id), ()):
             if comment.content is None:
                 continue
             body, found, issues = _text_html(comment.content, "comment")

@@ -243,10 +243,16 @@ def normalise_whitespace(s: str) -> str:
     return " ".join(s.split())
 
 
+_TAG = re.compile(r"<[^>]*>")
+_NBSP = re.compile(r"&nbsp;|&#160;|&#xa0;", re.IGNORECASE)
+
+
 def is_blank_html(html: str) -> bool:
     """True when the HTML shows nothing: no text and no image."""
-    if "<img" in html.lower():
-        return False
-    text = re.sub(r"<[^>]*>", "", html)
-    text = re.sub(r"&nbsp;|&#160;|&#xa0;", " ", text, flags=re.IGNORECASE)
-    return not text.strip()
+    if "<" in html:
+        if "<img" in html.lower():
+            return False
+        html = _TAG.sub("", html)
+    if "&" in html:
+        html = _NBSP.sub(" ", html)
+    return not html.strip()

@@ -19,7 +19,7 @@ from typing import List, Optional, Tuple
 from bs4 import BeautifulSoup
 
 from ..polar.docmeta import Text
-from .html import FORMATTER, escape_text, raw_html, sanitize_html
+from .html import FORMATTER, escape_text, is_trivially_safe, raw_html, sanitize_html
 
 
 @dataclass(frozen=True)
@@ -144,5 +144,7 @@ def field_html(text: Text, max_bytes: Optional[int] = None) -> Tuple[str, List[M
     ``data:`` URL, and only a plain media file name may stay in ``src``."""
     if text.kind == "TEXT":
         return escape_text(text.value), [], []
+    if text.kind == "HTML" and is_trivially_safe(text.value):
+        return text.value, [], []  # the common case: no <img> at all, nothing to remove
     html, media, problems = extract_inline_images(raw_html(text), max_bytes)
     return sanitize_html(html), media, problems

@@ -7,7 +7,8 @@ Anki splits a tag on whitespace and cannot hold ``"`` or control characters;
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence
+from functools import lru_cache
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..settings import Settings
 
@@ -25,7 +26,7 @@ def clean_tag(tag: str) -> str:
     return tag
 
 
-def polar_label_to_tag(label: str, settings: Settings) -> Optional[str]:
+def polar_label_to_tag(label: str, folder_prefix: str = "") -> Optional[str]:
     """One Polar tag label as an Anki tag, or None when it must not be copied."""
     label = label.strip()
     lowered = label.lower()
@@ -35,8 +36,8 @@ def polar_label_to_tag(label: str, settings: Settings) -> Optional[str]:
     if label.startswith("/"):  # a folder: /a/b → a::b
         parts = [clean_tag(p) for p in label.split("/")]
         tag = "::".join(p for p in parts if p)
-        if tag and settings.folder_tag_prefix:
-            prefix = clean_tag(settings.folder_tag_prefix)
+        if tag and folder_prefix:
+            prefix = clean_tag(folder_prefix)
             tag = f"{prefix}::{tag}" if prefix else tag
         return clean_tag(tag) or None
     return clean_tag(label) or None
@@ -46,13 +47,19 @@ def anki_tags(doc_tags: Sequence[str], card_tags: Sequence[str], settings: Setti
     """The Anki tags of a card: its document's and its own labels (when
     ``copy_tags``) plus the marker tag; sorted, unique ignoring case (as Anki
     compares tags), the first spelling seen winning."""
+    labels = tuple(doc_tags) + tuple(card_tags) if settings.copy_tags else ()
+    # Cards of one document share their labels: memoised, this is a dict hit.
+    return list(_anki_tags(labels, settings.folder_tag_prefix, settings.marker_tag))
+
+
+@lru_cache(maxsize=4096)
+def _anki_tags(labels: Tuple[str, ...], folder_prefix: str, marker_tag: str) -> Tuple[str, ...]:
     candidates: List[str] = []
-    if settings.copy_tags:
-        for label in list(doc_tags) + list(card_tags):
-            tag = polar_label_to_tag(label, settings)
-            if tag:
-                candidates.append(tag)
-    marker = clean_tag(settings.marker_tag) if settings.marker_tag else ""
+    for label in labels:
+        tag = polar_label_to_tag(label, folder_prefix)
+        if tag:
+            candidates.append(tag)
+    marker = clean_tag(marker_tag) if marker_tag else ""
     if marker:
         candidates.append(marker)
     unique: Dict[str, str] = {}
@@ -60,4 +67,4 @@ def anki_tags(doc_tags: Sequence[str], card_tags: Sequence[str], settings: Setti
         if tag.lower().startswith("polar_guid:"):  # even as a configured marker
             continue
         unique.setdefault(tag.casefold(), tag)
-    return [unique[key] for key in sorted(unique)]
+    return tuple(unique[key] for key in sorted(unique))

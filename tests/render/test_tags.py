@@ -81,6 +81,18 @@ def test_sorted_and_unique_ignoring_case() -> None:
 
 
 def test_label_conversion_edge_cases() -> None:
-    assert polar_label_to_tag("   ", DEFAULT) is None
-    assert polar_label_to_tag("/", DEFAULT) is None
-    assert polar_label_to_tag("a/b", DEFAULT) == "a/b"  # only a leading "/" marks a folder
+    assert polar_label_to_tag("   ") is None
+    assert polar_label_to_tag("/", "prefix") is None
+    assert polar_label_to_tag("a/b") == "a/b"  # only a leading "/" marks a folder
+
+
+def test_memoised_result_is_not_shared_mutably() -> None:
+    first = anki_tags(["x"], [], DEFAULT)
+    first.append("mutated")
+    assert anki_tags(["x"], [], DEFAULT) == ["polar", "x"]
+
+
+def test_settings_changes_are_honoured_despite_memoising() -> None:
+    assert anki_tags(["/a"], [], DEFAULT) == ["a", "polar"]
+    assert anki_tags(["/a"], [], Settings(folder_tag_prefix="f")) == ["f::a", "polar"]
+    assert anki_tags(["/a"], [], Settings(marker_tag="m")) == ["a", "m"]
