@@ -31,6 +31,7 @@ class Context:
 
 EMPTY_CONTEXT = Context("", "", "", "")
 
+
 @dataclass(frozen=True)
 class _DocParts:
     """What every card of one document shares, computed once per document."""
@@ -81,8 +82,9 @@ def source_html(doc: Document, page: int) -> str:
 
 def _text_html(text: Text, what: str) -> Tuple[str, List[MediaFile], List[str]]:
     if text.kind == "TEXT":
-        # Highlight text carries a newline between PDF text runs.
-        return escape_text(normalise_whitespace(text.value)), [], []
+        # Highlight text has a newline between PDF text runs; a comment's are the user's.
+        value = normalise_whitespace(text.value) if what == "highlight" else text.value.strip()
+        return escape_text(value), [], []
     html, media, problems = field_html(text)
     return html, media, [f"{what}: {p}" for p in problems]
 

@@ -169,3 +169,11 @@ def test_context_block_is_deterministic() -> None:
     first = block()
     assert first == block() and first.encode() == block().encode()
     assert first.index("n0") < first.index("n4")
+
+
+def test_plain_text_comment_keeps_its_line_breaks() -> None:
+    c = card({"front": html("q")})
+    doc = document(
+        [c], {"hl1": TEXT_HL}, [Comment("c", 3, "text-highlight", "hl1", Text("TEXT", "a\nb <c>\n"))]
+    )
+    assert build_context(doc, c, no_images)[0].comments == '<div class="polar-comment">a<br>b &lt;c&gt;</div>'
