@@ -9,7 +9,7 @@ drivers, the GUI and the CLI, read the raw dict once and build a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Tuple
 
@@ -19,6 +19,8 @@ DEFAULTS_FILE = ADDON_DIR / "config.json"
 DECK_STRATEGIES = ("tag", "document")
 DELETION_POLICIES = ("suspend", "tag", "delete", "keep")
 CONFLICT_POLICIES = ("polar_wins", "anki_wins")
+# Settings that only steer when/how a sync runs, not what it writes.
+_NOT_SHAPING = {"data_dir", "sync_on_startup", "watch", "watch_debounce_ms"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,12 @@ class Settings:
     sync_on_startup: bool = True
     watch: bool = True
     watch_debounce_ms: int = 1500
+
+    def content_key(self) -> str:
+        """Changes whenever a setting that shapes notes changes: a sync then
+        reads every document again instead of trusting "unchanged" files."""
+        shaping = {k: v for k, v in asdict(self).items() if k not in _NOT_SHAPING}
+        return json.dumps(shaping, sort_keys=True)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Tuple[Settings, List[str]]:

@@ -52,8 +52,13 @@ def apply_prepared(col: Any, prep: Prepared, dry_run: bool) -> Report:
         say("Checking the collection against the last sync…")
         in_col = polar_guids(col)
         remembered = state.all_cards()
-        missing_docs = {c.doc for c in remembered.values() if c.guid not in in_col and not c.orphaned}
-        prep.load_more([k for k in missing_docs if k in prep.docs])
+        # Documents to read again: a note of theirs went missing (deleted in
+        # Anki, undone) or came twice (another computer created it too).
+        recheck = {
+            c.doc for c in remembered.values()
+            if (c.guid not in in_col and not c.orphaned) or len(in_col.get(c.guid, ())) > 1
+        }
+        prep.load_more([k for k in recheck if k in prep.docs])
         known_guids = {c.guid for c in remembered.values()}
         unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
 
@@ -163,7 +168,11 @@ def _count(plan: Plan, rep: Report, settings: Any) -> None:
     rep.adopted = plan.adopted
     rep.rekeyed = plan.rekeyed
     rep.conflicts = plan.conflicts
-    fresh = [o for o in plan.orphans if not o.duplicate and not (o.card and o.card.orphaned)]
+    policy = settings.deletion_policy
+    fresh = [
+        o for o in plan.orphans
+        if not o.duplicate and (not o.card.orphaned if o.card else _orphan_needs_work(o, policy))
+    ]
     rep.duplicates = sum(1 for o in plan.orphans if o.duplicate)
     if settings.deletion_policy == "delete":
         rep.deleted = len(fresh) + rep.duplicates
@@ -211,7 +220,7 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
     if not touched:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         rows += [_row(u.rc.card_id, u.doc, u.guid, meta, u.base, u.polar_tags, False) for u in plan.updates]
-        rows += [_orphan_row(o) for o in plan.orphans if o.card is not None]
+        rows += [_orphan_row(o) for o in plan.orphans if not o.duplicate]
         return rows
 
     pos = col.add_custom_undo_entry(UNDO_NAME)
@@ -338,12 +347,8 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
             suspend += [c.id for c in o.note.cards if c.queue != -1]
         if note.guid != o.note.guid or note.tags != o.note.tags:
             to_update.append(note)
-        if o.card is not None:
+        if not o.duplicate:
             rows.append(_orphan_row(o))
-        elif not o.duplicate:
-            # A Polar note no state row knew (state lost): remember it as orphaned.
-            rows.append(CardState("guid:" + o.note.guid[len(GUID_PREFIX):], "", o.note.guid, "", "", "",
-                                  (), (), True))
 
     if to_update:
         col.update_notes(to_update)
@@ -361,7 +366,10 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
 
 def _orphan_row(o: Orphan) -> CardState:
     c = o.card
-    assert c is not None
+    if c is None:
+        # A Polar note no state row knew (the state was lost): remember it.
+        guid = o.note.guid
+        return CardState("guid:" + guid[len(GUID_PREFIX):], "", guid, "", "", "", (), (), True)
     return CardState(c.card_id, c.doc, c.guid, c.ref, c.type, c.created, c.fields, c.tags, True)
 
 

@@ -23,6 +23,8 @@ from .state import DocState, SyncState
 Progress = Callable[[str], None]
 
 SKIP_TAG = "polar-sync:skip"
+# Bump when rendering changes what a note holds, so existing notes follow.
+RENDER_VERSION = "1"
 
 
 @dataclass
@@ -118,6 +120,7 @@ def _load_one(
     tags_lower = {t.lower() for t in doc.tags}
     if SKIP_TAG in tags_lower or (settings.skip_archived and doc.archived):
         loaded.status = "skipped"
+        report.skipped_documents += 1
         return loaded
 
     def load_image(name: str) -> bytes:
@@ -153,19 +156,25 @@ def prepare(
     missing or unreadable (nothing is planned, nothing swept)."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
     source = open_source(Path(path))
-    state = SyncState(state_path, collection_id)
+    settings_key = f"{RENDER_VERSION}:{settings.content_key()}"
+    state = SyncState(state_path, collection_id, settings_key)
     report = Report()
     files = source.list_documents()
     only_set = set(only) if only is not None else None
     known = state.documents()
     if state.problem:
         report.warn(str(state_path), state.problem)
+    # Settings (or this add-on's rendering) changed since the last sync: every
+    # document is read again so the notes follow.
+    force = bool(known) and state.meta("settings") != settings_key
+    if force:
+        only_set = None  # a partial run must not mark the new settings as applied
     docs: Dict[str, LoadedDoc] = {}
     todo = [f for f in files if only_set is None or f.key in only_set]
     for i, file in enumerate(todo):
         if progress and i % 50 == 0:
             progress(f"Reading Polar documents… {i}/{len(todo)}")
-        docs[file.key] = _load_one(file, source, settings, report, force=False, known=known.get(file.key))
+        docs[file.key] = _load_one(file, source, settings, report, force=force, known=known.get(file.key))
     report.documents = len(files)
     return Prepared(settings, source, state, docs, len(files), only_set, report, progress)
 

@@ -72,9 +72,10 @@ class SyncState:
     """One state file. Opened per operation (cheap), so it can be used from
     whichever thread Anki runs the step on."""
 
-    def __init__(self, path: Optional[Path], collection_id: str = "") -> None:
+    def __init__(self, path: Optional[Path], collection_id: str = "", settings_key: str = "") -> None:
         self.path = path
         self.collection_id = collection_id
+        self.settings_key = settings_key
         self.problem: Optional[str] = None  # set when the file had to be discarded
         self._docs: Optional[Dict[str, DocState]] = None
 
@@ -131,14 +132,17 @@ class SyncState:
             self._docs = docs
         return self._docs
 
-    def stored_collection(self) -> Optional[str]:
+    def meta(self, key: str) -> Optional[str]:
         conn = self._open_checked()
         if conn is None:
             return None
         with conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'collection'").fetchone()
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         conn.close()
         return str(row[0]) if row else None
+
+    def stored_collection(self) -> Optional[str]:
+        return self.meta("collection")
 
     def forget(self, why: str) -> None:
         """Treat the file as lost from now on (it belongs elsewhere)."""
@@ -217,6 +221,7 @@ class SyncState:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
                 if self.collection_id:
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('collection', ?)", (self.collection_id,))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (self.settings_key,))
                 for chunk in _chunks(list(replace_docs) + list(drop_docs), 500):
                     marks = ",".join("?" * len(chunk))
                     conn.execute(f"DELETE FROM cards WHERE doc IN ({marks})", chunk)
