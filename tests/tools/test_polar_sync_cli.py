@@ -1,0 +1,123 @@
+"""The CLI contract other tools rely on: arguments, exit codes, report file,
+dry run, a new collection's language."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / "tools" / "polar_sync.py"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(CLI), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_sync_report_and_rerun(library, tmp_path):
+    col = tmp_path / "out" / "collection.anki2"
+    report = tmp_path / "report.json"
+    first = cli("--data-dir", str(library), "--collection", str(col), "--report", str(report))
+    assert first.returncode == 0, first.stderr
+    data = json.loads(report.read_text())
+    assert data["created"] == 6 and data["errors"] == []
+    for key in ("created", "updated", "unchanged", "moved", "orphaned", "deleted", "decks", "errors"):
+        assert key in data
+    assert "6 created" in first.stdout
+    assert (tmp_path / "out" / "collection.polar-sync.sqlite").is_file()
+    second = cli("--data-dir", str(library), "--collection", str(col), "--report", str(report))
+    assert second.returncode == 0
+    data = json.loads(report.read_text())
+    assert (data["created"], data["updated"], data["unchanged"]) == (0, 0, 6)
+    assert not list((tmp_path / "out").glob("*backup*"))
+
+
+def test_missing_data_dir_is_a_usage_error_and_writes_nothing(tmp_path):
+    col = tmp_path / "c.anki2"
+    out = cli("--data-dir", str(tmp_path / "missing"), "--collection", str(col))
+    assert out.returncode == 2
+    assert "does not exist" in out.stderr
+    assert not col.exists()
+
+
+def test_usage_errors_exit_2(tmp_path, library):
+    assert cli("--collection", str(tmp_path / "c.anki2")).returncode == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    out = cli("--data-dir", str(library), "--collection", str(tmp_path / "c.anki2"), "--config", str(bad))
+    assert out.returncode == 2 and "JSON object" in out.stderr
+    assert not (tmp_path / "c.anki2").exists()
+
+
+def test_config_overrides_and_dry_run(library, tmp_path):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"default_deck": "Inbox"}))
+    col = tmp_path / "c.anki2"
+    report = tmp_path / "r.json"
+    dry = cli("--data-dir", str(library), "--collection", str(col), "--config", str(cfg),
+              "--report", str(report), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    data = json.loads(report.read_text())
+    assert data["dry_run"] and data["created"] == 6 and "Inbox" in data["decks"]
+    assert not col.exists()  # a dry run creates nothing
+    real = cli("--data-dir", str(library), "--collection", str(col), "--config", str(cfg))
+    assert real.returncode == 0
+    before = col.stat().st_mtime_ns
+    again = cli("--data-dir", str(library), "--collection", str(col), "--dry-run", "--report", str(report))
+    assert again.returncode == 0 and json.loads(report.read_text())["created"] == 0
+    assert col.stat().st_mtime_ns == before
+
+
+def test_lang_names_the_stock_note_types_of_a_new_collection(library, tmp_path):
+    col = tmp_path / "de.anki2"
+    out = cli("--data-dir", str(library), "--collection", str(col), "--lang", "de_DE")
+    assert out.returncode == 0, out.stderr
+    check = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from anki.collection import Collection; c = Collection(sys.argv[1]); "
+         "print(sorted(m['name'] for m in c.models.all())); c.close()", str(col)],
+        capture_output=True, text=True, check=True,
+    )
+    assert "Einfach" in check.stdout and "Polar Basic" in check.stdout
+
+
+@pytest.mark.parametrize("payload", [b"{not json", b""])
+def test_corrupt_document_still_exit_0(library, tmp_path, payload):
+    (library / "1HowHttpsWorksCapture0c" / "state.json").write_bytes(payload)
+    report = tmp_path / "r.json"
+    out = cli("--data-dir", str(library), "--collection", str(tmp_path / "c.anki2"), "--report", str(report))
+    assert out.returncode == 0
+    data = json.loads(report.read_text())
+    assert data["created"] == 5
+    assert [e["path"] for e in data["errors"]] == ["1HowHttpsWorksCapture0c/state.json"]
+    assert "1HowHttpsWorksCapture0c/state.json" in out.stdout
+
+
+def test_failed_sync_exit_1_and_collection_restored(library, tmp_path):
+    col = tmp_path / "c.anki2"
+    assert cli("--data-dir", str(library), "--collection", str(col)).returncode == 0
+    before = col.read_bytes()
+    doc = library / "1HowHttpsWorksCapture0c" / "state.json"
+    doc.write_text(doc.read_text().replace("TLS session key", "TLS session key (edited)"))
+    # Fail after the collection was written (at the state commit), as an
+    # unexpected error would: the collection must be put back as it was.
+    driver = (
+        "import sys; sys.path.insert(0, sys.argv[1]); sys.argv = sys.argv[1:]\n"
+        "from addon.sync import state\n"
+        "def boom(*a, **k): raise RuntimeError('injected failure')\n"
+        "state.SyncState.commit = boom\n"
+        "sys.path.insert(0, sys.argv[0] + '/tools'); import polar_sync\n"
+        "sys.exit(polar_sync.main(sys.argv[1:]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", driver, str(ROOT), "--data-dir", str(library), "--collection", str(col)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "left as it was" in out.stderr and "injected failure" in out.stderr
+    assert col.read_bytes() == before
+    assert not list(tmp_path.glob("*backup*"))
