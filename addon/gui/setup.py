@@ -7,6 +7,7 @@ Anki run; profiles come and go through the hooks.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
@@ -106,8 +107,8 @@ class PolarSync:
         if self.config_warnings:
             message += "<br>" + "<br>".join(self.config_warnings)
         tooltip(message, period=6000)
-        if old != self.settings and self.data_dir().exists():
-            self.runner.request(SETTINGS)
+        if _content_settings(old) != _content_settings(self.settings) and self.data_dir().exists():
+            self.runner.request(SETTINGS)  # e.g. a new data_dir or deck strategy: show its effect now
 
     def _write_config(self, **changes: Any) -> None:
         raw = dict(mw.addonManager.getConfig(self.module) or {})
@@ -309,3 +310,11 @@ class PolarSync:
 
 def _alive(widget: Any) -> bool:
     return widget is not None and not sip.isdeleted(widget)
+
+
+# Settings that only say *when* to sync; changing them needs no sync.
+_TIMING_KEYS = ("sync_on_startup", "watch", "watch_debounce_ms")
+
+
+def _content_settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, **{k: getattr(Settings(), k) for k in _TIMING_KEYS})

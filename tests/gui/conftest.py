@@ -1,0 +1,153 @@
+"""Real Anki, headless, in the pytest process (the ``anki`` marker).
+
+PyPI's pytest-anki (1.0.0b7) imports PyQt5 and the removed
+``anki.importing.apkg``, so it cannot load on Qt6 Anki 26.x; these fixtures
+do the same job with tools/anki_harness.py (see docs/testing.md):
+
+* ``anki`` (session): Anki started once with a seeded profile, Polar Sync
+  installed from the freshly built dist/polar_sync.ankiaddon, data_dir set
+  to a private copy of tools/sample_library; shut down through Anki's own
+  exit path after the last test.
+* ``qapp`` is overridden to be Anki's application, so pytest-qt's ``qtbot``
+  (and its capture of exceptions raised inside Qt callbacks, which fails
+  the test) works on the real thing.
+
+One Anki per session: Qt allows one QApplication per process, and
+starting Anki costs ~2 s.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import anki_harness  # noqa: E402
+
+from tests.polar_factory import copy_sample_library  # noqa: E402
+
+# Debounce short enough to keep the tests quick, long enough to merge the
+# several events of one atomic write.
+DEBOUNCE_MS = 300
+
+
+class Session:
+    def __init__(self, anki: anki_harness.Anki, library: Path, base: Path) -> None:
+        self.anki = anki
+        self.library = library
+        self.base = base
+
+    @property
+    def mw(self) -> Any:
+        return self.anki.mw
+
+    @property
+    def controller(self) -> Any:
+        return self.anki.controller
+
+    @property
+    def addon_dir(self) -> Path:
+        return Path(self.mw.addonManager.addonsFolder(anki_harness.PACKAGE))
+
+    def set_config(self, **changes: Any) -> Dict[str, Any]:
+        """Change settings exactly as Anki's config editor does on OK."""
+        manager = self.mw.addonManager
+        conf = dict(manager.getConfig(anki_harness.PACKAGE))
+        conf.update(changes)
+        manager.writeConfig(anki_harness.PACKAGE, conf)
+        manager.configUpdatedAction(anki_harness.PACKAGE)(conf)
+        return conf
+
+    def wait_synced(self, count_before: int, timeout: float = 30.0) -> Any:
+        """Wait for the next sync after ``count_before`` and an idle runner."""
+        runner = self.controller.runner
+        self.anki.wait_until(
+            lambda: runner.finished_count > count_before and not runner.busy and not runner.pending,
+            timeout,
+            "a sync to finish",
+        )
+        return self.controller.last_outcome
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until no sync is running, queued or waiting for the debounce."""
+        c = self.controller
+        self.anki.wait_until(
+            lambda: not c.runner.busy and not c.runner.pending and not c._debounce.isActive(),
+            timeout,
+            "the sync queue to drain",
+        )
+
+    def menu_action(self, text: str) -> Any:
+        for action in self.mw.form.menuTools.actions():
+            if action.text() == text:
+                return action
+            sub = action.menu()
+            if sub is not None:
+                for inner in sub.actions():
+                    if inner.text() == text:
+                        return inner
+        raise LookupError(text)
+
+    def trigger_and_wait(self, text: str, timeout: float = 30.0) -> Any:
+        before = self.controller.runner.finished_count
+        self.menu_action(text).trigger()
+        return self.wait_synced(before, timeout)
+
+    def notes(self, search: str = "tag:polar") -> list:
+        col = self.mw.col
+        return [col.get_note(nid) for nid in col.find_notes(search)]
+
+
+@pytest.fixture(scope="session")
+def anki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    # The tests install the same file `make build` produces, built now from
+    # this checkout so a stale dist/ can never be what gets tested.
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py")], check=True,
+                   stdout=subprocess.DEVNULL)
+    root = tmp_path_factory.mktemp("anki-gui")
+    library = copy_sample_library(root / "polar")
+    base = root / "anki-base"
+    anki_harness.prepare_environment(offscreen=True)
+    anki_harness.seed_base(base)
+    started = anki_harness.start(
+        base,
+        anki_harness.DIST,
+        config={"data_dir": str(library), "watch_debounce_ms": DEBOUNCE_MS},
+    )
+    session = Session(started, library, base)
+    try:
+        yield session
+    finally:
+        anki_harness.shutdown(started)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def qapp(anki: Session) -> Any:
+    return anki.anki.app
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_modal(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each GUI test: no modal dialog (an error box, a question) is
+    left open; one would block a real user."""
+    yield
+    if "anki" not in request.fixturenames:
+        return
+    from aqt.qt import QApplication
+
+    session: Session = request.getfixturevalue("anki")
+    session.anki.process(0.2)  # let Anki's error handler (100 ms timer) run
+    modal = QApplication.activeModalWidget()
+    assert modal is None, f"a modal window was left open: {modal.windowTitle()!r}"
+    import aqt.errors
+
+    box = getattr(aqt.errors, "_mbox", None)
+    assert box is None or not box.isVisible(), f"Anki showed an error: {box.text()}"

@@ -1,0 +1,201 @@
+"""Polar Sync inside real Anki: installed from the built .ankiaddon, driven
+through its Tools menu, the watcher and Edit ▸ Undo.
+
+The tests share one Anki (see conftest.py) and run in file order; each
+leaves the watcher as it found it (on).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from addon.polar.docmeta import parse_docmeta
+from tests.gui.conftest import DEBOUNCE_MS
+from tests.polar_factory import Doc, basic
+
+pytestmark = pytest.mark.anki
+
+SAMPLE_FRONT = "When does spaced repetition schedule a review?"
+
+
+def sample_card_count(library: Path) -> int:
+    total = 0
+    for state in library.glob("*/state.json"):
+        if not state.parent.name.startswith("."):
+            total += len(parse_docmeta(state.read_bytes(), state.parent.name).flashcards)
+    return total
+
+
+def fronts(session) -> set:
+    return {note.fields[0] for note in session.notes()}
+
+
+def test_installed_from_the_ankiaddon_file(anki):
+    meta = json.loads((anki.addon_dir / "meta.json").read_text())
+    assert meta["name"] == "Polar Sync"  # written by Anki's installer from manifest.json
+    assert meta["min_point_version"] == 231000
+    assert (anki.addon_dir / "_vendor" / "watchdog" / "observers" / "inotify.py").is_file()
+    assert not list(anki.addon_dir.rglob("*.so"))
+    # The vendored watchdog, not the venv's, and the native backend on Linux.
+    assert anki.controller.watcher.mode == "InotifyObserver"
+    import sys
+
+    assert "polar_sync._vendor.watchdog.observers.inotify" in sys.modules
+
+
+def test_tools_menu_has_sync_from_polar(anki):
+    titles = [a.text() for a in anki.mw.form.menuTools.actions()]
+    assert "Sync from Polar" in titles
+    assert "Polar Sync" in titles
+    for item in ("Preview (dry run)…", "Open sync log", "Settings…"):
+        assert anki.menu_action(item) is not None
+
+
+def test_startup_sync_created_the_sample_notes(anki):
+    outcome = anki.controller.last_outcome
+    assert outcome is not None and outcome.request.trigger == "startup"
+    assert not outcome.report.errors
+    notes = anki.notes()
+    assert len(notes) == sample_card_count(anki.library) == outcome.report.created
+    assert any(SAMPLE_FRONT in front for front in fronts(anki))
+    log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text()
+    assert "sync on startup" in log
+
+
+def test_sync_action_applies_a_polar_change_and_undo_removes_it_in_one_step(anki):
+    anki.set_config(watch=False)  # this change must arrive through the menu, not the watcher
+    try:
+        before = {n.id for n in anki.notes()}
+        doc = Doc(anki.library, "1GuiManualSyncDoc00001", title="Manual")
+        doc.card("1GuiM1", basic("<p>Manual one?</p>", "<p>1</p>"))
+        doc.card("1GuiM2", basic("<p>Manual two?</p>", "<p>2</p>"), page=2)
+        doc.write()
+
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert outcome.request.trigger == "manual"
+        assert outcome.report.created == 2
+        assert {"Manual one?", "Manual two?"} <= {f.replace("<p>", "").replace("</p>", "")
+                                                 for f in fronts(anki)}
+        assert anki.mw.col.undo_status().undo == "Sync from Polar"
+
+        # Edit ▸ Undo, the menu item a user clicks.
+        assert anki.mw.form.actionUndo.isEnabled()
+        anki.mw.form.actionUndo.trigger()
+        anki.anki.wait_until(lambda: {n.id for n in anki.notes()} == before, 15, "undo")
+        # One step: exactly this sync is undone (the startup sync's notes stay).
+        assert anki.mw.col.undo_status().redo == "Sync from Polar"
+
+        # Polar still has the cards, so the next sync brings them back.
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert outcome.report.created == 2
+    finally:
+        anki.set_config(watch=True)
+
+
+def test_a_sync_that_changes_nothing_adds_no_undo_step(anki):
+    anki.settle()
+    anki.trigger_and_wait("Sync from Polar")  # catch up with anything earlier tests left
+    # Something of the user's own, which must stay the thing Edit ▸ Undo undoes.
+    note = anki.notes()[0]
+    note.tags.append("mine")
+    anki.mw.col.update_note(note)
+    anki.mw.update_undo_actions()
+    undo_before = anki.mw.col.undo_status().undo
+    assert undo_before and undo_before != "Sync from Polar"
+
+    outcome = anki.trigger_and_wait("Sync from Polar")
+    assert not outcome.report.changed
+    assert anki.mw.col.undo_status().undo == undo_before
+    assert undo_before in anki.mw.form.actionUndo.text()  # what Edit ▸ Undo offers
+
+
+def test_atomic_write_while_anki_runs_arrives_through_the_watcher(anki):
+    assert anki.controller.watcher is not None
+    before = anki.controller.runner.finished_count
+    doc = Doc(anki.library, "1GuiWatchedDoc0000001", title="Watched")
+    doc.card("1GuiW1", basic("<p>Arrived by watching?</p>", "<p>yes</p>"))
+    doc.write(atomic=True)  # temp file + os.replace, as Polar saves
+
+    anki.anki.wait_until(
+        lambda: any("Arrived by watching?" in f for f in fronts(anki)), 20, "the watched card"
+    )
+    outcome = anki.wait_synced(before)
+    assert outcome.request.trigger == "watch"
+    assert outcome.request.only == frozenset({"1GuiWatchedDoc0000001"})
+
+    # An edit of the same document: one save, one sync of that document.
+    count = anki.controller.runner.finished_count
+    doc.edit_card("1GuiW1", "1GuiW1b", basic("<p>Edited while watching?</p>", "<p>yes</p>"))
+    doc.write(atomic=True)
+    outcome = anki.wait_synced(count)
+    assert outcome.request.only == frozenset({"1GuiWatchedDoc0000001"})
+    assert any("Edited while watching?" in f for f in fronts(anki))
+    assert not any("Arrived by watching?" in f for f in fronts(anki))
+    anki.anki.process(3 * DEBOUNCE_MS / 1000)
+    assert anki.controller.runner.finished_count == count + 1  # the save's events made one sync
+
+
+def test_preview_writes_nothing_and_shows_the_report(anki):
+    anki.set_config(watch=False)
+    try:
+        doc = Doc(anki.library, "1GuiPreviewDoc0000001", title="Preview")
+        doc.card("1GuiP1", basic("<p>Only previewed?</p>", "<p>-</p>"))
+        doc.write()
+        undo_before = anki.mw.col.undo_status().undo
+        outcome = anki.trigger_and_wait("Preview (dry run)…")
+        assert outcome.report.dry_run and outcome.report.created == 1
+        assert not any("Only previewed?" in f for f in fronts(anki))
+        assert anki.mw.col.undo_status().undo == undo_before
+        dialog = anki.controller.report_dialog
+        assert dialog is not None and dialog.isVisible()
+        assert "dry run" in dialog.browser.toPlainText()
+        dialog.close()
+        doc.remove()
+    finally:
+        anki.set_config(watch=True)
+
+
+def test_corrupt_state_json_produces_the_report_not_a_crash(anki, qtbot):
+    from aqt.qt import Qt
+
+    victim = anki.library / "1SpacedRepetitionIntro0a" / "state.json"
+    notes_before = len(anki.notes())
+    before = anki.controller.runner.finished_count
+    fd, tmp = tempfile.mkstemp(dir=victim.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(b'{"docInfo": {"fingerprint": "1SpacedRepetitionIntro0a", ')  # cut short
+    os.replace(tmp, victim)
+
+    outcome = anki.wait_synced(before)
+    paths = [e["path"] for e in outcome.report.errors]
+    assert "1SpacedRepetitionIntro0a/state.json" in paths
+    assert len(anki.notes()) == notes_before  # a broken file never deletes its notes
+    assert len(anki.notes("tag:polar::deleted")) == 0
+
+    notice = anki.controller.notice
+    assert notice is not None and notice.isVisible()
+    assert "problem" in notice.text()
+    qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
+    dialog = anki.controller.report_dialog
+    assert dialog is not None and dialog.isVisible()
+    text = dialog.browser.toPlainText()
+    assert "1SpacedRepetitionIntro0a/state.json" in text
+    assert "not a readable Polar document" in text
+    dialog.close()
+
+
+def test_open_sync_log_shows_recent_syncs(anki):
+    anki.menu_action("Open sync log").trigger()
+    anki.anki.process(0.1)
+    from aqt.qt import QApplication
+
+    logs = [w for w in QApplication.topLevelWidgets() if w.objectName() == "polar_sync_log" and w.isVisible()]
+    assert logs
+    text = logs[-1].text.toPlainText()
+    assert "sync on startup" in text and "Polar changed files" in text
+    logs[-1].close()
