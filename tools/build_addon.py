@@ -69,7 +69,7 @@ def relativize(source: str, module: str) -> str:
     ``watchdog/observers/inotify.py``) to the equivalent relative import."""
     package_depth = len(Path(module).parent.parts)  # watchdog/observers/* -> 2
 
-    def repl(match: "re.Match[str]") -> str:
+    def repl(match: re.Match[str]) -> str:
         sub = match.group("sub")[1:]  # "observers.api" or ""
         return f"{match.group('indent')}from {'.' * package_depth}{sub} import "
 

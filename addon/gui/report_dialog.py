@@ -84,7 +84,11 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
         f"{html.escape(', '.join(decks)) if decks else '–'}</p>"
     )
     sections = (
-        ("Problems", "Nothing from these files was changed in Anki; fix the file and sync again.", "errors"),
+        (
+            "Problems",
+            "These files or cards could not be synced (everything else was); fix them in Polar and sync again.",
+            "errors",
+        ),
         ("Conflicts", "Edited on both sides; the conflict policy decided which side won.", "conflicts"),
         ("Warnings", "", "warnings"),
     )

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Render docs/tools-menu.png and docs/report-window.png from real Anki.
+
+Starts Anki headless (tools/anki_harness.py) with the built add-on and a
+copy of the sample library in which one document is broken and one card
+was edited on both sides, syncs, and grabs the Tools menu (with the Polar
+Sync submenu open) and the report window the notice opens.
+
+Usage: python tools/screenshots.py   (builds dist/polar_sync.ankiaddon first)
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import anki_harness  # noqa: E402
+import build_addon  # noqa: E402
+
+ROOT = anki_harness.ROOT
+DOCS = ROOT / "docs"
+SAMPLE = ROOT / "tools" / "sample_library"
+
+
+def _break_library(library: Path) -> None:
+    # Cut short, as after a crash mid-save: the report must name the file.
+    victim = library / "1HowHttpsWorksCapture0c" / "state.json"
+    victim.write_bytes(victim.read_bytes()[:300])
+
+
+def _grab_menu(session: anki_harness.Anki, out: Path) -> None:
+    from aqt.qt import QImage, QPainter, QPoint, Qt
+
+    mw = session.mw
+    tools = mw.form.menuTools
+    tools.popup(mw.mapToGlobal(QPoint(40, 40)))
+    session.process(0.3)
+    sub_action = next(a for a in tools.actions() if a.text() == "Polar Sync")
+    tools.setActiveAction(sub_action)
+    submenu = sub_action.menu()
+    submenu.popup(tools.mapToGlobal(QPoint(tools.width() - 8, tools.actionGeometry(sub_action).top())))
+    session.process(0.3)
+    left, right = tools.grab().toImage(), submenu.grab().toImage()
+    top = tools.actionGeometry(sub_action).top()
+    image = QImage(left.width() + right.width() - 8, max(left.height(), top + right.height()),
+                   QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.drawImage(0, 0, left)
+    painter.drawImage(left.width() - 8, top, right)
+    painter.end()
+    image.save(str(out))
+    submenu.hide()
+    tools.hide()
+
+
+def main() -> None:
+    build_addon.build(anki_harness.DIST)
+    work = Path(tempfile.mkdtemp(prefix="polar-sync-shots-"))
+    try:
+        library = work / "polar"
+        shutil.copytree(SAMPLE, library)
+        anki_harness.prepare_environment(offscreen=True)
+        base = work / "anki-base"
+        anki_harness.seed_base(base)
+        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
+        try:
+            controller = session.controller
+            session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")
+            DOCS.mkdir(exist_ok=True)
+            _grab_menu(session, DOCS / "tools-menu.png")
+
+            _break_library(library)
+            # The same card edited in Anki and in Polar: the report shows a conflict.
+            col = session.mw.col
+            note = col.get_note(col.find_notes('"back:*before*memory*"')[0])
+            note["Back"] += " (my own words)"
+            col.update_note(note)
+            state = library / "1SpacedRepetitionIntro0a" / "state.json"
+            state.write_text(state.read_text().replace("the memory would fade.", "you would forget it."))
+            before = controller.runner.finished_count
+            next(a for a in session.mw.form.menuTools.actions() if a.text() == "Sync from Polar").trigger()
+            session.wait_until(lambda: controller.runner.finished_count > before, 30, "the sync")
+            session.wait_until(lambda: controller.notice is not None, 10, "the notice")
+            controller.notice.on_click()
+            dialog = controller.report_dialog
+            dialog.resize(760, 560)
+            session.process(0.5)
+            dialog.grab().save(str(DOCS / "report-window.png"))
+            dialog.close()
+        finally:
+            anki_harness.shutdown(session)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"wrote {DOCS / 'tools-menu.png'} and {DOCS / 'report-window.png'}")
+
+
+if __name__ == "__main__":
+    main()
