@@ -70,11 +70,11 @@ class Doc:
     def page(self, num: int) -> Dict[str, Any]:
         return self.meta["pageMetas"].setdefault(str(num), empty_page(num))
 
-    def tag(self, label: str) -> "Doc":
+    def tag(self, label: str) -> Doc:
         self.meta["docInfo"]["tags"][label] = {"id": label, "label": label}
         return self
 
-    def untag(self, label: str) -> "Doc":
+    def untag(self, label: str) -> Doc:
         self.meta["docInfo"]["tags"].pop(label, None)
         return self
 
@@ -82,7 +82,7 @@ class Doc:
         self._clock += 1
         return f"2020-01-01T00:00:{self._clock:02d}.000Z"
 
-    def text_highlight(self, hid: str, text: str, page: int = 1) -> "Doc":
+    def text_highlight(self, hid: str, text: str, page: int = 1) -> Doc:
         self.page(page)["textHighlights"][hid] = {
             "id": hid, "guid": hid, "created": self._now(), "text": {"TEXT": text},
             "flashcards": {}, "comments": {}, "notes": {}, "color": "yellow",
@@ -90,7 +90,7 @@ class Doc:
         return self
 
     def card(self, cid: str, fields: Dict[str, Any], ctype: str = "BASIC_FRONT_BACK",
-             ref: Optional[str] = None, page: int = 1, tags: Iterable[str] = ()) -> "Doc":
+             ref: Optional[str] = None, page: int = 1, tags: Iterable[str] = ()) -> Doc:
         self.page(page)["flashcards"][cid] = {
             "id": cid, "guid": cid, "created": self._now(), "lastUpdated": self._now(), "type": ctype,
             "fields": copy.deepcopy(fields), "archetype": ARCHETYPES[ctype], "ref": ref or f"page:{page}",
@@ -104,13 +104,13 @@ class Doc:
                 return int(num), page["flashcards"][cid]
         raise KeyError(cid)
 
-    def edit_card(self, old_id: str, new_id: str, fields: Dict[str, Any]) -> "Doc":
+    def edit_card(self, old_id: str, new_id: str, fields: Dict[str, Any]) -> Doc:
         """As Polar does it: the card is deleted and re-created with a new id."""
         num, old = self.find_card(old_id)
         del self.page(num)["flashcards"][old_id]
         return self.card(new_id, fields, old["type"], old["ref"], num)
 
-    def delete_card(self, cid: str) -> "Doc":
+    def delete_card(self, cid: str) -> Doc:
         num, _ = self.find_card(cid)
         del self.page(num)["flashcards"][cid]
         return self
