@@ -1,0 +1,172 @@
+"""Content and context as they land in a real collection: sanitised HTML,
+escaped TEXT, rendered MARKDOWN, cloze/reverse card counts, media, refused
+paths, tags, and the source on every answer."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+
+from addon.settings import Settings
+from addon.sync.engine import sync
+from addon.sync.identity import guid_for
+from addon.sync.notetypes import MARKER
+from tests.polar_factory import Doc, basic, cloze
+
+PNG_1PX = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def run(col, lib, state, **config):
+    settings, _ = Settings.from_dict(config)
+    return sync(col, settings, state, source_path=lib)
+
+
+def note_of(col, card_id):
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        if note.guid == guid_for(card_id):
+            return note
+    raise AssertionError(card_id)
+
+
+def test_every_sample_answer_names_title_and_page(col, library, state_path):
+    run(col, library, state_path)
+    titles = {
+        "1FcA1b2C3d": ("An Introduction to Spaced Repetition", 1),
+        "1FcE4f5G6h": ("An Introduction to Spaced Repetition", 2),
+        "1FcJ7k8L9m": ("An Introduction to Spaced Repetition", 3),  # orphan card
+        "1FcN1p2Q3r": ("Operating Systems: Three Easy Pieces", 4),
+        "1FcS4t5U6v": ("Operating Systems: Three Easy Pieces", 4),
+        "1FcW7x8Y9z": ("How HTTPS works", 1),
+    }
+    for card_id, (title, page) in titles.items():
+        for card in note_of(col, card_id).cards():
+            answer = card.answer()
+            assert title in answer and f"p. {page}" in answer, (card_id, answer[-400:])
+    # highlight text (whitespace normalised), comment, web capture URL
+    answer = note_of(col, "1FcA1b2C3d").cards()[0].answer()
+    assert "Spaced repetition schedules each review just before the memory would fade." in answer
+    assert "<i>daily</i> reviews beat cramming" in answer
+    assert 'href="https://howhttps.works/"' in note_of(col, "1FcW7x8Y9z").cards()[0].answer()
+    # revisedText wins over text
+    assert "Hermann Ebbinghaus described" in note_of(col, "1FcE4f5G6h").cards()[0].answer()
+
+
+def test_area_highlight_png_lands_in_media_and_answer(col, library, state_path):
+    run(col, library, state_path)
+    png = (library / "files" / "image" / "1AreaImg7Q2wE9rT5yU3.png").read_bytes()
+    stored = {name: (open(os.path.join(col.media.dir(), name), "rb").read())
+              for name in os.listdir(col.media.dir())}
+    names = [n for n, data in stored.items() if data == png]
+    assert len(names) == 1
+    answer = note_of(col, "1FcN1p2Q3r").cards()[0].answer()
+    assert f'<img src="{names[0]}"' in answer
+    # the inline data: image of another card became a media file too
+    back = note_of(col, "1FcS4t5U6v")["Back"]
+    assert "data:" not in back
+    inline = re.search(r'<img src="([^"]+)"', back).group(1)
+    assert inline in stored
+
+
+def test_rich_text_kinds_and_sanitising(col, tmp_path, state_path):
+    lib = tmp_path / "lib"
+    doc = Doc(lib, "1Doc0000000000000000000a", "Rich")
+    doc.card("1Xss000001", basic(
+        '<p onclick="x()">Q<script>alert(1)</script><img src=x onerror="alert(2)"></p>',
+        '<a href="javascript:alert(3)">link</a> <a href="https://ok.example/">ok</a> <b>b</b>'
+        '<table><tr><td>t</td></tr></table> <sub>2</sub> \\(x^2\\)'))
+    doc.card("1Text00001", basic("a < b & c", "line one\nline two", kind="TEXT"))
+    doc.card("1Md0000001", basic("**bold** and *it*", "- one\n- two", kind="MARKDOWN"))
+    doc.card("1Cloze0001", cloze("{{c1::Paris::city}} is in {{c2::France}}"), "CLOZE")
+    doc.card("1Rev000001", basic("front", "back"), "BASIC_FRONT_BACK_AND_REVERSE")
+    doc.card("1Opt000001", basic("opt front", "opt back"), "BASIC_FRONT_BACK_OR_REVERSE")
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.created == 6 and report.errors == []
+
+    xss = note_of(col, "1Xss000001")
+    for value in xss.fields:
+        low = value.lower()
+        assert "<script" not in low and "onerror" not in low and "onclick" not in low
+        assert "javascript:" not in low
+    assert 'href="https://ok.example/"' in xss["Back"]
+    assert "<b>b</b>" in xss["Back"] and "<td>t</td>" in xss["Back"] and "<sub>2</sub>" in xss["Back"]
+    assert "\\(x^2\\)" in xss["Back"]
+
+    text = note_of(col, "1Text00001")
+    assert text["Front"] == "a &lt; b &amp; c"
+    assert "a &lt; b &amp; c" in text.cards()[0].question()  # shown literally, not as markup
+    assert "line one<br>line two" in text["Back"]
+
+    md = note_of(col, "1Md0000001")
+    assert "<strong>bold</strong>" in md["Front"] and "<li>one</li>" in md["Back"]
+
+    assert len(note_of(col, "1Cloze0001").cards()) == 2
+    assert "[city]" in note_of(col, "1Cloze0001").cards()[0].question()
+    assert len(note_of(col, "1Rev000001").cards()) == 2
+    opt = note_of(col, "1Opt000001")
+    assert opt.note_type()["name"] == "Basic (optional reversed card)"
+    assert len(opt.cards()) == 1  # the reverse is the user's to switch on
+    opt["Add Reverse"] = "y"
+    col.update_note(opt)
+    assert len(col.get_note(opt.id).cards()) == 2
+
+
+def test_image_paths_outside_the_library_are_refused(col, tmp_path, state_path):
+    lib = tmp_path / "lib"
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(PNG_1PX)
+    doc = Doc(lib, "1Doc0000000000000000000a", "Paths")
+    for i, name in enumerate(["../../secret.png", str(secret), "link.png"]):
+        hid = f"1Area0000{i}"
+        doc.page(1)["areaHighlights"][hid] = {
+            "id": hid, "image": {"id": hid, "type": "image/png", "src": {"backend": "image", "name": name}},
+        }
+        doc.card(f"1Card0000{i}", basic(f"q{i}", f"a{i}"), ref=f"area-highlight:{hid}")
+    (lib / "files" / "image").mkdir(parents=True)
+    os.symlink(secret, lib / "files" / "image" / "link.png")
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.created == 3  # the cards still sync, without the image
+    problems = " ".join(w["message"] for w in report.warnings + report.errors)
+    assert "../../secret.png" in problems and "link.png" in problems
+    assert os.listdir(col.media.dir()) == []
+
+
+def test_oversized_image_skipped_and_reported(col, library, state_path):
+    report = run(col, library, state_path, max_image_bytes=100)
+    messages = " ".join(w["message"] for w in report.warnings + report.errors)
+    assert "1AreaImg7Q2wE9rT5yU3.png" in messages
+    assert report.created == 6
+
+
+def test_tags(col, library, state_path):
+    run(col, library, state_path, folder_tag_prefix="folders")
+    tags = set(note_of(col, "1FcA1b2C3d").tags)
+    assert tags == {"polar", "folders::science::psychology", "type:article"}
+    assert not [t for t in col.tags.all() if t.startswith("deck:") or t.startswith("polar_guid")]
+
+
+def test_context_can_be_turned_off_and_block_never_grows(col, library, state_path):
+    run(col, library, state_path)
+    back = note_of(col, "1FcA1b2C3d")["Back"]
+    assert back.count('class="polar-context"') == 1
+    doc = library / "1SpacedRepetitionIntro0a" / "state.json"
+    doc.write_text(doc.read_text().replace("Just <b>before</b>", "Right <b>before</b>"))
+    run(col, library, state_path)
+    back = note_of(col, "1FcA1b2C3d")["Back"]
+    assert back.count('class="polar-context"') == 1 and "Right <b>before</b>" in back
+    run(col, library, state_path, context=False)
+    assert "polar-context" not in note_of(col, "1FcA1b2C3d")["Back"]
+
+
+def test_own_note_types_keep_context_in_fields(col, library, state_path):
+    run(col, library, state_path, use_stock_note_types=False)
+    note = note_of(col, "1FcN1p2Q3r")
+    assert note.note_type()[MARKER] == "cloze"
+    assert "Operating Systems" in note["Source"] and "<img" in note["Image"]
+    assert "polar-context" not in note["Back Extra"]
+    assert "Operating Systems" in note.cards()[0].answer()
