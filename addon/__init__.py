@@ -6,20 +6,20 @@ tests, tools) does nothing, so the core stays usable without a window.
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def _inside_anki() -> bool:
-    if "pytest" in sys.modules and "POLAR_SYNC_FORCE_GUI" not in __import__("os").environ:
+    if "pytest" in sys.modules and not os.environ.get("POLAR_SYNC_FORCE_GUI"):
         return False
-    try:
-        from aqt import mw
-    except ImportError:
-        return False
-    return mw is not None
+    # Anki imports aqt and creates its main window before loading add-ons;
+    # checking sys.modules (not importing aqt) keeps the CLI free of Qt.
+    aqt = sys.modules.get("aqt")
+    return aqt is not None and getattr(aqt, "mw", None) is not None
 
 
 if _inside_anki():
-    from .gui import setup as _setup
+    from .gui.setup import install
 
-    _setup.install()
+    install()
