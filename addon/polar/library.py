@@ -206,7 +206,7 @@ class ZipSource(Source):
         _check_image_name(name)
         # Exports may carry images under a few folder names; never outside the zip.
         with self._open() as zf:
-            for candidate in (f"files/image/{name}", f"image/{name}", f"images/{name}"):
+            for candidate in (f"files/image/{name}", f"image/{name}", f"images/{name}", f"stash/{name}"):
                 try:
                     info = zf.getinfo(candidate)
                 except KeyError:

@@ -64,6 +64,7 @@ def apply_prepared(col: Any, prep: Prepared, dry_run: bool) -> Report:
 
     failed = [d for d in prep.docs.values() if d.status == "failed"]
     parsed = [d for d in prep.docs.values() if d.status == "parsed"]
+    _drop_cards_claimed_elsewhere(prep, parsed, state)
     listed_keys = set(prep.docs)
     gone_docs = [
         k for k in known_docs
@@ -157,6 +158,30 @@ def apply_prepared(col: Any, prep: Prepared, dry_run: bool) -> Report:
         drop_cards=plan.drop_cards,
     )
     return rep
+
+
+def _drop_cards_claimed_elsewhere(prep: "Prepared", parsed: List[Any], state: Any) -> None:
+    """One Polar card id is one note. If two documents hold the same card id
+    (a copied document, a hand-edited file), the first owner keeps it and
+    the other copy is reported instead of becoming a second note."""
+    ids = [rc.card_id for d in parsed for rc in d.cards]
+    owners = state.owners(ids)
+    seen: Dict[str, str] = {}
+    for d in sorted(parsed, key=lambda d: d.key):
+        keep = []
+        for rc in d.cards:
+            owner = seen.get(rc.card_id)
+            if owner is None:
+                prev = owners.get(rc.card_id)
+                other = prep.docs.get(prev) if prev and prev != d.key else None
+                owner = prev if other is not None and other.status in ("unchanged", "skipped", "failed") else None
+            if owner is not None:
+                prep.report.error(f"{d.file.label}#{rc.card_id}",
+                                  f"the same flashcard id is already synced from document {owner}; skipped here")
+                continue
+            seen[rc.card_id] = d.key
+            keep.append(rc)
+        d.cards = keep
 
 
 def _count(plan: Plan, rep: Report, settings: Any) -> None:

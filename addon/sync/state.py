@@ -191,6 +191,21 @@ class SyncState:
         conn.close()
         return cards
 
+    def owners(self, card_ids: Iterable[str]) -> Dict[str, str]:
+        """card id → the document it was last synced from."""
+        ids = list(card_ids)
+        found: Dict[str, str] = {}
+        conn = self._open_checked() if ids else None
+        if conn is None:
+            return found
+        with conn:
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                for cid, doc in conn.execute(f"SELECT card_id, doc FROM cards WHERE card_id IN ({marks})", chunk):
+                    found[str(cid)] = str(doc)
+        conn.close()
+        return found
+
     def all_cards(self) -> Dict[str, CardState]:
         conn = self._open_checked()
         if conn is None:

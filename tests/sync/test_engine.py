@@ -284,3 +284,20 @@ def test_real_polar_samples_parse_and_land(tmp_path, sample):
                 assert doc.display_title in card.answer()
         col.close()
     os.environ.pop("POLAR_DATA_DIR", None)
+
+
+def test_same_card_id_in_two_documents_makes_one_note(col, tmp_path, state_path):
+    lib = tmp_path / "lib"
+    Doc(lib, "1DocA000000000000000000a", "A").card("1Shared001", basic("q", "a")).write()
+    report = run(col, lib, state_path)
+    assert report.created == 1
+    Doc(lib, "1DocB000000000000000000b", "B copy").card("1Shared001", basic("q", "a")).write()
+    report = run(col, lib, state_path)
+    assert report.created == 0 and col.note_count() == 1
+    assert report.errors[0]["path"] == "1DocB000000000000000000b/state.json#1Shared001"
+    # both new in one run: still one note
+    lib2 = tmp_path / "lib2"
+    Doc(lib2, "1DocC000000000000000000c", "C").card("1Shared002", basic("q", "a")).write()
+    Doc(lib2, "1DocD000000000000000000d", "D").card("1Shared002", basic("q", "a")).write()
+    report = run(col, lib2, tmp_path / "other-state.sqlite")
+    assert report.created == 1 and len(report.errors) == 1
