@@ -160,7 +160,7 @@ def apply_prepared(col: Any, prep: Prepared, dry_run: bool) -> Report:
     return rep
 
 
-def _drop_cards_claimed_elsewhere(prep: "Prepared", parsed: List[Any], state: Any) -> None:
+def _drop_cards_claimed_elsewhere(prep: Prepared, parsed: List[Any], state: Any) -> None:
     """One Polar card id is one note. If two documents hold the same card id
     (a copied document, a hand-edited file), the first owner keeps it and
     the other copy is reported instead of becoming a second note."""
