@@ -211,7 +211,10 @@ def _parse_flashcard(
 ) -> Tuple[Optional[Flashcard], Optional[str]]:
     if not isinstance(raw, dict):
         return None, "flashcard is not an object"
-    ident = _str(_get(raw, "id"), _MAX_ID) or (key[:_MAX_ID] if isinstance(key, str) else "")
+    # The map key is the card's id; an "id" field of another type (a number)
+    # is damage, and must not give the card a new identity (a new note).
+    raw_id = _get(raw, "id")
+    ident = (raw_id[:_MAX_ID] if isinstance(raw_id, str) else "") or (key[:_MAX_ID] if isinstance(key, str) else "")
     if not ident:
         return None, "flashcard has no id"
     fields: Dict[str, Text] = {}
@@ -241,7 +244,7 @@ def _parse_flashcard(
     return card, None
 
 
-def _iter_pages(pages: Mapping[str, Any]) -> Iterator[Tuple[int, Dict[str, Any]]]:
+def _iter_pages(pages: Mapping[str, Any], problems: List[Tuple[str, str]]) -> Iterator[Tuple[int, Dict[str, Any]]]:
     def order(item: Tuple[Any, Any]) -> Tuple[int, str]:
         key = item[0]
         try:
@@ -252,6 +255,17 @@ def _iter_pages(pages: Mapping[str, Any]) -> Iterator[Tuple[int, Dict[str, Any]]
     for key, page in sorted(pages.items(), key=order):
         if isinstance(page, dict):
             yield _page_number(str(key), page), page
+        elif page is not None:  # null is Polar's "empty"; anything else may hide cards
+            problems.append(("", f"page {_str(key, _MAX_ID)!r} is a {type(page).__name__}, not a map; skipped"))
+
+
+def _checked_map(value: Any, what: str, problems: List[Tuple[str, str]]) -> Dict[str, Any]:
+    """Like ``_map``, but a value that is neither a map nor null is reported:
+    it may have held flashcards, and a card must never vanish silently."""
+    if value is not None and not isinstance(value, dict):
+        problems.append(("", f"{what} is a {type(value).__name__}, not a map; skipped"))
+        return {}
+    return _map(value)
 
 
 def load_json(data: bytes) -> Any:
@@ -304,8 +318,8 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
     pages = raw.get("pageMetas")
     if pages is not None and not isinstance(pages, dict):
         problems.append(("", f"pageMetas is a {type(pages).__name__}, not a map"))
-    for num, page in _iter_pages(_map(pages)):
-        for hid, hl in _map(page.get("textHighlights")).items():
+    for num, page in _iter_pages(_map(pages), problems):
+        for hid, hl in _checked_map(page.get("textHighlights"), f"page {num} textHighlights", problems).items():
             if not isinstance(hl, dict):
                 continue
             hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
@@ -313,9 +327,9 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             highlights[hid] = Highlight(
                 hid, "text-highlight", num, text=text, color=_str(hl.get("color"), 32) or None
             )
-            for ck, cv in _map(hl.get("flashcards")).items():
+            for ck, cv in _checked_map(hl.get("flashcards"), f"highlight {hid} flashcards", problems).items():
                 add_card(ck, cv, num, ("text-highlight", hid))
-        for hid, hl in _map(page.get("areaHighlights")).items():
+        for hid, hl in _checked_map(page.get("areaHighlights"), f"page {num} areaHighlights", problems).items():
             if not isinstance(hl, dict):
                 continue
             hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
@@ -326,9 +340,9 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                 hid, "area-highlight", num, image_name=name[:_MAX_ID] or None,
                 color=_str(hl.get("color"), 32) or None,
             )
-            for ck, cv in _map(hl.get("flashcards")).items():
+            for ck, cv in _checked_map(hl.get("flashcards"), f"highlight {hid} flashcards", problems).items():
                 add_card(ck, cv, num, ("area-highlight", hid))
-        for cid, cm in _map(page.get("comments")).items():
+        for cid, cm in _checked_map(page.get("comments"), f"page {num} comments", problems).items():
             if not isinstance(cm, dict):
                 continue
             ref_type, ref_id = _split_ref(cm.get("ref"))
@@ -342,7 +356,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                     created=_str(cm.get("created"), 64),
                 )
             )
-        for ck, cv in _map(page.get("flashcards")).items():
+        for ck, cv in _checked_map(page.get("flashcards"), f"page {num} flashcards", problems).items():
             add_card(ck, cv, num, ("page", str(num)))
 
     nr_pages = info.get("nrPages")
