@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
 from .collection_view import NoteInfo, legacy_notes, notes_by_guid, polar_guids, polar_note_count
 from .identity import GUID_PREFIX, guid_for
+from .media_store import BULK_THRESHOLD, MediaWriter
 from .notetypes import _STOCK, KINDS, NoteTypeRef, choose, create_own, fill_fields, ref_of
 from .plan import ORPHAN_TAG, LegacyIndex, Orphan, Plan, Planner, field_hash, merge_tags
 from .report import Report
@@ -263,13 +264,15 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
     renamed: Dict[str, str] = {}
     written: Set[str] = set()
     needing_media = [c.rc for c in plan.creates] + [u.rc for u in plan.updates if u.content_changed]
+    n_media = len({m.name for rc in needing_media for m in rc.media})
+    store = MediaWriter(col, bulk=n_media >= BULK_THRESHOLD)
     for rc in needing_media:
         for media in rc.media:
             if media.name in written:
                 continue
             written.add(media.name)
             try:
-                stored = col.media.write_data(media.name, media.data)
+                stored = store.write(media.name, media.data)
             except Exception as exc:  # disk full, permissions: the note still syncs
                 rep.error(f"media/{media.name}", f"could not store the image: {exc}")
                 continue

@@ -1,0 +1,54 @@
+"""The bulk media path: files written straight into the media folder must
+land exactly as ``write_data`` would leave them, and Anki must see them."""
+
+import hashlib
+
+from addon.sync.media_store import MediaWriter
+
+
+def _png(i: int) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + i.to_bytes(4, "big") * 10
+
+
+def _name(data: bytes) -> str:
+    return f"polar-{hashlib.sha1(data).hexdigest()[:20]}.png"
+
+
+def test_bulk_writes_are_plain_files_anki_registers(col):
+    writer = MediaWriter(col, bulk=True)
+    names = []
+    for i in range(5):
+        data = _png(i)
+        assert writer.write(_name(data), data) == _name(data)
+        names.append(_name(data))
+    for i, name in enumerate(names):
+        assert col.media.have(name)
+        with open(f"{col.media.dir()}/{name}", "rb") as fh:
+            assert fh.read() == _png(i)
+    # Anki's media check finds them, referenced by a note, neither missing nor unused.
+    note = col.new_note(col.models.by_name("Basic"))
+    note.fields[0] = "".join(f'<img src="{n}">' for n in names)
+    col.add_note(note, 1)
+    out = col.media.check()
+    assert not out.missing and not out.unused
+    assert not [n for n in __import__("os").listdir(col.media.dir()) if n.startswith(".polar-sync")]
+
+
+def test_same_name_other_bytes_goes_through_anki(col):
+    data = _png(1)
+    name = _name(data)
+    col.media.write_data(name, b"\x89PNG\r\n\x1a\nsomething else")
+    stored = MediaWriter(col, bulk=True).write(name, data)
+    assert stored != name  # Anki renamed it: the other file is not overwritten
+    assert MediaWriter(col, bulk=True).write(name, b"\x89PNG\r\n\x1a\nsomething else") == name
+
+
+def test_identical_file_is_kept(col):
+    data = _png(2)
+    name = _name(data)
+    assert MediaWriter(col, bulk=False).write(name, data) == name  # Anki's path
+    assert MediaWriter(col, bulk=True).write(name, data) == name
+
+
+def test_other_names_use_anki(col):
+    assert MediaWriter(col, bulk=True).write("photo one.png", _png(3)) == col.media.write_data("photo one.png", _png(3))
