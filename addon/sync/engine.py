@@ -17,6 +17,7 @@ from ..polar.library import DocumentFile, Source, open_source, resolve_data_dir
 from ..render.card import RenderedCard, render_card
 from ..settings import Settings
 from .decks import deck_for
+from .gcpause import gc_paused
 from .report import Report
 from .state import DocState, SyncState
 
@@ -190,11 +191,14 @@ def sync(
     progress: Optional[Progress] = None,
 ) -> Report:
     """``prepare`` + ``apply`` in one call (the CLI, tests, benchmarks)."""
-    prepared = prepare(
-        settings, state_path, source_path=source_path, only=only, progress=progress,
-        collection_id=collection_identity(col),
-    )
-    return prepared.apply(col, dry_run=dry_run)
+    # Inside Anki automatic GC is off already; elsewhere it is paused so
+    # these runs cost what a sync costs in Anki (see gcpause).
+    with gc_paused():
+        prepared = prepare(
+            settings, state_path, source_path=source_path, only=only, progress=progress,
+            collection_id=collection_identity(col),
+        )
+        return prepared.apply(col, dry_run=dry_run)
 
 
 def collection_identity(col: Any) -> str:
