@@ -58,6 +58,7 @@ def seed_base(base: Path, profile: str = PROFILE) -> None:
     pm.set_check_for_addon_updates(False)
     pm.setLang("en_US")  # also saves meta
     pm.create(profile)
+    assert pm.db is not None
     pm.db.close()
 
 

@@ -25,16 +25,14 @@ def build(controller: Any) -> Dict[str, Any]:
     items = (
         ("preview", "Preview (dry run)…", controller.preview),
         ("log", "Open sync log", controller.open_log),
-        (None, None, None),
         ("choose_dir", "Choose Polar data folder…", controller.choose_data_dir),
         ("choose_zip", "Use a Polar export zip…", controller.choose_export_zip),
         ("settings", "Settings…", controller.open_settings),
     )
     actions: Dict[str, Any] = {"sync": sync, "menu": submenu}
     for name, title, slot in items:
-        if name is None:
-            submenu.addSeparator()
-            continue
+        if name == "choose_dir":
+            submenu.addSeparator()  # looking vs. configuring
         action = QAction(title, mw)
         action.setObjectName(f"polar_sync_{name}")
         qconnect(action.triggered, slot)

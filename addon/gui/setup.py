@@ -14,7 +14,7 @@ from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 import aqt
 from aqt import gui_hooks, mw
-from aqt.qt import QFileDialog, QMessageBox, Qt, QTimer, qconnect, sip
+from aqt.qt import QFileDialog, QMessageBox, Qt, QTimer, QWidget, qconnect, sip
 from aqt.utils import tooltip
 
 from ..polar.library import default_data_dir, resolve_data_dir
@@ -90,7 +90,7 @@ class PolarSync:
             self.log.warning(warning)
 
     def _context(self) -> Tuple[Settings, Path]:
-        return self.settings, synclog.state_path(mw.pm.name)
+        return self.settings, synclog.state_path(mw.pm.name or "")
 
     def data_dir(self) -> Path:
         return resolve_data_dir(self.settings.data_dir)
@@ -146,8 +146,7 @@ class PolarSync:
         self.runner.clear()
         self.runner.release(_HOLD_ANKIWEB)
         for widget in (self.notice, self.report_dialog):
-            if _alive(widget):
-                widget.close()
+            _close(widget)
         self.notice = self.report_dialog = None
 
     def on_collection_will_close(self, col: Any) -> None:
@@ -289,8 +288,7 @@ class PolarSync:
             tooltip(f"<b>Polar Sync</b>: {counts}.", period=4000)
 
     def show_notice(self, text: str, on_click: Any) -> Notice:
-        if _alive(self.notice):
-            self.notice.close()
+        _close(self.notice)
         notice = Notice(mw.app.activeWindow() or mw, text, on_click, period_ms=15000)
         notice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         notice.show()
@@ -298,8 +296,7 @@ class PolarSync:
         return notice
 
     def show_report(self, data: Dict[str, Any], trigger: str, when: float) -> ReportDialog:
-        if _alive(self.report_dialog):
-            self.report_dialog.close()
+        _close(self.report_dialog)
         dialog = ReportDialog(mw, data, trigger, when)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.report_dialog = dialog
@@ -308,8 +305,10 @@ class PolarSync:
         return dialog
 
 
-def _alive(widget: Any) -> bool:
-    return widget is not None and not sip.isdeleted(widget)
+def _close(widget: Optional[QWidget]) -> None:
+    """Close a window we may have shown before; Qt may have deleted it since."""
+    if widget is not None and not sip.isdeleted(widget):
+        widget.close()
 
 
 # Settings that only say *when* to sync; changing them needs no sync.

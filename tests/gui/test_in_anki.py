@@ -199,3 +199,65 @@ def test_open_sync_log_shows_recent_syncs(anki):
     text = logs[-1].text.toPlainText()
     assert "sync on startup" in text and "Polar changed files" in text
     logs[-1].close()
+
+
+def test_syncs_wait_while_the_collection_is_temporarily_closed(anki, tmp_path):
+    """Exporting a .colpkg closes the collection for a moment (as a full
+    AnkiWeb sync does); a sync asked for meanwhile waits, then runs."""
+    from aqt.import_export.exporting import ColpkgExporter, ExportOptions
+
+    anki.settle()
+    done = anki.controller.runner.finished_count
+    options = ExportOptions(
+        out_path=str(tmp_path / "backup.colpkg"), include_scheduling=True, include_deck_configs=True,
+        include_media=False, include_tags=True, include_html=True, include_deck=True,
+        include_notetype=True, include_guid=True, legacy_support=False, limit=None,
+    )
+    ColpkgExporter().export(anki.mw, options)  # fires collection_will_temporarily_close
+    anki.menu_action("Sync from Polar").trigger()
+    assert not anki.controller.runner.busy and len(anki.controller.runner.pending) == 1
+
+    outcome = anki.wait_synced(done)  # after Anki reopened the collection
+    assert (tmp_path / "backup.colpkg").stat().st_size > 0
+    assert outcome.request.trigger == "manual" and not outcome.failed
+
+
+def test_profile_close_stops_the_watcher_and_first_run_message_shows_once(anki, monkeypatch, tmp_path):
+    from aqt.qt import QApplication, QMessageBox
+
+    mw = anki.mw
+    marker = anki.addon_dir / "user_files" / "first-run-shown"
+    marker.unlink(missing_ok=True)
+    # Nothing configured and no $POLAR_DATA_DIR: the situation of a new user.
+    monkeypatch.setenv("POLAR_DATA_DIR", str(tmp_path / "no-polar-here"))
+    anki.set_config(data_dir="")
+    anki.settle()
+
+    def reopen_profile() -> None:
+        mw.unloadProfileAndShowProfileManager()
+        anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", 30, "profile close")
+        assert anki.controller.watcher is None  # stopped on profile_will_close
+        mw.profileForm.profiles.setCurrentRow(0)
+        mw.onOpenProfile()
+        anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", 30, "profile open")
+        anki.anki.process(1.0)  # the message comes 0.5 s after the profile opened
+
+    def first_run_boxes() -> list:
+        return [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, QMessageBox) and w.isVisible() and "Polar library" in w.text()]
+
+    try:
+        reopen_profile()
+        boxes = first_run_boxes()
+        assert len(boxes) == 1 and not boxes[0].isModal()
+        assert marker.exists()
+        boxes[0].close()
+        assert anki.controller.watcher is None
+
+        reopen_profile()
+        assert first_run_boxes() == []  # once, not on every start
+    finally:
+        monkeypatch.delenv("POLAR_DATA_DIR")
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()
+    assert anki.controller.watcher is not None  # settings applied without a restart
