@@ -110,6 +110,13 @@ def start(
     the profile's collection is open."""
     import aqt
 
+    # AnkiApp reads ANKI_SINGLE_INSTANCE_KEY when aqt is *imported*; in a
+    # test run something may have imported aqt before prepare_environment(),
+    # and then this Anki would hand over to any other Anki of the same user
+    # ("Already running; reusing existing instance") and never start.
+    key = os.environ.get("ANKI_SINGLE_INSTANCE_KEY")
+    if key:
+        aqt.AnkiApp.KEY = key
     saved_stderr = sys.stderr
     app = aqt._run(["anki", "-b", str(base), "-p", profile], exec=False)
     if app is None:

@@ -96,6 +96,9 @@ class SyncRunner:
         self._queue: List[SyncRequest] = []
         self._holds: Set[str] = set()
         self._progress_open = False
+        # Bumped when the profile closes: results of syncs started before
+        # are dropped instead of being written into the next profile.
+        self._generation = 0
 
     # -- queue ---------------------------------------------------------------
 
@@ -121,6 +124,12 @@ class SyncRunner:
     def clear(self) -> None:
         self._queue.clear()
 
+    def abandon(self) -> None:
+        """The profile is closing: forget queued requests and drop the
+        result of one still reading."""
+        self._queue.clear()
+        self._generation += 1
+
     @property
     def pending(self) -> List[SyncRequest]:
         return list(self._queue)
@@ -135,6 +144,7 @@ class SyncRunner:
 
     def _start(self, req: SyncRequest) -> None:
         started = time.time()
+        generation = self._generation
         try:
             settings, state_path = self.context()
             source = resolve_data_dir(settings.data_dir)
@@ -155,7 +165,7 @@ class SyncRunner:
             )
 
         QueryOp(
-            parent=self.mw, op=op, success=lambda prepared: self._apply(req, prepared, started)
+            parent=self.mw, op=op, success=lambda prepared: self._apply(req, prepared, started, generation)
         ).failure(lambda exc: self._fail(req, exc, started)).without_collection().run_in_background()
 
     def _progress_from_thread(self, message: str) -> None:
@@ -170,10 +180,11 @@ class SyncRunner:
             self._progress_open = False
             self.mw.progress.finish()
 
-    def _apply(self, req: SyncRequest, prepared: Any, started: float) -> None:
+    def _apply(self, req: SyncRequest, prepared: Any, started: float, generation: int) -> None:
         self._close_progress()
-        if self.mw.col is None:  # the profile closed while reading; write nothing
-            self.busy = False
+        if self.mw.col is None or generation != self._generation:
+            self.busy = False  # the profile closed while reading: write nothing
+            self._pump()
             return
         if req.dry_run:
             QueryOp(

@@ -143,7 +143,7 @@ class PolarSync:
         self.stop_watcher()
         self._debounce.stop()
         self._watch_keys.clear()
-        self.runner.clear()
+        self.runner.abandon()
         self.runner.release(_HOLD_ANKIWEB)
         for widget in (self.notice, self.report_dialog):
             _close(widget)
@@ -266,8 +266,11 @@ class PolarSync:
     def _on_finished(self, outcome: Outcome) -> None:
         self.last_outcome = outcome
         report = outcome.report
-        data = report.to_dict()
         trigger = outcome.request.trigger
+        if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
+            for warning in self.config_warnings:
+                report.warn("add-on config", warning)
+        data = report.to_dict()
         problems = problem_count(data)
         label = TRIGGER_LABELS.get(trigger, trigger)
         if outcome.request.only is not None:

@@ -201,6 +201,33 @@ def test_open_sync_log_shows_recent_syncs(anki):
     logs[-1].close()
 
 
+def test_settings_opens_anki_config_editor_with_help(anki):
+    from aqt.addons import ConfigEditor
+    from aqt.qt import QApplication
+
+    anki.menu_action("Settings…").trigger()
+    anki.anki.process(0.3)
+    editors = [w for w in QApplication.topLevelWidgets() if isinstance(w, ConfigEditor) and w.isVisible()]
+    assert len(editors) == 1
+    editor = editors[0]
+    assert json.loads(editor.form.editor.toPlainText())["data_dir"] == str(anki.library)
+    editor.reject()
+    editor.parent().close()  # the Add-ons window it opened over
+
+
+def test_a_bad_config_value_is_reported_not_fatal(anki):
+    anki.set_config(watch_debounce_ms="soon")  # the config editor's schema would refuse this
+    try:
+        anki.settle()
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert not outcome.failed
+        assert any(w["path"] == "add-on config" and "watch_debounce_ms" in w["message"]
+                   for w in outcome.report.warnings)
+        assert anki.controller.settings.watch_debounce_ms == 1500  # the default, meanwhile
+    finally:
+        anki.set_config(watch_debounce_ms=DEBOUNCE_MS)
+
+
 def test_syncs_wait_while_the_collection_is_temporarily_closed(anki, tmp_path):
     """Exporting a .colpkg closes the collection for a moment (as a full
     AnkiWeb sync does); a sync asked for meanwhile waits, then runs."""
