@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -61,6 +62,41 @@ def open_collection(path: Path, lang: Optional[str]) -> Any:
     return Collection(str(path))
 
 
+def backup_collection(collection: Path, backup: Path) -> None:
+    """A consistent copy of the collection, *including* transactions still in
+    its write-ahead log (Anki keeps collections in WAL mode; after a crash of
+    Anki or of this tool the latest commits, reviews too, live only in
+    ``FILE-wal``, which a plain file copy would leave behind). A backup left
+    by a killed run is stale and simply replaced."""
+    import sqlite3
+
+    tmp = backup.with_name(backup.name + ".tmp")
+    wal = collection.with_name(collection.name + "-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        shutil.copy2(collection, tmp)  # cleanly closed: the file is everything
+        os.replace(tmp, backup)
+        return
+    src = sqlite3.connect(str(collection))
+    try:
+        dst = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    os.replace(tmp, backup)
+
+
+def restore_collection(backup: Path, collection: Path) -> None:
+    """Put the backup back atomically: a crash mid-restore must not leave a
+    torn collection file (copy beside it, then rename over it)."""
+    tmp = collection.with_name(collection.name + ".polar-sync-restore")
+    shutil.copyfile(backup, tmp)
+    os.replace(tmp, collection)
+    backup.unlink()
+
+
 def run(args: argparse.Namespace) -> int:
     from addon.sync.engine import sync
 
@@ -82,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     backup: Optional[Path] = None
     if collection.exists() and not args.dry_run:
         backup = collection.with_name(collection.name + ".polar-sync-backup")
-        shutil.copy2(collection, backup)
+        backup_collection(collection, backup)
     created_now = not collection.exists()
 
     col = open_collection(collection, args.lang)
@@ -95,8 +131,7 @@ def run(args: argparse.Namespace) -> int:
         traceback.print_exc()
         col.close()
         if backup is not None:
-            shutil.copy2(backup, collection)
-            backup.unlink()
+            restore_collection(backup, collection)
         elif created_now:
             collection.unlink(missing_ok=True)
         print("polar_sync: the sync failed; the collection was left as it was", file=sys.stderr)

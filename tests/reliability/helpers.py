@@ -119,3 +119,73 @@ def write_doc(library: Path, key: str, data: bytes) -> Path:
 def errors_naming(report: Any, key: str) -> List[Dict[str, str]]:
     label = f"{key}/state.json"
     return [e for e in report.errors if e["path"] == label or e["path"].startswith(label + "#")]
+
+
+def tiny_png(seed: int) -> bytes:
+    """A valid 2x2 PNG whose bytes (and so media name) differ per seed."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    px = bytes([seed % 256, (seed >> 8) % 256, (seed >> 16) % 256])
+    raw = b"".join(b"\x00" + px * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def build_library(root: Path, docs: int, cards: int, images_every: int = 4, prefix: str = "1Lib") -> Path:
+    """A library of ``docs`` documents x ``cards`` flashcards: basic and cloze
+    cards on text highlights with comments, area highlights with screenshots
+    in files/image/, inline data-URI images, deck and folder tags."""
+    import base64
+
+    from tests.polar_factory import Doc, basic, cloze
+
+    (root / "files" / "image").mkdir(parents=True, exist_ok=True)
+    for d in range(docs):
+        doc = Doc(root, f"{prefix}Doc{d:04d}", f"Book {d}: <i>volume</i>",
+                  tags=[f"deck:Books/Shelf {d % 5}", f"/topic/t{d % 7}", "type:book"], pages=4)
+        for c in range(cards):
+            cid = f"{prefix}C{d:04d}x{c:04d}"
+            page = 1 + c % 4
+            hid = f"{prefix}H{d:04d}x{c:04d}"
+            if c % images_every == 0:
+                name = f"{hid}.png"
+                (root / "files" / "image" / name).write_bytes(tiny_png(d * 10_000 + c))
+                doc.page(page)["areaHighlights"][hid] = {
+                    "id": hid, "image": {"id": hid, "type": "image/png", "src": {"backend": "image", "name": name}},
+                }
+                ref = f"area-highlight:{hid}"
+            else:
+                doc.text_highlight(hid, f"highlight {d}/{c}\nsecond run of text", page=page)
+                doc.page(page)["comments"][f"cm{hid}"] = {
+                    "id": f"cm{hid}", "content": {"HTML": f"<p>comment on {c}</p>"}, "ref": f"text-highlight:{hid}",
+                }
+                ref = f"text-highlight:{hid}"
+            if c % 3 == 2:
+                doc.card(cid, cloze(f"<p>Card {c} of {d}: {{{{c1::answer {c}}}}} and {{{{c2::more}}}}</p>"),
+                         "CLOZE", ref=ref, page=page)
+            else:
+                img = ""
+                if c % (2 * images_every) == 1:
+                    data = base64.b64encode(tiny_png(7_000_000 + d * 1000 + c)).decode()
+                    img = f'<img src="data:image/png;base64,{data}">'
+                doc.card(cid, basic(f"<p>Question {c} of book {d}?</p>{img}", f"<p>Answer <b>{c}</b></p>"),
+                         ref=ref, page=page, tags=[f"card-tag-{c % 3}"])
+        doc.write()
+    return root
+
+
+def media_references_resolve(col: Any) -> List[str]:
+    """Media names referenced by notes that are missing from the media folder."""
+    import re
+
+    folder = Path(col.media.dir())
+    missing = []
+    for (flds,) in col.db.all("select flds from notes"):
+        for name in re.findall(r'src="([^"]+)"', flds):
+            if not (folder / name).is_file():
+                missing.append(name)
+    return missing
