@@ -102,7 +102,7 @@ class PolarSync:
         if mw.col is None:
             return
         if (old.watch, old.data_dir) != (self.settings.watch, self.settings.data_dir):
-            self.restart_watcher()
+            self.start_watcher()
         message = "Polar Sync: settings applied."
         if self.config_warnings:
             message += "<br>" + "<br>".join(self.config_warnings)
@@ -171,9 +171,6 @@ class PolarSync:
         watcher, self.watcher = self.watcher, None
         if watcher is not None:
             watcher.stop()
-
-    def restart_watcher(self) -> None:
-        self.start_watcher()
 
     def _log_watcher(self, message: str) -> None:
         # Called from start() on the main thread; also goes to the sync log so

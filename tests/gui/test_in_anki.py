@@ -197,7 +197,7 @@ def test_open_sync_log_shows_recent_syncs(anki):
     logs = [w for w in QApplication.topLevelWidgets() if w.objectName() == "polar_sync_log" and w.isVisible()]
     assert logs
     text = logs[-1].text.toPlainText()
-    assert "sync on startup" in text and "Polar changed files" in text
+    assert "sync on startup" in text
     logs[-1].close()
 
 
