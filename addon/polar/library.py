@@ -117,14 +117,20 @@ class DataDirSource(Source):
                 st = os.stat(state)
             except OSError:
                 continue
-            if not stat.S_ISREG(st.st_mode) or not self._inside(state):
-                continue
+            # A state.json that is a device, a FIFO or a link out of the data
+            # directory is never opened, but listed as a failed document: the
+            # report names it, and its cards are not swept as deleted.
+            refusal = None
+            if not stat.S_ISREG(st.st_mode):
+                refusal = "state.json is not a regular file; not read"
+            elif not self._inside(state):
+                refusal = "state.json leads outside the data directory; not read"
             docs.append(
                 DocumentFile(
                     key=entry.name,
                     label=f"{entry.name}/state.json",
                     signature=(st.st_size, st.st_mtime_ns),
-                    reader=_file_reader(state),
+                    reader=_refuse(refusal) if refusal else _file_reader(state),
                     parser=parse_docmeta,
                 )
             )
@@ -145,6 +151,13 @@ class DataDirSource(Source):
         if len(data) > max_bytes:
             raise ValueError(f"image {name!r} is over the {max_bytes}-byte limit")
         return data
+
+
+def _refuse(why: str) -> Callable[[], bytes]:
+    def read() -> bytes:
+        raise ValueError(why)
+
+    return read
 
 
 def _file_reader(path: Path) -> Callable[[], bytes]:

@@ -16,10 +16,15 @@ _WHITESPACE = re.compile(r"\s+")
 _FORBIDDEN = re.compile(r'["\x00-\x1f\x7f]')
 
 
+# Anki inserts {{Tags}} into a card's HTML unescaped: angle brackets become
+# look-alikes so a label like "<img/src=x/onerror=...>" cannot become markup.
+_ANGLES = str.maketrans({"<": "\u2039", ">": "\u203a"})
+
+
 def clean_tag(tag: str) -> str:
     """A string Anki keeps as exactly one tag ("" when nothing is left)."""
     tag = _WHITESPACE.sub("_", tag.strip())
-    tag = _FORBIDDEN.sub("", tag)
+    tag = _FORBIDDEN.sub("", tag).translate(_ANGLES)
     if "::" in tag or tag.startswith(":") or tag.endswith(":"):
         parts = [p for p in tag.split("::") if p.strip(":")]
         tag = "::".join(parts)

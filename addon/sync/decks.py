@@ -19,18 +19,23 @@ from ..settings import Settings
 
 DECK_TAG = "deck:"
 _SPACES = re.compile(r"\s+")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+# Anki inserts {{Deck}}/{{Subdeck}} into a card's HTML unescaped: a title or
+# deck tag holding markup must not become markup there.
+_ANGLES = str.maketrans({"<": "\u2039", ">": "\u203a"})
 
 
 def clean_deck_name(name: str) -> str:
     """``compsci/linux`` and ``compsci::linux`` → ``compsci::linux``; empty
     parts dropped; whitespace collapsed (Anki would trim it anyway)."""
-    parts = re.split(r"::|/", name)
-    cleaned = [_SPACES.sub(" ", p.replace("\x00", "")).strip() for p in parts]
+    parts = re.split(r"::|/", name.translate(_ANGLES))
+    cleaned = [_SPACES.sub(" ", _CONTROLS.sub("", p)).strip() for p in parts]
     return "::".join(p for p in cleaned if p)
 
 
 def _title_part(title: str) -> str:
     # A title is one deck level: its own "::" or "/" must not nest decks.
+    title = _CONTROLS.sub("", title.translate(_ANGLES))
     return _SPACES.sub(" ", title.replace("::", ":").replace("/", "-")).strip()[:120]
 
 

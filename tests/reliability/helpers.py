@@ -28,8 +28,6 @@ RELIABLE = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 
-# The only line fix_integrity writes when it found nothing to repair.
-_INTEGRITY_OK = {"Database rebuilt and optimized."}
 
 
 def run_sync(col: Any, library: Path, state: Path, **config: Any):
@@ -54,7 +52,9 @@ def scratch_collection(lang: str = "en_US") -> Iterator[Tuple[Any, Path]]:
 def integrity_problems(col: Any) -> List[str]:
     """What Anki's Check Database found (and repaired); [] when nothing."""
     text, ok = col.fix_integrity()
-    lines = [line for line in str(text).splitlines() if line.strip() and line.strip() not in _INTEGRITY_OK]
+    # The only line it writes when it found nothing, in the profile's language.
+    fine = {"Database rebuilt and optimized.", col.tr.database_check_rebuilt()}
+    lines = [line for line in str(text).splitlines() if line.strip() and line.strip() not in fine]
     if not ok:
         lines.append("fix_integrity reported failure")
     return lines
