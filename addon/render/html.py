@@ -159,6 +159,62 @@ def _strip_all_tags(fragment: str) -> str:
     return _html.escape(_html.unescape(text), quote=False)
 
 
+# --------------------------------------------------------------------------
+# Second fast path: fragments made only of plain tags whose attributes the
+# sanitiser drops anyway (a pasted ``<span style=...>``, ``<p class=...>``,
+# ``<font color=...>``), properly nested, with text free of ``<`` and of any
+# entity but the four that survive a bs4 round trip unchanged. For those the
+# output is computed from a token stream, byte-identical to what bs4 writes
+# (tests/render/test_html.py checks that, also by fuzzing), ~20x faster.
+# Anything else returns None and takes the full parse.
+_KEEPS_ATTRIBUTES = frozenset({"a", "img", "td", "th"})
+_SIMPLE_VOID = frozenset({"br", "hr"})
+_SIMPLE_TOKEN = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})"
+    r"((?:\s+[a-zA-Z_][-a-zA-Z0-9_.]*(?:\s*=\s*(?:\"[^\"<>&]*\"|'[^'<>&]*'|[-a-zA-Z0-9_.:#%]+))?)*)"
+    r"\s*(/?)>"
+)
+_SIMPLE_TEXT_BAD = re.compile(r"[<\r\x00]|&(?!(?:nbsp|amp|lt|gt);)")
+
+
+def _sanitize_simple(html: str) -> Optional[str]:
+    out: List[str] = []
+    stack: List[str] = []
+    pos = 0
+    for match in _SIMPLE_TOKEN.finditer(html):
+        text = html[pos: match.start()]
+        if text:
+            if _SIMPLE_TEXT_BAD.search(text):
+                return None
+            out.append(text.replace(">", "&gt;").replace("\xa0", "&nbsp;"))
+        pos = match.end()
+        closing, name, attrs, selfclose = match.group(1), match.group(2).lower(), match.group(3), match.group(4)
+        if name in DROPPED_TAGS or name in _KEEPS_ATTRIBUTES:
+            return None
+        known = name in ALLOWED_TAGS
+        if closing:
+            if attrs or selfclose or not stack or stack.pop() != name:
+                return None
+            if known:
+                out.append(f"</{name}>")
+        elif name in _SIMPLE_VOID:
+            out.append(f"<{name}>")
+        elif selfclose:
+            return None
+        else:
+            stack.append(name)
+            if known:
+                out.append(f"<{name}>")
+    text = html[pos:]
+    if text:
+        if _SIMPLE_TEXT_BAD.search(text):
+            return None
+        out.append(text.replace(">", "&gt;").replace("\xa0", "&nbsp;"))
+    if stack:
+        return None
+    return "".join(out)
+
+
 def sanitize_html(html: str) -> str:
     """Allow-list sanitiser; see ``ALLOWED_TAGS`` and ``_clean_attrs``.
 
@@ -168,6 +224,9 @@ def sanitize_html(html: str) -> str:
     only a plain media file name. Text (MathJax, cloze syntax) is untouched."""
     if is_trivially_safe(html):
         return html
+    simple = _sanitize_simple(html)
+    if simple is not None:
+        return simple
     try:
         soup = BeautifulSoup(html, "html.parser")
         _sanitize_tree(soup)

@@ -1,0 +1,119 @@
+"""The second sanitiser fast path (``_sanitize_simple``) must write exactly
+what the full bs4 parse writes, whenever it takes a fragment at all."""
+
+from __future__ import annotations
+
+from typing import List
+
+import pytest
+from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from addon.render.html import FORMATTER, _sanitize_simple, _sanitize_tree, sanitize_html
+
+
+def full_parse(html: str) -> str:
+    soup = BeautifulSoup(html, "html.parser")
+    _sanitize_tree(soup)
+    return soup.decode(formatter=FORMATTER)
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ('<p><span style="color: rgb(200, 30, 30);">text</span></p>', "<p><span>text</span></p>"),
+        ('<div>x<br></div><div><font color="#333">y</font></div>', "<div>x<br></div><div>y</div>"),
+        ("<P CLASS=a>Up<BR/>per</P>", "<p>Up<br>per</p>"),
+        ("<p class='q'>a&nbsp;b &lt;c&gt; &amp; d > e\xa0f</p>", "<p>a&nbsp;b &lt;c&gt; &amp; d &gt; e&nbsp;f</p>"),
+        ('<center>c</center><span lang="de">w</span>', "c<span>w</span>"),
+    ],
+)
+def test_simple_fields(field: str, expected: str) -> None:
+    assert _sanitize_simple(field) == expected
+    assert full_parse(field) == expected
+    assert sanitize_html(field) == expected
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        '<a href="http://x">x</a>',  # keeps attributes: full parse
+        '<img src="a.png">',
+        '<td colspan="2">x</td>',
+        "<p>a &eacute; b</p>",  # entity bs4 would rewrite
+        '<p class="x">unclosed',
+        "<b><i>x</b></i>",
+        "<p/>",
+        "</br>",
+        "<script>x</script>",
+        "<p>a<!-- c -->b</p>",
+        '<p title="a>b">x</p>',
+        '<o:p class="x">w</o:p>',
+        "<p x=\"a\"y='b'>z</p>",
+    ],
+)
+def test_everything_else_takes_the_full_parse(field: str) -> None:
+    assert _sanitize_simple(field) is None
+
+
+_TAGS = ["p", "b", "i", "span", "div", "code", "ul", "li", "h2", "font", "center", "blink", "sub",
+         "a", "img", "td", "script", "style", "br", "hr", "P", "SPAN", "Font", "o:p", "textarea", "title"]
+_ATTRS = ['', ' class="x"', " style='color: red'", " color=red", ' id="a1" data-x="&amp;"', " hidden",
+          ' href="http://x.org/"', ' src="p.png"', " title=\"a'b\"", ' onclick="alert(1)"', " x=a/b", " a = 'b' "]
+_TEXTS = ["", "plain", "a &amp; b", "&nbsp;", "x &lt; y &gt; z", "> gt", "\xa0", "&eacute;", "&#160;",
+          "{{c1::cloze}}", "\\(x_1\\)", "a < b", "a & b", "line\nbreak", "tab\there", "&amp", "&nbsp"]
+
+
+# Mostly what the fast path takes, so the comparison is not vacuous.
+_BENIGN_TAGS = ["p", "b", "span", "div", "font", "center", "br", "li", "H1", "Span"]
+_BENIGN_ATTRS = ["", ' class="x"', " style='color: red'", " color=red", " hidden", " x=a/b", " a = 'b' "]
+_BENIGN_TEXTS = ["", "plain", "a &amp; b", "&nbsp;", "x &lt; y &gt; z", "> gt", "\xa0", "line\nbreak", "&amp"]
+
+
+@st.composite
+def fragments(draw: st.DrawFn) -> str:
+    benign = draw(st.booleans())
+    tags, attrs, texts = (_BENIGN_TAGS, _BENIGN_ATTRS, _BENIGN_TEXTS) if benign else (_TAGS, _ATTRS, _TEXTS)
+    parts: List[str] = []
+    stack: List[str] = []
+    for _ in range(draw(st.integers(0, 12))):
+        action = draw(st.integers(0, 3))
+        if action == 0:
+            parts.append(draw(st.sampled_from(texts)))
+        elif action == 1 or not stack:
+            tag = draw(st.sampled_from(tags))
+            close = draw(st.sampled_from(["", "", "", "/", " /"]))
+            parts.append(f"<{tag}{draw(st.sampled_from(attrs))}{close}>")
+            if not close and tag.lower() not in ("br", "hr", "img"):
+                stack.append(tag)
+        elif action == 2:
+            tag = stack.pop()
+            if draw(st.integers(0, 9)) == 0:
+                tag = draw(st.sampled_from(tags))  # sometimes mis-nested
+            parts.append(f"</{tag}{draw(st.sampled_from(['', ' ']))}>")
+        else:
+            parts.append(draw(st.sampled_from(texts)))
+    while stack and (benign or draw(st.booleans())):
+        parts.append(f"</{stack.pop()}>")
+    return "".join(parts)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(fragments())
+def test_fast_path_equals_full_parse(field: str) -> None:
+    simple = _sanitize_simple(field)
+    if simple is not None:
+        assert simple == full_parse(field)
+
+
+def test_fuzzer_exercises_the_fast_path() -> None:
+    taken = []
+
+    @settings(max_examples=500, deadline=None, database=None)
+    @given(fragments())
+    def collect(field: str) -> None:
+        taken.append(_sanitize_simple(field) is not None and "<" in field)
+
+    collect()
+    assert sum(taken) > 50
