@@ -34,8 +34,12 @@ test: $(STAMP) qt-deps build
 	$(PY) -m pytest -q -m "not slow"
 	$(MAKE) --no-print-directory lint
 
-test-slow: $(STAMP) qt-deps build
+test-slow: $(STAMP) qt-deps build test-compat
 	$(PY) -m pytest -q -m slow
+
+# The core suite on Anki 23.10 / Python 3.9 in its own venv (.venv39).
+test-compat:
+	tools/compat.sh
 
 lint: $(STAMP)
 	$(PY) -m ruff check addon tools tests
