@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - exercised only without orjson
 
 
 TEXT_KINDS = ("HTML", "TEXT", "MARKDOWN")
+_TEXT_KINDS_LOWER = frozenset(k.lower() for k in TEXT_KINDS)
 
 BASIC = "BASIC_FRONT_BACK"
 BASIC_AND_REVERSE = "BASIC_FRONT_BACK_AND_REVERSE"
@@ -148,6 +149,15 @@ def parse_text(value: Any) -> Optional[Text]:
     if isinstance(value, str):
         return Text("TEXT", value) if value else None
     if not isinstance(value, dict):
+        return None
+    if len(value) == 1:
+        # The usual shape, {"HTML": "..."}: one look instead of up to three
+        # case-insensitive scans (same result: with a single key, _get finds
+        # it exactly when its lower() is the kind's name).
+        ((key, got),) = value.items()
+        low = key.lower() if isinstance(key, str) else ""
+        if low in _TEXT_KINDS_LOWER and isinstance(got, str) and got:
+            return Text(low.upper(), got)
         return None
     for kind in TEXT_KINDS:
         got = _get(value, kind.lower())
