@@ -358,7 +358,8 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
     suspend: List[int] = []
     orphans = plan.orphans
     fresh_deletes = [o for o in orphans if policy == "delete"]
-    total = max(polar_note_count(col), 1)
+    # Only the delete policy needs the total (a scan of the notes table).
+    total = max(polar_note_count(col), 1) if policy == "delete" else 1
     if policy == "delete" and len(fresh_deletes) > settings.delete_max_share * total:
         rep.error(
             prep.source.describe(),
