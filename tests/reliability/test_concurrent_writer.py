@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
+import pytest
+
 from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic
 from tests.reliability.helpers import integrity_problems, run_sync, snapshot
@@ -31,16 +33,20 @@ DOCS, CARDS = 12, 15
 _VERSION = re.compile(r"v(\d{4})")
 
 
-def make_doc(root: Path, d: int, version: int) -> Doc:
-    doc = Doc(root, f"1Conc{d:04d}", f"Concurrent {d}", tags=[f"ver:{version:04d}", "deck:Concurrent"])
+def make_doc(root: Path, d: int, version: int, pad: bool = True) -> Doc:
+    # The title grows with the version, so two versions never share a size:
+    # (size, mtime) signatures cannot tell same-size rewrites apart within
+    # one timestamp tick (see the xfail test at the end).
+    title = f"Concurrent {d} " + "." * (version if pad else 0)
+    doc = Doc(root, f"1Conc{d:04d}", title, tags=[f"ver:{version:04d}", "deck:Concurrent"])
     for c in range(CARDS):
         doc.card(f"1Conc{d:04d}c{c:03d}",
                  basic(f"<p>doc {d} card {c} v{version:04d}</p>", f"<p>answer v{version:04d}</p>"))
     return doc
 
 
-def encoded(root: Path, d: int, version: int) -> bytes:
-    return json.dumps(make_doc(root, d, version).meta, separators=(",", ":")).encode()
+def encoded(root: Path, d: int, version: int, pad: bool = True) -> bytes:
+    return json.dumps(make_doc(root, d, version, pad).meta, separators=(",", ":")).encode()
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -195,3 +201,27 @@ def test_syncs_while_a_writer_rewrites_documents(col, tmp_path, state_path):
     assert not run_sync(col, lib, state_path).changed
     assert integrity_problems(col) == []
     print(f"\n{sum(len(v) - 1 for v in written.values())} rewrites during 40 syncs; {torn_reads} torn reads refused")
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation: (size, mtime) change check; see docstring")
+def test_same_size_rewrite_within_timestamp_granularity_is_seen(col, tmp_path, state_path):
+    """Found by this suite, left to the core's owner: a document rewritten
+    with the same size within the file system's timestamp granularity (a
+    coarse mtime tick, FAT/exFAT's 2 s) right after a sync read it keeps its
+    (size, mtime) signature, and the new version is skipped as unchanged
+    until the next edit. (Fix idea: git's "racily clean" rule: never trust
+    a signature whose mtime is within a few seconds of when it was read.)
+    Strict: once fixed this XPASSes and fails, to remove the marker."""
+    lib = tmp_path / "lib"
+    doc = make_doc(lib, 0, 1, pad=False)
+    doc.write()
+    path = lib / "1Conc0000" / "state.json"
+    assert run_sync(col, lib, state_path).created == CARDS  # reads v1 right after it was written
+    st = path.stat()
+    new = encoded(lib, 0, 2, pad=False)
+    assert len(new) == st.st_size
+    path.write_bytes(new)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # the same timestamp tick
+    report = run_sync(col, lib, state_path)
+    assert report.updated == CARDS, report.to_dict()
+    assert check_complete_versions(col, {0: [1, 2]}) == {0: 2}
