@@ -261,7 +261,7 @@ class LegacyIndex:
 
     def take(self, rc: RenderedCard, mids: Sequence[int]) -> Optional[NoteInfo]:
         note = self.by_id.get(rc.card_id)
-        if note is None:
+        if note is None and self.by_content:  # plain() per card is not free
             for mid in mids:
                 for cand in self.by_content.get((mid, plain(rc.front)), ()):
                     if cand.id not in self.taken:
