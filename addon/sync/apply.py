@@ -278,6 +278,7 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
                 continue
             if stored != media.name:
                 renamed[media.name] = stored
+    store.start()  # new files are written on a thread while the notes are added
 
     def fix_media(value: str) -> str:
         for old, new in renamed.items():
@@ -324,6 +325,8 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
         rows.append(_row(c.rc.card_id, c.doc, note.guid, meta, base, list(c.rc.tags), False))
     if requests:
         col.add_notes(requests)
+    for name, why in store.finish():
+        rep.error(f"media/{name}", f"could not store the image: {why}")
 
     # Updates: content, tags, guid (re-keyed/adopted), restored orphans.
     say("Updating notes…")

@@ -13,6 +13,7 @@ content hashes (``render.media.media_name``): a file already there under the
 same name with the same bytes is the same image. Everything else (a few
 files, a name of another shape, a file present with other bytes, an error)
 goes through ``write_data``, so the name used is always the one Anki keeps.
+A direct write that fails is reported like a failed ``write_data``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from typing import Any
+import threading
+from typing import Any, List, Optional, Tuple
 
 # Below this many new files per sync the per-file commit costs < 0.2 s:
 # Anki's own API is used, and the media database knows the file at once.
@@ -30,12 +32,22 @@ _HASHED_NAME = re.compile(r"polar-[0-9a-f]{20}\.(?:png|jpg|gif|webp)")
 
 
 class MediaWriter:
-    """Stores files for one sync; ``bulk`` picks the direct path (see above)."""
+    """Stores files for one sync; ``bulk`` picks the direct path (see above).
+
+    In bulk, :meth:`write` only decides the name (a stat, at most a compare)
+    and queues a new file; :meth:`start` writes the queue on a thread while
+    the caller builds and adds the notes (file writes and Anki's add_notes
+    both release the GIL: creating 3,800 files costs ~1.6 s here, add_notes
+    of 50,000 notes ~2.3 s); :meth:`finish` waits and returns the failures.
+    """
 
     def __init__(self, col: Any, bulk: bool) -> None:
         self.col = col
         self.folder = col.media.dir() if bulk else ""
         self._tmp = ""
+        self._queue: List[Tuple[str, bytes]] = []
+        self._failed: List[Tuple[str, str]] = []
+        self._thread: Optional[threading.Thread] = None
 
     def write(self, name: str, data: bytes) -> str:
         """The name the file is stored under (may differ from ``name``)."""
@@ -48,9 +60,9 @@ class MediaWriter:
             except OSError:
                 size = -2  # unreadable: let Anki decide
             if size == -1:
-                if self._write_new(path, data):
-                    return name
-            elif size == len(data):
+                self._queue.append((name, data))
+                return name
+            if size == len(data):
                 try:
                     with open(path, "rb") as fh:
                         if fh.read() == data:
@@ -60,19 +72,31 @@ class MediaWriter:
         stored: str = self.col.media.write_data(name, data)
         return stored
 
-    def _write_new(self, path: str, data: bytes) -> bool:
-        # One temp name per sync, reused: creating a fresh random name per
-        # file (mkstemp) costs several times the write itself.
-        if not self._tmp:
-            self._tmp = os.path.join(self.folder, f".polar-sync-{os.getpid()}-{secrets.token_hex(4)}.tmp")
-        try:
-            with open(self._tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(self._tmp, path)
-            return True
-        except OSError:
+    def start(self) -> None:
+        if self._queue and self._thread is None:
+            self._thread = threading.Thread(target=self._write_queue, name="polar-sync-media", daemon=True)
+            self._thread.start()
+
+    def finish(self) -> List[Tuple[str, str]]:
+        """(name, reason) of every queued file that could not be written."""
+        self.start()
+        if self._thread is not None:
+            self._thread.join()
+        return self._failed
+
+    def _write_queue(self) -> None:
+        # One temp name, reused: a fresh random name per file (mkstemp)
+        # costs several times the write itself.
+        tmp = os.path.join(self.folder, f".polar-sync-{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        for name, data in self._queue:
             try:
-                os.unlink(self._tmp)
-            except OSError:
-                pass
-            return False
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, os.path.join(self.folder, name))
+            except OSError as exc:
+                self._failed.append((name, exc.strerror or str(exc)))
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        self._queue = []

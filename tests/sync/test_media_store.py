@@ -21,6 +21,7 @@ def test_bulk_writes_are_plain_files_anki_registers(col):
         data = _png(i)
         assert writer.write(_name(data), data) == _name(data)
         names.append(_name(data))
+    assert writer.finish() == []
     for i, name in enumerate(names):
         assert col.media.have(name)
         with open(f"{col.media.dir()}/{name}", "rb") as fh:
@@ -48,6 +49,14 @@ def test_identical_file_is_kept(col):
     name = _name(data)
     assert MediaWriter(col, bulk=False).write(name, data) == name  # Anki's path
     assert MediaWriter(col, bulk=True).write(name, data) == name
+
+
+def test_failed_write_is_returned(col, tmp_path):
+    writer = MediaWriter(col, bulk=True)
+    writer.folder = str(tmp_path / "no such folder")
+    data = _png(4)
+    assert writer.write(_name(data), data) == _name(data)
+    assert [name for name, _ in writer.finish()] == [_name(data)]
 
 
 def test_other_names_use_anki(col):
