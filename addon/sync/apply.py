@@ -8,6 +8,7 @@ identity comes from the notes' guids, not from the state.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
@@ -238,8 +239,18 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
         did = col.decks.id_for_name(u.move_to)
         return did is None or any(c.did != did for c in u.note.cards)
 
+    # A sync killed after adding its notes but before the media thread had
+    # written their files leaves notes pointing at missing files; the next
+    # run finds those notes unchanged, so re-check (a stat per image) the
+    # media of the matched cards of the documents read this time.
+    folder = col.media.dir()
+    missing_media = [
+        u.rc for u in plan.updates
+        if not u.content_changed and any(not os.path.exists(os.path.join(folder, m.name)) for m in u.rc.media)
+    ]
     touched = (
         plan.creates
+        or missing_media
         or any(u.writes_note or u.unsuspend or must_move(u) for u in plan.updates)
         or any(_orphan_needs_work(o, policy) for o in plan.orphans)
     )
@@ -264,6 +275,7 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
     renamed: Dict[str, str] = {}
     written: Set[str] = set()
     needing_media = [c.rc for c in plan.creates] + [u.rc for u in plan.updates if u.content_changed]
+    needing_media += missing_media
     n_media = len({m.name for rc in needing_media for m in rc.media})
     store = MediaWriter(col, bulk=n_media >= BULK_THRESHOLD)
     for rc in needing_media:

@@ -10,6 +10,8 @@ Environment:
     POLAR_CRASH_SLOW_COPY=<s>  copy files in 64 KiB chunks with a pause of
                                <s> seconds each, to widen the window of the
                                CLI's backup/restore copies
+    POLAR_CRASH_SLOW_MEDIA=<s> the bulk media writer thread waits <s> seconds
+                               before writing (a slow disk)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 FAIL_AT = os.environ.get("POLAR_CRASH_FAIL", "")
 SLOW_COPY = float(os.environ.get("POLAR_CRASH_SLOW_COPY", "0") or 0)
+SLOW_MEDIA = float(os.environ.get("POLAR_CRASH_SLOW_MEDIA", "0") or 0)
 
 
 def phase(name: str) -> None:
@@ -65,6 +68,21 @@ def install() -> None:
         return real_write(self, name, data)
 
     MediaManager.write_data = write_data  # type: ignore[method-assign]
+
+    if SLOW_MEDIA:
+        try:
+            from addon.sync import media_store
+        except ImportError:  # an older core without the bulk writer
+            media_store = None
+        if media_store is not None:
+            real_queue = media_store.MediaWriter._write_queue
+
+            def write_queue(self):  # type: ignore[no-untyped-def]
+                phase("media-thread")
+                time.sleep(SLOW_MEDIA)
+                return real_queue(self)
+
+            media_store.MediaWriter._write_queue = write_queue  # type: ignore[method-assign]
 
     real_copy2 = shutil.copy2
 

@@ -56,13 +56,13 @@ def cli(lib: Path, col: Path, *extra: str, env: Optional[Dict[str, str]] = None)
     )
 
 
-def kill_during(lib: Path, col: Path, phase: str, delay: float) -> Optional[str]:
+def kill_during(lib: Path, col: Path, phase: str, delay: float, env: Optional[Dict[str, str]] = None) -> Optional[str]:
     """Run the sync and SIGKILL it ``delay`` s after it announces ``phase``
     ("" = after start of the process). Returns the last phase seen before the
     kill, or None when the sync finished first (no kill happened)."""
     proc = subprocess.Popen(
         [sys.executable, str(DRIVER), "--data-dir", str(lib), "--collection", str(col)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
     )
     seen: List[str] = []
     timer: Optional[threading.Timer] = None
@@ -255,6 +255,21 @@ def test_killed_sync_converges_at_30_points(world):
     survived = KILLS[before:]
     print(f"\n{len(survived)} kill points survived:\n  " + "\n  ".join(survived))
     assert len(survived) >= 20, survived
+
+
+def test_kill_while_media_files_are_still_being_written(tmp_path):
+    """Regression (found by this suite): new media files are written on a
+    thread while the notes are added. Killed after add_notes committed but
+    before the thread finished, the notes referred to files that did not
+    exist, and the next sync (notes unchanged) never wrote them."""
+    lib = build_library(tmp_path / "lib", 10, 16, images_every=2)  # > 64 new images: the bulk writer
+    col = tmp_path / "col" / "collection.anki2"
+    make_collection(col).close()
+    env = dict(os.environ, POLAR_CRASH_SLOW_MEDIA="5")
+    assert kill_during(lib, col, "media-thread", 1.0, env=env) is not None
+    out = cli(lib, col)
+    assert out.returncode == 0, out.stderr
+    full_state(col)  # every referenced media file exists and matches its name
 
 
 def test_failed_sync_restores_commits_still_in_the_wal(tmp_path):
