@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from .engine import Prepared
 
 UNDO_NAME = "Sync from Polar"
+ADD_BATCH = 5000
+ADD_BATCHES_MAX = 4
 
 
 def apply_prepared(col: Any, prep: Prepared, dry_run: bool) -> Report:
@@ -305,8 +307,12 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
             decks[key] = int(col.decks.id(name))
         return decks[key]
 
-    # Creates, in one batch.
+    # Creates, in a few batches: one add_notes of 50,000 notes peaks ~260 MB
+    # higher (the whole request is serialised, then decoded by the backend)
+    # for no gain in speed. Few, because each call is an undo op and Anki
+    # keeps only the last 30: the merge below needs our entry still there.
     say(f"Adding {len(plan.creates)} notes…")
+    batch = max(ADD_BATCH, -(-len(plan.creates) // ADD_BATCHES_MAX))
     requests = []
     # One backend-made note per kind, cloned for each new note: col.new_note
     # is a backend round trip plus a field-map build per call (~1.2 s for
@@ -335,6 +341,9 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
         note.tags = merge_tags([], None, list(c.rc.tags))
         requests.append(AddNoteRequest(note=note, deck_id=DeckId(deck_id(c.deck))))
         rows.append(_row(c.rc.card_id, c.doc, note.guid, meta, base, list(c.rc.tags), False))
+        if len(requests) >= batch:
+            col.add_notes(requests)
+            requests = []
     if requests:
         col.add_notes(requests)
     for name, why in store.finish():
