@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html as _html
 import re
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import markdown as _markdown
 from bs4 import BeautifulSoup, Tag
@@ -162,24 +162,50 @@ def _strip_all_tags(fragment: str) -> str:
 # --------------------------------------------------------------------------
 # Second fast path: fragments made only of plain tags whose attributes the
 # sanitiser drops anyway (a pasted ``<span style=...>``, ``<p class=...>``,
-# ``<font color=...>``), properly nested, with text free of ``<`` and of any
-# entity but the four that survive a bs4 round trip unchanged. For those the
+# ``<font color=...>``) and of simple links, properly nested, with text free
+# of ``<`` and of any entity but the four that survive a bs4 round trip
+# unchanged. For those the
 # output is computed from a token stream, byte-identical to what bs4 writes
 # (tests/render/test_html.py checks that, also by fuzzing), ~20x faster.
 # Anything else returns None and takes the full parse.
-_KEEPS_ATTRIBUTES = frozenset({"a", "img", "td", "th"})
+_KEEPS_ATTRIBUTES = frozenset({"img", "td", "th"})  # and "a": _simple_link
 _SIMPLE_VOID = frozenset({"br", "hr"})
 _SIMPLE_TOKEN = re.compile(
     r"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})"
     r"((?:\s+[a-zA-Z_][-a-zA-Z0-9_.]*(?:\s*=\s*(?:\"[^\"<>&]*\"|'[^'<>&]*'|[-a-zA-Z0-9_.:#%]+))?)*)"
     r"\s*(/?)>"
 )
+_SIMPLE_ATTR = re.compile(
+    r"\s+([a-zA-Z_][-a-zA-Z0-9_.]*)(?:\s*=\s*(?:\"([^\"<>&]*)\"|'([^'<>&]*)'|([-a-zA-Z0-9_.:#%]+)))?"
+)
 _SIMPLE_TEXT_BAD = re.compile(r"[<\r\x00]|&(?!(?:nbsp|amp|lt|gt);)")
+
+
+def _simple_link(attrs: str) -> Optional[str]:
+    """``<a ...>`` as bs4 writes it after ``_clean_attrs`` ("" = unwrapped),
+    or None when the attributes need the full parse."""
+    values: Dict[str, str] = {}
+    for m in _SIMPLE_ATTR.finditer(attrs):
+        key = m.group(1).lower()
+        if key in values:
+            return None  # duplicates: bs4 has its own rule
+        values[key] = next((g for g in m.group(2, 3, 4) if g is not None), "")
+    href = values.get("href")
+    url = safe_url(href) if href is not None else None
+    if url is None:
+        return ""
+    title = values.get("title", "")
+    if '"' in url or '"' in title:
+        return None  # bs4 would switch quotes
+    tag = f'<a href="{_substitute(url)}"'
+    if title:
+        tag += f' title="{_substitute(title)}"'
+    return tag + ">"
 
 
 def _sanitize_simple(html: str) -> Optional[str]:
     out: List[str] = []
-    stack: List[str] = []
+    stack: List[Tuple[str, bool]] = []  # (name, written)
     pos = 0
     for match in _SIMPLE_TOKEN.finditer(html):
         text = html[pos: match.start()]
@@ -191,18 +217,27 @@ def _sanitize_simple(html: str) -> Optional[str]:
         closing, name, attrs, selfclose = match.group(1), match.group(2).lower(), match.group(3), match.group(4)
         if name in DROPPED_TAGS or name in _KEEPS_ATTRIBUTES:
             return None
-        known = name in ALLOWED_TAGS
         if closing:
-            if attrs or selfclose or not stack or stack.pop() != name:
+            if attrs or selfclose or not stack:
                 return None
-            if known:
+            open_name, written = stack.pop()
+            if open_name != name:
+                return None
+            if written:
                 out.append(f"</{name}>")
         elif name in _SIMPLE_VOID:
             out.append(f"<{name}>")
         elif selfclose:
             return None
+        elif name == "a":
+            link = _simple_link(attrs)
+            if link is None:
+                return None
+            stack.append((name, bool(link)))
+            out.append(link)
         else:
-            stack.append(name)
+            known = name in ALLOWED_TAGS
+            stack.append((name, known))
             if known:
                 out.append(f"<{name}>")
     text = html[pos:]

@@ -27,6 +27,10 @@ def full_parse(html: str) -> str:
         ("<P CLASS=a>Up<BR/>per</P>", "<p>Up<br>per</p>"),
         ("<p class='q'>a&nbsp;b &lt;c&gt; &amp; d > e\xa0f</p>", "<p>a&nbsp;b &lt;c&gt; &amp; d &gt; e&nbsp;f</p>"),
         ('<center>c</center><span lang="de">w</span>', "c<span>w</span>"),
+        ('<p>see <a href=" https://en.wikipedia.org/wiki/x y " target="_blank" TITLE=\'t\'>wiki</a></p>',
+         '<p>see <a href="https://en.wikipedia.org/wiki/x%20y" title="t">wiki</a></p>'),
+        ('<a href="javascript:alert(1)" title="x">no</a> <a>plain</a> <a href>e</a>', "no plain e"),
+        ("<a href='mailto:a@b.c'>m</a>", '<a href="mailto:a@b.c">m</a>'),
     ],
 )
 def test_simple_fields(field: str, expected: str) -> None:
@@ -38,7 +42,10 @@ def test_simple_fields(field: str, expected: str) -> None:
 @pytest.mark.parametrize(
     "field",
     [
-        '<a href="http://x">x</a>',  # keeps attributes: full parse
+        '<a href="http://x" title="say &quot;hi&quot;">x</a>',  # entity in a value
+        "<a href='http://x/\"q\"'>x</a>",  # bs4 would switch quotes
+        '<a href="http://x" href="http://y">x</a>',
+        "<a href=http://x>x</a>",
         '<img src="a.png">',
         '<td colspan="2">x</td>',
         "<p>a &eacute; b</p>",  # entity bs4 would rewrite
@@ -66,8 +73,10 @@ _TEXTS = ["", "plain", "a &amp; b", "&nbsp;", "x &lt; y &gt; z", "> gt", "\xa0",
 
 
 # Mostly what the fast path takes, so the comparison is not vacuous.
-_BENIGN_TAGS = ["p", "b", "span", "div", "font", "center", "br", "li", "H1", "Span"]
-_BENIGN_ATTRS = ["", ' class="x"', " style='color: red'", " color=red", " hidden", " x=a/b", " a = 'b' "]
+_BENIGN_TAGS = ["p", "b", "span", "div", "font", "center", "br", "li", "H1", "Span", "a", "A"]
+_BENIGN_ATTRS = ["", ' class="x"', " style='color: red'", " color=red", " hidden", " x=a/b", " a = 'b' ",
+                 ' href="http://x.org/a b"', " href='https://y' title=\"T\"", ' href="javascript:x"',
+                 ' title="t" href="mailto:m@x"', " href", ' href="http://\xa0x"', " HREF='http://z' target=_blank"]
 _BENIGN_TEXTS = ["", "plain", "a &amp; b", "&nbsp;", "x &lt; y &gt; z", "> gt", "\xa0", "line\nbreak", "&amp"]
 
 
