@@ -53,6 +53,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import synthetic_library as synth  # noqa: E402
 
+from addon.sync.gcpause import gc_paused  # noqa: E402
+
 # name, what, target (kind, value)
 TARGETS = {
     "first/baseline": ("<=", 1.5),
@@ -171,7 +173,8 @@ def baseline(notes: List[FinalNote], work: Path, reps: int) -> List[float]:
                 requests.append(AddNoteRequest(note=note, deck_id=DeckId(did)))
             col.add_notes(requests)
 
-        elapsed, _ = timed(run)
+        with gc_paused():  # as sync() runs, and as Anki runs everything
+            elapsed, _ = timed(run)
         assert col.note_count() == len(notes)
         times.append(elapsed)
         log(f"baseline {i + 1}/{reps}: {elapsed:.2f} s")
@@ -275,7 +278,8 @@ def peer(notes: List[FinalNote], library: Path, docs: List[str], work: Path, rep
             per_card = (time.perf_counter() - t1) / len(picked)
             return read + per_card * len(cards), len(cards)
 
-        (elapsed, total_cards) = run()
+        with gc_paused():
+            (elapsed, total_cards) = run()
         if len(added) != 1:
             raise SystemExit(f"peer loop: expected to add exactly one note, added {len(added)}")
         col.remove_notes(added)  # the next repetition finds it missing again
@@ -308,10 +312,20 @@ def _child_rss_main(mode: str, library: Path, work: Path) -> None:
 
         sync(col, settings_for(library), work / "state.sqlite", source_path=library)
     col.close()
-    # ru_maxrss is in KiB on Linux (bytes on macOS).
+    print(json.dumps({"maxrss_mb": _peak_rss() / 1e6}))
+
+
+def _peak_rss() -> float:
+    """Bytes. Linux: VmHWM of this process image (ru_maxrss would carry the
+    parent's peak over fork+exec); elsewhere ru_maxrss (bytes on macOS)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) * 1024
+    except OSError:
+        pass
     scale = 1 if sys.platform == "darwin" else 1024
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-    print(json.dumps({"maxrss_mb": peak / 1e6}))
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale)
 
 
 _IMPORT_SNIPPET = """
