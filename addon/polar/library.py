@@ -40,6 +40,9 @@ class DocumentFile:
     signature: Tuple[int, int]  # (size, mtime_ns) or (size, crc32) in zips
     reader: Callable[[], bytes]
     parser: Callable[[bytes, str], Document]
+    # True when signature[1] is a modification time, which can fail to move
+    # for a rewrite within the file system's timestamp tick (see engine).
+    timestamped: bool = True
 
     def read(self) -> bytes:
         return self.reader()
@@ -218,6 +221,7 @@ class ZipSource(Source):
                         signature=(info.file_size, info.CRC),
                         reader=self._entry_reader(name, info.file_size),
                         parser=parse_export_entry,
+                        timestamped=False,
                     )
                 )
         return sorted(docs, key=lambda d: d.key)

@@ -29,7 +29,7 @@ ADD_BATCHES_MAX = 4
 
 
 def apply_prepared(col: Any, prep: Prepared, dry_run: bool) -> Report:
-    from .engine import collection_identity
+    from .engine import collection_identity, trusted_signature
 
     rep = prep.report
     rep.dry_run = dry_run
@@ -150,8 +150,9 @@ def apply_prepared(col: Any, prep: Prepared, dry_run: bool) -> Report:
     doc_rows: List[DocState] = []
     for d in prep.docs.values():
         prev = known_docs.get(d.key)
-        if d.status in ("parsed", "skipped"):
-            doc_rows.append(DocState(d.key, d.file.signature[0], d.file.signature[1], d.sha, d.deck, True))
+        if d.status in ("parsed", "skipped") or (d.status == "unchanged" and d.read_at_ns):
+            size, stamp = trusted_signature(d)
+            doc_rows.append(DocState(d.key, size, stamp, d.sha, d.deck, True))
         elif d.status == "failed":
             doc_rows.append(DocState(d.key, -1, -1, "", prev.deck if prev else "", False))
     state.commit(
@@ -217,6 +218,19 @@ def _needs_move(note: NoteInfo, deck: Optional[str], deck_id: Optional[int]) -> 
     return any(c.did != deck_id for c in note.cards)
 
 
+DEFAULT_DECK_ID = 1
+
+
+def _existing_deck_id(col: Any, name: str) -> Optional[int]:
+    """The deck's id, or None if it does not exist yet. "Default" (Polar's
+    name for "no deck chosen") is the profile's own default deck, whatever
+    its name in the profile's language ("Standard", "既定", ...)."""
+    if name.lower() == "default" and col.decks.get(DEFAULT_DECK_ID, default=False):
+        return DEFAULT_DECK_ID
+    did = col.decks.id_for_name(name)
+    return int(did) if did is not None else None
+
+
 def _orphan_needs_work(o: Orphan, policy: str) -> bool:
     if policy == "delete" or o.duplicate:
         return True
@@ -238,7 +252,7 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
     def must_move(u: Any) -> bool:
         if not u.move_to:
             return False
-        did = col.decks.id_for_name(u.move_to)
+        did = _existing_deck_id(col, u.move_to)
         return did is None or any(c.did != did for c in u.note.cards)
 
     # A sync killed after adding its notes but before the media thread had
@@ -304,7 +318,8 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
     def deck_id(name: str) -> int:
         key = name.lower()
         if key not in decks:
-            decks[key] = int(col.decks.id(name))
+            found = _existing_deck_id(col, name)
+            decks[key] = found if found is not None else int(col.decks.id(name))
         return decks[key]
 
     # Creates, in a few batches: one add_notes of 50,000 notes peaks ~260 MB

@@ -8,6 +8,7 @@ collection stays free, then write in one short step on the collection thread.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Collection, Dict, List, Optional, Set, Tuple
@@ -25,7 +26,7 @@ Progress = Callable[[str], None]
 
 SKIP_TAG = "polar-sync:skip"
 # Bump when rendering changes what a note holds, so existing notes follow.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: < > removed from tags and deck names
 
 
 @dataclass
@@ -35,6 +36,7 @@ class LoadedDoc:
     file: DocumentFile
     status: str  # "unchanged" | "parsed" | "failed" | "skipped"
     sha: str = ""
+    read_at_ns: int = 0  # when the file was read (0: not read this time)
     doc: Optional[Document] = None
     deck: str = ""
     cards: List[RenderedCard] = field(default_factory=list)
@@ -78,6 +80,21 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
+# A file whose mtime is this close to the moment it was read may be rewritten
+# again within the same timestamp tick (coarse clocks; FAT/exFAT: 2 s) with the
+# same size, leaving its signature unchanged. Git calls such entries "racily
+# clean"; like git, such a signature is not trusted: the next sync re-hashes
+# the file (cheap) instead of skipping it.
+RACY_NS = 3_000_000_000
+
+
+def trusted_signature(loaded: LoadedDoc) -> Tuple[int, int]:
+    size, stamp = loaded.file.signature
+    if loaded.file.timestamped and loaded.read_at_ns - stamp < RACY_NS:
+        return size, -1  # never equal to a real mtime
+    return size, stamp
+
+
 def _load_one(
     file: DocumentFile,
     source: Source,
@@ -92,6 +109,7 @@ def _load_one(
     hash (a touched but identical file). Only then is the parse skipped."""
     if not force and known is not None and known.ok and tuple(file.signature) == (known.size, known.mtime):
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
+    read_at = time.time_ns()
     try:
         data = file.read()
     except (OSError, ValueError) as exc:
@@ -99,7 +117,9 @@ def _load_one(
         return LoadedDoc(file, "failed")
     sha = content_hash(data)
     if not force and known is not None and known.ok and known.sha == sha:
-        return LoadedDoc(file, "unchanged", sha=sha, deck=known.deck)
+        # Same content under a new signature (touched, copied back): not
+        # parsed, but its signature is recorded again (``trusted_signature``).
+        return LoadedDoc(file, "unchanged", sha=sha, deck=known.deck, read_at_ns=read_at)
     try:
         doc = file.parse(data)
     except DocMetaError as exc:
@@ -114,7 +134,7 @@ def _load_one(
     deck, warning = deck_for(doc, settings)
     if warning:
         report.warn(file.label, warning)
-    loaded = LoadedDoc(file, "parsed", sha=sha, doc=doc, deck=deck)
+    loaded = LoadedDoc(file, "parsed", sha=sha, doc=doc, deck=deck, read_at_ns=read_at)
     for card in doc.flashcards:
         loaded.card_ids.add(card.id)
         loaded.card_meta[card.id] = (f"{card.ref_type}:{card.ref_id}", card.type, card.created)

@@ -36,7 +36,7 @@ _VERSION = re.compile(r"v(\d{4})")
 def make_doc(root: Path, d: int, version: int, pad: bool = True) -> Doc:
     # The title grows with the version, so two versions never share a size:
     # (size, mtime) signatures cannot tell same-size rewrites apart within
-    # one timestamp tick (see the xfail test at the end).
+    # one timestamp tick (see the racy-rewrite test at the end).
     title = f"Concurrent {d} " + "." * (version if pad else 0)
     doc = Doc(root, f"1Conc{d:04d}", title, tags=[f"ver:{version:04d}", "deck:Concurrent"])
     for c in range(CARDS):
@@ -203,15 +203,12 @@ def test_syncs_while_a_writer_rewrites_documents(col, tmp_path, state_path):
     print(f"\n{sum(len(v) - 1 for v in written.values())} rewrites during 40 syncs; {torn_reads} torn reads refused")
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation: (size, mtime) change check; see docstring")
 def test_same_size_rewrite_within_timestamp_granularity_is_seen(col, tmp_path, state_path):
-    """Found by this suite, left to the core's owner: a document rewritten
-    with the same size within the file system's timestamp granularity (a
-    coarse mtime tick, FAT/exFAT's 2 s) right after a sync read it keeps its
-    (size, mtime) signature, and the new version is skipped as unchanged
-    until the next edit. (Fix idea: git's "racily clean" rule: never trust
-    a signature whose mtime is within a few seconds of when it was read.)
-    Strict: once fixed this XPASSes and fails, to remove the marker."""
+    """Found by this suite: a document rewritten with the same size within
+    the file system's timestamp granularity (a coarse mtime tick, FAT/exFAT's
+    2 s) right after a sync read it keeps its (size, mtime) signature. The
+    engine follows git's "racily clean" rule: a signature whose mtime is this
+    close to the read is not trusted, so the next sync re-hashes the file."""
     lib = tmp_path / "lib"
     doc = make_doc(lib, 0, 1, pad=False)
     doc.write()

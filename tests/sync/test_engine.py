@@ -99,6 +99,9 @@ def test_german_profile_uses_own_note_types(col_de, library, state_path):
     assert set(own) == {"basic", "cloze", "basic_reverse"}
     assert note_of(col_de, "1FcE4f5G6h").note_type()[MARKER] == "cloze"
     assert len(note_of(col_de, "1FcE4f5G6h").cards()) == 2
+    # "Default" is the profile's own default deck, not a new English one
+    assert decks_of(col_de, note_of(col_de, "1FcW7x8Y9z")) == {"Standard"}
+    assert col_de.decks.id_for_name("Default") is None
     # context lives in dedicated fields with the own types
     n = note_of(col_de, "1FcA1b2C3d")
     assert "An Introduction to Spaced Repetition" in n["Source"]
@@ -301,3 +304,22 @@ def test_same_card_id_in_two_documents_makes_one_note(col, tmp_path, state_path)
     Doc(lib2, "1DocD000000000000000000d", "D").card("1Shared002", basic("q", "a")).write()
     report = run(col, lib2, tmp_path / "other-state.sqlite")
     assert report.created == 1 and len(report.errors) == 1
+
+
+def test_racy_signature_is_rehashed_not_trusted(col, tmp_path, state_path):
+    """A file synced right after it was written is re-hashed next time (its
+    mtime might not move for a same-size rewrite); once its mtime is safely
+    in the past, its signature is trusted again and it is not even read."""
+    from addon.sync.state import SyncState
+
+    lib = tmp_path / "lib"
+    doc = Doc(lib, "1Doc0000000000000000000a", "Racy")
+    doc.card("1Card00001", basic("q", "a"))
+    path = doc.write()
+    run(col, lib, state_path)
+    assert SyncState(state_path).documents()[doc.fp].mtime == -1  # too fresh to trust
+    old = path.stat().st_mtime_ns - 10_000_000_000
+    os.utime(path, ns=(old, old))
+    report = run(col, lib, state_path)
+    assert report.parsed == 0 and not report.changed  # same content: hashed, not parsed
+    assert SyncState(state_path).documents()[doc.fp].mtime == old
