@@ -23,8 +23,6 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-import pytest
-
 from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic
 from tests.reliability.helpers import integrity_problems, run_sync, snapshot
