@@ -31,7 +31,6 @@ missed (so it can gate a CI job; it is not part of ``make test``).
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import random
@@ -101,12 +100,18 @@ def timed(fn: Callable[[], Any]) -> Tuple[float, Any]:
 # the measurements
 
 
-def first_sync(library: Path, work: Path, reps: int) -> Tuple[List[float], Any, Path]:
-    """Each repetition syncs into a new collection; the last one is kept."""
-    from addon.sync.engine import sync
+def first_sync(library: Path, work: Path, reps: int) -> Tuple[List[float], Any, Path, Dict[str, float]]:
+    """Each repetition syncs into a new collection; the last one is kept.
+
+    Also returns where the time went (medians): ``prepare`` (read, parse,
+    render: no collection), ``apply`` (plan, media, write, state) and, within
+    it, ``add_notes`` (Anki's own batch insert, the baseline's core). Timed
+    around the same calls ``engine.sync`` makes, under the same GC regime."""
+    from addon.sync.engine import collection_identity, prepare
 
     settings = settings_for(library)
     times: List[float] = []
+    phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": []}
     col: Any = None
     state = work / "none"
     for i in range(reps):
@@ -115,12 +120,34 @@ def first_sync(library: Path, work: Path, reps: int) -> Tuple[List[float], Any, 
         where = work / f"first-{i}"
         col = fresh_collection(where)
         state = where / "state.sqlite"
-        elapsed, rep = timed(functools.partial(sync, col, settings, state, source_path=library))
+        in_add = [0.0]
+        real_add = col.add_notes
+
+        def add_notes(requests: Any, real_add: Any = real_add, in_add: List[float] = in_add) -> Any:
+            t = time.perf_counter()
+            try:
+                return real_add(requests)
+            finally:
+                in_add[0] += time.perf_counter() - t
+
+        col.add_notes = add_notes  # this collection object only
+        with gc_paused():
+            t0 = time.perf_counter()
+            prepared = prepare(settings, state, source_path=library, collection_id=collection_identity(col))
+            t1 = time.perf_counter()
+            rep = prepared.apply(col)
+            t2 = time.perf_counter()
+        del col.add_notes
+        del prepared
         if rep.errors:
             raise SystemExit(f"first sync reported errors: {rep.errors[:3]}")
-        times.append(elapsed)
-        log(f"first sync {i + 1}/{reps}: {elapsed:.2f} s ({rep.created} notes)")
-    return times, col, state
+        times.append(t2 - t0)
+        phases["prepare"].append(t1 - t0)
+        phases["apply"].append(t2 - t1)
+        phases["add_notes"].append(in_add[0])
+        log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
+            f"apply {t2 - t1:.2f} s of which add_notes {in_add[0]:.2f} s)")
+    return times, col, state, {k: median(v) for k, v in phases.items()}
 
 
 @dataclass
@@ -289,11 +316,16 @@ def peer(notes: List[FinalNote], library: Path, docs: List[str], work: Path, rep
     return times, total_cards, min(sample, total_cards) if sample else total_cards
 
 
-def child_rss(library: Path, work: Path) -> Dict[str, float]:
-    """Peak RSS of a fresh interpreter doing only the first sync, and of one
-    that opens a collection and does nothing (Anki's own share)."""
+def child_rss(library: Path, work: Path, notes: List[FinalNote]) -> Dict[str, float]:
+    """Peak RSS of a fresh interpreter doing only the first sync; of one that
+    opens a collection and does nothing (Anki's own share); and of one that
+    loads the final notes and adds them with the baseline's one bare
+    add_notes batch (Anki's floor for holding and adding those notes)."""
+    work.mkdir(parents=True, exist_ok=True)
+    dump = work / "final-notes.json"
+    dump.write_text(json.dumps([[n.notetype, n.fields, n.tags, n.guid, n.deck] for n in notes]))
     out = {}
-    for mode in ("idle", "sync"):
+    for mode in ("idle", "baseline", "sync"):
         where = work / f"rss-{mode}"
         proc = subprocess.run(
             [sys.executable, __file__, "--child-rss", mode, "--library", str(library), "--work", str(where)],
@@ -311,6 +343,18 @@ def _child_rss_main(mode: str, library: Path, work: Path) -> None:
         from addon.sync.engine import sync
 
         sync(col, settings_for(library), work / "state.sqlite", source_path=library)
+    elif mode == "baseline":
+        from anki.collection import AddNoteRequest
+        from anki.decks import DeckId
+
+        with gc_paused():
+            notes = [FinalNote(*row) for row in json.loads((work.parent / "final-notes.json").read_bytes())]
+            requests = []
+            for n in notes:
+                note = col.new_note(col.models.by_name(n.notetype))
+                note.fields, note.tags, note.guid = list(n.fields), list(n.tags), n.guid
+                requests.append(AddNoteRequest(note=note, deck_id=DeckId(int(col.decks.id(n.deck)))))
+            col.add_notes(requests)
     col.close()
     print(json.dumps({"maxrss_mb": _peak_rss() / 1e6}))
 
@@ -457,9 +501,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--peer-sample", type=int, default=1000,
                     help="tag searches timed in the peer loop (0: all of them)")
     ap.add_argument("--no-watcher", action="store_true")
+    ap.add_argument("--enforce", action="store_true", help="fail on missed targets below 50,000 cards too")
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
     ap.add_argument("--json", type=Path, help="also write the figures here")
-    ap.add_argument("--child-rss", choices=("idle", "sync"), help=argparse.SUPPRESS)
+    ap.add_argument("--child-rss", choices=("idle", "baseline", "sync"), help=argparse.SUPPRESS)
     ap.add_argument("--library", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -487,7 +532,7 @@ def _run(args: argparse.Namespace, work: Path) -> int:
     pristine = work / "polar-pristine"
     shutil.copytree(library, pristine)  # the peer and RSS runs read the unedited library
 
-    first_t, col, state = first_sync(library, work, args.reps)
+    first_t, col, state, phases = first_sync(library, work, args.reps)
     notes = final_notes(col)
     base_t = baseline(notes, work, args.reps)
     noop_t = noop(col, library, state, args.quick_reps)
@@ -499,7 +544,7 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         watch_t, watch_mode = watcher_latency(col, library, state, info.documents, args.reps, args.seed)
     col.close()
     log("peak RSS (child processes)")
-    rss = child_rss(pristine, work)
+    rss = child_rss(pristine, work / "rss", notes)
     log("import time")
     imports = import_cost()
 
@@ -508,24 +553,32 @@ def _run(args: argparse.Namespace, work: Path) -> int:
     rows: List[Tuple[str, str, str, str, str]] = []
     failed = []
 
+    # The targets are set for the default size: below it fixed costs (opening
+    # the state file, one scan of the notes table) dominate the small ratios.
+    enforce = args.cards >= 50_000 or args.enforce
+
     def row(name: str, absolute: str, ratio_name: str, ratio: Optional[float], detail: str = "") -> None:
         if ratio_name in TARGETS and ratio is not None:
             target, ok = check(ratio_name, ratio)
-            if not ok:
+            if not ok and enforce:
                 failed.append(ratio_name)
             shown = f"{ratio:.3f}" if ratio < 10 else f"{ratio:.0f}"
-            rows.append((name, absolute, f"{ratio_name} = {shown}", target, ("ok" if ok else "MISSED") + detail))
+            status = "ok" if ok else "MISSED" if enforce else "missed (enforced from 50,000 cards)"
+            rows.append((name, absolute, f"{ratio_name} = {shown}", target, status + detail))
         else:
             rows.append((name, absolute, "", "", detail.strip()))
 
     row("baseline (bare add_notes)", fmt_s(base), "", None)
     row("first sync", fmt_s(first), "first/baseline", first / base)
+    row("  prepare (read, parse, render)", fmt_s(phases["prepare"]), "", None)
+    row("  apply (plan, media, notes, state)", fmt_s(phases["apply"]), "", None)
+    row("    of which Anki's add_notes", fmt_s(phases["add_notes"]), "", None)
     row("no-op resync", fmt_s(no_op), "no-op/first", no_op / first)
     row("one document edited", fmt_s(one), "one-doc/first", one / first)
     row("peer loop (find by tag, add)", fmt_s(peer_s), "peer/no-op", peer_s / no_op,
         f" ({peer_searched} of {peer_cards} searches timed)")
     row("first-sync peak RSS", f"{rss['sync']:.0f} MB", "first-sync peak RSS MB", rss["sync"],
-        f" (Anki alone: {rss['idle']:.0f} MB)")
+        f" (Anki alone: {rss['idle']:.0f} MB; bare add_notes of the same notes: {rss['baseline']:.0f} MB)")
     row("import addon + GUI module", f"{import_ms:.1f} ms", "import ms", import_ms,
         f" (package alone {imports['package'] - imports['empty']:.1f} ms)")
     if watch_t:
