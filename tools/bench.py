@@ -150,6 +150,24 @@ def first_sync(library: Path, work: Path, reps: int) -> Tuple[List[float], Any, 
     return times, col, state, {k: median(v) for k, v in phases.items()}
 
 
+def profile_first_sync(library: Path, where: Path, out: Path) -> None:
+    import cProfile
+    import pstats
+
+    from addon.sync.engine import sync
+
+    col = fresh_collection(where)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    sync(col, settings_for(library), where / "state.sqlite", source_path=library)
+    profiler.disable()
+    col.close()
+    profiler.dump_stats(str(out))
+    stats = pstats.Stats(str(out), stream=sys.stderr)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(30)
+
+
 @dataclass
 class FinalNote:
     notetype: str
@@ -501,6 +519,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--peer-sample", type=int, default=1000,
                     help="tag searches timed in the peer loop (0: all of them)")
     ap.add_argument("--no-watcher", action="store_true")
+    ap.add_argument("--profile", type=Path, metavar="FILE.prof",
+                    help="also profile one more first sync (cProfile) into FILE.prof and print its top entries")
     ap.add_argument("--enforce", action="store_true", help="fail on missed targets below 50,000 cards too")
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -534,6 +554,8 @@ def _run(args: argparse.Namespace, work: Path) -> int:
 
     first_t, col, state, phases = first_sync(library, work, args.reps)
     notes = final_notes(col)
+    if args.profile:
+        profile_first_sync(library, work / "profiled", args.profile)
     base_t = baseline(notes, work, args.reps)
     noop_t = noop(col, library, state, args.quick_reps)
     one_t = one_doc(col, library, state, info.documents, args.quick_reps, args.seed)
