@@ -219,6 +219,15 @@ def _needs_move(note: NoteInfo, deck: Optional[str], deck_id: Optional[int]) -> 
 
 
 DEFAULT_DECK_ID = 1
+# Anki's undo queue holds 30 steps; stay well inside it.
+UNDO_STEPS_SAFE = 24
+
+
+def _make_structure(col: Any, decks: List[str], kinds: List[str]) -> None:
+    for name in decks:
+        col.decks.id(name)  # creates missing parents too
+    for kind in kinds:
+        create_own(col, kind)
 
 
 def _existing_deck_id(col: Any, name: str) -> Optional[int]:
@@ -276,14 +285,27 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
         rows += [_orphan_row(o) for o in plan.orphans if not o.duplicate]
         return rows
 
+    # Anki keeps the last 30 undo steps, and merging ours needs its start
+    # still there. Each new deck and note type is a step of its own, so when
+    # a sync needs many (a first sync of a large library), they are made
+    # before the undo step: Undo then leaves them, empty, and removes the rest.
+    kinds = sorted({c.kind for c in plan.creates})
+    wanted_decks = {c.deck for c in plan.creates} | {u.move_to for u in plan.updates if u.move_to}
+    new_decks = [d for d in sorted(wanted_decks) if _existing_deck_id(col, d) is None]
+    new_types = [k for k in kinds if choose(col, k, settings.use_stock_note_types) is None]
+    steps = len(new_decks) + len(new_types) + ADD_BATCHES_MAX + 5  # + updates, moves, (un)suspend, remove
+    early = steps > UNDO_STEPS_SAFE
+    if early:
+        _make_structure(col, new_decks, new_types)
     pos = col.add_custom_undo_entry(UNDO_NAME)
+    if not early:
+        _make_structure(col, new_decks, new_types)
 
     # Note types, created only when a card needs one the profile lacks.
     types: Dict[str, NoteTypeRef] = {}
-    for kind in sorted({c.kind for c in plan.creates}):
+    for kind in kinds:
         ref = choose(col, kind, settings.use_stock_note_types)
-        if ref is None:
-            ref = ref_of(create_own(col, kind))
+        assert ref is not None  # made above
         types[kind] = ref
 
     # Media first: the names Anki actually stored go into the fields.
@@ -430,8 +452,15 @@ def _write(col: Any, plan: Plan, prep: Prepared, rep: Report, settings: Any) -> 
 
     if to_update:
         col.update_notes(to_update)
-    for did, cids in moves.items():
-        col.set_deck(cids, did)
+    if moves:
+        # One undo step for every move, whatever the number of target decks.
+        cards = []
+        for did, cids in moves.items():
+            for cid in cids:
+                card = col.get_card(cid)
+                card.did = did
+                cards.append(card)
+        col.update_cards(cards)
     if unsuspend:
         col.sched.unsuspend_cards(unsuspend)
     if suspend:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Collection, Dict, List, Optional, Set, Tuple
 
-from ..polar.docmeta import DocMetaError, Document
+from ..polar.docmeta import DocMetaError
 from ..polar.library import DocumentFile, Source, open_source, resolve_data_dir
 from ..settings import Settings
 from .decks import deck_for
@@ -39,7 +39,6 @@ class LoadedDoc:
     status: str  # "unchanged" | "parsed" | "failed" | "skipped"
     sha: str = ""
     read_at_ns: int = 0  # when the file was read (0: not read this time)
-    doc: Optional[Document] = None
     deck: str = ""
     cards: List[RenderedCard] = field(default_factory=list)
     # Ids of every card the document holds, including ones that failed to
@@ -136,7 +135,9 @@ def _load_one(
     deck, warning = deck_for(doc, settings)
     if warning:
         report.warn(file.label, warning)
-    loaded = LoadedDoc(file, "parsed", sha=sha, doc=doc, deck=deck, read_at_ns=read_at)
+    # The parsed Document is not kept: only its rendered cards are needed
+    # later, and at 50,000 cards the records cost ~20 MB until the write.
+    loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at)
     for card in doc.flashcards:
         loaded.card_ids.add(card.id)
         loaded.card_meta[card.id] = (f"{card.ref_type}:{card.ref_id}", card.type, card.created)

@@ -316,3 +316,28 @@ def test_deck_moves_can_be_turned_off(col, lib, state_path):
     report = run(col, root, state_path, move_on_deck_change=False)
     assert report.moved == 0
     assert {col.decks.name(c.did) for c in col.get_note(nid_of(col, "1CardB0001")).cards()} == {"Books::B"}
+
+
+def test_many_new_decks_and_moves_stay_one_undo_step(col, tmp_path, state_path):
+    """Anki keeps 30 undo steps and each new deck is one: a first sync into
+    40 decks must still be one "Sync from Polar" step (and not fail)."""
+    root = tmp_path / "many"
+    docs = []
+    for i in range(40):
+        doc = Doc(root, f"1Many{i:019d}", f"Doc {i}", tags=[f"deck:Many/D{i}"])
+        doc.card(f"1ManyC{i:04d}", basic(f"q{i}", f"a{i}"))
+        doc.write()
+        docs.append(doc)
+    report = run(col, root, state_path)
+    assert report.created == 40 and report.errors == []
+    assert col.undo_status().undo == "Sync from Polar"
+    # Re-tag all 40 documents into 40 new decks: one step again.
+    for i, doc in enumerate(docs):
+        doc.untag(f"deck:Many/D{i}").tag(f"deck:Moved/E{i}")
+        doc.write()
+    report = run(col, root, state_path)
+    assert report.moved == 40
+    assert col.undo_status().undo == "Sync from Polar"
+    col.undo()
+    assert {col.decks.name(c.did) for c in col.get_note(nid_of(col, "1ManyC0003")).cards()} == {"Many::D3"}
+    assert col.note_count() == 40
