@@ -10,29 +10,14 @@ import copy
 import json
 import os
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
+from tools.polar_files import ARCHETYPES, empty_page, write_atomic  # noqa: F401 (re-exported)
+
 SAMPLE_LIBRARY = Path(__file__).resolve().parent.parent / "tools" / "sample_library"
 SHARED_SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "polar-samples"
-
-ARCHETYPES = {
-    "BASIC_FRONT_BACK": "9d146db1-7c31-4bcf-866b-7b485c4e50ea",
-    "CLOZE": "76152976-d7ae-4348-9571-d65e48050c3f",
-    "BASIC_FRONT_BACK_AND_REVERSE": "e3d25ed4-cafd-4350-84e8-123a4258e576",
-    "BASIC_FRONT_BACK_OR_REVERSE": "e3d25ed4-cafd-4350-84e8-123a4258e576",
-}
-
-
-def empty_page(num: int) -> Dict[str, Any]:
-    return {
-        "pagemarks": {}, "notes": {}, "comments": {}, "questions": {}, "flashcards": {},
-        "textHighlights": {}, "areaHighlights": {}, "screenshots": {}, "thumbnails": {},
-        "readingProgress": {}, "pageInfo": {"num": num},
-    }
-
 
 def basic(front: str, back: str, kind: str = "HTML") -> Dict[str, Any]:
     return {"front": {kind: front}, "back": {kind: back}}
@@ -120,10 +105,7 @@ class Doc:
         folder.mkdir(parents=True, exist_ok=True)
         data = json.dumps(self.meta, separators=(",", ":")).encode()
         if atomic:
-            fd, tmp = tempfile.mkstemp(prefix=".state.json-", dir=folder)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.path)
+            write_atomic(self.path, data)
         else:
             self.path.write_bytes(data)
         # mtime granularity must not hide a rewrite from the change check.

@@ -11,42 +11,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import struct
-import zlib
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+
+from polar_files import ARCHETYPES, empty_page, encode_png, tag_map
 
 OUT = Path(__file__).resolve().parent / "sample_library"
 
 
 def png(width: int, height: int, rgb: tuple) -> bytes:
-    """A tiny solid-colour PNG with a darker border, built by hand."""
-    rows = []
-    for y in range(height):
-        row = bytearray([0])
-        for x in range(width):
-            edge = x in (0, width - 1) or y in (0, height - 1)
-            row += bytes(c // 2 for c in rgb) if edge else bytes(rgb)
-        rows.append(bytes(row))
+    """A tiny solid-colour PNG with a darker border."""
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    def pixel(x: int, y: int) -> bytes:
+        edge = x in (0, width - 1) or y in (0, height - 1)
+        return bytes(c // 2 for c in rgb) if edge else bytes(rgb)
 
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
-
-
-def tags(*labels: str) -> Dict[str, Any]:
-    return {label: {"id": label, "label": label} for label in labels}
-
-
-def empty_page(num: int) -> Dict[str, Any]:
-    return {
-        "pagemarks": {}, "notes": {}, "comments": {}, "questions": {}, "flashcards": {},
-        "textHighlights": {}, "areaHighlights": {}, "screenshots": {}, "thumbnails": {},
-        "readingProgress": {}, "pageInfo": {"num": num},
-    }
+    return encode_png(width, height, pixel)
 
 
 def text_highlight(hid: str, text: str, revised: Optional[str] = None, color: str = "yellow") -> Dict[str, Any]:
@@ -65,11 +45,7 @@ def text_highlight(hid: str, text: str, revised: Optional[str] = None, color: st
 
 
 def card(cid: str, ctype: str, fields: Dict[str, Any], ref: str, created: str) -> Dict[str, Any]:
-    arche = {
-        "BASIC_FRONT_BACK": "9d146db1-7c31-4bcf-866b-7b485c4e50ea",
-        "CLOZE": "76152976-d7ae-4348-9571-d65e48050c3f",
-        "BASIC_FRONT_BACK_AND_REVERSE": "e3d25ed4-cafd-4350-84e8-123a4258e576",
-    }[ctype]
+    arche = ARCHETYPES[ctype]
     return {"id": cid, "guid": cid, "created": created, "lastUpdated": created, "type": ctype,
             "fields": fields, "archetype": arche, "ref": ref}
 
@@ -78,7 +54,7 @@ def doc_info(fp: str, title: str, filename: str, labels: List[str], pages: int,
              url: str = "", attachments: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     info: Dict[str, Any] = {
         "progress": 0, "pagemarkType": "SINGLE_COLUMN", "properties": {}, "archived": False,
-        "flagged": False, "tags": tags(*labels), "attachments": attachments or {}, "nrPages": pages,
+        "flagged": False, "tags": tag_map(labels), "attachments": attachments or {}, "nrPages": pages,
         "fingerprint": fp, "added": "2020-03-01T09:00:00.000Z", "filename": filename,
         "uuid": f"z2020-03-01T09:00:00.000Z+000001-{fp[:12]}", "title": title,
         "lastUpdated": "2020-03-02T09:00:00.000Z", "backend": "stash",

@@ -18,18 +18,13 @@ import base64
 import json
 import os
 import random
-import struct
-import tempfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from polar_files import ARCHETYPES, empty_page, encode_png, tag_map, write_atomic
+
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_ARCHETYPES = {
-    "BASIC_FRONT_BACK": "9d146db1-7c31-4bcf-866b-7b485c4e50ea",
-    "CLOZE": "76152976-d7ae-4348-9571-d65e48050c3f",
-}
 _TOPICS = {
     "compsci": ["linux", "networking", "databases", "compilers", "algorithms"],
     "math": ["linear algebra", "probability", "analysis"],
@@ -48,32 +43,18 @@ _WORDS = (
 
 def _png(width: int, height: int, rgb: Tuple[int, int, int], noise: int) -> bytes:
     """A small PNG; ``noise`` makes each image's bytes (and media name) distinct."""
-    rows = []
-    for y in range(height):
-        row = bytearray([0])
-        for x in range(width):
-            v = (x * 7 + y * 13 + noise) % 31
-            row += bytes(((rgb[0] + v) % 256, (rgb[1] + v) % 256, (rgb[2] + noise) % 256))
-        rows.append(bytes(row))
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    def pixel(x: int, y: int) -> bytes:
+        v = (x * 7 + y * 13 + noise) % 31
+        return bytes(((rgb[0] + v) % 256, (rgb[1] + v) % 256, (rgb[2] + noise) % 256))
 
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
+    return encode_png(width, height, pixel, level=6)
 
 
 def _empty_page(num: int) -> Dict[str, Any]:
-    return {
-        "pagemarks": {}, "notes": {}, "comments": {}, "questions": {}, "flashcards": {},
-        "textHighlights": {}, "areaHighlights": {}, "screenshots": {}, "thumbnails": {},
-        "readingProgress": {}, "pageInfo": {"num": num, "dimensions": {"width": 816, "height": 1056}},
-    }
-
-
-def _tags(labels: List[str]) -> Dict[str, Any]:
-    return {label: {"id": label, "label": label} for label in labels}
+    page = empty_page(num)
+    page["pageInfo"]["dimensions"] = {"width": 816, "height": 1056}
+    return page
 
 
 @dataclass
@@ -155,10 +136,10 @@ def _card(g: _Gen, cid: str, ctype: str, ref: str, inline_png: Optional[bytes]) 
         fields = {"front": {"HTML": g.rich(4, 14)}, "back": {"HTML": back}}
     card: Dict[str, Any] = {
         "id": cid, "guid": cid, "created": created, "lastUpdated": created, "type": ctype,
-        "fields": fields, "archetype": _ARCHETYPES[ctype], "ref": ref,
+        "fields": fields, "archetype": ARCHETYPES[ctype], "ref": ref,
     }
     if g.rng.random() < 0.05:
-        card["tags"] = _tags([g.rng.choice(["important", "exam", "todo review"])])
+        card["tags"] = tag_map([g.rng.choice(["important", "exam", "todo review"])])
     return card
 
 
@@ -242,7 +223,7 @@ def _document(g: _Gen, root: Path, fp: str, n_cards: int, stats: Dict[str, int])
     stamp = g.now()
     info = {
         "progress": 0, "pagemarkType": "SINGLE_COLUMN", "properties": {}, "archived": False,
-        "flagged": False, "tags": _tags(labels), "attachments": attachments, "nrPages": nr_pages,
+        "flagged": False, "tags": tag_map(labels), "attachments": attachments, "nrPages": nr_pages,
         "fingerprint": fp, "added": stamp, "filename": f"{fp[:10]}-{topic}.pdf",
         "uuid": f"z{stamp}+000001-{fp[:12]}", "title": f"{topic.title()}: {g.words(2, 6)}",
         "lastUpdated": stamp, "backend": "stash",
@@ -257,13 +238,10 @@ def write_state(root: Path, fp: str, meta: Dict[str, Any], atomic: bool = True) 
     folder.mkdir(parents=True, exist_ok=True)
     data = json.dumps(meta, separators=(",", ":")).encode("utf-8")
     path = folder / "state.json"
-    if not atomic:
+    if atomic:
+        write_atomic(path, data)
+    else:
         path.write_bytes(data)
-        return path
-    fd, tmp = tempfile.mkstemp(prefix=".state.json-", dir=folder)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
     return path
 
 
