@@ -18,6 +18,7 @@ A direct write that fails is reported like a failed ``write_data``.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import secrets
@@ -91,6 +92,13 @@ class MediaWriter:
     def _write_queue(self) -> None:
         # One temp name, reused: a fresh random name per file (mkstemp)
         # costs several times the write itself.
+        # A sync killed mid-write leaves its temp file behind: sweep those
+        # first (a directory scan, on this thread, only for bulk writes).
+        for stale in glob.glob(os.path.join(glob.escape(self.folder), ".polar-sync-*.tmp")):
+            try:
+                os.unlink(stale)
+            except OSError:
+                pass
         tmp = os.path.join(self.folder, f".polar-sync-{os.getpid()}-{secrets.token_hex(4)}.tmp")
         for name, data in self._queue:
             try:

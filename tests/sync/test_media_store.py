@@ -61,3 +61,17 @@ def test_failed_write_is_returned(col, tmp_path):
 
 def test_other_names_use_anki(col):
     assert MediaWriter(col, bulk=True).write("photo one.png", _png(3)) == col.media.write_data("photo one.png", _png(3))
+
+
+def test_bulk_write_sweeps_temp_files_of_a_killed_sync(col):
+    import os
+
+    stale = os.path.join(col.media.dir(), ".polar-sync-999-deadbeef.tmp")
+    with open(stale, "wb") as fh:
+        fh.write(b"half a png")
+    writer = MediaWriter(col, bulk=True)
+    data = _png(42)
+    writer.write(_name(data), data)
+    assert writer.finish() == []
+    assert not os.path.exists(stale)
+    assert sorted(os.listdir(col.media.dir())) == [_name(data)]
