@@ -20,7 +20,7 @@ import copy
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Set
+from typing import Dict, List, Set, Tuple
 
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -79,6 +79,10 @@ class StudyMachine(RuleBasedStateMachine):
     def _cards(self, doc: Doc) -> List[str]:
         return sorted(cid for page in doc.meta["pageMetas"].values() for cid in page["flashcards"])
 
+    def _pick_doc(self, data: st.DataObject) -> Tuple[Doc, List[str]]:
+        doc = data.draw(st.sampled_from(sorted(self.docs.values(), key=lambda d: d.fp)))
+        return doc, self._cards(doc)
+
     def _sync(self) -> None:
         run_sync(self.col, self.lib, self.state, deletion_policy=self.policy, delete_max_share=1.0)
 
@@ -86,8 +90,7 @@ class StudyMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def polar_edit(self, data: st.DataObject) -> None:
         """Polar re-creates an edited card with a new id."""
-        doc = data.draw(st.sampled_from(sorted(self.docs.values(), key=lambda d: d.fp)))
-        cards = self._cards(doc)
+        doc, cards = self._pick_doc(data)
         if cards:
             old = data.draw(st.sampled_from(cards))
             _, raw = doc.find_card(old)
@@ -102,8 +105,7 @@ class StudyMachine(RuleBasedStateMachine):
     @rule(data=st.data(), to_cloze=st.booleans())
     def polar_edit_in_place(self, data: st.DataObject, to_cloze: bool) -> None:
         """Old/mock data: same id, new content, possibly another card type."""
-        doc = data.draw(st.sampled_from(sorted(self.docs.values(), key=lambda d: d.fp)))
-        cards = self._cards(doc)
+        doc, cards = self._pick_doc(data)
         if cards:
             cid = data.draw(st.sampled_from(cards))
             _, raw = doc.find_card(cid)
@@ -115,8 +117,7 @@ class StudyMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def polar_delete_card(self, data: st.DataObject) -> None:
-        doc = data.draw(st.sampled_from(sorted(self.docs.values(), key=lambda d: d.fp)))
-        cards = self._cards(doc)
+        doc, cards = self._pick_doc(data)
         if cards:
             cid = data.draw(st.sampled_from(cards))
             num, raw = doc.find_card(cid)
@@ -137,13 +138,13 @@ class StudyMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def polar_add_card(self, data: st.DataObject) -> None:
-        doc = data.draw(st.sampled_from(sorted(self.docs.values(), key=lambda d: d.fp)))
+        doc, _ = self._pick_doc(data)
         self._new_card(doc)
         doc.write()
 
     @rule(data=st.data(), deck=st.sampled_from(["Study/Moved", "Other", "Study/0"]))
     def polar_move_deck(self, data: st.DataObject, deck: str) -> None:
-        doc = data.draw(st.sampled_from(sorted(self.docs.values(), key=lambda d: d.fp)))
+        doc, _ = self._pick_doc(data)
         for label in list(doc.meta["docInfo"]["tags"]):
             doc.untag(label)
         doc.tag(f"deck:{deck}")
@@ -152,7 +153,7 @@ class StudyMachine(RuleBasedStateMachine):
     @precondition(lambda self: len(self.docs) > 1)
     @rule(data=st.data())
     def polar_delete_document(self, data: st.DataObject) -> None:
-        doc = data.draw(st.sampled_from(sorted(self.docs.values(), key=lambda d: d.fp)))
+        doc, _ = self._pick_doc(data)
         doc.remove()
         self.removed[doc.fp] = self.docs.pop(doc.fp)
 
