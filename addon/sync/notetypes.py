@@ -68,6 +68,12 @@ class NoteTypeRef:
     own: bool
 
 
+def legacy_type_name(kind: str) -> str:
+    """The note type Polar's old AnkiConnect sync put a card of ``kind`` in:
+    only ever "Basic" or "Cloze", by their English names."""
+    return str(_STOCK["cloze" if kind == "cloze" else "basic"]["name"])
+
+
 def _looks_stock(model: Dict[str, Any], kind: str) -> bool:
     spec = _STOCK[kind]
     names = [f["name"] for f in model.get("flds", [])]
