@@ -79,6 +79,9 @@ class SyncState:
         self.settings_key = settings_key
         self.problem: Optional[str] = None  # set when the file had to be discarded
         self._docs: Optional[Dict[str, DocState]] = None
+        # The collection id the file was last validated for: a sync opens the
+        # file several times, and schema + checks need to run only once.
+        self._checked_for: Optional[str] = None
 
     # -- connection ---------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -93,6 +96,11 @@ class SyncState:
         another collection's file, corrupt file: the latter is moved aside)."""
         if self.path is None or not self.path.exists():
             return None
+        if self._checked_for == self.collection_id:
+            try:
+                return sqlite3.connect(str(self.path), timeout=10)
+            except sqlite3.DatabaseError:
+                self._checked_for = None  # fall through to the full check
         try:
             conn = self._connect()
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
@@ -106,10 +114,12 @@ class SyncState:
             conn.close()
             self._discard(f"sync state {self.path.name} belongs to another collection or version; rebuilding it")
             return None
+        self._checked_for = self.collection_id
         return conn
 
     def _discard(self, why: str) -> None:
         self.problem = why
+        self._checked_for = None
         assert self.path is not None
         aside = self.path.with_name(f"{self.path.name}.bad-{int(time.time())}")
         try:
