@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from aqt import mw
 from aqt.qt import (
@@ -109,60 +109,55 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     return "".join(parts)
 
 
-class ReportDialog(QDialog):
-    """One report; non-modal so the user can look at cards meanwhile."""
+class _PolarDialog(QDialog):
+    """A non-modal window with a Close button, one action button, and its
+    size remembered under ``key``."""
 
     silentlyClose = True  # Anki may close it quietly when the profile unloads
 
-    def __init__(self, parent: QWidget, data: Dict[str, Any], trigger: str, when: float) -> None:
+    def __init__(self, parent: QWidget, title: str, key: str) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Polar Sync report")
-        self.setObjectName("polar_sync_report")
+        self.key = key
+        self.setWindowTitle(title)
+        self.setObjectName(key)
         disable_help_button(self)
-        layout = QVBoxLayout(self)
-        self.browser = QTextBrowser(self)
-        self.browser.setOpenExternalLinks(False)
-        self.browser.setHtml(report_html(data, trigger, when))
-        layout.addWidget(self.browser)
+        self.layout_ = QVBoxLayout(self)
+
+    def finish(self, body: QWidget, action: str, on_action: Callable[[], Any], size: Tuple[int, int]) -> None:
+        self.layout_.addWidget(body)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        log_button = QPushButton("Open sync log", self)
-        buttons.addButton(log_button, QDialogButtonBox.ButtonRole.ActionRole)
-        qconnect(log_button.clicked, lambda: show_log(self))
+        button = QPushButton(action, self)
+        buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        qconnect(button.clicked, on_action)
         qconnect(buttons.rejected, self.reject)
-        layout.addWidget(buttons)
-        self.resize(720, 520)
-        restoreGeom(self, "polar_sync_report")
+        self.layout_.addWidget(buttons)
+        self.resize(*size)
+        restoreGeom(self, self.key)
 
     def done(self, result: int) -> None:
-        saveGeom(self, "polar_sync_report")
+        saveGeom(self, self.key)
         super().done(result)
 
 
-class LogDialog(QDialog):
-    silentlyClose = True
+class ReportDialog(_PolarDialog):
+    """One report; non-modal so the user can look at cards meanwhile."""
+
+    def __init__(self, parent: QWidget, data: Dict[str, Any], trigger: str, when: float) -> None:
+        super().__init__(parent, "Polar Sync report", "polar_sync_report")
+        self.browser = QTextBrowser(self)
+        self.browser.setOpenExternalLinks(False)
+        self.browser.setHtml(report_html(data, trigger, when))
+        self.finish(self.browser, "Open sync log", lambda: show_log(self), (720, 520))
+
+
+class LogDialog(_PolarDialog):
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Polar Sync log")
-        self.setObjectName("polar_sync_log")
-        disable_help_button(self)
-        layout = QVBoxLayout(self)
+        super().__init__(parent, "Polar Sync log", "polar_sync_log")
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
         entries = synclog.read_log()
         self.text.setPlainText("\n\n".join(entries) if entries else "No syncs have been logged yet.")
-        layout.addWidget(self.text)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        folder = QPushButton("Open folder", self)
-        buttons.addButton(folder, QDialogButtonBox.ButtonRole.ActionRole)
-        qconnect(folder.clicked, lambda: openFolder(str(synclog.USER_FILES)))
-        qconnect(buttons.rejected, self.reject)
-        layout.addWidget(buttons)
-        self.resize(760, 520)
-        restoreGeom(self, "polar_sync_log")
-
-    def done(self, result: int) -> None:
-        saveGeom(self, "polar_sync_log")
-        super().done(result)
+        self.finish(self.text, "Open folder", lambda: openFolder(str(synclog.USER_FILES)), (760, 520))
 
 
 def show_log(parent: Optional[QWidget] = None) -> LogDialog:
