@@ -1,0 +1,540 @@
+"""The figures tools/bench.py measures (tools/bench_table.py prints them).
+
+A figure is one function decorated with ``@figure("key")``: it gets the
+shared :class:`Bench` (arguments, the synthetic library, the synced
+collection) and returns its raw measurements (usually a list of seconds, one
+per repetition), which land in ``bench.found["key"]`` and in ``--json``.
+Returning ``None`` means "not measured this run" (e.g. switched off by a
+flag). Figures run in the order they are defined here: later ones see the
+library as the earlier ones left it (``one_doc`` edits it; ``pristine`` is the
+unedited copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import synthetic_library as synth  # noqa: E402
+
+from addon.sync.gcpause import gc_paused  # noqa: E402
+
+BENCH_SCRIPT = Path(__file__).with_name("bench.py")
+
+
+def log(msg: str) -> None:
+    print(f"  … {msg}", file=sys.stderr, flush=True)
+
+
+def median(values: List[float]) -> float:
+    return statistics.median(values)
+
+
+def settings_for(library: Path) -> Any:
+    from addon.settings import Settings, load_defaults
+
+    settings, _ = Settings.from_dict(dict(load_defaults(), data_dir=str(library)))
+    return settings
+
+
+def fresh_collection(where: Path) -> Any:
+    import anki.lang
+    from anki.collection import Collection
+
+    where.mkdir(parents=True, exist_ok=True)
+    anki.lang.set_lang("en_US")
+    return Collection(str(where / "collection.anki2"))
+
+
+def timed(fn: Callable[[], Any]) -> Tuple[float, Any]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+@dataclass
+class FinalNote:
+    notetype: str
+    fields: List[str]
+    tags: List[str]
+    guid: str
+    deck: str
+
+
+@dataclass
+class Bench:
+    """What every figure may use, and what the figures found so far."""
+
+    args: argparse.Namespace  # --reps, --quick-reps, --seed, ... (tools/bench.py)
+    work: Path  # scratch folder, removed afterwards unless --keep
+    library: Path  # the synthetic library; figures may edit it
+    pristine: Path  # an unedited copy of it
+    info: synth.LibraryInfo
+    col: Any = None  # the collection of the first sync, kept open until the end
+    state: Path = Path()  # its state file
+    notes: List[FinalNote] = field(default_factory=list)  # what the first sync wrote
+    found: Dict[str, Any] = field(default_factory=dict)  # figure key -> its measurements (--json)
+    detail: Dict[str, Any] = field(default_factory=dict)  # figure key -> extras for the table only
+
+
+Figure = Callable[[Bench], Any]
+FIGURES: List[Tuple[str, Figure]] = []
+
+
+def figure(key: str) -> Callable[[Figure], Figure]:
+    """Register a figure under ``key`` (its entry in ``found`` and the JSON)."""
+
+    def register(fn: Figure) -> Figure:
+        assert key not in {k for k, _ in FIGURES}, f"figure {key!r} registered twice"
+        FIGURES.append((key, fn))
+        return fn
+
+    return register
+
+
+def measure_all(bench: Bench) -> None:
+    for key, fn in FIGURES:
+        value = fn(bench)
+        if value is not None:
+            bench.found[key] = value
+
+
+# ---------------------------------------------------------------------------
+# the figures, in the order they run
+
+
+@figure("first")
+def first_sync(b: Bench) -> List[float]:
+    """Each repetition syncs into a new collection; the last one is kept
+    (``b.col``, ``b.state``, and the notes it wrote, ``b.notes``).
+
+    Also records where the time went (medians, ``detail["first"]``):
+    ``prepare`` (read, parse, render: no collection), ``apply`` (plan, media,
+    write, state) and, within it, ``add_notes`` (Anki's own batch insert, the
+    baseline's core). Timed around the same calls ``engine.sync`` makes, under
+    the same GC regime."""
+    from addon.sync.engine import collection_identity, prepare
+
+    library, reps = b.library, b.args.reps
+    settings = settings_for(library)
+    times: List[float] = []
+    phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": []}
+    col: Any = None
+    state = b.work / "none"
+    for i in range(reps):
+        if col is not None:
+            col.close()
+        where = b.work / f"first-{i}"
+        col = fresh_collection(where)
+        state = where / "state.sqlite"
+        in_add = [0.0]
+        real_add = col.add_notes
+
+        def add_notes(requests: Any, real_add: Any = real_add, in_add: List[float] = in_add) -> Any:
+            t = time.perf_counter()
+            try:
+                return real_add(requests)
+            finally:
+                in_add[0] += time.perf_counter() - t
+
+        col.add_notes = add_notes  # this collection object only
+        with gc_paused():
+            t0 = time.perf_counter()
+            prepared = prepare(settings, state, source_path=library, collection_id=collection_identity(col))
+            t1 = time.perf_counter()
+            rep = prepared.apply(col)
+            t2 = time.perf_counter()
+        del col.add_notes
+        del prepared
+        if rep.errors:
+            raise SystemExit(f"first sync reported errors: {rep.errors[:3]}")
+        times.append(t2 - t0)
+        phases["prepare"].append(t1 - t0)
+        phases["apply"].append(t2 - t1)
+        phases["add_notes"].append(in_add[0])
+        log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
+            f"apply {t2 - t1:.2f} s of which add_notes {in_add[0]:.2f} s)")
+    b.col, b.state = col, state
+    b.detail["first"] = {k: median(v) for k, v in phases.items()}
+    b.notes = final_notes(col)
+    return times
+
+
+@figure("profile")
+def profile_first_sync(b: Bench) -> None:
+    """With --profile: one more first sync under cProfile (not a figure of the table)."""
+    if not b.args.profile:
+        return None
+    import cProfile
+    import pstats
+
+    from addon.sync.engine import sync
+
+    where, out = b.work / "profiled", b.args.profile
+    col = fresh_collection(where)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    sync(col, settings_for(b.library), where / "state.sqlite", source_path=b.library)
+    profiler.disable()
+    col.close()
+    profiler.dump_stats(str(out))
+    stats = pstats.Stats(str(out), stream=sys.stderr)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(30)
+    return None
+
+
+def final_notes(col: Any) -> List[FinalNote]:
+    """What the sync left in the collection, read back with plain queries."""
+    names = {int(m.id): m.name for m in col.models.all_names_and_ids()}
+    decks = {int(d.id): d.name for d in col.decks.all_names_and_ids()}
+    first_deck: Dict[int, int] = {}
+    for nid, did in col.db.all("SELECT nid, did FROM cards ORDER BY nid, ord"):
+        first_deck.setdefault(nid, did)
+    out = []
+    for nid, guid, mid, flds, tags in col.db.all("SELECT id, guid, mid, flds, tags FROM notes ORDER BY id"):
+        out.append(FinalNote(names[mid], flds.split("\x1f"), tags.split(), guid, decks[first_deck[nid]]))
+    return out
+
+
+@figure("baseline")
+def baseline(b: Bench) -> List[float]:
+    """One bare add_notes batch of the same notes, the documented way
+    (``col.new_note`` per note), decks looked up once each."""
+    from anki.collection import AddNoteRequest
+    from anki.decks import DeckId
+
+    notes, reps = b.notes, b.args.reps
+    times = []
+    for i in range(reps):
+        col = fresh_collection(b.work / f"baseline-{i}")
+
+        def run(col: Any = col) -> None:
+            models: Dict[str, Any] = {}
+            decks: Dict[str, int] = {}
+            requests = []
+            for n in notes:
+                model = models.get(n.notetype)
+                if model is None:
+                    model = models[n.notetype] = col.models.by_name(n.notetype)
+                note = col.new_note(model)
+                note.fields = list(n.fields)
+                note.tags = list(n.tags)
+                note.guid = n.guid
+                did = decks.get(n.deck)
+                if did is None:
+                    did = decks[n.deck] = int(col.decks.id(n.deck))
+                requests.append(AddNoteRequest(note=note, deck_id=DeckId(did)))
+            col.add_notes(requests)
+
+        with gc_paused():  # as sync() runs, and as Anki runs everything
+            elapsed, _ = timed(run)
+        assert col.note_count() == len(notes)
+        times.append(elapsed)
+        log(f"baseline {i + 1}/{reps}: {elapsed:.2f} s")
+        col.close()
+    return times
+
+
+@figure("noop")
+def noop(b: Bench) -> List[float]:
+    """A resync of the unchanged library."""
+    from addon.sync.engine import sync
+
+    settings = settings_for(b.library)
+    times = []
+    for _ in range(b.args.quick_reps):
+        elapsed, rep = timed(lambda: sync(b.col, settings, b.state, source_path=b.library))
+        if rep.changed or rep.parsed or rep.errors:
+            raise SystemExit(f"no-op resync changed something: {rep.to_dict()}")
+        times.append(elapsed)
+    log(f"no-op: {', '.join(f'{t * 1000:.0f}' for t in times)} ms")
+    return times
+
+
+@figure("one_doc")
+def one_doc(b: Bench) -> List[float]:
+    """A resync after one document was edited the way Polar does it."""
+    from addon.sync.engine import sync
+
+    settings = settings_for(b.library)
+    docs = b.info.documents
+    rng = random.Random(b.args.seed + 1)
+    times = []
+    for i in range(b.args.quick_reps):
+        edit = synth.edit_document(b.library, docs[(i * 97) % len(docs)], rng)
+        elapsed, rep = timed(lambda: sync(b.col, settings, b.state, source_path=b.library))
+        expect = (1, len(edit.changed), 1 if edit.deleted else 0)
+        got = (rep.created, rep.rekeyed, rep.orphaned)
+        if got != expect or rep.parsed != 1:
+            raise SystemExit(f"one-document resync: expected created/rekeyed/orphaned {expect}, got "
+                             f"{got}; {rep.to_dict()}")
+        times.append(elapsed)
+    log(f"one-doc: {', '.join(f'{t * 1000:.0f}' for t in times)} ms")
+    return times
+
+
+@figure("peer")
+def peer(b: Bench) -> List[float]:
+    """Polar 1.x's sync loop over a collection that already holds every card
+    (tagged ``polar_guid:<id>``, as Polar tagged them): read each document,
+    then per card one tag search, plus an add for the one that is missing.
+
+    Each tag search scans the notes table, so the loop is quadratic; over
+    ``--peer-sample`` cards it is timed for that many cards and scaled to the
+    whole library (reading and parsing every document is always timed in
+    full). Reads the pristine library."""
+    from anki.collection import AddNoteRequest
+    from anki.decks import DeckId
+
+    try:
+        import orjson
+
+        loads: Callable[[bytes], Any] = orjson.loads
+    except ImportError:  # pragma: no cover
+        loads = json.loads
+
+    library, docs, reps, sample = b.pristine, b.info.documents, b.args.reps, b.args.peer_sample
+    col = fresh_collection(b.work / "peer")
+    card_ids: List[str] = []
+    requests = []
+    for n in b.notes:
+        note = col.new_note(col.models.by_name(n.notetype))
+        note.fields = list(n.fields)
+        card_id = n.guid.split(":", 1)[1]
+        card_ids.append(card_id)
+        note.tags = [*n.tags, "_polar-flashcard", f"polar_guid:{card_id}"]
+        requests.append(AddNoteRequest(note=note, deck_id=DeckId(int(col.decks.id(n.deck)))))
+    # One card Polar has and the collection lacks: the loop adds it.
+    requests.pop()
+    col.add_notes(requests)
+    basic = col.models.by_name("Basic")
+    times = []
+    total_cards = 0
+    missing_id = card_ids[-1]
+    for rep in range(reps):
+        added: List[int] = []
+
+        def run(added: List[int] = added) -> Tuple[float, int]:
+            cards: List[Tuple[str, Dict[str, Any]]] = []
+            t0 = time.perf_counter()
+            for fp in docs:
+                meta = loads((library / fp / "state.json").read_bytes())
+                for page in (meta.get("pageMetas") or {}).values():
+                    for cid, card in ((page or {}).get("flashcards") or {}).items():
+                        cards.append((cid, card))
+            read = time.perf_counter() - t0
+            step = max(1, len(cards) // sample) if sample else 1
+            picked = cards[::step]
+            if missing_id not in {c for c, _ in picked}:
+                picked.append((missing_id, {}))
+            t1 = time.perf_counter()
+            for cid, _card in picked:
+                if not col.find_notes(f'"tag:polar_guid:{cid}"'):
+                    note = col.new_note(basic)
+                    note.fields[0] = "added by the peer loop"
+                    note.tags = ["_polar-flashcard", f"polar_guid:{cid}"]
+                    col.add_note(note, DeckId(1))
+                    added.append(note.id)
+            per_card = (time.perf_counter() - t1) / len(picked)
+            return read + per_card * len(cards), len(cards)
+
+        with gc_paused():
+            (elapsed, total_cards) = run()
+        if len(added) != 1:
+            raise SystemExit(f"peer loop: expected to add exactly one note, added {len(added)}")
+        col.remove_notes(added)  # the next repetition finds it missing again
+        times.append(elapsed)
+        log(f"peer {rep + 1}/{reps}: {elapsed:.2f} s (extrapolated from {min(sample, total_cards)} searches)")
+    col.close()
+    b.detail["peer"] = {"cards": total_cards, "searched": min(sample, total_cards) if sample else total_cards}
+    return times
+
+
+@figure("watcher")
+def watcher_latency(b: Bench) -> Optional[List[float]]:
+    """The GUI's watch path without the window: LibraryWatcher events →
+    a timer restarted on every event (``watch_debounce_ms``) → on the
+    collection's thread (here: this one) ``sync(only=keys)``; from the
+    ``os.replace`` of a state.json to the new note in the collection."""
+    if b.args.no_watcher:
+        return None
+    from addon.gui.watcher import ALL, LibraryWatcher
+    from addon.sync.engine import sync
+
+    try:
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+        backends: Optional[Tuple[Any, Any]] = (Observer, PollingObserver)
+    except ImportError:
+        backends = None  # the watcher falls back to its own stat poller
+
+    col, library, state, docs = b.col, b.library, b.state, b.info.documents
+    settings = settings_for(library)
+    debounce = max(settings.watch_debounce_ms, 50) / 1000
+    pending: Set[str] = set()
+    lock = threading.Lock()
+    fire = threading.Event()
+    timer: List[Optional[threading.Timer]] = [None]
+
+    def on_change(keys: FrozenSet[str]) -> None:
+        with lock:
+            pending.update(keys)
+            if timer[0] is not None:
+                timer[0].cancel()
+            new = threading.Timer(debounce, fire.set)
+            new.start()
+            timer[0] = new
+
+    watcher = LibraryWatcher(str(library), on_change, lambda msg: log(f"watcher: {msg}"), backends=backends)
+    watcher.start()
+    rng = random.Random(b.args.seed + 2)
+    times = []
+    try:
+        for i in range(b.args.reps):
+            time.sleep(0.3)  # let the previous round's stray events pass
+            fire.clear()
+            with lock:
+                pending.clear()
+            fp = docs[(i * 131 + 7) % len(docs)]
+            t0 = time.perf_counter()
+            edit = synth.edit_document(library, fp, rng)
+            guid = "polar:" + edit.added
+            deadline = t0 + 30
+            while True:
+                if not fire.wait(timeout=max(0.0, deadline - time.perf_counter())):
+                    raise SystemExit("watcher: no change seen within 30 s")
+                fire.clear()
+                with lock:
+                    keys = set(pending)
+                    pending.clear()
+                sync(col, settings, state, source_path=library, only=None if ALL in keys else keys)
+                if col.db.scalar("SELECT count() FROM notes WHERE guid = ?", guid):
+                    break
+            times.append(time.perf_counter() - t0)
+        log(f"watcher ({watcher.mode}): {', '.join(f'{t:.2f}' for t in times)} s")
+    finally:
+        watcher.stop()
+    b.detail["watcher"] = {"mode": watcher.mode, "debounce_ms": settings.watch_debounce_ms}
+    return times
+
+
+@figure("rss_mb")
+def child_rss(b: Bench) -> Dict[str, float]:
+    """Peak RSS of a fresh interpreter doing only the first sync; of one that
+    opens a collection and does nothing (Anki's own share); and of one that
+    loads the final notes and adds them with the baseline's one bare
+    add_notes batch (Anki's floor for holding and adding those notes)."""
+    log("peak RSS (child processes)")
+    work = b.work / "rss"
+    work.mkdir(parents=True, exist_ok=True)
+    dump = work / "final-notes.json"
+    dump.write_text(json.dumps([[n.notetype, n.fields, n.tags, n.guid, n.deck] for n in b.notes]))
+    out = {}
+    for mode in ("idle", "baseline", "sync"):
+        where = work / f"rss-{mode}"
+        proc = subprocess.run(
+            [sys.executable, str(BENCH_SCRIPT), "--child-rss", mode, "--library", str(b.pristine),
+             "--work", str(where)],
+            capture_output=True, text=True, check=False,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"RSS child failed: {proc.stderr[-2000:]}")
+        out[mode] = json.loads(proc.stdout.strip().splitlines()[-1])["maxrss_mb"]
+    return out
+
+
+def child_rss_main(mode: str, library: Path, work: Path) -> None:
+    """The child process of ``child_rss`` (bench.py --child-rss MODE)."""
+    col = fresh_collection(work)
+    if mode == "sync":
+        from addon.sync.engine import sync
+
+        sync(col, settings_for(library), work / "state.sqlite", source_path=library)
+    elif mode == "baseline":
+        from anki.collection import AddNoteRequest
+        from anki.decks import DeckId
+
+        with gc_paused():
+            notes = [FinalNote(*row) for row in json.loads((work.parent / "final-notes.json").read_bytes())]
+            requests = []
+            for n in notes:
+                note = col.new_note(col.models.by_name(n.notetype))
+                note.fields, note.tags, note.guid = list(n.fields), list(n.tags), n.guid
+                requests.append(AddNoteRequest(note=note, deck_id=DeckId(int(col.decks.id(n.deck)))))
+            col.add_notes(requests)
+    col.close()
+    print(json.dumps({"maxrss_mb": _peak_rss() / 1e6}))
+
+
+def _peak_rss() -> float:
+    """Bytes. Linux: VmHWM of this process image (ru_maxrss would carry the
+    parent's peak over fork+exec); elsewhere ru_maxrss (bytes on macOS)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    scale = 1 if sys.platform == "darwin" else 1024
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale)
+
+
+_IMPORT_SNIPPET = """
+import sys, time
+sys.path.insert(0, {root!r})
+import aqt  # Anki has loaded aqt (and with it bs4, markdown, orjson) before any add-on
+t = time.perf_counter()
+{body}
+print(time.perf_counter() - t)
+"""
+
+
+@figure("import_ms")
+def import_cost(b: Bench, runs: int = 9) -> Dict[str, float]:
+    """Milliseconds to import the add-on as Anki does at start: the package,
+    then (Anki's main window exists) its GUI module. Bytecode is cached, as
+    in an installed add-on; a warm-up run writes it to a private folder."""
+    log("import time")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cache = tempfile.mkdtemp(prefix="polar-bench-pyc-")
+    env["PYTHONPYCACHEPREFIX"] = cache
+    bodies = {
+        "empty": "pass",
+        "package": "import addon",
+        "package+gui": "import addon\nimport addon.gui.setup",
+    }
+    out: Dict[str, float] = {}
+    try:
+        for name, body in bodies.items():
+            code = _IMPORT_SNIPPET.format(root=str(ROOT), body=body)
+            samples = []
+            for i in range(runs + 1):
+                proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                      env=env, check=False)
+                if proc.returncode != 0:
+                    raise SystemExit(f"import measurement failed: {proc.stderr[-2000:]}")
+                if i:  # the first run compiles the bytecode
+                    samples.append(float(proc.stdout.strip().splitlines()[-1]) * 1000)
+            out[name] = median(samples)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    return out

@@ -1,0 +1,119 @@
+"""The table tools/bench.py prints from the figures of tools/bench_figures.py.
+
+One ``t.row(...)`` in :func:`rows` per line of the table; a ratio with an
+entry in ``TARGETS`` is checked against it (a missed target makes bench.py
+exit 1 at the default size, or always with --enforce).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from bench_figures import Bench, median
+
+# ratio (or absolute) name -> (comparison, limit)
+TARGETS: Dict[str, Tuple[str, float]] = {
+    "first/baseline": ("<=", 1.5),
+    "no-op/first": ("<=", 0.03),
+    "one-doc/first": ("<=", 0.02),
+    "peer/no-op": (">=", 20.0),
+    "first-sync peak RSS MB": ("<=", 400.0),
+    "import ms": ("<=", 30.0),
+    "watcher s": ("<=", 2.0),
+}
+
+HEADER = ("figure", "absolute (median)", "ratio", "target", "")
+
+
+def fmt_s(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.2f} s"
+
+
+def check(name: str, value: float) -> Tuple[str, bool]:
+    kind, limit = TARGETS[name]
+    ok = value <= limit if kind == "<=" else value >= limit
+    return f"{kind} {limit:g}", ok
+
+
+class Table:
+    def __init__(self, enforce: bool) -> None:
+        # The targets are set for the default size: below it fixed costs
+        # (opening the state file, one scan of the notes table) dominate the
+        # small ratios, so there a miss is only reported.
+        self.enforce = enforce
+        self.rows: List[Tuple[str, str, str, str, str]] = []
+        self.failed: List[str] = []
+
+    def row(self, name: str, absolute: str, ratio_name: str = "", ratio: Optional[float] = None,
+            detail: str = "") -> None:
+        """One line; ``ratio_name`` in TARGETS is checked, ``detail`` follows the status."""
+        if ratio_name in TARGETS and ratio is not None:
+            target, ok = check(ratio_name, ratio)
+            if not ok and self.enforce:
+                self.failed.append(ratio_name)
+            shown = f"{ratio:.3f}" if ratio < 10 else f"{ratio:.0f}"
+            status = "ok" if ok else "MISSED" if self.enforce else "missed (enforced from 50,000 cards)"
+            self.rows.append((name, absolute, f"{ratio_name} = {shown}", target, status + detail))
+        else:
+            self.rows.append((name, absolute, "", "", detail.strip()))
+
+    def render(self, title: str) -> str:
+        widths = [max(len(r[i]) for r in [HEADER, *self.rows]) for i in range(5)]
+        lines = [
+            title,
+            "  ".join(h.ljust(w) for h, w in zip(HEADER, widths)).rstrip(),
+            "  ".join("-" * w for w in widths),
+        ]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in self.rows]
+        return "\n".join(lines)
+
+
+def rows(b: Bench, t: Table) -> None:
+    """The table, in reading order (not the order the figures are measured)."""
+    f, d = b.found, b.detail
+    first, base, no_op = median(f["first"]), median(f["baseline"]), median(f["noop"])
+    t.row("baseline (bare add_notes)", fmt_s(base))
+    t.row("first sync", fmt_s(first), "first/baseline", first / base)
+    t.row("  prepare (read, parse, render)", fmt_s(d["first"]["prepare"]))
+    t.row("  apply (plan, media, notes, state)", fmt_s(d["first"]["apply"]))
+    t.row("    of which Anki's add_notes", fmt_s(d["first"]["add_notes"]))
+    t.row("no-op resync", fmt_s(no_op), "no-op/first", no_op / first)
+    one = median(f["one_doc"])
+    t.row("one document edited", fmt_s(one), "one-doc/first", one / first)
+    peer_s = median(f["peer"])
+    t.row("peer loop (find by tag, add)", fmt_s(peer_s), "peer/no-op", peer_s / no_op,
+          f" ({d['peer']['searched']} of {d['peer']['cards']} searches timed)")
+    rss = f["rss_mb"]
+    t.row("first-sync peak RSS", f"{rss['sync']:.0f} MB", "first-sync peak RSS MB", rss["sync"],
+          f" (Anki alone: {rss['idle']:.0f} MB; bare add_notes of the same notes: {rss['baseline']:.0f} MB)")
+    imports = f["import_ms"]
+    import_ms = imports["package+gui"] - imports["empty"]
+    t.row("import addon + GUI module", f"{import_ms:.1f} ms", "import ms", import_ms,
+          f" (package alone {imports['package'] - imports['empty']:.1f} ms)")
+    if f.get("watcher"):
+        watch = median(f["watcher"])
+        t.row("watcher: replace → note", fmt_s(watch), "watcher s", watch,
+              f" ({d['watcher']['mode']}, debounce {d['watcher']['debounce_ms']} ms)")
+
+
+def title(b: Bench) -> str:
+    a = b.args
+    return (f"Polar Sync bench: {a.documents} documents, {b.detail['peer']['cards']} cards, seed {a.seed}, "
+            f"{a.reps} reps ({a.quick_reps} for no-op/one-doc); {machine()}")
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores{', ' + model if model else ''}, Python {sys.version.split()[0]}"
