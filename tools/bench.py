@@ -23,6 +23,7 @@ runs:
 * watcher    the add-on's LibraryWatcher (watchdog) on the library, the same
              debounce as the GUI, ``sync(only=changed keys)``: from the
              ``os.replace`` of a state.json to the new note in the collection.
+* sanitiser  ``sanitize_html`` on 100,000 typical fields.
 
 Prints a table with absolute times and ratios; exits 1 when a target is
 missed (so it can gate a CI job; it is not part of ``make test``).

@@ -538,3 +538,20 @@ def import_cost(b: Bench, runs: int = 9) -> Dict[str, float]:
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     return out
+
+
+@figure("sanitiser")
+def sanitiser(b: Bench, fields: int = 100_000) -> List[float]:
+    """Seconds to sanitise 100,000 typical fields (``<p>`` and ``<b>``, each
+    distinct): the renderer's fast path, which every synced field takes."""
+    from addon.render.html import sanitize_html
+
+    typical = [f"<p>What is <b>x{i}</b>?</p>" for i in range(fields)]
+    times = []
+    for _ in range(b.args.reps):
+        elapsed, out = timed(lambda: [sanitize_html(f) for f in typical])
+        if out != typical:
+            raise SystemExit("sanitiser: a typical field came out changed")
+        times.append(elapsed)
+    log(f"sanitiser: {', '.join(f'{t:.2f}' for t in times)} s")
+    return times

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from bs4 import BeautifulSoup
@@ -227,13 +226,10 @@ def test_fast_path_matches_slow_path_on_typical_fields() -> None:
         assert slow.replace("<span></span>", "") == field
 
 
-def test_sanitiser_speed_on_typical_fields() -> None:
-    fields = [f"<p>What is <b>x{i}</b>?</p>" for i in range(100_000)]
-    start = time.perf_counter()
-    out = [sanitize_html(f) for f in fields]
-    elapsed = time.perf_counter() - start
-    assert out == fields
-    assert elapsed < 1.0, f"sanitising 100k typical fields took {elapsed:.2f}s"
+def test_sanitiser_keeps_typical_fields_unchanged() -> None:
+    # Its speed on 100,000 of these is a figure of `make bench` ("sanitiser").
+    fields = [f"<p>What is <b>x{i}</b>?</p>" for i in range(1_000)]
+    assert [sanitize_html(f) for f in fields] == fields
 
 
 # --------------------------------------------------------------------------
