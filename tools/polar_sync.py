@@ -2,12 +2,14 @@
 """Sync a Polar library into an Anki collection file, without Anki's window.
 
     .venv/bin/python tools/polar_sync.py --data-dir DIR_OR_ZIP --collection FILE.anki2 \
-        [--lang LANG] [--config FILE.json] [--report FILE.json] [--dry-run]
+        [--lang LANG] [--config FILE.json] [--report FILE.json] [--dry-run] [--debug]
 
 Exit codes: 0 the sync ran (per-document problems are in the report), 2 usage
-error or missing library (nothing written), 1 the sync failed (the collection
-is restored to how it was). The sync state lives beside the collection, in
-``FILE.polar-sync.sqlite``.
+error or unusable library (nothing written), 1 the sync failed or was
+interrupted (the collection and the sync state are restored to how they
+were). Every error is one line on stderr; ``--debug`` adds the traceback.
+The sync state lives beside the collection, in ``FILE.polar-sync.sqlite``;
+the safety steps are in ``cli_safety.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import traceback
@@ -24,17 +25,30 @@ from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from cli_safety import (  # noqa: E402
+    CliError,
+    GuardedCollection,
+    Interrupted,
+    Signals,
+    UsageError,
+    check_collection,
+    check_report_path,
+    checkpoint,
+    describe,
+    progress_point,
+    write_report,
+)
 
 from addon.polar.library import SourceError, open_source  # noqa: E402
 from addon.settings import Settings, load_defaults  # noqa: E402
 
 
-class UsageError(Exception):
-    pass
-
-
 def state_path_for(collection: Path) -> Path:
-    return collection.with_name(collection.stem + ".polar-sync.sqlite")
+    """Beside the real file of a symlinked collection: it belongs to that file."""
+    real = Path(os.path.realpath(collection))
+    return real.with_name(real.stem + ".polar-sync.sqlite")
 
 
 def load_settings(config_file: Optional[Path], data_dir: Path) -> tuple[Settings, List[str]]:
@@ -51,104 +65,69 @@ def load_settings(config_file: Optional[Path], data_dir: Path) -> tuple[Settings
     return Settings.from_dict(raw)
 
 
-def open_collection(path: Path, lang: Optional[str]) -> Any:
-    if not path.exists() and lang:
-        import anki.lang
-
-        anki.lang.set_lang(lang)
-    from anki.collection import Collection
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return Collection(str(path))
-
-
-def backup_collection(collection: Path, backup: Path) -> None:
-    """A consistent copy of the collection, *including* transactions still in
-    its write-ahead log (Anki keeps collections in WAL mode; after a crash of
-    Anki or of this tool the latest commits, reviews too, live only in
-    ``FILE-wal``, which a plain file copy would leave behind). A backup left
-    by a killed run is stale and simply replaced."""
-    import sqlite3
-
-    tmp = backup.with_name(backup.name + ".tmp")
-    wal = collection.with_name(collection.name + "-wal")
-    if not wal.exists() or wal.stat().st_size == 0:
-        shutil.copy2(collection, tmp)  # cleanly closed: the file is everything
-        os.replace(tmp, backup)
-        return
-    src = sqlite3.connect(str(collection))
-    try:
-        dst = sqlite3.connect(str(tmp))
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    os.replace(tmp, backup)
-
-
-def restore_collection(backup: Path, collection: Path) -> None:
-    """Put the backup back atomically: a crash mid-restore must not leave a
-    torn collection file (copy beside it, then rename over it)."""
-    tmp = collection.with_name(collection.name + ".polar-sync-restore")
-    shutil.copyfile(backup, tmp)
-    os.replace(tmp, collection)
-    backup.unlink()
-
-
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, signals: Signals) -> int:
     from addon.sync.engine import sync
 
     data_dir = Path(args.data_dir).expanduser()
     try:
         open_source(data_dir)  # fail fast (exit 2) before anything is created
     except SourceError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"{exc}; point --data-dir at a Polar data folder or a Polar export") from None
     settings, warnings = load_settings(Path(args.config) if args.config else None, data_dir)
     collection = Path(args.collection).expanduser()
-    if collection.exists() and not collection.is_file():
-        raise UsageError(f"--collection {collection} is not a file")
+    check_collection(collection)
+    report_path = check_report_path(args.report) if args.report else None
 
     scratch: Optional[tempfile.TemporaryDirectory[str]] = None
     if args.dry_run and not collection.exists():
         # Plan against an empty collection of that language; write nothing.
         scratch = tempfile.TemporaryDirectory(prefix="polar-sync-dry-")
         collection = Path(scratch.name) / "collection.anki2"
-    backup: Optional[Path] = None
-    if collection.exists() and not args.dry_run:
-        backup = collection.with_name(collection.name + ".polar-sync-backup")
-        backup_collection(collection, backup)
-    created_now = not collection.exists()
-
-    col = open_collection(collection, args.lang)
+    state = None if scratch is not None else state_path_for(collection)
+    guard = GuardedCollection(collection, state, signals)
     try:
+        col = guard.open(args.lang)
+        checkpoint("opened")
+        if not args.dry_run:
+            guard.make_backup()
+        checkpoint("backed-up")
         report = sync(
-            col, settings, None if args.dry_run and scratch else state_path_for(collection),
-            source_path=data_dir, dry_run=args.dry_run,
+            col, settings, state, source_path=data_dir, dry_run=args.dry_run,
+            progress=lambda message: checkpoint(progress_point(message)),
         )
-    except Exception:
-        traceback.print_exc()
-        col.close()
-        if backup is not None:
-            restore_collection(backup, collection)
-        elif created_now:
-            collection.unlink(missing_ok=True)
-        print("polar_sync: the sync failed; the collection was left as it was", file=sys.stderr)
+        checkpoint("synced")
+        for w in warnings:
+            report.warn("config", w)
+        if report_path is not None:
+            try:
+                write_report(report_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+            except OSError as exc:
+                raise CliError(f"cannot write --report {report_path} ({exc.strerror}); "
+                               "the sync was undone, choose another file and run again") from None
+    except Interrupted as exc:
+        guard.restore()
+        print(f"polar_sync: interrupted ({exc.name}); the collection {collection} and its sync state were "
+              "restored as they were before this run", file=sys.stderr)
         return 1
-    col.close()
-    if backup is not None:
-        backup.unlink()
-    if scratch is not None:
-        scratch.cleanup()
-
-    for w in warnings:
-        report.warn("config", w)
-    if args.report:
-        out = Path(args.report)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except CliError:
+        guard.restore()
+        raise
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        guard.restore()
+        print(f"polar_sync: the sync failed ({describe(exc)}); the collection {collection} was left as it was"
+              + ("" if args.debug else "; run again with --debug for the details"), file=sys.stderr)
+        return 1
+    finally:
+        if scratch is not None:
+            guard.restore()  # closes the scratch collection
+            scratch.cleanup()
+    guard.finish()
     print(report.summary())
+    if signals.received is not None:
+        print(f"polar_sync: {signals.received_name} arrived after the sync was complete; "
+              "it finished and was kept", file=sys.stderr)
     return 0
 
 
@@ -162,15 +141,23 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--config", help="JSON file overriding keys of addon/config.json")
     parser.add_argument("--report", help="write the report as JSON to this file")
     parser.add_argument("--dry-run", action="store_true", help="plan and report; change nothing")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors already
         return int(exc.code or 0)
+    signals = Signals()
+    signals.install()
     try:
-        return run(args)
-    except UsageError as exc:
+        return run(args, signals)
+    except CliError as exc:
         print(f"polar_sync: {exc}", file=sys.stderr)
-        return 2
+        return exc.code
+    except Interrupted as exc:  # before anything was opened
+        print(f"polar_sync: interrupted ({exc.name}) before the sync began; nothing was changed", file=sys.stderr)
+        return 1
+    finally:
+        signals.uninstall()
 
 
 if __name__ == "__main__":

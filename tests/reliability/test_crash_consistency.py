@@ -196,7 +196,8 @@ def trial(world: Dict[str, Any], n: int, scenario: str, lang: str, kills: List[T
             KILLS.append(f"{scenario}/{lang}: {phase or 'time'}+{delay:.3f}s, last phase {killed_at}")
     out = cli(world["v2"], col)
     assert out.returncode == 0, out.stderr
-    assert not col.with_name(col.name + ".polar-sync-backup").exists()  # a stale backup is replaced, then removed
+    # Backups of killed runs are swept, this run's own removed.
+    assert not [p.name for p in col.parent.iterdir() if ".polar-sync-backup" in p.name]
     state = full_state(col)
     ref = world[f"{scenario}-{lang}"]
     assert state[0] == ref[0], "notes differ from a clean sync"
@@ -314,15 +315,21 @@ def test_failed_sync_restores_commits_still_in_the_wal(tmp_path):
 
 
 def test_stale_backup_from_a_killed_run_is_replaced(tmp_path):
-    """A SIGKILL leaves FILE.polar-sync-backup behind (possibly half
-    written). It is never restored blindly: the next run makes a fresh one
-    from the (consistent) collection and removes it when done."""
+    """A SIGKILL leaves FILE.polar-sync-backup-<pid>-<random> behind (possibly
+    half written; older versions: FILE.polar-sync-backup). It is never
+    restored blindly: the next run, holding the collection, removes backups
+    whose process is gone, makes its own, and removes that when done."""
     col_path = tmp_path / "col" / "collection.anki2"
     make_collection(col_path).close()
     lib = build_library(tmp_path / "lib", 2, 4)
     assert cli(lib, col_path).returncode == 0
-    stale = col_path.with_name(col_path.name + ".polar-sync-backup")
-    stale.write_bytes(b"SQLite format 3\x00 torn")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    stale = [col_path.with_name(col_path.name + ".polar-sync-backup"),
+             col_path.with_name(f"{col_path.name}.polar-sync-backup-{dead_pid}-0badc0de"),
+             col_path.with_name(f"collection.polar-sync.sqlite.polar-sync-backup-{dead_pid}-0badc0de")]
+    for path in stale:
+        path.write_bytes(b"SQLite format 3\x00 torn")
     assert cli(lib, col_path).returncode == 0
-    assert not stale.exists()
+    assert not [p.name for p in col_path.parent.iterdir() if "backup" in p.name]
     full_state(col_path)

@@ -1,0 +1,136 @@
+"""The order of the CLI's safety steps and a symlinked collection:
+
+* the collection is opened (Anki's lock) before it is backed up, and the
+  backup has a name of its own: a second run on the same collection gets
+  "in use", exit 1, and leaves nothing; the first run is unharmed;
+* a collection reached through a symlink (profiles kept in a synced folder)
+  is backed up, checked for a write-ahead log and restored as the real file,
+  and the link stays a link.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.polar_factory import Doc, basic, copy_sample_library
+from tests.reliability.cli_run import Paused, cli, listing, read_study_data, study
+from tests.reliability.helpers import integrity_problems
+
+
+def test_second_run_on_a_locked_collection_is_refused_and_leaves_nothing(tmp_path):
+    lib = copy_sample_library(tmp_path / "polar")
+    folder = tmp_path / "profile"
+    col = folder / "collection.anki2"
+    assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
+    studied = study(col)
+    Doc(lib, "1LockNew", "New").card("1LockCard", basic("q", "a")).write()
+    before = listing(folder)
+    first = Paused("backed-up", "--data-dir", str(lib), "--collection", str(col))
+    # The first run holds the collection and its backup now.
+    during = listing(folder)
+    backups = sorted(name for name in during if "backup" in name)
+    assert [b.split(".polar-sync-backup-")[0] for b in backups] == ["collection.anki2", "collection.polar-sync.sqlite"]
+    assert all(f"-{first.proc.pid}-" in b for b in backups)  # named for its run
+    second = cli("--data-dir", str(lib), "--collection", str(col), "--report", str(tmp_path / "r.json"))
+    assert second.returncode == 1
+    assert second.stderr.count("\n") == 1 and "is in use" in second.stderr and str(col) in second.stderr
+    assert "Traceback" not in second.stderr
+    assert listing(folder) == during, "the refused run left something or touched the first run's files"
+    assert not (tmp_path / "r.json").exists()
+    code, _, err = first.signal(signal.SIGINT)
+    assert code == 1 and "restored" in err
+    assert listing(folder) == before
+    assert read_study_data(col) == studied
+    assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
+
+
+def test_collection_open_in_anki_is_in_use(tmp_path):
+    """Anki itself holding the collection (a Python process with it open)."""
+    lib = copy_sample_library(tmp_path / "polar")
+    col = tmp_path / "profile" / "collection.anki2"
+    assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys\nfrom anki.collection import Collection\nc = Collection(sys.argv[1])\n"
+         "c.decks.id('Opened in Anki')\nprint('open', flush=True)\nsys.stdin.read()\nc.close()\n", str(col)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        before = listing(col.parent)
+        out = cli("--data-dir", str(lib), "--collection", str(col))
+        assert out.returncode == 1 and "is in use" in out.stderr and "close it" in out.stderr
+        assert listing(col.parent) == before
+    finally:
+        holder.communicate("")
+    assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
+
+
+def _kill_anki_with_reviews_in_wal(col: Path) -> int:
+    """Anki answers cards and dies before checkpointing: the reviews live
+    only in the real file's -wal. Returns the revlog count."""
+    reviewer = (
+        "import os, signal, sys\n"
+        "from anki.collection import Collection\n"
+        "col = Collection(sys.argv[1])\n"
+        "for d in col.decks.all_names_and_ids():\n"
+        "    col.decks.select(d.id)\n"
+        "    card = col.sched.getCard()\n"
+        "    if card: col.sched.answerCard(card, 3)\n"
+        "print(col.db.scalar('select count() from revlog'), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", reviewer, str(col)], capture_output=True, text=True)
+    return int(out.stdout.strip())
+
+
+def test_symlinked_collection_is_backed_up_and_restored_as_the_real_file(tmp_path):
+    lib = copy_sample_library(tmp_path / "polar")
+    real_dir = tmp_path / "Dropbox" / "Anki"
+    real = real_dir / "collection.anki2"
+    assert cli("--data-dir", str(lib), "--collection", str(real)).returncode == 0
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    link = profile / "collection.anki2"
+    link.symlink_to(real)
+    reviews = _kill_anki_with_reviews_in_wal(link)
+    wal = real.with_name(real.name + "-wal")
+    assert reviews > 0 and wal.stat().st_size > 0  # the log sits beside the real file
+    Doc(lib, "1LinkNew", "New").card("1LinkCard", basic("q", "a")).write()
+    before_real, before_profile = listing(real_dir), listing(profile)
+
+    paused = Paused("updating", "--data-dir", str(lib), "--collection", str(link))
+    # Both backups beside the real file (the sync state belongs to it too).
+    assert sorted(n.split(".polar-sync-backup-")[0] for n in listing(real_dir) if "backup" in n) == \
+        ["collection.anki2", "collection.polar-sync.sqlite"]
+    assert not [n for n in listing(profile) if "backup" in n]
+    code, _, err = paused.signal(signal.SIGTERM)
+    assert code == 1 and "restored" in err
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert not [n for n in listing(real_dir) if "backup" in n]
+    assert not [n for n in listing(profile) if "backup" in n]
+    assert listing(profile) == before_profile
+    assert set(listing(real_dir)) <= set(before_real)  # the -wal was folded into the restored file
+    data = read_study_data(link)
+    assert len(data.revlog) == reviews  # the reviews that lived only in the -wal survived
+
+    report = tmp_path / "r.json"
+    out = cli("--data-dir", str(lib), "--collection", str(link), "--report", str(report))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(report.read_text())["created"] == 1
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    from anki.collection import Collection
+
+    c = Collection(str(link))
+    try:
+        assert c.db.scalar("select count() from revlog") == reviews
+        assert c.db.all("select id, due, ivl from cards where id in (select cid from revlog) order by id") == \
+            [[r[0], r[3], r[5]] for r in data.reviewed]
+        assert integrity_problems(c) == []
+    finally:
+        c.close()
