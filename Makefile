@@ -44,6 +44,7 @@ test-compat:
 lint: $(STAMP)
 	$(PY) -m ruff check addon tools tests
 	$(PY) -m mypy
+	$(PY) tools/import_cycles.py addon
 
 build: $(STAMP)
 	$(PY) tools/build_addon.py

@@ -1,5 +1,8 @@
-"""One sync against the collection: look up what it holds, plan, write
-(``write.py``), then remember (``state.py``).
+"""One sync against the collection, as a list of named steps (``APPLY_STEPS``)
+on one :class:`Applying` context: check what the collection holds against
+the last sync (and read again what that makes untrustworthy), look up the
+notes that matter, plan, count; then, unless a dry run, write (``write.py``)
+and remember (``state.py``).
 
 Order matters for crash safety: the collection is written first (each Anki
 batch call commits on its own), the state file last. A sync killed in between
@@ -10,200 +13,248 @@ identity comes from the notes' guids, not from the state.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Dict, List, Set
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
-from .collection_view import legacy_notes, notes_by_guid, polar_guids, polar_note_count
+from .collection_view import (
+    NoteInfo,
+    collection_identity,
+    existing_deck_id,
+    lacking_media,
+    legacy_notes,
+    notes_by_guid,
+    polar_guids,
+    polar_note_count,
+)
 from .identity import guid_for
-from .notetypes import KINDS, NoteTypeRef, legacy_type_name, ref_of
-from .plan import ORPHAN_TAG, LegacyIndex, Orphan, Plan, Planner
+from .notetypes import KINDS, legacy_type_name, note_types
+from .plan import LegacyIndex, Planner, count, decide_deletions, resolve_moves
+from .read import LoadedDoc, Reading, trusted_signature
 from .report import Report
 from .state import CardState, DocState
-from .write import existing_deck_id, orphan_needs_work, write_plan
-
-if TYPE_CHECKING:
-    from .engine import Prepared
+from .write import write_plan
 
 
-def apply_prepared(col: Any, prep: Prepared, dry_run: bool) -> Report:
-    from .engine import collection_identity, trusted_signature
+@dataclass
+class Applying:
+    """What the apply steps share."""
 
-    rep = prep.report
-    rep.dry_run = dry_run
-    settings = prep.settings
-    state = prep.state
-    say = prep.progress or (lambda _msg: None)
+    col: Any
+    reading: Reading
+    dry_run: bool
+    known_docs: Dict[str, DocState] = field(default_factory=dict)
+    polar_notes: int = 0  # Polar notes in the collection before the sync
+    # Polar notes in the collection that no state row knows: guid -> note ids
+    unknown: Dict[str, List[int]] = field(default_factory=dict)
+    parsed: List[LoadedDoc] = field(default_factory=list)
+    gone_docs: List[str] = field(default_factory=list)  # documents gone from the library
+    old_by_doc: Dict[str, Dict[str, CardState]] = field(default_factory=dict)  # last sync's rows
+    by_guid: Dict[str, List[NoteInfo]] = field(default_factory=dict)
+    planner: Optional[Planner] = None
+    rows: List[CardState] = field(default_factory=list)
+    done: bool = False  # set by a step to end the run (a dry run ends after counting)
 
-    # A state file written for another collection (restored backup, profile
-    # copied) cannot be trusted for "unchanged": read everything again.
-    col_id = collection_identity(col)
+    @property
+    def report(self) -> Report:
+        return self.reading.report
+
+    def say(self, message: str) -> None:
+        if self.reading.progress:
+            self.reading.progress(message)
+
+
+def apply(col: Any, reading: Reading, dry_run: bool) -> Report:
+    ctx = Applying(col, reading, dry_run)
+    ctx.report.dry_run = dry_run
+    for step in APPLY_STEPS:
+        step(ctx)
+        if ctx.done:
+            break
+    return ctx.report
+
+
+def check_collection_identity(ctx: Applying) -> None:
+    """A state file written for another collection (restored backup, profile
+    copied) cannot be trusted for "unchanged": read everything again."""
+    state = ctx.reading.state
+    col_id = collection_identity(ctx.col)
     stored = state.stored_collection()
     if stored is not None and col_id and stored != col_id:
-        state.forget("the sync state belonged to another collection; it was rebuilt")
-        rep.warn(str(state.path), "the sync state belonged to another collection; it was rebuilt")
-        prep.load_more([k for k, d in prep.docs.items() if d.status == "unchanged"])
+        why = "the sync state belonged to another collection; it was rebuilt"
+        state.forget(why)
+        ctx.report.warn(str(state.path), why)
+        ctx.reading.reread([d.key for d in ctx.reading.with_status("unchanged")])
     state.collection_id = col_id
-    known_docs = state.documents()
-
-    # Cheap consistency check: if the collection holds exactly as many Polar
-    # notes as the state remembers, the unchanged documents need no look.
-    full_check = polar_note_count(col) != state.card_count() or not known_docs
-    unknown: Dict[str, List[int]] = {}
-    if full_check:
-        say("Checking the collection against the last sync…")
-        in_col = polar_guids(col)
-        remembered = state.all_cards()
-        # Documents to read again: a note of theirs went missing (deleted in
-        # Anki, undone) or came twice (another computer created it too).
-        recheck = {
-            c.doc for c in remembered.values()
-            if (c.guid not in in_col and not c.orphaned) or len(in_col.get(c.guid, ())) > 1
-        }
-        prep.load_more([k for k in recheck if k in prep.docs])
-        known_guids = {c.guid for c in remembered.values()}
-        unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
-
-    failed = [d for d in prep.docs.values() if d.status == "failed"]
-    parsed = [d for d in prep.docs.values() if d.status == "parsed"]
-    _drop_cards_claimed_elsewhere(prep, parsed, state)
-    listed_keys = set(prep.docs)
-    gone_docs = [
-        k for k in known_docs
-        if k not in listed_keys and (prep.only is None or k in prep.only)
-    ]
-    can_sweep = prep.listed > 0
-    if not can_sweep and known_docs:
-        rep.warn(prep.source.describe(), "the library has no documents; nothing was marked as deleted")
-
-    # -- snapshot of the notes that matter -----------------------------------
-    say("Looking up existing notes…")
-    old_cards = state.cards_for([d.key for d in parsed] + gone_docs)
-    interest: Set[str] = {guid_for(rc.card_id) for d in parsed for rc in d.cards}
-    interest |= {c.guid for c in old_cards.values()}
-    interest |= set(unknown)
-    by_guid = notes_by_guid(col, interest)
-    notetypes: Dict[int, NoteTypeRef] = {}
-    for entry in col.models.all_names_and_ids():
-        model = col.models.get(entry.id)
-        if model:
-            notetypes[int(entry.id)] = ref_of(model)
-
-    legacy_mids: Dict[str, List[int]] = {}
-    for kind in KINDS:
-        name = legacy_type_name(kind)
-        legacy_mids[kind] = [i for i, nt in notetypes.items() if nt.name == name]
-    planner = Planner(settings, notetypes)
-    matched_guids = {g for g in interest if g in by_guid}
-    needs_legacy = any(
-        guid_for(rc.card_id) not in matched_guids for d in parsed for rc in d.cards
-    )
-    legacy = LegacyIndex(legacy_notes(col) if needs_legacy else [])
-
-    # -- plan ------------------------------------------------------------------
-    say("Planning…")
-    old_by_doc: Dict[str, Dict[str, CardState]] = defaultdict(dict)
-    for cid, c in old_cards.items():
-        old_by_doc[c.doc][cid] = c
-    for d in parsed:
-        doc_old = old_by_doc.get(d.key, {})
-        prev = known_docs.get(d.key)
-        deck_changed = prev is not None and bool(prev.deck) and prev.deck.lower() != d.deck.lower()
-        planner.document(
-            d.key, d.deck, d.cards, d.card_ids, d.card_meta, doc_old, by_guid, deck_changed, legacy,
-            lambda kind: legacy_mids.get(kind, []),
-        )
-        # Cards that failed to render keep their note and their state row.
-        rendered = {rc.card_id for rc in d.cards}
-        planner.plan.carry += [c for cid, c in doc_old.items() if cid in d.card_ids and cid not in rendered]
-        if d.cards or d.card_ids:
-            rep.decks.add(d.deck)
-    per_doc = state.live_cards_per_doc()
-    for d in prep.docs.values():
-        if d.status == "unchanged" and per_doc.get(d.key):
-            rep.decks.add(d.deck)
-            rep.unchanged += per_doc.get(d.key, 0)
-    plan = planner.plan
-    if can_sweep:
-        for key in gone_docs:
-            for c in old_by_doc.get(key, {}).values():
-                planner.vanished(c, by_guid)
-        if unknown and prep.only is None and not failed:
-            current = {guid_for(cid) for d in prep.docs.values() for cid in d.card_ids}
-            for g in unknown:
-                if g not in current:
-                    for note in by_guid.get(g, []):
-                        plan.orphans.append(Orphan(note, None))
-    else:
-        plan.orphans = [o for o in plan.orphans if o.duplicate]
-
-    _count(col, plan, rep, settings)
-    if dry_run:
-        return rep
-
-    # -- write -----------------------------------------------------------------
-    synced_rows = write_plan(col, plan, prep, rep, settings)
-
-    # -- remember ----------------------------------------------------------------
-    doc_rows: List[DocState] = []
-    for d in prep.docs.values():
-        prev = known_docs.get(d.key)
-        if d.status in ("parsed", "skipped") or (d.status == "unchanged" and d.read_at_ns):
-            size, stamp = trusted_signature(d)
-            doc_rows.append(DocState(d.key, size, stamp, d.sha, d.deck, True))
-        elif d.status == "failed":
-            doc_rows.append(DocState(d.key, -1, -1, "", prev.deck if prev else "", False))
-    state.commit(
-        docs=doc_rows,
-        cards=synced_rows,
-        replace_docs=[d.key for d in parsed] + gone_docs,
-        drop_docs=gone_docs,
-        drop_cards=plan.drop_cards,
-    )
-    return rep
+    ctx.known_docs = state.documents()
 
 
-def _drop_cards_claimed_elsewhere(prep: Prepared, parsed: List[Any], state: Any) -> None:
+def find_missing_notes(ctx: Applying) -> None:
+    """Read again the documents whose notes went missing (deleted in Anki,
+    undone) or came twice (another computer created them too), before
+    anything is planned; note the Polar notes no state row knows.
+
+    Cheap when nothing happened: if the collection holds exactly as many
+    Polar notes as the state remembers, the unchanged documents need no look."""
+    state = ctx.reading.state
+    ctx.polar_notes = polar_note_count(ctx.col)
+    if ctx.polar_notes == state.card_count() and ctx.known_docs:
+        return
+    ctx.say("Checking the collection against the last sync…")
+    in_col = polar_guids(ctx.col)
+    remembered = state.all_cards()
+    recheck = {
+        c.doc for c in remembered.values()
+        if (c.guid not in in_col and not c.orphaned) or len(in_col.get(c.guid, ())) > 1
+    }
+    ctx.reading.reread([k for k in recheck if k in ctx.reading.docs])
+    known_guids = {c.guid for c in remembered.values()}
+    ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
+
+
+def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
     """One Polar card id is one note. If two documents hold the same card id
     (a copied document, a hand-edited file), the first owner keeps it and
     the other copy is reported instead of becoming a second note."""
-    ids = [rc.card_id for d in parsed for rc in d.cards]
-    owners = state.owners(ids)
+    reading = ctx.reading
+    ctx.parsed = reading.with_status("parsed")
+    owners = reading.state.owners([rc.card_id for d in ctx.parsed for rc in d.cards])
     seen: Dict[str, str] = {}
-    for d in sorted(parsed, key=lambda d: d.key):
+    for d in sorted(ctx.parsed, key=lambda d: d.key):
         keep = []
         for rc in d.cards:
             owner = seen.get(rc.card_id)
             if owner is None:
                 prev = owners.get(rc.card_id)
-                other = prep.docs.get(prev) if prev and prev != d.key else None
+                other = reading.docs.get(prev) if prev and prev != d.key else None
                 owner = prev if other is not None and other.status in ("unchanged", "skipped", "failed") else None
             if owner is not None:
-                prep.report.error(f"{d.file.label}#{rc.card_id}",
-                                  f"the same flashcard id is already synced from document {owner}; skipped here")
+                reading.report.error(f"{d.file.label}#{rc.card_id}",
+                                     f"the same flashcard id is already synced from document {owner}; skipped here")
                 continue
             seen[rc.card_id] = d.key
             keep.append(rc)
         d.cards = keep
 
 
-def _count(col: Any, plan: Plan, rep: Report, settings: Any) -> None:
-    rep.created = len(plan.creates)
-    rep.updated = sum(1 for u in plan.updates if u.content_changed)
-    rep.unchanged += sum(1 for u in plan.updates if not u.content_changed)
-    rep.moved = sum(
-        1 for u in plan.updates
-        if u.move_to and any(c.did != existing_deck_id(col, u.move_to) for c in u.note.cards)
-    )
-    rep.restored = sum(1 for u in plan.updates if u.note.has_tag(ORPHAN_TAG))
-    rep.adopted = plan.adopted
-    rep.rekeyed = plan.rekeyed
-    rep.conflicts = plan.conflicts
-    policy = settings.deletion_policy
-    fresh = [
-        o for o in plan.orphans
-        if not o.duplicate and (not o.card.orphaned if o.card else orphan_needs_work(o, policy))
+def find_gone_documents(ctx: Applying) -> None:
+    """Documents the last sync saw that the library no longer lists (within
+    ``only`` for a partial sync); the last sync's rows of those and the parsed ones."""
+    reading = ctx.reading
+    ctx.gone_docs = [
+        k for k in ctx.known_docs
+        if k not in reading.docs and (reading.only is None or k in reading.only)
     ]
-    rep.duplicates = sum(1 for o in plan.orphans if o.duplicate)
-    if settings.deletion_policy == "delete":
-        rep.deleted = len(fresh) + rep.duplicates
-    else:
-        rep.orphaned = len(fresh)
+    if reading.listed == 0 and ctx.known_docs:
+        ctx.report.warn(reading.source.describe(), "the library has no documents; nothing was marked as deleted")
+    old_by_doc: Dict[str, Dict[str, CardState]] = defaultdict(dict)
+    for cid, c in reading.state.cards_for([d.key for d in ctx.parsed] + ctx.gone_docs).items():
+        old_by_doc[c.doc][cid] = c
+    ctx.old_by_doc = old_by_doc
+
+
+def look_up_notes(ctx: Applying) -> None:
+    """A snapshot of the notes that matter: those of the cards read, of the
+    last sync's rows and the unknown Polar notes; the old sync's notes only
+    when a card found no note of its own."""
+    ctx.say("Looking up existing notes…")
+    interest: Set[str] = {guid_for(rc.card_id) for d in ctx.parsed for rc in d.cards}
+    interest |= {c.guid for cards in ctx.old_by_doc.values() for c in cards.values()}
+    interest |= set(ctx.unknown)
+    ctx.by_guid = by_guid = notes_by_guid(ctx.col, interest)
+    notetypes = note_types(ctx.col)
+    needs_legacy = any(guid_for(rc.card_id) not in by_guid for d in ctx.parsed for rc in d.cards)
+    legacy_mids = {kind: [i for i, nt in notetypes.items() if nt.name == legacy_type_name(kind)] for kind in KINDS}
+    legacy = LegacyIndex(legacy_notes(ctx.col) if needs_legacy else [], legacy_mids)
+    ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy)
+
+
+def plan_documents(ctx: Applying) -> None:
+    ctx.say("Planning…")
+    planner = _planner(ctx)
+    for d in ctx.parsed:
+        prev = ctx.known_docs.get(d.key)
+        deck_changed = prev is not None and bool(prev.deck) and prev.deck.lower() != d.deck.lower()
+        planner.document(d, ctx.old_by_doc.get(d.key, {}), deck_changed)
+        if d.cards or d.card_ids:
+            ctx.report.decks.add(d.deck)
+    per_doc = ctx.reading.state.live_cards_per_doc()
+    for d in ctx.reading.with_status("unchanged"):
+        if per_doc.get(d.key):
+            ctx.report.decks.add(d.deck)
+            ctx.report.unchanged += per_doc[d.key]
+
+
+def plan_sweep(ctx: Applying) -> None:
+    """Cards of documents gone from the library; Polar notes no document holds
+    (only in a whole-library sync in which every document could be read)."""
+    reading = ctx.reading
+    gone = [c for key in ctx.gone_docs for c in ctx.old_by_doc.get(key, {}).values()]
+    strays: List[str] = []
+    if ctx.unknown and reading.only is None and not reading.with_status("failed"):
+        current = {guid_for(cid) for d in reading.docs.values() for cid in d.card_ids}
+        strays = [g for g in ctx.unknown if g not in current]
+    _planner(ctx).sweep(gone, strays, can_sweep=reading.listed > 0)
+
+
+def plan_collection_changes(ctx: Applying) -> None:
+    """What the plan means for this collection: which cards move, which
+    images are missing from the media folder, what the deletion policy does."""
+    plan = _planner(ctx).plan
+    resolve_moves(plan, lambda name: existing_deck_id(ctx.col, name))
+    # A sync killed after adding its notes but before the media thread had
+    # written their files leaves notes pointing at missing files; the next
+    # run finds those notes unchanged, so re-check (a stat per image) the
+    # media of the matched cards of the documents read this time.
+    plan.missing_media = lacking_media(ctx.col, [u.rc for u in plan.updates if not u.content_changed])
+    # New notes are added before any removal: they count in the share.
+    refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes + len(plan.creates))
+    if refused:
+        ctx.report.error(ctx.reading.source.describe(), refused)
+
+
+def count_changes(ctx: Applying) -> None:
+    count(_planner(ctx).plan, ctx.report, ctx.reading.settings.deletion_policy)
+    ctx.done = ctx.dry_run
+
+
+def write_collection(ctx: Applying) -> None:
+    ctx.rows = write_plan(ctx.col, _planner(ctx).plan, ctx.reading.settings, ctx.report, ctx.say)
+
+
+def remember(ctx: Applying) -> None:
+    """The state file, last: what this sync saw and wrote."""
+    doc_rows: List[DocState] = []
+    for d in ctx.reading.docs.values():
+        prev = ctx.known_docs.get(d.key)
+        if d.status in ("parsed", "skipped") or (d.status == "unchanged" and d.read_at_ns):
+            size, stamp = trusted_signature(d)
+            doc_rows.append(DocState(d.key, size, stamp, d.sha, d.deck, True))
+        elif d.status == "failed":
+            doc_rows.append(DocState(d.key, -1, -1, "", prev.deck if prev else "", False))
+    ctx.reading.state.commit(
+        docs=doc_rows,
+        cards=ctx.rows,
+        replace_docs=[d.key for d in ctx.parsed] + ctx.gone_docs,
+        drop_docs=ctx.gone_docs,
+        drop_cards=_planner(ctx).plan.drop_cards,
+    )
+
+
+def _planner(ctx: Applying) -> Planner:
+    assert ctx.planner is not None, "look_up_notes runs first"
+    return ctx.planner
+
+
+APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
+    check_collection_identity,
+    find_missing_notes,
+    drop_cards_claimed_elsewhere,
+    find_gone_documents,
+    look_up_notes,
+    plan_documents,
+    plan_sweep,
+    plan_collection_changes,
+    count_changes,
+    write_collection,
+    remember,
+)

@@ -1,4 +1,5 @@
-"""Read-only queries for what the collection already holds of Polar's cards.
+"""Read-only lookups of what the collection already holds: Polar's notes and
+their cards, decks, media files, the collection's identity.
 
 Anki has no guid search, so identity is looked up with a handful of plain
 SELECTs per sync (reads only; every write goes through Anki's APIs).
@@ -6,14 +7,22 @@ SELECTs per sync (reads only; every write goes through Anki's APIs).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .identity import GUID_PREFIX, LEGACY_GUID_TAG, LEGACY_MARKER_TAG
+
+if TYPE_CHECKING:
+    from ..render.card import RenderedCard
 
 _LIKE = GUID_PREFIX.replace("%", r"\%").replace("_", r"\_") + "%"
 # Above this many guids one table scan beats chunked IN (...) lookups.
 _SCAN_THRESHOLD = 2000
+# SQLite's default limit on bound parameters was 999 before 3.32.
+IN_CHUNK = 500
+# The id of the deck every profile has (named "Default", or "Standard", "既定"...).
+DEFAULT_DECK_ID = 1
 
 
 @dataclass
@@ -42,6 +51,38 @@ class NoteInfo:
         return any(t.lower() == low for t in self.tags)
 
 
+def in_chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Tuple[str, List[Any]]]:
+    """``(marks, chunk)`` pairs for ``... IN ({marks})`` queries over ``values``."""
+    for i in range(0, len(values), size):
+        chunk = list(values[i: i + size])
+        yield ",".join("?" * len(chunk)), chunk
+
+
+def collection_identity(col: Any) -> str:
+    """Ties a state file to one collection (its creation time)."""
+    try:
+        return str(int(col.crt))
+    except Exception:
+        return ""
+
+
+def existing_deck_id(col: Any, name: str) -> Optional[int]:
+    """The deck's id, or None if it does not exist yet. "Default" (Polar's
+    name for "no deck chosen") is the profile's own default deck, whatever
+    its name in the profile's language ("Standard", "既定", ...)."""
+    if name.lower() == "default" and col.decks.get(DEFAULT_DECK_ID, default=False):
+        return DEFAULT_DECK_ID
+    did = col.decks.id_for_name(name)
+    return int(did) if did is not None else None
+
+
+def lacking_media(col: Any, cards: Iterable[RenderedCard]) -> List[RenderedCard]:
+    """Those of ``cards`` with an image missing from the media folder (a stat
+    per image)."""
+    folder = col.media.dir()
+    return [rc for rc in cards if any(not os.path.exists(os.path.join(folder, m.name)) for m in rc.media)]
+
+
 def polar_note_count(col: Any) -> int:
     return int(col.db.scalar(f"SELECT count() FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"))
 
@@ -61,17 +102,12 @@ def _note_rows(col: Any, guids: Sequence[str]) -> Iterable[Sequence[Any]]:
             if row[1] in wanted:
                 yield row
         return
-    for i in range(0, len(guids), 500):
-        chunk = list(guids[i: i + 500])
-        marks = ",".join("?" * len(chunk))
+    for marks, chunk in in_chunks(guids):
         yield from col.db.execute(f"{cols} WHERE guid IN ({marks})", *chunk)
 
 
 def _attach_cards(col: Any, notes: Dict[int, NoteInfo]) -> None:
-    ids = list(notes)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i: i + 500]
-        marks = ",".join("?" * len(chunk))
+    for marks, chunk in in_chunks(list(notes)):
         for cid, nid, did, queue, reps in col.db.execute(
             f"SELECT id, nid, did, queue, reps FROM cards WHERE nid IN ({marks}) ORDER BY ord", *chunk
         ):

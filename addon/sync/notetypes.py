@@ -147,6 +147,16 @@ def ref_of(model: Dict[str, Any]) -> NoteTypeRef:
     )
 
 
+def note_types(col: Any) -> Dict[int, NoteTypeRef]:
+    """Every note type of the profile, by id."""
+    found: Dict[int, NoteTypeRef] = {}
+    for entry in col.models.all_names_and_ids():
+        model = col.models.get(entry.id)
+        if model:
+            found[int(entry.id)] = ref_of(model)
+    return found
+
+
 def choose(col: Any, kind: str, prefer_stock: bool) -> Optional[NoteTypeRef]:
     """The note type to use for new cards of ``kind``, or None when the
     add-on's own type must be created first."""

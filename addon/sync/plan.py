@@ -11,7 +11,8 @@ Rules, one place each:
 * tags: Polar's additions/removals are applied, the user's own tags kept.
 * decks: cards move only when the document's Polar deck changed.
 * deletions: ``deletion_policy`` for cards gone from Polar, never when the
-  library is empty or a document failed to parse.
+  library is empty or a document failed to parse (``decide_deletions``).
+* counts: every figure of the report comes from the plan (``count``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..render.card import RenderedCard
 from .collection_view import NoteInfo
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
 from .notetypes import NoteTypeRef, fill_fields
+from .read import NO_META, CardMeta, LoadedDoc
+from .report import Report
 from .state import CardState
 
 ORPHAN_TAG = "polar::deleted"
@@ -40,6 +43,7 @@ class Create:
     doc: str
     deck: str
     kind: str
+    meta: CardMeta = NO_META
 
 
 @dataclass
@@ -53,9 +57,11 @@ class Update:
     guid: str
     base: List[str]  # field hashes to remember (Polar's side)
     move_to: Optional[str] = None  # deck name
+    move_cids: List[int] = field(default_factory=list)  # cards not in ``move_to`` yet (``resolve_moves``)
     unsuspend: List[int] = field(default_factory=list)
     content_changed: bool = False
     meta_changed: bool = False  # tags / guid
+    meta: CardMeta = NO_META
 
     @property
     def writes_note(self) -> bool:
@@ -67,6 +73,15 @@ class Orphan:
     note: NoteInfo
     card: Optional[CardState]  # None for a note no state row knows
     duplicate: bool = False
+    # What the deletion policy does with it (``decide_deletions``):
+    remove: bool = False
+    new_guid: Optional[str] = None  # a former duplicate gets a guid of its own
+    add_tag: bool = False  # ORPHAN_TAG
+    suspend: List[int] = field(default_factory=list)  # card ids
+
+    @property
+    def needs_work(self) -> bool:
+        return self.remove or self.new_guid is not None or self.add_tag or bool(self.suspend)
 
 
 @dataclass
@@ -81,6 +96,19 @@ class Plan:
     conflicts: List[Dict[str, str]] = field(default_factory=list)
     adopted: int = 0
     rekeyed: int = 0
+    # matched cards of documents read this time whose images are not in the
+    # media folder (a sync killed before its media thread finished)
+    missing_media: List[RenderedCard] = field(default_factory=list)
+
+    @property
+    def writes_anything(self) -> bool:
+        """False when the collection already is as planned: no undo step."""
+        return bool(
+            self.creates
+            or self.missing_media
+            or any(u.writes_note or u.unsuspend or u.move_cids for u in self.updates)
+            or any(o.needs_work for o in self.orphans)
+        )
 
 
 _TAG_RE = re.compile(r"<[^>]*>")
@@ -118,14 +146,21 @@ def pick_keeper(notes: Sequence[NoteInfo]) -> Tuple[NoteInfo, List[NoteInfo]]:
 
 
 class Planner:
-    def __init__(self, settings: Any, notetypes: Dict[int, NoteTypeRef]) -> None:
+    """Builds the :class:`Plan` document by document, against a snapshot of
+    the notes that matter (``by_guid``) and the old sync's notes (``legacy``)."""
+
+    def __init__(self, settings: Any, notetypes: Dict[int, NoteTypeRef], by_guid: Dict[str, List[NoteInfo]],
+                 legacy: LegacyIndex) -> None:
         self.settings = settings
         self.notetypes = notetypes  # by note type id, for existing notes
+        self.by_guid = by_guid
+        self.legacy = legacy
         self.plan = Plan()
 
     # -- one matched card --------------------------------------------------
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
-               deck_changed_to: Optional[str], new_guid: str, drop_tags: Sequence[str] = ()) -> None:
+               deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
+               drop_tags: Sequence[str] = ()) -> None:
         nt = self.notetypes.get(note.mid)
         names = nt.field_names if nt else [f"f{i}" for i in range(len(note.fields))]
         desired = fill_fields(names, rc, nt.own if nt else False)
@@ -169,26 +204,16 @@ class Planner:
         self.plan.updates.append(Update(
             note=note, rc=rc, doc=doc, fields=values, tags=tags, polar_tags=polar_tags, guid=new_guid,
             base=hashes, move_to=deck_changed_to, unsuspend=unsuspend,
-            content_changed=changed, meta_changed=meta_changed,
+            content_changed=changed, meta_changed=meta_changed, meta=meta,
         ))
 
     # -- a whole parsed document ---------------------------------------------
-    def document(
-        self,
-        doc: str,
-        deck: str,
-        cards: Sequence[RenderedCard],
-        all_ids: Set[str],
-        meta: Dict[str, Tuple[str, str, str]],
-        old: Dict[str, CardState],
-        by_guid: Dict[str, List[NoteInfo]],
-        deck_changed: bool,
-        legacy: LegacyIndex,
-        kind_of: Any,
-    ) -> None:
+    def document(self, loaded: LoadedDoc, old: Dict[str, CardState], deck_changed: bool) -> None:
+        """Plan one parsed document; ``old``: its cards' rows from the last sync."""
+        doc, deck, meta, all_ids, by_guid = loaded.key, loaded.deck, loaded.card_meta, loaded.card_ids, self.by_guid
         move_to = deck if deck_changed and self.settings.move_on_deck_change else None
         unmatched: List[RenderedCard] = []
-        for rc in cards:
+        for rc in loaded.cards:
             guid = guid_for(rc.card_id)
             notes = by_guid.get(guid)
             if not notes:
@@ -196,7 +221,7 @@ class Planner:
                 continue
             keeper, losers = pick_keeper(notes)
             self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
-            self.update(keeper, rc, doc, old.get(rc.card_id), move_to, guid)
+            self.update(keeper, rc, doc, old.get(rc.card_id), move_to, guid, meta.get(rc.card_id, NO_META))
 
         # Polar re-creates a card on every edit: pair each vanished card with
         # a new one on the same parent and of the same type, oldest first.
@@ -206,33 +231,37 @@ class Planner:
             if by_guid.get(c.guid):
                 gone_by_key.setdefault((c.ref, c.type), []).append(c)
         used: Set[str] = set()
-        for rc in sorted(unmatched, key=lambda r: (meta.get(r.card_id, ("", "", ""))[2], r.card_id)):
-            ref, ctype, _ = meta.get(rc.card_id, ("", "", ""))
-            queue = gone_by_key.get((ref, ctype))
+        for rc in sorted(unmatched, key=lambda r: (meta.get(r.card_id, NO_META).created, r.card_id)):
+            card_meta = meta.get(rc.card_id, NO_META)
+            queue = gone_by_key.get((card_meta.ref, card_meta.type))
             guid = guid_for(rc.card_id)
             if queue:
                 prev = queue.pop(0)
                 used.add(prev.card_id)
                 keeper, losers = pick_keeper(by_guid[prev.guid])
                 self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
-                self.update(keeper, rc, doc, prev, move_to, guid)
+                self.update(keeper, rc, doc, prev, move_to, guid, card_meta)
                 self.plan.rekeyed += 1
                 continue
-            adopted = legacy.take(rc, kind_of(rc.kind))
+            adopted = self.legacy.take(rc)
             if adopted is not None:
                 legacy_tags = [t for t in adopted.tags
                                if legacy_card_id(t) is not None or t.lower() == LEGACY_MARKER_TAG.lower()]
-                self.update(adopted, rc, doc, None, None, guid, drop_tags=legacy_tags)
+                self.update(adopted, rc, doc, None, None, guid, card_meta, drop_tags=legacy_tags)
                 self.plan.adopted += 1
                 continue
-            self.plan.creates.append(Create(rc, doc, deck, rc.kind))
+            self.plan.creates.append(Create(rc, doc, deck, rc.kind, card_meta))
         for c in vanished:
             if c.card_id in used:
                 continue
-            self.vanished(c, by_guid)
+            self.vanished(c)
+        # Cards that failed to render keep their note and their state row.
+        rendered = {rc.card_id for rc in loaded.cards}
+        self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in rendered]
 
-    def vanished(self, card: CardState, by_guid: Dict[str, List[NoteInfo]]) -> None:
-        notes = by_guid.get(card.guid)
+    def vanished(self, card: CardState) -> None:
+        """``card`` is gone from Polar: its note becomes an orphan."""
+        notes = self.by_guid.get(card.guid)
         if not notes:
             self.plan.drop_cards.append(card.card_id)  # the note is gone already
             return
@@ -241,12 +270,87 @@ class Planner:
         self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
 
 
+    def sweep(self, gone: Sequence[CardState], strays: Sequence[str], can_sweep: bool) -> None:
+        """Cards gone from Polar with their document (``gone``) and Polar notes
+        no state row knows and no document holds (``strays``: guids) become
+        orphans. Nothing is swept from an empty library: of the orphans only
+        duplicates stay."""
+        if not can_sweep:
+            self.plan.orphans = [o for o in self.plan.orphans if o.duplicate]
+            return
+        for card in gone:
+            self.vanished(card)
+        for guid in strays:
+            self.plan.orphans += [Orphan(note, None) for note in self.by_guid.get(guid, [])]
+
+
+def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[int]]) -> None:
+    """The cards each update moves: those not in its target deck yet (all of
+    them when the deck does not exist yet)."""
+    for u in plan.updates:
+        if u.move_to:
+            did = deck_id_of(u.move_to)
+            u.move_cids = [c.id for c in u.note.cards if did is None or c.did != did]
+
+
+def decide_deletions(plan: Plan, settings: Any, polar_notes: int) -> Optional[str]:
+    """The deletion policy, the one place it is decided: what happens to each
+    orphan's note. ``polar_notes``: how many Polar notes the collection will
+    hold before the removals. Returns why nothing is deleted when the policy
+    would remove more than ``delete_max_share`` of them (the orphans then stay
+    as they were, their state rows too), else None."""
+    policy = settings.deletion_policy
+    if policy == "delete" and len(plan.orphans) > settings.delete_max_share * max(polar_notes, 1):
+        why = (f"refused to delete {len(plan.orphans)} of {max(polar_notes, 1)} synced notes "
+               f"(over the delete_max_share limit of {settings.delete_max_share:.0%}); nothing was deleted")
+        plan.carry += [o.card for o in plan.orphans if o.card is not None]
+        plan.orphans = []
+        return why
+    for o in plan.orphans:
+        if policy == "delete":
+            o.remove = True
+            if o.card is not None:
+                plan.drop_cards.append(o.card.card_id)
+            continue
+        if o.duplicate:
+            # No longer a second copy of the Polar card: it keeps its reviews
+            # but gets a guid of its own, so it is never matched again.
+            o.new_guid = f"polar-dup:{o.note.id}"
+        o.add_tag = policy in ("tag", "suspend") and not o.note.has_tag(ORPHAN_TAG)
+        if policy == "suspend":
+            o.suspend = [c.id for c in o.note.cards if c.queue != -1]
+    return None
+
+
+def count(plan: Plan, report: Report, deletion_policy: str) -> None:
+    """The report's figures, each computed here once, from the plan (the
+    same for a dry run)."""
+    report.created = len(plan.creates)
+    report.updated = sum(1 for u in plan.updates if u.content_changed)
+    report.unchanged += sum(1 for u in plan.updates if not u.content_changed)
+    report.moved = sum(1 for u in plan.updates if u.move_cids)
+    report.restored = sum(1 for u in plan.updates if u.note.has_tag(ORPHAN_TAG))
+    report.adopted = plan.adopted
+    report.rekeyed = plan.rekeyed
+    report.conflicts = plan.conflicts
+    report.duplicates = sum(1 for o in plan.orphans if o.duplicate)
+    # An orphan counts once: when its card went (its state row is not marked
+    # yet), or, for a note no state row knew, when the policy acts on it.
+    fresh = sum(1 for o in plan.orphans if not o.duplicate and (not o.card.orphaned if o.card else o.needs_work))
+    if deletion_policy == "delete":
+        report.deleted = fresh + report.duplicates
+    else:
+        report.orphaned = fresh
+
+
 class LegacyIndex:
     """Notes of Polar's old AnkiConnect sync, waiting to be adopted:
     ``polar_guid:<id>`` tags name their card; ``_polar-flashcard`` notes
-    without one are matched by their first field within the same note type."""
+    without one are matched by their first field within the same note type
+    (``mids``: the ids of the note types the old sync used for each kind)."""
 
-    def __init__(self, notes: Sequence[NoteInfo]) -> None:
+    def __init__(self, notes: Sequence[NoteInfo], mids: Optional[Dict[str, List[int]]] = None) -> None:
+        self.mids = mids or {}
         self.by_id: Dict[str, NoteInfo] = {}
         self.by_content: Dict[Tuple[int, str], List[NoteInfo]] = {}
         for note in notes:
@@ -259,10 +363,10 @@ class LegacyIndex:
                 self.by_content.setdefault(key, []).append(note)
         self.taken: Set[int] = set()
 
-    def take(self, rc: RenderedCard, mids: Sequence[int]) -> Optional[NoteInfo]:
+    def take(self, rc: RenderedCard) -> Optional[NoteInfo]:
         note = self.by_id.get(rc.card_id)
         if note is None and self.by_content:  # plain() per card is not free
-            for mid in mids:
+            for mid in self.mids.get(rc.kind, []):
                 for cand in self.by_content.get((mid, plain(rc.front)), ()):
                     if cand.id not in self.taken:
                         note = cand

@@ -1,0 +1,217 @@
+"""The read phase: list the library, read, hash, parse and render each
+document that changed. No collection access, so it can run on a background
+thread while Anki stays usable (``engine.prepare``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Collection, Dict, List, NamedTuple, Optional, Set, Tuple
+
+from ..polar.docmeta import DocMetaError
+from ..polar.library import DocumentFile, Source, open_source, resolve_data_dir
+from ..settings import Settings
+from .decks import deck_for
+from .report import Report
+from .state import DocState, SyncState
+
+if TYPE_CHECKING:  # the renderer is imported only when a document needs it
+    from ..render.card import RenderedCard
+
+Progress = Callable[[str], None]
+
+SKIP_TAG = "polar-sync:skip"
+# Bump when rendering changes what a note holds, so existing notes follow.
+RENDER_VERSION = "2"  # 2: < > removed from tags and deck names
+
+
+class CardMeta(NamedTuple):
+    """What a Polar card says about itself, kept to recognise it re-created."""
+
+    ref: str  # "<type>:<id>" of its parent (text highlight, area highlight, page)
+    type: str
+    created: str
+
+
+NO_META = CardMeta("", "", "")
+
+
+@dataclass
+class LoadedDoc:
+    """One document as this run saw it."""
+
+    file: DocumentFile
+    status: str  # "unchanged" | "parsed" | "failed" | "skipped"
+    sha: str = ""
+    read_at_ns: int = 0  # when the file was read (0: not read this time)
+    deck: str = ""
+    cards: List[RenderedCard] = field(default_factory=list)
+    # Ids of every card the document holds, including ones that failed to
+    # render: their existing notes must be left alone, never swept.
+    card_ids: Set[str] = field(default_factory=set)
+    card_meta: Dict[str, CardMeta] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.file.key
+
+
+@dataclass
+class Reading:
+    """The library as read by ``read_library``: what the apply phase plans from."""
+
+    settings: Settings
+    source: Source
+    state: SyncState
+    docs: Dict[str, LoadedDoc]
+    listed: int  # documents found in the library (before `only`)
+    only: Optional[Set[str]]
+    report: Report
+    progress: Optional[Progress] = None
+
+    def with_status(self, status: str) -> List[LoadedDoc]:
+        return [d for d in self.docs.values() if d.status == status]
+
+    def reread(self, keys: Collection[str]) -> None:
+        """Parse documents skipped as unchanged after all (the state cannot be
+        trusted for them: their notes went missing, or it is another
+        collection's)."""
+        for key in keys:
+            loaded = self.docs.get(key)
+            if loaded is not None and loaded.status == "unchanged":
+                self.docs[key] = read_document(loaded.file, self.source, self.settings, self.report,
+                                               force=True, known=None)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+# A file whose mtime is this close to the moment it was read may be rewritten
+# again within the same timestamp tick (coarse clocks; FAT/exFAT: 2 s) with the
+# same size, leaving its signature unchanged. Git calls such entries "racily
+# clean"; like git, such a signature is not trusted: the next sync re-hashes
+# the file (cheap) instead of skipping it.
+RACY_NS = 3_000_000_000
+
+
+def trusted_signature(loaded: LoadedDoc) -> Tuple[int, int]:
+    size, stamp = loaded.file.signature
+    if loaded.file.timestamped and loaded.read_at_ns - stamp < RACY_NS:
+        return size, -1  # never equal to a real mtime
+    return size, stamp
+
+
+def read_document(
+    file: DocumentFile,
+    source: Source,
+    settings: Settings,
+    report: Report,
+    force: bool,
+    known: Optional[DocState],
+) -> LoadedDoc:
+    """Read, hash, parse and render one document, unless it is unchanged.
+
+    Unchanged means: same (size, mtime) as last time, or else the same content
+    hash (a touched but identical file). Only then is the parse skipped."""
+    if not force and known is not None and known.ok and tuple(file.signature) == (known.size, known.mtime):
+        return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
+    read_at = time.time_ns()
+    try:
+        data = file.read()
+    except (OSError, ValueError) as exc:
+        report.error(file.label, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}")
+        return LoadedDoc(file, "failed")
+    sha = content_hash(data)
+    if not force and known is not None and known.ok and known.sha == sha:
+        # Same content under a new signature (touched, copied back): not
+        # parsed, but its signature is recorded again (``trusted_signature``).
+        return LoadedDoc(file, "unchanged", sha=sha, deck=known.deck, read_at_ns=read_at)
+    try:
+        doc = file.parse(data)
+    except DocMetaError as exc:
+        report.error(file.label, f"not a readable Polar document: {exc}")
+        return LoadedDoc(file, "failed", sha=sha)
+    except (RecursionError, MemoryError, UnicodeError) as exc:
+        report.error(file.label, f"not a readable Polar document: {type(exc).__name__}")
+        return LoadedDoc(file, "failed", sha=sha)
+    report.parsed += 1
+    for card_id, problem in doc.problems:
+        report.error(file.label + (f"#{card_id}" if card_id else ""), problem)
+    deck, warning = deck_for(doc, settings)
+    if warning:
+        report.warn(file.label, warning)
+    # The parsed Document is not kept: only its rendered cards are needed
+    # later, and at 50,000 cards the records cost ~20 MB until the write.
+    loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at)
+    for card in doc.flashcards:
+        loaded.card_ids.add(card.id)
+        loaded.card_meta[card.id] = CardMeta(f"{card.ref_type}:{card.ref_id}", card.type, card.created)
+    tags_lower = {t.lower() for t in doc.tags}
+    if SKIP_TAG in tags_lower or (settings.skip_archived and doc.archived):
+        loaded.status = "skipped"
+        report.skipped_documents += 1
+        return loaded
+
+    # Imported here, not at the top: Anki imports this module at start (the
+    # GUI's runner), and the renderer's modules are ~1/3 of the add-on's
+    # import time; only a document that changed needs them.
+    from ..render.card import render_card
+
+    def load_image(name: str) -> bytes:
+        return source.read_image(name, settings.max_image_bytes)
+
+    for card in doc.flashcards:
+        try:
+            rc = render_card(doc, card, load_image, settings)
+        except Exception as exc:  # a renderer bug must not stop the library
+            report.error(f"{file.label}#{card.id}", f"could not render the card: {type(exc).__name__}: {exc}")
+            continue
+        for problem in rc.problems:
+            report.warn(f"{file.label}#{card.id}", problem)
+        if rc.error:
+            report.error(f"{file.label}#{card.id}", rc.error)
+            continue
+        loaded.cards.append(rc)
+    return loaded
+
+
+def read_library(
+    settings: Settings,
+    state_path: Optional[Path],
+    *,
+    source_path: Optional[Path] = None,
+    only: Optional[Collection[str]] = None,
+    progress: Optional[Progress] = None,
+    collection_id: str = "",
+) -> Reading:
+    """Read the library: no collection access, safe on a background thread.
+
+    Raises :class:`addon.polar.library.SourceError` when the library itself is
+    missing or unreadable (nothing is planned, nothing swept)."""
+    path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
+    source = open_source(Path(path))
+    settings_key = f"{RENDER_VERSION}:{settings.content_key()}"
+    state = SyncState(state_path, collection_id, settings_key)
+    report = Report()
+    files = source.list_documents()
+    only_set = set(only) if only is not None else None
+    known = state.documents()
+    if state.problem:
+        report.warn(str(state_path), state.problem)
+    # Settings (or this add-on's rendering) changed since the last sync: every
+    # document is read again so the notes follow.
+    force = bool(known) and state.meta("settings") != settings_key
+    if force:
+        only_set = None  # a partial run must not mark the new settings as applied
+    docs: Dict[str, LoadedDoc] = {}
+    todo = [f for f in files if only_set is None or f.key in only_set]
+    for i, file in enumerate(todo):
+        if progress and i % 50 == 0:
+            progress(f"Reading Polar documents… {i}/{len(todo)}")
+        docs[file.key] = read_document(file, source, settings, report, force=force, known=known.get(file.key))
+    report.documents = len(files)
+    return Reading(settings, source, state, docs, len(files), only_set, report, progress)
