@@ -54,42 +54,79 @@ class Settings:
     def from_dict(cls, raw: Mapping[str, Any]) -> Tuple[Settings, List[str]]:
         """Build settings from a (possibly user-edited) dict.
 
-        Unknown keys and values of the wrong type are ignored with a warning
-        each, falling back to the default, so a typo never stops a sync."""
+        Whatever the dict holds, the result is usable: an unknown key, a
+        value of the wrong type, out of range or not among the choices gives
+        a warning naming the key, the value and the value used instead (the
+        default; for a number above its range, the maximum), so a typo never
+        stops a sync nor fails it card by card."""
         warnings: List[str] = []
         values: Dict[str, Any] = {}
-        known = {f.name: f for f in fields(cls)}
+        known = {f.name for f in fields(cls)}
         defaults = cls()
         for key, value in raw.items():
             if key not in known:
                 warnings.append(f"config: unknown key {key!r} ignored")
                 continue
             default = getattr(defaults, key)
-            if isinstance(default, bool):
-                ok = isinstance(value, bool)
-            elif isinstance(default, int):
-                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-            elif isinstance(default, float):
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
-                value = float(value) if ok else value
-            else:
-                ok = isinstance(value, str)
-            if not ok:
-                warnings.append(f"config: {key}={value!r} is not valid, using {default!r}")
-                continue
-            values[key] = value
-        for key, allowed in (
-            ("deck_strategy", DECK_STRATEGIES),
-            ("deletion_policy", DELETION_POLICIES),
-            ("conflict_policy", CONFLICT_POLICIES),
-        ):
-            if key in values and values[key] not in allowed:
-                warnings.append(
-                    f"config: {key}={values[key]!r} must be one of {', '.join(allowed)}; "
-                    f"using {getattr(defaults, key)!r}"
-                )
-                del values[key]
+            used, why = _checked(key, value, default)
+            if why:
+                warnings.append(f"config: {key}={_shown(value)} {why}; using {used!r}")
+            values[key] = used
         return cls(**values), warnings
+
+
+# Numbers and their ranges: below → the default, above → the maximum
+# (except shares, where the default is the safe side).
+RANGES: Dict[str, Tuple[float, float]] = {
+    "max_image_bytes": (0, 1024 * 1024 * 1024),  # 1 GiB: more would never be one image
+    "delete_max_share": (0.0, 1.0),
+    "watch_debounce_ms": (0, 600_000),  # as config.schema.json
+}
+_CLAMP_HIGH = {"max_image_bytes", "watch_debounce_ms"}
+CHOICES: Dict[str, Tuple[str, ...]] = {
+    "deck_strategy": DECK_STRATEGIES,
+    "deletion_policy": DELETION_POLICIES,
+    "conflict_policy": CONFLICT_POLICIES,
+}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _checked(key: str, value: Any, default: Any) -> Tuple[Any, str]:
+    """(the value to use, why it is not ``value``, or "")."""
+    if isinstance(default, bool):
+        return (value, "") if isinstance(value, bool) else (default, "is not true or false")
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # NaN
+            return default, "is not a number"
+        if isinstance(default, int):
+            if isinstance(value, float) and not value.is_integer():
+                return default, "is not a whole number"
+            value = int(value)
+        else:
+            value = float(value)
+        lo, hi = RANGES.get(key, (0, float("inf")))
+        if value < lo:
+            return default, f"is below {_num(lo)}"
+        if value > hi:
+            return (type(default)(hi) if key in _CLAMP_HIGH else default), f"is above {_num(hi)}"
+        return value, ""
+    if not isinstance(value, str):
+        return default, "is not text"
+    allowed = CHOICES.get(key)
+    if allowed is not None:
+        norm = value.strip().lower()
+        if norm not in allowed:
+            return default, f"must be one of {', '.join(allowed)}"
+        return norm, ""
+    return value, ""
 
 
 def load_defaults() -> Dict[str, Any]:
