@@ -7,17 +7,25 @@ Rules (README "Decks"):
   warns. No deck tag → ``default_deck``.
 * strategy ``document``: one deck per document, named after its display
   title, under ``document_deck_parent`` (empty parent → top level).
+* names Anki would refuse or show misleadingly are cleaned here, with a
+  warning for the document: control and invisible/direction-changing
+  characters (Unicode Cc/Cf: zero-width, bidi overrides) removed, so no deck
+  can pass for another; at most ``MAX_DEPTH`` levels (Anki refuses to create
+  more than ~11 missing parents at once) and ``MAX_PART`` characters a level.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import List, Optional, Tuple
 
 from ..polar.docmeta import Document
 from ..settings import Settings
 
 DECK_TAG = "deck:"
+MAX_DEPTH = 10
+MAX_PART = 120
 _SPACES = re.compile(r"\s+")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 # Anki inserts {{Deck}}/{{Subdeck}} into a card's HTML unescaped: a title or
@@ -25,18 +33,55 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 _ANGLES = str.maketrans({"<": "\u2039", ">": "\u203a"})
 
 
+def _visible(text: str) -> str:
+    """Without control characters and the invisible format characters
+    (category Cf: zero-width spaces and joiners, bidi overrides and
+    isolates, BOM, soft hyphen) or lone surrogates; other line breaks and
+    separators become spaces."""
+    text = _CONTROLS.sub("", text)
+    if text.isascii():
+        return text  # the usual case: no per-character look-up
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Cs") or (cat == "Cc" and not ch.isspace()):
+            continue
+        out.append(" " if cat in ("Zl", "Zp") else ch)
+    return "".join(out)
+
+
+def _parts(name: str) -> List[str]:
+    parts = re.split(r"::|/", name.translate(_ANGLES))
+    cleaned = [_SPACES.sub(" ", _visible(p)).strip() for p in parts]
+    return [p for p in cleaned if p]
+
+
 def clean_deck_name(name: str) -> str:
     """``compsci/linux`` and ``compsci::linux`` → ``compsci::linux``; empty
-    parts dropped; whitespace collapsed (Anki would trim it anyway)."""
-    parts = re.split(r"::|/", name.translate(_ANGLES))
-    cleaned = [_SPACES.sub(" ", _CONTROLS.sub("", p)).strip() for p in parts]
-    return "::".join(p for p in cleaned if p)
+    parts dropped; whitespace collapsed (Anki would trim it anyway); control
+    and invisible characters removed."""
+    return "::".join(_parts(name))
+
+
+def clamped_deck_name(name: str) -> Tuple[str, Optional[str]]:
+    """:func:`clean_deck_name` within Anki's limits, and what was changed (or
+    None). Levels past ``MAX_DEPTH`` are kept, joined into the last one, so
+    two deep tags never end up in the same deck by accident."""
+    parts = _parts(name)
+    notes = []
+    if len(parts) > MAX_DEPTH:
+        parts = parts[: MAX_DEPTH - 1] + [" - ".join(parts[MAX_DEPTH - 1:])]
+        notes.append(f"nested deeper than {MAX_DEPTH} levels; the deepest levels were joined into one")
+    if any(len(p) > MAX_PART for p in parts):
+        parts = [p if len(p) <= MAX_PART else p[: MAX_PART - 1].rstrip() + "\u2026" for p in parts]
+        notes.append(f"a level is longer than {MAX_PART} characters; it was shortened")
+    return "::".join(parts), ("; ".join(notes) if notes else None)
 
 
 def _title_part(title: str) -> str:
     # A title is one deck level: its own "::" or "/" must not nest decks.
-    title = _CONTROLS.sub("", title.translate(_ANGLES))
-    return _SPACES.sub(" ", title.replace("::", ":").replace("/", "-")).strip()[:120]
+    title = _visible(title.translate(_ANGLES))
+    return _SPACES.sub(" ", title.replace("::", ":").replace("/", "-")).strip()[:MAX_PART]
 
 
 def deck_tags(doc: Document) -> List[str]:
@@ -45,21 +90,37 @@ def deck_tags(doc: Document) -> List[str]:
 
 def deck_for(doc: Document, settings: Settings) -> Tuple[str, Optional[str]]:
     """The deck name for ``doc`` and a warning (or None)."""
-    default = clean_deck_name(settings.default_deck) or "Default"
+    default = clamped_deck_name(settings.default_deck)[0] or "Default"
+    warnings: List[str] = []
     if settings.deck_strategy == "document":
-        parent = clean_deck_name(settings.document_deck_parent)
+        parent = clamped_deck_name(settings.document_deck_parent)[0]
+        parent = "::".join(parent.split("::")[: MAX_DEPTH - 1])
         title = _title_part(doc.display_title) or "Untitled"
         return (f"{parent}::{title}" if parent else title), None
     tags = deck_tags(doc)
-    names = [clean_deck_name(t[len(DECK_TAG):]) for t in tags]
-    names = [n for n in names if n]
+    names: List[str] = []
+    for tag in tags:
+        name, problem = clamped_deck_name(tag[len(DECK_TAG):])
+        if not name:
+            warnings.append(f"deck tag {_quoted(tag)} names no deck (nothing visible in it); ignored")
+            continue
+        if problem:
+            warnings.append(f"deck tag {_quoted(tag)}: {problem}: {name!r}")
+        elif _visible(tag) != tag:
+            warnings.append(f"deck tag {_quoted(tag)} holds invisible or control characters; "
+                            f"they were removed: {name!r}")
+        names.append(name)
     if not names:
-        return default, None
+        return default, "; ".join(warnings) or None
     chosen = names[-1]
-    warning = None
     if len(set(n.lower() for n in names)) > 1:
-        warning = (
-            f"document has {len(names)} deck tags ({', '.join(tags)}); "
+        warnings.append(
+            f"document has {len(names)} deck tags ({', '.join(_quoted(t) for t in tags)}); "
             f"using the last one, {chosen!r}"
         )
-    return chosen, warning
+    return chosen, "; ".join(warnings) or None
+
+
+def _quoted(tag: str) -> str:
+    """A tag as the report shows it: invisible characters made visible."""
+    return ascii(tag) if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in tag) else tag
