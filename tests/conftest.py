@@ -4,8 +4,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# No per-example deadline and no "generation too slow" health check for any
+# property test: both are wall-clock limits that a loaded CI machine trips.
+settings.register_profile("polar", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("polar")
 
 from tests.polar_factory import copy_sample_library  # noqa: E402
 

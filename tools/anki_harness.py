@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist" / "polar_sync.ankiaddon"
 PACKAGE = "polar_sync"
 PROFILE = "Polar Test"
+# Default limit of wait_until: it returns as soon as its condition holds, so
+# the limit only bounds a failure; generous for a loaded 2-core CI machine.
+WAIT_S = 120.0
 
 
 def prepare_environment(offscreen: bool = True) -> None:
@@ -87,7 +90,7 @@ class Anki:
                 return
             time.sleep(0.01)
 
-    def wait_until(self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+    def wait_until(self, predicate: Callable[[], Any], timeout: float = WAIT_S, what: str = "") -> Any:
         """Run Anki's event loop until ``predicate()`` is truthy."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -104,7 +107,7 @@ def start(
     addon_file: Path = DIST,
     config: Optional[Dict[str, Any]] = None,
     profile: str = PROFILE,
-    timeout: float = 60.0,
+    timeout: float = 2 * WAIT_S,
 ) -> Anki:
     """Start Anki with the add-on installed from ``addon_file``; returns once
     the profile's collection is open."""
@@ -139,7 +142,7 @@ def start(
     return anki
 
 
-def shutdown(anki: Anki, timeout: float = 60.0) -> None:
+def shutdown(anki: Anki, timeout: float = WAIT_S) -> None:
     """Close Anki as the user would (File ▸ Exit), inside its own event loop."""
     from aqt.qt import QTimer
 

@@ -36,6 +36,7 @@ from tests.polar_factory import copy_sample_library  # noqa: E402
 # Debounce short enough to keep the tests quick, long enough to merge the
 # several events of one atomic write.
 DEBOUNCE_MS = 300
+WAIT_S = anki_harness.WAIT_S  # only bounds a failure: waits return when the condition holds
 
 
 class Session:
@@ -65,7 +66,7 @@ class Session:
         manager.configUpdatedAction(anki_harness.PACKAGE)(conf)
         return conf
 
-    def wait_synced(self, count_before: int, timeout: float = 30.0) -> Any:
+    def wait_synced(self, count_before: int, timeout: float = WAIT_S) -> Any:
         """Wait for the next sync after ``count_before`` and an idle runner."""
         runner = self.controller.runner
         self.anki.wait_until(
@@ -75,7 +76,7 @@ class Session:
         )
         return self.controller.last_outcome
 
-    def settle(self, timeout: float = 30.0) -> None:
+    def settle(self, timeout: float = WAIT_S) -> None:
         """Wait until no sync is running, queued or waiting for the debounce."""
         c = self.controller
         self.anki.wait_until(
@@ -95,7 +96,7 @@ class Session:
                         return inner
         raise LookupError(text)
 
-    def trigger_and_wait(self, text: str, timeout: float = 30.0) -> Any:
+    def trigger_and_wait(self, text: str, timeout: float = WAIT_S) -> Any:
         before = self.controller.runner.finished_count
         self.menu_action(text).trigger()
         return self.wait_synced(before, timeout)

@@ -94,7 +94,7 @@ def test_private_watchdog_is_separate_and_watches(built, tmp_path):
             tmp = library / "1Doc" / ".state.json.tmp"
             tmp.write_text("{}")
             tmp.replace(library / "1Doc" / "state.json")
-            assert got.wait(10), seen
+            assert got.wait(60), seen
         finally:
             w.stop()
         import watchdog.observers as venv_watchdog

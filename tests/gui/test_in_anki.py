@@ -57,7 +57,8 @@ def test_tools_menu_has_sync_from_polar(anki):
 
 
 def test_startup_sync_created_the_sample_notes(anki):
-    outcome = anki.controller.last_outcome
+    # The profile is open before the startup sync (a background op) is done.
+    outcome = anki.wait_synced(0)
     assert outcome is not None and outcome.request.trigger == "startup"
     assert not outcome.report.errors
     notes = anki.notes()
@@ -86,7 +87,7 @@ def test_sync_action_applies_a_polar_change_and_undo_removes_it_in_one_step(anki
         # Edit ▸ Undo, the menu item a user clicks.
         assert anki.mw.form.actionUndo.isEnabled()
         anki.mw.form.actionUndo.trigger()
-        anki.anki.wait_until(lambda: {n.id for n in anki.notes()} == before, 15, "undo")
+        anki.anki.wait_until(lambda: {n.id for n in anki.notes()} == before, what="undo")
         # One step: exactly this sync is undone (the startup sync's notes stay).
         assert anki.mw.col.undo_status().redo == "Sync from Polar"
 
@@ -121,9 +122,7 @@ def test_atomic_write_while_anki_runs_arrives_through_the_watcher(anki):
     doc.card("1GuiW1", basic("<p>Arrived by watching?</p>", "<p>yes</p>"))
     doc.write(atomic=True)  # temp file + os.replace, as Polar saves
 
-    anki.anki.wait_until(
-        lambda: any("Arrived by watching?" in f for f in fronts(anki)), 20, "the watched card"
-    )
+    anki.anki.wait_until(lambda: any("Arrived by watching?" in f for f in fronts(anki)), what="the watched card")
     outcome = anki.wait_synced(before)
     assert outcome.request.trigger == "watch"
     assert outcome.request.only == frozenset({"1GuiWatchedDoc0000001"})
@@ -190,11 +189,14 @@ def test_corrupt_state_json_produces_the_report_not_a_crash(anki, qtbot):
 
 
 def test_open_sync_log_shows_recent_syncs(anki):
-    anki.menu_action("Open sync log").trigger()
-    anki.anki.process(0.1)
     from aqt.qt import QApplication
 
-    logs = [w for w in QApplication.topLevelWidgets() if w.objectName() == "polar_sync_log" and w.isVisible()]
+    anki.menu_action("Open sync log").trigger()
+
+    def shown() -> list:
+        return [w for w in QApplication.topLevelWidgets() if w.objectName() == "polar_sync_log" and w.isVisible()]
+
+    logs = anki.anki.wait_until(shown, what="the sync log window")
     assert logs
     text = logs[-1].text.toPlainText()
     assert "sync on startup" in text
@@ -206,8 +208,11 @@ def test_settings_opens_anki_config_editor_with_help(anki):
     from aqt.qt import QApplication
 
     anki.menu_action("Settings…").trigger()
-    anki.anki.process(0.3)
-    editors = [w for w in QApplication.topLevelWidgets() if isinstance(w, ConfigEditor) and w.isVisible()]
+
+    def shown() -> list:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, ConfigEditor) and w.isVisible()]
+
+    editors = anki.anki.wait_until(shown, what="the config editor")
     assert len(editors) == 1
     editor = editors[0]
     assert json.loads(editor.form.editor.toPlainText())["data_dir"] == str(anki.library)
@@ -262,12 +267,11 @@ def test_profile_close_stops_the_watcher_and_first_run_message_shows_once(anki, 
 
     def reopen_profile() -> None:
         mw.unloadProfileAndShowProfileManager()
-        anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", 30, "profile close")
+        anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
         assert anki.controller.watcher is None  # stopped on profile_will_close
         mw.profileForm.profiles.setCurrentRow(0)
         mw.onOpenProfile()
-        anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", 30, "profile open")
-        anki.anki.process(1.0)  # the message comes 0.5 s after the profile opened
+        anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
 
     def first_run_boxes() -> list:
         return [w for w in QApplication.topLevelWidgets()
@@ -275,13 +279,14 @@ def test_profile_close_stops_the_watcher_and_first_run_message_shows_once(anki, 
 
     try:
         reopen_profile()
-        boxes = first_run_boxes()
+        boxes = anki.anki.wait_until(first_run_boxes, what="the first-run message")  # 0.5 s after the open
         assert len(boxes) == 1 and not boxes[0].isModal()
         assert marker.exists()
         boxes[0].close()
         assert anki.controller.watcher is None
 
         reopen_profile()
+        anki.anki.process(1.0)  # well past the 0.5 s after which the message would come
         assert first_run_boxes() == []  # once, not on every start
     finally:
         monkeypatch.delenv("POLAR_DATA_DIR")

@@ -52,7 +52,7 @@ class Collector:
             self.calls += 1
         self.event.set()
 
-    def wait_for(self, key: str, timeout: float = 10) -> bool:
+    def wait_for(self, key: str, timeout: float = 60) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:

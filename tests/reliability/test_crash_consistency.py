@@ -266,7 +266,9 @@ def test_kill_while_media_files_are_still_being_written(tmp_path):
     lib = build_library(tmp_path / "lib", 10, 16, images_every=2)  # > 64 new images: the bulk writer
     col = tmp_path / "col" / "collection.anki2"
     make_collection(col).close()
-    env = dict(os.environ, POLAR_CRASH_SLOW_MEDIA="5")
+    # The writer thread waits far longer than the kill's delay, so a loaded
+    # machine cannot finish the sync first (the killed run never waits it out).
+    env = dict(os.environ, POLAR_CRASH_SLOW_MEDIA="120")
     assert kill_during(lib, col, "media-thread", 1.0, env=env) is not None
     out = cli(lib, col)
     assert out.returncode == 0, out.stderr

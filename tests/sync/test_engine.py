@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -316,9 +317,13 @@ def test_racy_signature_is_rehashed_not_trusted(col, tmp_path, state_path):
     doc = Doc(lib, "1Doc0000000000000000000a", "Racy")
     doc.card("1Card00001", basic("q", "a"))
     path = doc.write()
+    # "Just written" however slow this machine is between the write and the
+    # read: an mtime ahead of the clock is always within the racy window.
+    soon = time.time_ns() + 3600 * 10**9
+    os.utime(path, ns=(soon, soon))
     run(col, lib, state_path)
     assert SyncState(state_path).documents()[doc.fp].mtime == -1  # too fresh to trust
-    old = path.stat().st_mtime_ns - 10_000_000_000
+    old = time.time_ns() - 10_000_000_000
     os.utime(path, ns=(old, old))
     report = run(col, lib, state_path)
     assert report.parsed == 0 and not report.changed  # same content: hashed, not parsed
