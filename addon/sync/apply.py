@@ -20,12 +20,14 @@ from .collection_view import (
     NoteInfo,
     collection_identity,
     existing_deck_id,
+    filtered_deck_on_path,
     lacking_media,
     legacy_notes,
     notes_by_guid,
     polar_guids,
     polar_note_count,
 )
+from .decks import default_deck
 from .identity import guid_for
 from .notetypes import KINDS, legacy_type_name, note_types
 from .plan import LegacyIndex, Planner, count, decide_deletions, resolve_moves
@@ -134,6 +136,30 @@ def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
             seen[rc.card_id] = d.key
             keep.append(rc)
         d.cards = keep
+
+
+def avoid_filtered_decks(ctx: Applying) -> None:
+    """A document whose deck is a filtered deck (a Custom Study session, a
+    user's filtered deck) or would nest under one goes to the default deck
+    instead, with a warning: Anki keeps no cards of their own there (new
+    cards would land in Default unannounced, moved ones lose their home deck)
+    and refuses children of one, which would fail the whole sync."""
+    fallback: Optional[str] = None
+    seen: Dict[str, Optional[str]] = {}
+    for d in ctx.parsed:
+        key = d.deck.lower()
+        if key not in seen:
+            seen[key] = filtered_deck_on_path(ctx.col, d.deck)
+        filtered = seen[key]
+        if filtered is None:
+            continue
+        if fallback is None:
+            wanted = default_deck(ctx.reading.settings)
+            fallback = "Default" if filtered_deck_on_path(ctx.col, wanted) else wanted
+        where = "is the filtered deck" if filtered.lower() == key else f"is inside the filtered deck {filtered!r}"
+        ctx.report.warn(d.file.label, f"deck {d.deck!r} {where}, which cannot hold cards of its own; "
+                                      f"its cards go to {fallback!r} instead")
+        d.deck = fallback
 
 
 def find_gone_documents(ctx: Applying) -> None:
@@ -249,6 +275,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     check_collection_identity,
     find_missing_notes,
     drop_cards_claimed_elsewhere,
+    avoid_filtered_decks,
     find_gone_documents,
     look_up_notes,
     plan_documents,

@@ -31,6 +31,12 @@ class CardInfo:
     did: int
     queue: int
     reps: int
+    odid: int = 0  # the home deck while the card is in a filtered deck
+
+    @property
+    def home(self) -> int:
+        """The deck the card belongs to: a filtered deck only borrows it."""
+        return self.odid or self.did
 
 
 @dataclass
@@ -76,6 +82,21 @@ def existing_deck_id(col: Any, name: str) -> Optional[int]:
     return int(did) if did is not None else None
 
 
+def filtered_deck_on_path(col: Any, name: str) -> Optional[str]:
+    """The name of the filtered deck that ``name`` is or would nest under, or
+    None. Anki keeps no cards of their own in a filtered deck (new cards
+    land in Default, moved ones lose their home) and refuses children of one."""
+    parts = name.split("::")
+    for depth in range(1, len(parts) + 1):
+        did = existing_deck_id(col, "::".join(parts[:depth]))
+        if did is None:
+            return None  # its children do not exist either
+        deck = col.decks.get(did, default=False)
+        if deck and deck.get("dyn"):
+            return str(deck["name"])
+    return None
+
+
 def lacking_media(col: Any, cards: Iterable[RenderedCard]) -> List[RenderedCard]:
     """Those of ``cards`` with an image missing from the media folder (a stat
     per image)."""
@@ -108,10 +129,10 @@ def _note_rows(col: Any, guids: Sequence[str]) -> Iterable[Sequence[Any]]:
 
 def _attach_cards(col: Any, notes: Dict[int, NoteInfo]) -> None:
     for marks, chunk in in_chunks(list(notes)):
-        for cid, nid, did, queue, reps in col.db.execute(
-            f"SELECT id, nid, did, queue, reps FROM cards WHERE nid IN ({marks}) ORDER BY ord", *chunk
+        for cid, nid, did, queue, reps, odid in col.db.execute(
+            f"SELECT id, nid, did, queue, reps, odid FROM cards WHERE nid IN ({marks}) ORDER BY ord", *chunk
         ):
-            notes[nid].cards.append(CardInfo(cid, did, queue, reps))
+            notes[nid].cards.append(CardInfo(cid, did, queue, reps, odid))
 
 
 def _note_info(row: Sequence[Any]) -> NoteInfo:

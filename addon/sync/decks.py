@@ -88,9 +88,14 @@ def deck_tags(doc: Document) -> List[str]:
     return [t for t in doc.tags if t.lower().startswith(DECK_TAG)]
 
 
+def default_deck(settings: Settings) -> str:
+    """``default_deck`` as a deck name ("Default": the profile's own)."""
+    return clamped_deck_name(settings.default_deck)[0] or "Default"
+
+
 def deck_for(doc: Document, settings: Settings) -> Tuple[str, Optional[str]]:
     """The deck name for ``doc`` and a warning (or None)."""
-    default = clamped_deck_name(settings.default_deck)[0] or "Default"
+    default = default_deck(settings)
     warnings: List[str] = []
     if settings.deck_strategy == "document":
         parent = clamped_deck_name(settings.document_deck_parent)[0]

@@ -285,12 +285,14 @@ class Planner:
 
 
 def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[int]]) -> None:
-    """The cards each update moves: those not in its target deck yet (all of
-    them when the deck does not exist yet)."""
+    """The cards each update moves: those whose home deck is not its target
+    yet (all of them when the deck does not exist yet). A card borrowed by a
+    filtered deck is judged by its home deck: one already home stays in the
+    user's study session."""
     for u in plan.updates:
         if u.move_to:
             did = deck_id_of(u.move_to)
-            u.move_cids = [c.id for c in u.note.cards if did is None or c.did != did]
+            u.move_cids = [c.id for c in u.note.cards if did is None or c.home != did]
 
 
 def decide_deletions(plan: Plan, settings: Any, polar_notes: int) -> Optional[str]:

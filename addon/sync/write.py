@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from ..render.card import RenderedCard
-from .collection_view import existing_deck_id
+from .collection_view import DEFAULT_DECK_ID, existing_deck_id
 from .identity import GUID_PREFIX, guid_for
 from .media_store import BULK_THRESHOLD, MediaWriter
 from .notetypes import NoteTypeRef, choose, create_own, fill_fields
@@ -30,6 +30,7 @@ ADD_BATCH = 5000
 ADD_BATCHES_MAX = 4
 # Anki's undo queue holds 30 steps; stay well inside it.
 UNDO_STEPS_SAFE = 24
+MERGE_EVERY = 8  # deck moves (one undo op per target deck) merged into ours this often
 
 
 @dataclass
@@ -54,11 +55,20 @@ class Writing:
     remove: List[int] = field(default_factory=list)  # note ids
 
     def deck_id(self, name: str) -> int:
-        """The deck's id, made when missing."""
+        """The deck's id, made when missing. A name Anki still refuses (the
+        plan avoids the known cases) costs that deck, not the sync: its cards
+        go to the profile's default deck and the report says so."""
         key = name.lower()
         if key not in self.decks:
             found = existing_deck_id(self.col, name)
-            self.decks[key] = found if found is not None else int(self.col.decks.id(name))
+            if found is None:
+                try:
+                    found = int(self.col.decks.id(name))
+                except Exception as exc:  # an Anki refusal (anki.errors.*)
+                    self.report.error(f"deck {name!r}", f"Anki refused to create it ({exc}); "
+                                                         "its cards went to the default deck")
+                    found = DEFAULT_DECK_ID
+            self.decks[key] = found
         return self.decks[key]
 
     def fix_media(self, value: str) -> str:
@@ -93,24 +103,25 @@ def open_undo_step(w: Writing) -> None:
     wanted_decks = {c.deck for c in plan.creates} | {u.move_to for u in plan.updates if u.move_to}
     new_decks = [d for d in sorted(wanted_decks) if existing_deck_id(col, d) is None]
     new_types = [k for k in kinds if choose(col, k, w.settings.use_stock_note_types) is None]
-    steps = len(new_decks) + len(new_types) + ADD_BATCHES_MAX + 5  # + updates, moves, (un)suspend, remove
+    move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}), MERGE_EVERY)  # see move_cards
+    steps = len(new_decks) + len(new_types) + ADD_BATCHES_MAX + move_targets + 4  # + updates, (un)suspend, remove
     early = steps > UNDO_STEPS_SAFE
     if early:
-        _make_structure(col, new_decks, new_types)
+        _make_structure(w, new_decks, new_types)
     w.undo_start = col.add_custom_undo_entry(UNDO_NAME)
     if not early:
-        _make_structure(col, new_decks, new_types)
+        _make_structure(w, new_decks, new_types)
     for kind in kinds:
         ref = choose(col, kind, w.settings.use_stock_note_types)
         assert ref is not None  # made above
         w.types[kind] = ref
 
 
-def _make_structure(col: Any, decks: Sequence[str], kinds: Sequence[str]) -> None:
+def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str]) -> None:
     for name in decks:
-        col.decks.id(name)  # creates missing parents too
+        w.deck_id(name)  # creates missing parents too
     for kind in kinds:
-        create_own(col, kind)
+        create_own(w.col, kind)
 
 
 def store_media(w: Writing) -> None:
@@ -232,16 +243,16 @@ def save_notes(w: Writing) -> None:
 
 
 def move_cards(w: Writing) -> None:
-    """One undo step for every move, whatever the number of target decks."""
-    if not w.moves:
-        return
-    cards = []
-    for did, cids in w.moves.items():
-        for cid in cids:
-            card = w.col.get_card(cid)
-            card.did = did
-            cards.append(card)
-    w.col.update_cards(cards)
+    """Through Anki's own deck move (Browse ▸ Change Deck), one call per
+    target deck: a card in a filtered deck leaves it for its new home with
+    its real due date back (setting ``did`` would keep the filtered deck's
+    bookkeeping, which Check Database then "repairs", losing the due date)."""
+    from anki.decks import DeckId
+
+    for n, (did, cids) in enumerate(w.moves.items(), 1):
+        w.col.set_deck(cids, DeckId(did))
+        if n % MERGE_EVERY == 0:  # each call is an undo op: fold them in before the 30 run out
+            w.col.merge_undo_entries(w.undo_start)
 
 
 def set_suspension(w: Writing) -> None:
