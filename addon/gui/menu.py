@@ -2,41 +2,67 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Tuple
 
 from aqt import mw
 from aqt.qt import QAction, QMenu, qconnect
 
+from .i18n import tr
+
+# English titles: the msgids (translated when shown) and what tests look for.
 SYNC_TITLE = "Sync from Polar"
 SUBMENU_TITLE = "Polar Sync"
 
 
+def _titles() -> Dict[str, str]:
+    return {
+        "sync": tr("Sync from Polar"),
+        "menu": tr("Polar Sync"),
+        "preview": tr("Preview (dry run)…"),
+        "log": tr("Open sync log"),
+        "choose_dir": tr("Choose Polar data folder…"),
+        "choose_zip": tr("Use a Polar export zip…"),
+        "settings": tr("Settings…"),
+    }
+
+
 def build(controller: Any) -> Dict[str, Any]:
     """Add the actions; returns them by name (the controller keeps them)."""
+    titles = _titles()
     tools: QMenu = mw.form.menuTools
     tools.addSeparator()
-    sync = QAction(SYNC_TITLE, mw)
+    sync = QAction(titles["sync"], mw)
     sync.setObjectName("polar_sync_sync")
     qconnect(sync.triggered, controller.sync_now)
     tools.addAction(sync)
 
-    submenu = QMenu(SUBMENU_TITLE, mw)
+    submenu = QMenu(titles["menu"], mw)
     submenu.setObjectName("polar_sync_menu")
-    items = (
-        ("preview", "Preview (dry run)…", controller.preview),
-        ("log", "Open sync log", controller.open_log),
-        ("choose_dir", "Choose Polar data folder…", controller.choose_data_dir),
-        ("choose_zip", "Use a Polar export zip…", controller.choose_export_zip),
-        ("settings", "Settings…", controller.open_settings),
+    items: Tuple[Tuple[str, Callable[[], Any]], ...] = (
+        ("preview", controller.preview),
+        ("log", controller.open_log),
+        ("choose_dir", controller.choose_data_dir),
+        ("choose_zip", controller.choose_export_zip),
+        ("settings", controller.open_settings),
     )
     actions: Dict[str, Any] = {"sync": sync, "menu": submenu}
-    for name, title, slot in items:
+    for name, slot in items:
         if name == "choose_dir":
             submenu.addSeparator()  # looking vs. configuring
-        action = QAction(title, mw)
+        action = QAction(titles[name], mw)
         action.setObjectName(f"polar_sync_{name}")
         qconnect(action.triggered, slot)
         submenu.addAction(action)
         actions[name] = action
     tools.addMenu(submenu)
     return actions
+
+
+def retranslate(actions: Dict[str, Any]) -> None:
+    """Follow a change of Anki's interface language (applied when a profile opens)."""
+    for name, title in _titles().items():
+        widget = actions.get(name)
+        if isinstance(widget, QMenu):
+            widget.setTitle(title)
+        elif widget is not None:
+            widget.setText(title)

@@ -27,6 +27,7 @@ from ..polar.library import SourceError, resolve_data_dir
 from ..settings import Settings
 from ..sync.engine import collection_identity, prepare
 from ..sync.report import Report
+from .i18n import tr
 
 MANUAL = "manual"
 PREVIEW = "preview"
@@ -42,6 +43,18 @@ TRIGGER_LABELS = {
     WATCH: "Polar changed files",
     SETTINGS: "settings changed",
 }
+
+
+def trigger_label(trigger: str) -> str:
+    """TRIGGER_LABELS in the interface language."""
+    words = {
+        MANUAL: tr("Tools ▸ Sync from Polar"),
+        PREVIEW: tr("Preview (dry run)"),
+        STARTUP: tr("sync on startup"),
+        WATCH: tr("Polar changed files"),
+        SETTINGS: tr("settings changed"),
+    }
+    return words.get(trigger, trigger)
 # Syncs a person started get a progress window; background ones stay quiet.
 INTERACTIVE = frozenset({MANUAL, PREVIEW})
 # When two requests merge, the more visible trigger wins.
@@ -72,6 +85,9 @@ class Outcome:
     started: float
     finished: float
     failed: bool = False  # prepare/apply raised: the report holds the reason
+    # The library itself is missing or unreadable: not a sync problem but a
+    # state of its own (nothing read, nothing counted); the reason, in English.
+    library_error: str = ""
 
 
 class _Applied:
@@ -154,7 +170,7 @@ class SyncRunner:
             return
         progress: Optional[Callable[[str], None]] = None
         if req.trigger in INTERACTIVE:
-            self.mw.progress.start(label="Reading the Polar library…", parent=self.mw)
+            self.mw.progress.start(label=tr("Reading the Polar library…"), parent=self.mw)
             self._progress_open = True
             progress = self._progress_from_thread
 
@@ -192,7 +208,7 @@ class SyncRunner:
                 op=lambda col: prepared.apply(col, dry_run=True),
                 success=lambda report: self._finish(req, report, started),
             ).failure(lambda exc: self._fail(req, exc, started)).with_progress(
-                "Comparing with your collection…"
+                tr("Comparing with your collection…")
             ).run_in_background()
             return
         CollectionOp(self.mw, lambda col: _Applied(prepared.apply(col))).success(
@@ -203,7 +219,8 @@ class SyncRunner:
         self._close_progress()
         report = Report(dry_run=req.dry_run)
         if isinstance(exc, SourceError):
-            report.error("Polar library", str(exc))
+            self._finish(req, report, started, failed=True, library_error=str(exc))
+            return
         else:
             # A bug, not a bad file: keep the traceback in Anki's add-on log.
             trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -211,11 +228,13 @@ class SyncRunner:
             report.error("Polar Sync", f"the sync stopped with {type(exc).__name__}: {exc}")
         self._finish(req, report, started, failed=True)
 
-    def _finish(self, req: SyncRequest, report: Report, started: float, failed: bool = False) -> None:
+    def _finish(
+        self, req: SyncRequest, report: Report, started: float, failed: bool = False, library_error: str = ""
+    ) -> None:
         self.busy = False
         self.finished_count += 1
         try:
-            self.on_finished(Outcome(req, report, started, time.time(), failed))
+            self.on_finished(Outcome(req, report, started, time.time(), failed, library_error))
         except Exception:  # showing the result must never take the queue down
             self.log.error("showing the sync result failed:\n%s", traceback.format_exc())
         self._pump()

@@ -7,8 +7,10 @@ import html
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+import aqt
 from aqt import mw
 from aqt.qt import (
+    QAbstractItemView,
     QColor,
     QDialog,
     QDialogButtonBox,
@@ -19,9 +21,13 @@ from aqt.qt import (
     QPlainTextEdit,
     QPoint,
     QPushButton,
+    QSplitter,
     Qt,
     QTextBrowser,
     QTimer,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QUrl,
     QVBoxLayout,
     QWidget,
     qconnect,
@@ -30,82 +36,74 @@ from aqt.theme import theme_manager
 from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 
 from . import synclog
-
-# Counts shown in the report's table, in this order; zero extras are hidden.
-_MAIN_COUNTS = ("created", "updated", "unchanged", "moved", "orphaned", "deleted")
-_EXTRA_COUNTS = (
-    ("restored", "restored"),
-    ("adopted", "adopted"),
-    ("rekeyed", "re-keyed after an edit"),
-    ("duplicates", "duplicates resolved"),
+from .i18n import ntr, tr
+from .report_text import (
+    browser_search,
+    change_label,
+    counts_line,
+    group_changes,
+    kind_counts,
+    note_ids,
+    nothing_changed,
+    section_rows,
+    snippet,
 )
 
+_ROWS = Qt.ItemDataRole.UserRole  # the change rows under a tree item
 
-def counts_line(data: Dict[str, Any]) -> str:
-    """``3 created, 1 updated, 40 unchanged`` with zero counts left out
-    (except unchanged, so a no-op sync still says something)."""
-    parts = [f"{data.get(k, 0)} {k}" for k in _MAIN_COUNTS if data.get(k) or k == "unchanged"]
-    parts += [f"{data[k]} {label}" for k, label in _EXTRA_COUNTS if data.get(k)]
-    return ", ".join(parts)
+def _esc(text: Any) -> str:
+    return html.escape(str(text))
 
 
-def problem_count(data: Dict[str, Any]) -> int:
-    return len(data.get("errors") or []) + len(data.get("conflicts") or [])
-
-
-def _rows(items: List[Dict[str, Any]]) -> str:
+def _rows_html(data: Dict[str, Any], key: str) -> str:
     out = []
-    for item in items:
-        path = html.escape(str(item.get("path", "")) or "(library)")
-        message = html.escape(str(item.get("message", ""))).replace("\n", "<br>")
-        out.append(f"<tr><td><code>{path}</code></td><td>{message}</td></tr>")
+    rows = data.get(key) or []
+    for row, (head, message, technical, nid) in zip(rows, section_rows(data, key)):
+        link = f" <a href='nid:{nid}'>{_esc(tr('Open in Browser'))}</a>" if nid else ""
+        extra = ""
+        if key == "conflicts" and (row.get("polar") is not None or row.get("anki") is not None):
+            extra = (
+                f"<br>{_esc(tr('In Polar:'))} <i>{_esc(snippet(row.get('polar') or '', 200))}</i>"
+                f"<br>{_esc(tr('In Anki:'))} <i>{_esc(snippet(row.get('anki') or '', 200))}</i>"
+            )
+        out.append(
+            f"<p><b>{_esc(head)}</b>{link}<br>{_esc(message)}{extra}"
+            f"<br><small style='color:gray'>{_esc(technical)}</small></p>"
+        )
     return "".join(out)
 
 
 def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
-    """The report as HTML for a QTextBrowser (Qt's rich-text subset)."""
-    title = "Preview (dry run): nothing was written" if data.get("dry_run") else "Sync from Polar"
+    """The report's text part as HTML for a QTextBrowser (Qt's rich-text subset)."""
+    dry = bool(data.get("dry_run"))
+    title = tr("Preview (dry run): nothing was written") if dry else tr("Sync from Polar")
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
-    cells = "".join(
-        f"<td align=center><b style='font-size:large'>{data.get(k, 0)}</b><br>{k}</td>" for k in _MAIN_COUNTS
-    )
-    parts = [
-        f"<h2>{html.escape(title)}</h2>",
-        f"<p>{html.escape(trigger)} · {stamp}</p>",
-        f"<table cellpadding=6 cellspacing=0 border=1><tr>{cells}</tr></table>",
-    ]
-    extras = [f"{data[k]} {label}" for k, label in _EXTRA_COUNTS if data.get(k)]
-    if extras:
-        parts.append(f"<p>Also: {html.escape(', '.join(extras))}.</p>")
-    decks = data.get("decks") or []
-    parts.append(
-        f"<p>{data.get('documents', 0)} documents ({data.get('parsed', 0)} read, "
-        f"{data.get('skipped_documents', 0)} skipped). Decks: "
-        f"{html.escape(', '.join(decks)) if decks else '–'}</p>"
-    )
+    parts = [f"<h2>{_esc(title)}</h2>", f"<p style='color:gray'>{_esc(trigger)} · {stamp}</p>"]
+    counts = counts_line(data)
+    parts.append(f"<p><b>{_esc(counts + '.' if counts else nothing_changed(data))}</b></p>")
+    documents = int(data.get("documents") or 0)
+    if documents:
+        line = ntr("{n} document in the Polar library", "{n} documents in the Polar library", documents)
+        if data.get("skipped_documents"):
+            skipped = int(data["skipped_documents"])
+            line += "; " + ntr("{n} left out (archived or polar-sync:skip)",
+                               "{n} left out (archived or polar-sync:skip)", skipped)
+        parts.append(f"<p>{_esc(line)}.</p>")
     sections = (
-        (
-            "Problems",
-            "These files or cards could not be synced (everything else was); fix them in Polar and sync again.",
-            "errors",
-        ),
-        ("Conflicts", "Edited on both sides; the conflict policy decided which side won.", "conflicts"),
-        ("Warnings", "", "warnings"),
+        (tr("Problems"), tr("These could not be synced; everything else was. Fix them in Polar and sync again."),
+         "errors"),
+        (tr("Conflicts"), tr("Changed in Polar and in Anki since the last sync; "
+                             "the setting “Edited in both” decided which version was kept."), "conflicts"),
+        (tr("Notes"), "", "warnings"),
     )
     for heading, note, key in sections:
         items = data.get(key) or []
         if not items:
             continue
-        parts.append(f"<h3>{heading} ({len(items)})</h3>")
+        parts.append(f"<h3>{_esc(heading)} ({len(items)})</h3>")
         if note:
-            parts.append(f"<p><i>{html.escape(note)}</i></p>")
-        parts.append(
-            "<table cellpadding=4 cellspacing=0 border=1 width=100%>"
-            "<tr><th align=left>File</th><th align=left>What happened</th></tr>"
-            f"{_rows(items)}</table>"
-        )
-    if not problem_count(data) and not data.get("warnings"):
-        parts.append("<p>No problems.</p>")
+            parts.append(f"<p><i>{_esc(note)}</i></p>")
+        parts.append(_rows_html(data, key))
     return "".join(parts)
 
 
@@ -120,12 +118,13 @@ class _PolarDialog(QDialog):
         self.key = key
         self.setWindowTitle(title)
         self.setObjectName(key)
+        self.buttons: QDialogButtonBox
         disable_help_button(self)
         self.layout_ = QVBoxLayout(self)
 
     def finish(self, body: QWidget, action: str, on_action: Callable[[], Any], size: Tuple[int, int]) -> None:
         self.layout_.addWidget(body)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons = self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         button = QPushButton(action, self)
         buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         qconnect(button.clicked, on_action)
@@ -139,25 +138,127 @@ class _PolarDialog(QDialog):
         super().done(result)
 
 
+def open_browser(nids: List[int]) -> Any:
+    """Anki's Browser showing exactly these notes."""
+    return aqt.dialogs.open("Browser", mw, search=(browser_search(nids),))
+
+
 class ReportDialog(_PolarDialog):
-    """One report; non-modal so the user can look at cards meanwhile."""
+    """One report; non-modal so the user can look at cards meanwhile.
+
+    Above: the counts and the rows that need a look (problems, conflicts,
+    notes). Below: what changed, deck ▸ document ▸ note, and "Show in
+    Browser" for the selection (or everything listed)."""
 
     def __init__(self, parent: QWidget, data: Dict[str, Any], trigger: str, when: float) -> None:
-        super().__init__(parent, "Polar Sync report", "polar_sync_report")
+        super().__init__(parent, tr("Polar Sync report"), "polar_sync_report")
+        self.data = data
+        self.dry_run = bool(data.get("dry_run"))
         self.browser = QTextBrowser(self)
-        self.browser.setOpenExternalLinks(False)
+        self.browser.setOpenLinks(False)
         self.browser.setHtml(report_html(data, trigger, when))
-        self.finish(self.browser, "Open sync log", lambda: show_log(self), (720, 520))
+        qconnect(self.browser.anchorClicked, self._on_link)
+        self.tree = self._build_tree(data.get("changes") or [])
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.browser)
+        if self.tree is not None:
+            splitter.addWidget(self.tree)
+            has_rows = bool(data.get("errors") or data.get("conflicts") or data.get("warnings"))
+            splitter.setSizes([300, 300] if has_rows else [120, 480])
+        self.show_button: Optional[QPushButton] = None
+        self.finish(splitter, tr("Open sync log"), lambda: show_log(self), (720, 560))
+        if self.tree is not None:
+            button = QPushButton(tr("Show in Browser"), self)
+            button.setObjectName("polar_sync_show_in_browser")
+            self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+            qconnect(button.clicked, self.show_in_browser)
+            qconnect(self.tree.itemSelectionChanged, self._update_button)
+            self.show_button = button
+            self._update_button()
+
+    # -- what changed ----------------------------------------------------------
+
+    def _build_tree(self, changes: List[Dict[str, Any]]) -> Optional[QTreeWidget]:
+        if not changes:
+            return None
+        tree = QTreeWidget(self)
+        tree.setObjectName("polar_sync_changes")
+        tree.setColumnCount(2)
+        tree.setHeaderLabels([tr("What changed"), ""])
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        tree.setUniformRowHeights(True)
+        groups = group_changes(changes)
+        for deck, docs in groups.items():
+            deck_rows = [r for rows in docs.values() for r in rows]
+            deck_item = QTreeWidgetItem(tree, [deck, kind_counts(deck_rows, self.dry_run)])
+            deck_item.setData(0, _ROWS, deck_rows)
+            for doc, rows in docs.items():
+                doc_item = QTreeWidgetItem(deck_item, [doc, kind_counts(rows, self.dry_run)])
+                doc_item.setData(0, _ROWS, rows)
+                doc_item.setToolTip(0, str(rows[0].get("document") or ""))
+                # Notes are added when a document is opened: a first sync
+                # can list tens of thousands.
+                doc_item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
+            deck_item.setExpanded(len(groups) <= 3)
+        qconnect(tree.itemExpanded, self._fill_document)
+        qconnect(tree.itemDoubleClicked, lambda item, _col: self.show_in_browser([item]))
+        tree.header().setStretchLastSection(False)
+        tree.header().setSectionResizeMode(0, tree.header().ResizeMode.Stretch)
+        tree.header().setSectionResizeMode(1, tree.header().ResizeMode.ResizeToContents)
+        return tree
+
+    def _fill_document(self, item: QTreeWidgetItem) -> None:
+        if item.parent() is None or item.childCount():
+            return
+        for row in item.data(0, _ROWS) or []:
+            front = snippet(row.get("front") or "", 100) or tr("(empty front)")
+            page = row.get("page")
+            label = tr("{text} (page {page})", text=front, page=page) if page else front
+            child = QTreeWidgetItem(item, [label, change_label(str(row.get("change")), self.dry_run)])
+            child.setData(0, _ROWS, [row])
+            child.setToolTip(0, f"{row.get('document', '')}#{row.get('card', '')}")
+
+    def _selected_rows(self, items: Optional[List[QTreeWidgetItem]] = None) -> List[Dict[str, Any]]:
+        assert self.tree is not None
+        items = items if items is not None else self.tree.selectedItems()
+        if not items:
+            return list(self.data.get("changes") or [])
+        rows: List[Dict[str, Any]] = []
+        for item in items:
+            rows += item.data(0, _ROWS) or []
+        return rows
+
+    def _update_button(self) -> None:
+        if self.show_button is None:
+            return
+        rows = self._selected_rows()
+        nids = note_ids(rows)
+        self.show_button.setEnabled(bool(nids))
+        if self.dry_run and len(nids) < len(rows):
+            self.show_button.setToolTip(tr("Notes that a sync would add do not exist yet; "
+                                           "the Browser shows the others."))
+        else:
+            self.show_button.setToolTip(ntr("Show {n} note in Anki's Browser", "Show {n} notes in Anki's Browser",
+                                            len(nids)))
+
+    def show_in_browser(self, items: Optional[List[QTreeWidgetItem]] = None) -> Any:
+        nids = note_ids(self._selected_rows(items))
+        return open_browser(nids) if nids else None
+
+    def _on_link(self, url: QUrl) -> None:
+        target = url.toString()
+        if target.startswith("nid:"):
+            open_browser([int(n) for n in target[4:].split(",") if n.isdigit()])
 
 
 class LogDialog(_PolarDialog):
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent, "Polar Sync log", "polar_sync_log")
+        super().__init__(parent, tr("Polar Sync log"), "polar_sync_log")
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
         entries = synclog.read_log()
-        self.text.setPlainText("\n\n".join(entries) if entries else "No syncs have been logged yet.")
-        self.finish(self.text, "Open folder", lambda: openFolder(str(synclog.USER_FILES)), (760, 520))
+        self.text.setPlainText("\n\n".join(entries) if entries else tr("No syncs have been logged yet."))
+        self.finish(self.text, tr("Open folder"), lambda: openFolder(str(synclog.USER_FILES)), (760, 520))
 
 
 def show_log(parent: Optional[QWidget] = None) -> LogDialog:
@@ -175,7 +276,8 @@ class Notice(QLabel):
 
     def __init__(self, parent: QWidget, text: str, on_click: Callable[[], None], period_ms: int) -> None:
         super().__init__(
-            f"<table cellpadding=10><tr><td>{text}<br><u>Click to see the report.</u></td></tr></table>",
+            f"<table cellpadding=10><tr><td>{text}<br><u>{html.escape(tr('Click to see the report.'))}</u>"
+            "</td></tr></table>",
             parent,
         )
         self.setObjectName("polar_sync_notice")

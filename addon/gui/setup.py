@@ -8,30 +8,33 @@ Anki run; profiles come and go through the hooks.
 from __future__ import annotations
 
 import dataclasses
+import html
 import logging
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
-import aqt
 from aqt import gui_hooks, mw
-from aqt.qt import QFileDialog, QMessageBox, Qt, QTimer, QWidget, qconnect, sip
+from aqt.qt import QMessageBox, Qt, QTimer, QWidget, qconnect, sip
 from aqt.utils import tooltip
 
 from ..polar.library import default_data_dir, resolve_data_dir
-from ..settings import Settings
-from . import menu, synclog
+from ..settings import Settings, load_defaults
+from . import library_missing, menu, synclog
+from .i18n import ntr, tr
 from .operations import (
     INTERACTIVE,
     MANUAL,
     PREVIEW,
     SETTINGS,
     STARTUP,
-    TRIGGER_LABELS,
     WATCH,
     Outcome,
     SyncRunner,
+    trigger_label,
 )
-from .report_dialog import LogDialog, Notice, ReportDialog, counts_line, problem_count, show_log
+from .report_dialog import LogDialog, Notice, ReportDialog, show_log
+from .report_text import conflict_count, notice_text, problem_count, tooltip_text
+from .settings_dialog import SettingsDialog, choose_export, choose_folder
 from .watcher import ALL, LibraryWatcher
 
 controller: Optional[PolarSync] = None
@@ -66,6 +69,8 @@ class PolarSync:
         self.last_outcome: Optional[Outcome] = None
         self.report_dialog: Optional[ReportDialog] = None
         self.notice: Optional[Notice] = None
+        self.library_box: Optional[QMessageBox] = None
+        self.settings_dialog: Optional[SettingsDialog] = None
         self._watch_keys: Set[str] = set()
         self._debounce = QTimer(mw)
         self._debounce.setSingleShot(True)
@@ -79,6 +84,8 @@ class PolarSync:
         gui_hooks.collection_did_temporarily_close.append(self.on_collection_reopened)
         gui_hooks.sync_did_finish.append(self.on_ankiweb_sync_finished)
         mw.addonManager.setConfigUpdatedAction(self.module, self.on_config_updated)
+        # Tools ▸ Add-ons ▸ Config opens our settings window, not the raw JSON.
+        mw.addonManager.setConfigAction(self.module, self.open_settings)
 
     # -- config ----------------------------------------------------------------
 
@@ -103,7 +110,7 @@ class PolarSync:
             return
         if (old.watch, old.data_dir) != (self.settings.watch, self.settings.data_dir):
             self.start_watcher()
-        message = "Polar Sync: settings applied."
+        message = tr("Polar Sync: settings applied.")
         if self.config_warnings:
             message += "<br>" + "<br>".join(self.config_warnings)
         tooltip(message, period=6000)
@@ -119,6 +126,7 @@ class PolarSync:
     # -- profile lifecycle ------------------------------------------------------
 
     def on_profile_open(self) -> None:
+        menu.retranslate(self.actions)  # Anki's language may have changed meanwhile
         self.load_config()
         self.runner.clear()
         self.runner.release(_HOLD_COLLECTION)
@@ -145,9 +153,9 @@ class PolarSync:
         self._watch_keys.clear()
         self.runner.abandon()
         self.runner.release(_HOLD_ANKIWEB)
-        for widget in (self.notice, self.report_dialog):
+        for widget in (self.notice, self.report_dialog, self.library_box, self.settings_dialog):
             _close(widget)
-        self.notice = self.report_dialog = None
+        self.notice = self.report_dialog = self.library_box = self.settings_dialog = None
 
     def on_collection_will_close(self, col: Any) -> None:
         self.runner.hold(_HOLD_COLLECTION)
@@ -212,51 +220,43 @@ class PolarSync:
     def open_log(self) -> LogDialog:
         return show_log(mw)
 
-    def open_settings(self) -> None:
-        from aqt.addons import ConfigEditor
+    def open_settings(self) -> SettingsDialog:
+        """Our settings window (also Anki's Add-ons ▸ Config button)."""
+        _close(self.settings_dialog)
+        dialog = SettingsDialog(mw, mw.addonManager.getConfig(self.module) or {}, load_defaults(), self.module,
+                                self._save_config)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.settings_dialog = dialog
+        return dialog
 
-        addons = mw.addonManager
-        dialog = aqt.dialogs.open("AddonsDialog", addons)
-        ConfigEditor(dialog, self.module, addons.getConfig(self.module) or {})
+    def _save_config(self, raw: Dict[str, Any]) -> None:
+        mw.addonManager.writeConfig(self.module, raw)
+        self.on_config_updated(raw)
 
     def choose_data_dir(self) -> None:
-        start = str(self.data_dir() if self.data_dir().is_dir() else Path.home())
-        path = QFileDialog.getExistingDirectory(mw, "Choose the Polar data folder", start)
+        path = choose_folder(mw, self.settings.data_dir)
         if path:
             self._write_config(data_dir=path)
 
     def choose_export_zip(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            mw, "Choose a Polar export", str(Path.home()), "Polar export (*.zip)"
-        )
+        path = choose_export(mw, self.settings.data_dir)
         if path:
             self._write_config(data_dir=path)
 
     def show_first_run(self) -> None:
         synclog.mark_first_run_done()
-        box = QMessageBox(mw)
-        box.setWindowTitle("Polar Sync")
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setText(
-            "<b>Polar Sync could not find your Polar library.</b><br><br>"
-            f"It looks in <code>$POLAR_DATA_DIR</code> and then in <code>{default_data_dir()}</code>, "
-            "and neither exists here. Choose the folder Polar keeps its data in, or a Polar 2.x "
-            "“Export Data” zip. You can change this later under Tools ▸ Polar Sync.<br><br>"
-            "This message is shown only once."
+        self.show_library_missing(first_run=True)
+
+    def show_library_missing(self, detail: str = "", first_run: bool = False) -> QMessageBox:
+        box = library_missing.show(
+            mw, self.data_dir(), bool(self.settings.data_dir.strip()), self.choose_data_dir,
+            self.choose_export_zip, detail=detail, first_run=first_run,
+            previous=self.library_box if self.library_box is not None and not sip.isdeleted(self.library_box)
+            else None,
         )
-        folder = box.addButton("Choose folder…", QMessageBox.ButtonRole.AcceptRole)
-        export = box.addButton("Choose export zip…", QMessageBox.ButtonRole.ActionRole)
-        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
-
-        def clicked(button: Any) -> None:
-            if button is folder:
-                self.choose_data_dir()
-            elif button is export:
-                self.choose_export_zip()
-
-        qconnect(box.buttonClicked, clicked)
-        box.setModal(False)
-        box.show()
+        self.library_box = box
+        return box
 
     # -- results ----------------------------------------------------------------------
 
@@ -264,28 +264,34 @@ class PolarSync:
         self.last_outcome = outcome
         report = outcome.report
         trigger = outcome.request.trigger
+        label = trigger_label(trigger)
+        if outcome.request.only is not None:
+            label += " (" + ntr("{n} document", "{n} documents", len(outcome.request.only)) + ")"
+        profile = mw.pm.name or ""
+        if outcome.library_error:
+            # Not a problem of the sync: there was nothing to sync. Say how to fix it.
+            synclog.append_log(profile, label, tr("No Polar library: {reason}", reason=outcome.library_error))
+            self.show_library_missing(detail=outcome.library_error)
+            return
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning)
         data = report.to_dict()
-        problems = problem_count(data)
-        label = TRIGGER_LABELS.get(trigger, trigger)
-        if outcome.request.only is not None:
-            label += f" ({len(outcome.request.only)} document{'s' if len(outcome.request.only) != 1 else ''})"
-        noteworthy = report.changed or problems or data.get("warnings") or trigger != WATCH
+        attention = problem_count(data) + conflict_count(data)
+        noteworthy = report.changed or attention or data.get("warnings") or trigger != WATCH
         if noteworthy:
-            synclog.append_log(mw.pm.name or "", label, report.summary(), data)
+            synclog.append_log(profile, label, report.summary(), data)
         if trigger == PREVIEW:
             self.show_report(data, label, outcome.finished)
             return
-        counts = counts_line(data)
-        if problems:
+        if attention:
             self.show_notice(
-                f"<b>Polar Sync</b>: {counts}.<br>{problems} problem{'s' if problems != 1 else ''}.",
+                "<b>" + html.escape(notice_text(data)) + "</b>",
                 lambda: self.show_report(data, label, outcome.finished),
             )
-        elif trigger in INTERACTIVE or trigger == STARTUP or report.changed:
-            tooltip(f"<b>Polar Sync</b>: {counts}.", period=4000)
+        elif report.changed or trigger in INTERACTIVE:
+            # Quiet when nothing changed, unless a person asked for this sync.
+            tooltip(html.escape(tooltip_text(data)), period=4000)
 
     def show_notice(self, text: str, on_click: Any) -> Notice:
         _close(self.notice)

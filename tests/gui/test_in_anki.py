@@ -203,11 +203,14 @@ def test_open_sync_log_shows_recent_syncs(anki):
     logs[-1].close()
 
 
-def test_settings_opens_anki_config_editor_with_help(anki):
+def test_settings_opens_the_settings_window_and_json_for_experts(anki):
     from aqt.addons import ConfigEditor
-    from aqt.qt import QApplication
+    from aqt.qt import QApplication, QPushButton
 
     anki.menu_action("Settings…").trigger()
+    dialog = anki.anki.wait_until(lambda: anki.controller.settings_dialog, what="the settings window")
+    assert dialog.isVisible()
+    dialog.findChild(QPushButton, "polar_sync_settings_json").click()
 
     def shown() -> list:
         return [w for w in QApplication.topLevelWidgets() if isinstance(w, ConfigEditor) and w.isVisible()]
@@ -217,7 +220,7 @@ def test_settings_opens_anki_config_editor_with_help(anki):
     editor = editors[0]
     assert json.loads(editor.form.editor.toPlainText())["data_dir"] == str(anki.library)
     editor.reject()
-    editor.parent().close()  # the Add-ons window it opened over
+    dialog.reject()
 
 
 def test_a_bad_config_value_is_reported_not_fatal(anki):

@@ -1,0 +1,115 @@
+"""The add-on's own words in Anki's interface language.
+
+Source strings are English and double as keys (gettext style); each language
+has a small JSON catalogue in ``addon/locale/<lang>.json``: ``msgid ->
+translation``, or for counted phrases ``msgid -> [form, ...]`` with one form
+per plural category of that language (see :data:`PLURAL_RULES`).
+Placeholders are ``str.format`` fields (``{n}``, ``{path}``) and must survive
+translation (tests/gui/test_i18n.py checks every catalogue).
+
+The language is read from ``anki.lang.current_lang`` on every call (cheap,
+catalogues are cached), so a language change in Anki's preferences applies
+without restarting the add-on. Unknown languages and missing entries fall
+back to English. Pure Python (no aqt): testable without a window.
+
+Not translated on purpose: the add-on's note type and field names (renaming
+them would break existing notes) and the config keys.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Union
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+# Index of the plural form to use for a count, per language.
+PLURAL_RULES: Dict[str, Callable[[int], int]] = {
+    "en": lambda n: 0 if n == 1 else 1,
+    "de": lambda n: 0 if n == 1 else 1,
+    "es": lambda n: 0 if n == 1 else 1,
+    "pt_BR": lambda n: 0 if n in (0, 1) else 1,  # CLDR: 0 and 1 are "one" in pt
+    "fr": lambda n: 0 if n in (0, 1) else 1,
+    "ja": lambda n: 0,
+    "zh_CN": lambda n: 0,
+}
+PLURAL_FORMS = {"en": 2, "de": 2, "es": 2, "pt_BR": 2, "fr": 2, "ja": 1, "zh_CN": 1}
+LANGUAGES = tuple(lang for lang in PLURAL_RULES if lang != "en")
+
+# Anki language codes that read one of ours best.
+_ALIASES = {"pt": "pt_BR", "pt_PT": "pt_BR", "zh": "zh_CN"}
+
+Entry = Union[str, List[str]]
+_cache: Dict[str, Dict[str, Entry]] = {}
+_forced: Optional[str] = None  # tests and tools/screenshots.py
+
+
+def supported(anki_lang: str) -> str:
+    """Our catalogue for an Anki language code (``de_DE`` -> ``de``), or ``en``."""
+    code = (anki_lang or "en").replace("-", "_")
+    for candidate in (code, _ALIASES.get(code, ""), code.split("_")[0], _ALIASES.get(code.split("_")[0], "")):
+        if candidate in PLURAL_RULES:
+            return candidate
+    return "en"
+
+
+def current() -> str:
+    if _forced is not None:
+        return _forced
+    try:
+        import anki.lang
+
+        return supported(anki.lang.current_lang)
+    except Exception:  # outside Anki (the CLI, unit tests)
+        return "en"
+
+
+def force(lang: Optional[str]) -> None:
+    """Use ``lang`` whatever Anki says (None: follow Anki again)."""
+    global _forced
+    _forced = lang
+
+
+def catalogue(lang: str) -> Dict[str, Entry]:
+    if lang == "en":
+        return {}
+    if lang not in _cache:
+        try:
+            data = json.loads((LOCALE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}  # a broken catalogue must not break the add-on: English
+        _cache[lang] = {k: v for k, v in data.items() if not k.startswith("@")}
+    return _cache[lang]
+
+
+def _format(text: str, params: Dict[str, Any]) -> str:
+    try:
+        return text.format(**params) if params else text
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def tr(msgid: str, **params: Any) -> str:
+    """``msgid`` in the current language, with ``params`` filled in."""
+    entry = catalogue(current()).get(msgid)
+    if isinstance(entry, str) and entry:
+        try:
+            return entry.format(**params) if params else entry
+        except (KeyError, IndexError, ValueError):
+            pass  # a broken translation: English rather than nothing
+    return _format(msgid, params)
+
+
+def ntr(singular: str, plural: str, n: int, **params: Any) -> str:
+    """A counted phrase (``{n}`` is filled in with ``n``)."""
+    params = dict(params, n=n)
+    lang = current()
+    entry = catalogue(lang).get(singular)
+    if isinstance(entry, list) and len(entry) == PLURAL_FORMS[lang]:
+        index = min(PLURAL_RULES[lang](n), len(entry) - 1)
+        try:
+            return entry[index].format(**params)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return _format(singular if n == 1 else plural, params)

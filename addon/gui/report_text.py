@@ -1,0 +1,232 @@
+"""What a sync did, in words: the counts line, the notice, the groups of the
+report window. Pure Python over the report's dict (``Report.to_dict()``, also
+what ``last-report.json`` and the CLI's ``--report`` hold), so the rules are
+tested without Anki and old reports still display.
+
+Rules: a count of zero is never shown; "unchanged" only next to a change
+(never on a first sync, where nothing could be unchanged); problems and
+conflicts are counted apart, exactly as the report window lists them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from .i18n import ntr, tr
+
+# Kinds of change a note can have; the report's count key for each.
+CHANGE_KINDS = ("created", "updated", "moved", "restored", "removed", "deleted")
+_COUNT_KEY = {"removed": "orphaned"}
+
+
+def change_words(kind: str, n: int, dry_run: bool = False) -> str:
+    """``3 new notes`` / ``1 note removed in Polar``."""
+    if dry_run:
+        words = {
+            "created": lambda: ntr("{n} note would be added", "{n} notes would be added", n),
+            "updated": lambda: ntr("{n} note would be updated", "{n} notes would be updated", n),
+            "moved": lambda: ntr("{n} note would move to another deck", "{n} notes would move to another deck", n),
+            "restored": lambda: ntr("{n} note would come back", "{n} notes would come back", n),
+            "removed": lambda: ntr("{n} note removed in Polar would be set aside",
+                                   "{n} notes removed in Polar would be set aside", n),
+            "deleted": lambda: ntr("{n} note would be deleted", "{n} notes would be deleted", n),
+            "unchanged": lambda: ntr("{n} unchanged", "{n} unchanged", n),
+        }
+    else:
+        words = {
+            "created": lambda: ntr("{n} new note", "{n} new notes", n),
+            "updated": lambda: ntr("{n} note updated", "{n} notes updated", n),
+            "moved": lambda: ntr("{n} note moved to another deck", "{n} notes moved to another deck", n),
+            "restored": lambda: ntr("{n} note back in Polar", "{n} notes back in Polar", n),
+            "removed": lambda: ntr("{n} note removed in Polar", "{n} notes removed in Polar", n),
+            "deleted": lambda: ntr("{n} note deleted", "{n} notes deleted", n),
+            "unchanged": lambda: ntr("{n} unchanged", "{n} unchanged", n),
+        }
+    return words[kind]()
+
+
+def count_of(data: Mapping[str, Any], kind: str) -> int:
+    value = data.get(_COUNT_KEY.get(kind, kind)) or 0
+    return int(value)
+
+
+def counts_line(data: Mapping[str, Any]) -> str:
+    """``3 new notes, 1 note updated, 40 unchanged``; empty when nothing changed."""
+    dry = bool(data.get("dry_run"))
+    parts = [change_words(k, count_of(data, k), dry) for k in CHANGE_KINDS if count_of(data, k)]
+    if data.get("adopted"):
+        parts.append(ntr("{n} note taken over from Polar's old sync", "{n} notes taken over from Polar's old sync",
+                         int(data["adopted"])))
+    if data.get("duplicates"):
+        parts.append(ntr("{n} duplicate note set aside", "{n} duplicate notes set aside", int(data["duplicates"])))
+    if parts and data.get("unchanged"):
+        parts.append(change_words("unchanged", int(data["unchanged"]), dry))
+    return ", ".join(parts)
+
+
+def problem_count(data: Mapping[str, Any]) -> int:
+    return len(data.get("errors") or [])
+
+
+def conflict_count(data: Mapping[str, Any]) -> int:
+    return len(data.get("conflicts") or [])
+
+
+def attention_line(data: Mapping[str, Any]) -> str:
+    """``1 problem, 1 conflict``: what the notice asks to look at."""
+    parts = []
+    if problem_count(data):
+        parts.append(ntr("{n} problem", "{n} problems", problem_count(data)))
+    if conflict_count(data):
+        parts.append(ntr("{n} conflict", "{n} conflicts", conflict_count(data)))
+    return ", ".join(parts)
+
+
+def nothing_changed(data: Mapping[str, Any]) -> str:
+    if data.get("dry_run"):
+        return tr("A sync now would change nothing.")
+    return tr("Everything is up to date.")
+
+
+def notice_text(data: Mapping[str, Any]) -> str:
+    """The notice's sentence (plain text; the caller escapes)."""
+    counts = counts_line(data) or nothing_changed(data)
+    return tr("Polar Sync: {counts}.", counts=counts.rstrip(".")) + " " + attention_line(data) + "."
+
+
+def tooltip_text(data: Mapping[str, Any]) -> str:
+    return tr("Polar Sync: {counts}.", counts=(counts_line(data) or nothing_changed(data)).rstrip("."))
+
+
+# -- rows ------------------------------------------------------------------------
+
+
+def document_name(row: Mapping[str, Any]) -> str:
+    """A row's document by title, else its file."""
+    title = str(row.get("title") or "").strip()
+    if title:
+        return title
+    doc = str(row.get("document") or "")
+    if doc:
+        return tr("document {name}", name=doc)
+    return str(row.get("path") or "") or tr("Polar library")
+
+
+def where(row: Mapping[str, Any]) -> str:
+    """``“Spaced repetition”, page 3`` for a row."""
+    name = "“" + document_name(row) + "”" if row.get("title") else document_name(row)
+    page = row.get("page")
+    if page:
+        return tr("{document}, page {page}", document=name, page=page)
+    return name
+
+
+def snippet(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def card_name(row: Mapping[str, Any]) -> str:
+    front = snippet(str(row.get("front") or ""))
+    if front:
+        return "“" + front + "”"
+    return tr("a card") if row.get("card") else ""
+
+
+# -- what changed, grouped -------------------------------------------------------
+
+Group = Dict[str, Any]
+
+
+def group_changes(changes: List[Mapping[str, Any]]) -> Dict[str, Dict[str, List[Mapping[str, Any]]]]:
+    """deck -> document title -> change rows, decks and documents sorted by name."""
+    decks: Dict[str, Dict[str, List[Mapping[str, Any]]]] = {}
+    for row in changes:
+        deck = str(row.get("deck") or "") or tr("(no deck)")
+        decks.setdefault(deck, {}).setdefault(document_name(row), []).append(row)
+    out: Dict[str, Dict[str, List[Mapping[str, Any]]]] = {}
+    for deck in sorted(decks, key=str.lower):
+        docs = decks[deck]
+        out[deck] = {d: docs[d] for d in sorted(docs, key=str.lower)}
+    return out
+
+
+def kind_counts(rows: List[Mapping[str, Any]], dry_run: bool) -> str:
+    """``2 new notes, 1 note updated`` for some change rows."""
+    counted: Dict[str, int] = {}
+    for row in rows:
+        counted[str(row.get("change"))] = counted.get(str(row.get("change")), 0) + 1
+    return ", ".join(change_words(k, counted[k], dry_run) for k in CHANGE_KINDS if counted.get(k))
+
+
+def change_label(kind: str, dry_run: bool) -> str:
+    if dry_run:
+        labels = {
+            "created": tr("would be added"), "updated": tr("would be updated"),
+            "moved": tr("would move"), "restored": tr("would come back"),
+            "removed": tr("removed in Polar"), "deleted": tr("would be deleted"),
+        }
+    else:
+        labels = {
+            "created": tr("new"), "updated": tr("updated"), "moved": tr("moved"),
+            "restored": tr("back in Polar"), "removed": tr("removed in Polar"), "deleted": tr("deleted"),
+        }
+    return labels.get(kind, kind)
+
+
+def note_ids(rows: List[Mapping[str, Any]]) -> List[int]:
+    """Note ids of rows whose note exists (deleted notes and, in a preview,
+    notes still to be added have none)."""
+    seen: Dict[int, None] = {}
+    for row in rows:
+        nid = row.get("note_id")
+        if isinstance(nid, int) and nid > 0 and row.get("change") != "deleted":
+            seen[nid] = None
+    return list(seen)
+
+
+def browser_search(nids: List[int]) -> str:
+    return "nid:" + ",".join(str(n) for n in nids)
+
+
+def section_rows(data: Mapping[str, Any], key: str) -> List[Tuple[str, str, str, Optional[int]]]:
+    """(where, what, technical id, note id) per row of errors/conflicts/warnings."""
+    out = []
+    for row in data.get(key) or []:
+        head = where(row)
+        card = card_name(row)
+        if card:
+            head = tr("{card} in {document}", card=card, document=head)
+        nid = row.get("note_id")
+        technical = str(row.get("path") or "")
+        if row.get("code") in _messages() and row.get("message"):
+            technical += " · " + str(row["message"])  # the translated words replace it above
+        out.append((head, explain(row), technical, nid if isinstance(nid, int) else None))
+    return out
+
+
+# -- row messages ------------------------------------------------------------------
+
+def _messages() -> Dict[str, Any]:
+    # The core gives each row a ``code`` and its own English ``message``
+    # (which keeps the technical detail); these are the words shown.
+    return {
+        "unreadable_file": lambda r: tr("The file could not be read."),
+        "not_a_document": lambda r: tr("The file is not a readable Polar document: it is damaged or was cut short."),
+        "card_not_synced": lambda r: tr("This card could not be synced; its note (if any) was left as it was."),
+        "card_problem": lambda r: tr("Part of this card could not be read; the rest was synced."),
+        "same_card_twice": lambda r: tr("The same card is also in another document and was synced from there."),
+        "image_not_stored": lambda r: tr("An image could not be stored in Anki's media folder."),
+        "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
+                                       "see “Most notes one sync may delete” in the settings."),
+        "conflict_polar": lambda r: tr("“{field}” was changed in Polar and in Anki; Polar's version was kept.",
+                                       field=r.get("field", "")),
+        "conflict_anki": lambda r: tr("“{field}” was changed in Polar and in Anki; Anki's version was kept.",
+                                      field=r.get("field", "")),
+    }
+
+
+def explain(row: Mapping[str, Any]) -> str:
+    """A row's message in the interface language when its kind is known."""
+    words = _messages().get(str(row.get("code") or ""))
+    return words(row) if words else str(row.get("message") or "")

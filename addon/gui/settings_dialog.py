@@ -1,0 +1,355 @@
+"""The add-on's settings window (Tools ▸ Polar Sync ▸ Settings…, and the
+Config button in Tools ▸ Add-ons): folder and export pickers, choices as
+drop-downs, one help line each. "Edit as JSON…" opens Anki's raw editor for
+experts, which then checks the values in words that name the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from aqt.addons import ConfigEditor
+from aqt.qt import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    qconnect,
+)
+from aqt.utils import disable_help_button, restoreGeom, saveGeom, tooltip
+
+from ..polar.library import default_data_dir
+from ..settings import Settings
+from . import config_check
+from .i18n import tr
+
+MB = 1024 * 1024
+
+
+def choose_folder(parent: QWidget, current: str) -> str:
+    """A folder chooser that starts where Polar's data most likely is."""
+    start = Path(current).expanduser() if current.strip() else default_data_dir()
+    if not start.is_dir():
+        start = default_data_dir() if default_data_dir().is_dir() else Path.home()
+    return QFileDialog.getExistingDirectory(parent, tr("Choose the Polar data folder"), str(start))
+
+
+def choose_export(parent: QWidget, current: str) -> str:
+    start = Path(current).expanduser().parent if current.strip() else Path.home()
+    path, _ = QFileDialog.getOpenFileName(
+        parent, tr("Choose a Polar export"), str(start if start.is_dir() else Path.home()),
+        tr("Polar export") + " (*.zip *.tar.gz *.tgz);;" + tr("All files") + " (*)",
+    )
+    return path
+
+
+def _choice_labels() -> Dict[str, List[Tuple[str, str]]]:
+    return {
+        "deck_strategy": [
+            ("tag", tr("From the document's deck: tag (as Polar does)")),
+            ("document", tr("One deck per document")),
+        ],
+        "conflict_policy": [
+            ("polar_wins", tr("Keep Polar's version")),
+            ("anki_wins", tr("Keep Anki's version")),
+        ],
+        "deletion_policy": [
+            ("suspend", tr("Suspend it and tag it polar::deleted")),
+            ("tag", tr("Only tag it polar::deleted")),
+            ("delete", tr("Delete the note and its review history")),
+            ("keep", tr("Leave it as it is")),
+        ],
+    }
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the raw config; ``on_save(new_raw)`` writes it."""
+
+    def __init__(
+        self, parent: QWidget, raw: Dict[str, Any], defaults: Dict[str, Any], module: str,
+        on_save: Callable[[Dict[str, Any]], None],
+    ) -> None:
+        super().__init__(parent)
+        self.raw = dict(raw)
+        self.defaults = defaults
+        self.module = module
+        self.on_save = on_save
+        self.mgr = getattr(parent, "addonManager", None)  # Anki's ConfigEditor wants dlg.mgr
+        self.setObjectName("polar_sync_settings")
+        self.setWindowTitle(tr("Polar Sync settings"))
+        disable_help_button(self)
+        self.widgets: Dict[str, QWidget] = {}
+        self.settings, _ = Settings.from_dict(self.raw)
+
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        body = QWidget(scroll)
+        self.body_layout = QVBoxLayout(body)
+        scroll.setWidget(body)
+        outer.addWidget(scroll)
+        self._build()
+        self.body_layout.addStretch(1)
+
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c0392b")
+        self.error.hide()
+        outer.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults, self,
+        )
+        raw_button = QPushButton(tr("Edit as JSON…"), self)
+        raw_button.setObjectName("polar_sync_settings_json")
+        buttons.addButton(raw_button, QDialogButtonBox.ButtonRole.HelpRole)
+        qconnect(raw_button.clicked, self.open_raw)
+        qconnect(buttons.accepted, self.accept)
+        qconnect(buttons.rejected, self.reject)
+        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+        qconnect(restore.clicked, self.restore_defaults)
+        outer.addWidget(buttons)
+        self.resize(560, 640)
+        restoreGeom(self, "polar_sync_settings")
+
+    # -- building --------------------------------------------------------------
+
+    def _section(self, title: str) -> QFormLayout:
+        box = QGroupBox(title, self)
+        form = QFormLayout(box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.body_layout.addWidget(box)
+        return form
+
+    def _help(self, form: QFormLayout, text: str) -> None:
+        label = QLabel(text, self)
+        label.setWordWrap(True)
+        label.setEnabled(False)  # the platform's dimmed text colour, in light and night mode
+        form.addRow("", label)
+
+    def _add(self, form: QFormLayout, key: str, label: str, widget: QWidget, help_text: str) -> None:
+        widget.setObjectName(f"polar_sync_setting_{key}")
+        self.widgets[key] = widget
+        if isinstance(widget, QCheckBox):
+            form.addRow(widget)
+        else:
+            form.addRow(label, widget)
+        self._help(form, help_text)
+
+    def _combo(self, key: str) -> QComboBox:
+        combo = QComboBox(self)
+        for value, text in _choice_labels()[key]:
+            combo.addItem(text, value)
+        return combo
+
+    def _build(self) -> None:
+
+        form = self._section(tr("Where your cards come from"))
+        row = QWidget(self)
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        self.path_edit = QLineEdit(row)
+        self.path_edit.setPlaceholderText(str(default_data_dir()))
+        folder = QPushButton(tr("Choose Polar folder…"), row)
+        export = QPushButton(tr("Use a Polar export…"), row)
+        qconnect(folder.clicked, lambda: self._pick(choose_folder))
+        qconnect(export.clicked, lambda: self._pick(choose_export))
+        form.addRow(tr("Polar library"), self.path_edit)
+        self.path_edit.setObjectName("polar_sync_setting_data_dir")
+        self.widgets["data_dir"] = self.path_edit
+        line.addWidget(folder)
+        line.addWidget(export)
+        line.addStretch(1)
+        form.addRow("", row)
+        self._help(form, tr("Polar's data folder, or a file from Polar's Export Data. "
+                           "Empty: $POLAR_DATA_DIR, else the .polar folder in your home folder."))
+        self._add(form, "skip_archived", "", QCheckBox(tr("Leave out documents archived in Polar"), self),
+                  tr("Documents tagged polar-sync:skip are always left out."))
+
+        form = self._section(tr("Decks"))
+        self._add(form, "deck_strategy", tr("Deck"), self._combo("deck_strategy"),
+                  tr("A deck:cs/linux tag puts the cards in cs::linux."))
+        self._add(form, "default_deck", tr("Deck without a deck: tag"), QLineEdit(self),
+                  tr("For documents that have no deck: tag."))
+        self._add(form, "document_deck_parent", tr("Parent of the document decks"), QLineEdit(self),
+                  tr("With one deck per document; empty puts them at the top level."))
+        self._add(form, "move_on_deck_change", "",
+                  QCheckBox(tr("Move cards when their document's deck changes in Polar"), self),
+                  tr("A card you moved yourself stays where you put it otherwise."))
+
+        form = self._section(tr("Notes"))
+        self._add(form, "use_stock_note_types", "",
+                  QCheckBox(tr("Use Anki's Basic and Cloze note types when possible"), self),
+                  tr("Otherwise (and in profiles in other languages) the add-on's own Polar Basic and "
+                    "Polar Cloze types, with separate Source, Highlight and Comments fields."))
+        self._add(form, "context", "", QCheckBox(tr("Show where each card comes from"), self),
+                  tr("Below the answer: document title and page, the highlight or image, comments."))
+        self._add(form, "marker_tag", tr("Tag on every synced note"), QLineEdit(self),
+                  tr("One tag without spaces; empty: none."))
+        self._add(form, "copy_tags", "", QCheckBox(tr("Copy Polar's tags onto the notes"), self),
+                  tr("Tags you add in Anki are always kept."))
+        self._add(form, "folder_tag_prefix", tr("Parent tag for Polar folders"), QLineEdit(self),
+                  tr("folders puts the folder /a/b under folders::a::b; empty: a::b."))
+        size = QDoubleSpinBox(self)
+        size.setRange(0, 1024)
+        size.setDecimals(1)
+        size.setSuffix(" MB")
+        self._add(form, "max_image_bytes", tr("Largest image to copy"), size,
+                  tr("Larger images are left out; the report names them."))
+
+        form = self._section(tr("When cards change or disappear in Polar"))
+        self._add(form, "conflict_policy", tr("Edited in both"), self._combo("conflict_policy"),
+                  tr("For a field changed in Polar and in Anki since the last sync; the report lists each."))
+        self._add(form, "deletion_policy", tr("Removed in Polar"), self._combo("deletion_policy"),
+                  tr("Nothing is removed when the library looks empty or a document could not be read."))
+        share = QSpinBox(self)
+        share.setRange(0, 100)
+        share.setSuffix(" %")
+        self._add(form, "delete_max_share", tr("Most notes one sync may delete"), share,
+                  tr("A sync that would delete more of the synced notes deletes nothing and says so."))
+        qconnect(self.widgets["deletion_policy"].currentIndexChanged, lambda _i: self._enable())
+
+        form = self._section(tr("When to sync"))
+        self._add(form, "sync_on_startup", "", QCheckBox(tr("Sync when the profile opens"), self),
+                  tr("After Anki's own sync with AnkiWeb, when that is on."))
+        self._add(form, "watch", "", QCheckBox(tr("Sync when Polar saves a change"), self),
+                  tr("While Anki is open; only the documents that changed are read."))
+        wait = QSpinBox(self)
+        wait.setRange(0, 600000)
+        wait.setSingleStep(100)
+        wait.setSuffix(" ms")
+        self._add(form, "watch_debounce_ms", tr("Wait after Polar's last write"), wait,
+                  tr("Polar saves in several steps; one sync follows the last of them."))
+        qconnect(self.widgets["watch"].toggled, lambda _on: self._enable())
+        self.load(self.settings)
+
+    # -- values ------------------------------------------------------------------
+
+    def load(self, settings: Settings) -> None:
+        self._image_bytes = settings.max_image_bytes
+        for key, widget in self.widgets.items():
+            value = getattr(settings, key)
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(widget.findData(value), 0))
+            elif key == "max_image_bytes":
+                assert isinstance(widget, QDoubleSpinBox)
+                widget.setValue(round(value / MB, 1))
+            elif key == "delete_max_share":
+                assert isinstance(widget, QSpinBox)
+                widget.setValue(round(value * 100))
+            elif isinstance(widget, QSpinBox):
+                widget.setValue(int(value))
+            elif isinstance(widget, QLineEdit):
+                widget.setText(str(value))
+        self._enable()
+
+    def values(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        for key, widget in self.widgets.items():
+            if isinstance(widget, QCheckBox):
+                out[key] = widget.isChecked()
+            elif isinstance(widget, QComboBox):
+                out[key] = widget.currentData()
+            elif key == "max_image_bytes":
+                assert isinstance(widget, QDoubleSpinBox)
+                # Unchanged in the box: keep the exact byte count typed in JSON.
+                same = round(self._image_bytes / MB, 1) == widget.value()
+                out[key] = self._image_bytes if same else int(widget.value() * MB)
+            elif key == "delete_max_share":
+                assert isinstance(widget, QSpinBox)
+                out[key] = widget.value() / 100
+            elif isinstance(widget, QSpinBox):
+                out[key] = widget.value()
+            elif isinstance(widget, QLineEdit):
+                out[key] = widget.text().strip()
+        return out
+
+    def _enable(self) -> None:
+        self.widgets["delete_max_share"].setEnabled(self.widgets["deletion_policy"].currentData() == "delete")
+        self.widgets["watch_debounce_ms"].setEnabled(self.widgets["watch"].isChecked())
+
+    def _pick(self, chooser: Callable[[QWidget, str], str]) -> None:
+        path = chooser(self, self.path_edit.text())
+        if path:
+            self.path_edit.setText(path)
+
+    def restore_defaults(self) -> None:
+        self.load(Settings.from_dict(self.defaults)[0])
+
+    def accept(self) -> None:
+        new = dict(self.raw)
+        new.update(self.values())
+        problems = config_check.problems(new)
+        if problems:
+            self.error.setText("\n".join(problems))
+            self.error.show()
+            return
+        saveGeom(self, "polar_sync_settings")
+        super().accept()
+        if new != self.raw:
+            self.on_save(new)
+
+    def reject(self) -> None:
+        saveGeom(self, "polar_sync_settings")
+        super().reject()
+
+    def open_raw(self) -> Optional[RawConfigEditor]:
+        """Anki's JSON editor, for experts, with the values shown here."""
+        if self.mgr is None:
+            return None
+        new = dict(self.raw)
+        new.update(self.values())
+        editor = RawConfigEditor(self, self.module, new)
+        # Owned by the main window: closing this one must not delete it.
+        editor.setParent(self.parentWidget(), editor.windowFlags())
+        editor.show()
+        qconnect(editor.accepted, self.reject)  # saved there: this window's values are stale
+        return editor
+
+
+class RawConfigEditor(ConfigEditor):
+    """Anki's config editor, but bad values get a sentence naming the key
+    (not a schema dump) and Windows paths with single backslashes are read
+    as paths (not Anki's "Invalid \\escape" JSON error)."""
+
+    def accept(self) -> None:
+        text = self.form.editor.toPlainText()
+        conf, problems, repaired = config_check.parse(text)
+        if problems:
+            self.complain(problems)
+            return
+        if repaired:
+            # Show what will be saved, so the fixed JSON is what the person sees next time.
+            self.updateText(conf)
+            tooltip(tr("The backslashes in “{key}” were read as a Windows path.", key=", ".join(repaired)),
+                    period=6000)
+        super().accept()
+
+    def complain(self, problems: List[str]) -> QMessageBox:
+        """Say what is wrong, naming the key; the editor stays open to fix it."""
+        box = QMessageBox(self)
+        box.setObjectName("polar_sync_config_problem")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(tr("Polar Sync settings"))
+        box.setText("\n\n".join(problems))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # window-modal, without a nested event loop
+        return box

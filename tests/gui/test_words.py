@@ -1,0 +1,130 @@
+"""What the add-on says and asks, in real Anki: the settings window, the
+missing-library message, the report's names and lists, German words.
+
+Shares the session's Anki (conftest.py); every test puts back what it changed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.gui.conftest import DEBOUNCE_MS
+
+pytestmark = pytest.mark.anki
+
+
+def _visible(object_name: str) -> list:
+    from aqt.qt import QApplication
+
+    return [w for w in QApplication.topLevelWidgets() if w.objectName() == object_name and w.isVisible()]
+
+
+def _closed(widget) -> bool:
+    from aqt.qt import sip
+
+    return sip.isdeleted(widget) or not widget.isVisible()
+
+
+def _config(anki) -> dict:
+    return dict(anki.mw.addonManager.getConfig("polar_sync"))
+
+
+def test_settings_window_is_the_config_action_and_saves_choices(anki):
+    from aqt.qt import QComboBox, QLineEdit
+
+    anki.settle()
+    manager = anki.mw.addonManager
+    # Tools ▸ Add-ons ▸ Config runs the add-on's own window, not the JSON editor.
+    assert manager.configAction("polar_sync") == anki.controller.open_settings
+    anki.menu_action("Settings…").trigger()
+    dialog = anki.controller.settings_dialog
+    assert dialog is not None and dialog.isVisible()
+    path = dialog.findChild(QLineEdit, "polar_sync_setting_data_dir")
+    assert path.text() == str(anki.library)
+    combo = dialog.findChild(QComboBox, "polar_sync_setting_deletion_policy")
+    assert [combo.itemData(i) for i in range(combo.count())] == ["suspend", "tag", "delete", "keep"]
+    combo.setCurrentIndex(combo.findData("tag"))
+    dialog.accept()
+    try:
+        assert _config(anki)["deletion_policy"] == "tag"
+        assert anki.controller.settings.deletion_policy == "tag"  # applied without a restart
+    finally:
+        anki.settle()
+        anki.set_config(deletion_policy="suspend")
+        anki.settle()
+
+
+def test_raw_json_reads_windows_paths_and_names_a_bad_key(anki, tmp_path):
+    anki.set_config(watch=False)
+    try:
+        dialog = anki.controller.open_settings()
+        editor = dialog.open_raw()
+        assert editor is not None and editor.isVisible()
+        conf = json.loads(editor.form.editor.toPlainText())
+        assert conf["data_dir"] == str(anki.library)
+
+        # An enum typo: one sentence naming the key, no schema dump, nothing saved.
+        conf["deck_strategy"] = "tags"
+        editor.form.editor.setPlainText(json.dumps(conf))
+        editor.accept()
+        boxes = _visible("polar_sync_config_problem")
+        assert len(boxes) == 1
+        text = boxes[0].text()
+        assert "deck_strategy" in text and '"tag"' in text and "schema" not in text.lower()
+        boxes[0].close()
+        assert _config(anki)["deck_strategy"] == "tag"
+        assert editor.isVisible()
+
+        # A Windows path typed as it looks, with single backslashes.
+        conf["deck_strategy"] = "tag"
+        text = json.dumps(conf).replace(json.dumps(str(anki.library)), '"C:\\Users\\me\\new\\.polar"')
+        editor.form.editor.setPlainText(text)
+        editor.accept()
+        anki.anki.process(0.1)
+        assert _closed(editor)
+        assert _config(anki)["data_dir"] == "C:\\Users\\me\\new\\.polar"
+        assert _closed(dialog)  # its values were stale
+    finally:
+        anki.set_config(data_dir=str(anki.library), deck_strategy="tag", watch=True)
+        box = anki.controller.library_box
+        if box is not None:
+            box.close()
+        anki.settle()
+
+
+def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_path):
+    from aqt.qt import QMessageBox
+
+    gone = tmp_path / "polar-moved-away"
+    anki.set_config(data_dir=str(gone), watch=False)
+    try:
+        anki.settle()
+        notice_before = anki.controller.notice
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert outcome.library_error
+        assert not outcome.report.errors and not outcome.report.conflicts
+        assert anki.controller.notice is notice_before  # no "1 problem" notice
+        boxes = _visible("polar_sync_library_missing")
+        assert len(boxes) == 1 and not boxes[0].isModal()
+        box: QMessageBox = boxes[0]
+        buttons = {b.text() for b in box.buttons()}
+        assert {"Choose Polar folder…", "Use a Polar export…"} <= buttons
+        text = box.text()
+        assert str(gone) in text and ".polar" in text and "hidden" in text
+        assert "Windows" in text and "macOS" in text and "Linux" in text
+        assert "problem" not in text.lower()
+
+        # A second sync replaces the message instead of stacking another.
+        anki.trigger_and_wait("Sync from Polar")
+        assert len(_visible("polar_sync_library_missing")) == 1
+        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text()
+        assert str(gone) in log.split("\n\n")[-2]
+    finally:
+        box = anki.controller.library_box
+        if box is not None:
+            box.close()
+        anki.set_config(data_dir=str(anki.library), watch=True)
+        anki.settle()
+    assert anki.controller.watcher is not None and DEBOUNCE_MS
