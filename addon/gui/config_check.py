@@ -19,6 +19,8 @@ CHOICES: Dict[str, Tuple[str, ...]] = {
     "deletion_policy": DELETION_POLICIES,
     "conflict_policy": CONFLICT_POLICIES,
 }
+# Upper limits (as in config.schema.json).
+MAXIMUM = {"watch_debounce_ms": 600000}
 # Keys that hold one tag: Anki tags cannot contain spaces or quotes.
 TAG_KEYS = ("marker_tag", "folder_tag_prefix")
 # Keys whose value is a file system path: a backslash there is a path
@@ -90,6 +92,8 @@ def problems(conf: Mapping[str, Any]) -> List[str]:
             out.append(tr("“{key}” must be true or false (without quotes), not {value}.", key=key, value=shown))
         elif kind == "int" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             out.append(tr("“{key}” must be a whole number of 0 or more, not {value}.", key=key, value=shown))
+        elif key in MAXIMUM and isinstance(value, int) and value > MAXIMUM[key]:
+            out.append(tr("“{key}” can be at most {limit}.", key=key, limit=MAXIMUM[key]))
         elif kind == "share" and (
             not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1
         ):
@@ -113,5 +117,5 @@ def parse(text: str) -> Tuple[Dict[str, Any], List[str], List[str]]:
         return {}, [tr("The settings are not valid JSON (line {line}): {error}.", line=line,
                        error=getattr(exc, "msg", str(exc)))], []
     if not isinstance(conf, dict):
-        return {}, [tr("The settings must be one JSON object: {{ … }}.")], []
+        return {}, [tr("The settings must be one JSON object.")], []
     return conf, problems(conf), [k for k in repaired if k]

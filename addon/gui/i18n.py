@@ -38,7 +38,7 @@ PLURAL_FORMS = {"en": 2, "de": 2, "es": 2, "pt_BR": 2, "fr": 2, "ja": 1, "zh_CN"
 LANGUAGES = tuple(lang for lang in PLURAL_RULES if lang != "en")
 
 # Anki language codes that read one of ours best.
-_ALIASES = {"pt": "pt_BR", "pt_PT": "pt_BR", "zh": "zh_CN"}
+_ALIASES = {"pt": "pt_BR", "pt_PT": "pt_BR", "zh": "zh_CN", "zh_Hans": "zh_CN"}
 
 Entry = Union[str, List[str]]
 _cache: Dict[str, Dict[str, Entry]] = {}
@@ -48,10 +48,14 @@ _forced: Optional[str] = None  # tests and tools/screenshots.py
 def supported(anki_lang: str) -> str:
     """Our catalogue for an Anki language code (``de_DE`` -> ``de``), or ``en``."""
     code = (anki_lang or "en").replace("-", "_")
-    for candidate in (code, _ALIASES.get(code, ""), code.split("_")[0], _ALIASES.get(code.split("_")[0], "")):
-        if candidate in PLURAL_RULES:
-            return candidate
-    return "en"
+    if code in PLURAL_RULES:
+        return code
+    if code in _ALIASES:
+        return _ALIASES[code]
+    base = code.split("_")[0]
+    if base in PLURAL_RULES:
+        return base
+    return "pt_BR" if base == "pt" else "en"  # zh_TW: Traditional script, so English
 
 
 def current() -> str:

@@ -47,9 +47,8 @@ def message_html(path: Path, configured: bool, exists: bool, detail: str = "", f
         "</ul>"
     )
     parts.append("<p>" + html.escape(tr(
-        "The folder is hidden because its name starts with a dot. In the folder chooser, show hidden "
-        "folders (macOS: Cmd+Shift+. ; Linux: Ctrl+H) or type the path. On Windows, turn on "
-        "View ▸ Show ▸ Hidden items if you do not see it."
+        "On macOS and Linux the folder is hidden because its name starts with a dot: in the folder "
+        "chooser, press Cmd+Shift+. (macOS) or Ctrl+H (Linux) to see it, or type its path."
     )) + "</p>")
     parts.append("<p>" + html.escape(tr(
         "Polar 2 (the web app) keeps your data online: in Polar, use Settings ▸ Export Data, "

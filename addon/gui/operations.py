@@ -40,7 +40,7 @@ TRIGGER_LABELS = {
     MANUAL: "Tools ▸ Sync from Polar",
     PREVIEW: "Preview (dry run)",
     STARTUP: "sync on startup",
-    WATCH: "Polar changed files",
+    WATCH: "Polar saved a change",
     SETTINGS: "settings changed",
 }
 
@@ -51,7 +51,7 @@ def trigger_label(trigger: str) -> str:
         MANUAL: tr("Tools ▸ Sync from Polar"),
         PREVIEW: tr("Preview (dry run)"),
         STARTUP: tr("sync on startup"),
-        WATCH: tr("Polar changed files"),
+        WATCH: tr("Polar saved a change"),
         SETTINGS: tr("settings changed"),
     }
     return words.get(trigger, trigger)

@@ -42,10 +42,12 @@ from .report_text import (
     change_label,
     counts_line,
     group_changes,
+    join,
     kind_counts,
     note_ids,
     nothing_changed,
     section_rows,
+    sentence,
     snippet,
 )
 
@@ -80,21 +82,21 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
     parts = [f"<h2>{_esc(title)}</h2>", f"<p style='color:gray'>{_esc(trigger)} · {stamp}</p>"]
     counts = counts_line(data)
-    parts.append(f"<p><b>{_esc(counts + '.' if counts else nothing_changed(data))}</b></p>")
+    parts.append(f"<p><b>{_esc(sentence(counts) if counts else nothing_changed(data))}</b></p>")
     documents = int(data.get("documents") or 0)
     if documents:
-        line = ntr("{n} document in the Polar library", "{n} documents in the Polar library", documents)
+        line = [ntr("{n} document in the Polar library", "{n} documents in the Polar library", documents)]
         if data.get("skipped_documents"):
             skipped = int(data["skipped_documents"])
-            line += "; " + ntr("{n} left out (archived or polar-sync:skip)",
-                               "{n} left out (archived or polar-sync:skip)", skipped)
-        parts.append(f"<p>{_esc(line)}.</p>")
+            line.append(ntr("{n} left out (archived or polar-sync:skip)",
+                            "{n} left out (archived or polar-sync:skip)", skipped))
+        parts.append(f"<p>{_esc(sentence(join(line)))}</p>")
     sections = (
         (tr("Problems"), tr("These could not be synced; everything else was. Fix them in Polar and sync again."),
          "errors"),
         (tr("Conflicts"), tr("Changed in Polar and in Anki since the last sync; "
                              "the setting “Edited in both” decided which version was kept."), "conflicts"),
-        (tr("Notes"), "", "warnings"),
+        (tr("Warnings"), "", "warnings"),
     )
     for heading, note, key in sections:
         items = data.get(key) or []

@@ -27,8 +27,7 @@ def change_words(kind: str, n: int, dry_run: bool = False) -> str:
             "updated": lambda: ntr("{n} note would be updated", "{n} notes would be updated", n),
             "moved": lambda: ntr("{n} note would move to another deck", "{n} notes would move to another deck", n),
             "restored": lambda: ntr("{n} note would come back", "{n} notes would come back", n),
-            "removed": lambda: ntr("{n} note removed in Polar would be set aside",
-                                   "{n} notes removed in Polar would be set aside", n),
+            "removed": lambda: ntr("{n} note removed in Polar", "{n} notes removed in Polar", n),
             "deleted": lambda: ntr("{n} note would be deleted", "{n} notes would be deleted", n),
             "unchanged": lambda: ntr("{n} unchanged", "{n} unchanged", n),
         }
@@ -61,7 +60,7 @@ def counts_line(data: Mapping[str, Any]) -> str:
         parts.append(ntr("{n} duplicate note set aside", "{n} duplicate notes set aside", int(data["duplicates"])))
     if parts and data.get("unchanged"):
         parts.append(change_words("unchanged", int(data["unchanged"]), dry))
-    return ", ".join(parts)
+    return join(parts)
 
 
 def problem_count(data: Mapping[str, Any]) -> int:
@@ -79,7 +78,7 @@ def attention_line(data: Mapping[str, Any]) -> str:
         parts.append(ntr("{n} problem", "{n} problems", problem_count(data)))
     if conflict_count(data):
         parts.append(ntr("{n} conflict", "{n} conflicts", conflict_count(data)))
-    return ", ".join(parts)
+    return join(parts)
 
 
 def nothing_changed(data: Mapping[str, Any]) -> str:
@@ -90,12 +89,29 @@ def nothing_changed(data: Mapping[str, Any]) -> str:
 
 def notice_text(data: Mapping[str, Any]) -> str:
     """The notice's sentence (plain text; the caller escapes)."""
-    counts = counts_line(data) or nothing_changed(data)
-    return tr("Polar Sync: {counts}.", counts=counts.rstrip(".")) + " " + attention_line(data) + "."
+    counts = counts_line(data)
+    if counts:
+        return tr("Polar Sync: {counts}; {attention}.", counts=counts, attention=attention_line(data))
+    return tr("Polar Sync: {attention}.", attention=attention_line(data))
 
 
 def tooltip_text(data: Mapping[str, Any]) -> str:
-    return tr("Polar Sync: {counts}.", counts=(counts_line(data) or nothing_changed(data)).rstrip("."))
+    counts = counts_line(data)
+    if counts:
+        return tr("Polar Sync: {counts}.", counts=counts)
+    if data.get("dry_run"):
+        return tr("Polar Sync: a sync now would change nothing.")
+    return tr("Polar Sync: everything is up to date.")
+
+
+def sentence(counts: str) -> str:
+    """``counts`` as a sentence of its own (the full stop differs by language)."""
+    return tr("{counts}.", counts=counts)
+
+
+def join(parts: List[str]) -> str:
+    # The list separator differs by language (、 in Japanese, ， in Chinese).
+    return tr(", ").join(parts)
 
 
 # -- rows ------------------------------------------------------------------------
@@ -156,7 +172,7 @@ def kind_counts(rows: List[Mapping[str, Any]], dry_run: bool) -> str:
     counted: Dict[str, int] = {}
     for row in rows:
         counted[str(row.get("change"))] = counted.get(str(row.get("change")), 0) + 1
-    return ", ".join(change_words(k, counted[k], dry_run) for k in CHANGE_KINDS if counted.get(k))
+    return join([change_words(k, counted[k], dry_run) for k in CHANGE_KINDS if counted.get(k)])
 
 
 def change_label(kind: str, dry_run: bool) -> str:

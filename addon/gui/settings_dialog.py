@@ -183,7 +183,7 @@ class SettingsDialog(QDialog):
                   tr("Documents tagged polar-sync:skip are always left out."))
 
         form = self._section(tr("Decks"))
-        self._add(form, "deck_strategy", tr("Deck"), self._combo("deck_strategy"),
+        self._add(form, "deck_strategy", tr("How to pick the deck"), self._combo("deck_strategy"),
                   tr("A deck:cs/linux tag puts the cards in cs::linux."))
         self._add(form, "default_deck", tr("Deck without a deck: tag"), QLineEdit(self),
                   tr("For documents that have no deck: tag."))
@@ -191,7 +191,7 @@ class SettingsDialog(QDialog):
                   tr("With one deck per document; empty puts them at the top level."))
         self._add(form, "move_on_deck_change", "",
                   QCheckBox(tr("Move cards when their document's deck changes in Polar"), self),
-                  tr("A card you moved yourself stays where you put it otherwise."))
+                  tr("Cards you moved yourself in Anki stay where you put them until then."))
 
         form = self._section(tr("Notes"))
         self._add(form, "use_stock_note_types", "",
@@ -205,7 +205,7 @@ class SettingsDialog(QDialog):
         self._add(form, "copy_tags", "", QCheckBox(tr("Copy Polar's tags onto the notes"), self),
                   tr("Tags you add in Anki are always kept."))
         self._add(form, "folder_tag_prefix", tr("Parent tag for Polar folders"), QLineEdit(self),
-                  tr("folders puts the folder /a/b under folders::a::b; empty: a::b."))
+                  tr("For example “folders” turns the Polar folder /a/b into the tag folders::a::b; empty: a::b."))
         size = QDoubleSpinBox(self)
         size.setRange(0, 1024)
         size.setDecimals(1)

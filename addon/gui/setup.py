@@ -19,7 +19,7 @@ from aqt.utils import tooltip
 
 from ..polar.library import default_data_dir, resolve_data_dir
 from ..settings import Settings, load_defaults
-from . import library_missing, menu, synclog
+from . import config_check, library_missing, menu, synclog
 from .i18n import ntr, tr
 from .operations import (
     INTERACTIVE,
@@ -92,9 +92,11 @@ class PolarSync:
     def load_config(self, raw: Optional[Dict[str, Any]] = None) -> None:
         if raw is None:
             raw = mw.addonManager.getConfig(self.module) or {}
-        self.settings, self.config_warnings = Settings.from_dict(raw)
-        for warning in self.config_warnings:
+        self.settings, warnings = Settings.from_dict(raw)
+        for warning in warnings:
             self.log.warning(warning)
+        # The same findings in the interface language, naming the key.
+        self.config_warnings = (config_check.problems(raw) or warnings) if warnings else []
 
     def _context(self) -> Tuple[Settings, Path]:
         return self.settings, synclog.state_path(mw.pm.name or "")
@@ -112,7 +114,7 @@ class PolarSync:
             self.start_watcher()
         message = tr("Polar Sync: settings applied.")
         if self.config_warnings:
-            message += "<br>" + "<br>".join(self.config_warnings)
+            message += "<br>" + "<br>".join(html.escape(w) for w in self.config_warnings)
         tooltip(message, period=6000)
         if _content_settings(old) != _content_settings(self.settings) and self.data_dir().exists():
             self.runner.request(SETTINGS)  # e.g. a new data_dir or deck strategy: show its effect now

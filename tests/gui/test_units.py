@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from addon.gui import synclog
 from addon.gui.operations import MANUAL, PREVIEW, STARTUP, WATCH, SyncRequest
-from addon.gui.report_dialog import counts_line, problem_count, report_html
+from addon.gui.report_dialog import report_html
+from addon.gui.report_text import (
+    conflict_count,
+    counts_line,
+    group_changes,
+    kind_counts,
+    note_ids,
+    notice_text,
+    problem_count,
+    tooltip_text,
+)
 
 
 def test_requests_merge_documents_and_keep_the_visible_trigger():
@@ -50,8 +60,37 @@ def test_report_html_lists_each_file_and_escapes():
         "conflicts": [{"path": "1Doc/state.json#c1", "message": "edited in both"}],
         "warnings": [], "decks": ["A::B"], "documents": 4, "parsed": 1,
     }
-    assert counts_line(data) == "2 created, 5 unchanged, 1 orphaned, 3 adopted"
-    assert problem_count(data) == 2
+    assert counts_line(data) == (
+        "2 new notes, 1 note removed in Polar, 3 notes taken over from Polar's old sync, 5 unchanged"
+    )
+    assert (problem_count(data), conflict_count(data)) == (1, 1)
+    assert notice_text(data).endswith("; 1 problem, 1 conflict.")  # counted apart, as the report lists them
     html = report_html(data, "Tools ▸ Sync from Polar", 0)
     assert "1Doc/state.json" in html and "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
-    assert "Conflicts (1)" in html and "Problems (1)" in html and "A::B" in html
+    assert "Conflicts (1)" in html and "Problems (1)" in html
+    assert "orphaned" not in html
+
+
+def test_counts_leave_out_zeros_and_unchanged_alone():
+    first_sync = {"created": 6, "updated": 0, "unchanged": 0, "moved": 0, "orphaned": 0, "deleted": 0}
+    assert counts_line(first_sync) == "6 new notes"  # never "0 unchanged"
+    quiet = {"created": 0, "unchanged": 40}
+    assert counts_line(quiet) == ""  # "40 unchanged" alone is not news
+    assert tooltip_text(quiet) == "Polar Sync: everything is up to date."
+    assert tooltip_text({"unchanged": 3, "dry_run": True}) == "Polar Sync: a sync now would change nothing."
+    assert counts_line({"created": 1, "unchanged": 1, "dry_run": True}) == "1 note would be added, 1 unchanged"
+
+
+def test_changes_group_by_deck_and_document_and_give_browser_ids():
+    rows = [
+        {"change": "created", "deck": "B", "title": "Zoo", "document": "1Z", "front": "q1", "note_id": None},
+        {"change": "updated", "deck": "A", "title": "", "document": "1Y", "front": "q2", "note_id": 7},
+        {"change": "moved", "deck": "A", "title": "", "document": "1Y", "front": "q2", "note_id": 7},
+        {"change": "deleted", "deck": "A", "title": "Old", "document": "1X", "front": "q3", "note_id": 9},
+    ]
+    groups = group_changes(rows)
+    assert list(groups) == ["A", "B"]
+    assert list(groups["A"]) == ["document 1Y", "Old"]  # no title: named by its file
+    assert kind_counts(groups["A"]["document 1Y"], False) == "1 note updated, 1 note moved to another deck"
+    # Created-in-preview notes do not exist yet; deleted ones no longer do.
+    assert note_ids(rows) == [7]

@@ -128,3 +128,53 @@ def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_p
         anki.set_config(data_dir=str(anki.library), watch=True)
         anki.settle()
     assert anki.controller.watcher is not None and DEBOUNCE_MS
+
+
+def _reopen_profile(anki) -> None:
+    mw = anki.mw
+    mw.unloadProfileAndShowProfileManager()
+    anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", 30, "profile close")
+    mw.profileForm.profiles.setCurrentRow(0)
+    mw.onOpenProfile()
+    anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", 30, "profile open")
+    anki.settle()
+
+
+def test_a_german_anki_shows_german_menu_report_and_undo(anki, qtbot):
+    from aqt.qt import Qt
+
+    from addon.gui.i18n import catalogue
+    from tests.polar_factory import Doc, basic, cloze
+
+    de = catalogue("de")
+    anki.set_config(watch=False)
+    anki.mw.pm.setLang("de_DE")  # Preferences ▸ Language does this
+    try:
+        _reopen_profile(anki)
+        titles = {a.text() for a in anki.mw.form.menuTools.actions()}
+        assert de["Sync from Polar"] in titles and de["Polar Sync"] in titles
+        assert anki.menu_action(de["Preview (dry run)…"]) is not None
+
+        doc = Doc(anki.library, "1GuiGermanDoc00000001", title="Erdkunde")
+        doc.card("1GuiDe1", cloze("Die Hauptstadt ist Berlin."))  # no {{c1::…}}: cannot sync
+        doc.card("1GuiDe2", basic("<p>Größter Fluss?</p>", "<p>Rhein</p>"))
+        doc.write()
+        outcome = anki.trigger_and_wait(de["Sync from Polar"])
+        assert outcome.report.errors and outcome.report.created == 1
+        # Edit ▸ Undo names the sync in German too.
+        assert anki.mw.col.undo_status().undo == de["Sync from Polar"]
+        notice = anki.controller.notice
+        assert notice is not None and de["{n} problem"][0].format(n=1) in notice.text()
+        qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
+        text = anki.controller.report_dialog.browser.toPlainText()
+        assert de["Problems"] in text and "Erdkunde" in text
+        assert "Die Hauptstadt ist Berlin." in text
+        anki.controller.report_dialog.close()
+        doc.remove()
+        anki.trigger_and_wait(de["Sync from Polar"])
+    finally:
+        anki.mw.pm.setLang("en_US")
+        _reopen_profile(anki)
+        anki.set_config(watch=True)
+        anki.settle()
+    assert anki.menu_action("Sync from Polar") is not None
