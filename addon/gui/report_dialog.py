@@ -15,6 +15,7 @@ from aqt.qt import (
     QDialog,
     QDialogButtonBox,
     QFrame,
+    QHeaderView,
     QLabel,
     QMouseEvent,
     QPalette,
@@ -204,9 +205,11 @@ class ReportDialog(_PolarDialog):
             deck_item.setExpanded(len(groups) <= 3)
         qconnect(tree.itemExpanded, self._fill_document)
         qconnect(tree.itemDoubleClicked, lambda item, _col: self.show_in_browser([item]))
-        tree.header().setStretchLastSection(False)
-        tree.header().setSectionResizeMode(0, tree.header().ResizeMode.Stretch)
-        tree.header().setSectionResizeMode(1, tree.header().ResizeMode.ResizeToContents)
+        header = tree.header()
+        assert header is not None
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         return tree
 
     def _fill_document(self, item: QTreeWidgetItem) -> None:

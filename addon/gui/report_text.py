@@ -10,7 +10,7 @@ conflicts are counted apart, exactly as the report window lists them.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .i18n import ntr, tr
 
@@ -154,7 +154,7 @@ def card_name(row: Mapping[str, Any]) -> str:
 Group = Dict[str, Any]
 
 
-def group_changes(changes: List[Mapping[str, Any]]) -> Dict[str, Dict[str, List[Mapping[str, Any]]]]:
+def group_changes(changes: Sequence[Mapping[str, Any]]) -> Dict[str, Dict[str, List[Mapping[str, Any]]]]:
     """deck -> document title -> change rows, decks and documents sorted by name."""
     decks: Dict[str, Dict[str, List[Mapping[str, Any]]]] = {}
     for row in changes:
@@ -167,7 +167,7 @@ def group_changes(changes: List[Mapping[str, Any]]) -> Dict[str, Dict[str, List[
     return out
 
 
-def kind_counts(rows: List[Mapping[str, Any]], dry_run: bool) -> str:
+def kind_counts(rows: Sequence[Mapping[str, Any]], dry_run: bool) -> str:
     """``2 new notes, 1 note updated`` for some change rows."""
     counted: Dict[str, int] = {}
     for row in rows:
@@ -190,7 +190,7 @@ def change_label(kind: str, dry_run: bool) -> str:
     return labels.get(kind, kind)
 
 
-def note_ids(rows: List[Mapping[str, Any]]) -> List[int]:
+def note_ids(rows: Sequence[Mapping[str, Any]]) -> List[int]:
     """Note ids of rows whose note exists (deleted notes and, in a preview,
     notes still to be added have none)."""
     seen: Dict[int, None] = {}

@@ -93,7 +93,7 @@ class SettingsDialog(QDialog):
         self.setObjectName("polar_sync_settings")
         self.setWindowTitle(tr("Polar Sync settings"))
         disable_help_button(self)
-        self.widgets: Dict[str, QWidget] = {}
+        self.widgets: Dict[str, Any] = {}  # key -> its editor (line, box, combo, spin)
         self.settings, _ = Settings.from_dict(self.raw)
 
         outer = QVBoxLayout(self)
@@ -122,7 +122,8 @@ class SettingsDialog(QDialog):
         qconnect(buttons.accepted, self.accept)
         qconnect(buttons.rejected, self.reject)
         restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
-        qconnect(restore.clicked, self.restore_defaults)
+        if restore is not None:
+            qconnect(restore.clicked, self.restore_defaults)
         outer.addWidget(buttons)
         self.resize(560, 640)
         restoreGeom(self, "polar_sync_settings")
@@ -317,7 +318,7 @@ class SettingsDialog(QDialog):
             return None
         new = dict(self.raw)
         new.update(self.values())
-        editor = RawConfigEditor(self, self.module, new)
+        editor = RawConfigEditor(self, self.module, new)  # type: ignore[arg-type]  # wants only .mgr
         # Owned by the main window: closing this one must not delete it.
         editor.setParent(self.parentWidget(), editor.windowFlags())
         editor.show()

@@ -85,7 +85,7 @@ class PolarSync:
         gui_hooks.sync_did_finish.append(self.on_ankiweb_sync_finished)
         mw.addonManager.setConfigUpdatedAction(self.module, self.on_config_updated)
         # Tools ▸ Add-ons ▸ Config opens our settings window, not the raw JSON.
-        mw.addonManager.setConfigAction(self.module, self.open_settings)
+        mw.addonManager.setConfigAction(self.module, self._config_action)
 
     # -- config ----------------------------------------------------------------
 
@@ -231,6 +231,9 @@ class PolarSync:
         dialog.show()
         self.settings_dialog = dialog
         return dialog
+
+    def _config_action(self) -> None:
+        self.open_settings()  # returning None tells Anki the add-on handled it
 
     def _save_config(self, raw: Dict[str, Any]) -> None:
         mw.addonManager.writeConfig(self.module, raw)
