@@ -11,16 +11,9 @@ import json
 import re
 from typing import Any, Dict, List, Mapping, Tuple
 
-from ..settings import CONFLICT_POLICIES, DECK_STRATEGIES, DELETION_POLICIES, Settings
+from ..settings import CHOICES, RANGES, Settings
 from .i18n import tr
 
-CHOICES: Dict[str, Tuple[str, ...]] = {
-    "deck_strategy": DECK_STRATEGIES,
-    "deletion_policy": DELETION_POLICIES,
-    "conflict_policy": CONFLICT_POLICIES,
-}
-# Upper limits (as in config.schema.json).
-MAXIMUM = {"watch_debounce_ms": 600000}
 # Keys that hold one tag: Anki tags cannot contain spaces or quotes.
 TAG_KEYS = ("marker_tag", "folder_tag_prefix")
 # Keys whose value is a file system path: a backslash there is a path
@@ -73,16 +66,28 @@ def _kind(default: Any) -> str:
     return "str"
 
 
+def normalised(conf: Mapping[str, Any]) -> Dict[str, Any]:
+    """Choices as the settings read them (`` Tag `` is ``tag``)."""
+    out = dict(conf)
+    for key, allowed in CHOICES.items():
+        value = out.get(key)
+        if isinstance(value, str) and value.strip().lower() in allowed:
+            out[key] = value.strip().lower()
+    return out
+
+
 def problems(conf: Mapping[str, Any]) -> List[str]:
     """One sentence per bad key; empty when the settings are usable."""
     out: List[str] = []
     defaults = Settings()
-    for key, value in conf.items():
+    for key, value in normalised(conf).items():
         if not hasattr(defaults, key):
             out.append(tr("“{key}” is not a Polar Sync setting; remove it or check its spelling.", key=key))
             continue
         kind = _kind(getattr(defaults, key))
         shown = json.dumps(value, ensure_ascii=False)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # not NaN
+        low, high = RANGES.get(key, (0, float("inf")))
         if key in CHOICES:
             allowed = CHOICES[key]
             if value not in allowed:
@@ -90,15 +95,13 @@ def problems(conf: Mapping[str, Any]) -> List[str]:
                               choices=", ".join(f'"{c}"' for c in allowed)))
         elif kind == "bool" and not isinstance(value, bool):
             out.append(tr("“{key}” must be true or false (without quotes), not {value}.", key=key, value=shown))
-        elif kind == "int" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        elif kind == "int" and (not number or float(value) != int(value) or value < low):
             out.append(tr("“{key}” must be a whole number of 0 or more, not {value}.", key=key, value=shown))
-        elif key in MAXIMUM and isinstance(value, int) and value > MAXIMUM[key]:
-            out.append(tr("“{key}” can be at most {limit}.", key=key, limit=MAXIMUM[key]))
-        elif kind == "share" and (
-            not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1
-        ):
+        elif kind == "share" and (not number or not low <= value <= high):
             out.append(tr("“{key}” must be a number from 0 to 1 (0.2 means 20 %), not {value}.",
                           key=key, value=shown))
+        elif kind == "int" and value > high:
+            out.append(tr("“{key}” can be at most {limit}.", key=key, limit=int(high)))
         elif kind == "str" and not isinstance(value, str):
             out.append(tr("“{key}” must be text in quotes, not {value}.", key=key, value=shown))
         elif key in TAG_KEYS and isinstance(value, str) and re.search(r'[\s"]', value):
@@ -118,4 +121,4 @@ def parse(text: str) -> Tuple[Dict[str, Any], List[str], List[str]]:
                        error=getattr(exc, "msg", str(exc)))], []
     if not isinstance(conf, dict):
         return {}, [tr("The settings must be one JSON object.")], []
-    return conf, problems(conf), [k for k in repaired if k]
+    return normalised(conf), problems(conf), [k for k in repaired if k]

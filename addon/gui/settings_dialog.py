@@ -6,6 +6,7 @@ experts, which then checks the values in words that name the key.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -34,7 +35,7 @@ from aqt.qt import (
 from aqt.utils import disable_help_button, restoreGeom, saveGeom, tooltip
 
 from ..polar.library import default_data_dir
-from ..settings import Settings
+from ..settings import RANGES, Settings
 from . import config_check
 from .i18n import tr
 
@@ -208,7 +209,7 @@ class SettingsDialog(QDialog):
         self._add(form, "folder_tag_prefix", tr("Parent tag for Polar folders"), QLineEdit(self),
                   tr("For example “folders” turns the Polar folder /a/b into the tag folders::a::b; empty: a::b."))
         size = QDoubleSpinBox(self)
-        size.setRange(0, 1024)
+        size.setRange(0, RANGES["max_image_bytes"][1] / MB)
         size.setDecimals(1)
         size.setSuffix(" MB")
         self._add(form, "max_image_bytes", tr("Largest image to copy"), size,
@@ -337,9 +338,10 @@ class RawConfigEditor(ConfigEditor):
         if problems:
             self.complain(problems)
             return
-        if repaired:
+        if repaired or conf != json.loads(config_check.repair_backslashes(text)[0]):
             # Show what will be saved, so the fixed JSON is what the person sees next time.
             self.updateText(conf)
+        if repaired:
             tooltip(tr("The backslashes in “{key}” were read as a Windows path.", key=", ".join(repaired)),
                     period=6000)
         super().accept()
