@@ -34,7 +34,7 @@ from .plan import LegacyIndex, Planner, count, decide_deletions, resolve_moves
 from .read import LoadedDoc, Reading, trusted_signature
 from .report import Report
 from .state import CardState, DocState
-from .write import write_plan
+from .write import foreign_row, write_plan
 
 
 @dataclass
@@ -48,6 +48,8 @@ class Applying:
     polar_notes: int = 0  # Polar notes in the collection before the sync
     # Polar notes in the collection that no state row knows: guid -> note ids
     unknown: Dict[str, List[int]] = field(default_factory=dict)
+    # rows of notes in no document (foreign_row) whose note is gone: forgotten
+    stale_rows: List[str] = field(default_factory=list)
     parsed: List[LoadedDoc] = field(default_factory=list)
     gone_docs: List[str] = field(default_factory=list)  # documents gone from the library
     old_by_doc: Dict[str, Dict[str, CardState]] = field(default_factory=dict)  # last sync's rows
@@ -110,6 +112,7 @@ def find_missing_notes(ctx: Applying) -> None:
     }
     ctx.reading.reread([k for k in recheck if k in ctx.reading.docs])
     known_guids = {c.guid for c in remembered.values()}
+    ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
 
 
@@ -211,15 +214,26 @@ def plan_documents(ctx: Applying) -> None:
 
 
 def plan_sweep(ctx: Applying) -> None:
-    """Cards of documents gone from the library; Polar notes no document holds
+    """Cards of documents gone from the library become orphans.
+
+    Polar notes the sync state has no record of (made by another tool, an
+    import, another computer, or before the state was lost) and that no
+    document holds are never swept: nothing shows that this add-on made
+    them. They are reported once and remembered, so they stay untouched
     (only in a whole-library sync in which every document could be read)."""
     reading = ctx.reading
     gone = [c for key in ctx.gone_docs for c in ctx.old_by_doc.get(key, {}).values()]
-    strays: List[str] = []
+    planner = _planner(ctx)
+    planner.sweep(gone, can_sweep=reading.listed > 0)
     if ctx.unknown and reading.only is None and not reading.with_status("failed"):
         current = {guid_for(cid) for d in reading.docs.values() for cid in d.card_ids}
-        strays = [g for g in ctx.unknown if g not in current]
-    _planner(ctx).sweep(gone, strays, can_sweep=reading.listed > 0)
+        foreign = sorted(g for g in ctx.unknown if g not in current)
+        if foreign:
+            ctx.report.warn(reading.source.describe(), (
+                f"{len(foreign)} note(s) with Polar ids that no document of this library holds and no earlier "
+                "sync recorded were left as they are (made by another tool, an import, another computer or "
+                f"before the sync state was lost), e.g. {foreign[0]!r}"))
+            planner.plan.carry += [foreign_row(g) for g in foreign]
 
 
 def plan_collection_changes(ctx: Applying) -> None:
@@ -232,8 +246,9 @@ def plan_collection_changes(ctx: Applying) -> None:
     # run finds those notes unchanged, so re-check (a stat per image) the
     # media of the matched cards of the documents read this time.
     plan.missing_media = lacking_media(ctx.col, [u.rc for u in plan.updates if not u.content_changed])
-    # New notes are added before any removal: they count in the share.
-    refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes + len(plan.creates))
+    # The share counts the notes there were before this sync: the new ones
+    # must not make room for deleting more of the old.
+    refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes)
     if refused:
         ctx.report.error(ctx.reading.source.describe(), refused)
 
@@ -262,7 +277,7 @@ def remember(ctx: Applying) -> None:
         cards=ctx.rows,
         replace_docs=[d.key for d in ctx.parsed] + ctx.gone_docs,
         drop_docs=ctx.gone_docs,
-        drop_cards=_planner(ctx).plan.drop_cards,
+        drop_cards=_planner(ctx).plan.drop_cards + ctx.stale_rows,
     )
 
 

@@ -269,19 +269,16 @@ class Planner:
         self.plan.orphans.append(Orphan(keeper, card))
         self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
 
-
-    def sweep(self, gone: Sequence[CardState], strays: Sequence[str], can_sweep: bool) -> None:
-        """Cards gone from Polar with their document (``gone``) and Polar notes
-        no state row knows and no document holds (``strays``: guids) become
-        orphans. Nothing is swept from an empty library: of the orphans only
-        duplicates stay."""
+    def sweep(self, gone: Sequence[CardState], can_sweep: bool) -> None:
+        """Cards gone from Polar with their document (``gone``) become orphans.
+        Nothing is swept from an empty library: of the orphans only duplicates
+        stay. (Polar notes no state row knows are never swept: see
+        ``apply.plan_sweep``.)"""
         if not can_sweep:
             self.plan.orphans = [o for o in self.plan.orphans if o.duplicate]
             return
         for card in gone:
             self.vanished(card)
-        for guid in strays:
-            self.plan.orphans += [Orphan(note, None) for note in self.by_guid.get(guid, [])]
 
 
 def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[int]]) -> None:

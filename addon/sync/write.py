@@ -285,12 +285,16 @@ WRITE_STEPS: Sequence[Callable[[Writing], None]] = (
 )
 
 
+def foreign_row(guid: str) -> CardState:
+    """The state row of a Polar note no earlier sync recorded: remembered as
+    handled (orphaned, in no document), so it is left alone from now on."""
+    return CardState("guid:" + guid[len(GUID_PREFIX):], "", guid, "", "", "", (), (), True)
+
+
 def _orphan_row(o: Orphan) -> CardState:
     c = o.card
     if c is None:
-        # A Polar note no state row knew (the state was lost): remember it.
-        guid = o.note.guid
-        return CardState("guid:" + guid[len(GUID_PREFIX):], "", guid, "", "", "", (), (), True)
+        return foreign_row(o.note.guid)  # a duplicate's or a note no state row knew
     return CardState(c.card_id, c.doc, c.guid, c.ref, c.type, c.created, c.fields, c.tags, True)
 
 

@@ -1,0 +1,92 @@
+"""Notes the add-on never made: ``polar:`` guids the sync state has no record
+of (another tool, an import, another computer) are never deleted, suspended
+or tagged: not on a first sync with no state, not later. And the deletion
+cap counts only the notes that existed before the sync."""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+import pytest
+
+from addon.sync.plan import ORPHAN_TAG
+from tests.polar_factory import Doc, basic
+from tests.reliability.cli_run import StudyData
+from tests.reliability.helpers import integrity_problems, run_sync
+
+
+def _foreign_note(col: Any, guid: str, text: str) -> int:
+    """A note another tool made with a Polar-looking guid, studied."""
+    note = col.new_note(col.models.by_name("Basic"))
+    note.guid = guid
+    note["Front"], note["Back"] = text, "theirs"
+    note.tags = ["imported"]
+    col.add_note(note, col.decks.id("Imported"))
+    col.decks.select(col.decks.id("Imported"))
+    card = col.sched.getCard()
+    col.sched.answerCard(card, 3)
+    return int(note.id)
+
+
+def _state_of(col: Any, nids: List[int]) -> List[Any]:
+    return [(col.get_note(n).guid, col.get_note(n).fields, sorted(col.get_note(n).tags),
+             [(c.did, c.queue, c.due, c.ivl) for c in col.get_note(n).cards()]) for n in nids]
+
+
+@pytest.mark.parametrize("policy", ["suspend", "tag", "delete"])
+def test_foreign_polar_notes_are_never_swept(col, tmp_path, policy):
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    Doc(lib, "1ForeignLib", "Mine", tags=["deck:Mine"]).card("1ForeignMine", basic("mine", "a")).write()
+    nids = [_foreign_note(col, "polar:1SomeoneElses", "from a shared deck"),
+            _foreign_note(col, "polar:1ImportedCard", "from an import")]
+    before, studied = _state_of(col, nids), StudyData.of(col)
+    cfg = dict(deletion_policy=policy, delete_max_share=1.0)
+
+    first = run_sync(col, lib, state, **cfg)  # a first sync: no state at all
+    assert first.created == 1 and first.orphaned == first.deleted == 0
+    assert [w for w in first.warnings if "2 note(s) with Polar ids" in w["message"]]
+    assert _state_of(col, nids) == before
+
+    # Later syncs, with a state: still untouched, and said only once.
+    Doc(lib, "1ForeignLib2", "More").card("1ForeignMore", basic("more", "b")).write()
+    nids.append(_foreign_note(col, "polar:1LaterImport", "imported after the first sync"))
+    before, studied = _state_of(col, nids), StudyData.of(col)
+    second = run_sync(col, lib, state, **cfg)
+    assert second.created == 1 and second.orphaned == second.deleted == 0
+    assert [w["message"] for w in second.warnings if "Polar ids" in w["message"]] == [
+        w["message"] for w in second.warnings if "1 note(s) with Polar ids" in w["message"]]
+    third = run_sync(col, lib, state, **cfg)
+    assert not third.changed and not [w for w in third.warnings if "Polar ids" in w["message"]]
+    assert _state_of(col, nids) == before
+    assert all(ORPHAN_TAG not in col.get_note(n).tags for n in nids)
+    assert StudyData.of(col).revlog == studied.revlog
+    assert integrity_problems(col) == []
+
+
+def test_a_library_document_holding_the_card_still_claims_its_note(col, tmp_path):
+    """Identity is the guid: a foreign-looking note whose card the library
+    has is updated in place (with its reviews), as always."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    nid = _foreign_note(col, "polar:1ClaimedCard", "old text")
+    Doc(lib, "1ClaimDoc", "Claim").card("1ClaimedCard", basic("new text", "a")).write()
+    report = run_sync(col, lib, state)
+    assert report.created == 0 and report.updated == 1
+    assert col.get_note(nid)["Front"] == "new text"
+
+
+def test_delete_cap_counts_only_notes_that_existed_before(col, tmp_path):
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = Doc(lib, "1CapDoc", "Cap")
+    for n in range(10):
+        doc.card(f"1CapOld{n}", basic(f"old {n}", "a"))
+    doc.write()
+    run_sync(col, lib, state, deletion_policy="delete", delete_max_share=0.3)
+    for n in range(5):  # half of the old notes go ...
+        doc.delete_card(f"1CapOld{n}")
+    for n in range(20):  # ... while many new ones arrive in the same sync (elsewhere: not edits)
+        doc.card(f"1CapNew{n}", basic(f"new {n}", "a"), page=2)
+    doc.write()
+    report = run_sync(col, lib, state, deletion_policy="delete", delete_max_share=0.3)
+    assert report.deleted == 0 and report.created == 20
+    assert [e for e in report.errors if "refused to delete 5 of 10" in e["message"]]
+    assert col.note_count() == 30
