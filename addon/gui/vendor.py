@@ -6,26 +6,27 @@ imports to relative ones. The copy is therefore only reachable as
 ``<add-on package>._vendor.watchdog``: another add-on that ships (or
 ``sys.path``-injects) its own watchdog gets its own module objects and
 neither can break the other.
+
+Only its Windows observer is used (see watcher.py): Linux has a leaner
+inotify backend of ours, and on macOS the pure-Python copy could only offer
+kqueue, which holds a descriptor per file.
 """
 
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any
 
 WATCHDOG_VERSION = "6.0.0"
 
 
-def load_watchdog() -> Tuple[Any, Any]:
-    """``(Observer, PollingObserver)`` classes of the bundled copy.
+def load_windows_observer() -> Any:
+    """The bundled ``WindowsApiObserver`` class (ReadDirectoryChangesW).
 
     Raises ImportError with a readable reason when it cannot be used (a source
-    checkout has no ``_vendor``; a platform backend that fails to import).
-    ``Observer`` is watchdog's pick of the native backend; on macOS without
-    its compiled part watchdog itself already falls back to kqueue/polling.
+    checkout has no ``_vendor``; not on Windows).
     """
     try:
-        from .._vendor.watchdog.observers import Observer
-        from .._vendor.watchdog.observers.polling import PollingObserver
+        from .._vendor.watchdog.observers.read_directory_changes import WindowsApiObserver
     except Exception as exc:
         raise ImportError(f"the bundled watchdog {WATCHDOG_VERSION} cannot be loaded: {exc!r}") from exc
-    return Observer, PollingObserver
+    return WindowsApiObserver

@@ -6,54 +6,57 @@ through ``on_change``, which the caller must hop to the main thread
 (``mw.taskman.run_on_main``) and debounce; Polar writes a temp file and
 renames it, so one save produces several events.
 
-Backends, best first: watchdog's native observer (inotify, FSEvents/kqueue,
-ReadDirectoryChangesW), watchdog's polling observer, and a small stat
-poller of our own for when the bundled watchdog cannot be imported at all.
-Falling back is logged, never fatal.
+Only what can change cards is watched: the data directory itself (documents
+appearing, going, renamed), each document folder (its ``state.json``) and
+``files/image/``; never ``.backup-*`` or other dot-folders, ``stash/``,
+``logs/``. Backends by platform (:func:`backends_for`):
+
+* Linux: one inotify instance, documents + 3 watches (watch_inotify.py);
+* Windows: the bundled watchdog's ReadDirectoryChangesW observer, one
+  recursive handle, events outside documents dropped (watch_paths.py);
+* macOS and the rest: a stat poll (watch_poll.py). The bundled watchdog has
+  no FSEvents (compiled) and its kqueue fallback opens a descriptor per file,
+  thousands for a real library, inside Anki's own process.
+
+Every platform falls back to the poll, at start or later (the system's watch
+limit reached by a new document): logged once through ``log`` (which may be
+called from the watching thread), never raised into Anki.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
-from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
+from typing import Any, Callable, FrozenSet, Optional, Tuple
 
-from .vendor import load_watchdog
+from .vendor import load_windows_observer
+from .watch_inotify import InotifyBackend
+from .watch_paths import ALL, change_key
+from .watch_poll import StatPoller
 
-# Key meaning "look at every document": an image under files/image changed,
-# and images are not tied to one document folder.
-ALL = "*"
+__all__ = ["ALL", "LibraryWatcher", "backends_for", "change_key"]
 
-# Top-level folders of a Polar data directory that hold no DocMeta: PDFs
-# (stash) and logs change often and must not cause syncs.
-_NOT_DOCUMENTS = frozenset({"stash", "logs"})
+# The poll's shortest interval. Change -> note stays within ~2 s with the
+# default 1.5 s debounce on top.
+POLL_SECONDS = 0.5
+
+INOTIFY, WATCHDOG, POLL = "inotify", "watchdog", "poll"
 
 # Reads (including our own sync reading state.json) must not trigger syncs.
 _IGNORED_EVENTS = frozenset({"opened", "closed_no_write"})
-
-POLL_SECONDS = 2.0
 
 ChangeCallback = Callable[[FrozenSet[str]], None]
 Log = Callable[[str], None]
 
 
-def change_key(root: str, path: str, is_directory: bool) -> Optional[str]:
-    """The document key a changed path belongs to, :data:`ALL`, or None to ignore."""
-    try:
-        rel = os.path.relpath(path, root)
-    except ValueError:  # another drive on Windows
-        return None
-    parts = [p for p in rel.split(os.sep) if p]
-    if not parts or parts[0] in (".", "..") or parts[0].startswith("."):
-        return None  # the root itself, outside it, or .backup-*/temp folders
-    first = parts[0]
-    if first == "files":
-        return ALL if len(parts) >= 2 and parts[1] == "image" else None
-    if first in _NOT_DOCUMENTS:
-        return None
-    if len(parts) == 1 and not is_directory:
-        return None  # a top-level file (prefs, locks)
-    return first
+def backends_for(platform: str) -> Tuple[str, ...]:
+    """The backends to try, best first, on a ``sys.platform`` value."""
+    if platform.startswith("linux"):
+        return (INOTIFY, POLL)
+    if platform in ("win32", "cygwin"):
+        return (WATCHDOG, POLL)
+    return (POLL,)  # darwin, BSDs: watchdog would use kqueue (a descriptor per file)
 
 
 class _Handler:
@@ -78,64 +81,35 @@ class _Handler:
             self.emit(frozenset(keys))
 
 
-def _snapshot(root: str) -> Dict[str, Tuple[Any, ...]]:
-    """Cheap signatures for the stat poller: each document's state.json and
-    the image folder's listing."""
-    snap: Dict[str, Tuple[Any, ...]] = {}
-    try:
-        entries = list(os.scandir(root))
-    except OSError:
-        return snap
-    for entry in entries:
-        if entry.name.startswith(".") or entry.name in _NOT_DOCUMENTS or entry.name == "files":
-            continue
-        try:
-            st = os.stat(os.path.join(entry.path, "state.json"))
-        except OSError:
-            continue
-        snap[entry.name] = (st.st_size, st.st_mtime_ns)
-    try:
-        images = sorted(
-            (e.name, e.stat().st_size, e.stat().st_mtime_ns)
-            for e in os.scandir(os.path.join(root, "files", "image"))
-        )
-        snap[ALL] = tuple(images)
-    except OSError:
-        pass
-    return snap
+class _WatchdogBackend:
+    """One watchdog observer scheduled recursively on the data directory
+    (on Windows: one ReadDirectoryChangesW handle for the whole tree)."""
 
-
-class _StatPoller:
-    """Last resort: compare snapshots every few seconds on a daemon thread."""
-
-    def __init__(self, root: str, emit: ChangeCallback, interval: float) -> None:
+    def __init__(self, root: str, emit: ChangeCallback, observer_class: Any) -> None:
         self.root = root
         self.emit = emit
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="polar-sync-poller", daemon=True)
+        self.observer_class = observer_class
+        self.name = getattr(observer_class, "__name__", WATCHDOG)
+        self._observer: Any = None
 
     def start(self) -> None:
-        self._before = _snapshot(self.root)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            after = _snapshot(self.root)
-            changed = {k for k in set(self._before) | set(after) if self._before.get(k) != after.get(k)}
-            self._before = after
-            if changed:
-                self.emit(frozenset(changed))
+        observer = self.observer_class()
+        try:
+            observer.schedule(_Handler(self.root, self.emit), self.root, recursive=True)
+            observer.start()
+        except BaseException:
+            _stop_observer(observer)
+            raise
+        self._observer = observer
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=self.interval + 1)
+        observer, self._observer = self._observer, None
+        _stop_observer(observer)
 
 
 class LibraryWatcher:
     """Watches one data directory until :meth:`stop`. ``mode`` names the
-    backend in use (for the log and the tests)."""
+    backend in use (for the log and the tests); ``backend`` is it."""
 
     def __init__(
         self,
@@ -143,61 +117,90 @@ class LibraryWatcher:
         on_change: ChangeCallback,
         log: Log,
         *,
-        backends: Optional[Tuple[Any, Any]] = None,
         poll_seconds: float = POLL_SECONDS,
+        platform: Optional[str] = None,
+        load_observer: Optional[Callable[[], Any]] = None,
     ) -> None:
         self.root = os.path.abspath(root)
         self.on_change = on_change
         self.log = log
         self.poll_seconds = poll_seconds
+        self.platform = platform or sys.platform
+        self.load_observer = load_observer or load_windows_observer
         self.mode = ""
-        self._backends = backends
-        self._observer: Any = None
-        self._poller: Optional[_StatPoller] = None
+        self.backend: Any = None
+        self._lock = threading.Lock()
+        self._stopped = False
 
     def start(self) -> None:
-        try:
-            backends = self._backends or load_watchdog()
-        except ImportError as exc:
-            self.log(f"{exc}; watching {self.root} by polling every {self.poll_seconds:g} s")
-            self._start_poller()
-            return
-        handler = _Handler(self.root, self.on_change)
-        native, polling = backends
-        for cls in (native, polling):
-            observer = None
-            try:
-                observer = cls(timeout=self.poll_seconds) if cls is polling else cls()
-                observer.schedule(handler, self.root, recursive=True)
-                observer.start()
-            except Exception as exc:  # e.g. inotify watch limit reached
-                self.log(f"cannot watch {self.root} with {cls.__name__}: {exc!r}")
-                _stop_quietly(observer)
-                continue
-            self._observer = observer
-            self.mode = cls.__name__
-            if cls is polling:
-                self.log(f"watching {self.root} by polling (watchdog {cls.__name__})")
-            return
-        self.log(f"watching {self.root} by polling every {self.poll_seconds:g} s")
-        self._start_poller()
-
-    def _start_poller(self) -> None:
-        self._poller = _StatPoller(self.root, self.on_change, self.poll_seconds)
-        self._poller.start()
-        self.mode = "stat-poller"
+        with self._lock:
+            self._stopped = False
+            for kind in backends_for(self.platform):
+                try:
+                    backend = self._make(kind)
+                    backend.start()
+                except Exception as exc:  # e.g. the inotify watch limit, a missing module
+                    self.log(f"cannot watch {self.root} with {kind} ({_reason(exc)}); {self._next(kind)}")
+                    continue
+                self.backend, self.mode = backend, backend.name
+                return
 
     def stop(self) -> None:
-        observer, self._observer = self._observer, None
-        _stop_quietly(observer)
-        poller, self._poller = self._poller, None
-        if poller:
-            poller.stop()
+        with self._lock:
+            self._stopped = True
+            backend, self.backend = self.backend, None
+        if backend is not None:
+            try:
+                backend.stop()
+            except Exception:  # stopping a half-started backend must not raise
+                pass
+
+    def _make(self, kind: str) -> Any:
+        if kind == INOTIFY:
+            return InotifyBackend(self.root, self._emit, lambda reason: self._failed(kind, reason))
+        if kind == WATCHDOG:
+            return _WatchdogBackend(self.root, self._emit, self.load_observer())
+        return StatPoller(self.root, self._emit, self.poll_seconds)
+
+    def _next(self, kind: str) -> str:
+        kinds = backends_for(self.platform)
+        later = kinds[kinds.index(kind) + 1:] if kind in kinds else ()
+        if not later:
+            return "not watching; use Sync from Polar"
+        return f"trying {later[0]}" if later[0] != POLL else f"polling every {self.poll_seconds:g} s"
+
+    def _emit(self, keys: FrozenSet[str]) -> None:
+        if self._stopped:
+            return
+        try:
+            self.on_change(keys)
+        except Exception:  # the receiver's problem must not end the watching thread
+            pass
+
+    def _failed(self, kind: str, reason: str) -> None:
+        """A backend gave up while running (called on its thread): poll instead."""
+        with self._lock:
+            if self._stopped or self.backend is None or self.backend.name != kind:
+                return
+            self.log(f"stopped watching {self.root} with {kind} ({reason}); polling every {self.poll_seconds:g} s")
+            poller = StatPoller(self.root, self._emit, self.poll_seconds)
+            try:
+                poller.start()
+            except Exception as exc:
+                self.log(f"cannot poll {self.root} ({_reason(exc)}); not watching")
+                self.backend, self.mode = None, ""
+                return
+            self.backend, self.mode = poller, poller.name
+        self._emit(frozenset({ALL}))  # what changed while switching is not known
 
 
-def _stop_quietly(observer: Any) -> None:
-    if observer is None:
-        return
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _stop_observer(observer: Any) -> None:
     try:
         observer.stop()
         if observer.is_alive():

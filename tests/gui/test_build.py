@@ -65,8 +65,10 @@ def test_package_compiles_on_python_39(built, tmp_path):
 
 def test_private_watchdog_is_separate_and_watches(built, tmp_path):
     """Unpacked under an arbitrary package name (AnkiWeb installs use a
-    number): the bundled watchdog loads through the package, is not the
-    venv's copy, and reports an atomic write."""
+    number): the watcher works from the package; on Linux without loading
+    watchdog at all, and the bundled watchdog (Windows' backend) loads
+    through the package, is not the venv's copy, and reports an atomic write."""
+    import importlib
     import threading
 
     package = "polar_sync_buildcheck"
@@ -86,20 +88,34 @@ def test_private_watchdog_is_separate_and_watches(built, tmp_path):
             if "1Doc" in keys:
                 got.set()
 
-        w = built_watcher.LibraryWatcher(str(library), on_change, print)
-        w.start()
-        try:
-            assert w.mode == "InotifyObserver" if sys.platform.startswith("linux") else w.mode
-            assert f"{package}._vendor.watchdog.observers" in sys.modules
+        def save():
+            got.clear()
             tmp = library / "1Doc" / ".state.json.tmp"
             tmp.write_text("{}")
             tmp.replace(library / "1Doc" / "state.json")
             assert got.wait(60), seen
+
+        w = built_watcher.LibraryWatcher(str(library), on_change, print)
+        w.start()
+        try:
+            if sys.platform.startswith("linux"):
+                assert w.mode == "inotify"
+                assert not [m for m in sys.modules if m.startswith(f"{package}._vendor")]
+            save()
+        finally:
+            w.stop()
+
+        vendored = importlib.import_module(f"{package}._vendor.watchdog.observers")
+        w = built_watcher.LibraryWatcher(str(library), on_change, print, platform="win32",
+                                         load_observer=lambda: vendored.Observer)
+        w.start()
+        try:
+            assert w.mode == vendored.Observer.__name__
+            save()
         finally:
             w.stop()
         import watchdog.observers as venv_watchdog
 
-        vendored = sys.modules[f"{package}._vendor.watchdog.observers"]
         assert vendored is not venv_watchdog and vendored.Observer is not venv_watchdog.Observer
     finally:
         sys.path.remove(str(tmp_path))

@@ -1,127 +1,209 @@
-"""The watcher's rules and backends, without Anki (real files, real threads)."""
+"""Choosing the backend per platform, falling back, and what every backend
+reports on a real Polar tree (real files, real threads, no Anki)."""
 
 from __future__ import annotations
 
-import os
+import shutil
+import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from watchdog.observers import Observer
-from watchdog.observers.polling import PollingObserver
 
-from addon.gui import watcher
-from addon.gui.watcher import ALL, LibraryWatcher, change_key
+from addon.gui.watcher import ALL, LibraryWatcher, backends_for
+from tests.gui.watch_helpers import Collector, document_id, polar_tree, touch_state
 
-ROOT = os.path.join(os.sep, "polar")
+LINUX = sys.platform.startswith("linux")
 
 
 @pytest.mark.parametrize(
-    ("rel", "is_dir", "key"),
+    ("platform", "expected"),
     [
-        ("1Doc/state.json", False, "1Doc"),
-        ("1Doc/.state.json-tmp123", False, "1Doc"),  # Polar's temp file, before the rename
-        ("1Doc", True, "1Doc"),
-        ("files/image/abc.png", False, ALL),
-        ("files/pdf/x.pdf", False, None),
-        ("stash/book.pdf", False, None),
-        (".backup-2020/1Doc/state.json", False, None),
-        ("prefs.json", False, None),
-        ("", True, None),
+        ("linux", ("inotify", "poll")),
+        ("linux2", ("inotify", "poll")),
+        ("win32", ("watchdog", "poll")),
+        ("cygwin", ("watchdog", "poll")),
+        ("darwin", ("poll",)),  # no FSEvents in the bundle, and never kqueue
+        ("freebsd14", ("poll",)),
+        ("openbsd7", ("poll",)),
+        ("sunos5", ("poll",)),
     ],
 )
-def test_change_key(rel, is_dir, key):
-    assert change_key(ROOT, os.path.join(ROOT, rel) if rel else ROOT, is_dir) == key
+def test_backends_for_each_platform(platform, expected):
+    assert backends_for(platform) == expected
 
 
-def test_change_key_outside_root():
-    assert change_key(ROOT, os.path.join(os.sep, "elsewhere", "1Doc", "state.json"), False) is None
+def never_loaded():
+    raise AssertionError("watchdog must not be loaded on this platform")
 
 
-class Collector:
-    def __init__(self) -> None:
-        self.keys: set = set()
-        self.calls = 0
-        self.event = threading.Event()
-        self.lock = threading.Lock()
-
-    def __call__(self, keys) -> None:
-        with self.lock:
-            self.keys |= keys
-            self.calls += 1
-        self.event.set()
-
-    def wait_for(self, key: str, timeout: float = 60) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if key in self.keys:
-                    return True
-            self.event.wait(0.05)
-            self.event.clear()
-        return False
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    root = tmp_path / "polar"
+    polar_tree(root, documents=8, backups=20)
+    return root
 
 
-def atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".state.json.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-@pytest.mark.parametrize("backend", ["native", "polling", "stat-poller"])
-def test_backends_report_an_atomic_write_and_ignore_reads(tmp_path, backend, monkeypatch):
-    library = tmp_path / "lib"
-    atomic_write(library / "1Old" / "state.json", "{}")
-    got = Collector()
+def test_macos_polls_without_loading_watchdog_or_logging(library):
     logs: list = []
-    if backend == "stat-poller":
-        def no_watchdog():
-            raise ImportError("the bundled watchdog 6.0.0 cannot be loaded")
-
-        monkeypatch.setattr(watcher, "load_watchdog", no_watchdog)
-        w = LibraryWatcher(str(library), got, logs.append, poll_seconds=0.2)
-    else:
-        cls = Observer if backend == "native" else PollingObserver
-        w = LibraryWatcher(str(library), got, logs.append, backends=(cls, cls), poll_seconds=0.2)
+    w = LibraryWatcher(str(library), Collector(), logs.append, platform="darwin", load_observer=never_loaded)
     w.start()
     try:
-        if backend == "stat-poller":
-            assert w.mode == "stat-poller" and "polling" in logs[0]
-        (library / "1Old" / "state.json").read_bytes()  # our own sync reading must not count
-        atomic_write(library / "1New" / "state.json", '{"a": 1}')
-        assert got.wait_for("1New"), got.keys
-        assert "1Old" not in got.keys
-        (library / "files" / "image").mkdir(parents=True)
-        (library / "files" / "image" / "x.png").write_bytes(b"png")
-        assert got.wait_for(ALL), got.keys
+        assert w.mode == "stat-poller"
+        assert not logs  # the normal choice there, not a fallback
     finally:
         w.stop()
 
 
-def test_a_backend_that_cannot_start_falls_back_and_logs(tmp_path):
-    class Broken:
-        def __init__(self, **_):
-            pass
-
-        def schedule(self, *a, **k):
-            raise OSError(28, "inotify watch limit reached")
-
-        def stop(self):
-            pass
-
-        def is_alive(self):
-            return False
-
-    logs: list = []
-    got = Collector()
-    w = LibraryWatcher(str(tmp_path), got, logs.append, backends=(Broken, PollingObserver), poll_seconds=0.2)
+@pytest.mark.skipif(not LINUX, reason="runs the real inotify backend")
+def test_linux_does_not_load_watchdog(library):
+    w = LibraryWatcher(str(library), Collector(), print, platform="linux", load_observer=never_loaded)
     w.start()
     try:
-        assert w.mode == "PollingObserver"
-        assert any("inotify watch limit" in m for m in logs)
-        atomic_write(tmp_path / "1Doc" / "state.json", "{}")
-        assert got.wait_for("1Doc")
+        assert w.mode == "inotify"
+    finally:
+        w.stop()
+
+
+def test_windows_without_a_loadable_watchdog_polls_and_says_so(library):
+    def missing():
+        raise ImportError("the bundled watchdog 6.0.0 cannot be loaded: ModuleNotFoundError('_vendor')")
+
+    logs: list = []
+    w = LibraryWatcher(str(library), Collector(), logs.append, platform="win32", load_observer=missing)
+    w.start()
+    try:
+        assert w.mode == "stat-poller"
+        assert len(logs) == 1 and "watchdog" in logs[0] and "polling" in logs[0], logs
+    finally:
+        w.stop()
+
+
+class ObserverThatCannotStart:
+    """Like watchdog's observer when ReadDirectoryChangesW refuses the folder."""
+
+    stopped = False
+
+    def schedule(self, *args, **kwargs):
+        return None
+
+    def start(self):
+        raise OSError(5, "Access is denied")
+
+    def stop(self):
+        ObserverThatCannotStart.stopped = True
+
+    def is_alive(self):
+        return False
+
+
+def test_windows_observer_that_cannot_start_polls_and_says_so(library):
+    logs: list = []
+    w = LibraryWatcher(str(library), Collector(), logs.append, platform="win32",
+                       load_observer=lambda: ObserverThatCannotStart)
+    w.start()
+    try:
+        assert w.mode == "stat-poller"
+        assert len(logs) == 1 and "Access is denied" in logs[0], logs
+        assert ObserverThatCannotStart.stopped  # its threads are not left behind
+    finally:
+        w.stop()
+
+
+def test_no_backend_at_all_is_logged_not_raised(tmp_path, monkeypatch):
+    from addon.gui import watcher
+
+    class Broken:
+        name = "stat-poller"
+
+        def __init__(self, *args):
+            pass
+
+        def start(self):
+            raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(watcher, "StatPoller", Broken)
+    logs: list = []
+    w = LibraryWatcher(str(tmp_path), Collector(), logs.append, platform="darwin")
+    w.start()
+    assert w.mode == "" and w.backend is None
+    assert "Permission denied" in logs[0] and "Sync from Polar" in logs[0]
+    w.stop()
+
+
+# The three backends on the same tree. "watchdog" is the Windows path
+# (one recursive observer, events outside documents dropped); here it runs
+# with the venv's watchdog Observer, the same code as on Windows but for
+# the kernel interface.
+BACKENDS = ["inotify", "watchdog", "stat-poller"]
+PLATFORM = {"inotify": "linux", "watchdog": "win32", "stat-poller": "darwin"}
+
+
+@pytest.fixture(params=BACKENDS)
+def watching(request, library):
+    if request.param == "inotify" and not LINUX:
+        pytest.skip("inotify is Linux's")
+    got, logs = Collector(), []
+    w = LibraryWatcher(str(library), got, logs.append, platform=PLATFORM[request.param],
+                       load_observer=lambda: Observer, poll_seconds=0.05)
+    w.start()
+    assert not logs
+    try:
+        yield w, got
+    finally:
+        w.stop()
+
+
+def test_save_new_folder_removed_folder_and_image_arrive(library, watching):
+    _, got = watching
+    touch_state(library, document_id(1))
+    assert got.wait_for(document_id(1))
+    touch_state(library, "1AppearedLater")
+    assert got.wait_for("1AppearedLater")
+    shutil.rmtree(library / document_id(2))
+    assert got.wait_for(document_id(2))
+    (library / "files" / "image" / "new.png").write_bytes(b"\x89PNG")
+    assert got.wait_for(ALL)
+
+
+def test_backups_stash_and_reads_never_trigger(library, watching):
+    _, got = watching
+    for backup in sorted(library.glob(".backup-*"))[:3]:
+        touch_state(backup, document_id(1))
+    (library / "stash" / "0000009999-another.pdf").write_bytes(b"%PDF")
+    (library / "logs" / "polar.log").write_text("more\n")
+    (library / document_id(3) / "state.json").read_bytes()  # our own sync reading
+    touch_state(library, document_id(5))  # the sentinel
+    assert got.seen_until(document_id(5)) == {document_id(5)}
+
+
+def test_a_failing_receiver_does_not_stop_the_watching(library, watching):
+    w, got = watching
+    failed = threading.Event()
+
+    def explode(keys):
+        if not failed.is_set():
+            failed.set()
+            raise RuntimeError("receiver bug")
+        got(keys)
+
+    w.on_change = explode
+    touch_state(library, document_id(0))
+    assert failed.wait(20)
+    touch_state(library, "1AfterTheBug")
+    assert got.wait_for("1AfterTheBug")
+
+
+def test_stop_twice_and_restart(library):
+    got = Collector()
+    w = LibraryWatcher(str(library), got, print, poll_seconds=0.05)
+    w.start()
+    w.stop()
+    w.stop()
+    w.start()
+    try:
+        touch_state(library, document_id(0))
+        assert got.wait_for(document_id(0))
     finally:
         w.stop()

@@ -1,0 +1,119 @@
+"""Polling the data directory: what macOS gets (the bundled pure-Python
+watchdog has no FSEvents, and its kqueue fallback holds one descriptor per
+file and folder of the tree), and what every platform falls back to.
+
+One poll costs one ``stat`` per document's ``state.json``, one of the data
+directory and one of ``files/image/``; the directory is listed again only
+when its own signature changes. No descriptor is kept open. ~3 ms for
+1,000 documents on Linux (``make bench`` measures it); the interval grows
+when a poll gets expensive, so polling never takes more than ~2 % of a core.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
+
+from .watch_paths import ALL, is_document_name
+
+Signature = Tuple[int, int, int]
+ChangeCallback = Callable[[FrozenSet[str]], None]
+
+# A directory's listing is trusted only once its mtime is this old: a change
+# within the same timestamp tick (1 s on HFS+, 2 s on FAT) leaves it as it was.
+_RACY_SECONDS = 2.0
+# The wait between polls is at least this many times what one poll took.
+_COST_FACTOR = 50
+
+
+def _signature(path: str) -> Optional[Signature]:
+    """Inode, size and mtime: Polar's temp-file-and-rename gives state.json a
+    new inode, so even a same-size save within one mtime tick is seen."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class StatPoller:
+    name = "stat-poller"
+
+    def __init__(self, root: str, emit: ChangeCallback, interval: float) -> None:
+        self.root = root
+        self.emit = emit
+        self.interval = interval
+        self.last_cost = 0.0  # seconds the last poll took
+        self._images = os.path.join(root, "files", "image")
+        self._root_sig: Optional[Signature] = None
+        self._listed_at = 0.0
+        self._paths: List[Tuple[str, str]] = []  # (document name, its state.json)
+        self._states: Dict[str, Signature] = {}
+        self._images_sig: Optional[Signature] = None
+        self._stopping = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> None:
+        self.poll()  # the baseline: what is there now is not a change
+        self._thread = threading.Thread(target=self._run, name="polar-sync-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(max(self.interval, self.last_cost * _COST_FACTOR)):
+            try:
+                keys = self.poll()
+            except Exception:  # never let a surprise end the watching thread
+                continue
+            if keys:
+                self.emit(frozenset(keys))
+
+    def poll(self) -> Set[str]:
+        """Look once; the keys that changed since the last look."""
+        started = time.perf_counter()
+        self._list_documents()
+        states: Dict[str, Signature] = {}
+        stat = os.stat
+        for name, path in self._paths:
+            try:
+                st = stat(path)
+            except OSError:
+                continue  # a folder without state.json (yet) is no document
+            states[name] = (st.st_ino, st.st_size, st.st_mtime_ns)
+        changed: Set[str] = set()
+        if states != self._states:
+            old = self._states
+            changed = {k for k in old.keys() | states.keys() if old.get(k) != states.get(k)}
+            self._states = states
+        images = _signature(self._images)
+        if images != self._images_sig:
+            self._images_sig = images
+            changed.add(ALL)
+        self.last_cost = time.perf_counter() - started
+        return changed
+
+    def _list_documents(self) -> None:
+        """List the data directory again only when it may have changed: its
+        signature moved, or the last listing was taken within a timestamp
+        tick of its mtime (a change in that tick would leave the mtime as is)."""
+        sig = _signature(self.root)
+        if sig == self._root_sig and sig is not None and self._listed_at >= sig[2] / 1e9 + _RACY_SECONDS:
+            return
+        self._listed_at = time.time()  # before listing: anything later changes the mtime
+        self._root_sig = sig
+        paths: List[Tuple[str, str]] = []
+        try:
+            with os.scandir(self.root) as entries:
+                for entry in entries:
+                    if is_document_name(entry.name) and entry.is_dir():
+                        paths.append((entry.name, os.path.join(entry.path, "state.json")))
+        except OSError:
+            paths = []  # gone (or not there yet): every document counts as removed
+        self._paths = paths

@@ -1,0 +1,100 @@
+"""The stat poller (macOS, and every platform's fallback): one look at a
+real Polar tree, what it reports, and its thread."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from addon.gui.watch_poll import StatPoller
+from addon.gui.watcher import ALL
+from tests.gui.watch_helpers import Collector, document_id, polar_tree, touch_state
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    root = tmp_path / "polar"
+    polar_tree(root, documents=10, backups=3)
+    return root
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+
+
+def test_the_first_look_is_the_baseline_and_nothing_changed_is_nothing(library):
+    poller = StatPoller(str(library), Collector(), 1.0)
+    assert document_id(0) in poller.poll()  # everything is new to a fresh poller
+    assert poller.poll() == set()
+
+
+def test_each_kind_of_change_is_seen(library):
+    poller = StatPoller(str(library), Collector(), 1.0)
+    poller.poll()
+    # Same bytes, same size: the rename alone (a new inode) must show.
+    state = library / document_id(1) / "state.json"
+    touch_state(library, document_id(1), state.read_text())
+    assert poller.poll() == {document_id(1)}
+    (library / "1New").mkdir()
+    assert poller.poll() == set()  # a folder without state.json is no document yet
+    touch_state(library, "1New")
+    assert poller.poll() == {"1New"}
+    shutil.rmtree(library / document_id(2))
+    assert poller.poll() == {document_id(2)}
+    (library / document_id(3)).rename(library / "1Renamed")
+    assert poller.poll() == {document_id(3), "1Renamed"}
+    (library / "files" / "image" / "new.png").write_bytes(b"\x89PNG")
+    assert poller.poll() == {ALL}
+
+
+def test_backups_stash_logs_and_reads_are_not_changes(library):
+    poller = StatPoller(str(library), Collector(), 1.0)
+    poller.poll()
+    backup = next(library.glob(".backup-*"))
+    touch_state(backup, document_id(1))
+    (library / ".backup-2021-01-01").mkdir()
+    (library / "stash" / "new.pdf").write_bytes(b"%PDF")
+    (library / "logs" / "polar.log").write_text("more\n")
+    (library / "config" / "prefs.json").write_text('{"x": 1}')
+    (library / "info.json").write_text("{}")
+    (library / document_id(2) / "state.json").read_bytes()
+    assert poller.poll() == set()
+
+
+def test_a_folder_made_within_the_listings_timestamp_tick_is_not_missed(library):
+    """Coarse directory timestamps (1 s on HFS+, 2 s on FAT): a document made
+    right after a listing can leave the data directory's mtime as it was."""
+    poller = StatPoller(str(library), Collector(), 1.0)
+    poller.poll()
+    st = os.stat(library)
+    touch_state(library, "1SameTick")
+    os.utime(library, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert poller.poll() == {"1SameTick"}
+
+
+def test_missing_data_folder_then_back(tmp_path):
+    root = tmp_path / "polar"
+    poller = StatPoller(str(root), Collector(), 1.0)
+    assert poller.poll() == set()
+    polar_tree(root, documents=2, backups=0)
+    assert poller.poll() == {document_id(0), document_id(1), ALL}
+    shutil.rmtree(root)
+    assert poller.poll() == {document_id(0), document_id(1), ALL}
+
+
+def test_thread_reports_changes_and_holds_no_descriptor(library):
+    got = Collector()
+    before = open_fds()
+    poller = StatPoller(str(library), got, 0.05)
+    poller.start()
+    try:
+        assert open_fds() == before
+        touch_state(library, document_id(4))
+        assert got.wait_for(document_id(4))
+        assert got.seen_until(document_id(4)) == {document_id(4)}  # the baseline was not reported
+    finally:
+        poller.stop()
+    assert not poller._thread.is_alive()

@@ -1,0 +1,102 @@
+"""A Polar data directory as a real 1.x user has it (documents, a full
+stash, screenshots, logs, ``.backup-*`` hard-link snapshots), and a
+collector that waits for the watcher's reports without fixed sleeps."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import FrozenSet, List, Set
+
+from tests.polar_factory import Doc, basic
+
+
+def document_id(i: int) -> str:
+    return f"1WatchDoc{i:06d}"
+
+
+def polar_tree(root: Path, documents: int = 30, backups: int = 20, images: int = 5) -> List[str]:
+    """Documents with one card each and their PDFs in stash/, images,
+    logs/, config/, info.json, and ``backups`` hard-link snapshots of it all
+    (Polar makes one each time its storage is switched). The document ids."""
+    ids = []
+    stash = root / "stash"
+    stash.mkdir(parents=True)
+    for i in range(documents):
+        fp = document_id(i)
+        doc = Doc(root, fp, title=f"Watched {i}")
+        doc.card(f"1WCard{i:06d}", basic(f"<p>Watched question {i}?</p>", "<p>answer</p>"))
+        doc.write()
+        (stash / f"{i:010d}-{fp}.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+        (stash / f"{i:010d}-{fp}.pdf.meta").write_text("{}")
+        ids.append(fp)
+    (root / "files" / "image").mkdir(parents=True)
+    for i in range(images):
+        (root / "files" / "image" / f"img{i:017d}.png").write_bytes(b"\x89PNG\r\n")
+    (root / "logs").mkdir()
+    (root / "logs" / "polar.log").write_text("started\n")
+    (root / "config").mkdir()
+    (root / "config" / "prefs.json").write_text("{}")
+    (root / "info.json").write_text('{"created": "2019-01-01T00:00:00Z"}')
+    for b in range(backups):
+        snapshot = root / f".backup-2019-{b // 28 + 1:02d}-{b % 28 + 1:02d}"
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if not (Path(dirpath) == root and d.startswith("."))]
+            target = snapshot / Path(dirpath).relative_to(root)
+            target.mkdir(parents=True, exist_ok=True)
+            for name in filenames:
+                os.link(Path(dirpath) / name, target / name)
+    return ids
+
+
+def folder_count(root: Path) -> int:
+    return sum(1 for _ in os.walk(root))
+
+
+class Collector:
+    """Receives ``on_change`` calls on the watcher's thread."""
+
+    def __init__(self) -> None:
+        self.keys: Set[str] = set()
+        self.batches: List[FrozenSet[str]] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, keys: FrozenSet[str]) -> None:
+        with self._cond:
+            self.keys |= keys
+            self.batches.append(keys)
+            self._cond.notify_all()
+
+    def wait_for(self, *keys: str, timeout: float = 20.0) -> bool:
+        """True once every key has been reported (a generous timeout, not a
+        measurement)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not set(keys) <= self.keys:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+            return True
+
+    def clear(self) -> None:
+        with self._cond:
+            self.keys.clear()
+            self.batches.clear()
+
+    def seen_until(self, sentinel: str, timeout: float = 20.0) -> Set[str]:
+        """Everything reported up to and including ``sentinel``: changes made
+        before the sentinel's are reported no later than it on every backend
+        (one ordered event queue, or the same or an earlier poll)."""
+        assert self.wait_for(sentinel, timeout=timeout), f"{sentinel} never arrived: {self.keys}"
+        with self._cond:
+            return set(self.keys)
+
+
+def touch_state(root: Path, fp: str, text: str = '{"edited": true}') -> None:
+    """Polar's save: temp file, then a rename over state.json."""
+    from tests.polar_factory import write_atomic
+
+    write_atomic(root / fp / "state.json", text.encode())
