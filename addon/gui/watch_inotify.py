@@ -141,9 +141,7 @@ class InotifyBackend:
         try:
             self._add(self.root, ROOT_MASK, _ROOT, "", required=True)
             self._scan()
-            self._wake_r, self._wake_w = os.pipe()
-            os.set_inheritable(self._wake_r, False)
-            os.set_inheritable(self._wake_w, False)
+            self._wake_r, self._wake_w = os.pipe()  # not inherited by child processes (PEP 446)
             self._thread = threading.Thread(target=self._run, name="polar-sync-inotify", daemon=True)
             self._thread.start()
         except BaseException:

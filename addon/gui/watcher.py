@@ -133,6 +133,7 @@ class LibraryWatcher:
         self._stopped = False
 
     def start(self) -> None:
+        self.stop()  # never two backends for one watcher
         with self._lock:
             self._stopped = False
             for kind in backends_for(self.platform):
