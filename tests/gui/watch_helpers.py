@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import FrozenSet, List, Set
+from typing import Callable, FrozenSet, List, Set
 
 from tests.polar_factory import Doc, basic
 
@@ -93,6 +93,16 @@ class Collector:
         assert self.wait_for(sentinel, timeout=timeout), f"{sentinel} never arrived: {self.keys}"
         with self._cond:
             return set(self.keys)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 20.0) -> bool:
+    """Poll ``predicate`` until true (a generous timeout, not a measurement)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def touch_state(root: Path, fp: str, text: str = '{"edited": true}') -> None:
