@@ -20,9 +20,13 @@ runs:
 * RSS        peak resident memory of a child process doing the first sync;
 * import     ``import addon`` + the GUI module, as Anki does at start (aqt
              already loaded, bytecode cached), minus an empty interpreter;
-* watcher    the add-on's LibraryWatcher (watchdog) on the library, the same
-             debounce as the GUI, ``sync(only=changed keys)``: from the
-             ``os.replace`` of a state.json to the new note in the collection.
+* watcher    the add-on's LibraryWatcher on the library (inotify on Linux;
+             20 ``.backup-*`` snapshots added meanwhile), the same debounce
+             as the GUI, ``sync(only=changed keys)``: from the ``os.replace``
+             of a state.json to the new note in the collection; and the
+             inotify watches it holds (/proc/self/fdinfo);
+* poll       the same through the stat poll macOS uses, and the cost of one
+             poll of the whole library;
 * sanitiser  ``sanitize_html`` on 100,000 typical fields.
 
 Prints a table with absolute times and ratios; exits 1 when a target is

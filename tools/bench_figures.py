@@ -368,23 +368,38 @@ def peer(b: Bench) -> List[float]:
     return times
 
 
-@figure("watcher")
-def watcher_latency(b: Bench) -> Optional[List[float]]:
+def _backups(library: Path, copies: int) -> List[Path]:
+    """``.backup-*`` hard-link snapshots of the library, as Polar leaves one
+    each time its storage is switched: folders the watcher must not watch."""
+    made = []
+    for n in range(copies):
+        snapshot = library / f".backup-2020-{n // 28 + 1:02d}-{n % 28 + 1:02d}"
+        for dirpath, dirnames, filenames in os.walk(library):
+            here = Path(dirpath)
+            if here == library:
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            target = snapshot / here.relative_to(library)
+            target.mkdir(parents=True, exist_ok=True)
+            for name in filenames:
+                os.link(here / name, target / name)
+        made.append(snapshot)
+    return made
+
+
+def inotify_watches(fd: int) -> int:
+    """What the kernel holds for one inotify instance."""
+    with open(f"/proc/self/fdinfo/{fd}") as fh:
+        return sum(1 for line in fh if line.startswith("inotify wd:"))
+
+
+def _watch_latency(b: Bench, platform: Optional[str], seed: int,
+                   probe: Callable[[Any], None] = lambda watcher: None) -> Tuple[List[float], str]:
     """The GUI's watch path without the window: LibraryWatcher events →
     a timer restarted on every event (``watch_debounce_ms``) → on the
     collection's thread (here: this one) ``sync(only=keys)``; from the
     ``os.replace`` of a state.json to the new note in the collection."""
-    if b.args.no_watcher:
-        return None
     from addon.gui.watcher import ALL, LibraryWatcher
     from addon.sync.engine import sync
-
-    try:
-        from watchdog.observers import Observer
-        from watchdog.observers.polling import PollingObserver
-        backends: Optional[Tuple[Any, Any]] = (Observer, PollingObserver)
-    except ImportError:
-        backends = None  # the watcher falls back to its own stat poller
 
     col, library, state, docs = b.col, b.library, b.state, b.info.documents
     settings = settings_for(library)
@@ -403,17 +418,18 @@ def watcher_latency(b: Bench) -> Optional[List[float]]:
             new.start()
             timer[0] = new
 
-    watcher = LibraryWatcher(str(library), on_change, lambda msg: log(f"watcher: {msg}"), backends=backends)
+    watcher = LibraryWatcher(str(library), on_change, lambda msg: log(f"watcher: {msg}"), platform=platform)
     watcher.start()
-    rng = random.Random(b.args.seed + 2)
+    rng = random.Random(seed)
     times = []
     try:
+        probe(watcher)
         for i in range(b.args.reps):
             time.sleep(0.3)  # let the previous round's stray events pass
             fire.clear()
             with lock:
                 pending.clear()
-            fp = docs[(i * 131 + 7) % len(docs)]
+            fp = docs[(i * 131 + seed) % len(docs)]
             t0 = time.perf_counter()
             edit = synth.edit_document(library, fp, rng)
             guid = "polar:" + edit.added
@@ -432,8 +448,66 @@ def watcher_latency(b: Bench) -> Optional[List[float]]:
         log(f"watcher ({watcher.mode}): {', '.join(f'{t:.2f}' for t in times)} s")
     finally:
         watcher.stop()
-    b.detail["watcher"] = {"mode": watcher.mode, "debounce_ms": settings.watch_debounce_ms}
+    return times, watcher.mode
+
+
+@figure("watcher")
+def watcher_latency(b: Bench) -> Optional[List[float]]:
+    """This platform's watcher (inotify on Linux) on the library with 20
+    ``.backup-*`` snapshots added: latency, and the watches it holds."""
+    if b.args.no_watcher:
+        return None
+    settings = settings_for(b.library)
+    backups = _backups(b.library, 20)
+    detail: Dict[str, Any] = {"debounce_ms": settings.watch_debounce_ms, "documents": len(b.info.documents),
+                              "folders": sum(1 for _ in os.walk(b.library))}
+
+    def probe(watcher: Any) -> None:
+        fd = getattr(watcher.backend, "fd", -1)
+        if fd >= 0:
+            detail["watches"] = inotify_watches(fd)
+
+    try:
+        times, detail["mode"] = _watch_latency(b, None, 7, probe)
+    finally:
+        for backup in backups:
+            shutil.rmtree(backup)
+    b.detail["watcher"] = detail
+    if "watches" in detail:
+        b.found["watches"] = detail["watches"]
     return times
+
+
+@figure("watcher_poll")
+def watcher_poll_latency(b: Bench) -> Optional[List[float]]:
+    """The stat poll macOS uses (and every platform falls back to)."""
+    if b.args.no_watcher:
+        return None
+    from addon.gui.watcher import POLL_SECONDS
+
+    times, mode = _watch_latency(b, "darwin", 11)
+    b.detail["watcher_poll"] = {"mode": mode, "interval_s": POLL_SECONDS}
+    return times
+
+
+@figure("poll_ms")
+def poll_cost(b: Bench, polls: int = 50) -> List[float]:
+    """One look of the stat poller at the whole library (nothing changed), in
+    CPU ms: what it takes from the machine, which this shared 2-core box
+    measures better than wall time (also logged)."""
+    from addon.gui.watch_poll import StatPoller
+
+    poller = StatPoller(str(b.library), lambda keys: None, 1.0)
+    poller.poll()
+    costs, walls = [], []
+    for _ in range(polls):
+        poller.poll()
+        costs.append(poller.last_cost * 1000)
+        walls.append(poller.last_wall * 1000)
+    log(f"one poll of {len(b.info.documents)} documents: median {median(costs):.2f} ms CPU, "
+        f"{median(walls):.2f} ms wall (min {min(walls):.2f})")
+    b.detail["poll_ms"] = {"wall": median(walls)}
+    return costs
 
 
 @figure("rss_mb")

@@ -31,15 +31,15 @@ import threading
 from typing import Any, Callable, FrozenSet, Optional, Tuple
 
 from .vendor import load_windows_observer
-from .watch_inotify import InotifyBackend
 from .watch_paths import ALL, change_key
 from .watch_poll import StatPoller
 
 __all__ = ["ALL", "LibraryWatcher", "backends_for", "change_key"]
 
-# The poll's shortest interval. Change -> note stays within ~2 s with the
-# default 1.5 s debounce on top.
-POLL_SECONDS = 0.5
+# The poll's shortest interval: with the default 1.5 s debounce on top,
+# change -> note stays within 2 s (watch_poll.py stretches it when one poll
+# gets expensive).
+POLL_SECONDS = 0.25
 
 INOTIFY, WATCHDOG, POLL = "inotify", "watchdog", "poll"
 
@@ -158,6 +158,10 @@ class LibraryWatcher:
 
     def _make(self, kind: str) -> Any:
         if kind == INOTIFY:
+            # Imported here: ctypes costs more than the rest of the add-on's
+            # import at Anki's start, and only Linux needs it.
+            from .watch_inotify import InotifyBackend
+
             return InotifyBackend(self.root, self._emit, lambda reason: self._failed(kind, reason))
         if kind == WATCHDOG:
             return _WatchdogBackend(self.root, self._emit, self.load_observer())
