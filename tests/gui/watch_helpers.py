@@ -69,7 +69,7 @@ class Collector:
             self.batches.append(keys)
             self._cond.notify_all()
 
-    def wait_for(self, *keys: str, timeout: float = 20.0) -> bool:
+    def wait_for(self, *keys: str, timeout: float = 60.0) -> bool:
         """True once every key has been reported (a generous timeout, not a
         measurement)."""
         deadline = time.monotonic() + timeout
@@ -86,7 +86,7 @@ class Collector:
             self.keys.clear()
             self.batches.clear()
 
-    def seen_until(self, sentinel: str, timeout: float = 20.0) -> Set[str]:
+    def seen_until(self, sentinel: str, timeout: float = 60.0) -> Set[str]:
         """Everything reported up to and including ``sentinel``: changes made
         before the sentinel's are reported no later than it on every backend
         (one ordered event queue, or the same or an earlier poll)."""
@@ -95,7 +95,7 @@ class Collector:
             return set(self.keys)
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 20.0) -> bool:
+def wait_until(predicate: Callable[[], object], timeout: float = 60.0) -> bool:
     """Poll ``predicate`` until true (a generous timeout, not a measurement)."""
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -57,7 +57,7 @@ def main() -> None:
             doc = Doc(library, fp, title=front)
             doc.card(fp[:8] + "C1", basic(f"<p>{front}</p>", "<p>yes</p>"))
             doc.write(atomic=True)
-            anki.wait_until(lambda: anki.mw.col.find_notes(f'"front:*{front}*"'), 60, front)
+            anki.wait_until(lambda: anki.mw.col.find_notes(f'"front:*{front}*"'), what=front)
 
         out["inotify"] = {"mode": c.watcher.mode, "watches": c.watcher.backend.watch_count(),
                           "open_fds": open_fds()}
