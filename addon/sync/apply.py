@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .collection_view import (
     NoteInfo,
@@ -114,6 +114,16 @@ def find_missing_notes(ctx: Applying) -> None:
     known_guids = {c.guid for c in remembered.values()}
     ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
+
+
+def repeat_known_problems(ctx: Applying) -> None:
+    """What could not be synced from a document that is unchanged since: the
+    errors of its last read, again, so a card still missing is never hidden
+    by the document not being read (``remember`` keeps them)."""
+    known = ctx.reading.state.problems_for([d.key for d in ctx.reading.with_status("unchanged")])
+    for rows in known.values():
+        for path, message in rows:
+            ctx.report.error(path, message)
 
 
 def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
@@ -272,12 +282,21 @@ def remember(ctx: Applying) -> None:
             doc_rows.append(DocState(d.key, size, stamp, d.sha, d.deck, True))
         elif d.status == "failed":
             doc_rows.append(DocState(d.key, -1, -1, "", prev.deck if prev else "", False))
+    # The errors of each document read this time, to report again while it
+    # stays unchanged; a skipped or unreadable one is read (or not) anew.
+    problems: Dict[str, List[Tuple[str, str]]] = {}
+    for d in ctx.reading.docs.values():
+        if d.status in ("parsed", "failed", "skipped"):
+            label = d.file.label
+            problems[d.key] = [(e["path"], e["message"]) for e in ctx.report.errors
+                               if d.status == "parsed" and (e["path"] == label or e["path"].startswith(label + "#"))]
     ctx.reading.state.commit(
         docs=doc_rows,
         cards=ctx.rows,
         replace_docs=[d.key for d in ctx.parsed] + ctx.gone_docs,
         drop_docs=ctx.gone_docs,
         drop_cards=_planner(ctx).plan.drop_cards + ctx.stale_rows,
+        problems=problems,
     )
 
 
@@ -289,6 +308,7 @@ def _planner(ctx: Applying) -> Planner:
 APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     check_collection_identity,
     find_missing_notes,
+    repeat_known_problems,
     drop_cards_claimed_elsewhere,
     avoid_filtered_decks,
     find_gone_documents,

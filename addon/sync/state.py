@@ -17,7 +17,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 SCHEMA_VERSION = "1"
 
@@ -43,6 +43,15 @@ CREATE TABLE IF NOT EXISTS cards (
     orphaned INTEGER NOT NULL      -- 1: card gone from Polar, note handled by the policy
 );
 CREATE INDEX IF NOT EXISTS cards_doc ON cards(doc);
+-- What could not be synced from a document when it was last read (a card
+-- that failed to render, ...): reported again on every sync while the
+-- document is unchanged, until a new version of it syncs cleanly.
+CREATE TABLE IF NOT EXISTS problems (
+    doc TEXT NOT NULL,
+    path TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS problems_doc ON problems(doc);
 """
 
 
@@ -217,6 +226,22 @@ class SyncState:
         conn.close()
         return found
 
+    def problems_for(self, doc_keys: Iterable[str]) -> Dict[str, List[Tuple[str, str]]]:
+        """doc key → the (path, message) errors remembered for it."""
+        keys = list(doc_keys)
+        found: Dict[str, List[Tuple[str, str]]] = {}
+        conn = self._open_checked() if keys else None
+        if conn is None:
+            return found
+        with conn:
+            for chunk in _chunks(keys, 500):
+                marks = ",".join("?" * len(chunk))
+                for doc, path, message in conn.execute(
+                        f"SELECT doc, path, message FROM problems WHERE doc IN ({marks}) ORDER BY rowid", chunk):
+                    found.setdefault(str(doc), []).append((str(path), str(message)))
+        conn.close()
+        return found
+
     def all_cards(self) -> Dict[str, CardState]:
         conn = self._open_checked()
         if conn is None:
@@ -236,9 +261,13 @@ class SyncState:
         replace_docs: Sequence[str],
         drop_docs: Sequence[str],
         drop_cards: Sequence[str],
+        problems: Optional[Mapping[str, Sequence[Tuple[str, str]]]] = None,
     ) -> None:
         """One atomic transaction: the cards of ``replace_docs`` are replaced by
-        ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed."""
+        ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed;
+        the remembered problems of each document in ``problems`` (and of the
+        dropped ones) are replaced by its list."""
+        problems = problems or {}
         if self.path is None:
             return
         conn = self._open_checked() or self._connect()
@@ -257,6 +286,13 @@ class SyncState:
                 for chunk in _chunks(list(drop_cards), 500):
                     marks = ",".join("?" * len(chunk))
                     conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks})", chunk)
+                for chunk in _chunks(list(problems) + list(drop_docs), 500):
+                    marks = ",".join("?" * len(chunk))
+                    conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
+                conn.executemany(
+                    "INSERT INTO problems VALUES (?, ?, ?)",
+                    [(doc, path, message) for doc, rows in problems.items() for path, message in rows],
+                )
                 conn.executemany(
                     "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?)",
                     [(d.key, d.size, d.mtime, d.sha, d.deck, int(d.ok)) for d in docs],
