@@ -29,7 +29,7 @@ from .collection_view import (
 )
 from .decks import default_deck
 from .identity import guid_for
-from .notetypes import KINDS, legacy_type_name, note_types
+from .notetypes import KINDS, describe_missing, legacy_type_name, note_types
 from .plan import LegacyIndex, Planner, count, decide_deletions, resolve_moves
 from .read import LoadedDoc, Reading, trusted_signature
 from .report import Report
@@ -216,11 +216,26 @@ def plan_documents(ctx: Applying) -> None:
         planner.document(d, ctx.old_by_doc.get(d.key, {}), deck_changed)
         if d.cards or d.card_ids:
             ctx.report.decks.add(d.deck)
+    _report_dropped_fields(ctx)
     per_doc = ctx.reading.state.live_cards_per_doc()
     for d in ctx.reading.with_status("unchanged"):
         if per_doc.get(d.key):
             ctx.report.decks.add(d.deck)
             ctx.report.unchanged += per_doc[d.key]
+
+
+def _report_dropped_fields(ctx: Applying) -> None:
+    """One warning per reshaped own note type whose notes lost content here."""
+    planner = _planner(ctx)
+    by_type: Dict[int, Dict[str, int]] = defaultdict(dict)
+    for (mid, name), n in planner.plan.dropped.items():
+        by_type[mid][name] = n
+    for mid, lost in sorted(by_type.items()):
+        nt = planner.notetypes[mid]
+        ctx.report.warn(f"note type {nt.name}", (
+            f"{describe_missing(nt, sorted(lost))}: that part of {max(lost.values())} note(s) could not be "
+            "written and they keep what they had there; rename the field back to keep them in step "
+            "(new notes go to a complete Polar note type)"))
 
 
 def plan_sweep(ctx: Applying) -> None:

@@ -10,7 +10,7 @@ adds a field to them later (that would force a full AnkiWeb sync).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..render.card import RenderedCard
 from ..render.context import context_block
@@ -66,6 +66,10 @@ class NoteTypeRef:
     name: str
     field_names: List[str]
     own: bool
+    # An own type the user reshaped: its fields that are gone (removed or
+    # renamed). New notes never go there; updates report what they cannot write.
+    missing: Tuple[str, ...] = ()
+    kind: str = ""  # the card kind an own type was made for
 
 
 def legacy_type_name(kind: str) -> str:
@@ -93,13 +97,32 @@ def find_stock(col: Any, kind: str) -> Optional[Dict[str, Any]]:
     return None
 
 
-def find_own(col: Any, kind: str) -> Optional[Dict[str, Any]]:
-    found = None
+def own_types(col: Any, kind: str) -> List[Dict[str, Any]]:
+    """The add-on's own types for ``kind``, oldest first."""
+    found = []
     for entry in col.models.all_names_and_ids():
         model = col.models.get(entry.id)
-        if model and model.get(MARKER) == kind and (found is None or model["id"] < found["id"]):
-            found = model
-    return found
+        if model and model.get(MARKER) == kind:
+            found.append(model)
+    return sorted(found, key=lambda m: int(m["id"]))
+
+
+def missing_fields(model: Dict[str, Any]) -> Tuple[str, ...]:
+    """The fields an own type should have and lacks (the user removed or
+    renamed them); () for any other type. Added or reordered fields are fine."""
+    kind = model.get(MARKER)
+    if not kind:
+        return ()
+    have = {str(f["name"]).lower() for f in model.get("flds", [])}
+    return tuple(name for name in _own_fields(str(kind)) if name.lower() not in have)
+
+
+def find_own(col: Any, kind: str) -> Optional[Dict[str, Any]]:
+    """The oldest own type for ``kind`` that still has all its fields."""
+    for model in own_types(col, kind):
+        if not missing_fields(model):
+            return model
+    return None
 
 
 def _own_fields(kind: str) -> List[str]:
@@ -134,7 +157,12 @@ def create_own(col: Any, kind: str) -> Dict[str, Any]:
             t2["qfmt"] = f"{{{{#{cond}}}}}{{{{Back}}}}{{{{/{cond}}}}}" if cond else "{{Back}}"
             t2["afmt"] = "{{FrontSide}}<hr id=answer>{{Front}}" + _CONTEXT_HTML
             mm.add_template(model, t2)
-    mm.add(model)  # ensures a unique name; the marker is what we look up
+    taken = {str(e.name).lower() for e in mm.all_names_and_ids()}
+    n = 2
+    while str(model["name"]).lower() in taken:  # a reshaped one keeps the plain name
+        model["name"] = f"{_OWN_NAMES[kind]} ({n})"
+        n += 1
+    mm.add(model)  # the marker is what we look up, not the name
     return dict(mm.get(model["id"]))
 
 
@@ -144,6 +172,8 @@ def ref_of(model: Dict[str, Any]) -> NoteTypeRef:
         name=str(model.get("name", "")),
         field_names=[f["name"] for f in model.get("flds", [])],
         own=bool(model.get(MARKER)),
+        missing=missing_fields(model),
+        kind=str(model.get(MARKER) or ""),
     )
 
 
@@ -169,7 +199,27 @@ def choose(col: Any, kind: str, prefer_stock: bool) -> Optional[NoteTypeRef]:
 
 
 def planned_own(kind: str) -> NoteTypeRef:
-    return NoteTypeRef(0, _OWN_NAMES[kind], _own_fields(kind), True)
+    return NoteTypeRef(0, _OWN_NAMES[kind], _own_fields(kind), True, kind=kind)
+
+
+def reshaped_own(col: Any, kind: str) -> List[NoteTypeRef]:
+    """Own types for ``kind`` the user reshaped (fields removed or renamed)."""
+    return [ref for ref in (ref_of(m) for m in own_types(col, kind)) if ref.missing]
+
+
+def describe_missing(nt: NoteTypeRef, fields: Sequence[str]) -> str:
+    names = ", ".join(repr(f) for f in fields)
+    return f"note type {nt.name!r} lacks its field{'s' if len(fields) > 1 else ''} {names} (removed or renamed in Anki)"
+
+
+def dropped_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[str]:
+    """Fields of a reshaped own type ``nt`` whose content for ``rc`` has no
+    field to go to (empty content is no loss)."""
+    if not nt.missing:
+        return []
+    names = _own_fields(nt.kind)
+    wanted = dict(zip(names, fill_fields(names, rc, True)))
+    return [name for name in nt.missing if wanted.get(name)]
 
 
 def fill_fields(field_names: Sequence[str], rc: RenderedCard, own: bool) -> List[Optional[str]]:

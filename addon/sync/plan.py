@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 from ..render.card import RenderedCard
 from .collection_view import NoteInfo
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
-from .notetypes import NoteTypeRef, fill_fields
+from .notetypes import NoteTypeRef, dropped_fields, fill_fields
 from .read import NO_META, CardMeta, LoadedDoc
 from .report import Report
 from .state import CardState
@@ -99,6 +99,9 @@ class Plan:
     # matched cards of documents read this time whose images are not in the
     # media folder (a sync killed before its media thread finished)
     missing_media: List[RenderedCard] = field(default_factory=list)
+    # content with no field to go to in a reshaped own note type:
+    # (note type id, field name) -> notes
+    dropped: Dict[Tuple[int, str], int] = field(default_factory=dict)
 
     @property
     def writes_anything(self) -> bool:
@@ -163,6 +166,10 @@ class Planner:
                drop_tags: Sequence[str] = ()) -> None:
         nt = self.notetypes.get(note.mid)
         names = nt.field_names if nt else [f"f{i}" for i in range(len(note.fields))]
+        if nt is not None and nt.missing:
+            for lost in dropped_fields(nt, rc):
+                key = (nt.id, lost)
+                self.plan.dropped[key] = self.plan.dropped.get(key, 0) + 1
         desired = fill_fields(names, rc, nt.own if nt else False)
         base_hashes = list(base.fields) if base and len(base.fields) == len(names) else None
         values: List[Optional[str]] = []

@@ -19,7 +19,7 @@ from ..render.card import RenderedCard
 from .collection_view import DEFAULT_DECK_ID, existing_deck_id
 from .identity import GUID_PREFIX, guid_for
 from .media_store import BULK_THRESHOLD, MediaWriter
-from .notetypes import NoteTypeRef, choose, create_own, fill_fields
+from .notetypes import NoteTypeRef, choose, create_own, describe_missing, fill_fields, reshaped_own
 from .plan import ORPHAN_TAG, Orphan, Plan, field_hash, merge_tags
 from .read import CardMeta
 from .report import Report
@@ -115,6 +115,10 @@ def open_undo_step(w: Writing) -> None:
         ref = choose(col, kind, w.settings.use_stock_note_types)
         assert ref is not None  # made above
         w.types[kind] = ref
+        if kind in new_types:
+            for old in reshaped_own(col, kind):
+                w.report.warn(f"note type {old.name}", f"{describe_missing(old, old.missing)}; new notes of "
+                                                       f"this kind go to the new note type {ref.name!r} instead")
 
 
 def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str]) -> None:

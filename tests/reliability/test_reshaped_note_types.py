@@ -1,0 +1,79 @@
+"""The add-on's own note types reshaped by the user (a field renamed, one
+removed): detected, one warning naming the note type and the fields, new
+notes go to a fresh complete own type, existing notes keep what they hold
+(nothing written into the wrong field, nothing silently lost), study data
+untouched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.polar_factory import Doc, basic
+from tests.reliability.cli_run import StudyData
+from tests.reliability.helpers import integrity_problems, run_sync
+
+OWN = dict(use_stock_note_types=False)
+
+
+def _library(lib, highlight: str) -> Doc:
+    doc = Doc(lib, "1ReshapeDoc", "Reshaped", tags=["deck:Reshape"])
+    doc.text_highlight("1ReshapeH1", highlight)
+    doc.page(1)["comments"]["cm1"] = {"id": "cm1", "content": {"HTML": "<p>my comment</p>"},
+                                      "ref": "text-highlight:1ReshapeH1"}
+    doc.card("1ReshapeC1", basic("question one", "answer one"), ref="text-highlight:1ReshapeH1")
+    doc.card("1ReshapeC2", basic("question two", "answer two"), ref="text-highlight:1ReshapeH1")
+    doc.write()
+    return doc
+
+
+def _note(col: Any, card_id: str) -> Any:
+    return col.get_note(col.db.scalar("select id from notes where guid = ?", f"polar:{card_id}"))
+
+
+def test_reshaped_own_note_type_is_detected_and_never_loses_content(col, tmp_path):
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib, "the highlighted passage")
+    assert run_sync(col, lib, state, **OWN).created == 2
+    model = col.models.by_name("Polar Basic")
+    assert model is not None
+
+    # The user reshapes it: "Highlight" renamed, "Comments" removed.
+    fields = {f["name"]: f for f in model["flds"]}
+    col.models.rename_field(model, fields["Highlight"], "Quote")
+    col.models.remove_field(model, fields["Comments"])
+    col.models.update_dict(model)
+    shaped = [f["name"] for f in col.models.get(model["id"])["flds"]]
+    quote_before = _note(col, "1ReshapeC1")["Quote"]
+    assert "highlighted passage" in quote_before
+    col.decks.select(col.decks.id_for_name("Reshape"))
+    col.sched.answerCard(col.sched.getCard(), 3)
+    studied = StudyData.of(col)
+
+    # Polar: the highlight text is edited, the card's answer too, a card is added.
+    doc.text_highlight("1ReshapeH1", "the passage, corrected")
+    _, raw = doc.find_card("1ReshapeC1")
+    raw["fields"] = basic("question one", "answer one, better")
+    doc.card("1ReshapeC3", basic("question three", "answer three"), ref="text-highlight:1ReshapeH1")
+    doc.write()
+    report = run_sync(col, lib, state, **OWN)
+    assert report.errors == [] and report.created == 1
+
+    about = [w["message"] for w in report.warnings if w["path"] == "note type Polar Basic"]
+    assert any("'Comments', 'Highlight'" in m and "could not be written" in m for m in about), report.warnings
+    assert any("new notes of this kind go to the new note type 'Polar Basic (2)'" in m for m in about)
+
+    # Existing notes: what has a field is updated; the renamed field keeps its content.
+    old = _note(col, "1ReshapeC1")
+    assert old["Back"] == "answer one, better" and old["Quote"] == quote_before
+    assert [f["name"] for f in col.models.get(model["id"])["flds"]] == shaped  # the user's type untouched
+    # New notes: a fresh, complete own type with the highlight in its place.
+    new = _note(col, "1ReshapeC3")
+    assert new.note_type()["name"] == "Polar Basic (2)"
+    assert "corrected" in new["Highlight"] and "my comment" in new["Comments"]
+
+    assert StudyData.of(col).revlog == studied.revlog
+    assert integrity_problems(col) == []
+    again = run_sync(col, lib, state, **OWN)
+    assert not again.changed and not [w for w in again.warnings if w["path"].startswith("note type")]
+    assert sorted(m["name"] for m in col.models.all() if m["name"].startswith("Polar")) == [
+        "Polar Basic", "Polar Basic (2)"]
