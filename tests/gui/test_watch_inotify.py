@@ -225,3 +225,28 @@ def test_inotify_unavailable_polls(library, monkeypatch):
         assert w.mode == "stat-poller" and "no inotify" in logs[0]
     finally:
         w.stop()
+
+
+def test_out_of_descriptors_polls_instead_and_says_so_once(library):
+    """A real EMFILE: the process may open one more descriptor, enough for
+    the inotify instance but not for the rest; the poll needs none to stay."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    used = open_fds()
+    lowest_free = min(n for n in range(len(used) + 1) if n not in used)
+    got, logs = Collector(), []
+    w = LibraryWatcher(str(library), got, logs.append, platform="linux", poll_seconds=0.05)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free + 1, hard))
+    try:
+        w.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        assert w.mode == "stat-poller"
+        assert len(logs) == 1 and "Too many open files" in logs[0] and "polling" in logs[0], logs
+        assert open_fds() <= used  # the instance it did get was closed again
+        touch_state(library, document_id(1))
+        assert got.wait_for(document_id(1))
+    finally:
+        w.stop()
