@@ -183,8 +183,10 @@ class PolarSync:
             watcher.stop()
 
     def _log_watcher(self, message: str) -> None:
-        # Called from start() on the main thread; also goes to the sync log so
-        # a user who wonders why changes arrive late can see it.
+        # Called from start() on the main thread, or from the watching thread
+        # when it falls back to polling later (logging and the log's one
+        # append are safe there); also goes to the sync log so a user who
+        # wonders why changes arrive late can see it.
         self.log.warning(message)
         synclog.append_log(mw.pm.name or "", "watcher", message)
 

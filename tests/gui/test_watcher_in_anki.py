@@ -1,0 +1,45 @@
+"""The watcher's fallback inside real Anki: a system that refuses inotify
+leaves Anki working, polling, and the reason in the sync log."""
+
+from __future__ import annotations
+
+import errno
+import sys
+
+import pytest
+
+from tests.polar_factory import Doc, basic
+
+pytestmark = [
+    pytest.mark.anki,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's"),
+]
+
+
+def test_inotify_refused_polls_and_says_so_in_the_sync_log(anki, monkeypatch):
+    inotify = sys.modules.get("polar_sync.gui.watch_inotify")
+    assert inotify is not None and anki.controller.watcher.mode == "inotify"
+
+    def refused() -> None:
+        raise OSError(errno.EMFILE, "inotify_init1: Too many open files (too many inotify instances or open files)")
+
+    monkeypatch.setattr(inotify, "_load_libc", refused)
+    try:
+        anki.controller.start_watcher()
+        assert anki.controller.watcher.mode == "stat-poller"
+        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
+        assert "too many inotify instances" in log and "polling every" in log
+
+        before = anki.controller.runner.finished_count
+        doc = Doc(anki.library, "1GuiPolledDoc00000001", title="Polled")
+        doc.card("1GuiP1", basic("<p>Arrived by polling?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        anki.anki.wait_until(
+            lambda: anki.mw.col.find_notes('"front:*Arrived by polling?*"'), what="the polled card"
+        )
+        outcome = anki.wait_synced(before)
+        assert outcome.request.trigger == "watch"
+    finally:
+        monkeypatch.undo()
+        anki.controller.start_watcher()
+    assert anki.controller.watcher.mode == "inotify"
