@@ -146,6 +146,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors already
         return int(exc.code or 0)
+    for stream in (sys.stdout, sys.stderr):  # paths that are not UTF-8 are printed escaped
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     signals = Signals()
     signals.install()
     try:

@@ -43,6 +43,7 @@ class DocumentFile:
     # True when signature[1] is a modification time, which can fail to move
     # for a rewrite within the file system's timestamp tick (see engine).
     timestamped: bool = True
+    notice: Optional[str] = None  # a warning to report when the document is read
 
     def read(self) -> bytes:
         return self.reader()
@@ -116,6 +117,7 @@ class DataDirSource(Source):
         for entry in entries:
             if entry.name.startswith("."):
                 continue  # .backup-* snapshots, temp files
+            key, notice = safe_key(entry.name)
             state = Path(entry.path) / "state.json"
             # lstat first: only a symlink (the folder or the file) can lead
             # out of the real root, so only then is the realpath walk (an
@@ -137,11 +139,12 @@ class DataDirSource(Source):
                 refusal = "state.json leads outside the data directory; not read"
             docs.append(
                 DocumentFile(
-                    key=entry.name,
-                    label=f"{entry.name}/state.json",
+                    key=key,
+                    label=f"{key}/state.json",
                     signature=(st.st_size, st.st_mtime_ns),
                     reader=_refuse(refusal) if refusal else _file_reader(state),
                     parser=parse_docmeta,
+                    notice=notice,
                 )
             )
         return docs
@@ -170,6 +173,19 @@ class DataDirSource(Source):
         if len(data) > max_bytes:
             raise ValueError(f"image {name!r} is over the {max_bytes}-byte limit")
         return data
+
+
+def safe_key(name: str) -> Tuple[str, Optional[str]]:
+    """A folder name as a document key that can be stored and shown
+    anywhere, and a notice when it had to change: a name that is not valid
+    UTF-8 (Python hands its bytes over as lone surrogates, which SQLite, JSON
+    and Anki refuse) is keyed by its bytes, undecodable ones as ``\\xNN``."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        key = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return key, f"the folder name is not valid UTF-8; the document is synced under the name {key!r}"
+    return name, None
 
 
 def _refuse(why: str) -> Callable[[], bytes]:

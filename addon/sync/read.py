@@ -120,6 +120,8 @@ def read_document(
     if not force and known is not None and known.ok and tuple(file.signature) == (known.size, known.mtime):
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
     read_at = time.time_ns()
+    if file.notice:
+        report.warn(file.label, file.notice)
     try:
         data = file.read()
     except (OSError, ValueError) as exc:
