@@ -28,13 +28,17 @@ from .collection_view import (
     polar_note_count,
 )
 from .decks import default_deck
-from .identity import guid_for
+from .identity import guid_for, legacy_card_id
+from .legacy import OldNote
 from .notetypes import KINDS, describe_missing, legacy_type_name, note_types
 from .plan import LegacyIndex, Planner, count, decide_deletions, resolve_moves
 from .read import LoadedDoc, Reading, trusted_signature
 from .report import Report
 from .state import CardState, DocState
 from .write import foreign_row, write_plan
+
+# State key: how many old-sync notes matched no card at the last look.
+LEFTOVERS_KEY = "legacy_leftovers"
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Applying:
     by_guid: Dict[str, List[NoteInfo]] = field(default_factory=dict)
     planner: Optional[Planner] = None
     rows: List[CardState] = field(default_factory=list)
+    whole_library: bool = False  # every document listed and read: leftovers can be judged
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
 
     @property
@@ -201,7 +206,12 @@ def look_up_notes(ctx: Applying) -> None:
     interest |= set(ctx.unknown)
     ctx.by_guid = by_guid = notes_by_guid(ctx.col, interest)
     notetypes = note_types(ctx.col)
-    needs_legacy = any(guid_for(rc.card_id) not in by_guid for d in ctx.parsed for rc in d.cards)
+    # The old sync's notes are looked for when a card found no note of its
+    # own, and while the last look found some that matched no card (they are
+    # reported on every sync until the user acts; never looked: look once).
+    needs_legacy = ctx.reading.state.meta(LEFTOVERS_KEY) != "0" or any(
+        guid_for(rc.card_id) not in by_guid for d in ctx.parsed for rc in d.cards
+    )
     legacy_mids = {kind: [i for i, nt in notetypes.items() if nt.name == legacy_type_name(kind)] for kind in KINDS}
     legacy = LegacyIndex(legacy_notes(ctx.col) if needs_legacy else [], legacy_mids)
     ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy)
@@ -236,6 +246,36 @@ def _report_dropped_fields(ctx: Applying) -> None:
             f"{describe_missing(nt, sorted(lost))}: that part of {max(lost.values())} note(s) could not be "
             "written and they keep what they had there; rename the field back to keep them in step "
             "(new notes go to a complete Polar note type)"))
+
+
+def pair_legacy_notes(ctx: Applying) -> None:
+    """Notes of Polar's old sync that no current card claimed: an older
+    version of a card about to be created is taken over instead (its reviews
+    kept, no second note); the rest are reported. Only a whole-library sync
+    in which every document could be read can tell that a note matches no
+    card; a partial one only pairs."""
+    planner = _planner(ctx)
+    reading = ctx.reading
+    current = {cid for d in reading.docs.values() for cid in d.card_ids}
+    if any(d.status != "parsed" for d in reading.docs.values()):
+        current |= {cid for cid, c in reading.state.all_cards().items() if not c.orphaned}
+    leftovers = []
+    deck_names: Dict[int, str] = {}
+    for note in planner.legacy.untaken():
+        ids = {i for i in (legacy_card_id(t) for t in note.tags) if i}
+        if ids & current:
+            continue  # a note of a current card that has a note already: not a leftover
+        kind = planner.legacy.kind_of(note.mid)
+        home = note.cards[0].home if note.cards else 0
+        if home not in deck_names:
+            deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower()
+        old = OldNote(note.id, kind or "", " ".join(note.fields), frozenset(t.lower() for t in note.tags),
+                      deck_names[home])
+        leftovers.append((note, old))
+    planner.pair_legacy(leftovers, ctx.parsed)
+    ctx.whole_library = reading.only is None and not reading.with_status("failed")
+    if not ctx.whole_library:
+        planner.plan.legacy_leftovers = []
 
 
 def plan_sweep(ctx: Applying) -> None:
@@ -312,6 +352,7 @@ def remember(ctx: Applying) -> None:
         drop_docs=ctx.gone_docs,
         drop_cards=_planner(ctx).plan.drop_cards + ctx.stale_rows,
         problems=problems,
+        meta={LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers))} if ctx.whole_library else None,
     )
 
 
@@ -329,6 +370,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     find_gone_documents,
     look_up_notes,
     plan_documents,
+    pair_legacy_notes,
     plan_sweep,
     plan_collection_changes,
     count_changes,

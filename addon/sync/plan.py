@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 from ..render.card import RenderedCard
 from .collection_view import NoteInfo
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
+from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
 from .notetypes import NoteTypeRef, dropped_fields, fill_fields
 from .read import NO_META, CardMeta, LoadedDoc
 from .report import Report
@@ -96,6 +97,9 @@ class Plan:
     conflicts: List[Dict[str, str]] = field(default_factory=list)
     adopted: int = 0
     rekeyed: int = 0
+    paired: int = 0  # old-sync notes of an older version of a card, taken over
+    # old-sync notes that match no current card (reported, never changed)
+    legacy_leftovers: List[int] = field(default_factory=list)
     # matched cards of documents read this time whose images are not in the
     # media folder (a sync killed before its media thread finished)
     missing_media: List[RenderedCard] = field(default_factory=list)
@@ -252,9 +256,7 @@ class Planner:
                 continue
             adopted = self.legacy.take(rc)
             if adopted is not None:
-                legacy_tags = [t for t in adopted.tags
-                               if legacy_card_id(t) is not None or t.lower() == LEGACY_MARKER_TAG.lower()]
-                self.update(adopted, rc, doc, None, None, guid, card_meta, drop_tags=legacy_tags)
+                self.update(adopted, rc, doc, None, None, guid, card_meta, drop_tags=_legacy_tags(adopted))
                 self.plan.adopted += 1
                 continue
             self.plan.creates.append(Create(rc, doc, deck, rc.kind, card_meta))
@@ -265,6 +267,38 @@ class Planner:
         # Cards that failed to render keep their note and their state row.
         rendered = {rc.card_id for rc in loaded.cards}
         self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in rendered]
+
+    def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc]) -> None:
+        """Old-sync notes no card claimed (``leftovers``) against the cards
+        about to be created: a confident pair (``legacy.pair``) makes the old
+        note that card's note, as a Polar edit does for this add-on's own
+        notes; every other leftover is listed in the plan, never changed."""
+        if not leftovers:
+            return
+        by_doc = {d.key: d for d in docs}
+        new = []
+        for c in self.plan.creates:
+            d = by_doc.get(c.doc)
+            if d is None:
+                continue
+            labels = frozenset(old_sync_label(t) for t in d.labels)
+            text = f"{c.rc.front} {c.rc.back}"
+            new.append(NewCard(c.rc.card_id, c.doc, legacy_kind(c.kind), text, labels,
+                               old_sync_decks(d.labels, d.deck)))
+        notes = {info.id: info for info, _ in leftovers}
+        pairs = dict((cid, nid) for nid, cid in pair([old for _, old in leftovers], new))
+        keep: List[Create] = []
+        for c in self.plan.creates:
+            nid = pairs.get(c.rc.card_id)
+            if nid is None:
+                keep.append(c)
+                continue
+            note = notes[nid]
+            self.legacy.taken.add(nid)
+            self.update(note, c.rc, c.doc, None, None, guid_for(c.rc.card_id), c.meta, drop_tags=_legacy_tags(note))
+            self.plan.paired += 1
+        self.plan.creates = keep
+        self.plan.legacy_leftovers = sorted(nid for nid in notes if nid not in self.legacy.taken)
 
     def vanished(self, card: CardState) -> None:
         """``card`` is gone from Polar: its note becomes an orphan."""
@@ -286,6 +320,11 @@ class Planner:
             return
         for card in gone:
             self.vanished(card)
+
+
+def _legacy_tags(note: NoteInfo) -> List[str]:
+    """The old sync's bookkeeping tags, dropped when a note is taken over."""
+    return [t for t in note.tags if legacy_card_id(t) is not None or t.lower() == LEGACY_MARKER_TAG.lower()]
 
 
 def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[int]]) -> None:
@@ -338,6 +377,8 @@ def count(plan: Plan, report: Report, deletion_policy: str) -> None:
     report.restored = sum(1 for u in plan.updates if u.note.has_tag(ORPHAN_TAG))
     report.adopted = plan.adopted
     report.rekeyed = plan.rekeyed
+    report.paired = plan.paired
+    report.legacy_leftovers = list(plan.legacy_leftovers)
     report.conflicts = plan.conflicts
     report.duplicates = sum(1 for o in plan.orphans if o.duplicate)
     # An orphan counts once: when its card went (its state row is not marked
@@ -367,7 +408,18 @@ class LegacyIndex:
             elif note.has_tag(LEGACY_MARKER_TAG):
                 key = (note.mid, plain(note.fields[0] if note.fields else ""))
                 self.by_content.setdefault(key, []).append(note)
+        self.notes = list(notes)
         self.taken: Set[int] = set()
+
+    def kind_of(self, mid: int) -> Optional[str]:
+        """"basic" or "cloze" for a note in a type the old sync used, else None."""
+        for kind in ("cloze", "basic"):
+            if mid in self.mids.get(kind, ()):
+                return kind
+        return None
+
+    def untaken(self) -> List[NoteInfo]:
+        return [n for n in self.notes if n.id not in self.taken]
 
     def take(self, rc: RenderedCard) -> Optional[NoteInfo]:
         note = self.by_id.get(rc.card_id)

@@ -53,6 +53,9 @@ class LoadedDoc:
     # render: their existing notes must be left alone, never swept.
     card_ids: Set[str] = field(default_factory=set)
     card_meta: Dict[str, CardMeta] = field(default_factory=dict)
+    # The document's Polar tag labels (what Polar's old sync copied onto its
+    # notes: how a leftover note of that sync is traced to its document)
+    labels: Tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -148,7 +151,7 @@ def read_document(
         report.warn(file.label, warning)
     # The parsed Document is not kept: only its rendered cards are needed
     # later, and at 50,000 cards the records cost ~20 MB until the write.
-    loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at)
+    loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
     for card in doc.flashcards:
         loaded.card_ids.add(card.id)
         loaded.card_meta[card.id] = CardMeta(f"{card.ref_type}:{card.ref_id}", card.type, card.created)

@@ -18,6 +18,10 @@ class Report:
     adopted: int = 0  # notes of Polar's old AnkiConnect sync taken over
     rekeyed: int = 0  # cards Polar re-created on edit, kept as the same note
     duplicates: int = 0  # extra notes of one Polar card (two computers)
+    paired: int = 0  # old-sync notes of an older version of a card, taken over
+    # ids of old-sync notes that match no current Polar card: never changed
+    # by a sync; the user may look at them or suspend them
+    legacy_leftovers: List[int] = field(default_factory=list)
     documents: int = 0  # documents in the library
     parsed: int = 0  # documents read this time (the rest were unchanged)
     skipped_documents: int = 0  # polar-sync:skip / archived
@@ -38,7 +42,7 @@ class Report:
     def changed(self) -> bool:
         return bool(
             self.created or self.updated or self.moved or self.orphaned or self.deleted
-            or self.restored or self.adopted or self.rekeyed or self.duplicates
+            or self.restored or self.adopted or self.rekeyed or self.duplicates or self.paired
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -53,6 +57,8 @@ class Report:
             "adopted": self.adopted,
             "rekeyed": self.rekeyed,
             "duplicates": self.duplicates,
+            "paired": self.paired,
+            "legacy_leftovers": list(self.legacy_leftovers),
             "documents": self.documents,
             "parsed": self.parsed,
             "skipped_documents": self.skipped_documents,
@@ -74,6 +80,7 @@ class Report:
             for n, label in (
                 (self.restored, "restored"),
                 (self.adopted, "adopted"),
+                (self.paired, "older versions of Polar's old sync taken over"),
                 (self.rekeyed, "re-keyed after an edit"),
                 (self.duplicates, "duplicates resolved"),
                 (len(self.conflicts), "conflicts"),
@@ -85,6 +92,11 @@ class Report:
             f"{self.documents} documents ({self.parsed} read, {self.skipped_documents} skipped); "
             f"decks: {', '.join(sorted(self.decks, key=str.lower)) or '-'}"
         )
+        if self.legacy_leftovers:
+            lines.append(
+                f"{len(self.legacy_leftovers)} notes from Polar's old sync no longer match a Polar card; "
+                "left as they are (note ids: legacy_leftovers in the JSON report)"
+            )
         if self.errors:
             lines.append(f"{len(self.errors)} problem(s):")
             lines += [f"  {e['path']}: {e['message']}" for e in self.errors[:20]]

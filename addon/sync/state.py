@@ -262,11 +262,13 @@ class SyncState:
         drop_docs: Sequence[str],
         drop_cards: Sequence[str],
         problems: Optional[Mapping[str, Sequence[Tuple[str, str]]]] = None,
+        meta: Optional[Dict[str, str]] = None,
     ) -> None:
         """One atomic transaction: the cards of ``replace_docs`` are replaced by
         ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed;
         the remembered problems of each document in ``problems`` (and of the
-        dropped ones) are replaced by its list."""
+        dropped ones) are replaced by its list; ``meta``: more values to
+        remember (see :meth:`meta`)."""
         problems = problems or {}
         if self.path is None:
             return
@@ -277,6 +279,7 @@ class SyncState:
                 if self.collection_id:
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('collection', ?)", (self.collection_id,))
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (self.settings_key,))
+                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted((meta or {}).items()))
                 for chunk in _chunks(list(replace_docs) + list(drop_docs), 500):
                     marks = ",".join("?" * len(chunk))
                     conn.execute(f"DELETE FROM cards WHERE doc IN ({marks})", chunk)

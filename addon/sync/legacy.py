@@ -1,0 +1,152 @@
+"""Notes of Polar's old AnkiConnect sync that match no current Polar card.
+
+Polar re-created a card on every edit (new id, same highlight and type) and
+its old sync never updated a note, so a user's collection may hold the note
+of a card's *older version* beside nothing for the new one. Those notes carry
+no link to a highlight; all there is to go on is the document (its tag labels
+and deck, which the old sync copied onto the note), the note type and the
+text. A wrong pair (two different cards merged, the review history of one
+given to the other) is worse than a leftover the user is told about, so a
+pair needs every piece of evidence at once:
+
+* same document: the note carries all of the document's tag labels (as the
+  old sync wrote them), or, for a document without tags, sits in its deck;
+* same kind of card (Basic or Cloze, the two types the old sync used);
+* the new card's text is an edit of the old one (:func:`similarity`);
+* no other candidate on either side: the old note resembles exactly one new
+  card of its document and that card exactly one old note (a near second
+  candidate, even below the pairing bar, makes the pair ambiguous).
+
+Everything else is a leftover: reported, never changed by a sync.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Dict, FrozenSet, List, Sequence, Tuple
+
+# Pair when at least this share of the old text survives in the new one...
+PAIR_THRESHOLD = 0.85
+# ...and no other candidate reaches this (a rival that close is ambiguity).
+RIVAL_THRESHOLD = 0.6
+# A run of fewer equal characters is coincidence ("an" in "France" and
+# "Germany"), not text that survived an edit.
+_MIN_BLOCK = 3
+# Very long fields are compared on their start: edits show there too, and
+# SequenceMatcher is quadratic in the worst case.
+_MAX_CHARS = 2000
+
+_TAG_RE = re.compile(r"<[^>]*>")
+_ENTITY = re.compile(r"&(nbsp|amp|lt|gt|quot|#39);")
+_ENTITIES = {"nbsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": '"', "#39": "'"}
+_WS = re.compile(r"\s+")
+
+
+def plain_text(html: str) -> str:
+    """Lower-case text of an HTML field, markup and spacing normalised."""
+    text = _TAG_RE.sub(" ", html)
+    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+    return _WS.sub(" ", text).strip().lower()[:_MAX_CHARS]
+
+
+def _kept(matcher: SequenceMatcher) -> int:
+    return sum(block.size for block in matcher.get_matching_blocks() if block.size >= _MIN_BLOCK)
+
+
+def similarity(old: str, new: str) -> float:
+    """How much of ``old`` (plain text) survives in ``new``: the share of its
+    characters in runs of ``_MIN_BLOCK`` or more that appear, in order, in
+    ``new``. Additions are free (an edit that adds a word or a clause keeps
+    the card); replacing a word is not ("capital of France" → "capital of
+    Germany" keeps 77 %). A new text that is mostly new (the old one a small
+    part of it) does not count as an edit of it."""
+    a, b = plain_text(old), plain_text(new)
+    if not a or not b:
+        return 0.0
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    # quick_ratio bounds the characters any alignment can keep: skip the full
+    # comparison when even that bound cannot keep enough of ``a``.
+    if matcher.quick_ratio() * (len(a) + len(b)) / 2 < RIVAL_THRESHOLD * len(a):
+        return 0.0
+    kept = _kept(matcher)
+    if kept < 0.5 * len(b):
+        return min(kept / len(a), kept / len(b))
+    return kept / len(a)
+
+
+@dataclass(frozen=True)
+class OldNote:
+    """A leftover note of the old sync, as far as pairing needs it."""
+
+    note_id: int
+    kind: str  # "basic" | "cloze" (the only two types the old sync used)
+    text: str  # its fields' HTML, joined
+    tags: FrozenSet[str]  # lower-case
+    deck: str  # lower-case name of its (home) deck
+
+
+@dataclass(frozen=True)
+class NewCard:
+    """A current Polar card that no note matched (it would be created)."""
+
+    card_id: str
+    doc: str
+    kind: str  # "basic" or "cloze", as for OldNote
+    text: str
+    doc_labels: FrozenSet[str]  # the document's tag labels as the old sync wrote them, lower-case
+    decks: FrozenSet[str]  # lower-case deck names the old sync could have used for the document
+
+
+def old_sync_label(label: str) -> str:
+    """A Polar tag label as the old sync left it on a note (Anki splits tags
+    on spaces; the old sync sent labels as they were)."""
+    return label.replace(" ", "_").lower()
+
+
+def same_document(note: OldNote, card: NewCard) -> bool:
+    if card.doc_labels:
+        return card.doc_labels <= note.tags
+    return note.deck in card.decks
+
+
+def pair(old: Sequence[OldNote], new: Sequence[NewCard]) -> List[Tuple[int, str]]:
+    """(note id, card id) for every confident pair; see the module doc."""
+    scores: Dict[Tuple[int, str], float] = {}
+    by_note: Dict[int, List[str]] = {}
+    by_card: Dict[str, List[int]] = {}
+    for note in old:
+        for card in new:
+            if card.kind != note.kind or not same_document(note, card):
+                continue
+            score = similarity(note.text, card.text)
+            if score >= RIVAL_THRESHOLD:
+                scores[(note.note_id, card.card_id)] = score
+                by_note.setdefault(note.note_id, []).append(card.card_id)
+                by_card.setdefault(card.card_id, []).append(note.note_id)
+    pairs = []
+    for (nid, cid), score in sorted(scores.items()):
+        if score >= PAIR_THRESHOLD and by_note[nid] == [cid] and by_card[cid] == [nid]:
+            pairs.append((nid, cid))
+    return pairs
+
+
+def legacy_kind(kind: str) -> str:
+    """The old sync's two types: every basic kind went to "Basic"."""
+    return "cloze" if kind == "cloze" else "basic"
+
+
+def old_sync_decks(labels: Sequence[str], deck: str) -> FrozenSet[str]:
+    """Deck names (lower-case) the old sync may have put a document's notes in:
+    the deck this add-on chose, the last ``deck:`` tag with ``/`` as ``::``
+    and, before Polar fixed nesting, only its first level (Polar #758);
+    "Default" for a document without one."""
+    names = {deck.lower()}
+    tags = [label[len("deck:"):] for label in labels if label.lower().startswith("deck:")]
+    if tags:
+        full = tags[-1].replace("/", "::").strip().lower()
+        names |= {full, full.split("::")[0]}
+    else:
+        names.add("default")
+    return frozenset(names)

@@ -1,0 +1,212 @@
+"""Notes of Polar's old AnkiConnect sync whose Polar card is gone.
+
+Polar's old sync added a note per card and never updated one: an edit in
+Polar (new id, same highlight and type) left the old note behind and the next
+old sync added another (Polar #1092). Collections of Polar's users hold those
+stale notes, with review history. Each test builds them as the old sync did
+(Basic/Cloze by English name, the document's deck, tags = the document's and
+the card's labels + ``_polar-flashcard`` (+ ``polar_guid:<id>`` on Polar 1.x)).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+import pytest
+
+from addon.settings import Settings
+from addon.sync.engine import sync
+from addon.sync.identity import guid_for
+from addon.sync.legacy import similarity
+from tests.polar_factory import Doc, basic
+
+
+def run(col, lib: Path, state: Path, **config):
+    settings, warnings = Settings.from_dict(config)
+    assert not warnings
+    return sync(col, settings, state, source_path=lib)
+
+
+def old_sync_note(col, doc: Doc, front: str, back: str = "", *, card_id: Optional[str] = None,
+                  deck: Optional[str] = None, kind: str = "Basic", card_tags: Iterable[str] = ()) -> int:
+    """A note as Polar's old sync made it (1.x with ``card_id``, 2.x without)."""
+    model = col.models.by_name(kind)
+    note = col.new_note(model)
+    if kind == "Cloze":
+        note["Text"] = front
+    else:
+        note["Front"], note["Back"] = front, back
+    labels = list(doc.meta["docInfo"]["tags"]) + list(card_tags)
+    deck_tags = [t for t in labels if t.startswith("deck:")]
+    name = deck or (deck_tags[-1][len("deck:"):].replace("/", "::") if deck_tags else "Default")
+    note.tags = [t.replace(" ", "_") for t in labels] + ["_polar-flashcard"]
+    if card_id:
+        note.tags.append(f"polar_guid:{card_id}")
+    col.add_note(note, col.decks.id(name))
+    return note.id
+
+
+def answer_all(col, nids: Iterable[int]) -> None:
+    """Review every card of these notes through the real scheduler."""
+    wanted = {cid for nid in nids for cid in col.card_ids_of_note(nid)}
+    for deck in col.decks.all_names_and_ids():
+        col.decks.select(deck.id)
+        while True:
+            card = col.sched.getCard()
+            if card is None or card.id not in wanted:
+                break
+            col.sched.answerCard(card, 3)
+            wanted.discard(card.id)
+
+
+def study_state(col, nid: int):
+    rows = col.db.all("select id, type, queue, due, ivl, reps from cards where nid = ? order by ord", nid)
+    revlog = col.db.all("select id, cid, ease from revlog where cid in "
+                        "(select id from cards where nid = ?) order by id", nid)
+    return rows, revlog
+
+
+def notes_with_guid(col, card_id: str) -> List[int]:
+    return list(col.db.list("select id from notes where guid = ?", guid_for(card_id)))
+
+
+@pytest.fixture
+def book(tmp_path):
+    doc = Doc(tmp_path / "polar", "1DocLegacy000000000000aa", "Operating Systems", tags=["deck:compsci/os", "os"])
+    doc.text_highlight("1HlLeg0001", "A process is a program in execution.")
+    doc.text_highlight("1HlLeg0002", "The kernel schedules threads.")
+    return doc
+
+
+def test_edited_since_pairs_with_the_new_card_and_keeps_history(col, book, state_path):
+    old = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardOld001")
+    answer_all(col, [old])
+    before = study_state(col, old)
+    assert before[1], "the legacy note has reviews"
+    # Edited in Polar after the old sync: new id, same highlight and type.
+    book.card("1CardNew001", basic("What is a process in an OS?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.card("1CardOther1", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0002")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert report.paired == 1 and report.created == 1
+    assert notes_with_guid(col, "1CardNew001") == [old]
+    assert col.note_count() == 2
+    note = col.get_note(old)
+    assert "What is a process in an OS?" in note["Front"]
+    assert not [t for t in note.tags if t.startswith("polar_guid:") or t == "_polar-flashcard"]
+    rows, revlog = study_state(col, old)
+    assert revlog == before[1] and rows == before[0]
+    assert report.legacy_leftovers == []
+    again = run(col, book.root, state_path)
+    assert not again.changed and again.paired == 0
+
+
+def test_edited_since_pairs_for_polar_2x_notes_without_a_guid_tag(col, book, state_path):
+    old = old_sync_note(col, book, "Define <b>process</b>", "A program in execution")
+    book.card("1CardNew002", basic("Define <b>process</b> (OS)", "A program in execution."),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+    report = run(col, book.root, state_path)
+    assert report.paired == 1 and report.created == 0
+    assert notes_with_guid(col, "1CardNew002") == [old]
+
+
+def test_deleted_since_is_reported_and_left_alone(col, book, state_path):
+    keep = old_sync_note(col, book, "Who schedules threads?", "The kernel", card_id="1CardKeep01")
+    gone = old_sync_note(col, book, "What is paging?", "Fixed-size memory blocks", card_id="1CardGone01")
+    answer_all(col, [gone])
+    before = study_state(col, gone)
+    fields, tags = list(col.get_note(gone).fields), list(col.get_note(gone).tags)
+    book.card("1CardKeep01", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0002")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert report.adopted == 1 and report.paired == 0
+    assert notes_with_guid(col, "1CardKeep01") == [keep]
+    assert report.legacy_leftovers == [gone]
+    assert report.to_dict()["legacy_leftovers"] == [gone]
+    note = col.get_note(gone)
+    assert note.fields == fields and note.tags == tags and study_state(col, gone) == before
+    # Still reported on the next sync, still untouched, until the user acts.
+    again = run(col, book.root, state_path)
+    assert again.legacy_leftovers == [gone] and not again.changed
+    assert col.get_note(gone).tags == tags
+
+
+def test_two_similar_new_cards_do_not_pair(col, book, state_path):
+    old = old_sync_note(col, book, "What is the capital of France?", "Paris")
+    fields = list(col.get_note(old).fields)
+    book.card("1CardFr0001", basic("What is the capital city of France?", "Paris"), ref="page:1")
+    book.card("1CardDe0001", basic("What is the capital city of Germany?", "Berlin"), ref="page:1")
+    book.write()
+    report = run(col, book.root, state_path)
+    assert report.paired == 0 and report.created == 2
+    assert col.get_note(old).fields == fields
+    assert report.legacy_leftovers == [old]
+
+
+def test_near_miss_text_does_not_pair(col, book, state_path):
+    old = old_sync_note(col, book, "What does the scheduler do?", "Picks the next thread to run")
+    book.card("1CardNear01", basic("What does the memory manager do?", "Maps pages to frames"), ref="page:1")
+    book.write()
+    report = run(col, book.root, state_path)
+    assert report.paired == 0 and report.created == 1
+    assert report.legacy_leftovers == [old]
+
+
+def test_other_card_type_or_other_document_does_not_pair(col, book, state_path, tmp_path):
+    cloze_old = old_sync_note(col, book, "A {{c1::process}} is a program in execution", kind="Cloze")
+    other = Doc(book.root, "1DocOther00000000000000bb", "Networks", tags=["deck:compsci/net"])
+    elsewhere = old_sync_note(col, other, "What is TCP?", "A transport protocol")
+    book.card("1CardBas001", basic("A process is a program in execution", "yes"), ref="page:1")
+    book.card("1CardTcp001", basic("What is TCP exactly?", "A transport protocol"), ref="page:1")
+    book.write()
+    other.write()
+    report = run(col, book.root, state_path)
+    assert report.paired == 0 and report.created == 2
+    assert sorted(report.legacy_leftovers) == sorted([cloze_old, elsewhere])
+
+
+def test_a_users_own_note_is_never_touched(col, book, state_path):
+    model = col.models.by_name("Basic")
+    mine = col.new_note(model)
+    mine["Front"], mine["Back"] = "What is a process?", "A program in execution"
+    mine.tags = ["os"]
+    col.add_note(mine, col.decks.id("compsci::os"))
+    book.card("1CardNew003", basic("What is a process in an OS?", "A program in execution"), ref="page:1")
+    book.write()
+    report = run(col, book.root, state_path)
+    assert report.paired == 0 and report.created == 1 and report.legacy_leftovers == []
+    assert col.get_note(mine.id).fields == ["What is a process?", "A program in execution"]
+
+
+def test_dry_run_reports_pairs_and_leftovers_without_writing(col, book, state_path):
+    old = old_sync_note(col, book, "What is a process?", "A program in execution")
+    gone = old_sync_note(col, book, "What is paging?", "Fixed-size memory blocks")
+    book.card("1CardNew004", basic("What is a process, exactly?", "A program in execution"), ref="page:1")
+    book.write()
+    mod = col.mod
+    settings, _ = Settings.from_dict({})
+    report = sync(col, settings, state_path, source_path=book.root, dry_run=True)
+    assert report.paired == 1 and report.legacy_leftovers == [gone]
+    assert col.mod == mod and col.get_note(old).guid != guid_for("1CardNew004")
+
+
+@pytest.mark.parametrize(("old", "new", "pairs"), [
+    ("What is a process?", "What is a process in an OS?", True),
+    ("Define process", "Define a process.", True),
+    ("The <b>kernel</b> schedules threads", "The kernel schedules the threads", True),
+    ("What is the capital of France?", "What is the capital of Germany?", False),
+    ("What does the scheduler do?", "What does the memory manager do?", False),
+    ("TCP", "UDP", False),
+    ("", "anything", False),
+])
+def test_similarity_measure(old, new, pairs):
+    from addon.sync.legacy import PAIR_THRESHOLD
+
+    assert (similarity(old, new) >= PAIR_THRESHOLD) is pairs
