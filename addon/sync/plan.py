@@ -298,7 +298,11 @@ class Planner:
             self.update(note, c.rc, c.doc, None, None, guid_for(c.rc.card_id), c.meta, drop_tags=_legacy_tags(note))
             self.plan.paired += 1
         self.plan.creates = keep
-        self.plan.legacy_leftovers = sorted(nid for nid in notes if nid not in self.legacy.taken)
+        # Suspended ones are the user's answer already ("Suspend them"): not repeated.
+        self.plan.legacy_leftovers = sorted(
+            nid for nid, info in notes.items()
+            if nid not in self.legacy.taken and not all(c.queue == -1 for c in info.cards)
+        )
 
     def vanished(self, card: CardState) -> None:
         """``card`` is gone from Polar: its note becomes an orphan."""

@@ -210,3 +210,35 @@ def test_similarity_measure(old, new, pairs):
     from addon.sync.legacy import PAIR_THRESHOLD
 
     assert (similarity(old, new) >= PAIR_THRESHOLD) is pairs
+
+
+def test_cli_report_lists_the_leftovers(col, book, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    gone = old_sync_note(col, book, "What is paging?", "Fixed-size memory blocks", card_id="1CardGone02")
+    book.card("1CardNew005", basic("Who schedules threads?", "The kernel"), ref="page:1")
+    book.write()
+    path = col.path
+    col.close()
+    report = tmp_path / "report.json"
+    cli = Path(__file__).resolve().parents[2] / "tools" / "polar_sync.py"
+    out = subprocess.run([sys.executable, str(cli), "--data-dir", str(book.root), "--collection", path,
+                          "--report", str(report)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(report.read_text())
+    assert data["legacy_leftovers"] == [gone] and data["paired"] == 0 and data["created"] == 1
+    assert "no longer match a Polar card" in out.stdout
+    col.reopen()
+
+
+def test_suspended_leftovers_are_no_longer_reported(col, book, state_path):
+    gone = old_sync_note(col, book, "What is paging?", "Fixed-size memory blocks", card_id="1CardGone03")
+    book.card("1CardNew006", basic("Who schedules threads?", "The kernel"), ref="page:1")
+    book.write()
+    assert run(col, book.root, state_path).legacy_leftovers == [gone]
+    col.sched.suspend_cards(col.card_ids_of_note(gone))  # the report's "Suspend them"
+    again = run(col, book.root, state_path)
+    assert again.legacy_leftovers == [] and not again.changed
+    assert col.get_note(gone).fields == ["What is paging?", "Fixed-size memory blocks"]
