@@ -37,8 +37,9 @@ test: $(STAMP) qt-deps build
 test-slow: $(STAMP) qt-deps build test-compat
 	$(PY) -m pytest -q -m slow
 
-# The core suite on Anki 23.10 / Python 3.9 in its own venv (.venv39).
-test-compat:
+# The core suite and the real-Anki GUI suite on Anki 23.10 / Python 3.9 in
+# their own venv (.venv39).
+test-compat: qt-deps
 	tools/compat.sh
 
 lint: $(STAMP)

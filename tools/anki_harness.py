@@ -57,12 +57,26 @@ def seed_base(base: Path, profile: str = PROFILE) -> None:
     pm = ProfileManager(base)
     pm.setupMeta()
     pm.meta["firstRun"] = False
-    pm.set_update_check(False)
-    pm.set_check_for_addon_updates(False)
+    _no_update_checks(pm)
     pm.setLang("en_US")  # also saves meta
     pm.create(profile)
     assert pm.db is not None
     pm.db.close()
+
+
+def _no_update_checks(pm: Any) -> None:
+    """No AnkiWeb add-on check and no "new Anki version" box in a test run.
+
+    Newer Anki has a profile setting for each; Anki 23.10 has neither and
+    checks add-ons once a day: mark them as just checked (Anki's own update
+    check there is switched off in ``start``)."""
+    for setter in ("set_update_check", "set_check_for_addon_updates"):
+        if hasattr(pm, setter):
+            getattr(pm, setter)(False)
+    if not hasattr(pm, "set_check_for_addon_updates"):
+        from anki.utils import int_time
+
+        pm.set_last_addon_update_check(int_time())
 
 
 class Anki:
@@ -125,6 +139,11 @@ def start(
     if app is None:
         raise RuntimeError("Anki did not start (another instance answered, or the base folder is unusable)")
     mw = aqt.mw
+    if not hasattr(mw.pm, "check_for_updates"):
+        # Anki 23.10 asks AnkiWeb for a newer version after every profile
+        # open, with no setting to stop it (later versions read the one
+        # seed_base switched off); a test run never asks.
+        mw.setup_auto_update = lambda *_: None
     result = mw.addonManager.install(str(addon_file))
     if not hasattr(result, "name"):
         raise RuntimeError(f"Anki refused to install {addon_file}: {result}")

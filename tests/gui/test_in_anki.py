@@ -240,15 +240,20 @@ def test_a_bad_config_value_is_reported_not_fatal(anki):
 def test_syncs_wait_while_the_collection_is_temporarily_closed(anki, tmp_path):
     """Exporting a .colpkg closes the collection for a moment (as a full
     AnkiWeb sync does); a sync asked for meanwhile waits, then runs."""
+    import dataclasses
+
     from aqt.import_export.exporting import ColpkgExporter, ExportOptions
 
     anki.settle()
     done = anki.controller.runner.finished_count
-    options = ExportOptions(
+    wanted = dict(
         out_path=str(tmp_path / "backup.colpkg"), include_scheduling=True, include_deck_configs=True,
         include_media=False, include_tags=True, include_html=True, include_deck=True,
         include_notetype=True, include_guid=True, legacy_support=False, limit=None,
     )
+    # Only the fields this Anki has (23.10 has no include_deck_configs).
+    known = {f.name for f in dataclasses.fields(ExportOptions)}
+    options = ExportOptions(**{k: v for k, v in wanted.items() if k in known})
     ColpkgExporter().export(anki.mw, options)  # fires collection_will_temporarily_close
     anki.menu_action("Sync from Polar").trigger()
     assert not anki.controller.runner.busy and len(anki.controller.runner.pending) == 1
