@@ -335,8 +335,11 @@ class GuardedCollection:
             legacy = target.with_name(target.name + BACKUP_TAG)
             _unlink(legacy)  # the fixed name older versions used
             for stale in target.parent.glob(f"{target.name}{BACKUP_TAG}-*"):
+                # A run killed inside VACUUM INTO also leaves the backup's
+                # rollback journal: BACKUP-<pid>-<random>-journal.
+                name = stale.name[: -len("-journal")] if stale.name.endswith("-journal") else stale.name
                 try:
-                    pid = int(stale.name.rsplit("-", 2)[-2])
+                    pid = int(name.rsplit("-", 2)[-2])
                 except (ValueError, IndexError):
                     continue
                 if pid != os.getpid() and not _pid_alive(pid):

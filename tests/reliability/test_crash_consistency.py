@@ -329,6 +329,7 @@ def test_stale_backup_from_a_killed_run_is_replaced(tmp_path):
     dead_pid = int(gone.stdout)
     stale = [col_path.with_name(col_path.name + ".polar-sync-backup"),
              col_path.with_name(f"{col_path.name}.polar-sync-backup-{dead_pid}-0badc0de"),
+             col_path.with_name(f"{col_path.name}.polar-sync-backup-{dead_pid}-0badc0de-journal"),
              col_path.with_name(f"collection.polar-sync.sqlite.polar-sync-backup-{dead_pid}-0badc0de")]
     for path in stale:
         path.write_bytes(b"SQLite format 3\x00 torn")
