@@ -11,22 +11,30 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Literal, Mapping, Tuple, get_args
 
 ADDON_DIR = Path(__file__).resolve().parent
 DEFAULTS_FILE = ADDON_DIR / "config.json"
 
-DECK_STRATEGIES = ("tag", "document")
-DELETION_POLICIES = ("suspend", "tag", "delete", "keep")
-CONFLICT_POLICIES = ("polar_wins", "anki_wins")
-# Settings that only steer when/how a sync runs, not what it writes.
-_NOT_SHAPING = {"data_dir", "sync_on_startup", "watch", "watch_debounce_ms"}
+# The values config.json may hold for the three choices (see config.md).
+DeckStrategy = Literal["tag", "document"]
+DeletionPolicy = Literal["suspend", "tag", "delete", "keep"]
+ConflictPolicy = Literal["polar_wins", "anki_wins"]
+DECK_STRATEGIES: Tuple[DeckStrategy, ...] = get_args(DeckStrategy)
+DELETION_POLICIES: Tuple[DeletionPolicy, ...] = get_args(DeletionPolicy)
+CONFLICT_POLICIES: Tuple[ConflictPolicy, ...] = get_args(ConflictPolicy)
+
+# Settings that say only *when* to sync: changing them needs no sync.
+TIMING_KEYS = ("sync_on_startup", "watch", "watch_debounce_ms")
+# Where the library is: changing it needs a sync, but what a note holds does
+# not depend on it (a moved library's unchanged files are recognised by hash).
+SOURCE_KEYS = ("data_dir",)
 
 
 @dataclass(frozen=True)
 class Settings:
     data_dir: str = ""
-    deck_strategy: str = "tag"
+    deck_strategy: DeckStrategy = "tag"
     default_deck: str = "Default"
     document_deck_parent: str = "Polar"
     use_stock_note_types: bool = True
@@ -36,9 +44,9 @@ class Settings:
     copy_tags: bool = True
     max_image_bytes: int = 10 * 1024 * 1024
     move_on_deck_change: bool = True
-    deletion_policy: str = "suspend"
+    deletion_policy: DeletionPolicy = "suspend"
     delete_max_share: float = 0.2
-    conflict_policy: str = "polar_wins"
+    conflict_policy: ConflictPolicy = "polar_wins"
     skip_archived: bool = False
     sync_on_startup: bool = True
     watch: bool = True
@@ -47,8 +55,15 @@ class Settings:
     def content_key(self) -> str:
         """Changes whenever a setting that shapes notes changes: a sync then
         reads every document again instead of trusting "unchanged" files."""
-        shaping = {k: v for k, v in asdict(self).items() if k not in _NOT_SHAPING}
-        return json.dumps(shaping, sort_keys=True)
+        return self._key(TIMING_KEYS + SOURCE_KEYS)
+
+    def sync_key(self) -> str:
+        """Changes whenever a sync would have something new to do: a setting
+        that shapes notes or the library's place changed."""
+        return self._key(TIMING_KEYS)
+
+    def _key(self, leave_out: Tuple[str, ...]) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if k not in leave_out}, sort_keys=True)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Tuple[Settings, List[str]]:

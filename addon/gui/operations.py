@@ -18,7 +18,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Literal, Optional, Set, Tuple
 
 from anki.collection import OpChanges
 from aqt.operations import CollectionOp, QueryOp
@@ -29,14 +29,16 @@ from ..sync.engine import collection_identity, prepare
 from ..sync.report import Report
 from .i18n import tr
 
-MANUAL = "manual"
-PREVIEW = "preview"
-STARTUP = "startup"
-WATCH = "watch"
-SETTINGS = "settings"
+# Who asked for a sync.
+Trigger = Literal["manual", "preview", "startup", "watch", "settings"]
+MANUAL: Trigger = "manual"
+PREVIEW: Trigger = "preview"
+STARTUP: Trigger = "startup"
+WATCH: Trigger = "watch"
+SETTINGS: Trigger = "settings"
 
 # Who asked, in words for the log and the report window.
-TRIGGER_LABELS = {
+TRIGGER_LABELS: Dict[Trigger, str] = {
     MANUAL: "Tools ▸ Sync from Polar",
     PREVIEW: "Preview (dry run)",
     STARTUP: "sync on startup",
@@ -45,7 +47,7 @@ TRIGGER_LABELS = {
 }
 
 
-def trigger_label(trigger: str) -> str:
+def trigger_label(trigger: Trigger) -> str:
     """TRIGGER_LABELS in the interface language."""
     words = {
         MANUAL: tr("Tools ▸ Sync from Polar"),
@@ -54,16 +56,16 @@ def trigger_label(trigger: str) -> str:
         WATCH: tr("Polar saved a change"),
         SETTINGS: tr("settings changed"),
     }
-    return words.get(trigger, trigger)
+    return words[trigger]
 # Syncs a person started get a progress window; background ones stay quiet.
-INTERACTIVE = frozenset({MANUAL, PREVIEW})
+INTERACTIVE: FrozenSet[Trigger] = frozenset({MANUAL, PREVIEW})
 # When two requests merge, the more visible trigger wins.
-_RANK = {WATCH: 0, SETTINGS: 1, STARTUP: 2, MANUAL: 3, PREVIEW: 3}
+_RANK: Dict[Trigger, int] = {WATCH: 0, SETTINGS: 1, STARTUP: 2, MANUAL: 3, PREVIEW: 3}
 
 
 @dataclass(frozen=True)
 class SyncRequest:
-    trigger: str
+    trigger: Trigger
     only: Optional[FrozenSet[str]] = None  # document keys; None = the whole library
 
     @property
@@ -74,7 +76,7 @@ class SyncRequest:
         if self.dry_run != other.dry_run:
             return None
         only = None if self.only is None or other.only is None else self.only | other.only
-        trigger = max(self.trigger, other.trigger, key=lambda t: _RANK.get(t, 0))
+        trigger = max(self.trigger, other.trigger, key=_RANK.__getitem__)
         return SyncRequest(trigger, only)
 
 
@@ -118,7 +120,7 @@ class SyncRunner:
 
     # -- queue ---------------------------------------------------------------
 
-    def request(self, trigger: str, only: Optional[Set[str]] = None) -> None:
+    def request(self, trigger: Trigger, only: Optional[Set[str]] = None) -> None:
         new = SyncRequest(trigger, None if only is None else frozenset(only))
         for i, queued in enumerate(self._queue):
             merged = queued.merge(new)

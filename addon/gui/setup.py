@@ -7,7 +7,6 @@ Anki run; profiles come and go through the hooks.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import logging
 from pathlib import Path
@@ -116,7 +115,7 @@ class PolarSync:
         if self.config_warnings:
             message += "<br>" + "<br>".join(html.escape(w) for w in self.config_warnings)
         tooltip(message, period=6000)
-        if _content_settings(old) != _content_settings(self.settings) and self.data_dir().exists():
+        if old.sync_key() != self.settings.sync_key() and self.data_dir().exists():
             self.runner.request(SETTINGS)  # e.g. a new data_dir or deck strategy: show its effect now
 
     def _write_config(self, **changes: Any) -> None:
@@ -323,10 +322,3 @@ def _close(widget: Optional[QWidget]) -> None:
     if widget is not None and not sip.isdeleted(widget):
         widget.close()
 
-
-# Settings that only say *when* to sync; changing them needs no sync.
-_TIMING_KEYS = ("sync_on_startup", "watch", "watch_debounce_ms")
-
-
-def _content_settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, **{k: getattr(Settings(), k) for k in _TIMING_KEYS})

@@ -11,20 +11,16 @@ from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..settings import Settings
+from .unescaped import no_markup
 
 _WHITESPACE = re.compile(r"\s+")
 _FORBIDDEN = re.compile(r'["\x00-\x1f\x7f]')
 
 
-# Anki inserts {{Tags}} into a card's HTML unescaped: angle brackets become
-# look-alikes so a label like "<img/src=x/onerror=...>" cannot become markup.
-_ANGLES = str.maketrans({"<": "\u2039", ">": "\u203a"})
-
-
 def clean_tag(tag: str) -> str:
     """A string Anki keeps as exactly one tag ("" when nothing is left)."""
     tag = _WHITESPACE.sub("_", tag.strip())
-    tag = _FORBIDDEN.sub("", tag).translate(_ANGLES)
+    tag = no_markup(_FORBIDDEN.sub("", tag))
     if "::" in tag or tag.startswith(":") or tag.endswith(":"):
         parts = [p for p in tag.split("::") if p.strip(":")]
         tag = "::".join(parts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .collection_view import (
     NoteInfo,
@@ -40,18 +40,24 @@ from .write import foreign_row, write_plan
 # State key: how many old-sync notes matched no card at the last look.
 LEFTOVERS_KEY = "legacy_leftovers"
 
+if TYPE_CHECKING:
+    from anki.collection import Collection
+    from anki.decks import DeckId
+    from anki.models import NotetypeId
+    from anki.notes import NoteId
+
 
 @dataclass
 class Applying:
     """What the apply steps share."""
 
-    col: Any
+    col: Collection
     reading: Reading
     dry_run: bool
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     polar_notes: int = 0  # Polar notes in the collection before the sync
     # Polar notes in the collection that no state row knows: guid -> note ids
-    unknown: Dict[str, List[int]] = field(default_factory=dict)
+    unknown: Dict[str, List[NoteId]] = field(default_factory=dict)
     # rows of notes in no document (foreign_row) whose note is gone: forgotten
     stale_rows: List[str] = field(default_factory=list)
     parsed: List[LoadedDoc] = field(default_factory=list)
@@ -72,7 +78,7 @@ class Applying:
             self.reading.progress(message)
 
 
-def apply(col: Any, reading: Reading, dry_run: bool) -> Report:
+def apply(col: Collection, reading: Reading, dry_run: bool) -> Report:
     ctx = Applying(col, reading, dry_run)
     ctx.report.dry_run = dry_run
     for step in APPLY_STEPS:
@@ -237,7 +243,7 @@ def plan_documents(ctx: Applying) -> None:
 def _report_dropped_fields(ctx: Applying) -> None:
     """One warning per reshaped own note type whose notes lost content here."""
     planner = _planner(ctx)
-    by_type: Dict[int, Dict[str, int]] = defaultdict(dict)
+    by_type: Dict[NotetypeId, Dict[str, int]] = defaultdict(dict)
     for (mid, name), n in planner.plan.dropped.items():
         by_type[mid][name] = n
     for mid, lost in sorted(by_type.items()):
@@ -260,15 +266,15 @@ def pair_legacy_notes(ctx: Applying) -> None:
     if any(d.status != "parsed" for d in reading.docs.values()):
         current |= {cid for cid, c in reading.state.all_cards().items() if not c.orphaned}
     leftovers = []
-    deck_names: Dict[int, str] = {}
+    deck_names: Dict[Optional[DeckId], str] = {}
     for note in planner.legacy.untaken():
         ids = {i for i in (legacy_card_id(t) for t in note.tags) if i}
         if ids & current:
             continue  # a note of a current card that has a note already: not a leftover
         kind = planner.legacy.kind_of(note.mid)
-        home = note.cards[0].home if note.cards else 0
+        home = note.cards[0].home if note.cards else None
         if home not in deck_names:
-            deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower()
+            deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower() if home is not None else ""
         old = OldNote(note.id, kind or "", " ".join(note.fields), frozenset(t.lower() for t in note.tags),
                       deck_names[home])
         leftovers.append((note, old))

@@ -9,41 +9,45 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence
 
 from .identity import GUID_PREFIX, LEGACY_GUID_TAG, LEGACY_MARKER_TAG
+from .sql import in_chunks
 
 if TYPE_CHECKING:
+    from anki.cards import CardId
+    from anki.collection import Collection
+    from anki.dbproxy import DBProxy
+    from anki.decks import DeckId
+    from anki.models import NotetypeId
+    from anki.notes import NoteId
+
     from ..render.card import RenderedCard
 
 _LIKE = GUID_PREFIX.replace("%", r"\%").replace("_", r"\_") + "%"
 # Above this many guids one table scan beats chunked IN (...) lookups.
 _SCAN_THRESHOLD = 2000
-# SQLite's default limit on bound parameters was 999 before 3.32.
-IN_CHUNK = 500
-# The id of the deck every profile has (named "Default", or "Standard", "既定"...).
-DEFAULT_DECK_ID = 1
 
 
 @dataclass
 class CardInfo:
-    id: int
-    did: int
+    id: CardId
+    did: DeckId
     queue: int
     reps: int
-    odid: int = 0  # the home deck while the card is in a filtered deck
+    odid: DeckId  # the home deck while the card is in a filtered deck, else 0
 
     @property
-    def home(self) -> int:
+    def home(self) -> DeckId:
         """The deck the card belongs to: a filtered deck only borrows it."""
         return self.odid or self.did
 
 
 @dataclass
 class NoteInfo:
-    id: int
+    id: NoteId
     guid: str
-    mid: int
+    mid: NotetypeId
     fields: List[str]
     tags: List[str]
     cards: List[CardInfo] = field(default_factory=list)
@@ -57,14 +61,7 @@ class NoteInfo:
         return any(t.lower() == low for t in self.tags)
 
 
-def in_chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Tuple[str, List[Any]]]:
-    """``(marks, chunk)`` pairs for ``... IN ({marks})`` queries over ``values``."""
-    for i in range(0, len(values), size):
-        chunk = list(values[i: i + size])
-        yield ",".join("?" * len(chunk)), chunk
-
-
-def collection_identity(col: Any) -> str:
+def collection_identity(col: Collection) -> str:
     """Ties a state file to one collection (its creation time)."""
     try:
         return str(int(col.crt))
@@ -72,17 +69,18 @@ def collection_identity(col: Any) -> str:
         return ""
 
 
-def existing_deck_id(col: Any, name: str) -> Optional[int]:
+def existing_deck_id(col: Collection, name: str) -> Optional[DeckId]:
     """The deck's id, or None if it does not exist yet. "Default" (Polar's
     name for "no deck chosen") is the profile's own default deck, whatever
     its name in the profile's language ("Standard", "既定", ...)."""
+    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
+
     if name.lower() == "default" and col.decks.get(DEFAULT_DECK_ID, default=False):
         return DEFAULT_DECK_ID
-    did = col.decks.id_for_name(name)
-    return int(did) if did is not None else None
+    return col.decks.id_for_name(name)
 
 
-def filtered_deck_on_path(col: Any, name: str) -> Optional[str]:
+def filtered_deck_on_path(col: Collection, name: str) -> Optional[str]:
     """The name of the filtered deck that ``name`` is or would nest under, or
     None. Anki keeps no cards of their own in a filtered deck (new cards
     land in Default, moved ones lose their home) and refuses children of one."""
@@ -97,39 +95,44 @@ def filtered_deck_on_path(col: Any, name: str) -> Optional[str]:
     return None
 
 
-def lacking_media(col: Any, cards: Iterable[RenderedCard]) -> List[RenderedCard]:
+def lacking_media(col: Collection, cards: Iterable[RenderedCard]) -> List[RenderedCard]:
     """Those of ``cards`` with an image missing from the media folder (a stat
     per image)."""
     folder = col.media.dir()
     return [rc for rc in cards if any(not os.path.exists(os.path.join(folder, m.name)) for m in rc.media)]
 
 
-def polar_note_count(col: Any) -> int:
-    return int(col.db.scalar(f"SELECT count() FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"))
+def _db(col: Collection) -> DBProxy:
+    assert col.db is not None, "the collection is closed"
+    return col.db
 
 
-def polar_guids(col: Any) -> Dict[str, List[int]]:
-    found: Dict[str, List[int]] = {}
-    for nid, guid in col.db.all(f"SELECT id, guid FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"):
+def polar_note_count(col: Collection) -> int:
+    return int(_db(col).scalar(f"SELECT count() FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"))
+
+
+def polar_guids(col: Collection) -> Dict[str, List[NoteId]]:
+    found: Dict[str, List[NoteId]] = {}
+    for nid, guid in _db(col).all(f"SELECT id, guid FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"):
         found.setdefault(guid, []).append(nid)
     return found
 
 
-def _note_rows(col: Any, guids: Sequence[str]) -> Iterable[Sequence[Any]]:
+def _note_rows(col: Collection, guids: Sequence[str]) -> Iterable[Sequence[Any]]:
     cols = "SELECT id, guid, mid, flds, tags FROM notes"
     if len(guids) > _SCAN_THRESHOLD:
         wanted = set(guids)
-        for row in col.db.execute(f"{cols} WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"):
+        for row in _db(col).execute(f"{cols} WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"):
             if row[1] in wanted:
                 yield row
         return
     for marks, chunk in in_chunks(guids):
-        yield from col.db.execute(f"{cols} WHERE guid IN ({marks})", *chunk)
+        yield from _db(col).execute(f"{cols} WHERE guid IN ({marks})", *chunk)
 
 
-def _attach_cards(col: Any, notes: Dict[int, NoteInfo]) -> None:
+def _attach_cards(col: Collection, notes: Dict[NoteId, NoteInfo]) -> None:
     for marks, chunk in in_chunks(list(notes)):
-        for cid, nid, did, queue, reps, odid in col.db.execute(
+        for cid, nid, did, queue, reps, odid in _db(col).execute(
             f"SELECT id, nid, did, queue, reps, odid FROM cards WHERE nid IN ({marks}) ORDER BY ord", *chunk
         ):
             notes[nid].cards.append(CardInfo(cid, did, queue, reps, odid))
@@ -137,19 +140,19 @@ def _attach_cards(col: Any, notes: Dict[int, NoteInfo]) -> None:
 
 def _note_info(row: Sequence[Any]) -> NoteInfo:
     return NoteInfo(
-        id=int(row[0]), guid=str(row[1]), mid=int(row[2]),
+        id=row[0], guid=str(row[1]), mid=row[2],
         fields=str(row[3]).split("\x1f"), tags=str(row[4]).split(),
     )
 
 
-def notes_by_guid(col: Any, guids: Iterable[str]) -> Dict[str, List[NoteInfo]]:
+def notes_by_guid(col: Collection, guids: Iterable[str]) -> Dict[str, List[NoteInfo]]:
     """Every note (with its cards) whose guid is one of ``guids``. A guid may
     map to several notes when two computers each created it (AnkiWeb matches
     by note id, not guid)."""
     unique = sorted(set(guids))
     if not unique:
         return {}
-    notes: Dict[int, NoteInfo] = {}
+    notes: Dict[NoteId, NoteInfo] = {}
     for row in _note_rows(col, unique):
         info = _note_info(row)
         notes[info.id] = info
@@ -160,15 +163,15 @@ def notes_by_guid(col: Any, guids: Iterable[str]) -> Dict[str, List[NoteInfo]]:
     return by_guid
 
 
-def legacy_notes(col: Any) -> List[NoteInfo]:
+def legacy_notes(col: Collection) -> List[NoteInfo]:
     """Notes made by Polar's old AnkiConnect sync (tagged ``polar_guid:<id>``
     or ``_polar-flashcard``) that this add-on has not taken over yet."""
-    rows = col.db.all(
+    rows = _db(col).all(
         "SELECT id, guid, mid, flds, tags FROM notes WHERE "
         f"(tags LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\') AND guid NOT LIKE '{_LIKE}' ESCAPE '\\'",
         "%" + LEGACY_GUID_TAG.replace("_", r"\_") + "%",
         "%" + LEGACY_MARKER_TAG.replace("_", r"\_") + "%",
     )
-    notes = {int(r[0]): _note_info(r) for r in rows}
+    notes = {r[0]: _note_info(r) for r in rows}
     _attach_cards(col, notes)
     return sorted(notes.values(), key=lambda n: n.id)

@@ -21,6 +21,7 @@ import unicodedata
 from typing import List, Optional, Tuple
 
 from ..polar.docmeta import Document
+from ..render.unescaped import no_markup
 from ..settings import Settings
 
 DECK_TAG = "deck:"
@@ -28,9 +29,6 @@ MAX_DEPTH = 10
 MAX_PART = 120
 _SPACES = re.compile(r"\s+")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
-# Anki inserts {{Deck}}/{{Subdeck}} into a card's HTML unescaped: a title or
-# deck tag holding markup must not become markup there.
-_ANGLES = str.maketrans({"<": "\u2039", ">": "\u203a"})
 
 
 def _visible(text: str) -> str:
@@ -51,7 +49,7 @@ def _visible(text: str) -> str:
 
 
 def _parts(name: str) -> List[str]:
-    parts = re.split(r"::|/", name.translate(_ANGLES))
+    parts = re.split(r"::|/", no_markup(name))
     cleaned = [_SPACES.sub(" ", _visible(p)).strip() for p in parts]
     return [p for p in cleaned if p]
 
@@ -80,7 +78,7 @@ def clamped_deck_name(name: str) -> Tuple[str, Optional[str]]:
 
 def _title_part(title: str) -> str:
     # A title is one deck level: its own "::" or "/" must not nest decks.
-    title = _visible(title.translate(_ANGLES))
+    title = _visible(no_markup(title))
     return _SPACES.sub(" ", title.replace("::", ":").replace("/", "-")).strip()[:MAX_PART]
 
 

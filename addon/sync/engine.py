@@ -9,7 +9,7 @@ collection stays free, then write in one short step on the collection thread.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Collection, Optional
+from typing import TYPE_CHECKING, Collection, Optional
 
 from ..settings import Settings
 from .collection_view import collection_identity
@@ -17,13 +17,16 @@ from .gcpause import gc_paused
 from .read import Progress, Reading, read_library
 from .report import Report
 
+if TYPE_CHECKING:
+    from anki.collection import Collection as AnkiCollection
+
 __all__ = ["Prepared", "collection_identity", "prepare", "sync"]
 
 
 class Prepared(Reading):
     """The library as read, ready to be applied to a collection."""
 
-    def apply(self, col: Any, dry_run: bool = False) -> Report:
+    def apply(self, col: AnkiCollection, dry_run: bool = False) -> Report:
         # Imported here: the apply phase needs the renderer's modules (note
         # types, fields), which Anki need not import at start.
         from .apply import apply
@@ -44,13 +47,11 @@ def prepare(
 
     Raises :class:`addon.polar.library.SourceError` when the library itself is
     missing or unreadable (nothing is planned, nothing swept)."""
-    reading = read_library(settings, state_path, source_path=source_path, only=only, progress=progress,
-                           collection_id=collection_id)
-    return Prepared(**vars(reading))
+    return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id)
 
 
 def sync(
-    col: Any,
+    col: AnkiCollection,
     settings: Settings,
     state_path: Optional[Path],
     *,

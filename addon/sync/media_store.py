@@ -23,7 +23,10 @@ import os
 import re
 import secrets
 import threading
-from typing import Any, List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from anki.collection import Collection
 
 # Below this many new files per sync the per-file commit costs < 0.2 s:
 # Anki's own API is used, and the media database knows the file at once.
@@ -42,7 +45,7 @@ class MediaWriter:
     of 50,000 notes ~2.3 s); :meth:`finish` waits and returns the failures.
     """
 
-    def __init__(self, col: Any, bulk: bool) -> None:
+    def __init__(self, col: Collection, bulk: bool) -> None:
         self.col = col
         self.folder = col.media.dir()
         self.bulk = bulk

@@ -10,10 +10,14 @@ adds a field to them later (that would force a full AnkiWeb sync).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, cast
 
 from ..render.card import RenderedCard
 from ..render.context import context_block
+
+if TYPE_CHECKING:
+    from anki.collection import Collection
+    from anki.models import NotetypeDict, NotetypeId
 
 MARKER = "polarSyncKind"  # private key in the note-type dict
 KINDS = ("basic", "basic_reverse", "basic_optional_reverse", "cloze")
@@ -62,7 +66,7 @@ _CSS = """.card { font-family: arial; font-size: 20px; text-align: center; color
 
 @dataclass(frozen=True)
 class NoteTypeRef:
-    id: int  # 0 while planning a type not created yet (dry run)
+    id: NotetypeId
     name: str
     field_names: List[str]
     own: bool
@@ -72,13 +76,19 @@ class NoteTypeRef:
     kind: str = ""  # the card kind an own type was made for
 
 
+def _id(value: Any) -> NotetypeId:
+    # Anki's id types are plain ints at run time; they are imported for the
+    # type checker only (anki.models alone is a circular import).
+    return cast("NotetypeId", int(value))
+
+
 def legacy_type_name(kind: str) -> str:
     """The note type Polar's old AnkiConnect sync put a card of ``kind`` in:
     only ever "Basic" or "Cloze", by their English names."""
     return str(_STOCK["cloze" if kind == "cloze" else "basic"]["name"])
 
 
-def _looks_stock(model: Dict[str, Any], kind: str) -> bool:
+def _looks_stock(model: NotetypeDict, kind: str) -> bool:
     spec = _STOCK[kind]
     names = [f["name"] for f in model.get("flds", [])]
     tmpls = model.get("tmpls", [])
@@ -90,24 +100,24 @@ def _looks_stock(model: Dict[str, Any], kind: str) -> bool:
     return "{{cloze:Text}}" in qfmt if spec["cloze"] else "{{Front}}" in qfmt
 
 
-def find_stock(col: Any, kind: str) -> Optional[Dict[str, Any]]:
+def find_stock(col: Collection, kind: str) -> Optional[NotetypeDict]:
     model = col.models.by_name(_STOCK[kind]["name"])
     if model and not model.get(MARKER) and _looks_stock(model, kind):
         return dict(model)
     return None
 
 
-def own_types(col: Any, kind: str) -> List[Dict[str, Any]]:
+def own_types(col: Collection, kind: str) -> List[NotetypeDict]:
     """The add-on's own types for ``kind``, oldest first."""
     found = []
     for entry in col.models.all_names_and_ids():
-        model = col.models.get(entry.id)
+        model = col.models.get(_id(entry.id))
         if model and model.get(MARKER) == kind:
             found.append(model)
     return sorted(found, key=lambda m: int(m["id"]))
 
 
-def missing_fields(model: Dict[str, Any]) -> Tuple[str, ...]:
+def missing_fields(model: NotetypeDict) -> Tuple[str, ...]:
     """The fields an own type should have and lacks (the user removed or
     renamed them); () for any other type. Added or reordered fields are fine."""
     kind = model.get(MARKER)
@@ -117,7 +127,7 @@ def missing_fields(model: Dict[str, Any]) -> Tuple[str, ...]:
     return tuple(name for name in _own_fields(str(kind)) if name.lower() not in have)
 
 
-def find_own(col: Any, kind: str) -> Optional[Dict[str, Any]]:
+def find_own(col: Collection, kind: str) -> Optional[NotetypeDict]:
     """The oldest own type for ``kind`` that still has all its fields."""
     for model in own_types(col, kind):
         if not missing_fields(model):
@@ -133,7 +143,7 @@ def _own_fields(kind: str) -> List[str]:
     return ["Front", "Back", *CONTEXT_FIELDS]
 
 
-def create_own(col: Any, kind: str) -> Dict[str, Any]:
+def create_own(col: Collection, kind: str) -> NotetypeDict:
     mm = col.models
     model = mm.new(_OWN_NAMES[kind])
     model[MARKER] = kind
@@ -163,12 +173,14 @@ def create_own(col: Any, kind: str) -> Dict[str, Any]:
         model["name"] = f"{_OWN_NAMES[kind]} ({n})"
         n += 1
     mm.add(model)  # the marker is what we look up, not the name
-    return dict(mm.get(model["id"]))
+    added = mm.get(model["id"])
+    assert added is not None
+    return dict(added)
 
 
-def ref_of(model: Dict[str, Any]) -> NoteTypeRef:
+def ref_of(model: NotetypeDict) -> NoteTypeRef:
     return NoteTypeRef(
-        id=int(model.get("id", 0)),
+        id=_id(model.get("id", 0)),
         name=str(model.get("name", "")),
         field_names=[f["name"] for f in model.get("flds", [])],
         own=bool(model.get(MARKER)),
@@ -177,17 +189,17 @@ def ref_of(model: Dict[str, Any]) -> NoteTypeRef:
     )
 
 
-def note_types(col: Any) -> Dict[int, NoteTypeRef]:
+def note_types(col: Collection) -> Dict[NotetypeId, NoteTypeRef]:
     """Every note type of the profile, by id."""
-    found: Dict[int, NoteTypeRef] = {}
+    found: Dict[NotetypeId, NoteTypeRef] = {}
     for entry in col.models.all_names_and_ids():
-        model = col.models.get(entry.id)
+        model = col.models.get(_id(entry.id))
         if model:
-            found[int(entry.id)] = ref_of(model)
+            found[_id(entry.id)] = ref_of(model)
     return found
 
 
-def choose(col: Any, kind: str, prefer_stock: bool) -> Optional[NoteTypeRef]:
+def choose(col: Collection, kind: str, prefer_stock: bool) -> Optional[NoteTypeRef]:
     """The note type to use for new cards of ``kind``, or None when the
     add-on's own type must be created first."""
     if prefer_stock:
@@ -199,10 +211,10 @@ def choose(col: Any, kind: str, prefer_stock: bool) -> Optional[NoteTypeRef]:
 
 
 def planned_own(kind: str) -> NoteTypeRef:
-    return NoteTypeRef(0, _OWN_NAMES[kind], _own_fields(kind), True, kind=kind)
+    return NoteTypeRef(_id(0), _OWN_NAMES[kind], _own_fields(kind), True, kind=kind)
 
 
-def reshaped_own(col: Any, kind: str) -> List[NoteTypeRef]:
+def reshaped_own(col: Collection, kind: str) -> List[NoteTypeRef]:
     """Own types for ``kind`` the user reshaped (fields removed or renamed)."""
     return [ref for ref in (ref_of(m) for m in own_types(col, kind)) if ref.missing]
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..render.card import RenderedCard
+from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
 from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
@@ -30,6 +31,12 @@ from .notetypes import NoteTypeRef, dropped_fields, fill_fields
 from .read import NO_META, CardMeta, LoadedDoc
 from .report import Report
 from .state import CardState
+
+if TYPE_CHECKING:
+    from anki.cards import CardId
+    from anki.decks import DeckId
+    from anki.models import NotetypeId
+    from anki.notes import NoteId
 
 ORPHAN_TAG = "polar::deleted"
 
@@ -58,8 +65,8 @@ class Update:
     guid: str
     base: List[str]  # field hashes to remember (Polar's side)
     move_to: Optional[str] = None  # deck name
-    move_cids: List[int] = field(default_factory=list)  # cards not in ``move_to`` yet (``resolve_moves``)
-    unsuspend: List[int] = field(default_factory=list)
+    move_cids: List[CardId] = field(default_factory=list)  # cards not in ``move_to`` yet (``resolve_moves``)
+    unsuspend: List[CardId] = field(default_factory=list)
     content_changed: bool = False
     meta_changed: bool = False  # tags / guid
     meta: CardMeta = NO_META
@@ -78,7 +85,7 @@ class Orphan:
     remove: bool = False
     new_guid: Optional[str] = None  # a former duplicate gets a guid of its own
     add_tag: bool = False  # ORPHAN_TAG
-    suspend: List[int] = field(default_factory=list)  # card ids
+    suspend: List[CardId] = field(default_factory=list)
 
     @property
     def needs_work(self) -> bool:
@@ -105,7 +112,7 @@ class Plan:
     missing_media: List[RenderedCard] = field(default_factory=list)
     # content with no field to go to in a reshaped own note type:
     # (note type id, field name) -> notes
-    dropped: Dict[Tuple[int, str], int] = field(default_factory=dict)
+    dropped: Dict[Tuple[NotetypeId, str], int] = field(default_factory=dict)
 
     @property
     def writes_anything(self) -> bool:
@@ -156,7 +163,7 @@ class Planner:
     """Builds the :class:`Plan` document by document, against a snapshot of
     the notes that matter (``by_guid``) and the old sync's notes (``legacy``)."""
 
-    def __init__(self, settings: Any, notetypes: Dict[int, NoteTypeRef], by_guid: Dict[str, List[NoteInfo]],
+    def __init__(self, settings: Settings, notetypes: Dict[NotetypeId, NoteTypeRef], by_guid: Dict[str, List[NoteInfo]],
                  legacy: LegacyIndex) -> None:
         self.settings = settings
         self.notetypes = notetypes  # by note type id, for existing notes
@@ -285,7 +292,7 @@ class Planner:
             text = f"{c.rc.front} {c.rc.back}"
             new.append(NewCard(c.rc.card_id, c.doc, legacy_kind(c.kind), text, labels,
                                old_sync_decks(d.labels, d.deck)))
-        notes = {info.id: info for info, _ in leftovers}
+        notes: Dict[int, NoteInfo] = {info.id: info for info, _ in leftovers}
         pairs = dict((cid, nid) for nid, cid in pair([old for _, old in leftovers], new))
         keep: List[Create] = []
         for c in self.plan.creates:
@@ -294,7 +301,7 @@ class Planner:
                 keep.append(c)
                 continue
             note = notes[nid]
-            self.legacy.taken.add(nid)
+            self.legacy.taken.add(note.id)
             self.update(note, c.rc, c.doc, None, None, guid_for(c.rc.card_id), c.meta, drop_tags=_legacy_tags(note))
             self.plan.paired += 1
         self.plan.creates = keep
@@ -331,7 +338,7 @@ def _legacy_tags(note: NoteInfo) -> List[str]:
     return [t for t in note.tags if legacy_card_id(t) is not None or t.lower() == LEGACY_MARKER_TAG.lower()]
 
 
-def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[int]]) -> None:
+def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> None:
     """The cards each update moves: those whose home deck is not its target
     yet (all of them when the deck does not exist yet). A card borrowed by a
     filtered deck is judged by its home deck: one already home stays in the
@@ -342,7 +349,7 @@ def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[int]]) -> Non
             u.move_cids = [c.id for c in u.note.cards if did is None or c.home != did]
 
 
-def decide_deletions(plan: Plan, settings: Any, polar_notes: int) -> Optional[str]:
+def decide_deletions(plan: Plan, settings: Settings, polar_notes: int) -> Optional[str]:
     """The deletion policy, the one place it is decided: what happens to each
     orphan's note. ``polar_notes``: how many Polar notes the collection will
     hold before the removals. Returns why nothing is deleted when the policy
@@ -371,7 +378,7 @@ def decide_deletions(plan: Plan, settings: Any, polar_notes: int) -> Optional[st
     return None
 
 
-def count(plan: Plan, report: Report, deletion_policy: str) -> None:
+def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy) -> None:
     """The report's figures, each computed here once, from the plan (the
     same for a dry run)."""
     report.created = len(plan.creates)
@@ -400,10 +407,10 @@ class LegacyIndex:
     without one are matched by their first field within the same note type
     (``mids``: the ids of the note types the old sync used for each kind)."""
 
-    def __init__(self, notes: Sequence[NoteInfo], mids: Optional[Dict[str, List[int]]] = None) -> None:
+    def __init__(self, notes: Sequence[NoteInfo], mids: Optional[Dict[str, List[NotetypeId]]] = None) -> None:
         self.mids = mids or {}
         self.by_id: Dict[str, NoteInfo] = {}
-        self.by_content: Dict[Tuple[int, str], List[NoteInfo]] = {}
+        self.by_content: Dict[Tuple[NotetypeId, str], List[NoteInfo]] = {}
         for note in notes:
             ids = [i for i in (legacy_card_id(t) for t in note.tags) if i]
             if ids:
@@ -413,9 +420,9 @@ class LegacyIndex:
                 key = (note.mid, plain(note.fields[0] if note.fields else ""))
                 self.by_content.setdefault(key, []).append(note)
         self.notes = list(notes)
-        self.taken: Set[int] = set()
+        self.taken: Set[NoteId] = set()
 
-    def kind_of(self, mid: int) -> Optional[str]:
+    def kind_of(self, mid: NotetypeId) -> Optional[str]:
         """"basic" or "cloze" for a note in a type the old sync used, else None."""
         for kind in ("cloze", "basic"):
             if mid in self.mids.get(kind, ()):

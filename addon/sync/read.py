@@ -9,7 +9,20 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Collection, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Callable,
+    Collection,
+    Dict,
+    List,
+    Literal,
+    NamedTuple,
+    Optional,
+    Set,
+    Tuple,
+    Type,
+    TypeVar,
+)
 
 from ..polar.docmeta import DocMetaError
 from ..polar.library import DocumentFile, Source, open_source, resolve_data_dir
@@ -38,13 +51,18 @@ class CardMeta(NamedTuple):
 
 NO_META = CardMeta("", "", "")
 
+# unchanged: not read (same signature or hash as last time); parsed: read and
+# rendered; failed: unreadable (reported; its notes are left alone); skipped:
+# read, but polar-sync:skip or archived (its notes are left alone).
+DocStatus = Literal["unchanged", "parsed", "failed", "skipped"]
+
 
 @dataclass
 class LoadedDoc:
     """One document as this run saw it."""
 
     file: DocumentFile
-    status: str  # "unchanged" | "parsed" | "failed" | "skipped"
+    status: DocStatus
     sha: str = ""
     read_at_ns: int = 0  # when the file was read (0: not read this time)
     deck: str = ""
@@ -75,7 +93,7 @@ class Reading:
     report: Report
     progress: Optional[Progress] = None
 
-    def with_status(self, status: str) -> List[LoadedDoc]:
+    def with_status(self, status: DocStatus) -> List[LoadedDoc]:
         return [d for d in self.docs.values() if d.status == status]
 
     def reread(self, keys: Collection[str]) -> None:
@@ -87,6 +105,9 @@ class Reading:
             if loaded is not None and loaded.status == "unchanged":
                 self.docs[key] = read_document(loaded.file, self.source, self.settings, self.report,
                                                force=True, known=None)
+
+
+R = TypeVar("R", bound=Reading)
 
 
 def content_hash(data: bytes) -> str:
@@ -184,19 +205,9 @@ def read_document(
     return loaded
 
 
-def read_library(
-    settings: Settings,
-    state_path: Optional[Path],
-    *,
-    source_path: Optional[Path] = None,
-    only: Optional[Collection[str]] = None,
-    progress: Optional[Progress] = None,
-    collection_id: str = "",
-) -> Reading:
-    """Read the library: no collection access, safe on a background thread.
-
-    Raises :class:`addon.polar.library.SourceError` when the library itself is
-    missing or unreadable (nothing is planned, nothing swept)."""
+def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
+                 only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str) -> R:
+    """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`)."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
     source = open_source(Path(path))
     settings_key = f"{RENDER_VERSION}:{settings.content_key()}"
@@ -219,4 +230,4 @@ def read_library(
             progress(f"Reading Polar documents… {i}/{len(todo)}")
         docs[file.key] = read_document(file, source, settings, report, force=force, known=known.get(file.key))
     report.documents = len(files)
-    return Reading(settings, source, state, docs, len(files), only_set, report, progress)
+    return make(settings, source, state, docs, len(files), only_set, report, progress)

@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
+
+if TYPE_CHECKING:
+    from anki.collection import OpChanges
+
+# The figures every summary shows, in this order.
+MAIN_COUNTS = ("created", "updated", "unchanged", "moved", "orphaned", "deleted")
+# Figures shown only when not zero, in these words.
+EXTRA_COUNTS = (
+    ("restored", "restored"),
+    ("adopted", "adopted"),
+    ("paired", "older versions of Polar's old sync taken over"),
+    ("rekeyed", "re-keyed after an edit"),
+    ("duplicates", "duplicates resolved"),
+)
+_CHANGES = tuple(k for k in MAIN_COUNTS if k != "unchanged") + tuple(k for k, _ in EXTRA_COUNTS)
 
 
 @dataclass
@@ -30,7 +45,7 @@ class Report:
     conflicts: List[Dict[str, str]] = field(default_factory=list)
     errors: List[Dict[str, str]] = field(default_factory=list)
     warnings: List[Dict[str, str]] = field(default_factory=list)
-    op_changes: Optional[Any] = None  # anki OpChanges of the write, if any
+    op_changes: Optional[OpChanges] = None  # of the write, for Anki to refresh its views
 
     def error(self, path: str, message: str) -> None:
         self.errors.append({"path": path, "message": message})
@@ -38,32 +53,31 @@ class Report:
     def warn(self, path: str, message: str) -> None:
         self.warnings.append({"path": path, "message": message})
 
+    def count(self, key: str) -> int:
+        """One of the figures of ``MAIN_COUNTS`` / ``EXTRA_COUNTS``."""
+        return int(getattr(self, key))
+
+    def extras(self) -> List[str]:
+        """``3 adopted``, ... for the extra figures that are not zero."""
+        return [f"{self.count(k)} {label}" for k, label in EXTRA_COUNTS if self.count(k)]
+
     @property
     def changed(self) -> bool:
-        return bool(
-            self.created or self.updated or self.moved or self.orphaned or self.deleted
-            or self.restored or self.adopted or self.rekeyed or self.duplicates or self.paired
-        )
+        return any(self.count(k) for k in _CHANGES)
+
+    def sorted_decks(self) -> List[str]:
+        return sorted(self.decks, key=str.lower)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "moved": self.moved,
-            "orphaned": self.orphaned,
-            "deleted": self.deleted,
-            "restored": self.restored,
-            "adopted": self.adopted,
-            "rekeyed": self.rekeyed,
-            "duplicates": self.duplicates,
-            "paired": self.paired,
+            **{k: self.count(k) for k in MAIN_COUNTS},
+            **{k: self.count(k) for k, _ in EXTRA_COUNTS},
             "legacy_leftovers": list(self.legacy_leftovers),
             "documents": self.documents,
             "parsed": self.parsed,
             "skipped_documents": self.skipped_documents,
             "dry_run": self.dry_run,
-            "decks": sorted(self.decks, key=str.lower),
+            "decks": self.sorted_decks(),
             "conflicts": list(self.conflicts),
             "errors": list(self.errors),
             "warnings": list(self.warnings),
@@ -71,26 +85,12 @@ class Report:
 
     def summary(self) -> str:
         head = "Polar Sync (dry run: nothing written)" if self.dry_run else "Polar Sync"
-        counts = (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.moved} moved, {self.orphaned} orphaned, {self.deleted} deleted"
-        )
-        extra = [
-            f"{n} {label}"
-            for n, label in (
-                (self.restored, "restored"),
-                (self.adopted, "adopted"),
-                (self.paired, "older versions of Polar's old sync taken over"),
-                (self.rekeyed, "re-keyed after an edit"),
-                (self.duplicates, "duplicates resolved"),
-                (len(self.conflicts), "conflicts"),
-            )
-            if n
-        ]
+        counts = ", ".join(f"{self.count(k)} {k}" for k in MAIN_COUNTS)
+        extra = self.extras() + ([f"{len(self.conflicts)} conflicts"] if self.conflicts else [])
         lines = [f"{head}: {counts}" + (f"; {', '.join(extra)}" if extra else "") + "."]
         lines.append(
             f"{self.documents} documents ({self.parsed} read, {self.skipped_documents} skipped); "
-            f"decks: {', '.join(sorted(self.decks, key=str.lower)) or '-'}"
+            f"decks: {', '.join(self.sorted_decks()) or '-'}"
         )
         if self.legacy_leftovers:
             lines.append(

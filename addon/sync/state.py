@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from .sql import in_chunks
+
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -199,8 +201,7 @@ class SyncState:
         if conn is None:
             return cards
         with conn:
-            for chunk in _chunks(keys, 500):
-                marks = ",".join("?" * len(chunk))
+            for marks, chunk in in_chunks(keys):
                 rows = conn.execute(
                     "SELECT card_id, doc, guid, ref, type, created, fields, tags, orphaned "
                     f"FROM cards WHERE doc IN ({marks})",
@@ -219,8 +220,7 @@ class SyncState:
         if conn is None:
             return found
         with conn:
-            for chunk in _chunks(ids, 500):
-                marks = ",".join("?" * len(chunk))
+            for marks, chunk in in_chunks(ids):
                 for cid, doc in conn.execute(f"SELECT card_id, doc FROM cards WHERE card_id IN ({marks})", chunk):
                     found[str(cid)] = str(doc)
         conn.close()
@@ -234,8 +234,7 @@ class SyncState:
         if conn is None:
             return found
         with conn:
-            for chunk in _chunks(keys, 500):
-                marks = ",".join("?" * len(chunk))
+            for marks, chunk in in_chunks(keys):
                 for doc, path, message in conn.execute(
                         f"SELECT doc, path, message FROM problems WHERE doc IN ({marks}) ORDER BY rowid", chunk):
                     found.setdefault(str(doc), []).append((str(path), str(message)))
@@ -280,17 +279,13 @@ class SyncState:
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('collection', ?)", (self.collection_id,))
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (self.settings_key,))
                 conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted((meta or {}).items()))
-                for chunk in _chunks(list(replace_docs) + list(drop_docs), 500):
-                    marks = ",".join("?" * len(chunk))
+                for marks, chunk in in_chunks(list(replace_docs) + list(drop_docs)):
                     conn.execute(f"DELETE FROM cards WHERE doc IN ({marks})", chunk)
-                for chunk in _chunks(list(drop_docs), 500):
-                    marks = ",".join("?" * len(chunk))
+                for marks, chunk in in_chunks(list(drop_docs)):
                     conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
-                for chunk in _chunks(list(drop_cards), 500):
-                    marks = ",".join("?" * len(chunk))
+                for marks, chunk in in_chunks(list(drop_cards)):
                     conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks})", chunk)
-                for chunk in _chunks(list(problems) + list(drop_docs), 500):
-                    marks = ",".join("?" * len(chunk))
+                for marks, chunk in in_chunks(list(problems) + list(drop_docs)):
                     conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
                 conn.executemany(
                     "INSERT INTO problems VALUES (?, ?, ?)",
@@ -342,8 +337,3 @@ def _card_from_row(r: Sequence[object]) -> CardState:
         card_id=str(r[0]), doc=str(r[1]), guid=str(r[2]), ref=str(r[3]), type=str(r[4]),
         created=str(r[5]), fields=as_tuple(r[6]), tags=as_tuple(r[7]), orphaned=bool(r[8]),
     )
-
-
-def _chunks(items: List[str], size: int) -> Iterable[List[str]]:
-    for i in range(0, len(items), size):
-        yield items[i: i + size]

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set
 
 from ..render.card import RenderedCard
-from .collection_view import DEFAULT_DECK_ID, existing_deck_id
+from ..settings import Settings
+from .collection_view import existing_deck_id
 from .identity import GUID_PREFIX, guid_for
 from .media_store import BULK_THRESHOLD, MediaWriter
 from .notetypes import NoteTypeRef, choose, create_own, describe_missing, fill_fields, reshaped_own
@@ -24,6 +25,12 @@ from .plan import ORPHAN_TAG, Orphan, Plan, field_hash, merge_tags
 from .read import CardMeta
 from .report import Report
 from .state import CardState
+
+if TYPE_CHECKING:
+    from anki.cards import CardId
+    from anki.collection import Collection
+    from anki.decks import DeckId
+    from anki.notes import Note, NoteId
 
 UNDO_NAME = "Sync from Polar"
 ADD_BATCH = 5000
@@ -37,9 +44,9 @@ MERGE_EVERY = 8  # deck moves (one undo op per target deck) merged into ours thi
 class Writing:
     """What the write steps share."""
 
-    col: Any
+    col: Collection
     plan: Plan
-    settings: Any
+    settings: Settings
     report: Report
     say: Callable[[str], None]
     rows: List[CardState] = field(default_factory=list)  # state rows to remember
@@ -47,14 +54,14 @@ class Writing:
     types: Dict[str, NoteTypeRef] = field(default_factory=dict)  # by card kind
     renamed: Dict[str, str] = field(default_factory=dict)  # media name -> the name Anki stored
     media: Optional[MediaWriter] = None
-    decks: Dict[str, int] = field(default_factory=dict)  # lower-case name -> id
-    to_save: List[Any] = field(default_factory=list)  # anki Notes for update_notes
-    moves: Dict[int, List[int]] = field(default_factory=lambda: defaultdict(list))  # deck id -> card ids
-    unsuspend: List[int] = field(default_factory=list)
-    suspend: List[int] = field(default_factory=list)
-    remove: List[int] = field(default_factory=list)  # note ids
+    decks: Dict[str, DeckId] = field(default_factory=dict)  # by lower-case name
+    to_save: List[Note] = field(default_factory=list)  # for one update_notes
+    moves: Dict[DeckId, List[CardId]] = field(default_factory=lambda: defaultdict(list))
+    unsuspend: List[CardId] = field(default_factory=list)
+    suspend: List[CardId] = field(default_factory=list)
+    remove: List[NoteId] = field(default_factory=list)
 
-    def deck_id(self, name: str) -> int:
+    def deck_id(self, name: str) -> DeckId:
         """The deck's id, made when missing. A name Anki still refuses (the
         plan avoids the known cases) costs that deck, not the sync: its cards
         go to the profile's default deck and the report says so."""
@@ -63,8 +70,11 @@ class Writing:
             found = existing_deck_id(self.col, name)
             if found is None:
                 try:
-                    found = int(self.col.decks.id(name))
+                    found = self.col.decks.id(name)  # creates it
+                    assert found is not None
                 except Exception as exc:  # an Anki refusal (anki.errors.*)
+                    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import
+
                     self.report.error(f"deck {name!r}", f"Anki refused to create it ({exc}); "
                                                          "its cards went to the default deck")
                     found = DEFAULT_DECK_ID
@@ -77,7 +87,7 @@ class Writing:
         return value
 
 
-def write_plan(col: Any, plan: Plan, settings: Any, report: Report,
+def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
                say: Callable[[str], None]) -> List[CardState]:
     """All collection writes, inside one undo step. Returns the state rows."""
     w = Writing(col, plan, settings, report, say, rows=list(plan.carry))
@@ -159,7 +169,6 @@ def add_notes(w: Writing) -> None:
     for no gain in speed. Few, because each call is an undo op and Anki
     keeps only the last 30: the merge at the end needs our entry still there."""
     from anki.collection import AddNoteRequest
-    from anki.decks import DeckId
 
     col, creates = w.col, w.plan.creates
     w.say(f"Adding {len(creates)} notes…")
@@ -170,12 +179,14 @@ def add_notes(w: Writing) -> None:
     # 50,000 notes). A clone differs from a fresh note only in guid, fields
     # and tags, and all three are set right below. (Not copy.copy: Note's
     # deprecated-names __getattr__ makes that ~18 us a note.)
-    blanks: Dict[str, Any] = {}
+    blanks: Dict[str, Note] = {}
     for c in creates:
         nt = w.types[c.kind]
         blank = blanks.get(c.kind)
         if blank is None:
-            blank = blanks[c.kind] = col.new_note(col.models.get(nt.id))
+            model = col.models.get(nt.id)
+            assert model is not None  # chosen or made in open_undo_step
+            blank = blanks[c.kind] = col.new_note(model)
         note = object.__new__(type(blank))
         note.__dict__.update(blank.__dict__)
         note.fields = list(blank.fields)
@@ -189,7 +200,7 @@ def add_notes(w: Writing) -> None:
             base.append(field_hash(value))
         note.guid = guid_for(c.rc.card_id)
         note.tags = merge_tags([], None, list(c.rc.tags))
-        requests.append(AddNoteRequest(note=note, deck_id=DeckId(w.deck_id(c.deck))))
+        requests.append(AddNoteRequest(note=note, deck_id=w.deck_id(c.deck)))
         w.rows.append(_row(c.rc.card_id, c.doc, note.guid, c.meta, base, list(c.rc.tags)))
         if len(requests) >= batch:
             col.add_notes(requests)

@@ -12,10 +12,9 @@ from typing import Any, Dict, Iterator, List, Tuple
 from hypothesis import HealthCheck, settings
 
 from addon.polar.docmeta import parse_docmeta
-from addon.settings import Settings
-from addon.sync.engine import sync
 from addon.sync.identity import guid_for
 from tests.conftest import make_collection
+from tests.sync.helpers import run as run_sync  # noqa: F401  (the reliability suites' name)
 
 # Deterministic in CI: no example database, a fixed derivation of examples
 # from the test's source, no per-example deadline (a 2-core CI box is slow
@@ -27,13 +26,6 @@ RELIABLE = settings(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
-
-
-
-def run_sync(col: Any, library: Path, state: Path, **config: Any):
-    cfg, warnings = Settings.from_dict(config)
-    assert not warnings, warnings
-    return sync(col, cfg, state, source_path=library)
 
 
 @contextmanager

@@ -8,20 +8,14 @@ import base64
 import os
 import re
 
-from addon.settings import Settings
-from addon.sync.engine import sync
 from addon.sync.identity import guid_for
 from addon.sync.notetypes import MARKER
 from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import run
 
 PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
-
-
-def run(col, lib, state, **config):
-    settings, _ = Settings.from_dict(config)
-    return sync(col, settings, state, source_path=lib)
 
 
 def note_of(col, card_id):

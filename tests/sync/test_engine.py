@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -17,14 +16,9 @@ from addon.sync.identity import guid_for
 from addon.sync.notetypes import MARKER
 from tests.conftest import make_collection
 from tests.polar_factory import SHARED_SAMPLES, Doc, basic, cloze, export_zip
+from tests.sync.helpers import run
 
 SAMPLE_CARDS = {"1FcA1b2C3d", "1FcE4f5G6h", "1FcJ7k8L9m", "1FcN1p2Q3r", "1FcS4t5U6v", "1FcW7x8Y9z"}
-
-
-def run(col, library: Path, state: Path, **config):
-    settings, warnings = Settings.from_dict(config)
-    assert not warnings
-    return sync(col, settings, state, source_path=library)
 
 
 def note_of(col, card_id: str):

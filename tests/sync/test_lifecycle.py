@@ -5,24 +5,16 @@ changes nothing."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Dict, Tuple
 
 import pytest
 
-from addon.settings import Settings
-from addon.sync.engine import sync
 from addon.sync.identity import guid_for
 from addon.sync.plan import ORPHAN_TAG
 from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import run
 
 QUEUE_SUSPENDED = -1
-
-
-def run(col, lib: Path, state: Path, **config):
-    settings, warnings = Settings.from_dict(config)
-    assert not warnings
-    return sync(col, settings, state, source_path=lib)
 
 
 def assert_idempotent(col, lib, state, **config):
