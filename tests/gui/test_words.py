@@ -84,7 +84,7 @@ def test_raw_json_reads_windows_paths_and_names_a_bad_key(anki, tmp_path):
         text = json.dumps(conf).replace(json.dumps(str(anki.library)), '"C:\\Users\\me\\new\\.polar"')
         editor.form.editor.setPlainText(text)
         editor.accept()
-        anki.anki.process(0.1)
+        anki.anki.wait_until(lambda: _closed(editor), what="the config editor to close")
         assert _closed(editor)
         assert _config(anki)["data_dir"] == "C:\\Users\\me\\new\\.polar"
         assert _closed(dialog)  # its values were stale
@@ -135,10 +135,10 @@ def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_p
 def _reopen_profile(anki) -> None:
     mw = anki.mw
     mw.unloadProfileAndShowProfileManager()
-    anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", 30, "profile close")
+    anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
     mw.profileForm.profiles.setCurrentRow(0)
     mw.onOpenProfile()
-    anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", 30, "profile open")
+    anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
     anki.settle()
 
 
