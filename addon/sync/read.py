@@ -38,7 +38,7 @@ Progress = Callable[[str], None]
 
 SKIP_TAG = "polar-sync:skip"
 # Bump when rendering changes what a note holds, so existing notes follow.
-RENDER_VERSION = "2"  # 2: < > removed from tags and deck names
+RENDER_VERSION = "3"  # 2: < > removed from tags and deck names; 3: invisible characters too, Anki's deck limits
 
 
 class CardMeta(NamedTuple):
