@@ -4,7 +4,9 @@ A hypothesis state machine interleaves Polar-side changes (edits that
 re-create a card under a new id, in-place edits, type changes, deletions,
 re-added cards, deck moves, deleted and restored documents) with Anki-side
 study (answering cards through the real scheduler) and Anki-side edits, and
-syncs in between, under each deletion policy. Invariants, after every step:
+syncs in between, under each deletion policy; study happens in filtered
+decks (a Custom Study session) too, and documents move into and out of them.
+Invariants, after every step:
 
 * the review log only grows;
 * a card with reviews is never deleted, unless deletion_policy is "delete"
@@ -32,7 +34,8 @@ from tests.polar_factory import Doc, basic, cloze
 from tests.reliability.helpers import RELIABLE, integrity_problems, run_sync, snapshot
 
 POLICIES = ("suspend", "tag", "keep", "delete")
-TOTALS = {"reviews": 0, "syncs": 0}  # across all examples, to show the machine did study
+TOTALS = {"reviews": 0, "syncs": 0, "sessions": 0}  # across all examples, to show the machine did study
+SESSION = "Custom Study Session"  # a filtered deck, and a deck tag naming it
 DOC_KEYS = ("1StudyDocA0000000000000a", "1StudyDocB0000000000000b", "1StudyDocC0000000000000c")
 
 
@@ -142,7 +145,7 @@ class StudyMachine(RuleBasedStateMachine):
         self._new_card(doc)
         doc.write()
 
-    @rule(data=st.data(), deck=st.sampled_from(["Study/Moved", "Other", "Study/0"]))
+    @rule(data=st.data(), deck=st.sampled_from(["Study/Moved", "Other", "Study/0", SESSION, f"{SESSION}/Part"]))
     def polar_move_deck(self, data: st.DataObject, deck: str) -> None:
         doc, _ = self._pick_doc(data)
         for label in list(doc.meta["docInfo"]["tags"]):
@@ -179,6 +182,26 @@ class StudyMachine(RuleBasedStateMachine):
                 self.reviewed.add(card.id)
                 TOTALS["reviews"] += 1
                 done += 1
+
+    @rule(empty=st.booleans())
+    def anki_filtered_session(self, empty: bool) -> None:
+        """A Custom Study session borrows cards from their home decks (and is
+        emptied or rebuilt later); syncs meanwhile move documents."""
+        did = self.col.decks.id_for_name(SESSION)
+        if did is None:
+            did = self.col.decks.new_filtered(SESSION)
+            deck = self.col.sched.get_or_create_filtered_deck(did)
+            deck.config.search_terms[0].search = "deck:Study* OR deck:Other"
+            deck.config.search_terms[0].limit = 100
+            deck.config.reschedule = True
+            self.col.sched.add_or_update_filtered_deck(deck)
+        elif not self.col.decks.get(did)["dyn"]:
+            return  # a document's deck tag made a normal deck of that name first
+        elif empty:
+            self.col.sched.empty_filtered_deck(did)
+        else:
+            self.col.sched.rebuild_filtered_deck(did)
+        TOTALS["sessions"] += 1
 
     @rule(data=st.data())
     def anki_edit(self, data: st.DataObject) -> None:
@@ -246,5 +269,5 @@ TestStudyData.settings = hsettings(RELIABLE, max_examples=40, stateful_step_coun
 
 def test_the_machine_studied_and_synced():
     # Runs after the state machine (file order): guards against a vacuous run.
-    print(f"\nstudy-data machine: {TOTALS['reviews']} answers, {TOTALS['syncs']} syncs")
-    assert TOTALS["reviews"] >= 100 and TOTALS["syncs"] >= 50, TOTALS
+    print(f"\nstudy-data machine: {TOTALS['reviews']} answers, {TOTALS['syncs']} syncs, {TOTALS['sessions']} sessions")
+    assert TOTALS["reviews"] >= 100 and TOTALS["syncs"] >= 50 and TOTALS["sessions"] >= 10, TOTALS
