@@ -148,7 +148,7 @@ def read_document(
         report.warn(file.label, file.notice)
     try:
         data = file.read()
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # I/O, a damaged archive entry (bad CRC, encrypted, unknown method): this one only
         report.error(file.label, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}")
         return LoadedDoc(file, "failed")
     sha = content_hash(data)

@@ -48,7 +48,8 @@ def test_filtered_decks_and_refused_deck_names_are_report_lines(anki):
         outcome = anki.trigger_and_wait("Sync from Polar")
         assert not outcome.failed, outcome
         report = outcome.report
-        assert report.errors == [] and report.created == 3
+        # (an earlier test of the session leaves a broken document behind)
+        assert not [e for e in report.errors if e["path"].startswith(KEYS)] and report.created == 3
         warned = {w["path"].split("/")[0]: w["message"] for w in report.warnings}
         assert "is the filtered deck" in warned[KEYS[0]]
         assert "inside the filtered deck 'GUI Filtered'" in warned[KEYS[1]]
