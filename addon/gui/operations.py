@@ -28,6 +28,7 @@ from ..settings import Settings
 from ..sync.engine import collection_identity, prepare
 from ..sync.report import Report
 from .i18n import tr
+from .report_text import progress_words
 
 # Who asked for a sync.
 Trigger = Literal["manual", "preview", "startup", "watch", "settings"]
@@ -189,7 +190,7 @@ class SyncRunner:
     def _progress_from_thread(self, message: str) -> None:
         def show() -> None:
             if self._progress_open:
-                self.mw.progress.update(label=message)
+                self.mw.progress.update(label=progress_words(message))
 
         self.mw.taskman.run_on_main(show)
 
@@ -213,7 +214,8 @@ class SyncRunner:
                 tr("Comparing with your collection…")
             ).run_in_background()
             return
-        CollectionOp(self.mw, lambda col: _Applied(prepared.apply(col))).success(
+        undo_name = tr("Sync from Polar")  # Edit ▸ Undo says it in the user's language
+        CollectionOp(self.mw, lambda col: _Applied(prepared.apply(col, undo_name=undo_name))).success(
             lambda applied: self._finish(req, applied.report, started)
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
 

@@ -10,6 +10,7 @@ conflicts are counted apart, exactly as the report window lists them.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .i18n import ntr, tr
@@ -233,6 +234,7 @@ def _messages() -> Dict[str, Any]:
         "card_problem": lambda r: tr("Part of this card could not be read; the rest was synced."),
         "same_card_twice": lambda r: tr("The same card is also in another document and was synced from there."),
         "image_not_stored": lambda r: tr("An image could not be stored in Anki's media folder."),
+        "deck_refused": lambda r: tr("Anki refused to create this deck; its cards went to the default deck."),
         "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
                                        "see “Most notes one sync may delete” in the settings."),
         "conflict_polar": lambda r: tr("“{field}” was changed in Polar and in Anki; Polar's version was kept.",
@@ -246,3 +248,28 @@ def explain(row: Mapping[str, Any]) -> str:
     """A row's message in the interface language when its kind is known."""
     words = _messages().get(str(row.get("code") or ""))
     return words(row) if words else str(row.get("message") or "")
+
+
+# -- progress ------------------------------------------------------------------------
+
+_READING = re.compile(r"Reading Polar documents… (\d+)/(\d+)$")
+_ADDING = re.compile(r"Adding (\d+) notes…$")
+
+
+def progress_words(message: str) -> str:
+    """The core's progress messages (English) in the interface language."""
+    match = _READING.match(message)
+    if match:
+        return tr("Reading Polar documents… {done}/{total}", done=match.group(1), total=match.group(2))
+    match = _ADDING.match(message)
+    if match:
+        return ntr("Adding {n} note…", "Adding {n} notes…", int(match.group(1)))
+    fixed = {
+        "Checking the collection against the last sync…": lambda: tr("Checking the collection against the last sync…"),
+        "Looking up existing notes…": lambda: tr("Looking up existing notes…"),
+        "Planning…": lambda: tr("Planning…"),
+        "Writing media…": lambda: tr("Writing media…"),
+        "Updating notes…": lambda: tr("Updating notes…"),
+    }
+    words = fixed.get(message)
+    return words() if words else message

@@ -68,11 +68,27 @@ def append_log(
         if path.stat().st_size > MAX_LOG_BYTES:
             _trim(path)
         if report is not None:
+            report = _trimmed(report)
             tmp = user_files / (LAST_REPORT_NAME + ".tmp")
             tmp.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, user_files / LAST_REPORT_NAME)
     except OSError:
         pass
+
+
+# The list of changed notes kept in last-report.json: a first sync of a big
+# library changes tens of thousands, and the window shows them from memory.
+MAX_SAVED_CHANGES = 2000
+
+
+def _trimmed(report: Dict[str, Any]) -> Dict[str, Any]:
+    changes = report.get("changes")
+    if not isinstance(changes, list) or len(changes) <= MAX_SAVED_CHANGES:
+        return report
+    out = dict(report)
+    out["changes"] = changes[:MAX_SAVED_CHANGES]
+    out["changes_left_out"] = len(changes) - MAX_SAVED_CHANGES
+    return out
 
 
 def _trim(path: Path) -> None:

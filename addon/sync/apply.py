@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set
 
 from .collection_view import (
     NoteInfo,
@@ -35,7 +35,7 @@ from .plan import LegacyIndex, Planner, count, decide_deletions, resolve_moves
 from .read import LoadedDoc, Reading, trusted_signature
 from .report import Report
 from .state import CardState, DocState
-from .write import foreign_row, write_plan
+from .write import UNDO_NAME, foreign_row, write_plan
 
 # State key: how many old-sync notes matched no card at the last look.
 LEFTOVERS_KEY = "legacy_leftovers"
@@ -54,6 +54,7 @@ class Applying:
     col: Collection
     reading: Reading
     dry_run: bool
+    undo_name: str = UNDO_NAME  # Edit ▸ Undo's name for the sync (the GUI's language)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     polar_notes: int = 0  # Polar notes in the collection before the sync
     # Polar notes in the collection that no state row knows: guid -> note ids
@@ -78,8 +79,8 @@ class Applying:
             self.reading.progress(message)
 
 
-def apply(col: Collection, reading: Reading, dry_run: bool) -> Report:
-    ctx = Applying(col, reading, dry_run)
+def apply(col: Collection, reading: Reading, dry_run: bool, undo_name: str = UNDO_NAME) -> Report:
+    ctx = Applying(col, reading, dry_run, undo_name)
     ctx.report.dry_run = dry_run
     for step in APPLY_STEPS:
         step(ctx)
@@ -133,8 +134,8 @@ def repeat_known_problems(ctx: Applying) -> None:
     by the document not being read (``remember`` keeps them)."""
     known = ctx.reading.state.problems_for([d.key for d in ctx.reading.with_status("unchanged")])
     for rows in known.values():
-        for path, message in rows:
-            ctx.report.error(path, message)
+        for row in rows:
+            ctx.report.error(**row)
 
 
 def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
@@ -155,7 +156,8 @@ def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
                 owner = prev if other is not None and other.status in ("unchanged", "skipped", "failed") else None
             if owner is not None:
                 reading.report.error(f"{d.file.label}#{rc.card_id}",
-                                     f"the same flashcard id is already synced from document {owner}; skipped here")
+                                     f"the same flashcard id is already synced from document {owner}; skipped here",
+                                     code="same_card_twice", document=d.key, card=rc.card_id, front=rc.front)
                 continue
             seen[rc.card_id] = d.key
             keep.append(rc)
@@ -182,7 +184,7 @@ def avoid_filtered_decks(ctx: Applying) -> None:
             fallback = "Default" if filtered_deck_on_path(ctx.col, wanted) else wanted
         where = "is the filtered deck" if filtered.lower() == key else f"is inside the filtered deck {filtered!r}"
         ctx.report.warn(d.file.label, f"deck {d.deck!r} {where}, which cannot hold cards of its own; "
-                                      f"its cards go to {fallback!r} instead")
+                                      f"its cards go to {fallback!r} instead", document=d.key)
         d.deck = fallback
 
 
@@ -321,16 +323,23 @@ def plan_collection_changes(ctx: Applying) -> None:
     # must not make room for deleting more of the old.
     refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes)
     if refused:
-        ctx.report.error(ctx.reading.source.describe(), refused)
+        ctx.report.error(ctx.reading.source.describe(), refused, code="delete_refused")
 
 
 def count_changes(ctx: Applying) -> None:
-    count(_planner(ctx).plan, ctx.report, ctx.reading.settings.deletion_policy)
+    deck_of = {k: d.deck for k, d in ctx.known_docs.items()}
+    deck_of.update((k, d.deck) for k, d in ctx.reading.docs.items() if d.deck)
+    count(_planner(ctx).plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
     ctx.done = ctx.dry_run
 
 
 def write_collection(ctx: Applying) -> None:
-    ctx.rows = write_plan(ctx.col, _planner(ctx).plan, ctx.reading.settings, ctx.report, ctx.say)
+    plan = _planner(ctx).plan
+    ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name)
+    # The new notes have ids now: the report's rows for them (first, in
+    # ``plan.creates`` order) can point at them.
+    for change, create in zip(ctx.report.changes, plan.creates):
+        change.note_id = create.note_id
 
 
 def remember(ctx: Applying) -> None:
@@ -345,12 +354,13 @@ def remember(ctx: Applying) -> None:
             doc_rows.append(DocState(d.key, -1, -1, "", prev.deck if prev else "", False))
     # The errors of each document read this time, to report again while it
     # stays unchanged; a skipped or unreadable one is read (or not) anew.
-    problems: Dict[str, List[Tuple[str, str]]] = {}
+    problems: Dict[str, List[Dict[str, Any]]] = {}
     for d in ctx.reading.docs.values():
         if d.status in ("parsed", "failed", "skipped"):
             label = d.file.label
-            problems[d.key] = [(e["path"], e["message"]) for e in ctx.report.errors
+            problems[d.key] = [e for e in ctx.report.errors
                                if d.status == "parsed" and (e["path"] == label or e["path"].startswith(label + "#"))]
+    titles = ctx.report.titles
     ctx.reading.state.commit(
         docs=doc_rows,
         cards=ctx.rows,
@@ -359,6 +369,8 @@ def remember(ctx: Applying) -> None:
         drop_cards=_planner(ctx).plan.drop_cards + ctx.stale_rows,
         problems=problems,
         meta={LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers))} if ctx.whole_library else None,
+        titles={d.key: titles[d.key] for d in ctx.reading.docs.values()
+                if d.status in ("parsed", "skipped") and titles.get(d.key)},
     )
 
 

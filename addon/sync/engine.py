@@ -26,12 +26,14 @@ __all__ = ["Prepared", "collection_identity", "prepare", "sync"]
 class Prepared(Reading):
     """The library as read, ready to be applied to a collection."""
 
-    def apply(self, col: AnkiCollection, dry_run: bool = False) -> Report:
+    def apply(self, col: AnkiCollection, dry_run: bool = False, undo_name: Optional[str] = None) -> Report:
+        """``undo_name``: what Edit ▸ Undo calls the sync (the GUI passes it
+        in the user's language); default "Sync from Polar"."""
         # Imported here: the apply phase needs the renderer's modules (note
         # types, fields), which Anki need not import at start.
         from .apply import apply
 
-        return apply(col, self, dry_run)
+        return apply(col, self, dry_run, undo_name) if undo_name else apply(col, self, dry_run)
 
 
 def prepare(

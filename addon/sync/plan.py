@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..render.card import RenderedCard
 from ..settings import DeletionPolicy, Settings
@@ -29,7 +29,7 @@ from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
 from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
 from .notetypes import NoteTypeRef, dropped_fields, fill_fields
 from .read import NO_META, CardMeta, LoadedDoc
-from .report import Report
+from .report import Change, Report, plain_text
 from .state import CardState
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ class Create:
     deck: str
     kind: str
     meta: CardMeta = NO_META
+    note_id: int = 0  # set once written
 
 
 @dataclass
@@ -101,7 +102,7 @@ class Plan:
     carry: List[CardState] = field(default_factory=list)
     # state rows for orphans already handled (or whose note is gone: dropped)
     drop_cards: List[str] = field(default_factory=list)
-    conflicts: List[Dict[str, str]] = field(default_factory=list)
+    conflicts: List[Dict[str, Any]] = field(default_factory=list)
     adopted: int = 0
     rekeyed: int = 0
     paired: int = 0  # old-sync notes of an older version of a card, taken over
@@ -209,6 +210,11 @@ class Planner:
                     "path": f"{doc}#{rc.card_id}",
                     "message": f"field {names[i]!r} changed in Polar and in Anki; "
                                f"{'Polar' if take else 'Anki'} version kept",
+                    # Both versions and where, for the report window.
+                    "code": "conflict_polar" if take else "conflict_anki",
+                    "field": names[i], "polar": plain_text(want, 400), "anki": plain_text(cur, 400),
+                    "note_id": note.id, "document": doc, "card": rc.card_id, "front": rc.front,
+                    **({"page": meta.page} if meta.page else {}),
                 })
             values.append(want if take else None)
             changed = changed or take
@@ -378,9 +384,12 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int) -> Option
     return None
 
 
-def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy) -> None:
+def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
+          deck_of: Optional[Dict[str, str]] = None) -> None:
     """The report's figures, each computed here once, from the plan (the
-    same for a dry run)."""
+    same for a dry run), and the list of changed notes behind them
+    (``report.changes``, one row per counted change; ``deck_of``: document
+    key -> its Polar deck). New notes come first, in ``plan.creates`` order."""
     report.created = len(plan.creates)
     report.updated = sum(1 for u in plan.updates if u.content_changed)
     report.unchanged += sum(1 for u in plan.updates if not u.content_changed)
@@ -399,6 +408,33 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy) -> None:
         report.deleted = fresh + report.duplicates
     else:
         report.orphaned = fresh
+    report.changes = _changes(plan, deletion_policy, deck_of or {})
+
+
+def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[Change]:
+    out = [Change("created", 0, c.deck, c.doc, c.rc.card_id, c.meta.page, c.rc.front) for c in plan.creates]
+    for u in plan.updates:
+        kinds = []
+        if u.content_changed:
+            kinds.append("updated")
+        if u.move_cids:
+            kinds.append("moved")
+        if u.note.has_tag(ORPHAN_TAG):
+            kinds.append("restored")
+        for kind in kinds:
+            deck = u.move_to or deck_of.get(u.doc, "")
+            out.append(Change(kind, u.note.id, deck, u.doc, u.rc.card_id, u.meta.page, u.rc.front))
+    delete = deletion_policy == "delete"
+    for o in plan.orphans:
+        counted = o.duplicate and delete or (
+            not o.duplicate and (not o.card.orphaned if o.card else o.needs_work))
+        if not counted:
+            continue
+        doc = o.card.doc if o.card else ""
+        card = o.card.card_id if o.card else ""
+        front = o.note.fields[0] if o.note.fields else ""
+        out.append(Change("deleted" if delete else "removed", o.note.id, deck_of.get(doc, ""), doc, card, 0, front))
+    return out
 
 
 class LegacyIndex:

@@ -6,6 +6,8 @@ thread while Anki stays usable (``engine.prepare``).
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +49,7 @@ class CardMeta(NamedTuple):
     ref: str  # "<type>:<id>" of its parent (text highlight, area highlight, page)
     type: str
     created: str
+    page: int = 0  # for the report
 
 
 NO_META = CardMeta("", "", "")
@@ -129,6 +132,22 @@ def trusted_signature(loaded: LoadedDoc) -> Tuple[int, int]:
     return size, stamp
 
 
+_TITLE = re.compile(rb'"title"\s*:\s*"((?:[^"\\]|\\.){1,1000})"')
+
+
+def salvage_title(data: bytes) -> str:
+    """The title of a document that cannot be parsed (cut short, damaged),
+    when its ``"title": "…"`` is still readable near the start; else ""."""
+    match = _TITLE.search(data[:65536])
+    if not match:
+        return ""
+    try:
+        title = json.loads(b'"' + match.group(1) + b'"')
+    except ValueError:
+        return ""
+    return " ".join(str(title).split())[:200]
+
+
 def read_document(
     file: DocumentFile,
     source: Source,
@@ -144,12 +163,14 @@ def read_document(
     if not force and known is not None and known.ok and tuple(file.signature) == (known.size, known.mtime):
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
     read_at = time.time_ns()
+    key = file.key
     if file.notice:
-        report.warn(file.label, file.notice)
+        report.warn(file.label, file.notice, document=key)
     try:
         data = file.read()
     except Exception as exc:  # I/O, a damaged archive entry (bad CRC, encrypted, unknown method): this one only
-        report.error(file.label, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}")
+        report.error(file.label, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}",
+                     code="unreadable_file", document=key)
         return LoadedDoc(file, "failed")
     sha = content_hash(data)
     if not force and known is not None and known.ok and known.sha == sha:
@@ -158,24 +179,28 @@ def read_document(
         return LoadedDoc(file, "unchanged", sha=sha, deck=known.deck, read_at_ns=read_at)
     try:
         doc = file.parse(data)
-    except DocMetaError as exc:
-        report.error(file.label, f"not a readable Polar document: {exc}")
-        return LoadedDoc(file, "failed", sha=sha)
-    except (RecursionError, MemoryError, UnicodeError) as exc:
-        report.error(file.label, f"not a readable Polar document: {type(exc).__name__}")
+    except (DocMetaError, RecursionError, MemoryError, UnicodeError) as exc:
+        why = exc if isinstance(exc, DocMetaError) else type(exc).__name__
+        if key not in report.titles:  # not remembered from an earlier sync
+            report.titles[key] = salvage_title(data)
+        report.error(file.label, f"not a readable Polar document: {why}", code="not_a_document", document=key)
         return LoadedDoc(file, "failed", sha=sha)
     report.parsed += 1
+    report.titles[key] = doc.display_title
     for card_id, problem in doc.problems:
-        report.error(file.label + (f"#{card_id}" if card_id else ""), problem)
+        if card_id:
+            report.error(f"{file.label}#{card_id}", problem, code="card_problem", document=key, card=card_id)
+        else:
+            report.error(file.label, problem, document=key)
     deck, warning = deck_for(doc, settings)
     if warning:
-        report.warn(file.label, warning)
+        report.warn(file.label, warning, document=key)
     # The parsed Document is not kept: only its rendered cards are needed
     # later, and at 50,000 cards the records cost ~20 MB until the write.
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
     for card in doc.flashcards:
         loaded.card_ids.add(card.id)
-        loaded.card_meta[card.id] = CardMeta(f"{card.ref_type}:{card.ref_id}", card.type, card.created)
+        loaded.card_meta[card.id] = CardMeta(f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page)
     tags_lower = {t.lower() for t in doc.tags}
     if SKIP_TAG in tags_lower or (settings.skip_archived and doc.archived):
         loaded.status = "skipped"
@@ -191,15 +216,17 @@ def read_document(
         return source.read_image(name, settings.max_image_bytes)
 
     for card in doc.flashcards:
+        where = {"document": key, "card": card.id, "page": card.page or None}
         try:
             rc = render_card(doc, card, load_image, settings)
         except Exception as exc:  # a renderer bug must not stop the library
-            report.error(f"{file.label}#{card.id}", f"could not render the card: {type(exc).__name__}: {exc}")
+            report.error(f"{file.label}#{card.id}", f"could not render the card: {type(exc).__name__}: {exc}",
+                         code="card_not_synced", **where)
             continue
         for problem in rc.problems:
-            report.warn(f"{file.label}#{card.id}", problem)
+            report.warn(f"{file.label}#{card.id}", problem, front=rc.front, **where)
         if rc.error:
-            report.error(f"{file.label}#{card.id}", rc.error)
+            report.error(f"{file.label}#{card.id}", rc.error, code="card_not_synced", front=rc.front, **where)
             continue
         loaded.cards.append(rc)
     return loaded
@@ -216,6 +243,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     files = source.list_documents()
     only_set = set(only) if only is not None else None
     known = state.documents()
+    report.titles.update(state.titles())  # documents not read this time keep their names
     if state.problem:
         report.warn(str(state_path), state.problem)
     # Settings (or this add-on's rendering) changed since the last sync: every

@@ -1,7 +1,18 @@
-"""What a sync did, for the CLI's JSON and summary and the GUI's dialog."""
+"""What a sync did, for the CLI's JSON and summary and the GUI's dialog.
+
+Besides the counts, a report names things the way a person knows them: each
+row of ``errors``/``warnings``/``conflicts`` may carry the document (its key
+and, in ``to_dict``, its title), the card (id, page, the start of its front),
+the note id and a ``code`` saying what kind of row it is (so the GUI can say
+it in the user's language; ``message`` keeps the English detail). ``changes``
+lists every created/updated/moved/restored/removed/deleted note, one row per
+counted change, so the lists and the counts agree.
+"""
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
@@ -18,7 +29,56 @@ EXTRA_COUNTS = (
     ("rekeyed", "re-keyed after an edit"),
     ("duplicates", "duplicates resolved"),
 )
+# Plain words in the summary for a key's jargon.
+_WORDS = {"orphaned": "removed in Polar"}
 _CHANGES = tuple(k for k in MAIN_COUNTS if k != "unchanged") + tuple(k for k, _ in EXTRA_COUNTS)
+
+# How long a card's front may be in a report row (characters).
+FRONT_CHARS = 120
+# Tags that break a line become a space; inline ones (<b>, <span>) vanish.
+_BREAK = re.compile(r"<(?:br|/?(?:p|div|li|ul|ol|tr|td|th|h[1-6]|blockquote|pre|table))\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", re.S)
+
+
+def plain_text(field_html: str, limit: int = FRONT_CHARS) -> str:
+    """The start of a field as one line of text (tags dropped, cloze
+    deletions shown as their text). Each step only when needed: a first
+    sync's report makes this of every new note."""
+    text = field_html[: limit * 8]
+    if "{{" in text:
+        text = _CLOZE.sub(r"\1", text)
+    if "<" in text:
+        text = _TAG.sub("", _BREAK.sub(" ", text))
+    if "&" in text:
+        text = html.unescape(text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass
+class Change:
+    """One counted change of one note."""
+
+    kind: str  # "created" | "updated" | "moved" | "restored" | "removed" | "deleted"
+    note_id: int  # 0: not in the collection (yet): a preview's new notes
+    deck: str
+    document: str  # the document's key ("" for a Polar note no document is known for)
+    card: str  # the Polar card id
+    page: int
+    front: str  # the front's HTML (made plain in ``to_dict``, only when asked)
+
+    def to_dict(self, titles: Dict[str, str]) -> Dict[str, Any]:
+        return {
+            "change": self.kind,
+            "note_id": self.note_id or None,
+            "deck": self.deck,
+            "document": self.document,
+            "title": titles.get(self.document, ""),
+            "card": self.card,
+            "page": self.page or None,
+            "front": plain_text(self.front),
+        }
 
 
 @dataclass
@@ -42,16 +102,20 @@ class Report:
     skipped_documents: int = 0  # polar-sync:skip / archived
     dry_run: bool = False
     decks: Set[str] = field(default_factory=set)
-    conflicts: List[Dict[str, str]] = field(default_factory=list)
-    errors: List[Dict[str, str]] = field(default_factory=list)
-    warnings: List[Dict[str, str]] = field(default_factory=list)
+    conflicts: List[Dict[str, Any]] = field(default_factory=list)
+    errors: List[Dict[str, Any]] = field(default_factory=list)
+    warnings: List[Dict[str, Any]] = field(default_factory=list)
+    changes: List[Change] = field(default_factory=list)
+    titles: Dict[str, str] = field(default_factory=dict)  # document key -> title
     op_changes: Optional[OpChanges] = None  # of the write, for Anki to refresh its views
 
-    def error(self, path: str, message: str) -> None:
-        self.errors.append({"path": path, "message": message})
+    def error(self, path: str, message: str, **details: Any) -> None:
+        """A problem: something could not be synced. ``details``: ``code``,
+        ``document``, ``card``, ``page``, ``front``, ``note_id`` as known."""
+        self.errors.append(_row(path, message, details))
 
-    def warn(self, path: str, message: str) -> None:
-        self.warnings.append({"path": path, "message": message})
+    def warn(self, path: str, message: str, **details: Any) -> None:
+        self.warnings.append(_row(path, message, details))
 
     def count(self, key: str) -> int:
         """One of the figures of ``MAIN_COUNTS`` / ``EXTRA_COUNTS``."""
@@ -78,14 +142,25 @@ class Report:
             "skipped_documents": self.skipped_documents,
             "dry_run": self.dry_run,
             "decks": self.sorted_decks(),
-            "conflicts": list(self.conflicts),
-            "errors": list(self.errors),
-            "warnings": list(self.warnings),
+            "conflicts": [self._named(r) for r in self.conflicts],
+            "errors": [self._named(r) for r in self.errors],
+            "warnings": [self._named(r) for r in self.warnings],
+            "changes": [c.to_dict(self.titles) for c in self.changes],
         }
+
+    def _named(self, row: Dict[str, Any]) -> Dict[str, Any]:
+        """A row with its document's title and its card's front as text."""
+        out = dict(row)
+        doc = out.get("document")
+        if doc and not out.get("title") and self.titles.get(doc):
+            out["title"] = self.titles[doc]
+        if out.get("front"):
+            out["front"] = plain_text(str(out["front"]))
+        return out
 
     def summary(self) -> str:
         head = "Polar Sync (dry run: nothing written)" if self.dry_run else "Polar Sync"
-        counts = ", ".join(f"{self.count(k)} {k}" for k in MAIN_COUNTS)
+        counts = ", ".join(f"{self.count(k)} {_WORDS.get(k, k)}" for k in MAIN_COUNTS)
         extra = self.extras() + ([f"{len(self.conflicts)} conflicts"] if self.conflicts else [])
         lines = [f"{head}: {counts}" + (f"; {', '.join(extra)}" if extra else "") + "."]
         lines.append(
@@ -108,3 +183,9 @@ class Report:
         for c in self.conflicts[:10]:
             lines.append(f"  conflict {c.get('path', '')}: {c.get('message', '')}")
         return "\n".join(lines)
+
+
+def _row(path: str, message: str, details: Dict[str, Any]) -> Dict[str, Any]:
+    row: Dict[str, Any] = {"path": path, "message": message}
+    row.update((k, v) for k, v in details.items() if v not in (None, ""))
+    return row

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .sql import in_chunks
 
@@ -54,6 +54,10 @@ CREATE TABLE IF NOT EXISTS problems (
     message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS problems_doc ON problems(doc);
+-- Documents' titles, so a report names a document that was not read this
+-- time (unchanged, now unreadable, or gone). Added later: IF NOT EXISTS
+-- gives files of older versions the table without a schema change.
+CREATE TABLE IF NOT EXISTS titles (key TEXT PRIMARY KEY, title TEXT NOT NULL);
 """
 
 
@@ -183,6 +187,20 @@ class SyncState:
         conn.close()
         return {str(r[0]): int(r[1]) for r in rows}
 
+    def titles(self) -> Dict[str, str]:
+        """document key -> title, as last read."""
+        conn = self._open_checked()
+        if conn is None:
+            return {}
+        try:
+            with conn:
+                rows = conn.execute("SELECT key, title FROM titles").fetchall()
+        except sqlite3.OperationalError:  # a file from before the table
+            rows = []
+        finally:
+            conn.close()
+        return {str(k): str(t) for k, t in rows}
+
     def card_count(self) -> int:
         conn = self._open_checked()
         if conn is None:
@@ -226,10 +244,10 @@ class SyncState:
         conn.close()
         return found
 
-    def problems_for(self, doc_keys: Iterable[str]) -> Dict[str, List[Tuple[str, str]]]:
-        """doc key → the (path, message) errors remembered for it."""
+    def problems_for(self, doc_keys: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:
+        """doc key → the report rows of the errors remembered for it."""
         keys = list(doc_keys)
-        found: Dict[str, List[Tuple[str, str]]] = {}
+        found: Dict[str, List[Dict[str, Any]]] = {}
         conn = self._open_checked() if keys else None
         if conn is None:
             return found
@@ -237,7 +255,7 @@ class SyncState:
             for marks, chunk in in_chunks(keys):
                 for doc, path, message in conn.execute(
                         f"SELECT doc, path, message FROM problems WHERE doc IN ({marks}) ORDER BY rowid", chunk):
-                    found.setdefault(str(doc), []).append((str(path), str(message)))
+                    found.setdefault(str(doc), []).append(_unpack_problem(str(path), str(message)))
         conn.close()
         return found
 
@@ -260,14 +278,16 @@ class SyncState:
         replace_docs: Sequence[str],
         drop_docs: Sequence[str],
         drop_cards: Sequence[str],
-        problems: Optional[Mapping[str, Sequence[Tuple[str, str]]]] = None,
+        problems: Optional[Mapping[str, Sequence[Dict[str, Any]]]] = None,
         meta: Optional[Dict[str, str]] = None,
+        titles: Optional[Dict[str, str]] = None,
     ) -> None:
         """One atomic transaction: the cards of ``replace_docs`` are replaced by
         ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed;
-        the remembered problems of each document in ``problems`` (and of the
-        dropped ones) are replaced by its list; ``meta``: more values to
-        remember (see :meth:`meta`)."""
+        the remembered problems of each document in ``problems`` (report rows;
+        and of the dropped ones) are replaced by its list; ``meta``: more
+        values to remember (see :meth:`meta`); ``titles`` (document key ->
+        title) remembered."""
         problems = problems or {}
         if self.path is None:
             return
@@ -283,13 +303,16 @@ class SyncState:
                     conn.execute(f"DELETE FROM cards WHERE doc IN ({marks})", chunk)
                 for marks, chunk in in_chunks(list(drop_docs)):
                     conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
+                    conn.execute(f"DELETE FROM titles WHERE key IN ({marks})", chunk)
+                if titles:
+                    conn.executemany("INSERT OR REPLACE INTO titles VALUES (?, ?)", list(titles.items()))
                 for marks, chunk in in_chunks(list(drop_cards)):
                     conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks})", chunk)
                 for marks, chunk in in_chunks(list(problems) + list(drop_docs)):
                     conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
                 conn.executemany(
                     "INSERT INTO problems VALUES (?, ?, ?)",
-                    [(doc, path, message) for doc, rows in problems.items() for path, message in rows],
+                    [(doc, row["path"], _pack_problem(row)) for doc, rows in problems.items() for row in rows],
                 )
                 conn.executemany(
                     "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?)",
@@ -323,6 +346,26 @@ def _json_list(items: Sequence[str]) -> str:
         if not _JSON_PLAIN.fullmatch(item):
             return json.dumps(list(items))
     return '["' + '", "'.join(items) + '"]'
+
+
+def _pack_problem(row: Mapping[str, Any]) -> str:
+    """The ``message`` column: the message, or with the row's details (the
+    report's title/card/code for it) a JSON object holding both."""
+    details = {k: v for k, v in row.items() if k != "path"}
+    if set(details) == {"message"}:
+        return str(row["message"])
+    return json.dumps(details, ensure_ascii=False)
+
+
+def _unpack_problem(path: str, stored: str) -> Dict[str, Any]:
+    if stored.startswith("{"):
+        try:
+            details = json.loads(stored)
+        except ValueError:
+            details = None
+        if isinstance(details, dict) and isinstance(details.get("message"), str):
+            return {**details, "path": path}
+    return {"path": path, "message": stored}
 
 
 def _card_from_row(r: Sequence[object]) -> CardState:

@@ -21,14 +21,14 @@ from .collection_view import existing_deck_id
 from .identity import GUID_PREFIX, guid_for
 from .media_store import BULK_THRESHOLD, MediaWriter
 from .notetypes import NoteTypeRef, choose, create_own, describe_missing, fill_fields, reshaped_own
-from .plan import ORPHAN_TAG, Orphan, Plan, field_hash, merge_tags
+from .plan import ORPHAN_TAG, Create, Orphan, Plan, field_hash, merge_tags
 from .read import CardMeta
 from .report import Report
 from .state import CardState
 
 if TYPE_CHECKING:
     from anki.cards import CardId
-    from anki.collection import Collection
+    from anki.collection import AddNoteRequest, Collection
     from anki.decks import DeckId
     from anki.notes import Note, NoteId
 
@@ -50,6 +50,7 @@ class Writing:
     report: Report
     say: Callable[[str], None]
     rows: List[CardState] = field(default_factory=list)  # state rows to remember
+    undo_name: str = UNDO_NAME
     undo_start: int = 0
     types: Dict[str, NoteTypeRef] = field(default_factory=dict)  # by card kind
     renamed: Dict[str, str] = field(default_factory=dict)  # media name -> the name Anki stored
@@ -76,7 +77,7 @@ class Writing:
                     from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import
 
                     self.report.error(f"deck {name!r}", f"Anki refused to create it ({exc}); "
-                                                         "its cards went to the default deck")
+                                                         "its cards went to the default deck", code="deck_refused")
                     found = DEFAULT_DECK_ID
             self.decks[key] = found
         return self.decks[key]
@@ -88,9 +89,9 @@ class Writing:
 
 
 def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
-               say: Callable[[str], None]) -> List[CardState]:
+               say: Callable[[str], None], undo_name: str = UNDO_NAME) -> List[CardState]:
     """All collection writes, inside one undo step. Returns the state rows."""
-    w = Writing(col, plan, settings, report, say, rows=list(plan.carry))
+    w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name)
     if not plan.writes_anything:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         w.rows += [_row(u.rc.card_id, u.doc, u.guid, u.meta, u.base, u.polar_tags) for u in plan.updates]
@@ -118,7 +119,7 @@ def open_undo_step(w: Writing) -> None:
     early = steps > UNDO_STEPS_SAFE
     if early:
         _make_structure(w, new_decks, new_types)
-    w.undo_start = col.add_custom_undo_entry(UNDO_NAME)
+    w.undo_start = col.add_custom_undo_entry(w.undo_name)
     if not early:
         _make_structure(w, new_decks, new_types)
     for kind in kinds:
@@ -156,7 +157,7 @@ def store_media(w: Writing) -> None:
             try:
                 stored = w.media.write(media.name, media.data)
             except Exception as exc:  # disk full, permissions: the note still syncs
-                w.report.error(f"media/{media.name}", f"could not store the image: {exc}")
+                w.report.error(f"media/{media.name}", f"could not store the image: {exc}", code="image_not_stored")
                 continue
             if stored != media.name:
                 w.renamed[media.name] = stored
@@ -174,6 +175,7 @@ def add_notes(w: Writing) -> None:
     w.say(f"Adding {len(creates)} notes…")
     batch = max(ADD_BATCH, -(-len(creates) // ADD_BATCHES_MAX))
     requests = []
+    done = 0  # creates added so far
     # One backend-made note per kind, cloned for each new note: col.new_note
     # is a backend round trip plus a field-map build per call (~1.2 s for
     # 50,000 notes). A clone differs from a fresh note only in guid, fields
@@ -203,13 +205,20 @@ def add_notes(w: Writing) -> None:
         requests.append(AddNoteRequest(note=note, deck_id=w.deck_id(c.deck)))
         w.rows.append(_row(c.rc.card_id, c.doc, note.guid, c.meta, base, list(c.rc.tags)))
         if len(requests) >= batch:
-            col.add_notes(requests)
+            _add(col, requests, creates, done)
+            done += len(requests)
             requests = []
     if requests:
-        col.add_notes(requests)
+        _add(col, requests, creates, done)
     assert w.media is not None
     for name, why in w.media.finish():
-        w.report.error(f"media/{name}", f"could not store the image: {why}")
+        w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
+
+
+def _add(col: Collection, requests: List[AddNoteRequest], creates: List[Create], start: int) -> None:
+    col.add_notes(requests)  # sets each request's note.id
+    for offset, request in enumerate(requests):
+        creates[start + offset].note_id = int(request.note.id)
 
 
 def update_notes(w: Writing) -> None:

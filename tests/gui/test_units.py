@@ -94,3 +94,13 @@ def test_changes_group_by_deck_and_document_and_give_browser_ids():
     assert kind_counts(groups["A"]["document 1Y"], False) == "1 note updated, 1 note moved to another deck"
     # Created-in-preview notes do not exist yet; deleted ones no longer do.
     assert note_ids(rows) == [7]
+
+
+def test_the_saved_report_keeps_a_bounded_list_of_changes(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setattr(synclog, "MAX_SAVED_CHANGES", 3)
+    rows = [{"change": "created", "note_id": i} for i in range(5)]
+    synclog.append_log("P", "manual", "sync", {"created": 5, "changes": rows}, user_files=tmp_path, when=0)
+    saved = json.loads((tmp_path / synclog.LAST_REPORT_NAME).read_text())
+    assert saved["created"] == 5 and len(saved["changes"]) == 3 and saved["changes_left_out"] == 2

@@ -158,17 +158,21 @@ def test_a_german_anki_shows_german_menu_report_and_undo(anki, qtbot):
         assert anki.menu_action(de["Preview (dry run)…"]) is not None
 
         doc = Doc(anki.library, "1GuiGermanDoc00000001", title="Erdkunde")
-        doc.card("1GuiDe1", cloze("Die Hauptstadt ist Berlin."))  # no {{c1::…}}: cannot sync
+        doc.card("1GuiDe1", cloze("Die Hauptstadt ist Berlin."), "CLOZE")  # no {{c1::…}}: cannot sync
         doc.card("1GuiDe2", basic("<p>Größter Fluss?</p>", "<p>Rhein</p>"))
         doc.write()
         outcome = anki.trigger_and_wait(de["Sync from Polar"])
         assert outcome.report.errors and outcome.report.created == 1
+        # Edit ▸ Undo names the sync in German too.
+        assert anki.mw.col.undo_status().undo == de["Sync from Polar"]
         notice = anki.controller.notice
         problems = len(outcome.report.errors)  # earlier tests may have left a broken file
         assert notice is not None and de["{n} problem"][problems != 1].format(n=problems) in notice.text()
         qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
         text = anki.controller.report_dialog.browser.toPlainText()
         assert de["Problems"] in text and de["Sync from Polar"] in text
+        assert "Erdkunde" in text and "Die Hauptstadt ist Berlin." in text
+        assert de["This card could not be synced; its note (if any) was left as it was."] in text
         anki.controller.report_dialog.close()
         doc.remove()
         anki.trigger_and_wait(de["Sync from Polar"])
@@ -178,3 +182,121 @@ def test_a_german_anki_shows_german_menu_report_and_undo(anki, qtbot):
         anki.set_config(watch=True)
         anki.settle()
     assert anki.menu_action("Sync from Polar") is not None
+
+
+def test_the_report_names_documents_by_title_not_by_id(anki, qtbot):
+    """One unreadable file and one card that cannot sync: the window says
+    which document (by title) and which card (by its front)."""
+    from aqt.qt import Qt
+
+    from tests.polar_factory import Doc, basic, cloze
+
+    anki.set_config(watch=False)
+    try:
+        anki.settle()
+        broken = Doc(anki.library, "1GuiBrokenDoc00000001", title="Notes on memory")
+        broken.card("1GuiB1", basic("<p>What fades?</p>", "<p>memory</p>"))
+        broken.write()
+        odd = Doc(anki.library, "1GuiOddCardDoc0000001", title="Geography")
+        odd.card("1GuiO1", cloze("<p>The capital is Paris.</p>"), "CLOZE", page=4)
+        odd.card("1GuiO2", basic("<p>Longest river?</p>", "<p>Nile</p>"))
+        odd.write()
+        anki.trigger_and_wait("Sync from Polar")
+        broken.path.write_bytes(b'{"docInfo": {"fingerprint": "1GuiBrokenDoc00000001", ')  # cut short
+        odd.card("1GuiO3", basic("<p>Highest mountain?</p>", "<p>Everest</p>"))
+        odd.write()
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert {e.get("code") for e in outcome.report.errors} >= {"not_a_document", "card_not_synced"}
+
+        notice = anki.controller.notice
+        assert notice is not None
+        qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
+        dialog = anki.controller.report_dialog
+        text = dialog.browser.toPlainText()
+        assert "“Notes on memory”" in text  # remembered from the sync before it broke
+        assert "“The capital is Paris.” in “Geography”, page 4" in text
+        assert "1GuiBrokenDoc00000001/state.json" in text  # the technical id stays, on its own line
+        dialog.close()
+    finally:
+        for fp in ("1GuiBrokenDoc00000001", "1GuiOddCardDoc0000001"):
+            Doc(anki.library, fp).remove()
+        anki.trigger_and_wait("Sync from Polar")
+        anki.set_config(watch=True)
+        anki.settle()
+
+
+def test_preview_lists_the_notes_and_shows_exactly_those_in_the_browser(anki):
+    from aqt.browser import Browser
+    from aqt.qt import QApplication, QPushButton
+
+    from tests.polar_factory import Doc, basic
+
+    anki.set_config(watch=False)
+    try:
+        anki.settle()
+        doc = Doc(anki.library, "1GuiPreviewList000001", title="Birds", tags=["deck:Nature"])
+        doc.card("1GuiPL1", basic("<p>Fastest bird?</p>", "<p>Peregrine falcon</p>"))
+        doc.card("1GuiPL2", basic("<p>Largest bird?</p>", "<p>Ostrich</p>"))
+        doc.write()
+        anki.trigger_and_wait("Sync from Polar")
+        nids = set(anki.mw.col.find_notes('"deck:Nature"'))
+        assert len(nids) == 2
+        doc.edit_card("1GuiPL1", "1GuiPL1b", basic("<p>Fastest bird in a dive?</p>", "<p>Peregrine</p>"))
+        doc.card("1GuiPL3", basic("<p>Smallest bird?</p>", "<p>Bee hummingbird</p>"))
+        doc.write()
+
+        outcome = anki.trigger_and_wait("Preview (dry run)…")
+        assert outcome.report.dry_run and outcome.report.created == 1 and outcome.report.updated == 1
+        dialog = anki.controller.report_dialog
+        tree = dialog.tree
+        deck = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                    if tree.topLevelItem(i).text(0) == "Nature")
+        document = deck.child(0)
+        assert document.text(0) == "Birds"
+        document.setExpanded(True)
+        fronts = {document.child(i).text(0): document.child(i).text(1) for i in range(document.childCount())}
+        assert fronts == {"Fastest bird in a dive? (page 1)": "would be updated",
+                          "Smallest bird? (page 1)": "would be added"}
+
+        # Only the updated note exists yet: that is what the Browser shows.
+        document.setSelected(True)
+        button = dialog.findChild(QPushButton, "polar_sync_show_in_browser")
+        assert button.isEnabled()
+        button.click()
+        def browser():
+            return next((w for w in QApplication.topLevelWidgets() if isinstance(w, Browser) and w.isVisible()), None)
+
+        window = anki.anki.wait_until(browser, what="the Browser")
+        shown = set(anki.mw.col.find_notes(window.current_search()))
+        updated = {c.note_id for c in outcome.report.changes if c.kind == "updated"}
+        assert shown == updated and len(shown) == 1 and shown < nids
+        assert window.table.len() >= 1
+        window.close()
+        dialog.close()
+    finally:
+        Doc(anki.library, "1GuiPreviewList000001").remove()
+        anki.trigger_and_wait("Sync from Polar")
+        anki.set_config(watch=True)
+        anki.settle()
+
+
+def test_a_background_sync_that_changes_nothing_is_quiet_but_logged(anki):
+    from aqt import utils
+
+    anki.settle()
+    utils.closeTooltip()
+    log = anki.addon_dir / "user_files" / "sync-log.txt"
+    entries = log.read_text().count("\n\n")
+    before = anki.controller.runner.finished_count
+    # A setting that shapes notes: every document is read again, nothing changes.
+    anki.set_config(move_on_deck_change=False)
+    utils.closeTooltip()  # "settings applied": not what is tested here
+    try:
+        outcome = anki.wait_synced(before)
+        assert outcome.request.trigger == "settings" and not outcome.report.changed
+        assert utils._tooltipLabel is None  # no "0 created, 40 unchanged" on every start
+        assert log.read_text().count("\n\n") == entries + 1
+        assert "settings changed" in log.read_text().rsplit("\n\n", 2)[-2]
+    finally:
+        anki.set_config(move_on_deck_change=True)
+        anki.settle()

@@ -1,0 +1,145 @@
+"""The report names things as a person knows them: documents by title (also
+one that cannot be read any more), cards by their front and page, notes by
+id; its list of changed notes agrees with its counts; the CLI's JSON keeps
+every old key and gains these."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from addon.settings import Settings
+from addon.sync.engine import prepare, sync
+from addon.sync.report import plain_text
+from tests.polar_factory import Doc, basic, cloze
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(col, library: Path, state: Path, dry_run: bool = False, **config):
+    settings, _ = Settings.from_dict(config)
+    return sync(col, settings, state, source_path=library, dry_run=dry_run)
+
+
+def kinds(data) -> dict:
+    out: dict = {}
+    for row in data["changes"]:
+        out[row["change"]] = out.get(row["change"], 0) + 1
+    return out
+
+
+def test_changes_list_the_notes_behind_the_counts(col, tmp_path, state_path):
+    library = tmp_path / "polar"
+    doc = Doc(library, "1NamesDoc000000000001", title="Spaced repetition", tags=["deck:Memory"])
+    doc.card("1NmA", basic("<p>When is a review <b>due</b>?</p>", "<p>later</p>"), page=3)
+    doc.card("1NmB", basic("<p>Second?</p>", "<p>2</p>"))
+    doc.write()
+
+    preview = run(col, library, state_path, dry_run=True).to_dict()
+    assert preview["created"] == 2 and kinds(preview) == {"created": 2}
+    assert all(row["note_id"] is None for row in preview["changes"])  # not in the collection yet
+    first = {row["card"]: row for row in preview["changes"]}["1NmA"]
+    assert first == {"change": "created", "note_id": None, "deck": "Memory", "document": "1NamesDoc000000000001",
+                     "title": "Spaced repetition", "card": "1NmA", "page": 3,
+                     "front": "When is a review due?"}
+
+    data = run(col, library, state_path).to_dict()
+    nids = {row["card"]: row["note_id"] for row in data["changes"]}
+    assert set(nids.values()) == set(col.find_notes("tag:polar"))
+
+    # An edit, a deck change and a removal: one row per counted change.
+    doc.edit_card("1NmB", "1NmB2", basic("<p>Second, edited?</p>", "<p>2</p>"))
+    doc.untag("deck:Memory").tag("deck:Memory::New")
+    doc.delete_card("1NmA")
+    doc.write()
+    data = run(col, library, state_path).to_dict()
+    for kind, key in (("updated", "updated"), ("moved", "moved"), ("removed", "orphaned")):
+        assert kinds(data).get(kind, 0) == data[key] > 0, kind
+    removed = next(r for r in data["changes"] if r["change"] == "removed")
+    assert removed["note_id"] == nids["1NmA"] and removed["title"] == "Spaced repetition"
+    assert removed["front"] == "When is a review due?"
+
+
+def test_problem_rows_name_the_document_and_card(col, tmp_path, state_path):
+    library = tmp_path / "polar"
+    good = Doc(library, "1NamesGood00000000001", title="Geography")
+    good.card("1NmC", cloze("The capital is Berlin."), "CLOZE", page=2)  # no deletion: cannot sync
+    good.card("1NmD", basic("<p>River?</p>", "<p>Rhine</p>"))
+    good.write()
+    broken = Doc(library, "1NamesBroken000000001", title="Cut short later")
+    broken.card("1NmE", basic("<p>Q?</p>", "<p>A</p>"))
+    broken.write()
+    data = run(col, library, state_path).to_dict()
+    card = next(r for r in data["errors"] if r.get("card") == "1NmC")
+    assert (card["title"], card["page"], card["front"], card["code"]) == (
+        "Geography", 2, "The capital is Berlin.", "card_not_synced")
+    # Broken after a sync: the title is remembered even though nothing of
+    # the file can be parsed any more.
+    broken.path.write_bytes(b"{not json")
+    data = run(col, library, state_path).to_dict()
+    rows = {row["path"]: row for row in data["errors"]}
+    assert rows["1NamesBroken000000001/state.json"]["title"] == "Cut short later"
+    assert rows["1NamesBroken000000001/state.json"]["code"] == "not_a_document"
+
+
+def test_an_unreadable_new_file_is_named_from_what_is_left_of_it(col, tmp_path, state_path):
+    library = tmp_path / "polar"
+    doc = Doc(library, "1NamesCut000000000001", title="Half a file")
+    doc.card("1NmF", basic("<p>Q?</p>", "<p>A</p>"))
+    doc.write()
+    text = doc.path.read_bytes()
+    doc.path.write_bytes(text[: text.index(b'"Half a file"') + 20])  # cut short after the title
+    data = run(col, library, state_path).to_dict()
+    assert data["errors"][0]["title"] == "Half a file"
+
+
+def test_conflict_rows_carry_both_versions_and_the_note(col, tmp_path, state_path):
+    library = tmp_path / "polar"
+    doc = Doc(library, "1NamesConflict0000001", title="Both sides")
+    doc.card("1NmG", basic("<p>Front?</p>", "<p>Polar's answer</p>"))
+    doc.write()
+    run(col, library, state_path)
+    nid = col.find_notes("tag:polar")[0]
+    note = col.get_note(nid)
+    note["Back"] = note["Back"].replace("Polar's answer", "My own answer")
+    col.update_note(note)
+    doc.edit_card("1NmG", "1NmG", basic("<p>Front?</p>", "<p>Polar's new answer</p>"))
+    doc.write()
+    data = run(col, library, state_path).to_dict()
+    (row,) = data["conflicts"]
+    assert row["note_id"] == nid and row["title"] == "Both sides" and row["field"] == "Back"
+    assert "Polar's new answer" in row["polar"] and "My own answer" in row["anki"]
+    assert row["code"] == "conflict_polar"
+
+
+def test_undo_entry_takes_the_callers_name(col, tmp_path, state_path):
+    library = tmp_path / "polar"
+    doc = Doc(library, "1NamesUndo00000000001", title="Undo")
+    doc.card("1NmH", basic("<p>Q?</p>", "<p>A</p>"))
+    doc.write()
+    prepared = prepare(Settings(), state_path, source_path=library)
+    prepared.apply(col, undo_name="Aus Polar synchronisieren")
+    assert col.undo_status().undo == "Aus Polar synchronisieren"
+
+
+def test_plain_text_of_a_front():
+    assert plain_text("<p>A {{c1::cloze::hint}} &amp; <i>more</i></p>") == "A cloze & more"
+    assert len(plain_text("x" * 500)) == 120
+
+
+def test_cli_report_keeps_its_keys_and_names_rows(library, tmp_path):
+    out = tmp_path / "report.json"
+    col = tmp_path / "c" / "collection.anki2"
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "polar_sync.py"), "--data-dir", str(library),
+                           "--collection", str(col), "--report", str(out)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text())
+    for key in ("created", "updated", "unchanged", "moved", "orphaned", "deleted", "restored", "adopted",
+                "rekeyed", "duplicates", "documents", "parsed", "skipped_documents", "dry_run", "decks",
+                "conflicts", "errors", "warnings"):
+        assert key in data
+    assert len(data["changes"]) == data["created"] == 6
+    assert all(row["note_id"] and row["title"] and row["front"] for row in data["changes"])
