@@ -82,6 +82,9 @@ def test_problem_rows_name_the_document_and_card(col, tmp_path, state_path):
     rows = {row["path"]: row for row in data["errors"]}
     assert rows["1NamesBroken000000001/state.json"]["title"] == "Cut short later"
     assert rows["1NamesBroken000000001/state.json"]["code"] == "not_a_document"
+    # The card is reported again while its document stays unchanged, still by name.
+    again = next(r for r in data["errors"] if r.get("card") == "1NmC")
+    assert (again["title"], again["front"], again["code"]) == ("Geography", "The capital is Berlin.", "card_not_synced")
 
 
 def test_an_unreadable_new_file_is_named_from_what_is_left_of_it(col, tmp_path, state_path):
