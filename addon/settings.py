@@ -24,8 +24,9 @@ DECK_STRATEGIES: Tuple[DeckStrategy, ...] = get_args(DeckStrategy)
 DELETION_POLICIES: Tuple[DeletionPolicy, ...] = get_args(DeletionPolicy)
 CONFLICT_POLICIES: Tuple[ConflictPolicy, ...] = get_args(ConflictPolicy)
 
-# Settings that say only *when* to sync: changing them needs no sync.
-TIMING_KEYS = ("sync_on_startup", "watch", "watch_debounce_ms")
+# Settings that say only *when* to sync: changing them needs no sync (nor
+# does open_at_page, which only changes what a card offers while shown).
+TIMING_KEYS = ("sync_on_startup", "watch", "watch_debounce_ms", "open_at_page")
 # Where the library is: changing it needs a sync, but what a note holds does
 # not depend on it (a moved library's unchanged files are recognised by hash).
 SOURCE_KEYS = ("data_dir",)
@@ -51,6 +52,7 @@ class Settings:
     sync_on_startup: bool = True
     watch: bool = True
     watch_debounce_ms: int = 1500
+    open_at_page: bool = True
 
     def content_key(self) -> str:
         """Changes whenever a setting that shapes notes changes: a sync then

@@ -202,6 +202,9 @@ class SettingsDialog(QDialog):
                     "Polar Cloze types, with separate Source, Highlight and Comments fields."))
         self._add(form, "context", "", QCheckBox(tr("Show where each card comes from"), self),
                   tr("Below the answer: document title and page, the highlight or image, comments."))
+        self._add(form, "open_at_page", "", QCheckBox(tr("Offer to open the document at the card's page"), self),
+                  tr("On the answer, when the document is on this computer: “open at p. N” (or Shift+O) shows "
+                     "it in Anki with the highlight marked. Nothing is stored in the notes."))
         self._add(form, "marker_tag", tr("Tag on every synced note"), QLineEdit(self),
                   tr("One tag without spaces; empty: none."))
         self._add(form, "copy_tags", "", QCheckBox(tr("Copy Polar's tags onto the notes"), self),

@@ -34,6 +34,7 @@ from .operations import (
 from .report_dialog import LogDialog, Notice, ReportDialog, show_log
 from .report_text import conflict_count, notice_text, problem_count, tooltip_text
 from .settings_dialog import SettingsDialog, choose_export, choose_folder
+from .source_link import SourceLinks
 from .watcher import ALL, LibraryWatcher
 
 controller: Optional[PolarSync] = None
@@ -74,6 +75,7 @@ class PolarSync:
         self._debounce = QTimer(mw)
         self._debounce.setSingleShot(True)
         qconnect(self._debounce.timeout, self._flush_watch)
+        self.source_links = SourceLinks(self._source_context, self.log)
 
     def install(self) -> None:
         self.actions = menu.build(self)
@@ -85,6 +87,7 @@ class PolarSync:
         mw.addonManager.setConfigUpdatedAction(self.module, self.on_config_updated)
         # Tools ▸ Add-ons ▸ Config opens our settings window, not the raw JSON.
         mw.addonManager.setConfigAction(self.module, self._config_action)
+        self.source_links.install()
 
     # -- config ----------------------------------------------------------------
 
@@ -100,6 +103,12 @@ class PolarSync:
     def _context(self) -> Tuple[Settings, Path]:
         return self.settings, synclog.state_path(mw.pm.name or "")
 
+    def _source_context(self) -> Tuple[Settings, Optional[Path], Path]:
+        """For the "open at p. N" control: no library while no profile is open."""
+        profile = mw.pm.name if mw.col is not None else None
+        library = self.data_dir() if profile else None
+        return self.settings, library, synclog.state_path(profile or "")
+
     def data_dir(self) -> Path:
         return resolve_data_dir(self.settings.data_dir)
 
@@ -107,6 +116,7 @@ class PolarSync:
         """Anki's config editor saved: apply at once, no restart."""
         old = self.settings
         self.load_config(raw)
+        self.source_links.forget()
         if mw.col is None:
             return
         if (old.watch, old.data_dir) != (self.settings.watch, self.settings.data_dir):
@@ -154,6 +164,7 @@ class PolarSync:
         self._watch_keys.clear()
         self.runner.abandon()
         self.runner.release(_HOLD_ANKIWEB)
+        self.source_links.close()
         for widget in (self.notice, self.report_dialog, self.library_box, self.settings_dialog):
             _close(widget)
         self.notice = self.report_dialog = self.library_box = self.settings_dialog = None

@@ -380,3 +380,32 @@ def _card_from_row(r: Sequence[object]) -> CardState:
         card_id=str(r[0]), doc=str(r[1]), guid=str(r[2]), ref=str(r[3]), type=str(r[4]),
         created=str(r[5]), fields=as_tuple(r[6]), tags=as_tuple(r[7]), orphaned=bool(r[8]),
     )
+
+
+def card_origin(path: Path, guid: str) -> Optional[Tuple[str, str]]:
+    """(document key, parent ref) of the synced card whose note has ``guid``,
+    or None. For showing a card, so read-only and never waiting: a sync
+    holding the file for writing makes this None for that moment, and no
+    schema check or repair happens here (that is the sync's job)."""
+    if not guid or not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0.05)
+    except sqlite3.Error:
+        return None
+    try:
+        # The card id is the key (an index); guids of adopted or long ids
+        # are not derivable, so they fall back to the guid column.
+        row = None
+        if guid.startswith("polar:") and not guid.startswith("polar:#"):
+            row = conn.execute(
+                "SELECT doc, ref FROM cards WHERE card_id = ? AND guid = ? AND orphaned = 0",
+                (guid[len("polar:"):], guid),
+            ).fetchone()
+        if row is None:
+            row = conn.execute("SELECT doc, ref FROM cards WHERE guid = ? AND orphaned = 0", (guid,)).fetchone()
+        return (str(row[0]), str(row[1])) if row else None
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()

@@ -1,0 +1,26 @@
+"""Qt PDF, when the running Anki's Qt has it.
+
+``aqt.qt`` does not re-export Qt PDF, so it comes from the PyQt6 that Anki
+bundles (every supported Anki, 23.10 with PyQt6 6.6 to 26.x, ships
+``PyQt6.QtPdf``; a distribution's own PyQt may lack it). Without it the
+viewer falls back to Qt WebEngine's PDF viewer, then to the system's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import aqt.qt as _qt
+
+QPdfDocument: Optional[Any] = getattr(_qt, "QPdfDocument", None)
+if QPdfDocument is None:
+    try:
+        from PyQt6.QtPdf import QPdfDocument as _QPdfDocument
+
+        QPdfDocument = _QPdfDocument
+    except ImportError:  # pragma: no cover - a Qt without its PDF module
+        QPdfDocument = None
+
+
+def available() -> bool:
+    return QPdfDocument is not None

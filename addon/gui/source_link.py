@@ -1,0 +1,202 @@
+"""Back to the source: an "open at p. N" control on the answer side of a
+synced card, and what opens when it is used.
+
+Nothing of this is in the notes. The control is added while Anki shows a
+card (``card_will_show``, answer kinds only: reviewer, previewer, browser
+preview, card layout), and only when this computer has the document's file,
+so AnkiDroid, AnkiMobile, AnkiWeb and other computers show the card as it
+is stored: its plain context, no dead link, no script in any field. A click
+sends ``pycmd("polar-open:<card id>")``, which every Anki web view hands to
+``webview_did_receive_js_message``; Shift+O does the same while the
+reviewer shows an answer.
+
+Markup added (inside the context block's ``.polar-source`` line when there
+is one, else as a line of its own at the end of the answer)::
+
+    · <a class="polar-open" href="#" onclick="pycmd('polar-open:123');return false;">open at p. 7</a>
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any, Callable, List, Optional, Tuple
+
+from anki.cards import CardId
+from aqt import gui_hooks, mw
+from aqt.qt import QDesktopServices, QUrl, sip
+
+from ..polar.originals import PDF, WEB, Original
+from ..settings import Settings
+from ..sync.origin import Origin, OriginFinder
+from . import pdf_support
+from .i18n import tr
+
+MESSAGE = "polar-open:"
+SHORTCUT = "Shift+O"
+
+_SOURCE_DIV = re.compile(r'<div class="polar-source"[^>]*>')
+
+
+def control_label(origin: Origin) -> str:
+    if origin.original.kind == WEB:
+        return tr("open web page")
+    if origin.original.kind == PDF and origin.spot.page > 0:
+        return tr("open at p. {page}", page=origin.spot.page)
+    return tr("open document")
+
+
+def control_html(card_id: int, origin: Origin) -> str:
+    tip = tr("Open the document here ({key})", key=SHORTCUT)
+    return (
+        f'<a class="polar-open" href="#" title="{html.escape(tip)}" '
+        f"onclick=\"pycmd('{MESSAGE}{int(card_id)}');return false;\">{html.escape(control_label(origin))}</a>"
+    )
+
+
+def add_control(text: str, control: str) -> str:
+    """``text`` with the control at the end of its (last) source line, or
+    on a line of its own at the end when the answer has no context block."""
+    matches = list(_SOURCE_DIV.finditer(text))
+    if matches:
+        end = text.find("</div>", matches[-1].end())
+        if end != -1:
+            return text[:end] + " · " + control + text[end:]
+    return text + f'<div class="polar-open-line" style="font-size:0.8em;opacity:0.75;text-align:left">{control}</div>'
+
+
+class SourceLinks:
+    """The hooks and the window. ``context()`` gives the current settings
+    and the profile's sync-state path (None while no profile is open)."""
+
+    def __init__(self, context: Callable[[], Tuple[Settings, Optional[Path], Path]], log: Any) -> None:
+        self.context = context
+        self.log = log
+        self.window: Any = None
+        self._finder: Optional[OriginFinder] = None
+
+    def install(self) -> None:
+        gui_hooks.card_will_show.append(self.on_card_will_show)
+        gui_hooks.webview_did_receive_js_message.append(self.on_js_message)
+        gui_hooks.state_shortcuts_will_change.append(self.on_state_shortcuts)
+
+    # -- finding ------------------------------------------------------------------
+
+    def finder(self) -> Optional[OriginFinder]:
+        settings, library, state_path = self.context()
+        if library is None or not settings.open_at_page:
+            return None
+        finder = self._finder
+        if finder is None or (finder.library, finder.state_path) != (library, state_path):
+            finder = self._finder = OriginFinder(library, state_path)
+        return finder
+
+    def forget(self) -> None:
+        """The library or profile changed: look everything up afresh."""
+        self._finder = None
+
+    def origin_of(self, card: Any) -> Optional[Origin]:
+        finder = self.finder()
+        if finder is None:
+            return None
+        return finder.find(card.note().guid)
+
+    # -- hooks ----------------------------------------------------------------------
+
+    def on_card_will_show(self, text: str, card: Any, kind: str) -> str:
+        if not kind.endswith("Answer"):
+            return text
+        try:
+            origin = self.origin_of(card)
+        except Exception:  # showing the card matters more than the control
+            self.log.exception("finding the source of card %s", getattr(card, "id", "?"))
+            return text
+        if origin is None:
+            return text
+        return add_control(text, control_html(card.id, origin))
+
+    def on_js_message(self, handled: Tuple[bool, Any], message: str, context: Any) -> Tuple[bool, Any]:
+        if not message.startswith(MESSAGE):
+            return handled
+        try:
+            card = mw.col.get_card(CardId(int(message[len(MESSAGE):])))
+        except Exception:  # a card deleted since it was shown, a bad id
+            return True, None
+        self.open_card(card)
+        return True, None
+
+    def on_state_shortcuts(self, state: str, shortcuts: List[Tuple[str, Callable[[], None]]]) -> None:
+        if state == "review":
+            shortcuts.append((SHORTCUT, self._open_from_reviewer))
+
+    def _open_from_reviewer(self) -> None:
+        reviewer = mw.reviewer
+        if reviewer.state == "answer" and reviewer.card is not None:
+            self.open_card(reviewer.card)
+
+    # -- opening ---------------------------------------------------------------------
+
+    def open_card(self, card: Any) -> Optional[Any]:
+        """Open the card's document at its spot; the window, when one opened."""
+        origin = self.origin_of(card)
+        if origin is None:
+            return None
+        return self.open_origin(origin)
+
+    def open_origin(self, origin: Origin) -> Optional[Any]:
+        original = origin.original
+        if original.kind == WEB:
+            QDesktopServices.openUrl(QUrl(original.url))
+            return None
+        if original.path is None:
+            return None  # in an export: extracted first (exports, see below)
+        return self.show_file(original, original.path, origin)
+
+    def show_file(self, original: Original, path: Path, origin: Origin) -> Optional[Any]:
+        if original.kind != PDF:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            return None
+        if not pdf_support.available():
+            return _open_in_webengine(path, origin, original.title)
+        from .document_window import DocumentWindow
+
+        if self.window is None or sip.isdeleted(self.window):
+            self.window = DocumentWindow(None)
+        window = self.window
+        window.open(path, original.title, origin.spot)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def close(self) -> None:
+        if self.window is not None and not sip.isdeleted(self.window):
+            self.window.close()
+        self.window = None
+        self.forget()
+
+
+def _open_in_webengine(path: Path, origin: Origin, title: str) -> Optional[Any]:
+    """Without Qt PDF: Chromium's PDF viewer in a web view at ``#page=N``;
+    without that either, the system's viewer."""
+    try:
+        from aqt.qt import QWebEngineSettings, QWebEngineView
+    except ImportError:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return None
+    view = QWebEngineView()
+    settings = view.settings()
+    if settings is not None:
+        settings.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, True)
+        pdf_viewer = getattr(QWebEngineSettings.WebAttribute, "PdfViewerEnabled", None)
+        if pdf_viewer is not None:
+            settings.setAttribute(pdf_viewer, True)
+    url = QUrl.fromLocalFile(str(path))
+    if origin.spot.page > 0:
+        url.setFragment(f"page={origin.spot.page}")
+    view.setWindowTitle(title)
+    view.resize(760, 900)
+    view.load(url)
+    view.show()
+    return view

@@ -1,0 +1,318 @@
+"""Where a card came from in its document: the document's own file (PDF,
+EPUB, web capture) and the spot on its page (page number, highlight rects).
+
+Used to open a card's source at its page; never by the sync. Everything is
+read again from the library at the time of asking (a state.json is cheap)
+and nothing is read outside the data directory or the chosen export.
+
+Rect units, as Polar stores them (see polar-format.md): a text highlight's
+``rects`` are pixels on the page at Polar's scale 1 (CSS pixels, 96 per
+inch, so a Letter page is 816 × 1056; ``pageInfo.dimensions`` or a sparse
+export's ``dim`` give the page's size when present); an area highlight's
+``rects`` are percent of the page. :meth:`Spot.fractions` turns both into
+fractions of the page, which is all a viewer needs.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from .docmeta import DocMetaError, load_json
+from .library import MAX_DOCMETA_BYTES, DataDirSource, Source
+
+# (x, y, width, height) as fractions of the page, origin top left.
+Fractions = Tuple[float, float, float, float]
+
+PDF = "pdf"
+EPUB = "epub"
+WEB = "web"  # a web capture (.phz): its URL is what opens
+OTHER = "other"
+
+_POINTS_TO_CSS_PX = 96 / 72  # Polar's scale 1 is CSS pixels; PDF sizes are points
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where on which page: ``page`` is 1-based (0: unknown); ``rects`` in
+    ``unit`` ("px": Polar scale-1 pixels, "%": percent of the page)."""
+
+    page: int
+    rects: Tuple[Tuple[float, float, float, float], ...] = ()
+    unit: str = "px"
+    page_size: Optional[Tuple[float, float]] = None  # Polar's size of the page in px, when stored
+    color: str = ""
+
+    def fractions(self, page_points: Tuple[float, float]) -> List[Fractions]:
+        """The rects as fractions of the page; ``page_points`` is the page's
+        size in PDF points, used when Polar stored no size for the page."""
+        if self.unit == "%":
+            scale_x = scale_y = 100.0
+        elif self.page_size is not None:
+            scale_x, scale_y = self.page_size
+        else:
+            scale_x, scale_y = page_points[0] * _POINTS_TO_CSS_PX, page_points[1] * _POINTS_TO_CSS_PX
+        out: List[Fractions] = []
+        if scale_x <= 0 or scale_y <= 0:
+            return out
+        for left, top, width, height in self.rects:
+            x, y, w, h = left / scale_x, top / scale_y, width / scale_x, height / scale_y
+            # Clip to the page: a rect Polar measured on a slightly different
+            # rendering must not draw outside it.
+            x0, y0 = min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
+            x1, y1 = min(max(x + w, 0.0), 1.0), min(max(y + h, 0.0), 1.0)
+            if x1 > x0 and y1 > y0:
+                out.append((x0, y0, x1 - x0, y1 - y0))
+        return out
+
+
+@dataclass(frozen=True)
+class Original:
+    """A document's own file as found on this computer.
+
+    ``path`` is a file in the data directory; ``archive``/``member`` a file
+    inside an export (extracted on first use); ``url`` a web capture's page."""
+
+    key: str
+    title: str
+    kind: str  # PDF | EPUB | WEB | OTHER
+    filename: str
+    path: Optional[Path] = None
+    archive: Optional[Path] = None
+    member: str = ""
+    url: str = ""
+
+    @property
+    def suffix(self) -> str:
+        name = self.member or self.filename
+        return os.path.splitext(name)[1].lower()
+
+
+def kind_of(filename: str, url: str = "") -> str:
+    ext = os.path.splitext(filename)[1].lower()
+    if ext == ".pdf":
+        return PDF
+    if ext == ".epub":
+        return EPUB
+    if ext == ".phz" or (not filename and url):
+        return WEB
+    return OTHER
+
+
+# -- the DocMeta as raw JSON ------------------------------------------------------
+
+
+def _docmeta_dict(data: bytes) -> Dict[str, Any]:
+    """A state.json or an export's ``doc_meta`` record as the DocMeta dict."""
+    raw = load_json(data)
+    if isinstance(raw, dict) and "docInfo" not in raw and "pageMetas" not in raw:
+        outer = raw.get("value")
+        inner = outer.get("value") if isinstance(outer, dict) else None
+        if isinstance(inner, str):
+            inner = load_json(inner.encode("utf-8"))
+        if isinstance(inner, dict):
+            if not isinstance(inner.get("docInfo"), dict) and isinstance(outer, dict):
+                info = outer.get("docInfo")
+                if isinstance(info, dict):
+                    inner = dict(inner, docInfo=info)
+            raw = inner
+    if not isinstance(raw, dict):
+        raise DocMetaError("not a Polar DocMeta")
+    return raw
+
+
+def read_docmeta(source: Source, key: str) -> Optional[Dict[str, Any]]:
+    """The document's DocMeta, or None when it is not in the library (or
+    cannot be read: then there is nothing to open either)."""
+    try:
+        if isinstance(source, DataDirSource):
+            data = _read_state_json(source, key)
+        else:
+            data = _read_listed(source, key)
+        return _docmeta_dict(data) if data is not None else None
+    except (OSError, ValueError):
+        return None
+
+
+def _read_state_json(source: DataDirSource, key: str) -> Optional[bytes]:
+    # Straight to the folder (a listing costs a stat per document).
+    if not _plain_name(key):
+        return None
+    path = source.root / key / "state.json"
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode) or stat.S_ISLNK(os.lstat(path.parent).st_mode):
+        if not _inside(source.root, path):
+            return None
+        st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_DOCMETA_BYTES:
+        return None
+    with open(path, "rb") as fh:
+        return fh.read(MAX_DOCMETA_BYTES + 1)
+
+
+def _read_listed(source: Source, key: str) -> Optional[bytes]:
+    for doc in source.list_documents():
+        if doc.key == key:
+            return doc.read()
+    return None
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\x00") and not (
+        len(name) > 1 and name[1] == ":"
+    )
+
+
+def _inside(root: Path, candidate: Path) -> bool:
+    real = os.path.realpath(candidate)
+    base = str(root)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+# -- the spot -------------------------------------------------------------------------
+
+
+def _number(value: Any) -> Optional[float]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if number == number and abs(number) < 1e9 else None  # no NaN, no absurd
+
+
+def _rect(raw: Any) -> Optional[Tuple[float, float, float, float]]:
+    if not isinstance(raw, dict):
+        return None
+    left, top = _number(raw.get("left")), _number(raw.get("top"))
+    width, height = _number(raw.get("width")), _number(raw.get("height"))
+    if width is None and left is not None:
+        right = _number(raw.get("right"))
+        width = right - left if right is not None else None
+    if height is None and top is not None:
+        bottom = _number(raw.get("bottom"))
+        height = bottom - top if bottom is not None else None
+    if left is None or top is None or width is None or height is None or width <= 0 or height <= 0:
+        return None
+    return left, top, width, height
+
+
+def _rects(raw: Any) -> Tuple[Tuple[float, float, float, float], ...]:
+    items = raw.values() if isinstance(raw, dict) else raw if isinstance(raw, list) else ()
+    found = (_rect(r) for r in items)
+    return tuple(r for r in found if r is not None)
+
+
+def _page_size(page: Mapping[str, Any]) -> Optional[Tuple[float, float]]:
+    info = page.get("pageInfo")
+    dims = info.get("dimensions") if isinstance(info, dict) else None
+    if isinstance(dims, dict):
+        w, h = _number(dims.get("width")), _number(dims.get("height"))
+        if w and h and w > 0 and h > 0:
+            return w, h
+    dim = page.get("dim")  # sparse 2.x exports: "816x1056"
+    if isinstance(dim, str) and "x" in dim:
+        try:
+            w, h = (float(part) for part in dim.split("x", 1))
+        except ValueError:
+            return None
+        if w > 0 and h > 0:
+            return w, h
+    return None
+
+
+def _pages(docmeta: Mapping[str, Any]) -> Dict[int, Mapping[str, Any]]:
+    pages = docmeta.get("pageMetas")
+    out: Dict[int, Mapping[str, Any]] = {}
+    if not isinstance(pages, dict):
+        return out
+    for key, page in pages.items():
+        if not isinstance(page, dict):
+            continue
+        info = page.get("pageInfo")
+        num = info.get("num") if isinstance(info, dict) else None
+        if not isinstance(num, int) or isinstance(num, bool) or num <= 0:
+            try:
+                num = int(key)
+            except (TypeError, ValueError):
+                continue
+        if num > 0:
+            out[num] = page
+    return out
+
+
+def find_spot(docmeta: Mapping[str, Any], ref: str, card_page: int = 0) -> Spot:
+    """The spot a card's ``ref`` (``text-highlight:<id>``, ``area-highlight:<id>``,
+    ``page:<n>``) points at; the card's own page when the parent is gone."""
+    kind, _, ident = ref.partition(":")
+    if kind in ("text-highlight", "area-highlight") and ident:
+        field = "textHighlights" if kind == "text-highlight" else "areaHighlights"
+        for num, page in sorted(_pages(docmeta).items()):
+            highlights = page.get(field)
+            if not isinstance(highlights, dict):
+                continue
+            hl = highlights.get(ident)
+            if not isinstance(hl, dict):
+                hl = next((h for h in highlights.values() if isinstance(h, dict) and h.get("id") == ident), None)
+            if hl is None:
+                continue
+            color = hl.get("color") if isinstance(hl.get("color"), str) else ""
+            return Spot(num, _rects(hl.get("rects")), "%" if kind == "area-highlight" else "px",
+                        _page_size(page), str(color)[:32])
+    if kind == "page":
+        try:
+            number = int(ident)
+        except ValueError:
+            number = 0
+        if number > 0:
+            return Spot(number)
+    return Spot(max(card_page, 0))
+
+
+# -- the file ------------------------------------------------------------------------------
+
+
+def find_original(source: Source, key: str, docmeta: Mapping[str, Any]) -> Optional[Original]:
+    """The document's file on this computer, or None (no file name, not in
+    the stash, not in the export): then nothing can open."""
+    info = docmeta.get("docInfo")
+    info = info if isinstance(info, dict) else {}
+    filename, url, title = (_text(info.get(name)) for name in ("filename", "url", "title"))
+    title = " ".join(title.split()) or filename or "Untitled"
+    kind = kind_of(filename, url)
+    if kind == WEB:
+        # A capture's page is its URL; only http(s) opens, and only in a browser.
+        if url.lower().startswith(("http://", "https://")):
+            return Original(key, title, WEB, filename, url=url)
+        return None
+    if isinstance(source, DataDirSource):
+        path = stash_file(source, filename)
+        return Original(key, title, kind, filename, path=path) if path is not None else None
+    body = getattr(source, "document_body", None)  # exports: the member holding the file
+    member = body(key) if callable(body) else None
+    if isinstance(member, str) and member:
+        return Original(key, title, kind_of(member) if kind == OTHER else kind, filename,
+                        archive=source.path, member=member)
+    return None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def stash_file(source: DataDirSource, filename: str) -> Optional[Path]:
+    """``<data dir>/stash/<filename>`` when it is a regular file inside the
+    data directory, else None."""
+    if not _plain_name(filename):
+        return None
+    path = source.root / "stash" / filename
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode) or stat.S_ISLNK(os.lstat(path.parent).st_mode):
+            if not _inside(source.root, path):
+                return None
+            st = os.stat(path)
+    except OSError:
+        return None
+    return path if stat.S_ISREG(st.st_mode) and st.st_size > 0 else None

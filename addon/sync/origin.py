@@ -1,0 +1,97 @@
+"""From a synced note back to its source: which document, which file on
+this computer, which page and highlight.
+
+The note's guid leads to the Polar card (sync state: card -> document and
+parent ref); the document's DocMeta is read again from the library (a
+state.json is cheap, and only the library has the highlight's rects), so
+the fields carry nothing but what the card shows.
+
+Asked each time a card's answer is shown, so repeated questions about one
+document cost a stat: the DocMeta is kept while its file's signature holds.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from ..polar.library import DataDirSource, Source, SourceError, open_source
+from ..polar.originals import Original, Spot, find_original, find_spot, read_docmeta
+from .state import card_origin
+
+
+@dataclass(frozen=True)
+class Origin:
+    original: Original
+    spot: Spot
+    ref: str
+
+
+class OriginFinder:
+    """Finds origins in one library for one profile's sync state. Safe to
+    use from the main thread and a background thread at once."""
+
+    def __init__(self, library: Path, state_path: Path) -> None:
+        self.library = library
+        self.state_path = state_path
+        self._lock = threading.Lock()
+        self._source: Optional[Source] = None
+        self._source_failed = False
+        self._metas: Dict[str, Tuple[Tuple[int, int], Mapping[str, Any]]] = {}
+
+    def source(self) -> Optional[Source]:
+        with self._lock:
+            if self._source is None and not self._source_failed:
+                try:
+                    self._source = open_source(self.library)
+                except (SourceError, OSError):
+                    self._source_failed = True
+            return self._source
+
+    def find(self, guid: str) -> Optional[Origin]:
+        """The card's origin when its document's file is on this computer,
+        else None (nothing to open: the card shows no control)."""
+        found = card_origin(self.state_path, guid)
+        if found is None:
+            return None
+        key, ref = found
+        source = self.source()
+        if source is None:
+            return None
+        docmeta = self._docmeta(source, key)
+        if docmeta is None:
+            return None
+        original = find_original(source, key, docmeta)
+        if original is None:
+            return None
+        return Origin(original, find_spot(docmeta, ref), ref)
+
+    def _docmeta(self, source: Source, key: str) -> Optional[Mapping[str, Any]]:
+        signature = self._signature(source, key)
+        with self._lock:
+            cached = self._metas.get(key)
+        if cached is not None and signature is not None and cached[0] == signature:
+            return cached[1]
+        docmeta = read_docmeta(source, key)
+        if docmeta is not None and signature is not None:
+            with self._lock:
+                if len(self._metas) > 64:  # a few documents are studied at a time
+                    self._metas.clear()
+                self._metas[key] = (signature, docmeta)
+        return docmeta
+
+    def _signature(self, source: Source, key: str) -> Optional[Tuple[int, int]]:
+        if isinstance(source, DataDirSource):
+            try:
+                st = os.stat(source.root / key / "state.json")
+            except (OSError, ValueError):
+                return None
+            return st.st_size, st.st_mtime_ns
+        try:
+            st = os.stat(source.path)  # an export changes as a whole
+        except OSError:
+            return None
+        return st.st_size, st.st_mtime_ns

@@ -1,0 +1,166 @@
+"""Back to the source, in real Anki: the "open at p. N" control on the
+answer of a card whose PDF is in the data folder's stash, a click on it in
+the reviewer's web view, and the add-on's window at that page with the
+highlight drawn; no control where the file is missing or the setting is off."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+
+from tests.polar_factory import Doc, basic
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import pdf_maker  # noqa: E402
+
+pytestmark = pytest.mark.anki
+
+FP = "1ViewerTenPagesDoc00001"
+MISSING_FP = "1ViewerMissingPdfDoc001"
+HL = "1ViewerHl7"
+# Polar's scale-1 pixels on a Letter page (816 x 1056): one line, then a shorter one.
+RECTS = {"0": {"left": 96.0, "top": 528.0, "width": 408.0, "height": 20.0},
+         "1": {"left": 96.0, "top": 548.0, "width": 204.0, "height": 20.0}}
+
+_READY = "typeof _showQuestion === 'function' && !!document.getElementById('qa')"
+
+
+def _js(session: Any, script: str) -> Any:
+    """The value of ``script`` in the reviewer's page (waits for the answer)."""
+    web = session.mw.reviewer.web
+    box: Dict[str, Any] = {}
+    web.evalWithCallback(script, lambda value: box.__setitem__("v", value))
+    session.anki.wait_until(lambda: "v" in box, what=f"the reviewer to answer {script!r}")
+    return box["v"]
+
+
+def _wait_js(session: Any, script: str) -> None:
+    session.anki.wait_until(lambda: _js(session, script), what=f"the reviewer's page: {script}")
+
+
+def _write_library(library: Path) -> None:
+    doc = Doc(library, FP, title="Ten Pages of Memory", pages=10)
+    doc.text_highlight(HL, "Every successful recall pushes the next review further out.", page=7)
+    doc.page(7)["textHighlights"][HL]["rects"] = RECTS
+    doc.card("1ViewerC7", basic("<p>What pushes the next review out?</p>", "<p>A successful recall.</p>"),
+             ref=f"text-highlight:{HL}", page=7)
+    doc.write()
+    pdf_maker.write_pdf(library / "stash" / f"{FP}.pdf", 10, title="Ten Pages of Memory")
+    missing = Doc(library, MISSING_FP, title="Not on this computer", pages=3)
+    missing.card("1ViewerMiss", basic("<p>Where is this PDF?</p>", "<p>Elsewhere.</p>"), page=2)
+    missing.write()
+
+
+def _show_answer(session: Any, front: str) -> Any:
+    mw = session.mw
+    col = mw.col
+    cid = col.find_cards(f'"front:*{front}*"')[0]
+    col.decks.select(col.get_card(cid).did)
+    mw.moveToState("review")
+    _wait_js(session, _READY)
+    reviewer = mw.reviewer
+    reviewer.card = col.get_card(cid)
+    reviewer._showQuestion()
+    reviewer._showAnswer()
+    _wait_js(session, "!!document.getElementById('answer')")
+    return reviewer.card
+
+
+@pytest.fixture(scope="module")
+def library_with_pdf(anki: Any) -> Any:
+    anki.settle()
+    _write_library(anki.library)
+    outcome = anki.trigger_and_wait("Sync from Polar")
+    assert not outcome.report.errors
+    yield anki
+    anki.controller.source_links.close()
+    anki.mw.moveToState("deckBrowser")
+
+
+def test_the_answer_offers_the_page_and_a_click_opens_it_there(library_with_pdf: Any) -> None:
+    anki = library_with_pdf
+    card = _show_answer(anki, "What pushes the next review out?")
+    assert _js(anki, "document.querySelectorAll('.polar-source .polar-open').length") == 1
+    assert _js(anki, "document.querySelector('.polar-open').textContent") == "open at p. 7"
+    # The note itself holds no trace of it: other devices see the card as stored.
+    assert "polar-open" not in "".join(card.note().fields)
+    assert "polar-open" not in card.question()
+
+    _js(anki, "document.querySelector('.polar-open').click(); true")
+    links = anki.controller.source_links
+    anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(), what="the document window")
+    window = links.window
+    anki.anki.wait_until(lambda: window.rendered_page == 7, what="page 7 rendered")
+    assert window.current_page == 7 and window.page_count == 10
+    assert window.windowTitle() == "Ten Pages of Memory — p. 7"
+    assert window.page_box.value() == 7
+
+    # The highlight's two rects, scaled from Polar's 816 x 1056 page to the view.
+    view = window.view
+    w, h = view.width(), view.height()
+    assert abs(h / w - 1056 / 816) < 0.01
+    rects = view.mark_rects()
+    assert len(rects) == 2
+    for got, want in zip(rects, RECTS.values()):
+        assert abs(got.x() - want["left"] / 816 * w) < 0.5
+        assert abs(got.y() - want["top"] / 1056 * h) < 0.5
+        assert abs(got.width() - want["width"] / 816 * w) < 0.5
+        assert abs(got.height() - want["height"] / 1056 * h) < 0.5
+
+    # Navigation leaves the highlight's page behind, and its rects with it.
+    window.next_button.click()
+    assert window.rendered_page == 8 and view.mark_rects() == []
+    window.go_to(7)
+    assert len(view.mark_rects()) == 2
+    # Studying goes on: the reviewer still shows the same card's answer.
+    assert anki.mw.reviewer.state == "answer" and anki.mw.reviewer.card.id == card.id
+    window.close()
+
+
+def test_shift_o_opens_the_document_from_the_answer(library_with_pdf: Any) -> None:
+    anki = library_with_pdf
+    _show_answer(anki, "What pushes the next review out?")
+    links = anki.controller.source_links
+    if links.window is not None:
+        links.window.close()
+    shortcut = next(s for s in anki.mw.stateShortcuts if s.key().toString() == "Shift+O")
+    shortcut.activated.emit()
+    anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(), what="the window")
+    assert links.window.current_page == 7
+    links.window.close()
+
+
+def test_no_control_when_the_file_is_not_on_this_computer(library_with_pdf: Any) -> None:
+    anki = library_with_pdf
+    _show_answer(anki, "Where is this PDF?")
+    assert _js(anki, "document.getElementById('qa').innerHTML.includes('Not on this computer')")
+    assert _js(anki, "document.querySelectorAll('.polar-open').length") == 0
+
+
+def test_the_setting_turns_the_control_off(library_with_pdf: Any) -> None:
+    anki = library_with_pdf
+    anki.set_config(open_at_page=False)
+    try:
+        _show_answer(anki, "What pushes the next review out?")
+        assert _js(anki, "document.querySelectorAll('.polar-open').length") == 0
+    finally:
+        anki.set_config(open_at_page=True)
+    anki.settle()
+
+
+def test_the_browser_preview_offers_it_too(library_with_pdf: Any) -> None:
+    anki = library_with_pdf
+    col = anki.mw.col
+    card = col.get_card(col.find_cards('"front:*What pushes the next review out?*"')[0])
+    links = anki.controller.source_links
+    assert "polar-open" in links.on_card_will_show(card.answer(), card, "previewAnswer")
+    assert "polar-open" in links.on_card_will_show(card.answer(), card, "clayoutAnswer")
+    assert "polar-open" not in links.on_card_will_show(card.question(), card, "previewQuestion")
+    # A click there arrives through the same hook, whatever the web view.
+    handled = links.on_js_message((False, None), f"polar-open:{card.id}", object())
+    assert handled == (True, None)
+    assert links.window.isVisible() and links.window.current_page == 7
+    links.window.close()

@@ -1,0 +1,117 @@
+"""A card's way back to its source: the page and highlight rects in the
+DocMeta, and the document's own file in the library (never outside it)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from addon.polar.library import DataDirSource
+from addon.polar.originals import PDF, WEB, Spot, find_original, find_spot, read_docmeta
+from tests.polar_factory import SHARED_SAMPLES, Doc, basic
+
+LETTER = (612.0, 792.0)
+
+
+def _doc(library: Path, fp: str = "1OrigDoc0000000000001", **info: str) -> Doc:
+    doc = Doc(library, fp, title="A Title", pages=10)
+    doc.meta["docInfo"].update(info)
+    return doc
+
+
+def test_a_text_highlight_is_found_on_its_page_with_its_rects_as_fractions(tmp_path):
+    doc = _doc(tmp_path)
+    doc.text_highlight("1Hl", "text", page=7)
+    doc.page(7)["textHighlights"]["1Hl"]["rects"] = {"0": {"left": 408, "top": 528, "width": 204, "height": 21.12}}
+    spot = find_spot(doc.meta, "text-highlight:1Hl")
+    assert spot.page == 7 and spot.color == "yellow"
+    # Polar's scale 1 is CSS pixels: a Letter page (612 x 792 pt) is 816 x 1056.
+    [(x, y, w, h)] = spot.fractions(LETTER)
+    assert (x, y, w, h) == pytest.approx((0.5, 0.5, 0.25, 0.02))
+
+
+def test_stored_page_dimensions_win_and_rects_are_clipped_to_the_page(tmp_path):
+    doc = _doc(tmp_path)
+    doc.text_highlight("1Hl", "text", page=2)
+    doc.page(2)["pageInfo"]["dimensions"] = {"width": 1000, "height": 2000}
+    doc.page(2)["textHighlights"]["1Hl"]["rects"] = {
+        "0": {"left": 900, "top": 1000, "right": 1200, "bottom": 1100},  # width from right/left
+        "1": {"left": 5, "top": 5, "width": -3, "height": 4},  # nonsense: dropped
+    }
+    [(x, y, w, h)] = find_spot(doc.meta, "text-highlight:1Hl").fractions(LETTER)
+    assert (x, y, w, h) == pytest.approx((0.9, 0.5, 0.1, 0.05))
+
+
+def test_area_highlights_are_percent_and_page_cards_have_no_rects(tmp_path):
+    doc = _doc(tmp_path)
+    doc.page(3)["areaHighlights"] = {"1Ar": {"id": "1Ar", "rects": {"0": {"left": 10, "top": 20, "width": 30,
+                                                                          "height": 40}}}}
+    [rect] = find_spot(doc.meta, "area-highlight:1Ar").fractions(LETTER)
+    assert rect == pytest.approx((0.1, 0.2, 0.3, 0.4))
+    assert find_spot(doc.meta, "page:4") == Spot(4)
+    # The parent deleted in Polar (its cards stay, issue #1231): the card's own page.
+    assert find_spot(doc.meta, "text-highlight:gone", card_page=5) == Spot(5)
+
+
+def test_real_polar_highlights_land_on_their_page():
+    sample = SHARED_SAMPLES / "bigtable_example_state.json"
+    if not sample.exists():
+        pytest.skip("shared Polar samples not present")
+    meta = json.loads(sample.read_text())
+    spot = find_spot(meta, "text-highlight:12qDYN6w37")
+    assert spot.page == 1 and len(spot.rects) == 2
+    for x, y, w, h in spot.fractions(LETTER):
+        # Bigtable's paper is two columns: this highlight is in the right one.
+        assert 0.5 < x < x + w <= 0.9 and 0.3 < y < 0.4 and 0 < h < 0.02
+
+
+def test_the_pdf_in_the_stash_is_the_original(tmp_path):
+    doc = _doc(tmp_path, filename="12abc-paper.pdf")
+    doc.card("1C", basic("q", "a"), page=2)
+    doc.write()
+    source = DataDirSource(tmp_path)
+    meta = read_docmeta(source, doc.fp)
+    assert meta is not None
+    assert find_original(source, doc.fp, meta) is None  # not in stash/ yet
+    (tmp_path / "stash").mkdir()
+    (tmp_path / "stash" / "12abc-paper.pdf").write_bytes(b"%PDF-1.4\n")
+    original = find_original(source, doc.fp, meta)
+    assert original is not None and original.kind == PDF and original.title == "A Title"
+    assert original.path == tmp_path.resolve() / "stash" / "12abc-paper.pdf"
+
+
+@pytest.mark.parametrize("name", ["../outside.pdf", "/etc/passwd", "a/b.pdf", "..", ""])
+def test_a_file_name_that_leads_elsewhere_is_never_opened(tmp_path, name):
+    library = tmp_path / "polar"
+    doc = _doc(library, filename=name)
+    doc.write()
+    (library / "stash").mkdir()
+    (tmp_path / "outside.pdf").write_bytes(b"%PDF")
+    source = DataDirSource(library)
+    meta = read_docmeta(source, doc.fp)
+    assert meta is not None and find_original(source, doc.fp, meta) is None
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks")
+def test_a_stash_link_out_of_the_data_directory_is_refused(tmp_path):
+    library = tmp_path / "polar"
+    doc = _doc(library, filename="linked.pdf")
+    doc.write()
+    (library / "stash").mkdir()
+    (tmp_path / "secret.pdf").write_bytes(b"%PDF")
+    (library / "stash" / "linked.pdf").symlink_to(tmp_path / "secret.pdf")
+    source = DataDirSource(library)
+    assert find_original(source, doc.fp, read_docmeta(source, doc.fp) or {}) is None
+    assert read_docmeta(source, "../polar") is None  # keys are folder names, nothing else
+
+
+def test_a_web_capture_opens_its_http_url_only(tmp_path):
+    doc = _doc(tmp_path, filename="1x-page.phz", url="https://example.org/article")
+    source = DataDirSource(tmp_path)
+    original = find_original(source, doc.fp, doc.meta)
+    assert original is not None and original.kind == WEB and original.url == "https://example.org/article"
+    doc.meta["docInfo"]["url"] = "javascript:alert(1)"
+    assert find_original(source, doc.fp, doc.meta) is None
