@@ -74,6 +74,7 @@ class SourceLinks:
         self.context = context
         self.log = log
         self.window: Any = None
+        self.fallback: Any = None
         self._finder: Optional[OriginFinder] = None
 
     def install(self) -> None:
@@ -158,7 +159,8 @@ class SourceLinks:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
             return None
         if not pdf_support.available():
-            return _open_in_webengine(path, origin, original.title)
+            self.fallback = _open_in_webengine(path, origin, original.title)  # kept: it has no parent
+            return self.fallback
         from .document_window import DocumentWindow
 
         if self.window is None or sip.isdeleted(self.window):
