@@ -629,3 +629,53 @@ def sanitiser(b: Bench, fields: int = 100_000) -> List[float]:
         times.append(elapsed)
     log(f"sanitiser: {', '.join(f'{t:.2f}' for t in times)} s")
     return times
+
+
+@figure("open_page")
+def open_page(b: Bench) -> Optional[List[float]]:
+    """Seconds from a click on "open at p. N" to the page painted in the
+    add-on's window (tools/bench_viewer.py, a child with Qt offscreen), for
+    the card on the last highlighted page of the library's longest
+    document. The synthetic library has no PDFs: that document's is written
+    for the figure (as many pages as it has, 30 lines of text each) and
+    removed afterwards. The first of the runs is the cold one."""
+    import sqlite3
+
+    from addon.polar.library import DataDirSource
+    from addon.polar.originals import find_spot, read_docmeta
+
+    source = DataDirSource(b.library)
+    longest: Optional[Tuple[int, str, Dict[str, Any]]] = None
+    for fp in b.info.documents:
+        meta = read_docmeta(source, fp)
+        pages = meta.get("docInfo", {}).get("nrPages", 0) if meta else 0
+        if meta is not None and (longest is None or pages > longest[0]):
+            longest = (pages, fp, meta)
+    if longest is None:
+        return None
+    pages, fp, meta = longest
+    conn = sqlite3.connect(str(b.state))
+    rows = conn.execute("SELECT guid, ref FROM cards WHERE doc = ? AND orphaned = 0 AND ref LIKE 'text-highlight:%'",
+                        (fp,)).fetchall()
+    conn.close()
+    if not rows:
+        return None
+    guid, spot = max(((g, find_spot(meta, r)) for g, r in rows), key=lambda item: item[1].page)
+    pdf = b.library / "stash" / meta["docInfo"]["filename"]
+    log(f"click to visible page: {pages}-page PDF, card on page {spot.page}")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "bench_viewer.py"), "--library", str(b.library), "--state",
+             str(b.state), "--guid", guid, "--reps", str(max(b.args.quick_reps, 3)), "--make-pdf", str(pdf),
+             "--pages", str(pages)],
+            capture_output=True, text=True, env=env, check=False,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"viewer bench failed: {proc.stderr[-2000:]}")
+        found = json.loads(proc.stdout.strip().splitlines()[-1])
+        b.detail["open_page"] = {"pages": pages, "page": spot.page, "mb": pdf.stat().st_size / 1e6,
+                                 "cold": found["samples"][0]}
+    finally:
+        pdf.unlink(missing_ok=True)
+    return [float(s) for s in found["samples"]]

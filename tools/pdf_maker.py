@@ -7,6 +7,7 @@ a person looking at a screenshot) can tell which page a viewer shows.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Sequence, Tuple
 
@@ -20,12 +21,26 @@ LOREM = (
 
 
 def write_pdf(path: Path, pages: int, title: str = "Sample document", lines_per_page: int = 24,
-              size: Tuple[float, float] = LETTER_POINTS, marks: Sequence[Tuple[int, float, float, float, float]] = ()
-              ) -> Path:
+              size: Tuple[float, float] = LETTER_POINTS, marks: Sequence[Tuple[int, float, float, float, float]] = (),
+              figure_px: int = 0) -> Path:
     """Write ``pages`` pages to ``path``. ``marks``: (page, x, y, w, h) in
     points from the page's top left, drawn as grey boxes (to see where a
-    highlight rect should land)."""
-    from aqt.qt import QColor, QFont, QMarginsF, QPageLayout, QPageSize, QPainter, QPdfWriter, QRectF, QSizeF, Qt
+    highlight rect should land). ``figure_px``: also a photo-like raster
+    figure of that width on every page (a distinct one each: heavy PDFs,
+    as scanned or illustrated books are)."""
+    from aqt.qt import (
+        QColor,
+        QFont,
+        QImage,
+        QMarginsF,
+        QPageLayout,
+        QPageSize,
+        QPainter,
+        QPdfWriter,
+        QRectF,
+        QSizeF,
+        Qt,
+    )
 
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(path))
@@ -54,6 +69,12 @@ def write_pdf(path: Path, pages: int, title: str = "Sample document", lines_per_
                     break
                 text = LOREM[(line * 17) % 60:][:80]
                 painter.drawText(QRectF(72, y, size[0] - 144, 18), Qt.AlignmentFlag.AlignLeft, text)
+            if figure_px:
+                # Noise compresses as badly as photos do.
+                height = figure_px * 2 // 3
+                noise = os.urandom(figure_px * height * 3)
+                figure = QImage(noise, figure_px, height, figure_px * 3, QImage.Format.Format_RGB888)
+                painter.drawImage(QRectF(72, size[1] - 72 - 180, 270, 180), figure)
             for page, x, y, w, h in marks:
                 if page == number:
                     painter.fillRect(QRectF(x, y, w, h), QColor(200, 200, 200))

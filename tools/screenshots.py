@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Render docs/tools-menu.png and docs/report-window.png from real Anki.
+"""Render docs/tools-menu.png, docs/report-window.png, docs/open-at-page.png
+and docs/document-window.png from real Anki.
 
 Starts Anki headless (tools/anki_harness.py) with the built add-on and a
 copy of the sample library in which one document is broken and one card
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import anki_harness  # noqa: E402
 import build_addon  # noqa: E402
+import viewer_shots  # noqa: E402
 
 ROOT = anki_harness.ROOT
 DOCS = ROOT / "docs"
@@ -64,6 +66,7 @@ def main() -> None:
     try:
         library = work / "polar"
         shutil.copytree(SAMPLE, library)
+        viewer_shots.write_document(library)
         anki_harness.prepare_environment(offscreen=True)
         base = work / "anki-base"
         anki_harness.seed_base(base)
@@ -73,6 +76,7 @@ def main() -> None:
             session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")
             DOCS.mkdir(exist_ok=True)
             _grab_menu(session, DOCS / "tools-menu.png")
+            viewer_shots.grab(session, library, DOCS)
 
             _break_library(library)
             # The same card edited in Anki and in Polar: the report shows a conflict.
@@ -96,7 +100,8 @@ def main() -> None:
             anki_harness.shutdown(session)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"wrote {DOCS / 'tools-menu.png'} and {DOCS / 'report-window.png'}")
+    print(f"wrote {DOCS / 'tools-menu.png'}, {DOCS / 'report-window.png'}, {DOCS / 'open-at-page.png'} "
+          f"and {DOCS / 'document-window.png'}")
 
 
 if __name__ == "__main__":
