@@ -76,7 +76,7 @@ def library_with_pdf(anki: Any) -> Any:
     outcome = anki.trigger_and_wait("Sync from Polar")
     # (Earlier tests of the session may leave a broken document of their own.)
     assert not [e for e in outcome.report.errors if FP in e["path"] or MISSING_FP in e["path"]]
-    assert len(anki.notes(f'"front:*What pushes the next review out?*"')) == 1
+    assert len(anki.notes('"front:*What pushes the next review out?*"')) == 1
     yield anki
     anki.controller.source_links.close()
     anki.mw.moveToState("deckBrowser")
