@@ -26,12 +26,18 @@ from typing import Any, Callable, List, Optional, Tuple
 from anki.cards import CardId
 from aqt import gui_hooks, mw
 from aqt.qt import QDesktopServices, QUrl, sip
+from aqt.utils import tooltip
 
+from ..polar.body_cache import BodyCache, ExtractError
 from ..polar.originals import PDF, WEB, Original
 from ..settings import Settings
 from ..sync.origin import Origin, OriginFinder
 from . import pdf_support
 from .i18n import tr
+from .synclog import USER_FILES
+
+# Documents taken out of Polar exports (bounded, least recently used go first).
+DOCUMENT_CACHE = USER_FILES / "documents"
 
 MESSAGE = "polar-open:"
 SHORTCUT = "Shift+O"
@@ -75,6 +81,7 @@ class SourceLinks:
         self.log = log
         self.window: Any = None
         self.fallback: Any = None
+        self.bodies = BodyCache(DOCUMENT_CACHE)
         self._finder: Optional[OriginFinder] = None
 
     def install(self) -> None:
@@ -150,9 +157,44 @@ class SourceLinks:
         if original.kind == WEB:
             QDesktopServices.openUrl(QUrl(original.url))
             return None
-        if original.path is None:
-            return None  # in an export: extracted first (exports, see below)
-        return self.show_file(original, original.path, origin)
+        if original.path is not None:
+            return self.show_file(original, original.path, origin)
+        if original.archive is None:
+            return None
+        kept = self.bodies.cached(original.archive, original.member, original.size)
+        if kept is not None:
+            return self._show_extracted(original, kept, origin, retry=True)
+        self.extract(original, origin)
+        return None
+
+    def extract(self, original: Original, origin: Origin, retry: bool = True) -> None:
+        """Take the document out of the export off the main thread (a
+        gzip'd tar is read up to the member), then show it."""
+        archive = original.archive
+        assert archive is not None
+        tooltip(tr("Taking “{title}” out of the Polar export…", title=original.title), period=3000)
+
+        def task() -> Path:
+            return self.bodies.get(archive, original.archive_kind, original.member, original.size, original.offset)
+
+        def done(future: Any) -> None:
+            try:
+                path = future.result()
+            except ExtractError as exc:
+                self.log.warning("%s", exc)
+                tooltip(html.escape(str(exc)), period=6000)
+                return
+            self._show_extracted(original, path, origin, retry)
+
+        mw.taskman.run_in_background(task, done)
+
+    def _show_extracted(self, original: Original, path: Path, origin: Origin, retry: bool) -> Optional[Any]:
+        window = self.show_file(original, path, origin)
+        if retry and window is not None and getattr(window, "current_page", 1) == 0:
+            # Qt PDF could not read the kept copy: take it out once more.
+            self.bodies.forget(path)
+            self.extract(original, origin, retry=False)
+        return window
 
     def show_file(self, original: Original, path: Path, origin: Origin) -> Optional[Any]:
         if original.kind != PDF:

@@ -84,6 +84,9 @@ class Original:
     archive: Optional[Path] = None
     member: str = ""
     url: str = ""
+    archive_kind: str = ""  # body_cache.TAR_GZ / TAR / ZIP
+    size: int = 0  # the member's bytes
+    offset: int = 0  # where they start (tar: in the uncompressed stream)
 
     @property
     def suffix(self) -> str:
@@ -289,12 +292,27 @@ def find_original(source: Source, key: str, docmeta: Mapping[str, Any]) -> Optio
     if isinstance(source, DataDirSource):
         path = stash_file(source, filename)
         return Original(key, title, kind, filename, path=path) if path is not None else None
-    body = getattr(source, "document_body", None)  # exports: the member holding the file
-    member = body(key) if callable(body) else None
-    if isinstance(member, str) and member:
-        return Original(key, title, kind_of(member) if kind == OTHER else kind, filename,
-                        archive=source.path, member=member)
-    return None
+    return _export_original(source, key, title, kind, filename)
+
+
+def _export_original(source: Source, key: str, title: str, kind: str, filename: str) -> Optional[Original]:
+    """The member of an export holding the document (the export reader
+    matches it by Polar's stash id). Only from what an earlier read of the
+    export remembered: never a read of the whole archive here."""
+    needs_reading = getattr(source, "needs_reading", None)
+    body = getattr(source, "document_body", None)
+    snapshot = getattr(source, "snapshot", None)
+    if not callable(body) or not callable(snapshot) or (callable(needs_reading) and needs_reading()):
+        return None
+    member = body(key)
+    if not isinstance(member, str) or not member:
+        return None
+    where = snapshot().bodies.get(member)
+    if where is None:
+        return None
+    size, offset = where
+    return Original(key, title, kind_of(member) if kind == OTHER else kind, filename, archive=source.path,
+                    member=member, archive_kind=str(getattr(source, "kind", "")), size=int(size), offset=int(offset))
 
 
 def _text(value: Any) -> str:
