@@ -2,7 +2,8 @@
 
 Adds a 12-page PDF (tools/pdf_maker.py) to the library's stash with a card
 on a two-line highlight on page 7, syncs, shows the card's answer in the
-reviewer (docs/open-at-page.png: the control in the context line), clicks
+reviewer (docs/open-at-page.png: the control in the context line; also
+night mode in a 400 px window, docs/open-at-page-night-400.png), clicks
 the control in the reviewer's web view and grabs the add-on's window
 (docs/document-window.png).
 """
@@ -94,6 +95,7 @@ def grab(session: Any, library: Path, docs: Path) -> List[Path]:
     session.process(0.5)
     answer = docs / "open-at-page.png"
     reviewer.web.grab().save(str(answer))
+    narrow = _night_narrow(session, docs / "open-at-page-night-400.png")
 
     _js(session, "document.querySelector('.polar-open').click(); true")
     links = controller.source_links
@@ -105,4 +107,27 @@ def grab(session: Any, library: Path, docs: Path) -> List[Path]:
     window.grab().save(str(shot))
     window.close()
     mw.moveToState("deckBrowser")
-    return [answer, shot]
+    return [answer, narrow, shot]
+
+
+def _night_narrow(session: Any, out: Path) -> Path:
+    """The same answer in night mode in a 400 px window (the link wraps)."""
+    from aqt.theme import Theme
+
+    mw = session.mw
+    reviewer = mw.reviewer
+    mw.set_theme(Theme.DARK)
+    mw.resize(400, 640)
+    session.process(0.3)
+    reviewer._showQuestion()
+    reviewer._showAnswer()
+    _until_js(session, "!!document.querySelector('.polar-open') && document.body.classList.contains('nightMode')"
+                       " && getComputedStyle(document.getElementById('qa')).opacity === '1'")
+    session.process(0.5)
+    reviewer.web.grab().save(str(out))
+    mw.set_theme(Theme.LIGHT)
+    mw.resize(900, 640)
+    reviewer._showQuestion()
+    reviewer._showAnswer()
+    _until_js(session, "!!document.querySelector('.polar-open') && !document.body.classList.contains('nightMode')")
+    return out

@@ -13,7 +13,8 @@ reviewer shows an answer.
 Markup added (inside the context block's ``.polar-source`` line when there
 is one, else as a line of its own at the end of the answer)::
 
-    · <a class="polar-open" href="#" onclick="pycmd('polar-open:123');return false;">open at p. 7</a>
+    · <a class="polar-open" href="#" style="white-space:nowrap" title="Open the document here (Shift+O)"
+         onclick="pycmd('polar-open:123');return false;">open at p. 7</a>
 """
 
 from __future__ import annotations
@@ -21,20 +22,21 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
 
-from anki.cards import CardId
+from anki.collection import CardId  # (anki.cards first would import in a cycle)
 from aqt import gui_hooks, mw
 from aqt.qt import QDesktopServices, QUrl, sip
 from aqt.utils import tooltip
 
-from ..polar.body_cache import BodyCache, ExtractError
 from ..polar.originals import PDF, WEB, Original
 from ..settings import Settings
 from ..sync.origin import Origin, OriginFinder
-from . import pdf_support
 from .i18n import tr
 from .synclog import USER_FILES
+
+if TYPE_CHECKING:
+    from ..polar.body_cache import BodyCache
 
 # Documents taken out of Polar exports (bounded, least recently used go first).
 DOCUMENT_CACHE = USER_FILES / "documents"
@@ -56,7 +58,7 @@ def control_label(origin: Origin) -> str:
 def control_html(card_id: int, origin: Origin) -> str:
     tip = tr("Open the document here ({key})", key=SHORTCUT)
     return (
-        f'<a class="polar-open" href="#" title="{html.escape(tip)}" '
+        f'<a class="polar-open" href="#" style="white-space:nowrap" title="{html.escape(tip)}" '
         f"onclick=\"pycmd('{MESSAGE}{int(card_id)}');return false;\">{html.escape(control_label(origin))}</a>"
     )
 
@@ -81,13 +83,21 @@ class SourceLinks:
         self.log = log
         self.window: Any = None
         self.fallback: Any = None
-        self.bodies = BodyCache(DOCUMENT_CACHE)
+        self._bodies: Optional[BodyCache] = None
         self._finder: Optional[OriginFinder] = None
 
     def install(self) -> None:
         gui_hooks.card_will_show.append(self.on_card_will_show)
         gui_hooks.webview_did_receive_js_message.append(self.on_js_message)
         gui_hooks.state_shortcuts_will_change.append(self.on_state_shortcuts)
+
+    @property
+    def bodies(self) -> BodyCache:
+        if self._bodies is None:
+            from ..polar.body_cache import BodyCache  # gzip & co. only once an export's document opens
+
+            self._bodies = BodyCache(DOCUMENT_CACHE)
+        return self._bodies
 
     # -- finding ------------------------------------------------------------------
 
@@ -177,6 +187,8 @@ class SourceLinks:
         def task() -> Path:
             return self.bodies.get(archive, original.archive_kind, original.member, original.size, original.offset)
 
+        from ..polar.body_cache import ExtractError
+
         def done(future: Any) -> None:
             try:
                 path = future.result()
@@ -200,6 +212,8 @@ class SourceLinks:
         if original.kind != PDF:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
             return None
+        from . import pdf_support  # Qt PDF's library loads on the first open, not at Anki's start
+
         if not pdf_support.available():
             self.fallback = _open_in_webengine(path, origin, original.title)  # kept: it has no parent
             return self.fallback
