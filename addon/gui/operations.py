@@ -10,10 +10,21 @@ Only one sync runs at a time. Requests that arrive meanwhile (the watcher,
 a second click) wait in a queue and merge: two requests for different
 documents become one request for both; a whole-library request absorbs the
 rest.
+
+Living beside the user (see docs/background.md):
+* holds: nothing starts or writes while AnkiWeb syncs or the collection is
+  closed for a moment; what was asked meanwhile runs afterwards;
+* a background request writes only at a quiet moment (``quiet.UndoWatch``),
+  and leaves alone every note an editor shows (``editors.OpenEditors``):
+  those are deferred, and synced once the editor lets go;
+* a manual sync has the open editors save first, then merges;
+* closing the profile cancels a running sync at its next step and waits for
+  it, so the collection never closes under a write.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -22,12 +33,15 @@ from typing import Any, Callable, Dict, FrozenSet, List, Literal, Optional, Set,
 
 from anki.collection import OpChanges
 from aqt.operations import CollectionOp, QueryOp
+from aqt.qt import QEventLoop, QTimer, qconnect
 
 from ..polar.library import SourceError, resolve_data_dir
 from ..settings import Settings
 from ..sync.engine import collection_identity, prepare
 from ..sync.report import Report
+from .editors import OpenEditors
 from .i18n import tr
+from .quiet import UndoWatch
 from .report_text import progress_words
 
 # Who asked for a sync.
@@ -81,6 +95,17 @@ class SyncRequest:
         return SyncRequest(trigger, only)
 
 
+# Closing Anki waits this long at most for a running sync to reach its next
+# step (a large first sync adds its notes in steps of a few seconds).
+CLOSE_WAIT_SECONDS = 120.0
+
+
+class Interrupted(Exception):
+    """Raised from the sync's progress callback once the profile closes: the
+    sync stops at its next step, like a killed sync (the collection is
+    written before the state file, so the next sync converges)."""
+
+
 @dataclass
 class Outcome:
     request: SyncRequest
@@ -91,6 +116,7 @@ class Outcome:
     # The library itself is missing or unreadable: not a sync problem but a
     # state of its own (nothing read, nothing counted); the reason, in English.
     library_error: str = ""
+    interrupted: bool = False  # stopped because the profile closed
 
 
 class _Applied:
@@ -101,36 +127,67 @@ class _Applied:
         self.changes = report.op_changes if report.op_changes is not None else OpChanges()
 
 
+def without_note_text(changes: OpChanges) -> OpChanges:
+    """The same changes, minus "note text": the Browser and Edit Current
+    reload their editor on that flag (whichever note changed), which would
+    throw away the caret of someone typing in a note we did not touch."""
+    out = OpChanges()
+    out.CopyFrom(changes)
+    out.note_text = False
+    return out
+
+
 Context = Callable[[], Tuple[Settings, Path]]
 
 
 class SyncRunner:
-    def __init__(self, mw: Any, context: Context, on_finished: Callable[[Outcome], None], log: Any) -> None:
+    def __init__(
+        self,
+        mw: Any,
+        context: Context,
+        on_finished: Callable[[Outcome], None],
+        log: Any,
+        editors: Optional[OpenEditors] = None,
+        quiet: Optional[UndoWatch] = None,
+    ) -> None:
         self.mw = mw
         self.context = context
         self.on_finished = on_finished
         self.log = log
+        self.editors = editors if editors is not None else OpenEditors()
+        self.quiet = quiet
         self.busy = False
         self.finished_count = 0
+        # Why queued requests wait: a hold's name, "quiet", or "".
+        self.waiting = ""
+        self.stage = ""  # the running sync's last progress message
         self._queue: List[SyncRequest] = []
         self._holds: Set[str] = set()
         self._progress_open = False
         # Bumped when the profile closes: results of syncs started before
         # are dropped instead of being written into the next profile.
         self._generation = 0
+        self._closing = False
+        self._in_flight = False  # one of our QueryOps/CollectionOps is running
+        self._cancel = threading.Event()
+        self._op_ended = threading.Event()
+        self._quiet_timer = QTimer(mw)
+        self._quiet_timer.setSingleShot(True)
+        qconnect(self._quiet_timer.timeout, self.pump)
 
     # -- queue ---------------------------------------------------------------
 
     def request(self, trigger: Trigger, only: Optional[Set[str]] = None) -> None:
-        new = SyncRequest(trigger, None if only is None else frozenset(only))
+        self._enqueue(SyncRequest(trigger, None if only is None else frozenset(only)))
+        self.pump()
+
+    def _enqueue(self, new: SyncRequest, front: bool = False) -> None:
         for i, queued in enumerate(self._queue):
             merged = queued.merge(new)
             if merged is not None:
                 self._queue[i] = merged
-                break
-        else:
-            self._queue.append(new)
-        self._pump()
+                return
+        self._queue.insert(0 if front else len(self._queue), new)
 
     def hold(self, reason: str) -> None:
         """Keep queued requests waiting (AnkiWeb sync running, collection closed)."""
@@ -138,31 +195,95 @@ class SyncRunner:
 
     def release(self, reason: str) -> None:
         self._holds.discard(reason)
-        self._pump()
+        self.pump()
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    @property
+    def holds(self) -> FrozenSet[str]:
+        return frozenset(self._holds)
 
     def clear(self) -> None:
         self._queue.clear()
 
-    def abandon(self) -> None:
-        """The profile is closing: forget queued requests and drop the
-        result of one still reading."""
+    def reopen(self) -> None:
+        """A profile opened: start afresh."""
+        self._queue.clear()
+        self._closing = False
+        self._cancel.clear()
+
+    def shut_down(self) -> None:
+        """The profile is closing, and Anki closes the collection as soon as
+        this returns: forget queued requests, stop a running sync at its
+        next step and wait for it (its result is logged as interrupted)."""
+        self._closing = True
         self._queue.clear()
         self._generation += 1
+        self._quiet_timer.stop()
+        self.waiting = ""
+        if not self._in_flight:
+            return  # idle, or waiting for editors to save: dropped when they answer
+        self._cancel.set()
+        deadline = time.monotonic() + CLOSE_WAIT_SECONDS
+        # The op ends on Anki's worker thread; its callbacks come through the
+        # event loop, so run that (but no clicks or keys) until they did.
+        while self._in_flight and time.monotonic() < deadline:
+            self._op_ended.wait(0.05)
+            self.mw.app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        if self._in_flight:
+            self.log.warning("a Polar sync was still running when the profile closed")
 
     @property
     def pending(self) -> List[SyncRequest]:
         return list(self._queue)
 
-    def _pump(self) -> None:
-        if self.busy or self._holds or not self._queue or self.mw.col is None:
+    def pump(self) -> None:
+        """Start the next request that may run now."""
+        self._quiet_timer.stop()
+        if self.busy or self._closing or not self._queue or self.mw.col is None:
             return
-        self.busy = True
-        self._start(self._queue.pop(0))
+        if self._holds:
+            self.waiting = sorted(self._holds)[0]
+            return
+        wait = float("inf")
+        for i, req in enumerate(self._queue):
+            left = self._wait_left(req)
+            if left <= 0:
+                self.waiting = ""
+                self.busy = True
+                self._start(self._queue.pop(i))
+                return
+            wait = min(wait, left)
+        self.waiting = "quiet"
+        self._quiet_timer.start(int(min(wait, 24 * 3600) * 1000) + 50)
+
+    def _wait_left(self, req: SyncRequest) -> float:
+        """Background syncs wait for a quiet moment; the user's own never do."""
+        if req.trigger in INTERACTIVE or self.quiet is None:
+            return 0.0
+        return self.quiet.wait_left()
 
     # -- one sync ------------------------------------------------------------
 
+    def _progress(self, req: SyncRequest) -> Callable[[str], None]:
+        """The sync calls this between its steps (on a worker thread)."""
+        cancel = self._cancel
+        interactive = req.trigger in INTERACTIVE
+
+        def progress(message: str) -> None:
+            if cancel.is_set():
+                raise Interrupted()
+            self.stage = message
+            if interactive:
+                self._progress_from_thread(message)
+
+        return progress
+
     def _start(self, req: SyncRequest) -> None:
         started = time.time()
+        self.stage = ""
         generation = self._generation
         try:
             settings, state_path = self.context()
@@ -171,21 +292,28 @@ class SyncRunner:
         except Exception as exc:
             self._fail(req, exc, started)
             return
-        progress: Optional[Callable[[str], None]] = None
         if req.trigger in INTERACTIVE:
             self.mw.progress.start(label=tr("Reading the Polar library…"), parent=self.mw)
             self._progress_open = True
-            progress = self._progress_from_thread
+        progress = self._progress(req)
 
         def op(_col: Any) -> Any:
-            return prepare(
-                settings, state_path, source_path=source, only=req.only, progress=progress,
-                collection_id=collection_id,
-            )
+            try:
+                return prepare(
+                    settings, state_path, source_path=source, only=req.only, progress=progress,
+                    collection_id=collection_id,
+                )
+            finally:
+                self._op_ended.set()
 
+        self._launched()
         QueryOp(
             parent=self.mw, op=op, success=lambda prepared: self._apply(req, prepared, started, generation)
         ).failure(lambda exc: self._fail(req, exc, started)).without_collection().run_in_background()
+
+    def _launched(self) -> None:
+        self._in_flight = True
+        self._op_ended.clear()
 
     def _progress_from_thread(self, message: str) -> None:
         def show() -> None:
@@ -200,28 +328,82 @@ class SyncRunner:
             self.mw.progress.finish()
 
     def _apply(self, req: SyncRequest, prepared: Any, started: float, generation: int) -> None:
+        self._in_flight = False
         self._close_progress()
-        if self.mw.col is None or generation != self._generation:
-            self.busy = False  # the profile closed while reading: write nothing
-            self._pump()
+        if generation != self._generation:
+            self._finish(req, Report(dry_run=req.dry_run), started, interrupted=True)
+            return  # the profile closed while reading: write nothing
+        if self.mw.col is None or self._holds or self._wait_left(req) > 0:
+            # AnkiWeb began syncing, or the user did something, while we read:
+            # read again once it is over (a full download replaces everything).
+            self.busy = False
+            self._enqueue(req, front=True)
+            self.pump()
             return
         if req.dry_run:
+            self._launched()
+
+            def dry(col: Any) -> Any:
+                try:
+                    return prepared.apply(col, dry_run=True)
+                finally:
+                    self._op_ended.set()
+
             QueryOp(
                 parent=self.mw,
-                op=lambda col: prepared.apply(col, dry_run=True),
-                success=lambda report: self._finish(req, report, started),
+                op=dry,
+                success=lambda report: self._landed(lambda: self._finish(req, report, started)),
             ).failure(lambda exc: self._fail(req, exc, started)).with_progress(
                 tr("Comparing with your collection…")
             ).run_in_background()
             return
+        if req.trigger in INTERACTIVE:
+            # Asked for by hand: what is typed in an open editor is saved
+            # first and merged like any Anki-side edit.
+            self.editors.save_all(lambda: self._write(req, prepared, started, generation, frozenset()))
+        else:
+            self._write(req, prepared, started, generation, frozenset(self.editors.note_ids()))
+
+    def _write(
+        self, req: SyncRequest, prepared: Any, started: float, generation: int, held: FrozenSet[int]
+    ) -> None:
+        if generation != self._generation or self.mw.col is None:
+            self._finish(req, Report(), started, interrupted=True)
+            return  # the profile closed while the editors saved
+
         undo_name = tr("Sync from Polar")  # Edit ▸ Undo says it in the user's language
-        CollectionOp(self.mw, lambda col: _Applied(prepared.apply(col, undo_name=undo_name))).success(
-            lambda applied: self._finish(req, applied.report, started)
+
+        def op(col: Any) -> _Applied:
+            try:
+                return _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held))
+            finally:
+                self._op_ended.set()
+
+        self._launched()
+        CollectionOp(self.mw, op).success(
+            lambda applied: self._landed(lambda: self._written(req, applied, started, held))
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
 
+    def _landed(self, then: Callable[[], None]) -> None:
+        self._in_flight = False
+        then()
+
+    def _written(self, req: SyncRequest, applied: _Applied, started: float, held: FrozenSet[int]) -> None:
+        if self.quiet is not None:
+            self.quiet.own_step_done()
+        # Runs before Anki fires operation_did_execute with ``applied.changes``.
+        shown = self.editors.note_ids()
+        if shown and shown <= held:
+            applied.changes = without_note_text(applied.changes)
+        self._finish(req, applied.report, started)
+
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
+        self._in_flight = False
         self._close_progress()
         report = Report(dry_run=req.dry_run)
+        if isinstance(exc, Interrupted):
+            self._finish(req, report, started, interrupted=True)
+            return
         if isinstance(exc, SourceError):
             self._finish(req, report, started, failed=True, library_error=str(exc))
             return
@@ -233,12 +415,13 @@ class SyncRunner:
         self._finish(req, report, started, failed=True)
 
     def _finish(
-        self, req: SyncRequest, report: Report, started: float, failed: bool = False, library_error: str = ""
+        self, req: SyncRequest, report: Report, started: float, failed: bool = False,
+        library_error: str = "", interrupted: bool = False,
     ) -> None:
         self.busy = False
         self.finished_count += 1
         try:
-            self.on_finished(Outcome(req, report, started, time.time(), failed, library_error))
+            self.on_finished(Outcome(req, report, started, time.time(), failed, library_error, interrupted))
         except Exception:  # showing the result must never take the queue down
             self.log.error("showing the sync result failed:\n%s", traceback.format_exc())
-        self._pump()
+        self.pump()

@@ -20,6 +20,7 @@ from ..polar.library import default_data_dir, resolve_data_dir
 from ..settings import Settings, load_defaults
 from . import config_check, library_missing, menu, synclog
 from .i18n import ntr, tr
+from .editors import OpenEditors
 from .operations import (
     INTERACTIVE,
     MANUAL,
@@ -31,6 +32,7 @@ from .operations import (
     SyncRunner,
     trigger_label,
 )
+from .quiet import UndoWatch
 from .report_dialog import LogDialog, Notice, ReportDialog, show_log
 from .report_text import conflict_count, notice_text, problem_count, tooltip_text
 from .settings_dialog import SettingsDialog, choose_export, choose_folder
@@ -39,7 +41,7 @@ from .watcher import ALL, LibraryWatcher
 
 controller: Optional[PolarSync] = None
 
-_HOLD_ANKIWEB = "ankiweb"  # startup: wait for Anki's own sync on open
+_HOLD_ANKIWEB = "ankiweb"  # Anki syncing with AnkiWeb (and at startup, until it did)
 _HOLD_COLLECTION = "collection"  # collection temporarily closed (full sync, restore)
 
 
@@ -62,7 +64,14 @@ class PolarSync:
         self.log = _logger(self.module)
         self.settings = Settings()
         self.config_warnings: List[str] = []
-        self.runner = SyncRunner(mw, self._context, self._on_finished, self.log)
+        self.editors = OpenEditors()
+        self.quiet = UndoWatch(mw)
+        self.runner = SyncRunner(mw, self._context, self._on_finished, self.log, self.editors, self.quiet)
+        # Notes an editor showed when a background sync ran (note id ->
+        # document): synced again once no editor shows them.
+        self.deferred: Dict[int, str] = {}
+        self._release_timer = QTimer(mw)
+        qconnect(self._release_timer.timeout, self.check_released)
         self.watcher: Optional[LibraryWatcher] = None
         self.watch_root = ""
         self.actions: Dict[str, Any] = {}
@@ -83,7 +92,14 @@ class PolarSync:
         gui_hooks.profile_will_close.append(self.on_profile_close)
         gui_hooks.collection_will_temporarily_close.append(self.on_collection_will_close)
         gui_hooks.collection_did_temporarily_close.append(self.on_collection_reopened)
+        gui_hooks.sync_will_start.append(self.on_ankiweb_sync_started)
         gui_hooks.sync_did_finish.append(self.on_ankiweb_sync_finished)
+        self.editors.install()
+        self.quiet.install(self.runner)
+        # An editor letting go of a note: another note loaded, or its window
+        # closed (focus moves); the timer catches anything else.
+        gui_hooks.editor_did_load_note.append(lambda _editor: self.check_released())
+        gui_hooks.focus_did_change.append(lambda _new, _old: self.check_released())
         mw.addonManager.setConfigUpdatedAction(self.module, self.on_config_updated)
         # Tools ▸ Add-ons ▸ Config opens our settings window, not the raw JSON.
         mw.addonManager.setConfigAction(self.module, self._config_action)
@@ -139,7 +155,9 @@ class PolarSync:
     def on_profile_open(self) -> None:
         menu.retranslate(self.actions)  # Anki's language may have changed meanwhile
         self.load_config()
-        self.runner.clear()
+        self.runner.reopen()
+        self.quiet.reset()
+        self.deferred.clear()
         self.runner.release(_HOLD_COLLECTION)
         configured = bool(self.settings.data_dir.strip())
         if not configured and not default_data_dir().exists():
@@ -155,6 +173,11 @@ class PolarSync:
                 self.runner.hold(_HOLD_ANKIWEB)
             self.runner.request(STARTUP)
 
+    def on_ankiweb_sync_started(self) -> None:
+        # Every AnkiWeb sync (on open, by hand, on close): nothing of ours
+        # starts or writes until it finished; requests wait and merge.
+        self.runner.hold(_HOLD_ANKIWEB)
+
     def on_ankiweb_sync_finished(self) -> None:
         self.runner.release(_HOLD_ANKIWEB)
 
@@ -162,7 +185,11 @@ class PolarSync:
         self.stop_watcher()
         self._debounce.stop()
         self._watch_keys.clear()
-        self.runner.abandon()
+        self._release_timer.stop()
+        self.deferred.clear()
+        # Anki closes the collection right after this hook: a running sync
+        # stops at its next step and is waited for here.
+        self.runner.shut_down()
         self.runner.release(_HOLD_ANKIWEB)
         self.source_links.close()
         for widget in (self.notice, self.report_dialog, self.library_box, self.settings_dialog):
@@ -220,6 +247,28 @@ class PolarSync:
         if not keys or mw.col is None:
             return
         self.runner.request(WATCH, None if ALL in keys else keys)
+
+    # -- notes open in an editor ----------------------------------------------------
+
+    def note_deferred(self, deferred: Dict[int, str]) -> None:
+        self.deferred.update(deferred)
+        if self.deferred and not self._release_timer.isActive():
+            self._release_timer.start(1000)
+
+    def check_released(self) -> None:
+        """Sync the documents of deferred notes no editor shows any more."""
+        if not self.deferred or mw.col is None:
+            self._release_timer.stop()
+            return
+        shown = self.editors.note_ids()
+        released = {nid: doc for nid, doc in self.deferred.items() if nid not in shown}
+        if not released:
+            return
+        for nid in released:
+            del self.deferred[nid]
+        if not self.deferred:
+            self._release_timer.stop()
+        self.runner.request(WATCH, set(released.values()))
 
     # -- actions --------------------------------------------------------------------
 
@@ -285,19 +334,28 @@ class PolarSync:
         if outcome.request.only is not None:
             label += " (" + ntr("{n} document", "{n} documents", len(outcome.request.only)) + ")"
         profile = mw.pm.name or ""
+        if outcome.interrupted:
+            # A normal quit, not a failure; no window may be shown now.
+            synclog.append_log(profile, label, tr("Polar Sync: interrupted by closing Anki."))
+            return
         if outcome.library_error:
             # Not a problem of the sync: there was nothing to sync. Say how to fix it.
             synclog.append_log(profile, label, tr("No Polar library: {reason}", reason=outcome.library_error))
-            self.show_library_missing(detail=outcome.library_error)
+            if not self.runner.closing:
+                self.show_library_missing(detail=outcome.library_error)
             return
+        deferred = getattr(report, "deferred", None) or {}
+        self.note_deferred(deferred)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning)
         data = report.to_dict()
         attention = problem_count(data) + conflict_count(data)
-        noteworthy = report.changed or attention or data.get("warnings") or trigger != WATCH
+        noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         if noteworthy:
             synclog.append_log(profile, label, report.summary(), data)
+        if self.runner.closing:
+            return  # finished while the profile closes: logged, nothing shown
         if trigger == PREVIEW:
             self.show_report(data, label, outcome.finished)
             return

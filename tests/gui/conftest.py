@@ -37,6 +37,10 @@ from tests.polar_factory import copy_sample_library  # noqa: E402
 # several events of one atomic write.
 DEBOUNCE_MS = 300
 WAIT_S = anki_harness.WAIT_S  # only bounds a failure: waits return when the condition holds
+# Background syncs wait this long after the user's last undoable step
+# (product default 10 s; see addon/gui/quiet.py). Short here so the tests
+# that are not about it do not wait; the Undo story sets its own.
+QUIET_SECONDS = 1.0
 
 
 class Session:
@@ -123,6 +127,7 @@ def anki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         config={"data_dir": str(library), "watch_debounce_ms": DEBOUNCE_MS},
     )
     session = Session(started, library, base)
+    session.controller.quiet.seconds = QUIET_SECONDS
     try:
         yield session
     finally:

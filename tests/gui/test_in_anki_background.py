@@ -1,0 +1,276 @@
+"""Background syncs beside a person using Anki (real Anki, see conftest.py):
+a note open in an editor, AnkiWeb syncing, Edit ▸ Undo. Quitting mid-sync
+needs an Anki of its own: test_quit_mid_sync.py.
+
+Each story checks the notes, the Undo menu, the sync log and that nothing
+reached Anki's error handler (which prints to stdout and opens a window).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, List
+
+import pytest
+
+from addon.sync.identity import guid_for
+from tests.polar_factory import Doc, basic
+
+pytestmark = pytest.mark.anki
+
+
+def nids_for(anki, card_id: str) -> List[int]:
+    col = anki.mw.col
+    return [nid for nid in col.find_notes("") if col.get_note(nid).guid == guid_for(card_id)]
+
+
+def note_for(anki, card_id: str) -> Any:
+    nids = nids_for(anki, card_id)
+    assert len(nids) == 1, (card_id, nids)
+    return anki.mw.col.get_note(nids[0])
+
+
+def log_text(anki) -> str:
+    return (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
+
+
+def no_errors(capfd) -> None:
+    out, err = capfd.readouterr()
+    for text in (out, err):
+        for sign in ("Traceback", "CollectionNotOpen", "has been deleted"):
+            assert sign not in text, text[-3000:]
+
+
+def undo_text(anki) -> str:
+    return anki.mw.form.actionUndo.text()
+
+
+@pytest.fixture
+def quiet(anki) -> Iterator[Any]:
+    """The Undo rule's clock; put back afterwards."""
+    watch = anki.controller.quiet
+    before = watch.seconds
+    yield watch
+    watch.seconds = before
+    anki.controller.runner.pump()
+
+
+@pytest.fixture
+def loads(anki) -> Iterator[List[Any]]:
+    """Every note load of every editor (a reload is what moves the caret)."""
+    from aqt import gui_hooks
+
+    seen: List[Any] = []
+    hook = seen.append
+    gui_hooks.editor_did_load_note.append(hook)
+    yield seen
+    gui_hooks.editor_did_load_note.remove(hook)
+
+
+def open_browser_on(anki, nid: int, loads: List[Any]) -> Any:
+    import aqt
+
+    browser = aqt.dialogs.open("Browser", anki.mw, search=(f"nid:{nid}",))
+    anki.anki.wait_until(
+        lambda: browser.editor is not None and browser.editor.note is not None
+        and browser.editor.note.id == nid and any(e is browser.editor for e in loads),
+        30, "the Browser's editor to show the note",
+    )
+    return browser
+
+
+def type_into(anki, qtbot, editor: Any, field: int, text: str) -> None:
+    """Type ``text`` at the caret of the focused field, key by key, as a
+    person does; the editor page saves it (an "Update Note" step)."""
+    nid = editor.note.id
+    if editor.currentField != field:
+        editor.web.setFocus()
+        editor.web.eval(f'require("anki/ui").loaded.then(() => focusField({field}));')
+        anki.anki.wait_until(lambda: editor.currentField == field, 15, "the field to take the focus")
+    qtbot.keyClicks(editor.web.focusProxy(), text)
+    anki.anki.wait_until(lambda: text in anki.mw.col.get_note(nid).fields[field], 15, "the typing to be saved")
+
+
+def back_text(anki, nid: int) -> str:
+    return anki.mw.col.get_note(nid)["Back"]
+
+
+def test_a_note_open_in_the_browser_is_left_alone_until_the_editor_lets_go(anki, quiet, loads, qtbot, capfd):
+    anki.settle()
+    quiet.seconds = 0  # this story is about the editor, not about Undo
+    c = anki.controller
+    doc = Doc(anki.library, "1GuiEditorDoc00000001", title="Editor")
+    doc.card("1GuiEd1", basic("<p>Open front</p>", "<p>Open back</p>"))
+    doc.card("1GuiEd2", basic("<p>Other front</p>", "<p>Other back</p>"))
+    before = c.runner.finished_count
+    doc.write(atomic=True)
+    anki.wait_synced(before)
+    nid = note_for(anki, "1GuiEd1").id
+
+    browser = open_browser_on(anki, nid, loads)
+    editor = browser.editor
+    try:
+        type_into(anki, qtbot, editor, 1, "typedA")
+        loaded = len(loads)
+
+        # Polar rewrites the open card and the other one while the user types.
+        for cid, front in (("1GuiEd1", "<p>Open front, new in Polar</p>"),
+                           ("1GuiEd2", "<p>Other front, new in Polar</p>")):
+            doc.find_card(cid)[1]["fields"]["front"]["HTML"] = front
+        count = c.runner.finished_count
+        doc.write(atomic=True)
+        outcome = anki.wait_synced(count)
+        assert outcome.request.trigger == "watch" and not outcome.failed
+        assert outcome.report.deferred == {nid: "1GuiEditorDoc00000001"}
+        assert outcome.report.updated == 1 and not outcome.report.conflicts
+        assert "Other front, new in Polar" in note_for(anki, "1GuiEd2")["Front"]
+        # The open note: untouched in the collection and in the editor, which
+        # was not reloaded.
+        assert anki.mw.col.get_note(nid)["Front"] == "<p>Open front</p>" and "typedA" in back_text(anki, nid)
+        assert editor.note.id == nid and "typedA" in editor.note["Back"]
+        assert len(loads) == loaded
+        assert c.deferred == {nid: "1GuiEditorDoc00000001"}
+        assert "left for later (open in an editor)" in log_text(anki)
+
+        # The caret stayed where the user left it: the next keys follow on.
+        type_into(anki, qtbot, editor, 1, "B")
+        assert "typedAB" in back_text(anki, nid)
+        assert len(loads) == loaded and anki.mw.col.get_note(nid)["Front"] == "<p>Open front</p>"
+    finally:
+        count = c.runner.finished_count
+        browser.close()  # the editor saves and lets go of the note
+
+    # Then the note syncs like any Anki-side edit: three-way, field by field.
+    outcome = anki.wait_synced(count)
+    assert outcome.report.deferred == {} and outcome.request.only == frozenset({"1GuiEditorDoc00000001"})
+    note = anki.mw.col.get_note(nid)
+    assert "Open front, new in Polar" in note["Front"]
+    assert "typedAB" in note["Back"] and "Open back" in note["Back"]
+    assert not outcome.report.conflicts
+    assert c.deferred == {} and anki.mw.col.undo_status().undo == "Sync from Polar"
+    no_errors(capfd)
+
+
+def test_a_manual_sync_saves_the_open_editor_then_merges_and_shows_the_result(anki, loads, qtbot, capfd):
+    anki.settle()
+    doc = Doc(anki.library, "1GuiManualEditDoc0001", title="Manual edit")
+    doc.card("1GuiMe1", basic("<p>Manual front</p>", "<p>Manual back</p>"))
+    anki.set_config(watch=False)
+    try:
+        doc.write(atomic=True)
+        anki.trigger_and_wait("Sync from Polar")
+        nid = note_for(anki, "1GuiMe1").id
+        browser = open_browser_on(anki, nid, loads)
+        try:
+            type_into(anki, qtbot, browser.editor, 1, "mine")
+            doc.find_card("1GuiMe1")[1]["fields"]["front"]["HTML"] = "<p>Manual front, Polar's</p>"
+            doc.write(atomic=True)
+            loaded = len(loads)
+            outcome = anki.trigger_and_wait("Sync from Polar")
+            assert outcome.report.updated == 1 and outcome.report.deferred == {}
+            note = anki.mw.col.get_note(nid)
+            assert "Manual front, Polar's" in note["Front"] and "mine" in note["Back"]
+            # Asked for by hand: the editor shows the merged note, one Undo step.
+            anki.anki.wait_until(lambda: len(loads) > loaded, 15, "the editor to show the merged note")
+            assert "Manual front, Polar's" in browser.editor.note["Front"]
+            assert anki.mw.col.undo_status().undo == "Sync from Polar"
+            assert "Sync from Polar" in undo_text(anki)
+        finally:
+            browser.close()
+    finally:
+        anki.set_config(watch=True)
+        anki.settle()
+    no_errors(capfd)
+
+
+def test_every_sync_waits_for_ankiweb_then_runs_once(anki, quiet, capfd):
+    from aqt import gui_hooks
+
+    anki.settle()
+    quiet.seconds = 0
+    c = anki.controller
+    done = c.runner.finished_count
+    doc = Doc(anki.library, "1GuiAnkiWebDoc0000001", title="AnkiWeb")
+    doc.card("1GuiAw1", basic("<p>After AnkiWeb?</p>", "<p>yes</p>"))
+    gui_hooks.sync_will_start()  # what Anki fires when its AnkiWeb sync begins
+    try:
+        doc.write(atomic=True)
+        anki.anki.wait_until(lambda: c.runner.pending, 20, "the watcher's request")
+        anki.menu_action("Sync from Polar").trigger()
+        assert c.runner.waiting == "ankiweb" and not c.runner.busy
+        assert [r.trigger for r in c.runner.pending] == ["manual"]  # merged
+        assert c.runner.finished_count == done
+        assert not nids_for(anki, "1GuiAw1")
+    finally:
+        gui_hooks.sync_did_finish()
+    outcome = anki.wait_synced(done)
+    assert c.runner.finished_count == done + 1
+    assert outcome.request.trigger == "manual" and outcome.report.created == 1
+    assert note_for(anki, "1GuiAw1")["Back"].startswith("<p>yes</p>")
+
+    # AnkiWeb starting while a sync reads: nothing is written until it is
+    # over, then the library is read again.
+    done = c.runner.finished_count
+    doc.find_card("1GuiAw1")[1]["fields"]["back"]["HTML"] = "<p>still yes</p>"
+    anki.set_config(watch=False)
+    try:
+        doc.write(atomic=True)
+        c.runner.request("manual")
+        assert c.runner.busy  # reading on a worker thread
+        gui_hooks.sync_will_start()
+        try:
+            anki.anki.wait_until(lambda: not c.runner.busy, 20, "the read to end")
+            assert c.runner.pending and c.runner.finished_count == done
+            assert note_for(anki, "1GuiAw1")["Back"].startswith("<p>yes</p>")
+        finally:
+            gui_hooks.sync_did_finish()
+        outcome = anki.wait_synced(done)
+        assert outcome.report.updated == 1 and c.runner.finished_count == done + 1
+        assert note_for(anki, "1GuiAw1")["Back"].startswith("<p>still yes</p>")
+    finally:
+        anki.set_config(watch=True)
+    assert log_text(anki).count("[Polar Test · Tools ▸ Sync from Polar]") >= 2
+    no_errors(capfd)
+
+
+def test_a_background_sync_leaves_the_users_last_step_on_top_of_undo(anki, quiet, capfd):
+    from aqt.operations.note import update_note
+
+    anki.settle()
+    c = anki.controller
+    quiet.seconds = 3600  # the user is busy: no quiet moment yet
+    mine = note_for(anki, "1GuiEd2")
+    original = mine["Back"]
+    mine["Back"] = "<p>my own edit</p>"
+    update_note(parent=anki.mw, note=mine).run_in_background()  # as the editor saves
+    anki.anki.wait_until(lambda: anki.mw.col.undo_status().undo == "Update Note", 15, "the edit")
+
+    doc = Doc(anki.library, "1GuiUndoDoc0000000001", title="Undo")
+    doc.card("1GuiUn1", basic("<p>Arrives at a quiet moment</p>", "<p>-</p>"))
+    doc.write(atomic=True)
+    anki.anki.wait_until(lambda: c.runner.waiting == "quiet" and c.runner.pending, 20, "the sync to wait")
+    assert not c.runner.busy
+    assert "Update Note" in undo_text(anki)  # Edit ▸ Undo still offers the user's step
+
+    anki.mw.form.actionUndo.trigger()
+    anki.anki.wait_until(lambda: anki.mw.col.get_note(mine.id)["Back"] == original, 15, "Undo")
+    assert not nids_for(anki, "1GuiUn1")
+
+    done = c.runner.finished_count
+    quiet.seconds = 0.5  # the user pauses
+    c.runner.pump()
+    outcome = anki.wait_synced(done)
+    assert outcome.request.trigger == "watch" and outcome.report.created == 1
+    assert anki.mw.col.get_note(mine.id)["Back"] == original  # the user's Undo stands
+    assert anki.mw.col.undo_status().undo == "Sync from Polar"
+    assert "Sync from Polar" in undo_text(anki)
+
+    # With our own step on top there is nothing of the user's to protect:
+    # the next watcher sync lands at once, however busy the clock says.
+    quiet.seconds = 3600
+    done = c.runner.finished_count
+    doc.card("1GuiUn2", basic("<p>Right after</p>", "<p>-</p>"))
+    doc.write(atomic=True)
+    outcome = anki.wait_synced(done)
+    assert outcome.report.created == 1
+    assert "[Polar Test · Polar changed files (1 document)]" in log_text(anki)
+    no_errors(capfd)

@@ -1,0 +1,85 @@
+"""Quitting Anki half-way through a large first sync (real Anki in a process
+of its own, quit_driver.py): the sync stops at its next step before the
+collection closes, nothing reaches stderr or Anki's error handler, the log
+says it was interrupted, and the next sync converges."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from addon.gui import synclog
+from addon.settings import Settings
+from addon.sync.engine import sync
+from addon.sync.identity import GUID_PREFIX
+
+pytestmark = pytest.mark.anki
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import synthetic_library  # noqa: E402
+
+CARDS = 8000  # two batches of notes to add: the window closes between steps
+
+
+def test_closing_anki_mid_sync_interrupts_it_cleanly(tmp_path):
+    addon_file = tmp_path / "polar_sync.ankiaddon"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon_file)],
+                   check=True, stdout=subprocess.DEVNULL)
+    library = tmp_path / "polar"
+    info = synthetic_library.generate(library, documents=40, cards=CARDS)
+    base = tmp_path / "anki-base"
+    result = tmp_path / "result.json"
+
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("quit_driver.py")), str(base), str(library),
+         str(addon_file), str(result)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-4000:]
+    seen = json.loads(result.read_text())
+    assert seen["exit"] == 0 and seen["stage"], seen  # closed while the sync wrote
+    for sign in ("Traceback", "CollectionNotOpen", "has been deleted", "Window should have been closed"):
+        assert sign not in output, output[-4000:]
+
+    user_files = base / "addons21" / "polar_sync" / "user_files"
+    log = synclog.read_log(user_files)
+    assert "Polar Sync: interrupted by closing Anki." in log[0], log[:2]
+    assert not any("stopped with" in entry or "problem" in entry for entry in log)
+
+    # The collection Anki closed: sound, and the next sync converges.
+    from anki.collection import Collection
+
+    col = Collection(str(base / anki_harness_profile() / "collection.anki2"))
+    try:
+        _, ok = col.fix_integrity()
+        assert ok
+        partial = polar_notes(col)
+        assert partial <= info.cards
+        settings, _ = Settings.from_dict({"data_dir": str(library)})
+        state = synclog.state_path(anki_harness_profile(), user_files)
+        report = sync(col, settings, state, source_path=library)
+        assert not report.errors, report.errors[:3]
+        assert report.created == info.cards - partial
+        assert polar_notes(col) == info.cards
+        assert not sync(col, settings, state, source_path=library).changed
+    finally:
+        col.close()
+
+
+def anki_harness_profile() -> str:
+    import anki_harness
+
+    return anki_harness.PROFILE
+
+
+def polar_notes(col) -> int:
+    guids = [col.get_note(nid).guid for nid in col.find_notes("")]
+    assert len(guids) == len(set(guids))  # no note twice
+    return sum(1 for g in guids if g.startswith(GUID_PREFIX))
