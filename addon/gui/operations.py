@@ -209,8 +209,10 @@ class SyncRunner:
         self._queue.clear()
 
     def reopen(self) -> None:
-        """A profile opened: start afresh."""
+        """A profile opened: start afresh (a hold left by an AnkiWeb sync
+        that never finished must not block this profile for ever)."""
         self._queue.clear()
+        self._holds.clear()
         self._closing = False
         self._cancel.clear()
 
