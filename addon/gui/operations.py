@@ -41,7 +41,7 @@ from ..sync.engine import collection_identity, prepare
 from ..sync.report import Report
 from .editors import OpenEditors
 from .i18n import tr
-from .quiet import UndoWatch
+from .quiet import UndoWatch, our_step_name
 from .report_text import progress_words
 
 # Who asked for a sync.
@@ -373,7 +373,7 @@ class SyncRunner:
             self._finish(req, Report(), started, interrupted=True)
             return  # the profile closed while the editors saved
 
-        undo_name = tr("Sync from Polar")  # Edit ▸ Undo says it in the user's language
+        undo_name = our_step_name()  # Edit ▸ Undo says it in the user's language
 
         def op(col: Any) -> _Applied:
             try:

@@ -25,7 +25,14 @@ from typing import Any, Optional
 
 from aqt import gui_hooks
 
+from .i18n import tr
+
 QUIET_SECONDS = 10.0
+
+
+def our_step_name() -> str:
+    """Our undo step's name as Edit ▸ Undo shows it (the sync is given it)."""
+    return tr("Sync from Polar")
 
 
 class UndoWatch:
@@ -35,7 +42,6 @@ class UndoWatch:
         self.own: Optional[object] = None  # the initiator of our own ops
         self._last_activity = float("-inf")
         self._seen_step = 0
-        self._own_step = -1
 
     def install(self, own: object) -> None:
         self.own = own
@@ -44,7 +50,6 @@ class UndoWatch:
     def reset(self) -> None:
         """A profile opened: nothing the user did yet."""
         self._last_activity = float("-inf")
-        self._own_step = -1
         self._seen_step = self._status_step()
 
     def _status_step(self) -> int:
@@ -58,8 +63,8 @@ class UndoWatch:
         self._seen_step = self._status_step()
 
     def own_step_done(self) -> None:
-        """Our sync just put its step on top (called on the main thread)."""
-        self._own_step = self._seen_step = self._status_step()
+        """Our sync just wrote (main thread): its step is not the user's."""
+        self._seen_step = self._status_step()
 
     def wait_left(self) -> float:
         """Seconds a background sync should still wait (0: go now)."""
@@ -73,6 +78,6 @@ class UndoWatch:
             self._last_activity = time.monotonic()
         if not status.undo and not status.redo:
             return 0.0
-        if step == self._own_step and not status.redo:
+        if status.undo == our_step_name() and not status.redo:
             return 0.0  # our own step is on top
         return max(0.0, self._last_activity + self.seconds - time.monotonic())

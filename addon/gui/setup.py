@@ -19,8 +19,8 @@ from aqt.utils import tooltip
 from ..polar.library import default_data_dir, resolve_data_dir
 from ..settings import Settings, load_defaults
 from . import config_check, library_missing, menu, synclog
-from .i18n import ntr, tr
 from .editors import OpenEditors
+from .i18n import ntr, tr
 from .operations import (
     INTERACTIVE,
     MANUAL,
@@ -344,6 +344,8 @@ class PolarSync:
             if not self.runner.closing:
                 self.show_library_missing(detail=outcome.library_error)
             return
+        if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
+            self.deferred.clear()  # written by hand, editors saved first
         deferred = getattr(report, "deferred", None) or {}
         self.note_deferred(deferred)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention

@@ -104,3 +104,10 @@ def test_the_saved_report_keeps_a_bounded_list_of_changes(tmp_path, monkeypatch)
     synclog.append_log("P", "manual", "sync", {"created": 5, "changes": rows}, user_files=tmp_path, when=0)
     saved = json.loads((tmp_path / synclog.LAST_REPORT_NAME).read_text())
     assert saved["created"] == 5 and len(saved["changes"]) == 3 and saved["changes_left_out"] == 2
+
+
+def test_the_undo_rule_knows_our_undo_step_by_name():
+    from addon.gui.quiet import our_step_name
+    from addon.sync.write import UNDO_NAME
+
+    assert our_step_name() == UNDO_NAME  # in English; Anki shows it in the user's language
