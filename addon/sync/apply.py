@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set
 
 from .collection_view import (
     NoteInfo,
@@ -31,7 +31,7 @@ from .decks import default_deck
 from .identity import guid_for, legacy_card_id
 from .legacy import OldNote
 from .notetypes import KINDS, describe_missing, legacy_type_name, note_types
-from .plan import LegacyIndex, Planner, count, decide_deletions, resolve_moves
+from .plan import LegacyIndex, Planner, count, decide_deletions, leave_alone, resolve_moves
 from .read import LoadedDoc, Reading, trusted_signature
 from .report import Report
 from .state import CardState, DocState
@@ -55,6 +55,7 @@ class Applying:
     reading: Reading
     dry_run: bool
     undo_name: str = UNDO_NAME  # Edit ▸ Undo's name for the sync (the GUI's language)
+    leave_alone: AbstractSet[int] = frozenset()  # note ids not to write this time (open in an editor)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     polar_notes: int = 0  # Polar notes in the collection before the sync
     # Polar notes in the collection that no state row knows: guid -> note ids
@@ -79,8 +80,9 @@ class Applying:
             self.reading.progress(message)
 
 
-def apply(col: Collection, reading: Reading, dry_run: bool, undo_name: str = UNDO_NAME) -> Report:
-    ctx = Applying(col, reading, dry_run, undo_name)
+def apply(col: Collection, reading: Reading, dry_run: bool, undo_name: str = UNDO_NAME,
+          leave_alone: AbstractSet[int] = frozenset()) -> Report:
+    ctx = Applying(col, reading, dry_run, undo_name, leave_alone)
     ctx.report.dry_run = dry_run
     for step in APPLY_STEPS:
         step(ctx)
@@ -326,6 +328,12 @@ def plan_collection_changes(ctx: Applying) -> None:
         ctx.report.error(ctx.reading.source.describe(), refused, code="delete_refused")
 
 
+def leave_open_notes_alone(ctx: Applying) -> None:
+    """Notes the caller must not write now (open in an Anki editor): out of
+    the plan; ``remember`` then keeps their documents unsynced."""
+    ctx.report.deferred = leave_alone(_planner(ctx).plan, ctx.leave_alone)
+
+
 def count_changes(ctx: Applying) -> None:
     deck_of = {k: d.deck for k, d in ctx.known_docs.items()}
     deck_of.update((k, d.deck) for k, d in ctx.reading.docs.items() if d.deck)
@@ -345,9 +353,14 @@ def write_collection(ctx: Applying) -> None:
 def remember(ctx: Applying) -> None:
     """The state file, last: what this sync saw and wrote."""
     doc_rows: List[DocState] = []
+    held_docs = set(ctx.report.deferred.values())
     for d in ctx.reading.docs.values():
         prev = ctx.known_docs.get(d.key)
-        if d.status in ("parsed", "skipped") or (d.status == "unchanged" and d.read_at_ns):
+        if d.key in held_docs:
+            # Not synced as a whole: a signature no file has makes the next
+            # sync read it again; the old deck name keeps a pending move.
+            doc_rows.append(DocState(d.key, -1, -1, "", prev.deck if prev else d.deck, True))
+        elif d.status in ("parsed", "skipped") or (d.status == "unchanged" and d.read_at_ns):
             size, stamp = trusted_signature(d)
             doc_rows.append(DocState(d.key, size, stamp, d.sha, d.deck, True))
         elif d.status == "failed":
@@ -365,7 +378,7 @@ def remember(ctx: Applying) -> None:
         docs=doc_rows,
         cards=ctx.rows,
         replace_docs=[d.key for d in ctx.parsed] + ctx.gone_docs,
-        drop_docs=ctx.gone_docs,
+        drop_docs=[k for k in ctx.gone_docs if k not in held_docs],  # kept: notes still to handle
         drop_cards=_planner(ctx).plan.drop_cards + ctx.stale_rows,
         problems=problems,
         meta={LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers))} if ctx.whole_library else None,
@@ -391,6 +404,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     pair_legacy_notes,
     plan_sweep,
     plan_collection_changes,
+    leave_open_notes_alone,
     count_changes,
     write_collection,
     remember,

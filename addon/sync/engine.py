@@ -9,7 +9,7 @@ collection stays free, then write in one short step on the collection thread.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection, Optional
+from typing import TYPE_CHECKING, AbstractSet, Collection, Optional
 
 from ..settings import Settings
 from .collection_view import collection_identity
@@ -26,14 +26,19 @@ __all__ = ["Prepared", "collection_identity", "prepare", "sync"]
 class Prepared(Reading):
     """The library as read, ready to be applied to a collection."""
 
-    def apply(self, col: AnkiCollection, dry_run: bool = False, undo_name: Optional[str] = None) -> Report:
+    def apply(self, col: AnkiCollection, dry_run: bool = False, undo_name: Optional[str] = None,
+              leave_alone: AbstractSet[int] = frozenset()) -> Report:
         """``undo_name``: what Edit ▸ Undo calls the sync (the GUI passes it
-        in the user's language); default "Sync from Polar"."""
+        in the user's language); default "Sync from Polar". ``leave_alone``:
+        ids of notes not to write this time (open in an editor); their
+        documents are not remembered as synced."""
         # Imported here: the apply phase needs the renderer's modules (note
         # types, fields), which Anki need not import at start.
         from .apply import apply
 
-        return apply(col, self, dry_run, undo_name) if undo_name else apply(col, self, dry_run)
+        if undo_name:
+            return apply(col, self, dry_run, undo_name, leave_alone)
+        return apply(col, self, dry_run, leave_alone=leave_alone)
 
 
 def prepare(

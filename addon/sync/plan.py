@@ -12,6 +12,8 @@ Rules, one place each:
 * decks: cards move only when the document's Polar deck changed.
 * deletions: ``deletion_policy`` for cards gone from Polar, never when the
   library is empty or a document failed to parse (``decide_deletions``).
+* notes the caller names (open in an editor) are not written this time
+  (``leave_alone``).
 * counts: every figure of the report comes from the plan (``count``).
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..render.card import RenderedCard
 from ..settings import DeletionPolicy, Settings
@@ -71,6 +73,8 @@ class Update:
     content_changed: bool = False
     meta_changed: bool = False  # tags / guid
     meta: CardMeta = NO_META
+    old: Optional[CardState] = None  # the last sync's row it was matched by, if any
+    taken_over: str = ""  # "adopted" / "paired": a note of Polar's old sync
 
     @property
     def writes_note(self) -> bool:
@@ -228,7 +232,7 @@ class Planner:
         self.plan.updates.append(Update(
             note=note, rc=rc, doc=doc, fields=values, tags=tags, polar_tags=polar_tags, guid=new_guid,
             base=hashes, move_to=deck_changed_to, unsuspend=unsuspend,
-            content_changed=changed, meta_changed=meta_changed, meta=meta,
+            content_changed=changed, meta_changed=meta_changed, meta=meta, old=base,
         ))
 
     # -- a whole parsed document ---------------------------------------------
@@ -270,6 +274,7 @@ class Planner:
             adopted = self.legacy.take(rc)
             if adopted is not None:
                 self.update(adopted, rc, doc, None, None, guid, card_meta, drop_tags=_legacy_tags(adopted))
+                self.plan.updates[-1].taken_over = "adopted"
                 self.plan.adopted += 1
                 continue
             self.plan.creates.append(Create(rc, doc, deck, rc.kind, card_meta))
@@ -309,6 +314,7 @@ class Planner:
             note = notes[nid]
             self.legacy.taken.add(note.id)
             self.update(note, c.rc, c.doc, None, None, guid_for(c.rc.card_id), c.meta, drop_tags=_legacy_tags(note))
+            self.plan.updates[-1].taken_over = "paired"
             self.plan.paired += 1
         self.plan.creates = keep
         # Suspended ones are the user's answer already ("Suspend them"): not repeated.
@@ -382,6 +388,45 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int) -> Option
         if policy == "suspend":
             o.suspend = [c.id for c in o.note.cards if c.queue != -1]
     return None
+
+
+def leave_alone(plan: Plan, note_ids: AbstractSet[int]) -> Dict[int, str]:
+    """Take every write to these notes out of the plan (a note open in an
+    editor is the user's). Their state rows stay as they were, so the next
+    sync of their documents merges against the same base as this one would
+    have. Returns {note id: document key} of the notes that had work."""
+    if not note_ids:
+        return {}
+    held: Dict[int, str] = {}
+    held_paths: Set[str] = set()
+    updates: List[Update] = []
+    for u in plan.updates:
+        if u.note.id not in note_ids or not (u.writes_note or u.unsuspend or u.move_cids):
+            updates.append(u)
+            continue
+        held[u.note.id] = u.doc
+        held_paths.add(f"{u.doc}#{u.rc.card_id}")
+        if u.old is not None:
+            plan.carry.append(u.old)
+            plan.rekeyed -= u.old.card_id != u.rc.card_id
+        plan.adopted -= u.taken_over == "adopted"
+        plan.paired -= u.taken_over == "paired"
+    plan.updates = updates
+    orphans: List[Orphan] = []
+    for o in plan.orphans:
+        if o.note.id not in note_ids or not o.needs_work:
+            orphans.append(o)
+            continue
+        if o.card is not None:
+            held[o.note.id] = o.card.doc
+            plan.carry.append(o.card)
+            if o.card.card_id in plan.drop_cards:
+                plan.drop_cards.remove(o.card.card_id)
+        # (a duplicate no state row knows is found again by the next full check)
+    plan.orphans = orphans
+    # Nothing was decided for them: their conflicts come up when they sync.
+    plan.conflicts = [c for c in plan.conflicts if c.get("path") not in held_paths]
+    return held
 
 
 def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,

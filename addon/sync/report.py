@@ -108,6 +108,8 @@ class Report:
     changes: List[Change] = field(default_factory=list)
     titles: Dict[str, str] = field(default_factory=dict)  # document key -> title
     op_changes: Optional[OpChanges] = None  # of the write, for Anki to refresh its views
+    # Notes not written because an editor showed them: note id -> document.
+    deferred: Dict[int, str] = field(default_factory=dict)
 
     def error(self, path: str, message: str, **details: Any) -> None:
         """A problem: something could not be synced. ``details``: ``code``,
@@ -146,6 +148,7 @@ class Report:
             "errors": [self._named(r) for r in self.errors],
             "warnings": [self._named(r) for r in self.warnings],
             "changes": [c.to_dict(self.titles) for c in self.changes],
+            "deferred": len(self.deferred),
         }
 
     def _named(self, row: Dict[str, Any]) -> Dict[str, Any]:
@@ -162,6 +165,8 @@ class Report:
         head = "Polar Sync (dry run: nothing written)" if self.dry_run else "Polar Sync"
         counts = ", ".join(f"{self.count(k)} {_WORDS.get(k, k)}" for k in MAIN_COUNTS)
         extra = self.extras() + ([f"{len(self.conflicts)} conflicts"] if self.conflicts else [])
+        if self.deferred:
+            extra.append(f"{len(self.deferred)} left for later (open in an editor)")
         lines = [f"{head}: {counts}" + (f"; {', '.join(extra)}" if extra else "") + "."]
         lines.append(
             f"{self.documents} documents ({self.parsed} read, {self.skipped_documents} skipped); "

@@ -208,6 +208,8 @@ def add_notes(w: Writing) -> None:
             _add(col, requests, creates, done)
             done += len(requests)
             requests = []
+            if done < len(creates):
+                w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
     if requests:
         _add(col, requests, creates, done)
     assert w.media is not None

@@ -1,0 +1,126 @@
+"""Notes left alone for one sync (open in an Anki editor): nothing of theirs
+is written, their document is not remembered as synced, and the next sync
+merges them three-way against the same base as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from addon.settings import Settings
+from addon.sync.engine import collection_identity, prepare, sync
+from addon.sync.identity import guid_for
+from addon.sync.plan import ORPHAN_TAG
+from tests.polar_factory import Doc, basic
+
+DOC_B = "1DocB00000000000000000bb"
+
+
+def run(col, lib: Path, state: Path, leave_alone=(), only=None):
+    settings, _ = Settings.from_dict({})
+    prepared = prepare(settings, state, source_path=lib, only=only, collection_id=collection_identity(col))
+    return prepared.apply(col, leave_alone=set(leave_alone))
+
+
+def nid_of(col, card_id: str) -> int:
+    nids = [n for n in col.find_notes("") if col.get_note(n).guid == guid_for(card_id)]
+    assert len(nids) == 1, f"{card_id}: {nids}"
+    return nids[0]
+
+
+@pytest.fixture
+def lib(tmp_path, col, state_path):
+    root = tmp_path / "polar"
+    b = Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"])
+    b.card("1CardB0001", basic("B1 front", "B1 back"))
+    b.card("1CardB0002", basic("B2 front", "B2 back"))
+    b.write()
+    assert run(col, root, state_path).created == 2
+    return root, b
+
+
+def edit_in_anki(col, nid: int, field: str, value: str) -> None:
+    note = col.get_note(nid)
+    note[field] = value
+    col.update_note(note)
+
+
+def test_a_note_left_alone_is_not_written_and_merges_next_time(col, lib, state_path):
+    root, b = lib
+    held = nid_of(col, "1CardB0001")
+    edit_in_anki(col, held, "Back", "typed in the Browser")
+    mod = col.get_note(held).mod
+    _, raw = b.find_card("1CardB0001")
+    raw["fields"]["front"]["HTML"] = "B1 front, edited in Polar"
+    _, raw2 = b.find_card("1CardB0002")
+    raw2["fields"]["front"]["HTML"] = "B2 front, edited in Polar"
+    b.card("1CardB0003", basic("B3 front", "B3 back"))
+    b.write()
+
+    report = run(col, root, state_path, leave_alone={held})
+    assert report.deferred == {held: DOC_B}
+    assert (report.created, report.updated, report.conflicts) == (1, 1, [])
+    note = col.get_note(held)
+    assert note.fields[:2] == ["B1 front", "typed in the Browser"] and note.mod == mod
+    assert "B2 front, edited in Polar" in col.get_note(nid_of(col, "1CardB0002"))["Front"]
+    assert "left for later" in report.summary()
+
+    # The editor let go: the same document is read again (its state was not
+    # kept) and merged field by field: Polar's front, the user's back.
+    report = run(col, root, state_path, only={DOC_B})
+    assert report.parsed == 1 and report.updated == 1 and not report.deferred and not report.conflicts
+    note = col.get_note(held)
+    assert "B1 front, edited in Polar" in note["Front"] and note["Back"] == "typed in the Browser"
+    again = run(col, root, state_path)
+    assert again.parsed == 0 and not again.changed
+
+
+def test_an_unchanged_note_in_an_editor_defers_nothing(col, lib, state_path):
+    root, b = lib
+    b.card("1CardB0003", basic("B3 front", "B3 back"))
+    b.write()
+    report = run(col, root, state_path, leave_alone={nid_of(col, "1CardB0001")})
+    assert report.created == 1 and not report.deferred
+    assert run(col, root, state_path).parsed == 0  # the document was remembered
+
+
+def test_a_polar_edit_of_a_held_note_is_rekeyed_later(col, lib, state_path):
+    root, b = lib
+    held = nid_of(col, "1CardB0001")
+    b.edit_card("1CardB0001", "1CardB0001x", basic("B1 edited", "B1 back"))
+    b.write()
+    report = run(col, root, state_path, leave_alone={held})
+    assert report.deferred == {held: DOC_B} and report.rekeyed == 0
+    assert col.get_note(held).guid == guid_for("1CardB0001") and col.note_count() == 2
+
+    report = run(col, root, state_path)
+    assert report.rekeyed == 1 and col.note_count() == 2
+    assert nid_of(col, "1CardB0001x") == held and "B1 edited" in col.get_note(held)["Front"]
+
+
+def test_a_held_note_of_a_deleted_document_is_tagged_later(col, lib, state_path):
+    root, b = lib
+    held = nid_of(col, "1CardB0001")
+    other = nid_of(col, "1CardB0002")
+    keep = Doc(root, "1DocC00000000000000000cc", "Doc C")  # the library must not be empty
+    keep.card("1CardC0001", basic("C1", "C1"))
+    keep.write()
+    b.remove()
+    report = run(col, root, state_path, leave_alone={held})
+    assert report.deferred == {held: DOC_B} and report.orphaned == 1
+    assert col.get_note(other).has_tag(ORPHAN_TAG) and not col.get_note(held).has_tag(ORPHAN_TAG)
+
+    report = run(col, root, state_path)
+    assert report.orphaned == 1 and col.get_note(held).has_tag(ORPHAN_TAG)
+    assert not run(col, root, state_path).changed
+
+
+def test_sync_without_editors_is_unchanged(col, lib, state_path):
+    root, b = lib
+    _, raw = b.find_card("1CardB0001")
+    raw["fields"]["back"]["HTML"] = "new back"
+    b.write()
+    settings, _ = Settings.from_dict({})
+    report = sync(col, settings, state_path, source_path=root)
+    assert report.updated == 1 and report.deferred == {} and report.to_dict()["deferred"] == 0
