@@ -12,6 +12,7 @@ from typing import Any, Iterator, List
 
 import pytest
 
+from addon.gui.operations import trigger_label
 from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic
 
@@ -228,7 +229,7 @@ def test_every_sync_waits_for_ankiweb_then_runs_once(anki, quiet, capfd):
         assert note_for(anki, "1GuiAw1")["Back"].startswith("<p>still yes</p>")
     finally:
         anki.set_config(watch=True)
-    assert log_text(anki).count("[Polar Test · Tools ▸ Sync from Polar]") >= 2
+    assert log_text(anki).count(f"[Polar Test · {trigger_label('manual')}]") >= 2
     no_errors(capfd)
 
 
@@ -272,5 +273,5 @@ def test_a_background_sync_leaves_the_users_last_step_on_top_of_undo(anki, quiet
     doc.write(atomic=True)
     outcome = anki.wait_synced(done)
     assert outcome.report.created == 1
-    assert "[Polar Test · Polar changed files (1 document)]" in log_text(anki)
+    assert f"[Polar Test · {trigger_label('watch')} (1 document)]" in log_text(anki)
     no_errors(capfd)
