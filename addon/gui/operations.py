@@ -236,6 +236,13 @@ class SyncRunner:
             self.mw.app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         if self._in_flight:
             self.log.warning("a Polar sync was still running when the profile closed")
+            return
+        # A progress window shown less than half a second ago is closed by
+        # Anki half a second later; let that happen while the window lives.
+        deadline = time.monotonic() + 2.0
+        while self.mw.progress.busy() and time.monotonic() < deadline:
+            time.sleep(0.02)
+            self.mw.app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
     @property
     def pending(self) -> List[SyncRequest]:

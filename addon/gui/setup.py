@@ -346,7 +346,7 @@ class PolarSync:
             return
         if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
             self.deferred.clear()  # written by hand, editors saved first
-        deferred = getattr(report, "deferred", None) or {}
+        deferred = report.deferred
         self.note_deferred(deferred)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
