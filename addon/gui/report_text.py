@@ -254,6 +254,7 @@ def explain(row: Mapping[str, Any]) -> str:
 
 _READING = re.compile(r"Reading Polar documents… (\d+)/(\d+)$")
 _ADDING = re.compile(r"Adding (\d+) notes…$")
+_ADDED = re.compile(r"Adding notes… (\d+)/(\d+)$")
 
 
 def progress_words(message: str) -> str:
@@ -264,6 +265,9 @@ def progress_words(message: str) -> str:
     match = _ADDING.match(message)
     if match:
         return ntr("Adding {n} note…", "Adding {n} notes…", int(match.group(1)))
+    match = _ADDED.match(message)
+    if match:
+        return tr("Adding notes… {done}/{total}", done=match.group(1), total=match.group(2))
     fixed = {
         "Checking the collection against the last sync…": lambda: tr("Checking the collection against the last sync…"),
         "Looking up existing notes…": lambda: tr("Looking up existing notes…"),

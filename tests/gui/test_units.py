@@ -111,3 +111,15 @@ def test_the_undo_rule_knows_our_undo_step_by_name():
     from addon.sync.write import UNDO_NAME
 
     assert our_step_name() == UNDO_NAME  # in English; Anki shows it in the user's language
+
+
+def test_progress_between_batches_of_new_notes_is_translated():
+    from addon.gui import i18n
+    from addon.gui.report_text import progress_words
+
+    assert progress_words("Adding notes… 5000/8000") == "Adding notes… 5000/8000"
+    i18n.force("de")
+    try:
+        assert progress_words("Adding notes… 5000/8000") == "Notizen werden hinzugefügt … 5000/8000"
+    finally:
+        i18n.force(None)
