@@ -13,9 +13,9 @@ them (a new collection's file, media folder and state file; media files it
 added; its backups). Exit codes are the CLI contract's: 2 usage errors (nothing
 written), 1 a failed sync (everything restored).
 
-Test hook: with ``POLAR_SYNC_PAUSE_AT=<point>`` the CLI announces
-``PAUSED <point>`` on stderr when it reaches that point and waits there for a
-signal, so a test can interrupt it at an exact step without timing.
+Test hook: with ``POLAR_SYNC_PAUSE_AT=<point>[,<point>...]`` the CLI
+announces ``PAUSED <point>`` on stderr when it reaches that point and waits
+there for a signal, so a test can interrupt it at an exact step without timing.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ class Signals:
 def checkpoint(point: str, signals: Optional[Signals] = None) -> None:
     """The test hook (see the module docstring). Inside a held block the
     signal cannot raise; ``signals`` then tells that it arrived."""
-    if os.environ.get(PAUSE_ENV) != point:
+    if point not in os.environ.get(PAUSE_ENV, "").split(","):
         return
     sys.stderr.write(f"PAUSED {point}\n")
     sys.stderr.flush()
@@ -276,6 +276,7 @@ class GuardedCollection:
         self.state_backup: Optional[Path] = None
         self.state_existed = self.state is not None and self.state.exists()
         self._made_dirs: List[Path] = []
+        self._flock: Optional[int] = None
         self._before: Set[Path] = set()
         self._media_before: Optional[Set[str]] = None
 
@@ -300,6 +301,7 @@ class GuardedCollection:
             self._made_dirs = list(missing)  # deepest first
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._before = self._siblings()
+            self._take_run_lock()
             if self.created and lang:
                 import anki.lang
 
@@ -312,6 +314,7 @@ class GuardedCollection:
             except DBError as exc:
                 # Nothing of ours to remove but new empty folders: whatever
                 # appeared meanwhile belongs to the run holding the collection.
+                self._release_run_lock()
                 self._remove_made_dirs()
                 text = str(exc)
                 if "already open" in text or "locked" in text:
@@ -325,6 +328,31 @@ class GuardedCollection:
             if not self.created and media.is_dir():
                 self._media_before = set(os.listdir(media))
         return self.col
+
+    def _take_run_lock(self) -> None:
+        """Anki's lock ends when the collection closes, but a failed run still
+        has to put its backup back after closing: a BSD lock (``flock``,
+        separate from SQLite's POSIX locks) on the file keeps a second run out
+        for the whole run. Anki itself does not take it; its own lock covers
+        it while the collection is open. (Not on Windows.)"""
+        if self.created or os.name == "nt":
+            return
+        import fcntl
+
+        fd = os.open(self.real, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise _in_use(self.path) from None
+        self._flock = fd
+
+    def _release_run_lock(self) -> None:
+        # Only once SQLite has closed the file: closing any descriptor of it
+        # while SQLite holds it open would drop SQLite's POSIX locks.
+        if self._flock is not None:
+            fd, self._flock = self._flock, None
+            os.close(fd)
 
     def _sweep_stale_backups(self) -> None:
         """Backups of runs that were killed (their process is gone); we hold
@@ -404,11 +432,13 @@ class GuardedCollection:
     def restore(self) -> None:
         """Put everything back as it was before this run."""
         if self.col is None:
+            self._release_run_lock()
             self._remove_made_dirs()
             return  # never opened: nothing of ours was written
         with self.signals.held(raise_after=False):
             _join_workers()
             self._close()
+            checkpoint("restoring", self.signals)
             if self.backup is not None:
                 for extra in ("-wal", "-shm"):  # they belong to the failed run's file
                     _unlink(self.real.with_name(self.real.name + extra))
@@ -427,6 +457,7 @@ class GuardedCollection:
             if self._media_before is not None and media.is_dir():
                 for name in set(os.listdir(media)) - self._media_before:
                     _remove(media / name)
+            self._release_run_lock()
 
     def finish(self) -> None:
         """The sync is complete: drop the backups (while still holding the
@@ -438,6 +469,7 @@ class GuardedCollection:
                     _unlink(backup)
             self.backup = self.state_backup = None
             self._close()
+            self._release_run_lock()
 
 
 def _join_workers() -> None:

@@ -44,12 +44,16 @@ def bound_by_file_modes() -> List[str]:
 
 
 class Paused:
-    """The CLI stopped at ``point``, waiting for a signal."""
+    """The CLI stopped at ``point`` (the first of a comma-separated list),
+    waiting for a signal."""
 
     def __init__(self, point: str, *args: str) -> None:
         env = dict(os.environ, POLAR_SYNC_PAUSE_AT=point)
         self.proc = subprocess.Popen([sys.executable, str(CLI), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=env)
+        self.wait_for(point.split(",")[0])
+
+    def wait_for(self, point: str) -> None:
         assert self.proc.stderr is not None
         seen: List[str] = []
         for line in self.proc.stderr:  # blocks until the CLI reports the point (or exits)
@@ -58,6 +62,10 @@ class Paused:
                 return
         out, err = self.proc.communicate()
         raise AssertionError(f"the CLI never reached {point!r} (exit {self.proc.returncode}): {''.join(seen)}{err}")
+
+    def nudge(self, signum: int = signal.SIGINT) -> None:
+        """Send a signal and let it go on (to its next pause point)."""
+        self.proc.send_signal(signum)
 
     def signal(self, signum: int = signal.SIGINT) -> Tuple[int, str, str]:
         self.proc.send_signal(signum)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from tests.polar_factory import Doc, basic, copy_sample_library
-from tests.reliability.cli_run import Paused, cli, listing, read_study_data, study
+from tests.reliability.cli_run import Paused, cli, dump, listing, read_study_data, study
 from tests.reliability.helpers import integrity_problems
 
 
@@ -47,6 +47,28 @@ def test_second_run_on_a_locked_collection_is_refused_and_leaves_nothing(tmp_pat
     assert listing(folder) == before
     assert read_study_data(col) == studied
     assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
+
+
+def test_a_run_that_is_restoring_still_holds_the_collection(tmp_path):
+    """A failed run closes the collection (Anki's lock ends) before it puts
+    its backup back; a second run in that moment must not open the
+    collection the backup is about to replace."""
+    lib = copy_sample_library(tmp_path / "polar")
+    folder = tmp_path / "profile"
+    col = folder / "collection.anki2"
+    assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
+    studied = study(col)
+    Doc(lib, "1LockNew", "New").card("1LockCard", basic("q", "a")).write()
+    before, rows = listing(folder), dump(col)
+    first = Paused("updating,restoring", "--data-dir", str(lib), "--collection", str(col))
+    first.nudge(signal.SIGINT)  # interrupted: it closes the collection and stops before restoring
+    first.wait_for("restoring")
+    second = cli("--data-dir", str(lib), "--collection", str(col))
+    assert second.returncode == 1 and "is in use" in second.stderr, second.stderr
+    code, _, err = first.signal(signal.SIGTERM)  # let it restore
+    assert code == 1 and "interrupted (SIGINT)" in err
+    assert listing(folder) == before and dump(col) == rows
+    assert read_study_data(col) == studied
 
 
 def test_collection_open_in_anki_is_in_use(tmp_path):
