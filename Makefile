@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SAMPLE := tools/sample_library
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test test-slow test-compat lint typecheck build anki bench bench-small clean qt-deps
+.PHONY: demo test test-slow test-compat lint typecheck build anki bench bench-small clean qt-deps screenshots
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed to run Anki 26.x (make PYTHON=python3.11)")'
@@ -52,6 +52,10 @@ build: $(STAMP)
 
 anki: $(STAMP) qt-deps build
 	$(PY) tools/run_anki.py
+
+# docs/*.png and docs/cards/*.png from real Anki, headless (tools/screenshots.py).
+screenshots: $(STAMP) qt-deps
+	$(PY) tools/screenshots.py
 
 bench: $(STAMP)
 	$(PY) tools/bench.py

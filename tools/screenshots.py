@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import anki_harness  # noqa: E402
 import build_addon  # noqa: E402
 import viewer_shots  # noqa: E402
+import words_shots  # noqa: E402
 
 ROOT = anki_harness.ROOT
 DOCS = ROOT / "docs"
@@ -70,6 +71,7 @@ def main() -> None:
         anki_harness.prepare_environment(offscreen=True)
         base = work / "anki-base"
         anki_harness.seed_base(base)
+        written: list = []
         session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
         try:
             controller = session.controller
@@ -77,6 +79,7 @@ def main() -> None:
             DOCS.mkdir(exist_ok=True)
             _grab_menu(session, DOCS / "tools-menu.png")
             viewer_shots.grab(session, library, DOCS)
+            written = words_shots.before_break(session, library, DOCS)
 
             _break_library(library)
             # The same card edited in Anki and in Polar: the report shows a conflict.
@@ -96,12 +99,13 @@ def main() -> None:
             session.process(0.5)
             dialog.grab().save(str(DOCS / "report-window.png"))
             dialog.close()
+            written += words_shots.after_report(session, DOCS, _grab_menu)
         finally:
             anki_harness.shutdown(session)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"wrote {DOCS / 'tools-menu.png'}, {DOCS / 'report-window.png'}, {DOCS / 'open-at-page.png'} "
-          f"and {DOCS / 'document-window.png'}")
+    print(f"wrote {DOCS / 'tools-menu.png'}, {DOCS / 'report-window.png'}, {DOCS / 'open-at-page.png'}, "
+          f"{DOCS / 'document-window.png'} and {', '.join(p.name for p in written)}")
 
 
 if __name__ == "__main__":

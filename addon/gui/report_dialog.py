@@ -166,8 +166,11 @@ class ReportDialog(_PolarDialog):
         splitter.addWidget(self.browser)
         if self.tree is not None:
             splitter.addWidget(self.tree)
+            # The rows that need a look get the room; a short list of changes needs little.
             has_rows = bool(data.get("errors") or data.get("conflicts") or data.get("warnings"))
-            splitter.setSizes([300, 300] if has_rows else [120, 480])
+            tree_rows = len(data.get("changes") or []) + 2 * self.tree.topLevelItemCount() + 2
+            tree_height = min(max(tree_rows * 20, 120), 480) if has_rows else 480
+            splitter.setSizes([560 - tree_height, tree_height])
         self.show_button: Optional[QPushButton] = None
         self.finish(splitter, tr("Open sync log"), lambda: show_log(self), (720, 560))
         if self.tree is not None:

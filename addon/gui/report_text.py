@@ -131,11 +131,16 @@ def document_name(row: Mapping[str, Any]) -> str:
 
 def where(row: Mapping[str, Any]) -> str:
     """``“Spaced repetition”, page 3`` for a row."""
-    name = "“" + document_name(row) + "”" if row.get("title") else document_name(row)
+    name = quoted(document_name(row)) if row.get("title") else document_name(row)
     page = row.get("page")
     if page:
         return tr("{document}, page {page}", document=name, page=page)
     return name
+
+
+def quoted(text: str) -> str:
+    """``text`` in the language's quotation marks."""
+    return tr("“{text}”", text=text)
 
 
 def snippet(text: str, limit: int = 80) -> str:
@@ -146,7 +151,7 @@ def snippet(text: str, limit: int = 80) -> str:
 def card_name(row: Mapping[str, Any]) -> str:
     front = snippet(str(row.get("front") or ""))
     if front:
-        return "“" + front + "”"
+        return quoted(front)
     return tr("a card") if row.get("card") else ""
 
 

@@ -157,6 +157,13 @@ def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_p
     return out
 
 
+def _own_part(field_html: str) -> str:
+    """A field's text without the context block a sync appends to it (the
+    same on both sides of a conflict, so it only hides the difference)."""
+    cut = field_html.find('<div class="polar-context">')
+    return plain_text(field_html if cut < 0 else field_html[:cut], 400)
+
+
 def pick_keeper(notes: Sequence[NoteInfo]) -> Tuple[NoteInfo, List[NoteInfo]]:
     """Of several notes of one Polar card, keep the one with review history,
     else the oldest."""
@@ -216,7 +223,7 @@ class Planner:
                                f"{'Polar' if take else 'Anki'} version kept",
                     # Both versions and where, for the report window.
                     "code": "conflict_polar" if take else "conflict_anki",
-                    "field": names[i], "polar": plain_text(want, 400), "anki": plain_text(cur, 400),
+                    "field": names[i], "polar": _own_part(want), "anki": _own_part(cur),
                     "note_id": note.id, "document": doc, "card": rc.card_id, "front": rc.front,
                     **({"page": meta.page} if meta.page else {}),
                 })

@@ -1,0 +1,158 @@
+"""Screenshots of what the add-on says, for tools/screenshots.py:
+
+* ``before_break`` (on the sample library as synced): the settings window
+  (docs/settings-window.png), a Preview listing the notes it would add and
+  update (docs/report-preview.png), the message for a missing library
+  (docs/library-missing.png);
+* ``after_report`` (with the report of a broken document and a conflict
+  open): that report in night mode (docs/report-window-night.png), in a
+  400 px window (docs/report-window-narrow.png), and the Tools menu and the
+  report with Anki in German (docs/tools-menu-de.png, docs/report-window-de.png).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable, List
+
+Shot = Callable[[Any, Path], None]
+
+
+def _new_document(library: Path) -> None:
+    """A document Polar added since the last sync, and an edited card."""
+    from polar_files import ARCHETYPES, empty_page
+
+    fp = "1BirdsOfTheWorld0000e"
+    meta: dict = {
+        "annotationInfo": {}, "version": 2, "attachments": {},
+        "docInfo": {"fingerprint": fp, "title": "Birds of the world", "filename": f"{fp}.pdf",
+                    "tags": {"deck:Nature": {"id": "deck:Nature", "label": "deck:Nature"}}, "nrPages": 40,
+                    "archived": False, "flagged": False, "added": "2020-05-01T09:00:00.000Z",
+                    "lastUpdated": "2020-05-01T09:00:00.000Z", "attachments": {}, "backend": "stash"},
+        "pageMetas": {str(n): empty_page(n) for n in (3, 12, 27)},
+    }
+    cards = (("1BirdA", 3, "Which bird dives the fastest?", "The peregrine falcon"),
+             ("1BirdB", 12, "Which is the largest living bird?", "The ostrich"),
+             ("1BirdC", 27, "Which bird is the smallest?", "The bee hummingbird"))
+    for i, (cid, page, front, back) in enumerate(cards):
+        stamp = f"2020-05-01T09:00:0{i}.000Z"
+        meta["pageMetas"][str(page)]["flashcards"][cid] = {
+            "id": cid, "guid": cid, "created": stamp, "lastUpdated": stamp, "type": "BASIC_FRONT_BACK",
+            "fields": {"front": {"HTML": f"<p>{front}</p>"}, "back": {"HTML": f"<p>{back}</p>"}},
+            "archetype": ARCHETYPES["BASIC_FRONT_BACK"], "ref": f"page:{page}", "tags": {},
+        }
+    (library / fp).mkdir()
+    (library / fp / "state.json").write_text(json.dumps(meta), encoding="utf-8")
+    # An edit in Polar of a card synced before: a preview lists it as updated.
+    state = library / "1SpacedRepetitionIntro0a" / "state.json"
+    text = state.read_text(encoding="utf-8")
+    edited = text.replace("What is the <i>testing effect</i>?", "What is the <i>testing effect</i>, in one line?")
+    assert edited != text, "the sample card to edit was not found"
+    state.write_text(edited, encoding="utf-8")
+
+
+def _trigger(session: Any, title: str) -> None:
+    controller = session.controller
+    before = controller.runner.finished_count
+    _action(session, title).trigger()
+    session.wait_until(lambda: controller.runner.finished_count > before and not controller.runner.busy,
+                       what=title)
+
+
+def _action(session: Any, title: str) -> Any:
+    for action in session.mw.form.menuTools.actions():
+        if action.text() == title:
+            return action
+        sub = action.menu()
+        for inner in sub.actions() if sub is not None else ():
+            if inner.text() == title:
+                return inner
+    raise LookupError(title)
+
+
+def _save(widget: Any, out: Path, session: Any) -> None:
+    session.process(0.4)  # layout and paint; the picture only, no test waits on it
+    widget.grab().save(str(out))
+
+
+def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
+    controller, mw = session.controller, session.mw
+    written = []
+
+    dialog = controller.open_settings()
+    dialog.resize(560, 720)
+    _save(dialog, docs / "settings-window.png", session)
+    dialog.reject()
+    written.append(docs / "settings-window.png")
+
+    _new_document(library)
+    _trigger(session, "Preview (dry run)…")
+    report = controller.report_dialog
+    report.resize(720, 600)
+    tree = report.tree
+    for i in range(tree.topLevelItemCount()):
+        deck = tree.topLevelItem(i)
+        deck.setExpanded(True)
+        for j in range(deck.childCount()):
+            deck.child(j).setExpanded(True)
+    tree.setCurrentItem(tree.topLevelItem(tree.topLevelItemCount() - 1))  # the deck with the edit
+    _save(report, docs / "report-preview.png", session)
+    report.close()
+    written.append(docs / "report-preview.png")
+    _trigger(session, "Sync from Polar")  # the preview's changes, so later shots start from them
+
+    conf = dict(mw.addonManager.getConfig("polar_sync"))
+    controller._save_config(dict(conf, data_dir=str(library.parent / "polar-on-a-usb-stick")))
+    _trigger(session, "Sync from Polar")
+    box = controller.library_box
+    _save(box, docs / "library-missing.png", session)
+    box.close()
+    controller._save_config(conf)
+    written.append(docs / "library-missing.png")
+    return written
+
+
+def _reopen_profile(session: Any) -> None:
+    mw = session.mw
+    mw.unloadProfileAndShowProfileManager()
+    session.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
+    mw.profileForm.profiles.setCurrentRow(0)
+    mw.onOpenProfile()
+    session.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
+    runner = session.controller.runner
+    session.wait_until(lambda: not runner.busy and not runner.pending, what="the startup sync")
+
+
+def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None]) -> List[Path]:
+    """The report just grabbed, again: night mode, narrow, German."""
+    from aqt.theme import Theme
+
+    controller, mw = session.controller, session.mw
+    outcome = controller.last_outcome
+    data = outcome.report.to_dict()
+    written = []
+
+    def show(out: Path, width: int, height: int) -> None:
+        dialog = controller.show_report(data, session.addon.trigger_label("manual"), time.time())
+        dialog.resize(width, height)
+        _save(dialog, out, session)
+        dialog.close()
+        written.append(out)
+
+    mw.set_theme(Theme.DARK)
+    show(docs / "report-window-night.png", 760, 560)
+    mw.set_theme(Theme.LIGHT)
+    show(docs / "report-window-narrow.png", 400, 640)
+
+    mw.pm.setLang("de_DE")
+    try:
+        _reopen_profile(session)
+        grab_menu(session, docs / "tools-menu-de.png")
+        written.append(docs / "tools-menu-de.png")
+        show(docs / "report-window-de.png", 760, 560)
+    finally:
+        mw.pm.setLang("en_US")
+        _reopen_profile(session)
+    return written
