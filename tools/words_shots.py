@@ -97,7 +97,7 @@ def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
         deck.setExpanded(True)
         for j in range(deck.childCount()):
             deck.child(j).setExpanded(True)
-    tree.setCurrentItem(tree.topLevelItem(tree.topLevelItemCount() - 1))  # the deck with the edit
+    tree.setCurrentItem(tree.topLevelItem(0))  # the deck with the edit: Show in Browser has a note to show
     _save(report, docs / "report-preview.png", session)
     report.close()
     written.append(docs / "report-preview.png")
@@ -109,7 +109,9 @@ def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
     box = controller.library_box
     _save(box, docs / "library-missing.png", session)
     box.close()
-    controller._save_config(conf)
+    controller._save_config(conf)  # the folder is back: a sync follows
+    runner = controller.runner
+    session.wait_until(lambda: not runner.busy and not runner.pending, what="the sync after the settings")
     written.append(docs / "library-missing.png")
     return written
 
@@ -153,6 +155,5 @@ def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None
         written.append(docs / "tools-menu-de.png")
         show(docs / "report-window-de.png", 760, 560)
     finally:
-        mw.pm.setLang("en_US")
-        _reopen_profile(session)
+        mw.pm.setLang("en_US")  # for the next start; this Anki is shut down right after
     return written

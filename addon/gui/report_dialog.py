@@ -169,7 +169,7 @@ class ReportDialog(_PolarDialog):
             # The rows that need a look get the room; a short list of changes needs little.
             has_rows = bool(data.get("errors") or data.get("conflicts") or data.get("warnings"))
             tree_rows = len(data.get("changes") or []) + 2 * self.tree.topLevelItemCount() + 2
-            tree_height = min(max(tree_rows * 20, 120), 480) if has_rows else 480
+            tree_height = min(max(tree_rows * 20, 120), 400) if has_rows else 400
             splitter.setSizes([560 - tree_height, tree_height])
         self.show_button: Optional[QPushButton] = None
         self.finish(splitter, tr("Open sync log"), lambda: show_log(self), (720, 560))
