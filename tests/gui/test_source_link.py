@@ -5,6 +5,7 @@ highlight drawn; no control where the file is missing or the setting is off."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any, Dict
@@ -166,3 +167,21 @@ def test_the_browser_preview_offers_it_too(library_with_pdf: Any) -> None:
     assert handled == (True, None)
     assert links.window.isVisible() and links.window.current_page == 7
     links.window.close()
+
+
+def test_without_qt_pdf_chromiums_pdf_viewer_opens_at_the_page(library_with_pdf: Any, monkeypatch: Any) -> None:
+    anki = library_with_pdf
+    links = anki.controller.source_links
+    # The installed add-on's own module (Anki loads it as a package of its own name).
+    pdf_support = importlib.import_module(type(links).__module__.rsplit(".", 1)[0] + ".pdf_support")
+    monkeypatch.setattr(pdf_support, "QPdfDocument", None)  # a Qt built without its PDF module
+    card = _show_answer(anki, "What pushes the next review out?")
+    view = links.open_card(card)
+    try:
+        assert view is links.fallback and view.isVisible()
+        anki.anki.wait_until(lambda: not view.url().isEmpty(), what="the web view to load the PDF")
+        assert view.url().isLocalFile() and view.url().toLocalFile().endswith(f"{FP}.pdf")
+        assert view.url().fragment() == "page=7"
+        assert view.windowTitle() == "Ten Pages of Memory"
+    finally:
+        view.close()
