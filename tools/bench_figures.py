@@ -637,8 +637,9 @@ def open_page(b: Bench) -> Optional[List[float]]:
     add-on's window (tools/bench_viewer.py, a child with Qt offscreen), for
     the card on the last highlighted page of the library's longest
     document. The synthetic library has no PDFs: that document's is written
-    for the figure (as many pages as it has, 30 lines of text each) and
-    removed afterwards. The first of the runs is the cold one."""
+    for the figure as a large illustrated book (at least 400 pages, each
+    with 24 lines of text and an incompressible raster figure, ~0.25 MB a
+    page) and removed afterwards. The first of the runs is the cold one."""
     import sqlite3
 
     from addon.polar.library import DataDirSource
@@ -653,7 +654,8 @@ def open_page(b: Bench) -> Optional[List[float]]:
             longest = (pages, fp, meta)
     if longest is None:
         return None
-    pages, fp, meta = longest
+    nr_pages, fp, meta = longest
+    pages = max(nr_pages, 400)
     conn = sqlite3.connect(str(b.state))
     rows = conn.execute("SELECT guid, ref FROM cards WHERE doc = ? AND orphaned = 0 AND ref LIKE 'text-highlight:%'",
                         (fp,)).fetchall()

@@ -41,7 +41,7 @@ def main() -> None:
         import pdf_maker
 
         pdf_maker.write_pdf(args.make_pdf, args.pages, title="The longest document", lines_per_page=24,
-                            figure_px=600)
+                            figure_px=420)
     from addon.gui.document_window import DocumentWindow
     from addon.sync.origin import OriginFinder
 
