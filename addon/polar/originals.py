@@ -157,6 +157,9 @@ def _read_state_json(source: DataDirSource, key: str) -> Optional[bytes]:
 
 
 def _read_listed(source: Source, key: str) -> Optional[bytes]:
+    needs_reading = getattr(source, "needs_reading", None)
+    if callable(needs_reading) and needs_reading():
+        return None  # an export no sync has read yet: never decompressed here
     for doc in source.list_documents():
         if doc.key == key:
             return doc.read()

@@ -39,16 +39,24 @@ class OriginFinder:
         self.state_path = state_path
         self._lock = threading.Lock()
         self._source: Optional[Source] = None
-        self._source_failed = False
+        # The library's (size, mtime) when it was opened, or failed to open:
+        # an export replaced, or a library that appears, is opened afresh.
+        self._source_signature: Optional[Tuple[int, int]] = None
+        self._tried = False
         self._metas: Dict[str, Tuple[Tuple[int, int], Mapping[str, Any]]] = {}
 
     def source(self) -> Optional[Source]:
         with self._lock:
-            if self._source is None and not self._source_failed:
+            signature = _stat_signature(self.library)
+            stale = self._tried and signature != self._source_signature
+            if stale and not isinstance(self._source, DataDirSource):
+                self._source, self._tried = None, False
+            if not self._tried:
+                self._tried, self._source_signature = True, signature
                 try:
                     self._source = open_source(self.library)
                 except (SourceError, OSError):
-                    self._source_failed = True
+                    self._source = None
             return self._source
 
     def find(self, guid: str) -> Optional[Origin]:
@@ -90,8 +98,12 @@ class OriginFinder:
             except (OSError, ValueError):
                 return None
             return st.st_size, st.st_mtime_ns
-        try:
-            st = os.stat(source.path)  # an export changes as a whole
-        except OSError:
-            return None
-        return st.st_size, st.st_mtime_ns
+        return _stat_signature(source.path)  # an export changes as a whole
+
+
+def _stat_signature(path: Path) -> Optional[Tuple[int, int]]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns

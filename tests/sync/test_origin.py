@@ -64,3 +64,17 @@ def test_no_state_or_a_locked_state_is_simply_no_origin(library, tmp_path):
     finally:
         conn.rollback()
         conn.close()
+
+
+def test_a_library_that_appears_later_is_opened_then(col, tmp_path):
+    library = tmp_path / "later"
+    state_path = tmp_path / "state.sqlite"
+    finder = OriginFinder(library, state_path)
+    assert finder.source() is None  # not there (an unplugged drive, a folder not made yet)
+    library.mkdir()
+    doc = _library(library)
+    sync(col, Settings.from_dict({})[0], state_path, source_path=library)
+    (library / "stash").mkdir()
+    (library / "stash" / f"{doc.fp}.pdf").write_bytes(b"%PDF-1.4\n")
+    origin = finder.find(guid_for("1OrCard"))
+    assert origin is not None and origin.spot.page == 6
