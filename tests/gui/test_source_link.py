@@ -42,6 +42,10 @@ def _wait_js(session: Any, script: str) -> None:
     session.anki.wait_until(lambda: _js(session, script), what=f"the reviewer's page: {script}")
 
 
+EPUB_FP = "1ViewerEpubBookDoc0001"
+WEB_FP = "1ViewerWebCaptureDoc01"
+
+
 def _write_library(library: Path) -> None:
     doc = Doc(library, FP, title="Ten Pages of Memory", pages=10)
     doc.text_highlight(HL, "Every successful recall pushes the next review further out.", page=7)
@@ -53,6 +57,15 @@ def _write_library(library: Path) -> None:
     missing = Doc(library, MISSING_FP, title="Not on this computer", pages=3)
     missing.card("1ViewerMiss", basic("<p>Where is this PDF?</p>", "<p>Elsewhere.</p>"), page=2)
     missing.write()
+    epub = Doc(library, EPUB_FP, title="An EPUB Book", pages=4)
+    epub.meta["docInfo"]["filename"] = f"{EPUB_FP}.epub"
+    epub.card("1ViewerEpub", basic("<p>Which reader opens an EPUB?</p>", "<p>The system's.</p>"), page=3)
+    epub.write()
+    (library / "stash" / f"{EPUB_FP}.epub").write_bytes(b"PK\x03\x04 an epub is a zip")
+    web = Doc(library, WEB_FP, title="A Web Page", pages=1)
+    web.meta["docInfo"].update(filename=f"{WEB_FP}.phz", url="https://example.org/spacing")
+    web.card("1ViewerWeb", basic("<p>Where was this captured?</p>", "<p>On the web.</p>"), page=1)
+    web.write()
 
 
 def _show_answer(session: Any, front: str) -> Any:
@@ -185,3 +198,34 @@ def test_without_qt_pdf_chromiums_pdf_viewer_opens_at_the_page(library_with_pdf:
         assert view.windowTitle() == "Ten Pages of Memory"
     finally:
         view.close()
+
+
+def test_epubs_open_in_the_system_viewer_and_web_captures_at_their_url(library_with_pdf: Any) -> None:
+    from aqt.qt import QDesktopServices, QObject, QUrl, pyqtSlot
+
+    class Catcher(QObject):  # Qt's own hook for where openUrl sends a scheme
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: list = []
+
+        @pyqtSlot(QUrl)
+        def open(self, url: QUrl) -> None:
+            self.urls.append(url)
+
+    anki = library_with_pdf
+    catcher = Catcher()
+    for scheme in ("file", "https"):
+        QDesktopServices.setUrlHandler(scheme, catcher, "open")
+    try:
+        links = anki.controller.source_links
+        card = _show_answer(anki, "Which reader opens an EPUB?")
+        assert _js(anki, "document.querySelector('.polar-open').textContent") == "open document"
+        assert links.open_card(card) is None  # no window of ours
+        card = _show_answer(anki, "Where was this captured?")
+        assert _js(anki, "document.querySelector('.polar-open').textContent") == "open web page"
+        assert links.open_card(card) is None
+        assert [u.toString() if u.scheme() == "https" else u.toLocalFile() for u in catcher.urls] == [
+            str(anki.library / "stash" / f"{EPUB_FP}.epub"), "https://example.org/spacing"]
+    finally:
+        for scheme in ("file", "https"):
+            QDesktopServices.unsetUrlHandler(scheme)
