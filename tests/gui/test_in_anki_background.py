@@ -165,11 +165,14 @@ def test_a_manual_sync_saves_the_open_editor_then_merges_and_shows_the_result(an
             type_into(anki, qtbot, browser.editor, 1, "mine")
             doc.find_card("1GuiMe1")[1]["fields"]["front"]["HTML"] = "<p>Manual front, Polar's</p>"
             doc.write(atomic=True)
+            # Keys typed just now, not saved yet when the sync is asked for:
+            # the sync has the editor save them first.
+            qtbot.keyClicks(browser.editor.web.focusProxy(), "andmore")
             loaded = len(loads)
             outcome = anki.trigger_and_wait("Sync from Polar")
             assert outcome.report.updated == 1 and outcome.report.deferred == {}
             note = anki.mw.col.get_note(nid)
-            assert "Manual front, Polar's" in note["Front"] and "mine" in note["Back"]
+            assert "Manual front, Polar's" in note["Front"] and "mineandmore" in note["Back"]
             # Asked for by hand: the editor shows the merged note, one Undo step.
             anki.anki.wait_until(lambda: len(loads) > loaded, 15, "the editor to show the merged note")
             assert "Manual front, Polar's" in browser.editor.note["Front"]
