@@ -385,12 +385,11 @@ class GuardedCollection:
         process's POSIX locks on it, and with them the collection's lock."""
         with self.signals.held():
             self._sweep_stale_backups()
-            if self.created:
-                return  # nothing to restore: a failure removes the new files
-            self.backup = self._copy(self.real, lambda dst: self.col.db.execute("vacuum into ?", str(dst)))
-            if self.state is not None and self.state_existed:
+            if self.state is not None and self.state_existed:  # even beside a new collection
                 state = self.state
                 self.state_backup = self._copy(state, lambda dst: shutil.copy2(state, dst))
+            if not self.created:  # a new one has nothing to restore: a failure removes it
+                self.backup = self._copy(self.real, lambda dst: self.col.db.execute("vacuum into ?", str(dst)))
 
     def _copy(self, target: Path, write: Callable[[Path], Any]) -> Path:
         """A backup of ``target`` under a unique name; only a complete one is

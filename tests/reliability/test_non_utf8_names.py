@@ -54,11 +54,16 @@ def test_failed_first_run_leaves_nothing_beside_the_new_collection(tmp_path):
     folder = tmp_path / "profile"
     folder.mkdir()
     (folder / "notes.txt").write_text("the user's own file")
+    # A sync state left by a collection the user deleted: the failed run
+    # sets it aside (another collection's) but must put it back.
+    old_state = folder / "collection.polar-sync.sqlite"
+    old_state.write_bytes(b"SQLite format 3\x00 an old state")
     before = listing(folder)
     env = dict(os.environ, POLAR_CRASH_FAIL="state-commit")  # after the collection was written
     out = cli("--data-dir", str(lib), "--collection", str(folder / "collection.anki2"), env=env, driver=True)
     assert out.returncode == 1 and "left as it was" in out.stderr
     assert listing(folder) == before  # no collection, -wal, media folder, media database or state file
+    assert old_state.read_bytes() == b"SQLite format 3\x00 an old state"
     ok = cli("--data-dir", str(lib), "--collection", str(folder / "collection.anki2"))
     assert ok.returncode == 0, ok.stderr
     assert "7 created" in ok.stdout
