@@ -1,6 +1,7 @@
 """Background syncs beside a person using Anki (real Anki, see conftest.py):
-a note open in an editor, AnkiWeb syncing, Edit ▸ Undo. Quitting mid-sync
-needs an Anki of its own: test_quit_mid_sync.py.
+a note open in an editor, AnkiWeb syncing, Edit ▸ Undo, the profile closing
+while a sync reads. Quitting Anki mid-write needs an Anki of its own:
+test_quit_mid_sync.py.
 
 Each story checks the notes, the Undo menu, the sync log and that nothing
 reached Anki's error handler (which prints to stdout and opens a window).
@@ -12,6 +13,7 @@ from typing import Any, Iterator, List
 
 import pytest
 
+from addon.gui import synclog
 from addon.gui.operations import trigger_label
 from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic
@@ -277,4 +279,51 @@ def test_a_background_sync_leaves_the_users_last_step_on_top_of_undo(anki, quiet
     outcome = anki.wait_synced(done)
     assert outcome.report.created == 1
     assert f"[Polar Test · {trigger_label('watch')} (1 document)]" in log_text(anki)
+    no_errors(capfd)
+
+
+def test_an_edit_made_without_an_operation_also_counts_for_undo(anki, quiet, capfd):
+    """An add-on writing through the plain collection API fires no hook; the
+    Undo rule still sees its step (``undo_status().last_step`` moved)."""
+    anki.settle()
+    c = anki.controller
+    quiet.seconds = 3600
+    mine = note_for(anki, "1GuiEd2")
+    mine.tags.append("tagged_by_an_addon")
+    anki.mw.col.update_note(mine)  # no CollectionOp, no operation_did_execute
+    doc = Doc(anki.library, "1GuiUndoDoc0000000002", title="Undo 2")
+    doc.card("1GuiUn3", basic("<p>After the add-on's step</p>", "<p>-</p>"))
+    doc.write(atomic=True)
+    anki.anki.wait_until(lambda: c.runner.waiting == "quiet" and c.runner.pending, 20, "the sync to wait")
+    assert anki.mw.col.undo_status().undo == "Update Note" and not nids_for(anki, "1GuiUn3")
+    done = c.runner.finished_count
+    quiet.seconds = 0
+    c.runner.pump()
+    assert anki.wait_synced(done).report.created == 1
+    no_errors(capfd)
+
+
+def test_closing_the_profile_while_a_sync_reads_logs_it_as_interrupted(anki, capfd):
+    mw = anki.mw
+    anki.settle()
+    doc = Doc(anki.library, "1GuiCloseDoc000000001", title="Closed")
+    doc.card("1GuiCl1", basic("<p>Read while closing</p>", "<p>-</p>"))
+    anki.set_config(watch=False)
+    try:
+        doc.write(atomic=True)
+        c = anki.controller
+        c.runner.request("manual")
+        assert c.runner.busy  # reading on a worker thread
+        mw.unloadProfileAndShowProfileManager()  # profile_will_close runs now, inside this call
+        assert not c.runner.busy and c.runner.closing
+        assert "Polar Sync: interrupted by closing Anki." in synclog.read_log(anki.addon_dir / "user_files")[0]
+        anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
+        mw.profileForm.profiles.setCurrentRow(0)
+        mw.onOpenProfile()
+        anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
+    finally:
+        anki.set_config(watch=True)
+    anki.settle()
+    outcome = anki.trigger_and_wait("Sync from Polar")  # the next sync finishes the job
+    assert not outcome.failed and nids_for(anki, "1GuiCl1")
     no_errors(capfd)
