@@ -29,9 +29,9 @@ RECTS = {"0": {"left": 96.0, "top": 528.0, "width": 408.0, "height": 20.0},
 _READY = "typeof _showQuestion === 'function' && !!document.getElementById('qa')"
 
 
-def _js(session: Any, script: str) -> Any:
-    """The value of ``script`` in the reviewer's page (waits for the answer)."""
-    web = session.mw.reviewer.web
+def _js(session: Any, script: str, web: Any = None) -> Any:
+    """The value of ``script`` in the reviewer's page, or in ``web``'s."""
+    web = web or session.mw.reviewer.web
     box: Dict[str, Any] = {}
     web.evalWithCallback(script, lambda value: box.__setitem__("v", value))
     session.anki.wait_until(lambda: "v" in box, what=f"the reviewer to answer {script!r}")
@@ -229,3 +229,35 @@ def test_epubs_open_in_the_system_viewer_and_web_captures_at_their_url(library_w
     finally:
         for scheme in ("file", "https"):
             QDesktopServices.unsetUrlHandler(scheme)
+
+
+def test_the_browsers_card_preview_offers_it_and_a_click_there_opens_it(library_with_pdf: Any) -> None:
+    import aqt
+
+    anki = library_with_pdf
+    col = anki.mw.col
+    cid = col.find_cards('"front:*What pushes the next review out?*"')[0]
+    links = anki.controller.source_links
+    if links.window is not None:
+        links.window.close()
+    browser = aqt.dialogs.open("Browser", anki.mw, search=(f"cid:{cid}",))
+    try:
+        anki.anki.wait_until(lambda: browser.card is not None and browser.card.id == cid, what="the Browser's card")
+        browser.onTogglePreview()
+        previewer = browser._previewer
+        web = previewer._web
+        anki.anki.wait_until(lambda: _js(anki, "!!document.getElementById('qa') && "
+                                               "document.getElementById('qa').innerHTML.length > 0", web),
+                             what="the preview's question")
+        assert _js(anki, "document.querySelectorAll('.polar-open').length", web) == 0  # not on the question
+        previewer._on_next()  # the preview's ▶: the answer side
+        anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-source .polar-open')", web),
+                             what="the preview's answer with the control")
+        _js(anki, "document.querySelector('.polar-open').click(); true", web)
+        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible()
+                             and links.window.rendered_page == 7, what="the document window from the preview")
+        assert len(links.window.view.mark_rects()) == 2
+        links.window.close()
+        previewer.close()
+    finally:
+        browser.close()
