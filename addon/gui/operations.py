@@ -201,13 +201,6 @@ class SyncRunner:
     def closing(self) -> bool:
         return self._closing
 
-    @property
-    def holds(self) -> FrozenSet[str]:
-        return frozenset(self._holds)
-
-    def clear(self) -> None:
-        self._queue.clear()
-
     def reopen(self) -> None:
         """A profile opened: start afresh (a hold left by an AnkiWeb sync
         that never finished must not block this profile for ever)."""
@@ -376,9 +369,14 @@ class SyncRunner:
     def _write(
         self, req: SyncRequest, prepared: Any, started: float, generation: int, held: FrozenSet[int]
     ) -> None:
-        if generation != self._generation or self.mw.col is None:
+        if generation != self._generation:
             self._finish(req, Report(), started, interrupted=True)
             return  # the profile closed while the editors saved
+        if self.mw.col is None or self._holds:
+            self.busy = False  # closed for a moment meanwhile: again later
+            self._enqueue(req, front=True)
+            self.pump()
+            return
 
         undo_name = our_step_name()  # Edit ▸ Undo says it in the user's language
 
