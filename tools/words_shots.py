@@ -1,7 +1,8 @@
 """Screenshots of what the add-on says, for tools/screenshots.py:
 
 * ``before_break`` (on the sample library as synced): the settings window
-  (docs/settings-window.png), a Preview listing the notes it would add and
+  (docs/settings-window.png; 400 px in night mode:
+  docs/settings-window-narrow-night.png), a Preview listing the notes it would add and
   update (docs/report-preview.png), the message for a missing library
   (docs/library-missing.png);
 * ``after_report`` (with the report of a broken document and a conflict
@@ -81,11 +82,17 @@ def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
     controller, mw = session.controller, session.mw
     written = []
 
-    dialog = controller.open_settings()
-    dialog.resize(560, 720)
-    _save(dialog, docs / "settings-window.png", session)
-    dialog.reject()
-    written.append(docs / "settings-window.png")
+    from aqt.theme import Theme
+
+    for name, size, theme in (("settings-window.png", (560, 720), Theme.LIGHT),
+                              ("settings-window-narrow-night.png", (400, 640), Theme.DARK)):
+        mw.set_theme(theme)
+        dialog = controller.open_settings()
+        dialog.resize(*size)
+        _save(dialog, docs / name, session)
+        dialog.reject()
+        written.append(docs / name)
+    mw.set_theme(Theme.LIGHT)
 
     _new_document(library)
     _trigger(session, "Preview (dry run)…")
@@ -116,17 +123,6 @@ def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
     return written
 
 
-def _reopen_profile(session: Any) -> None:
-    mw = session.mw
-    mw.unloadProfileAndShowProfileManager()
-    session.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
-    mw.profileForm.profiles.setCurrentRow(0)
-    mw.onOpenProfile()
-    session.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
-    runner = session.controller.runner
-    session.wait_until(lambda: not runner.busy and not runner.pending, what="the startup sync")
-
-
 def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None]) -> List[Path]:
     """The report just grabbed, again: night mode, narrow, German."""
     from aqt.theme import Theme
@@ -148,12 +144,16 @@ def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None
     mw.set_theme(Theme.LIGHT)
     show(docs / "report-window-narrow.png", 400, 640)
 
+    # Anki in German (Preferences ▸ Language). The add-on reads the language
+    # on every call; its menu follows when a profile opens, done here in place
+    # (tests/gui/test_words.py does the real reopen).
     mw.pm.setLang("de_DE")
     try:
-        _reopen_profile(session)
+        session.addon.menu.retranslate(controller.actions)
         grab_menu(session, docs / "tools-menu-de.png")
         written.append(docs / "tools-menu-de.png")
         show(docs / "report-window-de.png", 760, 560)
     finally:
-        mw.pm.setLang("en_US")  # for the next start; this Anki is shut down right after
+        mw.pm.setLang("en_US")
+        session.addon.menu.retranslate(controller.actions)
     return written

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import aqt
 from aqt import mw
@@ -52,7 +52,9 @@ from .report_text import (
     snippet,
 )
 
-_ROWS = Qt.ItemDataRole.UserRole  # the change rows under a tree item
+# An item's rows, as an index into ReportDialog.groups: a plain int, so no
+# Python object lives inside Qt (destroyed late, such a one can crash the exit).
+_ROWS = Qt.ItemDataRole.UserRole
 
 def _esc(text: Any) -> str:
     return html.escape(str(text))
@@ -157,6 +159,7 @@ class ReportDialog(_PolarDialog):
         super().__init__(parent, tr("Polar Sync report"), "polar_sync_report")
         self.data = data
         self.dry_run = bool(data.get("dry_run"))
+        self.groups: List[Sequence[Mapping[str, Any]]] = []  # rows of the tree's items (see _ROWS)
         self.browser = QTextBrowser(self)
         self.browser.setOpenLinks(False)
         self.browser.setHtml(report_html(data, trigger, when))
@@ -197,10 +200,10 @@ class ReportDialog(_PolarDialog):
         for deck, docs in groups.items():
             deck_rows = [r for rows in docs.values() for r in rows]
             deck_item = QTreeWidgetItem(tree, [deck, kind_counts(deck_rows, self.dry_run)])
-            deck_item.setData(0, _ROWS, deck_rows)
+            deck_item.setData(0, _ROWS, self._group(deck_rows))
             for doc, rows in docs.items():
                 doc_item = QTreeWidgetItem(deck_item, [doc, kind_counts(rows, self.dry_run)])
-                doc_item.setData(0, _ROWS, rows)
+                doc_item.setData(0, _ROWS, self._group(rows))
                 doc_item.setToolTip(0, str(rows[0].get("document") or ""))
                 # Notes are added when a document is opened: a first sync
                 # can list tens of thousands.
@@ -215,25 +218,33 @@ class ReportDialog(_PolarDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         return tree
 
+    def _group(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        self.groups.append(rows)
+        return len(self.groups) - 1
+
+    def _rows_of(self, item: QTreeWidgetItem) -> List[Mapping[str, Any]]:
+        index = item.data(0, _ROWS)
+        return list(self.groups[index]) if isinstance(index, int) and 0 <= index < len(self.groups) else []
+
     def _fill_document(self, item: QTreeWidgetItem) -> None:
         if item.parent() is None or item.childCount():
             return
-        for row in item.data(0, _ROWS) or []:
+        for row in self._rows_of(item):
             front = snippet(row.get("front") or "", 100) or tr("(empty front)")
             page = row.get("page")
             label = tr("{text} (page {page})", text=front, page=page) if page else front
             child = QTreeWidgetItem(item, [label, change_label(str(row.get("change")), self.dry_run)])
-            child.setData(0, _ROWS, [row])
+            child.setData(0, _ROWS, self._group([row]))
             child.setToolTip(0, f"{row.get('document', '')}#{row.get('card', '')}")
 
-    def _selected_rows(self, items: Optional[List[QTreeWidgetItem]] = None) -> List[Dict[str, Any]]:
+    def _selected_rows(self, items: Optional[List[QTreeWidgetItem]] = None) -> List[Mapping[str, Any]]:
         assert self.tree is not None
         items = items if items is not None else self.tree.selectedItems()
         if not items:
             return list(self.data.get("changes") or [])
-        rows: List[Dict[str, Any]] = []
+        rows: List[Mapping[str, Any]] = []
         for item in items:
-            rows += item.data(0, _ROWS) or []
+            rows += self._rows_of(item)
         return rows
 
     def _update_button(self) -> None:

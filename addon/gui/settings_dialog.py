@@ -24,6 +24,7 @@ from aqt.qt import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QMouseEvent,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -78,6 +79,31 @@ def _choice_labels() -> Dict[str, List[Tuple[str, str]]]:
     }
 
 
+class _ClickLabel(QLabel):
+    """A check box's text that wraps (a QCheckBox's own text never does)."""
+
+    def __init__(self, text: str, box: QCheckBox) -> None:
+        super().__init__(text)
+        self.box = box
+        self.setWordWrap(True)
+
+    def mouseReleaseEvent(self, evt: Optional[QMouseEvent]) -> None:
+        if self.box.isEnabled():
+            self.box.toggle()
+
+
+def _wrapping(box: QCheckBox) -> QWidget:
+    row = QWidget()
+    line = QHBoxLayout(row)
+    line.setContentsMargins(0, 0, 0, 0)
+    label = _ClickLabel(box.text(), box)
+    box.setText("")
+    box.setAccessibleName(label.text())
+    line.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
+    line.addWidget(label, 1)
+    return row
+
+
 class SettingsDialog(QDialog):
     """Edits a copy of the raw config; ``on_save(new_raw)`` writes it."""
 
@@ -100,6 +126,7 @@ class SettingsDialog(QDialog):
         outer = QVBoxLayout(self)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget(scroll)
         self.body_layout = QVBoxLayout(body)
         scroll.setWidget(body)
@@ -134,7 +161,8 @@ class SettingsDialog(QDialog):
     def _section(self, title: str) -> QFormLayout:
         box = QGroupBox(title, self)
         form = QFormLayout(box)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        # Label above its field: the window stays usable at 400 px wide.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.body_layout.addWidget(box)
         return form
@@ -143,13 +171,14 @@ class SettingsDialog(QDialog):
         label = QLabel(text, self)
         label.setWordWrap(True)
         label.setEnabled(False)  # the platform's dimmed text colour, in light and night mode
-        form.addRow("", label)
+        label.setContentsMargins(0, 0, 0, 6)
+        form.addRow(label)
 
     def _add(self, form: QFormLayout, key: str, label: str, widget: QWidget, help_text: str) -> None:
         widget.setObjectName(f"polar_sync_setting_{key}")
         self.widgets[key] = widget
         if isinstance(widget, QCheckBox):
-            form.addRow(widget)
+            form.addRow(_wrapping(widget))
         else:
             form.addRow(label, widget)
         self._help(form, help_text)
@@ -178,7 +207,7 @@ class SettingsDialog(QDialog):
         line.addWidget(folder)
         line.addWidget(export)
         line.addStretch(1)
-        form.addRow("", row)
+        form.addRow(row)
         self._help(form, tr("Polar's data folder, or a file from Polar's Export Data. "
                            "Empty: $POLAR_DATA_DIR, else the .polar folder in your home folder."))
         self._add(form, "skip_archived", "", QCheckBox(tr("Leave out documents archived in Polar"), self),
