@@ -66,6 +66,9 @@ class Highlight:
     text: Optional[Text] = None  # revisedText over text, for text highlights
     image_name: Optional[str] = None  # area highlights: files/image/<name>
     color: Optional[str] = None
+    # Where it starts on its page, in page pixels (None: unknown), for reading order.
+    top: Optional[float] = None
+    left: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Document:
     comments: Tuple[Comment, ...]
     # Card-level problems: (card id or "", message). The rest still syncs.
     problems: Tuple[Tuple[str, str], ...] = field(default=())
+    added: str = ""  # docInfo.added (ISO-8601): when it entered Polar, for reading order
 
     @property
     def display_title(self) -> str:
@@ -175,6 +179,43 @@ def _page_number(key: str, page: Mapping[str, Any]) -> int:
         return max(int(key), 0)
     except (TypeError, ValueError):
         return 0
+
+
+# A page without pageInfo.dimensions: US Letter at 96 dpi, Polar's usual page.
+_PAGE_SIZE = (816.0, 1056.0)
+
+
+def _number(value: Any) -> Optional[float]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:  # not NaN
+        return float(value)
+    return None
+
+
+def _start(hl: Mapping[str, Any], percent: bool, page: Mapping[str, Any]) -> Tuple[Optional[float], Optional[float]]:
+    """(top, left) where a highlight starts, in page pixels.
+
+    Text highlights: the first of their ``rects`` (pixels). Area highlights:
+    ``position`` (pixels), else their ``rects``, which are percent of the page."""
+    if percent:
+        pos = _map(hl.get("position"))
+        top, left = _number(pos.get("y")), _number(pos.get("x"))
+        if top is not None and left is not None:
+            return top, left
+    starts = []
+    for rect in _map(hl.get("rects")).values():
+        if isinstance(rect, dict):
+            top, left = _number(rect.get("top")), _number(rect.get("left"))
+            if top is not None and left is not None:
+                starts.append((top, left))
+    if not starts:
+        return None, None
+    top, left = min(starts)
+    if percent:
+        dims = _map(_map(page.get("pageInfo")).get("dimensions"))
+        width = _number(dims.get("width")) or _PAGE_SIZE[0]
+        height = _number(dims.get("height")) or _PAGE_SIZE[1]
+        top, left = top * height / 100, left * width / 100
+    return top, left
 
 
 def _split_ref(ref: Any) -> Tuple[str, str]:
@@ -334,8 +375,10 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                 continue
             hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
             text = parse_text(_get(hl, "revisedText")) or parse_text(_get(hl, "text"))
+            top, left = _start(hl, False, page)
             highlights[hid] = Highlight(
-                hid, "text-highlight", num, text=text, color=_str(hl.get("color"), 32) or None
+                hid, "text-highlight", num, text=text, color=_str(hl.get("color"), 32) or None,
+                top=top, left=left,
             )
             for ck, cv in _checked_map(hl.get("flashcards"), f"highlight {hid} flashcards", problems).items():
                 add_card(ck, cv, num, ("text-highlight", hid))
@@ -346,9 +389,10 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             image = _map(hl.get("image"))
             src = image.get("src")
             name = _str(_get(src, "name")) if isinstance(src, dict) else ""
+            top, left = _start(hl, True, page)
             highlights[hid] = Highlight(
                 hid, "area-highlight", num, image_name=name[:_MAX_ID] or None,
-                color=_str(hl.get("color"), 32) or None,
+                color=_str(hl.get("color"), 32) or None, top=top, left=left,
             )
             for ck, cv in _checked_map(hl.get("flashcards"), f"highlight {hid} flashcards", problems).items():
                 add_card(ck, cv, num, ("area-highlight", hid))
@@ -382,6 +426,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
         highlights=highlights,
         comments=tuple(comments),
         problems=tuple(problems),
+        added=_str(info.get("added"), 64),
     )
 
 
