@@ -7,7 +7,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..polar.docmeta import BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE, Document, Flashcard
 from ..settings import Settings
-from .context import EMPTY_CONTEXT, Context, build_context
+from .context import EMPTY_CONTEXT, HIGHLIGHT_REFS, Context, build_context
 from .html import has_cloze, is_blank_html
 from .media import MediaFile, field_html
 from .tags import anki_tags
@@ -31,6 +31,21 @@ class RenderedCard:
     media: Tuple[MediaFile, ...]  # inline images of all fields + context image, unique by name
     problems: Tuple[str, ...]  # reported; the card still syncs
     error: Optional[str]  # the card must not be synced
+    # Where the card sits in its document, for new cards' reading order
+    # (see reading_position); compared only within one document.
+    position: Tuple[int, int, float, float, str, str] = (0, 0, 0.0, 0.0, "", "")
+
+
+def reading_position(doc: Document, card: Flashcard) -> Tuple[int, int, float, float, str, str]:
+    """``(page, group, top, left, created, id)``: by page; on a page, the
+    cards of highlights with a known place first, top then left, then those
+    of highlights without one, then page-level cards; ties by creation."""
+    parent = doc.highlights.get(card.ref_id) if card.ref_type in HIGHLIGHT_REFS else None
+    if parent is not None and parent.page > 0:
+        if parent.top is not None and parent.left is not None:
+            return (parent.page, 0, parent.top, parent.left, card.created, card.id)
+        return (parent.page, 1, 0.0, 0.0, card.created, card.id)
+    return (card.page, 2, 0.0, 0.0, card.created, card.id)
 
 
 def _first_field(
@@ -94,4 +109,5 @@ def render_card(
         media=tuple(unique.values()),
         problems=tuple(problems),
         error=error,
+        position=reading_position(doc, card),
     )

@@ -1,19 +1,43 @@
 """Where a card comes from: document, page, highlight, screenshot, comments.
 
-Polar's own sync sent none of this to Anki (issues #381, #1299, #15); here it
-becomes one HTML block for the back of the card.
+Polar's own sync sent none of this to Anki (issues #381, #1299, #15). With
+the add-on's own note types each part fills a field of its own; with the
+stock types the parts become one block appended to ``Back`` / ``Back Extra``
+(``context_block``), which only ever sits on the *answer* side.
+
+The block's markup (stable; other features add to it, so keep it so)::
+
+    <div class="polar-context" style="…">           the whole block; split_block finds it
+      <hr class="polar-rule" style="…">             separates it from the answer
+      <div class="polar-source" style="…">          Context.source:
+        <span class="polar-title">Title</span>        the document
+        · p. N                                        the page, when known
+        · <a class="polar-link" href="FULL URL">site</a>  web captures
+      </div>
+      <blockquote class="polar-highlight" style="…">  the highlighted text
+      <div class="polar-image" style="…"><img src="…" style="…"></div>  area highlight
+      <div class="polar-comments" style="…">          comments, oldest first:
+        <div class="polar-comment" style="…">…</div>  one each
+    </div>
+
+Every part but the outer div and the rule is optional. The block is the
+add-on's own: it is regenerated on every sync, never merged with the user's
+edits (the user's part of the field is the text before it).
 """
 
 from __future__ import annotations
 
 import html as _html
+import re
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
 from ..polar.library import UnsafePathError
 from .html import escape_text, normalise_whitespace, safe_url
 from .media import MediaFile, field_html, image_file
+from .style import STYLES, attr
 
 HIGHLIGHT_REFS = ("text-highlight", "area-highlight")
 
@@ -62,11 +86,23 @@ def _doc_parts(doc: Document) -> _DocParts:
     url = safe_url(doc.url) if doc.url else None
     link = ""
     if url is not None and not url.lower().startswith("mailto:"):
-        escaped = _html.escape(url)
-        link = f'<a href="{escaped}">{escaped}</a>'
+        # A tracked web-capture URL can take six lines at phone width: the
+        # link shows the site, the full address stays in the href.
+        link = f'<a class="polar-link" href="{_html.escape(url)}">{_html.escape(site_of(url))}</a>'
     parts = _DocParts(title, link, index)
     _last = (doc, parts)
     return parts
+
+
+def site_of(url: str) -> str:
+    """The site a URL points to, as a person names it: ``en.wikipedia.org``."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # e.g. a malformed IPv6 literal
+        host = ""
+    if host.startswith("www."):
+        host = host[4:]
+    return host or url
 
 
 def source_html(doc: Document, page: int) -> str:
@@ -150,21 +186,40 @@ def build_context(
     return context, media, problems
 
 
-def context_block(ctx: Context) -> str:
-    """The context as one separated block for Basic "Back" / Cloze "Back Extra".
+_IMG = re.compile(r"<img ([^>]*?)/?>")
+# The block's opening tag, however an editor re-serialised its attributes.
+_BLOCK_START = re.compile(r'<div\b[^>]*\bclass="polar-context"')
 
-    Deterministic: the same context always gives byte-identical HTML, so a
+
+def context_block(ctx: Context) -> str:
+    """The context as one block for stock Basic "Back" / Cloze "Back Extra".
+
+    Styled inline (the stock note types' CSS belongs to the user) and
+    deterministic: the same context always gives byte-identical HTML, so a
     re-sync sees no change and ``update_notes`` leaves the note alone."""
     if ctx.is_empty():
         return ""
-    parts = ['<div class="polar-context"><hr>']
+    parts = [f'<div{attr("polar-context")}><hr{attr("polar-rule")}>']
     if ctx.source:
-        parts.append(f'<div class="polar-source">{ctx.source}</div>')
+        parts.append(f'<div{attr("polar-source")}>{ctx.source}</div>')
     if ctx.highlight:
-        parts.append(f'<blockquote class="polar-highlight">{ctx.highlight}</blockquote>')
+        parts.append(f'<blockquote{attr("polar-highlight")}>{ctx.highlight}</blockquote>')
     if ctx.image:
-        parts.append(f'<div class="polar-image">{ctx.image}</div>')
+        image = _IMG.sub(lambda m: f'<img {m.group(1)} style="{STYLES["polar-image-img"]}">', ctx.image, count=1)
+        parts.append(f'<div{attr("polar-image")}>{image}</div>')
     if ctx.comments:
-        parts.append(f'<div class="polar-comments">{ctx.comments}</div>')
+        comments = ctx.comments.replace('<div class="polar-comment">', f'<div{attr("polar-comment")}>')
+        parts.append(f'<div{attr("polar-comments")}>{comments}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def split_block(value: str) -> Tuple[str, str]:
+    """``(the user's part, the context block)`` of a stock field's value.
+
+    The block starts at the last ``polar-context`` div and runs to the end
+    (it is always written last); a field without one is all the user's."""
+    starts = [m.start() for m in _BLOCK_START.finditer(value)]
+    if not starts:
+        return value, ""
+    return value[: starts[-1]], value[starts[-1]:]

@@ -181,3 +181,25 @@ def test_real_polar_samples_render() -> None:
     assert "fork() + execve()" in basic.context.comments
     assert cloze.kind == "cloze" and cloze.error is None and "{{c1::OOM killer}}" in cloze.front
     assert any("missing" in p for p in cloze.problems)  # its screenshot is not in the samples
+
+
+def test_reading_position_orders_by_page_then_place_then_page_level() -> None:
+    highlights = {
+        "low": Highlight("low", "text-highlight", 2, text=Text("TEXT", "a"), top=500.0, left=90.0),
+        "high_right": Highlight("high_right", "text-highlight", 2, text=Text("TEXT", "b"), top=100.0, left=400.0),
+        "high_left": Highlight("high_left", "area-highlight", 2, top=100.0, left=50.0),
+        "nowhere": Highlight("nowhere", "text-highlight", 2, text=Text("TEXT", "c")),
+        "first_page": Highlight("first_page", "text-highlight", 1, text=Text("TEXT", "d"), top=900.0, left=0.0),
+    }
+    cards = [
+        card({"front": html("p2 page")}, ident="1page2", page=2, ref=("page", "2")),
+        card({"front": html("low")}, ident="1low", page=2, ref=("text-highlight", "low")),
+        card({"front": html("nowhere")}, ident="1nowhere", page=2, ref=("text-highlight", "nowhere")),
+        card({"front": html("hr")}, ident="1hr", page=2, ref=("text-highlight", "high_right")),
+        card({"front": html("hl")}, ident="1hl", page=2, ref=("area-highlight", "high_left")),
+        card({"front": html("p1")}, ident="1first", page=1, ref=("text-highlight", "first_page")),
+        card({"front": html("orphan")}, ident="1orphan", page=1, ref=("text-highlight", "gone")),
+    ]
+    doc = document(cards, highlights)
+    ordered = sorted((render(c, doc) for c in cards), key=lambda rc: rc.position)
+    assert [rc.card_id for rc in ordered] == ["1first", "1orphan", "1hl", "1hr", "1low", "1nowhere", "1page2"]

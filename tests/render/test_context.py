@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import re
+
+from bs4 import BeautifulSoup
+
 from addon.polar.docmeta import Comment, Highlight, Text
 from addon.polar.library import UnsafePathError
-from addon.render.context import Context, build_context, context_block
+from addon.render.context import Context, build_context, context_block, site_of, split_block
 from addon.render.media import media_name
 
 from .helpers import PNG, Loader, card, document, html, no_images
@@ -38,8 +42,11 @@ def test_web_capture_gets_a_link() -> None:
     c = card({"front": html("q")}, page=1, ref=("page", "1"))
     ctx, _, _ = build_context(document(url='https://example.org/a?x=1&y="2"'), c, no_images)
     url = "https://example.org/a?x=1&amp;y=&quot;2&quot;"
-    assert (
-        ctx.source == f'<span class="polar-title">Operating Systems</span> · p. 1 · <a href="{url}">{url}</a>'
+    # The full address in the href, the site as the text (a tracked URL
+    # would take six lines at phone width).
+    assert ctx.source == (
+        '<span class="polar-title">Operating Systems</span> · p. 1 · '
+        f'<a class="polar-link" href="{url}">example.org</a>'
     )
     for bad in ("javascript:alert(1)", "file:///home/me/x.html", "mailto:a@b.c"):
         ctx, _, _ = build_context(document(url=bad), c, no_images)
@@ -142,20 +149,66 @@ def test_comment_index_follows_the_document() -> None:
     assert "from B" in build_context(doc_b, c, no_images)[0].comments
 
 
+def _tree(block: str) -> BeautifulSoup:
+    return BeautifulSoup(block, "html.parser")
+
+
 def test_context_block_layout() -> None:
     ctx = Context("S", "H", '<img src="i.png">', '<div class="polar-comment">C</div>')
-    assert context_block(ctx) == (
-        '<div class="polar-context"><hr><div class="polar-source">S</div>'
-        '<blockquote class="polar-highlight">H</blockquote>'
-        '<div class="polar-image"><img src="i.png"></div>'
-        '<div class="polar-comments"><div class="polar-comment">C</div></div></div>'
-    )
+    tree = _tree(context_block(ctx))
+    outer = tree.find("div")
+    assert outer is not None and outer["class"] == ["polar-context"] and outer.parent is tree
+    parts = [(child.name, child.get("class")) for child in outer.children]
+    assert parts == [
+        ("hr", ["polar-rule"]), ("div", ["polar-source"]), ("blockquote", ["polar-highlight"]),
+        ("div", ["polar-image"]), ("div", ["polar-comments"]),
+    ]
+    assert [t.get_text() for t in outer.find_all(class_=["polar-source", "polar-highlight", "polar-comment"])] == [
+        "S", "H", "C",
+    ]
+    assert tree.find("img")["src"] == "i.png"
+
+
+def test_context_block_is_styled_inline_for_light_and_night() -> None:
+    """The stock types' CSS is the user's: every element of the block carries
+    its look itself, with no named colour (secondary by opacity, so it reads
+    in night mode too), smaller and left-aligned, images bounded."""
+    ctx = Context("S", "H", '<img src="i.png">', '<div class="polar-comment">C</div>')
+    tree = _tree(context_block(ctx))
+    for tag in tree.find_all(True):
+        assert tag.get("style"), tag.name
+    styles = " ".join(str(t["style"]) for t in tree.find_all(True))
+    assert not re.search(r"#[0-9a-f]{3}|rgb|\b(grey|gray|black|white)\b", styles, re.I)
+    outer = str(tree.find(class_="polar-context")["style"])
+    assert "text-align:left" in outer and "font-size:0.8em" in outer
+    assert "opacity" in str(tree.find(class_="polar-source")["style"])
+    img = str(tree.find("img")["style"])
+    assert "max-width:100%" in img and "max-height:" in img and "height:auto" in img
+    assert tree.find("script") is None and "on" not in {a[:2] for t in tree.find_all(True) for a in t.attrs}
 
 
 def test_context_block_omits_empty_parts() -> None:
-    only_source = context_block(Context("S", "", "", ""))
-    assert only_source == '<div class="polar-context"><hr><div class="polar-source">S</div></div>'
+    tree = _tree(context_block(Context("S", "", "", "")))
+    assert [c.get("class") for c in tree.find("div").children] == [["polar-rule"], ["polar-source"]]
     assert context_block(Context("", "", "", "")) == ""
+
+
+def test_split_block_finds_the_block_the_user_part_before_it() -> None:
+    block = context_block(Context("S", "H", "", ""))
+    assert split_block("my answer" + block) == ("my answer", block)
+    assert split_block("no block") == ("no block", "")
+    # The block of an older version (no style attribute) is found too.
+    old = '<div class="polar-context"><hr><div class="polar-source">S</div></div>'
+    assert split_block("a" + old) == ("a", old)
+    # An editor that re-serialised the attributes in another order.
+    moved = '<div style="x" class="polar-context">S</div>'
+    assert split_block("b" + moved) == ("b", moved)
+
+
+def test_site_of() -> None:
+    assert site_of("https://www.example.org/a/b?utm_source=x") == "example.org"
+    assert site_of("http://en.wikipedia.org/wiki/X") == "en.wikipedia.org"
+    assert site_of("https://[::1") == "https://[::1"
 
 
 def test_context_block_is_deterministic() -> None:

@@ -1,0 +1,53 @@
+"""How the context looks: one set of declarations for both places it lives.
+
+With the stock note types the context block sits inside the user's ``Back``
+/ ``Back Extra`` field, and their note type's CSS is theirs (never written),
+so the block carries its look in ``style`` attributes. The add-on's own
+note types get the very same declarations as CSS rules (``own_css``).
+
+Rules that hold in light *and* night mode without JavaScript (AnkiDroid,
+AnkiMobile and AnkiWeb show the same card): no colour is named; text and
+rules use the card's own colour (``currentColor``) made secondary with
+``opacity``, so they are dark grey on white and light grey on Anki's dark
+background. Images are bounded in both directions and keep their aspect.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+# class -> declarations. The keys are the block's classes (see context.py).
+STYLES: Dict[str, str] = {
+    "polar-context": (
+        "margin-top:1.2em;font-size:0.8em;line-height:1.35;text-align:left;"
+        "overflow-wrap:break-word;word-break:break-word"
+    ),
+    "polar-rule": "border:0;border-top:1px solid currentColor;opacity:0.25;margin:0 0 0.6em",
+    "polar-source": "opacity:0.7;font-style:italic",
+    "polar-highlight": "margin:0.5em 0;padding:0 0 0 0.7em;border-left:3px solid currentColor;opacity:0.8",
+    "polar-image": "margin:0.5em 0",
+    "polar-image-img": (
+        "display:block;max-width:100%;max-height:12em;width:auto;height:auto;"
+        "border-radius:4px;opacity:0.9"
+    ),
+    "polar-comments": "opacity:0.8",
+    "polar-comment": "margin:0.4em 0;padding:0 0 0 0.7em;border-left:3px dotted currentColor",
+}
+
+
+def attr(name: str) -> str:
+    """`` class="name" style="..."`` for an element of the block."""
+    return f' class="{name}" style="{STYLES[name]}"'
+
+
+# The own types' CSS: the same declarations as rules. The image rule targets
+# the <img> inside .polar-image (the Image field holds a bare <img>).
+_SELECTORS = {"polar-image-img": ".polar-image img", "polar-rule": ".polar-context hr.polar-rule"}
+
+
+def own_css() -> str:
+    rules: List[str] = []
+    for name, decl in STYLES.items():
+        selector = _SELECTORS.get(name, "." + name)
+        rules.append(f"{selector} {{ {decl.replace(';', '; ')}; }}")
+    return "\n".join(rules) + "\n"
