@@ -5,22 +5,35 @@ stock (English names, stock fields and templates). Otherwise (German profile,
 renamed, reshaped, deleted) the add-on creates its own types once, marks them
 with a private key in the note-type dict so they are found again, and never
 adds a field to them later (that would force a full AnkiWeb sync).
+
+No context on a question: stock "Basic (and reversed card)" and "Basic
+(optional reversed card)" show ``Back`` as the question of card 2, and their
+templates are the user's, so reversed kinds always get the own types, whose
+context fields appear on answers only. For any other type the context block
+goes only into a field that no question template mentions (``Want.tail``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, cast
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple, cast
 
 from ..render.card import RenderedCard
 from ..render.context import context_block
+from ..render.style import own_css
 
 if TYPE_CHECKING:
     from anki.collection import Collection
     from anki.models import NotetypeDict, NotetypeId
 
 MARKER = "polarSyncKind"  # private key in the note-type dict
+# Private key: the look (CSS, answer templates) an own type was last given.
+LOOK_MARKER = "polarSyncLook"
+LOOK_VERSION = 2  # bump when _CSS or the answer templates change
 KINDS = ("basic", "basic_reverse", "basic_optional_reverse", "cloze")
+# Kinds whose stock type shows Back on a question (card 2): always own types.
+REVERSED = ("basic_reverse", "basic_optional_reverse")
 
 CONTEXT_FIELDS = ("Source", "Highlight", "Image", "Comments")
 
@@ -45,6 +58,7 @@ _OWN_NAMES = {
     "cloze": "Polar Cloze",
 }
 
+# Shown on answers only. The same classes as the stock block (context.py).
 _CONTEXT_HTML = (
     "{{#Source}}<div class=\"polar-context\"><hr class=\"polar-rule\">"
     "<div class=\"polar-source\">{{Source}}</div>"
@@ -54,14 +68,12 @@ _CONTEXT_HTML = (
     "</div>{{/Source}}"
 )
 
-_CSS = """.card { font-family: arial; font-size: 20px; text-align: center; color: black; background-color: white; }
-.polar-context { margin-top: 1em; font-size: 0.75em; text-align: left; color: #555; }
-.polar-context blockquote { border-left: 3px solid #e5c07b; margin: 0.5em 0; padding-left: 0.6em; }
-.polar-context img { max-width: 100%; }
-.nightMode .polar-context, .night_mode .polar-context { color: #bbb; }
-.cloze { font-weight: bold; color: blue; }
-.nightMode .cloze { color: lightblue; }
-"""
+_CSS = (
+    ".card { font-family: arial; font-size: 20px; text-align: center; color: black; background-color: white; }\n"
+    ".cloze { font-weight: bold; color: blue; }\n"
+    ".nightMode .cloze { color: lightblue; }\n"
+    + own_css()
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,9 @@ class NoteTypeRef:
     # renamed). New notes never go there; updates report what they cannot write.
     missing: Tuple[str, ...] = ()
     kind: str = ""  # the card kind an own type was made for
+    # Fields (lower-cased) that some question template mentions: never a
+    # place for context.
+    question_fields: FrozenSet[str] = field(default_factory=frozenset)
 
 
 def _id(value: Any) -> NotetypeId:
@@ -147,26 +162,17 @@ def create_own(col: Collection, kind: str) -> NotetypeDict:
     mm = col.models
     model = mm.new(_OWN_NAMES[kind])
     model[MARKER] = kind
+    model[LOOK_MARKER] = LOOK_VERSION
     model["css"] = _CSS
     for name in _own_fields(kind):
         mm.add_field(model, mm.new_field(name))
     if kind == "cloze":
         model["type"] = 1
-        t = mm.new_template("Cloze")
-        t["qfmt"] = "{{cloze:Text}}"
-        t["afmt"] = "{{cloze:Text}}{{#Back Extra}}<br>{{Back Extra}}{{/Back Extra}}" + _CONTEXT_HTML
+    for (name, qfmt), afmt in zip(_own_questions(kind), _own_answers(kind)):
+        t = mm.new_template(name)
+        t["qfmt"] = qfmt
+        t["afmt"] = afmt
         mm.add_template(model, t)
-    else:
-        t = mm.new_template("Card 1")
-        t["qfmt"] = "{{Front}}"
-        t["afmt"] = "{{FrontSide}}<hr id=answer>{{Back}}" + _CONTEXT_HTML
-        mm.add_template(model, t)
-        if kind != "basic":
-            t2 = mm.new_template("Card 2")
-            cond = "Add Reverse" if kind == "basic_optional_reverse" else ""
-            t2["qfmt"] = f"{{{{#{cond}}}}}{{{{Back}}}}{{{{/{cond}}}}}" if cond else "{{Back}}"
-            t2["afmt"] = "{{FrontSide}}<hr id=answer>{{Front}}" + _CONTEXT_HTML
-            mm.add_template(model, t2)
     taken = {str(e.name).lower() for e in mm.all_names_and_ids()}
     n = 2
     while str(model["name"]).lower() in taken:  # a reshaped one keeps the plain name
@@ -178,6 +184,66 @@ def create_own(col: Collection, kind: str) -> NotetypeDict:
     return dict(added)
 
 
+def _own_questions(kind: str) -> List[Tuple[str, str]]:
+    if kind == "cloze":
+        return [("Cloze", "{{cloze:Text}}")]
+    cards = [("Card 1", "{{Front}}")]
+    if kind == "basic_reverse":
+        cards.append(("Card 2", "{{Back}}"))
+    elif kind == "basic_optional_reverse":
+        cards.append(("Card 2", "{{#Add Reverse}}{{Back}}{{/Add Reverse}}"))
+    return cards
+
+
+def _own_answers(kind: str) -> List[str]:
+    """The own type's answer templates, in card order. Context on answers only."""
+    if kind == "cloze":
+        return ["{{cloze:Text}}{{#Back Extra}}<br>{{Back Extra}}{{/Back Extra}}" + _CONTEXT_HTML]
+    answers = ["{{FrontSide}}<hr id=answer>{{Back}}" + _CONTEXT_HTML]
+    if kind != "basic":
+        answers.append("{{FrontSide}}<hr id=answer>{{Front}}" + _CONTEXT_HTML)
+    return answers
+
+
+def refresh_look(col: Collection, model: NotetypeDict) -> bool:
+    """Give an own type made by an older version today's CSS and answer
+    templates. Only CSS and template text change (no field, no template
+    added), so AnkiWeb needs no full sync. True when something was written."""
+    kind = model.get(MARKER)
+    if kind not in KINDS or model.get(LOOK_MARKER) == LOOK_VERSION or missing_fields(model):
+        return False
+    tmpls = model.get("tmpls", [])
+    answers = _own_answers(str(kind))
+    if len(tmpls) != len(answers):
+        return False  # reshaped by the user: theirs now
+    fresh = col.models.get(_id(model["id"]))
+    if fresh is None:
+        return False
+    fresh["css"] = _CSS
+    for tmpl, afmt in zip(fresh["tmpls"], answers):
+        tmpl["afmt"] = afmt
+    fresh[LOOK_MARKER] = LOOK_VERSION
+    col.models.update_dict(fresh)
+    return True
+
+
+_FIELD_REF = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+
+
+def question_fields(model: Dict[str, Any]) -> FrozenSet[str]:
+    """Lower-cased names of the fields any question template mentions
+    (``{{Back}}``, ``{{text:Back}}``, ``{{#Back}}``, ``{{type:Back}}``...).
+
+    Any mention counts, conditionals and type-in boxes too: a field they
+    name is not a safe place for context."""
+    names = set()
+    for tmpl in model.get("tmpls", []):
+        for ref in _FIELD_REF.findall(str(tmpl.get("qfmt", ""))):
+            ref = ref.lstrip("#^/").strip()
+            names.add(ref.rsplit(":", 1)[-1].strip().lower())
+    return frozenset(names)
+
+
 def ref_of(model: NotetypeDict) -> NoteTypeRef:
     return NoteTypeRef(
         id=_id(model.get("id", 0)),
@@ -186,6 +252,7 @@ def ref_of(model: NotetypeDict) -> NoteTypeRef:
         own=bool(model.get(MARKER)),
         missing=missing_fields(model),
         kind=str(model.get(MARKER) or ""),
+        question_fields=question_fields(model),
     )
 
 
@@ -201,8 +268,9 @@ def note_types(col: Collection) -> Dict[NotetypeId, NoteTypeRef]:
 
 def choose(col: Collection, kind: str, prefer_stock: bool) -> Optional[NoteTypeRef]:
     """The note type to use for new cards of ``kind``, or None when the
-    add-on's own type must be created first."""
-    if prefer_stock:
+    add-on's own type must be created first. Reversed kinds never use the
+    stock types: their card 2 shows ``Back``, context and all, as its question."""
+    if prefer_stock and kind not in REVERSED:
         stock = find_stock(col, kind)
         if stock:
             return ref_of(stock)
@@ -211,7 +279,9 @@ def choose(col: Collection, kind: str, prefer_stock: bool) -> Optional[NoteTypeR
 
 
 def planned_own(kind: str) -> NoteTypeRef:
-    return NoteTypeRef(_id(0), _OWN_NAMES[kind], _own_fields(kind), True, kind=kind)
+    questions = " ".join(q for _, q in _own_questions(kind))
+    return NoteTypeRef(_id(0), _OWN_NAMES[kind], _own_fields(kind), True, kind=kind,
+                       question_fields=question_fields({"tmpls": [{"qfmt": questions}]}))
 
 
 def reshaped_own(col: Collection, kind: str) -> List[NoteTypeRef]:
@@ -232,6 +302,64 @@ def dropped_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[str]:
     names = _own_fields(nt.kind)
     wanted = dict(zip(names, fill_fields(names, rc, True)))
     return [name for name in nt.missing if wanted.get(name)]
+
+
+@dataclass(frozen=True)
+class Want:
+    """What Polar wants in one field.
+
+    ``text`` is three-way merged with the user's edits. ``tail`` (not None:
+    the field may hold the stock context block) is the add-on's own part
+    after it: split off the current value (``split_block``) and regenerated
+    each sync, never merged, never a conflict. ``owned``: the whole field is
+    the add-on's (the own types' context fields): regenerated the same way."""
+
+    text: str
+    tail: Optional[str] = None
+    owned: bool = False
+
+    @property
+    def value(self) -> str:
+        return self.text + (self.tail or "")
+
+
+def wanted_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[Optional[Want]]:
+    """A :class:`Want` per field of ``nt``, None for a field Polar does not
+    manage (the user's to keep, e.g. "Add Reverse" or a field they added).
+
+    Matching is by name (case-insensitive), then by position for note types
+    with other names (adopted notes in a localised "Einfach" type). The
+    context block goes into the answer field of a non-own type only when no
+    question template shows that field; otherwise the field loses any block
+    an older version put there (the context then shows nowhere: never on a
+    question)."""
+    ctx = rc.context
+
+    def answer(name: str) -> Want:
+        if nt.own:
+            return Want(rc.back)
+        allowed = name.lower() not in nt.question_fields
+        return Want(rc.back, context_block(ctx) if allowed else "")
+
+    by_name = {"source": ctx.source, "highlight": ctx.highlight, "image": ctx.image, "comments": ctx.comments}
+    wants: List[Optional[Want]] = []
+    matched = False
+    for name in nt.field_names:
+        low = name.lower()
+        want: Optional[Want] = None
+        if low in ("front", "text"):
+            want = Want(rc.front)
+        elif low in ("back", "back extra"):
+            want = answer(name)
+        elif low in by_name:
+            want = Want(by_name[low], owned=True)
+        matched = matched or want is not None
+        wants.append(want)
+    if not matched and nt.field_names:
+        wants = [Want(rc.front)] + [None] * (len(nt.field_names) - 1)
+        if len(nt.field_names) > 1:
+            wants[1] = answer(nt.field_names[1])
+    return wants
 
 
 def fill_fields(field_names: Sequence[str], rc: RenderedCard, own: bool) -> List[Optional[str]]:

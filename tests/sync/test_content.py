@@ -102,7 +102,7 @@ def test_rich_text_kinds_and_sanitising(col, tmp_path, state_path):
     assert "[city]" in note_of(col, "1Cloze0001").cards()[0].question()
     assert len(note_of(col, "1Rev000001").cards()) == 2
     opt = note_of(col, "1Opt000001")
-    assert opt.note_type()["name"] == "Basic (optional reversed card)"
+    assert opt.note_type()["name"] == "Polar Basic (optional reversed card)"
     assert len(opt.cards()) == 1  # the reverse is the user's to switch on
     opt["Add Reverse"] = "y"
     col.update_note(opt)

@@ -45,11 +45,12 @@ def test_sample_library_lands_with_decks_and_note_types(col, library, state_path
     assert decks_of(col, note_of(col, "1FcN1p2Q3r")) == {"compsci::operating systems"}
     # no deck tag → Default
     assert decks_of(col, note_of(col, "1FcW7x8Y9z")) == {"Default"}
-    # English profile: the stock note types are used, nothing of ours created
+    # English profile: the stock Basic and Cloze are used; a reversed card gets
+    # the own type (stock card 2 would show the context on its question)
     assert note_of(col, "1FcA1b2C3d").note_type()["name"] == "Basic"
     assert note_of(col, "1FcE4f5G6h").note_type()["name"] == "Cloze"
-    assert note_of(col, "1FcW7x8Y9z").note_type()["name"] == "Basic (and reversed card)"
-    assert not [m for m in col.models.all() if m.get(MARKER)]
+    assert note_of(col, "1FcW7x8Y9z").note_type()["name"] == "Polar Basic (and reversed card)"
+    assert [m[MARKER] for m in col.models.all() if m.get(MARKER)] == ["basic_reverse"]
     # cloze with two deletions → two cards; reversed → two cards
     assert len(note_of(col, "1FcE4f5G6h").cards()) == 2
     assert len(note_of(col, "1FcW7x8Y9z").cards()) == 2
