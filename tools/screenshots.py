@@ -1,18 +1,26 @@
 #!/usr/bin/env python3
-"""Render docs/tools-menu.png, docs/report-window.png, docs/open-at-page.png
-and docs/document-window.png from real Anki.
+"""Render the docs' screenshots from real Anki (`make screenshots`).
 
-Starts Anki headless (tools/anki_harness.py) with the built add-on and a
-copy of the sample library in which one document is broken and one card
-was edited on both sides, syncs, and grabs the Tools menu (with the Polar
-Sync submenu open) and the report window the notice opens.
+First session: docs/tools-menu.png, docs/report-window.png, docs/open-at-page.png,
+docs/document-window.png and the words shots (tools/words_shots.py). Anki
+starts headless (tools/anki_harness.py) with the built add-on and a copy of
+the sample library in which one document is broken and one card was edited
+on both sides, syncs, and grabs the Tools menu (with the Polar Sync submenu
+open) and the report window the notice opens.
 
-Usage: python tools/screenshots.py   (builds dist/polar_sync.ankiaddon first)
+Second session (a fresh Anki in a subprocess, ``--cards-only``): the
+reviewer, question | answer, for each card kind (tools/card_shots.py), with
+the stock note types and then the own types, light and night mode, 400 px
+wide: docs/cards/<kind>-<stock|own>-<light|night>.png.
+
+Usage: python tools/screenshots.py [--cards-only]  (builds dist/polar_sync.ankiaddon first)
 """
 
 from __future__ import annotations
 
+import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import anki_harness  # noqa: E402
 import build_addon  # noqa: E402
+import card_shots  # noqa: E402
 import viewer_shots  # noqa: E402
 import words_shots  # noqa: E402
 
@@ -61,7 +70,51 @@ def _grab_menu(session: anki_harness.Anki, out: Path) -> None:
     tools.hide()
 
 
+def _sync(session: anki_harness.Anki) -> None:
+    controller = session.controller
+    before = controller.runner.finished_count
+    next(a for a in session.mw.form.menuTools.actions() if a.text() == "Sync from Polar").trigger()
+    session.wait_until(lambda: controller.runner.finished_count > before, 60, "the sync")
+
+
+def cards_session() -> None:
+    """The reviewer shots: the shot cards with the stock types, then the same
+    cards under new ids synced with the own types."""
+    build_addon.build(anki_harness.DIST)
+    work = Path(tempfile.mkdtemp(prefix="polar-sync-cards-"))
+    out = DOCS / "cards"
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        library = work / "polar"
+        shutil.copytree(SAMPLE, library)
+        anki_harness.prepare_environment(offscreen=True)
+        base = work / "anki-base"
+        anki_harness.seed_base(base)
+        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
+        try:
+            controller = session.controller
+            session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")
+            card_shots.write_library(library, "Stock", "Shots::stock")
+            _sync(session)
+            written = card_shots.grab_cards(session, "Shots::stock", "stock", out)
+            card_shots.write_library(library, "Own", "Shots::own")
+            before = controller.runner.finished_count
+            controller._write_config(use_stock_note_types=False)  # syncs, as the settings window's OK does
+            session.wait_until(lambda: controller.runner.finished_count > before, 60, "the sync with the own types")
+            written += card_shots.grab_cards(session, "Shots::own", "own", out)
+        finally:
+            anki_harness.shutdown(session)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"wrote {len(written)} reviewer shots in {out}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards-only", action="store_true", help="only the reviewer shots (docs/cards/)")
+    if parser.parse_args().cards_only:
+        cards_session()
+        return
     build_addon.build(anki_harness.DIST)
     work = Path(tempfile.mkdtemp(prefix="polar-sync-shots-"))
     try:
@@ -106,6 +159,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {DOCS / 'tools-menu.png'}, {DOCS / 'report-window.png'}, {DOCS / 'open-at-page.png'}, "
           f"{DOCS / 'document-window.png'} and {', '.join(p.name for p in written)}")
+    # A fresh Anki: the first one ends in German, with a broken library.
+    subprocess.run([sys.executable, __file__, "--cards-only"], check=True)
 
 
 if __name__ == "__main__":
