@@ -20,6 +20,10 @@ KINDS = {
 }
 
 
+# (no docInfo.added?, added, fingerprint, page, group, top, left, created, card id)
+ReadingKey = Tuple[int, str, str, int, int, float, float, str, str]
+
+
 @dataclass(frozen=True)
 class RenderedCard:
     card_id: str
@@ -31,21 +35,25 @@ class RenderedCard:
     media: Tuple[MediaFile, ...]  # inline images of all fields + context image, unique by name
     problems: Tuple[str, ...]  # reported; the card still syncs
     error: Optional[str]  # the card must not be synced
-    # Where the card sits in its document, for new cards' reading order
-    # (see reading_position); compared only within one document.
-    position: Tuple[int, int, float, float, str, str] = (0, 0, 0.0, 0.0, "", "")
+    # Where the card sits in the reading of the whole library, for new
+    # cards' due order (see reading_position).
+    position: ReadingKey = (1, "", "", 0, 0, 0.0, 0.0, "", "")
 
 
-def reading_position(doc: Document, card: Flashcard) -> Tuple[int, int, float, float, str, str]:
-    """``(page, group, top, left, created, id)``: by page; on a page, the
-    cards of highlights with a known place first, top then left, then those
-    of highlights without one, then page-level cards; ties by creation."""
+def reading_position(doc: Document, card: Flashcard) -> ReadingKey:
+    """The card's place in reading order, as a sort key.
+
+    Documents in the order they were added to Polar (``docInfo.added``;
+    without one, after those with one), then by page; on a page the cards of
+    highlights with a known place first, top then left, then those of
+    highlights without one, then page-level cards; ties by creation."""
+    doc_part = (0 if doc.added else 1, doc.added, doc.fingerprint)
     parent = doc.highlights.get(card.ref_id) if card.ref_type in HIGHLIGHT_REFS else None
     if parent is not None and parent.page > 0:
         if parent.top is not None and parent.left is not None:
-            return (parent.page, 0, parent.top, parent.left, card.created, card.id)
-        return (parent.page, 1, 0.0, 0.0, card.created, card.id)
-    return (card.page, 2, 0.0, 0.0, card.created, card.id)
+            return (*doc_part, parent.page, 0, parent.top, parent.left, card.created, card.id)
+        return (*doc_part, parent.page, 1, 0.0, 0.0, card.created, card.id)
+    return (*doc_part, card.page, 2, 0.0, 0.0, card.created, card.id)
 
 
 def _first_field(

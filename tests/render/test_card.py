@@ -203,3 +203,17 @@ def test_reading_position_orders_by_page_then_place_then_page_level() -> None:
     doc = document(cards, highlights)
     ordered = sorted((render(c, doc) for c in cards), key=lambda rc: rc.position)
     assert [rc.card_id for rc in ordered] == ["1first", "1orphan", "1hl", "1hr", "1low", "1nowhere", "1page2"]
+
+
+def test_reading_position_orders_documents_by_when_they_were_added() -> None:
+    def doc_with(fp: str, added: str, page: int) -> RenderedCard:
+        c = card({"front": html(fp)}, ident=f"1{fp}", page=page, ref=("page", str(page)))
+        doc = dataclasses.replace(document([c]), fingerprint=fp, added=added)
+        return render(c, doc)
+
+    cards = [
+        doc_with("later", "2021-05-01T00:00:00.000Z", 1),
+        doc_with("undated", "", 1),
+        doc_with("earlier", "2020-01-01T00:00:00.000Z", 9),
+    ]
+    assert [rc.card_id for rc in sorted(cards, key=lambda rc: rc.position)] == ["1earlier", "1later", "1undated"]

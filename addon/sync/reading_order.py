@@ -1,0 +1,71 @@
+"""New cards in reading order: one step after the notes are added.
+
+Anki gives each new note the next "due" position (siblings share it), so
+new cards come up in the order notes were added. This step reorders only
+the notes this sync created, among the positions they were given: the
+first document added to Polar first, then by page, then by place on the
+page (``RenderedCard.position``). Nothing else moves: cards already queued
+keep their positions (a later addition to an old document goes after them,
+as Anki's next position is past them), seen cards are never touched, and a
+deck whose options insert new cards in random order is left random.
+
+Kept apart from how notes are added (it takes note ids and keys), so any
+way of adding them can call it; run it inside the sync's undo step.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence, Tuple
+
+from ..render.card import ReadingKey
+
+_NEW = 0  # card type and queue of a new card
+_RANDOM_ORDER = 0  # deck option new.order: NEW_CARDS_RANDOM
+
+
+def _new_cards(col: Any, note_ids: Sequence[int]) -> Dict[int, List[Tuple[int, int, int]]]:
+    """note id -> [(card id, deck id, due)] of its new, unsuspended cards (a read)."""
+    found: Dict[int, List[Tuple[int, int, int]]] = {}
+    ids = list(note_ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i: i + 500]
+        marks = ",".join("?" * len(chunk))
+        for cid, nid, did, due, ctype, queue in col.db.execute(
+            f"SELECT id, nid, did, due, type, queue FROM cards WHERE nid IN ({marks})", *chunk
+        ):
+            if ctype == _NEW and queue == _NEW:
+                found.setdefault(int(nid), []).append((int(cid), int(did), int(due)))
+    return found
+
+
+def order_new_cards(col: Any, created: Sequence[Tuple[int, ReadingKey]]) -> int:
+    """Give the new cards of the notes in ``created`` ((note id, reading key),
+    notes added by this sync) their due positions in reading order, reusing
+    the positions they already hold. Returns how many cards were changed
+    (0: already in order; then nothing is written)."""
+    if len(created) < 2:
+        return 0
+    cards = _new_cards(col, [nid for nid, _ in created])
+    random_decks: Dict[int, bool] = {}
+
+    def in_order(did: int) -> bool:
+        if did not in random_decks:
+            conf = col.decks.config_dict_for_deck_id(did)
+            random_decks[did] = conf.get("new", {}).get("order") == _RANDOM_ORDER
+        return not random_decks[did]
+
+    notes = [
+        (key, nid) for nid, key in created
+        if cards.get(nid) and all(in_order(did) for _, did, _ in cards[nid])
+    ]
+    slots = sorted(min(due for _, _, due in cards[nid]) for _, nid in notes)
+    changed = []
+    for slot, (_, nid) in zip(slots, sorted(notes)):
+        for cid, _, due in cards[nid]:
+            if due != slot:
+                card = col.get_card(cid)
+                card.due = slot
+                changed.append(card)
+    if changed:
+        col.update_cards(changed)  # one undoable op, merged into the sync's step
+    return len(changed)
