@@ -67,11 +67,34 @@ class Doc:
         self._clock += 1
         return f"2020-01-01T00:00:{self._clock:02d}.000Z"
 
-    def text_highlight(self, hid: str, text: str, page: int = 1) -> Doc:
-        self.page(page)["textHighlights"][hid] = {
+    def text_highlight(self, hid: str, text: str, page: int = 1, top: Optional[float] = None,
+                       left: float = 90.0) -> Doc:
+        hl: Dict[str, Any] = {
             "id": hid, "guid": hid, "created": self._now(), "text": {"TEXT": text},
             "flashcards": {}, "comments": {}, "notes": {}, "color": "yellow",
         }
+        if top is not None:
+            hl["rects"] = {"0": {"top": top, "left": left, "width": 300.0, "height": 15.0}}
+        self.page(page)["textHighlights"][hid] = hl
+        return self
+
+    def area_highlight(self, hid: str, image_name: str, page: int = 1) -> Doc:
+        self.page(page)["areaHighlights"][hid] = {
+            "id": hid, "guid": hid, "created": self._now(), "flashcards": {}, "notes": {},
+            "rects": {"0": {"top": 10.0, "left": 10.0, "width": 50.0, "height": 20.0}},
+            "image": {"id": image_name, "type": "image/png", "src": {"backend": "image", "name": image_name}},
+        }
+        return self
+
+    def comment(self, cid: str, html: str, ref: str, page: int = 1) -> Doc:
+        self.page(page)["comments"][cid] = {
+            "id": cid, "guid": cid, "created": self._now(), "lastUpdated": self._now(),
+            "content": {"HTML": html}, "ref": ref,
+        }
+        return self
+
+    def added(self, when: str) -> Doc:
+        self.meta["docInfo"]["added"] = when
         return self
 
     def card(self, cid: str, fields: Dict[str, Any], ctype: str = "BASIC_FRONT_BACK",
