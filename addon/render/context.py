@@ -214,12 +214,24 @@ def context_block(ctx: Context) -> str:
     return "".join(parts)
 
 
+_DIV_TAG = re.compile(r"<div\b|</div\s*>", re.I)
+
+
 def split_block(value: str) -> Tuple[str, str]:
     """``(the user's part, the context block)`` of a stock field's value.
 
-    The block starts at the last ``polar-context`` div and runs to the end
-    (it is always written last); a field without one is all the user's."""
+    The block is the last ``polar-context`` div, up to its matching close.
+    It is written last, but an editor may leave text typed after it: that
+    text is the user's and stays in their part. A field without a block is
+    all the user's."""
     starts = [m.start() for m in _BLOCK_START.finditer(value)]
     if not starts:
         return value, ""
-    return value[: starts[-1]], value[starts[-1]:]
+    start, depth = starts[-1], 0
+    end = len(value)
+    for tag in _DIV_TAG.finditer(value, start):
+        depth += -1 if tag.group().startswith("</") else 1
+        if depth == 0:
+            end = tag.end()
+            break
+    return value[:start] + value[end:], value[start:end]

@@ -230,3 +230,10 @@ def test_plain_text_comment_keeps_its_line_breaks() -> None:
         [c], {"hl1": TEXT_HL}, [Comment("c", 3, "text-highlight", "hl1", Text("TEXT", "a\nb <c>\n"))]
     )
     assert build_context(doc, c, no_images)[0].comments == '<div class="polar-comment">a<br>b &lt;c&gt;</div>'
+
+
+def test_split_block_keeps_text_typed_after_the_block() -> None:
+    block = context_block(Context("S", "H", "", '<div class="polar-comment">C</div>'))
+    assert split_block("answer" + block + "<div>my note</div>") == ("answer<div>my note</div>", block)
+    # A block cut short (no closing tag) runs to the end.
+    assert split_block('a<div class="polar-context"><div>x') == ("a", '<div class="polar-context"><div>x')

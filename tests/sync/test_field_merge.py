@@ -1,0 +1,75 @@
+"""merge_field: the user's part three-way merged, the add-on's part regenerated."""
+
+from __future__ import annotations
+
+import pytest
+
+from addon.render.context import Context, context_block
+from addon.sync.field_merge import field_hash, merge_field, remembered
+from addon.sync.notetypes import Want
+
+OLD_BLOCK = context_block(Context("Title · p. 1", "old highlight", "", ""))
+NEW_BLOCK = context_block(Context("Title · p. 1", "new highlight", "", ""))
+# The block as the previous render version wrote it (no styles).
+V2_BLOCK = '<div class="polar-context"><hr><div class="polar-source">Title · p. 1</div></div>'
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_context_change_alone_keeps_the_users_answer(polar_wins: bool) -> None:
+    merged = merge_field(Want("answer", NEW_BLOCK), "my answer" + OLD_BLOCK, field_hash("answer"), polar_wins)
+    assert merged.value == "my answer" + NEW_BLOCK
+    assert not merged.conflict and merged.remember == field_hash("answer")
+
+
+def test_polar_change_to_the_answer_is_taken_when_anki_did_not_edit() -> None:
+    merged = merge_field(Want("new answer", NEW_BLOCK), "answer" + OLD_BLOCK, field_hash("answer"), True)
+    assert merged.value == "new answer" + NEW_BLOCK and not merged.conflict
+
+
+@pytest.mark.parametrize(("polar_wins", "kept"), [(True, "new answer"), (False, "my answer")])
+def test_both_changed_the_answer_is_a_conflict(polar_wins: bool, kept: str) -> None:
+    merged = merge_field(Want("new answer", NEW_BLOCK), "my answer" + OLD_BLOCK, field_hash("answer"), polar_wins)
+    assert merged.conflict and merged.polar_took == polar_wins
+    assert merged.value == kept + NEW_BLOCK
+
+
+def test_unchanged_field_is_left_alone() -> None:
+    merged = merge_field(Want("answer", NEW_BLOCK), "answer" + NEW_BLOCK, field_hash("answer"), True)
+    assert merged.value is None and not merged.conflict
+
+
+def test_hashes_from_before_the_upgrade_cover_text_and_block() -> None:
+    old = field_hash("answer" + V2_BLOCK)
+    # The user edited the answer; Polar did not: the edit stays, no conflict.
+    merged = merge_field(Want("answer", NEW_BLOCK), "my answer" + V2_BLOCK, old, True)
+    assert merged.value == "my answer" + NEW_BLOCK and not merged.conflict
+    # Nothing edited: the new block replaces the old one.
+    merged = merge_field(Want("answer", NEW_BLOCK), "answer" + V2_BLOCK, old, True)
+    assert merged.value == "answer" + NEW_BLOCK and not merged.conflict
+    # Polar changed the answer, Anki did not: Polar's is taken.
+    merged = merge_field(Want("new answer", NEW_BLOCK), "answer" + V2_BLOCK, old, False)
+    assert merged.value == "new answer" + NEW_BLOCK and not merged.conflict
+
+
+def test_a_field_shown_on_a_question_loses_its_block() -> None:
+    merged = merge_field(Want("answer", ""), "my answer" + V2_BLOCK, field_hash("answer" + V2_BLOCK), True)
+    assert merged.value == "my answer" and not merged.conflict
+
+
+def test_owned_fields_are_regenerated_never_conflicts() -> None:
+    merged = merge_field(Want("new highlight", owned=True), "edited in Anki", field_hash("old"), True)
+    assert merged.value == "new highlight" and not merged.conflict
+
+
+def test_plain_fields_merge_as_before() -> None:
+    assert merge_field(Want("q"), "q", field_hash("q"), True).value is None
+    assert merge_field(Want("q"), "mine", field_hash("q"), True).value is None  # Anki edit stays
+    assert merge_field(Want("q2"), "q", field_hash("q"), True).value == "q2"  # Polar edit taken
+    both = merge_field(Want("q2"), "mine", field_hash("q"), False)
+    assert both.conflict and both.value is None
+    assert merge_field(Want("q"), "anything", "", False).value == "q"  # nothing remembered
+
+
+def test_remembered_hash_is_of_the_users_part() -> None:
+    assert remembered(Want("a", NEW_BLOCK), "a" + NEW_BLOCK) == field_hash("a")
+    assert remembered(Want("a"), "a") == field_hash("a")
