@@ -30,6 +30,9 @@ TIMING_KEYS = ("sync_on_startup", "watch", "watch_debounce_ms", "open_at_page")
 # Where the library is: changing it needs a sync, but what a note holds does
 # not depend on it (a moved library's unchanged files are recognised by hash).
 SOURCE_KEYS = ("data_dir",)
+# Only orders the cards later syncs create: changing it re-reads nothing and
+# needs no sync.
+ORDER_KEYS = ("reading_order",)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Settings:
     document_deck_parent: str = "Polar"
     use_stock_note_types: bool = True
     context: bool = True
+    reading_order: bool = True  # new cards due in reading order
     marker_tag: str = "polar"
     folder_tag_prefix: str = ""
     copy_tags: bool = True
@@ -57,12 +61,12 @@ class Settings:
     def content_key(self) -> str:
         """Changes whenever a setting that shapes notes changes: a sync then
         reads every document again instead of trusting "unchanged" files."""
-        return self._key(TIMING_KEYS + SOURCE_KEYS)
+        return self._key(TIMING_KEYS + SOURCE_KEYS + ORDER_KEYS)
 
     def sync_key(self) -> str:
         """Changes whenever a sync would have something new to do: a setting
         that shapes notes or the library's place changed."""
-        return self._key(TIMING_KEYS)
+        return self._key(TIMING_KEYS + ORDER_KEYS)
 
     def _key(self, leave_out: Tuple[str, ...]) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if k not in leave_out}, sort_keys=True)
