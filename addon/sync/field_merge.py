@@ -8,8 +8,8 @@ the hash of what Polar wrote last time.
   context block after the user's text in a stock ``Back`` / ``Back Extra``
   (``Want.tail``), or a whole own-type context field (``Want.owned``).
 
-The remembered hash covers the user's part only, so a context change alone
-looks like no change to it. Hashes remembered before the block was merged
+The remembered hash is of Polar's version of the user's part (the text
+before the block), so a context change alone looks like no change to it. Hashes remembered before the block was merged
 separately covered the whole field (text + block): both readings are tried,
 so the first sync after the upgrade raises no false conflict.
 """
@@ -34,12 +34,6 @@ class Merged:
     remember: str  # hash for the next merge (Polar's side)
     conflict: bool = False  # both sides changed the user's part
     polar_took: bool = True  # with a conflict: whose version was kept
-
-
-def remembered(want: Want, written: str) -> str:
-    """The hash to keep for a field as written (media names may have been
-    changed on the way): of the user's part only when a block follows it."""
-    return field_hash(split_block(written)[0] if want.tail is not None else written)
 
 
 def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:

@@ -300,7 +300,8 @@ def dropped_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[str]:
     if not nt.missing:
         return []
     names = _own_fields(nt.kind)
-    wanted = dict(zip(names, fill_fields(names, rc, True)))
+    wants = wanted_fields(NoteTypeRef(_id(0), "", names, True), rc)
+    wanted = {name: want.value for name, want in zip(names, wants) if want is not None}
     return [name for name in nt.missing if wanted.get(name)]
 
 
@@ -360,31 +361,3 @@ def wanted_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[Optional[Want]]:
         if len(nt.field_names) > 1:
             wants[1] = answer(nt.field_names[1])
     return wants
-
-
-def fill_fields(field_names: Sequence[str], rc: RenderedCard, own: bool) -> List[Optional[str]]:
-    """The value Polar wants in each field, or None for a field Polar does not
-    manage (the user's to keep, e.g. "Add Reverse" or a field they added).
-
-    Matching is by name (case-insensitive), then by position for note types
-    with other names (adopted notes in a localised "Einfach" type)."""
-    ctx = rc.context
-    block = "" if own else context_block(ctx)
-    back = rc.back + block
-    by_name = {
-        "front": rc.front, "text": rc.front,
-        "back": back, "back extra": back,
-        "source": ctx.source, "highlight": ctx.highlight, "image": ctx.image, "comments": ctx.comments,
-    }
-    values: List[Optional[str]] = []
-    matched = False
-    for name in field_names:
-        value = by_name.get(name.lower())
-        matched = matched or value is not None
-        values.append(value)
-    if not matched and field_names:
-        values = [rc.front, back if len(field_names) > 1 else None] + [None] * (len(field_names) - 2)
-        values = values[: len(field_names)]
-        if len(field_names) == 1:
-            values = [rc.front + block]
-    return values

@@ -7,7 +7,9 @@ Rules, one place each:
   the old note; notes of Polar's old sync are adopted.
 * fields: three-way per field against the hashes written last time: Polar
   wins only where Polar changed; an Anki-side edit otherwise stays; both
-  changed → ``conflict_policy`` decides and the report lists it.
+  changed → ``conflict_policy`` decides and the report lists it. The
+  context (block or own fields) is the add-on's own, regenerated, never
+  merged (``field_merge``).
 * tags: Polar's additions/removals are applied, the user's own tags kept.
 * decks: cards move only when the document's Polar deck changed.
 * deletions: ``deletion_policy`` for cards gone from Polar, never when the
@@ -19,17 +21,18 @@ Rules, one place each:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..render.card import RenderedCard
+from ..render.context import split_block
 from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
+from .field_merge import merge_field
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
 from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
-from .notetypes import NoteTypeRef, dropped_fields, fill_fields
+from .notetypes import NoteTypeRef, Want, dropped_fields, wanted_fields
 from .read import NO_META, CardMeta, LoadedDoc
 from .report import Change, Report, plain_text
 from .state import CardState
@@ -41,10 +44,6 @@ if TYPE_CHECKING:
     from anki.notes import NoteId
 
 ORPHAN_TAG = "polar::deleted"
-
-
-def field_hash(value: str) -> str:
-    return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @dataclass
@@ -63,6 +62,7 @@ class Update:
     rc: RenderedCard
     doc: str
     fields: List[Optional[str]]  # new values; None = leave as it is
+    wants: List[Optional[Want]]  # what Polar wanted in each field (None: not Polar's)
     tags: List[str]
     polar_tags: List[str]
     guid: str
@@ -159,9 +159,8 @@ def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_p
 
 def _own_part(field_html: str) -> str:
     """A field's text without the context block a sync appends to it (the
-    same on both sides of a conflict, so it only hides the difference)."""
-    cut = field_html.find('<div class="polar-context">')
-    return plain_text(field_html if cut < 0 else field_html[:cut], 400)
+    add-on's own, never part of a conflict)."""
+    return plain_text(split_block(field_html)[0], 400)
 
 
 def pick_keeper(notes: Sequence[NoteInfo]) -> Tuple[NoteInfo, List[NoteInfo]]:
@@ -188,47 +187,40 @@ class Planner:
                deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
                drop_tags: Sequence[str] = ()) -> None:
         nt = self.notetypes.get(note.mid)
-        names = nt.field_names if nt else [f"f{i}" for i in range(len(note.fields))]
-        if nt is not None and nt.missing:
+        if nt is None:  # a note type gone since the snapshot: match by position
+            nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
+        names = nt.field_names
+        if nt.missing:
             for lost in dropped_fields(nt, rc):
                 key = (nt.id, lost)
                 self.plan.dropped[key] = self.plan.dropped.get(key, 0) + 1
-        desired = fill_fields(names, rc, nt.own if nt else False)
+        wants = wanted_fields(nt, rc)
         base_hashes = list(base.fields) if base and len(base.fields) == len(names) else None
         values: List[Optional[str]] = []
         hashes: List[str] = []
         changed = False
-        for i, want in enumerate(desired):
-            cur = note.fields[i] if i < len(note.fields) else ""
+        for i, want in enumerate(wants):
             if want is None:
                 values.append(None)
                 hashes.append("")
                 continue
-            hashes.append(field_hash(want))
-            if cur == want:
-                values.append(None)
-                continue
-            old = base_hashes[i] if base_hashes else ""
-            if not old:
-                take = True  # nothing remembered: Polar is the source
-            elif field_hash(want) == old:
-                take = False  # Polar did not change it: the Anki edit stays
-            elif field_hash(cur) == old:
-                take = True  # only Polar changed it
-            else:
-                take = self.settings.conflict_policy == "polar_wins"
+            cur = note.fields[i] if i < len(note.fields) else ""
+            merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
+                                 self.settings.conflict_policy == "polar_wins")
+            if merged.conflict:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
                     "message": f"field {names[i]!r} changed in Polar and in Anki; "
-                               f"{'Polar' if take else 'Anki'} version kept",
-                    # Both versions and where, for the report window.
-                    "code": "conflict_polar" if take else "conflict_anki",
-                    "field": names[i], "polar": _own_part(want), "anki": _own_part(cur),
+                               f"{'Polar' if merged.polar_took else 'Anki'} version kept",
+                    # Both versions of the user's part and where, for the report window.
+                    "code": "conflict_polar" if merged.polar_took else "conflict_anki",
+                    "field": names[i], "polar": _own_part(want.text), "anki": _own_part(cur),
                     "note_id": note.id, "document": doc, "card": rc.card_id, "front": rc.front,
                     **({"page": meta.page} if meta.page else {}),
                 })
-            values.append(want if take else None)
-            changed = changed or take
+            values.append(merged.value)
+            hashes.append(merged.remember)
+            changed = changed or merged.value is not None
         polar_tags = list(rc.tags)
         tags = merge_tags(note.tags, base.tags if base else None, polar_tags, drop_tags)
         restored = note.has_tag(ORPHAN_TAG)
@@ -237,7 +229,7 @@ class Planner:
         unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []
         meta_changed = sorted(tags) != sorted(note.tags) or new_guid != note.guid
         self.plan.updates.append(Update(
-            note=note, rc=rc, doc=doc, fields=values, tags=tags, polar_tags=polar_tags, guid=new_guid,
+            note=note, rc=rc, doc=doc, fields=values, wants=wants, tags=tags, polar_tags=polar_tags, guid=new_guid,
             base=hashes, move_to=deck_changed_to, unsuspend=unsuspend,
             content_changed=changed, meta_changed=meta_changed, meta=meta, old=base,
         ))

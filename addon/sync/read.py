@@ -40,7 +40,9 @@ Progress = Callable[[str], None]
 
 SKIP_TAG = "polar-sync:skip"
 # Bump when rendering changes what a note holds, so existing notes follow.
-RENDER_VERSION = "3"  # 2: < > removed from tags and deck names; 3: invisible characters too, Anki's deck limits
+# 2: < > removed from tags and deck names; 3: invisible characters too, Anki's
+# deck limits; 4: styled context block, never on a question, merged apart.
+RENDER_VERSION = "4"
 
 
 class CardMeta(NamedTuple):

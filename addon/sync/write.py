@@ -4,8 +4,8 @@ Everything the plan decided is carried out here, nothing is decided: the
 steps (``WRITE_STEPS``) run in order on one :class:`Writing` context. Note
 types and decks first (made before the undo step when they would not fit in
 Anki's 30-step undo queue), media, new notes in a few batches, note updates,
-the orphans' changes, then one call each to save notes, move cards,
-(un)suspend and remove. Everything goes through Anki's batch APIs; no SQL
+the new cards' reading order, the orphans' changes, then one call each to
+save notes, move cards, (un)suspend and remove. Everything goes through Anki's batch APIs; no SQL
 writes. The result is the state rows to remember.
 """
 
@@ -13,16 +13,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from ..render.card import RenderedCard
+from ..render.card import ReadingKey, RenderedCard
 from ..settings import Settings
 from .collection_view import existing_deck_id
+from .field_merge import field_hash
 from .identity import GUID_PREFIX, guid_for
 from .media_store import BULK_THRESHOLD, MediaWriter
-from .notetypes import NoteTypeRef, choose, create_own, describe_missing, fill_fields, reshaped_own
-from .plan import ORPHAN_TAG, Create, Orphan, Plan, field_hash, merge_tags
+from .notetypes import (
+    KINDS,
+    NoteTypeRef,
+    choose,
+    create_own,
+    describe_missing,
+    find_own,
+    refresh_look,
+    reshaped_own,
+    wanted_fields,
+)
+from .plan import ORPHAN_TAG, Create, Orphan, Plan, merge_tags
 from .read import CardMeta
+from .reading_order import order_new_cards
 from .report import Report
 from .state import CardState
 
@@ -56,6 +68,7 @@ class Writing:
     renamed: Dict[str, str] = field(default_factory=dict)  # media name -> the name Anki stored
     media: Optional[MediaWriter] = None
     decks: Dict[str, DeckId] = field(default_factory=dict)  # by lower-case name
+    created: List[Tuple[NoteId, ReadingKey]] = field(default_factory=list)  # new notes, in the order added
     to_save: List[Note] = field(default_factory=list)  # for one update_notes
     moves: Dict[DeckId, List[CardId]] = field(default_factory=lambda: defaultdict(list))
     unsuspend: List[CardId] = field(default_factory=list)
@@ -115,7 +128,8 @@ def open_undo_step(w: Writing) -> None:
     new_decks = [d for d in sorted(wanted_decks) if existing_deck_id(col, d) is None]
     new_types = [k for k in kinds if choose(col, k, w.settings.use_stock_note_types) is None]
     move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}), MERGE_EVERY)  # see move_cards
-    steps = len(new_decks) + len(new_types) + ADD_BATCHES_MAX + move_targets + 4  # + updates, (un)suspend, remove
+    # + own types' looks, updates, reading order, (un)suspend, remove
+    steps = len(new_decks) + len(new_types) + len(KINDS) + ADD_BATCHES_MAX + move_targets + 5
     early = steps > UNDO_STEPS_SAFE
     if early:
         _make_structure(w, new_decks, new_types)
@@ -137,6 +151,12 @@ def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str]) -> N
         w.deck_id(name)  # creates missing parents too
     for kind in kinds:
         create_own(w.col, kind)
+    # Own types made by an older version get today's look (CSS and answer
+    # templates only: no full AnkiWeb sync); once, then they are current.
+    for kind in KINDS:
+        own = find_own(w.col, kind)
+        if own is not None:
+            refresh_look(w.col, own)
 
 
 def store_media(w: Writing) -> None:
@@ -182,6 +202,9 @@ def add_notes(w: Writing) -> None:
     # and tags, and all three are set right below. (Not copy.copy: Note's
     # deprecated-names __getattr__ makes that ~18 us a note.)
     blanks: Dict[str, Note] = {}
+    if w.settings.reading_order:  # Anki's due positions then come out in reading order already
+        creates = sorted(creates, key=lambda c: c.rc.position)
+    added: List[Tuple[Note, ReadingKey]] = []
     for c in creates:
         nt = w.types[c.kind]
         blank = blanks.get(c.kind)
@@ -193,16 +216,16 @@ def add_notes(w: Writing) -> None:
         note.__dict__.update(blank.__dict__)
         note.fields = list(blank.fields)
         base: List[str] = []
-        for i, value in enumerate(fill_fields(nt.field_names, c.rc, nt.own)):
-            if value is None:
+        for i, want in enumerate(wanted_fields(nt, c.rc)):
+            if want is None:
                 base.append("")
                 continue
-            value = w.fix_media(value)
-            note.fields[i] = value
-            base.append(field_hash(value))
+            note.fields[i] = w.fix_media(want.value)
+            base.append(field_hash(w.fix_media(want.text)))  # Polar's side only: see field_merge
         note.guid = guid_for(c.rc.card_id)
         note.tags = merge_tags([], None, list(c.rc.tags))
         requests.append(AddNoteRequest(note=note, deck_id=w.deck_id(c.deck)))
+        added.append((note, c.rc.position))
         w.rows.append(_row(c.rc.card_id, c.doc, note.guid, c.meta, base, list(c.rc.tags)))
         if len(requests) >= batch:
             _add(col, requests, creates, done)
@@ -212,6 +235,7 @@ def add_notes(w: Writing) -> None:
                 w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
     if requests:
         _add(col, requests, creates, done)
+    w.created = [(note.id, key) for note, key in added]  # _add set the ids
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
@@ -231,11 +255,13 @@ def update_notes(w: Writing) -> None:
         base = list(u.base)
         if u.writes_note:
             note = w.col.get_note(u.note.id)
-            for i, value in enumerate(u.fields):
-                if value is not None and i < len(note.fields):
-                    value = w.fix_media(value)
-                    note.fields[i] = value
-                    base[i] = field_hash(value)
+            for i, new in enumerate(u.fields):
+                want = u.wants[i] if i < len(u.wants) else None
+                if new is not None and want is not None and i < len(note.fields):
+                    note.fields[i] = w.fix_media(new)
+                    # Polar's side, as stored (media names may have changed),
+                    # even where the user's text was kept.
+                    base[i] = field_hash(w.fix_media(want.text))
             note.tags = u.tags
             note.guid = u.guid
             w.to_save.append(note)
@@ -243,6 +269,12 @@ def update_notes(w: Writing) -> None:
             w.moves[w.deck_id(u.move_to or "")] += u.move_cids
         w.unsuspend += u.unsuspend
         w.rows.append(_row(u.rc.card_id, u.doc, u.guid, u.meta, base, u.polar_tags))
+
+
+def queue_in_reading_order(w: Writing) -> None:
+    """The notes added by this sync, due in reading order (``reading_order``)."""
+    if w.settings.reading_order and w.created:
+        order_new_cards(w.col, w.created)
 
 
 def handle_orphans(w: Writing) -> None:
@@ -301,6 +333,7 @@ WRITE_STEPS: Sequence[Callable[[Writing], None]] = (
     open_undo_step,
     store_media,
     add_notes,
+    queue_in_reading_order,
     update_notes,
     handle_orphans,
     save_notes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from addon.render.context import Context, context_block
-from addon.sync.field_merge import field_hash, merge_field, remembered
+from addon.sync.field_merge import field_hash, merge_field
 from addon.sync.notetypes import Want
 
 OLD_BLOCK = context_block(Context("Title · p. 1", "old highlight", "", ""))
@@ -68,8 +68,3 @@ def test_plain_fields_merge_as_before() -> None:
     both = merge_field(Want("q2"), "mine", field_hash("q"), False)
     assert both.conflict and both.value is None
     assert merge_field(Want("q"), "anything", "", False).value == "q"  # nothing remembered
-
-
-def test_remembered_hash_is_of_the_users_part() -> None:
-    assert remembered(Want("a", NEW_BLOCK), "a" + NEW_BLOCK) == field_hash("a")
-    assert remembered(Want("a"), "a") == field_hash("a")
