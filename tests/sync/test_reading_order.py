@@ -93,3 +93,71 @@ def test_one_undo_step_with_the_sync(col) -> None:
     assert [d[0] for d in dues(col, [nids[1], nids[0]])] == [1, 2]
     col.undo()
     assert col.find_notes("") == []
+
+
+# -- through a whole sync ------------------------------------------------------
+
+def _run(col: Any, library: Any, state: Any, **config: Any) -> Any:
+    from addon.settings import Settings
+    from addon.sync.engine import sync
+
+    settings, warnings = Settings.from_dict(config)
+    assert not warnings
+    return sync(col, settings, state, source_path=library)
+
+
+def _due_order(col: Any) -> List[str]:
+    """Front of each new card, in the order Anki would show new cards."""
+    rows = col.db.all("SELECT c.due, c.ord, n.flds FROM cards c JOIN notes n ON n.id = c.nid WHERE c.type = 0")
+    return [flds.split("\x1f")[0] for _due, _ord, flds in sorted(rows)]
+
+
+def test_sync_queues_new_cards_in_reading_order(col, tmp_path) -> None:
+    from tests.polar_factory import Doc, basic
+
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    # Fingerprints sort the other way round from when the documents were added.
+    later = Doc(library, "1AAALaterDoc000000000000", "Later").added("2021-06-01T00:00:00.000Z")
+    first = Doc(library, "1ZZZFirstDoc000000000000", "First").added("2020-01-01T00:00:00.000Z")
+    later.card("1LaterP1", basic("later p1", "a"), page=1)
+    # In the file: the page-level card before the highlights' cards, the lower
+    # highlight before the higher one, page 2 before page 1.
+    first.text_highlight("1HlLow0001", "low", page=1, top=700.0)
+    first.text_highlight("1HlHigh001", "high", page=1, top=120.0)
+    first.text_highlight("1HlP20001", "p2", page=2, top=50.0)
+    first.card("1FirstP2", basic("first p2", "a"), ref="text-highlight:1HlP20001", page=2)
+    first.card("1FirstPage", basic("first p1 page", "a"), page=1)
+    first.card("1FirstLow", basic("first p1 low", "a"), ref="text-highlight:1HlLow0001", page=1)
+    first.card("1FirstHigh", basic("first p1 high", "a"), ref="text-highlight:1HlHigh001", page=1)
+    later.write()
+    first.write()
+    _run(col, library, state)
+    reading = ["first p1 high", "first p1 low", "first p1 page", "first p2", "later p1"]
+    assert _due_order(col) == reading
+
+    # Study the first card, then add a card at the top of page 1 of the first
+    # document: it queues after what is waiting; nothing else moves.
+    col.decks.select(1)
+    studied = col.sched.getCard()
+    col.sched.answerCard(studied, 3)
+    dues = dict(col.db.all("SELECT id, due FROM cards"))
+    first.text_highlight("1HlTop0001", "top", page=1, top=10.0)
+    first.card("1FirstTop", basic("first p1 top", "a"), ref="text-highlight:1HlTop0001", page=1)
+    first.write()
+    _run(col, library, state)
+    assert {cid: due for cid, due in col.db.all("SELECT id, due FROM cards") if cid in dues} == dues
+    assert _due_order(col) == reading[1:] + ["first p1 top"]
+
+
+def test_reading_order_can_be_turned_off(col, tmp_path) -> None:
+    from tests.polar_factory import Doc, basic
+
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = Doc(library, "1OffDoc00000000000000000", "Off")
+    doc.text_highlight("1HlOff0001", "h", page=1, top=100.0)
+    doc.card("1OffPageA", basic("page a", "a"), page=1)
+    doc.card("1OffPageB", basic("page b", "a"), page=1)
+    doc.card("1OffHl", basic("highlight", "a"), ref="text-highlight:1HlOff0001", page=1)
+    doc.write()
+    _run(col, library, state, reading_order=False)
+    assert _due_order(col) == ["page a", "page b", "highlight"]  # as the file lists them

@@ -1,0 +1,143 @@
+"""Existing notes follow an upgrade: notes written by the previous layout
+(render version 2: an unstyled context block, whole-field hashes, reversed
+cards in the stock reversed type) are re-rendered by the next sync without
+a conflict, keeping the user's edits, and without moving, resetting or
+reordering a single card."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import addon.sync.notetypes as notetypes
+import addon.sync.read as read
+from addon.render.context import split_block
+from addon.settings import Settings
+from addon.sync.engine import sync
+from addon.sync.field_merge import field_hash
+from addon.sync.identity import guid_for
+from tests.polar_factory import Doc, basic, cloze
+
+STYLE = re.compile(r' style="[^"]*"| class="polar-(rule|link)"')
+
+
+def run(col: Any, library: Path, state: Path, **config: Any) -> Any:
+    settings, warnings = Settings.from_dict(config)
+    assert not warnings
+    return sync(col, settings, state, source_path=library)
+
+
+def note_of(col: Any, card_id: str) -> Any:
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        if note.guid == guid_for(card_id):
+            return note
+    raise AssertionError(card_id)
+
+
+def as_version_2(col: Any, state: Path) -> None:
+    """Rewrite what the sync wrote into the previous layout: the block without
+    its styles, and every remembered hash over the whole field."""
+    hashes: Dict[str, List[str]] = {}
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        for i, value in enumerate(note.fields):
+            user, block = split_block(value)
+            if block:
+                note.fields[i] = user + STYLE.sub("", block)
+        col.update_note(note)
+        hashes[note.guid] = [field_hash(v) if v else "" for v in note.fields]
+    with sqlite3.connect(state) as db:
+        for guid, fields in hashes.items():
+            if guid.startswith("polar:"):
+                db.execute("UPDATE cards SET fields = ? WHERE guid = ?", (json.dumps(fields), guid))
+    db.close()
+
+
+def scheduling(col: Any) -> Dict[int, Tuple[Any, ...]]:
+    rows = col.db.all("SELECT id, nid, did, ord, type, queue, due, ivl, factor, reps, lapses, left FROM cards")
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_notes_of_the_previous_layout_follow_without_conflicts_or_moves(col, tmp_path, monkeypatch) -> None:
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = Doc(library, "1UpgradeDoc0000000000000", "The Book")
+    doc.text_highlight("1HlUpgr001", "the highlighted sentence", page=2)
+    doc.comment("1CmUpgr001", "<p>my comment</p>", "text-highlight:1HlUpgr001", page=2)
+    doc.card("1BasicUpgr", basic("basic q", "basic a"), ref="text-highlight:1HlUpgr001", page=2)
+    doc.card("1RevUpgr01", basic("rev front", "rev back"), "BASIC_FRONT_BACK_AND_REVERSE",
+             ref="text-highlight:1HlUpgr001", page=2)
+    doc.card("1ClozeUpg1", cloze("{{c1::one}} {{c2::two}}"), "CLOZE", ref="text-highlight:1HlUpgr001", page=2)
+    doc.write()
+
+    # The previous version: render version 2, reversed cards in the stock type.
+    monkeypatch.setattr(read, "RENDER_VERSION", "2")
+    monkeypatch.setattr(notetypes, "REVERSED", ())
+    run(col, library, state)
+    # Version 2 appended the block to the stock reversed type's Back too (which
+    # this version refuses to do): put it there as it did.
+    rev = note_of(col, "1RevUpgr01")
+    rev["Back"] += split_block(note_of(col, "1BasicUpgr")["Back"])[1]
+    col.update_note(rev)
+    as_version_2(col, state)
+    rev = note_of(col, "1RevUpgr01")
+    assert rev.note_type()["name"] == "Basic (and reversed card)" and "polar-context" in rev["Back"]
+
+    # The user studies some cards and edits an answer.
+    col.decks.select(1)
+    for _ in range(3):
+        card = col.sched.getCard()
+        assert card is not None
+        col.sched.answerCard(card, 3)
+    edited = note_of(col, "1BasicUpgr")
+    edited["Back"] = edited["Back"].replace("basic a", "my answer", 1)
+    col.update_note(edited)
+    before = scheduling(col)
+    assert sum(1 for row in before.values() if row[8] > 0) == 3  # reps
+
+    # Upgrade.
+    monkeypatch.undo()
+    report = run(col, library, state)
+    assert report.conflicts == [] and report.errors == [] and report.created == 0
+    assert scheduling(col) == before  # nothing moved, reset or reordered
+
+    basic_note = note_of(col, "1BasicUpgr")
+    user, block = split_block(basic_note["Back"])
+    assert user == "my answer" and 'style="' in block and "the highlighted sentence" in block
+    assert split_block(note_of(col, "1ClozeUpg1")["Back Extra"])[1].count('style="') > 3
+    # The stock reversed note keeps its type (no full sync) and loses the
+    # block that showed on card 2's question.
+    rev = note_of(col, "1RevUpgr01")
+    assert rev.note_type()["name"] == "Basic (and reversed card)" and rev["Back"] == "rev back"
+    for nid in col.find_notes(""):
+        for card in col.get_note(nid).cards():
+            assert "the highlighted sentence" not in card.question()
+    again = run(col, library, state)
+    assert (again.updated, again.conflicts) == (0, [])
+
+
+def test_own_types_of_an_older_version_get_the_new_look(col, tmp_path) -> None:
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = Doc(library, "1LookDoc0000000000000000", "Look")
+    doc.card("1LookCard1", basic("q", "a"))
+    doc.write()
+    run(col, library, state, use_stock_note_types=False)
+    model = note_of(col, "1LookCard1").note_type()
+    css, afmt = model["css"], model["tmpls"][0]["afmt"]
+    old = col.models.get(model["id"])
+    old["css"] = ".card { color: black; }\n.polar-context { color: #555; }"
+    old["tmpls"][0]["afmt"] = "{{FrontSide}}<hr id=answer>{{Back}}"
+    del old[notetypes.LOOK_MARKER]
+    col.models.update_dict(old)
+    fields_before = [f["name"] for f in old["flds"]]
+
+    doc.card("1LookCard2", basic("q2", "a2"))  # any change makes the sync write
+    doc.write()
+    run(col, library, state, use_stock_note_types=False)
+    fresh = col.models.get(model["id"])
+    assert fresh["css"] == css and fresh["tmpls"][0]["afmt"] == afmt
+    assert fresh[notetypes.LOOK_MARKER] == notetypes.LOOK_VERSION
+    assert [f["name"] for f in fresh["flds"]] == fields_before

@@ -1,0 +1,106 @@
+"""The user's part of a field is theirs: an answer edited in Anki survives
+a change in Polar to the context alone (the highlight, a new comment, the
+document's title), with the stock types (context block in Back / Back Extra)
+and with the own types (context in its own fields). No conflict is reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from addon.settings import Settings
+from addon.sync.engine import sync
+from addon.sync.identity import guid_for
+from tests.polar_factory import Doc, basic, cloze
+
+
+def run(col: Any, library: Path, state: Path, **config: Any) -> Any:
+    settings, warnings = Settings.from_dict(config)
+    assert not warnings
+    return sync(col, settings, state, source_path=library)
+
+
+def note_of(col: Any, card_id: str) -> Any:
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        if note.guid == guid_for(card_id):
+            return note
+    raise AssertionError(card_id)
+
+
+def answer_shown(note: Any) -> str:
+    return note.cards()[0].answer()
+
+
+def make_doc(root: Path) -> Doc:
+    doc = Doc(root, "1EditDoc0000000000000000", "First title")
+    doc.text_highlight("1HlEdit001", "the original highlight", page=1)
+    doc.card("1BasicEdit", basic("question?", "polar answer"), ref="text-highlight:1HlEdit001")
+    doc.card("1ClozeEdit", cloze("a {{c1::cloze}} card"), "CLOZE", ref="text-highlight:1HlEdit001")
+    return doc
+
+
+@pytest.mark.parametrize("stock", [True, False], ids=["stock", "own"])
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+def test_answer_edited_in_anki_survives_a_context_change(col, tmp_path, stock: bool, policy: str) -> None:
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    config = {"use_stock_note_types": stock, "conflict_policy": policy}
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state, **config)
+
+    basic_note = note_of(col, "1BasicEdit")
+    back = basic_note.keys()[1]
+    basic_note[back] = "my own answer" + (basic_note[back][len("polar answer"):] if stock else "")
+    col.update_note(basic_note)
+    cloze_note = note_of(col, "1ClozeEdit")
+    extra = cloze_note.keys()[1]
+    cloze_note[extra] = "my extra" + cloze_note[extra]
+    col.update_note(cloze_note)
+
+    # Polar: only the context changes (highlight text, a comment, the title).
+    page = doc.page(1)
+    page["textHighlights"]["1HlEdit001"]["text"] = {"TEXT": "the revised highlight"}
+    doc.comment("1CmEdit001", "<p>a new comment</p>", "text-highlight:1HlEdit001")
+    doc.meta["docInfo"]["title"] = "Second title"
+    doc.write()
+    report = run(col, library, state, **config)
+
+    assert report.conflicts == []
+    for card_id, mine in (("1BasicEdit", "my own answer"), ("1ClozeEdit", "my extra")):
+        note = note_of(col, card_id)
+        field = note.fields[1]
+        assert field.startswith(mine), field
+        shown = answer_shown(note)
+        assert mine in shown
+        assert "the revised highlight" in shown and "a new comment" in shown and "Second title" in shown
+        assert "the original highlight" not in shown and "First title" not in shown
+        if stock:
+            assert field.count("polar-context") == 1  # regenerated, never grown
+
+    # A later Polar edit of the answer itself is a real conflict: the policy decides.
+    doc.page(1)["flashcards"]["1BasicEdit"]["fields"] = basic("question?", "polar's new answer")
+    doc.write()
+    report = run(col, library, state, **config)
+    assert [c["message"] for c in report.conflicts] == [
+        f"field 'Back' changed in Polar and in Anki; {'Polar' if policy == 'polar_wins' else 'Anki'} version kept"
+    ]
+    kept = "polar's new answer" if policy == "polar_wins" else "my own answer"
+    assert note_of(col, "1BasicEdit").fields[1].startswith(kept)
+
+
+def test_context_change_without_anki_edit_just_updates(col, tmp_path) -> None:
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state)
+    doc.page(1)["textHighlights"]["1HlEdit001"]["text"] = {"TEXT": "the revised highlight"}
+    doc.write()
+    report = run(col, library, state)
+    assert report.conflicts == [] and report.updated == 2
+    note = note_of(col, "1BasicEdit")
+    assert note["Back"].startswith("polar answer") and "the revised highlight" in note["Back"]
+    again = run(col, library, state)
+    assert again.updated == 0 and again.conflicts == []
