@@ -234,6 +234,9 @@ class SettingsDialog(QDialog):
         self._add(form, "open_at_page", "", QCheckBox(tr("Offer to open the document at the card's page"), self),
                   tr("On the answer, when the document is on this computer: “open at p. N” (or Shift+O) shows "
                      "it in Anki with the highlight marked. Nothing is stored in the notes."))
+        self._add(form, "reading_order", "", QCheckBox(tr("New cards in reading order"), self),
+                  tr("Documents in the order you added them to Polar, then page by page, top to bottom. "
+                    "Cards you have seen never move."))
         self._add(form, "marker_tag", tr("Tag on every synced note"), QLineEdit(self),
                   tr("One tag without spaces; empty: none."))
         self._add(form, "copy_tags", "", QCheckBox(tr("Copy Polar's tags onto the notes"), self),
