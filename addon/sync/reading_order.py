@@ -24,26 +24,32 @@ _RANDOM_ORDER = 0  # deck option new.order: NEW_CARDS_RANDOM
 
 
 def _new_cards(col: Any, note_ids: Sequence[int]) -> Dict[int, List[Tuple[int, int, int]]]:
-    """note id -> [(card id, deck id, due)] of its new, unsuspended cards (a read)."""
+    """note id -> [(card id, deck id, due)] of its new, unsuspended cards (a read).
+
+    One range query: the notes a sync just added have neighbouring ids, and
+    100 chunked IN (...) lookups cost ~10x more at 50,000 notes."""
+    wanted = set(note_ids)
     found: Dict[int, List[Tuple[int, int, int]]] = {}
-    ids = list(note_ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i: i + 500]
-        marks = ",".join("?" * len(chunk))
-        for cid, nid, did, due, ctype, queue in col.db.execute(
-            f"SELECT id, nid, did, due, type, queue FROM cards WHERE nid IN ({marks})", *chunk
-        ):
-            if ctype == _NEW and queue == _NEW:
-                found.setdefault(int(nid), []).append((int(cid), int(did), int(due)))
+    for cid, nid, did, due in col.db.execute(
+        "SELECT id, nid, did, due FROM cards WHERE nid BETWEEN ? AND ? AND type = ? AND queue = ?",
+        min(wanted), max(wanted), _NEW, _NEW,
+    ):
+        if nid in wanted:
+            found.setdefault(int(nid), []).append((int(cid), int(did), int(due)))
     return found
 
 
 def order_new_cards(col: Any, created: Sequence[Tuple[int, ReadingKey]]) -> int:
     """Give the new cards of the notes in ``created`` ((note id, reading key),
-    notes added by this sync) their due positions in reading order, reusing
-    the positions they already hold. Returns how many cards were changed
-    (0: already in order; then nothing is written)."""
-    if len(created) < 2:
+    the notes this sync added, *in the order they were added*) their due
+    positions in reading order, reusing the positions they already hold.
+    Returns how many cards were changed (0: already in order; then nothing
+    is written).
+
+    Anki gives each note it adds the next position, so notes added in
+    reading order are in it already: then nothing is even read (a read of
+    50,000 notes' cards would cost a first sync ~0.2 s)."""
+    if len(created) < 2 or all(created[i][1] <= created[i + 1][1] for i in range(len(created) - 1)):
         return 0
     cards = _new_cards(col, [nid for nid, _ in created])
     random_decks: Dict[int, bool] = {}

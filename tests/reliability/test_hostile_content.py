@@ -28,6 +28,7 @@ from typing import Any, Dict, List
 import pytest
 
 from addon.render.html import ALLOWED_TAGS
+from addon.render.style import STYLES
 from addon.sync.identity import guid_for
 from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic
@@ -42,6 +43,9 @@ _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s=>\"'/]+(?:=\"[^\"]*\"
 _ATTR = re.compile(r"\s+([^\s=>\"'/]+)(?:=\"([^\"]*)\")?")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _MEDIA_NAME = re.compile(r"^[^:/\\<>\"'\x00-\x1f]+$")
+# The stock context block's own inline styles (render/style.py): constants
+# the add-on writes, never anything from Polar.
+OWN_STYLES = frozenset(STYLES.values())
 
 
 def executable_constructs(field: str) -> List[str]:
@@ -70,7 +74,9 @@ def executable_constructs(field: str) -> List[str]:
         for attr, value in _ATTR.findall(m.group(3)):
             attr = attr.lower()
             plain = _CONTROL.sub("", _html.unescape(value)).lower()
-            if attr.startswith("on") or attr in ("style", "srcset", "srcdoc", "formaction", "action", "background"):
+            if attr == "style" and value in OWN_STYLES:
+                pass
+            elif attr.startswith("on") or attr in ("style", "srcset", "srcdoc", "formaction", "action", "background"):
                 found.append(f"attribute {attr} on <{name}>")
             elif attr == "href" and not re.match(r"(https?://|mailto:)", plain):
                 found.append(f"href {value!r}")
@@ -86,6 +92,9 @@ def executable_constructs(field: str) -> List[str]:
 def test_detector_catches_what_it_must():
     assert executable_constructs('<p>ok <b>x</b> &lt;script&gt; <a href="https://a.example/">a</a></p>') == []
     assert executable_constructs('<img src="polar-0123.png" alt="x"> 1 < 2') == []
+    own = STYLES["polar-context"]
+    assert executable_constructs(f'<div class="polar-context" style="{own}">x</div>') == []
+    assert executable_constructs(f'<div style="{own};background:url(x)">x</div>')
     for bad in ["<script>x</script>", '<img src="x" onerror="y">', '<a href="java&#x09;script:x">',
                 "<svg>", '<div style="x">', "<!-- c -->", "<img src=x onerror=y>", '<img src="a/../b.png">',
                 '<a href="data:text/html,x">']:
