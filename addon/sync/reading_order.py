@@ -15,31 +15,38 @@ way of adding them can call it; run it inside the sync's undo step.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple, cast
 
 from ..render.card import ReadingKey
+
+if TYPE_CHECKING:
+    from anki.cards import Card, CardId
+    from anki.collection import Collection
+    from anki.decks import DeckId
+    from anki.notes import NoteId
 
 _NEW = 0  # card type and queue of a new card
 _RANDOM_ORDER = 0  # deck option new.order: NEW_CARDS_RANDOM
 
 
-def _new_cards(col: Any, note_ids: Sequence[int]) -> Dict[int, List[Tuple[int, int, int]]]:
+def _new_cards(col: Collection, note_ids: Sequence[NoteId]) -> Dict[NoteId, List[Tuple[CardId, DeckId, int]]]:
     """note id -> [(card id, deck id, due)] of its new, unsuspended cards (a read).
 
     One range query: the notes a sync just added have neighbouring ids, and
     100 chunked IN (...) lookups cost ~10x more at 50,000 notes."""
     wanted = set(note_ids)
-    found: Dict[int, List[Tuple[int, int, int]]] = {}
+    found: Dict[NoteId, List[Tuple[CardId, DeckId, int]]] = {}
+    assert col.db is not None
     for cid, nid, did, due in col.db.execute(
         "SELECT id, nid, did, due FROM cards WHERE nid BETWEEN ? AND ? AND type = ? AND queue = ?",
         min(wanted), max(wanted), _NEW, _NEW,
     ):
         if nid in wanted:
-            found.setdefault(int(nid), []).append((int(cid), int(did), int(due)))
+            found.setdefault(cast("NoteId", nid), []).append((cast("CardId", cid), cast("DeckId", did), int(due)))
     return found
 
 
-def order_new_cards(col: Any, created: Sequence[Tuple[int, ReadingKey]]) -> int:
+def order_new_cards(col: Collection, created: Sequence[Tuple[NoteId, ReadingKey]]) -> int:
     """Give the new cards of the notes in ``created`` ((note id, reading key),
     the notes this sync added, *in the order they were added*) their due
     positions in reading order, reusing the positions they already hold.
@@ -52,9 +59,9 @@ def order_new_cards(col: Any, created: Sequence[Tuple[int, ReadingKey]]) -> int:
     if len(created) < 2 or all(created[i][1] <= created[i + 1][1] for i in range(len(created) - 1)):
         return 0
     cards = _new_cards(col, [nid for nid, _ in created])
-    random_decks: Dict[int, bool] = {}
+    random_decks: Dict[DeckId, bool] = {}
 
-    def in_order(did: int) -> bool:
+    def in_order(did: DeckId) -> bool:
         if did not in random_decks:
             conf = col.decks.config_dict_for_deck_id(did)
             random_decks[did] = conf.get("new", {}).get("order") == _RANDOM_ORDER
@@ -65,7 +72,7 @@ def order_new_cards(col: Any, created: Sequence[Tuple[int, ReadingKey]]) -> int:
         if cards.get(nid) and all(in_order(did) for _, did, _ in cards[nid])
     ]
     slots = sorted(min(due for _, _, due in cards[nid]) for _, nid in notes)
-    changed = []
+    changed: List[Card] = []
     for slot, (_, nid) in zip(slots, sorted(notes)):
         for cid, _, due in cards[nid]:
             if due != slot:
