@@ -17,7 +17,9 @@ so the first sync after the upgrade raises no false conflict.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Optional
 
 from ..render.context import split_block
@@ -34,6 +36,32 @@ class Merged:
     remember: str  # hash for the next merge (Polar's side)
     conflict: bool = False  # both sides changed the user's part
     polar_took: bool = True  # with a conflict: whose version was kept
+    in_block: bool = False  # the conflict is over text typed inside the context block
+
+
+def remember_hash(text: str, tail: Optional[str]) -> str:
+    """What to remember for a field as written: the hash of Polar's version
+    of the user's part, and for a field with a context block also the block's
+    (``text+block``), to tell later whether the user typed inside it."""
+    return field_hash(text) if tail is None else f"{field_hash(text)}+{field_hash(tail)}"
+
+
+_TOKENS = re.compile(r"<[^>]*>|[^<]|<")
+
+
+def typed_into(ours: str, edited: str) -> str:
+    """What the user added to the block we wrote: the inserted and replaced
+    runs of ``edited`` against ``ours``, as balanced HTML. (An editor's caret
+    at the end of the field lands inside the block: "p. 12my note".)"""
+    # Tags as whole tokens, text by character: an insertion never splits a tag.
+    a, b = _TOKENS.findall(ours), _TOKENS.findall(edited)
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    added = "".join("".join(b[j1:j2]) for op, _, _, j1, j2 in matcher.get_opcodes() if op in ("insert", "replace"))
+    if "<" in added or ">" in added or "&" in added:
+        from bs4 import BeautifulSoup  # ships with Anki; only for this rare case
+
+        added = str(BeautifulSoup(added, "html.parser"))
+    return added if added.strip() else ""
 
 
 def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
@@ -41,6 +69,8 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
     if want.owned:
         value = want.value
         return Merged(None if current == value else value, field_hash(value))
+    old, _, old_block = old.partition("+")
+    in_block = False
     if want.tail is None:
         text, block, cur_text = want.text, "", current
         polar_same = {field_hash(text)}
@@ -51,7 +81,19 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
         # This sync's hash is of the user's part; an older one of text + block.
         polar_same = {field_hash(text), field_hash(text + cur_block)}
         anki_same = {field_hash(cur_text), field_hash(current)}
-    remember = field_hash(text)
+        if old_block and cur_block and field_hash(cur_block) != old_block:
+            # The user typed inside the block we wrote.
+            if field_hash(block) == old_block:  # ours is as it was: the difference is theirs
+                cur_text += typed_into(block, cur_block)
+            else:  # and the context changed too: whose block?
+                in_block = True
+    remember = remember_hash(text, want.tail)
+    if in_block:
+        if polar_wins:
+            value = cur_text + block  # the new context; what was typed inside the old one is lost
+            return Merged(None if value == current else value, remember, True, True, True)
+        # The user's whole field stays; their block counts as ours from now on.
+        return Merged(None, f"{field_hash(text)}+{field_hash(cur_block)}", True, False, True)
     conflict = False
     if cur_text == text or not old:
         keep_user = False  # nothing to keep / nothing remembered: Polar is the source

@@ -210,8 +210,11 @@ class Planner:
             if merged.conflict:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
-                    "message": f"field {names[i]!r} changed in Polar and in Anki; "
-                               f"{'Polar' if merged.polar_took else 'Anki'} version kept",
+                    "message": (f"field {names[i]!r}: text typed inside its context block, whose "
+                                f"context changed in Polar; {'Polar' if merged.polar_took else 'Anki'} version kept")
+                    if merged.in_block else
+                    f"field {names[i]!r} changed in Polar and in Anki; "
+                    f"{'Polar' if merged.polar_took else 'Anki'} version kept",
                     # Both versions of the user's part and where, for the report window.
                     "code": "conflict_polar" if merged.polar_took else "conflict_anki",
                     "field": names[i], "polar": _own_part(want.text), "anki": _own_part(cur),

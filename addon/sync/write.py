@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set,
 from ..render.card import ReadingKey, RenderedCard
 from ..settings import Settings
 from .collection_view import existing_deck_id
-from .field_merge import field_hash
+from .field_merge import remember_hash
 from .identity import GUID_PREFIX, guid_for
 from .media_store import BULK_THRESHOLD, MediaWriter
 from .notetypes import (
@@ -221,7 +221,7 @@ def add_notes(w: Writing) -> None:
                 base.append("")
                 continue
             note.fields[i] = w.fix_media(want.value)
-            base.append(field_hash(w.fix_media(want.text)))  # Polar's side only: see field_merge
+            base.append(remember_hash(w.fix_media(want.text), None if want.tail is None else w.fix_media(want.tail)))
         note.guid = guid_for(c.rc.card_id)
         note.tags = merge_tags([], None, list(c.rc.tags))
         requests.append(AddNoteRequest(note=note, deck_id=w.deck_id(c.deck)))
@@ -261,7 +261,8 @@ def update_notes(w: Writing) -> None:
                     note.fields[i] = w.fix_media(new)
                     # Polar's side, as stored (media names may have changed),
                     # even where the user's text was kept.
-                    base[i] = field_hash(w.fix_media(want.text))
+                    base[i] = remember_hash(w.fix_media(want.text),
+                                            None if want.tail is None else w.fix_media(want.tail))
             note.tags = u.tags
             note.guid = u.guid
             w.to_save.append(note)

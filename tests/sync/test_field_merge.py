@@ -18,7 +18,7 @@ V2_BLOCK = '<div class="polar-context"><hr><div class="polar-source">Title · p.
 def test_context_change_alone_keeps_the_users_answer(polar_wins: bool) -> None:
     merged = merge_field(Want("answer", NEW_BLOCK), "my answer" + OLD_BLOCK, field_hash("answer"), polar_wins)
     assert merged.value == "my answer" + NEW_BLOCK
-    assert not merged.conflict and merged.remember == field_hash("answer")
+    assert not merged.conflict and merged.remember == f"{field_hash('answer')}+{field_hash(NEW_BLOCK)}"
 
 
 def test_polar_change_to_the_answer_is_taken_when_anki_did_not_edit() -> None:
@@ -68,3 +68,32 @@ def test_plain_fields_merge_as_before() -> None:
     both = merge_field(Want("q2"), "mine", field_hash("q"), False)
     assert both.conflict and both.value is None
     assert merge_field(Want("q"), "anything", "", False).value == "q"  # nothing remembered
+
+
+def written(text: str, block: str) -> str:
+    from addon.sync.field_merge import remember_hash
+
+    return remember_hash(text, block)
+
+
+def test_text_typed_inside_the_block_is_moved_before_it() -> None:
+    # An editor's caret at the end of the field lands inside the block.
+    typed = OLD_BLOCK.replace("old highlight", "old highlight and my note", 1)
+    merged = merge_field(Want("answer", OLD_BLOCK), "answer" + typed, written("answer", OLD_BLOCK), True)
+    assert merged.value == "answer and my note" + OLD_BLOCK and not merged.conflict
+    # Markup typed there comes out balanced.
+    typed = OLD_BLOCK[: -len("</div>")] + "<b>bold</div>"
+    merged = merge_field(Want("answer", OLD_BLOCK), "answer" + typed, written("answer", OLD_BLOCK), True)
+    assert merged.value == "answer<b>bold</b>" + OLD_BLOCK
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_text_typed_inside_a_block_whose_context_changed_is_a_conflict(polar_wins: bool) -> None:
+    typed = OLD_BLOCK.replace("old highlight", "old highlight and my note", 1)
+    current = "answer" + typed
+    merged = merge_field(Want("answer", NEW_BLOCK), current, written("answer", OLD_BLOCK), polar_wins)
+    assert merged.conflict and merged.in_block and merged.polar_took == polar_wins
+    assert merged.value == ("answer" + NEW_BLOCK if polar_wins else None)
+    if not polar_wins:  # kept as the user left it, and not asked again
+        again = merge_field(Want("answer", NEW_BLOCK), current, merged.remember, polar_wins)
+        assert not again.conflict and again.value == "answer" + NEW_BLOCK
