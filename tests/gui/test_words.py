@@ -227,7 +227,7 @@ def test_the_report_names_documents_by_title_not_by_id(anki, qtbot):
 
 def test_preview_lists_the_notes_and_shows_exactly_those_in_the_browser(anki):
     from aqt.browser import Browser
-    from aqt.qt import QApplication, QPushButton
+    from aqt.qt import QApplication, QPushButton, QTimer, sip
 
     from tests.polar_factory import Doc, basic
 
@@ -263,16 +263,20 @@ def test_preview_lists_the_notes_and_shows_exactly_those_in_the_browser(anki):
         button = dialog.findChild(QPushButton, "polar_sync_show_in_browser")
         assert button.isEnabled()
         button.click()
-        def browser():
-            return next((w for w in QApplication.topLevelWidgets() if isinstance(w, Browser) and w.isVisible()), None)
-
-        window = anki.anki.wait_until(browser, what="the Browser")
-        shown = set(anki.mw.col.find_notes(window.current_search()))
         updated = {c.note_id for c in outcome.report.changes if c.kind == "updated"}
-        assert shown == updated and len(shown) == 1 and shown < nids
+        assert len(updated) == 1 and updated < nids
+
+        def browser():
+            return next((w for w in QApplication.topLevelWidgets() if isinstance(w, Browser) and w.isVisible()
+                         and w.current_search() == f"nid:{next(iter(updated))}"), None)
+
+        window = anki.anki.wait_until(browser, what="the Browser showing the updated note")
+        assert set(anki.mw.col.find_notes(window.current_search())) == updated
         assert window.table.len() >= 1
-        # The Browser stays open: Anki moves it onto the screen 50 ms after it
-        # opens, and closing it before then fails that timer.
+        # Anki moves a new Browser onto the screen by a 50 ms timer; a close
+        # queued after it runs after it (timers fire in deadline order).
+        QTimer.singleShot(60, window.close)
+        anki.anki.wait_until(lambda: sip.isdeleted(window) or not window.isVisible(), what="the Browser to close")
         dialog.close()
     finally:
         Doc(anki.library, "1GuiPreviewList000001").remove()
