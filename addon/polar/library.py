@@ -1,20 +1,23 @@
-"""Finding Polar documents: a 1.x data directory or a 2.x export zip.
+"""Finding Polar documents: a 1.x data directory or a 2.x export archive.
 
-A :class:`Source` lists :class:`DocumentFile` handles cheaply (a stat or a zip
-directory entry each) so the sync can skip unchanged documents before reading
-or parsing them, and reads images without ever leaving the library.
+A :class:`Source` lists :class:`DocumentFile` handles cheaply (a stat each,
+or a row of the export cache) so the sync can skip unchanged documents
+before reading or parsing them, and reads images without ever leaving the
+library.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .docmeta import Document, parse_docmeta, parse_export_entry
+from . import archive, export_cache
+from .docmeta import Document, load_json, parse_docmeta, parse_export_entry
+from .hashcodes import stash_names
 
 # A state.json larger than this is not a Polar document (the biggest real
 # ones are a few MB); refusing it keeps a hostile or broken file from
@@ -208,74 +211,224 @@ def _file_reader(path: Path) -> Callable[[], bytes]:
     return read
 
 
-class ZipSource(Source):
-    """A Polar 2.x "Export Data" zip: ``doc_meta/<id>.json`` entries."""
+# Members of an export that are read: the records. The optional first
+# folder is that of a user who unpacked the export and zipped the folder.
+_DOC_META = re.compile(r"^(?:[^/]+/)?doc_meta/([^/.][^/]*)\.json$")
+_DOC_INFO = re.compile(r"^(?:[^/]+/)?doc_info/([^/.][^/]*)\.json$")
+_STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
 
-    def __init__(self, path: Path) -> None:
+ExportProgress = Callable[[int, int], None]  # (bytes read, archive size)
+
+
+def _keep_member(name: str) -> Optional[int]:
+    if _DOC_META.match(name) or _DOC_INFO.match(name):
+        return MAX_DOCMETA_BYTES
+    return None
+
+
+class ExportSource(Source):
+    """A Polar 2.x "Export Data" archive: a gzip'd tar named ``.zip`` as
+    Polar writes it, or the same members re-packed as a zip or a plain tar.
+
+    The archive is read once, sequentially (``archive.scan``), keeping only
+    the ``doc_meta``/``doc_info`` records; with a ``cache_path`` what was
+    read is remembered (``export_cache``) so the same file is never
+    decompressed again. Damage is reported in ``problems`` (everything read
+    before it is listed); ``complete`` is False when damage ended the read,
+    so documents not seen must not be taken as deleted."""
+
+    def __init__(self, path: Path, kind: str, cache_path: Optional[Path] = None) -> None:
         self.path = path
+        self.kind = kind
+        self.cache_path = cache_path
+        self.on_progress: Optional[ExportProgress] = None
+        self.read_now = False  # True when this run decompressed the archive
+        self._snapshot: Optional[export_cache.Snapshot] = None
+        self._bodies: Dict[str, Optional[str]] = {}
 
-    def _open(self) -> zipfile.ZipFile:
+    # -- reading -----------------------------------------------------------------
+
+    def _identity(self) -> str:
         try:
-            return zipfile.ZipFile(self.path)
-        except (OSError, zipfile.BadZipFile) as exc:
+            return archive.identity(str(self.path))
+        except OSError as exc:
+            raise SourceError(f"cannot read the Polar export {self.path}: {exc.strerror or exc}") from None
+
+    def needs_reading(self) -> bool:
+        """True when listing will decompress the archive (not read before)."""
+        if self._snapshot is not None:
+            return False
+        if self.cache_path is None:
+            return True
+        return export_cache.load(self.cache_path, self._identity()) is None
+
+    def snapshot(self) -> export_cache.Snapshot:
+        if self._snapshot is None:
+            ident = self._identity()
+            cached = export_cache.load(self.cache_path, ident) if self.cache_path is not None else None
+            self._snapshot = cached if cached is not None else self._read(ident)
+        return self._snapshot
+
+    def _read(self, ident: str) -> export_cache.Snapshot:
+        self.read_now = True
+        writer = export_cache.Writer(ident, self.kind, self.cache_path)
+        try:
+            for entry in archive.scan(str(self.path), self.kind, _keep_member, self.on_progress):
+                if entry.problem:
+                    writer.problem(entry.name, entry.problem, entry.fatal)
+                elif entry.data is not None:
+                    writer.record(entry.name, entry.data, entry.crc)
+                elif _STASH.match(entry.name):
+                    writer.body(entry.name, entry.size, entry.offset)
+            return writer.finish()
+        except archive.ArchiveError as exc:
+            writer.abandon()
             raise SourceError(f"cannot open the Polar export {self.path}: {exc}") from None
+        except OSError as exc:
+            writer.abandon()
+            raise SourceError(f"cannot read the Polar export {self.path}: {exc.strerror or exc}") from None
+        except BaseException:
+            writer.abandon()
+            raise
+
+    # -- what the sync sees ---------------------------------------------------------
 
     def list_documents(self) -> List[DocumentFile]:
-        docs: List[DocumentFile] = []
-        with self._open() as zf:
-            for info in zf.infolist():
-                name = info.filename
-                if info.is_dir() or not name.startswith("doc_meta/") or not name.endswith(".json"):
-                    continue
-                ident = name[len("doc_meta/"): -len(".json")]
-                if not ident or "/" in ident:
-                    continue
-                docs.append(
-                    DocumentFile(
-                        key=ident,
-                        label=f"{self.path.name}:{name}",
-                        signature=(info.file_size, info.CRC),
-                        reader=self._entry_reader(name, info.file_size),
-                        parser=parse_export_entry,
-                        timestamped=False,
-                    )
+        snap = self.snapshot()
+        docs: Dict[str, DocumentFile] = {}
+        for record in snap.records.values():
+            match = _DOC_META.match(record.name)
+            if match is None or match.group(1) in docs:
+                continue
+            docs[match.group(1)] = DocumentFile(
+                key=match.group(1),
+                label=f"{self.path.name}:{record.name}",
+                signature=(record.size, record.crc),
+                reader=self._record_reader(snap, record.name),
+                parser=parse_export_entry,
+                timestamped=False,
+            )
+        # A record that could not be read is a document all the same: its
+        # failure is reported once, and its cards are not taken as deleted.
+        for problem in snap.problems:
+            match = _DOC_META.match(problem.name)
+            if match is not None and match.group(1) not in docs:
+                docs[match.group(1)] = DocumentFile(
+                    key=match.group(1),
+                    label=f"{self.path.name}:{problem.name}",
+                    signature=(-1, -1),
+                    reader=_refuse(problem.message),
+                    parser=parse_export_entry,
+                    timestamped=False,
                 )
-        return sorted(docs, key=lambda d: d.key)
+        return sorted(docs.values(), key=lambda d: d.key)
 
-    def _entry_reader(self, name: str, size: int) -> Callable[[], bytes]:
+    @property
+    def problems(self) -> List[Tuple[str, str]]:
+        """(label, message) of what could not be read, other than documents
+        (those fail as documents): damage, refused members."""
+        out = []
+        for problem in self.snapshot().problems:
+            if _DOC_META.match(problem.name):
+                continue
+            label = f"{self.path.name}:{problem.name}" if problem.name else str(self.path.name)
+            out.append((label, problem.message))
+        return out
+
+    @property
+    def complete(self) -> bool:
+        return self.snapshot().complete
+
+    @staticmethod
+    def _record_reader(snap: export_cache.Snapshot, name: str) -> Callable[[], bytes]:
         def read() -> bytes:
-            if size > MAX_DOCMETA_BYTES:
-                raise ValueError(f"entry is {size} bytes, over the {MAX_DOCMETA_BYTES}-byte limit")
-            with self._open() as zf, zf.open(name) as fh:
-                return fh.read(MAX_DOCMETA_BYTES + 1)
+            return snap.read(name)
 
         return read
 
     def read_image(self, name: str, max_bytes: int) -> bytes:
+        # Polar's exports carry no area-highlight images: those cards show
+        # their text context only (the renderer treats this as expected).
         _check_image_name(name)
-        # Exports may carry images under a few folder names; never outside the zip.
-        with self._open() as zf:
-            for candidate in (f"files/image/{name}", f"image/{name}", f"images/{name}", f"stash/{name}"):
-                try:
-                    info = zf.getinfo(candidate)
-                except KeyError:
-                    continue
-                if info.file_size > max_bytes:
-                    raise ValueError(f"image {name!r} is {info.file_size} bytes, over the {max_bytes}-byte limit")
-                with zf.open(info) as fh:
-                    return fh.read(max_bytes + 1)[:max_bytes]
-        raise FileNotFoundError(name)
+        raise ImagesNotExported(name)
+
+    # -- the documents' own files (for opening a document, not for syncing) ----------
+
+    def document_body(self, key: str) -> Optional[str]:
+        """The archive member holding the document's PDF/EPUB, or None when
+        it cannot be matched (not in the export, or no filename)."""
+        if key not in self._bodies:
+            self._bodies[key] = self._match_body(key)
+        return self._bodies[key]
+
+    def _match_body(self, key: str) -> Optional[str]:
+        snap = self.snapshot()
+        if not snap.bodies:
+            return None
+        record = next((r for r in snap.records.values()
+                       if (m := _DOC_META.match(r.name)) is not None and m.group(1) == key), None)
+        if record is None:
+            return None
+        try:
+            wrapper = load_json(snap.read(record.name))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(wrapper, dict):
+            return None
+        uid = wrapper.get("uid")
+        outer = wrapper.get("value")
+        info = outer.get("docInfo") if isinstance(outer, dict) else None
+        if not isinstance(info, dict):
+            info = self._doc_info(snap, record.name, key)
+        if not isinstance(uid, str) or not isinstance(info, dict):
+            return None
+        prefix = record.name[: record.name.index("doc_meta/")]
+        for name in stash_names(uid, info):
+            if prefix + name in snap.bodies:
+                return prefix + name
+        return None
+
+    @staticmethod
+    def _doc_info(snap: export_cache.Snapshot, meta_name: str, key: str) -> Optional[Dict[str, Any]]:
+        name = meta_name.replace("doc_meta/", "doc_info/", 1)
+        if name not in snap.records:
+            return None
+        try:
+            record = load_json(snap.read(name))
+        except (OSError, ValueError):
+            return None
+        value = record.get("value") if isinstance(record, dict) else None
+        return value if isinstance(value, dict) else None
 
 
-def open_source(path: Path) -> Source:
-    """A data directory or an export zip. Raises :class:`SourceError` when
-    the path is neither (missing, a plain file that is not a zip, ...)."""
+class ImagesNotExported(FileNotFoundError):
+    """Area-highlight images are not part of a Polar export."""
+
+
+def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
+    """A data directory or an export archive, recognised by its content
+    (any name). Raises :class:`SourceError` when the path is neither
+    (missing, not an archive, an archive that cannot be opened at all).
+
+    ``cache_path``: where an export's listing is remembered between syncs."""
     if path.is_dir():
         return DataDirSource(path)
     if path.is_file():
-        if zipfile.is_zipfile(path):
-            return ZipSource(path)
-        raise SourceError(f"{path} is neither a Polar data directory nor a Polar export zip")
+        try:
+            kind = archive.sniff(str(path))
+        except OSError as exc:
+            raise SourceError(f"cannot read the Polar export {path}: {exc.strerror or exc}") from None
+        if kind is None:
+            raise SourceError(
+                f"{path} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)"
+            )
+        try:
+            archive.probe(str(path), kind)
+        except archive.ArchiveError as exc:
+            raise SourceError(f"cannot open the Polar export {path}: {exc}") from None
+        except OSError as exc:
+            raise SourceError(f"cannot read the Polar export {path}: {exc.strerror or exc}") from None
+        return ExportSource(path, kind, cache_path)
     raise SourceError(f"the Polar data directory {path} does not exist")
 
 

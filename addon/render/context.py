@@ -34,7 +34,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
-from ..polar.library import UnsafePathError
+from ..polar.library import ImagesNotExported, UnsafePathError
 from .html import escape_text, normalise_whitespace, safe_url
 from .media import MediaFile, field_html, image_file
 from .style import STYLES, attr
@@ -132,6 +132,8 @@ def _load_image(
     where = f"image {name!r} of the area highlight on page {highlight.page}"
     try:
         data = image_loader(name)
+    except ImagesNotExported:
+        return "", None, None  # expected: exports carry no images (README)
     except UnsafePathError:  # before ValueError: it is a subclass
         return "", None, f"{where} refused: the name leads outside the Polar library"
     except FileNotFoundError:

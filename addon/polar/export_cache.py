@@ -1,0 +1,169 @@
+"""What one read of a Polar export found, kept so it is never read twice.
+
+An export is gigabytes of documents around a few MB of records. The first
+sync streams it once (``archive.scan``) and stores here the records it needs
+(``doc_meta`` and ``doc_info`` JSON, zlib-compressed), where each stash file
+sits, and the problems met; a later sync of the same file (same size, mtime
+and head/tail digest) reads only this. It is only ever a cache: deleting it
+costs one more read of the export.
+
+The file is SQLite, written under a temporary name and renamed into place,
+so a sync killed mid-read leaves the previous cache (or none), never half of
+one. Each lookup opens its own short connection, so nothing stays open
+between syncs (Windows could not replace a file held open).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+FORMAT = "1"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE records (
+    name TEXT PRIMARY KEY,      -- archive member, e.g. doc_meta/<id>.json
+    size INTEGER NOT NULL,
+    crc INTEGER NOT NULL,       -- zlib.crc32 of the member's bytes
+    data BLOB NOT NULL          -- zlib-compressed bytes
+);
+CREATE TABLE bodies (name TEXT PRIMARY KEY, size INTEGER NOT NULL, offset INTEGER NOT NULL);
+CREATE TABLE problems (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, message TEXT NOT NULL, fatal INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Record:
+    name: str
+    size: int
+    crc: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str  # member, or "" for the archive as a whole
+    message: str
+    fatal: bool = False
+
+
+@dataclass
+class Snapshot:
+    """The listing of one export: records (without their bytes), stash
+    files and problems. Bytes are fetched one record at a time."""
+
+    identity: str
+    kind: str
+    complete: bool = True  # False: damage ended the read early
+    records: Dict[str, Record] = field(default_factory=dict)
+    bodies: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # name -> (size, offset)
+    problems: List[Problem] = field(default_factory=list)
+    path: Optional[Path] = None  # the cache file; None: bytes held in memory
+    _memory: Dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    def read(self, name: str) -> bytes:
+        if self.path is None:
+            packed = self._memory.get(name)
+        else:
+            try:
+                con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+                try:
+                    row = con.execute("SELECT data FROM records WHERE name = ?", (name,)).fetchone()
+                finally:
+                    con.close()
+            except sqlite3.Error as exc:
+                raise OSError(f"the export cache {self.path.name} cannot be read: {exc}") from None
+            packed = row[0] if row else None
+        if packed is None:
+            raise FileNotFoundError(f"{name} is not in the export cache")
+        return zlib.decompress(packed)
+
+
+class Writer:
+    """Builds a :class:`Snapshot` while an export is read; ``finish``
+    publishes it (atomically replacing the cache file, when there is one)."""
+
+    def __init__(self, identity: str, kind: str, path: Optional[Path]) -> None:
+        self.snapshot = Snapshot(identity, kind, path=path)
+        self._tmp: Optional[Path] = None
+        self._con: Optional[sqlite3.Connection] = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+            self._tmp.unlink(missing_ok=True)
+            self._con = sqlite3.connect(str(self._tmp))
+            self._con.execute("PRAGMA journal_mode = OFF")
+            self._con.execute("PRAGMA synchronous = OFF")  # fsync'd once, before the rename
+            self._con.executescript(_SCHEMA)
+
+    def record(self, name: str, data: bytes, crc: int) -> None:
+        packed = zlib.compress(data, 1)
+        self.snapshot.records[name] = Record(name, len(data), crc)
+        if self._con is None:
+            self.snapshot._memory[name] = packed
+        else:
+            self._con.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", (name, len(data), crc, packed))
+
+    def body(self, name: str, size: int, offset: int) -> None:
+        self.snapshot.bodies[name] = (size, offset)
+
+    def problem(self, name: str, message: str, fatal: bool = False) -> None:
+        self.snapshot.problems.append(Problem(name, message, fatal))
+        if fatal:
+            self.snapshot.complete = False
+
+    def finish(self) -> Snapshot:
+        snap = self.snapshot
+        if self._con is not None and self._tmp is not None and snap.path is not None:
+            con = self._con
+            con.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
+                            [(n, s, o) for n, (s, o) in snap.bodies.items()])
+            con.executemany("INSERT INTO problems (name, message, fatal) VALUES (?, ?, ?)",
+                            [(p.name, p.message, int(p.fatal)) for p in snap.problems])
+            con.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("format", FORMAT), ("identity", snap.identity), ("kind", snap.kind),
+                ("complete", "1" if snap.complete else "0"),
+            ])
+            con.commit()
+            con.close()
+            self._con = None
+            with open(self._tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(self._tmp, snap.path)
+        return snap
+
+    def abandon(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+
+
+def load(path: Path, identity: str) -> Optional[Snapshot]:
+    """The cached listing of the export with this identity, or None (no
+    cache, another export, an unreadable or older cache file)."""
+    if not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            if meta.get("format") != FORMAT or meta.get("identity") != identity:
+                return None
+            snap = Snapshot(identity, meta.get("kind", ""), complete=meta.get("complete") == "1", path=path)
+            for name, size, crc in con.execute("SELECT name, size, crc FROM records"):
+                snap.records[name] = Record(name, size, crc)
+            for name, size, offset in con.execute("SELECT name, size, offset FROM bodies"):
+                snap.bodies[name] = (size, offset)
+            for name, message, fatal in con.execute("SELECT name, message, fatal FROM problems ORDER BY seq"):
+                snap.problems.append(Problem(name, message, bool(fatal)))
+            return snap
+        finally:
+            con.close()
+    except (sqlite3.Error, ValueError):
+        return None  # a damaged cache is read again from the export

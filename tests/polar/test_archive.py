@@ -1,0 +1,391 @@
+"""The archive walk: formats by content, safety, damage."""
+
+import gzip
+import io
+import os
+import struct
+import tarfile
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from addon.polar import archive
+from addon.polar.archive import TAR, TAR_GZ, ZIP, ArchiveError, probe, scan, sniff
+
+CAP = 1000
+
+
+def keep_json(name):
+    return CAP if name.endswith(".json") else None
+
+
+def tar_bytes(members, fmt=tarfile.USTAR_FORMAT):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tar:
+        for name, data, kind in members:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            if kind == tarfile.REGTYPE:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            else:
+                info.linkname = "target"
+                tar.addfile(info)
+    return buf.getvalue()
+
+
+def files(*pairs):
+    return [(name, data, tarfile.REGTYPE) for name, data in pairs]
+
+
+MEMBERS = files(("doc_meta/a.json", b'{"a":1}'), ("stash/x.pdf", os.urandom(3000)), ("doc_meta/b.json", b'{"b":2}'))
+
+
+def walk(path, kind=None):
+    return list(scan(str(path), kind or sniff(str(path)), keep_json))
+
+
+def write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["export.zip", "export.tar.gz", "export.tgz", "export"])
+def test_recognised_by_content_not_name(tmp_path, name):
+    raw = tar_bytes(MEMBERS)
+    assert sniff(str(write(tmp_path / name, gzip.compress(raw)))) == TAR_GZ
+    assert sniff(str(write(tmp_path / ("plain-" + name), raw))) == TAR
+    zpath = tmp_path / ("zip-" + name)
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("doc_meta/a.json", "{}")
+    assert sniff(str(zpath)) == ZIP
+    assert sniff(str(write(tmp_path / ("text-" + name), b"hello"))) is None
+
+
+def test_the_three_formats_give_the_same_members(tmp_path):
+    raw = tar_bytes(MEMBERS)
+    tgz = write(tmp_path / "a.zip", gzip.compress(raw))
+    plain = write(tmp_path / "b", raw)
+    zpath = tmp_path / "c.zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data, _ in MEMBERS:
+            zf.writestr(name, data)
+    results = []
+    for path in (tgz, plain, zpath):
+        entries = walk(path)
+        results.append([(e.name, e.size, e.data, e.problem) for e in entries])
+    assert results[0] == results[1] == results[2]
+    assert [r[0] for r in results[0]] == ["doc_meta/a.json", "stash/x.pdf", "doc_meta/b.json"]
+    assert results[0][1][2] is None  # the body is skipped, never held
+    assert results[0][0][2] == b'{"a":1}'
+
+
+def test_offsets_point_at_member_data(tmp_path):
+    raw = tar_bytes(MEMBERS)
+    path = write(tmp_path / "t", raw)
+    body = next(e for e in walk(path) if e.name == "stash/x.pdf")
+    assert raw[body.offset:body.offset + body.size] == MEMBERS[1][1]
+
+
+def test_links_devices_absolute_and_dotdot_refused(tmp_path):
+    raw = tar_bytes([
+        ("doc_meta/link.json", b"", tarfile.SYMTYPE),
+        ("doc_meta/hard.json", b"", tarfile.LNKTYPE),
+        ("doc_meta/dev.json", b"", tarfile.CHRTYPE),
+        ("doc_meta/fifo.json", b"", tarfile.FIFOTYPE),
+        ("/etc/x.json", b"{}", tarfile.REGTYPE),
+        ("doc_meta/../../x.json", b"{}", tarfile.REGTYPE),
+        ("doc_meta/ok.json", b"{}", tarfile.REGTYPE),
+    ])
+    entries = walk(write(tmp_path / "t.tar", raw))
+    by_name = {e.name: e for e in entries}
+    for name in ("doc_meta/link.json", "doc_meta/hard.json"):
+        assert by_name[name].problem == "links are refused" and by_name[name].data is None
+    for name in ("doc_meta/dev.json", "doc_meta/fifo.json"):
+        assert by_name[name].problem == "devices and pipes are refused"
+    assert "absolute" in by_name["/etc/x.json"].problem
+    assert "'..'" in by_name["doc_meta/../../x.json"].problem
+    assert by_name["doc_meta/ok.json"].data == b"{}"
+    assert not any(e.fatal for e in entries)
+
+
+def test_zip_symlink_refused(tmp_path):
+    path = tmp_path / "l.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        info = zipfile.ZipInfo("doc_meta/l.json")
+        info.create_system = 3
+        info.external_attr = (0o120777) << 16
+        zf.writestr(info, "/etc/passwd")
+        zf.writestr("doc_meta/ok.json", "{}")
+    entries = walk(path)
+    assert entries[0].problem == "links are refused"
+    assert entries[1].data == b"{}"
+
+
+def test_member_over_the_cap_is_not_read(tmp_path):
+    raw = tar_bytes(files(("doc_meta/big.json", b" " * (CAP + 1)), ("doc_meta/ok.json", b"{}")))
+    for path in (write(tmp_path / "t", raw), write(tmp_path / "g", gzip.compress(raw))):
+        entries = walk(path)
+        assert "over the 1000-byte limit" in entries[0].problem and entries[0].data is None
+        assert entries[1].data == b"{}"
+
+
+def test_zip_bomb_member_is_bounded(tmp_path):
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("doc_meta/bomb.json", b"\x00" * (20 * 1024 * 1024))
+    entries = walk(path)
+    assert "limit" in entries[0].problem and entries[0].data is None
+
+
+def test_pax_and_gnu_long_names(tmp_path):
+    long = "doc_meta/" + "x" * 150 + ".json"
+    for fmt in (tarfile.PAX_FORMAT, tarfile.GNU_FORMAT):
+        raw = tar_bytes(files((long, b"{}"), ("./doc_meta/dot.json", b"[]")), fmt)
+        entries = walk(write(tmp_path / f"t{fmt}", raw))
+        assert [(e.name, e.data) for e in entries] == [(long, b"{}"), ("doc_meta/dot.json", b"[]")]
+
+
+def test_empty_archives(tmp_path):
+    assert walk(write(tmp_path / "e.tgz", gzip.compress(tar_bytes([])))) == []
+    path = tmp_path / "e.zip"
+    zipfile.ZipFile(path, "w").close()
+    probe(str(path), ZIP)
+    assert walk(path) == []
+
+
+def test_progress_reaches_the_total(tmp_path):
+    path = write(tmp_path / "p", gzip.compress(tar_bytes(MEMBERS)))
+    seen = []
+    list(scan(str(path), TAR_GZ, keep_json, lambda done, total: seen.append((done, total))))
+    assert seen[-1] == (path.stat().st_size, path.stat().st_size)
+    assert all(a <= b for (a, _), (b, _) in zip(seen, seen[1:]))
+
+
+# -- damage ---------------------------------------------------------------------
+
+
+def test_truncated_gzip_keeps_what_came_before(tmp_path):
+    raw = tar_bytes(files(("doc_meta/a.json", b"{}"), ("stash/x.pdf", os.urandom(200_000)),
+                          ("doc_meta/b.json", b"{}")))
+    packed = gzip.compress(raw)
+    path = write(tmp_path / "cut.zip", packed[: len(packed) // 2])
+    entries = walk(path)
+    assert entries[0].data == b"{}"
+    assert entries[-1].fatal and entries[-1].name == "stash/x.pdf"
+    assert "truncated" in entries[-1].problem
+    assert "doc_meta/b.json" not in [e.name for e in entries]
+
+
+def test_truncated_inside_a_record_names_it(tmp_path):
+    raw = tar_bytes(files(("doc_meta/a.json", b"{" + b" " * 900 + b"}"),))
+    path = write(tmp_path / "cut", raw[:700])
+    entries = walk(path)
+    assert len(entries) == 1 and entries[0].fatal and entries[0].name == "doc_meta/a.json"
+
+
+def test_bad_gzip_crc_is_reported_after_everything_was_read(tmp_path):
+    packed = bytearray(gzip.compress(tar_bytes(MEMBERS)))
+    packed[-8] ^= 0xFF  # the CRC32 in the trailer
+    entries = walk(write(tmp_path / "crc.zip", bytes(packed)))
+    assert [e.data for e in entries[:3]] == [b'{"a":1}', None, b'{"b":2}']
+    assert entries[-1].fatal and "gzip checksum" in entries[-1].problem and entries[-1].name == ""
+
+
+def test_corrupt_deflate_data(tmp_path):
+    raw = tar_bytes(files(("doc_meta/a.json", b"{}"), ("stash/x.pdf", b"abc" * 100_000), ("doc_meta/b.json", b"{}")))
+    packed = bytearray(gzip.compress(raw))
+    for i in range(len(packed) // 2, len(packed) // 2 + 40):
+        packed[i] ^= 0x5A
+    entries = walk(write(tmp_path / "bad", bytes(packed)))
+    assert entries[0].data == b"{}"
+    assert entries[-1].fatal
+    assert sum(1 for e in entries if e.problem) == 1
+
+
+def _retarget_size(raw, name, new_size):
+    """Rewrite one member's header size (and checksum): a member lying about its size."""
+    buf = bytearray(raw)
+    pos = 0
+    while True:
+        header = buf[pos:pos + 512]
+        if header[:len(name)] == name.encode():
+            break
+        size = int(header[124:136].strip(b"\x00 ") or b"0", 8)
+        pos += 512 + size + (-size % 512)
+    buf[pos + 124:pos + 136] = b"%011o\x00" % new_size
+    buf[pos + 148:pos + 156] = b" " * 8
+    buf[pos + 148:pos + 156] = b"%06o\x00 " % sum(buf[pos:pos + 512])
+    return bytes(buf)
+
+
+@pytest.mark.parametrize("delta", [-1000, 1000])
+def test_member_lying_about_its_size(tmp_path, delta):
+    raw = tar_bytes(files(("doc_meta/a.json", b"{}"), ("stash/x.pdf", os.urandom(10_000)),
+                          ("stash/y.pdf", os.urandom(10_000)), ("doc_meta/b.json", b"{}")))
+    lied = _retarget_size(raw, "stash/x.pdf", 10_000 + delta)
+    for path in (write(tmp_path / "t", lied), write(tmp_path / "g", gzip.compress(lied))):
+        entries = walk(path)
+        assert entries[0].data == b"{}"
+        assert entries[-1].fatal and "after stash/x.pdf" in entries[-1].problem
+        assert "doc_meta/b.json" not in [e.name for e in entries if e.data]
+
+
+def test_lying_size_landing_on_zeros_is_caught(tmp_path):
+    body = b"\x01" * 512 + b"\x00" * 4096 + b"\x02" * 512
+    raw = tar_bytes(files(("stash/x.pdf", body), ("doc_meta/b.json", b"{}")))
+    lied = _retarget_size(raw, "stash/x.pdf", 512)  # the walk lands inside the zeros
+    entries = walk(write(tmp_path / "t", lied))
+    assert entries[-1].fatal and "data follows the end" in entries[-1].problem
+
+
+def test_not_an_archive_inside_gzip(tmp_path):
+    path = write(tmp_path / "j.zip", gzip.compress(b'{"json": true}' * 100))
+    with pytest.raises(ArchiveError):
+        probe(str(path), TAR_GZ)
+
+
+@pytest.mark.parametrize("data", [b"\x1f\x8b\x08\x00garbage", b"\x1f\x8b", b"PK\x03\x04short", b"PKjunkjunk"])
+def test_unopenable(tmp_path, data):
+    path = write(tmp_path / "x.zip", data)
+    kind = sniff(str(path))
+    if kind is None:
+        return  # not even recognised: open_source refuses it by name
+    with pytest.raises(ArchiveError):
+        probe(str(path), kind)
+
+
+# -- zip damage --------------------------------------------------------------------
+
+
+def make_zip(path, members, method=zipfile.ZIP_DEFLATED):
+    with zipfile.ZipFile(path, "w", method) as zf:
+        for name, data in members:
+            zf.writestr(name, data)
+    return path
+
+
+def patch_zip(path, name, local=None, central=None):
+    """Patch header fields of one entry: {offset_in_header: bytes}."""
+    buf = bytearray(path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(buf))) as zf:
+        info = zf.getinfo(name)
+    for off, value in (local or {}).items():
+        buf[info.header_offset + off:info.header_offset + off + len(value)] = value
+    cd = buf.find(b"PK\x01\x02", 0)
+    while cd >= 0:
+        nlen = struct.unpack("<H", buf[cd + 28:cd + 30])[0]
+        if buf[cd + 46:cd + 46 + nlen] == name.encode():
+            for off, value in (central or {}).items():
+                buf[cd + off:cd + off + len(value)] = value
+        cd = buf.find(b"PK\x01\x02", cd + 4)
+    path.write_bytes(bytes(buf))
+    return path
+
+
+ZMEMBERS = [("doc_meta/a.json", b'{"a":1}'), ("stash/x.pdf", b"%PDF" * 1000), ("doc_meta/b.json", b'{"b":2}')]
+
+
+def test_zip_encrypted_entry(tmp_path):
+    path = patch_zip(make_zip(tmp_path / "e.zip", ZMEMBERS), "doc_meta/a.json",
+                     local={6: b"\x01\x00"}, central={8: b"\x01\x00"})
+    entries = walk(path)
+    assert "encrypted" in entries[0].problem
+    assert entries[2].data == b'{"b":2}'
+
+
+def test_zip_unsupported_compression(tmp_path):
+    path = patch_zip(make_zip(tmp_path / "m.zip", ZMEMBERS), "doc_meta/a.json",
+                     local={8: b"\x09\x00"}, central={10: b"\x09\x00"})
+    entries = walk(path)
+    assert "compression method 9" in entries[0].problem
+    assert entries[2].data == b'{"b":2}'
+
+
+def test_zip_bad_crc(tmp_path):
+    path = patch_zip(make_zip(tmp_path / "c.zip", ZMEMBERS, zipfile.ZIP_STORED), "doc_meta/a.json",
+                     local={14: b"\0\0\0\0"}, central={16: b"\0\0\0\0"})
+    entries = walk(path)
+    assert "checksum" in entries[0].problem and entries[0].data is None
+    assert entries[2].data == b'{"b":2}'
+
+
+@pytest.mark.parametrize("size", [3, 500])
+def test_zip_entry_lying_about_its_size(tmp_path, size):
+    field = struct.pack("<L", size)
+    path = patch_zip(make_zip(tmp_path / "s.zip", ZMEMBERS), "doc_meta/a.json",
+                     local={22: field}, central={24: field})
+    entries = walk(path)
+    assert entries[0].problem and entries[0].data is None
+    assert entries[2].data == b'{"b":2}'
+
+
+def test_zip_broken_central_directory_read_from_local_headers(tmp_path):
+    path = make_zip(tmp_path / "d.zip", ZMEMBERS)
+    buf = bytearray(path.read_bytes())
+    cd = buf.find(b"PK\x01\x02")
+    buf[cd:cd + 4] = b"XXXX"
+    path.write_bytes(bytes(buf))
+    probe(str(path), ZIP)
+    entries = walk(path)
+    assert [(e.name, e.data) for e in entries[:-1]] == [
+        ("doc_meta/a.json", b'{"a":1}'), ("stash/x.pdf", None), ("doc_meta/b.json", b'{"b":2}')]
+    assert entries[-1].fatal and "central directory is damaged" in entries[-1].problem
+
+
+def test_truncated_zip_keeps_entries_before_the_cut(tmp_path):
+    path = make_zip(tmp_path / "t.zip", [("doc_meta/a.json", b"{}"), ("stash/x.pdf", os.urandom(50_000)),
+                                          ("doc_meta/b.json", b"{}")], zipfile.ZIP_STORED)
+    data = path.read_bytes()
+    path.write_bytes(data[:30_000])
+    entries = walk(path)
+    assert entries[0].data == b"{}"
+    assert entries[-1].fatal and "after stash/x.pdf" in entries[-1].problem and "truncated" in entries[-1].problem
+
+
+def test_streamed_zip_without_directory(tmp_path):
+    """Zips written to a pipe (sizes after the data), then cut: deflate ends are found by inflating."""
+    buf = io.BytesIO()
+
+    class Unseekable(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, b):
+            return buf.write(b)
+
+    with zipfile.ZipFile(Unseekable(), "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in ZMEMBERS:
+            zf.writestr(name, data)
+    data = buf.getvalue()
+    path = write(tmp_path / "s.zip", data[: data.find(b"PK\x01\x02")])
+    entries = walk(path)
+    assert [(e.name, e.data) for e in entries if not e.problem] == [
+        ("doc_meta/a.json", b'{"a":1}'), ("stash/x.pdf", None), ("doc_meta/b.json", b'{"b":2}')]
+
+
+def test_plain_tar_skips_by_seeking(tmp_path, monkeypatch):
+    raw = tar_bytes(files(("stash/x.pdf", b"\x07" * 100_000), ("doc_meta/a.json", b"{}")))
+    path = write(tmp_path / "p.tar", raw)
+    reads = []
+    real_open = open
+
+    class Counting(io.FileIO):
+        def read(self, n=-1):
+            data = super().read(n)
+            reads.append(len(data))
+            return data
+
+    monkeypatch.setattr(archive, "open", lambda p, mode="rb": Counting(p, "r") if mode == "rb" else real_open(p, mode),
+                        raising=False)
+    entries = walk(path, TAR)
+    assert entries[1].data == b"{}"
+    assert sum(reads) < 50_000  # the 100,000-byte body was seeked over, never read
+
+
+def test_crc_of_kept_members(tmp_path):
+    entries = walk(write(tmp_path / "g", gzip.compress(tar_bytes(MEMBERS))))
+    assert entries[0].crc == zlib.crc32(b'{"a":1}')
+    assert Path(tmp_path).joinpath("g").exists()

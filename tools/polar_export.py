@@ -1,0 +1,175 @@
+"""Polar 2.x "Export Data" archives built the way Polar builds them, from a
+Polar data directory (or DocMetas in memory), for tests and the benchmark.
+
+Polar's exporter (polar-app ``UserBackupCreator.ts``, ``SnapshotTransformer.ts``,
+``ArchiveWritable.ts``) streams ``archiver('tar', {gzip: true})`` into a file
+named ``<random id>-<date>.zip``. Members: ``doc_meta/<id>.json``,
+``doc_info/<id>.json``, ``block/<id>.json``, each
+``JSON.stringify(record, null, '  ')``, and each document's file as
+``stash/<createID({uid, filename}, 40)><.ext>``, merged from several streams
+(no order). The DocMeta inside a ``doc_meta`` record is a JSON *string*,
+sparse-encoded. :func:`rezip` repacks an export as a user who unpacked it
+and zipped it again would.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import random
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Callable, Dict, Iterable, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from addon.polar.hashcodes import create_id, js_stringify  # noqa: E402
+
+UID = "pAuLtHeUsEr0000000000000000a"
+EXPORT_NAME = "12dzxVk3Q8-2021-03-14T09:26:53.512Z.zip"  # <Hashcodes.createRandomID()>-<ISO date>.zip
+MTIME = 1615714013
+
+
+def pretty(record: Any) -> bytes:
+    """``JSON.stringify(record, null, '  ')`` (json.dumps matches it for the
+    JSON types Polar stores)."""
+    return json.dumps(record, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def sparse(meta: Dict[str, Any]) -> Dict[str, Any]:
+    """Polar 2.x's sparse DocMeta: empty maps and pages dropped, pageInfo
+    folded into ``dim``."""
+    out = copy.deepcopy(meta)
+    out["encodingType"] = "sparse"
+    pages: Dict[str, Any] = {}
+    for num, page in (meta.get("pageMetas") or {}).items():
+        kept = {k: v for k, v in page.items() if v and k != "pageInfo"}
+        dims = (page.get("pageInfo") or {}).get("dimensions")
+        if kept:
+            if dims:
+                kept["dim"] = f"{dims.get('width')}x{dims.get('height')}"
+            pages[num] = kept
+    out["pageMetas"] = pages
+    return out
+
+
+def doc_meta_id(fingerprint: str, uid: str = UID) -> str:
+    """FirebaseDatastores.computeDocMetaID."""
+    return create_id(uid + ":" + fingerprint, 32)
+
+
+def stash_member(filename: str, uid: str = UID) -> str:
+    """The member name the exporter gives a document's file."""
+    import re
+
+    match = re.search(r"\.([a-z0-9]{1,15})\Z", filename)
+    suffix = "." + match.group(1) if match else ""
+    return f"stash/{create_id({'uid': uid, 'filename': filename}, 40)}{suffix}"
+
+
+@dataclass
+class Member:
+    name: str
+    size: int
+    open: Callable[[], IO[bytes]]
+
+
+def _bytes(data: bytes) -> Member:
+    return Member("", len(data), lambda: io.BytesIO(data))
+
+
+Body = Callable[[str, Dict[str, Any]], Optional[Tuple[int, Callable[[], IO[bytes]]]]]
+
+
+def default_body(fingerprint: str, info: Dict[str, Any]) -> Optional[Tuple[int, Callable[[], IO[bytes]]]]:
+    data = b"%PDF-1.4\n% " + fingerprint.encode() + b"\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+    return len(data), lambda: io.BytesIO(data)
+
+
+def members(metas: Iterable[Dict[str, Any]], uid: str = UID, body: Optional[Body] = default_body,
+            seed: int = 7) -> List[Member]:
+    """The export's members in a shuffled order (the exporter merges its
+    streams: records and documents interleave)."""
+    out: List[Member] = []
+    for meta in metas:
+        info = meta["docInfo"]
+        ident = doc_meta_id(info["fingerprint"], uid)
+        record = {"uid": uid, "id": ident,
+                  "value": {"docInfo": info, "value": js_stringify(sparse(meta))}}
+        m = _bytes(pretty(record))
+        m.name = f"doc_meta/{ident}.json"
+        out.append(m)
+        m = _bytes(pretty({"uid": uid, "id": ident, "value": info}))
+        m.name = f"doc_info/{ident}.json"
+        out.append(m)
+        produced = body(info["fingerprint"], info) if body is not None and info.get("filename") else None
+        if produced is not None:
+            size, opener = produced
+            out.append(Member(stash_member(info["filename"], uid), size, opener))
+    block = _bytes(pretty({"uid": uid, "id": "1BlockId000", "value": {"type": "markdown", "content": "note"}}))
+    block.name = "block/1BlockId000.json"
+    out.append(block)
+    random.Random(seed).shuffle(out)
+    return out
+
+
+def library_metas(library: Path) -> List[Dict[str, Any]]:
+    """The DocMetas of a data directory, in folder order."""
+    metas = []
+    for state in sorted(library.glob("*/state.json")):
+        if not state.parent.name.startswith("."):
+            metas.append(json.loads(state.read_bytes()))
+    return metas
+
+
+def write_tar_gz(dest: Path, parts: Iterable[Member], level: int = 6) -> Path:
+    """A gzip'd ustar stream as archiver/tar-stream writes it (mode 0644,
+    one gzip member, no directory entries)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(dest, "w:gz", format=tarfile.USTAR_FORMAT, compresslevel=level) as tar:
+        for member in parts:
+            info = tarfile.TarInfo(member.name)
+            info.size = member.size
+            info.mode = 0o644
+            info.mtime = MTIME
+            with member.open() as fh:
+                tar.addfile(info, fh)
+    return dest
+
+
+def write_export(dest: Path, metas: Iterable[Dict[str, Any]], uid: str = UID, body: Optional[Body] = default_body,
+                 seed: int = 7, level: int = 6) -> Path:
+    return write_tar_gz(dest, members(metas, uid, body, seed), level)
+
+
+def rezip(export: Path, dest: Path, folder: str = "", method: int = zipfile.ZIP_DEFLATED) -> Path:
+    """The export unpacked and zipped again (optionally inside a folder, as
+    "Compress folder" does): a real zip with the same members."""
+    with tarfile.open(export, "r:*") as tar, zipfile.ZipFile(dest, "w", method) as zf:
+        for info in tar:
+            src = tar.extractfile(info)
+            if src is None:
+                continue
+            with src, zf.open(folder + info.name, "w") as out:
+                while True:
+                    chunk = src.read(1 << 20)
+                    if not chunk:
+                        break
+                    out.write(chunk)
+    return dest
+
+
+def retar(export: Path, dest: Path) -> Path:
+    """The export decompressed: a plain tar with the same members."""
+    import gzip
+    import shutil
+
+    with gzip.open(export, "rb") as src, open(dest, "wb") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+    return dest
