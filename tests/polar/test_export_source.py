@@ -1,0 +1,179 @@
+"""ExportSource: listing an export as Polar writes it, remembering the read,
+the documents' own files."""
+
+import gzip
+import os
+import sqlite3
+
+import pytest
+
+from addon.polar import archive
+from addon.polar.library import ExportSource, ImagesNotExported, SourceError, open_source
+from tests.polar_factory import SAMPLE_LIBRARY
+from tools.polar_export import (
+    EXPORT_NAME,
+    UID,
+    doc_meta_id,
+    library_metas,
+    rezip,
+    retar,
+    stash_member,
+    write_export,
+)
+
+
+@pytest.fixture
+def metas():
+    return library_metas(SAMPLE_LIBRARY)
+
+
+@pytest.fixture
+def export(tmp_path, metas):
+    return write_export(tmp_path / EXPORT_NAME, metas)
+
+
+def listing(source):
+    return [(d.key, d.signature, d.parse(d.read()).fingerprint) for d in source.list_documents()]
+
+
+def test_polar_export_is_listed_by_its_records(export, metas, tmp_path):
+    source = open_source(export, tmp_path / "cache.sqlite")
+    assert isinstance(source, ExportSource) and source.kind == archive.TAR_GZ
+    got = listing(source)
+    fps = {m["docInfo"]["fingerprint"] for m in metas}
+    assert {fp for _, _, fp in got} == fps
+    assert {key for key, _, _ in got} == {doc_meta_id(fp) for fp in fps}
+    assert source.problems == [] and source.complete
+
+
+def test_rezipped_retarred_and_foldered_exports_list_the_same(export, tmp_path):
+    expected = listing(open_source(export))
+    for variant in (rezip(export, tmp_path / "re.zip"), rezip(export, tmp_path / "f.zip", folder="Polar export/"),
+                    retar(export, tmp_path / "plain")):
+        assert listing(open_source(variant)) == expected
+
+
+def test_unchanged_export_is_not_read_again(export, tmp_path, monkeypatch):
+    cache = tmp_path / "cache.sqlite"
+    first = open_source(export, cache)
+    assert first.needs_reading()
+    expected = listing(first)
+    assert first.read_now
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the export was decompressed again")
+
+    monkeypatch.setattr(archive, "scan", no_scan)
+    again = open_source(export, cache)
+    assert not again.needs_reading()
+    assert listing(again) == expected and not again.read_now
+    # Moved elsewhere, same bytes and mtime: still the same export.
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    os.rename(export, moved / export.name)
+    assert listing(open_source(moved / export.name, cache)) == expected
+
+
+def test_replaced_export_is_read_once(export, metas, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    before = {key: sig for key, sig, _ in listing(open_source(export, cache))}
+    metas[0]["docInfo"]["title"] = "Retitled"
+    write_export(export, metas)  # a fresh download over the old file
+    source = open_source(export, cache)
+    assert source.needs_reading()
+    after = {key: sig for key, sig, _ in listing(source)}
+    changed = {k for k in after if after[k] != before.get(k)}
+    assert changed == {doc_meta_id(metas[0]["docInfo"]["fingerprint"])}  # per document, like a data dir
+    assert not open_source(export, cache).needs_reading()
+
+
+def test_cache_damage_means_one_more_read(export, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    expected = listing(open_source(export, cache))
+    cache.write_bytes(b"not sqlite")
+    source = open_source(export, cache)
+    assert listing(source) == expected and source.read_now
+
+
+def test_nothing_is_written_but_the_cache(export, tmp_path):
+    cache = tmp_path / "state" / "cache.sqlite"
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    listing(open_source(export, cache))
+    after = sorted(p.name for p in tmp_path.rglob("*"))
+    assert set(after) - set(before) == {"state", "cache.sqlite"}
+    con = sqlite3.connect(cache)
+    names = [r[0] for r in con.execute("SELECT name FROM records")]
+    con.close()
+    assert names and all(n.startswith(("doc_meta/", "doc_info/")) for n in names)
+
+
+def test_document_bodies_are_found_not_extracted(export, metas, tmp_path):
+    source = open_source(export, tmp_path / "cache.sqlite")
+    docs = source.list_documents()
+    for meta in metas:
+        key = doc_meta_id(meta["docInfo"]["fingerprint"])
+        assert source.document_body(key) == stash_member(meta["docInfo"]["filename"], UID)
+    assert source.document_body("nope") is None
+    # Also from the cache alone (the later "open at a page" feature).
+    again = open_source(export, tmp_path / "cache.sqlite")
+    assert again.document_body(docs[0].key) == source.document_body(docs[0].key)
+
+
+def test_export_without_bodies(metas, tmp_path):
+    source = open_source(write_export(tmp_path / "nobodies.zip", metas, body=None))
+    assert [source.document_body(d.key) for d in source.list_documents()] == [None] * len(metas)
+
+
+def test_images_are_not_in_exports(export):
+    with pytest.raises(ImagesNotExported):
+        open_source(export).read_image("1AreaImg7Q2wE9rT5yU3.png", 1000)
+
+
+def test_damaged_record_is_a_failed_document_and_the_rest_lists(export, tmp_path):
+    zpath = rezip(export, tmp_path / "re.zip")
+    data = bytearray(zpath.read_bytes())
+    # Flip a byte inside the first doc_meta entry's compressed data.
+    import zipfile
+
+    with zipfile.ZipFile(zpath) as zf:
+        info = next(i for i in zf.infolist() if i.filename.startswith("doc_meta/"))
+    data[info.header_offset + 30 + len(info.filename) + 5] ^= 0xFF
+    zpath.write_bytes(bytes(data))
+    source = open_source(zpath)
+    docs = {d.key: d for d in source.list_documents()}
+    bad_key = info.filename[len("doc_meta/"):-len(".json")]
+    assert len(docs) == 4
+    with pytest.raises(ValueError):
+        docs[bad_key].read()
+    for key, doc in docs.items():
+        if key != bad_key:
+            assert doc.parse(doc.read()).fingerprint
+
+
+def test_truncated_export_lists_what_came_before(export, tmp_path):
+    packed = export.read_bytes()
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(packed[: int(len(packed) * 0.6)])
+    source = open_source(cut)
+    docs = source.list_documents()
+    assert not source.complete
+    assert len(source.problems) + sum(1 for d in docs if d.signature == (-1, -1)) == 1
+    assert all("truncated" in m for _, m in source.problems)
+    assert 0 < len(docs) <= 4
+
+
+@pytest.mark.parametrize("data", [b"\x1f\x8b\x08\x00\x00\x00", b"PK\x03\x04", b"plain text", b""])
+def test_unopenable_archives(tmp_path, data):
+    path = tmp_path / "export.zip"
+    path.write_bytes(data)
+    with pytest.raises(SourceError) as info:
+        open_source(path, tmp_path / "cache.sqlite")
+    assert str(path) in str(info.value)
+    assert not (tmp_path / "cache.sqlite").exists()
+
+
+def test_gzip_of_something_else(tmp_path):
+    path = tmp_path / "export.zip"
+    path.write_bytes(gzip.compress(b"{}" * 600))
+    with pytest.raises(SourceError, match="does not hold a tar archive"):
+        open_source(path)
