@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """Sync a Polar library into an Anki collection file, without Anki's window.
 
-    .venv/bin/python tools/polar_sync.py --data-dir DIR_OR_ZIP --collection FILE.anki2 \
+    .venv/bin/python tools/polar_sync.py --data-dir DIR_OR_EXPORT --collection FILE.anki2 \
         [--lang LANG] [--config FILE.json] [--report FILE.json] [--dry-run] [--debug]
+
+``--data-dir`` is a Polar data directory or a Polar 2.x export, whatever its
+name (Polar's own ``….zip`` is a gzip'd tar; a re-packed zip or tar works
+too). An export is read once and remembered in
+``FILE.polar-sync.export-cache.sqlite``; a sync that takes more than a couple
+of seconds prints its progress on stdout.
 
 Exit codes: 0 the sync ran (per-document problems are in the report), 2 usage
 error or unusable library (nothing written), 1 the sync failed or was
@@ -19,9 +25,10 @@ import json
 import os
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,6 +50,28 @@ from cli_safety import (  # noqa: E402
 
 from addon.polar.library import SourceError, open_source  # noqa: E402
 from addon.settings import Settings, load_defaults  # noqa: E402
+
+
+class ProgressPrinter:
+    """Prints progress lines once a run has taken ``after`` seconds, at most
+    one per ``every`` seconds: quick syncs stay quiet, a first read of a
+    multi-GB export does not look hung."""
+
+    def __init__(self, out: Any = None, after: float = 2.0, every: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.out = out
+        self.after = after
+        self.every = every
+        self.clock = clock
+        self.start = clock()
+        self.last = float("-inf")
+
+    def __call__(self, message: str) -> None:
+        now = self.clock()
+        if now - self.start < self.after or now - self.last < self.every:
+            return
+        self.last = now
+        print(message, file=self.out or sys.stdout, flush=True)
 
 
 def state_path_for(collection: Path) -> Path:
@@ -91,10 +120,13 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
         if not args.dry_run:
             guard.make_backup()
         checkpoint("backed-up")
-        report = sync(
-            col, settings, state, source_path=data_dir, dry_run=args.dry_run,
-            progress=lambda message: checkpoint(progress_point(message)),
-        )
+        printer = ProgressPrinter()
+
+        def progress(message: str) -> None:
+            checkpoint(progress_point(message))
+            printer(message)
+
+        report = sync(col, settings, state, source_path=data_dir, dry_run=args.dry_run, progress=progress)
         checkpoint("synced")
         for w in warnings:
             report.warn("config", w)
@@ -112,6 +144,11 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
     except CliError:
         guard.restore()
         raise
+    except SourceError as exc:
+        # The export could not be read after all (an I/O error mid-read):
+        # nothing was written; a problem with the input, not a bug.
+        guard.restore()
+        raise UsageError(str(exc)) from None
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
@@ -135,7 +172,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="polar_sync.py", description="Sync a Polar library into an Anki collection."
     )
-    parser.add_argument("--data-dir", required=True, help="Polar data directory or Polar 2.x export zip")
+    parser.add_argument("--data-dir", required=True,
+                        help="Polar data directory or Polar 2.x export (.zip, .tar.gz, any name)")
     parser.add_argument("--collection", required=True, help="Anki collection file (.anki2); created if missing")
     parser.add_argument("--lang", help="UI language for a new collection, e.g. de_DE (names its stock note types)")
     parser.add_argument("--config", help="JSON file overriding keys of addon/config.json")

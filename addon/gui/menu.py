@@ -21,7 +21,7 @@ def _titles() -> Dict[str, str]:
         "preview": tr("Preview (dry run)…"),
         "log": tr("Open sync log"),
         "choose_dir": tr("Choose Polar data folder…"),
-        "choose_zip": tr("Use a Polar export zip…"),
+        "choose_zip": tr("Use a Polar export…"),
         "settings": tr("Settings…"),
     }
 

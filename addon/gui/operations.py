@@ -35,7 +35,8 @@ from anki.collection import OpChanges
 from aqt.operations import CollectionOp, QueryOp
 from aqt.qt import QEventLoop, QTimer, qconnect
 
-from ..polar.library import SourceError, resolve_data_dir
+from ..polar.export_cache import beside
+from ..polar.library import SourceError, export_needs_reading, resolve_data_dir
 from ..settings import Settings
 from ..sync.engine import collection_identity, prepare
 from ..sync.report import Report
@@ -269,10 +270,10 @@ class SyncRunner:
 
     # -- one sync ------------------------------------------------------------
 
-    def _progress(self, req: SyncRequest) -> Callable[[str], None]:
+    def _progress(self, req: SyncRequest, shown: bool) -> Callable[[str], None]:
         """The sync calls this between its steps (on a worker thread)."""
         cancel = self._cancel
-        interactive = req.trigger in INTERACTIVE
+        interactive = shown
 
         def progress(message: str) -> None:
             if cancel.is_set():
@@ -294,10 +295,12 @@ class SyncRunner:
         except Exception as exc:
             self._fail(req, exc, started)
             return
-        if req.trigger in INTERACTIVE:
+        # A first read of an export can take minutes: shown whoever asked.
+        shown = req.trigger in INTERACTIVE or export_needs_reading(source, beside(state_path))
+        if shown:
             self.mw.progress.start(label=tr("Reading the Polar library…"), parent=self.mw)
             self._progress_open = True
-        progress = self._progress(req)
+        progress = self._progress(req, shown)
 
         def op(_col: Any) -> Any:
             try:

@@ -258,6 +258,7 @@ def explain(row: Mapping[str, Any]) -> str:
 # -- progress ------------------------------------------------------------------------
 
 _READING = re.compile(r"Reading Polar documents… (\d+)/(\d+)$")
+_EXPORT = re.compile(r"Reading the Polar export… ([\d,]+) of ([\d,]+) MB \((\d+)%\)$")
 _ADDING = re.compile(r"Adding (\d+) notes…$")
 _ADDED = re.compile(r"Adding notes… (\d+)/(\d+)$")
 
@@ -267,6 +268,10 @@ def progress_words(message: str) -> str:
     match = _READING.match(message)
     if match:
         return tr("Reading Polar documents… {done}/{total}", done=match.group(1), total=match.group(2))
+    match = _EXPORT.match(message)
+    if match:
+        return tr("Reading the Polar export… {done} of {total} MB ({share}%)", done=match.group(1),
+                  total=match.group(2), share=match.group(3))
     match = _ADDING.match(message)
     if match:
         return ntr("Adding {n} note…", "Adding {n} notes…", int(match.group(1)))

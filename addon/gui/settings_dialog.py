@@ -55,7 +55,9 @@ def choose_export(parent: QWidget, current: str) -> str:
     start = Path(current).expanduser().parent if current.strip() else Path.home()
     path, _ = QFileDialog.getOpenFileName(
         parent, tr("Choose a Polar export"), str(start if start.is_dir() else Path.home()),
-        tr("Polar export") + " (*.zip *.tar.gz *.tgz);;" + tr("All files") + " (*)",
+        # Polar names its export "<id>-<date>.zip" though it is a gzip'd tar;
+        # a re-packed one may be any of these, or have no extension at all.
+        tr("Polar export") + " (*.zip *.tar.gz *.tgz *.tar);;" + tr("All files") + " (*)",
     )
     return path
 

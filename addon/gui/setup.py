@@ -14,9 +14,9 @@ from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from aqt import gui_hooks, mw
 from aqt.qt import QMessageBox, Qt, QTimer, QWidget, qconnect, sip
-from aqt.utils import tooltip
+from aqt.utils import showWarning, tooltip
 
-from ..polar.library import default_data_dir, resolve_data_dir
+from ..polar.library import SourceError, default_data_dir, open_source, resolve_data_dir
 from ..settings import Settings, load_defaults
 from . import config_check, library_missing, menu, synclog
 from .editors import OpenEditors
@@ -208,7 +208,7 @@ class PolarSync:
         self.stop_watcher()
         root = self.data_dir()
         if not self.settings.watch or not root.is_dir():
-            return  # an export zip does not change while Anki runs
+            return  # an export does not change while Anki runs
         self.watch_root = str(root)
         self.watcher = LibraryWatcher(self.watch_root, self._on_change_from_thread, self._log_watcher)
         self.watcher.start()
@@ -307,8 +307,17 @@ class PolarSync:
 
     def choose_export_zip(self) -> None:
         path = choose_export(mw, self.settings.data_dir)
-        if path:
-            self._write_config(data_dir=path)
+        if not path:
+            return
+        try:
+            open_source(Path(path))  # by content, whatever the name; reads a few KB
+        except SourceError as exc:
+            showWarning(tr("Polar Sync cannot use this file.") + f"\n\n{exc}", parent=mw, title="Polar Sync")
+            return
+        if path == self.settings.data_dir:
+            self.runner.request(MANUAL)  # the same file again (a newer download saved over it)
+        else:
+            self._write_config(data_dir=path)  # a new source: synced as a settings change
 
     def show_first_run(self) -> None:
         synclog.mark_first_run_done()

@@ -432,6 +432,19 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     raise SourceError(f"the Polar data directory {path} does not exist")
 
 
+def export_needs_reading(path: Path, cache_path: Optional[Path]) -> bool:
+    """True when ``path`` is an export a sync would decompress (new, or
+    changed since it was last read): worth a progress window. Cheap: a
+    stat, two 64 KiB reads and the cache's header."""
+    if not path.is_file():
+        return False
+    try:
+        source = open_source(path, cache_path)
+        return isinstance(source, ExportSource) and source.needs_reading()
+    except SourceError:
+        return False
+
+
 def find_document(source: Source, key: str) -> Optional[DocumentFile]:
     for doc in source.list_documents():
         if doc.key == key:
