@@ -61,7 +61,7 @@ bench: $(STAMP)
 	$(PY) tools/bench.py
 
 bench-small: $(STAMP)
-	$(PY) tools/bench.py --documents 50 --cards 2000
+	$(PY) tools/bench.py --documents 50 --cards 2000 --export-mb 50
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

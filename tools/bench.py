@@ -28,6 +28,9 @@ runs:
 * poll       the same through the stat poll macOS uses, and the cost of one
              poll of the whole library;
 * sanitiser  ``sanitize_html`` on 100,000 typical fields.
+* export     a Polar 2.x export of the library plus >= 1 GB of documents:
+             ``tarfile`` iterating it, the add-on's first read, the RSS that
+             read adds, a first sync from it and an unchanged resync.
 
 Prints a table with absolute times and ratios; exits 1 when a target is
 missed (so it can gate a CI job; it is not part of ``make test``).
@@ -66,6 +69,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--peer-sample", type=int, default=1000,
                     help="tag searches timed in the peer loop (0: all of them)")
     ap.add_argument("--no-watcher", action="store_true")
+    ap.add_argument("--export-mb", type=int, default=1100,
+                    help="MB of document bodies in the generated export (0: no export figure)")
     ap.add_argument("--profile", type=Path, metavar="FILE.prof",
                     help="also profile one more first sync (cProfile) into FILE.prof and print its top entries")
     ap.add_argument("--enforce", action="store_true", help="fail on missed targets below 50,000 cards too")

@@ -681,3 +681,131 @@ def open_page(b: Bench) -> Optional[List[float]]:
     finally:
         pdf.unlink(missing_ok=True)
     return [float(s) for s in found["samples"]]
+_EXPORT_RSS_SNIPPET = """
+import json, sys
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from addon.polar.library import open_source
+
+def status(key):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key):
+            return float(line.split()[1]) * 1024
+    return 0.0
+
+before = status("VmRSS:")
+docs = open_source(Path({export!r}), Path({cache!r})).list_documents()
+print(json.dumps({{"added_mb": (status("VmHWM:") - before) / 1e6, "documents": len(docs)}}))
+"""
+
+
+class _RepeatedRandom:
+    """A document body: ``size`` bytes cut from one shared random block
+    (incompressible like a real PDF, produced without holding it)."""
+
+    def __init__(self, block: bytes, start: int, size: int) -> None:
+        self.view = memoryview(block)
+        self.pos = start % len(block)
+        self.left = size
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        out = bytearray()
+        while len(out) < n:
+            take = min(n - len(out), len(self.view) - self.pos)
+            out += self.view[self.pos:self.pos + take]
+            self.pos = (self.pos + take) % len(self.view)
+        self.left -= n
+        return bytes(out)
+
+    def __enter__(self) -> _RepeatedRandom:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
+@figure("export")
+def export_read(b: Bench) -> Optional[Dict[str, Any]]:
+    """A Polar 2.x export of the bench library (gzip'd tar named .zip, as
+    Polar writes it) plus >= 1 GB of document bodies: iterating it with
+    ``tarfile`` (the floor of any reader), the add-on's first read of it,
+    the peak RSS that read adds (child process), a first sync from it and
+    an unchanged resync. The archive lives in the scratch folder and is
+    deleted afterwards."""
+    if b.args.export_mb <= 0:
+        return None
+    import tarfile
+
+    import polar_export
+
+    from addon.polar.library import open_source
+    from addon.sync.engine import sync
+
+    work = b.work / "export"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        metas = polar_export.library_metas(b.pristine)
+        per_doc = max(1, b.args.export_mb * 1024 * 1024 // max(1, len(metas)) + 1)
+        block = random.Random(b.args.seed).randbytes(8 << 20)
+
+        def body(fp: str, info: Dict[str, Any]) -> Tuple[int, Callable[[], Any]]:
+            start = int.from_bytes(fp.encode()[-4:], "big") * 4099
+            return per_doc, lambda: _RepeatedRandom(block, start, per_doc)
+
+        path = work / polar_export.EXPORT_NAME
+        log(f"export: writing {len(metas)} documents + {per_doc * len(metas) / 1e9:.2f} GB of bodies")
+        # Level 0 (stored deflate blocks): the bodies are incompressible, so
+        # Polar's level 6 stores them too; only the records, ~1/20 of the
+        # bytes, would be smaller. Writing 1 GB this way takes ~15 s, not ~60.
+        gen_s, _ = timed(lambda: polar_export.write_export(path, metas, body=body, level=0))
+        size = path.stat().st_size
+        log(f"export: {size / 1e9:.2f} GB written in {gen_s:.1f} s")
+
+        def iterate() -> int:
+            with tarfile.open(path) as tar:
+                return sum(1 for _ in tar)
+
+        iterate()  # both runs read from the page cache
+        def first_read(cache: Path) -> List[Any]:
+            return open_source(path, cache).list_documents()
+
+        tar_times: List[float] = []
+        read_times: List[float] = []
+        docs: List[Any] = []
+        for i in range(b.args.reps):
+            tar_times.append(timed(iterate)[0])
+            cache = work / f"cache-{i}.sqlite"
+            elapsed, docs = timed(lambda: first_read(cache))  # noqa: B023 (called at once)
+            read_times.append(elapsed)
+        log(f"export: tarfile {', '.join(f'{t:.2f}' for t in tar_times)} s; "
+            f"first read {', '.join(f'{t:.2f}' for t in read_times)} s ({len(docs)} documents)")
+
+        code = _EXPORT_RSS_SNIPPET.format(root=str(ROOT), export=str(path), cache=str(work / "rss-cache.sqlite"))
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"export RSS child failed: {proc.stderr[-2000:]}")
+        rss_added = json.loads(proc.stdout.strip().splitlines()[-1])["added_mb"]
+
+        settings = settings_for(path)
+        col = fresh_collection(work / "col")
+        state = work / "col" / "state.sqlite"
+        try:
+            first_s, report = timed(lambda: sync(col, settings, state, source_path=path))
+            if report.errors:
+                raise SystemExit(f"export: the first sync reported errors: {report.errors[:3]}")
+            resync = []
+            for _ in range(b.args.quick_reps):
+                elapsed, again = timed(lambda: sync(col, settings, state, source_path=path))
+                if again.changed or again.parsed:
+                    raise SystemExit("export: an unchanged export was not a no-op")
+                resync.append(elapsed)
+        finally:
+            col.close()
+        relist = [timed(lambda: first_read(work / "cache-0.sqlite"))[0] for _ in range(b.args.quick_reps)]
+        log(f"export: first sync {first_s:.2f} s, unchanged resync {', '.join(f'{t * 1000:.0f}' for t in resync)} ms")
+        b.detail["export"] = {"gb": size / 1e9, "documents": len(metas)}
+        return {"tarfile": tar_times, "first_read": read_times, "rss_added_mb": rss_added,
+                "first_sync": first_s, "resync": resync, "relist": relist, "bytes": size}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-FORMAT = "1"
+FORMAT = "2"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE records (
     name TEXT PRIMARY KEY,      -- archive member, e.g. doc_meta/<id>.json
+    fingerprint TEXT NOT NULL,  -- the document's docInfo.fingerprint, "" if not found
     size INTEGER NOT NULL,
     crc INTEGER NOT NULL,       -- zlib.crc32 of the member's bytes
     data BLOB NOT NULL          -- zlib-compressed bytes
@@ -40,6 +41,7 @@ CREATE TABLE problems (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, message TEXT
 @dataclass(frozen=True)
 class Record:
     name: str
+    fingerprint: str
     size: int
     crc: int
 
@@ -100,13 +102,14 @@ class Writer:
             self._con.execute("PRAGMA synchronous = OFF")  # fsync'd once, before the rename
             self._con.executescript(_SCHEMA)
 
-    def record(self, name: str, data: bytes, crc: int) -> None:
+    def record(self, name: str, fingerprint: str, data: bytes, crc: int) -> None:
         packed = zlib.compress(data, 1)
-        self.snapshot.records[name] = Record(name, len(data), crc)
+        self.snapshot.records[name] = Record(name, fingerprint, len(data), crc)
         if self._con is None:
             self.snapshot._memory[name] = packed
         else:
-            self._con.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", (name, len(data), crc, packed))
+            self._con.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)",
+                              (name, fingerprint, len(data), crc, packed))
 
     def body(self, name: str, size: int, offset: int) -> None:
         self.snapshot.bodies[name] = (size, offset)
@@ -161,8 +164,8 @@ def load(path: Path, identity: str) -> Optional[Snapshot]:
             if meta.get("format") != FORMAT or meta.get("identity") != identity:
                 return None
             snap = Snapshot(identity, meta.get("kind", ""), complete=meta.get("complete") == "1", path=path)
-            for name, size, crc in con.execute("SELECT name, size, crc FROM records"):
-                snap.records[name] = Record(name, size, crc)
+            for name, fingerprint, size, crc in con.execute("SELECT name, fingerprint, size, crc FROM records"):
+                snap.records[name] = Record(name, fingerprint, size, crc)
             for name, size, offset in con.execute("SELECT name, size, offset FROM bodies"):
                 snap.bodies[name] = (size, offset)
             for name, message, fatal in con.execute("SELECT name, message, fatal FROM problems ORDER BY seq"):

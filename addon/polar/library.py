@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import archive, export_cache
-from .docmeta import Document, load_json, parse_docmeta, parse_export_entry
+from .docmeta import DocMetaError, Document, load_json, parse_docmeta, parse_export_entry
 from .hashcodes import stash_names
 
 # A state.json larger than this is not a Polar document (the biggest real
@@ -216,6 +216,33 @@ def _file_reader(path: Path) -> Callable[[], bytes]:
 _DOC_META = re.compile(r"^(?:[^/]+/)?doc_meta/([^/.][^/]*)\.json$")
 _DOC_INFO = re.compile(r"^(?:[^/]+/)?doc_info/([^/.][^/]*)\.json$")
 _STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
+_DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
+
+
+def _fingerprint_of(name: str, data: bytes) -> str:
+    """``docInfo.fingerprint`` of a ``doc_meta`` or ``doc_info`` record
+    ("" when it has none); an unparsable record is left to the sync, which
+    reports it as the document's error."""
+    try:
+        record = load_json(data)
+    except DocMetaError:
+        return ""
+    value = record.get("value") if isinstance(record, dict) else None
+    if not isinstance(value, dict):
+        return ""
+    if _DOC_INFO.match(name):
+        info: Any = value
+    else:
+        info = value.get("docInfo")
+        if not isinstance(info, dict) or not isinstance(info.get("fingerprint"), str):
+            inner = value.get("value")  # the DocMeta itself, as a JSON string
+            try:
+                meta = load_json(inner.encode("utf-8")) if isinstance(inner, str) else inner
+            except DocMetaError:
+                return ""
+            info = meta.get("docInfo") if isinstance(meta, dict) else None
+    fp = info.get("fingerprint") if isinstance(info, dict) else None
+    return fp if isinstance(fp, str) and 0 < len(fp) <= 200 else ""
 
 ExportProgress = Callable[[int, int], None]  # (bytes read, archive size)
 
@@ -277,7 +304,7 @@ class ExportSource(Source):
                 if entry.problem:
                     writer.problem(entry.name, entry.problem, entry.fatal)
                 elif entry.data is not None:
-                    writer.record(entry.name, entry.data, entry.crc)
+                    writer.record(entry.name, _fingerprint_of(entry.name, entry.data), entry.data, entry.crc)
                 elif _STASH.match(entry.name):
                     writer.body(entry.name, entry.size, entry.offset)
             return writer.finish()
@@ -294,34 +321,57 @@ class ExportSource(Source):
     # -- what the sync sees ---------------------------------------------------------
 
     def list_documents(self) -> List[DocumentFile]:
+        """One document per ``doc_meta`` record, keyed by its fingerprint as
+        in a data directory (so moving from Polar 1.x's folder to a 2.x
+        export, or between exports, finds the same documents)."""
         snap = self.snapshot()
         docs: Dict[str, DocumentFile] = {}
-        for record in snap.records.values():
-            match = _DOC_META.match(record.name)
-            if match is None or match.group(1) in docs:
-                continue
-            docs[match.group(1)] = DocumentFile(
-                key=match.group(1),
-                label=f"{self.path.name}:{record.name}",
-                signature=(record.size, record.crc),
-                reader=self._record_reader(snap, record.name),
-                parser=parse_export_entry,
-                timestamped=False,
-            )
-        # A record that could not be read is a document all the same: its
-        # failure is reported once, and its cards are not taken as deleted.
-        for problem in snap.problems:
-            match = _DOC_META.match(problem.name)
-            if match is not None and match.group(1) not in docs:
-                docs[match.group(1)] = DocumentFile(
-                    key=match.group(1),
-                    label=f"{self.path.name}:{problem.name}",
+        for name, key in self._document_keys(snap).items():
+            record = snap.records.get(name)
+            if key in docs:
+                key = _DOC_META_ID.sub(r"\1", name)  # a second record of one document: kept apart
+            if record is not None:
+                docs[key] = DocumentFile(
+                    key=key,
+                    label=f"{self.path.name}:{name}",
+                    signature=(record.size, record.crc),
+                    reader=self._record_reader(snap, name),
+                    parser=parse_export_entry,
+                    timestamped=False,
+                )
+            else:
+                # A record that could not be read is a document all the same:
+                # its failure is reported once, its cards are not taken as deleted.
+                problem = next(p.message for p in snap.problems if p.name == name)
+                docs[key] = DocumentFile(
+                    key=key,
+                    label=f"{self.path.name}:{name}",
                     signature=(-1, -1),
-                    reader=_refuse(problem.message),
+                    reader=_refuse(problem),
                     parser=parse_export_entry,
                     timestamped=False,
                 )
         return sorted(docs.values(), key=lambda d: d.key)
+
+    def _document_keys(self, snap: export_cache.Snapshot) -> Dict[str, str]:
+        """doc_meta member -> document key: the fingerprint its record
+        names, else the one its ``doc_info`` record names (the only way to
+        know which document an unreadable record was), else its export id."""
+        by_id: Dict[str, str] = {}
+        for info in snap.records.values():
+            match = _DOC_INFO.match(info.name)
+            if match is not None and info.fingerprint:
+                by_id.setdefault(match.group(1), info.fingerprint)
+        keys: Dict[str, str] = {}
+        names = [r.name for r in snap.records.values()] + [p.name for p in snap.problems]
+        for name in names:
+            match = _DOC_META.match(name)
+            if match is None or name in keys:
+                continue
+            record = snap.records.get(name)
+            own = record.fingerprint if record is not None else ""
+            keys[name] = own or by_id.get(match.group(1)) or match.group(1)
+        return keys
 
     @property
     def problems(self) -> List[Tuple[str, str]]:
@@ -365,8 +415,8 @@ class ExportSource(Source):
         snap = self.snapshot()
         if not snap.bodies:
             return None
-        record = next((r for r in snap.records.values()
-                       if (m := _DOC_META.match(r.name)) is not None and m.group(1) == key), None)
+        name = next((n for n, k in self._document_keys(snap).items() if k == key), None)
+        record = snap.records.get(name) if name is not None else None
         if record is None:
             return None
         try:

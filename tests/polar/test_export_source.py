@@ -42,7 +42,7 @@ def test_polar_export_is_listed_by_its_records(export, metas, tmp_path):
     got = listing(source)
     fps = {m["docInfo"]["fingerprint"] for m in metas}
     assert {fp for _, _, fp in got} == fps
-    assert {key for key, _, _ in got} == {doc_meta_id(fp) for fp in fps}
+    assert {key for key, _, _ in got} == fps  # keyed as in a data directory
     assert source.problems == [] and source.complete
 
 
@@ -83,7 +83,7 @@ def test_replaced_export_is_read_once(export, metas, tmp_path):
     assert source.needs_reading()
     after = {key: sig for key, sig, _ in listing(source)}
     changed = {k for k in after if after[k] != before.get(k)}
-    assert changed == {doc_meta_id(metas[0]["docInfo"]["fingerprint"])}  # per document, like a data dir
+    assert changed == {metas[0]["docInfo"]["fingerprint"]}  # per document, like a data dir
     assert not open_source(export, cache).needs_reading()
 
 
@@ -111,7 +111,7 @@ def test_document_bodies_are_found_not_extracted(export, metas, tmp_path):
     source = open_source(export, tmp_path / "cache.sqlite")
     docs = source.list_documents()
     for meta in metas:
-        key = doc_meta_id(meta["docInfo"]["fingerprint"])
+        key = meta["docInfo"]["fingerprint"]
         assert source.document_body(key) == stash_member(meta["docInfo"]["filename"], UID)
     assert source.document_body("nope") is None
     # Also from the cache alone (the later "open at a page" feature).
@@ -129,7 +129,7 @@ def test_images_are_not_in_exports(export):
         open_source(export).read_image("1AreaImg7Q2wE9rT5yU3.png", 1000)
 
 
-def test_damaged_record_is_a_failed_document_and_the_rest_lists(export, tmp_path):
+def test_damaged_record_is_a_failed_document_and_the_rest_lists(export, metas, tmp_path):
     zpath = rezip(export, tmp_path / "re.zip")
     data = bytearray(zpath.read_bytes())
     # Flip a byte inside the first doc_meta entry's compressed data.
@@ -141,8 +141,10 @@ def test_damaged_record_is_a_failed_document_and_the_rest_lists(export, tmp_path
     zpath.write_bytes(bytes(data))
     source = open_source(zpath)
     docs = {d.key: d for d in source.list_documents()}
-    bad_key = info.filename[len("doc_meta/"):-len(".json")]
-    assert len(docs) == 4
+    # Known by its fingerprint all the same (from its doc_info record).
+    bad_key = next(m["docInfo"]["fingerprint"] for m in metas
+                   if doc_meta_id(m["docInfo"]["fingerprint"]) in info.filename)
+    assert len(docs) == 4 and docs[bad_key].label.endswith(info.filename)
     with pytest.raises(ValueError):
         docs[bad_key].read()
     for key, doc in docs.items():

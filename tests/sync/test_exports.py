@@ -1,0 +1,226 @@
+"""Syncing Polar 2.x exports as Polar writes them: the same notes whichever
+way the export is packed, read once, differential per document, damage that
+costs only what it hit."""
+
+from __future__ import annotations
+
+import io
+import struct
+import tarfile
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from addon.polar import archive
+from addon.polar.export_cache import beside
+from addon.polar.library import SourceError
+from addon.settings import Settings
+from addon.sync.engine import prepare, sync
+from tests.conftest import make_collection
+from tests.polar_factory import Doc, basic
+from tools.polar_export import EXPORT_NAME, doc_meta_id, library_metas, rezip, write_export
+
+
+def run(col, source: Path, state: Path, **kwargs):
+    return sync(col, Settings(), state, source_path=source, **kwargs)
+
+
+def notes(col):
+    out = set()
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        decks = tuple(sorted(col.decks.name(c.did) for c in note.cards()))
+        out.add((note.guid, note.note_type()["name"], tuple(note.fields), tuple(sorted(note.tags)), decks))
+    return out
+
+
+@pytest.fixture
+def export(library, tmp_path):
+    return write_export(tmp_path / "downloads" / EXPORT_NAME, library_metas(library))
+
+
+def test_polar_export_and_a_rezip_of_it_give_identical_notes(col, library, export, tmp_path, state_path):
+    first = run(col, export, state_path)
+    assert first.created == 6 and first.errors == [] and first.documents == 4
+    # The area-highlight card has no image in an export: no warning for that.
+    assert not [w for w in first.warnings if "image" in w["message"]]
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        second = run(other, rezip(export, tmp_path / "rezipped.zip"), tmp_path / "other.sqlite")
+        assert second.created == 6 and second.errors == []
+        assert notes(other) == notes(col)
+    finally:
+        other.close()
+    # And the same cards as syncing the data directory itself.
+    from_dir = make_collection(tmp_path / "dir" / "collection.anki2")
+    try:
+        run(from_dir, library, tmp_path / "dir.sqlite")
+        assert {n[0] for n in notes(from_dir)} == {n[0] for n in notes(col)}
+    finally:
+        from_dir.close()
+
+
+def test_moving_from_the_data_folder_to_an_export_keeps_every_note(col, library, export, state_path):
+    """A Polar 1.x user moving to 2.x: the export's documents are the same
+    documents (keyed by fingerprint), nothing is orphaned."""
+    run(col, library, state_path)
+    report = run(col, export, state_path)
+    assert (report.created, report.orphaned, report.deleted) == (0, 0, 0)
+    # Only the area-highlight card changes: exports carry no images.
+    assert report.updated == 1 and report.unchanged == 5
+
+
+def test_unchanged_export_is_not_decompressed_again(col, export, state_path, monkeypatch):
+    run(col, export, state_path)
+    assert beside(state_path).is_file()
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the export was decompressed again")
+
+    monkeypatch.setattr(archive, "scan", no_scan)
+    again = run(col, export, state_path)
+    assert (again.created, again.updated, again.unchanged, again.parsed) == (0, 0, 6, 0)
+
+
+def test_a_new_export_is_read_once_and_costs_only_what_changed(col, library, export, state_path, tmp_path):
+    run(col, export, state_path)
+    doc = Doc(library, "1SpacedRepetitionIntro0a")
+    import json
+
+    doc.meta = json.loads(doc.path.read_bytes())
+    doc.card("1NewCard001", basic("new front", "new back"), page=1)
+    doc.write()
+    newer = write_export(tmp_path / "downloads" / "12newerExp-2021-04-14T09:26:53.512Z.zip", library_metas(library))
+    report = run(col, newer, state_path)
+    assert report.created == 1 and report.parsed == 1 and report.unchanged == 6
+    assert report.errors == []
+
+
+def test_progress_reports_bytes_of_a_first_read(col, export, state_path):
+    seen = []
+    run(col, export, state_path, progress=seen.append)
+    reading = [m for m in seen if "export" in m.lower()]
+    assert reading and reading[-1].endswith("(100%)")
+    seen.clear()
+    run(col, export, state_path, progress=seen.append)
+    assert not [m for m in seen if "export" in m.lower()]  # nothing to read the second time
+
+
+def test_unopenable_export_writes_nothing(tmp_path, state_path):
+    bad = tmp_path / EXPORT_NAME
+    bad.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 6 + b"not deflate at all")
+    with pytest.raises(SourceError) as info:
+        prepare(Settings(), state_path, source_path=bad)
+    assert str(bad) in str(info.value) and "\n" not in str(info.value)
+    assert not state_path.exists() and not beside(state_path).exists()
+
+
+# -- damage -------------------------------------------------------------------------
+
+
+def _readable_prefix(packed: bytes) -> bytes:
+    d = zlib.decompressobj(31)
+    try:
+        return d.decompress(packed)
+    except zlib.error:
+        return b""
+
+
+def _complete_members(raw: bytes):
+    """Names of the tar members whose data lies wholly inside ``raw``."""
+    names = []
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
+        try:
+            for m in tar:
+                if m.offset_data + m.size <= len(raw):
+                    names.append(m.name)
+        except (tarfile.TarError, EOFError):
+            pass
+    return names
+
+
+def test_truncated_export_syncs_what_came_before_and_deletes_nothing(col, library, export, tmp_path, state_path):
+    assert run(col, export, state_path).created == 6
+    packed = export.read_bytes()
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(packed[: len(packed) * 2 // 3])
+    readable = [n for n in _complete_members(_readable_prefix(cut.read_bytes())) if n.startswith("doc_meta/")]
+    fresh = make_collection(tmp_path / "fresh" / "collection.anki2")
+    try:
+        report = run(fresh, cut, tmp_path / "fresh.sqlite")
+        assert len(report.errors) == 1 and "truncated" in report.errors[0]["message"]
+        assert report.errors[0]["path"].startswith("cut.zip")
+        assert report.documents == len(readable) + (1 if "doc_meta/" in report.errors[0]["path"] else 0)
+    finally:
+        fresh.close()
+    # Over an earlier full sync: documents not seen are not taken as deleted.
+    again = run(col, cut, state_path)
+    assert (again.orphaned, again.deleted) == (0, 0)
+    assert col.note_count() == 6
+
+
+def test_bad_gzip_checksum_syncs_everything_and_deletes_nothing(col, export, tmp_path, state_path):
+    data = bytearray(export.read_bytes())
+    data[-8] ^= 0xFF
+    bad = tmp_path / "crc.zip"
+    bad.write_bytes(bytes(data))
+    report = run(col, bad, state_path)
+    assert report.created == 6
+    assert len(report.errors) == 1 and "checksum" in report.errors[0]["message"]
+
+
+def _patch_zip_entry(path: Path, name: str, local: dict, central: dict) -> None:
+    buf = bytearray(path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(buf))) as zf:
+        offset = zf.getinfo(name).header_offset
+    for off, value in local.items():
+        buf[offset + off:offset + off + len(value)] = value
+    cd = buf.find(b"PK\x01\x02")
+    while cd >= 0:
+        nlen = struct.unpack("<H", buf[cd + 28:cd + 30])[0]
+        if buf[cd + 46:cd + 46 + nlen] == name.encode():
+            for off, value in central.items():
+                buf[cd + off:cd + off + len(value)] = value
+        cd = buf.find(b"PK\x01\x02", cd + 4)
+    path.write_bytes(bytes(buf))
+
+
+ZIP_DAMAGE = {
+    "encrypted": ({6: b"\x01\x00"}, {8: b"\x01\x00"}, "encrypted"),
+    "unsupported compression": ({8: b"\x09\x00"}, {10: b"\x09\x00"}, "compression method 9"),
+    "bad crc": ({14: b"\x00\x00\x00\x00"}, {16: b"\x00\x00\x00\x00"}, "checksum"),
+    "size smaller than the data": ({22: struct.pack("<L", 5)}, {24: struct.pack("<L", 5)}, "damaged"),
+    "size larger than the data": ({22: struct.pack("<L", 50_000)}, {24: struct.pack("<L", 50_000)}, "holds 50000"),
+}
+
+
+@pytest.mark.parametrize("damage", list(ZIP_DAMAGE))
+def test_one_damaged_zip_entry_is_one_error_and_the_rest_syncs(col, library, export, tmp_path, state_path, damage):
+    assert run(col, export, state_path).created == 6
+    zpath = rezip(export, tmp_path / "re.zip")
+    victim = f"doc_meta/{doc_meta_id('1OperatingSystems3Easy0b')}.json"
+    local, central, words = ZIP_DAMAGE[damage]
+    _patch_zip_entry(zpath, victim, local, central)
+    report = run(col, zpath, state_path)
+    assert len(report.errors) == 1, report.errors
+    assert report.errors[0]["path"] == f"re.zip:{victim}" and words in report.errors[0]["message"]
+    # Its two cards keep their notes; nothing is taken as deleted.
+    assert (report.orphaned, report.deleted) == (0, 0) and col.note_count() == 6
+    fresh = make_collection(tmp_path / "fresh" / "collection.anki2")
+    try:
+        assert run(fresh, zpath, tmp_path / "fresh.sqlite").created == 4  # the other documents' cards
+    finally:
+        fresh.close()
+
+
+def test_broken_central_directory_syncs_every_entry(col, export, tmp_path, state_path):
+    zpath = rezip(export, tmp_path / "re.zip")
+    data = bytearray(zpath.read_bytes())
+    cd = data.find(b"PK\x01\x02")
+    data[cd:cd + 4] = b"\x00\x00\x00\x00"
+    zpath.write_bytes(bytes(data))
+    report = run(col, zpath, state_path)
+    assert report.created == 6
+    assert len(report.errors) == 1 and "central directory" in report.errors[0]["message"]
