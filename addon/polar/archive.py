@@ -590,14 +590,19 @@ def _probe_zip(fh: IO[bytes]) -> None:
     try:
         zipfile.ZipFile(fh).close()
         return
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, EOFError, ValueError):
         pass
+    # No usable central directory: readable only if the first entry is.
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
     fh.seek(0)
     header = fh.read(30)
     if len(header) == 30 and header[:4] == b"PK\x03\x04":
-        return  # readable from its local headers
-    if header[:4] == b"PK\x05\x06":
-        return  # an empty zip
+        _sig, _ver, flags, method, _t, _d, _crc, csize, _usize, nlen, xlen = _LOCAL.unpack(header)
+        end = 30 + nlen + xlen + (0 if flags & 0x8 else csize)
+        if 0 < nlen and end <= size and method in _SUPPORTED and name_problem(
+                fh.read(nlen).decode("utf-8", "replace")) == "":
+            return
     raise ArchiveError("the zip is damaged: neither its directory nor its first entry can be read")
 
 

@@ -84,6 +84,18 @@ class Source:
     def describe(self) -> str:
         return str(self.path)
 
+    @property
+    def problems(self) -> List[Tuple[str, str]]:
+        """(label, message) of what could not be read beyond single
+        documents (those fail as documents): an export's damage."""
+        return []
+
+    @property
+    def complete(self) -> bool:
+        """False when damage ended the read early: documents not listed may
+        still exist, so none may be taken as deleted."""
+        return True
+
 
 def _check_image_name(name: str) -> str:
     if (

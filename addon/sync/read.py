@@ -27,7 +27,8 @@ from typing import (
 )
 
 from ..polar.docmeta import DocMetaError
-from ..polar.library import DocumentFile, Source, open_source, resolve_data_dir
+from ..polar.export_cache import beside
+from ..polar.library import DocumentFile, ExportSource, Source, open_source, resolve_data_dir
 from ..settings import Settings
 from .decks import deck_for
 from .report import Report
@@ -234,16 +235,27 @@ def read_document(
     return loaded
 
 
+def _reading_export(done: int, total: int) -> str:
+    mb = 1024 * 1024
+    share = done * 100 // total if total else 100
+    return f"Reading the Polar export… {done // mb:,} of {total // mb:,} MB ({share}%)"
+
+
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str) -> R:
     """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`)."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
-    source = open_source(Path(path))
+    # An export is read once; what was read is kept beside the sync state.
+    source = open_source(Path(path), beside(state_path) if state_path is not None else None)
+    if progress is not None and isinstance(source, ExportSource):
+        source.on_progress = lambda done, total: progress(_reading_export(done, total))
     settings_key = f"{RENDER_VERSION}:{settings.content_key()}"
     state = SyncState(state_path, collection_id, settings_key)
     report = Report()
     files = source.list_documents()
     only_set = set(only) if only is not None else None
+    for label, message in source.problems:
+        report.error(label, message)
     known = state.documents()
     report.titles.update(state.titles())  # documents not read this time keep their names
     if state.problem:
@@ -253,6 +265,13 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     force = bool(known) and state.meta("settings") != settings_key
     if force:
         only_set = None  # a partial run must not mark the new settings as applied
+    if not source.complete:
+        # Damage ended the read of an export early: a document not seen is
+        # unknown, not deleted. Synced like a partial run of those seen.
+        seen = {f.key for f in files}
+        only_set = seen if only_set is None else only_set & seen
+        report.warn(source.describe(), "the export could not be read to its end: documents missing from "
+                                       "the part read were left as they are")
     docs: Dict[str, LoadedDoc] = {}
     todo = [f for f in files if only_set is None or f.key in only_set]
     for i, file in enumerate(todo):

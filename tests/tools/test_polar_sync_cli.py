@@ -123,3 +123,46 @@ def test_failed_sync_exit_1_and_collection_restored(library, tmp_path):
     assert "left as it was" in out.stderr and "injected failure" in out.stderr
     assert dump(col) == before  # every row (the backup is a VACUUM INTO copy, not the same bytes)
     assert not list(tmp_path.glob("*backup*"))
+
+
+def test_polar_export_named_zip_syncs_and_is_read_once(library, tmp_path):
+    from tools.polar_export import EXPORT_NAME, library_metas, rezip, write_export
+
+    export = write_export(tmp_path / EXPORT_NAME, library_metas(library))
+    col = tmp_path / "out" / "collection.anki2"
+    report = tmp_path / "report.json"
+    first = cli("--data-dir", str(export), "--collection", str(col), "--report", str(report))
+    assert first.returncode == 0, first.stderr
+    assert json.loads(report.read_text())["created"] == 6
+    assert (tmp_path / "out" / "collection.polar-sync.export-cache.sqlite").is_file()
+    # The same cards from a re-zipped copy: nothing to do.
+    again = cli("--data-dir", str(rezip(export, tmp_path / "again")), "--collection", str(col),
+                "--report", str(report))
+    assert again.returncode == 0, again.stderr
+    data = json.loads(report.read_text())
+    assert (data["created"], data["updated"], data["unchanged"]) == (0, 0, 6)
+
+
+@pytest.mark.parametrize("content", [b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage", b"just text"])
+def test_unopenable_export_exit_2_one_line(tmp_path, content):
+    export = tmp_path / "export.tgz"
+    export.write_bytes(content)
+    col = tmp_path / "c.anki2"
+    out = cli("--data-dir", str(export), "--collection", str(col))
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1 and str(export) in out.stderr
+    assert not col.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["export.tgz"]
+
+
+def test_progress_is_printed_only_for_a_long_run():
+    import io
+
+    from tools.polar_sync import ProgressPrinter
+
+    now = [0.0]
+    out = io.StringIO()
+    printer = ProgressPrinter(out, after=2.0, every=1.0, clock=lambda: now[0])
+    for t, message in [(0.5, "a"), (1.9, "b"), (2.1, "c"), (2.5, "d"), (3.2, "e")]:
+        now[0] = t
+        printer(message)
+    assert out.getvalue().split() == ["c", "e"]
