@@ -120,11 +120,17 @@ def members(metas: Iterable[Dict[str, Any]], uid: str = UID, body: Optional[Body
 
 
 def library_metas(library: Path) -> List[Dict[str, Any]]:
-    """The DocMetas of a data directory, in folder order."""
+    """The DocMetas of a data directory, in folder order (unreadable ones
+    left out: Polar's cloud holds no broken documents)."""
     metas = []
     for state in sorted(library.glob("*/state.json")):
         if not state.parent.name.startswith("."):
-            metas.append(json.loads(state.read_bytes()))
+            try:
+                meta = json.loads(state.read_bytes())
+            except ValueError:
+                continue
+            if isinstance(meta, dict) and isinstance(meta.get("docInfo"), dict):
+                metas.append(meta)
     return metas
 
 

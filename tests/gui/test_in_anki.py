@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any, Callable, Dict
 
 import pytest
 
@@ -304,3 +305,92 @@ def test_profile_close_stops_the_watcher_and_first_run_message_shows_once(anki, 
         anki.set_config(data_dir=str(anki.library))
         anki.settle()
     assert anki.controller.watcher is not None  # settings applied without a restart
+
+
+def _answer_modal(kind: type, act: Callable[[Any], None]) -> None:
+    """Once a modal ``kind`` is up (its own event loop runs), ``act`` on it."""
+    from aqt.qt import QApplication, QDialog, QTimer
+
+    tries = [0]
+
+    def poll() -> None:
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+        tries[0] += 1
+        if shown:
+            act(shown[0])
+        elif tries[0] > 1000:  # ~20 s: fail the test rather than hang in a modal loop
+            for w in QApplication.topLevelWidgets():
+                if isinstance(w, QDialog) and w.isVisible():
+                    w.close()
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+def type_and_open(dialog: Any, path: Path) -> None:
+    """What a user does in Qt's file dialog: type the path, click Open (the
+    dialog Anki's static call made is C++-owned: its accept() is not ours)."""
+    from aqt.qt import QDialogButtonBox, QLineEdit
+
+    dialog.findChild(QLineEdit, "fileNameEdit").setText(str(path))
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Open).click()
+
+
+def test_use_a_polar_export_picks_the_file_and_syncs_it(anki, tmp_path):
+    from aqt.qt import QFileDialog
+
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    anki.settle()
+    # What Polar 2.x downloads: a gzip'd tar named .zip, of the same library.
+    export = write_export(tmp_path / EXPORT_NAME, library_metas(anki.library))
+    notes_before = len(anki.notes())
+    seen: Dict[str, Any] = {}
+
+    def pick(dialog: Any) -> None:
+        seen["filters"] = dialog.nameFilters()
+        type_and_open(dialog, export)
+
+    _answer_modal(QFileDialog, pick)
+    before = anki.controller.runner.finished_count
+    try:
+        anki.menu_action("Use a Polar export…").trigger()
+        outcome = anki.wait_synced(before, 60)
+        assert any("*.tgz" in f and "*.zip" in f for f in seen["filters"])
+        assert any(f.endswith("(*)") for f in seen["filters"])  # any name, no extension too
+        assert anki.mw.addonManager.getConfig(anki.controller.module)["data_dir"] == str(export)
+        assert not outcome.failed and outcome.report.errors == []
+        # The same documents (by fingerprint): nothing new, no note lost.
+        assert outcome.report.created == 0 and outcome.report.deleted == 0
+        assert len(anki.notes()) == notes_before
+        assert anki.controller.watcher is None  # an export does not change by itself
+        cache = anki.addon_dir / "user_files"
+        assert list(cache.glob("state-*.export-cache.sqlite"))
+    finally:
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()
+    assert anki.controller.watcher is not None
+
+
+def test_a_file_that_is_not_an_export_is_refused_with_a_message(anki, tmp_path):
+    from aqt.qt import QFileDialog, QMessageBox
+
+    anki.settle()
+    not_export = tmp_path / "notes.zip"
+    not_export.write_text("not an archive")
+    seen: Dict[str, Any] = {}
+
+    def refuse(box: Any) -> None:
+        seen["text"] = box.text()
+        box.close()
+
+    def pick(dialog: Any) -> None:
+        _answer_modal(QMessageBox, refuse)
+        type_and_open(dialog, not_export)
+
+    _answer_modal(QFileDialog, pick)
+    anki.menu_action("Use a Polar export…").trigger()
+    anki.anki.wait_until(lambda: "text" in seen, 15, "the warning")
+    assert str(not_export) in seen["text"]
+    assert anki.mw.addonManager.getConfig(anki.controller.module)["data_dir"] == str(anki.library)

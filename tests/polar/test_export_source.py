@@ -15,8 +15,8 @@ from tools.polar_export import (
     UID,
     doc_meta_id,
     library_metas,
-    rezip,
     retar,
+    rezip,
     stash_member,
     write_export,
 )
