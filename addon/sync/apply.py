@@ -266,12 +266,15 @@ def pair_legacy_notes(ctx: Applying) -> None:
     card; a partial one only pairs."""
     planner = _planner(ctx)
     reading = ctx.reading
-    current = {cid for d in reading.docs.values() for cid in d.card_ids}
-    if any(d.status != "parsed" for d in reading.docs.values()):
-        current |= {cid for cid, c in reading.state.all_cards().items() if not c.orphaned}
+    untaken = list(planner.legacy.untaken())
+    current: Set[str] = set()
+    if untaken:  # (all the state's cards are a second's read at 50,000: only when there is something to judge)
+        current = {cid for d in reading.docs.values() for cid in d.card_ids}
+        if any(d.status != "parsed" for d in reading.docs.values()):
+            current |= {cid for cid, c in reading.state.all_cards().items() if not c.orphaned}
     leftovers = []
     deck_names: Dict[Optional[DeckId], str] = {}
-    for note in planner.legacy.untaken():
+    for note in untaken:
         ids = {i for i in (legacy_card_id(t) for t in note.tags) if i}
         if ids & current:
             continue  # a note of a current card that has a note already: not a leftover
