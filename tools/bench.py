@@ -10,6 +10,8 @@ runs:
 * baseline   the same final notes (fields, tags, guids, decks read back from
              a synced collection) inserted with one bare ``col.add_notes``
              batch into a fresh collection: the floor inside Anki;
+* import     the same notes in one bare ``col.import_json_string`` (Anki's
+             foreign-data import, Rust): the second floor;
 * first      the first sync into a fresh collection (parse, plan, media, write);
 * no-op      a resync of the unchanged library;
 * one-doc    a resync after one document was edited the way Polar does it
@@ -76,7 +78,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--enforce", action="store_true", help="fail on missed targets below 50,000 cards too")
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
     ap.add_argument("--json", type=Path, help="also write the figures here")
-    ap.add_argument("--child-rss", choices=("idle", "baseline", "sync"), help=argparse.SUPPRESS)
+    ap.add_argument("--child-rss", choices=("idle", "baseline", "baseline_import", "sync"), help=argparse.SUPPRESS)
     ap.add_argument("--library", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

@@ -127,9 +127,10 @@ def first_sync(b: Bench) -> List[float]:
 
     Also records where the time went (medians, ``detail["first"]``):
     ``prepare`` (read, parse, render: no collection), ``apply`` (plan, media,
-    write, state) and, within it, ``add_notes`` (Anki's own batch insert, the
-    baseline's core). Timed around the same calls ``engine.sync`` makes, under
-    the same GC regime."""
+    write, state) and, within it, ``add_notes`` (Anki's own writes of the new
+    notes: its foreign-data import and any ``add_notes``; the baselines'
+    core). Timed around the same calls ``engine.sync`` makes, under the same
+    GC regime."""
     from addon.sync.engine import collection_identity, prepare
 
     library, reps = b.library, b.args.reps
@@ -145,23 +146,24 @@ def first_sync(b: Bench) -> List[float]:
         col = fresh_collection(where)
         state = where / "state.sqlite"
         in_add = [0.0]
-        real_add = col.add_notes
+        for name in ("add_notes", "import_json_string"):
+            real = getattr(col, name)
 
-        def add_notes(requests: Any, real_add: Any = real_add, in_add: List[float] = in_add) -> Any:
-            t = time.perf_counter()
-            try:
-                return real_add(requests)
-            finally:
-                in_add[0] += time.perf_counter() - t
+            def write(*args: Any, real: Any = real, in_add: List[float] = in_add) -> Any:
+                t = time.perf_counter()
+                try:
+                    return real(*args)
+                finally:
+                    in_add[0] += time.perf_counter() - t
 
-        col.add_notes = add_notes  # this collection object only
+            setattr(col, name, write)  # this collection object only
         with gc_paused():
             t0 = time.perf_counter()
             prepared = prepare(settings, state, source_path=library, collection_id=collection_identity(col))
             t1 = time.perf_counter()
             rep = prepared.apply(col)
             t2 = time.perf_counter()
-        del col.add_notes
+        del col.add_notes, col.import_json_string
         del prepared
         if rep.errors:
             raise SystemExit(f"first sync reported errors: {rep.errors[:3]}")
@@ -170,7 +172,7 @@ def first_sync(b: Bench) -> List[float]:
         phases["apply"].append(t2 - t1)
         phases["add_notes"].append(in_add[0])
         log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
-            f"apply {t2 - t1:.2f} s of which add_notes {in_add[0]:.2f} s)")
+            f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s)")
     b.col, b.state = col, state
     b.detail["first"] = {k: median(v) for k, v in phases.items()}
     b.notes = final_notes(col)
@@ -249,6 +251,44 @@ def baseline(b: Bench) -> List[float]:
         assert col.note_count() == len(notes)
         times.append(elapsed)
         log(f"baseline {i + 1}/{reps}: {elapsed:.2f} s")
+        col.close()
+    return times
+
+
+def import_payload(col: Any, notes: List[FinalNote]) -> str:
+    """The final notes as one foreign-data JSON text (guids, note type and
+    deck ids), as ``import_json_string`` takes it."""
+    import orjson
+
+    models: Dict[str, int] = {}
+    decks: Dict[str, int] = {}
+    items = []
+    for n in notes:
+        mid = models.get(n.notetype)
+        if mid is None:
+            mid = models[n.notetype] = int(col.models.id_for_name(n.notetype))
+        did = decks.get(n.deck)
+        if did is None:
+            did = decks[n.deck] = int(col.decks.id(n.deck))
+        items.append({"guid": n.guid, "fields": n.fields, "tags": n.tags, "notetype": mid, "deck": did})
+    return orjson.dumps({"notes": items}).decode()
+
+
+@figure("baseline_import")
+def baseline_import(b: Bench) -> List[float]:
+    """One bare ``import_json_string`` of the same notes into a fresh
+    collection: the JSON built (orjson) and imported in one call."""
+    times = []
+    for i in range(b.args.reps):
+        col = fresh_collection(b.work / f"baseline-import-{i}")
+        def run(col: Any = col) -> Any:
+            return col.import_json_string(import_payload(col, b.notes))
+
+        with gc_paused():
+            elapsed, out = timed(run)
+        assert len(out.log.new) == len(b.notes) == col.note_count()
+        times.append(elapsed)
+        log(f"import baseline {i + 1}/{b.args.reps}: {elapsed:.2f} s")
         col.close()
     return times
 
@@ -522,7 +562,7 @@ def child_rss(b: Bench) -> Dict[str, float]:
     dump = work / "final-notes.json"
     dump.write_text(json.dumps([[n.notetype, n.fields, n.tags, n.guid, n.deck] for n in b.notes]))
     out = {}
-    for mode in ("idle", "baseline", "sync"):
+    for mode in ("idle", "baseline", "baseline_import", "sync"):
         where = work / f"rss-{mode}"
         proc = subprocess.run(
             [sys.executable, str(BENCH_SCRIPT), "--child-rss", mode, "--library", str(b.pristine),
@@ -554,6 +594,10 @@ def child_rss_main(mode: str, library: Path, work: Path) -> None:
                 note.fields, note.tags, note.guid = list(n.fields), list(n.tags), n.guid
                 requests.append(AddNoteRequest(note=note, deck_id=DeckId(int(col.decks.id(n.deck)))))
             col.add_notes(requests)
+    elif mode == "baseline_import":
+        with gc_paused():
+            notes = [FinalNote(*row) for row in json.loads((work.parent / "final-notes.json").read_bytes())]
+            col.import_json_string(import_payload(col, notes))
     col.close()
     print(json.dumps({"maxrss_mb": _peak_rss() / 1e6}))
 

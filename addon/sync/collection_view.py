@@ -163,6 +163,15 @@ def notes_by_guid(col: Collection, guids: Iterable[str]) -> Dict[str, List[NoteI
     return by_guid
 
 
+def guid_ids(col: Collection, guids: Sequence[str]) -> Dict[str, NoteId]:
+    """Note id by guid, for the guids that are in the collection (one note each)."""
+    out: Dict[str, NoteId] = {}
+    for marks, chunk in in_chunks(guids):
+        for guid, nid in _db(col).all(f"SELECT guid, id FROM notes WHERE guid IN ({marks})", *chunk):
+            out.setdefault(guid, nid)
+    return out
+
+
 def legacy_notes(col: Collection) -> List[NoteInfo]:
     """Notes made by Polar's old AnkiConnect sync (tagged ``polar_guid:<id>``
     or ``_polar-flashcard``) that this add-on has not taken over yet."""

@@ -48,7 +48,7 @@ ORPHAN_TAG = "polar::deleted"
 
 @dataclass
 class Create:
-    rc: RenderedCard
+    rc: RenderedCard  # write.SPENT once its note is built (add_notes): read it before the write
     doc: str
     deck: str
     kind: str

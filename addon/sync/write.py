@@ -12,12 +12,16 @@ writes. The result is the state rows to remember.
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
+
+import orjson
 
 from ..render.card import ReadingKey, RenderedCard
+from ..render.context import EMPTY_CONTEXT
 from ..settings import Settings
-from .collection_view import existing_deck_id
+from .collection_view import existing_deck_id, guid_ids
 from .field_merge import remember_hash
 from .identity import GUID_PREFIX, guid_for
 from .media_store import BULK_THRESHOLD, MediaWriter
@@ -40,13 +44,24 @@ from .state import CardState
 
 if TYPE_CHECKING:
     from anki.cards import CardId
-    from anki.collection import AddNoteRequest, Collection
+    from anki.collection import Collection
     from anki.decks import DeckId
+    from anki.models import NotetypeId
     from anki.notes import Note, NoteId
 
 UNDO_NAME = "Sync from Polar"
-ADD_BATCH = 5000
-ADD_BATCHES_MAX = 4
+# What a create's rendered card is once its note is built (add_notes): nothing
+# reads it after that, and the cards of a large first sync are its peak memory.
+SPENT = RenderedCard("", "", "", "", EMPTY_CONTEXT, (), (), (), None)
+ADD_BATCHES_MAX = 1  # undo ops the new notes take at a time (each import is merged into ours at once)
+# Notes per import call. Each call first scans the whole notes table (~0.04 s
+# CPU at 50,000 notes), but every batch's texts (JSON, its protobuf copy,
+# the parsed notes, the log) are held at once: 12,500 cost 40 MB more peak
+# than 5,000 at 50,000 notes.
+IMPORT_BATCH = 5000
+# Fewer new notes than this go through add_notes (see add_notes)
+IMPORT_MIN = 1000
+IMPORT_SHARE = 4  # ... and not when the collection holds more than this many times as many notes
 # Anki's undo queue holds 30 steps; stay well inside it.
 UNDO_STEPS_SAFE = 24
 MERGE_EVERY = 8  # deck moves (one undo op per target deck) merged into ours this often
@@ -128,8 +143,9 @@ def open_undo_step(w: Writing) -> None:
     new_decks = [d for d in sorted(wanted_decks) if existing_deck_id(col, d) is None]
     new_types = [k for k in kinds if choose(col, k, w.settings.use_stock_note_types) is None]
     move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}), MERGE_EVERY)  # see move_cards
-    # + own types' looks, updates, reading order, (un)suspend, remove
-    steps = len(new_decks) + len(new_types) + len(KINDS) + ADD_BATCHES_MAX + move_targets + 5
+    # + own types' looks, add_notes of what the import did not take, updates,
+    # reading order, (un)suspend, remove
+    steps = len(new_decks) + len(new_types) + len(KINDS) + ADD_BATCHES_MAX + move_targets + 6
     early = steps > UNDO_STEPS_SAFE
     if early:
         _make_structure(w, new_decks, new_types)
@@ -185,66 +201,208 @@ def store_media(w: Writing) -> None:
 
 
 def add_notes(w: Writing) -> None:
-    """New notes, in a few batches: one add_notes of 50,000 notes peaks ~260 MB
-    higher (the whole request is serialised, then decoded by the backend)
-    for no gain in speed. Few, because each call is an undo op and Anki
-    keeps only the last 30: the merge at the end needs our entry still there."""
-    from anki.collection import AddNoteRequest
+    """New notes through Anki's foreign-data import (``col.import_json_string``):
+    one JSON text per batch, and Rust builds and writes the notes with no
+    ``Note`` per note in Python and without holding the GIL
+    (``tools/gil_probe.py``). So while it writes one batch, a helper thread
+    builds the next one's fields, state rows and JSON (plain Python, no
+    collection access; at most two batches are held). Each import is an undo
+    op, merged into ours right away: Anki keeps only the last 30.
 
-    col, creates = w.col, w.plan.creates
+    Small syncs, where the import's fixed cost (two scans of the notes table)
+    is more than it saves, and notes it cannot take (an empty first field,
+    text JSON cannot carry) go through ``add_notes``."""
+    creates = w.plan.creates
     w.say(f"Adding {len(creates)} notes…")
-    batch = max(ADD_BATCH, -(-len(creates) // ADD_BATCHES_MAX))
-    requests = []
-    done = 0  # creates added so far
-    # One backend-made note per kind, cloned for each new note: col.new_note
-    # is a backend round trip plus a field-map build per call (~1.2 s for
-    # 50,000 notes). A clone differs from a fresh note only in guid, fields
-    # and tags, and all three are set right below. (Not copy.copy: Note's
-    # deprecated-names __getattr__ makes that ~18 us a note.)
-    blanks: Dict[str, Note] = {}
     if w.settings.reading_order:  # Anki's due positions then come out in reading order already
         creates = sorted(creates, key=lambda c: c.rc.position)
-    added: List[Tuple[Note, ReadingKey]] = []
+    positions = [c.rc.position for c in creates]  # read now: the builder lets the rendered cards go
     for c in creates:
-        nt = w.types[c.kind]
-        blank = blanks.get(c.kind)
-        if blank is None:
-            model = col.models.get(nt.id)
-            assert model is not None  # chosen or made in open_undo_step
-            blank = blanks[c.kind] = col.new_note(model)
-        note = object.__new__(type(blank))
-        note.__dict__.update(blank.__dict__)
-        note.fields = list(blank.fields)
-        base: List[str] = []
-        for i, want in enumerate(wanted_fields(nt, c.rc)):
-            if want is None:
-                base.append("")
-                continue
-            note.fields[i] = w.fix_media(want.value)
-            base.append(remember_hash(w.fix_media(want.text), None if want.tail is None else w.fix_media(want.tail)))
-        note.guid = guid_for(c.rc.card_id)
-        note.tags = merge_tags([], None, list(c.rc.tags))
-        requests.append(AddNoteRequest(note=note, deck_id=w.deck_id(c.deck)))
-        added.append((note, c.rc.position))
-        w.rows.append(_row(c.rc.card_id, c.doc, note.guid, c.meta, base, list(c.rc.tags)))
-        if len(requests) >= batch:
-            _add(col, requests, creates, done)
-            done += len(requests)
-            requests = []
-            if done < len(creates):
-                w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
-    if requests:
-        _add(col, requests, creates, done)
-    w.created = [(note.id, key) for note, key in added]  # _add set the ids
+        w.deck_id(c.deck)  # made or looked up here: the builder only reads w.decks
+    rest: List[Tuple[Create, NewNote]] = []
+    # Each import call first reads every note's guid and first-field checksum
+    # (~0.15 s at 50,000 notes), where add_notes has no fixed cost: the import
+    # pays off for many new notes, relative to the collection too.
+    if len(creates) < IMPORT_MIN or len(creates) * IMPORT_SHARE < w.col.note_count():
+        rest = [(c, _new_note(w, c)) for c in creates]
+    else:
+        options = _import_options(w.col)
+        size = IMPORT_BATCH
+        batches = [creates[i: i + size] for i in range(0, len(creates), size)]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="polar-sync-notes") as builder:
+            coming = builder.submit(_build, w, batches[0])
+            for k in range(len(batches)):
+                built = coming.result()
+                if k + 1 < len(batches):
+                    coming = builder.submit(_build, w, batches[k + 1])
+                rest += _import(w, built, options)
+                w.col.merge_undo_entries(w.undo_start)
+                del built
+                done = min((k + 1) * size, len(creates))
+                if done < len(creates):
+                    w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
+    if rest:
+        _add(w, rest)
+    # Note ids grow in the order the notes were added (the import's first,
+    # then add_notes'), which is the order the reading-order step wants.
+    w.created = sorted(((cast("NoteId", c.note_id), key) for c, key in zip(creates, positions)), key=lambda p: p[0])
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
 
 
-def _add(col: Collection, requests: List[AddNoteRequest], creates: List[Create], start: int) -> None:
+class NewNote(NamedTuple):
+    """What a new note holds: the same for either way into the collection."""
+
+    fields: List[str]
+    tags: List[str]
+    guid: str
+    notetype: NotetypeId
+    deck: DeckId
+
+
+def _new_note(w: Writing, c: Create) -> NewNote:
+    """The note's content, and its state row (remembered in the same order)."""
+    nt = w.types[c.kind]
+    fields = [""] * len(nt.field_names)
+    base: List[str] = []
+    for i, want in enumerate(wanted_fields(nt, c.rc)):
+        if want is None:
+            base.append("")
+            continue
+        fields[i] = w.fix_media(want.value)
+        base.append(remember_hash(w.fix_media(want.text), None if want.tail is None else w.fix_media(want.tail)))
+    guid = guid_for(c.rc.card_id)
+    w.rows.append(_row(c.rc.card_id, c.doc, guid, c.meta, base, list(c.rc.tags)))
+    return NewNote(fields, merge_tags([], None, list(c.rc.tags)), guid, nt.id, w.decks[c.deck.lower()])
+
+
+class Batch(NamedTuple):
+    """One import call's worth of new notes, built off the collection thread."""
+
+    sent: List[Tuple[Create, NewNote]]  # in the JSON, in this order
+    rest: List[Tuple[Create, NewNote]]  # for add_notes
+    items: List[Dict[str, object]]  # the JSON's notes (made into text on the collection thread, see _import)
+
+
+def _build(w: Writing, creates: Sequence[Create]) -> Batch:
+    """The notes of ``creates``, ready for the JSON; plain Python, no
+    collection. Each create's rendered card is then let go (``SPENT``; the
+    report took what it shows when counting): at 50,000 cards ~20 MB of the
+    first sync's peak memory."""
+    pairs = []
+    for c in creates:
+        pairs.append((c, _new_note(w, c)))
+        c.rc = SPENT
+    return _batch(pairs)
+
+
+def _batch(pairs: Sequence[Tuple[Create, NewNote]]) -> Batch:
+    sent: List[Tuple[Create, NewNote]] = []
+    rest: List[Tuple[Create, NewNote]] = []
+    items: List[Dict[str, object]] = []
+    for c, n in pairs:
+        if n.fields and n.fields[0]:  # the importer skips a note whose first field is empty
+            sent.append((c, n))
+            items.append({"guid": n.guid, "fields": n.fields, "tags": n.tags, "notetype": int(n.notetype),
+                          "deck": int(n.deck)})
+        else:
+            rest.append((c, n))
+    return Batch(sent, rest, items)
+
+
+def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Create, NewNote]]:
+    """One ``import_json_string``; returns what it did not add.
+
+    Every note carries its guid, so the import matches on guid only (never
+    on the first field: two notes with the same front are both added), and
+    the plan creates only guids the collection does not hold. The duplicate
+    and match settings sent are the user's own (the import stores them as
+    the CSV import's defaults). Fields, tags, cards, due positions and
+    ``mod`` come out as ``add_notes`` makes them
+    (tests/sync/test_write_import.py)."""
+    rest = list(batch.rest)
+    sent, items = batch.sent, batch.items
+    # The text is made here, not by the builder: large buffers made on one
+    # thread and freed on it are reused batch after batch (made on a second
+    # thread they stayed in that thread's malloc arena: +20 MB peak).
+    text = _json({"notes": items, **options})
+    if text is None:  # rare: some text JSON cannot carry; those notes go the other way
+        keep = [_json(item) is not None for item in items]
+        rest += [pair for pair, ok in zip(sent, keep) if not ok]
+        sent = [pair for pair, ok in zip(sent, keep) if ok]
+        text = _json({"notes": [item for item, ok in zip(items, keep) if ok], **options})
+        assert text is not None
+    if not sent:
+        return rest
+    log = w.col.import_json_string(text).log
+    del text
+    added = [int(note.id.nid) for note in log.new]
+    if len(added) == len(sent):  # the log lists the new notes in the order sent
+        for (c, _), nid in zip(sent, added):
+            c.note_id = nid
+        return rest
+    # Some were not added (a guid the collection held after all): the
+    # ones that are there by guid, the rest through add_notes.
+    found = guid_ids(w.col, [n.guid for _, n in sent])
+    for c, n in sent:
+        if n.guid in found:
+            c.note_id = found[n.guid]
+        else:
+            rest.append((c, n))
+    return rest
+
+
+def _add(w: Writing, todo: List[Tuple[Create, NewNote]]) -> None:
+    """``add_notes`` of the new notes the import did not take, in one call."""
+    from anki.collection import AddNoteRequest
+
+    col = w.col
+    # One backend-made note per note type, cloned for each new note:
+    # col.new_note is a backend round trip plus a field-map build per call.
+    # A clone differs from a fresh note only in guid, fields and tags, all
+    # three set below. (Not copy.copy: Note's deprecated-names __getattr__
+    # makes that ~18 us a note.)
+    blanks: Dict[NotetypeId, Note] = {}
+    requests = []
+    for _, n in todo:
+        blank = blanks.get(n.notetype)
+        if blank is None:
+            model = col.models.get(n.notetype)
+            assert model is not None  # chosen or made in open_undo_step
+            blank = blanks[n.notetype] = col.new_note(model)
+        note = object.__new__(type(blank))
+        note.__dict__.update(blank.__dict__)
+        note.fields = list(n.fields)
+        note.guid = n.guid
+        note.tags = list(n.tags)
+        requests.append(AddNoteRequest(note=note, deck_id=n.deck))
     col.add_notes(requests)  # sets each request's note.id
-    for offset, request in enumerate(requests):
-        creates[start + offset].note_id = int(request.note.id)
+    for (c, _), request in zip(todo, requests):
+        c.note_id = int(request.note.id)
+
+
+# The import's duplicate handling and match scope, as Anki stores them in
+# the collection's config (ints) and as the import's JSON names them.
+_DUPE_RESOLUTIONS = ("Update", "Preserve", "Duplicate")
+_MATCH_SCOPES = ("Notetype", "NotetypeAndDeck")
+
+
+def _import_options(col: Collection) -> Dict[str, str]:
+    def name(key: str, names: Sequence[str]) -> str:
+        value = col.get_config(key, 0)
+        return names[value] if isinstance(value, int) and 0 <= value < len(names) else names[0]
+
+    return {"dupe_resolution": name("csvDuplicateResolution", _DUPE_RESOLUTIONS),
+            "match_scope": name("matchScope", _MATCH_SCOPES)}
+
+
+def _json(value: object) -> Optional[str]:
+    """JSON text, or None for text JSON cannot carry (a lone surrogate)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return None
 
 
 def update_notes(w: Writing) -> None:

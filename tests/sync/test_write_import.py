@@ -1,0 +1,107 @@
+"""New notes through Anki's foreign-data import (``write.add_notes``): the
+same notes, cards and due positions as ``add_notes`` makes, matched on guid
+only, one undo step, the user's import settings and the schema untouched."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from addon.sync import write
+from addon.sync.plan import Create
+from addon.sync.write import NewNote
+from tests.conftest import make_collection
+from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import run
+
+CARDS = write.IMPORT_MIN + 60  # enough for the import path
+
+
+def _library(root):
+    alpha = Doc(root, "alpha", title="Alpha", tags=["deck:alpha"])
+    for i in range(CARDS // 2):
+        alpha.card(f"a{i:04d}", basic(f"<p>Front {i} <b>bold</b> é e\u0301</p>", f"Back {i}"), page=1 + i % 3,
+                   tags=["shared", f"t{i % 4}"])
+    # Two cards with the same front: two notes (no first-field matching).
+    alpha.card("same1", basic("<p>The same front</p>", "one"))
+    alpha.card("same2", basic("<p>The same front</p>", "two"))
+    alpha.write()
+    beta = Doc(root, "beta", title="Beta", tags=["deck:beta/sub"])
+    for i in range(CARDS // 2):
+        beta.card(f"b{i:04d}", cloze(f"{{{{c1::one {i}}}}} and {{{{c2::two}}}}"), "CLOZE", page=2)
+    beta.card("rev1", basic("forward", "reverse"), "BASIC_FRONT_BACK_AND_REVERSE")
+    beta.write()
+    return root
+
+
+def _snapshot(col):
+    """Everything a note and its cards hold, by guid and names (ids differ
+    between collections)."""
+    notes = col.db.all(
+        "SELECT n.guid, (SELECT name FROM notetypes WHERE id = n.mid), n.flds, n.tags, n.usn, n.sfld, n.csum, "
+        "n.flags, n.data FROM notes n ORDER BY n.guid")
+    cards = col.db.all(
+        "SELECT n.guid, c.ord, (SELECT name FROM decks WHERE id = c.did), c.due, c.type, c.queue, c.ivl, "
+        "c.factor, c.reps, c.left, c.odid, c.usn, c.flags, c.data FROM cards c JOIN notes n ON n.id = c.nid "
+        "ORDER BY n.guid, c.ord")
+    return notes, cards, sorted(col.tags.all())
+
+
+def test_imported_notes_are_what_add_notes_makes(tmp_path, col, monkeypatch):
+    library = _library(tmp_path / "polar")
+    t0 = int(time.time())
+    report = run(col, library, tmp_path / "state.sqlite")
+    t1 = int(time.time())
+    assert report.errors == [] and report.created == 2 * (CARDS // 2) + 3
+    imported = _snapshot(col)
+
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        monkeypatch.setattr(write, "IMPORT_MIN", 10**9)  # everything through add_notes
+        assert run(other, library, tmp_path / "other-state.sqlite").created == report.created
+        assert _snapshot(other) == imported
+    finally:
+        other.close()
+    assert len(imported[0]) == report.created
+    assert col.db.scalar("SELECT count() FROM notes WHERE sfld = 'The same front'") == 2
+    assert col.db.scalar("SELECT min(mod) FROM notes") >= t0
+    assert col.db.scalar("SELECT max(mod) FROM notes") <= t1 + 1
+    # The report's note ids are the notes the import created.
+    ids = {c.note_id for c in report.changes if c.note_id}
+    assert ids == set(col.find_notes(""))
+
+
+def test_import_is_one_undo_step_and_leaves_settings_and_schema(tmp_path, col):
+    col.set_config("csvDuplicateResolution", 1)  # the user's CSV import choices
+    col.set_config("matchScope", 1)
+    schema = col.db.scalar("SELECT scm FROM col")
+    library = _library(tmp_path / "polar")
+    report = run(col, library, tmp_path / "state.sqlite")
+    assert report.created > write.IMPORT_MIN
+    assert col.get_config("csvDuplicateResolution") == 1 and col.get_config("matchScope") == 1
+    assert col.db.scalar("SELECT scm FROM col") == schema
+    assert col.undo_status().undo == "Sync from Polar"
+    col.undo()
+    assert col.note_count() == 0
+    assert col.undo_status().undo != "Sync from Polar"
+
+
+@pytest.mark.parametrize("first", ["", "lone \ud800 surrogate"])
+def test_what_the_import_cannot_take_goes_through_add_notes(col, first):
+    nt = col.models.by_name("Basic")
+    assert nt is not None
+
+    def create(front: str, guid: str):
+        c = Create(rc=None, doc="d", deck="Default", kind="basic")  # type: ignore[arg-type]
+        return c, NewNote([front, "back"], ["t"], guid, nt["id"], 1)
+
+    ok, odd = create("fine", "polar:ok"), create(first, "polar:odd")
+    w = SimpleNamespace(col=col)
+    rest = write._import(w, write._batch([ok, odd]), write._import_options(col))  # type: ignore[arg-type]
+    assert [n.guid for _, n in rest] == ["polar:odd"]
+    assert ok[0].note_id == col.db.scalar("SELECT id FROM notes WHERE guid = 'polar:ok'")
+    if not first:  # an empty first field is a note add_notes takes as it is
+        write._add(w, rest)  # type: ignore[arg-type]
+        assert odd[0].note_id == col.db.scalar("SELECT id FROM notes WHERE guid = 'polar:odd'")
