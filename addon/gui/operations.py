@@ -435,3 +435,12 @@ class SyncRunner:
         except Exception:  # showing the result must never take the queue down
             self.log.error("showing the sync result failed:\n%s", traceback.format_exc())
         self.pump()
+
+
+def suspend_notes(parent: Any, nids: List[int], on_done: Callable[[int], Any]) -> None:
+    """Suspend every card of these notes: one step in Edit ▸ Undo (Anki's own
+    "Suspend"), the views refreshed; ``on_done`` gets how many cards were suspended."""
+    from anki.notes import NoteId
+
+    op = CollectionOp(parent, lambda col: col.sched.suspend_notes([NoteId(n) for n in nids]))
+    op.success(lambda changes: on_done(int(getattr(changes, "count", 0)))).run_in_background()

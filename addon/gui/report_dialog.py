@@ -45,6 +45,8 @@ from .report_text import (
     group_changes,
     join,
     kind_counts,
+    leftover_ids,
+    leftovers_text,
     note_ids,
     nothing_changed,
     section_rows,
@@ -55,6 +57,7 @@ from .report_text import (
 # An item's rows, as an index into ReportDialog.groups: a plain int, so no
 # Python object lives inside Qt (destroyed late, such a one can crash the exit).
 _ROWS = Qt.ItemDataRole.UserRole
+SUSPEND_LEFTOVERS = "polar-suspend:"  # link: suspend these notes of Polar's old sync
 
 def _esc(text: Any) -> str:
     return html.escape(str(text))
@@ -101,6 +104,14 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
                              "the setting “Edited in both” decided which version was kept."), "conflicts"),
         (tr("Warnings"), "", "warnings"),
     )
+    leftovers = leftover_ids(data)
+    if leftovers:
+        ids = ",".join(str(n) for n in leftovers)
+        parts.append(f"<h3>{_esc(tr('From Polar’s old sync'))} ({len(leftovers)})</h3>")
+        parts.append(
+            f"<p>{_esc(leftovers_text(len(leftovers)))}<br><a href='nid:{ids}'>{_esc(tr('Show in Browser'))}</a>"
+            f" · <a href='{SUSPEND_LEFTOVERS}{ids}'>{_esc(tr('Suspend them'))}</a></p>"
+        )
     for heading, note, key in sections:
         items = data.get(key) or []
         if not items:
@@ -155,9 +166,11 @@ class ReportDialog(_PolarDialog):
     notes). Below: what changed, deck ▸ document ▸ note, and "Show in
     Browser" for the selection (or everything listed)."""
 
-    def __init__(self, parent: QWidget, data: Dict[str, Any], trigger: str, when: float) -> None:
+    def __init__(self, parent: QWidget, data: Dict[str, Any], trigger: str, when: float,
+                 suspend: Optional[Callable[[List[int]], Any]] = None) -> None:
         super().__init__(parent, tr("Polar Sync report"), "polar_sync_report")
         self.data = data
+        self.suspend = suspend  # suspends notes (the collection work is the caller's)
         self.dry_run = bool(data.get("dry_run"))
         self.groups: List[Sequence[Mapping[str, Any]]] = []  # rows of the tree's items (see _ROWS)
         self.browser = QTextBrowser(self)
@@ -268,6 +281,8 @@ class ReportDialog(_PolarDialog):
         target = url.toString()
         if target.startswith("nid:"):
             open_browser([int(n) for n in target[4:].split(",") if n.isdigit()])
+        elif target.startswith(SUSPEND_LEFTOVERS) and self.suspend is not None:
+            self.suspend([int(n) for n in target[len(SUSPEND_LEFTOVERS):].split(",") if n.isdigit()])
 
 
 class LogDialog(_PolarDialog):

@@ -54,9 +54,11 @@ def counts_line(data: Mapping[str, Any]) -> str:
     """``3 new notes, 1 note updated, 40 unchanged``; empty when nothing changed."""
     dry = bool(data.get("dry_run"))
     parts = [change_words(k, count_of(data, k), dry) for k in CHANGE_KINDS if count_of(data, k)]
-    if data.get("adopted"):
+    # Adopted (same card) and paired (an older version of it): both taken over.
+    taken = int(data.get("adopted") or 0) + int(data.get("paired") or 0)
+    if taken:
         parts.append(ntr("{n} note taken over from Polar's old sync", "{n} notes taken over from Polar's old sync",
-                         int(data["adopted"])))
+                         taken))
     if data.get("duplicates"):
         parts.append(ntr("{n} duplicate note set aside", "{n} duplicate notes set aside", int(data["duplicates"])))
     if parts and data.get("unchanged"):
@@ -72,13 +74,32 @@ def conflict_count(data: Mapping[str, Any]) -> int:
     return len(data.get("conflicts") or [])
 
 
-def attention_line(data: Mapping[str, Any]) -> str:
-    """``1 problem, 1 conflict``: what the notice asks to look at."""
+def leftover_ids(data: Mapping[str, Any]) -> List[int]:
+    """Notes of Polar's old sync that match no Polar card (never changed by a sync)."""
+    return [int(n) for n in data.get("legacy_leftovers") or []]
+
+
+def leftovers_text(n: int) -> str:
+    return ntr(
+        "{n} note from Polar's old sync no longer matches a Polar card (deleted in Polar, or not surely an "
+        "older version of one). A sync never changes it; look at it, then suspend or delete it if you like.",
+        "{n} notes from Polar's old sync no longer match a Polar card (deleted in Polar, or not surely an "
+        "older version of one). A sync never changes them; look at them, then suspend or delete them if you like.",
+        n,
+    )
+
+
+def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
+    """``1 problem, 1 conflict``: what the notice asks to look at
+    (``leftovers``: old-sync notes not shown to the user before)."""
     parts = []
     if problem_count(data):
         parts.append(ntr("{n} problem", "{n} problems", problem_count(data)))
     if conflict_count(data):
         parts.append(ntr("{n} conflict", "{n} conflicts", conflict_count(data)))
+    if leftovers:
+        parts.append(ntr("{n} note from Polar's old sync to look at", "{n} notes from Polar's old sync to look at",
+                         leftovers))
     return join(parts)
 
 
@@ -88,12 +109,13 @@ def nothing_changed(data: Mapping[str, Any]) -> str:
     return tr("Everything is up to date.")
 
 
-def notice_text(data: Mapping[str, Any]) -> str:
+def notice_text(data: Mapping[str, Any], leftovers: int = 0) -> str:
     """The notice's sentence (plain text; the caller escapes)."""
     counts = counts_line(data)
+    attention = attention_line(data, leftovers)
     if counts:
-        return tr("Polar Sync: {counts}; {attention}.", counts=counts, attention=attention_line(data))
-    return tr("Polar Sync: {attention}.", attention=attention_line(data))
+        return tr("Polar Sync: {counts}; {attention}.", counts=counts, attention=attention)
+    return tr("Polar Sync: {attention}.", attention=attention)
 
 
 def tooltip_text(data: Mapping[str, Any]) -> str:

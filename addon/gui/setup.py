@@ -30,11 +30,12 @@ from .operations import (
     WATCH,
     Outcome,
     SyncRunner,
+    suspend_notes,
     trigger_label,
 )
 from .quiet import UndoWatch
 from .report_dialog import LogDialog, Notice, ReportDialog, show_log
-from .report_text import conflict_count, notice_text, problem_count, tooltip_text
+from .report_text import conflict_count, leftover_ids, notice_text, problem_count, tooltip_text
 from .settings_dialog import SettingsDialog, choose_export, choose_folder
 from .source_link import SourceLinks
 from .watcher import ALL, LibraryWatcher
@@ -78,6 +79,9 @@ class PolarSync:
         self.last_outcome: Optional[Outcome] = None
         self.report_dialog: Optional[ReportDialog] = None
         self.notice: Optional[Notice] = None
+        # Old-sync notes the user was told about this session: reported on
+        # every sync, a notice only for ones not mentioned before.
+        self.told_leftovers: Set[int] = set()
         self.library_box: Optional[QMessageBox] = None
         self.settings_dialog: Optional[SettingsDialog] = None
         self._watch_keys: Set[str] = set()
@@ -361,7 +365,9 @@ class PolarSync:
             for warning in self.config_warnings:
                 report.warn("add-on config", warning)
         data = report.to_dict()
-        attention = problem_count(data) + conflict_count(data)
+        new_leftovers = set(leftover_ids(data)) - self.told_leftovers
+        self.told_leftovers |= new_leftovers
+        attention = problem_count(data) + conflict_count(data) + len(new_leftovers)
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         if noteworthy:
             synclog.append_log(profile, label, report.summary(), data)
@@ -372,7 +378,7 @@ class PolarSync:
             return
         if attention:
             self.show_notice(
-                "<b>" + html.escape(notice_text(data)) + "</b>",
+                "<b>" + html.escape(notice_text(data, len(new_leftovers))) + "</b>",
                 lambda: self.show_report(data, label, outcome.finished),
             )
         elif report.changed or trigger in INTERACTIVE:
@@ -389,12 +395,20 @@ class PolarSync:
 
     def show_report(self, data: Dict[str, Any], trigger: str, when: float) -> ReportDialog:
         _close(self.report_dialog)
-        dialog = ReportDialog(mw, data, trigger, when)
+        dialog = ReportDialog(mw, data, trigger, when, suspend=self.suspend_leftovers)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.report_dialog = dialog
         dialog.show()
         dialog.raise_()
         return dialog
+
+
+    def suspend_leftovers(self, nids: List[int]) -> None:
+        """The report's "Suspend them" for notes of Polar's old sync."""
+        if mw.col is None or not nids:
+            return
+        suspend_notes(mw, nids, lambda n: tooltip(html.escape(
+            ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))
 
 
 def _close(widget: Optional[QWidget]) -> None:

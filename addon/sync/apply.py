@@ -37,8 +37,11 @@ from .report import Report
 from .state import CardState, DocState
 from .write import UNDO_NAME, foreign_row, write_plan
 
-# State key: how many old-sync notes matched no card at the last look.
+# State keys: how many old-sync notes matched no card at the last look, and
+# how many notes the collection held then (notes added since, by an import or
+# AnkiWeb, may be old-sync notes too).
 LEFTOVERS_KEY = "legacy_leftovers"
+NOTES_SEEN_KEY = "legacy_notes_seen"
 
 if TYPE_CHECKING:
     from anki.collection import Collection
@@ -216,11 +219,15 @@ def look_up_notes(ctx: Applying) -> None:
     interest |= set(ctx.unknown)
     ctx.by_guid = by_guid = notes_by_guid(ctx.col, interest)
     notetypes = note_types(ctx.col)
-    # The old sync's notes are looked for when a card found no note of its
-    # own, and while the last look found some that matched no card (they are
-    # reported on every sync until the user acts; never looked: look once).
-    needs_legacy = ctx.reading.state.meta(LEFTOVERS_KEY) != "0" or any(
-        guid_for(rc.card_id) not in by_guid for d in ctx.parsed for rc in d.cards
+    # The old sync's notes are looked for (a scan of the tags, ~20 ms at
+    # 50,000 notes) when a card found no note of its own, while the last look
+    # found some that matched no card (reported on every sync until the user
+    # acts), and when the collection gained or lost notes since that look.
+    state = ctx.reading.state
+    needs_legacy = (
+        state.meta(LEFTOVERS_KEY) != "0"
+        or state.meta(NOTES_SEEN_KEY) != str(ctx.col.note_count())
+        or any(guid_for(rc.card_id) not in by_guid for d in ctx.parsed for rc in d.cards)
     )
     legacy_mids = {kind: [i for i, nt in notetypes.items() if nt.name == legacy_type_name(kind)] for kind in KINDS}
     legacy = LegacyIndex(legacy_notes(ctx.col) if needs_legacy else [], legacy_mids)
@@ -389,7 +396,10 @@ def remember(ctx: Applying) -> None:
         drop_docs=[k for k in ctx.gone_docs if k not in held_docs],  # kept: notes still to handle
         drop_cards=_planner(ctx).plan.drop_cards + ctx.stale_rows,
         problems=problems,
-        meta={LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers))} if ctx.whole_library else None,
+        meta={
+            LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers)),
+            NOTES_SEEN_KEY: str(ctx.col.note_count()),
+        } if ctx.whole_library else None,
         titles={d.key: titles[d.key] for d in ctx.reading.docs.values()
                 if d.status in ("parsed", "skipped") and titles.get(d.key)},
     )
