@@ -268,9 +268,8 @@ def _report_dropped_fields(ctx: Applying) -> None:
 def pair_legacy_notes(ctx: Applying) -> None:
     """Notes of Polar's old sync that no current card claimed: an older
     version of a card about to be created is taken over instead (its reviews
-    kept, no second note); the rest are reported. Only a whole-library sync
-    in which every document could be read can tell that a note matches no
-    card; a partial one only pairs."""
+    kept, no second note); the rest are reported. Only a sync of the whole
+    library can tell that a note matches no card; a partial one only pairs."""
     planner = _planner(ctx)
     reading = ctx.reading
     untaken = list(planner.legacy.untaken())
@@ -293,7 +292,9 @@ def pair_legacy_notes(ctx: Applying) -> None:
                       deck_names[home])
         leftovers.append((note, old))
     planner.pair_legacy(leftovers, ctx.parsed)
-    ctx.whole_library = reading.only is None and not reading.with_status("failed")
+    # A document that could not be read keeps its cards' ids in the state
+    # (``current`` above); an empty library (a wrong folder) proves nothing.
+    ctx.whole_library = reading.only is None and reading.listed > 0
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
 

@@ -242,3 +242,15 @@ def test_suspended_leftovers_are_no_longer_reported(col, book, state_path):
     again = run(col, book.root, state_path)
     assert again.legacy_leftovers == [] and not again.changed
     assert col.get_note(gone).fields == ["What is paging?", "Fixed-size memory blocks"]
+
+
+def test_a_broken_document_keeps_its_cards_old_notes_out_of_the_leftovers(col, book, state_path):
+    book.card("1CardKept01", basic("Who schedules threads?", "The kernel"), ref="page:1")
+    book.write()
+    run(col, book.root, state_path)
+    twin = old_sync_note(col, book, "Who schedules threads?", "The kernel", card_id="1CardKept01")
+    gone = old_sync_note(col, book, "What is paging?", "Fixed-size memory blocks", card_id="1CardGone04")
+    book.path.write_bytes(b'{"docInfo": {')  # cut short: the document cannot be read now
+    report = run(col, book.root, state_path)
+    assert report.errors and report.legacy_leftovers == [gone]
+    assert twin not in report.legacy_leftovers
