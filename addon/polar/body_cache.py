@@ -25,6 +25,8 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any, List, Optional, Tuple
 
+from .archive import normalise
+
 TAR_GZ = "tar.gz"
 TAR = "tar"
 ZIP = "zip"
@@ -35,15 +37,6 @@ _COPY_CHUNK = 1 << 20
 
 class ExtractError(Exception):
     """The member could not be taken out (damage, missing, no space)."""
-
-
-def _normalise(name: str) -> str:
-    name = name.replace("\\", "/")
-    while name.startswith("./"):
-        name = name[2:]
-    while "//" in name:
-        name = name.replace("//", "/")
-    return name
 
 
 class BodyCache:
@@ -171,7 +164,7 @@ def _copy_member(archive: Path, kind: str, member: str, size: int, offset: int, 
     try:
         if kind == ZIP:
             with zipfile.ZipFile(archive) as zf:
-                info = next((i for i in zf.infolist() if _normalise(i.filename) == member), None)
+                info = next((i for i in zf.infolist() if normalise(i.filename) == member), None)
                 if info is None:
                     raise ExtractError(f"{member} is not in the export")
                 with zf.open(info) as src:

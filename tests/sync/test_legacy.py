@@ -20,12 +20,7 @@ from addon.sync.engine import sync
 from addon.sync.identity import guid_for
 from addon.sync.legacy import similarity
 from tests.polar_factory import Doc, basic
-
-
-def run(col, lib: Path, state: Path, **config):
-    settings, warnings = Settings.from_dict(config)
-    assert not warnings
-    return sync(col, settings, state, source_path=lib)
+from tests.sync.helpers import run
 
 
 def old_sync_note(col, doc: Doc, front: str, back: str = "", *, card_id: Optional[str] = None,

@@ -11,16 +11,13 @@ import sys
 from pathlib import Path
 
 from addon.settings import Settings
-from addon.sync.engine import prepare, sync
+from addon.sync.engine import prepare
 from addon.sync.report import plain_text
 from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import run
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def run(col, library: Path, state: Path, dry_run: bool = False, **config):
-    settings, _ = Settings.from_dict(config)
-    return sync(col, settings, state, source_path=library, dry_run=dry_run)
 
 
 def kinds(data) -> dict:

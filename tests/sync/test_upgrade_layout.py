@@ -15,27 +15,13 @@ from typing import Any, Dict, List, Tuple
 import addon.sync.notetypes as notetypes
 import addon.sync.read as read
 from addon.render.context import split_block
-from addon.settings import Settings
-from addon.sync.engine import sync
 from addon.sync.field_merge import field_hash
-from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import note_of, run
 
 STYLE = re.compile(r' style="[^"]*"| class="polar-(rule|link)"')
 
 
-def run(col: Any, library: Path, state: Path, **config: Any) -> Any:
-    settings, warnings = Settings.from_dict(config)
-    assert not warnings
-    return sync(col, settings, state, source_path=library)
-
-
-def note_of(col: Any, card_id: str) -> Any:
-    for nid in col.find_notes(""):
-        note = col.get_note(nid)
-        if note.guid == guid_for(card_id):
-            return note
-    raise AssertionError(card_id)
 
 
 def as_version_2(col: Any, state: Path) -> None:

@@ -10,24 +10,8 @@ from typing import Any
 
 import pytest
 
-from addon.settings import Settings
-from addon.sync.engine import sync
-from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic, cloze
-
-
-def run(col: Any, library: Path, state: Path, **config: Any) -> Any:
-    settings, warnings = Settings.from_dict(config)
-    assert not warnings
-    return sync(col, settings, state, source_path=library)
-
-
-def note_of(col: Any, card_id: str) -> Any:
-    for nid in col.find_notes(""):
-        note = col.get_note(nid)
-        if note.guid == guid_for(card_id):
-            return note
-    raise AssertionError(card_id)
+from tests.sync.helpers import note_of, run
 
 
 def answer_shown(note: Any) -> str:
