@@ -25,11 +25,9 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any, List, Optional, Tuple
 
-from .archive import normalise
+from .archive import TAR, TAR_GZ, ZIP, normalise
 
-TAR_GZ = "tar.gz"
-TAR = "tar"
-ZIP = "zip"
+__all__ = ["TAR", "TAR_GZ", "ZIP", "BodyCache", "ExtractError"]  # the kinds, as the export reader names them
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024  # 2 GiB: a few dozen books
 _COPY_CHUNK = 1 << 20

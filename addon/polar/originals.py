@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .docmeta import DocMetaError, load_json
-from .library import MAX_DOCMETA_BYTES, DataDirSource, Source
+from .library import MAX_DOCMETA_BYTES, DataDirSource, ExportSource, Source
 
 # (x, y, width, height) as fractions of the page, origin top left.
 Fractions = Tuple[float, float, float, float]
@@ -157,8 +157,7 @@ def _read_state_json(source: DataDirSource, key: str) -> Optional[bytes]:
 
 
 def _read_listed(source: Source, key: str) -> Optional[bytes]:
-    needs_reading = getattr(source, "needs_reading", None)
-    if callable(needs_reading) and needs_reading():
+    if isinstance(source, ExportSource) and source.needs_reading():
         return None  # an export no sync has read yet: never decompressed here
     for doc in source.list_documents():
         if doc.key == key:
@@ -302,20 +301,15 @@ def _export_original(source: Source, key: str, title: str, kind: str, filename: 
     """The member of an export holding the document (the export reader
     matches it by Polar's stash id). Only from what an earlier read of the
     export remembered: never a read of the whole archive here."""
-    needs_reading = getattr(source, "needs_reading", None)
-    body = getattr(source, "document_body", None)
-    snapshot = getattr(source, "snapshot", None)
-    if not callable(body) or not callable(snapshot) or (callable(needs_reading) and needs_reading()):
+    if not isinstance(source, ExportSource) or source.needs_reading():
         return None
-    member = body(key)
-    if not isinstance(member, str) or not member:
-        return None
-    where = snapshot().bodies.get(member)
-    if where is None:
+    member = source.document_body(key)
+    where = source.snapshot().bodies.get(member) if member else None
+    if member is None or where is None:
         return None
     size, offset = where
     return Original(key, title, kind_of(member) if kind == OTHER else kind, filename, archive=source.path,
-                    member=member, archive_kind=str(getattr(source, "kind", "")), size=int(size), offset=int(offset))
+                    member=member, archive_kind=source.kind, size=size, offset=offset)
 
 
 def _text(value: Any) -> str:

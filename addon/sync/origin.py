@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from ..polar.export_cache import beside
 from ..polar.library import DataDirSource, Source, SourceError, open_source
 from ..polar.originals import Original, Spot, find_original, find_spot, read_docmeta
 from .state import card_origin
@@ -54,7 +55,8 @@ class OriginFinder:
             if not self._tried:
                 self._tried, self._source_signature = True, signature
                 try:
-                    self._source = open_source(self.library)
+                    # An export: the listing its last sync remembered, beside the state.
+                    self._source = open_source(self.library, beside(self.state_path))
                 except (SourceError, OSError):
                     self._source = None
             return self._source

@@ -6,6 +6,7 @@ highlight drawn; no control where the file is missing or the setting is off."""
 from __future__ import annotations
 
 import importlib
+import io
 import sys
 from pathlib import Path
 from typing import Any, Dict
@@ -261,3 +262,52 @@ def test_the_browsers_card_preview_offers_it_and_a_click_there_opens_it(library_
         previewer.close()
     finally:
         browser.close()
+
+
+def test_from_a_polar_export_the_pdf_is_taken_out_and_opened_at_the_page(library_with_pdf: Any, tmp_path: Path
+                                                                          ) -> None:
+    from tools.polar_export import EXPORT_NAME, default_body, library_metas, write_export
+
+    anki = library_with_pdf
+    anki.settle()
+    pdf = (anki.library / "stash" / f"{FP}.pdf").read_bytes()
+
+    def body(fingerprint: str, info: Dict[str, Any]) -> Any:
+        if fingerprint == FP:
+            return len(pdf), lambda: io.BytesIO(pdf)
+        return None if fingerprint == MISSING_FP else default_body(fingerprint, info)
+
+    # What Polar 2.x downloads: a gzip'd tar named .zip, PDFs as stash/<40-char id>.pdf.
+    export = write_export(tmp_path / EXPORT_NAME, library_metas(anki.library), body=body)
+    links = anki.controller.source_links
+    cache = links.bodies.folder
+    kept_before = set(cache.glob("*")) if cache.exists() else set()
+    before = anki.controller.runner.finished_count
+    try:
+        anki.set_config(data_dir=str(export))
+        outcome = anki.wait_synced(before, 60)
+        assert (outcome.report.created, outcome.report.orphaned) == (0, 0)
+
+        _show_answer(anki, "Where is this PDF?")
+        assert _js(anki, "document.querySelectorAll('.polar-open').length") == 0  # its body is not in the export
+
+        _show_answer(anki, "What pushes the next review out?")
+        assert _js(anki, "document.querySelector('.polar-source .polar-open').textContent") == "open at p. 7"
+        if links.window is not None:
+            links.window.close()
+        _js(anki, "document.querySelector('.polar-open').click(); true")
+        # Taken out of the archive off the main thread, then shown.
+        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible()
+                             and links.window.rendered_page == 7, what="the document from the export")
+        window = links.window
+        assert window.path.parent == cache and window.path.read_bytes() == pdf
+        assert len(window.view.mark_rects()) == 2
+        assert window.windowTitle() == "Ten Pages of Memory — p. 7"
+        window.close()
+        # The next open finds it kept: nothing is taken out again.
+        assert links.open_card(anki.mw.reviewer.card) is window and window.path in set(cache.glob("*"))
+        assert len(set(cache.glob("*")) - kept_before) == 1
+        window.close()
+    finally:
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()

@@ -3,6 +3,7 @@ DocMeta read again, the stash file; nothing when any of them is missing."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 
 from addon.settings import Settings
@@ -78,3 +79,36 @@ def test_a_library_that_appears_later_is_opened_then(col, tmp_path):
     (library / "stash" / f"{doc.fp}.pdf").write_bytes(b"%PDF-1.4\n")
     origin = finder.find(guid_for("1OrCard"))
     assert origin is not None and origin.spot.page == 6
+
+
+def test_in_a_polar_export_the_body_is_found_from_what_the_sync_remembered(col, library, tmp_path):
+    from addon.polar.body_cache import TAR_GZ, ZIP, BodyCache
+    from tools.polar_export import library_metas, rezip, write_export
+
+    doc = _library(library)
+    pdf = b"%PDF-1.4\n" + b"x" * 3000 + b"\n%%EOF\n"
+
+    def body(fingerprint, info):
+        return (len(pdf), lambda: io.BytesIO(pdf)) if fingerprint == doc.fp else None
+
+    export = write_export(tmp_path / "export.zip", library_metas(library), body=body)
+    state_path = tmp_path / "export-state.sqlite"
+    # Never read the archive to show a card: before a sync has read it there is nothing.
+    assert OriginFinder(export, state_path).find(guid_for("1OrCard")) is None
+    sync(col, Settings.from_dict({})[0], state_path, source_path=export)
+    origin = OriginFinder(export, state_path).find(guid_for("1OrCard"))
+    assert origin is not None and origin.spot.page == 6 and len(origin.spot.rects) == 1
+    original = origin.original
+    assert (original.archive, original.archive_kind, original.size) == (export, TAR_GZ, len(pdf))
+    assert original.member.startswith("stash/") and original.member.endswith(".pdf") and original.path is None
+    cache = BodyCache(tmp_path / "documents")
+    assert cache.get(export, original.archive_kind, original.member, original.size, original.offset
+                     ).read_bytes() == pdf
+
+    # Unpacked and zipped again by the user: the same document from the zip.
+    zipped = rezip(export, tmp_path / "rezipped.zip")
+    sync(col, Settings.from_dict({})[0], state_path, source_path=zipped)
+    origin = OriginFinder(zipped, state_path).find(guid_for("1OrCard"))
+    assert origin is not None and origin.original.archive_kind == ZIP
+    o = origin.original
+    assert cache.get(zipped, o.archive_kind, o.member, o.size, o.offset).read_bytes() == pdf
