@@ -354,11 +354,11 @@ def count_changes(ctx: Applying) -> None:
 
 def write_collection(ctx: Applying) -> None:
     plan = _planner(ctx).plan
-    # From here the plan holds the rendered cards the write needs: the
-    # documents' lists go, so the write can let go of each card's content
-    # once its note is built (the peak memory of a first sync).
+    # From here the plan holds the rendered cards and card metadata the write
+    # needs: the documents' own lists go, so the write can let go of each
+    # card's content once its note is built (the peak memory of a first sync).
     for d in ctx.parsed:
-        d.cards = []
+        d.cards, d.card_meta = [], {}
     ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name)
     # The new notes have ids now: the report's rows for them (first, in
     # ``plan.creates`` order) can point at them.
