@@ -13,6 +13,7 @@ pytestmark = pytest.mark.anki
 
 
 def test_leftovers_are_reported_shown_and_suspended_in_one_undo_step(anki, qtbot):
+    from aqt import gui_hooks
     from aqt.browser import Browser
     from aqt.qt import QApplication, Qt, QTimer, QUrl, sip
 
@@ -38,6 +39,11 @@ def test_leftovers_are_reported_shown_and_suspended_in_one_undo_step(anki, qtbot
         dialog = anki.controller.report_dialog
         assert "no longer matches a Polar card" in dialog.browser.toPlainText()
 
+        # The Browser's editor must have loaded the note before the window
+        # closes (Anki 23.10 shows an error for an editor closed mid-load).
+        loaded = []
+        hook = lambda editor: loaded.append(editor.note.id if editor.note else 0)  # noqa: E731
+        gui_hooks.editor_did_load_note.append(hook)
         dialog._on_link(QUrl(f"nid:{nid}"))  # the "Show in Browser" link
 
         def browser():
@@ -46,6 +52,10 @@ def test_leftovers_are_reported_shown_and_suspended_in_one_undo_step(anki, qtbot
 
         window = anki.anki.wait_until(browser, what="the Browser showing the old note")
         assert list(col.find_notes(window.current_search())) == [nid]
+        try:
+            anki.anki.wait_until(lambda: nid in loaded, what="the Browser's editor showing the old note")
+        finally:
+            gui_hooks.editor_did_load_note.remove(hook)
         # Anki moves a new Browser onto the screen by a 50 ms timer; a close
         # queued after it runs after it (timers fire in deadline order).
         QTimer.singleShot(60, window.close)

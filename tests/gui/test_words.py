@@ -226,6 +226,7 @@ def test_the_report_names_documents_by_title_not_by_id(anki, qtbot):
 
 
 def test_preview_lists_the_notes_and_shows_exactly_those_in_the_browser(anki):
+    from aqt import gui_hooks
     from aqt.browser import Browser
     from aqt.qt import QApplication, QPushButton, QTimer, sip
 
@@ -262,17 +263,25 @@ def test_preview_lists_the_notes_and_shows_exactly_those_in_the_browser(anki):
         document.setSelected(True)
         button = dialog.findChild(QPushButton, "polar_sync_show_in_browser")
         assert button.isEnabled()
+        # The Browser's editor must have loaded the note before the window
+        # closes (Anki 23.10 shows an error for an editor closed mid-load).
+        loaded = []
+        hook = lambda editor: loaded.append(editor.note.id if editor.note else 0)  # noqa: E731
+        gui_hooks.editor_did_load_note.append(hook)
         button.click()
         updated = {c.note_id for c in outcome.report.changes if c.kind == "updated"}
         assert len(updated) == 1 and updated < nids
 
         def browser():
             return next((w for w in QApplication.topLevelWidgets() if isinstance(w, Browser) and w.isVisible()
-                         and w.current_search() == f"nid:{next(iter(updated))}"), None)
+                         and w.current_search() == f"nid:{next(iter(updated))}" and w.table.len() >= 1), None)
 
-        window = anki.anki.wait_until(browser, what="the Browser showing the updated note")
+        try:
+            window = anki.anki.wait_until(browser, what="the Browser showing the updated note")
+            anki.anki.wait_until(lambda: updated <= set(loaded), what="the Browser's editor showing the note")
+        finally:
+            gui_hooks.editor_did_load_note.remove(hook)
         assert set(anki.mw.col.find_notes(window.current_search())) == updated
-        assert window.table.len() >= 1
         # Anki moves a new Browser onto the screen by a 50 ms timer; a close
         # queued after it runs after it (timers fire in deadline order).
         QTimer.singleShot(60, window.close)
