@@ -110,6 +110,22 @@ def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
     written.append(docs / "report-preview.png")
     _trigger(session, "Sync from Polar")  # the preview's changes, so later shots start from them
 
+    # A note of Polar's old sync whose card is gone: the report's own section.
+    col = mw.col
+    old = col.new_note(col.models.by_name("Basic"))
+    old["Front"], old["Back"] = "What is the forgetting curve?", "Memory decays exponentially"
+    old.tags = ["_polar-flashcard", "polar_guid:1DeletedInPolar01"]
+    col.add_note(old, col.decks.id("Default"))
+    _trigger(session, "Sync from Polar")
+    outcome = controller.last_outcome
+    report = controller.show_report(outcome.report.to_dict(), "Tools ▸ Sync from Polar", outcome.finished)
+    report.resize(720, 420)
+    _save(report, docs / "report-old-sync.png", session)
+    report.close()
+    written.append(docs / "report-old-sync.png")
+    col.remove_notes([old.id])
+    _trigger(session, "Sync from Polar")
+
     conf = dict(mw.addonManager.getConfig("polar_sync"))
     controller._save_config(dict(conf, data_dir=str(library.parent / "polar-on-a-usb-stick")))
     _trigger(session, "Sync from Polar")

@@ -81,10 +81,10 @@ def leftover_ids(data: Mapping[str, Any]) -> List[int]:
 
 def leftovers_text(n: int) -> str:
     return ntr(
-        "{n} note from Polar's old sync no longer matches a Polar card (deleted in Polar, or not surely an "
-        "older version of one). A sync never changes it; look at it, then suspend or delete it if you like.",
-        "{n} notes from Polar's old sync no longer match a Polar card (deleted in Polar, or not surely an "
-        "older version of one). A sync never changes them; look at them, then suspend or delete them if you like.",
+        "{n} note from Polar's old sync no longer matches a Polar card: deleted in Polar, or not matched with "
+        "certainty. A sync never changes it; look at it, then suspend or delete it if you like.",
+        "{n} notes from Polar's old sync no longer match a Polar card: deleted in Polar, or not matched with "
+        "certainty. A sync never changes them; look at them, then suspend or delete them if you like.",
         n,
     )
 

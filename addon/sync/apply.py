@@ -72,6 +72,7 @@ class Applying:
     planner: Optional[Planner] = None
     rows: List[CardState] = field(default_factory=list)
     whole_library: bool = False  # every document listed and read: leftovers can be judged
+    legacy_unsettled: int = 0  # old-sync notes neither taken over nor known to be a current card's
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
 
     @property
@@ -219,15 +220,15 @@ def look_up_notes(ctx: Applying) -> None:
     interest |= set(ctx.unknown)
     ctx.by_guid = by_guid = notes_by_guid(ctx.col, interest)
     notetypes = note_types(ctx.col)
-    # The old sync's notes are looked for (a scan of the tags, ~20 ms at
-    # 50,000 notes) when a card found no note of its own, while the last look
-    # found some that matched no card (reported on every sync until the user
-    # acts), and when the collection gained or lost notes since that look.
+    # The old sync's notes are looked for (a scan of every note's tags, ~20 ms
+    # at 50,000 notes) on the first sync, while the last look found some that
+    # matched no card (reported on every sync until the user acts), and when
+    # the collection gained or lost notes since that look: an old-sync note
+    # can only arrive as a note added (an import, AnkiWeb, Polar's old sync).
     state = ctx.reading.state
     needs_legacy = (
         state.meta(LEFTOVERS_KEY) != "0"
         or state.meta(NOTES_SEEN_KEY) != str(ctx.col.note_count())
-        or any(guid_for(rc.card_id) not in by_guid for d in ctx.parsed for rc in d.cards)
     )
     legacy_mids = {kind: [i for i, nt in notetypes.items() if nt.name == legacy_type_name(kind)] for kind in KINDS}
     legacy = LegacyIndex(legacy_notes(ctx.col) if needs_legacy else [], legacy_mids)
@@ -295,6 +296,7 @@ def pair_legacy_notes(ctx: Applying) -> None:
     # A document that could not be read keeps its cards' ids in the state
     # (``current`` above); an empty library (a wrong folder) proves nothing.
     ctx.whole_library = reading.only is None and reading.listed > 0
+    ctx.legacy_unsettled = len(planner.plan.legacy_leftovers)
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
 
@@ -397,10 +399,12 @@ def remember(ctx: Applying) -> None:
         drop_docs=[k for k in ctx.gone_docs if k not in held_docs],  # kept: notes still to handle
         drop_cards=_planner(ctx).plan.drop_cards + ctx.stale_rows,
         problems=problems,
+        # What the next sync needs to know to skip the old-sync scan: settled
+        # in a whole-library sync, or in any sync that left nothing unsettled.
         meta={
             LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers)),
             NOTES_SEEN_KEY: str(ctx.col.note_count()),
-        } if ctx.whole_library else None,
+        } if ctx.whole_library or not ctx.legacy_unsettled else None,
         titles={d.key: titles[d.key] for d in ctx.reading.docs.values()
                 if d.status in ("parsed", "skipped") and titles.get(d.key)},
     )
