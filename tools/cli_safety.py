@@ -218,6 +218,8 @@ def check_collection(path: Path) -> None:
         raise UsageError(f"{flag} {path} is not an Anki collection; give a collection.anki2 file or a new path")
     # immutable: read the main file only, with no locks and no -wal/-shm
     # files made beside it (a read-only WAL reader would leave them).
+    wal = real.with_name(real.name + "-wal")
+    pending = wal.exists() and wal.stat().st_size > 0
     try:
         conn = sqlite3.connect(real.as_uri() + "?mode=ro&immutable=1", uri=True)
         try:
@@ -225,9 +227,13 @@ def check_collection(path: Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError:
+        if pending:
+            # A process killed mid-checkpoint leaves a main file that is only
+            # whole together with its log; SQLite recovers it on open.
+            return
         raise UsageError(f"{flag} {path} is not an Anki collection (a damaged SQLite file); "
                          "give a collection.anki2 file") from None
-    if not tables and real.with_name(real.name + "-wal").exists():
+    if not tables and wal.exists():
         return  # created and never checkpointed: only the log knows; Anki decides
     if not {"col", "notes", "cards"} <= tables:
         raise UsageError(f"{flag} {path} is an SQLite file but not an Anki collection; give a collection.anki2 file")
