@@ -166,11 +166,19 @@ class Report:
 
     def summary(self) -> str:
         head = "Polar Sync (dry run: nothing written)" if self.dry_run else "Polar Sync"
-        counts = ", ".join(f"{self.count(k)} {_WORDS.get(k, k)}" for k in MAIN_COUNTS)
+        # Only figures that are not zero; "unchanged" only beside a change (a
+        # first sync has nothing that could be unchanged).
+        changes = [f"{self.count(k)} {_WORDS.get(k, k)}" for k in MAIN_COUNTS if k != "unchanged" and self.count(k)]
         extra = self.extras() + ([f"{len(self.conflicts)} conflicts"] if self.conflicts else [])
         if self.deferred:
             extra.append(f"{len(self.deferred)} left for later (open in an editor)")
-        lines = [f"{head}: {counts}" + (f"; {', '.join(extra)}" if extra else "") + "."]
+        if changes or extra:
+            counts = ", ".join(changes + ([f"{self.unchanged} unchanged"] if self.unchanged else []))
+            counts = "; ".join(part for part in (counts, ", ".join(extra)) if part)
+        else:
+            counts = "nothing to change" if self.dry_run else "nothing changed"
+            counts += f" ({self.unchanged} unchanged)" if self.unchanged else ""
+        lines = [f"{head}: {counts}."]
         lines.append(
             f"{self.documents} documents ({self.parsed} read, {self.skipped_documents} skipped); "
             f"decks: {', '.join(self.sorted_decks()) or '-'}"

@@ -143,3 +143,13 @@ def test_cli_report_keeps_its_keys_and_names_rows(library, tmp_path):
         assert key in data
     assert len(data["changes"]) == data["created"] == 6
     assert all(row["note_id"] and row["title"] and row["front"] for row in data["changes"])
+
+
+def test_the_summary_shows_no_zero_counts_and_unchanged_only_beside_a_change():
+    from addon.sync.report import Report
+
+    assert Report(created=6).summary().splitlines()[0] == "Polar Sync: 6 created."
+    assert Report(unchanged=6).summary().splitlines()[0] == "Polar Sync: nothing changed (6 unchanged)."
+    assert Report(updated=1, unchanged=5, orphaned=1, adopted=2).summary().splitlines()[0] == (
+        "Polar Sync: 1 updated, 1 removed in Polar, 5 unchanged; 2 adopted.")
+    assert Report(dry_run=True).summary().startswith("Polar Sync (dry run: nothing written): nothing to change.")
