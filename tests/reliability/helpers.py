@@ -4,6 +4,8 @@ explicit settings, and a comparable snapshot of everything a sync writes."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -207,3 +209,25 @@ def media_references_resolve(col: Any) -> List[str]:
             if not (folder / name).is_file():
                 missing.append(name)
     return missing
+
+
+# Anki answers one card per deck and dies before checkpointing, so the
+# reviews live only in the collection's -wal.
+_REVIEW_THEN_DIE = (
+    "import os, signal, sys\n"
+    "from anki.collection import Collection\n"
+    "col = Collection(sys.argv[1])\n"
+    "for d in col.decks.all_names_and_ids():\n"
+    "    col.decks.select(d.id)\n"
+    "    card = col.sched.getCard()\n"
+    "    if card: col.sched.answerCard(card, 3)\n"
+    "print(col.db.scalar('select count() from revlog'), flush=True)\n"
+    "os.kill(os.getpid(), signal.SIGKILL)  # Anki crashes: no checkpoint\n"
+)
+
+
+def review_then_crash(col: Path) -> int:
+    """Reviews in a real Anki process killed before its checkpoint; returns
+    the revlog count it saw."""
+    out = subprocess.run([sys.executable, "-c", _REVIEW_THEN_DIE, str(col)], capture_output=True, text=True)
+    return int(out.stdout.strip())

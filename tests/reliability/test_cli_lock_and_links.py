@@ -15,11 +15,10 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.polar_factory import Doc, basic, copy_sample_library
 from tests.reliability.cli_run import Paused, cli, dump, listing, read_study_data, study
-from tests.reliability.helpers import integrity_problems
+from tests.reliability.helpers import integrity_problems, review_then_crash
 
 
 def test_second_run_on_a_locked_collection_is_refused_and_leaves_nothing(tmp_path):
@@ -93,24 +92,6 @@ def test_collection_open_in_anki_is_in_use(tmp_path):
     assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
 
 
-def _kill_anki_with_reviews_in_wal(col: Path) -> int:
-    """Anki answers cards and dies before checkpointing: the reviews live
-    only in the real file's -wal. Returns the revlog count."""
-    reviewer = (
-        "import os, signal, sys\n"
-        "from anki.collection import Collection\n"
-        "col = Collection(sys.argv[1])\n"
-        "for d in col.decks.all_names_and_ids():\n"
-        "    col.decks.select(d.id)\n"
-        "    card = col.sched.getCard()\n"
-        "    if card: col.sched.answerCard(card, 3)\n"
-        "print(col.db.scalar('select count() from revlog'), flush=True)\n"
-        "os.kill(os.getpid(), signal.SIGKILL)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", reviewer, str(col)], capture_output=True, text=True)
-    return int(out.stdout.strip())
-
-
 def test_symlinked_collection_is_backed_up_and_restored_as_the_real_file(tmp_path):
     lib = copy_sample_library(tmp_path / "polar")
     real_dir = tmp_path / "Dropbox" / "Anki"
@@ -120,7 +101,7 @@ def test_symlinked_collection_is_backed_up_and_restored_as_the_real_file(tmp_pat
     profile.mkdir()
     link = profile / "collection.anki2"
     link.symlink_to(real)
-    reviews = _kill_anki_with_reviews_in_wal(link)
+    reviews = review_then_crash(link)
     wal = real.with_name(real.name + "-wal")
     assert reviews > 0 and wal.stat().st_size > 0  # the log sits beside the real file
     Doc(lib, "1LinkNew", "New").card("1LinkCard", basic("q", "a")).write()

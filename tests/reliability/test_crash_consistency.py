@@ -38,6 +38,7 @@ from tests.reliability.helpers import (
     build_library,
     integrity_problems,
     media_references_resolve,
+    review_then_crash,
     snapshot,
 )
 
@@ -285,19 +286,7 @@ def test_failed_sync_restores_commits_still_in_the_wal(tmp_path):
     make_collection(col_path).close()
     lib = build_library(tmp_path / "lib", 2, 4)
     assert cli(lib, col_path).returncode == 0
-    reviewer = (
-        "import os, signal, sys\n"
-        "from anki.collection import Collection\n"
-        "col = Collection(sys.argv[1])\n"
-        "for d in col.decks.all_names_and_ids():\n"
-        "    col.decks.select(d.id)\n"
-        "    card = col.sched.getCard()\n"
-        "    if card: col.sched.answerCard(card, 3)\n"
-        "print(col.db.scalar('select count() from revlog'), flush=True)\n"
-        "os.kill(os.getpid(), signal.SIGKILL)  # Anki crashes: no checkpoint\n"
-    )
-    out = subprocess.run([sys.executable, "-c", reviewer, str(col_path)], capture_output=True, text=True)
-    reviews = int(out.stdout.strip())
+    reviews = review_then_crash(col_path)
     assert reviews > 0 and col_path.with_name(col_path.name + "-wal").stat().st_size > 0
     Doc(lib, "1Extra", "extra").card("1ExtraCard", basic("q", "a")).write()
     env = dict(os.environ, POLAR_CRASH_FAIL="state-commit")
