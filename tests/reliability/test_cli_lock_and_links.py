@@ -21,13 +21,20 @@ from tests.reliability.cli_run import Paused, cli, dump, listing, read_study_dat
 from tests.reliability.helpers import integrity_problems, review_then_crash
 
 
-def test_second_run_on_a_locked_collection_is_refused_and_leaves_nothing(tmp_path):
+def _studied_profile_with_a_new_card(tmp_path):
+    """A synced, studied collection and a library with one card more, so the
+    next run has something to write."""
     lib = copy_sample_library(tmp_path / "polar")
     folder = tmp_path / "profile"
     col = folder / "collection.anki2"
     assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
     studied = study(col)
     Doc(lib, "1LockNew", "New").card("1LockCard", basic("q", "a")).write()
+    return lib, folder, col, studied
+
+
+def test_second_run_on_a_locked_collection_is_refused_and_leaves_nothing(tmp_path):
+    lib, folder, col, studied = _studied_profile_with_a_new_card(tmp_path)
     before = listing(folder)
     first = Paused("backed-up", "--data-dir", str(lib), "--collection", str(col))
     # The first run holds the collection and its backup now.
@@ -52,12 +59,7 @@ def test_a_run_that_is_restoring_still_holds_the_collection(tmp_path):
     """A failed run closes the collection (Anki's lock ends) before it puts
     its backup back; a second run in that moment must not open the
     collection the backup is about to replace."""
-    lib = copy_sample_library(tmp_path / "polar")
-    folder = tmp_path / "profile"
-    col = folder / "collection.anki2"
-    assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
-    studied = study(col)
-    Doc(lib, "1LockNew", "New").card("1LockCard", basic("q", "a")).write()
+    lib, folder, col, studied = _studied_profile_with_a_new_card(tmp_path)
     before, rows = listing(folder), dump(col)
     first = Paused("updating,restoring", "--data-dir", str(lib), "--collection", str(col))
     first.nudge(signal.SIGINT)  # interrupted: it closes the collection and stops before restoring
