@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - exercised only without orjson
 
 
 TEXT_KINDS = ("HTML", "TEXT", "MARKDOWN")
-_TEXT_KINDS_LOWER = frozenset(k.lower() for k in TEXT_KINDS)
+_TEXT_KIND_OF = {k.lower(): k for k in TEXT_KINDS}  # lower-cased key -> kind
 
 BASIC = "BASIC_FRONT_BACK"
 BASIC_AND_REVERSE = "BASIC_FRONT_BACK_AND_REVERSE"
@@ -130,12 +130,23 @@ def _map(value: Any) -> Dict[str, Any]:
     return {}
 
 
+_ABSENT = object()
+
+
 def _get(obj: Mapping[str, Any], name: str) -> Any:
     """Field lookup that also accepts a capitalised key (``Front`` vs ``front``)."""
-    if name in obj:
-        return obj[name]
+    value = obj.get(name, _ABSENT)
+    if value is not _ABSENT:
+        return value
+    # Absent keys are common (most cards have no "tags", most highlights no
+    # "revisedText"), so the scan below is kept cheap: none of the file's
+    # keys can lower-case to a name with capitals, and only keys as long as
+    # the name are lower-cased.
+    if name != name.lower():
+        return None
+    size = len(name)
     for key, value in obj.items():
-        if isinstance(key, str) and key.lower() == name:
+        if isinstance(key, str) and len(key) == size and key.lower() == name:
             return value
     return None
 
@@ -159,9 +170,9 @@ def parse_text(value: Any) -> Optional[Text]:
         # case-insensitive scans (same result: with a single key, _get finds
         # it exactly when its lower() is the kind's name).
         ((key, got),) = value.items()
-        low = key.lower() if isinstance(key, str) else ""
-        if low in _TEXT_KINDS_LOWER and isinstance(got, str) and got:
-            return Text(low.upper(), got)
+        kind = _TEXT_KIND_OF.get(key.lower()) if isinstance(key, str) else None
+        if kind is not None and isinstance(got, str) and got:
+            return Text(kind, got)
         return None
     for kind in TEXT_KINDS:
         got = _get(value, kind.lower())

@@ -57,44 +57,43 @@ def reading_position(doc: Document, card: Flashcard) -> ReadingKey:
 
 
 def _first_field(
-    card: Flashcard, names: Sequence[str], max_bytes: int
-) -> Tuple[str, str, List[MediaFile], List[str]]:
-    """(field name, html, media, problems) of the first present field in ``names``."""
+    card: Flashcard, names: Sequence[str], max_bytes: int, problems: List[str]
+) -> Tuple[str, List[MediaFile]]:
+    """(html, media) of the first present field in ``names``; its problems,
+    named by the field, are added to ``problems``."""
     for name in names:
         text = card.fields.get(name)
         if text is not None:
-            html, media, problems = field_html(text, max_bytes or None)
-            return name, html, media, problems
-    return "", "", [], []
+            html, media, issues = field_html(text, max_bytes or None)
+            if issues:
+                problems += [f"field {name!r}: {issue}" for issue in issues]
+            return html, media
+    return "", []
+
+
+_BASIC_NAMES = (("front",), ("back",))
+# Old/mock cloze cards may keep the text under "front", and an extra under "back".
+_CLOZE_NAMES = (("text", "front"), ("extra", "back_extra", "back"))
 
 
 def render_card(
     doc: Document, card: Flashcard, image_loader: Callable[[str], bytes], settings: Settings
 ) -> RenderedCard:
     kind = KINDS.get(card.type, "basic")
-    if kind == "cloze":
-        # Old/mock cloze cards may keep the text under "front", and an extra under "back".
-        front_names: Sequence[str] = ("text", "front")
-        back_names: Sequence[str] = ("extra", "back_extra", "back")
-    else:
-        front_names, back_names = ("front",), ("back",)
+    front_names, back_names = _CLOZE_NAMES if kind == "cloze" else _BASIC_NAMES
 
-    media: List[MediaFile] = []
     problems: List[str] = []
-    fields: Dict[str, str] = {}
-    for role, names in (("front", front_names), ("back", back_names)):
-        name, html, found, issues = _first_field(card, names, settings.max_image_bytes)
-        fields[role] = html
-        media += found
-        problems += [f"field {name!r}: {issue}" for issue in issues]
+    front, media = _first_field(card, front_names, settings.max_image_bytes, problems)
+    back, found = _first_field(card, back_names, settings.max_image_bytes, problems)
+    media += found
 
     error: Optional[str] = None
     if kind == "cloze":
-        if is_blank_html(fields["front"]):
+        if is_blank_html(front):
             error = "cloze card has an empty text"
-        elif not has_cloze(fields["front"]):
+        elif not has_cloze(front):
             error = "cloze card has no deletion {{c1::...}}"
-    elif is_blank_html(fields["front"]):
+    elif is_blank_html(front):
         error = "flashcard has an empty front"
 
     context = EMPTY_CONTEXT
@@ -103,18 +102,20 @@ def render_card(
         media += found
         problems += issues
 
-    unique: Dict[str, MediaFile] = {}
-    for file in media:
-        unique.setdefault(file.name, file)
+    if len(media) > 1:  # unique by name, the first kept (most cards have no image)
+        unique: Dict[str, MediaFile] = {}
+        for file in media:
+            unique.setdefault(file.name, file)
+        media = list(unique.values())
 
     return RenderedCard(
         card_id=card.id,
         kind=kind,
-        front=fields["front"],
-        back=fields["back"],
+        front=front,
+        back=back,
         context=context,
         tags=tuple(anki_tags(doc.tags, card.tags, settings)),
-        media=tuple(unique.values()),
+        media=tuple(media),
         problems=tuple(problems),
         error=error,
         position=reading_position(doc, card),

@@ -201,19 +201,27 @@ def context_block(ctx: Context) -> str:
     re-sync sees no change and ``update_notes`` leaves the note alone."""
     if ctx.is_empty():
         return ""
-    parts = [f'<div{attr("polar-context")}><hr{attr("polar-rule")}>']
+    parts = [_OPEN_BLOCK]
     if ctx.source:
-        parts.append(f'<div{attr("polar-source")}>{ctx.source}</div>')
+        parts += (_OPEN_SOURCE, ctx.source, "</div>")
     if ctx.highlight:
-        parts.append(f'<blockquote{attr("polar-highlight")}>{ctx.highlight}</blockquote>')
+        parts += (_OPEN_HIGHLIGHT, ctx.highlight, "</blockquote>")
     if ctx.image:
         image = _IMG.sub(lambda m: f'<img {m.group(1)} style="{STYLES["polar-image-img"]}">', ctx.image, count=1)
-        parts.append(f'<div{attr("polar-image")}>{image}</div>')
+        parts += (_OPEN_IMAGE, image, "</div>")
     if ctx.comments:
-        comments = ctx.comments.replace('<div class="polar-comment">', f'<div{attr("polar-comment")}>')
-        parts.append(f'<div{attr("polar-comments")}>{comments}</div>')
+        parts += (_OPEN_COMMENTS, ctx.comments.replace('<div class="polar-comment">', _OPEN_COMMENT), "</div>")
     parts.append("</div>")
     return "".join(parts)
+
+
+# The block's opening tags, made once (a first sync writes a block per card).
+_OPEN_BLOCK = f'<div{attr("polar-context")}><hr{attr("polar-rule")}>'
+_OPEN_SOURCE = f'<div{attr("polar-source")}>'
+_OPEN_HIGHLIGHT = f'<blockquote{attr("polar-highlight")}>'
+_OPEN_IMAGE = f'<div{attr("polar-image")}>'
+_OPEN_COMMENTS = f'<div{attr("polar-comments")}>'
+_OPEN_COMMENT = f'<div{attr("polar-comment")}>'
 
 
 _DIV_TAG = re.compile(r"<div\b|</div\s*>", re.I)

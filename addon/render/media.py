@@ -144,7 +144,10 @@ def field_html(text: Text, max_bytes: Optional[int] = None) -> Tuple[str, List[M
     ``data:`` URL, and only a plain media file name may stay in ``src``."""
     if text.kind == "TEXT":
         return escape_text(text.value), [], []
-    if text.kind == "HTML" and is_trivially_safe(text.value):
-        return text.value, [], []  # the common case: no <img> at all, nothing to remove
+    if text.kind == "HTML":
+        if is_trivially_safe(text.value):
+            return text.value, [], []  # the common case: no <img> at all, nothing to remove
+        if "<img" not in text.value.lower():  # no image to take out: straight to the sanitiser
+            return sanitize_html(text.value, not_trivial=True), [], []
     html, media, problems = extract_inline_images(raw_html(text), max_bytes)
     return sanitize_html(html), media, problems
