@@ -143,13 +143,17 @@ def plain(html: str) -> str:
 def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_polar: Sequence[str],
                drop: Sequence[str] = ()) -> List[str]:
     """The user's own tags stay; Polar's removals and additions apply."""
-    removed = {t.lower() for t in (old_polar or ()) if t.lower() not in {n.lower() for n in new_polar}}
-    removed |= {t.lower() for t in drop}
+    removed: Set[str] = set()
+    if old_polar:
+        kept = {n.lower() for n in new_polar}
+        removed = {t.lower() for t in old_polar if t.lower() not in kept}
+    if drop:
+        removed.update(t.lower() for t in drop)
     out: List[str] = []
     seen: Set[str] = set()
-    for tag in list(current) + list(new_polar):
+    for tag in (*current, *new_polar):
         low = tag.lower()
-        if low in removed and tag not in new_polar:
+        if removed and low in removed and tag not in new_polar:
             continue
         if low not in seen:
             seen.add(low)

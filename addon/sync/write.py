@@ -264,17 +264,20 @@ class NewNote(NamedTuple):
 def _new_note(w: Writing, c: Create) -> NewNote:
     """The note's content, and its state row (remembered in the same order)."""
     nt = w.types[c.kind]
+    rc = c.rc
+    # Usually Anki kept every media name: then there is nothing to fix.
+    fix: Callable[[str], str] = w.fix_media if w.renamed else (lambda value: value)
     fields = [""] * len(nt.field_names)
     base: List[str] = []
-    for i, want in enumerate(wanted_fields(nt, c.rc)):
+    for i, want in enumerate(wanted_fields(nt, rc)):
         if want is None:
             base.append("")
             continue
-        fields[i] = w.fix_media(want.value)
-        base.append(remember_hash(w.fix_media(want.text), None if want.tail is None else w.fix_media(want.tail)))
-    guid = guid_for(c.rc.card_id)
-    w.rows.append(_row(c.rc.card_id, c.doc, guid, c.meta, base, list(c.rc.tags)))
-    return NewNote(fields, merge_tags([], None, list(c.rc.tags)), guid, nt.id, w.decks[c.deck.lower()])
+        fields[i] = fix(want.value)
+        base.append(remember_hash(fix(want.text), None if want.tail is None else fix(want.tail)))
+    guid = guid_for(rc.card_id)
+    w.rows.append(_row(rc.card_id, c.doc, guid, c.meta, base, rc.tags))
+    return NewNote(fields, merge_tags((), None, rc.tags), guid, nt.id, w.decks[c.deck.lower()])
 
 
 class Batch(NamedTuple):
