@@ -342,9 +342,10 @@ def _json_list(items: Sequence[str]) -> str:
     hex hashes and plain tags (100,000 lists per 50,000-card first sync)."""
     if not items:
         return "[]"
-    for item in items:
-        if not _JSON_PLAIN.fullmatch(item):
-            return json.dumps(list(items))
+    # The pattern is one character class: the items are all plain exactly
+    # when their concatenation is (one match instead of one per item).
+    if not _JSON_PLAIN.fullmatch("".join(items)):
+        return json.dumps(list(items))
     return '["' + '", "'.join(items) + '"]'
 
 
