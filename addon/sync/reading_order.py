@@ -15,7 +15,7 @@ way of adding them can call it; run it inside the sync's undo step.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple, cast
+from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple, TypeVar, cast
 
 from ..render.card import ReadingKey
 
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from anki.collection import Collection
     from anki.decks import DeckId
     from anki.notes import NoteId
+
+Key = TypeVar("Key", ReadingKey, int)  # a reading key, or a rank in reading order
 
 _NEW = 0  # card type and queue of a new card
 _RANDOM_ORDER = 0  # deck option new.order: NEW_CARDS_RANDOM
@@ -46,10 +48,11 @@ def _new_cards(col: Collection, note_ids: Sequence[NoteId]) -> Dict[NoteId, List
     return found
 
 
-def order_new_cards(col: Collection, created: Sequence[Tuple[NoteId, ReadingKey]]) -> int:
-    """Give the new cards of the notes in ``created`` ((note id, reading key),
-    the notes this sync added, *in the order they were added*) their due
-    positions in reading order, reusing the positions they already hold.
+def order_new_cards(col: Collection, created: Sequence[Tuple[NoteId, Key]]) -> int:
+    """Give the new cards of the notes in ``created`` ((note id, reading key
+    or the note's rank in reading order), the notes this sync added, *in the
+    order they were added*) their due positions in reading order, reusing
+    the positions they already hold.
     Returns how many cards were changed (0: already in order; then nothing
     is written).
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Se
 
 import orjson
 
-from ..render.card import ReadingKey, RenderedCard
+from ..render.card import RenderedCard
 from ..render.context import EMPTY_CONTEXT
 from ..settings import Settings
-from .collection_view import existing_deck_id, guid_ids
+from .collection_view import existing_deck_id, guid_ids, guids_added_after, newest_note_id
 from .field_merge import remember_hash
 from .identity import GUID_PREFIX, guid_for
 from .media_store import BULK_THRESHOLD, MediaWriter
@@ -55,10 +55,13 @@ UNDO_NAME = "Sync from Polar"
 SPENT = RenderedCard("", "", "", "", EMPTY_CONTEXT, (), (), (), None)
 ADD_BATCHES_MAX = 1  # undo ops the new notes take at a time (each import is merged into ours at once)
 # Notes per import call. Each call first scans the whole notes table (~0.04 s
-# CPU at 50,000 notes), but every batch's texts (JSON, its protobuf copy,
-# the parsed notes, the log) are held at once: 12,500 cost 40 MB more peak
-# than 5,000 at 50,000 notes.
-IMPORT_BATCH = 5000
+# CPU at 50,000 notes), but a batch's texts (the JSON, its protobuf copy, the
+# notes parsed from it) are held at once on top of everything the import has
+# written so far (its undo data grows with every note), and the memory they
+# take is not all handed back. Peak RSS of a 50,000-note first sync
+# (tools/bench.py's RSS child): 5,000 → 415 MB, 4,000 → 397, 3,000 → 393;
+# large calls first and small ones last did worse (406-423).
+IMPORT_BATCH = 3000
 # Fewer new notes than this go through add_notes (see add_notes)
 IMPORT_MIN = 1000
 IMPORT_SHARE = 4  # ... and not when the collection holds more than this many times as many notes
@@ -83,7 +86,8 @@ class Writing:
     renamed: Dict[str, str] = field(default_factory=dict)  # media name -> the name Anki stored
     media: Optional[MediaWriter] = None
     decks: Dict[str, DeckId] = field(default_factory=dict)  # by lower-case name
-    created: List[Tuple[NoteId, ReadingKey]] = field(default_factory=list)  # new notes, in the order added
+    # new notes, in the order added, with their rank in reading order
+    created: List[Tuple[NoteId, int]] = field(default_factory=list)
     to_save: List[Note] = field(default_factory=list)  # for one update_notes
     moves: Dict[DeckId, List[CardId]] = field(default_factory=lambda: defaultdict(list))
     unsuspend: List[CardId] = field(default_factory=list)
@@ -216,7 +220,6 @@ def add_notes(w: Writing) -> None:
     w.say(f"Adding {len(creates)} notes…")
     if w.settings.reading_order:  # Anki's due positions then come out in reading order already
         creates = sorted(creates, key=lambda c: c.rc.position)
-    positions = [c.rc.position for c in creates]  # read now: the builder lets the rendered cards go
     for c in creates:
         w.deck_id(c.deck)  # made or looked up here: the builder only reads w.decks
     rest: List[Tuple[Create, NewNote]] = []
@@ -244,8 +247,10 @@ def add_notes(w: Writing) -> None:
     if rest:
         _add(w, rest)
     # Note ids grow in the order the notes were added (the import's first,
-    # then add_notes'), which is the order the reading-order step wants.
-    w.created = sorted(((cast("NoteId", c.note_id), key) for c, key in zip(creates, positions)), key=lambda p: p[0])
+    # then add_notes'), which is the order the reading-order step wants; the
+    # creates are in reading order, so a note's rank there is its index (an
+    # int, not the 9-part key: ~10 MB less at 50,000 notes).
+    w.created = sorted(((cast("NoteId", c.note_id), rank) for rank, c in enumerate(creates)), key=lambda p: p[0])
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
@@ -338,22 +343,54 @@ def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Cre
         assert text is not None
     if not sent:
         return rest
-    log = w.col.import_json_string(text).log
+    newest = newest_note_id(w.col)
+    _run_import(w.col, text)
     del text
-    added = [int(note.id.nid) for note in log.new]
-    if len(added) == len(sent):  # the log lists the new notes in the order sent
-        for (c, _), nid in zip(sent, added):
-            c.note_id = nid
-        return rest
-    # Some were not added (a guid the collection held after all): the
-    # ones that are there by guid, the rest through add_notes.
-    found = guid_ids(w.col, [n.guid for _, n in sent])
+    # The new notes' ids by guid, read back (the notes above the newest id
+    # before the call) rather than from the import's log, which repeats
+    # every note's fields: not parsing it keeps ~10 MB off a large first
+    # sync's peak memory. Anki numbers new notes by the clock, so one can
+    # land below a note made on a computer whose clock ran ahead: those are
+    # looked for by guid. A guid not there at all (the importer skipped the
+    # note) goes through add_notes.
+    found = guids_added_after(w.col, newest)
+    missing = [n.guid for _, n in sent if n.guid not in found]
+    if missing:
+        found.update(guid_ids(w.col, missing))
     for c, n in sent:
         if n.guid in found:
             c.note_id = found[n.guid]
         else:
             rest.append((c, n))
     return rest
+
+
+def _run_import(col: Collection, text: bytes) -> None:
+    """``col.import_json_string`` of the UTF-8 JSON ``text``, through the
+    backend's raw call where Anki has it (every supported version; the
+    fallback is for safety): the request is the JSON bytes as they are,
+    and the reply is not made into Python objects."""
+    raw = getattr(col._backend, "import_json_string_raw", None)
+    if raw is None:
+        col.import_json_string(text.decode("utf-8"))
+        return
+    raw(_string_message(text))
+
+
+def _string_message(utf8: bytes) -> bytes:
+    """A serialised ``anki.generic_pb2.String`` (the import's request):
+    field 1, length-delimited, the UTF-8 bytes. Written out so the JSON
+    never becomes a Python str (up to 4 bytes a character once one
+    character is beyond Latin-1) only to be encoded back."""
+    size = len(utf8)
+    if not size:
+        return b""  # proto3 leaves an empty string out
+    head = bytearray(b"\x0a")
+    while size > 0x7F:
+        head.append((size & 0x7F) | 0x80)
+        size >>= 7
+    head.append(size)
+    return bytes(head) + utf8
 
 
 def _add(w: Writing, todo: List[Tuple[Create, NewNote]]) -> None:
@@ -400,10 +437,10 @@ def _import_options(col: Collection) -> Dict[str, str]:
             "match_scope": name("matchScope", _MATCH_SCOPES)}
 
 
-def _json(value: object) -> Optional[str]:
-    """JSON text, or None for text JSON cannot carry (a lone surrogate)."""
+def _json(value: object) -> Optional[bytes]:
+    """JSON as UTF-8, or None for text JSON cannot carry (a lone surrogate)."""
     try:
-        return orjson.dumps(value).decode("utf-8")
+        return orjson.dumps(value)
     except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
         return None
 

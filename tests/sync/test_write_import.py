@@ -105,3 +105,31 @@ def test_what_the_import_cannot_take_goes_through_add_notes(col, first):
     if not first:  # an empty first field is a note add_notes takes as it is
         write._add(w, rest)  # type: ignore[arg-type]
         assert odd[0].note_id == col.db.scalar("SELECT id FROM notes WHERE guid = 'polar:odd'")
+
+
+@pytest.mark.parametrize("text", ["{}", "é" * 100, "x" * 127, "x" * 128, "x" * 16384, "中🙂" * 70000])
+def test_import_request_is_the_message_anki_would_serialise(text):
+    from anki.generic_pb2 import String
+
+    assert write._string_message(text.encode("utf-8")) == String(val=text).SerializeToString()
+
+
+def test_new_notes_below_a_note_from_a_clock_ahead_are_found_by_guid(tmp_path, col):
+    """Anki numbers new notes by the clock; a note made on a computer whose
+    clock ran ahead has a larger id than the ones the import makes now. The
+    sync reads the new ids back above the newest id before each import:
+    the notes it misses that way are found by guid, never added twice."""
+    ahead = col.new_note(col.models.by_name("Basic"))
+    ahead["Front"] = "made on a computer with its clock a year ahead"
+    col.add_note(ahead, 1)
+    future = int(time.time() * 1000) + 365 * 86_400_000
+    # (a note as such a computer's sync would bring it; no API sets an id)
+    col.db.execute("UPDATE cards SET nid = ? WHERE nid = ?", future, ahead.id)
+    col.db.execute("UPDATE notes SET id = ? WHERE id = ?", future, ahead.id)
+    report = run(col, _library(tmp_path / "polar"), tmp_path / "state.sqlite")
+    assert report.errors == [] and report.created == 2 * (CARDS // 2) + 3
+    assert col.note_count() == report.created + 1  # nothing added twice
+    by_guid = dict(col.db.all("SELECT guid, id FROM notes"))
+    assert len(by_guid) == col.note_count()
+    ids = sorted(c.note_id for c in report.changes if c.kind == "created")
+    assert ids == sorted(nid for nid in by_guid.values() if nid != future)
