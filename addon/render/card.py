@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from ..polar.docmeta import BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE, Document, Flashcard
 from ..settings import Settings
@@ -24,8 +23,11 @@ KINDS = {
 ReadingKey = Tuple[int, str, str, int, int, float, float, str, str]
 
 
-@dataclass(frozen=True)
-class RenderedCard:
+class RenderedCard(NamedTuple):
+    """Immutable. A NamedTuple, not a frozen dataclass: one is made per card,
+    and a frozen dataclass's ``__init__`` costs ~4x more (``object.__setattr__``
+    per field). Nothing compares it with anything but another RenderedCard."""
+
     card_id: str
     kind: str  # "basic" | "basic_reverse" | "basic_optional_reverse" | "cloze"
     front: str  # basic: Front HTML; cloze: Text HTML (cloze syntax intact)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import html as _html
 import re
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
@@ -42,8 +42,7 @@ from .style import STYLES, attr
 HIGHLIGHT_REFS = ("text-highlight", "area-highlight")
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):  # immutable; a NamedTuple is cheaper to make than a frozen dataclass
     source: str  # document title · p. N · link (web captures)
     highlight: str  # the parent highlight's text as HTML
     image: str  # '<img src="<media name>">' for an area highlight, else ""

@@ -13,8 +13,7 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from bs4 import BeautifulSoup
 
@@ -22,8 +21,7 @@ from ..polar.docmeta import Text
 from .html import FORMATTER, escape_text, is_trivially_safe, raw_html, sanitize_html
 
 
-@dataclass(frozen=True)
-class MediaFile:
+class MediaFile(NamedTuple):  # immutable; cheaper to make than a frozen dataclass
     name: str  # content-hashed file name, e.g. "polar-<sha1 hex 20>.png"
     data: bytes
 

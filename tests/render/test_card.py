@@ -164,9 +164,17 @@ def test_comments_reach_the_context() -> None:
 
 def test_rendering_is_deterministic_and_frozen() -> None:
     c = card({"front": html('<p class="x">Q</p>'), "back": html("B")}, tags=["b", "a"])
-    assert render(c) == render(c)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        render(c).front = "x"  # type: ignore[misc]
+    out = render(c)
+    assert out == render(c)
+    # Immutable, nested parts too (a frozen dataclass would raise
+    # FrozenInstanceError, itself an AttributeError).
+    with pytest.raises(AttributeError):
+        out.front = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        out.context.source = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        c.fields["front"].value = "x"  # type: ignore[misc]
+    assert out == render(c)  # nothing changed
 
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared Polar samples not available")
