@@ -295,16 +295,17 @@ def _parse_flashcard(
     ref_type, ref_id = _split_ref(_get(raw, "ref"))
     if not ref_type and parent[0]:
         ref_type, ref_id = parent
+    # Positional, in the field order: keywords cost a NamedTuple twice as much.
     card = Flashcard(
-        id=ident,
-        type=ctype,
-        fields=fields,
-        page=page,
-        ref_type=ref_type,
-        ref_id=ref_id,
-        tags=_tag_labels(_get(raw, "tags")),
-        created=_str(_get(raw, "created"), 64),
-        last_updated=_str(_get(raw, "lastUpdated"), 64),
+        ident,
+        ctype,
+        fields,
+        page,
+        ref_type,
+        ref_id,
+        _tag_labels(_get(raw, "tags")),  # tags
+        _str(_get(raw, "created"), 64),  # created
+        _str(_get(raw, "lastUpdated"), 64),  # last_updated
     )
     return card, None
 
@@ -390,9 +391,9 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
             text = parse_text(_get(hl, "revisedText")) or parse_text(_get(hl, "text"))
             top, left = _start(hl, False, page)
+            # Positional, as Flashcard above: id, kind, page, text, image_name, color, top, left.
             highlights[hid] = Highlight(
-                hid, "text-highlight", num, text=text, color=_str(hl.get("color"), 32) or None,
-                top=top, left=left,
+                hid, "text-highlight", num, text, None, _str(hl.get("color"), 32) or None, top, left
             )
             for ck, cv in _checked_map(hl.get("flashcards"), f"highlight {hid} flashcards", problems).items():
                 add_card(ck, cv, num, ("text-highlight", hid))
@@ -405,8 +406,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             name = _str(_get(src, "name")) if isinstance(src, dict) else ""
             top, left = _start(hl, True, page)
             highlights[hid] = Highlight(
-                hid, "area-highlight", num, image_name=name[:_MAX_ID] or None,
-                color=_str(hl.get("color"), 32) or None, top=top, left=left,
+                hid, "area-highlight", num, None, name[:_MAX_ID] or None, _str(hl.get("color"), 32) or None, top, left
             )
             for ck, cv in _checked_map(hl.get("flashcards"), f"highlight {hid} flashcards", problems).items():
                 add_card(ck, cv, num, ("area-highlight", hid))
@@ -416,12 +416,12 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             ref_type, ref_id = _split_ref(cm.get("ref"))
             comments.append(
                 Comment(
-                    id=_str(cm.get("id"), _MAX_ID) or _str(cid, _MAX_ID),
-                    page=num,
-                    ref_type=ref_type,
-                    ref_id=ref_id,
-                    content=parse_text(_get(cm, "content")),
-                    created=_str(cm.get("created"), 64),
+                    _str(cm.get("id"), _MAX_ID) or _str(cid, _MAX_ID),  # id
+                    num,  # page
+                    ref_type,
+                    ref_id,
+                    parse_text(_get(cm, "content")),  # content
+                    _str(cm.get("created"), 64),  # created
                 )
             )
         for ck, cv in _checked_map(page.get("flashcards"), f"page {num} flashcards", problems).items():

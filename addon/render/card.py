@@ -110,15 +110,16 @@ def render_card(
             unique.setdefault(file.name, file)
         media = list(unique.values())
 
+    # Positional, in the field order: keywords cost a NamedTuple twice as much.
     return RenderedCard(
-        card_id=card.id,
-        kind=kind,
-        front=front,
-        back=back,
-        context=context,
-        tags=tuple(anki_tags(doc.tags, card.tags, settings)),
-        media=tuple(media),
-        problems=tuple(problems),
-        error=error,
-        position=reading_position(doc, card),
+        card.id,  # card_id
+        kind,
+        front,
+        back,
+        context,
+        tuple(anki_tags(doc.tags, card.tags, settings)),  # tags
+        tuple(media),  # media
+        tuple(problems),  # problems
+        error,
+        reading_position(doc, card),  # position
     )
