@@ -166,17 +166,18 @@ class DataDirSource(Source):
 
     def read_image(self, name: str, max_bytes: int) -> bytes:
         _check_image_name(name)
-        folder = self.root / "files" / "image"
-        path = folder / name
+        # A plain name (checked above) joined by os.path, not pathlib: the
+        # same path, without pathlib's ~4 us per image.
+        path = os.path.join(self.root, "files", "image", name)
         # As in list_documents: a plain file in a folder that resolves inside
         # the root cannot lead out; the folder is resolved once per source.
         if self._images_inside is None:
-            self._images_inside = self._inside(folder)
-        if not self._images_inside and not self._inside(path):
+            self._images_inside = self._inside(self.root / "files" / "image")
+        if not self._images_inside and not self._inside(Path(path)):
             raise UnsafePathError(f"image {name!r} leads outside the data directory")
         st = os.lstat(path)  # FileNotFoundError propagates
         if stat.S_ISLNK(st.st_mode):
-            if not self._inside(path):
+            if not self._inside(Path(path)):
                 raise UnsafePathError(f"image {name!r} leads outside the data directory")
             st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
@@ -184,7 +185,12 @@ class DataDirSource(Source):
         if st.st_size > max_bytes:
             raise ValueError(f"image {name!r} is {st.st_size} bytes, over the {max_bytes}-byte limit")
         with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+            # Ask for the size lstat saw (+1 to see growth), not max_bytes + 1:
+            # a read of n bytes allocates n first, 10 MB by default (~20 us
+            # of the ~40 per image). A file grown since is read on to the limit.
+            data = fh.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                data += fh.read(max_bytes + 1 - len(data))
         if len(data) > max_bytes:
             raise ValueError(f"image {name!r} is over the {max_bytes}-byte limit")
         return data

@@ -1,6 +1,8 @@
-"""Listing a library: document keys that can be stored and shown anywhere."""
+"""Listing a library: document keys that can be stored and shown anywhere; reading its images."""
 
-from addon.polar.library import safe_key
+import pytest
+
+from addon.polar.library import DataDirSource, UnsafePathError, safe_key
 
 
 def test_safe_key_keeps_valid_names_and_escapes_undecodable_bytes():
@@ -8,3 +10,23 @@ def test_safe_key_keeps_valid_names_and_escapes_undecodable_bytes():
     key, notice = safe_key(b"1Caf\xe9".decode("utf-8", "surrogateescape"))
     assert key == "1Caf\\xe9" and notice and "not valid UTF-8" in notice
     key.encode("utf-8")  # storable anywhere
+
+
+def test_read_image_reads_whole_files_up_to_the_limit(tmp_path):
+    images = tmp_path / "files" / "image"
+    images.mkdir(parents=True)
+    (images / "exact.png").write_bytes(b"x" * 100)
+    (images / "over.png").write_bytes(b"y" * 101)
+    (images / "empty.png").write_bytes(b"")
+    (images / "link.png").symlink_to(images / "exact.png")  # stays inside: read as its target
+    source = DataDirSource(tmp_path)
+    assert source.read_image("exact.png", 100) == b"x" * 100
+    assert source.read_image("link.png", 100) == b"x" * 100
+    assert source.read_image("exact.png", 10 * 1024 * 1024) == b"x" * 100
+    assert source.read_image("empty.png", 100) == b""
+    with pytest.raises(ValueError, match="101 bytes, over the 100-byte limit"):
+        source.read_image("over.png", 100)
+    with pytest.raises(FileNotFoundError):
+        source.read_image("absent.png", 100)
+    with pytest.raises(UnsafePathError):
+        source.read_image("../exact.png", 100)
