@@ -30,3 +30,18 @@ def test_read_image_reads_whole_files_up_to_the_limit(tmp_path):
         source.read_image("absent.png", 100)
     with pytest.raises(UnsafePathError):
         source.read_image("../exact.png", 100)
+
+
+def test_documents_are_read_whole_and_refused_over_the_limit(tmp_path, monkeypatch):
+    import addon.polar.library as library
+
+    for key, body in (("1Small", b'{"docInfo": {}}'), ("1Large", b"z" * 11)):
+        (tmp_path / key).mkdir()
+        (tmp_path / key / "state.json").write_bytes(body)
+    monkeypatch.setattr(library, "MAX_DOCMETA_BYTES", 15)
+    docs = {d.key: d for d in DataDirSource(tmp_path).list_documents()}
+    assert docs["1Small"].reader() == b'{"docInfo": {}}'  # exactly the limit: read whole
+    assert docs["1Large"].reader() == b"z" * 11
+    monkeypatch.setattr(library, "MAX_DOCMETA_BYTES", 10)
+    with pytest.raises(ValueError, match="11 bytes, over the 10-byte limit"):
+        docs["1Large"].reader()
