@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set
 
 from .collection_view import (
+    NO_PROBE,
+    PROBE_MAX,
     NoteInfo,
+    Probe,
     collection_identity,
     existing_deck_id,
     filtered_deck_on_path,
@@ -25,7 +28,7 @@ from .collection_view import (
     legacy_notes,
     notes_by_guid,
     polar_guids,
-    polar_note_count,
+    polar_note_count_and_probe,
 )
 from .decks import default_deck
 from .identity import guid_for, legacy_card_id
@@ -61,6 +64,7 @@ class Applying:
     leave_alone: AbstractSet[int] = frozenset()  # note ids not to write this time (open in an editor)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     polar_notes: int = 0  # Polar notes in the collection before the sync
+    probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
     # Polar notes in the collection that no state row knows: guid -> note ids
     unknown: Dict[str, List[NoteId]] = field(default_factory=dict)
     # rows of notes in no document (foreign_row) whose note is gone: forgotten
@@ -118,7 +122,7 @@ def find_missing_notes(ctx: Applying) -> None:
     Cheap when nothing happened: if the collection holds exactly as many
     Polar notes as the state remembers, the unchanged documents need no look."""
     state = ctx.reading.state
-    ctx.polar_notes = polar_note_count(ctx.col)
+    ctx.polar_notes, ctx.probe = polar_note_count_and_probe(ctx.col, _likely_interest(ctx))
     if ctx.polar_notes == state.card_count() and ctx.known_docs:
         return
     ctx.say("Checking the collection against the last sync…")
@@ -132,6 +136,19 @@ def find_missing_notes(ctx: Applying) -> None:
     known_guids = {c.guid for c in remembered.values()}
     ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
+
+
+def _likely_interest(ctx: Applying) -> List[str]:
+    """The guids ``look_up_notes`` will most likely look for, when they are
+    few (a resync of a document or two): those of the cards read and of the
+    last sync's rows of those documents and of the gone ones. Found in the
+    scan that counts Polar notes, they cost no scan of their own."""
+    parsed = ctx.reading.with_status("parsed")
+    guids = [guid_for(rc.card_id) for d in parsed for rc in d.cards]
+    if len(guids) > PROBE_MAX or not ctx.known_docs:
+        return []  # many, or a first sync: looked up on their own
+    keys = [d.key for d in parsed] + _gone_docs(ctx)
+    return guids + [c.guid for c in ctx.reading.state.cards_for(keys).values()]
 
 
 def repeat_known_problems(ctx: Applying) -> None:
@@ -194,14 +211,16 @@ def avoid_filtered_decks(ctx: Applying) -> None:
         d.deck = fallback
 
 
+def _gone_docs(ctx: Applying) -> List[str]:
+    reading = ctx.reading
+    return [k for k in ctx.known_docs if k not in reading.docs and (reading.only is None or k in reading.only)]
+
+
 def find_gone_documents(ctx: Applying) -> None:
     """Documents the last sync saw that the library no longer lists (within
     ``only`` for a partial sync); the last sync's rows of those and the parsed ones."""
     reading = ctx.reading
-    ctx.gone_docs = [
-        k for k in ctx.known_docs
-        if k not in reading.docs and (reading.only is None or k in reading.only)
-    ]
+    ctx.gone_docs = _gone_docs(ctx)
     if reading.listed == 0 and ctx.known_docs:
         ctx.report.warn(reading.source.describe(), "the library has no documents; nothing was marked as deleted")
     old_by_doc: Dict[str, Dict[str, CardState]] = defaultdict(dict)
@@ -218,7 +237,7 @@ def look_up_notes(ctx: Applying) -> None:
     interest: Set[str] = {guid_for(rc.card_id) for d in ctx.parsed for rc in d.cards}
     interest |= {c.guid for cards in ctx.old_by_doc.values() for c in cards.values()}
     interest |= set(ctx.unknown)
-    ctx.by_guid = by_guid = notes_by_guid(ctx.col, interest)
+    ctx.by_guid = by_guid = notes_by_guid(ctx.col, interest, ctx.probe)
     notetypes = note_types(ctx.col)
     # The old sync's notes are looked for (a scan of every note's tags, ~20 ms
     # at 50,000 notes) on the first sync, while the last look found some that

@@ -74,6 +74,27 @@ def test_a_library_document_holding_the_card_still_claims_its_note(col, tmp_path
     assert col.get_note(nid)["Front"] == "new text"
 
 
+@pytest.mark.parametrize("balanced", [False, True])
+def test_a_resync_finds_the_note_another_computer_made_for_a_new_card(col, tmp_path, balanced):
+    """A resync of a few documents finds their notes in the scan that counts
+    Polar notes: a card new here whose note arrived from elsewhere is still
+    claimed, not made twice, also when a note deleted in Anki leaves the
+    count as the last sync left it."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    Doc(lib, "1ResyncDocA", "A").card("1ResyncOld1", basic("one", "a")).card("1ResyncOld2", basic("two", "b")).write()
+    assert run_sync(col, lib, state).created == 2
+    nid = _foreign_note(col, "polar:1ResyncNew1", "made on the laptop")
+    if balanced:
+        gone = col.find_notes('"Front:two"')
+        col.remove_notes(gone)
+    Doc(lib, "1ResyncDocB", "B").card("1ResyncNew1", basic("made here", "a")).write()
+    report = run_sync(col, lib, state)
+    assert report.updated == 1  # the new card's note: claimed, in place
+    assert col.get_note(nid)["Front"] == "made here"
+    assert len([n for n in col.find_notes("") if col.get_note(n).guid == "polar:1ResyncNew1"]) == 1
+    assert integrity_problems(col) == []
+
+
 def test_delete_cap_counts_only_notes_that_existed_before(col, tmp_path):
     lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
     doc = Doc(lib, "1CapDoc", "Cap")

@@ -35,3 +35,46 @@ def test_notes_added_after_an_id(col):
     later["Front"] = "after"
     col.add_note(later, 1)
     assert guids_added_after(col, before) == {later.guid: later.id}
+
+
+def _add(col, guid, front):
+    note = col.new_note(col.models.by_name("Basic"))
+    note["Front"] = front
+    note.guid = guid
+    col.add_note(note, 1)
+    return note.id
+
+
+def test_the_count_scan_also_finds_the_probed_guids_notes(col):
+    from addon.sync.collection_view import notes_by_guid, polar_note_count, polar_note_count_and_probe
+
+    a = _add(col, "polar:A", "a")
+    b1 = _add(col, "polar:B", "b")  # two computers each created the card's note
+    b2 = _add(col, "polar:B", "b again")
+    _add(col, "polar:C", "c")
+    _add(col, "user-guid", "not Polar's")
+    count, probe = polar_note_count_and_probe(col, ["polar:A", "polar:B", "polar:absent", "user-guid"])
+    assert count == polar_note_count(col) == 4
+    assert probe.guids == {"polar:A", "polar:B", "polar:absent"}  # only Polar guids ride along
+    assert sorted(probe.ids) == sorted([a, b1, b2])
+    # Read through the probe (by id) or by guid: the same notes, and a guid
+    # outside the probe is still looked for.
+    wanted = ["polar:A", "polar:B", "polar:C", "polar:absent", "user-guid"]
+    by_probe = notes_by_guid(col, wanted, probe)
+    plain = notes_by_guid(col, wanted)
+    assert {g: [(n.id, n.fields, n.tags, [c.id for c in n.cards]) for n in ns] for g, ns in by_probe.items()} == {
+        g: [(n.id, n.fields, n.tags, [c.id for c in n.cards]) for n in ns] for g, ns in plain.items()
+    }
+    assert sorted(by_probe) == ["polar:A", "polar:B", "polar:C", "user-guid"]
+    assert [n.id for n in by_probe["polar:B"]] == sorted([b1, b2])
+
+
+def test_a_probe_of_many_guids_or_none_is_a_plain_count(col, monkeypatch):
+    from addon.sync.collection_view import NO_PROBE, polar_note_count_and_probe
+
+    _add(col, "polar:A", "a")
+    monkeypatch.setattr(collection_view, "PROBE_MAX", 1)
+    assert polar_note_count_and_probe(col, ["polar:A", "polar:B"]) == (1, NO_PROBE)
+    assert polar_note_count_and_probe(col, []) == (1, NO_PROBE)
+    count, probe = polar_note_count_and_probe(col, ["polar:A"])
+    assert count == 1 and probe.guids == {"polar:A"} and len(probe.ids) == 1
