@@ -46,14 +46,22 @@ if TYPE_CHECKING:
 ORPHAN_TAG = "polar::deleted"
 
 
-@dataclass
 class Create:
-    rc: RenderedCard  # write.SPENT once its note is built (add_notes): read it before the write
-    doc: str
-    deck: str
-    kind: str
-    meta: CardMeta = NO_META
-    note_id: int = 0  # set once written
+    """A note to make. One per new card (50,000 in a large first sync, held
+    until the state is written): slots, no ``__dict__`` each."""
+
+    __slots__ = ("rc", "doc", "deck", "kind", "meta", "note_id")
+
+    def __init__(self, rc: RenderedCard, doc: str, deck: str, kind: str, meta: CardMeta = NO_META) -> None:
+        self.rc = rc  # write.SPENT once its note is built (add_notes): read it before the write
+        self.doc = doc
+        self.deck = deck
+        self.kind = kind
+        self.meta = meta
+        self.note_id = 0  # set once written
+
+    def __repr__(self) -> str:
+        return f"Create({self.kind} card of {self.doc!r} into {self.deck!r}, note {self.note_id})"
 
 
 @dataclass

@@ -60,8 +60,10 @@ ADD_BATCHES_MAX = 1  # undo ops the new notes take at a time (each import is mer
 # written so far (its undo data grows with every note), and the memory they
 # take is not all handed back. Peak RSS of a 50,000-note first sync
 # (tools/bench.py's RSS child): 5,000 → 415 MB, 4,000 → 397, 3,000 → 393;
-# large calls first and small ones last did worse (406-423).
-IMPORT_BATCH = 3000
+# large calls first and small ones last did worse (406-423). Since only the
+# request is held during a call and the state rows are slimmer: 3,000 → 391,
+# 4,000 → 377-380, 5,000 → 386-390, 6,000 → 391; 5,000 makes 10 calls of 17.
+IMPORT_BATCH = 5000
 # Fewer new notes than this go through add_notes (see add_notes)
 IMPORT_MIN = 1000
 IMPORT_SHARE = 4  # ... and not when the collection holds more than this many times as many notes
@@ -343,9 +345,14 @@ def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Cre
         assert text is not None
     if not sent:
         return rest
-    newest = newest_note_id(w.col)
-    _run_import(w.col, text)
+    # Only the request is held while Rust imports: not the JSON it was made
+    # of, nor the dicts the JSON was made of.
+    items.clear()
+    request = _string_message(text)
     del text
+    newest = newest_note_id(w.col)
+    _run_import(w.col, request)
+    del request
     # The new notes' ids by guid, read back (the notes above the newest id
     # before the call) rather than from the import's log, which repeats
     # every note's fields: not parsing it keeps ~10 MB off a large first
@@ -365,16 +372,19 @@ def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Cre
     return rest
 
 
-def _run_import(col: Collection, text: bytes) -> None:
-    """``col.import_json_string`` of the UTF-8 JSON ``text``, through the
-    backend's raw call where Anki has it (every supported version; the
-    fallback is for safety): the request is the JSON bytes as they are,
-    and the reply is not made into Python objects."""
+def _run_import(col: Collection, request: bytes) -> None:
+    """``col.import_json_string`` of a serialised ``anki.generic_pb2.String``
+    holding the JSON (see ``_string_message``), through the backend's raw
+    call where Anki has it (every supported version; the fallback is for
+    safety): the request goes as it is, and the reply is not made into
+    Python objects."""
     raw = getattr(col._backend, "import_json_string_raw", None)
     if raw is None:
-        col.import_json_string(text.decode("utf-8"))
+        from anki.generic_pb2 import String
+
+        col.import_json_string(String.FromString(request).val)
         return
-    raw(_string_message(text))
+    raw(request)
 
 
 def _string_message(utf8: bytes) -> bytes:

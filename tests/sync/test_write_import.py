@@ -114,6 +114,22 @@ def test_import_request_is_the_message_anki_would_serialise(text):
     assert write._string_message(text.encode("utf-8")) == String(val=text).SerializeToString()
 
 
+@pytest.mark.parametrize("raw", [True, False])
+def test_the_request_imports_with_or_without_the_raw_call(col, monkeypatch, raw):
+    """The backend's raw import takes the serialised request as it is; where
+    an Anki lacked it, the same request goes through ``import_json_string``."""
+    import orjson
+
+    if not raw:
+        monkeypatch.setattr(col._backend, "import_json_string_raw", None, raising=False)
+    mid, did = int(col.models.id_for_name("Basic")), int(col.decks.id("Default"))
+    notes = [{"guid": f"polar:r{i}", "fields": [f"front {i} é中🙂", "back"], "tags": ["t"],
+              "notetype": mid, "deck": did} for i in range(3)]
+    write._run_import(col, write._string_message(orjson.dumps({"notes": notes, **write._import_options(col)})))
+    assert col.db.all("SELECT guid, flds, tags FROM notes ORDER BY guid") == [
+        [f"polar:r{i}", f"front {i} é中🙂\x1fback", " t "] for i in range(3)]
+
+
 def test_new_notes_below_a_note_from_a_clock_ahead_are_found_by_guid(tmp_path, col):
     """Anki numbers new notes by the clock; a note made on a computer whose
     clock ran ahead has a larger id than the ones the import makes now. The
