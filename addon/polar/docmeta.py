@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple
+from functools import partial
+from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 try:  # orjson ships with every Anki; fall back to json outside it.
     import orjson as _orjson
@@ -41,6 +42,7 @@ BASIC_AND_REVERSE = "BASIC_FRONT_BACK_AND_REVERSE"
 BASIC_OR_REVERSE = "BASIC_FRONT_BACK_OR_REVERSE"
 CLOZE = "CLOZE"
 CARD_TYPES = (BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE)
+_CARD_TYPE_SET = frozenset(CARD_TYPES)
 
 # Polar's archetype ids, used when an old card lacks a usable ``type``.
 _ARCHETYPES = {
@@ -215,6 +217,16 @@ def _start(hl: Mapping[str, Any], percent: bool, page: Mapping[str, Any]) -> Tup
         top, left = _number(pos.get("y")), _number(pos.get("x"))
         if top is not None and left is not None:
             return top, left
+    else:
+        # The usual text highlight: one rect of floats, taken as they are
+        # (what _number and min() below would give).
+        rects = hl.get("rects")
+        if rects.__class__ is dict and len(rects) == 1:
+            for rect in rects.values():
+                if rect.__class__ is dict:
+                    top, left = rect.get("top"), rect.get("left")
+                    if top.__class__ is float and left.__class__ is float and top == top and left == left:
+                        return top, left
     starts = []
     for rect in _map(hl.get("rects")).values():
         if isinstance(rect, dict):
@@ -256,11 +268,14 @@ def _tag_labels(value: Any) -> Tuple[str, ...]:
 _CLOZE_RE = re.compile(r"\{\{c\d+::")
 
 
-def _card_type(raw: Mapping[str, Any], fields: Mapping[str, Text]) -> Optional[str]:
-    ctype = _str(_get(raw, "type")).upper()
+def _card_type(get: Callable[[str], Any], fields: Mapping[str, Text]) -> Optional[str]:
+    ctype = get("type")
+    if ctype.__class__ is str and ctype in _CARD_TYPE_SET:  # as Polar writes it
+        return ctype
+    ctype = _str(ctype).upper()
     if ctype in CARD_TYPES:
         return ctype
-    arch = _ARCHETYPES.get(_str(_get(raw, "archetype")))
+    arch = _ARCHETYPES.get(_str(get("archetype")))
     if arch:
         return arch
     # No usable type: infer from the fields present.
@@ -271,30 +286,44 @@ def _card_type(raw: Mapping[str, Any], fields: Mapping[str, Text]) -> Optional[s
     return None
 
 
+# The keys Polar writes on a flashcard, spelled as it writes them. When a
+# card has no other key, no key can be a capitalised variant of a name looked
+# up, so a plain dict lookup finds exactly what ``_get`` would (and a missing
+# ``tags`` needs no scan). Other cards (old or hand-made files: "Fields",
+# "Type") take ``_get``. One set comparison per card instead of ~8 calls.
+_CARD_KEYS = frozenset(
+    ("id", "guid", "created", "lastUpdated", "type", "fields", "archetype", "ref", "tags", "author", "flagged")
+)
+
+
 def _parse_flashcard(
     key: str, raw: Any, page: int, parent: Tuple[str, str]
 ) -> Tuple[Optional[Flashcard], Optional[str]]:
     if not isinstance(raw, dict):
         return None, "flashcard is not an object"
+    get: Callable[[str], Any] = raw.get if raw.keys() <= _CARD_KEYS else partial(_get, raw)
     # The map key is the card's id; an "id" field of another type (a number)
     # is damage, and must not give the card a new identity (a new note).
-    raw_id = _get(raw, "id")
+    raw_id = get("id")
     ident = (raw_id[:_MAX_ID] if isinstance(raw_id, str) else "") or (key[:_MAX_ID] if isinstance(key, str) else "")
     if not ident:
         return None, "flashcard has no id"
     fields: Dict[str, Text] = {}
-    for name, value in _map(_get(raw, "fields")).items():
-        if not isinstance(name, str):
-            continue
-        text = parse_text(value)
-        if text is not None:
-            fields[name.lower()] = text
-    ctype = _card_type(raw, fields)
+    raw_fields = get("fields")
+    if isinstance(raw_fields, dict):
+        for name, value in raw_fields.items():
+            if not isinstance(name, str):
+                continue
+            text = parse_text(value)
+            if text is not None:
+                fields[name.lower()] = text
+    ctype = _card_type(get, fields)
     if ctype is None:
-        return None, f"flashcard {ident}: unknown type {_str(_get(raw, 'type'))!r}"
-    ref_type, ref_id = _split_ref(_get(raw, "ref"))
+        return None, f"flashcard {ident}: unknown type {_str(get('type'))!r}"
+    ref_type, ref_id = _split_ref(get("ref"))
     if not ref_type and parent[0]:
         ref_type, ref_id = parent
+    tags = get("tags")
     # Positional, in the field order: keywords cost a NamedTuple twice as much.
     card = Flashcard(
         ident,
@@ -303,9 +332,9 @@ def _parse_flashcard(
         page,
         ref_type,
         ref_id,
-        _tag_labels(_get(raw, "tags")),  # tags
-        _str(_get(raw, "created"), 64),  # created
-        _str(_get(raw, "lastUpdated"), 64),  # last_updated
+        _tag_labels(tags) if tags is not None else (),  # tags
+        _str(get("created"), 64),  # created
+        _str(get("lastUpdated"), 64),  # last_updated
     )
     return card, None
 
@@ -325,13 +354,16 @@ def _iter_pages(pages: Mapping[str, Any], problems: List[Tuple[str, str]]) -> It
             problems.append(("", f"page {_str(key, _MAX_ID)!r} is a {type(page).__name__}, not a map; skipped"))
 
 
-def _checked_map(value: Any, what: str, problems: List[Tuple[str, str]]) -> Dict[str, Any]:
+def _checked_map(value: Any, problems: List[Tuple[str, str]], owner: str, ident: object, part: str) -> Dict[str, Any]:
     """Like ``_map``, but a value that is neither a map nor null is reported:
-    it may have held flashcards, and a card must never vanish silently."""
-    if value is not None and not isinstance(value, dict):
-        problems.append(("", f"{what} is a {type(value).__name__}, not a map; skipped"))
-        return {}
-    return _map(value)
+    it may have held flashcards, and a card must never vanish silently.
+    The map is named ``"<owner> <ident> <part>"`` (``page 3 flashcards``),
+    put together only for the report (this runs ~5 times per page)."""
+    if isinstance(value, dict):
+        return value
+    if value is not None:
+        problems.append(("", f"{owner} {ident} {part} is a {type(value).__name__}, not a map; skipped"))
+    return {}
 
 
 def load_json(data: bytes) -> Any:
@@ -385,19 +417,20 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
     if pages is not None and not isinstance(pages, dict):
         problems.append(("", f"pageMetas is a {type(pages).__name__}, not a map"))
     for num, page in _iter_pages(_map(pages), problems):
-        for hid, hl in _checked_map(page.get("textHighlights"), f"page {num} textHighlights", problems).items():
+        for hid, hl in _checked_map(page.get("textHighlights"), problems, "page", num, "textHighlights").items():
             if not isinstance(hl, dict):
                 continue
             hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
-            text = parse_text(_get(hl, "revisedText")) or parse_text(_get(hl, "text"))
+            # hl.get: a name with capitals has no variant _get would find.
+            text = parse_text(hl.get("revisedText")) or parse_text(_get(hl, "text"))
             top, left = _start(hl, False, page)
             # Positional, as Flashcard above: id, kind, page, text, image_name, color, top, left.
             highlights[hid] = Highlight(
                 hid, "text-highlight", num, text, None, _str(hl.get("color"), 32) or None, top, left
             )
-            for ck, cv in _checked_map(hl.get("flashcards"), f"highlight {hid} flashcards", problems).items():
+            for ck, cv in _checked_map(hl.get("flashcards"), problems, "highlight", hid, "flashcards").items():
                 add_card(ck, cv, num, ("text-highlight", hid))
-        for hid, hl in _checked_map(page.get("areaHighlights"), f"page {num} areaHighlights", problems).items():
+        for hid, hl in _checked_map(page.get("areaHighlights"), problems, "page", num, "areaHighlights").items():
             if not isinstance(hl, dict):
                 continue
             hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
@@ -408,9 +441,9 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             highlights[hid] = Highlight(
                 hid, "area-highlight", num, None, name[:_MAX_ID] or None, _str(hl.get("color"), 32) or None, top, left
             )
-            for ck, cv in _checked_map(hl.get("flashcards"), f"highlight {hid} flashcards", problems).items():
+            for ck, cv in _checked_map(hl.get("flashcards"), problems, "highlight", hid, "flashcards").items():
                 add_card(ck, cv, num, ("area-highlight", hid))
-        for cid, cm in _checked_map(page.get("comments"), f"page {num} comments", problems).items():
+        for cid, cm in _checked_map(page.get("comments"), problems, "page", num, "comments").items():
             if not isinstance(cm, dict):
                 continue
             ref_type, ref_id = _split_ref(cm.get("ref"))
@@ -424,7 +457,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                     _str(cm.get("created"), 64),  # created
                 )
             )
-        for ck, cv in _checked_map(page.get("flashcards"), f"page {num} flashcards", problems).items():
+        for ck, cv in _checked_map(page.get("flashcards"), problems, "page", num, "flashcards").items():
             add_card(ck, cv, num, ("page", str(num)))
 
     nr_pages = info.get("nrPages")
