@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from ..polar.docmeta import BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE, Document, Flashcard
+from ..polar.docmeta import BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE, Document, Flashcard, Text
 from ..settings import Settings
 from .context import EMPTY_CONTEXT, HIGHLIGHT_REFS, Context, build_context
 from .html import has_cloze, is_blank_html
 from .media import MediaFile, field_html
-from .tags import anki_tags
+from .tags import anki_tag_tuple
 
 KINDS = {
     BASIC: "basic",
@@ -49,24 +49,27 @@ def reading_position(doc: Document, card: Flashcard) -> ReadingKey:
     without one, after those with one), then by page; on a page the cards of
     highlights with a known place first, top then left, then those of
     highlights without one, then page-level cards; ties by creation."""
-    doc_part = (0 if doc.added else 1, doc.added, doc.fingerprint)
     parent = doc.highlights.get(card.ref_id) if card.ref_type in HIGHLIGHT_REFS else None
+    added = doc.added
+    # Each key built in one go (one per card; unpacking a shared document
+    # part into it cost twice as much).
     if parent is not None and parent.page > 0:
-        if parent.top is not None and parent.left is not None:
-            return (*doc_part, parent.page, 0, parent.top, parent.left, card.created, card.id)
-        return (*doc_part, parent.page, 1, 0.0, 0.0, card.created, card.id)
-    return (*doc_part, card.page, 2, 0.0, 0.0, card.created, card.id)
+        top, left = parent.top, parent.left
+        if top is not None and left is not None:
+            return (0 if added else 1, added, doc.fingerprint, parent.page, 0, top, left, card.created, card.id)
+        return (0 if added else 1, added, doc.fingerprint, parent.page, 1, 0.0, 0.0, card.created, card.id)
+    return (0 if added else 1, added, doc.fingerprint, card.page, 2, 0.0, 0.0, card.created, card.id)
 
 
 def _first_field(
-    card: Flashcard, names: Sequence[str], max_bytes: int, problems: List[str]
+    fields: Mapping[str, Text], names: Sequence[str], max_bytes: Optional[int], problems: List[str]
 ) -> Tuple[str, List[MediaFile]]:
     """(html, media) of the first present field in ``names``; its problems,
     named by the field, are added to ``problems``."""
     for name in names:
-        text = card.fields.get(name)
+        text = fields.get(name)
         if text is not None:
-            html, media, issues = field_html(text, max_bytes or None)
+            html, media, issues = field_html(text, max_bytes)
             if issues:
                 problems += [f"field {name!r}: {issue}" for issue in issues]
             return html, media
@@ -85,9 +88,11 @@ def render_card(
     front_names, back_names = _CLOZE_NAMES if kind == "cloze" else _BASIC_NAMES
 
     problems: List[str] = []
-    front, media = _first_field(card, front_names, settings.max_image_bytes, problems)
-    back, found = _first_field(card, back_names, settings.max_image_bytes, problems)
-    media += found
+    max_bytes = settings.max_image_bytes or None
+    front, media = _first_field(card.fields, front_names, max_bytes, problems)
+    back, found = _first_field(card.fields, back_names, max_bytes, problems)
+    if found:
+        media += found
 
     error: Optional[str] = None
     if kind == "cloze":
@@ -101,8 +106,10 @@ def render_card(
     context = EMPTY_CONTEXT
     if settings.context:
         context, found, issues = build_context(doc, card, image_loader)
-        media += found
-        problems += issues
+        if found:
+            media += found
+        if issues:
+            problems += issues
 
     if len(media) > 1:  # unique by name, the first kept (most cards have no image)
         unique: Dict[str, MediaFile] = {}
@@ -117,7 +124,7 @@ def render_card(
         front,
         back,
         context,
-        tuple(anki_tags(doc.tags, card.tags, settings)),  # tags
+        anki_tag_tuple(doc.tags, card.tags, settings),  # tags
         tuple(media),  # media
         tuple(problems),  # problems
         error,

@@ -62,6 +62,7 @@ class _DocParts:
     title: str  # escaped display title, in its span
     link: str  # the web capture's link, or ""
     comments: Dict[Tuple[str, str], List[Comment]]  # by (ref type, ref id), in created order
+    sources: Dict[int, str]  # source_html by page, filled as pages are asked for
 
 
 # The last document seen: rendering a document's cards one after another then
@@ -88,7 +89,7 @@ def _doc_parts(doc: Document) -> _DocParts:
         # A tracked web-capture URL can take six lines at phone width: the
         # link shows the site, the full address stays in the href.
         link = f'<a class="polar-link" href="{_html.escape(url)}">{_html.escape(site_of(url))}</a>'
-    parts = _DocParts(title, link, index)
+    parts = _DocParts(title, link, index, {})
     _last = (doc, parts)
     return parts
 
@@ -106,13 +107,19 @@ def site_of(url: str) -> str:
 
 def source_html(doc: Document, page: int) -> str:
     """``Title · p. N · link``: empty parts left out."""
-    shared = _doc_parts(doc)
-    parts = [shared.title]
-    if page > 0:
-        parts.append(f"p. {page}")
-    if shared.link:
-        parts.append(shared.link)
-    return " · ".join(parts)
+    return _source_html(_doc_parts(doc), page)
+
+
+def _source_html(shared: _DocParts, page: int) -> str:
+    made = shared.sources.get(page)
+    if made is None:  # once per page of a document, not once per card
+        parts = [shared.title]
+        if page > 0:
+            parts.append(f"p. {page}")
+        if shared.link:
+            parts.append(shared.link)
+        made = shared.sources[page] = " · ".join(parts)
+    return made
 
 
 def _text_html(text: Text, what: str) -> Tuple[str, List[MediaFile], List[str]]:
@@ -156,14 +163,20 @@ def build_context(
     errors (unsafe name, missing, too large) become problems, never raise."""
     media: List[MediaFile] = []
     problems: List[str] = []
-    parent = doc.highlights.get(card.ref_id) if card.ref_type in HIGHLIGHT_REFS else None
+    shared = _doc_parts(doc)
+    on_highlight = card.ref_type in HIGHLIGHT_REFS
+    parent = doc.highlights.get(card.ref_id) if on_highlight else None
 
     highlight = image = ""
     if parent is not None:
-        if parent.text is not None:
-            highlight, found, issues = _text_html(parent.text, "highlight")
-            media += found
-            problems += issues
+        text = parent.text
+        if text is not None:
+            if text.kind == "TEXT":  # highlights' usual kind: _text_html's first case, inlined
+                highlight = escape_text(normalise_whitespace(text.value))
+            else:
+                highlight, found, issues = _text_html(text, "highlight")
+                media += found
+                problems += issues
         if parent.kind == "area-highlight" and parent.image_name:
             image, file, issue = _load_image(parent, image_loader)
             if file is not None:
@@ -172,8 +185,8 @@ def build_context(
                 problems.append(issue)
 
     blocks = []
-    if card.ref_type in HIGHLIGHT_REFS and card.ref_id:
-        for comment in _doc_parts(doc).comments.get((card.ref_type, card.ref_id), ()):
+    if on_highlight and card.ref_id and shared.comments:
+        for comment in shared.comments.get((card.ref_type, card.ref_id), ()):
             if comment.content is None:
                 continue
             body, found, issues = _text_html(comment.content, "comment")
@@ -183,7 +196,7 @@ def build_context(
                 blocks.append(f'<div class="polar-comment">{body}</div>')
 
     page = parent.page if parent is not None and parent.page > 0 else card.page
-    context = Context(source_html(doc, page), highlight, image, "".join(blocks))
+    context = Context(_source_html(shared, page), highlight, image, "".join(blocks) if blocks else "")
     return context, media, problems
 
 

@@ -48,9 +48,14 @@ def anki_tags(doc_tags: Sequence[str], card_tags: Sequence[str], settings: Setti
     """The Anki tags of a card: its document's and its own labels (when
     ``copy_tags``) plus the marker tag; sorted, unique ignoring case (as Anki
     compares tags), the first spelling seen winning."""
+    return list(anki_tag_tuple(doc_tags, card_tags, settings))
+
+
+def anki_tag_tuple(doc_tags: Sequence[str], card_tags: Sequence[str], settings: Settings) -> Tuple[str, ...]:
+    """``anki_tags`` as the tuple a rendered card keeps (no copy per card)."""
     labels = tuple(doc_tags) + tuple(card_tags) if settings.copy_tags else ()
     # Cards of one document share their labels: memoised, this is a dict hit.
-    return list(_anki_tags(labels, settings.folder_tag_prefix, settings.marker_tag))
+    return _anki_tags(labels, settings.folder_tag_prefix, settings.marker_tag)
 
 
 @lru_cache(maxsize=4096)
