@@ -26,7 +26,7 @@ from typing import (
     TypeVar,
 )
 
-from ..polar.docmeta import DocMetaError
+from ..polar.docmeta import DocMetaError, Flashcard
 from ..polar.export_cache import beside
 from ..polar.library import DocumentFile, ExportSource, Source, open_source, resolve_data_dir
 from ..settings import Settings
@@ -201,9 +201,10 @@ def read_document(
     # The parsed Document is not kept: only its rendered cards are needed
     # later, and at 50,000 cards the records cost ~20 MB until the write.
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
+    meta = loaded.card_meta
     for card in doc.flashcards:
-        loaded.card_ids.add(card.id)
-        loaded.card_meta[card.id] = CardMeta(f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page)
+        meta[card.id] = CardMeta(f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page)
+    loaded.card_ids.update(meta)
     tags_lower = {t.lower() for t in doc.tags}
     if SKIP_TAG in tags_lower or (settings.skip_archived and doc.archived):
         loaded.status = "skipped"
@@ -219,20 +220,26 @@ def read_document(
         return source.read_image(name, settings.max_image_bytes)
 
     for card in doc.flashcards:
-        where = {"document": key, "card": card.id, "page": card.page or None}
         try:
             rc = render_card(doc, card, load_image, settings)
         except Exception as exc:  # a renderer bug must not stop the library
             report.error(f"{file.label}#{card.id}", f"could not render the card: {type(exc).__name__}: {exc}",
-                         code="card_not_synced", **where)
+                         code="card_not_synced", **_where(key, card))
             continue
-        for problem in rc.problems:
-            report.warn(f"{file.label}#{card.id}", problem, front=rc.front, **where)
-        if rc.error:
-            report.error(f"{file.label}#{card.id}", rc.error, code="card_not_synced", front=rc.front, **where)
-            continue
+        if rc.problems or rc.error:  # the report's details made only for the few cards that need them
+            where = _where(key, card)
+            for problem in rc.problems:
+                report.warn(f"{file.label}#{card.id}", problem, front=rc.front, **where)
+            if rc.error:
+                report.error(f"{file.label}#{card.id}", rc.error, code="card_not_synced", front=rc.front, **where)
+                continue
         loaded.cards.append(rc)
     return loaded
+
+
+def _where(key: str, card: Flashcard) -> Dict[str, object]:
+    """A card's place, as the report's details."""
+    return {"document": key, "card": card.id, "page": card.page or None}
 
 
 def _reading_export(done: int, total: int) -> str:
