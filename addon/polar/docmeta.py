@@ -314,6 +314,12 @@ def _parse_flashcard(
         for name, value in raw_fields.items():
             if not isinstance(name, str):
                 continue
+            if value.__class__ is dict and len(value) == 1:
+                # {"HTML": "..."} as Polar writes it: parse_text's result, without the call.
+                ((kind, got),) = value.items()
+                if kind in TEXT_KINDS and got.__class__ is str and got:
+                    fields[name.lower()] = Text(kind, got)
+                    continue
             text = parse_text(value)
             if text is not None:
                 fields[name.lower()] = text
@@ -422,7 +428,8 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                 continue
             hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
             # hl.get: a name with capitals has no variant _get would find.
-            text = parse_text(hl.get("revisedText")) or parse_text(_get(hl, "text"))
+            revised = hl.get("revisedText")
+            text = (parse_text(revised) if revised is not None else None) or parse_text(_get(hl, "text"))
             top, left = _start(hl, False, page)
             # Positional, as Flashcard above: id, kind, page, text, image_name, color, top, left.
             highlights[hid] = Highlight(
