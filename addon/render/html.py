@@ -216,7 +216,24 @@ def _simple_link(attrs: str) -> Optional[str]:
     return tag + ">"
 
 
-# Names that send a fragment to the full parse; the tags written for the rest.
+def _simple_image(attrs: str) -> Optional[str]:
+    """``<img src="name">`` as bs4 writes it after ``_clean_attrs``, when
+    ``src`` is its only attribute and a plain media name (what
+    ``extract_inline_images`` leaves of a data-URI image); else None."""
+    found = _SIMPLE_ATTR.findall(attrs)
+    if len(found) != 1:
+        return None
+    key, double, single, bare = found[0]
+    value = double or single or bare
+    if key.lower() != "src" or not is_media_name(value):
+        return None
+    return f'<img src="{_substitute(value.strip())}">'
+
+
+_ASCII_SPACES = {ord(c): None for c in " \n\t\x0c\r"}  # bs4's ASCII_SPACES, to delete
+
+# Names that send a fragment to the full parse (but an image as above); the
+# tags written for the rest.
 _SIMPLE_REFUSED = DROPPED_TAGS | _KEEPS_ATTRIBUTES
 _SIMPLE_OPEN = {name: f"<{name}>" for name in ALLOWED_TAGS}
 _SIMPLE_CLOSE = {name: f"</{name}>" for name in ALLOWED_TAGS}
@@ -234,6 +251,7 @@ def _sanitize_simple(html: str) -> Optional[str]:
         return None
     out: List[str] = []
     stack: List[Tuple[str, str]] = []  # (name, its closing tag as written: "" for none)
+    images = False
     for i in range(1, len(parts), 5):
         text = parts[i - 1]
         if text:
@@ -241,7 +259,12 @@ def _sanitize_simple(html: str) -> Optional[str]:
         closing, name, attrs, selfclose = parts[i: i + 4]
         name = name.lower()
         if name in _SIMPLE_REFUSED:
-            return None
+            image = _simple_image(attrs) if name == "img" and not closing and not selfclose else None
+            if image is None:
+                return None
+            out.append(image)
+            images = True
+            continue
         if closing:
             if attrs or selfclose or not stack:
                 return None
@@ -271,6 +294,11 @@ def _sanitize_simple(html: str) -> Optional[str]:
     if text:
         out.append(text.replace(">", "&gt;").replace("\xa0", "&nbsp;"))
     if stack:
+        return None
+    if images and any(text and text not in (" ", "\n") and not text.translate(_ASCII_SPACES) for text in texts):
+        # bs4 writes a text of nothing but ASCII spaces as one " " (or "\n");
+        # this path keeps it as it is. Such fragments took the full parse
+        # before images came here, and still do.
         return None
     return "".join(out)
 

@@ -31,6 +31,11 @@ def full_parse(html: str) -> str:
          '<p>see <a href="https://en.wikipedia.org/wiki/x%20y" title="t">wiki</a></p>'),
         ('<a href="javascript:alert(1)" title="x">no</a> <a>plain</a> <a href>e</a>', "no plain e"),
         ("<a href='mailto:a@b.c'>m</a>", '<a href="mailto:a@b.c">m</a>'),
+        # What extract_inline_images leaves of a data-URI image: a plain media name as the only attribute.
+        ('<p class="q">x<IMG SRC=" polar-1a.png "></p> <span>y</span>',
+         '<p>x<img src="polar-1a.png"></p> <span>y</span>'),
+        ("<div><img src='a\xa0b.png'>\n<img src=c.gif></div>",
+         '<div><img src="a&nbsp;b.png">\n<img src="c.gif"></div>'),
     ],
 )
 def test_simple_fields(field: str, expected: str) -> None:
@@ -46,7 +51,12 @@ def test_simple_fields(field: str, expected: str) -> None:
         "<a href='http://x/\"q\"'>x</a>",  # bs4 would switch quotes
         '<a href="http://x" href="http://y">x</a>',
         "<a href=http://x>x</a>",
-        '<img src="a.png">',
+        '<img src="a.png" alt="x">',  # kept attributes: the full parse
+        '<img src="a.png"/>',
+        '<img src="../a.png">',  # dropped: the full parse
+        "<img src>",
+        '<p><img src="a.png"></img></p>',
+        '<img src="a.png">  <img src="b.png">',  # bs4 writes the spaces as one
         '<td colspan="2">x</td>',
         "<p>a &eacute; b</p>",  # entity bs4 would rewrite
         '<p class="x">unclosed',
@@ -73,10 +83,11 @@ _TEXTS = ["", "plain", "a &amp; b", "&nbsp;", "x &lt; y &gt; z", "> gt", "\xa0",
 
 
 # Mostly what the fast path takes, so the comparison is not vacuous.
-_BENIGN_TAGS = ["p", "b", "span", "div", "font", "center", "br", "li", "H1", "Span", "a", "A"]
+_BENIGN_TAGS = ["p", "b", "span", "div", "font", "center", "br", "li", "H1", "Span", "a", "A", "img"]
 _BENIGN_ATTRS = ["", ' class="x"', " style='color: red'", " color=red", " hidden", " x=a/b", " a = 'b' ",
                  ' href="http://x.org/a b"', " href='https://y' title=\"T\"", ' href="javascript:x"',
-                 ' title="t" href="mailto:m@x"', " href", ' href="http://\xa0x"', " HREF='http://z' target=_blank"]
+                 ' title="t" href="mailto:m@x"', " href", ' href="http://\xa0x"', " HREF='http://z' target=_blank",
+                 ' src="p.png"', " SRC=q.gif", " src=' r .png '"]
 _BENIGN_TEXTS = ["", "plain", "a &amp; b", "&nbsp;", "x &lt; y &gt; z", "> gt", "\xa0", "line\nbreak", "&amp"]
 
 
