@@ -355,7 +355,11 @@ def _iter_pages(pages: Mapping[str, Any], problems: List[Tuple[str, str]]) -> It
 
     for key, page in sorted(pages.items(), key=order):
         if isinstance(page, dict):
-            yield _page_number(str(key), page), page
+            # Polar's usual page has its number at pageInfo.num: what
+            # _page_number would give first, without its two calls.
+            info = page.get("pageInfo")
+            num = info.get("num") if info.__class__ is dict else None
+            yield (num if num.__class__ is int and num > 0 else _page_number(str(key), page)), page
         elif page is not None:  # null is Polar's "empty"; anything else may hide cards
             problems.append(("", f"page {_str(key, _MAX_ID)!r} is a {type(page).__name__}, not a map; skipped"))
 
