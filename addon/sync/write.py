@@ -183,7 +183,7 @@ def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str]) -> N
 
 def store_media(w: Writing) -> None:
     """Media first: the names Anki actually stored go into the fields. New
-    files are written on a thread while the notes are added."""
+    files are written while Anki adds the notes (see add_notes)."""
     w.say("Writing media…")
     plan = w.plan
     needing: List[RenderedCard] = [c.rc for c in plan.creates] + [u.rc for u in plan.updates if u.content_changed]
@@ -203,7 +203,6 @@ def store_media(w: Writing) -> None:
                 continue
             if stored != media.name:
                 w.renamed[media.name] = stored
-    w.media.start()
 
 
 def add_notes(w: Writing) -> None:
@@ -234,18 +233,29 @@ def add_notes(w: Writing) -> None:
         options = _import_options(w.col)
         size = IMPORT_BATCH
         batches = [creates[i: i + size] for i in range(0, len(creates), size)]
+        media = w.media
+        assert media is not None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="polar-sync-notes") as builder:
             coming = builder.submit(_build, w, batches[0])
+            written = []
             for k in range(len(batches)):
                 built = coming.result()
                 if k + 1 < len(batches):
                     coming = builder.submit(_build, w, batches[k + 1])
+                # The builder also writes the new media files, a share after
+                # each batch (it is idle while Rust imports): one thread for
+                # both, so neither waits for the GIL the other holds.
+                written.append(builder.submit(media.write_part, k, len(batches)))
                 rest += _import(w, built, options)
                 w.col.merge_undo_entries(w.undo_start)
                 del built
                 done = min((k + 1) * size, len(creates))
                 if done < len(creates):
                     w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
+            for part in written:
+                part.result()  # (an error other than a file's own, raised here)
+    assert w.media is not None
+    w.media.start()  # what no builder wrote (a small sync): on a thread, while add_notes runs
     if rest:
         _add(w, rest)
     # Note ids grow in the order the notes were added (the import's first,

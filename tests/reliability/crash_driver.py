@@ -10,8 +10,8 @@ Environment:
     POLAR_CRASH_SLOW_COPY=<s>  copy files in 64 KiB chunks with a pause of
                                <s> seconds each, to widen the window of the
                                CLI's backup/restore copies
-    POLAR_CRASH_SLOW_MEDIA=<s> the bulk media writer thread waits <s> seconds
-                               before writing (a slow disk)
+    POLAR_CRASH_SLOW_MEDIA=<s> the bulk media writer waits <s> seconds before
+                               writing (a slow disk)
 """
 
 from __future__ import annotations
@@ -75,14 +75,17 @@ def install() -> None:
         except ImportError:  # an older core without the bulk writer
             media_store = None
         if media_store is not None:
-            real_queue = media_store.MediaWriter._write_queue
+            # The files are written by _write (on the writer's thread, or in
+            # parts on the note builder's); older cores had _write_queue.
+            slot = "_write" if hasattr(media_store.MediaWriter, "_write") else "_write_queue"
+            real_write_files = getattr(media_store.MediaWriter, slot)
 
-            def write_queue(self):  # type: ignore[no-untyped-def]
+            def write_files(self, *args):  # type: ignore[no-untyped-def]
                 phase("media-thread")
                 time.sleep(SLOW_MEDIA)
-                return real_queue(self)
+                return real_write_files(self, *args)
 
-            media_store.MediaWriter._write_queue = write_queue  # type: ignore[method-assign]
+            setattr(media_store.MediaWriter, slot, write_files)
 
     real_copy2 = shutil.copy2
 

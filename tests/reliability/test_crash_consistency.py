@@ -259,12 +259,15 @@ def test_killed_sync_converges_at_30_points(world):
     assert len(survived) >= 20, survived
 
 
-def test_kill_while_media_files_are_still_being_written(tmp_path):
-    """Regression (found by this suite): new media files are written on a
-    thread while the notes are added. Killed after add_notes committed but
-    before the thread finished, the notes referred to files that did not
-    exist, and the next sync (notes unchanged) never wrote them."""
-    lib = build_library(tmp_path / "lib", 10, 16, images_every=2)  # > 64 new images: the bulk writer
+@pytest.mark.parametrize("docs,cards", [(10, 16), (20, 60)])  # add_notes; Anki's import (>= 1,000 new notes)
+def test_kill_while_media_files_are_still_being_written(tmp_path, docs, cards):
+    """Regression (found by this suite): new media files are written while
+    the notes are added (on a thread of their own beside add_notes, in parts
+    on the note builder between import calls). Killed after notes were
+    committed but before their files were written, the notes referred to
+    files that did not exist, and the next sync (notes unchanged) never
+    wrote them."""
+    lib = build_library(tmp_path / "lib", docs, cards, images_every=2)  # > 64 new images: the bulk writer
     col = tmp_path / "col" / "collection.anki2"
     make_collection(col).close()
     # The writer thread waits far longer than the kill's delay, so a loaded

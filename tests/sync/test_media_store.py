@@ -75,3 +75,35 @@ def test_bulk_write_sweeps_temp_files_of_a_killed_sync(col):
     assert writer.finish() == []
     assert not os.path.exists(stale)
     assert sorted(os.listdir(col.media.dir())) == [_name(data)]
+
+
+def test_written_in_parts_on_the_callers_thread(col):
+    """add_notes has its builder write a share after each batch; together
+    the parts write every file once, in any part count, and finish() writes
+    what a part did not reach."""
+    import os
+
+    writer = MediaWriter(col, bulk=True)
+    datas = [_png(100 + i) for i in range(7)]
+    for data in datas:
+        writer.write(_name(data), data)
+    writer.write_part(0, 3)
+    written = sorted(n for n in os.listdir(col.media.dir()) if not n.startswith(".polar-sync"))  # not the temp file
+    assert written == sorted(_name(d) for d in datas[:3])
+    writer.write_part(1, 3)  # the last part never runs: finish() writes it
+    assert writer.finish() == []
+    assert sorted(os.listdir(col.media.dir())) == sorted(_name(d) for d in datas)
+    for data in datas:
+        with open(os.path.join(col.media.dir(), _name(data)), "rb") as fh:
+            assert fh.read() == data
+
+
+def test_a_part_reports_its_failures_at_finish(col, tmp_path):
+    writer = MediaWriter(col, bulk=True)
+    writer.folder = str(tmp_path / "no such folder")
+    datas = [_png(200 + i) for i in range(4)]
+    for data in datas:
+        writer.write(_name(data), data)
+    writer.write_part(0, 2)
+    writer.write_part(1, 2)
+    assert sorted(name for name, _ in writer.finish()) == sorted(_name(d) for d in datas)
