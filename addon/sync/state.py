@@ -44,7 +44,12 @@ CREATE TABLE IF NOT EXISTS cards (
     tags TEXT NOT NULL,            -- JSON list of the Polar-derived tags last written
     orphaned INTEGER NOT NULL      -- 1: card gone from Polar, note handled by the policy
 );
-CREATE INDEX IF NOT EXISTS cards_doc ON cards(doc);
+-- By document, with the orphaned flag: a resync's per-document counts
+-- (live_cards_per_doc) read only this index, not every row. It serves the
+-- lookups by document too, so the older index on doc alone is dropped (an
+-- older version makes it again; both then simply exist).
+CREATE INDEX IF NOT EXISTS cards_doc_live ON cards(doc, orphaned);
+DROP INDEX IF EXISTS cards_doc;
 -- What could not be synced from a document when it was last read (a card
 -- that failed to render, ...): reported again on every sync while the
 -- document is unchanged, until a new version of it syncs cleanly.

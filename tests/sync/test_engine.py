@@ -323,3 +323,29 @@ def test_racy_signature_is_rehashed_not_trusted(col, tmp_path, state_path):
     report = run(col, lib, state_path)
     assert report.parsed == 0 and not report.changed  # same content: hashed, not parsed
     assert SyncState(state_path).documents()[doc.fp].mtime == old
+
+
+def test_state_file_of_an_older_version_gets_the_per_document_index(col, library, state_path):
+    """The per-document counts read an index on (doc, orphaned); a state
+    file an older version wrote (its index on doc alone) is given it, and a
+    file an older version opens again (and indexes its way) still syncs."""
+    import sqlite3
+
+    from addon.sync.state import SyncState
+
+    def indexes() -> set:
+        with sqlite3.connect(state_path) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            return {r[0] for r in rows}
+
+    first = run(col, library, state_path)
+    with sqlite3.connect(state_path) as conn:  # as an older version leaves the file
+        conn.execute("DROP INDEX cards_doc_live")
+        conn.execute("CREATE INDEX cards_doc ON cards(doc)")
+    counts = SyncState(state_path).live_cards_per_doc()
+    assert indexes() == {"cards_doc_live", "problems_doc"}
+    assert sum(counts.values()) == first.created
+    with sqlite3.connect(state_path) as conn:  # an older version again
+        conn.execute("CREATE INDEX IF NOT EXISTS cards_doc ON cards(doc)")
+    again = run(col, library, state_path)
+    assert not again.changed and again.unchanged == first.created
