@@ -118,6 +118,8 @@ class Outcome:
     # state of its own (nothing read, nothing counted); the reason, in English.
     library_error: str = ""
     interrupted: bool = False  # stopped because the profile closed
+    # report.change_rows(), made on Anki's worker thread (None: not made)
+    change_rows: Optional[List[Dict[str, Any]]] = None
 
 
 class _Applied:
@@ -126,6 +128,9 @@ class _Applied:
     def __init__(self, report: Report) -> None:
         self.report = report
         self.changes = report.op_changes if report.op_changes is not None else OpChanges()
+        # Made here, on the worker thread: in the window's thread the rows of
+        # a 50,000-note first sync froze Anki for ~0.2 s after the sync.
+        self.change_rows = report.change_rows()
 
 
 def without_note_text(changes: OpChanges) -> OpChanges:
@@ -405,7 +410,7 @@ class SyncRunner:
         shown = self.editors.note_ids()
         if shown and shown <= held:
             applied.changes = without_note_text(applied.changes)
-        self._finish(req, applied.report, started)
+        self._finish(req, applied.report, started, change_rows=applied.change_rows)
 
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False
@@ -426,12 +431,13 @@ class SyncRunner:
 
     def _finish(
         self, req: SyncRequest, report: Report, started: float, failed: bool = False,
-        library_error: str = "", interrupted: bool = False,
+        library_error: str = "", interrupted: bool = False, change_rows: Optional[List[Dict[str, Any]]] = None,
     ) -> None:
         self.busy = False
         self.finished_count += 1
         try:
-            self.on_finished(Outcome(req, report, started, time.time(), failed, library_error, interrupted))
+            self.on_finished(Outcome(req, report, started, time.time(), failed, library_error, interrupted,
+                                     change_rows))
         except Exception:  # showing the result must never take the queue down
             self.log.error("showing the sync result failed:\n%s", traceback.format_exc())
         self.pump()

@@ -364,7 +364,7 @@ class PolarSync:
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning)
-        data = report.to_dict()
+        data = report.to_dict(outcome.change_rows)
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers)

@@ -82,6 +82,8 @@ def test_sync_action_applies_a_polar_change_and_undo_removes_it_in_one_step(anki
         outcome = anki.trigger_and_wait("Sync from Polar")
         assert outcome.request.trigger == "manual"
         assert outcome.report.created == 2
+        # The report's rows were made on Anki's worker thread, not the window's.
+        assert outcome.change_rows == outcome.report.change_rows() and len(outcome.change_rows) == 2
         assert {"Manual one?", "Manual two?"} <= {f.replace("<p>", "").replace("</p>", "")
                                                  for f in fronts(anki)}
         assert anki.mw.col.undo_status().undo == "Sync from Polar"
