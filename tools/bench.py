@@ -71,6 +71,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--peer-sample", type=int, default=1000,
                     help="tag searches timed in the peer loop (0: all of them)")
     ap.add_argument("--no-watcher", action="store_true")
+    ap.add_argument("--no-gui", action="store_true", help="skip the figure that runs real Anki")
     ap.add_argument("--export-mb", type=int, default=1100,
                     help="MB of document bodies in the generated export (0: no export figure)")
     ap.add_argument("--profile", type=Path, metavar="FILE.prof",

@@ -728,6 +728,40 @@ def open_page(b: Bench) -> Optional[List[float]]:
     finally:
         pdf.unlink(missing_ok=True)
     return [float(s) for s in found["samples"]]
+@figure("gui")
+def gui_stall(b: Bench) -> Optional[List[Dict[str, Any]]]:
+    """A first sync of the library in real Anki (tools/bench_gui.py, a child
+    with Qt offscreen, the add-on installed from a .ankiaddon built for the
+    figure): Tools ▸ Sync from Polar while Anki's event loop runs, and how
+    late a 5 ms timer on the main thread comes at worst (the longest the
+    window could not repaint or answer a click). The target is on the
+    worst run."""
+    if b.args.no_gui:
+        return None
+    addon = b.work / "polar_sync.ankiaddon"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon)],
+                   check=True, capture_output=True)
+    runs = []
+    for i in range(b.args.reps):
+        base = b.work / f"gui-{i}"
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir(parents=True)
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "bench_gui.py"), "--library", str(b.library), "--work", str(base),
+             "--addon", str(addon)],
+            capture_output=True, text=True, check=False,
+        )
+        found = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+        if proc.returncode != 0 or not found:
+            raise SystemExit(f"GUI bench failed: {proc.stderr[-2000:]}")
+        run = json.loads(found[-1])
+        log(f"sync in Anki {i + 1}/{b.args.reps}: {run['sync_s']:.2f} s, {run['notes']} notes; window late by "
+            f"{run['max_gap_ms']:.0f} ms at worst ({run['max_gap_during']}), p99 {run['p99_gap_ms']:.0f} ms")
+        runs.append(run)
+        shutil.rmtree(base, ignore_errors=True)
+    return runs
+
+
 _EXPORT_RSS_SNIPPET = """
 import json, sys
 sys.path.insert(0, {root!r})
