@@ -82,9 +82,9 @@ class MediaWriter:
         return stored
 
     def start(self) -> None:
-        """Write what is queued on a thread of its own (see :meth:`write_part`
-        for the other way)."""
-        if self._queue and self._thread is None:
+        """Write what is queued and not written yet on a thread of its own
+        (see :meth:`write_part` for the other way)."""
+        if self._written < len(self._queue) and self._thread is None:
             self._thread = threading.Thread(target=self._write_rest, name="polar-sync-media", daemon=True)
             self._thread.start()
 

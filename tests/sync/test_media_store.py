@@ -106,4 +106,6 @@ def test_a_part_reports_its_failures_at_finish(col, tmp_path):
         writer.write(_name(data), data)
     writer.write_part(0, 2)
     writer.write_part(1, 2)
+    writer.start()  # everything is written: no thread for nothing
+    assert writer._thread is None
     assert sorted(name for name, _ in writer.finish()) == sorted(_name(d) for d in datas)
