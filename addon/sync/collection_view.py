@@ -156,16 +156,19 @@ def polar_guids(col: Collection) -> Dict[str, List[NoteId]]:
     return found
 
 
+# The columns _note_info reads, in its order.
+_NOTE_SELECT = "SELECT id, guid, mid, flds, tags FROM notes"
+
+
 def _note_rows(col: Collection, guids: Sequence[str]) -> Iterable[Sequence[Any]]:
-    cols = "SELECT id, guid, mid, flds, tags FROM notes"
     if len(guids) > _SCAN_THRESHOLD:
         wanted = set(guids)
-        for row in _db(col).execute(f"{cols} WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"):
+        for row in _db(col).execute(f"{_NOTE_SELECT} WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"):
             if row[1] in wanted:
                 yield row
         return
     for marks, chunk in in_chunks(guids):
-        yield from _db(col).execute(f"{cols} WHERE guid IN ({marks})", *chunk)
+        yield from _db(col).execute(f"{_NOTE_SELECT} WHERE guid IN ({marks})", *chunk)
 
 
 def _attach_cards(col: Collection, notes: Dict[NoteId, NoteInfo]) -> None:
@@ -195,7 +198,7 @@ def notes_by_guid(col: Collection, guids: Iterable[str], probe: Probe = NO_PROBE
     probed = {g for g in unique if g in probe.guids}
     if probed:
         for marks, chunk in in_chunks(probe.ids):
-            for row in _db(col).execute(f"SELECT id, guid, mid, flds, tags FROM notes WHERE id IN ({marks})", *chunk):
+            for row in _db(col).execute(f"{_NOTE_SELECT} WHERE id IN ({marks})", *chunk):
                 if row[1] in probed:
                     info = _note_info(row)
                     notes[info.id] = info
@@ -243,7 +246,7 @@ def legacy_notes(col: Collection) -> List[NoteInfo]:
     """Notes made by Polar's old AnkiConnect sync (tagged ``polar_guid:<id>``
     or ``_polar-flashcard``) that this add-on has not taken over yet."""
     rows = _db(col).all(
-        "SELECT id, guid, mid, flds, tags FROM notes WHERE "
+        f"{_NOTE_SELECT} WHERE "
         f"(tags LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\') AND guid NOT LIKE '{_LIKE}' ESCAPE '\\'",
         "%" + LEGACY_GUID_TAG.replace("_", r"\_") + "%",
         "%" + LEGACY_MARKER_TAG.replace("_", r"\_") + "%",
