@@ -18,11 +18,12 @@ starting Anki costs ~2 s.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -110,6 +111,26 @@ class Session:
         return [col.get_note(nid) for nid in col.find_notes(search)]
 
 
+# Anki ran in this process: once pytest has reported, the process ends with
+# os._exit and skips the interpreter's finalisation. With Anki (Qt, Chromium)
+# shut down in-process, PyQt's own atexit clean-up (cleanup_on_exit ->
+# cleanup_qobject, seen in gdb) now and then segfaults after every test
+# passed (exit 139; also in tools/screenshots.py, docs/dev-notes/words.md).
+_ANKI_RAN: List[bool] = []
+_EXIT_STATUS: List[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _ANKI_RAN and _EXIT_STATUS:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
+
+
 @pytest.fixture(scope="session")
 def anki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     # The tests install the same file `make build` produces, built now from
@@ -128,6 +149,7 @@ def anki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     )
     session = Session(started, library, base)
     session.controller.quiet.seconds = QUIET_SECONDS
+    _ANKI_RAN.append(True)
     try:
         yield session
     finally:
