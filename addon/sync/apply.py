@@ -37,8 +37,8 @@ from .notetypes import KINDS, describe_missing, legacy_type_name, note_types
 from .plan import LegacyIndex, Planner, count, decide_deletions, leave_alone, resolve_moves
 from .read import LoadedDoc, Reading, trusted_signature
 from .report import Report
-from .state import CardState, DocState
-from .write import UNDO_NAME, foreign_row, write_plan
+from .state import CardState, DocState, StagedCards
+from .write import UNDO_NAME, foreign_row, imports, write_plan
 
 # State keys: how many old-sync notes matched no card at the last look, and
 # how many notes the collection held then (notes added since, by an import or
@@ -75,6 +75,7 @@ class Applying:
     by_guid: Dict[str, List[NoteInfo]] = field(default_factory=dict)
     planner: Optional[Planner] = None
     rows: List[CardState] = field(default_factory=list)
+    staged: Optional[StagedCards] = None  # rows begun during the write (a large one), for remember
     whole_library: bool = False  # every document listed and read: leftovers can be judged
     legacy_unsettled: int = 0  # old-sync notes neither taken over nor known to be a current card's
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
@@ -92,10 +93,14 @@ def apply(col: Collection, reading: Reading, dry_run: bool, undo_name: str = UND
           leave_alone: AbstractSet[int] = frozenset()) -> Report:
     ctx = Applying(col, reading, dry_run, undo_name, leave_alone)
     ctx.report.dry_run = dry_run
-    for step in APPLY_STEPS:
-        step(ctx)
-        if ctx.done:
-            break
+    try:
+        for step in APPLY_STEPS:
+            step(ctx)
+            if ctx.done:
+                break
+    finally:
+        if ctx.staged is not None:
+            ctx.staged.close()  # (remember closed it, unless a step failed)
     return ctx.report
 
 
@@ -380,7 +385,9 @@ def write_collection(ctx: Applying) -> None:
     # card's content once its note is built (the peak memory of a first sync).
     for d in ctx.parsed:
         d.cards, d.card_meta = [], {}
-    ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name)
+    if imports(ctx.col, len(plan.creates)):  # the builder then has time to write state rows ahead
+        ctx.staged = ctx.reading.state.stage()
+    ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name, ctx.staged)
     # The new notes have ids now: the report's rows for them (first, in
     # ``plan.creates`` order) can point at them.
     for change, create in zip(ctx.report.changes, plan.creates):
@@ -426,6 +433,7 @@ def remember(ctx: Applying) -> None:
         } if ctx.whole_library or not ctx.legacy_unsettled else None,
         titles={d.key: titles[d.key] for d in ctx.reading.docs.values()
                 if d.status in ("parsed", "skipped") and titles.get(d.key)},
+        staged=ctx.staged,
     )
 
 

@@ -40,7 +40,7 @@ from .plan import ORPHAN_TAG, Create, Orphan, Plan, merge_tags
 from .read import CardMeta
 from .reading_order import order_new_cards
 from .report import Report
-from .state import CardState
+from .state import CardState, StagedCards
 
 if TYPE_CHECKING:
     from anki.cards import CardId
@@ -82,6 +82,7 @@ class Writing:
     report: Report
     say: Callable[[str], None]
     rows: List[CardState] = field(default_factory=list)  # state rows to remember
+    stage: Optional[StagedCards] = None  # where the builder writes rows ahead, while Anki imports
     undo_name: str = UNDO_NAME
     undo_start: int = 0
     types: Dict[str, NoteTypeRef] = field(default_factory=dict)  # by card kind
@@ -123,9 +124,11 @@ class Writing:
 
 
 def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
-               say: Callable[[str], None], undo_name: str = UNDO_NAME) -> List[CardState]:
-    """All collection writes, inside one undo step. Returns the state rows."""
-    w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name)
+               say: Callable[[str], None], undo_name: str = UNDO_NAME,
+               stage: Optional[StagedCards] = None) -> List[CardState]:
+    """All collection writes, inside one undo step. Returns the state rows;
+    those of a large write's new notes are also begun in ``stage`` on the way."""
+    w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name, stage=stage)
     if not plan.writes_anything:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         w.rows += [_row(u.rc.card_id, u.doc, u.guid, u.meta, u.base, u.polar_tags) for u in plan.updates]
@@ -227,7 +230,7 @@ def add_notes(w: Writing) -> None:
     # Each import call first reads every note's guid and first-field checksum
     # (~0.15 s at 50,000 notes), where add_notes has no fixed cost: the import
     # pays off for many new notes, relative to the collection too.
-    if len(creates) < IMPORT_MIN or len(creates) * IMPORT_SHARE < w.col.note_count():
+    if not imports(w.col, len(creates)):
         rest = [(c, _new_note(w, c)) for c in creates]
     else:
         options = _import_options(w.col)
@@ -246,6 +249,8 @@ def add_notes(w: Writing) -> None:
                 # each batch (it is idle while Rust imports): one thread for
                 # both, so neither waits for the GIL the other holds.
                 written.append(builder.submit(media.write_part, k, len(batches)))
+                if w.stage is not None:  # and the state rows built so far, for remember
+                    written.append(builder.submit(w.stage.add, w.rows))
                 rest += _import(w, built, options)
                 w.col.merge_undo_entries(w.undo_start)
                 del built
@@ -266,6 +271,11 @@ def add_notes(w: Writing) -> None:
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
+
+
+def imports(col: Collection, new_notes: int) -> bool:
+    """Whether ``add_notes`` takes this many new notes through the import."""
+    return new_notes >= IMPORT_MIN and new_notes * IMPORT_SHARE >= col.note_count()
 
 
 class NewNote(NamedTuple):

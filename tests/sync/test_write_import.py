@@ -149,3 +149,55 @@ def test_new_notes_below_a_note_from_a_clock_ahead_are_found_by_guid(tmp_path, c
     assert len(by_guid) == col.note_count()
     ids = sorted(c.note_id for c in report.changes if c.kind == "created")
     assert ids == sorted(nid for nid in by_guid.values() if nid != future)
+
+
+def test_state_rows_written_during_the_import_are_the_state_add_notes_leaves(tmp_path, col, monkeypatch):
+    """The builder writes the new notes' state rows ahead, batch by batch
+    (``state.StagedCards``): the state file ends as the plain path leaves it."""
+    from addon.sync.state import StagedCards, SyncState
+
+    library = _library(tmp_path / "polar")
+    adds = []
+    real_add = StagedCards.add
+    monkeypatch.setattr(StagedCards, "add", lambda self, rows: (adds.append(len(rows)), real_add(self, rows))[1])
+    monkeypatch.setattr(write, "IMPORT_BATCH", 300)
+    run(col, library, tmp_path / "state.sqlite")
+    assert len(adds) >= 4 and adds == sorted(adds)  # one per batch on the builder, the rest at commit
+    staged = SyncState(tmp_path / "state.sqlite").all_cards()
+
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        monkeypatch.setattr(write, "IMPORT_MIN", 10**9)  # add_notes, no staging
+        adds.clear()
+        run(other, library, tmp_path / "other-state.sqlite")
+        assert adds == []
+    finally:
+        other.close()
+    assert staged == SyncState(tmp_path / "other-state.sqlite").all_cards()
+
+
+def test_an_import_that_fails_midway_leaves_a_state_the_next_sync_converges_from(tmp_path, col, monkeypatch):
+    from addon.sync.state import SyncState
+
+    library = _library(tmp_path / "polar")
+    state_path = tmp_path / "state.sqlite"
+    monkeypatch.setattr(write, "IMPORT_BATCH", 300)
+    calls = []
+    real = write._run_import
+
+    def failing(col_, request):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        real(col_, request)
+
+    monkeypatch.setattr(write, "_run_import", failing)
+    with pytest.raises(RuntimeError):
+        run(col, library, state_path)
+    state = SyncState(state_path)
+    assert state.card_count() == 0 and state.problem is None  # nothing staged was committed
+    monkeypatch.setattr(write, "_run_import", real)
+    report = run(col, library, state_path)
+    assert report.errors == []
+    assert col.note_count() == 2 * (CARDS // 2) + 3  # the notes the failed sync made are taken over
+    assert SyncState(state_path).card_count() == col.note_count()

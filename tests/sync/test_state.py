@@ -1,0 +1,89 @@
+"""The state file: card rows staged ahead of the commit (``StagedCards``)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from addon.sync.state import CardState, DocState, SyncState
+
+
+def _row(i: int, doc: str = "d1", fields: tuple = ("h1", "h2"), orphaned: bool = False) -> CardState:
+    return CardState(f"c{i:05d}", doc, f"polar:c{i:05d}", "text-highlight:x", "BASIC", "2020-01-01",
+                     fields, ("t\u00e9g", 'q"uote'), orphaned)
+
+
+def _commit(state: SyncState, rows, staged=None) -> None:
+    state.commit(docs=[DocState("d1", 1, 2, "sha", "Deck", True)], cards=rows, replace_docs=["d1"],
+                 drop_docs=[], drop_cards=[], staged=staged)
+
+
+def _table(path) -> list:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT * FROM cards ORDER BY card_id").fetchall()
+
+
+def test_staged_rows_commit_exactly_as_the_rows_themselves(tmp_path):
+    rows = [_row(i) for i in range(300)]
+    rows.append(_row(7, fields=("later",)))  # a card id met twice: its last row counts
+    rows.append(_row(400, doc="d2", orphaned=True))
+    plain = SyncState(tmp_path / "plain.sqlite", "col")
+    _commit(plain, rows)
+
+    state = SyncState(tmp_path / "staged.sqlite", "col")
+    staged = state.stage()
+    assert staged is not None
+    grown: list = []
+    for part in (rows[:120], rows[120:250]):  # as the note builder adds them, batch by batch
+        grown += part
+        staged.add(grown)
+    assert staged.count == 250
+    _commit(state, rows, staged)  # the rest goes in at commit
+    assert staged.conn is None
+    assert _table(tmp_path / "staged.sqlite") == _table(tmp_path / "plain.sqlite")
+    assert state.all_cards()["c00007"].fields == ("later",)
+    assert len(state.all_cards()) == 301
+
+
+def test_the_state_file_is_untouched_and_readable_until_the_commit(tmp_path):
+    path = tmp_path / "state.sqlite"
+    state = SyncState(path, "col")
+    _commit(state, [_row(1)])
+    staged = state.stage()
+    assert staged is not None
+    staged.add([_row(i) for i in range(2, 500)])
+    # Another reader (the card viewer's source link) is neither blocked nor shown half a sync.
+    reader = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0)
+    assert reader.execute("SELECT count(*) FROM cards").fetchone()[0] == 1
+    reader.close()
+    _commit(state, [_row(i) for i in range(2, 500)], staged)
+    assert SyncState(path, "col").card_count() == 498
+
+
+def test_a_stage_that_fails_leaves_every_row_to_the_commit(tmp_path):
+    state = SyncState(tmp_path / "state.sqlite", "col")
+    staged = state.stage()
+    assert staged is not None
+    rows = [_row(i) for i in range(50)]
+    staged.add(rows[:20])
+    assert staged.conn is not None
+    staged.conn.execute("DROP TABLE temp.staged_cards")  # what a full temp disk would do to the next add
+    staged.add(rows[:40])
+    assert staged.conn is None  # given up: nothing half-staged is used
+    _commit(state, rows, staged)
+    assert sorted(state.all_cards()) == [r.card_id for r in rows]
+
+
+def test_a_first_sync_that_stops_before_its_commit_leaves_a_valid_empty_state(tmp_path):
+    path = tmp_path / "state.sqlite"
+    staged = SyncState(path, "col", "settings-key").stage()
+    assert staged is not None and path.exists()
+    staged.add([_row(i) for i in range(10)])
+    staged.close()  # the write failed: no commit
+    again = SyncState(path, "col", "settings-key")
+    assert again.documents() == {} and again.card_count() == 0
+    assert again.problem is None and path.exists()  # not discarded with a warning
+    assert again.meta("settings") == "settings-key"
+
+
+def test_no_stage_without_a_state_file(tmp_path):
+    assert SyncState(None).stage() is None
