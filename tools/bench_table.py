@@ -97,6 +97,8 @@ def rows(b: Bench, t: Table) -> None:
     t.row("  prepare (read, parse, render)", fmt_s(d["first"]["prepare"]))
     t.row("  apply (plan, media, notes, state)", fmt_s(d["first"]["apply"]))
     t.row("    of which Anki's writes of new notes", fmt_s(d["first"]["add_notes"]))
+    if "media_cpu" in d["first"]:
+        t.row("    new media files (CPU, beside them)", fmt_s(d["first"]["media_cpu"]))
     t.row("no-op resync", fmt_s(no_op), "no-op/first", no_op / first)
     one = median(f["one_doc"])
     t.row("one document edited", fmt_s(one), "one-doc/first", one / first)
