@@ -232,8 +232,7 @@ class SyncState:
         with conn:
             for marks, chunk in in_chunks(keys):
                 rows = conn.execute(
-                    "SELECT card_id, doc, guid, ref, type, created, fields, tags, orphaned "
-                    f"FROM cards WHERE doc IN ({marks})",
+                    f"SELECT {_CARD_COLUMNS} FROM cards WHERE doc IN ({marks})",
                     chunk,
                 )
                 for r in rows:
@@ -276,7 +275,7 @@ class SyncState:
             return {}
         with conn:
             rows = conn.execute(
-                "SELECT card_id, doc, guid, ref, type, created, fields, tags, orphaned FROM cards"
+                f"SELECT {_CARD_COLUMNS} FROM cards"
             ).fetchall()
         conn.close()
         return {r[0]: _card_from_row(r) for r in rows}
@@ -378,6 +377,7 @@ class SyncState:
         self._docs = None
 
 
+# The cards table's columns, in its order (what _card_from_row reads).
 _CARD_COLUMNS = "card_id, doc, guid, ref, type, created, fields, tags, orphaned"
 _INSERT_CARD = "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _STAGED = "temp.staged_cards"
