@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, cast
 
 from .collection_view import (
     NO_PROBE,
@@ -34,8 +34,8 @@ from .decks import default_deck
 from .identity import guid_for, legacy_card_id
 from .legacy import OldNote
 from .notetypes import KINDS, describe_missing, legacy_type_name, note_types
-from .plan import LegacyIndex, Planner, count, decide_deletions, leave_alone, resolve_moves
-from .read import LoadedDoc, Reading, trusted_signature
+from .plan import LegacyIndex, Planner, count, decide_deletions, leave_alone, render_creates, resolve_moves
+from .read import Card, LoadedDoc, Pending, Reading, trusted_signature
 from .report import Report
 from .state import CardState, DocState, StagedCards
 from .write import UNDO_NAME, foreign_row, imports, write_plan
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from anki.decks import DeckId
     from anki.models import NotetypeId
     from anki.notes import NoteId
+
+    from ..render.card import RenderedCard
 
 
 @dataclass
@@ -149,7 +151,7 @@ def _likely_interest(ctx: Applying) -> List[str]:
     last sync's rows of those documents and of the gone ones. Found in the
     scan that counts Polar notes, they cost no scan of their own."""
     parsed = ctx.reading.with_status("parsed")
-    guids = [guid_for(rc.card_id) for d in parsed for rc in d.cards]
+    guids = [guid_for(c.card_id) for d in parsed for c in d.every_card()]
     if len(guids) > PROBE_MAX or not ctx.known_docs:
         return []  # many, or a first sync: looked up on their own
     keys = [d.key for d in parsed] + _gone_docs(ctx)
@@ -172,24 +174,29 @@ def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
     the other copy is reported instead of becoming a second note."""
     reading = ctx.reading
     ctx.parsed = reading.with_status("parsed")
-    owners = reading.state.owners([rc.card_id for d in ctx.parsed for rc in d.cards])
+    owners = reading.state.owners([c.card_id for d in ctx.parsed for c in d.every_card()])
     seen: Dict[str, str] = {}
     for d in sorted(ctx.parsed, key=lambda d: d.key):
-        keep = []
-        for rc in d.cards:
-            owner = seen.get(rc.card_id)
+        keep: List[Card] = []
+        for c in d.every_card():
+            owner = seen.get(c.card_id)
             if owner is None:
-                prev = owners.get(rc.card_id)
+                prev = owners.get(c.card_id)
                 other = reading.docs.get(prev) if prev and prev != d.key else None
                 owner = prev if other is not None and other.status in ("unchanged", "skipped", "failed") else None
             if owner is not None:
-                reading.report.error(f"{d.file.label}#{rc.card_id}",
+                rc = reading.render(c) if isinstance(c, Pending) else c  # the report shows its front
+                reading.report.error(f"{d.file.label}#{c.card_id}",
                                      f"the same flashcard id is already synced from document {owner}; skipped here",
-                                     code="same_card_twice", document=d.key, card=rc.card_id, front=rc.front)
+                                     code="same_card_twice", document=d.key, card=c.card_id,
+                                     front=rc.front if rc is not None else "")
                 continue
-            seen[rc.card_id] = d.key
-            keep.append(rc)
-        d.cards = keep
+            seen[c.card_id] = d.key
+            keep.append(c)
+        if d.pending:
+            d.pending = cast("List[Pending]", keep)
+        else:
+            d.cards = cast("List[RenderedCard]", keep)
 
 
 def avoid_filtered_decks(ctx: Applying) -> None:
@@ -239,7 +246,7 @@ def look_up_notes(ctx: Applying) -> None:
     last sync's rows and the unknown Polar notes; the old sync's notes only
     when a card found no note of its own."""
     ctx.say("Looking up existing notes…")
-    interest: Set[str] = {guid_for(rc.card_id) for d in ctx.parsed for rc in d.cards}
+    interest: Set[str] = {guid_for(c.card_id) for d in ctx.parsed for c in d.every_card()}
     interest |= {c.guid for cards in ctx.old_by_doc.values() for c in cards.values()}
     interest |= set(ctx.unknown)
     ctx.by_guid = by_guid = notes_by_guid(ctx.col, interest, ctx.probe)
@@ -256,7 +263,7 @@ def look_up_notes(ctx: Applying) -> None:
     )
     legacy_mids = {kind: [i for i, nt in notetypes.items() if nt.name == legacy_type_name(kind)] for kind in KINDS}
     legacy = LegacyIndex(legacy_notes(ctx.col) if needs_legacy else [], legacy_mids)
-    ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy)
+    ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy, ctx.reading.render)
 
 
 def plan_documents(ctx: Applying) -> None:
@@ -266,7 +273,7 @@ def plan_documents(ctx: Applying) -> None:
         prev = ctx.known_docs.get(d.key)
         deck_changed = prev is not None and bool(prev.deck) and prev.deck.lower() != d.deck.lower()
         planner.document(d, ctx.old_by_doc.get(d.key, {}), deck_changed)
-        if d.cards or d.card_ids:
+        if d.every_card() or d.card_ids:
             ctx.report.decks.add(d.deck)
     _report_dropped_fields(ctx)
     per_doc = ctx.reading.state.live_cards_per_doc()
@@ -372,9 +379,12 @@ def leave_open_notes_alone(ctx: Applying) -> None:
 
 
 def count_changes(ctx: Applying) -> None:
+    plan = _planner(ctx).plan
+    if ctx.dry_run:  # a preview shows each new note's front, and counts only what can be synced
+        plan.creates = render_creates(plan.creates, ctx.reading.render)
     deck_of = {k: d.deck for k, d in ctx.known_docs.items()}
     deck_of.update((k, d.deck) for k, d in ctx.reading.docs.items() if d.deck)
-    count(_planner(ctx).plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
+    count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
     ctx.done = ctx.dry_run
 
 
@@ -384,14 +394,27 @@ def write_collection(ctx: Applying) -> None:
     # needs: the documents' own lists go, so the write can let go of each
     # card's content once its note is built (the peak memory of a first sync).
     for d in ctx.parsed:
-        d.cards, d.card_meta = [], {}
+        d.cards, d.pending, d.card_meta = [], [], {}
     if imports(ctx.col, len(plan.creates)):  # the builder then has time to write state rows ahead
         ctx.staged = ctx.reading.state.stage()
-    ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name, ctx.staged)
+    ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name, ctx.staged,
+                          ctx.reading.render)
     # The new notes have ids now: the report's rows for them (first, in
-    # ``plan.creates`` order) can point at them.
-    for change, create in zip(ctx.report.changes, plan.creates):
+    # ``plan.creates`` order) can point at them. A create the write rendered
+    # brings its front; one that turned out not to be syncable (reported
+    # then) is no change.
+    report = ctx.report
+    made = []
+    for change, create in zip(report.changes, plan.creates):
+        if create.failed:
+            continue
         change.note_id = create.note_id
+        if create.front is not None:
+            change.front = create.front
+        made.append(change)
+    if len(made) < len(plan.creates):
+        report.created -= len(plan.creates) - len(made)
+        report.changes[: len(plan.creates)] = made
 
 
 def remember(ctx: Applying) -> None:

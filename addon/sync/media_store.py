@@ -23,7 +23,7 @@ import os
 import re
 import secrets
 import threading
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 if TYPE_CHECKING:
     from anki.collection import Collection
@@ -39,10 +39,12 @@ class MediaWriter:
     """Stores files for one sync; ``bulk`` picks the direct path (see above).
 
     In bulk, :meth:`write` only decides the name (a stat, at most a compare)
-    and queues a new file; :meth:`start` writes the queue on a thread while
-    the caller builds and adds the notes (file writes and Anki's add_notes
-    both release the GIL: creating 3,800 files costs ~1.6 s here, add_notes
-    of 50,000 notes ~2.3 s); :meth:`finish` waits and returns the failures.
+    and queues a new file; :meth:`claim` does the same on a thread without
+    the collection (``write.add_notes``' note builder), for the images of the
+    cards it renders. The queue is written by :meth:`write_part` (the
+    builder, between batches, while Rust imports) or by :meth:`start` (a
+    thread of its own, beside ``add_notes``); :meth:`finish` writes what is
+    left, waits, and returns the failures.
     """
 
     def __init__(self, col: Collection, bulk: bool) -> None:
@@ -54,32 +56,68 @@ class MediaWriter:
         self._failed: List[Tuple[str, str]] = []
         self._thread: Optional[threading.Thread] = None
         self._written = 0  # files of the queue handled (written or failed), in order
+        self._claimed = 0  # files queued by claim (written by the next write_part)
+        self._names: Dict[str, str] = {}  # name -> the name it is stored under, once decided
+        # The queue is appended to by the builder (claim) and the collection
+        # thread (write) while the builder writes it (write_part).
+        self._lock = threading.Lock()
 
     def write(self, name: str, data: bytes) -> str:
         """The name the file is stored under (may differ from ``name``)."""
-        if _HASHED_NAME.fullmatch(name):
-            path = os.path.join(self.folder, name)
-            try:
-                size = os.path.getsize(path)
-            except FileNotFoundError:
-                size = -1
-            except OSError:
-                size = -2  # unreadable: let Anki decide
-            if size == -1 and self.bulk:
-                self._queue.append((name, data))
-                return name
-            # Already there with the same bytes (an edited card keeps its
-            # images): write_data would return the name too, after a media
-            # database commit (~5 ms; a quarter of a one-card resync).
-            if size == len(data):
-                try:
-                    with open(path, "rb") as fh:
-                        if fh.read() == data:
-                            return name  # write_data keeps the name for identical bytes too
-                except OSError:
-                    pass
-        stored: str = self.col.media.write_data(name, data)
+        known = self._names.get(name)
+        if known is not None:
+            return known
+        stored = self._without_anki(name, data)
+        if stored is None:
+            stored = str(self.col.media.write_data(name, data))
+        self._names[name] = stored
         return stored
+
+    def claim(self, name: str, data: bytes) -> Optional[str]:
+        """:meth:`write` for a thread that must not touch the collection: the
+        name the file is stored under, or None when only Anki can tell (a
+        file of that name with other bytes, a name of another shape, not a
+        bulk): the caller then leaves it to :meth:`write`."""
+        known = self._names.get(name)
+        if known is not None:
+            return known
+        if not self.bulk:
+            return None
+        stored = self._without_anki(name, data, claimed=True)
+        if stored is not None:
+            self._names[name] = stored
+        return stored
+
+    def _without_anki(self, name: str, data: bytes, claimed: bool = False) -> Optional[str]:
+        """The stored name when the media folder alone tells it (a new file
+        is queued in bulk), else None."""
+        if not _HASHED_NAME.fullmatch(name):
+            return None
+        path = os.path.join(self.folder, name)
+        try:
+            size = os.path.getsize(path)
+        except FileNotFoundError:
+            size = -1
+        except OSError:
+            return None  # unreadable: let Anki decide
+        if size == -1:
+            if not self.bulk:
+                return None
+            with self._lock:
+                self._queue.append((name, data))
+                self._claimed += claimed
+            return name
+        # Already there with the same bytes (an edited card keeps its
+        # images): write_data would return the name too, after a media
+        # database commit (~5 ms; a quarter of a one-card resync).
+        if size == len(data):
+            try:
+                with open(path, "rb") as fh:
+                    if fh.read() == data:
+                        return name  # write_data keeps the name for identical bytes too
+            except OSError:
+                pass
+        return None
 
     def start(self) -> None:
         """Write what is queued and not written yet on a thread of its own
@@ -89,20 +127,25 @@ class MediaWriter:
             self._thread.start()
 
     def write_part(self, k: int, parts: int) -> None:
-        """Write the ``k``-th of ``parts`` shares of the queue on the calling
-        thread. ``write.add_notes`` has its builder thread do this between
-        batches while Rust imports: on a thread of its own, each file's
-        system calls wait for the GIL the builder holds (Python's switch
-        interval), which cost ~1-2 s of CPU for 3,800 files in a first sync."""
+        """Write, on the calling thread, the ``k``-th of ``parts`` shares of
+        what :meth:`write` queued before the notes, and whatever
+        :meth:`claim` queued since. ``write.add_notes`` has its builder thread
+        do this between batches while Rust imports: on a thread of its own,
+        each file's system calls wait for the GIL the builder holds (Python's
+        switch interval), which cost ~1-2 s of CPU for 3,800 files in a first
+        sync."""
         if self._thread is not None:
             return  # the thread writes everything
-        end = min(len(self._queue), -(-len(self._queue) * (k + 1) // parts))
-        self._write(self._queue[self._written:end])  # up to the end of part k
+        with self._lock:
+            share = -(-(len(self._queue) - self._claimed) * (k + 1) // parts)
+            end = min(len(self._queue), share + self._claimed)
+            items = self._queue[self._written:end]  # (the files of parts before this one are written)
+        self._write(items)
 
     def finish(self) -> List[Tuple[str, str]]:
         """(name, reason) of every queued file that could not be written."""
         if self._thread is None and self._written < len(self._queue):
-            self._write_rest()  # what no part wrote (parts cover the queue: normally nothing)
+            self._write_rest()  # what no part wrote
         if self._thread is not None:
             self._thread.join()
         if self._tmp:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from ..render.card import RenderedCard
 from ..render.context import split_block
@@ -33,7 +33,7 @@ from .field_merge import merge_field
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
 from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
 from .notetypes import NoteTypeRef, Want, dropped_fields, wanted_fields
-from .read import NO_META, CardMeta, LoadedDoc
+from .read import NO_META, Card, CardMeta, LoadedDoc, Pending
 from .report import Change, Report, plain_text
 from .state import CardState
 
@@ -45,23 +45,53 @@ if TYPE_CHECKING:
 
 ORPHAN_TAG = "polar::deleted"
 
+# Renders a pending card (``Reading.render``); None: it cannot be synced (reported).
+Renderer = Callable[[Pending], Optional[RenderedCard]]
+
 
 class Create:
     """A note to make. One per new card (50,000 in a large first sync, held
     until the state is written): slots, no ``__dict__`` each."""
 
-    __slots__ = ("rc", "doc", "deck", "kind", "meta", "note_id")
+    __slots__ = ("rc", "doc", "deck", "kind", "meta", "note_id", "failed", "front")
 
-    def __init__(self, rc: RenderedCard, doc: str, deck: str, kind: str, meta: CardMeta = NO_META) -> None:
-        self.rc = rc  # write.SPENT once its note is built (add_notes): read it before the write
+    def __init__(self, rc: Card, doc: str, deck: str, kind: str, meta: CardMeta = NO_META) -> None:
+        # A card of a document no sync had seen stays Pending until the write
+        # renders it (``rendered``). write.SPENT once its note is built
+        # (add_notes): read it before the write.
+        self.rc = rc
         self.doc = doc
         self.deck = deck
         self.kind = kind
         self.meta = meta
         self.note_id = 0  # set once written
+        self.failed = False  # it turned out not to be syncable when rendered (reported): no note
+        self.front: Optional[str] = None  # its front, once rendered late (for the report)
+
+    def rendered(self, render: Renderer) -> bool:
+        """Render a pending card now; False when it cannot be synced."""
+        if isinstance(self.rc, Pending):
+            rc = render(self.rc)
+            if rc is None:
+                self.failed = True
+                return False
+            self.rc = rc
+            self.front = rc.front
+        return not self.failed
+
+    @property
+    def card(self) -> RenderedCard:
+        """The rendered card (after ``rendered``)."""
+        assert not isinstance(self.rc, Pending), "rendered first"
+        return self.rc
 
     def __repr__(self) -> str:
         return f"Create({self.kind} card of {self.doc!r} into {self.deck!r}, note {self.note_id})"
+
+
+def render_creates(creates: Sequence[Create], render: Renderer) -> List[Create]:
+    """Every pending create rendered now; those that cannot be synced go."""
+    return [c for c in creates if c.rendered(render)]
 
 
 @dataclass
@@ -187,12 +217,21 @@ class Planner:
     the notes that matter (``by_guid``) and the old sync's notes (``legacy``)."""
 
     def __init__(self, settings: Settings, notetypes: Dict[NotetypeId, NoteTypeRef], by_guid: Dict[str, List[NoteInfo]],
-                 legacy: LegacyIndex) -> None:
+                 legacy: LegacyIndex, render: Optional[Renderer] = None) -> None:
         self.settings = settings
         self.notetypes = notetypes  # by note type id, for existing notes
         self.by_guid = by_guid
         self.legacy = legacy
+        self.render = render  # for pending cards (Reading.render)
         self.plan = Plan()
+
+    def _rendered(self, card: Card) -> Optional[RenderedCard]:
+        """A pending card that meets a note (or is matched by its text) is
+        rendered now; None when it cannot be synced (reported)."""
+        if not isinstance(card, Pending):
+            return card
+        assert self.render is not None, "a Planner of pending cards needs a renderer"
+        return self.render(card)
 
     # -- one matched card --------------------------------------------------
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
@@ -254,13 +293,18 @@ class Planner:
         """Plan one parsed document; ``old``: its cards' rows from the last sync."""
         doc, deck, meta, all_ids, by_guid = loaded.key, loaded.deck, loaded.card_meta, loaded.card_ids, self.by_guid
         move_to = deck if deck_changed and self.settings.move_on_deck_change else None
-        unmatched: List[RenderedCard] = []
-        for rc in loaded.cards:
-            guid = guid_for(rc.card_id)
+        unmatched: List[Card] = []
+        planned: Set[str] = set()  # the cards this plan updates or creates
+        for card in loaded.every_card():
+            guid = guid_for(card.card_id)
             notes = by_guid.get(guid)
             if not notes:
-                unmatched.append(rc)
+                unmatched.append(card)
                 continue
+            rc = self._rendered(card)
+            if rc is None:
+                continue
+            planned.add(rc.card_id)
             keeper, losers = pick_keeper(notes)
             self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
             self.update(keeper, rc, doc, old.get(rc.card_id), move_to, guid, meta.get(rc.card_id, NO_META))
@@ -273,11 +317,15 @@ class Planner:
             if by_guid.get(c.guid):
                 gone_by_key.setdefault((c.ref, c.type), []).append(c)
         used: Set[str] = set()
-        for rc in sorted(unmatched, key=lambda r: (meta.get(r.card_id, NO_META).created, r.card_id)):
-            card_meta = meta.get(rc.card_id, NO_META)
+        for card in sorted(unmatched, key=lambda r: (meta.get(r.card_id, NO_META).created, r.card_id)):
+            card_meta = meta.get(card.card_id, NO_META)
             queue = gone_by_key.get((card_meta.ref, card_meta.type))
-            guid = guid_for(rc.card_id)
+            guid = guid_for(card.card_id)
             if queue:
+                rc = self._rendered(card)
+                if rc is None:
+                    continue
+                planned.add(rc.card_id)
                 prev = queue.pop(0)
                 used.add(prev.card_id)
                 keeper, losers = pick_keeper(by_guid[prev.guid])
@@ -285,20 +333,30 @@ class Planner:
                 self.update(keeper, rc, doc, prev, move_to, guid, card_meta)
                 self.plan.rekeyed += 1
                 continue
-            adopted = self.legacy.take(rc)
+            if isinstance(card, Pending) and self.legacy.by_content:  # matched by its front
+                rendered = self._rendered(card)
+                if rendered is None:
+                    continue
+                card = rendered
+            adopted = self.legacy.take(card)
             if adopted is not None:
+                rc = self._rendered(card)
+                if rc is None:  # not syncable: the old note stays as it is
+                    self.legacy.taken.discard(adopted.id)
+                    continue
+                planned.add(rc.card_id)
                 self.update(adopted, rc, doc, None, None, guid, card_meta, drop_tags=_legacy_tags(adopted))
                 self.plan.updates[-1].taken_over = "adopted"
                 self.plan.adopted += 1
                 continue
-            self.plan.creates.append(Create(rc, doc, deck, rc.kind, card_meta))
+            planned.add(card.card_id)
+            self.plan.creates.append(Create(card, doc, deck, card.kind, card_meta))
         for c in vanished:
             if c.card_id in used:
                 continue
             self.vanished(c)
         # Cards that failed to render keep their note and their state row.
-        rendered = {rc.card_id for rc in loaded.cards}
-        self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in rendered]
+        self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in planned]
 
     def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc]) -> None:
         """Old-sync notes no card claimed (``leftovers``) against the cards
@@ -307,6 +365,8 @@ class Planner:
         notes; every other leftover is listed in the plan, never changed."""
         if not leftovers:
             return
+        if self.render is not None:  # their text is compared: every new card rendered now
+            self.plan.creates = render_creates(self.plan.creates, self.render)
         by_doc = {d.key: d for d in docs}
         new = []
         for c in self.plan.creates:
@@ -314,8 +374,8 @@ class Planner:
             if d is None:
                 continue
             labels = frozenset(old_sync_label(t) for t in d.labels)
-            text = f"{c.rc.front} {c.rc.back}"
-            new.append(NewCard(c.rc.card_id, c.doc, legacy_kind(c.kind), text, labels,
+            text = f"{c.card.front} {c.card.back}"
+            new.append(NewCard(c.card.card_id, c.doc, legacy_kind(c.kind), text, labels,
                                old_sync_decks(d.labels, d.deck)))
         notes: Dict[int, NoteInfo] = {info.id: info for info, _ in leftovers}
         pairs = dict((cid, nid) for nid, cid in pair([old for _, old in leftovers], new))
@@ -327,7 +387,8 @@ class Planner:
                 continue
             note = notes[nid]
             self.legacy.taken.add(note.id)
-            self.update(note, c.rc, c.doc, None, None, guid_for(c.rc.card_id), c.meta, drop_tags=_legacy_tags(note))
+            self.update(note, c.card, c.doc, None, None, guid_for(c.card.card_id), c.meta,
+                        drop_tags=_legacy_tags(note))
             self.plan.updates[-1].taken_over = "paired"
             self.plan.paired += 1
         self.plan.creates = keep
@@ -471,7 +532,9 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
 
 
 def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[Change]:
-    out = [Change("created", 0, c.deck, c.doc, c.rc.card_id, c.meta.page, c.rc.front) for c in plan.creates]
+    # (a pending create's front arrives once the write has rendered it)
+    out = [Change("created", 0, c.deck, c.doc, c.rc.card_id, c.meta.page,
+                  "" if isinstance(c.rc, Pending) else c.rc.front) for c in plan.creates]
     for u in plan.updates:
         kinds = []
         if u.content_changed:
@@ -527,9 +590,11 @@ class LegacyIndex:
     def untaken(self) -> List[NoteInfo]:
         return [n for n in self.notes if n.id not in self.taken]
 
-    def take(self, rc: RenderedCard) -> Optional[NoteInfo]:
+    def take(self, rc: Union[RenderedCard, Pending]) -> Optional[NoteInfo]:
+        """The old note of this card; by its front only for a rendered card
+        (the caller renders a pending one when ``by_content`` is not empty)."""
         note = self.by_id.get(rc.card_id)
-        if note is None and self.by_content:  # plain() per card is not free
+        if note is None and self.by_content and not isinstance(rc, Pending):  # plain() per card is not free
             for mid in self.mids.get(rc.kind, []):
                 for cand in self.by_content.get((mid, plain(rc.front)), ()):
                     if cand.id not in self.taken:

@@ -20,13 +20,15 @@ from typing import (
     Literal,
     NamedTuple,
     Optional,
+    Sequence,
     Set,
     Tuple,
     Type,
     TypeVar,
+    Union,
 )
 
-from ..polar.docmeta import DocMetaError, Flashcard
+from ..polar.docmeta import DocMetaError, Document, Flashcard
 from ..polar.export_cache import beside
 from ..polar.library import DocumentFile, ExportSource, Source, open_source, resolve_data_dir
 from ..settings import Settings
@@ -35,7 +37,7 @@ from .report import Report
 from .state import DocState, SyncState
 
 if TYPE_CHECKING:  # the renderer is imported only when a document needs it
-    from ..render.card import RenderedCard
+    from ..render.card import ReadingKey, RenderedCard
 
 Progress = Callable[[str], None]
 
@@ -57,6 +59,27 @@ class CardMeta(NamedTuple):
 
 NO_META = CardMeta("", "", "")
 
+
+class Pending(NamedTuple):
+    """A card read but not rendered yet: a card of a document no sync has
+    seen, which almost always becomes a new note. Rendering is half of a
+    first sync's Python work before the write, so it is left to the write,
+    whose note builder renders each batch while Anki's importer (Rust,
+    without the GIL) writes the batch before (``write.add_notes``). The plan
+    needs only what the parse knows (id, kind, place in reading order);
+    whatever needs a card's content renders it on the spot
+    (``Reading.render``)."""
+
+    card_id: str
+    kind: str
+    position: ReadingKey
+    doc: Document
+    card: Flashcard
+    file: DocumentFile
+
+
+Card = Union["RenderedCard", Pending]
+
 # unchanged: not read (same signature or hash as last time); parsed: read and
 # rendered; failed: unreadable (reported; its notes are left alone); skipped:
 # read, but polar-sync:skip or archived (its notes are left alone).
@@ -73,6 +96,9 @@ class LoadedDoc:
     read_at_ns: int = 0  # when the file was read (0: not read this time)
     deck: str = ""
     cards: List[RenderedCard] = field(default_factory=list)
+    # The cards of a document no sync has seen, not rendered yet (Pending):
+    # a document has rendered cards or pending ones, never both.
+    pending: List[Pending] = field(default_factory=list)
     # Ids of every card the document holds, including ones that failed to
     # render: their existing notes must be left alone, never swept.
     card_ids: Set[str] = field(default_factory=set)
@@ -84,6 +110,10 @@ class LoadedDoc:
     @property
     def key(self) -> str:
         return self.file.key
+
+    def every_card(self) -> Sequence[Card]:
+        """Its rendered or its pending cards."""
+        return self.pending or self.cards
 
 
 @dataclass
@@ -111,6 +141,11 @@ class Reading:
             if loaded is not None and loaded.status == "unchanged":
                 self.docs[key] = read_document(loaded.file, self.source, self.settings, self.report,
                                                force=True, known=None)
+
+    def render(self, card: Pending) -> Optional[RenderedCard]:
+        """Render a pending card, its problems reported; None when it cannot
+        be synced. Any thread: no collection access."""
+        return render_one(card.doc, card.card, card.file, self.source, self.settings, self.report)
 
 
 R = TypeVar("R", bound=Reading)
@@ -158,11 +193,13 @@ def read_document(
     report: Report,
     force: bool,
     known: Optional[DocState],
+    defer: bool = False,
 ) -> LoadedDoc:
     """Read, hash, parse and render one document, unless it is unchanged.
 
     Unchanged means: same (size, mtime) as last time, or else the same content
-    hash (a touched but identical file). Only then is the parse skipped."""
+    hash (a touched but identical file). Only then is the parse skipped.
+    ``defer``: its cards are left unrendered (``LoadedDoc.pending``)."""
     if not force and known is not None and known.ok and tuple(file.signature) == (known.size, known.mtime):
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
     read_at = time.time_ns()
@@ -198,8 +235,8 @@ def read_document(
     deck, warning = deck_for(doc, settings)
     if warning:
         report.warn(file.label, warning, document=key)
-    # The parsed Document is not kept: only its rendered cards are needed
-    # later, and at 50,000 cards the records cost ~20 MB until the write.
+    # The parsed Document is kept only with pending cards (see Pending):
+    # otherwise only the rendered cards are needed later.
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
     meta = loaded.card_meta
     for card in doc.flashcards:
@@ -214,27 +251,41 @@ def read_document(
     # Imported here, not at the top: Anki imports this module at start (the
     # GUI's runner), and the renderer's modules are ~1/3 of the add-on's
     # import time; only a document that changed needs them.
+    from ..render.card import KINDS, reading_position
+
+    if defer:  # the Document is kept with its cards, for the write to render them
+        loaded.pending = [Pending(card.id, KINDS.get(card.type, "basic"), reading_position(doc, card), doc, card,
+                                  file) for card in doc.flashcards]
+        return loaded
+    for card in doc.flashcards:
+        rc = render_one(doc, card, file, source, settings, report)
+        if rc is not None:
+            loaded.cards.append(rc)
+    return loaded
+
+
+def render_one(doc: Document, card: Flashcard, file: DocumentFile, source: Source, settings: Settings,
+               report: Report) -> Optional[RenderedCard]:
+    """One card rendered, its problems reported; None when it cannot be synced."""
     from ..render.card import render_card
 
     def load_image(name: str) -> bytes:
         return source.read_image(name, settings.max_image_bytes)
 
-    for card in doc.flashcards:
-        try:
-            rc = render_card(doc, card, load_image, settings)
-        except Exception as exc:  # a renderer bug must not stop the library
-            report.error(f"{file.label}#{card.id}", f"could not render the card: {type(exc).__name__}: {exc}",
-                         code="card_not_synced", **_where(key, card))
-            continue
-        if rc.problems or rc.error:  # the report's details made only for the few cards that need them
-            where = _where(key, card)
-            for problem in rc.problems:
-                report.warn(f"{file.label}#{card.id}", problem, front=rc.front, **where)
-            if rc.error:
-                report.error(f"{file.label}#{card.id}", rc.error, code="card_not_synced", front=rc.front, **where)
-                continue
-        loaded.cards.append(rc)
-    return loaded
+    try:
+        rc = render_card(doc, card, load_image, settings)
+    except Exception as exc:  # a renderer bug must not stop the library
+        report.error(f"{file.label}#{card.id}", f"could not render the card: {type(exc).__name__}: {exc}",
+                     code="card_not_synced", **_where(file.key, card))
+        return None
+    if rc.problems or rc.error:  # the report's details made only for the few cards that need them
+        where = _where(file.key, card)
+        for problem in rc.problems:
+            report.warn(f"{file.label}#{card.id}", problem, front=rc.front, **where)
+        if rc.error:
+            report.error(f"{file.label}#{card.id}", rc.error, code="card_not_synced", front=rc.front, **where)
+            return None
+    return rc
 
 
 def _where(key: str, card: Flashcard) -> Dict[str, object]:
@@ -284,6 +335,10 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     for i, file in enumerate(todo):
         if progress and i % 50 == 0:
             progress(f"Reading Polar documents… {i}/{len(todo)}")
-        docs[file.key] = read_document(file, source, settings, report, force=force, known=known.get(file.key))
+        prev = known.get(file.key)
+        # A document no sync has seen: its cards will be new notes, rendered
+        # by the write while Anki imports (see Pending).
+        docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
+                                       defer=prev is None and not force)
     report.documents = len(files)
     return make(settings, source, state, docs, len(files), only_set, report, progress)

@@ -36,8 +36,8 @@ from .notetypes import (
     reshaped_own,
     wanted_fields,
 )
-from .plan import ORPHAN_TAG, Create, Orphan, Plan, merge_tags
-from .read import CardMeta
+from .plan import ORPHAN_TAG, Create, Orphan, Plan, Renderer, merge_tags
+from .read import CardMeta, Pending
 from .reading_order import order_new_cards
 from .report import Report
 from .state import CardState, StagedCards
@@ -96,6 +96,8 @@ class Writing:
     unsuspend: List[CardId] = field(default_factory=list)
     suspend: List[CardId] = field(default_factory=list)
     remove: List[NoteId] = field(default_factory=list)
+    render: Optional[Renderer] = None  # for the plan's pending creates (Reading.render)
+    importing: bool = False  # the new notes go through Anki's importer (store_media decides, add_notes does)
 
     def deck_id(self, name: str) -> DeckId:
         """The deck's id, made when missing. A name Anki still refuses (the
@@ -118,17 +120,19 @@ class Writing:
         return self.decks[key]
 
     def fix_media(self, value: str) -> str:
-        for old, new in self.renamed.items():
+        for old, new in list(self.renamed.items()):  # (a snapshot: the other thread may add one)
             value = value.replace(f'src="{old}"', f'src="{new}"')
         return value
 
 
 def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
                say: Callable[[str], None], undo_name: str = UNDO_NAME,
-               stage: Optional[StagedCards] = None) -> List[CardState]:
+               stage: Optional[StagedCards] = None, render: Optional[Renderer] = None) -> List[CardState]:
     """All collection writes, inside one undo step. Returns the state rows;
-    those of a large write's new notes are also begun in ``stage`` on the way."""
-    w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name, stage=stage)
+    those of a large write's new notes are also begun in ``stage`` on the way.
+    ``render``: renders the plan's pending creates (see ``read.Pending``)."""
+    w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name, stage=stage,
+                render=render)
     if not plan.writes_anything:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         w.rows += [_row(u.rc.card_id, u.doc, u.guid, u.meta, u.base, u.polar_tags) for u in plan.updates]
@@ -186,26 +190,42 @@ def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str]) -> N
 
 def store_media(w: Writing) -> None:
     """Media first: the names Anki actually stored go into the fields. New
-    files are written while Anki adds the notes (see add_notes)."""
+    files are written while Anki adds the notes (see add_notes). The images
+    of pending creates are stored as the note builder renders them, when the
+    notes go through the importer; otherwise those cards are rendered here."""
     w.say("Writing media…")
     plan = w.plan
-    needing: List[RenderedCard] = [c.rc for c in plan.creates] + [u.rc for u in plan.updates if u.content_changed]
+    w.importing = imports(w.col, len(plan.creates))
+    pending = [c for c in plan.creates if isinstance(c.rc, Pending)]
+    late = bool(pending) and w.importing
+    if pending and not late:
+        assert w.render is not None, "pending creates need a renderer"
+        for c in pending:
+            c.rendered(w.render)
+    needing: List[RenderedCard] = [c.card for c in plan.creates if not (c.failed or isinstance(c.rc, Pending))]
+    needing += [u.rc for u in plan.updates if u.content_changed]
     needing += plan.missing_media
     n_media = len({m.name for rc in needing for m in rc.media})
-    w.media = MediaWriter(w.col, bulk=n_media >= BULK_THRESHOLD)
+    w.media = MediaWriter(w.col, bulk=late or n_media >= BULK_THRESHOLD)
     written: Set[str] = set()
     for rc in needing:
         for media in rc.media:
-            if media.name in written:
-                continue
-            written.add(media.name)
-            try:
-                stored = w.media.write(media.name, media.data)
-            except Exception as exc:  # disk full, permissions: the note still syncs
-                w.report.error(f"media/{media.name}", f"could not store the image: {exc}", code="image_not_stored")
-                continue
-            if stored != media.name:
-                w.renamed[media.name] = stored
+            if media.name not in written:
+                written.add(media.name)
+                _store(w, media.name, media.data)
+
+
+def _store(w: Writing, name: str, data: bytes) -> None:
+    """One image into the media folder (collection thread); a failure is
+    reported and the note still syncs."""
+    assert w.media is not None
+    try:
+        stored = w.media.write(name, data)
+    except Exception as exc:  # disk full, permissions
+        w.report.error(f"media/{name}", f"could not store the image: {exc}", code="image_not_stored")
+        return
+    if stored != name:
+        w.renamed[name] = stored
 
 
 def add_notes(w: Writing) -> None:
@@ -220,7 +240,7 @@ def add_notes(w: Writing) -> None:
     Small syncs, where the import's fixed cost (two scans of the notes table)
     is more than it saves, and notes it cannot take (an empty first field,
     text JSON cannot carry) go through ``add_notes``."""
-    creates = w.plan.creates
+    creates = [c for c in w.plan.creates if not c.failed]
     w.say(f"Adding {len(creates)} notes…")
     if w.settings.reading_order:  # Anki's due positions then come out in reading order already
         creates = sorted(creates, key=lambda c: c.rc.position)
@@ -230,7 +250,7 @@ def add_notes(w: Writing) -> None:
     # Each import call first reads every note's guid and first-field checksum
     # (~0.15 s at 50,000 notes), where add_notes has no fixed cost: the import
     # pays off for many new notes, relative to the collection too.
-    if not imports(w.col, len(creates)):
+    if not w.importing:
         rest = [(c, _new_note(w, c)) for c in creates]
     else:
         options = _import_options(w.col)
@@ -267,7 +287,8 @@ def add_notes(w: Writing) -> None:
     # then add_notes'), which is the order the reading-order step wants; the
     # creates are in reading order, so a note's rank there is its index (an
     # int, not the 9-part key: ~10 MB less at 50,000 notes).
-    w.created = sorted(((cast("NoteId", c.note_id), rank) for rank, c in enumerate(creates)), key=lambda p: p[0])
+    w.created = sorted(((cast("NoteId", c.note_id), rank) for rank, c in enumerate(creates) if not c.failed),
+                       key=lambda p: p[0])
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
@@ -291,7 +312,7 @@ class NewNote(NamedTuple):
 def _new_note(w: Writing, c: Create) -> NewNote:
     """The note's content, and its state row (remembered in the same order)."""
     nt = w.types[c.kind]
-    rc = c.rc
+    rc = c.card
     # Usually Anki kept every media name: then there is nothing to fix.
     fix: Callable[[str], str] = w.fix_media if w.renamed else (lambda value: value)
     fields = [""] * len(nt.field_names)
@@ -313,21 +334,48 @@ class Batch(NamedTuple):
     sent: List[Tuple[Create, NewNote]]  # in the JSON, in this order
     rest: List[Tuple[Create, NewNote]]  # for add_notes
     items: List[Dict[str, object]]  # the JSON's notes (made into text on the collection thread, see _import)
+    # Rendered here, but an image's name needs Anki (MediaWriter.claim): their
+    # notes are built on the collection thread
+    later: List[Create]
 
 
 def _build(w: Writing, creates: Sequence[Create]) -> Batch:
     """The notes of ``creates``, ready for the JSON; plain Python, no
-    collection. Each create's rendered card is then let go (``SPENT``; the
-    report took what it shows when counting): at 50,000 cards ~20 MB of the
-    first sync's peak memory."""
+    collection. A pending create is rendered here (half a first sync's
+    Python work before the write, done while Rust imports the batch before)
+    and its images queued for the media folder. Each create's rendered card
+    is then let go (``SPENT``; the report took what it shows): at 50,000
+    cards ~20 MB of the first sync's peak memory."""
     pairs = []
+    later: List[Create] = []
+    media = w.media
+    assert media is not None
     for c in creates:
+        if isinstance(c.rc, Pending):
+            assert w.render is not None, "pending creates need a renderer"
+            if not c.rendered(w.render):
+                continue
+            if not _claim_media(w, media, c.card):
+                later.append(c)
+                continue
         pairs.append((c, _new_note(w, c)))
         c.rc = SPENT
-    return _batch(pairs)
+    return _batch(pairs, later)
 
 
-def _batch(pairs: Sequence[Tuple[Create, NewNote]]) -> Batch:
+def _claim_media(w: Writing, media: MediaWriter, rc: RenderedCard) -> bool:
+    """The card's images queued for the media folder where no collection is
+    needed to name them; False when one needs Anki (left to ``_import``)."""
+    for m in rc.media:
+        stored = media.claim(m.name, m.data)
+        if stored is None:
+            return False
+        if stored != m.name:
+            w.renamed[m.name] = stored
+    return True
+
+
+def _batch(pairs: Sequence[Tuple[Create, NewNote]], later: Sequence[Create] = ()) -> Batch:
     sent: List[Tuple[Create, NewNote]] = []
     rest: List[Tuple[Create, NewNote]] = []
     items: List[Dict[str, object]] = []
@@ -338,7 +386,7 @@ def _batch(pairs: Sequence[Tuple[Create, NewNote]]) -> Batch:
                           "deck": int(n.deck)})
         else:
             rest.append((c, n))
-    return Batch(sent, rest, items)
+    return Batch(sent, rest, items, list(later))
 
 
 def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Create, NewNote]]:
@@ -352,6 +400,11 @@ def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Cre
     ``mod`` come out as ``add_notes`` makes them
     (tests/sync/test_write_import.py)."""
     rest = list(batch.rest)
+    for c in batch.later:  # their images named by Anki first, then through add_notes
+        for m in c.card.media:
+            _store(w, m.name, m.data)
+        rest.append((c, _new_note(w, c)))
+        c.rc = SPENT
     sent, items = batch.sent, batch.items
     # The text is made here, not by the builder: large buffers made on one
     # thread and freed on it are reused batch after batch (made on a second

@@ -109,3 +109,52 @@ def test_a_part_reports_its_failures_at_finish(col, tmp_path):
     writer.start()  # everything is written: no thread for nothing
     assert writer._thread is None
     assert sorted(name for name, _ in writer.finish()) == sorted(_name(d) for d in datas)
+
+
+def test_claim_queues_new_files_without_the_collection(col, monkeypatch):
+    """The note builder's way (no collection access): a new file is queued and
+    written by the next part, a file already there with the same bytes is
+    taken as it is; anything Anki must name is refused (None), never decided."""
+    import os
+
+    def no_anki(*args):
+        raise AssertionError("claim must not touch the collection")
+
+    monkeypatch.setattr(col.media, "write_data", no_anki)
+    writer = MediaWriter(col, bulk=True)
+    there = _png(300)
+    with open(os.path.join(col.media.dir(), _name(there)), "wb") as fh:
+        fh.write(there)
+    taken = _png(301)
+    assert writer.claim(_name(there), there) == _name(there)
+    assert writer.claim(_name(taken), taken) == _name(taken)
+    clash = _png(302)
+    with open(os.path.join(col.media.dir(), _name(clash)), "wb") as fh:
+        fh.write(b"other bytes")
+    assert writer.claim(_name(clash), clash) is None  # same name, other bytes: Anki renames
+    assert writer.claim("photo.png", clash) is None  # not a content-hashed name
+    assert MediaWriter(col, bulk=False).claim(_name(taken), taken) is None  # few files: write_data's way
+    writer.write_part(0, 5)  # a claimed file goes with the next part, whatever its share
+    with open(os.path.join(col.media.dir(), _name(taken)), "rb") as fh:
+        assert fh.read() == taken
+    assert writer.finish() == []
+
+
+def test_a_name_is_decided_once_for_both_ways(col):
+    """What ``write`` (collection thread) decided, ``claim`` (builder) gets
+    back, renamed or not, and the other way round: one file per name."""
+    import os
+
+    writer = MediaWriter(col, bulk=True)
+    clash = _png(310)
+    with open(os.path.join(col.media.dir(), _name(clash)), "wb") as fh:
+        fh.write(b"other bytes")
+    stored = writer.write(_name(clash), clash)
+    assert stored != _name(clash)  # Anki kept the file there and named ours anew
+    assert writer.claim(_name(clash), clash) == stored
+    fresh = _png(311)
+    assert writer.claim(_name(fresh), fresh) == _name(fresh)
+    assert writer.write(_name(fresh), fresh) == _name(fresh)
+    assert writer.finish() == []
+    assert len(writer._failed) == 0
+    assert sorted(os.listdir(col.media.dir())) == sorted([_name(clash), stored, _name(fresh)])

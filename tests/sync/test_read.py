@@ -1,0 +1,159 @@
+"""The read phase (``sync.read``): the cards of a document no sync has seen
+are parsed but rendered later, by the write (``read.Pending``), and a sync
+made that way is the sync made by rendering everything up front: the same
+notes, state, report (errors, warnings, fronts, counts), by either way into
+the collection, in a real sync and in a preview."""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+from addon.settings import Settings
+from addon.sync import read, write
+from addon.sync.engine import prepare
+from tests.conftest import make_collection
+from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import run
+
+PNG_1PX = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def _library(root: Path, many: int = 30) -> Tuple[Path, Doc, Doc]:
+    """Cards of every kind, with what a render reports: an image, a missing
+    image (a warning, the card syncs), an empty front and a cloze without a
+    deletion (errors, no note), and a card id two documents hold."""
+    alpha = Doc(root, "1AlphaDoc0000000000000000", title="Alpha", tags=["deck:alpha"])
+    for i in range(many):
+        alpha.card(f"1A{i:08d}", basic(f"<p>Front {i} <b>bold</b></p>", f"Back {i}"), page=1 + i % 3)
+    alpha.card("1Empty0001", basic("<p> </p>", "an answer without a question"))
+    alpha.card("1NoDel0001", cloze("a cloze with no deletion"), "CLOZE")
+    alpha.area_highlight("1Area00001", "1AreaImg.png", page=2)
+    alpha.card("1AreaCard1", cloze("an {{c1::area}} card"), "CLOZE", ref="area-highlight:1Area00001", page=2)
+    alpha.area_highlight("1Area00002", "1Missing.png", page=2)
+    alpha.card("1AreaCard2", basic("a card of a lost image", "back"), ref="area-highlight:1Area00002", page=2)
+    alpha.card("1Shared001", basic("held by two documents", "back"))
+    alpha.write()
+    beta = Doc(root, "1BetaDoc00000000000000000", title="Beta", tags=["deck:beta"])
+    for i in range(many):
+        beta.card(f"1B{i:08d}", cloze(f"{{{{c1::one {i}}}}} and {{{{c2::two}}}}"), "CLOZE", page=2)
+    beta.card("1Shared001", basic("held by two documents", "back"))
+    beta.write()
+    (root / "files" / "image").mkdir(parents=True, exist_ok=True)
+    (root / "files" / "image" / "1AreaImg.png").write_bytes(PNG_1PX)
+    return root, alpha, beta
+
+
+def _everything(col: Any, state: Path, report: Any) -> Tuple[Any, ...]:
+    """What a sync left: notes and cards (by guid), media, state rows, and
+    the report's counts, errors, warnings and changes (with their fronts)."""
+    notes = col.db.all("SELECT guid, flds, tags FROM notes ORDER BY guid")
+    cards = col.db.all("SELECT n.guid, c.ord, (SELECT name FROM decks WHERE id = c.did), c.due FROM cards c "
+                       "JOIN notes n ON n.id = c.nid ORDER BY n.guid, c.ord")
+    media = sorted(p.name for p in Path(col.media.dir()).iterdir())
+    with sqlite3.connect(state) as conn:
+        rows = conn.execute("SELECT card_id, doc, guid, fields, tags FROM cards ORDER BY card_id").fetchall()
+    problems = sorted((p["path"], p["message"], p.get("code", "")) for p in report.errors)
+    warnings = sorted((p["path"], p["message"]) for p in report.warnings)
+    titles = report.titles
+    changes = sorted(tuple(sorted((k, str(v)) for k, v in c.to_dict(titles).items() if k != "note_id"))
+                     for c in report.changes)
+    counts = (report.created, report.updated, report.unchanged, sorted(report.decks))
+    return notes, cards, media, rows, problems, warnings, changes, counts
+
+
+def _rendered_up_front(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every document rendered in the read phase, as before Pending."""
+    real = read.read_document
+
+    def eager(*args: Any, **kwargs: Any) -> Any:
+        kwargs["defer"] = False
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(read, "read_document", eager)
+
+
+def test_a_new_documents_cards_wait_to_be_rendered(tmp_path, col):
+    library, alpha_doc, beta_doc = _library(tmp_path / "polar")
+    settings, _ = Settings.from_dict({})
+    state = tmp_path / "state.sqlite"
+    first = prepare(settings, state, source_path=library)
+    alpha = first.docs["1AlphaDoc0000000000000000"]
+    assert alpha.cards == [] and len(alpha.pending) == 35
+    assert {p.card_id for p in alpha.pending} == alpha.card_ids
+    assert next(p.kind for p in alpha.pending if p.card_id == "1AreaCard1") == "cloze"
+    first.apply(col)
+    # A document a sync has seen is rendered when read (its cards mostly meet notes).
+    beta_doc.card("1Bnew00001", basic("a card added later", "back"))
+    beta_doc.write()
+    again = prepare(settings, state, source_path=library)
+    beta = again.docs["1BetaDoc00000000000000000"]
+    assert beta.status == "parsed" and beta.pending == [] and "1Bnew00001" in {c.card_id for c in beta.cards}
+    assert again.docs["1AlphaDoc0000000000000000"].status == "unchanged"
+    # New settings: every document is read again, and rendered at once.
+    changed, _ = Settings.from_dict({"context": False})
+    forced = prepare(changed, state, source_path=library)
+    assert forced.docs["1AlphaDoc0000000000000000"].pending == []
+    assert len(forced.docs["1AlphaDoc0000000000000000"].cards) == 33  # all but the two that cannot sync
+
+
+@pytest.mark.parametrize("way", ["import", "add_notes"])
+def test_rendering_late_syncs_what_rendering_early_does(tmp_path, monkeypatch, way):
+    library, _, _ = _library(tmp_path / "polar")
+    if way == "import":  # the builder renders, beside Anki's importer
+        monkeypatch.setattr(write, "IMPORT_MIN", 10)
+    else:  # few new notes: rendered on the collection thread before the media
+        monkeypatch.setattr(write, "IMPORT_MIN", 10**9)
+    got: Dict[str, Tuple[Any, ...]] = {}
+    for mode in ("late", "early"):
+        with monkeypatch.context() as m:
+            if mode == "early":
+                _rendered_up_front(m)
+            col = make_collection(tmp_path / mode / "collection.anki2")
+            try:
+                state = tmp_path / mode / "state.sqlite"
+                report = run(col, library, state)
+                got[mode] = _everything(col, state, report)
+            finally:
+                col.close()
+    assert got["late"] == got["early"]
+    notes, _, media, _, problems, warnings, changes, counts = got["late"]
+    assert counts[0] == len(notes) == 2 * 30 + 3  # the two cards that cannot be synced made no note
+    assert {code for _, _, code in problems} == {"card_not_synced", "same_card_twice"}
+    assert any("1Missing.png" in message for _, message in warnings)
+    assert len([m for m in media if m.startswith("polar-")]) == 1
+    assert all(dict(c)["front"] for c in changes)  # every created note's front is in the report
+
+
+def test_a_preview_renders_what_it_shows(tmp_path, col, monkeypatch):
+    library, _, _ = _library(tmp_path / "polar")
+    preview = run(col, library, tmp_path / "state.sqlite", dry_run=True)
+    assert col.note_count() == 0
+    assert preview.created == 2 * 30 + 3
+    fronts = [c.front for c in preview.changes if c.kind == "created"]
+    assert len(fronts) == preview.created and all(fronts)
+    assert {e["card"] for e in preview.errors if e.get("code") == "card_not_synced"} == {"1Empty0001", "1NoDel0001"}
+    synced = run(col, library, tmp_path / "state.sqlite")
+    assert synced.created == preview.created == col.note_count()
+
+
+def test_a_new_document_whose_cards_already_have_notes_updates_them(tmp_path, col, monkeypatch):
+    """The sync state lost (or another computer's): a new document's cards
+    meet their notes and are rendered on the spot; nothing is made twice."""
+    monkeypatch.setattr(write, "IMPORT_MIN", 10)
+    library, alpha, _ = _library(tmp_path / "polar")
+    first = run(col, library, tmp_path / "state.sqlite")
+    before = col.note_count()
+    alpha.edit_card("1A00000000", "1A00000000", basic("<p>Front 0, edited</p>", "Back 0"))
+    alpha.write()
+    again = run(col, library, tmp_path / "lost-state.sqlite")
+    assert again.created == 0 and col.note_count() == before == first.created
+    assert again.updated == 1
+    edited: List[Any] = [c for c in again.changes if c.kind == "updated"]
+    assert [c.card for c in edited] == ["1A00000000"] and "edited" in edited[0].front
