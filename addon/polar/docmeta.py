@@ -42,7 +42,9 @@ BASIC_AND_REVERSE = "BASIC_FRONT_BACK_AND_REVERSE"
 BASIC_OR_REVERSE = "BASIC_FRONT_BACK_OR_REVERSE"
 CLOZE = "CLOZE"
 CARD_TYPES = (BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE)
-_CARD_TYPE_SET = frozenset(CARD_TYPES)
+_CARD_TYPE_SET = {t: t for t in CARD_TYPES}  # a type as read -> the constant (one string, not one per card)
+# A ref's kind as read -> the constant, likewise
+_REF_KINDS = {k: k for k in ("text-highlight", "area-highlight", "page")}
 
 # Polar's archetype ids, used when an old card lacks a usable ``type``.
 _ARCHETYPES = {
@@ -249,7 +251,7 @@ def _split_ref(ref: Any) -> Tuple[str, str]:
     if not isinstance(ref, str) or ":" not in ref:
         return "", ""
     kind, _, ident = ref.partition(":")
-    return kind[:_MAX_ID], ident[:_MAX_ID]
+    return _REF_KINDS.get(kind) or kind[:_MAX_ID], ident[:_MAX_ID]
 
 
 def _tag_labels(value: Any) -> Tuple[str, ...]:
@@ -271,7 +273,7 @@ _CLOZE_RE = re.compile(r"\{\{c\d+::")
 def _card_type(get: Callable[[str], Any], fields: Mapping[str, Text]) -> Optional[str]:
     ctype = get("type")
     if ctype.__class__ is str and ctype in _CARD_TYPE_SET:  # as Polar writes it
-        return ctype
+        return _CARD_TYPE_SET[ctype]  # the one string of that name, not one per card
     ctype = _str(ctype).upper()
     if ctype in CARD_TYPES:
         return ctype
@@ -318,11 +320,11 @@ def _parse_flashcard(
                 # {"HTML": "..."} as Polar writes it: parse_text's result, without the call.
                 ((kind, got),) = value.items()
                 if kind in TEXT_KINDS and got.__class__ is str and got:
-                    fields[name.lower()] = Text(kind, got)
+                    fields[_lower(name)] = Text(kind, got)
                     continue
             text = parse_text(value)
             if text is not None:
-                fields[name.lower()] = text
+                fields[_lower(name)] = text
     ctype = _card_type(get, fields)
     if ctype is None:
         return None, f"flashcard {ident}: unknown type {_str(get('type'))!r}"
@@ -330,6 +332,7 @@ def _parse_flashcard(
     if not ref_type and parent[0]:
         ref_type, ref_id = parent
     tags = get("tags")
+    created, last_updated = _str(get("created"), 64), _str(get("lastUpdated"), 64)
     # Positional, in the field order: keywords cost a NamedTuple twice as much.
     card = Flashcard(
         ident,
@@ -339,10 +342,24 @@ def _parse_flashcard(
         ref_type,
         ref_id,
         _tag_labels(tags) if tags is not None else (),  # tags
-        _str(get("created"), 64),  # created
-        _str(get("lastUpdated"), 64),  # last_updated
+        created,
+        last_updated if last_updated != created else created,  # one string when the same (usual)
     )
     return card, None
+
+
+# Field names lower-cased once per spelling, one string each: a first sync
+# can hold every card's record until it is rendered (sync.read.Pending).
+_LOWERED: Dict[str, str] = {}
+
+
+def _lower(name: str) -> str:
+    low = _LOWERED.get(name)
+    if low is None:
+        low = name.lower()
+        if len(_LOWERED) < 256:
+            _LOWERED[name] = low
+    return low
 
 
 def _iter_pages(pages: Mapping[str, Any], problems: List[Tuple[str, str]]) -> Iterator[Tuple[int, Dict[str, Any]]]:

@@ -68,14 +68,20 @@ class Pending(NamedTuple):
     without the GIL) writes the batch before (``write.add_notes``). The plan
     needs only what the parse knows (id, kind, place in reading order);
     whatever needs a card's content renders it on the spot
-    (``Reading.render``)."""
+    (``Reading.render``). Held from the read to the write for every card of
+    a first sync: only references, its reading key made when asked."""
 
     card_id: str
     kind: str
-    position: ReadingKey
     doc: Document
     card: Flashcard
     file: DocumentFile
+
+    @property
+    def position(self) -> ReadingKey:
+        from ..render.card import reading_position
+
+        return reading_position(self.doc, self.card)
 
 
 Card = Union["RenderedCard", Pending]
@@ -251,11 +257,10 @@ def read_document(
     # Imported here, not at the top: Anki imports this module at start (the
     # GUI's runner), and the renderer's modules are ~1/3 of the add-on's
     # import time; only a document that changed needs them.
-    from ..render.card import KINDS, reading_position
+    from ..render.card import KINDS
 
     if defer:  # the Document is kept with its cards, for the write to render them
-        loaded.pending = [Pending(card.id, KINDS.get(card.type, "basic"), reading_position(doc, card), doc, card,
-                                  file) for card in doc.flashcards]
+        loaded.pending = [Pending(card.id, KINDS.get(card.type, "basic"), doc, card, file) for card in doc.flashcards]
         return loaded
     for card in doc.flashcards:
         rc = render_one(doc, card, file, source, settings, report)

@@ -64,6 +64,7 @@ ADD_BATCHES_MAX = 1  # undo ops the new notes take at a time (each import is mer
 # request is held during a call and the state rows are slimmer: 3,000 → 391,
 # 4,000 → 377-380, 5,000 → 386-390, 6,000 → 391; 5,000 makes 10 calls of 17.
 IMPORT_BATCH = 5000
+FIRST_BATCH = 1000  # ... but the first call's (see add_notes)
 # Fewer new notes than this go through add_notes (see add_notes)
 IMPORT_MIN = 1000
 IMPORT_SHARE = 4  # ... and not when the collection holds more than this many times as many notes
@@ -254,8 +255,10 @@ def add_notes(w: Writing) -> None:
         rest = [(c, _new_note(w, c)) for c in creates]
     else:
         options = _import_options(w.col)
-        size = IMPORT_BATCH
-        batches = [creates[i: i + size] for i in range(0, len(creates), size)]
+        # The first batch is small: Rust starts sooner, while the builder
+        # makes (and renders) the next.
+        size, first = IMPORT_BATCH, min(FIRST_BATCH, IMPORT_BATCH)
+        batches = [creates[:first]] + [creates[i: i + size] for i in range(first, len(creates), size)]
         media = w.media
         assert media is not None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="polar-sync-notes") as builder:
@@ -274,7 +277,7 @@ def add_notes(w: Writing) -> None:
                 rest += _import(w, built, options)
                 w.col.merge_undo_entries(w.undo_start)
                 del built
-                done = min((k + 1) * size, len(creates))
+                done = min(first + k * size, len(creates))
                 if done < len(creates):
                     w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
             for part in written:
