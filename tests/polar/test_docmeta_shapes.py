@@ -50,3 +50,25 @@ def test_unknown_keys_and_odd_values_take_the_tolerant_path() -> None:
     assert card.type == "BASIC_FRONT_BACK"
     assert {k: (t.kind, t.value) for k, t in card.fields.items()} == {"front": ("HTML", "<p>Q</p>"),
                                                                         "back": ("TEXT", "<p>A</p>")}
+
+
+def test_many_cards_share_their_repeated_strings() -> None:
+    """A first sync holds every card's record until its write renders it
+    (sync.read.Pending): what repeats from card to card is one string, not
+    one per card; the values are what they were."""
+    import json
+
+    page: Dict[str, Any] = {"pageInfo": {"num": 1}, "flashcards": {}}
+    for i in range(3):
+        raw = json.loads(json.dumps(dict(POLAR_CARD, id=f"1c{i}", lastUpdated=POLAR_CARD["created"])))
+        raw["fields"] = {"Front": {"HTML": f"<p>Q{i}</p>"}, "back": {"HTML": "<p>A</p>"}}
+        page["flashcards"][f"1c{i}"] = raw
+    doc = parse_docmeta(json.loads(json.dumps({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"1": page}})))
+    a, b, c = doc.flashcards
+    assert a.type == "BASIC_FRONT_BACK" and a.type is b.type is c.type
+    assert a.ref_type == "text-highlight" and a.ref_type is b.ref_type is c.ref_type
+    names = [next(iter(card.fields)) for card in (a, b, c)]
+    assert names == ["front"] * 3 and names[0] is names[1] is names[2]
+    assert a.last_updated == a.created and a.last_updated is a.created
+    other = _card(POLAR_CARD)
+    assert other.last_updated == "2020-01-02T00:00:00.000Z" != other.created
