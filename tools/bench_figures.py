@@ -118,38 +118,45 @@ def measure_all(bench: Bench) -> None:
 
 # Creating a small file on a journal-less ext4 volume (this machine's root)
 # costs ~25 µs, or 10-20x that for a minute or more after many files were
-# deleted nearby: ext4 without a journal skips every recently freed inode
-# (the kernel's recently_deleted(), seen with perf), one by one. A test run
-# just before deletes tens of thousands. The baselines write no files and a
-# first sync 3,800, so before the first syncs the bench waits (at most
-# DISK_WAIT_S) until creating files is back to its usual cost, and says
-# what it found; the disk of a user's Anki profile is not in this state
-# (a journal, or no mass deletion a moment before).
-DISK_PROBE_FILES = 300
-DISK_SLOW_US = 120.0
-DISK_WAIT_S = 240.0
+# deleted in the same block group: ext4 without a journal skips every inode
+# freed in the last minute (five while its table block is dirty: the kernel's
+# recently_deleted(), seen with perf), one by one, for every new file. A test
+# run or the last bench (its work folder is removed at the end) deletes tens
+# of thousands in /tmp. The baselines write no files and a first sync 3,800,
+# so before the first syncs the bench waits (at most DISK_WAIT_S) until
+# creating files where they will be created costs what it usually does, and
+# says what it found. A user's profile folder sees no such mass deletion
+# (and is usually on a journaled file system).
+DISK_PROBE_FILES = 500
+DISK_USUAL_US = 40.0
+DISK_WAIT_S = 300.0
 
 
 def settle_disk(b: Bench) -> None:
-    """Probe (and wait for) the cost of creating small files in the bench's
-    folder; ``detail["disk"]``: µs a file at the last probe, seconds waited."""
+    """Probe (and wait for) the cost of creating a small file the way the
+    media writer does (temp file + rename) in a new folder beside the
+    collections the first syncs make; ``detail["disk"]``: µs a file at the
+    last probe and the seconds waited."""
     start = time.monotonic()
-    data = bytes(250)
-    for k in range(10_000):
+    data = bytes(2000)
+    us = waited = 0.0
+    for k in range(1000):
         folder = b.work / f"disk-probe-{k}"  # new files each time, nothing deleted
         folder.mkdir()
+        tmp = folder / ".tmp"
         t = time.perf_counter()
         for i in range(DISK_PROBE_FILES):
-            with open(folder / f"{i}.png", "wb") as fh:
+            with open(tmp, "wb") as fh:
                 fh.write(data)
+            os.replace(tmp, folder / f"{i}.png")
         us = (time.perf_counter() - t) / DISK_PROBE_FILES * 1e6
         waited = time.monotonic() - start
-        if us < DISK_SLOW_US or waited > DISK_WAIT_S:
+        if us <= DISK_USUAL_US or waited > DISK_WAIT_S:
             break
         if k == 0:
-            log(f"creating small files costs {us:.0f} µs each here now (recent deletions on this disk): "
+            log(f"creating small files costs {us:.0f} µs each here now (files deleted nearby in the last minutes): "
                 f"waiting up to {DISK_WAIT_S:.0f} s for the usual ~25 µs")
-        time.sleep(10)
+        time.sleep(15)
     b.detail["disk"] = {"us_per_file": us, "waited_s": waited}
     log(f"disk: {us:.0f} µs per small file created (waited {waited:.0f} s)")
 
