@@ -116,51 +116,6 @@ def measure_all(bench: Bench) -> None:
             bench.found[key] = value
 
 
-# Creating a small file on a journal-less ext4 volume (this machine's root)
-# costs ~25 µs, or 10-20x that for a minute or more after many files were
-# deleted in the same block group: ext4 without a journal skips every inode
-# freed in the last minute (five while its table block is dirty: the kernel's
-# recently_deleted(), seen with perf), one by one, for every new file. A test
-# run or the last bench (its work folder is removed at the end) deletes tens
-# of thousands in /tmp. The baselines write no files and a first sync 3,800,
-# so before the first syncs the bench waits (at most DISK_WAIT_S) until
-# creating files where they will be created costs what it usually does, and
-# says what it found. A user's profile folder sees no such mass deletion
-# (and is usually on a journaled file system).
-DISK_PROBE_FILES = 500
-DISK_USUAL_US = 40.0
-DISK_WAIT_S = 300.0
-
-
-def settle_disk(b: Bench) -> None:
-    """Probe (and wait for) the cost of creating a small file the way the
-    media writer does (temp file + rename) in a new folder beside the
-    collections the first syncs make; ``detail["disk"]``: µs a file at the
-    last probe and the seconds waited."""
-    start = time.monotonic()
-    data = bytes(2000)
-    us = waited = 0.0
-    for k in range(1000):
-        folder = b.work / f"disk-probe-{k}"  # new files each time, nothing deleted
-        folder.mkdir()
-        tmp = folder / ".tmp"
-        t = time.perf_counter()
-        for i in range(DISK_PROBE_FILES):
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, folder / f"{i}.png")
-        us = (time.perf_counter() - t) / DISK_PROBE_FILES * 1e6
-        waited = time.monotonic() - start
-        if us <= DISK_USUAL_US or waited > DISK_WAIT_S:
-            break
-        if k == 0:
-            log(f"creating small files costs {us:.0f} µs each here now (files deleted nearby in the last minutes): "
-                f"waiting up to {DISK_WAIT_S:.0f} s for the usual ~25 µs")
-        time.sleep(15)
-    b.detail["disk"] = {"us_per_file": us, "waited_s": waited}
-    log(f"disk: {us:.0f} µs per small file created (waited {waited:.0f} s)")
-
-
 # ---------------------------------------------------------------------------
 # the figures, in the order they run
 
@@ -181,7 +136,6 @@ def first_sync(b: Bench) -> List[float]:
 
     library, reps = b.library, b.args.reps
     settings = settings_for(library)
-    settle_disk(b)
     times: List[float] = []
     phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": [], "media_cpu": []}
     col: Any = None
@@ -206,8 +160,10 @@ def first_sync(b: Bench) -> List[float]:
                     in_add[0] += time.perf_counter() - t
 
             setattr(owner, name, write)  # this collection (backend) object only
-        # The new media files' CPU (mostly the kernel's: creating small files
-        # on this disk ranges 25-600 µs each, see settle_disk), on
+        # The new media files' CPU (mostly the kernel's: creating a small file
+        # here costs ~25 µs, or 10-20x that for minutes after many files were
+        # deleted nearby, as a test run does in /tmp: ext4 without a journal
+        # skips recently freed inodes one by one; docs/performance.md), on
         # whichever thread writes them: beside the imports it can make the
         # note builder, not Rust, the slower of the two.
         in_media = [0.0]

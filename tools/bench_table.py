@@ -98,9 +98,7 @@ def rows(b: Bench, t: Table) -> None:
     t.row("  apply (plan, new cards rendered, media, notes, state)", fmt_s(d["first"]["apply"]))
     t.row("    of which Anki's writes of new notes", fmt_s(d["first"]["add_notes"]))
     if "media_cpu" in d["first"]:
-        disk = d.get("disk")
-        shown = f"(this disk: {disk['us_per_file']:.0f} µs a new file; waited {disk['waited_s']:.0f} s)" if disk else ""
-        t.row("    new media files (CPU, beside them)", fmt_s(d["first"]["media_cpu"]), "", None, shown)
+        t.row("    new media files (CPU, beside them)", fmt_s(d["first"]["media_cpu"]))
     t.row("no-op resync", fmt_s(no_op), "no-op/first", no_op / first)
     one = median(f["one_doc"])
     t.row("one document edited", fmt_s(one), "one-doc/first", one / first)
