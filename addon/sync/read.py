@@ -1,6 +1,8 @@
 """The read phase: list the library, read, hash, parse and render each
-document that changed. No collection access, so it can run on a background
-thread while Anki stays usable (``engine.prepare``).
+document that changed; a document no sync has seen is parsed only, its cards
+rendered by the write while Anki imports (``Pending``). No collection
+access, so it can run on a background thread while Anki stays usable
+(``engine.prepare``).
 """
 
 from __future__ import annotations
