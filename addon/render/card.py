@@ -81,6 +81,20 @@ _BASIC_NAMES = (("front",), ("back",))
 _CLOZE_NAMES = (("text", "front"), ("extra", "back_extra", "back"))
 
 
+def looks_unsyncable(card: Flashcard) -> bool:
+    """True when the card's front as written looks like what ``render_card``
+    refuses (no front, a blank one, a cloze without a deletion). read.Pending
+    renders such a card at once, so that a new document's unsyncable cards are
+    known before the plan (no deck is made for them); the rendering decides.
+    A card it passes may still fail (a front of removed markup only)."""
+    cloze = KINDS.get(card.type) == "cloze"
+    for name in _CLOZE_NAMES[0] if cloze else _BASIC_NAMES[0]:
+        text = card.fields.get(name)
+        if text is not None:
+            return is_blank_html(text.value) or (cloze and not has_cloze(text.value))
+    return True
+
+
 def render_card(
     doc: Document, card: Flashcard, image_loader: Callable[[str], bytes], settings: Settings
 ) -> RenderedCard:

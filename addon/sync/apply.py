@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, cast
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set
 
 from .collection_view import (
     NO_PROBE,
@@ -51,8 +51,6 @@ if TYPE_CHECKING:
     from anki.decks import DeckId
     from anki.models import NotetypeId
     from anki.notes import NoteId
-
-    from ..render.card import RenderedCard
 
 
 @dataclass
@@ -193,10 +191,8 @@ def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
                 continue
             seen[c.card_id] = d.key
             keep.append(c)
-        if d.pending:
-            d.pending = cast("List[Pending]", keep)
-        else:
-            d.cards = cast("List[RenderedCard]", keep)
+        d.cards = [c for c in keep if not isinstance(c, Pending)]
+        d.pending = [c for c in keep if isinstance(c, Pending)]
 
 
 def avoid_filtered_decks(ctx: Applying) -> None:

@@ -104,8 +104,7 @@ class LoadedDoc:
     read_at_ns: int = 0  # when the file was read (0: not read this time)
     deck: str = ""
     cards: List[RenderedCard] = field(default_factory=list)
-    # The cards of a document no sync has seen, not rendered yet (Pending):
-    # a document has rendered cards or pending ones, never both.
+    # The cards of a document no sync has seen, not rendered yet (Pending)
     pending: List[Pending] = field(default_factory=list)
     # Ids of every card the document holds, including ones that failed to
     # render: their existing notes must be left alone, never swept.
@@ -120,8 +119,10 @@ class LoadedDoc:
         return self.file.key
 
     def every_card(self) -> Sequence[Card]:
-        """Its rendered or its pending cards."""
-        return self.pending or self.cards
+        """Its rendered and its pending cards."""
+        if not self.pending:
+            return self.cards
+        return [*self.cards, *self.pending] if self.cards else self.pending
 
 
 @dataclass
@@ -259,10 +260,16 @@ def read_document(
     # Imported here, not at the top: Anki imports this module at start (the
     # GUI's runner), and the renderer's modules are ~1/3 of the add-on's
     # import time; only a document that changed needs them.
-    from ..render.card import KINDS
+    from ..render.card import KINDS, looks_unsyncable
 
     if defer:  # the Document is kept with its cards, for the write to render them
-        loaded.pending = [Pending(card.id, KINDS.get(card.type, "basic"), doc, card, file) for card in doc.flashcards]
+        for card in doc.flashcards:
+            if not looks_unsyncable(card):
+                loaded.pending.append(Pending(card.id, KINDS.get(card.type, "basic"), doc, card, file))
+                continue
+            rc = render_one(doc, card, file, source, settings, report)  # known now: maybe no note at all
+            if rc is not None:
+                loaded.cards.append(rc)
         return loaded
     for card in doc.flashcards:
         rc = render_one(doc, card, file, source, settings, report)

@@ -18,7 +18,7 @@ from addon.polar.docmeta import (
     Text,
     parse_docmeta,
 )
-from addon.render.card import RenderedCard, render_card
+from addon.render.card import RenderedCard, looks_unsyncable, render_card
 from addon.render.context import Context
 from addon.render.media import media_name
 from addon.settings import Settings
@@ -225,3 +225,35 @@ def test_reading_position_orders_documents_by_when_they_were_added() -> None:
         doc_with("earlier", "2020-01-01T00:00:00.000Z", 9),
     ]
     assert [rc.card_id for rc in sorted(cards, key=lambda rc: rc.position)] == ["1earlier", "1later", "1undated"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "ctype"),
+    [
+        ({"back": html("an answer without a question")}, BASIC),
+        ({"front": html("<p> &nbsp;</p>"), "back": html("b")}, BASIC),
+        ({"front": Text("TEXT", "   ")}, BASIC),
+        ({"text": html("<p>no deletion here</p>")}, CLOZE),
+        ({"front": html("an old cloze without one")}, CLOZE),
+        ({}, CLOZE),
+    ],
+)
+def test_a_front_that_cannot_sync_is_seen_before_rendering(fields: Dict[str, Text], ctype: str) -> None:
+    """What looks_unsyncable flags, render_card refuses (read.Pending renders
+    those at once, before the plan)."""
+    c = card(fields, type=ctype)
+    assert looks_unsyncable(c)
+    assert render(c).error is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "ctype"),
+    [
+        ({"front": html("<p>What is <b>x</b>?</p>"), "back": html("y")}, BASIC),
+        ({"front": html('<img src="x.png">')}, BASIC),
+        ({"text": html("<p>{{c1::Paris}} is in France</p>")}, CLOZE),
+        ({"front": html("{{c1::old}} cloze text under front")}, CLOZE),
+    ],
+)
+def test_a_usual_front_is_left_to_the_rendering(fields: Dict[str, Text], ctype: str) -> None:
+    assert not looks_unsyncable(card(fields, type=ctype))

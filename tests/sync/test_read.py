@@ -85,8 +85,10 @@ def test_a_new_documents_cards_wait_to_be_rendered(tmp_path, col):
     state = tmp_path / "state.sqlite"
     first = prepare(settings, state, source_path=library)
     alpha = first.docs["1AlphaDoc0000000000000000"]
-    assert alpha.cards == [] and len(alpha.pending) == 35
-    assert {p.card_id for p in alpha.pending} == alpha.card_ids
+    # The two whose front shows they cannot sync are rendered (and reported) at once.
+    assert alpha.cards == [] and len(alpha.pending) == 33
+    assert {p.card_id for p in alpha.pending} == alpha.card_ids - {"1Empty0001", "1NoDel0001"}
+    assert {e["card"] for e in first.report.errors} == {"1Empty0001", "1NoDel0001"}
     assert next(p.kind for p in alpha.pending if p.card_id == "1AreaCard1") == "cloze"
     first.apply(col)
     # A document a sync has seen is rendered when read (its cards mostly meet notes).
@@ -157,3 +159,16 @@ def test_a_new_document_whose_cards_already_have_notes_updates_them(tmp_path, co
     assert again.updated == 1
     edited: List[Any] = [c for c in again.changes if c.kind == "updated"]
     assert [c.card for c in edited] == ["1A00000000"] and "edited" in edited[0].front
+
+
+@pytest.mark.parametrize("way", ["import", "add_notes"])
+def test_a_new_document_with_nothing_to_sync_makes_no_deck(tmp_path, col, monkeypatch, way):
+    monkeypatch.setattr(write, "IMPORT_MIN", 10 if way == "import" else 10**9)
+    library, _, _ = _library(tmp_path / "polar")
+    broken = Doc(library, "1BrokenDoc000000000000000", title="Broken", tags=["deck:broken"])
+    broken.card("1Broken001", cloze("a cloze whose deletion was forgotten"), "CLOZE")
+    broken.write()
+    report = run(col, library, tmp_path / "state.sqlite")
+    assert [e["card"] for e in report.errors if e["document"] == "1BrokenDoc000000000000000"] == ["1Broken001"]
+    names = {d.name for d in col.decks.all_names_and_ids()}
+    assert "alpha" in names and "broken" not in names
