@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Se
 
 import orjson
 
-from ..render.card import RenderedCard
+from ..render.card import ReadingKey, RenderedCard, reading_position
 from ..render.context import EMPTY_CONTEXT
 from ..settings import Settings
 from .collection_view import existing_deck_id, guid_ids, guids_added_after, newest_note_id
@@ -244,7 +244,7 @@ def add_notes(w: Writing) -> None:
     creates = [c for c in w.plan.creates if not c.failed]
     w.say(f"Adding {len(creates)} notes…")
     if w.settings.reading_order:  # Anki's due positions then come out in reading order already
-        creates = sorted(creates, key=lambda c: c.rc.position)
+        creates = sorted(creates, key=_reading_key)
     for c in creates:
         w.deck_id(c.deck)  # made or looked up here: the builder only reads w.decks
     rest: List[Tuple[Create, NewNote]] = []
@@ -295,6 +295,13 @@ def add_notes(w: Writing) -> None:
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
+
+
+def _reading_key(c: Create) -> ReadingKey:
+    """A create's place in reading order (a pending card's made here: the
+    ``Pending.position`` property costs twice as much, 0.07 s at 50,000)."""
+    rc = c.rc
+    return reading_position(rc.doc, rc.card) if isinstance(rc, Pending) else rc.position
 
 
 def imports(col: Collection, new_notes: int) -> bool:
