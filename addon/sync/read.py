@@ -39,7 +39,7 @@ from .report import Report
 from .state import DocState, SyncState
 
 if TYPE_CHECKING:  # the renderer is imported only when a document needs it
-    from ..render.card import ReadingKey, RenderedCard
+    from ..render.card import RenderedCard
 
 Progress = Callable[[str], None]
 
@@ -71,19 +71,14 @@ class Pending(NamedTuple):
     needs only what the parse knows (id, kind, place in reading order);
     whatever needs a card's content renders it on the spot
     (``Reading.render``). Held from the read to the write for every card of
-    a first sync: only references, its reading key made when asked."""
+    a first sync: only references (its reading key is made by the write's
+    sort, ``write._reading_key``)."""
 
     card_id: str
     kind: str
     doc: Document
     card: Flashcard
     file: DocumentFile
-
-    @property
-    def position(self) -> ReadingKey:
-        from ..render.card import reading_position
-
-        return reading_position(self.doc, self.card)
 
 
 Card = Union["RenderedCard", Pending]
@@ -262,16 +257,13 @@ def read_document(
     # import time; only a document that changed needs them.
     from ..render.card import KINDS, looks_unsyncable
 
-    if defer:  # the Document is kept with its cards, for the write to render them
-        for card in doc.flashcards:
-            if not looks_unsyncable(card):
-                loaded.pending.append(Pending(card.id, KINDS.get(card.type, "basic"), doc, card, file))
-                continue
-            rc = render_one(doc, card, file, source, settings, report)  # known now: maybe no note at all
-            if rc is not None:
-                loaded.cards.append(rc)
-        return loaded
     for card in doc.flashcards:
+        # Deferred: the Document is kept with its cards for the write to
+        # render them; a card that looks unsyncable is rendered (and
+        # reported) now, before the plan makes a deck for it.
+        if defer and not looks_unsyncable(card):
+            loaded.pending.append(Pending(card.id, KINDS.get(card.type, "basic"), doc, card, file))
+            continue
         rc = render_one(doc, card, file, source, settings, report)
         if rc is not None:
             loaded.cards.append(rc)
