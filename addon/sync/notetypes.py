@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple, cast
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple, cast
 
 from ..render.card import RenderedCard
 from ..render.context import context_block
@@ -306,15 +306,16 @@ def dropped_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[str]:
     return [name for name in nt.missing if wanted.get(name)]
 
 
-@dataclass(frozen=True)
-class Want:
+class Want(NamedTuple):
     """What Polar wants in one field.
 
     ``text`` is three-way merged with the user's edits. ``tail`` (not None:
     the field may hold the stock context block) is the add-on's own part
     after it: split off the current value (``split_block``) and regenerated
     each sync, never merged, never a conflict. ``owned``: the whole field is
-    the add-on's (the own types' context fields): regenerated the same way."""
+    the add-on's (the own types' context fields): regenerated the same way.
+    A NamedTuple: a first sync makes two per note (a frozen dataclass cost
+    four times as much to make)."""
 
     text: str
     tail: Optional[str] = None
@@ -337,7 +338,7 @@ def wanted_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[Optional[Want]]:
     question)."""
     ctx = rc.context
     wants: List[Optional[Want]] = []
-    for role in _field_roles(tuple(nt.field_names), nt.own, nt.question_fields):
+    for role in field_roles(nt):
         if role == _FRONT:
             wants.append(Want(rc.front))
         elif role == _ANSWER:
@@ -360,6 +361,16 @@ _ANSWER = "answer"  # an own type's answer: context goes into fields of its own
 _ANSWER_AND_BLOCK = "answer+block"
 _ANSWER_NO_BLOCK = "answer-block"
 _CONTEXT_PARTS = frozenset({"source", "highlight", "image", "comments"})
+
+
+def field_roles(nt: NoteTypeRef) -> Tuple[str, ...]:
+    """Each field's role in ``wanted_fields`` (see ``_field_roles``), kept on
+    the note type: asked once per note."""
+    roles = nt.__dict__.get("_roles")
+    if roles is None:
+        roles = _field_roles(tuple(nt.field_names), nt.own, nt.question_fields)
+        object.__setattr__(nt, "_roles", roles)  # frozen; the fields it is made of never change
+    return roles
 
 
 @lru_cache(maxsize=64)

@@ -99,6 +99,9 @@ class Writing:
     remove: List[NoteId] = field(default_factory=list)
     render: Optional[Renderer] = None  # for the plan's pending creates (Reading.render)
     importing: bool = False  # the new notes go through Anki's importer (store_media decides, add_notes does)
+    # a new note's Polar tags -> its tags (merge_tags with no note yet); the
+    # lists are shared between notes and only read
+    new_tags: Dict[Tuple[str, ...], List[str]] = field(default_factory=dict)
 
     def deck_id(self, name: str) -> DeckId:
         """The deck's id, made when missing. A name Anki still refuses (the
@@ -245,8 +248,8 @@ def add_notes(w: Writing) -> None:
     w.say(f"Adding {len(creates)} notes…")
     if w.settings.reading_order:  # Anki's due positions then come out in reading order already
         creates = sorted(creates, key=_reading_key)
-    for c in creates:
-        w.deck_id(c.deck)  # made or looked up here: the builder only reads w.decks
+    for deck in dict.fromkeys(c.deck for c in creates):  # each deck once, in order of first use
+        w.deck_id(deck)  # made or looked up here: the builder only reads w.decks
     rest: List[Tuple[Create, NewNote]] = []
     # Each import call first reads every note's guid and first-field checksum
     # (~0.15 s at 50,000 notes), where add_notes has no fixed cost: the import
@@ -323,19 +326,28 @@ def _new_note(w: Writing, c: Create) -> NewNote:
     """The note's content, and its state row (remembered in the same order)."""
     nt = w.types[c.kind]
     rc = c.card
-    # Usually Anki kept every media name: then there is nothing to fix.
-    fix: Callable[[str], str] = w.fix_media if w.renamed else (lambda value: value)
+    renamed = w.renamed  # usually Anki kept every media name: nothing to fix
     fields = [""] * len(nt.field_names)
     base: List[str] = []
     for i, want in enumerate(wanted_fields(nt, rc)):
         if want is None:
             base.append("")
             continue
-        fields[i] = fix(want.value)
-        base.append(remember_hash(fix(want.text), None if want.tail is None else fix(want.tail)))
+        text, tail = want.text, want.tail
+        if renamed:
+            fields[i] = w.fix_media(want.value)
+            text = w.fix_media(text)
+            tail = None if tail is None else w.fix_media(tail)
+        else:
+            fields[i] = text if not tail else text + tail
+        base.append(remember_hash(text, tail))
     guid = guid_for(rc.card_id)
-    w.rows.append(_row(rc.card_id, c.doc, guid, c.meta, base, rc.tags))
-    return NewNote(fields, merge_tags((), None, rc.tags), guid, nt.id, w.decks[c.deck.lower()])
+    tags = rc.tags
+    w.rows.append(_row(rc.card_id, c.doc, guid, c.meta, base, tags))
+    merged = w.new_tags.get(tags)
+    if merged is None:  # a first sync's cards share a few tag sets: merged once each
+        merged = w.new_tags[tags] = merge_tags((), None, tags)
+    return NewNote(fields, merged, guid, nt.id, w.decks[c.deck.lower()])
 
 
 class Batch(NamedTuple):
