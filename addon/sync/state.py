@@ -15,7 +15,7 @@ import os
 import re
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
@@ -64,7 +64,26 @@ CREATE INDEX IF NOT EXISTS problems_doc ON problems(doc);
 -- time (unchanged, now unreadable, or gone). Added later: IF NOT EXISTS
 -- gives files of older versions the table without a schema change.
 CREATE TABLE IF NOT EXISTS titles (key TEXT PRIMARY KEY, title TEXT NOT NULL);
+-- The note id of each Polar guid, as the last sync left the collection: a
+-- resync finds its notes by id instead of reading every note's guid (the
+-- notes table has no index on guid). Only a hint: every id read is checked
+-- against its guid, and it is trusted at all only while the collection
+-- holds the same notes as when it was written (apply.find_missing_notes).
+-- Added later, like titles: older versions simply ignore it.
+CREATE TABLE IF NOT EXISTS note_ids (guid TEXT PRIMARY KEY, nid INTEGER NOT NULL) WITHOUT ROWID;
 """
+
+
+@dataclass
+class NoteIdChanges:
+    """What one sync did to the collection's Polar notes, for the note-id
+    hints (``note_ids``): notes added, notes re-keyed (saved with another
+    guid), notes deleted."""
+
+    made: List[Tuple[str, int]] = field(default_factory=list)  # (guid, note id), in the order added
+    keyed: List[Tuple[str, int]] = field(default_factory=list)  # (guid now, note id) of a note re-keyed
+    gone: List[Tuple[str, int]] = field(default_factory=list)  # (guid, id) no longer so: deleted, re-keyed
+    removed: List[int] = field(default_factory=list)  # ids of the notes deleted
 
 
 @dataclass(frozen=True)
@@ -221,6 +240,55 @@ class SyncState:
         conn.close()
         return n
 
+    def note_ids(self, guids: Iterable[str]) -> Dict[str, int]:
+        """guid -> the note id the last sync left it on (a hint, see the table)."""
+        wanted = sorted(set(guids))
+        found: Dict[str, int] = {}
+        conn = self._open_checked() if wanted else None
+        if conn is None:
+            return found
+        with conn:
+            for marks, chunk in in_chunks(wanted):
+                for guid, nid in conn.execute(f"SELECT guid, nid FROM note_ids WHERE guid IN ({marks})", chunk):
+                    found[str(guid)] = int(nid)
+        conn.close()
+        return found
+
+    def replace_note_ids(self, hints: Mapping[str, int]) -> bool:
+        """The note-id hints made anew (guid -> id, read from the collection),
+        at once: hints need no commit of the sync's to be safe, and the
+        note builder may add this sync's own while Anki imports. False when
+        they could not be written."""
+        if self.path is None:
+            return False
+        conn = self._open_checked()
+        try:
+            if conn is None:  # no file yet (or a discarded one): made and stamped, as stage() does
+                conn = self._connect()
+                with conn:
+                    self._stamp(conn)
+            with conn:
+                conn.execute("DELETE FROM note_ids")
+                conn.executemany(_INSERT_ID, hints.items())
+        except sqlite3.Error:
+            return False  # only hints: a later sync makes them again
+        finally:
+            if conn is not None:
+                conn.close()
+        return True
+
+    def note_id_summary(self) -> Tuple[int, int]:
+        """(count, sum of ids) of the remembered note ids: equal to the
+        collection's Polar notes' (``collection_view.polar_note_summary``)
+        exactly when they are those notes."""
+        conn = self._open_checked()
+        if conn is None:
+            return 0, 0
+        with conn:
+            count, total = conn.execute("SELECT count(), sum(nid) FROM note_ids").fetchone()
+        conn.close()
+        return int(count), int(total or 0)
+
     def cards_for(self, doc_keys: Iterable[str]) -> Dict[str, CardState]:
         keys = list(doc_keys)
         cards: Dict[str, CardState] = {}
@@ -305,6 +373,8 @@ class SyncState:
                     self._stamp(conn)
             conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGED} ({_CARD_COLUMNS})")
             conn.execute(f"DELETE FROM {_STAGED}")
+            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGED_IDS} (guid, nid)")
+            conn.execute(f"DELETE FROM {_STAGED_IDS}")
             conn.commit()
         except sqlite3.Error:
             return None
@@ -321,6 +391,7 @@ class SyncState:
         meta: Optional[Dict[str, str]] = None,
         titles: Optional[Dict[str, str]] = None,
         staged: Optional[StagedCards] = None,
+        note_ids: Optional[NoteIdChanges] = None,
     ) -> None:
         """One atomic transaction: the cards of ``replace_docs`` are replaced by
         ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed;
@@ -328,12 +399,15 @@ class SyncState:
         and of the dropped ones) are replaced by its list; ``meta``: more
         values to remember (see :meth:`meta`); ``titles`` (document key ->
         title) remembered. ``staged``: where ``cards`` were begun ahead (the
-        rows it holds are its first ones); it is closed here."""
+        rows it holds are its first ones); it is closed here. ``note_ids``:
+        this sync's changes to the note-id hints (its first ``made`` pairs
+        may be staged, see :meth:`StagedCards.add_ids`)."""
         problems = problems or {}
         if self.path is None:
             if staged is not None:
                 staged.close()
             return
+        made = note_ids.made if note_ids is not None else []
         if staged is not None:
             staged.add(cards)  # the rest; on an error it closes, and the rows go in below
         conn = staged.conn if staged is not None else None
@@ -370,6 +444,12 @@ class SyncState:
                     # A generator, not a list: at 50,000 rows the tuples and their
                     # JSON were ~15 MB at once, at the end of a first sync (its peak).
                     conn.executemany(_INSERT_CARD, _card_rows(cards))
+                if note_ids is not None:
+                    if moved:
+                        conn.execute(f"INSERT OR REPLACE INTO main.note_ids SELECT * FROM {_STAGED_IDS} ORDER BY rowid")
+                    conn.executemany(_INSERT_ID, islice(made, staged.id_count if moved and staged else 0, None))
+                    conn.executemany("DELETE FROM note_ids WHERE guid = ? AND nid = ?", note_ids.gone)
+                    conn.executemany(_INSERT_ID, note_ids.keyed)
         finally:
             conn.close()
             if staged is not None:
@@ -381,6 +461,8 @@ class SyncState:
 _CARD_COLUMNS = "card_id, doc, guid, ref, type, created, fields, tags, orphaned"
 _INSERT_CARD = "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _STAGED = "temp.staged_cards"
+_INSERT_ID = "INSERT OR REPLACE INTO note_ids VALUES (?, ?)"
+_STAGED_IDS = "temp.staged_note_ids"
 
 
 def _card_rows(cards: Iterable[CardState]) -> Iterator[Tuple[object, ...]]:
@@ -403,6 +485,7 @@ class StagedCards:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn: Optional[sqlite3.Connection] = conn
         self.count = 0  # rows[:count] of the list given to add are in the table
+        self.id_count = 0  # the same for add_ids
 
     def add(self, rows: Sequence[CardState]) -> None:
         """Stage the rows of ``rows`` not staged yet (the list only grows)."""
@@ -417,6 +500,23 @@ class StagedCards:
             self.close()
             return
         self.count = end
+
+    def add_ids(self, made: Sequence[Tuple[str, int]]) -> None:
+        """Stage the (guid, note id) pairs of ``made`` not staged yet (the
+        list only grows), like :meth:`add`: the note-id hints of the notes
+        imported so far. (Written into the file itself, each import's share
+        cost the builder ~20 ms of commits, more than the whole move at the
+        commit.)"""
+        if self.conn is None:
+            return
+        end = len(made)
+        try:
+            self.conn.executemany(f"INSERT INTO {_STAGED_IDS} VALUES (?, ?)", islice(made, self.id_count, end))
+            self.conn.commit()  # the temporary table's own
+        except sqlite3.Error:
+            self.close()
+            return
+        self.id_count = end
 
     def close(self) -> None:
         if self.conn is not None:

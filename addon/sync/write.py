@@ -23,7 +23,7 @@ from ..render.context import EMPTY_CONTEXT
 from ..settings import Settings
 from .collection_view import existing_deck_id, guid_ids, guids_added_after, newest_note_id
 from .field_merge import remember_hash
-from .identity import GUID_PREFIX, guid_for
+from .identity import GUID_PREFIX, guid_for, is_polar_guid
 from .media_store import BULK_THRESHOLD, MediaWriter
 from .notetypes import (
     KINDS,
@@ -40,7 +40,7 @@ from .plan import ORPHAN_TAG, Create, Orphan, Plan, Renderer, merge_tags
 from .read import CardMeta, Pending
 from .reading_order import order_new_cards
 from .report import Report
-from .state import CardState, StagedCards
+from .state import CardState, NoteIdChanges, StagedCards
 
 if TYPE_CHECKING:
     from anki.cards import CardId
@@ -99,6 +99,7 @@ class Writing:
     remove: List[NoteId] = field(default_factory=list)
     render: Optional[Renderer] = None  # for the plan's pending creates (Reading.render)
     importing: bool = False  # the new notes go through Anki's importer (store_media decides, add_notes does)
+    ids: NoteIdChanges = field(default_factory=NoteIdChanges)  # for the state's note-id hints
     # a new note's Polar tags -> its tags (merge_tags with no note yet); the
     # lists are shared between notes and only read
     new_tags: Dict[Tuple[str, ...], List[str]] = field(default_factory=dict)
@@ -131,12 +132,15 @@ class Writing:
 
 def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
                say: Callable[[str], None], undo_name: str = UNDO_NAME,
-               stage: Optional[StagedCards] = None, render: Optional[Renderer] = None) -> List[CardState]:
+               stage: Optional[StagedCards] = None, render: Optional[Renderer] = None,
+               ids: Optional[NoteIdChanges] = None) -> List[CardState]:
     """All collection writes, inside one undo step. Returns the state rows;
     those of a large write's new notes are also begun in ``stage`` on the way.
-    ``render``: renders the plan's pending creates (see ``read.Pending``)."""
+    ``render``: renders the plan's pending creates (see ``read.Pending``).
+    ``ids``: filled with what the writes did to Polar notes (the state's
+    note-id hints)."""
     w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name, stage=stage,
-                render=render)
+                render=render, ids=ids if ids is not None else NoteIdChanges())
     if not plan.writes_anything:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         w.rows += [_row(u.rc.card_id, u.doc, u.guid, u.meta, u.base, u.polar_tags) for u in plan.updates]
@@ -278,6 +282,8 @@ def add_notes(w: Writing) -> None:
                 if w.stage is not None:  # and the state rows built so far, for remember
                     written.append(builder.submit(w.stage.add, w.rows))
                 rest += _import(w, built, options)
+                if w.stage is not None:  # and the new notes' ids, while Rust imports the next batch
+                    written.append(builder.submit(w.stage.add_ids, w.ids.made))
                 w.col.merge_undo_entries(w.undo_start)
                 del built
                 done = min(first + k * size, len(creates))
@@ -459,9 +465,11 @@ def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Cre
     missing = [n.guid for _, n in sent if n.guid not in found]
     if missing:
         found.update(guid_ids(w.col, missing))
+    made = w.ids.made
     for c, n in sent:
         if n.guid in found:
             c.note_id = found[n.guid]
+            made.append((n.guid, c.note_id))
         else:
             rest.append((c, n))
     return rest
@@ -523,8 +531,9 @@ def _add(w: Writing, todo: List[Tuple[Create, NewNote]]) -> None:
         note.tags = list(n.tags)
         requests.append(AddNoteRequest(note=note, deck_id=n.deck))
     col.add_notes(requests)  # sets each request's note.id
-    for (c, _), request in zip(todo, requests):
+    for (c, n), request in zip(todo, requests):
         c.note_id = int(request.note.id)
+        w.ids.made.append((n.guid, c.note_id))
 
 
 # The import's duplicate handling and match scope, as Anki stores them in
@@ -567,6 +576,8 @@ def update_notes(w: Writing) -> None:
                     base[i] = remember_hash(w.fix_media(want.text),
                                             None if want.tail is None else w.fix_media(want.tail))
             note.tags = u.tags
+            if note.guid != u.guid:  # re-keyed (an adopted or old-sync note)
+                _rekeyed(w, note.guid, u.guid, note.id)
             note.guid = u.guid
             w.to_save.append(note)
         if u.move_cids:
@@ -586,9 +597,13 @@ def handle_orphans(w: Writing) -> None:
     for o in w.plan.orphans:
         if o.remove:
             w.remove.append(o.note.id)
+            w.ids.gone.append((o.note.guid, o.note.id))
+            w.ids.removed.append(o.note.id)
             continue
         note = w.col.get_note(o.note.id)
         if o.new_guid is not None:
+            if o.new_guid != note.guid:
+                _rekeyed(w, note.guid, o.new_guid, note.id)
             note.guid = o.new_guid
         if o.add_tag:
             note.tags = list(note.tags) + [ORPHAN_TAG]
@@ -597,6 +612,12 @@ def handle_orphans(w: Writing) -> None:
             w.to_save.append(note)
         if not o.duplicate:
             w.rows.append(_orphan_row(o))
+
+
+def _rekeyed(w: Writing, old: str, new: str, nid: int) -> None:
+    w.ids.gone.append((old, nid))
+    if is_polar_guid(new):
+        w.ids.keyed.append((new, nid))
 
 
 def save_notes(w: Writing) -> None:

@@ -53,8 +53,9 @@ def test_the_count_scan_also_finds_the_probed_guids_notes(col):
     b2 = _add(col, "polar:B", "b again")
     _add(col, "polar:C", "c")
     _add(col, "user-guid", "not Polar's")
-    count, probe = polar_note_count_and_probe(col, ["polar:A", "polar:B", "polar:absent", "user-guid"])
+    count, total, probe = polar_note_count_and_probe(col, ["polar:A", "polar:B", "polar:absent", "user-guid"])
     assert count == polar_note_count(col) == 4
+    assert total == sum(col.db.list("SELECT id FROM notes WHERE guid LIKE 'polar:%'"))
     assert probe.guids == {"polar:A", "polar:B", "polar:absent"}  # only Polar guids ride along
     assert sorted(probe.ids) == sorted([a, b1, b2])
     # Read through the probe (by id) or by guid: the same notes, and a guid
@@ -72,9 +73,9 @@ def test_the_count_scan_also_finds_the_probed_guids_notes(col):
 def test_a_probe_of_many_guids_or_none_is_a_plain_count(col, monkeypatch):
     from addon.sync.collection_view import NO_PROBE, polar_note_count_and_probe
 
-    _add(col, "polar:A", "a")
+    a = _add(col, "polar:A", "a")
     monkeypatch.setattr(collection_view, "PROBE_MAX", 1)
-    assert polar_note_count_and_probe(col, ["polar:A", "polar:B"]) == (1, NO_PROBE)
-    assert polar_note_count_and_probe(col, []) == (1, NO_PROBE)
-    count, probe = polar_note_count_and_probe(col, ["polar:A"])
-    assert count == 1 and probe.guids == {"polar:A"} and len(probe.ids) == 1
+    assert polar_note_count_and_probe(col, ["polar:A", "polar:B"]) == (1, a, NO_PROBE)
+    assert polar_note_count_and_probe(col, []) == (1, a, NO_PROBE)
+    count, total, probe = polar_note_count_and_probe(col, ["polar:A"])
+    assert count == 1 and total == a and probe.guids == {"polar:A"} and probe.ids == [a]

@@ -87,3 +87,34 @@ def test_a_first_sync_that_stops_before_its_commit_leaves_a_valid_empty_state(tm
 
 def test_no_stage_without_a_state_file(tmp_path):
     assert SyncState(None).stage() is None
+
+
+def test_note_id_hints_staged_and_committed_are_the_same_as_committed(tmp_path):
+    from addon.sync.state import NoteIdChanges
+
+    made = [(f"polar:c{i:05d}", 1000 + i) for i in range(300)]
+    plain = SyncState(tmp_path / "plain.sqlite", "col")
+    plain.commit(docs=[], cards=[], replace_docs=[], drop_docs=[], drop_cards=[], note_ids=NoteIdChanges(made=made))
+    state = SyncState(tmp_path / "staged.sqlite", "col")
+    staged = state.stage()
+    assert staged is not None
+    staged.add_ids(made[:120])  # as the note builder adds them, import by import
+    assert staged.id_count == 120
+    changes = NoteIdChanges(made=made, keyed=[("polar:new", 5)], gone=[("polar:c00003", 1003), ("polar:c00004", 1)],
+                            removed=[1003])
+    state.commit(docs=[], cards=[], replace_docs=[], drop_docs=[], drop_cards=[], staged=staged, note_ids=changes)
+    hints = state.note_ids([g for g, _ in made] + ["polar:new"])
+    assert len(hints) == 300 and "polar:c00003" not in hints  # gone
+    assert hints["polar:c00004"] == 1004  # another note's (guid, id) pair left it alone
+    assert hints["polar:new"] == 5
+    assert plain.note_ids([g for g, _ in made]) == dict(made)
+    assert state.note_id_summary() == (300, sum(hints.values()))
+
+
+def test_note_id_hints_made_anew_in_a_new_file_leave_it_valid(tmp_path):
+    path = tmp_path / "state.sqlite"
+    assert SyncState(path, "col", "key").replace_note_ids({"polar:a": 1, "polar:b": 2})
+    again = SyncState(path, "col", "key")
+    assert again.note_id_summary() == (2, 3)
+    assert again.problem is None and again.documents() == {}  # stamped: not discarded with a warning
+    assert not SyncState(None).replace_note_ids({"polar:a": 1})

@@ -11,6 +11,7 @@ import pytest
 
 from addon.sync import write
 from addon.sync.plan import Create
+from addon.sync.state import NoteIdChanges
 from addon.sync.write import NewNote
 from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic, cloze
@@ -98,13 +99,15 @@ def test_what_the_import_cannot_take_goes_through_add_notes(col, first):
         return c, NewNote([front, "back"], ["t"], guid, nt["id"], 1)
 
     ok, odd = create("fine", "polar:ok"), create(first, "polar:odd")
-    w = SimpleNamespace(col=col)
+    w = SimpleNamespace(col=col, ids=NoteIdChanges())
     rest = write._import(w, write._batch([ok, odd]), write._import_options(col))  # type: ignore[arg-type]
     assert [n.guid for _, n in rest] == ["polar:odd"]
     assert ok[0].note_id == col.db.scalar("SELECT id FROM notes WHERE guid = 'polar:ok'")
+    assert w.ids.made == [("polar:ok", ok[0].note_id)]  # for the state's note-id hints
     if not first:  # an empty first field is a note add_notes takes as it is
         write._add(w, rest)  # type: ignore[arg-type]
         assert odd[0].note_id == col.db.scalar("SELECT id FROM notes WHERE guid = 'polar:odd'")
+        assert w.ids.made[1:] == [("polar:odd", odd[0].note_id)]
 
 
 @pytest.mark.parametrize("text", ["{}", "é" * 100, "x" * 127, "x" * 128, "x" * 16384, "中🙂" * 70000])
