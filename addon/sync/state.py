@@ -242,17 +242,21 @@ class SyncState:
 
     def note_ids(self, guids: Iterable[str]) -> Dict[str, int]:
         """guid -> the note id the last sync left it on (a hint, see the table)."""
-        wanted = sorted(set(guids))
-        found: Dict[str, int] = {}
-        conn = self._open_checked() if wanted else None
+        rows = self._pairs("SELECT guid, nid FROM note_ids WHERE guid IN ({marks})", sorted(set(guids)))
+        return {str(guid): int(nid) for guid, nid in rows}
+
+    def _pairs(self, sql: str, keys: Sequence[str]) -> List[Tuple[Any, Any]]:
+        """The rows of ``sql`` (``{marks}`` stands for the IN list) for
+        ``keys``, asked in chunks; none without a usable state."""
+        conn = self._open_checked() if keys else None
         if conn is None:
-            return found
+            return []
+        rows: List[Tuple[Any, Any]] = []
         with conn:
-            for marks, chunk in in_chunks(wanted):
-                for guid, nid in conn.execute(f"SELECT guid, nid FROM note_ids WHERE guid IN ({marks})", chunk):
-                    found[str(guid)] = int(nid)
+            for marks, chunk in in_chunks(keys):
+                rows += conn.execute(sql.format(marks=marks), chunk).fetchall()
         conn.close()
-        return found
+        return rows
 
     def replace_note_ids(self, hints: Mapping[str, int]) -> bool:
         """The note-id hints made anew (guid -> id, read from the collection),
@@ -310,17 +314,8 @@ class SyncState:
 
     def owners(self, card_ids: Iterable[str]) -> Dict[str, str]:
         """card id → the document it was last synced from."""
-        ids = list(card_ids)
-        found: Dict[str, str] = {}
-        conn = self._open_checked() if ids else None
-        if conn is None:
-            return found
-        with conn:
-            for marks, chunk in in_chunks(ids):
-                for cid, doc in conn.execute(f"SELECT card_id, doc FROM cards WHERE card_id IN ({marks})", chunk):
-                    found[str(cid)] = str(doc)
-        conn.close()
-        return found
+        rows = self._pairs("SELECT card_id, doc FROM cards WHERE card_id IN ({marks})", list(card_ids))
+        return {str(cid): str(doc) for cid, doc in rows}
 
     def problems_for(self, doc_keys: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:
         """doc key → the report rows of the errors remembered for it."""
