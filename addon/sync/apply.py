@@ -46,10 +46,6 @@ from .write import UNDO_NAME, foreign_row, imports, write_plan
 # AnkiWeb, may be old-sync notes too).
 LEFTOVERS_KEY = "legacy_leftovers"
 NOTES_SEEN_KEY = "legacy_notes_seen"
-# State key: the collection's notes (collection_view.notes_fingerprint) as a
-# sync left them, written only when the note-id hints were exact then; "" or
-# absent: nothing is trusted, the notes' guids are read.
-FINGERPRINT_KEY = "notes_fingerprint"
 # Above this many guids to look up, one scan of the notes table beats
 # reading them by their remembered ids.
 HINT_MAX = 5000
@@ -146,7 +142,7 @@ def find_missing_notes(ctx: Applying) -> None:
     look."""
     state = ctx.reading.state
     ctx.fingerprint = notes_fingerprint(ctx.col)
-    if ctx.fingerprint and ctx.known_docs and state.meta(FINGERPRINT_KEY) == ctx.fingerprint:
+    if ctx.fingerprint and ctx.known_docs and state.trusted_fingerprint() == ctx.fingerprint:
         ctx.polar_notes = state.card_count()
         ctx.trusted = ctx.hints_exact = True
         return
@@ -487,8 +483,7 @@ def remember(ctx: Applying) -> None:
     meta = {
         LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers)),
         NOTES_SEEN_KEY: str(ctx.col.note_count()),
-    } if ctx.whole_library or not ctx.legacy_unsettled else {}
-    meta[FINGERPRINT_KEY] = _fingerprint_after(ctx)
+    } if ctx.whole_library or not ctx.legacy_unsettled else None
     ctx.reading.state.commit(
         docs=doc_rows,
         cards=ctx.rows,
@@ -501,6 +496,7 @@ def remember(ctx: Applying) -> None:
                 if d.status in ("parsed", "skipped") and titles.get(d.key)},
         staged=ctx.staged,
         note_ids=ctx.ids,
+        fingerprint=_fingerprint_after(ctx),
     )
 
 

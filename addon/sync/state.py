@@ -24,6 +24,13 @@ from .sql import in_chunks
 
 SCHEMA_VERSION = "1"
 
+# Meta key: the collection's notes as the last sync left them (a
+# collection_view.notes_fingerprint), with a stamp of the cards table as that
+# sync left it ("fingerprint@count:max rowid"): only while both hold are the
+# note-id hints trusted. The stamp notices any other writer of the file in
+# between (an older version of the add-on, which knows nothing of the hints).
+FINGERPRINT_KEY = "notes_fingerprint"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -281,6 +288,21 @@ class SyncState:
                 conn.close()
         return True
 
+    def trusted_fingerprint(self) -> str:
+        """The notes fingerprint the last commit stored, if no one has
+        written the cards table since; else ""."""
+        stored = self.meta(FINGERPRINT_KEY) or ""
+        fingerprint, _, stamp = stored.partition("@")
+        if not fingerprint:
+            return ""
+        conn = self._open_checked()
+        if conn is None:
+            return ""
+        with conn:
+            now = _cards_stamp(conn)
+        conn.close()
+        return fingerprint if stamp == now else ""
+
     def note_id_summary(self) -> Tuple[int, int]:
         """(count, sum of ids) of the remembered note ids: equal to the
         collection's Polar notes' (``collection_view.polar_note_summary``)
@@ -387,6 +409,7 @@ class SyncState:
         titles: Optional[Dict[str, str]] = None,
         staged: Optional[StagedCards] = None,
         note_ids: Optional[NoteIdChanges] = None,
+        fingerprint: str = "",
     ) -> None:
         """One atomic transaction: the cards of ``replace_docs`` are replaced by
         ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed;
@@ -396,7 +419,8 @@ class SyncState:
         title) remembered. ``staged``: where ``cards`` were begun ahead (the
         rows it holds are its first ones); it is closed here. ``note_ids``:
         this sync's changes to the note-id hints (its first ``made`` pairs
-        may be staged, see :meth:`StagedCards.add_ids`)."""
+        may be staged, see :meth:`StagedCards.add_ids`). ``fingerprint``: the
+        collection's notes now, for :meth:`trusted_fingerprint` ("" forgets it)."""
         problems = problems or {}
         if self.path is None:
             if staged is not None:
@@ -445,6 +469,8 @@ class SyncState:
                     conn.executemany(_INSERT_ID, islice(made, staged.id_count if moved and staged else 0, None))
                     conn.executemany("DELETE FROM note_ids WHERE guid = ? AND nid = ?", note_ids.gone)
                     conn.executemany(_INSERT_ID, note_ids.keyed)
+                stored = f"{fingerprint}@{_cards_stamp(conn)}" if fingerprint else ""
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (FINGERPRINT_KEY, stored))
         finally:
             conn.close()
             if staged is not None:
@@ -458,6 +484,13 @@ _INSERT_CARD = "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _STAGED = "temp.staged_cards"
 _INSERT_ID = "INSERT OR REPLACE INTO note_ids VALUES (?, ?)"
 _STAGED_IDS = "temp.staged_note_ids"
+
+
+def _cards_stamp(conn: sqlite3.Connection) -> str:
+    """The cards table's row count and highest rowid: a row written (a
+    replaced row gets a new rowid) or deleted changes it."""
+    count, top = conn.execute("SELECT count(), coalesce(max(rowid), 0) FROM cards").fetchone()
+    return f"{count}:{top}"
 
 
 def _card_rows(cards: Iterable[CardState]) -> Iterator[Tuple[object, ...]]:

@@ -12,10 +12,9 @@ from typing import Any, Iterator, List
 
 import pytest
 
-from addon.sync.apply import FINGERPRINT_KEY
 from addon.sync.collection_view import notes_fingerprint
 from addon.sync.identity import guid_for
-from addon.sync.state import SyncState
+from addon.sync.state import FINGERPRINT_KEY, SyncState
 from tests.polar_factory import Doc, basic
 from tests.sync.helpers import note_of, run
 
@@ -77,7 +76,7 @@ def test_a_first_sync_remembers_every_polar_notes_id(col, synced):
     _, state, _ = synced
     hints = SyncState(state).note_ids(_polar_ids(col))
     assert hints == _polar_ids(col)
-    assert SyncState(state).meta(FINGERPRINT_KEY) == notes_fingerprint(col)
+    assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
 
 
 def test_a_resync_of_the_same_notes_reads_no_guids_and_gets_it_right(col, synced, monkeypatch):
@@ -98,7 +97,7 @@ def test_a_resync_of_the_same_notes_reads_no_guids_and_gets_it_right(col, synced
     # The hints follow: the new notes' ids are remembered, and the next
     # resync is trusted again.
     assert SyncState(state).note_ids(_polar_ids(col)) == _polar_ids(col)
-    assert SyncState(state).meta(FINGERPRINT_KEY) == notes_fingerprint(col)
+    assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
     seen.sql.clear()
     assert run(col, library, state).created == 0
     assert seen.guid_scans == []
@@ -115,7 +114,7 @@ def test_a_note_deleted_in_anki_is_noticed_and_made_again(col, synced, monkeypat
     again = note_of(col, "1Hint2c3")
     assert again.id != gone.id
     assert SyncState(state).note_ids([again.guid]) == {again.guid: again.id}
-    assert SyncState(state).meta(FINGERPRINT_KEY) == notes_fingerprint(col)
+    assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
 
 
 def test_a_note_of_the_users_own_costs_one_look_then_trust_again(col, synced, monkeypatch):
@@ -126,7 +125,7 @@ def test_a_note_of_the_users_own_costs_one_look_then_trust_again(col, synced, mo
     seen = SqlSeen(col, monkeypatch)
     assert run(col, library, state).created == 0
     assert seen.guid_scans  # one look: the Polar notes are what the hints say
-    assert SyncState(state).meta(FINGERPRINT_KEY) == notes_fingerprint(col)
+    assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
     seen.sql.clear()
     docs[0].card("1Hint0cX", basic("new after that", "answer"))
     docs[0].write()
@@ -148,10 +147,10 @@ def test_a_stale_hint_is_checked_and_the_note_found_by_its_guid(col, synced):
     assert "question 0.1 edited" in col.get_note(note.id)["Front"]
     assert "question 0.2" in col.get_note(other.id)["Front"]
     # Not trusted any more until the hints are made again from the collection.
-    assert SyncState(state).meta(FINGERPRINT_KEY) == ""
+    assert SyncState(state).trusted_fingerprint() == ""
     run(col, library, state)
     assert SyncState(state).note_ids(_polar_ids(col)) == _polar_ids(col)
-    assert SyncState(state).meta(FINGERPRINT_KEY) == notes_fingerprint(col)
+    assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
 
 
 def test_a_state_from_before_the_hints_gets_them(col, synced, monkeypatch):
@@ -180,9 +179,9 @@ def test_a_note_made_twice_elsewhere_is_settled_and_trust_comes_back(col, synced
     keeper = note_of(col, "1Hint1c2")
     assert run(col, library, state).duplicates == 1  # the later one steps aside (re-keyed, kept)
     assert col.get_note(twin.id).guid != twin.guid
-    assert SyncState(state).meta(FINGERPRINT_KEY) == ""  # a guid on two notes: no exact hints yet
+    assert SyncState(state).trusted_fingerprint() == ""  # a guid on two notes: no exact hints yet
     run(col, library, state)
-    assert SyncState(state).meta(FINGERPRINT_KEY) == notes_fingerprint(col)
+    assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
     assert SyncState(state).note_ids(_polar_ids(col)) == _polar_ids(col)
     assert _polar_ids(col)[twin.guid] == keeper.id
 
@@ -228,3 +227,19 @@ def test_a_note_another_computer_rekeyed_is_found_by_its_new_guid(col, synced, m
     assert seen.guid_scans
     assert note_of(col, "1Hint2cNew").id == moved.id  # found, not made a second time
     assert [n for n, g in col.db.all("SELECT id, guid FROM notes") if g == guid_for("1Hint2cNew")] == [moved.id]
+
+
+def test_another_writer_of_the_state_file_ends_the_trust(col, synced, monkeypatch):
+    """An older version of the add-on syncs in between (it knows nothing of
+    the hints): the cards table it wrote no longer matches the stamp, so the
+    guids are read again."""
+    library, state, docs = synced
+    fingerprint = SyncState(state).trusted_fingerprint()
+    assert fingerprint
+    for conn in _state(state):  # a row rewritten the way any sync writes one
+        conn.execute("INSERT OR REPLACE INTO cards SELECT * FROM cards WHERE card_id = '1Hint1c1'")
+    assert SyncState(state).trusted_fingerprint() == ""
+    seen = SqlSeen(col, monkeypatch)
+    run(col, library, state)
+    assert seen.guid_scans
+    assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
