@@ -276,9 +276,11 @@ def look_up_notes(ctx: Applying) -> None:
     last sync's rows and the unknown Polar notes; the old sync's notes only
     when a card found no note of its own."""
     ctx.say("Looking up existing notes…")
-    interest: Set[str] = {guid_for(c.card_id) for d in ctx.parsed for c in d.every_card()}
-    interest |= {c.guid for cards in ctx.old_by_doc.values() for c in cards.values()}
-    interest |= set(ctx.unknown)
+    interest: Set[str] = set()
+    if ctx.polar_notes or ctx.trusted:  # (none at all, as in a first sync: nothing to look for)
+        interest = {guid_for(c.card_id) for d in ctx.parsed for c in d.every_card()}
+        interest |= {c.guid for cards in ctx.old_by_doc.values() for c in cards.values()}
+        interest |= set(ctx.unknown)
     hints: Dict[str, int] = {}
     if ctx.trusted and len(interest) <= HINT_MAX:
         # Every Polar note has its id remembered: a guid without one has no note.

@@ -243,3 +243,17 @@ def test_another_writer_of_the_state_file_ends_the_trust(col, synced, monkeypatc
     run(col, library, state)
     assert seen.guid_scans
     assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
+
+
+def test_every_polar_note_deleted_in_anki_are_all_made_again(col, synced, monkeypatch):
+    """No Polar note left (the user deleted them all): nothing is looked up,
+    every card gets its note again, and the hints follow."""
+    library, state, _ = synced
+    col.remove_notes(list(_polar_ids(col).values()))
+    report = run(col, library, state)
+    assert report.created == 12 and len(_polar_ids(col)) == 12
+    assert SyncState(state).note_ids(_polar_ids(col)) == _polar_ids(col)
+    assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
+    seen = SqlSeen(col, monkeypatch)
+    assert run(col, library, state).created == 0
+    assert seen.guid_scans == []
