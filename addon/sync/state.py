@@ -291,17 +291,15 @@ class SyncState:
     def trusted_fingerprint(self) -> str:
         """The notes fingerprint the last commit stored, if no one has
         written the cards table since; else ""."""
-        stored = self.meta(FINGERPRINT_KEY) or ""
-        fingerprint, _, stamp = stored.partition("@")
-        if not fingerprint:
-            return ""
         conn = self._open_checked()
         if conn is None:
             return ""
         with conn:
-            now = _cards_stamp(conn)
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (FINGERPRINT_KEY,)).fetchone()
+            fingerprint, _, stamp = str(row[0] if row else "").partition("@")
+            now = _cards_stamp(conn) if fingerprint else ""
         conn.close()
-        return fingerprint if stamp == now else ""
+        return fingerprint if fingerprint and stamp == now else ""
 
     def note_id_summary(self) -> Tuple[int, int]:
         """(count, sum of ids) of the remembered note ids: equal to the

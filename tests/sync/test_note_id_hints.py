@@ -63,6 +63,13 @@ def _state(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def _forget_hints(path: Path) -> None:
+    """The state file without note-id hints or fingerprint."""
+    for conn in _state(path):
+        conn.execute("DELETE FROM note_ids")
+        conn.execute("DELETE FROM meta WHERE key = ?", (FINGERPRINT_KEY,))
+
+
 @pytest.fixture
 def synced(col: Any, tmp_path: Path):
     library, state = tmp_path / "polar", tmp_path / "state.sqlite"
@@ -155,9 +162,7 @@ def test_a_stale_hint_is_checked_and_the_note_found_by_its_guid(col, synced):
 
 def test_a_state_from_before_the_hints_gets_them(col, synced, monkeypatch):
     library, state, docs = synced
-    for conn in _state(state):  # as an older version left it
-        conn.execute("DELETE FROM note_ids")
-        conn.execute("DELETE FROM meta WHERE key = ?", (FINGERPRINT_KEY,))
+    _forget_hints(state)  # as an older version left it
     docs[2].card("1Hint2cX", basic("added", "answer"))
     docs[2].write()
     assert run(col, library, state).created == 1
@@ -188,9 +193,7 @@ def test_a_note_made_twice_elsewhere_is_settled_and_trust_comes_back(col, synced
 
 def test_a_preview_writes_no_hints(col, synced):
     library, state, docs = synced
-    for conn in _state(state):
-        conn.execute("DELETE FROM note_ids")
-        conn.execute("DELETE FROM meta WHERE key = ?", (FINGERPRINT_KEY,))
+    _forget_hints(state)
     run(col, library, state, dry_run=True)
     assert SyncState(state).note_id_summary() == (0, 0)
 
