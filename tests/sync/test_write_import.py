@@ -99,7 +99,7 @@ def test_what_the_import_cannot_take_goes_through_add_notes(col, first):
         return c, NewNote([front, "back"], ["t"], guid, nt["id"], 1)
 
     ok, odd = create("fine", "polar:ok"), create(first, "polar:odd")
-    w = SimpleNamespace(col=col, ids=NoteIdChanges())
+    w = SimpleNamespace(col=col, ids=NoteIdChanges(), newest=None)
     rest = write._import(w, write._batch([ok, odd]), write._import_options(col))  # type: ignore[arg-type]
     assert [n.guid for _, n in rest] == ["polar:odd"]
     assert ok[0].note_id == col.db.scalar("SELECT id FROM notes WHERE guid = 'polar:ok'")
@@ -133,15 +133,23 @@ def test_the_request_imports_with_or_without_the_raw_call(col, monkeypatch, raw)
         [f"polar:r{i}", f"front {i} é中🙂\x1fback", " t "] for i in range(3)]
 
 
-def test_new_notes_below_a_note_from_a_clock_ahead_are_found_by_guid(tmp_path, col):
+@pytest.mark.parametrize("batch", [write.IMPORT_BATCH, 300])
+@pytest.mark.parametrize("clock_ahead", [True, False])
+def test_new_notes_below_a_note_from_a_clock_ahead_are_found_by_guid(tmp_path, col, monkeypatch, batch, clock_ahead):
     """Anki numbers new notes by the clock; a note made on a computer whose
     clock ran ahead has a larger id than the ones the import makes now. The
-    sync reads the new ids back above the newest id before each import:
-    the notes it misses that way are found by guid, never added twice."""
+    sync reads the new ids back above the newest id before each import (the
+    first one's read, the next ones' the largest id read back): the notes it
+    misses that way are found by guid, never added twice."""
+    monkeypatch.setattr(write, "IMPORT_BATCH", batch)
+    guid_lookups = []
+    real_guid_ids = write.guid_ids
+    monkeypatch.setattr(write, "guid_ids", lambda col_, guids: (guid_lookups.append(len(guids)),
+                                                                real_guid_ids(col_, guids))[1])
     ahead = col.new_note(col.models.by_name("Basic"))
     ahead["Front"] = "made on a computer with its clock a year ahead"
     col.add_note(ahead, 1)
-    future = int(time.time() * 1000) + 365 * 86_400_000
+    future = int(time.time() * 1000) + 365 * 86_400_000 if clock_ahead else ahead.id
     # (a note as such a computer's sync would bring it; no API sets an id)
     col.db.execute("UPDATE cards SET nid = ? WHERE nid = ?", future, ahead.id)
     col.db.execute("UPDATE notes SET id = ? WHERE id = ?", future, ahead.id)
@@ -152,6 +160,10 @@ def test_new_notes_below_a_note_from_a_clock_ahead_are_found_by_guid(tmp_path, c
     assert len(by_guid) == col.note_count()
     ids = sorted(c.note_id for c in report.changes if c.kind == "created")
     assert ids == sorted(nid for nid in by_guid.values() if nid != future)
+    # Only the notes that landed below the clock-ahead one (Anki gives a
+    # few of each import a number from the clock) were looked for by guid.
+    assert sum(guid_lookups) == sum(nid < future for nid in ids)
+    assert (sum(guid_lookups) > 0) == clock_ahead
 
 
 def test_state_rows_written_during_the_import_are_the_state_add_notes_leaves(tmp_path, col, monkeypatch):
@@ -204,3 +216,20 @@ def test_an_import_that_fails_midway_leaves_a_state_the_next_sync_converges_from
     assert report.errors == []
     assert col.note_count() == 2 * (CARDS // 2) + 3  # the notes the failed sync made are taken over
     assert SyncState(state_path).card_count() == col.note_count()
+
+
+@pytest.mark.parametrize("count", [1, 3, 2000])
+def test_the_request_joined_from_each_notes_json_is_the_whole_texts(col, count):
+    """The builder makes each note's JSON, the collection thread joins them:
+    byte for byte the message of the whole text as one ``orjson.dumps``."""
+    import orjson
+
+    nt = col.models.by_name("Basic")
+    pairs = [(Create(rc=None, doc="d", deck="Default", kind="basic"),  # type: ignore[arg-type]
+              NewNote([f"front {i} é中🙂 \"q\"", "x" * (i % 300)], ["t", f"u{i % 7}"], f"polar:j{i}", nt["id"], 1))
+             for i in range(count)]
+    batch = write._batch(pairs)
+    options = write._import_options(col)
+    whole = orjson.dumps({"notes": [{"guid": n.guid, "fields": n.fields, "tags": n.tags, "notetype": int(n.notetype),
+                                     "deck": int(n.deck)} for _, n in pairs], **options})
+    assert write._request(batch.notes, options) == write._string_message(whole)
