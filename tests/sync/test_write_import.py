@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from addon.sync import write
+from addon.sync.identity import guid_for
 from addon.sync.plan import Create
 from addon.sync.state import NoteIdChanges
 from addon.sync.write import NewNote
@@ -115,6 +116,8 @@ def test_import_request_is_the_message_anki_would_serialise(text):
     from anki.generic_pb2 import String
 
     assert write._string_message(text.encode("utf-8")) == String(val=text).SerializeToString()
+    if text:
+        assert write._message_text(write._string_message(text.encode("utf-8"))) == text.encode("utf-8")
 
 
 @pytest.mark.parametrize("raw", [True, False])
@@ -228,8 +231,30 @@ def test_the_request_joined_from_each_notes_json_is_the_whole_texts(col, count):
     pairs = [(Create(rc=None, doc="d", deck="Default", kind="basic"),  # type: ignore[arg-type]
               NewNote([f"front {i} é中🙂 \"q\"", "x" * (i % 300)], ["t", f"u{i % 7}"], f"polar:j{i}", nt["id"], 1))
              for i in range(count)]
-    batch = write._batch(pairs)
     options = write._import_options(col)
     whole = orjson.dumps({"notes": [{"guid": n.guid, "fields": n.fields, "tags": n.tags, "notetype": int(n.notetype),
                                      "deck": int(n.deck)} for _, n in pairs], **options})
-    assert write._request(batch.notes, options) == write._string_message(whole)
+    batch = write._batch(pairs)
+    request = write._request(batch.notes, options)
+    assert request == write._string_message(whole)
+    assert write._message_text(request) == whole
+    assert all(n.fields == [] for _, n in batch.sent)  # the text is in the request only
+
+
+def test_a_note_the_importer_skips_goes_through_add_notes_with_its_fields(tmp_path, col, monkeypatch):
+    """The builder lets go of a sent note's fields (they are in the request);
+    should the importer leave a note out, add_notes still gets all of it."""
+    import orjson
+
+    real = write._run_import
+
+    def drop_one(col_, request):
+        payload = orjson.loads(write._message_text(request))
+        payload["notes"] = [n for n in payload["notes"] if n["guid"] != guid_for("a0007")]
+        real(col_, write._string_message(orjson.dumps(payload)))
+
+    monkeypatch.setattr(write, "_run_import", drop_one)
+    report = run(col, _library(tmp_path / "polar"), tmp_path / "state.sqlite")
+    assert report.errors == [] and report.created == 2 * (CARDS // 2) + 3 == col.note_count()
+    flds, tags = col.db.first("SELECT flds, tags FROM notes WHERE guid = ?", guid_for("a0007"))
+    assert flds.startswith("<p>Front 7 <b>bold</b>") and "t3" in tags.split()
