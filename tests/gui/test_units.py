@@ -133,3 +133,22 @@ def test_old_sync_notes_taken_over_and_left_over_are_told_apart():
     assert "From Polar’s old sync (2)" in html and "no longer match a Polar card" in html
     assert "href='nid:11,12'" in html and "href='polar-suspend:11,12'" in html
     assert "old sync" not in report_html({"created": 1}, "sync on startup", 0)
+
+
+def test_anki_start_does_not_import_the_sync_engine():
+    """What Anki imports at start (the package, then the GUI module) leaves
+    reading, planning and writing to the first sync: they were ~8 of the
+    add-on's ~28 ms import (the bench's "import ms", target 30)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (f"import sys; sys.path.insert(0, {str(root)!r}); import aqt; import addon; import addon.gui.setup; "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('addon.sync.'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen")).stdout.split()
+    assert "addon.sync.report" in out  # (the report's types are needed for the dialogs)
+    assert not {"addon.sync.engine", "addon.sync.apply", "addon.sync.plan", "addon.sync.write",
+                "addon.sync.read"} & set(out)
