@@ -182,10 +182,12 @@ def _likely_interest(ctx: Applying) -> List[str]:
     few (a resync of a document or two): those of the cards read and of the
     last sync's rows of those documents and of the gone ones. Found in the
     scan that counts Polar notes, they cost no scan of their own."""
+    if not ctx.known_docs:
+        return []  # a first sync: looked up on their own
     parsed = ctx.reading.with_status("parsed")
+    if sum(len(d.cards) + len(d.pending) for d in parsed) > PROBE_MAX:
+        return []  # many: likewise (and their guids not made for nothing)
     guids = [guid_for(c.card_id) for d in parsed for c in d.every_card()]
-    if len(guids) > PROBE_MAX or not ctx.known_docs:
-        return []  # many, or a first sync: looked up on their own
     keys = [d.key for d in parsed] + _gone_docs(ctx)
     return guids + [c.guid for c in ctx.reading.state.cards_for(keys).values()]
 

@@ -293,9 +293,10 @@ class Planner:
         """Plan one parsed document; ``old``: its cards' rows from the last sync."""
         doc, deck, meta, all_ids, by_guid = loaded.key, loaded.deck, loaded.card_meta, loaded.card_ids, self.by_guid
         move_to = deck if deck_changed and self.settings.move_on_deck_change else None
-        unmatched: List[Card] = []
+        # With no Polar note in the collection (a first sync) no card meets one.
+        unmatched: List[Card] = [] if by_guid else list(loaded.every_card())
         planned: Set[str] = set()  # the cards this plan updates or creates
-        for card in loaded.every_card():
+        for card in loaded.every_card() if by_guid else ():
             guid = guid_for(card.card_id)
             notes = by_guid.get(guid)
             if not notes:
@@ -320,7 +321,6 @@ class Planner:
         for card in sorted(unmatched, key=lambda r: (meta.get(r.card_id, NO_META).created, r.card_id)):
             card_meta = meta.get(card.card_id, NO_META)
             queue = gone_by_key.get((card_meta.ref, card_meta.type))
-            guid = guid_for(card.card_id)
             if queue:
                 rc = self._rendered(card)
                 if rc is None:
@@ -330,7 +330,7 @@ class Planner:
                 used.add(prev.card_id)
                 keeper, losers = pick_keeper(by_guid[prev.guid])
                 self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
-                self.update(keeper, rc, doc, prev, move_to, guid, card_meta)
+                self.update(keeper, rc, doc, prev, move_to, guid_for(card.card_id), card_meta)
                 self.plan.rekeyed += 1
                 continue
             if isinstance(card, Pending) and self.legacy.by_content:  # matched by its front
@@ -345,7 +345,8 @@ class Planner:
                     self.legacy.taken.discard(adopted.id)
                     continue
                 planned.add(rc.card_id)
-                self.update(adopted, rc, doc, None, None, guid, card_meta, drop_tags=_legacy_tags(adopted))
+                self.update(adopted, rc, doc, None, None, guid_for(card.card_id), card_meta,
+                            drop_tags=_legacy_tags(adopted))
                 self.plan.updates[-1].taken_over = "adopted"
                 self.plan.adopted += 1
                 continue
