@@ -487,7 +487,10 @@ _STAGED_IDS = "temp.staged_note_ids"
 def _cards_stamp(conn: sqlite3.Connection) -> str:
     """The cards table's row count and highest rowid: a row written (a
     replaced row gets a new rowid) or deleted changes it."""
-    count, top = conn.execute("SELECT count(), coalesce(max(rowid), 0) FROM cards").fetchone()
+    # Two queries: each has its shortcut (a count of the smallest index, the
+    # last rowid); together they scanned every row (~3 ms at 50,000, twice a resync).
+    count = conn.execute("SELECT count(*) FROM cards").fetchone()[0]
+    top = conn.execute("SELECT coalesce(max(rowid), 0) FROM cards").fetchone()[0]
     return f"{count}:{top}"
 
 
