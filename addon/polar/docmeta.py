@@ -320,19 +320,34 @@ def _parse_flashcard(
                 # {"HTML": "..."} as Polar writes it: parse_text's result, without the call.
                 ((kind, got),) = value.items()
                 if kind in TEXT_KINDS and got.__class__ is str and got:
-                    fields[_lower(name)] = Text(kind, got)
+                    fields[_LOWERED.get(name) or _lower(name)] = Text(kind, got)
                     continue
             text = parse_text(value)
             if text is not None:
                 fields[_lower(name)] = text
-    ctype = _card_type(get, fields)
+    # Below, the usual value (as Polar writes it) is taken at once and
+    # anything else goes through the general helper: ~1 us a card less.
+    ctype = get("type")
+    ctype = _CARD_TYPE_SET.get(ctype) if ctype.__class__ is str else None
     if ctype is None:
-        return None, f"flashcard {ident}: unknown type {_str(get('type'))!r}"
-    ref_type, ref_id = _split_ref(get("ref"))
+        ctype = _card_type(get, fields)
+        if ctype is None:
+            return None, f"flashcard {ident}: unknown type {_str(get('type'))!r}"
+    ref = get("ref")
+    if ref.__class__ is str and ":" in ref:
+        ref_type, _, ref_id = ref.partition(":")
+        ref_type = _REF_KINDS.get(ref_type) or ref_type[:_MAX_ID]
+        ref_id = ref_id[:_MAX_ID]
+    else:
+        ref_type, ref_id = _split_ref(ref)
     if not ref_type and parent[0]:
         ref_type, ref_id = parent
     tags = get("tags")
-    created, last_updated = _str(get("created"), 64), _str(get("lastUpdated"), 64)
+    created, last_updated = get("created"), get("lastUpdated")
+    if created.__class__ is not str or len(created) > 64:
+        created = _str(created, 64)
+    if last_updated.__class__ is not str or len(last_updated) > 64:
+        last_updated = _str(last_updated, 64)
     # Positional, in the field order: keywords cost a NamedTuple twice as much.
     card = Flashcard(
         ident,
