@@ -208,7 +208,10 @@ def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
     the other copy is reported instead of becoming a second note."""
     reading = ctx.reading
     ctx.parsed = reading.with_status("parsed")
-    owners = reading.state.owners([c.card_id for d in ctx.parsed for c in d.every_card()])
+    ids = [c.card_id for d in ctx.parsed for c in d.every_card()]
+    owners = reading.state.owners(ids)
+    if not owners and len(set(ids)) == len(ids):
+        return  # no card held twice, none synced before (a first sync): the check below finds nothing
     seen: Dict[str, str] = {}
     for d in sorted(ctx.parsed, key=lambda d: d.key):
         keep: List[Card] = []
