@@ -500,11 +500,13 @@ def _batch(pairs: Sequence[Tuple[Create, NewNote]], later: Sequence[Create] = ()
 
 
 def _request(notes: Sequence[bytes], options: Dict[str, str]) -> bytes:
-    """The import's request (a serialised ``anki.generic_pb2.String``, see
-    ``_string_message``) for the notes' JSON: one buffer, made on the
-    collection thread. (Large buffers made on one thread and freed on it are
-    reused call after call; made by the builder, they stayed in its malloc
-    arena: +10-20 MB peak.)"""
+    """The import's request for the notes' JSON: a serialised
+    ``anki.generic_pb2.String`` (field 1, length-delimited, the UTF-8 text),
+    written out so the JSON never becomes a Python str (up to 4 bytes a
+    character once one is beyond Latin-1) only to be encoded back. One
+    buffer, made on the collection thread (large buffers made on one thread
+    and freed on it are reused call after call; made by the builder, they
+    stayed in its malloc arena: +10-20 MB peak)."""
     tail = orjson.dumps(options)
     opening = b'{"notes":['
     closing = b"]," + tail[1:] if len(tail) > 2 else b"]}"
@@ -569,7 +571,7 @@ def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Cre
 
 def _run_import(col: Collection, request: bytes) -> None:
     """``col.import_json_string`` of a serialised ``anki.generic_pb2.String``
-    holding the JSON (see ``_string_message``), through the backend's raw
+    holding the JSON (see ``_request``), through the backend's raw
     call where Anki has it (every supported version; the fallback is for
     safety): the request goes as it is, and the reply is not made into
     Python objects."""
@@ -582,16 +584,8 @@ def _run_import(col: Collection, request: bytes) -> None:
     raw(request)
 
 
-def _string_message(utf8: bytes) -> bytes:
-    """A serialised ``anki.generic_pb2.String`` (the import's request):
-    field 1, length-delimited, the UTF-8 bytes. Written out so the JSON
-    never becomes a Python str (up to 4 bytes a character once one
-    character is beyond Latin-1) only to be encoded back."""
-    return _varint_head(len(utf8)) + utf8 if utf8 else b""  # proto3 leaves an empty string out
-
-
 def _message_text(message: bytes) -> bytes:
-    """The UTF-8 text of a serialised ``String`` (``_string_message``'s inverse)."""
+    """The UTF-8 text of a serialised ``String`` (``_request``'s inverse)."""
     at = 1  # after the field's tag, the length: 7 bits a byte, high bit "more"
     while message[at] & 0x80:
         at += 1

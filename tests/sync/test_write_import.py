@@ -111,13 +111,21 @@ def test_what_the_import_cannot_take_goes_through_add_notes(col, first):
         assert w.ids.made[1:] == [("polar:odd", odd[0].note_id)]
 
 
-@pytest.mark.parametrize("text", ["{}", "é" * 100, "x" * 127, "x" * 128, "x" * 16384, "中🙂" * 70000])
-def test_import_request_is_the_message_anki_would_serialise(text):
+def _message(text: bytes) -> bytes:
+    """A serialised ``String`` of ``text``, as Anki's protobuf makes it."""
     from anki.generic_pb2 import String
 
-    assert write._string_message(text.encode("utf-8")) == String(val=text).SerializeToString()
-    if text:
-        assert write._message_text(write._string_message(text.encode("utf-8"))) == text.encode("utf-8")
+    return String(val=text.decode("utf-8")).SerializeToString()
+
+
+# Texts of 127, 128, 16,384 bytes (where the length takes one more byte) and beyond Latin-1.
+@pytest.mark.parametrize("note", ['"é"', '"' + "x" * 113 + '"', '"' + "x" * 114 + '"', '"' + "x" * 16370 + '"',
+                                  '"' + "中🙂" * 70000 + '"', '{"a": 1}'])
+def test_import_request_is_the_message_anki_would_serialise(note):
+    note_bytes = note.encode("utf-8")
+    text = b'{"notes":[' + note_bytes + b"]}"
+    assert write._request([note_bytes], {}) == _message(text)
+    assert write._message_text(write._request([note_bytes], {})) == text
 
 
 @pytest.mark.parametrize("raw", [True, False])
@@ -131,7 +139,7 @@ def test_the_request_imports_with_or_without_the_raw_call(col, monkeypatch, raw)
     mid, did = int(col.models.id_for_name("Basic")), int(col.decks.id("Default"))
     notes = [{"guid": f"polar:r{i}", "fields": [f"front {i} é中🙂", "back"], "tags": ["t"],
               "notetype": mid, "deck": did} for i in range(3)]
-    write._run_import(col, write._string_message(orjson.dumps({"notes": notes, **write._import_options(col)})))
+    write._run_import(col, _message(orjson.dumps({"notes": notes, **write._import_options(col)})))
     assert col.db.all("SELECT guid, flds, tags FROM notes ORDER BY guid") == [
         [f"polar:r{i}", f"front {i} é中🙂\x1fback", " t "] for i in range(3)]
 
@@ -236,7 +244,7 @@ def test_the_request_joined_from_each_notes_json_is_the_whole_texts(col, count):
                                      "deck": int(n.deck)} for _, n in pairs], **options})
     batch = write._batch(pairs)
     request = write._request(batch.notes, options)
-    assert request == write._string_message(whole)
+    assert request == _message(whole)
     assert write._message_text(request) == whole
     assert all(n.fields == [] for _, n in batch.sent)  # the text is in the request only
 
@@ -251,7 +259,7 @@ def test_a_note_the_importer_skips_goes_through_add_notes_with_its_fields(tmp_pa
     def drop_one(col_, request):
         payload = orjson.loads(write._message_text(request))
         payload["notes"] = [n for n in payload["notes"] if n["guid"] != guid_for("a0007")]
-        real(col_, write._string_message(orjson.dumps(payload)))
+        real(col_, _message(orjson.dumps(payload)))
 
     monkeypatch.setattr(write, "_run_import", drop_one)
     report = run(col, _library(tmp_path / "polar"), tmp_path / "state.sqlite")
