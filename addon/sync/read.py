@@ -71,8 +71,8 @@ class Pending(NamedTuple):
     needs only what the parse knows (id, kind, place in reading order);
     whatever needs a card's content renders it on the spot
     (``Reading.render``). Held from the read to the write for every card of
-    a first sync: only references (its reading key is made by the write's
-    sort, ``write._reading_key``)."""
+    a first sync: only references (its reading key is made when the write
+    puts the new notes in order, ``new_note_order.reading_key``)."""
 
     card_id: str
     kind: str

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Se
 
 import orjson
 
-from ..render.card import ReadingKey, RenderedCard, reading_position
+from ..render.card import RenderedCard
 from ..render.context import EMPTY_CONTEXT
 from ..settings import Settings
 from .collection_view import existing_deck_id, guid_ids, guids_added_after, newest_note_id
 from .field_merge import remember_hash
 from .identity import GUID_PREFIX, guid_for, is_polar_guid
 from .media_store import BULK_THRESHOLD, MediaWriter
+from .new_note_order import ReadingOrder
 from .notetypes import (
     KINDS,
     NoteTypeRef,
@@ -313,75 +314,9 @@ def add_notes(w: Writing) -> None:
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
 
 
-class ReadingOrder:
-    """The new notes in reading order, put in order a document at a time as
-    they are taken (``take``): the documents first, by the leading part of
-    the reading key (``reading_position``: when added, the fingerprint);
-    each document's cards by the whole key when its first card is taken.
-    The same order as one sort of every card by the key, without that sort
-    (and 50,000 keys made) before the first import can start."""
-
-    def __init__(self, creates: Sequence[Create], by_reading: bool) -> None:
-        self.taken: List[Create] = []
-        self.at = (0, 0)  # the next create: group, index
-        if not by_reading:
-            self.groups = [list(creates)]
-            self.sorted = 1  # the plan's order, as it is
-            return
-        groups: Dict[Tuple[object, ...], List[Create]] = {}
-        for c in creates:
-            groups.setdefault(_document_part(c), []).append(c)
-        self.groups = [groups[key] for key in sorted(groups)]
-        self.sorted = 0  # groups[:sorted] are in order
-
-    def decks(self) -> List[str]:
-        """Each deck once, in the order the sorted notes first use it (a
-        group is one document, one deck; a group of two documents with the
-        same key part, which only a damaged export can hold, is sorted now)."""
-        for i, group in enumerate(self.groups):
-            if i >= self.sorted and len({c.deck for c in group}) > 1:
-                group.sort(key=_reading_key)
-        return list(dict.fromkeys(c.deck for group in self.groups for c in group))
-
-    def take(self, n: int) -> List[Create]:
-        out: List[Create] = []
-        g, i = self.at
-        while len(out) < n and g < len(self.groups):
-            group = self.groups[g]
-            if g >= self.sorted:
-                group.sort(key=_reading_key)  # stable, like the one sort it stands for
-                self.sorted = g + 1
-            part = group[i: i + n - len(out)]
-            out += part
-            i += len(part)
-            if i >= len(group):
-                self.groups[g] = []  # taken: held in self.taken only
-                g, i = g + 1, 0
-        self.at = (g, i)
-        self.taken += out
-        return out
-
-
-def _document_part(c: Create) -> Tuple[object, ...]:
-    """The leading part of a create's reading key, the same for all the
-    cards of a document (``reading_position``)."""
-    rc = c.rc
-    if isinstance(rc, Pending):
-        doc = rc.doc
-        return (0 if doc.added else 1, doc.added, doc.fingerprint)
-    return tuple(rc.position[:3])
-
-
 def _build_next(w: Writing, order: ReadingOrder, n: int) -> Batch:
     """The next ``n`` notes in reading order (taken on the builder thread)."""
     return _build(w, order.take(n))
-
-
-def _reading_key(c: Create) -> ReadingKey:
-    """A create's place in reading order (a pending card's key is made here,
-    only for this sort)."""
-    rc = c.rc
-    return reading_position(rc.doc, rc.card) if isinstance(rc, Pending) else rc.position
 
 
 def imports(col: Collection, new_notes: int) -> bool:

@@ -266,38 +266,3 @@ def test_a_note_the_importer_skips_goes_through_add_notes_with_its_fields(tmp_pa
     assert report.errors == [] and report.created == 2 * (CARDS // 2) + 3 == col.note_count()
     flds, tags = col.db.first("SELECT flds, tags FROM notes WHERE guid = ?", guid_for("a0007"))
     assert flds.startswith("<p>Front 7 <b>bold</b>") and "t3" in tags.split()
-
-
-@pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("sizes", [(1000, 5000), (1, 2), (7, 3)])
-def test_reading_order_taken_in_batches_is_the_one_sort(seed, sizes):
-    """``ReadingOrder`` puts a document's cards in order only when the
-    builder takes its first one: taken in batches, the notes come out exactly
-    as one stable sort of them all by the reading key, decks in the order of
-    first use; also when two documents share a key's leading part (a damaged
-    export) or a key is met twice."""
-    import random
-
-    from addon.render.card import RenderedCard
-    from addon.render.context import EMPTY_CONTEXT
-
-    rng = random.Random(seed)
-    creates = []
-    for i in range(rng.randrange(0, 400)):
-        doc = rng.randrange(12)
-        added = "" if doc % 6 == 0 else f"2020-01-{doc % 3:02d}"  # documents d and d + 6: the same leading part
-        key = (0 if added else 1, added, f"fp{doc % 6}", rng.randrange(4), rng.randrange(3),
-               float(rng.randrange(3)), 0.0, "", f"c{rng.randrange(300)}")
-        rc = RenderedCard(f"c{i}", "basic", "f", "b", EMPTY_CONTEXT, (), (), (), None, key)
-        creates.append(Create(rc, f"doc{doc}", f"Deck {doc % 7}", "basic"))
-    expected = sorted(creates, key=write._reading_key)
-    order = write.ReadingOrder(creates, True)
-    assert order.decks() == list(dict.fromkeys(c.deck for c in expected))
-    first, size = sizes
-    got = order.take(first)
-    while len(got) < len(creates):
-        got += order.take(size)
-    assert got == expected == order.taken
-    assert order.take(size) == []
-    plain = write.ReadingOrder(creates, False)  # reading order off: the plan's order
-    assert plain.take(5) + plain.take(len(creates)) == creates
