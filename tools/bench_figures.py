@@ -147,8 +147,8 @@ def first_sync(b: Bench) -> List[float]:
         col = fresh_collection(where)
         state = where / "state.sqlite"
         in_add = [0.0]
-        # Anki's ways in: the sync calls the backend's raw import where it can
-        wrapped = [(col, "add_notes"), (col, "import_json_string"), (col._backend, "import_json_string_raw")]
+        # Anki's ways in: the sync calls the backend's raw add_notes where it can
+        wrapped = [(col, "add_notes"), (col._backend, "add_notes_raw"), (col, "import_json_string")]
         for owner, name in wrapped:
             real = getattr(owner, name)
 

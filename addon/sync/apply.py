@@ -39,7 +39,7 @@ from .plan import LegacyIndex, Planner, count, decide_deletions, leave_alone, re
 from .read import Card, LoadedDoc, Pending, Reading, trusted_signature
 from .report import Report
 from .state import CardState, DocState, NoteIdChanges, StagedCards
-from .write import UNDO_NAME, foreign_row, imports, write_plan
+from .write import UNDO_NAME, batched, foreign_row, write_plan
 
 # State keys: how many old-sync notes matched no card at the last look, and
 # how many notes the collection held then (notes added since, by an import or
@@ -439,7 +439,7 @@ def write_collection(ctx: Applying) -> None:
     # card's content once its note is built (the peak memory of a first sync).
     for d in ctx.parsed:
         d.cards, d.pending, d.card_meta = [], [], {}
-    if imports(ctx.col, len(plan.creates)):  # the builder then has time to write state rows ahead
+    if batched(len(plan.creates)):  # the builder then has time to write state rows ahead
         ctx.staged = ctx.reading.state.stage()
     ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name, ctx.staged,
                           ctx.reading.render, ctx.ids)

@@ -246,35 +246,6 @@ def notes_by_guid(col: Collection, guids: Iterable[str], probe: Probe = NO_PROBE
     return by_guid
 
 
-def guid_ids(col: Collection, guids: Sequence[str]) -> Dict[str, NoteId]:
-    """Note id by guid, for the guids that are in the collection (one note
-    each). The notes table has no index on guid: every ``IN (…)`` chunk is a
-    scan of it, so many guids are looked for in one scan instead."""
-    out: Dict[str, NoteId] = {}
-    if len(guids) > _SCAN_THRESHOLD:
-        wanted = set(guids)
-        for nid, guid in _db(col).execute("SELECT id, guid FROM notes"):
-            if guid in wanted:
-                out.setdefault(guid, nid)
-        return out
-    for marks, chunk in in_chunks(guids):
-        for guid, nid in _db(col).all(f"SELECT guid, id FROM notes WHERE guid IN ({marks})", *chunk):
-            out.setdefault(guid, nid)
-    return out
-
-
-def newest_note_id(col: Collection) -> int:
-    """The largest note id in the collection (0 when empty): a read of the
-    primary key's last entry."""
-    return int(_db(col).scalar("SELECT coalesce(max(id), 0) FROM notes"))
-
-
-def guids_added_after(col: Collection, after: int) -> Dict[str, NoteId]:
-    """Note id by guid of the notes whose id is above ``after`` (the notes
-    an import just added, read by primary key range, not by a scan)."""
-    return {guid: nid for nid, guid in _db(col).all("SELECT id, guid FROM notes WHERE id > ?", after)}
-
-
 def legacy_notes(col: Collection) -> List[NoteInfo]:
     """Notes made by Polar's old AnkiConnect sync (tagged ``polar_guid:<id>``
     or ``_polar-flashcard``) that this add-on has not taken over yet."""

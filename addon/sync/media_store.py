@@ -42,7 +42,7 @@ class MediaWriter:
     and queues a new file; :meth:`claim` does the same on a thread without
     the collection (``write.add_notes``' note builder), for the images of the
     cards it renders. The queue is written by :meth:`write_part` (the
-    builder, between batches, while Rust imports) or by :meth:`start` (a
+    builder, between batches, while Rust writes) or by :meth:`start` (a
     thread of its own, beside ``add_notes``); :meth:`finish` writes what is
     left, waits, and returns the failures.
     """
@@ -130,7 +130,7 @@ class MediaWriter:
         """Write, on the calling thread, the ``k``-th of ``parts`` shares of
         what :meth:`write` queued before the notes, and whatever
         :meth:`claim` queued since. ``write.add_notes`` has its builder thread
-        do this between batches while Rust imports: on a thread of its own,
+        do this between batches while Rust writes: on a thread of its own,
         each file's system calls wait for the GIL the builder holds (Python's
         switch interval), which cost ~1-2 s of CPU for 3,800 files in a first
         sync."""

@@ -1,6 +1,6 @@
 """The read phase: list the library, read, hash, parse and render each
 document that changed; a document no sync has seen is parsed only, its cards
-rendered by the write while Anki imports (``Pending``). No collection
+rendered by the write while Anki adds notes (``Pending``). No collection
 access, so it can run on a background thread while Anki stays usable
 (``engine.prepare``).
 """
@@ -66,7 +66,7 @@ class Pending(NamedTuple):
     """A card read but not rendered yet: a card of a document no sync has
     seen, which almost always becomes a new note. Rendering is half of a
     first sync's Python work before the write, so it is left to the write,
-    whose note builder renders each batch while Anki's importer (Rust,
+    whose note builder renders each batch while Anki's add_notes (Rust,
     without the GIL) writes the batch before (``write.add_notes``). The plan
     needs only what the parse knows (id, kind, place in reading order);
     whatever needs a card's content renders it on the spot
@@ -358,7 +358,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
             progress(f"Reading Polar documents… {i}/{len(todo)}")
         prev = known.get(file.key)
         # A document no sync has seen: its cards will be new notes, rendered
-        # by the write while Anki imports (see Pending).
+        # by the write while Anki adds notes (see Pending).
         docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
                                        defer=prev is None and not force)
     report.documents = len(files)

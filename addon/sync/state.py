@@ -268,7 +268,7 @@ class SyncState:
     def replace_note_ids(self, hints: Mapping[str, int]) -> bool:
         """The note-id hints made anew (guid -> id, read from the collection),
         at once: hints need no commit of the sync's to be safe, and the
-        note builder may add this sync's own while Anki imports. False when
+        note builder may add this sync's own while Anki adds notes. False when
         they could not be written."""
         if self.path is None:
             return False
@@ -502,7 +502,7 @@ def _card_rows(cards: Iterable[CardState]) -> Iterator[Tuple[object, ...]]:
 
 class StagedCards:
     """Card rows written ahead of :meth:`SyncState.commit`, while Anki
-    imports a first sync's notes (``write.add_notes``: the note builder is
+    adds a first sync's notes (``write.add_notes``: the note builder is
     idle then): into a temporary table of the state file's own connection,
     so the file itself is neither changed nor locked until the commit moves
     them in with one statement, inside its one transaction. A 50,000-card

@@ -14,14 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
-
-import orjson
 
 from ..render.card import RenderedCard
 from ..render.context import EMPTY_CONTEXT
 from ..settings import Settings
-from .collection_view import existing_deck_id, guid_ids, guids_added_after, newest_note_id
+from .collection_view import existing_deck_id
 from .field_merge import remember_hash
 from .identity import GUID_PREFIX, guid_for, is_polar_guid
 from .media_store import BULK_THRESHOLD, MediaWriter
@@ -54,21 +53,18 @@ UNDO_NAME = "Sync from Polar"
 # What a create's rendered card is once its note is built (add_notes): nothing
 # reads it after that, and the cards of a large first sync are its peak memory.
 SPENT = RenderedCard("", "", "", "", EMPTY_CONTEXT, (), (), (), None)
-ADD_BATCHES_MAX = 1  # undo ops the new notes take at a time (each import is merged into ours at once)
-# Notes per import call. Each call first scans the whole notes table (~0.04 s
-# CPU at 50,000 notes), but a batch's texts (the JSON, its protobuf copy, the
-# notes parsed from it) are held at once on top of everything the import has
-# written so far (its undo data grows with every note), and the memory they
-# take is not all handed back. Peak RSS of a 50,000-note first sync
-# (tools/bench.py's RSS child): 5,000 → 415 MB, 4,000 → 397, 3,000 → 393;
-# large calls first and small ones last did worse (406-423). Since only the
-# request is held during a call and the state rows are slimmer: 3,000 → 391,
-# 4,000 → 377-380, 5,000 → 386-390, 6,000 → 391; 5,000 makes 10 calls of 17.
-IMPORT_BATCH = 5000
+ADD_BATCHES_MAX = 1  # undo ops the new notes take at a time (each add_notes call is merged into ours at once)
+# Notes per add_notes call of a large sync. Each call holds its batch's
+# request and the notes Rust makes from it on top of everything written so
+# far (the one undo step holds every added note), and the memory is not all
+# handed back. Peak RSS of a 50,000-note first sync (tools/bench.py's RSS
+# child), measured with the import this replaced: 3,000 → 391 MB, 4,000 →
+# 377-380, 5,000 → 386-390, 6,000 → 391; 5,000 makes 10 calls of 17.
+ADD_BATCH = 5000
 FIRST_BATCH = 1000  # ... but the first call's (see add_notes)
-# Fewer new notes than this go through add_notes (see add_notes)
-IMPORT_MIN = 1000
-IMPORT_SHARE = 4  # ... and not when the collection holds more than this many times as many notes
+# From this many new notes on, a helper thread builds each batch while Rust
+# adds the one before (see add_notes); fewer are built in one go.
+BATCHED_MIN = 1000
 # Anki's undo queue holds 30 steps; stay well inside it.
 UNDO_STEPS_SAFE = 24
 MERGE_EVERY = 8  # deck moves (one undo op per target deck) merged into ours this often
@@ -84,7 +80,7 @@ class Writing:
     report: Report
     say: Callable[[str], None]
     rows: List[CardState] = field(default_factory=list)  # state rows to remember
-    stage: Optional[StagedCards] = None  # where the builder writes rows ahead, while Anki imports
+    stage: Optional[StagedCards] = None  # where the builder writes rows ahead, while Anki adds notes
     undo_name: str = UNDO_NAME
     undo_start: int = 0
     types: Dict[str, NoteTypeRef] = field(default_factory=dict)  # by card kind
@@ -99,12 +95,11 @@ class Writing:
     suspend: List[CardId] = field(default_factory=list)
     remove: List[NoteId] = field(default_factory=list)
     render: Optional[Renderer] = None  # for the plan's pending creates (Reading.render)
-    importing: bool = False  # the new notes go through Anki's importer (store_media decides, add_notes does)
+    batched: bool = False  # the new notes are built beside Anki's writes (store_media decides, add_notes does)
     ids: NoteIdChanges = field(default_factory=NoteIdChanges)  # for the state's note-id hints
     # a new note's Polar tags -> its tags (merge_tags with no note yet); the
     # lists are shared between notes and only read
     new_tags: Dict[Tuple[str, ...], List[str]] = field(default_factory=dict)
-    newest: Optional[int] = None  # the largest note id before the next import (see _import)
 
     def deck_id(self, name: str) -> DeckId:
         """The deck's id, made when missing. A name Anki still refuses (the
@@ -166,7 +161,7 @@ def open_undo_step(w: Writing) -> None:
     new_decks = [d for d in sorted(wanted_decks) if existing_deck_id(col, d) is None]
     new_types = [k for k in kinds if choose(col, k, w.settings.use_stock_note_types) is None]
     move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}), MERGE_EVERY)  # see move_cards
-    # + own types' looks, add_notes of what the import did not take, updates,
+    # + own types' looks, col.add_notes of what the request could not carry, updates,
     # reading order, (un)suspend, remove
     steps = len(new_decks) + len(new_types) + len(KINDS) + ADD_BATCHES_MAX + move_targets + 6
     early = steps > UNDO_STEPS_SAFE
@@ -202,12 +197,12 @@ def store_media(w: Writing) -> None:
     """Media first: the names Anki actually stored go into the fields. New
     files are written while Anki adds the notes (see add_notes). The images
     of pending creates are stored as the note builder renders them, when the
-    notes go through the importer; otherwise those cards are rendered here."""
+    notes are built in batches; otherwise those cards are rendered here."""
     w.say("Writing media…")
     plan = w.plan
-    w.importing = imports(w.col, len(plan.creates))
+    w.batched = batched(len(plan.creates))
     pending = [c for c in plan.creates if isinstance(c.rc, Pending)]
-    late = bool(pending) and w.importing
+    late = bool(pending) and w.batched
     if pending and not late:
         assert w.render is not None, "pending creates need a renderer"
         for c in pending:
@@ -239,17 +234,21 @@ def _store(w: Writing, name: str, data: bytes) -> None:
 
 
 def add_notes(w: Writing) -> None:
-    """New notes through Anki's foreign-data import (``col.import_json_string``):
-    one JSON text per batch, and Rust builds and writes the notes with no
+    """New notes through Anki's ``add_notes``, its protobuf request written
+    by the builder (``_wire_note``): Rust makes and writes the notes with no
     ``Note`` per note in Python and without holding the GIL
-    (``tools/gil_probe.py``). So while it writes one batch, a helper thread
-    builds the next one's fields, state rows and JSON (plain Python, no
-    collection access; at most two batches are held). Each import is an undo
-    op, merged into ours right away: Anki keeps only the last 30.
+    (``tools/gil_probe.py``), and answers with their ids. So while it writes
+    one batch, a helper thread builds the next one's fields, state rows and
+    request (plain Python, no collection access; at most two batches are
+    held). Each call is an undo op, merged into ours right away: Anki keeps
+    only the last 30.
 
-    Small syncs, where the import's fixed cost (two scans of the notes table)
-    is more than it saves, and notes it cannot take (an empty first field,
-    text JSON cannot carry) go through ``add_notes``."""
+    (Anki's foreign-data import, ``import_json_string``, took the notes
+    before: its Rust side does more a note (the JSON, a guid lookup, a log
+    repeating every field, ~20 % in all) and the ids had to be read back.)
+
+    Fewer notes are built in one go; a note the request cannot carry (text
+    with a lone surrogate) goes through ``col.add_notes``."""
     creates = [c for c in w.plan.creates if not c.failed]
     w.say(f"Adding {len(creates)} notes…")
     # Anki's due positions come out in the order the notes are added: in
@@ -258,20 +257,17 @@ def add_notes(w: Writing) -> None:
     for deck in order.decks():  # each deck once, in order of first use
         w.deck_id(deck)  # made or looked up here: the builder only reads w.decks
     rest: List[Tuple[Create, NewNote]] = []
-    # Each import call first reads every note's guid and first-field checksum
-    # (~0.15 s at 50,000 notes), where add_notes has no fixed cost: the import
-    # pays off for many new notes, relative to the collection too.
-    if not w.importing:
+    whole: Optional[Batch] = None  # a small sync's notes, built in one go
+    if not w.batched:
         creates = order.take(len(creates))
-        rest = [(c, _new_note(w, c)) for c in creates]
+        whole = _batch([(c, _new_note(w, c)) for c in creates])
     else:
-        options = _import_options(w.col)
         # The first batch is small: Rust starts sooner, while the builder
         # makes (and renders) the next. The builder takes each batch from
         # the reading order itself: a document's cards are put in order
         # when the first of them is taken (~0.1 s at 50,000 cards, no
-        # longer before the first import).
-        size, first = IMPORT_BATCH, min(FIRST_BATCH, IMPORT_BATCH)
+        # longer before the first call).
+        size, first = ADD_BATCH, min(FIRST_BATCH, ADD_BATCH)
         sizes = [first] + [size] * -(-max(len(creates) - first, 0) // size)
         media = w.media
         assert media is not None
@@ -283,13 +279,13 @@ def add_notes(w: Writing) -> None:
                 if k + 1 < len(sizes):
                     coming = builder.submit(_build_next, w, order, sizes[k + 1])
                 # The builder also writes the new media files, a share after
-                # each batch (it is idle while Rust imports): one thread for
+                # each batch (it is idle while Rust writes): one thread for
                 # both, so neither waits for the GIL the other holds.
                 written.append(builder.submit(media.write_part, k, len(sizes)))
                 if w.stage is not None:  # and the state rows built so far, for remember
                     written.append(builder.submit(w.stage.add, w.rows))
-                rest += _import(w, built, options)
-                if w.stage is not None:  # and the new notes' ids, while Rust imports the next batch
+                rest += _send(w, built)
+                if w.stage is not None:  # and the new notes' ids, while Rust writes the next batch
                     written.append(builder.submit(w.stage.add_ids, w.ids.made))
                 w.col.merge_undo_entries(w.undo_start)
                 del built
@@ -301,10 +297,13 @@ def add_notes(w: Writing) -> None:
         creates = order.taken
     assert w.media is not None
     w.media.start()  # what no builder wrote (a small sync): on a thread, while add_notes runs
+    if whole is not None:
+        rest = _send(w, whole)
     if rest:
+        w.col.merge_undo_entries(w.undo_start)
         _add(w, rest)
-    # Note ids grow in the order the notes were added (the import's first,
-    # then add_notes'), which is the order the reading-order step wants; the
+    # Note ids grow in the order the notes were added (the batches first,
+    # then col.add_notes'), which is the order the reading-order step wants; the
     # creates are in reading order, so a note's rank there is its index (an
     # int, not the 9-part key: ~10 MB less at 50,000 notes).
     w.created = sorted(((cast("NoteId", c.note_id), rank) for rank, c in enumerate(creates) if not c.failed),
@@ -319,9 +318,10 @@ def _build_next(w: Writing, order: ReadingOrder, n: int) -> Batch:
     return _build(w, order.take(n))
 
 
-def imports(col: Collection, new_notes: int) -> bool:
-    """Whether ``add_notes`` takes this many new notes through the import."""
-    return new_notes >= IMPORT_MIN and new_notes * IMPORT_SHARE >= col.note_count()
+def batched(new_notes: int) -> bool:
+    """Whether ``add_notes`` builds this many new notes in batches, beside
+    Anki's writes (and stages their state rows on the way)."""
+    return new_notes >= BATCHED_MIN
 
 
 class NewNote(NamedTuple):
@@ -363,20 +363,20 @@ def _new_note(w: Writing, c: Create) -> NewNote:
 
 
 class Batch(NamedTuple):
-    """One import call's worth of new notes, built off the collection thread."""
+    """One add_notes call's worth of new notes, built off the collection thread."""
 
     sent: List[Tuple[Create, NewNote]]  # in the request, in this order
-    rest: List[Tuple[Create, NewNote]]  # for add_notes
-    notes: List[bytes]  # each sent note as JSON, all but the first after a comma (see _request)
+    rest: List[Tuple[Create, NewNote]]  # for col.add_notes
+    notes: List[bytes]  # each sent note's entry of the request (``_wire_note``)
     # Rendered here, but an image's name needs Anki (MediaWriter.claim): their
     # notes are built on the collection thread
     later: List[Create]
 
 
 def _build(w: Writing, creates: Sequence[Create]) -> Batch:
-    """The notes of ``creates``, ready for the JSON; plain Python, no
+    """The notes of ``creates``, ready for the request; plain Python, no
     collection. A pending create is rendered here (half a first sync's
-    Python work before the write, done while Rust imports the batch before)
+    Python work before the write, done while Rust writes the batch before)
     and its images queued for the media folder. Each create's rendered card
     is then let go (``SPENT``; the report took what it shows): at 50,000
     cards ~20 MB of the first sync's peak memory."""
@@ -399,7 +399,7 @@ def _build(w: Writing, creates: Sequence[Create]) -> Batch:
 
 def _claim_media(w: Writing, media: MediaWriter, rc: RenderedCard) -> bool:
     """The card's images queued for the media folder where no collection is
-    needed to name them; False when one needs Anki (left to ``_import``)."""
+    needed to name them; False when one needs Anki (left to ``_send``)."""
     for m in rc.media:
         stored = media.claim(m.name, m.data)
         if stored is None:
@@ -410,57 +410,34 @@ def _claim_media(w: Writing, media: MediaWriter, rc: RenderedCard) -> bool:
 
 
 def _batch(pairs: Sequence[Tuple[Create, NewNote]], later: Sequence[Create] = ()) -> Batch:
-    """Each note of ``pairs`` as the import's JSON, made by the builder: the
-    collection thread then only joins them (~1 ms a batch; the whole text
-    took it ~13 ms, while Rust waited). A note the importer would skip or
-    JSON cannot carry goes to ``rest`` (add_notes)."""
+    """Each note of ``pairs`` as its entry of the add_notes request, made by
+    the builder: the collection thread then only joins them (~1 ms a batch).
+    A note the request cannot carry goes to ``rest`` (``col.add_notes``)."""
     sent: List[Tuple[Create, NewNote]] = []
     rest: List[Tuple[Create, NewNote]] = []
     notes: List[bytes] = []
+    wire = _wire_matches()
+    heads: Dict[Tuple[int, Tuple[str, ...]], bytes] = {}
     for c, n in pairs:
-        # The importer skips a note whose first field is empty; JSON cannot
-        # carry a lone surrogate (rare).
-        text = _json({"guid": n.guid, "fields": n.fields, "tags": n.tags, "notetype": int(n.notetype),
-                      "deck": int(n.deck)}) if n.fields and n.fields[0] else None
-        if text is None:
+        entry = _wire_note(n, heads) if wire else None
+        if entry is None:
             rest.append((c, n))
             continue
         sent.append((c, n))
-        notes.append(b"," + text if notes else text)
-        # The text is in the JSON now: let it go (the batch being built held
-        # it twice while Rust imported the one before, +4-10 MB peak). A
-        # note the importer then skips gets it back from the request.
+        notes.append(entry)
+        # The text is in the request now: let it go (the batch being built
+        # held it twice while Rust wrote the one before, +4-10 MB peak).
         n.fields.clear()
     return Batch(sent, rest, notes, list(later))
 
 
-def _request(notes: Sequence[bytes], options: Dict[str, str]) -> bytes:
-    """The import's request for the notes' JSON: a serialised
-    ``anki.generic_pb2.String`` (field 1, length-delimited, the UTF-8 text),
-    written out so the JSON never becomes a Python str (up to 4 bytes a
-    character once one is beyond Latin-1) only to be encoded back. One
-    buffer, made on the collection thread (large buffers made on one thread
-    and freed on it are reused call after call; made by the builder, they
-    stayed in its malloc arena: +10-20 MB peak)."""
-    tail = orjson.dumps(options)
-    opening = b'{"notes":['
-    closing = b"]," + tail[1:] if len(tail) > 2 else b"]}"
-    size = len(opening) + sum(map(len, notes)) + len(closing)
-    return b"".join([_varint_head(size), opening, *notes, closing])
-
-
-def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Create, NewNote]]:
-    """One ``import_json_string``; returns what it did not add.
-
-    Every note carries its guid, so the import matches on guid only (never
-    on the first field: two notes with the same front are both added), and
-    the plan creates only guids the collection does not hold. The duplicate
-    and match settings sent are the user's own (the import stores them as
-    the CSV import's defaults). Fields, tags, cards, due positions and
-    ``mod`` come out as ``add_notes`` makes them
-    (tests/sync/test_write_import.py)."""
+def _send(w: Writing, batch: Batch) -> List[Tuple[Create, NewNote]]:
+    """One ``add_notes`` call of the batch's request; returns what it did not
+    take (for ``_add``). Fields, tags, cards, due positions and ``mod`` come
+    out as ``col.add_notes`` makes them (tests/sync/test_write_batches.py);
+    the notes' ids come back in the request's order."""
     rest = list(batch.rest)
-    for c in batch.later:  # their images named by Anki first, then through add_notes
+    for c in batch.later:  # their images named by Anki first, then through col.add_notes
         for m in c.card.media:
             _store(w, m.name, m.data)
         rest.append((c, _new_note(w, c)))
@@ -468,77 +445,119 @@ def _import(w: Writing, batch: Batch, options: Dict[str, str]) -> List[Tuple[Cre
     sent = batch.sent
     if not sent:
         return rest
-    if w.newest is None:
-        w.newest = newest_note_id(w.col)
-    request = _request(batch.notes, options)
-    batch.notes.clear()  # only the request is held while Rust imports
-    _run_import(w.col, request)
-    # The new notes' ids by guid, read back (the notes above the newest id
-    # before the call) rather than from the import's log, which repeats
-    # every note's fields: not parsing it keeps ~10 MB off a large first
-    # sync's peak memory. Anki numbers new notes by the clock, so one can
-    # land below a note made on a computer whose clock ran ahead: those are
-    # looked for by guid. A guid not there at all (the importer skipped the
-    # note) goes through add_notes. The newest id afterwards is the largest
-    # read back (every note above the old newest is), so the next import
-    # needs no query for it.
-    found = guids_added_after(w.col, w.newest)
-    if found:
-        w.newest = max(w.newest, max(found.values()))
-    missing = [n.guid for _, n in sent if n.guid not in found]
-    if missing:
-        found.update(guid_ids(w.col, missing))
+    request = b"".join(batch.notes)
+    batch.notes.clear()  # only the request is held while Rust writes
+    ids = _run_add_notes(w.col, request)
+    if len(ids) != len(sent):  # not expected: Anki adds each request's note or fails the call
+        raise RuntimeError(f"Anki added {len(ids)} notes of {len(sent)}")
     made = w.ids.made
-    skipped = []
-    for c, n in sent:
-        if n.guid in found:
-            c.note_id = found[n.guid]
-            made.append((n.guid, c.note_id))
-        else:
-            skipped.append((c, n))
-    if skipped:  # not expected: their fields (let go by the builder) read back from the request
-        fields = {item["guid"]: item["fields"] for item in orjson.loads(_message_text(request))["notes"]}
-        for _, n in skipped:
-            n.fields[:] = fields[n.guid]
-        rest += skipped
+    for (c, n), nid in zip(sent, ids):
+        c.note_id = nid
+        made.append((n.guid, nid))
     return rest
 
 
-def _run_import(col: Collection, request: bytes) -> None:
-    """``col.import_json_string`` of a serialised ``anki.generic_pb2.String``
-    holding the JSON (see ``_request``), through the backend's raw
-    call where Anki has it (every supported version; the fallback is for
-    safety): the request goes as it is, and the reply is not made into
-    Python objects."""
-    raw = getattr(col._backend, "import_json_string_raw", None)
+def _run_add_notes(col: Collection, request: bytes) -> List[int]:
+    """The new notes' ids, from the backend's ``add_notes`` of a serialised
+    ``AddNotesRequest``: through its raw call where Anki has it (every
+    supported version; the fallback is for safety), so the request goes as
+    it is."""
+    from anki import notes_pb2
+
+    raw = getattr(col._backend, "add_notes_raw", None)
     if raw is None:
-        from anki.generic_pb2 import String
-
-        col.import_json_string(String.FromString(request).val)
-        return
-    raw(request)
+        requests = notes_pb2.AddNotesRequest.FromString(request).requests
+        return list(col._backend.add_notes(requests=requests).nids)
+    return list(notes_pb2.AddNotesResponse.FromString(raw(request)).nids)
 
 
-def _message_text(message: bytes) -> bytes:
-    """The UTF-8 text of a serialised ``String`` (``_request``'s inverse)."""
-    at = 1  # after the field's tag, the length: 7 bits a byte, high bit "more"
-    while message[at] & 0x80:
-        at += 1
-    return message[at + 1:]
+# Protobuf's wire format for the fields the request uses: (number << 3) | kind,
+# 0 a varint, 2 length-delimited (``anki/notes.proto``, the same from 23.10 on;
+# ``_wire_matches`` checks the Anki it runs in).
+_REQUESTS, _NOTE, _DECK_ID = b"\x0a", b"\x0a", 0x10  # AddNotesRequest.requests, AddNoteRequest.note, .deck_id
+_GUID, _NOTETYPE_ID, _TAG, _FIELD = b"\x12", 0x18, b"\x32", b"\x3a"  # Note.guid, .notetype_id, .tags, .fields
+_WIRE = {  # message: {field: (number, type)}; type 3 int64, 9 string, 11 message
+    "AddNotesRequest": {"requests": (1, 11)},
+    "AddNoteRequest": {"note": (1, 11), "deck_id": (2, 3)},
+    "Note": {"guid": (2, 9), "notetype_id": (3, 3), "tags": (6, 9), "fields": (7, 9)},
+}
+_ONE_BYTE = [bytes((i,)) for i in range(0x80)]
 
 
-def _varint_head(size: int) -> bytes:
-    """The String message's field 1 tag and the length of its ``size`` bytes."""
-    head = bytearray(b"\x0a")
-    while size > 0x7F:
-        head.append((size & 0x7F) | 0x80)
-        size >>= 7
-    head.append(size)
-    return bytes(head)
+@cache
+def _wire_matches() -> bool:
+    """Whether this Anki's messages have the fields ``_wire_note`` writes
+    (else every new note goes through ``col.add_notes``)."""
+    try:
+        from anki import notes_pb2
+
+        for name, fields in _WIRE.items():
+            by_name = getattr(notes_pb2, name).DESCRIPTOR.fields_by_name
+            for field_name, (number, kind) in fields.items():
+                f = by_name.get(field_name)
+                if f is None or (f.number, f.type) != (number, kind):
+                    return False
+    except Exception:  # noqa: BLE001 (any surprise: the documented way)
+        return False
+    return True
+
+
+def _varint(n: int) -> bytes:
+    """``n`` (not negative) as a protobuf varint: 7 bits a byte, high bit "more"."""
+    if n < 0x80:
+        return _ONE_BYTE[n]
+    if n < 0x4000:
+        return bytes((n & 0x7F | 0x80, n >> 7))
+    out = bytearray()
+    while n > 0x7F:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+@cache
+def _id_field(key: int, value: int) -> bytes:
+    return bytes((key,)) + _varint(value)
+
+
+def _wire_note(n: NewNote, heads: Optional[Dict[Tuple[int, Tuple[str, ...]], bytes]] = None) -> Optional[bytes]:
+    """The note as one ``requests`` entry of a serialised ``AddNotesRequest``
+    (an ``AddNoteRequest``: a ``Note`` with guid, note type, tags and fields,
+    id, mtime and usn left to Anki as a new note has them, and the deck), byte
+    for byte what protobuf writes; None for what it cannot carry (a lone
+    surrogate, an id below 1). ``heads``: the note type and tags as written,
+    by note type and tags (a first sync's notes share a few tag sets)."""
+    if n.notetype < 1 or n.deck < 1:
+        return None
+    try:
+        key = (n.notetype, tuple(n.tags))
+        head = None if heads is None else heads.get(key)
+        if head is None:
+            head = _id_field(_NOTETYPE_ID, n.notetype) + b"".join(
+                _TAG + _varint(len(b)) + b for b in (t.encode() for t in n.tags))
+            if heads is not None:
+                heads[key] = head
+        guid = n.guid.encode()
+        parts = [_NOTE, b"", _GUID, _varint(len(guid)), guid, head]
+        size = 1 + len(parts[3]) + len(guid) + len(head)  # the note's bytes
+        for text in n.fields:
+            b = text.encode()
+            k = len(b)
+            length = _ONE_BYTE[k] if k < 0x80 else bytes((k & 0x7F | 0x80, k >> 7)) if k < 0x4000 else _varint(k)
+            parts += (_FIELD, length, b)
+            size += 1 + len(length) + k
+    except UnicodeEncodeError:
+        return None
+    parts[1] = _varint(size)
+    deck = _id_field(_DECK_ID, n.deck)
+    parts.append(deck)
+    # One join, not one a message: the fields are copied once.
+    return b"".join([_REQUESTS, _varint(1 + len(parts[1]) + size + len(deck)), *parts])
 
 
 def _add(w: Writing, todo: List[Tuple[Create, NewNote]]) -> None:
-    """``add_notes`` of the new notes the import did not take, in one call."""
+    """``col.add_notes`` of the new notes the request could not carry, in one call."""
     from anki.collection import AddNoteRequest
 
     col = w.col
@@ -565,29 +584,6 @@ def _add(w: Writing, todo: List[Tuple[Create, NewNote]]) -> None:
     for (c, n), request in zip(todo, requests):
         c.note_id = int(request.note.id)
         w.ids.made.append((n.guid, c.note_id))
-
-
-# The import's duplicate handling and match scope, as Anki stores them in
-# the collection's config (ints) and as the import's JSON names them.
-_DUPE_RESOLUTIONS = ("Update", "Preserve", "Duplicate")
-_MATCH_SCOPES = ("Notetype", "NotetypeAndDeck")
-
-
-def _import_options(col: Collection) -> Dict[str, str]:
-    def name(key: str, names: Sequence[str]) -> str:
-        value = col.get_config(key, 0)
-        return names[value] if isinstance(value, int) and 0 <= value < len(names) else names[0]
-
-    return {"dupe_resolution": name("csvDuplicateResolution", _DUPE_RESOLUTIONS),
-            "match_scope": name("matchScope", _MATCH_SCOPES)}
-
-
-def _json(value: object) -> Optional[bytes]:
-    """JSON as UTF-8, or None for text JSON cannot carry (a lone surrogate)."""
-    try:
-        return orjson.dumps(value)
-    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
-        return None
 
 
 def update_notes(w: Writing) -> None:

@@ -105,13 +105,13 @@ def test_a_new_documents_cards_wait_to_be_rendered(tmp_path, col):
     assert len(forced.docs["1AlphaDoc0000000000000000"].cards) == 33  # all but the two that cannot sync
 
 
-@pytest.mark.parametrize("way", ["import", "add_notes"])
+@pytest.mark.parametrize("way", ["batches", "one go"])
 def test_rendering_late_syncs_what_rendering_early_does(tmp_path, monkeypatch, way):
     library, _, _ = _library(tmp_path / "polar")
-    if way == "import":  # the builder renders, beside Anki's importer
-        monkeypatch.setattr(write, "IMPORT_MIN", 10)
+    if way == "batches":  # the builder renders, beside Anki's add_notes
+        monkeypatch.setattr(write, "BATCHED_MIN", 10)
     else:  # few new notes: rendered on the collection thread before the media
-        monkeypatch.setattr(write, "IMPORT_MIN", 10**9)
+        monkeypatch.setattr(write, "BATCHED_MIN", 10**9)
     got: Dict[str, Tuple[Any, ...]] = {}
     for mode in ("late", "early"):
         with monkeypatch.context() as m:
@@ -148,7 +148,7 @@ def test_a_preview_renders_what_it_shows(tmp_path, col, monkeypatch):
 def test_a_new_document_whose_cards_already_have_notes_updates_them(tmp_path, col, monkeypatch):
     """The sync state lost (or another computer's): a new document's cards
     meet their notes and are rendered on the spot; nothing is made twice."""
-    monkeypatch.setattr(write, "IMPORT_MIN", 10)
+    monkeypatch.setattr(write, "BATCHED_MIN", 10)
     library, alpha, _ = _library(tmp_path / "polar")
     first = run(col, library, tmp_path / "state.sqlite")
     before = col.note_count()
@@ -161,9 +161,9 @@ def test_a_new_document_whose_cards_already_have_notes_updates_them(tmp_path, co
     assert [c.card for c in edited] == ["1A00000000"] and "edited" in edited[0].front
 
 
-@pytest.mark.parametrize("way", ["import", "add_notes"])
+@pytest.mark.parametrize("way", ["batches", "one go"])
 def test_a_new_document_with_nothing_to_sync_makes_no_deck(tmp_path, col, monkeypatch, way):
-    monkeypatch.setattr(write, "IMPORT_MIN", 10 if way == "import" else 10**9)
+    monkeypatch.setattr(write, "BATCHED_MIN", 10 if way == "batches" else 10**9)
     library, _, _ = _library(tmp_path / "polar")
     broken = Doc(library, "1BrokenDoc000000000000000", title="Broken", tags=["deck:broken"])
     broken.card("1Broken001", cloze("a cloze whose deletion was forgotten"), "CLOZE")

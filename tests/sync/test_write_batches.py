@@ -1,0 +1,242 @@
+"""New notes in batches (``write.add_notes``): each note's ``AddNoteRequest``
+written by the builder, the calls made with the backend's raw ``add_notes``;
+the same notes, cards and due positions as ``col.add_notes`` makes, one undo
+step, the schema untouched."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from addon.sync import write
+from addon.sync.plan import Create
+from addon.sync.state import NoteIdChanges
+from addon.sync.write import NewNote
+from tests.conftest import make_collection
+from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import run
+
+CARDS = write.BATCHED_MIN + 60  # enough for the batches
+
+
+def _library(root):
+    alpha = Doc(root, "alpha", title="Alpha", tags=["deck:alpha"])
+    for i in range(CARDS // 2):
+        alpha.card(f"a{i:04d}", basic(f"<p>Front {i} <b>bold</b> é e\u0301</p>", f"Back {i}"), page=1 + i % 3,
+                   tags=["shared", f"t{i % 4}"])
+    # Two cards with the same front: two notes (no first-field matching).
+    alpha.card("same1", basic("<p>The same front</p>", "one"))
+    alpha.card("same2", basic("<p>The same front</p>", "two"))
+    alpha.write()
+    beta = Doc(root, "beta", title="Beta", tags=["deck:beta/sub"])
+    for i in range(CARDS // 2):
+        beta.card(f"b{i:04d}", cloze(f"{{{{c1::one {i}}}}} and {{{{c2::two}}}}"), "CLOZE", page=2)
+    beta.card("rev1", basic("forward", "reverse"), "BASIC_FRONT_BACK_AND_REVERSE")
+    beta.write()
+    return root
+
+
+def _snapshot(col):
+    """Everything a note and its cards hold, by guid and names (ids differ
+    between collections)."""
+    notes = col.db.all(
+        "SELECT n.guid, (SELECT name FROM notetypes WHERE id = n.mid), n.flds, n.tags, n.usn, n.sfld, n.csum, "
+        "n.flags, n.data FROM notes n ORDER BY n.guid")
+    cards = col.db.all(
+        "SELECT n.guid, c.ord, (SELECT name FROM decks WHERE id = c.did), c.due, c.type, c.queue, c.ivl, "
+        "c.factor, c.reps, c.left, c.odid, c.usn, c.flags, c.data FROM cards c JOIN notes n ON n.id = c.nid "
+        "ORDER BY n.guid, c.ord")
+    return notes, cards, sorted(col.tags.all())
+
+
+@pytest.mark.parametrize("other_way", ["col.add_notes", "in one go"])
+def test_batched_notes_are_what_col_add_notes_makes(tmp_path, col, monkeypatch, other_way):
+    library = _library(tmp_path / "polar")
+    t0 = int(time.time())
+    report = run(col, library, tmp_path / "state.sqlite")
+    t1 = int(time.time())
+    assert report.errors == [] and report.created == 2 * (CARDS // 2) + 3
+    batched = _snapshot(col)
+
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        monkeypatch.setattr(write, "BATCHED_MIN", 10**9)  # one call, no builder
+        if other_way == "col.add_notes":  # and Anki's own Note objects, no request of ours
+            monkeypatch.setattr(write, "_wire_matches", lambda: False)
+        assert run(other, library, tmp_path / "other-state.sqlite").created == report.created
+        assert _snapshot(other) == batched
+    finally:
+        other.close()
+    assert len(batched[0]) == report.created
+    assert col.db.scalar("SELECT count() FROM notes WHERE sfld = 'The same front'") == 2
+    assert col.db.scalar("SELECT min(mod) FROM notes") >= t0
+    assert col.db.scalar("SELECT max(mod) FROM notes") <= t1 + 1
+    # The report's note ids are the notes the batches created.
+    ids = {c.note_id for c in report.changes if c.note_id}
+    assert ids == set(col.find_notes(""))
+    # ... and the state's note-id hints say the same
+    from addon.sync.state import SyncState
+
+    in_col = dict(col.db.all("SELECT guid, id FROM notes"))
+    assert SyncState(tmp_path / "state.sqlite").note_ids(in_col) == in_col
+
+
+def test_batches_are_one_undo_step_and_leave_settings_and_schema(tmp_path, col):
+    col.set_config("csvDuplicateResolution", 1)  # the user's CSV import choices
+    col.set_config("matchScope", 1)
+    schema = col.db.scalar("SELECT scm FROM col")
+    library = _library(tmp_path / "polar")
+    report = run(col, library, tmp_path / "state.sqlite")
+    assert report.created > write.BATCHED_MIN
+    assert col.get_config("csvDuplicateResolution") == 1 and col.get_config("matchScope") == 1
+    assert col.db.scalar("SELECT scm FROM col") == schema
+    assert col.undo_status().undo == "Sync from Polar"
+    col.undo()
+    assert col.note_count() == 0
+    assert col.undo_status().undo != "Sync from Polar"
+
+
+def _pair(col, front: str, guid: str, tags=("t",), kind="basic"):
+    nt = col.models.by_name("Basic")
+    c = Create(rc=None, doc="d", deck="Default", kind=kind)  # type: ignore[arg-type]
+    return c, NewNote([front, "back"], list(tags), guid, nt["id"], 1)
+
+
+def test_a_note_the_request_cannot_carry_goes_through_col_add_notes(col):
+    ok, empty = _pair(col, "fine", "polar:ok"), _pair(col, "", "polar:empty")
+    odd = _pair(col, "lone \ud800", "polar:odd")
+    w = SimpleNamespace(col=col, ids=NoteIdChanges())
+    rest = write._send(w, write._batch([ok, empty, odd]))  # type: ignore[arg-type]
+    assert [n.guid for _, n in rest] == ["polar:odd"]  # protobuf's strings are UTF-8
+    assert rest[0][1].fields == ["lone \ud800", "back"]  # kept for col.add_notes
+    found = dict(col.db.all("SELECT guid, id FROM notes"))
+    assert ok[0].note_id == found["polar:ok"] and empty[0].note_id == found["polar:empty"]
+    assert w.ids.made == [("polar:ok", ok[0].note_id), ("polar:empty", empty[0].note_id)]  # the note-id hints
+
+
+def _upb(col, pairs) -> bytes:
+    """The request as Anki's protobuf serialises it."""
+    from anki import notes_pb2
+
+    return notes_pb2.AddNotesRequest(requests=[
+        notes_pb2.AddNoteRequest(note=notes_pb2.Note(guid=n.guid, notetype_id=n.notetype, tags=n.tags,
+                                                     fields=n.fields), deck_id=n.deck)
+        for _, n in pairs]).SerializeToString()
+
+
+# Texts of 127, 128, 16,383, 16,384 bytes (where a length takes one more
+# byte), beyond Latin-1, empty; no tags and many; ids of every size.
+@pytest.mark.parametrize("front", ["é", "x" * 127, "x" * 128, "x" * 16383, "x" * 16384, "中🙂" * 70000, "",
+                                   "tab\tand\x1fseparator"])
+@pytest.mark.parametrize("tags", [(), ("t",), tuple(f"tag{i}" * 9 for i in range(40))])
+@pytest.mark.parametrize("notetype,deck", [(1, 1), (127, 128), (16384, 2**31), (1_700_000_000_000, 2**62)])
+def test_each_notes_request_is_what_protobuf_writes(col, front, tags, notetype, deck):
+    assert write._wire_matches()  # this Anki's messages are the ones written
+    c, n = _pair(col, front, "polar:w", tags)
+    n = n._replace(notetype=notetype, deck=deck)
+    assert write._wire_note(n) == _upb(col, [(c, n)])
+
+
+@pytest.mark.parametrize("count", [1, 3, 2000])
+def test_the_request_joined_from_each_notes_entry_is_the_whole_message(col, count):
+    """The builder makes each note's entry, the collection thread joins them:
+    byte for byte the message protobuf makes of the whole request."""
+    nt = col.models.by_name("Basic")
+    pairs = [(Create(rc=None, doc="d", deck="Default", kind="basic"),  # type: ignore[arg-type]
+              NewNote([f"front {i} é中🙂 \"q\"", "x" * (i % 300)], ["t", f"u{i % 7}"], f"polar:j{i}", nt["id"], 1))
+             for i in range(count)]
+    whole = _upb(col, pairs)
+    batch = write._batch(pairs)
+    assert b"".join(batch.notes) == whole
+    assert all(n.fields == [] for _, n in batch.sent)  # the text is in the request only
+
+
+@pytest.mark.parametrize("raw", [True, False])
+def test_the_request_adds_with_or_without_the_raw_call(col, monkeypatch, raw):
+    """The backend's raw add_notes takes the serialised request as it is;
+    where an Anki lacked it, the same request goes through the generated
+    call. Either way the ids come back in the request's order."""
+    if not raw:
+        monkeypatch.setattr(col._backend, "add_notes_raw", None, raising=False)
+    pairs = [_pair(col, f"front {i} é中🙂", f"polar:r{i}") for i in (2, 0, 1)]
+    ids = write._run_add_notes(col, _upb(col, pairs))
+    assert col.db.all("SELECT guid, flds, tags FROM notes ORDER BY guid") == [
+        [f"polar:r{i}", f"front {i} é中🙂\x1fback", " t "] for i in range(3)]
+    assert ids == [col.db.scalar("SELECT id FROM notes WHERE guid = ?", f"polar:r{i}") for i in (2, 0, 1)]
+
+
+@pytest.mark.parametrize("batch", [write.ADD_BATCH, 300])
+def test_new_notes_beside_a_note_from_a_clock_ahead_get_their_own_ids(tmp_path, col, monkeypatch, batch):
+    """Anki numbers new notes by the clock, and a note made on a computer
+    whose clock ran ahead has a larger id than the ones made now: each new
+    note's id is the one Anki answers with, whatever its size."""
+    monkeypatch.setattr(write, "ADD_BATCH", batch)
+    ahead = col.new_note(col.models.by_name("Basic"))
+    ahead["Front"] = "made on a computer with its clock a year ahead"
+    col.add_note(ahead, 1)
+    future = int(time.time() * 1000) + 365 * 86_400_000
+    # (a note as such a computer's sync would bring it; no API sets an id)
+    col.db.execute("UPDATE cards SET nid = ? WHERE nid = ?", future, ahead.id)
+    col.db.execute("UPDATE notes SET id = ? WHERE id = ?", future, ahead.id)
+    report = run(col, _library(tmp_path / "polar"), tmp_path / "state.sqlite")
+    assert report.errors == [] and report.created == 2 * (CARDS // 2) + 3
+    assert col.note_count() == report.created + 1  # nothing added twice
+    by_guid = dict(col.db.all("SELECT guid, id FROM notes"))
+    assert len(by_guid) == col.note_count()
+    created = {c.note_id for c in report.changes if c.kind == "created"}
+    assert created == {nid for nid in by_guid.values() if nid != future}
+    assert any(nid < future for nid in created)
+
+
+def test_state_rows_written_during_the_batches_are_the_state_one_call_leaves(tmp_path, col, monkeypatch):
+    """The builder writes the new notes' state rows ahead, batch by batch
+    (``state.StagedCards``): the state file ends as the plain path leaves it."""
+    from addon.sync.state import StagedCards, SyncState
+
+    library = _library(tmp_path / "polar")
+    adds = []
+    real_add = StagedCards.add
+    monkeypatch.setattr(StagedCards, "add", lambda self, rows: (adds.append(len(rows)), real_add(self, rows))[1])
+    monkeypatch.setattr(write, "ADD_BATCH", 300)
+    run(col, library, tmp_path / "state.sqlite")
+    assert len(adds) >= 4 and adds == sorted(adds)  # one per batch on the builder, the rest at commit
+    staged = SyncState(tmp_path / "state.sqlite").all_cards()
+
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        monkeypatch.setattr(write, "BATCHED_MIN", 10**9)  # one call, no staging
+        adds.clear()
+        run(other, library, tmp_path / "other-state.sqlite")
+        assert adds == []
+    finally:
+        other.close()
+    assert staged == SyncState(tmp_path / "other-state.sqlite").all_cards()
+
+
+def test_a_batch_that_fails_midway_leaves_a_state_the_next_sync_converges_from(tmp_path, col, monkeypatch):
+    from addon.sync.state import SyncState
+
+    library = _library(tmp_path / "polar")
+    state_path = tmp_path / "state.sqlite"
+    monkeypatch.setattr(write, "ADD_BATCH", 300)
+    calls = []
+    real = write._run_add_notes
+
+    def failing(col_, request):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real(col_, request)
+
+    monkeypatch.setattr(write, "_run_add_notes", failing)
+    with pytest.raises(RuntimeError):
+        run(col, library, state_path)
+    state = SyncState(state_path)
+    assert state.card_count() == 0 and state.problem is None  # nothing staged was committed
+    monkeypatch.setattr(write, "_run_add_notes", real)
+    report = run(col, library, state_path)
+    assert report.errors == []
+    assert col.note_count() == 2 * (CARDS // 2) + 3  # the notes the failed sync made are taken over
+    assert SyncState(state_path).card_count() == col.note_count()
