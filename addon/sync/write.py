@@ -62,6 +62,7 @@ ADD_BATCHES_MAX = 1  # undo ops the new notes take at a time (each add_notes cal
 # 377-380, 5,000 → 386-390, 6,000 → 391; 5,000 makes 10 calls of 17.
 ADD_BATCH = 5000
 FIRST_BATCH = 1000  # ... but the first call's (see add_notes)
+LAST_BATCH = 1000  # ... and the last one's
 # From this many new notes on, a helper thread builds each batch while Rust
 # adds the one before (see add_notes); fewer are built in one go.
 BATCHED_MIN = 1000
@@ -267,8 +268,7 @@ def add_notes(w: Writing) -> None:
         # the reading order itself: a document's cards are put in order
         # when the first of them is taken (~0.1 s at 50,000 cards, no
         # longer before the first call).
-        size, first = ADD_BATCH, min(FIRST_BATCH, ADD_BATCH)
-        sizes = [first] + [size] * -(-max(len(creates) - first, 0) // size)
+        sizes = batch_sizes(len(creates))
         media = w.media
         assert media is not None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="polar-sync-notes") as builder:
@@ -289,7 +289,7 @@ def add_notes(w: Writing) -> None:
                     written.append(builder.submit(w.stage.add_ids, w.ids.made))
                 w.col.merge_undo_entries(w.undo_start)
                 del built
-                done = min(first + k * size, len(creates))
+                done = sum(sizes[:k + 1])
                 if done < len(creates):
                     w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
             for part in written:
@@ -311,6 +311,19 @@ def add_notes(w: Writing) -> None:
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
+
+
+def batch_sizes(total: int) -> List[int]:
+    """How many notes each add_notes call takes: ``ADD_BATCH`` each, but the
+    first ``FIRST_BATCH`` (Rust starts while the builder makes the next) and
+    the last ``LAST_BATCH``: Rust adds a note faster than the builder makes
+    one, so after the builder's last batch only Rust works; a small one ends
+    the sync sooner."""
+    first = min(FIRST_BATCH, ADD_BATCH, total)
+    last = min(LAST_BATCH, ADD_BATCH, total - first)
+    middle = total - first - last
+    full, part = divmod(middle, ADD_BATCH)
+    return [n for n in [first] + [ADD_BATCH] * full + [part, last] if n]
 
 
 def _build_next(w: Writing, order: ReadingOrder, n: int) -> Batch:

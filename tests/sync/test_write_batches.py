@@ -240,3 +240,14 @@ def test_a_batch_that_fails_midway_leaves_a_state_the_next_sync_converges_from(t
     assert report.errors == []
     assert col.note_count() == 2 * (CARDS // 2) + 3  # the notes the failed sync made are taken over
     assert SyncState(state_path).card_count() == col.note_count()
+
+
+@pytest.mark.parametrize("total", [1, 999, 1000, 1001, 2000, 2001, 6999, 7000, 7001, 50_000, 50_001])
+def test_batch_sizes_add_every_note_small_first_and_last(total):
+    sizes = write.batch_sizes(total)
+    assert sum(sizes) == total and all(0 < n <= write.ADD_BATCH for n in sizes)
+    assert sizes[0] == min(write.FIRST_BATCH, total)
+    if total >= write.FIRST_BATCH + write.LAST_BATCH:  # (both below ADD_BATCH)
+        assert sizes[-1] == write.LAST_BATCH
+    # no more calls than the notes need
+    assert len(sizes) <= 2 + -(-(total - sizes[0] - sizes[-1]) // write.ADD_BATCH) + (len(sizes) == 1)
