@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .docmeta import DocMetaError, load_json
 from .library import MAX_DOCMETA_BYTES, DataDirSource, ExportSource, Source
 
 # (x, y, width, height) as fractions of the page, origin top left.
@@ -110,6 +109,8 @@ def kind_of(filename: str, url: str = "") -> str:
 
 def _docmeta_dict(data: bytes) -> Dict[str, Any]:
     """A state.json or an export's ``doc_meta`` record as the DocMeta dict."""
+    from .docmeta import DocMetaError, load_json  # when first needed: not at Anki's start
+
     raw = load_json(data)
     if isinstance(raw, dict) and "docInfo" not in raw and "pageMetas" not in raw:
         outer = raw.get("value")

@@ -21,7 +21,6 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from ..polar.export_cache import beside
 from ..polar.library import DataDirSource, Source, SourceError, open_source
 from ..polar.originals import Original, Spot, find_original, find_spot, read_docmeta
-from .state import card_origin
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,8 @@ class OriginFinder:
     def find(self, guid: str) -> Optional[Origin]:
         """The card's origin when its document's file is on this computer,
         else None (nothing to open: the card shows no control)."""
+        from .state import card_origin  # on the first click: Anki's start needs none of the state's code
+
         found = card_origin(self.state_path, guid)
         if found is None:
             return None
