@@ -780,7 +780,9 @@ def gui_stall(b: Bench) -> Optional[List[Dict[str, Any]]]:
         log(f"sync in Anki {i + 1}/{b.args.reps}: {run['sync_s']:.2f} s, {run['notes']} notes; window late by "
             f"{run['max_gap_ms']:.0f} ms at worst ({run['max_gap_during']}), p99 {run['p99_gap_ms']:.0f} ms")
         runs.append(run)
-        shutil.rmtree(base, ignore_errors=True)
+        # Each run's profile stays until the bench ends: deleting its ~3,900
+        # files would slow the next run's new media files for minutes (ext4
+        # without a journal, see docs/performance.md), as it did before.
     return runs
 
 

@@ -29,7 +29,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, FrozenSet, List, Literal, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Literal, Optional, Sequence, Set, Tuple
 
 from anki.collection import OpChanges
 from aqt.operations import CollectionOp, QueryOp
@@ -43,6 +43,7 @@ from .editors import OpenEditors
 from .i18n import tr
 from .quiet import UndoWatch, our_step_name
 from .report_text import progress_words
+from .synclog import MAX_SAVED_CHANGES
 
 # Who asked for a sync.
 Trigger = Literal["manual", "preview", "startup", "watch", "settings"]
@@ -117,8 +118,8 @@ class Outcome:
     # state of its own (nothing read, nothing counted); the reason, in English.
     library_error: str = ""
     interrupted: bool = False  # stopped because the profile closed
-    # report.change_rows(), made on Anki's worker thread (None: not made)
-    change_rows: Optional[List[Dict[str, Any]]] = None
+    # The report's change rows, made or begun on Anki's worker thread (None: not made)
+    change_rows: Optional[Sequence[Dict[str, Any]]] = None
 
 
 class _Applied:
@@ -127,9 +128,19 @@ class _Applied:
     def __init__(self, report: Report) -> None:
         self.report = report
         self.changes = report.op_changes if report.op_changes is not None else OpChanges()
-        # Made here, on the worker thread: in the window's thread the rows of
-        # a 50,000-note first sync froze Anki for ~0.2 s after the sync.
-        self.change_rows = report.change_rows()
+        # The rows of what changed, made here on the worker thread as far as
+        # they will be read (in the window's thread the rows of a 50,000-note
+        # first sync froze Anki for ~0.2 s). With something to show (a
+        # problem, a conflict, notes of the old sync) the notice offers the
+        # report window: all of them. Else the log's share: a clean sync
+        # shows its counts, and ends ~0.2 s sooner at 50,000 notes; the rest
+        # are made if someone opens the report.
+        if report.errors or report.conflicts or report.legacy_leftovers:
+            self.change_rows: Sequence[Dict[str, Any]] = report.change_rows()
+        else:
+            rows = report.lazy_change_rows()
+            rows[:MAX_SAVED_CHANGES]  # made and kept for the log
+            self.change_rows = rows
 
 
 def without_note_text(changes: OpChanges) -> OpChanges:
@@ -358,14 +369,15 @@ class SyncRunner:
 
             def dry(col: Any) -> Any:
                 try:
-                    return prepared.apply(col, dry_run=True)
+                    report = prepared.apply(col, dry_run=True)
+                    return report, report.change_rows()  # the window shows them all: made here
                 finally:
                     self._op_ended.set()
 
             QueryOp(
                 parent=self.mw,
                 op=dry,
-                success=lambda report: self._landed(lambda: self._finish(req, report, started)),
+                success=lambda out: self._landed(lambda: self._finish(req, out[0], started, change_rows=out[1])),
             ).failure(lambda exc: self._fail(req, exc, started)).with_progress(
                 tr("Comparing with your collection…")
             ).run_in_background()
@@ -434,7 +446,7 @@ class SyncRunner:
 
     def _finish(
         self, req: SyncRequest, report: Report, started: float, failed: bool = False,
-        library_error: str = "", interrupted: bool = False, change_rows: Optional[List[Dict[str, Any]]] = None,
+        library_error: str = "", interrupted: bool = False, change_rows: Optional[Sequence[Dict[str, Any]]] = None,
     ) -> None:
         self.busy = False
         self.finished_count += 1

@@ -200,7 +200,7 @@ class ReportDialog(_PolarDialog):
 
     # -- what changed ----------------------------------------------------------
 
-    def _build_tree(self, changes: List[Dict[str, Any]]) -> Optional[QTreeWidget]:
+    def _build_tree(self, changes: Sequence[Mapping[str, Any]]) -> Optional[QTreeWidget]:
         if not changes:
             return None
         tree = QTreeWidget(self)

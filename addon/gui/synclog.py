@@ -12,7 +12,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 ADDON_DIR = Path(__file__).resolve().parent.parent
 USER_FILES = ADDON_DIR / "user_files"
@@ -82,12 +82,15 @@ MAX_SAVED_CHANGES = 2000
 
 
 def _trimmed(report: Dict[str, Any]) -> Dict[str, Any]:
+    """The report with its first ``MAX_SAVED_CHANGES`` change rows, as a
+    list (they may come as ``ChangeRows``, made as they are read)."""
     changes = report.get("changes")
-    if not isinstance(changes, list) or len(changes) <= MAX_SAVED_CHANGES:
+    if not isinstance(changes, Sequence) or isinstance(changes, str):
         return report
     out = dict(report)
-    out["changes"] = changes[:MAX_SAVED_CHANGES]
-    out["changes_left_out"] = len(changes) - MAX_SAVED_CHANGES
+    out["changes"] = list(changes[:MAX_SAVED_CHANGES])
+    if len(changes) > MAX_SAVED_CHANGES:
+        out["changes_left_out"] = len(changes) - MAX_SAVED_CHANGES
     return out
 
 

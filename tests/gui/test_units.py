@@ -106,6 +106,22 @@ def test_the_saved_report_keeps_a_bounded_list_of_changes(tmp_path, monkeypatch)
     assert saved["created"] == 5 and len(saved["changes"]) == 3 and saved["changes_left_out"] == 2
 
 
+def test_the_saved_report_makes_only_the_rows_it_keeps(tmp_path, monkeypatch):
+    import json
+
+    from addon.sync.report import Change, Report
+
+    monkeypatch.setattr(synclog, "MAX_SAVED_CHANGES", 3)
+    report = Report(created=5, titles={"1Doc": "A book"})
+    report.changes = [Change("created", 10 + i, "Deck", "1Doc", f"1C{i}", i, f"<p>Front {i}</p>") for i in range(5)]
+    rows = report.lazy_change_rows()
+    synclog.append_log("P", "manual", "sync", report.to_dict(rows), user_files=tmp_path, when=0)
+    saved = json.loads((tmp_path / synclog.LAST_REPORT_NAME).read_text())
+    assert saved["changes"] == report.change_rows()[:3] and saved["changes_left_out"] == 2
+    assert rows.made == 3  # the other two are made only if the report window opens
+    assert saved["changes"][0]["front"] == "Front 0" and saved["changes"][0]["title"] == "A book"
+
+
 def test_the_undo_rule_knows_our_undo_step_by_name():
     from addon.gui.quiet import our_step_name
     from addon.sync.write import UNDO_NAME

@@ -1,0 +1,58 @@
+"""``ChangeRows``: the report's change rows made as they are read, the same
+rows ``change_rows`` makes at once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from addon.sync.report import Change, ChangeRows, Report
+from tests.polar_factory import Doc, basic
+from tests.sync.helpers import run
+
+
+def _report(n: int) -> Report:
+    report = Report(created=n, titles={"1Doc": "A book"})
+    report.changes = [Change("created", 100 + i, "Deck", "1Doc", f"1C{i}", i % 3, f"<p>Q <b>{i}</b>?</p>")
+                      for i in range(n)]
+    return report
+
+
+def test_rows_are_made_when_read_and_once():
+    report = _report(5)
+    rows = report.lazy_change_rows()
+    assert len(rows) == 5 and rows.made == 0 and rows  # len and truth make no row
+    assert rows[1] == report.changes[1].to_dict(report.titles) and rows.made == 1
+    assert rows[1] is rows[1] and rows.made == 1  # kept, not made again
+    assert rows[-1]["card"] == "1C4" and rows.made == 2
+    assert [r["card"] for r in rows[1:4]] == ["1C1", "1C2", "1C3"] and rows.made == 4
+    with pytest.raises(IndexError):
+        rows[5]
+
+
+def test_read_whole_they_are_the_rows_change_rows_makes():
+    report = _report(7)
+    rows = report.lazy_change_rows()
+    assert list(rows) == report.change_rows() and rows.made == 7
+    assert rows == report.change_rows() and rows == report.lazy_change_rows()
+    assert rows != report.change_rows()[:6] and rows != _report(6).lazy_change_rows()
+    assert report.to_dict(rows)["changes"] is rows
+    assert json.dumps(report.to_dict(list(rows))) == json.dumps(report.to_dict())
+    assert ChangeRows([], {}) == [] and not ChangeRows([], {})
+
+
+def test_a_real_syncs_rows_read_lazily_match(col, tmp_path, state_path):
+    library = tmp_path / "polar"
+    doc = Doc(library, "1RowsDoc0000000000001", title="Rows <&> book", tags=["deck:Rows"])
+    doc.card("1RwA", basic("<p>When is a review <b>due</b>?</p>", "<p>later</p>"), page=3)
+    doc.card("1RwB", basic("A &amp; B<br>on two lines", "<p>2</p>"))
+    doc.write()
+    report = run(col, library, state_path)
+    rows = report.lazy_change_rows()
+    assert rows.made == 0 and len(rows) == report.created == 2
+    by_card = {r["card"]: r for r in rows}
+    assert by_card["1RwA"]["front"] == "When is a review due?" and by_card["1RwA"]["page"] == 3
+    assert by_card["1RwB"]["front"] == "A & B on two lines"
+    assert all(r["title"] == "Rows <&> book" and r["note_id"] for r in rows)
+    assert rows == report.to_dict()["changes"]
