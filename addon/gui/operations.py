@@ -139,7 +139,7 @@ class _Applied:
             self.change_rows: Sequence[Dict[str, Any]] = report.change_rows()
         else:
             rows = report.lazy_change_rows()
-            rows[:MAX_SAVED_CHANGES]  # made and kept for the log
+            rows.make_first(MAX_SAVED_CHANGES)  # the log's share
             self.change_rows = rows
 
 

@@ -114,6 +114,11 @@ class ChangeRows(Sequence[Dict[str, Any]]):
             self.made += 1
         return row
 
+    def make_first(self, n: int) -> None:
+        """Make the first ``n`` rows now (on the thread that can afford it)."""
+        for i in range(min(n, len(self._rows))):
+            self[i]
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (ChangeRows, list)):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other))
