@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import gc
 import re
+import threading
+from typing import List
 
+import markdown
 import pytest
 from bs4 import BeautifulSoup
 
@@ -11,6 +15,7 @@ from addon.render.html import (
     has_cloze,
     is_blank_html,
     is_trivially_safe,
+    markdown_to_html,
     normalise_whitespace,
     safe_url,
     sanitize_html,
@@ -63,6 +68,58 @@ def test_markdown_keeps_mathjax_intact() -> None:
     assert r"\(a_1 * b_1 &lt; c_1\)" in out
     assert r"\[x_2^*\]" in out
     assert "<em>" not in out
+
+
+# One converter per thread is reused: every text must come out as a fresh
+# converter makes it, whatever the text before left in it (footnote-like
+# state, stashed raw HTML, references, an unclosed fence).
+_MD_TEXTS = [
+    "**bold**", "[ref]: https://x.org\n\n[a][ref]", "[a][ref]", "<div>raw *html*</div>\n\ntext",
+    "| a | b |\n|---|---|\n| 1 | 2 |", "```\nunclosed fence", "plain", "1. one\n2. two\n\n- x",
+    "a <b>inline</b> `code` &amp; &copy;", "", "    indented code", "> quote\n> more", "<p>raw</p>",
+]
+
+
+def test_a_reused_converter_writes_what_a_fresh_one_writes() -> None:
+    for before in _MD_TEXTS:
+        for text in _MD_TEXTS:
+            markdown_to_html(before)
+            assert markdown_to_html(text) == markdown.markdown(
+                text, extensions=["tables", "fenced_code", "sane_lists"], output_format="html"
+            ), (before, text)
+
+
+def test_converters_are_per_thread() -> None:
+    results: List[List[str]] = [[] for _ in range(4)]
+
+    def convert(out: List[str]) -> None:
+        out.extend(markdown_to_html(t) for t in _MD_TEXTS * 20)
+
+    threads = [threading.Thread(target=convert, args=(out,)) for out in results]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [[markdown_to_html(t) for t in _MD_TEXTS * 20]] * 4
+
+
+def test_parsing_leaves_little_for_the_collector() -> None:
+    # Anki runs with Python's collector off: parse trees and converters must
+    # be freed by reference counting. (Python-Markdown's raw-HTML postprocessor
+    # leaves one closure cycle, 5 objects, per text that stashed HTML; a fresh
+    # converter a call left ~130.)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        markdown_to_html("warm")
+        gc.collect()
+        for i in range(50):
+            sanitize_html(f"<div><table><tr><td>caf&eacute; {i}</td></tr></table><script>x</script><!-- c --></div>")
+            markdown_to_html(f"**b** {i} `c` <span>raw</span>\n\n| a |\n|---|\n| 1 |")
+        assert gc.collect() <= 50 * 5
+    finally:
+        if was:
+            gc.enable()
 
 
 @pytest.mark.parametrize(

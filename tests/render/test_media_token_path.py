@@ -1,0 +1,137 @@
+"""Inline images taken out without a parse tree (``_extract_by_tokens``) must
+end as the tree's way ends them: the same field HTML once sanitised, the same
+media files, the same problems, whenever the token path takes a fragment."""
+
+from __future__ import annotations
+
+import gc
+from typing import List
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from addon.render.html import sanitize_html
+from addon.render.media import _extract_by_tokens, _extract_by_tree, extract_inline_images
+
+from .helpers import GIF, PNG, SVG, data_uri
+from .test_html_simple_path import _BENIGN_ATTRS, _BENIGN_TAGS, _BENIGN_TEXTS, _TAGS, _TEXTS
+
+_PNG = data_uri(PNG, "image/png")
+_SRCS = [
+    f'"{_PNG}"', f"'{_PNG}'", f'" {_PNG} "', f'"{data_uri(GIF, "image/gif")}"', f'"{data_uri(SVG, "image/svg+xml")}"',
+    '"data:image/png;base64,@@@"', '"data:text/plain,hello"', '"data:image/png,not-base64"',
+    f'"{_PNG[:30]}\n{_PNG[30:]}"', f'"{data_uri(PNG + b"-big" * 40, "image/png")}"', '"polar-abc.png"',
+    '"https://x.org/a.png"', '""', f"{_PNG}",  # unquoted: not a tag the token path reads
+]
+_IMG_EXTRAS = ["", "", "", ' alt="a"', ' width="20"', " style='x'", " SRC2=x"]
+
+
+@st.composite
+def images(draw: st.DrawFn) -> str:
+    name = draw(st.sampled_from(["img", "IMG", "Img"]))
+    src = draw(st.sampled_from(["src", "SRC"]))
+    spaces = draw(st.sampled_from(["=", " = "]))
+    extra = draw(st.sampled_from(_IMG_EXTRAS))
+    order = draw(st.booleans())
+    attrs = f" {src}{spaces}{draw(st.sampled_from(_SRCS))}"
+    attrs = attrs + extra if order else extra + attrs
+    return f"<{name}{attrs}{draw(st.sampled_from(['', '/', ' /']))}>"
+
+
+@st.composite
+def fragments(draw: st.DrawFn) -> str:
+    benign = draw(st.booleans())
+    tags, texts = (_BENIGN_TAGS, _BENIGN_TEXTS) if benign else (_TAGS, _TEXTS + ["<!-- c -->", "<x"])
+    parts: List[str] = []
+    stack: List[str] = []
+    for _ in range(draw(st.integers(0, 10))):
+        action = draw(st.integers(0, 4))
+        if action == 0:
+            parts.append(draw(st.sampled_from(texts)))
+        elif action == 1:
+            parts.append(draw(images()))
+        elif action == 2 or not stack:
+            tag = draw(st.sampled_from([t for t in tags if t.lower() != "img"]))
+            parts.append(f"<{tag}{draw(st.sampled_from(_BENIGN_ATTRS[:7]))}>")
+            if tag.lower() not in ("br", "hr"):
+                stack.append(tag)
+        else:
+            parts.append(f"</{stack.pop()}>")
+    while stack and (benign or draw(st.booleans())):
+        parts.append(f"</{stack.pop()}>")
+    return "".join(parts)
+
+
+def _ends(found: tuple, max_bytes: int) -> tuple:
+    html, media, problems = found
+    return sanitize_html(html), media, problems
+
+
+@settings(max_examples=1500, deadline=None)
+@given(fragments(), st.sampled_from([0, 100]))
+def test_token_path_ends_as_the_tree_does(field: str, max_bytes: int) -> None:
+    by_tokens = _extract_by_tokens(field, max_bytes)
+    if by_tokens is not None:
+        assert _ends(by_tokens, max_bytes) == _ends(_extract_by_tree(field, max_bytes), max_bytes)
+
+
+def test_fuzzer_exercises_the_token_path() -> None:
+    taken = []
+
+    @settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+    @given(fragments())
+    def collect(field: str) -> None:
+        by_tokens = _extract_by_tokens(field, None)
+        taken.append(by_tokens is not None and bool(by_tokens[1] or by_tokens[2]))
+
+    collect()
+    assert sum(taken) > 30
+
+
+@pytest.mark.parametrize(
+    ("field", "html"),
+    [
+        (f'<p>x<img src="{_PNG}"></p>', '<p>x<img src="polar-{}.png"></p>'),
+        (f"<P CLASS=q><IMG SRC='{_PNG}'/> <span style='a'>y</span></P>",
+         '<p><img src="polar-{}.png"> <span>y</span></p>'),
+        (f'<div><img src="{_PNG}"><img src="{data_uri(SVG, "image/svg+xml")}">z</div>',
+         '<div><img src="polar-{}.png">z</div>'),
+    ],
+)
+def test_the_usual_pasted_image_takes_the_token_path(field: str, html: str) -> None:
+    found = _extract_by_tokens(field, None)
+    assert found is not None
+    out, media, _ = found
+    assert [m.data for m in media] == [PNG]
+    assert sanitize_html(out) == html.format(media[0].name[len("polar-"):-len(".png")])
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        f'<p><img alt="a" src="{_PNG}"></p>',  # another attribute
+        f'<script><img src="{_PNG}"></script>',  # html.parser reads a script's content as text
+        f'<svg><img src="{_PNG}"></svg>',  # dropped with its content by the sanitiser
+        f'<!-- <img src="{_PNG}"> -->',  # a comment
+        f"<p><img src={_PNG}></p>",  # unquoted with characters the token reader does not take
+        f'<img src="{_PNG}"></img>',
+    ],
+)
+def test_anything_else_takes_the_tree(field: str) -> None:
+    assert _extract_by_tokens(field, None) is None
+    assert extract_inline_images(field) == _extract_by_tree(field, None)
+
+
+def test_the_tree_path_leaves_no_cyclic_garbage() -> None:
+    # Anki runs with the collector off: a parse tree must be freed by reference counting.
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        for i in range(20):
+            extract_inline_images(f'<div><p>{i}</p><img alt="a" src="{_PNG}"><table><tr><td>x</td></tr></table></div>')
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
