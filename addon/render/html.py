@@ -187,7 +187,7 @@ def _strip_all_tags(fragment: str) -> str:
 # one either way; making it bs4's would rewrite every such existing note.
 _KEEPS_ATTRIBUTES = frozenset({"img", "td", "th"})  # and "a": _simple_link
 _SIMPLE_VOID = frozenset({"br", "hr"})
-TAG_TOKEN = _SIMPLE_TOKEN = re.compile(
+TAG_TOKEN = re.compile(
     r"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})"
     r"((?:\s+[a-zA-Z_][-a-zA-Z0-9_.]*(?:\s*=\s*(?:\"[^\"<>&]*\"|'[^'<>&]*'|[-a-zA-Z0-9_.:#%]+))?)*)"
     r"\s*(/?)>"
@@ -253,7 +253,7 @@ def _sanitize_simple(html: str) -> Optional[str]:
     # One split gives text, token groups (closing, name, attributes,
     # self-close), text, ...: the same tokens finditer would find, without a
     # match object per tag (a field here has ~5 tags; this made it 2x cheaper).
-    parts = _SIMPLE_TOKEN.split(html)
+    parts = TAG_TOKEN.split(html)
     texts = parts[::5]
     # The texts checked at once: the separator is neither a bad character nor
     # part of an entity, so the joined text is bad exactly when one text is.

@@ -154,8 +154,9 @@ def _extract_by_tokens(html: str, max_bytes: Optional[int]) -> Optional[Tuple[st
     starts no such tag (a comment, a broken tag), an image with other
     attributes or a closing ``</img>``, a tag the sanitiser drops with its
     content (html.parser reads a ``<script>``'s content as text: an image
-    there is no image), or no image kept. What the sanitiser then makes of the result is what
-    it made of the tree's (tests/render/test_media.py compares them)."""
+    there is no image), or no image kept. What the sanitiser then makes of
+    the result is what it made of the tree's (tests/render/
+    test_media_token_path.py compares them)."""
     images = _Images(max_bytes)
     out: List[str] = []
     pos = 0
