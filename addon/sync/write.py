@@ -287,6 +287,11 @@ def add_notes(w: Writing) -> None:
                 rest += _send(w, built)
                 if w.stage is not None:  # and the new notes' ids, while Rust writes the next batch
                     written.append(builder.submit(w.stage.add_ids, w.ids.made))
+                    if k + 1 < len(sizes):
+                        # The rows staged so far into the state file (in the
+                        # transaction its commit ends; no GIL held) while the
+                        # builder makes the next batch: the commit has less to do.
+                        w.stage.move_ahead()
                 w.col.merge_undo_entries(w.undo_start)
                 del built
                 done = sum(sizes[:k + 1])

@@ -118,3 +118,98 @@ def test_note_id_hints_made_anew_in_a_new_file_leave_it_valid(tmp_path):
     assert again.note_id_summary() == (2, 3)
     assert again.problem is None and again.documents() == {}  # stamped: not discarded with a warning
     assert not SyncState(None).replace_note_ids({"polar:a": 1})
+
+
+def _resync_commit(state: SyncState, rows, staged=None, drop_cards=(), changes=None) -> None:
+    state.commit(docs=[DocState("d1", 3, 4, "sha2", "Deck", True), DocState("d2", 5, 6, "sha3", "Deck", True)],
+                 cards=rows, replace_docs=["d1"], drop_docs=["d3"], drop_cards=list(drop_cards), staged=staged,
+                 note_ids=changes)
+
+
+def _ids(path) -> list:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT * FROM note_ids ORDER BY guid").fetchall()
+
+
+def test_rows_moved_ahead_commit_exactly_as_the_rows_themselves(tmp_path):
+    """move_ahead puts the staged rows into the file's tables before the
+    commit's deletes: those must still remove only the rows that were there
+    (a replaced document's, a dropped card's, a gone document's), never this
+    sync's, and the note-id hints must end the same."""
+    from addon.sync.state import NoteIdChanges
+
+    before = [_row(i) for i in range(40)] + [_row(i, doc="d2") for i in range(40, 60)] + [_row(99, doc="d3")]
+    rows = [_row(i, fields=("new",)) for i in range(10, 70)]  # re-made, new, and one from d2 moved to d1
+    rows.append(_row(12, fields=("last",)))  # met twice: its last row counts
+    rows.append(_row(45, doc="d1"))  # a card of d2 now in d1
+    made = [(f"polar:c{i:05d}", 2000 + i) for i in range(10, 70)]
+
+    def changes() -> NoteIdChanges:
+        return NoteIdChanges(made=list(made), keyed=[("polar:k", 7)], gone=[("polar:c00001", 1001)], removed=[1001])
+
+    ends = []
+    for name, ahead in (("plain", False), ("staged", False), ("ahead", True)):
+        path = tmp_path / f"{name}.sqlite"
+        state = SyncState(path, "col")
+        _commit(state, before)
+        state.commit(docs=[], cards=[], replace_docs=[], drop_docs=[], drop_cards=[],
+                     note_ids=NoteIdChanges(made=[(f"polar:c{i:05d}", 1000 + i) for i in range(40)]))
+        staged = None
+        if name != "plain":
+            staged = state.stage()
+            assert staged is not None
+            staged.add(rows[:50])
+            staged.add_ids(made[:30])
+            if ahead:
+                staged.move_ahead()
+                assert staged.rowid_bound is not None and staged.moved == 50 and staged.moved_ids == 30
+                staged.add(rows[:55])  # more rows and ids after the move: into the same transaction
+                staged.add_ids(made[:45])
+                bound = staged.rowid_bound
+                staged.move_ahead()  # a move after each of Anki's adds: only what is new
+                assert (staged.moved, staged.moved_ids, staged.rowid_bound) == (55, 45, bound)
+                staged.add(rows[:58])  # and the commit moves the rest
+        # d1 replaced; c00030 dropped though re-made (kept: this sync's row), c00005 dropped
+        _resync_commit(state, rows, staged, drop_cards=["c00005", "c00030"], changes=changes())
+        ends.append((_table(path), _ids(path)))
+    assert ends[0] == ends[1] == ends[2]
+    cards = {row[0]: row for row in ends[2][0]}
+    assert "c00005" not in cards and "c00099" not in cards  # dropped; its document gone
+    assert all(f"c{i:05d}" not in cards for i in range(0, 10))  # d1's rows not re-made
+    assert cards["c00030"][6] == '["new"]' and cards["c00012"][6] == '["last"]'
+    assert cards["c00045"][1] == "d1"
+
+
+def test_a_move_ahead_is_invisible_to_readers_and_undone_without_its_commit(tmp_path):
+    path = tmp_path / "state.sqlite"
+    state = SyncState(path, "col")
+    _commit(state, [_row(1)])
+    staged = state.stage()
+    assert staged is not None
+    staged.add([_row(i) for i in range(2, 300)])
+    staged.move_ahead()
+    staged.add([_row(i) for i in range(2, 400)])  # no commit of its own now
+    staged.add_ids([("polar:x", 5)])
+    # The card viewer's source link still reads the file as the last sync left it.
+    reader = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0)
+    assert reader.execute("SELECT count(*) FROM cards").fetchone()[0] == 1
+    reader.close()
+    staged.close()  # the write failed after the move: no commit
+    again = SyncState(path, "col")
+    assert again.card_count() == 1 and again.problem is None
+    assert again.note_id_summary() == (0, 0)
+
+
+def test_a_move_ahead_that_fails_leaves_every_row_to_the_commit(tmp_path):
+    state = SyncState(tmp_path / "state.sqlite", "col")
+    _commit(state, [_row(1)])
+    staged = state.stage()
+    assert staged is not None
+    rows = [_row(i) for i in range(2, 60)]
+    staged.add(rows[:30])
+    assert staged.conn is not None
+    staged.conn.execute("DROP TABLE temp.staged_cards")  # the move's statement fails
+    staged.move_ahead()
+    assert staged.conn is None and staged.rowid_bound is None  # given up, and rolled back
+    _commit(state, rows, staged)
+    assert sorted(state.all_cards()) == [r.card_id for r in rows]

@@ -215,26 +215,42 @@ def test_state_rows_written_during_the_batches_are_the_state_one_call_leaves(tmp
     assert staged == SyncState(tmp_path / "other-state.sqlite").all_cards()
 
 
-def test_a_batch_that_fails_midway_leaves_a_state_the_next_sync_converges_from(tmp_path, col, monkeypatch):
-    from addon.sync.state import SyncState
+@pytest.mark.parametrize("failing_call", [2, "last"])
+def test_a_batch_that_fails_midway_leaves_a_state_the_next_sync_converges_from(tmp_path, col, monkeypatch,
+                                                                                failing_call):
+    """Also when the last call fails: the state rows were moved into the
+    file's tables by then (StagedCards.move_ahead), and are rolled back."""
+    from addon.sync.state import StagedCards, SyncState
 
     library = _library(tmp_path / "polar")
     state_path = tmp_path / "state.sqlite"
     monkeypatch.setattr(write, "ADD_BATCH", 300)
+    fail_at = len(write.batch_sizes(CARDS - CARDS % 2)) if failing_call == "last" else failing_call
     calls = []
     real = write._run_add_notes
+    moves = []
+    real_move = StagedCards.move_ahead
+
+    def move_ahead(self):
+        real_move(self)
+        moves.append(self.moved)
+
+    monkeypatch.setattr(StagedCards, "move_ahead", move_ahead)
 
     def failing(col_, request):
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == fail_at:
             raise RuntimeError("disk full")
         return real(col_, request)
 
     monkeypatch.setattr(write, "_run_add_notes", failing)
     with pytest.raises(RuntimeError):
         run(col, library, state_path)
+    if failing_call == "last":
+        assert max(moves) > CARDS // 2  # most rows were in the file's tables before the last call failed
     state = SyncState(state_path)
     assert state.card_count() == 0 and state.problem is None  # nothing staged was committed
+    assert state.note_id_summary() == (0, 0)
     monkeypatch.setattr(write, "_run_add_notes", real)
     report = run(col, library, state_path)
     assert report.errors == []
