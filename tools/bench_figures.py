@@ -122,110 +122,100 @@ def measure_all(bench: Bench) -> None:
 
 @figure("first")
 def first_sync(b: Bench) -> List[float]:
-    """Each repetition syncs into a new collection; the last one is kept
-    (``b.col``, ``b.state``, and the notes it wrote, ``b.notes``).
+    """The first sync and both baselines, interleaved: repetition i runs a
+    first sync, then baseline i, then import baseline i, so a slow minute of
+    this shared machine falls on all three and their ratios, not on one
+    figure's three runs. The baselines' times go to ``found["baseline"]``
+    and ``found["baseline_import"]``; the notes the first repetition wrote
+    are ``b.notes``; the last repetition's collection is kept (``b.col``,
+    ``b.state``).
 
-    Also records where the time went (medians, ``detail["first"]``):
-    ``prepare`` (read, parse, render: no collection), ``apply`` (plan, media,
-    write, state) and, within it, ``add_notes`` (Anki's own writes of the new
-    notes: its foreign-data import and any ``add_notes``; the baselines'
-    core). Timed around the same calls ``engine.sync`` makes, under the same
-    GC regime."""
+    Also records where the first sync's time went (medians,
+    ``detail["first"]``): ``prepare`` (read, parse, render: no collection),
+    ``apply`` (plan, media, write, state) and, within it, ``add_notes``
+    (Anki's own writes of the new notes, the baselines' core). Timed around
+    the same calls ``engine.sync`` makes, under the same GC regime."""
+    times: List[float] = []
+    phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": [], "media_cpu": []}
+    base: List[float] = []
+    base_import: List[float] = []
+    for i in range(b.args.reps):
+        if b.col is not None:
+            b.col.close()
+        elapsed, where = _first_once(b, i, phases)
+        times.append(elapsed)
+        if i == 0:
+            b.notes = final_notes(b.col)
+        base.append(_baseline_once(b, i))
+        base_import.append(_baseline_import_once(b, i))
+        b.state = where / "state.sqlite"
+    b.detail["first"] = {k: median(v) for k, v in phases.items()}
+    b.found["baseline"], b.found["baseline_import"] = base, base_import
+    return times
+
+
+def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float, Path]:
+    """One first sync into a new collection (left open in ``b.col``)."""
     from addon.sync.engine import collection_identity, prepare
     from addon.sync.media_store import MediaWriter
 
     library, reps = b.library, b.args.reps
-    settings = settings_for(library)
-    times: List[float] = []
-    phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": [], "media_cpu": []}
-    col: Any = None
-    state = b.work / "none"
-    for i in range(reps):
-        if col is not None:
-            col.close()
-        where = b.work / f"first-{i}"
-        col = fresh_collection(where)
-        state = where / "state.sqlite"
-        in_add = [0.0]
-        # Anki's ways in: the sync calls the backend's raw add_notes where it can
-        wrapped = [(col, "add_notes"), (col._backend, "add_notes_raw"), (col, "import_json_string")]
-        for owner, name in wrapped:
-            real = getattr(owner, name)
+    where = b.work / f"first-{i}"
+    col = b.col = fresh_collection(where)
+    state = where / "state.sqlite"
+    in_add = [0.0]
+    # Anki's ways in: the sync calls the backend's raw add_notes where it can
+    wrapped = [(col, "add_notes"), (col._backend, "add_notes_raw"), (col, "import_json_string")]
+    for owner, name in wrapped:
+        real = getattr(owner, name)
 
-            def write(*args: Any, real: Any = real, in_add: List[float] = in_add) -> Any:
-                t = time.perf_counter()
-                try:
-                    return real(*args)
-                finally:
-                    in_add[0] += time.perf_counter() - t
-
-            setattr(owner, name, write)  # this collection (backend) object only
-        # The new media files' CPU (mostly the kernel's: creating a small file
-        # here costs ~25 µs, or 10-20x that for minutes after many files were
-        # deleted nearby, as a test run does in /tmp: ext4 without a journal
-        # skips recently freed inodes one by one; docs/performance.md), on
-        # whichever thread writes them: beside the imports it can make the
-        # note builder, not Rust, the slower of the two.
-        in_media = [0.0]
-        real_write = MediaWriter._write
-
-        def write_media(self: Any, items: Any, real: Any = real_write, in_media: List[float] = in_media) -> None:
-            c = time.thread_time()
+        def write(*args: Any, real: Any = real, in_add: List[float] = in_add) -> Any:
+            t = time.perf_counter()
             try:
-                real(self, items)
+                return real(*args)
             finally:
-                in_media[0] += time.thread_time() - c
+                in_add[0] += time.perf_counter() - t
 
-        MediaWriter._write = write_media  # type: ignore[method-assign]
+        setattr(owner, name, write)  # this collection (backend) object only
+    # The new media files' CPU (mostly the kernel's: creating a small file
+    # here costs ~25 µs, or 10-20x that for minutes after many files were
+    # deleted nearby, as a test run does in /tmp: ext4 without a journal
+    # skips recently freed inodes one by one; docs/performance.md), on
+    # whichever thread writes them: beside the imports it can make the
+    # note builder, not Rust, the slower of the two.
+    in_media = [0.0]
+    real_write = MediaWriter._write
+
+    def write_media(self: Any, items: Any, real: Any = real_write, in_media: List[float] = in_media) -> None:
+        c = time.thread_time()
         try:
-            with gc_paused():
-                t0 = time.perf_counter()
-                prepared = prepare(settings, state, source_path=library, collection_id=collection_identity(col))
-                t1 = time.perf_counter()
-                rep = prepared.apply(col)
-                t2 = time.perf_counter()
+            real(self, items)
         finally:
-            MediaWriter._write = real_write  # type: ignore[method-assign]
-        for owner, name in wrapped:
-            delattr(owner, name)
-        del prepared
-        if rep.errors:
-            raise SystemExit(f"first sync reported errors: {rep.errors[:3]}")
-        times.append(t2 - t0)
-        phases["prepare"].append(t1 - t0)
-        phases["apply"].append(t2 - t1)
-        phases["add_notes"].append(in_add[0])
-        phases["media_cpu"].append(in_media[0])
-        log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
-            f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s; media files {in_media[0]:.2f} s CPU)")
-    b.col, b.state = col, state
-    b.detail["first"] = {k: median(v) for k, v in phases.items()}
-    b.notes = final_notes(col)
-    return times
+            in_media[0] += time.thread_time() - c
 
-
-@figure("profile")
-def profile_first_sync(b: Bench) -> None:
-    """With --profile: one more first sync under cProfile (not a figure of the table)."""
-    if not b.args.profile:
-        return None
-    import cProfile
-    import pstats
-
-    from addon.sync.engine import sync
-
-    where, out = b.work / "profiled", b.args.profile
-    col = fresh_collection(where)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    sync(col, settings_for(b.library), where / "state.sqlite", source_path=b.library)
-    profiler.disable()
-    col.close()
-    profiler.dump_stats(str(out))
-    stats = pstats.Stats(str(out), stream=sys.stderr)
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(30)
-    return None
+    MediaWriter._write = write_media  # type: ignore[method-assign]
+    try:
+        with gc_paused():
+            t0 = time.perf_counter()
+            prepared = prepare(settings_for(library), state, source_path=library,
+                               collection_id=collection_identity(col))
+            t1 = time.perf_counter()
+            rep = prepared.apply(col)
+            t2 = time.perf_counter()
+    finally:
+        MediaWriter._write = real_write  # type: ignore[method-assign]
+    for owner, name in wrapped:
+        delattr(owner, name)
+    del prepared
+    if rep.errors:
+        raise SystemExit(f"first sync reported errors: {rep.errors[:3]}")
+    phases["prepare"].append(t1 - t0)
+    phases["apply"].append(t2 - t1)
+    phases["add_notes"].append(in_add[0])
+    phases["media_cpu"].append(in_media[0])
+    log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
+        f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s; media files {in_media[0]:.2f} s CPU)")
+    return t2 - t0, where
 
 
 def final_notes(col: Any) -> List[FinalNote]:
@@ -241,43 +231,39 @@ def final_notes(col: Any) -> List[FinalNote]:
     return out
 
 
-@figure("baseline")
-def baseline(b: Bench) -> List[float]:
-    """One bare add_notes batch of the same notes, the documented way
-    (``col.new_note`` per note), decks looked up once each."""
+def _baseline_once(b: Bench, i: int) -> float:
+    """One bare add_notes batch of the same notes into a fresh collection,
+    the documented way (``col.new_note`` per note), decks looked up once each."""
     from anki.collection import AddNoteRequest
     from anki.decks import DeckId
 
-    notes, reps = b.notes, b.args.reps
-    times = []
-    for i in range(reps):
-        col = fresh_collection(b.work / f"baseline-{i}")
+    notes = b.notes
+    col = fresh_collection(b.work / f"baseline-{i}")
 
-        def run(col: Any = col) -> None:
-            models: Dict[str, Any] = {}
-            decks: Dict[str, int] = {}
-            requests = []
-            for n in notes:
-                model = models.get(n.notetype)
-                if model is None:
-                    model = models[n.notetype] = col.models.by_name(n.notetype)
-                note = col.new_note(model)
-                note.fields = list(n.fields)
-                note.tags = list(n.tags)
-                note.guid = n.guid
-                did = decks.get(n.deck)
-                if did is None:
-                    did = decks[n.deck] = int(col.decks.id(n.deck))
-                requests.append(AddNoteRequest(note=note, deck_id=DeckId(did)))
-            col.add_notes(requests)
+    def run() -> None:
+        models: Dict[str, Any] = {}
+        decks: Dict[str, int] = {}
+        requests = []
+        for n in notes:
+            model = models.get(n.notetype)
+            if model is None:
+                model = models[n.notetype] = col.models.by_name(n.notetype)
+            note = col.new_note(model)
+            note.fields = list(n.fields)
+            note.tags = list(n.tags)
+            note.guid = n.guid
+            did = decks.get(n.deck)
+            if did is None:
+                did = decks[n.deck] = int(col.decks.id(n.deck))
+            requests.append(AddNoteRequest(note=note, deck_id=DeckId(did)))
+        col.add_notes(requests)
 
-        with gc_paused():  # as sync() runs, and as Anki runs everything
-            elapsed, _ = timed(run)
-        assert col.note_count() == len(notes)
-        times.append(elapsed)
-        log(f"baseline {i + 1}/{reps}: {elapsed:.2f} s")
-        col.close()
-    return times
+    with gc_paused():  # as sync() runs, and as Anki runs everything
+        elapsed, _ = timed(run)
+    assert col.note_count() == len(notes)
+    log(f"baseline {i + 1}/{b.args.reps}: {elapsed:.2f} s")
+    col.close()
+    return elapsed
 
 
 def import_payload(col: Any, notes: List[FinalNote]) -> str:
@@ -299,23 +285,20 @@ def import_payload(col: Any, notes: List[FinalNote]) -> str:
     return orjson.dumps({"notes": items}).decode()
 
 
-@figure("baseline_import")
-def baseline_import(b: Bench) -> List[float]:
+def _baseline_import_once(b: Bench, i: int) -> float:
     """One bare ``import_json_string`` of the same notes into a fresh
     collection: the JSON built (orjson) and imported in one call."""
-    times = []
-    for i in range(b.args.reps):
-        col = fresh_collection(b.work / f"baseline-import-{i}")
-        def run(col: Any = col) -> Any:
-            return col.import_json_string(import_payload(col, b.notes))
+    col = fresh_collection(b.work / f"baseline-import-{i}")
 
-        with gc_paused():
-            elapsed, out = timed(run)
-        assert len(out.log.new) == len(b.notes) == col.note_count()
-        times.append(elapsed)
-        log(f"import baseline {i + 1}/{b.args.reps}: {elapsed:.2f} s")
-        col.close()
-    return times
+    def run() -> Any:
+        return col.import_json_string(import_payload(col, b.notes))
+
+    with gc_paused():
+        elapsed, out = timed(run)
+    assert len(out.log.new) == len(b.notes) == col.note_count()
+    log(f"import baseline {i + 1}/{b.args.reps}: {elapsed:.2f} s")
+    col.close()
+    return elapsed
 
 
 @figure("noop")
