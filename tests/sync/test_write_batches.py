@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from addon.sync import state as state_module
 from addon.sync import write
 from addon.sync.plan import Create
 from addon.sync.state import NoteIdChanges
@@ -267,3 +268,69 @@ def test_batch_sizes_add_every_note_small_first_and_last(total):
         assert sizes[-1] == write.LAST_BATCH
     # no more calls than the notes need
     assert len(sizes) <= 2 + -(-(total - sizes[0] - sizes[-1]) // write.ADD_BATCH) + (len(sizes) == 1)
+
+
+def test_a_large_resync_leaves_the_state_the_plain_path_leaves(tmp_path, col, monkeypatch):
+    """A resync that adds a large document to a collection an earlier sync
+    filled: its rows go into the state file while Anki adds the notes
+    (``StagedCards.move_ahead``), before the commit's deletes (an edited
+    document's old rows, its removed cards, a gone document). The state
+    ends as the one-call path leaves it, and every note-id hint is right."""
+    import shutil
+
+    from addon.sync.state import SyncState
+
+    def edit_and_grow(root):
+        gamma = Doc(root, "gamma", title="Gamma")
+        for i in range(20):  # kept
+            gamma.card(f"g{i:03d}", basic(f"<p>G {i}</p>", "back"))
+        for i in range(20, 25):  # re-made by Polar with new ids
+            gamma.card(f"h{i:03d}", basic(f"<p>G {i}</p>", "back"))
+        gamma.write()  # g025-g029 deleted
+        shutil.rmtree(root / "delta")  # a document gone
+        epsilon = Doc(root, "epsilon", title="Epsilon")
+        for i in range(CARDS):
+            epsilon.card(f"e{i:04d}", basic(f"<p>E {i}</p>", f"back {i}"), page=1 + i % 5)
+        epsilon.write()
+
+    ends = []
+    for name, batched_from in (("moved", write.BATCHED_MIN), ("plain", 10**9)):
+        root = tmp_path / name / "polar"
+        gamma = Doc(root, "gamma", title="Gamma")
+        for i in range(30):
+            gamma.card(f"g{i:03d}", basic(f"<p>G {i}</p>", "back"))
+        gamma.write()
+        delta = Doc(root, "delta", title="Delta")
+        for i in range(10):
+            delta.card(f"d{i:03d}", basic(f"<p>D {i}</p>", "back"))
+        delta.write()
+        target = col if name == "moved" else make_collection(tmp_path / name / "collection.anki2")
+        state_path = tmp_path / name / "state.sqlite"
+        try:
+            assert run(target, root, state_path).errors == []
+            edit_and_grow(root)
+            moves = []
+            real_move = state_module.StagedCards.move_ahead
+
+            def move_ahead(self, real=real_move, moves=moves):
+                real(self)
+                moves.append(self.moved)
+
+            monkeypatch.setattr(state_module.StagedCards, "move_ahead", move_ahead)
+            monkeypatch.setattr(write, "BATCHED_MIN", batched_from)
+            monkeypatch.setattr(write, "ADD_BATCH", 300)
+            report = run(target, root, state_path)
+            assert report.errors == [] and (report.created, report.rekeyed) == (CARDS, 5)
+            assert bool(moves and max(moves) > 0) == (name == "moved")
+            state = SyncState(state_path)
+            by_guid = dict(target.db.all("SELECT guid, id FROM notes"))
+            hints = state.note_ids(by_guid)
+            assert hints == {g: nid for g, nid in by_guid.items() if g in hints} and len(hints) == len(by_guid)
+            ends.append((state.all_cards(), sorted(hints)))
+        finally:
+            if target is not col:
+                target.close()
+    assert ends[0] == ends[1]
+    cards = ends[0][0]
+    assert {"g025", "d000"} <= set(cards) and cards["g025"].orphaned and cards["d000"].orphaned
+    assert not cards["h020"].orphaned and cards["e0000"].doc == "epsilon"
