@@ -22,6 +22,16 @@ def _table(path) -> list:
         return conn.execute("SELECT * FROM cards ORDER BY card_id").fetchall()
 
 
+def _staging_after(path, rows):
+    """A state file holding one synced row, and a new sync's staging of ``rows``."""
+    state = SyncState(path, "col")
+    _commit(state, [_row(1)])
+    staged = state.stage()
+    assert staged is not None
+    staged.add(rows)
+    return state, staged
+
+
 def test_staged_rows_commit_exactly_as_the_rows_themselves(tmp_path):
     rows = [_row(i) for i in range(300)]
     rows.append(_row(7, fields=("later",)))  # a card id met twice: its last row counts
@@ -46,11 +56,7 @@ def test_staged_rows_commit_exactly_as_the_rows_themselves(tmp_path):
 
 def test_the_state_file_is_untouched_and_readable_until_the_commit(tmp_path):
     path = tmp_path / "state.sqlite"
-    state = SyncState(path, "col")
-    _commit(state, [_row(1)])
-    staged = state.stage()
-    assert staged is not None
-    staged.add([_row(i) for i in range(2, 500)])
+    state, staged = _staging_after(path, [_row(i) for i in range(2, 500)])
     # Another reader (the card viewer's source link) is neither blocked nor shown half a sync.
     reader = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0)
     assert reader.execute("SELECT count(*) FROM cards").fetchone()[0] == 1
@@ -182,11 +188,7 @@ def test_rows_moved_ahead_commit_exactly_as_the_rows_themselves(tmp_path):
 
 def test_a_move_ahead_is_invisible_to_readers_and_undone_without_its_commit(tmp_path):
     path = tmp_path / "state.sqlite"
-    state = SyncState(path, "col")
-    _commit(state, [_row(1)])
-    staged = state.stage()
-    assert staged is not None
-    staged.add([_row(i) for i in range(2, 300)])
+    state, staged = _staging_after(path, [_row(i) for i in range(2, 300)])
     staged.move_ahead()
     staged.add([_row(i) for i in range(2, 400)])  # no commit of its own now
     staged.add_ids([("polar:x", 5)])
@@ -201,12 +203,8 @@ def test_a_move_ahead_is_invisible_to_readers_and_undone_without_its_commit(tmp_
 
 
 def test_a_move_ahead_that_fails_leaves_every_row_to_the_commit(tmp_path):
-    state = SyncState(tmp_path / "state.sqlite", "col")
-    _commit(state, [_row(1)])
-    staged = state.stage()
-    assert staged is not None
     rows = [_row(i) for i in range(2, 60)]
-    staged.add(rows[:30])
+    state, staged = _staging_after(tmp_path / "state.sqlite", rows[:30])
     assert staged.conn is not None
     staged.conn.execute("DROP TABLE temp.staged_cards")  # the move's statement fails
     staged.move_ahead()
