@@ -142,20 +142,20 @@ def first_sync(b: Bench) -> List[float]:
     for i in range(b.args.reps):
         if b.col is not None:
             b.col.close()
-        elapsed, where = _first_once(b, i, phases)
+        elapsed, b.state = _first_once(b, i, phases)
         times.append(elapsed)
         if i == 0:
             b.notes = final_notes(b.col)
         base.append(_baseline_once(b, i))
         base_import.append(_baseline_import_once(b, i))
-        b.state = where / "state.sqlite"
     b.detail["first"] = {k: median(v) for k, v in phases.items()}
     b.found["baseline"], b.found["baseline_import"] = base, base_import
     return times
 
 
 def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float, Path]:
-    """One first sync into a new collection (left open in ``b.col``)."""
+    """One first sync into a new collection (left open in ``b.col``); its
+    time and its state file."""
     from addon.sync.engine import collection_identity, prepare
     from addon.sync.media_store import MediaWriter
 
@@ -215,7 +215,7 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     phases["media_cpu"].append(in_media[0])
     log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
         f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s; media files {in_media[0]:.2f} s CPU)")
-    return t2 - t0, where
+    return t2 - t0, state
 
 
 def final_notes(col: Any) -> List[FinalNote]:
