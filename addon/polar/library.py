@@ -201,16 +201,38 @@ class DataDirSource(Source):
             raise UnsafePathError(f"image {name!r} is not a regular file")
         if st.st_size > max_bytes:
             raise ValueError(f"image {name!r} is {st.st_size} bytes, over the {max_bytes}-byte limit")
-        with open(path, "rb") as fh:
-            # Ask for the size lstat saw (+1 to see growth), not max_bytes + 1:
-            # a read of n bytes allocates n first, 10 MB by default (~20 us
-            # of the ~40 per image). A file grown since is read on to the limit.
-            data = fh.read(st.st_size + 1)
-            if len(data) > st.st_size:
-                data += fh.read(max_bytes + 1 - len(data))
+        data = _read_file(path, st.st_size, max_bytes)
         if len(data) > max_bytes:
             raise ValueError(f"image {name!r} is over the {max_bytes}-byte limit")
         return data
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # (Windows would translate line ends)
+
+
+def _read_file(path: str, size: int, max_bytes: int) -> bytes:
+    """The file's bytes, up to ``max_bytes + 1``. One read of the size lstat
+    saw (+1 to see growth), not of max_bytes + 1: a read of n bytes allocates
+    n first, 10 MB by default. On a file descriptor, not a file object: a
+    first sync reads ~3,500 images, and ``open()`` adds an object pair and
+    four system calls to each (13 us against 8; each call also hands the
+    GIL to Anki's thread). A file that grew, or a short read, is read on to
+    the limit."""
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) != size:
+            parts, got = [data], len(data)
+            while got <= max_bytes:
+                more = os.read(fd, max_bytes + 1 - got)
+                if not more:
+                    break
+                parts.append(more)
+                got += len(more)
+            data = b"".join(parts)
+    finally:
+        os.close(fd)
+    return data
 
 
 def safe_key(name: str) -> Tuple[str, Optional[str]]:

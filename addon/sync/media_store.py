@@ -176,9 +176,25 @@ class MediaWriter:
         tmp = self._tmp
         for name, data in items:
             try:
-                with open(tmp, "wb") as fh:
-                    fh.write(data)
+                _write_file(tmp, data)
                 os.replace(tmp, os.path.join(self.folder, name))
             except OSError as exc:
                 self._failed.append((name, exc.strerror or str(exc)))
         self._written += len(items)
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    """``data`` as the file ``path`` (made or emptied; mode 0o666 less the
+    umask, as ``open()`` makes it). On a file descriptor, not a file object:
+    a first sync writes ~3,500 images, and ``open()`` adds an object pair
+    and three system calls to each."""
+    fd = os.open(path, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)

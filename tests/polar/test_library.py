@@ -2,7 +2,7 @@
 
 import pytest
 
-from addon.polar.library import DataDirSource, UnsafePathError, safe_key
+from addon.polar.library import DataDirSource, UnsafePathError, _read_file, safe_key
 
 
 def test_safe_key_keeps_valid_names_and_escapes_undecodable_bytes():
@@ -30,6 +30,18 @@ def test_read_image_reads_whole_files_up_to_the_limit(tmp_path):
         source.read_image("absent.png", 100)
     with pytest.raises(UnsafePathError):
         source.read_image("../exact.png", 100)
+
+
+def test_an_image_that_changed_size_since_its_lstat_is_read_as_it_is_now(tmp_path):
+    # read_image reads the size lstat saw, +1: a file grown since is read on
+    # to the limit (and then refused), a shrunk one is what is left.
+    path = tmp_path / "grew.png"
+    path.write_bytes(b"g" * 300)
+    assert _read_file(str(path), 100, 1000) == b"g" * 300
+    assert len(_read_file(str(path), 100, 200)) == 201  # over the limit: the caller refuses it
+    assert _read_file(str(path), 500, 1000) == b"g" * 300  # shrunk
+    path.write_bytes(b"\r\n\x00\xff")
+    assert _read_file(str(path), 4, 10) == b"\r\n\x00\xff"  # bytes as they are
 
 
 def test_documents_are_read_whole_and_refused_over_the_limit(tmp_path, monkeypatch):

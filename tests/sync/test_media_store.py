@@ -3,7 +3,7 @@ land exactly as ``write_data`` would leave them, and Anki must see them."""
 
 import hashlib
 
-from addon.sync.media_store import MediaWriter
+from addon.sync.media_store import MediaWriter, _write_file
 
 
 def _png(i: int) -> bytes:
@@ -33,6 +33,19 @@ def test_bulk_writes_are_plain_files_anki_registers(col):
     out = col.media.check()
     assert not out.missing and not out.unused
     assert not [n for n in __import__("os").listdir(col.media.dir()) if n.startswith(".polar-sync")]
+
+
+def test_a_file_is_written_whole_with_the_mode_open_gives(tmp_path):
+    data = bytes(range(256)) * 300 + b"\r\n"  # every byte, line ends kept
+    _write_file(str(tmp_path / "a.png"), data)
+    with open(tmp_path / "b.png", "wb") as fh:
+        fh.write(data)
+    assert (tmp_path / "a.png").read_bytes() == data
+    assert (tmp_path / "a.png").stat().st_mode == (tmp_path / "b.png").stat().st_mode
+    _write_file(str(tmp_path / "a.png"), b"short")  # an existing file is emptied first
+    assert (tmp_path / "a.png").read_bytes() == b"short"
+    _write_file(str(tmp_path / "e.png"), b"")
+    assert (tmp_path / "e.png").read_bytes() == b""
 
 
 def test_same_name_other_bytes_goes_through_anki(col):
