@@ -211,3 +211,24 @@ def test_a_move_ahead_that_fails_leaves_every_row_to_the_commit(tmp_path):
     assert staged.conn is None and staged.rowid_bound is None  # given up, and rolled back
     _commit(state, rows, staged)
     assert sorted(state.all_cards()) == [r.card_id for r in rows]
+
+
+def test_problems_for_a_few_documents_or_most_of_them_alike(tmp_path):
+    # A resync asks for every unchanged document's problems: past a few keys
+    # the table is read in one pass instead of by key; the answers agree.
+    state = SyncState(tmp_path / "state.sqlite", "col")
+    docs = [DocState(f"doc{i:03d}", 1, 2, "sha", "Deck", True) for i in range(120)]
+    problems = {
+        "doc007": [{"path": "a.json#c1", "message": "first"}, {"path": "a.json#c2", "message": "second",
+                                                               "code": "card_problem", "card": "c2"}],
+        "doc100": [{"path": "b.json", "message": "not a readable Polar document: bad"}],
+        "doc119": [{"path": "c.json", "message": "third"}],
+    }
+    state.commit(docs=docs, cards=[], replace_docs=[d.key for d in docs], drop_docs=[], drop_cards=[],
+                 problems=problems)
+    many = [d.key for d in docs if d.key != "doc119"]
+    few = ["doc007", "doc100", "doc050"]
+    expected = {"doc007": problems["doc007"], "doc100": problems["doc100"]}
+    assert state.problems_for(many) == expected  # (doc119 not asked for: not given)
+    assert state.problems_for(few) == expected
+    assert state.problems_for(["doc050"]) == {} and state.problems_for([]) == {}
