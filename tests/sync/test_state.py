@@ -232,3 +232,14 @@ def test_problems_for_a_few_documents_or_most_of_them_alike(tmp_path):
     assert state.problems_for(many) == expected  # (doc119 not asked for: not given)
     assert state.problems_for(few) == expected
     assert state.problems_for(["doc050"]) == {} and state.problems_for([]) == {}
+
+
+def test_card_rows_write_each_rows_own_tags_as_json(tmp_path):
+    import json
+
+    from addon.sync.state import _card_rows
+
+    runs = [("a", "t\u00e9g"), ("a", "t\u00e9g"), ("b",), ("a", "t\u00e9g"), (), ('q"uote',), ('q"uote',)]
+    rows = [CardState(f"c{i}", "d1", f"g{i}", "r", "BASIC", "x", ("h",), tags, False) for i, tags in enumerate(runs)]
+    assert [json.loads(r[7]) for r in _card_rows(rows)] == [list(t) for t in runs]
+    assert [r[7] for r in _card_rows(rows)] == [json.dumps(list(t)) for t in runs]
