@@ -345,20 +345,17 @@ class SyncState:
         conn = self._open_checked() if keys else None
         if conn is None:
             return found
+        wanted = set(keys)
+        select = "SELECT doc, path, message FROM problems"
+        # Most of a library's documents (a resync asks for every unchanged
+        # one): one pass over the table, which holds only the few documents
+        # with problems, instead of IN lists of every key (~2 ms at 1,000).
+        queries = ([(f"{select} ORDER BY rowid", [])] if len(keys) > _FEW_KEYS else
+                   [(f"{select} WHERE doc IN ({marks}) ORDER BY rowid", chunk) for marks, chunk in in_chunks(keys)])
         with conn:
-            if len(keys) > _FEW_KEYS:
-                # Most of a library's documents (a resync asks for every
-                # unchanged one): one pass over the table, which holds only
-                # the few documents with problems, instead of IN lists of
-                # every key (~2 ms at 1,000 documents).
-                wanted = set(keys)
-                for doc, path, message in conn.execute("SELECT doc, path, message FROM problems ORDER BY rowid"):
+            for sql, args in queries:
+                for doc, path, message in conn.execute(sql, args):
                     if doc in wanted:
-                        found.setdefault(str(doc), []).append(_unpack_problem(str(path), str(message)))
-            else:
-                for marks, chunk in in_chunks(keys):
-                    for doc, path, message in conn.execute(
-                            f"SELECT doc, path, message FROM problems WHERE doc IN ({marks}) ORDER BY rowid", chunk):
                         found.setdefault(str(doc), []).append(_unpack_problem(str(path), str(message)))
         conn.close()
         return found
