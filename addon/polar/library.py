@@ -211,27 +211,33 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # (Windows would transla
 
 
 def _read_file(path: str, size: int, max_bytes: int) -> bytes:
-    """The file's bytes, up to ``max_bytes + 1``. One read of the size lstat
-    saw (+1 to see growth), not of max_bytes + 1: a read of n bytes allocates
-    n first, 10 MB by default. On a file descriptor, not a file object: a
-    first sync reads ~3,500 images, and ``open()`` adds an object pair and
-    four system calls to each (13 us against 8; each call also hands the
-    GIL to Anki's thread). A file that grew, or a short read, is read on to
-    the limit."""
+    """The file's bytes, up to ``max_bytes + 1`` (see :func:`_read_fd`).
+    On a file descriptor, not a file object: a first sync reads ~3,500
+    images, and ``open()`` adds an object pair and four system calls to
+    each (13 us against 8; each call can also hand the GIL to Anki's
+    thread)."""
     fd = os.open(path, _READ_FLAGS)
     try:
-        data = os.read(fd, size + 1)
-        if len(data) != size:
-            parts, got = [data], len(data)
-            while got <= max_bytes:
-                more = os.read(fd, max_bytes + 1 - got)
-                if not more:
-                    break
-                parts.append(more)
-                got += len(more)
-            data = b"".join(parts)
+        return _read_fd(fd, size, max_bytes)
     finally:
         os.close(fd)
+
+
+def _read_fd(fd: int, size: int, max_bytes: int) -> bytes:
+    """Up to ``max_bytes + 1`` bytes of an open file that ``stat`` saw at
+    ``size``. One read of that size + 1 (to see growth), not of the limit:
+    a read of n bytes allocates n first (10 MB for an image, 64 MB for a
+    document). A file that grew, or a short read, is read on to the limit."""
+    data = os.read(fd, size + 1)
+    if len(data) != size:
+        parts, got = [data], len(data)
+        while got <= max_bytes:
+            more = os.read(fd, max_bytes + 1 - got)
+            if not more:
+                break
+            parts.append(more)
+            got += len(more)
+        data = b"".join(parts)
     return data
 
 
@@ -257,19 +263,16 @@ def _refuse(why: str) -> Callable[[], bytes]:
 
 def _file_reader(path: str) -> Callable[[], bytes]:
     def read() -> bytes:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
+        fd = os.open(path, _READ_FLAGS)
+        try:
+            st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise ValueError("not a regular file")
             if st.st_size > MAX_DOCMETA_BYTES:
                 raise ValueError(f"file is {st.st_size} bytes, over the {MAX_DOCMETA_BYTES}-byte limit")
-            # Ask for the size fstat saw (+1 to see growth), not the limit: a
-            # read of n bytes allocates n first (64 MB; ~40 us a document). A
-            # file grown since is read on to the limit.
-            data = fh.read(st.st_size + 1)
-            if len(data) > st.st_size:
-                data += fh.read(MAX_DOCMETA_BYTES + 1 - len(data))
-            return data
+            return _read_fd(fd, st.st_size, MAX_DOCMETA_BYTES)
+        finally:
+            os.close(fd)
 
     return read
 
