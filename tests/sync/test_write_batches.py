@@ -216,6 +216,42 @@ def test_state_rows_written_during_the_batches_are_the_state_one_call_leaves(tmp
     assert staged == SyncState(tmp_path / "other-state.sqlite").all_cards()
 
 
+
+def test_the_rows_move_ahead_on_their_own_thread_and_are_all_in_before_the_commit(tmp_path, col, monkeypatch):
+    """``StagedCards.move_ahead`` runs on a helper thread, neither the
+    caller's (Anki's calls wait for nothing but Rust) nor the note
+    builder's; each move is done before the write returns, so the commit
+    finds every staged row either moved or left for it."""
+    import threading
+
+    from addon.sync.state import StagedCards, SyncState
+
+    library = _library(tmp_path / "polar")
+    monkeypatch.setattr(write, "ADD_BATCH", 300)
+    moves, commits = [], []
+    real_move, real_commit = StagedCards.move_ahead, SyncState.commit
+
+    def move_ahead(self):
+        time.sleep(0.02)  # a slow disk: the commit must still come after every move
+        real_move(self)
+        moves.append((threading.current_thread().name, self.moved))
+
+    def commit(self, *args, **kwargs):
+        commits.append(len(moves))
+        return real_commit(self, *args, **kwargs)
+
+    monkeypatch.setattr(StagedCards, "move_ahead", move_ahead)
+    monkeypatch.setattr(SyncState, "commit", commit)
+    report = run(col, library, tmp_path / "state.sqlite")
+    assert report.errors == []
+    names = {name for name, _ in moves}
+    assert len(moves) == len(write.batch_sizes(report.created)) - 1  # after every call but the last
+    assert len(names) == 1 and next(iter(names)).startswith("polar-sync-state")
+    assert threading.current_thread().name not in names
+    assert [moved for _, moved in moves] == sorted(moved for _, moved in moves) and moves[-1][1] > CARDS // 2
+    assert commits == [len(moves)]  # one commit, after the last move
+    assert SyncState(tmp_path / "state.sqlite").card_count() == col.note_count()
+
 @pytest.mark.parametrize("failing_call", [2, "last"])
 def test_a_batch_that_fails_midway_leaves_a_state_the_next_sync_converges_from(tmp_path, col, monkeypatch,
                                                                                 failing_call):
