@@ -17,11 +17,11 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .sql import in_chunks
+from .sql import in_chunks, insert_rows
 
 SCHEMA_VERSION = "1"
 
@@ -394,11 +394,6 @@ class SyncState:
                 conn = self._connect()
                 with conn:
                     self._stamp(conn)
-            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGED} ({_CARD_COLUMNS})")
-            conn.execute(f"DELETE FROM {_STAGED}")
-            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGED_IDS} (guid, nid)")
-            conn.execute(f"DELETE FROM {_STAGED_IDS}")
-            conn.commit()
         except sqlite3.Error:
             return None
         return StagedCards(conn)
@@ -434,7 +429,7 @@ class SyncState:
             return
         made = note_ids.made if note_ids is not None else []
         if staged is not None:
-            staged.add(cards)  # the rest; on an error it closes, and the rows go in below
+            staged.add(cards)  # the rest (made ready; written below)
         conn = staged.conn if staged is not None else None
         moved = conn is not None
         conn = conn or self._open_checked() or self._connect()
@@ -465,20 +460,13 @@ class SyncState:
                     [(d.key, d.size, d.mtime, d.sha, d.deck, int(d.ok)) for d in docs],
                 )
                 if moved:
-                    # In the order staged: a card id met twice keeps its last
-                    # row, as the rows one by one would.
                     assert staged is not None
-                    conn.execute(f"INSERT OR REPLACE INTO main.cards SELECT * FROM {_STAGED} "
-                                 "WHERE rowid > ? ORDER BY rowid", (staged.moved,))
+                    staged.write_rest(conn, ids=note_ids is not None)  # what no move took, in order
                 else:
                     # A generator, not a list: at 50,000 rows the tuples and their
                     # JSON were ~15 MB at once, at the end of a first sync (its peak).
                     conn.executemany(_INSERT_CARD, _card_rows(cards))
                 if note_ids is not None:
-                    if moved:
-                        assert staged is not None
-                        conn.execute(f"INSERT OR REPLACE INTO main.note_ids SELECT * FROM {_STAGED_IDS} "
-                                     "WHERE rowid > ? ORDER BY rowid", (staged.moved_ids,))
                     conn.executemany(_INSERT_ID, islice(made, staged.id_count if moved and staged else 0, None))
                     conn.executemany("DELETE FROM note_ids WHERE guid = ? AND nid = ?", note_ids.gone)
                     conn.executemany(_INSERT_ID, note_ids.keyed)
@@ -497,9 +485,7 @@ _FEW_KEYS = 50
 # The cards table's columns, in its order (what _card_from_row reads).
 _CARD_COLUMNS = "card_id, doc, guid, ref, type, created, fields, tags, orphaned"
 _INSERT_CARD = "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_STAGED = "temp.staged_cards"
 _INSERT_ID = "INSERT OR REPLACE INTO note_ids VALUES (?, ?)"
-_STAGED_IDS = "temp.staged_note_ids"
 
 
 def _cards_stamp(conn: sqlite3.Connection) -> str:
@@ -526,100 +512,102 @@ def _card_rows(cards: Iterable[CardState]) -> Iterator[Tuple[object, ...]]:
 
 
 class StagedCards:
-    """Card rows written ahead of :meth:`SyncState.commit`, while Anki
-    adds a first sync's notes (``write.add_notes``: the note builder is
-    idle then): into a temporary table of the state file's own connection,
-    so the file itself is neither changed nor locked until they are moved
-    in: after each of Anki's adds (:meth:`move_ahead`) and the rest at the
-    commit, all inside the commit's one transaction. A 50,000-card first sync's ``remember`` then takes
-    ~0.1 s instead of ~0.45 s (~0.05 s with the moves ahead). The
-    builder stages, a helper thread moves, the collection thread commits;
-    a lock keeps them to one at a time on the connection. Any error here: it closes,
-    and the commit writes every row itself."""
+    """Card rows (and note-id hints) begun ahead of :meth:`SyncState.commit`,
+    while Anki adds a large sync's notes (``write.add_notes``). The note
+    builder makes each batch's rows ready (:meth:`add`: their values, in
+    memory); after each of Anki's adds a helper thread moves what is ready
+    into the file's tables (:meth:`move_ahead`), in a transaction the
+    commit ends, and the commit writes the rest. So the file is neither
+    changed nor locked before the first move, and the builder does no SQL:
+    at 50,000 cards ~0.15 s less on the thread the sync waits for, and the
+    commit ~0.35 s shorter than writing every row itself. Any error in a
+    move: the connection closes, which rolls every move back, and the
+    commit writes every row itself."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn: Optional[sqlite3.Connection] = conn
-        self.count = 0  # rows[:count] of the list given to add are in the table
+        self.count = 0  # rows[:count] of the list given to add are made ready (or moved)
         self.id_count = 0  # the same for add_ids
-        # After move_ahead: the staged rows (by rowid) already in the file's
-        # tables, and the cards table's highest rowid before them.
+        # After move_ahead: how many of them are in the file's tables, and
+        # the cards table's highest rowid before them.
         self.moved = 0
         self.moved_ids = 0
         self.rowid_bound: Optional[int] = None
-        self._lock = threading.Lock()  # the builder stages while the collection thread moves
+        # Made ready, not moved yet: (rows, their values one after another).
+        self._rows: List[Tuple[int, List[object]]] = []
+        self._ids: List[Tuple[int, List[object]]] = []
+        self._lock = threading.Lock()  # the lists above: the builder adds while the mover takes
+        self._sql = threading.Lock()  # the connection: a move, the commit's rest, a close
 
     def add(self, rows: Sequence[CardState]) -> None:
-        """Stage the rows of ``rows`` not staged yet (the list only grows)."""
+        """Make ready the rows of ``rows`` not staged yet (the list only
+        grows): the builder's share, plain Python, no SQL."""
+        start, end = self.count, len(rows)
+        if self.conn is None or end <= start:
+            return
+        values = list(chain.from_iterable(_card_rows(islice(rows, start, end))))
         with self._lock:
-            if self.conn is None:
-                return
-            end = len(rows)
-            try:
-                self.conn.executemany(f"INSERT INTO {_STAGED} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                      _card_rows(islice(rows, self.count, end)))
-                if self.rowid_bound is None:  # (after move_ahead only the commit commits)
-                    self.conn.commit()  # the temporary table's own: the state file is not touched
-            except sqlite3.Error:
-                self._close()
-                return
+            self._rows.append((end - start, values))
             self.count = end
 
     def add_ids(self, made: Sequence[Tuple[str, int]]) -> None:
-        """Stage the (guid, note id) pairs of ``made`` not staged yet (the
-        list only grows), like :meth:`add`: the note-id hints of the notes
-        imported so far. (Written into the file itself, each import's share
-        cost the builder ~20 ms of commits, more than the whole move at the
-        commit.)"""
+        """The same for the (guid, note id) pairs of ``made``: the note-id
+        hints of the notes added so far."""
+        start, end = self.id_count, len(made)
+        if self.conn is None or end <= start:
+            return
+        values = list(chain.from_iterable(islice(made, start, end)))
         with self._lock:
-            if self.conn is None:
-                return
-            end = len(made)
-            try:
-                self.conn.executemany(f"INSERT INTO {_STAGED_IDS} VALUES (?, ?)", islice(made, self.id_count, end))
-                if self.rowid_bound is None:
-                    self.conn.commit()  # the temporary table's own
-            except sqlite3.Error:
-                self._close()
-                return
+            self._ids.append((end - start, values))
             self.id_count = end
 
     def move_ahead(self) -> None:
-        """Move the rows staged so far (and not moved yet) into the file's
-        tables, in the transaction :meth:`SyncState.commit` ends. Called
-        after each of Anki's adds, on a thread of its own (``write.add_notes``:
-        neither Rust's next batch nor the note builder waits for it), while
-        the builder makes the next batch: SQLite's work, mostly without the
-        GIL; the commit then moves only the last rows (at 50,000 cards ~0.1 s
-        less after the last add). The file
-        is locked for writing from the first move until the commit (readers
-        go on, as during a commit; they wait if SQLite must write pages
-        early), and nothing here commits any more. A failure closes, which
+        """Move the rows and ids made ready so far into the file's tables, in
+        the transaction :meth:`SyncState.commit` ends. Called after each of
+        Anki's adds, on a thread of its own (``write.add_notes``: neither
+        Rust's next batch nor the note builder waits for it), while the
+        builder makes the next batch: SQLite's work, mostly without the GIL.
+        The file is locked for writing from the first move until the commit
+        (readers go on, as during a commit; they wait if SQLite must write
+        pages early), and nothing here commits. A failure closes, which
         rolls every move back."""
-        with self._lock:
+        with self._sql:
             conn = self.conn
-            if conn is None or (self.count == self.moved and self.id_count == self.moved_ids):
+            if conn is None:
                 return
-            bound = self.rowid_bound
+            with self._lock:
+                rows, self._rows = self._rows, []
+                ids, self._ids = self._ids, []
+            if not rows and not ids:
+                return
             try:
-                if bound is None:
+                if self.rowid_bound is None:
                     if conn.in_transaction:
-                        conn.commit()  # (a temporary table's rows: nothing of the file's)
+                        conn.commit()  # (nothing of the file's)
                     conn.execute("BEGIN IMMEDIATE")
-                    bound = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM main.cards").fetchone()[0])
-                # The temporary tables' rowids are 1, 2, ... in the order staged.
-                top, top_ids = self.count, self.id_count
-                # In the order staged: a card id met twice keeps its last row.
-                conn.execute(f"INSERT OR REPLACE INTO main.cards SELECT * FROM {_STAGED} "
-                             "WHERE rowid > ? AND rowid <= ? ORDER BY rowid", (self.moved, top))
-                conn.execute(f"INSERT OR REPLACE INTO main.note_ids SELECT * FROM {_STAGED_IDS} "
-                             "WHERE rowid > ? AND rowid <= ? ORDER BY rowid", (self.moved_ids, top_ids))
+                    self.rowid_bound = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM main.cards").fetchone()[0])
+                _insert(conn, _INSERT_CARDS, rows)
+                _insert(conn, _INSERT_IDS, ids)
             except sqlite3.Error:
                 self._close()
                 return
-            self.rowid_bound, self.moved, self.moved_ids = bound, top, top_ids
+            self.moved += sum(n for n, _ in rows)
+            self.moved_ids += sum(n for n, _ in ids)
+
+    def write_rest(self, conn: sqlite3.Connection, ids: bool) -> None:
+        """The commit's share, in its transaction on ``conn`` (this object's
+        connection): what was made ready but not moved, in the order staged;
+        the ids too when ``ids``."""
+        with self._sql:
+            with self._lock:
+                rows, self._rows = self._rows, []
+                ready, self._ids = self._ids, []
+            _insert(conn, _INSERT_CARDS, rows)
+            if ids:
+                _insert(conn, _INSERT_IDS, ready)
 
     def close(self) -> None:
-        with self._lock:
+        with self._sql:
             self._close()
 
     def _close(self) -> None:
@@ -627,6 +615,20 @@ class StagedCards:
             self.conn.close()  # (rolls back moves not committed)
             self.conn = None
         self.rowid_bound, self.moved, self.moved_ids = None, 0, 0
+        with self._lock:
+            self._rows, self._ids = [], []
+
+
+# (verb, table, row width) of the staged rows' inserts. In the order staged:
+# a card id (or guid) met twice keeps its last row, as the rows one by one would.
+_INSERT_CARDS = ("INSERT OR REPLACE", "main.cards", 9)
+_INSERT_IDS = ("INSERT OR REPLACE", "main.note_ids", 2)
+
+
+def _insert(conn: sqlite3.Connection, how: Tuple[str, str, int], packs: Sequence[Tuple[int, List[object]]]) -> None:
+    verb, table, width = how
+    for _, values in packs:
+        insert_rows(conn, verb, table, width, values)
 
 
 # Printable ASCII without '"' and '\\': json.dumps writes such strings as they are.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from addon.sync.state import CardState, DocState, SyncState
+from addon.sync.state import CardState, DocState, NoteIdChanges, SyncState
 
 
 def _row(i: int, doc: str = "d1", fields: tuple = ("h1", "h2"), orphaned: bool = False) -> CardState:
@@ -65,18 +65,29 @@ def test_the_state_file_is_untouched_and_readable_until_the_commit(tmp_path):
     assert SyncState(path, "col").card_count() == 498
 
 
-def test_a_stage_that_fails_leaves_every_row_to_the_commit(tmp_path):
-    state = SyncState(tmp_path / "state.sqlite", "col")
+def test_making_rows_ready_needs_neither_the_file_nor_its_lock(tmp_path):
+    """The note builder's share (add, add_ids) is plain Python: it goes on
+    while another writer holds the file, and the commit writes what it made."""
+    path = tmp_path / "state.sqlite"
+    state = SyncState(path, "col")
+    _commit(state, [_row(1)])
     staged = state.stage()
     assert staged is not None
-    rows = [_row(i) for i in range(50)]
-    staged.add(rows[:20])
-    assert staged.conn is not None
-    staged.conn.execute("DROP TABLE temp.staged_cards")  # what a full temp disk would do to the next add
-    staged.add(rows[:40])
-    assert staged.conn is None  # given up: nothing half-staged is used
-    _commit(state, rows, staged)
-    assert sorted(state.all_cards()) == [r.card_id for r in rows]
+    rows = [_row(i) for i in range(2, 50)]
+    other = sqlite3.connect(path, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")  # any SQL on the file would now fail at once ("database is locked")
+    try:
+        staged.add(rows[:30])
+        staged.add(rows)
+        staged.add_ids([("polar:c00002", 7)])
+    finally:
+        other.rollback()
+        other.close()
+    assert (staged.count, staged.id_count, staged.moved) == (48, 1, 0) and staged.conn is not None
+    state.commit(docs=[DocState("d1", 1, 2, "sha", "Deck", True)], cards=rows, replace_docs=["d1"], drop_docs=[],
+                 drop_cards=[], staged=staged, note_ids=NoteIdChanges(made=[("polar:c00002", 7), ("polar:c00003", 8)]))
+    assert sorted(state.all_cards()) == [f"c{i:05d}" for i in range(2, 50)]
+    assert state.note_ids(["polar:c00002", "polar:c00003"]) == {"polar:c00002": 7, "polar:c00003": 8}
 
 
 def test_a_first_sync_that_stops_before_its_commit_leaves_a_valid_empty_state(tmp_path):
@@ -206,7 +217,8 @@ def test_a_move_ahead_that_fails_leaves_every_row_to_the_commit(tmp_path):
     rows = [_row(i) for i in range(2, 60)]
     state, staged = _staging_after(tmp_path / "state.sqlite", rows[:30])
     assert staged.conn is not None
-    staged.conn.execute("DROP TABLE temp.staged_cards")  # the move's statement fails
+    # The move's insert fails (as a full disk would make it); the commit's connection is another.
+    staged.conn.execute("CREATE TEMP TRIGGER full BEFORE INSERT ON main.cards BEGIN SELECT RAISE(ABORT, 'full'); END")
     staged.move_ahead()
     assert staged.conn is None and staged.rowid_bound is None  # given up, and rolled back
     _commit(state, rows, staged)
