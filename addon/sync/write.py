@@ -12,7 +12,7 @@ writes. The result is the state rows to remember.
 from __future__ import annotations
 
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
@@ -284,20 +284,19 @@ def add_notes(w: Writing) -> None:
                 # each batch (it is idle while Rust writes): one thread for
                 # both, so neither waits for the GIL the other holds.
                 written.append(builder.submit(media.write_part, k, len(sizes)))
-                if w.stage is not None:  # and makes the state rows built so far ready, for remember
-                    written.append(builder.submit(w.stage.add, w.rows))
+                if w.stage is not None:
+                    # It makes the state rows built so far ready, and a third
+                    # thread then moves what is ready into the state file (in
+                    # the transaction its commit ends) while Rust writes: the
+                    # commit is left with the last call's note ids. On this
+                    # thread, each of the move's SQLite calls gave the GIL to
+                    # the builder and waited up to 5 ms for it back, and Rust's
+                    # next batch waited with it (~0.1-0.3 s a first sync).
+                    ready = builder.submit(w.stage.add, w.rows)
+                    written += [ready, mover.submit(_move_when, ready, w.stage)]
                 rest += _send(w, built)
                 if w.stage is not None:
-                    w.stage.add_ids(w.ids.made)  # the new notes' ids (a list made ready: ~0.2 ms)
-                    if k + 1 < len(sizes):
-                        # What is ready goes into the state file (in the
-                        # transaction its commit ends) while the builder makes
-                        # the next batch: the commit has less to do. On a
-                        # thread of its own: on this one each of the move's
-                        # SQLite calls gave the GIL to the builder and waited
-                        # up to 5 ms for it back, and Rust's next batch waited
-                        # with it (~0.1-0.3 s a first sync, measured).
-                        written.append(mover.submit(w.stage.move_ahead))
+                    w.stage.add_ids(w.ids.made)  # the new notes' ids, for the next move (~0.2 ms)
                 w.col.merge_undo_entries(w.undo_start)
                 del built
                 done = sum(sizes[:k + 1])
@@ -322,6 +321,12 @@ def add_notes(w: Writing) -> None:
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
+
+
+def _move_when(ready: Future[None], stage: StagedCards) -> None:
+    """(the mover thread) What ``ready`` made ready, into the state file."""
+    ready.result()
+    stage.move_ahead()
 
 
 def batch_sizes(total: int) -> List[int]:
