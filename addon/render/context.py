@@ -30,6 +30,7 @@ from __future__ import annotations
 import html as _html
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -53,6 +54,9 @@ class Context(NamedTuple):  # immutable; a NamedTuple is cheaper to make than a 
 
 
 EMPTY_CONTEXT = Context("", "", "", "")
+# One is made per card: built in C from every field in order, not by
+# NamedTuple's own constructor (a Python function, ~0.18 us a call).
+_new_context = partial(tuple.__new__, Context)
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,7 @@ def build_context(
                 blocks.append(f'<div class="polar-comment">{body}</div>')
 
     page = parent.page if parent is not None and parent.page > 0 else card.page
-    context = Context(_source_html(shared, page), highlight, image, "".join(blocks) if blocks else "")
+    context = _new_context((_source_html(shared, page), highlight, image, "".join(blocks) if blocks else ""))
     return context, media, problems
 
 

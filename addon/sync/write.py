@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
 
 from ..render.card import RenderedCard
@@ -388,7 +388,7 @@ def _new_note(w: Writing, c: Create) -> NewNote:
     merged = w.new_tags.get(tags)
     if merged is None:  # a first sync's cards share a few tag sets: merged once each
         merged = w.new_tags[tags] = merge_tags((), None, tags)
-    return NewNote(fields, merged, guid, nt.id, w.decks[c.deck.lower()])
+    return _make_note((fields, merged, guid, nt.id, w.decks[c.deck.lower()]))
 
 
 class Batch(NamedTuple):
@@ -740,4 +740,10 @@ def _orphan_row(o: Orphan) -> CardState:
 
 def _row(card_id: str, doc: str, guid: str, meta: CardMeta, base: Sequence[str],
          polar_tags: Sequence[str]) -> CardState:
-    return CardState(card_id, doc, guid, meta.ref, meta.type, meta.created, tuple(base), tuple(polar_tags), False)
+    return _new_row((card_id, doc, guid, meta.ref, meta.type, meta.created, tuple(base), tuple(polar_tags), False))
+
+
+# A new note's NewNote and state row, built in C from every field in order,
+# not by NamedTuple's own constructor (a Python function, ~0.18 us a call).
+_make_note = partial(tuple.__new__, NewNote)
+_new_row = partial(tuple.__new__, CardState)
