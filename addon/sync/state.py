@@ -138,8 +138,8 @@ class SyncState:
     def _connect(self) -> sqlite3.Connection:
         assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Not tied to a thread: StagedCards hands its connection from the
-        # note builder to the collection thread (one at a time, never both).
+        # Not tied to a thread: StagedCards' connection is used by the
+        # write's mover thread, then by the commit (one at a time, never both).
         conn = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False)
         conn.executescript(_SCHEMA)
         return conn

@@ -81,7 +81,7 @@ class Writing:
     report: Report
     say: Callable[[str], None]
     rows: List[CardState] = field(default_factory=list)  # state rows to remember
-    stage: Optional[StagedCards] = None  # where the builder writes rows ahead, while Anki adds notes
+    stage: Optional[StagedCards] = None  # state rows made ready by the builder, moved in while Anki adds notes
     undo_name: str = UNDO_NAME
     undo_start: int = 0
     types: Dict[str, NoteTypeRef] = field(default_factory=dict)  # by card kind
