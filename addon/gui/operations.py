@@ -29,21 +29,22 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, FrozenSet, List, Literal, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Literal, Optional, Sequence, Set, Tuple
 
 from anki.collection import OpChanges
 from aqt.operations import CollectionOp, QueryOp
 from aqt.qt import QEventLoop, QTimer, qconnect
 
-from ..polar.export_cache import beside
 from ..polar.library import SourceError, export_needs_reading, resolve_data_dir
 from ..settings import Settings
-from ..sync.report import Report
 from .editors import OpenEditors
 from .i18n import tr
 from .quiet import UndoWatch, our_step_name
 from .report_text import progress_words
 from .synclog import MAX_SAVED_CHANGES
+
+if TYPE_CHECKING:
+    from ..sync.report import Report
 
 # Who asked for a sync.
 Trigger = Literal["manual", "preview", "startup", "watch", "settings"]
@@ -141,6 +142,14 @@ class _Applied:
             rows = report.lazy_change_rows()
             rows.make_first(MAX_SAVED_CHANGES)  # the log's share
             self.change_rows = rows
+
+
+def _empty_report(dry_run: bool = False) -> Report:
+    """A report of a sync that wrote nothing. The report's module is
+    imported by the first sync, not at Anki's start (~4 ms)."""
+    from ..sync.report import Report
+
+    return Report(dry_run=dry_run)
 
 
 def without_note_text(changes: OpChanges) -> OpChanges:
@@ -306,6 +315,7 @@ class SyncRunner:
         try:
             # The engine (reading, planning, writing) is imported by the
             # first sync, not at Anki's start (~8 ms of the add-on's import).
+            from ..polar.export_cache import beside
             from ..sync.engine import collection_identity, prepare
 
             settings, state_path = self.context()
@@ -355,7 +365,7 @@ class SyncRunner:
         self._in_flight = False
         self._close_progress()
         if generation != self._generation:
-            self._finish(req, Report(dry_run=req.dry_run), started, interrupted=True)
+            self._finish(req, _empty_report(req.dry_run), started, interrupted=True)
             return  # the profile closed while reading: write nothing
         if self.mw.col is None or self._holds or self._wait_left(req) > 0:
             # AnkiWeb began syncing, or the user did something, while we read:
@@ -393,7 +403,7 @@ class SyncRunner:
         self, req: SyncRequest, prepared: Any, started: float, generation: int, held: FrozenSet[int]
     ) -> None:
         if generation != self._generation:
-            self._finish(req, Report(), started, interrupted=True)
+            self._finish(req, _empty_report(), started, interrupted=True)
             return  # the profile closed while the editors saved
         if self.mw.col is None or self._holds:
             self.busy = False  # closed for a moment meanwhile: again later
@@ -430,7 +440,7 @@ class SyncRunner:
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False
         self._close_progress()
-        report = Report(dry_run=req.dry_run)
+        report = _empty_report(req.dry_run)
         if isinstance(exc, Interrupted):
             self._finish(req, report, started, interrupted=True)
             return

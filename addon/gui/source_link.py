@@ -29,14 +29,14 @@ from aqt import gui_hooks, mw
 from aqt.qt import QDesktopServices, QUrl, sip
 from aqt.utils import tooltip
 
-from ..polar.originals import PDF, WEB, Original
 from ..settings import Settings
-from ..sync.origin import Origin, OriginFinder
 from .i18n import tr
 from .synclog import USER_FILES
 
 if TYPE_CHECKING:
     from ..polar.body_cache import BodyCache
+    from ..polar.originals import Original
+    from ..sync.origin import Origin, OriginFinder
 
 # Documents taken out of Polar exports (bounded, least recently used go first).
 DOCUMENT_CACHE = USER_FILES / "documents"
@@ -48,6 +48,8 @@ _SOURCE_DIV = re.compile(r'<div class="polar-source"[^>]*>')
 
 
 def control_label(origin: Origin) -> str:
+    from ..polar.originals import PDF, WEB
+
     if origin.original.kind == WEB:
         return tr("open web page")
     if origin.original.kind == PDF and origin.spot.page > 0:
@@ -107,6 +109,10 @@ class SourceLinks:
             return None
         finder = self._finder
         if finder is None or (finder.library, finder.state_path) != (library, state_path):
+            # The finder's modules (the DocMeta reader, the stash) are
+            # imported when a card first shows, not at Anki's start (~3 ms).
+            from ..sync.origin import OriginFinder
+
             finder = self._finder = OriginFinder(library, state_path)
         return finder
 
@@ -163,6 +169,8 @@ class SourceLinks:
         return self.open_origin(origin)
 
     def open_origin(self, origin: Origin) -> Optional[Any]:
+        from ..polar.originals import WEB
+
         original = origin.original
         if original.kind == WEB:
             QDesktopServices.openUrl(QUrl(original.url))
@@ -209,6 +217,8 @@ class SourceLinks:
         return window
 
     def show_file(self, original: Original, path: Path, origin: Origin) -> Optional[Any]:
+        from ..polar.originals import PDF
+
         if original.kind != PDF:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
             return None

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
 
-from . import export_cache
-
-# The parser (docmeta), the archive reader and the stash names are imported
-# where first used: Anki's start, which imports this module for the GUI's
+# The parser (docmeta), the archive reader, the export cache and the stash
+# names are imported where first used: Anki's start, which imports this module for the GUI's
 # data-folder checks, needs none of them (~1/4 of the add-on's import time).
 if TYPE_CHECKING:
+    from . import export_cache
     from .docmeta import Document
 
 # A state.json larger than this is not a Polar document (the biggest real
@@ -357,17 +356,21 @@ class ExportSource(Source):
             return False
         if self.cache_path is None:
             return True
+        from . import export_cache
+
         return export_cache.load(self.cache_path, self._identity()) is None
 
     def snapshot(self) -> export_cache.Snapshot:
         if self._snapshot is None:
+            from . import export_cache
+
             ident = self._identity()
             cached = export_cache.load(self.cache_path, ident) if self.cache_path is not None else None
             self._snapshot = cached if cached is not None else self._read(ident)
         return self._snapshot
 
     def _read(self, ident: str) -> export_cache.Snapshot:
-        from . import archive
+        from . import archive, export_cache
 
         self.read_now = True
         writer = export_cache.Writer(ident, self.kind, self.cache_path)
