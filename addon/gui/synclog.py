@@ -7,7 +7,6 @@ Pure Python so the rules (file names, log trimming) are testable without Anki.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import time
@@ -68,9 +67,8 @@ def append_log(
         if path.stat().st_size > MAX_LOG_BYTES:
             _trim(path)
         if report is not None:
-            report = _trimmed(report)
             tmp = user_files / (LAST_REPORT_NAME + ".tmp")
-            tmp.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+            tmp.write_bytes(report_json(_trimmed(report)))
             os.replace(tmp, user_files / LAST_REPORT_NAME)
     except OSError:
         pass
@@ -92,6 +90,24 @@ def _trimmed(report: Dict[str, Any]) -> Dict[str, Any]:
     if len(changes) > MAX_SAVED_CHANGES:
         out["changes_left_out"] = len(changes) - MAX_SAVED_CHANGES
     return out
+
+
+def report_json(report: Dict[str, Any]) -> bytes:
+    """The report as indented UTF-8 JSON. With orjson (Anki ships it): this
+    runs on Anki's main thread after a sync, and the standard library's
+    indenting encoder is pure Python (~30 ms for a first sync's 2,000 saved
+    rows on a slow machine, against ~2 ms)."""
+    import orjson
+
+    return orjson.dumps(report, default=_plain, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+
+
+def _plain(value: Any) -> Any:
+    """What orjson leaves to us, as ``json.dumps`` writes it: a NamedTuple as
+    a list."""
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _trim(path: Path) -> None:

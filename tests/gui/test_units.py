@@ -174,3 +174,18 @@ def test_anki_start_does_not_import_the_sync_engine():
                 "addon.sync.read", "addon.sync.state", "addon.polar.docmeta", "addon.polar.archive",
                 "addon.polar.hashcodes", "addon.sync.report", "addon.sync.origin", "addon.polar.originals",
                 "addon.polar.export_cache"} & set(out)
+
+
+def test_the_saved_report_is_utf8_json_as_the_standard_library_reads_it(tmp_path):
+    import json
+    from typing import NamedTuple
+
+    class Pair(NamedTuple):
+        page: int
+        title: str
+
+    report = {"created": 1, "decks": ["Bücher::日本語"], "where": Pair(3, "Straße"), 7: "an int key"}
+    synclog.append_log("P", "manual", "sync", report, user_files=tmp_path, when=0)
+    raw = (tmp_path / synclog.LAST_REPORT_NAME).read_bytes()
+    assert "Bücher::日本語".encode() in raw  # written as UTF-8, not \u escapes
+    assert json.loads(raw) == json.loads(json.dumps(report, ensure_ascii=False))
