@@ -314,9 +314,12 @@ class SyncRunner:
         generation = self._generation
         try:
             # The engine (reading, planning, writing) is imported by the
-            # first sync, not at Anki's start (~8 ms of the add-on's import).
+            # first sync, not at Anki's start (~8 ms of the add-on's import),
+            # and on the reading's thread (``op``), not here: on a first run,
+            # with no bytecode cached yet, compiling it held Anki's window
+            # for ~90 ms. Only what the collection's id needs is imported here.
             from ..polar.export_cache import beside
-            from ..sync.engine import collection_identity, prepare
+            from ..sync.collection_view import collection_identity
 
             settings, state_path = self.context()
             source = resolve_data_dir(settings.data_dir)
@@ -333,6 +336,8 @@ class SyncRunner:
 
         def op(_col: Any) -> Any:
             try:
+                from ..sync.engine import prepare
+
                 return prepare(
                     settings, state_path, source_path=source, only=req.only, progress=progress,
                     collection_id=collection_id,
