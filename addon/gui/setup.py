@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import logging
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from aqt import gui_hooks, mw
 from aqt.qt import QMessageBox, Qt, QTimer, QWidget, qconnect, sip
@@ -34,11 +34,16 @@ from .operations import (
     trigger_label,
 )
 from .quiet import UndoWatch
-from .report_dialog import LogDialog, Notice, ReportDialog, show_log
 from .report_text import conflict_count, leftover_ids, notice_text, problem_count, tooltip_text
-from .settings_dialog import SettingsDialog, choose_export, choose_folder
 from .source_link import SourceLinks
 from .watcher import ALL, LibraryWatcher
+
+if TYPE_CHECKING:
+    # The windows are imported when first opened, not at Anki's start: the
+    # settings window needs aqt.addons' config editor (~9 ms on a slow
+    # machine where Anki has not loaded it yet).
+    from .report_dialog import LogDialog, Notice, ReportDialog
+    from .settings_dialog import SettingsDialog
 
 controller: Optional[PolarSync] = None
 
@@ -285,10 +290,14 @@ class PolarSync:
             self.runner.request(PREVIEW)
 
     def open_log(self) -> LogDialog:
+        from .report_dialog import show_log
+
         return show_log(mw)
 
     def open_settings(self) -> SettingsDialog:
         """Our settings window (also Anki's Add-ons ▸ Config button)."""
+        from .settings_dialog import SettingsDialog
+
         _close(self.settings_dialog)
         dialog = SettingsDialog(mw, mw.addonManager.getConfig(self.module) or {}, load_defaults(), self.module,
                                 self._save_config)
@@ -305,11 +314,15 @@ class PolarSync:
         self.on_config_updated(raw)
 
     def choose_data_dir(self) -> None:
+        from .settings_dialog import choose_folder
+
         path = choose_folder(mw, self.settings.data_dir)
         if path:
             self._write_config(data_dir=path)
 
     def choose_export_zip(self) -> None:
+        from .settings_dialog import choose_export
+
         path = choose_export(mw, self.settings.data_dir)
         if not path:
             return
@@ -386,6 +399,8 @@ class PolarSync:
             tooltip(html.escape(tooltip_text(data)), period=4000)
 
     def show_notice(self, text: str, on_click: Any) -> Notice:
+        from .report_dialog import Notice
+
         _close(self.notice)
         notice = Notice(mw.app.activeWindow() or mw, text, on_click, period_ms=15000)
         notice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -394,6 +409,8 @@ class PolarSync:
         return notice
 
     def show_report(self, data: Dict[str, Any], trigger: str, when: float) -> ReportDialog:
+        from .report_dialog import ReportDialog
+
         _close(self.report_dialog)
         dialog = ReportDialog(mw, data, trigger, when, suspend=self.suspend_leftovers)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -157,7 +157,8 @@ def test_anki_start_does_not_import_the_sync_engine():
     add-on's ~28 ms import (the bench's "import ms", target 30); the
     DocMeta parser, the archive reader and the sync state's code to their
     first use: ~5 ms more; the report, the export cache and the source
-    finder (originals, origin) to the first sync or card shown: ~9 ms more.
+    finder (originals, origin) to the first sync or card shown: ~9 ms more;
+    the settings and report windows to when they first open.
     Of the core, only the data folder's checks (polar.library) remain."""
     import os
     import subprocess
@@ -166,7 +167,7 @@ def test_anki_start_does_not_import_the_sync_engine():
 
     root = Path(__file__).resolve().parents[2]
     code = (f"import sys; sys.path.insert(0, {str(root)!r}); import aqt; import addon; import addon.gui.setup; "
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('addon.sync.', 'addon.polar.')))))")
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('addon.', 'aqt.addons')))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen")).stdout.split()
     assert "addon.polar.library" in out  # (the data folder is checked at start)
@@ -174,6 +175,8 @@ def test_anki_start_does_not_import_the_sync_engine():
                 "addon.sync.read", "addon.sync.state", "addon.polar.docmeta", "addon.polar.archive",
                 "addon.polar.hashcodes", "addon.sync.report", "addon.sync.origin", "addon.polar.originals",
                 "addon.polar.export_cache"} & set(out)
+    # The windows, until first opened (the settings window brings aqt.addons).
+    assert not {"addon.gui.settings_dialog", "addon.gui.report_dialog"} & set(out)
 
 
 def test_the_saved_report_is_utf8_json_as_the_standard_library_reads_it(tmp_path):
