@@ -36,6 +36,7 @@ MAX_OUT = 4 << 20
 # pax / GNU long-name headers hold a few names; anything larger is damage.
 MAX_HEADER_DATA = 1 << 20
 BLOCK = 512
+PROBE_CHUNK = 16 << 10  # what probe reads at a time
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
@@ -123,7 +124,7 @@ def probe(path: str, kind: str) -> None:
             if kind == ZIP:
                 _probe_zip(fh)
                 return
-            stream: _Stream = _GzipStream(fh) if kind == TAR_GZ else _PlainStream(fh)
+            stream: _Stream = _GzipStream(fh, PROBE_CHUNK) if kind == TAR_GZ else _PlainStream(fh)
             block = stream.read(BLOCK)
     except (zlib.error, EOFError, _Truncated) as exc:
         raise ArchiveError(f"the archive cannot be opened ({_why(exc)})") from None
@@ -246,8 +247,13 @@ class _GzipStream(_Stream):
     still delivered, and a checksum mismatch is raised only after all of the
     member's data was (the caller then knows what it got)."""
 
-    def __init__(self, fh: IO[bytes]) -> None:
+    def __init__(self, fh: IO[bytes], chunk: int = CHUNK) -> None:
         self.fh = fh
+        # Bytes read (and inflated at most) at a time: a scan's 1 MiB; a
+        # probe needs one 512-byte header (every unchanged export's resync
+        # probes: a full chunk cost ~5 ms of it).
+        self.chunk = chunk
+        self.max_out = min(MAX_OUT, 4 * chunk)
         self.buf = b""
         self.i = 0
         self.pending = b""  # input not yet given to a decompressor
@@ -258,7 +264,7 @@ class _GzipStream(_Stream):
 
     def _fill(self, n: int) -> bool:
         while len(self.pending) < n:
-            raw = self.fh.read(CHUNK)
+            raw = self.fh.read(self.chunk)
             if not raw:
                 return False
             self.pending += raw
@@ -268,7 +274,7 @@ class _GzipStream(_Stream):
         """Parse a gzip member header; False at a clean end of the file."""
         self._fill(10)
         head = self.pending
-        if not head or (head.count(0) == len(head) and not self.fh.read(CHUNK).strip(b"\x00")):
+        if not head or (head.count(0) == len(head) and not self.fh.read(self.chunk).strip(b"\x00")):
             return False  # the end (maybe zero padding)
         if head[:2] != b"\x1f\x8b":
             raise zlib.error("Error -3: data after the end of the gzip stream")
@@ -311,12 +317,12 @@ class _GzipStream(_Stream):
             assert d is not None
             data = d.unconsumed_tail
             if not data:
-                data, self.pending = self.pending or self.fh.read(CHUNK), b""
+                data, self.pending = self.pending or self.fh.read(self.chunk), b""
                 if not data:
                     raise _Truncated()
             saved = d.copy()
             try:
-                out = d.decompress(data, MAX_OUT)
+                out = d.decompress(data, self.max_out)
             except zlib.error as exc:
                 out = _salvage(saved, data)
                 self.error = exc

@@ -389,3 +389,22 @@ def test_crc_of_kept_members(tmp_path):
     entries = walk(write(tmp_path / "g", gzip.compress(tar_bytes(MEMBERS))))
     assert entries[0].crc == zlib.crc32(b'{"a":1}')
     assert Path(tmp_path).joinpath("g").exists()
+
+
+def test_probe_reads_past_a_header_longer_than_its_read(tmp_path):
+    """``probe`` reads the file 16 KiB at a time (an unchanged export is
+    probed on every sync): a gzip header with a long file name, or a first
+    member that needs more input than one read, still opens."""
+    tar = tar_bytes(MEMBERS)
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="n" * 40_000, mode="wb", fileobj=buf, mtime=0) as gz:
+        gz.write(tar)
+    probe(str(write(tmp_path / "long.tar.gz", buf.getvalue())), TAR_GZ)
+    stored = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + zlib.compressobj(0, zlib.DEFLATED, -15).compress(
+        os.urandom(50_000))
+    with pytest.raises(ArchiveError):  # no tar header behind 50 KB of stored noise
+        probe(str(write(tmp_path / "noise.tar.gz", stored)), TAR_GZ)
+    with_noise_first = tar_bytes(files(("stash/big.bin", os.urandom(60_000)), *[(n, d) for n, d, _ in MEMBERS]))
+    probe(str(write(tmp_path / "big-first.tar.gz", gzip.compress(with_noise_first, 0))), TAR_GZ)
+    assert [e.name for e in walk(tmp_path / "big-first.tar.gz") if e.name.endswith(".json")] == [
+        "doc_meta/a.json", "doc_meta/b.json"]
