@@ -19,8 +19,9 @@ import os
 import sqlite3
 import zlib
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 FORMAT = "2"
 
@@ -33,17 +34,27 @@ CREATE TABLE records (
     crc INTEGER NOT NULL,       -- zlib.crc32 of the member's bytes
     data BLOB NOT NULL          -- zlib-compressed bytes
 );
+-- The listing without the bytes: an unchanged export's resync reads only this
+-- (a scan of the table itself visits a page of every record: ~8 against ~3 ms
+-- for 2,000 records). Caches written before it have no such index and are
+-- read as they are.
+CREATE INDEX records_listing ON records (name, fingerprint, size, crc);
 CREATE TABLE bodies (name TEXT PRIMARY KEY, size INTEGER NOT NULL, offset INTEGER NOT NULL);
 CREATE TABLE problems (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, message TEXT NOT NULL, fatal INTEGER NOT NULL);
 """
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
+    """A record's listing. A NamedTuple: an unchanged export's resync loads
+    one per record (~2,000 for 1,000 documents) before anything else."""
+
     name: str
     fingerprint: str
     size: int
     crc: int
+
+
+_new_record = partial(tuple.__new__, Record)  # from a row, in C (every field, in order)
 
 
 @dataclass(frozen=True)
@@ -164,10 +175,10 @@ def load(path: Path, identity: str) -> Optional[Snapshot]:
             if meta.get("format") != FORMAT or meta.get("identity") != identity:
                 return None
             snap = Snapshot(identity, meta.get("kind", ""), complete=meta.get("complete") == "1", path=path)
-            for name, fingerprint, size, crc in con.execute("SELECT name, fingerprint, size, crc FROM records"):
-                snap.records[name] = Record(name, fingerprint, size, crc)
-            for name, size, offset in con.execute("SELECT name, size, offset FROM bodies"):
-                snap.bodies[name] = (size, offset)
+            snap.records = {row[0]: _new_record(row)
+                            for row in con.execute("SELECT name, fingerprint, size, crc FROM records")}
+            snap.bodies = {name: (size, offset)
+                           for name, size, offset in con.execute("SELECT name, size, offset FROM bodies")}
             for name, message, fatal in con.execute("SELECT name, message, fatal FROM problems ORDER BY seq"):
                 snap.problems.append(Problem(name, message, bool(fatal)))
             return snap

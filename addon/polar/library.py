@@ -432,15 +432,17 @@ class ExportSource(Source):
         """doc_meta member -> document key: the fingerprint its record
         names, else the one its ``doc_info`` record names (the only way to
         know which document an unreadable record was), else its export id."""
+        # (Each pattern only where its folder's name is: half the records
+        # are the other kind, and every unchanged resync lists them all.)
         by_id: Dict[str, str] = {}
         for info in snap.records.values():
-            match = _DOC_INFO.match(info.name)
-            if match is not None and info.fingerprint:
+            match = _DOC_INFO.match(info.name) if "doc_info/" in info.name and info.fingerprint else None
+            if match is not None:
                 by_id.setdefault(match.group(1), info.fingerprint)
         keys: Dict[str, str] = {}
         names = [r.name for r in snap.records.values()] + [p.name for p in snap.problems]
         for name in names:
-            match = _DOC_META.match(name)
+            match = _DOC_META.match(name) if "doc_meta/" in name else None
             if match is None or name in keys:
                 continue
             record = snap.records.get(name)

@@ -179,3 +179,22 @@ def test_gzip_of_something_else(tmp_path):
     path.write_bytes(gzip.compress(b"{}" * 600))
     with pytest.raises(SourceError, match="does not hold a tar archive"):
         open_source(path)
+
+
+def test_an_unchanged_export_is_listed_from_the_cache_index_and_older_caches_still_load(export, tmp_path):
+    """The cache holds a covering index of the records' listing (an unchanged
+    export's resync reads only that, not a page of every record); a cache
+    written before it, without the index, is read as it is."""
+    cache = tmp_path / "cache.sqlite"
+    expected = listing(open_source(export, cache))
+    con = sqlite3.connect(cache)
+    try:
+        plan = " ".join(row[-1] for row in con.execute(
+            "EXPLAIN QUERY PLAN SELECT name, fingerprint, size, crc FROM records"))
+        assert "COVERING INDEX" in plan
+        con.execute("DROP INDEX records_listing")  # as a cache of the version before
+        con.commit()
+    finally:
+        con.close()
+    again = open_source(export, cache)
+    assert listing(again) == expected and not again.read_now
