@@ -238,18 +238,20 @@ class PolarSync:
 
     def _on_change_from_thread(self, keys: FrozenSet[str]) -> None:
         watcher = self.watcher
+        age = watcher.change_age() if watcher is not None else 0.0
         try:
-            mw.taskman.run_on_main(lambda: self._on_change(keys, watcher))
+            mw.taskman.run_on_main(lambda: self._on_change(keys, watcher, age))
         except RuntimeError:  # Anki is shutting down
             pass
 
-    def _on_change(self, keys: FrozenSet[str], watcher: Optional[LibraryWatcher]) -> None:
+    def _on_change(self, keys: FrozenSet[str], watcher: Optional[LibraryWatcher], age: float = 0.0) -> None:
         if watcher is None or watcher is not self.watcher:
             return  # from a watcher stopped since
         self._watch_keys |= keys
         # Restarting the timer on every event: sync once Polar has been
-        # quiet for watch_debounce_ms (one save is several events).
-        self._debounce.start(max(self.settings.watch_debounce_ms, 50))
+        # quiet for watch_debounce_ms (one save is several events), counted
+        # from the save itself (a poll sees it up to a poll's wait late).
+        self._debounce.start(max(self.settings.watch_debounce_ms - int(age * 1000), 50))
 
     def _flush_watch(self) -> None:
         keys, self._watch_keys = self._watch_keys, set()

@@ -57,6 +57,7 @@ class StatPoller:
         self._images_sig: Optional[Signature] = None
         self._stopping = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self.changed_at = 0.0  # when the newest change the last poll saw was made (its mtime)
 
     def start(self) -> None:
         self.poll()  # the baseline: what is there now is not a change
@@ -69,8 +70,21 @@ class StatPoller:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
 
+    def wait(self) -> float:
+        """Seconds between two polls now."""
+        return max(self.interval, self.last_cost * _COST_FACTOR)
+
+    def age(self) -> float:
+        """How long ago the change the last poll reported was made: a poll
+        sees a save up to one wait late, and the debounce that follows need
+        not wait that part again. From the files' mtimes, bounded by the
+        time since the poll before (a file restored with an old mtime, a
+        clock that differs on a network share)."""
+        bound = self.wait() + self.last_wall
+        return min(max(time.time() - self.changed_at, 0.0), bound)
+
     def _run(self) -> None:
-        while not self._stopping.wait(max(self.interval, self.last_cost * _COST_FACTOR)):
+        while not self._stopping.wait(self.wait()):
             try:
                 keys = self.poll()
             except Exception:  # never let a surprise end the watching thread
@@ -91,14 +105,20 @@ class StatPoller:
                 continue  # a folder without state.json (yet) is no document
             states[name] = (st.st_ino, st.st_size, st.st_mtime_ns)
         changed: Set[str] = set()
+        newest = 0  # ns: the newest mtime among what changed (a removal has none: now)
         if states != self._states:
             old = self._states
             changed = {k for k in old.keys() | states.keys() if old.get(k) != states.get(k)}
             self._states = states
+            newest = max((states[k][2] for k in changed if k in states), default=0)
         images = _signature(self._images)
         if images != self._images_sig:
             self._images_sig = images
             changed.add(ALL)
+            newest = max(newest, images[2] if images is not None else 0)
+        if changed:
+            removed = any(k not in states for k in changed if k != ALL) or (ALL in changed and images is None)
+            self.changed_at = time.time() if removed or not newest else newest / 1e9
         self.last_cost = time.thread_time() - cpu
         self.last_wall = time.perf_counter() - started
         return changed

@@ -156,6 +156,14 @@ class LibraryWatcher:
             except Exception:  # stopping a half-started backend must not raise
                 pass
 
+    def change_age(self) -> float:
+        """Seconds since the change just reported was made, as far as the
+        backend knows: a poll sees a save up to one interval late; the
+        event backends report at once (0). Called from ``on_change`` (the
+        backend's thread, right after the report)."""
+        backend = self.backend
+        return backend.age() if isinstance(backend, StatPoller) else 0.0
+
     def _make(self, kind: str) -> Any:
         if kind == INOTIFY:
             # Imported here: ctypes costs more than the rest of the add-on's

@@ -98,3 +98,59 @@ def test_thread_reports_changes_and_holds_no_descriptor(library):
     finally:
         poller.stop()
     assert not poller._thread.is_alive()
+
+
+def test_the_age_of_a_change_is_from_its_save_and_bounded_by_the_wait(library):
+    """A poll sees a save up to one wait late; ``age`` is how late, from the
+    file's mtime, so the GUI's debounce need not wait that part again. A
+    file restored with an old mtime (or a clock that differs on a share)
+    counts no more than the wait; a removal, from when it was seen."""
+    import time
+
+    poller = StatPoller(str(library), Collector(), 0.25)
+    poller.poll()
+    state = library / document_id(2) / "state.json"
+    touch_state(library, document_id(2), state.read_text())
+    made = time.time()
+    os.utime(state, (made - 0.2, made - 0.2))  # saved 0.2 s before the poll
+    assert poller.poll() == {document_id(2)}
+    assert 0.19 <= poller.age() <= poller.wait() + poller.last_wall
+    os.utime(state, (made - 3600, made - 3600))  # an hour-old mtime: bounded
+    assert poller.poll() == {document_id(2)}
+    assert poller.age() == pytest.approx(poller.wait() + poller.last_wall, abs=0.05)
+    shutil.rmtree(library / document_id(3))
+    assert poller.poll() == {document_id(3)}
+    assert poller.age() < 0.05
+
+
+def test_a_watcher_on_the_poll_reports_the_age_of_each_change(library):
+    """``LibraryWatcher.change_age`` from ``on_change`` (the poll's thread,
+    right after the report), as the GUI's debounce reads it; 0 with the
+    event backends, which report at once."""
+    import time
+
+    from addon.gui.watcher import LibraryWatcher
+
+    ages = []
+    seen = Collector()
+
+    def on_change(keys):
+        ages.append(watcher.change_age())
+        seen(keys)
+
+    watcher = LibraryWatcher(str(library), on_change, lambda message: None, platform="darwin", poll_seconds=0.25)
+    watcher.start()
+    try:
+        assert watcher.mode == "stat-poller"
+        # Saved 0.2 s ago, as the poll will find it (the mtime set before the rename).
+        state = library / document_id(4) / "state.json"
+        tmp = state.with_name("state.json.tmp")
+        tmp.write_text(state.read_text())
+        os.utime(tmp, (time.time() - 0.2, time.time() - 0.2))
+        os.replace(tmp, state)
+        assert seen.wait_for(document_id(4))
+        assert 0.19 <= ages[-1] <= 1.0
+    finally:
+        watcher.stop()
+    inotify = LibraryWatcher(str(library), lambda keys: None, lambda message: None, platform="linux")
+    assert inotify.change_age() == 0.0  # (no backend yet, or one that reports at once)
