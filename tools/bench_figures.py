@@ -443,8 +443,8 @@ def inotify_watches(fd: int) -> int:
 def _watch_latency(b: Bench, platform: Optional[str], seed: int,
                    probe: Callable[[Any], None] = lambda watcher: None) -> Tuple[List[float], str]:
     """The GUI's watch path without the window: LibraryWatcher events →
-    a timer restarted on every event (``watch_debounce_ms``, less the
-    time a poll took to see the save: ``change_age``) → on the
+    a timer restarted on every event (``debounce_left``: ``watch_debounce_ms``
+    counted from the save, as the GUI does) → on the
     collection's thread (here: this one) ``sync(only=keys)``; from the
     ``os.replace`` of a state.json to the new note in the collection."""
     from addon.gui.watcher import ALL, LibraryWatcher
@@ -452,19 +452,18 @@ def _watch_latency(b: Bench, platform: Optional[str], seed: int,
 
     col, library, state, docs = b.col, b.library, b.state, b.info.documents
     settings = settings_for(library)
-    debounce = max(settings.watch_debounce_ms, 50) / 1000
     pending: Set[str] = set()
     lock = threading.Lock()
     fire = threading.Event()
     timer: List[Optional[threading.Timer]] = [None]
 
     def on_change(keys: FrozenSet[str]) -> None:
-        age = watcher.change_age()  # as the GUI: quiet counted from the save (a poll sees it late)
+        wait = watcher.debounce_left(settings.watch_debounce_ms) / 1000  # as the GUI
         with lock:
             pending.update(keys)
             if timer[0] is not None:
                 timer[0].cancel()
-            new = threading.Timer(max(debounce - age, 0.05), fire.set)
+            new = threading.Timer(wait, fire.set)
             new.start()
             timer[0] = new
 

@@ -238,20 +238,23 @@ class PolarSync:
 
     def _on_change_from_thread(self, keys: FrozenSet[str]) -> None:
         watcher = self.watcher
-        age = watcher.change_age() if watcher is not None else 0.0
+        if watcher is None:
+            return  # stopped meanwhile
+        # Here, right after the report: a poll's lateness is known now.
+        wait_ms = watcher.debounce_left(self.settings.watch_debounce_ms)
         try:
-            mw.taskman.run_on_main(lambda: self._on_change(keys, watcher, age))
+            mw.taskman.run_on_main(lambda: self._on_change(keys, watcher, wait_ms))
         except RuntimeError:  # Anki is shutting down
             pass
 
-    def _on_change(self, keys: FrozenSet[str], watcher: Optional[LibraryWatcher], age: float = 0.0) -> None:
-        if watcher is None or watcher is not self.watcher:
+    def _on_change(self, keys: FrozenSet[str], watcher: LibraryWatcher, wait_ms: int) -> None:
+        if watcher is not self.watcher:
             return  # from a watcher stopped since
         self._watch_keys |= keys
         # Restarting the timer on every event: sync once Polar has been
         # quiet for watch_debounce_ms (one save is several events), counted
-        # from the save itself (a poll sees it up to a poll's wait late).
-        self._debounce.start(max(self.settings.watch_debounce_ms - int(age * 1000), 50))
+        # from the save itself.
+        self._debounce.start(wait_ms)
 
     def _flush_watch(self) -> None:
         keys, self._watch_keys = self._watch_keys, set()

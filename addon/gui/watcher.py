@@ -164,6 +164,13 @@ class LibraryWatcher:
         backend = self.backend
         return backend.age() if isinstance(backend, StatPoller) else 0.0
 
+    def debounce_left(self, debounce_ms: int) -> int:
+        """Milliseconds to wait before syncing the change just reported (the
+        caller restarts its timer with it on every report): ``debounce_ms``
+        of quiet counted from the save, not from when it was seen; at least
+        50. Called from ``on_change``, like ``change_age``."""
+        return max(debounce_ms - int(self.change_age() * 1000), 50)
+
     def _make(self, kind: str) -> Any:
         if kind == INOTIFY:
             # Imported here: ctypes costs more than the rest of the add-on's

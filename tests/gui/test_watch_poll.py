@@ -154,3 +154,21 @@ def test_a_watcher_on_the_poll_reports_the_age_of_each_change(library):
         watcher.stop()
     inotify = LibraryWatcher(str(library), lambda keys: None, lambda message: None, platform="linux")
     assert inotify.change_age() == 0.0  # (no backend yet, or one that reports at once)
+
+
+def test_the_debounce_left_is_the_setting_less_the_polls_lateness_and_at_least_50_ms(library):
+    """What the GUI (and the bench) restart their timer with on each report."""
+    import time
+
+    from addon.gui.watcher import LibraryWatcher
+
+    watcher = LibraryWatcher(str(library), lambda keys: None, lambda message: None, platform="darwin")
+    assert watcher.debounce_left(1500) == 1500  # not started: nothing is late
+    watcher.start()
+    try:
+        poller = watcher.backend
+        poller.changed_at = time.time() - 0.2  # the change was saved 0.2 s before it was seen (bound: >= 0.25 s)
+        assert 1290 <= watcher.debounce_left(1500) <= 1310
+        assert watcher.debounce_left(100) == 50
+    finally:
+        watcher.stop()
