@@ -99,6 +99,10 @@ def rows(b: Bench, t: Table) -> None:
     t.row("    of which Anki's writes of new notes", fmt_s(d["first"]["add_notes"]))
     if "media_cpu" in d["first"]:
         t.row("    new media files (CPU, beside them)", fmt_s(d["first"]["media_cpu"]))
+    if "own_cpu" in d["first"]:
+        own = d["first"]["own_cpu"]
+        t.row("  the sync's own CPU (all threads, Anki's writes apart)", fmt_s(own), "", None,
+              f"= {own / base:.3f} x the add_notes baseline: mostly Python under one GIL, a floor for first/baseline")
     t.row("no-op resync", fmt_s(no_op), "no-op/first", no_op / first)
     one = median(f["one_doc"])
     t.row("one document edited", fmt_s(one), "one-doc/first", one / first)
