@@ -102,7 +102,8 @@ def rows(b: Bench, t: Table) -> None:
     if "own_cpu" in d["first"]:
         own = d["first"]["own_cpu"]
         t.row("  the sync's own CPU (all threads, Anki's writes apart)", fmt_s(own), "", None,
-              f"= {own / base:.3f} x the add_notes baseline: mostly Python under one GIL, a floor for first/baseline")
+              f"= {own / base:.3f} x the add_notes baseline"
+              " (mostly Python under one GIL: the wall time cannot go far below it)")
     t.row("no-op resync", fmt_s(no_op), "no-op/first", no_op / first)
     one = median(f["one_doc"])
     t.row("one document edited", fmt_s(one), "one-doc/first", one / first)
