@@ -197,14 +197,14 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     MediaWriter._write = write_media  # type: ignore[method-assign]
     try:
         with gc_paused():
-            cpu0 = _process_cpu()
+            cpu0 = time.process_time()  # user + system, every thread
             t0 = time.perf_counter()
             prepared = prepare(settings_for(library), state, source_path=library,
                                collection_id=collection_identity(col))
             t1 = time.perf_counter()
             rep = prepared.apply(col)
             t2 = time.perf_counter()
-            cpu2 = _process_cpu()
+            cpu2 = time.process_time()
     finally:
         MediaWriter._write = real_write  # type: ignore[method-assign]
     for owner, name in wrapped:
@@ -217,19 +217,13 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     phases["add_notes"].append(in_add[0])
     phases["media_cpu"].append(in_media[0])
     # Every thread's CPU but Anki's writes: the parse, rendering, notes, state
-    # rows and media files, nearly all of it Python under the one GIL, so
-    # no arrangement of threads gets the first sync below it.
+    # rows and media files, mostly Python under the one GIL, so the first
+    # sync's wall time cannot go far below it.
     phases["own_cpu"].append(cpu2 - cpu0 - in_add[1])
     log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
         f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s; media files {in_media[0]:.2f} s CPU; "
         f"own CPU {phases['own_cpu'][-1]:.2f} s)")
     return t2 - t0, state
-
-
-def _process_cpu() -> float:
-    """User + system CPU seconds of this process, every thread."""
-    use = resource.getrusage(resource.RUSAGE_SELF)
-    return use.ru_utime + use.ru_stime
 
 
 def final_notes(col: Any) -> List[FinalNote]:
