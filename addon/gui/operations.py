@@ -189,6 +189,7 @@ class SyncRunner:
         self._queue: List[SyncRequest] = []
         self._holds: Set[str] = set()
         self._progress_open = False
+        self._writing = False  # our CollectionOp is running (read on the sync's thread)
         # Bumped when the profile closes: results of syncs started before
         # are dropped instead of being written into the next profile.
         self._generation = 0
@@ -303,7 +304,7 @@ class SyncRunner:
             if cancel.is_set():
                 raise Interrupted()
             self.stage = message
-            if interactive:
+            if interactive or self._writing:
                 self._progress_from_thread(message)
 
         return progress
@@ -358,6 +359,11 @@ class SyncRunner:
         def show() -> None:
             if self._progress_open:
                 self.mw.progress.update(label=progress_words(message))
+            elif self._writing:
+                # A background sync's write: Anki shows its own "Processing…"
+                # window once an op takes over 0.6 s; say there what it is
+                # doing, but never open one.
+                self.mw.progress.update(label=progress_words(message), maybeShow=False)
 
         self.mw.taskman.run_on_main(show)
 
@@ -367,14 +373,19 @@ class SyncRunner:
             self.mw.progress.finish()
 
     def _apply(self, req: SyncRequest, prepared: Any, started: float, generation: int) -> None:
+        # The reading's progress window stays open until the sync is over:
+        # Anki's op for the writing nests in it (its start() opens no second
+        # window), so a long sync shows one window all through, with what is
+        # being added, instead of closing it and opening Anki's generic
+        # "Processing…" 0.6 s later.
         self._in_flight = False
-        self._close_progress()
         if generation != self._generation:
             self._finish(req, _empty_report(req.dry_run), started, interrupted=True)
             return  # the profile closed while reading: write nothing
         if self.mw.col is None or self._holds or self._wait_left(req) > 0:
             # AnkiWeb began syncing, or the user did something, while we read:
             # read again once it is over (a full download replaces everything).
+            self._close_progress()
             self.busy = False
             self._enqueue(req, front=True)
             self.pump()
@@ -389,13 +400,14 @@ class SyncRunner:
                 finally:
                     self._op_ended.set()
 
+            comparing = tr("Comparing with your collection…")
             QueryOp(
                 parent=self.mw,
                 op=dry,
                 success=lambda out: self._landed(lambda: self._finish(req, out[0], started, change_rows=out[1])),
-            ).failure(lambda exc: self._fail(req, exc, started)).with_progress(
-                tr("Comparing with your collection…")
-            ).run_in_background()
+            ).failure(lambda exc: self._fail(req, exc, started)).with_progress(comparing).run_in_background()
+            if self._progress_open:  # the op's progress nests in ours: say it there
+                self.mw.progress.update(label=comparing)
             return
         if req.trigger in INTERACTIVE:
             # Asked for by hand: what is typed in an open editor is saved
@@ -411,6 +423,7 @@ class SyncRunner:
             self._finish(req, _empty_report(), started, interrupted=True)
             return  # the profile closed while the editors saved
         if self.mw.col is None or self._holds:
+            self._close_progress()
             self.busy = False  # closed for a moment meanwhile: again later
             self._enqueue(req, front=True)
             self.pump()
@@ -422,9 +435,11 @@ class SyncRunner:
             try:
                 return _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held))
             finally:
+                self._writing = False
                 self._op_ended.set()
 
         self._launched()
+        self._writing = True
         CollectionOp(self.mw, op).success(
             lambda applied: self._landed(lambda: self._written(req, applied, started, held))
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
@@ -463,6 +478,8 @@ class SyncRunner:
         self, req: SyncRequest, report: Report, started: float, failed: bool = False,
         library_error: str = "", interrupted: bool = False, change_rows: Optional[Sequence[Dict[str, Any]]] = None,
     ) -> None:
+        self._close_progress()
+        self._writing = False
         self.busy = False
         self.finished_count += 1
         try:

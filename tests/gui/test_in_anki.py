@@ -107,6 +107,83 @@ def test_sync_action_applies_a_polar_change_and_undo_removes_it_in_one_step(anki
         anki.set_config(watch=True)
 
 
+def test_a_sync_a_person_started_shows_one_progress_window_from_reading_to_writing(anki):
+    """Anki's op for the writing nests in the reading's progress window: one
+    window all through (not closed, then Anki's "Processing…" 0.6 s later),
+    saying what is being added."""
+    from aqt.qt import QTimer
+
+    anki.set_config(watch=False)
+    doc = Doc(anki.library, "1GuiProgressDoc000001", title="Progress")
+    for i in range(30):
+        doc.card(f"1GuiPr{i:02d}", basic(f"<p>Progress {i}?</p>", "<p>-</p>"))
+    doc.write()
+    anki.settle()  # (the sync that the setting's change started)
+    progress = anki.mw.progress
+    anki.anki.wait_until(lambda: progress._levels == 0, what="no progress window")
+    windows: list = []  # every progress window seen (held, so no id is reused)
+    labels: list = []  # (the sync's stage, the window's text)
+
+    def sample() -> None:
+        win = progress._win
+        if win is None:
+            return
+        if not any(w is win for w in windows):
+            windows.append(win)
+        if not progress._shown:
+            progress._showWin()  # shown at once: a small sync ends before Anki's 0.6 s
+        labels.append((anki.controller.runner.stage, win.form.label.text()))
+
+    sampler = QTimer()
+    sampler.timeout.connect(sample)
+    sampler.start(1)
+    try:
+        outcome = anki.trigger_and_wait("Sync from Polar")
+    finally:
+        sampler.stop()
+        anki.set_config(watch=True)
+    assert outcome.report.created == 30
+    assert len(windows) == 1, "the progress window closed and another opened"
+    texts = [text for _, text in labels]
+    assert texts[0].startswith("Reading"), labels
+    # Anki's op for the writing showed no "Processing…" of its own, and the
+    # window's last words were the writing's (shown until it closed).
+    assert "Processing..." not in texts, labels
+    assert texts[-1].startswith(("Adding", "Updating", "Writing")), labels
+    anki.anki.wait_until(lambda: progress._win is None and progress._levels == 0, what="the window closed")
+
+
+def test_a_background_sync_opens_no_window_but_names_its_work_in_ankis(anki):
+    """A sync the watcher started opens no progress window of its own; once
+    Anki shows its "Processing…" for the writing (0.6 s into the op), the
+    sync's next message says there what is added."""
+    import sys
+
+    anki.settle()
+    runner, progress = anki.controller.runner, anki.mw.progress
+    ops = sys.modules[type(runner).__module__]  # the installed add-on's own module
+    say = runner._progress(ops.SyncRequest(ops.WATCH), False)  # the callback a background sync gets
+    say("Reading Polar documents… 10/20")
+    anki.anki.process(0.05)
+    assert progress._win is None  # no window of its own
+
+    progress.start()  # as Anki's CollectionOp opens it for the writing
+    try:
+        progress._showWin()
+        runner._writing = True
+        say("Adding 20 notes…")
+        anki.anki.process(0.05)
+        assert progress._win.form.label.text() == "Adding 20 notes…"
+        runner._writing = False
+        say("Reading Polar documents… 20/20")  # (not the writing: Anki's window is not the sync's)
+        anki.anki.process(0.05)
+        assert progress._win.form.label.text() == "Adding 20 notes…"
+    finally:
+        runner._writing = False
+        progress.finish()
+    anki.anki.wait_until(lambda: progress._win is None and progress._levels == 0, what="the window closed")
+
+
 def test_a_sync_that_changes_nothing_adds_no_undo_step(anki):
     anki.settle()
     anki.trigger_and_wait("Sync from Polar")  # catch up with anything earlier tests left
