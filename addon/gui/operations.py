@@ -35,7 +35,7 @@ from anki.collection import OpChanges
 from aqt.operations import CollectionOp, QueryOp
 from aqt.qt import QEventLoop, QTimer, qconnect
 
-from ..polar.library import SourceError, export_needs_reading, resolve_data_dir
+from ..polar.library import SourceError, beside, export_needs_reading, resolve_data_dir
 from ..settings import Settings
 from .editors import OpenEditors
 from .i18n import tr
@@ -319,8 +319,7 @@ class SyncRunner:
             # and on the reading's thread (``op``), not here: on a first run,
             # with no bytecode cached yet, compiling it held Anki's window
             # for ~90 ms. Only what the collection's id needs is imported here.
-            from ..polar.export_cache import beside
-            from ..sync.collection_view import collection_identity
+            from ..sync.identity import collection_identity
 
             settings, state_path = self.context()
             source = resolve_data_dir(settings.data_dir)

@@ -158,11 +158,6 @@ class Writer:
             self._tmp.unlink(missing_ok=True)
 
 
-def beside(state_path: Path) -> Path:
-    """The cache file that goes with a sync state file."""
-    return state_path.with_name(state_path.stem + ".export-cache.sqlite")
-
-
 def load(path: Path, identity: str) -> Optional[Snapshot]:
     """The cached listing of the export with this identity, or None (no
     cache, another export, an unreadable or older cache file)."""

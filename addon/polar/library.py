@@ -566,6 +566,12 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     raise SourceError(f"the Polar data directory {path} does not exist")
 
 
+def beside(state_path: Path) -> Path:
+    """The export cache file (export_cache) that goes with a sync state file.
+    (Here: the GUI names it on Anki's main thread when a sync starts.)"""
+    return state_path.with_name(state_path.stem + ".export-cache.sqlite")
+
+
 def export_needs_reading(path: Path, cache_path: Optional[Path]) -> bool:
     """True when ``path`` is an export a sync would decompress (new, or
     changed since it was last read): worth a progress window. Cheap: a

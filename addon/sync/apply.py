@@ -21,7 +21,6 @@ from .collection_view import (
     PROBE_MAX,
     NoteInfo,
     Probe,
-    collection_identity,
     existing_deck_id,
     filtered_deck_on_path,
     lacking_media,
@@ -32,7 +31,7 @@ from .collection_view import (
     polar_note_count_and_probe,
 )
 from .decks import default_deck
-from .identity import guid_for, legacy_card_id
+from .identity import collection_identity, guid_for, legacy_card_id
 from .legacy import OldNote
 from .notetypes import KINDS, describe_missing, legacy_type_name, note_types
 from .plan import LegacyIndex, Planner, count, decide_deletions, leave_alone, render_creates, resolve_moves

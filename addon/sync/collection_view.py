@@ -61,14 +61,6 @@ class NoteInfo:
         return any(t.lower() == low for t in self.tags)
 
 
-def collection_identity(col: Collection) -> str:
-    """Ties a state file to one collection (its creation time)."""
-    try:
-        return str(int(col.crt))
-    except Exception:
-        return ""
-
-
 def existing_deck_id(col: Collection, name: str) -> Optional[DeckId]:
     """The deck's id, or None if it does not exist yet. "Default" (Polar's
     name for "no deck chosen") is the profile's own default deck, whatever

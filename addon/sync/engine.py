@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, AbstractSet, Collection, Optional
 
 from ..settings import Settings
-from .collection_view import collection_identity
 from .gcpause import gc_paused
+from .identity import collection_identity
 from .read import Progress, Reading, read_library
 from .report import Report
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Optional
+from typing import Any, Optional
 
 GUID_PREFIX = "polar:"
 # Polar ids are ~10 base58 characters; anything else is hashed so the guid
@@ -18,6 +18,16 @@ _PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Tags written by Polar's own AnkiConnect sync (adopted, then removed).
 LEGACY_GUID_TAG = "polar_guid:"
 LEGACY_MARKER_TAG = "_polar-flashcard"
+
+
+def collection_identity(col: Any) -> str:
+    """Ties a state file to one collection (its creation time). (Here, not
+    in collection_view: the GUI asks on Anki's main thread when a sync
+    starts, and this module is all it imports for it.)"""
+    try:
+        return str(int(col.crt))
+    except Exception:
+        return ""
 
 
 def guid_for(card_id: str) -> str:

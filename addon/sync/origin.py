@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from ..polar.export_cache import beside
-from ..polar.library import DataDirSource, Source, SourceError, open_source
+from ..polar.library import DataDirSource, Source, SourceError, beside, open_source
 from ..polar.originals import Original, Spot, find_original, find_spot, read_docmeta
 
 

@@ -32,8 +32,7 @@ from typing import (
 )
 
 from ..polar.docmeta import DocMetaError, Document, Flashcard
-from ..polar.export_cache import beside
-from ..polar.library import DocumentFile, ExportSource, Source, open_source, resolve_data_dir
+from ..polar.library import DocumentFile, ExportSource, Source, beside, open_source, resolve_data_dir
 from ..settings import Settings
 from .decks import deck_for
 from .report import Report

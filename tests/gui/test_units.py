@@ -179,6 +179,24 @@ def test_anki_start_does_not_import_the_sync_engine():
     assert not {"addon.gui.settings_dialog", "addon.gui.report_dialog"} & set(out)
 
 
+def test_a_sync_starts_on_ankis_main_thread_with_one_small_module():
+    """What a sync's start imports on Anki's main thread (the collection's id,
+    before the reading's QueryOp) brings none of the engine's modules: their
+    dataclasses and, on a first run, their compiling held the window ~20 ms."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (f"import sys; sys.path.insert(0, {str(root)!r}); import aqt; import addon.gui.setup; "
+            "before = set(sys.modules); from addon.sync.identity import collection_identity; "
+            "print(' '.join(sorted(m for m in set(sys.modules) - before if m.startswith('addon.'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen")).stdout.split()
+    assert set(out) <= {"addon.sync", "addon.sync.identity"}, out
+
+
 def test_the_saved_report_is_utf8_json_as_the_standard_library_reads_it(tmp_path):
     import json
     from typing import NamedTuple

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from addon.polar import archive
-from addon.polar.export_cache import beside
-from addon.polar.library import SourceError
+from addon.polar.library import SourceError, beside
 from addon.settings import Settings
 from addon.sync.engine import prepare, sync
 from tests.conftest import make_collection
