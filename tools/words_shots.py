@@ -8,7 +8,9 @@
 * ``after_report`` (with the report of a broken document and a conflict
   open): that report in night mode (docs/report-window-night.png), in a
   400 px window (docs/report-window-narrow.png), and the Tools menu and the
-  report with Anki in German (docs/tools-menu-de.png, docs/report-window-de.png).
+  report with Anki in German (docs/tools-menu-de.png, docs/report-window-de.png);
+  the progress window of a large first sync while it adds notes, in English and
+  in German at night (docs/progress-window.png, docs/progress-window-de-night.png).
 """
 
 from __future__ import annotations
@@ -139,6 +141,26 @@ def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
     return written
 
 
+def _progress_shot(session: Any, out: Path) -> Path:
+    """Anki's progress window as a sync the user started fills it: the
+    runner's own callback, with the message of a first sync's writing."""
+    controller, mw = session.controller, session.mw
+    runner = controller.runner
+    ops = __import__(type(runner).__module__, fromlist=["SyncRequest"])
+    mw.progress.start(label="", parent=mw)
+    runner._progress_open = True  # as the runner's _start opens it
+    try:
+        say = runner._progress(ops.SyncRequest(ops.MANUAL), True)
+        mw.progress._showWin()  # (Anki shows it 0.6 s into the sync)
+        say("Adding notes… 16000/50000")
+        _save(mw.progress._win, out, session)
+    finally:
+        runner._progress_open = False
+        mw.progress.finish()
+    session.process(0.6)  # (Anki closes a window shown < 0.5 s ago a moment later)
+    return out
+
+
 def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None]) -> List[Path]:
     """The report just grabbed, again: night mode, narrow, German."""
     from aqt.theme import Theme
@@ -159,6 +181,7 @@ def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None
     show(docs / "report-window-night.png", 760, 560)
     mw.set_theme(Theme.LIGHT)
     show(docs / "report-window-narrow.png", 400, 640)
+    written.append(_progress_shot(session, docs / "progress-window.png"))
 
     # Anki in German (Preferences ▸ Language). The add-on reads the language
     # on every call; its menu follows when a profile opens, done here in place
@@ -169,6 +192,9 @@ def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None
         grab_menu(session, docs / "tools-menu-de.png")
         written.append(docs / "tools-menu-de.png")
         show(docs / "report-window-de.png", 760, 560)
+        mw.set_theme(Theme.DARK)
+        written.append(_progress_shot(session, docs / "progress-window-de-night.png"))
+        mw.set_theme(Theme.LIGHT)
     finally:
         mw.pm.setLang("en_US")
         session.addon.menu.retranslate(controller.actions)

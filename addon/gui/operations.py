@@ -40,7 +40,7 @@ from ..settings import Settings
 from .editors import OpenEditors
 from .i18n import tr
 from .quiet import UndoWatch, our_step_name
-from .report_text import progress_words
+from .report_text import progress_share, progress_words
 from .synclog import MAX_SAVED_CHANGES
 
 if TYPE_CHECKING:
@@ -356,13 +356,16 @@ class SyncRunner:
 
     def _progress_from_thread(self, message: str) -> None:
         def show() -> None:
+            # A message that counts fills the bar (documents read, notes
+            # added); the others show Anki's busy bar (max 0).
+            done, total = progress_share(message) or (None, 0)
             if self._progress_open:
-                self.mw.progress.update(label=progress_words(message))
+                self.mw.progress.update(label=progress_words(message), value=done, max=total)
             elif self._writing:
                 # A background sync's write: Anki shows its own "Processing…"
                 # window once an op takes over 0.6 s; say there what it is
                 # doing, but never open one.
-                self.mw.progress.update(label=progress_words(message), maybeShow=False)
+                self.mw.progress.update(label=progress_words(message), value=done, max=total, maybeShow=False)
 
         self.mw.taskman.run_on_main(show)
 

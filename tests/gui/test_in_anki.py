@@ -171,13 +171,18 @@ def test_a_background_sync_opens_no_window_but_names_its_work_in_ankis(anki):
     try:
         progress._showWin()
         runner._writing = True
-        say("Adding 20 notes…")
+        say("Adding notes… 5/20")
         anki.anki.process(0.05)
-        assert progress._win.form.label.text() == "Adding 20 notes…"
+        bar = progress._win.form.progressBar
+        assert progress._win.form.label.text() == "Adding notes… 5/20"
+        assert (bar.value(), bar.maximum()) == (5, 20)  # a bar that fills, not Anki's busy one
+        say("Updating notes…")
+        anki.anki.process(0.05)
+        assert bar.maximum() == 0  # (what does not count: busy)
         runner._writing = False
         say("Reading Polar documents… 20/20")  # (not the writing: Anki's window is not the sync's)
         anki.anki.process(0.05)
-        assert progress._win.form.label.text() == "Adding 20 notes…"
+        assert progress._win.form.label.text() == "Updating notes…"
     finally:
         runner._writing = False
         progress.finish()

@@ -141,6 +141,19 @@ def test_progress_between_batches_of_new_notes_is_translated():
         i18n.force(None)
 
 
+def test_progress_messages_that_count_fill_the_bar():
+    from addon.gui.report_text import progress_share
+    from addon.sync.read import _reading_export
+
+    assert progress_share("Reading Polar documents… 250/1000") == (250, 1000)
+    assert progress_share("Adding 50000 notes…") == (0, 50000)
+    assert progress_share("Adding notes… 16000/50000") == (16000, 50000)
+    # The export's message as the reader makes it: its share of 100.
+    assert progress_share(_reading_export(300 << 20, 1200 << 20)) == (25, 100)
+    for busy in ("Planning…", "Updating notes…", "Writing media…", "Looking up existing notes…"):
+        assert progress_share(busy) is None
+
+
 def test_old_sync_notes_taken_over_and_left_over_are_told_apart():
     data = {"created": 1, "adopted": 1, "paired": 2, "legacy_leftovers": [11, 12], "errors": [], "conflicts": []}
     assert counts_line(data) == "1 new note, 3 notes taken over from Polar's old sync"
