@@ -287,17 +287,15 @@ _ADDED = r"Adding notes… (\d+)/(\d+)$"
 
 def progress_share(message: str) -> Optional[Tuple[int, int]]:
     """(done, total) for a progress message that counts (documents read, MB
-    of an export, notes added): the window's bar shows it; None for the
-    others, which show Anki's busy bar."""
+    of an export, notes added so far): the window's bar shows it; None for
+    the others, which show Anki's busy bar. ("Adding 3000 notes…" is busy:
+    a small sync adds them in one call, and a bar would stand at 0.)"""
     match = re.match(_READING, message) or re.match(_ADDED, message)
     if match:
         return int(match.group(1)), int(match.group(2))
     match = re.match(_EXPORT, message)
     if match:
         return int(match.group(3)), 100
-    match = re.match(_ADDING, message)
-    if match:
-        return 0, int(match.group(1))
     return None
 
 
