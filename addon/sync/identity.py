@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from anki.collection import Collection
 
 GUID_PREFIX = "polar:"
 # Polar ids are ~10 base58 characters; anything else is hashed so the guid
@@ -20,7 +23,7 @@ LEGACY_GUID_TAG = "polar_guid:"
 LEGACY_MARKER_TAG = "_polar-flashcard"
 
 
-def collection_identity(col: Any) -> str:
+def collection_identity(col: Collection) -> str:
     """Ties a state file to one collection (its creation time). (Here, not
     in collection_view: the GUI asks on Anki's main thread when a sync
     starts, and this module is all it imports for it.)"""
