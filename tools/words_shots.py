@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, List
@@ -146,7 +147,7 @@ def _progress_shot(session: Any, out: Path) -> Path:
     runner's own callback, with the message of a first sync's writing."""
     controller, mw = session.controller, session.mw
     runner = controller.runner
-    ops = __import__(type(runner).__module__, fromlist=["SyncRequest"])
+    ops = sys.modules[type(runner).__module__]  # the installed add-on's own module
     mw.progress.start(label="", parent=mw)
     runner._progress_open = True  # as the runner's _start opens it
     try:

@@ -189,6 +189,7 @@ class SyncRunner:
         self._queue: List[SyncRequest] = []
         self._holds: Set[str] = set()
         self._progress_open = False
+        self._dialog: Any = None  # Anki's progress window of ours (None: another op's was open)
         self._writing = False  # our CollectionOp is running (read on the sync's thread)
         # Bumped when the profile closes: results of syncs started before
         # are dropped instead of being written into the next profile.
@@ -330,7 +331,7 @@ class SyncRunner:
         # A first read of an export can take minutes: shown whoever asked.
         shown = req.trigger in INTERACTIVE or export_needs_reading(source, beside(state_path))
         if shown:
-            self.mw.progress.start(label=tr("Reading the Polar library…"), parent=self.mw)
+            self._dialog = self.mw.progress.start(label=tr("Reading the Polar library…"), parent=self.mw)
             self._progress_open = True
         progress = self._progress(req, shown)
 
@@ -372,15 +373,28 @@ class SyncRunner:
     def _close_progress(self) -> None:
         if self._progress_open:
             self._progress_open = False
+            self._dialog = None
             self.mw.progress.finish()
 
+    def _dialog_shown(self) -> bool:
+        try:
+            return self._dialog is not None and bool(self._dialog.isVisible())
+        except RuntimeError:  # Qt deleted it
+            return False
+
     def _apply(self, req: SyncRequest, prepared: Any, started: float, generation: int) -> None:
-        # The reading's progress window stays open until the sync is over:
-        # Anki's op for the writing nests in it (its start() opens no second
-        # window), so a long sync shows one window all through, with what is
-        # being added, instead of closing it and opening Anki's generic
-        # "Processing…" 0.6 s later.
+        # A progress window already on screen stays open until the sync is
+        # over: Anki's op for the writing nests in it (its start() opens no
+        # second window), so a long sync shows one window all through, with
+        # what is being added, instead of closing it and opening Anki's
+        # generic "Processing…" 0.6 s later. One not shown yet is closed, as
+        # before: a modal window appearing during the writing takes the focus
+        # from an open editor, whose "blur" then saves the note it holds,
+        # from before the sync, over what the sync wrote (Anki 23.10's
+        # editor). Anki's own window for a long writing gets our words.
         self._in_flight = False
+        if self._progress_open and not self._dialog_shown():
+            self._close_progress()
         if generation != self._generation:
             self._finish(req, _empty_report(req.dry_run), started, interrupted=True)
             return  # the profile closed while reading: write nothing
