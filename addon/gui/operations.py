@@ -363,9 +363,10 @@ class SyncRunner:
             if self._progress_open:
                 self.mw.progress.update(label=progress_words(message), value=done, max=total)
             elif self._writing:
-                # A background sync's write: Anki shows its own "Processing…"
-                # window once an op takes over 0.6 s; say there what it is
-                # doing, but never open one.
+                # No window of ours (a background sync, or one closed when the
+                # reading ended): Anki shows its own "Processing…" once the
+                # writing takes over 0.6 s; say there what it is doing, but
+                # never open one.
                 self.mw.progress.update(label=progress_words(message), value=done, max=total, maybeShow=False)
 
         self.mw.taskman.run_on_main(show)
