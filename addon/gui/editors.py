@@ -12,15 +12,20 @@ must neither write that note nor make the window reload it.
 
 from __future__ import annotations
 
+import time
 import weakref
 from typing import Any, Callable, List, Optional, Set
 
-from aqt import gui_hooks, mw
-from aqt.qt import sip
+from aqt import gui_hooks
+from aqt.qt import QTimer, sip
 
 # A manual sync saves the open editors first; an editor whose page never
 # answers (crashed web view) must not stall the sync for ever.
 SAVE_TIMEOUT_MS = 10_000
+# How long a manual sync waits for a focused field to report losing the
+# focus to the sync's window (a round trip to the page: ~10-50 ms).
+BLUR_TIMEOUT_MS = 2_000
+BLUR_POLL_MS = 15
 
 
 def shown_note_id(editor: Any) -> Optional[int]:
@@ -60,6 +65,24 @@ class OpenEditors:
                 ids.add(nid)
         return ids
 
+    def focused(self) -> List[Any]:
+        """The editors with the caret in one of their fields: what the page
+        reported last ("focus:N" sets ``currentField``, "blur" clears it)."""
+        return [e for e in self.live() if getattr(e, "currentField", None) is not None]
+
+    def after_blur(self, ready: Callable[[], bool], then: Callable[[], None]) -> None:
+        """Call ``then`` once ``ready()`` holds and no field has the focus
+        (each blur's save is then queued), or after BLUR_TIMEOUT_MS."""
+        deadline = time.monotonic() + BLUR_TIMEOUT_MS / 1000
+
+        def check() -> None:
+            if (ready() and not self.focused()) or time.monotonic() >= deadline:
+                then()
+            else:
+                QTimer.singleShot(BLUR_POLL_MS, check)
+
+        check()
+
     def save_all(self, then: Callable[[], None]) -> None:
         """Have every open editor write what was typed, then call ``then``
         (once). The focus stays where it is."""
@@ -88,4 +111,6 @@ class OpenEditors:
                 editor.call_after_note_saved(lambda key=key: saved(key), keepFocus=True)
             except Exception:  # a half-closed window: nothing to save
                 saved(key)
-        mw.progress.single_shot(SAVE_TIMEOUT_MS, finish, False)
+        # (Not Anki's progress timers: they wait while a progress window is
+        # open, and a manual sync's window is.)
+        QTimer.singleShot(SAVE_TIMEOUT_MS, finish)

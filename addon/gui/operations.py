@@ -391,8 +391,10 @@ class SyncRunner:
         # generic "Processing…" 0.6 s later. One not shown yet is closed, as
         # before: a modal window appearing during the writing takes the focus
         # from an open editor, whose "blur" then saves the note it holds,
-        # from before the sync, over what the sync wrote (Anki 23.10's
-        # editor). Anki's own window for a long writing gets our words.
+        # from before the sync, over what the sync wrote (Anki's editor; a
+        # manual sync with editors open shows its window before the writing,
+        # see _window_before_editors). Anki's own window for a long writing
+        # gets our words.
         self._in_flight = False
         if self._progress_open and not self._dialog_shown():
             self._close_progress()
@@ -429,9 +431,33 @@ class SyncRunner:
         if req.trigger in INTERACTIVE:
             # Asked for by hand: what is typed in an open editor is saved
             # first and merged like any Anki-side edit.
-            self.editors.save_all(lambda: self._write(req, prepared, started, generation, frozenset()))
+            self._window_before_editors(
+                lambda: self.editors.save_all(lambda: self._write(req, prepared, started, generation, frozenset()))
+            )
         else:
             self._write(req, prepared, started, generation, frozenset(self.editors.note_ids()))
+
+    def _window_before_editors(self, then: Callable[[], None]) -> None:
+        """With an editor open, a manual sync writes the notes it shows, so
+        a window must not appear in the middle of the writing: taking the
+        focus from the editor's field makes the editor save ("blur") the
+        note it holds, from before the sync, over what the sync wrote (a
+        save queued behind the writing). So the window is put on screen
+        first, and the writing waits for the fields' blur: their saves run
+        before it, and the window, modal, stays up to the end."""
+        if not self.editors.live():
+            then()
+            return
+        saving = tr("Saving the notes you have open…")
+        if self._dialog_shown():
+            self.mw.progress.update(label=saving, value=0, max=0)
+        else:
+            self._close_progress()
+            self._dialog = self.mw.progress.start(label=saving, parent=self.mw, immediate=True)
+            self._progress_open = True
+        # (With no window of Anki's focused, Anki defers showing ours, and
+        # no field can have the focus either.)
+        self.editors.after_blur(lambda: self._dialog_shown() or self.mw.app.focusWindow() is None, then)
 
     def _write(
         self, req: SyncRequest, prepared: Any, started: float, generation: int, held: FrozenSet[int]

@@ -188,6 +188,64 @@ def test_a_manual_sync_saves_the_open_editor_then_merges_and_shows_the_result(an
     no_errors(capfd)
 
 
+def test_a_long_manual_write_keeps_polars_change_to_the_note_an_editor_shows(anki, loads, qtbot, capfd):
+    """A manual sync's writing that lasts long enough for a progress window
+    (Anki shows one 0.6 s into an op) must not let that window take the
+    focus from an editor mid-write: the editor's "blur" would save the note
+    it holds, from before the sync, over what the sync wrote, and the next
+    sync would take the revert for an edit made in Anki."""
+    import time
+
+    anki.settle()
+    c = anki.controller
+    doc = Doc(anki.library, "1GuiLongWriteDoc00001", title="Long write")
+    doc.card("1GuiLw1", basic("<p>Long front</p>", "<p>Long back</p>"))
+    anki.set_config(watch=False)
+    runner = c.runner
+    plain = runner._progress_from_thread
+    slowed: List[str] = []
+    try:
+        doc.write(atomic=True)
+        anki.trigger_and_wait("Sync from Polar")
+        nid = note_for(anki, "1GuiLw1").id
+        browser = open_browser_on(anki, nid, loads)
+        try:
+            type_into(anki, qtbot, browser.editor, 1, "mine")  # the caret stays in the field
+            doc.find_card("1GuiLw1")[1]["fields"]["front"]["HTML"] = "<p>Long front, Polar's</p>"
+            doc.write(atomic=True)
+
+            def slow(message: str) -> None:
+                # The writing of a big library: its first step takes over a
+                # second, on the collection's thread (the main thread runs on).
+                plain(message)
+                if runner._writing and not slowed:
+                    slowed.append(message)
+                    time.sleep(1.5)
+
+            runner._progress_from_thread = slow
+            outcome = anki.trigger_and_wait("Sync from Polar")
+            assert slowed, "the writing said nothing"
+            assert outcome.report.updated == 1 and not outcome.report.conflicts
+            anki.anki.process(1.0)  # anything the window's focus changes queued
+            note = anki.mw.col.get_note(nid)
+            assert "Long front, Polar's" in note["Front"] and "mine" in note["Back"]
+            anki.anki.wait_until(lambda: "Long front, Polar's" in browser.editor.note["Front"], 15,
+                                 "the editor to show the synced note")
+        finally:
+            runner._progress_from_thread = plain
+            browser.close()
+        anki.anki.process(0.5)
+        note = anki.mw.col.get_note(nid)
+        assert "Long front, Polar's" in note["Front"] and "mine" in note["Back"]
+        # Nothing for the next sync to take for an edit in Anki.
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert not outcome.report.changed and not outcome.report.conflicts, outcome.report.summary()
+    finally:
+        anki.set_config(watch=True)
+        anki.settle()
+    no_errors(capfd)
+
+
 def test_every_sync_waits_for_ankiweb_then_runs_once(anki, quiet, capfd):
     from aqt import gui_hooks
 
