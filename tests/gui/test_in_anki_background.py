@@ -246,6 +246,53 @@ def test_a_long_manual_write_keeps_polars_change_to_the_note_an_editor_shows(ank
     no_errors(capfd)
 
 
+def test_an_editor_that_never_answers_delays_a_manual_sync_but_never_stops_it(anki, monkeypatch, capfd):
+    """An add-on's editor whose page hangs: it never answers the save and
+    its field never gives up the focus. The manual sync waits for it at
+    most the two timeouts, with its progress window open all the while
+    (Anki's own progress timers would not fire then), and then syncs."""
+    import sys
+
+    from aqt.qt import QWidget
+
+    anki.settle()
+    c = anki.controller
+    editors = sys.modules[type(c.editors).__module__]  # the installed add-on's module
+    monkeypatch.setattr(editors, "SAVE_TIMEOUT_MS", 1500)
+    monkeypatch.setattr(editors, "BLUR_TIMEOUT_MS", 500)
+    note = anki.notes()[0]
+    saves: List[bool] = []
+
+    class HungEditor:
+        web = object()  # (a closed editor has none)
+        addMode = False
+        currentField = 0
+
+        def __init__(self) -> None:
+            self.widget = QWidget()
+            self.note = note
+
+        def call_after_note_saved(self, callback: Any, keepFocus: bool = False) -> None:
+            saves.append(keepFocus)  # ... and never calls back
+
+    hung = HungEditor()
+    c.editors.track(hung)
+    anki.set_config(watch=False)
+    try:
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert not outcome.failed and saves == [True]
+        # (Anki closes a window shown < 0.5 s ago a moment later.)
+        progress = anki.mw.progress
+        anki.anki.wait_until(lambda: progress._win is None and progress._levels == 0, what="the window closed")
+    finally:
+        hung.web = None  # closed, as Editor.cleanup() leaves it
+        hung.widget.deleteLater()
+        anki.set_config(watch=True)
+        anki.settle()
+    assert hung not in c.editors.live()
+    no_errors(capfd)
+
+
 def test_every_sync_waits_for_ankiweb_then_runs_once(anki, quiet, capfd):
     from aqt import gui_hooks
 
