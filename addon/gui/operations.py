@@ -453,7 +453,11 @@ class SyncRunner:
             self.mw.progress.update(label=saving, value=0, max=0)
         else:
             self._close_progress()
-            self._dialog = self.mw.progress.start(label=saving, parent=self.mw, immediate=True)
+            # Over the window in front (the Browser, Edit Current), as Anki's
+            # own ops from there: parented to the main window, it could open
+            # behind the window it blocks.
+            front = self.mw.app.activeWindow() or self.mw
+            self._dialog = self.mw.progress.start(label=saving, parent=front, immediate=True)
             self._progress_open = True
         # (With no window of Anki's focused, Anki defers showing ours, and
         # no field can have the focus either.)
