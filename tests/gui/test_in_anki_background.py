@@ -9,7 +9,8 @@ reached Anki's error handler (which prints to stdout and opens a window).
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Tuple
 
 import pytest
 
@@ -97,6 +98,36 @@ def back_text(anki, nid: int) -> str:
     return anki.mw.col.get_note(nid)["Back"]
 
 
+@contextmanager
+def typed_in_then_changed_in_polar(
+    anki, loads, qtbot, doc_id: str, card_id: str, front: str,
+) -> Iterator[Tuple[int, Any]]:
+    """A one-card document synced by hand; its note open in the Browser with
+    "mine" typed into Back (the caret stays there); then Polar's new front,
+    ``front`` + ", Polar's", written but not synced. Yields the note's id
+    and the Browser. The watcher is off meanwhile (the test syncs by hand);
+    the Browser closes afterwards."""
+    anki.settle()
+    doc = Doc(anki.library, doc_id, title=front)
+    doc.card(card_id, basic(f"<p>{front}</p>", "<p>Back</p>"))
+    anki.set_config(watch=False)
+    try:
+        doc.write(atomic=True)
+        anki.trigger_and_wait("Sync from Polar")
+        nid = note_for(anki, card_id).id
+        browser = open_browser_on(anki, nid, loads)
+        try:
+            type_into(anki, qtbot, browser.editor, 1, "mine")
+            doc.find_card(card_id)[1]["fields"]["front"]["HTML"] = f"<p>{front}, Polar's</p>"
+            doc.write(atomic=True)
+            yield nid, browser
+        finally:
+            browser.close()
+    finally:
+        anki.set_config(watch=True)
+        anki.settle()
+
+
 def test_a_note_open_in_the_browser_is_left_alone_until_the_editor_lets_go(anki, quiet, loads, qtbot, capfd):
     anki.settle()
     quiet.seconds = 0  # this story is about the editor, not about Undo
@@ -154,37 +185,22 @@ def test_a_note_open_in_the_browser_is_left_alone_until_the_editor_lets_go(anki,
 
 
 def test_a_manual_sync_saves_the_open_editor_then_merges_and_shows_the_result(anki, loads, qtbot, capfd):
-    anki.settle()
-    doc = Doc(anki.library, "1GuiManualEditDoc0001", title="Manual edit")
-    doc.card("1GuiMe1", basic("<p>Manual front</p>", "<p>Manual back</p>"))
-    anki.set_config(watch=False)
-    try:
-        doc.write(atomic=True)
-        anki.trigger_and_wait("Sync from Polar")
-        nid = note_for(anki, "1GuiMe1").id
-        browser = open_browser_on(anki, nid, loads)
-        try:
-            type_into(anki, qtbot, browser.editor, 1, "mine")
-            doc.find_card("1GuiMe1")[1]["fields"]["front"]["HTML"] = "<p>Manual front, Polar's</p>"
-            doc.write(atomic=True)
-            # Keys typed just now, not saved yet when the sync is asked for:
-            # the sync has the editor save them first.
-            qtbot.keyClicks(browser.editor.web.focusProxy(), "andmore")
-            loaded = len(loads)
-            outcome = anki.trigger_and_wait("Sync from Polar")
-            assert outcome.report.updated == 1 and outcome.report.deferred == {}
-            note = anki.mw.col.get_note(nid)
-            assert "Manual front, Polar's" in note["Front"] and "mineandmore" in note["Back"]
-            # Asked for by hand: the editor shows the merged note, one Undo step.
-            anki.anki.wait_until(lambda: len(loads) > loaded, 15, "the editor to show the merged note")
-            assert "Manual front, Polar's" in browser.editor.note["Front"]
-            assert anki.mw.col.undo_status().undo == "Sync from Polar"
-            assert "Sync from Polar" in undo_text(anki)
-        finally:
-            browser.close()
-    finally:
-        anki.set_config(watch=True)
-        anki.settle()
+    with typed_in_then_changed_in_polar(anki, loads, qtbot, "1GuiManualEditDoc0001", "1GuiMe1", "Manual front") as (
+        nid, browser,
+    ):
+        # Keys typed just now, not saved yet when the sync is asked for:
+        # the sync has the editor save them first.
+        qtbot.keyClicks(browser.editor.web.focusProxy(), "andmore")
+        loaded = len(loads)
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert outcome.report.updated == 1 and outcome.report.deferred == {}
+        note = anki.mw.col.get_note(nid)
+        assert "Manual front, Polar's" in note["Front"] and "mineandmore" in note["Back"]
+        # Asked for by hand: the editor shows the merged note, one Undo step.
+        anki.anki.wait_until(lambda: len(loads) > loaded, 15, "the editor to show the merged note")
+        assert "Manual front, Polar's" in browser.editor.note["Front"]
+        assert anki.mw.col.undo_status().undo == "Sync from Polar"
+        assert "Sync from Polar" in undo_text(anki)
     no_errors(capfd)
 
 
@@ -196,53 +212,38 @@ def test_a_long_manual_write_keeps_polars_change_to_the_note_an_editor_shows(ank
     sync would take the revert for an edit made in Anki."""
     import time
 
-    anki.settle()
-    c = anki.controller
-    doc = Doc(anki.library, "1GuiLongWriteDoc00001", title="Long write")
-    doc.card("1GuiLw1", basic("<p>Long front</p>", "<p>Long back</p>"))
-    anki.set_config(watch=False)
-    runner = c.runner
+    runner = anki.controller.runner
     plain = runner._progress_from_thread
     slowed: List[str] = []
-    try:
-        doc.write(atomic=True)
-        anki.trigger_and_wait("Sync from Polar")
-        nid = note_for(anki, "1GuiLw1").id
-        browser = open_browser_on(anki, nid, loads)
+    with typed_in_then_changed_in_polar(anki, loads, qtbot, "1GuiLongWriteDoc00001", "1GuiLw1", "Long front") as (
+        nid, browser,
+    ):
+        def slow(message: str) -> None:
+            # The writing of a big library: its first step takes over a
+            # second, on the collection's thread (the main thread runs on).
+            plain(message)
+            if runner._writing and not slowed:
+                slowed.append(message)
+                time.sleep(1.5)
+
+        runner._progress_from_thread = slow
         try:
-            type_into(anki, qtbot, browser.editor, 1, "mine")  # the caret stays in the field
-            doc.find_card("1GuiLw1")[1]["fields"]["front"]["HTML"] = "<p>Long front, Polar's</p>"
-            doc.write(atomic=True)
-
-            def slow(message: str) -> None:
-                # The writing of a big library: its first step takes over a
-                # second, on the collection's thread (the main thread runs on).
-                plain(message)
-                if runner._writing and not slowed:
-                    slowed.append(message)
-                    time.sleep(1.5)
-
-            runner._progress_from_thread = slow
-            outcome = anki.trigger_and_wait("Sync from Polar")
-            assert slowed, "the writing said nothing"
-            assert outcome.report.updated == 1 and not outcome.report.conflicts
-            anki.anki.process(1.0)  # anything the window's focus changes queued
-            note = anki.mw.col.get_note(nid)
-            assert "Long front, Polar's" in note["Front"] and "mine" in note["Back"]
-            anki.anki.wait_until(lambda: "Long front, Polar's" in browser.editor.note["Front"], 15,
-                                 "the editor to show the synced note")
+            outcome = anki.trigger_and_wait("Sync from Polar")  # the caret still in the Back field
         finally:
             runner._progress_from_thread = plain
-            browser.close()
-        anki.anki.process(0.5)
+        assert slowed, "the writing said nothing"
+        assert outcome.report.updated == 1 and not outcome.report.conflicts
+        anki.anki.process(1.0)  # anything the window's focus changes queued
         note = anki.mw.col.get_note(nid)
         assert "Long front, Polar's" in note["Front"] and "mine" in note["Back"]
-        # Nothing for the next sync to take for an edit in Anki.
-        outcome = anki.trigger_and_wait("Sync from Polar")
-        assert not outcome.report.changed and not outcome.report.conflicts, outcome.report.summary()
-    finally:
-        anki.set_config(watch=True)
-        anki.settle()
+        anki.anki.wait_until(lambda: "Long front, Polar's" in browser.editor.note["Front"], 15,
+                             "the editor to show the synced note")
+    anki.anki.process(0.5)
+    note = anki.mw.col.get_note(nid)
+    assert "Long front, Polar's" in note["Front"] and "mine" in note["Back"]
+    # Nothing for the next sync to take for an edit in Anki.
+    outcome = anki.trigger_and_wait("Sync from Polar")
+    assert not outcome.report.changed and not outcome.report.conflicts, outcome.report.summary()
     no_errors(capfd)
 
 
