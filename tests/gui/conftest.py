@@ -42,6 +42,9 @@ WAIT_S = anki_harness.WAIT_S  # only bounds a failure: waits return when the con
 # (product default 10 s; see addon/gui/quiet.py). Short here so the tests
 # that are not about it do not wait; the Undo story sets its own.
 QUIET_SECONDS = 1.0
+# How long a progress window Anki is closing may take on a loaded machine
+# (its own rule is 0.5 s after an op shown late); a bound, not a measurement.
+STRAY_PROGRESS_S = 10.0
 
 
 class Session:
@@ -174,6 +177,18 @@ def _no_stray_modal(request: pytest.FixtureRequest) -> Iterator[None]:
     session: Session = request.getfixturevalue("anki")
     session.anki.process(0.2)  # let Anki's error handler (100 ms timer) run
     modal = QApplication.activeModalWidget()
+    if type(modal).__name__ == "ProgressDialog":
+        # Anki keeps a progress window it has shown up for at least 0.5 s and
+        # closes it from a background sleep (26.9's ProgressManager.finish), so
+        # an op that ended just now may still have one. Closing itself is not
+        # stray; one still open after this wait is.
+        progress = session.anki.mw.progress
+        try:
+            session.anki.wait_until(lambda: progress._levels == 0 and progress._win is None,
+                                    timeout=STRAY_PROGRESS_S, what="Anki's progress window to close")
+        except TimeoutError:
+            pass
+        modal = QApplication.activeModalWidget()
     assert modal is None, f"a modal window was left open: {modal.windowTitle()!r}"
     import aqt.errors
 
