@@ -93,6 +93,13 @@ class Session:
             "the sync queue to drain",
         )
 
+    def wait_progress_closed(self, timeout: float = WAIT_S) -> None:
+        """Wait until Anki's progress window is gone. (26.9 keeps a window it
+        showed < 0.5 s ago and closes it later, from a background sleep.)"""
+        progress = self.mw.progress
+        self.anki.wait_until(lambda: progress._levels == 0 and progress._win is None, timeout,
+                             "Anki's progress window to close")
+
     def menu_action(self, text: str) -> Any:
         for action in self.mw.form.menuTools.actions():
             if action.text() == text:
@@ -178,14 +185,11 @@ def _no_stray_modal(request: pytest.FixtureRequest) -> Iterator[None]:
     session.anki.process(0.2)  # let Anki's error handler (100 ms timer) run
     modal = QApplication.activeModalWidget()
     if type(modal).__name__ == "ProgressDialog":
-        # Anki keeps a progress window it has shown up for at least 0.5 s and
-        # closes it from a background sleep (26.9's ProgressManager.finish), so
-        # an op that ended just now may still have one. Closing itself is not
-        # stray; one still open after this wait is.
-        progress = session.anki.mw.progress
+        # An op that ended just now may still have Anki's window up (see
+        # wait_progress_closed): closing itself is not stray; one still open
+        # after this wait is.
         try:
-            session.anki.wait_until(lambda: progress._levels == 0 and progress._win is None,
-                                    timeout=STRAY_PROGRESS_S, what="Anki's progress window to close")
+            session.wait_progress_closed(STRAY_PROGRESS_S)
         except TimeoutError:
             pass
         modal = QApplication.activeModalWidget()

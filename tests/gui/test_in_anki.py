@@ -122,7 +122,7 @@ def test_a_sync_a_person_started_keeps_its_shown_progress_window_while_it_writes
     progress, runner = anki.mw.progress, anki.controller.runner
     # (Anki 23.10 closes a window shown < 0.5 s ago inside finish(), its
     # level already 0: wait until the window itself is gone.)
-    anki.anki.wait_until(lambda: progress._levels == 0 and progress._win is None, what="no progress window")
+    anki.wait_progress_closed()
     windows: list = []  # every progress window seen (held, so no id is reused)
     texts: list = []
 
@@ -155,7 +155,7 @@ def test_a_sync_a_person_started_keeps_its_shown_progress_window_while_it_writes
     # window's last words were the writing's (shown until it closed).
     assert "Processing..." not in texts, texts
     assert texts[-1].startswith(("Adding", "Updating", "Writing")), texts
-    anki.anki.wait_until(lambda: progress._win is None and progress._levels == 0, what="the window closed")
+    anki.wait_progress_closed()
 
 
 def test_a_background_sync_opens_no_window_but_names_its_work_in_ankis(anki):
@@ -191,7 +191,7 @@ def test_a_background_sync_opens_no_window_but_names_its_work_in_ankis(anki):
     finally:
         runner._writing = False
         progress.finish()
-    anki.anki.wait_until(lambda: progress._win is None and progress._levels == 0, what="the window closed")
+    anki.wait_progress_closed()
 
 
 def test_a_sync_that_changes_nothing_adds_no_undo_step(anki):

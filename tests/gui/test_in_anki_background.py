@@ -282,9 +282,7 @@ def test_an_editor_that_never_answers_delays_a_manual_sync_but_never_stops_it(an
     try:
         outcome = anki.trigger_and_wait("Sync from Polar")
         assert not outcome.failed and saves == [True]
-        # (Anki closes a window shown < 0.5 s ago a moment later.)
-        progress = anki.mw.progress
-        anki.anki.wait_until(lambda: progress._win is None and progress._levels == 0, what="the window closed")
+        anki.wait_progress_closed()
     finally:
         hung.web = None  # closed, as Editor.cleanup() leaves it
         hung.widget.deleteLater()
