@@ -136,7 +136,8 @@ def first_sync(b: Bench) -> List[float]:
     (Anki's own writes of the new notes, the baselines' core). Timed around
     the same calls ``engine.sync`` makes, under the same GC regime."""
     times: List[float] = []
-    phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": [], "media_cpu": [], "own_cpu": []}
+    phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": [], "media_cpu": [], "own_cpu": [],
+                                    "writes_cpu": []}
     base: List[float] = []
     base_import: List[float] = []
     for i in range(b.args.reps):
@@ -220,6 +221,7 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     # rows and media files, mostly Python under the one GIL, so the first
     # sync's wall time cannot go far below it.
     phases["own_cpu"].append(cpu2 - cpu0 - in_add[1])
+    phases["writes_cpu"].append(in_add[1])
     log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
         f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s; media files {in_media[0]:.2f} s CPU; "
         f"own CPU {phases['own_cpu'][-1]:.2f} s)")

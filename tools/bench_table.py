@@ -104,6 +104,17 @@ def rows(b: Bench, t: Table) -> None:
         t.row("  the sync's own CPU (all threads, Anki's writes apart)", fmt_s(own), "", None,
               f"= {own / base:.3f} x the add_notes baseline"
               " (mostly Python under one GIL: the wall time cannot go far below it)")
+    if "writes_cpu" in d["first"]:
+        # The floor without the GIL: were every part of the sync free to run
+        # on either core (other processes), its CPU, Anki's writes included,
+        # would still need this long on the machine's cores.
+        cores = os.cpu_count() or 1
+        floor = (d["first"]["own_cpu"] + d["first"]["writes_cpu"]) / cores
+        vs_import = ""
+        if "baseline_import" in f:
+            vs_import = f", {floor / median(f['baseline_import']):.3f} x the import baseline"
+        t.row(f"  the sync's CPU spread over {cores} cores (Anki's writes included)", fmt_s(floor), "", None,
+              f"= {floor / base:.3f} x the add_notes baseline{vs_import} (the floor with no GIL at all)")
     t.row("no-op resync", fmt_s(no_op), "no-op/first", no_op / first)
     one = median(f["one_doc"])
     t.row("one document edited", fmt_s(one), "one-doc/first", one / first)
