@@ -123,8 +123,9 @@ def measure_all(bench: Bench) -> None:
 @figure("first")
 def first_sync(b: Bench) -> List[float]:
     """The first sync and both baselines, interleaved: repetition i runs a
-    first sync, then baseline i, then import baseline i, so a slow minute of
-    this shared machine falls on all three and their ratios, not on one
+    first sync, then baseline i, then import baseline i (then the first
+    sync with Anki's writes free, ``_free_writes_once``), so a slow minute of
+    this shared machine falls on all of them and their ratios, not on one
     figure's three runs. The baselines' times go to ``found["baseline"]``
     and ``found["baseline_import"]``; the notes the first repetition wrote
     are ``b.notes``; the last repetition's collection is kept (``b.col``,
@@ -140,6 +141,7 @@ def first_sync(b: Bench) -> List[float]:
                                     "writes_cpu": []}
     base: List[float] = []
     base_import: List[float] = []
+    free: List[float] = []
     for i in range(b.args.reps):
         if b.col is not None:
             b.col.close()
@@ -149,8 +151,10 @@ def first_sync(b: Bench) -> List[float]:
             b.notes = final_notes(b.col)
         base.append(_baseline_once(b, i))
         base_import.append(_baseline_import_once(b, i))
+        free.append(_free_writes_once(b, i))
     b.detail["first"] = {k: median(v) for k, v in phases.items()}
     b.found["baseline"], b.found["baseline_import"] = base, base_import
+    b.found["first_free_writes"] = free
     return times
 
 
@@ -226,6 +230,50 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
         f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s; media files {in_media[0]:.2f} s CPU; "
         f"own CPU {phases['own_cpu'][-1]:.2f} s)")
     return t2 - t0, state
+
+
+def _free_writes_once(b: Bench, i: int) -> float:
+    """A first sync into a fresh collection whose new notes cost Anki nothing:
+    the add_notes request the sync makes is counted, not sent, and made-up
+    ids come back (the media files, the decks and the state file are written
+    as ever). No write path into Anki can be cheaper, so this is the floor
+    of the sync's own work on the first sync's wall time; the collection is
+    thrown away."""
+    import itertools
+
+    import addon.sync.write as write
+    from addon.sync.engine import collection_identity, prepare
+
+    made_up = itertools.count(1_700_000_000_000)
+
+    def counted(col: Any, request: bytes) -> List[int]:
+        notes, at = 0, 0
+        while at < len(request):  # each entry: one tag byte, a varint length, that many bytes
+            at, size, shift = at + 1, 0, 0
+            while True:
+                byte = request[at]
+                at, size, shift = at + 1, size | (byte & 0x7F) << shift, shift + 7
+                if byte < 0x80:
+                    break
+            at, notes = at + size, notes + 1
+        return [next(made_up) for _ in range(notes)]
+
+    where = b.work / f"free-writes-{i}"
+    col = fresh_collection(where)
+    real = write._run_add_notes
+    write._run_add_notes = counted
+    try:
+        with gc_paused():
+            elapsed, rep = timed(lambda: prepare(settings_for(b.library), where / "state.sqlite",
+                                                 source_path=b.library,
+                                                 collection_id=collection_identity(col)).apply(col))
+    finally:
+        write._run_add_notes = real
+        col.close()
+    if rep.errors or rep.created != len(b.notes):
+        raise SystemExit(f"first sync with free writes: {rep.created} notes, errors {rep.errors[:3]}")
+    log(f"first sync with Anki's writes free {i + 1}/{b.args.reps}: {elapsed:.2f} s")
+    return elapsed
 
 
 def final_notes(col: Any) -> List[FinalNote]:

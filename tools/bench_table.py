@@ -115,6 +115,11 @@ def rows(b: Bench, t: Table) -> None:
             vs_import = f", {floor / median(f['baseline_import']):.3f} x the import baseline"
         t.row(f"  the sync's CPU spread over {cores} cores (Anki's writes included)", fmt_s(floor), "", None,
               f"= {floor / base:.3f} x the add_notes baseline{vs_import} (the floor with no GIL at all)")
+    if "first_free_writes" in f:
+        free = median(f["first_free_writes"])
+        t.row("  the first sync with Anki's writes free (ids made up)", fmt_s(free), "", None,
+              f"= {free / base:.3f} x the add_notes baseline, {free / median(f['baseline_import']):.3f} x the import"
+              " baseline (the floor of any way into Anki)")
     t.row("no-op resync", fmt_s(no_op), "no-op/first", no_op / first)
     one = median(f["one_doc"])
     t.row("one document edited", fmt_s(one), "one-doc/first", one / first)
