@@ -164,6 +164,12 @@ def without_note_text(changes: OpChanges) -> OpChanges:
 
 Context = Callable[[], Tuple[Settings, Path]]
 
+# A long reading's window, shown before it begins (``_show_before_reading``):
+# how long the reading waits after the show for its events to pass, and at
+# most in all (the main thread busy elsewhere).
+SHOW_SETTLE_MS = 30
+SHOW_WAIT_S = 0.5
+
 
 class SyncRunner:
     def __init__(
@@ -341,7 +347,7 @@ class SyncRunner:
 
                 return prepare(
                     settings, state_path, source_path=source, only=req.only, progress=progress,
-                    collection_id=collection_id,
+                    collection_id=collection_id, on_long_read=self._show_before_reading if shown else None,
                 )
             finally:
                 self._op_ended.set()
@@ -350,6 +356,34 @@ class SyncRunner:
         QueryOp(
             parent=self.mw, op=op, success=lambda prepared: self._apply(req, prepared, started, generation)
         ).failure(lambda exc: self._fail(req, exc, started)).without_collection().run_in_background()
+
+    def _show_before_reading(self) -> None:
+        """(The reading's thread.) A long reading is ahead: Anki would show
+        our window 0.6 s in, in the middle of the parse. A window's show is
+        many Qt events, each through Anki's Python event filter, each
+        waiting for the GIL while this thread parses (up to 5 ms each): the
+        window then froze for 50-100 ms. Shown now instead, while this thread
+        waits for the show's events to pass (at most ``SHOW_WAIT_S``)."""
+        done = threading.Event()
+
+        def show() -> None:
+            try:
+                progress = self.mw.progress
+                show_win = getattr(progress, "_showWin", None)  # what Anki's own show timer calls
+                # As Anki's timer: not while no window of Anki's has the
+                # focus (minimised), and only the window of ours not shown yet.
+                if (show_win is not None and self._progress_open and self._dialog is not None
+                        and getattr(progress, "_win", None) is self._dialog and not self._dialog_shown()
+                        and self.mw.app.focusWindow() is not None):
+                    show_win()
+                    timer = getattr(progress, "_show_timer", None)
+                    if timer is not None:
+                        timer.stop()  # (its show would come again, mid-parse)
+            finally:
+                QTimer.singleShot(SHOW_SETTLE_MS, done.set)
+
+        self.mw.taskman.run_on_main(show)
+        done.wait(SHOW_WAIT_S)
 
     def _launched(self) -> None:
         self._in_flight = True

@@ -9,7 +9,7 @@ collection stays free, then write in one short step on the collection thread.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, AbstractSet, Collection, Optional
+from typing import TYPE_CHECKING, AbstractSet, Callable, Collection, Optional
 
 from ..settings import Settings
 from .gcpause import gc_paused
@@ -49,12 +49,15 @@ def prepare(
     only: Optional[Collection[str]] = None,
     progress: Optional[Progress] = None,
     collection_id: str = "",
+    on_long_read: Optional[Callable[[], None]] = None,
 ) -> Prepared:
     """Read the library: no collection access, safe on a background thread.
 
+    ``on_long_read``: called on this thread before a long reading begins
+    (``read.LONG_READ_BYTES`` of documents to read), e.g. to show a window.
     Raises :class:`addon.polar.library.SourceError` when the library itself is
     missing or unreadable (nothing is planned, nothing swept)."""
-    return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id)
+    return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id, on_long_read)
 
 
 def sync(

@@ -43,6 +43,12 @@ if TYPE_CHECKING:  # the renderer is imported only when a document needs it
 
 Progress = Callable[[str], None]
 
+# Bytes of changed documents from which the reading alone lasts about the
+# 0.6 s after which Anki shows an operation's progress window (~30 MB of
+# DocMeta a second here): the GUI shows its window before such a reading
+# rather than in the middle of it (``read_library``'s ``on_long_read``).
+LONG_READ_BYTES = 16 * 1024 * 1024
+
 SKIP_TAG = "polar-sync:skip"
 # Bump when rendering changes what a note holds, so existing notes follow.
 # 2: < > removed from tags and deck names; 3: invisible characters too, Anki's
@@ -319,6 +325,17 @@ def _where(key: str, card: Flashcard) -> Dict[str, object]:
     return {"document": key, "card": card.id, "page": card.page or None}
 
 
+def _bytes_to_read(files: Sequence[DocumentFile], known: Dict[str, DocState], force: bool) -> int:
+    """The size of the documents ``read_document`` will read (a signature it
+    does not know: new, changed, or every one when ``force``)."""
+    total = 0
+    for file in files:
+        prev = known.get(file.key)
+        if force or prev is None or not prev.ok or tuple(file.signature) != (prev.size, prev.mtime):
+            total += max(file.signature[0], 0)
+    return total
+
+
 def _reading_export(done: int, total: int) -> str:
     mb = 1024 * 1024
     share = done * 100 // total if total else 100
@@ -326,8 +343,11 @@ def _reading_export(done: int, total: int) -> str:
 
 
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
-                 only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str) -> R:
-    """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`)."""
+                 only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
+                 on_long_read: Optional[Callable[[], None]] = None) -> R:
+    """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`).
+    ``on_long_read`` is called, once, before the first document is read when
+    the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
     # An export is read once; what was read is kept beside the sync state.
     source = open_source(Path(path), beside(state_path) if state_path is not None else None)
@@ -358,6 +378,8 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
                                        "the part read were left as they are")
     docs: Dict[str, LoadedDoc] = {}
     todo = [f for f in files if only_set is None or f.key in only_set]
+    if on_long_read is not None and _bytes_to_read(todo, known, force) >= LONG_READ_BYTES:
+        on_long_read()
     for i, file in enumerate(todo):
         if progress and i % 50 == 0:
             progress(f"Reading Polar documents… {i}/{len(todo)}")

@@ -158,6 +158,48 @@ def test_a_sync_a_person_started_keeps_its_shown_progress_window_while_it_writes
     anki.wait_progress_closed()
 
 
+def test_a_long_reading_shows_its_window_before_the_first_document(anki):
+    """A sync a person started with much to read shows its progress window
+    before the reading begins: Anki would show it 0.6 s in, in the middle of
+    the parse, and that show held Anki's window up to ~0.1 s. A sync with
+    little to read still leaves the window to Anki's 0.6 s rule."""
+    import importlib
+    import sys
+
+    anki.set_config(watch=False)
+    runner, progress = anki.controller.runner, anki.mw.progress
+    package = sys.modules[type(runner).__module__].__name__.rsplit(".gui.", 1)[0]  # the installed add-on
+    reading = importlib.import_module(package + ".sync.read")
+    limit, real = reading.LONG_READ_BYTES, reading.read_document
+    shown: list = []  # at each document the reading reaches: was the window on screen?
+
+    def read_document(*args: Any, **kwargs: Any) -> Any:
+        shown.append(bool(progress._shown))
+        return real(*args, **kwargs)
+
+    doc = Doc(anki.library, "1GuiLongReadDoc000001", title="Long read")
+    reading.read_document = read_document
+    try:
+        for step, (bytes_for_long, expected) in enumerate([(1, True), (limit, False)]):
+            reading.LONG_READ_BYTES = bytes_for_long
+            doc.card(f"1GuiLong{step:02d}", basic(f"<p>Read {step}?</p>", "<p>-</p>"))
+            doc.write()
+            anki.settle()
+            anki.wait_progress_closed()
+            # (As Anki's own show timer, the early show waits while no window
+            # of Anki's has the focus: a window closed last leaves none here.)
+            anki.mw.activateWindow()
+            anki.anki.wait_until(lambda: anki.mw.app.focusWindow() is not None, 5, "Anki's window to have the focus")
+            shown.clear()
+            outcome = anki.trigger_and_wait("Sync from Polar")
+            assert outcome.report.created == 1
+            assert shown and shown[0] is expected, (bytes_for_long, shown[:3])
+            anki.wait_progress_closed()
+    finally:
+        reading.LONG_READ_BYTES, reading.read_document = limit, real
+        anki.set_config(watch=True)
+
+
 def test_a_background_sync_opens_no_window_but_names_its_work_in_ankis(anki):
     """A sync the watcher started opens no progress window of its own; once
     Anki shows its "Processing…" for the writing (0.6 s into the op), the

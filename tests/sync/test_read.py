@@ -7,7 +7,9 @@ the collection, in a real sync and in a preview."""
 from __future__ import annotations
 
 import base64
+import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -172,3 +174,51 @@ def test_a_new_document_with_nothing_to_sync_makes_no_deck(tmp_path, col, monkey
     assert [e["card"] for e in report.errors if e["document"] == "1BrokenDoc000000000000000"] == ["1Broken001"]
     names = {d.name for d in col.decks.all_names_and_ids()}
     assert "alpha" in names and "broken" not in names
+
+
+def test_a_long_reading_is_announced_once_before_its_first_document(tmp_path, col, monkeypatch):
+    """``on_long_read`` (the GUI shows its window then) comes once, before
+    any document is read, when the documents to read hold LONG_READ_BYTES or
+    more: new or changed ones count, unchanged ones do not."""
+    library, alpha, beta = _library(tmp_path / "polar")
+    state = tmp_path / "state.sqlite"
+    settings, _ = Settings.from_dict({})
+
+    def saved_a_while_ago(doc: Doc) -> None:  # (a file saved just now is read again, to be sure: trusted_signature)
+        os.utime(doc.path, (time.time() - 3600, time.time() - 3600))
+
+    saved_a_while_ago(alpha)
+    saved_a_while_ago(beta)
+    sizes = {d.fp: d.path.stat().st_size for d in (alpha, beta)}
+    events: List[str] = []
+    real = read.read_document
+
+    def reading(file: Any, *args: Any, **kwargs: Any) -> Any:
+        events.append(f"read {file.key}")
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(read, "read_document", reading)
+
+    def prepared(limit: int) -> Any:
+        monkeypatch.setattr(read, "LONG_READ_BYTES", limit)
+        events.clear()
+        return prepare(settings, state, source_path=library, on_long_read=lambda: events.append("long"))
+
+    # Both documents are new: their bytes together reach the limit.
+    prepared(sum(sizes.values())).apply(col)
+    assert events[0] == "long" and events.count("long") == 1 and len(events) == 3
+    # Nothing changed: nothing to read, nothing announced, at any limit.
+    prepared(1)
+    assert "long" not in events
+    # One document changed: only its bytes count.
+    beta.card("1Bnew00001", basic("a card added later", "back"))
+    beta.write()
+    saved_a_while_ago(beta)
+    changed = beta.path.stat().st_size
+    prepared(changed + 1)
+    assert "long" not in events
+    prepared(changed)
+    assert events[0] == "long" and events.count("long") == 1
+    # Without the callback (the CLI, a background sync) nothing is asked.
+    monkeypatch.setattr(read, "LONG_READ_BYTES", 1)
+    assert prepare(settings, state, source_path=library).docs
