@@ -201,6 +201,11 @@ def salvage_title(data: bytes) -> str:
     return " ".join(str(title).split())[:200]
 
 
+def _signature_unchanged(file: DocumentFile, known: DocState) -> bool:
+    """The document as the last sync read it, by its cheap signature alone."""
+    return known.ok and tuple(file.signature) == (known.size, known.mtime)
+
+
 def read_document(
     file: DocumentFile,
     source: Source,
@@ -215,7 +220,7 @@ def read_document(
     Unchanged means: same (size, mtime) as last time, or else the same content
     hash (a touched but identical file). Only then is the parse skipped.
     ``defer``: its cards are left unrendered (``LoadedDoc.pending``)."""
-    if not force and known is not None and known.ok and tuple(file.signature) == (known.size, known.mtime):
+    if not force and known is not None and _signature_unchanged(file, known):
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
     read_at = time.time_ns()
     key = file.key
@@ -331,7 +336,7 @@ def _bytes_to_read(files: Sequence[DocumentFile], known: Dict[str, DocState], fo
     total = 0
     for file in files:
         prev = known.get(file.key)
-        if force or prev is None or not prev.ok or tuple(file.signature) != (prev.size, prev.mtime):
+        if force or prev is None or not _signature_unchanged(file, prev):
             total += max(file.signature[0], 0)
     return total
 
