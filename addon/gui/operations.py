@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Literal,
 
 from anki.collection import OpChanges
 from aqt.operations import CollectionOp, QueryOp
-from aqt.qt import QEventLoop, QTimer, qconnect
+from aqt.qt import QEventLoop, QTimer, qconnect, sip
 
 from ..polar.library import SourceError, beside, export_needs_reading, resolve_data_dir
 from ..settings import Settings
@@ -394,16 +394,24 @@ class SyncRunner:
             # A message that counts fills the bar (documents read, notes
             # added); the others show Anki's busy bar (max 0).
             done, total = progress_share(message) or (None, 0)
-            if self._progress_open:
-                self.mw.progress.update(label=progress_words(message), value=done, max=total)
-            elif self._writing:
-                # No window of ours (a background sync, or one closed when the
-                # reading ended): Anki shows its own "Processing…" once the
-                # writing takes over 0.6 s; say there what it is doing, but
-                # never open one.
-                self.mw.progress.update(label=progress_words(message), value=done, max=total, maybeShow=False)
+            if not (self._progress_open or self._writing) or self._progress_window_gone():
+                return
+            # No window of ours while writing (a background sync, or one
+            # closed when the reading ended): Anki shows its own
+            # "Processing…" once the writing takes over 0.6 s; say there
+            # what it is doing, but never open one.
+            self.mw.progress.update(label=progress_words(message), value=done, max=total,
+                                    maybeShow=self._progress_open)
 
         self.mw.taskman.run_on_main(show)
+
+    def _progress_window_gone(self) -> bool:
+        """Whether Anki's progress window is one Qt has deleted: Anki opens
+        its "Processing…" over the active window, and a Browse or editor
+        window closed mid-sync takes it along while Anki still holds it
+        (until its finish(), which checks). A label set on it would raise."""
+        win = getattr(self.mw.progress, "_win", None)
+        return win is not None and sip.isdeleted(win)
 
     def _close_progress(self) -> None:
         if self._progress_open:
@@ -459,7 +467,7 @@ class SyncRunner:
                 op=dry,
                 success=lambda out: self._landed(lambda: self._finish(req, out[0], started, change_rows=out[1])),
             ).failure(lambda exc: self._fail(req, exc, started)).with_progress(comparing).run_in_background()
-            if self._progress_open:  # the op's progress nests in ours: say it there
+            if self._progress_open and not self._progress_window_gone():  # the op's progress nests in ours
                 self.mw.progress.update(label=comparing)
             return
         if req.trigger in INTERACTIVE:

@@ -431,3 +431,35 @@ def test_closing_the_profile_while_a_sync_reads_logs_it_as_interrupted(anki, cap
     outcome = anki.trigger_and_wait("Sync from Polar")  # the next sync finishes the job
     assert not outcome.failed and nids_for(anki, "1GuiCl1")
     no_errors(capfd)
+
+
+def test_a_progress_window_gone_with_the_window_it_was_opened_over_is_left_alone(anki, qtbot, capfd):
+    """Anki opens its "Processing…" window over the active window. When that
+    window (Browse, an editor) closes while a sync writes, Qt deletes the
+    progress window with it, but Anki still holds it until its finish():
+    the sync's next progress message must not set a label on it (Anki's
+    error window: "wrapped C/C++ object of type QLabel has been deleted")."""
+    from aqt.qt import QDialog, sip
+
+    progress, runner = anki.mw.progress, anki.controller.runner
+    anki.wait_progress_closed()
+    assert not runner.busy
+    over = QDialog(anki.mw)
+    over.show()
+    progress.start(parent=over)
+    try:
+        progress._showWin()  # on screen, as 0.6 s into an op
+        win = progress._win
+        sip.delete(over)  # the window closes: its children go with it
+        assert sip.isdeleted(win) and progress._win is win
+        runner._writing = True  # as while our CollectionOp runs
+        try:
+            runner._progress_from_thread("Adding notes… 1000/5000")
+            anki.anki.process(0.3)  # the message reaches the main thread
+        finally:
+            runner._writing = False
+    finally:
+        progress.finish()
+    anki.wait_progress_closed()
+    assert progress._win is None
+    no_errors(capfd)
