@@ -37,7 +37,7 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,51 +49,39 @@ from addon.render.context import Context  # noqa: E402
 from addon.render.media import MediaFile  # noqa: E402
 from addon.settings import Settings, load_defaults  # noqa: E402
 
-# Run in the subinterpreter: the add-on's modules without its package
-# __init__, and documents flattened to what marshal can carry.
+# Run in the subinterpreter: the add-on's package goes in as an empty module
+# (its __init__ is Anki's hooks), then this file's own functions do the work.
 _SETUP = """
-import marshal, sys, time, types
-sys.path.insert(0, ROOT)
+import gc, sys, types
+gc.disable()  # (each interpreter has its collector; the sync runs with it off)
+sys.path[:0] = [ROOT, ROOT + "/tools"]
 package = types.ModuleType("addon")
 package.__path__ = [ROOT + "/addon"]
 sys.modules["addon"] = package
-from addon.polar.docmeta import parse_docmeta
+from interpreter_probe import parse_to
+"""
 
-def _flat(d):
+
+def flat_doc(d: Document) -> Tuple[Any, ...]:
+    """``d`` as plain tuples and dicts, which marshal carries (``_rebuilt`` undoes it)."""
     return (d.fingerprint, d.title, d.filename, d.url, d.tags, d.archived, d.nr_pages,
             tuple((c[0], c[1], {k: tuple(v) for k, v in c[2].items()}, *c[3:]) for c in d.flashcards),
             {k: (*h[:3], None if h[3] is None else tuple(h[3]), *h[4:]) for k, h in d.highlights.items()},
             tuple((*c[:4], None if c[4] is None else tuple(c[4]), c[5]) for c in d.comments),
             d.problems, d.added)
 
-def parse_to(paths, dest, render):
-    t = time.perf_counter()
-    docs = []
-    for p in paths:
-        with open(p, "rb") as f:
-            doc = parse_docmeta(f.read(), p.split("/")[-2])
-        docs.append((_flat(doc), tuple(_flat_card(c) for c in _rendered(doc)) if render else ()))
+
+def flat_card(rc: RenderedCard) -> Tuple[Any, ...]:
+    """``rc`` as plain tuples (``_card_rebuilt`` undoes it)."""
+    return (*rc[:4], tuple(rc.context), rc.tags, tuple(tuple(m) for m in rc.media), *rc[7:])
+
+
+def parse_to(paths: Sequence[str], dest: str, library: str, render: bool) -> None:
+    """(The subinterpreter.) ``Work`` on ``paths``, marshal'd into ``dest``."""
+    out = [(flat_doc(doc), [flat_card(c) for c in cards]) for doc, cards in Work(Path(library), render).each(paths)]
     with open(dest, "wb") as f:
-        f.write(marshal.dumps(docs))
-    return time.perf_counter() - t
+        f.write(marshal.dumps(out))
 
-if RENDER:
-    from pathlib import Path
-    from addon.polar.library import DataDirSource
-    from addon.render.card import render_card
-    from addon.settings import Settings, load_defaults
-    SETTINGS = Settings.from_dict(dict(load_defaults(), data_dir=LIBRARY))[0]
-    SOURCE = DataDirSource(Path(LIBRARY))
-
-    def _load(name):
-        return SOURCE.read_image(name, SETTINGS.max_image_bytes)
-
-    def _rendered(doc):
-        return [render_card(doc, card, _load, SETTINGS) for card in doc.flashcards]
-
-    def _flat_card(rc):
-        return (*rc[:4], tuple(rc.context), rc.tags, tuple(tuple(m) for m in rc.media), *rc[7:])
-"""
 
 _text = partial(tuple.__new__, Text)
 _card = partial(tuple.__new__, Flashcard)
@@ -126,14 +114,14 @@ class Work:
     def load(self, name: str) -> bytes:
         return self.source.read_image(name, self.settings.max_image_bytes)
 
-    def __call__(self, paths: Sequence[str]) -> List[Tuple[Document, List[RenderedCard]]]:
-        out = []
+    def each(self, paths: Sequence[str]) -> Iterator[Tuple[Document, List[RenderedCard]]]:
         for p in paths:
             with open(p, "rb") as f:
                 doc = parse_docmeta(f.read(), p.split("/")[-2])
-            cards = [render_card(doc, c, self.load, self.settings) for c in doc.flashcards] if self.render else []
-            out.append((doc, cards))
-        return out
+            yield doc, [render_card(doc, c, self.load, self.settings) for c in doc.flashcards] if self.render else []
+
+    def __call__(self, paths: Sequence[str]) -> List[Tuple[Document, List[RenderedCard]]]:
+        return list(self.each(paths))
 
 
 def _unpacked(data: bytes) -> List[Tuple[Document, List[RenderedCard]]]:
@@ -156,17 +144,17 @@ def main() -> None:
         raise SystemExit(f"{args.library}: no */state.json")
     dest = Path(tempfile.mkdtemp()) / "docs.marshal"
     interp = _interpreters.create()
-    head = f"ROOT = {str(ROOT)!r}\nLIBRARY = {str(args.library)!r}\nRENDER = {args.render!r}\n"
-    failed = _interpreters.exec(interp, head + _SETUP)
+    failed = _interpreters.exec(interp, f"ROOT = {str(ROOT)!r}\n" + _SETUP)
     if failed:
         raise SystemExit(f"the subinterpreter could not load the parser: {failed.formatted}")
     k = len(paths) - int(len(paths) * args.share)
-    _parse = Work(args.library, args.render)
+    work = Work(args.library, args.render)
     result: Dict[str, Any] = {}
 
     def in_sub() -> None:
-        _interpreters.set___main___attrs(interp, {"PATHS": tuple(paths[k:]), "DEST": str(dest)})
-        result["failed"] = _interpreters.exec(interp, "SPENT = parse_to(PATHS, DEST, RENDER)")
+        _interpreters.set___main___attrs(interp, {"PATHS": tuple(paths[k:]), "DEST": str(dest),
+                                                  "LIBRARY": str(args.library), "RENDER": args.render})
+        result["failed"] = _interpreters.exec(interp, "parse_to(PATHS, DEST, LIBRARY, RENDER)")
 
     one: List[float] = []
     two: List[Tuple[float, float, float]] = []
@@ -174,13 +162,13 @@ def main() -> None:
     try:
         for _ in range(args.reps):
             t = time.perf_counter()
-            alone = _parse(paths)
+            alone = work(paths)
             one.append(time.perf_counter() - t)
             del alone
             t = time.perf_counter()
             helper = threading.Thread(target=in_sub)
             helper.start()
-            mine = _parse(paths[:k])
+            mine = work(paths[:k])
             own = time.perf_counter() - t
             helper.join()
             if result.get("failed"):
@@ -192,7 +180,7 @@ def main() -> None:
                 raise SystemExit("documents went missing")
             del mine, theirs
             gc.collect()
-        check = _parse(paths[k:])
+        check = work(paths[k:])
         theirs = _unpacked(dest.read_bytes())
         if check != theirs:
             raise SystemExit("the subinterpreter's documents differ from this interpreter's")
