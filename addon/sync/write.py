@@ -280,10 +280,11 @@ def add_notes(w: Writing) -> None:
                 built = coming.result()
                 if k + 1 < len(sizes):
                     coming = builder.submit(_build_next, w, order, sizes[k + 1])
-                # The builder also writes the new media files, a share after
-                # each batch (it is idle while Rust writes): one thread for
-                # both, so neither waits for the GIL the other holds.
-                written.append(builder.submit(media.write_part, k, len(sizes)))
+                # The builder also writes the new media files: held back
+                # while it makes the batches Rust waits for, then once it has
+                # made the last one (write_held). One thread for both, so
+                # neither waits for the GIL the other holds.
+                written.append(builder.submit(media.write_held, k + 2 >= len(sizes)))
                 if w.stage is not None:
                     # It makes the state rows built so far ready, and a third
                     # thread then moves what is ready into the state file (in

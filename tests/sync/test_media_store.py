@@ -90,22 +90,34 @@ def test_bulk_write_sweeps_temp_files_of_a_killed_sync(col):
     assert sorted(os.listdir(col.media.dir())) == [_name(data)]
 
 
-def test_written_in_parts_on_the_callers_thread(col):
-    """add_notes has its builder write a share after each batch; together
-    the parts write every file once, in any part count, and finish() writes
-    what a part did not reach."""
+def test_held_until_the_last_batch_or_too_many_bytes(col, monkeypatch):
+    """add_notes has its builder call write_held after each batch: files
+    wait in memory until its last batch, or until they hold HELD_MAX bytes;
+    every file is written once, and finish() writes what nothing reached."""
     import os
+
+    import addon.sync.media_store as media_store
+
+    def on_disk():
+        return sorted(n for n in os.listdir(col.media.dir()) if not n.startswith(".polar-sync"))  # not the temp file
 
     writer = MediaWriter(col, bulk=True)
     datas = [_png(100 + i) for i in range(7)]
-    for data in datas:
+    for data in datas[:3]:
         writer.write(_name(data), data)
-    writer.write_part(0, 3)
-    written = sorted(n for n in os.listdir(col.media.dir()) if not n.startswith(".polar-sync"))  # not the temp file
-    assert written == sorted(_name(d) for d in datas[:3])
-    writer.write_part(1, 3)  # the last part never runs: finish() writes it
+    writer.write_held(False)
+    assert on_disk() == []  # held: the builder's time goes to the next batch
+    monkeypatch.setattr(media_store, "HELD_MAX", sum(len(d) for d in datas[:4]))
+    writer.write(_name(datas[3]), datas[3])
+    writer.write_held(False)  # as many bytes as may be held: written
+    assert on_disk() == sorted(_name(d) for d in datas[:4])
+    for data in datas[4:6]:
+        writer.write(_name(data), data)
+    writer.write_held(True)  # the last batch is made: everything queued
+    assert on_disk() == sorted(_name(d) for d in datas[:6])
+    writer.write(_name(datas[6]), datas[6])  # queued after the last call: finish() writes it
     assert writer.finish() == []
-    assert sorted(os.listdir(col.media.dir())) == sorted(_name(d) for d in datas)
+    assert on_disk() == sorted(_name(d) for d in datas)
     for data in datas:
         with open(os.path.join(col.media.dir(), _name(data)), "rb") as fh:
             assert fh.read() == data
@@ -117,8 +129,7 @@ def test_a_part_reports_its_failures_at_finish(col, tmp_path):
     datas = [_png(200 + i) for i in range(4)]
     for data in datas:
         writer.write(_name(data), data)
-    writer.write_part(0, 2)
-    writer.write_part(1, 2)
+    writer.write_held(True)
     writer.start()  # everything is written: no thread for nothing
     assert writer._thread is None
     assert sorted(name for name, _ in writer.finish()) == sorted(_name(d) for d in datas)
@@ -126,7 +137,7 @@ def test_a_part_reports_its_failures_at_finish(col, tmp_path):
 
 def test_claim_queues_new_files_without_the_collection(col, monkeypatch):
     """The note builder's way (no collection access): a new file is queued and
-    written by the next part, a file already there with the same bytes is
+    written with the rest, a file already there with the same bytes is
     taken as it is; anything Anki must name is refused (None), never decided."""
     import os
 
@@ -147,7 +158,7 @@ def test_claim_queues_new_files_without_the_collection(col, monkeypatch):
     assert writer.claim(_name(clash), clash) is None  # same name, other bytes: Anki renames
     assert writer.claim("photo.png", clash) is None  # not a content-hashed name
     assert MediaWriter(col, bulk=False).claim(_name(taken), taken) is None  # few files: write_data's way
-    writer.write_part(0, 5)  # a claimed file goes with the next part, whatever its share
+    writer.write_held(True)  # a claimed file is written like a queued one
     with open(os.path.join(col.media.dir(), _name(taken)), "rb") as fh:
         assert fh.read() == taken
     assert writer.finish() == []
