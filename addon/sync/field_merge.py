@@ -30,6 +30,17 @@ def field_hash(value: str) -> str:
     return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+_sha1 = hashlib.sha1
+EMPTY_HASH = field_hash("")
+
+
+def bytes_hash(encoded: bytes) -> str:
+    """``field_hash`` of the text ``encoded`` holds (as UTF-8), for a caller
+    that has its bytes anyway (a new note's fields, ``write._new_note``):
+    one encoding of each field, not two. An empty field's is known."""
+    return _sha1(encoded).hexdigest()[:16] if encoded else EMPTY_HASH
+
+
 @dataclass(frozen=True)
 class Merged:
     value: Optional[str]  # the field's new value; None: leave it as it is
