@@ -12,14 +12,19 @@ from __future__ import annotations
 import html as _html
 import re
 import threading
-from typing import Dict, List, Optional, Tuple
-
-import markdown as _markdown
-from bs4 import BeautifulSoup, Tag
-from bs4.element import PreformattedString
-from bs4.formatter import HTMLFormatter
+from functools import cache
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from ..polar.docmeta import Text
+
+# bs4 and markdown are imported when a field first needs them: nearly every
+# Polar field takes a fast path without either, and bs4's import is ~80 ms
+# (Anki itself loads it only for its legacy editor), paid by the first sync
+# of every Anki session before.
+if TYPE_CHECKING:
+    import markdown as _markdown
+    from bs4 import BeautifulSoup, Tag
+    from bs4.formatter import HTMLFormatter
 
 ALLOWED_TAGS = frozenset(
     "b i u em strong s strike del ins mark code pre kbd sub sup br hr p div span blockquote "
@@ -80,7 +85,12 @@ def _substitute(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\xa0", "&nbsp;")
 
 
-FORMATTER = HTMLFormatter(entity_substitution=_substitute, void_element_close_prefix="")
+@cache
+def formatter() -> HTMLFormatter:
+    """How a parse tree is written back (``soup.decode(formatter=formatter())``)."""
+    from bs4.formatter import HTMLFormatter
+
+    return HTMLFormatter(entity_substitution=_substitute, void_element_close_prefix="")
 
 
 def safe_url(value: str) -> Optional[str]:
@@ -143,6 +153,9 @@ def _clean_attrs(tag: Tag) -> bool:
 
 
 def _sanitize_tree(soup: BeautifulSoup) -> None:
+    from bs4 import Tag
+    from bs4.element import PreformattedString
+
     # A work list instead of recursion: deep nesting cannot overflow the stack.
     work: List[object] = list(soup.contents)
     while work:
@@ -326,13 +339,15 @@ def sanitize_html(html: str, not_trivial: bool = False) -> str:
     simple = _sanitize_simple(html)
     if simple is not None:
         return simple
+    from bs4 import BeautifulSoup
+
     try:
         soup = BeautifulSoup(html, "html.parser")
     except RecursionError:  # absurd nesting in older bs4: keep the words only
         return _strip_all_tags(html)
     try:
         _sanitize_tree(soup)
-        return soup.decode(formatter=FORMATTER)
+        return soup.decode(formatter=formatter())
     except RecursionError:
         return _strip_all_tags(html)
     finally:
@@ -375,7 +390,9 @@ _md_local = threading.local()
 def _converter() -> _markdown.Markdown:
     md: Optional[_markdown.Markdown] = getattr(_md_local, "md", None)
     if md is None:
-        md = _md_local.md = _markdown.Markdown(extensions=_MD_EXTENSIONS, output_format="html")
+        import markdown
+
+        md = _md_local.md = markdown.Markdown(extensions=_MD_EXTENSIONS, output_format="html")
     else:
         md.reset()
     return md

@@ -15,14 +15,12 @@ import hashlib
 import re
 from typing import List, NamedTuple, Optional, Set, Tuple
 
-from bs4 import BeautifulSoup
-
 from ..polar.docmeta import Text
 from .html import (
     DROPPED_TAGS,
-    FORMATTER,
     TAG_TOKEN,
     escape_text,
+    formatter,
     free_tree,
     is_trivially_safe,
     only_src,
@@ -198,6 +196,8 @@ def _extract_by_tokens(html: str, max_bytes: Optional[int]) -> Optional[Tuple[st
 
 
 def _extract_by_tree(html: str, max_bytes: Optional[int]) -> Tuple[str, List[MediaFile], List[str]]:
+    from bs4 import BeautifulSoup  # (imported on first use, see html.py)
+
     soup = BeautifulSoup(html, "html.parser")
     try:
         images = _Images(max_bytes)
@@ -214,7 +214,7 @@ def _extract_by_tree(html: str, max_bytes: Optional[int]) -> Tuple[str, List[Med
                 img["src"] = media
         if images.count == 0:
             return html, [], []
-        return soup.decode(formatter=FORMATTER), images.media, images.problems
+        return soup.decode(formatter=formatter()), images.media, images.problems
     finally:
         free_tree(soup)
 

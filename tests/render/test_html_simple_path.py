@@ -10,13 +10,13 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from addon.render.html import FORMATTER, _sanitize_simple, _sanitize_tree, sanitize_html
+from addon.render.html import _sanitize_simple, _sanitize_tree, formatter, sanitize_html
 
 
 def full_parse(html: str) -> str:
     soup = BeautifulSoup(html, "html.parser")
     _sanitize_tree(soup)
-    return soup.decode(formatter=FORMATTER)
+    return soup.decode(formatter=formatter())
 
 
 @pytest.mark.parametrize(
