@@ -419,3 +419,27 @@ def test_xss_vector_through_markdown_is_neutralised(vector: str) -> None:
     out = text_to_html(Text("MARKDOWN", vector))
     _assert_structurally_clean(out)
     assert not re.search(r"<(script|iframe|svg|object|style|math)", out, re.IGNORECASE)
+
+
+def test_a_typical_card_renders_without_importing_bs4() -> None:
+    """bs4's import (~80 ms) is paid only by a field that needs the parse
+    tree: a card of plain text, bare tags, a pasted span and a link renders
+    without it, and a field that needs the tree still gets it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    probe = (
+        "import sys\n"
+        "from addon.polar.docmeta import Text\n"
+        "from addon.render.media import field_html\n"
+        "for kind, value in [('HTML', '<p>What is <b>x</b>?</p>'), ('TEXT', 'a < b'),\n"
+        "                    ('HTML', '<span style=\"color:red\">red</span> <a href=\"https://x.org\">x</a>')]:\n"
+        "    field_html(Text(kind, value))\n"
+        "print('bs4' in sys.modules)\n"
+        "print(field_html(Text('HTML', '<p onclick=\"x()\">a<script>b</script></p><!-- c -->'))[0])\n"
+        "print('bs4' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:3] == ["False", "<p>a</p>", "True"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from addon.render.context import Context, context_block
-from addon.sync.field_merge import field_hash, merge_field
+from addon.sync.field_merge import bytes_hash, field_hash, merge_field
 from addon.sync.notetypes import Want
 
 OLD_BLOCK = context_block(Context("Title · p. 1", "old highlight", "", ""))
@@ -97,3 +97,10 @@ def test_text_typed_inside_a_block_whose_context_changed_is_a_conflict(polar_win
     if not polar_wins:  # kept as the user left it, and not asked again
         again = merge_field(Want("answer", NEW_BLOCK), current, merged.remember, polar_wins)
         assert not again.conflict and again.value == "answer" + NEW_BLOCK
+
+
+@pytest.mark.parametrize("text", ["", "plain", "<p>Front <b>x</b></p>", "é中🙂 · p. 3", "x" * 5000])
+def test_a_hash_of_the_encoded_text_is_the_texts_hash(text: str) -> None:
+    """A new note's hashes are taken of the bytes its request carries
+    (write._new_note): the same value the merge computes from the text."""
+    assert bytes_hash(text.encode()) == field_hash(text)
