@@ -180,6 +180,7 @@ class MediaWriter:
             # costs several times the write itself.
             self._tmp = os.path.join(self.folder, f".polar-sync-{os.getpid()}-{secrets.token_hex(4)}.tmp")
         tmp = self._tmp
+        start = self._written  # every caller writes the queue from here on
         for name, data in items:
             try:
                 _write_file(tmp, data)
@@ -189,6 +190,8 @@ class MediaWriter:
         self._written += len(items)
         with self._lock:
             self._held -= sum(len(data) for _, data in items)
+            # Written: their bytes let go now, not when the sync ends.
+            self._queue[start:start + len(items)] = [(name, b"") for name, _ in items]
 
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)

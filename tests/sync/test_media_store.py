@@ -115,6 +115,7 @@ def test_held_until_the_last_batch_or_too_many_bytes(col, monkeypatch):
         writer.write(_name(data), data)
     writer.write_held(True)  # the last batch is made: everything queued
     assert on_disk() == sorted(_name(d) for d in datas[:6])
+    assert writer._held == 0 and not any(data for _, data in writer._queue)  # written: not held any more
     writer.write(_name(datas[6]), datas[6])  # queued after the last call: finish() writes it
     assert writer.finish() == []
     assert on_disk() == sorted(_name(d) for d in datas)
