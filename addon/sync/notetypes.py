@@ -344,13 +344,13 @@ def wanted_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[Optional[Want]]:
     ctx = rc.context
     wants: List[Optional[Want]] = []
     for role in field_roles(nt):
-        if role == _FRONT:
+        if role == ROLE_FRONT:
             wants.append(_new_want((rc.front, None, False)))
-        elif role == _ANSWER:
+        elif role == ROLE_ANSWER:
             wants.append(_new_want((rc.back, None, False)))
-        elif role == _ANSWER_AND_BLOCK:
+        elif role == ROLE_ANSWER_AND_BLOCK:
             wants.append(_new_want((rc.back, context_block(ctx), False)))
-        elif role == _ANSWER_NO_BLOCK:
+        elif role == ROLE_ANSWER_NO_BLOCK:
             wants.append(_new_want((rc.back, "", False)))
         elif role:  # a context part, filling an own type's field of its own
             wants.append(Want(getattr(ctx, role), owned=True))
@@ -361,10 +361,10 @@ def wanted_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[Optional[Want]]:
 
 # What a field holds (see _field_roles); a context part's role is its
 # Context attribute's name, a field that is not Polar's has role "".
-_FRONT = "front"
-_ANSWER = "answer"  # an own type's answer: context goes into fields of its own
-_ANSWER_AND_BLOCK = "answer+block"
-_ANSWER_NO_BLOCK = "answer-block"
+ROLE_FRONT = "front"
+ROLE_ANSWER = "answer"  # an own type's answer: context goes into fields of its own
+ROLE_ANSWER_AND_BLOCK = "answer+block"
+ROLE_ANSWER_NO_BLOCK = "answer-block"
 _CONTEXT_PARTS = frozenset({"source", "highlight", "image", "comments"})
 
 
@@ -386,20 +386,20 @@ def _field_roles(field_names: Tuple[str, ...], own: bool, question_fields: Froze
 
     def answer(name: str) -> str:
         if own:
-            return _ANSWER
-        return _ANSWER_NO_BLOCK if name.lower() in question_fields else _ANSWER_AND_BLOCK
+            return ROLE_ANSWER
+        return ROLE_ANSWER_NO_BLOCK if name.lower() in question_fields else ROLE_ANSWER_AND_BLOCK
 
     roles: List[str] = []
     for name in field_names:
         low = name.lower()
         if low in ("front", "text"):
-            roles.append(_FRONT)
+            roles.append(ROLE_FRONT)
         elif low in ("back", "back extra"):
             roles.append(answer(name))
         else:
             roles.append(low if low in _CONTEXT_PARTS else "")
     if field_names and not any(roles):
-        roles = [_FRONT] + [""] * (len(field_names) - 1)
+        roles = [ROLE_FRONT] + [""] * (len(field_names) - 1)
         if len(field_names) > 1:
             roles[1] = answer(field_names[1])
     return tuple(roles)

@@ -18,7 +18,7 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
 
 from ..render.card import RenderedCard
-from ..render.context import EMPTY_CONTEXT
+from ..render.context import EMPTY_CONTEXT, context_block
 from ..settings import Settings
 from .collection_view import existing_deck_id
 from .field_merge import bytes_hash, remember_hash
@@ -27,10 +27,15 @@ from .media_store import BULK_THRESHOLD, MediaWriter
 from .new_note_order import ReadingOrder
 from .notetypes import (
     KINDS,
+    ROLE_ANSWER,
+    ROLE_ANSWER_AND_BLOCK,
+    ROLE_ANSWER_NO_BLOCK,
+    ROLE_FRONT,
     NoteTypeRef,
     choose,
     create_own,
     describe_missing,
+    field_roles,
     find_own,
     refresh_look,
     reshaped_own,
@@ -101,6 +106,9 @@ class Writing:
     # a new note's Polar tags -> its tags (merge_tags with no note yet); the
     # lists are shared between notes and only read
     new_tags: Dict[Tuple[str, ...], List[str]] = field(default_factory=dict)
+    # (note type, Polar tags, deck) -> a new note's request bytes for its note
+    # type and tags, for its deck, and its tags (_new_note)
+    heads: Dict[Tuple[int, Tuple[str, ...], int], Tuple[bytes, bytes, List[str]]] = field(default_factory=dict)
 
     def deck_id(self, name: str) -> DeckId:
         """The deck's id, made when missing. A name Anki still refuses (the
@@ -357,26 +365,87 @@ def batched(new_notes: int) -> bool:
 class NewNote(NamedTuple):
     """What a new note holds: the same for either way into the collection."""
 
-    fields: List[str]
+    fields: List[str]  # empty when ``entry`` carries them
     tags: List[str]
     guid: str
     notetype: NotetypeId
     deck: DeckId
-    # The fields as UTF-8, where _new_note encoded them for their hashes
-    # anyway (the request takes them as they are); None: encoded when sent.
-    raw: Optional[List[bytes]] = None
+    # The note's entry of the add_notes request, where _new_note wrote it
+    # with the fields' hashes (each field encoded once); None: ``_batch``
+    # writes it from ``fields`` (``_wire_note``), or col.add_notes takes them.
+    entry: Optional[bytes] = None
 
 
 def _new_note(w: Writing, c: Create) -> NewNote:
-    """The note's content, and its state row (remembered in the same order)."""
+    """The note's content, and its state row (remembered in the same order).
+
+    A first sync makes 50,000 of these on the builder's thread, the thread
+    that paces its batches: the usual note (no renamed image, a request this
+    Anki reads) is made in one pass, each field's role (``field_roles``, as
+    ``wanted_fields`` reads them) turned into its text, hash and request
+    bytes at once (~4 us a note less than a Want per field, then a second
+    pass for the request). Anything else takes ``_new_note_general``."""
     nt = w.types[c.kind]
     rc = c.card
-    renamed = w.renamed  # usually Anki kept every media name: nothing to fix
+    deck = w.decks[c.deck.lower()]
+    if w.renamed or nt.id < 1 or deck < 1 or not _wire_matches():
+        return _new_note_general(w, c, nt, rc, deck)
+    ctx = rc.context
+    base: List[str] = []
+    parts: List[bytes] = []  # the fields' bytes in the request (_entry)
+    size = 0
+    try:
+        for role in field_roles(nt):
+            if role == ROLE_FRONT:
+                text, tail = rc.front, None
+            elif role == ROLE_ANSWER_AND_BLOCK:
+                text, tail = rc.back, context_block(ctx)
+            elif role == ROLE_ANSWER:
+                text, tail = rc.back, None
+            elif role == ROLE_ANSWER_NO_BLOCK:
+                text, tail = rc.back, ""
+            elif role:  # an own type's context part
+                text, tail = getattr(ctx, role), None
+            else:  # not Polar's field: empty in a new note
+                base.append("")
+                parts += (_FIELD, b"\x00", b"")
+                size += 2
+                continue
+            # The hashes are of the bytes the request carries (remember_hash's values).
+            encoded = text.encode()
+            hashed = bytes_hash(encoded)
+            if tail is not None:
+                block = tail.encode()
+                hashed = f"{hashed}+{bytes_hash(block)}"
+                if block:
+                    encoded += block
+            base.append(hashed)
+            k = len(encoded)
+            length = _ONE_BYTE[k] if k < 0x80 else bytes((k & 0x7F | 0x80, k >> 7)) if k < 0x4000 else _varint(k)
+            parts += (_FIELD, length, encoded)
+            size += 1 + len(length) + k
+        guid = guid_for(rc.card_id)
+        encoded_guid = guid.encode()
+        tags = rc.tags
+        # A first sync's notes share a few (note type, tags, deck): their bytes made once each.
+        shared = w.heads.get((nt.id, tags, deck))
+        if shared is None:
+            merged = _new_tags(w, tags)
+            head = _id_field(_NOTETYPE_ID, nt.id) + b"".join(
+                _TAG + _varint(len(b)) + b for b in (t.encode() for t in merged))
+            shared = w.heads[(nt.id, tags, deck)] = (head, _id_field(_DECK_ID, deck), merged)
+    except UnicodeEncodeError:  # a lone surrogate: the request cannot carry it (_add)
+        return _new_note_general(w, c, nt, rc, deck)
+    w.rows.append(_row(rc.card_id, c.doc, guid, c.meta, base, tags))
+    head, deck_field, merged = shared
+    return _make_note(([], merged, guid, nt.id, deck, _entry(encoded_guid, head, parts, size, deck_field)))
+
+
+def _new_note_general(w: Writing, c: Create, nt: NoteTypeRef, rc: RenderedCard, deck: DeckId) -> NewNote:
+    """``_new_note`` by ``wanted_fields``: images Anki renamed fixed in the
+    fields, and for ``_wire_note`` or col.add_notes to send."""
+    renamed = w.renamed
     fields = [""] * len(nt.field_names)
-    # Each field is encoded once: its hashes are of the bytes the request
-    # then carries (encoding twice cost the builder ~0.025 s a first sync; a
-    # context block's "·" makes every block a non-ASCII string).
-    raw: Optional[List[bytes]] = None if renamed else [b""] * len(fields)
     base: List[str] = []
     for i, want in enumerate(wanted_fields(nt, rc)):
         if want is None:
@@ -387,32 +456,21 @@ def _new_note(w: Writing, c: Create) -> NewNote:
             fields[i] = w.fix_media(want.value)
             text = w.fix_media(text)
             tail = None if tail is None else w.fix_media(tail)
-            base.append(remember_hash(text, tail))
-            continue
-        fields[i] = text if not tail else text + tail
-        if raw is not None:
-            try:
-                encoded = text.encode()
-                hashed = bytes_hash(encoded)
-                if tail is not None:
-                    block = tail.encode()
-                    hashed = f"{hashed}+{bytes_hash(block)}"
-                    if block:
-                        encoded += block
-            except UnicodeEncodeError:  # a lone surrogate: the request cannot carry it (_add)
-                raw = None
-            else:
-                base.append(hashed)
-                raw[i] = encoded
-                continue
+        else:
+            fields[i] = want.value
         base.append(remember_hash(text, tail))
     guid = guid_for(rc.card_id)
     tags = rc.tags
     w.rows.append(_row(rc.card_id, c.doc, guid, c.meta, base, tags))
-    merged = w.new_tags.get(tags)
-    if merged is None:  # a first sync's cards share a few tag sets: merged once each
-        merged = w.new_tags[tags] = merge_tags((), None, tags)
-    return _make_note((fields, merged, guid, nt.id, w.decks[c.deck.lower()], raw))
+    return _make_note((fields, _new_tags(w, tags), guid, nt.id, deck, None))
+
+
+def _new_tags(w: Writing, polar_tags: Tuple[str, ...]) -> List[str]:
+    """A new note's tags (a first sync's cards share a few tag sets: merged once each)."""
+    merged = w.new_tags.get(polar_tags)
+    if merged is None:
+        merged = w.new_tags[polar_tags] = merge_tags((), None, polar_tags)
+    return merged
 
 
 class Batch(NamedTuple):
@@ -472,17 +530,20 @@ def _batch(pairs: Sequence[Tuple[Create, NewNote]], later: Sequence[Create] = ()
     wire = _wire_matches()
     heads: Dict[Tuple[int, Tuple[str, ...]], bytes] = {}
     for c, n in pairs:
-        entry = _wire_note(n, heads) if wire else None
+        entry = n.entry
+        if entry is not None:
+            # The text is in the request only: the batch being built held it
+            # twice while Rust wrote the one before (+4-10 MB peak).
+            n = _make_note((n.fields, n.tags, n.guid, n.notetype, n.deck, None))
+        elif wire:
+            entry = _wire_note(n, heads)
+            if entry is not None:
+                n.fields.clear()  # (the same)
         if entry is None:
             rest.append((c, n))
             continue
         sent.append((c, n))
         notes.append(entry)
-        # The text is in the request now: let it go (the batch being built
-        # held it twice while Rust wrote the one before, +4-10 MB peak).
-        n.fields.clear()
-        if n.raw is not None:
-            n.raw.clear()
     return Batch(sent, rest, notes, list(later))
 
 
@@ -594,20 +655,28 @@ def _wire_note(n: NewNote, heads: Optional[Dict[Tuple[int, Tuple[str, ...]], byt
             if heads is not None:
                 heads[key] = head
         guid = n.guid.encode()
-        parts = [_NOTE, b"", _GUID, _varint(len(guid)), guid, head]
-        size = 1 + len(parts[3]) + len(guid) + len(head)  # the note's bytes
-        for b in n.raw if n.raw is not None else [text.encode() for text in n.fields]:
+        parts: List[bytes] = []
+        size = 0
+        for b in [text.encode() for text in n.fields]:
             k = len(b)
             length = _ONE_BYTE[k] if k < 0x80 else bytes((k & 0x7F | 0x80, k >> 7)) if k < 0x4000 else _varint(k)
             parts += (_FIELD, length, b)
             size += 1 + len(length) + k
     except UnicodeEncodeError:
         return None
-    parts[1] = _varint(size)
-    deck = _id_field(_DECK_ID, n.deck)
-    parts.append(deck)
-    # One join, not one a message: the fields are copied once.
-    return b"".join([_REQUESTS, _varint(1 + len(parts[1]) + size + len(deck)), *parts])
+    return _entry(guid, head, parts, size, _id_field(_DECK_ID, n.deck))
+
+
+def _entry(guid: bytes, head: bytes, fields: List[bytes], size: int, deck: bytes) -> bytes:
+    """An ``AddNoteRequest`` entry: the note (guid, ``head``: its note type
+    and tags, then ``fields``: each field's tag, length and bytes, ``size``
+    of them in all) and the ``deck``'s field. One join, not one a message:
+    the fields are copied once."""
+    guid_length = _varint(len(guid))
+    size += 1 + len(guid_length) + len(guid) + len(head)  # the note's bytes
+    note_length = _varint(size)
+    return b"".join([_REQUESTS, _varint(1 + len(note_length) + size + len(deck)), _NOTE, note_length,
+                     _GUID, guid_length, guid, head, *fields, deck])
 
 
 def _add(w: Writing, todo: List[Tuple[Create, NewNote]]) -> None:

@@ -61,4 +61,4 @@ def test_the_per_card_tuples_built_in_c_are_whole(tmp_path, col):
         assert wants and all(_whole(w, Want) for w in wants)
     row = _row("c1", "fp1", "polar:c1", loaded.card_meta["c1"], ["h1", "h2+h3"], ["t1"])
     assert _whole(row, CardState) and row.fields == ("h1", "h2+h3") and not row.orphaned
-    assert _whole(_make_note((["a", "b"], ["t"], "polar:c1", 1, 2, [b"a", b"b"])), NewNote)
+    assert _whole(_make_note((["a", "b"], ["t"], "polar:c1", 1, 2, b"entry")), NewNote)
