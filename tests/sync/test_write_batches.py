@@ -371,3 +371,52 @@ def test_a_large_resync_leaves_the_state_the_plain_path_leaves(tmp_path, col, mo
     cards = ends[0][0]
     assert {"g025", "d000"} <= set(cards) and cards["g025"].orphaned and cards["d000"].orphaned
     assert not cards["h020"].orphaned and cards["e0000"].doc == "epsilon"
+
+
+def _roles_writing(nt):
+    return SimpleNamespace(types={"basic": nt}, decks={"default": 1}, renamed={}, rows=[], heads={}, new_tags={})
+
+
+# Every role a field can have (write._new_note's one pass against
+# wanted_fields): stock Basic and Cloze (the block in the answer), a stock
+# type whose question shows "Back" (no block), the own types (context parts
+# in fields of their own), a field Polar does not manage, a localised type.
+@pytest.mark.parametrize("names,own,question", [
+    (["Front", "Back"], False, frozenset()),
+    (["Text", "Back Extra"], False, frozenset()),
+    (["Front", "Back"], False, frozenset({"back"})),
+    (["Front", "Back", "Source", "Highlight", "Image", "Comments"], True, frozenset()),
+    (["Front", "Back", "Mine", "Add Reverse"], False, frozenset()),
+    (["Vorderseite", "Rückseite"], False, frozenset()),
+])
+@pytest.mark.parametrize("back,highlight", [("", "the highlight"), ("an answer é", ""), ("中🙂", "x" * 200)])
+def test_a_new_note_made_in_one_pass_is_what_wanted_fields_gives(names, own, question, back, highlight):
+    from addon.render.card import RenderedCard
+    from addon.render.context import Context
+    from addon.sync.notetypes import NoteTypeRef
+    from addon.sync.read import CardMeta
+
+    nt = NoteTypeRef(1_700_000_000_001, "T", names, own, question_fields=question)  # type: ignore[arg-type]
+    ctx = Context('<span class="polar-title">Doc</span> · p. 3', highlight, "", "")
+    rc = RenderedCard("c1", "basic", "<b>front</b> é", back, ctx, ("deck:x", "t"), (), (), None)
+    c = Create(rc=rc, doc="d", deck="Default", kind="basic", meta=CardMeta("text-highlight:h", "BASIC", "2020"))
+    one = _roles_writing(nt)
+    fast = write._new_note(one, c)  # type: ignore[arg-type]
+    assert fast.entry is not None and fast.fields == []
+    other = _roles_writing(nt)
+    general = write._new_note_general(other, c, nt, rc, 1)  # type: ignore[arg-type]
+    assert general.entry is None
+    assert fast.entry == write._wire_note(general)
+    assert one.rows == other.rows and fast.tags == general.tags and fast.guid == general.guid
+
+
+def test_a_lone_surrogate_takes_the_general_way():
+    from addon.render.card import RenderedCard
+    from addon.render.context import EMPTY_CONTEXT
+    from addon.sync.notetypes import NoteTypeRef
+
+    nt = NoteTypeRef(5, "Basic", ["Front", "Back"], False)  # type: ignore[arg-type]
+    rc = RenderedCard("c1", "basic", "lone \ud800", "", EMPTY_CONTEXT, (), (), (), None)
+    w = _roles_writing(nt)
+    n = write._new_note(w, Create(rc=rc, doc="d", deck="Default", kind="basic"))  # type: ignore[arg-type]
+    assert n.entry is None and n.fields == ["lone \ud800", ""] and len(w.rows) == 1
