@@ -443,14 +443,17 @@ class SyncState:
                 # Rows moved ahead (StagedCards.move_ahead) are this sync's:
                 # the deletes below are of the rows that were there before.
                 before = "" if staged is None or staged.rowid_bound is None else f" AND rowid <= {staged.rowid_bound:d}"
-                for marks, chunk in in_chunks(list(replace_docs) + list(drop_docs)):
+                # None there before (a first sync): no card row to delete, and
+                # each delete would look at every row moved in (~12 ms at 50,000).
+                empty_before = staged is not None and staged.rowid_bound == 0
+                for marks, chunk in in_chunks([] if empty_before else list(replace_docs) + list(drop_docs)):
                     conn.execute(f"DELETE FROM cards WHERE doc IN ({marks}){before}", chunk)
                 for marks, chunk in in_chunks(list(drop_docs)):
                     conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
                     conn.execute(f"DELETE FROM titles WHERE key IN ({marks})", chunk)
                 if titles:
                     conn.executemany("INSERT OR REPLACE INTO titles VALUES (?, ?)", list(titles.items()))
-                for marks, chunk in in_chunks(list(drop_cards)):
+                for marks, chunk in in_chunks([] if empty_before else list(drop_cards)):
                     conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks}){before}", chunk)
                 for marks, chunk in in_chunks(list(problems) + list(drop_docs)):
                     conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
