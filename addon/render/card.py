@@ -46,6 +46,7 @@ class RenderedCard(NamedTuple):
 # One is made per card: built in C from every field in order, not by
 # NamedTuple's own constructor (a Python function, ~0.18 us a call).
 _new_rendered = partial(tuple.__new__, RenderedCard)
+_UNPLACED: ReadingKey = RenderedCard._field_defaults["position"]
 
 
 def reading_position(doc: Document, card: Flashcard) -> ReadingKey:
@@ -102,8 +103,11 @@ def looks_unsyncable(card: Flashcard) -> bool:
 
 
 def render_card(
-    doc: Document, card: Flashcard, image_loader: Callable[[str], bytes], settings: Settings
+    doc: Document, card: Flashcard, image_loader: Callable[[str], bytes], settings: Settings, placed: bool = False
 ) -> RenderedCard:
+    """``placed``: the card's place in reading order is decided already (the
+    batched write sorted its document by ``reading_position``): its
+    ``position`` is left at the default, not made a second time."""
     kind = KINDS.get(card.type, "basic")
     front_names, back_names = _CLOZE_NAMES if kind == "cloze" else _BASIC_NAMES
 
@@ -148,5 +152,5 @@ def render_card(
         tuple(media),  # media
         tuple(problems),  # problems
         error,
-        reading_position(doc, card),  # position
+        _UNPLACED if placed else reading_position(doc, card),  # position
     ))

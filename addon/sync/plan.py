@@ -23,7 +23,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Protocol,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 from ..render.card import RenderedCard
 from ..render.context import split_block
@@ -45,8 +58,12 @@ if TYPE_CHECKING:
 
 ORPHAN_TAG = "polar::deleted"
 
-# Renders a pending card (``Reading.render``); None: it cannot be synced (reported).
-Renderer = Callable[[Pending], Optional[RenderedCard]]
+class Renderer(Protocol):
+    """Renders a pending card (``Reading.render``); None: it cannot be synced
+    (reported). ``placed``: its place in reading order is decided already
+    (``render_card``)."""
+
+    def __call__(self, card: Pending, placed: bool = False) -> Optional[RenderedCard]: ...
 
 
 class Create:
@@ -68,10 +85,11 @@ class Create:
         self.failed = False  # it turned out not to be syncable when rendered (reported): no note
         self.front: Optional[str] = None  # its front, once rendered late (for the report)
 
-    def rendered(self, render: Renderer) -> bool:
-        """Render a pending card now; False when it cannot be synced."""
+    def rendered(self, render: Renderer, placed: bool = False) -> bool:
+        """Render a pending card now; False when it cannot be synced.
+        ``placed``: see ``render_card``."""
         if isinstance(self.rc, Pending):
-            rc = render(self.rc)
+            rc = render(self.rc, placed)
             if rc is None:
                 self.failed = True
                 return False

@@ -157,10 +157,11 @@ class Reading:
                 self.docs[key] = read_document(loaded.file, self.source, self.settings, self.report,
                                                force=True, known=None)
 
-    def render(self, card: Pending) -> Optional[RenderedCard]:
+    def render(self, card: Pending, placed: bool = False) -> Optional[RenderedCard]:
         """Render a pending card, its problems reported; None when it cannot
-        be synced. Any thread: no collection access."""
-        return render_one(card.doc, card.card, card.file, self.source, self.settings, self.report)
+        be synced. Any thread: no collection access. ``placed``: see
+        ``render_card``."""
+        return render_one(card.doc, card.card, card.file, self.source, self.settings, self.report, placed)
 
 
 R = TypeVar("R", bound=Reading)
@@ -286,7 +287,7 @@ def read_document(
     return loaded
 
 
-RenderCard = Callable[[Document, Flashcard, Callable[[str], bytes], Settings], "RenderedCard"]
+RenderCard = Callable[[Document, Flashcard, Callable[[str], bytes], Settings, bool], "RenderedCard"]
 _render_card: Optional[RenderCard] = None
 
 
@@ -302,7 +303,7 @@ def _import_renderer() -> RenderCard:
 
 
 def render_one(doc: Document, card: Flashcard, file: DocumentFile, source: Source, settings: Settings,
-               report: Report) -> Optional[RenderedCard]:
+               report: Report, placed: bool = False) -> Optional[RenderedCard]:
     """One card rendered, its problems reported; None when it cannot be synced."""
     render_card = _render_card or _import_renderer()
 
@@ -310,7 +311,7 @@ def render_one(doc: Document, card: Flashcard, file: DocumentFile, source: Sourc
         return source.read_image(name, settings.max_image_bytes)
 
     try:
-        rc = render_card(doc, card, load_image, settings)
+        rc = render_card(doc, card, load_image, settings, placed)
     except Exception as exc:  # a renderer bug must not stop the library
         report.error(f"{file.label}#{card.id}", f"could not render the card: {type(exc).__name__}: {exc}",
                      code="card_not_synced", **_where(file.key, card))

@@ -498,7 +498,9 @@ def _build(w: Writing, creates: Sequence[Create]) -> Batch:
     for c in creates:
         if isinstance(c.rc, Pending):
             assert w.render is not None, "pending creates need a renderer"
-            if not c.rendered(w.render):
+            # Taken from ReadingOrder, which sorted its document by the
+            # reading key: the rendering need not make that key again.
+            if not c.rendered(w.render, placed=True):
                 continue
             if not _claim_media(w, media, c.card):
                 later.append(c)

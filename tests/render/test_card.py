@@ -227,6 +227,20 @@ def test_reading_position_orders_documents_by_when_they_were_added() -> None:
     assert [rc.card_id for rc in sorted(cards, key=lambda rc: rc.position)] == ["1earlier", "1later", "1undated"]
 
 
+def test_a_placed_card_is_the_same_card_without_its_reading_key() -> None:
+    """The batched write renders a card after sorting it (``placed``): the
+    same card, its ``position`` left at the default instead of made again."""
+    highlights = {"h": Highlight("h", "text-highlight", 3, text=Text("TEXT", "the highlight"), top=5.0, left=7.0)}
+    c = card({"front": html("q"), "back": html("a")}, ident="1placed", page=3, ref=("text-highlight", "h"))
+    doc = document([c], highlights)
+    settings = Settings()
+    whole = render_card(doc, c, no_images, settings)
+    placed = render_card(doc, c, no_images, settings, placed=True)
+    assert whole.position[3:7] == (3, 0, 5.0, 7.0)
+    assert placed.position == RenderedCard._field_defaults["position"]
+    assert placed._replace(position=whole.position) == whole
+
+
 @pytest.mark.parametrize(
     ("fields", "ctype"),
     [
