@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
 ORPHAN_TAG = "polar::deleted"
 
+
 class Renderer(Protocol):
     """Renders a pending card (``Reading.render``); None: it cannot be synced
     (reported). ``placed``: its place in reading order is decided already
