@@ -431,9 +431,7 @@ def _new_note(w: Writing, c: Create) -> NewNote:
         shared = w.heads.get((nt.id, tags, deck))
         if shared is None:
             merged = _new_tags(w, tags)
-            head = _id_field(_NOTETYPE_ID, nt.id) + b"".join(
-                _TAG + _varint(len(b)) + b for b in (t.encode() for t in merged))
-            shared = w.heads[(nt.id, tags, deck)] = (head, _id_field(_DECK_ID, deck), merged)
+            shared = w.heads[(nt.id, tags, deck)] = (_head(nt.id, merged), _id_field(_DECK_ID, deck), merged)
     except UnicodeEncodeError:  # a lone surrogate: the request cannot carry it (_add)
         return _new_note_general(w, c, nt, rc, deck)
     w.rows.append(_row(rc.card_id, c.doc, guid, c.meta, base, tags))
@@ -652,8 +650,7 @@ def _wire_note(n: NewNote, heads: Optional[Dict[Tuple[int, Tuple[str, ...]], byt
         key = (n.notetype, tuple(n.tags))
         head = None if heads is None else heads.get(key)
         if head is None:
-            head = _id_field(_NOTETYPE_ID, n.notetype) + b"".join(
-                _TAG + _varint(len(b)) + b for b in (t.encode() for t in n.tags))
+            head = _head(n.notetype, n.tags)
             if heads is not None:
                 heads[key] = head
         guid = n.guid.encode()
@@ -667,6 +664,12 @@ def _wire_note(n: NewNote, heads: Optional[Dict[Tuple[int, Tuple[str, ...]], byt
     except UnicodeEncodeError:
         return None
     return _entry(guid, head, parts, size, _id_field(_DECK_ID, n.deck))
+
+
+def _head(notetype: int, tags: Sequence[str]) -> bytes:
+    """A note's note type and tags as the request writes them (made once for
+    the notes that share them; a tag that cannot be encoded raises)."""
+    return _id_field(_NOTETYPE_ID, notetype) + b"".join(_TAG + _varint(len(b)) + b for b in (t.encode() for t in tags))
 
 
 def _entry(guid: bytes, head: bytes, fields: List[bytes], size: int, deck: bytes) -> bytes:
