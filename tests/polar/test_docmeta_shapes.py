@@ -72,3 +72,81 @@ def test_many_cards_share_their_repeated_strings() -> None:
     assert a.last_updated == a.created and a.last_updated is a.created
     other = _card(POLAR_CARD)
     assert other.last_updated == "2020-01-02T00:00:00.000Z" != other.created
+
+
+POLAR_HIGHLIGHT: Dict[str, Any] = {
+    "id": "1hl", "guid": "1hl", "created": "2020-01-01T00:00:00.000Z",
+    "rects": {"0": {"left": 90.0, "top": 300.0, "right": 520.0, "bottom": 330.0}},
+    "text": {"TEXT": "the highlighted\nwords"}, "color": "yellow", "flashcards": {},
+}
+
+
+def _highlight(raw: Dict[str, Any], key: str = "1hl") -> Any:
+    page = {"pageInfo": {"num": 2}, "textHighlights": {key: raw}}
+    doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": page}})
+    assert not doc.problems
+    (highlight,) = doc.highlights.values()
+    return highlight
+
+
+def test_highlight_in_polar_shape() -> None:
+    hl = _highlight(POLAR_HIGHLIGHT)
+    assert (hl.id, hl.kind, hl.page, hl.color, hl.top, hl.left) == ("1hl", "text-highlight", 2, "yellow", 300.0, 90.0)
+    assert (hl.text.kind, hl.text.value) == ("TEXT", "the highlighted\nwords")
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"text": {"html": "<b>lower-case kind</b>"}}, ("text", ("HTML", "<b>lower-case kind</b>"))),
+    ({"text": {"TEXT": ""}}, ("text", None)),
+    ({"text": {"TEXT": 3}}, ("text", None)),
+    ({"text": "a plain string (very old files)"}, ("text", ("TEXT", "a plain string (very old files)"))),
+    ({"text": None, "Text": {"TEXT": "capitalised key"}}, ("text", None)),
+    ({"revisedText": {"HTML": "<p>revised</p>"}}, ("text", ("HTML", "<p>revised</p>"))),
+    ({"revisedText": {"HTML": ""}}, ("text", ("TEXT", "the highlighted\nwords"))),
+    ({"id": ""}, ("id", "map-key")),
+    ({"id": 7}, ("id", "7")),
+    ({"id": "x" * 300}, ("id", "x" * 200)),
+    ({"color": ""}, ("color", None)),
+    ({"color": "c" * 40}, ("color", "c" * 32)),
+    ({"color": 3}, ("color", "3")),
+])
+def test_highlight_shapes_read_as_the_tolerant_helpers_do(change: Dict[str, Any], expected: Any) -> None:
+    """The parser takes Polar's usual highlight fields as they are; every
+    other shape must read as ``parse_text``/``_str`` read it."""
+    hl = _highlight({**POLAR_HIGHLIGHT, **change}, key="map-key")
+    name, want = expected
+    got = getattr(hl, name)
+    assert ((got.kind, got.value) if name == "text" and got is not None else got) == want
+
+
+def test_capitalised_text_key_found_when_text_is_absent() -> None:
+    raw = {k: v for k, v in POLAR_HIGHLIGHT.items() if k != "text"}
+    hl = _highlight({**raw, "Text": {"TEXT": "capitalised"}})
+    assert (hl.text.kind, hl.text.value) == ("TEXT", "capitalised")
+
+
+@pytest.mark.parametrize("value", [[], [1], "", 0])
+def test_a_highlight_flashcards_value_that_is_not_a_map_is_reported(value: Any) -> None:
+    page = {"pageInfo": {"num": 2}, "textHighlights": {"1hl": {**POLAR_HIGHLIGHT, "flashcards": value}}}
+    doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": page}})
+    assert [m for _, m in doc.problems] == [f"highlight 1hl flashcards is a {type(value).__name__}, not a map; skipped"]
+
+
+@pytest.mark.parametrize("part", ["textHighlights", "areaHighlights", "comments", "flashcards"])
+@pytest.mark.parametrize("value", [[], "x"])
+def test_a_page_map_that_is_not_a_map_is_reported(part: str, value: Any) -> None:
+    page = {"pageInfo": {"num": 2}, part: value, "flashcards": {"1card": POLAR_CARD}} if part != "flashcards" else {
+        "pageInfo": {"num": 2}, part: value}
+    doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": page}})
+    assert [m for _, m in doc.problems] == [f"page 2 {part} is a {type(value).__name__}, not a map; skipped"]
+    assert len(doc.flashcards) == (0 if part == "flashcards" else 1)
+
+
+def test_page_cards_and_highlight_cards_share_one_id_space() -> None:
+    """A card id seen twice (nested in a highlight and on its page) is one card: the first read."""
+    nested = {**POLAR_HIGHLIGHT, "flashcards": {"1card": {**POLAR_CARD, "type": "CLOZE",
+                                                          "fields": {"text": {"HTML": "{{c1::x}}"}}}}}
+    page = {"pageInfo": {"num": 2}, "textHighlights": {"1hl": nested}, "flashcards": {"1card": POLAR_CARD}}
+    doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": page}})
+    (card,) = doc.flashcards
+    assert card.type == "CLOZE" and card.ref_type == "text-highlight"
