@@ -474,7 +474,7 @@ def _new_tags(w: Writing, polar_tags: Tuple[str, ...]) -> List[str]:
 class Batch(NamedTuple):
     """One add_notes call's worth of new notes, built off the collection thread."""
 
-    sent: List[Tuple[Create, NewNote]]  # in the request, in this order
+    sent: List[Tuple[Create, str]]  # (create, its note's guid): in the request, in this order
     rest: List[Tuple[Create, NewNote]]  # for col.add_notes
     notes: List[bytes]  # each sent note's entry of the request (``_wire_note``)
     # Rendered here, but an image's name needs Anki (MediaWriter.claim): their
@@ -500,7 +500,7 @@ def _build(w: Writing, creates: Sequence[Create]) -> Batch:
             # reading key: the rendering need not make that key again.
             if not c.rendered(w.render, placed=True):
                 continue
-            if not _claim_media(w, media, c.card):
+            if c.card.media and not _claim_media(w, media, c.card):  # (most cards have no image)
                 later.append(c)
                 continue
         pairs.append((c, _new_note(w, c)))
@@ -524,25 +524,22 @@ def _batch(pairs: Sequence[Tuple[Create, NewNote]], later: Sequence[Create] = ()
     """Each note of ``pairs`` as its entry of the add_notes request, made by
     the builder: the collection thread then only joins them (~1 ms a batch).
     A note the request cannot carry goes to ``rest`` (``col.add_notes``)."""
-    sent: List[Tuple[Create, NewNote]] = []
+    sent: List[Tuple[Create, str]] = []
     rest: List[Tuple[Create, NewNote]] = []
     notes: List[bytes] = []
     wire = _wire_matches()
     heads: Dict[Tuple[int, Tuple[str, ...]], bytes] = {}
     for c, n in pairs:
+        # A sent note is its guid from here (its ids come back in order): the
+        # text is in the request only (the batch being built held it twice
+        # while Rust wrote the one before: +4-10 MB peak).
         entry = n.entry
-        if entry is not None:
-            # The text is in the request only: the batch being built held it
-            # twice while Rust wrote the one before (+4-10 MB peak).
-            n = _make_note((n.fields, n.tags, n.guid, n.notetype, n.deck, None))
-        elif wire:
+        if entry is None and wire:
             entry = _wire_note(n, heads)
-            if entry is not None:
-                n.fields.clear()  # (the same)
         if entry is None:
             rest.append((c, n))
             continue
-        sent.append((c, n))
+        sent.append((c, n.guid))
         notes.append(entry)
     return Batch(sent, rest, notes, list(later))
 
@@ -567,9 +564,9 @@ def _send(w: Writing, batch: Batch) -> List[Tuple[Create, NewNote]]:
     if len(ids) != len(sent):  # not expected: Anki adds each request's note or fails the call
         raise RuntimeError(f"Anki added {len(ids)} notes of {len(sent)}")
     made = w.ids.made
-    for (c, n), nid in zip(sent, ids):
+    for (c, guid), nid in zip(sent, ids):
         c.note_id = nid
-        made.append((n.guid, nid))
+        made.append((guid, nid))
     return rest
 
 
