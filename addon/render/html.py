@@ -262,6 +262,40 @@ _SIMPLE_OPEN = {name: f"<{name}>" for name in ALLOWED_TAGS}
 _SIMPLE_CLOSE = {name: f"</{name}>" for name in ALLOWED_TAGS}
 
 
+# What _sanitize_simple does with a tag, by the tag as TAG_TOKEN splits it
+# (closing, name, attributes, self-close): the tags of a library repeat
+# (``<p>``, ``<span style="…">``, ``</div>``), so each is worked out once and
+# then is one dict lookup (~1.5 -> ~0.3 us a tag). An action is (kind, its
+# lower-cased name, what to write, for an opened tag what closes it).
+_REFUSE, _OPEN, _CLOSE, _VOID, _IMAGE = range(5)
+_TagAction = Tuple[int, str, str, str]
+_REFUSED_TAG: _TagAction = (_REFUSE, "", "", "")
+_TAG_ACTIONS: Dict[Tuple[str, str, str, str], _TagAction] = {}
+_MAX_TAG_ACTIONS = 4096  # links' attributes differ: past this, new tags are worked out each time
+
+
+def _tag_action(closing: str, name: str, attrs: str, selfclose: str) -> _TagAction:
+    name = name.lower()
+    if name in _SIMPLE_REFUSED:
+        image = _simple_image(attrs) if name == "img" and not closing and not selfclose else None
+        return _REFUSED_TAG if image is None else (_IMAGE, name, image, "")
+    if closing:
+        return _REFUSED_TAG if attrs or selfclose else (_CLOSE, name, "", "")
+    if name in _SIMPLE_VOID:
+        return (_VOID, name, _SIMPLE_OPEN[name], "")
+    if selfclose:
+        return _REFUSED_TAG
+    if name == "a":
+        link = _simple_link(attrs)
+        if link is None:
+            return _REFUSED_TAG
+        return (_OPEN, name, link, "</a>" if link else "")
+    tag = _SIMPLE_OPEN.get(name)
+    if tag is None:  # unknown but harmless (font, center): unwrapped
+        return (_OPEN, name, "", "")
+    return (_OPEN, name, tag, _SIMPLE_CLOSE[name])
+
+
 def _sanitize_simple(html: str) -> Optional[str]:
     # One split gives text, token groups (closing, name, attributes,
     # self-close), text, ...: the same tokens finditer would find, without a
@@ -275,44 +309,38 @@ def _sanitize_simple(html: str) -> Optional[str]:
     out: List[str] = []
     stack: List[Tuple[str, str]] = []  # (name, its closing tag as written: "" for none)
     images = False
-    for i in range(1, len(parts), 5):
-        text = parts[i - 1]
+    actions = _TAG_ACTIONS
+    tokens = iter(parts)
+    # Five at a time: a text, then a tag's four groups; the last text is left.
+    for text, closing, name, attrs, selfclose in zip(tokens, tokens, tokens, tokens, tokens):
         if text:
             out.append(text.replace(">", "&gt;").replace("\xa0", "&nbsp;"))
-        closing, name, attrs, selfclose = parts[i: i + 4]
-        name = name.lower()
-        if name in _SIMPLE_REFUSED:
-            image = _simple_image(attrs) if name == "img" and not closing and not selfclose else None
-            if image is None:
-                return None
-            out.append(image)
-            images = True
-            continue
-        if closing:
-            if attrs or selfclose or not stack:
+        key = (closing, name, attrs, selfclose)
+        action = actions.get(key)
+        if action is None:
+            action = _tag_action(closing, name, attrs, selfclose)
+            if len(actions) < _MAX_TAG_ACTIONS:
+                actions[key] = action
+        kind, name, written, close = action
+        if kind == _OPEN:
+            stack.append((name, close))
+            if written:
+                out.append(written)
+        elif kind == _CLOSE:
+            if not stack:
                 return None
             open_name, close = stack.pop()
             if open_name != name:
                 return None
             if close:
                 out.append(close)
-        elif name in _SIMPLE_VOID:
-            out.append(_SIMPLE_OPEN[name])
-        elif selfclose:
-            return None
-        elif name == "a":
-            link = _simple_link(attrs)
-            if link is None:
-                return None
-            stack.append((name, "</a>" if link else ""))
-            out.append(link)
+        elif kind == _VOID:
+            out.append(written)
+        elif kind == _IMAGE:
+            out.append(written)
+            images = True
         else:
-            tag = _SIMPLE_OPEN.get(name)
-            if tag is None:  # unknown but harmless (font, center): unwrapped
-                stack.append((name, ""))
-            else:
-                stack.append((name, _SIMPLE_CLOSE[name]))
-                out.append(tag)
+            return None
     text = parts[-1]
     if text:
         out.append(text.replace(">", "&gt;").replace("\xa0", "&nbsp;"))

@@ -137,3 +137,27 @@ def test_fuzzer_exercises_the_fast_path() -> None:
 
     collect()
     assert sum(taken) > 30
+
+
+def test_a_tag_worked_out_once_acts_the_same_in_every_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each tag's action is remembered (``_TAG_ACTIONS``); a remembered tag
+    must still be checked against the field's own open tags, and past the
+    memo's cap every tag is worked out on the spot, the same way."""
+    import addon.render.html as html
+
+    fields = ['<p><span style="color: red">a</span></p>', '<span style="color: red">b</p>',  # mismatched close
+              '</span><span style="color: red">c', '<a href="https://x.org/1">d</a>', "<a>e</a>",
+              '<p>f<img src="g.png"></p>', "<p>h<br></p>", "<p>i</P>"]
+    monkeypatch.setattr(html, "_TAG_ACTIONS", {})
+    cold = [_sanitize_simple(f) for f in fields]
+    warm = [_sanitize_simple(f) for f in fields]
+    monkeypatch.setattr(html, "_TAG_ACTIONS", {})
+    monkeypatch.setattr(html, "_MAX_TAG_ACTIONS", 2)
+    capped = [_sanitize_simple(f) for f in fields]
+    assert len(html._TAG_ACTIONS) == 2
+    assert cold == warm == capped
+    assert cold == ["<p><span>a</span></p>", None, None, '<a href="https://x.org/1">d</a>', "e",
+                    '<p>f<img src="g.png"></p>', "<p>h<br></p>", "<p>i</p>"]
+    for field, out in zip(fields, cold):
+        if out is not None:
+            assert out == full_parse(field)
