@@ -241,22 +241,15 @@ def _free_writes_once(b: Bench, i: int) -> float:
     thrown away."""
     import itertools
 
+    from instructions import count_request_notes
+
     import addon.sync.write as write
     from addon.sync.engine import collection_identity, prepare
 
     made_up = itertools.count(1_700_000_000_000)
 
     def counted(col: Any, request: bytes) -> List[int]:
-        notes, at = 0, 0
-        while at < len(request):  # each entry: one tag byte, a varint length, that many bytes
-            at, size, shift = at + 1, 0, 0
-            while True:
-                byte = request[at]
-                at, size, shift = at + 1, size | (byte & 0x7F) << shift, shift + 7
-                if byte < 0x80:
-                    break
-            at, notes = at + size, notes + 1
-        return [next(made_up) for _ in range(notes)]
+        return [next(made_up) for _ in range(count_request_notes(request))]
 
     where = b.work / f"free-writes-{i}"
     col = fresh_collection(where)

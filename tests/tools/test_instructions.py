@@ -1,0 +1,37 @@
+"""tools/instructions.py: the first sync it counts (run here without valgrind)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import instructions  # noqa: E402
+
+
+def test_counts_the_notes_of_a_request() -> None:
+    from anki import notes_pb2
+
+    requests = [notes_pb2.AddNoteRequest(note=notes_pb2.Note(guid=f"g{i}", notetype_id=1, fields=["x" * (i * 70)]),
+                                         deck_id=1) for i in range(5)]
+    request = notes_pb2.AddNotesRequest(requests=requests).SerializeToString()
+    assert instructions.count_request_notes(request) == 5
+    assert instructions.count_request_notes(b"") == 0
+
+
+def test_the_sync_it_counts_makes_the_notes_a_real_first_sync_makes(tmp_path: Path) -> None:
+    from bench_figures import fresh_collection, settings_for
+
+    from addon.sync.engine import collection_identity, prepare
+
+    library = ROOT / "tools" / "sample_library"
+    col = fresh_collection(tmp_path)
+    try:
+        real = prepare(settings_for(library), tmp_path / "state.sqlite", source_path=library,
+                       collection_id=collection_identity(col)).apply(col)
+        assert real.created > 0 and col.note_count() == real.created
+    finally:
+        col.close()
+    assert instructions.first_sync_writes_free(library) == real.created
