@@ -167,7 +167,10 @@ def build_context(
     errors (unsafe name, missing, too large) become problems, never raise."""
     media: List[MediaFile] = []
     problems: List[str] = []
-    shared = _doc_parts(doc)
+    # (A card's calls made here where they are one look: this runs per card.)
+    cached_doc, shared = _last
+    if cached_doc is not doc or shared is None:
+        shared = _doc_parts(doc)
     on_highlight = card.ref_type in HIGHLIGHT_REFS
     parent = doc.highlights.get(card.ref_id) if on_highlight else None
 
@@ -176,7 +179,8 @@ def build_context(
         text = parent.text
         if text is not None:
             if text.kind == "TEXT":  # highlights' usual kind: _text_html's first case, inlined
-                highlight = escape_text(normalise_whitespace(text.value))
+                # escape_text(normalise_whitespace(...)): one line, so no <br> to make
+                highlight = " ".join(text.value.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             else:
                 highlight, found, issues = _text_html(text, "highlight")
                 media += found
@@ -200,7 +204,8 @@ def build_context(
                 blocks.append(f'<div class="polar-comment">{body}</div>')
 
     page = parent.page if parent is not None and parent.page > 0 else card.page
-    context = _new_context((_source_html(shared, page), highlight, image, "".join(blocks) if blocks else ""))
+    source = shared.sources.get(page) or _source_html(shared, page)
+    context = _new_context((source, highlight, image, "".join(blocks) if blocks else ""))
     return context, media, problems
 
 
@@ -215,18 +220,19 @@ def context_block(ctx: Context) -> str:
     Styled inline (the stock note types' CSS belongs to the user) and
     deterministic: the same context always gives byte-identical HTML, so a
     re-sync sees no change and ``update_notes`` leaves the note alone."""
-    if ctx.is_empty():
+    source, highlight, image, comments = ctx  # (one unpacking: a block is made per card)
+    if not (source or highlight or image or comments):
         return ""
     parts = [_OPEN_BLOCK]
-    if ctx.source:
-        parts += (_OPEN_SOURCE, ctx.source, "</div>")
-    if ctx.highlight:
-        parts += (_OPEN_HIGHLIGHT, ctx.highlight, "</blockquote>")
-    if ctx.image:
-        image = _IMG.sub(lambda m: f'<img {m.group(1)} style="{STYLES["polar-image-img"]}">', ctx.image, count=1)
+    if source:
+        parts += (_OPEN_SOURCE, source, "</div>")
+    if highlight:
+        parts += (_OPEN_HIGHLIGHT, highlight, "</blockquote>")
+    if image:
+        image = _IMG.sub(lambda m: f'<img {m.group(1)} style="{STYLES["polar-image-img"]}">', image, count=1)
         parts += (_OPEN_IMAGE, image, "</div>")
-    if ctx.comments:
-        parts += (_OPEN_COMMENTS, ctx.comments.replace('<div class="polar-comment">', _OPEN_COMMENT), "</div>")
+    if comments:
+        parts += (_OPEN_COMMENTS, comments.replace('<div class="polar-comment">', _OPEN_COMMENT), "</div>")
     parts.append("</div>")
     return "".join(parts)
 

@@ -78,6 +78,11 @@ def is_trivially_safe(fragment: str) -> bool:
     return _UNSAFE_FOR_FAST_PATH.search(fragment) is None
 
 
+# is_trivially_safe's search itself (None: trivially safe), for the caller
+# that asks of every field of every card (media.field_html): no Python frame.
+find_unsafe = _UNSAFE_FOR_FAST_PATH.search
+
+
 # --------------------------------------------------------------------------
 # Serialisation: minimal escaping (&, <, >), but &nbsp; stays visible as an
 # entity (as Anki's editor writes it), and void tags are written ``<br>``.

@@ -20,9 +20,9 @@ from .html import (
     DROPPED_TAGS,
     TAG_TOKEN,
     escape_text,
+    find_unsafe,
     formatter,
     free_tree,
-    is_trivially_safe,
     only_src,
     raw_html,
     sanitize_html,
@@ -224,12 +224,13 @@ def field_html(text: Text, max_bytes: Optional[int] = None) -> Tuple[str, List[M
 
     Images are taken out before sanitising: the sanitiser drops every
     ``data:`` URL, and only a plain media file name may stay in ``src``."""
-    if text.kind == "TEXT":
-        return escape_text(text.value), [], []
-    if text.kind == "HTML":
-        if is_trivially_safe(text.value):
-            return text.value, [], []  # the common case: no <img> at all, nothing to remove
-        if "<img" not in text.value.lower():  # no image to take out: straight to the sanitiser
-            return sanitize_html(text.value, not_trivial=True), [], []
+    kind, value = text
+    if kind == "HTML":
+        if find_unsafe(value) is None:  # is_trivially_safe
+            return value, [], []  # the common case: no <img> at all, nothing to remove
+        if "<img" not in value.lower():  # no image to take out: straight to the sanitiser
+            return sanitize_html(value, not_trivial=True), [], []
+    elif kind == "TEXT":
+        return escape_text(value), [], []
     html, media, problems = extract_inline_images(raw_html(text), max_bytes)
     return sanitize_html(html), media, problems

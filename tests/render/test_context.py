@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 
 from addon.polar.docmeta import Comment, Highlight, Text
@@ -237,3 +238,16 @@ def test_split_block_keeps_text_typed_after_the_block() -> None:
     assert split_block("answer" + block + "<div>my note</div>") == ("answer<div>my note</div>", block)
     # A block cut short (no closing tag) runs to the end.
     assert split_block('a<div class="polar-context"><div>x') == ("a", '<div class="polar-context"><div>x')
+
+
+@pytest.mark.parametrize("value", ["a & b < c > d\n e", "x\r\ny\u2028z\x0bw\x1c v  ", "&amp; &lt;\u00a0\u3000end",
+                                   "  ", "\"quoted\" 'single'"])
+def test_a_text_highlight_is_escaped_as_escape_text_of_its_normalised_words(value: str) -> None:
+    """build_context writes a text highlight without the helpers' calls: the
+    same as escape_text(normalise_whitespace(...))."""
+    from addon.render.html import escape_text, normalise_whitespace
+
+    hl = Highlight("hl1", "text-highlight", 3, text=Text("TEXT", value))
+    c = card({"front": html("q")})
+    ctx, _, _ = build_context(document([c], {"hl1": hl}), c, no_images)
+    assert ctx.highlight == escape_text(normalise_whitespace(value))
