@@ -63,6 +63,21 @@ def fresh_collection(where: Path) -> Any:
     return Collection(str(where / "collection.anki2"))
 
 
+def count_request_notes(request: bytes) -> int:
+    """How many notes a serialised ``AddNotesRequest`` carries: each entry is
+    one tag byte, a varint length, then that many bytes."""
+    notes, at = 0, 0
+    while at < len(request):
+        at, size, shift = at + 1, 0, 0
+        while True:
+            byte = request[at]
+            at, size, shift = at + 1, size | (byte & 0x7F) << shift, shift + 7
+            if byte < 0x80:
+                break
+        at, notes = at + size, notes + 1
+    return notes
+
+
 def timed(fn: Callable[[], Any]) -> Tuple[float, Any]:
     t = time.perf_counter()
     out = fn()
@@ -240,8 +255,6 @@ def _free_writes_once(b: Bench, i: int) -> float:
     of the sync's own work on the first sync's wall time; the collection is
     thrown away."""
     import itertools
-
-    from instructions import count_request_notes
 
     import addon.sync.write as write
     from addon.sync.engine import collection_identity, prepare

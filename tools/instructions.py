@@ -36,21 +36,6 @@ from typing import Any, List, Optional
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def count_request_notes(request: bytes) -> int:
-    """How many notes a serialised ``AddNotesRequest`` carries: each entry is
-    one tag byte, a varint length, then that many bytes."""
-    notes, at = 0, 0
-    while at < len(request):
-        at, size, shift = at + 1, 0, 0
-        while True:
-            byte = request[at]
-            at, size, shift = at + 1, size | (byte & 0x7F) << shift, shift + 7
-            if byte < 0x80:
-                break
-        at, notes = at + size, notes + 1
-    return notes
-
-
 def first_sync_writes_free(library: Path, tree: Path = ROOT) -> int:
     """A first sync of ``library`` with ``tree``'s add-on into a new
     collection whose note writes cost nothing (made-up ids come back); the
@@ -59,7 +44,7 @@ def first_sync_writes_free(library: Path, tree: Path = ROOT) -> int:
     import addon  # noqa: F401  (``tree``'s, before bench_figures puts this tree first)
 
     sys.path.insert(1, str(ROOT / "tools"))
-    from bench_figures import fresh_collection, gc_paused, settings_for
+    from bench_figures import count_request_notes, fresh_collection, gc_paused, settings_for
 
     import addon.sync.write as write
     from addon.sync.engine import collection_identity, prepare

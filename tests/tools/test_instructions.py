@@ -17,8 +17,10 @@ def test_counts_the_notes_of_a_request() -> None:
     requests = [notes_pb2.AddNoteRequest(note=notes_pb2.Note(guid=f"g{i}", notetype_id=1, fields=["x" * (i * 70)]),
                                          deck_id=1) for i in range(5)]
     request = notes_pb2.AddNotesRequest(requests=requests).SerializeToString()
-    assert instructions.count_request_notes(request) == 5
-    assert instructions.count_request_notes(b"") == 0
+    from bench_figures import count_request_notes
+
+    assert count_request_notes(request) == 5
+    assert count_request_notes(b"") == 0
 
 
 def test_the_sync_it_counts_makes_the_notes_a_real_first_sync_makes(tmp_path: Path) -> None:
