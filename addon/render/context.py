@@ -49,9 +49,6 @@ class Context(NamedTuple):  # immutable; a NamedTuple is cheaper to make than a 
     image: str  # '<img src="<media name>">' for an area highlight, else ""
     comments: str  # comments on the parent highlight, one block each
 
-    def is_empty(self) -> bool:
-        return not (self.source or self.highlight or self.image or self.comments)
-
 
 EMPTY_CONTEXT = Context("", "", "", "")
 # One is made per card: built in C from every field in order, not by
