@@ -40,16 +40,17 @@ def first_sync_writes_free(library: Path, tree: Path = ROOT) -> int:
     """A first sync of ``library`` with ``tree``'s add-on into a new
     collection whose note writes cost nothing (made-up ids come back); the
     number of notes it made."""
-    sys.path.insert(0, str(tree))
-    import addon  # noqa: F401  (``tree``'s, before bench_figures puts this tree first)
-
-    sys.path.insert(1, str(ROOT / "tools"))
+    for at, path in ((0, str(tree)), (1, str(ROOT / "tools"))):
+        if path not in sys.path:
+            sys.path.insert(at, path)
     from bench_figures import count_request_notes, fresh_collection, gc_paused, settings_for
 
+    import addon  # noqa: F401  (``tree``'s, before bench_figures puts this tree first)
     import addon.sync.write as write
     from addon.sync.engine import collection_identity, prepare
 
     made_up = itertools.count(1_700_000_000_000)
+    real = write._run_add_notes
     write._run_add_notes = lambda col, request: list(itertools.islice(made_up, count_request_notes(request)))
     where = Path(tempfile.mkdtemp(prefix="polar-instructions-"))
     try:
@@ -60,6 +61,7 @@ def first_sync_writes_free(library: Path, tree: Path = ROOT) -> int:
             report: Any = prepared.apply(col)
         col.close()
     finally:
+        write._run_add_notes = real  # (a caller in the same process writes for real again)
         shutil.rmtree(where, ignore_errors=True)
     if report.errors:
         raise SystemExit(f"the first sync reported errors: {report.errors[:3]}")

@@ -36,4 +36,8 @@ def test_the_sync_it_counts_makes_the_notes_a_real_first_sync_makes(tmp_path: Pa
         assert real.created > 0 and col.note_count() == real.created
     finally:
         col.close()
+    import addon.sync.write as write
+
+    before = write._run_add_notes
     assert instructions.first_sync_writes_free(library) == real.created
+    assert write._run_add_notes is before  # the real writes are back for whatever runs next
