@@ -497,14 +497,13 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             # Every field, as Flashcard above: id, kind, page, text, image_name, color, top, left.
             highlights[hid] = _new_highlight((hid, "text-highlight", num, text, None, color, top, left))
             value = hl.get("flashcards")
-            if value:
+            if value or (value is not None and value.__class__ is not dict):  # (most have none: {})
                 for ck, cv in _checked_map(value, problems, "highlight", hid, "flashcards").items():
                     add_card(ck, cv, num, ("text-highlight", hid))
-            elif value is not None and value.__class__ is not dict:
-                _checked_map(value, problems, "highlight", hid, "flashcards")  # reported
         found = page.get("areaHighlights")
-        for hid, hl in (found if found.__class__ is dict else _checked_map(
-                found, problems, "page", num, "areaHighlights")).items():
+        if found.__class__ is not dict:
+            found = _checked_map(found, problems, "page", num, "areaHighlights")
+        for hid, hl in found.items():
             if not isinstance(hl, dict):
                 continue
             hid = _str(hl.get("id"), _MAX_ID) or _str(hid, _MAX_ID)
@@ -518,8 +517,9 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             for ck, cv in _checked_map(hl.get("flashcards"), problems, "highlight", hid, "flashcards").items():
                 add_card(ck, cv, num, ("area-highlight", hid))
         found = page.get("comments")
-        for cid, cm in (found if found.__class__ is dict else _checked_map(
-                found, problems, "page", num, "comments")).items():
+        if found.__class__ is not dict:
+            found = _checked_map(found, problems, "page", num, "comments")
+        for cid, cm in found.items():
             if not isinstance(cm, dict):
                 continue
             ref_type, ref_id = _split_ref(cm.get("ref"))

@@ -500,7 +500,8 @@ def _build(w: Writing, creates: Sequence[Create]) -> Batch:
             # reading key: the rendering need not make that key again.
             if not c.rendered(w.render, placed=True):
                 continue
-            if c.card.media and not _claim_media(w, media, c.card):  # (most cards have no image)
+            rc = c.card
+            if rc.media and not _claim_media(w, media, rc):  # (most cards have no image)
                 later.append(c)
                 continue
         pairs.append((c, _new_note(w, c)))
