@@ -23,6 +23,7 @@ extensions, so SHA-1 counts higher than it costs; Python counts as it runs.
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import os
 import re
@@ -31,21 +32,37 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def tree_addon(tree: Path) -> ModuleType:
+    """``tree``'s ``addon`` package, imported before anything that puts
+    another tree first on ``sys.path`` (``bench_figures`` puts this one):
+    from then on every ``addon.…`` import is ``tree``'s. Refuses to count
+    another tree's than asked for."""
+    if str(tree) not in sys.path:
+        sys.path.insert(0, str(tree))
+    # (A call, not an import statement: an import sorter would move that
+    # below bench_figures' import, and every tree would count this one.)
+    package = importlib.import_module("addon")
+    where = Path(package.__file__ or "").resolve().parent.parent
+    if where != tree.resolve():
+        raise SystemExit(f"the add-on imported is {where}'s, not {tree}'s")
+    return package
 
 
 def first_sync_writes_free(library: Path, tree: Path = ROOT) -> int:
     """A first sync of ``library`` with ``tree``'s add-on into a new
     collection whose note writes cost nothing (made-up ids come back); the
     number of notes it made."""
-    for at, path in ((0, str(tree)), (1, str(ROOT / "tools"))):
-        if path not in sys.path:
-            sys.path.insert(at, path)
+    tree_addon(tree)
+    if str(ROOT / "tools") not in sys.path:
+        sys.path.insert(1, str(ROOT / "tools"))
     from bench_figures import count_request_notes, fresh_collection, gc_paused, settings_for
 
-    import addon  # noqa: F401  (``tree``'s, before bench_figures puts this tree first)
     import addon.sync.write as write
     from addon.sync.engine import collection_identity, prepare
 

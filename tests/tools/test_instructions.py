@@ -41,3 +41,23 @@ def test_the_sync_it_counts_makes_the_notes_a_real_first_sync_makes(tmp_path: Pa
     before = write._run_add_notes
     assert instructions.first_sync_writes_free(library) == real.created
     assert write._run_add_notes is before  # the real writes are back for whatever runs next
+
+
+def test_the_sync_counted_is_the_given_trees(tmp_path: Path) -> None:
+    """Each tree's count is of its own add-on, whatever is put first on
+    sys.path after it (bench_figures puts this checkout: the tool once
+    counted this checkout's add-on for every tree)."""
+    import subprocess
+
+    (tmp_path / "addon").mkdir()
+    (tmp_path / "addon" / "__init__.py").write_text("MARK = 'other tree'\n")
+    script = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import instructions; "
+              "m = instructions.tree_addon(Path(sys.argv[2])); "
+              "sys.path.insert(0, str(instructions.ROOT)); import addon; "
+              "print(m.MARK, addon.MARK)")
+    run = subprocess.run([sys.executable, "-c", script, str(ROOT / "tools"), str(tmp_path)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.stdout.split() == ["other", "tree", "other", "tree"], run.stderr
+    refused = subprocess.run([sys.executable, "-c", script, str(ROOT / "tools"), str(tmp_path / "nowhere")],
+                             capture_output=True, text=True, cwd=tmp_path)
+    assert refused.returncode != 0
