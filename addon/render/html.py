@@ -65,22 +65,33 @@ def _by_first_letter(words: List[str]) -> str:
     return "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in groups.items())
 
 
-_UNSAFE_FOR_FAST_PATH = re.compile(
-    r"<(?!/?(?:" + _by_first_letter(_FAST_TAGS) + r")\s*/?>)"
-    r"|&(?!(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});)",
-    re.IGNORECASE,
-)
+# A ``<`` that does not start an attribute-less allowed tag, and an ``&``
+# that does not start a well-formed entity: searched for apart, each from its
+# literal first character (one pattern with both alternatives tries both at
+# every position of the fragment: ~2x slower).
+_TAG_ALTERNATIVES = r"<(?!/?(?:" + _by_first_letter(_FAST_TAGS) + r")\s*/?>)"
+_UNSAFE_TAG = re.compile(_TAG_ALTERNATIVES, re.IGNORECASE)
+# The same for tags written in lower case, as Polar writes them: without
+# IGNORECASE the engine skips an alternative by its first letter at once.
+# Whatever it passes the case-blind pattern passes too.
+_UNSAFE_LOWER_TAG = re.compile(_TAG_ALTERNATIVES)
+_UNSAFE_ENTITY = re.compile(r"&(?!(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});)", re.IGNORECASE)
+
+
+def find_unsafe(fragment: str) -> bool:
+    """True when some ``<`` of ``fragment`` does not start an attribute-less
+    allowed tag (any case), or some ``&`` a well-formed entity: then it may
+    hold something to remove. Asked of every field of every card
+    (media.field_html): ~0.9 us for a usual field, not 1.7."""
+    if _UNSAFE_LOWER_TAG.search(fragment) is not None and _UNSAFE_TAG.search(fragment) is not None:
+        return True
+    return "&" in fragment and _UNSAFE_ENTITY.search(fragment) is not None
 
 
 def is_trivially_safe(fragment: str) -> bool:
     """True when every ``<`` starts an attribute-less allowed tag and every
     ``&`` a well-formed entity: the fragment cannot hold anything to remove."""
-    return _UNSAFE_FOR_FAST_PATH.search(fragment) is None
-
-
-# is_trivially_safe's search itself (None: trivially safe), for the caller
-# that asks of every field of every card (media.field_html): no Python frame.
-find_unsafe = _UNSAFE_FOR_FAST_PATH.search
+    return not find_unsafe(fragment)
 
 
 # --------------------------------------------------------------------------

@@ -226,7 +226,7 @@ def field_html(text: Text, max_bytes: Optional[int] = None) -> Tuple[str, List[M
     ``data:`` URL, and only a plain media file name may stay in ``src``."""
     kind, value = text
     if kind == "HTML":
-        if find_unsafe(value) is None:  # is_trivially_safe
+        if not find_unsafe(value):  # is_trivially_safe
             return value, [], []  # the common case: no <img> at all, nothing to remove
         if "<img" not in value.lower():  # no image to take out: straight to the sanitiser
             return sanitize_html(value, not_trivial=True), [], []

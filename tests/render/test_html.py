@@ -8,10 +8,13 @@ from typing import List
 import markdown
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from addon.polar.docmeta import Text
 from addon.render.html import (
     ALLOWED_TAGS,
+    find_unsafe,
     has_cloze,
     is_blank_html,
     is_trivially_safe,
@@ -443,3 +446,29 @@ def test_a_typical_card_renders_without_importing_bs4() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:3] == ["False", "<p>a</p>", "True"]
+
+
+# What find_unsafe replaced: one pattern with both alternatives, case-blind.
+_ONE_PATTERN = re.compile(
+    r"<(?!/?(?:" + "|".join(sorted(ALLOWED_TAGS - {"a", "img"}, key=len, reverse=True)) + r")\s*/?>)"
+    r"|&(?!(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});)",
+    re.IGNORECASE,
+)
+_PIECES = ["<", ">", "/", "&", ";", "#", "x", "X", " ", "\n", "\xa0", "\u2003", "a", "1", "\u017f", "\u212a",
+           "\u0130", "nbsp", "AMP", "#160", "#xA0"] + sorted(ALLOWED_TAGS) + [t.upper() for t in ALLOWED_TAGS]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+def test_find_unsafe_is_the_one_pattern_search(pieces: List[str]) -> None:
+    """The two searches (a tag's case first as written, then case-blind; the
+    entities apart) find something exactly when the one pattern did."""
+    fragment = "".join(pieces)
+    assert find_unsafe(fragment) == (_ONE_PATTERN.search(fragment) is not None)
+
+
+@pytest.mark.parametrize("fragment", ["<p>x</p>", "<P>x</P>", "<Kbd>k</kbd>", "<\u017fpan>s</span>", "a &AMP; b",
+                                      "<p >a</p >", "<br/>", "<i>x</i>&nbsp;<b>y</b>"])
+def test_find_unsafe_passes_allowed_tags_in_any_case(fragment: str) -> None:
+    assert not find_unsafe(fragment)
+    assert find_unsafe(fragment + "<bx>") and find_unsafe(fragment + " & ")
