@@ -161,3 +161,16 @@ def test_a_tag_worked_out_once_acts_the_same_in_every_field(monkeypatch: pytest.
     for field, out in zip(fields, cold):
         if out is not None:
             assert out == full_parse(field)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["<", "\r", "\x00", "&", "nbsp", "amp", "lt", "gt", "quot", ";", "a", " ", "\n"]),
+                max_size=12))
+def test_bad_text_is_what_the_two_alternatives_found(pieces: List[str]) -> None:
+    import re
+
+    from addon.render.html import _SIMPLE_TEXT_BAD
+
+    text = "".join(pieces)
+    either = re.compile(r"[<\r\x00]|&(?!(?:nbsp|amp|lt|gt);)")
+    assert (_SIMPLE_TEXT_BAD.search(text) is None) == (either.search(text) is None)
