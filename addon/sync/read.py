@@ -161,7 +161,8 @@ class Reading:
         """Render a pending card, its problems reported; None when it cannot
         be synced. Any thread: no collection access. ``placed``: see
         ``render_card``."""
-        return render_one(card.doc, card.card, card.file, self.source, self.settings, self.report, placed)
+        # (A pending card passed looks_unsyncable: read_document made it so.)
+        return render_one(card.doc, card.card, card.file, self.source, self.settings, self.report, placed, True)
 
 
 R = TypeVar("R", bound=Reading)
@@ -287,7 +288,7 @@ def read_document(
     return loaded
 
 
-RenderCard = Callable[[Document, Flashcard, Callable[[str], bytes], Settings, bool], "RenderedCard"]
+RenderCard = Callable[[Document, Flashcard, Callable[[str], bytes], Settings, bool, bool], "RenderedCard"]
 _render_card: Optional[RenderCard] = None
 
 
@@ -303,15 +304,16 @@ def _import_renderer() -> RenderCard:
 
 
 def render_one(doc: Document, card: Flashcard, file: DocumentFile, source: Source, settings: Settings,
-               report: Report, placed: bool = False) -> Optional[RenderedCard]:
-    """One card rendered, its problems reported; None when it cannot be synced."""
+               report: Report, placed: bool = False, checked: bool = False) -> Optional[RenderedCard]:
+    """One card rendered, its problems reported; None when it cannot be
+    synced. ``placed``, ``checked``: see ``render_card``."""
     render_card = _render_card or _import_renderer()
 
     def load_image(name: str) -> bytes:
         return source.read_image(name, settings.max_image_bytes)
 
     try:
-        rc = render_card(doc, card, load_image, settings, placed)
+        rc = render_card(doc, card, load_image, settings, placed, checked)
     except Exception as exc:  # a renderer bug must not stop the library
         report.error(f"{file.label}#{card.id}", f"could not render the card: {type(exc).__name__}: {exc}",
                      code="card_not_synced", **_where(file.key, card))

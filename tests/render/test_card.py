@@ -270,4 +270,26 @@ def test_a_front_that_cannot_sync_is_seen_before_rendering(fields: Dict[str, Tex
     ],
 )
 def test_a_usual_front_is_left_to_the_rendering(fields: Dict[str, Text], ctype: str) -> None:
-    assert not looks_unsyncable(card(fields, type=ctype))
+    c = card(fields, type=ctype)
+    assert not looks_unsyncable(c)
+    doc = document([c], {}, tags=[])
+    # A card looks_unsyncable passed renders as it does unchecked.
+    assert render_card(doc, c, no_images, DEFAULT, False, True) == render_card(doc, c, no_images, DEFAULT)
+
+
+@pytest.mark.parametrize(
+    ("fields", "ctype", "error"),
+    [
+        ({"front": html("<script>x</script>"), "back": html("b")}, BASIC, "flashcard has an empty front"),
+        ({"front": html("<p><style>p{}</style>\n</p>")}, BASIC, "flashcard has an empty front"),
+        ({"front": Text("MARKDOWN", "<script>x</script>")}, BASIC, "flashcard has an empty front"),
+        ({"text": html("<p>{{c1::<script>x</script>}}</p>")}, CLOZE, "cloze card has no deletion {{c1::...}}"),
+    ],
+)
+def test_a_checked_card_whose_rendering_changed_its_front_is_tested_again(
+        fields: Dict[str, Text], ctype: str, error: str) -> None:
+    """looks_unsyncable tested the front as written; a front the sanitiser
+    emptied is still refused (the check is skipped only for the same text)."""
+    c = card(fields, type=ctype)
+    assert not looks_unsyncable(c)
+    assert render_card(document([c], {}, tags=[]), c, no_images, DEFAULT, False, True).error == error
