@@ -176,6 +176,7 @@ def first_sync(b: Bench) -> List[float]:
 def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float, Path]:
     """One first sync into a new collection (left open in ``b.col``); its
     time and its state file."""
+    from addon.sync.apply import let_go_done
     from addon.sync.engine import collection_identity, prepare
     from addon.sync.media_store import MediaWriter
 
@@ -230,6 +231,7 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     for owner, name in wrapped:
         delattr(owner, name)
     del prepared
+    let_go_done()  # (the sync's lists, freed after its report: not beside the baselines)
     if rep.errors:
         raise SystemExit(f"first sync reported errors: {rep.errors[:3]}")
     phases["prepare"].append(t1 - t0)
@@ -257,6 +259,7 @@ def _free_writes_once(b: Bench, i: int) -> float:
     import itertools
 
     import addon.sync.write as write
+    from addon.sync.apply import let_go_done
     from addon.sync.engine import collection_identity, prepare
 
     made_up = itertools.count(1_700_000_000_000)
@@ -276,6 +279,7 @@ def _free_writes_once(b: Bench, i: int) -> float:
     finally:
         write._run_add_notes = real
         col.close()
+        let_go_done()
     if rep.errors or rep.created != len(b.notes):
         raise SystemExit(f"first sync with free writes: {rep.created} notes, errors {rep.errors[:3]}")
     log(f"first sync with Anki's writes free {i + 1}/{b.args.reps}: {elapsed:.2f} s")

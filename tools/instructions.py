@@ -63,6 +63,7 @@ def first_sync_writes_free(library: Path, tree: Path = ROOT) -> int:
         sys.path.insert(1, str(ROOT / "tools"))
     from bench_figures import count_request_notes, fresh_collection, gc_paused, settings_for
 
+    import addon.sync.apply as apply
     import addon.sync.write as write
     from addon.sync.engine import collection_identity, prepare
 
@@ -76,6 +77,9 @@ def first_sync_writes_free(library: Path, tree: Path = ROOT) -> int:
             prepared = prepare(settings_for(library), where / "state.sqlite", source_path=library,
                                collection_id=collection_identity(col))
             report: Any = prepared.apply(col)
+            del prepared
+            if hasattr(apply, "let_go_done"):  # (a tree before it freed its lists at once)
+                apply.let_go_done()  # counted whole, not cut off by the exit
         col.close()
     finally:
         write._run_add_notes = real  # (a caller in the same process writes for real again)

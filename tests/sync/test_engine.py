@@ -353,8 +353,9 @@ def test_state_file_of_an_older_version_gets_the_per_document_index(col, library
 
 def test_the_per_card_lists_are_let_go_in_pieces_and_the_report_keeps_its_own(tmp_path, monkeypatch):
     """``apply`` frees its per-card lists a piece at a time (a large sync's,
-    freed at once, held the GIL and froze Anki's window ~0.1 s); nothing the
-    report shows goes with them."""
+    freed at once, held the GIL and froze Anki's window ~0.1 s), on a thread
+    of its own once the report is made; nothing the report shows goes with
+    them."""
     from addon.sync import apply as apply_module
 
     root = tmp_path / "polar"
@@ -377,6 +378,10 @@ def test_the_per_card_lists_are_let_go_in_pieces_and_the_report_keeps_its_own(tm
         monkeypatch.setattr(apply_module, "_let_go", free)
         col = make_collection(tmp_path / f"col-{piece}")
         data = run(col, root, tmp_path / f"state-{piece}.sqlite").to_dict()
+        if piece == 1:  # more than a piece: freed on a thread of its own, after the report is made
+            assert apply_module._freeing is not None and apply_module._freeing.name == "polar-sync-let-go"
+            assert apply_module.let_go_done(30)
+            assert not apply_module._freeing.is_alive()
         for row in data["changes"]:
             assert row.pop("note_id") in col.find_notes("")  # (each collection's own ids)
         reports.append(data)
