@@ -8,7 +8,7 @@ by batch, as the note builder takes them (``write.add_notes``).
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..render.card import ReadingKey, reading_position
 from .plan import Create
@@ -31,8 +31,16 @@ class ReadingOrder:
             self.sorted = 1  # the plan's order, as it is
             return
         groups: Dict[Tuple[object, ...], List[Create]] = {}
+        # A document's creates come one after another (the plan makes them
+        # document by document) and share their key part: it is made once
+        # a run (~0.5 us a card less). Any order gives the same groups.
+        doc: Optional[str] = None
+        group: List[Create] = []
         for c in creates:
-            groups.setdefault(_document_part(c), []).append(c)
+            if c.doc != doc:
+                doc = c.doc
+                group = groups.setdefault(_document_part(c), [])
+            group.append(c)
         self.groups = [groups[key] for key in sorted(groups)]
         self.sorted = 0  # groups[:sorted] are in order
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import (
     TYPE_CHECKING,
     AbstractSet,
@@ -187,6 +188,9 @@ class Plan:
         )
 
 
+# A pending card's (created, card id), as the plan sorts a document's new
+# cards: its meta's created is its Flashcard's (read_document).
+_PENDING_ORDER = attrgetter("card.created", "card_id")
 _TAG_RE = re.compile(r"<[^>]*>")
 _WS = re.compile(r"\s+")
 
@@ -337,7 +341,10 @@ class Planner:
             if by_guid.get(c.guid):
                 gone_by_key.setdefault((c.ref, c.type), []).append(c)
         used: Set[str] = set()
-        unmatched.sort(key=lambda r: (meta.get(r.card_id, NO_META).created, r.card_id))
+        if loaded.cards:
+            unmatched.sort(key=lambda r: (meta.get(r.card_id, NO_META).created, r.card_id))
+        else:  # only pending cards (a new document): the same key, read in C (~0.4 us a card less)
+            unmatched.sort(key=_PENDING_ORDER)
         if not gone_by_key and not self.legacy.by_id and not self.legacy.by_content:
             # Nothing to pair a card with (a new document, no old sync's
             # notes): each is created, as the loop below would (~0.5 us a card).

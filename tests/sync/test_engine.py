@@ -389,3 +389,30 @@ def test_the_per_card_lists_are_let_go_in_pieces_and_the_report_keeps_its_own(tm
         col.close()
     assert held and all(not part for part in held[0])  # emptied
     assert reports[0] == reports[1] and reports[0]["created"] == 7 and len(reports[0]["changes"]) == 7
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_new_documents_cards_are_planned_by_created_then_id(tmp_path, force):
+    """A new document's cards are planned (and, reading order off, added) by
+    their created time, then id: pending (the key read from each card) or,
+    when changed settings make every document read again, rendered while
+    reading (the key from their meta)."""
+    root = tmp_path / "polar"
+    col = make_collection(tmp_path / "col")
+    state = tmp_path / "state.sqlite"
+    if force:  # a first sync under other settings: this one reads (and renders) every document
+        Doc(root, "1DocF00000000000000000aa", "First", tags=["deck:Order"]).card(
+            "1CardF0000", basic("<p>f</p>", "<p>b</p>")).write()
+        run(col, root, state, reading_order=False, marker_tag="other")
+    doc = Doc(root, "1DocO00000000000000000aa", "Order", tags=["deck:Order"])
+    created = {"1CardO0003": "2020-01-02T00:00:00Z", "1CardO0001": "2020-01-03T00:00:00Z",
+               "1CardO0002": "2020-01-02T00:00:00Z", "1CardO0000": "2019-12-31T00:00:00Z"}
+    for cid, when in created.items():
+        doc.card(cid, basic(f"<p>{cid} front</p>", "<p>back</p>"))
+        doc.find_card(cid)[1]["created"] = when
+    doc.write()
+    report = run(col, root, state, reading_order=False)
+    made = [c["card"] for c in report.to_dict()["changes"] if c["change"] == "created"]
+    assert made == ["1CardO0000", "1CardO0002", "1CardO0003", "1CardO0001"]
+    assert report.parsed == (2 if force else 1)  # (forced: the first document read again too)
+    col.close()
