@@ -504,17 +504,27 @@ def _cards_stamp(conn: sqlite3.Connection) -> str:
     return f"{count}:{top}"
 
 
-def _card_rows(cards: Iterable[CardState]) -> Iterator[Tuple[object, ...]]:
+def _card_values(cards: Iterable[CardState]) -> List[object]:
+    """The cards' rows, their values one after another (the staged rows'
+    multi-row inserts take them so: no tuple a row, ~0.15 us a row less)."""
     # The cards of a document come one after another and share its tags:
     # their JSON is made once per run of them (with a tag outside plain
     # ASCII, json.dumps' ~2 us a card).
     # (Each row unpacked at once: ~0.3 us a row less than nine attribute reads.)
+    values: List[object] = []
     tags: Tuple[str, ...] = ()
     tags_json = "[]"
     for card_id, doc, guid, ref, kind, created, fields, card_tags, orphaned in cards:
         if card_tags != tags:
             tags, tags_json = card_tags, _json_list(card_tags)
-        yield (card_id, doc, guid, ref, kind, created, _json_list(fields), tags_json, 1 if orphaned else 0)
+        values += (card_id, doc, guid, ref, kind, created, _json_list(fields), tags_json, 1 if orphaned else 0)
+    return values
+
+
+def _card_rows(cards: Iterable[CardState]) -> Iterator[Tuple[object, ...]]:
+    """The cards' rows, a tuple each (for executemany)."""
+    values = iter(_card_values(cards))
+    return zip(*[values] * _INSERT_CARDS[2])
 
 
 class StagedCards:
@@ -551,7 +561,7 @@ class StagedCards:
         start, end = self.count, len(rows)
         if self.conn is None or end <= start:
             return
-        values = list(chain.from_iterable(_card_rows(islice(rows, start, end))))
+        values = _card_values(islice(rows, start, end))
         with self._lock:
             self._rows.append((end - start, values))
             self.count = end
