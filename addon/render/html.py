@@ -88,6 +88,12 @@ def find_unsafe(fragment: str) -> bool:
     return "&" in fragment and _UNSAFE_ENTITY.search(fragment) is not None
 
 
+# An ``&`` that starts no well-formed entity (``&amp`` without its ``;``):
+# html.parser reads one by what follows it, so a path that keeps the text
+# as written hands it to a tree of its own (media._extract_by_tokens).
+find_loose_ampersand = _UNSAFE_ENTITY.search
+
+
 def is_trivially_safe(fragment: str) -> bool:
     """True when every ``<`` starts an attribute-less allowed tag and every
     ``&`` a well-formed entity: the fragment cannot hold anything to remove."""

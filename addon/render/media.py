@@ -20,6 +20,7 @@ from .html import (
     DROPPED_TAGS,
     TAG_TOKEN,
     escape_text,
+    find_loose_ampersand,
     find_unsafe,
     formatter,
     free_tree,
@@ -148,13 +149,18 @@ def _extract_by_tokens(html: str, max_bytes: Optional[int]) -> Optional[Tuple[st
     """The usual pasted image (``<img src="data:...">`` among plain tags) taken
     out without a parse tree (~10x cheaper): the tags are read as the
     sanitiser's fast path reads them, and each image whose only attribute is
-    ``src`` is rewritten in place. None when a tree is needed: a ``<`` that
+    ``src`` is rewritten in place. None when a tree is needed: an ``&``
+    that starts no entity, a ``<`` that
     starts no such tag (a comment, a broken tag), an image with other
     attributes or a closing ``</img>``, a tag the sanitiser drops with its
     content (html.parser reads a ``<script>``'s content as text: an image
     there is no image), or no image kept. What the sanitiser then makes of
     the result is what it made of the tree's (tests/render/
     test_media_token_path.py compares them)."""
+    if "&" in html and find_loose_ampersand(html) is not None:
+        # "&amp" before an image: the tree's parse reads "&" there, and
+        # "&amp" at the end of the text the sanitiser parses: left to the tree.
+        return None
     images = _Images(max_bytes)
     out: List[str] = []
     pos = 0
