@@ -99,10 +99,11 @@ def _written_front(fields: Mapping[str, Text], names: Sequence[str]) -> Optional
 
 def looks_unsyncable(card: Flashcard) -> bool:
     """True when the card's front as written looks like what ``render_card``
-    refuses (no front, a blank one, a cloze without a deletion). read.Pending
-    renders such a card at once, so that a new document's unsyncable cards are
-    known before the plan (no deck is made for them); the rendering decides.
-    A card it passes may still fail (a front of removed markup only)."""
+    refuses (no front, a blank one, a cloze without a deletion). A new
+    document's cards are tested until the first that passes, and those it
+    flags are rendered at once (read_document): no deck is made for a
+    document none of whose cards can be synced; the rendering decides. A
+    card it passes may still fail (a front of removed markup only)."""
     cloze = KINDS.get(card.type) == "cloze"
     for name in _CLOZE_NAMES[0] if cloze else _BASIC_NAMES[0]:
         text = card.fields.get(name)
@@ -118,8 +119,8 @@ def render_card(
     """``placed``: the card's place in reading order is decided already (the
     batched write sorted its document by ``reading_position``): its
     ``position`` is left at the default, not made a second time.
-    ``checked``: ``looks_unsyncable`` passed the card (read.Pending): a front
-    rendered as the very text it checked is not checked again (~0.6 us a card)."""
+    ``checked``: ``looks_unsyncable`` passed the card (``read.Pending.checked``):
+    a front rendered as the very text it tested is not tested again."""
     kind = KINDS.get(card.type, "basic")
     front_names, back_names = _CLOZE_NAMES if kind == "cloze" else _BASIC_NAMES
 

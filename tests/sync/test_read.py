@@ -18,6 +18,7 @@ import pytest
 from addon.settings import Settings
 from addon.sync import read, write
 from addon.sync.engine import prepare
+from addon.sync.identity import guid_for
 from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic, cloze
 from tests.sync.helpers import run
@@ -87,12 +88,18 @@ def test_a_new_documents_cards_wait_to_be_rendered(tmp_path, col):
     state = tmp_path / "state.sqlite"
     first = prepare(settings, state, source_path=library)
     alpha = first.docs["1AlphaDoc0000000000000000"]
-    # The two whose front shows they cannot sync are rendered (and reported) at once.
-    assert alpha.cards == [] and len(alpha.pending) == 33
-    assert {p.card_id for p in alpha.pending} == alpha.card_ids - {"1Empty0001", "1NoDel0001"}
-    assert {e["card"] for e in first.report.errors} == {"1Empty0001", "1NoDel0001"}
+    # Its first card looks syncable (tested: checked), so the deck will be
+    # made: every card waits, the two that cannot sync too (the write's
+    # rendering refuses and reports them).
+    assert alpha.cards == [] and len(alpha.pending) == 35
+    assert {p.card_id for p in alpha.pending} == alpha.card_ids
+    assert [p.checked for p in alpha.pending] == [True] + [False] * 34
+    assert first.report.errors == []
     assert next(p.kind for p in alpha.pending if p.card_id == "1AreaCard1") == "cloze"
-    first.apply(col)
+    report = first.apply(col)
+    assert {e["card"] for e in report.errors if e.get("code") == "card_not_synced"} == {"1Empty0001", "1NoDel0001"}
+    assert report.created == 35 + 31 - 1 - 2  # both documents' cards, the shared one once, not the two
+    assert not {guid_for("1Empty0001"), guid_for("1NoDel0001")} & set(col.db.list("SELECT guid FROM notes"))
     # A document a sync has seen is rendered when read (its cards mostly meet notes).
     beta_doc.card("1Bnew00001", basic("a card added later", "back"))
     beta_doc.write()
@@ -105,6 +112,37 @@ def test_a_new_documents_cards_wait_to_be_rendered(tmp_path, col):
     forced = prepare(changed, state, source_path=library)
     assert forced.docs["1AlphaDoc0000000000000000"].pending == []
     assert len(forced.docs["1AlphaDoc0000000000000000"].cards) == 33  # all but the two that cannot sync
+
+
+def test_a_new_documents_cards_that_cannot_sync_before_its_first_that_can_are_rendered_at_once(tmp_path):
+    """Until a new document's first card that looks syncable, each that does
+    not is rendered (and reported) when read: a document none of whose cards
+    can sync gets no deck."""
+    root = tmp_path / "polar"
+    doc = Doc(root, "1MixedDoc0000000000000000", title="Mixed", tags=["deck:mixed"])
+    doc.card("1Blank0001", basic("<p> </p>", "no question"))
+    doc.card("1Good00001", basic("<p>a question</p>", "an answer"))
+    doc.card("1Blank0002", basic("", "no question either"))
+    doc.write()
+    none = Doc(root, "1NoneDoc00000000000000000", title="None", tags=["deck:none"])
+    none.card("1Blank0003", basic("<br>", "b"))
+    none.card("1NoDel0002", cloze("no deletion"), "CLOZE")
+    none.write()
+    settings, _ = Settings.from_dict({})
+    read = prepare(settings, tmp_path / "state.sqlite", source_path=root)
+    mixed = read.docs["1MixedDoc0000000000000000"]
+    assert [(p.card_id, p.checked) for p in mixed.pending] == [("1Good00001", True), ("1Blank0002", False)]
+    assert read.docs["1NoneDoc00000000000000000"].pending == []
+    assert {e["card"] for e in read.report.errors} == {"1Blank0001", "1Blank0003", "1NoDel0002"}
+    col = make_collection(tmp_path / "col")
+    try:
+        report = read.apply(col)
+        assert report.created == 1
+        assert {e["card"] for e in report.errors} == {"1Blank0001", "1Blank0002", "1Blank0003", "1NoDel0002"}
+        assert sorted(col.decks.all_names_and_ids(), key=lambda d: d.name)[-1].name == "mixed"
+        assert not [d for d in col.decks.all_names_and_ids() if d.name == "none"]
+    finally:
+        col.close()
 
 
 @pytest.mark.parametrize("way", ["batches", "one go"])
