@@ -88,15 +88,6 @@ _BASIC_NAMES = (("front",), ("back",))
 _CLOZE_NAMES = (("text", "front"), ("extra", "back_extra", "back"))
 
 
-def _written_front(fields: Mapping[str, Text], names: Sequence[str]) -> Optional[str]:
-    """The front's text as written (``looks_unsyncable`` tests this one)."""
-    for name in names:
-        text = fields.get(name)
-        if text is not None:
-            return text.value
-    return None
-
-
 def looks_unsyncable(card: Flashcard) -> bool:
     """True when the card's front as written looks like what ``render_card``
     refuses (no front, a blank one, a cloze without a deletion). A new
@@ -113,14 +104,11 @@ def looks_unsyncable(card: Flashcard) -> bool:
 
 
 def render_card(
-    doc: Document, card: Flashcard, image_loader: Callable[[str], bytes], settings: Settings, placed: bool = False,
-    checked: bool = False,
+    doc: Document, card: Flashcard, image_loader: Callable[[str], bytes], settings: Settings, placed: bool = False
 ) -> RenderedCard:
     """``placed``: the card's place in reading order is decided already (the
     batched write sorted its document by ``reading_position``): its
-    ``position`` is left at the default, not made a second time.
-    ``checked``: ``looks_unsyncable`` passed the card (``read.Pending.checked``):
-    a front rendered as the very text it tested is not tested again."""
+    ``position`` is left at the default, not made a second time."""
     kind = KINDS.get(card.type, "basic")
     front_names, back_names = _CLOZE_NAMES if kind == "cloze" else _BASIC_NAMES
 
@@ -132,9 +120,7 @@ def render_card(
         media += found
 
     error: Optional[str] = None
-    if checked and front is _written_front(card.fields, front_names):
-        pass  # neither blank nor, for a cloze, without a deletion: looks_unsyncable's test of this text
-    elif kind == "cloze":
+    if kind == "cloze":
         if is_blank_html(front):
             error = "cloze card has an empty text"
         elif not has_cloze(front):

@@ -88,10 +88,6 @@ class Pending(NamedTuple):
     doc: Document
     card: Flashcard
     file: DocumentFile
-    # looks_unsyncable passed it (its front as written is neither blank nor,
-    # for a cloze, without a deletion): the rendering need not test that text
-    # again. Only a document's first such card is tested before the plan.
-    checked: bool = False
 
 
 _new_pending = partial(tuple.__new__, Pending)  # (see _new_meta)
@@ -165,8 +161,7 @@ class Reading:
         """Render a pending card, its problems reported; None when it cannot
         be synced. Any thread: no collection access. ``placed``: see
         ``render_card``."""
-        return render_one(card.doc, card.card, card.file, self.source, self.settings, self.report, placed,
-                          card.checked)
+        return render_one(card.doc, card.card, card.file, self.source, self.settings, self.report, placed)
 
 
 R = TypeVar("R", bound=Reading)
@@ -289,7 +284,7 @@ def read_document(
     pending = loaded.pending
     for card in doc.flashcards:
         if defer and (syncable or not looks_unsyncable(card)):
-            pending.append(_new_pending((card.id, KINDS.get(card.type, "basic"), doc, card, file, not syncable)))
+            pending.append(_new_pending((card.id, KINDS.get(card.type, "basic"), doc, card, file)))
             syncable = True
             continue
         rc = render_one(doc, card, file, source, settings, report)
@@ -298,7 +293,7 @@ def read_document(
     return loaded
 
 
-RenderCard = Callable[[Document, Flashcard, Callable[[str], bytes], Settings, bool, bool], "RenderedCard"]
+RenderCard = Callable[[Document, Flashcard, Callable[[str], bytes], Settings, bool], "RenderedCard"]
 _render_card: Optional[RenderCard] = None
 
 
@@ -314,16 +309,16 @@ def _import_renderer() -> RenderCard:
 
 
 def render_one(doc: Document, card: Flashcard, file: DocumentFile, source: Source, settings: Settings,
-               report: Report, placed: bool = False, checked: bool = False) -> Optional[RenderedCard]:
+               report: Report, placed: bool = False) -> Optional[RenderedCard]:
     """One card rendered, its problems reported; None when it cannot be
-    synced. ``placed``, ``checked``: see ``render_card``."""
+    synced. ``placed``: see ``render_card``."""
     render_card = _render_card or _import_renderer()
 
     def load_image(name: str) -> bytes:
         return source.read_image(name, settings.max_image_bytes)
 
     try:
-        rc = render_card(doc, card, load_image, settings, placed, checked)
+        rc = render_card(doc, card, load_image, settings, placed)
     except Exception as exc:  # a renderer bug must not stop the library
         report.error(f"{file.label}#{card.id}", f"could not render the card: {type(exc).__name__}: {exc}",
                      code="card_not_synced", **_where(file.key, card))

@@ -88,12 +88,11 @@ def test_a_new_documents_cards_wait_to_be_rendered(tmp_path, col):
     state = tmp_path / "state.sqlite"
     first = prepare(settings, state, source_path=library)
     alpha = first.docs["1AlphaDoc0000000000000000"]
-    # Its first card looks syncable (tested: checked), so the deck will be
-    # made: every card waits, the two that cannot sync too (the write's
-    # rendering refuses and reports them).
+    # Its first card looks syncable, so the deck will be made: every card
+    # waits, the two that cannot sync too (the write's rendering refuses and
+    # reports them).
     assert alpha.cards == [] and len(alpha.pending) == 35
     assert {p.card_id for p in alpha.pending} == alpha.card_ids
-    assert [p.checked for p in alpha.pending] == [True] + [False] * 34
     assert first.report.errors == []
     assert next(p.kind for p in alpha.pending if p.card_id == "1AreaCard1") == "cloze"
     report = first.apply(col)
@@ -131,7 +130,7 @@ def test_a_new_documents_cards_that_cannot_sync_before_its_first_that_can_are_re
     settings, _ = Settings.from_dict({})
     read = prepare(settings, tmp_path / "state.sqlite", source_path=root)
     mixed = read.docs["1MixedDoc0000000000000000"]
-    assert [(p.card_id, p.checked) for p in mixed.pending] == [("1Good00001", True), ("1Blank0002", False)]
+    assert [p.card_id for p in mixed.pending] == ["1Good00001", "1Blank0002"]
     assert read.docs["1NoneDoc00000000000000000"].pending == []
     assert {e["card"] for e in read.report.errors} == {"1Blank0001", "1Blank0003", "1NoDel0002"}
     col = make_collection(tmp_path / "col")
