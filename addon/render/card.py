@@ -22,6 +22,8 @@ KINDS = {
 
 # (no docInfo.added?, added, fingerprint, page, group, top, left, created, card id)
 ReadingKey = Tuple[int, str, str, int, int, float, float, str, str]
+# The same without the document's part: (page, group, top, left, created, card id)
+PlaceKey = Tuple[int, int, float, float, str, str]
 
 
 class RenderedCard(NamedTuple):
@@ -56,16 +58,22 @@ def reading_position(doc: Document, card: Flashcard) -> ReadingKey:
     without one, after those with one), then by page; on a page the cards of
     highlights with a known place first, top then left, then those of
     highlights without one, then page-level cards; ties by creation."""
-    parent = doc.highlights.get(card.ref_id) if card.ref_type in HIGHLIGHT_REFS else None
     added = doc.added
-    # Each key built in one go (one per card; unpacking a shared document
-    # part into it cost twice as much).
+    return (0 if added else 1, added, doc.fingerprint, *place_in_document(doc, card))
+
+
+def place_in_document(doc: Document, card: Flashcard) -> PlaceKey:
+    """``reading_position`` without its leading part, which is the same for
+    every card of ``doc``: sorting one document's cards by it gives the
+    same order with a third less key to make and compare (a first sync puts
+    every new card in order by it, ``new_note_order``)."""
+    parent = doc.highlights.get(card.ref_id) if card.ref_type in HIGHLIGHT_REFS else None
     if parent is not None and parent.page > 0:
         top, left = parent.top, parent.left
         if top is not None and left is not None:
-            return (0 if added else 1, added, doc.fingerprint, parent.page, 0, top, left, card.created, card.id)
-        return (0 if added else 1, added, doc.fingerprint, parent.page, 1, 0.0, 0.0, card.created, card.id)
-    return (0 if added else 1, added, doc.fingerprint, card.page, 2, 0.0, 0.0, card.created, card.id)
+            return (parent.page, 0, top, left, card.created, card.id)
+        return (parent.page, 1, 0.0, 0.0, card.created, card.id)
+    return (card.page, 2, 0.0, 0.0, card.created, card.id)
 
 
 def _first_field(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..render.card import ReadingKey, reading_position
+from ..render.card import PlaceKey, place_in_document
 from .plan import Create
 from .read import Pending
 
@@ -19,7 +19,8 @@ class ReadingOrder:
     """The new notes in reading order, put in order a document at a time as
     they are taken (``take``): the documents first, by the leading part of
     the reading key (``reading_position``: when added, the fingerprint);
-    each document's cards by the whole key when its first card is taken.
+    each document's cards by the rest of it (``place_key``: their leading
+    part is the group's) when its first card is taken.
     The same order as one sort of every card by the key, without that sort
     (and 50,000 keys made) before the first import can start."""
 
@@ -50,7 +51,7 @@ class ReadingOrder:
         same key part, which only a damaged export can hold, is sorted now)."""
         for i, group in enumerate(self.groups):
             if i >= self.sorted and len({c.deck for c in group}) > 1:
-                group.sort(key=reading_key)
+                group.sort(key=place_key)
         return list(dict.fromkeys(c.deck for group in self.groups for c in group))
 
     def take(self, n: int) -> List[Create]:
@@ -59,7 +60,7 @@ class ReadingOrder:
         while len(out) < n and g < len(self.groups):
             group = self.groups[g]
             if g >= self.sorted:
-                group.sort(key=reading_key)  # stable, like the one sort it stands for
+                group.sort(key=place_key)  # stable, like the one sort it stands for
                 self.sorted = g + 1
             part = group[i: i + n - len(out)]
             out += part
@@ -82,8 +83,9 @@ def _document_part(c: Create) -> Tuple[object, ...]:
     return tuple(rc.position[:3])
 
 
-def reading_key(c: Create) -> ReadingKey:
-    """A create's place in reading order (a pending card's key is made here,
-    only for this sort)."""
+def place_key(c: Create) -> PlaceKey:
+    """A create's place in reading order among the cards of its group, which
+    share the key's leading part (``_document_part``); a pending card's is
+    made here, only for this sort."""
     rc = c.rc
-    return reading_position(rc.doc, rc.card) if isinstance(rc, Pending) else rc.position
+    return place_in_document(rc.doc, rc.card) if isinstance(rc, Pending) else rc.position[3:]

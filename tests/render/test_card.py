@@ -18,7 +18,7 @@ from addon.polar.docmeta import (
     Text,
     parse_docmeta,
 )
-from addon.render.card import RenderedCard, looks_unsyncable, render_card
+from addon.render.card import RenderedCard, looks_unsyncable, place_in_document, reading_position, render_card
 from addon.render.context import Context
 from addon.render.media import media_name
 from addon.settings import Settings
@@ -211,6 +211,15 @@ def test_reading_position_orders_by_page_then_place_then_page_level() -> None:
     doc = document(cards, highlights)
     ordered = sorted((render(c, doc) for c in cards), key=lambda rc: rc.position)
     assert [rc.card_id for rc in ordered] == ["1first", "1orphan", "1hl", "1hr", "1low", "1nowhere", "1page2"]
+    # A document's cards sort the same by their place in it: the key without
+    # its leading part, which is the document's.
+    for dated in (doc, dataclasses.replace(doc, added="2020-01-01T00:00:00.000Z")):
+        for c in cards:
+            whole = reading_position(dated, c)
+            assert whole[:3] == (0 if dated.added else 1, dated.added, dated.fingerprint)
+            assert whole[3:] == place_in_document(dated, c)
+    assert sorted(cards, key=lambda c: place_in_document(doc, c)) == sorted(
+        cards, key=lambda c: reading_position(doc, c))
 
 
 def test_reading_position_orders_documents_by_when_they_were_added() -> None:
