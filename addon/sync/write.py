@@ -270,7 +270,7 @@ def add_notes(w: Writing) -> None:
     whole: Optional[Batch] = None  # a small sync's notes, built in one go
     if not w.batched:
         creates = order.take(len(creates))
-        whole = _batch([(c, _new_note(w, c)) for c in creates])
+        whole = _batch([(c, _new_note(w, c, c.card)) for c in creates])
     else:
         # The first batch is small: Rust starts sooner, while the builder
         # makes (and renders) the next. The builder takes each batch from
@@ -380,7 +380,7 @@ class NewNote(NamedTuple):
     entry: Optional[bytes] = None
 
 
-def _new_note(w: Writing, c: Create) -> NewNote:
+def _new_note(w: Writing, c: Create, rc: RenderedCard) -> NewNote:
     """The note's content, and its state row (remembered in the same order).
 
     A first sync makes 50,000 of these on the builder's thread, the thread
@@ -390,7 +390,6 @@ def _new_note(w: Writing, c: Create) -> NewNote:
     bytes at once (~4 us a note less than a Want per field, then a second
     pass for the request). Anything else takes ``_new_note_general``."""
     nt = w.types[c.kind]
-    rc = c.card
     deck = w.decks[c.deck.lower()]
     if w.renamed or nt.id < 1 or deck < 1 or not _wire_matches():
         return _new_note_general(w, c, nt, rc, deck)
@@ -480,7 +479,7 @@ class Batch(NamedTuple):
 
     sent: List[Tuple[Create, str]]  # (create, its note's guid): in the request, in this order
     rest: List[Tuple[Create, NewNote]]  # for col.add_notes
-    notes: List[bytes]  # each sent note's entry of the request (``_wire_note``)
+    request: bytes  # the add_notes request: each sent note's entry (``_wire_note``), joined
     # Rendered here, but an image's name needs Anki (MediaWriter.claim): their
     # notes are built on the collection thread
     later: List[Create]
@@ -497,18 +496,26 @@ def _build(w: Writing, creates: Sequence[Create]) -> Batch:
     later: List[Create] = []
     media = w.media
     assert media is not None
+    render = w.render
     for c in creates:
-        if isinstance(c.rc, Pending):
-            assert w.render is not None, "pending creates need a renderer"
-            # Taken from ReadingOrder, which sorted its document by the
-            # reading key: the rendering need not make that key again.
-            if not c.rendered(w.render, placed=True):
+        card = c.rc
+        if card.__class__ is Pending:
+            assert render is not None, "pending creates need a renderer"
+            # (Create.rendered, written in place: this runs per card.) Taken
+            # from ReadingOrder, which sorted its document by the reading
+            # key: the rendering need not make that key again.
+            made = render(card, True)
+            if made is None:
+                c.failed = True
                 continue
-            rc = c.card
+            c.rc = rc = made
+            c.front = rc.front
             if rc.media and not _claim_media(w, media, rc):  # (most cards have no image)
                 later.append(c)
                 continue
-        pairs.append((c, _new_note(w, c)))
+        else:
+            rc = card  # type: ignore[assignment]  # (not Pending: rendered already)
+        pairs.append((c, _new_note(w, c, rc)))
         c.rc = SPENT
     return _batch(pairs, later)
 
@@ -526,9 +533,13 @@ def _claim_media(w: Writing, media: MediaWriter, rc: RenderedCard) -> bool:
 
 
 def _batch(pairs: Sequence[Tuple[Create, NewNote]], later: Sequence[Create] = ()) -> Batch:
-    """Each note of ``pairs`` as its entry of the add_notes request, made by
-    the builder: the collection thread then only joins them (~1 ms a batch).
-    A note the request cannot carry goes to ``rest`` (``col.add_notes``)."""
+    """The add_notes request of ``pairs``, each note's entry made and all
+    joined by the builder. (The collection thread joined them once: ~5 ms a
+    batch of 5,000, most of it the page faults of a fresh 5 MB, while Rust
+    waited for the call; once the builder sets no longer the pace, Anki's
+    writes do, and every millisecond between two calls is added to the
+    sync.) A note the request cannot carry goes to ``rest``
+    (``col.add_notes``)."""
     sent: List[Tuple[Create, str]] = []
     rest: List[Tuple[Create, NewNote]] = []
     notes: List[bytes] = []
@@ -546,7 +557,7 @@ def _batch(pairs: Sequence[Tuple[Create, NewNote]], later: Sequence[Create] = ()
             continue
         sent.append((c, n.guid))
         notes.append(entry)
-    return Batch(sent, rest, notes, list(later))
+    return Batch(sent, rest, b"".join(notes), list(later))
 
 
 def _send(w: Writing, batch: Batch) -> List[Tuple[Create, NewNote]]:
@@ -558,14 +569,12 @@ def _send(w: Writing, batch: Batch) -> List[Tuple[Create, NewNote]]:
     for c in batch.later:  # their images named by Anki first, then through col.add_notes
         for m in c.card.media:
             _store(w, m.name, m.data)
-        rest.append((c, _new_note(w, c)))
+        rest.append((c, _new_note(w, c, c.card)))
         c.rc = SPENT
     sent = batch.sent
     if not sent:
         return rest
-    request = b"".join(batch.notes)
-    batch.notes.clear()  # only the request is held while Rust writes
-    ids = _run_add_notes(w.col, request)
+    ids = _run_add_notes(w.col, batch.request)
     if len(ids) != len(sent):  # not expected: Anki adds each request's note or fails the call
         raise RuntimeError(f"Anki added {len(ids)} notes of {len(sent)}")
     made = w.ids.made

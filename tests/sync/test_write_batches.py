@@ -142,15 +142,15 @@ def test_each_notes_request_is_what_protobuf_writes(col, front, tags, notetype, 
 
 @pytest.mark.parametrize("count", [1, 3, 2000])
 def test_the_request_joined_from_each_notes_entry_is_the_whole_message(col, count):
-    """The builder makes each note's entry, the collection thread joins them:
-    byte for byte the message protobuf makes of the whole request."""
+    """The builder makes each note's entry and joins them: byte for byte
+    the message protobuf makes of the whole request."""
     nt = col.models.by_name("Basic")
     pairs = [(Create(rc=None, doc="d", deck="Default", kind="basic"),  # type: ignore[arg-type]
               NewNote([f"front {i} é中🙂 \"q\"", "x" * (i % 300)], ["t", f"u{i % 7}"], f"polar:j{i}", nt["id"], 1))
              for i in range(count)]
     whole = _upb(col, pairs)
     batch = write._batch(pairs)
-    assert b"".join(batch.notes) == whole
+    assert batch.request == whole
     # The text is in the request only: a sent note is held as its guid.
     assert [(c, guid) for c, guid in batch.sent] == [(c, n.guid) for c, n in pairs]
 
@@ -402,7 +402,7 @@ def test_a_new_note_made_in_one_pass_is_what_wanted_fields_gives(names, own, que
     rc = RenderedCard("c1", "basic", "<b>front</b> é", back, ctx, ("deck:x", "t"), (), (), None)
     c = Create(rc=rc, doc="d", deck="Default", kind="basic", meta=CardMeta("text-highlight:h", "BASIC", "2020"))
     one = _roles_writing(nt)
-    fast = write._new_note(one, c)  # type: ignore[arg-type]
+    fast = write._new_note(one, c, rc)  # type: ignore[arg-type]
     assert fast.entry is not None and fast.fields == []
     other = _roles_writing(nt)
     general = write._new_note_general(other, c, nt, rc, 1)  # type: ignore[arg-type]
@@ -419,5 +419,5 @@ def test_a_lone_surrogate_takes_the_general_way():
     nt = NoteTypeRef(5, "Basic", ["Front", "Back"], False)  # type: ignore[arg-type]
     rc = RenderedCard("c1", "basic", "lone \ud800", "", EMPTY_CONTEXT, (), (), (), None)
     w = _roles_writing(nt)
-    n = write._new_note(w, Create(rc=rc, doc="d", deck="Default", kind="basic"))  # type: ignore[arg-type]
+    n = write._new_note(w, Create(rc=rc, doc="d", deck="Default", kind="basic"), rc)  # type: ignore[arg-type]
     assert n.entry is None and n.fields == ["lone \ud800", ""] and len(w.rows) == 1
