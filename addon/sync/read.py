@@ -260,11 +260,11 @@ def read_document(
     # otherwise only the rendered cards are needed later.
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
     meta = loaded.card_meta
-    for card in doc.flashcards:
-        meta[card.id] = _new_meta((f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page))
-    loaded.card_ids.update(meta)
     tags_lower = {t.lower() for t in doc.tags}
     if SKIP_TAG in tags_lower or (settings.skip_archived and doc.archived):
+        for card in doc.flashcards:
+            meta[card.id] = _new_meta((f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page))
+        loaded.card_ids.update(meta)
         loaded.status = "skipped"
         report.skipped_documents += 1
         return loaded
@@ -280,9 +280,11 @@ def read_document(
     # made for a document none of whose cards can be synced. From that card
     # on the deck is made anyway: the rest are left to the write as they are
     # (its rendering tests each one; ~1.4 us a card less before the plan).
+    # (Each card's meta made in the same pass: one loop over the cards, not two.)
     syncable = False
     pending = loaded.pending
     for card in doc.flashcards:
+        meta[card.id] = _new_meta((f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page))
         if defer and (syncable or not looks_unsyncable(card)):
             pending.append(_new_pending((card.id, KINDS.get(card.type, "basic"), doc, card, file)))
             syncable = True
@@ -290,6 +292,7 @@ def read_document(
         rc = render_one(doc, card, file, source, settings, report)
         if rc is not None:
             loaded.cards.append(rc)
+    loaded.card_ids.update(meta)
     return loaded
 
 

@@ -108,7 +108,7 @@ def _pair(col, front: str, guid: str, tags=("t",), kind="basic"):
 def test_a_note_the_request_cannot_carry_goes_through_col_add_notes(col):
     ok, empty = _pair(col, "fine", "polar:ok"), _pair(col, "", "polar:empty")
     odd = _pair(col, "lone \ud800", "polar:odd")
-    w = SimpleNamespace(col=col, ids=NoteIdChanges())
+    w = SimpleNamespace(col=col, ids=NoteIdChanges(), stage=None)
     rest = write._send(w, write._batch([ok, empty, odd]))  # type: ignore[arg-type]
     assert [n.guid for _, n in rest] == ["polar:odd"]  # protobuf's strings are UTF-8
     assert rest[0][1].fields == ["lone \ud800", "back"]  # kept for col.add_notes
