@@ -58,10 +58,7 @@ UNDO_NAME = "Sync from Polar"
 # What a create's rendered card is once its note is built (add_notes): nothing
 # reads it after that, and the cards of a large first sync are its peak memory.
 SPENT = RenderedCard("", "", "", "", EMPTY_CONTEXT, (), (), (), None)
-ADD_BATCHES_MAX = 1  # undo ops the new notes take at a time, at least (see merge_adds_every)
-# At most this many add_notes calls between two merges into our undo step
-# (each merge is a call of its own, and Anki's next add waited for it).
-ADD_MERGE_EVERY = 4
+ADD_BATCHES_MAX = 1  # undo ops the new notes take at a time (each add_notes call is merged into ours at once)
 # Notes per add_notes call of a large sync. Each call holds its batch's
 # request and the notes Rust makes from it on top of everything written so
 # far (the one undo step holds every added note), and the memory is not all
@@ -92,7 +89,6 @@ class Writing:
     stage: Optional[StagedCards] = None  # state rows made ready by the builder, moved in while Anki adds notes
     undo_name: str = UNDO_NAME
     undo_start: int = 0
-    merge_adds_every: int = 1  # add_notes calls merged into the undo step together (open_undo_step)
     types: Dict[str, NoteTypeRef] = field(default_factory=dict)  # by card kind
     renamed: Dict[str, str] = field(default_factory=dict)  # media name -> the name Anki stored
     media: Optional[MediaWriter] = None
@@ -180,11 +176,6 @@ def open_undo_step(w: Writing) -> None:
     early = steps > UNDO_STEPS_SAFE
     if early:
         _make_structure(w, new_decks, new_types)
-    # The add_notes calls are merged a few at a time where the steps after
-    # the undo step's start leave room for them (always after a large first
-    # sync's structure was made before it).
-    after = steps - (len(new_decks) + len(new_types) if early else 0)
-    w.merge_adds_every = max(1, min(ADD_MERGE_EVERY, 1 + UNDO_STEPS_SAFE - after))
     w.undo_start = col.add_custom_undo_entry(w.undo_name)
     if not early:
         _make_structure(w, new_decks, new_types)
@@ -300,50 +291,37 @@ def add_notes(w: Writing) -> None:
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="polar-sync-state") as mover:
             coming = builder.submit(_build_next, w, order, sizes[0])
             written = []
-            unmerged = 0  # add_notes calls not merged into our undo step yet
-            try:
-                for k in range(len(sizes)):
-                    built = coming.result()
-                    if k + 1 < len(sizes):
-                        coming = builder.submit(_build_next, w, order, sizes[k + 1])
-                    # The builder also writes the new media files: held back
-                    # while it makes the batches Rust waits for, then once it has
-                    # made the last one (write_held). One thread for both, so
-                    # neither waits for the GIL the other holds.
-                    written.append(builder.submit(media.write_held, k + 2 >= len(sizes)))
-                    if w.stage is not None:
-                        # It makes the state rows built so far ready, and a third
-                        # thread then moves what is ready into the state file (in
-                        # the transaction its commit ends) while Rust writes: the
-                        # commit is left with the last call's note ids. On this
-                        # thread, each of the move's SQLite calls gave the GIL to
-                        # the builder and waited up to 5 ms for it back, and Rust's
-                        # next batch waited with it (~0.1-0.3 s a first sync).
-                        ready = builder.submit(w.stage.add, w.rows)
-                        written += [ready, mover.submit(_move_when, ready, w.stage)]
-                    later, sent, ids = _call(w, built)
-                    rest += later
-                    # The ids handed to their creates, and made ready for the
-                    # next move, by the mover: ~3 ms a batch of 5,000 that Rust's
-                    # next call waited for on this thread. (Its jobs run in order:
-                    # before the next batch's move, after this one's.)
-                    written.append(mover.submit(_note_ids, w, sent, ids))
-                    unmerged += 1
-                    if unmerged == w.merge_adds_every or k + 1 == len(sizes):
-                        w.col.merge_undo_entries(w.undo_start)
-                        unmerged = 0
-                    del built
-                    done = sum(sizes[:k + 1])
-                    if done < len(creates):
-                        w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
-            finally:
-                # Calls not merged yet (an error, or a closing Anki, stopped
-                # the loop between two merges): still one undo step.
-                if unmerged:
-                    try:
-                        w.col.merge_undo_entries(w.undo_start)
-                    except Exception:  # noqa: BLE001 (the error that stopped the loop is what counts)
-                        pass
+            for k in range(len(sizes)):
+                built = coming.result()
+                if k + 1 < len(sizes):
+                    coming = builder.submit(_build_next, w, order, sizes[k + 1])
+                # The builder also writes the new media files: held back
+                # while it makes the batches Rust waits for, then once it has
+                # made the last one (write_held). One thread for both, so
+                # neither waits for the GIL the other holds.
+                written.append(builder.submit(media.write_held, k + 2 >= len(sizes)))
+                if w.stage is not None:
+                    # It makes the state rows built so far ready, and a third
+                    # thread then moves what is ready into the state file (in
+                    # the transaction its commit ends) while Rust writes: the
+                    # commit is left with the last call's note ids. On this
+                    # thread, each of the move's SQLite calls gave the GIL to
+                    # the builder and waited up to 5 ms for it back, and Rust's
+                    # next batch waited with it (~0.1-0.3 s a first sync).
+                    ready = builder.submit(w.stage.add, w.rows)
+                    written += [ready, mover.submit(_move_when, ready, w.stage)]
+                later, sent, ids = _call(w, built)
+                rest += later
+                # The ids handed to their creates, and made ready for the
+                # next move, by the mover: ~3 ms a batch of 5,000 that Rust's
+                # next call waited for on this thread. (Its jobs run in order:
+                # before the next batch's move, after this one's.)
+                written.append(mover.submit(_note_ids, w, sent, ids))
+                w.col.merge_undo_entries(w.undo_start)
+                del built
+                done = sum(sizes[:k + 1])
+                if done < len(creates):
+                    w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
             for part in written:
                 part.result()  # (an error other than a file's own, raised here)
         creates = order.taken

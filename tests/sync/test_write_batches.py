@@ -10,10 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from addon.settings import Settings
 from addon.sync import state as state_module
 from addon.sync import write
-from addon.sync.engine import sync
 from addon.sync.plan import Create
 from addon.sync.state import NoteIdChanges
 from addon.sync.write import NewNote
@@ -99,49 +97,6 @@ def test_batches_are_one_undo_step_and_leave_settings_and_schema(tmp_path, col):
     col.undo()
     assert col.note_count() == 0
     assert col.undo_status().undo != "Sync from Polar"
-
-
-@pytest.mark.parametrize("every", [1, 3, write.ADD_MERGE_EVERY])
-def test_calls_merged_a_few_at_a_time_are_one_undo_step(tmp_path, col, monkeypatch, every):
-    """The add_notes calls are merged into the sync's undo step a few at a
-    time (``merge_adds_every``): still one step, whatever the count."""
-    monkeypatch.setattr(write, "ADD_BATCH", 70)
-    monkeypatch.setattr(write, "FIRST_BATCH", 40)
-    monkeypatch.setattr(write, "LAST_BATCH", 30)
-    monkeypatch.setattr(write, "ADD_MERGE_EVERY", every)
-    merges = []
-    real = col.merge_undo_entries
-    monkeypatch.setattr(col, "merge_undo_entries", lambda start: merges.append(start) or real(start))
-    report = run(col, _library(tmp_path / "polar"), tmp_path / "state.sqlite")
-    calls = len(write.batch_sizes(report.created))
-    assert report.errors == [] and calls > 12
-    assert calls // every <= len(merges) < calls + 2  # (+ the close)
-    assert col.undo_status().undo == "Sync from Polar"
-    col.undo()
-    assert col.note_count() == 0
-
-
-def test_a_sync_stopped_between_two_merges_is_still_one_undo_step(tmp_path, col, monkeypatch):
-    """Anki closing (or any error) stops the batches between two merges: the
-    calls made so far are merged all the same, so Undo takes them back at
-    once."""
-    monkeypatch.setattr(write, "ADD_BATCH", 70)
-    monkeypatch.setattr(write, "FIRST_BATCH", 40)
-    monkeypatch.setattr(write, "ADD_MERGE_EVERY", 4)
-    said = []
-
-    def progress(message: str) -> None:
-        said.append(message)
-        if message.startswith("Adding notes…") and len([m for m in said if m.startswith("Adding notes…")]) == 6:
-            raise RuntimeError("Anki is closing")
-
-    settings, _ = Settings.from_dict({})
-    with pytest.raises(RuntimeError, match="closing"):
-        sync(col, settings, tmp_path / "state.sqlite", source_path=_library(tmp_path / "polar"), progress=progress)
-    assert 0 < col.note_count() < 2 * (CARDS // 2) + 3
-    assert col.undo_status().undo == "Sync from Polar"
-    col.undo()
-    assert col.note_count() == 0
 
 
 def _pair(col, front: str, guid: str, tags=("t",), kind="basic"):
