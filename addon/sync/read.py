@@ -261,18 +261,15 @@ def read_document(
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
     meta = loaded.card_meta
     tags_lower = {t.lower() for t in doc.tags}
-    if SKIP_TAG in tags_lower or (settings.skip_archived and doc.archived):
-        for card in doc.flashcards:
-            meta[card.id] = _new_meta((f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page))
-        loaded.card_ids.update(meta)
+    skipped = SKIP_TAG in tags_lower or (settings.skip_archived and doc.archived)
+    if skipped:  # its cards' meta only (below)
         loaded.status = "skipped"
         report.skipped_documents += 1
-        return loaded
-
-    # Imported here, not at the top: Anki imports this module at start (the
-    # GUI's runner), and the renderer's modules are ~1/3 of the add-on's
-    # import time; only a document that changed needs them.
-    from ..render.card import KINDS, looks_unsyncable
+    else:
+        # Imported here, not at the top: Anki imports this module at start (the
+        # GUI's runner), and the renderer's modules are ~1/3 of the add-on's
+        # import time; only a document that changed needs them.
+        from ..render.card import KINDS, looks_unsyncable
 
     # Deferred: the Document is kept with its cards for the write to render
     # them. Until the document's first card that looks syncable, a card that
@@ -285,6 +282,8 @@ def read_document(
     pending = loaded.pending
     for card in doc.flashcards:
         meta[card.id] = _new_meta((f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page))
+        if skipped:
+            continue
         if defer and (syncable or not looks_unsyncable(card)):
             pending.append(_new_pending((card.id, KINDS.get(card.type, "basic"), doc, card, file)))
             syncable = True
