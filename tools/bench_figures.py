@@ -153,7 +153,7 @@ def first_sync(b: Bench) -> List[float]:
     the same calls ``engine.sync`` makes, under the same GC regime."""
     times: List[float] = []
     phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": [], "media_cpu": [], "own_cpu": [],
-                                    "writes_cpu": []}
+                                    "writes_cpu": [], "before_add": [], "between_adds": [], "after_add": []}
     base: List[float] = []
     base_import: List[float] = []
     free: List[float] = []
@@ -167,7 +167,7 @@ def first_sync(b: Bench) -> List[float]:
         base.append(_baseline_once(b, i))
         base_import.append(_baseline_import_once(b, i))
         free.append(_free_writes_once(b, i))
-    b.detail["first"] = {k: median(v) for k, v in phases.items()}
+    b.detail["first"] = {k: median(v) for k, v in phases.items() if v}
     b.found["baseline"], b.found["baseline_import"] = base, base_import
     b.found["first_free_writes"] = free
     return times
@@ -185,6 +185,7 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     col = b.col = fresh_collection(where)
     state = where / "state.sqlite"
     in_add = [0.0, 0.0]  # Anki's writes: wall, and the CPU of the thread that called them
+    spans: List[Tuple[float, float]] = []  # each of Anki's writes: (start, end)
     # Anki's ways in: the sync calls the backend's raw add_notes where it can
     wrapped = [(col, "add_notes"), (col._backend, "add_notes_raw"), (col, "import_json_string")]
     for owner, name in wrapped:
@@ -195,7 +196,8 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
             try:
                 return real(*args)
             finally:
-                in_add[0] += time.perf_counter() - t
+                spans.append((t, time.perf_counter()))
+                in_add[0] += spans[-1][1] - t
                 in_add[1] += time.thread_time() - c
 
         setattr(owner, name, write)  # this collection (backend) object only
@@ -243,6 +245,15 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     # sync's wall time cannot go far below it.
     phases["own_cpu"].append(cpu2 - cpu0 - in_add[1])
     phases["writes_cpu"].append(in_add[1])
+    if spans:
+        # The first sync's wall time in four: before Anki's first add (the
+        # reading, the plan, the undo step, the first batch built), Anki's
+        # writes, Anki idle between two adds (waiting for the note builder's
+        # next batch), and after its last add (the last state rows, the
+        # state's commit). Without the idle part, the serial floor.
+        phases["before_add"].append(spans[0][0] - t0)
+        phases["between_adds"].append(spans[-1][1] - spans[0][0] - in_add[0])
+        phases["after_add"].append(t2 - spans[-1][1])
     log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
         f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s; media files {in_media[0]:.2f} s CPU; "
         f"own CPU {phases['own_cpu'][-1]:.2f} s)")

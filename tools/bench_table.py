@@ -115,6 +115,20 @@ def rows(b: Bench, t: Table) -> None:
             vs_import = f", {floor / median(f['baseline_import']):.3f} x the import baseline"
         t.row(f"  the sync's CPU spread over {cores} cores (Anki's writes included)", fmt_s(floor), "", None,
               f"= {floor / base:.3f} x the add_notes baseline{vs_import} (the floor with no GIL at all)")
+    if d["first"].get("before_add") is not None:
+        # Anki's writes of the new notes are the baselines' core, and the
+        # part of the first sync no way of building the notes removes: with
+        # the note builder free, what is left is the serial floor.
+        first_d = d["first"]
+        t.row("  before Anki's first add (read, plan, undo step, first batch)", fmt_s(first_d["before_add"]))
+        t.row("  Anki idle between its adds (waiting for the next batch)", fmt_s(first_d["between_adds"]))
+        t.row("  after Anki's last add (last state rows, the state's commit)", fmt_s(first_d["after_add"]))
+        serial = first_d["before_add"] + first_d["add_notes"] + first_d["after_add"]
+        vs_import = ""
+        if "baseline_import" in f:
+            vs_import = f", {serial / median(f['baseline_import']):.3f} x the import baseline"
+        t.row("  the serial floor: before + Anki's writes + after", fmt_s(serial), "", None,
+              f"= {serial / base:.3f} x the add_notes baseline{vs_import} (the first sync were the builder free)")
     if "first_free_writes" in f:
         free = median(f["first_free_writes"])
         t.row("  the first sync with Anki's writes free (ids made up)", fmt_s(free), "", None,
