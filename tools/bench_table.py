@@ -128,7 +128,8 @@ def rows(b: Bench, t: Table) -> None:
         if "baseline_import" in f:
             vs_import = f", {serial / median(f['baseline_import']):.3f} x the import baseline"
         t.row("  the serial floor: before + Anki's writes + after", fmt_s(serial), "", None,
-              f"= {serial / base:.3f} x the add_notes baseline{vs_import} (the first sync were the builder free)")
+              f"= {serial / base:.3f} x the add_notes baseline{vs_import}"
+              " (the first sync if the note builder cost nothing)")
     if "first_free_writes" in f:
         free = median(f["first_free_writes"])
         t.row("  the first sync with Anki's writes free (ids made up)", fmt_s(free), "", None,
