@@ -92,6 +92,14 @@ def rows(b: Bench, t: Table) -> None:
         base_import = median(f["baseline_import"])
         t.row("baseline (bare import_json_string)", fmt_s(base_import))
     t.row("first sync", fmt_s(first), "first/baseline", first / base)
+
+    def against_baselines(seconds: float) -> str:
+        """``= a x the add_notes baseline, b x the import baseline`` (the floors' notes)."""
+        vs_import = ""
+        if "baseline_import" in f:
+            vs_import = f", {seconds / median(f['baseline_import']):.3f} x the import baseline"
+        return f"= {seconds / base:.3f} x the add_notes baseline{vs_import}"
+
     if "baseline_import" in f:
         t.row("", "", "first/import baseline", first / base_import)
     t.row("  prepare (read, parse; seen documents rendered)", fmt_s(d["first"]["prepare"]))
@@ -110,11 +118,8 @@ def rows(b: Bench, t: Table) -> None:
         # would still need this long on the machine's cores.
         cores = os.cpu_count() or 1
         floor = (d["first"]["own_cpu"] + d["first"]["writes_cpu"]) / cores
-        vs_import = ""
-        if "baseline_import" in f:
-            vs_import = f", {floor / median(f['baseline_import']):.3f} x the import baseline"
         t.row(f"  the sync's CPU spread over {cores} cores (Anki's writes included)", fmt_s(floor), "", None,
-              f"= {floor / base:.3f} x the add_notes baseline{vs_import} (the floor with no GIL at all)")
+              f"{against_baselines(floor)} (the floor with no GIL at all)")
     if d["first"].get("before_add") is not None:
         # Anki's writes of the new notes are the baselines' core, and the
         # part of the first sync no way of building the notes removes: with
@@ -124,17 +129,12 @@ def rows(b: Bench, t: Table) -> None:
         t.row("  Anki idle between its adds (waiting for the next batch)", fmt_s(first_d["between_adds"]))
         t.row("  after Anki's last add (last state rows, the state's commit)", fmt_s(first_d["after_add"]))
         serial = first_d["before_add"] + first_d["add_notes"] + first_d["after_add"]
-        vs_import = ""
-        if "baseline_import" in f:
-            vs_import = f", {serial / median(f['baseline_import']):.3f} x the import baseline"
         t.row("  the serial floor: before + Anki's writes + after", fmt_s(serial), "", None,
-              f"= {serial / base:.3f} x the add_notes baseline{vs_import}"
-              " (the first sync if the note builder cost nothing)")
+              f"{against_baselines(serial)} (the first sync if the note builder cost nothing)")
     if "first_free_writes" in f:
         free = median(f["first_free_writes"])
         t.row("  the first sync with Anki's writes free (ids made up)", fmt_s(free), "", None,
-              f"= {free / base:.3f} x the add_notes baseline, {free / median(f['baseline_import']):.3f} x the import"
-              " baseline (the floor of any way into Anki)")
+              f"{against_baselines(free)} (the floor of any way into Anki)")
     t.row("no-op resync", fmt_s(no_op), "no-op/first", no_op / first)
     one = median(f["one_doc"])
     t.row("one document edited", fmt_s(one), "one-doc/first", one / first)
