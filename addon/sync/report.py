@@ -29,6 +29,9 @@ EXTRA_COUNTS = (
     ("rekeyed", "re-keyed after an edit"),
     ("duplicates", "duplicates resolved"),
 )
+# The labels above for a count of one.
+_SINGULAR = {"duplicates resolved": "duplicate resolved",
+             "older versions of Polar's old sync taken over": "older version of Polar's old sync taken over"}
 # Plain words in the summary for a key's jargon.
 _WORDS = {"orphaned": "removed in Polar"}
 _CHANGES = tuple(k for k in MAIN_COUNTS if k != "unchanged") + tuple(k for k, _ in EXTRA_COUNTS)
@@ -171,7 +174,8 @@ class Report:
 
     def extras(self) -> List[str]:
         """``3 adopted``, ... for the extra figures that are not zero."""
-        return [f"{self.count(k)} {label}" for k, label in EXTRA_COUNTS if self.count(k)]
+        return [f"{n} {_SINGULAR.get(label, label) if n == 1 else label}"
+                for n, label in ((self.count(k), label) for k, label in EXTRA_COUNTS) if n]
 
     @property
     def changed(self) -> bool:
@@ -225,7 +229,7 @@ class Report:
         # Only figures that are not zero; "unchanged" only beside a change (a
         # first sync has nothing that could be unchanged).
         changes = [f"{self.count(k)} {_WORDS.get(k, k)}" for k in MAIN_COUNTS if k != "unchanged" and self.count(k)]
-        extra = self.extras() + ([f"{len(self.conflicts)} conflicts"] if self.conflicts else [])
+        extra = self.extras() + ([_counted(len(self.conflicts), "conflict")] if self.conflicts else [])
         if self.deferred:
             extra.append(f"{len(self.deferred)} left for later (open in an editor)")
         if changes or extra:
@@ -236,25 +240,34 @@ class Report:
             counts += f" ({self.unchanged} unchanged)" if self.unchanged else ""
         lines = [f"{head}: {counts}."]
         lines.append(
-            f"{self.documents} documents ({self.parsed} read, {self.skipped_documents} skipped); "
+            f"{_counted(self.documents, 'document')} ({self.parsed} read, {self.skipped_documents} skipped); "
             f"decks: {', '.join(self.sorted_decks()) or '-'}"
         )
         if self.legacy_leftovers:
+            one = len(self.legacy_leftovers) == 1
             lines.append(
-                f"{len(self.legacy_leftovers)} notes from Polar's old sync no longer match a Polar card; "
-                "left as they are (note ids: legacy_leftovers in the JSON report)"
+                f"{_counted(len(self.legacy_leftovers), 'note')} from Polar's old sync "
+                + ("no longer matches a Polar card; left as it is (note id" if one else
+                   "no longer match a Polar card; left as they are (note ids")
+                + ": legacy_leftovers in the JSON report)"
             )
         if self.errors:
-            lines.append(f"{len(self.errors)} problem(s):")
+            lines.append(f"{_counted(len(self.errors), 'problem')}:")
             lines += [f"  {e['path']}: {e['message']}" for e in self.errors[:20]]
             if len(self.errors) > 20:
                 lines.append(f"  ... and {len(self.errors) - 20} more (see the JSON report)")
         if self.warnings:
-            lines.append(f"{len(self.warnings)} warning(s):")
+            lines.append(f"{_counted(len(self.warnings), 'warning')}:")
             lines += [f"  {w['path']}: {w['message']}" for w in self.warnings[:10]]
         for c in self.conflicts[:10]:
             lines.append(f"  conflict {c.get('path', '')}: {c.get('message', '')}")
         return "\n".join(lines)
+
+
+def _counted(n: int, noun: str) -> str:
+    """"1 document", "2 documents": the summary is read by people (the CLI,
+    the sync log), so its counts agree with their nouns."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _row(path: str, message: str, details: Dict[str, Any]) -> Dict[str, Any]:

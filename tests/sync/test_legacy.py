@@ -224,7 +224,7 @@ def test_cli_report_lists_the_leftovers(col, book, tmp_path):
     assert out.returncode == 0, out.stderr
     data = json.loads(report.read_text())
     assert data["legacy_leftovers"] == [gone] and data["paired"] == 0 and data["created"] == 1
-    assert "no longer match a Polar card" in out.stdout
+    assert "1 note from Polar's old sync no longer matches a Polar card; left as it is" in out.stdout
     col.reopen()
 
 

@@ -56,3 +56,25 @@ def test_a_real_syncs_rows_read_lazily_match(col, tmp_path, state_path):
     assert by_card["1RwB"]["front"] == "A & B on two lines"
     assert all(r["title"] == "Rows <&> book" and r["note_id"] for r in rows)
     assert rows == report.to_dict()["changes"]
+
+
+def test_summary_counts_agree_with_their_nouns():
+    """The CLI and the sync log print the summary: one of a thing is
+    singular ("1 document", "1 problem"), more are plural."""
+    one = Report()
+    one.documents = one.parsed = one.created = one.duplicates = 1
+    one.legacy_leftovers = [7]
+    one.error("a/state.json", "not a readable Polar document")
+    one.warn("b/state.json", "a warning")
+    one.conflicts = [{"path": "c#1", "message": "field 'Back' changed in Polar and in Anki"}]
+    text = one.summary()
+    assert "1 document (1 read" in text and "1 documents" not in text
+    assert "\n1 problem:\n" in text and "\n1 warning:\n" in text and "(s)" not in text
+    assert "1 duplicate resolved" in text and "1 conflict." in text
+    assert "1 note from Polar's old sync no longer matches a Polar card; left as it is" in text
+    many = Report()
+    many.documents, many.duplicates = 3, 2
+    many.error("a", "x")
+    many.error("b", "y")
+    text = many.summary()
+    assert "3 documents (" in text and "2 duplicates resolved" in text and "\n2 problems:\n" in text
