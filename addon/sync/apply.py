@@ -36,10 +36,19 @@ from .decks import default_deck
 from .identity import collection_identity, guid_for, legacy_card_id
 from .legacy import OldNote
 from .notetypes import KINDS, describe_missing, legacy_type_name, note_types
-from .plan import LegacyIndex, Planner, count, decide_deletions, leave_alone, render_creates, resolve_moves
+from .plan import (
+    LegacyIndex,
+    Planner,
+    count,
+    decide_deletions,
+    leave_alone,
+    render_creates,
+    resolve_moves,
+    resolve_suspensions,
+)
 from .read import Card, LoadedDoc, Pending, Reading, trusted_signature
 from .report import Report
-from .state import CardState, DocState, NoteIdChanges, StagedCards
+from .state import CardState, DocState, NoteIdChanges, StagedCards, SuspendRecords
 from .write import UNDO_NAME, batched, foreign_row, write_plan
 
 # State keys: how many old-sync notes matched no card at the last look, and
@@ -89,6 +98,7 @@ class Applying:
     trusted: bool = False
     hints_exact: bool = False  # the note-id hints are the collection's Polar notes, as the sync began
     ids: NoteIdChanges = field(default_factory=NoteIdChanges)  # what the write did to Polar notes
+    suspended: SuspendRecords = field(default_factory=SuspendRecords)  # the cards the write suspended on orphans
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
 
     @property
@@ -456,7 +466,8 @@ def plan_sweep(ctx: Applying) -> None:
 
 def plan_collection_changes(ctx: Applying) -> None:
     """What the plan means for this collection: which cards move, which
-    images are missing from the media folder, what the deletion policy does."""
+    images are missing from the media folder, what the deletion policy does,
+    which suspended cards a restore gives back (the sync's own only)."""
     plan = _planner(ctx).plan
     resolve_moves(plan, lambda name: existing_deck_id(ctx.col, name))
     # A sync killed after adding its notes but before the media thread had
@@ -469,6 +480,7 @@ def plan_collection_changes(ctx: Applying) -> None:
     refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes)
     if refused:
         ctx.report.error(ctx.reading.source.describe(), refused, code="delete_refused")
+    resolve_suspensions(plan, ctx.reading.state.suspended_by_sync)
 
 
 def leave_open_notes_alone(ctx: Applying) -> None:
@@ -497,7 +509,7 @@ def write_collection(ctx: Applying) -> None:
     if batched(len(plan.creates)):  # the builder then has time to write state rows ahead
         ctx.staged = ctx.reading.state.stage()
     ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name, ctx.staged,
-                          ctx.reading.render, ctx.ids)
+                          ctx.reading.render, ctx.ids, ctx.suspended)
     # The new notes have ids now: the report's rows for them (first, in
     # ``plan.creates`` order) can point at them. A create the write rendered
     # brings its front; one that turned out not to be syncable (reported
@@ -559,6 +571,7 @@ def remember(ctx: Applying) -> None:
         staged=ctx.staged,
         note_ids=ctx.ids,
         fingerprint=_fingerprint_after(ctx),
+        suspended=ctx.suspended,
     )
 
 

@@ -14,6 +14,8 @@ Rules, one place each:
 * decks: cards move only when the document's Polar deck changed.
 * deletions: ``deletion_policy`` for cards gone from Polar, never when the
   library is empty or a document failed to parse (``decide_deletions``).
+* suspensions: a restored note gets back only the cards the sync suspended
+  itself, never one the user had suspended (``resolve_suspensions``).
 * notes the caller names (open in an editor) are not written this time
   (``leave_alone``).
 * counts: every figure of the report comes from the plan (``count``).
@@ -149,6 +151,9 @@ class Orphan:
     new_guid: Optional[str] = None  # a former duplicate gets a guid of its own
     add_tag: bool = False  # ORPHAN_TAG
     suspend: List[CardId] = field(default_factory=list)
+    # Every card id the sync has suspended on the note, to remember for its
+    # restore (state.SuspendRecords); None: the record stays as it is.
+    record: Optional[List[int]] = None
 
     @property
     def needs_work(self) -> bool:
@@ -303,6 +308,8 @@ class Planner:
         restored = note.has_tag(ORPHAN_TAG)
         if restored:
             tags = [t for t in tags if t.lower() != ORPHAN_TAG]
+        # Every suspended card for now: resolve_suspensions narrows it to
+        # those the sync suspended itself when it orphaned the note.
         unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []
         meta_changed = sorted(tags) != sorted(note.tags) or new_guid != note.guid
         self.plan.updates.append(Update(
@@ -498,7 +505,37 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int) -> Option
         o.add_tag = policy in ("tag", "suspend") and not o.note.has_tag(ORPHAN_TAG)
         if policy == "suspend":
             o.suspend = [c.id for c in o.note.cards if c.queue != -1]
+        if o.add_tag and not o.duplicate:
+            # Orphaned now: the sync suspends only the cards not suspended
+            # already, and remembers them (a duplicate is never restored).
+            o.record = list(o.suspend)
     return None
+
+
+def resolve_suspensions(plan: Plan, recorded: Callable[[Sequence[int]], Dict[int, List[int]]]) -> None:
+    """A suspension the user made is never undone by a sync. A restored
+    note gets back only the cards the sync suspended when it orphaned the
+    note; an orphan suspended again (the user had unsuspended a card of it)
+    adds those cards to its record. ``recorded``: note ids -> their records
+    (``SyncState.suspended_by_sync``), asked only when there is such a note
+    (never in a no-op resync)."""
+    restoring = [u for u in plan.updates if u.unsuspend]
+    again = [o for o in plan.orphans if o.suspend and o.record is None and not o.duplicate and not o.remove]
+    if not restoring and not again:
+        return
+    records = recorded([u.note.id for u in restoring] + [o.note.id for o in again])
+    for u in restoring:
+        mine = records.get(u.note.id)
+        if mine is not None:
+            ours = set(mine)
+            u.unsuspend = [cid for cid in u.unsuspend if cid in ours]
+        # No record: the note was orphaned by an older version, which kept
+        # none; every suspended card comes back, as that version did.
+    for o in again:
+        mine = records.get(o.note.id)
+        if mine is not None:
+            o.record = mine + [cid for cid in o.suspend if cid not in mine]
+        # (no record: an older version's orphan, restored as that version would)
 
 
 def leave_alone(plan: Plan, note_ids: AbstractSet[int]) -> Dict[int, str]:

@@ -79,6 +79,15 @@ CREATE TABLE IF NOT EXISTS titles (key TEXT PRIMARY KEY, title TEXT NOT NULL);
 -- holds the same notes as when it was written (apply.find_missing_notes).
 -- Added later, like titles: older versions simply ignore it.
 CREATE TABLE IF NOT EXISTS note_ids (guid TEXT PRIMARY KEY, nid INTEGER NOT NULL) WITHOUT ROWID;
+-- The cards a sync suspended itself when it orphaned a note (the deletion
+-- policy "suspend"), so that restoring the note unsuspends only those: a
+-- card the user had suspended stays suspended. One row per note orphaned
+-- (``cids``: a JSON list of Anki card ids, [] when the sync suspended none),
+-- with the Polar card id of its state row (dropped with that row). No row:
+-- the note was orphaned by an older version, and its restore unsuspends
+-- every suspended card, as that version did. Cleared when the note is
+-- restored or removed. Added later, like titles: older versions ignore it.
+CREATE TABLE IF NOT EXISTS suspended_by_sync (nid INTEGER PRIMARY KEY, card_id TEXT NOT NULL, cids TEXT NOT NULL);
 """
 
 
@@ -92,6 +101,19 @@ class NoteIdChanges:
     keyed: List[Tuple[str, int]] = field(default_factory=list)  # (guid now, note id) of a note re-keyed
     gone: List[Tuple[str, int]] = field(default_factory=list)  # (guid, id) no longer so: deleted, re-keyed
     removed: List[int] = field(default_factory=list)  # ids of the notes deleted
+
+
+@dataclass
+class SuspendRecords:
+    """What one sync changes in ``suspended_by_sync``: the records it makes
+    or extends (note id -> (Polar card id, every card id the sync has
+    suspended on it)) and the notes whose record goes (restored, removed)."""
+
+    made: Dict[int, Tuple[str, List[int]]] = field(default_factory=dict)
+    cleared: List[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.made or self.cleared)
 
 
 class DocState(NamedTuple):
@@ -256,17 +278,36 @@ class SyncState:
         rows = self._pairs("SELECT guid, nid FROM note_ids WHERE guid IN ({marks})", sorted(set(guids)))
         return {str(guid): int(nid) for guid, nid in rows}
 
-    def _pairs(self, sql: str, keys: Sequence[str]) -> List[Tuple[Any, Any]]:
+    def suspended_by_sync(self, nids: Iterable[int]) -> Dict[int, List[int]]:
+        """note id -> the card ids the sync suspended when it orphaned the
+        note, for the notes that have a record (see the table)."""
+        try:
+            rows = self._pairs("SELECT nid, cids FROM suspended_by_sync WHERE nid IN ({marks})", sorted(set(nids)))
+        except sqlite3.OperationalError:  # a file no version with the table has opened (read-only)
+            rows = []
+        records: Dict[int, List[int]] = {}
+        for nid, cids in rows:
+            try:
+                value = json.loads(str(cids))
+            except ValueError:
+                continue  # damaged: as if none (every suspended card comes back, as before the table)
+            if isinstance(value, list):
+                records[int(nid)] = [int(c) for c in value if isinstance(c, int)]
+        return records
+
+    def _pairs(self, sql: str, keys: Sequence[object]) -> List[Tuple[Any, Any]]:
         """The rows of ``sql`` (``{marks}`` stands for the IN list) for
         ``keys``, asked in chunks; none without a usable state."""
         conn = self._open_checked() if keys else None
         if conn is None:
             return []
         rows: List[Tuple[Any, Any]] = []
-        with conn:
-            for marks, chunk in in_chunks(keys):
-                rows += conn.execute(sql.format(marks=marks), chunk).fetchall()
-        conn.close()
+        try:
+            with conn:
+                for marks, chunk in in_chunks(keys):
+                    rows += conn.execute(sql.format(marks=marks), chunk).fetchall()
+        finally:
+            conn.close()
         return rows
 
     def replace_note_ids(self, hints: Mapping[str, int]) -> bool:
@@ -414,6 +455,7 @@ class SyncState:
         staged: Optional[StagedCards] = None,
         note_ids: Optional[NoteIdChanges] = None,
         fingerprint: str = "",
+        suspended: Optional[SuspendRecords] = None,
     ) -> None:
         """One atomic transaction: the cards of ``replace_docs`` are replaced by
         ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed;
@@ -424,7 +466,9 @@ class SyncState:
         rows it holds are its first ones); it is closed here. ``note_ids``:
         this sync's changes to the note-id hints (its first ``made`` pairs
         may be staged, see :meth:`StagedCards.add_ids`). ``fingerprint``: the
-        collection's notes now, for :meth:`trusted_fingerprint` ("" forgets it)."""
+        collection's notes now, for :meth:`trusted_fingerprint` ("" forgets it).
+        ``suspended``: this sync's changes to ``suspended_by_sync`` (the
+        records of ``drop_cards`` go as well)."""
         problems = problems or {}
         if self.path is None:
             if staged is not None:
@@ -455,6 +499,13 @@ class SyncState:
                     conn.executemany("INSERT OR REPLACE INTO titles VALUES (?, ?)", list(titles.items()))
                 for marks, chunk in in_chunks([] if empty_before else list(drop_cards)):
                     conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks}){before}", chunk)
+                    conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN ({marks})", chunk)
+                if suspended:
+                    for marks, nids in in_chunks(sorted(set(suspended.cleared))):
+                        conn.execute(f"DELETE FROM suspended_by_sync WHERE nid IN ({marks})", nids)
+                    conn.executemany("INSERT OR REPLACE INTO suspended_by_sync VALUES (?, ?, ?)",
+                                     [(nid, card_id, json.dumps(sorted(cids)))
+                                      for nid, (card_id, cids) in sorted(suspended.made.items())])
                 for marks, chunk in in_chunks(list(problems) + list(drop_docs)):
                     conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
                 conn.executemany(

@@ -45,7 +45,7 @@ from .plan import ORPHAN_TAG, Create, Orphan, Plan, Renderer, merge_tags
 from .read import CardMeta, Pending
 from .reading_order import order_new_cards
 from .report import Report
-from .state import CardState, NoteIdChanges, StagedCards
+from .state import CardState, NoteIdChanges, StagedCards, SuspendRecords
 
 if TYPE_CHECKING:
     from anki.cards import CardId
@@ -103,6 +103,8 @@ class Writing:
     render: Optional[Renderer] = None  # for the plan's pending creates (Reading.render)
     batched: bool = False  # the new notes are built beside Anki's writes (store_media decides, add_notes does)
     ids: NoteIdChanges = field(default_factory=NoteIdChanges)  # for the state's note-id hints
+    # which cards the sync suspended on the notes it orphaned, for the state
+    suspended: SuspendRecords = field(default_factory=SuspendRecords)
     # a new note's Polar tags -> its tags (merge_tags with no note yet); the
     # lists are shared between notes and only read
     new_tags: Dict[Tuple[str, ...], List[str]] = field(default_factory=dict)
@@ -139,14 +141,16 @@ class Writing:
 def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
                say: Callable[[str], None], undo_name: str = UNDO_NAME,
                stage: Optional[StagedCards] = None, render: Optional[Renderer] = None,
-               ids: Optional[NoteIdChanges] = None) -> List[CardState]:
+               ids: Optional[NoteIdChanges] = None, suspended: Optional[SuspendRecords] = None) -> List[CardState]:
     """All collection writes, inside one undo step. Returns the state rows;
     those of a large write's new notes are also begun in ``stage`` on the way.
     ``render``: renders the plan's pending creates (see ``read.Pending``).
     ``ids``: filled with what the writes did to Polar notes (the state's
-    note-id hints)."""
+    note-id hints). ``suspended``: filled with the records of the cards the
+    sync suspended on orphans, and of the notes restored or removed."""
     w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name, stage=stage,
-                render=render, ids=ids if ids is not None else NoteIdChanges())
+                render=render, ids=ids if ids is not None else NoteIdChanges(),
+                suspended=suspended if suspended is not None else SuspendRecords())
     if not plan.writes_anything:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         w.rows += [_row(u.rc.card_id, u.doc, u.guid, u.meta, u.base, u.polar_tags) for u in plan.updates]
@@ -779,6 +783,8 @@ def update_notes(w: Writing) -> None:
         if u.move_cids:
             w.moves[w.deck_id(u.move_to or "")] += u.move_cids
         w.unsuspend += u.unsuspend
+        if u.note.has_tag(ORPHAN_TAG):  # restored: what the sync had suspended is back
+            w.suspended.cleared.append(u.note.id)
         w.rows.append(_row(u.rc.card_id, u.doc, u.guid, u.meta, base, u.polar_tags))
 
 
@@ -795,6 +801,7 @@ def handle_orphans(w: Writing) -> None:
             w.remove.append(o.note.id)
             w.ids.gone.append((o.note.guid, o.note.id))
             w.ids.removed.append(o.note.id)
+            w.suspended.cleared.append(o.note.id)
             continue
         note = w.col.get_note(o.note.id)
         if o.new_guid is not None:
@@ -808,6 +815,8 @@ def handle_orphans(w: Writing) -> None:
             w.to_save.append(note)
         if not o.duplicate:
             w.rows.append(_orphan_row(o))
+            if o.record is not None and o.card is not None:  # committed with the orphan row
+                w.suspended.made[o.note.id] = (o.card.card_id, o.record)
 
 
 def _rekeyed(w: Writing, old: str, new: str, nid: int) -> None:

@@ -1,0 +1,265 @@
+"""A restored note gets back only the cards the sync suspended when it
+orphaned the note: a card the user had suspended in Anki stays suspended
+(``plan.resolve_suspensions``, the state's ``suspended_by_sync``). Real
+Anki collections; every way a note is restored (its document back, its card
+back in the document, an orphan re-keyed by a Polar edit), an orphan of an
+older version (no record: every suspended card comes back, as before), a
+filtered deck, and the other deletion policies."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from addon.sync.plan import ORPHAN_TAG
+from addon.sync.state import SyncState
+from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import note_of, run
+
+SUSPENDED = -1
+SAMPLE_DOC = "1SpacedRepetitionIntro0a"
+
+
+def queues(col: Any, card_id: str) -> Dict[int, int]:
+    """card ord -> queue, of the note of a Polar card."""
+    return {c.ord: c.queue for c in col.get_note(note_of(col, card_id).id).cards()}
+
+
+def card_ids(col: Any, card_id: str) -> Dict[int, int]:
+    """card ord -> Anki card id, of the note of a Polar card."""
+    return {c.ord: c.id for c in note_of(col, card_id).cards()}
+
+
+def records(state: Path) -> Dict[int, str]:
+    conn = sqlite3.connect(str(state))
+    try:
+        return {int(nid): str(cids) for nid, cids in conn.execute("SELECT nid, cids FROM suspended_by_sync")}
+    finally:
+        conn.close()
+
+
+def assert_quiet(col: Any, lib: Path, state: Path, **config: Any) -> None:
+    mods = {nid: col.get_note(nid).mod for nid in col.find_notes("")}
+    again = run(col, lib, state, **config)
+    assert not again.changed, again.to_dict()
+    assert {nid: col.get_note(nid).mod for nid in col.find_notes("")} == mods
+
+
+def test_a_returning_document_keeps_the_cards_the_user_suspended(col, library, state_path, tmp_path):
+    """The reported case, on the sample library: a basic note and one card
+    of a two-card cloze suspended by the user, their document moved out of
+    the library (orphaned) and back (restored)."""
+    assert run(col, library, state_path).created == 6
+    cloze_cards = card_ids(col, "1FcE4f5G6h")
+    assert len(cloze_cards) == 2
+    col.sched.suspend_cards([card_ids(col, "1FcJ7k8L9m")[0], cloze_cards[0]])
+    restored_notes = [note_of(col, c).id for c in ("1FcA1b2C3d", "1FcJ7k8L9m", "1FcE4f5G6h")]
+
+    shutil.move(str(library / SAMPLE_DOC), str(tmp_path / "aside"))
+    report = run(col, library, state_path)
+    assert report.orphaned == 3
+    assert queues(col, "1FcJ7k8L9m") == {0: SUSPENDED} and queues(col, "1FcE4f5G6h") == {0: SUSPENDED, 1: SUSPENDED}
+    assert ORPHAN_TAG in note_of(col, "1FcE4f5G6h").tags
+    # The sync remembers what it suspended itself: not the user's two cards.
+    assert records(state_path) == {
+        restored_notes[0]: f"[{card_ids(col, '1FcA1b2C3d')[0]}]",
+        restored_notes[1]: "[]",
+        restored_notes[2]: f"[{cloze_cards[1]}]",
+    }
+
+    shutil.move(str(tmp_path / "aside"), str(library / SAMPLE_DOC))
+    report = run(col, library, state_path)
+    assert report.restored == 3 and report.created == 0
+    assert queues(col, "1FcA1b2C3d") == {0: 0}  # the sync's own suspension undone
+    assert queues(col, "1FcJ7k8L9m") == {0: SUSPENDED}  # the user's kept
+    assert queues(col, "1FcE4f5G6h") == {0: SUSPENDED, 1: 0}
+    assert all(ORPHAN_TAG not in col.get_note(n).tags for n in restored_notes)
+    assert records(state_path) == {}  # cleared with the restore
+    assert_quiet(col, library, state_path)
+
+
+@pytest.fixture
+def doc(tmp_path):
+    d = Doc(tmp_path / "lib", "1SuspDoc00000000000000aa", "Suspensions", tags=["deck:Susp"])
+    d.text_highlight("1HlS000001", "a highlight")
+    d.card("1ClozeS001", cloze("{{c1::one}} {{c2::two}} {{c3::three}}"), "CLOZE", ref="text-highlight:1HlS000001")
+    d.card("1BasicS001", basic("front", "back"))
+    d.write()
+    return d
+
+
+def test_a_cloze_card_back_in_its_document_unsuspends_only_the_syncs_cards(col, doc, state_path):
+    """The same card id back in its document (undo in Polar): of a cloze
+    whose second card the user suspended, the first and third come back."""
+    lib = doc.root
+    run(col, lib, state_path)
+    cids = card_ids(col, "1ClozeS001")
+    assert sorted(cids) == [0, 1, 2]
+    col.sched.suspend_cards([cids[1]])
+    num, raw = doc.find_card("1ClozeS001")
+    doc.delete_card("1ClozeS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    assert set(queues(col, "1ClozeS001").values()) == {SUSPENDED}
+    assert_quiet(col, lib, state_path)
+
+    doc.page(num)["flashcards"]["1ClozeS001"] = raw
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.restored == 1 and report.created == 0
+    assert queues(col, "1ClozeS001") == {0: 0, 1: SUSPENDED, 2: 0}
+    assert records(state_path) == {}
+    assert_quiet(col, lib, state_path)
+
+
+def test_an_orphan_re_keyed_by_a_polar_edit_keeps_the_users_suspension(col, doc, state_path):
+    """A card deleted, then a card on the same highlight and of the same
+    type made in Polar: the orphan is re-keyed to it and restored."""
+    lib = doc.root
+    run(col, lib, state_path)
+    nid = note_of(col, "1ClozeS001").id
+    cids = card_ids(col, "1ClozeS001")
+    col.sched.suspend_cards([cids[2]])
+    doc.delete_card("1ClozeS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+
+    doc.card("1ClozeS002", cloze("{{c1::one}} {{c2::two}} {{c3::three!}}"), "CLOZE", ref="text-highlight:1HlS000001")
+    doc.write()
+    report = run(col, lib, state_path)
+    assert (report.rekeyed, report.restored, report.created) == (1, 1, 0)
+    assert note_of(col, "1ClozeS002").id == nid
+    assert queues(col, "1ClozeS002") == {0: 0, 1: 0, 2: SUSPENDED}
+    assert records(state_path) == {}
+    assert_quiet(col, lib, state_path)
+
+
+def test_an_orphan_of_an_older_version_gets_every_suspended_card_back(col, doc, state_path):
+    """No record (the note was orphaned by a version before the table, or
+    the file of one that never had it): the restore unsuspends every
+    suspended card, the user's too, as those versions did."""
+    lib = doc.root
+    run(col, lib, state_path)
+    col.sched.suspend_cards([card_ids(col, "1ClozeS001")[1]])
+    num, raw = doc.find_card("1ClozeS001")
+    doc.delete_card("1ClozeS001").write()
+    run(col, lib, state_path)
+    conn = sqlite3.connect(str(state_path))
+    with conn:
+        conn.execute("DROP TABLE suspended_by_sync")  # a state file as an older version leaves it
+    conn.close()
+
+    doc.page(num)["flashcards"]["1ClozeS001"] = raw
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.restored == 1 and report.errors == [] and report.warnings == []
+    assert queues(col, "1ClozeS001") == {0: 0, 1: 0, 2: 0}
+    assert records(state_path) == {}  # the table is back, empty
+    assert_quiet(col, lib, state_path)
+
+
+def test_a_card_the_user_unsuspends_on_an_orphan_and_the_sync_suspends_again_comes_back(col, doc, state_path):
+    """The policy suspends an orphan's card again when its document is read
+    (the user had unsuspended it): that card joins the record."""
+    lib = doc.root
+    run(col, lib, state_path)
+    cids = card_ids(col, "1ClozeS001")
+    col.sched.suspend_cards([cids[0]])
+    num, raw = doc.find_card("1ClozeS001")
+    doc.delete_card("1ClozeS001").write()
+    run(col, lib, state_path, deletion_policy="tag")  # tagged, nothing suspended: an empty record
+    nid = note_of(col, "1ClozeS001").id
+    assert records(state_path) == {nid: "[]"}
+    doc.card("1BasicS002", basic("another", "card"), page=2).write()  # the document is read again
+    report = run(col, lib, state_path)  # the default policy now: the orphan's other cards suspended
+    assert report.created == 1 and set(queues(col, "1ClozeS001").values()) == {SUSPENDED}
+    assert records(state_path) == {nid: str(sorted([cids[1], cids[2]]))}
+
+    doc.page(num)["flashcards"]["1ClozeS001"] = raw
+    doc.write()
+    assert run(col, lib, state_path).restored == 1
+    assert queues(col, "1ClozeS001") == {0: SUSPENDED, 1: 0, 2: 0}
+    assert_quiet(col, lib, state_path)
+
+
+def test_the_delete_policy_removes_the_notes_and_their_records(col, doc, state_path):
+    lib = doc.root
+    run(col, lib, state_path)
+    doc.delete_card("1ClozeS001").write()
+    run(col, lib, state_path)  # suspended and remembered first
+    nid = note_of(col, "1ClozeS001").id
+    assert list(records(state_path)) == [nid]
+
+    doc.card("1BasicS002", basic("another", "card"), page=2).write()  # read again, with the delete policy
+    report = run(col, lib, state_path, deletion_policy="delete", delete_max_share=0.9)
+    assert list(col.find_notes(f"nid:{nid}")) == []  # (counted once, when it was orphaned)
+    assert records(state_path) == {}
+    doc.delete_card("1BasicS001").write()
+    report = run(col, lib, state_path, deletion_policy="delete", delete_max_share=0.9)
+    assert report.deleted == 1 and col.note_count() == 1
+    assert records(state_path) == {}  # nothing suspended, nothing remembered
+    assert_quiet(col, lib, state_path, deletion_policy="delete", delete_max_share=0.9)
+
+
+def test_a_note_the_user_deleted_takes_its_record_along(col, doc, state_path):
+    lib = doc.root
+    run(col, lib, state_path)
+    doc.delete_card("1BasicS001").write()
+    run(col, lib, state_path)
+    nid = note_of(col, "1BasicS001").id
+    assert list(records(state_path)) == [nid]
+    col.remove_notes([nid])
+    doc.card("1BasicS002", basic("another", "card"), page=2).write()
+    run(col, lib, state_path)  # the orphan's state row goes: its note is gone
+    assert records(state_path) == {}
+
+
+def test_a_restore_in_a_filtered_deck(col, doc, state_path):
+    """Cards borrowed by a filtered deck: the one the user suspended stays
+    suspended, the sync's come back, and all stay in the session."""
+    lib = doc.root
+    run(col, lib, state_path)
+    did = col.decks.new_filtered("Session")
+    deck = col.sched.get_or_create_filtered_deck(did)
+    deck.config.search_terms[0].search = "deck:Susp"
+    deck.config.search_terms[0].limit = 100
+    col.sched.add_or_update_filtered_deck(deck)
+    cids = card_ids(col, "1ClozeS001")
+    assert {col.get_card(c).did for c in cids.values()} == {did}
+    col.sched.suspend_cards([cids[0]])
+    num, raw = doc.find_card("1ClozeS001")
+    doc.delete_card("1ClozeS001").write()
+    run(col, lib, state_path)
+    assert set(queues(col, "1ClozeS001").values()) == {SUSPENDED}
+
+    doc.page(num)["flashcards"]["1ClozeS001"] = raw
+    doc.write()
+    assert run(col, lib, state_path).restored == 1
+    assert queues(col, "1ClozeS001") == {0: SUSPENDED, 1: 0, 2: 0}
+    assert {col.get_card(c).did for c in cids.values()} == {did}
+    assert col.fix_integrity()[1]
+    assert_quiet(col, lib, state_path)
+
+
+def test_a_sync_with_no_restore_never_reads_the_records(col, doc, state_path, monkeypatch):
+    lib = doc.root
+    run(col, lib, state_path)
+    doc.delete_card("1BasicS001").write()
+    run(col, lib, state_path)
+    asked: List[List[int]] = []
+    real = SyncState.suspended_by_sync
+
+    def spy(self: SyncState, nids: Any) -> Dict[int, List[int]]:
+        asked.append(list(nids))
+        return real(self, nids)
+
+    monkeypatch.setattr(SyncState, "suspended_by_sync", spy)
+    assert not run(col, lib, state_path).changed  # a no-op resync
+    doc.card("1BasicS002", basic("another", "card"), page=2).write()
+    assert run(col, lib, state_path).created == 1  # a document read again, its orphan already handled
+    assert asked == []
+    doc.card("1BasicS001", basic("front", "back")).write()
+    assert run(col, lib, state_path).restored == 1
+    assert asked == [[note_of(col, "1BasicS001").id]]
