@@ -96,6 +96,21 @@ class Snapshot:
         return zlib.decompress(packed)
 
 
+def storable(text: str) -> str:
+    """``text`` as SQLite (and the report, and Anki) can hold it: a lone
+    surrogate (an escaped ``\\udcXX`` in a record's JSON, a name not
+    decoded by the archive reader, which delivers printable ones) written
+    as a backslash escape instead of failing the whole write (it once failed
+    the sync: "surrogates not allowed")."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 class Writer:
     """Builds a :class:`Snapshot` while an export is read; ``finish``
     publishes it (atomically replacing the cache file, when there is one)."""
@@ -114,6 +129,7 @@ class Writer:
             self._con.executescript(_SCHEMA)
 
     def record(self, name: str, fingerprint: str, data: bytes, crc: int) -> None:
+        name, fingerprint = storable(name), storable(fingerprint)
         packed = zlib.compress(data, 1)
         self.snapshot.records[name] = Record(name, fingerprint, len(data), crc)
         if self._con is None:
@@ -123,10 +139,10 @@ class Writer:
                               (name, fingerprint, len(data), crc, packed))
 
     def body(self, name: str, size: int, offset: int) -> None:
-        self.snapshot.bodies[name] = (size, offset)
+        self.snapshot.bodies[storable(name)] = (size, offset)
 
     def problem(self, name: str, message: str, fatal: bool = False) -> None:
-        self.snapshot.problems.append(Problem(name, message, fatal))
+        self.snapshot.problems.append(Problem(storable(name), storable(message), fatal))
         if fatal:
             self.snapshot.complete = False
 

@@ -282,6 +282,7 @@ _DOC_META = re.compile(r"^(?:[^/]+/)?doc_meta/([^/.][^/]*)\.json$")
 _DOC_INFO = re.compile(r"^(?:[^/]+/)?doc_info/([^/.][^/]*)\.json$")
 _STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
+_RENAMED_MEMBER = "the member name is not valid UTF-8 (its undecodable bytes shown as \\xNN); read all the same"
 
 
 def _fingerprint_of(name: str, data: bytes) -> str:
@@ -413,6 +414,8 @@ class ExportSource(Source):
                     reader=self._record_reader(snap, name),
                     parser=_parse_export_entry,
                     timestamped=False,
+                    # Only archive.printable puts a backslash in a member name.
+                    notice=_RENAMED_MEMBER if "\\" in name else None,
                 )
             else:
                 # A record that could not be read is a document all the same:

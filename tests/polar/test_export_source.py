@@ -198,3 +198,22 @@ def test_an_unchanged_export_is_listed_from_the_cache_index_and_older_caches_sti
         con.close()
     again = open_source(export, cache)
     assert listing(again) == expected and not again.read_now
+
+
+def test_the_cache_stores_text_sqlite_would_refuse(tmp_path):
+    """A lone surrogate (a name's undecodable byte, an escaped \\udcXX in a
+    record's fingerprint) is written as its escape, not a failed sync."""
+    from addon.polar import export_cache
+
+    cache = tmp_path / "cache.sqlite"
+    writer = export_cache.Writer("id", archive.TAR_GZ, cache)
+    writer.record("doc_meta/caf\udce9.json", "1Fp\ud800", b"{}", 0)
+    writer.body("stash/caf\udce9.pdf", 10, 512)
+    writer.problem("block/caf\udce9.json", "refused: 'caf\udce9'")
+    writer.finish()
+    snap = export_cache.load(cache, "id")
+    assert snap is not None
+    assert list(snap.records.values()) == [("doc_meta/caf\\udce9.json", "1Fp\\ud800", 2, 0)]
+    assert snap.read("doc_meta/caf\\udce9.json") == b"{}"
+    assert list(snap.bodies) == ["stash/caf\\udce9.pdf"]
+    assert [(p.name, p.message) for p in snap.problems] == [("block/caf\\udce9.json", "refused: 'caf\\udce9'")]
