@@ -609,7 +609,12 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
         except OSError as exc:
             raise SourceError(f"cannot read the Polar export {path}: {exc.strerror or exc}") from None
         return ExportSource(path, kind, cache_path)
-    raise SourceError(f"the Polar data directory {path} does not exist")
+    # Named for what the path looks like it was (an export is chosen as a file).
+    what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES) else "data directory"
+    raise SourceError(f"the Polar {what} {path} does not exist")
+
+
+_EXPORT_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
 
 def beside(state_path: Path) -> Path:

@@ -251,3 +251,11 @@ def test_a_record_that_cannot_name_its_document_is_known_from_the_export_before(
     assert keys == set(fps) - {metas[0]["docInfo"]["fingerprint"]} | {ident}
     assert alone.unidentified == [(f"cut8.zip:doc_meta/{ident}.json", ident)]
 
+
+@pytest.mark.parametrize("name, what", [
+    ("x.zip", "export"), ("Export.TAR.GZ", "export"), ("x.tgz", "export"), ("x.tar", "export"),
+    (".polar", "data directory"), ("x.json", "data directory"),
+])
+def test_a_missing_library_is_named_for_what_it_looks_like(tmp_path, name, what):
+    with pytest.raises(SourceError, match=f"^the Polar {what} .*{name} does not exist$"):
+        open_source(tmp_path / name)
