@@ -9,8 +9,10 @@ PDFs) at I/O speed without holding it.
 
 Nothing is ever written: members are read into memory (up to a per-member
 cap) or skipped. Links, devices and names that are absolute or contain
-``..`` are refused. Damage ends the walk with one problem naming the member
-it hit; everything before it has been delivered.
+``..`` are refused. A name that is not valid UTF-8 is delivered in its
+printable form (:func:`printable`), never as lone surrogates. Damage ends
+the walk with one problem naming the member it hit; everything before it
+has been delivered.
 """
 
 from __future__ import annotations
@@ -103,6 +105,21 @@ def name_problem(name: str) -> str:
     if ".." in name.replace("\\", "/").split("/"):
         return "member names containing '..' are refused"
     return ""
+
+
+def printable(name: str) -> str:
+    """A member name that can be stored and shown anywhere (SQLite, JSON,
+    Anki and logs refuse the lone surrogates Python decodes a non-UTF-8
+    name's bytes to): such bytes become ``\\xNN``, as data directories'
+    folder names do (``library.safe_key``). No other name holds a backslash
+    (``normalise`` turned them into ``/``), so two names never become one."""
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
 
 
 def normalise(name: str) -> str:
@@ -535,17 +552,20 @@ def _scan_tar(stream: _Stream, keep: Keep, meter: _Meter) -> Iterator[Entry]:
                 except ValueError:
                     size = -1
                 if size < 0:
-                    yield _damage(last, f"the pax header of {name!r} has no valid size")
+                    yield _damage(last, f"the pax header of {printable(name)!r} has no valid size")
                     return
             long_name, pax = None, {}
             padded = size + (-size % BLOCK)
             data_at = stream.pos
             name = normalise(name)
+            # Judged as it is (its \\xNN form could start with a backslash),
+            # then named only by its printable form from here on.
+            refusal = name_problem(name)
+            name = printable(name)
             current = name
             if kind == b"5" or (kind in (b"0", b"\x00") and name.endswith("/")):
                 stream.skip(padded)  # a directory
                 continue
-            refusal = name_problem(name)
             if not refusal and kind in _LINKS:
                 refusal = "links are refused"
             elif not refusal and kind in _DEVICES:
@@ -720,11 +740,14 @@ def _scan_zip_local(fh: IO[bytes], keep: Keep, meter: _Meter) -> Iterator[Entry]
         if len(raw_name) < nlen or len(extra) < xlen:
             yield _damage(last, "the archive is truncated here; entries after it are missing")
             return
-        name = normalise(raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
+        # Undecodable bytes kept apart (not all made U+FFFD: two names would
+        # become one, and one record would hide the other).
+        name = normalise(raw_name.decode("utf-8", "surrogateescape") if flags & 0x800 else raw_name.decode("cp437"))
         if csize == 0xFFFFFFFF or usize == 0xFFFFFFFF:
             usize, csize = _zip64_sizes(extra, usize, csize)
         data_at = pos + 30 + nlen + xlen
         refusal = name_problem(name)
+        name = printable(name)
         cap = None if refusal or name.endswith("/") else keep(name)
         problem = refusal or (_zip_refusal(flags, method, usize, cap) if cap is not None else "")
         data: Optional[bytes] = None

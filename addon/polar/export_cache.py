@@ -41,6 +41,10 @@ CREATE TABLE records (
 CREATE INDEX records_listing ON records (name, fingerprint, size, crc);
 CREATE TABLE bodies (name TEXT PRIMARY KEY, size INTEGER NOT NULL, offset INTEGER NOT NULL);
 CREATE TABLE problems (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, message TEXT NOT NULL, fatal INTEGER NOT NULL);
+-- The fingerprint an earlier export gave a doc_meta id that this one cannot
+-- tell (its record unreadable, no doc_info record): without it the document
+-- would look gone. Caches written before it have no such table.
+CREATE TABLE known (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 """
 
 
@@ -75,6 +79,7 @@ class Snapshot:
     records: Dict[str, Record] = field(default_factory=dict)
     bodies: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # name -> (size, offset)
     problems: List[Problem] = field(default_factory=list)
+    known: Dict[str, str] = field(default_factory=dict)  # doc_meta id -> fingerprint remembered
     path: Optional[Path] = None  # the cache file; None: bytes held in memory
     _memory: Dict[str, bytes] = field(default_factory=dict, repr=False)
 
@@ -96,6 +101,21 @@ class Snapshot:
         return zlib.decompress(packed)
 
 
+def storable(text: str) -> str:
+    """``text`` as SQLite (and the report, and Anki) can hold it: a lone
+    surrogate (an escaped ``\\udcXX`` in a record's JSON, a name not
+    decoded by the archive reader, which delivers printable ones) written
+    as a backslash escape instead of failing the whole write (it once failed
+    the sync: "surrogates not allowed")."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 class Writer:
     """Builds a :class:`Snapshot` while an export is read; ``finish``
     publishes it (atomically replacing the cache file, when there is one)."""
@@ -114,6 +134,7 @@ class Writer:
             self._con.executescript(_SCHEMA)
 
     def record(self, name: str, fingerprint: str, data: bytes, crc: int) -> None:
+        name, fingerprint = storable(name), storable(fingerprint)
         packed = zlib.compress(data, 1)
         self.snapshot.records[name] = Record(name, fingerprint, len(data), crc)
         if self._con is None:
@@ -123,12 +144,16 @@ class Writer:
                               (name, fingerprint, len(data), crc, packed))
 
     def body(self, name: str, size: int, offset: int) -> None:
-        self.snapshot.bodies[name] = (size, offset)
+        self.snapshot.bodies[storable(name)] = (size, offset)
 
     def problem(self, name: str, message: str, fatal: bool = False) -> None:
-        self.snapshot.problems.append(Problem(name, message, fatal))
+        self.snapshot.problems.append(Problem(storable(name), storable(message), fatal))
         if fatal:
             self.snapshot.complete = False
+
+    def remember(self, ident: str, fingerprint: str) -> None:
+        """``ident``'s fingerprint, as an earlier read of another export knew it."""
+        self.snapshot.known[ident] = fingerprint
 
     def finish(self) -> Snapshot:
         snap = self.snapshot
@@ -138,6 +163,7 @@ class Writer:
                             [(n, s, o) for n, (s, o) in snap.bodies.items()])
             con.executemany("INSERT INTO problems (name, message, fatal) VALUES (?, ?, ?)",
                             [(p.name, p.message, int(p.fatal)) for p in snap.problems])
+            con.executemany("INSERT INTO known VALUES (?, ?)", list(snap.known.items()))
             con.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("format", FORMAT), ("identity", snap.identity), ("kind", snap.kind),
                 ("complete", "1" if snap.complete else "0"),
@@ -158,24 +184,30 @@ class Writer:
             self._tmp.unlink(missing_ok=True)
 
 
-def load(path: Path, identity: str) -> Optional[Snapshot]:
-    """The cached listing of the export with this identity, or None (no
-    cache, another export, an unreadable or older cache file)."""
+def load(path: Path, identity: Optional[str]) -> Optional[Snapshot]:
+    """The cached listing of the export with this identity (None: of
+    whichever export it holds), or None (no cache, another export, an
+    unreadable or older cache file)."""
     if not path.is_file():
         return None
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-            if meta.get("format") != FORMAT or meta.get("identity") != identity:
+            if meta.get("format") != FORMAT or identity not in (None, meta.get("identity")):
                 return None
-            snap = Snapshot(identity, meta.get("kind", ""), complete=meta.get("complete") == "1", path=path)
+            snap = Snapshot(meta.get("identity", ""), meta.get("kind", ""),
+                            complete=meta.get("complete") == "1", path=path)
             snap.records = {row[0]: _new_record(row)
                             for row in con.execute("SELECT name, fingerprint, size, crc FROM records")}
             snap.bodies = {name: (size, offset)
                            for name, size, offset in con.execute("SELECT name, size, offset FROM bodies")}
             for name, message, fatal in con.execute("SELECT name, message, fatal FROM problems ORDER BY seq"):
                 snap.problems.append(Problem(name, message, bool(fatal)))
+            try:
+                snap.known = dict(con.execute("SELECT id, fingerprint FROM known").fetchall())
+            except sqlite3.OperationalError:
+                pass  # a cache written before the table: nothing remembered
             return snap
         finally:
             con.close()

@@ -12,7 +12,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, Union
 
 # The parser (docmeta), the archive reader, the export cache and the stash
 # names are imported where first used: Anki's start, which imports this module for the GUI's
@@ -110,6 +110,13 @@ class Source:
         """False when damage ended the read early: documents not listed may
         still exist, so none may be taken as deleted."""
         return True
+
+    @property
+    def unidentified(self) -> List[Tuple[str, str]]:
+        """(label, key) of the documents listed (by ``list_documents``) under
+        a stand-in key because which document they are could not be told:
+        one of them may be a document that looks gone."""
+        return []
 
 
 def _check_image_name(name: str) -> str:
@@ -282,6 +289,7 @@ _DOC_META = re.compile(r"^(?:[^/]+/)?doc_meta/([^/.][^/]*)\.json$")
 _DOC_INFO = re.compile(r"^(?:[^/]+/)?doc_info/([^/.][^/]*)\.json$")
 _STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
+_RENAMED_MEMBER = "the member name is not valid UTF-8 (its undecodable bytes shown as \\xNN); read all the same"
 
 
 def _fingerprint_of(name: str, data: bytes) -> str:
@@ -339,6 +347,7 @@ class ExportSource(Source):
         self.read_now = False  # True when this run decompressed the archive
         self._snapshot: Optional[export_cache.Snapshot] = None
         self._bodies: Dict[str, Optional[str]] = {}
+        self._unidentified: List[Tuple[str, str]] = []
 
     # -- reading -----------------------------------------------------------------
 
@@ -373,6 +382,9 @@ class ExportSource(Source):
         from . import archive, export_cache
 
         self.read_now = True
+        # What the export read before (another download, its cache about to
+        # be replaced) knew of each document: see _remember.
+        earlier = export_cache.load(self.cache_path, None) if self.cache_path is not None else None
         writer = export_cache.Writer(ident, self.kind, self.cache_path)
         try:
             for entry in archive.scan(str(self.path), self.kind, _keep_member, self.on_progress):
@@ -382,6 +394,8 @@ class ExportSource(Source):
                     writer.record(entry.name, _fingerprint_of(entry.name, entry.data), entry.data, entry.crc)
                 elif _STASH.match(entry.name):
                     writer.body(entry.name, entry.size, entry.offset)
+            if earlier is not None:
+                self._remember(earlier, writer)
             return writer.finish()
         except archive.ArchiveError as exc:
             writer.abandon()
@@ -401,7 +415,9 @@ class ExportSource(Source):
         export, or between exports, finds the same documents)."""
         snap = self.snapshot()
         docs: Dict[str, DocumentFile] = {}
-        for name, key in self._document_keys(snap).items():
+        keys, guessed = self._identify(snap)
+        self._unidentified = [(f"{self.path.name}:{name}", key) for name, key in keys.items() if name in guessed]
+        for name, key in keys.items():
             record = snap.records.get(name)
             if key in docs:
                 key = _DOC_META_ID.sub(r"\1", name)  # a second record of one document: kept apart
@@ -413,6 +429,8 @@ class ExportSource(Source):
                     reader=self._record_reader(snap, name),
                     parser=_parse_export_entry,
                     timestamped=False,
+                    # Only archive.printable puts a backslash in a member name.
+                    notice=_RENAMED_MEMBER if "\\" in name else None,
                 )
             else:
                 # A record that could not be read is a document all the same:
@@ -428,10 +446,28 @@ class ExportSource(Source):
                 )
         return sorted(docs.values(), key=lambda d: d.key)
 
+    def _remember(self, earlier: export_cache.Snapshot, writer: export_cache.Writer) -> None:
+        """For each record of the new export that cannot say which document
+        it is (unreadable, cut short, no ``doc_info`` beside it), the
+        fingerprint the earlier export knew for its id: otherwise that
+        document would look gone and its notes be swept. Kept in the new
+        cache, so it carries on while the record stays unreadable."""
+        keys, guessed = self._identify(earlier)
+        known = {_DOC_META_ID.sub(r"\1", name): key for name, key in keys.items() if name not in guessed}
+        for name in self._identify(writer.snapshot)[1]:
+            ident = _DOC_META_ID.sub(r"\1", name)
+            if ident in known:
+                writer.remember(ident, known[ident])
+
     def _document_keys(self, snap: export_cache.Snapshot) -> Dict[str, str]:
+        return self._identify(snap)[0]
+
+    def _identify(self, snap: export_cache.Snapshot) -> Tuple[Dict[str, str], Set[str]]:
         """doc_meta member -> document key: the fingerprint its record
         names, else the one its ``doc_info`` record names (the only way to
-        know which document an unreadable record was), else its export id."""
+        know which document an unreadable record was), else the one an
+        earlier export gave its id (``_remember``), else its export id; and
+        the members keyed by that last stand-in."""
         # (Each pattern only where its folder's name is: half the records
         # are the other kind, and every unchanged resync lists them all.)
         by_id: Dict[str, str] = {}
@@ -440,6 +476,7 @@ class ExportSource(Source):
             if match is not None:
                 by_id.setdefault(match.group(1), info.fingerprint)
         keys: Dict[str, str] = {}
+        guessed: Set[str] = set()
         names = [r.name for r in snap.records.values()] + [p.name for p in snap.problems]
         for name in names:
             match = _DOC_META.match(name) if "doc_meta/" in name else None
@@ -447,8 +484,13 @@ class ExportSource(Source):
                 continue
             record = snap.records.get(name)
             own = record.fingerprint if record is not None else ""
-            keys[name] = own or by_id.get(match.group(1)) or match.group(1)
-        return keys
+            ident = match.group(1)
+            key = own or by_id.get(ident) or snap.known.get(ident)
+            if not key:
+                key = ident
+                guessed.add(name)
+            keys[name] = key
+        return keys, guessed
 
     @property
     def problems(self) -> List[Tuple[str, str]]:
@@ -465,6 +507,10 @@ class ExportSource(Source):
     @property
     def complete(self) -> bool:
         return self.snapshot().complete
+
+    @property
+    def unidentified(self) -> List[Tuple[str, str]]:
+        return list(self._unidentified)
 
     @staticmethod
     def _record_reader(snap: export_cache.Snapshot, name: str) -> Callable[[], bytes]:
@@ -563,7 +609,12 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
         except OSError as exc:
             raise SourceError(f"cannot read the Polar export {path}: {exc.strerror or exc}") from None
         return ExportSource(path, kind, cache_path)
-    raise SourceError(f"the Polar data directory {path} does not exist")
+    # Named for what the path looks like it was (an export is chosen as a file).
+    what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES) else "data directory"
+    raise SourceError(f"the Polar {what} {path} does not exist")
+
+
+_EXPORT_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
 
 def beside(state_path: Path) -> Path:

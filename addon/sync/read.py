@@ -357,6 +357,27 @@ def _reading_export(done: int, total: int) -> str:
     return f"Reading the Polar export… {done // mb:,} of {total // mb:,} MB ({share}%)"
 
 
+def _unidentified_may_be_gone(source: Source, files: Sequence[DocumentFile], known: Dict[str, DocState],
+                              report: Report) -> bool:
+    """True (and said once in the report) when a document is listed under a
+    stand-in key because which one it is could not be told (an export's
+    record cut short, with nothing beside it naming its document) while a
+    document the last sync knew is missing: that may be the same document,
+    so none may be taken as deleted this time. A stand-in key the last sync
+    knew already is no such doubt."""
+    unknown = [label for label, key in source.unidentified if key not in known]
+    if not unknown:
+        return False
+    seen = {f.key for f in files}
+    if all(key in seen for key in known):
+        return False  # nothing looks gone
+    names = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+    which = f"which document {names} is" if len(unknown) == 1 else f"which documents {names} are"
+    report.warn(source.describe(), f"{which} could not be told, so no document missing from the library was "
+                                   "taken as deleted")
+    return True
+
+
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
                  on_long_read: Optional[Callable[[], None]] = None) -> R:
@@ -391,6 +412,9 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         only_set = seen if only_set is None else only_set & seen
         report.warn(source.describe(), "the export could not be read to its end: documents missing from "
                                        "the part read were left as they are")
+    elif _unidentified_may_be_gone(source, files, known, report):
+        seen = {f.key for f in files}
+        only_set = seen if only_set is None else only_set & seen
     docs: Dict[str, LoadedDoc] = {}
     todo = [f for f in files if only_set is None or f.key in only_set]
     if on_long_read is not None and _bytes_to_read(todo, known, force) >= LONG_READ_BYTES:

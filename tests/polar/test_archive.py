@@ -408,3 +408,50 @@ def test_probe_reads_past_a_header_longer_than_its_read(tmp_path):
     probe(str(write(tmp_path / "big-first.tar.gz", gzip.compress(with_noise_first, 0))), TAR_GZ)
     assert [e.name for e in walk(tmp_path / "big-first.tar.gz") if e.name.endswith(".json")] == [
         "doc_meta/a.json", "doc_meta/b.json"]
+
+
+def _raw_name_tar(names, fmt=tarfile.USTAR_FORMAT):
+    """A tar whose member names are these bytes as they are (not UTF-8)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt, encoding="utf-8", errors="surrogateescape") as tar:
+        for raw in names:
+            info = tarfile.TarInfo(raw.decode("utf-8", "surrogateescape"))
+            info.size = 2
+            tar.addfile(info, io.BytesIO(b"{}"))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_names_that_are_not_utf8_are_delivered_printable(tmp_path, fmt):
+    """Bytes that are not UTF-8 come out as \\xNN (never lone surrogates,
+    which SQLite and JSON refuse), kept apart from each other, and judged
+    as the names they are (\\xe9... is not taken for an absolute name)."""
+    long_dir = "d" * 120 + "/"  # a GNU long name / pax path as well
+    names = [b"stash/caf\xe9.pdf", b"doc_meta/caf\xe9.json", b"doc_meta/caf\xe8.json", b"\xe9top.json",
+             b"/abs/caf\xe9.pdf", long_dir.encode() + b"\xff.json"]
+    if fmt == tarfile.USTAR_FORMAT:
+        names.pop()
+    entries = walk(write(tmp_path / "t.tar.gz", gzip.compress(_raw_name_tar(names, fmt))))
+    got = {e.name: e for e in entries}
+    for e in entries:
+        e.name.encode("utf-8")  # storable anywhere
+        assert not e.fatal
+    assert got["stash/caf\\xe9.pdf"].data is None and not got["stash/caf\\xe9.pdf"].problem
+    assert got["doc_meta/caf\\xe9.json"].data == b"{}" and got["doc_meta/caf\\xe8.json"].data == b"{}"
+    assert got["\\xe9top.json"].data == b"{}"
+    assert got["/abs/caf\\xe9.pdf"].problem == "absolute member names are refused"
+    if fmt != tarfile.USTAR_FORMAT:
+        assert got[long_dir + "\\xff.json"].data == b"{}"
+
+
+def test_zip_names_that_are_not_utf8_are_delivered_printable(tmp_path):
+    """A zip flagged UTF-8 whose names are not: read from its local headers,
+    each name printable and kept apart from the other."""
+    path = make_zip(tmp_path / "z.zip", [("doc_meta/cafA.json", b"{}"), ("doc_meta/cafB.json", b"{}")])
+    data = path.read_bytes()
+    for plain, raw in ((b"cafA", b"caf\xe9"), (b"cafB", b"caf\xe8")):
+        data = data.replace(plain, raw)
+    data = data.replace(b"\x14\x00\x00\x00", b"\x14\x00\x00\x08")  # general purpose flag: UTF-8 names
+    path.write_bytes(data)
+    names = [e.name for e in walk(path) if not e.fatal]
+    assert names == ["doc_meta/caf\\xe9.json", "doc_meta/caf\\xe8.json"]

@@ -198,3 +198,64 @@ def test_an_unchanged_export_is_listed_from_the_cache_index_and_older_caches_sti
         con.close()
     again = open_source(export, cache)
     assert listing(again) == expected and not again.read_now
+
+
+def test_the_cache_stores_text_sqlite_would_refuse(tmp_path):
+    """A lone surrogate (a name's undecodable byte, an escaped \\udcXX in a
+    record's fingerprint) is written as its escape, not a failed sync."""
+    from addon.polar import export_cache
+
+    cache = tmp_path / "cache.sqlite"
+    writer = export_cache.Writer("id", archive.TAR_GZ, cache)
+    writer.record("doc_meta/caf\udce9.json", "1Fp\ud800", b"{}", 0)
+    writer.body("stash/caf\udce9.pdf", 10, 512)
+    writer.problem("block/caf\udce9.json", "refused: 'caf\udce9'")
+    writer.finish()
+    snap = export_cache.load(cache, "id")
+    assert snap is not None
+    assert list(snap.records.values()) == [("doc_meta/caf\\udce9.json", "1Fp\\ud800", 2, 0)]
+    assert snap.read("doc_meta/caf\\udce9.json") == b"{}"
+    assert list(snap.bodies) == ["stash/caf\\udce9.pdf"]
+    assert [(p.name, p.message) for p in snap.problems] == [("block/caf\\udce9.json", "refused: 'caf\\udce9'")]
+
+
+def _cut_export(dest, metas, seed=7):
+    """``metas``' export with the first document's doc_meta cut in half and
+    no doc_info records: nothing in it names that document."""
+    import io
+
+    from tools.polar_export import members, write_tar_gz
+
+    victim = f"doc_meta/{doc_meta_id(metas[0]['docInfo']['fingerprint'])}.json"
+    parts = [m for m in members(metas, seed=seed) if not m.name.startswith("doc_info/")]
+    for m in parts:
+        if m.name == victim:
+            with m.open() as fh:
+                half = fh.read()[: m.size // 2]
+            m.size, m.open = len(half), (lambda half=half: io.BytesIO(half))
+    return write_tar_gz(dest, parts)
+
+
+def test_a_record_that_cannot_name_its_document_is_known_from_the_export_before(export, metas, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    fps = sorted(m["docInfo"]["fingerprint"] for m in metas)
+    open_source(export, cache).list_documents()
+    for seed in (7, 8):  # and again from a newer download (the memory carries on)
+        source = open_source(_cut_export(tmp_path / f"cut{seed}.zip", metas, seed), cache)
+        assert sorted(d.key for d in source.list_documents()) == fps and source.read_now
+        assert source.unidentified == []
+    # Nothing remembered: listed under its export id, and said to be unknown.
+    alone = open_source(tmp_path / "cut8.zip")
+    keys = {d.key for d in alone.list_documents()}
+    ident = doc_meta_id(metas[0]["docInfo"]["fingerprint"])
+    assert keys == set(fps) - {metas[0]["docInfo"]["fingerprint"]} | {ident}
+    assert alone.unidentified == [(f"cut8.zip:doc_meta/{ident}.json", ident)]
+
+
+@pytest.mark.parametrize("name, what", [
+    ("x.zip", "export"), ("Export.TAR.GZ", "export"), ("x.tgz", "export"), ("x.tar", "export"),
+    (".polar", "data directory"), ("x.json", "data directory"),
+])
+def test_a_missing_library_is_named_for_what_it_looks_like(tmp_path, name, what):
+    with pytest.raises(SourceError, match=f"^the Polar {what} .*{name} does not exist$"):
+        open_source(tmp_path / name)

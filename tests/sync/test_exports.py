@@ -223,3 +223,78 @@ def test_broken_central_directory_syncs_every_entry(col, export, tmp_path, state
     report = run(col, zpath, state_path)
     assert report.created == 6
     assert len(report.errors) == 1 and "central directory" in report.errors[0]["message"]
+
+
+def _export_with_a_cut_record(dest: Path, library: Path, keep_doc_info: bool = False) -> str:
+    """The library's export with one ``doc_meta`` record cut to half its
+    bytes (not JSON) and, unless ``keep_doc_info``, no ``doc_info`` records
+    (nothing in the export says which document the cut record is). Returns
+    that document's fingerprint."""
+    from tools.polar_export import members, write_tar_gz
+
+    metas = library_metas(library)
+    victim = metas[0]["docInfo"]["fingerprint"]
+    parts = []
+    for member in members(metas):
+        if member.name.startswith("doc_info/") and not keep_doc_info:
+            continue
+        if member.name == f"doc_meta/{doc_meta_id(victim)}.json":
+            with member.open() as fh:
+                data = fh.read()
+            half = data[: len(data) // 2]
+            member.size, member.open = len(half), (lambda half=half: io.BytesIO(half))
+        parts.append(member)
+    write_tar_gz(dest, parts)
+    return victim
+
+
+def _notes_of(col, tag: str = "polar::deleted"):
+    return sorted(col.find_notes(f"tag:{tag}"))
+
+
+@pytest.mark.parametrize("policy", ["suspend", "delete"])
+def test_a_record_no_export_names_is_never_taken_as_deleted(col, library, export, tmp_path, state_path, policy):
+    """One doc_meta record cut short, and no doc_info record to say whose it
+    is: the export alone cannot tell which document it is. The export read
+    before remembers it (the cache), so it fails as its own document and
+    nothing is suspended, tagged or deleted."""
+    settings = Settings(deletion_policy=policy, delete_max_share=1.0)
+    first = sync(col, settings, state_path, source_path=export)
+    assert first.created == 6
+    suspended = col.db.scalar("select count() from cards where queue = -1")
+    cut = tmp_path / "downloads" / "second.zip"
+    victim = _export_with_a_cut_record(cut, library)
+    report = sync(col, settings, state_path, source_path=cut)
+    bad = [e for e in report.errors if e.get("code") == "not_a_document"]
+    assert len(bad) == 1 and bad[0]["document"] == victim, report.errors
+    assert (report.orphaned, report.deleted) == (0, 0)
+    assert col.note_count() == 6 and _notes_of(col) == []
+    assert col.db.scalar("select count() from cards where queue = -1") == suspended
+    again = sync(col, settings, state_path, source_path=cut)  # read from the cache now
+    assert (again.orphaned, again.deleted, again.created) == (0, 0, 0) and col.note_count() == 6
+
+
+@pytest.mark.parametrize("policy", ["suspend", "delete"])
+def test_without_memory_an_unknown_record_stops_the_sweep(col, library, export, tmp_path, state_path, policy):
+    """The same export with nothing remembered (the cache deleted): no
+    document can be taken as deleted, and the report says why once."""
+    settings = Settings(deletion_policy=policy, delete_max_share=1.0)
+    assert sync(col, settings, state_path, source_path=export).created == 6
+    beside(state_path).unlink()
+    cut = tmp_path / "downloads" / "second.zip"
+    _export_with_a_cut_record(cut, library)
+    report = sync(col, settings, state_path, source_path=cut)
+    assert (report.orphaned, report.deleted) == (0, 0)
+    assert col.note_count() == 6 and _notes_of(col) == []
+    said = [w for w in report.warnings if "taken as deleted" in w["message"]]
+    assert len(said) == 1 and "second.zip:doc_meta/" in said[0]["message"], report.warnings
+    assert len([e for e in report.errors if e.get("code") == "not_a_document"]) == 1
+    # Its doc_info back: known again, nothing held back, nothing swept.
+    _export_with_a_cut_record(cut, library, keep_doc_info=True)
+    report = sync(col, settings, state_path, source_path=cut)
+    assert not [w for w in report.warnings if "taken as deleted" in w["message"]]
+    assert (report.orphaned, report.deleted) == (0, 0) and col.note_count() == 6
+    # A document really gone from a whole export is still handled by the policy.
+    metas = library_metas(library)
+    gone = sync(col, settings, state_path, source_path=write_export(tmp_path / "third.zip", metas[1:]))
+    assert gone.orphaned + gone.deleted > 0 and not [w for w in gone.warnings if "taken as deleted" in w["message"]]
