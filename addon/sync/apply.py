@@ -34,6 +34,7 @@ from .collection_view import (
 )
 from .decks import default_deck
 from .identity import collection_identity, guid_for, legacy_card_id
+from .journal import MARKER_KEY, Generation, marked_generation, marker
 from .legacy import OldNote
 from .notetypes import KINDS, describe_missing, legacy_type_name, note_types
 from .plan import (
@@ -99,6 +100,7 @@ class Applying:
     hints_exact: bool = False  # the note-id hints are the collection's Polar notes, as the sync began
     ids: NoteIdChanges = field(default_factory=NoteIdChanges)  # what the write did to Polar notes
     suspended: SuspendRecords = field(default_factory=SuspendRecords)  # the cards the write suspended on orphans
+    generation: Optional[Generation] = None  # the undo journal's entry of a sync that writes (journal.py)
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
 
     @property
@@ -192,6 +194,33 @@ def check_collection_identity(ctx: Applying) -> None:
         ctx.reading.reread([d.key for d in ctx.reading.with_status("unchanged")])
     state.collection_id = col_id
     ctx.known_docs = state.documents()
+
+
+def follow_undo(ctx: Applying) -> None:
+    """Earlier syncs undone in Anki (Edit ▸ Undo "Sync from Polar"): the
+    collection's undo marker names a generation before the state's, so the
+    state is rolled back to it (``journal.py``) and the documents those syncs
+    changed are read again: Polar's edits they brought come back, re-keys
+    are made again, and nothing the undo took back is mistaken for the
+    user's own edit. Redone, the marker is the state's again: nothing to do."""
+    if ctx.dry_run:
+        return  # a preview changes no file; the real sync follows the undo
+    state = ctx.reading.state
+    ident, gen = state.generation()
+    if not gen:
+        return  # nothing journaled yet (a first sync, an older version's file)
+    marked = marked_generation(ctx.col.get_config(MARKER_KEY, None), ident)
+    if marked is None or marked >= gen:
+        return  # not undone (or the state is behind: a sync killed before its commit)
+    touched = state.roll_back(marked)
+    if touched is None:
+        # Undone further back than the journal keeps: every document read
+        # again; text that differs is then taken as the user's, as before.
+        touched = set(ctx.known_docs)
+        ctx.report.warn(str(state.path), "syncs undone in Anki go back further than the sync state remembers; "
+                                         "every document was read again")
+    ctx.known_docs = state.documents()
+    ctx.reading.reread([k for k in touched if k in ctx.reading.docs])
 
 
 def find_missing_notes(ctx: Applying) -> None:
@@ -506,10 +535,15 @@ def write_collection(ctx: Applying) -> None:
     # card's content once its note is built (the peak memory of a first sync).
     for d in ctx.parsed:
         d.cards, d.pending, d.card_meta = [], [], {}
+    state = ctx.reading.state
+    gen = ctx.generation = _generation(ctx) if plan.writes_anything else None
     if batched(len(plan.creates)):  # the builder then has time to write state rows ahead
-        ctx.staged = ctx.reading.state.stage()
+        ctx.staged = state.stage()
+        if ctx.staged is not None:
+            ctx.staged.generation = gen
     ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name, ctx.staged,
-                          ctx.reading.render, ctx.ids, ctx.suspended)
+                          ctx.reading.render, ctx.ids, ctx.suspended,
+                          None if gen is None else (marker(gen.state_id, gen.prev), marker(gen.state_id, gen.number)))
     # The new notes have ids now: the report's rows for them (first, in
     # ``plan.creates`` order) can point at them. A create the write rendered
     # brings its front; one that turned out not to be syncable (reported
@@ -572,7 +606,23 @@ def remember(ctx: Applying) -> None:
         note_ids=ctx.ids,
         fingerprint=_fingerprint_after(ctx),
         suspended=ctx.suspended,
+        generation=ctx.generation,
     )
+
+
+def _generation(ctx: Applying) -> Optional[Generation]:
+    """This sync's undo journal entry: the state rows it may change are
+    those of the documents it read or found gone (and the foreign rows,
+    document ""), and those of the card ids it drops or writes (a row may
+    come from another document). A first sync has none to keep."""
+    docs = [d.key for d in ctx.parsed] + list(ctx.gone_docs) + [""]
+    ids: List[str] = []
+    if ctx.known_docs:
+        plan = _planner(ctx).plan
+        ids = plan.drop_cards + ctx.stale_rows + [c.card_id for c in plan.carry]
+        ids += [c.rc.card_id for c in plan.creates] + [u.rc.card_id for u in plan.updates]
+        ids += [o.card.card_id for o in plan.orphans if o.card is not None]
+    return ctx.reading.state.next_generation(docs, ids)
 
 
 def _fingerprint_after(ctx: Applying) -> str:
@@ -599,6 +649,7 @@ def _planner(ctx: Applying) -> Planner:
 
 APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     check_collection_identity,
+    follow_undo,
     find_missing_notes,
     repeat_known_problems,
     drop_cards_claimed_elsewhere,

@@ -19,8 +19,10 @@ import time
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
+from . import journal
+from .journal import Generation
 from .sql import in_chunks, insert_rows
 
 SCHEMA_VERSION = "1"
@@ -88,6 +90,10 @@ CREATE TABLE IF NOT EXISTS note_ids (guid TEXT PRIMARY KEY, nid INTEGER NOT NULL
 -- every suspended card, as that version did. Cleared when the note is
 -- restored or removed. Added later, like titles: older versions ignore it.
 CREATE TABLE IF NOT EXISTS suspended_by_sync (nid INTEGER PRIMARY KEY, card_id TEXT NOT NULL, cids TEXT NOT NULL);
+-- The undo journal (sync/journal.py): per generation of a sync that wrote to
+-- the collection, the rows it changed as they were before. Added later,
+-- like titles: older versions ignore it.
+CREATE TABLE IF NOT EXISTS journal (gen INTEGER PRIMARY KEY, prev INTEGER NOT NULL, data TEXT NOT NULL);
 """
 
 
@@ -415,6 +421,51 @@ class SyncState:
         conn.close()
         return {r[0]: _card_from_row(r) for r in rows}
 
+    # -- the undo journal (journal.py) --------------------------------
+    def generation(self) -> Tuple[str, int]:
+        """(the file's id, its generation): ("", 0) before any sync that
+        wrote to the collection was journaled."""
+        conn = self._open_checked()
+        if conn is None:
+            return "", 0
+        try:
+            with conn:
+                ident, gen, _ = journal.read_generation(conn)
+        finally:
+            conn.close()
+        return ident, gen
+
+    def next_generation(self, docs: Sequence[str], card_ids: Sequence[str]) -> Optional[Generation]:
+        """The journal entry of a sync about to write to the collection,
+        which may change the rows of ``docs`` and of ``card_ids`` (None
+        without a state file)."""
+        if self.path is None:
+            return None
+        conn = self._open_checked()
+        if conn is None:  # a first sync (or a file just discarded): nothing to keep
+            return Generation(journal.new_state_id(), 0, 1)
+        try:
+            with conn:
+                ident, gen, top = journal.read_generation(conn)
+        finally:
+            conn.close()
+        return Generation(ident or journal.new_state_id(), gen, max(gen, top) + 1, docs, card_ids)
+
+    def roll_back(self, to: int) -> Optional[Set[str]]:
+        """The state as generation ``to`` left it (``journal.roll_back``):
+        the documents that changed, or None when the journal does not reach
+        back so far."""
+        conn = self._open_checked()
+        if conn is None:
+            return None
+        try:
+            with conn:
+                touched = journal.roll_back(conn, to, (FINGERPRINT_KEY,))
+        finally:
+            conn.close()
+        self._docs = None
+        return touched
+
     # -- writes -------------------------------------------------------
     def _stamp(self, conn: sqlite3.Connection) -> None:
         """The file's version, collection and settings (inside a transaction)."""
@@ -456,6 +507,7 @@ class SyncState:
         note_ids: Optional[NoteIdChanges] = None,
         fingerprint: str = "",
         suspended: Optional[SuspendRecords] = None,
+        generation: Optional[Generation] = None,
     ) -> None:
         """One atomic transaction: the cards of ``replace_docs`` are replaced by
         ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed;
@@ -468,7 +520,9 @@ class SyncState:
         may be staged, see :meth:`StagedCards.add_ids`). ``fingerprint``: the
         collection's notes now, for :meth:`trusted_fingerprint` ("" forgets it).
         ``suspended``: this sync's changes to ``suspended_by_sync`` (the
-        records of ``drop_cards`` go as well)."""
+        records of ``drop_cards`` go as well). ``generation``: the journal
+        entry of a sync that wrote to the collection (its pre-images kept
+        first, unless a staged move kept them already)."""
         problems = problems or {}
         if self.path is None:
             if staged is not None:
@@ -483,6 +537,8 @@ class SyncState:
         try:
             with conn:
                 self._stamp(conn)
+                if generation is not None and not generation.captured:
+                    journal.capture(conn, generation)
                 conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted((meta or {}).items()))
                 # Rows moved ahead (StagedCards.move_ahead) are this sync's:
                 # the deletes below are of the rows that were there before.
@@ -603,6 +659,9 @@ class StagedCards:
         # Made ready, not moved yet: (rows, their values one after another).
         self._rows: List[Tuple[int, List[object]]] = []
         self._ids: List[Tuple[int, List[object]]] = []
+        # The sync's journal entry: its pre-images kept by the first move,
+        # before any row of the file changes (see journal.py).
+        self.generation: Optional[Generation] = None
         self._lock = threading.Lock()  # the lists above: the builder adds while the mover takes
         self._sql = threading.Lock()  # the connection: a move, the commit's rest, a close
 
@@ -653,6 +712,8 @@ class StagedCards:
                         conn.commit()  # (nothing of the file's)
                     conn.execute("BEGIN IMMEDIATE")
                     self.rowid_bound = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM main.cards").fetchone()[0])
+                    if self.generation is not None:
+                        journal.capture(conn, self.generation)
                 _insert(conn, _INSERT_CARDS, rows)
                 _insert(conn, _INSERT_IDS, ids)
             except sqlite3.Error:
@@ -681,6 +742,8 @@ class StagedCards:
         if self.conn is not None:
             self.conn.close()  # (rolls back moves not committed)
             self.conn = None
+            if self.generation is not None:
+                self.generation.captured = False  # rolled back with them: the commit keeps them
         self.rowid_bound, self.moved, self.moved_ids = None, 0, 0
         with self._lock:
             self._rows, self._ids = [], []

@@ -23,6 +23,7 @@ from ..settings import Settings
 from .collection_view import existing_deck_id
 from .field_merge import bytes_hash, remember_hash
 from .identity import GUID_PREFIX, guid_for, is_polar_guid
+from .journal import MARKER_KEY
 from .media_store import BULK_THRESHOLD, MediaWriter
 from .new_note_order import ReadingOrder
 from .notetypes import (
@@ -105,6 +106,9 @@ class Writing:
     ids: NoteIdChanges = field(default_factory=NoteIdChanges)  # for the state's note-id hints
     # which cards the sync suspended on the notes it orphaned, for the state
     suspended: SuspendRecords = field(default_factory=SuspendRecords)
+    # The undo marker (journal.py): its value before this sync, and this
+    # sync's, which the undo step sets (None: no state file to follow undos)
+    marker: Optional[Tuple[str, str]] = None
     # a new note's Polar tags -> its tags (merge_tags with no note yet); the
     # lists are shared between notes and only read
     new_tags: Dict[Tuple[str, ...], List[str]] = field(default_factory=dict)
@@ -141,16 +145,18 @@ class Writing:
 def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
                say: Callable[[str], None], undo_name: str = UNDO_NAME,
                stage: Optional[StagedCards] = None, render: Optional[Renderer] = None,
-               ids: Optional[NoteIdChanges] = None, suspended: Optional[SuspendRecords] = None) -> List[CardState]:
+               ids: Optional[NoteIdChanges] = None, suspended: Optional[SuspendRecords] = None,
+               marker: Optional[Tuple[str, str]] = None) -> List[CardState]:
     """All collection writes, inside one undo step. Returns the state rows;
     those of a large write's new notes are also begun in ``stage`` on the way.
     ``render``: renders the plan's pending creates (see ``read.Pending``).
     ``ids``: filled with what the writes did to Polar notes (the state's
     note-id hints). ``suspended``: filled with the records of the cards the
-    sync suspended on orphans, and of the notes restored or removed."""
+    sync suspended on orphans, and of the notes restored or removed.
+    ``marker``: the undo marker's value before and after (see journal.py)."""
     w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name, stage=stage,
                 render=render, ids=ids if ids is not None else NoteIdChanges(),
-                suspended=suspended if suspended is not None else SuspendRecords())
+                suspended=suspended if suspended is not None else SuspendRecords(), marker=marker)
     if not plan.writes_anything:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         w.rows += [_row(u.rc.card_id, u.doc, u.guid, u.meta, u.base, u.polar_tags) for u in plan.updates]
@@ -169,6 +175,11 @@ def open_undo_step(w: Writing) -> None:
     a sync needs many (a first sync of a large library), they are made
     before the undo step: Undo then leaves them, empty, and removes the rest."""
     col, plan = w.col, w.plan
+    if w.marker is not None and col.get_config(MARKER_KEY, None) != w.marker[0]:
+        # The marker as this state file stands, outside the undo step: an
+        # undo of the step brings back exactly this (a first sync's marker
+        # would otherwise be undone into no marker at all).
+        col.set_config(MARKER_KEY, w.marker[0])
     kinds = sorted({c.kind for c in plan.creates})
     wanted_decks = {c.deck for c in plan.creates} | {u.move_to for u in plan.updates if u.move_to}
     new_decks = [d for d in sorted(wanted_decks) if existing_deck_id(col, d) is None]
@@ -856,6 +867,9 @@ def remove_notes(w: Writing) -> None:
 
 
 def close_undo_step(w: Writing) -> None:
+    if w.marker is not None:
+        # This sync's generation, in its undo step: undone and redone with it.
+        w.col.set_config(MARKER_KEY, w.marker[1], undoable=True)
     w.report.op_changes = w.col.merge_undo_entries(w.undo_start)
 
 

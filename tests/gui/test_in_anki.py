@@ -107,6 +107,36 @@ def test_sync_action_applies_a_polar_change_and_undo_removes_it_in_one_step(anki
         anki.set_config(watch=True)
 
 
+def test_an_edit_undone_with_edit_undo_comes_back_with_the_next_sync(anki):
+    """Edit ▸ Undo of a sync that only updated a note: the next sync brings
+    Polar's edit again (the state follows the undo, journal.py), instead of
+    taking the undone text for the user's own."""
+    anki.set_config(watch=False)
+    try:
+        doc = Doc(anki.library, "1GuiUndoEditDoc000001", title="Undo")
+        doc.card("1GuiU1", basic("<p>Undo me?</p>", "<p>first answer</p>"))
+        doc.write()
+        assert anki.trigger_and_wait("Sync from Polar").report.created == 1
+
+        def answer() -> str:
+            flds = anki.mw.col.db.scalar("SELECT flds FROM notes WHERE guid = ?", "polar:1GuiU1")
+            return str(flds).split("\x1f")[1]
+
+        doc.card("1GuiU1", basic("<p>Undo me?</p>", "<p>second answer</p>"))
+        doc.write()
+        assert anki.trigger_and_wait("Sync from Polar").report.updated == 1
+        assert "second answer" in answer()
+        anki.mw.form.actionUndo.trigger()
+        anki.anki.wait_until(lambda: "first answer" in answer(), what="undo")
+
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert outcome.report.updated == 1 and not outcome.report.conflicts
+        assert "second answer" in answer()
+        assert anki.trigger_and_wait("Sync from Polar").report.updated == 0
+    finally:
+        anki.set_config(watch=True)
+
+
 def test_a_sync_a_person_started_keeps_its_shown_progress_window_while_it_writes(anki):
     """A progress window on screen when the reading ends stays: Anki's op for
     the writing nests in it (not closed, then Anki's "Processing…" 0.6 s

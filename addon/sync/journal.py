@@ -1,0 +1,165 @@
+"""The state file's undo journal: how a sync follows an Anki undo of an earlier one.
+
+A sync that writes to the collection does it in one undo step ("Sync from
+Polar"), and the user may undo it. The collection is then as it was before
+that sync, but the state file (field hashes, guids, documents' signatures)
+still describes it as after: the next sync would take the undone text for
+the user's own edit (Polar's edit would never come back), and an undone
+re-key followed by another Polar edit would make a second note.
+
+So each sync that writes to the collection gets a generation number. Its
+undo step also sets a marker in the collection's config to that number
+(``write.close_undo_step``): Anki undoes and redoes the marker with the
+rest. Before the sync changes the state file, the rows it may change are
+kept here as they were (the *pre-images*). A later sync that finds the
+marker behind the state's generation rolls the state back, generation by
+generation, to the one the marker names, and reads those documents again
+(``apply.follow_undo``). The journal keeps the last ``KEEP`` generations:
+Anki keeps 30 undo steps.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, List, Optional, Sequence, Set, Tuple
+
+from .sql import in_chunks
+
+# The collection config key of the marker: "<state id>:<generation>". The
+# state id tells this profile's state file from another computer's (the
+# config travels with AnkiWeb syncs).
+MARKER_KEY = "polarSyncGeneration"
+# Meta keys of the state file.
+STATE_ID_KEY = "state_id"
+GENERATION_KEY = "generation"
+# Generations kept (Anki keeps the last 30 undo steps).
+KEEP = 30
+
+# The state tables a roll-back puts back (their pre-images are found: cards
+# by document and by card id, documents and problems by document,
+# suspended_by_sync by the card ids of those cards). Titles stay (they only
+# name documents); note-id hints stay too, distrusted (``forget``).
+_TABLES = ("cards", "documents", "problems", "suspended_by_sync")
+# Meta keys a roll-back leaves as they are: the file's own (its version,
+# collection and settings are checked on open) and its id.
+_OWN_META = ("version", "collection", "settings", STATE_ID_KEY)
+
+
+def marker(state_id: str, generation: int) -> str:
+    return f"{state_id}:{generation}"
+
+
+def marked_generation(value: Any, state_id: str) -> Optional[int]:
+    """The generation a marker names, if it is this state file's; else None."""
+    if not isinstance(value, str) or not state_id:
+        return None
+    ident, _, gen = value.rpartition(":")
+    if ident != state_id or not gen.isdigit():
+        return None
+    return int(gen)
+
+
+def new_state_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Generation:
+    """One sync's entry: its number, the generation before it, the state
+    file's id (made with the first entry), and what it may change: the
+    documents it replaces or drops (every card row of each) and card ids
+    whose rows lie elsewhere (dropped, or taken from another document)."""
+
+    state_id: str
+    prev: int
+    number: int
+    docs: Sequence[str] = ()
+    card_ids: Sequence[str] = ()
+    captured: bool = field(default=False, compare=False)  # the pre-images are in the file's transaction
+
+
+def read_generation(conn: sqlite3.Connection) -> Tuple[str, int, int]:
+    """(state id, the state's generation, the highest generation journaled)."""
+    meta = dict(conn.execute(
+        "SELECT key, value FROM meta WHERE key IN (?, ?)", (STATE_ID_KEY, GENERATION_KEY)).fetchall())
+    gen = str(meta.get(GENERATION_KEY) or "0")
+    top = conn.execute("SELECT coalesce(max(gen), 0) FROM journal").fetchone()[0]
+    return str(meta.get(STATE_ID_KEY) or ""), int(gen) if gen.isdigit() else 0, int(top)
+
+
+def capture(conn: sqlite3.Connection, entry: Generation) -> None:
+    """Keep the pre-images of what ``entry``'s sync may change (inside the
+    transaction that changes it: before any change), and make its number
+    the state's generation. Older entries beyond ``KEEP`` go."""
+    docs = sorted(set(entry.docs))
+    ids = sorted(set(entry.card_ids))
+    cards: List[Any] = []
+    for marks, chunk in in_chunks(docs):
+        cards += conn.execute(f"SELECT * FROM cards WHERE doc IN ({marks})", chunk).fetchall()
+    taken = {row[0] for row in cards}
+    for marks, chunk in in_chunks([i for i in ids if i not in taken]):
+        cards += conn.execute(f"SELECT * FROM cards WHERE card_id IN ({marks})", chunk).fetchall()
+    card_ids = sorted({row[0] for row in cards} | set(ids))
+    documents: List[Any] = []
+    problems: List[Any] = []
+    for marks, chunk in in_chunks(docs):
+        documents += conn.execute(f"SELECT * FROM documents WHERE key IN ({marks})", chunk).fetchall()
+        problems += conn.execute(f"SELECT * FROM problems WHERE doc IN ({marks}) ORDER BY rowid", chunk).fetchall()
+    suspended: List[Any] = []
+    for marks, chunk in in_chunks(card_ids):
+        suspended += conn.execute(f"SELECT * FROM suspended_by_sync WHERE card_id IN ({marks})", chunk).fetchall()
+    meta = conn.execute("SELECT key, value FROM meta").fetchall()
+    data = {"docs": docs, "ids": card_ids, "cards": cards, "documents": documents, "problems": problems,
+            "suspended_by_sync": suspended, "meta": meta}
+    conn.execute("INSERT OR REPLACE INTO journal VALUES (?, ?, ?)", (entry.number, entry.prev, json.dumps(data)))
+    conn.execute("DELETE FROM journal WHERE gen NOT IN (SELECT gen FROM journal ORDER BY gen DESC LIMIT ?)", (KEEP,))
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                     [(STATE_ID_KEY, entry.state_id), (GENERATION_KEY, str(entry.number))])
+    entry.captured = True
+
+
+def roll_back(conn: sqlite3.Connection, to: int, forget: Sequence[str]) -> Optional[Set[str]]:
+    """The state as generation ``to`` left it (in the caller's
+    transaction): each later entry's pre-images put back, newest first.
+    Returns the documents that changed (to read again), or None when the
+    journal does not reach back so far (nothing is changed then).
+    ``forget``: meta keys set empty afterwards (what only the collection
+    as that sync left it could vouch for)."""
+    _, current, _ = read_generation(conn)
+    chain: List[Tuple[int, dict]] = []
+    gen = current
+    while gen != to:
+        row = conn.execute("SELECT prev, data FROM journal WHERE gen = ?", (gen,)).fetchone()
+        if row is None or int(row[0]) >= gen:
+            return None
+        chain.append((gen, json.loads(row[1])))
+        gen = int(row[0])
+    touched: Set[str] = set()
+    for gen, data in chain:
+        docs, ids = data["docs"], data["ids"]
+        for marks, chunk in in_chunks(docs):
+            # The rows this generation wrote for these documents, and their records.
+            conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN "
+                         f"(SELECT card_id FROM cards WHERE doc IN ({marks}))", chunk)
+            conn.execute(f"DELETE FROM cards WHERE doc IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
+        for marks, chunk in in_chunks(ids):
+            conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN ({marks})", chunk)
+        for table in _TABLES:
+            rows = data[table]
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", [tuple(r) for r in rows])
+        conn.execute(f"DELETE FROM meta WHERE key NOT IN ({', '.join('?' * len(_OWN_META))})", _OWN_META)
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         [tuple(r) for r in data["meta"] if r[0] not in _OWN_META])
+        conn.execute("DELETE FROM journal WHERE gen = ?", (gen,))
+        touched.update(docs)
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, "") for key in forget])
+    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (GENERATION_KEY, str(to)))
+    return touched

@@ -1,0 +1,202 @@
+"""The undo journal (``sync/journal.py``): Edit ▸ Undo "Sync from Polar" in
+Anki takes a sync back in the collection, and the next sync follows it
+(the state rolled back, those documents read again), on a real collection
+undone by Anki's own undo."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+
+from addon.sync.journal import KEEP, MARKER_KEY
+from addon.sync.plan import ORPHAN_TAG
+from addon.sync.state import SyncState
+from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import run
+from tests.sync.test_lifecycle import assert_idempotent, nid_of, reviews, study
+
+QUEUE_SUSPENDED = -1
+
+
+@pytest.fixture
+def lib(tmp_path):
+    root = tmp_path / "polar"
+    a = Doc(root, "1DocA00000000000000000aa", "Doc A", tags=["deck:Books/A"])
+    a.text_highlight("1HlA000001", "first highlight")
+    a.text_highlight("1HlA000002", "second highlight")
+    a.card("1CardA0001", basic("<p>A1 front</p>", "<p>A1 back</p>"), ref="text-highlight:1HlA000001")
+    a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 back</p>"), ref="text-highlight:1HlA000002")
+    a.card("1CardA0003", cloze("<p>{{c1::A3}} cloze</p>"), "CLOZE", ref="page:1")
+    a.write()
+    b = Doc(root, "1DocB00000000000000000bb", "Doc B", tags=["deck:Books/B"])
+    b.card("1CardB0001", basic("B1 front", "B1 back"))
+    b.write()
+    return root, a, b
+
+
+def back(col: Any, card_id: str) -> str:
+    return str(col.get_note(nid_of(col, card_id))["Back"])
+
+
+def test_an_undone_edit_comes_back(col, lib, state_path):
+    """Polar's edit, synced, undone in Anki: the next sync brings it again
+    (not taken for the user's own edit of the old text), and then nothing."""
+    root, a, _ = lib
+    assert run(col, root, state_path).created == 4
+    a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 back, edited</p>"), ref="text-highlight:1HlA000002")
+    a.write()
+    assert run(col, root, state_path).updated == 1
+    col.undo()
+    assert "edited" not in back(col, "1CardA0002")
+    report = run(col, root, state_path)
+    assert report.updated == 1 and not report.conflicts and not report.errors
+    assert "A2 back, edited" in back(col, "1CardA0002")
+    assert_idempotent(col, root, state_path)
+    # Polar's next edit lands as any edit does.
+    a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 back, again</p>"), ref="text-highlight:1HlA000002")
+    a.write()
+    assert run(col, root, state_path).updated == 1
+    assert "A2 back, again" in back(col, "1CardA0002")
+
+
+def test_an_undone_rekey_is_made_again_and_keeps_the_reviews(col, lib, state_path):
+    """A Polar edit (new id), a deletion and an in-place edit, synced and
+    undone; the next sync does all three again on the same notes, and a
+    later edit of the re-keyed card makes no second note."""
+    root, a, _ = lib
+    run(col, root, state_path)
+    study(col, 4)
+    revlog, _ = reviews(col)
+    studied = nid_of(col, "1CardA0001")
+    gone = nid_of(col, "1CardA0002")
+    a.edit_card("1CardA0001", "1CardA0Re1", basic("<p>A1 front</p>", "<p>A1 back, new id</p>"))
+    a.delete_card("1CardA0002")
+    a.card("1CardA0003", cloze("<p>{{c1::A3}} cloze, edited</p>"), "CLOZE", ref="page:1")
+    a.write()
+    first = run(col, root, state_path)
+    assert (first.rekeyed, first.orphaned, first.updated) == (1, 1, 2)
+    col.undo()
+    assert col.get_note(studied).guid == "polar:1CardA0001" and not col.get_note(gone).has_tag(ORPHAN_TAG)
+    again = run(col, root, state_path)
+    assert (again.created, again.rekeyed, again.orphaned, again.updated) == (0, 1, 1, 2), again.to_dict()
+    assert nid_of(col, "1CardA0Re1") == studied and "new id" in back(col, "1CardA0Re1")
+    assert col.get_note(gone).has_tag(ORPHAN_TAG)
+    assert {c.queue for c in col.get_note(gone).cards()} == {QUEUE_SUSPENDED}
+    assert_idempotent(col, root, state_path)
+    a.card("1CardA0Re2", basic("<p>A1 front</p>", "<p>A1 back, newer</p>"), ref="text-highlight:1HlA000001")
+    a.delete_card("1CardA0Re1")
+    a.write()
+    later = run(col, root, state_path)
+    assert later.created == 0 and later.rekeyed == 1
+    assert nid_of(col, "1CardA0Re2") == studied and col.note_count() == 4
+    assert reviews(col)[0] == revlog
+
+
+def test_an_undone_orphaning_is_done_again(col, lib, state_path):
+    root, a, _ = lib
+    run(col, root, state_path)
+    a.delete_card("1CardA0002")
+    a.write()
+    assert run(col, root, state_path).orphaned == 1
+    nid = nid_of(col, "1CardA0002")
+    col.undo()
+    assert not col.get_note(nid).has_tag(ORPHAN_TAG)
+    assert run(col, root, state_path).orphaned == 1
+    note = col.get_note(nid)
+    assert note.has_tag(ORPHAN_TAG) and {c.queue for c in note.cards()} == {QUEUE_SUSPENDED}
+    assert_idempotent(col, root, state_path)
+
+
+def test_two_undone_syncs_are_followed_back_to_the_first(col, lib, state_path):
+    root, a, b = lib
+    run(col, root, state_path)
+    a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 one</p>"), ref="text-highlight:1HlA000002")
+    a.write()
+    run(col, root, state_path)
+    b.card("1CardB0001", basic("B1 front", "B1 two"))
+    b.card("1CardB0002", basic("B2 front", "B2 back"))
+    b.write()
+    assert run(col, root, state_path).created == 1
+    col.undo()
+    col.undo()
+    assert "one" not in back(col, "1CardA0002") and col.note_count() == 4
+    report = run(col, root, state_path)
+    assert (report.created, report.updated) == (1, 2), report.to_dict()
+    assert "A2 one" in back(col, "1CardA0002") and "B1 two" in back(col, "1CardB0001")
+    assert col.note_count() == 5
+    assert_idempotent(col, root, state_path)
+
+
+def test_undo_then_redo_leaves_nothing_to_do(col, lib, state_path):
+    root, a, _ = lib
+    run(col, root, state_path)
+    a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 redone</p>"), ref="text-highlight:1HlA000002")
+    a.write()
+    run(col, root, state_path)
+    col.undo()
+    col.redo()
+    assert "A2 redone" in back(col, "1CardA0002")
+    assert_idempotent(col, root, state_path)
+
+
+def test_an_undone_first_sync_is_made_again(col, lib, state_path):
+    root, _, _ = lib
+    run(col, root, state_path)
+    col.undo()
+    assert col.note_count() == 0
+    assert run(col, root, state_path).created == 4
+    assert_idempotent(col, root, state_path)
+
+
+def test_the_user_s_own_edit_is_still_theirs(col, lib, state_path):
+    """An edit made in Anki after the sync the user then undid nothing of:
+    only a marker behind the state rolls anything back."""
+    root, a, _ = lib
+    run(col, root, state_path)
+    note = col.get_note(nid_of(col, "1CardA0002"))
+    note["Back"] = "my own words"
+    col.update_note(note)
+    a.card("1CardA0001", basic("<p>A1 front</p>", "<p>A1 back, edited</p>"), ref="text-highlight:1HlA000001")
+    a.write()
+    report = run(col, root, state_path)
+    assert report.updated >= 1 and not report.warnings
+    assert "my own words" in back(col, "1CardA0002") and "A1 back, edited" in back(col, "1CardA0001")
+    assert SyncState(state_path).generation()[1] == 2
+
+
+def test_a_marker_of_another_state_file_or_a_preview_rolls_nothing_back(col, lib, state_path):
+    root, a, _ = lib
+    run(col, root, state_path)
+    a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 edited</p>"), ref="text-highlight:1HlA000002")
+    a.write()
+    run(col, root, state_path)
+    ident, gen = SyncState(state_path).generation()
+    assert ident and gen == 2 and col.get_config(MARKER_KEY) == f"{ident}:2"
+    col.set_config(MARKER_KEY, "another-computer:1")
+    assert_idempotent(col, root, state_path)
+    col.set_config(MARKER_KEY, f"{ident}:1")  # as after an undo, but the note is as synced
+    preview = run(col, root, state_path, dry_run=True)
+    assert not preview.changed and SyncState(state_path).generation() == (ident, 2)
+
+
+def test_the_journal_keeps_the_last_generations(col, lib, state_path):
+    root, a, _ = lib
+    run(col, root, state_path)
+    for i in range(KEEP + 3):
+        a.card("1CardA0002", basic("<p>A2 front</p>", f"<p>A2 back {i}</p>"), ref="text-highlight:1HlA000002")
+        a.write()
+        assert run(col, root, state_path).updated == 1
+    conn = sqlite3.connect(str(state_path))
+    gens = [g for (g,) in conn.execute("SELECT gen FROM journal ORDER BY gen")]
+    conn.close()
+    assert len(gens) == KEEP and gens[-1] == KEEP + 4
+    # Undone further back than that (a marker older than the journal): every
+    # document is read again, with a warning, and nothing breaks.
+    ident, _ = SyncState(state_path).generation()
+    col.set_config(MARKER_KEY, f"{ident}:1")
+    report = run(col, root, state_path)
+    assert any("further than the sync state remembers" in w["message"] for w in report.warnings), report.warnings
+    assert report.parsed == 2 and not report.errors
+    assert_idempotent(col, root, state_path)
