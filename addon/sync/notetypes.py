@@ -90,6 +90,8 @@ class NoteTypeRef:
     # Fields (lower-cased) that some question template mentions: never a
     # place for context.
     question_fields: FrozenSet[str] = field(default_factory=frozenset)
+    # A cloze note type (its cards are made from cloze deletions); None: not known.
+    cloze: Optional[bool] = None
 
 
 def _id(value: Any) -> NotetypeId:
@@ -254,6 +256,7 @@ def ref_of(model: NotetypeDict) -> NoteTypeRef:
         missing=missing_fields(model),
         kind=str(model.get(MARKER) or ""),
         question_fields=question_fields(model),
+        cloze=model.get("type") == 1,
     )
 
 
@@ -282,7 +285,7 @@ def choose(col: Collection, kind: str, prefer_stock: bool) -> Optional[NoteTypeR
 def planned_own(kind: str) -> NoteTypeRef:
     questions = " ".join(q for _, q in _own_questions(kind))
     return NoteTypeRef(_id(0), _OWN_NAMES[kind], _own_fields(kind), True, kind=kind,
-                       question_fields=question_fields({"tmpls": [{"qfmt": questions}]}))
+                       question_fields=question_fields({"tmpls": [{"qfmt": questions}]}), cloze=kind == "cloze")
 
 
 def reshaped_own(col: Collection, kind: str) -> List[NoteTypeRef]:

@@ -4,7 +4,9 @@ what the last sync wrote. No writes here: the result is a :class:`Plan`.
 Rules, one place each:
 * identity: the guid derived from the Polar card id (``identity.guid_for``);
   a Polar edit (new id, same parent ``ref`` and type, old id gone) re-keys
-  the old note; notes of Polar's old sync are adopted.
+  the old note; notes of Polar's old sync are adopted. A card that turned
+  from basic to cloze or back under the same id gets a new note of its kind,
+  and its old note is an orphan with a guid of its own (``Planner.retype``).
 * fields: three-way per field against the hashes written last time: Polar
   wins only where Polar changed; an Anki-side edit otherwise stays; both
   changed → ``conflict_policy`` decides and the report lists it. The
@@ -33,6 +35,7 @@ from typing import (
     Callable,
     Dict,
     List,
+    NamedTuple,
     Optional,
     Protocol,
     Sequence,
@@ -41,6 +44,7 @@ from typing import (
     Union,
 )
 
+from ..render.card import KINDS as CARD_KINDS
 from ..render.card import RenderedCard
 from ..render.context import split_block
 from ..settings import DeletionPolicy, Settings
@@ -141,11 +145,25 @@ class Update:
         return self.content_changed or self.meta_changed
 
 
+class Retype(NamedTuple):
+    """A card that changed kind (basic <-> cloze) under the same id: the new
+    note it gets, for the orphan its old note becomes (``Planner.retype``)."""
+
+    create: Create
+    doc: str
+    card_id: str
+    row: Optional[CardState]  # the card's row from the last sync, if any (kept if the change is held back)
+
+
 @dataclass
 class Orphan:
     note: NoteInfo
     card: Optional[CardState]  # None for a note no state row knows
     duplicate: bool = False
+    # Not None: the note of a card that changed kind, which ``retype.create``
+    # replaces. It has no state row of its own (the card's row is the new
+    # note's) and always gets a guid of its own (the new note takes the card's).
+    retype: Optional[Retype] = None
     # What the deletion policy does with it (``decide_deletions``):
     remove: bool = False
     new_guid: Optional[str] = None  # a former duplicate gets a guid of its own
@@ -318,6 +336,36 @@ class Planner:
             content_changed=changed, meta_changed=meta_changed, meta=meta, old=base,
         ))
 
+    # -- a card that changed kind ----------------------------------------------
+    def retyped(self, note: NoteInfo, rc: RenderedCard, base: Optional[CardState]) -> bool:
+        """Whether ``rc`` turned from basic to cloze or back since ``note``
+        was made for it (same id: a hand-edited file, another tool; Polar's
+        editor gives an edited card a new id). Its kind then was the one its
+        state row remembers; with no row, the kind of the add-on's own note
+        type the note is in (a stock or user type with no row tells nothing:
+        updated as before). The row, not the note's type: a note the user
+        moved to another type (Change Note Type) is not a retype. Nor is a
+        note whose type already suits the new kind (one another computer made
+        for it, the retype synced through AnkiWeb)."""
+        cloze = rc.kind == "cloze"
+        nt = self.notetypes.get(note.mid)
+        if nt is not None and nt.cloze is cloze:
+            return False
+        if base is not None and base.type:
+            was = CARD_KINDS.get(base.type, "basic")
+        else:
+            was = nt.kind if nt is not None and nt.own else ""
+        return bool(was) and (was == "cloze") != cloze
+
+    def retype(self, note: NoteInfo, rc: RenderedCard, doc: str, deck: str, base: Optional[CardState],
+               meta: CardMeta) -> None:
+        """A card that changed kind: a new note of its kind, as for a Polar
+        edit that made a new card; the old note (its reviews) goes the way of
+        a card removed in Polar (``decide_deletions``)."""
+        create = Create(rc, doc, deck, rc.kind, meta)
+        self.plan.creates.append(create)
+        self.plan.orphans.append(Orphan(note, None, retype=Retype(create, doc, rc.card_id, base)))
+
     # -- a whole parsed document ---------------------------------------------
     def document(self, loaded: LoadedDoc, old: Dict[str, CardState], deck_changed: bool) -> None:
         """Plan one parsed document; ``old``: its cards' rows from the last sync."""
@@ -338,7 +386,11 @@ class Planner:
             planned.add(rc.card_id)
             keeper, losers = pick_keeper(notes)
             self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
-            self.update(keeper, rc, doc, old.get(rc.card_id), move_to, guid, meta.get(rc.card_id, NO_META))
+            base = old.get(rc.card_id)
+            if self.retyped(keeper, rc, base):
+                self.retype(keeper, rc, doc, deck, base, meta.get(rc.card_id, NO_META))
+                continue
+            self.update(keeper, rc, doc, base, move_to, guid, meta.get(rc.card_id, NO_META))
 
         # Polar re-creates a card on every edit: pair each vanished card with
         # a new one on the same parent and of the same type, oldest first.
@@ -411,10 +463,13 @@ class Planner:
         if self.render is not None:  # their text is compared: every new card rendered now
             self.plan.creates = render_creates(self.plan.creates, self.render)
         by_doc = {d.key: d for d in docs}
+        # A retyped card's new note is not an old-sync note's to take: its
+        # old note gives up the card's guid for it (``retype``).
+        retyped = {id(o.retype.create) for o in self.plan.orphans if o.retype is not None}
         new = []
         for c in self.plan.creates:
             d = by_doc.get(c.doc)
-            if d is None:
+            if d is None or id(c) in retyped:
                 continue
             labels = frozenset(old_sync_label(t) for t in d.labels)
             text = f"{c.card.front} {c.card.back}"
@@ -490,6 +545,9 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int) -> Option
         why = (f"refused to delete {len(plan.orphans)} of {max(polar_notes, 1)} synced notes "
                f"(over the delete_max_share limit of {settings.delete_max_share:.0%}); nothing was deleted")
         plan.carry += [o.card for o in plan.orphans if o.card is not None]
+        # A retyped card stays in its old note as well: no new note beside
+        # it with the same guid.
+        _drop_retypes(plan, [o for o in plan.orphans if o.retype is not None])
         plan.orphans = []
         return why
     for o in plan.orphans:
@@ -502,14 +560,29 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int) -> Option
             # No longer a second copy of the Polar card: it keeps its reviews
             # but gets a guid of its own, so it is never matched again.
             o.new_guid = f"polar-dup:{o.note.id}"
+        elif o.retype is not None:
+            # Its card has a new note, which takes the card's guid: it keeps
+            # its reviews under a guid of its own (never restored: no
+            # card of its kind will come back to it, so no record).
+            o.new_guid = f"polar-retyped:{o.note.id}"
         o.add_tag = policy in ("tag", "suspend") and not o.note.has_tag(ORPHAN_TAG)
         if policy == "suspend":
             o.suspend = [c.id for c in o.note.cards if c.queue != -1]
-        if o.add_tag and not o.duplicate:
+        if o.add_tag and not o.duplicate and o.retype is None:
             # Orphaned now: the sync suspends only the cards not suspended
             # already, and remembers them (a duplicate is never restored).
             o.record = list(o.suspend)
     return None
+
+
+def _drop_retypes(plan: Plan, orphans: Sequence[Orphan]) -> None:
+    """Take the new notes of these retyped cards' orphans out of the plan;
+    the cards' rows stay as they were (their old notes are not changed)."""
+    if not orphans:
+        return
+    drop = {id(o.retype.create) for o in orphans if o.retype is not None}
+    plan.creates = [c for c in plan.creates if id(c) not in drop]
+    plan.carry += [o.retype.row for o in orphans if o.retype is not None and o.retype.row is not None]
 
 
 def resolve_suspensions(plan: Plan, recorded: Callable[[Sequence[int]], Dict[int, List[int]]]) -> None:
@@ -520,7 +593,8 @@ def resolve_suspensions(plan: Plan, recorded: Callable[[Sequence[int]], Dict[int
     (``SyncState.suspended_by_sync``), asked only when there is such a note
     (never in a no-op resync)."""
     restoring = [u for u in plan.updates if u.unsuspend]
-    again = [o for o in plan.orphans if o.suspend and o.record is None and not o.duplicate and not o.remove]
+    again = [o for o in plan.orphans
+             if o.suspend and o.record is None and not o.duplicate and not o.remove and o.retype is None]
     if not restoring and not again:
         return
     records = recorded([u.note.id for u in restoring] + [o.note.id for o in again])
@@ -561,6 +635,7 @@ def leave_alone(plan: Plan, note_ids: AbstractSet[int]) -> Dict[int, str]:
         plan.paired -= u.taken_over == "paired"
     plan.updates = updates
     orphans: List[Orphan] = []
+    retyped: List[Orphan] = []
     for o in plan.orphans:
         if o.note.id not in note_ids or not o.needs_work:
             orphans.append(o)
@@ -570,8 +645,14 @@ def leave_alone(plan: Plan, note_ids: AbstractSet[int]) -> Dict[int, str]:
             plan.carry.append(o.card)
             if o.card.card_id in plan.drop_cards:
                 plan.drop_cards.remove(o.card.card_id)
+        if o.retype is not None:
+            # Its card's new note waits with it: made now, it would share the
+            # card's guid with the old note until the next sync.
+            held[o.note.id] = o.retype.doc
+            retyped.append(o)
         # (a duplicate no state row knows is found again by the next full check)
     plan.orphans = orphans
+    _drop_retypes(plan, retyped)
     # Nothing was decided for them: their conflicts come up when they sync.
     plan.conflicts = [c for c in plan.conflicts if c.get("path") not in held_paths]
     return held
@@ -594,14 +675,24 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
     report.legacy_leftovers = list(plan.legacy_leftovers)
     report.conflicts = plan.conflicts
     report.duplicates = sum(1 for o in plan.orphans if o.duplicate)
-    # An orphan counts once: when its card went (its state row is not marked
-    # yet), or, for a note no state row knew, when the policy acts on it.
-    fresh = sum(1 for o in plan.orphans if not o.duplicate and (not o.card.orphaned if o.card else o.needs_work))
+    fresh = sum(1 for o in plan.orphans if _fresh(o))
     if deletion_policy == "delete":
         report.deleted = fresh + report.duplicates
     else:
         report.orphaned = fresh
     report.changes = _changes(plan, deletion_policy, deck_of or {})
+
+
+def _fresh(o: Orphan) -> bool:
+    """An orphan counts once as a card removed in Polar: when its card went
+    (its state row is not marked yet), or, for a note no state row knew,
+    when the policy acts on it. A retyped card's old note counts so too,
+    unless its card had gone before (its row marked then, counted then)."""
+    if o.duplicate:
+        return False
+    if o.retype is not None:
+        return not (o.retype.row is not None and o.retype.row.orphaned)
+    return not o.card.orphaned if o.card else o.needs_work
 
 
 def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[Change]:
@@ -621,12 +712,14 @@ def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[
             out.append(Change(kind, u.note.id, deck, u.doc, u.rc.card_id, u.meta.page, u.rc.front))
     delete = deletion_policy == "delete"
     for o in plan.orphans:
-        counted = o.duplicate and delete or (
-            not o.duplicate and (not o.card.orphaned if o.card else o.needs_work))
+        counted = o.duplicate and delete or _fresh(o)
         if not counted:
             continue
-        doc = o.card.doc if o.card else ""
-        card = o.card.card_id if o.card else ""
+        if o.retype is not None:
+            doc, card = o.retype.doc, o.retype.card_id
+        else:
+            doc = o.card.doc if o.card else ""
+            card = o.card.card_id if o.card else ""
         front = o.note.fields[0] if o.note.fields else ""
         out.append(Change("deleted" if delete else "removed", o.note.id, deck_of.get(doc, ""), doc, card, 0, front))
     return out

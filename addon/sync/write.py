@@ -160,7 +160,7 @@ def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
     if not plan.writes_anything:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         w.rows += [_row(u.rc.card_id, u.doc, u.guid, u.meta, u.base, u.polar_tags) for u in plan.updates]
-        w.rows += [_orphan_row(o) for o in plan.orphans if not o.duplicate]
+        w.rows += [_orphan_row(o) for o in plan.orphans if not o.duplicate and o.retype is None]
         return w.rows
     for step in WRITE_STEPS:
         step(w)
@@ -806,7 +806,8 @@ def queue_in_reading_order(w: Writing) -> None:
 
 
 def handle_orphans(w: Writing) -> None:
-    """Notes whose Polar card is gone: what ``plan.decide_deletions`` chose."""
+    """Notes whose Polar card is gone (or has a new note of another kind):
+    what ``plan.decide_deletions`` chose."""
     for o in w.plan.orphans:
         if o.remove:
             w.remove.append(o.note.id)
@@ -824,7 +825,11 @@ def handle_orphans(w: Writing) -> None:
         w.suspend += o.suspend
         if note.guid != o.note.guid or note.tags != o.note.tags:
             w.to_save.append(note)
-        if not o.duplicate:
+        if o.retype is not None:
+            # Its card's row is its new note's; it is no Polar note now,
+            # never restored: no row, and no record of what was suspended.
+            w.suspended.cleared.append(o.note.id)
+        elif not o.duplicate:
             w.rows.append(_orphan_row(o))
             if o.record is not None and o.card is not None:  # committed with the orphan row
                 w.suspended.made[o.note.id] = (o.card.card_id, o.record)
