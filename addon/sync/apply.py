@@ -16,7 +16,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, cast
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
 from .collection_view import (
     NO_PROBE,
@@ -87,6 +87,15 @@ class Applying:
     parsed: List[LoadedDoc] = field(default_factory=list)
     gone_docs: List[str] = field(default_factory=list)  # documents gone from the library
     old_by_doc: Dict[str, Dict[str, CardState]] = field(default_factory=dict)  # last sync's rows
+    # card id -> (the document the last sync had it from, orphaned there), for
+    # the cards of the documents in ``owners_of`` (``_owners``)
+    owners: Dict[str, Tuple[str, bool]] = field(default_factory=dict)
+    owners_of: Set[str] = field(default_factory=set)
+    # Remembered problems of the unchanged documents (``read_where_cards_moved``)
+    known_problems: Optional[Dict[str, List[Dict[str, Any]]]] = None
+    # Cards gone from the document the last sync had them from and now in
+    # another one: card id -> (from, to). The note follows the card.
+    moved: Dict[str, Tuple[str, str]] = field(default_factory=dict)
     by_guid: Dict[str, List[NoteInfo]] = field(default_factory=dict)
     planner: Optional[Planner] = None
     rows: List[CardState] = field(default_factory=list)
@@ -286,11 +295,74 @@ def _likely_interest(ctx: Applying) -> List[str]:
     return guids + [c.guid for c in ctx.reading.state.cards_for(keys).values()]
 
 
+def read_where_cards_moved(ctx: Applying) -> None:
+    """A card can move from one document to another (out of one's
+    ``pageMetas``, into the other's). Only a document read this time shows
+    what it holds now; read again, before anything is reported or planned:
+
+    * an unchanged document whose last read refused a card as held by
+      another document (``same_card_twice``) when that document no longer
+      holds it (its row orphaned or gone, or read this time without it):
+      the card is this one's now;
+    * an unchanged document the last sync had a card from that a document
+      read this time holds: it still holds the card (a copy: it keeps it)
+      or not (the card moved: its note follows), which only its file can tell.
+
+    A resync that read nothing and remembers no such problem asks nothing more
+    (the unchanged documents' problems are read once, for ``repeat_known_problems``)."""
+    reading = ctx.reading
+    known = reading.state.problems_for([d.key for d in reading.with_status("unchanged")])
+    refused = {(doc, str(row["card"])) for doc, rows in known.items() for row in rows
+               if row.get("code") == "same_card_twice" and row.get("card")}
+    if refused:
+        owners = reading.state.owners(sorted({cid for _, cid in refused}))
+        free = {doc for doc, cid in refused
+                if cid not in owners or owners[cid][0] == doc or not _still_holds(reading, cid, *owners[cid])}
+        reading.reread(sorted(free))
+    owners = _owners(ctx)
+    stale = set()
+    for d in reading.with_status("parsed"):
+        for c in d.every_card():
+            prev = owners.get(c.card_id)
+            if prev is not None and prev[0] != d.key and not prev[1]:
+                other = reading.docs.get(prev[0])
+                if other is not None and other.status == "unchanged":
+                    stale.add(prev[0])
+    reading.reread(sorted(stale))
+    ctx.known_problems = {k: rows for k, rows in known.items()
+                          if k in reading.docs and reading.docs[k].status == "unchanged"}
+
+
+def _owners(ctx: Applying) -> Dict[str, Tuple[str, bool]]:
+    """``ctx.owners`` for the cards of every document parsed by now (each
+    document's looked up once: one query per batch of documents read)."""
+    todo = [d for d in ctx.reading.with_status("parsed") if d.key not in ctx.owners_of]
+    ids = [c.card_id for d in todo for c in d.every_card()]
+    ctx.owners.update(ctx.reading.state.owners(ids))
+    ctx.owners_of.update(d.key for d in todo)
+    return ctx.owners
+
+
+def _still_holds(reading: Reading, card_id: str, doc: str, orphaned: bool) -> bool:
+    """Whether ``doc``, which the last sync had ``card_id`` from (``orphaned``:
+    it was gone from it then), holds it still, as far as this sync can tell."""
+    other = reading.docs.get(doc)
+    if other is None:
+        return False  # gone from the library (or not part of this sync): the card is where it is now
+    if other.status in ("parsed", "skipped"):
+        return card_id in other.card_ids
+    # Unchanged: as the last sync read it. Unreadable: cannot tell, so it
+    # keeps what it had (never taken from a document that failed to parse).
+    return not orphaned
+
+
 def repeat_known_problems(ctx: Applying) -> None:
     """What could not be synced from a document that is unchanged since: the
     errors of its last read, again, so a card still missing is never hidden
     by the document not being read (``remember`` keeps them)."""
-    known = ctx.reading.state.problems_for([d.key for d in ctx.reading.with_status("unchanged")])
+    known = ctx.known_problems
+    if known is None:
+        known = ctx.reading.state.problems_for([d.key for d in ctx.reading.with_status("unchanged")])
     for rows in known.values():
         for row in rows:
             ctx.report.error(**row)
@@ -298,12 +370,15 @@ def repeat_known_problems(ctx: Applying) -> None:
 
 def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
     """One Polar card id is one note. If two documents hold the same card id
-    (a copied document, a hand-edited file), the first owner keeps it and
-    the other copy is reported instead of becoming a second note."""
+    (a copied document, a hand-edited file), the first owner keeps it (the
+    document the last sync had it from, while it still holds it; else the
+    first by key) and the other copy is reported instead of becoming a
+    second note. A card the last sync had from a document that no longer
+    holds it has moved (``ctx.moved``): its note follows it."""
     reading = ctx.reading
     ctx.parsed = reading.with_status("parsed")
+    owners = _owners(ctx)
     ids = [c.card_id for d in ctx.parsed for c in d.every_card()]
-    owners = reading.state.owners(ids)
     if not owners and len(set(ids)) == len(ids):
         return  # no card held twice, none synced before (a first sync): the check below finds nothing
     seen: Dict[str, str] = {}
@@ -311,10 +386,10 @@ def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
         keep: List[Card] = []
         for c in d.every_card():
             owner = seen.get(c.card_id)
-            if owner is None:
-                prev = owners.get(c.card_id)
-                other = reading.docs.get(prev) if prev and prev != d.key else None
-                owner = prev if other is not None and other.status in ("unchanged", "skipped", "failed") else None
+            prev = owners.get(c.card_id)
+            elsewhere = prev is not None and prev[0] != d.key
+            if owner is None and prev is not None and elsewhere and _still_holds(reading, c.card_id, *prev):
+                owner = prev[0]
             if owner is not None:
                 rc = reading.render(c) if isinstance(c, Pending) else c  # the report shows its front
                 reading.report.error(f"{d.file.label}#{c.card_id}",
@@ -323,6 +398,8 @@ def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
                                      front=rc.front if rc is not None else "")
                 continue
             seen[c.card_id] = d.key
+            if prev is not None and elsewhere:
+                ctx.moved[c.card_id] = (prev[0], d.key)
             keep.append(c)
         d.cards = [c for c in keep if not isinstance(c, Pending)]
         d.pending = [c for c in keep if isinstance(c, Pending)]
@@ -368,6 +445,27 @@ def find_gone_documents(ctx: Applying) -> None:
     for cid, c in reading.state.cards_for([d.key for d in ctx.parsed] + ctx.gone_docs).items():
         old_by_doc[c.doc][cid] = c
     ctx.old_by_doc = old_by_doc
+    if ctx.moved:
+        _rehome_moved_cards(ctx)
+
+
+def _rehome_moved_cards(ctx: Applying) -> None:
+    """A moved card's row goes with it, from the document it left (which
+    then neither orphans nor re-keys its note) to the one that holds it now
+    (which updates the note against that row, as its own card)."""
+    old_by_doc = ctx.old_by_doc
+    rows: Dict[str, CardState] = {}
+    for cid, (src, _) in ctx.moved.items():
+        row = old_by_doc[src].pop(cid, None) if src in old_by_doc else None
+        if row is not None:
+            rows[cid] = row
+    # From a document neither read nor gone (unchanged with the card gone
+    # from it, out of a partial sync): by id.
+    rows.update(ctx.reading.state.cards_by_id([cid for cid in ctx.moved if cid not in rows]))
+    for cid, row in rows.items():
+        src, dst = ctx.moved[cid]
+        if row.doc == src:
+            old_by_doc[dst][cid] = row._replace(doc=dst)
 
 
 def look_up_notes(ctx: Applying) -> None:
@@ -407,10 +505,16 @@ def look_up_notes(ctx: Applying) -> None:
 def plan_documents(ctx: Applying) -> None:
     ctx.say("Planning…")
     planner = _planner(ctx)
+    arrived: Dict[str, Set[str]] = defaultdict(set)  # document -> cards moved in from another deck's document
+    for cid, (src, dst) in ctx.moved.items():
+        left = ctx.known_docs.get(src)
+        target = ctx.reading.docs[dst].deck
+        if left is None or not left.deck or left.deck.lower() != target.lower():
+            arrived[dst].add(cid)
     for d in ctx.parsed:
         prev = ctx.known_docs.get(d.key)
         deck_changed = prev is not None and bool(prev.deck) and prev.deck.lower() != d.deck.lower()
-        planner.document(d, ctx.old_by_doc.get(d.key, {}), deck_changed)
+        planner.document(d, ctx.old_by_doc.get(d.key, {}), deck_changed, arrived.get(d.key, frozenset()))
         if d.every_card() or d.card_ids:
             ctx.report.decks.add(d.deck)
     _report_dropped_fields(ctx)
@@ -651,6 +755,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     check_collection_identity,
     follow_undo,
     find_missing_notes,
+    read_where_cards_moved,
     repeat_known_problems,
     drop_cards_claimed_elsewhere,
     avoid_filtered_decks,

@@ -367,10 +367,15 @@ class Planner:
         self.plan.orphans.append(Orphan(note, None, retype=Retype(create, doc, rc.card_id, base)))
 
     # -- a whole parsed document ---------------------------------------------
-    def document(self, loaded: LoadedDoc, old: Dict[str, CardState], deck_changed: bool) -> None:
-        """Plan one parsed document; ``old``: its cards' rows from the last sync."""
+    def document(self, loaded: LoadedDoc, old: Dict[str, CardState], deck_changed: bool,
+                 arrived: AbstractSet[str] = frozenset()) -> None:
+        """Plan one parsed document; ``old``: its cards' rows from the last sync
+        (with those of the cards moved into it from another document).
+        ``arrived``: cards moved in from a document of another deck, whose
+        cards move to this one's deck as on a deck change."""
         doc, deck, meta, all_ids, by_guid = loaded.key, loaded.deck, loaded.card_meta, loaded.card_ids, self.by_guid
-        move_to = deck if deck_changed and self.settings.move_on_deck_change else None
+        move_on = self.settings.move_on_deck_change
+        move_to = deck if deck_changed and move_on else None
         # With no Polar note in the collection (a first sync) no card meets one.
         unmatched: List[Card] = [] if by_guid else list(loaded.every_card())
         planned: Set[str] = set()  # the cards this plan updates or creates
@@ -390,7 +395,8 @@ class Planner:
             if self.retyped(keeper, rc, base):
                 self.retype(keeper, rc, doc, deck, base, meta.get(rc.card_id, NO_META))
                 continue
-            self.update(keeper, rc, doc, base, move_to, guid, meta.get(rc.card_id, NO_META))
+            to = deck if move_on and rc.card_id in arrived else move_to
+            self.update(keeper, rc, doc, base, to, guid, meta.get(rc.card_id, NO_META))
 
         # Polar re-creates a card on every edit: pair each vanished card with
         # a new one on the same parent and of the same type, oldest first.

@@ -383,10 +383,39 @@ class SyncState:
         conn.close()
         return cards
 
-    def owners(self, card_ids: Iterable[str]) -> Dict[str, str]:
-        """card id → the document it was last synced from."""
-        rows = self._pairs("SELECT card_id, doc FROM cards WHERE card_id IN ({marks})", list(card_ids))
-        return {str(cid): str(doc) for cid, doc in rows}
+    def owners(self, card_ids: Iterable[str]) -> Dict[str, Tuple[str, bool]]:
+        """card id → (the document it was last synced from, whether it was
+        gone from that document then: its row orphaned)."""
+        keys = list(card_ids)
+        conn = self._open_checked() if keys else None
+        if conn is None:
+            return {}
+        out: Dict[str, Tuple[str, bool]] = {}
+        try:
+            with conn:
+                for marks, chunk in in_chunks(keys):
+                    for cid, doc, orphaned in conn.execute(
+                            f"SELECT card_id, doc, orphaned FROM cards WHERE card_id IN ({marks})", chunk):
+                        out[str(cid)] = (str(doc), bool(orphaned))
+        finally:
+            conn.close()
+        return out
+
+    def cards_by_id(self, card_ids: Iterable[str]) -> Dict[str, CardState]:
+        """card id → its row, for these card ids (the few a sync needs by id)."""
+        keys = sorted(set(card_ids))
+        conn = self._open_checked() if keys else None
+        if conn is None:
+            return {}
+        cards: Dict[str, CardState] = {}
+        try:
+            with conn:
+                for marks, chunk in in_chunks(keys):
+                    for r in conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards WHERE card_id IN ({marks})", chunk):
+                        cards[str(r[0])] = _card_from_row(r)
+        finally:
+            conn.close()
+        return cards
 
     def problems_for(self, doc_keys: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:
         """doc key → the report rows of the errors remembered for it."""
