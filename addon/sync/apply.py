@@ -610,7 +610,7 @@ def plan_collection_changes(ctx: Applying) -> None:
     plan.missing_media = lacking_media(ctx.col, [u.rc for u in plan.updates if not u.content_changed])
     # The share counts the notes there were before this sync: the new ones
     # must not make room for deleting more of the old.
-    refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes)
+    refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes, ctx.reading.state.suspended_by_sync)
     if refused:
         ctx.report.error(ctx.reading.source.describe(), refused, code="delete_refused")
     resolve_suspensions(plan, ctx.reading.state.suspended_by_sync)

@@ -540,15 +540,20 @@ def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> 
             u.move_cids = [c.id for c in u.note.cards if did is None or c.home != did]
 
 
-def decide_deletions(plan: Plan, settings: Settings, polar_notes: int) -> Optional[str]:
+def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
+                     recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]] = None) -> Optional[str]:
     """The deletion policy, the one place it is decided: what happens to each
     orphan's note. ``polar_notes``: how many Polar notes the collection will
     hold before the removals. Returns why nothing is deleted when the policy
     would remove more than ``delete_max_share`` of them (the orphans then stay
-    as they were, their state rows too), else None."""
+    as they were, their state rows too), else None. ``recorded``: the
+    suspension records by note id (``SyncState.suspended_by_sync``), asked
+    only about orphans whose tag is gone (``_taken_back``)."""
     policy = settings.deletion_policy
-    if policy == "delete" and len(plan.orphans) > settings.delete_max_share * max(polar_notes, 1):
-        why = (f"refused to delete {len(plan.orphans)} of {max(polar_notes, 1)} synced notes "
+    taken_back = _taken_back(plan.orphans, recorded)
+    acting = len(plan.orphans) - len(taken_back)
+    if policy == "delete" and acting > settings.delete_max_share * max(polar_notes, 1):
+        why = (f"refused to delete {acting} of {max(polar_notes, 1)} synced notes "
                f"(over the delete_max_share limit of {settings.delete_max_share:.0%}); nothing was deleted")
         plan.carry += [o.card for o in plan.orphans if o.card is not None]
         # A retyped card stays in its old note as well: no new note beside
@@ -557,6 +562,8 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int) -> Option
         plan.orphans = []
         return why
     for o in plan.orphans:
+        if id(o) in taken_back:
+            continue
         if policy == "delete":
             o.remove = True
             if o.card is not None:
@@ -579,6 +586,23 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int) -> Option
             # already, and remembers them (a duplicate is never restored).
             o.record = list(o.suspend)
     return None
+
+
+def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]]
+                ) -> Set[int]:
+    """The orphans (by ``id()``) whose notes the user took back: the card
+    was gone at an earlier sync, which tagged the note ``polar::deleted``
+    (its suspension record says so: ``recorded``), and the tag has been
+    removed since. Such a note is theirs: never tagged, suspended or
+    deleted again. (An Undo of the sync that orphaned it leaves no such
+    row: journal.py rolls it back. A note orphaned before the records, or
+    under ``keep``, has none: the policy applies as it did.)"""
+    maybe = [o for o in orphans if o.card is not None and o.card.orphaned and not o.duplicate
+             and o.retype is None and not o.note.has_tag(ORPHAN_TAG)]
+    if not maybe or recorded is None:
+        return set()
+    records = recorded([o.note.id for o in maybe])
+    return {id(o) for o in maybe if o.note.id in records}
 
 
 def _drop_retypes(plan: Plan, orphans: Sequence[Orphan]) -> None:
