@@ -410,8 +410,10 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         # unknown, not deleted. Synced like a partial run of those seen.
         seen = {f.key for f in files}
         only_set = seen if only_set is None else only_set & seen
-        report.warn(source.describe(), "the export could not be read to its end: documents missing from "
-                                       "the part read were left as they are")
+        # (Truncated, or its gzip checksum wrong after the last member: the
+        # problem names which; this says what it means for the notes.)
+        report.warn(source.describe(), "the export is damaged: documents not "
+                                       "found in it were left as they are")
     elif _unidentified_may_be_gone(source, files, known, report):
         seen = {f.key for f in files}
         only_set = seen if only_set is None else only_set & seen
