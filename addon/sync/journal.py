@@ -35,8 +35,11 @@ MARKER_KEY = "polarSyncGeneration"
 # Meta keys of the state file.
 STATE_ID_KEY = "state_id"
 GENERATION_KEY = "generation"
-# Generations kept (Anki keeps the last 30 undo steps).
+# Generations kept (Anki keeps the last 30 undo steps), and at most this
+# much of their pre-images (a sync that read a whole large library again
+# keeps every row of it: ~15 MB at 50,000 cards); the newest is always kept.
 KEEP = 30
+KEEP_BYTES = 32 * 1024 * 1024
 
 # The state tables a roll-back puts back (their pre-images are found: cards
 # by document and by card id, documents and problems by document,
@@ -115,10 +118,22 @@ def capture(conn: sqlite3.Connection, entry: Generation) -> None:
     data = {"docs": docs, "ids": card_ids, "cards": cards, "documents": documents, "problems": problems,
             "suspended_by_sync": suspended, "meta": meta}
     conn.execute("INSERT OR REPLACE INTO journal VALUES (?, ?, ?)", (entry.number, entry.prev, json.dumps(data)))
-    conn.execute("DELETE FROM journal WHERE gen NOT IN (SELECT gen FROM journal ORDER BY gen DESC LIMIT ?)", (KEEP,))
+    _prune(conn)
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      [(STATE_ID_KEY, entry.state_id), (GENERATION_KEY, str(entry.number))])
     entry.captured = True
+
+
+def _prune(conn: sqlite3.Connection) -> None:
+    """The newest ``KEEP`` entries, as many of them as fit in ``KEEP_BYTES``
+    (an undo further back than that is followed by reading every document)."""
+    kept = total = 0
+    for gen, size in conn.execute("SELECT gen, length(data) FROM journal ORDER BY gen DESC").fetchall():
+        total += int(size)
+        if kept and (kept >= KEEP or total > KEEP_BYTES):
+            conn.execute("DELETE FROM journal WHERE gen <= ?", (gen,))
+            return
+        kept += 1
 
 
 def roll_back(conn: sqlite3.Connection, to: int, forget: Sequence[str]) -> Optional[Set[str]]:

@@ -200,3 +200,23 @@ def test_the_journal_keeps_the_last_generations(col, lib, state_path):
     assert any("further than the sync state remembers" in w["message"] for w in report.warnings), report.warnings
     assert report.parsed == 2 and not report.errors
     assert_idempotent(col, root, state_path)
+
+
+def test_the_journal_keeps_no_more_than_its_size(col, lib, state_path, monkeypatch):
+    """Large entries (a whole library read again) are dropped oldest first
+    beyond the size cap; the newest stays, and an undo of it is followed."""
+    import addon.sync.journal as journal
+
+    root, a, _ = lib
+    run(col, root, state_path)
+    monkeypatch.setattr(journal, "KEEP_BYTES", 1)
+    for i in range(3):
+        a.card("1CardA0002", basic("<p>A2 front</p>", f"<p>A2 back {i}</p>"), ref="text-highlight:1HlA000002")
+        a.write()
+        run(col, root, state_path)
+    conn = sqlite3.connect(str(state_path))
+    gens = [g for (g,) in conn.execute("SELECT gen FROM journal")]
+    conn.close()
+    assert gens == [4]
+    col.undo()
+    assert run(col, root, state_path).updated == 1 and "A2 back 2" in back(col, "1CardA0002")
