@@ -31,7 +31,7 @@ import html as _html
 import re
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
@@ -132,6 +132,31 @@ def _text_html(text: Text, what: str) -> Tuple[str, List[MediaFile], List[str]]:
     return html, media, [f"{what}: {p}" for p in problems]
 
 
+# An area highlight's image where the source has none to give (a Polar 2.x
+# export carries no images): a note that has the image keeps it
+# (``kept_image``, at the plan), a new note gets none (``without_kept``, at the
+# write). An HTML comment: were it ever to reach a note, it would show nothing.
+KEPT_IMAGE = "<!--polar-sync: the image the note has-->"
+# The image a note has: in the stock block's image part, or alone in an own
+# type's Image field.
+_BLOCK_IMG = re.compile(r'<div\b[^>]*\bclass="polar-image"[^>]*>\s*<img\b[^>]*?\bsrc="([^"]+)"')
+_FIELD_IMG = re.compile(r'\s*<img\b[^>]*?\bsrc="([^"]+)"')
+
+
+def kept_image(fields: Sequence[str], image_field: Optional[int] = None) -> str:
+    """The image a note's fields hold, as ``build_context`` makes it (the
+    block styles it again as it did), or "" when they hold none.
+    ``image_field``: the index of an own type's Image field."""
+    if image_field is not None:
+        found = _FIELD_IMG.match(fields[image_field]) if image_field < len(fields) else None
+        return f'<img src="{found.group(1)}">' if found is not None else ""
+    for value in fields:
+        found = _BLOCK_IMG.search(value) if "polar-image" in value else None
+        if found is not None:
+            return f'<img src="{found.group(1)}">'
+    return ""
+
+
 def _load_image(
     highlight: Highlight, image_loader: Callable[[str], bytes]
 ) -> Tuple[str, Optional[MediaFile], Optional[str]]:
@@ -140,7 +165,7 @@ def _load_image(
     try:
         data = image_loader(name)
     except ImagesNotExported:
-        return "", None, None  # expected: exports carry no images (README)
+        return KEPT_IMAGE, None, None  # expected: exports carry no images (README)
     except UnsafePathError:  # before ValueError: it is a subclass
         return "", None, f"{where} refused: the name leads outside the Polar library"
     except FileNotFoundError:

@@ -46,13 +46,13 @@ from typing import (
 
 from ..render.card import KINDS as CARD_KINDS
 from ..render.card import RenderedCard
-from ..render.context import split_block
+from ..render.context import KEPT_IMAGE, kept_image, split_block
 from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
 from .field_merge import merge_field
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
 from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
-from .notetypes import NoteTypeRef, Want, dropped_fields, wanted_fields
+from .notetypes import NoteTypeRef, Want, dropped_fields, field_roles, wanted_fields
 from .read import NO_META, Card, CardMeta, LoadedDoc, Pending
 from .report import Change, Report, plain_text
 from .state import CardState
@@ -286,6 +286,12 @@ class Planner:
         nt = self.notetypes.get(note.mid)
         if nt is None:  # a note type gone since the snapshot: match by position
             nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
+        if rc.context.image is KEPT_IMAGE:
+            # The source has no images (an export): the note keeps the one
+            # it has (synced from the data folder), so nothing changes for it.
+            roles = field_roles(nt)
+            at = roles.index("image") if "image" in roles else None
+            rc = rc._replace(context=rc.context._replace(image=kept_image(note.fields, at)))
         names = nt.field_names
         if nt.missing:
             for lost in dropped_fields(nt, rc):

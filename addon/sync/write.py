@@ -18,7 +18,7 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
 
 from ..render.card import RenderedCard
-from ..render.context import EMPTY_CONTEXT, context_block
+from ..render.context import EMPTY_CONTEXT, KEPT_IMAGE, context_block
 from ..settings import Settings
 from .collection_view import existing_deck_id
 from .field_merge import bytes_hash, remember_hash
@@ -417,6 +417,8 @@ def _new_note(w: Writing, c: Create, rc: RenderedCard) -> NewNote:
     pass for the request). Anything else takes ``_new_note_general``."""
     nt = w.types[c.kind]
     deck = w.decks[c.deck.lower()]
+    if rc.context[2] is KEPT_IMAGE:  # (its image: no source had one to give a new note)
+        rc = rc._replace(context=rc.context._replace(image=""))
     if w.renamed or nt.id < 1 or deck < 1 or not _wire_matches():
         return _new_note_general(w, c, nt, rc, deck)
     ctx = rc.context

@@ -61,14 +61,46 @@ def test_polar_export_and_a_rezip_of_it_give_identical_notes(col, library, expor
         from_dir.close()
 
 
-def test_moving_from_the_data_folder_to_an_export_keeps_every_note(col, library, export, state_path):
+def _fields(col):
+    return {col.get_note(nid).guid: list(col.get_note(nid).fields) for nid in col.find_notes("")}
+
+
+AREA_CARD = "polar:1FcN1p2Q3r"  # the sample library's area-highlight card
+
+
+@pytest.mark.parametrize("stock", [True, False])
+def test_moving_from_the_data_folder_to_an_export_keeps_every_note(col, library, export, state_path, stock):
     """A Polar 1.x user moving to 2.x: the export's documents are the same
-    documents (keyed by fingerprint), nothing is orphaned."""
-    run(col, library, state_path)
-    report = run(col, export, state_path)
-    assert (report.created, report.orphaned, report.deleted) == (0, 0, 0)
-    # Only the area-highlight card changes: exports carry no images.
-    assert report.updated == 1 and report.unchanged == 5
+    documents (keyed by fingerprint), nothing is orphaned, and the
+    area-highlight card keeps the image the data folder gave it (exports
+    carry none), in the stock block or an own type's Image field."""
+    settings = Settings(use_stock_note_types=stock)
+    sync(col, settings, state_path, source_path=library)
+    before = _fields(col)
+    assert any('class="polar-image"' in f or f.startswith("<img") for f in before[AREA_CARD])
+    report = sync(col, settings, state_path, source_path=export)
+    assert (report.created, report.orphaned, report.deleted, report.updated) == (0, 0, 0, 0)
+    assert report.unchanged == 6 and _fields(col) == before
+    # Polar edits the card's text (a new export): the text follows, the image stays.
+    path = library / "1OperatingSystems3Easy0b" / "state.json"
+    text = path.read_text(encoding="utf-8").replace("an I/O request", "an I/O request (edited)")
+    path.write_text(text, encoding="utf-8")
+    again = write_export(export.parent / "again" / EXPORT_NAME, library_metas(library))
+    edited = sync(col, settings, state_path, source_path=again)
+    assert edited.updated == 1 and not edited.conflicts
+    after = _fields(col)[AREA_CARD]
+    assert any("(edited)" in f for f in after)
+    assert [f for f in after if "img" in f] == [f for f in before[AREA_CARD] if "img" in f]
+    # And the data folder again: the same image, nothing to change.
+    back_to_dir = sync(col, settings, state_path, source_path=library)
+    assert not back_to_dir.changed
+
+
+def test_an_export_gives_a_new_note_no_image_and_no_trace_of_one(col, export, state_path):
+    run(col, export, state_path)
+    area = _fields(col)[AREA_CARD]
+    assert not any("<img" in f or "polar-sync:" in f or "polar-image" in f for f in area)
+    assert not any("polar-sync:" in f for fields in _fields(col).values() for f in fields)
 
 
 def test_unchanged_export_is_not_decompressed_again(col, export, state_path, monkeypatch):
