@@ -13,27 +13,16 @@ import pytest
 from addon.sync.journal import KEEP, MARKER_KEY
 from addon.sync.plan import ORPHAN_TAG
 from addon.sync.state import SyncState
-from tests.polar_factory import Doc, basic, cloze
+from tests.polar_factory import basic, cloze
 from tests.sync.helpers import run
-from tests.sync.test_lifecycle import assert_idempotent, nid_of, reviews, study
+from tests.sync.test_lifecycle import assert_idempotent, nid_of, reviews, study, two_documents
 
 QUEUE_SUSPENDED = -1
 
 
 @pytest.fixture
 def lib(tmp_path):
-    root = tmp_path / "polar"
-    a = Doc(root, "1DocA00000000000000000aa", "Doc A", tags=["deck:Books/A"])
-    a.text_highlight("1HlA000001", "first highlight")
-    a.text_highlight("1HlA000002", "second highlight")
-    a.card("1CardA0001", basic("<p>A1 front</p>", "<p>A1 back</p>"), ref="text-highlight:1HlA000001")
-    a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 back</p>"), ref="text-highlight:1HlA000002")
-    a.card("1CardA0003", cloze("<p>{{c1::A3}} cloze</p>"), "CLOZE", ref="page:1")
-    a.write()
-    b = Doc(root, "1DocB00000000000000000bb", "Doc B", tags=["deck:Books/B"])
-    b.card("1CardB0001", basic("B1 front", "B1 back"))
-    b.write()
-    return root, a, b
+    return two_documents(tmp_path / "polar")
 
 
 def back(col: Any, card_id: str) -> str:
@@ -44,7 +33,7 @@ def test_an_undone_edit_comes_back(col, lib, state_path):
     """Polar's edit, synced, undone in Anki: the next sync brings it again
     (not taken for the user's own edit of the old text), and then nothing."""
     root, a, _ = lib
-    assert run(col, root, state_path).created == 4
+    assert run(col, root, state_path).created == 5
     a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 back, edited</p>"), ref="text-highlight:1HlA000002")
     a.write()
     assert run(col, root, state_path).updated == 1
@@ -90,7 +79,7 @@ def test_an_undone_rekey_is_made_again_and_keeps_the_reviews(col, lib, state_pat
     a.write()
     later = run(col, root, state_path)
     assert later.created == 0 and later.rekeyed == 1
-    assert nid_of(col, "1CardA0Re2") == studied and col.note_count() == 4
+    assert nid_of(col, "1CardA0Re2") == studied and col.note_count() == 5
     assert reviews(col)[0] == revlog
 
 
@@ -116,16 +105,16 @@ def test_two_undone_syncs_are_followed_back_to_the_first(col, lib, state_path):
     a.write()
     run(col, root, state_path)
     b.card("1CardB0001", basic("B1 front", "B1 two"))
-    b.card("1CardB0002", basic("B2 front", "B2 back"))
+    b.card("1CardB0003", basic("B3 front", "B3 back"))
     b.write()
     assert run(col, root, state_path).created == 1
     col.undo()
     col.undo()
-    assert "one" not in back(col, "1CardA0002") and col.note_count() == 4
+    assert "one" not in back(col, "1CardA0002") and col.note_count() == 5
     report = run(col, root, state_path)
     assert (report.created, report.updated) == (1, 2), report.to_dict()
     assert "A2 one" in back(col, "1CardA0002") and "B1 two" in back(col, "1CardB0001")
-    assert col.note_count() == 5
+    assert col.note_count() == 6
     assert_idempotent(col, root, state_path)
 
 
@@ -146,7 +135,7 @@ def test_an_undone_first_sync_is_made_again(col, lib, state_path):
     run(col, root, state_path)
     col.undo()
     assert col.note_count() == 0
-    assert run(col, root, state_path).created == 4
+    assert run(col, root, state_path).created == 5
     assert_idempotent(col, root, state_path)
 
 

@@ -51,7 +51,12 @@ def reviews(col) -> Tuple[int, Dict[int, int]]:
 
 @pytest.fixture
 def lib(tmp_path):
-    root = tmp_path / "polar"
+    return two_documents(tmp_path / "polar")
+
+
+def two_documents(root):
+    """Doc A (two text-highlight cards and a cloze, deck Books::A) and Doc B
+    (two basic cards, deck Books::B), written: (root, A, B)."""
     a = Doc(root, "1DocA00000000000000000aa", "Doc A", tags=["deck:Books/A"])
     a.text_highlight("1HlA000001", "first highlight")
     a.text_highlight("1HlA000002", "second highlight")

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
@@ -104,6 +104,23 @@ def assert_followed(col: Any, nid: int, before: List[Tuple[Any, ...]], deck: str
     assert decks_of(col, nid) == [deck]
 
 
+
+def studied(col: Any, root: Path, sync_once: Callable[[], Any]) -> Tuple[Doc, Doc, int, List[Tuple[Any, ...]]]:
+    """The two documents, synced by ``sync_once`` and card X studied: (A, B,
+    X's note id, its study data before the move)."""
+    a, b = build(root)
+    sync_once()
+    study(col, X)
+    nid = nid_of(col, X)
+    return a, b, nid, study_data(col, nid)
+
+
+def move_and_write(a: Doc, b: Doc) -> None:
+    """Card X out of A into B, both files rewritten as Polar does."""
+    move(a, b)
+    a.write()
+    b.write()
+
 @pytest.mark.parametrize("policy", ["suspend", "delete", "tag", "keep"])
 def test_a_card_moved_to_another_document_keeps_its_note(col, tmp_path, state_path, policy):
     root = tmp_path / "polar"
@@ -115,9 +132,7 @@ def test_a_card_moved_to_another_document_keeps_its_note(col, tmp_path, state_pa
     before = study_data(col, nid)
     assert len([r for r in before if len(r) == 4]) == 3  # three reviews in the revlog
 
-    move(a, b)
-    a.write()
-    b.write()
+    move_and_write(a, b)
     report = run(col, root, state_path, deletion_policy=policy)
     assert report.errors == [], report.errors
     assert (report.created, report.orphaned, report.deleted, report.restored) == (0, 0, 0, 0)
@@ -143,9 +158,7 @@ def test_a_preview_of_the_move_shows_what_the_sync_does(col, tmp_path, state_pat
     root = tmp_path / "polar"
     a, b = build(root)
     run(col, root, state_path, deletion_policy="delete")
-    move(a, b)
-    a.write()
-    b.write()
+    move_and_write(a, b)
     preview = run(col, root, state_path, dry_run=True, deletion_policy="delete")
     assert (preview.updated, preview.moved, preview.deleted, preview.orphaned) == (1, 1, 0, 0)
     assert decks_of(col, nid_of(col, X)) == ["Books::A"]  # nothing written
@@ -155,14 +168,8 @@ def test_a_preview_of_the_move_shows_what_the_sync_does(col, tmp_path, state_pat
 
 def test_without_move_on_deck_change_the_cards_stay_in_their_deck(col, tmp_path, state_path):
     root = tmp_path / "polar"
-    a, b = build(root)
-    run(col, root, state_path, move_on_deck_change=False)
-    study(col, X)
-    nid = nid_of(col, X)
-    before = study_data(col, nid)
-    move(a, b)
-    a.write()
-    b.write()
+    a, b, nid, before = studied(col, root, lambda: run(col, root, state_path, move_on_deck_change=False))
+    move_and_write(a, b)
     report = run(col, root, state_path, move_on_deck_change=False)
     assert report.errors == [] and (report.moved, report.orphaned, report.updated) == (0, 0, 1)
     assert_followed(col, nid, before, deck="Books::A")
@@ -177,9 +184,7 @@ def test_between_documents_of_one_deck_the_users_deck_stays(col, tmp_path, state
     nid = nid_of(col, X)
     mine = col.decks.id("Mine")
     col.set_deck([c.id for c in col.get_note(nid).cards()], mine)
-    move(a, b)
-    a.write()
-    b.write()
+    move_and_write(a, b)
     report = run(col, root, state_path)
     assert report.errors == [] and (report.moved, report.orphaned) == (0, 0)
     assert decks_of(col, nid) == ["Mine"]
@@ -202,9 +207,7 @@ def test_a_card_moved_into_a_filtered_deck_session_keeps_it(col, tmp_path, state
     col.decks.save(deck)
     col.sched.rebuild_filtered_deck(did)
     assert decks_of(col, nid) == ["Cram"]
-    move(a, b)
-    a.write()
-    b.write()
+    move_and_write(a, b)
     report = run(col, root, state_path)
     assert report.errors == [] and (report.moved, report.orphaned) == (1, 0)
     assert_followed(col, nid, before)
@@ -391,14 +394,8 @@ def test_a_move_synced_one_document_at_a_time(col, tmp_path, state_path):
 
     settings, _ = Settings.from_dict({"deletion_policy": "delete"})
     root = tmp_path / "polar"
-    a, b = build(root)
-    sync(col, settings, state_path, source_path=root)
-    study(col, X)
-    nid = nid_of(col, X)
-    before = study_data(col, nid)
-    move(a, b)
-    a.write()
-    b.write()
+    a, b, nid, before = studied(col, root, lambda: sync(col, settings, state_path, source_path=root))
+    move_and_write(a, b)
     first = sync(col, settings, state_path, source_path=root, only={B_KEY})
     assert first.errors == [] and (first.moved, first.deleted) == (1, 0)
     second = sync(col, settings, state_path, source_path=root, only={A_KEY})
