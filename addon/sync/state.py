@@ -471,8 +471,8 @@ class SyncState:
         if self.path is None:
             return None
         conn = self._open_checked()
-        if conn is None:  # a first sync (or a file just discarded): nothing to keep
-            return Generation(journal.new_state_id(), 0, 1)
+        if conn is None:  # a first sync (or a file just discarded): no rows yet, only their documents
+            return Generation(journal.new_state_id(), 0, 1, docs, card_ids)
         try:
             with conn:
                 ident, gen, top = journal.read_generation(conn)

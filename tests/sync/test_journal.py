@@ -135,7 +135,11 @@ def test_an_undone_first_sync_is_made_again(col, lib, state_path):
     run(col, root, state_path)
     col.undo()
     assert col.note_count() == 0
-    assert run(col, root, state_path).created == 5
+    report = run(col, root, state_path)
+    assert report.created == 5 and report.parsed == 2 and not report.warnings
+    conn = sqlite3.connect(str(state_path))
+    assert conn.execute("SELECT count(*) FROM cards").fetchone()[0] == 5
+    conn.close()
     assert_idempotent(col, root, state_path)
 
 
