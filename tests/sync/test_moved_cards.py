@@ -195,11 +195,7 @@ def test_a_card_moved_into_a_filtered_deck_session_keeps_it(col, tmp_path, state
     """Moved like a deck change: a card studied in a filtered deck leaves it
     for its new home, with its real due date back (Anki's own deck move)."""
     root = tmp_path / "polar"
-    a, b = build(root)
-    run(col, root, state_path)
-    study(col, X)
-    nid = nid_of(col, X)
-    before = study_data(col, nid)
+    a, b, nid, before = studied(col, root, lambda: run(col, root, state_path))
     did = col.decks.new_filtered("Cram")
     deck = col.decks.get(did)
     deck["terms"] = [[f"nid:{nid}", 100, 0]]
@@ -259,11 +255,7 @@ def test_the_old_document_is_read_again_to_tell_a_move_from_a_copy(col, tmp_path
 
 def test_a_card_moved_out_of_a_deleted_document(col, tmp_path, state_path):
     root = tmp_path / "polar"
-    a, b = build(root)
-    run(col, root, state_path)
-    study(col, X)
-    nid = nid_of(col, X)
-    before = study_data(col, nid)
+    a, b, nid, before = studied(col, root, lambda: run(col, root, state_path))
     move(a, b)
     b.write()
     a.remove()
@@ -280,11 +272,7 @@ def test_a_card_deleted_then_put_into_another_document_comes_back_there(col, tmp
     """Gone from A (its note orphaned), later put into B: the note is B's,
     restored, its cards in B's deck (no refusal as "already synced from A")."""
     root = tmp_path / "polar"
-    a, b = build(root)
-    run(col, root, state_path)
-    study(col, X)
-    nid = nid_of(col, X)
-    before = study_data(col, nid)
+    a, b, nid, before = studied(col, root, lambda: run(col, root, state_path))
     num, card = a.find_card(X)
     a.delete_card(X)
     a.write()

@@ -21,6 +21,7 @@ from addon.sync.identity import guid_for
 from addon.sync.plan import ORPHAN_TAG
 from tests.polar_factory import write_atomic
 from tests.sync.helpers import note_of, run
+from tests.sync.test_restore_suspensions import records  # the notes with a suspension record
 
 SAMPLE_DOC = "1SpacedRepetitionIntro0a"
 BASIC_CARD = "1FcA1b2C3d"  # basic in the sample library, turned cloze here
@@ -77,14 +78,6 @@ def state_rows(state: Path) -> Dict[str, List[Tuple[str, str, int]]]:
         for cid, guid, ctype, orphaned in conn.execute("SELECT card_id, guid, type, orphaned FROM cards"):
             out.setdefault(cid, []).append((guid, ctype, orphaned))
         return out
-    finally:
-        conn.close()
-
-
-def records(state: Path) -> Dict[int, str]:
-    conn = sqlite3.connect(str(state))
-    try:
-        return {int(nid): str(card_id) for nid, card_id in conn.execute("SELECT nid, card_id FROM suspended_by_sync")}
     finally:
         conn.close()
 
