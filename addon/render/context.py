@@ -134,8 +134,8 @@ def _text_html(text: Text, what: str) -> Tuple[str, List[MediaFile], List[str]]:
 
 # An area highlight's image where the source has none to give (a Polar 2.x
 # export carries no images): a note that has the image keeps it
-# (``kept_image``, at the plan), a new note gets none (``without_kept``, at the
-# write). An HTML comment: were it ever to reach a note, it would show nothing.
+# (``kept_image``, at the plan), a new note gets none (``write._new_note``).
+# An HTML comment: were it ever to reach a note, it would show nothing.
 KEPT_IMAGE = "<!--polar-sync: the image the note has-->"
 # The image a note has: in the stock block's image part, or alone in an own
 # type's Image field.

@@ -406,15 +406,12 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     if force:
         only_set = None  # a partial run must not mark the new settings as applied
     if not source.complete:
-        # Damage ended the read of an export early: a document not seen is
-        # unknown, not deleted. Synced like a partial run of those seen.
-        seen = {f.key for f in files}
-        only_set = seen if only_set is None else only_set & seen
-        # (Truncated, or its gzip checksum wrong after the last member: the
-        # problem names which; this says what it means for the notes.)
-        report.warn(source.describe(), "the export is damaged: documents not "
-                                       "found in it were left as they are")
-    elif _unidentified_may_be_gone(source, files, known, report):
+        # Damage ended the read of an export early (or its gzip checksum is
+        # wrong after the last member: the problem names which): a document
+        # not seen is unknown, not deleted.
+        report.warn(source.describe(), "the export is damaged: documents not found in it were left as they are")
+    if not source.complete or _unidentified_may_be_gone(source, files, known, report):
+        # Synced like a partial run of the documents seen.
         seen = {f.key for f in files}
         only_set = seen if only_set is None else only_set & seen
     docs: Dict[str, LoadedDoc] = {}

@@ -281,14 +281,14 @@ class SyncState:
 
     def note_ids(self, guids: Iterable[str]) -> Dict[str, int]:
         """guid -> the note id the last sync left it on (a hint, see the table)."""
-        rows = self._pairs("SELECT guid, nid FROM note_ids WHERE guid IN ({marks})", sorted(set(guids)))
+        rows = self._rows("SELECT guid, nid FROM note_ids WHERE guid IN ({marks})", sorted(set(guids)))
         return {str(guid): int(nid) for guid, nid in rows}
 
     def suspended_by_sync(self, nids: Iterable[int]) -> Dict[int, List[int]]:
         """note id -> the card ids the sync suspended when it orphaned the
         note, for the notes that have a record (see the table)."""
         try:
-            rows = self._pairs("SELECT nid, cids FROM suspended_by_sync WHERE nid IN ({marks})", sorted(set(nids)))
+            rows = self._rows("SELECT nid, cids FROM suspended_by_sync WHERE nid IN ({marks})", sorted(set(nids)))
         except sqlite3.OperationalError:  # a file no version with the table has opened (read-only)
             rows = []
         records: Dict[int, List[int]] = {}
@@ -301,13 +301,13 @@ class SyncState:
                 records[int(nid)] = [int(c) for c in value if isinstance(c, int)]
         return records
 
-    def _pairs(self, sql: str, keys: Sequence[object]) -> List[Tuple[Any, Any]]:
+    def _rows(self, sql: str, keys: Sequence[object]) -> List[Tuple[Any, ...]]:
         """The rows of ``sql`` (``{marks}`` stands for the IN list) for
         ``keys``, asked in chunks; none without a usable state."""
         conn = self._open_checked() if keys else None
         if conn is None:
             return []
-        rows: List[Tuple[Any, Any]] = []
+        rows: List[Tuple[Any, ...]] = []
         try:
             with conn:
                 for marks, chunk in in_chunks(keys):
@@ -386,36 +386,13 @@ class SyncState:
     def owners(self, card_ids: Iterable[str]) -> Dict[str, Tuple[str, bool]]:
         """card id → (the document it was last synced from, whether it was
         gone from that document then: its row orphaned)."""
-        keys = list(card_ids)
-        conn = self._open_checked() if keys else None
-        if conn is None:
-            return {}
-        out: Dict[str, Tuple[str, bool]] = {}
-        try:
-            with conn:
-                for marks, chunk in in_chunks(keys):
-                    for cid, doc, orphaned in conn.execute(
-                            f"SELECT card_id, doc, orphaned FROM cards WHERE card_id IN ({marks})", chunk):
-                        out[str(cid)] = (str(doc), bool(orphaned))
-        finally:
-            conn.close()
-        return out
+        rows = self._rows("SELECT card_id, doc, orphaned FROM cards WHERE card_id IN ({marks})", list(card_ids))
+        return {str(cid): (str(doc), bool(orphaned)) for cid, doc, orphaned in rows}
 
     def cards_by_id(self, card_ids: Iterable[str]) -> Dict[str, CardState]:
         """card id → its row, for these card ids (the few a sync needs by id)."""
-        keys = sorted(set(card_ids))
-        conn = self._open_checked() if keys else None
-        if conn is None:
-            return {}
-        cards: Dict[str, CardState] = {}
-        try:
-            with conn:
-                for marks, chunk in in_chunks(keys):
-                    for r in conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards WHERE card_id IN ({marks})", chunk):
-                        cards[str(r[0])] = _card_from_row(r)
-        finally:
-            conn.close()
-        return cards
+        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM cards WHERE card_id IN ({{marks}})", sorted(set(card_ids)))
+        return {str(r[0]): _card_from_row(r) for r in rows}
 
     def problems_for(self, doc_keys: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:
         """doc key → the report rows of the errors remembered for it."""
