@@ -643,6 +643,12 @@ _SUPPORTED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfi
 def _scan_zip(fh: IO[bytes], keep: Keep, meter: _Meter) -> Iterator[Entry]:
     try:
         zf = zipfile.ZipFile(fh)
+    except UnicodeDecodeError:
+        # A directory whose names are flagged UTF-8 but are not (some
+        # Windows zippers): zipfile refuses it, yet it is whole.
+        fh.seek(0)
+        yield from _scan_zip_local(fh, keep, meter, directory_whole=True)
+        return
     except (zipfile.BadZipFile, EOFError, ValueError):
         fh.seek(0)
         yield from _scan_zip_local(fh, keep, meter)
@@ -711,9 +717,11 @@ def _zip_why(exc: BaseException) -> str:
 _LOCAL = struct.Struct("<4s5H3L2H")  # signature .. extra length: 30 bytes
 
 
-def _scan_zip_local(fh: IO[bytes], keep: Keep, meter: _Meter) -> Iterator[Entry]:
+def _scan_zip_local(fh: IO[bytes], keep: Keep, meter: _Meter, directory_whole: bool = False) -> Iterator[Entry]:
     """Entries from their local headers, front to back: for a zip whose
-    central directory is damaged or missing (a truncated download)."""
+    central directory is damaged or missing (a truncated download), or
+    whole but unreadable to ``zipfile`` (``directory_whole``: names flagged
+    UTF-8 that are not), where reaching the directory is a normal end."""
     last = ""
     pos = 0
     while True:
@@ -721,6 +729,8 @@ def _scan_zip_local(fh: IO[bytes], keep: Keep, meter: _Meter) -> Iterator[Entry]
         fh.seek(pos)
         header = fh.read(30)
         if header[:4] in (b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06"):
+            if directory_whole:
+                return
             # Every entry was seen, but the directory that lists them is
             # broken: no sync may take a document as deleted from this.
             yield _damage(last, "the zip's central directory is damaged (entries were read from their "
