@@ -340,7 +340,12 @@ class ExportSource(Source):
     so documents not seen must not be taken as deleted."""
 
     def __init__(self, path: Path, kind: str, cache_path: Optional[Path] = None) -> None:
+        from .archive import printable
+
         self.path = path
+        # The archive's name as reports show it: a name that is not UTF-8
+        # (copied from an old system) as \xNN, never a lone surrogate.
+        self.shown = printable(path.name)
         self.kind = kind
         self.cache_path = cache_path
         self.on_progress: Optional[ExportProgress] = None
@@ -416,7 +421,7 @@ class ExportSource(Source):
         snap = self.snapshot()
         docs: Dict[str, DocumentFile] = {}
         keys, guessed = self._identify(snap)
-        self._unidentified = [(f"{self.path.name}:{name}", key) for name, key in keys.items() if name in guessed]
+        self._unidentified = [(f"{self.shown}:{name}", key) for name, key in keys.items() if name in guessed]
         for name, key in keys.items():
             record = snap.records.get(name)
             if key in docs:
@@ -424,7 +429,7 @@ class ExportSource(Source):
             if record is not None:
                 docs[key] = DocumentFile(
                     key=key,
-                    label=f"{self.path.name}:{name}",
+                    label=f"{self.shown}:{name}",
                     signature=(record.size, record.crc),
                     reader=self._record_reader(snap, name),
                     parser=_parse_export_entry,
@@ -438,7 +443,7 @@ class ExportSource(Source):
                 problem = next(p.message for p in snap.problems if p.name == name)
                 docs[key] = DocumentFile(
                     key=key,
-                    label=f"{self.path.name}:{name}",
+                    label=f"{self.shown}:{name}",
                     signature=(-1, -1),
                     reader=_refuse(problem),
                     parser=_parse_export_entry,
@@ -500,7 +505,7 @@ class ExportSource(Source):
         for problem in self.snapshot().problems:
             if _DOC_META.match(problem.name):
                 continue
-            label = f"{self.path.name}:{problem.name}" if problem.name else str(self.path.name)
+            label = f"{self.shown}:{problem.name}" if problem.name else self.shown
             out.append((label, problem.message))
         return out
 
@@ -594,24 +599,28 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     if path.is_file():
         from . import archive
 
+        shown = archive.printable(str(path))
         try:
             kind = archive.sniff(str(path))
         except OSError as exc:
-            raise SourceError(f"cannot read the Polar export {path}: {exc.strerror or exc}") from None
+            raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
         if kind is None:
             raise SourceError(
-                f"{path} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)"
+                f"{shown} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)"
             )
         try:
             archive.probe(str(path), kind)
         except archive.ArchiveError as exc:
-            raise SourceError(f"cannot open the Polar export {path}: {exc}") from None
+            raise SourceError(f"cannot open the Polar export {shown}: {exc}") from None
         except OSError as exc:
-            raise SourceError(f"cannot read the Polar export {path}: {exc.strerror or exc}") from None
+            raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
         return ExportSource(path, kind, cache_path)
     # Named for what the path looks like it was (an export is chosen as a file).
+    from .archive import printable
+
+    shown = printable(str(path))
     what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES) else "data directory"
-    raise SourceError(f"the Polar {what} {path} does not exist")
+    raise SourceError(f"the Polar {what} {shown} does not exist")
 
 
 _EXPORT_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")

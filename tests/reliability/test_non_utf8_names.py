@@ -145,3 +145,29 @@ def test_export_with_non_utf8_names_through_the_cli(tmp_path):
         report = json.loads(report_path.read_text(encoding="utf-8"))
         assert report["created"] == created and report["updated"] == 0
         assert [e["path"] for e in report["errors"]] == ["polar-export.zip:stash/lien-\\xe9.pdf"]
+
+
+def test_export_whose_own_file_name_is_not_utf8(col, tmp_path):
+    """An export file named in Latin-1 bytes (copied from an old system):
+    reports name it with ``\\xNN``, never a lone surrogate (which a UTF-8
+    report, Anki's UI and the sync log cannot hold), and it syncs."""
+    from addon.polar.library import SourceError, open_source
+    from tests.reliability.helpers import run_sync
+
+    built = _export_with_non_utf8_names(tmp_path / "src" / "x.zip")
+    export = tmp_path / os.fsdecode(b"caf\xe9-export.zip")
+    built.rename(export)
+    report = run_sync(col, export, tmp_path / "state.sqlite")
+    assert report.created == 7
+    paths = [e["path"] for e in report.errors + report.warnings]
+    assert paths and all(p.startswith("caf\\xe9-export.zip:") for p in paths), paths
+    json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
+
+    missing = tmp_path / os.fsdecode(b"gone-\xff.zip")
+    try:
+        open_source(missing)
+    except SourceError as exc:
+        assert "gone-\\xff.zip" in str(exc)
+        str(exc).encode("utf-8")
+    else:
+        raise AssertionError("a missing export must be refused")
