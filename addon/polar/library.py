@@ -149,7 +149,10 @@ class DataDirSource(Source):
         try:
             entries = sorted(os.scandir(self.root), key=lambda e: e.name)
         except OSError as exc:
-            raise SourceError(f"cannot read the Polar data directory {self.path}: {exc.strerror}") from None
+            from .archive import printable
+
+            raise SourceError(f"cannot read the Polar data directory {printable(str(self.path))}: "
+                              f"{exc.strerror}") from None
         docs: List[DocumentFile] = []
         for entry in entries:
             if entry.name.startswith("."):
@@ -362,7 +365,7 @@ class ExportSource(Source):
         try:
             return archive.identity(str(self.path))
         except OSError as exc:
-            raise SourceError(f"cannot read the Polar export {self.path}: {exc.strerror or exc}") from None
+            raise SourceError(f"cannot read the Polar export {self.shown}: {exc.strerror or exc}") from None
 
     def needs_reading(self) -> bool:
         """True when listing will decompress the archive (not read before)."""
@@ -404,10 +407,10 @@ class ExportSource(Source):
             return writer.finish()
         except archive.ArchiveError as exc:
             writer.abandon()
-            raise SourceError(f"cannot open the Polar export {self.path}: {exc}") from None
+            raise SourceError(f"cannot open the Polar export {self.shown}: {exc}") from None
         except OSError as exc:
             writer.abandon()
-            raise SourceError(f"cannot read the Polar export {self.path}: {exc.strerror or exc}") from None
+            raise SourceError(f"cannot read the Polar export {self.shown}: {exc.strerror or exc}") from None
         except BaseException:
             writer.abandon()
             raise
@@ -422,7 +425,9 @@ class ExportSource(Source):
         docs: Dict[str, DocumentFile] = {}
         keys, guessed = self._identify(snap)
         self._unidentified = [(f"{self.shown}:{name}", key) for name, key in keys.items() if name in guessed]
-        for name, key in keys.items():
+        # By name, not member order (the exporter interleaves its streams):
+        # of two records of one document, the same one is it in every export.
+        for name, key in sorted(keys.items()):
             record = snap.records.get(name)
             if key in docs:
                 key = _DOC_META_ID.sub(r"\1", name)  # a second record of one document: kept apart

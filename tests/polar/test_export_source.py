@@ -259,3 +259,23 @@ def test_a_record_that_cannot_name_its_document_is_known_from_the_export_before(
 def test_a_missing_library_is_named_for_what_it_looks_like(tmp_path, name, what):
     with pytest.raises(SourceError, match=f"^the Polar {what} .*{name} does not exist$"):
         open_source(tmp_path / name)
+
+
+def test_two_records_of_one_document_are_told_apart_the_same_way_in_any_member_order(metas, tmp_path):
+    """Two ``doc_meta`` records naming one fingerprint (two accounts' copies
+    merged into one export): the same record is the document in every
+    export, whatever order the exporter's streams interleaved in, so a
+    new download never swaps them (and moves every card between them)."""
+    from tools.polar_export import members, write_tar_gz
+
+    first = members(metas[:1], seed=1)
+    second = [m for m in members(metas[:1], uid="aNoThErUsEr000000000000000b", seed=1)
+              if not m.name.startswith(("block/", "stash/"))]
+    fingerprint = metas[0]["docInfo"]["fingerprint"]
+    seen = set()
+    for n, parts in enumerate((first + second, second + first)):
+        source = open_source(write_tar_gz(tmp_path / f"e{n}.zip", parts))
+        docs = {d.key: d.label for d in source.list_documents()}
+        assert len(docs) == 2 and fingerprint in docs
+        seen.add(docs[fingerprint].split(":", 1)[1])
+    assert len(seen) == 1
