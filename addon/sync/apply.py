@@ -212,8 +212,6 @@ def follow_undo(ctx: Applying) -> None:
     changed are read again: Polar's edits they brought come back, re-keys
     are made again, and nothing the undo took back is mistaken for the
     user's own edit. Redone, the marker is the state's again: nothing to do."""
-    if ctx.dry_run:
-        return  # a preview changes no file; the real sync follows the undo
     state = ctx.reading.state
     ident, gen = state.generation()
     if not gen:
@@ -221,6 +219,12 @@ def follow_undo(ctx: Applying) -> None:
     marked = marked_generation(ctx.col.get_config(MARKER_KEY, None), ident)
     if marked is None or marked >= gen:
         return  # not undone (or the state is behind: a sync killed before its commit)
+    if ctx.dry_run:
+        # A preview changes no file, so it plans from the state as it is:
+        # say that the real sync will differ.
+        ctx.report.warn(str(state.path), "an earlier sync was undone in Anki: the next sync brings back what it "
+                                         "changed, which this preview does not show")
+        return
     touched = state.roll_back(marked)
     if touched is None:
         # Undone further back than the journal keeps: every document read

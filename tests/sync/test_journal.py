@@ -172,6 +172,12 @@ def test_a_marker_of_another_state_file_or_a_preview_rolls_nothing_back(col, lib
     col.set_config(MARKER_KEY, f"{ident}:1")  # as after an undo, but the note is as synced
     preview = run(col, root, state_path, dry_run=True)
     assert not preview.changed and SyncState(state_path).generation() == (ident, 2)
+    # ... but says that the real sync will follow the undo.
+    assert [w["message"] for w in preview.warnings] == [
+        "an earlier sync was undone in Anki: the next sync brings back what it changed, which this preview "
+        "does not show"]
+    col.set_config(MARKER_KEY, f"{ident}:2")
+    assert run(col, root, state_path, dry_run=True).warnings == []
 
 
 def test_the_journal_keeps_the_last_generations(col, lib, state_path):
