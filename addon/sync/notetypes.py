@@ -406,3 +406,51 @@ def _field_roles(field_names: Tuple[str, ...], own: bool, question_fields: Froze
         if len(field_names) > 1:
             roles[1] = answer(field_names[1])
     return tuple(roles)
+
+
+# A state row's field hashes are positional: they follow the fields of the
+# note type as it was when they were written. A row ends with the layout it
+# was written in, one letter per field for its role ("@fashic": Front, Back
+# and the four context fields), so the hashes still meet their fields after
+# the user added, removed or reordered fields (or changed the note's type).
+# Rows written before carry none: positional, when the count still fits.
+LAYOUT_MARK = "@"
+_ROLE_LETTERS = {
+    ROLE_FRONT: "f", ROLE_ANSWER: "a", ROLE_ANSWER_AND_BLOCK: "a", ROLE_ANSWER_NO_BLOCK: "a",
+    "source": "s", "highlight": "h", "image": "i", "comments": "c",
+}
+
+
+def layout_tag(nt: NoteTypeRef) -> str:
+    """The last item of a state row written for a note of ``nt`` (kept on
+    the note type: asked once per note)."""
+    tag = nt.__dict__.get("_layout")
+    if tag is None:
+        tag = LAYOUT_MARK + "".join(_ROLE_LETTERS.get(role, "-") for role in field_roles(nt))
+        object.__setattr__(nt, "_layout", tag)
+    return str(tag)
+
+
+def aligned_hashes(stored: Sequence[str], nt: NoteTypeRef) -> Optional[List[str]]:
+    """A state row's remembered hashes (``stored``) lined up with the fields
+    of ``nt`` as it is now; None when they cannot be (a row of an older
+    version whose field count no longer fits). A field of a role the row's
+    layout had gets that role's hash (the n-th field of a role, the n-th
+    hash of it); any other field none."""
+    if not stored or not stored[-1].startswith(LAYOUT_MARK):
+        return list(stored) if stored and len(stored) == len(nt.field_names) else None
+    hashes, was = stored[:-1], stored[-1][1:]
+    now = layout_tag(nt)[1:]
+    if was == now:
+        return list(hashes)
+    if len(was) != len(hashes):
+        return None
+    by_role: Dict[str, List[str]] = {}
+    for letter, value in zip(was, hashes):
+        if letter != "-":
+            by_role.setdefault(letter, []).append(value)
+    out = []
+    for letter in now:
+        pool = by_role.get(letter)
+        out.append(pool.pop(0) if pool else "")
+    return out

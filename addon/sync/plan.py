@@ -52,7 +52,7 @@ from .collection_view import NoteInfo
 from .field_merge import merge_field
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
 from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
-from .notetypes import NoteTypeRef, Want, dropped_fields, field_roles, wanted_fields
+from .notetypes import NoteTypeRef, Want, aligned_hashes, dropped_fields, field_roles, layout_tag, wanted_fields
 from .read import NO_META, Card, CardMeta, LoadedDoc, Pending
 from .report import Change, Report, plain_text
 from .state import CardState
@@ -298,7 +298,7 @@ class Planner:
                 key = (nt.id, lost)
                 self.plan.dropped[key] = self.plan.dropped.get(key, 0) + 1
         wants = wanted_fields(nt, rc)
-        base_hashes = list(base.fields) if base and len(base.fields) == len(names) else None
+        base_hashes = aligned_hashes(base.fields, nt) if base else None
         values: List[Optional[str]] = []
         hashes: List[str] = []
         changed = False
@@ -327,6 +327,7 @@ class Planner:
             values.append(merged.value)
             hashes.append(merged.remember)
             changed = changed or merged.value is not None
+        hashes.append(layout_tag(nt))
         polar_tags = list(rc.tags)
         tags = merge_tags(note.tags, base.tags if base else None, polar_tags, drop_tags)
         restored = note.has_tag(ORPHAN_TAG)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.polar_factory import Doc, basic
 from tests.reliability.cli_run import StudyData
 from tests.reliability.helpers import integrity_problems, run_sync
@@ -77,3 +79,45 @@ def test_reshaped_own_note_type_is_detected_and_never_loses_content(col, tmp_pat
     assert not again.changed and not [w for w in again.warnings if w["path"].startswith("note type")]
     assert sorted(m["name"] for m in col.models.all() if m["name"].startswith("Polar")) == [
         "Polar Basic", "Polar Basic (2)"]
+
+
+def _reshape(col: Any, model: Any, how: str) -> None:
+    fields = {f["name"]: f for f in model["flds"]}
+    if how == "added":
+        col.models.add_field(model, col.models.new_field("My notes"))
+    elif how == "reordered":
+        col.models.reposition_field(model, fields["Back"], 0)
+    elif how == "removed":  # one of the own type's context fields
+        col.models.remove_field(model, fields["Comments"])
+    col.models.update_dict(model)
+
+
+@pytest.mark.parametrize("stock, how", [
+    (True, "added"), (True, "reordered"), (False, "added"), (False, "reordered"), (False, "removed"),
+])
+def test_an_answer_edited_in_anki_survives_a_field_added_removed_or_reordered(col, tmp_path, stock, how):
+    """The sync state remembers each field's hash by position: a field added,
+    removed or moved in the note type since must not make the user's edit
+    look like no edit (overwritten, no conflict) or like a conflict (Polar's
+    version kept). It stays, as it would without the reshape."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    config = dict(use_stock_note_types=stock)
+    doc = _library(lib, "the highlighted passage")
+    run_sync(col, lib, state, **config)
+    note = _note(col, "1ReshapeC1")
+    note["Back"] = "MY OWN ANSWER" + note["Back"][len("answer one"):]  # the stock type's context block kept
+    col.update_note(note)
+
+    _reshape(col, note.note_type(), how)
+    doc.card("1ReshapeC3", basic("question three", "answer three"), ref="text-highlight:1ReshapeH1")
+    doc.write()  # the document is read again; card C1 did not change in Polar
+    report = run_sync(col, lib, state, **config)
+
+    assert report.errors == [] and report.conflicts == [] and report.created == 1
+    assert _note(col, "1ReshapeC1")["Back"].startswith("MY OWN ANSWER")
+    # And a later Polar edit of that answer is a conflict the report names, not a silent overwrite.
+    _, raw = doc.find_card("1ReshapeC1")
+    raw["fields"] = basic("question one", "answer one, edited in Polar")
+    doc.write()
+    report = run_sync(col, lib, state, **config)
+    assert [c["field"] for c in report.conflicts] == ["Back"]
