@@ -15,6 +15,8 @@ goes only into a field that no question template mentions (``Want.tail``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -32,6 +34,17 @@ MARKER = "polarSyncKind"  # private key in the note-type dict
 # Private key: the look (CSS, answer templates) an own type was last given.
 LOOK_MARKER = "polarSyncLook"
 LOOK_VERSION = 2  # bump when _CSS or the answer templates change
+# Private key: the fingerprint (``look_hash``) of the look last written, so
+# a later version tells a look the user has edited (theirs: kept) from one
+# it wrote (brought up to date).
+LOOK_HASH_MARKER = "polarSyncLookHash"
+# The looks earlier versions wrote, for own types made before the key above
+# (fingerprints of each kind's CSS and answer templates as Anki stored them):
+# without the key (version 1, "polarSyncLook" absent) and at version 2.
+_EARLIER_LOOKS = frozenset({
+    "c5fb237ea3eb4152", "2216d9e8386318f4", "79d8b509671c5221",  # version 1: basic, reversed, cloze
+    "1ae8112285f2aad2", "3f3ed274d7679ef7", "8d1615fb945755f8",  # version 2
+})
 KINDS = ("basic", "basic_reverse", "basic_optional_reverse", "cloze")
 # Kinds whose stock type shows Back on a question (card 2): always own types.
 REVERSED = ("basic_reverse", "basic_optional_reverse")
@@ -181,6 +194,7 @@ def create_own(col: Collection, kind: str) -> NotetypeDict:
     while str(model["name"]).lower() in taken:  # a reshaped one keeps the plain name
         model["name"] = f"{_OWN_NAMES[kind]} ({n})"
         n += 1
+    model[LOOK_HASH_MARKER] = look_hash(model)
     mm.add(model)  # the marker is what we look up, not the name
     added = mm.get(model["id"])
     assert added is not None
@@ -208,10 +222,18 @@ def _own_answers(kind: str) -> List[str]:
     return answers
 
 
+def look_hash(model: Dict[str, Any]) -> str:
+    """A fingerprint of a note type's look: its CSS and answer templates."""
+    look = [model.get("css", ""), [t.get("afmt", "") for t in model.get("tmpls", [])]]
+    return hashlib.sha1(json.dumps(look).encode()).hexdigest()[:16]
+
+
 def refresh_look(col: Collection, model: NotetypeDict) -> bool:
     """Give an own type made by an older version today's CSS and answer
     templates. Only CSS and template text change (no field, no template
-    added), so AnkiWeb needs no full sync. True when something was written."""
+    added), so AnkiWeb needs no full sync. A look the user edited (CSS or an
+    answer template: not one a version of the add-on wrote) is theirs and
+    stays as it is. True when something was written."""
     kind = model.get(MARKER)
     if kind not in KINDS or model.get(LOOK_MARKER) == LOOK_VERSION or missing_fields(model):
         return False
@@ -219,6 +241,8 @@ def refresh_look(col: Collection, model: NotetypeDict) -> bool:
     answers = _own_answers(str(kind))
     if len(tmpls) != len(answers):
         return False  # reshaped by the user: theirs now
+    if look_hash(model) not in _EARLIER_LOOKS | {model.get(LOOK_HASH_MARKER)}:
+        return False  # the user's styling
     fresh = col.models.get(_id(model["id"]))
     if fresh is None:
         return False
@@ -226,6 +250,7 @@ def refresh_look(col: Collection, model: NotetypeDict) -> bool:
     for tmpl, afmt in zip(fresh["tmpls"], answers):
         tmpl["afmt"] = afmt
     fresh[LOOK_MARKER] = LOOK_VERSION
+    fresh[LOOK_HASH_MARKER] = look_hash(fresh)
     col.models.update_dict(fresh)
     return True
 
