@@ -323,11 +323,32 @@ def describe_missing(nt: NoteTypeRef, fields: Sequence[str]) -> str:
     return f"note type {nt.name!r} lacks its field{'s' if len(fields) > 1 else ''} {names} (removed or renamed in Anki)"
 
 
+def stock_gaps(nt: NoteTypeRef) -> Tuple[Tuple[str, str], ...]:
+    """For a type that is not the add-on's own (stock Basic/Cloze, one the
+    old sync's notes are in): Polar's parts that have no field in it, as
+    (``RenderedCard`` attribute, the field's stock name): the user renamed
+    or removed "Front"/"Back" ("Text"/"Back Extra") while other fields keep
+    their names. Kept on the note type: asked once per note."""
+    gaps = nt.__dict__.get("_gaps")
+    if gaps is None:
+        roles = field_roles(nt)
+        found = []
+        if not nt.own and roles:
+            if ROLE_FRONT not in roles:
+                found.append(("front", "Text" if nt.cloze else "Front"))
+            if not any(role.startswith(ROLE_ANSWER) for role in roles):
+                found.append(("back", "Back Extra" if nt.cloze else "Back"))
+        gaps = tuple(found)
+        object.__setattr__(nt, "_gaps", gaps)
+    return cast("Tuple[Tuple[str, str], ...]", gaps)
+
+
 def dropped_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[str]:
-    """Fields of a reshaped own type ``nt`` whose content for ``rc`` has no
-    field to go to (empty content is no loss)."""
+    """Fields of a reshaped type ``nt`` whose content for ``rc`` has no
+    field to go to (empty content is no loss; nor is the context alone, for
+    a type that is not the add-on's own)."""
     if not nt.missing:
-        return []
+        return [name for part, name in stock_gaps(nt) if getattr(rc, part)]
     names = _own_fields(nt.kind)
     wants = wanted_fields(NoteTypeRef(_id(0), "", names, True), rc)
     wanted = {name: want.value for name, want in zip(names, wants) if want is not None}

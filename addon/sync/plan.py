@@ -52,7 +52,16 @@ from .collection_view import NoteInfo
 from .field_merge import merge_field
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
 from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
-from .notetypes import NoteTypeRef, Want, aligned_hashes, dropped_fields, field_roles, layout_tag, wanted_fields
+from .notetypes import (
+    NoteTypeRef,
+    Want,
+    aligned_hashes,
+    dropped_fields,
+    field_roles,
+    layout_tag,
+    stock_gaps,
+    wanted_fields,
+)
 from .read import NO_META, Card, CardMeta, LoadedDoc, Pending
 from .report import Change, Report, plain_text
 from .state import CardState
@@ -293,7 +302,7 @@ class Planner:
             at = roles.index("image") if "image" in roles else None
             rc = rc._replace(context=rc.context._replace(image=kept_image(note.fields, at)))
         names = nt.field_names
-        if nt.missing:
+        if nt.missing or stock_gaps(nt):
             for lost in dropped_fields(nt, rc):
                 key = (nt.id, lost)
                 self.plan.dropped[key] = self.plan.dropped.get(key, 0) + 1

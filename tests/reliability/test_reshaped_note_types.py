@@ -121,3 +121,34 @@ def test_an_answer_edited_in_anki_survives_a_field_added_removed_or_reordered(co
     doc.write()
     report = run_sync(col, lib, state, **config)
     assert [c["field"] for c in report.conflicts] == ["Back"]
+
+
+def test_a_renamed_field_of_the_stock_types_is_reported_not_silently_skipped(col, tmp_path):
+    """Stock Basic's "Back" and Cloze's "Text" renamed by the user: Polar's
+    edits of them have no field left to go to. The notes keep what they
+    hold (nothing written into another field) and the report says which
+    note type lacks which field, instead of counting them unchanged."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = Doc(lib, "1StockShape", "Stock shapes", tags=["deck:Shapes"])
+    doc.card("1StockB1", basic("question", "answer"))
+    doc.card("1StockC1", {"text": {"HTML": "a {{c1::cloze}}"}}, "CLOZE")
+    doc.write()
+    run_sync(col, lib, state)
+    for name, field, new in (("Basic", "Back", "Answer"), ("Cloze", "Text", "Cloze text")):
+        model = col.models.by_name(name)
+        col.models.rename_field(model, next(f for f in model["flds"] if f["name"] == field), new)
+        col.models.update_dict(model)
+    before = {cid: list(_note(col, cid).fields) for cid in ("1StockB1", "1StockC1")}
+
+    doc.edit_card("1StockB1", "1StockB2", basic("question", "answer, edited in Polar"))
+    doc.edit_card("1StockC1", "1StockC2", {"text": {"HTML": "a {{c1::cloze}}, edited"}})
+    doc.write()
+    report = run_sync(col, lib, state)
+
+    assert report.errors == [] and report.rekeyed == 2
+    about = {w["path"]: w["message"] for w in report.warnings}
+    assert "lacks its field 'Back'" in about["note type Basic"], report.warnings
+    assert "lacks its field 'Text'" in about["note type Cloze"], report.warnings
+    assert list(_note(col, "1StockB2").fields) == before["1StockB1"]
+    assert _note(col, "1StockC2")["Cloze text"] == before["1StockC1"][0]
+    assert integrity_problems(col) == []
