@@ -235,11 +235,18 @@ def plain(html: str) -> str:
 
 def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_polar: Sequence[str],
                drop: Sequence[str] = ()) -> List[str]:
-    """The user's own tags stay; Polar's removals and additions apply."""
+    """The user's own tags stay; Polar's removals and additions apply. A tag
+    of Polar's the user removed since the last sync (``old_polar``: Polar's
+    tags then) stays removed, as an edit of theirs to a field stays; renaming
+    the tags in Anki (the marker ``polar`` → ``reading::polar``) leaves no
+    second copy under the old name either."""
     removed: Set[str] = set()
+    theirs: Set[str] = set()  # removed by the user
     if old_polar:
         kept = {n.lower() for n in new_polar}
         removed = {t.lower() for t in old_polar if t.lower() not in kept}
+        have = {t.lower() for t in current}
+        theirs = {t.lower() for t in old_polar if t.lower() not in have}
     if drop:
         removed.update(t.lower() for t in drop)
     out: List[str] = []
@@ -247,6 +254,8 @@ def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_p
     for tag in (*current, *new_polar):
         low = tag.lower()
         if removed and low in removed and tag not in new_polar:
+            continue
+        if theirs and low in theirs:
             continue
         if low not in seen:
             seen.add(low)
