@@ -36,7 +36,7 @@ from .decks import default_deck
 from .identity import collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
 from .legacy import OldNote
-from .notetypes import KINDS, describe_missing, legacy_type_name, note_types
+from .notetypes import KINDS, NoteTypeRef, describe_missing, legacy_type_name, note_types
 from .plan import (
     LegacyIndex,
     Planner,
@@ -501,9 +501,21 @@ def look_up_notes(ctx: Applying) -> None:
         state.meta(LEFTOVERS_KEY) != "0"
         or state.meta(NOTES_SEEN_KEY) != str(ctx.col.note_count())
     )
-    legacy_mids = {kind: [i for i, nt in notetypes.items() if nt.name == legacy_type_name(kind)] for kind in KINDS}
-    legacy = LegacyIndex(legacy_notes(ctx.col) if needs_legacy else [], legacy_mids)
+    old_notes = legacy_notes(ctx.col) if needs_legacy else []
+    legacy = LegacyIndex(old_notes, legacy_type_ids(notetypes, old_notes))
     ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy, ctx.reading.render)
+
+
+def legacy_type_ids(notetypes: Dict[NotetypeId, NoteTypeRef], notes: Sequence[NoteInfo]) -> Dict[str, List[NotetypeId]]:
+    """For each card kind, the note types the old sync's notes (``notes``)
+    are in now that can hold it: cloze types for cloze cards, the others for
+    basic ones. The old sync used "Basic" and "Cloze" by name, but the user
+    may have renamed them since (or made them in a profile whose own are
+    "Einfach"/"Lückentext"): the types the notes are in count, not names.
+    Those named as the old sync named them come first."""
+    mids = sorted({n.mid for n in notes if n.mid in notetypes},
+                  key=lambda m: (notetypes[m].name not in (legacy_type_name("basic"), legacy_type_name("cloze")), m))
+    return {kind: [m for m in mids if bool(notetypes[m].cloze) == (kind == "cloze")] for kind in KINDS}
 
 
 def plan_documents(ctx: Applying) -> None:

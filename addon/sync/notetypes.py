@@ -15,6 +15,8 @@ goes only into a field that no question template mentions (``Want.tail``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -32,6 +34,17 @@ MARKER = "polarSyncKind"  # private key in the note-type dict
 # Private key: the look (CSS, answer templates) an own type was last given.
 LOOK_MARKER = "polarSyncLook"
 LOOK_VERSION = 2  # bump when _CSS or the answer templates change
+# Private key: the fingerprint (``look_hash``) of the look last written, so
+# a later version tells a look the user has edited (theirs: kept) from one
+# it wrote (brought up to date).
+LOOK_HASH_MARKER = "polarSyncLookHash"
+# The looks earlier versions wrote, for own types made before the key above
+# (fingerprints of each kind's CSS and answer templates as Anki stored them):
+# without the key (version 1, "polarSyncLook" absent) and at version 2.
+_EARLIER_LOOKS = frozenset({
+    "c5fb237ea3eb4152", "2216d9e8386318f4", "79d8b509671c5221",  # version 1: basic, reversed, cloze
+    "1ae8112285f2aad2", "3f3ed274d7679ef7", "8d1615fb945755f8",  # version 2
+})
 KINDS = ("basic", "basic_reverse", "basic_optional_reverse", "cloze")
 # Kinds whose stock type shows Back on a question (card 2): always own types.
 REVERSED = ("basic_reverse", "basic_optional_reverse")
@@ -181,6 +194,7 @@ def create_own(col: Collection, kind: str) -> NotetypeDict:
     while str(model["name"]).lower() in taken:  # a reshaped one keeps the plain name
         model["name"] = f"{_OWN_NAMES[kind]} ({n})"
         n += 1
+    model[LOOK_HASH_MARKER] = look_hash(model)
     mm.add(model)  # the marker is what we look up, not the name
     added = mm.get(model["id"])
     assert added is not None
@@ -208,10 +222,18 @@ def _own_answers(kind: str) -> List[str]:
     return answers
 
 
+def look_hash(model: Dict[str, Any]) -> str:
+    """A fingerprint of a note type's look: its CSS and answer templates."""
+    look = [model.get("css", ""), [t.get("afmt", "") for t in model.get("tmpls", [])]]
+    return hashlib.sha1(json.dumps(look).encode()).hexdigest()[:16]
+
+
 def refresh_look(col: Collection, model: NotetypeDict) -> bool:
     """Give an own type made by an older version today's CSS and answer
     templates. Only CSS and template text change (no field, no template
-    added), so AnkiWeb needs no full sync. True when something was written."""
+    added), so AnkiWeb needs no full sync. A look the user edited (CSS or an
+    answer template: not one a version of the add-on wrote) is theirs and
+    stays as it is. True when something was written."""
     kind = model.get(MARKER)
     if kind not in KINDS or model.get(LOOK_MARKER) == LOOK_VERSION or missing_fields(model):
         return False
@@ -219,6 +241,8 @@ def refresh_look(col: Collection, model: NotetypeDict) -> bool:
     answers = _own_answers(str(kind))
     if len(tmpls) != len(answers):
         return False  # reshaped by the user: theirs now
+    if look_hash(model) not in _EARLIER_LOOKS | {model.get(LOOK_HASH_MARKER)}:
+        return False  # the user's styling
     fresh = col.models.get(_id(model["id"]))
     if fresh is None:
         return False
@@ -226,6 +250,7 @@ def refresh_look(col: Collection, model: NotetypeDict) -> bool:
     for tmpl, afmt in zip(fresh["tmpls"], answers):
         tmpl["afmt"] = afmt
     fresh[LOOK_MARKER] = LOOK_VERSION
+    fresh[LOOK_HASH_MARKER] = look_hash(fresh)
     col.models.update_dict(fresh)
     return True
 
@@ -298,11 +323,32 @@ def describe_missing(nt: NoteTypeRef, fields: Sequence[str]) -> str:
     return f"note type {nt.name!r} lacks its field{'s' if len(fields) > 1 else ''} {names} (removed or renamed in Anki)"
 
 
+def stock_gaps(nt: NoteTypeRef) -> Tuple[Tuple[str, str], ...]:
+    """For a type that is not the add-on's own (stock Basic/Cloze, one the
+    old sync's notes are in): Polar's parts that have no field in it, as
+    (``RenderedCard`` attribute, the field's stock name): the user renamed
+    or removed "Front"/"Back" ("Text"/"Back Extra") while other fields keep
+    their names. Kept on the note type: asked once per note."""
+    gaps = nt.__dict__.get("_gaps")
+    if gaps is None:
+        roles = field_roles(nt)
+        found = []
+        if not nt.own and roles:
+            if ROLE_FRONT not in roles:
+                found.append(("front", "Text" if nt.cloze else "Front"))
+            if not any(role.startswith(ROLE_ANSWER) for role in roles):
+                found.append(("back", "Back Extra" if nt.cloze else "Back"))
+        gaps = tuple(found)
+        object.__setattr__(nt, "_gaps", gaps)
+    return cast("Tuple[Tuple[str, str], ...]", gaps)
+
+
 def dropped_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[str]:
-    """Fields of a reshaped own type ``nt`` whose content for ``rc`` has no
-    field to go to (empty content is no loss)."""
+    """Fields of a reshaped type ``nt`` whose content for ``rc`` has no
+    field to go to (empty content is no loss; nor is the context alone, for
+    a type that is not the add-on's own)."""
     if not nt.missing:
-        return []
+        return [name for part, name in stock_gaps(nt) if getattr(rc, part)]
     names = _own_fields(nt.kind)
     wants = wanted_fields(NoteTypeRef(_id(0), "", names, True), rc)
     wanted = {name: want.value for name, want in zip(names, wants) if want is not None}
@@ -406,3 +452,51 @@ def _field_roles(field_names: Tuple[str, ...], own: bool, question_fields: Froze
         if len(field_names) > 1:
             roles[1] = answer(field_names[1])
     return tuple(roles)
+
+
+# A state row's field hashes are positional: they follow the fields of the
+# note type as it was when they were written. A row ends with the layout it
+# was written in, one letter per field for its role ("@fashic": Front, Back
+# and the four context fields), so the hashes still meet their fields after
+# the user added, removed or reordered fields (or changed the note's type).
+# Rows written before carry none: positional, when the count still fits.
+LAYOUT_MARK = "@"
+_ROLE_LETTERS = {
+    ROLE_FRONT: "f", ROLE_ANSWER: "a", ROLE_ANSWER_AND_BLOCK: "a", ROLE_ANSWER_NO_BLOCK: "a",
+    "source": "s", "highlight": "h", "image": "i", "comments": "c",
+}
+
+
+def layout_tag(nt: NoteTypeRef) -> str:
+    """The last item of a state row written for a note of ``nt`` (kept on
+    the note type: asked once per note)."""
+    tag = nt.__dict__.get("_layout")
+    if tag is None:
+        tag = LAYOUT_MARK + "".join(_ROLE_LETTERS.get(role, "-") for role in field_roles(nt))
+        object.__setattr__(nt, "_layout", tag)
+    return str(tag)
+
+
+def aligned_hashes(stored: Sequence[str], nt: NoteTypeRef) -> Optional[List[str]]:
+    """A state row's remembered hashes (``stored``) lined up with the fields
+    of ``nt`` as it is now; None when they cannot be (a row of an older
+    version whose field count no longer fits). A field of a role the row's
+    layout had gets that role's hash (the n-th field of a role, the n-th
+    hash of it); any other field none."""
+    if not stored or not stored[-1].startswith(LAYOUT_MARK):
+        return list(stored) if stored and len(stored) == len(nt.field_names) else None
+    hashes, was = stored[:-1], stored[-1][1:]
+    now = layout_tag(nt)[1:]
+    if was == now:
+        return list(hashes)
+    if len(was) != len(hashes):
+        return None
+    by_role: Dict[str, List[str]] = {}
+    for letter, value in zip(was, hashes):
+        if letter != "-":
+            by_role.setdefault(letter, []).append(value)
+    out = []
+    for letter in now:
+        pool = by_role.get(letter)
+        out.append(pool.pop(0) if pool else "")
+    return out

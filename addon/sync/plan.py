@@ -52,7 +52,16 @@ from .collection_view import NoteInfo
 from .field_merge import merge_field
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
 from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
-from .notetypes import NoteTypeRef, Want, dropped_fields, field_roles, wanted_fields
+from .notetypes import (
+    NoteTypeRef,
+    Want,
+    aligned_hashes,
+    dropped_fields,
+    field_roles,
+    layout_tag,
+    stock_gaps,
+    wanted_fields,
+)
 from .read import NO_META, Card, CardMeta, LoadedDoc, Pending
 from .report import Change, Report, plain_text
 from .state import CardState
@@ -226,11 +235,18 @@ def plain(html: str) -> str:
 
 def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_polar: Sequence[str],
                drop: Sequence[str] = ()) -> List[str]:
-    """The user's own tags stay; Polar's removals and additions apply."""
+    """The user's own tags stay; Polar's removals and additions apply. A tag
+    of Polar's the user removed since the last sync (``old_polar``: Polar's
+    tags then) stays removed, as an edit of theirs to a field stays; renaming
+    the tags in Anki (the marker ``polar`` → ``reading::polar``) leaves no
+    second copy under the old name either."""
     removed: Set[str] = set()
+    theirs: Set[str] = set()  # removed by the user
     if old_polar:
         kept = {n.lower() for n in new_polar}
         removed = {t.lower() for t in old_polar if t.lower() not in kept}
+        have = {t.lower() for t in current}
+        theirs = {t.lower() for t in old_polar if t.lower() not in have}
     if drop:
         removed.update(t.lower() for t in drop)
     out: List[str] = []
@@ -238,6 +254,8 @@ def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_p
     for tag in (*current, *new_polar):
         low = tag.lower()
         if removed and low in removed and tag not in new_polar:
+            continue
+        if theirs and low in theirs:
             continue
         if low not in seen:
             seen.add(low)
@@ -293,12 +311,12 @@ class Planner:
             at = roles.index("image") if "image" in roles else None
             rc = rc._replace(context=rc.context._replace(image=kept_image(note.fields, at)))
         names = nt.field_names
-        if nt.missing:
+        if nt.missing or stock_gaps(nt):
             for lost in dropped_fields(nt, rc):
                 key = (nt.id, lost)
                 self.plan.dropped[key] = self.plan.dropped.get(key, 0) + 1
         wants = wanted_fields(nt, rc)
-        base_hashes = list(base.fields) if base and len(base.fields) == len(names) else None
+        base_hashes = aligned_hashes(base.fields, nt) if base else None
         values: List[Optional[str]] = []
         hashes: List[str] = []
         changed = False
@@ -327,6 +345,7 @@ class Planner:
             values.append(merged.value)
             hashes.append(merged.remember)
             changed = changed or merged.value is not None
+        hashes.append(layout_tag(nt))
         polar_tags = list(rc.tags)
         tags = merge_tags(note.tags, base.tags if base else None, polar_tags, drop_tags)
         restored = note.has_tag(ORPHAN_TAG)

@@ -38,6 +38,7 @@ from .notetypes import (
     describe_missing,
     field_roles,
     find_own,
+    layout_tag,
     refresh_look,
     reshaped_own,
     wanted_fields,
@@ -465,6 +466,7 @@ def _new_note(w: Writing, c: Create, rc: RenderedCard) -> NewNote:
             shared = w.heads[(nt.id, tags, deck)] = (_head(nt.id, merged), _id_field(_DECK_ID, deck), merged)
     except UnicodeEncodeError:  # a lone surrogate: the request cannot carry it (_add)
         return _new_note_general(w, c, nt, rc, deck)
+    base.append(layout_tag(nt))
     w.rows.append(_row(rc.card_id, c.doc, guid, c.meta, base, tags))
     head, deck_field, merged = shared
     return _make_note(([], merged, guid, nt.id, deck, _entry(encoded_guid, head, parts, size, deck_field)))
@@ -488,6 +490,7 @@ def _new_note_general(w: Writing, c: Create, nt: NoteTypeRef, rc: RenderedCard, 
         else:
             fields[i] = want.value
         base.append(remember_hash(text, tail))
+    base.append(layout_tag(nt))
     guid = guid_for(rc.card_id)
     tags = rc.tags
     w.rows.append(_row(rc.card_id, c.doc, guid, c.meta, base, tags))

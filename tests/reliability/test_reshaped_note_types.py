@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.polar_factory import Doc, basic
 from tests.reliability.cli_run import StudyData
 from tests.reliability.helpers import integrity_problems, run_sync
@@ -77,3 +79,76 @@ def test_reshaped_own_note_type_is_detected_and_never_loses_content(col, tmp_pat
     assert not again.changed and not [w for w in again.warnings if w["path"].startswith("note type")]
     assert sorted(m["name"] for m in col.models.all() if m["name"].startswith("Polar")) == [
         "Polar Basic", "Polar Basic (2)"]
+
+
+def _reshape(col: Any, model: Any, how: str) -> None:
+    fields = {f["name"]: f for f in model["flds"]}
+    if how == "added":
+        col.models.add_field(model, col.models.new_field("My notes"))
+    elif how == "reordered":
+        col.models.reposition_field(model, fields["Back"], 0)
+    elif how == "removed":  # one of the own type's context fields
+        col.models.remove_field(model, fields["Comments"])
+    col.models.update_dict(model)
+
+
+@pytest.mark.parametrize("stock, how", [
+    (True, "added"), (True, "reordered"), (False, "added"), (False, "reordered"), (False, "removed"),
+])
+def test_an_answer_edited_in_anki_survives_a_field_added_removed_or_reordered(col, tmp_path, stock, how):
+    """The sync state remembers each field's hash by position: a field added,
+    removed or moved in the note type since must not make the user's edit
+    look like no edit (overwritten, no conflict) or like a conflict (Polar's
+    version kept). It stays, as it would without the reshape."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    config = dict(use_stock_note_types=stock)
+    doc = _library(lib, "the highlighted passage")
+    run_sync(col, lib, state, **config)
+    note = _note(col, "1ReshapeC1")
+    note["Back"] = "MY OWN ANSWER" + note["Back"][len("answer one"):]  # the stock type's context block kept
+    col.update_note(note)
+
+    _reshape(col, note.note_type(), how)
+    doc.card("1ReshapeC3", basic("question three", "answer three"), ref="text-highlight:1ReshapeH1")
+    doc.write()  # the document is read again; card C1 did not change in Polar
+    report = run_sync(col, lib, state, **config)
+
+    assert report.errors == [] and report.conflicts == [] and report.created == 1
+    assert _note(col, "1ReshapeC1")["Back"].startswith("MY OWN ANSWER")
+    # And a later Polar edit of that answer is a conflict the report names, not a silent overwrite.
+    _, raw = doc.find_card("1ReshapeC1")
+    raw["fields"] = basic("question one", "answer one, edited in Polar")
+    doc.write()
+    report = run_sync(col, lib, state, **config)
+    assert [c["field"] for c in report.conflicts] == ["Back"]
+
+
+def test_a_renamed_field_of_the_stock_types_is_reported_not_silently_skipped(col, tmp_path):
+    """Stock Basic's "Back" and Cloze's "Text" renamed by the user: Polar's
+    edits of them have no field left to go to. The notes keep what they
+    hold (nothing written into another field) and the report says which
+    note type lacks which field, instead of counting them unchanged."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = Doc(lib, "1StockShape", "Stock shapes", tags=["deck:Shapes"])
+    doc.card("1StockB1", basic("question", "answer"))
+    doc.card("1StockC1", {"text": {"HTML": "a {{c1::cloze}}"}}, "CLOZE")
+    doc.write()
+    run_sync(col, lib, state)
+    for name, field, new in (("Basic", "Back", "Answer"), ("Cloze", "Text", "Cloze text")):
+        model = col.models.by_name(name)
+        col.models.rename_field(model, next(f for f in model["flds"] if f["name"] == field), new)
+        col.models.update_dict(model)
+    before = {cid: list(_note(col, cid).fields) for cid in ("1StockB1", "1StockC1")}
+
+    doc.edit_card("1StockB1", "1StockB2", basic("question", "answer, edited in Polar"))
+    doc.edit_card("1StockC1", "1StockC2", {"text": {"HTML": "a {{c1::cloze}}, edited"}})
+    doc.write()
+    report = run_sync(col, lib, state)
+
+    assert report.errors == [] and report.rekeyed == 2
+    about = {w["path"]: w["message"] for w in report.warnings}
+    assert "lacks its field 'Back'" in about["note type Basic"], report.warnings
+    assert "lacks its field 'Text'" in about["note type Cloze"], report.warnings
+    assert list(_note(col, "1StockB2").fields) == before["1StockB1"]
+    assert _note(col, "1StockC2")["Cloze text"] == before["1StockC1"][0]
+    assert integrity_problems(col) == []

@@ -19,7 +19,7 @@ from addon.settings import Settings
 from addon.sync.engine import sync
 from addon.sync.identity import guid_for
 from addon.sync.legacy import similarity
-from tests.polar_factory import Doc, basic
+from tests.polar_factory import Doc, basic, cloze
 from tests.sync.helpers import run
 
 
@@ -249,3 +249,42 @@ def test_a_broken_document_keeps_its_cards_old_notes_out_of_the_leftovers(col, b
     report = run(col, book.root, state_path)
     assert report.errors and report.legacy_leftovers == [gone]
     assert twin not in report.legacy_leftovers
+
+
+def _rename_type(col, name: str, new: str) -> None:
+    model = col.models.by_name(name)
+    model["name"] = new
+    col.models.update_dict(model)
+
+
+def test_polar_2x_notes_are_adopted_and_paired_after_the_user_renamed_basic_and_cloze(col, book, state_path):
+    """The old sync put its notes in "Basic" and "Cloze" by name; a user who
+    renamed those types since ("Basic (Polar)", or names of their own
+    language) still has the notes, with their reviews: they are found by the
+    type they are in, not by its name. Neither is duplicated nor reported as
+    matching no card."""
+    same = old_sync_note(col, book, "Who schedules threads?", "The kernel")
+    text = old_sync_note(col, book, "A {{c1::process}} is a program in execution", kind="Cloze")
+    edited = old_sync_note(col, book, "Define <b>process</b>", "A program in execution")
+    answer_all(col, [same, text, edited])
+    before = {nid: study_state(col, nid) for nid in (same, text, edited)}
+    _rename_type(col, "Basic", "Basic (Polar)")
+    _rename_type(col, "Cloze", "Lückentext (alt)")
+    book.card("1CardSame01", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0002")
+    book.card("1CardText01", cloze("A {{c1::process}} is a program in execution"), "CLOZE",
+              ref="text-highlight:1HlLeg0001")
+    book.card("1CardEdit01", basic("Define <b>process</b> (OS)", "A program in execution."),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.paired, report.created) == (2, 1, 0)
+    assert report.legacy_leftovers == []
+    assert col.note_count() == 3
+    assert notes_with_guid(col, "1CardSame01") == [same]
+    assert notes_with_guid(col, "1CardText01") == [text]
+    assert notes_with_guid(col, "1CardEdit01") == [edited]
+    assert {nid: study_state(col, nid)[1] for nid in before} == {nid: s[1] for nid, s in before.items()}
+    assert col.get_note(text).note_type()["name"] == "Lückentext (alt)"
+    assert not run(col, book.root, state_path).changed

@@ -12,6 +12,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+import pytest
+
 import addon.sync.notetypes as notetypes
 import addon.sync.read as read
 from addon.render.context import split_block
@@ -19,6 +21,20 @@ from addon.sync.field_merge import field_hash
 from tests.polar_factory import Doc, basic, cloze
 from tests.sync.helpers import note_of, run
 
+# "Polar Basic" as the versions before the look's marker made it (CSS, answer template).
+VERSION_1_LOOK = (
+    ".card { font-family: arial; font-size: 20px; text-align: center; color: black; background-color: white; }\n"
+    ".polar-context { margin-top: 1em; font-size: 0.75em; text-align: left; color: #555; }\n"
+    ".polar-context blockquote { border-left: 3px solid #e5c07b; margin: 0.5em 0; padding-left: 0.6em; }\n"
+    ".polar-context img { max-width: 100%; }\n"
+    ".nightMode .polar-context, .night_mode .polar-context { color: #bbb; }\n"
+    ".cloze { font-weight: bold; color: blue; }\n"
+    ".nightMode .cloze { color: lightblue; }\n",
+    '{{FrontSide}}<hr id=answer>{{Back}}{{#Source}}<div class="polar-context"><hr class="polar-rule">'
+    '<div class="polar-source">{{Source}}</div>{{#Highlight}}<blockquote class="polar-highlight">{{Highlight}}'
+    '</blockquote>{{/Highlight}}{{#Image}}<div class="polar-image">{{Image}}</div>{{/Image}}{{#Comments}}'
+    '<div class="polar-comments">{{Comments}}</div>{{/Comments}}</div>{{/Source}}',
+)
 STYLE = re.compile(r' style="[^"]*"| class="polar-(rule|link)"')
 
 
@@ -114,9 +130,8 @@ def test_own_types_of_an_older_version_get_the_new_look(col, tmp_path) -> None:
     model = note_of(col, "1LookCard1").note_type()
     css, afmt = model["css"], model["tmpls"][0]["afmt"]
     old = col.models.get(model["id"])
-    old["css"] = ".card { color: black; }\n.polar-context { color: #555; }"
-    old["tmpls"][0]["afmt"] = "{{FrontSide}}<hr id=answer>{{Back}}"
-    del old[notetypes.LOOK_MARKER]
+    old["css"], old["tmpls"][0]["afmt"] = VERSION_1_LOOK
+    del old[notetypes.LOOK_MARKER], old[notetypes.LOOK_HASH_MARKER]
     col.models.update_dict(old)
     fields_before = [f["name"] for f in old["flds"]]
 
@@ -127,3 +142,38 @@ def test_own_types_of_an_older_version_get_the_new_look(col, tmp_path) -> None:
     assert fresh["css"] == css and fresh["tmpls"][0]["afmt"] == afmt
     assert fresh[notetypes.LOOK_MARKER] == notetypes.LOOK_VERSION
     assert [f["name"] for f in fresh["flds"]] == fields_before
+
+
+@pytest.mark.parametrize("made_by", ["version 1", "today"])
+def test_an_own_type_whose_look_the_user_edited_keeps_it_after_an_upgrade(col, tmp_path, monkeypatch, made_by) -> None:
+    """The user's CSS and answer template are theirs: an add-on update that
+    brings a new look leaves an own type the user restyled alone, and gives
+    it to an untouched one (here "Polar Cloze")."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = Doc(library, "1LookDoc0000000000000000", "Look")
+    doc.card("1LookCard1", basic("q", "a"))
+    doc.card("1LookCard2", cloze("a {{c1::cloze}}"), "CLOZE")
+    doc.write()
+    run(col, library, state, use_stock_note_types=False)
+    mine = col.models.get(note_of(col, "1LookCard1").mid)
+    if made_by == "version 1":
+        mine["css"], mine["tmpls"][0]["afmt"] = VERSION_1_LOOK
+        del mine[notetypes.LOOK_MARKER], mine[notetypes.LOOK_HASH_MARKER]
+    mine["css"] += "\n.card { font-family: 'My Serif'; font-size: 28px; }"  # the user's styling
+    mine["tmpls"][0]["afmt"] = mine["tmpls"][0]["afmt"].replace("<hr id=answer>", "<hr id=answer><b>Answer</b>")
+    col.models.update_dict(mine)
+    theirs = (col.models.get(mine["id"])["css"], col.models.get(mine["id"])["tmpls"][0]["afmt"])
+    cloze_type = col.models.get(note_of(col, "1LookCard2").mid)
+
+    # An update of the add-on with a new look.
+    monkeypatch.setattr(notetypes, "LOOK_VERSION", notetypes.LOOK_VERSION + 1)
+    monkeypatch.setattr(notetypes, "_CSS", notetypes._CSS + "\n.polar-new { color: red; }")
+    doc.card("1LookCard3", basic("q3", "a3"))  # any change makes the sync write
+    doc.write()
+    report = run(col, library, state, use_stock_note_types=False)
+    assert report.errors == []
+
+    kept = col.models.get(mine["id"])
+    assert (kept["css"], kept["tmpls"][0]["afmt"]) == theirs
+    assert col.models.get(cloze_type["id"])["css"].endswith(".polar-new { color: red; }")
+    assert note_of(col, "1LookCard3").mid == mine["id"]  # still the type new notes go to

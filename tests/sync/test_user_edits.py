@@ -88,3 +88,27 @@ def test_context_change_without_anki_edit_just_updates(col, tmp_path) -> None:
     assert note["Back"].startswith("polar answer") and "the revised highlight" in note["Back"]
     again = run(col, library, state)
     assert again.updated == 0 and again.conflicts == []
+
+
+def test_tags_the_user_removed_or_renamed_stay_so(col, tmp_path) -> None:
+    """Tags are the user's to edit like fields: one of Polar's they removed
+    from a note, or the marker tag renamed in the Browser (``polar`` →
+    ``reading::polar``), is not put back when the document is read again;
+    a tag Polar adds later still arrives, and the user's own tags stay."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.tag("os").write()
+    run(col, library, state)
+    note = note_of(col, "1BasicEdit")
+    assert note.tags == ["os", "polar"]
+    note.tags = ["mine"]  # "os" and "polar" removed, one of theirs added
+    col.update_note(note)
+    col.tags.rename("polar", "reading::polar")  # on every other note
+
+    doc.tag("kernel")  # Polar: a new tag for the document, so it is read again
+    doc.write()
+    run(col, library, state)
+
+    assert sorted(note_of(col, "1BasicEdit").tags) == ["kernel", "mine"]
+    assert sorted(note_of(col, "1ClozeEdit").tags) == ["kernel", "os", "reading::polar"]
+    assert not run(col, library, state).changed
