@@ -164,3 +164,28 @@ def test_own_note_types_keep_context_in_fields(col, library, state_path):
     assert "Operating Systems" in note["Source"] and "<img" in note["Image"]
     assert "polar-context" not in note["Back Extra"]
     assert "Operating Systems" in note.cards()[0].answer()
+
+
+def test_a_revised_highlight_stays_the_context_of_its_cards(col, tmp_path, state_path):
+    """Revising a highlight's text in Polar gives it a new id (the guid kept):
+    the cards and comments made before point at the guid, those made after
+    at the new id. Every one shows the revised text and every comment, as
+    Polar's sidebar does."""
+    lib = tmp_path / "lib"
+    doc = Doc(lib, "1Doc0000000000000000000r", "Revised")
+    doc.text_highlight("1HlOld0001", "as first highlighted", top=300.0)
+    doc.comment("1CmBefore1", "<p>comment made before</p>", "text-highlight:1HlOld0001")
+    doc.card("1CardOld01", basic("made before", "a"), ref="text-highlight:1HlOld0001")
+    doc.revise_highlight("1HlOld0001", "1HlNew0001", "<p>as <b>revised</b></p>")
+    doc.comment("1CmAfter01", "<p>comment made after</p>", "text-highlight:1HlNew0001")
+    doc.card("1CardNew01", basic("made after", "a"), ref="text-highlight:1HlNew0001")
+    doc.comment("1CmOnCmt01", "<p>the comment a card is on</p>", "text-highlight:1HlNew0001")
+    doc.card("1CardCmt01", basic("made on a comment", "a"), ref="comment:1CmOnCmt01")
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.created == 3 and report.errors == []
+    for card_id in ("1CardOld01", "1CardNew01", "1CardCmt01"):
+        answer = note_of(col, card_id).cards()[0].answer()
+        assert "as <b>revised</b>" in answer and "as first highlighted" not in answer, card_id
+        for comment in ("comment made before", "comment made after", "the comment a card is on"):
+            assert comment in answer, (card_id, comment)
