@@ -344,6 +344,13 @@ def _parse_flashcard(
         ctype = _card_type(get, fields)
         if ctype is None:
             return None, f"flashcard {ident}: unknown type {_str(get('type'))!r}"
+    if ctype is CLOZE and "text" not in fields:
+        front = fields.get("front")
+        if front is not None and "back" in fields and _CLOZE_RE.search(front.value) is None:
+            # Typed CLOZE but a front and a back without a deletion (Polar's
+            # MockFlashcards.attachFlashcards writes these, with the
+            # front/back archetype): a front/back card, not one to refuse.
+            ctype = BASIC
     ref = get("ref")
     if ref.__class__ is str and ":" in ref:
         ref_type, _, ref_id = ref.partition(":")

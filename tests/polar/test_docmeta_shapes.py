@@ -193,3 +193,16 @@ def test_a_card_made_on_a_comment_has_the_comments_highlight_as_parent() -> None
     doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": page}})
     assert {(c.id, c.ref_type, c.ref_id) for c in doc.flashcards} == {
         ("1card", "text-highlight", "1hl"), ("1lost", "comment", "1gone")}
+
+
+def test_a_cloze_typed_card_with_a_front_and_back_and_no_deletion_is_front_back() -> None:
+    """Polar's ``MockFlashcards.attachFlashcards`` writes type CLOZE with the
+    front/back archetype and ``Front``/``Back`` fields: a front/back card.
+    A cloze whose text sits under ``front`` (with a deletion) stays a cloze."""
+    mock = dict(POLAR_CARD, type="CLOZE", fields={"Front": {"HTML": "What is the capital of California?\n0"},
+                                                  "Back": {"TEXT": "Sacramento"}})
+    assert _card(mock).type == "BASIC_FRONT_BACK"
+    for fields in ({"front": {"HTML": "{{c1::Sacramento}} is the capital"}, "back": {"HTML": "extra"}},
+                   {"text": {"HTML": "no deletion"}, "front": {"HTML": "f"}, "back": {"HTML": "b"}},
+                   {"front": {"HTML": "no back, no deletion"}}):
+        assert _card(dict(POLAR_CARD, type="CLOZE", fields=fields)).type == "CLOZE", fields

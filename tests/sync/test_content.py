@@ -189,3 +189,27 @@ def test_a_revised_highlight_stays_the_context_of_its_cards(col, tmp_path, state
         assert "as <b>revised</b>" in answer and "as first highlighted" not in answer, card_id
         for comment in ("comment made before", "comment made after", "the comment a card is on"):
             assert comment in answer, (card_id, comment)
+
+
+def test_polars_mock_flashcards_land_as_front_back_cards(col, tmp_path, state_path):
+    """The card ``MockFlashcards.attachFlashcards`` puts on every page: type
+    CLOZE, front/back archetype, ``Front`` (HTML, an inline GIF) and ``Back``
+    (TEXT). Not refused as a cloze without a deletion: a Basic note."""
+    gif = ("R0lGODlhEAAQAMQAAORHHOVSKudfOulrSOp3WOyDZu6QdvCchPGolfO0o/XBs/fNwfjZ0frl3/zy7////wAAAAAAAAAAAAAAAAAAAAAA"
+           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACH5BAkAABAALAAAAAAQABAAAAVVICSOZGlCQAosJ6mu7fiyZeKqNKToQGDs"
+           "M8hBADgUXoGAiqhSvp5QAnQKGIgUhwFUYLCVDFCrKUE1lBavAViFIDlTImbKC5Gm2hB0SlBCBMQiB0UjIQA7")
+    lib = tmp_path / "lib"
+    doc = Doc(lib, "1Doc0000000000000000000m", "Mock")
+    doc.card("1Mock00001", {"Front": {"HTML": f'What is the capital of California? <img src="data:image/gif;base64,'
+                                              f'{gif}" />\n0'},
+                            "Back": {"TEXT": "Sacramento"}}, "CLOZE")
+    doc.page(1)["flashcards"]["1Mock00001"]["archetype"] = "9d146db1-7c31-4bcf-866b-7b485c4e50ea"
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.created == 1 and report.errors == []
+    note = note_of(col, "1Mock00001")
+    assert note.note_type()["name"] == "Basic"
+    assert note["Front"].startswith("What is the capital of California? <img src=\"polar-")
+    assert note["Back"].startswith("Sacramento")
+    name = re.search(r'<img src="([^"]+)"', note["Front"]).group(1)
+    assert os.path.exists(os.path.join(col.media.dir(), name))
