@@ -258,7 +258,12 @@ def _start(hl: Mapping[str, Any], percent: bool, page: Mapping[str, Any]) -> Tup
 
 
 def _split_ref(ref: Any) -> Tuple[str, str]:
-    """``"text-highlight:12ab"`` → ("text-highlight", "12ab"), split on the first ``:``."""
+    """``"text-highlight:12ab"`` → ("text-highlight", "12ab"), split on the first ``:``.
+    Polar's parsed form of a ref, ``{"type": "text-highlight", "value": "12ab"}``
+    (``IRef``), reads the same."""
+    if isinstance(ref, dict):
+        kind, ident = ref.get("type"), ref.get("value")
+        ref = f"{kind}:{ident}" if isinstance(kind, str) and isinstance(ident, str) and kind and ident else ""
     if not isinstance(ref, str) or ":" not in ref:
         return "", ""
     kind, _, ident = ref.partition(":")

@@ -206,3 +206,12 @@ def test_a_cloze_typed_card_with_a_front_and_back_and_no_deletion_is_front_back(
                    {"text": {"HTML": "no deletion"}, "front": {"HTML": "f"}, "back": {"HTML": "b"}},
                    {"front": {"HTML": "no back, no deletion"}}):
         assert _card(dict(POLAR_CARD, type="CLOZE", fields=fields)).type == "CLOZE", fields
+
+
+def test_a_ref_in_polars_parsed_form_reads_as_its_string() -> None:
+    """``Refs.createRef`` gives ``{"type", "value"}`` (``IRef``); Polar stores
+    ``Refs.format`` of it, but a ref kept in that form names the same parent."""
+    card = _card(dict(POLAR_CARD, ref={"type": "text-highlight", "value": "1hl"}))
+    assert (card.ref_type, card.ref_id) == ("text-highlight", "1hl")
+    half = _card(dict(POLAR_CARD, ref={"type": "text-highlight"}))  # no value: the card's page
+    assert (half.ref_type, half.ref_id) == ("page", "2")
