@@ -78,6 +78,15 @@ class Doc:
         self.page(page)["textHighlights"][hid] = hl
         return self
 
+    def revise_highlight(self, hid: str, new_id: str, html: str, page: int = 1) -> Doc:
+        """As Polar's ``TextHighlights.setRevisedText`` does it: the highlight
+        is re-keyed under a new id with ``revisedText``; its guid (and every
+        child's ref) stays."""
+        old = self.page(page)["textHighlights"].pop(hid)
+        self.page(page)["textHighlights"][new_id] = dict(
+            old, id=new_id, lastUpdated=self._now(), revisedText={"HTML": html})
+        return self
+
     def area_highlight(self, hid: str, image_name: str, page: int = 1) -> Doc:
         self.page(page)["areaHighlights"][hid] = {
             "id": hid, "guid": hid, "created": self._now(), "flashcards": {}, "notes": {},

@@ -44,7 +44,8 @@ CLOZE = "CLOZE"
 CARD_TYPES = (BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE)
 _CARD_TYPE_SET = {t: t for t in CARD_TYPES}  # a type as read -> the constant (one string, not one per card)
 # A ref's kind as read -> the constant, likewise
-_REF_KINDS = {k: k for k in ("text-highlight", "area-highlight", "page")}
+_REF_KINDS = {k: k for k in ("text-highlight", "area-highlight", "page", "comment")}
+_HIGHLIGHT_KINDS = ("text-highlight", "area-highlight")
 
 # Polar's archetype ids, used when an old card lacks a usable ``type``.
 _ARCHETYPES = {
@@ -257,7 +258,12 @@ def _start(hl: Mapping[str, Any], percent: bool, page: Mapping[str, Any]) -> Tup
 
 
 def _split_ref(ref: Any) -> Tuple[str, str]:
-    """``"text-highlight:12ab"`` → ("text-highlight", "12ab"), split on the first ``:``."""
+    """``"text-highlight:12ab"`` → ("text-highlight", "12ab"), split on the first ``:``.
+    Polar's parsed form of a ref, ``{"type": "text-highlight", "value": "12ab"}``
+    (``IRef``), reads the same."""
+    if isinstance(ref, dict):
+        kind, ident = ref.get("type"), ref.get("value")
+        ref = f"{kind}:{ident}" if isinstance(kind, str) and isinstance(ident, str) and kind and ident else ""
     if not isinstance(ref, str) or ":" not in ref:
         return "", ""
     kind, _, ident = ref.partition(":")
@@ -343,6 +349,13 @@ def _parse_flashcard(
         ctype = _card_type(get, fields)
         if ctype is None:
             return None, f"flashcard {ident}: unknown type {_str(get('type'))!r}"
+    if ctype is CLOZE and "text" not in fields:
+        front = fields.get("front")
+        if front is not None and "back" in fields and _CLOZE_RE.search(front.value) is None:
+            # Typed CLOZE but a front and a back without a deletion (Polar's
+            # MockFlashcards.attachFlashcards writes these, with the
+            # front/back archetype): a front/back card, not one to refuse.
+            ctype = BASIC
     ref = get("ref")
     if ref.__class__ is str and ":" in ref:
         ref_type, _, ref_id = ref.partition(":")
@@ -457,6 +470,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
     highlights: Dict[str, Highlight] = {}
     comments: List[Comment] = []
     cards: Dict[str, Flashcard] = {}
+    renamed: List[Tuple[str, str]] = []  # (highlight id, its guid) where they differ
 
     def add_card(key: str, value: Any, page: int, parent: Tuple[str, str]) -> None:
         card, problem = _parse_flashcard(key, value, page, parent)
@@ -496,6 +510,9 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             color = value if value.__class__ is str and 0 < len(value) <= 32 else (_str(value, 32) or None)
             # Every field, as Flashcard above: id, kind, page, text, image_name, color, top, left.
             highlights[hid] = _new_highlight((hid, "text-highlight", num, text, None, color, top, left))
+            value = hl.get("guid")
+            if value != hid and value.__class__ is str and value:  # its text revised: a new id (see _follow_guids)
+                renamed.append((hid, value[:_MAX_ID]))
             value = hl.get("flashcards")
             if value or (value is not None and value.__class__ is not dict):  # (most have none: {})
                 for ck, cv in _checked_map(value, problems, "highlight", hid, "flashcards").items():
@@ -514,6 +531,9 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             highlights[hid] = _new_highlight(
                 (hid, "area-highlight", num, None, name[:_MAX_ID] or None, _str(hl.get("color"), 32) or None, top, left)
             )
+            value = hl.get("guid")
+            if value != hid and isinstance(value, str) and value:
+                renamed.append((hid, value[:_MAX_ID]))
             for ck, cv in _checked_map(hl.get("flashcards"), problems, "highlight", hid, "flashcards").items():
                 add_card(ck, cv, num, ("area-highlight", hid))
         found = page.get("comments")
@@ -545,6 +565,8 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                 elif card is not None and card.id not in cards:  # de-duplicate by id
                     cards[card.id] = card
 
+    if renamed or any(card.ref_type == "comment" for card in cards.values()):
+        comments = _follow_refs(highlights, cards, comments, renamed)
     nr_pages = info.get("nrPages")
     return Document(
         fingerprint=fp,
@@ -560,6 +582,49 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
         problems=tuple(problems),
         added=_str(info.get("added"), 64),
     )
+
+
+def _follow_refs(
+    highlights: Dict[str, Highlight], cards: Dict[str, Flashcard], comments: List[Comment],
+    renamed: List[Tuple[str, str]],
+) -> List[Comment]:
+    """Parents as Polar finds them (``DocAnnotation.createChildren``: a
+    child's ref names its highlight's ``id`` *or* ``guid``).
+
+    Revising a highlight's text gives it a new id and keeps its guid (Polar's
+    ``TextHighlights.setRevisedText``, since late 2019), so the cards and
+    comments made before point at the guid, those made after at the new id.
+    Each ref to a highlight is made its guid, the highlight's stable name
+    (an edited card keeps its parent and is recognised as the same card),
+    and ``highlights`` answers to the guid too. A card made on a comment
+    (``comment:<id>``) gets the comment's highlight as its parent, for its
+    context. Updates ``highlights`` and ``cards`` in place; returns the
+    comments, their refs followed the same way. Only documents with such
+    highlights or cards come here."""
+    stable = {}
+    for hid, guid in renamed:
+        if guid not in highlights:  # an id wins over another highlight's guid
+            stable[hid] = guid
+    for hid, guid in stable.items():
+        highlights[guid] = highlights[hid]
+
+    def follow(ref_type: str, ref_id: str) -> Tuple[str, str]:
+        if ref_type in _HIGHLIGHT_KINDS and ref_id in stable:
+            return ref_type, stable[ref_id]
+        return ref_type, ref_id
+
+    followed = []
+    for comment in comments:
+        ref = follow(comment.ref_type, comment.ref_id)
+        followed.append(comment if ref == (comment.ref_type, comment.ref_id) else
+                        comment._replace(ref_type=ref[0], ref_id=ref[1]))
+    parents = {c.id: (c.ref_type, c.ref_id) for c in followed if c.ref_type in _HIGHLIGHT_KINDS}
+    for key, card in cards.items():
+        ref = parents.get(card.ref_id, ("", "")) if card.ref_type == "comment" else (card.ref_type, card.ref_id)
+        ref = follow(*ref)
+        if ref[0] and ref != (card.ref_type, card.ref_id):
+            cards[key] = card._replace(ref_type=ref[0], ref_id=ref[1])
+    return followed
 
 
 def parse_export_entry(data: bytes, fallback_id: str) -> Document:

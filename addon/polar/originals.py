@@ -250,7 +250,8 @@ def _pages(docmeta: Mapping[str, Any]) -> Dict[int, Mapping[str, Any]]:
 
 def find_spot(docmeta: Mapping[str, Any], ref: str, card_page: int = 0) -> Spot:
     """The spot a card's ``ref`` (``text-highlight:<id>``, ``area-highlight:<id>``,
-    ``page:<n>``) points at; the card's own page when the parent is gone."""
+    ``page:<n>``; the id may be the highlight's guid) points at; the card's
+    own page when the parent is gone."""
     kind, _, ident = ref.partition(":")
     if kind in ("text-highlight", "area-highlight") and ident:
         field = "textHighlights" if kind == "text-highlight" else "areaHighlights"
@@ -261,6 +262,8 @@ def find_spot(docmeta: Mapping[str, Any], ref: str, card_page: int = 0) -> Spot:
             hl = highlights.get(ident)
             if not isinstance(hl, dict):
                 hl = next((h for h in highlights.values() if isinstance(h, dict) and h.get("id") == ident), None)
+            if not isinstance(hl, dict):  # its text revised: a new id, the guid kept (docmeta._follow_refs)
+                hl = next((h for h in highlights.values() if isinstance(h, dict) and h.get("guid") == ident), None)
             if hl is None:
                 continue
             color = hl.get("color") if isinstance(hl.get("color"), str) else ""

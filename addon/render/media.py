@@ -239,4 +239,16 @@ def field_html(text: Text, max_bytes: Optional[int] = None) -> Tuple[str, List[M
     elif kind == "TEXT":
         return escape_text(value), [], []
     html, media, problems = extract_inline_images(raw_html(text), max_bytes)
+    if "//" in html:
+        problems += _left_out_web_images(html)
     return sanitize_html(html), media, problems
+
+
+# An image on the web (pasted from a page into Polar's editor): the sanitiser
+# keeps only images stored with the note, so it is left out, and said so.
+_WEB_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.IGNORECASE)
+
+
+def _left_out_web_images(html: str) -> List[str]:
+    return [f"an image on the web was left out (only images stored in Polar are copied): {url[:200]}"
+            for url in dict.fromkeys(m.group(1) for m in _WEB_IMAGE.finditer(html))]

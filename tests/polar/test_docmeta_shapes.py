@@ -85,7 +85,8 @@ def _highlight(raw: Dict[str, Any], key: str = "1hl") -> Any:
     page = {"pageInfo": {"num": 2}, "textHighlights": {key: raw}}
     doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": page}})
     assert not doc.problems
-    (highlight,) = doc.highlights.values()
+    # (one highlight; found by its guid too when that differs from its id)
+    (highlight,) = {id(h): h for h in doc.highlights.values()}.values()
     return highlight
 
 
@@ -150,3 +151,67 @@ def test_page_cards_and_highlight_cards_share_one_id_space() -> None:
     doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": page}})
     (card,) = doc.flashcards
     assert card.type == "CLOZE" and card.ref_type == "text-highlight"
+
+
+def _revised_page() -> Dict[str, Any]:
+    """A page as Polar leaves it after the highlight's text was revised
+    (``TextHighlights.setRevisedText``: a new id, the guid kept): the card and
+    comment made before point at the guid, the card made after at the new id."""
+    revised = {**POLAR_HIGHLIGHT, "id": "1new", "guid": "1hl", "revisedText": {"HTML": "<p>as revised</p>"}}
+    before = dict(POLAR_CARD, id="1before", guid="1before", ref="text-highlight:1hl")
+    after = dict(POLAR_CARD, id="1after", guid="1after", ref="text-highlight:1new")
+    comment = {"id": "1cm", "guid": "1cm", "created": "2020-01-01T00:00:00.000Z", "content": {"HTML": "c"},
+               "ref": "text-highlight:1new"}
+    return {"pageInfo": {"num": 2}, "textHighlights": {"1new": revised},
+            "flashcards": {"1before": before, "1after": after}, "comments": {"1cm": comment}}
+
+
+def test_refs_to_a_revised_highlight_find_it_by_id_or_guid() -> None:
+    doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": _revised_page()}})
+    assert not doc.problems
+    # Every ref names the highlight by its stable guid, and the guid finds it.
+    assert {(c.id, c.ref_type, c.ref_id) for c in doc.flashcards} == {
+        ("1before", "text-highlight", "1hl"), ("1after", "text-highlight", "1hl")}
+    assert [(c.ref_type, c.ref_id) for c in doc.comments] == [("text-highlight", "1hl")]
+    hl = doc.highlights["1hl"]
+    assert hl is doc.highlights["1new"] and hl.id == "1new" and hl.text.value == "<p>as revised</p>"
+
+
+def test_a_guid_never_hides_another_highlights_id() -> None:
+    page = _revised_page()
+    page["textHighlights"]["1hl"] = dict(POLAR_HIGHLIGHT, text={"TEXT": "the other one"})
+    doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": page}})
+    assert doc.highlights["1hl"].text.value == "the other one"
+    assert {(c.id, c.ref_id) for c in doc.flashcards} == {("1before", "1hl"), ("1after", "1new")}
+
+
+def test_a_card_made_on_a_comment_has_the_comments_highlight_as_parent() -> None:
+    comment = {"id": "1cm", "content": {"HTML": "c"}, "ref": "text-highlight:1hl"}
+    page = {"pageInfo": {"num": 2}, "textHighlights": {"1hl": POLAR_HIGHLIGHT}, "comments": {"1cm": comment},
+            "flashcards": {"1card": dict(POLAR_CARD, ref="comment:1cm"),
+                           "1lost": dict(POLAR_CARD, id="1lost", ref="comment:1gone")}}
+    doc = parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {"2": page}})
+    assert {(c.id, c.ref_type, c.ref_id) for c in doc.flashcards} == {
+        ("1card", "text-highlight", "1hl"), ("1lost", "comment", "1gone")}
+
+
+def test_a_cloze_typed_card_with_a_front_and_back_and_no_deletion_is_front_back() -> None:
+    """Polar's ``MockFlashcards.attachFlashcards`` writes type CLOZE with the
+    front/back archetype and ``Front``/``Back`` fields: a front/back card.
+    A cloze whose text sits under ``front`` (with a deletion) stays a cloze."""
+    mock = dict(POLAR_CARD, type="CLOZE", fields={"Front": {"HTML": "What is the capital of California?\n0"},
+                                                  "Back": {"TEXT": "Sacramento"}})
+    assert _card(mock).type == "BASIC_FRONT_BACK"
+    for fields in ({"front": {"HTML": "{{c1::Sacramento}} is the capital"}, "back": {"HTML": "extra"}},
+                   {"text": {"HTML": "no deletion"}, "front": {"HTML": "f"}, "back": {"HTML": "b"}},
+                   {"front": {"HTML": "no back, no deletion"}}):
+        assert _card(dict(POLAR_CARD, type="CLOZE", fields=fields)).type == "CLOZE", fields
+
+
+def test_a_ref_in_polars_parsed_form_reads_as_its_string() -> None:
+    """``Refs.createRef`` gives ``{"type", "value"}`` (``IRef``); Polar stores
+    ``Refs.format`` of it, but a ref kept in that form names the same parent."""
+    card = _card(dict(POLAR_CARD, ref={"type": "text-highlight", "value": "1hl"}))
+    assert (card.ref_type, card.ref_id) == ("text-highlight", "1hl")
+    half = _card(dict(POLAR_CARD, ref={"type": "text-highlight"}))  # no value: the card's page
+    assert (half.ref_type, half.ref_id) == ("page", "2")

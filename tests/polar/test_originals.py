@@ -33,6 +33,17 @@ def test_a_text_highlight_is_found_on_its_page_with_its_rects_as_fractions(tmp_p
     assert (x, y, w, h) == pytest.approx((0.5, 0.5, 0.25, 0.02))
 
 
+def test_a_revised_highlight_is_found_by_its_guid(tmp_path):
+    """Revising its text gives a highlight a new id; the card's ref (as the
+    sync stores it) names its guid."""
+    doc = _doc(tmp_path)
+    doc.text_highlight("1Hl", "text", page=7, top=528.0)
+    doc.revise_highlight("1Hl", "1HlRevised", "<p>revised</p>", page=7)
+    spot = find_spot(doc.meta, "text-highlight:1Hl")
+    assert spot.page == 7 and len(spot.rects) == 1
+    assert find_spot(doc.meta, "text-highlight:1HlRevised") == spot
+
+
 def test_stored_page_dimensions_win_and_rects_are_clipped_to_the_page(tmp_path):
     doc = _doc(tmp_path)
     doc.text_highlight("1Hl", "text", page=2)

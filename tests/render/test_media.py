@@ -158,3 +158,19 @@ def test_field_html_text_is_never_parsed() -> None:
     uri = data_uri(PNG, "image/png")
     html, media, _ = field_html(Text("TEXT", f'<img src="{uri}">'))
     assert media == [] and html.startswith("&lt;img")
+
+
+@pytest.mark.parametrize("kind, value", [
+    ("HTML", '<p>What is this? <img style="width: 50%" src="https://upload.example.org/a.png"></p>'),
+    ("HTML", "<P>What is this? <IMG SRC='//upload.example.org/a.png'></P>"),
+    ("MARKDOWN", "What is this? ![a](https://upload.example.org/a.png)"),
+])
+def test_an_image_on_the_web_is_left_out_and_said_so(kind: str, value: str) -> None:
+    """Pasted from a web page into Polar's editor: only images stored with
+    the note are kept, so it goes, but never silently."""
+    html, media, problems = field_html(Text(kind, value))
+    assert "<img" not in html.lower() and "What is this?" in html and media == []
+    assert problems == ["an image on the web was left out (only images stored in Polar are copied): "
+                        + ("//" if value.count("https") == 0 else "https://") + "upload.example.org/a.png"]
+    # A link to the same address stays, and is no problem.
+    assert field_html(Text("HTML", '<a href="https://upload.example.org/a.png">a</a>'))[2] == []

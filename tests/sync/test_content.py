@@ -164,3 +164,52 @@ def test_own_note_types_keep_context_in_fields(col, library, state_path):
     assert "Operating Systems" in note["Source"] and "<img" in note["Image"]
     assert "polar-context" not in note["Back Extra"]
     assert "Operating Systems" in note.cards()[0].answer()
+
+
+def test_a_revised_highlight_stays_the_context_of_its_cards(col, tmp_path, state_path):
+    """Revising a highlight's text in Polar gives it a new id (the guid kept):
+    the cards and comments made before point at the guid, those made after
+    at the new id. Every one shows the revised text and every comment, as
+    Polar's sidebar does."""
+    lib = tmp_path / "lib"
+    doc = Doc(lib, "1Doc0000000000000000000r", "Revised")
+    doc.text_highlight("1HlOld0001", "as first highlighted", top=300.0)
+    doc.comment("1CmBefore1", "<p>comment made before</p>", "text-highlight:1HlOld0001")
+    doc.card("1CardOld01", basic("made before", "a"), ref="text-highlight:1HlOld0001")
+    doc.revise_highlight("1HlOld0001", "1HlNew0001", "<p>as <b>revised</b></p>")
+    doc.comment("1CmAfter01", "<p>comment made after</p>", "text-highlight:1HlNew0001")
+    doc.card("1CardNew01", basic("made after", "a"), ref="text-highlight:1HlNew0001")
+    doc.comment("1CmOnCmt01", "<p>the comment a card is on</p>", "text-highlight:1HlNew0001")
+    doc.card("1CardCmt01", basic("made on a comment", "a"), ref="comment:1CmOnCmt01")
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.created == 3 and report.errors == []
+    for card_id in ("1CardOld01", "1CardNew01", "1CardCmt01"):
+        answer = note_of(col, card_id).cards()[0].answer()
+        assert "as <b>revised</b>" in answer and "as first highlighted" not in answer, card_id
+        for comment in ("comment made before", "comment made after", "the comment a card is on"):
+            assert comment in answer, (card_id, comment)
+
+
+def test_polars_mock_flashcards_land_as_front_back_cards(col, tmp_path, state_path):
+    """The card ``MockFlashcards.attachFlashcards`` puts on every page: type
+    CLOZE, front/back archetype, ``Front`` (HTML, an inline GIF) and ``Back``
+    (TEXT). Not refused as a cloze without a deletion: a Basic note."""
+    gif = ("R0lGODlhEAAQAMQAAORHHOVSKudfOulrSOp3WOyDZu6QdvCchPGolfO0o/XBs/fNwfjZ0frl3/zy7////wAAAAAAAAAAAAAAAAAAAAAA"
+           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACH5BAkAABAALAAAAAAQABAAAAVVICSOZGlCQAosJ6mu7fiyZeKqNKToQGDs"
+           "M8hBADgUXoGAiqhSvp5QAnQKGIgUhwFUYLCVDFCrKUE1lBavAViFIDlTImbKC5Gm2hB0SlBCBMQiB0UjIQA7")
+    lib = tmp_path / "lib"
+    doc = Doc(lib, "1Doc0000000000000000000m", "Mock")
+    doc.card("1Mock00001", {"Front": {"HTML": f'What is the capital of California? <img src="data:image/gif;base64,'
+                                              f'{gif}" />\n0'},
+                            "Back": {"TEXT": "Sacramento"}}, "CLOZE")
+    doc.page(1)["flashcards"]["1Mock00001"]["archetype"] = "9d146db1-7c31-4bcf-866b-7b485c4e50ea"
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.created == 1 and report.errors == []
+    note = note_of(col, "1Mock00001")
+    assert note.note_type()["name"] == "Basic"
+    assert note["Front"].startswith("What is the capital of California? <img src=\"polar-")
+    assert note["Back"].startswith("Sacramento")
+    name = re.search(r'<img src="([^"]+)"', note["Front"]).group(1)
+    assert os.path.exists(os.path.join(col.media.dir(), name))

@@ -179,6 +179,32 @@ def test_a_lifetime(col, lib, state_path):
     assert_idempotent(col, root, state_path)
 
 
+def test_an_edit_after_the_highlight_was_revised_keeps_the_note(col, lib, state_path):
+    """Polar re-creates an edited card with its parent's *current* id, which
+    revising the highlight's text changed (the guid, which the old card
+    named, kept): still the same note, reviews and all."""
+    root, a, _ = lib
+    run(col, root, state_path)
+    nid = nid_of(col, "1CardA0001")
+    study(col, 5)
+    revlog, ivls = reviews(col)
+    a.revise_highlight("1HlA000001", "1HlA0000R1", "<p>first highlight, revised</p>")
+    a.write()
+    report = run(col, root, state_path)
+    assert (report.created, report.orphaned) == (0, 0)
+    assert "first highlight, revised" in col.get_note(nid)["Back"]
+    num, old = a.find_card("1CardA0001")
+    del a.page(num)["flashcards"]["1CardA0001"]
+    a.card("1CardA0098", basic("<p>A1 front, edited</p>", "<p>A1 back</p>"), ref="text-highlight:1HlA0000R1")
+    a.write()
+    report = run(col, root, state_path)
+    assert (report.created, report.rekeyed, report.orphaned) == (0, 1, 0)
+    assert nid_of(col, "1CardA0098") == nid
+    assert col.get_note(nid)["Front"] == "<p>A1 front, edited</p>"
+    assert reviews(col) == (revlog, ivls) and col.note_count() == 5
+    assert_idempotent(col, root, state_path)
+
+
 def test_anki_wins_policy_keeps_the_anki_edit(col, lib, state_path):
     root, a, _ = lib
     run(col, root, state_path, conflict_policy="anki_wins")
