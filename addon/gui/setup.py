@@ -345,12 +345,12 @@ class PolarSync:
         synclog.mark_first_run_done()
         self.show_library_missing(first_run=True)
 
-    def show_library_missing(self, detail: str = "", first_run: bool = False) -> QMessageBox:
+    def show_library_missing(self, detail: str = "", first_run: bool = False, empty: bool = False) -> QMessageBox:
         box = library_missing.show(
             mw, self.data_dir(), bool(self.settings.data_dir.strip()), self.choose_data_dir,
             self.choose_export_zip, detail=detail, first_run=first_run,
             previous=self.library_box if self.library_box is not None and not sip.isdeleted(self.library_box)
-            else None,
+            else None, empty=empty,
         )
         self.library_box = box
         return box
@@ -394,6 +394,11 @@ class PolarSync:
         if trigger == PREVIEW:
             self.show_report(data, label, outcome.finished)
             return
+        if (trigger in (MANUAL, SETTINGS, STARTUP) and outcome.request.only is None and not outcome.failed
+                and _no_documents(report) and not attention):
+            # Most often the wrong folder: say so instead of "everything is up to date".
+            self.show_library_missing(empty=True)
+            return
         if attention:
             self.show_notice(
                 "<b>" + html.escape(notice_text(data, len(new_leftovers))) + "</b>",
@@ -431,6 +436,11 @@ class PolarSync:
             return
         suspend_notes(mw, nids, lambda n: tooltip(html.escape(
             ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))
+
+
+def _no_documents(report: Any) -> bool:
+    """A whole-library sync that found no document and changed nothing."""
+    return not report.documents and not report.changed and not report.errors
 
 
 def _close(widget: Optional[QWidget]) -> None:
