@@ -12,7 +12,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from aqt.addons import ConfigEditor
 from aqt.qt import (
-    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -23,14 +22,11 @@ from aqt.qt import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QMessageBox,
     QMouseEvent,
     QPushButton,
-    QResizeEvent,
     QScrollArea,
-    QSize,
     QSpinBox,
     Qt,
     QVBoxLayout,
@@ -42,6 +38,7 @@ from aqt.utils import disable_help_button, restoreGeom, saveGeom, tooltip
 from ..polar.library import default_data_dir
 from ..settings import RANGES, Settings
 from . import config_check
+from .folding_row import FoldingRow
 from .i18n import tr
 from .polar_folder import better_folder, holds_documents
 
@@ -143,38 +140,6 @@ class _ClickLabel(QLabel):
     def mouseReleaseEvent(self, evt: Optional[QMouseEvent]) -> None:
         if self.box.isEnabled():
             self.box.toggle()
-
-
-class _ButtonRow(QWidget):
-    """Buttons side by side, or one under the other when the window is too
-    narrow for that (German and French labels at 400 px), so the settings
-    never run under the scroll bar."""
-
-    def __init__(self, buttons: List[QPushButton]) -> None:
-        super().__init__()
-        self.buttons = buttons
-        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
-        self.box.setContentsMargins(0, 0, 0, 0)
-        self.box.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        for button in buttons:
-            button.setParent(self)
-            self.box.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.box.addStretch(1)
-
-    def _side_by_side(self) -> int:
-        return sum(b.sizeHint().width() for b in self.buttons) + self.box.spacing() * (len(self.buttons) - 1)
-
-    def minimumSizeHint(self) -> QSize:
-        narrow = max(b.sizeHint().width() for b in self.buttons)
-        return QSize(narrow, super().minimumSizeHint().height())
-
-    def resizeEvent(self, evt: Optional[QResizeEvent]) -> None:
-        wanted = (QBoxLayout.Direction.LeftToRight if self.width() >= self._side_by_side()
-                  else QBoxLayout.Direction.TopToBottom)
-        if self.box.direction() != wanted:
-            self.box.setDirection(wanted)
-            self.updateGeometry()  # one row or two: the height changes
-        super().resizeEvent(evt)
 
 
 def _wrapping(box: QCheckBox) -> QWidget:
@@ -296,7 +261,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Polar library"), self.path_edit)
         self.path_edit.setObjectName("polar_sync_setting_data_dir")
         self.widgets["data_dir"] = self.path_edit
-        form.addRow(_ButtonRow([folder, export]))
+        form.addRow(FoldingRow([folder, export]))
         self._help(form, tr("Polar's data folder, or a file from Polar's Export Data. "
                            "Empty: $POLAR_DATA_DIR, else the .polar folder in your home folder."))
         self._add(form, "skip_archived", "", QCheckBox(tr("Leave out documents archived in Polar"), self),
@@ -375,7 +340,7 @@ class SettingsDialog(QDialog):
         raw_button.setToolTip(tr("The same settings as text, in Anki's add-on config editor."))
         qconnect(restore.clicked, self.restore_defaults)
         qconnect(raw_button.clicked, self.open_raw)
-        self.body_layout.addWidget(_ButtonRow([restore, raw_button]))
+        self.body_layout.addWidget(FoldingRow([restore, raw_button]))
 
     # -- values ------------------------------------------------------------------
 
