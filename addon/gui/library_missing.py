@@ -96,7 +96,7 @@ def show(
     box.setIcon(QMessageBox.Icon.Information)
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(message_html(path, configured, path.exists(), detail, first_run, empty))
-    folder = box.addButton(tr("Choose Polar folder…"), QMessageBox.ButtonRole.AcceptRole)
+    folder = box.addButton(tr("Choose Polar data folder…"), QMessageBox.ButtonRole.AcceptRole)
     export = box.addButton(tr("Use a Polar export…"), QMessageBox.ButtonRole.ActionRole)
     later = box.addButton(tr("Later"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(folder)

@@ -254,7 +254,7 @@ class SettingsDialog(QDialog):
         form = self._section(tr("Where your cards come from"))
         self.path_edit = QLineEdit(self)
         self.path_edit.setPlaceholderText(str(default_data_dir()))
-        folder = QPushButton(tr("Choose Polar folder…"))
+        folder = QPushButton(tr("Choose Polar data folder…"))
         export = QPushButton(tr("Use a Polar export…"))
         qconnect(folder.clicked, lambda: self._pick(choose_folder))
         qconnect(export.clicked, lambda: self._pick(choose_export))

@@ -112,7 +112,7 @@ def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_p
         assert len(boxes) == 1 and not boxes[0].isModal()
         box: QMessageBox = boxes[0]
         buttons = {b.text() for b in box.buttons()}
-        assert {"Choose Polar folder…", "Use a Polar export…"} <= buttons
+        assert {"Choose Polar data folder…", "Use a Polar export…"} <= buttons  # (the menu's words)
         text = box.text()
         assert str(gone) in text and ".polar" in text and "hidden" in text
         assert "Windows" in text and "macOS" in text and "Linux" in text
