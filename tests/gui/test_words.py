@@ -404,3 +404,28 @@ def test_choosing_the_home_folder_offers_the_polar_folder_in_it(anki, tmp_path, 
     # A folder that holds documents is taken without a question.
     picks.append(str(polar))
     assert settings_dialog.choose_folder(anki.mw, "") == str(polar)
+
+
+def test_a_folder_chosen_from_the_menu_syncs_as_asked(anki, tmp_path, monkeypatch):
+    """Choosing the folder is asking for a sync: it runs at once, with its
+    progress window and its result, as Sync from Polar does (it was a
+    background sync, which waits while the person's last edit is fresh and
+    opens no progress window)."""
+    import shutil
+
+    from aqt.qt import QFileDialog
+
+    copy = tmp_path / "polar-copy"
+    shutil.copytree(anki.library, copy)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: str(copy)))
+    anki.set_config(watch=False)
+    try:
+        anki.settle()
+        before = anki.controller.runner.finished_count
+        anki.menu_action("Choose Polar data folder…").trigger()
+        outcome = anki.wait_synced(before)
+        assert outcome.request.trigger == "manual" and not outcome.library_error
+        assert _config(anki)["data_dir"] == str(copy)
+    finally:
+        anki.set_config(data_dir=str(anki.library), watch=True)
+        anki.settle()
