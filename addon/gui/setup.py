@@ -30,7 +30,6 @@ from .operations import (
     WATCH,
     Outcome,
     SyncRunner,
-    Trigger,
     suspend_notes,
     trigger_label,
 )
@@ -138,11 +137,12 @@ class PolarSync:
     def data_dir(self) -> Path:
         return resolve_data_dir(self.settings.data_dir)
 
-    def on_config_updated(self, raw: Dict[str, Any], trigger: Trigger = SETTINGS) -> None:
+    def on_config_updated(self, raw: Dict[str, Any]) -> None:
         """Anki's config editor saved: apply at once, no restart. A change
-        that shapes the notes syncs, by ``trigger``: a folder or export just
-        chosen is a sync the person asked for (MANUAL: at once, with its
-        progress window and its result), a setting changed is a background one."""
+        that shapes the notes syncs: a new Polar folder or export (from the
+        menu, the missing-library message, the settings or the JSON) as a
+        sync the person asked for (at once, with its progress window and its
+        result), any other as a background one."""
         old = self.settings
         self.load_config(raw)
         self.source_links.forget()
@@ -155,13 +155,14 @@ class PolarSync:
             message += "<br>" + "<br>".join(html.escape(w) for w in self.config_warnings)
         tooltip(message, period=6000)
         if old.sync_key() != self.settings.sync_key() and self.data_dir().exists():
-            self.runner.request(trigger)  # e.g. a new data_dir or deck strategy: show its effect now
+            # e.g. a new data_dir or deck strategy: show its effect now
+            self.runner.request(MANUAL if old.data_dir != self.settings.data_dir else SETTINGS)
 
-    def _write_config(self, trigger: Trigger = SETTINGS, **changes: Any) -> None:
+    def _write_config(self, **changes: Any) -> None:
         raw = dict(mw.addonManager.getConfig(self.module) or {})
         raw.update(changes)
         mw.addonManager.writeConfig(self.module, raw)
-        self.on_config_updated(raw, trigger)
+        self.on_config_updated(raw)
 
     # -- profile lifecycle ------------------------------------------------------
 
@@ -327,7 +328,7 @@ class PolarSync:
 
         path = choose_folder(mw, self.settings.data_dir)
         if path:
-            self._write_config(MANUAL, data_dir=path)
+            self._write_config(data_dir=path)
 
     def choose_export_zip(self) -> None:
         from .settings_dialog import choose_export
@@ -343,7 +344,7 @@ class PolarSync:
         if path == self.settings.data_dir:
             self.runner.request(MANUAL)  # the same file again (a newer download saved over it)
         else:
-            self._write_config(MANUAL, data_dir=path)  # a new source: synced as asked, with its progress
+            self._write_config(data_dir=path)  # a new source: synced as asked, with its progress
 
     def show_first_run(self) -> None:
         synclog.mark_first_run_done()
