@@ -77,6 +77,16 @@ def test_a_bad_config_file_is_one_sentence_that_names_it(tmp_path, library):
     assert "config: config" not in out.stdout
 
 
+def test_a_folder_without_documents_says_so(tmp_path):
+    """The home folder instead of ~/.polar: the run is fine (exit 0, nothing
+    to do) but says which folder held no document and what one looks like."""
+    home = tmp_path / "home"
+    home.mkdir()
+    out = cli("--data-dir", str(home), "--collection", str(tmp_path / "c.anki2"))
+    assert out.returncode == 0
+    assert f"there are no Polar documents in {home}" in out.stderr and "state.json" in out.stderr
+
+
 def test_config_overrides_and_dry_run(library, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"default_deck": "Inbox"}))
