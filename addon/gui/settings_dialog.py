@@ -262,8 +262,9 @@ class SettingsDialog(QDialog):
         self.path_edit.setObjectName("polar_sync_setting_data_dir")
         self.widgets["data_dir"] = self.path_edit
         form.addRow(FoldingRow([folder, export]))
-        self._help(form, tr("Polar's data folder, or a file from Polar's Export Data. "
-                           "Empty: $POLAR_DATA_DIR, else the .polar folder in your home folder."))
+        self._help(form, tr("Polar's data folder, or a file from Polar's Export Data. Left empty: the .polar "
+                           "folder in your home folder, where Polar keeps its data (or $POLAR_DATA_DIR, if you "
+                           "set it)."))
         self._add(form, "skip_archived", "", QCheckBox(tr("Leave out documents archived in Polar"), self),
                   tr("Documents tagged polar-sync:skip are always left out."))
 
