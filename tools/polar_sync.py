@@ -85,10 +85,13 @@ def load_settings(config_file: Optional[Path], data_dir: Path) -> tuple[Settings
     if config_file is not None:
         try:
             overrides = json.loads(config_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read --config {config_file}: {exc}") from None
+        except OSError as exc:
+            raise UsageError(f"cannot read --config {config_file} ({exc.strerror or exc}); give a JSON file "
+                             "of settings, as in addon/config.json") from None
+        except ValueError as exc:
+            raise UsageError(f"--config {config_file} is not valid JSON ({exc}); fix the file and run again") from None
         if not isinstance(overrides, dict):
-            raise UsageError(f"--config {config_file} must hold a JSON object")
+            raise UsageError(f"--config {config_file} must hold one JSON object of settings, as in addon/config.json")
         raw.update(overrides)
     raw["data_dir"] = str(data_dir)
     return Settings.from_dict(raw)
@@ -128,8 +131,8 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
 
         report = sync(col, settings, state, source_path=data_dir, dry_run=args.dry_run, progress=progress)
         checkpoint("synced")
-        for w in warnings:
-            report.warn("config", w)
+        for w in warnings:  # ("config: deck_strategy=... must be one of ...": the path names it already)
+            report.warn(f"--config {args.config}" if args.config else "config", w.removeprefix("config: "))
         if report_path is not None:
             try:
                 write_report(report_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -162,6 +165,10 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
             scratch.cleanup()
     guard.finish()
     print(report.summary())
+    if not report.documents and not report.errors:
+        # Most often the wrong folder (the home folder, a document's own folder, stash/).
+        print(f"polar_sync: there are no Polar documents in {data_dir}; a Polar data folder holds one folder per "
+              "document, each with a state.json (usually ~/.polar): check --data-dir", file=sys.stderr)
     if signals.received is not None:
         print(f"polar_sync: {signals.received_name} arrived after the sync was complete; "
               "it finished and was kept", file=sys.stderr)

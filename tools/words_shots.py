@@ -8,7 +8,8 @@
 * ``after_report`` (with the report of a broken document and a conflict
   open): that report in night mode (docs/report-window-night.png), in a
   400 px window (docs/report-window-narrow.png), and the Tools menu and the
-  report with Anki in German (docs/tools-menu-de.png, docs/report-window-de.png);
+  report with Anki in German (docs/tools-menu-de.png, docs/report-window-de.png), the
+  settings window in German at 400 px (docs/settings-window-de-narrow.png);
   the progress window of a large first sync while it adds notes, in English and
   in German at night (docs/progress-window.png, docs/progress-window-de-night.png).
 """
@@ -186,17 +187,44 @@ def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None
 
     # Anki in German (Preferences ▸ Language). The add-on reads the language
     # on every call; its menu follows when a profile opens, done here in place
-    # (tests/gui/test_words.py does the real reopen).
+    # (tests/gui/test_words.py does the real reopen). Anki started in German
+    # would also have loaded Qt's German (Close, OK, Cancel) and built its own
+    # menus in German: both done here too, so the shots show what a German
+    # user sees.
     mw.pm.setLang("de_DE")
+    qt_german = _qt_translator("de")
     try:
+        mw.form.retranslateUi(mw)
         session.addon.menu.retranslate(controller.actions)
         grab_menu(session, docs / "tools-menu-de.png")
         written.append(docs / "tools-menu-de.png")
         show(docs / "report-window-de.png", 760, 560)
+        dialog = controller.open_settings()
+        dialog.resize(400, 640)
+        _save(dialog, docs / "settings-window-de-narrow.png", session)
+        dialog.reject()
+        written.append(docs / "settings-window-de-narrow.png")
         mw.set_theme(Theme.DARK)
         written.append(_progress_shot(session, docs / "progress-window-de-night.png"))
         mw.set_theme(Theme.LIGHT)
     finally:
+        if qt_german is not None:
+            mw.app.removeTranslator(qt_german)
         mw.pm.setLang("en_US")
+        mw.form.retranslateUi(mw)
         session.addon.menu.retranslate(controller.actions)
     return written
+
+
+def _qt_translator(lang: str) -> Any:
+    """Qt's own words in ``lang``, as Anki loads them when it starts in it."""
+    from aqt.qt import QLibraryInfo, QTranslator
+
+    translator = QTranslator()
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load(f"qtbase_{lang}", folder):
+        return None
+    import aqt
+
+    aqt.mw.app.installTranslator(translator)
+    return translator

@@ -42,6 +42,7 @@ from aqt.qt import (
 
 from ..polar.originals import Fractions, Spot
 from . import pdf_support
+from .folding_row import FoldingRow
 from .i18n import tr
 
 # Polar's highlight colours (its palette), drawn translucent over the page.
@@ -129,16 +130,22 @@ class DocumentWindow(QWidget):
         self.scroller.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.scroller.setBackgroundRole(QPalette.ColorRole.Dark)
 
-        bar = QHBoxLayout()
+        for arrow in (self.prev_button, self.next_button):
+            # As wide as an arrow needs, not as a word (Anki pads every
+            # button by 15 px a side, 25 on Windows).
+            arrow.setStyleSheet("padding-left: 8px; padding-right: 8px;")
+        pages = QWidget(self)
+        bar = QHBoxLayout(pages)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.prev_button)
         bar.addWidget(self.page_box)
         bar.addWidget(self.count_label)
         bar.addWidget(self.next_button)
-        bar.addStretch(1)
-        bar.addWidget(self.system_button)
+        # The system viewer's button goes under the pages' when the window
+        # is narrow (its label is long in French, German, Portuguese).
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(bar)
+        layout.addWidget(FoldingRow([pages, self.system_button], self, last_right=True))
         layout.addWidget(self.message)
         layout.addWidget(self.scroller, 1)
 

@@ -1,5 +1,6 @@
-"""The one message for "there is no Polar library to sync": on first run and
-whenever a sync finds the folder (or export) missing or unreadable.
+"""The one message for "there is no Polar library to sync": on first run,
+whenever a sync finds the folder (or export) missing or unreadable, and when
+a sync someone started finds no document in it (the wrong folder chosen).
 
 It is a state of its own, not a sync problem: nothing was read, nothing
 counted, and the fix is in Anki (choose the folder), so the message says
@@ -19,10 +20,20 @@ from .i18n import tr
 OBJECT_NAME = "polar_sync_library_missing"
 
 
-def message_html(path: Path, configured: bool, exists: bool, detail: str = "", first_run: bool = False) -> str:
-    """The message's text (rich text for a QMessageBox)."""
+def message_html(path: Path, configured: bool, exists: bool, detail: str = "", first_run: bool = False,
+                 empty: bool = False) -> str:
+    """The message's text (rich text for a QMessageBox). ``empty``: the
+    library was read but holds no document (most often the wrong folder)."""
     where = f"<code>{html.escape(str(path))}</code>"
-    if exists:
+    if empty:
+        head = tr("Polar Sync found no Polar documents.")
+        looked = (
+            tr("The Polar export {path} holds no documents.", path=where)
+            if path.is_file()
+            else tr("It looked in {path}, but there is no Polar document in that folder: "
+                    "Polar keeps each document in a folder of its own with a file named state.json.", path=where)
+        )
+    elif exists:
         head = tr("Polar Sync cannot read your Polar library.")
         looked = tr("It tried {path}, but could not read it.", path=where)
     else:
@@ -70,6 +81,7 @@ def show(
     detail: str = "",
     first_run: bool = False,
     previous: Optional[QMessageBox] = None,
+    empty: bool = False,
 ) -> QMessageBox:
     """Show the message (non-modal: Anki stays usable) and return it. An
     earlier one still open is replaced, so repeated syncs never stack boxes."""
@@ -83,8 +95,8 @@ def show(
     box.setWindowTitle(tr("Polar Sync"))
     box.setIcon(QMessageBox.Icon.Information)
     box.setTextFormat(Qt.TextFormat.RichText)
-    box.setText(message_html(path, configured, path.exists(), detail, first_run))
-    folder = box.addButton(tr("Choose Polar folder…"), QMessageBox.ButtonRole.AcceptRole)
+    box.setText(message_html(path, configured, path.exists(), detail, first_run, empty))
+    folder = box.addButton(tr("Choose Polar data folder…"), QMessageBox.ButtonRole.AcceptRole)
     export = box.addButton(tr("Use a Polar export…"), QMessageBox.ButtonRole.ActionRole)
     later = box.addButton(tr("Later"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(folder)

@@ -67,7 +67,9 @@ def _rows_html(data: Dict[str, Any], key: str) -> str:
     out = []
     rows = data.get(key) or []
     for row, (head, message, technical, nid) in zip(rows, section_rows(data, key)):
-        link = f" <a href='nid:{nid}'>{_esc(tr('Open in Browser'))}</a>" if nid else ""
+        # (nowrap: the link never breaks between its words at the end of a long line)
+        link = (f" <a href='nid:{nid}' style='white-space:nowrap'>{_esc(tr('Open in Browser'))}</a>"
+                if nid else "")
         extra = ""
         if key == "conflicts" and (row.get("polar") is not None or row.get("anki") is not None):
             extra = (
@@ -98,8 +100,8 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
                             "{n} left out (archived or polar-sync:skip)", skipped))
         parts.append(f"<p>{_esc(sentence(join(line)))}</p>")
     sections = (
-        (tr("Problems"), tr("These could not be synced; everything else was. Fix them in Polar and sync again."),
-         "errors"),
+        (tr("Problems"), tr("These could not be synced; everything else was. Each one says what to do; "
+                            "then sync again."), "errors"),
         (tr("Conflicts"), tr("Changed in Polar and in Anki since the last sync; "
                              "the setting “Edited in both” decided which version was kept."), "conflicts"),
         (tr("Warnings"), "", "warnings"),
@@ -108,9 +110,10 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     if leftovers:
         ids = ",".join(str(n) for n in leftovers)
         parts.append(f"<h3>{_esc(tr('From Polar’s old sync'))} ({len(leftovers)})</h3>")
+        suspend = tr("Suspend it") if len(leftovers) == 1 else tr("Suspend them")
         parts.append(
             f"<p>{_esc(leftovers_text(len(leftovers)))}<br><a href='nid:{ids}'>{_esc(tr('Show in Browser'))}</a>"
-            f" · <a href='{SUSPEND_LEFTOVERS}{ids}'>{_esc(tr('Suspend them'))}</a></p>"
+            f" · <a href='{SUSPEND_LEFTOVERS}{ids}'>{_esc(suspend)}</a></p>"
         )
     for heading, note, key in sections:
         items = data.get(key) or []
@@ -206,7 +209,7 @@ class ReportDialog(_PolarDialog):
         tree = QTreeWidget(self)
         tree.setObjectName("polar_sync_changes")
         tree.setColumnCount(2)
-        tree.setHeaderLabels([tr("What changed"), ""])
+        tree.setHeaderLabels([tr("What a sync would change") if self.dry_run else tr("What changed"), ""])
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setUniformRowHeights(True)
         groups = group_changes(changes)

@@ -104,6 +104,8 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
 
 
 def nothing_changed(data: Mapping[str, Any]) -> str:
+    if "documents" in data and not data.get("documents") and not data.get("errors"):
+        return tr("No Polar documents were found, so there was nothing to sync.")
     if data.get("dry_run"):
         return tr("A sync now would change nothing.")
     return tr("Everything is up to date.")
@@ -122,6 +124,8 @@ def tooltip_text(data: Mapping[str, Any]) -> str:
     counts = counts_line(data)
     if counts:
         return tr("Polar Sync: {counts}.", counts=counts)
+    if "documents" in data and not data.get("documents") and not data.get("errors"):
+        return tr("Polar Sync: no Polar documents were found, so there was nothing to sync.")
     if data.get("dry_run"):
         return tr("Polar Sync: a sync now would change nothing.")
     return tr("Polar Sync: everything is up to date.")
@@ -255,12 +259,17 @@ def _messages() -> Dict[str, Any]:
     # The core gives each row a ``code`` and its own English ``message``
     # (which keeps the technical detail); these are the words shown.
     return {
-        "unreadable_file": lambda r: tr("The file could not be read."),
-        "not_a_document": lambda r: tr("The file is not a readable Polar document: it is damaged or was cut short."),
+        "unreadable_file": lambda r: tr("The file could not be read: check that the disk is connected and "
+                                        "that you may open the file, then sync again."),
+        "not_a_document": lambda r: tr("The file is damaged or was cut short. Restore it from one of Polar's "
+                                       "backup folders (.backup-… in the Polar data folder), or delete the "
+                                       "document in Polar."),
         "card_not_synced": lambda r: tr("This card could not be synced; its note (if any) was left as it was."),
         "card_problem": lambda r: tr("Part of this card could not be read; the rest was synced."),
-        "same_card_twice": lambda r: tr("The same card is also in another document and was synced from there."),
-        "image_not_stored": lambda r: tr("An image could not be stored in Anki's media folder."),
+        "same_card_twice": lambda r: tr("The same card is also in another document and was synced from there; "
+                                        "if this document is a copy, delete it in Polar."),
+        "image_not_stored": lambda r: tr("An image could not be stored in Anki's media folder: check that the "
+                                         "disk has room, then sync again."),
         "deck_refused": lambda r: tr("Anki refused to create this deck; its cards went to the default deck."),
         "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
                                        "see “Most notes one sync may delete” in the settings."),

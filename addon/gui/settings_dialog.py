@@ -38,17 +38,65 @@ from aqt.utils import disable_help_button, restoreGeom, saveGeom, tooltip
 from ..polar.library import default_data_dir
 from ..settings import RANGES, Settings
 from . import config_check
+from .folding_row import FoldingRow
 from .i18n import tr
+from .polar_folder import better_folder, holds_documents
 
 MB = 1024 * 1024
 
 
 def choose_folder(parent: QWidget, current: str) -> str:
-    """A folder chooser that starts where Polar's data most likely is."""
+    """A folder chooser that starts where Polar's data most likely is; a
+    folder without Polar documents is questioned (see :func:`confirm_folder`)."""
     start = Path(current).expanduser() if current.strip() else default_data_dir()
     if not start.is_dir():
         start = default_data_dir() if default_data_dir().is_dir() else Path.home()
-    return QFileDialog.getExistingDirectory(parent, tr("Choose the Polar data folder"), str(start))
+    while True:
+        path = QFileDialog.getExistingDirectory(parent, tr("Choose the Polar data folder"), str(start))
+        if not path:
+            return ""
+        answer = confirm_folder(parent, Path(path))
+        if answer is not None:
+            return answer
+        start = Path(path)  # "Choose another folder…": the chooser opens where the person was
+
+
+FOLDER_QUESTION = "polar_sync_folder_question"
+
+
+def confirm_folder(parent: QWidget, folder: Path) -> Optional[str]:
+    """``folder`` if it holds Polar documents; else asks. Returns the folder
+    to use, "" for Cancel, or None to choose again."""
+    if holds_documents(folder):
+        return str(folder)
+    better = better_folder(folder, default_data_dir())
+    box = QMessageBox(parent)
+    box.setObjectName(FOLDER_QUESTION)
+    box.setWindowTitle(tr("Polar Sync"))
+    box.setIcon(QMessageBox.Icon.Question)
+    head = tr("There are no Polar documents in {path}.", path=str(folder))
+    if better is not None:
+        box.setText(head + "\n\n" + tr("Polar's data folder seems to be {path}: use that one?", path=str(better)))
+        use_better = box.addButton(tr("Use {name}", name=better.name or str(better)), QMessageBox.ButtonRole.AcceptRole)
+    else:
+        box.setText(head + "\n\n" + tr(
+            "Polar keeps each document in a folder of its own with a file named state.json; "
+            "the data folder is the one that holds those folders (usually .polar in your home folder)."))
+        use_better = None
+    again = box.addButton(tr("Choose another folder…"), QMessageBox.ButtonRole.ActionRole)
+    anyway = box.addButton(tr("Use it anyway"), QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(use_better or again)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    if use_better is not None and clicked is use_better:
+        return str(better)
+    if clicked is again:
+        return None
+    if clicked is anyway:
+        return str(folder)
+    return ""
 
 
 def choose_export(parent: QWidget, current: str) -> str:
@@ -134,6 +182,7 @@ class SettingsDialog(QDialog):
         scroll.setWidget(body)
         outer.addWidget(scroll)
         self._build()
+        self._extra_buttons()
         self.body_layout.addStretch(1)
 
         self.error = QLabel(self)
@@ -141,19 +190,13 @@ class SettingsDialog(QDialog):
         self.error.setStyleSheet("color: #c0392b")
         self.error.hide()
         outer.addWidget(self.error)
+        # OK and Cancel only: four buttons in one row (German, French) made
+        # the window wider than 400 px; the other two end the settings.
         buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-            | QDialogButtonBox.StandardButton.RestoreDefaults, self,
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self,
         )
-        raw_button = QPushButton(tr("Edit as JSON…"), self)
-        raw_button.setObjectName("polar_sync_settings_json")
-        buttons.addButton(raw_button, QDialogButtonBox.ButtonRole.HelpRole)
-        qconnect(raw_button.clicked, self.open_raw)
         qconnect(buttons.accepted, self.accept)
         qconnect(buttons.rejected, self.reject)
-        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
-        if restore is not None:
-            qconnect(restore.clicked, self.restore_defaults)
         outer.addWidget(buttons)
         self.resize(560, 640)
         restoreGeom(self, "polar_sync_settings")
@@ -161,11 +204,22 @@ class SettingsDialog(QDialog):
     # -- building --------------------------------------------------------------
 
     def _section(self, title: str) -> QFormLayout:
-        box = QGroupBox(title, self)
+        box = QGroupBox(self)
+        box.setAccessibleName(title)
         form = QFormLayout(box)
         # Label above its field: the window stays usable at 400 px wide.
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # The title as a label of its own: a group box's title never wraps,
+        # and a long one ("Quand des cartes changent ou disparaissent dans
+        # Polar") made the settings wider than a 400 px window.
+        heading = QLabel(title, box)
+        heading.setWordWrap(True)
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
+        heading.setObjectName("polar_sync_settings_section")
+        form.addRow(heading)
         self.body_layout.addWidget(box)
         return form
 
@@ -187,6 +241,10 @@ class SettingsDialog(QDialog):
 
     def _combo(self, key: str) -> QComboBox:
         combo = QComboBox(self)
+        # As narrow as the window: a long choice (German, French) is cut
+        # short in the closed box, never the window's content at 400 px.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(12)
         for value, text in _choice_labels()[key]:
             combo.addItem(text, value)
         return combo
@@ -194,24 +252,19 @@ class SettingsDialog(QDialog):
     def _build(self) -> None:
 
         form = self._section(tr("Where your cards come from"))
-        row = QWidget(self)
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        self.path_edit = QLineEdit(row)
+        self.path_edit = QLineEdit(self)
         self.path_edit.setPlaceholderText(str(default_data_dir()))
-        folder = QPushButton(tr("Choose Polar folder…"), row)
-        export = QPushButton(tr("Use a Polar export…"), row)
+        folder = QPushButton(tr("Choose Polar data folder…"))
+        export = QPushButton(tr("Use a Polar export…"))
         qconnect(folder.clicked, lambda: self._pick(choose_folder))
         qconnect(export.clicked, lambda: self._pick(choose_export))
         form.addRow(tr("Polar library"), self.path_edit)
         self.path_edit.setObjectName("polar_sync_setting_data_dir")
         self.widgets["data_dir"] = self.path_edit
-        line.addWidget(folder)
-        line.addWidget(export)
-        line.addStretch(1)
-        form.addRow(row)
-        self._help(form, tr("Polar's data folder, or a file from Polar's Export Data. "
-                           "Empty: $POLAR_DATA_DIR, else the .polar folder in your home folder."))
+        form.addRow(FoldingRow([folder, export]))
+        self._help(form, tr("Polar's data folder, or a file from Polar's Export Data. Left empty: the .polar "
+                           "folder in your home folder, where Polar keeps its data (or $POLAR_DATA_DIR, if you "
+                           "set it)."))
         self._add(form, "skip_archived", "", QCheckBox(tr("Leave out documents archived in Polar"), self),
                   tr("Documents tagged polar-sync:skip are always left out."))
 
@@ -277,6 +330,18 @@ class SettingsDialog(QDialog):
                   tr("Polar saves in several steps; one sync follows the last of them."))
         qconnect(self.widgets["watch"].toggled, lambda _on: self._enable())
         self.load(self.settings)
+
+    def _extra_buttons(self) -> None:
+        """Restore defaults and the JSON editor, below the last section."""
+        restore = QPushButton(tr("Restore defaults"))
+        restore.setObjectName("polar_sync_settings_defaults")
+        restore.setToolTip(tr("Puts every setting here back to its default; nothing is saved until OK."))
+        raw_button = QPushButton(tr("Edit as JSON…"))
+        raw_button.setObjectName("polar_sync_settings_json")
+        raw_button.setToolTip(tr("The same settings as text, in Anki's add-on config editor."))
+        qconnect(restore.clicked, self.restore_defaults)
+        qconnect(raw_button.clicked, self.open_raw)
+        self.body_layout.addWidget(FoldingRow([restore, raw_button]))
 
     # -- values ------------------------------------------------------------------
 

@@ -138,7 +138,11 @@ class PolarSync:
         return resolve_data_dir(self.settings.data_dir)
 
     def on_config_updated(self, raw: Dict[str, Any]) -> None:
-        """Anki's config editor saved: apply at once, no restart."""
+        """Anki's config editor saved: apply at once, no restart. A change
+        that shapes the notes syncs: a new Polar folder or export (from the
+        menu, the missing-library message, the settings or the JSON) as a
+        sync the person asked for (at once, with its progress window and its
+        result), any other as a background one."""
         old = self.settings
         self.load_config(raw)
         self.source_links.forget()
@@ -151,7 +155,8 @@ class PolarSync:
             message += "<br>" + "<br>".join(html.escape(w) for w in self.config_warnings)
         tooltip(message, period=6000)
         if old.sync_key() != self.settings.sync_key() and self.data_dir().exists():
-            self.runner.request(SETTINGS)  # e.g. a new data_dir or deck strategy: show its effect now
+            # e.g. a new data_dir or deck strategy: show its effect now
+            self.runner.request(MANUAL if old.data_dir != self.settings.data_dir else SETTINGS)
 
     def _write_config(self, **changes: Any) -> None:
         raw = dict(mw.addonManager.getConfig(self.module) or {})
@@ -339,18 +344,18 @@ class PolarSync:
         if path == self.settings.data_dir:
             self.runner.request(MANUAL)  # the same file again (a newer download saved over it)
         else:
-            self._write_config(data_dir=path)  # a new source: synced as a settings change
+            self._write_config(data_dir=path)  # a new source: synced as asked, with its progress
 
     def show_first_run(self) -> None:
         synclog.mark_first_run_done()
         self.show_library_missing(first_run=True)
 
-    def show_library_missing(self, detail: str = "", first_run: bool = False) -> QMessageBox:
+    def show_library_missing(self, detail: str = "", first_run: bool = False, empty: bool = False) -> QMessageBox:
         box = library_missing.show(
             mw, self.data_dir(), bool(self.settings.data_dir.strip()), self.choose_data_dir,
             self.choose_export_zip, detail=detail, first_run=first_run,
             previous=self.library_box if self.library_box is not None and not sip.isdeleted(self.library_box)
-            else None,
+            else None, empty=empty,
         )
         self.library_box = box
         return box
@@ -394,6 +399,11 @@ class PolarSync:
         if trigger == PREVIEW:
             self.show_report(data, label, outcome.finished)
             return
+        if (trigger in (MANUAL, SETTINGS, STARTUP) and outcome.request.only is None and not outcome.failed
+                and _no_documents(report) and not attention):
+            # Most often the wrong folder: say so instead of "everything is up to date".
+            self.show_library_missing(empty=True)
+            return
         if attention:
             self.show_notice(
                 "<b>" + html.escape(notice_text(data, len(new_leftovers))) + "</b>",
@@ -431,6 +441,11 @@ class PolarSync:
             return
         suspend_notes(mw, nids, lambda n: tooltip(html.escape(
             ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))
+
+
+def _no_documents(report: Any) -> bool:
+    """A whole-library sync that found no document and changed nothing."""
+    return not report.documents and not report.changed and not report.errors
 
 
 def _close(widget: Optional[QWidget]) -> None:

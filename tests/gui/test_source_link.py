@@ -137,6 +137,39 @@ def test_the_answer_offers_the_page_and_a_click_opens_it_there(library_with_pdf:
     window.close()
 
 
+def test_the_context_lines_links_read_on_white(library_with_pdf: Any) -> None:
+    """Faded with their line, the links were Anki's light blue at 70 %:
+    3.6:1 on white. Shown in the reviewer, they are a darker blue."""
+    anki = library_with_pdf
+    _show_answer(anki, "What pushes the next review out?")
+    color = "getComputedStyle(document.querySelector('.polar-source .polar-open')).color"
+    assert _js(anki, color) == "rgb(10, 46, 128)"
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_the_document_window_fits_400_px_in_every_language(library_with_pdf: Any, lang: str) -> None:
+    """Its bar was as wide as all its buttons side by side: 412 px in
+    English, 514 in French. The system viewer's button now goes under the
+    page buttons when the window is narrow, whole."""
+    anki = library_with_pdf
+    links = anki.controller.source_links
+    window_module = importlib.import_module(type(links).__module__.rsplit(".", 1)[0] + ".document_window")
+    anki.mw.pm.setLang(lang)
+    window = window_module.DocumentWindow(None)
+    try:
+        window.count_label.setText(window_module.tr("of {n}", n=412))
+        window.resize(400, 600)
+        window.show()
+        anki.anki.process(0.3)
+        assert window.width() == 400
+        for part in (window.system_button, window.prev_button, window.next_button, window.count_label):
+            assert part.width() >= part.sizeHint().width(), part
+            assert window.rect().contains(part.mapTo(window, part.rect().bottomRight()))
+    finally:
+        window.close()
+        anki.mw.pm.setLang("en_US")
+
+
 def test_shift_o_opens_the_document_from_the_answer(library_with_pdf: Any) -> None:
     anki = library_with_pdf
     _show_answer(anki, "What pushes the next review out?")

@@ -41,3 +41,18 @@ def test_without_a_context_block_it_gets_a_line_of_its_own():
     shown = add_control("<p>answer</p>", CONTROL)
     assert shown.startswith("<p>answer</p>") and shown.endswith(CONTROL + "</div>")
     assert "polar-open-line" in shown
+
+
+def test_the_context_lines_links_are_dark_enough_in_light_mode_only():
+    """Faded with the context line (opacity 0.7), Anki's light link blue was
+    3.6:1 on white; the answer shown (never the note) gets a darker blue."""
+    from addon.gui.source_link import readable_links
+
+    block = context_block(Context('<span class="polar-title">Memory</span> · p. 7', "the highlight", "", ""))
+    answer = "<p>A successful recall.</p>" + block
+    light = readable_links(add_control(answer, CONTROL), night_mode=False)
+    assert light.endswith("<style>.polar-source a, .polar-open-line a { color: #0a2e80; }</style>")
+    assert readable_links(answer, night_mode=True) == answer  # night mode's light blue reads as it is
+    assert readable_links("<p>not ours</p>", night_mode=False) == "<p>not ours</p>"
+    line = add_control("<p>answer</p>", CONTROL)
+    assert readable_links(line, night_mode=False) != line

@@ -222,3 +222,48 @@ def test_the_saved_report_is_utf8_json_as_the_standard_library_reads_it(tmp_path
     raw = (tmp_path / synclog.LAST_REPORT_NAME).read_bytes()
     assert "Bücher::日本語".encode() in raw  # written as UTF-8, not \u escapes
     assert json.loads(raw) == json.loads(json.dumps(report, ensure_ascii=False))
+
+
+def test_a_library_without_documents_is_not_up_to_date():
+    """A wrong folder (the home folder, a document's own folder) lists no
+    document: the words say so instead of "everything is up to date"."""
+    from addon.gui.report_text import nothing_changed
+
+    empty = {"created": 0, "unchanged": 0, "documents": 0, "errors": []}
+    assert tooltip_text(empty) == "Polar Sync: no Polar documents were found, so there was nothing to sync."
+    assert nothing_changed(dict(empty, dry_run=True)) == "No Polar documents were found, so there was nothing to sync."
+    # A library whose only document could not be read has its problem to show, and old reports no count.
+    broken = dict(empty, errors=[{"path": "1A/state.json", "message": "x"}])
+    assert nothing_changed(broken) == "Everything is up to date."
+    assert tooltip_text({"unchanged": 3}) == "Polar Sync: everything is up to date."
+
+
+def test_a_folder_without_documents_points_to_the_polar_folder_near_it(tmp_path):
+    from addon.gui.polar_folder import better_folder, holds_documents
+
+    home = tmp_path / "home"
+    polar = home / ".polar"
+    (polar / "1DocA").mkdir(parents=True)
+    (polar / "1DocA" / "state.json").write_text("{}")
+    (polar / "stash").mkdir()
+    (polar / "files" / "image").mkdir(parents=True)
+    (polar / ".backup-2020-01-01" / "1DocB").mkdir(parents=True)
+    (polar / ".backup-2020-01-01" / "1DocB" / "state.json").write_text("{}")
+    assert holds_documents(polar)
+    assert not holds_documents(home) and not holds_documents(polar / "stash")
+    assert not holds_documents(tmp_path / "gone")
+    nowhere = tmp_path / "nowhere"
+    # The home folder, a document's own folder, stash/, files/image/: each leads to .polar.
+    for chosen in (home, polar / "1DocA", polar / "stash", polar / "files" / "image"):
+        assert better_folder(chosen, nowhere) == polar, chosen
+    other = tmp_path / "Documents"
+    other.mkdir()
+    assert better_folder(other, nowhere) is None
+    assert better_folder(other, polar) == polar  # Polar's own default, when it has documents
+
+
+def test_the_old_sync_link_counts_its_notes():
+    one = report_html({"legacy_leftovers": [5], "documents": 1}, "manual", 0)
+    two = report_html({"legacy_leftovers": [5, 6], "documents": 1}, "manual", 0)
+    assert "Suspend it<" in one and "Suspend them" not in one
+    assert "Suspend them<" in two

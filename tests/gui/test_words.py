@@ -112,7 +112,7 @@ def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_p
         assert len(boxes) == 1 and not boxes[0].isModal()
         box: QMessageBox = boxes[0]
         buttons = {b.text() for b in box.buttons()}
-        assert {"Choose Polar folder…", "Use a Polar export…"} <= buttons
+        assert {"Choose Polar data folder…", "Use a Polar export…"} <= buttons  # (the menu's words)
         text = box.text()
         assert str(gone) in text and ".polar" in text and "hidden" in text
         assert "Windows" in text and "macOS" in text and "Linux" in text
@@ -313,4 +313,119 @@ def test_a_background_sync_that_changes_nothing_is_quiet_but_logged(anki):
         assert "settings changed" in log.read_text().rsplit("\n\n", 2)[-2]
     finally:
         anki.set_config(move_on_deck_change=True)
+        anki.settle()
+
+
+def _addon_module(anki, name: str):
+    import importlib
+
+    package = type(anki.controller).__module__.rsplit(".", 1)[0]  # the installed add-on's gui package
+    return importlib.import_module(f"{package}.{name}")
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_the_settings_window_fits_400_px_in_every_language(anki, lang):
+    """In German the window could not be narrower than 472 px (four buttons
+    in a row, a long drop-down choice) and its content ran under the
+    scroll bar, cut off at the right."""
+    from aqt.qt import QScrollArea
+
+    anki.mw.pm.setLang(lang)
+    try:
+        dialog = anki.controller.open_settings()
+        dialog.resize(400, 640)
+        anki.anki.process(0.3)
+        scroll = dialog.findChild(QScrollArea)
+        body = scroll.widget()
+        assert dialog.width() <= 400, dialog.width()
+        assert body.width() <= scroll.viewport().width(), (body.width(), scroll.viewport().width())
+        dialog.reject()
+    finally:
+        anki.mw.pm.setLang("en_US")
+
+
+def test_a_folder_without_documents_is_named_not_called_up_to_date(anki, tmp_path):
+    """The wrong folder chosen (here: an empty one): a sync someone started
+    says there is no Polar document in it and offers the choosers, instead
+    of the "everything is up to date" it said before."""
+    from aqt.qt import QApplication, QLabel
+
+    wrong = tmp_path / "Documents"
+    wrong.mkdir()
+    anki.set_config(watch=False)
+    try:
+        anki.settle()
+        anki.set_config(data_dir=str(wrong))
+        anki.settle()
+        for box in _visible("polar_sync_library_missing"):
+            box.close()
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert outcome.report.documents == 0 and not outcome.library_error
+        boxes = _visible("polar_sync_library_missing")
+        assert len(boxes) == 1
+        text = boxes[0].text()
+        assert str(wrong) in text and "state.json" in text and "Windows" in text
+        assert "Nothing was synced" in text
+        labels = [w.text() for w in QApplication.topLevelWidgets() if isinstance(w, QLabel) and w.isVisible()]
+        assert not any("up to date" in t for t in labels)
+    finally:
+        box = anki.controller.library_box
+        if box is not None:
+            box.close()
+        anki.set_config(data_dir=str(anki.library), watch=True)
+        anki.settle()
+
+
+def test_choosing_the_home_folder_offers_the_polar_folder_in_it(anki, tmp_path, monkeypatch):
+    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
+
+    settings_dialog = _addon_module(anki, "settings_dialog")
+    home = tmp_path / "home"
+    polar = home / ".polar"
+    (polar / "1Doc").mkdir(parents=True)
+    (polar / "1Doc" / "state.json").write_text("{}")
+    picks = [str(home)]
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: picks.pop(0)))
+    seen = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        seen.append(box.text())
+        button = next(b for b in box.buttons() if b.text() == "Use .polar")
+        button.click()
+
+    QTimer.singleShot(50, answer)
+    assert settings_dialog.choose_folder(anki.mw, "") == str(polar)
+    assert str(home) in seen[0] and str(polar) in seen[0]
+
+    # A folder that holds documents is taken without a question.
+    picks.append(str(polar))
+    assert settings_dialog.choose_folder(anki.mw, "") == str(polar)
+
+
+def test_a_folder_chosen_from_the_menu_syncs_as_asked(anki, tmp_path, monkeypatch):
+    """Choosing the folder is asking for a sync: it runs at once, with its
+    progress window and its result, as Sync from Polar does (it was a
+    background sync, which waits while the person's last edit is fresh and
+    opens no progress window)."""
+    import shutil
+
+    from aqt.qt import QFileDialog
+
+    copy = tmp_path / "polar-copy"
+    shutil.copytree(anki.library, copy)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: str(copy)))
+    anki.set_config(watch=False)
+    try:
+        anki.settle()
+        before = anki.controller.runner.finished_count
+        anki.menu_action("Choose Polar data folder…").trigger()
+        outcome = anki.wait_synced(before)
+        assert outcome.request.trigger == "manual" and not outcome.library_error
+        assert _config(anki)["data_dir"] == str(copy)
+    finally:
+        anki.set_config(data_dir=str(anki.library), watch=True)
         anki.settle()

@@ -55,6 +55,38 @@ def test_usage_errors_exit_2(tmp_path, library):
     assert not (tmp_path / "c.anki2").exists()
 
 
+def test_a_bad_config_file_is_one_sentence_that_names_it(tmp_path, library):
+    """A missing or broken --config names the file once and says what to
+    do (it printed Python's "[Errno 2] ...: '/path'" before); a bad value
+    is named under the file, not "config: config: ..."."""
+    col = str(tmp_path / "c.anki2")
+    missing = tmp_path / "missing.json"
+    out = cli("--data-dir", str(library), "--collection", col, "--config", str(missing))
+    assert out.returncode == 2
+    line = out.stderr.strip()
+    assert line.count(str(missing)) == 1 and "Errno" not in line and "addon/config.json" in line
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"default_deck": "Inbox",}')
+    out = cli("--data-dir", str(library), "--collection", col, "--config", str(broken))
+    assert out.returncode == 2 and "is not valid JSON" in out.stderr and "fix the file" in out.stderr
+    typo = tmp_path / "typo.json"
+    typo.write_text('{"deck_strategy": "tags"}')
+    out = cli("--data-dir", str(library), "--collection", col, "--config", str(typo))
+    assert out.returncode == 0
+    assert f"--config {typo}: deck_strategy='tags' must be one of tag, document; using 'tag'" in out.stdout
+    assert "config: config" not in out.stdout
+
+
+def test_a_folder_without_documents_says_so(tmp_path):
+    """The home folder instead of ~/.polar: the run is fine (exit 0, nothing
+    to do) but says which folder held no document and what one looks like."""
+    home = tmp_path / "home"
+    home.mkdir()
+    out = cli("--data-dir", str(home), "--collection", str(tmp_path / "c.anki2"))
+    assert out.returncode == 0
+    assert f"there are no Polar documents in {home}" in out.stderr and "state.json" in out.stderr
+
+
 def test_config_overrides_and_dry_run(library, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"default_deck": "Inbox"}))
