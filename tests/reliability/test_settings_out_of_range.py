@@ -61,7 +61,7 @@ def test_sync_with_bad_settings_runs_and_keeps_study_data(tmp_path):
               "--report", str(report_path))
     assert out.returncode == 0, out.stderr
     report = json.loads(report_path.read_text())
-    named = {w["message"].split("=")[0].replace("config: ", "") for w in report["warnings"] if w["path"] == "config"}
+    named = {w["message"].split("=")[0] for w in report["warnings"] if w["path"] == f"--config {cfg}"}
     assert named == set(BAD)
     assert report["errors"] == []  # no card failed over its images
     assert report["deleted"] == 0 and report["orphaned"] == 8  # "purge" fell back to suspend
