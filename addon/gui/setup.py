@@ -386,7 +386,7 @@ class PolarSync:
         self.note_deferred(deferred)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
-                report.warn("add-on config", warning)
+                report.warn("add-on config", warning, code="config_setting")
         data = report.to_dict(outcome.change_rows)
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
