@@ -254,6 +254,21 @@ def section_rows(data: Mapping[str, Any], key: str) -> List[Tuple[str, str, str,
     return out
 
 
+def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
+    """The rows that need a look, in the user's words, for the sync log
+    (below the core's summary, which keeps the technical lines)."""
+    lines: List[str] = []
+    for heading, key in ((tr("Problems"), "errors"), (tr("Conflicts"), "conflicts"), (tr("Warnings"), "warnings")):
+        rows = section_rows(data, key)
+        if not rows:
+            continue
+        lines.append(f"{heading} ({len(rows)})")
+        lines += [f"  {head} — {words}" for head, words, _, _ in rows[:limit]]
+        if len(rows) > limit:
+            lines.append("  …")
+    return "\n".join(lines)
+
+
 # -- row messages ------------------------------------------------------------------
 
 def _settings_path() -> str:
