@@ -248,7 +248,7 @@ def section_rows(data: Mapping[str, Any], key: str) -> List[Tuple[str, str, str,
         nid = row.get("note_id")
         technical = str(row.get("path") or "")
         words = explain(row)
-        if row.get("code") in _messages() and row.get("message") and str(row["message"]) not in words:
+        if row_code(row) in _messages() and row.get("message") and str(row["message"]) not in words:
             technical += " · " + str(row["message"])  # the translated words replace it above
         out.append((head, words, technical, nid if isinstance(nid, int) else None))
     return out
@@ -406,9 +406,38 @@ def _messages() -> Dict[str, Any]:
     }
 
 
+# Problems an older version stored in the sync state (shown again while
+# their document is unchanged) or in last-report.json: without a code, or
+# with the one it gave every card that could not be synced. Known by the
+# core's English message, which has not changed.
+_OLD_MESSAGES = (
+    ("flashcard has an empty front", "empty_front"),
+    ("cloze card has an empty text", "cloze_empty"),
+    ("cloze card has no deletion", "cloze_without_deletion"),
+    ("could not render the card: ", "card_not_synced"),
+    ("cannot read the file: ", "unreadable_file"),
+    ("not a readable Polar document: ", "not_a_document"),
+    ("the same flashcard id is already synced from document ", "same_card_twice"),
+    ("could not store the image: ", "image_not_stored"),
+)
+
+
+def row_code(row: Mapping[str, Any]) -> str:
+    """The kind of a row, also of one an older version made."""
+    code = str(row.get("code") or "")
+    if code in ("", "card_not_synced"):
+        message = str(row.get("message") or "")
+        for start, known in _OLD_MESSAGES:
+            if message.startswith(start):
+                return known
+        if not code and ", not a map" in message:  # a damaged part of a document
+            return "document_part_skipped"
+    return code
+
+
 def explain(row: Mapping[str, Any]) -> str:
     """A row's message in the interface language when its kind is known."""
-    words = _messages().get(str(row.get("code") or ""))
+    words = _messages().get(row_code(row))
     return words(row) if words else str(row.get("message") or "")
 
 

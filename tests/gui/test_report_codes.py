@@ -256,3 +256,23 @@ def test_the_sync_log_gets_the_rows_in_the_users_words(german):
     ]
     assert "Vorderseite dieser Karte ist leer" in words and "„Default“" in words
     assert report_text.log_words({"errors": [], "warnings": []}) == ""
+
+
+def test_rows_an_older_version_stored_get_the_words_of_their_kind(german):
+    """A document unchanged since the update shows the problems stored by
+    the version before: without a code, or with the one it gave every card
+    that could not be synced (not the words for a crash of the add-on)."""
+    old = [
+        ({"code": "card_not_synced", "message": "flashcard has an empty front"}, "empty_front"),
+        ({"code": "card_not_synced", "message": "cloze card has no deletion {{c1::...}}"}, "cloze_without_deletion"),
+        ({"code": "card_not_synced", "message": "could not render the card: KeyError: 'x'"}, "card_not_synced"),
+        ({"message": "cannot read the file: Permission denied"}, "unreadable_file"),
+        ({"message": "not a readable Polar document: not valid JSON"}, "not_a_document"),
+        ({"message": "page '9' is a str, not a map; skipped"}, "document_part_skipped"),
+        ({"message": "the same flashcard id is already synced from document 1A; skipped here"}, "same_card_twice"),
+    ]
+    words = report_text._messages()
+    for row, code in old:
+        assert report_text.row_code(row) == code
+        assert explain(row) == words[code](row) != row["message"]
+    assert explain({"message": "something else"}) == "something else"  # unknown: the message, never nothing
