@@ -341,6 +341,17 @@ def test_from_a_polar_export_the_pdf_is_taken_out_and_opened_at_the_page(library
         assert links.open_card(anki.mw.reviewer.card) is window and window.path in set(cache.glob("*"))
         assert len(set(cache.glob("*")) - kept_before) == 1
         window.close()
+        # The export damaged since (a download cut short): said in the user's words.
+        from aqt import utils
+
+        window.path.unlink()
+        export.write_bytes(export.read_bytes()[:2048])
+        _js(anki, "document.querySelector('.polar-open').click(); true")
+        anki.anki.wait_until(lambda: utils._tooltipLabel is not None
+                             and "could not be taken out" in utils._tooltipLabel.text(), what="the failure's tooltip")
+        text = utils._tooltipLabel.text()
+        assert "“Ten Pages of Memory” could not be taken out of the Polar export. Export your library" in text
+        utils.closeTooltip()
     finally:
         anki.set_config(data_dir=str(anki.library))
         anki.settle()

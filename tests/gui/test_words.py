@@ -172,7 +172,8 @@ def test_a_german_anki_shows_german_menu_report_and_undo(anki, qtbot):
         text = anki.controller.report_dialog.browser.toPlainText()
         assert de["Problems"] in text and de["Sync from Polar"] in text
         assert "Erdkunde" in text and "Die Hauptstadt ist Berlin." in text
-        assert de["This card could not be synced; its note (if any) was left as it was."] in text
+        assert de["This cloze card hides nothing (it has no {example}), so it was not synced. Mark the words to "
+                  "hide in Polar, then sync again."].format(example="{{c1::…}}") in text
         anki.controller.report_dialog.close()
         doc.remove()
         anki.trigger_and_wait(de["Sync from Polar"])
