@@ -11,7 +11,10 @@
   report with Anki in German (docs/tools-menu-de.png, docs/report-window-de.png), the
   settings window in German at 400 px (docs/settings-window-de-narrow.png);
   the progress window of a large first sync while it adds notes, in English and
-  in German at night (docs/progress-window.png, docs/progress-window-de-night.png).
+  in German at night (docs/progress-window.png, docs/progress-window-de-night.png);
+  then a German reader's document with problems of every sort (an empty front,
+  a cloze that hides nothing, two deck: tags, an image on the web, a missing
+  area-highlight picture): the report in German (docs/report-window-de-problems.png).
 """
 
 from __future__ import annotations
@@ -258,7 +261,9 @@ def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None
             session.wait_until(lambda: controller.notice is not None, 10, "the notice")
             controller.notice.on_click()
             dialog = controller.report_dialog
-            dialog.resize(760, 900)
+            dialog.resize(860, 860)
+            splitter = dialog.browser.parentWidget()  # every row in sight, the tree below
+            splitter.setSizes([700, 100])
             _save(dialog, docs / "report-window-de-problems.png", session)
             dialog.close()
             written.append(docs / "report-window-de-problems.png")
