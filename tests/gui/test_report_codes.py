@@ -276,3 +276,16 @@ def test_rows_an_older_version_stored_get_the_words_of_their_kind(german):
         assert report_text.row_code(row) == code
         assert explain(row) == words[code](row) != row["message"]
     assert explain({"message": "something else"}) == "something else"  # unknown: the message, never nothing
+
+
+def test_a_setting_the_addon_cannot_use_says_where_to_change_it(german):
+    """The add-on's config rows (setup.py) carry the sentence of the
+    settings check, already in the user's language: shown once, with the
+    way to the settings window, not twice."""
+    from addon.gui import config_check
+
+    problem = config_check.problems({"deck_strategy": "decks"})[0]
+    row = {"path": "add-on config", "message": problem, "code": "config_setting"}
+    (_, words, technical, _), = section_rows({"warnings": [row]}, "warnings")
+    assert words == f"{problem} (unter Extras ▸ Polar Sync ▸ Einstellungen …)"
+    assert technical == "add-on config"  # the sentence is not repeated below
