@@ -152,7 +152,7 @@ def main() -> None:
             session.process(0.5)
             dialog.grab().save(str(DOCS / "report-window.png"))
             dialog.close()
-            written += words_shots.after_report(session, DOCS, _grab_menu)
+            written += words_shots.after_report(session, DOCS, _grab_menu, library)
         finally:
             anki_harness.shutdown(session)
     finally:

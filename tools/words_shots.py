@@ -11,7 +11,10 @@
   report with Anki in German (docs/tools-menu-de.png, docs/report-window-de.png), the
   settings window in German at 400 px (docs/settings-window-de-narrow.png);
   the progress window of a large first sync while it adds notes, in English and
-  in German at night (docs/progress-window.png, docs/progress-window-de-night.png).
+  in German at night (docs/progress-window.png, docs/progress-window-de-night.png);
+  then a German reader's document with problems of every sort (an empty front,
+  a cloze that hides nothing, two deck: tags, an image on the web, a missing
+  area-highlight picture): the report in German (docs/report-window-de-problems.png).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Optional
 
 Shot = Callable[[Any, Path], None]
 
@@ -56,6 +59,46 @@ def _new_document(library: Path) -> None:
     edited = text.replace("What is the <i>testing effect</i>?", "What is the <i>testing effect</i>, in one line?")
     assert edited != text, "the sample card to edit was not found"
     state.write_text(edited, encoding="utf-8")
+
+
+def _problem_document(library: Path) -> None:
+    """A German reader's document with what a report must put in words: two
+    deck: tags, a card with an empty front, a cloze that hides nothing, an
+    image on the web and an area highlight whose picture is missing."""
+    from polar_files import ARCHETYPES, empty_page
+
+    fp = "1VoegelEuropas000000d"
+    meta: dict = {
+        "annotationInfo": {}, "version": 2, "attachments": {},
+        "docInfo": {"fingerprint": fp, "title": "Vögel Europas", "filename": f"{fp}.pdf",
+                    "tags": {t: {"id": t, "label": t} for t in ("deck:Natur", "deck:Biologie")}, "nrPages": 90,
+                    "archived": False, "flagged": False, "added": "2021-03-01T09:00:00.000Z",
+                    "lastUpdated": "2021-03-01T09:00:00.000Z", "attachments": {}, "backend": "stash"},
+        "pageMetas": {str(n): empty_page(n) for n in (5, 18, 42, 61)},
+    }
+    meta["pageMetas"]["61"]["areaHighlights"]["1VoegelArea"] = {
+        "id": "1VoegelArea", "guid": "1VoegelArea", "created": "2021-03-01T09:00:09.000Z", "flashcards": {},
+        "notes": {}, "rects": {"0": {"top": 10.0, "left": 10.0, "width": 50.0, "height": 20.0}},
+        "image": {"id": "1VoegelKarte.png", "type": "image/png",
+                  "src": {"backend": "image", "name": "1VoegelKarte.png"}},
+    }
+    web = '<img src="https://example.org/wanderfalke.jpg">'
+    cards = (("1VoegelA", 5, "BASIC_FRONT_BACK", {"front": f"<p>Welcher Vogel taucht am schnellsten?</p>{web}",
+                                                  "back": "<p>Der Wanderfalke</p>"}, "page:5"),
+             ("1VoegelB", 18, "BASIC_FRONT_BACK", {"front": "<p></p>", "back": "<p>Der Strauß</p>"}, "page:18"),
+             ("1VoegelC", 42, "CLOZE", {"text": "<p>Der Zaunkönig ist einer der kleinsten Vögel Europas.</p>"},
+              "page:42"),
+             ("1VoegelD", 61, "BASIC_FRONT_BACK", {"front": "<p>Wo brütet der Kranich?</p>",
+                                                   "back": "<p>Im Norden</p>"}, "area-highlight:1VoegelArea"))
+    for i, (cid, page, kind, fields, ref) in enumerate(cards):
+        stamp = f"2021-03-01T09:00:0{i}.000Z"
+        meta["pageMetas"][str(page)]["flashcards"][cid] = {
+            "id": cid, "guid": cid, "created": stamp, "lastUpdated": stamp, "type": kind,
+            "fields": {name: {"HTML": html} for name, html in fields.items()},
+            "archetype": ARCHETYPES[kind], "ref": ref, "tags": {},
+        }
+    (library / fp).mkdir()
+    (library / fp / "state.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
 def _trigger(session: Any, title: str) -> None:
@@ -163,8 +206,11 @@ def _progress_shot(session: Any, out: Path) -> Path:
     return out
 
 
-def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None]) -> List[Path]:
-    """The report just grabbed, again: night mode, narrow, German."""
+def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None],
+                 library: Optional[Path] = None) -> List[Path]:
+    """The report just grabbed, again: night mode, narrow, German; then (with
+    ``library``) a German reader's document with problems of every sort:
+    the report in German (docs/report-window-de-problems.png)."""
     from aqt.theme import Theme
 
     controller, mw = session.controller, session.mw
@@ -207,6 +253,20 @@ def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None
         mw.set_theme(Theme.DARK)
         written.append(_progress_shot(session, docs / "progress-window-de-night.png"))
         mw.set_theme(Theme.LIGHT)
+        if library is not None:
+            _problem_document(library)
+            before = controller.runner.finished_count
+            _action(session, "Aus Polar synchronisieren").trigger()
+            session.wait_until(lambda: controller.runner.finished_count > before, 30, "the German sync")
+            session.wait_until(lambda: controller.notice is not None, 10, "the notice")
+            controller.notice.on_click()
+            dialog = controller.report_dialog
+            dialog.resize(860, 860)
+            splitter = dialog.browser.parentWidget()  # every row in sight, the tree below
+            splitter.setSizes([700, 100])
+            _save(dialog, docs / "report-window-de-problems.png", session)
+            dialog.close()
+            written.append(docs / "report-window-de-problems.png")
     finally:
         if qt_german is not None:
             mw.app.removeTranslator(qt_german)

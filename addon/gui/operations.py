@@ -560,7 +560,7 @@ class SyncRunner:
             # A bug, not a bad file: keep the traceback in Anki's add-on log.
             trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             self.log.error("sync failed:\n%s", trace)
-            report.error("Polar Sync", f"the sync stopped with {type(exc).__name__}: {exc}")
+            report.error("Polar Sync", f"the sync stopped with {type(exc).__name__}: {exc}", code="sync_failed")
         self._finish(req, report, started, failed=True)
 
     def _finish(

@@ -247,42 +247,197 @@ def section_rows(data: Mapping[str, Any], key: str) -> List[Tuple[str, str, str,
             head = tr("{card} in {document}", card=card, document=head)
         nid = row.get("note_id")
         technical = str(row.get("path") or "")
-        if row.get("code") in _messages() and row.get("message"):
+        words = explain(row)
+        if row_code(row) in _messages() and row.get("message") and str(row["message"]) not in words:
             technical += " · " + str(row["message"])  # the translated words replace it above
-        out.append((head, explain(row), technical, nid if isinstance(nid, int) else None))
+        out.append((head, words, technical, nid if isinstance(nid, int) else None))
     return out
+
+
+def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
+    """The rows that need a look, in the user's words, for the sync log
+    (below the core's summary, which keeps the technical lines)."""
+    lines: List[str] = []
+    for heading, key in ((tr("Problems"), "errors"), (tr("Conflicts"), "conflicts"), (tr("Warnings"), "warnings")):
+        rows = section_rows(data, key)
+        if not rows:
+            continue
+        lines.append(f"{heading} ({len(rows)})")
+        lines += [f"  {head} — {words}" for head, words, _, _ in rows[:limit]]
+        if len(rows) > limit:
+            lines.append("  …")
+    return "\n".join(lines)
 
 
 # -- row messages ------------------------------------------------------------------
 
+def _settings_path() -> str:
+    return tr("Tools ▸ Polar Sync ▸ Settings…")
+
+
+def _count(row: Mapping[str, Any]) -> int:
+    try:
+        return int(row.get("count") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _messages() -> Dict[str, Any]:
     # The core gives each row a ``code`` and its own English ``message``
-    # (which keeps the technical detail); these are the words shown.
+    # (which keeps the technical detail, shown small below these words):
+    # these are the words shown, in plain language, saying what to do.
     return {
+        # -- files and documents
         "unreadable_file": lambda r: tr("The file could not be read: check that the disk is connected and "
                                         "that you may open the file, then sync again."),
+        "file_refused": lambda r: tr("This file was not read: it is not an ordinary file, leads outside the "
+                                     "Polar folder, is too large, or is damaged (the line below says which). "
+                                     "Its notes in Anki were left as they are."),
         "not_a_document": lambda r: tr("The file is damaged or was cut short. Restore it from one of Polar's "
                                        "backup folders (.backup-… in the Polar data folder), or delete the "
                                        "document in Polar."),
-        "card_not_synced": lambda r: tr("This card could not be synced; its note (if any) was left as it was."),
-        "card_problem": lambda r: tr("Part of this card could not be read; the rest was synced."),
+        "document_part_skipped": lambda r: tr(
+            "Part of this document is damaged in the Polar file and was skipped, with any cards in it; the rest "
+            "was synced. If cards are missing, restore the file from one of Polar's backup folders (.backup-… "
+            "in the Polar data folder)."),
+        "name_not_utf8": lambda r: tr("The name of this document's file contains characters that are not valid "
+                                      "text; it was synced all the same. Nothing to do."),
+        "deck_tag": lambda r: tr("Something is wrong with this document's deck: tag in Polar (the line below says "
+                                 "what); its cards went to “{deck}”. Correct the tag in Polar if that is not the "
+                                 "deck you want.", deck=r.get("deck", "")),
+        # -- cards
+        "card_not_synced": lambda r: tr("This card could not be synced because of an error in the add-on; its "
+                                        "note (if any) was left as it was. Please report it with the line below."),
+        "card_problem": lambda r: tr("This card is damaged in the Polar file and was not synced; the document's "
+                                     "other cards were. Edit the card in Polar or make it again, then sync again."),
+        "empty_front": lambda r: tr("This card's front is empty, so it was not synced. Give it a front in Polar, "
+                                    "then sync again."),
+        "cloze_empty": lambda r: tr("This cloze card has no text, so it was not synced. Write its text in Polar, "
+                                    "then sync again."),
+        "cloze_without_deletion": lambda r: tr(
+            "This cloze card hides nothing (it has no {example}), so it was not synced. Mark the words to hide "
+            "in Polar, then sync again.", example="{{c1::…}}"),
+        "card_part_left_out": lambda r: tr("Part of this card was left out (the line below says what); the rest "
+                                           "was synced."),
         "same_card_twice": lambda r: tr("The same card is also in another document and was synced from there; "
                                         "if this document is a copy, delete it in Polar."),
+        # -- images
+        "svg_image_dropped": lambda r: tr("An SVG image in this card was left out: SVG images can carry scripts, "
+                                          "so they are not copied. The rest of the card was synced."),
+        "image_dropped": lambda r: tr("An image in this card was left out because it is damaged or not a picture "
+                                      "Anki can show (PNG, JPEG, GIF or WebP). The rest of the card was synced."),
+        "image_too_large": lambda r: tr(
+            "An image in this card is larger than the setting “Largest image to copy” allows, so it was left "
+            "out. To copy it, raise that setting in {settings}, then sync again.", settings=_settings_path()),
+        "web_image_left_out": lambda r: tr("An image in this card is on a web page and was left out: only images "
+                                           "stored in Polar are copied into Anki."),
+        "highlight_image_missing": lambda r: tr("The picture of this card's area highlight is missing from the "
+                                                "Polar folder, so the card was synced without it."),
+        "highlight_image_unreadable": lambda r: tr(
+            "The picture of this card's area highlight could not be read (damaged, not a PNG, JPEG, GIF or "
+            "WebP picture, or outside the Polar folder), so the card was synced without it."),
         "image_not_stored": lambda r: tr("An image could not be stored in Anki's media folder: check that the "
                                          "disk has room, then sync again."),
+        # -- decks and note types
         "deck_refused": lambda r: tr("Anki refused to create this deck; its cards went to the default deck."),
+        "filtered_deck": lambda r: tr(
+            "The deck “{deck}” is a filtered deck or lies inside one, and filtered decks cannot keep cards of "
+            "their own, so this document's cards went to “{fallback}”. Give the document another deck: tag in "
+            "Polar if you want them elsewhere.", deck=r.get("deck", ""), fallback=r.get("fallback", "")),
+        "fields_missing": lambda r: ntr(
+            "The note type “{notetype}” lacks the field {fields} (renamed or removed in Anki), so that part of "
+            "{n} note was not updated. Rename the field back to keep the notes in step with Polar; new notes go "
+            "to a complete Polar note type.",
+            "The note type “{notetype}” lacks the field {fields} (renamed or removed in Anki), so that part of "
+            "{n} notes was not updated. Rename the field back to keep the notes in step with Polar; new notes go "
+            "to a complete Polar note type.",
+            _count(r), notetype=r.get("notetype", ""), fields=r.get("fields", "")),
+        "notetype_replaced": lambda r: tr(
+            "The note type “{notetype}” lacks the field {fields} (renamed or removed in Anki), so new notes of "
+            "this kind go to the note type “{new}” instead. Existing notes stay as they are.",
+            notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
         "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
                                        "see “Most notes one sync may delete” in the settings."),
+        # -- the library as a whole
+        "library_empty": lambda r: tr(
+            "The Polar library has no documents, so no note was marked as removed in Polar. If this is not your "
+            "Polar folder, choose the right one in {settings}.", settings=_settings_path()),
+        "foreign_notes": lambda r: ntr(
+            "{n} note in this collection belongs to a Polar card that no document of this library holds, and no "
+            "earlier sync of this add-on made it (another tool, an import, another computer, or a lost sync "
+            "record). It was left as it is.",
+            "{n} notes in this collection belong to Polar cards that no document of this library holds, and no "
+            "earlier sync of this add-on made them (another tool, an import, another computer, or a lost sync "
+            "record). They were left as they are.",
+            _count(r)),
+        "export_damaged": lambda r: tr("Part of the Polar export could not be read; the rest was synced. Export "
+                                       "your library from Polar again and sync from the new file."),
+        "export_incomplete": lambda r: tr(
+            "The Polar export is damaged and could not be read to the end: documents not found in it were left "
+            "as they are, not taken as removed. Export your library from Polar again and sync from the new file."),
+        "export_unidentified": lambda r: tr(
+            "Some documents in the Polar export could not be identified, so no document missing from it was "
+            "taken as removed this time. If this stays, export your library from Polar again."),
+        # -- the add-on's own record, undo, settings
+        "state_rebuilt": lambda r: tr(
+            "The add-on's record of earlier syncs could not be used (damaged, or from another collection or "
+            "version), so it was made anew and every Polar document was read again. Nothing to do."),
+        "preview_after_undo": lambda r: tr("An earlier sync was undone in Anki. The next sync brings back what it "
+                                           "changed; this preview does not show that."),
+        "undo_beyond_memory": lambda r: tr("Syncs were undone in Anki further back than the add-on remembers, so "
+                                           "every Polar document was read again."),
+        "config_setting": lambda r: tr("{problem} (in {settings})", problem=r.get("message", ""),
+                                       settings=_settings_path()),
+        "sync_failed": lambda r: tr("The sync stopped because of an unexpected error in the add-on. Sync again; "
+                                    "if it happens again, please report it with the line below."),
+        # -- conflicts
         "conflict_polar": lambda r: tr("“{field}” was changed in Polar and in Anki; Polar's version was kept.",
                                        field=r.get("field", "")),
         "conflict_anki": lambda r: tr("“{field}” was changed in Polar and in Anki; Anki's version was kept.",
                                       field=r.get("field", "")),
+        "conflict_context_polar": lambda r: tr(
+            "Text was typed into the part of “{field}” that says where the card comes from, and that part "
+            "changed in Polar: Polar's version was kept, so the text typed there is gone. Type it again before "
+            "that part to keep it.", field=r.get("field", "")),
+        "conflict_context_anki": lambda r: tr(
+            "Text was typed into the part of “{field}” that says where the card comes from, and that part "
+            "changed in Polar: Anki's version was kept, so this note does not show Polar's new version of it.",
+            field=r.get("field", "")),
     }
+
+
+# Problems an older version stored in the sync state (shown again while
+# their document is unchanged) or in last-report.json: without a code, or
+# with the one it gave every card that could not be synced. Known by the
+# core's English message, which has not changed.
+_OLD_MESSAGES = (
+    ("flashcard has an empty front", "empty_front"),
+    ("cloze card has an empty text", "cloze_empty"),
+    ("cloze card has no deletion", "cloze_without_deletion"),
+    ("could not render the card: ", "card_not_synced"),
+    ("cannot read the file: ", "unreadable_file"),
+    ("not a readable Polar document: ", "not_a_document"),
+    ("the same flashcard id is already synced from document ", "same_card_twice"),
+    ("could not store the image: ", "image_not_stored"),
+)
+
+
+def row_code(row: Mapping[str, Any]) -> str:
+    """The kind of a row, also of one an older version made."""
+    code = str(row.get("code") or "")
+    if code in ("", "card_not_synced"):
+        message = str(row.get("message") or "")
+        for start, known in _OLD_MESSAGES:
+            if message.startswith(start):
+                return known
+        if not code and ", not a map" in message:  # a damaged part of a document
+            return "document_part_skipped"
+    return code
 
 
 def explain(row: Mapping[str, Any]) -> str:
     """A row's message in the interface language when its kind is known."""
-    words = _messages().get(str(row.get("code") or ""))
+    words = _messages().get(row_code(row))
     return words(row) if words else str(row.get("message") or "")
 
 

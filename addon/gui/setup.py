@@ -34,7 +34,7 @@ from .operations import (
     trigger_label,
 )
 from .quiet import UndoWatch
-from .report_text import conflict_count, leftover_ids, notice_text, problem_count, tooltip_text
+from .report_text import conflict_count, leftover_ids, log_words, notice_text, problem_count, tooltip_text
 from .source_link import SourceLinks
 from .watcher import ALL, LibraryWatcher
 
@@ -386,14 +386,15 @@ class PolarSync:
         self.note_deferred(deferred)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
-                report.warn("add-on config", warning)
+                report.warn("add-on config", warning, code="config_setting")
         data = report.to_dict(outcome.change_rows)
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers)
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         if noteworthy:
-            synclog.append_log(profile, label, report.summary(), data)
+            words = log_words(data)  # the rows in the user's words, below the technical lines
+            synclog.append_log(profile, label, report.summary() + ("\n" + words if words else ""), data)
         if self.runner.closing:
             return  # finished while the profile closes: logged, nothing shown
         if trigger == PREVIEW:

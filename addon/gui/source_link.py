@@ -217,7 +217,11 @@ class SourceLinks:
                 path = future.result()
             except ExtractError as exc:
                 self.log.warning("%s", exc)
-                tooltip(html.escape(str(exc)), period=6000)
+                # The user's words first; the core's English detail small below.
+                tooltip(html.escape(tr("“{title}” could not be taken out of the Polar export. Export your "
+                                       "library from Polar again, then sync from the new file.",
+                                       title=original.title))
+                        + f"<br><small>{html.escape(str(exc))}</small>", period=6000)
                 return
             self._show_extracted(original, path, origin, retry)
 

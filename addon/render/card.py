@@ -9,6 +9,7 @@ from ..polar.docmeta import BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE, D
 from ..settings import Settings
 from .context import EMPTY_CONTEXT, HIGHLIGHT_REFS, Context, build_context
 from .html import has_cloze, is_blank_html
+from .issues import Issue
 from .media import MediaFile, field_html
 from .tags import anki_tag_tuple
 
@@ -86,7 +87,8 @@ def _first_field(
         if text is not None:
             html, media, issues = field_html(text, max_bytes)
             if issues:
-                problems += [f"field {name!r}: {issue}" for issue in issues]
+                problems += [issue.within(f"field {name!r}: ", field=name) if isinstance(issue, Issue)
+                             else f"field {name!r}: {issue}" for issue in issues]
             return html, media
     return "", []
 
@@ -130,11 +132,11 @@ def render_card(
     error: Optional[str] = None
     if kind == "cloze":
         if is_blank_html(front):
-            error = "cloze card has an empty text"
+            error = Issue("cloze card has an empty text", "cloze_empty")
         elif not has_cloze(front):
-            error = "cloze card has no deletion {{c1::...}}"
+            error = Issue("cloze card has no deletion {{c1::...}}", "cloze_without_deletion")
     elif is_blank_html(front):
-        error = "flashcard has an empty front"
+        error = Issue("flashcard has an empty front", "empty_front")
 
     context = EMPTY_CONTEXT
     if settings.context:

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
 from ..polar.library import ImagesNotExported, UnsafePathError
 from .html import escape_text, normalise_whitespace, safe_url
+from .issues import Issue
 from .media import MediaFile, field_html, image_file
 from .style import STYLES, attr
 
@@ -129,7 +130,7 @@ def _text_html(text: Text, what: str) -> Tuple[str, List[MediaFile], List[str]]:
         value = normalise_whitespace(text.value) if what == "highlight" else text.value.strip()
         return escape_text(value), [], []
     html, media, problems = field_html(text)
-    return html, media, [f"{what}: {p}" for p in problems]
+    return html, media, [p.within(f"{what}: ", part=what) if isinstance(p, Issue) else f"{what}: {p}" for p in problems]
 
 
 # An area highlight's image where the source has none to give (a Polar 2.x
@@ -167,16 +168,17 @@ def _load_image(
     except ImagesNotExported:
         return KEPT_IMAGE, None, None  # expected: exports carry no images (README)
     except UnsafePathError:  # before ValueError: it is a subclass
-        return "", None, f"{where} refused: the name leads outside the Polar library"
+        return "", None, Issue(f"{where} refused: the name leads outside the Polar library",
+                               "highlight_image_unreadable")
     except FileNotFoundError:
-        return "", None, f"{where} is missing"
+        return "", None, Issue(f"{where} is missing", "highlight_image_missing")
     except ValueError as exc:
-        return "", None, f"{where} not loaded: {exc}"
+        return "", None, Issue(f"{where} not loaded: {exc}", "image_too_large")
     except OSError as exc:
-        return "", None, f"{where} cannot be read: {exc.strerror or exc}"
+        return "", None, Issue(f"{where} cannot be read: {exc.strerror or exc}", "highlight_image_unreadable")
     file = image_file(name, data)
     if file is None:
-        return "", None, f"{where} is not a PNG, JPEG, GIF or WebP image"
+        return "", None, Issue(f"{where} is not a PNG, JPEG, GIF or WebP image", "highlight_image_unreadable")
     return f'<img src="{_html.escape(file.name)}">', file, None
 
 

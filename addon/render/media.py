@@ -28,6 +28,7 @@ from .html import (
     raw_html,
     sanitize_html,
 )
+from .issues import Issue
 
 
 class MediaFile(NamedTuple):  # immutable; cheaper to make than a frozen dataclass
@@ -119,24 +120,27 @@ class _Images:
         params = match.group(2).lower()
         if mime not in _RASTER_MIME:
             if "svg" in mime:
-                self.problems.append(f"inline SVG image #{n} dropped (SVG can carry scripts)")
+                self.problems.append(Issue(f"inline SVG image #{n} dropped (SVG can carry scripts)",
+                                           "svg_image_dropped"))
             else:
-                self.problems.append(
-                    f"inline image #{n} of type {_describe(mime)} dropped (not an image Anki shows)"
-                )
+                self.problems.append(Issue(
+                    f"inline image #{n} of type {_describe(mime)} dropped (not an image Anki shows)", "image_dropped"
+                ))
             return True, None
         data = _decode(match.group(3)) if ";base64" in params else None
         if data is None:
-            self.problems.append(f"inline {mime} image #{n} dropped: its base64 data is broken")
+            self.problems.append(Issue(f"inline {mime} image #{n} dropped: its base64 data is broken", "image_dropped"))
             return True, None
         ext = sniff_image_type(data)
         if ext is None:
-            self.problems.append(f"inline {mime} image #{n} dropped: the data is not a PNG, JPEG, GIF or WebP")
+            self.problems.append(Issue(f"inline {mime} image #{n} dropped: the data is not a PNG, JPEG, GIF or WebP",
+                                       "image_dropped"))
             return True, None
         if self.max_bytes and len(data) > self.max_bytes:
-            self.problems.append(
-                f"inline {mime} image #{n} dropped: {len(data)} bytes, over the {self.max_bytes}-byte limit"
-            )
+            self.problems.append(Issue(
+                f"inline {mime} image #{n} dropped: {len(data)} bytes, over the {self.max_bytes}-byte limit",
+                "image_too_large", size=len(data), limit=self.max_bytes,
+            ))
             return True, None
         file = MediaFile(media_name(data, ext), data)
         if file.name not in self._seen:
@@ -250,5 +254,6 @@ _WEB_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?\s*((?:https?:)?//[^"'\
 
 
 def _left_out_web_images(html: str) -> List[str]:
-    return [f"an image on the web was left out (only images stored in Polar are copied): {url[:200]}"
+    return [Issue(f"an image on the web was left out (only images stored in Polar are copied): {url[:200]}",
+                  "web_image_left_out")
             for url in dict.fromkeys(m.group(1) for m in _WEB_IMAGE.finditer(html))]

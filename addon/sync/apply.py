@@ -199,7 +199,7 @@ def check_collection_identity(ctx: Applying) -> None:
     if stored is not None and col_id and stored != col_id:
         why = "the sync state belonged to another collection; it was rebuilt"
         state.forget(why)
-        ctx.report.warn(str(state.path), why)
+        ctx.report.warn(str(state.path), why, code="state_rebuilt")
         ctx.reading.reread([d.key for d in ctx.reading.with_status("unchanged")])
     state.collection_id = col_id
     ctx.known_docs = state.documents()
@@ -223,7 +223,7 @@ def follow_undo(ctx: Applying) -> None:
         # A preview changes no file, so it plans from the state as it is:
         # say that the real sync will differ.
         ctx.report.warn(str(state.path), "an earlier sync was undone in Anki: the next sync brings back what it "
-                                         "changed, which this preview does not show")
+                                         "changed, which this preview does not show", code="preview_after_undo")
         return
     touched = state.roll_back(marked)
     if touched is None:
@@ -231,7 +231,7 @@ def follow_undo(ctx: Applying) -> None:
         # again; text that differs is then taken as the user's, as before.
         touched = set(ctx.known_docs)
         ctx.report.warn(str(state.path), "syncs undone in Anki go back further than the sync state remembers; "
-                                         "every document was read again")
+                                         "every document was read again", code="undo_beyond_memory")
     ctx.known_docs = state.documents()
     ctx.reading.reread([k for k in touched if k in ctx.reading.docs])
 
@@ -429,7 +429,8 @@ def avoid_filtered_decks(ctx: Applying) -> None:
             fallback = "Default" if filtered_deck_on_path(ctx.col, wanted) else wanted
         where = "is the filtered deck" if filtered.lower() == key else f"is inside the filtered deck {filtered!r}"
         ctx.report.warn(d.file.label, f"deck {d.deck!r} {where}, which cannot hold cards of its own; "
-                                      f"its cards go to {fallback!r} instead", document=d.key)
+                                      f"its cards go to {fallback!r} instead", code="filtered_deck",
+                        deck=d.deck, fallback=fallback, document=d.key)
         d.deck = fallback
 
 
@@ -444,7 +445,8 @@ def find_gone_documents(ctx: Applying) -> None:
     reading = ctx.reading
     ctx.gone_docs = _gone_docs(ctx)
     if reading.listed == 0 and ctx.known_docs:
-        ctx.report.warn(reading.source.describe(), "the library has no documents; nothing was marked as deleted")
+        ctx.report.warn(reading.source.describe(), "the library has no documents; nothing was marked as deleted",
+                        code="library_empty")
     old_by_doc: Dict[str, Dict[str, CardState]] = defaultdict(dict)
     for cid, c in reading.state.cards_for([d.key for d in ctx.parsed] + ctx.gone_docs).items():
         old_by_doc[c.doc][cid] = c
@@ -552,7 +554,8 @@ def _report_dropped_fields(ctx: Applying) -> None:
         ctx.report.warn(f"note type {nt.name}", (
             f"{describe_missing(nt, sorted(lost))}: that part of {max(lost.values())} note(s) could not be "
             "written and they keep what they had there; rename the field back to keep them in step "
-            "(new notes go to a complete Polar note type)"))
+            "(new notes go to a complete Polar note type)"), code="fields_missing", notetype=nt.name,
+            fields=", ".join(sorted(lost)), count=max(lost.values()))
 
 
 def pair_legacy_notes(ctx: Applying) -> None:
@@ -609,7 +612,7 @@ def plan_sweep(ctx: Applying) -> None:
             ctx.report.warn(reading.source.describe(), (
                 f"{len(foreign)} note(s) with Polar ids that no document of this library holds and no earlier "
                 "sync recorded were left as they are (made by another tool, an import, another computer or "
-                f"before the sync state was lost), e.g. {foreign[0]!r}"))
+                f"before the sync state was lost), e.g. {foreign[0]!r}"), code="foreign_notes", count=len(foreign))
             planner.plan.carry += [foreign_row(g) for g in foreign]
 
 

@@ -337,7 +337,8 @@ class Planner:
                     f"field {names[i]!r} changed in Polar and in Anki; "
                     f"{'Polar' if merged.polar_took else 'Anki'} version kept",
                     # Both versions of the user's part and where, for the report window.
-                    "code": "conflict_polar" if merged.polar_took else "conflict_anki",
+                    "code": ("conflict_context_" if merged.in_block else "conflict_")
+                    + ("polar" if merged.polar_took else "anki"),
                     "field": names[i], "polar": _own_part(want.text), "anki": _own_part(cur),
                     "note_id": note.id, "document": doc, "card": rc.card_id, "front": rc.front,
                     **({"page": meta.page} if meta.page else {}),

@@ -226,12 +226,14 @@ def read_document(
     read_at = time.time_ns()
     key = file.key
     if file.notice:
-        report.warn(file.label, file.notice, document=key)
+        report.warn(file.label, file.notice, code="name_not_utf8", document=key)
     try:
         data = file.read()
     except Exception as exc:  # I/O, a damaged archive entry (bad CRC, encrypted, unknown method): this one only
+        # OSError: the disk, the rights; ValueError: refused (not a plain file,
+        # leads outside the folder, too large, an export's damaged entry).
         report.error(file.label, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}",
-                     code="unreadable_file", document=key)
+                     code="file_refused" if isinstance(exc, ValueError) else "unreadable_file", document=key)
         return LoadedDoc(file, "failed")
     sha = content_hash(data)
     if not force and known is not None and known.ok and known.sha == sha:
@@ -252,10 +254,10 @@ def read_document(
         if card_id:
             report.error(f"{file.label}#{card_id}", problem, code="card_problem", document=key, card=card_id)
         else:
-            report.error(file.label, problem, document=key)
+            report.error(file.label, problem, code="document_part_skipped", document=key)
     deck, warning = deck_for(doc, settings)
     if warning:
-        report.warn(file.label, warning, document=key)
+        report.warn(file.label, warning, code="deck_tag", deck=deck, document=key)
     # The parsed Document is kept only with pending cards (see Pending):
     # otherwise only the rendered cards are needed later.
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
@@ -328,11 +330,22 @@ def render_one(doc: Document, card: Flashcard, file: DocumentFile, source: Sourc
     if rc.problems or rc.error:  # the report's details made only for the few cards that need them
         where = _where(file.key, card)
         for problem in rc.problems:
-            report.warn(f"{file.label}#{card.id}", problem, front=rc.front, **where)
+            # (the row's message a plain str: rows go into JSON and SQLite)
+            report.warn(f"{file.label}#{card.id}", str(problem), front=rc.front,
+                        **{"code": "card_part_left_out", **where, **_issue(problem)})
         if rc.error:
-            report.error(f"{file.label}#{card.id}", rc.error, code="card_not_synced", front=rc.front, **where)
+            report.error(f"{file.label}#{card.id}", str(rc.error), front=rc.front,
+                         **{"code": "card_not_synced", **where, **_issue(rc.error)})
             return None
     return rc
+
+
+def _issue(problem: str) -> Dict[str, object]:
+    """A rendering problem's kind and details (``render.issues.Issue``), as
+    the report row's (read from the object: the renderer is not imported
+    for this)."""
+    code = getattr(problem, "code", None)
+    return {"code": code, **getattr(problem, "details", {})} if code else {}
 
 
 def _where(key: str, card: Flashcard) -> Dict[str, object]:
@@ -374,7 +387,7 @@ def _unidentified_may_be_gone(source: Source, files: Sequence[DocumentFile], kno
     names = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
     which = f"which document {names} is" if len(unknown) == 1 else f"which documents {names} are"
     report.warn(source.describe(), f"{which} could not be told, so no document missing from the library was "
-                                   "taken as deleted")
+                                   "taken as deleted", code="export_unidentified", count=len(unknown))
     return True
 
 
@@ -395,11 +408,11 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     files = source.list_documents()
     only_set = set(only) if only is not None else None
     for label, message in source.problems:
-        report.error(label, message)
+        report.error(label, message, code="export_damaged")
     known = state.documents()
     report.titles.update(state.titles())  # documents not read this time keep their names
     if state.problem:
-        report.warn(str(state_path), state.problem)
+        report.warn(str(state_path), state.problem, code="state_rebuilt")
     # Settings (or this add-on's rendering) changed since the last sync: every
     # document is read again so the notes follow.
     force = bool(known) and state.meta("settings") != settings_key
@@ -409,7 +422,8 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         # Damage ended the read of an export early (or its gzip checksum is
         # wrong after the last member: the problem names which): a document
         # not seen is unknown, not deleted.
-        report.warn(source.describe(), "the export is damaged: documents not found in it were left as they are")
+        report.warn(source.describe(), "the export is damaged: documents not found in it were left as they are",
+                    code="export_incomplete")
     if not source.complete or _unidentified_may_be_gone(source, files, known, report):
         # Synced like a partial run of the documents seen.
         seen = {f.key for f in files}

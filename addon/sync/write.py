@@ -202,7 +202,9 @@ def open_undo_step(w: Writing) -> None:
         if kind in new_types:
             for old in reshaped_own(col, kind):
                 w.report.warn(f"note type {old.name}", f"{describe_missing(old, old.missing)}; new notes of "
-                                                       f"this kind go to the new note type {ref.name!r} instead")
+                                                       f"this kind go to the new note type {ref.name!r} instead",
+                              code="notetype_replaced", notetype=old.name, fields=", ".join(old.missing),
+                              new_notetype=ref.name)
 
 
 def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str]) -> None:

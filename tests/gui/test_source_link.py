@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, Dict
@@ -341,6 +342,19 @@ def test_from_a_polar_export_the_pdf_is_taken_out_and_opened_at_the_page(library
         assert links.open_card(anki.mw.reviewer.card) is window and window.path in set(cache.glob("*"))
         assert len(set(cache.glob("*")) - kept_before) == 1
         window.close()
+        # Cannot be taken out (here: the cache's folder is a file now): said in the user's words.
+        from aqt import utils
+
+        shutil.rmtree(cache)
+        cache.write_bytes(b"")
+        _js(anki, "document.querySelector('.polar-open').click(); true")
+        anki.anki.wait_until(lambda: utils._tooltipLabel is not None
+                             and "could not be taken out" in utils._tooltipLabel.text(), what="the failure's tooltip")
+        text = utils._tooltipLabel.text()
+        assert "“Ten Pages of Memory” could not be taken out of the Polar export. Export your library" in text
+        utils.closeTooltip()
     finally:
+        if cache.is_file():
+            cache.unlink()
         anki.set_config(data_dir=str(anki.library))
         anki.settle()

@@ -96,7 +96,8 @@ def test_a_new_documents_cards_wait_to_be_rendered(tmp_path, col):
     assert first.report.errors == []
     assert next(p.kind for p in alpha.pending if p.card_id == "1AreaCard1") == "cloze"
     report = first.apply(col)
-    assert {e["card"] for e in report.errors if e.get("code") == "card_not_synced"} == {"1Empty0001", "1NoDel0001"}
+    assert {(e["card"], e["code"]) for e in report.errors if e["code"] != "same_card_twice"} == {
+        ("1Empty0001", "empty_front"), ("1NoDel0001", "cloze_without_deletion")}
     assert report.created == 35 + 31 - 1 - 2  # both documents' cards, the shared one once, not the two
     assert not {guid_for("1Empty0001"), guid_for("1NoDel0001")} & set(col.db.list("SELECT guid FROM notes"))
     # A document a sync has seen is rendered when read (its cards mostly meet notes).
@@ -166,7 +167,7 @@ def test_rendering_late_syncs_what_rendering_early_does(tmp_path, monkeypatch, w
     assert got["late"] == got["early"]
     notes, _, media, _, problems, warnings, changes, counts = got["late"]
     assert counts[0] == len(notes) == 2 * 30 + 3  # the two cards that cannot be synced made no note
-    assert {code for _, _, code in problems} == {"card_not_synced", "same_card_twice"}
+    assert {code for _, _, code in problems} == {"empty_front", "cloze_without_deletion", "same_card_twice"}
     assert any("1Missing.png" in message for _, message in warnings)
     assert len([m for m in media if m.startswith("polar-")]) == 1
     assert all(dict(c)["front"] for c in changes)  # every created note's front is in the report
@@ -179,7 +180,8 @@ def test_a_preview_renders_what_it_shows(tmp_path, col, monkeypatch):
     assert preview.created == 2 * 30 + 3
     fronts = [c.front for c in preview.changes if c.kind == "created"]
     assert len(fronts) == preview.created and all(fronts)
-    assert {e["card"] for e in preview.errors if e.get("code") == "card_not_synced"} == {"1Empty0001", "1NoDel0001"}
+    assert {(e["card"], e["code"]) for e in preview.errors if e["code"] != "same_card_twice"} == {
+        ("1Empty0001", "empty_front"), ("1NoDel0001", "cloze_without_deletion")}
     synced = run(col, library, tmp_path / "state.sqlite")
     assert synced.created == preview.created == col.note_count()
 

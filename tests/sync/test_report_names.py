@@ -74,7 +74,7 @@ def test_problem_rows_name_the_document_and_card(col, tmp_path, state_path):
     data = run(col, library, state_path).to_dict()
     card = next(r for r in data["errors"] if r.get("card") == "1NmC")
     assert (card["title"], card["page"], card["front"], card["code"]) == (
-        "Geography", 2, "The capital is Berlin.", "card_not_synced")
+        "Geography", 2, "The capital is Berlin.", "cloze_without_deletion")
     # Broken after a sync: the title is remembered even though nothing of
     # the file can be parsed any more.
     broken.path.write_bytes(b"{not json")
@@ -84,7 +84,8 @@ def test_problem_rows_name_the_document_and_card(col, tmp_path, state_path):
     assert rows["1NamesBroken000000001/state.json"]["code"] == "not_a_document"
     # The card is reported again while its document stays unchanged, still by name.
     again = next(r for r in data["errors"] if r.get("card") == "1NmC")
-    assert (again["title"], again["front"], again["code"]) == ("Geography", "The capital is Berlin.", "card_not_synced")
+    assert (again["title"], again["front"], again["code"]) == (
+        "Geography", "The capital is Berlin.", "cloze_without_deletion")
 
 
 def test_an_unreadable_new_file_is_named_from_what_is_left_of_it(col, tmp_path, state_path):

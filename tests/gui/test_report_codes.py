@@ -1,0 +1,291 @@
+"""Every row the core puts in a report (errors, warnings, conflicts) has a
+``code``, and every code has words in ``report_text._messages()``: the report
+window, the notice and the sync log never show a row in the core's English
+to someone whose Anki speaks another language.
+
+Two ways: the call sites (every ``report.warn``/``report.error`` of the
+add-on names its code, every rendering problem is an ``Issue`` with one), and
+the situations themselves driven through a real sync into a real collection
+(then each row's words shown in German)."""
+
+from __future__ import annotations
+
+import ast
+import base64
+import os
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Set
+
+import pytest
+
+from addon.gui import i18n, report_text
+from addon.gui.report_text import explain, section_rows
+from addon.sync.identity import guid_for
+from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import run
+
+ROOT = Path(__file__).resolve().parents[2]
+ADDON = ROOT / "addon"
+# The rows re-reported from the sync state (``repeat_known_problems``) are
+# rows an earlier sync made at one of the other sites: stored with their code.
+STORED_ROWS = {("sync/apply.py", "repeat_known_problems")}
+# Conflict rows (plan.py) are made as dicts; their codes are built there.
+CONFLICT_CODES = {"conflict_polar", "conflict_anki", "conflict_context_polar", "conflict_context_anki"}
+
+
+def _sources() -> Iterator[Path]:
+    for folder in ("polar", "render", "sync", "gui"):
+        yield from sorted((ADDON / folder).glob("*.py"))
+    yield from sorted(ADDON.glob("*.py"))
+
+
+def _strings(node: ast.AST) -> Set[str]:
+    """The string constants a ``code`` value can take (a literal, or either
+    side of ``a if c else b``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) | _strings(node.orelse)
+    return set()
+
+
+def _is_report(node: ast.AST) -> bool:
+    """``report``, ``ctx.report``, ``w.report``, ``reading.report``, ..."""
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return name == "report"
+
+
+def _call_sites() -> Iterator[tuple]:
+    """(file, function, call) of every ``<report>.warn/error(...)``."""
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in ast.walk(tree):
+            if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(func):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in ("warn", "error") and _is_report(node.func.value)):
+                    yield path.relative_to(ADDON).as_posix(), func.name, node
+
+
+def _codes_of_call(call: ast.Call) -> Set[str]:
+    codes: Set[str] = set()
+    for kw in call.keywords:
+        if kw.arg == "code":
+            codes |= _strings(kw.value) or {"<not a literal>"}
+        elif kw.arg is None and isinstance(kw.value, ast.Dict):  # **{"code": ..., **where}
+            for key, value in zip(kw.value.keys, kw.value.values):
+                if isinstance(key, ast.Constant) and key.value == "code":
+                    codes |= _strings(value) or {"<not a literal>"}
+    return codes
+
+
+def _issue_codes() -> Set[str]:
+    """The codes of every ``Issue(message, code)`` the renderer makes."""
+    codes: Set[str] = set()
+    for path in _sources():
+        if path.name == "issues.py":  # its own definition (``Issue(...)`` remade from its parts)
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Issue":
+                assert len(node.args) >= 2, f"{path.name}:{node.lineno}: an Issue without its code"
+                found = _strings(node.args[1])
+                assert found, f"{path.name}:{node.lineno}: an Issue's code must be a literal"
+                codes |= found
+    return codes
+
+
+def test_every_report_call_in_the_addon_names_a_code_that_has_words():
+    sites = list(_call_sites())
+    assert len(sites) > 25  # the search found the add-on's calls
+    made: Set[str] = set()
+    for where, function, call in sites:
+        if (where, function) in STORED_ROWS:
+            continue
+        codes = _codes_of_call(call)
+        assert codes, f"addon/{where}:{call.lineno} ({function}): a report row without a code"
+        assert "<not a literal>" not in codes, f"addon/{where}:{call.lineno}: the code must be a literal"
+        made |= codes
+    made |= _issue_codes() | CONFLICT_CODES
+    words = set(report_text._messages())
+    assert made - words == set(), "codes without words"
+    assert words - made == set(), "words for codes no row has"
+
+
+def test_conflict_rows_are_made_with_one_of_their_codes():
+    plan = (ADDON / "sync" / "plan.py").read_text(encoding="utf-8")
+    assert '("conflict_context_" if merged.in_block else "conflict_")' in plan
+    assert '+ ("polar" if merged.polar_took else "anki")' in plan
+
+
+def test_rendering_problems_keep_their_code_through_the_field_and_context_prefixes():
+    from addon.render.issues import Issue
+
+    issue = Issue("inline SVG image #1 dropped", "svg_image_dropped")
+    named = issue.within("field 'front': ", field="front")
+    assert named == "field 'front': inline SVG image #1 dropped"
+    assert (named.code, named.details) == ("svg_image_dropped", {"field": "front"})
+    import pickle
+
+    again = pickle.loads(pickle.dumps(named))
+    assert (again, again.code, again.details) == (named, named.code, named.details)
+
+
+# -- the situations, through a real sync ------------------------------------------------
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+def _image(data: bytes, mime: str = "image/png") -> str:
+    return f'<img src="data:{mime};base64,{base64.b64encode(data).decode()}">'
+
+
+def _rows(report: Any) -> List[Dict[str, Any]]:
+    data = report.to_dict()
+    return data["errors"] + data["warnings"] + data["conflicts"]
+
+
+def _check(report: Any) -> Set[str]:
+    """Every row has a code with words (and so is shown translated); the codes."""
+    rows = _rows(report)
+    words = report_text._messages()
+    for row in rows:
+        assert row.get("code") in words, f"a report row without words: {row}"
+        assert row["message"]  # the English detail stays for the CLI and the JSON
+    return {row["code"] for row in rows}
+
+
+@pytest.fixture
+def german():
+    i18n.force("de")
+    yield
+    i18n.force(None)
+
+
+def test_every_problem_a_library_can_have_is_reported_with_a_code(col, tmp_path, german):
+    library = tmp_path / "polar"
+    big = b"\x89PNG\r\n\x1a\n" + bytes(3000)
+    doc = Doc(library, "1CodesDoc000000000001", title="Everything wrong", tags=["deck:Codes"])
+    doc.card("1CdEmpty", basic("<p></p>", "<p>back</p>"))
+    doc.card("1CdNoDel", cloze("<p>No deletion here.</p>"), "CLOZE")
+    doc.card("1CdBlank", cloze("<p> </p>"), "CLOZE")
+    doc.card("1CdSvg", basic("<p>Svg?</p>" + _image(b"<svg/>", "image/svg+xml"), "<p>a</p>"))
+    doc.card("1CdBroken", basic('<p>Broken?</p><img src="data:image/png;base64,!!!">', "<p>a</p>"))
+    doc.card("1CdWeb", basic('<p>Web?</p><img src="https://example.com/a.png">', "<p>a</p>"))
+    doc.card("1CdBig", basic("<p>Big?</p>" + _image(big), "<p>a</p>"))
+    doc.area_highlight("1CdArea", "1CdMissing.png", page=2)
+    doc.card("1CdAreaCard", basic("<p>Area?</p>", "<p>a</p>"), ref="area-highlight:1CdArea", page=2)
+    doc.page(3)["flashcards"]["1CdNotObject"] = "not a card"  # damaged card
+    doc.meta["pageMetas"]["9"] = "not a page"  # damaged page
+    doc.write()
+    two_decks = Doc(library, "1CodesDecks0000000001", title="Two decks", tags=["deck:One", "deck:Two"])
+    two_decks.card("1CdDeck", basic("<p>Deck?</p>", "<p>a</p>"))
+    two_decks.card("1CdWeb", basic("<p>Also here</p>", "<p>a</p>"))  # the same card id twice
+    two_decks.write()
+    col.decks.new_filtered("Filtered")
+    filtered = Doc(library, "1CodesFiltered0000001", title="Filtered", tags=["deck:Filtered"])
+    filtered.card("1CdFilt", basic("<p>Filtered?</p>", "<p>a</p>"))
+    filtered.write()
+    Doc(library, "1CodesBroken000000001", title="Cut").write().write_bytes(b'{"docInfo": ')
+    fifo = library / "1CodesFifo00000000001"
+    fifo.mkdir()
+    os.mkfifo(fifo / "state.json")
+    named = Doc(library, "1CodesOddName00000001", title="Odd name")
+    named.card("1CdOdd", basic("<p>Odd?</p>", "<p>a</p>"))
+    named.write()
+    # A folder name that is not UTF-8 (Linux allows any bytes).
+    os.rename(os.fsencode(library / named.fp), os.fsencode(library) + b"/1Codes\xffName00000000001")
+
+    report = run(col, library, tmp_path / "state.sqlite", max_image_bytes=1000)
+    codes = _check(report)
+    assert codes >= {
+        "empty_front", "cloze_without_deletion", "cloze_empty", "svg_image_dropped", "image_dropped",
+        "web_image_left_out", "image_too_large", "highlight_image_missing", "card_problem",
+        "document_part_skipped", "deck_tag", "same_card_twice", "filtered_deck", "not_a_document",
+        "file_refused", "name_not_utf8",
+    }, codes
+    # In German: every row's words are German (none is the core's English message).
+    data = report.to_dict()
+    for key in ("errors", "warnings"):
+        for row, (_, words, technical, _) in zip(data[key], section_rows(data, key)):
+            assert words == explain(row) != row["message"]
+            assert row["message"] in technical  # the English detail below, small
+            assert i18n.catalogue("de")  # (the catalogue is there)
+    deck = next(r for r in data["warnings"] if r["code"] == "filtered_deck")
+    assert "„Filtered“" in explain(deck) and "gefilterter Stapel" in explain(deck)
+    # Unchanged since, the problems come again, with their codes.
+    again = run(col, library, tmp_path / "state.sqlite", max_image_bytes=1000)
+    assert {"empty_front", "cloze_without_deletion", "card_problem"} <= _check(again)
+
+
+def test_a_lost_state_an_empty_library_and_foreign_notes_have_codes(col, tmp_path):
+    library = tmp_path / "polar"
+    doc = Doc(library, "1CodesState0000000001", title="State")
+    doc.card("1CdState", basic("<p>State?</p>", "<p>a</p>"))
+    doc.write()
+    state = tmp_path / "state.sqlite"
+    assert _check(run(col, library, state)) == set()
+    state.write_bytes(b"this is not a database")
+    assert "state_rebuilt" in _check(run(col, library, state))
+    note = col.new_note(col.models.by_name("Basic"))
+    note["Front"] = "made elsewhere"
+    note.guid = guid_for("1CdForeign")
+    col.add_note(note, col.decks.id("Default"))
+    foreign = run(col, library, state)
+    assert "foreign_notes" in _check(foreign)
+    row = next(r for r in foreign.to_dict()["warnings"] if r["code"] == "foreign_notes")
+    assert row["count"] == 1 and explain(row).startswith("1 note in this collection belongs to a Polar card")
+    doc.remove()
+    assert "library_empty" in _check(run(col, library, state))
+
+
+def test_the_sync_log_gets_the_rows_in_the_users_words(german):
+    data = {
+        "errors": [{"path": "1Doc/state.json#c1", "message": "flashcard has an empty front", "code": "empty_front",
+                    "title": "Erdkunde", "page": 3, "card": "c1"}],
+        "warnings": [{"path": "1Doc/state.json", "message": "deck tag 'deck:' names no deck (nothing visible in "
+                      "it); ignored", "code": "deck_tag", "deck": "Default", "title": "Erdkunde"}],
+    }
+    words = report_text.log_words(data)
+    assert words.splitlines() == [
+        "Probleme (1)",
+        "  eine Karte in „Erdkunde“, Seite 3 — " + explain(data["errors"][0]),
+        "Hinweise (1)",
+        "  „Erdkunde“ — " + explain(data["warnings"][0]),
+    ]
+    assert "Vorderseite dieser Karte ist leer" in words and "„Default“" in words
+    assert report_text.log_words({"errors": [], "warnings": []}) == ""
+
+
+def test_rows_an_older_version_stored_get_the_words_of_their_kind(german):
+    """A document unchanged since the update shows the problems stored by
+    the version before: without a code, or with the one it gave every card
+    that could not be synced (not the words for a crash of the add-on)."""
+    old = [
+        ({"code": "card_not_synced", "message": "flashcard has an empty front"}, "empty_front"),
+        ({"code": "card_not_synced", "message": "cloze card has no deletion {{c1::...}}"}, "cloze_without_deletion"),
+        ({"code": "card_not_synced", "message": "could not render the card: KeyError: 'x'"}, "card_not_synced"),
+        ({"message": "cannot read the file: Permission denied"}, "unreadable_file"),
+        ({"message": "not a readable Polar document: not valid JSON"}, "not_a_document"),
+        ({"message": "page '9' is a str, not a map; skipped"}, "document_part_skipped"),
+        ({"message": "the same flashcard id is already synced from document 1A; skipped here"}, "same_card_twice"),
+    ]
+    words = report_text._messages()
+    for row, code in old:
+        assert report_text.row_code(row) == code
+        assert explain(row) == words[code](row) != row["message"]
+    assert explain({"message": "something else"}) == "something else"  # unknown: the message, never nothing
+
+
+def test_a_setting_the_addon_cannot_use_says_where_to_change_it(german):
+    """The add-on's config rows (setup.py) carry the sentence of the
+    settings check, already in the user's language: shown once, with the
+    way to the settings window, not twice."""
+    from addon.gui import config_check
+
+    problem = config_check.problems({"deck_strategy": "decks"})[0]
+    row = {"path": "add-on config", "message": problem, "code": "config_setting"}
+    (_, words, technical, _), = section_rows({"warnings": [row]}, "warnings")
+    assert words == f"{problem} (unter Extras ▸ Polar Sync ▸ Einstellungen …)"
+    assert technical == "add-on config"  # the sentence is not repeated below
