@@ -113,7 +113,6 @@ class Applying:
     suspended: SuspendRecords = field(default_factory=SuspendRecords)  # the cards the write suspended on orphans
     generation: Optional[Generation] = None  # the undo journal's entry of a sync that writes (journal.py)
     # Where the last syncs put each document's cards (follow_renamed_decks)
-    homes: Dict[str, DeckHome] = field(default_factory=dict)
     homes_todo: List[str] = field(default_factory=list)  # unchanged documents with cards and no deck home yet
     places: Dict[str, str] = field(default_factory=dict)  # document -> the deck followed for it (any document)
     deck_ids: Dict[str, DeckId] = field(default_factory=dict)  # those decks: lower-case name -> id
@@ -427,47 +426,61 @@ def follow_renamed_decks(ctx: Applying) -> None:
     that Polar name for other documents, when that is one deck, renamed,
     and no deck has the name itself. Otherwise, as without any of this:
     the deck of that name (made when missing); so also when the deck is
-    gone or is now a filtered deck. One look at the collection's decks
-    (~1 us a deck), none on a first sync."""
+    gone or is now a filtered deck. Cheap while no deck was renamed: the
+    distinct deck homes (a few, with deck tags) and the documents without
+    one, from SQL, and one look at the collection's decks (~1 us a deck);
+    nothing on a first sync. Each document's home is read only when a deck
+    was renamed."""
     reading = ctx.reading
-    homes = ctx.homes = reading.state.deck_homes()
+    pairs, homeless = reading.state.deck_home_outline()
     live = _live_cards(ctx)
-    # The unchanged documents whose deck the state does not know yet (a
-    # state from before deck homes): recorded by name, by ``remember``.
-    ctx.homes_todo = [d.key for d in reading.with_status("unchanged")
-                      if live.get(d.key) and not _same_name(homes.get(d.key), d.deck)]
-    if not homes:
+    # The unchanged documents with cards whose deck the state does not know
+    # (a state from before deck homes): recorded by name, by ``remember``.
+    ctx.homes_todo = sorted(k for k in homeless
+                            if live.get(k) and k in reading.docs and reading.docs[k].status == "unchanged")
+    if not pairs:
         return
     decks = normal_decks(ctx.col)
-    named = deck_ids_by_name(decks)
     shared: Dict[str, Set[DeckId]] = defaultdict(set)  # Polar name -> the decks the sync put its cards in
-    for home in homes.values():
-        if home.did in decks:
-            shared[home.name.lower()].add(cast("DeckId", home.did))
+    renamed: Set[str] = set()  # Polar names whose deck is called otherwise now
+    for did, name in pairs:
+        now = decks.get(cast("DeckId", did))
+        if now is not None:
+            shared[name.lower()].add(cast("DeckId", did))
+            if now != name:
+                renamed.add(name.lower())
+    if not renamed:
+        return  # every deck the sync put cards in is called as Polar calls it (or is gone)
+    homes = reading.state.deck_homes()
+    named = deck_ids_by_name(decks)
 
-    def followed(key: str, name: str) -> Optional[DeckId]:
+    def followed(key: str, name: str) -> Optional[str]:
+        """The deck's name now when it is followed, else None."""
+        low = name.lower()
+        if low not in renamed:
+            return None
         own = homes.get(key)
-        if own is not None and own.did in decks and own.name.lower() == name.lower():
-            return cast("DeckId", own.did)
-        if name.lower() in named:
+        if own is not None and own.did in decks and own.name.lower() == low:
+            did = cast("DeckId", own.did)
+        elif low in named:
             return None  # a deck of that name exists: it is the one, as ever
-        found = shared.get(name.lower(), ())
-        return next(iter(found)) if len(found) == 1 else None
+        else:
+            found = shared[low]
+            if len(found) != 1:
+                return None  # the sync put that name's cards in several decks: none is the one
+            did = next(iter(found))
+        ctx.deck_ids[decks[did].lower()] = did
+        return decks[did] if decks[did] != name else None
 
     for d in reading.docs.values():
-        did = followed(d.key, d.deck)
-        if did is not None and decks[did] != d.deck:
-            d.place = ctx.places[d.key] = decks[did]
-            ctx.deck_ids[d.place.lower()] = did
+        place = followed(d.key, d.deck)
+        if place is not None:
+            d.place = ctx.places[d.key] = place
     for key, known in ctx.known_docs.items():  # documents not in this sync: for the report's names
-        if key not in reading.docs and known.deck:
-            did = followed(key, known.deck)
-            if did is not None and decks[did] != known.deck:
-                ctx.places[key] = decks[did]
-
-
-def _same_name(home: Optional[DeckHome], name: str) -> bool:
-    return home is not None and home.name.lower() == name.lower()
+        if key not in reading.docs:
+            place = followed(key, known.deck)
+            if place is not None:
+                ctx.places[key] = place
 
 
 def _live_cards(ctx: Applying) -> Dict[str, int]:
@@ -808,21 +821,20 @@ def _deck_homes(ctx: Applying, held: Set[str]) -> DeckHomes:
     and Polar's name for it, for ``follow_renamed_decks``. A deck that does
     not exist (nothing was put there; a name Anki refused) is no home."""
     changes = DeckHomes()
-    todo = set(ctx.homes_todo)
+    docs = ctx.reading.docs
     ids: Optional[Dict[str, DeckId]] = None  # lower-case name -> id, of the decks now
-    for d in ctx.reading.docs.values():
-        if d.key in held or not (d.status == "parsed" or d.key in todo):
+    for d in [*ctx.parsed, *(docs[k] for k in ctx.homes_todo)]:
+        if d.key in held:
             continue
         did = ctx.deck_ids.get(d.place.lower()) if d.place else None
         if did is None:
             if ids is None:
                 ids = deck_ids_by_name(normal_decks(ctx.col))
             did = ids.get(d.deck.lower())
-        if did is None:
-            if d.key in ctx.homes:
-                changes.cleared.append(d.key)
-        elif ctx.homes.get(d.key) != (did, d.deck):
+        if did is not None:
             changes.made[d.key] = DeckHome(did, d.deck)
+        elif d.key in ctx.known_docs:
+            changes.cleared.append(d.key)
     return changes
 
 

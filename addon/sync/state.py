@@ -191,7 +191,6 @@ class SyncState:
         self.settings_key = settings_key
         self.problem: Optional[str] = None  # set when the file had to be discarded
         self._docs: Optional[Dict[str, DocState]] = None
-        self._homes: Dict[str, DeckHome] = {}  # read with _docs (deck_homes)
         # The collection id the file was last validated for: a sync opens the
         # file several times, and schema + checks need to run only once.
         self._checked_for: Optional[str] = None
@@ -250,26 +249,43 @@ class SyncState:
         if self._docs is None:
             conn = self._open_checked()
             docs: Dict[str, DocState] = {}
-            homes: Dict[str, DeckHome] = {}
             if conn is not None:
-                try:
-                    with conn:
-                        for row in conn.execute("SELECT key, size, mtime, sha, deck, ok FROM documents"):
-                            docs[row[0]] = DocState(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
-                        # (read here: one connection less a sync, ~1 ms)
-                        for doc, did, name in conn.execute("SELECT doc, did, name FROM deck_homes"):
-                            homes[str(doc)] = DeckHome(int(did), str(name))
-                finally:
-                    conn.close()
-            self._docs, self._homes = docs, homes
+                with conn:
+                    for row in conn.execute("SELECT key, size, mtime, sha, deck, ok FROM documents"):
+                        docs[row[0]] = DocState(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+                conn.close()
+            self._docs = docs
         return self._docs
+
+    def deck_home_outline(self) -> Tuple[Set[DeckHome], Set[str]]:
+        """The distinct deck homes (a few with deck tags), and the documents
+        the state knows that have none: what a sync needs of ``deck_homes``
+        while no deck was renamed, without a row per document in Python."""
+        conn = self._open_checked()
+        if conn is None:
+            return set(), set()
+        try:
+            with conn:
+                pairs = {DeckHome(int(did), str(name))
+                         for did, name in conn.execute("SELECT DISTINCT did, name FROM deck_homes")}
+                homeless = {str(key) for (key,) in conn.execute(
+                    "SELECT key FROM documents WHERE key NOT IN (SELECT doc FROM deck_homes)")}
+        finally:
+            conn.close()
+        return pairs, homeless
 
     def deck_homes(self) -> Dict[str, DeckHome]:
         """document key -> the deck the last sync that read it put its cards
-        in (see the table), as :meth:`documents` read it; empty without a
-        usable state."""
-        self.documents()
-        return self._homes
+        in (see the table); empty without a usable state."""
+        conn = self._open_checked()
+        if conn is None:
+            return {}
+        try:
+            with conn:
+                rows = conn.execute("SELECT doc, did, name FROM deck_homes").fetchall()
+        finally:
+            conn.close()
+        return {str(doc): DeckHome(int(did), str(name)) for doc, did, name in rows}
 
     def meta(self, key: str) -> Optional[str]:
         conn = self._open_checked()
@@ -287,7 +303,7 @@ class SyncState:
         """Treat the file as lost from now on (it belongs elsewhere)."""
         if self.path is not None and self.path.exists():
             self._discard(why)
-        self._docs, self._homes = {}, {}
+        self._docs = {}
 
     def live_cards_per_doc(self) -> Dict[str, int]:
         """Synced (not orphaned) cards per document: the "unchanged" count of

@@ -341,6 +341,23 @@ def test_a_state_from_before_deck_homes(col, tmp_path, state_path):
     assert_idempotent(col, root, state_path)
 
 
+def test_a_deck_renamed_before_the_upgrade_is_known_once_renamed_back(col, tmp_path, state_path):
+    """The README's way out: renamed back to its Polar name for one sync
+    (which writes nothing), then renamed again, the deck is followed."""
+    root = tmp_path / "polar"
+    b = _doc(root, B_KEY, "math", "1CardB0001")
+    run(col, root, state_path)
+    _as_before_deck_homes(state_path)
+    rename(col, "math", "Maths")
+    assert not run(col, root, state_path).changed and homes(state_path) == {}
+    rename(col, "Maths", "math")
+    assert not run(col, root, state_path).changed and set(homes(state_path)) == {B_KEY}
+    rename(col, "math", "Maths")
+    _add(b, "1CardB0002")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardB0002") == {"Maths"} and col.decks.id_for_name("math") is None
+
+
 def test_an_undo_journaled_before_deck_homes(col, lib, state_path):
     """An undone sync whose journal entry an older version wrote (no deck
     homes kept): rolled back as before, the deck homes left as they are."""
