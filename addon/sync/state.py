@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS suspended_by_sync (nid INTEGER PRIMARY KEY, card_id T
 -- followed by its id (apply.follow_renamed_decks). Only a hint: the id is
 -- checked against the collection on every use. Added later, like titles:
 -- older versions ignore it.
-CREATE TABLE IF NOT EXISTS deck_homes (doc TEXT PRIMARY KEY, did INTEGER NOT NULL, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deck_homes (doc TEXT PRIMARY KEY, did INTEGER NOT NULL, name TEXT NOT NULL) WITHOUT ROWID;
 -- The undo journal (sync/journal.py): per generation of a sync that wrote to
 -- the collection, the rows it changed as they were before. Added later,
 -- like titles: older versions ignore it.
