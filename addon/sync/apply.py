@@ -23,10 +23,12 @@ from .collection_view import (
     PROBE_MAX,
     NoteInfo,
     Probe,
+    deck_ids_by_name,
     existing_deck_id,
     filtered_deck_on_path,
     lacking_media,
     legacy_notes,
+    normal_decks,
     notes_by_guid,
     notes_fingerprint,
     polar_guids,
@@ -49,7 +51,7 @@ from .plan import (
 )
 from .read import Card, LoadedDoc, Pending, Reading, trusted_signature
 from .report import Report
-from .state import CardState, DocState, NoteIdChanges, StagedCards, SuspendRecords
+from .state import CardState, DeckHome, DeckHomes, DocState, NoteIdChanges, StagedCards, SuspendRecords
 from .write import UNDO_NAME, batched, foreign_row, write_plan
 
 # State keys: how many old-sync notes matched no card at the last look, and
@@ -110,6 +112,11 @@ class Applying:
     ids: NoteIdChanges = field(default_factory=NoteIdChanges)  # what the write did to Polar notes
     suspended: SuspendRecords = field(default_factory=SuspendRecords)  # the cards the write suspended on orphans
     generation: Optional[Generation] = None  # the undo journal's entry of a sync that writes (journal.py)
+    # Where the last syncs put each document's cards (follow_renamed_decks)
+    homes_todo: List[str] = field(default_factory=list)  # unchanged documents with cards and no deck home yet
+    places: Dict[str, str] = field(default_factory=dict)  # document -> the deck followed for it (any document)
+    deck_ids: Dict[str, DeckId] = field(default_factory=dict)  # those decks: lower-case name -> id
+    live: Optional[Dict[str, int]] = None  # the state's live cards per document (_live_cards)
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
 
     @property
@@ -409,6 +416,80 @@ def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
         d.pending = [c for c in keep if isinstance(c, Pending)]
 
 
+def follow_renamed_decks(ctx: Applying) -> None:
+    """A deck the user renamed or moved in Anki (itself, or a parent of it)
+    is followed, not made again under its old name. While Polar's name for
+    a document is the one the sync put its cards under, they go to the deck
+    the sync put them in (by its id, ``state.deck_homes``), whatever it is
+    called now (``LoadedDoc.place``). A document with no deck of its own yet
+    (new, or whose Polar deck changed) goes where the sync put the cards of
+    that Polar name for other documents, when that is one deck, renamed,
+    and no deck has the name itself. Otherwise, as without any of this:
+    the deck of that name (made when missing); so also when the deck is
+    gone or is now a filtered deck. Cheap while no deck was renamed: the
+    distinct deck homes (a few, with deck tags) and the documents without
+    one, from SQL, and one look at the collection's decks (~1 us a deck);
+    nothing on a first sync. Each document's home is read only when a deck
+    was renamed."""
+    reading = ctx.reading
+    pairs, homeless = reading.state.deck_home_outline()
+    live = _live_cards(ctx)
+    # The unchanged documents with cards whose deck the state does not know
+    # (a state from before deck homes): recorded by name, by ``remember``.
+    ctx.homes_todo = sorted(k for k in homeless
+                            if live.get(k) and k in reading.docs and reading.docs[k].status == "unchanged")
+    if not pairs:
+        return
+    decks = normal_decks(ctx.col)
+    shared: Dict[str, Set[DeckId]] = defaultdict(set)  # Polar name -> the decks the sync put its cards in
+    renamed: Set[str] = set()  # Polar names whose deck is called otherwise now
+    for did, name in pairs:
+        now = decks.get(cast("DeckId", did))
+        if now is not None:
+            shared[name.lower()].add(cast("DeckId", did))
+            if now != name:
+                renamed.add(name.lower())
+    if not renamed:
+        return  # every deck the sync put cards in is called as Polar calls it (or is gone)
+    homes = reading.state.deck_homes()
+    named = deck_ids_by_name(decks)
+
+    def followed(key: str, name: str) -> Optional[str]:
+        """The deck's name now when it is followed, else None."""
+        low = name.lower()
+        if low not in renamed:
+            return None
+        own = homes.get(key)
+        if own is not None and own.did in decks and own.name.lower() == low:
+            did = cast("DeckId", own.did)
+        elif low in named:
+            return None  # a deck of that name exists: it is the one, as ever
+        else:
+            found = shared[low]
+            if len(found) != 1:
+                return None  # the sync put that name's cards in several decks: none is the one
+            did = next(iter(found))
+        ctx.deck_ids[decks[did].lower()] = did
+        return decks[did] if decks[did] != name else None
+
+    for d in reading.docs.values():
+        place = followed(d.key, d.deck)
+        if place is not None:
+            d.place = ctx.places[d.key] = place
+    for key, known in ctx.known_docs.items():  # documents not in this sync: for the report's names
+        if key not in reading.docs:
+            place = followed(key, known.deck)
+            if place is not None:
+                ctx.places[key] = place
+
+
+def _live_cards(ctx: Applying) -> Dict[str, int]:
+    """Synced cards per document, as the state has them (read once a sync)."""
+    if ctx.live is None:
+        ctx.live = ctx.reading.state.live_cards_per_doc()
+    return ctx.live
+
+
 def avoid_filtered_decks(ctx: Applying) -> None:
     """A document whose deck is a filtered deck (a Custom Study session, a
     user's filtered deck) or would nest under one goes to the default deck
@@ -418,6 +499,8 @@ def avoid_filtered_decks(ctx: Applying) -> None:
     fallback: Optional[str] = None
     seen: Dict[str, Optional[str]] = {}
     for d in ctx.parsed:
+        if d.place:
+            continue  # a deck followed by its id: one that holds cards (follow_renamed_decks)
         key = d.deck.lower()
         if key not in seen:
             seen[key] = filtered_deck_on_path(ctx.col, d.deck)
@@ -534,12 +617,13 @@ def plan_documents(ctx: Applying) -> None:
         deck_changed = prev is not None and bool(prev.deck) and prev.deck.lower() != d.deck.lower()
         planner.document(d, ctx.old_by_doc.get(d.key, {}), deck_changed, arrived.get(d.key, frozenset()))
         if d.every_card() or d.card_ids:
-            ctx.report.decks.add(d.deck)
+            ctx.report.decks.add(d.target)
+    planner.plan.deck_ids = ctx.deck_ids
     _report_dropped_fields(ctx)
-    per_doc = ctx.reading.state.live_cards_per_doc()
+    per_doc = _live_cards(ctx)
     for d in ctx.reading.with_status("unchanged"):
         if per_doc.get(d.key):
-            ctx.report.decks.add(d.deck)
+            ctx.report.decks.add(d.target)
             ctx.report.unchanged += per_doc[d.key]
 
 
@@ -621,7 +705,7 @@ def plan_collection_changes(ctx: Applying) -> None:
     images are missing from the media folder, what the deletion policy does,
     which suspended cards a restore gives back (the sync's own only)."""
     plan = _planner(ctx).plan
-    resolve_moves(plan, lambda name: existing_deck_id(ctx.col, name))
+    resolve_moves(plan, lambda name: ctx.deck_ids.get(name.lower()) or existing_deck_id(ctx.col, name))
     # A sync killed after adding its notes but before the media thread had
     # written their files leaves notes pointing at missing files; the next
     # run finds those notes unchanged, so re-check (a stat per image) the
@@ -645,8 +729,8 @@ def count_changes(ctx: Applying) -> None:
     plan = _planner(ctx).plan
     if ctx.dry_run:  # a preview shows each new note's front, and counts only what can be synced
         plan.creates = render_creates(plan.creates, ctx.reading.render)
-    deck_of = {k: d.deck for k, d in ctx.known_docs.items()}
-    deck_of.update((k, d.deck) for k, d in ctx.reading.docs.items() if d.deck)
+    deck_of = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
+    deck_of.update((k, d.target) for k, d in ctx.reading.docs.items() if d.deck)
     count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
     ctx.done = ctx.dry_run
 
@@ -730,7 +814,31 @@ def remember(ctx: Applying) -> None:
         fingerprint=_fingerprint_after(ctx),
         suspended=ctx.suspended,
         generation=ctx.generation,
+        homes=_deck_homes(ctx, held_docs),
     )
+
+
+def _deck_homes(ctx: Applying, held: Set[str]) -> DeckHomes:
+    """Where this sync put the cards of each document it read (and of each
+    unchanged one the state knows no deck of yet, by name): the deck's id
+    and Polar's name for it, for ``follow_renamed_decks``. A deck that does
+    not exist (nothing was put there; a name Anki refused) is no home."""
+    changes = DeckHomes()
+    docs = ctx.reading.docs
+    ids: Optional[Dict[str, DeckId]] = None  # lower-case name -> id, of the decks now
+    for d in [*ctx.parsed, *(docs[k] for k in ctx.homes_todo)]:
+        if d.key in held:
+            continue
+        did = ctx.deck_ids.get(d.place.lower()) if d.place else None
+        if did is None:
+            if ids is None:
+                ids = deck_ids_by_name(normal_decks(ctx.col))
+            did = ids.get(d.deck.lower())
+        if did is not None:
+            changes.made[d.key] = DeckHome(did, d.deck)
+        elif d.key in ctx.known_docs:
+            changes.cleared.append(d.key)
+    return changes
 
 
 def _generation(ctx: Applying) -> Optional[Generation]:
@@ -745,7 +853,7 @@ def _generation(ctx: Applying) -> Optional[Generation]:
         ids = plan.drop_cards + ctx.stale_rows + [c.card_id for c in plan.carry]
         ids += [c.rc.card_id for c in plan.creates] + [u.rc.card_id for u in plan.updates]
         ids += [o.card.card_id for o in plan.orphans if o.card is not None]
-    return ctx.reading.state.next_generation(docs, ids)
+    return ctx.reading.state.next_generation(docs, ids, ctx.homes_todo)
 
 
 def _fingerprint_after(ctx: Applying) -> str:
@@ -777,6 +885,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     read_where_cards_moved,
     repeat_known_problems,
     drop_cards_claimed_elsewhere,
+    follow_renamed_decks,
     avoid_filtered_decks,
     find_gone_documents,
     look_up_notes,

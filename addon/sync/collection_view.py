@@ -72,6 +72,23 @@ def existing_deck_id(col: Collection, name: str) -> Optional[DeckId]:
     return col.decks.id_for_name(name)
 
 
+def normal_decks(col: Collection) -> Dict[DeckId, str]:
+    """Every deck that can hold cards of its own (not a filtered deck): id ->
+    name. One call however many decks (~1 us a deck)."""
+    return {cast("DeckId", d.id): str(d.name) for d in col.decks.all_names_and_ids(include_filtered=False)}
+
+
+def deck_ids_by_name(decks: Dict[DeckId, str]) -> Dict[str, DeckId]:
+    """``decks`` (:func:`normal_decks`) by lower-case name, "default" the
+    profile's own default deck whatever its name (as :func:`existing_deck_id`)."""
+    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
+
+    ids = {name.lower(): did for did, name in decks.items()}
+    if DEFAULT_DECK_ID in decks:
+        ids["default"] = DEFAULT_DECK_ID
+    return ids
+
+
 def filtered_deck_on_path(col: Collection, name: str) -> Optional[str]:
     """The name of the filtered deck that ``name`` is or would nest under, or
     None. Anki keeps no cards of their own in a filtered deck (new cards

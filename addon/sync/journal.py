@@ -45,6 +45,8 @@ KEEP_BYTES = 32 * 1024 * 1024
 # by document and by card id, documents and problems by document,
 # suspended_by_sync by the card ids of those cards). Titles stay (they only
 # name documents); note-id hints stay too, distrusted (``forget``).
+# deck_homes is put back by document too (``Generation.homes``), for entries
+# that kept it (an entry from before the table leaves it as it is).
 _TABLES = ("cards", "documents", "problems", "suspended_by_sync")
 # Meta keys a roll-back leaves as they are: the file's own (its version,
 # collection and settings are checked on open) and its id.
@@ -73,14 +75,17 @@ def new_state_id() -> str:
 class Generation:
     """One sync's entry: its number, the generation before it, the state
     file's id (made with the first entry), and what it may change: the
-    documents it replaces or drops (every card row of each) and card ids
-    whose rows lie elsewhere (dropped, or taken from another document)."""
+    documents it replaces or drops (every card row of each), card ids
+    whose rows lie elsewhere (dropped, or taken from another document),
+    and documents besides ``docs`` whose deck home it may record
+    (``deck_homes``: an unchanged document's, first recorded)."""
 
     state_id: str
     prev: int
     number: int
     docs: Sequence[str] = ()
     card_ids: Sequence[str] = ()
+    homes: Sequence[str] = ()
     captured: bool = field(default=False, compare=False)  # the pre-images are in the file's transaction
 
 
@@ -114,9 +119,13 @@ def capture(conn: sqlite3.Connection, entry: Generation) -> None:
     suspended: List[Any] = []
     for marks, chunk in in_chunks(card_ids):
         suspended += conn.execute(f"SELECT * FROM suspended_by_sync WHERE card_id IN ({marks})", chunk).fetchall()
+    homes_of = sorted(set(docs) | set(entry.homes))
+    homes: List[Any] = []
+    for marks, chunk in in_chunks(homes_of):
+        homes += conn.execute(f"SELECT * FROM deck_homes WHERE doc IN ({marks})", chunk).fetchall()
     meta = conn.execute("SELECT key, value FROM meta").fetchall()
     data = {"docs": docs, "ids": card_ids, "cards": cards, "documents": documents, "problems": problems,
-            "suspended_by_sync": suspended, "meta": meta}
+            "suspended_by_sync": suspended, "homes": homes_of, "deck_homes": homes, "meta": meta}
     conn.execute("INSERT OR REPLACE INTO journal VALUES (?, ?, ?)", (entry.number, entry.prev, json.dumps(data)))
     _prune(conn)
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -165,8 +174,11 @@ def roll_back(conn: sqlite3.Connection, to: int, forget: Sequence[str]) -> Optio
         for marks, chunk in in_chunks(ids):
             conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks})", chunk)
             conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN ({marks})", chunk)
-        for table in _TABLES:
-            rows = data[table]
+        if "deck_homes" in data:  # (an entry from before the table has none: the rows stay as they are)
+            for marks, chunk in in_chunks(data["homes"]):
+                conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
+        for table in (*_TABLES, "deck_homes"):
+            rows = data.get(table)
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
                 conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", [tuple(r) for r in rows])

@@ -208,6 +208,9 @@ class Plan:
     # content with no field to go to in a reshaped own note type:
     # (note type id, field name) -> notes
     dropped: Dict[Tuple[NotetypeId, str], int] = field(default_factory=dict)
+    # The decks followed by id (a deck the user renamed or moved in Anki):
+    # lower-case name -> id, so the write finds each by its id, not its name
+    deck_ids: Dict[str, DeckId] = field(default_factory=dict)
 
     @property
     def writes_anything(self) -> bool:
@@ -399,7 +402,7 @@ class Planner:
         (with those of the cards moved into it from another document).
         ``arrived``: cards moved in from a document of another deck, whose
         cards move to this one's deck as on a deck change."""
-        doc, deck, meta, all_ids, by_guid = loaded.key, loaded.deck, loaded.card_meta, loaded.card_ids, self.by_guid
+        doc, deck, meta, all_ids, by_guid = loaded.key, loaded.target, loaded.card_meta, loaded.card_ids, self.by_guid
         move_on = self.settings.move_on_deck_change
         move_to = deck if deck_changed and move_on else None
         # With no Polar note in the collection (a first sync) no card meets one.

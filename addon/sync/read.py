@@ -108,7 +108,10 @@ class LoadedDoc:
     status: DocStatus
     sha: str = ""
     read_at_ns: int = 0  # when the file was read (0: not read this time)
-    deck: str = ""
+    deck: str = ""  # the deck named from Polar (what the state remembers, what a deck change compares)
+    # The deck its cards go to when that is not ``deck``: the deck the sync
+    # put them in, renamed or moved by the user in Anki since (apply.follow_renamed_decks)
+    place: str = ""
     cards: List[RenderedCard] = field(default_factory=list)
     # The cards of a document no sync has seen, not rendered yet (Pending)
     pending: List[Pending] = field(default_factory=list)
@@ -123,6 +126,11 @@ class LoadedDoc:
     @property
     def key(self) -> str:
         return self.file.key
+
+    @property
+    def target(self) -> str:
+        """The deck its cards go to: ``place``, else ``deck``."""
+        return self.place or self.deck
 
     def every_card(self) -> Sequence[Card]:
         """Its rendered and its pending cards."""

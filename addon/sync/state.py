@@ -90,6 +90,16 @@ CREATE TABLE IF NOT EXISTS note_ids (guid TEXT PRIMARY KEY, nid INTEGER NOT NULL
 -- every suspended card, as that version did. Cleared when the note is
 -- restored or removed. Added later, like titles: older versions ignore it.
 CREATE TABLE IF NOT EXISTS suspended_by_sync (nid INTEGER PRIMARY KEY, card_id TEXT NOT NULL, cids TEXT NOT NULL);
+-- The deck each document's cards were put in, as the last sync that read
+-- it left it: the deck's id and the deck name the sync computed from Polar
+-- then (documents.deck as that sync wrote it; kept here too, so that an
+-- older version changing documents.deck without this table leaves a row
+-- that no longer matches, and is not followed). While Polar's name for the
+-- document stays the same, a deck the user renamed or moved in Anki is
+-- followed by its id (apply.follow_renamed_decks). Only a hint: the id is
+-- checked against the collection on every use. Added later, like titles:
+-- older versions ignore it.
+CREATE TABLE IF NOT EXISTS deck_homes (doc TEXT PRIMARY KEY, did INTEGER NOT NULL, name TEXT NOT NULL) WITHOUT ROWID;
 -- The undo journal (sync/journal.py): per generation of a sync that wrote to
 -- the collection, the rows it changed as they were before. Added later,
 -- like titles: older versions ignore it.
@@ -117,6 +127,26 @@ class SuspendRecords:
 
     made: Dict[int, Tuple[str, List[int]]] = field(default_factory=dict)
     cleared: List[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.made or self.cleared)
+
+
+class DeckHome(NamedTuple):
+    """Where the last sync that read a document put its cards: the deck's
+    id, and the deck name it computed from Polar then (see ``deck_homes``)."""
+
+    did: int
+    name: str
+
+
+@dataclass
+class DeckHomes:
+    """What one sync changes in ``deck_homes``: rows made or replaced
+    (document key -> its deck home) and documents whose row goes."""
+
+    made: Dict[str, DeckHome] = field(default_factory=dict)
+    cleared: List[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.made or self.cleared)
@@ -226,6 +256,36 @@ class SyncState:
                 conn.close()
             self._docs = docs
         return self._docs
+
+    def deck_home_outline(self) -> Tuple[Set[DeckHome], Set[str]]:
+        """The distinct deck homes (a few with deck tags), and the documents
+        the state knows that have none: what a sync needs of ``deck_homes``
+        while no deck was renamed, without a row per document in Python."""
+        conn = self._open_checked()
+        if conn is None:
+            return set(), set()
+        try:
+            with conn:
+                pairs = {DeckHome(int(did), str(name))
+                         for did, name in conn.execute("SELECT DISTINCT did, name FROM deck_homes")}
+                homeless = {str(key) for (key,) in conn.execute(
+                    "SELECT key FROM documents WHERE key NOT IN (SELECT doc FROM deck_homes)")}
+        finally:
+            conn.close()
+        return pairs, homeless
+
+    def deck_homes(self) -> Dict[str, DeckHome]:
+        """document key -> the deck the last sync that read it put its cards
+        in (see the table); empty without a usable state."""
+        conn = self._open_checked()
+        if conn is None:
+            return {}
+        try:
+            with conn:
+                rows = conn.execute("SELECT doc, did, name FROM deck_homes").fetchall()
+        finally:
+            conn.close()
+        return {str(doc): DeckHome(int(did), str(name)) for doc, did, name in rows}
 
     def meta(self, key: str) -> Optional[str]:
         conn = self._open_checked()
@@ -441,21 +501,22 @@ class SyncState:
             conn.close()
         return ident, gen
 
-    def next_generation(self, docs: Sequence[str], card_ids: Sequence[str]) -> Optional[Generation]:
+    def next_generation(self, docs: Sequence[str], card_ids: Sequence[str],
+                        homes: Sequence[str] = ()) -> Optional[Generation]:
         """The journal entry of a sync about to write to the collection,
-        which may change the rows of ``docs`` and of ``card_ids`` (None
-        without a state file)."""
+        which may change the rows of ``docs`` and of ``card_ids``, and the
+        deck homes of ``homes`` (None without a state file)."""
         if self.path is None:
             return None
         conn = self._open_checked()
         if conn is None:  # a first sync (or a file just discarded): no rows yet, only their documents
-            return Generation(journal.new_state_id(), 0, 1, docs, card_ids)
+            return Generation(journal.new_state_id(), 0, 1, docs, card_ids, homes)
         try:
             with conn:
                 ident, gen, top = journal.read_generation(conn)
         finally:
             conn.close()
-        return Generation(ident or journal.new_state_id(), gen, max(gen, top) + 1, docs, card_ids)
+        return Generation(ident or journal.new_state_id(), gen, max(gen, top) + 1, docs, card_ids, homes)
 
     def roll_back(self, to: int) -> Optional[Set[str]]:
         """The state as generation ``to`` left it (``journal.roll_back``):
@@ -514,6 +575,7 @@ class SyncState:
         fingerprint: str = "",
         suspended: Optional[SuspendRecords] = None,
         generation: Optional[Generation] = None,
+        homes: Optional[DeckHomes] = None,
     ) -> None:
         """One atomic transaction: the cards of ``replace_docs`` are replaced by
         ``cards``; ``drop_docs`` are forgotten entirely; ``drop_cards`` removed;
@@ -528,7 +590,8 @@ class SyncState:
         ``suspended``: this sync's changes to ``suspended_by_sync`` (the
         records of ``drop_cards`` go as well). ``generation``: the journal
         entry of a sync that wrote to the collection (its pre-images kept
-        first, unless a staged move kept them already)."""
+        first, unless a staged move kept them already). ``homes``: this
+        sync's changes to ``deck_homes`` (the rows of ``drop_docs`` go too)."""
         problems = problems or {}
         if self.path is None:
             if staged is not None:
@@ -557,6 +620,12 @@ class SyncState:
                 for marks, chunk in in_chunks(list(drop_docs)):
                     conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
                     conn.execute(f"DELETE FROM titles WHERE key IN ({marks})", chunk)
+                    conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
+                if homes:
+                    for marks, chunk in in_chunks(sorted(set(homes.cleared))):
+                        conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
+                    conn.executemany("INSERT OR REPLACE INTO deck_homes VALUES (?, ?, ?)",
+                                     [(doc, home.did, home.name) for doc, home in sorted(homes.made.items())])
                 if titles:
                     conn.executemany("INSERT OR REPLACE INTO titles VALUES (?, ?)", list(titles.items()))
                 for marks, chunk in in_chunks([] if empty_before else list(drop_cards)):

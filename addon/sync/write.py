@@ -157,7 +157,8 @@ def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
     ``marker``: the undo marker's value before and after (see journal.py)."""
     w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name, stage=stage,
                 render=render, ids=ids if ids is not None else NoteIdChanges(),
-                suspended=suspended if suspended is not None else SuspendRecords(), marker=marker)
+                suspended=suspended if suspended is not None else SuspendRecords(), marker=marker,
+                decks=dict(plan.deck_ids))
     if not plan.writes_anything:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         w.rows += [_row(u.rc.card_id, u.doc, u.guid, u.meta, u.base, u.polar_tags) for u in plan.updates]
@@ -183,7 +184,7 @@ def open_undo_step(w: Writing) -> None:
         col.set_config(MARKER_KEY, w.marker[0])
     kinds = sorted({c.kind for c in plan.creates})
     wanted_decks = {c.deck for c in plan.creates} | {u.move_to for u in plan.updates if u.move_to}
-    new_decks = [d for d in sorted(wanted_decks) if existing_deck_id(col, d) is None]
+    new_decks = [d for d in sorted(wanted_decks) if d.lower() not in w.decks and existing_deck_id(col, d) is None]
     new_types = [k for k in kinds if choose(col, k, w.settings.use_stock_note_types) is None]
     move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}), MERGE_EVERY)  # see move_cards
     # + own types' looks, col.add_notes of what the request could not carry, updates,

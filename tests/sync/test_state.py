@@ -255,3 +255,26 @@ def test_card_rows_write_each_rows_own_tags_as_json(tmp_path):
     rows = [CardState(f"c{i}", "d1", f"g{i}", "r", "BASIC", "x", ("h",), tags, False) for i, tags in enumerate(runs)]
     assert [json.loads(r[7]) for r in _card_rows(rows)] == [list(t) for t in runs]
     assert [r[7] for r in _card_rows(rows)] == [json.dumps(list(t)) for t in runs]
+
+
+def test_deck_homes_are_committed_journaled_and_rolled_back(tmp_path):
+    """``deck_homes``: made, cleared, gone with a dropped document; a
+    generation's pre-images of its documents' rows and of the documents
+    whose home it only records are put back by a roll-back."""
+    from addon.sync.state import DeckHome, DeckHomes
+
+    path = tmp_path / "s.sqlite"
+    state = SyncState(path, "col")
+    docs = [DocState(k, 1, 2, "sha", "Deck", True) for k in ("d1", "d2", "d3")]
+    state.commit(docs=docs, cards=[], replace_docs=[], drop_docs=[], drop_cards=[],
+                 homes=DeckHomes(made={"d1": DeckHome(10, "Deck"), "d2": DeckHome(10, "Deck")}))
+    assert state.deck_homes() == {"d1": DeckHome(10, "Deck"), "d2": DeckHome(10, "Deck")}
+    assert state.deck_home_outline() == ({DeckHome(10, "Deck")}, {"d3"})
+
+    gen = state.next_generation(["d1", "d2"], [], homes=["d3"])
+    assert gen is not None and gen.homes == ["d3"]
+    state.commit(docs=[], cards=[], replace_docs=["d1"], drop_docs=["d2"], drop_cards=[], generation=gen,
+                 homes=DeckHomes(made={"d3": DeckHome(11, "Deck")}, cleared=["d1"]))
+    assert state.deck_homes() == {"d3": DeckHome(11, "Deck")}  # d2's went with the document
+    assert state.roll_back(0) == {"d1", "d2"}
+    assert state.deck_homes() == {"d1": DeckHome(10, "Deck"), "d2": DeckHome(10, "Deck")}

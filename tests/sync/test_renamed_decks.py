@@ -1,0 +1,401 @@
+"""A deck the user renamed or moved in Anki (the deck itself, a parent of it,
+or under another parent) is followed, not made again under its old name:
+while Polar's name for a document stays the one the sync put its cards
+under, new cards (and cards moved in from another document) go to the deck
+the sync put them in, by its id (``state.deck_homes``,
+``apply.follow_renamed_decks``). A deck change in Polar, a deleted deck: as
+before. On real collections, with Anki's own deck operations; after every
+step a resync changes nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, List, Set
+
+import pytest
+
+from addon.sync.identity import guid_for
+from addon.sync.state import DeckHome, SyncState
+from tests.polar_factory import Doc, basic
+from tests.sync.helpers import run
+
+A_KEY = "1DocA00000000000000000aa"
+B_KEY = "1DocB00000000000000000bb"
+C_KEY = "1DocC00000000000000000cc"
+
+
+def _doc(root: Path, key: str, deck: str, *cards: str) -> Doc:
+    doc = Doc(root, key, f"Doc {key[4]}", tags=[f"deck:{deck}"] if deck else [])
+    for cid in cards:
+        doc.card(cid, basic(f"<p>{cid} front</p>", f"<p>{cid} back</p>"))
+    doc.write()
+    return doc
+
+
+def _add(doc: Doc, cid: str) -> None:
+    doc.card(cid, basic(f"<p>{cid} front</p>", f"<p>{cid} back</p>"))
+    doc.write()
+
+
+def _retag(doc: Doc, deck: str) -> None:
+    for label in [t for t in doc.meta["docInfo"]["tags"] if t.startswith("deck:")]:
+        doc.untag(label)
+    doc.tag(f"deck:{deck}")
+    doc.write()
+
+
+def decks_of(col: Any, cid: str) -> Set[str]:
+    nids = [n for n in col.find_notes("") if col.get_note(n).guid == guid_for(cid)]
+    assert len(nids) == 1, (cid, nids)
+    return {col.decks.name(c.did) for c in col.get_note(nids[0]).cards()}
+
+
+def deck_names(col: Any) -> List[str]:
+    return sorted(d.name for d in col.decks.all_names_and_ids())
+
+
+def rename(col: Any, old: str, new: str) -> int:
+    did = col.decks.id_for_name(old)
+    assert did
+    col.decks.rename(did, new)  # Anki's own: children follow
+    return int(did)
+
+
+def homes(state: Path) -> dict:
+    return SyncState(state).deck_homes()
+
+
+def assert_idempotent(col: Any, root: Path, state: Path, **config: Any) -> None:
+    decks = deck_names(col)
+    mods = {nid: col.get_note(nid).mod for nid in col.find_notes("")}
+    again = run(col, root, state, **config)
+    assert not again.changed, again.to_dict()
+    assert {nid: col.get_note(nid).mod for nid in col.find_notes("")} == mods
+    assert deck_names(col) == decks
+
+
+@pytest.fixture
+def lib(tmp_path):
+    root = tmp_path / "polar"
+    return root, _doc(root, A_KEY, "compsci/os", "1CardA0001", "1CardA0002")
+
+
+def test_a_renamed_deck_gets_the_new_cards(col, lib, state_path):
+    root, a = lib
+    run(col, root, state_path)
+    did = rename(col, "compsci::os", "Study::CS::os")
+    _add(a, "1CardA0003")
+
+    preview = run(col, root, state_path, dry_run=True)
+    assert preview.created == 1 and [c.deck for c in preview.changes] == ["Study::CS::os"]
+    report = run(col, root, state_path)
+    assert report.created == 1 and report.moved == 0 and report.errors == []
+    assert decks_of(col, "1CardA0003") == decks_of(col, "1CardA0001") == {"Study::CS::os"}
+    assert col.decks.id_for_name("compsci::os") is None  # not made again beside it
+    assert report.sorted_decks() == ["Study::CS::os"]
+    assert [(c.kind, c.deck) for c in report.changes] == [("created", "Study::CS::os")]
+    # Remembered: the deck's id and Polar's name for it.
+    assert homes(state_path) == {A_KEY: DeckHome(did, "compsci::os")}
+    assert_idempotent(col, root, state_path)
+    assert run(col, root, state_path).sorted_decks() == ["Study::CS::os"]  # unchanged documents name it too
+
+
+def test_a_renamed_parent_deck_and_a_moved_deck(col, tmp_path, state_path):
+    root = tmp_path / "polar"
+    a = _doc(root, A_KEY, "compsci/os", "1CardA0001")
+    b = _doc(root, B_KEY, "compsci/net", "1CardB0001")
+    run(col, root, state_path)
+    rename(col, "compsci", "Study::compsci")  # the parent: its children follow
+    _add(a, "1CardA0002")
+    _add(b, "1CardB0002")
+    report = run(col, root, state_path)
+    assert report.created == 2 and report.moved == 0
+    assert decks_of(col, "1CardA0002") == {"Study::compsci::os"}
+    assert decks_of(col, "1CardB0002") == {"Study::compsci::net"}
+    assert col.decks.id_for_name("compsci") is None
+    assert_idempotent(col, root, state_path)
+
+    # Dragged under another parent (Anki's reparent): followed the same way.
+    archive = col.decks.id("Archive")
+    col.decks.reparent([col.decks.id_for_name("Study::compsci::os")], archive)
+    _add(a, "1CardA0003")
+    report = run(col, root, state_path)
+    assert report.created == 1 and report.moved == 0
+    assert decks_of(col, "1CardA0003") == decks_of(col, "1CardA0001") == {"Archive::os"}
+    assert col.decks.id_for_name("Study::compsci::os") is None
+    assert col.decks.id_for_name("compsci::os") is None
+    assert_idempotent(col, root, state_path)
+
+
+def test_a_deck_change_in_polar_after_a_rename_moves_the_cards_as_before(col, lib, state_path):
+    root, a = lib
+    run(col, root, state_path)
+    rename(col, "compsci::os", "Study::os")
+    _retag(a, "math")
+    _add(a, "1CardA0003")
+    report = run(col, root, state_path)
+    assert report.created == 1 and report.moved == 2
+    for cid in ("1CardA0001", "1CardA0002", "1CardA0003"):
+        assert decks_of(col, cid) == {"math"}
+    assert col.decks.id_for_name("compsci::os") is None
+    assert report.sorted_decks() == ["math"]
+    assert_idempotent(col, root, state_path)
+    # The new deck is the one remembered now: renamed, it is followed.
+    rename(col, "math", "Maths")
+    _add(a, "1CardA0004")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardA0004") == {"Maths"} and col.decks.id_for_name("math") is None
+    # Polar's deck back to the old name: no document's cards are in a deck
+    # of that name any more (the sync last put them in Maths): made again.
+    _retag(a, "compsci/os")
+    report = run(col, root, state_path)
+    assert report.moved == 4 and decks_of(col, "1CardA0004") == {"compsci::os"}
+    assert_idempotent(col, root, state_path)
+
+
+def test_polar_renamed_to_the_name_the_user_gave_it(col, lib, state_path):
+    """The user renamed the deck in Anki and then the tag in Polar to match:
+    the deck of that name is the one; nothing moves, nothing is made."""
+    root, a = lib
+    run(col, root, state_path)
+    did = rename(col, "compsci::os", "Study::os")
+    _retag(a, "Study/os")
+    _add(a, "1CardA0003")
+    report = run(col, root, state_path)
+    assert report.created == 1 and report.moved == 0
+    assert decks_of(col, "1CardA0003") == {"Study::os"}
+    assert homes(state_path)[A_KEY] == DeckHome(did, "Study::os")
+    assert_idempotent(col, root, state_path)
+
+
+def test_a_renamed_then_deleted_deck_is_made_again_by_name(col, lib, state_path):
+    root, a = lib
+    run(col, root, state_path)
+    did = rename(col, "compsci::os", "Study::os")
+    col.decks.remove([did])  # its cards go with it
+    assert col.note_count() == 0
+    _add(a, "1CardA0003")
+    report = run(col, root, state_path)
+    assert report.errors == []
+    assert col.note_count() == 3  # the deleted notes come back, as before
+    for cid in ("1CardA0001", "1CardA0002", "1CardA0003"):
+        assert decks_of(col, cid) == {"compsci::os"}
+    assert homes(state_path)[A_KEY] == DeckHome(col.decks.id_for_name("compsci::os"), "compsci::os")
+    assert_idempotent(col, root, state_path)
+
+
+def test_a_filtered_deck_with_the_old_name(col, lib, state_path):
+    """The old name now taken by a filtered deck: the renamed deck, which the
+    cards are in, still gets them (no warning, no detour to Default). Once
+    that deck is gone too: the filtered-deck rule, as before."""
+    root, a = lib
+    run(col, root, state_path)
+    did = rename(col, "compsci::os", "Study::os")
+    col.decks.new_filtered("compsci::os")
+    _add(a, "1CardA0003")
+    report = run(col, root, state_path)
+    assert report.created == 1 and report.warnings == [] and report.errors == []
+    assert decks_of(col, "1CardA0003") == {"Study::os"}
+    assert_idempotent(col, root, state_path)
+
+    col.decks.remove([did])
+    _add(a, "1CardA0004")
+    report = run(col, root, state_path)
+    assert [w for w in report.warnings if "is the filtered deck" in w["message"]]
+    assert decks_of(col, "1CardA0004") == {"Default"}
+    assert A_KEY not in homes(state_path) or homes(state_path)[A_KEY].name == "Default"
+    assert_idempotent(col, root, state_path)
+
+
+def test_documents_sharing_a_deck(col, tmp_path, state_path):
+    """Two documents in one deck, renamed: both follow it. A new document of
+    that Polar deck joins them (the sync put that deck's cards there); one
+    re-tagged in Polar leaves, the other stays."""
+    root = tmp_path / "polar"
+    a = _doc(root, A_KEY, "compsci/os", "1CardA0001")
+    b = _doc(root, B_KEY, "compsci/os", "1CardB0001")
+    run(col, root, state_path)
+    did = rename(col, "compsci::os", "Study::os")
+    _add(a, "1CardA0002")
+    _add(b, "1CardB0002")
+    _doc(root, C_KEY, "compsci/os", "1CardC0001")
+    report = run(col, root, state_path)
+    assert report.created == 3 and report.moved == 0
+    for cid in ("1CardA0002", "1CardB0002", "1CardC0001"):
+        assert decks_of(col, cid) == {"Study::os"}
+    assert col.decks.id_for_name("compsci::os") is None
+    assert {k: h.did for k, h in homes(state_path).items()} == {A_KEY: did, B_KEY: did, C_KEY: did}
+    assert_idempotent(col, root, state_path)
+
+    _retag(b, "math")
+    _add(a, "1CardA0003")
+    report = run(col, root, state_path)
+    assert report.moved == 2 and report.created == 1
+    assert decks_of(col, "1CardB0001") == decks_of(col, "1CardB0002") == {"math"}
+    assert decks_of(col, "1CardA0003") == decks_of(col, "1CardC0001") == {"Study::os"}
+    assert_idempotent(col, root, state_path)
+
+
+def test_a_card_moved_into_a_document_of_a_renamed_deck(col, tmp_path, state_path):
+    """A card moved (in Polar) from a document of another deck into one
+    whose deck the user renamed goes to the renamed deck."""
+    root = tmp_path / "polar"
+    a = _doc(root, A_KEY, "compsci/os", "1CardA0001")
+    b = _doc(root, B_KEY, "misc", "1CardB0001", "1CardX0001")
+    run(col, root, state_path)
+    rename(col, "compsci::os", "Study::os")
+    num, card = b.find_card("1CardX0001")
+    a.page(num)["flashcards"]["1CardX0001"] = card
+    a.write()
+    b.delete_card("1CardX0001")
+    b.write()
+    report = run(col, root, state_path)
+    assert report.moved == 1 and report.created == 0
+    assert decks_of(col, "1CardX0001") == {"Study::os"}
+    assert col.decks.id_for_name("compsci::os") is None
+    assert_idempotent(col, root, state_path)
+
+
+def test_per_document_decks_follow_too(col, tmp_path, state_path):
+    root = tmp_path / "polar"
+    a = _doc(root, A_KEY, "", "1CardA0001")
+    run(col, root, state_path, deck_strategy="document")
+    rename(col, "Polar::Doc A", "Reading::Doc A")
+    _add(a, "1CardA0002")
+    run(col, root, state_path, deck_strategy="document")
+    assert decks_of(col, "1CardA0002") == {"Reading::Doc A"}
+    assert col.decks.id_for_name("Polar::Doc A") is None
+    assert_idempotent(col, root, state_path, deck_strategy="document")
+
+
+def test_an_undone_sync_after_a_rename(col, lib, state_path):
+    """Edit ▸ Undo of a sync after a rename: the next sync brings back what
+    it did, into the renamed deck; and an undone deck change (Polar's tag
+    put back, too) leaves the cards where they were, the renamed deck
+    followed as before the undone sync (its deck home rolled back with it)."""
+    root, a = lib
+    run(col, root, state_path)
+    did = rename(col, "compsci::os", "Study::os")
+    _add(a, "1CardA0003")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardA0003") == {"Study::os"}
+    col.undo()
+    assert col.note_count() == 2 and deck_names(col) == ["Default", "Study", "Study::os", "compsci"]
+    report = run(col, root, state_path)
+    assert report.created == 1 and decks_of(col, "1CardA0003") == {"Study::os"}
+    assert col.decks.id_for_name("compsci::os") is None
+    assert_idempotent(col, root, state_path)
+
+    _retag(a, "math")
+    report = run(col, root, state_path)
+    assert report.moved == 3 and homes(state_path)[A_KEY].name == "math"
+    col.undo()  # the move, and the deck it made
+    assert decks_of(col, "1CardA0001") == {"Study::os"} and col.decks.id_for_name("math") is None
+    _retag(a, "compsci/os")
+    _add(a, "1CardA0004")
+    report = run(col, root, state_path)
+    assert report.created == 1 and report.moved == 0
+    assert decks_of(col, "1CardA0004") == decks_of(col, "1CardA0001") == {"Study::os"}
+    assert col.decks.id_for_name("compsci::os") is None
+    assert homes(state_path)[A_KEY] == DeckHome(did, "compsci::os")
+    assert_idempotent(col, root, state_path)
+
+
+def _as_before_deck_homes(state: Path) -> None:
+    """The state file as a version without deck homes left it: no table,
+    and journal entries without its pre-images."""
+    conn = sqlite3.connect(str(state))
+    with conn:
+        conn.execute("DROP TABLE deck_homes")
+        for gen, data in conn.execute("SELECT gen, data FROM journal").fetchall():
+            entry = json.loads(data)
+            entry.pop("homes", None)
+            entry.pop("deck_homes", None)
+            conn.execute("UPDATE journal SET data = ? WHERE gen = ?", (json.dumps(entry), gen))
+    conn.close()
+
+
+def test_a_state_from_before_deck_homes(col, tmp_path, state_path):
+    """An older version's state file: the first sync remembers where the
+    unchanged documents' cards are (by name, as that version put them),
+    without reading them again; a later rename is then followed. A deck
+    already renamed before that sync cannot be known: made again by name,
+    as before."""
+    root = tmp_path / "polar"
+    a = _doc(root, A_KEY, "compsci/os", "1CardA0001")
+    b = _doc(root, B_KEY, "math", "1CardB0001")
+    run(col, root, state_path)
+    _as_before_deck_homes(state_path)
+    rename(col, "math", "Maths")  # before the upgrade
+    report = run(col, root, state_path)
+    assert not report.changed and report.unchanged == 2
+    assert set(homes(state_path)) == {A_KEY}
+    rename(col, "compsci::os", "Study::os")  # after it
+    _add(a, "1CardA0002")
+    _add(b, "1CardB0002")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardA0002") == {"Study::os"} and col.decks.id_for_name("compsci::os") is None
+    assert decks_of(col, "1CardB0002") == {"math"} and decks_of(col, "1CardB0001") == {"Maths"}
+    assert_idempotent(col, root, state_path)
+
+
+def test_a_deck_renamed_before_the_upgrade_is_known_once_renamed_back(col, tmp_path, state_path):
+    """The README's way out: renamed back to its Polar name for one sync
+    (which writes nothing), then renamed again, the deck is followed."""
+    root = tmp_path / "polar"
+    b = _doc(root, B_KEY, "math", "1CardB0001")
+    run(col, root, state_path)
+    _as_before_deck_homes(state_path)
+    rename(col, "math", "Maths")
+    assert not run(col, root, state_path).changed and homes(state_path) == {}
+    rename(col, "Maths", "math")
+    assert not run(col, root, state_path).changed and set(homes(state_path)) == {B_KEY}
+    rename(col, "math", "Maths")
+    _add(b, "1CardB0002")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardB0002") == {"Maths"} and col.decks.id_for_name("math") is None
+
+
+def test_an_undo_journaled_before_deck_homes(col, lib, state_path):
+    """An undone sync whose journal entry an older version wrote (no deck
+    homes kept): rolled back as before, the deck homes left as they are."""
+    root, a = lib
+    run(col, root, state_path)
+    _add(a, "1CardA0003")
+    run(col, root, state_path)
+    _as_before_deck_homes(state_path)  # two syncs of an older version
+    assert not run(col, root, state_path).changed  # the upgrade: A's deck remembered, nothing written
+    assert set(homes(state_path)) == {A_KEY}
+    col.undo()  # the older version's second sync
+    assert col.note_count() == 2
+    rename(col, "compsci::os", "Study::os")
+    report = run(col, root, state_path)
+    assert report.created == 1 and report.errors == []
+    assert decks_of(col, "1CardA0003") == {"Study::os"} and col.decks.id_for_name("compsci::os") is None
+    assert_idempotent(col, root, state_path)
+
+
+def test_an_undone_upgrade_sync_forgets_the_homes_it_recorded(col, tmp_path, state_path):
+    """The first sync of a state from before deck homes records the unchanged
+    documents' decks; undone in Anki (it wrote another document's card too),
+    those records go with it (journaled) and the next sync makes them again."""
+    root = tmp_path / "polar"
+    a = _doc(root, A_KEY, "compsci/os", "1CardA0001")
+    _doc(root, B_KEY, "math", "1CardB0001")
+    run(col, root, state_path)
+    _as_before_deck_homes(state_path)
+    _add(a, "1CardA0002")
+    run(col, root, state_path)
+    assert set(homes(state_path)) == {A_KEY, B_KEY}
+    col.undo()
+    report = run(col, root, state_path)
+    assert report.created == 1
+    conn = sqlite3.connect(str(state_path))
+    journal = [json.loads(d) for (d,) in conn.execute("SELECT data FROM journal ORDER BY gen")]
+    conn.close()
+    # The sync after the undo: B's record (and A's) put back as none, then made again.
+    assert journal[-1]["homes"] == sorted({A_KEY, B_KEY, ""}) and journal[-1]["deck_homes"] == []
+    assert set(homes(state_path)) == {A_KEY, B_KEY}
+    assert_idempotent(col, root, state_path)
