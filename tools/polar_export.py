@@ -59,6 +59,60 @@ def sparse(meta: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def _block(ident: str, content: Dict[str, Any], uid: str, parents: List[str], created: str,
+           updated: str) -> Dict[str, Any]:
+    """An ``IBlock`` as the ``block`` collection holds it and the exporter
+    writes it (``snapshot.data()``, no ``{uid, id, value}`` wrapper):
+    ``FirestoreBlocks.toFirestoreBlock`` stores no parent as ``null``,
+    ``items`` is a PositionalArray (a map), see docs/dev-notes/blocks.md."""
+    return {"id": ident, "nspace": uid, "uid": uid, "root": parents[0] if parents else ident,
+            "parent": parents[-1] if parents else None, "parents": parents, "created": created,
+            "updated": updated, "items": {}, "content": content, "mutation": 0}
+
+
+def markdown_block(ident: str, text: str, uid: str = UID) -> Dict[str, Any]:
+    """A Polar 3 note (the most common block)."""
+    return _block(ident, {"type": "markdown", "data": text, "links": []}, uid, [],
+                  "2021-11-02T10:00:00.000Z", "2021-11-02T10:00:00.000Z")
+
+
+def annotated_document_blocks(info: Dict[str, Any], flashcards: Iterable[Dict[str, Any]], uid: str = UID,
+                              doc_block: str = "1DocBlock01", highlight: str = "1HlBlock001",
+                              created: str = "2021-11-02T10:00:00.000Z") -> List[Dict[str, Any]]:
+    """A document as Polar 3 keeps it in blocks: the ``document`` block (its
+    DocInfo), one text highlight under it and each flashcard ``value``
+    (``IBlockFlashcard``: ``{type, fields, archetype}``, Markdown fields)
+    under the highlight, as ``DocMetaBlockContents.getFromDocMeta`` and the
+    annotation bar make them. Flashcard block ids are ``1FcBlock%03d``."""
+    fp = info["fingerprint"]
+    doc = _block(doc_block, {"type": "document", "docInfo": info, "links": []}, uid, [], created, created)
+    cards = list(flashcards)
+    hl = _block(highlight, {
+        "type": "annotation-text-highlight", "docID": fp, "pageNum": 1, "links": [],
+        "value": {"text": "The highlighted text", "revisedText": "The highlighted text ", "color": "yellow",
+                  "order": 0, "rects": {"0": {"left": 10, "top": 20, "width": 100, "height": 12}}},
+    }, uid, [doc_block], created, created)
+    doc["items"] = {"1": highlight}
+    out = [doc, hl]
+    for i, value in enumerate(cards, 1):
+        ident = f"1FcBlock{i:03d}"
+        hl["items"][str(i)] = ident
+        out.append(_block(ident, {"type": "annotation-flashcard", "docID": fp, "pageNum": 1, "links": [],
+                                  "value": value}, uid, [doc_block, highlight], created, created))
+    return out
+
+
+def block_basic(front: str, back: str) -> Dict[str, Any]:
+    """``BlockFlashcards.createFrontBack``."""
+    return {"type": "BASIC_FRONT_BACK", "fields": {"front": front, "back": back},
+            "archetype": "9d146db1-7c31-4bcf-866b-7b485c4e50ea"}
+
+
+def block_cloze(text: str) -> Dict[str, Any]:
+    """``BlockFlashcards.createCloze``."""
+    return {"type": "CLOZE", "fields": {"text": text}, "archetype": "76152976-d7ae-4348-9571-d65e48050c3f"}
+
+
 def doc_meta_id(fingerprint: str, uid: str = UID) -> str:
     """FirebaseDatastores.computeDocMetaID."""
     return create_id(uid + ":" + fingerprint, 32)
@@ -93,7 +147,7 @@ def default_body(fingerprint: str, info: Dict[str, Any]) -> Optional[Tuple[int, 
 
 
 def members(metas: Iterable[Dict[str, Any]], uid: str = UID, body: Optional[Body] = default_body,
-            seed: int = 7) -> List[Member]:
+            seed: int = 7, blocks: Iterable[Dict[str, Any]] = ()) -> List[Member]:
     """The export's members in a shuffled order (the exporter merges its
     streams: records and documents interleave)."""
     out: List[Member] = []
@@ -112,9 +166,10 @@ def members(metas: Iterable[Dict[str, Any]], uid: str = UID, body: Optional[Body
         if produced is not None:
             size, opener = produced
             out.append(Member(stash_member(info["filename"], uid), size, opener))
-    block = _bytes(pretty({"uid": uid, "id": "1BlockId000", "value": {"type": "markdown", "content": "note"}}))
-    block.name = "block/1BlockId000.json"
-    out.append(block)
+    for record in [markdown_block("1BlockId000", "note", uid), *blocks]:
+        block = _bytes(pretty(record))
+        block.name = f"block/{record['id']}.json"
+        out.append(block)
     random.Random(seed).shuffle(out)
     return out
 
@@ -150,8 +205,8 @@ def write_tar_gz(dest: Path, parts: Iterable[Member], level: int = 6) -> Path:
 
 
 def write_export(dest: Path, metas: Iterable[Dict[str, Any]], uid: str = UID, body: Optional[Body] = default_body,
-                 seed: int = 7, level: int = 6) -> Path:
-    return write_tar_gz(dest, members(metas, uid, body, seed), level)
+                 seed: int = 7, level: int = 6, blocks: Iterable[Dict[str, Any]] = ()) -> Path:
+    return write_tar_gz(dest, members(metas, uid, body, seed, blocks), level)
 
 
 def rezip(export: Path, dest: Path, folder: str = "", method: int = zipfile.ZIP_DEFLATED) -> Path:

@@ -378,6 +378,14 @@ def _messages() -> Dict[str, Any]:
         "export_unidentified": lambda r: tr(
             "Some documents in the Polar export could not be identified, so no document missing from it was "
             "taken as removed this time. If this stays, export your library from Polar again."),
+        "export_block_flashcards": lambda r: ntr(
+            "{n} flashcard in the Polar export is stored in Polar 3's newer format (blocks), which this add-on "
+            "does not read yet: a card made or edited in Polar 3 is not in Anki. Cards made before Polar 3 still "
+            "sync as they were then.",
+            "{n} flashcards in the Polar export are stored in Polar 3's newer format (blocks), which this add-on "
+            "does not read yet: cards made or edited in Polar 3 are not in Anki. Cards made before Polar 3 still "
+            "sync as they were then.",
+            _count(r)),
         # -- the add-on's own record, undo, settings
         "state_rebuilt": lambda r: tr(
             "The add-on's record of earlier syncs could not be used (damaged, or from another collection or "

@@ -3,7 +3,7 @@
 An export is gigabytes of documents around a few MB of records. The first
 sync streams it once (``archive.scan``) and stores here the records it needs
 (``doc_meta`` and ``doc_info`` JSON, zlib-compressed), where each stash file
-sits, and the problems met; a later sync of the same file (same size, mtime
+sits, how many ``block/`` records are flashcards, and the problems met; a later sync of the same file (same size, mtime
 and head/tail digest) reads only this. It is only ever a cache: deleting it
 costs one more read of the export.
 
@@ -80,6 +80,9 @@ class Snapshot:
     bodies: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # name -> (size, offset)
     problems: List[Problem] = field(default_factory=list)
     known: Dict[str, str] = field(default_factory=dict)  # doc_meta id -> fingerprint remembered
+    # Flashcards held as Polar 3 blocks (not read, only counted). A cache
+    # written before the count says 0 (meta key absent).
+    block_flashcards: int = 0
     path: Optional[Path] = None  # the cache file; None: bytes held in memory
     _memory: Dict[str, bytes] = field(default_factory=dict, repr=False)
 
@@ -151,6 +154,10 @@ class Writer:
         if fatal:
             self.snapshot.complete = False
 
+    def block_flashcard(self) -> None:
+        """One more ``block/`` record holding a flashcard."""
+        self.snapshot.block_flashcards += 1
+
     def remember(self, ident: str, fingerprint: str) -> None:
         """``ident``'s fingerprint, as an earlier read of another export knew it."""
         self.snapshot.known[ident] = fingerprint
@@ -167,6 +174,7 @@ class Writer:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("format", FORMAT), ("identity", snap.identity), ("kind", snap.kind),
                 ("complete", "1" if snap.complete else "0"),
+                ("block_flashcards", str(snap.block_flashcards)),
             ])
             con.commit()
             con.close()
@@ -197,7 +205,8 @@ def load(path: Path, identity: Optional[str]) -> Optional[Snapshot]:
             if meta.get("format") != FORMAT or identity not in (None, meta.get("identity")):
                 return None
             snap = Snapshot(meta.get("identity", ""), meta.get("kind", ""),
-                            complete=meta.get("complete") == "1", path=path)
+                            complete=meta.get("complete") == "1", path=path,
+                            block_flashcards=int(meta.get("block_flashcards") or 0))
             snap.records = {row[0]: _new_record(row)
                             for row in con.execute("SELECT name, fingerprint, size, crc FROM records")}
             snap.bodies = {name: (size, offset)

@@ -118,6 +118,12 @@ class Source:
         one of them may be a document that looks gone."""
         return []
 
+    @property
+    def block_flashcards(self) -> int:
+        """How many flashcards the library holds as Polar 3 blocks, which
+        the sync does not read (see docs/dev-notes/blocks.md)."""
+        return 0
+
 
 def _check_image_name(name: str) -> str:
     if (
@@ -291,6 +297,9 @@ def _file_reader(path: str) -> Callable[[], bytes]:
 _DOC_META = re.compile(r"^(?:[^/]+/)?doc_meta/([^/.][^/]*)\.json$")
 _DOC_INFO = re.compile(r"^(?:[^/]+/)?doc_info/([^/.][^/]*)\.json$")
 _STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
+# Polar 3's notes and annotations: only counted (flashcards), never kept.
+_BLOCK = re.compile(r"^(?:[^/]+/)?block/[^/.][^/]*\.json$")
+_FLASHCARD_BLOCK = b'"annotation-flashcard"'
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
 _RENAMED_MEMBER = "the member name is not valid UTF-8 (its undecodable bytes shown as \\xNN); read all the same"
 
@@ -328,7 +337,25 @@ ExportProgress = Callable[[int, int], None]  # (bytes read, archive size)
 def _keep_member(name: str) -> Optional[int]:
     if _DOC_META.match(name) or _DOC_INFO.match(name):
         return MAX_DOCMETA_BYTES
+    if "block/" in name and _BLOCK.match(name):
+        return MAX_DOCMETA_BYTES  # a Firestore document: at most 1 MiB
     return None
+
+
+def _is_block_flashcard(data: bytes) -> bool:
+    """A ``block/`` record (a Polar 3 ``IBlock``, as Firestore holds it)
+    whose content is a flashcard (``content.type`` ``annotation-flashcard``).
+    Most blocks are notes: the bytes are looked at before any parse."""
+    if _FLASHCARD_BLOCK not in data:
+        return False
+    from .docmeta import DocMetaError, load_json
+
+    try:
+        block = load_json(data)
+    except DocMetaError:
+        return False
+    content = block.get("content") if isinstance(block, dict) else None
+    return isinstance(content, dict) and content.get("type") == "annotation-flashcard"
 
 
 class ExportSource(Source):
@@ -398,6 +425,9 @@ class ExportSource(Source):
             for entry in archive.scan(str(self.path), self.kind, _keep_member, self.on_progress):
                 if entry.problem:
                     writer.problem(entry.name, entry.problem, entry.fatal)
+                elif entry.data is not None and "block/" in entry.name and _BLOCK.match(entry.name):
+                    if _is_block_flashcard(entry.data):
+                        writer.block_flashcard()
                 elif entry.data is not None:
                     writer.record(entry.name, _fingerprint_of(entry.name, entry.data), entry.data, entry.crc)
                 elif _STASH.match(entry.name):
@@ -517,6 +547,10 @@ class ExportSource(Source):
     @property
     def complete(self) -> bool:
         return self.snapshot().complete
+
+    @property
+    def block_flashcards(self) -> int:
+        return self.snapshot().block_flashcards
 
     @property
     def unidentified(self) -> List[Tuple[str, str]]:

@@ -417,6 +417,12 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     only_set = set(only) if only is not None else None
     for label, message in source.problems:
         report.error(label, message, code="export_damaged")
+    if source.block_flashcards:
+        n = source.block_flashcards
+        report.warn(source.describe(), (
+            f"{n} flashcard{'s' if n != 1 else ''} in the export {'are' if n != 1 else 'is'} stored as Polar 3 "
+            "blocks, which are not synced: cards made or edited in Polar 3 are not in Anki (those Polar copied "
+            "from older annotations still sync from their document)"), code="export_block_flashcards", count=n)
     known = state.documents()
     report.titles.update(state.titles())  # documents not read this time keep their names
     if state.problem:

@@ -289,3 +289,17 @@ def test_a_setting_the_addon_cannot_use_says_where_to_change_it(german):
     (_, words, technical, _), = section_rows({"warnings": [row]}, "warnings")
     assert words == f"{problem} (unter Extras ▸ Polar Sync ▸ Einstellungen …)"
     assert technical == "add-on config"  # the sentence is not repeated below
+
+
+def test_flashcards_left_in_polar_3_blocks_are_said_in_the_users_words(col, tmp_path, german):
+    from tools.polar_export import EXPORT_NAME, annotated_document_blocks, block_basic, write_export
+
+    doc = Doc(tmp_path / "polar", "1CodesBlocks000000001", title="Blocks")
+    doc.card("1CdBlocks", basic("<p>Blocks?</p>", "<p>a</p>"))
+    doc.write()
+    export = write_export(tmp_path / EXPORT_NAME, [doc.meta], blocks=annotated_document_blocks(
+        doc.meta["docInfo"], [block_basic("front", "back")] * 3))
+    report = run(col, export, tmp_path / "state.sqlite")
+    assert _check(report) == {"export_block_flashcards"}
+    [row] = report.to_dict()["warnings"]
+    assert row["count"] == 3 and explain(row).startswith("3 Lernkarten im Polar-Export")

@@ -279,3 +279,29 @@ def test_two_records_of_one_document_are_told_apart_the_same_way_in_any_member_o
         assert len(docs) == 2 and fingerprint in docs
         seen.add(docs[fingerprint].split(":", 1)[1])
     assert len(seen) == 1
+
+
+def test_flashcard_blocks_are_counted_however_packed_and_remembered_by_the_cache(tmp_path, metas):
+    """``block/`` records are IBlocks (docs/dev-notes/blocks.md): flashcards
+    among them are counted, never kept as records; the count survives the
+    cache, and a cache written before it (no count) still loads."""
+    from tools.polar_export import annotated_document_blocks, block_basic, block_cloze, markdown_block
+
+    blocks = [*annotated_document_blocks(metas[0]["docInfo"], [block_basic("f", "b"), block_cloze("{{c1::x}}")]),
+              markdown_block("1NoteBlock1", 'quoting "annotation-flashcard" in a note')]
+    export = write_export(tmp_path / EXPORT_NAME, metas, blocks=blocks)
+    plain = ExportSource(tmp_path / EXPORT_NAME, archive.TAR_GZ)
+    assert plain.block_flashcards == 2
+    assert not [name for name in plain.snapshot().records if "block/" in name]
+    assert open_source(rezip(export, tmp_path / "folder.zip", folder="export/")).block_flashcards == 2
+    cache = tmp_path / "cache.sqlite"
+    assert open_source(export, cache).block_flashcards == 2
+    cached = open_source(export, cache)
+    assert not cached.needs_reading() and cached.block_flashcards == 2
+    con = sqlite3.connect(cache)
+    con.execute("DELETE FROM meta WHERE key = 'block_flashcards'")
+    con.commit()
+    con.close()
+    older = open_source(export, cache)
+    assert not older.needs_reading() and older.block_flashcards == 0
+    assert listing(older) == listing(plain)

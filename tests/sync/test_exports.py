@@ -330,3 +330,48 @@ def test_without_memory_an_unknown_record_stops_the_sweep(col, library, export, 
     metas = library_metas(library)
     gone = sync(col, settings, state_path, source_path=write_export(tmp_path / "third.zip", metas[1:]))
     assert gone.orphaned + gone.deleted > 0 and not [w for w in gone.warnings if "taken as deleted" in w["message"]]
+
+
+def _block_warnings(report):
+    return [w for w in report.warnings if w.get("code") == "export_block_flashcards"]
+
+
+def test_flashcards_stored_as_polar_3_blocks_are_reported_once_per_export(col, library, state_path, tmp_path,
+                                                                          monkeypatch):
+    """Polar 3 keeps annotations as ``block/`` records (docs/dev-notes/blocks.md),
+    which the sync does not read: never silently. One warning naming the
+    count, also when the same export is synced again from its cache; the
+    notes are those of the ``doc_meta`` records, as without the blocks."""
+    from tools.polar_export import annotated_document_blocks, block_basic, block_cloze, markdown_block
+
+    metas = library_metas(library)
+    blocks = [
+        *annotated_document_blocks(metas[0]["docInfo"], [
+            block_basic("What is **spaced** repetition?", "Reviewing at growing intervals"),
+            block_cloze("The {{c1::forgetting curve}} is exponential"),
+        ]),
+        markdown_block("1NoteBlock2", "a note that mentions annotation-flashcard in its text"),
+    ]
+    export = write_export(tmp_path / "downloads" / EXPORT_NAME, metas, blocks=blocks)
+    plain = write_export(tmp_path / "plain" / EXPORT_NAME, metas)
+    first = run(col, export, state_path)
+    assert first.created == 6 and first.errors == []
+    [warning] = _block_warnings(first)
+    assert warning["count"] == 2 and warning["path"] == str(export)
+    assert "2 flashcards" in warning["message"]
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the export was decompressed again")
+
+    with monkeypatch.context() as m:
+        m.setattr(archive, "scan", no_scan)
+        again = run(col, export, state_path)
+    assert again.created == 0 and [w["count"] for w in _block_warnings(again)] == [2]
+    # The same library without blocks: the same notes, nothing said.
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        without = run(other, plain, tmp_path / "other.sqlite")
+        assert without.created == 6 and _block_warnings(without) == []
+        assert notes(other) == notes(col)
+    finally:
+        other.close()
