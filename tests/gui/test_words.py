@@ -124,12 +124,18 @@ def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_p
         log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text()
         assert str(gone) in log.split("\n\n")[-2]
     finally:
-        box = anki.controller.library_box
-        if box is not None:
-            box.close()
-        anki.set_config(data_dir=str(anki.library), watch=True)
-        anki.settle()
+        _close_box_and_restore_library(anki)
     assert anki.controller.watcher is not None and DEBOUNCE_MS
+
+
+def _close_box_and_restore_library(anki) -> None:
+    """After a test that showed the missing-library message: close it and
+    point the add-on at the test library again."""
+    box = anki.controller.library_box
+    if box is not None:
+        box.close()
+    anki.set_config(data_dir=str(anki.library), watch=True)
+    anki.settle()
 
 
 def _reopen_profile(anki) -> None:
@@ -374,11 +380,7 @@ def test_a_folder_without_documents_is_named_not_called_up_to_date(anki, tmp_pat
                   if isinstance(w, QLabel) and w.isVisible() and id(w) not in earlier]
         assert not any("up to date" in t for t in labels)
     finally:
-        box = anki.controller.library_box
-        if box is not None:
-            box.close()
-        anki.set_config(data_dir=str(anki.library), watch=True)
-        anki.settle()
+        _close_box_and_restore_library(anki)
 
 
 def test_choosing_the_home_folder_offers_the_polar_folder_in_it(anki, tmp_path, monkeypatch):
