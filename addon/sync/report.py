@@ -19,22 +19,36 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 if TYPE_CHECKING:
     from anki.collection import OpChanges
 
-# The figures every summary shows, in this order.
+# The figures ``to_dict`` gives, in this order (public JSON keys: kept as they are).
 MAIN_COUNTS = ("created", "updated", "unchanged", "moved", "orphaned", "deleted")
-# Figures shown only when not zero, in these words.
-EXTRA_COUNTS = (
-    ("restored", "restored"),
-    ("adopted", "adopted"),
-    ("paired", "older versions of Polar's old sync taken over"),
-    ("rekeyed", "re-keyed after an edit"),
-    ("duplicates", "duplicates resolved"),
+EXTRA_COUNTS = ("restored", "adopted", "paired", "rekeyed", "duplicates")
+_CHANGES = tuple(k for k in MAIN_COUNTS if k != "unchanged") + EXTRA_COUNTS
+
+# The summary's words for the counts: the very words of the report window
+# and the tooltip (``gui/report_text.counts_line`` in English), in its
+# order, so the CLI, the sync log and the GUI say the same ("6 new notes",
+# not "6 created"). tests/gui/test_units.py compares the two.
+_PHRASES = (  # (count key, one, more) of a sync
+    ("created", "{n} new note", "{n} new notes"),
+    ("updated", "{n} note updated", "{n} notes updated"),
+    ("moved", "{n} note moved to another deck", "{n} notes moved to another deck"),
+    ("restored", "{n} note back in Polar", "{n} notes back in Polar"),
+    ("orphaned", "{n} note removed in Polar", "{n} notes removed in Polar"),
+    ("deleted", "{n} note deleted", "{n} notes deleted"),
 )
-# The labels above for a count of one.
-_SINGULAR = {"duplicates resolved": "duplicate resolved",
-             "older versions of Polar's old sync taken over": "older version of Polar's old sync taken over"}
-# Plain words in the summary for a key's jargon.
-_WORDS = {"orphaned": "removed in Polar"}
-_CHANGES = tuple(k for k in MAIN_COUNTS if k != "unchanged") + tuple(k for k, _ in EXTRA_COUNTS)
+_DRY_PHRASES = (  # ... and of a preview
+    ("created", "{n} note would be added", "{n} notes would be added"),
+    ("updated", "{n} note would be updated", "{n} notes would be updated"),
+    ("moved", "{n} note would move to another deck", "{n} notes would move to another deck"),
+    ("restored", "{n} note would come back", "{n} notes would come back"),
+    ("orphaned", "{n} note removed in Polar", "{n} notes removed in Polar"),
+    ("deleted", "{n} note would be deleted", "{n} notes would be deleted"),
+)
+
+
+def _phrase(n: int, one: str, more: str) -> str:
+    return (one if n == 1 else more).format(n=n)
+
 
 # How long a card's front may be in a report row (characters).
 FRONT_CHARS = 120
@@ -172,10 +186,21 @@ class Report:
         """One of the figures of ``MAIN_COUNTS`` / ``EXTRA_COUNTS``."""
         return int(getattr(self, key))
 
-    def extras(self) -> List[str]:
-        """``3 adopted``, ... for the extra figures that are not zero."""
-        return [f"{n} {_SINGULAR.get(label, label) if n == 1 else label}"
-                for n, label in ((self.count(k), label) for k, label in EXTRA_COUNTS) if n]
+    def counts_words(self) -> List[str]:
+        """``6 new notes``, ``1 note updated``, ... for the figures that are
+        not zero, in the report window's words and order; "unchanged" only
+        beside a change (a first sync has nothing that could be unchanged)."""
+        parts = [_phrase(self.count(k), one, more)
+                 for k, one, more in (_DRY_PHRASES if self.dry_run else _PHRASES) if self.count(k)]
+        taken = self.adopted + self.paired  # the same card, or an older version of it: both taken over
+        if taken:
+            parts.append(_phrase(taken, "{n} note taken over from Polar's old sync",
+                                 "{n} notes taken over from Polar's old sync"))
+        if self.duplicates:
+            parts.append(_phrase(self.duplicates, "{n} duplicate note set aside", "{n} duplicate notes set aside"))
+        if parts and self.unchanged:
+            parts.append(f"{self.unchanged} unchanged")
+        return parts
 
     @property
     def changed(self) -> bool:
@@ -200,7 +225,7 @@ class Report:
         the sync); a ``ChangeRows`` is not JSON: ``list()`` it first."""
         return {
             **{k: self.count(k) for k in MAIN_COUNTS},
-            **{k: self.count(k) for k, _ in EXTRA_COUNTS},
+            **{k: self.count(k) for k in EXTRA_COUNTS},
             "legacy_leftovers": list(self.legacy_leftovers),
             "documents": self.documents,
             "parsed": self.parsed,
@@ -226,14 +251,16 @@ class Report:
 
     def summary(self) -> str:
         head = "Polar Sync (dry run: nothing written)" if self.dry_run else "Polar Sync"
-        # Only figures that are not zero; "unchanged" only beside a change (a
-        # first sync has nothing that could be unchanged).
-        changes = [f"{self.count(k)} {_WORDS.get(k, k)}" for k in MAIN_COUNTS if k != "unchanged" and self.count(k)]
-        extra = self.extras() + ([_counted(len(self.conflicts), "conflict")] if self.conflicts else [])
+        counts = ", ".join(self.counts_words())
+        extra = []
+        if self.rekeyed:  # (the window leaves this out: they are counted as updated or unchanged)
+            extra.append(_phrase(self.rekeyed, "{n} note kept through an edit in Polar that gave its card a new id",
+                                 "{n} notes kept through edits in Polar that gave their cards new ids"))
+        if self.conflicts:
+            extra.append(_counted(len(self.conflicts), "conflict"))
         if self.deferred:
             extra.append(f"{len(self.deferred)} left for later (open in an editor)")
-        if changes or extra:
-            counts = ", ".join(changes + ([f"{self.unchanged} unchanged"] if self.unchanged else []))
+        if counts or extra:
             counts = "; ".join(part for part in (counts, ", ".join(extra)) if part)
         else:
             counts = "nothing to change" if self.dry_run else "nothing changed"

@@ -267,3 +267,35 @@ def test_the_old_sync_link_counts_its_notes():
     two = report_html({"legacy_leftovers": [5, 6], "documents": 1}, "manual", 0)
     assert "Suspend it<" in one and "Suspend them" not in one
     assert "Suspend them<" in two
+
+
+def test_the_cli_summary_says_what_the_window_says():
+    """The CLI and the sync log print ``Report.summary()``; the tooltip and
+    the report window ``counts_line``: the same English words, in the same
+    order, for every count (the JSON keys stay as they are)."""
+    import itertools
+
+    from addon.gui import i18n
+    from addon.sync.report import Report
+
+    i18n.force("en")
+    try:
+        keys = ("created", "updated", "moved", "restored", "orphaned", "deleted", "adopted", "paired",
+                "duplicates", "unchanged")
+        for dry_run in (False, True):
+            for n, key in itertools.product((1, 3), keys):
+                for other in ("unchanged", "created"):
+                    report = Report(dry_run=dry_run)
+                    setattr(report, key, n)
+                    if other != key:
+                        setattr(report, other, 2)
+                    first = report.summary().splitlines()[0]
+                    words = counts_line(report.to_dict())
+                    if words:
+                        assert first.endswith(f": {words}."), (first, words)
+                    else:
+                        assert "nothing" in first and ": 0 " not in first
+        assert Report(created=6).summary().startswith("Polar Sync: 6 new notes.\n")
+        assert tooltip_text(Report(created=6).to_dict()) == "Polar Sync: 6 new notes."
+    finally:
+        i18n.force(None)

@@ -104,6 +104,6 @@ def test_signal_after_the_sync_is_complete_lets_it_finish(tmp_path):
     code, out, err = paused.signal(signal.SIGTERM)
     assert code == 0, err
     assert "SIGTERM arrived after the sync was complete" in err
-    assert "1 created, 1 updated" in out
+    assert "1 new note, 1 note updated" in out
     assert not [p for p in w["folder"].iterdir() if "backup" in p.name]
     _assert_study_data_kept(w["col"], w["studied"])

@@ -66,7 +66,7 @@ def test_failed_first_run_leaves_nothing_beside_the_new_collection(tmp_path):
     assert old_state.read_bytes() == b"SQLite format 3\x00 an old state"
     ok = cli("--data-dir", str(lib), "--collection", str(folder / "collection.anki2"))
     assert ok.returncode == 0, ok.stderr
-    assert "7 created" in ok.stdout
+    assert "7 new notes" in ok.stdout
     assert len(read_study_data(folder / "collection.anki2").revlog) == 0
 
 

@@ -70,11 +70,11 @@ def test_summary_counts_agree_with_their_nouns():
     text = one.summary()
     assert "1 document (1 read" in text and "1 documents" not in text
     assert "\n1 problem:\n" in text and "\n1 warning:\n" in text and "(s)" not in text
-    assert "1 duplicate resolved" in text and "1 conflict." in text
+    assert "1 duplicate note set aside" in text and "1 conflict." in text
     assert "1 note from Polar's old sync no longer matches a Polar card; left as it is" in text
     many = Report()
     many.documents, many.duplicates = 3, 2
     many.error("a", "x")
     many.error("b", "y")
     text = many.summary()
-    assert "3 documents (" in text and "2 duplicates resolved" in text and "\n2 problems:\n" in text
+    assert "3 documents (" in text and "2 duplicate notes set aside" in text and "\n2 problems:\n" in text

@@ -29,7 +29,7 @@ def test_sync_report_and_rerun(library, tmp_path):
     assert data["created"] == 6 and data["errors"] == []
     for key in ("created", "updated", "unchanged", "moved", "orphaned", "deleted", "decks", "errors"):
         assert key in data
-    assert "6 created" in first.stdout
+    assert "6 new notes" in first.stdout
     assert (tmp_path / "out" / "collection.polar-sync.sqlite").is_file()
     second = cli("--data-dir", str(library), "--collection", str(col), "--report", str(report))
     assert second.returncode == 0
