@@ -32,6 +32,13 @@ SOURCE_KEYS = ("data_dir",)
 # Only orders the cards later syncs create: changing it re-reads nothing and
 # needs no sync.
 ORDER_KEYS = ("reading_order",)
+# Not a config key: the word before a card's page number in its context
+# ("p. 12"), fixed per collection by the driver (``sync/page_label.py``).
+DRIVER_KEYS = ("page_label",)
+# The label of English collections and of every note made before the label
+# followed the language: left out of ``content_key``, so a library synced by
+# an earlier version is not read again for it.
+ENGLISH_PAGE_LABEL = "p. {page}"
 
 
 class Settings(NamedTuple):
@@ -60,6 +67,7 @@ class Settings(NamedTuple):
     watch: bool = True
     watch_debounce_ms: int = 1500
     open_at_page: bool = True
+    page_label: str = ENGLISH_PAGE_LABEL  # (see DRIVER_KEYS)
 
     def content_key(self) -> str:
         """Changes whenever a setting that shapes notes changes: a sync then
@@ -72,7 +80,10 @@ class Settings(NamedTuple):
         return self._key(TIMING_KEYS + ORDER_KEYS)
 
     def _key(self, leave_out: Tuple[str, ...]) -> str:
-        return json.dumps({k: v for k, v in self._asdict().items() if k not in leave_out}, sort_keys=True)
+        values = {k: v for k, v in self._asdict().items() if k not in leave_out}
+        if values.get("page_label") == ENGLISH_PAGE_LABEL:
+            del values["page_label"]
+        return json.dumps(values, sort_keys=True)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Tuple[Settings, List[str]]:
@@ -85,7 +96,7 @@ class Settings(NamedTuple):
         stops a sync nor fails it card by card."""
         warnings: List[str] = []
         values: Dict[str, Any] = {}
-        known = set(cls._fields)
+        known = set(cls._fields) - set(DRIVER_KEYS)
         defaults = cls()
         for key, value in raw.items():
             if key not in known:

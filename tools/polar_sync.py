@@ -97,6 +97,19 @@ def load_settings(config_file: Optional[Path], data_dir: Path) -> tuple[Settings
     return Settings.from_dict(raw)
 
 
+def page_label_in(lang: str) -> str:
+    """The words before a page number in ``lang`` (the add-on's catalogue):
+    what a collection gets whose first sync this is (addon/sync/page_label.py)."""
+    from addon.gui import i18n
+    from addon.sync.page_label import from_words
+
+    i18n.force(i18n.supported(lang))
+    try:
+        return from_words(i18n.tr("p. {page}"))
+    finally:
+        i18n.force(None)
+
+
 def run(args: argparse.Namespace, signals: Signals) -> int:
     from addon.sync.engine import sync
 
@@ -106,6 +119,8 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
     except SourceError as exc:
         raise UsageError(f"{exc}; point --data-dir at a Polar data folder or a Polar export") from None
     settings, warnings = load_settings(Path(args.config) if args.config else None, data_dir)
+    if args.lang:
+        settings = settings._replace(page_label=page_label_in(args.lang))
     collection = Path(args.collection).expanduser()
     check_collection(collection)
     report_path = check_report_path(args.report) if args.report else None
@@ -182,7 +197,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--data-dir", required=True,
                         help="Polar data directory or Polar 2.x export (.zip, .tar.gz, any name)")
     parser.add_argument("--collection", required=True, help="Anki collection file (.anki2); created if missing")
-    parser.add_argument("--lang", help="UI language for a new collection, e.g. de_DE (names its stock note types)")
+    parser.add_argument("--lang", help="UI language for a new collection, e.g. de_DE (names its stock note types; "
+                        "the page label of its cards, \"S. 12\")")
     parser.add_argument("--config", help="JSON file overriding keys of addon/config.json")
     parser.add_argument("--report", help="write the report as JSON to this file")
     parser.add_argument("--dry-run", action="store_true", help="plan and report; change nothing")

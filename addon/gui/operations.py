@@ -327,10 +327,15 @@ class SyncRunner:
             # with no bytecode cached yet, compiling it held Anki's window
             # for ~90 ms. Only what the collection's id needs is imported here.
             from ..sync.identity import collection_identity
+            from ..sync.page_label import from_words, stored
 
             settings, state_path = self.context()
             source = resolve_data_dir(settings.data_dir)
             collection_id = collection_identity(self.mw.col)
+            # The words before a card's page number: the collection's own
+            # once a sync has fixed them, else this language's (page_label.py).
+            label = stored(self.mw.col)
+            settings = settings._replace(page_label=label or from_words(tr("p. {page}")))
         except Exception as exc:
             self._fail(req, exc, started)
             return
@@ -348,6 +353,7 @@ class SyncRunner:
                 return prepare(
                     settings, state_path, source_path=source, only=req.only, progress=progress,
                     collection_id=collection_id, on_long_read=self._show_before_reading if shown else None,
+                    label_fixed=label is not None,
                 )
             finally:
                 self._op_ended.set()

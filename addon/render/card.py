@@ -140,7 +140,7 @@ def render_card(
 
     context = EMPTY_CONTEXT
     if settings.context:
-        context, found, issues = build_context(doc, card, image_loader)
+        context, found, issues = build_context(doc, card, image_loader, settings.page_label)
         if found:
             media += found
         if issues:

@@ -11,7 +11,9 @@ The block's markup (stable; other features add to it, so keep it so)::
       <hr class="polar-rule" style="…">             separates it from the answer
       <div class="polar-source" style="…">          Context.source:
         <span class="polar-title">Title</span>        the document
-        · p. N                                        the page, when known
+        · p. N                                        the page, when known (the label
+                                                      fixed per collection: "S. N" in
+                                                      German, see sync/page_label.py)
         · <a class="polar-link" href="FULL URL">site</a>  web captures
       </div>
       <blockquote class="polar-highlight" style="…">  the highlighted text
@@ -36,6 +38,7 @@ from urllib.parse import urlsplit
 
 from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
 from ..polar.library import ImagesNotExported, UnsafePathError
+from ..settings import ENGLISH_PAGE_LABEL
 from .html import escape_text, normalise_whitespace, safe_url
 from .issues import Issue
 from .media import MediaFile, field_html, image_file
@@ -65,6 +68,7 @@ class _DocParts:
     link: str  # the web capture's link, or ""
     comments: Dict[Tuple[str, str], List[Comment]]  # by (ref type, ref id), in created order
     sources: Dict[int, str]  # source_html by page, filled as pages are asked for
+    label: str  # the page label they were made with ("p. {page}")
 
 
 # The last document seen: rendering a document's cards one after another then
@@ -73,10 +77,10 @@ class _DocParts:
 _last: Tuple[Optional[Document], Optional[_DocParts]] = (None, None)
 
 
-def _doc_parts(doc: Document) -> _DocParts:
+def _doc_parts(doc: Document, label: str = ENGLISH_PAGE_LABEL) -> _DocParts:
     global _last
     cached_doc, parts = _last
-    if cached_doc is doc and parts is not None:
+    if cached_doc is doc and parts is not None and parts.label == label:
         return parts
     index: Dict[Tuple[str, str], List[Comment]] = {}
     for comment in doc.comments:
@@ -91,7 +95,7 @@ def _doc_parts(doc: Document) -> _DocParts:
         # A tracked web-capture URL can take six lines at phone width: the
         # link shows the site, the full address stays in the href.
         link = f'<a class="polar-link" href="{_html.escape(url)}">{_html.escape(site_of(url))}</a>'
-    parts = _DocParts(title, link, index, {})
+    parts = _DocParts(title, link, index, {}, label)
     _last = (doc, parts)
     return parts
 
@@ -107,9 +111,10 @@ def site_of(url: str) -> str:
     return host or url
 
 
-def source_html(doc: Document, page: int) -> str:
-    """``Title · p. N · link``: empty parts left out."""
-    return _source_html(_doc_parts(doc), page)
+def source_html(doc: Document, page: int, label: str = ENGLISH_PAGE_LABEL) -> str:
+    """``Title · p. N · link``: empty parts left out. ``label``: the page's
+    words, ``{page}`` for its number (plain text)."""
+    return _source_html(_doc_parts(doc, label), page)
 
 
 def _source_html(shared: _DocParts, page: int) -> str:
@@ -117,7 +122,7 @@ def _source_html(shared: _DocParts, page: int) -> str:
     if made is None:  # once per page of a document, not once per card
         parts = [shared.title]
         if page > 0:
-            parts.append(f"p. {page}")
+            parts.append(_html.escape(shared.label.replace("{page}", str(page)), quote=False))
         if shared.link:
             parts.append(shared.link)
         made = shared.sources[page] = " · ".join(parts)
@@ -183,9 +188,10 @@ def _load_image(
 
 
 def build_context(
-    doc: Document, card: Flashcard, image_loader: Callable[[str], bytes]
+    doc: Document, card: Flashcard, image_loader: Callable[[str], bytes], page_label: str = ENGLISH_PAGE_LABEL
 ) -> Tuple[Context, List[MediaFile], List[str]]:
     """The card's context, the media it needs and human-readable problems.
+    ``page_label``: the words of the page's number (``settings.page_label``).
 
     ``image_loader(name)`` returns the bytes of ``files/image/<name>``; its
     errors (unsafe name, missing, too large) become problems, never raise."""
@@ -193,8 +199,8 @@ def build_context(
     problems: List[str] = []
     # (A card's calls made here where they are one look: this runs per card.)
     cached_doc, shared = _last
-    if cached_doc is not doc or shared is None:
-        shared = _doc_parts(doc)
+    if cached_doc is not doc or shared is None or shared.label is not page_label:
+        shared = _doc_parts(doc, page_label)
     on_highlight = card.ref_type in HIGHLIGHT_REFS
     parent = doc.highlights.get(card.ref_id) if on_highlight else None
 

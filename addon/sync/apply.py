@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
+from ..settings import ENGLISH_PAGE_LABEL
 from .collection_view import (
     NO_PROBE,
     PROBE_MAX,
@@ -49,7 +50,7 @@ from .plan import (
     resolve_moves,
     resolve_suspensions,
 )
-from .read import Card, LoadedDoc, Pending, Reading, trusted_signature
+from .read import Card, LoadedDoc, Pending, Reading, settings_key, trusted_signature
 from .report import Report
 from .state import CardState, DeckHome, DeckHomes, DocState, NoteIdChanges, StagedCards, SuspendRecords
 from .write import UNDO_NAME, batched, foreign_row, write_plan
@@ -279,6 +280,19 @@ def find_missing_notes(ctx: Applying) -> None:
     known_guids = {c.guid for c in remembered.values()}
     ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
+
+
+def settle_page_label(ctx: Applying) -> None:
+    """A collection with no page label stored, no document in the sync state
+    and yet Polar notes (the state file lost, or made on another computer by
+    a version that stored no label): those notes have English labels, so
+    the new ones get them too and none is rewritten (page_label.py). Only
+    read documents' cards were rendered so far: none of a first sync's."""
+    reading = ctx.reading
+    if reading.label_fixed or not ctx.polar_notes or reading.settings.page_label == ENGLISH_PAGE_LABEL:
+        return
+    reading.settings = reading.settings._replace(page_label=ENGLISH_PAGE_LABEL)
+    reading.state.settings_key = settings_key(reading.settings)
 
 
 def _rebuild_hints(ctx: Applying, in_col: Dict[str, List[NoteId]]) -> None:
@@ -882,6 +896,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     check_collection_identity,
     follow_undo,
     find_missing_notes,
+    settle_page_label,
     read_where_cards_moved,
     repeat_known_problems,
     drop_cards_claimed_elsewhere,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, AbstractSet, Callable, Collection, Optional
 from ..settings import Settings
 from .gcpause import gc_paused
 from .identity import collection_identity
+from .page_label import stored as stored_page_label
 from .read import Progress, Reading, read_library
 from .report import Report
 
@@ -50,14 +51,20 @@ def prepare(
     progress: Optional[Progress] = None,
     collection_id: str = "",
     on_long_read: Optional[Callable[[], None]] = None,
+    label_fixed: bool = True,
 ) -> Prepared:
     """Read the library: no collection access, safe on a background thread.
+
+    ``settings.page_label``: the collection's page label (``page_label.stored``)
+    with ``label_fixed``; else, with ``label_fixed=False``, the one wanted for
+    a collection no sync has written to yet (see page_label.py).
 
     ``on_long_read``: called on this thread before a long reading begins
     (``read.LONG_READ_BYTES`` of documents to read), e.g. to show a window.
     Raises :class:`addon.polar.library.SourceError` when the library itself is
     missing or unreadable (nothing is planned, nothing swept)."""
-    return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id, on_long_read)
+    return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id, on_long_read,
+                        label_fixed)
 
 
 def sync(
@@ -70,12 +77,14 @@ def sync(
     only: Optional[Collection[str]] = None,
     progress: Optional[Progress] = None,
 ) -> Report:
-    """``prepare`` + ``apply`` in one call (the CLI, tests, benchmarks)."""
+    """``prepare`` + ``apply`` in one call (the CLI, tests, benchmarks).
+    ``settings.page_label``: the label wanted if the collection has none yet."""
     # Inside Anki automatic GC is off already; elsewhere it is paused so
     # these runs cost what a sync costs in Anki (see gcpause).
     with gc_paused():
+        label = stored_page_label(col)
         prepared = prepare(
-            settings, state_path, source_path=source_path, only=only, progress=progress,
-            collection_id=collection_identity(col),
+            settings._replace(page_label=label) if label else settings, state_path, source_path=source_path,
+            only=only, progress=progress, collection_id=collection_identity(col), label_fixed=label is not None,
         )
         return prepared.apply(col, dry_run=dry_run)

@@ -33,7 +33,7 @@ from typing import (
 
 from ..polar.docmeta import DocMetaError, Document, Flashcard
 from ..polar.library import DocumentFile, ExportSource, Source, beside, open_source, resolve_data_dir
-from ..settings import Settings
+from ..settings import ENGLISH_PAGE_LABEL, Settings
 from .decks import deck_for
 from .report import Report
 from .state import DocState, SyncState
@@ -151,6 +151,9 @@ class Reading:
     only: Optional[Set[str]]
     report: Report
     progress: Optional[Progress] = None
+    # Whether ``settings.page_label`` is the collection's own (stored by an
+    # earlier sync) or only the one wanted for a new collection (page_label.py).
+    label_fixed: bool = True
 
     def with_status(self, status: DocStatus) -> List[LoadedDoc]:
         return [d for d in self.docs.values() if d.status == status]
@@ -399,19 +402,29 @@ def _unidentified_may_be_gone(source: Source, files: Sequence[DocumentFile], kno
     return True
 
 
+def settings_key(settings: Settings) -> str:
+    """What the state remembers of the settings that shape notes."""
+    return f"{RENDER_VERSION}:{settings.content_key()}"
+
+
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
-                 on_long_read: Optional[Callable[[], None]] = None) -> R:
+                 on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True) -> R:
     """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`).
     ``on_long_read`` is called, once, before the first document is read when
-    the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more."""
+    the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more.
+    ``label_fixed``: see ``Reading.label_fixed``."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
     # An export is read once; what was read is kept beside the sync state.
     source = open_source(Path(path), beside(state_path) if state_path is not None else None)
     if progress is not None and isinstance(source, ExportSource):
         source.on_progress = lambda done, total: progress(_reading_export(done, total))
-    settings_key = f"{RENDER_VERSION}:{settings.content_key()}"
-    state = SyncState(state_path, collection_id, settings_key)
+    state = SyncState(state_path, collection_id)
+    if not label_fixed and settings.page_label != ENGLISH_PAGE_LABEL and state.documents():
+        # Synced before, by a version that wrote English labels and stored
+        # none: its notes keep theirs (page_label.py).
+        settings = settings._replace(page_label=ENGLISH_PAGE_LABEL)
+    state.settings_key = settings_key(settings)
     report = Report()
     files = source.list_documents()
     only_set = set(only) if only is not None else None
@@ -429,7 +442,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         report.warn(str(state_path), state.problem, code="state_rebuilt")
     # Settings (or this add-on's rendering) changed since the last sync: every
     # document is read again so the notes follow.
-    force = bool(known) and state.meta("settings") != settings_key
+    force = bool(known) and state.meta("settings") != state.settings_key
     if force:
         only_set = None  # a partial run must not mark the new settings as applied
     if not source.complete:
@@ -455,4 +468,4 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
                                        defer=prev is None and not force)
     report.documents = len(files)
-    return make(settings, source, state, docs, len(files), only_set, report, progress)
+    return make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)

@@ -43,6 +43,7 @@ from .notetypes import (
     reshaped_own,
     wanted_fields,
 )
+from .page_label import remember as remember_page_label
 from .plan import ORPHAN_TAG, Create, Orphan, Plan, Renderer, merge_tags
 from .read import CardMeta, Pending
 from .reading_order import order_new_cards
@@ -182,6 +183,7 @@ def open_undo_step(w: Writing) -> None:
         # undo of the step brings back exactly this (a first sync's marker
         # would otherwise be undone into no marker at all).
         col.set_config(MARKER_KEY, w.marker[0])
+    remember_page_label(col, w.settings.page_label)  # (a first sync's, once: see page_label.py)
     kinds = sorted({c.kind for c in plan.creates})
     wanted_decks = {c.deck for c in plan.creates} | {u.move_to for u in plan.updates if u.move_to}
     new_decks = [d for d in sorted(wanted_decks) if d.lower() not in w.decks and existing_deck_id(col, d) is None]

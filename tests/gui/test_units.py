@@ -203,10 +203,11 @@ def test_a_sync_starts_on_ankis_main_thread_with_one_small_module():
     root = Path(__file__).resolve().parents[2]
     code = (f"import sys; sys.path.insert(0, {str(root)!r}); import aqt; import addon.gui.setup; "
             "before = set(sys.modules); from addon.sync.identity import collection_identity; "
+            "from addon.sync.page_label import from_words, stored; "
             "print(' '.join(sorted(m for m in set(sys.modules) - before if m.startswith('addon.'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen")).stdout.split()
-    assert set(out) <= {"addon.sync", "addon.sync.identity"}, out
+    assert set(out) <= {"addon.sync", "addon.sync.identity", "addon.sync.page_label"}, out
 
 
 def test_the_saved_report_is_utf8_json_as_the_standard_library_reads_it(tmp_path):
