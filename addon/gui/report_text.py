@@ -269,6 +269,30 @@ def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
     return "\n".join(lines)
 
 
+# -- the watcher -------------------------------------------------------------------
+
+def watch_words(note: Any) -> str:
+    """What the watcher's note (``watcher.WatchNote``) means for the user:
+    whether what they change in Polar still comes into Anki by itself."""
+    path, reason = note.root, note.reason
+    if note.code == "poll_failed":
+        return tr("Polar Sync can no longer watch the Polar folder {path} for changes ({reason}). What you change "
+                  "in Polar now comes into Anki when you sync: Tools ▸ Sync from Polar.", path=path, reason=reason)
+    if not note.then:
+        return tr("Polar Sync cannot watch the Polar folder {path} for changes ({reason}). What you change in "
+                  "Polar comes into Anki when you sync: Tools ▸ Sync from Polar.", path=path, reason=reason)
+    if note.code == "watch_stopped":
+        return tr("The system's change notices for the Polar folder {path} stopped ({reason}); Polar Sync now "
+                  "checks the folder every few moments instead. What you change in Polar still comes into Anki by "
+                  "itself.", path=path, reason=reason)
+    if note.then == "poll":
+        return tr("Polar Sync watches the Polar folder {path} by checking it every few moments, as the system's "
+                  "change notices are not available ({reason}). What you change in Polar still comes into Anki by "
+                  "itself.", path=path, reason=reason)
+    return tr("The system's change notices for the Polar folder {path} are not available ({reason}); Polar Sync "
+              "tries another way to watch it.", path=path, reason=reason)
+
+
 # -- row messages ------------------------------------------------------------------
 
 def _settings_path() -> str:

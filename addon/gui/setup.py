@@ -34,9 +34,17 @@ from .operations import (
     trigger_label,
 )
 from .quiet import UndoWatch
-from .report_text import conflict_count, leftover_ids, log_words, notice_text, problem_count, tooltip_text
+from .report_text import (
+    conflict_count,
+    leftover_ids,
+    log_words,
+    notice_text,
+    problem_count,
+    tooltip_text,
+    watch_words,
+)
 from .source_link import SourceLinks
-from .watcher import ALL, LibraryWatcher
+from .watcher import ALL, LibraryWatcher, WatchNote
 
 if TYPE_CHECKING:
     # The windows are imported when first opened, not at Anki's start: the
@@ -233,13 +241,21 @@ class PolarSync:
         if watcher is not None:
             watcher.stop()
 
-    def _log_watcher(self, message: str) -> None:
+    def _log_watcher(self, note: WatchNote) -> None:
         # Called from start() on the main thread, or from the watching thread
         # when it falls back to polling later (logging and the log's one
-        # append are safe there); also goes to the sync log so a user who
-        # wonders why changes arrive late can see it.
-        self.log.warning(message)
-        synclog.append_log(mw.pm.name or "", "watcher", message)
+        # append are safe there); also goes to the sync log, in the user's
+        # words with the technical line below, so a user who wonders why
+        # changes arrive late can see it. When changes no longer come by
+        # themselves, a tooltip says so too (from the main thread).
+        self.log.warning(note)
+        words = watch_words(note)
+        synclog.append_log(mw.pm.name or "", tr("watching the Polar folder"), f"{words}\n{note}")
+        if not note.watching:
+            try:
+                mw.taskman.run_on_main(lambda: tooltip(words, period=8000, parent=mw))
+            except RuntimeError:  # Anki is shutting down
+                pass
 
     def _on_change_from_thread(self, keys: FrozenSet[str]) -> None:
         watcher = self.watcher

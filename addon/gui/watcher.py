@@ -34,7 +34,7 @@ from .vendor import load_windows_observer
 from .watch_paths import ALL, change_key
 from .watch_poll import StatPoller
 
-__all__ = ["ALL", "LibraryWatcher", "backends_for", "change_key"]
+__all__ = ["ALL", "LibraryWatcher", "WatchNote", "backends_for", "change_key"]
 
 # The poll's shortest interval: with the default 1.5 s debounce on top,
 # change -> note stays within 2 s (watch_poll.py stretches it when one poll
@@ -47,7 +47,42 @@ INOTIFY, WATCHDOG, POLL = "inotify", "watchdog", "poll"
 _IGNORED_EVENTS = frozenset({"opened", "closed_no_write"})
 
 ChangeCallback = Callable[[FrozenSet[str]], None]
-Log = Callable[[str], None]
+
+# What a WatchNote says happened.
+WATCH_FAILED = "watch_failed"  # a backend could not start (then: the next one, or none)
+WATCH_STOPPED = "watch_stopped"  # a running backend gave up: polling instead
+POLL_FAILED = "poll_failed"  # the poll could not start in its place: not watching
+
+
+class WatchNote(str):
+    """What the watcher tells its log: the English message (a ``str``: the
+    Python log and the tests read it as before) with its kind (``code``) and
+    the parts the add-on's words need (``report_text.watch_words``): the
+    folder, the backend, the reason, what comes next (``then``: a backend,
+    ``poll`` or "" for nothing: changes wait for a sync by hand) and the
+    poll's interval."""
+
+    code: str
+    root: str
+    backend: str
+    reason: str
+    then: str
+    seconds: float
+
+    def __new__(cls, message: str, code: str, root: str, backend: str, reason: str, then: str,
+                seconds: float) -> WatchNote:
+        made = super().__new__(cls, message)
+        made.code, made.root, made.backend, made.reason, made.then, made.seconds = (
+            code, root, backend, reason, then, seconds)
+        return made
+
+    @property
+    def watching(self) -> bool:
+        """Whether changes still arrive by themselves."""
+        return bool(self.then)
+
+
+Log = Callable[[WatchNote], None]
 
 
 def backends_for(platform: str) -> Tuple[str, ...]:
@@ -141,7 +176,9 @@ class LibraryWatcher:
                     backend = self._make(kind)
                     backend.start()
                 except Exception as exc:  # e.g. the inotify watch limit, a missing module
-                    self.log(f"cannot watch {self.root} with {kind} ({_reason(exc)}); {self._next(kind)}")
+                    reason, then = _reason(exc), self._then(kind)
+                    self.log(WatchNote(f"cannot watch {self.root} with {kind} ({reason}); {self._next(kind)}",
+                                       WATCH_FAILED, self.root, kind, reason, then, self.poll_seconds))
                     continue
                 self.backend, self.mode = backend, backend.name
                 return
@@ -182,12 +219,17 @@ class LibraryWatcher:
             return _WatchdogBackend(self.root, self._emit, self.load_observer())
         return StatPoller(self.root, self._emit, self.poll_seconds)
 
-    def _next(self, kind: str) -> str:
+    def _then(self, kind: str) -> str:
+        """The backend tried after ``kind``, or "" (none: not watching)."""
         kinds = backends_for(self.platform)
         later = kinds[kinds.index(kind) + 1:] if kind in kinds else ()
-        if not later:
+        return later[0] if later else ""
+
+    def _next(self, kind: str) -> str:
+        then = self._then(kind)
+        if not then:
             return "not watching; use Sync from Polar"
-        return f"trying {later[0]}" if later[0] != POLL else f"polling every {self.poll_seconds:g} s"
+        return f"trying {then}" if then != POLL else f"polling every {self.poll_seconds:g} s"
 
     def _emit(self, keys: FrozenSet[str]) -> None:
         if self._stopped:
@@ -202,12 +244,16 @@ class LibraryWatcher:
         with self._lock:
             if self._stopped or self.backend is None or self.backend.name != kind:
                 return
-            self.log(f"stopped watching {self.root} with {kind} ({reason}); polling every {self.poll_seconds:g} s")
+            self.log(WatchNote(
+                f"stopped watching {self.root} with {kind} ({reason}); polling every {self.poll_seconds:g} s",
+                WATCH_STOPPED, self.root, kind, reason, POLL, self.poll_seconds))
             poller = StatPoller(self.root, self._emit, self.poll_seconds)
             try:
                 poller.start()
             except Exception as exc:
-                self.log(f"cannot poll {self.root} ({_reason(exc)}); not watching")
+                why = _reason(exc)
+                self.log(WatchNote(f"cannot poll {self.root} ({why}); not watching", POLL_FAILED, self.root, POLL,
+                                   why, "", self.poll_seconds))
                 self.backend, self.mode = None, ""
                 return
             self.backend, self.mode = poller, poller.name

@@ -207,3 +207,48 @@ def test_stop_twice_and_restart(library):
         assert got.wait_for(document_id(0))
     finally:
         w.stop()
+
+
+def test_each_note_says_in_the_users_words_whether_changes_still_come(library, tmp_path, monkeypatch):
+    """The notes reach the sync log (and, when changes no longer come by
+    themselves, a tooltip) in the user's language: German words here, the
+    folder and the reason in them, the English line kept for the log."""
+    from addon.gui import i18n, watcher
+    from addon.gui.report_text import watch_words
+
+    def missing():
+        raise ImportError("the bundled watchdog cannot be loaded")
+
+    notes: list = []
+    w = LibraryWatcher(str(library), Collector(), notes.append, platform="win32", load_observer=missing)
+    w.start()
+    w.stop()
+
+    class Broken:
+        def __init__(self, *args):
+            pass
+
+        def start(self):
+            raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(watcher, "StatPoller", Broken)
+    w = LibraryWatcher(str(tmp_path), Collector(), notes.append, platform="darwin")
+    w.start()
+    w.stop()
+    fell_back, none = notes
+    assert (fell_back.code, fell_back.then, fell_back.watching) == ("watch_failed", "poll", True)
+    assert (none.code, none.then, none.watching) == ("watch_failed", "", False)
+    assert "polling every" in fell_back and "Permission denied" in none  # the English line, as before
+    i18n.force("de")
+    try:
+        words = watch_words(fell_back)
+        assert "beobachtet den Polar-Ordner" in words and str(library) in words and "weiterhin" in words
+        words = watch_words(none)
+        assert "Permission denied" in words and "Extras ▸ Aus Polar synchronisieren" in words
+    finally:
+        i18n.force(None)
+    # The note that a running backend stopped, and that the poll could not take over.
+    stopped = watcher.WatchNote("x", watcher.WATCH_STOPPED, "/p", "inotify", "deleted", "poll", 0.25)
+    gone = watcher.WatchNote("y", watcher.POLL_FAILED, "/p", "poll", "gone", "", 0.25)
+    assert "still comes into Anki by itself" in watch_words(stopped) and stopped.watching
+    assert "no longer watch" in watch_words(gone) and not gone.watching

@@ -29,6 +29,10 @@ def test_inotify_refused_polls_and_says_so_in_the_sync_log(anki, monkeypatch):
         assert anki.controller.watcher.mode == "stat-poller"
         log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
         assert "too many inotify instances" in log and "polling every" in log
+        # ... in the user's words too, above the technical line
+        entry = log.strip().rsplit("\n\n", 1)[-1]
+        assert "[" in entry and "watching the Polar folder]" in entry.splitlines()[0], entry
+        assert "Polar Sync watches the Polar folder" in entry and "still comes into Anki by itself" in entry
 
         before = anki.controller.runner.finished_count
         doc = Doc(anki.library, "1GuiPolledDoc00000001", title="Polled")
@@ -41,5 +45,38 @@ def test_inotify_refused_polls_and_says_so_in_the_sync_log(anki, monkeypatch):
         assert outcome.request.trigger == "watch"
     finally:
         monkeypatch.undo()
+        anki.controller.start_watcher()
+    assert anki.controller.watcher.mode == "inotify"
+
+
+def test_no_way_to_watch_says_so_in_a_tooltip(anki, monkeypatch, qtbot):
+    """Neither inotify nor the poll: what the user changes in Polar waits for
+    a sync by hand, which a tooltip says (in the log too)."""
+    from aqt import utils
+
+    inotify = sys.modules["polar_sync.gui.watch_inotify"]
+    watcher = sys.modules["polar_sync.gui.watcher"]
+
+    def refused() -> None:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    class Broken:
+        def __init__(self, *args):
+            pass
+
+        def start(self):
+            raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(inotify, "_load_libc", refused)
+    monkeypatch.setattr(watcher, "StatPoller", Broken)
+    try:
+        anki.controller.start_watcher()
+        assert anki.controller.watcher.mode == ""
+        qtbot.waitUntil(lambda: utils._tooltipLabel is not None, timeout=5000)
+        text = utils._tooltipLabel.text()
+        assert "cannot watch the Polar folder" in text and "Tools ▸ Sync from Polar" in text, text
+    finally:
+        monkeypatch.undo()
+        utils.closeTooltip()
         anki.controller.start_watcher()
     assert anki.controller.watcher.mode == "inotify"
