@@ -260,6 +260,8 @@ def read_document(
         report.error(file.label, f"not a readable Polar document: {why}", code="not_a_document", document=key)
         return LoadedDoc(file, "failed", sha=sha)
     report.parsed += 1
+    if not doc.title and doc.filename:
+        doc = _titled(doc, source)
     report.titles[key] = doc.display_title
     for card_id, problem in doc.problems:
         if card_id:
@@ -306,6 +308,17 @@ def read_document(
             loaded.cards.append(rc)
     loaded.card_ids.update(meta)
     return loaded
+
+
+def _titled(doc: Document, source: Source) -> Document:
+    """An untitled document named by its own file (an EPUB's ``dc:title``),
+    when it names itself; else as it is (Polar shows its file name)."""
+    from dataclasses import replace
+
+    from ..polar.doc_title import stash_title  # only for untitled documents
+
+    title = stash_title(source, doc.filename)
+    return replace(doc, title=title) if title else doc
 
 
 RenderCard = Callable[[Document, Flashcard, Callable[[str], bytes], Settings, bool], "RenderedCard"]
