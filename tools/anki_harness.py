@@ -49,8 +49,10 @@ def prepare_environment(offscreen: bool = True) -> None:
     os.environ.setdefault("ANKI_NOHIGHDPI", "1")
 
 
-def seed_base(base: Path, profile: str = PROFILE) -> None:
-    """Create Anki's prefs21.db with one profile, as after a finished first run."""
+def seed_base(base: Path, profile: str = PROFILE, lang: str = "en_US") -> None:
+    """Create Anki's prefs21.db with one profile, as after a finished first run
+    (``lang``: Anki's interface language; the profile's collection, made when
+    it first opens, names its stock note types in it)."""
     from aqt.profiles import ProfileManager
 
     base.mkdir(parents=True, exist_ok=True)
@@ -58,7 +60,7 @@ def seed_base(base: Path, profile: str = PROFILE) -> None:
     pm.setupMeta()
     pm.meta["firstRun"] = False
     _no_update_checks(pm)
-    pm.setLang("en_US")  # also saves meta
+    pm.setLang(lang)  # also saves meta
     pm.create(profile)
     assert pm.db is not None
     pm.db.close()

@@ -8,7 +8,9 @@ cards under new ids with ``use_stock_note_types: false``, so the own types),
 and grabs Anki's main window in the reviewer, question and answer side by
 side, in light and night mode, at 400 px wide.
 
-Output: docs/cards/<kind>-<stock|own>-<light|night>.png
+Output: docs/cards/<kind>-<stock|own>-<light|night>.png; and, from a German
+Anki whose collection the first sync wrote in German (own types, "S. N"),
+docs/cards/<kind>-de-light.png.
 """
 
 from __future__ import annotations
@@ -255,7 +257,7 @@ def _side_by_side(question: Any, answer: Any) -> Any:
     return out
 
 
-def grab_cards(session: Any, deck_root: str, variant: str, out: Path) -> List[Path]:
+def grab_cards(session: Any, deck_root: str, variant: str, out: Path, night: bool = True) -> List[Path]:
     """Question | answer PNGs of each kind's card in ``deck_root``, light and night."""
     from aqt.theme import Theme
 
@@ -263,7 +265,8 @@ def grab_cards(session: Any, deck_root: str, variant: str, out: Path) -> List[Pa
     col = mw.col
     written = []
     mw.resize(WIDTH, HEIGHT)
-    for mode, theme in (("light", Theme.LIGHT), ("night", Theme.DARK)):
+    modes = (("light", Theme.LIGHT), ("night", Theme.DARK)) if night else (("light", Theme.LIGHT),)
+    for mode, theme in modes:
         mw.set_theme(theme)
         session.process(0.3)
         for kind, (_ctype, ord_) in KINDS.items():

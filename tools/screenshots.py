@@ -13,7 +13,11 @@ reviewer, question | answer, for each card kind (tools/card_shots.py), with
 the stock note types and then the own types, light and night mode, 400 px
 wide: docs/cards/<kind>-<stock|own>-<light|night>.png.
 
-Usage: python tools/screenshots.py [--cards-only]  (builds dist/polar_sync.ankiaddon first)
+Third session (``--cards-de``): the same reviewer shots in a German Anki
+whose collection's first sync was German (own types, "S. N"), light only:
+docs/cards/<kind>-de-light.png.
+
+Usage: python tools/screenshots.py [--cards-only | --cards-de]  (builds dist/polar_sync.ankiaddon first)
 """
 
 from __future__ import annotations
@@ -70,10 +74,10 @@ def _grab_menu(session: anki_harness.Anki, out: Path) -> None:
     tools.hide()
 
 
-def _sync(session: anki_harness.Anki) -> None:
+def _sync(session: anki_harness.Anki, action: str = "Sync from Polar") -> None:
     controller = session.controller
     before = controller.runner.finished_count
-    next(a for a in session.mw.form.menuTools.actions() if a.text() == "Sync from Polar").trigger()
+    next(a for a in session.mw.form.menuTools.actions() if a.text() == action).trigger()
     session.wait_until(lambda: controller.runner.finished_count > before, 60, "the sync")
 
 
@@ -109,11 +113,43 @@ def cards_session() -> None:
     print(f"wrote {len(written)} reviewer shots in {out}")
 
 
+def german_cards_session() -> None:
+    """The reviewer in a German Anki whose profile's first sync was German:
+    own note types, the context's page as "S. N" (sync/page_label.py)."""
+    build_addon.build(anki_harness.DIST)
+    work = Path(tempfile.mkdtemp(prefix="polar-sync-cards-de-"))
+    out = DOCS / "cards"
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        library = work / "polar"
+        shutil.copytree(SAMPLE, library)
+        anki_harness.prepare_environment(offscreen=True)
+        base = work / "anki-base"
+        anki_harness.seed_base(base, lang="de_DE")
+        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
+        try:
+            controller = session.controller
+            session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")
+            card_shots.write_library(library, "De", "Shots::de")  # (draws its image with Qt: once it runs)
+            _sync(session, "Aus Polar synchronisieren")
+            written = card_shots.grab_cards(session, "Shots::de", "de", out, night=False)
+        finally:
+            anki_harness.shutdown(session)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"wrote {len(written)} German reviewer shots in {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards-only", action="store_true", help="only the reviewer shots (docs/cards/)")
-    if parser.parse_args().cards_only:
+    parser.add_argument("--cards-de", action="store_true", help="only the German reviewer shots (docs/cards/*-de-*)")
+    args = parser.parse_args()
+    if args.cards_only:
         cards_session()
+        return
+    if args.cards_de:
+        german_cards_session()
         return
     build_addon.build(anki_harness.DIST)
     work = Path(tempfile.mkdtemp(prefix="polar-sync-shots-"))
@@ -161,6 +197,7 @@ def main() -> None:
           f"{DOCS / 'document-window.png'} and {', '.join(p.name for p in written)}")
     # A fresh Anki: the first one ends in German, with a broken library.
     subprocess.run([sys.executable, __file__, "--cards-only"], check=True)
+    subprocess.run([sys.executable, __file__, "--cards-de"], check=True)
 
 
 if __name__ == "__main__":
