@@ -28,9 +28,11 @@ EXTRA_COUNTS = (
     ("paired", "older versions of Polar's old sync taken over"),
     ("rekeyed", "re-keyed after an edit"),
     ("duplicates", "duplicates resolved"),
+    ("copies", "copies made on another computer too, removed"),
 )
 # The labels above for a count of one.
 _SINGULAR = {"duplicates resolved": "duplicate resolved",
+             "copies made on another computer too, removed": "copy made on another computer too, removed",
              "older versions of Polar's old sync taken over": "older version of Polar's old sync taken over"}
 # Plain words in the summary for a key's jargon.
 _WORDS = {"orphaned": "removed in Polar"}
@@ -141,7 +143,8 @@ class Report:
     restored: int = 0  # orphaned notes whose card came back
     adopted: int = 0  # notes of Polar's old AnkiConnect sync taken over
     rekeyed: int = 0  # cards Polar re-created on edit, kept as the same note
-    duplicates: int = 0  # extra notes of one Polar card (two computers)
+    duplicates: int = 0  # extra notes of one Polar card (two computers), set aside
+    copies: int = 0  # extra notes of one Polar card holding nothing of the user's, removed
     paired: int = 0  # old-sync notes of an older version of a card, taken over
     # ids of old-sync notes that match no current Polar card: never changed
     # by a sync; the user may look at them or suspend them
