@@ -268,7 +268,15 @@ def find_missing_notes(ctx: Applying) -> None:
     ctx.polar_notes, polar_sum, ctx.probe = polar_note_count_and_probe(ctx.col, _likely_interest(ctx))
     ctx.hints_exact = (ctx.polar_notes, polar_sum) == state.note_id_summary()
     if ctx.polar_notes == state.card_count() and ctx.known_docs:
-        if not ctx.hints_exact:  # (once: a state from before the hints, or notes changed in step)
+        # The same notes by count and ids, but not the very notes the last
+        # sync left (the fingerprint's usn part moved: AnkiWeb or an edit
+        # changed some): a guid may be on another note now (a Polar edit
+        # synced on another computer re-keys the note there), which the ids
+        # do not show; a hint missing for a guid would make the next trusted
+        # sync take its note for absent and make it again. So the hints are
+        # made anew from the guids (one more scan, only after such a change:
+        # a sync that trusts the fingerprint never gets here).
+        if ctx.fingerprint or not ctx.hints_exact:
             in_col = polar_guids(ctx.col)
             _find_replaced_notes(ctx, in_col)
             _rebuild_hints(ctx, in_col)

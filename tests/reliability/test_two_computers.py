@@ -235,3 +235,103 @@ def test_duplicates_studied_on_both_computers_keep_every_review(pair, tmp_path):
         assert len(c.cards_of("c1")) == len(c.cards_of("c2")) == 1
         assert c.cards_of("c2")[0].reps == 1 and c.cards_of("c1")[0].reps == 1
         assert integrity_problems(c.col) == []
+
+
+# -- 3. Polar's changes synced on one computer, studied on the other ----------
+
+def _in_step(lib: Path, pair: Any) -> Tuple[Computer, Computer]:
+    """A synced from Polar, AnkiWeb brought it to B, which synced from
+    Polar too (found everything): both have a state of their own."""
+    a, b = pair(lib)
+    a.polar()
+    a.ankiweb()
+    b.ankiweb()
+    assert b.polar().unchanged == 2
+    return a, b
+
+
+def test_a_polar_edit_synced_on_one_computer_keeps_the_review_made_on_the_other(pair, tmp_path):
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.edit_card("c1", "c1e", basic("question c1, edited", "answer c1")).write()
+    edit = a.polar()
+    assert (edit.rekeyed, edit.updated) == (1, 1)
+    b.review(b.cards_of("c1")[0].id)  # before AnkiWeb brings the edit
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    report = b.polar()  # its state still knows the card as c1
+    assert report.errors == [] and report.conflicts == []
+    assert (report.created, report.duplicates, report.copies, report.orphaned) == (0, 0, 0, 0)
+    for c in (a, b):
+        assert c.cards_of("c1") == [] and len(c.cards_of("c1e")) == 1, c.name
+        card = c.cards_of("c1e")[0]
+        assert card.reps == 1 and "edited" in card.note()["Front"], c.name
+    assert b.pending_changes() == {}
+    doc.card("c4", basic("question c4", "answer c4")).write()
+    # B found c1e's note by its guid (AnkiWeb re-keyed it): its next sync,
+    # trusting the notes it left, must know where c1e is.
+    assert b.polar().created == 1
+    again = a.polar()
+    assert again.created == 1  # (both before AnkiWeb: a copy)
+    b.ankiweb()
+    a.ankiweb()
+    assert a.polar().copies == 1
+
+
+def test_a_card_deleted_in_polar_while_the_other_computer_studies_it(pair, tmp_path):
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.delete_card("c1").write()
+    gone = a.polar()
+    assert gone.orphaned == 1
+    b.review(b.cards_of("c1")[0].id)  # studied on B, which has not heard of it yet
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    report = b.polar()
+    assert report.errors == [] and report.duplicates == 0 and report.copies == 0
+    b.ankiweb()
+    a.ankiweb()
+    for c in (a, b):
+        [card] = c.cards_of("c1")
+        assert card.reps == 1, c.name  # the review made on B is kept
+        assert card.queue == -1 and card.note().has_tag("polar::deleted"), c.name
+        assert integrity_problems(c.col) == []
+    assert a.polar().changed is False and b.polar().changed is False
+
+
+def test_the_undo_marker_another_computer_brings_is_not_taken_for_an_undo(pair, tmp_path):
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.card("c3", basic("question c3", "answer c3")).write()
+    assert b.polar().created == 1  # B's undo marker, in the collection's config
+    b.ankiweb()
+    a.ankiweb()
+    doc.edit_card("c2", "c2e", basic("question c2, edited", "answer c2")).write()
+    assert a.polar().rekeyed == 1  # A's marker (after AnkiWeb brought B's)
+    a.ankiweb()
+    b.ankiweb()  # B's collection now carries A's marker
+    report = b.polar()
+    assert [w for w in report.warnings if w.get("code") in ("undo_beyond_memory", "preview_after_undo")] == []
+    assert (report.created, report.updated, report.copies, report.duplicates) == (0, 0, 0, 0), report
+    assert len(b.cards_of("c2e")) == 1 and "edited" in b.cards_of("c2e")[0].note()["Front"]
+
+
+# -- 4. the other computer's Anki-side changes --------------------------------
+
+def test_a_deck_renamed_on_the_other_computer_is_followed(pair, tmp_path):
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    did = a.cards_of("c1")[0].did
+    a.col.decks.rename(did, "Study::OS")
+    a.ankiweb()
+    b.ankiweb()
+    doc.card("c3", basic("question c3", "answer c3")).write()
+    report = b.polar()
+    assert report.created == 1 and report.decks == {"Study::OS"}
+    assert b.cards_of("c3")[0].did == did
+    assert b.col.decks.id_for_name("compsci::os") is None
+    b.ankiweb()
+    a.ankiweb()
+    assert a.polar().changed is False
