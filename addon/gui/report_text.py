@@ -61,6 +61,9 @@ def counts_line(data: Mapping[str, Any]) -> str:
                          taken))
     if data.get("duplicates"):
         parts.append(ntr("{n} duplicate note set aside", "{n} duplicate notes set aside", int(data["duplicates"])))
+    if data.get("copies"):
+        parts.append(ntr("{n} duplicate made on another computer removed",
+                         "{n} duplicates made on another computer removed", int(data["copies"])))
     if parts and data.get("unchanged"):
         parts.append(change_words("unchanged", int(data["unchanged"]), dry))
     return join(parts)

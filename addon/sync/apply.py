@@ -46,12 +46,15 @@ from .plan import (
     count,
     decide_deletions,
     leave_alone,
+    pick_keeper,
     render_creates,
     resolve_moves,
     resolve_suspensions,
+    spare_copy,
 )
 from .read import Card, LoadedDoc, Pending, Reading, settings_key, trusted_signature
 from .report import Report
+from .sql import in_chunks
 from .state import CardState, DeckHome, DeckHomes, DocState, NoteIdChanges, StagedCards, SuspendRecords
 from .write import UNDO_NAME, batched, foreign_row, write_plan
 
@@ -118,6 +121,8 @@ class Applying:
     places: Dict[str, str] = field(default_factory=dict)  # document -> the deck followed for it (any document)
     deck_ids: Dict[str, DeckId] = field(default_factory=dict)  # those decks: lower-case name -> id
     live: Optional[Dict[str, int]] = None  # the state's live cards per document (_live_cards)
+    # Documents whose notes another computer's notes of the same cards replaced (_find_replaced_notes)
+    replaced_docs: Set[str] = field(default_factory=set)
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
 
     @property
@@ -264,12 +269,23 @@ def find_missing_notes(ctx: Applying) -> None:
     ctx.polar_notes, polar_sum, ctx.probe = polar_note_count_and_probe(ctx.col, _likely_interest(ctx))
     ctx.hints_exact = (ctx.polar_notes, polar_sum) == state.note_id_summary()
     if ctx.polar_notes == state.card_count() and ctx.known_docs:
-        if not ctx.hints_exact:  # (once: a state from before the hints, or notes changed in step)
-            _rebuild_hints(ctx, polar_guids(ctx.col))
+        # The same notes by count and ids, but not the very notes the last
+        # sync left (the fingerprint's usn part moved: AnkiWeb or an edit
+        # changed some): a guid may be on another note now (a Polar edit
+        # synced on another computer re-keys the note there), which the ids
+        # do not show; a hint missing for a guid would make the next trusted
+        # sync take its note for absent and make it again. So the hints are
+        # made anew from the guids (one more scan, only after such a change:
+        # a sync that trusts the fingerprint never gets here).
+        if ctx.fingerprint or not ctx.hints_exact:
+            in_col = polar_guids(ctx.col)
+            _find_replaced_notes(ctx, in_col)
+            _rebuild_hints(ctx, in_col)
         return
     ctx.say("Checking the collection against the last sync…")
     in_col = polar_guids(ctx.col)
     if not ctx.hints_exact:
+        _find_replaced_notes(ctx, in_col)
         _rebuild_hints(ctx, in_col)
     remembered = state.all_cards()
     recheck = {
@@ -293,6 +309,25 @@ def settle_page_label(ctx: Applying) -> None:
         return
     reading.settings = reading.settings._replace(page_label=ENGLISH_PAGE_LABEL)
     reading.state.settings_key = settings_key(reading.settings)
+
+
+def _find_replaced_notes(ctx: Applying, in_col: Dict[str, List[NoteId]]) -> None:
+    """Polar notes this computer made that are gone while a note of the same
+    card, made elsewhere, is there: another computer made it too, and the
+    duplicates were settled there in favour of its note (AnkiWeb brought
+    the removal). Their documents are read again, so ``follow_kept_notes``
+    sends their new cards where the kept notes are. Only when the note-id
+    hints no longer match the collection (notes came or went)."""
+    if not ctx.known_docs or ctx.dry_run:
+        return
+    state = ctx.reading.state
+    hints = state.note_ids(in_col)
+    replaced = {g for g, nid in hints.items() if nid not in in_col[g]}
+    if not replaced:
+        return
+    docs = {c.doc for c in state.cards_by_guid(replaced) if c.doc}
+    ctx.replaced_docs |= docs
+    ctx.reading.reread(sorted(k for k in docs if k in ctx.reading.docs))
 
 
 def _rebuild_hints(ctx: Applying, in_col: Dict[str, List[NoteId]]) -> None:
@@ -605,6 +640,40 @@ def look_up_notes(ctx: Applying) -> None:
     ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy, ctx.reading.render)
 
 
+def follow_kept_notes(ctx: Applying) -> None:
+    """A document whose cards have notes made on two computers (duplicates
+    met through AnkiWeb: each computer put its own in a deck of its own
+    making, which AnkiWeb then shows twice, one called "<name>+"), or whose
+    notes were replaced by the other computer's (``_find_replaced_notes``):
+    its cards go to the deck where the notes kept are (``plan.pick_keeper``),
+    when that is one normal deck, and the deck home follows it. Both
+    computers then put the document's new cards in one deck, by its id.
+    Nothing to do unless some guid is on several notes or a document's
+    notes were replaced."""
+    by_guid = ctx.by_guid
+    docs = [d for d in ctx.parsed if d.key in ctx.replaced_docs
+            or any(len(by_guid.get(guid_for(c.card_id), ())) > 1 for c in d.every_card())] if by_guid else []
+    if not docs:
+        return
+    decks = normal_decks(ctx.col)
+    for d in docs:
+        kept: Set[DeckId] = set()
+        for c in d.every_card():
+            notes = by_guid.get(guid_for(c.card_id))
+            if notes:
+                kept.update(card.home for card in pick_keeper(notes)[0].cards)
+        if len(kept) != 1:
+            continue
+        did = next(iter(kept))
+        name = decks.get(did)
+        if name is None or ctx.deck_ids.get(d.target.lower()) == did:
+            continue
+        if name.lower() == d.target.lower() and existing_deck_id(ctx.col, name) == did:
+            continue  # the deck it goes to by name anyway
+        ctx.deck_ids[name.lower()] = did
+        d.place = ctx.places[d.key] = name
+
+
 def legacy_type_ids(notetypes: Dict[NotetypeId, NoteTypeRef], notes: Sequence[NoteInfo]) -> Dict[str, List[NotetypeId]]:
     """For each card kind, the note types the old sync's notes (``notes``)
     are in now that can hold it: cloze types for cloze cards, the others for
@@ -719,6 +788,7 @@ def plan_collection_changes(ctx: Applying) -> None:
     images are missing from the media folder, what the deletion policy does,
     which suspended cards a restore gives back (the sync's own only)."""
     plan = _planner(ctx).plan
+    settle_duplicates(ctx)
     resolve_moves(plan, lambda name: ctx.deck_ids.get(name.lower()) or existing_deck_id(ctx.col, name))
     # A sync killed after adding its notes but before the media thread had
     # written their files leaves notes pointing at missing files; the next
@@ -731,6 +801,27 @@ def plan_collection_changes(ctx: Applying) -> None:
     if refused:
         ctx.report.error(ctx.reading.source.describe(), refused, code="delete_refused")
     resolve_suspensions(plan, ctx.reading.state.suspended_by_sync)
+
+
+def settle_duplicates(ctx: Applying) -> None:
+    """Which duplicates (notes of one Polar card made on two computers, met
+    through AnkiWeb) are spare copies of the note kept (``plan.spare_copy``)
+    with no review in the log and no flag either: those go, whatever the
+    deletion policy; the others are set aside as ever. One query, and only
+    when there are duplicates."""
+    plan = _planner(ctx).plan
+    maybe = [o for o in plan.orphans if o.duplicate and spare_copy(o)]
+    if not maybe:
+        return
+    db = ctx.col.db
+    assert db is not None
+    cids = [c.id for o in maybe for c in o.note.cards]
+    studied: Set[int] = set()
+    for marks, chunk in in_chunks(cids):
+        studied.update(db.list(f"SELECT id FROM cards WHERE id IN ({marks}) AND flags != 0", *chunk))
+        studied.update(db.list(f"SELECT DISTINCT cid FROM revlog WHERE cid IN ({marks})", *chunk))
+    for o in maybe:
+        o.spare = not any(c.id in studied for c in o.note.cards)
 
 
 def leave_open_notes_alone(ctx: Applying) -> None:
@@ -904,6 +995,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     avoid_filtered_decks,
     find_gone_documents,
     look_up_notes,
+    follow_kept_notes,
     plan_documents,
     pair_legacy_notes,
     plan_sweep,

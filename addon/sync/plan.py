@@ -169,6 +169,11 @@ class Orphan:
     note: NoteInfo
     card: Optional[CardState]  # None for a note no state row knows
     duplicate: bool = False
+    # A duplicate's: the note of the same Polar card that is kept
+    # (``pick_keeper``), and whether this one is a spare copy of it, which
+    # goes whatever the deletion policy (``spare_copy``).
+    keeper: Optional[NoteInfo] = None
+    spare: bool = False
     # Not None: the note of a card that changed kind, which ``retype.create``
     # replaces. It has no state row of its own (the card's row is the new
     # note's) and always gets a guid of its own (the new note takes the card's).
@@ -419,7 +424,7 @@ class Planner:
                 continue
             planned.add(rc.card_id)
             keeper, losers = pick_keeper(notes)
-            self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
+            self.plan.orphans += [Orphan(n, None, duplicate=True, keeper=keeper) for n in losers]
             base = old.get(rc.card_id)
             if self.retyped(keeper, rc, base):
                 self.retype(keeper, rc, doc, deck, base, meta.get(rc.card_id, NO_META))
@@ -458,7 +463,7 @@ class Planner:
                 prev = queue.pop(0)
                 used.add(prev.card_id)
                 keeper, losers = pick_keeper(by_guid[prev.guid])
-                self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
+                self.plan.orphans += [Orphan(n, None, duplicate=True, keeper=keeper) for n in losers]
                 self.update(keeper, rc, doc, prev, move_to, guid_for(card.card_id), card_meta)
                 self.plan.rekeyed += 1
                 continue
@@ -539,7 +544,7 @@ class Planner:
             return
         keeper, losers = pick_keeper(notes)
         self.plan.orphans.append(Orphan(keeper, card))
-        self.plan.orphans += [Orphan(n, None, duplicate=True) for n in losers]
+        self.plan.orphans += [Orphan(n, None, duplicate=True, keeper=keeper) for n in losers]
 
     def sweep(self, gone: Sequence[CardState], can_sweep: bool) -> None:
         """Cards gone from Polar with their document (``gone``) become orphans.
@@ -580,7 +585,13 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
     only about orphans whose tag is gone (``_taken_back``)."""
     policy = settings.deletion_policy
     taken_back = _taken_back(plan.orphans, recorded)
-    acting = len(plan.orphans) - len(taken_back)
+    # A spare copy (``spare_copy``: another computer made the same note, and
+    # this one holds nothing of the user's) goes under every policy: it is
+    # no card removed in Polar, and set aside it would only be clutter.
+    spare = [o for o in plan.orphans if o.spare]
+    for o in spare:
+        o.remove = True
+    acting = len(plan.orphans) - len(taken_back) - len(spare)
     if policy == "delete" and acting > settings.delete_max_share * max(polar_notes, 1):
         why = (f"refused to delete {acting} of {max(polar_notes, 1)} synced notes "
                f"(over the delete_max_share limit of {settings.delete_max_share:.0%}); nothing was deleted")
@@ -588,10 +599,10 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
         # A retyped card stays in its old note as well: no new note beside
         # it with the same guid.
         _drop_retypes(plan, [o for o in plan.orphans if o.retype is not None])
-        plan.orphans = []
+        plan.orphans = spare
         return why
     for o in plan.orphans:
-        if id(o) in taken_back:
+        if id(o) in taken_back or o.spare:
             continue
         if policy == "delete":
             o.remove = True
@@ -615,6 +626,20 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
             # already, and remembers them (a duplicate is never restored).
             o.record = list(o.suspend)
     return None
+
+
+def spare_copy(o: Orphan) -> bool:
+    """Whether a duplicate is a mere copy of its keeper, as a second
+    computer makes it before AnkiWeb brings it the first one's note: the
+    same fields and tags, and cards never studied, suspended or buried (all
+    new, in the new queue). The caller also checks that no card of it has a review in the log or a flag
+    (``apply.settle_duplicates``)."""
+    keeper = o.keeper
+    if not o.duplicate or keeper is None or o.note.fields != keeper.fields:
+        return False
+    if sorted(t.lower() for t in o.note.tags) != sorted(t.lower() for t in keeper.tags):
+        return False
+    return all(c.reps == 0 and c.queue == 0 for c in o.note.cards)
 
 
 def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]]
@@ -733,7 +758,8 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
     report.paired = plan.paired
     report.legacy_leftovers = list(plan.legacy_leftovers)
     report.conflicts = plan.conflicts
-    report.duplicates = sum(1 for o in plan.orphans if o.duplicate)
+    report.duplicates = sum(1 for o in plan.orphans if o.duplicate and not o.spare)
+    report.copies = sum(1 for o in plan.orphans if o.spare)
     fresh = sum(1 for o in plan.orphans if _fresh(o))
     if deletion_policy == "delete":
         report.deleted = fresh + report.duplicates
@@ -771,7 +797,7 @@ def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[
             out.append(Change(kind, u.note.id, deck, u.doc, u.rc.card_id, u.meta.page, u.rc.front))
     delete = deletion_policy == "delete"
     for o in plan.orphans:
-        counted = o.duplicate and delete or _fresh(o)
+        counted = o.duplicate and not o.spare and delete or _fresh(o)
         if not counted:
             continue
         if o.retype is not None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # The figures ``to_dict`` gives, in this order (public JSON keys: kept as they are).
 MAIN_COUNTS = ("created", "updated", "unchanged", "moved", "orphaned", "deleted")
-EXTRA_COUNTS = ("restored", "adopted", "paired", "rekeyed", "duplicates")
+EXTRA_COUNTS = ("restored", "adopted", "paired", "rekeyed", "duplicates", "copies")
 _CHANGES = tuple(k for k in MAIN_COUNTS if k != "unchanged") + EXTRA_COUNTS
 
 # The summary's words for the counts: the very words of the report window
@@ -155,7 +155,8 @@ class Report:
     restored: int = 0  # orphaned notes whose card came back
     adopted: int = 0  # notes of Polar's old AnkiConnect sync taken over
     rekeyed: int = 0  # cards Polar re-created on edit, kept as the same note
-    duplicates: int = 0  # extra notes of one Polar card (two computers)
+    duplicates: int = 0  # extra notes of one Polar card (two computers), set aside
+    copies: int = 0  # extra notes of one Polar card holding nothing of the user's, removed
     paired: int = 0  # old-sync notes of an older version of a card, taken over
     # ids of old-sync notes that match no current Polar card: never changed
     # by a sync; the user may look at them or suspend them
@@ -198,6 +199,9 @@ class Report:
                                  "{n} notes taken over from Polar's old sync"))
         if self.duplicates:
             parts.append(_phrase(self.duplicates, "{n} duplicate note set aside", "{n} duplicate notes set aside"))
+        if self.copies:
+            parts.append(_phrase(self.copies, "{n} duplicate made on another computer removed",
+                                 "{n} duplicates made on another computer removed"))
         if parts and self.unchanged:
             parts.append(f"{self.unchanged} unchanged")
         return parts

@@ -454,6 +454,11 @@ class SyncState:
         rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM cards WHERE card_id IN ({{marks}})", sorted(set(card_ids)))
         return {str(r[0]): _card_from_row(r) for r in rows}
 
+    def cards_by_guid(self, guids: Iterable[str]) -> List[CardState]:
+        """The rows of the cards whose notes have these guids (a few, rarely)."""
+        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM cards WHERE guid IN ({{marks}})", sorted(set(guids)))
+        return [_card_from_row(r) for r in rows]
+
     def problems_for(self, doc_keys: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:
         """doc key → the report rows of the errors remembered for it."""
         keys = list(doc_keys)
