@@ -16,7 +16,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
 
 from ..polar.docmeta import Text
-from .inline_style import clean_style, font_colour
 
 # bs4 and markdown are imported when a field first needs them: nearly every
 # Polar field takes a fast path without either, and bs4's import is ~80 ms
@@ -141,6 +140,8 @@ def is_media_name(value: str) -> bool:
 def kept_style(name: str, attrs: Mapping[str, object]) -> Dict[str, str]:
     """What a tag keeps of its ``style`` (and a ``<font>`` of its ``color``):
     a validated subset written anew (``inline_style``); {} for none."""
+    from .inline_style import clean_style, font_colour  # (on the first style: most libraries have none)
+
     style = attrs.get("style")
     kept: Dict[str, str] = {}
     font_color = None
@@ -341,6 +342,13 @@ def _styled_tag(name: str, attrs: str) -> Optional[str]:
     return f"<{name}" + "".join(f' {key}="{_substitute(value)}"' for key, value in kept.items()) + ">"
 
 
+def _may_keep_style(attrs: str) -> bool:
+    """Whether a tag's attributes may keep something of a style (a style, a
+    colour); a plain test: a tag is worked out once (``_TAG_ACTIONS``)."""
+    low = attrs.lower()
+    return "style" in low or "color" in low
+
+
 def _tag_action(closing: str, name: str, attrs: str, selfclose: str, styles: bool = True) -> _TagAction:
     name = name.lower()
     if name in _SIMPLE_REFUSED:
@@ -354,10 +362,10 @@ def _tag_action(closing: str, name: str, attrs: str, selfclose: str, styles: boo
         return _REFUSED_TAG
     if name == "a":
         link = _simple_link(attrs)
-        if link is None or (styles and _KEEPS_STYLE.search(attrs) and _styled_tag(name, attrs) != ""):
+        if link is None or (styles and _may_keep_style(attrs) and _styled_tag(name, attrs) != ""):
             return _REFUSED_TAG  # (a styled link: rare, for the full parse)
         return (_OPEN, name, link, "</a>" if link else "")
-    if styles and attrs and _KEEPS_STYLE.search(attrs) and (name in _SIMPLE_OPEN or name == "font"):
+    if styles and attrs and _may_keep_style(attrs) and (name in _SIMPLE_OPEN or name == "font"):
         styled = _styled_tag(name, attrs)
         if styled is None:
             return _REFUSED_TAG
@@ -367,10 +375,6 @@ def _tag_action(closing: str, name: str, attrs: str, selfclose: str, styles: boo
     if tag is None:  # unknown but harmless (font, center): unwrapped
         return (_OPEN, name, "", "")
     return (_OPEN, name, tag, _SIMPLE_CLOSE[name])
-
-
-# A tag's attributes that may keep something of a style: a style, a colour.
-_KEEPS_STYLE = re.compile(r"\b(?:style|color)\s*=", re.IGNORECASE)
 
 
 def _sanitize_simple(html: str, styles: bool = True) -> Optional[str]:

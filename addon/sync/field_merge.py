@@ -29,7 +29,6 @@ from difflib import SequenceMatcher
 from typing import Optional
 
 from ..render.context import split_block
-from ..render.html import sanitize_html
 from .notetypes import Want
 
 
@@ -87,6 +86,8 @@ def unstyled_hash(text: str) -> Optional[str]:
     ``<font>``), or None when it has neither (then it is the same)."""
     if "style=" not in text and "<font" not in text:
         return None
+    from ..render.html import sanitize_html
+
     return field_hash(sanitize_html(text, not_trivial=True, styles=False))
 
 
