@@ -2,7 +2,8 @@
 
 Builds a small Polar library with one card of each kind that matters (basic
 with a highlight, reversed from a web capture with a long tracked URL, cloze
-on a real-size area highlight, basic with comments), syncs it twice into a
+on a real-size area highlight, basic with comments, basic with colour-coded
+text as Polar's editor writes it), syncs it twice into a
 running headless Anki (first with the stock note types, then the same
 cards under new ids with ``use_stock_note_types: false``, so the own types),
 and grabs Anki's main window in the reviewer, question and answer side by
@@ -29,6 +30,7 @@ KINDS: Dict[str, Tuple[str, int]] = {
     "reversed": ("BASIC_FRONT_BACK_AND_REVERSE", 1),  # card 2: Back is the question
     "cloze-image": ("CLOZE", 0),
     "comments": ("BASIC_FRONT_BACK", 0),
+    "colours": ("BASIC_FRONT_BACK", 0),
 }
 LONG_URL = (
     "https://www.nature.com/articles/s41586-020-2649-2?utm_source=newsletter&utm_medium=email"
@@ -119,6 +121,23 @@ def _docs(prefix: str, deck: str) -> List[Tuple[str, Dict[str, Any], Dict[str, A
          "back": {"HTML": "<p>Recalling strengthens the memory; rereading only builds familiarity.</p>"}},
         f"text-highlight:{hid}")
     docs.append((f"1{prefix}DocCmt", {"title": "Make It Stick", "tags": [f"deck:{deck}::comments"]}, {"37": p}))
+    # colour-coded text, as Polar's editor (Summernote) writes it: <font color>, styled spans
+    p = empty_page(12)
+    hid = f"1{prefix}HlColour"
+    p["textHighlights"][hid] = _hl(hid, "Oxidation is loss of electrons; reduction is gain of electrons.", 400.0)
+    p["flashcards"][f"1{prefix}CardColour"] = _card(
+        f"1{prefix}CardColour", "BASIC_FRONT_BACK",
+        {"front": {"HTML": '<p>What happens to electrons in <font color="#000080">oxidation</font> and in '
+                           '<span style="color: rgb(156, 0, 0);">reduction</span>?</p>'},
+         "back": {"HTML": '<p><font color="#000080">Oxidation</font>: <span style="background-color: '
+                          'rgb(255, 255, 0);">loss</span> of electrons.<br><span style="color: rgb(156, 0, 0);">'
+                          'Reduction</span>: <span style="font-weight: bold;">gain</span> of electrons.</p>'
+                          '<p><span style="color: rgb(0, 0, 0);">(OIL RIG, pasted from a web page)</span> '
+                          '<span style="color: rgb(255, 0, 0);">red</span> '
+                          '<font color="#397B21">green</font> <font color="#FFFF00">yellow</font></p>'}},
+        f"text-highlight:{hid}")
+    docs.append((f"1{prefix}DocColour", {"title": "Chemistry Basics", "tags": [f"deck:{deck}::colours"]},
+                 {"12": p}))
     return docs
 
 

@@ -13,7 +13,7 @@ import html as _html
 import re
 import threading
 from functools import cache
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
 
 from ..polar.docmeta import Text
 
@@ -137,7 +137,27 @@ def is_media_name(value: str) -> bool:
     )
 
 
-def _clean_attrs(tag: Tag) -> bool:
+def kept_style(name: str, attrs: Mapping[str, object]) -> Dict[str, str]:
+    """What a tag keeps of its ``style`` (and a ``<font>`` of its ``color``):
+    a validated subset written anew (``inline_style``); {} for none."""
+    from .inline_style import clean_style, font_colour  # (on the first style: most libraries have none)
+
+    style = attrs.get("style")
+    kept: Dict[str, str] = {}
+    font_color = None
+    if name == "font":
+        value = attrs.get("color")
+        font_color = font_colour(value) if isinstance(value, str) else None
+        if font_color is not None:
+            kept["color"] = font_color
+    if isinstance(style, str) or font_color is not None:
+        cleaned = clean_style(style if isinstance(style, str) else "", font_color)
+        if cleaned and cleaned != f"color:{font_color}":
+            kept["style"] = cleaned
+    return kept
+
+
+def _clean_attrs(tag: Tag, styles: bool = True) -> bool:
     """Reduce ``tag``'s attributes to the allow-list; False: drop the tag."""
     name = tag.name
     old = tag.attrs
@@ -169,12 +189,14 @@ def _clean_attrs(tag: Tag) -> bool:
             match = _NUMBER.match(value) if isinstance(value, str) else None
             if match:
                 new[key] = match.group(1)
+    if styles and "style" in old and name not in _VOID_TAGS:
+        new.update(kept_style(name, old))
     tag.attrs.clear()
     tag.attrs.update(new)
     return True
 
 
-def _sanitize_tree(soup: BeautifulSoup) -> None:
+def _sanitize_tree(soup: BeautifulSoup, styles: bool = True) -> None:
     from bs4 import Tag
     from bs4.element import PreformattedString
 
@@ -187,7 +209,7 @@ def _sanitize_tree(soup: BeautifulSoup) -> None:
             if name in DROPPED_TAGS:
                 node.decompose()
             elif name in ALLOWED_TAGS:
-                if not _clean_attrs(node):
+                if not _clean_attrs(node, styles):
                     node.decompose()
                 elif name == "a" and "href" not in node.attrs:
                     kids = list(node.contents)
@@ -195,6 +217,10 @@ def _sanitize_tree(soup: BeautifulSoup) -> None:
                     work.extend(kids)
                 else:
                     work.extend(node.contents)
+            elif name == "font" and styles and (font := kept_style(name, node.attrs)):
+                node.attrs.clear()  # a colour: kept (Summernote's text colour)
+                node.attrs.update(font)
+                work.extend(node.contents)
             else:  # unknown but harmless (font, center, o:p, ...): keep the content
                 kids = list(node.contents)
                 node.unwrap()
@@ -296,10 +322,34 @@ _REFUSE, _OPEN, _CLOSE, _VOID, _IMAGE = range(5)
 _TagAction = Tuple[int, str, str, str]
 _REFUSED_TAG: _TagAction = (_REFUSE, "", "", "")
 _TAG_ACTIONS: Dict[Tuple[str, str, str, str], _TagAction] = {}
+_UNSTYLED_TAG_ACTIONS: Dict[Tuple[str, str, str, str], _TagAction] = {}  # styles=False (merge.py's old rendering)
 _MAX_TAG_ACTIONS = 4096  # links' attributes differ: past this, new tags are worked out each time
 
 
-def _tag_action(closing: str, name: str, attrs: str, selfclose: str) -> _TagAction:
+def _styled_tag(name: str, attrs: str) -> Optional[str]:
+    """The opening tag of a plain tag (or ``<font>``) whose ``style`` (or
+    colour) keeps something, as bs4 writes it after ``_clean_attrs``; ""
+    when nothing is kept; None for the full parse (an attribute twice)."""
+    values: Dict[str, str] = {}
+    for m in _SIMPLE_ATTR.finditer(attrs):
+        key = m.group(1).lower()
+        if key in values:
+            return None  # duplicates: bs4 has its own rule
+        values[key] = next((g for g in m.group(2, 3, 4) if g is not None), "")
+    kept = kept_style(name, values)
+    if not kept:
+        return ""
+    return f"<{name}" + "".join(f' {key}="{_substitute(value)}"' for key, value in kept.items()) + ">"
+
+
+def _may_keep_style(attrs: str) -> bool:
+    """Whether a tag's attributes may keep something of a style (a style, a
+    colour); a plain test: a tag is worked out once (``_TAG_ACTIONS``)."""
+    low = attrs.lower()
+    return "style" in low or "color" in low
+
+
+def _tag_action(closing: str, name: str, attrs: str, selfclose: str, styles: bool = True) -> _TagAction:
     name = name.lower()
     if name in _SIMPLE_REFUSED:
         image = _simple_image(attrs) if name == "img" and not closing and not selfclose else None
@@ -312,16 +362,22 @@ def _tag_action(closing: str, name: str, attrs: str, selfclose: str) -> _TagActi
         return _REFUSED_TAG
     if name == "a":
         link = _simple_link(attrs)
-        if link is None:
-            return _REFUSED_TAG
+        if link is None or (styles and _may_keep_style(attrs) and _styled_tag(name, attrs) != ""):
+            return _REFUSED_TAG  # (a styled link: rare, for the full parse)
         return (_OPEN, name, link, "</a>" if link else "")
+    if styles and attrs and _may_keep_style(attrs) and (name in _SIMPLE_OPEN or name == "font"):
+        styled = _styled_tag(name, attrs)
+        if styled is None:
+            return _REFUSED_TAG
+        if styled:
+            return (_OPEN, name, styled, f"</{name}>")
     tag = _SIMPLE_OPEN.get(name)
     if tag is None:  # unknown but harmless (font, center): unwrapped
         return (_OPEN, name, "", "")
     return (_OPEN, name, tag, _SIMPLE_CLOSE[name])
 
 
-def _sanitize_simple(html: str) -> Optional[str]:
+def _sanitize_simple(html: str, styles: bool = True) -> Optional[str]:
     # One split gives text, token groups (closing, name, attributes,
     # self-close), text, ...: the same tokens finditer would find, without a
     # match object per tag (a field here has ~5 tags; this made it 2x cheaper).
@@ -334,7 +390,7 @@ def _sanitize_simple(html: str) -> Optional[str]:
     out: List[str] = []
     stack: List[Tuple[str, str]] = []  # (name, its closing tag as written: "" for none)
     images = False
-    actions = _TAG_ACTIONS
+    actions = _TAG_ACTIONS if styles else _UNSTYLED_TAG_ACTIONS
     tokens = iter(parts)
     # Five at a time: a text, then a tag's four groups; the last text is left.
     for text, closing, name, attrs, selfclose in zip(tokens, tokens, tokens, tokens, tokens):
@@ -343,7 +399,7 @@ def _sanitize_simple(html: str) -> Optional[str]:
         key = (closing, name, attrs, selfclose)
         action = actions.get(key)
         if action is None:
-            action = _tag_action(closing, name, attrs, selfclose)
+            action = _tag_action(closing, name, attrs, selfclose, styles)
             if len(actions) < _MAX_TAG_ACTIONS:
                 actions[key] = action
         kind, name, written, close = action
@@ -379,17 +435,21 @@ def _sanitize_simple(html: str) -> Optional[str]:
     return "".join(out)
 
 
-def sanitize_html(html: str, not_trivial: bool = False) -> str:
+def sanitize_html(html: str, not_trivial: bool = False, styles: bool = True) -> str:
     """Allow-list sanitiser; see ``ALLOWED_TAGS`` and ``_clean_attrs``.
 
     Scripts, styles, frames, SVG/MathML, forms and the like are removed with
-    their content, unknown tags are unwrapped, ``style``/``class``/``on*``
-    attributes are dropped, links keep only http(s)/mailto targets and images
+    their content, unknown tags are unwrapped (but a ``<font>`` with a
+    colour), ``class``/``on*`` attributes are dropped, a ``style`` keeps only
+    colours, weight, slant and underline/strike-through, written anew
+    (``inline_style``), links keep only http(s)/mailto targets and images
     only a plain media file name. Text (MathJax, cloze syntax) is untouched.
-    ``not_trivial``: the caller found ``is_trivially_safe(html)`` False."""
+    ``not_trivial``: the caller found ``is_trivially_safe(html)`` False.
+    ``styles=False``: no style at all, as render version 4 and before wrote
+    fields (``field_merge`` tells that rendering from a Polar change)."""
     if not not_trivial and is_trivially_safe(html):
         return html
-    simple = _sanitize_simple(html)
+    simple = _sanitize_simple(html, styles)
     if simple is not None:
         return simple
     from bs4 import BeautifulSoup
@@ -399,7 +459,7 @@ def sanitize_html(html: str, not_trivial: bool = False) -> str:
     except RecursionError:  # absurd nesting in older bs4: keep the words only
         return _strip_all_tags(html)
     try:
-        _sanitize_tree(soup)
+        _sanitize_tree(soup, styles)
         return soup.decode(formatter=formatter())
     except RecursionError:
         return _strip_all_tags(html)

@@ -475,7 +475,9 @@ def follow_renamed_decks(ctx: Applying) -> None:
     that Polar name for other documents, when that is one deck, renamed,
     and no deck has the name itself. Otherwise, as without any of this:
     the deck of that name (made when missing); so also when the deck is
-    gone or is now a filtered deck. Cheap while no deck was renamed: the
+    gone or is now a filtered deck. A Polar name never synced before whose
+    parent (or grandparent ...) was renamed goes under the parent's new
+    name (``_under_renamed_parent``). Cheap while no deck was renamed: the
     distinct deck homes (a few, with deck tags) and the documents without
     one, from SQL, and one look at the collection's decks (~1 us a deck);
     nothing on a first sync. Each document's home is read only when a deck
@@ -521,8 +523,13 @@ def follow_renamed_decks(ctx: Applying) -> None:
         ctx.deck_ids[decks[did].lower()] = did
         return decks[did] if decks[did] != name else None
 
+    synced = {name.lower() for _, name in pairs}  # every Polar name the sync ever put cards under
+    moves = [(name, decks[cast("DeckId", did)]) for did, name in pairs
+             if cast("DeckId", did) in decks and decks[cast("DeckId", did)] != name]
     for d in reading.docs.values():
         place = followed(d.key, d.deck)
+        if place is None and d.deck.lower() not in synced and d.deck.lower() not in named:
+            place = _under_renamed_parent(ctx, d.deck, moves, named)
         if place is not None:
             d.place = ctx.places[d.key] = place
     for key, known in ctx.known_docs.items():  # documents not in this sync: for the report's names
@@ -530,6 +537,49 @@ def follow_renamed_decks(ctx: Applying) -> None:
             place = followed(key, known.deck)
             if place is not None:
                 ctx.places[key] = place
+
+
+def _under_renamed_parent(ctx: Applying, polar: str, moves: List[Tuple[str, str]],
+                          named: Dict[str, DeckId]) -> Optional[str]:
+    """Where a Polar deck name never synced before goes when a parent of it
+    was renamed or moved in Anki (``deck:compsci/networking`` after renaming
+    ``compsci`` to ``CS``: ``CS::networking``), or None: by its name.
+
+    Derived from the decks the sync put cards in (``moves``: Polar's name,
+    the deck's name now, of those called otherwise now): the nearest
+    ancestor of ``polar`` that no deck is called any more (one that exists
+    ends the search: it is the parent, as ever) is what the one deck the
+    sync put a card under it, ``ancestor::rest``, is under now, when the
+    deck's name still ends in ``rest`` (``compsci::os`` now ``CS::os``:
+    ``compsci`` is ``CS``). Several answers, or one that is not a normal
+    deck now: by name."""
+    parts = polar.split("::")
+    for depth in range(len(parts) - 1, 0, -1):
+        ancestor = [p.lower() for p in parts[:depth]]
+        if "::".join(ancestor) in named:
+            return None  # the parent exists under its Polar name: made under it
+        found: Dict[str, str] = {}
+        for name, now in moves:
+            q, n = name.lower().split("::"), now.split("::")
+            rest = q[depth:]
+            if q[:depth] != ancestor or len(n) <= len(rest) or [x.lower() for x in n[len(n) - len(rest):]] != rest:
+                continue
+            parent = "::".join(n[:len(n) - len(rest)])
+            found[parent.lower()] = parent
+        if not found:
+            continue
+        if len(found) != 1:
+            return None  # its cards went under several decks since: none is the one
+        parent = next(iter(found.values()))
+        if parent.lower() not in named:
+            return None
+        place = "::".join([parent] + parts[depth:])
+        if filtered_deck_on_path(ctx.col, place) is not None:
+            return None
+        if place.lower() in named:
+            ctx.deck_ids[place.lower()] = named[place.lower()]
+        return place
+    return None
 
 
 def _live_cards(ctx: Applying) -> Dict[str, int]:
@@ -938,7 +988,7 @@ def _deck_homes(ctx: Applying, held: Set[str]) -> DeckHomes:
         if did is None:
             if ids is None:
                 ids = deck_ids_by_name(normal_decks(ctx.col))
-            did = ids.get(d.deck.lower())
+            did = ids.get((d.place or d.deck).lower())  # a place made by name: under a renamed parent
         if did is not None:
             changes.made[d.key] = DeckHome(did, d.deck)
         elif d.key in ctx.known_docs:

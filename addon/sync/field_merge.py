@@ -12,6 +12,12 @@ The remembered hash is of Polar's version of the user's part (the text
 before the block), so a context change alone looks like no change to it. Hashes remembered before the block was merged
 separately covered the whole field (text + block): both readings are tried,
 so the first sync after the upgrade raises no false conflict.
+
+Render version 5 keeps a user's colours (``render/inline_style.py``), which
+version 4 dropped: a field with colours reads as changed in Polar once. Where
+the note was edited in Anki meanwhile, the remembered hash is compared with
+the field rendered without styles too (``unstyled_hash``): when that is what
+the last sync wrote, Polar did not change it, and the Anki edit stays.
 """
 
 from __future__ import annotations
@@ -75,6 +81,16 @@ def typed_into(ours: str, edited: str) -> str:
     return added if added.strip() else ""
 
 
+def unstyled_hash(text: str) -> Optional[str]:
+    """The hash of ``text`` as render version 4 wrote it (no style, no
+    ``<font>``), or None when it has neither (then it is the same)."""
+    if "style=" not in text and "<font" not in text:
+        return None
+    from ..render.html import sanitize_html
+
+    return field_hash(sanitize_html(text, not_trivial=True, styles=False))
+
+
 def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
     """``old``: the hash remembered at the last sync ("" when none)."""
     if want.owned:
@@ -112,6 +128,8 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
         keep_user = True  # Polar did not change it: the Anki edit stays
     elif old in anki_same:
         keep_user = False  # only Polar changed it
+    elif old == unstyled_hash(text):
+        keep_user = True  # only the rendering changed (colours kept since): the Anki edit stays
     else:
         conflict, keep_user = True, not polar_wins
     value = (cur_text if keep_user else text) + block

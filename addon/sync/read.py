@@ -52,8 +52,9 @@ LONG_READ_BYTES = 16 * 1024 * 1024
 SKIP_TAG = "polar-sync:skip"
 # Bump when rendering changes what a note holds, so existing notes follow.
 # 2: < > removed from tags and deck names; 3: invisible characters too, Anki's
-# deck limits; 4: styled context block, never on a question, merged apart.
-RENDER_VERSION = "4"
+# deck limits; 4: styled context block, never on a question, merged apart;
+# 5: a user's colours, weight, slant and lines kept (render/inline_style.py).
+RENDER_VERSION = "5"
 
 
 class CardMeta(NamedTuple):

@@ -46,6 +46,16 @@ _MEDIA_NAME = re.compile(r"^[^:/\\<>\"'\x00-\x1f]+$")
 # The stock context block's own inline styles (render/style.py): constants
 # the add-on writes, never anything from Polar.
 OWN_STYLES = frozenset(STYLES.values())
+# What the sanitiser keeps of a user's style (render/inline_style.py), spelt
+# out here on its own: colours as #hex (with a light-dark() pair of #hex),
+# weight, slant, underline/strike-through; nothing else.
+_HEX = r"#[0-9a-f]{6}(?:[0-9a-f]{2})?"
+_DECLARATION = (
+    rf"(?:(?:color|background-color):(?:{_HEX}|light-dark\({_HEX},{_HEX}\))"
+    r"|font-weight:(?:normal|bold|bolder|lighter|[1-9]00)|font-style:(?:normal|italic|oblique)"
+    r"|text-decoration:(?:underline|line-through|underline line-through))"
+)
+USER_STYLE = re.compile(rf"{_DECLARATION}(?:;{_DECLARATION})*")
 
 
 def executable_constructs(field: str) -> List[str]:
@@ -69,12 +79,14 @@ def executable_constructs(field: str) -> List[str]:
             found.append(f"markup that is not a clean tag: {field[at: at + 60]!r}")
             continue
         name = m.group(2).lower()
-        if name not in ALLOWED_TAGS:
+        if name not in ALLOWED_TAGS and name != "font":
             found.append(f"tag <{name}>")
         for attr, value in _ATTR.findall(m.group(3)):
             attr = attr.lower()
             plain = _CONTROL.sub("", _html.unescape(value)).lower()
-            if attr == "style" and value in OWN_STYLES:
+            if attr == "style" and (value in OWN_STYLES or USER_STYLE.fullmatch(value)):
+                pass
+            elif attr == "color" and name == "font" and re.fullmatch(r"#[0-9a-f]{6}", value):
                 pass
             elif attr.startswith("on") or attr in ("style", "srcset", "srcdoc", "formaction", "action", "background"):
                 found.append(f"attribute {attr} on <{name}>")
@@ -84,7 +96,8 @@ def executable_constructs(field: str) -> List[str]:
                 found.append(f"src {value!r}")
             elif attr == "class" and not re.fullmatch(r"[a-z -]+", value):
                 found.append(f"class {value!r}")
-            elif attr not in ("href", "src", "class", "title", "alt", "width", "height", "colspan", "rowspan"):
+            elif attr not in ("href", "src", "class", "title", "alt", "width", "height", "colspan", "rowspan") \
+                    or name == "font":
                 found.append(f"attribute {attr} on <{name}>")
         pos = m.end()
 
@@ -95,6 +108,12 @@ def test_detector_catches_what_it_must():
     own = STYLES["polar-context"]
     assert executable_constructs(f'<div class="polar-context" style="{own}">x</div>') == []
     assert executable_constructs(f'<div style="{own};background:url(x)">x</div>')
+    kept = '<span style="color:#00008b;color:light-dark(#00008b,#8585ff);font-weight:bold">x</span>'
+    assert executable_constructs(kept + '<font color="#ff0000">y</font>') == []
+    for bad in ['<span style="color:red">', '<span style="color:#ff0000;background:url(x)">',
+                '<span style="color:light-dark(#ff0000,url(x))">', '<font color="red">', '<font face="x">',
+                '<b color="#ff0000">', '<span style="color:#ff0000;">']:
+        assert executable_constructs(bad), bad
     for bad in ["<script>x</script>", '<img src="x" onerror="y">', '<a href="java&#x09;script:x">',
                 "<svg>", '<div style="x">', "<!-- c -->", "<img src=x onerror=y>", '<img src="a/../b.png">',
                 '<a href="data:text/html,x">']:

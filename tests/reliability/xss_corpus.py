@@ -77,6 +77,17 @@ XSS_VECTORS = [
     '<div style="width: expression(alert(1));">x</div>',
     '<span style="behavior:url(x.htc)">x</span>',
     '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
+    # styles: a user's colours are kept, validated, and written anew; nothing else
+    '<span style="color:red;background:url(javascript:alert(1))">x</span>',
+    '<span style="color:expression(alert(1));background-color:yellow">x</span>',
+    '<span style="color:red&#59;background-image:url(javascript:alert(1))">x</span>',
+    '<span style="--x:url(javascript:alert(1));color:var(--x)">x</span>',
+    '<span style="color:red</style><script>alert(1)</script>">x</span>',
+    '<span style="color:#f00\\;background:url(javascript:alert(1))">x</span>',
+    '<span style="color:light-dark(red,url(javascript:alert(1)))">x</span>',
+    '<font color="red" style="background-image:url(javascript:alert(1))" onmouseover="alert(1)">x</font>',
+    '<font color="#f00&quot; onmouseover=&quot;alert(1)">x</font>',
+    '<p style="x:1;font-weight:bold;@import url(javascript:alert(1))">x</p>',
     # mutation XSS / parser differentials / malformed
     '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     '<!--<img src="--><img src=x onerror=alert(1)//">',

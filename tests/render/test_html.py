@@ -3,7 +3,7 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from typing import List
+from typing import List, Optional
 
 import markdown
 import pytest
@@ -178,9 +178,87 @@ def test_unsafe_links_lose_their_target(href: str) -> None:
 
 def test_style_and_css_url_are_dropped() -> None:
     out = sanitize_html(
-        '<div style="background:url(javascript:alert(1))" class="c">x</div><span style="color:red">y</span>'
+        '<div style="background:url(javascript:alert(1))" class="c">x</div><span style="font-size:9em">y</span>'
     )
     assert out == "<div>x</div><span>y</span>"
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        # Summernote's text colour (execCommand foreColor), both ways browsers write it.
+        ('<p><font color="#FF0000">red</font> text</p>', '<p><font color="#ff0000">red</font> text</p>'),
+        ('<p><span style="color: rgb(255, 0, 0);">red</span></p>', '<p><span style="color:#ff0000">red</span></p>'),
+        # Its highlight (backColor), and bold/italic/underline/strike-through written as styles (pasted).
+        ('<span style="background-color: rgb(255, 255, 0);">hl</span>',
+         '<span style="background-color:#ffff00;background-color:light-dark(#ffff00,#797900)">hl</span>'),
+        ('<span style="font-weight: 700; font-style: italic; text-decoration: underline line-through solid;">b</span>',
+         '<span style="font-weight:700;font-style:italic;text-decoration:underline line-through">b</span>'),
+        ('<p style="text-align: center; COLOR: Red !important; font-family: x">c</p>',
+         '<p style="color:#ff0000">c</p>'),
+        # A colour chosen with its background: kept as the pair it is.
+        ('<span style="color: black; background-color: #ffff00">p</span>',
+         '<span style="color:#000000;background-color:#ffff00">p</span>'),
+        # Named, hsl(), alpha; transparent and keywords are no colour.
+        ('<span style="color: hsl(0, 100%, 50%)">h</span>', '<span style="color:#ff0000">h</span>'),
+        ('<span style="background-color: rgba(255, 0, 0, 0.2)">a</span>',
+         '<span style="background-color:#ff000033">a</span>'),
+        ('<span style="background-color: transparent; color: inherit">t</span>', "<span>t</span>"),
+        # Everything else of a style, and anything smuggled, is dropped.
+        ('<span style="color: red; background: url(javascript:alert(1))">u</span>',
+         '<span style="color:#ff0000">u</span>'),
+        ('<span style="color: expression(alert(1)); width: expression(alert(1))">e</span>', "<span>e</span>"),
+        ('<span style="color: \\72 ed; color: re/**/d; behavior: url(x.htc)">s</span>', "<span>s</span>"),
+        ('<span style="color:&#114;ed">entity</span>&amp;', '<span style="color:#ff0000">entity</span>&amp;'),
+        ('<font color="javascript:alert(1)" face="x">f</font>', "f"),
+        ('<font color="expression(1)" style="color: #0a0">g</font>', '<font style="color:#00aa00">g</font>'),
+        ('<br style="color:red"><img src="a.png" style="color:red">', '<br><img src="a.png">'),
+    ],
+)
+def test_colours_and_text_styles_are_kept_validated_and_written_anew(field: str, expected: str) -> None:
+    assert sanitize_html(field) == expected
+    assert sanitize_html(field + "<!-- the full parse -->") == expected
+    assert sanitize_html(expected) == expected  # a fixed point
+
+
+@pytest.mark.parametrize(
+    ("style", "light", "night"),
+    [
+        ("color:#00008b", None, "#8585ff"),  # dark blue: unreadable on Anki's night background
+        ("color:#000000", None, "#939393"),  # black pasted from a page
+        ("color:#ffff00", "#7a7a00", None),  # yellow text: unreadable on white
+        ("background-color:#ffff00", None, "#797900"),  # a highlight under night mode's light text
+    ],
+)
+def test_a_colour_unreadable_in_one_theme_gets_a_variant_for_it(style: str, light: Optional[str],
+                                                                 night: Optional[str]) -> None:
+    from addon.render.inline_style import clean_style, contrast, parse_colour
+
+    prop, _, written = style.partition(":")
+    out = clean_style(style)
+    assert out == f"{style};{prop}:light-dark({light or written},{night or written})"
+    page = {"light": parse_colour("#ffffff"), "night": parse_colour("#2c2c2c")}
+    text = {"light": parse_colour("#020202"), "night": parse_colour("#fcfcfc")}
+    for theme, value in (("light", light), ("night", night)):
+        if value is None:
+            continue
+        c = parse_colour(value)
+        assert c is not None
+        against = page[theme] if prop == "color" else text[theme]
+        assert against is not None and contrast(c, against) >= 4.5
+
+
+def test_colours_readable_in_both_themes_are_written_once() -> None:
+    from addon.render.inline_style import clean_style
+
+    for colour in ("#ff0000", "#3984c6", "#e76363", "#808080"):
+        assert clean_style(f"color: {colour}") == f"color:{colour}"
+
+
+def test_styles_off_renders_as_version_4_did() -> None:
+    field = '<p><font color="#f00">a</font><span style="color:red">b</span></p>'
+    assert sanitize_html(field, styles=False) == "<p>a<span>b</span></p>"
+    assert sanitize_html(sanitize_html(field), styles=False) == sanitize_html(field, styles=False)
 
 
 def test_table_cell_spans_only_when_numeric() -> None:
@@ -219,7 +297,7 @@ def test_dangerous_elements_are_removed_with_their_content(tag: str) -> None:
 
 
 def test_unknown_harmless_tags_are_unwrapped() -> None:
-    assert sanitize_html('<font color="red">red</font> <center>c</center><o:p>w</o:p>') == "red cw"
+    assert sanitize_html('<font face="Arial">red</font> <center>c</center><o:p>w</o:p>') == "red cw"
 
 
 def test_comments_and_processing_instructions_removed() -> None:
@@ -382,8 +460,29 @@ XSS_VECTORS = [
     "<img src=x:alert(1) onerror=eval(src)>",
     '<video><source onerror="alert(1)"></video>',
     '<a href="http://ok.example" style="background:url(data:image/png;base64,AAAA)">ok</a>',
+    # Styles: only colours, weight, slant and lines are kept, written anew.
+    '<span style="color:red;background:url(javascript:alert(1))">x</span>',
+    '<span style="color: rgb(1,2,3) url(x)">x</span>',
+    '<span style="color:expression(alert(1))">x</span>',
+    '<span style="color:red&#59;background-image:url(javascript:alert(1))">x</span>',
+    "<span style='color:\"red;background:url(x)\"'>x</span>",
+    '<span style="--x:url(javascript:alert(1));color:var(--x)">x</span>',
+    '<span style="color:red</style><script>alert(1)</script>">x</span>',
+    '<span style="color:#f00\\;background:url(javascript:alert(1))">x</span>',
+    '<span style="color:light-dark(red,url(javascript:alert(1)))">x</span>',
+    '<font color="red" style="background-image:url(javascript:alert(1))" onmouseover="alert(1)">x</font>',
+    '<font color="#f00&quot; onmouseover=&quot;alert(1)">x</font>',
+    '<span style="x:1;color:red;@import url(javascript:alert(1))">x</span>',
 ]
 
+# The only style the sanitiser writes (render/inline_style.py), spelt out on its own.
+_COLOUR = r"#[0-9a-f]{6}(?:[0-9a-f]{2})?"
+_DECLARATION = (
+    rf"(?:(?:color|background-color):(?:{_COLOUR}|light-dark\({_COLOUR},{_COLOUR}\))"
+    r"|font-weight:(?:normal|bold|bolder|lighter|[1-9]00)|font-style:(?:normal|italic|oblique)"
+    r"|text-decoration:(?:underline|line-through|underline line-through))"
+)
+KEPT_STYLE = re.compile(rf"{_DECLARATION}(?:;{_DECLARATION})*")
 FORBIDDEN = re.compile(
     r"<script|javascript:|\son\w+\s*=|<iframe|<svg|<object|<style|url\(|data:", re.IGNORECASE
 )
@@ -396,10 +495,15 @@ def test_xss_corpus_is_big_enough() -> None:
 def _assert_structurally_clean(out: str) -> None:
     soup = BeautifulSoup(out, "html.parser")
     for tag in soup.find_all(True):
-        assert tag.name in ALLOWED_TAGS, out
+        assert tag.name in ALLOWED_TAGS or tag.name == "font", out
         for name, value in tag.attrs.items():
             assert not name.lower().startswith("on"), out
-            assert name in ("href", "title", "src", "alt", "width", "height", "colspan", "rowspan"), out
+            assert name in ("href", "title", "src", "alt", "width", "height", "colspan", "rowspan", "style",
+                            "color"), out
+            if name == "style":
+                assert KEPT_STYLE.fullmatch(str(value)), out
+            if name == "color":
+                assert tag.name == "font" and re.fullmatch(r"#[0-9a-f]{6}", str(value)), out
             if name == "href":
                 assert re.match(r"(https?://|mailto:)", str(value)), out
             if name == "src":

@@ -399,3 +399,68 @@ def test_an_undone_upgrade_sync_forgets_the_homes_it_recorded(col, tmp_path, sta
     assert journal[-1]["homes"] == sorted({A_KEY, B_KEY, ""}) and journal[-1]["deck_homes"] == []
     assert set(homes(state_path)) == {A_KEY, B_KEY}
     assert_idempotent(col, root, state_path)
+
+
+def test_a_new_polar_deck_under_a_renamed_parent(col, lib, state_path):
+    """``deck:compsci/networking``, never synced before, after the user renamed
+    ``compsci`` to ``CS``: ``CS::networking``, not a new ``compsci`` beside
+    it; and so on down and after a move of the parent."""
+    root, a = lib
+    run(col, root, state_path)
+    rename(col, "compsci", "CS")
+    _doc(root, B_KEY, "compsci/networking", "1CardB0001")
+    preview = run(col, root, state_path, dry_run=True)
+    assert [c.deck for c in preview.changes] == ["CS::networking"]
+    report = run(col, root, state_path)
+    assert report.created == 1 and report.errors == [] and report.sorted_decks() == ["CS::networking", "CS::os"]
+    assert decks_of(col, "1CardB0001") == {"CS::networking"}
+    assert col.decks.id_for_name("compsci") is None
+    assert homes(state_path)[B_KEY] == DeckHome(col.decks.id_for_name("CS::networking"), "compsci::networking")
+    assert_idempotent(col, root, state_path)
+
+    # A grandchild of the renamed deck, and the parent moved under another deck.
+    _doc(root, C_KEY, "compsci/networking/tcp", "1CardC0001")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardC0001") == {"CS::networking::tcp"}
+    col.decks.reparent([col.decks.id_for_name("CS")], col.decks.id("Study"))
+    d = _doc(root, "1DocD00000000000000000dd", "compsci/db", "1CardD0001")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardD0001") == {"Study::CS::db"}
+    assert col.decks.id_for_name("compsci") is None
+    assert_idempotent(col, root, state_path)
+
+    # Undone, the deck it made and its home go; the next sync does it again.
+    _add(d, "1CardD0002")
+    _doc(root, "1DocE00000000000000000ee", "compsci/ai", "1CardE0001")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardE0001") == {"Study::CS::ai"}
+    col.undo()
+    assert col.decks.id_for_name("Study::CS::ai") is None
+    report = run(col, root, state_path)
+    assert report.created == 2 and decks_of(col, "1CardE0001") == {"Study::CS::ai"}
+    assert homes(state_path)["1DocE00000000000000000ee"] == DeckHome(col.decks.id_for_name("Study::CS::ai"),
+                                                                      "compsci::ai")
+    assert decks_of(col, "1CardD0002") == {"Study::CS::db"}
+    assert col.decks.id_for_name("compsci") is None
+    assert_idempotent(col, root, state_path)
+
+
+def test_a_new_polar_deck_whose_parent_is_not_known_renamed(col, tmp_path, state_path):
+    """By name, as before, when the parent still exists under its Polar name
+    (only a child was moved away), or its children went to several decks."""
+    root = tmp_path / "polar"
+    _doc(root, A_KEY, "compsci/os", "1CardA0001")
+    _doc(root, B_KEY, "compsci/net", "1CardB0001")
+    run(col, root, state_path)
+    rename(col, "compsci::os", "Study::os")  # compsci stays
+    _doc(root, C_KEY, "compsci/db", "1CardC0001")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardC0001") == {"compsci::db"}
+
+    rename(col, "compsci::net", "Other::net")
+    rename(col, "compsci::db", "Third::db")
+    col.decks.remove([col.decks.id_for_name("compsci")])  # empty now
+    _doc(root, "1DocD00000000000000000dd", "compsci/ai", "1CardD0001")
+    run(col, root, state_path)
+    assert decks_of(col, "1CardD0001") == {"compsci::ai"}  # Study, Other or Third: none is the one
+    assert_idempotent(col, root, state_path)
