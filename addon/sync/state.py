@@ -16,6 +16,7 @@ import re
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -231,6 +232,20 @@ class SyncState:
         self._checked_for = self.collection_id
         return conn
 
+    @contextmanager
+    def _reading(self) -> Iterator[Optional[sqlite3.Connection]]:
+        """A checked connection in a transaction, closed afterwards even when
+        the body raises; None when there is no usable state."""
+        conn = self._open_checked()
+        if conn is None:
+            yield None
+            return
+        try:
+            with conn:
+                yield conn
+        finally:
+            conn.close()
+
     def _discard(self, why: str) -> None:
         self.problem = why
         self._checked_for = None
@@ -247,13 +262,11 @@ class SyncState:
     # -- reads --------------------------------------------------------
     def documents(self) -> Dict[str, DocState]:
         if self._docs is None:
-            conn = self._open_checked()
             docs: Dict[str, DocState] = {}
-            if conn is not None:
-                with conn:
+            with self._reading() as conn:
+                if conn is not None:
                     for row in conn.execute("SELECT key, size, mtime, sha, deck, ok FROM documents"):
                         docs[row[0]] = DocState(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
-                conn.close()
             self._docs = docs
         return self._docs
 
@@ -261,39 +274,25 @@ class SyncState:
         """The distinct deck homes (a few with deck tags), and the documents
         the state knows that have none: what a sync needs of ``deck_homes``
         while no deck was renamed, without a row per document in Python."""
-        conn = self._open_checked()
-        if conn is None:
-            return set(), set()
-        try:
-            with conn:
-                pairs = {DeckHome(int(did), str(name))
-                         for did, name in conn.execute("SELECT DISTINCT did, name FROM deck_homes")}
-                homeless = {str(key) for (key,) in conn.execute(
-                    "SELECT key FROM documents WHERE key NOT IN (SELECT doc FROM deck_homes)")}
-        finally:
-            conn.close()
+        with self._reading() as conn:
+            if conn is None:
+                return set(), set()
+            pairs = {DeckHome(int(did), str(name))
+                     for did, name in conn.execute("SELECT DISTINCT did, name FROM deck_homes")}
+            homeless = {str(key) for (key,) in conn.execute(
+                "SELECT key FROM documents WHERE key NOT IN (SELECT doc FROM deck_homes)")}
         return pairs, homeless
 
     def deck_homes(self) -> Dict[str, DeckHome]:
         """document key -> the deck the last sync that read it put its cards
         in (see the table); empty without a usable state."""
-        conn = self._open_checked()
-        if conn is None:
-            return {}
-        try:
-            with conn:
-                rows = conn.execute("SELECT doc, did, name FROM deck_homes").fetchall()
-        finally:
-            conn.close()
+        with self._reading() as conn:
+            rows = conn.execute("SELECT doc, did, name FROM deck_homes").fetchall() if conn else []
         return {str(doc): DeckHome(int(did), str(name)) for doc, did, name in rows}
 
     def meta(self, key: str) -> Optional[str]:
-        conn = self._open_checked()
-        if conn is None:
-            return None
-        with conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        conn.close()
+        with self._reading() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone() if conn else None
         return str(row[0]) if row else None
 
     def stored_collection(self) -> Optional[str]:
@@ -308,36 +307,23 @@ class SyncState:
     def live_cards_per_doc(self) -> Dict[str, int]:
         """Synced (not orphaned) cards per document: the "unchanged" count of
         documents that were not read again."""
-        conn = self._open_checked()
-        if conn is None:
-            return {}
-        with conn:
-            rows = conn.execute("SELECT doc, count(*) FROM cards WHERE orphaned = 0 GROUP BY doc").fetchall()
-        conn.close()
+        with self._reading() as conn:
+            rows = (conn.execute("SELECT doc, count(*) FROM cards WHERE orphaned = 0 GROUP BY doc").fetchall()
+                    if conn else [])
         return {str(r[0]): int(r[1]) for r in rows}
 
     def titles(self) -> Dict[str, str]:
         """document key -> title, as last read."""
-        conn = self._open_checked()
-        if conn is None:
-            return {}
         try:
-            with conn:
-                rows = conn.execute("SELECT key, title FROM titles").fetchall()
+            with self._reading() as conn:
+                rows = conn.execute("SELECT key, title FROM titles").fetchall() if conn else []
         except sqlite3.OperationalError:  # a file from before the table
             rows = []
-        finally:
-            conn.close()
         return {str(k): str(t) for k, t in rows}
 
     def card_count(self) -> int:
-        conn = self._open_checked()
-        if conn is None:
-            return 0
-        with conn:
-            n = int(conn.execute("SELECT count(*) FROM cards").fetchone()[0])
-        conn.close()
-        return n
+        with self._reading() as conn:
+            return int(conn.execute("SELECT count(*) FROM cards").fetchone()[0]) if conn else 0
 
     def note_ids(self, guids: Iterable[str]) -> Dict[str, int]:
         """guid -> the note id the last sync left it on (a hint, see the table)."""
@@ -364,16 +350,13 @@ class SyncState:
     def _rows(self, sql: str, keys: Sequence[object]) -> List[Tuple[Any, ...]]:
         """The rows of ``sql`` (``{marks}`` stands for the IN list) for
         ``keys``, asked in chunks; none without a usable state."""
-        conn = self._open_checked() if keys else None
-        if conn is None:
-            return []
         rows: List[Tuple[Any, ...]] = []
-        try:
-            with conn:
+        if not keys:
+            return rows
+        with self._reading() as conn:
+            if conn is not None:
                 for marks, chunk in in_chunks(keys):
                     rows += conn.execute(sql.format(marks=marks), chunk).fetchall()
-        finally:
-            conn.close()
         return rows
 
     def replace_note_ids(self, hints: Mapping[str, int]) -> bool:
@@ -402,26 +385,20 @@ class SyncState:
     def trusted_fingerprint(self) -> str:
         """The notes fingerprint the last commit stored, if no one has
         written the cards table since; else ""."""
-        conn = self._open_checked()
-        if conn is None:
-            return ""
-        with conn:
+        with self._reading() as conn:
+            if conn is None:
+                return ""
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (FINGERPRINT_KEY,)).fetchone()
             fingerprint, _, stamp = str(row[0] if row else "").partition("@")
             now = _cards_stamp(conn) if fingerprint else ""
-        conn.close()
         return fingerprint if fingerprint and stamp == now else ""
 
     def note_id_summary(self) -> Tuple[int, int]:
         """(count, sum of ids) of the remembered note ids: equal to the
         collection's Polar notes' (``collection_view.polar_note_summary``)
         exactly when they are those notes."""
-        conn = self._open_checked()
-        if conn is None:
-            return 0, 0
-        with conn:
-            count, total = conn.execute("SELECT count(), sum(nid) FROM note_ids").fetchone()
-        conn.close()
+        with self._reading() as conn:
+            count, total = conn.execute("SELECT count(), sum(nid) FROM note_ids").fetchone() if conn else (0, 0)
         return int(count), int(total or 0)
 
     def cards_for(self, doc_keys: Iterable[str]) -> Dict[str, CardState]:
@@ -429,18 +406,11 @@ class SyncState:
         cards: Dict[str, CardState] = {}
         if not keys:
             return cards
-        conn = self._open_checked()
-        if conn is None:
-            return cards
-        with conn:
-            for marks, chunk in in_chunks(keys):
-                rows = conn.execute(
-                    f"SELECT {_CARD_COLUMNS} FROM cards WHERE doc IN ({marks})",
-                    chunk,
-                )
-                for r in rows:
-                    cards[r[0]] = _card_from_row(r)
-        conn.close()
+        with self._reading() as conn:
+            if conn is not None:
+                for marks, chunk in in_chunks(keys):
+                    for r in conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards WHERE doc IN ({marks})", chunk):
+                        cards[r[0]] = _card_from_row(r)
         return cards
 
     def owners(self, card_ids: Iterable[str]) -> Dict[str, Tuple[str, bool]]:
@@ -463,8 +433,7 @@ class SyncState:
         """doc key → the report rows of the errors remembered for it."""
         keys = list(doc_keys)
         found: Dict[str, List[Dict[str, Any]]] = {}
-        conn = self._open_checked() if keys else None
-        if conn is None:
+        if not keys:
             return found
         wanted = set(keys)
         select = "SELECT doc, path, message FROM problems"
@@ -473,37 +442,25 @@ class SyncState:
         # with problems, instead of IN lists of every key (~2 ms at 1,000).
         queries = ([(f"{select} ORDER BY rowid", [])] if len(keys) > _FEW_KEYS else
                    [(f"{select} WHERE doc IN ({marks}) ORDER BY rowid", chunk) for marks, chunk in in_chunks(keys)])
-        with conn:
-            for sql, args in queries:
-                for doc, path, message in conn.execute(sql, args):
-                    if doc in wanted:
-                        found.setdefault(str(doc), []).append(_unpack_problem(str(path), str(message)))
-        conn.close()
+        with self._reading() as conn:
+            if conn is not None:
+                for sql, args in queries:
+                    for doc, path, message in conn.execute(sql, args):
+                        if doc in wanted:
+                            found.setdefault(str(doc), []).append(_unpack_problem(str(path), str(message)))
         return found
 
     def all_cards(self) -> Dict[str, CardState]:
-        conn = self._open_checked()
-        if conn is None:
-            return {}
-        with conn:
-            rows = conn.execute(
-                f"SELECT {_CARD_COLUMNS} FROM cards"
-            ).fetchall()
-        conn.close()
+        with self._reading() as conn:
+            rows = conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards").fetchall() if conn else []
         return {r[0]: _card_from_row(r) for r in rows}
 
     # -- the undo journal (journal.py) --------------------------------
     def generation(self) -> Tuple[str, int]:
         """(the file's id, its generation): ("", 0) before any sync that
         wrote to the collection was journaled."""
-        conn = self._open_checked()
-        if conn is None:
-            return "", 0
-        try:
-            with conn:
-                ident, gen, _ = journal.read_generation(conn)
-        finally:
-            conn.close()
+        with self._reading() as conn:
+            ident, gen, _ = journal.read_generation(conn) if conn else ("", 0, 0)
         return ident, gen
 
     def next_generation(self, docs: Sequence[str], card_ids: Sequence[str],
@@ -513,28 +470,20 @@ class SyncState:
         deck homes of ``homes`` (None without a state file)."""
         if self.path is None:
             return None
-        conn = self._open_checked()
-        if conn is None:  # a first sync (or a file just discarded): no rows yet, only their documents
-            return Generation(journal.new_state_id(), 0, 1, docs, card_ids, homes)
-        try:
-            with conn:
-                ident, gen, top = journal.read_generation(conn)
-        finally:
-            conn.close()
+        with self._reading() as conn:
+            if conn is None:  # a first sync (or a file just discarded): no rows yet, only their documents
+                return Generation(journal.new_state_id(), 0, 1, docs, card_ids, homes)
+            ident, gen, top = journal.read_generation(conn)
         return Generation(ident or journal.new_state_id(), gen, max(gen, top) + 1, docs, card_ids, homes)
 
     def roll_back(self, to: int) -> Optional[Set[str]]:
         """The state as generation ``to`` left it (``journal.roll_back``):
         the documents that changed, or None when the journal does not reach
         back so far."""
-        conn = self._open_checked()
-        if conn is None:
-            return None
-        try:
-            with conn:
-                touched = journal.roll_back(conn, to, (FINGERPRINT_KEY,))
-        finally:
-            conn.close()
+        with self._reading() as conn:
+            if conn is None:
+                return None
+            touched = journal.roll_back(conn, to, (FINGERPRINT_KEY,))
         self._docs = None
         return touched
 
