@@ -278,9 +278,8 @@ def highlight_text(markdown: str) -> Optional[Text]:
     escapes, so a highlight's context reads as it did from the DocMeta."""
     if not markdown:
         return None
-    plain = _PUNCTUATION_ESCAPE.sub(r"\1", markdown)
-    if _MARKUP.search(plain) is None:
-        return Text("TEXT", plain)
+    if _MARKUP.search(_PUNCTUATION_ESCAPE.sub("", markdown)) is None:  # only escaped markup characters
+        return Text("TEXT", _PUNCTUATION_ESCAPE.sub(r"\1", markdown))
     return Text("MARKDOWN", markdown)
 
 
