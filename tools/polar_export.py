@@ -181,14 +181,20 @@ def migrate_to_blocks(meta: Dict[str, Any], server: bool, at: str = "2021-11-20T
     n = 0
     for num, page in sorted((meta.get("pageMetas") or {}).items(), key=lambda kv: int(kv[0])):
         cards = list((page.get("flashcards") or {}).values())
-        for hl in (page.get("textHighlights") or {}).values():
+        highlights = [("annotation-text-highlight", h) for h in (page.get("textHighlights") or {}).values()]
+        highlights += [("annotation-area-highlight", h) for h in (page.get("areaHighlights") or {}).values()]
+        for kind, hl in highlights:
             hid = new_id()
-            tags = " ".join(f"[[#{t['label']}]]" for t in (hl.get("tags") or {}).values())
-            text = _text_markdown(hl.get("text") or {})
-            revised = _text_markdown(hl["revisedText"]) if hl.get("revisedText") else text
-            hb = _block(hid, {"type": "annotation-text-highlight", "docID": fp, "pageNum": int(num), "links": [],
-                              "value": {"text": text, "revisedText": f"{revised} {tags}", "rects": hl.get("rects", {}),
-                                        "color": hl.get("color") or "yellow", "order": hl.get("order")}},
+            if kind == "annotation-text-highlight":
+                tags = " ".join(f"[[#{t['label']}]]" for t in (hl.get("tags") or {}).values())
+                text = _text_markdown(hl.get("text") or {})
+                revised = _text_markdown(hl["revisedText"]) if hl.get("revisedText") else text
+                value = {"text": text, "revisedText": f"{revised} {tags}", "rects": hl.get("rects", {}),
+                         "color": hl.get("color") or "yellow", "order": hl.get("order")}
+            else:
+                value = {"color": hl.get("color") or "yellow", "rects": hl.get("rects", {}),
+                         "image": hl.get("image"), "order": hl.get("order"), "position": hl.get("position")}
+            hb = _block(hid, {"type": kind, "docID": fp, "pageNum": int(num), "links": [], "value": value},
                         uid, [doc_id], hl["created"] if server else at, hl.get("lastUpdated", hl["created"])
                         if server else at)
             n += 1
@@ -200,16 +206,16 @@ def migrate_to_blocks(meta: Dict[str, Any], server: bool, at: str = "2021-11-20T
                     continue
                 fields = card["fields"]
                 if card["type"] == "CLOZE":
-                    value = block_cloze(_text_markdown(fields["text"]))
+                    cv = block_cloze(_text_markdown(fields["text"]))
                 else:
-                    value = block_basic(_text_markdown(fields["front"]), _text_markdown(fields.get("back", {})))
-                    value["type"] = card["type"]
-                value["archetype"] = card.get("archetype", value["archetype"])
+                    cv = block_basic(_text_markdown(fields["front"]), _text_markdown(fields.get("back", {})))
+                    cv["type"] = card["type"]
+                cv["archetype"] = card.get("archetype", cv["archetype"])
                 cid = new_id()
                 hb["items"][str(len(hb["items"]) + 1)] = cid
                 links = [{"id": new_id(), "text": f"#{t['label']}"} for t in (card.get("tags") or {}).values()]
                 out.append(_block(cid, {"type": "annotation-flashcard", "docID": fp, "pageNum": int(num),
-                                        "links": links, "value": value}, uid, [doc_id, hid],
+                                        "links": links, "value": cv}, uid, [doc_id, hid],
                                   card["created"] if server else at,
                                   card.get("lastUpdated", card["created"]) if server else at))
     after = meta

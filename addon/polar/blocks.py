@@ -308,8 +308,24 @@ class _Pairing:
         self.used.add(block.id)
 
 
-def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: bool) -> Document:
-    """``doc`` (its DocMeta) with its Polar 3 blocks: see the module's doc."""
+def page_cards(docmeta: Any) -> Set[str]:
+    """The ids of the flashcards a DocMeta keeps in its pages' ``flashcards``
+    maps, the only ones Polar's migration copies (``getAnnotationChildren``;
+    not those inside a highlight's own ``flashcards``)."""
+    out: Set[str] = set()
+    pages = docmeta.get("pageMetas") if isinstance(docmeta, dict) else None
+    for page in _map(pages).values():
+        for key, card in _map(page.get("flashcards") if isinstance(page, dict) else None).items():
+            ident = card.get("id") if isinstance(card, dict) else None
+            out.add(ident[:_MAX_ID] if isinstance(ident, str) and ident else str(key)[:_MAX_ID])
+    return out
+
+
+def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: bool,
+          page_level: Optional[Set[str]] = None) -> Document:
+    """``doc`` (its DocMeta) with its Polar 3 blocks: see the module's doc.
+    ``page_level``: the ids of the cards kept in the DocMeta's pages
+    (``page_cards``); None: every card."""
     migrated = server_migrated or bool(blocks.documents)
     if not blocks.cards and not migrated:
         return doc
@@ -345,7 +361,8 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
     # The DocMeta cards Polar copied: those on a highlight (all of them after
     # a server-side migration, which purged the highlights; only those whose
     # highlight the DocMeta holds after a client-side one).
-    on_highlight = [c for c in doc.flashcards if c.ref_type in ("text-highlight", "area-highlight")]
+    on_highlight = [c for c in doc.flashcards if c.ref_type in ("text-highlight", "area-highlight")
+                    and (page_level is None or c.id in page_level)]
     copied = on_highlight if server_migrated else [c for c in on_highlight if c.ref_id in doc.highlights]
     pairing = _Pairing()
     contents: Dict[str, str] = {}

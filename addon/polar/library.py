@@ -73,12 +73,13 @@ def _parse_export_entry(data: bytes, key: str) -> Document:
 def _parse_export_bundle(data: bytes, key: str) -> Document:
     """A ``doc_meta`` record with its document's Polar 3 blocks
     (``blocks.pack``): one Document of both (``blocks.merge``)."""
-    from .blocks import merge, parse_blocks, unpack
+    from .blocks import merge, page_cards, parse_blocks, unpack
     from .docmeta import export_docmeta, parse_docmeta
 
     record, records, authoritative = unpack(data)
     docmeta, ident, ver = export_docmeta(record, key)
-    return merge(parse_docmeta(docmeta, ident), parse_blocks(records), ver == 3, authoritative)
+    return merge(parse_docmeta(docmeta, ident), parse_blocks(records), ver == 3, authoritative,
+                 page_cards(docmeta))
 
 
 def default_data_dir() -> Path:
