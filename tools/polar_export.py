@@ -15,9 +15,11 @@ and zipped it again would.
 from __future__ import annotations
 
 import copy
+import html
 import io
 import json
 import random
+import re
 import sys
 import tarfile
 import zipfile
@@ -113,6 +115,123 @@ def block_cloze(text: str) -> Dict[str, Any]:
     return {"type": "CLOZE", "fields": {"text": text}, "archetype": "76152976-d7ae-4348-9571-d65e48050c3f"}
 
 
+_TAG_RE = re.compile(r"(<[^>]*>)")
+
+
+def html_to_markdown(value: str) -> str:
+    """Polar's ``HTMLToMarkdown.html2markdown`` (turndown) for the HTML its
+    editor writes: paragraphs, bold, italics; turndown's escapes."""
+    out: List[str] = []
+    for part in _TAG_RE.split(value):
+        if part.startswith("<"):
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
+            tag = name.group(1).lower() if name else ""
+            if tag in ("b", "strong"):
+                out.append("**")
+            elif tag in ("i", "em"):
+                out.append("*")
+            elif tag == "p" and part.startswith("</"):
+                out.append("\n\n")
+            elif tag == "br":
+                out.append("  \n")
+            continue
+        text = re.sub(r"\s+", " ", html.unescape(part))
+        for char in "\\*_[]`":
+            text = text.replace(char, "\\" + char)
+        out.append(text)
+    return "".join(out).strip()
+
+
+def _text_markdown(text: Any) -> str:
+    """``htmlToMarkdown`` of a Polar Text (``Texts.toHTML`` first)."""
+    if isinstance(text, str):
+        return text
+    if "HTML" in text:
+        return html_to_markdown(text["HTML"])
+    if "TEXT" in text:
+        return html_to_markdown(html.escape(text["TEXT"]))
+    return str(text.get("MARKDOWN", ""))
+
+
+def migrate_to_blocks(meta: Dict[str, Any], server: bool, at: str = "2021-11-20T08:00:00.000Z",
+                      uid: str = UID, prefix: str = "1Mg") -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
+    """Polar's migration of one DocMeta into Polar 3 blocks, as
+    ``DocMetaBlockContents.getFromDocMeta`` builds them: a ``document`` block,
+    each text highlight under it (``revisedText || text`` as Markdown plus its
+    tags as ``[[#tag]]`` links) and each page-level flashcard whose ``ref``
+    names the highlight under that, fields HTML → Markdown, every block a new
+    id (``<prefix>`` + a counter). ``server``: the server-side migration
+    (``MigrationToBlockAnnotations``): blocks keep the annotations'
+    ``created``/``lastUpdated``; the DocMeta returned has its highlights
+    purged, Polar's red placeholder on page 1, and ``value.ver`` 3 (see
+    ``write_export``'s ``versions``). Else the client-side one
+    (``BlocksStore.insertFromBlockContentStructure``): every block stamped
+    ``at``, the DocMeta unchanged. Returns (blocks, the DocMeta after)."""
+    counter = iter(range(1, 1 << 30))
+
+    def new_id() -> str:
+        return f"{prefix}{next(counter):07d}"
+
+    info = meta["docInfo"]
+    fp = info["fingerprint"]
+    doc_id = new_id()
+    doc_created = info.get("added", at) if server else at
+    doc = _block(doc_id, {"type": "document", "docInfo": info, "links": []}, uid, [], doc_created, doc_created)
+    out = [doc]
+    n = 0
+    for num, page in sorted((meta.get("pageMetas") or {}).items(), key=lambda kv: int(kv[0])):
+        cards = list((page.get("flashcards") or {}).values())
+        highlights = [("annotation-text-highlight", h) for h in (page.get("textHighlights") or {}).values()]
+        highlights += [("annotation-area-highlight", h) for h in (page.get("areaHighlights") or {}).values()]
+        for kind, hl in highlights:
+            hid = new_id()
+            if kind == "annotation-text-highlight":
+                tags = " ".join(f"[[#{t['label']}]]" for t in (hl.get("tags") or {}).values())
+                text = _text_markdown(hl.get("text") or {})
+                revised = _text_markdown(hl["revisedText"]) if hl.get("revisedText") else text
+                value = {"text": text, "revisedText": f"{revised} {tags}", "rects": hl.get("rects", {}),
+                         "color": hl.get("color") or "yellow", "order": hl.get("order")}
+            else:
+                value = {"color": hl.get("color") or "yellow", "rects": hl.get("rects", {}),
+                         "image": hl.get("image"), "order": hl.get("order"), "position": hl.get("position")}
+            hb = _block(hid, {"type": kind, "docID": fp, "pageNum": int(num), "links": [], "value": value},
+                        uid, [doc_id], hl["created"] if server else at, hl.get("lastUpdated", hl["created"])
+                        if server else at)
+            n += 1
+            doc["items"][str(n)] = hid
+            out.append(hb)
+            for card in cards:
+                ref = str(card.get("ref", ""))
+                if ref.partition(":")[2] not in (hl["id"], hl.get("guid")):
+                    continue
+                fields = card["fields"]
+                if card["type"] == "CLOZE":
+                    cv = block_cloze(_text_markdown(fields["text"]))
+                else:
+                    cv = block_basic(_text_markdown(fields["front"]), _text_markdown(fields.get("back", {})))
+                    cv["type"] = card["type"]
+                cv["archetype"] = card.get("archetype", cv["archetype"])
+                cid = new_id()
+                hb["items"][str(len(hb["items"]) + 1)] = cid
+                links = [{"id": new_id(), "text": f"#{t['label']}"} for t in (card.get("tags") or {}).values()]
+                out.append(_block(cid, {"type": "annotation-flashcard", "docID": fp, "pageNum": int(num),
+                                        "links": links, "value": cv}, uid, [doc_id, hid],
+                                  card["created"] if server else at,
+                                  card.get("lastUpdated", card["created"]) if server else at))
+    after = meta
+    if server:
+        after = copy.deepcopy(meta)
+        for page in after.get("pageMetas", {}).values():
+            page["textHighlights"], page["areaHighlights"] = {}, {}
+        placeholder = {"id": "1PlaceHold", "guid": "1PlaceHold", "created": at, "lastUpdated": at, "rects": {},
+                       "textSelections": {}, "images": {}, "notes": {}, "questions": {}, "flashcards": {},
+                       "color": "red", "text": {"TEXT": "Your annotations have been migrated to Polar 3.0 and are "
+                                                        "no longer visible in your older client. Please upgrade"}}
+        after["pageMetas"].setdefault("1", {"pageInfo": {"num": 1}})
+        after["pageMetas"]["1"].setdefault("textHighlights", {})["1PlaceHold"] = placeholder
+    return out, after
+
+
 def doc_meta_id(fingerprint: str, uid: str = UID) -> str:
     """FirebaseDatastores.computeDocMetaID."""
     return create_id(uid + ":" + fingerprint, 32)
@@ -147,15 +266,21 @@ def default_body(fingerprint: str, info: Dict[str, Any]) -> Optional[Tuple[int, 
 
 
 def members(metas: Iterable[Dict[str, Any]], uid: str = UID, body: Optional[Body] = default_body,
-            seed: int = 7, blocks: Iterable[Dict[str, Any]] = ()) -> List[Member]:
+            seed: int = 7, blocks: Iterable[Dict[str, Any]] = (),
+            versions: Optional[Dict[str, int]] = None) -> List[Member]:
     """The export's members in a shuffled order (the exporter merges its
-    streams: records and documents interleave)."""
+    streams: records and documents interleave). ``versions``: fingerprint ->
+    the ``value.ver`` of its ``doc_meta``/``doc_info`` records (3 after
+    Polar's server-side migration to blocks)."""
     out: List[Member] = []
     for meta in metas:
         info = meta["docInfo"]
         ident = doc_meta_id(info["fingerprint"], uid)
-        record = {"uid": uid, "id": ident,
-                  "value": {"docInfo": info, "value": js_stringify(sparse(meta))}}
+        record: Dict[str, Any] = {"uid": uid, "id": ident,
+                                  "value": {"docInfo": info, "value": js_stringify(sparse(meta))}}
+        ver = (versions or {}).get(info["fingerprint"])
+        if ver is not None:
+            record["value"]["ver"] = ver
         m = _bytes(pretty(record))
         m.name = f"doc_meta/{ident}.json"
         out.append(m)
@@ -205,8 +330,9 @@ def write_tar_gz(dest: Path, parts: Iterable[Member], level: int = 6) -> Path:
 
 
 def write_export(dest: Path, metas: Iterable[Dict[str, Any]], uid: str = UID, body: Optional[Body] = default_body,
-                 seed: int = 7, level: int = 6, blocks: Iterable[Dict[str, Any]] = ()) -> Path:
-    return write_tar_gz(dest, members(metas, uid, body, seed, blocks), level)
+                 seed: int = 7, level: int = 6, blocks: Iterable[Dict[str, Any]] = (),
+                 versions: Optional[Dict[str, int]] = None) -> Path:
+    return write_tar_gz(dest, members(metas, uid, body, seed, blocks, versions), level)
 
 
 def rezip(export: Path, dest: Path, folder: str = "", method: int = zipfile.ZIP_DEFLATED) -> Path:

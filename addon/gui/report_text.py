@@ -406,12 +406,18 @@ def _messages() -> Dict[str, Any]:
             "Some documents in the Polar export could not be identified, so no document missing from it was "
             "taken as removed this time. If this stays, export your library from Polar again."),
         "export_block_flashcards": lambda r: ntr(
-            "{n} flashcard in the Polar export is stored in Polar 3's newer format (blocks), which this add-on "
-            "does not read yet: a card made or edited in Polar 3 is not in Anki. Cards made before Polar 3 still "
-            "sync as they were then.",
-            "{n} flashcards in the Polar export are stored in Polar 3's newer format (blocks), which this add-on "
-            "does not read yet: cards made or edited in Polar 3 are not in Anki. Cards made before Polar 3 still "
-            "sync as they were then.",
+            "{n} flashcard in the Polar export is stored in Polar 3's newer format (blocks) for a document that is "
+            "not in the export, so it was not synced.",
+            "{n} flashcards in the Polar export are stored in Polar 3's newer format (blocks) for documents that "
+            "are not in the export, so they were not synced.",
+            _count(r)),
+        "block_flashcards_held_back": lambda r: ntr(
+            "{n} flashcard of this document, edited in Polar 3, could not be matched for certain with the card it "
+            "was copied from when Polar 3 took the document over. To make no duplicate it was not synced; the note "
+            "of the earlier card stays as it was.",
+            "{n} flashcards of this document, edited in Polar 3, could not be matched for certain with the cards "
+            "they were copied from when Polar 3 took the document over. To make no duplicates they were not "
+            "synced; the notes of the earlier cards stay as they were.",
             _count(r)),
         # -- the add-on's own record, undo, settings
         "state_rebuilt": lambda r: tr(

@@ -130,6 +130,9 @@ class Document:
     # Card-level problems: (card id or "", message). The rest still syncs.
     problems: Tuple[Tuple[str, str], ...] = field(default=())
     added: str = ""  # docInfo.added (ISO-8601): when it entered Polar, for reading order
+    # Polar 3 block flashcards not synced because which DocMeta card each
+    # copies could not be told (polar.blocks.merge): no duplicate made.
+    held_back: int = 0
 
     @property
     def display_title(self) -> str:
@@ -630,6 +633,14 @@ def _follow_refs(
 def parse_export_entry(data: bytes, fallback_id: str) -> Document:
     """A Polar 2.x export ``doc_meta/<id>.json``: the DocMeta is a JSON *string*
     at ``value.value`` (possibly sparse: empty maps and pages omitted)."""
+    docmeta, ident, _ = export_docmeta(data, fallback_id)
+    return parse_docmeta(docmeta, ident)
+
+
+def export_docmeta(data: bytes, fallback_id: str) -> Tuple[Any, str, Any]:
+    """(the DocMeta, its document's key, the record's ``value.ver``) of an
+    export's ``doc_meta`` record. ``ver`` is 3 once Polar's server-side
+    migration moved the document's annotations into Polar 3 blocks."""
     wrapper = load_json(data)
     if not isinstance(wrapper, dict):
         raise DocMetaError("export entry is not a JSON object")
@@ -652,4 +663,4 @@ def parse_export_entry(data: bytes, fallback_id: str) -> Document:
     if isinstance(docmeta, dict):
         fp = _str(_map(docmeta.get("docInfo")).get("fingerprint"), _MAX_ID)
         ident = fp or ident
-    return parse_docmeta(docmeta, ident)
+    return docmeta, ident, outer.get("ver")

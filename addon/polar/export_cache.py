@@ -3,8 +3,9 @@
 An export is gigabytes of documents around a few MB of records. The first
 sync streams it once (``archive.scan``) and stores here the records it needs
 (``doc_meta`` and ``doc_info`` JSON, zlib-compressed), where each stash file
-sits, how many ``block/`` records are flashcards, and the problems met; a later sync of the same file (same size, mtime
-and head/tail digest) reads only this. It is only ever a cache: deleting it
+sits, Polar 3's annotation ``block/`` records (flashcards, highlights, documents;
+not its notes), and the problems met; a later sync of the same file (same
+size, mtime and head/tail digest) reads only this. It is only ever a cache: deleting it
 costs one more read of the export.
 
 The file is SQLite, written under a temporary name and renamed into place,
@@ -45,6 +46,14 @@ CREATE TABLE problems (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, message TEXT
 -- tell (its record unreadable, no doc_info record): without it the document
 -- would look gone. Caches written before it have no such table.
 CREATE TABLE known (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+-- Polar 3's annotation blocks (block/<id>.json whose content is a flashcard,
+-- a highlight or a document): the document they belong to (content.docID, or
+-- the document block's fingerprint), else "" and the root block to find it by.
+-- Caches written before it have none: see load.
+CREATE TABLE blocks (
+    name TEXT PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    root TEXT NOT NULL, size INTEGER NOT NULL, crc INTEGER NOT NULL, data BLOB NOT NULL
+);
 """
 
 
@@ -59,6 +68,21 @@ class Record(NamedTuple):
 
 
 _new_record = partial(tuple.__new__, Record)  # from a row, in C (every field, in order)
+
+
+class BlockRecord(NamedTuple):
+    """A kept ``block/`` record's listing (docs/dev-notes/blocks.md)."""
+
+    name: str
+    id: str  # the block id
+    type: str  # content.type: annotation-flashcard, annotation-text-highlight, ..., document
+    fingerprint: str  # the document's (content.docID / content.docInfo.fingerprint), "" if not named
+    root: str  # the root block (the document block of an annotation)
+    size: int
+    crc: int
+
+
+_new_block = partial(tuple.__new__, BlockRecord)
 
 
 @dataclass(frozen=True)
@@ -80,28 +104,40 @@ class Snapshot:
     bodies: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # name -> (size, offset)
     problems: List[Problem] = field(default_factory=list)
     known: Dict[str, str] = field(default_factory=dict)  # doc_meta id -> fingerprint remembered
-    # Flashcards held as Polar 3 blocks (not read, only counted). A cache
+    # Flashcards held as Polar 3 blocks (all of them, read or not). A cache
     # written before the count says 0 (meta key absent).
     block_flashcards: int = 0
+    blocks: Dict[str, BlockRecord] = field(default_factory=dict)  # name -> kept annotation block
     path: Optional[Path] = None  # the cache file; None: bytes held in memory
     _memory: Dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def read(self, name: str) -> bytes:
+        return self.read_many([name])[0]
+
+    def read_many(self, names: List[str]) -> List[bytes]:
+        """The bytes of these records (``records`` or ``blocks``), in order,
+        through one connection."""
         if self.path is None:
-            packed = self._memory.get(name)
+            packed = [self._memory.get(name) for name in names]
         else:
             try:
                 con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
                 try:
-                    row = con.execute("SELECT data FROM records WHERE name = ?", (name,)).fetchone()
+                    packed = []
+                    for name in names:
+                        table = "blocks" if name in self.blocks else "records"
+                        row = con.execute(f"SELECT data FROM {table} WHERE name = ?", (name,)).fetchone()
+                        packed.append(row[0] if row else None)
                 finally:
                     con.close()
             except sqlite3.Error as exc:
                 raise OSError(f"the export cache {self.path.name} cannot be read: {exc}") from None
-            packed = row[0] if row else None
-        if packed is None:
-            raise FileNotFoundError(f"{name} is not in the export cache")
-        return zlib.decompress(packed)
+        out = []
+        for name, data in zip(names, packed):
+            if data is None:
+                raise FileNotFoundError(f"{name} is not in the export cache")
+            out.append(zlib.decompress(data))
+        return out
 
 
 def storable(text: str) -> str:
@@ -154,9 +190,19 @@ class Writer:
         if fatal:
             self.snapshot.complete = False
 
-    def block_flashcard(self) -> None:
-        """One more ``block/`` record holding a flashcard."""
-        self.snapshot.block_flashcards += 1
+    def block(self, name: str, ident: str, kind: str, fingerprint: str, root: str, data: bytes, crc: int) -> None:
+        """A ``block/`` record kept (an annotation or a document block)."""
+        name, ident, kind = storable(name), storable(ident), storable(kind)
+        fingerprint, root = storable(fingerprint), storable(root)
+        if kind == "annotation-flashcard":
+            self.snapshot.block_flashcards += 1
+        packed = zlib.compress(data, 1)
+        self.snapshot.blocks[name] = BlockRecord(name, ident, kind, fingerprint, root, len(data), crc)
+        if self._con is None:
+            self.snapshot._memory[name] = packed
+        else:
+            self._con.execute("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              (name, ident, kind, fingerprint, root, len(data), crc, packed))
 
     def remember(self, ident: str, fingerprint: str) -> None:
         """``ident``'s fingerprint, as an earlier read of another export knew it."""
@@ -217,6 +263,15 @@ def load(path: Path, identity: Optional[str]) -> Optional[Snapshot]:
                 snap.known = dict(con.execute("SELECT id, fingerprint FROM known").fetchall())
             except sqlite3.OperationalError:
                 pass  # a cache written before the table: nothing remembered
+            try:
+                snap.blocks = {row[0]: _new_block(row) for row in con.execute(
+                    "SELECT name, id, type, fingerprint, root, size, crc FROM blocks")}
+            except sqlite3.OperationalError:
+                # A cache written before blocks were kept: one whose export
+                # holds block flashcards (or that did not count them) is read
+                # again, so those cards reach Anki.
+                if identity is not None and meta.get("block_flashcards") != "0":
+                    return None
             return snap
         finally:
             con.close()

@@ -70,6 +70,18 @@ def _parse_export_entry(data: bytes, key: str) -> Document:
     return parse_export_entry(data, key)
 
 
+def _parse_export_bundle(data: bytes, key: str) -> Document:
+    """A ``doc_meta`` record with its document's Polar 3 blocks
+    (``blocks.pack``): one Document of both (``blocks.merge``)."""
+    from .blocks import merge, page_cards, parse_blocks, unpack
+    from .docmeta import export_docmeta, parse_docmeta
+
+    record, records, authoritative = unpack(data)
+    docmeta, ident, ver = export_docmeta(record, key)
+    return merge(parse_docmeta(docmeta, ident), parse_blocks(records), ver == 3, authoritative,
+                 page_cards(docmeta))
+
+
 def default_data_dir() -> Path:
     """Polar's own rule: ``$POLAR_DATA_DIR``, else ``~/.polar``."""
     env = os.environ.get("POLAR_DATA_DIR", "").strip()
@@ -120,8 +132,9 @@ class Source:
 
     @property
     def block_flashcards(self) -> int:
-        """How many flashcards the library holds as Polar 3 blocks, which
-        the sync does not read (see docs/dev-notes/blocks.md)."""
+        """How many flashcards the library holds as Polar 3 blocks that the
+        sync does not read: of no document it lists (see
+        docs/dev-notes/blocks.md). Known once the documents are listed."""
         return 0
 
 
@@ -297,9 +310,9 @@ def _file_reader(path: str) -> Callable[[], bytes]:
 _DOC_META = re.compile(r"^(?:[^/]+/)?doc_meta/([^/.][^/]*)\.json$")
 _DOC_INFO = re.compile(r"^(?:[^/]+/)?doc_info/([^/.][^/]*)\.json$")
 _STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
-# Polar 3's notes and annotations: only counted (flashcards), never kept.
+# Polar 3's notes and annotations: its annotation and document blocks are
+# kept (polar.blocks.describe), its notes skipped.
 _BLOCK = re.compile(r"^(?:[^/]+/)?block/[^/.][^/]*\.json$")
-_FLASHCARD_BLOCK = b'"annotation-flashcard"'
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
 _RENAMED_MEMBER = "the member name is not valid UTF-8 (its undecodable bytes shown as \\xNN); read all the same"
 
@@ -342,22 +355,6 @@ def _keep_member(name: str) -> Optional[int]:
     return None
 
 
-def _is_block_flashcard(data: bytes) -> bool:
-    """A ``block/`` record (a Polar 3 ``IBlock``, as Firestore holds it)
-    whose content is a flashcard (``content.type`` ``annotation-flashcard``).
-    Most blocks are notes: the bytes are looked at before any parse."""
-    if _FLASHCARD_BLOCK not in data:
-        return False
-    from .docmeta import DocMetaError, load_json
-
-    try:
-        block = load_json(data)
-    except DocMetaError:
-        return False
-    content = block.get("content") if isinstance(block, dict) else None
-    return isinstance(content, dict) and content.get("type") == "annotation-flashcard"
-
-
 class ExportSource(Source):
     """A Polar 2.x "Export Data" archive: a gzip'd tar named ``.zip`` as
     Polar writes it, or the same members re-packed as a zip or a plain tar.
@@ -383,6 +380,7 @@ class ExportSource(Source):
         self._snapshot: Optional[export_cache.Snapshot] = None
         self._bodies: Dict[str, Optional[str]] = {}
         self._unidentified: List[Tuple[str, str]] = []
+        self._unread_blocks = 0
 
     # -- reading -----------------------------------------------------------------
 
@@ -426,8 +424,20 @@ class ExportSource(Source):
                 if entry.problem:
                     writer.problem(entry.name, entry.problem, entry.fatal)
                 elif entry.data is not None and "block/" in entry.name and _BLOCK.match(entry.name):
-                    if _is_block_flashcard(entry.data):
-                        writer.block_flashcard()
+                    if b'"annotation-' not in entry.data and b'"document"' not in entry.data:
+                        continue  # a Polar 3 note (most blocks): the parser not even imported
+                    from .blocks import UnreadableBlock
+                    from .blocks import describe as describe_block
+
+                    try:
+                        kept = describe_block(entry.data)
+                    except UnreadableBlock as exc:
+                        writer.problem(entry.name, str(exc))
+                        continue
+                    if kept is not None:
+                        ident, kind, fingerprint, root = kept
+                        ident = ident or entry.name.rsplit("/", 1)[-1][:-5]
+                        writer.block(entry.name, ident, kind, fingerprint, root, entry.data, entry.crc)
                 elif entry.data is not None:
                     writer.record(entry.name, _fingerprint_of(entry.name, entry.data), entry.data, entry.crc)
                 elif _STASH.match(entry.name):
@@ -453,6 +463,7 @@ class ExportSource(Source):
         export, or between exports, finds the same documents)."""
         snap = self.snapshot()
         docs: Dict[str, DocumentFile] = {}
+        blocks = self._blocks_by_document(snap) if snap.blocks else {}
         keys, guessed = self._identify(snap)
         self._unidentified = [(f"{self.shown}:{name}", key) for name, key in keys.items() if name in guessed]
         # By name, not member order (the exporter interleaves its streams):
@@ -461,7 +472,9 @@ class ExportSource(Source):
             record = snap.records.get(name)
             if key in docs:
                 key = _DOC_META_ID.sub(r"\1", name)  # a second record of one document: kept apart
-            if record is not None:
+            if record is not None and key in blocks:
+                docs[key] = self._with_blocks(snap, record, key, blocks.pop(key))
+            elif record is not None:
                 docs[key] = DocumentFile(
                     key=key,
                     label=f"{self.shown}:{name}",
@@ -484,7 +497,46 @@ class ExportSource(Source):
                     parser=_parse_export_entry,
                     timestamped=False,
                 )
+        # Block flashcards of no document listed: not read (said in the report).
+        self._unread_blocks = sum(1 for group in blocks.values() for b in group if b.type == "annotation-flashcard")
         return sorted(docs.values(), key=lambda d: d.key)
+
+    @staticmethod
+    def _blocks_by_document(snap: export_cache.Snapshot) -> Dict[str, List[export_cache.BlockRecord]]:
+        """The kept block records by the fingerprint of their document: the
+        one they name (``content.docID``), else their root document block's."""
+        documents = {b.id: b.fingerprint for b in snap.blocks.values() if b.type == "document" and b.fingerprint}
+        out: Dict[str, List[export_cache.BlockRecord]] = {}
+        for name in sorted(snap.blocks):
+            block = snap.blocks[name]
+            fingerprint = block.fingerprint or documents.get(block.root, "")
+            out.setdefault(fingerprint, []).append(block)
+        return out
+
+    def _with_blocks(self, snap: export_cache.Snapshot, record: export_cache.Record, key: str,
+                     blocks: List[export_cache.BlockRecord]) -> DocumentFile:
+        """A document with Polar 3 blocks: read, hashed and parsed with them,
+        its signature theirs too (an edit in Polar 3 reads it again)."""
+        import struct
+        import zlib
+
+        names = [b.name for b in blocks]
+        # Blocks decide which cards were deleted in Polar 3 only when none
+        # can be missing: the read was whole and no block record was damaged.
+        authoritative = snap.complete and not any(_BLOCK.match(p.name) for p in snap.problems)
+        crc = zlib.crc32(struct.pack(f"<B{len(blocks) + 1}I", int(authoritative), record.crc,
+                                     *(b.crc for b in blocks)))
+        label = f"{self.shown}:{record.name}"
+
+        def read() -> bytes:
+            from .blocks import pack
+
+            data = snap.read_many([record.name, *names])
+            return pack(data[0], data[1:], authoritative)
+
+        return DocumentFile(key=key, label=label, signature=(record.size + sum(b.size for b in blocks), crc),
+                            reader=read, parser=_parse_export_bundle, timestamped=False,
+                            notice=_RENAMED_MEMBER if "\\" in record.name else None)
 
     def _remember(self, earlier: export_cache.Snapshot, writer: export_cache.Writer) -> None:
         """For each record of the new export that cannot say which document
@@ -550,7 +602,7 @@ class ExportSource(Source):
 
     @property
     def block_flashcards(self) -> int:
-        return self.snapshot().block_flashcards
+        return self._unread_blocks
 
     @property
     def unidentified(self) -> List[Tuple[str, str]]:

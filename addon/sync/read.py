@@ -269,6 +269,12 @@ def read_document(
             report.error(f"{file.label}#{card_id}", problem, code="card_problem", document=key, card=card_id)
         else:
             report.error(file.label, problem, code="document_part_skipped", document=key)
+    if doc.held_back:
+        n = doc.held_back
+        report.warn(file.label, (
+            f"{n} flashcard{'s' if n != 1 else ''} edited in Polar 3 could not be matched one to one with "
+            f"{'their' if n != 1 else 'its'} earlier copies in the document; not synced, so as to make no duplicate "
+            "(the earlier copies stay as they were)"), code="block_flashcards_held_back", document=key, count=n)
     deck, warning = deck_for(doc, settings)
     if warning:
         report.warn(file.label, warning, code="deck_tag", deck=deck, document=key)
@@ -444,12 +450,11 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     only_set = set(only) if only is not None else None
     for label, message in source.problems:
         report.error(label, message, code="export_damaged")
-    if source.block_flashcards:
+    if source.block_flashcards:  # (known once the documents are listed)
         n = source.block_flashcards
         report.warn(source.describe(), (
-            f"{n} flashcard{'s' if n != 1 else ''} in the export {'are' if n != 1 else 'is'} stored as Polar 3 "
-            "blocks, which are not synced: cards made or edited in Polar 3 are not in Anki (those Polar copied "
-            "from older annotations still sync from their document)"), code="export_block_flashcards", count=n)
+            f"{n} flashcard{'s' if n != 1 else ''} stored as Polar 3 blocks {'name' if n != 1 else 'names'} no "
+            "document of the export, so not synced"), code="export_block_flashcards", count=n)
     known = state.documents()
     report.titles.update(state.titles())  # documents not read this time keep their names
     if state.problem:

@@ -292,14 +292,28 @@ def test_a_setting_the_addon_cannot_use_says_where_to_change_it(german):
 
 
 def test_flashcards_left_in_polar_3_blocks_are_said_in_the_users_words(col, tmp_path, german):
-    from tools.polar_export import EXPORT_NAME, annotated_document_blocks, block_basic, write_export
+    """Block flashcards of a document not in the export, and edited copies
+    the sync could not pair for certain (docs/dev-notes/blocks.md)."""
+    from tools.polar_export import EXPORT_NAME, annotated_document_blocks, block_basic, migrate_to_blocks, write_export
 
     doc = Doc(tmp_path / "polar", "1CodesBlocks000000001", title="Blocks")
-    doc.card("1CdBlocks", basic("<p>Blocks?</p>", "<p>a</p>"))
+    doc.text_highlight("1HlCodes01", "A sentence.")
+    doc.card("1CdBlocks", basic("<p>Blocks?</p>", "<p>a</p>"), ref="text-highlight:1HlCodes01")
+    doc.card("1CdBlocks2", basic("<p>More?</p>", "<p>b</p>"), ref="text-highlight:1HlCodes01")
     doc.write()
-    export = write_export(tmp_path / EXPORT_NAME, [doc.meta], blocks=annotated_document_blocks(
-        doc.meta["docInfo"], [block_basic("front", "back")] * 3))
+    run(col, write_export(tmp_path / "a" / EXPORT_NAME, [doc.meta]), tmp_path / "state.sqlite")
+    copies, _ = migrate_to_blocks(doc.meta, server=False)
+    for block in copies:
+        if block["content"]["type"] == "annotation-flashcard":
+            block["content"]["value"]["fields"]["front"] += " (edited)"
+            block["updated"] = "2022-01-01T00:00:00.000Z"
+    elsewhere = annotated_document_blocks({"fingerprint": "1NotExported", "title": "Gone"},
+                                          [block_basic("front", "back")] * 3)
+    export = write_export(tmp_path / "b" / EXPORT_NAME, [doc.meta], blocks=[*copies, *elsewhere])
     report = run(col, export, tmp_path / "state.sqlite")
-    assert _check(report) == {"export_block_flashcards"}
-    [row] = report.to_dict()["warnings"]
-    assert row["count"] == 3 and explain(row).startswith("3 Lernkarten im Polar-Export")
+    assert _check(report) == {"export_block_flashcards", "block_flashcards_held_back"}
+    rows = {row["code"]: row for row in report.to_dict()["warnings"]}
+    assert rows["export_block_flashcards"]["count"] == 3
+    assert explain(rows["export_block_flashcards"]).startswith("3 Lernkarten im Polar-Export")
+    assert rows["block_flashcards_held_back"]["count"] == 2
+    assert explain(rows["block_flashcards_held_back"]).startswith("2 Lernkarten dieses Dokuments")

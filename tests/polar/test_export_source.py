@@ -281,27 +281,50 @@ def test_two_records_of_one_document_are_told_apart_the_same_way_in_any_member_o
     assert len(seen) == 1
 
 
-def test_flashcard_blocks_are_counted_however_packed_and_remembered_by_the_cache(tmp_path, metas):
-    """``block/`` records are IBlocks (docs/dev-notes/blocks.md): flashcards
-    among them are counted, never kept as records; the count survives the
-    cache, and a cache written before it (no count) still loads."""
+def test_annotation_blocks_are_kept_however_packed_and_remembered_by_the_cache(tmp_path, metas):
+    """``block/`` records are IBlocks (docs/dev-notes/blocks.md): the
+    annotation and document blocks are kept beside the records (a Polar 3
+    note is not), go with their document (its signature and bytes), survive
+    the cache; a cache written before blocks were kept is read again when it
+    counted block flashcards, and used as it is when it counted none."""
     from tools.polar_export import annotated_document_blocks, block_basic, block_cloze, markdown_block
 
+    fp = metas[0]["docInfo"]["fingerprint"]
     blocks = [*annotated_document_blocks(metas[0]["docInfo"], [block_basic("f", "b"), block_cloze("{{c1::x}}")]),
               markdown_block("1NoteBlock1", 'quoting "annotation-flashcard" in a note')]
     export = write_export(tmp_path / EXPORT_NAME, metas, blocks=blocks)
-    plain = ExportSource(tmp_path / EXPORT_NAME, archive.TAR_GZ)
-    assert plain.block_flashcards == 2
-    assert not [name for name in plain.snapshot().records if "block/" in name]
-    assert open_source(rezip(export, tmp_path / "folder.zip", folder="export/")).block_flashcards == 2
+    plain_export = write_export(tmp_path / "plain" / EXPORT_NAME, metas)
+    source = ExportSource(tmp_path / EXPORT_NAME, archive.TAR_GZ)
+    snap = source.snapshot()
+    assert sorted(b.type for b in snap.blocks.values()) == [
+        "annotation-flashcard", "annotation-flashcard", "annotation-text-highlight", "document"]
+    assert {b.fingerprint for b in snap.blocks.values()} == {fp}
+    assert not [name for name in snap.records if "block/" in name] and snap.block_flashcards == 2
+    with_blocks, plain = listing(source), listing(open_source(plain_export))
+    assert source.block_flashcards == 0  # every one read, with its document
+    changed = [(a, b) for a, b in zip(with_blocks, plain) if a != b]
+    assert [a[0] for a, _ in changed] == [fp] and changed[0][0][1] != changed[0][1][1]
+    doc = next(d for d in source.list_documents() if d.key == fp)
+    assert {c.id for c in doc.parse(doc.read()).flashcards} == {"1FcBlock001", "1FcBlock002"}
+    assert listing(open_source(rezip(export, tmp_path / "folder.zip", folder="export/"))) == with_blocks
     cache = tmp_path / "cache.sqlite"
-    assert open_source(export, cache).block_flashcards == 2
+    assert listing(open_source(export, cache)) == with_blocks
     cached = open_source(export, cache)
-    assert not cached.needs_reading() and cached.block_flashcards == 2
+    assert not cached.needs_reading() and listing(cached) == with_blocks
     con = sqlite3.connect(cache)
-    con.execute("DELETE FROM meta WHERE key = 'block_flashcards'")
+    con.execute("DROP TABLE blocks")
+    con.commit()
+    assert open_source(export, cache).needs_reading()  # counted 2, kept none: read again
+    con.execute("UPDATE meta SET value = '0' WHERE key = 'block_flashcards'")
     con.commit()
     con.close()
-    older = open_source(export, cache)
-    assert not older.needs_reading() and older.block_flashcards == 0
-    assert listing(older) == listing(plain)
+    assert not open_source(export, cache).needs_reading()
+
+
+def test_block_flashcards_of_no_document_listed_are_counted(tmp_path, metas):
+    from tools.polar_export import annotated_document_blocks, block_cloze
+
+    info = {"fingerprint": "1ElsewhereDoc", "title": "Elsewhere"}
+    write_export(tmp_path / EXPORT_NAME, metas, blocks=annotated_document_blocks(info, [block_cloze("{{c1::x}}")]))
+    source = open_source(tmp_path / EXPORT_NAME)
+    assert len(source.list_documents()) == len(metas) and source.block_flashcards == 1

@@ -1,0 +1,503 @@
+"""Polar 3's annotation blocks of one document, read beside its DocMeta.
+
+A Polar 2.x export holds, besides each document's DocMeta (``doc_meta/``),
+Polar 3's ``block/`` records: after a document was migrated (opened in
+Polar 3, or by Polar's server-side migration) its highlights and flashcards
+are *copies* as blocks, under new ids, and from then on Polar 3 creates,
+edits and deletes them there only; the DocMeta keeps its frozen copies. The
+facts, from Polar's source, are in docs/dev-notes/blocks.md.
+
+``merge`` makes one :class:`~.docmeta.Document` of both, without a duplicate:
+
+* every block flashcard that is a copy of a DocMeta flashcard is paired with
+  it, one to one, and the pair keeps the DocMeta card's id (the note the user
+  already reviews) with the block's fields (the live copy; while the block's
+  text still says what the DocMeta card says, the DocMeta card's own fields
+  are kept, so a note is not rewritten for a Markdown round trip). Pairs are
+  found by (1) the same ``created`` and type (the server-side migration keeps
+  ``created``), (2) the same text, normalised, on the same page (the
+  client-side migration restamps ``created`` and turns HTML into Markdown),
+  (3) a copy edited since: the one copy of its kind on the copy of the
+  DocMeta card's highlight (several there: unsure, so nothing is added and
+  the DocMeta cards stay: ``Document.held_back``);
+* a block flashcard that pairs with none is a card made in Polar 3: a new
+  card under the block's id;
+* a DocMeta flashcard that Polar copied and whose copy is gone was deleted in
+  Polar 3: left out, so the deletion settings apply to its note. Only for a
+  migrated document (a ``document`` block, or ``value.ver == 3``) whose
+  blocks were all read (``authoritative``); a card Polar never copied (of a
+  page, or of a highlight missing from the DocMeta before a client-side
+  migration) stays as the DocMeta has it;
+* a card's context is its highlight block (``revisedText || text``, without
+  the ``[[#tag]]`` links the migration appended): a server-migrated DocMeta
+  has no highlights left, a highlight revised in Polar 3 is only there.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+import struct
+from dataclasses import dataclass, field
+from dataclasses import replace as _replace
+from datetime import datetime
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
+
+from .docmeta import (
+    CARD_TYPES,
+    CLOZE,
+    DocMetaError,
+    Document,
+    Flashcard,
+    Highlight,
+    Text,
+    _card_type,
+    _map,
+    _start,
+    _str,
+    load_json,
+)
+
+# The block types kept from an export (the rest, Polar 3's notes, are not
+# about flashcards).
+FLASHCARD = "annotation-flashcard"
+TEXT_HIGHLIGHT = "annotation-text-highlight"
+AREA_HIGHLIGHT = "annotation-area-highlight"
+DOCUMENT = "document"
+KEPT_TYPES = (FLASHCARD, TEXT_HIGHLIGHT, AREA_HIGHLIGHT, DOCUMENT)
+_HIGHLIGHT_KIND = {TEXT_HIGHLIGHT: "text-highlight", AREA_HIGHLIGHT: "area-highlight"}
+_MAX_ID = 200
+
+# Copies made by Polar's client-side migration are stamped within moments of
+# the document block: a block flashcard created later than this after the
+# last copy (or the document block) was made in Polar 3.
+COPY_WINDOW_S = 10.0
+
+
+class UnreadableBlock(ValueError):
+    """A ``block/`` record that may hold an annotation but is not JSON."""
+
+
+def describe(data: bytes) -> Optional[Tuple[str, str, str, str]]:
+    """(block id, content type, document fingerprint, root block id) of a
+    ``block/`` record worth keeping, else None. The bytes are looked at
+    before any parse: most blocks are notes. Raises UnreadableBlock for one
+    that names an annotation but cannot be parsed: which card it held is
+    unknown, so no card may be taken as deleted in Polar 3."""
+    if b'"annotation-' not in data and b'"document"' not in data:
+        return None
+    try:
+        block = load_json(data)
+    except DocMetaError as exc:
+        raise UnreadableBlock(f"a Polar 3 block record is not readable: {exc}") from None
+    content = block.get("content") if isinstance(block, dict) else None
+    kind = content.get("type") if isinstance(content, dict) else None
+    if kind not in KEPT_TYPES or not isinstance(content, dict):
+        return None
+    if kind == DOCUMENT:
+        fingerprint = _str(_map(content.get("docInfo")).get("fingerprint"), _MAX_ID)
+    else:
+        fingerprint = _str(content.get("docID"), _MAX_ID)
+    return _str(block.get("id"), _MAX_ID), str(kind), fingerprint, _str(block.get("root"), _MAX_ID)
+
+
+# -- a document's records, carried as one byte string ---------------------------------
+
+_MAGIC = b"\x00polar-sync blocks 1\x00"  # no JSON record starts with NUL
+
+
+def pack(docmeta: bytes, blocks: Sequence[bytes], authoritative: bool) -> bytes:
+    """A ``doc_meta`` record and its document's block records as one value
+    (what a DocumentFile reads, hashes and parses)."""
+    head = struct.pack(f"<BI{len(blocks)}I", int(authoritative), len(blocks), *(len(b) for b in blocks))
+    return b"".join((_MAGIC, head, docmeta, *blocks))
+
+
+def unpack(data: bytes) -> Tuple[bytes, List[bytes], bool]:
+    if not data.startswith(_MAGIC):
+        return data, [], False
+    at = len(_MAGIC)
+    flag, count = struct.unpack_from("<BI", data, at)
+    at += 5
+    sizes = struct.unpack_from(f"<{count}I", data, at)
+    at += 4 * count
+    end = len(data) - sum(sizes)
+    docmeta, blocks = data[at:end], []
+    for size in sizes:
+        blocks.append(data[end:end + size])
+        end += size
+    return docmeta, blocks, bool(flag)
+
+
+# -- parsed blocks ---------------------------------------------------------------------
+
+
+class BlockHighlight(NamedTuple):
+    id: str
+    kind: str  # "text-highlight" | "area-highlight"
+    page: int
+    text: str  # Markdown: revisedText || text, the migration's [[#tag]] links taken off
+    original: str  # Markdown: text (the highlight as first made)
+    image_name: Optional[str]
+    color: Optional[str]
+    top: Optional[float]
+    left: Optional[float]
+
+
+class BlockCard(NamedTuple):
+    id: str
+    type: str
+    fields: Dict[str, str]  # Markdown
+    page: int
+    parent: str  # the parent block's id (its highlight)
+    created: str
+    updated: str
+    tags: Tuple[str, ...]
+
+
+@dataclass
+class Blocks:
+    documents: Dict[str, str] = field(default_factory=dict)  # document block id -> created
+    highlights: Dict[str, BlockHighlight] = field(default_factory=dict)
+    cards: List[BlockCard] = field(default_factory=list)
+    problems: List[Tuple[str, str]] = field(default_factory=list)
+
+
+_WIKI_TAG = re.compile(r"\[\[#[^\]]*\]\]")
+
+
+def _page(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _tags(links: Any) -> Tuple[str, ...]:
+    """Tag labels of a block's links (``{"id", "text": "#label"}``, as the
+    migration made them from the annotation's tags)."""
+    out: List[str] = []
+    if isinstance(links, list):
+        for link in links:
+            text = link.get("text") if isinstance(link, dict) else None
+            if isinstance(text, str) and text.startswith("#") and len(text) > 1:
+                out.append(text[1:_MAX_ID + 1])
+    return tuple(out)
+
+
+def parse_blocks(records: Iterable[bytes]) -> Blocks:
+    out = Blocks()
+    for data in records:
+        try:
+            block = load_json(data)
+        except DocMetaError as exc:
+            out.problems.append(("", f"a Polar 3 block record is not readable ({exc}); skipped"))
+            continue
+        content = block.get("content") if isinstance(block, dict) else None
+        ident = _str(block.get("id"), _MAX_ID) if isinstance(block, dict) else ""
+        if not isinstance(content, dict) or not ident:
+            out.problems.append((ident, "a Polar 3 block record has no id or content; skipped"))
+            continue
+        kind = content.get("type")
+        created, updated = _str(block.get("created"), 64), _str(block.get("updated"), 64)
+        if kind == DOCUMENT:
+            out.documents[ident] = created
+            continue
+        value = content.get("value")
+        if not isinstance(value, dict):
+            out.problems.append((ident, f"Polar 3 block {ident} ({kind}) has no value; skipped"))
+            continue
+        page = _page(content.get("pageNum"))
+        if kind in _HIGHLIGHT_KIND:
+            area = kind == AREA_HIGHLIGHT
+            original = _str(value.get("text"))
+            revised = _WIKI_TAG.sub("", _str(value.get("revisedText"))).strip()
+            image = _map(value.get("image"))
+            name = _str(_map(image.get("src")).get("name"), _MAX_ID) or None
+            top, left = _start(value, area, {})
+            out.highlights[ident] = BlockHighlight(
+                ident, _HIGHLIGHT_KIND[kind], page, revised or original.strip(), original.strip(), name,
+                _str(value.get("color"), 32) or None, top, left)
+            continue
+        raw = _map(value.get("fields"))
+        fields = {str(k).lower(): v for k, v in raw.items() if isinstance(v, str)}
+        texts = {k: Text("MARKDOWN", v) for k, v in fields.items() if v}
+        ctype = _card_type(value.get, texts)
+        if ctype is None or ctype not in CARD_TYPES:
+            out.problems.append((ident, f"flashcard {ident}: unknown type {_str(value.get('type'))!r}"))
+            continue
+        parent = _str(block.get("parent"), _MAX_ID)
+        out.cards.append(BlockCard(ident, ctype, fields, page, parent, created, updated or created,
+                                   _tags(content.get("links"))))
+    return out
+
+
+# -- matching --------------------------------------------------------------------------
+
+_LINK_TARGET = re.compile(r"\]\([^)]*\)")
+_TAG = re.compile(r"<[^>]*>")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def normalised(text: Optional[Text]) -> str:
+    """The words of a field, lower-cased: what an HTML field and its Markdown
+    copy (turndown's escapes, emphasis, link targets) have in common."""
+    if text is None:
+        return ""
+    value = text.value
+    if text.kind == "MARKDOWN":
+        value = _LINK_TARGET.sub("]", value)
+    if text.kind != "TEXT" and "<" in value:
+        value = _TAG.sub(" ", value)
+    if "&" in value:
+        value = _html.unescape(value)
+    return " ".join(_WORD.findall(value.lower()))
+
+
+def _kind(ctype: str) -> str:
+    return "cloze" if ctype == CLOZE else "basic"
+
+
+def _content(fields: Mapping[str, Text], ctype: str) -> str:
+    if ctype == CLOZE:
+        return normalised(fields.get("text"))
+    return normalised(fields.get("front")) + " | " + normalised(fields.get("back"))
+
+
+def _seconds(stamp: str) -> Optional[float]:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+_PUNCTUATION_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|])")
+_MARKUP = re.compile(r"[*_`\[\]<>#~|]|^\s*(?:[-+]|\d+\.)\s", re.M)
+
+
+def highlight_text(markdown: str) -> Optional[Text]:
+    """A highlight block's Markdown as Polar text: plain text (as a DocMeta
+    highlight's TEXT renders) when it holds no markup beyond turndown's
+    escapes, so a highlight's context reads as it did from the DocMeta."""
+    if not markdown:
+        return None
+    if _MARKUP.search(_PUNCTUATION_ESCAPE.sub("", markdown)) is None:  # only escaped markup characters
+        return Text("TEXT", _PUNCTUATION_ESCAPE.sub(r"\1", markdown))
+    return Text("MARKDOWN", markdown)
+
+
+def _edited(block: BlockCard, card: Flashcard) -> bool:
+    """Whether the block was changed after it was copied from ``card``
+    (an edit that kept the words: emphasis, a link). A server-side copy has
+    the card's ``lastUpdated`` as its ``updated``; a client-side copy was
+    stamped ``created = updated`` at the copy (a few ms apart at most)."""
+    updated = _seconds(block.updated)
+    if updated is None:
+        return False
+    if block.created == card.created:
+        was = _seconds(card.last_updated or card.created)
+        return was is not None and updated > was + 1.0
+    made = _seconds(block.created)
+    return made is not None and updated > made + COPY_WINDOW_S
+
+
+class _Pairing:
+    def __init__(self) -> None:
+        self.pairs: Dict[str, BlockCard] = {}  # DocMeta card id -> its block copy
+        self.used: Set[str] = set()  # block ids paired
+
+    def add(self, card: Flashcard, block: BlockCard) -> None:
+        self.pairs[card.id] = block
+        self.used.add(block.id)
+
+
+def page_cards(docmeta: Any) -> Set[str]:
+    """The ids of the flashcards a DocMeta keeps in its pages' ``flashcards``
+    maps, the only ones Polar's migration copies (``getAnnotationChildren``;
+    not those inside a highlight's own ``flashcards``)."""
+    out: Set[str] = set()
+    pages = docmeta.get("pageMetas") if isinstance(docmeta, dict) else None
+    for page in _map(pages).values():
+        for key, card in _map(page.get("flashcards") if isinstance(page, dict) else None).items():
+            ident = card.get("id") if isinstance(card, dict) else None
+            out.add(ident[:_MAX_ID] if isinstance(ident, str) and ident else str(key)[:_MAX_ID])
+    return out
+
+
+def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: bool,
+          page_level: Optional[Set[str]] = None) -> Document:
+    """``doc`` (its DocMeta) with its Polar 3 blocks: see the module's doc.
+    ``page_level``: the ids of the cards kept in the DocMeta's pages
+    (``page_cards``); None: every card."""
+    migrated = server_migrated or bool(blocks.documents)
+    if not blocks.cards and not migrated:
+        return doc
+    problems = list(doc.problems) + blocks.problems
+    # Deletions only where the blocks are known whole: every record read, and
+    # the document block there (an export without Polar 3's records says
+    # nothing about the cards, even of a server-migrated document).
+    authoritative = authoritative and bool(blocks.documents) and not blocks.problems
+
+    # The DocMeta's highlights and their copies (a client-side migration keeps
+    # both; matched on the page by their text).
+    keys_of: Dict[int, List[str]] = {}
+    for key, hl in doc.highlights.items():
+        keys_of.setdefault(id(hl), []).append(key)
+    copy_of: Dict[str, str] = {}  # block highlight id -> DocMeta highlight key (as cards name it)
+    dm_by_place: Dict[Tuple[int, str], List[Highlight]] = {}
+    for hl in {id(h): h for h in doc.highlights.values()}.values():
+        if hl.kind == "text-highlight":
+            dm_by_place.setdefault((hl.page, normalised(hl.text)), []).append(hl)
+    for bh in blocks.highlights.values():
+        if bh.kind != "text-highlight":
+            continue
+        for words in (bh.text, bh.original):
+            places = dm_by_place.get((bh.page, normalised(Text("MARKDOWN", words))))
+            if places:
+                copy_of[bh.id] = keys_of[id(places.pop(0))][0]
+                break
+    dm_key_to_block: Dict[str, str] = {}
+    for bid, dm_key in copy_of.items():
+        for k in keys_of[id(doc.highlights[dm_key])]:
+            dm_key_to_block[k] = bid
+
+    # The DocMeta cards Polar copied: those on a highlight (all of them after
+    # a server-side migration, which purged the highlights; only those whose
+    # highlight the DocMeta holds after a client-side one).
+    on_highlight = [c for c in doc.flashcards if c.ref_type in ("text-highlight", "area-highlight")
+                    and (page_level is None or c.id in page_level)]
+    copied = on_highlight if server_migrated else [c for c in on_highlight if c.ref_id in doc.highlights]
+    pairing = _Pairing()
+    contents: Dict[str, str] = {}
+
+    def content_of(card: Flashcard) -> str:
+        got = contents.get(card.id)
+        if got is None:
+            got = contents[card.id] = _content(card.fields, card.type)
+        return got
+
+    block_content = {b.id: _content({k: Text("MARKDOWN", v) for k, v in b.fields.items()}, b.type)
+                     for b in blocks.cards}
+    ordered = sorted(blocks.cards, key=lambda b: (b.created, b.id))
+
+    # (1) the same created and type: the server-side migration's copies.
+    by_created: Dict[Tuple[str, str], List[Flashcard]] = {}
+    for card in copied:
+        if card.created:
+            by_created.setdefault((card.created, _kind(card.type)), []).append(card)
+    if by_created:
+        for b in ordered:
+            found = by_created.get((b.created, _kind(b.type)))
+            if found:
+                pick = next((c for c in found if content_of(c) == block_content[b.id]), found[0])
+                found.remove(pick)
+                pairing.add(pick, b)
+
+    # (2) the same words on the same page: an untouched client-side copy.
+    by_content: Dict[Tuple[str, str], List[Flashcard]] = {}
+    for card in copied:
+        if card.id not in pairing.pairs and content_of(card).strip(" |"):
+            by_content.setdefault((_kind(card.type), content_of(card)), []).append(card)
+    copies_made: List[float] = []
+    for b in ordered:
+        if b.id in pairing.used:
+            continue
+        found = by_content.get((_kind(b.type), block_content[b.id]))
+        if not found:
+            continue
+        same_page = [c for c in found if not b.page or not c.page or c.page == b.page]
+        if not same_page:
+            continue
+        on_copy = [c for c in same_page if dm_key_to_block.get(c.ref_id) == b.parent]
+        pick = (on_copy or same_page)[0]
+        found.remove(pick)
+        pairing.add(pick, b)
+        stamp = _seconds(b.created)
+        if stamp is not None:
+            copies_made.append(stamp)
+
+    # (3) a client-side copy edited since: the one copy of its kind on the
+    # copy of the DocMeta card's highlight.
+    held: Set[str] = set()  # DocMeta card ids kept as they are (unsure)
+    held_blocks: Set[str] = set()
+    if not server_migrated and blocks.documents:
+        starts = [s for s in (_seconds(c) for c in blocks.documents.values()) if s is not None]
+        until = max(copies_made + starts) + COPY_WINDOW_S if copies_made or starts else None
+        left_dm: Dict[Tuple[str, str], List[Flashcard]] = {}
+        for card in copied:
+            copy_hl = dm_key_to_block.get(card.ref_id)
+            if card.id not in pairing.pairs and copy_hl is not None:
+                left_dm.setdefault((copy_hl, _kind(card.type)), []).append(card)
+        left_blocks: Dict[Tuple[str, str], List[BlockCard]] = {}
+        for b in ordered:
+            stamp = _seconds(b.created)
+            is_copy = until is not None and stamp is not None and stamp <= until
+            if b.id not in pairing.used and is_copy:
+                left_blocks.setdefault((b.parent, _kind(b.type)), []).append(b)
+        for place, olds in left_dm.items():
+            news = left_blocks.get(place, [])
+            if len(olds) == 1 and len(news) == 1:
+                pairing.add(olds[0], news[0])
+            elif news:
+                held.update(c.id for c in olds)
+                held_blocks.update(b.id for b in news)
+
+    # The merged document.
+    highlights: Dict[str, Highlight] = dict(doc.highlights)
+    for bh in blocks.highlights.values():
+        copied_from = copy_of.get(bh.id)
+        live = highlight_text(bh.text)
+        if copied_from is not None:
+            old = doc.highlights[copied_from]
+            if normalised(old.text) != normalised(live):  # revised in Polar 3
+                for k in keys_of[id(old)]:
+                    highlights[k] = old._replace(text=live)
+            continue
+        highlights[bh.id] = Highlight(bh.id, bh.kind, bh.page, live, bh.image_name, bh.color, bh.top, bh.left)
+
+    def ref_of(b: BlockCard) -> Tuple[str, str]:
+        bh = blocks.highlights.get(b.parent)
+        if bh is None:
+            return "", ""
+        return bh.kind, copy_of.get(bh.id, bh.id)
+
+    def fields_of(b: BlockCard) -> Dict[str, Text]:
+        return {k: Text("MARKDOWN", v) for k, v in b.fields.items() if v}
+
+    cards: List[Flashcard] = []
+    copied_ids = {c.id for c in copied}
+    # A DocMeta highlight gone (purged by the server-side migration) whose
+    # cards now name its block: its DocMeta comments follow them there.
+    moved: Dict[Tuple[str, str], Tuple[str, str]] = {}
+    for card in doc.flashcards:
+        pair = pairing.pairs.get(card.id)
+        if pair is None:
+            if card.id in copied_ids and authoritative and card.id not in held:
+                continue  # deleted in Polar 3
+            cards.append(card)
+            continue
+        b = pair
+        ref_type, ref_id = ref_of(b)
+        if not ref_type:
+            ref_type, ref_id = card.ref_type, card.ref_id
+        elif card.ref_id not in doc.highlights:
+            moved.setdefault((card.ref_type, card.ref_id), (ref_type, ref_id))
+        same = (content_of(card) == block_content[b.id] and _kind(card.type) == _kind(b.type)
+                and not _edited(b, card))
+        cards.append(card._replace(
+            type=card.type if same else b.type,
+            fields=card.fields if same else fields_of(b),
+            page=b.page or card.page, ref_type=ref_type, ref_id=ref_id,
+            tags=b.tags,
+            last_updated=card.last_updated if same else (b.updated or card.last_updated)))
+    new = [b for b in blocks.cards if b.id not in pairing.used and b.id not in held_blocks]
+    known = {c.id for c in cards}
+    for b in sorted(new, key=lambda b: (b.page, b.created, b.id)):
+        if b.id in known:
+            continue
+        ref_type, ref_id = ref_of(b)
+        cards.append(Flashcard(b.id, b.type, fields_of(b), b.page, ref_type, ref_id, b.tags, b.created,
+                               b.updated))
+    comments = doc.comments
+    if moved:
+        comments = tuple(c._replace(ref_type=moved[(c.ref_type, c.ref_id)][0], ref_id=moved[(c.ref_type, c.ref_id)][1])
+                         if (c.ref_type, c.ref_id) in moved else c for c in comments)
+    return _replace(doc, flashcards=tuple(cards), highlights=highlights, comments=comments,
+                    problems=tuple(problems), held_back=len(held_blocks))
