@@ -48,8 +48,10 @@ if [ ! -f "$STAMP" ]; then
 fi
 
 "$VENV/bin/python" -c "import sys, anki.buildinfo as b; print(f'compat: anki {b.version} on Python {sys.version.split()[0]}')"
-# The core suite, the language-profile and 3.9-syntax checks, and the add-on
+# The core suite, the language-profile and 3.9-syntax checks, two computers
+# kept in step by 23.10's own sync server, and the add-on
 # inside real Anki 23.10 (tests/gui builds dist/ with this interpreter).
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
-    tests/sync tests/polar tests/render tests/reliability/test_compat.py tests/gui "$@"
+    tests/sync tests/polar tests/render tests/reliability/test_compat.py tests/reliability/test_two_computers.py \
+    tests/gui "$@"

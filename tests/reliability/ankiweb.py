@@ -45,7 +45,12 @@ class Account:
 
     def auth(self, col: Any) -> Any:
         if self._auth is None:
-            self._auth = col.sync_login(self.user, self.password, self.endpoint)
+            from anki.sync import SyncAuth
+
+            login = col.sync_login(self.user, self.password, self.endpoint)
+            # The key with the endpoint, as Anki's profile builds it
+            # (``ProfileManager.sync_auth``): 23.10's login answer has none.
+            self._auth = SyncAuth(hkey=login.hkey, endpoint=self.endpoint)
         return self._auth
 
     def sync(self, col: Any) -> int:
