@@ -76,6 +76,8 @@ def executable_constructs(field: str) -> List[str]:
             plain = _CONTROL.sub("", _html.unescape(value)).lower()
             if attr == "style" and value in OWN_STYLES:
                 pass
+            elif attr == "dir" and value == "auto":
+                pass  # the block's highlight and comments: right-to-left text reads so
             elif attr.startswith("on") or attr in ("style", "srcset", "srcdoc", "formaction", "action", "background"):
                 found.append(f"attribute {attr} on <{name}>")
             elif attr == "href" and not re.match(r"(https?://|mailto:)", plain):
