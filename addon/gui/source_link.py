@@ -208,8 +208,9 @@ class SourceLinks:
             return
         if lost is not None:
             title, where = lost
-            tooltip(html.escape(tr("“{title}” is not on this computer: Polar Sync looked for it at {path}.",
-                                   title=title, path=where)), period=6000)
+            # Two lines: a tooltip does not wrap, and a path is long.
+            tooltip(html.escape(tr("“{title}” is not on this computer any more.", title=title)) + "<br><small>"
+                    + html.escape(tr("Polar Sync looked for it at {path}", path=where)) + "</small>", period=6000)
 
     def open_origin(self, origin: Origin) -> Optional[Any]:
         from ..polar.originals import WEB

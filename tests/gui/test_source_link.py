@@ -211,13 +211,13 @@ def test_a_click_after_the_file_moved_away_says_where_it_was_looked_for(library_
         _js(anki, "document.querySelector('.polar-open').click(); true")
         anki.anki.wait_until(lambda: utils._tooltipLabel is not None, what="the tooltip")
         text = utils._tooltipLabel.text()
-        assert "“Ten Pages of Memory” is not on this computer" in text and str(pdf) in text
+        assert "“Ten Pages of Memory” is not on this computer any more.<br>" in text and str(pdf) in text
         assert links.window is None or not links.window.isVisible()
         utils.closeTooltip()
         shortcut = next(s for s in anki.mw.stateShortcuts if s.key().toString() == "Shift+O")
         shortcut.activated.emit()
         anki.anki.wait_until(lambda: utils._tooltipLabel is not None, what="the tooltip after Shift+O")
-        assert "“Ten Pages of Memory” is not on this computer" in utils._tooltipLabel.text()
+        assert "“Ten Pages of Memory” is not on this computer any more." in utils._tooltipLabel.text()
         utils.closeTooltip()
         # A card the add-on did not make: Shift+O stays silent.
         col = anki.mw.col
