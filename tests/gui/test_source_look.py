@@ -1,10 +1,14 @@
-"""The context block as Anki's reviewer lays it out (its Chromium, a 400 px
-window): what a person sees, asserted on the rendered page.
+"""The context block (the source line and below) as Anki's reviewer lays
+it out (its Chromium, a 400 px window): what a person sees, asserted on the
+rendered page.
 
 * "p. 142" never breaks between "p." and its number, and no line of the
   source starts with its "·" (it broke so at phone width);
 * a Hebrew highlight and an Arabic comment read right to left: direction
   rtl, aligned right, the bar on the right; an English one as before.
+
+(Named to run after test_source_link: its documents land in the shared
+session's library, and test_in_anki wants the startup sync to be the last.)
 """
 
 from __future__ import annotations
