@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SAMPLE := tools/sample_library
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test test-slow test-compat lint typecheck build anki bench bench-small clean qt-deps screenshots
+.PHONY: demo test test-slow test-compat lint typecheck build anki bench bench-small clean qt-deps screenshots sample-shots
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed to run Anki 26.x (make PYTHON=python3.11)")'
@@ -56,6 +56,12 @@ anki: $(STAMP) qt-deps build
 # docs/*.png and docs/cards/*.png from real Anki, headless (tools/screenshots.py).
 screenshots: $(STAMP) qt-deps
 	$(PY) tools/screenshots.py
+
+# Every card of the real Polar samples (../shared/polar-samples) and the sample
+# library in the reviewer: English, German, and both without the add-on, light
+# and night, 400 px; and the source viewer. build/card-shots/ (~6 min).
+sample-shots: $(STAMP) qt-deps
+	$(PY) tools/sample_shots.py
 
 # The viewer and "first sync in Anki" figures start Qt (offscreen).
 bench: $(STAMP) qt-deps

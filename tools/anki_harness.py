@@ -120,13 +120,14 @@ class Anki:
 
 def start(
     base: Path,
-    addon_file: Path = DIST,
+    addon_file: Optional[Path] = DIST,
     config: Optional[Dict[str, Any]] = None,
     profile: str = PROFILE,
     timeout: float = 2 * WAIT_S,
 ) -> Anki:
-    """Start Anki with the add-on installed from ``addon_file``; returns once
-    the profile's collection is open."""
+    """Start Anki with the add-on installed from ``addon_file`` (None: no
+    add-on, as on a computer without it); returns once the profile's
+    collection is open."""
     import aqt
 
     # AnkiApp reads ANKI_SINGLE_INSTANCE_KEY when aqt is *imported*; in a
@@ -146,17 +147,18 @@ def start(
         # open, with no setting to stop it (later versions read the one
         # seed_base switched off); a test run never asks.
         mw.setup_auto_update = lambda *_: None
-    result = mw.addonManager.install(str(addon_file))
-    if not hasattr(result, "name"):
-        raise RuntimeError(f"Anki refused to install {addon_file}: {result}")
-    if config:
-        mw.addonManager.writeConfig(PACKAGE, config)
-    # addon/__init__.py stays inert under pytest unless told otherwise.
-    os.environ["POLAR_SYNC_FORCE_GUI"] = "1"
-    try:
-        mw.addonManager.loadAddons()
-    finally:
-        del os.environ["POLAR_SYNC_FORCE_GUI"]
+    if addon_file is not None:
+        result = mw.addonManager.install(str(addon_file))
+        if not hasattr(result, "name"):
+            raise RuntimeError(f"Anki refused to install {addon_file}: {result}")
+        if config:
+            mw.addonManager.writeConfig(PACKAGE, config)
+        # addon/__init__.py stays inert under pytest unless told otherwise.
+        os.environ["POLAR_SYNC_FORCE_GUI"] = "1"
+        try:
+            mw.addonManager.loadAddons()
+        finally:
+            del os.environ["POLAR_SYNC_FORCE_GUI"]
     anki = Anki(app, mw)
     anki._saved_stderr = saved_stderr
     anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", timeout, "the profile to open")

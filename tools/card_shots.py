@@ -31,6 +31,8 @@ KINDS: Dict[str, Tuple[str, int]] = {
     "cloze-image": ("CLOZE", 0),
     "comments": ("BASIC_FRONT_BACK", 0),
     "colours": ("BASIC_FRONT_BACK", 0),
+    "long-code": ("BASIC_FRONT_BACK", 0),  # a long highlight, code in the answer
+    "rtl-cjk": ("BASIC_FRONT_BACK", 0),  # Hebrew title and highlight, Arabic comment, Japanese answer
 }
 LONG_URL = (
     "https://www.nature.com/articles/s41586-020-2649-2?utm_source=newsletter&utm_medium=email"
@@ -137,6 +139,39 @@ def _docs(prefix: str, deck: str) -> List[Tuple[str, Dict[str, Any], Dict[str, A
                           '<font color="#397B21">green</font> <font color="#FFFF00">yellow</font></p>'}},
         f"text-highlight:{hid}")
     docs.append((f"1{prefix}DocColour", {"title": "Chemistry Basics", "tags": [f"deck:{deck}::colours"]},
+                 {"12": p}))
+    # a long highlight (a whole paragraph), a code block and a long identifier in the answer
+    p = empty_page(211)
+    hid = f"1{prefix}HlLong"
+    p["textHighlights"][hid] = _hl(
+        hid, "The kernel does not distinguish between processes and threads in the way many other operating "
+             "systems do. Instead, a thread is merely a process that shares certain resources with other "
+             "processes: the address space, open files, signal handlers and so on. Each thread has a unique "
+             "task_struct and appears to the kernel as a normal process, which happens to share resources "
+             "such as an address space with other processes. The clone() system call takes a set of flags "
+             "that say which resources the parent and child will share: CLONE_VM, CLONE_FS, CLONE_FILES and "
+             "CLONE_SIGHAND together give what the rest of the world calls a thread.", 120.0)
+    p["flashcards"][f"1{prefix}CardLong"] = _card(
+        f"1{prefix}CardLong", "BASIC_FRONT_BACK",
+        {"front": {"HTML": "<p>Which flags make <code>clone()</code> create a thread?</p>"},
+         "back": {"HTML": "<pre><code>clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND, 0);</code></pre>"
+                          "<p>see <code>kernel/fork.c:copy_process_and_wake_up_new_task_if_permitted()</code></p>"}},
+        f"text-highlight:{hid}")
+    docs.append((f"1{prefix}DocLong", {"title": "Linux Kernel Development", "tags": [f"deck:{deck}::long-code"]},
+                 {"211": p}))
+    # right-to-left and CJK text
+    p = empty_page(12)
+    hid = f"1{prefix}HlRtl"
+    p["textHighlights"][hid] = _hl(hid, "החזרה המרווחת מתזמנת כל חזרה רגע לפני שהזיכרון דועך (Ebbinghaus, 1885).",
+                                   300.0)
+    p["comments"][f"1{prefix}CmtRtl"] = _comment(
+        f"1{prefix}CmtRtl", "<p>التكرار المتباعد يقوّي الذاكرة.</p>", f"text-highlight:{hid}", 4)
+    p["flashcards"][f"1{prefix}CardRtl"] = _card(
+        f"1{prefix}CardRtl", "BASIC_FRONT_BACK",
+        {"front": {"HTML": "<p>間隔反復はいつ復習を予定しますか？</p>"},
+         "back": {"HTML": "<p>記憶が薄れる直前に。</p>"}},
+        f"text-highlight:{hid}")
+    docs.append((f"1{prefix}DocRtl", {"title": "מבוא לחזרה מרווחת", "tags": [f"deck:{deck}::rtl-cjk"]},
                  {"12": p}))
     return docs
 
@@ -276,6 +311,41 @@ def _side_by_side(question: Any, answer: Any) -> Any:
     return out
 
 
+def show_card(session: Any, cid: int) -> Tuple[Any, Any, str, str]:
+    """The card in the reviewer: (question image, answer image, question
+    HTML, answer HTML) of Anki's main window as it is sized now."""
+    mw = session.mw
+    col = mw.col
+    card = col.get_card(cid)
+    col.decks.select(card.current_deck_id() if hasattr(card, "current_deck_id") else card.did)
+    mw.moveToState("review")
+    session.process(0.3)
+    reviewer = mw.reviewer
+    _wait_js(session, _READY)  # the page's script has loaded
+    reviewer.card = card
+    reviewer._showQuestion()
+    _wait_js(session, _SHOWN)
+    _fit_bottom_bar(session)
+    question = _grab_window(mw)
+    question_html = _js_value(session, "document.getElementById('qa').innerHTML")
+    reviewer.web.eval("window.polarShotQuestion = document.getElementById('qa').innerHTML;")
+    reviewer._showAnswer()
+    _wait_js(session, f"({_SHOWN}) && document.getElementById('qa').innerHTML !== window.polarShotQuestion")
+    _fit_bottom_bar(session)
+    answer = _grab_window(mw)
+    answer_html = _js_value(session, "document.getElementById('qa').innerHTML")
+    mw.moveToState("deckBrowser")
+    session.process(0.2)
+    return question, answer, question_html, answer_html
+
+
+def _js_value(session: Any, script: str) -> str:
+    box: Dict[str, Any] = {}
+    session.mw.reviewer.web.evalWithCallback(script, lambda value: box.__setitem__("v", value))
+    session.wait_until(lambda: "v" in box, 10, "the reviewer's page")
+    return str(box["v"])
+
+
 def grab_cards(session: Any, deck_root: str, variant: str, out: Path, night: bool = True) -> List[Path]:
     """Question | answer PNGs of each kind's card in ``deck_root``, light and night."""
     from aqt.theme import Theme
@@ -292,25 +362,9 @@ def grab_cards(session: Any, deck_root: str, variant: str, out: Path, night: boo
             did = col.decks.id_for_name(f"{deck_root}::{kind}")
             assert did is not None, f"no deck {deck_root}::{kind}"
             cids = sorted(col.find_cards(f"did:{did}"), key=lambda cid: col.get_card(cid).ord)
-            col.decks.select(did)
-            mw.moveToState("review")
-            session.process(0.3)
-            reviewer = mw.reviewer
-            _wait_js(session, _READY)  # the page's script has loaded
-            reviewer.card = col.get_card(cids[ord_])
-            reviewer._showQuestion()
-            _wait_js(session, _SHOWN)
-            _fit_bottom_bar(session)
-            question = _grab_window(mw)
-            reviewer.web.eval("window.polarShotQuestion = document.getElementById('qa').innerHTML;")
-            reviewer._showAnswer()
-            _wait_js(session, f"({_SHOWN}) && document.getElementById('qa').innerHTML !== window.polarShotQuestion")
-            _fit_bottom_bar(session)
-            answer = _grab_window(mw)
+            question, answer, _, _ = show_card(session, cids[ord_])
             path = out / f"{kind}-{variant}-{mode}.png"
             _side_by_side(question, answer).save(str(path))
             written.append(path)
-            mw.moveToState("deckBrowser")
-            session.process(0.2)
     mw.set_theme(Theme.LIGHT)
     return written

@@ -13,8 +13,12 @@ reviewer shows an answer.
 Markup added (inside the context block's ``.polar-source`` line when there
 is one, else as a line of its own at the end of the answer)::
 
-    · <a class="polar-open" href="#" style="white-space:nowrap" title="Open the document here (Shift+O)"
+    &nbsp;· <a class="polar-open" href="#" style="white-space:nowrap" title="Open the document here (Shift+O)"
          onclick="pycmd('polar-open:123');return false;">open at p. 7</a>
+
+A web capture whose line already links its site gets no control (that link
+opens the same page; Shift+O still does). A click whose document's file has
+gone since the answer showed gets a tooltip saying where it was looked for.
 """
 
 from __future__ import annotations
@@ -80,6 +84,14 @@ def readable_links(text: str, night_mode: bool) -> str:
     return text + _LIGHT_LINKS
 
 
+def _site_linked(text: str, origin: Origin) -> bool:
+    """A web capture whose context line already links its site: that link
+    opens the same page, so no second one beside it (Shift+O still works)."""
+    from ..polar.originals import WEB
+
+    return origin.original.kind == WEB and 'class="polar-link"' in text
+
+
 def add_control(text: str, control: str) -> str:
     """``text`` with the control at the end of its (last) source line, or
     on a line of its own at the end when the answer has no context block."""
@@ -87,7 +99,8 @@ def add_control(text: str, control: str) -> str:
     if matches:
         end = text.find("</div>", matches[-1].end())
         if end != -1:
-            return text[:end] + " · " + control + text[end:]
+            # "&nbsp;·": the dot stays with the part before it (render/context.py).
+            return text[:end] + "&nbsp;· " + control + text[end:]
     return text + f'<div class="polar-open-line" style="font-size:0.8em;opacity:0.75;text-align:left">{control}</div>'
 
 
@@ -151,7 +164,7 @@ class SourceLinks:
         except Exception:  # showing the card matters more than the control
             self.log.exception("finding the source of card %s", getattr(card, "id", "?"))
             origin = None
-        if origin is not None:
+        if origin is not None and not _site_linked(text, origin):
             text = add_control(text, control_html(card.id, origin))
         return readable_links(text, theme_manager.night_mode)
 
@@ -177,11 +190,27 @@ class SourceLinks:
     # -- opening ---------------------------------------------------------------------
 
     def open_card(self, card: Any) -> Optional[Any]:
-        """Open the card's document at its spot; the window, when one opened."""
+        """Open the card's document at its spot; the window, when one opened.
+        When its file has gone since the answer showed (moved, deleted), a
+        tooltip says where it was looked for: a click never does nothing."""
         origin = self.origin_of(card)
         if origin is None:
+            self._say_lost(card)
             return None
         return self.open_origin(origin)
+
+    def _say_lost(self, card: Any) -> None:
+        finder = self.finder()
+        try:
+            lost = finder.lost(card.note().guid) if finder is not None else None
+        except Exception:  # a tooltip is not worth an error box
+            self.log.exception("looking up the lost document of card %s", getattr(card, "id", "?"))
+            return
+        if lost is not None:
+            title, where = lost
+            # Two lines: a tooltip does not wrap, and a path is long.
+            tooltip(html.escape(tr("“{title}” is not on this computer any more.", title=title)) + "<br><small>"
+                    + html.escape(tr("Polar Sync looked for it at {path}", path=where)) + "</small>", period=6000)
 
     def open_origin(self, origin: Origin) -> Optional[Any]:
         from ..polar.originals import WEB

@@ -11,16 +11,25 @@ The block's markup (stable; other features add to it, so keep it so)::
       <hr class="polar-rule" style="…">             separates it from the answer
       <div class="polar-source" style="…">          Context.source:
         <span class="polar-title">Title</span>        the document
-        · p. N                                        the page, when known (the label
-                                                      fixed per collection: "S. N" in
-                                                      German, see sync/page_label.py)
-        · <a class="polar-link" href="FULL URL">site</a>  web captures
+        &nbsp;· p.&nbsp;N                             the page, when known (never for a web
+                                                      capture; the label is fixed per
+                                                      collection: "S.&nbsp;N" in German,
+                                                      see sync/page_label.py)
+        &nbsp;· <a class="polar-link" href="FULL URL">site</a>  web captures
       </div>
-      <blockquote class="polar-highlight" style="…">  the highlighted text
+
+(The ``&nbsp;`` keep "p." with its number and each "·" with the part
+before it at phone width; an entity, not U+00A0, because Anki's editor
+writes the character back as the entity and the block must stay
+byte-identical when it is opened there.)
+      <blockquote class="polar-highlight" style="…" dir="auto">  the highlighted text
       <div class="polar-image" style="…"><img src="…" style="…"></div>  area highlight
       <div class="polar-comments" style="…">          comments, oldest first:
-        <div class="polar-comment" style="…">…</div>  one each
+        <div class="polar-comment" style="…" dir="auto">…</div>  one each
     </div>
+
+(``dir="auto"``: a Hebrew or Arabic highlight or comment reads right to
+left, aligned and barred at its start; its ``<p>``s inherit the direction.)
 
 Every part but the outer div and the rule is optional. The block is the
 add-on's own: it is regenerated on every sync, never merged with the user's
@@ -66,6 +75,7 @@ class _DocParts:
 
     title: str  # escaped display title, in its span
     link: str  # the web capture's link, or ""
+    paged: bool  # False for a captured web page: Polar keeps it as one page
     comments: Dict[Tuple[str, str], List[Comment]]  # by (ref type, ref id), in created order
     sources: Dict[int, str]  # source_html by page, filled as pages are asked for
     label: str  # the page label they were made with ("p. {page}")
@@ -95,7 +105,10 @@ def _doc_parts(doc: Document, label: str = ENGLISH_PAGE_LABEL) -> _DocParts:
         # A tracked web-capture URL can take six lines at phone width: the
         # link shows the site, the full address stays in the href.
         link = f'<a class="polar-link" href="{_html.escape(url)}">{_html.escape(site_of(url))}</a>'
-    parts = _DocParts(title, link, index, {}, label)
+    # As originals.kind_of tells a web capture: a .phz, or an address alone.
+    filename = doc.filename.lower()
+    paged = not (filename.endswith(".phz") or (not filename and doc.url))
+    parts = _DocParts(title, link, paged, index, {}, label)
     _last = (doc, parts)
     return parts
 
@@ -111,6 +124,10 @@ def site_of(url: str) -> str:
     return host or url
 
 
+# Between the source line's parts: the "·" stays with the part before it.
+SEPARATOR = "&nbsp;· "
+
+
 def source_html(doc: Document, page: int, label: str = ENGLISH_PAGE_LABEL) -> str:
     """``Title · p. N · link``: empty parts left out. ``label``: the page's
     words, ``{page}`` for its number (plain text)."""
@@ -121,11 +138,11 @@ def _source_html(shared: _DocParts, page: int) -> str:
     made = shared.sources.get(page)
     if made is None:  # once per page of a document, not once per card
         parts = [shared.title]
-        if page > 0:
-            parts.append(_html.escape(shared.label.replace("{page}", str(page)), quote=False))
+        if page > 0 and shared.paged:  # (its spaces unbreakable: "S.&nbsp;12", "第&nbsp;12&nbsp;页")
+            parts.append(_html.escape(shared.label.replace("{page}", str(page)), quote=False).replace(" ", "&nbsp;"))
         if shared.link:
             parts.append(shared.link)
-        made = shared.sources[page] = " · ".join(parts)
+        made = shared.sources[page] = SEPARATOR.join(parts)
     return made
 
 
@@ -231,7 +248,7 @@ def build_context(
             media += found
             problems += issues
             if body:
-                blocks.append(f'<div class="polar-comment">{body}</div>')
+                blocks.append(f'<div class="polar-comment" dir="auto">{body}</div>')
 
     page = parent.page if parent is not None and parent.page > 0 else card.page
     source = shared.sources.get(page) or _source_html(shared, page)
@@ -262,7 +279,8 @@ def context_block(ctx: Context) -> str:
         image = _IMG.sub(lambda m: f'<img {m.group(1)} style="{STYLES["polar-image-img"]}">', image, count=1)
         parts += (_OPEN_IMAGE, image, "</div>")
     if comments:
-        parts += (_OPEN_COMMENTS, comments.replace('<div class="polar-comment">', _OPEN_COMMENT), "</div>")
+        # (a comment's own attributes, dir="auto", follow the style)
+        parts += (_OPEN_COMMENTS, comments.replace('<div class="polar-comment"', _OPEN_COMMENT), "</div>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -270,10 +288,10 @@ def context_block(ctx: Context) -> str:
 # The block's opening tags, made once (a first sync writes a block per card).
 _OPEN_BLOCK = f'<div{attr("polar-context")}><hr{attr("polar-rule")}>'
 _OPEN_SOURCE = f'<div{attr("polar-source")}>'
-_OPEN_HIGHLIGHT = f'<blockquote{attr("polar-highlight")}>'
+_OPEN_HIGHLIGHT = f'<blockquote{attr("polar-highlight")} dir="auto">'
 _OPEN_IMAGE = f'<div{attr("polar-image")}>'
 _OPEN_COMMENTS = f'<div{attr("polar-comments")}>'
-_OPEN_COMMENT = f'<div{attr("polar-comment")}>'
+_OPEN_COMMENT = f'<div{attr("polar-comment")}'  # its attributes and ">" follow (context_block)
 
 
 _DIV_TAG = re.compile(r"<div\b|</div\s*>", re.I)

@@ -7,9 +7,14 @@ note types get the very same declarations as CSS rules (``own_css``).
 
 Rules that hold in light *and* night mode without JavaScript (AnkiDroid,
 AnkiMobile and AnkiWeb show the same card): no colour is named; text and
-rules use the card's own colour (``currentColor``) made secondary with
-``opacity``, so they are dark grey on white and light grey on Anki's dark
-background. Images are bounded in both directions and keep their aspect.
+rules use the card's own colour (``currentColor``, a border's colour when
+none is given: so none is, a few bytes less in every note) made secondary
+with ``opacity``, so they are dark grey on white and light grey on Anki's
+dark background. Images are bounded in both directions and keep their aspect.
+A highlight or comment in Hebrew, Arabic... reads right to left: each
+element takes its direction from its own text (``dir="auto"``, in the
+markup: context.py, notetypes.py), is aligned at its start
+(``text-align:start``: left for English, as before) and has its bar there.
 """
 
 from __future__ import annotations
@@ -19,19 +24,23 @@ from typing import Dict, List
 # class -> declarations. The keys are the block's classes (see context.py).
 STYLES: Dict[str, str] = {
     "polar-context": (
-        "margin-top:1.2em;font-size:0.8em;line-height:1.35;text-align:left;"
+        "margin-top:1.2em;font-size:0.8em;line-height:1.35;text-align:start;"
         "overflow-wrap:break-word;word-break:break-word"
     ),
-    "polar-rule": "border:0;border-top:1px solid currentColor;opacity:0.25;margin:0 0 0.6em",
+    "polar-rule": "border:0;border-top:1px solid;opacity:0.25;margin:0 0 0.6em",
     "polar-source": "opacity:0.7;font-style:italic",
-    "polar-highlight": "margin:0.5em 0;padding:0 0 0 0.7em;border-left:3px solid currentColor;opacity:0.8",
+    # The bar at the start of the line: left, or right for right-to-left
+    # text (dir="auto" on the element). Logical properties: every Anki
+    # (Chromium 112 in 23.10), AnkiDroid's WebView (Chrome 69+) and
+    # AnkiMobile (Safari 12.1+) know them.
+    "polar-highlight": "margin:0.5em 0;padding-inline-start:0.7em;border-inline-start:3px solid;opacity:0.8",
     "polar-image": "margin:0.5em 0",
     "polar-image-img": (
         "display:block;max-width:100%;max-height:12em;width:auto;height:auto;"
         "border-radius:4px;opacity:0.9"
     ),
     "polar-comments": "opacity:0.8",
-    "polar-comment": "margin:0.4em 0;padding:0 0 0 0.7em;border-left:3px dotted currentColor",
+    "polar-comment": "margin:0.4em 0;padding-inline-start:0.7em;border-inline-start:3px dotted",
 }
 
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 MARKER = "polarSyncKind"  # private key in the note-type dict
 # Private key: the look (CSS, answer templates) an own type was last given.
 LOOK_MARKER = "polarSyncLook"
-LOOK_VERSION = 2  # bump when _CSS or the answer templates change
+LOOK_VERSION = 3  # bump when _CSS or the answer templates change
 # Private key: the fingerprint (``look_hash``) of the look last written, so
 # a later version tells a look the user has edited (theirs: kept) from one
 # it wrote (brought up to date).
@@ -76,7 +76,7 @@ _OWN_NAMES = {
 _CONTEXT_HTML = (
     "{{#Source}}<div class=\"polar-context\"><hr class=\"polar-rule\">"
     "<div class=\"polar-source\">{{Source}}</div>"
-    "{{#Highlight}}<blockquote class=\"polar-highlight\">{{Highlight}}</blockquote>{{/Highlight}}"
+    "{{#Highlight}}<blockquote class=\"polar-highlight\" dir=\"auto\">{{Highlight}}</blockquote>{{/Highlight}}"
     "{{#Image}}<div class=\"polar-image\">{{Image}}</div>{{/Image}}"
     "{{#Comments}}<div class=\"polar-comments\">{{Comments}}</div>{{/Comments}}"
     "</div>{{/Source}}"

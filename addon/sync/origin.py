@@ -79,6 +79,32 @@ class OriginFinder:
             return None
         return Origin(original, find_spot(docmeta, ref), ref)
 
+    def lost(self, guid: str) -> Optional[Tuple[str, str]]:
+        """For a card whose document ``find`` no longer finds (its file
+        moved or deleted since its answer showed): (the document's title,
+        where the file was looked for). None when the card is not from
+        this library, or its document itself is gone from it."""
+        from ..polar.originals import WEB, kind_of
+        from .state import card_origin
+
+        found = card_origin(self.state_path, guid)
+        source = self.source() if found is not None else None
+        docmeta = self._docmeta(source, found[0]) if source is not None and found is not None else None
+        if source is None or docmeta is None:
+            return None
+        info = docmeta.get("docInfo")
+        info = info if isinstance(info, dict) else {}
+        filename, title, url = (value if isinstance(value, str) else ""
+                                for value in (info.get("filename"), info.get("title"), info.get("url")))
+        if kind_of(filename, url) == WEB:
+            return None  # an address, not a file: nothing is missing here
+        title = " ".join(title.split()) or filename or "Untitled"
+        if isinstance(source, DataDirSource):
+            where = str(source.root / "stash" / filename) if filename else str(source.root / "stash")
+        else:
+            where = str(source.path)
+        return title, where
+
     def _docmeta(self, source: Source, key: str) -> Optional[Mapping[str, Any]]:
         signature = self._signature(source, key)
         with self._lock:

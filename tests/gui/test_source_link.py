@@ -191,6 +191,45 @@ def test_no_control_when_the_file_is_not_on_this_computer(library_with_pdf: Any)
     assert _js(anki, "document.querySelectorAll('.polar-open').length") == 0
 
 
+def test_a_click_after_the_file_moved_away_says_where_it_was_looked_for(library_with_pdf: Any) -> None:
+    """The answer showed "open at p. 7"; then the PDF was moved (or Polar
+    deleted it). A click, or Shift+O, did nothing at all: now a tooltip
+    names the document and where it was looked for."""
+    from aqt import utils
+
+    anki = library_with_pdf
+    links = anki.controller.source_links
+    if links.window is not None:
+        links.window.close()
+    _show_answer(anki, "What pushes the next review out?")
+    assert _js(anki, "document.querySelectorAll('.polar-open').length") == 1
+    pdf = anki.library / "stash" / f"{FP}.pdf"
+    moved = anki.library / "moved.pdf"
+    pdf.rename(moved)
+    try:
+        utils.closeTooltip()
+        _js(anki, "document.querySelector('.polar-open').click(); true")
+        anki.anki.wait_until(lambda: utils._tooltipLabel is not None, what="the tooltip")
+        text = utils._tooltipLabel.text()
+        assert "“Ten Pages of Memory” is not on this computer any more.<br>" in text and str(pdf) in text
+        assert links.window is None or not links.window.isVisible()
+        utils.closeTooltip()
+        shortcut = next(s for s in anki.mw.stateShortcuts if s.key().toString() == "Shift+O")
+        shortcut.activated.emit()
+        anki.anki.wait_until(lambda: utils._tooltipLabel is not None, what="the tooltip after Shift+O")
+        assert "“Ten Pages of Memory” is not on this computer any more." in utils._tooltipLabel.text()
+        utils.closeTooltip()
+        # A card the add-on did not make: Shift+O stays silent.
+        col = anki.mw.col
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = "my own card", "mine"
+        col.add_note(note, col.decks.id("Default"))
+        assert links.open_card(note.cards()[0]) is None and utils._tooltipLabel is None
+        col.remove_notes([note.id])
+    finally:
+        moved.rename(pdf)
+
+
 def test_the_setting_turns_the_control_off(library_with_pdf: Any) -> None:
     anki = library_with_pdf
     anki.set_config(open_at_page=False)
@@ -257,8 +296,10 @@ def test_epubs_open_in_the_system_viewer_and_web_captures_at_their_url(library_w
         assert _js(anki, "document.querySelector('.polar-open').textContent") == "open document"
         assert links.open_card(card) is None  # no window of ours
         card = _show_answer(anki, "Where was this captured?")
-        assert _js(anki, "document.querySelector('.polar-open').textContent") == "open web page"
-        assert links.open_card(card) is None
+        # The line's own link to the site opens the same page: one link, not two side by side.
+        assert _js(anki, "document.querySelectorAll('.polar-source a').length") == 1
+        assert _js(anki, "document.querySelector('.polar-source a').className") == "polar-link"
+        assert links.open_card(card) is None  # Shift+O still opens it
         assert [u.toString() if u.scheme() == "https" else u.toLocalFile() for u in catcher.urls] == [
             str(anki.library / "stash" / f"{EPUB_FP}.epub"), "https://example.org/spacing"]
     finally:

@@ -20,8 +20,9 @@ def test_in_the_stock_block_it_ends_the_source_line():
     block = context_block(Context('<span class="polar-title">Memory</span> · p. 7', "the highlight", "", ""))
     answer = "<p>A successful recall.</p>" + block
     shown = add_control(answer, CONTROL)
-    assert _source_line(shown).endswith("p. 7 · " + CONTROL)
-    assert shown.replace(" · " + CONTROL, "") == answer  # nothing else touched
+    # The "·" stays with "p. 7": at phone width no line starts with it.
+    assert _source_line(shown).endswith("p. 7&nbsp;· " + CONTROL)
+    assert shown.replace("&nbsp;· " + CONTROL, "") == answer  # nothing else touched
 
 
 def test_in_the_own_types_it_ends_the_source_field(col):
@@ -33,7 +34,7 @@ def test_in_the_own_types_it_ends_the_source_field(col):
         col.add_note(note, col.decks.id("Default"))
         answer = note.cards()[0].answer()
         shown = add_control(answer, CONTROL)
-        assert _source_line(shown).endswith("p. 7 · " + CONTROL)
+        assert _source_line(shown).endswith("p. 7&nbsp;· " + CONTROL)
         assert shown.count("polar-open") == 1
 
 

@@ -88,6 +88,8 @@ def executable_constructs(field: str) -> List[str]:
                 pass
             elif attr == "color" and name == "font" and re.fullmatch(r"#[0-9a-f]{6}", value):
                 pass
+            elif attr == "dir" and value == "auto":
+                pass  # the block's highlight and comments: right-to-left text reads so
             elif attr.startswith("on") or attr in ("style", "srcset", "srcdoc", "formaction", "action", "background"):
                 found.append(f"attribute {attr} on <{name}>")
             elif attr == "href" and not re.match(r"(https?://|mailto:)", plain):

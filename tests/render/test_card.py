@@ -47,7 +47,7 @@ def test_basic_card() -> None:
     assert out.card_id == "1card00001" and out.kind == "basic"
     assert out.front == "<p>What is <b>x</b>?</p>" and out.back == "<p>y</p>"
     assert out.tags == ("book", "hard", "polar")
-    assert out.context.source == '<span class="polar-title">Operating Systems</span> · p. 3'
+    assert out.context.source == '<span class="polar-title">Operating Systems</span>&nbsp;· p.&nbsp;3'
     assert out.context.highlight == "highlighted text"
     assert out.error is None and out.problems == () and out.media == ()
 
@@ -153,13 +153,13 @@ def test_orphan_card_renders_with_source_only() -> None:
     c = card({"front": html("Q")}, page=9, ref=("text-highlight", "gone"))
     out = render(c)
     assert out.error is None
-    assert "p. 9" in out.context.source and out.context.highlight == "" and out.context.image == ""
+    assert "p.&nbsp;9" in out.context.source and out.context.highlight == "" and out.context.image == ""
 
 
 def test_comments_reach_the_context() -> None:
     c = card({"front": html("Q")})
     doc = document([c], {"hl1": TEXT_HL}, [Comment("c1", 3, "text-highlight", "hl1", html("<p>note</p>"))])
-    assert render(c, doc=doc).context.comments == '<div class="polar-comment"><p>note</p></div>'
+    assert render(c, doc=doc).context.comments == '<div class="polar-comment" dir="auto"><p>note</p></div>'
 
 
 def test_rendering_is_deterministic_and_frozen() -> None:

@@ -21,7 +21,7 @@ AREA_HL = Highlight("ah1", "area-highlight", 5, image_name="1fgJWGXVQGMekJe2zxRc
 def test_text_highlight_context() -> None:
     c = card({"front": html("q")})
     ctx, media, problems = build_context(document([c], {"hl1": TEXT_HL}), c, no_images)
-    assert ctx.source == '<span class="polar-title">Operating Systems</span> · p. 3'
+    assert ctx.source == '<span class="polar-title">Operating Systems</span>&nbsp;· p.&nbsp;3'
     assert ctx.highlight == "The execve() system call &lt;replaces&gt; the image"
     assert ctx.image == "" and ctx.comments == ""
     assert media == [] and problems == []
@@ -36,22 +36,47 @@ def test_display_title_rule_and_escaping() -> None:
     ]
     for doc, shown in titles:
         ctx, _, _ = build_context(doc, c, no_images)
-        assert ctx.source == f'<span class="polar-title">{shown}</span> · p. 3'
+        assert ctx.source == f'<span class="polar-title">{shown}</span>&nbsp;· p.&nbsp;3'
 
 
 def test_web_capture_gets_a_link() -> None:
     c = card({"front": html("q")}, page=1, ref=("page", "1"))
-    ctx, _, _ = build_context(document(url='https://example.org/a?x=1&y="2"'), c, no_images)
+    ctx, _, _ = build_context(document(url='https://example.org/a?x=1&y="2"', filename="a.phz"), c, no_images)
     url = "https://example.org/a?x=1&amp;y=&quot;2&quot;"
     # The full address in the href, the site as the text (a tracked URL
-    # would take six lines at phone width).
+    # would take six lines at phone width). A captured page has no pages.
     assert ctx.source == (
-        '<span class="polar-title">Operating Systems</span> · p. 1 · '
+        '<span class="polar-title">Operating Systems</span>&nbsp;· '
         f'<a class="polar-link" href="{url}">example.org</a>'
     )
     for bad in ("javascript:alert(1)", "file:///home/me/x.html", "mailto:a@b.c"):
         ctx, _, _ = build_context(document(url=bad), c, no_images)
         assert "<a" not in ctx.source and "javascript" not in ctx.source
+
+
+def test_the_page_never_wraps_away_from_its_number() -> None:
+    """At phone width "Designing Data-Intensive Applications · p. 142"
+    broke as "… · p." / "142": the page's number stays with "p.", and each
+    separator with the part before it (no line starts with "·")."""
+    c = card({"front": html("q")}, page=142, ref=("page", "142"))
+    ctx, _, _ = build_context(document(url="https://example.org/paper.pdf", filename="paper.pdf"), c, no_images)
+    assert ctx.source == (
+        '<span class="polar-title">Operating Systems</span>&nbsp;· p.&nbsp;142&nbsp;· '
+        '<a class="polar-link" href="https://example.org/paper.pdf">example.org</a>'
+    )
+    text = BeautifulSoup(context_block(ctx), "html.parser").get_text()
+    assert "p.\u00a0142" in text and " ·" not in text and "·\u00a0" not in text
+
+
+def test_a_web_capture_shows_no_page() -> None:
+    """Polar keeps a captured web page as one page: "p. 1" meant nothing."""
+    c = card({"front": html("q")}, page=1, ref=("text-highlight", "hl1"))
+    hl = Highlight("hl1", "text-highlight", 1, text=Text("TEXT", "quoted"))
+    for url, filename in (("https://howhttps.works/", "1HTTPS0000-how-https-works.phz"),
+                          ("https://howhttps.works/", "")):
+        ctx, _, _ = build_context(document([c], {"hl1": hl}, url=url, filename=filename), c, no_images)
+        assert "p." not in ctx.source and ctx.source.endswith(">howhttps.works</a>")
+        assert ctx.highlight == "quoted"
 
 
 def test_no_page_when_unknown() -> None:
@@ -78,7 +103,7 @@ def test_area_highlight_image_is_loaded() -> None:
     assert ctx.image == f'<img src="{name}">'
     assert [m.name for m in media] == [name] and media[0].data == PNG
     assert problems == [] and load.calls == ["1fgJWGXVQGMekJe2zxRc.png"]
-    assert ctx.source.endswith("p. 5") and ctx.highlight == ""
+    assert ctx.source.endswith("p.&nbsp;5") and ctx.highlight == ""
 
 
 def _area_context_with(exc: Exception) -> tuple:
@@ -120,7 +145,7 @@ def test_image_that_is_not_a_raster_is_reported() -> None:
 def test_orphan_card_keeps_source_only() -> None:
     c = card({"front": html("q")}, page=7, ref=("text-highlight", "deleted"))
     ctx, media, problems = build_context(document([c], {"hl1": TEXT_HL}), c, no_images)
-    assert ctx.source == '<span class="polar-title">Operating Systems</span> · p. 7'
+    assert ctx.source == '<span class="polar-title">Operating Systems</span>&nbsp;· p.&nbsp;7'
     assert ctx.highlight == "" and ctx.image == ""
     assert media == [] and problems == []
 
@@ -138,7 +163,8 @@ def test_comments_on_the_same_highlight_in_created_order() -> None:
     ]
     ctx, _, _ = build_context(document([c], {"hl1": TEXT_HL}, comments), c, no_images)
     assert ctx.comments == (
-        '<div class="polar-comment">first &amp; foremost</div><div class="polar-comment"><p>second</p></div>'
+        '<div class="polar-comment" dir="auto">first &amp; foremost</div>'
+        '<div class="polar-comment" dir="auto"><p>second</p></div>'
     )
 
 
@@ -181,11 +207,39 @@ def test_context_block_is_styled_inline_for_light_and_night() -> None:
     styles = " ".join(str(t["style"]) for t in tree.find_all(True))
     assert not re.search(r"#[0-9a-f]{3}|rgb|\b(grey|gray|black|white)\b", styles, re.I)
     outer = str(tree.find(class_="polar-context")["style"])
-    assert "text-align:left" in outer and "font-size:0.8em" in outer
+    assert "text-align:start" in outer and "font-size:0.8em" in outer
     assert "opacity" in str(tree.find(class_="polar-source")["style"])
     img = str(tree.find("img")["style"])
     assert "max-width:100%" in img and "max-height:" in img and "height:auto" in img
     assert tree.find("script") is None and "on" not in {a[:2] for t in tree.find_all(True) for a in t.attrs}
+
+
+def test_right_to_left_highlights_and_comments_read_right_to_left() -> None:
+    """A Hebrew highlight was laid out left to right: aligned left, its
+    closing "(Ebbinghaus, 1885)." at the wrong end, the bar on the wrong
+    side. Each highlight and comment now takes its direction from its own
+    text (``dir="auto"``: in the markup, so AnkiDroid/AnkiMobile do the
+    same, and its ``<p>``s inherit it), aligned and barred at its start."""
+    from addon.render.style import own_css
+    from addon.sync.notetypes import _CONTEXT_HTML
+
+    c = card({"front": html("q")})
+    hl = Highlight("hl1", "text-highlight", 3, text=Text("TEXT", "החזרה המרווחת (Ebbinghaus, 1885)."))
+    comment = Comment("c1", 3, "text-highlight", "hl1", html("<p>التكرار.</p>"), "2020-01-01T00:00:00Z")
+    ctx, _, _ = build_context(document([c], {"hl1": hl}, [comment]), c, no_images)
+    assert ctx.comments == '<div class="polar-comment" dir="auto"><p>التكرار.</p></div>'  # the own types' field
+    tree = _tree(context_block(ctx))
+    assert "text-align:start" in str(tree.find(class_="polar-context")["style"])
+    for name, bar in (("polar-highlight", "solid"), ("polar-comment", "dotted")):
+        element = tree.find(class_=name)
+        assert element["dir"] == "auto", name
+        style = str(element["style"])
+        assert f"border-inline-start:3px {bar}" in style and "padding-inline-start:0.7em" in style
+        assert "-left" not in style, style  # no physical side: it would stay left in right-to-left text
+    assert '<blockquote class="polar-highlight" dir="auto">{{Highlight}}' in _CONTEXT_HTML
+    css = own_css()
+    assert "text-align:start" in css[css.index(".polar-context {"):].split("}", 1)[0]
+    assert "border-inline-start:3px dotted" in css[css.index(".polar-comment {"):].split("}", 1)[0]
 
 
 def test_context_block_omits_empty_parts() -> None:
@@ -230,7 +284,8 @@ def test_plain_text_comment_keeps_its_line_breaks() -> None:
     doc = document(
         [c], {"hl1": TEXT_HL}, [Comment("c", 3, "text-highlight", "hl1", Text("TEXT", "a\nb <c>\n"))]
     )
-    assert build_context(doc, c, no_images)[0].comments == '<div class="polar-comment">a<br>b &lt;c&gt;</div>'
+    comments = build_context(doc, c, no_images)[0].comments
+    assert comments == '<div class="polar-comment" dir="auto">a<br>b &lt;c&gt;</div>'
 
 
 def test_split_block_keeps_text_typed_after_the_block() -> None:

@@ -76,13 +76,13 @@ def check_sides(all_notes: List[Any]) -> int:
         for card in note.cards():
             question, answer = shown(card.question()), shown(card.answer())
             where = f"{note.note_type()['name']} card {card.ord + 1}"
-            for marker in ("polar-context", TITLE, "p. 2", "p. 3", HIGHLIGHT, COMMENT, "<img"):
+            for marker in ("polar-context", TITLE, "p.&nbsp;2", "p.&nbsp;3", HIGHLIGHT, COMMENT, "<img"):
                 assert marker not in question, f"{marker!r} on the question of {where}"
             assert "polar-context" in answer and TITLE in answer, where
             if image:
-                assert "<img" in answer and "p. 3" in answer, where
+                assert "<img" in answer and "p.&nbsp;3" in answer, where
             else:
-                assert HIGHLIGHT in answer and COMMENT in answer and "p. 2" in answer, where
+                assert HIGHLIGHT in answer and COMMENT in answer and "p.&nbsp;2" in answer, where
             cards += 1
     return cards
 

@@ -101,7 +101,7 @@ def test_german_profile_uses_own_note_types(col_de, library, state_path):
     # context lives in dedicated fields with the own types
     n = note_of(col_de, "1FcA1b2C3d")
     assert "An Introduction to Spaced Repetition" in n["Source"]
-    assert "p. 1" in n["Source"]
+    assert "p.&nbsp;1" in n["Source"]
     # found again, never duplicated, never given new fields
     fields_before = {k: [f["name"] for f in m["flds"]] for k, m in own.items()}
     Doc(library, "1NewDoc000000000000000x", "New").card("1NewCard01", cloze("{{c1::x}}")).write()
@@ -231,7 +231,7 @@ def test_export_zip_including_sparse(col, tmp_path, state_path):
     report = run(col, z, state_path)
     assert report.created == 1 and report.errors == []
     assert decks_of(col, note_of(col, "1ZipCard01")) == {"zip::one"}
-    assert "p. 3" in note_of(col, "1ZipCard01")["Back"]
+    assert "p.&nbsp;3" in note_of(col, "1ZipCard01")["Back"]
     z2 = export_zip(tmp_path / "export2.zip", [a, b])
     assert run(col, z2, state_path).created == 1
 

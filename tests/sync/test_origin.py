@@ -47,6 +47,30 @@ def test_a_synced_card_leads_back_to_its_page_and_file(col, library, state_path)
     assert origin is not None and origin.spot.rects[0][1] == 500
 
 
+def test_a_file_gone_since_is_told_by_its_title_and_where_it_was_looked_for(col, library, state_path):
+    """The answer offered "open at p. 6", then the PDF moved: a click must
+    say so (the GUI's tooltip), not do nothing."""
+    doc = _library(library)
+    sync(col, Settings.from_dict({})[0], state_path, source_path=library)
+    pdf = library / "stash" / f"{doc.fp}.pdf"
+    pdf.parent.mkdir(exist_ok=True)
+    pdf.write_bytes(b"%PDF-1.4\n")
+    finder = OriginFinder(library, state_path)
+    assert finder.find(guid_for("1OrCard")) is not None
+    pdf.unlink()
+    assert finder.find(guid_for("1OrCard")) is None
+    title, where = finder.lost(guid_for("1OrCard"))
+    assert title == "Origins" and where == str(library.resolve() / "stash" / f"{doc.fp}.pdf")
+    assert finder.lost("polar:not-a-card") is None
+    # A web capture has an address, not a file: nothing is missing.
+    web = Doc(library, "1OriginWebDoc00000001", title="A page", pages=1)
+    web.meta["docInfo"].update(filename="1OriginWeb.phz", url="notaurl")
+    web.card("1OrWeb", basic("<p>Web?</p>", "<p>A</p>"), page=1)
+    web.write()
+    sync(col, Settings.from_dict({})[0], state_path, source_path=library)
+    assert finder.find(guid_for("1OrWeb")) is None and finder.lost(guid_for("1OrWeb")) is None
+
+
 def test_no_state_or_a_locked_state_is_simply_no_origin(library, tmp_path):
     assert card_origin(tmp_path / "none.sqlite", guid_for("x")) is None
     junk = tmp_path / "junk.sqlite"

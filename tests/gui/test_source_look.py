@@ -1,0 +1,118 @@
+"""The context block (the source line and below) as Anki's reviewer lays
+it out (its Chromium, a 400 px window): what a person sees, asserted on the
+rendered page.
+
+* "p. 142" never breaks between "p." and its number, and no line of the
+  source starts with its "·" (it broke so at phone width);
+* a Hebrew highlight and an Arabic comment read right to left: direction
+  rtl, aligned right, the bar on the right; an English one as before.
+
+(Named to run after test_source_link: its documents land in the shared
+session's library, and test_in_anki wants the startup sync to be the last.)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import pytest
+
+from tests.polar_factory import Doc, basic
+
+pytestmark = pytest.mark.anki
+
+FP = "1LookLongTitleDoc00001"
+RTL_FP = "1LookHebrewDoc0000001"
+_READY = "typeof _showQuestion === 'function' && !!document.getElementById('qa')"
+
+
+def _js(session: Any, script: str) -> Any:
+    box: Dict[str, Any] = {}
+    session.mw.reviewer.web.evalWithCallback(script, lambda value: box.__setitem__("v", value))
+    session.anki.wait_until(lambda: "v" in box, what=f"the reviewer to answer {script!r}")
+    return box["v"]
+
+
+def _show_answer(session: Any, front: str) -> None:
+    mw = session.mw
+    col = mw.col
+    cid = col.find_cards(f'"front:*{front}*"')[0]
+    col.decks.select(col.get_card(cid).did)
+    mw.moveToState("review")
+    session.anki.wait_until(lambda: _js(session, _READY), what="the reviewer's page")
+    mw.reviewer.card = col.get_card(cid)
+    mw.reviewer._showQuestion()
+    mw.reviewer._showAnswer()
+    session.anki.wait_until(lambda: _js(session, "!!document.querySelector('#qa .polar-context')"),
+                            what="the answer's context")
+
+
+@pytest.fixture(scope="module")
+def narrow(anki: Any) -> Any:
+    anki.settle()
+    doc = Doc(anki.library, FP, title="Designing Data-Intensive Applications", pages=150)
+    doc.text_highlight("1LookHl", "Leader-based replication.", page=142)
+    doc.card("1LookCard", basic("<p>Where do clients send writes?</p>", "<p>To the leader.</p>"),
+             ref="text-highlight:1LookHl", page=142)
+    doc.write()
+    rtl = Doc(anki.library, RTL_FP, title="מבוא לחזרה מרווחת", pages=12)
+    rtl.text_highlight("1LookRtlHl", "החזרה המרווחת מתזמנת כל חזרה רגע לפני שהזיכרון דועך (Ebbinghaus, 1885).",
+                       page=12)
+    rtl.comment("1LookRtlCm", "<p>التكرار المتباعد يقوّي الذاكرة.</p>", "text-highlight:1LookRtlHl", page=12)
+    rtl.comment("1LookEnCm", "<p>An English comment.</p>", "text-highlight:1LookRtlHl", page=12)
+    rtl.card("1LookRtlCard", basic("<p>When is a review due?</p>", "<p>Just before forgetting.</p>"),
+             ref="text-highlight:1LookRtlHl", page=12)
+    rtl.write()
+    anki.trigger_and_wait("Sync from Polar")
+    mw = anki.mw
+    size = mw.size()
+    mw.resize(400, 720)
+    anki.anki.process(0.3)
+    yield anki
+    mw.resize(size)
+    mw.moveToState("deckBrowser")
+    # Until the deck list has replaced the reviewer's page: the next test's
+    # reviewer page must not be overtaken by this load.
+    deck_list = "typeof _showQuestion === 'undefined' && document.readyState === 'complete'"
+    anki.anki.wait_until(lambda: _js(anki, deck_list), what="the deck list")
+
+
+def test_the_page_number_stays_with_p_at_400_px(narrow: Any) -> None:
+    _show_answer(narrow, "Where do clients send writes?")
+    assert _js(narrow, "document.getElementById('qa').getBoundingClientRect().width") <= 400
+    # Each line box of the source line: its text, in order.
+    lines = _js(narrow, """(function(){
+        var source = document.querySelector('#qa .polar-source');
+        var walker = document.createTreeWalker(source, NodeFilter.SHOW_TEXT);
+        var tops = {}, node;
+        while ((node = walker.nextNode())) {
+            for (var i = 0; i < node.data.length; i++) {
+                var r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+                var rect = r.getClientRects()[0]; if (!rect) continue;
+                var top = Math.round(rect.top); tops[top] = (tops[top] || '') + node.data[i];
+            }
+        }
+        return Object.keys(tops).map(Number).sort(function(a, b){return a - b;}).map(function(t){return tops[t];});
+    })()""")
+    assert len(lines) >= 2, lines  # the title is long enough to wrap at 400 px
+    for line in lines:
+        assert not line.strip().startswith("·"), lines
+        assert not line.rstrip().endswith("p."), lines  # "p." never alone at a line's end
+    assert any("p.\u00a0142" in line for line in lines), lines
+
+
+def test_right_to_left_text_reads_right_to_left(narrow: Any) -> None:
+    _show_answer(narrow, "When is a review due?")
+    style = """(function(el){var s = getComputedStyle(el), r = el.getBoundingClientRect();
+        var range = document.createRange(); range.selectNodeContents(el); var t = range.getBoundingClientRect();
+        return [s.direction, s.borderLeftWidth, s.borderRightWidth, Math.round(r.right - t.right),
+                Math.round(t.left - r.left)];})"""
+    highlight = _js(narrow, f"{style}(document.querySelector('#qa .polar-highlight'))")
+    arabic, english = (_js(narrow, f"{style}(document.querySelectorAll('#qa .polar-comment')[{i}])") for i in (0, 1))
+    for got in (highlight, arabic):
+        direction, left, right, gap_right, _ = got
+        assert (direction, left, right) == ("rtl", "0px", "3px"), got
+        assert gap_right < 20, got  # aligned at the right, beside its bar (padding 0.7em)
+    direction, left, right, _, gap_left = english
+    assert (direction, left, right) == ("ltr", "3px", "0px"), english
+    assert gap_left < 20, english
