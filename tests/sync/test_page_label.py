@@ -33,7 +33,8 @@ def pages(col: Any) -> Dict[int, Tuple[str, ...]]:
     out = {}
     for nid in col.find_notes(""):
         note = col.get_note(nid)
-        out[nid] = tuple(re.findall(r"· ((?:p|S)\. \d+)", "".join(note.fields))) + (str(note.mod),)
+        found = re.findall(r"· ((?:p|S)\.(?: |&nbsp;)\d+)", "".join(note.fields))  # (unbreakable in the note)
+        out[nid] = tuple(f.replace("&nbsp;", " ") for f in found) + (str(note.mod),)
     return out
 
 
@@ -62,7 +63,7 @@ def test_stock_types_get_the_words_in_their_block(col, library, state_path):
     """An English collection in a German Anki: stock Basic/Cloze, German words."""
     run(col, library, state_path, GERMAN)
     backs = [col.get_note(n)["Back"] for n in col.find_notes('note:Basic')]
-    assert any("· S. " in b for b in backs) and not any("· p. " in b for b in backs)
+    assert any("· S.&nbsp;" in b for b in backs) and not any("· p.&nbsp;" in b for b in backs)
 
 
 def test_an_earlier_versions_collection_keeps_its_english_words(col_de, library, state_path):
@@ -108,7 +109,7 @@ def test_a_preview_fixes_nothing(col_de, library, state_path):
 
 
 def _all_sources(col: Any) -> set:
-    return {m for nid in col.find_notes("") for m in re.findall(r"第 \d+ 页", "".join(col.get_note(nid).fields))}
+    return {m for nid in col.find_notes("") for m in re.findall(r"第&nbsp;\d+&nbsp;页", "".join(col.get_note(nid).fields))}
 
 
 def test_an_undo_of_the_first_sync_keeps_the_words(col_de, library, state_path):
