@@ -306,6 +306,12 @@ def _simple_image(attrs: str) -> Optional[str]:
 
 _ASCII_SPACES = {ord(c): None for c in " \n\t\x0c\r"}  # bs4's ASCII_SPACES, to delete
 
+
+def bs4_would_collapse(text: str) -> bool:
+    """Whether bs4 writes ``text`` (a whole text between two tags) otherwise
+    than it is: nothing but ASCII spaces becomes one " " (or "\n")."""
+    return bool(text) and text not in (" ", "\n") and not text.translate(_ASCII_SPACES)
+
 # Names that send a fragment to the full parse (but an image as above); the
 # tags written for the rest.
 _SIMPLE_REFUSED = DROPPED_TAGS | _KEEPS_ATTRIBUTES
@@ -427,7 +433,7 @@ def _sanitize_simple(html: str, styles: bool = True) -> Optional[str]:
         out.append(text.replace(">", "&gt;").replace("\xa0", "&nbsp;"))
     if stack:
         return None
-    if images and any(text and text not in (" ", "\n") and not text.translate(_ASCII_SPACES) for text in texts):
+    if images and any(bs4_would_collapse(text) for text in texts):
         # bs4 writes a text of nothing but ASCII spaces as one " " (or "\n");
         # this path keeps it as it is. Such fragments took the full parse
         # before images came here, and still do.

@@ -19,6 +19,7 @@ from ..polar.docmeta import Text
 from .html import (
     DROPPED_TAGS,
     TAG_TOKEN,
+    bs4_would_collapse,
     escape_text,
     find_loose_ampersand,
     find_unsafe,
@@ -154,7 +155,7 @@ def _extract_by_tokens(html: str, max_bytes: Optional[int]) -> Optional[Tuple[st
     out without a parse tree (~10x cheaper): the tags are read as the
     sanitiser's fast path reads them, and each image whose only attribute is
     ``src`` is rewritten in place. None when a tree is needed: an ``&``
-    that starts no entity, a ``<`` that
+    that starts no entity, a text of several spaces alone, a ``<`` that
     starts no such tag (a comment, a broken tag), an image with other
     attributes or a closing ``</img>``, a tag the sanitiser drops with its
     content (html.parser reads a ``<script>``'s content as text: an image
@@ -171,7 +172,9 @@ def _extract_by_tokens(html: str, max_bytes: Optional[int]) -> Optional[Tuple[st
     kept = False
     for m in TAG_TOKEN.finditer(html):
         text = html[pos:m.start()]
-        if "<" in text:
+        if "<" in text or bs4_would_collapse(text):
+            # (the tree writes a text of spaces alone as one space: so would
+            # this path's, but for the text an image dropped here joins up)
             return None
         out.append(text)
         pos = m.end()
@@ -192,7 +195,7 @@ def _extract_by_tokens(html: str, max_bytes: Optional[int]) -> Optional[Tuple[st
             out.append(f'<img src="{media}">')
             kept = True
     tail = html[pos:]
-    if "<" in tail:
+    if "<" in tail or bs4_would_collapse(tail):
         return None
     if images.count == 0:
         return html, [], []

@@ -130,3 +130,12 @@ def test_a_loose_ampersand_goes_to_the_tree() -> None:
     field = f'<img src="{png}"><p>&amp<img src="{svg}">'
     assert _extract_by_tokens(field, 0) is None
     assert _extract_by_tokens(f'<img src="{png}"><p>&amp; x</p>', 0) is not None
+
+
+def test_spaces_alone_after_a_dropped_image_end_as_the_tree_ends_them() -> None:
+    """The fuzzer's find: the tree writes the two spaces between a dropped SVG
+    and a kept PNG as one (bs4 keeps a text of spaces alone as one space);
+    the token path joined them to the text before and kept both."""
+    field = f'<p/>plain<img src="{data_uri(SVG, "image/svg+xml")}">  <img src="{_PNG}">'
+    assert _ends(extract_inline_images(field, 0)) == _ends(_extract_by_tree(field, 0))
+    assert _extract_by_tokens(field, 0) is None
