@@ -109,7 +109,8 @@ def test_a_preview_fixes_nothing(col_de, library, state_path):
 
 
 def _all_sources(col: Any) -> set:
-    return {m for nid in col.find_notes("") for m in re.findall(r"第&nbsp;\d+&nbsp;页", "".join(col.get_note(nid).fields))}
+    found = (re.findall(r"第&nbsp;\d+&nbsp;页", "".join(col.get_note(nid).fields)) for nid in col.find_notes(""))
+    return {m for ms in found for m in ms}
 
 
 def test_an_undo_of_the_first_sync_keeps_the_words(col_de, library, state_path):
