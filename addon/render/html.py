@@ -262,15 +262,24 @@ _SIMPLE_ATTR = re.compile(
 _SIMPLE_TEXT_BAD = re.compile(r"[<\r\x00&](?:(?<=&)(?!(?:nbsp|amp|lt|gt);)|(?<!&))")
 
 
-def _simple_link(attrs: str) -> Optional[str]:
-    """``<a ...>`` as bs4 writes it after ``_clean_attrs`` ("" = unwrapped),
-    or None when the attributes need the full parse."""
+def _simple_attrs(attrs: str) -> Optional[Dict[str, str]]:
+    """A tag's attributes by lower-cased name, or None when one is given
+    twice (bs4 has its own rule for that: the full parse decides)."""
     values: Dict[str, str] = {}
     for m in _SIMPLE_ATTR.finditer(attrs):
         key = m.group(1).lower()
         if key in values:
-            return None  # duplicates: bs4 has its own rule
+            return None
         values[key] = next((g for g in m.group(2, 3, 4) if g is not None), "")
+    return values
+
+
+def _simple_link(attrs: str) -> Optional[str]:
+    """``<a ...>`` as bs4 writes it after ``_clean_attrs`` ("" = unwrapped),
+    or None when the attributes need the full parse."""
+    values = _simple_attrs(attrs)
+    if values is None:
+        return None
     href = values.get("href")
     url = safe_url(href) if href is not None else None
     if url is None:
@@ -336,12 +345,9 @@ def _styled_tag(name: str, attrs: str) -> Optional[str]:
     """The opening tag of a plain tag (or ``<font>``) whose ``style`` (or
     colour) keeps something, as bs4 writes it after ``_clean_attrs``; ""
     when nothing is kept; None for the full parse (an attribute twice)."""
-    values: Dict[str, str] = {}
-    for m in _SIMPLE_ATTR.finditer(attrs):
-        key = m.group(1).lower()
-        if key in values:
-            return None  # duplicates: bs4 has its own rule
-        values[key] = next((g for g in m.group(2, 3, 4) if g is not None), "")
+    values = _simple_attrs(attrs)
+    if values is None:
+        return None
     kept = kept_style(name, values)
     if not kept:
         return ""
