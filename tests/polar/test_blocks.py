@@ -3,7 +3,7 @@ the packing of a document's records, a highlight block's text."""
 
 from __future__ import annotations
 
-from addon.polar.blocks import highlight_text, normalised, pack, unpack
+from addon.polar.blocks import group, highlight_text, normalised, pack, unpack
 from addon.polar.docmeta import Text
 from tools.polar_export import html_to_markdown
 
@@ -20,10 +20,10 @@ def test_an_html_field_and_its_turndown_copy_normalise_alike():
 
 
 def test_a_documents_records_pack_and_unpack():
-    assert unpack(b'{"a": 1}') == (b'{"a": 1}', [], False)
-    packed = pack(b'{"doc": 1}', [b'{"b": 1}', b"", b'{"c": 22}'], True)
-    assert unpack(packed) == (b'{"doc": 1}', [b'{"b": 1}', b"", b'{"c": 22}'], True)
-    assert unpack(pack(b"{}", [], False)) == (b"{}", [], False)
+    assert unpack(b'{"a": 1}') == (b'{"a": 1}', b"[]", False)
+    packed = pack(b'{"doc": 1}', group([b'["d","1Doc","2021"]', b'["p","",""]']), True)
+    assert unpack(packed) == (b'{"doc": 1}', b'[["d","1Doc","2021"],["p","",""]]', True)
+    assert unpack(pack(b"{}", group([]), False)) == (b"{}", b"[]", False)
 
 
 def test_a_highlight_block_reads_as_plain_text_unless_it_holds_markdown():

@@ -296,9 +296,7 @@ def test_annotation_blocks_are_kept_however_packed_and_remembered_by_the_cache(t
     plain_export = write_export(tmp_path / "plain" / EXPORT_NAME, metas)
     source = ExportSource(tmp_path / EXPORT_NAME, archive.TAR_GZ)
     snap = source.snapshot()
-    assert sorted(b.type for b in snap.blocks.values()) == [
-        "annotation-flashcard", "annotation-flashcard", "annotation-text-highlight", "document"]
-    assert {b.fingerprint for b in snap.blocks.values()} == {fp}
+    assert [(g.fingerprint, g.blocks, g.flashcards) for g in snap.block_groups.values()] == [(fp, 4, 2)]
     assert not [name for name in snap.records if "block/" in name] and snap.block_flashcards == 2
     with_blocks, plain = listing(source), listing(open_source(plain_export))
     assert source.block_flashcards == 0  # every one read, with its document
@@ -312,13 +310,19 @@ def test_annotation_blocks_are_kept_however_packed_and_remembered_by_the_cache(t
     cached = open_source(export, cache)
     assert not cached.needs_reading() and listing(cached) == with_blocks
     con = sqlite3.connect(cache)
-    con.execute("DROP TABLE blocks")
+    con.execute("DROP TABLE block_groups")
     con.commit()
     assert open_source(export, cache).needs_reading()  # counted 2, kept none: read again
     con.execute("UPDATE meta SET value = '0' WHERE key = 'block_flashcards'")
     con.commit()
-    con.close()
     assert not open_source(export, cache).needs_reading()
+    # A cache that kept its blocks one by one (before they were grouped by
+    # document) is read again, even when they hold no flashcard.
+    con.execute("CREATE TABLE blocks (name TEXT PRIMARY KEY, data BLOB)")
+    con.execute("INSERT INTO blocks VALUES ('block/1DocBlock01.json', x'00')")
+    con.commit()
+    con.close()
+    assert open_source(export, cache).needs_reading()
 
 
 def test_block_flashcards_of_no_document_listed_are_counted(tmp_path, metas):
