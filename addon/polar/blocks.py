@@ -44,6 +44,7 @@ from dataclasses import replace as _replace
 from datetime import datetime
 from functools import lru_cache
 from math import isfinite as _isfinite
+from operator import itemgetter
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 from .docmeta import (
@@ -172,6 +173,10 @@ class BlockCard(NamedTuple):
     created: str
     updated: str
     tags: Tuple[str, ...]
+
+
+_BY_CREATED = itemgetter(5, 0)  # a BlockCard's (created, id)
+_BY_PAGE = itemgetter(3, 5, 0)  # (page, created, id)
 
 
 @dataclass
@@ -476,7 +481,7 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
         return got
 
     block_content = {b.id: _block_content(b) for b in blocks.cards}
-    ordered = sorted(blocks.cards, key=lambda b: (b.created, b.id))
+    ordered = sorted(blocks.cards, key=_BY_CREATED)
 
     # (1) the same created and type: the server-side migration's copies.
     by_created: Dict[Tuple[str, str], List[Flashcard]] = {}
@@ -591,7 +596,7 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
             ref_type, ref_id, b.tags, card.created, card.last_updated if same else (b.updated or card.last_updated))))
     new = [b for b in blocks.cards if b.id not in pairing.used and b.id not in held_blocks]
     known = {c.id for c in cards}
-    for b in sorted(new, key=lambda b: (b.page, b.created, b.id)):
+    for b in sorted(new, key=_BY_PAGE):
         if b.id in known:
             continue
         ref_type, ref_id = ref_of(b)

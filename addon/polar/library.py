@@ -351,10 +351,11 @@ ExportProgress = Callable[[int, int], None]  # (bytes read, archive size)
 
 
 def _keep_member(name: str) -> Optional[int]:
-    if _DOC_META.match(name) or _DOC_INFO.match(name):
-        return MAX_DOCMETA_BYTES
+    # (Blocks first: an export of Polar 3 blocks has a member per block.)
     if "block/" in name and _BLOCK.match(name):
         return MAX_DOCMETA_BYTES  # a Firestore document: at most 1 MiB
+    if _DOC_META.match(name) or _DOC_INFO.match(name):
+        return MAX_DOCMETA_BYTES
     return None
 
 

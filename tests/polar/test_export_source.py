@@ -332,3 +332,27 @@ def test_block_flashcards_of_no_document_listed_are_counted(tmp_path, metas):
     write_export(tmp_path / EXPORT_NAME, metas, blocks=annotated_document_blocks(info, [block_cloze("{{c1::x}}")]))
     source = open_source(tmp_path / EXPORT_NAME)
     assert len(source.list_documents()) == len(metas) and source.block_flashcards == 1
+
+
+def test_blocks_that_name_no_document_go_with_their_root_document_block_in_any_member_order(tmp_path, metas):
+    """An annotation block without ``content.docID`` belongs to the document
+    its root document block names; the export cache groups it there however
+    the exporter's streams interleaved, with the same signature."""
+    from tools.polar_export import annotated_document_blocks, block_basic, block_cloze, members, write_tar_gz
+
+    blocks = annotated_document_blocks(metas[0]["docInfo"], [block_basic("f", "b"), block_cloze("{{c1::x}}")])
+    for block in blocks[1:]:
+        del block["content"]["docID"]
+    seen = set()
+    for seed in (1, 2, 3):
+        export = write_tar_gz(tmp_path / f"e{seed}.zip", members(metas, seed=seed, blocks=blocks))
+        for cache in (None, tmp_path / f"c{seed}.sqlite"):
+            source = open_source(export, cache)
+            snap = source.snapshot()
+            assert [(g.fingerprint, g.blocks, g.flashcards) for g in snap.block_groups.values()] == [
+                (metas[0]["docInfo"]["fingerprint"], 4, 2)]
+            doc = next(d for d in source.list_documents() if d.key == metas[0]["docInfo"]["fingerprint"])
+            assert {c.id for c in doc.parse(doc.read()).flashcards} >= {"1FcBlock001", "1FcBlock002"}
+            assert source.block_flashcards == 0
+            seen.add(doc.signature)
+    assert len(seen) == 1
