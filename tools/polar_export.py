@@ -120,20 +120,35 @@ _TAG_RE = re.compile(r"(<[^>]*>)")
 
 def html_to_markdown(value: str) -> str:
     """Polar's ``HTMLToMarkdown.html2markdown`` (turndown) for the HTML its
-    editor writes: paragraphs, bold, italics; turndown's escapes."""
+    editor writes: paragraphs, bold, italics, lists (turndown's ``*   `` and
+    ``1.  `` items, one a line); turndown's escapes."""
     out: List[str] = []
+    lists: List[List[int]] = []  # open lists: [0] a bullet list, [n] an ordered one at item n
     for part in _TAG_RE.split(value):
         if part.startswith("<"):
             name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
             tag = name.group(1).lower() if name else ""
+            closing = part.startswith("</")
             if tag in ("b", "strong"):
                 out.append("**")
             elif tag in ("i", "em"):
                 out.append("*")
-            elif tag == "p" and part.startswith("</"):
+            elif tag == "p" and closing:
                 out.append("\n\n")
             elif tag == "br":
                 out.append("  \n")
+            elif tag in ("ul", "ol"):
+                if closing:
+                    lists = lists[:-1]
+                    out.append("\n\n")
+                else:
+                    lists.append([0] if tag == "ul" else [1])
+            elif tag == "li" and not closing:
+                if lists and lists[-1][0]:
+                    out.append(f"\n{lists[-1][0]}.  ")
+                    lists[-1][0] += 1
+                else:
+                    out.append("\n*   ")
             continue
         text = re.sub(r"\s+", " ", html.unescape(part))
         for char in "\\*_[]`":

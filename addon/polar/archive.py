@@ -24,8 +24,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import IO, Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 TAR_GZ = "tar.gz"
 TAR = "tar"
@@ -47,13 +46,13 @@ class ArchiveError(Exception):
     """The file cannot be read as an archive at all (nothing was delivered)."""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One member as the walk met it.
 
     ``data`` is set for kept members that were read; ``problem`` says why a
     member could not be read (``data`` is then None); ``fatal`` marks the
-    damage that ended the walk."""
+    damage that ended the walk. (A NamedTuple, not a frozen dataclass: an
+    export of Polar 3 blocks has a member per block; ~0.5 against 2.2 us.)"""
 
     name: str
     size: int
@@ -445,7 +444,12 @@ def _header_checksum_ok(block: bytes) -> bool:
         stored = int(block[148:156].split(b"\x00", 1)[0].strip() or b"-1", 8)
     except ValueError:
         return False
-    unsigned = sum(block[:148]) + 256 + sum(block[156:])
+    # The sum of the bytes, the checksum field counted as spaces (8 x 32).
+    # Adler-32's first half is 1 + the sum of the bytes mod 65521, exact for
+    # 256 bytes (at most 65,280): the sum of each half in C, ~15x faster
+    # than sum() (an export of Polar 3 blocks has a member per block).
+    unsigned = (zlib.adler32(block[:256]) & 0xFFFF) + (zlib.adler32(block[256:]) & 0xFFFF) - 2 \
+        - sum(block[148:156]) + 256
     if stored == unsigned:
         return True
     signed = sum(struct.unpack("148b", block[:148])) + 256 + sum(struct.unpack("356b", block[156:]))
@@ -506,7 +510,7 @@ def _scan_tar(stream: _Stream, keep: Keep, meter: _Meter) -> Iterator[Entry]:
                 return  # empty archive
             if len(block) < BLOCK:
                 raise _Truncated()
-            if block.count(0) == BLOCK:
+            if block[0] == 0 and block.count(0) == BLOCK:  # (a header starts with its name)
                 # End of archive (zero blocks). Everything after must be zero
                 # too: otherwise a member lied about its size and the walk
                 # landed on zeros inside some document.
@@ -526,7 +530,7 @@ def _scan_tar(stream: _Stream, keep: Keep, meter: _Meter) -> Iterator[Entry]:
                 return
             kind = block[156:157]
             name = _text(block[0:100])
-            if block[257:263] == b"ustar\x00" and kind not in (b"L", b"K"):
+            if block[345] and block[257:263] == b"ustar\x00" and kind not in (b"L", b"K"):  # a prefix
                 prefix = _text(block[345:500])
                 if prefix:
                     name = prefix + "/" + name
@@ -554,7 +558,9 @@ def _scan_tar(stream: _Stream, keep: Keep, meter: _Meter) -> Iterator[Entry]:
                 if size < 0:
                     yield _damage(last, f"the pax header of {printable(name)!r} has no valid size")
                     return
-            long_name, pax = None, {}
+            long_name = None
+            if pax:
+                pax = {}
             padded = size + (-size % BLOCK)
             data_at = stream.pos
             name = normalise(name)
@@ -587,7 +593,7 @@ def _scan_tar(stream: _Stream, keep: Keep, meter: _Meter) -> Iterator[Entry]:
                 if len(data) < size:
                     raise _Truncated()
                 stream.skip(padded - size)
-                yield Entry(name, size, data_at, data=data, crc=zlib.crc32(data))
+                yield Entry(name, size, data_at, data, zlib.crc32(data))
             last = name
     except (_Truncated, EOFError):
         yield _damage(last, "the archive is truncated; members after this point are missing", current)

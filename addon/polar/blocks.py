@@ -36,14 +36,19 @@ facts, from Polar's source, are in docs/dev-notes/blocks.md.
 from __future__ import annotations
 
 import html as _html
+import json
 import re
 import struct
 from dataclasses import dataclass, field
 from dataclasses import replace as _replace
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
+from functools import lru_cache
+from math import isfinite as _isfinite
+from operator import itemgetter
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 from .docmeta import (
+    _CARD_TYPE_SET,
     CARD_TYPES,
     CLOZE,
     DocMetaError,
@@ -53,10 +58,23 @@ from .docmeta import (
     Text,
     _card_type,
     _map,
+    _new_flashcard,
     _start,
     _str,
     load_json,
 )
+
+try:  # orjson ships with every Anki (docmeta.load_json reads with it too)
+    import orjson as _orjson
+
+    def _dumps(value: Any) -> bytes:
+        return _orjson.dumps(value)
+
+except ImportError:  # pragma: no cover - exercised only without orjson
+
+    def _dumps(value: Any) -> bytes:
+        return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
 
 # The block types kept from an export (the rest, Polar 3's notes, are not
 # about flashcards).
@@ -78,10 +96,13 @@ class UnreadableBlock(ValueError):
     """A ``block/`` record that may hold an annotation but is not JSON."""
 
 
-def describe(data: bytes) -> Optional[Tuple[str, str, str, str]]:
-    """(block id, content type, document fingerprint, root block id) of a
-    ``block/`` record worth keeping, else None. The bytes are looked at
-    before any parse: most blocks are notes. Raises UnreadableBlock for one
+def digest(data: bytes) -> Optional[Tuple[str, str, str, str, bytes]]:
+    """(block id, content type, document fingerprint, root block id, what
+    ``merge`` needs of it) of a ``block/`` record worth keeping, else None.
+    The bytes are looked at before any parse: most blocks are notes. The
+    record is parsed once, here, while the export is read; the export cache
+    keeps only its reduced form (``_reduce``, JSON), which ``read_blocks``
+    turns into :class:`Blocks` at the sync. Raises UnreadableBlock for one
     that names an annotation but cannot be parsed: which card it held is
     unknown, so no card may be taken as deleted in Polar 3."""
     if b'"annotation-' not in data and b'"document"' not in data:
@@ -98,35 +119,34 @@ def describe(data: bytes) -> Optional[Tuple[str, str, str, str]]:
         fingerprint = _str(_map(content.get("docInfo")).get("fingerprint"), _MAX_ID)
     else:
         fingerprint = _str(content.get("docID"), _MAX_ID)
-    return _str(block.get("id"), _MAX_ID), str(kind), fingerprint, _str(block.get("root"), _MAX_ID)
+    return (_str(block.get("id"), _MAX_ID), str(kind), fingerprint, _str(block.get("root"), _MAX_ID),
+            _dumps(_reduce(block)))
 
 
 # -- a document's records, carried as one byte string ---------------------------------
 
-_MAGIC = b"\x00polar-sync blocks 1\x00"  # no JSON record starts with NUL
+_MAGIC = b"\x00polar-sync blocks 2\x00"  # no JSON record starts with NUL
 
 
-def pack(docmeta: bytes, blocks: Sequence[bytes], authoritative: bool) -> bytes:
-    """A ``doc_meta`` record and its document's block records as one value
-    (what a DocumentFile reads, hashes and parses)."""
-    head = struct.pack(f"<BI{len(blocks)}I", int(authoritative), len(blocks), *(len(b) for b in blocks))
-    return b"".join((_MAGIC, head, docmeta, *blocks))
+def pack(docmeta: bytes, blocks: bytes, authoritative: bool) -> bytes:
+    """A ``doc_meta`` record and its document's blocks (their reduced
+    records as one JSON array, ``group``) as one value: what a DocumentFile
+    reads, hashes and parses."""
+    return b"".join((_MAGIC, struct.pack("<BI", int(authoritative), len(docmeta)), docmeta, blocks))
 
 
-def unpack(data: bytes) -> Tuple[bytes, List[bytes], bool]:
+def unpack(data: bytes) -> Tuple[bytes, bytes, bool]:
     if not data.startswith(_MAGIC):
-        return data, [], False
+        return data, b"[]", False
     at = len(_MAGIC)
-    flag, count = struct.unpack_from("<BI", data, at)
+    flag, size = struct.unpack_from("<BI", data, at)
     at += 5
-    sizes = struct.unpack_from(f"<{count}I", data, at)
-    at += 4 * count
-    end = len(data) - sum(sizes)
-    docmeta, blocks = data[at:end], []
-    for size in sizes:
-        blocks.append(data[end:end + size])
-        end += size
-    return docmeta, blocks, bool(flag)
+    return data[at:at + size], data[at + size:], bool(flag)
+
+
+def group(records: Iterable[bytes]) -> bytes:
+    """Reduced records (``digest``'s last item) as one JSON array."""
+    return b"[" + b",".join(records) + b"]"
 
 
 # -- parsed blocks ---------------------------------------------------------------------
@@ -155,6 +175,10 @@ class BlockCard(NamedTuple):
     tags: Tuple[str, ...]
 
 
+_BY_CREATED = itemgetter(5, 0)  # a BlockCard's (created, id)
+_BY_PAGE = itemgetter(3, 5, 0)  # (page, created, id)
+
+
 @dataclass
 class Blocks:
     documents: Dict[str, str] = field(default_factory=dict)  # document block id -> created
@@ -170,7 +194,7 @@ def _page(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-def _tags(links: Any) -> Tuple[str, ...]:
+def _tags(links: Any) -> List[str]:
     """Tag labels of a block's links (``{"id", "text": "#label"}``, as the
     migration made them from the annotation's tags)."""
     out: List[str] = []
@@ -179,10 +203,84 @@ def _tags(links: Any) -> Tuple[str, ...]:
             text = link.get("text") if isinstance(link, dict) else None
             if isinstance(text, str) and text.startswith("#") and len(text) > 1:
                 out.append(text[1:_MAX_ID + 1])
-    return tuple(out)
+    return out
+
+
+def _coordinate(value: Optional[float]) -> Any:
+    """A highlight's top/left as JSON keeps it: a float that is not finite
+    (which JSON has not) as its repr."""
+    return value if value is None or _isfinite(value) else repr(value)
+
+
+def _reduce(block: Any) -> List[Any]:
+    """What ``merge`` needs of one parsed block record, as JSON values:
+    ``["d", id, created]`` (a document block), ``["h", id, kind, page, text,
+    original, image, color, top, left]`` (a highlight), ``["c", id, type,
+    fields, page, parent, created, updated, tags]`` (a flashcard) or
+    ``["p", id, message]`` (a record skipped, said as a problem)."""
+    if not isinstance(block, dict):
+        return ["p", "", "a Polar 3 block record has no id or content; skipped"]
+    content = block.get("content")
+    ident = block.get("id")
+    ident = ident[:_MAX_ID] if ident.__class__ is str else _str(ident, _MAX_ID)
+    if not isinstance(content, dict) or not ident:
+        return ["p", ident, "a Polar 3 block record has no id or content; skipped"]
+    kind = content.get("type")
+    created, updated = block.get("created"), block.get("updated")
+    created = created[:64] if created.__class__ is str else _str(created, 64)
+    if kind == DOCUMENT:
+        return ["d", ident, created]
+    value = content.get("value")
+    if not isinstance(value, dict):
+        return ["p", ident, f"Polar 3 block {ident} ({kind}) has no value; skipped"]
+    updated = updated[:64] if updated.__class__ is str else _str(updated, 64)
+    page = _page(content.get("pageNum"))
+    if kind in _HIGHLIGHT_KIND:
+        area = kind == AREA_HIGHLIGHT
+        original = _str(value.get("text")).strip()
+        revised = _str(value.get("revisedText"))
+        if "[[#" in revised:
+            revised = _WIKI_TAG.sub("", revised)
+        revised = revised.strip()
+        image = value.get("image")
+        name = _str(_map(image.get("src")).get("name"), _MAX_ID) or None if isinstance(image, dict) else None
+        top, left = _start(value, area, {})
+        return ["h", ident, _HIGHLIGHT_KIND[kind], page, revised or original, original, name,
+                _str(value.get("color"), 32) or None, _coordinate(top), _coordinate(left)]
+    raw = _map(value.get("fields"))
+    fields = {str(k).lower(): v for k, v in raw.items() if isinstance(v, str)}
+    ctype = value.get("type")
+    ctype = _CARD_TYPE_SET.get(ctype) if ctype.__class__ is str else None  # (as Polar writes it)
+    if ctype is None:
+        ctype = _card_type(value.get, {k: v for k, v in fields.items() if v})
+        if ctype is None or ctype not in CARD_TYPES:
+            return ["p", ident, f"flashcard {ident}: unknown type {_str(value.get('type'))!r}"]
+    parent = block.get("parent")
+    parent = parent[:_MAX_ID] if parent.__class__ is str else _str(parent, _MAX_ID)
+    links = content.get("links")
+    return ["c", ident, ctype, fields, page, parent, created, updated or created, _tags(links) if links else []]
+
+
+def _collect(out: Blocks, rec: List[Any]) -> None:
+    tag = rec[0]
+    if tag == "c":
+        out.cards.append(BlockCard(rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7], tuple(rec[8])))
+    elif tag == "h":
+        top, left = rec[8], rec[9]
+        if top.__class__ is str:
+            top = float(top)
+        if left.__class__ is str:
+            left = float(left)
+        out.highlights[rec[1]] = BlockHighlight(rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7], top, left)
+    elif tag == "d":
+        out.documents[rec[1]] = rec[2]
+    else:
+        out.problems.append((rec[1], rec[2]))
 
 
 def parse_blocks(records: Iterable[bytes]) -> Blocks:
+    """Blocks of raw ``block/`` records (each parsed and reduced as ``digest``
+    does)."""
     out = Blocks()
     for data in records:
         try:
@@ -190,42 +288,20 @@ def parse_blocks(records: Iterable[bytes]) -> Blocks:
         except DocMetaError as exc:
             out.problems.append(("", f"a Polar 3 block record is not readable ({exc}); skipped"))
             continue
-        content = block.get("content") if isinstance(block, dict) else None
-        ident = _str(block.get("id"), _MAX_ID) if isinstance(block, dict) else ""
-        if not isinstance(content, dict) or not ident:
-            out.problems.append((ident, "a Polar 3 block record has no id or content; skipped"))
-            continue
-        kind = content.get("type")
-        created, updated = _str(block.get("created"), 64), _str(block.get("updated"), 64)
-        if kind == DOCUMENT:
-            out.documents[ident] = created
-            continue
-        value = content.get("value")
-        if not isinstance(value, dict):
-            out.problems.append((ident, f"Polar 3 block {ident} ({kind}) has no value; skipped"))
-            continue
-        page = _page(content.get("pageNum"))
-        if kind in _HIGHLIGHT_KIND:
-            area = kind == AREA_HIGHLIGHT
-            original = _str(value.get("text"))
-            revised = _WIKI_TAG.sub("", _str(value.get("revisedText"))).strip()
-            image = _map(value.get("image"))
-            name = _str(_map(image.get("src")).get("name"), _MAX_ID) or None
-            top, left = _start(value, area, {})
-            out.highlights[ident] = BlockHighlight(
-                ident, _HIGHLIGHT_KIND[kind], page, revised or original.strip(), original.strip(), name,
-                _str(value.get("color"), 32) or None, top, left)
-            continue
-        raw = _map(value.get("fields"))
-        fields = {str(k).lower(): v for k, v in raw.items() if isinstance(v, str)}
-        texts = {k: Text("MARKDOWN", v) for k, v in fields.items() if v}
-        ctype = _card_type(value.get, texts)
-        if ctype is None or ctype not in CARD_TYPES:
-            out.problems.append((ident, f"flashcard {ident}: unknown type {_str(value.get('type'))!r}"))
-            continue
-        parent = _str(block.get("parent"), _MAX_ID)
-        out.cards.append(BlockCard(ident, ctype, fields, page, parent, created, updated or created,
-                                   _tags(content.get("links"))))
+        _collect(out, _reduce(block))
+    return out
+
+
+def read_blocks(data: bytes) -> Blocks:
+    """Blocks of a document's reduced records (``group``), as the export
+    cache keeps them."""
+    out = Blocks()
+    try:
+        records = load_json(data)
+        for rec in records:
+            _collect(out, rec)
+    except (TypeError, IndexError, KeyError, ValueError, AttributeError) as exc:
+        raise DocMetaError(f"the export cache's Polar 3 blocks of this document are not readable ({exc})") from None
     return out
 
 
@@ -234,6 +310,18 @@ def parse_blocks(records: Iterable[bytes]) -> Blocks:
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"[^\W_]+")
+# For an ASCII value, the same words in C: letters (lower-cased) and digits
+# kept, every other byte a space, then split.
+_ASCII_WORDS = bytes(c | 0x20 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32
+                     for c in range(256))
+
+
+def words(value: str) -> str:
+    """``" ".join(_WORD.findall(value.lower()))``: the runs of letters and
+    digits, lower-cased, one space apart."""
+    if value.isascii():
+        return b" ".join(value.encode("ascii").translate(_ASCII_WORDS).split()).decode("ascii")
+    return " ".join(_WORD.findall(value.lower()))
 
 
 def normalised(text: Optional[Text]) -> str:
@@ -241,14 +329,17 @@ def normalised(text: Optional[Text]) -> str:
     copy (turndown's escapes, emphasis, link targets) have in common."""
     if text is None:
         return ""
-    value = text.value
-    if text.kind == "MARKDOWN":
+    return _normalised(text.kind, text.value)
+
+
+def _normalised(kind: str, value: str) -> str:
+    if kind == "MARKDOWN" and "](" in value:
         value = _LINK_TARGET.sub("]", value)
-    if text.kind != "TEXT" and "<" in value:
+    if kind != "TEXT" and "<" in value:
         value = _TAG.sub(" ", value)
     if "&" in value:
         value = _html.unescape(value)
-    return " ".join(_WORD.findall(value.lower()))
+    return words(value)
 
 
 def _kind(ctype: str) -> str:
@@ -261,6 +352,15 @@ def _content(fields: Mapping[str, Text], ctype: str) -> str:
     return normalised(fields.get("front")) + " | " + normalised(fields.get("back"))
 
 
+def _block_content(block: BlockCard) -> str:
+    """``_content`` of a block card's (Markdown) fields."""
+    fields = block.fields
+    if block.type == CLOZE:
+        return _normalised("MARKDOWN", fields.get("text", ""))
+    return _normalised("MARKDOWN", fields.get("front", "")) + " | " + _normalised("MARKDOWN", fields.get("back", ""))
+
+
+@lru_cache(maxsize=4096)  # (a client-side migration stamps every copy alike)
 def _seconds(stamp: str) -> Optional[float]:
     try:
         return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
@@ -278,6 +378,8 @@ def highlight_text(markdown: str) -> Optional[Text]:
     escapes, so a highlight's context reads as it did from the DocMeta."""
     if not markdown:
         return None
+    if "\\" not in markdown:  # (no escape: the same, without the two substitutions)
+        return Text("TEXT" if _MARKUP.search(markdown) is None else "MARKDOWN", markdown)
     if _MARKUP.search(_PUNCTUATION_ESCAPE.sub("", markdown)) is None:  # only escaped markup characters
         return Text("TEXT", _PUNCTUATION_ESCAPE.sub(r"\1", markdown))
     return Text("MARKDOWN", markdown)
@@ -341,17 +443,22 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
     for key, hl in doc.highlights.items():
         keys_of.setdefault(id(hl), []).append(key)
     copy_of: Dict[str, str] = {}  # block highlight id -> DocMeta highlight key (as cards name it)
+    as_written: Set[str] = set()  # those whose live text has the DocMeta highlight's words
     dm_by_place: Dict[Tuple[int, str], List[Highlight]] = {}
+    dm_words: Dict[int, str] = {}  # id(DocMeta text highlight) -> normalised(its text)
     for hl in {id(h): h for h in doc.highlights.values()}.values():
         if hl.kind == "text-highlight":
-            dm_by_place.setdefault((hl.page, normalised(hl.text)), []).append(hl)
+            said = dm_words[id(hl)] = normalised(hl.text)
+            dm_by_place.setdefault((hl.page, said), []).append(hl)
     for bh in blocks.highlights.values():
         if bh.kind != "text-highlight":
             continue
-        for words in (bh.text, bh.original):
-            places = dm_by_place.get((bh.page, normalised(Text("MARKDOWN", words))))
+        for said in (bh.text, bh.original):
+            places = dm_by_place.get((bh.page, normalised(Text("MARKDOWN", said))))
             if places:
                 copy_of[bh.id] = keys_of[id(places.pop(0))][0]
+                if said is bh.text:
+                    as_written.add(bh.id)
                 break
     dm_key_to_block: Dict[str, str] = {}
     for bid, dm_key in copy_of.items():
@@ -373,9 +480,8 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
             got = contents[card.id] = _content(card.fields, card.type)
         return got
 
-    block_content = {b.id: _content({k: Text("MARKDOWN", v) for k, v in b.fields.items()}, b.type)
-                     for b in blocks.cards}
-    ordered = sorted(blocks.cards, key=lambda b: (b.created, b.id))
+    block_content = {b.id: _block_content(b) for b in blocks.cards}
+    ordered = sorted(blocks.cards, key=_BY_CREATED)
 
     # (1) the same created and type: the server-side migration's copies.
     by_created: Dict[Tuple[str, str], List[Flashcard]] = {}
@@ -443,10 +549,14 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
     highlights: Dict[str, Highlight] = dict(doc.highlights)
     for bh in blocks.highlights.values():
         copied_from = copy_of.get(bh.id)
+        if copied_from is not None and bh.id in as_written and "\\" not in bh.text:
+            # Not revised: without an escape, its text (plain or Markdown)
+            # normalises as the Markdown that matched the DocMeta's words.
+            continue
         live = highlight_text(bh.text)
         if copied_from is not None:
             old = doc.highlights[copied_from]
-            if normalised(old.text) != normalised(live):  # revised in Polar 3
+            if live != old.text and dm_words[id(old)] != normalised(live):  # revised in Polar 3
                 for k in keys_of[id(old)]:
                     highlights[k] = old._replace(text=live)
             continue
@@ -481,15 +591,12 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
             moved.setdefault((card.ref_type, card.ref_id), (ref_type, ref_id))
         same = (content_of(card) == block_content[b.id] and _kind(card.type) == _kind(b.type)
                 and not _edited(b, card))
-        cards.append(card._replace(
-            type=card.type if same else b.type,
-            fields=card.fields if same else fields_of(b),
-            page=b.page or card.page, ref_type=ref_type, ref_id=ref_id,
-            tags=b.tags,
-            last_updated=card.last_updated if same else (b.updated or card.last_updated)))
+        cards.append(_new_flashcard((
+            card.id, card.type if same else b.type, card.fields if same else fields_of(b), b.page or card.page,
+            ref_type, ref_id, b.tags, card.created, card.last_updated if same else (b.updated or card.last_updated))))
     new = [b for b in blocks.cards if b.id not in pairing.used and b.id not in held_blocks]
     known = {c.id for c in cards}
-    for b in sorted(new, key=lambda b: (b.page, b.created, b.id)):
+    for b in sorted(new, key=_BY_PAGE):
         if b.id in known:
             continue
         ref_type, ref_id = ref_of(b)

@@ -289,7 +289,7 @@ def _tag_labels(value: Any) -> Tuple[str, ...]:
 _CLOZE_RE = re.compile(r"\{\{c\d+::")
 
 
-def _card_type(get: Callable[[str], Any], fields: Mapping[str, Text]) -> Optional[str]:
+def _card_type(get: Callable[[str], Any], fields: Mapping[str, Any]) -> Optional[str]:
     ctype = get("type")
     if ctype.__class__ is str and ctype in _CARD_TYPE_SET:  # as Polar writes it
         return _CARD_TYPE_SET[ctype]  # the one string of that name, not one per card

@@ -3,8 +3,8 @@
 An export is gigabytes of documents around a few MB of records. The first
 sync streams it once (``archive.scan``) and stores here the records it needs
 (``doc_meta`` and ``doc_info`` JSON, zlib-compressed), where each stash file
-sits, Polar 3's annotation ``block/`` records (flashcards, highlights, documents;
-not its notes), and the problems met; a later sync of the same file (same
+sits, what the sync needs of Polar 3's annotation ``block/`` records (flashcards,
+highlights, documents; not its notes) grouped by document, and the problems met; a later sync of the same file (same
 size, mtime and head/tail digest) reads only this. It is only ever a cache: deleting it
 costs one more read of the export.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import struct
 import zlib
 from dataclasses import dataclass, field
 from functools import partial
@@ -47,12 +48,16 @@ CREATE TABLE problems (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, message TEXT
 -- would look gone. Caches written before it have no such table.
 CREATE TABLE known (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 -- Polar 3's annotation blocks (block/<id>.json whose content is a flashcard,
--- a highlight or a document): the document they belong to (content.docID, or
--- the document block's fingerprint), else "" and the root block to find it by.
--- Caches written before it have none: see load.
-CREATE TABLE blocks (
-    name TEXT PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, fingerprint TEXT NOT NULL,
-    root TEXT NOT NULL, size INTEGER NOT NULL, crc INTEGER NOT NULL, data BLOB NOT NULL
+-- a highlight or a document), one row per document: its fingerprint (the one
+-- they name, content.docID, else their root document block's; "" if neither),
+-- how many, the sum of their members' sizes, their zlib.crc32s ('<I' each, in
+-- member-name order), how many are flashcards, and their reduced records
+-- (polar.blocks.digest) as one JSON array, zlib-compressed. A resync reads the
+-- listing only: a row per document, not per block. Caches written before it
+-- have none (or a per-block "blocks" table): see load.
+CREATE TABLE block_groups (
+    fingerprint TEXT PRIMARY KEY, blocks INTEGER NOT NULL, size INTEGER NOT NULL, crcs BLOB NOT NULL,
+    flashcards INTEGER NOT NULL, data BLOB NOT NULL
 );
 """
 
@@ -70,19 +75,17 @@ class Record(NamedTuple):
 _new_record = partial(tuple.__new__, Record)  # from a row, in C (every field, in order)
 
 
-class BlockRecord(NamedTuple):
-    """A kept ``block/`` record's listing (docs/dev-notes/blocks.md)."""
+class BlockGroup(NamedTuple):
+    """The kept ``block/`` records of one document (docs/dev-notes/blocks.md)."""
 
-    name: str
-    id: str  # the block id
-    type: str  # content.type: annotation-flashcard, annotation-text-highlight, ..., document
-    fingerprint: str  # the document's (content.docID / content.docInfo.fingerprint), "" if not named
-    root: str  # the root block (the document block of an annotation)
-    size: int
-    crc: int
+    fingerprint: str  # the document's (content.docID, else the root document block's), "" if none
+    blocks: int
+    size: int  # the sum of the members' sizes
+    crcs: bytes  # the members' zlib.crc32s, '<I' each, in member-name order
+    flashcards: int
 
 
-_new_block = partial(tuple.__new__, BlockRecord)
+_new_group = partial(tuple.__new__, BlockGroup)
 
 
 @dataclass(frozen=True)
@@ -107,37 +110,41 @@ class Snapshot:
     # Flashcards held as Polar 3 blocks (all of them, read or not). A cache
     # written before the count says 0 (meta key absent).
     block_flashcards: int = 0
-    blocks: Dict[str, BlockRecord] = field(default_factory=dict)  # name -> kept annotation block
+    block_groups: Dict[str, BlockGroup] = field(default_factory=dict)  # fingerprint -> its kept blocks
     path: Optional[Path] = None  # the cache file; None: bytes held in memory
     _memory: Dict[str, bytes] = field(default_factory=dict, repr=False)
+    _memory_groups: Dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def read(self, name: str) -> bytes:
-        return self.read_many([name])[0]
+        return self.read_with_blocks(name, None)[0]
 
-    def read_many(self, names: List[str]) -> List[bytes]:
-        """The bytes of these records (``records`` or ``blocks``), in order,
-        through one connection."""
+    def read_with_blocks(self, name: str, fingerprint: Optional[str]) -> Tuple[bytes, bytes]:
+        """The bytes of record ``name`` and the reduced records of the blocks
+        grouped under ``fingerprint`` (a JSON array; b"" when None), through
+        one connection."""
         if self.path is None:
-            packed = [self._memory.get(name) for name in names]
+            packed = self._memory.get(name)
+            group = self._memory_groups.get(fingerprint) if fingerprint is not None else b""
         else:
             try:
                 con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
                 try:
-                    packed = []
-                    for name in names:
-                        table = "blocks" if name in self.blocks else "records"
-                        row = con.execute(f"SELECT data FROM {table} WHERE name = ?", (name,)).fetchone()
-                        packed.append(row[0] if row else None)
+                    row = con.execute("SELECT data FROM records WHERE name = ?", (name,)).fetchone()
+                    packed = row[0] if row else None
+                    group = b""
+                    if fingerprint is not None:
+                        row = con.execute("SELECT data FROM block_groups WHERE fingerprint = ?",
+                                          (fingerprint,)).fetchone()
+                        group = row[0] if row else None
                 finally:
                     con.close()
             except sqlite3.Error as exc:
                 raise OSError(f"the export cache {self.path.name} cannot be read: {exc}") from None
-        out = []
-        for name, data in zip(names, packed):
-            if data is None:
-                raise FileNotFoundError(f"{name} is not in the export cache")
-            out.append(zlib.decompress(data))
-        return out
+        if packed is None:
+            raise FileNotFoundError(f"{name} is not in the export cache")
+        if group is None:
+            raise FileNotFoundError(f"the blocks of {fingerprint} are not in the export cache")
+        return zlib.decompress(packed), zlib.decompress(group) if group else b""
 
 
 def storable(text: str) -> str:
@@ -163,6 +170,11 @@ class Writer:
         self.snapshot = Snapshot(identity, kind, path=path)
         self._tmp: Optional[Path] = None
         self._con: Optional[sqlite3.Connection] = None
+        # Kept blocks until they are grouped (finish): name -> (fingerprint,
+        # root when no fingerprint, id of a document block, size, crc,
+        # flashcard, reduced record).
+        self._staged: Dict[str, Tuple[str, str, str, int, int, bool, bytes]] = {}
+        self._fingerprints: Dict[str, str] = {}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -190,19 +202,51 @@ class Writer:
         if fatal:
             self.snapshot.complete = False
 
-    def block(self, name: str, ident: str, kind: str, fingerprint: str, root: str, data: bytes, crc: int) -> None:
-        """A ``block/`` record kept (an annotation or a document block)."""
-        name, ident, kind = storable(name), storable(ident), storable(kind)
-        fingerprint, root = storable(fingerprint), storable(root)
-        if kind == "annotation-flashcard":
+    def block(self, name: str, ident: str, kind: str, fingerprint: str, root: str, record: bytes, size: int,
+              crc: int) -> None:
+        """A ``block/`` record kept (an annotation or a document block):
+        ``record`` is what the sync needs of it (``polar.blocks.digest``),
+        ``size`` and ``crc`` the member's. Held until ``finish`` groups
+        them by document (~0.5 KB a block; the listing it replaces held as
+        much for as long as the snapshot lived)."""
+        if not (name.isascii() and ident.isascii() and fingerprint.isascii() and root.isascii()):
+            name, ident, kind = storable(name), storable(ident), storable(kind)
+            fingerprint, root = storable(fingerprint), storable(root)
+        flashcard = kind == "annotation-flashcard"
+        if flashcard:
             self.snapshot.block_flashcards += 1
-        packed = zlib.compress(data, 1)
-        self.snapshot.blocks[name] = BlockRecord(name, ident, kind, fingerprint, root, len(data), crc)
-        if self._con is None:
-            self.snapshot._memory[name] = packed
-        else:
-            self._con.execute("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                              (name, ident, kind, fingerprint, root, len(data), crc, packed))
+        fingerprint = self._fingerprints.setdefault(fingerprint, fingerprint)  # one string per document
+        self._staged.pop(name, None)  # (a name met twice: the last one, as a replaced row)
+        self._staged[name] = (fingerprint, "" if fingerprint else root, ident if kind == "document" else "",
+                              size, crc, flashcard, record)
+
+    def _group_blocks(self) -> None:
+        """The kept blocks grouped by document (``block_groups``): by the
+        fingerprint they name, else by their root document block's; in
+        member-name order within a document."""
+        snap = self.snapshot
+        # Document block id -> fingerprint (of two with one id, the one met last).
+        documents = {ident: fp for fp, _, ident, _, _, _, _ in self._staged.values() if ident and fp}
+        groups: Dict[str, List[Tuple[str, int, int, bool, bytes]]] = {}
+        for name, (fingerprint, root, _, size, crc, flashcard, record) in self._staged.items():
+            if not fingerprint:
+                fingerprint = documents.get(root, "")
+            groups.setdefault(fingerprint, []).append((name, size, crc, flashcard, record))
+        self._staged = {}
+        rows = []
+        for fingerprint, members in groups.items():
+            members.sort()
+            crcs = struct.pack(f"<{len(members)}I", *(m[2] for m in members))
+            snap.block_groups[fingerprint] = BlockGroup(fingerprint, len(members), sum(m[1] for m in members), crcs,
+                                                        sum(m[3] for m in members))
+            packed = zlib.compress(b"[" + b",".join([m[4] for m in members]) + b"]", 1)
+            if self._con is None:
+                snap._memory_groups[fingerprint] = packed
+            else:
+                rows.append((fingerprint, len(members), snap.block_groups[fingerprint].size, crcs,
+                             snap.block_groups[fingerprint].flashcards, packed))
+        if self._con is not None:
+            self._con.executemany("INSERT INTO block_groups VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     def remember(self, ident: str, fingerprint: str) -> None:
         """``ident``'s fingerprint, as an earlier read of another export knew it."""
@@ -210,6 +254,7 @@ class Writer:
 
     def finish(self) -> Snapshot:
         snap = self.snapshot
+        self._group_blocks()
         if self._con is not None and self._tmp is not None and snap.path is not None:
             con = self._con
             con.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
@@ -238,6 +283,13 @@ class Writer:
             self._tmp.unlink(missing_ok=True)
 
 
+def _has_rows(con: sqlite3.Connection, table: str) -> bool:
+    try:
+        return con.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+    except sqlite3.OperationalError:
+        return False  # no such table
+
+
 def load(path: Path, identity: Optional[str]) -> Optional[Snapshot]:
     """The cached listing of the export with this identity (None: of
     whichever export it holds), or None (no cache, another export, an
@@ -264,13 +316,14 @@ def load(path: Path, identity: Optional[str]) -> Optional[Snapshot]:
             except sqlite3.OperationalError:
                 pass  # a cache written before the table: nothing remembered
             try:
-                snap.blocks = {row[0]: _new_block(row) for row in con.execute(
-                    "SELECT name, id, type, fingerprint, root, size, crc FROM blocks")}
+                snap.block_groups = {row[0]: _new_group(row) for row in con.execute(
+                    "SELECT fingerprint, blocks, size, crcs, flashcards FROM block_groups")}
             except sqlite3.OperationalError:
-                # A cache written before blocks were kept: one whose export
-                # holds block flashcards (or that did not count them) is read
-                # again, so those cards reach Anki.
-                if identity is not None and meta.get("block_flashcards") != "0":
+                # A cache written before blocks were kept by document: one
+                # whose export holds block flashcards (or that did not count
+                # them), or that kept blocks one by one (a "blocks" table
+                # with rows), is read again, so those cards reach Anki.
+                if identity is not None and (meta.get("block_flashcards") != "0" or _has_rows(con, "blocks")):
                     return None
             return snap
         finally:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import re
 import stat
+import struct
+import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, Type, Union
 
 # The parser (docmeta), the archive reader, the export cache and the stash
 # names are imported where first used: Anki's start, which imports this module for the GUI's
@@ -73,12 +75,12 @@ def _parse_export_entry(data: bytes, key: str) -> Document:
 def _parse_export_bundle(data: bytes, key: str) -> Document:
     """A ``doc_meta`` record with its document's Polar 3 blocks
     (``blocks.pack``): one Document of both (``blocks.merge``)."""
-    from .blocks import merge, page_cards, parse_blocks, unpack
+    from .blocks import merge, page_cards, read_blocks, unpack
     from .docmeta import export_docmeta, parse_docmeta
 
-    record, records, authoritative = unpack(data)
+    record, blocks, authoritative = unpack(data)
     docmeta, ident, ver = export_docmeta(record, key)
-    return merge(parse_docmeta(docmeta, ident), parse_blocks(records), ver == 3, authoritative,
+    return merge(parse_docmeta(docmeta, ident), read_blocks(blocks), ver == 3, authoritative,
                  page_cards(docmeta))
 
 
@@ -311,9 +313,10 @@ _DOC_META = re.compile(r"^(?:[^/]+/)?doc_meta/([^/.][^/]*)\.json$")
 _DOC_INFO = re.compile(r"^(?:[^/]+/)?doc_info/([^/.][^/]*)\.json$")
 _STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
 # Polar 3's notes and annotations: its annotation and document blocks are
-# kept (polar.blocks.describe), its notes skipped.
+# kept (polar.blocks.digest), its notes skipped.
 _BLOCK = re.compile(r"^(?:[^/]+/)?block/[^/.][^/]*\.json$")
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
+_FLAG_CRC = struct.Struct("<BI")  # a document with blocks: (authoritative, its record's crc32)
 _RENAMED_MEMBER = "the member name is not valid UTF-8 (its undecodable bytes shown as \\xNN); read all the same"
 
 
@@ -348,10 +351,11 @@ ExportProgress = Callable[[int, int], None]  # (bytes read, archive size)
 
 
 def _keep_member(name: str) -> Optional[int]:
-    if _DOC_META.match(name) or _DOC_INFO.match(name):
-        return MAX_DOCMETA_BYTES
+    # (Blocks first: an export of Polar 3 blocks has a member per block.)
     if "block/" in name and _BLOCK.match(name):
         return MAX_DOCMETA_BYTES  # a Firestore document: at most 1 MiB
+    if _DOC_META.match(name) or _DOC_INFO.match(name):
+        return MAX_DOCMETA_BYTES
     return None
 
 
@@ -419,6 +423,9 @@ class ExportSource(Source):
         # be replaced) knew of each document: see _remember.
         earlier = export_cache.load(self.cache_path, None) if self.cache_path is not None else None
         writer = export_cache.Writer(ident, self.kind, self.cache_path)
+        # The block parser, imported at the first annotation block.
+        digest: Optional[Callable[[bytes], Optional[Tuple[str, str, str, str, bytes]]]] = None
+        unreadable: Type[Exception] = Exception
         try:
             for entry in archive.scan(str(self.path), self.kind, _keep_member, self.on_progress):
                 if entry.problem:
@@ -426,18 +433,21 @@ class ExportSource(Source):
                 elif entry.data is not None and "block/" in entry.name and _BLOCK.match(entry.name):
                     if b'"annotation-' not in entry.data and b'"document"' not in entry.data:
                         continue  # a Polar 3 note (most blocks): the parser not even imported
-                    from .blocks import UnreadableBlock
-                    from .blocks import describe as describe_block
+                    if digest is None:
+                        from .blocks import UnreadableBlock
+                        from .blocks import digest as digest_block
 
+                        digest, unreadable = digest_block, UnreadableBlock
                     try:
-                        kept = describe_block(entry.data)
-                    except UnreadableBlock as exc:
+                        kept = digest(entry.data)
+                    except unreadable as exc:
                         writer.problem(entry.name, str(exc))
                         continue
                     if kept is not None:
-                        ident, kind, fingerprint, root = kept
+                        ident, kind, fingerprint, root, reduced = kept
                         ident = ident or entry.name.rsplit("/", 1)[-1][:-5]
-                        writer.block(entry.name, ident, kind, fingerprint, root, entry.data, entry.crc)
+                        writer.block(entry.name, ident, kind, fingerprint, root, reduced, len(entry.data),
+                                     entry.crc)
                 elif entry.data is not None:
                     writer.record(entry.name, _fingerprint_of(entry.name, entry.data), entry.data, entry.crc)
                 elif _STASH.match(entry.name):
@@ -463,7 +473,8 @@ class ExportSource(Source):
         export, or between exports, finds the same documents)."""
         snap = self.snapshot()
         docs: Dict[str, DocumentFile] = {}
-        blocks = self._blocks_by_document(snap) if snap.blocks else {}
+        blocks = dict(snap.block_groups)
+        authoritative: Optional[bool] = None
         keys, guessed = self._identify(snap)
         self._unidentified = [(f"{self.shown}:{name}", key) for name, key in keys.items() if name in guessed]
         # By name, not member order (the exporter interleaves its streams):
@@ -473,7 +484,11 @@ class ExportSource(Source):
             if key in docs:
                 key = _DOC_META_ID.sub(r"\1", name)  # a second record of one document: kept apart
             if record is not None and key in blocks:
-                docs[key] = self._with_blocks(snap, record, key, blocks.pop(key))
+                if authoritative is None:
+                    # Blocks decide which cards were deleted in Polar 3 only when none
+                    # can be missing: the read was whole and no block record was damaged.
+                    authoritative = snap.complete and not any(_BLOCK.match(p.name) for p in snap.problems)
+                docs[key] = self._with_blocks(snap, record, key, blocks.pop(key), authoritative)
             elif record is not None:
                 docs[key] = DocumentFile(
                     key=key,
@@ -498,43 +513,26 @@ class ExportSource(Source):
                     timestamped=False,
                 )
         # Block flashcards of no document listed: not read (said in the report).
-        self._unread_blocks = sum(1 for group in blocks.values() for b in group if b.type == "annotation-flashcard")
+        self._unread_blocks = sum(group.flashcards for group in blocks.values())
         return sorted(docs.values(), key=lambda d: d.key)
 
-    @staticmethod
-    def _blocks_by_document(snap: export_cache.Snapshot) -> Dict[str, List[export_cache.BlockRecord]]:
-        """The kept block records by the fingerprint of their document: the
-        one they name (``content.docID``), else their root document block's."""
-        documents = {b.id: b.fingerprint for b in snap.blocks.values() if b.type == "document" and b.fingerprint}
-        out: Dict[str, List[export_cache.BlockRecord]] = {}
-        for name in sorted(snap.blocks):
-            block = snap.blocks[name]
-            fingerprint = block.fingerprint or documents.get(block.root, "")
-            out.setdefault(fingerprint, []).append(block)
-        return out
-
     def _with_blocks(self, snap: export_cache.Snapshot, record: export_cache.Record, key: str,
-                     blocks: List[export_cache.BlockRecord]) -> DocumentFile:
-        """A document with Polar 3 blocks: read, hashed and parsed with them,
-        its signature theirs too (an edit in Polar 3 reads it again)."""
-        import struct
-        import zlib
-
-        names = [b.name for b in blocks]
-        # Blocks decide which cards were deleted in Polar 3 only when none
-        # can be missing: the read was whole and no block record was damaged.
-        authoritative = snap.complete and not any(_BLOCK.match(p.name) for p in snap.problems)
-        crc = zlib.crc32(struct.pack(f"<B{len(blocks) + 1}I", int(authoritative), record.crc,
-                                     *(b.crc for b in blocks)))
+                     group: export_cache.BlockGroup, authoritative: bool) -> DocumentFile:
+        """A document with Polar 3 blocks (``group``: those the export cache
+        grouped under its fingerprint): read, hashed and parsed with them,
+        its signature theirs too (an edit in Polar 3 reads it again): the
+        sum of the sizes, and the crc32 of (authoritative, the record's
+        crc32, the blocks' crc32s in member-name order) packed '<B' + '<I's."""
+        crc = zlib.crc32(group.crcs, zlib.crc32(_FLAG_CRC.pack(int(authoritative), record.crc)))
         label = f"{self.shown}:{record.name}"
 
         def read() -> bytes:
             from .blocks import pack
 
-            data = snap.read_many([record.name, *names])
-            return pack(data[0], data[1:], authoritative)
+            data, blocks = snap.read_with_blocks(record.name, group.fingerprint)
+            return pack(data, blocks, authoritative)
 
-        return DocumentFile(key=key, label=label, signature=(record.size + sum(b.size for b in blocks), crc),
+        return DocumentFile(key=key, label=label, signature=(record.size + group.size, crc),
                             reader=read, parser=_parse_export_bundle, timestamped=False,
                             notice=_RENAMED_MEMBER if "\\" in record.name else None)
 

@@ -458,3 +458,26 @@ def test_zip_names_that_are_not_utf8_are_delivered_printable(tmp_path):
     # The directory is whole (only its names are mis-flagged): no damage is
     # reported, so a sync may still see a document as gone.
     assert not any(e.fatal or e.problem for e in entries)
+
+
+def test_header_checksums_are_the_sum_of_their_bytes():
+    """The checksum is summed in two adler32 halves (exact up to 256 bytes
+    of 0xFF each): the same verdict as the plain sum, for the unsigned and
+    the signed (old tar) forms, on headers of every byte value."""
+    import random
+
+    def plain(block):
+        stored = int(block[148:156].split(b"\x00", 1)[0].strip() or b"-1", 8)
+        return stored in (sum(block[:148]) + 256 + sum(block[156:]),
+                          sum(struct.unpack("148b", block[:148])) + 256 + sum(struct.unpack("356b", block[156:])))
+
+    rng = random.Random(5)
+    for n in range(3000):
+        fill = (0, 0xFF, None)[n % 3]
+        body = bytearray(rng.randbytes(512) if fill is None else bytes([fill]) * 512)
+        unsigned = sum(body[:148]) + 256 + sum(body[156:])
+        signed = sum(struct.unpack("148b", bytes(body[:148]))) + 256 + sum(struct.unpack("356b", bytes(body[156:])))
+        stored = (unsigned, signed, unsigned + rng.choice((-1, 1, 256)))[n % 3 if signed >= 0 else 0]
+        body[148:156] = b"%06o\x00 " % stored
+        assert archive._header_checksum_ok(bytes(body)) == plain(bytes(body))
+        assert archive._header_checksum_ok(bytes(body)) == (n % 3 != 2 or stored in (unsigned, signed))

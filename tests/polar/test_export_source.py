@@ -296,9 +296,7 @@ def test_annotation_blocks_are_kept_however_packed_and_remembered_by_the_cache(t
     plain_export = write_export(tmp_path / "plain" / EXPORT_NAME, metas)
     source = ExportSource(tmp_path / EXPORT_NAME, archive.TAR_GZ)
     snap = source.snapshot()
-    assert sorted(b.type for b in snap.blocks.values()) == [
-        "annotation-flashcard", "annotation-flashcard", "annotation-text-highlight", "document"]
-    assert {b.fingerprint for b in snap.blocks.values()} == {fp}
+    assert [(g.fingerprint, g.blocks, g.flashcards) for g in snap.block_groups.values()] == [(fp, 4, 2)]
     assert not [name for name in snap.records if "block/" in name] and snap.block_flashcards == 2
     with_blocks, plain = listing(source), listing(open_source(plain_export))
     assert source.block_flashcards == 0  # every one read, with its document
@@ -312,13 +310,19 @@ def test_annotation_blocks_are_kept_however_packed_and_remembered_by_the_cache(t
     cached = open_source(export, cache)
     assert not cached.needs_reading() and listing(cached) == with_blocks
     con = sqlite3.connect(cache)
-    con.execute("DROP TABLE blocks")
+    con.execute("DROP TABLE block_groups")
     con.commit()
     assert open_source(export, cache).needs_reading()  # counted 2, kept none: read again
     con.execute("UPDATE meta SET value = '0' WHERE key = 'block_flashcards'")
     con.commit()
-    con.close()
     assert not open_source(export, cache).needs_reading()
+    # A cache that kept its blocks one by one (before they were grouped by
+    # document) is read again, even when they hold no flashcard.
+    con.execute("CREATE TABLE blocks (name TEXT PRIMARY KEY, data BLOB)")
+    con.execute("INSERT INTO blocks VALUES ('block/1DocBlock01.json', x'00')")
+    con.commit()
+    con.close()
+    assert open_source(export, cache).needs_reading()
 
 
 def test_block_flashcards_of_no_document_listed_are_counted(tmp_path, metas):
@@ -328,3 +332,27 @@ def test_block_flashcards_of_no_document_listed_are_counted(tmp_path, metas):
     write_export(tmp_path / EXPORT_NAME, metas, blocks=annotated_document_blocks(info, [block_cloze("{{c1::x}}")]))
     source = open_source(tmp_path / EXPORT_NAME)
     assert len(source.list_documents()) == len(metas) and source.block_flashcards == 1
+
+
+def test_blocks_that_name_no_document_go_with_their_root_document_block_in_any_member_order(tmp_path, metas):
+    """An annotation block without ``content.docID`` belongs to the document
+    its root document block names; the export cache groups it there however
+    the exporter's streams interleaved, with the same signature."""
+    from tools.polar_export import annotated_document_blocks, block_basic, block_cloze, members, write_tar_gz
+
+    blocks = annotated_document_blocks(metas[0]["docInfo"], [block_basic("f", "b"), block_cloze("{{c1::x}}")])
+    for block in blocks[1:]:
+        del block["content"]["docID"]
+    seen = set()
+    for seed in (1, 2, 3):
+        export = write_tar_gz(tmp_path / f"e{seed}.zip", members(metas, seed=seed, blocks=blocks))
+        for cache in (None, tmp_path / f"c{seed}.sqlite"):
+            source = open_source(export, cache)
+            snap = source.snapshot()
+            assert [(g.fingerprint, g.blocks, g.flashcards) for g in snap.block_groups.values()] == [
+                (metas[0]["docInfo"]["fingerprint"], 4, 2)]
+            doc = next(d for d in source.list_documents() if d.key == metas[0]["docInfo"]["fingerprint"])
+            assert {c.id for c in doc.parse(doc.read()).flashcards} >= {"1FcBlock001", "1FcBlock002"}
+            assert source.block_flashcards == 0
+            seen.add(doc.signature)
+    assert len(seen) == 1
