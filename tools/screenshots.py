@@ -27,7 +27,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -81,11 +83,13 @@ def _sync(session: anki_harness.Anki, action: str = "Sync from Polar") -> None:
     session.wait_until(lambda: controller.runner.finished_count > before, 60, "the sync")
 
 
-def cards_session() -> None:
-    """The reviewer shots: the shot cards with the stock types, then the same
-    cards under new ids synced with the own types."""
+@contextmanager
+def _card_session(lang: str = "en_US") -> Iterator[Tuple[anki_harness.Anki, Path, Path]]:
+    """A fresh headless Anki on a copy of the sample library, its profile's
+    interface in ``lang``, after its startup sync: (session, library, the
+    folder the reviewer shots go to). Shut down and cleaned up after."""
     build_addon.build(anki_harness.DIST)
-    work = Path(tempfile.mkdtemp(prefix="polar-sync-cards-"))
+    work = Path(tempfile.mkdtemp(prefix=f"polar-sync-cards-{lang}-"))
     out = DOCS / "cards"
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -93,50 +97,41 @@ def cards_session() -> None:
         shutil.copytree(SAMPLE, library)
         anki_harness.prepare_environment(offscreen=True)
         base = work / "anki-base"
-        anki_harness.seed_base(base)
+        anki_harness.seed_base(base, lang=lang)
         session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
         try:
             controller = session.controller
             session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")
-            card_shots.write_library(library, "Stock", "Shots::stock")
-            _sync(session)
-            written = card_shots.grab_cards(session, "Shots::stock", "stock", out)
-            card_shots.write_library(library, "Own", "Shots::own")
-            before = controller.runner.finished_count
-            controller._write_config(use_stock_note_types=False)  # syncs, as the settings window's OK does
-            session.wait_until(lambda: controller.runner.finished_count > before, 60, "the sync with the own types")
-            written += card_shots.grab_cards(session, "Shots::own", "own", out)
+            yield session, library, out
         finally:
             anki_harness.shutdown(session)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def cards_session() -> None:
+    """The reviewer shots: the shot cards with the stock types, then the same
+    cards under new ids synced with the own types."""
+    with _card_session() as (session, library, out):
+        controller = session.controller
+        card_shots.write_library(library, "Stock", "Shots::stock")
+        _sync(session)
+        written = card_shots.grab_cards(session, "Shots::stock", "stock", out)
+        card_shots.write_library(library, "Own", "Shots::own")
+        before = controller.runner.finished_count
+        controller._write_config(use_stock_note_types=False)  # syncs, as the settings window's OK does
+        session.wait_until(lambda: controller.runner.finished_count > before, 60, "the sync with the own types")
+        written += card_shots.grab_cards(session, "Shots::own", "own", out)
     print(f"wrote {len(written)} reviewer shots in {out}")
 
 
 def german_cards_session() -> None:
     """The reviewer in a German Anki whose profile's first sync was German:
     own note types, the context's page as "S. N" (sync/page_label.py)."""
-    build_addon.build(anki_harness.DIST)
-    work = Path(tempfile.mkdtemp(prefix="polar-sync-cards-de-"))
-    out = DOCS / "cards"
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        library = work / "polar"
-        shutil.copytree(SAMPLE, library)
-        anki_harness.prepare_environment(offscreen=True)
-        base = work / "anki-base"
-        anki_harness.seed_base(base, lang="de_DE")
-        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
-        try:
-            controller = session.controller
-            session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")
-            card_shots.write_library(library, "De", "Shots::de")  # (draws its image with Qt: once it runs)
-            _sync(session, "Aus Polar synchronisieren")
-            written = card_shots.grab_cards(session, "Shots::de", "de", out, night=False)
-        finally:
-            anki_harness.shutdown(session)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with _card_session("de_DE") as (session, library, out):
+        card_shots.write_library(library, "De", "Shots::de")  # (draws its image with Qt: once it runs)
+        _sync(session, "Aus Polar synchronisieren")
+        written = card_shots.grab_cards(session, "Shots::de", "de", out, night=False)
     print(f"wrote {len(written)} German reviewer shots in {out}")
 
 
