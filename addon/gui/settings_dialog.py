@@ -287,8 +287,8 @@ class SettingsDialog(QDialog):
         self._add(form, "context", "", QCheckBox(tr("Show where each card comes from"), self),
                   tr("Below the answer: document title and page, the highlight or image, comments."))
         self._add(form, "open_at_page", "", QCheckBox(tr("Offer to open the document at the card's page"), self),
-                  tr("On the answer, when the document is on this computer: “open at p. N” (or Shift+O) shows "
-                     "it in Anki with the highlight marked. Nothing is stored in the notes."))
+                  tr("On the answer, when the document is on this computer: “open” after the page (or Shift+O) "
+                     "shows it in Anki with the highlight marked. Nothing is stored in the notes."))
         self._add(form, "reading_order", "", QCheckBox(tr("New cards in reading order"), self),
                   tr("Documents in the order you added them to Polar, then page by page, top to bottom. "
                     "Cards you have seen never move."))

@@ -13,8 +13,15 @@ reviewer shows an answer.
 Markup added (inside the context block's ``.polar-source`` line when there
 is one, else as a line of its own at the end of the answer)::
 
-    &nbsp;· <a class="polar-open" href="#" style="white-space:nowrap" title="Open the document here (Shift+O)"
-         onclick="pycmd('polar-open:123');return false;">open at p. 7</a>
+    &nbsp;· <a class="polar-open" href="#" style="CONTROL_STYLE" title="Open the document at p. 7 here (Shift+O)"
+         onclick="pycmd('polar-open:123');return false;">open</a>
+
+Its words: "open" where the line it ends names the card's page already
+("Bigtable · p. 7 · open"; the stored line's label is the collection's,
+"S. 7" in German: sync/page_label.py), "open at p. 7" where nothing names
+it (a line of its own, a line without the page), "open document" for an
+EPUB (the system's viewer, not at a page), "open web page" for a web
+capture whose line has no link to its site.
 
 A web capture whose line already links its site gets no control (that link
 opens the same page; Shift+O still does). A click whose document's file has
@@ -31,9 +38,9 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
 from anki.collection import CardId  # (anki.cards first would import in a cycle)
 from aqt import gui_hooks, mw
 from aqt.qt import QDesktopServices, QUrl, sip
-from aqt.theme import theme_manager
 from aqt.utils import tooltip
 
+from ..render.style import STYLES
 from ..settings import Settings
 from .i18n import tr
 from .synclog import USER_FILES
@@ -49,39 +56,62 @@ DOCUMENT_CACHE = USER_FILES / "documents"
 MESSAGE = "polar-open:"
 SHORTCUT = "Shift+O"
 
+# Looks as the stored line's site link does (render/style.py): the faded
+# line's own colour, underlined, readable in light and night mode (Anki's
+# link blue faded with the line was 3.6:1 on white).
+CONTROL_STYLE = "white-space:nowrap;" + STYLES["polar-link"]
+
 _SOURCE_DIV = re.compile(r'<div class="polar-source"[^>]*>')
 
 
-def control_label(origin: Origin) -> str:
+def control_label(origin: Origin, page_shown: bool = False) -> str:
+    """The control's words; ``page_shown``: the line it ends names the
+    card's page already, so the control does not name it again."""
     from ..polar.originals import PDF, WEB
 
     if origin.original.kind == WEB:
         return tr("open web page")
     if origin.original.kind == PDF and origin.spot.page > 0:
-        return tr("open at p. {page}", page=origin.spot.page)
+        return tr("open") if page_shown else tr("open at p. {page}", page=origin.spot.page)
     return tr("open document")
 
 
-def control_html(card_id: int, origin: Origin) -> str:
-    tip = tr("Open the document here ({key})", key=SHORTCUT)
+def control_tip(origin: Origin) -> str:
+    from ..polar.originals import PDF
+
+    if origin.original.kind == PDF and origin.spot.page > 0:
+        return tr("Open the document at p. {page} here ({key})", page=origin.spot.page, key=SHORTCUT)
+    return tr("Open the document here ({key})", key=SHORTCUT)
+
+
+def control_html(card_id: int, origin: Origin, page_shown: bool = False) -> str:
     return (
-        f'<a class="polar-open" href="#" style="white-space:nowrap" title="{html.escape(tip)}" '
-        f"onclick=\"pycmd('{MESSAGE}{int(card_id)}');return false;\">{html.escape(control_label(origin))}</a>"
+        f'<a class="polar-open" href="#" style="{CONTROL_STYLE}" title="{html.escape(control_tip(origin))}" '
+        f"onclick=\"pycmd('{MESSAGE}{int(card_id)}');return false;\">"
+        f"{html.escape(control_label(origin, page_shown))}</a>"
     )
 
 
-# The context line is faded (opacity 0.7, render/style.py), and so are its
-# links: Anki's light-mode link blue came out at 3.6:1 on white, under the
-# 4.5:1 that small text needs. A darker blue fades to 5.1:1. Added where the
-# answer is shown (never stored); night mode's light link blue reads (5.7:1).
-_LIGHT_LINKS = "<style>.polar-source a, .polar-open-line a { color: #0a2e80; }</style>"
+_TITLE_SPAN = re.compile(r'<span class="polar-title">.*?</span>', re.DOTALL)
+_LINK_OR_TAG = re.compile(r"<a\b.*?</a>|<[^>]*>", re.DOTALL | re.IGNORECASE)
 
 
-def readable_links(text: str, night_mode: bool) -> str:
-    """``text`` with the context line's links dark enough in light mode."""
-    if night_mode or ('class="polar-source"' not in text and "polar-open-line" not in text):
-        return text
-    return text + _LIGHT_LINKS
+def source_line(text: str) -> Optional[str]:
+    """The inside of ``text``'s last context source line, or None."""
+    matches = list(_SOURCE_DIV.finditer(text))
+    if not matches:
+        return None
+    end = text.find("</div>", matches[-1].end())
+    return text[matches[-1].end():end] if end != -1 else None
+
+
+def names_page(line: str, page: int) -> bool:
+    """Whether a source line names page ``page`` outside its title and
+    links, whatever words label it ("p.&nbsp;7", "S.&nbsp;7", "第&nbsp;7&nbsp;页")."""
+    if page <= 0:
+        return False
+    rest = html.unescape(_LINK_OR_TAG.sub(" ", _TITLE_SPAN.sub(" ", line)))
+    return re.search(rf"(?<!\d){page}(?!\d)", rest) is not None
 
 
 def _site_linked(text: str, origin: Origin) -> bool:
@@ -165,8 +195,10 @@ class SourceLinks:
             self.log.exception("finding the source of card %s", getattr(card, "id", "?"))
             origin = None
         if origin is not None and not _site_linked(text, origin):
-            text = add_control(text, control_html(card.id, origin))
-        return readable_links(text, theme_manager.night_mode)
+            line = source_line(text)
+            shown = line is not None and names_page(line, origin.spot.page)
+            text = add_control(text, control_html(card.id, origin, page_shown=shown))
+        return text
 
     def on_js_message(self, handled: Tuple[bool, Any], message: str, context: Any) -> Tuple[bool, Any]:
         if not message.startswith(MESSAGE):

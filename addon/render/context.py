@@ -15,7 +15,7 @@ The block's markup (stable; other features add to it, so keep it so)::
                                                       capture; the label is fixed per
                                                       collection: "S.&nbsp;N" in German,
                                                       see sync/page_label.py)
-        &nbsp;· <a class="polar-link" href="FULL URL">site</a>  web captures
+        &nbsp;· <a class="polar-link" style="…" href="FULL URL">site</a>  web captures
       </div>
 
 (The ``&nbsp;`` keep "p." with its number and each "·" with the part
@@ -104,7 +104,7 @@ def _doc_parts(doc: Document, label: str = ENGLISH_PAGE_LABEL) -> _DocParts:
     if url is not None and not url.lower().startswith("mailto:"):
         # A tracked web-capture URL can take six lines at phone width: the
         # link shows the site, the full address stays in the href.
-        link = f'<a class="polar-link" href="{_html.escape(url)}">{_html.escape(site_of(url))}</a>'
+        link = f'<a{attr("polar-link")} href="{_html.escape(url)}">{_html.escape(site_of(url))}</a>'
     # As originals.kind_of tells a web capture: a .phz, or an address alone.
     filename = doc.filename.lower()
     paged = not (filename.endswith(".phz") or (not filename and doc.url))

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 MARKER = "polarSyncKind"  # private key in the note-type dict
 # Private key: the look (CSS, answer templates) an own type was last given.
 LOOK_MARKER = "polarSyncLook"
-LOOK_VERSION = 3  # bump when _CSS or the answer templates change
+LOOK_VERSION = 4  # bump when _CSS or the answer templates change (4: .polar-link)
 # Private key: the fingerprint (``look_hash``) of the look last written, so
 # a later version tells a look the user has edited (theirs: kept) from one
 # it wrote (brought up to date).

@@ -53,8 +53,10 @@ SKIP_TAG = "polar-sync:skip"
 # Bump when rendering changes what a note holds, so existing notes follow.
 # 2: < > removed from tags and deck names; 3: invisible characters too, Anki's
 # deck limits; 4: styled context block, never on a question, merged apart;
-# 5: a user's colours, weight, slant and lines kept (render/inline_style.py).
-RENDER_VERSION = "5"
+# 5: a user's colours, weight, slant and lines kept (render/inline_style.py);
+# 6: a <pre> scrolls inside itself, a web capture's site link in the line's
+# colour (only notes holding either change: the rest are read again, not written).
+RENDER_VERSION = "6"
 
 
 class CardMeta(NamedTuple):

@@ -1,4 +1,5 @@
-"""Back to the source, in real Anki: the "open at p. N" control on the
+"""Back to the source, in real Anki: the "open" control ("open at p. N"
+where the page is not named beside it) on the
 answer of a card whose PDF is in the data folder's stash, a click on it in
 the reviewer's web view, and the add-on's window at that page with the
 highlight drawn; no control where the file is missing or the setting is off."""
@@ -102,13 +103,18 @@ def test_the_answer_offers_the_page_and_a_click_opens_it_there(library_with_pdf:
     anki = library_with_pdf
     card = _show_answer(anki, "What pushes the next review out?")
     assert _js(anki, "document.querySelectorAll('.polar-source .polar-open').length") == 1
-    assert _js(anki, "document.querySelector('.polar-open').textContent") == "open at p. 7"
+    # The line names the page already ("Ten Pages of Memory · p. 7"): the
+    # control says what it does, not the page again ("· open at p. 7" was).
+    assert _js(anki, "document.querySelector('.polar-source').textContent").endswith("p.\u00a07\u00a0· open")
+    assert _js(anki, "document.querySelector('.polar-open').title") == "Open the document at p. 7 here (Shift+O)"
+    # Where nothing names the page (an answer without its context block) it does.
+    links = anki.controller.source_links
+    assert ">open at p. 7</a>" in links.on_card_will_show("<p>A successful recall.</p>", card, "reviewAnswer")
     # The note itself holds no trace of it: other devices see the card as stored.
     assert "polar-open" not in "".join(card.note().fields)
     assert "polar-open" not in card.question()
 
     _js(anki, "document.querySelector('.polar-open').click(); true")
-    links = anki.controller.source_links
     anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(), what="the document window")
     window = links.window
     anki.anki.wait_until(lambda: window.rendered_page == 7, what="page 7 rendered")
@@ -138,13 +144,57 @@ def test_the_answer_offers_the_page_and_a_click_opens_it_there(library_with_pdf:
     window.close()
 
 
-def test_the_context_lines_links_read_on_white(library_with_pdf: Any) -> None:
-    """Faded with their line, the links were Anki's light blue at 70 %:
-    3.6:1 on white. Shown in the reviewer, they are a darker blue."""
+# WCAG contrast of an element's text against the first background behind
+# it, its colour faded by its own and its ancestors' opacity.
+_CONTRAST = """(function(el){
+    function rgba(s){var v = s.match(/[\\d.]+/g).map(Number); if (v.length < 4) v.push(1); return v;}
+    var c = rgba(getComputedStyle(el).color), a = c[3], bg = null, n;
+    for (n = el; n && n.nodeType === 1; n = n.parentElement) a *= parseFloat(getComputedStyle(n).opacity);
+    for (n = el; n && n.nodeType === 1 && !bg; n = n.parentElement) {
+        var b = rgba(getComputedStyle(n).backgroundColor); if (b[3] > 0) bg = b;
+    }
+    bg = bg || [255, 255, 255, 1];
+    function lum(v){return [0, 1, 2].map(function(i){var x = v[i] / 255;
+        return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4);})
+        .reduce(function(s, x, i){return s + x * [0.2126, 0.7152, 0.0722][i];}, 0);}
+    var seen = [0, 1, 2].map(function(i){return c[i] * a + bg[i] * (1 - a);});
+    var l1 = lum(seen), l2 = lum(bg);
+    return [Math.max(l1, l2) + 0.05, Math.min(l1, l2) + 0.05, getComputedStyle(el).textDecorationLine];
+})"""
+
+
+def _contrast(anki: Any, selector: str) -> Any:
+    high, low, decoration = _js(anki, f"{_CONTRAST}(document.querySelector({selector!r}))")
+    return round(high / low, 1), decoration
+
+
+def test_the_context_lines_links_read_in_light_and_night_mode_without_the_add_on(library_with_pdf: Any) -> None:
+    """Faded with their line (opacity 0.7), the links were Anki's link blue
+    at 70 %: 3.6:1 on white where the card shows as stored (AnkiDroid,
+    AnkiWeb, another computer: the add-on darkened them only on display).
+    Now the stored site link, and the control, are the line's colour,
+    underlined: 4.5:1 at least in light and night mode, with the add-on's
+    display hook taken out and with it in."""
+    from aqt import gui_hooks
+    from aqt.theme import Theme
+
     anki = library_with_pdf
-    _show_answer(anki, "What pushes the next review out?")
-    color = "getComputedStyle(document.querySelector('.polar-source .polar-open')).color"
-    assert _js(anki, color) == "rgb(10, 46, 128)"
+    links = anki.controller.source_links
+    try:
+        for theme in (Theme.LIGHT, Theme.DARK):
+            anki.mw.set_theme(theme)
+            gui_hooks.card_will_show.remove(links.on_card_will_show)  # the card as stored, as elsewhere
+            try:
+                _show_answer(anki, "Where was this captured?")
+                ratio, decoration = _contrast(anki, ".polar-source .polar-link")
+                assert ratio >= 4.5 and decoration == "underline", (theme, ratio, decoration)
+            finally:
+                gui_hooks.card_will_show.append(links.on_card_will_show)
+            _show_answer(anki, "What pushes the next review out?")
+            ratio, decoration = _contrast(anki, ".polar-source .polar-open")
+            assert ratio >= 4.5 and decoration == "underline", (theme, ratio, decoration)
+    finally:
+        anki.mw.set_theme(Theme.LIGHT)
 
 
 @pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
@@ -367,7 +417,7 @@ def test_from_a_polar_export_the_pdf_is_taken_out_and_opened_at_the_page(library
         assert _js(anki, "document.querySelectorAll('.polar-open').length") == 0  # its body is not in the export
 
         _show_answer(anki, "What pushes the next review out?")
-        assert _js(anki, "document.querySelector('.polar-source .polar-open').textContent") == "open at p. 7"
+        assert _js(anki, "document.querySelector('.polar-source .polar-open').textContent") == "open"
         if links.window is not None:
             links.window.close()
         _js(anki, "document.querySelector('.polar-open').click(); true")

@@ -4,6 +4,8 @@ Source field, on a line of its own without a context block; never twice."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from addon.gui.source_link import add_control
 from addon.render.context import Context, context_block
 from addon.sync.notetypes import create_own
@@ -44,16 +46,51 @@ def test_without_a_context_block_it_gets_a_line_of_its_own():
     assert "polar-open-line" in shown
 
 
-def test_the_context_lines_links_are_dark_enough_in_light_mode_only():
-    """Faded with the context line (opacity 0.7), Anki's light link blue was
-    3.6:1 on white; the answer shown (never the note) gets a darker blue."""
-    from addon.gui.source_link import readable_links
+def test_the_control_does_not_name_again_the_page_its_line_names():
+    """ "Bigtable · p. 1 · open at p. 1" (German "… · S. 1 · auf S. 1
+    öffnen") named the page twice. Where the line it ends names the card's
+    page the control says "open"; its tooltip still names page and key.
+    Where nothing names the page (no context block, a line without it) it
+    says "open at p. N"; an EPUB (the system's viewer) "open document"."""
+    from addon.gui.source_link import control_html, control_label, control_tip, names_page, source_line
+    from addon.polar.originals import EPUB, PDF
 
-    block = context_block(Context('<span class="polar-title">Memory</span> · p. 7', "the highlight", "", ""))
-    answer = "<p>A successful recall.</p>" + block
-    light = readable_links(add_control(answer, CONTROL), night_mode=False)
-    assert light.endswith("<style>.polar-source a, .polar-open-line a { color: #0a2e80; }</style>")
-    assert readable_links(answer, night_mode=True) == answer  # night mode's light blue reads as it is
-    assert readable_links("<p>not ours</p>", night_mode=False) == "<p>not ours</p>"
-    line = add_control("<p>answer</p>", CONTROL)
-    assert readable_links(line, night_mode=False) != line
+    pdf, epub = _origin(PDF, 7), _origin(EPUB, 7)
+    for label in ("p.&nbsp;7", "p. 7", "S.&nbsp;7", "p.\u00a07", "第&nbsp;7&nbsp;页"):
+        line = source_line(_answer(f'<span class="polar-title">Memory</span>&nbsp;· {label}'))
+        assert line is not None and names_page(line, 7), label
+    title = '<span class="polar-title">Memory</span>'
+    for source in ('<span class="polar-title">Memory 7</span>', f"{title}&nbsp;· p.&nbsp;17",
+                   f'{title}&nbsp;· <a class="polar-link" href="https://e.org/7">7.org</a>'):
+        assert not names_page(source_line(_answer(source)) or "", 7), source  # a title's or a link's 7 is no page
+    assert source_line("<p>answer</p>") is None
+    assert control_label(pdf, page_shown=True) == "open"
+    assert control_label(pdf) == "open at p. 7"
+    assert control_label(epub, page_shown=True) == control_label(epub) == "open document"
+    assert control_tip(pdf) == "Open the document at p. 7 here (Shift+O)"
+    shown = control_html(123, pdf, page_shown=True)
+    assert ">open</a>" in shown and "open at p. 7</a>" not in shown
+    assert 'title="Open the document at p. 7 here (Shift+O)"' in shown
+
+
+def _answer(source: str) -> str:
+    return "<p>A successful recall.</p>" + context_block(Context(source, "the highlight", "", ""))
+
+
+def _origin(kind: str, page: int) -> Any:
+    from addon.polar.originals import Original, Spot
+    from addon.sync.origin import Origin
+
+    return Origin(Original("key", "Memory", kind, "memory.pdf"), Spot(page), "text-highlight:1")
+
+
+def test_the_context_lines_links_are_the_lines_own_colour_underlined():
+    """Anki's link blue faded with the line (opacity 0.7) was 3.6:1 on white
+    where the card shows without the add-on (AnkiDroid, AnkiWeb): the site
+    link, and the control beside it, take the line's colour, underlined."""
+    from addon.gui.source_link import CONTROL_STYLE
+    from addon.render.style import STYLES, own_css
+
+    assert STYLES["polar-link"] == "color:inherit;text-decoration:underline"
+    assert ".polar-link { color:inherit; text-decoration:underline; }" in own_css()
+    assert CONTROL_STYLE.endswith(STYLES["polar-link"])

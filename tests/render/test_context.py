@@ -47,7 +47,7 @@ def test_web_capture_gets_a_link() -> None:
     # would take six lines at phone width). A captured page has no pages.
     assert ctx.source == (
         '<span class="polar-title">Operating Systems</span>&nbsp;· '
-        f'<a class="polar-link" href="{url}">example.org</a>'
+        f'<a class="polar-link" style="color:inherit;text-decoration:underline" href="{url}">example.org</a>'
     )
     for bad in ("javascript:alert(1)", "file:///home/me/x.html", "mailto:a@b.c"):
         ctx, _, _ = build_context(document(url=bad), c, no_images)
@@ -62,7 +62,7 @@ def test_the_page_never_wraps_away_from_its_number() -> None:
     ctx, _, _ = build_context(document(url="https://example.org/paper.pdf", filename="paper.pdf"), c, no_images)
     assert ctx.source == (
         '<span class="polar-title">Operating Systems</span>&nbsp;· p.&nbsp;142&nbsp;· '
-        '<a class="polar-link" href="https://example.org/paper.pdf">example.org</a>'
+        '<a class="polar-link" style="color:inherit;text-decoration:underline" href="https://example.org/paper.pdf">example.org</a>'
     )
     text = BeautifulSoup(context_block(ctx), "html.parser").get_text()
     assert "p.\u00a0142" in text and " ·" not in text and "·\u00a0" not in text

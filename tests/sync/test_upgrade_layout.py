@@ -177,3 +177,30 @@ def test_an_own_type_whose_look_the_user_edited_keeps_it_after_an_upgrade(col, t
     assert (kept["css"], kept["tmpls"][0]["afmt"]) == theirs
     assert col.models.get(cloze_type["id"])["css"].endswith(".polar-new { color: red; }")
     assert note_of(col, "1LookCard3").mid == mine["id"]  # still the type new notes go to
+
+
+def test_own_types_of_look_3_get_readable_site_links(col, tmp_path) -> None:
+    """Look 3's CSS left a web capture's site link Anki's blue, faded to
+    3.6:1 on white where the add-on does not show the card: look 4's own
+    types give it the line's colour, underlined (CSS only: no note is
+    rewritten for it, no full sync)."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = Doc(library, "1LookDoc0000000000000000", "Look")
+    doc.card("1LookCard1", basic("q", "a"))
+    doc.write()
+    run(col, library, state, use_stock_note_types=False)
+    model = col.models.get(note_of(col, "1LookCard1").mid)
+    rule = ".polar-link { color:inherit; text-decoration:underline; }\n"
+    assert rule in model["css"]
+    model["css"] = model["css"].replace(rule, "")  # as look 3 wrote it
+    model[notetypes.LOOK_MARKER] = 3
+    model[notetypes.LOOK_HASH_MARKER] = notetypes.look_hash(model)
+    col.models.update_dict(model)
+    fields = [f["name"] for f in model["flds"]]
+
+    doc.card("1LookCard2", basic("q2", "a2"))  # any change makes the sync write
+    doc.write()
+    run(col, library, state, use_stock_note_types=False)
+    fresh = col.models.get(model["id"])
+    assert rule in fresh["css"] and fresh[notetypes.LOOK_MARKER] == notetypes.LOOK_VERSION == 4
+    assert [f["name"] for f in fresh["flds"]] == fields
