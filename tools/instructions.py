@@ -92,12 +92,20 @@ def first_sync_writes_free(library: Path, tree: Path = ROOT) -> int:
 def count(library: Path, tree: Path) -> int:
     """Instructions of ``first_sync_writes_free`` under callgrind."""
     out = Path(tempfile.mkdtemp(prefix="polar-callgrind-"))
+    # Bytecode compiled beforehand, as Anki runs an installed add-on (it
+    # writes the .pyc on its first start): one run outside valgrind writes
+    # every module's into a private folder. Compiled under the count instead
+    # (PYTHONDONTWRITEBYTECODE, as on this machine), each line added to a
+    # module the sync imports counted ~50 k instructions as if the sync ran it.
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPYCACHEPREFIX=str(out / "pyc"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    inner = [sys.executable, str(Path(__file__).resolve()), "--inner", str(library), "--tree", str(tree)]
     try:
+        subprocess.run(inner, env=env, capture_output=True, check=True)
         run = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/callgrind.%p", "--dump-instr=no",
-             "--collect-jumps=no", sys.executable, str(Path(__file__).resolve()), "--inner", str(library),
-             "--tree", str(tree)],
-            env=dict(os.environ, PYTHONHASHSEED="0"), capture_output=True, text=True, check=False)
+             "--collect-jumps=no", *inner],
+            env=env, capture_output=True, text=True, check=False)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     found = re.search(r"Collected\s*:\s*([\d,]+)", run.stderr)
