@@ -13,8 +13,8 @@ runs the sync of LIBRARY (a Polar data directory, e.g. one made by
 valgrind and prints each count and its difference from the first. A
 200-document library takes about a minute a tree, 1,000 documents four. What
 every run pays whatever the library (Python's start, Anki's import, a new
-collection) is ~2 G instructions: give it with ``--fixed`` (a run on a
-one-document library) to see the sync's own share. Valgrind's CPU has no SHA
+collection) is ~1.4 G instructions (bytecode cached, as below): give it with
+``--fixed`` (a run on a one-document library) to see the sync's own share. Valgrind's CPU has no SHA
 extensions, so SHA-1 counts higher than it costs; Python counts as it runs.
 
 ``--inner LIBRARY`` is the sync itself (what valgrind runs; also usable alone).
