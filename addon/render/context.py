@@ -79,6 +79,7 @@ class _DocParts:
     comments: Dict[Tuple[str, str], List[Comment]]  # by (ref type, ref id), in created order
     sources: Dict[int, str]  # source_html by page, filled as pages are asked for
     label: str  # the page label they were made with ("p. {page}")
+    page_html: str  # ``label`` escaped, its spaces unbreakable ("S.&nbsp;{page}", "第&nbsp;{page}&nbsp;页")
 
 
 # The last document seen: rendering a document's cards one after another then
@@ -108,7 +109,10 @@ def _doc_parts(doc: Document, label: str = ENGLISH_PAGE_LABEL) -> _DocParts:
     # As originals.kind_of tells a web capture: a .phz, or an address alone.
     filename = doc.filename.lower()
     paged = not (filename.endswith(".phz") or (not filename and doc.url))
-    parts = _DocParts(title, link, paged, index, {}, label)
+    # (Escaped once a document, not once a page: the number put in has
+    # nothing to escape and no space.)
+    page_html = _html.escape(label, quote=False).replace(" ", "&nbsp;")
+    parts = _DocParts(title, link, paged, index, {}, label, page_html)
     _last = (doc, parts)
     return parts
 
@@ -138,8 +142,8 @@ def _source_html(shared: _DocParts, page: int) -> str:
     made = shared.sources.get(page)
     if made is None:  # once per page of a document, not once per card
         parts = [shared.title]
-        if page > 0 and shared.paged:  # (its spaces unbreakable: "S.&nbsp;12", "第&nbsp;12&nbsp;页")
-            parts.append(_html.escape(shared.label.replace("{page}", str(page)), quote=False).replace(" ", "&nbsp;"))
+        if page > 0 and shared.paged:
+            parts.append(shared.page_html.replace("{page}", str(page)))
         if shared.link:
             parts.append(shared.link)
         made = shared.sources[page] = SEPARATOR.join(parts)
