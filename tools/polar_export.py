@@ -104,6 +104,35 @@ def annotated_document_blocks(info: Dict[str, Any], flashcards: Iterable[Dict[st
     return out
 
 
+def comment_block(ident: str, highlight: Dict[str, Any], text: str, created: str,
+                  uid: str = UID) -> Dict[str, Any]:
+    """A comment written in Polar 3 on a highlight block (the annotation
+    popup's ``CreateComment``: ``createNewBlock(annotationID, {unshift: true,
+    content: {type: "markdown", data, links: []}})``): its first child."""
+    block = _block(ident, {"type": "markdown", "data": text, "links": []}, uid,
+                   [*highlight["parents"], highlight["id"]], created, created)
+    highlight["items"] = {"0": ident, **highlight["items"]}
+    return block
+
+
+def area_highlight_block(ident: str, document: Dict[str, Any], page: int, image_name: str, created: str,
+                         uid: str = UID) -> Dict[str, Any]:
+    """An area highlight made in Polar 3 (``useBlockAreaHighlight``): the
+    screenshot written to the ``image`` backend (not in an export) and named
+    in ``value.image`` as a DocMeta's area highlight names it."""
+    fp = document["content"]["docInfo"]["fingerprint"]
+    block = _block(ident, {"type": "annotation-area-highlight", "docID": fp, "pageNum": page, "links": [],
+                           "value": {"color": "yellow", "rects": {"0": {"left": 10, "top": 40, "width": 30,
+                                                                        "height": 20}},
+                                     "position": {"x": 80, "y": 400, "width": 240, "height": 160}, "order": 0,
+                                     "image": {"type": "image/png", "width": 240, "height": 160,
+                                               "src": {"name": image_name, "backend": "image"},
+                                               "id": image_name.rsplit(".", 1)[0]}}},
+                   uid, [document["id"]], created, created)
+    document["items"][str(len(document["items"]) + 1)] = ident
+    return block
+
+
 def block_basic(front: str, back: str) -> Dict[str, Any]:
     """``BlockFlashcards.createFrontBack``."""
     return {"type": "BASIC_FRONT_BACK", "fields": {"front": front, "back": back},
@@ -174,8 +203,10 @@ def migrate_to_blocks(meta: Dict[str, Any], server: bool, at: str = "2021-11-20T
     ``DocMetaBlockContents.getFromDocMeta`` builds them: a ``document`` block,
     each text highlight under it (``revisedText || text`` as Markdown plus its
     tags as ``[[#tag]]`` links) and each page-level flashcard whose ``ref``
-    names the highlight under that, fields HTML → Markdown, every block a new
-    id (``<prefix>`` + a counter). ``server``: the server-side migration
+    names the highlight under that, fields HTML → Markdown, then each comment
+    on the highlight as a ``markdown`` block under it (``DocMetaBlockContents``:
+    ``{type: "markdown", data: <Markdown> + " " + its [[#tag]] links, links}``),
+    every block a new id (``<prefix>`` + a counter). ``server``: the server-side migration
     (``MigrationToBlockAnnotations``): blocks keep the annotations'
     ``created``/``lastUpdated``; the DocMeta returned has its highlights
     purged, Polar's red placeholder on page 1, and ``value.ver`` 3 (see
@@ -196,6 +227,7 @@ def migrate_to_blocks(meta: Dict[str, Any], server: bool, at: str = "2021-11-20T
     n = 0
     for num, page in sorted((meta.get("pageMetas") or {}).items(), key=lambda kv: int(kv[0])):
         cards = list((page.get("flashcards") or {}).values())
+        comments = list((page.get("comments") or {}).values())
         highlights = [("annotation-text-highlight", h) for h in (page.get("textHighlights") or {}).values()]
         highlights += [("annotation-area-highlight", h) for h in (page.get("areaHighlights") or {}).values()]
         for kind, hl in highlights:
@@ -233,6 +265,20 @@ def migrate_to_blocks(meta: Dict[str, Any], server: bool, at: str = "2021-11-20T
                                         "links": links, "value": cv}, uid, [doc_id, hid],
                                   card["created"] if server else at,
                                   card.get("lastUpdated", card["created"]) if server else at))
+            for comment in comments:
+                # After its cards, as ``getAnnotationChildren`` lists them: a
+                # ``markdown`` block (no docID), its tags appended as links.
+                ref = str(comment.get("ref", ""))
+                if ref.partition(":")[2] not in (hl["id"], hl.get("guid")):
+                    continue
+                tags = " ".join(f"[[#{t['label']}]]" for t in (comment.get("tags") or {}).values())
+                cid = new_id()
+                hb["items"][str(len(hb["items"]) + 1)] = cid
+                links = [{"id": new_id(), "text": f"#{t['label']}"} for t in (comment.get("tags") or {}).values()]
+                out.append(_block(cid, {"type": "markdown", "data": f"{_text_markdown(comment.get('content') or {})} "
+                                                                     f"{tags}", "links": links},
+                                  uid, [doc_id, hid], comment["created"] if server else at,
+                                  comment.get("lastUpdated", comment["created"]) if server else at))
     after = meta
     if server:
         after = copy.deepcopy(meta)
