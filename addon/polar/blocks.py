@@ -51,6 +51,7 @@ from .docmeta import (
     _CARD_TYPE_SET,
     CARD_TYPES,
     CLOZE,
+    Comment,
     DocMetaError,
     Document,
     Flashcard,
@@ -83,6 +84,9 @@ TEXT_HIGHLIGHT = "annotation-text-highlight"
 AREA_HIGHLIGHT = "annotation-area-highlight"
 DOCUMENT = "document"
 KEPT_TYPES = (FLASHCARD, TEXT_HIGHLIGHT, AREA_HIGHLIGHT, DOCUMENT)
+# A comment on a highlight is a note block under it (kept only when its root
+# is a document block: export_cache.Writer).
+MARKDOWN = "markdown"
 _HIGHLIGHT_KIND = {TEXT_HIGHLIGHT: "text-highlight", AREA_HIGHLIGHT: "area-highlight"}
 _MAX_ID = 200
 
@@ -98,7 +102,9 @@ class UnreadableBlock(ValueError):
 
 def digest(data: bytes) -> Optional[Tuple[str, str, str, str, bytes]]:
     """(block id, content type, document fingerprint, root block id, what
-    ``merge`` needs of it) of a ``block/`` record worth keeping, else None.
+    ``merge`` needs of it) of a ``block/`` record worth keeping, else None
+    (a ``markdown`` block is returned too: a comment when its root is a
+    document block, see ``digest_note``).
     The bytes are looked at before any parse: most blocks are notes. The
     record is parsed once, here, while the export is read; the export cache
     keeps only its reduced form (``_reduce``, JSON), which ``read_blocks``
@@ -113,14 +119,33 @@ def digest(data: bytes) -> Optional[Tuple[str, str, str, str, bytes]]:
         raise UnreadableBlock(f"a Polar 3 block record is not readable: {exc}") from None
     content = block.get("content") if isinstance(block, dict) else None
     kind = content.get("type") if isinstance(content, dict) else None
-    if kind not in KEPT_TYPES or not isinstance(content, dict):
+    if (kind not in KEPT_TYPES and kind != MARKDOWN) or not isinstance(content, dict):
         return None
-    if kind == DOCUMENT:
+    if kind == MARKDOWN:  # (a note that names an annotation in its words)
+        fingerprint = ""
+    elif kind == DOCUMENT:
         fingerprint = _str(_map(content.get("docInfo")).get("fingerprint"), _MAX_ID)
     else:
         fingerprint = _str(content.get("docID"), _MAX_ID)
     return (_str(block.get("id"), _MAX_ID), str(kind), fingerprint, _str(block.get("root"), _MAX_ID),
             _dumps(_reduce(block)))
+
+
+def digest_note(data: bytes) -> Optional[bytes]:
+    """What ``merge`` needs of a ``markdown`` block (``["m", ...]``, see
+    ``_reduce``), else None. Called only for a note whose root is a document
+    block: a comment on one of its highlights (Polar 3's ``CreateComment``
+    writes ``{type: "markdown", data, links}`` as the highlight block's
+    child; the migration copied the DocMeta's comments so). Raises
+    UnreadableBlock for one that is not JSON."""
+    try:
+        block = load_json(data)
+    except DocMetaError as exc:
+        raise UnreadableBlock(f"a Polar 3 block record is not readable: {exc}") from None
+    content = block.get("content") if isinstance(block, dict) else None
+    if not isinstance(content, dict) or content.get("type") != MARKDOWN:
+        return None
+    return _dumps(_reduce(block))
 
 
 # -- a document's records, carried as one byte string ---------------------------------
@@ -164,6 +189,14 @@ class BlockHighlight(NamedTuple):
     left: Optional[float]
 
 
+class BlockComment(NamedTuple):
+    id: str
+    highlight: str  # the highlight block it is under (``parents[1]``: also when nested deeper)
+    text: str  # Markdown, the migration's [[#tag]] links taken off
+    created: str
+    updated: str
+
+
 class BlockCard(NamedTuple):
     id: str
     type: str
@@ -184,6 +217,7 @@ class Blocks:
     documents: Dict[str, str] = field(default_factory=dict)  # document block id -> created
     highlights: Dict[str, BlockHighlight] = field(default_factory=dict)
     cards: List[BlockCard] = field(default_factory=list)
+    comments: List[BlockComment] = field(default_factory=list)
     problems: List[Tuple[str, str]] = field(default_factory=list)
 
 
@@ -216,8 +250,10 @@ def _reduce(block: Any) -> List[Any]:
     """What ``merge`` needs of one parsed block record, as JSON values:
     ``["d", id, created]`` (a document block), ``["h", id, kind, page, text,
     original, image, color, top, left]`` (a highlight), ``["c", id, type,
-    fields, page, parent, created, updated, tags]`` (a flashcard) or
-    ``["p", id, message]`` (a record skipped, said as a problem)."""
+    fields, page, parent, created, updated, tags]`` (a flashcard), ``["m",
+    id, highlight, text, created, updated]`` (a ``markdown`` block: a comment
+    when under a highlight) or ``["p", id, message]`` (a record skipped,
+    said as a problem)."""
     if not isinstance(block, dict):
         return ["p", "", "a Polar 3 block record has no id or content; skipped"]
     content = block.get("content")
@@ -230,6 +266,16 @@ def _reduce(block: Any) -> List[Any]:
     created = created[:64] if created.__class__ is str else _str(created, 64)
     if kind == DOCUMENT:
         return ["d", ident, created]
+    if kind == MARKDOWN:
+        # Under its highlight (parents: [document, highlight, ...]), or
+        # deeper (a comment's own child, a card's child): the highlight.
+        parents = block.get("parents")
+        owner = parents[1] if isinstance(parents, list) and len(parents) > 1 else block.get("parent")
+        text = _str(content.get("data"))
+        if "[[#" in text:
+            text = _WIKI_TAG.sub("", text)
+        updated = updated[:64] if updated.__class__ is str else _str(updated, 64)
+        return ["m", ident, _str(owner, _MAX_ID), text.strip(), created, updated or created]
     value = content.get("value")
     if not isinstance(value, dict):
         return ["p", ident, f"Polar 3 block {ident} ({kind}) has no value; skipped"]
@@ -274,6 +320,8 @@ def _collect(out: Blocks, rec: List[Any]) -> None:
         out.highlights[rec[1]] = BlockHighlight(rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7], top, left)
     elif tag == "d":
         out.documents[rec[1]] = rec[2]
+    elif tag == "m":
+        out.comments.append(BlockComment(rec[1], rec[2], rec[3], rec[4], rec[5]))
     else:
         out.problems.append((rec[1], rec[2]))
 
@@ -390,14 +438,20 @@ def _edited(block: BlockCard, card: Flashcard) -> bool:
     (an edit that kept the words: emphasis, a link). A server-side copy has
     the card's ``lastUpdated`` as its ``updated``; a client-side copy was
     stamped ``created = updated`` at the copy (a few ms apart at most)."""
-    updated = _seconds(block.updated)
-    if updated is None:
+    return _changed_since_copy(block.created, block.updated, card.created, card.last_updated)
+
+
+def _changed_since_copy(created: str, updated: str, was_created: str, was_updated: str) -> bool:
+    """``_edited`` of a block (its created, updated) and the DocMeta record
+    it copies (its created, lastUpdated)."""
+    stamp = _seconds(updated)
+    if stamp is None:
         return False
-    if block.created == card.created:
-        was = _seconds(card.last_updated or card.created)
-        return was is not None and updated > was + 1.0
-    made = _seconds(block.created)
-    return made is not None and updated > made + COPY_WINDOW_S
+    if created == was_created:
+        was = _seconds(was_updated or was_created)
+        return was is not None and stamp > was + 1.0
+    made = _seconds(created)
+    return made is not None and stamp > made + COPY_WINDOW_S
 
 
 class _Pairing:
@@ -456,10 +510,11 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
         for said in (bh.text, bh.original):
             places = dm_by_place.get((bh.page, normalised(Text("MARKDOWN", said))))
             if places:
-                copy_of[bh.id] = keys_of[id(places.pop(0))][0]
+                copy_of[bh.id] = keys_of[id(places.pop(0))][-1]
                 if said is bh.text:
                     as_written.add(bh.id)
                 break
+    _match_areas(doc, blocks, copy_of, keys_of)
     dm_key_to_block: Dict[str, str] = {}
     for bid, dm_key in copy_of.items():
         for k in keys_of[id(doc.highlights[dm_key])]:
@@ -523,6 +578,7 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
     # copy of the DocMeta card's highlight.
     held: Set[str] = set()  # DocMeta card ids kept as they are (unsure)
     held_blocks: Set[str] = set()
+    until: Optional[float] = None  # the client-side copies' last moment
     if not server_migrated and blocks.documents:
         starts = [s for s in (_seconds(c) for c in blocks.documents.values()) if s is not None]
         until = max(copies_made + starts) + COPY_WINDOW_S if copies_made or starts else None
@@ -549,9 +605,11 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
     highlights: Dict[str, Highlight] = dict(doc.highlights)
     for bh in blocks.highlights.values():
         copied_from = copy_of.get(bh.id)
-        if copied_from is not None and bh.id in as_written and "\\" not in bh.text:
-            # Not revised: without an escape, its text (plain or Markdown)
-            # normalises as the Markdown that matched the DocMeta's words.
+        if copied_from is not None and (bh.kind != "text-highlight" or (bh.id in as_written and "\\" not in bh.text)):
+            # An area highlight's copy (the DocMeta's keeps its image, its
+            # position); a text highlight's not revised: without an escape,
+            # its text (plain or Markdown) normalises as the Markdown that
+            # matched the DocMeta's words.
             continue
         live = highlight_text(bh.text)
         if copied_from is not None:
@@ -562,11 +620,13 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
             continue
         highlights[bh.id] = Highlight(bh.id, bh.kind, bh.page, live, bh.image_name, bh.color, bh.top, bh.left)
 
+    # Each highlight block as the cards on it name their parent: the DocMeta
+    # highlight it copies (its key that the DocMeta's cards and comments
+    # use), else itself.
+    block_keys = {bh.id: (bh.kind, copy_of.get(bh.id, bh.id)) for bh in blocks.highlights.values()}
+
     def ref_of(b: BlockCard) -> Tuple[str, str]:
-        bh = blocks.highlights.get(b.parent)
-        if bh is None:
-            return "", ""
-        return bh.kind, copy_of.get(bh.id, bh.id)
+        return block_keys.get(b.parent, ("", ""))
 
     def fields_of(b: BlockCard) -> Dict[str, Text]:
         return {k: Text("MARKDOWN", v) for k, v in b.fields.items() if v}
@@ -606,5 +666,123 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
     if moved:
         comments = tuple(c._replace(ref_type=moved[(c.ref_type, c.ref_id)][0], ref_id=moved[(c.ref_type, c.ref_id)][1])
                          if (c.ref_type, c.ref_id) in moved else c for c in comments)
+    if block_keys and (blocks.comments or (authoritative and comments)):
+        comments = _merge_comments(comments, blocks, block_keys, authoritative, until)
     return _replace(doc, flashcards=tuple(cards), highlights=highlights, comments=comments,
                     problems=tuple(problems), held_back=len(held_blocks))
+
+
+def _match_areas(doc: Document, blocks: Blocks, copy_of: Dict[str, str], keys_of: Dict[int, List[str]]) -> None:
+    """The DocMeta area highlights that a client-side migration copied
+    (``copy_of``: block id -> DocMeta key, as for text highlights). An area
+    highlight has no words: the copy keeps its ``image`` as it was (the
+    same screenshot name), its ``position``, its page. Matched on the page by
+    (1) the image's name, (2) where it starts, (3) the only one left on
+    both sides whose names do not differ."""
+    areas = [bh for bh in blocks.highlights.values() if bh.kind == "area-highlight"]
+    if not areas:
+        return
+    left: Dict[int, List[Highlight]] = {}
+    for hl in {id(h): h for h in doc.highlights.values()}.values():
+        if hl.kind == "area-highlight":
+            left.setdefault(hl.page, []).append(hl)
+    if not left:
+        return
+
+    def at(hl: Any, bh: BlockHighlight) -> bool:
+        return (hl.top is not None and hl.left is not None and bh.top is not None and bh.left is not None
+                and abs(hl.top - bh.top) < 0.5 and abs(hl.left - bh.left) < 0.5)
+
+    unmatched: List[BlockHighlight] = []
+    for same in (lambda hl, bh: bool(bh.image_name) and hl.image_name == bh.image_name, at):
+        unmatched = []
+        for bh in areas:
+            found = next((hl for hl in left.get(bh.page, ()) if same(hl, bh)), None)
+            if found is None:
+                unmatched.append(bh)
+            else:
+                left[bh.page].remove(found)
+                copy_of[bh.id] = keys_of[id(found)][-1]
+        areas = unmatched
+    by_page: Dict[int, List[BlockHighlight]] = {}
+    for bh in areas:
+        by_page.setdefault(bh.page, []).append(bh)
+    for page, copies in by_page.items():
+        olds = left.get(page, [])
+        if len(copies) == 1 and len(olds) == 1:
+            bh, hl = copies[0], olds[0]
+            if not (bh.image_name and hl.image_name and bh.image_name != hl.image_name):
+                copy_of[bh.id] = keys_of[id(hl)][-1]
+
+
+def _merge_comments(comments: Tuple[Comment, ...], blocks: Blocks, block_keys: Dict[str, Tuple[str, str]],
+                    authoritative: bool, until: Optional[float]) -> Tuple[Comment, ...]:
+    """The DocMeta's comments with Polar 3's (``markdown`` blocks under a
+    highlight block), on each highlight that has a block: a block that copies
+    a DocMeta comment is paired with it, one to one, by (1) the same
+    ``created`` (the server-side migration keeps it), (2) the same words
+    (HTML and its Markdown copy normalised as a card's fields), (3) the one
+    left on each side, when the block was made with the client-side copies
+    (``until``: edited since). A pair keeps the DocMeta comment's id and
+    ``created`` (its place in the order) and its text while the block still
+    says the same and was not edited since the copy, else the block's
+    Markdown. A block paired with none was written in Polar 3 (added); a
+    DocMeta comment paired with none was deleted there (left out, when the
+    blocks are ``authoritative``; else kept)."""
+    backed = set(block_keys.values())
+    olds: Dict[Tuple[str, str], List[Comment]] = {}
+    out: List[Comment] = []
+    for c in comments:
+        key = (c.ref_type, c.ref_id)
+        if key in backed:
+            olds.setdefault(key, []).append(c)
+        else:
+            out.append(c)
+    news: Dict[Tuple[str, str], List[BlockComment]] = {}
+    for bc in blocks.comments:
+        under = block_keys.get(bc.highlight)
+        if under is not None:
+            news.setdefault(under, []).append(bc)
+    by_age = itemgetter(3, 0)  # a BlockComment's (created, id)
+    for key in sorted(backed):
+        old = sorted(olds.get(key, ()), key=lambda c: (c.created, c.id))
+        new = sorted(news.get(key, ()), key=by_age)
+        pairs: List[Tuple[Comment, BlockComment]] = []
+        if old and new:
+            words = {bc.id: _normalised("MARKDOWN", bc.text) for bc in new}
+            said = {c.id: normalised(c.content) for c in old}
+            for by_created in (True, False):
+                for bc in list(new):
+                    if by_created:
+                        found = [c for c in old if c.created and c.created == bc.created]
+                    else:
+                        found = [c for c in old if said[c.id] == words[bc.id]]
+                    if found:
+                        pick = next((c for c in found if said[c.id] == words[bc.id]), found[0])
+                        old.remove(pick)
+                        new.remove(bc)
+                        pairs.append((pick, bc))
+            if len(old) == 1 and len(new) == 1 and until is not None:
+                made = _seconds(new[0].created)
+                if made is not None and made <= until:
+                    pairs.append((old.pop(), new.pop()))
+            for c, bc in pairs:
+                if said[c.id] == words[bc.id] and not _changed_since_copy(bc.created, bc.updated, c.created,
+                                                                          c.last_updated):
+                    out.append(c)
+                else:
+                    out.append(c._replace(content=highlight_comment(bc.text), last_updated=bc.updated))
+        if not authoritative:
+            out += old
+        kind, ident = key
+        for bc in new:
+            bh = blocks.highlights.get(bc.highlight)
+            out.append(Comment(bc.id, bh.page if bh is not None else 0, kind, ident, highlight_comment(bc.text),
+                               bc.created, bc.updated))
+    return tuple(out)
+
+
+def highlight_comment(markdown: str) -> Optional[Text]:
+    """A comment block's Markdown as the text of a comment (rendered and
+    sanitised as a DocMeta comment's)."""
+    return Text("MARKDOWN", markdown) if markdown else None

@@ -95,6 +95,7 @@ class Comment(NamedTuple):
     ref_id: str
     content: Optional[Text]
     created: str = ""
+    last_updated: str = ""  # (tells a Polar 3 copy edited since: polar.blocks.merge)
 
 
 class Flashcard(NamedTuple):
@@ -554,6 +555,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                     ref_id,
                     parse_text(_get(cm, "content")),  # content
                     _str(cm.get("created"), 64),  # created
+                    _str(cm.get("lastUpdated"), 64),  # last_updated
                 )
             )
         found = page.get("flashcards")

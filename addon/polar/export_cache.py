@@ -26,6 +26,14 @@ from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 FORMAT = "2"
+# What a cache's block groups hold: "3" since they keep the comments on
+# highlights (``markdown`` blocks under a document's highlight blocks). A
+# cache with block groups written before (no key) is read again from the
+# export once: its groups lack the comments, and merge would take the
+# DocMeta's comments on every copied highlight as deleted in Polar 3. A
+# cache without block groups (an export with no document block, so no
+# comment on one) stays valid.
+BLOCKS_FORMAT = "3"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,7 +60,8 @@ CREATE TABLE known (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 -- they name, content.docID, else their root document block's; "" if neither),
 -- how many, the sum of their members' sizes, their zlib.crc32s ('<I' each, in
 -- member-name order), how many are flashcards, and their reduced records
--- (polar.blocks.digest) as one JSON array, zlib-compressed. A resync reads the
+-- (polar.blocks.digest; the comments, markdown blocks whose root is the
+-- document's block, too: digest_note) as one JSON array, zlib-compressed. A resync reads the
 -- listing only: a row per document, not per block. Caches written before it
 -- have none (or a per-block "blocks" table): see load.
 CREATE TABLE block_groups (
@@ -175,6 +184,9 @@ class Writer:
         # flashcard, reduced record).
         self._staged: Dict[str, Tuple[str, str, str, int, int, bool, bytes]] = {}
         self._fingerprints: Dict[str, str] = {}
+        # Note blocks that may be comments, by root block id, until the
+        # document blocks are known (finish): (name, size, crc, record).
+        self._notes: Dict[str, List[Tuple[str, int, int, bytes]]] = {}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -220,6 +232,33 @@ class Writer:
         self._staged[name] = (fingerprint, "" if fingerprint else root, ident if kind == "document" else "",
                               size, crc, flashcard, record)
 
+    def note(self, name: str, root: str, data: bytes, size: int, crc: int) -> None:
+        """A ``markdown`` block under another block (``root``): a comment on a
+        highlight if its root is a document block, which may come later in
+        the export; its record is held until ``finish`` (most such blocks
+        are notes of Polar 3's, dropped then)."""
+        self._notes.setdefault(root, []).append((name, size, crc, data))
+
+    def _comments(self, documents: Dict[str, str],
+                  groups: Dict[str, List[Tuple[str, int, int, bool, bytes]]]) -> None:
+        """The held notes whose root is a document block, reduced
+        (``polar.blocks.digest_note``) into their document's group."""
+        notes, self._notes = self._notes, {}
+        found = [(documents[root], held) for root, held in notes.items() if root in documents]
+        if not found:
+            return
+        from .blocks import UnreadableBlock, digest_note
+
+        for fingerprint, held in found:
+            for name, size, crc, data in held:
+                try:
+                    reduced = digest_note(data)
+                except UnreadableBlock as exc:
+                    self.problem(storable(name), str(exc))
+                    continue
+                if reduced is not None:
+                    groups.setdefault(fingerprint, []).append((storable(name), size, crc, False, reduced))
+
     def _group_blocks(self) -> None:
         """The kept blocks grouped by document (``block_groups``): by the
         fingerprint they name, else by their root document block's; in
@@ -233,6 +272,8 @@ class Writer:
                 fingerprint = documents.get(root, "")
             groups.setdefault(fingerprint, []).append((name, size, crc, flashcard, record))
         self._staged = {}
+        if self._notes:
+            self._comments(documents, groups)
         rows = []
         for fingerprint, members in groups.items():
             members.sort()
@@ -265,7 +306,7 @@ class Writer:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("format", FORMAT), ("identity", snap.identity), ("kind", snap.kind),
                 ("complete", "1" if snap.complete else "0"),
-                ("block_flashcards", str(snap.block_flashcards)),
+                ("block_flashcards", str(snap.block_flashcards)), ("blocks_format", BLOCKS_FORMAT),
             ])
             con.commit()
             con.close()
@@ -325,6 +366,8 @@ def load(path: Path, identity: Optional[str]) -> Optional[Snapshot]:
                 # with rows), is read again, so those cards reach Anki.
                 if identity is not None and (meta.get("block_flashcards") != "0" or _has_rows(con, "blocks")):
                     return None
+            if identity is not None and snap.block_groups and meta.get("blocks_format") != BLOCKS_FORMAT:
+                return None  # block groups without the comments (see BLOCKS_FORMAT)
             return snap
         finally:
             con.close()

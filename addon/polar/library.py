@@ -316,6 +316,12 @@ _STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
 # kept (polar.blocks.digest), its notes skipped.
 _BLOCK = re.compile(r"^(?:[^/]+/)?block/[^/.][^/]*\.json$")
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
+# A note block's root, and whether it is two levels down or more (parents:
+# [root, parent, ...]; a comment's are [document, highlight]), read from its
+# bytes: inside a JSON string a quote is always escaped, so neither matches
+# words of the note.
+_NOTE_ROOT = re.compile(rb'"root"\s*:\s*"([^"\\]{1,200})"')
+_DEEP = re.compile(rb'"parents"\s*:\s*\[\s*"[^"\\]*"\s*,')
 _FLAG_CRC = struct.Struct("<BI")  # a document with blocks: (authoritative, its record's crc32)
 _RENAMED_MEMBER = "the member name is not valid UTF-8 (its undecodable bytes shown as \\xNN); read all the same"
 
@@ -432,7 +438,16 @@ class ExportSource(Source):
                     writer.problem(entry.name, entry.problem, entry.fatal)
                 elif entry.data is not None and "block/" in entry.name and _BLOCK.match(entry.name):
                     if b'"annotation-' not in entry.data and b'"document"' not in entry.data:
-                        continue  # a Polar 3 note (most blocks): the parser not even imported
+                        # A Polar 3 note (most blocks): the parser not even
+                        # imported. One two levels down or more may be a
+                        # comment on a highlight (kept if its root turns out
+                        # a document block).
+                        if b'"markdown"' in entry.data:
+                            found = _NOTE_ROOT.search(entry.data)
+                            if found is not None and _DEEP.search(entry.data) is not None:
+                                writer.note(entry.name, found.group(1).decode("utf-8", "replace"), entry.data,
+                                            len(entry.data), entry.crc)
+                        continue
                     if digest is None:
                         from .blocks import UnreadableBlock
                         from .blocks import digest as digest_block
@@ -443,7 +458,9 @@ class ExportSource(Source):
                     except unreadable as exc:
                         writer.problem(entry.name, str(exc))
                         continue
-                    if kept is not None:
+                    if kept is not None and kept[1] == "markdown":  # (a note naming an annotation)
+                        writer.note(entry.name, kept[3], entry.data, len(entry.data), entry.crc)
+                    elif kept is not None:
                         ident, kind, fingerprint, root, reduced = kept
                         ident = ident or entry.name.rsplit("/", 1)[-1][:-5]
                         writer.block(entry.name, ident, kind, fingerprint, root, reduced, len(entry.data),

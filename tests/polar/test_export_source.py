@@ -356,3 +356,54 @@ def test_blocks_that_name_no_document_go_with_their_root_document_block_in_any_m
             assert source.block_flashcards == 0
             seen.add(doc.signature)
     assert len(seen) == 1
+
+
+def test_comments_on_highlights_go_with_their_document_and_older_caches_are_read_again(tmp_path, metas):
+    """A comment written in Polar 3 is a ``markdown`` block under a highlight
+    block (or deeper), naming no document: it goes with the document its
+    root document block names, in any member order, also when its words
+    quote an annotation type; a note of Polar 3's (another root) does not.
+    An export cache whose block groups were written before comments were
+    kept is read again once; one without block groups is used as it is."""
+    from tools.polar_export import _block, annotated_document_blocks, block_basic, comment_block, members, write_tar_gz
+
+    fp = metas[0]["docInfo"]["fingerprint"]
+    blocks = annotated_document_blocks(metas[0]["docInfo"], [block_basic("f", "b")])
+    highlight = blocks[1]
+    first = comment_block("1Comment01", highlight, "A *first* thought", "2021-12-01T10:00:00.000Z")
+    quoting = comment_block("1Comment02", highlight, 'Polar calls it "annotation-flashcard"',
+                            "2021-12-01T11:00:00.000Z")
+    nested = _block("1Comment03", {"type": "markdown", "data": "deeper", "links": []}, "u", [
+        blocks[0]["id"], highlight["id"], first["id"]], "2021-12-01T12:00:00.000Z", "2021-12-01T12:00:00.000Z")
+    page = _block("1NotesPage", {"type": "name", "data": "Reading", "links": []}, "u", [], "2021-12-01T09:00:00.000Z",
+                  "2021-12-01T09:00:00.000Z")
+    note = _block("1NoteDeep1", {"type": "markdown", "data": "not a comment", "links": []}, "u", [
+        page["id"], "1NoteTop01"], "2021-12-01T09:00:00.000Z", "2021-12-01T09:00:00.000Z")
+    blocks += [first, quoting, nested, page, note]
+    seen = set()
+    for seed in (1, 2, 3):
+        export = write_tar_gz(tmp_path / f"e{seed}.zip", members(metas, seed=seed, blocks=blocks))
+        for cache in (None, tmp_path / f"c{seed}.sqlite"):
+            source = open_source(export, cache)
+            assert [(g.fingerprint, g.blocks) for g in source.snapshot().block_groups.values()] == [(fp, 6)]
+            doc = next(d for d in source.list_documents() if d.key == fp)
+            parsed = doc.parse(doc.read())
+            assert sorted((c.id, c.ref_id, c.content.value if c.content else None) for c in parsed.comments) == [
+                ("1Comment01", highlight["id"], "A *first* thought"),
+                ("1Comment02", highlight["id"], 'Polar calls it "annotation-flashcard"'),
+                ("1Comment03", highlight["id"], "deeper")]
+            seen.add(doc.signature)
+    assert len(seen) == 1
+    cache = tmp_path / "c1.sqlite"
+    con = sqlite3.connect(cache)
+    con.execute("DELETE FROM meta WHERE key = 'blocks_format'")
+    con.commit()
+    con.close()
+    assert open_source(tmp_path / "e1.zip", cache).needs_reading()
+    plain = write_export(tmp_path / "plain" / EXPORT_NAME, metas)
+    open_source(plain, tmp_path / "plain.sqlite").list_documents()
+    con = sqlite3.connect(tmp_path / "plain.sqlite")
+    con.execute("DELETE FROM meta WHERE key = 'blocks_format'")
+    con.commit()
+    con.close()
+    assert not open_source(plain, tmp_path / "plain.sqlite").needs_reading()

@@ -232,3 +232,163 @@ def test_a_damaged_block_record_deletes_nothing(col, synced, tmp_path, state_pat
     assert counts(report) == (0, 0, 0, 0)
     assert [e["code"] for e in report.errors] == ["export_damaged"]
     assert not note_of(col, CLOZE).has_tag("polar::deleted")
+
+
+COMMENT = "daily</i> reviews beat cramming"  # the sample's DocMeta comment on ASKED's highlight, as rendered
+
+
+def _comments(col, guid: str) -> List[str]:
+    """The comments of a note's context, in order, as rendered."""
+    import re
+
+    context = note_of(col, guid).fields[-1]
+    return re.findall(r'<div class="polar-comment"[^>]*>(.*?)</div>', context)
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["client-migrated", "server-migrated"])
+def test_comments_written_in_polar_3_are_in_the_context(col, synced, tmp_path, state_path, server):
+    """Polar 3 keeps a comment as a ``markdown`` block under its highlight;
+    the migration copied the DocMeta's comments that way too. The copy is not
+    a second comment; a comment written in Polar 3 joins the context (its
+    Markdown rendered and sanitised as a DocMeta comment is, oldest first),
+    an edit made there replaces the text, a deletion removes it; an edit
+    made in Anki stays, as for any change of the context."""
+    from tools.polar_export import comment_block
+
+    metas, reviewed = synced
+    asked_nid = note_of(col, ASKED).id
+    [old_comment] = _comments(col, ASKED)
+    assert COMMENT in old_comment
+    doc, others = split(metas, SPACED)
+    blocks, after = migrate_to_blocks(doc, server=server)
+    assert sum(b["content"]["type"] == "markdown" for b in blocks) == 1
+    versions = {SPACED: 3} if server else None
+    before = fields(col)
+    report = run(col, export_of(tmp_path, "migrated", [*others, after], blocks, versions), state_path)
+    assert report.updated == 0 and report.errors == [] and report.warnings == []
+    assert {g: f for g, f in fields(col).items() if g != ORPHAN} == {g: f for g, f in before.items() if g != ORPHAN}
+    # In Anki, the user edits the question; in Polar 3, the copied comment is
+    # edited and a comment is written on the highlight.
+    note = note_of(col, ASKED)
+    note.fields[0] = note.fields[0].replace("</p>", " (my words)</p>")
+    col.update_note(note)
+    copied = next(b for b in blocks if b["content"]["type"] == "markdown")
+    copied["content"]["data"] = "This is why *daily* reviews beat **weekly** ones."
+    copied.update(updated="2021-12-01T09:00:00.000Z", mutation=1)
+    highlight = next(b for b in blocks if b["id"] == copied["parent"])
+    written = comment_block("1Comment3x", highlight, "A **new** thought <script>alert(1)</script>",
+                            "2021-12-02T10:00:00.000Z")
+    blocks.append(written)
+    report = run(col, export_of(tmp_path, "commented", [*others, after], blocks, versions), state_path)
+    assert report.updated == 1 and report.created == 0 and report.errors == [] and report.warnings == []
+    note = note_of(col, ASKED)
+    assert note.id == asked_nid and "(my words)" in note.fields[0] and col.get_card(reviewed).reps == 3
+    assert _comments(col, ASKED) == ["<p>This is why <em>daily</em> reviews beat <strong>weekly</strong> ones.</p>",
+                                     "<p>A <strong>new</strong> thought </p>"]
+    assert "script" not in note.fields[-1] and QUOTE in note.fields[-1]
+    # Deleted in Polar 3: gone from the context.
+    blocks.remove(written)
+    export = export_of(tmp_path, "deleted", [*others, after], blocks, versions)
+    report = run(col, export, state_path)
+    assert report.updated == 1 and report.errors == []
+    assert _comments(col, ASKED) == ["<p>This is why <em>daily</em> reviews beat <strong>weekly</strong> ones.</p>"]
+    assert "(my words)" in note_of(col, ASKED).fields[0]
+    again = run(col, export, state_path)
+    assert counts(again) == (0, 0, 0, 0) and again.parsed == 0
+
+
+OS = "1OperatingSystems3Easy0b"  # the sample document with a cloze on an area highlight (its image in files/image)
+AREA_CARD = "polar:1FcN1p2Q3r"
+AREA_COMMENT = "See the state diagram."
+
+
+@pytest.mark.parametrize("server,at_once", [(False, False), (False, True), (True, False)],
+                         ids=["client-migrated", "client-migrated-and-edited-at-once", "server-migrated"])
+def test_a_card_on_an_area_highlight_pairs_with_its_copy(col, library, tmp_path, state_path, server, at_once):
+    """The migration copies an area highlight (its image named as before) and
+    its cards and comments. The copy of a card on it pairs with the DocMeta
+    card like a text highlight's: the note stays (reviews, the image synced
+    from the data folder, the comment), and an edit made in Polar 3 updates
+    it in place, also when the sync before the edit was before the
+    migration."""
+    import json
+
+    state = library / OS / "state.json"
+    meta = json.loads(state.read_text())
+    meta["pageMetas"]["4"].setdefault("comments", {})["1CmArea001"] = {
+        "id": "1CmArea001", "guid": "1CmArea001", "created": "2020-05-01T00:00:00.000Z",
+        "lastUpdated": "2020-05-01T00:00:00.000Z", "content": {"HTML": f"<p>{AREA_COMMENT}</p>"},
+        "ref": "area-highlight:1ArH5tQw2E"}
+    state.write_text(json.dumps(meta))
+    assert run(col, library, state_path).created == 6  # from the data folder: the image is there
+    reviewed = review(col, AREA_CARD)
+    nid = note_of(col, AREA_CARD).id
+    metas = library_metas(library)
+    assert counts(run(col, export_of(tmp_path, "before", metas), state_path)) == (0, 0, 0, 0)
+    before = note_of(col, AREA_CARD).fields
+    assert "polar-image" in before[-1] and AREA_COMMENT in before[-1]
+    doc, others = split(metas, OS)
+    blocks, after = migrate_to_blocks(doc, server=server)
+    versions = {OS: 3} if server else None
+    area = next(b for b in blocks if b["content"]["type"] == "annotation-area-highlight")
+    assert area["content"]["value"]["image"]["src"]["name"] == "1AreaImg7Q2wE9rT5yU3.png"
+    if not at_once:
+        report = run(col, export_of(tmp_path, "migrated", [*others, after], blocks, versions), state_path)
+        assert counts(report) == (0, 0, 0, 0) and report.errors == [] and report.warnings == []
+        assert note_of(col, AREA_CARD).fields == before
+    card = next(b for b in blocks if b["parent"] == area["id"] and b["content"]["type"] == "annotation-flashcard")
+    card["content"]["value"]["fields"]["text"] = "A process is {{c1::blocked}} while it waits for I/O."
+    card.update(updated="2021-12-01T09:00:00.000Z", mutation=1)
+    export = export_of(tmp_path, "edited", [*others, after], blocks, versions)
+    report = run(col, export, state_path)
+    assert counts(report) == (0, 1, 0, 0) and report.errors == [] and report.warnings == []
+    note = note_of(col, AREA_CARD)
+    assert note.id == nid and "while it waits for I/O" in note.fields[0]
+    assert col.get_card(reviewed).reps == 3 and not note.has_tag("polar::deleted")
+    assert "polar-image" in note.fields[-1] and note.fields[-1].count(AREA_COMMENT) == 1
+    assert counts(run(col, export, state_path)) == (0, 0, 0, 0)
+
+
+def test_a_card_on_an_area_highlight_made_in_polar_3(col, synced, tmp_path, state_path):
+    """An area highlight made in Polar 3 keeps its screenshot in Polar's
+    image storage, which an export does not hold: its card is made with the
+    document, page and comments, without an image, and nothing is said
+    wrong (the README says exports carry no images)."""
+    from tools.polar_export import area_highlight_block, comment_block
+
+    metas, _ = synced
+    doc, others = split(metas, SPACED)
+    blocks, after = migrate_to_blocks(doc, server=False)
+    document = blocks[0]
+    area = area_highlight_block("1AreaMade3", document, 2, "1NewShotInPolar3xyz1.png", "2021-12-02T10:00:00.000Z")
+    made = {"id": "1CardOnArea", "nspace": area["uid"], "uid": area["uid"], "root": document["id"],
+            "parent": area["id"], "parents": [document["id"], area["id"]], "created": "2021-12-02T10:01:00.000Z",
+            "updated": "2021-12-02T10:01:00.000Z", "items": {}, "mutation": 0,
+            "content": {"type": "annotation-flashcard", "docID": SPACED, "pageNum": 2, "links": [],
+                        "value": block_basic("What does the chart show?", "The forgetting curve")}}
+    area["items"]["1"] = made["id"]
+    blocks += [area, made, comment_block("1AreaNote1", area, "Drawn by Ebbinghaus", "2021-12-02T10:02:00.000Z")]
+    report = run(col, export_of(tmp_path, "area", [*others, after], blocks), state_path)
+    assert counts(report) == (1, 0, 0, 0) and report.errors == [] and report.warnings == []
+    note = note_of(col, "polar:1CardOnArea")
+    context = note.fields[-1]
+    assert "An Introduction to Spaced Repetition" in context and "2</div>" in context
+    assert "polar-image" not in context and "<img" not in context
+    assert _comments(col, "polar:1CardOnArea") == ["<p>Drawn by Ebbinghaus</p>"]
+
+
+def test_a_revised_highlights_comments_stay_with_its_migrated_card(col, tmp_path, state_path):
+    """A highlight revised in Polar 2 has a new id and keeps its guid, which
+    its cards and comments name. After a client-side migration the paired
+    card still names it so: its comment stays in the context."""
+    doc = Doc(tmp_path / "polar", "1RevisedHighlight00001", title="Revised")
+    doc.text_highlight("1HlFirst01", "The first wording.")
+    doc.card("1CardOnHl1", basic("<p>Asked?</p>", "<p>yes</p>"), ref="text-highlight:1HlFirst01")
+    doc.comment("1CommentA1", "<p>A remark.</p>", ref="text-highlight:1HlFirst01")
+    doc.revise_highlight("1HlFirst01", "1HlSecond1", "<p>The second wording.</p>")
+    assert run(col, export_of(tmp_path, "before", [doc.meta]), state_path).created == 1
+    before = fields(col)
+    assert "A remark." in before["polar:1CardOnHl1"][-1] and "second wording" in before["polar:1CardOnHl1"][-1]
+    blocks, _ = migrate_to_blocks(doc.meta, server=False)
+    report = run(col, export_of(tmp_path, "after", [doc.meta], blocks), state_path)
+    assert counts(report) == (0, 0, 0, 0) and fields(col) == before
