@@ -290,7 +290,7 @@ def migrate_to_blocks(meta: Dict[str, Any], server: bool, at: str = "2021-11-20T
                                                         "no longer visible in your older client. Please upgrade"}}
         after["pageMetas"].setdefault("1", {"pageInfo": {"num": 1}})
         after["pageMetas"]["1"].setdefault("textHighlights", {})["1PlaceHold"] = placeholder
-    return out, after
+    return copy.deepcopy(out), after  # (as stored: no value shared with the DocMeta)
 
 
 def doc_meta_id(fingerprint: str, uid: str = UID) -> str:

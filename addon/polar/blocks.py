@@ -689,9 +689,12 @@ def _match_areas(doc: Document, blocks: Blocks, copy_of: Dict[str, str], keys_of
     if not left:
         return
 
-    def at(hl: Any, bh: BlockHighlight) -> bool:
+    def other(hl: Highlight, bh: BlockHighlight) -> bool:  # two screenshots: two highlights
+        return bool(bh.image_name and hl.image_name and bh.image_name != hl.image_name)
+
+    def at(hl: Highlight, bh: BlockHighlight) -> bool:
         return (hl.top is not None and hl.left is not None and bh.top is not None and bh.left is not None
-                and abs(hl.top - bh.top) < 0.5 and abs(hl.left - bh.left) < 0.5)
+                and abs(hl.top - bh.top) < 0.5 and abs(hl.left - bh.left) < 0.5 and not other(hl, bh))
 
     unmatched: List[BlockHighlight] = []
     for same in (lambda hl, bh: bool(bh.image_name) and hl.image_name == bh.image_name, at):
@@ -710,9 +713,8 @@ def _match_areas(doc: Document, blocks: Blocks, copy_of: Dict[str, str], keys_of
     for page, copies in by_page.items():
         olds = left.get(page, [])
         if len(copies) == 1 and len(olds) == 1:
-            bh, hl = copies[0], olds[0]
-            if not (bh.image_name and hl.image_name and bh.image_name != hl.image_name):
-                copy_of[bh.id] = keys_of[id(hl)][-1]
+            if not other(olds[0], copies[0]):
+                copy_of[copies[0].id] = keys_of[id(olds[0])][-1]
 
 
 def _merge_comments(comments: Tuple[Comment, ...], blocks: Blocks, block_keys: Dict[str, Tuple[str, str]],
@@ -722,8 +724,8 @@ def _merge_comments(comments: Tuple[Comment, ...], blocks: Blocks, block_keys: D
     a DocMeta comment is paired with it, one to one, by (1) the same
     ``created`` (the server-side migration keeps it), (2) the same words
     (HTML and its Markdown copy normalised as a card's fields), (3) the one
-    left on each side, when the block was made with the client-side copies
-    (``until``: edited since). A pair keeps the DocMeta comment's id and
+    left on each side among the blocks made with the client-side copies
+    (``until``): edited since. A pair keeps the DocMeta comment's id and
     ``created`` (its place in the order) and its text while the block still
     says the same and was not edited since the copy, else the block's
     Markdown. A block paired with none was written in Polar 3 (added); a
@@ -744,7 +746,7 @@ def _merge_comments(comments: Tuple[Comment, ...], blocks: Blocks, block_keys: D
         if under is not None:
             news.setdefault(under, []).append(bc)
     by_age = itemgetter(3, 0)  # a BlockComment's (created, id)
-    for key in sorted(backed):
+    for key in sorted(olds.keys() | news.keys()):  # (the highlights with a comment)
         old = sorted(olds.get(key, ()), key=lambda c: (c.created, c.id))
         new = sorted(news.get(key, ()), key=by_age)
         pairs: List[Tuple[Comment, BlockComment]] = []
@@ -762,10 +764,11 @@ def _merge_comments(comments: Tuple[Comment, ...], blocks: Blocks, block_keys: D
                         old.remove(pick)
                         new.remove(bc)
                         pairs.append((pick, bc))
-            if len(old) == 1 and len(new) == 1 and until is not None:
-                made = _seconds(new[0].created)
-                if made is not None and made <= until:
-                    pairs.append((old.pop(), new.pop()))
+            if len(old) == 1 and until is not None:
+                copies = [bc for bc in new if (_seconds(bc.created) or until + 1) <= until]
+                if len(copies) == 1:
+                    new.remove(copies[0])
+                    pairs.append((old.pop(), copies[0]))
             for c, bc in pairs:
                 if said[c.id] == words[bc.id] and not _changed_since_copy(bc.created, bc.updated, c.created,
                                                                           c.last_updated):

@@ -128,3 +128,130 @@ def test_a_block_reads_the_same_from_the_export_cache_as_from_its_record():
     assert from_cache.highlights["1FarHl0001"].top == float("inf")  # (not finite: kept as JSON cannot)
     assert [p[0] for p in from_cache.problems] == ["1Unknown01", "1NoValue01", ""]
     assert digest(pretty({"id": "1Note", "content": {"type": "markdown", "data": "x"}})) is None
+
+
+def _edited_area_copies(tmp_path, change):
+    """A document with area highlights on pages 1 (two) and 2 (one), a card
+    on each (two on the first), client-migrated; every copied card edited in
+    Polar 3; ``change(blocks by DocMeta image name)`` alters the copies."""
+    from addon.polar.blocks import merge, page_cards, parse_blocks
+    from addon.polar.docmeta import parse_docmeta
+    from tests.polar_factory import Doc, basic, cloze
+    from tools.polar_export import migrate_to_blocks, pretty
+
+    doc = Doc(tmp_path, "1AreaCopies00000000001")
+    doc.area_highlight("1AreaOne01", "imgOne.png").area_highlight("1AreaTwo02", "imgTwo.png")
+    doc.area_highlight("1AreaThr03", "imgThree.png", page=2)
+    doc.card("1CardOne01", basic("<p>One?</p>", "<p>1</p>"), ref="area-highlight:1AreaOne01")
+    doc.card("1CardOne02", cloze("<p>{{c1::One}} more</p>"), "CLOZE", ref="area-highlight:1AreaOne01")
+    doc.card("1CardTwo01", basic("<p>Two?</p>", "<p>2</p>"), ref="area-highlight:1AreaTwo02")
+    doc.card("1CardThr01", basic("<p>Three?</p>", "<p>3</p>"), ref="area-highlight:1AreaThr03", page=2)
+    blocks, _ = migrate_to_blocks(doc.meta, server=False)
+    for b in blocks:
+        if b["content"]["type"] == "annotation-flashcard":
+            for name in b["content"]["value"]["fields"]:
+                b["content"]["value"]["fields"][name] += " (edited)"
+            b["updated"] = "2021-12-01T09:00:00.000Z"
+    change({b["content"]["value"]["image"]["src"]["name"]: b for b in blocks
+            if b["content"]["type"] == "annotation-area-highlight"})
+    merged = merge(parse_docmeta(doc.meta), parse_blocks(pretty(b) for b in blocks), False, True,
+                   page_cards(doc.meta))
+    return {c.id: (c.ref_id, "(edited)" in str(c.fields)) for c in merged.flashcards}, merged
+
+
+def test_area_highlight_copies_are_told_by_their_image_their_place_or_alone_on_their_page(tmp_path):
+    """An area highlight has no words: its client-side copy is known by the
+    screenshot it names, else where it starts, else as the only one left on
+    its page (unless it names another screenshot). Its card, edited in
+    Polar 3, then pairs as one on a text highlight does (one of its kind
+    there), and keeps the DocMeta highlight (its image, its comments)."""
+
+    def no_image_on_two(copies):
+        del copies["imgTwo.png"]["content"]["value"]["image"]
+        del copies["imgTwo.png"]["content"]["value"]["position"]
+
+    cards, merged = _edited_area_copies(tmp_path, no_image_on_two)
+    assert cards == {"1CardOne01": ("1AreaOne01", True), "1CardOne02": ("1AreaOne01", True),
+                     "1CardTwo01": ("1AreaTwo02", True), "1CardThr01": ("1AreaThr03", True)}
+    assert merged.held_back == 0 and merged.highlights["1AreaTwo02"].image_name == "imgTwo.png"
+
+    def another_screenshot_on_three(copies):
+        copies["imgThree.png"]["content"]["value"]["image"]["src"]["name"] = "imgOther.png"
+
+    # Another screenshot: another highlight (the DocMeta's was deleted in
+    # Polar 3, this one made there): its card is not the DocMeta card.
+    cards, _ = _edited_area_copies(tmp_path, another_screenshot_on_three)
+    assert "1CardThr01" not in cards and [c for c in cards if c.startswith("1Mg")]
+
+
+def test_two_edited_cards_of_a_kind_on_an_area_copy_are_held_back(tmp_path):
+    from addon.polar.blocks import merge, page_cards, parse_blocks
+    from addon.polar.docmeta import parse_docmeta
+    from tests.polar_factory import Doc, basic
+    from tools.polar_export import migrate_to_blocks, pretty
+
+    doc = Doc(tmp_path, "1AreaTwoCards000000001")
+    doc.area_highlight("1AreaOne01", "imgOne.png")
+    doc.card("1CardOne01", basic("<p>One?</p>", "<p>1</p>"), ref="area-highlight:1AreaOne01")
+    doc.card("1CardOne02", basic("<p>Two?</p>", "<p>2</p>"), ref="area-highlight:1AreaOne01")
+    blocks, _ = migrate_to_blocks(doc.meta, server=False)
+    for b in blocks:
+        if b["content"]["type"] == "annotation-flashcard":
+            b["content"]["value"]["fields"]["front"] = "Edited " + b["id"]
+            b["updated"] = "2021-12-01T09:00:00.000Z"
+    merged = merge(parse_docmeta(doc.meta), parse_blocks(pretty(b) for b in blocks), False, True,
+                   page_cards(doc.meta))
+    assert {c.id for c in merged.flashcards} == {"1CardOne01", "1CardOne02"} and merged.held_back == 2
+
+
+def test_a_comment_is_taken_as_deleted_in_polar_3_only_when_the_blocks_are_whole(tmp_path):
+    """A DocMeta comment whose copy is gone was deleted in Polar 3: left out
+    when every block was read, kept when one might be missing; a comment
+    copy still there is one comment, not two."""
+    from addon.polar.blocks import merge, page_cards, parse_blocks
+    from addon.polar.docmeta import parse_docmeta
+    from tests.polar_factory import Doc, basic
+    from tools.polar_export import migrate_to_blocks, pretty
+
+    doc = Doc(tmp_path, "1CommentsKept000000001")
+    doc.text_highlight("1HlOne0001", "A sentence.")
+    doc.card("1CardOne01", basic("<p>Asked?</p>", "<p>yes</p>"), ref="text-highlight:1HlOne0001")
+    doc.comment("1CmOne0001", "<p>First <b>remark</b>.</p>", ref="text-highlight:1HlOne0001")
+    doc.comment("1CmTwo0002", "<p>Second remark.</p>", ref="text-highlight:1HlOne0001")
+    blocks, _ = migrate_to_blocks(doc.meta, server=False)
+    assert [b["content"]["data"] for b in blocks if b["content"]["type"] == "markdown"] == [
+        "First **remark**. ", "Second remark. "]
+    whole = merge(parse_docmeta(doc.meta), parse_blocks(pretty(b) for b in blocks), False, True, page_cards(doc.meta))
+    assert [(c.id, c.content) for c in whole.comments] == [(c.id, c.content) for c in parse_docmeta(doc.meta).comments]
+    blocks = [b for b in blocks if b["content"].get("data") != "Second remark. "]
+    for authoritative, kept in ((True, ["1CmOne0001"]), (False, ["1CmOne0001", "1CmTwo0002"])):
+        merged = merge(parse_docmeta(doc.meta), parse_blocks(pretty(b) for b in blocks), False, authoritative,
+                       page_cards(doc.meta))
+        assert sorted(c.id for c in merged.comments) == kept
+
+
+def test_a_comment_edited_in_polar_3_keeps_its_place(tmp_path):
+    """The copy of the older of two comments, edited in Polar 3 after a
+    client-side migration (which stamped it then), beside a comment written
+    there since: the edit pairs with its DocMeta comment and stays first."""
+    from addon.polar.blocks import merge, page_cards, parse_blocks
+    from addon.polar.docmeta import parse_docmeta
+    from tests.polar_factory import Doc, basic
+    from tools.polar_export import comment_block, migrate_to_blocks, pretty
+
+    doc = Doc(tmp_path, "1CommentsOrder00000001")
+    doc.text_highlight("1HlOne0001", "A sentence.")
+    doc.card("1CardOne01", basic("<p>Asked?</p>", "<p>yes</p>"), ref="text-highlight:1HlOne0001")
+    doc.comment("1CmOne0001", "<p>First remark.</p>", ref="text-highlight:1HlOne0001")
+    doc.comment("1CmTwo0002", "<p>Second remark.</p>", ref="text-highlight:1HlOne0001")
+    blocks, _ = migrate_to_blocks(doc.meta, server=False)
+    first = next(b for b in blocks if b["content"].get("data") == "First remark. ")
+    first["content"]["data"] = "First remark, *edited*."
+    first["updated"] = "2021-12-01T09:00:00.000Z"
+    highlight = next(b for b in blocks if b["id"] == first["parent"])
+    blocks.append(comment_block("1Written01", highlight, "Third.", "2021-12-02T09:00:00.000Z"))
+    merged = merge(parse_docmeta(doc.meta), parse_blocks(pretty(b) for b in blocks), False, True,
+                   page_cards(doc.meta))
+    shown = sorted(merged.comments, key=lambda c: (c.created, c.id))
+    assert [(c.id, c.content.value if c.content else None) for c in shown] == [
+        ("1CmOne0001", "First remark, *edited*."), ("1CmTwo0002", "<p>Second remark.</p>"), ("1Written01", "Third.")]
