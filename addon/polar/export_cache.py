@@ -61,8 +61,8 @@ CREATE TABLE known (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 -- how many, the sum of their members' sizes, their zlib.crc32s ('<I' each, in
 -- member-name order), how many are flashcards, and their reduced records
 -- (polar.blocks.digest; the comments, markdown blocks whose root is the
--- document's block, too: digest_note) as one JSON array, zlib-compressed. A resync reads the
--- listing only: a row per document, not per block. Caches written before it
+-- document's block, too: digest_note) as one JSON array, zlib-compressed. A
+-- resync reads the listing only: a row per document, not per block. Caches written before it
 -- have none (or a per-block "blocks" table): see load.
 CREATE TABLE block_groups (
     fingerprint TEXT PRIMARY KEY, blocks INTEGER NOT NULL, size INTEGER NOT NULL, crcs BLOB NOT NULL,
@@ -185,8 +185,8 @@ class Writer:
         self._staged: Dict[str, Tuple[str, str, str, int, int, bool, bytes]] = {}
         self._fingerprints: Dict[str, str] = {}
         # Note blocks that may be comments, by root block id, until the
-        # document blocks are known (finish): (name, size, crc, record).
-        self._notes: Dict[str, List[Tuple[str, int, int, bytes]]] = {}
+        # document blocks are known (finish): name -> (size, crc, record).
+        self._notes: Dict[str, Dict[str, Tuple[int, int, bytes]]] = {}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -237,7 +237,7 @@ class Writer:
         highlight if its root is a document block, which may come later in
         the export; its record is held until ``finish`` (most such blocks
         are notes of Polar 3's, dropped then)."""
-        self._notes.setdefault(root, []).append((name, size, crc, data))
+        self._notes.setdefault(root, {})[name] = (size, crc, data)  # (a name met twice: the last one)
 
     def _comments(self, documents: Dict[str, str],
                   groups: Dict[str, List[Tuple[str, int, int, bool, bytes]]]) -> None:
@@ -250,7 +250,7 @@ class Writer:
         from .blocks import UnreadableBlock, digest_note
 
         for fingerprint, held in found:
-            for name, size, crc, data in held:
+            for name, (size, crc, data) in held.items():
                 try:
                     reduced = digest_note(data)
                 except UnreadableBlock as exc:

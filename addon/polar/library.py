@@ -316,12 +316,25 @@ _STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
 # kept (polar.blocks.digest), its notes skipped.
 _BLOCK = re.compile(r"^(?:[^/]+/)?block/[^/.][^/]*\.json$")
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
-# A note block's root, and whether it is two levels down or more (parents:
-# [root, parent, ...]; a comment's are [document, highlight]), read from its
-# bytes: inside a JSON string a quote is always escaped, so neither matches
-# words of the note.
-_NOTE_ROOT = re.compile(rb'"root"\s*:\s*"([^"\\]{1,200})"')
-_DEEP = re.compile(rb'"parents"\s*:\s*\[\s*"[^"\\]*"\s*,')
+_NOTE_PATTERNS: List[re.Pattern[bytes]] = []  # (compiled at the first note that needs them)
+
+
+def _deep_note_root(data: bytes) -> Optional[str]:
+    """The root block id of a note block two levels down or more (parents:
+    [root, parent, ...]; a comment's are [document, highlight]), read from
+    its bytes, else None. Inside a JSON string a quote is always escaped, so
+    the patterns cannot match the note's words."""
+    if b'"parents": []' in data:  # (the top of a page, Polar's own note: no pattern compiled)
+        return None
+    if not _NOTE_PATTERNS:
+        _NOTE_PATTERNS[:] = [re.compile(rb'"root"\s*:\s*"([^"\\]{1,200})"'),
+                             re.compile(rb'"parents"\s*:\s*\[\s*"[^"\\]*"\s*,')]
+    root, deep = _NOTE_PATTERNS
+    found = root.search(data)
+    if found is None or deep.search(data) is None:
+        return None
+    return found.group(1).decode("utf-8", "replace")
+
 _FLAG_CRC = struct.Struct("<BI")  # a document with blocks: (authoritative, its record's crc32)
 _RENAMED_MEMBER = "the member name is not valid UTF-8 (its undecodable bytes shown as \\xNN); read all the same"
 
@@ -443,10 +456,9 @@ class ExportSource(Source):
                         # comment on a highlight (kept if its root turns out
                         # a document block).
                         if b'"markdown"' in entry.data:
-                            found = _NOTE_ROOT.search(entry.data)
-                            if found is not None and _DEEP.search(entry.data) is not None:
-                                writer.note(entry.name, found.group(1).decode("utf-8", "replace"), entry.data,
-                                            len(entry.data), entry.crc)
+                            root = _deep_note_root(entry.data)
+                            if root is not None:
+                                writer.note(entry.name, root, entry.data, len(entry.data), entry.crc)
                         continue
                     if digest is None:
                         from .blocks import UnreadableBlock
