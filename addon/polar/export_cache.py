@@ -184,9 +184,6 @@ class Writer:
         # flashcard, reduced record).
         self._staged: Dict[str, Tuple[str, str, str, int, int, bool, bytes]] = {}
         self._fingerprints: Dict[str, str] = {}
-        # Note blocks that may be comments, by root block id, until the
-        # document blocks are known (finish): name -> (size, crc, record).
-        self._notes: Dict[str, Dict[str, Tuple[int, int, bytes]]] = {}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -232,34 +229,31 @@ class Writer:
         self._staged[name] = (fingerprint, "" if fingerprint else root, ident if kind == "document" else "",
                               size, crc, flashcard, record)
 
-    def note(self, name: str, root: str, data: bytes, size: int, crc: int) -> None:
-        """A ``markdown`` block under another block (``root``): a comment on a
-        highlight if its root is a document block, which may come later in
-        the export; its record is held until ``finish`` (most such blocks
-        are notes of Polar 3's, dropped then)."""
-        self._notes.setdefault(root, {})[name] = (size, crc, data)  # (a name met twice: the last one)
-
-    def _comments(self, documents: Dict[str, str],
+    def _comments(self, notes: List[Tuple[bytes, str, bytes, int]], documents: Dict[str, str],
                   groups: Dict[str, List[Tuple[str, int, int, bool, bytes]]]) -> None:
-        """The held notes whose root is a document block, reduced
-        (``polar.blocks.digest_note``) into their document's group."""
-        notes, self._notes = self._notes, {}
-        found = [(documents[root], held) for root, held in notes.items() if root in documents]
+        """Of the note blocks held while the export was read (``notes``:
+        root block id, member name, record, crc32; those two levels down
+        or more, whose root may be a document block that came later), those
+        under a document block are comments on its highlights: reduced
+        (``polar.blocks.digest_note``) into that document's group (a name
+        met twice: the last one)."""
+        roots = {ident.encode("utf-8"): fingerprint for ident, fingerprint in documents.items()}
+        found = {name: (roots[root], data, crc) for root, name, data, crc in notes if root in roots}
         if not found:
             return
         from .blocks import UnreadableBlock, digest_note
 
-        for fingerprint, held in found:
-            for name, (size, crc, data) in held.items():
-                try:
-                    reduced = digest_note(data)
-                except UnreadableBlock as exc:
-                    self.problem(storable(name), str(exc))
-                    continue
-                if reduced is not None:
-                    groups.setdefault(fingerprint, []).append((storable(name), size, crc, False, reduced))
+        for name, (fingerprint, data, crc) in found.items():
+            name = storable(name)
+            try:
+                reduced = digest_note(data)
+            except UnreadableBlock as exc:
+                self.problem(name, str(exc))
+                continue
+            if reduced is not None:
+                groups.setdefault(fingerprint, []).append((name, len(data), crc, False, reduced))
 
-    def _group_blocks(self) -> None:
+    def _group_blocks(self, notes: List[Tuple[bytes, str, bytes, int]]) -> None:
         """The kept blocks grouped by document (``block_groups``): by the
         fingerprint they name, else by their root document block's; in
         member-name order within a document."""
@@ -272,8 +266,8 @@ class Writer:
                 fingerprint = documents.get(root, "")
             groups.setdefault(fingerprint, []).append((name, size, crc, flashcard, record))
         self._staged = {}
-        if self._notes:
-            self._comments(documents, groups)
+        if notes:
+            self._comments(notes, documents, groups)
         rows = []
         for fingerprint, members in groups.items():
             members.sort()
@@ -293,9 +287,10 @@ class Writer:
         """``ident``'s fingerprint, as an earlier read of another export knew it."""
         self.snapshot.known[ident] = fingerprint
 
-    def finish(self) -> Snapshot:
+    def finish(self, notes: Optional[List[Tuple[bytes, str, bytes, int]]] = None) -> Snapshot:
+        """The snapshot, published. ``notes``: see ``_comments``."""
         snap = self.snapshot
-        self._group_blocks()
+        self._group_blocks(notes or [])
         if self._con is not None and self._tmp is not None and snap.path is not None:
             con = self._con
             con.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",

@@ -417,7 +417,7 @@ def test_a_notes_root_is_read_from_its_bytes_only_two_levels_down():
     note = {"id": "1Note00001", "root": "1DocBlock1", "parents": ["1DocBlock1", "1Highlight"],
             "content": {"type": "markdown", "data": 'quoting "root": "1Other0001", "parents": ["x", "y"]'}}
     for data in (json.dumps(note, indent=2), json.dumps(note, separators=(",", ":"))):
-        assert _deep_note_root(data.encode()) == "1DocBlock1"
+        assert _deep_note_root(data.encode()) == b"1DocBlock1"
     for parents in ([], ["1DocBlock1"]):
         for data in (json.dumps(dict(note, parents=parents), indent=2), json.dumps(dict(note, parents=parents))):
             assert _deep_note_root(data.encode()) is None, data
