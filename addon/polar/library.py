@@ -325,8 +325,8 @@ def _deep_note_root(data: bytes) -> Optional[bytes]:
     root is the first of its parents, a comment's are [document,
     highlight]). Inside a JSON string a quote is always escaped, so the key
     cannot be words of the note; ids have no quote. One ``partition`` and
-    one ``split``: an export of Polar 3 notes has a member per note (a regex
-    cost twice as much a note, ``find``s with bounds four times)."""
+    one ``split``: an export of Polar 3 notes has a member per note (two
+    regexes cost three times as much a note, four bounded ``find``s twice)."""
     _, found, tail = data.partition(b'"parents": [')
     if not found:  # (compact JSON, as no exporter of Polar's writes it)
         _, found, tail = data.partition(b'"parents":[')
