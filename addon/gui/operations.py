@@ -1,6 +1,6 @@
 """Running syncs from the GUI without freezing it.
 
-``prepare`` (read, parse, render: no collection) runs as a
+``prepare`` (read, parse, render: two config reads, no writes) runs as a
 ``QueryOp.without_collection()`` so Anki stays usable; ``Prepared.apply``
 runs as a ``CollectionOp`` (one undo step, browser/editor refresh). A
 preview applies with ``dry_run`` inside a plain ``QueryOp``: nothing written,
@@ -321,24 +321,12 @@ class SyncRunner:
         self.stage = ""
         generation = self._generation
         try:
-            # The engine (reading, planning, writing) is imported by the
-            # first sync, not at Anki's start (~8 ms of the add-on's import),
-            # and on the reading's thread (``op``), not here: on a first run,
-            # with no bytecode cached yet, compiling it held Anki's window
-            # for ~90 ms. Only what the collection's id needs is imported here.
-            from ..sync.identity import collection_identity
-            from ..sync.page_label import from_words, stored
-
             settings, state_path = self.context()
             source = resolve_data_dir(settings.data_dir)
-            collection_id = collection_identity(self.mw.col)
-            # The words before a card's page number: the collection's own
-            # once a sync has fixed them, else this language's (page_label.py).
-            label = stored(self.mw.col)
-            settings = settings._replace(page_label=label or from_words(tr("p. {page}")))
         except Exception as exc:
             self._fail(req, exc, started)
             return
+        wanted_label = tr("p. {page}")  # (the catalogue is the main thread's)
         # A first read of an export can take minutes: shown whoever asked.
         shown = req.trigger in INTERACTIVE or export_needs_reading(source, beside(state_path))
         if shown:
@@ -346,13 +334,28 @@ class SyncRunner:
             self._progress_open = True
         progress = self._progress(req, shown)
 
-        def op(_col: Any) -> Any:
+        def op(col: Any) -> Any:
             try:
+                # The engine (reading, planning, writing) is imported here, by
+                # the first sync and on this thread: compiling it on Anki's
+                # window's thread held the window ~90 ms on a first run.
                 from ..sync.engine import prepare
+                from ..sync.identity import collection_identity
+                from ..sync.page_label import from_words, stored
 
+                # The collection's two reads are here too, not on the main
+                # thread: a page label no sync has fixed yet is a config key
+                # Anki answers "not found", and with RUST_BACKTRACE set (Anki's
+                # dev setup, many add-on developers' shells) that error walks
+                # the main thread's deep Qt stack: the window froze ~100 ms.
+                # (Each is one backend call; Anki's backend locks it.)
+                # The words before a card's page number: the collection's own
+                # once a sync has fixed them, else this language's (page_label.py).
+                label = stored(col)
                 return prepare(
-                    settings, state_path, source_path=source, only=req.only, progress=progress,
-                    collection_id=collection_id, on_long_read=self._show_before_reading if shown else None,
+                    settings._replace(page_label=label or from_words(wanted_label)), state_path,
+                    source_path=source, only=req.only, progress=progress,
+                    collection_id=collection_identity(col), on_long_read=self._show_before_reading if shown else None,
                     label_fixed=label is not None,
                 )
             finally:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Callable, Dict
 
@@ -293,6 +295,46 @@ def test_a_sync_that_changes_nothing_adds_no_undo_step(anki):
     assert not outcome.report.changed
     assert anki.mw.col.undo_status().undo == undo_before
     assert undo_before in anki.mw.form.actionUndo.text()  # what Edit ▸ Undo offers
+
+
+def test_starting_a_sync_asks_the_collection_nothing_on_the_windows_thread(anki, monkeypatch):
+    """Tools ▸ Sync from Polar returns to Anki's event loop before any
+    collection call: the page label of a collection no sync has fixed is a
+    config key Anki answers "not found", and with RUST_BACKTRACE set Anki's
+    error walks the window thread's deep Qt stack (~100 ms frozen, measured
+    by tools/bench_gui.py). The reading's thread asks instead."""
+    anki.settle()
+    col = anki.mw.col
+    col.remove_config("polarSyncPageLabel")  # as a collection no sync has written to
+    doc = Doc(anki.library, "1GuiLabelDoc000000001", title="Label")
+    doc.card("1GuiL1", basic("<p>Label one?</p>", "<p>1</p>"), page=3)
+    doc.write()
+    anki.settle()  # (the watcher's sync of it, if it saw the file)
+    col.remove_config("polarSyncPageLabel")
+    doc.card("1GuiL2", basic("<p>Label two?</p>", "<p>2</p>"), page=4)
+    doc.write()
+    asked = []
+    backend = col._backend
+    run_command = backend._run_command
+
+    def recorded(service: int, method: int, data: bytes) -> bytes:
+        caller = sys._getframe(1).f_code.co_name  # the backend method: get_config_json, ...
+        if threading.current_thread() is threading.main_thread() and not caller.startswith("translate"):
+            asked.append(caller)  # (Anki's translations are not the collection)
+        return run_command(service, method, data)
+
+    monkeypatch.setattr(backend, "_run_command", recorded)
+    before = anki.controller.runner.finished_count
+    anki.menu_action("Sync from Polar").trigger()
+    on_main = list(asked)
+    monkeypatch.undo()
+    assert on_main == []
+    outcome = anki.wait_synced(before)
+    assert outcome.request.trigger == "manual" and not outcome.report.errors
+    # The reading's thread found the label missing, and the sync fixed it.
+    assert col.get_config("polarSyncPageLabel") == "p. {page}"
+    assert any("p.&nbsp;4" in n.joined_fields() for n in anki.notes())
+    anki.settle()  # (the watcher's sync of the same write)
 
 
 def test_atomic_write_while_anki_runs_arrives_through_the_watcher(anki):
