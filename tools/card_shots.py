@@ -154,7 +154,8 @@ def _docs(prefix: str, deck: str) -> List[Tuple[str, Dict[str, Any], Dict[str, A
     p["flashcards"][f"1{prefix}CardLong"] = _card(
         f"1{prefix}CardLong", "BASIC_FRONT_BACK",
         {"front": {"HTML": "<p>Which flags make <code>clone()</code> create a thread?</p>"},
-         "back": {"HTML": "<pre><code>clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND, 0);</code></pre>"
+         "back": {"HTML": "<pre><code>pid = clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND, 0);\n"
+                          "if (pid == 0)\n    run();</code></pre>"
                           "<p>see <code>kernel/fork.c:copy_process_and_wake_up_new_task_if_permitted()</code></p>"}},
         f"text-highlight:{hid}")
     docs.append((f"1{prefix}DocLong", {"title": "Linux Kernel Development", "tags": [f"deck:{deck}::long-code"]},

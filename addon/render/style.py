@@ -69,5 +69,7 @@ def own_css() -> str:
 
 # Written on every <pre> of a field (render/html.py): a code block wider
 # than the card scrolls inside itself instead of the whole answer sideways
-# (a phone, a 400 px window). In the field, so every client shows it so.
-PRE_STYLE = "overflow-x:auto"
+# (a phone, a 400 px window), and its lines start at its start edge: the
+# stock note types centre a card's text, which set each line of code at its
+# own indent. In the field, so every client shows it so.
+PRE_STYLE = "overflow-x:auto;text-align:start"

@@ -18,6 +18,8 @@ version 4 dropped: a field with colours reads as changed in Polar once. Where
 the note was edited in Anki meanwhile, the remembered hash is compared with
 the field rendered without styles too (``unstyled_hash``): when that is what
 the last sync wrote, Polar did not change it, and the Anki edit stays.
+Likewise for a ``<pre>``'s style, which versions 6 and 7 changed
+(``earlier_pre_hashes``): the field as version 5 and 6 wrote it.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Optional
+from typing import Optional, Tuple
 
 from ..render.context import split_block
+from ..render.style import PRE_STYLE
 from .notetypes import Want
 
 
@@ -91,6 +94,23 @@ def unstyled_hash(text: str) -> Optional[str]:
     return field_hash(sanitize_html(text, not_trivial=True, styles=False))
 
 
+# A <pre>'s style as the sanitiser writes it (PRE_STYLE, then ";" and the
+# user's kept declarations, or the closing quote). A new PRE_STYLE adds the
+# one it replaces to earlier_pre_hashes.
+_PRE_STYLED = re.compile(re.escape(f'<pre style="{PRE_STYLE}') + '(;|")')
+
+
+def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
+    """The hashes of ``text`` as render versions 6 (``overflow-x:auto``
+    alone) and 5 (no style of ours) wrote its ``<pre>``s; () when it has
+    none (then they wrote the same)."""
+    if "<pre style=" not in text:
+        return ()
+    v6 = _PRE_STYLED.sub(r'<pre style="overflow-x:auto\1', text)
+    v5 = _PRE_STYLED.sub(lambda m: '<pre style="' if m.group(1) == ";" else "<pre", text)
+    return (field_hash(v6), field_hash(v5)) if v6 != text else ()
+
+
 def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
     """``old``: the hash remembered at the last sync ("" when none)."""
     if want.owned:
@@ -128,8 +148,8 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
         keep_user = True  # Polar did not change it: the Anki edit stays
     elif old in anki_same:
         keep_user = False  # only Polar changed it
-    elif old == unstyled_hash(text):
-        keep_user = True  # only the rendering changed (colours kept since): the Anki edit stays
+    elif old == unstyled_hash(text) or old in earlier_pre_hashes(text):
+        keep_user = True  # only the rendering changed (colours, a <pre>'s style): the Anki edit stays
     else:
         conflict, keep_user = True, not polar_wins
     value = (cur_text if keep_user else text) + block

@@ -55,8 +55,9 @@ SKIP_TAG = "polar-sync:skip"
 # deck limits; 4: styled context block, never on a question, merged apart;
 # 5: a user's colours, weight, slant and lines kept (render/inline_style.py);
 # 6: a <pre> scrolls inside itself, a web capture's site link in the line's
-# colour (only notes holding either change: the rest are read again, not written).
-RENDER_VERSION = "6"
+# colour (only notes holding either change: the rest are read again, not written);
+# 7: a <pre>'s lines start at its start edge, not centred by the stock types.
+RENDER_VERSION = "7"
 
 
 class CardMeta(NamedTuple):

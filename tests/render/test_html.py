@@ -149,24 +149,26 @@ def test_rich_structure_is_kept() -> None:
         "<pre>a  b</pre><blockquote>q</blockquote><ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>"
     )
     # (A <pre> gets its scrolling: test_a_code_block_scrolls_inside_itself.)
-    assert sanitize_html(field) == field.replace("<pre>", '<pre style="overflow-x:auto">')
+    assert sanitize_html(field) == field.replace("<pre>", '<pre style="overflow-x:auto;text-align:start">')
 
 
 def test_a_code_block_scrolls_inside_itself() -> None:
     """A <pre> wider than the card (Markdown makes one from a fenced block)
     scrolled the whole answer sideways at 400 px: every <pre> now scrolls
     inside itself, in every client (the style is in the field), whichever
-    of the sanitiser's paths the field takes; sanitised again, the same."""
+    of the sanitiser's paths the field takes; sanitised again, the same.
+    Its lines start at its start edge: the stock types centre a card's
+    text, which set each line of code at its own indent."""
     from addon.render.media import field_html
 
-    scrolling = '<pre style="overflow-x:auto">'
+    scrolling = '<pre style="overflow-x:auto;text-align:start">'
     for field, want in [
         ("<pre><code>clone(CLONE_VM | CLONE_FS);</code></pre>",
          f"{scrolling}<code>clone(CLONE_VM | CLONE_FS);</code></pre>"),
         ('<p class="x">see</p><PRE>a &amp; b</PRE>', f"<p>see</p>{scrolling}a &amp; b</pre>"),  # the token path
         ("<pre onclick=x>a</pre><!-- c -->", f"{scrolling}a</pre>"),  # the tree
         # the user's colour kept after it
-        ('<pre style="color: red">a</pre>', '<pre style="overflow-x:auto;color:#ff0000">a</pre>'),
+        ('<pre style="color: red">a</pre>', '<pre style="overflow-x:auto;text-align:start;color:#ff0000">a</pre>'),
     ]:
         out = sanitize_html(field)
         assert out == want, field

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 from addon.render.context import Context, context_block
-from addon.sync.field_merge import bytes_hash, field_hash, merge_field
+from addon.render.style import PRE_STYLE
+from addon.sync.field_merge import bytes_hash, earlier_pre_hashes, field_hash, merge_field
 from addon.sync.notetypes import Want
 
 OLD_BLOCK = context_block(Context("Title · p. 1", "old highlight", "", ""))
 NEW_BLOCK = context_block(Context("Title · p. 1", "new highlight", "", ""))
 # The block as the previous render version wrote it (no styles).
 V2_BLOCK = '<div class="polar-context"><hr><div class="polar-source">Title · p. 1</div></div>'
+PRE = f'<pre style="{PRE_STYLE}">'
 
 
 @pytest.mark.parametrize("polar_wins", [True, False])
@@ -104,3 +106,29 @@ def test_a_hash_of_the_encoded_text_is_the_texts_hash(text: str) -> None:
     """A new note's hashes are taken of the bytes its request carries
     (write._new_note): the same value the merge computes from the text."""
     assert bytes_hash(text.encode()) == field_hash(text)
+
+
+@pytest.mark.parametrize("old_pre", ['<pre style="overflow-x:auto">', "<pre>"])  # render version 6, 5
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_a_code_blocks_new_style_alone_keeps_the_users_edit(old_pre: str, polar_wins: bool) -> None:
+    """Render version 7 writes a <pre>'s lines from its start edge; the last
+    sync remembered the field as version 6 (or 5) wrote it. Polar did not
+    change it: the user's Anki edit stays, no conflict."""
+    ours = f'{PRE}x = 1</pre><p>see</p>'
+    remembered = field_hash(ours.replace(PRE, old_pre))
+    merged = merge_field(Want(ours, NEW_BLOCK), "my own answer" + OLD_BLOCK, remembered, polar_wins)
+    assert merged.value == "my own answer" + NEW_BLOCK and not merged.conflict
+    # Not edited in Anki: it takes the new style.
+    merged = merge_field(Want(ours, NEW_BLOCK), ours.replace(PRE, old_pre) + OLD_BLOCK, remembered, polar_wins)
+    assert merged.value == ours + NEW_BLOCK and not merged.conflict
+
+
+def test_the_earlier_renderings_of_a_code_block() -> None:
+    text = f'<p>a</p>{PRE}x</pre><pre style="{PRE_STYLE};color:#ff0000">y</pre>'
+    assert earlier_pre_hashes(text) == (
+        field_hash('<p>a</p><pre style="overflow-x:auto">x</pre><pre style="overflow-x:auto;color:#ff0000">y</pre>'),
+        field_hash('<p>a</p><pre>x</pre><pre style="color:#ff0000">y</pre>'),
+    )
+    assert earlier_pre_hashes("<p>no code</p>") == ()
+    # Typed in Anki, not the sanitiser's: not an earlier rendering of ours.
+    assert earlier_pre_hashes('<pre style="color:red">x</pre>') == ()

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
+import addon.render.html as html
+import addon.render.style as style
 import addon.sync.notetypes as notetypes
 import addon.sync.read as read
 from addon.render.context import split_block
@@ -204,3 +206,38 @@ def test_own_types_of_look_3_get_readable_site_links(col, tmp_path) -> None:
     fresh = col.models.get(model["id"])
     assert rule in fresh["css"] and fresh[notetypes.LOOK_MARKER] == notetypes.LOOK_VERSION == 4
     assert [f["name"] for f in fresh["flds"]] == fields
+
+
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+def test_code_blocks_of_render_version_6_follow_once_and_keep_anki_edits(col, tmp_path, monkeypatch,
+                                                                         policy: str) -> None:
+    """Render version 7 sets a <pre>'s lines from its start edge (the stock
+    types centred each line). Notes written by version 6 follow once; one
+    the user edited in Anki keeps the edit, with no conflict, whatever the
+    policy; no card moves."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = Doc(library, "1CodeUpgradeDoc000000000", "Code")
+    doc.text_highlight("1HlCode001", "a highlight", page=3)
+    doc.card("1CodeCard1", basic("<p>first?</p>", "<pre>x = 1\n    y()</pre>"), ref="text-highlight:1HlCode001")
+    doc.card("1CodeCard2", basic("<p>second?</p>", '<pre style="color: red">z</pre>'),
+             ref="text-highlight:1HlCode001")
+    doc.write()
+    monkeypatch.setattr(read, "RENDER_VERSION", "6")
+    monkeypatch.setattr(style, "PRE_STYLE", "overflow-x:auto")
+    monkeypatch.setattr(html, "_TAG_ACTIONS", {})
+    run(col, library, state, conflict_policy=policy)
+    assert note_of(col, "1CodeCard1")["Back"].startswith('<pre style="overflow-x:auto">x = 1')
+    edited = note_of(col, "1CodeCard1")
+    edited["Back"] = edited["Back"].replace("x = 1", "x = 2  # mine", 1)
+    col.update_note(edited)
+    before = scheduling(col)
+
+    monkeypatch.undo()
+    report = run(col, library, state, conflict_policy=policy)
+    assert report.conflicts == [] and report.errors == [] and report.created == 0
+    assert report.updated == 1 and scheduling(col) == before
+    mine = note_of(col, "1CodeCard1")["Back"]
+    assert mine.startswith('<pre style="overflow-x:auto">x = 2  # mine')  # the user's field, as they left it
+    other = note_of(col, "1CodeCard2")["Back"]
+    assert other.startswith('<pre style="overflow-x:auto;text-align:start;color:#ff0000">z')
+    assert run(col, library, state, conflict_policy=policy).updated == 0  # once
