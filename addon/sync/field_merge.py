@@ -124,7 +124,22 @@ def typed_into_rewritten(ours: str, edited: str, was_written: Callable[[str], bo
 
                 typed = str(BeautifulSoup(typed, "html.parser"))
             return typed
+    # No run of the difference alone (``ours`` is empty, a block this version
+    # leaves out, or the typing ran into text that changed): the end of one of
+    # the block's texts, where the editor's caret puts what is typed.
+    tried = 0
+    for m in _TEXT_RUN.finditer(edited):
+        for k in range(m.start(), m.end()):
+            if tried == 4000:
+                return None
+            tried += 1
+            if was_written(edited[:k] + edited[m.end():]):
+                typed = edited[k:m.end()]
+                return typed if typed.strip() else None
     return None
+
+
+_TEXT_RUN = re.compile(r"[^<>]+")
 
 
 def earlier_renderings(text: str) -> Tuple[str, ...]:

@@ -230,3 +230,20 @@ def test_text_typed_inside_the_block_and_a_polar_change_of_the_answer_are_a_conf
     merged = merge_field(Want("new answer", OLD_BLOCK), current, written("answer", OLD_BLOCK), polar_wins)
     assert merged.conflict and merged.polar_took == polar_wins
     assert merged.value == ("new answer" if polar_wins else "answer" + "my note") + OLD_BLOCK
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_a_block_typed_into_that_this_version_leaves_out_gives_the_typing_back(polar_wins: bool) -> None:
+    """Versions 2 and 3 put the block in the stock reversed type's Back too
+    (shown on card 2's question); this version writes that field without it.
+    The user had edited the answer and typed at its end (inside the block).
+    Was: a conflict; with polar_wins the answer's edit lost, the typing with
+    either policy."""
+    remembered = field_hash("rev back" + V3_BLOCK)
+    current = "rev back my edit" + typed_in(V3_BLOCK, "my note")
+    merged = merge_field(Want("rev back", ""), current, remembered, polar_wins)
+    assert not merged.conflict and merged.value == "rev back my editmy note"
+    # Typed at the end of the source line's text, the page number.
+    current = "rev back" + V3_BLOCK.replace("p. 2</div>", "p. 2 see ch. 3</div>")
+    merged = merge_field(Want("rev back", ""), current, remembered, polar_wins)
+    assert not merged.conflict and merged.value == "rev back see ch. 3"
