@@ -98,9 +98,10 @@ def typed_into_rewritten(ours: str, edited: str, was_written: Callable[[str], bo
     no longer is: ``edited`` is the block an earlier sync wrote with their
     typing in it, ``was_written`` tells that block by its hash. The runs of
     ``edited`` that ``ours`` lacks (the typing, and the old rendering or
-    context) are taken out, one at a time, then in twos and all (at most
-    eight runs are tried in sets): what leaves the block written then was
-    typed. None when no set does (then whose it is cannot be told)."""
+    context) are taken out one at a time, then in every combination (of at
+    most eight runs; more are taken out all at once), then the ends of the
+    block's last texts: what leaves the block written then was typed. None
+    when nothing does (then whose it is cannot be told)."""
     a, b = _TOKENS.findall(ours), _TOKENS.findall(edited)
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     runs = [(j1, j2) for op, _, _, j1, j2 in matcher.get_opcodes() if op in ("insert", "replace")]
