@@ -19,7 +19,15 @@ the note was edited in Anki meanwhile, the remembered hash is compared with
 the field rendered without styles too (``unstyled_hash``): when that is what
 the last sync wrote, Polar did not change it, and the Anki edit stays.
 Likewise for a ``<pre>``'s style, which versions 6 and 7 changed
-(``earlier_pre_hashes``): the field as version 5 and 6 wrote it.
+(``earlier_pre_hashes``): the field as version 5 and 6 wrote it. A hash of
+the whole field (versions 2 and 3) is compared with these earlier renderings
+followed by the note's block, which is the block those versions wrote.
+
+Text typed inside a block that was rendered anew since (an upgrade restyled
+every block) is found by its hash (``typed_into_rewritten``): the block the
+last sync wrote is the note's block without what the user typed, so the run
+whose removal gives the remembered hash is theirs; only when none does is it
+a conflict ("whose block?").
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Optional, Tuple
+from itertools import combinations
+from typing import Callable, List, Optional, Tuple
 
 from ..render.context import split_block
 from ..render.style import PRE_STYLE
@@ -84,6 +93,74 @@ def typed_into(ours: str, edited: str) -> str:
     return added if added.strip() else ""
 
 
+def typed_into_rewritten(ours: str, edited: str, was_written: Callable[[str], bool]) -> Optional[str]:
+    """What the user typed into a block that ``ours`` (this sync's block)
+    no longer is: ``edited`` is the block an earlier sync wrote with their
+    typing in it, ``was_written`` tells that block by its hash. The runs of
+    ``edited`` that ``ours`` lacks (the typing, and the old rendering or
+    context) are taken out one at a time, then in every combination (of at
+    most eight runs; more are taken out all at once), then the ends of the
+    block's last texts: what leaves the block written then was typed. None
+    when nothing does (then whose it is cannot be told)."""
+    a, b = _TOKENS.findall(ours), _TOKENS.findall(edited)
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    runs = [(j1, j2) for op, _, _, j1, j2 in matcher.get_opcodes() if op in ("insert", "replace")]
+    sets: List[Tuple[Tuple[int, int], ...]] = [(r,) for r in runs]
+    if len(runs) > 1:
+        if len(runs) <= 8:
+            sets += [c for k in range(2, len(runs) + 1) for c in combinations(runs, k)]
+        else:
+            sets.append(tuple(runs))
+    for chosen in sets:
+        kept, added, at = [], [], 0
+        for j1, j2 in chosen:
+            kept += b[at:j1]
+            added += b[j1:j2]
+            at = j2
+        kept += b[at:]
+        if was_written("".join(kept)):
+            typed = "".join(added)
+            if "<" in typed or ">" in typed or "&" in typed:
+                from bs4 import BeautifulSoup  # ships with Anki; only for this rare case
+
+                typed = str(BeautifulSoup(typed, "html.parser"))
+            return typed
+    # No run of the difference alone (``ours`` is empty, a block this version
+    # leaves out, or the typing ran into text that changed): the end of one of
+    # the block's last texts, where the editor's caret puts what is typed (at
+    # most 1,000 tries: a real conflict of a 4,000-character block pays ~25 ms
+    # with the diff above; only conflicts and typing inside a block get here).
+    tried = 0
+    for m in reversed(list(_TEXT_RUN.finditer(edited))[-3:]):
+        for k in range(m.end() - 1, m.start() - 1, -1):
+            if tried == 1000:
+                return None
+            tried += 1
+            if was_written(edited[:k] + edited[m.end():]):
+                typed = edited[k:m.end()]
+                return typed if typed.strip() else None
+    return None
+
+
+_TEXT_RUN = re.compile(r"[^<>]+")
+
+
+def earlier_renderings(text: str) -> Tuple[str, ...]:
+    """``text`` as earlier render versions wrote it where it differs: without
+    styles (version 4 and before), its ``<pre>``s as versions 6 and 5 wrote
+    them."""
+    out: List[str] = []
+    if "style=" in text or "<font" in text:
+        from ..render.html import sanitize_html
+
+        out.append(sanitize_html(text, not_trivial=True, styles=False))
+    if "<pre style=" in text:
+        v6 = _PRE_STYLED.sub(r'<pre style="overflow-x:auto\1', text)
+        if v6 != text:
+            out += [v6, _PRE_STYLED.sub(lambda m: '<pre style="' if m.group(1) == ";" else "<pre", text)]
+    return tuple(out)
+
+
 def unstyled_hash(text: str) -> Optional[str]:
     """The hash of ``text`` as render version 4 wrote it (no style, no
     ``<font>``), or None when it has neither (then it is the same)."""
@@ -128,12 +205,25 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
         # This sync's hash is of the user's part; an older one of text + block.
         polar_same = {field_hash(text), field_hash(text + cur_block)}
         anki_same = {field_hash(cur_text), field_hash(current)}
+        typed: Optional[str] = ""
         if old_block and cur_block and field_hash(cur_block) != old_block:
             # The user typed inside the block we wrote.
             if field_hash(block) == old_block:  # ours is as it was: the difference is theirs
-                cur_text += typed_into(block, cur_block)
-            else:  # and the context changed too: whose block?
-                in_block = True
+                typed = typed_into(block, cur_block)
+            else:  # and the block changed too (context, or an upgrade's rendering): whose runs?
+                typed = typed_into_rewritten(block, cur_block, lambda b: field_hash(b) == old_block)
+                in_block = typed is None
+        elif old and not old_block and cur_block and cur_block != block \
+                and old not in polar_same and old not in anki_same:
+            # A whole-field hash (versions 2 and 3) that neither part matches
+            # as the note holds it: an earlier rendering of Polar's text, or
+            # the user typed inside the block (or both), or Polar's change.
+            old, typed = _whole_field(old, text, cur_text, block, cur_block)
+            polar_same = {field_hash(text)}
+        if typed:
+            # Their part is what they typed too: it is an Anki edit now.
+            cur_text += typed
+            anki_same = {field_hash(cur_text)}
     remember = remember_hash(text, want.tail)
     if in_block:
         if polar_wins:
@@ -154,3 +244,30 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
         conflict, keep_user = True, not polar_wins
     value = (cur_text if keep_user else text) + block
     return Merged(None if value == current else value, remember, conflict, not keep_user)
+
+
+def _whole_field(old: str, text: str, cur_text: str, block: str, cur_block: str) -> Tuple[str, str]:
+    """``(old, typed)`` for a field whose remembered hash is of the whole
+    field, as versions 2 and 3 wrote it. What they wrote is looked for: an
+    earlier rendering of this sync's text followed by the note's block (only
+    the rendering changed), or this text, an earlier rendering of it or the
+    note's text followed by the note's block without what the user typed
+    into it. Found, ``old`` becomes the hash of Polar's text as it was (as
+    this version writes it), with what was typed ("" when nothing was); else
+    ``old`` stays (the caller finds a conflict)."""
+    earlier = earlier_renderings(text)
+    if any(field_hash(t + cur_block) == old for t in earlier):
+        return field_hash(text), ""  # only the rendering changed
+    texts = (text, *earlier, cur_text)
+    found: List[str] = []
+
+    def was_written(b: str) -> bool:
+        found[:] = [t for t in texts if field_hash(t + b) == old][:1]
+        return bool(found)
+
+    typed = typed_into_rewritten(block, cur_block, was_written)
+    if typed is None:
+        return old, ""
+    # Polar's text then: this one (or its earlier rendering), or the note's.
+    polar_then = cur_text if found[0] is cur_text and cur_text != text else text
+    return field_hash(polar_then), typed

@@ -6,7 +6,7 @@ import pytest
 
 from addon.render.context import Context, context_block
 from addon.render.style import PRE_STYLE
-from addon.sync.field_merge import bytes_hash, earlier_pre_hashes, field_hash, merge_field
+from addon.sync.field_merge import bytes_hash, earlier_pre_hashes, field_hash, merge_field, remember_hash
 from addon.sync.notetypes import Want
 
 OLD_BLOCK = context_block(Context("Title · p. 1", "old highlight", "", ""))
@@ -90,8 +90,19 @@ def test_text_typed_inside_the_block_is_moved_before_it() -> None:
 
 
 @pytest.mark.parametrize("polar_wins", [True, False])
-def test_text_typed_inside_a_block_whose_context_changed_is_a_conflict(polar_wins: bool) -> None:
+def test_text_typed_inside_a_block_whose_context_changed_is_kept_before_it(polar_wins: bool) -> None:
+    # The block written then is the note's without " and my note" (its hash
+    # says so): that run is the user's, the rest of the difference Polar's.
     typed = OLD_BLOCK.replace("old highlight", "old highlight and my note", 1)
+    merged = merge_field(Want("answer", NEW_BLOCK), "answer" + typed, written("answer", OLD_BLOCK), polar_wins)
+    assert not merged.conflict and merged.value == "answer and my note" + NEW_BLOCK
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_a_block_edited_in_anki_whose_context_changed_is_a_conflict(polar_wins: bool) -> None:
+    # The user replaced words of the block: no run of it taken out gives the
+    # block written then, so whose it is cannot be told.
+    typed = OLD_BLOCK.replace("old highlight", "my own words", 1)
     current = "answer" + typed
     merged = merge_field(Want("answer", NEW_BLOCK), current, written("answer", OLD_BLOCK), polar_wins)
     assert merged.conflict and merged.in_block and merged.polar_took == polar_wins
@@ -132,3 +143,107 @@ def test_the_earlier_renderings_of_a_code_block() -> None:
     assert earlier_pre_hashes("<p>no code</p>") == ()
     # Typed in Anki, not the sanitiser's: not an earlier rendering of ours.
     assert earlier_pre_hashes('<pre style="color:red">x</pre>') == ()
+
+
+# Upgrades: fields as older versions wrote them, copied from collections their
+# CLI synced (tools/polar_sync.py at 7568bc2, render version 5, and at 0b8e228,
+# render version 3), with the hashes their state remembered, then edited in
+# Anki. THIS_BLOCK is the same context as this version writes it.
+THIS_BLOCK = (
+    '<div class="polar-context" style="margin-top:1.2em;font-size:0.8em;line-height:1.35;text-align:start;'
+    'overflow-wrap:break-word;word-break:break-word"><hr class="polar-rule" style="border:0;border-top:1px solid;'
+    'opacity:0.25;margin:0 0 0.6em"><div class="polar-source" style="opacity:0.7;font-style:italic">'
+    '<span class="polar-title">History: matrix empire steam</span>&nbsp;· p.&nbsp;2</div></div>'
+)
+V5_TEXT = "<p>What is <i>prior</i>&nbsp;in \\(x_{15} = \\frac{a}{b}\\)?</p>"
+V5_BLOCK = (
+    '<div class="polar-context" style="margin-top:1.2em;font-size:0.8em;line-height:1.35;text-align:left;'
+    'overflow-wrap:break-word;word-break:break-word"><hr class="polar-rule" style="border:0;border-top:1px solid '
+    'currentColor;opacity:0.25;margin:0 0 0.6em"><div class="polar-source" style="opacity:0.7;font-style:italic">'
+    '<span class="polar-title">History: matrix empire steam</span> · p. 2</div></div>'
+)
+V5_REMEMBERED = "539709bb07b317f8+214a61a69ca7a154"
+V3_BLOCK = ('<div class="polar-context"><hr><div class="polar-source"><span class="polar-title">'
+            'History: matrix empire steam</span> · p. 2</div></div>')
+
+
+def typed_in(block: str, typed: str) -> str:
+    """As Anki's editor leaves it: the caret at the end of the field is inside the block."""
+    return block[: -len("</div>")] + typed + "</div>"
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_text_typed_inside_a_block_an_upgrade_restyled_is_kept(polar_wins: bool) -> None:
+    """Render version 5's block, typed into; this version writes it anew (the
+    upgrade changed its style, not the context). Was: a conflict "context
+    changed in Polar", the typing lost with polar_wins."""
+    assert remember_hash(V5_TEXT, V5_BLOCK) == V5_REMEMBERED
+    current = V5_TEXT + typed_in(V5_BLOCK, "my note")
+    merged = merge_field(Want(V5_TEXT, THIS_BLOCK), current, V5_REMEMBERED, polar_wins)
+    assert not merged.conflict and merged.value == V5_TEXT + "my note" + THIS_BLOCK
+    # Typed at two places (the caret inside the source line, and at the end).
+    current = V5_TEXT + typed_in(V5_BLOCK.replace("steam</span>", "steam!</span>"), " and more")
+    merged = merge_field(Want(V5_TEXT, THIS_BLOCK), current, V5_REMEMBERED, polar_wins)
+    assert not merged.conflict and merged.value == V5_TEXT + "! and more" + THIS_BLOCK
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_text_typed_inside_a_block_under_a_whole_field_hash_is_kept(polar_wins: bool) -> None:
+    """Render version 3 remembered the whole field. The user typed inside the
+    block (and edited the answer, and typed after the block). Was: the typing
+    silently dropped, or a conflict that with polar_wins lost the edits too."""
+    text = "<p><span>series posterior protein</span></p>"
+    remembered = field_hash(text + V3_BLOCK)
+    for current, mine in [
+        (text + typed_in(V3_BLOCK, "INS"), text + "INS"),
+        (text + " my edit" + typed_in(V3_BLOCK, "INS"), text + " my edit" + "INS"),
+        (text + typed_in(V3_BLOCK, "INS") + "AFTER", text + "AFTER" + "INS"),
+    ]:
+        merged = merge_field(Want(text, THIS_BLOCK), current, remembered, polar_wins)
+        assert not merged.conflict and merged.value == mine + THIS_BLOCK
+    # Polar changed the answer too: both changed, a conflict as ever.
+    merged = merge_field(Want("<p>new</p>", THIS_BLOCK), text + typed_in(V3_BLOCK, "INS"), remembered, polar_wins)
+    assert merged.conflict and merged.value == ("<p>new</p>" if polar_wins else text + "INS") + THIS_BLOCK
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_an_edit_of_a_coloured_answer_under_a_whole_field_hash_is_kept(polar_wins: bool) -> None:
+    """Render version 3 wrote the answer without its colour and remembered the
+    whole field; this version keeps the colour. Was: a conflict (polar_wins:
+    the user's edit replaced)."""
+    v3_text = "<span>yellow bg</span> answer"
+    text = '<span style="background-color:#fbeeb8;background-color:light-dark(#fbeeb8,#8c7208)">yellow bg</span> answer'
+    remembered = field_hash(v3_text + V3_BLOCK)
+    merged = merge_field(Want(text, THIS_BLOCK), v3_text + " my edit" + V3_BLOCK, remembered, polar_wins)
+    assert not merged.conflict and merged.value == v3_text + " my edit" + THIS_BLOCK
+    # Not edited in Anki: this version's rendering is taken.
+    merged = merge_field(Want(text, THIS_BLOCK), v3_text + V3_BLOCK, remembered, polar_wins)
+    assert not merged.conflict and merged.value == text + THIS_BLOCK
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_text_typed_inside_the_block_and_a_polar_change_of_the_answer_are_a_conflict(polar_wins: bool) -> None:
+    """The user typed a note at the end of Back (inside the block), Polar
+    changed the answer: both changed it. Was: Polar's answer taken as if
+    only Polar had, the note silently dropped, with either policy."""
+    current = "answer" + typed_in(OLD_BLOCK, "my note")
+    merged = merge_field(Want("new answer", OLD_BLOCK), current, written("answer", OLD_BLOCK), polar_wins)
+    assert merged.conflict and merged.polar_took == polar_wins
+    assert merged.value == ("new answer" if polar_wins else "answer" + "my note") + OLD_BLOCK
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_a_block_typed_into_that_this_version_leaves_out_gives_the_typing_back(polar_wins: bool) -> None:
+    """Versions 2 and 3 put the block in the stock reversed type's Back too
+    (shown on card 2's question); this version writes that field without it.
+    The user had edited the answer and typed at its end (inside the block).
+    Was: a conflict; with polar_wins the answer's edit lost, the typing with
+    either policy."""
+    remembered = field_hash("rev back" + V3_BLOCK)
+    current = "rev back my edit" + typed_in(V3_BLOCK, "my note")
+    merged = merge_field(Want("rev back", ""), current, remembered, polar_wins)
+    assert not merged.conflict and merged.value == "rev back my editmy note"
+    # Typed at the end of the source line's text, the page number.
+    current = "rev back" + V3_BLOCK.replace("p. 2</div>", "p. 2 see ch. 3</div>")
+    merged = merge_field(Want("rev back", ""), current, remembered, polar_wins)
+    assert not merged.conflict and merged.value == "rev back see ch. 3"

@@ -241,3 +241,64 @@ def test_code_blocks_of_render_version_6_follow_once_and_keep_anki_edits(col, tm
     other = note_of(col, "1CodeCard2")["Back"]
     assert other.startswith('<pre style="overflow-x:auto;text-align:start;color:#ff0000">z')
     assert run(col, library, state, conflict_policy=policy).updated == 0  # once
+
+
+def as_earlier_block(col: Any, state: Path, whole_field: bool) -> None:
+    """Rewrite the block of every note as an earlier version wrote it (no
+    styles), with the hashes it remembered: of the whole field (versions 2
+    and 3) or ``text+block`` (versions 4 to 6)."""
+    if whole_field:
+        as_version_2(col, state)
+        return
+    with sqlite3.connect(state) as db:
+        for nid in col.find_notes(""):
+            note = col.get_note(nid)
+            row = db.execute("SELECT fields FROM cards WHERE guid = ?", (note.guid,)).fetchone()
+            hashes = json.loads(row[0])
+            for i, value in enumerate(note.fields):
+                user, block = split_block(value)
+                if block:
+                    note.fields[i] = user + STYLE.sub("", block)
+                    hashes[i] = f"{hashes[i].partition('+')[0]}+{field_hash(STYLE.sub('', block))}"
+            col.update_note(note)
+            db.execute("UPDATE cards SET fields = ? WHERE guid = ?", (json.dumps(hashes), note.guid))
+    db.close()
+
+
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+@pytest.mark.parametrize("whole_field", [True, False], ids=["whole-field-hash", "block-hash"])
+def test_text_typed_inside_a_block_of_an_earlier_version_is_kept(col, tmp_path, monkeypatch, policy: str,
+                                                                 whole_field: bool) -> None:
+    """An editor's caret at the end of Back lands inside the block: a note
+    typed at the end of the answer is inside the block an earlier version
+    wrote. The upgrade writes every block anew: what was typed is kept,
+    before the new block, with no conflict and no card moved. Was: a
+    conflict "context changed in Polar" (polar_wins: the typing lost) or,
+    under a whole-field hash, the typing silently dropped."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = Doc(library, "1TypedUpgradeDoc00000000", "Typed")
+    doc.text_highlight("1HlTyped01", "the highlighted sentence", page=2)
+    doc.card("1TypedCrd1", basic("q1", "a1"), ref="text-highlight:1HlTyped01", page=2)
+    doc.card("1TypedCrd2", basic("q2", "a2"), ref="text-highlight:1HlTyped01", page=2)
+    doc.card("1TypedClz1", cloze("{{c1::one}} two"), "CLOZE", ref="text-highlight:1HlTyped01", page=2)
+    doc.write()
+    monkeypatch.setattr(read, "RENDER_VERSION", "2" if whole_field else "6")
+    run(col, library, state, conflict_policy=policy)
+    as_earlier_block(col, state, whole_field)
+    for card_id, field, edit in [("1TypedCrd1", "Back", None), ("1TypedCrd2", "Back", "a2, mine"),
+                                 ("1TypedClz1", "Back Extra", None)]:
+        note = note_of(col, card_id)
+        user, block = split_block(note[field])
+        note[field] = (edit or user) + block[: -len("</div>")] + " my note</div>"
+        col.update_note(note)
+    before = scheduling(col)
+
+    monkeypatch.undo()
+    report = run(col, library, state, conflict_policy=policy)
+    assert report.conflicts == [] and report.errors == [] and report.created == 0
+    assert scheduling(col) == before
+    for card_id, field, mine in [("1TypedCrd1", "Back", "a1 my note"), ("1TypedCrd2", "Back", "a2, mine my note"),
+                                 ("1TypedClz1", "Back Extra", " my note")]:
+        user, block = split_block(note_of(col, card_id)[field])
+        assert user == mine and 'style="' in block and "my note" not in block
+    assert run(col, library, state, conflict_policy=policy).updated == 0
