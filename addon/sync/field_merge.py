@@ -154,11 +154,7 @@ def earlier_renderings(text: str) -> Tuple[str, ...]:
         from ..render.html import sanitize_html
 
         out.append(sanitize_html(text, not_trivial=True, styles=False))
-    if "<pre style=" in text:
-        v6 = _PRE_STYLED.sub(r'<pre style="overflow-x:auto\1', text)
-        if v6 != text:
-            out += [v6, _PRE_STYLED.sub(lambda m: '<pre style="' if m.group(1) == ";" else "<pre", text)]
-    return tuple(out)
+    return (*out, *_earlier_pres(text))
 
 
 def unstyled_hash(text: str) -> Optional[str]:
@@ -173,19 +169,25 @@ def unstyled_hash(text: str) -> Optional[str]:
 
 # A <pre>'s style as the sanitiser writes it (PRE_STYLE, then ";" and the
 # user's kept declarations, or the closing quote). A new PRE_STYLE adds the
-# one it replaces to earlier_pre_hashes.
+# one it replaces to _earlier_pres.
 _PRE_STYLED = re.compile(re.escape(f'<pre style="{PRE_STYLE}') + '(;|")')
 
 
-def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
-    """The hashes of ``text`` as render versions 6 (``overflow-x:auto``
-    alone) and 5 (no style of ours) wrote its ``<pre>``s; () when it has
-    none (then they wrote the same)."""
+def _earlier_pres(text: str) -> Tuple[str, ...]:
+    """``text`` as render versions 6 (``overflow-x:auto`` alone) and 5 (no
+    style of ours) wrote its ``<pre>``s; () when it has none (then they
+    wrote the same)."""
     if "<pre style=" not in text:
         return ()
     v6 = _PRE_STYLED.sub(r'<pre style="overflow-x:auto\1', text)
-    v5 = _PRE_STYLED.sub(lambda m: '<pre style="' if m.group(1) == ";" else "<pre", text)
-    return (field_hash(v6), field_hash(v5)) if v6 != text else ()
+    if v6 == text:
+        return ()
+    return v6, _PRE_STYLED.sub(lambda m: '<pre style="' if m.group(1) == ";" else "<pre", text)
+
+
+def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
+    """The hashes of ``_earlier_pres(text)``."""
+    return tuple(field_hash(t) for t in _earlier_pres(text))
 
 
 def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
