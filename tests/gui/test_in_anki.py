@@ -7,6 +7,7 @@ leaves the watcher as it found it (on).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -440,6 +441,34 @@ def test_corrupt_state_json_produces_the_report_not_a_crash(anki, qtbot):
     assert outcome.changes is not None and dialog.changes is outcome.changes
     dialog.close()
 
+
+
+def test_show_in_browser_of_many_notes_keeps_their_ids_out_of_the_search_bar(anki, monkeypatch):
+    """The ids of a first sync's 50,000 notes are a 700 KB search: in the
+    Browser's search bar Qt laid it out at every repaint (1.9 s frozen in
+    all while the Browser opened) and Anki kept it in the search history.
+    Past a few hundred notes the bar says what is shown in words."""
+    from aqt.qt import QTimer
+
+    module = importlib.import_module("polar_sync.gui.report_dialog")
+    monkeypatch.setattr(module, "SEARCH_BAR_IDS", 2)  # (the session's library is small)
+    anki.settle()
+    col = anki.mw.col
+    nids = sorted(col.find_notes("tag:polar*"))[:3]
+    assert len(nids) == 3
+    browser = module.open_browser(nids)
+    try:
+        anki.anki.wait_until(lambda: browser.isVisible() and browser._lastSearchTxt.count(",") == 2,
+                             what="the Browser's search of the notes")
+        assert set(col.find_notes(browser._lastSearchTxt)) == set(nids)  # the search itself, as it ran
+        assert browser.table.len() >= 3
+        shown = browser.current_search()
+        assert "nid:" not in shown and "3 notes" in shown
+        assert not any("," in entry for entry in anki.mw.pm.profile.get("searchHistory", []))
+        anki.anki.wait_until(lambda: browser.editor.note is not None, what="the Browser's editor")
+    finally:
+        QTimer.singleShot(60, browser.close)  # (after Anki's 50 ms move onto the screen)
+        anki.anki.wait_until(lambda: not browser.isVisible(), what="the Browser closed")
 
 def test_open_sync_log_shows_recent_syncs(anki):
     from aqt.qt import QApplication
