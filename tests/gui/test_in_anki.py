@@ -448,6 +448,7 @@ def test_show_in_browser_of_many_notes_keeps_their_ids_out_of_the_search_bar(ank
     Browser's search bar Qt laid it out at every repaint (1.9 s frozen in
     all while the Browser opened) and Anki kept it in the search history.
     Past a few hundred notes the bar says what is shown in words."""
+    from aqt import gui_hooks
     from aqt.qt import QTimer
 
     module = importlib.import_module("polar_sync.gui.report_dialog")
@@ -456,6 +457,11 @@ def test_show_in_browser_of_many_notes_keeps_their_ids_out_of_the_search_bar(ank
     col = anki.mw.col
     nids = sorted(col.find_notes("tag:polar*"))[:3]
     assert len(nids) == 3
+    # The Browser's editor must have loaded a note before the window closes
+    # (Anki 23.10 shows an error for an editor closed mid-load).
+    loaded: list = []
+    hook = lambda editor: loaded.append(editor.note.id if editor.note else 0)  # noqa: E731
+    gui_hooks.editor_did_load_note.append(hook)
     browser = module.open_browser(nids)
     try:
         anki.anki.wait_until(lambda: browser.isVisible() and browser._lastSearchTxt.count(",") == 2,
@@ -465,8 +471,9 @@ def test_show_in_browser_of_many_notes_keeps_their_ids_out_of_the_search_bar(ank
         shown = browser.current_search()
         assert "nid:" not in shown and "3 notes" in shown
         assert not any("," in entry for entry in anki.mw.pm.profile.get("searchHistory", []))
-        anki.anki.wait_until(lambda: browser.editor.note is not None, what="the Browser's editor")
+        anki.anki.wait_until(lambda: set(loaded) & set(nids), what="the Browser's editor showing a note")
     finally:
+        gui_hooks.editor_did_load_note.remove(hook)
         QTimer.singleShot(60, browser.close)  # (after Anki's 50 ms move onto the screen)
         anki.anki.wait_until(lambda: not browser.isVisible(), what="the Browser closed")
 
