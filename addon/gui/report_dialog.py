@@ -39,12 +39,13 @@ from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 from . import synclog
 from .i18n import ntr, tr
 from .report_text import (
+    ChangeTree,
     browser_search,
     change_label,
+    change_tree,
     counts_line,
-    group_changes,
+    counts_words,
     join,
-    kind_counts,
     leftover_ids,
     leftovers_text,
     note_ids,
@@ -157,9 +158,33 @@ class _PolarDialog(QDialog):
         super().done(result)
 
 
+# Up to this many notes the Browser's search bar shows the search itself
+# (``nid:1,2,…``), which the user can edit and which goes into its history.
+SEARCH_BAR_IDS = 200
+
+
 def open_browser(nids: List[int]) -> Any:
-    """Anki's Browser showing exactly these notes."""
-    return aqt.dialogs.open("Browser", mw, search=(browser_search(nids),))
+    """Anki's Browser showing exactly these notes.
+
+    More than SEARCH_BAR_IDS: the search runs as it is, but the search bar
+    says what it is in words (Anki's ``search_for(search, prompt)``). The
+    ids of a first sync's 50,000 notes are a 700 KB line of text: in the
+    search bar Qt laid it out at every repaint of the Browser (the window
+    froze 1.9 s in all while opening, against 0.7 s this way) and Anki kept
+    it in the profile's search history."""
+    search = browser_search(nids)
+    if len(nids) <= SEARCH_BAR_IDS:
+        return aqt.dialogs.open("Browser", mw, search=(search,))
+    browser = aqt.dialogs.open("Browser", mw, search=(browser_search(nids[:1]),))
+    words = ntr("Polar Sync: {n} note of the report", "Polar Sync: {n} notes of the report", len(nids))
+    # Anki runs the opening's search once its editor has saved, reading the
+    # search bar then: ours goes after it, the same way.
+    editor = getattr(browser, "editor", None)
+    if editor is not None:
+        editor.call_after_note_saved(lambda: browser.search_for(search, words))
+    else:
+        browser.search_for(search, words)
+    return browser
 
 
 class ReportDialog(_PolarDialog):
@@ -170,7 +195,10 @@ class ReportDialog(_PolarDialog):
     Browser" for the selection (or everything listed)."""
 
     def __init__(self, parent: QWidget, data: Dict[str, Any], trigger: str, when: float,
-                 suspend: Optional[Callable[[List[int]], Any]] = None) -> None:
+                 suspend: Optional[Callable[[List[int]], Any]] = None, changes: Optional[ChangeTree] = None) -> None:
+        """``changes``: the tree of ``data["changes"]``, made beforehand on
+        the sync's worker thread (``change_tree``); without it the window
+        makes it, here on the main thread (fine for a short list)."""
         super().__init__(parent, tr("Polar Sync report"), "polar_sync_report")
         self.data = data
         self.suspend = suspend  # suspends notes (the collection work is the caller's)
@@ -180,7 +208,11 @@ class ReportDialog(_PolarDialog):
         self.browser.setOpenLinks(False)
         self.browser.setHtml(report_html(data, trigger, when))
         qconnect(self.browser.anchorClicked, self._on_link)
-        self.tree = self._build_tree(data.get("changes") or [])
+        rows = data.get("changes")
+        if changes is None or changes.rows is not rows:
+            changes = change_tree(rows or [])
+        self.changes = changes
+        self.tree = self._build_tree(changes)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.browser)
         if self.tree is not None:
@@ -203,8 +235,8 @@ class ReportDialog(_PolarDialog):
 
     # -- what changed ----------------------------------------------------------
 
-    def _build_tree(self, changes: Sequence[Mapping[str, Any]]) -> Optional[QTreeWidget]:
-        if not changes:
+    def _build_tree(self, changes: ChangeTree) -> Optional[QTreeWidget]:
+        if not changes.rows:
             return None
         tree = QTreeWidget(self)
         tree.setObjectName("polar_sync_changes")
@@ -212,19 +244,19 @@ class ReportDialog(_PolarDialog):
         tree.setHeaderLabels([tr("What a sync would change") if self.dry_run else tr("What changed"), ""])
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setUniformRowHeights(True)
-        groups = group_changes(changes)
-        for deck, docs in groups.items():
-            deck_rows = [r for rows in docs.values() for r in rows]
-            deck_item = QTreeWidgetItem(tree, [deck, kind_counts(deck_rows, self.dry_run)])
-            deck_item.setData(0, _ROWS, self._group(deck_rows))
-            for doc, rows in docs.items():
-                doc_item = QTreeWidgetItem(deck_item, [doc, kind_counts(rows, self.dry_run)])
-                doc_item.setData(0, _ROWS, self._group(rows))
-                doc_item.setToolTip(0, str(rows[0].get("document") or ""))
+        # (Per deck and document, never per row: the rows are counted and
+        # grouped already, see ChangeTree.)
+        for deck in changes.decks:
+            deck_item = QTreeWidgetItem(tree, [deck.name, counts_words(deck.counts, self.dry_run)])
+            deck_item.setData(0, _ROWS, self._group(deck.rows))
+            for doc in deck.documents:
+                doc_item = QTreeWidgetItem(deck_item, [doc.name, counts_words(doc.counts, self.dry_run)])
+                doc_item.setData(0, _ROWS, self._group(doc.rows))
+                doc_item.setToolTip(0, str(doc.rows[0].get("document") or ""))
                 # Notes are added when a document is opened: a first sync
                 # can list tens of thousands.
                 doc_item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
-            deck_item.setExpanded(len(groups) <= 3)
+            deck_item.setExpanded(len(changes.decks) <= 3)
         qconnect(tree.itemExpanded, self._fill_document)
         qconnect(tree.itemDoubleClicked, lambda item, _col: self.show_in_browser([item]))
         header = tree.header()
@@ -253,23 +285,24 @@ class ReportDialog(_PolarDialog):
             child.setData(0, _ROWS, self._group([row]))
             child.setToolTip(0, f"{row.get('document', '')}#{row.get('card', '')}")
 
-    def _selected_rows(self, items: Optional[List[QTreeWidgetItem]] = None) -> List[Mapping[str, Any]]:
+    def _selected(self, items: Optional[List[QTreeWidgetItem]] = None) -> Tuple[int, List[int]]:
+        """(How many rows, their notes) of the selection, or of everything
+        listed when nothing is selected (counted when the tree was made)."""
         assert self.tree is not None
         items = items if items is not None else self.tree.selectedItems()
         if not items:
-            return list(self.data.get("changes") or [])
+            return len(self.changes.rows), list(self.changes.note_ids)
         rows: List[Mapping[str, Any]] = []
         for item in items:
             rows += self._rows_of(item)
-        return rows
+        return len(rows), note_ids(rows)
 
     def _update_button(self) -> None:
         if self.show_button is None:
             return
-        rows = self._selected_rows()
-        nids = note_ids(rows)
+        count, nids = self._selected()
         self.show_button.setEnabled(bool(nids))
-        if self.dry_run and len(nids) < len(rows):
+        if self.dry_run and len(nids) < count:
             self.show_button.setToolTip(tr("Notes that a sync would add do not exist yet; "
                                            "the Browser shows the others."))
         else:
@@ -277,7 +310,7 @@ class ReportDialog(_PolarDialog):
                                             len(nids)))
 
     def show_in_browser(self, items: Optional[List[QTreeWidgetItem]] = None) -> Any:
-        nids = note_ids(self._selected_rows(items))
+        nids = self._selected(items)[1]
         return open_browser(nids) if nids else None
 
     def _on_link(self, url: QUrl) -> None:

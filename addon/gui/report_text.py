@@ -11,6 +11,7 @@ conflicts are counted apart, exactly as the report window lists them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .i18n import ntr, tr
@@ -207,7 +208,74 @@ def kind_counts(rows: Sequence[Mapping[str, Any]], dry_run: bool) -> str:
     counted: Dict[str, int] = {}
     for row in rows:
         counted[str(row.get("change"))] = counted.get(str(row.get("change")), 0) + 1
+    return counts_words(counted, dry_run)
+
+
+def counts_words(counted: Mapping[str, int], dry_run: bool) -> str:
+    """``2 new notes, 1 note updated`` for counts by kind of change."""
     return join([change_words(k, counted[k], dry_run) for k in CHANGE_KINDS if counted.get(k)])
+
+
+@dataclass(frozen=True)
+class DocumentGroup:
+    name: str
+    counts: Mapping[str, int]  # kind of change -> rows
+    rows: Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class DeckGroup:
+    name: str
+    counts: Mapping[str, int]
+    rows: Sequence[Mapping[str, Any]]  # its documents' rows, one after the other
+    documents: Sequence[DocumentGroup]
+
+
+@dataclass(frozen=True)
+class ChangeTree:
+    """The report window's tree of what changed, made once for a list of
+    change rows: decks and their documents in order, counted, and the
+    notes of all rows. A first sync lists 50,000 rows (~0.1-0.2 s of
+    Python): made on the sync's worker thread, not in the window's."""
+
+    rows: Sequence[Mapping[str, Any]]  # the rows it was made of
+    decks: Sequence[DeckGroup]
+    note_ids: Sequence[int]  # note_ids(rows)
+
+
+def change_tree(rows: Sequence[Mapping[str, Any]]) -> ChangeTree:
+    """``group_changes`` with the counts, in one pass over the rows (any
+    thread: plain data and the catalogue's words)."""
+    no_deck = tr("(no deck)")
+    decks: Dict[str, Dict[str, Tuple[Dict[str, int], List[Mapping[str, Any]]]]] = {}
+    names: Dict[Tuple[Any, Any, Any], str] = {}  # (title, document, path) -> document_name
+    for row in rows:
+        deck = str(row.get("deck") or "") or no_deck
+        key = (row.get("title"), row.get("document"), row.get("path"))
+        name = names.get(key)
+        if name is None:
+            name = names[key] = document_name(row)
+        docs = decks.get(deck)
+        if docs is None:
+            docs = decks[deck] = {}
+        group = docs.get(name)
+        if group is None:
+            group = docs[name] = ({}, [])
+        kind = str(row.get("change"))
+        group[0][kind] = group[0].get(kind, 0) + 1
+        group[1].append(row)
+    out: List[DeckGroup] = []
+    for deck in sorted(decks, key=str.lower):
+        docs = decks[deck]
+        documents = [DocumentGroup(d, docs[d][0], docs[d][1]) for d in sorted(docs, key=str.lower)]
+        counts: Dict[str, int] = {}
+        deck_rows: List[Mapping[str, Any]] = []
+        for document in documents:
+            for kind, n in document.counts.items():
+                counts[kind] = counts.get(kind, 0) + n
+            deck_rows += document.rows
+        out.append(DeckGroup(deck, counts, deck_rows, documents))
+    return ChangeTree(rows, out, note_ids(rows))
 
 
 def change_label(kind: str, dry_run: bool) -> str:

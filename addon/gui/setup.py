@@ -35,6 +35,7 @@ from .operations import (
 )
 from .quiet import UndoWatch
 from .report_text import (
+    ChangeTree,
     conflict_count,
     leftover_ids,
     log_words,
@@ -414,7 +415,7 @@ class PolarSync:
         if self.runner.closing:
             return  # finished while the profile closes: logged, nothing shown
         if trigger == PREVIEW:
-            self.show_report(data, label, outcome.finished)
+            self.show_report(data, label, outcome.finished, outcome.changes)
             return
         if (trigger in (MANUAL, SETTINGS, STARTUP) and outcome.request.only is None and not outcome.failed
                 and _no_documents(report) and not attention):
@@ -424,7 +425,7 @@ class PolarSync:
         if attention:
             self.show_notice(
                 "<b>" + html.escape(notice_text(data, len(new_leftovers))) + "</b>",
-                lambda: self.show_report(data, label, outcome.finished),
+                lambda: self.show_report(data, label, outcome.finished, outcome.changes),
             )
         elif report.changed or trigger in INTERACTIVE:
             # Quiet when nothing changed, unless a person asked for this sync.
@@ -440,11 +441,12 @@ class PolarSync:
         self.notice = notice
         return notice
 
-    def show_report(self, data: Dict[str, Any], trigger: str, when: float) -> ReportDialog:
+    def show_report(self, data: Dict[str, Any], trigger: str, when: float,
+                    changes: Optional[ChangeTree] = None) -> ReportDialog:
         from .report_dialog import ReportDialog
 
         _close(self.report_dialog)
-        dialog = ReportDialog(mw, data, trigger, when, suspend=self.suspend_leftovers)
+        dialog = ReportDialog(mw, data, trigger, when, suspend=self.suspend_leftovers, changes=changes)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.report_dialog = dialog
         dialog.show()

@@ -204,11 +204,33 @@ class SourceLinks:
         if not message.startswith(MESSAGE):
             return handled
         try:
-            card = mw.col.get_card(CardId(int(message[len(MESSAGE):])))
-        except Exception:  # a card deleted since it was shown, a bad id
+            card_id = int(message[len(MESSAGE):])
+        except ValueError:
             return True, None
-        self.open_card(card)
+        card = self._clicked_card(card_id, context)
+        if card is not None:
+            self.open_card(card)
         return True, None
+
+    def _clicked_card(self, card_id: int, context: Any) -> Optional[Any]:
+        """The card whose control was clicked: the one the web view's owner
+        shows (the reviewer, a preview, the card layout: nothing to ask),
+        else the collection's, if it still has it. Asked by a search, never
+        by ``get_card`` of a card deleted since its answer showed: Anki's
+        "not found" error, with RUST_BACKTRACE set (Anki's developer setup),
+        walks the window thread's stack (~100 ms frozen)."""
+        shown = getattr(context, "card", None)
+        if callable(shown):  # the previewers' card() (the reviewer's and the card layout's: the card)
+            try:
+                shown = shown()
+            except Exception:
+                shown = None
+        if shown is not None and getattr(shown, "id", None) == card_id:
+            return shown
+        col = mw.col
+        if col is None or not col.find_cards(f"cid:{card_id}"):
+            return None
+        return col.get_card(CardId(card_id))
 
     def on_state_shortcuts(self, state: str, shortcuts: List[Tuple[str, Callable[[], None]]]) -> None:
         if state == "review":

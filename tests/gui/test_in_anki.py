@@ -7,6 +7,7 @@ leaves the watcher as it found it (on).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -361,8 +362,28 @@ def test_atomic_write_while_anki_runs_arrives_through_the_watcher(anki):
     assert anki.controller.runner.finished_count == count + 1  # the save's events made one sync
 
 
-def test_preview_writes_nothing_and_shows_the_report(anki):
+
+def rows_grouped_on_the_main_thread(monkeypatch) -> list:
+    """The change rows the installed add-on names by document (what
+    grouping them for the report window does, once per row) on Anki's main
+    thread: a first sync's report lists 50,000, and grouping them there
+    froze the window ~0.15 s when the report opened."""
+    module = sys.modules["polar_sync.gui.report_text"]
+    named = module.document_name
+    on_main: list = []
+
+    def recorded(row: Any) -> str:
+        if threading.current_thread() is threading.main_thread():
+            on_main.append(row)
+        return named(row)
+
+    monkeypatch.setattr(module, "document_name", recorded)
+    return on_main
+
+
+def test_preview_writes_nothing_and_shows_the_report(anki, monkeypatch):
     anki.set_config(watch=False)
+    grouped_on_main = rows_grouped_on_the_main_thread(monkeypatch)
     try:
         doc = Doc(anki.library, "1GuiPreviewDoc0000001", title="Preview")
         doc.card("1GuiP1", basic("<p>Only previewed?</p>", "<p>-</p>"))
@@ -377,6 +398,10 @@ def test_preview_writes_nothing_and_shows_the_report(anki):
         dialog = anki.controller.report_dialog
         assert dialog is not None and dialog.isVisible()
         assert "dry run" in dialog.browser.toPlainText()
+        # Grouped for the window's tree on the worker thread too.
+        assert dialog.tree is not None and dialog.tree.topLevelItemCount() >= 1
+        assert not [r for r in grouped_on_main if any(r is c for c in outcome.change_rows)]
+        assert dialog.changes is outcome.changes
         dialog.close()
         doc.remove()
     finally:
@@ -412,8 +437,45 @@ def test_corrupt_state_json_produces_the_report_not_a_crash(anki, qtbot):
     text = dialog.browser.toPlainText()
     assert "1SpacedRepetitionIntro0a/state.json" in text
     assert "not a readable Polar document" in text
+    # Its tree of what changed was grouped on the worker thread too.
+    assert outcome.changes is not None and dialog.changes is outcome.changes
     dialog.close()
 
+
+
+def test_show_in_browser_of_many_notes_keeps_their_ids_out_of_the_search_bar(anki, monkeypatch):
+    """The ids of a first sync's 50,000 notes are a 700 KB search: in the
+    Browser's search bar Qt laid it out at every repaint (1.9 s frozen in
+    all while the Browser opened) and Anki kept it in the search history.
+    Past a few hundred notes the bar says what is shown in words."""
+    from aqt import gui_hooks
+    from aqt.qt import QTimer
+
+    module = importlib.import_module("polar_sync.gui.report_dialog")
+    monkeypatch.setattr(module, "SEARCH_BAR_IDS", 2)  # (the session's library is small)
+    anki.settle()
+    col = anki.mw.col
+    nids = sorted(col.find_notes("tag:polar*"))[:3]
+    assert len(nids) == 3
+    # The Browser's editor must have loaded a note before the window closes
+    # (Anki 23.10 shows an error for an editor closed mid-load).
+    loaded: list = []
+    hook = lambda editor: loaded.append(editor.note.id if editor.note else 0)  # noqa: E731
+    gui_hooks.editor_did_load_note.append(hook)
+    browser = module.open_browser(nids)
+    try:
+        anki.anki.wait_until(lambda: browser.isVisible() and browser._lastSearchTxt.count(",") == 2,
+                             what="the Browser's search of the notes")
+        assert set(col.find_notes(browser._lastSearchTxt)) == set(nids)  # the search itself, as it ran
+        assert browser.table.len() >= 3
+        shown = browser.current_search()
+        assert "nid:" not in shown and "3 notes" in shown
+        assert not any("," in entry for entry in anki.mw.pm.profile.get("searchHistory", []))
+        anki.anki.wait_until(lambda: set(loaded) & set(nids), what="the Browser's editor showing a note")
+    finally:
+        gui_hooks.editor_did_load_note.remove(hook)
+        QTimer.singleShot(60, browser.close)  # (after Anki's 50 ms move onto the screen)
+        anki.anki.wait_until(lambda: not browser.isVisible(), what="the Browser closed")
 
 def test_open_sync_log_shows_recent_syncs(anki):
     from aqt.qt import QApplication

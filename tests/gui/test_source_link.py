@@ -306,6 +306,59 @@ def test_the_browser_preview_offers_it_too(library_with_pdf: Any) -> None:
     links.window.close()
 
 
+
+def test_a_click_on_a_card_deleted_since_it_showed_asks_anki_nothing_that_fails(
+        library_with_pdf: Any, monkeypatch: Any) -> None:
+    """Anki's "not found" error walks the window thread's deep Qt stack when
+    RUST_BACKTRACE is set (~100 ms frozen): the click asks by a search."""
+    anki = library_with_pdf
+    col = anki.mw.col
+    note = col.new_note(col.models.by_name("Basic"))
+    note["Front"] = "Deleted since its answer showed"
+    col.add_note(note, col.decks.id_for_name("Default") or 1)
+    card_id = note.cards()[0].id
+    col.remove_notes([note.id])
+    failed = []
+    backend = col._backend
+    run_command = backend._run_command
+
+    def recorded(service: int, method: int, data: bytes) -> bytes:
+        try:
+            return run_command(service, method, data)
+        except Exception as exc:
+            failed.append((sys._getframe(1).f_code.co_name, type(exc).__name__))
+            raise
+
+    monkeypatch.setattr(backend, "_run_command", recorded)
+    links = anki.controller.source_links
+    assert links.on_js_message((False, None), f"polar-open:{card_id}", object()) == (True, None)
+    assert links.on_js_message((False, None), "polar-open:x", object()) == (True, None)
+    monkeypatch.undo()
+    assert failed == []
+    assert links.window is None or not links.window.isVisible()
+
+
+def test_a_click_in_the_reviewer_opens_the_card_it_shows_without_asking_the_collection(
+        library_with_pdf: Any, monkeypatch: Any) -> None:
+    anki = library_with_pdf
+    _show_answer(anki, "What pushes the next review out?")
+    reviewer = anki.mw.reviewer
+    asked = []
+    backend = anki.mw.col._backend
+    run_command = backend._run_command
+
+    def recorded(service: int, method: int, data: bytes) -> bytes:
+        asked.append(sys._getframe(1).f_code.co_name)
+        return run_command(service, method, data)
+
+    monkeypatch.setattr(backend, "_run_command", recorded)
+    links = anki.controller.source_links
+    assert links.on_js_message((False, None), f"polar-open:{reviewer.card.id}", reviewer) == (True, None)
+    monkeypatch.undo()
+    assert "get_card" not in asked
+    assert links.window.isVisible() and links.window.current_page == 7
+    links.window.close()
+
 def test_without_qt_pdf_chromiums_pdf_viewer_opens_at_the_page(library_with_pdf: Any, monkeypatch: Any) -> None:
     anki = library_with_pdf
     links = anki.controller.source_links

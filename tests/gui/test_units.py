@@ -7,8 +7,10 @@ from addon.gui import synclog
 from addon.gui.operations import MANUAL, PREVIEW, STARTUP, WATCH, SyncRequest
 from addon.gui.report_dialog import report_html
 from addon.gui.report_text import (
+    change_tree,
     conflict_count,
     counts_line,
+    counts_words,
     group_changes,
     kind_counts,
     note_ids,
@@ -95,6 +97,29 @@ def test_changes_group_by_deck_and_document_and_give_browser_ids():
     # Created-in-preview notes do not exist yet; deleted ones no longer do.
     assert note_ids(rows) == [7]
 
+
+
+def test_the_change_tree_groups_and_counts_in_one_pass_as_group_changes_does():
+    rows = [
+        {"change": "created", "deck": "B", "title": "Zoo", "document": "1Z", "front": "q1", "note_id": None},
+        {"change": "updated", "deck": "A", "title": "", "document": "1Y", "front": "q2", "note_id": 7},
+        {"change": "moved", "deck": "A", "title": "", "document": "1Y", "front": "q2", "note_id": 7},
+        {"change": "deleted", "deck": "a", "title": "Old", "document": "1X", "front": "q3", "note_id": 9},
+        {"change": "created", "deck": "", "title": "Zoo", "document": "1Z", "front": "q4", "note_id": 11},
+    ]
+    tree = change_tree(rows)
+    groups = group_changes(rows)
+    assert tree.rows is rows
+    assert [d.name for d in tree.decks] == list(groups)
+    for deck in tree.decks:
+        assert [d.name for d in deck.documents] == list(groups[deck.name])
+        assert list(deck.rows) == [r for d in groups[deck.name].values() for r in d]
+        assert counts_words(deck.counts, False) == kind_counts(deck.rows, False)
+        for doc in deck.documents:
+            assert list(doc.rows) == groups[deck.name][doc.name]
+            assert counts_words(doc.counts, True) == kind_counts(doc.rows, True)
+    assert list(tree.note_ids) == note_ids(rows) == [7, 11]
+    assert change_tree([]).decks == []
 
 def test_the_saved_report_keeps_a_bounded_list_of_changes(tmp_path, monkeypatch):
     import json
