@@ -183,6 +183,15 @@ def main() -> None:  # noqa: C901 - one script, read top to bottom
         how()
         yield from wait(synced(before))
 
+    def preview(name: str) -> Iterator[None]:
+        """Preview (dry run), its report window shown a moment, then closed."""
+        phase(name)
+        yield from sync(c.preview)
+        yield from pause(3)
+        if c.report_dialog is not None:
+            c.report_dialog.close()
+        yield from pause(1)
+
     def polar_card_ids() -> List[int]:
         return list(mw.col.find_cards("tag:polar*") or mw.col.find_cards(""))
 
@@ -208,12 +217,7 @@ def main() -> None:  # noqa: C901 - one script, read top to bottom
             yield from pause(1)
             phases = ["none"]
         elif "previewfirst" in phases:
-            phase("preview-first")
-            yield from sync(c.preview)
-            yield from pause(3)
-            if c.report_dialog is not None:
-                c.report_dialog.close()
-            yield from pause(1)
+            yield from preview("preview-first")
             phases = ["none"]
         elif mw.col.note_count() < 1000 or "first" in phases:
             phase("first-sync")
@@ -241,12 +245,7 @@ def main() -> None:  # noqa: C901 - one script, read top to bottom
                 browser.close()
             yield from pause(1)
         if want("preview"):
-            phase("preview")
-            yield from sync(c.preview)
-            yield from pause(3)
-            if c.report_dialog is not None:
-                c.report_dialog.close()
-            yield from pause(1)
+            yield from preview("preview")
         if want("notfound"):
             phase("notfound")
             col = mw.col
