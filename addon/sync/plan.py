@@ -25,6 +25,7 @@ Rules, one place each:
 
 from __future__ import annotations
 
+import html as _html
 import re
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -44,6 +45,7 @@ from typing import (
     Union,
 )
 
+from ..polar.docmeta import Flashcard
 from ..render.card import KINDS as CARD_KINDS
 from ..render.card import RenderedCard
 from ..render.context import KEPT_IMAGE, kept_image, split_block
@@ -236,9 +238,22 @@ _WS = re.compile(r"\s+")
 
 
 def plain(html: str) -> str:
-    """Text of an HTML field, for matching old notes by content."""
-    text = _TAG_RE.sub(" ", html).replace("&nbsp;", " ")
+    """Text of an HTML field, for matching old notes by content: markup out,
+    entities read (``&amp;`` and a bare ``&`` are the same text; ``&nbsp;``
+    is a space)."""
+    text = _TAG_RE.sub(" ", html)
+    if "&" in text:
+        text = _html.unescape(text)
     return _WS.sub(" ", text).strip().lower()
+
+
+def old_sync_front(card: Flashcard, kind: str) -> str:
+    """The first field Polar's old AnkiConnect sync wrote for this card: the
+    Text's value as it is, never escaped or rendered (polar-bookshelf
+    ``AnkiSyncEngine.toNoteDescriptors``: ``HTML || TEXT || MARKDOWN``, the
+    order ``docmeta.parse_text`` keeps), ``text`` for a cloze, else ``front``."""
+    text = card.fields.get("text" if kind == "cloze" else "front")
+    return text.value if text is not None else ""
 
 
 def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_polar: Sequence[str],
@@ -467,12 +482,14 @@ class Planner:
                 self.update(keeper, rc, doc, prev, move_to, guid_for(card.card_id), card_meta)
                 self.plan.rekeyed += 1
                 continue
+            sent = ""  # what Polar's old sync wrote as the note's first field
             if isinstance(card, Pending) and self.legacy.by_content:  # matched by its front
+                sent = old_sync_front(card.card, card.kind)
                 rendered = self._rendered(card)
                 if rendered is None:
                     continue
                 card = rendered
-            adopted = self.legacy.take(card)
+            adopted = self.legacy.take(card, sent)
             if adopted is not None:
                 rc = self._rendered(card)
                 if rc is None:  # not syncable: the old note stays as it is
@@ -841,15 +858,26 @@ class LegacyIndex:
     def untaken(self) -> List[NoteInfo]:
         return [n for n in self.notes if n.id not in self.taken]
 
-    def take(self, rc: Union[RenderedCard, Pending]) -> Optional[NoteInfo]:
+    def take(self, rc: Union[RenderedCard, Pending], sent: str = "") -> Optional[NoteInfo]:
         """The old note of this card; by its front only for a rendered card
-        (the caller renders a pending one when ``by_content`` is not empty)."""
+        (the caller renders a pending one when ``by_content`` is not empty):
+        the text Polar's old sync ``sent`` for it (Markdown raw, TEXT and a
+        bare ``&`` unescaped, see ``old_sync_front``) first, then the front
+        this add-on renders."""
         note = self.by_id.get(rc.card_id)
         if note is None and self.by_content and not isinstance(rc, Pending):  # plain() per card is not free
-            for mid in self.mids.get(rc.kind, []):
-                for cand in self.by_content.get((mid, plain(rc.front)), ()):
-                    if cand.id not in self.taken:
-                        note = cand
+            keys = [plain(rc.front)]
+            if sent:
+                first = plain(sent)
+                if first != keys[0]:
+                    keys.insert(0, first)
+            for key in keys:
+                for mid in self.mids.get(rc.kind, []):
+                    for cand in self.by_content.get((mid, key), ()):
+                        if cand.id not in self.taken:
+                            note = cand
+                            break
+                    if note is not None:
                         break
                 if note is not None:
                     break

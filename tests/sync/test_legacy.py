@@ -288,3 +288,38 @@ def test_polar_2x_notes_are_adopted_and_paired_after_the_user_renamed_basic_and_
     assert {nid: study_state(col, nid)[1] for nid in before} == {nid: s[1] for nid, s in before.items()}
     assert col.get_note(text).note_type()["name"] == "Lückentext (alt)"
     assert not run(col, book.root, state_path).changed
+
+
+def test_polar_2x_notes_are_adopted_by_the_text_polars_old_sync_sent(col, book, state_path):
+    """Polar's old sync put ``HTML || TEXT || MARKDOWN`` into the note as it
+    was (polar-bookshelf ``AnkiSyncEngine.toNoteDescriptors``): raw Markdown,
+    TEXT unescaped, a bare ``&`` in HTML. Such a 2.x note (no ``polar_guid:``)
+    is its card's note all the same, even beside a near twin (where pairing by
+    similarity must refuse)."""
+    shapes = [
+        ("1CardMd0001", {"MARKDOWN": "What is **a** process?"}),
+        ("1CardMd0002", {"MARKDOWN": "What is **a** thread?"}),
+        ("1CardTxt001", {"TEXT": "Is 2 < 3 & 4 > 1 in C?"}),
+        ("1CardTxt002", {"TEXT": "Is 2 < 3 & 4 > 1 in Go?"}),
+        ("1CardHtm001", {"HTML": "Tom & Jerry's <i>show</i>"}),
+        ("1CardHtm002", {"HTML": "Tom & Jerry's <i>film</i>"}),
+    ]
+    olds = {}
+    for card_id, front in shapes:
+        book.card(card_id, {"front": front, "back": {"TEXT": "x"}}, ref="text-highlight:1HlLeg0001")
+        olds[card_id] = old_sync_note(col, book, next(iter(front.values())), "x")
+    book.card("1CardClz001", {"text": {"MARKDOWN": "A {{c1::process}} runs **code**"}}, ctype="CLOZE")
+    olds["1CardClz001"] = old_sync_note(col, book, "A {{c1::process}} runs **code**", kind="Cloze")
+    book.write()
+    answer_all(col, olds.values())
+    before = {cid: study_state(col, nid) for cid, nid in olds.items()}
+
+    report = run(col, book.root, state_path)
+
+    assert report.created == 0 and report.legacy_leftovers == []
+    assert report.adopted + report.paired == len(olds)
+    assert col.note_count() == len(olds)
+    for card_id, nid in olds.items():
+        assert notes_with_guid(col, card_id) == [nid], card_id
+        assert study_state(col, nid) == before[card_id]
+    assert "<strong>a</strong> process" in col.get_note(olds["1CardMd0001"])["Front"]
