@@ -528,7 +528,7 @@ class Planner:
             d = by_doc.get(c.doc)
             if d is None or id(c) in retyped:
                 continue
-            labels = frozenset(old_sync_label(t) for t in d.labels)
+            labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
             text = f"{c.card.front} {c.card.back}"
             new.append(NewCard(c.card.card_id, c.doc, legacy_kind(c.kind), text, labels,
                                old_sync_decks(d.labels, d.deck)))
