@@ -147,6 +147,9 @@ class Update:
     unsuspend: List[CardId] = field(default_factory=list)
     content_changed: bool = False
     meta_changed: bool = False  # tags / guid
+    # Its tags change because Polar's changed since the last sync (a document
+    # moved to another folder, a card re-tagged): an update, as the report says.
+    retagged: bool = False
     meta: CardMeta = NO_META
     old: Optional[CardState] = None  # the last sync's row it was matched by, if any
     taken_over: str = ""  # "adopted" / "paired": a note of Polar's old sync
@@ -378,11 +381,13 @@ class Planner:
         # Every suspended card for now: resolve_suspensions narrows it to
         # those the sync suspended itself when it orphaned the note.
         unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []
-        meta_changed = sorted(tags) != sorted(note.tags) or new_guid != note.guid
+        tags_changed = sorted(tags) != sorted(note.tags)
+        meta_changed = tags_changed or new_guid != note.guid
+        retagged = tags_changed and base is not None and sorted(base.tags) != sorted(polar_tags)
         self.plan.updates.append(Update(
             note=note, rc=rc, doc=doc, fields=values, wants=wants, tags=tags, polar_tags=polar_tags, guid=new_guid,
             base=hashes, move_to=deck_changed_to, unsuspend=unsuspend,
-            content_changed=changed, meta_changed=meta_changed, meta=meta, old=base,
+            content_changed=changed, meta_changed=meta_changed, retagged=retagged, meta=meta, old=base,
         ))
 
     # -- a card that changed kind ----------------------------------------------
@@ -766,8 +771,8 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
     (``report.changes``, one row per counted change; ``deck_of``: document
     key -> its Polar deck). New notes come first, in ``plan.creates`` order."""
     report.created = len(plan.creates)
-    report.updated = sum(1 for u in plan.updates if u.content_changed)
-    report.unchanged += sum(1 for u in plan.updates if not u.content_changed)
+    report.updated = sum(1 for u in plan.updates if u.content_changed or u.retagged)
+    report.unchanged += sum(1 for u in plan.updates if not (u.content_changed or u.retagged))
     report.moved = sum(1 for u in plan.updates if u.move_cids)
     report.restored = sum(1 for u in plan.updates if u.note.has_tag(ORPHAN_TAG))
     report.adopted = plan.adopted
@@ -803,7 +808,7 @@ def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[
                   "" if isinstance(c.rc, Pending) else c.rc.front) for c in plan.creates]
     for u in plan.updates:
         kinds = []
-        if u.content_changed:
+        if u.content_changed or u.retagged:
             kinds.append("updated")
         if u.move_cids:
             kinds.append("moved")
