@@ -134,6 +134,9 @@ class Document:
     # Polar 3 block flashcards not synced because which DocMeta card each
     # copies could not be told (polar.blocks.merge): no duplicate made.
     held_back: int = 0
+    # docInfo.webCapture: a web page Polar 2 saved as a one-section EPUB (its
+    # address in ``url``): no page to name, as for a .phz.
+    web_capture: bool = False
 
     @property
     def display_title(self) -> str:
@@ -586,6 +589,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
         comments=tuple(comments),
         problems=tuple(problems),
         added=_str(info.get("added"), 64),
+        web_capture=info.get("webCapture") is True,
     )
 
 

@@ -106,9 +106,10 @@ def _doc_parts(doc: Document, label: str = ENGLISH_PAGE_LABEL) -> _DocParts:
         # A tracked web-capture URL can take six lines at phone width: the
         # link shows the site, the full address stays in the href.
         link = f'<a{attr("polar-link")} href="{_html.escape(url)}">{_html.escape(site_of(url))}</a>'
-    # As originals.kind_of tells a web capture: a .phz, or an address alone.
+    # As originals.kind_of tells a web capture: a .phz, or an address alone;
+    # or Polar 2's capture, a one-section EPUB marked ``webCapture``.
     filename = doc.filename.lower()
-    paged = not (filename.endswith(".phz") or (not filename and doc.url))
+    paged = not (filename.endswith(".phz") or (not filename and doc.url) or doc.web_capture)
     # (Escaped once a document, not once a page: the number put in has
     # nothing to escape and no space.)
     page_html = _html.escape(label, quote=False).replace(" ", "&nbsp;")

@@ -38,7 +38,7 @@ from .collection_view import (
 from .decks import default_deck
 from .identity import collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
-from .legacy import OldNote
+from .legacy import OldNote, note_tags
 from .notetypes import KINDS, NoteTypeRef, describe_missing, legacy_type_name, note_types
 from .plan import (
     LegacyIndex,
@@ -798,7 +798,7 @@ def pair_legacy_notes(ctx: Applying) -> None:
         home = note.cards[0].home if note.cards else None
         if home not in deck_names:
             deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower() if home is not None else ""
-        old = OldNote(note.id, kind or "", " ".join(note.fields), frozenset(t.lower() for t in note.tags),
+        old = OldNote(note.id, kind or "", " ".join(note.fields), note_tags(note.tags),
                       deck_names[home])
         leftovers.append((note, old))
     planner.pair_legacy(leftovers, ctx.parsed)

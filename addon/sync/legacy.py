@@ -83,7 +83,7 @@ class OldNote:
     note_id: int
     kind: str  # "basic" | "cloze" (the only two types the old sync used)
     text: str  # its fields' HTML, joined
-    tags: FrozenSet[str]  # lower-case
+    tags: FrozenSet[str]  # lower-case, quotes dropped (note_tags)
     deck: str  # lower-case name of its (home) deck
 
 
@@ -95,14 +95,27 @@ class NewCard:
     doc: str
     kind: str  # "basic" or "cloze", as for OldNote
     text: str
-    doc_labels: FrozenSet[str]  # the document's tag labels as the old sync wrote them, lower-case
+    doc_labels: FrozenSet[str]  # the tags the document's labels became on an old note (old_sync_label)
     decks: FrozenSet[str]  # lower-case deck names the old sync could have used for the document
 
 
-def old_sync_label(label: str) -> str:
-    """A Polar tag label as the old sync left it on a note (Anki splits tags
-    on spaces; the old sync sent labels as they were)."""
-    return label.replace(" ", "_").lower()
+_QUOTES = str.maketrans("", "", "\"'")
+
+
+def old_sync_label(label: str) -> List[str]:
+    """A Polar tag label as the old sync left it on a note: the tags it
+    became, lower-case. The old sync sent each label as one tag (AnkiConnect's
+    ``addNote`` sets ``note.tags`` to the list as given) and Anki splits a
+    note's tags on whitespace when it stores them, so "machine learning" is
+    "machine" and "learning" there; Anki 2.1 before its Rust tag code also
+    dropped quotes (``TagManager.canonify``), so quotes are compared without
+    (``note_tags``)."""
+    return label.translate(_QUOTES).lower().split()
+
+
+def note_tags(tags: Sequence[str]) -> FrozenSet[str]:
+    """An old note's tags as ``old_sync_label`` compares them."""
+    return frozenset(t.translate(_QUOTES).lower() for t in tags)
 
 
 def same_document(note: OldNote, card: NewCard) -> bool:

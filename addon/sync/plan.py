@@ -25,6 +25,7 @@ Rules, one place each:
 
 from __future__ import annotations
 
+import html as _html
 import re
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -44,6 +45,7 @@ from typing import (
     Union,
 )
 
+from ..polar.docmeta import Flashcard
 from ..render.card import KINDS as CARD_KINDS
 from ..render.card import RenderedCard
 from ..render.context import KEPT_IMAGE, kept_image, split_block
@@ -145,6 +147,9 @@ class Update:
     unsuspend: List[CardId] = field(default_factory=list)
     content_changed: bool = False
     meta_changed: bool = False  # tags / guid
+    # Its tags change because Polar's changed since the last sync (a document
+    # moved to another folder, a card re-tagged): an update, as the report says.
+    retagged: bool = False
     meta: CardMeta = NO_META
     old: Optional[CardState] = None  # the last sync's row it was matched by, if any
     taken_over: str = ""  # "adopted" / "paired": a note of Polar's old sync
@@ -236,9 +241,22 @@ _WS = re.compile(r"\s+")
 
 
 def plain(html: str) -> str:
-    """Text of an HTML field, for matching old notes by content."""
-    text = _TAG_RE.sub(" ", html).replace("&nbsp;", " ")
+    """Text of an HTML field, for matching old notes by content: markup out,
+    entities read (``&amp;`` and a bare ``&`` are the same text; ``&nbsp;``
+    is a space)."""
+    text = _TAG_RE.sub(" ", html)
+    if "&" in text:
+        text = _html.unescape(text)
     return _WS.sub(" ", text).strip().lower()
+
+
+def old_sync_front(card: Flashcard, kind: str) -> str:
+    """The first field Polar's old AnkiConnect sync wrote for this card: the
+    Text's value as it is, never escaped or rendered (polar-bookshelf
+    ``AnkiSyncEngine.toNoteDescriptors``: ``HTML || TEXT || MARKDOWN``, the
+    order ``docmeta.parse_text`` keeps), ``text`` for a cloze, else ``front``."""
+    text = card.fields.get("text" if kind == "cloze" else "front")
+    return text.value if text is not None else ""
 
 
 def merge_tags(current: Sequence[str], old_polar: Optional[Sequence[str]], new_polar: Sequence[str],
@@ -363,11 +381,13 @@ class Planner:
         # Every suspended card for now: resolve_suspensions narrows it to
         # those the sync suspended itself when it orphaned the note.
         unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []
-        meta_changed = sorted(tags) != sorted(note.tags) or new_guid != note.guid
+        tags_changed = sorted(tags) != sorted(note.tags)
+        meta_changed = tags_changed or new_guid != note.guid
+        retagged = tags_changed and base is not None and sorted(base.tags) != sorted(polar_tags)
         self.plan.updates.append(Update(
             note=note, rc=rc, doc=doc, fields=values, wants=wants, tags=tags, polar_tags=polar_tags, guid=new_guid,
             base=hashes, move_to=deck_changed_to, unsuspend=unsuspend,
-            content_changed=changed, meta_changed=meta_changed, meta=meta, old=base,
+            content_changed=changed, meta_changed=meta_changed, retagged=retagged, meta=meta, old=base,
         ))
 
     # -- a card that changed kind ----------------------------------------------
@@ -467,12 +487,14 @@ class Planner:
                 self.update(keeper, rc, doc, prev, move_to, guid_for(card.card_id), card_meta)
                 self.plan.rekeyed += 1
                 continue
+            sent = ""  # what Polar's old sync wrote as the note's first field
             if isinstance(card, Pending) and self.legacy.by_content:  # matched by its front
+                sent = old_sync_front(card.card, card.kind)
                 rendered = self._rendered(card)
                 if rendered is None:
                     continue
                 card = rendered
-            adopted = self.legacy.take(card)
+            adopted = self.legacy.take(card, sent)
             if adopted is not None:
                 rc = self._rendered(card)
                 if rc is None:  # not syncable: the old note stays as it is
@@ -511,7 +533,7 @@ class Planner:
             d = by_doc.get(c.doc)
             if d is None or id(c) in retyped:
                 continue
-            labels = frozenset(old_sync_label(t) for t in d.labels)
+            labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
             text = f"{c.card.front} {c.card.back}"
             new.append(NewCard(c.card.card_id, c.doc, legacy_kind(c.kind), text, labels,
                                old_sync_decks(d.labels, d.deck)))
@@ -749,8 +771,8 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
     (``report.changes``, one row per counted change; ``deck_of``: document
     key -> its Polar deck). New notes come first, in ``plan.creates`` order."""
     report.created = len(plan.creates)
-    report.updated = sum(1 for u in plan.updates if u.content_changed)
-    report.unchanged += sum(1 for u in plan.updates if not u.content_changed)
+    report.updated = sum(1 for u in plan.updates if u.content_changed or u.retagged)
+    report.unchanged += sum(1 for u in plan.updates if not (u.content_changed or u.retagged))
     report.moved = sum(1 for u in plan.updates if u.move_cids)
     report.restored = sum(1 for u in plan.updates if u.note.has_tag(ORPHAN_TAG))
     report.adopted = plan.adopted
@@ -786,7 +808,7 @@ def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[
                   "" if isinstance(c.rc, Pending) else c.rc.front) for c in plan.creates]
     for u in plan.updates:
         kinds = []
-        if u.content_changed:
+        if u.content_changed or u.retagged:
             kinds.append("updated")
         if u.move_cids:
             kinds.append("moved")
@@ -841,15 +863,26 @@ class LegacyIndex:
     def untaken(self) -> List[NoteInfo]:
         return [n for n in self.notes if n.id not in self.taken]
 
-    def take(self, rc: Union[RenderedCard, Pending]) -> Optional[NoteInfo]:
+    def take(self, rc: Union[RenderedCard, Pending], sent: str = "") -> Optional[NoteInfo]:
         """The old note of this card; by its front only for a rendered card
-        (the caller renders a pending one when ``by_content`` is not empty)."""
+        (the caller renders a pending one when ``by_content`` is not empty):
+        the text Polar's old sync ``sent`` for it (Markdown raw, TEXT and a
+        bare ``&`` unescaped, see ``old_sync_front``) first, then the front
+        this add-on renders."""
         note = self.by_id.get(rc.card_id)
         if note is None and self.by_content and not isinstance(rc, Pending):  # plain() per card is not free
-            for mid in self.mids.get(rc.kind, []):
-                for cand in self.by_content.get((mid, plain(rc.front)), ()):
-                    if cand.id not in self.taken:
-                        note = cand
+            keys = [plain(rc.front)]
+            if sent:
+                first = plain(sent)
+                if first != keys[0]:
+                    keys.insert(0, first)
+            for key in keys:
+                for mid in self.mids.get(rc.kind, []):
+                    for cand in self.by_content.get((mid, key), ()):
+                        if cand.id not in self.taken:
+                            note = cand
+                            break
+                    if note is not None:
                         break
                 if note is not None:
                     break

@@ -214,3 +214,24 @@ def test_polars_mock_flashcards_land_as_front_back_cards(col, tmp_path, state_pa
     assert note["Back"].startswith("Sacramento")
     name = re.search(r'<img src="([^"]+)"', note["Front"]).group(1)
     assert os.path.exists(os.path.join(col.media.dir(), name))
+
+
+def test_a_web_page_polar_2_captured_as_an_epub_shows_no_page(col, tmp_path, state_path):
+    """Polar 2's web extension saves a page as a one-section EPUB with
+    ``webCapture: true``, its address in ``url`` (polar-app
+    ``polar-web-extension/src/services/SaveToPolarHandler.ts``,
+    ``saveToPolarAsEPUB``): "p. 1" means nothing there, as for a .phz."""
+    doc = Doc(tmp_path / "polar", "1WebCapEpub0000000000001", "How HTTPS works", pages=1)
+    doc.meta["docInfo"].update(filename="1RandomId0.epub", url="https://howhttps.works/", webCapture=True)
+    doc.text_highlight("1HlWeb0001", "HTTPS keeps a conversation private.")
+    doc.card("1CardWeb01", basic("What does HTTPS keep?", "Privacy"), ref="text-highlight:1HlWeb0001")
+    book = Doc(tmp_path / "polar", "1EpubBook00000000000001", "A book", pages=3)
+    book.meta["docInfo"]["filename"] = "1RandomId1.epub"
+    book.card("1CardBook1", basic("q", "a"), page=2)
+    doc.write()
+    book.write()
+    run(col, doc.root, state_path)
+    back = note_of(col, "1CardWeb01")["Back"]
+    assert "p.&nbsp;" not in back and ">howhttps.works</a>" in back
+    assert "HTTPS keeps a conversation private." in back
+    assert "p.&nbsp;2" in note_of(col, "1CardBook1")["Back"]  # an EPUB book keeps its page

@@ -35,7 +35,7 @@ def old_sync_note(col, doc: Doc, front: str, back: str = "", *, card_id: Optiona
     labels = list(doc.meta["docInfo"]["tags"]) + list(card_tags)
     deck_tags = [t for t in labels if t.startswith("deck:")]
     name = deck or (deck_tags[-1][len("deck:"):].replace("/", "::") if deck_tags else "Default")
-    note.tags = [t.replace(" ", "_") for t in labels] + ["_polar-flashcard"]
+    note.tags = labels + ["_polar-flashcard"]  # as AnkiConnect set them: Anki splits a spaced one
     if card_id:
         note.tags.append(f"polar_guid:{card_id}")
     col.add_note(note, col.decks.id(name))
@@ -288,3 +288,65 @@ def test_polar_2x_notes_are_adopted_and_paired_after_the_user_renamed_basic_and_
     assert {nid: study_state(col, nid)[1] for nid in before} == {nid: s[1] for nid, s in before.items()}
     assert col.get_note(text).note_type()["name"] == "Lückentext (alt)"
     assert not run(col, book.root, state_path).changed
+
+
+def test_polar_2x_notes_are_adopted_by_the_text_polars_old_sync_sent(col, book, state_path):
+    """Polar's old sync put ``HTML || TEXT || MARKDOWN`` into the note as it
+    was (polar-bookshelf ``AnkiSyncEngine.toNoteDescriptors``): raw Markdown,
+    TEXT unescaped, a bare ``&`` in HTML. Such a 2.x note (no ``polar_guid:``)
+    is its card's note all the same, even beside a near twin (where pairing by
+    similarity must refuse)."""
+    shapes = [
+        ("1CardMd0001", {"MARKDOWN": "What is **a** process?"}),
+        ("1CardMd0002", {"MARKDOWN": "What is **a** thread?"}),
+        ("1CardTxt001", {"TEXT": "Is 2 < 3 & 4 > 1 in C?"}),
+        ("1CardTxt002", {"TEXT": "Is 2 < 3 & 4 > 1 in Go?"}),
+        ("1CardHtm001", {"HTML": "Tom & Jerry's <i>show</i>"}),
+        ("1CardHtm002", {"HTML": "Tom & Jerry's <i>film</i>"}),
+    ]
+    olds = {}
+    for card_id, front in shapes:
+        book.card(card_id, {"front": front, "back": {"TEXT": "x"}}, ref="text-highlight:1HlLeg0001")
+        olds[card_id] = old_sync_note(col, book, next(iter(front.values())), "x")
+    book.card("1CardClz001", {"text": {"MARKDOWN": "A {{c1::process}} runs **code**"}}, ctype="CLOZE")
+    olds["1CardClz001"] = old_sync_note(col, book, "A {{c1::process}} runs **code**", kind="Cloze")
+    book.write()
+    answer_all(col, olds.values())
+    before = {cid: study_state(col, nid) for cid, nid in olds.items()}
+
+    report = run(col, book.root, state_path)
+
+    assert report.created == 0 and report.legacy_leftovers == []
+    assert report.adopted + report.paired == len(olds)
+    assert col.note_count() == len(olds)
+    for card_id, nid in olds.items():
+        assert notes_with_guid(col, card_id) == [nid], card_id
+        assert study_state(col, nid) == before[card_id]
+    assert "<strong>a</strong> process" in col.get_note(olds["1CardMd0001"])["Front"]
+
+
+def test_a_document_tag_with_a_space_still_traces_an_old_note_to_its_document(col, tmp_path, state_path):
+    """Polar's old sync sent each label as one tag (AnkiConnect ``addNote``:
+    ``ankiNote.tags = note['tags']``) and Anki splits a note's tags on
+    spaces: "machine learning" is "machine" and "learning" on the old note
+    (what ``col.add_note`` makes of it here too). Spaces are allowed in Polar
+    tags since 1.80, so such a note must still pair with its edited card."""
+    doc = Doc(tmp_path / "polar", "1DocSpaced00000000000aa", "Deep Learning", tags=["machine learning", "O'Reilly"])
+    doc.text_highlight("1HlSpace01", "Gradient descent follows the slope.")
+    model = col.models.by_name("Basic")
+    note = col.new_note(model)
+    note["Front"], note["Back"] = "What does gradient descent follow?", "The slope"
+    note.tags = ["machine learning", "O'Reilly", "_polar-flashcard", "polar_guid:1CardOldSp1"]
+    col.add_note(note, col.decks.id("Default"))
+    assert "machine" in col.get_note(note.id).tags  # Anki split it
+    answer_all(col, [note.id])
+    before = study_state(col, note.id)
+    doc.card("1CardNewSp1", basic("What does gradient descent follow downhill?", "The slope"),
+             ref="text-highlight:1HlSpace01")
+    doc.write()
+
+    report = run(col, doc.root, state_path)
+
+    assert report.paired == 1 and report.created == 0 and report.legacy_leftovers == []
+    assert notes_with_guid(col, "1CardNewSp1") == [note.id]
+    assert study_state(col, note.id) == before

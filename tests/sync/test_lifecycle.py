@@ -364,3 +364,33 @@ def test_many_new_decks_and_moves_stay_one_undo_step(col, tmp_path, state_path):
     col.undo()
     assert {col.decks.name(c.did) for c in col.get_note(nid_of(col, "1ManyC0003")).cards()} == {"Many::D3"}
     assert col.note_count() == 40
+
+
+def test_a_document_moved_to_another_folder_updates_its_notes_tags_and_says_so(col, lib, state_path):
+    """Moving a document to another folder in Polar (a ``/folder`` tag label,
+    ``Tags.onlyFolderTags``) or re-tagging a card in place
+    (``PersistenceLayerMutator2``: ``Flashcards.update(id, ..., {tags})``,
+    same id) changes only the notes' tags: an update, reported as one (it was
+    "nothing changed", though the tags were written)."""
+    root, a, b = lib
+    b.tag("/reading/old").write()
+    run(col, root, state_path)
+    study(col)
+    before = reviews(col)
+    b.untag("/reading/old").tag("/reading/new").write()
+
+    report = run(col, root, state_path)
+
+    assert report.updated == 2 and report.changed, report.summary()
+    assert "nothing changed" not in report.summary()
+    assert {c["card"] for c in report.to_dict()["changes"] if c["change"] == "updated"} == {"1CardB0001", "1CardB0002"}
+    note = col.get_note(nid_of(col, "1CardB0001"))
+    assert "reading::new" in note.tags and "reading::old" not in note.tags
+    assert reviews(col) == before
+    assert_idempotent(col, root, state_path)
+
+    b.meta["pageMetas"]["1"]["flashcards"]["1CardB0002"]["tags"] = {"hard": {"id": "hard", "label": "hard"}}
+    b.write()
+    report = run(col, root, state_path)
+    assert report.updated == 1 and "hard" in col.get_note(nid_of(col, "1CardB0002")).tags
+    assert_idempotent(col, root, state_path)
