@@ -117,6 +117,15 @@ class Anki:
             time.sleep(0.01)
         raise TimeoutError(f"timed out after {timeout:g} s waiting for {what or predicate}")
 
+    def wait_rendered(self, window: Any, timeout: float = WAIT_S) -> Any:
+        """Until the add-on's document window shows its current page drawn
+        at its size: pages are drawn on Qt PDF's renderer thread, after
+        ``open()``/``go_to()`` returned (``rendered_page`` and
+        ``view.mark_rects()`` are then the page's)."""
+        return self.wait_until(lambda: window.isVisible() and not window.rendering
+                               and window.rendered_page == window.current_page, timeout,
+                               f"the document window to draw page {window.current_page}")
+
 
 def start(
     base: Path,

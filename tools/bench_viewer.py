@@ -4,7 +4,8 @@
 What a click on "open at p. N" costs, without the reviewer: from the card's
 guid, a fresh :class:`OriginFinder` looks the card up in the sync state,
 reads its document's state.json, finds the PDF in stash/; the add-on's
-window opens it at the page, renders the page with the highlight and is
+window opens it at the page, its page is drawn (on Qt PDF's renderer
+thread: the clock runs until the window has it) with the highlight and is
 painted (a grab forces the paint). Qt offscreen; prints one JSON line.
 
     python tools/bench_viewer.py --library L --state S --guid G [--reps 5] [--make-pdf P --pages N]
@@ -33,7 +34,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=0)
     args = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from aqt.qt import QApplication
+    from aqt.qt import QApplication, QEventLoop, sip
 
     app = QApplication([sys.argv[0]])
     if args.make_pdf is not None:
@@ -53,14 +54,15 @@ def main() -> None:
         window = DocumentWindow(None)
         window.open(origin.original.path, origin.original.title, origin.spot)
         window.show()
-        app.processEvents()
+        deadline = time.monotonic() + 60
+        while window.rendering and time.monotonic() < deadline:  # (drawn on Qt PDF's thread)
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         window.grab()  # paints the page as the screen would
         samples.append(time.perf_counter() - start)
         page = window.rendered_page
         assert page == origin.spot.page and window.view.mark_rects(), "not at the highlight's page"
         window.close()
-        window.deleteLater()
-        app.processEvents()
+        sip.delete(window)  # (its page is in: nothing to wait for)
     print(json.dumps({"samples": samples, "page": page}))
 
 

@@ -81,3 +81,68 @@ def write_pdf(path: Path, pages: int, title: str = "Sample document", lines_per_
     finally:
         painter.end()
     return path
+
+
+def write_scanned_pdf(path: Path, pages: int, title: str = "A scanned book",
+                      image_px: Tuple[int, int] = (2480, 3508)) -> Path:
+    """Write ``pages`` pages that are each one full-page raster image, as a
+    scanned book's are (default: A4 at 300 dpi, 2480 x 3508 px): grey paper
+    with a grain, dark bars as lines of print, the page number in type.
+    Drawing such a page decodes and scales the whole image (Qt PDF: ~100 ms
+    and more a page), whatever the size it is shown at. A Letter page in
+    points, so Polar's rects (816 x 1056 px at scale 1) map as for
+    :func:`write_pdf`."""
+    from aqt.qt import (
+        QColor,
+        QFont,
+        QImage,
+        QMarginsF,
+        QPageLayout,
+        QPageSize,
+        QPainter,
+        QPdfWriter,
+        QRectF,
+        QSizeF,
+        Qt,
+    )
+
+    width, height = image_px
+    size = LETTER_POINTS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = QPdfWriter(str(path))
+    writer.setResolution(72)
+    writer.setTitle(title)
+    writer.setPageLayout(QPageLayout(QPageSize(QSizeF(*size), QPageSize.Unit.Point),
+                                     QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+    painter = QPainter(writer)
+    try:
+        big = QFont("Sans Serif")
+        big.setPixelSize(width // 12)
+        for number in range(1, pages + 1):
+            if number > 1:
+                writer.newPage()
+            # The grain: a coarse random grey field scaled up smoothly (a
+            # scan's paper), compressible enough to keep the file sane.
+            small_w, small_h = width // 8, height // 8
+            grain = QImage(os.urandom(small_w * small_h), small_w, small_h, small_w, QImage.Format.Format_Grayscale8)
+            scan = grain.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                Qt.TransformationMode.SmoothTransformation).convertToFormat(QImage.Format.Format_RGB32)
+            page = QPainter(scan)
+            page.setOpacity(0.85)
+            page.fillRect(0, 0, width, height, QColor(238, 232, 218))
+            page.setOpacity(1.0)
+            page.setPen(QColor(30, 30, 30))
+            page.setFont(big)
+            page.drawText(QRectF(width * 0.1, height * 0.05, width * 0.8, height * 0.08),
+                          Qt.AlignmentFlag.AlignLeft, f"Page {number}")
+            line_h = height * 20 / size[1]
+            for line in range(24):  # where write_pdf's lines of text are: y = 170 + 20 * line pt
+                y = (170 + line * 20) * height / size[1]
+                length = 0.55 + 0.3 * ((line * 7919 + number * 104729) % 97) / 97
+                page.fillRect(QRectF(width * 0.12, y + line_h * 0.2, width * 0.76 * length, line_h * 0.55),
+                              QColor(60, 60, 60))
+            page.end()
+            painter.drawImage(QRectF(0, 0, size[0], size[1]), scan)
+    finally:
+        painter.end()
+    return path

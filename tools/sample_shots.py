@@ -196,16 +196,16 @@ def grab_viewer(session: anki_harness.Anki, library: Path, out: Path) -> List[Pa
             session.process(0.3)
             _answer(session, cid, "!!document.querySelector('.polar-open')")
             mw.reviewer.web.eval("document.querySelector('.polar-open').click()")
-            session.wait_until(lambda: links.window is not None and links.window.isVisible()
-                               and links.window.rendered_page > 0, 20, "the document window")
+            session.wait_until(lambda: links.window is not None and links.window.isVisible(), 20,
+                               "the document window")
             window = links.window
             window.resize(WIDTH, 640)
-            session.process(0.8)  # the re-render after resizing
+            session.wait_rendered(window)  # drawn again for the new width, on Qt PDF's thread
             path = out / f"viewer-bigtable-{mode}-400.png"
             window.grab().save(str(path))
             written.append(path)
             window.resize(760, 900)
-            session.process(0.8)
+            session.wait_rendered(window)
             path = out / f"viewer-bigtable-{mode}.png"
             window.grab().save(str(path))
             written.append(path)

@@ -20,8 +20,14 @@ fewer than 1,000 notes): noop, report, preview, notfound, log, review,
 browser, watch, profile, undo; alone: previewfirst (a preview of a fresh
 collection: the 50,000-row report), problemfirst (a first sync with a broken
 document, then a click on the notice). Compare ``env -u RUST_BACKTRACE``.
+With ``--scanned PDF`` (written first when missing: 20 pages, each one
+300-dpi image, as a scanned book's), the viewer phase: the add-on's document
+window opens it at page 7, ten page turns (one each 0.3 s), ten fast ones
+(0.03 s), a resize in five steps, another document opened while a page
+renders, and back.
 
     python tools/stall_probe.py --library L --work W [--addon X.ankiaddon] [--watch] [--phases ...]
+                                [--scanned PDF]
 
 The library: ``tools/synthetic_library.py --documents 1000 --cards 50000 L``
 (for the "open" control, link any PDF into L/stash/ under each document's
@@ -58,6 +64,7 @@ def main() -> None:  # noqa: C901 - one script, read top to bottom
     ap.add_argument("--addon", type=Path, default=ROOT / "dist" / "polar_sync.ankiaddon")
     ap.add_argument("--phases", default="")
     ap.add_argument("--watch", action="store_true", help="the watcher on (the watch phase needs it)")
+    ap.add_argument("--scanned", type=Path, help="the viewer phase's scanned-like PDF (written when missing)")
     args = ap.parse_args()
 
     import anki_harness
@@ -192,6 +199,65 @@ def main() -> None:  # noqa: C901 - one script, read top to bottom
             c.report_dialog.close()
         yield from pause(1)
 
+    def viewer(pdf: Path) -> Iterator[None]:
+        """The document window on a scanned book (see the docstring)."""
+        import importlib
+
+        import pdf_maker
+
+        if not pdf.exists():
+            pdf_maker.write_scanned_pdf(pdf, 20)
+        other = pdf.with_name(pdf.stem + "-text.pdf")
+        if not other.exists():
+            pdf_maker.write_pdf(other, 10)
+        package = type(c.source_links).__module__.rsplit(".", 2)[0]
+        window_class = importlib.import_module(package + ".gui.document_window").DocumentWindow
+        spot_class = importlib.import_module(package + ".polar.originals").Spot
+        spot = spot_class(7, ((96.0, 528.0, 408.0, 20.0), (96.0, 548.0, 204.0, 20.0)))
+
+        def drawn() -> Iterator[None]:  # (a window without ``rendering`` draws at once)
+            yield from wait(lambda: not getattr(window, "rendering", False), 30)
+
+        phase("viewer-open")
+        window = window_class(None)
+        window.open(pdf, "A scanned book", spot)
+        window.show()
+        yield from drawn()
+        print("viewer: page", window.rendered_page, "of", window.page_count, "rects", len(window.view.mark_rects()),
+              flush=True)
+        yield from pause(0.5)
+        phase("viewer-turns")
+        for _ in range(10):
+            window.go_to(window.current_page + 1)
+            yield from pause(0.3)
+        yield from drawn()
+        yield from pause(0.3)
+        phase("viewer-fast-turns")
+        for _ in range(10):
+            window.go_to(window.current_page - 1)
+            yield from pause(0.03)
+        yield from drawn()
+        yield from pause(0.3)
+        phase("viewer-resize")
+        for step in range(5):
+            window.resize(700 - 20 * step, 880)
+            yield from pause(0.03)
+        yield from drawn()
+        yield from pause(0.3)
+        phase("viewer-switch")
+        window.go_to(3)
+        yield
+        window.open(other, "Another document", spot)
+        yield from drawn()
+        window.open(pdf, "A scanned book", spot)
+        yield from drawn()
+        print("viewer: page", window.rendered_page, "rects", len(window.view.mark_rects()), flush=True)
+        yield from pause(0.5)
+        phase("viewer-close")
+        window.close()
+        window.deleteLater()
+        yield from pause(0.5)
+
     def polar_card_ids() -> List[int]:
         return list(mw.col.find_cards("tag:polar*") or mw.col.find_cards(""))
 
@@ -265,6 +331,8 @@ def main() -> None:  # noqa: C901 - one script, read top to bottom
                 c.source_links.on_js_message((False, None), f"polar-open:{cid}", object())
                 print(f"a click on its control: {1000 * (time.perf_counter() - t0):.1f} ms", flush=True)
                 yield from pause(0.3)
+        if args.scanned is not None and want("viewer"):
+            yield from viewer(args.scanned)
         if want("log"):
             phase("log-open")
             window = c.open_log()

@@ -99,10 +99,11 @@ def grab(session: Any, library: Path, docs: Path) -> List[Path]:
 
     _js(session, "document.querySelector('.polar-open').click(); true")
     links = controller.source_links
-    session.wait_until(lambda: links.window is not None and links.window.rendered_page == 7, 10, "the window")
+    session.wait_until(lambda: links.window is not None and links.window.isVisible(), 10, "the window")
     window = links.window
     window.resize(680, 860)
-    session.process(0.6)  # the re-render after resizing
+    session.wait_rendered(window)  # page 7 drawn for this width (on Qt PDF's thread)
+    assert window.rendered_page == 7 and len(window.view.mark_rects()) == 2
     shot = docs / "document-window.png"
     window.grab().save(str(shot))
     window.close()

@@ -1,26 +1,57 @@
 """The add-on's document window: a PDF at a card's page, with the
 highlight's rectangles drawn over it.
 
-Pages are rendered by Qt PDF (``QPdfDocument.render``) into an image that
-this window paints itself, so the highlight overlay is exact at any size:
-Polar's rects are fractions of the page (``Spot.fractions``) and the image
-is the page. One page at a time, fitted to the window's width; page
-navigation by buttons, the page box and the keyboard (←/→, PgUp/PgDn with
-Ctrl, Home/End); a button opens the file in the system's viewer.
+Pages are rendered by Qt PDF into an image that this window paints itself,
+so the highlight overlay is exact at any size: Polar's rects are fractions
+of the page (``Spot.fractions``) and the image is the page. One page at a
+time, fitted to the window's width; page navigation by buttons, the page
+box and the keyboard (←/→, PgUp/PgDn with Ctrl, Home/End); a button opens
+the file in the system's viewer.
+
+Rendering never runs on Anki's main thread: a page of a scanned book (one
+300-dpi image) takes 100-160 ms to draw, and Anki's whole window (the
+reviewer too) would freeze that long on every open, page turn and resize.
+Qt's ``QPdfPageRenderer`` draws on its own thread; PyQt6 does not bind its
+``pageRendered`` signal, so it reaches :meth:`DocumentWindow.on_renderer_pageRendered`
+through ``QMetaObject.connectSlotsByName`` (the renderer is the child named
+"renderer"). Qt PDF guards pdfium with one global mutex, so any
+``QPdfDocument`` call made here while the renderer's thread draws (a page's
+size, ``load``, closing or deleting a document) would wait for that page.
+Hence the rules of this window:
+
+* one render in flight at a time, and no ``QPdfDocument`` call while it is:
+  the page count is read at load, a page's size just before its page is
+  requested (reading all of them at open costs ~0.7 ms a page: 270 ms for a
+  400-page book);
+* what is asked for meanwhile (page turns, a resize, another document) is
+  only remembered: when the page in flight arrives, the latest wish is
+  rendered and the pages wished in between are never drawn; a document
+  replaced while its page renders is deleted, and the next one loaded,
+  after that page arrived;
+* while a page renders the view shows the page already drawn, scaled (a
+  resize), or a blank page with a light "…" (a page turn), never a
+  highlight on a page it does not belong to; a resize renders once, after
+  it settled (120 ms without another).
+
+:attr:`DocumentWindow.rendering` says whether the view still waits for a
+page (tests and tools wait for it to be False).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from aqt.qt import (
     QColor,
     QDesktopServices,
+    QFont,
     QHBoxLayout,
     QImage,
     QKeySequence,
     QLabel,
+    QMetaObject,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -30,6 +61,7 @@ from aqt.qt import (
     QResizeEvent,
     QScrollArea,
     QShortcut,
+    QShowEvent,
     QSize,
     QSpinBox,
     Qt,
@@ -37,7 +69,9 @@ from aqt.qt import (
     QUrl,
     QVBoxLayout,
     QWidget,
+    pyqtSlot,
     qconnect,
+    sip,
 )
 
 from ..polar.originals import Fractions, Spot
@@ -60,8 +94,25 @@ def highlight_color(name: str) -> QColor:
     return color if color.isValid() else QColor(_DEFAULT_COLOR)
 
 
+Points = Tuple[float, float]  # a page's size in PDF points
+_LETTER: Points = (612.0, 792.0)  # the blank page's shape before any page's size is known
+_RESIZE_SETTLES_MS = 120
+
+
+class _Flight(NamedTuple):
+    """The one page the renderer's thread is drawing."""
+
+    request: int  # the renderer's id of the request
+    generation: int  # which loaded document (DocumentWindow._generation)
+    page: int  # 1-based
+    pixels: QSize  # what was asked for
+    width: int  # the view's width it was asked for (logical px)
+    ratio: float  # device pixels per logical pixel
+
+
 class PageView(QWidget):
-    """One rendered page and the highlight's rectangles over it."""
+    """One rendered page and the highlight's rectangles over it, or a blank
+    page with a light "…" while its page is being drawn."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -69,11 +120,21 @@ class PageView(QWidget):
         self._marks: List[Fractions] = []
         self._color = QColor(_DEFAULT_COLOR)
 
-    def show_page(self, image: QImage, marks: List[Fractions], color: QColor) -> None:
+    def show_page(self, image: QImage, marks: List[Fractions], color: QColor, size: QSize) -> None:
+        """``image`` scaled to ``size`` (logical px): the page as rendered
+        for this size, or for another one until it is rendered again."""
         self._image, self._marks, self._color = image, marks, color
-        ratio = image.devicePixelRatio() or 1.0
-        self.setFixedSize(QSize(round(image.width() / ratio), round(image.height() / ratio)))
+        self.setFixedSize(size)
         self.update()
+
+    def show_placeholder(self, size: QSize) -> None:
+        self._image, self._marks = None, []
+        self.setFixedSize(size)
+        self.update()
+
+    @property
+    def is_placeholder(self) -> bool:
+        return self._image is None
 
     def mark_rects(self) -> List[QRectF]:
         """The highlight's rectangles in this widget's coordinates."""
@@ -84,8 +145,15 @@ class PageView(QWidget):
         painter = QPainter(self)
         try:
             painter.fillRect(self.rect(), QColor("white"))
-            if self._image is not None:
-                painter.drawImage(QRectF(0, 0, self.width(), self.height()), self._image)
+            if self._image is None:
+                font = QFont(painter.font())
+                font.setPixelSize(max(self.width() // 12, 12))
+                painter.setFont(font)
+                painter.setPen(QColor(0, 0, 0, 60))
+                painter.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, "…")
+                return
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF(0, 0, self.width(), self.height()), self._image)
             if self._marks:
                 fill = QColor(self._color)
                 fill.setAlpha(90)
@@ -98,19 +166,45 @@ class PageView(QWidget):
             painter.end()
 
 
+def _stamp(path: Path) -> Optional[Tuple[int, int]]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 class DocumentWindow(QWidget):
     """A document's pages, opened at a card's page. Never modal: studying
-    goes on beside it."""
+    goes on beside it. See the module's docstring for how pages are drawn
+    off Anki's main thread."""
 
     def __init__(self, parent: Optional[QWidget]) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        assert pdf_support.QPdfDocument is not None
-        self.document: Any = pdf_support.QPdfDocument(self)
+        assert pdf_support.QPdfDocument is not None and pdf_support.QPdfPageRenderer is not None
+        # The renderer's thread draws every page; documents are its children,
+        # so the window's end waits for a page in flight before freeing them.
+        self._renderer: Any = pdf_support.QPdfPageRenderer(self)
+        self._renderer.setObjectName("renderer")
+        self._renderer.setRenderMode(pdf_support.QPdfPageRenderer.RenderMode.MultiThreaded)
+        self.document: Any = None  # the loaded QPdfDocument, None before (or when it cannot be read)
+        self._retired: List[Any] = []  # documents replaced while a page rendered: deleted once it arrived
+        self._generation = 0  # one per document loaded
+        self._page_count = 0
+        self._loaded: Optional[Tuple[Path, Tuple[int, int]]] = None  # path and (size, mtime) loaded
+        self._sizes: Dict[int, Points] = {}  # page → size in points, read when it was requested
+        self._last_points: Points = _LETTER
+        self._flight: Optional[_Flight] = None
+        self._image: Optional[QImage] = None  # the last page rendered ...
+        self._image_key: Optional[Tuple[int, int, int, float]] = None  # ... (generation, page, width, ratio)
+        self._pending_open: Optional[Tuple[Path, str, Spot, Optional[Tuple[int, int]]]] = None
+        self._if_unreadable: Optional[Callable[[], None]] = None
+        self._scroll_to_mark = False
         self.path: Optional[Path] = None
         self.title = ""
         self.spot = Spot(0)
         self.current_page = 0  # 1-based; 0 before a document is open
-        self.rendered_page = 0  # the page the view shows (after rendering)
+        self.rendered_page = 0  # the page the view shows rendered (0: none, or a blank page while it renders)
 
         self.prev_button = QPushButton("◀", self)
         self.prev_button.setToolTip(tr("Previous page"))
@@ -160,38 +254,102 @@ class DocumentWindow(QWidget):
         qconnect(QShortcut(QKeySequence("End"), self).activated, lambda: self.go_to(self.page_count))
         qconnect(QShortcut(QKeySequence("Esc"), self).activated, self.close)
 
-        # Re-render to the new width once resizing pauses.
+        # Render to the new width once resizing pauses.
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
-        qconnect(self._resize_timer.timeout, self._render)
+        qconnect(self._resize_timer.timeout, self._advance)
+        # pageRendered (not bound by PyQt6) → on_renderer_pageRendered.
+        QMetaObject.connectSlotsByName(self)
         self.resize(760, 900)
 
     @property
     def page_count(self) -> int:
-        return int(self.document.pageCount())
+        return self._page_count
 
-    def open(self, path: Path, title: str, spot: Spot) -> bool:
-        """Show ``path`` at ``spot``; False when Qt PDF cannot read the file
-        (the window then says so and offers the system viewer)."""
+    @property
+    def rendering(self) -> bool:
+        """True while the view does not show the current page rendered for
+        the window's size yet (a page in flight, a document waiting to
+        load, a resize not settled)."""
+        if self._flight is not None or self._pending_open is not None or self._resize_timer.isActive():
+            return True
+        if self.document is None or not self.current_page or not self.isVisible():
+            return False
+        return self._image_key != self._want_key()
+
+    def open(self, path: Path, title: str, spot: Spot, if_unreadable: Optional[Callable[[], None]] = None) -> bool:
+        """Show ``path`` at ``spot``. False when Qt PDF cannot read the file
+        (the window then says so and offers the system viewer), and then
+        ``if_unreadable`` is called: now, or when a page of the previous
+        document still being drawn has arrived and the file is read."""
         self.path, self.title, self.spot = path, title, spot
-        self.document.close()
-        error = self.document.load(str(path))
-        ok = error == type(error).None_ and self.page_count > 0
-        self.message.setVisible(not ok)
+        self._if_unreadable = if_unreadable
+        stamp = _stamp(path)
+        if self.document is not None and stamp is not None and self._loaded == (path, stamp):
+            # The same file: another spot in it (no reload, no wait).
+            self.current_page = 0
+            self.go_to(min(max(spot.page, 1), self.page_count))
+            return True
+        if self.document is not None:
+            self._retired.append(self.document)
+            self.document = None
+        self._generation += 1
+        self._image, self._image_key, self._sizes, self._page_count = None, None, {}, 0
+        self.current_page = self.rendered_page = 0
+        if self._flight is not None:
+            # Loading now would wait for the page in flight (one mutex for all
+            # of Qt PDF): blank until it arrives, then the file is read.
+            self._pending_open = (path, title, spot, stamp)
+            self.setWindowTitle(title)
+            self.message.hide()
+            self._enable(False)
+            self.view.show_placeholder(self._page_size(self._last_points))
+            return True
+        return self._load(path, title, spot, stamp)
+
+    def _enable(self, ok: bool) -> None:
         for widget in (self.prev_button, self.next_button, self.page_box, self.scroller):
             widget.setEnabled(ok)
+
+    def _load(self, path: Path, title: str, spot: Spot, stamp: Optional[Tuple[int, int]]) -> bool:
+        """Read the file (no page in flight: nothing to wait for)."""
+        assert self._flight is None
+        self._pending_open = None
+        self._dispose_retired()
+        assert pdf_support.QPdfDocument is not None
+        document = pdf_support.QPdfDocument(self._renderer)
+        error = document.load(str(path))
+        count = int(document.pageCount()) if error == type(error).None_ else 0
+        ok = count > 0
+        self.message.setVisible(not ok)
+        self._enable(ok)
         if not ok:
+            sip.delete(document)
             self.current_page = self.rendered_page = 0
             self.message.setText(tr("This file cannot be shown here; open it in the system viewer."))
+            self.view.show_placeholder(QSize(0, 0))
             self.setWindowTitle(title)
+            callback = self._if_unreadable
+            self._if_unreadable = None
+            if callback is not None:
+                callback()
             return False
+        self.document, self._page_count, self._loaded = document, count, (path, stamp) if stamp else None
+        self._renderer.setDocument(document)
         self.page_box.blockSignals(True)
-        self.page_box.setMaximum(self.page_count)
+        self.page_box.setMaximum(count)
         self.page_box.blockSignals(False)
-        self.count_label.setText(tr("of {n}", n=self.page_count))
+        self.count_label.setText(tr("of {n}", n=count))
         self.current_page = 0
-        self.go_to(min(max(spot.page, 1), self.page_count))
+        self.go_to(min(max(spot.page, 1), count))
         return True
+
+    def _dispose_retired(self) -> None:
+        """Delete the documents replaced (only with no page in flight:
+        deleting one takes Qt PDF's mutex)."""
+        assert self._flight is None
+        while self._retired:
+            sip.delete(self._retired.pop())
 
     def go_to(self, page: int) -> None:
         if not self.page_count:
@@ -206,50 +364,139 @@ class DocumentWindow(QWidget):
         self.prev_button.setEnabled(page > 1)
         self.next_button.setEnabled(page < self.page_count)
         self.setWindowTitle(tr("{title} — p. {page}", title=self.title, page=page))
-        self._render()
-        self._show_highlight()
+        self._scroll_to_mark = True
+        self._present()
+        self._advance()
 
     def marks(self) -> List[Fractions]:
-        """The highlight's rects on the current page, as fractions of it."""
-        if self.current_page != self.spot.page or not self.spot.rects:
+        """The highlight's rects on the current page, as fractions of it
+        (none until the page's size is known: it is read when its page is
+        requested)."""
+        points = self._sizes.get(self.current_page)
+        if self.current_page != self.spot.page or not self.spot.rects or points is None:
             return []
-        size = self.document.pagePointSize(self.current_page - 1)
-        return self.spot.fractions((size.width(), size.height()))
+        return self.spot.fractions(points)
 
-    def _render(self) -> None:
-        if not self.current_page:
+    # -- drawing ---------------------------------------------------------
+
+    def _page_width(self) -> int:
+        """The page's width in the view (logical px): the scroll area's
+        width less a vertical scroll bar, shown or not (the page is as wide
+        before and after the bar appears)."""
+        bar = self.scroller.verticalScrollBar()
+        extent = bar.sizeHint().width() if bar is not None else 0
+        return max(self.scroller.contentsRect().width() - extent - 12, 240)
+
+    def _page_size(self, points: Points) -> QSize:
+        width = self._page_width()
+        return QSize(width, round(width * points[1] / points[0]))
+
+    def _ratio(self) -> float:
+        return float(self.devicePixelRatioF() or 1.0)
+
+    def _want_key(self) -> Tuple[int, int, int, float]:
+        return self._generation, self.current_page, self._page_width(), self._ratio()
+
+    def _present(self) -> None:
+        """Show the current page as far as it is drawn: rendered (scaled to
+        the view when it was drawn for another size), or blank."""
+        page = self.current_page
+        if self.document is None or not page:
             return
-        index = self.current_page - 1
-        points = self.document.pagePointSize(index)
-        if points.width() <= 0 or points.height() <= 0:
+        points = self._sizes.get(page, self._last_points)
+        size = self._page_size(points)
+        key = self._image_key
+        if self._image is not None and key is not None and key[:2] == (self._generation, page):
+            self.view.show_page(self._image, self.marks(), highlight_color(self.spot.color), size)
+            self.rendered_page = page
+            if self._scroll_to_mark:
+                self._scroll_to_mark = False
+                self._show_highlight()
+        else:
+            self.view.show_placeholder(size)
+            self.rendered_page = 0
+            bar = self.scroller.verticalScrollBar()
+            if bar is not None:
+                bar.setValue(0)
+
+    def _point_size(self, page: int) -> Optional[Points]:
+        """The page's size in points; read from the document only with no
+        page in flight."""
+        known = self._sizes.get(page)
+        if known is not None or self._flight is not None or self.document is None:
+            return known
+        size = self.document.pagePointSize(page - 1)
+        if size.width() <= 0 or size.height() <= 0:
+            return None
+        self._sizes[page] = self._last_points = (size.width(), size.height())
+        return self._sizes[page]
+
+    def _advance(self) -> None:
+        """Ask for what the view lacks, when the renderer is free: the
+        document waiting to load, else the current page at the view's size."""
+        if self._flight is not None:
             return
-        ratio = self.devicePixelRatioF() or 1.0
-        width = max(self._viewport_size().width() - 12, 240)
-        height = width * points.height() / points.width()
-        image = self.document.render(index, QSize(round(width * ratio), round(height * ratio)))
-        image.setDevicePixelRatio(ratio)
-        self.view.show_page(image, self.marks(), highlight_color(self.spot.color))
-        self.rendered_page = self.current_page
+        self._dispose_retired()
+        if self._pending_open is not None:
+            self._load(*self._pending_open)  # (goes to its page: back here)
+            return
+        page = self.current_page
+        if self.document is None or not page or not self.isVisible():
+            return  # (shown: showEvent comes back here)
+        key = self._want_key()
+        if key == self._image_key:
+            return
+        if self._resize_timer.isActive() and self._image_key is not None and self._image_key[:2] == key[:2]:
+            return  # the page is there, scaled: drawn again once the resize settled
+        points = self._point_size(page)
+        if points is None:
+            return
+        self._present()  # (the page's true shape, now its size is known)
+        _, _, width, ratio = key
+        pixels = QSize(round(width * ratio), round(width * points[1] / points[0] * ratio))
+        request = int(self._renderer.requestPage(page - 1, pixels))
+        if request:
+            self._flight = _Flight(request, self._generation, page, pixels, width, ratio)
+
+    # (The whole signature: connectSlotsByName matches it exactly.)
+    @pyqtSlot(int, QSize, QImage, "QPdfDocumentRenderOptions", "qulonglong")
+    def on_renderer_pageRendered(self, index: int, pixels: QSize, image: QImage, options: Any,  # noqa: N802
+                                 request: int) -> None:
+        """A page drawn on the renderer's thread (connected by name: see
+        the module's docstring)."""
+        flight = self._flight
+        if flight is None or request != flight.request:
+            return
+        self._flight = None
+        if flight.generation == self._generation and flight.page == self.current_page and not image.isNull():
+            image.setDevicePixelRatio(flight.ratio)
+            self._image = image
+            self._image_key = (flight.generation, flight.page, flight.width, flight.ratio)
+            self._present()
+        self._advance()  # the latest wish, if it is not this page (the ones in between are never drawn)
 
     def _show_highlight(self) -> None:
         rects = self.view.mark_rects()
         if rects:
             first = rects[0]
-            self.scroller.ensureVisible(int(first.center().x()), int(first.center().y()), 50,
-                                        max(self._viewport_size().height() // 3, 50))
+            viewport = self.scroller.viewport()
+            height = viewport.height() if viewport is not None else self.scroller.height()
+            self.scroller.ensureVisible(int(first.center().x()), int(first.center().y()), 50, max(height // 3, 50))
         else:
             bar = self.scroller.verticalScrollBar()
             if bar is not None:
                 bar.setValue(0)
 
-    def _viewport_size(self) -> QSize:
-        viewport = self.scroller.viewport()
-        return viewport.size() if viewport is not None else self.scroller.size()
-
     def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        if self.current_page:
-            self._resize_timer.start(120)
+        if self.current_page and self.isVisible():
+            self._present()  # the page drawn so far, scaled to the new width
+            self._resize_timer.start(_RESIZE_SETTLES_MS)
+
+    def showEvent(self, event: Optional[QShowEvent]) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._present()
+        self._advance()
 
     def open_in_system_viewer(self) -> None:
         if self.path is not None:

@@ -311,14 +311,15 @@ class SourceLinks:
         mw.taskman.run_in_background(task, done)
 
     def _show_extracted(self, original: Original, path: Path, origin: Origin, retry: bool) -> Optional[Any]:
-        window = self.show_file(original, path, origin)
-        if retry and window is not None and getattr(window, "current_page", 1) == 0:
+        def unreadable() -> None:
             # Qt PDF could not read the kept copy: take it out once more.
             self.bodies.forget(path)
             self.extract(original, origin, retry=False)
-        return window
 
-    def show_file(self, original: Original, path: Path, origin: Origin) -> Optional[Any]:
+        return self.show_file(original, path, origin, if_unreadable=unreadable if retry else None)
+
+    def show_file(self, original: Original, path: Path, origin: Origin,
+                  if_unreadable: Optional[Callable[[], None]] = None) -> Optional[Any]:
         from ..polar.originals import PDF
 
         if original.kind != PDF:
@@ -334,7 +335,7 @@ class SourceLinks:
         if self.window is None or sip.isdeleted(self.window):
             self.window = DocumentWindow(None)
         window = self.window
-        window.open(path, original.title, origin.spot)
+        window.open(path, original.title, origin.spot, if_unreadable)
         window.show()
         window.raise_()
         window.activateWindow()

@@ -117,8 +117,8 @@ def test_the_answer_offers_the_page_and_a_click_opens_it_there(library_with_pdf:
     _js(anki, "document.querySelector('.polar-open').click(); true")
     anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(), what="the document window")
     window = links.window
-    anki.anki.wait_until(lambda: window.rendered_page == 7, what="page 7 rendered")
-    assert window.current_page == 7 and window.page_count == 10
+    anki.anki.wait_rendered(window)
+    assert window.rendered_page == 7 and window.current_page == 7 and window.page_count == 10
     assert window.windowTitle() == "Ten Pages of Memory — p. 7"
     assert window.page_box.value() == 7
 
@@ -136,12 +136,141 @@ def test_the_answer_offers_the_page_and_a_click_opens_it_there(library_with_pdf:
 
     # Navigation leaves the highlight's page behind, and its rects with it.
     window.next_button.click()
+    assert window.current_page == 8 and view.mark_rects() == []  # (none while page 8 is drawn, either)
+    anki.anki.wait_rendered(window)
     assert window.rendered_page == 8 and view.mark_rects() == []
     window.go_to(7)
-    assert len(view.mark_rects()) == 2
+    anki.anki.wait_rendered(window)
+    assert window.rendered_page == 7 and len(view.mark_rects()) == 2
     # Studying goes on: the reviewer still shows the same card's answer.
     assert anki.mw.reviewer.state == "answer" and anki.mw.reviewer.card.id == card.id
     window.close()
+
+
+def test_the_document_window_draws_pages_off_anki_s_main_thread(library_with_pdf: Any, tmp_path: Path,
+                                                                monkeypatch: Any) -> None:
+    """A page of a scanned book (one 300-dpi image) takes 100-160 ms to
+    draw: drawn in ``open()``/``go_to()``, it froze Anki's whole window (the
+    reviewer too) that long at every open, page turn and resize. Pages are
+    drawn on Qt PDF's renderer thread now, and the window makes no
+    ``QPdfDocument`` call while a page is being drawn (Qt PDF's one mutex
+    would make that call wait for the page); turns made meanwhile are only
+    remembered, and a resize draws once, after it settled. Counted, not
+    timed: every call the window makes on its documents and renderer is
+    recorded with whether a page was in flight."""
+    from dataclasses import replace
+
+    from aqt.qt import QImage, QMetaObject, QObject, QSize, pyqtSlot, sip
+
+    anki = library_with_pdf
+    links = anki.controller.source_links
+    package = type(links).__module__.rsplit(".", 1)[0]
+    pdf_support = importlib.import_module(package + ".pdf_support")
+    window_module = importlib.import_module(package + ".document_window")
+    spot = importlib.import_module(package.rsplit(".", 1)[0] + ".polar.originals").Spot(
+        3, tuple((r["left"], r["top"], r["width"], r["height"]) for r in RECTS.values()))
+    scanned = pdf_maker.write_scanned_pdf(tmp_path / "scanned.pdf", 6)
+    text_pdf = anki.library / "stash" / f"{FP}.pdf"
+
+    in_flight: set = set()
+    calls: list = []  # (method, a page was in flight)
+    requests: list = []  # pages asked for
+    destroyed: list = []  # a page was in flight when a document was deleted
+
+    real_document = pdf_support.QPdfDocument
+
+    class Document(real_document):
+        def __init__(self, parent: Any) -> None:
+            super().__init__(parent)
+            self.destroyed.connect(lambda *_: destroyed.append(bool(in_flight)))
+
+    for name in ("load", "close", "pageCount", "pagePointSize", "pageLabel", "render", "status", "metaData",
+                 "pageModel", "getAllText", "getSelection", "pageIndexForLabel", "error"):
+        if hasattr(real_document, name):
+            def recorded(self: Any, *args: Any, _name: str = name) -> Any:
+                calls.append((_name, bool(in_flight)))
+                return getattr(real_document, _name)(self, *args)
+            setattr(Document, name, recorded)
+
+    class Recorder(QObject):  # pageRendered is not bound by PyQt6: connected by name, as the window does
+        @pyqtSlot(int, QSize, QImage, "QPdfDocumentRenderOptions", "qulonglong")
+        def on_renderer_pageRendered(self, page: int, size: QSize, image: Any, options: Any,  # noqa: N802
+                                     request: int) -> None:
+            in_flight.discard(request)
+
+    recorder = Recorder()
+
+    # (The window before this change had no renderer: Qt's, to fail on what it did instead.)
+    real_renderer = getattr(pdf_support, "QPdfPageRenderer", None) or importlib.import_module(
+        "PyQt6.QtPdf").QPdfPageRenderer
+
+    class Renderer(real_renderer):
+        def __init__(self, parent: Any) -> None:
+            super().__init__(recorder)  # connected to the recorder first: it hears of a page before the window
+            self.setObjectName("renderer")
+            QMetaObject.connectSlotsByName(recorder)
+            self.setParent(parent)
+
+        def requestPage(self, page: int, size: QSize, *rest: Any) -> int:  # noqa: N802 - Qt's name
+            request = super().requestPage(page, size, *rest)
+            requests.append(page + 1)
+            in_flight.add(request)
+            return int(request)
+
+    monkeypatch.setattr(pdf_support, "QPdfDocument", Document)
+    monkeypatch.setattr(pdf_support, "QPdfPageRenderer", Renderer, raising=False)
+    window = window_module.DocumentWindow(None)
+    try:
+        window.open(scanned, "A scanned book", spot)
+        window.show()
+        assert [c for c in calls if c[0] == "render"] == []  # not in open(): was 1 each open
+        anki.anki.wait_rendered(window)
+        assert window.rendered_page == 3 and len(window.view.mark_rects()) == 2
+
+        # Ten turns in a row (keys held down): the page in flight, then the last one; none in between.
+        before = len(requests)
+        for _ in range(10):
+            window.go_to(window.current_page % 6 + 1)
+        assert window.current_page == 1 and window.view.mark_rects() == []
+        anki.anki.wait_rendered(window)
+        assert requests[before:] == [4, 1], requests[before:]
+        assert window.rendered_page == 1 and window.view.mark_rects() == []
+        # Back to the highlight's page: its rects once drawn, never on a page in between.
+        window.go_to(2)
+        window.go_to(3)
+        assert window.view.mark_rects() == []  # (a blank page until drawn)
+        anki.anki.wait_rendered(window)
+        assert window.rendered_page == 3 and len(window.view.mark_rects()) == 2
+
+        # A resize in five steps: drawn once, after it settled; the rects follow the page.
+        before = len(requests)
+        for step in range(5):
+            window.resize(700 - 30 * step, 860)
+        anki.anki.wait_rendered(window)
+        assert requests[before:] == [3]
+        w, h = window.view.width(), window.view.height()
+        assert abs(h / w - 1056 / 816) < 0.01
+        got = window.view.mark_rects()[0]
+        assert abs(got.x() - RECTS["0"]["left"] / 816 * w) < 0.5 and abs(got.y() - RECTS["0"]["top"] / 1056 * h) < 0.5
+
+        # Another document while a page is drawn: read once that page is in, at its spot.
+        window.go_to(5)
+        assert in_flight  # (a scanned page takes far longer than this line)
+        window.open(text_pdf, "Ten Pages of Memory", replace(spot, page=7))
+        anki.anki.wait_rendered(window)
+        assert (window.rendered_page, window.page_count, window.path) == (7, 10, text_pdf)
+        assert len(window.view.mark_rects()) == 2 and window.windowTitle() == "Ten Pages of Memory — p. 7"
+        window.open(scanned, "A scanned book", replace(spot, page=7))
+        anki.anki.wait_rendered(window)
+        assert (window.rendered_page, window.page_count) == (6, 6)  # (p. 7 of a 6-page book: its last)
+    finally:
+        window.close()
+        anki.anki.wait_until(lambda: not in_flight, what="the last page in flight")
+        sip.delete(window)  # (now: deleteLater would wait for an event loop, Anki's exit's)
+        recorder.deleteLater()
+    assert [c for c in calls if c[0] == "render"] == []
+    assert [c for c in calls if c[1]] == [], calls  # nothing asked of a document while a page was drawn
+    assert destroyed and not any(destroyed)  # the replaced documents were deleted, none while a page was drawn
 
 
 # WCAG contrast of an element's text against the first background behind
@@ -230,7 +359,8 @@ def test_shift_o_opens_the_document_from_the_answer(library_with_pdf: Any) -> No
     shortcut = next(s for s in anki.mw.stateShortcuts if s.key().toString() == "Shift+O")
     shortcut.activated.emit()
     anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(), what="the window")
-    assert links.window.current_page == 7
+    anki.anki.wait_rendered(links.window)
+    assert links.window.current_page == 7 and links.window.rendered_page == 7
     links.window.close()
 
 
@@ -302,6 +432,7 @@ def test_the_browser_preview_offers_it_too(library_with_pdf: Any) -> None:
     # A click there arrives through the same hook, whatever the web view.
     handled = links.on_js_message((False, None), f"polar-open:{card.id}", object())
     assert handled == (True, None)
+    anki.anki.wait_rendered(links.window)
     assert links.window.isVisible() and links.window.current_page == 7
     links.window.close()
 
@@ -356,6 +487,7 @@ def test_a_click_in_the_reviewer_opens_the_card_it_shows_without_asking_the_coll
     assert links.on_js_message((False, None), f"polar-open:{reviewer.card.id}", reviewer) == (True, None)
     monkeypatch.undo()
     assert "get_card" not in asked
+    anki.anki.wait_rendered(links.window)
     assert links.window.isVisible() and links.window.current_page == 7
     links.window.close()
 
@@ -433,9 +565,10 @@ def test_the_browsers_card_preview_offers_it_and_a_click_there_opens_it(library_
         anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-source .polar-open')", web),
                              what="the preview's answer with the control")
         _js(anki, "document.querySelector('.polar-open').click(); true", web)
-        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible()
-                             and links.window.rendered_page == 7, what="the document window from the preview")
-        assert len(links.window.view.mark_rects()) == 2
+        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(),
+                             what="the document window from the preview")
+        anki.anki.wait_rendered(links.window)
+        assert links.window.rendered_page == 7 and len(links.window.view.mark_rects()) == 2
         links.window.close()
         previewer.close()
     finally:
@@ -475,9 +608,11 @@ def test_from_a_polar_export_the_pdf_is_taken_out_and_opened_at_the_page(library
             links.window.close()
         _js(anki, "document.querySelector('.polar-open').click(); true")
         # Taken out of the archive off the main thread, then shown.
-        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible()
-                             and links.window.rendered_page == 7, what="the document from the export")
+        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(),
+                             what="the document from the export")
         window = links.window
+        anki.anki.wait_rendered(window)
+        assert window.rendered_page == 7
         assert window.path.parent == cache and window.path.read_bytes() == pdf
         assert len(window.view.mark_rects()) == 2
         assert window.windowTitle() == "Ten Pages of Memory — p. 7"
