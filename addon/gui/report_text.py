@@ -504,6 +504,10 @@ def _messages() -> Dict[str, Any]:
                                        field=r.get("field", "")),
         "conflict_anki": lambda r: tr("“{field}” was changed in Polar and in Anki; Anki's version was kept.",
                                       field=r.get("field", "")),
+        "unrecorded_anki": lambda r: tr(
+            "“{field}” differs from Polar's text, and the add-on has no record of syncing this note before (it "
+            "came from another computer or an import, or the add-on's record was lost): Anki's version was kept.",
+            field=r.get("field", "")),
         "conflict_context_polar": lambda r: tr(
             "Text was typed into the part of “{field}” that says where the card comes from, and that part "
             "changed in Polar: Polar's version was kept, so the text typed there is gone. Type it again before "

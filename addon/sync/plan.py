@@ -308,7 +308,10 @@ class Planner:
     # -- one matched card --------------------------------------------------
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
                deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
-               drop_tags: Sequence[str] = ()) -> None:
+               drop_tags: Sequence[str] = (), recorded: bool = True) -> None:
+        """``recorded`` False: a Polar note (by its guid) no state row knows
+        (another computer's, an import's, the state lost): a text of it that
+        differs from Polar's is kept as the user's (see ``merge_field``)."""
         nt = self.notetypes.get(note.mid)
         if nt is None:  # a note type gone since the snapshot: match by position
             nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
@@ -335,8 +338,17 @@ class Planner:
                 continue
             cur = note.fields[i] if i < len(note.fields) else ""
             merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
-                                 self.settings.conflict_policy == "polar_wins")
-            if merged.conflict:
+                                 self.settings.conflict_policy == "polar_wins", recorded)
+            if merged.unrecorded:
+                self.plan.conflicts.append({
+                    "path": f"{doc}#{rc.card_id}",
+                    "message": f"field {names[i]!r} differs from Polar's and no earlier sync of this note is "
+                               "recorded here (another computer, an import, a lost sync state); Anki version kept",
+                    "code": "unrecorded_anki", "field": names[i], "polar": _own_part(want.text),
+                    "anki": _own_part(cur), "note_id": note.id, "document": doc, "card": rc.card_id,
+                    "front": rc.front, **({"page": meta.page} if meta.page else {}),
+                })
+            elif merged.conflict:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
                     "message": (f"field {names[i]!r}: text typed inside its context block, whose "
@@ -430,7 +442,8 @@ class Planner:
                 self.retype(keeper, rc, doc, deck, base, meta.get(rc.card_id, NO_META))
                 continue
             to = deck if move_on and rc.card_id in arrived else move_to
-            self.update(keeper, rc, doc, base, to, guid, meta.get(rc.card_id, NO_META))
+            self.update(keeper, rc, doc, base, to, guid, meta.get(rc.card_id, NO_META),
+                        recorded=base is not None)
 
         # Polar re-creates a card on every edit: pair each vanished card with
         # a new one on the same parent and of the same type, oldest first.
