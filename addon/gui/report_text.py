@@ -465,6 +465,12 @@ def _messages() -> Dict[str, Any]:
             "earlier sync of this add-on made them (another tool, an import, another computer, or a lost sync "
             "record). They were left as they are.",
             _count(r)),
+        "made_again": lambda r: ntr(
+            "{n} note deleted in Anki was made again: its card is still in Polar. To be rid of a card for good, "
+            "delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
+            "{n} notes deleted in Anki were made again: their cards are still in Polar. To be rid of a card for "
+            "good, delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
+            _count(r)),
         "export_damaged": lambda r: tr("Part of the Polar export could not be read; the rest was synced. Export "
                                        "your library from Polar again and sync from the new file."),
         "export_incomplete": lambda r: tr(

@@ -88,6 +88,8 @@ class Applying:
     probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
     # Polar notes in the collection that no state row knows: guid -> note ids
     unknown: Dict[str, List[NoteId]] = field(default_factory=dict)
+    # guids of notes the last sync left that are gone (deleted in Anki)
+    deleted_in_anki: Set[str] = field(default_factory=set)
     # rows of notes in no document (foreign_row) whose note is gone: forgotten
     stale_rows: List[str] = field(default_factory=list)
     parsed: List[LoadedDoc] = field(default_factory=list)
@@ -293,6 +295,7 @@ def find_missing_notes(ctx: Applying) -> None:
         if (c.guid not in in_col and not c.orphaned) or len(in_col.get(c.guid, ())) > 1
     }
     ctx.reading.reread([k for k in recheck if k in ctx.reading.docs])
+    ctx.deleted_in_anki = {c.guid for c in remembered.values() if c.doc and not c.orphaned and c.guid not in in_col}
     known_guids = {c.guid for c in remembered.values()}
     ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
@@ -887,6 +890,13 @@ def count_changes(ctx: Applying) -> None:
     deck_of = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
     deck_of.update((k, d.target) for k, d in ctx.reading.docs.items() if d.deck)
     count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
+    if ctx.deleted_in_anki:
+        again = sum(guid_for(c.rc.card_id) in ctx.deleted_in_anki for c in plan.creates)
+        if again:
+            ctx.report.warn(ctx.reading.source.describe(), (
+                f"{again} note(s) deleted in Anki since the last sync are made again: their cards are still in "
+                "Polar (delete a card in Polar, or suspend its note in Anki, to be rid of it)"),
+                code="made_again", count=again)
     ctx.done = ctx.dry_run
 
 
