@@ -60,6 +60,14 @@ class NoteInfo:
         low = tag.lower()
         return any(t.lower() == low for t in self.tags)
 
+    def has_tag_or_moved(self, tag: str) -> bool:
+        """``tag``, or ``tag`` moved under another parent (the user renamed
+        its parent tag in the Browser: ``polar`` → ``reading::polar`` takes
+        ``polar::deleted`` along)."""
+        low = tag.lower()
+        tail = "::" + low
+        return any(t.lower() == low or t.lower().endswith(tail) for t in self.tags)
+
 
 def existing_deck_id(col: Collection, name: str) -> Optional[DeckId]:
     """The deck's id, or None if it does not exist yet. "Default" (Polar's

@@ -369,9 +369,9 @@ class Planner:
         hashes.append(layout_tag(nt))
         polar_tags = list(rc.tags)
         tags = merge_tags(note.tags, base.tags if base else None, polar_tags, drop_tags)
-        restored = note.has_tag(ORPHAN_TAG)
+        restored = note.has_tag_or_moved(ORPHAN_TAG)
         if restored:
-            tags = [t for t in tags if t.lower() != ORPHAN_TAG]
+            tags = [t for t in tags if t.lower() != ORPHAN_TAG and not t.lower().endswith("::" + ORPHAN_TAG)]
         # Every suspended card for now: resolve_suspensions narrows it to
         # those the sync suspended itself when it orphaned the note.
         unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []
@@ -631,7 +631,7 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
             # its reviews under a guid of its own (never restored: no
             # card of its kind will come back to it, so no record).
             o.new_guid = f"polar-retyped:{o.note.id}"
-        o.add_tag = policy in ("tag", "suspend") and not o.note.has_tag(ORPHAN_TAG)
+        o.add_tag = policy in ("tag", "suspend") and not o.note.has_tag_or_moved(ORPHAN_TAG)
         if policy == "suspend":
             o.suspend = [c.id for c in o.note.cards if c.queue != -1]
         if o.add_tag and not o.duplicate and o.retype is None:
@@ -665,7 +665,7 @@ def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence
     row: journal.py rolls it back. A note orphaned before the records, or
     under ``keep``, has none: the policy applies as it did.)"""
     maybe = [o for o in orphans if o.card is not None and o.card.orphaned and not o.duplicate
-             and o.retype is None and not o.note.has_tag(ORPHAN_TAG)]
+             and o.retype is None and not o.note.has_tag_or_moved(ORPHAN_TAG)]
     if not maybe or recorded is None:
         return set()
     records = recorded([o.note.id for o in maybe])
@@ -765,7 +765,7 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
     report.updated = sum(1 for u in plan.updates if u.content_changed)
     report.unchanged += sum(1 for u in plan.updates if not u.content_changed)
     report.moved = sum(1 for u in plan.updates if u.move_cids)
-    report.restored = sum(1 for u in plan.updates if u.note.has_tag(ORPHAN_TAG))
+    report.restored = sum(1 for u in plan.updates if u.note.has_tag_or_moved(ORPHAN_TAG))
     report.adopted = plan.adopted
     report.rekeyed = plan.rekeyed
     report.paired = plan.paired
@@ -803,7 +803,7 @@ def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[
             kinds.append("updated")
         if u.move_cids:
             kinds.append("moved")
-        if u.note.has_tag(ORPHAN_TAG):
+        if u.note.has_tag_or_moved(ORPHAN_TAG):
             kinds.append("restored")
         for kind in kinds:
             deck = u.move_to or deck_of.get(u.doc, "")
