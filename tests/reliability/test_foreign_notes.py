@@ -137,7 +137,7 @@ def _export_deck(col: Any, deck: str, out: Path) -> None:
 
 def _import_package(col: Any, package: Path) -> Any:
     """File ▸ Import of an .apkg, with Anki's default options."""
-    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
     options = ImportAnkiPackageOptions(with_scheduling=True)
     return col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package), options=options)).log
