@@ -296,6 +296,9 @@ class Planner:
         self.legacy = legacy
         self.render = render  # for pending cards (Reading.render)
         self.plan = Plan()
+        # False: the state's rows may be newer than the notes (an Undo or a
+        # restored backup beyond the journal): every text is as if unrecorded.
+        self.rows_vouch = True
 
     def _rendered(self, card: Card) -> Optional[RenderedCard]:
         """A pending card that meets a note (or is matched by its text) is
@@ -443,7 +446,7 @@ class Planner:
                 continue
             to = deck if move_on and rc.card_id in arrived else move_to
             self.update(keeper, rc, doc, base, to, guid, meta.get(rc.card_id, NO_META),
-                        recorded=base is not None)
+                        recorded=base is not None and self.rows_vouch)
 
         # Polar re-creates a card on every edit: pair each vanished card with
         # a new one on the same parent and of the same type, oldest first.
