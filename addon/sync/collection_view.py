@@ -137,6 +137,16 @@ def polar_note_summary(col: Collection) -> Tuple[int, int]:
     return int(row[0]), int(row[1] or 0)
 
 
+def notes_present(col: Collection, pairs: Sequence[Tuple[str, int]]) -> int:
+    """How many of ``pairs`` (guid, note id) the collection holds as such."""
+    wanted = dict((nid, guid) for guid, nid in pairs)
+    found = 0
+    for marks, chunk in in_chunks(list(wanted)):
+        for nid, guid in _db(col).all(f"SELECT id, guid FROM notes WHERE id IN ({marks})", *chunk):
+            found += wanted.get(int(nid)) == guid
+    return found
+
+
 def notes_fingerprint(col: Collection) -> str:
     """Which notes the collection holds, and whether any came or changed
     through AnkiWeb or an edit since: their count, the sum of their ids and

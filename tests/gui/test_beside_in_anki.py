@@ -149,3 +149,40 @@ def test_undo_after_a_review_and_a_sync_undoes_the_sync_first_then_the_review(an
         assert not _manual(anki).report.changed
     finally:
         anki.set_config(watch=True)
+
+
+def test_a_renamed_profiles_first_sync_goes_on_from_its_record(anki):
+    """Switch Profile ▸ Rename names the add-on's record anew (it is kept
+    per profile name): the record under the name the profile had is taken
+    over, so an edit made in Anki is not even in question, and a renamed
+    deck is still followed. (The profile cannot be renamed while open: its
+    record is put under a name no profile has, as a rename leaves it.)"""
+    anki.settle()
+    anki.set_config(watch=False)
+    try:
+        col = anki.mw.col
+        doc = Doc(anki.library, "1GuiBesideRenamed0001", title="Renamed", tags=["deck:BesideRenamed"])
+        doc.card("1GuiBR1", basic("<p>Keep my edit?</p>", "<p>yes</p>"))
+        doc.write()
+        assert _manual(anki).report.created == 1
+        note = _note(anki, "1GuiBR1")
+        note["Front"] = "<p>Keep my edit, please?</p>"
+        col.update_note(note)
+        col.decks.rename(col.decks.get(col.decks.id("BesideRenamed")), "Mine::Renamed")
+        files = _state_files(anki)
+        ours = files[0]
+        former = ours.with_name("state-A_former_name-0badc0de.sqlite")
+        for path in files:
+            path.rename(path.with_name(path.name.replace(ours.name, former.name)))
+
+        doc.card("1GuiBR2", basic("<p>Where do I go?</p>", "<p>to the renamed deck</p>"))
+        doc.write()
+        outcome = _manual(anki)
+        assert ours.exists() and not former.exists()
+        assert outcome.report.created == 1 and not outcome.report.conflicts
+        assert not [w for w in outcome.report.warnings if w["code"] in ("state_rebuilt", "foreign_notes")]
+        assert _note(anki, "1GuiBR1")["Front"] == "<p>Keep my edit, please?</p>"
+        new_card = _note(anki, "1GuiBR2").cards()[0]
+        assert col.decks.name(new_card.did) == "Mine::Renamed"
+    finally:
+        anki.set_config(watch=True)
