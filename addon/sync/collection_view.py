@@ -66,7 +66,11 @@ class NoteInfo:
         ``polar::deleted`` along)."""
         low = tag.lower()
         tail = "::" + low
-        return any(t.lower() == low or t.lower().endswith(tail) for t in self.tags)
+        for t in self.tags:
+            lt = t.lower()
+            if lt == low or lt.endswith(tail):
+                return True
+        return False
 
 
 def existing_deck_id(col: Collection, name: str) -> Optional[DeckId]:
