@@ -895,7 +895,8 @@ def count_changes(ctx: Applying) -> None:
     deck_of = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
     deck_of.update((k, d.target) for k, d in ctx.reading.docs.items() if d.deck)
     count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
-    if ctx.deleted_in_anki and ctx.rows_vouch:  # (else undo_beyond_memory has said why)
+    # (Not in a preview, which makes nothing; nor after undo_beyond_memory, which said why.)
+    if ctx.deleted_in_anki and ctx.rows_vouch and not ctx.dry_run:
         again = sum(guid_for(c.rc.card_id) in ctx.deleted_in_anki for c in plan.creates)
         if again:
             ctx.report.warn(ctx.reading.source.describe(), (
