@@ -42,6 +42,7 @@ from .i18n import tr
 from .quiet import UndoWatch, our_step_name
 from .report_text import ChangeTree, change_tree, progress_share, progress_words
 from .synclog import MAX_SAVED_CHANGES
+from .synclog import state_path as profile_state_path
 
 if TYPE_CHECKING:
     from ..sync.report import Report
@@ -340,6 +341,9 @@ class SyncRunner:
             self._dialog = self.mw.progress.start(label=tr("Reading the Polar library…"), parent=self.mw)
             self._progress_open = True
         progress = self._progress(req, shown)
+        # No record for this profile: it may have been renamed (the record
+        # is under its old name, found on the reading's thread).
+        live = None if state_path.exists() else self._live_state_files(state_path)
 
         def op(col: Any) -> Any:
             try:
@@ -359,6 +363,14 @@ class SyncRunner:
                 # The words before a card's page number: the collection's own
                 # once a sync has fixed them, else this language's (page_label.py).
                 label = stored(col)
+                if live is not None:
+                    from ..sync.collection_view import notes_present
+                    from ..sync.state import take_over_renamed
+
+                    old = take_over_renamed(state_path, collection_identity(col), live,
+                                            lambda pairs: notes_present(col, pairs))
+                    if old is not None:
+                        self.log.info("profile renamed: its sync state %s is now %s", old.name, state_path.name)
                 return prepare(
                     settings._replace(page_label=label or from_words(wanted_label)), state_path,
                     source_path=source, only=req.only, progress=progress,
@@ -400,6 +412,14 @@ class SyncRunner:
 
         self.mw.taskman.run_on_main(show)
         done.wait(SHOW_WAIT_S)
+
+    def _live_state_files(self, state_path: Path) -> List[Path]:
+        """The state files of the profiles there are (Anki's profile list)."""
+        try:
+            names = list(self.mw.pm.profiles())
+        except Exception:
+            return []
+        return [profile_state_path(name, state_path.parent) for name in names]
 
     def _launched(self) -> None:
         self._in_flight = True

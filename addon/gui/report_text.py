@@ -465,6 +465,12 @@ def _messages() -> Dict[str, Any]:
             "earlier sync of this add-on made them (another tool, an import, another computer, or a lost sync "
             "record). They were left as they are.",
             _count(r)),
+        "made_again": lambda r: ntr(
+            "{n} note deleted in Anki was made again: its card is still in Polar. To be rid of a card for good, "
+            "delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
+            "{n} notes deleted in Anki were made again: their cards are still in Polar. To be rid of a card for "
+            "good, delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
+            _count(r)),
         "export_damaged": lambda r: tr("Part of the Polar export could not be read; the rest was synced. Export "
                                        "your library from Polar again and sync from the new file."),
         "export_incomplete": lambda r: tr(
@@ -504,6 +510,10 @@ def _messages() -> Dict[str, Any]:
                                        field=r.get("field", "")),
         "conflict_anki": lambda r: tr("“{field}” was changed in Polar and in Anki; Anki's version was kept.",
                                       field=r.get("field", "")),
+        "unrecorded_anki": lambda r: tr(
+            "“{field}” differs from Polar's text, and the add-on has no record of syncing this note before (it "
+            "came from another computer or an import, or the add-on's record was lost): Anki's version was kept.",
+            field=r.get("field", "")),
         "conflict_context_polar": lambda r: tr(
             "Text was typed into the part of “{field}” that says where the card comes from, and that part "
             "changed in Polar: Polar's version was kept, so the text typed there is gone. Type it again before "

@@ -88,6 +88,11 @@ class Applying:
     probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
     # Polar notes in the collection that no state row knows: guid -> note ids
     unknown: Dict[str, List[NoteId]] = field(default_factory=dict)
+    # False when the rows cannot vouch for the notes' texts (syncs undone, or
+    # an older backup restored, further back than the journal reaches)
+    rows_vouch: bool = True
+    # guids of notes the last sync left that are gone (deleted in Anki)
+    deleted_in_anki: Set[str] = field(default_factory=set)
     # rows of notes in no document (foreign_row) whose note is gone: forgotten
     stale_rows: List[str] = field(default_factory=list)
     parsed: List[LoadedDoc] = field(default_factory=list)
@@ -243,6 +248,7 @@ def follow_undo(ctx: Applying) -> None:
         # Undone further back than the journal keeps: every document read
         # again; text that differs is then taken as the user's, as before.
         touched = set(ctx.known_docs)
+        ctx.rows_vouch = False  # the notes may hold what earlier syncs wrote: whose text is unknown
         ctx.report.warn(str(state.path), "syncs undone in Anki go back further than the sync state remembers; "
                                          "every document was read again", code="undo_beyond_memory")
     ctx.known_docs = state.documents()
@@ -293,6 +299,7 @@ def find_missing_notes(ctx: Applying) -> None:
         if (c.guid not in in_col and not c.orphaned) or len(in_col.get(c.guid, ())) > 1
     }
     ctx.reading.reread([k for k in recheck if k in ctx.reading.docs])
+    ctx.deleted_in_anki = {c.guid for c in remembered.values() if c.doc and not c.orphaned and c.guid not in in_col}
     known_guids = {c.guid for c in remembered.values()}
     ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
@@ -688,6 +695,7 @@ def look_up_notes(ctx: Applying) -> None:
     old_notes = legacy_notes(ctx.col) if needs_legacy else []
     legacy = LegacyIndex(old_notes, legacy_type_ids(notetypes, old_notes))
     ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy, ctx.reading.render)
+    ctx.planner.rows_vouch = ctx.rows_vouch
 
 
 def follow_kept_notes(ctx: Applying) -> None:
@@ -887,6 +895,14 @@ def count_changes(ctx: Applying) -> None:
     deck_of = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
     deck_of.update((k, d.target) for k, d in ctx.reading.docs.items() if d.deck)
     count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
+    # (Not in a preview, which makes nothing; nor after undo_beyond_memory, which said why.)
+    if ctx.deleted_in_anki and ctx.rows_vouch and not ctx.dry_run:
+        again = sum(guid_for(c.rc.card_id) in ctx.deleted_in_anki for c in plan.creates)
+        if again:
+            ctx.report.warn(ctx.reading.source.describe(), (
+                f"{again} note(s) deleted in Anki since the last sync are made again: their cards are still in "
+                "Polar (delete a card in Polar, or suspend its note in Anki, to be rid of it)"),
+                code="made_again", count=again)
     ctx.done = ctx.dry_run
 
 

@@ -60,6 +60,18 @@ class NoteInfo:
         low = tag.lower()
         return any(t.lower() == low for t in self.tags)
 
+    def has_tag_or_moved(self, tag: str) -> bool:
+        """``tag``, or ``tag`` moved under another parent (the user renamed
+        its parent tag in the Browser: ``polar`` → ``reading::polar`` takes
+        ``polar::deleted`` along)."""
+        low = tag.lower()
+        tail = "::" + low
+        for t in self.tags:
+            lt = t.lower()
+            if lt == low or lt.endswith(tail):
+                return True
+        return False
+
 
 def existing_deck_id(col: Collection, name: str) -> Optional[DeckId]:
     """The deck's id, or None if it does not exist yet. "Default" (Polar's
@@ -127,6 +139,16 @@ def polar_note_summary(col: Collection) -> Tuple[int, int]:
     row = _db(col).first(f"SELECT count(), sum(id) FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\'")
     assert row is not None  # an aggregate always returns its one row
     return int(row[0]), int(row[1] or 0)
+
+
+def notes_present(col: Collection, pairs: Sequence[Tuple[str, int]]) -> int:
+    """How many of ``pairs`` (guid, note id) the collection holds as such."""
+    wanted = dict((nid, guid) for guid, nid in pairs)
+    found = 0
+    for marks, chunk in in_chunks(list(wanted)):
+        for nid, guid in _db(col).all(f"SELECT id, guid FROM notes WHERE id IN ({marks})", *chunk):
+            found += wanted.get(int(nid)) == guid
+    return found
 
 
 def notes_fingerprint(col: Collection) -> str:

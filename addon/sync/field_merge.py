@@ -66,6 +66,7 @@ class Merged:
     conflict: bool = False  # both sides changed the user's part
     polar_took: bool = True  # with a conflict: whose version was kept
     in_block: bool = False  # the conflict is over text typed inside the context block
+    unrecorded: bool = False  # no record of the field: the note's text differs from Polar's and stays
 
 
 def remember_hash(text: str, tail: Optional[str]) -> str:
@@ -190,8 +191,13 @@ def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
     return tuple(field_hash(t) for t in _earlier_pres(text))
 
 
-def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
-    """``old``: the hash remembered at the last sync ("" when none)."""
+def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: bool = True) -> Merged:
+    """``old``: the hash remembered at the last sync ("" when none).
+    ``recorded`` False: the sync state has no row for the note at all (made
+    on another computer, imported, the state lost or rebuilt), so whether
+    Polar or the user changed a text that differs cannot be told: the
+    note's text stays (``unrecorded``) unless it is only an earlier
+    rendering of Polar's; the context block is the add-on's as ever."""
     if want.owned:
         value = want.value
         return Merged(None if current == value else value, field_hash(value))
@@ -227,6 +233,9 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
             cur_text += typed
             anki_same = {field_hash(cur_text)}
     remember = remember_hash(text, want.tail)
+    if not recorded and cur_text != text and not _rendering_of(cur_text, text):
+        value = cur_text + block
+        return Merged(None if value == current else value, remember, polar_took=False, unrecorded=True)
     if in_block:
         if polar_wins:
             value = cur_text + block  # the new context; what was typed inside the old one is lost
@@ -246,6 +255,13 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool) -> Merged:
         conflict, keep_user = True, not polar_wins
     value = (cur_text if keep_user else text) + block
     return Merged(None if value == current else value, remember, conflict, not keep_user)
+
+
+def _rendering_of(current: str, text: str) -> bool:
+    """Whether ``current`` is ``text`` as an earlier render version wrote it."""
+    if "style=" not in text and "<font" not in text and "<pre" not in text:
+        return False
+    return field_hash(current) in {unstyled_hash(text), *earlier_pre_hashes(text)}
 
 
 def _whole_field(old: str, text: str, cur_text: str, block: str, cur_block: str) -> Tuple[str, str]:

@@ -314,6 +314,9 @@ class Planner:
         self.legacy = legacy
         self.render = render  # for pending cards (Reading.render)
         self.plan = Plan()
+        # False: the state's rows may be newer than the notes (an Undo or a
+        # restored backup beyond the journal): every text is as if unrecorded.
+        self.rows_vouch = True
 
     def _rendered(self, card: Card) -> Optional[RenderedCard]:
         """A pending card that meets a note (or is matched by its text) is
@@ -326,7 +329,10 @@ class Planner:
     # -- one matched card --------------------------------------------------
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
                deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
-               drop_tags: Sequence[str] = ()) -> None:
+               drop_tags: Sequence[str] = (), recorded: bool = True) -> None:
+        """``recorded`` False: a Polar note (by its guid) no state row knows
+        (another computer's, an import's, the state lost): a text of it that
+        differs from Polar's is kept as the user's (see ``merge_field``)."""
         nt = self.notetypes.get(note.mid)
         if nt is None:  # a note type gone since the snapshot: match by position
             nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
@@ -353,8 +359,17 @@ class Planner:
                 continue
             cur = note.fields[i] if i < len(note.fields) else ""
             merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
-                                 self.settings.conflict_policy == "polar_wins")
-            if merged.conflict:
+                                 self.settings.conflict_policy == "polar_wins", recorded)
+            if merged.unrecorded:
+                self.plan.conflicts.append({
+                    "path": f"{doc}#{rc.card_id}",
+                    "message": f"field {names[i]!r} differs from Polar's and no earlier sync of this note is "
+                               "recorded here (another computer, an import, a lost sync state); Anki version kept",
+                    "code": "unrecorded_anki", "field": names[i], "polar": _own_part(want.text),
+                    "anki": _own_part(cur), "note_id": note.id, "document": doc, "card": rc.card_id,
+                    "front": rc.front, **({"page": meta.page} if meta.page else {}),
+                })
+            elif merged.conflict:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
                     "message": (f"field {names[i]!r}: text typed inside its context block, whose "
@@ -375,9 +390,9 @@ class Planner:
         hashes.append(layout_tag(nt))
         polar_tags = list(rc.tags)
         tags = merge_tags(note.tags, base.tags if base else None, polar_tags, drop_tags)
-        restored = note.has_tag(ORPHAN_TAG)
+        restored = note.has_tag_or_moved(ORPHAN_TAG)
         if restored:
-            tags = [t for t in tags if t.lower() != ORPHAN_TAG]
+            tags = [t for t in tags if t.lower() != ORPHAN_TAG and not t.lower().endswith("::" + ORPHAN_TAG)]
         # Every suspended card for now: resolve_suspensions narrows it to
         # those the sync suspended itself when it orphaned the note.
         unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []
@@ -450,7 +465,8 @@ class Planner:
                 self.retype(keeper, rc, doc, deck, base, meta.get(rc.card_id, NO_META))
                 continue
             to = deck if move_on and rc.card_id in arrived else move_to
-            self.update(keeper, rc, doc, base, to, guid, meta.get(rc.card_id, NO_META))
+            self.update(keeper, rc, doc, base, to, guid, meta.get(rc.card_id, NO_META),
+                        recorded=base is not None and self.rows_vouch)
 
         # Polar re-creates a card on every edit: pair each vanished card with
         # a new one on the same parent and of the same type, oldest first.
@@ -640,7 +656,7 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
             # its reviews under a guid of its own (never restored: no
             # card of its kind will come back to it, so no record).
             o.new_guid = f"polar-retyped:{o.note.id}"
-        o.add_tag = policy in ("tag", "suspend") and not o.note.has_tag(ORPHAN_TAG)
+        o.add_tag = policy in ("tag", "suspend") and not o.note.has_tag_or_moved(ORPHAN_TAG)
         if policy == "suspend":
             o.suspend = [c.id for c in o.note.cards if c.queue != -1]
         if o.add_tag and not o.duplicate and o.retype is None:
@@ -674,7 +690,7 @@ def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence
     row: journal.py rolls it back. A note orphaned before the records, or
     under ``keep``, has none: the policy applies as it did.)"""
     maybe = [o for o in orphans if o.card is not None and o.card.orphaned and not o.duplicate
-             and o.retype is None and not o.note.has_tag(ORPHAN_TAG)]
+             and o.retype is None and not o.note.has_tag_or_moved(ORPHAN_TAG)]
     if not maybe or recorded is None:
         return set()
     records = recorded([o.note.id for o in maybe])
@@ -774,7 +790,7 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
     report.updated = sum(1 for u in plan.updates if u.content_changed or u.retagged)
     report.unchanged += sum(1 for u in plan.updates if not (u.content_changed or u.retagged))
     report.moved = sum(1 for u in plan.updates if u.move_cids)
-    report.restored = sum(1 for u in plan.updates if u.note.has_tag(ORPHAN_TAG))
+    report.restored = sum(1 for u in plan.updates if u.note.has_tag_or_moved(ORPHAN_TAG))
     report.adopted = plan.adopted
     report.rekeyed = plan.rekeyed
     report.paired = plan.paired
@@ -812,7 +828,7 @@ def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[
             kinds.append("updated")
         if u.move_cids:
             kinds.append("moved")
-        if u.note.has_tag(ORPHAN_TAG):
+        if u.note.has_tag_or_moved(ORPHAN_TAG):
             kinds.append("restored")
         for kind in kinds:
             deck = u.move_to or deck_of.get(u.doc, "")

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 from . import journal
 from .journal import Generation
@@ -867,3 +867,55 @@ def card_origin(path: Path, guid: str) -> Optional[Tuple[str, str]]:
         return None
     finally:
         conn.close()
+
+
+EXPORT_CACHE_SUFFIX = ".export-cache.sqlite"  # (polar/library.beside names it so)
+_SAMPLE = 50  # remembered notes a taken-over state must find in the collection
+
+
+def take_over_renamed(path: Path, collection_id: str, live: Iterable[Path],
+                      has_notes: Callable[[Sequence[Tuple[str, int]]], int]) -> Optional[Path]:
+    """Before a sync whose state file ``path`` does not exist: the state
+    file beside it (``state-*.sqlite``) of this very collection whose
+    profile is no more (not in ``live``, the state files of the profiles
+    there are) is this profile's, renamed in Anki (Switch Profile ▸ Rename),
+    and becomes ``path``, its export cache along. "This very collection":
+    the same creation day (``collection_id``) and, of up to 50 notes it
+    remembers (guid, note id), ``has_notes`` finds at least half in the
+    collection (note ids are creation times in ms: another collection, a
+    profile deleted on the day this one was made, has none of them). Only
+    when exactly one file fits. Returns the file taken over, or None."""
+    if not collection_id or path.exists() or not path.parent.is_dir():
+        return None
+    keep = {p.name for p in live} | {path.name}
+    found: List[Path] = []
+    for other in sorted(path.parent.glob("state-*.sqlite")):
+        if other.name in keep or other.name.endswith(EXPORT_CACHE_SUFFIX):
+            continue
+        try:
+            conn = sqlite3.connect(f"{other.as_uri()}?mode=ro", uri=True, timeout=0.05)
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'collection'").fetchone()
+                sample = [(str(g), int(n)) for g, n in conn.execute(
+                    "SELECT guid, nid FROM note_ids ORDER BY nid DESC LIMIT ?", (_SAMPLE,))]
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            continue
+        if row is not None and str(row[0]) == collection_id and sample and 2 * has_notes(sample) >= len(sample):
+            found.append(other)
+    if len(found) != 1:
+        return None
+    old = found[0]
+    try:
+        os.replace(old, path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            side = old.with_name(old.name + suffix)
+            if side.exists():
+                os.replace(side, path.with_name(path.name + suffix))
+        cache = old.with_name(old.stem + EXPORT_CACHE_SUFFIX)
+        if cache.exists():
+            os.replace(cache, path.with_name(path.stem + EXPORT_CACHE_SUFFIX))
+    except OSError:
+        return None
+    return old

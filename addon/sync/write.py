@@ -804,7 +804,7 @@ def update_notes(w: Writing) -> None:
         if u.move_cids:
             w.moves[w.deck_id(u.move_to or "")] += u.move_cids
         w.unsuspend += u.unsuspend
-        if u.note.has_tag(ORPHAN_TAG):  # restored: what the sync had suspended is back
+        if u.note.has_tag_or_moved(ORPHAN_TAG):  # restored: what the sync had suspended is back
             w.suspended.cleared.append(u.note.id)
         w.rows.append(_row(u.rc.card_id, u.doc, u.guid, u.meta, base, u.polar_tags))
 

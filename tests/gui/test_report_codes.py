@@ -30,7 +30,8 @@ ADDON = ROOT / "addon"
 # rows an earlier sync made at one of the other sites: stored with their code.
 STORED_ROWS = {("sync/apply.py", "repeat_known_problems")}
 # Conflict rows (plan.py) are made as dicts; their codes are built there.
-CONFLICT_CODES = {"conflict_polar", "conflict_anki", "conflict_context_polar", "conflict_context_anki"}
+CONFLICT_CODES = {"conflict_polar", "conflict_anki", "conflict_context_polar", "conflict_context_anki",
+                  "unrecorded_anki"}
 
 
 def _sources() -> Iterator[Path]:
@@ -226,8 +227,11 @@ def test_a_lost_state_an_empty_library_and_foreign_notes_have_codes(col, tmp_pat
     doc.write()
     state = tmp_path / "state.sqlite"
     assert _check(run(col, library, state)) == set()
+    edited = col.get_note(col.find_notes("tag:polar")[0])
+    edited["Front"] = "<p>State, edited in Anki?</p>"
+    col.update_note(edited)
     state.write_bytes(b"this is not a database")
-    assert "state_rebuilt" in _check(run(col, library, state))
+    assert {"state_rebuilt", "unrecorded_anki"} <= _check(run(col, library, state))
     note = col.new_note(col.models.by_name("Basic"))
     note["Front"] = "made elsewhere"
     note.guid = guid_for("1CdForeign")

@@ -5,6 +5,7 @@ cap counts only the notes that existed before the sync."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, List
 
 import pytest
@@ -65,13 +66,17 @@ def test_foreign_polar_notes_are_never_swept(col, tmp_path, policy):
 
 def test_a_library_document_holding_the_card_still_claims_its_note(col, tmp_path):
     """Identity is the guid: a foreign-looking note whose card the library
-    has is updated in place (with its reviews), as always."""
+    has is claimed in place (with its reviews), as always. With no record of
+    it, a text that differs from Polar's is kept (whose it is cannot be
+    told) and reported with both versions."""
     lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
     nid = _foreign_note(col, "polar:1ClaimedCard", "old text")
     Doc(lib, "1ClaimDoc", "Claim").card("1ClaimedCard", basic("new text", "a")).write()
     report = run_sync(col, lib, state)
     assert report.created == 0 and report.updated == 1
-    assert col.get_note(nid)["Front"] == "new text"
+    assert col.get_note(nid)["Front"] == "old text" and "polar" in col.get_note(nid).tags
+    assert {(r["field"], r["code"], r["polar"]) for r in report.conflicts} == {
+        ("Front", "unrecorded_anki", "new text"), ("Back", "unrecorded_anki", "a")}
 
 
 @pytest.mark.parametrize("balanced", [False, True])
@@ -90,7 +95,8 @@ def test_a_resync_finds_the_note_another_computer_made_for_a_new_card(col, tmp_p
     Doc(lib, "1ResyncDocB", "B").card("1ResyncNew1", basic("made here", "a")).write()
     report = run_sync(col, lib, state)
     assert report.updated == 1  # the new card's note: claimed, in place
-    assert col.get_note(nid)["Front"] == "made here"
+    assert col.get_note(nid)["Front"] == "made on the laptop"  # no record of it: its text stays
+    assert ("Front", "unrecorded_anki") in {(r["field"], r["code"]) for r in report.conflicts}
     assert len([n for n in col.find_notes("") if col.get_note(n).guid == "polar:1ResyncNew1"]) == 1
     assert integrity_problems(col) == []
 
@@ -111,3 +117,73 @@ def test_delete_cap_counts_only_notes_that_existed_before(col, tmp_path):
     assert report.deleted == 0 and report.created == 20
     assert [e for e in report.errors if "refused to delete 5 of 10" in e["message"]]
     assert col.note_count() == 30
+
+
+def _export_deck(col: Any, deck: str, out: Path) -> None:
+    """File ▸ Export ▸ Anki Deck Package (.apkg), with scheduling and media
+    (the keyword arguments of Anki 23.10, or the options of later Anki)."""
+    from anki.collection import DeckIdLimit
+
+    limit = DeckIdLimit(col.decks.id(deck))
+    try:
+        from anki.import_export_pb2 import ExportAnkiPackageOptions
+    except ImportError:  # Anki 23.10
+        col.export_anki_package(out_path=str(out), limit=limit, with_scheduling=True, with_media=True,
+                                legacy_support=False)
+        return
+    col.export_anki_package(out_path=str(out), limit=limit, options=ExportAnkiPackageOptions(
+        with_scheduling=True, with_media=True, legacy=False))
+
+
+def _import_package(col: Any, package: Path) -> Any:
+    """File ▸ Import of an .apkg, with Anki's default options."""
+    from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    options = ImportAnkiPackageOptions(with_scheduling=True)
+    return col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package), options=options)).log
+
+
+def test_a_deck_exported_from_one_profile_and_imported_into_another_syncs_without_loss(tmp_path):
+    """A deck of Polar notes, studied and edited in profile A, exported as an
+    .apkg and imported into profile B, which then syncs the same library:
+    every note is found (no duplicate), its reviews and the user's edit
+    stay, and new cards arrive as usual."""
+    from tests.conftest import make_collection
+
+    library = tmp_path / "polar"
+    doc = Doc(library, "1ApkgDoc00000000000001", title="Shared", tags=["deck:Shared"])
+    doc.card("1ApkgC01", basic("question one", "answer one"))
+    doc.card("1ApkgC02", basic("question two", "answer two"), ctype="BASIC_FRONT_BACK_AND_REVERSE")
+    doc.write()
+    a = make_collection(tmp_path / "A" / "collection.anki2")
+    b = make_collection(tmp_path / "B" / "collection.anki2")
+    try:
+        run_sync(a, library, tmp_path / "A.sqlite")
+        for cid in a.find_cards("tag:polar"):
+            card = a.get_card(cid)
+            card.start_timer()
+            a.sched.answerCard(card, 3)
+        nid = a.find_notes('"Front:question one"')[0]
+        note = a.get_note(nid)
+        note["Front"] = "question one, as I put it"
+        a.update_note(note)
+        package = tmp_path / "shared.apkg"
+        _export_deck(a, "Shared", package)
+
+        assert len(_import_package(b, package).new) == 2
+        report = run_sync(b, library, tmp_path / "B.sqlite")
+        assert (report.created, report.updated, report.duplicates) == (0, 0, 0)
+        assert [(r["code"], r["anki"]) for r in report.conflicts] == [("unrecorded_anki", "question one, as I put it")]
+        assert b.note_count() == 2 and b.db.scalar("select count() from cards where reps = 1") == 3
+        assert b.get_note(b.find_notes("tag:polar")[0]) is not None
+        assert b.find_notes('"Front:question one, as I put it"')
+
+        doc.card("1ApkgC03", basic("question three", "answer three"))
+        doc.write()
+        later = run_sync(b, library, tmp_path / "B.sqlite")
+        assert (later.created, later.conflicts) == (1, [])
+        assert len({b.get_note(n).guid for n in b.find_notes("")}) == b.note_count() == 3
+        assert integrity_problems(b) == []
+    finally:
+        a.close()
+        b.close()

@@ -131,6 +131,31 @@ def test_the_second_computer_finds_the_notes_the_first_made(pair, tmp_path, lang
     assert integrity_problems(b.col) == []
 
 
+def test_an_edit_made_on_the_first_computer_survives_the_second_ones_first_sync(pair, tmp_path):
+    """The user fixed a card's text in Anki on A; B's first sync (no record
+    of the note there) keeps it, reports it once, and writes nothing, so
+    AnkiWeb brings nothing back to A (it used to put Polar's text back on
+    both computers)."""
+    a, b = pair(_sample(tmp_path))
+    a.polar()
+    note = a.cards_of("1FcA1b2C3d")[0].note()
+    note["Front"] = "my fixed question"
+    a.col.update_note(note)
+    a.ankiweb()
+    b.ankiweb()
+
+    report = b.polar()
+
+    assert [(r["field"], r["code"], r["anki"]) for r in report.conflicts] == [
+        ("Front", "unrecorded_anki", "my fixed question")]
+    assert report.updated == 0 and b.pending_changes() == {}
+    assert b.cards_of("1FcA1b2C3d")[0].note()["Front"] == "my fixed question"
+    b.ankiweb()
+    a.ankiweb()
+    assert a.cards_of("1FcA1b2C3d")[0].note()["Front"] == "my fixed question"
+    assert not a.polar().conflicts and not b.polar().conflicts
+
+
 # -- 2. both computers sync from Polar before AnkiWeb meets them ------------
 
 @pytest.mark.parametrize("lang", ["en_US", "de_DE"])

@@ -219,3 +219,30 @@ def test_the_journal_keeps_no_more_than_its_size(col, lib, state_path, monkeypat
     assert gens == [4]
     col.undo()
     assert run(col, root, state_path).updated == 1 and "A2 back 2" in back(col, "1CardA0002")
+
+
+def test_syncs_undone_beyond_the_journal_keep_the_notes_texts_and_show_polars(col, lib, state_path, monkeypatch):
+    """Two syncs undone (or a backup from before them restored) while the
+    journal keeps only the last: the rows are newer than the notes, so a
+    text that differs from Polar's cannot be told for the user's edit or
+    what an earlier sync wrote. It stays, and the report shows both
+    versions (it used to be taken silently for the user's edit)."""
+    import addon.sync.journal as journal
+
+    root, a, _ = lib
+    run(col, root, state_path)
+    monkeypatch.setattr(journal, "KEEP_BYTES", 1)
+    for i in range(2):
+        a.card("1CardA0002", basic("<p>A2 front</p>", f"<p>A2 back {i}</p>"), ref="text-highlight:1HlA000002")
+        a.write()
+        assert run(col, root, state_path).updated == 1
+    col.undo()
+    col.undo()
+    kept = back(col, "1CardA0002")
+    assert "A2 back 0" not in kept and "A2 back 1" not in kept
+    report = run(col, root, state_path)
+    assert [w["code"] for w in report.warnings] == ["undo_beyond_memory"]
+    assert [(c["card"], c["field"], c["code"], c["polar"]) for c in report.conflicts] == [
+        ("1CardA0002", "Back", "unrecorded_anki", "A2 back 1")]
+    assert back(col, "1CardA0002") == kept
+    assert_idempotent(col, root, state_path)

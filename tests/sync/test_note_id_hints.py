@@ -114,10 +114,13 @@ def test_a_note_deleted_in_anki_is_noticed_and_made_again(col, synced, monkeypat
     library, state, _ = synced
     gone = note_of(col, "1Hint2c3")
     col.remove_notes([gone.id])
+    preview = run(col, library, state, dry_run=True)
+    assert preview.created == 1 and preview.warnings == []  # nothing made yet: nothing to say
     seen = SqlSeen(col, monkeypatch)
     report = run(col, library, state)
     assert seen.guid_scans  # the collection changed: its guids are read
     assert report.created == 1
+    assert [(w["code"], w["count"]) for w in report.warnings] == [("made_again", 1)]  # said, not silently
     again = note_of(col, "1Hint2c3")
     assert again.id != gone.id
     assert SyncState(state).note_ids([again.guid]) == {again.guid: again.id}
@@ -255,6 +258,7 @@ def test_every_polar_note_deleted_in_anki_are_all_made_again(col, synced, monkey
     col.remove_notes(list(_polar_ids(col).values()))
     report = run(col, library, state)
     assert report.created == 12 and len(_polar_ids(col)) == 12
+    assert [(w["code"], w["count"]) for w in report.warnings] == [("made_again", 12)]
     assert SyncState(state).note_ids(_polar_ids(col)) == _polar_ids(col)
     assert SyncState(state).trusted_fingerprint() == notes_fingerprint(col)
     seen = SqlSeen(col, monkeypatch)

@@ -263,3 +263,28 @@ def test_a_sync_with_no_restore_never_reads_the_records(col, doc, state_path, mo
     doc.card("1BasicS001", basic("front", "back")).write()
     assert run(col, lib, state_path).restored == 1
     assert asked == [[note_of(col, "1BasicS001").id]]
+
+
+def test_a_note_whose_deleted_tag_moved_with_its_renamed_parent_is_restored(col, doc, state_path):
+    """The user renamed the tag ``polar`` to ``reading::polar`` in the Browser,
+    which takes ``polar::deleted`` along: the tag still says the sync
+    orphaned the note, so when its card comes back the note is restored
+    (the sync's suspension undone, the moved tag dropped), not left
+    suspended for good as if the user had taken it over."""
+    lib = doc.root
+    run(col, lib, state_path)
+    num, raw = doc.find_card("1BasicS001")
+    doc.delete_card("1BasicS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    col.tags.rename("polar", "reading::polar")
+    assert "reading::polar::deleted" in note_of(col, "1BasicS001").tags
+    again = run(col, lib, state_path)
+    assert not again.changed  # still an orphan, not taken over: nothing to do
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.restored == 1
+    note = note_of(col, "1BasicS001")
+    assert set(queues(col, "1BasicS001").values()) == {0}
+    assert sorted(note.tags) == ["reading::polar"]
+    assert_quiet(col, lib, state_path)

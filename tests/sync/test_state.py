@@ -278,3 +278,58 @@ def test_deck_homes_are_committed_journaled_and_rolled_back(tmp_path):
     assert state.deck_homes() == {"d3": DeckHome(11, "Deck")}  # d2's went with the document
     assert state.roll_back(0) == {"d1", "d2"}
     assert state.deck_homes() == {"d1": DeckHome(10, "Deck"), "d2": DeckHome(10, "Deck")}
+
+
+def test_a_renamed_profiles_state_is_taken_over_and_nothing_else_is(tmp_path):
+    """Switch Profile ▸ Rename: the state file is named after the profile,
+    so the renamed profile's first sync found none (every record lost: Anki
+    edits, renamed decks, what the sync suspended). The file of this very
+    collection whose profile is no more becomes the new name's, with its
+    export cache; another collection's, a live profile's, or two candidates
+    are left alone."""
+    from addon.sync.collection_view import notes_present
+    from addon.sync.identity import collection_identity
+    from addon.sync.state import take_over_renamed
+    from tests.conftest import make_collection
+    from tests.polar_factory import Doc, basic
+    from tests.sync.helpers import note_of, run
+
+    files = tmp_path / "user_files"
+    files.mkdir()
+    old, new = files / "state-Old.sqlite", files / "state-New.sqlite"
+    col = make_collection(tmp_path / "col" / "collection.anki2")
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        library = tmp_path / "polar"
+        Doc(library, "1RenamedProfile00000001", title="R", tags=["deck:R"]).card(
+            "1RP1", basic("question", "answer")).write()
+        run(col, library, old)
+        run(other, library, files / "state-Other.sqlite")
+        (files / "state-Old.export-cache.sqlite").write_bytes(b"cache")
+        note = note_of(col, "1RP1")
+        note["Front"] = "question, mine"
+        col.update_note(note)
+        ident = collection_identity(col)
+        assert collection_identity(other) == ident  # made the same day: the day alone tells nothing
+
+        def has(pairs):
+            return notes_present(col, pairs)
+
+        assert take_over_renamed(new, ident, [new, old], has) is None  # "Old" is still a profile
+        assert take_over_renamed(new, "", [new], has) is None
+        assert take_over_renamed(files / "state-Other.sqlite", ident, [], has) is None  # exists already
+        assert take_over_renamed(new, ident, [new], has) == old  # not Other's: none of its notes here
+        assert new.exists() and not old.exists()
+        assert (files / "state-New.export-cache.sqlite").read_bytes() == b"cache"
+        assert (files / "state-Other.sqlite").exists()  # another collection's: left alone
+
+        report = run(col, library, new)
+        assert not report.changed and not report.conflicts and not report.warnings
+        assert note_of(col, "1RP1")["Front"] == "question, mine"
+        import shutil
+
+        shutil.copy(new, files / "state-Copy.sqlite")  # two fit: whose is which cannot be told
+        assert take_over_renamed(files / "state-Third.sqlite", ident, [], has) is None
+    finally:
+        col.close()
+        other.close()

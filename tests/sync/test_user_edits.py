@@ -112,3 +112,70 @@ def test_tags_the_user_removed_or_renamed_stay_so(col, tmp_path) -> None:
     assert sorted(note_of(col, "1BasicEdit").tags) == ["kernel", "mine"]
     assert sorted(note_of(col, "1ClozeEdit").tags) == ["kernel", "os", "reading::polar"]
     assert not run(col, library, state).changed
+
+
+def _lose_state(state: Path) -> None:
+    for path in state.parent.glob(state.name + "*"):
+        path.unlink()
+
+
+@pytest.mark.parametrize("stock", [True, False], ids=["stock", "own"])
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+def test_edits_are_kept_when_the_sync_has_no_record_of_the_note(col, tmp_path, stock: bool, policy: str) -> None:
+    """The sync state lost (reinstalled add-on, a rebuilt state) or never
+    there (another computer's first sync, notes imported from an .apkg): a
+    text that differs from Polar's cannot be told for a Polar edit or the
+    user's, so the user's stays, reported once with both versions; the
+    context is regenerated as ever, and from then on merges go as usual."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    config = {"use_stock_note_types": stock, "conflict_policy": policy}
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state, **config)
+    basic_note = note_of(col, "1BasicEdit")
+    front, back = basic_note.keys()[:2]
+    basic_note[front] = "question, typo fixed in Anki?"
+    basic_note[back] = "my own answer" + (basic_note[back][len("polar answer"):] if stock else "")
+    col.update_note(basic_note)
+    cloze_note = note_of(col, "1ClozeEdit")
+    text = cloze_note.keys()[0]
+    cloze_note[text] = "a {{c1::cloze}} card, with my words"
+    col.update_note(cloze_note)
+    _lose_state(state)
+    doc.meta["docInfo"]["title"] = "Second title"
+    doc.write()
+
+    report = run(col, library, state, **config)
+    basic_note, cloze_note = note_of(col, "1BasicEdit"), note_of(col, "1ClozeEdit")
+    assert basic_note[front] == "question, typo fixed in Anki?"
+    assert basic_note[back].startswith("my own answer")
+    assert cloze_note[text] == "a {{c1::cloze}} card, with my words"
+    assert "Second title" in basic_note.cards()[0].answer()  # the context is the add-on's
+    assert "First title" not in basic_note.cards()[0].answer()
+    rows = {(r["card"], r["field"]): r for r in report.conflicts}
+    assert set(rows) == {("1BasicEdit", front), ("1BasicEdit", back), ("1ClozeEdit", text)}
+    assert {r["code"] for r in rows.values()} == {"unrecorded_anki"}
+    assert rows[("1BasicEdit", front)]["polar"] == "question?"
+    assert rows[("1BasicEdit", front)]["anki"] == "question, typo fixed in Anki?"
+
+    again = run(col, library, state, **config)  # remembered now: nothing more to say
+    assert again.conflicts == [] and again.updated == 0
+    doc.find_card("1BasicEdit")[1]["fields"] = basic("question, edited in Polar?", "polar answer")
+    doc.write()
+    later = run(col, library, state, **config)  # a Polar edit meets the user's as usual
+    assert [(r["field"], r["code"]) for r in later.conflicts] == [
+        (front, "conflict_polar" if policy == "polar_wins" else "conflict_anki")]
+    assert note_of(col, "1BasicEdit")[back].startswith("my own answer")
+
+
+def test_a_note_with_no_record_that_holds_polars_text_is_updated_without_a_word(col, tmp_path) -> None:
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state)
+    _lose_state(state)
+    doc.page(1)["textHighlights"]["1HlEdit001"]["text"] = {"TEXT": "the revised highlight"}
+    doc.write()
+    report = run(col, library, state)
+    assert report.conflicts == [] and report.updated == 2 and report.created == 0
+    assert "the revised highlight" in note_of(col, "1BasicEdit")["Back"]
