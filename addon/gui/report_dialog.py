@@ -100,11 +100,19 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
             line.append(ntr("{n} left out (archived or polar-sync:skip)",
                             "{n} left out (archived or polar-sync:skip)", skipped))
         parts.append(f"<p>{_esc(sentence(join(line)))}</p>")
+    conflicts = data.get("conflicts") or []
+    if conflicts and all(c.get("code") == "unrecorded_anki" for c in conflicts):
+        # Not decided by the setting: no earlier sync to tell which side changed.
+        conflicts_note = tr("Different in Polar and in Anki, with no record of an earlier sync of these notes to "
+                            "tell which side changed: Anki's version was kept. Copy Polar's text over it where "
+                            "you want it.")
+    else:
+        conflicts_note = tr("Changed in Polar and in Anki since the last sync; "
+                            "the setting “Edited in both” decided which version was kept.")
     sections = (
         (tr("Problems"), tr("These could not be synced; everything else was. Each one says what to do; "
                             "then sync again."), "errors"),
-        (tr("Conflicts"), tr("Changed in Polar and in Anki since the last sync; "
-                             "the setting “Edited in both” decided which version was kept."), "conflicts"),
+        (tr("Conflicts"), conflicts_note, "conflicts"),
         (tr("Warnings"), "", "warnings"),
     )
     leftovers = leftover_ids(data)

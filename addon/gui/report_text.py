@@ -78,6 +78,12 @@ def conflict_count(data: Mapping[str, Any]) -> int:
     return len(data.get("conflicts") or [])
 
 
+def made_again_count(data: Mapping[str, Any]) -> int:
+    """Notes deleted in Anki that the sync made again (their cards are still
+    in Polar): worth a notice once, or the user sees only "2 new notes"."""
+    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again")
+
+
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
     """Notes of Polar's old sync that match no Polar card (never changed by a sync)."""
     return [int(n) for n in data.get("legacy_leftovers") or []]
@@ -101,6 +107,9 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
         parts.append(ntr("{n} problem", "{n} problems", problem_count(data)))
     if conflict_count(data):
         parts.append(ntr("{n} conflict", "{n} conflicts", conflict_count(data)))
+    again = made_again_count(data)
+    if again:
+        parts.append(ntr("{n} note deleted in Anki made again", "{n} notes deleted in Anki made again", again))
     if leftovers:
         parts.append(ntr("{n} note from Polar's old sync to look at", "{n} notes from Polar's old sync to look at",
                          leftovers))

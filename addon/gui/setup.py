@@ -39,6 +39,7 @@ from .report_text import (
     conflict_count,
     leftover_ids,
     log_words,
+    made_again_count,
     notice_text,
     problem_count,
     tooltip_text,
@@ -407,7 +408,7 @@ class PolarSync:
         data = report.to_dict(outcome.change_rows)
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
-        attention = problem_count(data) + conflict_count(data) + len(new_leftovers)
+        attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         if noteworthy:
             words = log_words(data)  # the rows in the user's words, below the technical lines

@@ -77,6 +77,10 @@ def test_a_polar_note_deleted_in_the_browser_comes_back_and_the_report_says_why(
         from addon.gui.report_text import explain
 
         assert explain(rows[0]).startswith("1 note deleted in Anki was made again")
+        # Not only in the report: a notice says it, or the user sees just "1 new note".
+        notice = anki.controller.notice
+        assert notice is not None and notice.isVisible()
+        assert "1 note deleted in Anki made again" in notice.text()
         assert not _manual(anki).report.changed
     finally:
         anki.set_config(watch=True)

@@ -178,6 +178,26 @@ def test_progress_messages_that_count_fill_the_bar():
         assert progress_share(busy) is None
 
 
+def test_notes_deleted_in_anki_and_made_again_are_worth_a_notice():
+    from addon.gui.report_text import made_again_count
+
+    again = {"code": "made_again", "count": 2, "path": "polar", "message": "..."}
+    data = {"created": 3, "warnings": [again, {"code": "foreign_notes", "count": 5}], "errors": [], "conflicts": []}
+    assert made_again_count(data) == 2
+    assert notice_text(data) == "Polar Sync: 3 new notes; 2 notes deleted in Anki made again."
+    assert made_again_count({"created": 3, "warnings": [{"code": "foreign_notes", "count": 5}]}) == 0
+
+
+def test_conflicts_with_no_record_of_an_earlier_sync_are_not_said_to_be_the_settings_choice():
+    unrecorded = {"code": "unrecorded_anki", "field": "Back", "path": "d#c", "message": "m", "polar": "a",
+                  "anki": "b", "front": "Q"}
+    edited = dict(unrecorded, code="conflict_polar")
+    alone = report_html({"conflicts": [unrecorded], "documents": 1}, "manual", 0)
+    assert "no record of an earlier sync of these notes" in alone and "decided which version" not in alone
+    mixed = report_html({"conflicts": [unrecorded, edited], "documents": 1}, "manual", 0)
+    assert "decided which version" in mixed  # (each row says which case it is)
+
+
 def test_old_sync_notes_taken_over_and_left_over_are_told_apart():
     data = {"created": 1, "adopted": 1, "paired": 2, "legacy_leftovers": [11, 12], "errors": [], "conflicts": []}
     assert counts_line(data) == "1 new note, 3 notes taken over from Polar's old sync"
