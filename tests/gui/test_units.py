@@ -325,3 +325,32 @@ def test_the_cli_summary_says_what_the_window_says():
         assert tooltip_text(Report(created=6).to_dict()) == "Polar Sync: 6 new notes."
     finally:
         i18n.force(None)
+
+
+def _unrecorded(i: int) -> dict:
+    return {"path": f"1Doc/state.json#c{i}", "message": "differs", "code": "unrecorded_anki", "field": "Front",
+            "polar": f"question {i}", "anki": f"question {i} [sound:tts-{i}.mp3]", "note_id": 1000 + i,
+            "document": "1Doc", "card": f"c{i}", "front": f"question {i}"}
+
+
+def test_texts_kept_for_want_of_a_record_are_not_listed_as_changed_in_both():
+    """An unrecorded_anki row is no conflict the setting decided: a section
+    of its own says once what happened, the real conflicts keep theirs."""
+    data = {"conflicts": [_unrecorded(1), {"path": "1Doc/state.json#c9", "code": "conflict_polar",
+                                          "field": "Front", "polar": "p", "anki": "a", "note_id": 9}],
+            "documents": 1}
+    html = report_html(data, "sync on startup", 0)
+    assert "Kept as in Anki (1)" in html and "no record of syncing them before" in html
+    assert "Conflicts (1)" in html
+    assert html.index("Kept as in Anki") < html.index("question 1 [sound") < html.index("Conflicts (1)")
+
+
+def test_a_report_of_thousands_of_rows_lists_a_hundred_and_the_rest_in_the_browser():
+    data = {"conflicts": [_unrecorded(i) for i in range(5000)], "documents": 1}
+    html = report_html(data, "sync on startup", 0)
+    assert "Kept as in Anki (5000)" in html
+    assert html.count("Open in Browser") == 100
+    assert "4900 more, not listed here." in html
+    rest = html.split("4900 more, not listed here.")[1]
+    assert "nid:" + ",".join(str(1000 + i) for i in range(100, 5000)) in rest
+    assert len(html) < 100_000
