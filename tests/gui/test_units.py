@@ -343,6 +343,8 @@ def test_texts_kept_for_want_of_a_record_are_not_listed_as_changed_in_both():
     assert "Kept as in Anki (1)" in html and "no record of syncing them before" in html
     assert "Conflicts (1)" in html
     assert html.index("Kept as in Anki") < html.index("question 1 [sound") < html.index("Conflicts (1)")
+    assert notice_text(data) == "Polar Sync: 1 conflict, 1 text kept as in Anki."
+    assert notice_text({"conflicts": [_unrecorded(i) for i in range(50)]}) == "Polar Sync: 50 texts kept as in Anki."
 
 
 def test_a_report_of_thousands_of_rows_lists_a_hundred_and_the_rest_in_the_browser():
