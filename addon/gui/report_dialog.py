@@ -64,10 +64,15 @@ def _esc(text: Any) -> str:
     return html.escape(str(text))
 
 
-def _rows_html(data: Dict[str, Any], key: str) -> str:
+# Rows listed per section: beyond, one line with the rest in the Browser (a
+# list of 5,000 conflicts was ~3 MB of HTML, ~1 s on the main thread, a wall).
+ROWS_LISTED = 100
+
+
+def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
     out = []
-    rows = data.get(key) or []
-    for row, (head, message, technical, nid) in zip(rows, section_rows(data, key)):
+    listed = rows[:ROWS_LISTED]
+    for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed}, key)):
         # (nowrap: the link never breaks between its words at the end of a long line)
         link = (f" <a href='nid:{nid}' style='white-space:nowrap'>{_esc(tr('Open in Browser'))}</a>"
                 if nid else "")
@@ -81,6 +86,12 @@ def _rows_html(data: Dict[str, Any], key: str) -> str:
             f"<p><b>{_esc(head)}</b>{link}<br>{_esc(message)}{extra}"
             f"<br><small style='color:gray'>{_esc(technical)}</small></p>"
         )
+    rest = rows[ROWS_LISTED:]
+    if rest:
+        more = _esc(ntr("{n} more, not listed here.", "{n} more, not listed here.", len(rest)))
+        nids = list(dict.fromkeys(r["note_id"] for r in rest if isinstance(r.get("note_id"), int)))
+        link = f" <a href='nid:{','.join(map(str, nids))}'>{_esc(tr('Show in Browser'))}</a>" if nids else ""
+        out.append(f"<p><b>{more}</b>{link}</p>")
     return "".join(out)
 
 
@@ -100,19 +111,11 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
             line.append(ntr("{n} left out (archived or polar-sync:skip)",
                             "{n} left out (archived or polar-sync:skip)", skipped))
         parts.append(f"<p>{_esc(sentence(join(line)))}</p>")
-    conflicts = data.get("conflicts") or []
-    if conflicts and all(c.get("code") == "unrecorded_anki" for c in conflicts):
-        # Not decided by the setting: no earlier sync to tell which side changed.
-        conflicts_note = tr("Different in Polar and in Anki, with no record of an earlier sync of these notes to "
-                            "tell which side changed: Anki's version was kept. Copy Polar's text over it where "
-                            "you want it.")
-    else:
-        conflicts_note = tr("Changed in Polar and in Anki since the last sync; "
-                            "the setting “Edited in both” decided which version was kept.")
     sections = (
         (tr("Problems"), tr("These could not be synced; everything else was. Each one says what to do; "
                             "then sync again."), "errors"),
-        (tr("Conflicts"), conflicts_note, "conflicts"),
+        (tr("Conflicts"), tr("Changed in Polar and in Anki since the last sync; "
+                             "the setting “Edited in both” decided which version was kept."), "conflicts"),
         (tr("Warnings"), "", "warnings"),
     )
     leftovers = leftover_ids(data)
@@ -126,13 +129,29 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
         )
     for heading, note, key in sections:
         items = data.get(key) or []
+        if key == "conflicts":
+            # Texts kept for want of a sync record are no "changed in both":
+            # a section of their own, which says once what they are.
+            kept = [r for r in items if r.get("code") == "unrecorded_anki"]
+            items = [r for r in items if r.get("code") != "unrecorded_anki"]
+            if kept:
+                parts.append(f"<h3>{_esc(tr('Kept as in Anki'))} ({len(kept)})</h3>")
+                parts.append(f"<p><i>{_esc(_unrecorded_note())}</i></p>")
+                parts.append(_rows_html(kept, key))
         if not items:
             continue
         parts.append(f"<h3>{_esc(heading)} ({len(items)})</h3>")
         if note:
             parts.append(f"<p><i>{_esc(note)}</i></p>")
-        parts.append(_rows_html(data, key))
+        parts.append(_rows_html(items, key))
     return "".join(parts)
+
+
+def _unrecorded_note() -> str:
+    return tr("These notes' text differs from Polar's, and the add-on has no record of syncing them before "
+              "(they came from another computer or an import, or its record was lost): Anki's text was kept, "
+              "nothing was overwritten. Polar's version is shown with each; to take it, copy it into the note. "
+              "From now on, changes on either side are synced as usual.")
 
 
 class _PolarDialog(QDialog):

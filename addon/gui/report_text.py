@@ -78,6 +78,11 @@ def conflict_count(data: Mapping[str, Any]) -> int:
     return len(data.get("conflicts") or [])
 
 
+def kept_count(data: Mapping[str, Any]) -> int:
+    """The conflict rows that are texts kept for want of a sync record."""
+    return sum(1 for row in data.get("conflicts") or [] if row.get("code") == "unrecorded_anki")
+
+
 def made_again_count(data: Mapping[str, Any]) -> int:
     """Notes deleted in Anki that the sync made again (their cards are still
     in Polar): worth a notice once, or the user sees only "2 new notes"."""
@@ -105,8 +110,11 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
     parts = []
     if problem_count(data):
         parts.append(ntr("{n} problem", "{n} problems", problem_count(data)))
-    if conflict_count(data):
-        parts.append(ntr("{n} conflict", "{n} conflicts", conflict_count(data)))
+    kept = kept_count(data)
+    if conflict_count(data) - kept:
+        parts.append(ntr("{n} conflict", "{n} conflicts", conflict_count(data) - kept))
+    if kept:  # no conflict: a text of Anki's kept for want of a sync record (report_dialog's own section)
+        parts.append(ntr("{n} text kept as in Anki", "{n} texts kept as in Anki", kept))
     again = made_again_count(data)
     if again:
         parts.append(ntr("{n} note deleted in Anki made again", "{n} notes deleted in Anki made again", again))

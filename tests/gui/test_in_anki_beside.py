@@ -113,12 +113,13 @@ def test_an_anki_edit_survives_a_lost_sync_record_and_the_notice_shows_both_vers
         rows = [c for c in outcome.report.conflicts if c["card"] == "1GuiBL1"]
         assert [(r["code"], r["field"]) for r in rows] == [("unrecorded_anki", "Front")]
         notice = anki.controller.notice
-        assert notice is not None and notice.isVisible() and "conflict" in notice.text()
+        assert notice is not None and notice.isVisible() and "1 text kept as in Anki" in notice.text()
         qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
         dialog = anki.controller.report_dialog
         assert dialog is not None and dialog.isVisible()
         text = dialog.browser.toPlainText()
         assert "no record of syncing this note before" in text and "Typo hre?" in text
+        assert "Kept as in Anki (1)" in text and "Conflicts (" not in text
         dialog.close()
         assert not [c for c in _manual(anki).report.conflicts if c["card"] == "1GuiBL1"]
     finally:

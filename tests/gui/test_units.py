@@ -188,16 +188,6 @@ def test_notes_deleted_in_anki_and_made_again_are_worth_a_notice():
     assert made_again_count({"created": 3, "warnings": [{"code": "foreign_notes", "count": 5}]}) == 0
 
 
-def test_conflicts_with_no_record_of_an_earlier_sync_are_not_said_to_be_the_settings_choice():
-    unrecorded = {"code": "unrecorded_anki", "field": "Back", "path": "d#c", "message": "m", "polar": "a",
-                  "anki": "b", "front": "Q"}
-    edited = dict(unrecorded, code="conflict_polar")
-    alone = report_html({"conflicts": [unrecorded], "documents": 1}, "manual", 0)
-    assert "no record of an earlier sync of these notes" in alone and "decided which version" not in alone
-    mixed = report_html({"conflicts": [unrecorded, edited], "documents": 1}, "manual", 0)
-    assert "decided which version" in mixed  # (each row says which case it is)
-
-
 def test_old_sync_notes_taken_over_and_left_over_are_told_apart():
     data = {"created": 1, "adopted": 1, "paired": 2, "legacy_leftovers": [11, 12], "errors": [], "conflicts": []}
     assert counts_line(data) == "1 new note, 3 notes taken over from Polar's old sync"
@@ -345,3 +335,34 @@ def test_the_cli_summary_says_what_the_window_says():
         assert tooltip_text(Report(created=6).to_dict()) == "Polar Sync: 6 new notes."
     finally:
         i18n.force(None)
+
+
+def _unrecorded(i: int) -> dict:
+    return {"path": f"1Doc/state.json#c{i}", "message": "differs", "code": "unrecorded_anki", "field": "Front",
+            "polar": f"question {i}", "anki": f"question {i} [sound:tts-{i}.mp3]", "note_id": 1000 + i,
+            "document": "1Doc", "card": f"c{i}", "front": f"question {i}"}
+
+
+def test_texts_kept_for_want_of_a_record_are_not_listed_as_changed_in_both():
+    """An unrecorded_anki row is no conflict the setting decided: a section
+    of its own says once what happened, the real conflicts keep theirs."""
+    data = {"conflicts": [_unrecorded(1), {"path": "1Doc/state.json#c9", "code": "conflict_polar",
+                                          "field": "Front", "polar": "p", "anki": "a", "note_id": 9}],
+            "documents": 1}
+    html = report_html(data, "sync on startup", 0)
+    assert "Kept as in Anki (1)" in html and "no record of syncing them before" in html
+    assert "Conflicts (1)" in html
+    assert html.index("Kept as in Anki") < html.index("question 1 [sound") < html.index("Conflicts (1)")
+    assert notice_text(data) == "Polar Sync: 1 conflict, 1 text kept as in Anki."
+    assert notice_text({"conflicts": [_unrecorded(i) for i in range(50)]}) == "Polar Sync: 50 texts kept as in Anki."
+
+
+def test_a_report_of_thousands_of_rows_lists_a_hundred_and_the_rest_in_the_browser():
+    data = {"conflicts": [_unrecorded(i) for i in range(5000)], "documents": 1}
+    html = report_html(data, "sync on startup", 0)
+    assert "Kept as in Anki (5000)" in html
+    assert html.count("Open in Browser") == 100
+    assert "4900 more, not listed here." in html
+    rest = html.split("4900 more, not listed here.")[1]
+    assert "nid:" + ",".join(str(1000 + i) for i in range(100, 5000)) in rest
+    assert len(html) < 100_000
