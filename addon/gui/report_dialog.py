@@ -22,6 +22,8 @@ from aqt.qt import (
     QPlainTextEdit,
     QPoint,
     QPushButton,
+    QResizeEvent,
+    QShowEvent,
     QSplitter,
     Qt,
     QTextBrowser,
@@ -177,8 +179,35 @@ class _PolarDialog(QDialog):
         qconnect(button.clicked, on_action)
         qconnect(buttons.rejected, self.reject)
         self.layout_.addWidget(buttons)
+        self.fit_buttons()
         self.resize(*size)
         restoreGeom(self, self.key)
+
+    def fit_buttons(self) -> None:
+        """The buttons side by side when they fit, else one above the other:
+        in a row, German's labels alone need 590 px, and the window must go
+        down to 400 px in every language (call again after adding one)."""
+        buttons = getattr(self, "buttons", None)
+        if buttons is None:
+            return
+        widths = [b.sizeHint().width() for b in buttons.buttons()]
+        if not widths:
+            return
+        buttons.setMinimumWidth(max(widths))  # (not the row's: the window may be narrower)
+        margins = self.layout_.contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        row = sum(widths) + 12 * (len(widths) - 1)
+        wanted = Qt.Orientation.Horizontal if room >= row else Qt.Orientation.Vertical
+        if buttons.orientation() != wanted:
+            buttons.setOrientation(wanted)
+
+    def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_buttons()
+
+    def showEvent(self, event: Optional[QShowEvent]) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.fit_buttons()
 
     def done(self, result: int) -> None:
         saveGeom(self, self.key)
@@ -259,6 +288,7 @@ class ReportDialog(_PolarDialog):
             qconnect(self.tree.itemSelectionChanged, self._update_button)
             self.show_button = button
             self._update_button()
+            self.fit_buttons()
 
     # -- what changed ----------------------------------------------------------
 

@@ -351,6 +351,35 @@ def test_the_settings_window_fits_400_px_in_every_language(anki, lang):
         anki.mw.pm.setLang("en_US")
 
 
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_the_report_window_fits_400_px_in_every_language(anki, lang):
+    """Its three buttons in a row need 590 px in German (457-531 px in
+    Portuguese, Spanish, French): the window could not be made narrower.
+    Now they stand one above the other when they do not fit, and side by
+    side again when the window is wide."""
+    data = {"created": 2, "documents": 1, "errors": [], "conflicts": [], "warnings": [],
+            "changes": [{"kind": "created", "deck": "Default", "document": "d", "title": "Doc", "note_id": 1,
+                         "front": "Q"}]}
+    anki.mw.pm.setLang(lang)
+    try:
+        dialog = anki.controller.show_report(data, "manual", 0)
+        dialog.resize(400, 640)
+        anki.anki.process(0.3)
+        assert dialog.width() <= 400, dialog.width()
+        buttons = dialog.buttons.buttons()
+        assert len(buttons) == 3
+        for button in buttons:  # each whole, inside the window
+            assert button.isVisible() and button.width() >= button.sizeHint().width()
+            right = button.mapTo(dialog, button.rect().topRight()).x()
+            assert right <= dialog.width(), (button.text(), right)
+        dialog.resize(900, 640)
+        anki.anki.process(0.3)
+        assert len({b.mapTo(dialog, b.rect().topLeft()).y() for b in buttons}) == 1  # one row
+        dialog.close()
+    finally:
+        anki.mw.pm.setLang("en_US")
+
+
 def test_a_folder_without_documents_is_named_not_called_up_to_date(anki, tmp_path):
     """The wrong folder chosen (here: an empty one): a sync someone started
     says there is no Polar document in it and offers the choosers, instead
