@@ -457,6 +457,14 @@ def _messages() -> Dict[str, Any]:
         "library_empty": lambda r: tr(
             "The Polar library has no documents, so no note was marked as removed in Polar. If this is not your "
             "Polar folder, choose the right one in {settings}.", settings=_settings_path()),
+        "library_switched": lambda r: ntr(
+            "This is another Polar library than the one synced before (another Polar account's export, or "
+            "another Polar folder). {n} document synced before is not in it: its notes were left as they are, "
+            "not marked as removed in Polar.",
+            "This is another Polar library than the one synced before (another Polar account's export, or "
+            "another Polar folder). {n} documents synced before are not in it: their notes were left as they "
+            "are, not marked as removed in Polar.",
+            _count(r)),
         "foreign_notes": lambda r: ntr(
             "{n} note in this collection belongs to a Polar card that no document of this library holds, and no "
             "earlier sync of this add-on made it (another tool, an import, another computer, or a lost sync "

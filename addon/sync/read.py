@@ -158,6 +158,11 @@ class Reading:
     # Whether ``settings.page_label`` is the collection's own (stored by an
     # earlier sync) or only the one wanted for a new collection (page_label.py).
     label_fixed: bool = True
+    # Documents of another library (another Polar account's export, another
+    # data folder) that the state remembers: never taken as deleted while
+    # this library is synced (``set_apart``); and what the state keeps of it.
+    apart: Set[str] = field(default_factory=set)
+    library_meta: Dict[str, str] = field(default_factory=dict)
 
     def with_status(self, status: DocStatus) -> List[LoadedDoc]:
         return [d for d in self.docs.values() if d.status == status]
@@ -425,6 +430,55 @@ def _unidentified_may_be_gone(source: Source, files: Sequence[DocumentFile], kno
     return True
 
 
+# Sync-state meta keys (``set_apart``): the Polar account (uid) of the last
+# export synced, and the documents set apart, as JSON {key: account or ""}.
+OWNER_KEY = "library_owner"
+APART_KEY = "library_apart"
+
+
+def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, DocState], state: SyncState,
+              report: Report) -> Tuple[Set[str], Dict[str, str]]:
+    """The documents the last syncs knew that belong to another library than
+    this one, so not deleted in Polar when missing from it; and the meta to
+    remember. Another library: an export of another Polar account than the
+    last export synced (its records' uid), or a library sharing no document
+    with those synced before (data folders name no account). Its missing
+    documents are set apart with the account they were of (said once); set
+    apart, a document rejoins when a library lists it again, and is taken as
+    deleted, as any, when an export of its own account lacks it. Cheap: two
+    meta reads and one record of an export, a set operation per document."""
+    try:
+        stored = json.loads(state.meta(APART_KEY) or "{}")
+    except ValueError:
+        stored = {}
+    listed = {f.key for f in files}
+    was_apart: Dict[str, str] = {}
+    if isinstance(stored, dict):
+        was_apart = {k: o for k, o in stored.items() if isinstance(o, str) and k in known}
+    # Listed again: back in (the library it was of is chosen again).
+    apart = {k: o for k, o in was_apart.items() if k not in listed}
+    last = state.meta(OWNER_KEY) or ""
+    owner = source.owner or ""
+    # The library synced last: what the state knows and had not set apart.
+    active = [k for k in known if k not in was_apart]
+    gone = [k for k in active if k not in listed]
+    if gone and listed and source.complete and (
+            (owner and last and owner != last) or not any(k in listed for k in active)):
+        for key in gone:
+            apart[key] = last
+        n = len(gone)
+        report.warn(source.describe(), (
+            f"this is another Polar library than the one synced before (another account's export, or another "
+            f"data folder): {n} document{'s' if n != 1 else ''} synced before and not in it "
+            f"{'were' if n != 1 else 'was'} left as {'they are' if n != 1 else 'it is'}, not taken as deleted"),
+            code="library_switched", count=n)
+    kept = {k for k, o in apart.items() if not (owner and o == owner)}
+    meta = {APART_KEY: json.dumps({k: apart[k] for k in sorted(kept)})} if kept or stored else {}
+    if owner and owner != last:
+        meta[OWNER_KEY] = owner
+    return kept, meta
+
+
 def settings_key(settings: Settings) -> str:
     """What the state remembers of the settings that shape notes."""
     return f"{RENDER_VERSION}:{settings.content_key()}"
@@ -473,6 +527,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         # not seen is unknown, not deleted.
         report.warn(source.describe(), "the export is damaged: documents not found in it were left as they are",
                     code="export_incomplete")
+    apart, library_meta = set_apart(source, files, known, state, report)
     if not source.complete or _unidentified_may_be_gone(source, files, known, report):
         # Synced like a partial run of the documents seen.
         seen = {f.key for f in files}
@@ -490,4 +545,6 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
                                        defer=prev is None and not force)
     report.documents = len(files)
-    return make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
+    reading = make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
+    reading.apart, reading.library_meta = apart, library_meta
+    return reading

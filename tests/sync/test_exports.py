@@ -369,3 +369,78 @@ def test_flashcards_stored_as_polar_3_blocks_are_read_once_per_export(col, libra
         m.setattr(archive, "scan", no_scan)
         again = run(col, export, state_path)
     assert (again.created, again.updated, again.parsed) == (0, 0, 0) and again.warnings == []
+
+
+def _library(root: Path, prefix: str, docs: int = 3):
+    """A small library of ``docs`` documents, two cards each; their metas."""
+    metas = []
+    for i in range(docs):
+        doc = Doc(root, f"{prefix}Doc{i:02d}Fingerprint0000"[:24], title=f"{prefix} {i}")
+        doc.card(f"1{prefix}{i}a", basic(f"{prefix} front {i}a", "back"))
+        doc.card(f"1{prefix}{i}b", basic(f"{prefix} front {i}b", "back"))
+        doc.write()
+        metas.append(doc.meta)
+    return metas
+
+
+def _suspended(col) -> int:
+    return len(col.find_cards("is:suspended"))
+
+
+def _switched(report):
+    return [w for w in report.warnings if w.get("code") == "library_switched"]
+
+
+@pytest.mark.parametrize("policy", ["suspend", "delete", "tag"])
+def test_an_export_of_another_polar_account_takes_no_note_of_the_first_as_deleted(col, tmp_path, state_path, policy):
+    """Two Polar accounts (a second account, a shared computer): choosing
+    the export of the other one after the first is another library, not
+    "every document deleted in Polar". Its notes are left as they are, said
+    once; switching back finds them as they were (reviews, no suspension) and
+    the second account's likewise; a document really deleted in one account
+    afterwards is handled by the policy when that account's export is synced."""
+    settings = Settings(deletion_policy=policy)
+    first = _library(tmp_path / "a", "Aa")
+    second = _library(tmp_path / "b", "Bb")
+    downloads = tmp_path / "Downloads"
+    a1 = write_export(downloads / "1AccountAa-2021-03-14T09:26:53.512Z.zip", first, uid="uidOfAccountA")
+    b1 = write_export(downloads / "1AccountBb-2021-03-15T09:26:53.512Z.zip", second, uid="uidOfAccountB")
+    assert sync(col, settings, state_path, source_path=a1).created == 6
+    other = sync(col, settings, state_path, source_path=b1)
+    assert other.created == 6 and (other.orphaned, other.deleted) == (0, 0), other.warnings
+    assert col.note_count() == 12 and _suspended(col) == 0
+    assert not col.find_notes("tag:polar::deleted")
+    said = _switched(other)
+    assert len(said) == 1 and said[0]["count"] == 3, other.warnings
+    # Synced again (the second account kept): still nothing of the first swept.
+    again = sync(col, settings, state_path, source_path=b1)
+    assert (again.orphaned, again.deleted) == (0, 0) and col.note_count() == 12 and _suspended(col) == 0
+    # Back to the first account: the second's notes are left alone in turn.
+    back = sync(col, settings, state_path, source_path=a1)
+    assert (back.orphaned, back.deleted, back.created) == (0, 0, 0), back.warnings
+    assert col.note_count() == 12 and _suspended(col) == 0 and len(_switched(back)) == 1
+    # A document deleted in the first account since: the policy, as ever.
+    a2 = write_export(downloads / "1AccountAa-2021-03-21T09:26:53.512Z.zip", first[1:], uid="uidOfAccountA")
+    gone = sync(col, settings, state_path, source_path=a2)
+    assert gone.orphaned + gone.deleted == 2 and not _switched(gone), (gone.orphaned, gone.deleted, gone.warnings)
+
+
+def test_a_data_folder_of_another_library_takes_no_note_of_the_first_as_deleted(col, tmp_path, state_path):
+    """Data folders name no account: a folder sharing no document with the
+    library synced before is another library (another computer's .polar, a
+    colleague's backup), not one whose every document was deleted; back to
+    the first, the other's notes are left alone too."""
+    first = tmp_path / "a"
+    second = tmp_path / "b"
+    _library(first, "Aa")
+    _library(second, "Bb")
+    sync(col, Settings(), state_path, source_path=first)
+    other = sync(col, Settings(), state_path, source_path=second)
+    assert other.created == 6 and (other.orphaned, other.deleted) == (0, 0) and _suspended(col) == 0
+    assert len(_switched(other)) == 1
+    back = sync(col, Settings(), state_path, source_path=first)
+    assert (back.orphaned, back.deleted) == (0, 0) and _suspended(col) == 0 and len(_switched(back)) == 1
+    # The same library keeps its deletions: a document removed from it is swept.
+    (first / "AaDoc00Fingerprint0000"[:24]).rename(tmp_path / "removed")
+    gone = sync(col, Settings(), state_path, source_path=first)
+    assert gone.orphaned == 2 and not _switched(gone)
