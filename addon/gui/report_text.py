@@ -484,6 +484,10 @@ def _messages() -> Dict[str, Any]:
         "export_incomplete": lambda r: tr(
             "The Polar export is damaged and could not be read to the end: documents not found in it were left "
             "as they are, not taken as removed. Export your library from Polar again and sync from the new file."),
+        "export_downloading": lambda r: tr(
+            "The Polar export {file} is still being downloaded by your browser: what is not in it yet was left as "
+            "it is, nothing was taken as removed. Sync again once the download is done.",
+            file=r.get("file", "")),
         "export_unidentified": lambda r: tr(
             "Some documents in the Polar export could not be identified, so no document missing from it was "
             "taken as removed this time. If this stays, export your library from Polar again."),

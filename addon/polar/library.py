@@ -747,7 +747,15 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     (any name). Raises :class:`SourceError` when the path is neither
     (missing, not an archive, an archive that cannot be opened at all).
 
-    ``cache_path``: where an export's listing is remembered between syncs."""
+    ``cache_path``: where an export's listing is remembered between syncs.
+
+    A browser's file of a download in progress (``.crdownload``, ``.part``)
+    chosen while the download ran: once it is gone, the finished file of the
+    same name without that ending is read."""
+    if not path.exists() and path.name.lower().endswith(_DOWNLOADING):
+        finished = path.with_name(path.name[: path.name.rindex(".")])
+        if finished.is_file():
+            path = finished
     if path.is_dir():
         return DataDirSource(path)
     if path.is_file():
@@ -756,8 +764,11 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
         shown = archive.printable(str(path))
         try:
             kind = archive.sniff(str(path))
+            empty = kind is None and path.stat().st_size == 0
         except OSError as exc:
             raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
+        if empty:
+            raise SourceError(f"{shown} is empty (0 bytes){_still_downloading(path)}")
         if kind is None:
             raise SourceError(
                 f"{shown} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)"
@@ -765,7 +776,7 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
         try:
             archive.probe(str(path), kind)
         except archive.ArchiveError as exc:
-            raise SourceError(f"cannot open the Polar export {shown}: {exc}") from None
+            raise SourceError(f"cannot open the Polar export {shown}: {exc}{_still_downloading(path)}") from None
         except OSError as exc:
             raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
         return ExportSource(path, kind, cache_path)
@@ -773,8 +784,41 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     from .archive import printable
 
     shown = printable(str(path))
-    what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES) else "data directory"
+    what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES + _DOWNLOADING) else "data directory"
     raise SourceError(f"the Polar {what} {shown} does not exist")
+
+
+# What browsers name a download in progress: Chrome, Edge and Opera
+# .crdownload, Firefox .part (and an empty file under the final name), Safari
+# .download, old Edge .partial.
+_DOWNLOADING = (".crdownload", ".part", ".download", ".partial")
+
+
+def download_in_progress(path: Path) -> Optional[Path]:
+    """The browser's file of an unfinished download of ``path``: ``path``
+    itself when its name says so, else such a file beside it. A few stats:
+    only asked when an export is empty or cut short."""
+    if path.name.lower().endswith(_DOWNLOADING):
+        return path
+    for ending in _DOWNLOADING:
+        beside_it = path.with_name(path.name + ending)
+        if beside_it.exists():
+            return beside_it
+    return None
+
+
+def _still_downloading(path: Path) -> str:
+    """The end of a message about an export that is empty or cannot be
+    opened: what to do when it is a download still running."""
+    from .archive import printable
+
+    partial = download_in_progress(path)
+    if partial is None:
+        return ""
+    if partial == path:
+        return "; it is a download not finished yet: choose the finished file once the download is done"
+    return (f"; its download is not finished ({printable(partial.name)} is beside it): "
+            "sync again once the download is done")
 
 
 _EXPORT_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")

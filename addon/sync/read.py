@@ -32,7 +32,15 @@ from typing import (
 )
 
 from ..polar.docmeta import DocMetaError, Document, Flashcard
-from ..polar.library import DocumentFile, ExportSource, Source, beside, open_source, resolve_data_dir
+from ..polar.library import (
+    DocumentFile,
+    ExportSource,
+    Source,
+    beside,
+    download_in_progress,
+    open_source,
+    resolve_data_dir,
+)
 from ..settings import ENGLISH_PAGE_LABEL, Settings
 from .decks import deck_for
 from .report import Report
@@ -505,7 +513,10 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     report = Report()
     files = source.list_documents()
     only_set = set(only) if only is not None else None
-    for label, message in source.problems:
+    # An export cut short because the browser is still downloading it: one
+    # sentence for that, not its end reported as damage.
+    downloading = download_in_progress(source.path) if not source.complete else None
+    for label, message in source.problems if downloading is None else ():
         report.error(label, message, code="export_damaged")
     if source.block_flashcards:  # (known once the documents are listed)
         n = source.block_flashcards
@@ -521,7 +532,14 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     force = bool(known) and state.meta("settings") != state.settings_key
     if force:
         only_set = None  # a partial run must not mark the new settings as applied
-    if not source.complete:
+    if downloading is not None:
+        from ..polar.archive import printable
+
+        report.warn(source.describe(), (
+            f"the export is still being downloaded ({printable(downloading.name)} is not finished): documents not "
+            "in it yet were left as they are; sync again once the download is done"), code="export_downloading",
+            file=printable(downloading.name))
+    elif not source.complete:
         # Damage ended the read of an export early (or its gzip checksum is
         # wrong after the last member: the problem names which): a document
         # not seen is unknown, not deleted.

@@ -444,3 +444,41 @@ def test_a_data_folder_of_another_library_takes_no_note_of_the_first_as_deleted(
     (first / "AaDoc00Fingerprint0000"[:24]).rename(tmp_path / "removed")
     gone = sync(col, Settings(), state_path, source_path=first)
     assert gone.orphaned == 2 and not _switched(gone)
+
+
+def test_an_export_chosen_while_the_browser_downloads_it(col, tmp_path, state_path):
+    """Firefox saves an empty file under the final name and the bytes in
+    ``<name>.part``; Chrome writes ``<name>.crdownload`` and renames it at the
+    end. Chosen mid-download: one sentence naming the file and the download,
+    nothing taken as deleted; once the download is done the next sync (the
+    setting still naming the ``.crdownload``) reads the finished file."""
+    metas = _library(tmp_path / "lib", "Cc", docs=4)
+    downloads = tmp_path / "Downloads"
+    old = write_export(downloads / "1OldExport-2021-03-07T09:26:53.512Z.zip", metas[:3])
+    assert sync(col, Settings(), state_path, source_path=old).created == 6
+    full = write_export(tmp_path / "server" / EXPORT_NAME, metas[1:]).read_bytes()  # doc 0 deleted, doc 3 new
+    # Firefox: the placeholder is empty, the bytes go to .part.
+    final = downloads / EXPORT_NAME
+    final.write_bytes(b"")
+    (downloads / (EXPORT_NAME + ".part")).write_bytes(full[: len(full) // 2])
+    with pytest.raises(SourceError) as err:
+        sync(col, Settings(), state_path, source_path=final)
+    said = str(err.value)
+    assert "is empty" in said and EXPORT_NAME + ".part" in said and "download" in said, said
+    # Chrome: the .crdownload itself chosen (All files), half there.
+    (downloads / (EXPORT_NAME + ".part")).unlink()
+    final.unlink()
+    partial = downloads / (EXPORT_NAME + ".crdownload")
+    partial.write_bytes(full[: len(full) // 2])
+    report = sync(col, Settings(), state_path, source_path=partial)
+    assert (report.orphaned, report.deleted) == (0, 0) and _suspended(col) == 0
+    downloading = [w for w in report.warnings if w.get("code") == "export_downloading"]
+    assert len(downloading) == 1 and EXPORT_NAME + ".crdownload" in downloading[0]["message"], report.warnings
+    assert not [w for w in report.warnings if w.get("code") == "export_incomplete"]
+    # The download finishes: renamed to its final name. Synced from the setting as it is.
+    partial.write_bytes(full)
+    partial.rename(final)
+    done = sync(col, Settings(), state_path, source_path=partial)
+    assert done.created == 2 and done.orphaned == 2 and not done.errors, (done.errors, done.warnings)
+    assert not [w for w in done.warnings if w.get("code") in ("export_downloading", "export_incomplete")]
+    assert col.note_count() == 8 and len(col.find_notes("tag:polar::deleted")) == 2
