@@ -488,6 +488,10 @@ def _messages() -> Dict[str, Any]:
             "The Polar export {file} is still being downloaded by your browser: what is not in it yet was left as "
             "it is, nothing was taken as removed. Sync again once the download is done.",
             file=r.get("file", "")),
+        "export_newer_beside": lambda r: tr(
+            "A Polar export downloaded later is in the same folder: {file}. Polar gives every export a new name, "
+            "so this sync read the older one; choose the new file with “Use a Polar export…” to sync what "
+            "changed in Polar since.", file=r.get("file", "")),
         "export_unidentified": lambda r: tr(
             "Some documents in the Polar export could not be identified, so no document missing from it was "
             "taken as removed this time. If this stays, export your library from Polar again."),

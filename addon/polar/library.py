@@ -785,13 +785,54 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
 
     shown = printable(str(path))
     what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES + _DOWNLOADING) else "data directory"
-    raise SourceError(f"the Polar {what} {shown} does not exist")
+    newer = newer_export_beside(path)
+    later = f"; a Polar export downloaded later is in that folder: {printable(newer.name)}" if newer else ""
+    raise SourceError(f"the Polar {what} {shown} does not exist{later}")
 
 
 # What browsers name a download in progress: Chrome, Edge and Opera
 # .crdownload, Firefox .part (and an empty file under the final name), Safari
 # .download, old Edge .partial.
 _DOWNLOADING = (".crdownload", ".part", ".download", ".partial")
+
+
+# How Polar names an export (UserBackupCreator.ts): `${createRandomID()}-${ISO
+# date}.zip`, e.g. 12dzxVk3Q8-2021-03-14T09:26:53.512Z.zip; browsers on Windows
+# write the colons as another character, and add " (1)" to a second copy.
+_POLAR_EXPORT_NAME = re.compile(
+    r"^[0-9A-Za-z]{6,}-(\d{4})-(\d\d)-(\d\d)T(\d\d)\D(\d\d)\D(\d\d)(?:\D(\d{1,3}))?Z(?: ?\(\d+\))?\.zip$"
+)
+
+
+def _export_date(name: str) -> Optional[Tuple[int, ...]]:
+    match = _POLAR_EXPORT_NAME.match(name)
+    return tuple(int(part or 0) for part in match.groups()) if match else None
+
+
+def newer_export_beside(path: Path) -> Optional[Path]:
+    """The latest file in ``path``'s folder named as Polar names its
+    exports and made (by the date in its name) after ``path`` was; None
+    when there is none, or ``path`` is not so named (renamed by its user:
+    nothing to compare). A listing of the folder, once a sync."""
+    mine = _export_date(path.name)
+    if mine is None:
+        return None
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return None
+    best: Optional[Tuple[Tuple[int, ...], str]] = None
+    for name in names:
+        when = _export_date(name) if name.endswith(".zip") else None
+        if when is not None and when > mine and (best is None or when > best[0]):
+            best = (when, name)
+    if best is None:
+        return None
+    found = path.parent / best[1]
+    try:
+        return found if found.is_file() and found.stat().st_size > 0 else None
+    except OSError:
+        return None
 
 
 def download_in_progress(path: Path) -> Optional[Path]:

@@ -38,6 +38,7 @@ from ..polar.library import (
     Source,
     beside,
     download_in_progress,
+    newer_export_beside,
     open_source,
     resolve_data_dir,
 )
@@ -518,6 +519,13 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     downloading = download_in_progress(source.path) if not source.complete else None
     for label, message in source.problems if downloading is None else ():
         report.error(label, message, code="export_damaged")
+    newer = newer_export_beside(source.path) if isinstance(source, ExportSource) else None
+    if newer is not None:
+        from ..polar.archive import printable
+
+        report.warn(source.describe(), (
+            f"a Polar export downloaded later is beside it, {printable(newer.name)}: choose that one to sync what "
+            "changed in Polar since"), code="export_newer_beside", file=printable(newer.name))
     if source.block_flashcards:  # (known once the documents are listed)
         n = source.block_flashcards
         report.warn(source.describe(), (

@@ -482,3 +482,29 @@ def test_an_export_chosen_while_the_browser_downloads_it(col, tmp_path, state_pa
     assert done.created == 2 and done.orphaned == 2 and not done.errors, (done.errors, done.warnings)
     assert not [w for w in done.warnings if w.get("code") in ("export_downloading", "export_incomplete")]
     assert col.note_count() == 8 and len(col.find_notes("tag:polar::deleted")) == 2
+
+
+def test_a_newer_export_downloaded_beside_the_chosen_one_is_named(col, tmp_path, state_path):
+    """Polar names every export anew (``<random id>-<ISO date>.zip``,
+    UserBackupCreator.ts), so a new download never replaces the one chosen:
+    syncing the old file while a newer one sits beside it says so (it
+    would otherwise be "nothing changed"), and the old one deleted, the
+    message that it is missing names the newer one. Browsers on Windows
+    write the date's colons as another character; "(1)" copies count."""
+    metas = _library(tmp_path / "lib", "Nn", docs=2)
+    downloads = tmp_path / "Downloads"
+    old = write_export(downloads / "1OldExpXyz-2021-03-07T09:26:53.512Z.zip", metas)
+    write_export(downloads / "1OlderOne9-2021-02-28T09_26_53.512Z.zip", metas)
+    (downloads / "notes-2021-04-01.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    first = sync(col, Settings(), state_path, source_path=old)
+    assert not [w for w in first.warnings if w.get("code") == "export_newer_beside"]
+    newer = write_export(downloads / "1NewExpAbc-2021-03-14T09_26_53.512Z (1).zip", metas[:1])
+    stale = sync(col, Settings(), state_path, source_path=old)
+    said = [w for w in stale.warnings if w.get("code") == "export_newer_beside"]
+    assert len(said) == 1 and said[0]["file"] == newer.name and newer.name in said[0]["message"], stale.warnings
+    assert not [w for w in sync(col, Settings(), state_path, source_path=newer).warnings
+                if w.get("code") == "export_newer_beside"]
+    old.unlink()
+    with pytest.raises(SourceError) as err:
+        sync(col, Settings(), state_path, source_path=old)
+    assert "does not exist" in str(err.value) and newer.name in str(err.value), str(err.value)
