@@ -857,9 +857,9 @@ def _still_downloading(path: Path) -> str:
     if partial is None:
         return ""
     if partial == path:
-        return "; it is a download not finished yet: choose the finished file once the download is done"
+        return "; it is a download not finished yet: try again once the download is done"
     return (f"; its download is not finished ({printable(partial.name)} is beside it): "
-            "sync again once the download is done")
+            "try again once the download is done")
 
 
 _EXPORT_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")

@@ -36,6 +36,7 @@ from ..polar.library import (
     DocumentFile,
     ExportSource,
     Source,
+    SourceError,
     beside,
     download_in_progress,
     newer_export_beside,
@@ -439,6 +440,9 @@ def _unidentified_may_be_gone(source: Source, files: Sequence[DocumentFile], kno
     return True
 
 
+# The signature ExportSource gives a record that could not be read.
+_UNREADABLE = (-1, -1)
+
 # Sync-state meta keys (``set_apart``): the Polar account (uid) of the last
 # export synced, and the documents set apart, as JSON {key: account or ""}.
 OWNER_KEY = "library_owner"
@@ -517,6 +521,11 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     # An export cut short because the browser is still downloading it: one
     # sentence for that, not its end reported as damage.
     downloading = download_in_progress(source.path) if not source.complete else None
+    if downloading is not None and not any(f.signature != _UNREADABLE for f in files):
+        from ..polar.archive import printable
+
+        raise SourceError(f"the Polar export {source.describe()} holds no whole document yet: "
+                          f"{printable(downloading.name)} is a download not finished; try again once it is done")
     for label, message in source.problems if downloading is None else ():
         report.error(label, message, code="export_damaged")
     newer = newer_export_beside(source.path) if isinstance(source, ExportSource) else None
@@ -555,8 +564,9 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
                     code="export_incomplete")
     apart, library_meta = set_apart(source, files, known, state, report)
     if not source.complete or _unidentified_may_be_gone(source, files, known, report):
-        # Synced like a partial run of the documents seen.
-        seen = {f.key for f in files}
+        # Synced like a partial run of the documents seen (of a download in
+        # progress, those read whole: the one cut short is not yet damage).
+        seen = {f.key for f in files if downloading is None or f.signature != _UNREADABLE}
         only_set = seen if only_set is None else only_set & seen
     docs: Dict[str, LoadedDoc] = {}
     todo = [f for f in files if only_set is None or f.key in only_set]

@@ -469,17 +469,21 @@ def test_an_export_chosen_while_the_browser_downloads_it(col, tmp_path, state_pa
     (downloads / (EXPORT_NAME + ".part")).unlink()
     final.unlink()
     partial = downloads / (EXPORT_NAME + ".crdownload")
-    partial.write_bytes(full[: len(full) // 2])
-    report = sync(col, Settings(), state_path, source_path=partial)
-    assert (report.orphaned, report.deleted) == (0, 0) and _suspended(col) == 0
-    downloading = [w for w in report.warnings if w.get("code") == "export_downloading"]
-    assert len(downloading) == 1 and EXPORT_NAME + ".crdownload" in downloading[0]["message"], report.warnings
-    assert not [w for w in report.warnings if w.get("code") == "export_incomplete"]
+    for part in range(1, 10):  # cut anywhere: inside a record too (that one is not read yet either)
+        partial.write_bytes(full[: len(full) * part // 10])
+        try:
+            report = sync(col, Settings(), state_path, source_path=partial)
+        except SourceError as exc:  # not even its first record there: one sentence, nothing synced
+            assert "download not finished" in str(exc) and col.note_count() == 6, str(exc)
+            continue
+        assert (report.orphaned, report.deleted) == (0, 0) and _suspended(col) == 0
+        assert [w["code"] for w in report.warnings] == ["export_downloading"], report.warnings
+        assert EXPORT_NAME + ".crdownload" in report.warnings[0]["message"] and not report.errors, report.errors
     # The download finishes: renamed to its final name. Synced from the setting as it is.
     partial.write_bytes(full)
     partial.rename(final)
     done = sync(col, Settings(), state_path, source_path=partial)
-    assert done.created == 2 and done.orphaned == 2 and not done.errors, (done.errors, done.warnings)
+    assert done.orphaned == 2 and not done.errors, (done.errors, done.warnings)  # (new ones: some made mid-way)
     assert not [w for w in done.warnings if w.get("code") in ("export_downloading", "export_incomplete")]
     assert col.note_count() == 8 and len(col.find_notes("tag:polar::deleted")) == 2
 
