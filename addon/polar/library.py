@@ -804,6 +804,10 @@ _POLAR_EXPORT_NAME = re.compile(
 )
 
 
+# How many entries of the export's folder newer_export_beside looks at, at most.
+_NEWER_LOOKS = 10_000
+
+
 def _export_date(name: str) -> Optional[Tuple[int, ...]]:
     match = _POLAR_EXPORT_NAME.match(name)
     return tuple(int(part or 0) for part in match.groups()) if match else None
@@ -817,15 +821,18 @@ def newer_export_beside(path: Path) -> Optional[Path]:
     mine = _export_date(path.name)
     if mine is None:
         return None
+    best: Optional[Tuple[Tuple[int, ...], str]] = None
     try:
-        names = os.listdir(path.parent)
+        with os.scandir(path.parent) as entries:
+            for seen, entry in enumerate(entries):
+                if seen >= _NEWER_LOOKS:
+                    break  # a huge folder (a network share): not worth a sync's time
+                name = entry.name
+                when = _export_date(name) if name.endswith(".zip") else None
+                if when is not None and when > mine and (best is None or when > best[0]):
+                    best = (when, name)
     except OSError:
         return None
-    best: Optional[Tuple[Tuple[int, ...], str]] = None
-    for name in names:
-        when = _export_date(name) if name.endswith(".zip") else None
-        if when is not None and when > mine and (best is None or when > best[0]):
-            best = (when, name)
     if best is None:
         return None
     found = path.parent / best[1]

@@ -524,7 +524,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     if downloading is not None and not any(f.signature != _UNREADABLE for f in files):
         from ..polar.archive import printable
 
-        raise SourceError(f"the Polar export {source.describe()} holds no whole document yet: "
+        raise SourceError(f"the Polar export {printable(str(source.path))} holds no whole document yet: "
                           f"{printable(downloading.name)} is a download not finished; try again once it is done")
     for label, message in source.problems if downloading is None else ():
         report.error(label, message, code="export_damaged")
