@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -444,9 +445,11 @@ def _unidentified_may_be_gone(source: Source, files: Sequence[DocumentFile], kno
 _UNREADABLE = (-1, -1)
 
 # Sync-state meta keys (``set_apart``): the Polar account (uid) of the last
-# export synced, and the documents set apart, as JSON {key: account or ""}.
+# export synced, the documents set apart, as JSON {key: account or ""}, and
+# the library's path.
 OWNER_KEY = "library_owner"
 APART_KEY = "library_apart"
+PATH_KEY = "library_path"  # the folder or export synced last
 
 
 def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, DocState], state: SyncState,
@@ -454,8 +457,9 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
     """The documents the last syncs knew that belong to another library than
     this one, so not deleted in Polar when missing from it; and the meta to
     remember. Another library: an export of another Polar account than the
-    last export synced (its records' uid), or a library sharing no document
-    with those synced before (data folders name no account). Its missing
+    last export synced (its records' uid), or a library at another path
+    sharing no document with those synced before (data folders name no
+    account). Its missing
     documents are set apart with the account they were of (said once); set
     apart, a document rejoins when a library lists it again, and is taken as
     deleted, as any, when an export of its own account lacks it. Cheap: two
@@ -472,11 +476,16 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
     apart = {k: o for k, o in was_apart.items() if k not in listed}
     last = state.meta(OWNER_KEY) or ""
     owner = source.owner or ""
+    # (A name in no encoding, as printable: SQLite takes no lone surrogate.)
+    where = os.fsencode(source.path).decode("utf-8", "backslashreplace")
+    moved = state.meta(PATH_KEY) != where  # (None: synced by a version that kept no path)
     # The library synced last: what the state knows and had not set apart.
     active = [k for k in known if k not in was_apart]
     gone = [k for k in active if k not in listed]
+    # (The same folder with no document in common: every document replaced
+    # in Polar, as a small library may be. Not another library.)
     if gone and listed and source.complete and (
-            (owner and last and owner != last) or not any(k in listed for k in active)):
+            (owner and last and owner != last) or (moved and not any(k in listed for k in active))):
         for key in gone:
             apart[key] = last
         n = len(gone)
@@ -489,6 +498,8 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
     meta = {APART_KEY: json.dumps({k: apart[k] for k in sorted(kept)})} if kept or stored else {}
     if owner and owner != last:
         meta[OWNER_KEY] = owner
+    if moved:
+        meta[PATH_KEY] = where
     return kept, meta
 
 
