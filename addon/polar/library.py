@@ -757,6 +757,13 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
         if finished.is_file():
             path = finished
     if path.is_dir():
+        if (path / "doc_meta").is_dir():  # never in a data directory: Polar's export unpacked
+            from .archive import printable
+
+            raise SourceError(
+                f"{printable(str(path))} is an unpacked Polar export, not a Polar data directory: choose the "
+                "export file Polar downloaded (…Z.zip) instead, or pack this folder's contents again as a .zip"
+            )
         return DataDirSource(path)
     if path.is_file():
         from . import archive

@@ -512,3 +512,22 @@ def test_a_newer_export_downloaded_beside_the_chosen_one_is_named(col, tmp_path,
     with pytest.raises(SourceError) as err:
         sync(col, Settings(), state_path, source_path=old)
     assert "does not exist" in str(err.value) and newer.name in str(err.value), str(err.value)
+
+
+def test_an_unpacked_export_chosen_as_a_folder_says_what_it_is(col, library, export, tmp_path, state_path):
+    """Linux file managers open Polar's ``.zip`` by its content and unpack
+    it; the folder chosen as a data folder held "no Polar documents" and
+    said a data folder holds state.json files. It says it is an unpacked
+    export and what to choose instead; nothing is synced."""
+    unpacked = tmp_path / "12dzxVk3Q8-2021-03-14T09_26_53.512Z"
+    with tarfile.open(export) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(unpacked, filter="data")
+        else:
+            tar.extractall(unpacked)
+    assert (unpacked / "doc_meta").is_dir()
+    with pytest.raises(SourceError) as err:
+        run(col, unpacked, state_path)
+    said = str(err.value)
+    assert "unpacked Polar export" in said and str(unpacked) in said, said
+    assert col.note_count() == 0
