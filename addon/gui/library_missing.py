@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 
 from aqt.qt import QMessageBox, Qt, QWidget, qconnect
 
+from ..polar.library import newer_export_beside
 from .i18n import tr
 
 OBJECT_NAME = "polar_sync_library_missing"
@@ -45,6 +46,10 @@ def message_html(path: Path, configured: bool, exists: bool, detail: str = "", f
                     "that folder does not exist here.", path=where)
         )
     parts = [f"<b>{html.escape(head)}</b>", f"<p>{looked}</p>"]
+    newer = newer_export_beside(path) if not exists and not empty else None
+    if newer is not None:  # the old export deleted after a new one was downloaded
+        parts.append("<p>" + tr("A Polar export downloaded later is in that folder: {file}. Choose it with "
+                                "“Use a Polar export…”.", file=f"<code>{html.escape(newer.name)}</code>") + "</p>")
     if detail and exists:
         parts.append(f"<p><small>{html.escape(detail)}</small></p>")
     parts.append("<p>" + html.escape(tr("Polar (the desktop app) keeps its data in a folder named .polar "

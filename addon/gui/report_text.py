@@ -474,6 +474,14 @@ def _messages() -> Dict[str, Any]:
         "library_empty": lambda r: tr(
             "The Polar library has no documents, so no note was marked as removed in Polar. If this is not your "
             "Polar folder, choose the right one in {settings}.", settings=_settings_path()),
+        "library_switched": lambda r: ntr(
+            "This is another Polar library than the one synced before (another Polar account's export, or "
+            "another Polar folder). {n} document synced before is not in it: its notes were left as they are, "
+            "not marked as removed in Polar.",
+            "This is another Polar library than the one synced before (another Polar account's export, or "
+            "another Polar folder). {n} documents synced before are not in it: their notes were left as they "
+            "are, not marked as removed in Polar.",
+            _count(r)),
         "foreign_notes": lambda r: ntr(
             "{n} note in this collection belongs to a Polar card that no document of this library holds, and no "
             "earlier sync of this add-on made it (another tool, an import, another computer, or a lost sync "
@@ -493,6 +501,14 @@ def _messages() -> Dict[str, Any]:
         "export_incomplete": lambda r: tr(
             "The Polar export is damaged and could not be read to the end: documents not found in it were left "
             "as they are, not taken as removed. Export your library from Polar again and sync from the new file."),
+        "export_downloading": lambda r: tr(
+            "The Polar export {file} is still being downloaded by your browser: what is not in it yet was left as "
+            "it is, nothing was taken as removed. Sync again once the download is done.",
+            file=r.get("file", "")),
+        "export_newer_beside": lambda r: tr(
+            "A Polar export downloaded later is in the same folder: {file}. Polar gives every export a new name, "
+            "so this sync read the older one; choose the new file with “Use a Polar export…” to sync what "
+            "changed in Polar since.", file=r.get("file", "")),
         "export_unidentified": lambda r: tr(
             "Some documents in the Polar export could not be identified, so no document missing from it was "
             "taken as removed this time. If this stays, export your library from Polar again."),

@@ -78,6 +78,11 @@ def confirm_folder(parent: QWidget, folder: Path) -> Optional[str]:
     if better is not None:
         box.setText(head + "\n\n" + tr("Polar's data folder seems to be {path}: use that one?", path=str(better)))
         use_better = box.addButton(tr("Use {name}", name=better.name or str(better)), QMessageBox.ButtonRole.AcceptRole)
+    elif (folder / "doc_meta").is_dir():  # Polar 2's export, unpacked (by a file manager that read its content)
+        box.setText(head + "\n\n" + tr(
+            "This folder is a Polar export, unpacked. Choose the file Polar downloaded (its name ends in .zip) "
+            "with “Use a Polar export…” instead."))
+        use_better = None
     else:
         box.setText(head + "\n\n" + tr(
             "Polar keeps each document in a folder of its own with a file named state.json; "

@@ -139,6 +139,12 @@ class Source:
         docs/dev-notes/blocks.md). Known once the documents are listed."""
         return 0
 
+    @property
+    def owner(self) -> Optional[str]:
+        """The Polar account the library is of (an export's ``uid``), None
+        when it does not say (a data directory)."""
+        return None
+
 
 def _check_image_name(name: str) -> str:
     if (
@@ -315,6 +321,8 @@ _STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
 # Polar 3's notes and annotations: its annotation and document blocks are
 # kept (polar.blocks.digest), its notes skipped.
 _BLOCK = re.compile(r"^(?:[^/]+/)?block/[^/.][^/]*\.json$")
+# How many records ExportSource.owner looks at for a uid before giving up.
+_OWNER_TRIES = 5
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
 
 
@@ -407,6 +415,7 @@ class ExportSource(Source):
         self._bodies: Dict[str, Optional[str]] = {}
         self._unidentified: List[Tuple[str, str]] = []
         self._unread_blocks = 0
+        self._owner: Optional[str] = None  # "" once looked for and not found
 
     # -- reading -----------------------------------------------------------------
 
@@ -637,6 +646,28 @@ class ExportSource(Source):
         return self._unread_blocks
 
     @property
+    def owner(self) -> Optional[str]:
+        """The ``uid`` of the export's records (Polar exports one account's
+        records, filtered by uid): read from one record, the first by name
+        that says it, so the same in every sync of the export (a record's
+        read: ~1 ms, once per source)."""
+        if self._owner is None:
+            from .docmeta import load_json
+
+            snap = self.snapshot()
+            self._owner = ""
+            for name in sorted(n for n in snap.records if "doc_meta/" in n)[:_OWNER_TRIES]:
+                try:
+                    record = load_json(snap.read(name))
+                except (OSError, ValueError):
+                    continue
+                uid = record.get("uid") if isinstance(record, dict) else None
+                if isinstance(uid, str) and uid:
+                    self._owner = uid
+                    break
+        return self._owner or None
+
+    @property
     def unidentified(self) -> List[Tuple[str, str]]:
         return list(self._unidentified)
 
@@ -716,8 +747,23 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     (any name). Raises :class:`SourceError` when the path is neither
     (missing, not an archive, an archive that cannot be opened at all).
 
-    ``cache_path``: where an export's listing is remembered between syncs."""
+    ``cache_path``: where an export's listing is remembered between syncs.
+
+    A browser's file of a download in progress (``.crdownload``, ``.part``)
+    chosen while the download ran: once it is gone, the finished file of the
+    same name without that ending is read."""
+    if not path.exists() and path.name.lower().endswith(_DOWNLOADING):
+        finished = path.with_name(path.name[: path.name.rindex(".")])
+        if finished.is_file():
+            path = finished
     if path.is_dir():
+        if (path / "doc_meta").is_dir():  # never in a data directory: Polar's export unpacked
+            from .archive import printable
+
+            raise SourceError(
+                f"{printable(str(path))} is an unpacked Polar export, not a Polar data directory: choose the "
+                "export file Polar downloaded (…Z.zip) instead, or pack this folder's contents again as a .zip"
+            )
         return DataDirSource(path)
     if path.is_file():
         from . import archive
@@ -725,8 +771,11 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
         shown = archive.printable(str(path))
         try:
             kind = archive.sniff(str(path))
+            empty = kind is None and path.stat().st_size == 0
         except OSError as exc:
             raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
+        if empty:
+            raise SourceError(f"{shown} is empty (0 bytes){_still_downloading(path)}")
         if kind is None:
             raise SourceError(
                 f"{shown} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)"
@@ -734,7 +783,7 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
         try:
             archive.probe(str(path), kind)
         except archive.ArchiveError as exc:
-            raise SourceError(f"cannot open the Polar export {shown}: {exc}") from None
+            raise SourceError(f"cannot open the Polar export {shown}: {exc}{_still_downloading(path)}") from None
         except OSError as exc:
             raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
         return ExportSource(path, kind, cache_path)
@@ -742,8 +791,89 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     from .archive import printable
 
     shown = printable(str(path))
-    what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES) else "data directory"
-    raise SourceError(f"the Polar {what} {shown} does not exist")
+    what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES + _DOWNLOADING) else "data directory"
+    newer = newer_export_beside(path)
+    later = f"; a Polar export downloaded later is in that folder: {printable(newer.name)}" if newer else ""
+    raise SourceError(f"the Polar {what} {shown} does not exist{later}")
+
+
+# What browsers name a download in progress: Chrome, Edge and Opera
+# .crdownload, Firefox .part (and an empty file under the final name), Safari
+# .download, old Edge .partial.
+_DOWNLOADING = (".crdownload", ".part", ".download", ".partial")
+
+
+# How Polar names an export (UserBackupCreator.ts): `${createRandomID()}-${ISO
+# date}.zip`, e.g. 12dzxVk3Q8-2021-03-14T09:26:53.512Z.zip; browsers on Windows
+# write the colons as another character, and add " (1)" to a second copy.
+_POLAR_EXPORT_NAME = re.compile(
+    r"^[0-9A-Za-z]{6,}-(\d{4})-(\d\d)-(\d\d)T(\d\d)\D(\d\d)\D(\d\d)(?:\D(\d{1,3}))?Z(?: ?\(\d+\))?\.zip$"
+)
+
+
+# How many entries of the export's folder newer_export_beside looks at, at most.
+_NEWER_LOOKS = 10_000
+
+
+def _export_date(name: str) -> Optional[Tuple[int, ...]]:
+    match = _POLAR_EXPORT_NAME.match(name)
+    return tuple(int(part or 0) for part in match.groups()) if match else None
+
+
+def newer_export_beside(path: Path) -> Optional[Path]:
+    """The latest file in ``path``'s folder named as Polar names its
+    exports and made (by the date in its name) after ``path`` was; None
+    when there is none, or ``path`` is not so named (renamed by its user:
+    nothing to compare). A listing of the folder, once a sync."""
+    mine = _export_date(path.name)
+    if mine is None:
+        return None
+    best: Optional[Tuple[Tuple[int, ...], str]] = None
+    try:
+        with os.scandir(path.parent) as entries:
+            for seen, entry in enumerate(entries):
+                if seen >= _NEWER_LOOKS:
+                    break  # a huge folder (a network share): not worth a sync's time
+                name = entry.name
+                when = _export_date(name) if name.endswith(".zip") else None
+                if when is not None and when > mine and (best is None or when > best[0]):
+                    best = (when, name)
+    except OSError:
+        return None
+    if best is None:
+        return None
+    found = path.parent / best[1]
+    try:
+        return found if found.is_file() and found.stat().st_size > 0 else None
+    except OSError:
+        return None
+
+
+def download_in_progress(path: Path) -> Optional[Path]:
+    """The browser's file of an unfinished download of ``path``: ``path``
+    itself when its name says so, else such a file beside it. A few stats:
+    only asked when an export is empty or cut short."""
+    if path.name.lower().endswith(_DOWNLOADING):
+        return path
+    for ending in _DOWNLOADING:
+        beside_it = path.with_name(path.name + ending)
+        if beside_it.exists():
+            return beside_it
+    return None
+
+
+def _still_downloading(path: Path) -> str:
+    """The end of a message about an export that is empty or cannot be
+    opened: what to do when it is a download still running."""
+    from .archive import printable
+
+    partial = download_in_progress(path)
+    if partial is None:
+        return ""
+    if partial == path:
+        return "; it is a download not finished yet: try again once the download is done"
+    return (f"; its download is not finished ({printable(partial.name)} is beside it): "
+            "try again once the download is done")
 
 
 _EXPORT_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")

@@ -625,7 +625,8 @@ def avoid_filtered_decks(ctx: Applying) -> None:
 
 def _gone_docs(ctx: Applying) -> List[str]:
     reading = ctx.reading
-    return [k for k in ctx.known_docs if k not in reading.docs and (reading.only is None or k in reading.only)]
+    return [k for k in ctx.known_docs
+            if k not in reading.docs and (reading.only is None or k in reading.only) and k not in reading.apart]
 
 
 def find_gone_documents(ctx: Applying) -> None:
@@ -970,6 +971,8 @@ def remember(ctx: Applying) -> None:
         LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers)),
         NOTES_SEEN_KEY: str(ctx.col.note_count()),
     } if ctx.whole_library or not ctx.legacy_unsettled else None
+    if ctx.reading.library_meta:  # which library this is (read.set_apart)
+        meta = {**(meta or {}), **ctx.reading.library_meta}
     ctx.reading.state.commit(
         docs=doc_rows,
         cards=ctx.rows,

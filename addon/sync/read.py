@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -32,7 +33,17 @@ from typing import (
 )
 
 from ..polar.docmeta import DocMetaError, Document, Flashcard
-from ..polar.library import DocumentFile, ExportSource, Source, beside, open_source, resolve_data_dir
+from ..polar.library import (
+    DocumentFile,
+    ExportSource,
+    Source,
+    SourceError,
+    beside,
+    download_in_progress,
+    newer_export_beside,
+    open_source,
+    resolve_data_dir,
+)
 from ..settings import ENGLISH_PAGE_LABEL, Settings
 from .decks import deck_for
 from .report import Report
@@ -158,6 +169,11 @@ class Reading:
     # Whether ``settings.page_label`` is the collection's own (stored by an
     # earlier sync) or only the one wanted for a new collection (page_label.py).
     label_fixed: bool = True
+    # Documents of another library (another Polar account's export, another
+    # data folder) that the state remembers: never taken as deleted while
+    # this library is synced (``set_apart``); and what the state keeps of it.
+    apart: Set[str] = field(default_factory=set)
+    library_meta: Dict[str, str] = field(default_factory=dict)
 
     def with_status(self, status: DocStatus) -> List[LoadedDoc]:
         return [d for d in self.docs.values() if d.status == status]
@@ -425,6 +441,68 @@ def _unidentified_may_be_gone(source: Source, files: Sequence[DocumentFile], kno
     return True
 
 
+# The signature ExportSource gives a record that could not be read.
+_UNREADABLE = (-1, -1)
+
+# Sync-state meta keys (``set_apart``): the Polar account (uid) of the last
+# export synced, the documents set apart, as JSON {key: account or ""}, and
+# the library's path.
+OWNER_KEY = "library_owner"
+APART_KEY = "library_apart"
+PATH_KEY = "library_path"  # the folder or export synced last
+
+
+def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, DocState], state: SyncState,
+              report: Report) -> Tuple[Set[str], Dict[str, str]]:
+    """The documents the last syncs knew that belong to another library than
+    this one, so not deleted in Polar when missing from it; and the meta to
+    remember. Another library: an export of another Polar account than the
+    last export synced (its records' uid), or a library at another path
+    sharing no document with those synced before (data folders name no
+    account). Its missing
+    documents are set apart with the account they were of (said once); set
+    apart, a document rejoins when a library lists it again, and is taken as
+    deleted, as any, when an export of its own account lacks it. Cheap: two
+    meta reads and one record of an export, a set operation per document."""
+    try:
+        stored = json.loads(state.meta(APART_KEY) or "{}")
+    except ValueError:
+        stored = {}
+    listed = {f.key for f in files}
+    was_apart: Dict[str, str] = {}
+    if isinstance(stored, dict):
+        was_apart = {k: o for k, o in stored.items() if isinstance(o, str) and k in known}
+    # Listed again: back in (the library it was of is chosen again).
+    apart = {k: o for k, o in was_apart.items() if k not in listed}
+    last = state.meta(OWNER_KEY) or ""
+    owner = source.owner or ""
+    # (A name in no encoding, as printable: SQLite takes no lone surrogate.)
+    where = os.fsencode(source.path).decode("utf-8", "backslashreplace")
+    moved = state.meta(PATH_KEY) != where  # (None: synced by a version that kept no path)
+    # The library synced last: what the state knows and had not set apart.
+    active = [k for k in known if k not in was_apart]
+    gone = [k for k in active if k not in listed]
+    # (The same folder with no document in common: every document replaced
+    # in Polar, as a small library may be. Not another library.)
+    if gone and listed and source.complete and (
+            (owner and last and owner != last) or (moved and not any(k in listed for k in active))):
+        for key in gone:
+            apart[key] = last
+        n = len(gone)
+        report.warn(source.describe(), (
+            f"this is another Polar library than the one synced before (another account's export, or another "
+            f"data folder): {n} document{'s' if n != 1 else ''} synced before and not in it "
+            f"{'were' if n != 1 else 'was'} left as {'they are' if n != 1 else 'it is'}, not taken as deleted"),
+            code="library_switched", count=n)
+    kept = {k for k, o in apart.items() if not (owner and o == owner)}
+    meta = {APART_KEY: json.dumps({k: apart[k] for k in sorted(kept)})} if kept or stored else {}
+    if owner and owner != last:
+        meta[OWNER_KEY] = owner
+    if moved:
+        meta[PATH_KEY] = where
+    return kept, meta
+
+
 def settings_key(settings: Settings) -> str:
     """What the state remembers of the settings that shape notes."""
     return f"{RENDER_VERSION}:{settings.content_key()}"
@@ -451,8 +529,23 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     report = Report()
     files = source.list_documents()
     only_set = set(only) if only is not None else None
-    for label, message in source.problems:
+    # An export cut short because the browser is still downloading it: one
+    # sentence for that, not its end reported as damage.
+    downloading = download_in_progress(source.path) if not source.complete else None
+    if downloading is not None and not any(f.signature != _UNREADABLE for f in files):
+        from ..polar.archive import printable
+
+        raise SourceError(f"the Polar export {printable(str(source.path))} holds no whole document yet: "
+                          f"{printable(downloading.name)} is a download not finished; try again once it is done")
+    for label, message in source.problems if downloading is None else ():
         report.error(label, message, code="export_damaged")
+    newer = newer_export_beside(source.path) if isinstance(source, ExportSource) else None
+    if newer is not None:
+        from ..polar.archive import printable
+
+        report.warn(source.describe(), (
+            f"a Polar export downloaded later is beside it, {printable(newer.name)}: choose that one to sync what "
+            "changed in Polar since"), code="export_newer_beside", file=printable(newer.name))
     if source.block_flashcards:  # (known once the documents are listed)
         n = source.block_flashcards
         report.warn(source.describe(), (
@@ -467,15 +560,24 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     force = bool(known) and state.meta("settings") != state.settings_key
     if force:
         only_set = None  # a partial run must not mark the new settings as applied
-    if not source.complete:
+    if downloading is not None:
+        from ..polar.archive import printable
+
+        report.warn(source.describe(), (
+            f"the export is still being downloaded ({printable(downloading.name)} is not finished): documents not "
+            "in it yet were left as they are; sync again once the download is done"), code="export_downloading",
+            file=printable(downloading.name))
+    elif not source.complete:
         # Damage ended the read of an export early (or its gzip checksum is
         # wrong after the last member: the problem names which): a document
         # not seen is unknown, not deleted.
         report.warn(source.describe(), "the export is damaged: documents not found in it were left as they are",
                     code="export_incomplete")
+    apart, library_meta = set_apart(source, files, known, state, report)
     if not source.complete or _unidentified_may_be_gone(source, files, known, report):
-        # Synced like a partial run of the documents seen.
-        seen = {f.key for f in files}
+        # Synced like a partial run of the documents seen (of a download in
+        # progress, those read whole: the one cut short is not yet damage).
+        seen = {f.key for f in files if downloading is None or f.signature != _UNREADABLE}
         only_set = seen if only_set is None else only_set & seen
     docs: Dict[str, LoadedDoc] = {}
     todo = [f for f in files if only_set is None or f.key in only_set]
@@ -490,4 +592,6 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
                                        defer=prev is None and not force)
     report.documents = len(files)
-    return make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
+    reading = make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
+    reading.apart, reading.library_meta = apart, library_meta
+    return reading

@@ -680,3 +680,100 @@ def test_a_file_that_is_not_an_export_is_refused_with_a_message(anki, tmp_path):
     anki.anki.wait_until(lambda: "text" in seen, 15, "the warning")
     assert str(not_export) in seen["text"]
     assert anki.mw.addonManager.getConfig(anki.controller.module)["data_dir"] == str(anki.library)
+
+
+def test_an_export_chosen_while_the_browser_downloads_it(anki, tmp_path):
+    """Firefox's empty placeholder chosen: refused, the message says empty
+    and names the .part (the setting unchanged). Chrome's .crdownload chosen
+    (All files): synced as far as it goes, one warning, nothing taken as
+    deleted; the download done (renamed), Sync from Polar reads the finished
+    file though the setting still names the .crdownload."""
+    from aqt.qt import QFileDialog, QMessageBox
+
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    anki.settle()
+    full = write_export(tmp_path / "server" / EXPORT_NAME, library_metas(anki.library)).read_bytes()
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    final = downloads / EXPORT_NAME
+    final.write_bytes(b"")
+    (downloads / (EXPORT_NAME + ".part")).write_bytes(full[: len(full) // 3])
+    seen: Dict[str, Any] = {}
+
+    def refuse(box: Any) -> None:
+        seen["text"] = box.text()
+        box.close()
+
+    def pick_placeholder(dialog: Any) -> None:
+        _answer_modal(QMessageBox, refuse)
+        type_and_open(dialog, final)
+
+    _answer_modal(QFileDialog, pick_placeholder)
+    anki.menu_action("Use a Polar export…").trigger()
+    anki.anki.wait_until(lambda: "text" in seen, 15, "the warning")
+    assert "is empty" in seen["text"] and EXPORT_NAME + ".part" in seen["text"], seen["text"]
+    assert anki.mw.addonManager.getConfig(anki.controller.module)["data_dir"] == str(anki.library)
+    final.unlink()
+    (downloads / (EXPORT_NAME + ".part")).unlink()
+    partial = downloads / (EXPORT_NAME + ".crdownload")
+    partial.write_bytes(full[:-200])  # all but its end
+    notes_before = len(anki.notes())
+    deleted_before = len(anki.notes("tag:polar::deleted"))
+    suspended_before = set(anki.mw.col.find_cards("tag:polar is:suspended"))
+    _answer_modal(QFileDialog, lambda dialog: type_and_open(dialog, partial))
+    before = anki.controller.runner.finished_count
+    try:
+        anki.menu_action("Use a Polar export…").trigger()
+        outcome = anki.wait_synced(before, 60)
+        report = outcome.report
+        assert not outcome.failed and (report.orphaned, report.deleted) == (0, 0), report.warnings
+        assert [w["code"] for w in report.warnings] == ["export_downloading"], report.warnings
+        assert not report.errors and len(anki.notes()) == notes_before
+        assert len(anki.notes("tag:polar::deleted")) == deleted_before
+        assert set(anki.mw.col.find_cards("tag:polar is:suspended")) == suspended_before
+        partial.write_bytes(full)
+        partial.rename(final)
+        done = anki.trigger_and_wait("Sync from Polar")
+        assert not done.failed and not done.report.errors and not done.report.warnings, done.report.warnings
+        assert (done.report.orphaned, done.report.deleted) == (0, 0) and len(anki.notes()) == notes_before
+    finally:
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()
+
+
+def test_an_export_of_another_polar_account_suspends_nothing_of_the_first(anki, tmp_path):
+    """Chosen in the menu after the test library: another account's export
+    is another library; the first library's notes are not suspended, the
+    report says why in the user's words, and back to the first library
+    nothing of the second is suspended either."""
+    from aqt.qt import QFileDialog
+
+    from addon.gui.report_text import explain
+    from tests.polar_factory import Doc, basic
+    from tools.polar_export import write_export
+
+    anki.settle()
+    doc = Doc(tmp_path / "other", "1OtherAccountDocument000", title="Another account")
+    doc.card("1OtherCard1", basic("other front", "other back")).write()
+    export = write_export(tmp_path / "Downloads" / "1OtherAcct-2021-03-14T09:26:53.512Z.zip", [doc.meta],
+                          uid="uidOfAnotherAccount")
+    notes_before = len(anki.notes())
+    suspended_before = set(anki.mw.col.find_cards("tag:polar is:suspended"))
+    _answer_modal(QFileDialog, lambda dialog: type_and_open(dialog, export))
+    before = anki.controller.runner.finished_count
+    try:
+        anki.menu_action("Use a Polar export…").trigger()
+        outcome = anki.wait_synced(before, 60)
+        report = outcome.report
+        assert not outcome.failed and report.created == 1 and (report.orphaned, report.deleted) == (0, 0)
+        switched = [w for w in report.warnings if w["code"] == "library_switched"]
+        assert len(switched) == 1 and "another Polar library" in explain(switched[0]), report.warnings
+        assert len(anki.notes()) == notes_before + 1
+        assert set(anki.mw.col.find_cards("tag:polar is:suspended")) == suspended_before
+    finally:
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()
+    back = anki.trigger_and_wait("Sync from Polar")
+    assert not back.failed and (back.report.orphaned, back.report.deleted) == (0, 0), back.report.warnings
+    assert set(anki.mw.col.find_cards("tag:polar is:suspended")) == suspended_before

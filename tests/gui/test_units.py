@@ -366,3 +366,17 @@ def test_a_report_of_thousands_of_rows_lists_a_hundred_and_the_rest_in_the_brows
     rest = html.split("4900 more, not listed here.")[1]
     assert "nid:" + ",".join(str(1000 + i) for i in range(100, 5000)) in rest
     assert len(html) < 100_000
+
+
+def test_a_missing_export_names_the_export_downloaded_after_it(tmp_path):
+    """The old export deleted once a new one is downloaded (Polar names each
+    anew): the missing-library message names the new file to choose."""
+    from addon.gui.library_missing import message_html
+
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    gone = downloads / "12dzxVk3Q8-2021-03-14T09:26:53.512Z.zip"
+    assert "downloaded later" not in message_html(gone, configured=True, exists=False)
+    (downloads / "1NewOne9Ab-2021-03-21T10:00:00.000Z.zip").write_bytes(b"\x1f\x8b" + bytes(30))
+    text = message_html(gone, configured=True, exists=False)
+    assert "downloaded later" in text and "<code>1NewOne9Ab-2021-03-21T10:00:00.000Z.zip</code>" in text

@@ -446,6 +446,32 @@ def test_choosing_the_home_folder_offers_the_polar_folder_in_it(anki, tmp_path, 
     assert settings_dialog.choose_folder(anki.mw, "") == str(polar)
 
 
+def test_an_unpacked_export_chosen_as_a_folder_is_named_so(anki, tmp_path, monkeypatch):
+    """A Linux file manager unpacks Polar's .zip by its content; that folder
+    chosen as the data folder: the question says it is an unpacked export
+    and to choose the downloaded file instead (Cancel: nothing changes)."""
+    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
+
+    settings_dialog = _addon_module(anki, "settings_dialog")
+    unpacked = tmp_path / "12dzxVk3Q8-2021-03-14T09_26_53.512Z"
+    (unpacked / "doc_meta").mkdir(parents=True)
+    (unpacked / "doc_meta" / "1abc.json").write_text("{}")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: str(unpacked)))
+    seen = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        seen.append(box.text())
+        box.button(QMessageBox.StandardButton.Cancel).click()
+
+    QTimer.singleShot(50, answer)
+    assert settings_dialog.choose_folder(anki.mw, "") == ""
+    assert "Polar export, unpacked" in seen[0] and "Use a Polar export…" in seen[0], seen
+
+
 def test_a_folder_chosen_from_the_menu_syncs_as_asked(anki, tmp_path, monkeypatch):
     """Choosing the folder is asking for a sync: it runs at once, with its
     progress window and its result, as Sync from Polar does (it was a

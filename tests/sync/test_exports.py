@@ -369,3 +369,165 @@ def test_flashcards_stored_as_polar_3_blocks_are_read_once_per_export(col, libra
         m.setattr(archive, "scan", no_scan)
         again = run(col, export, state_path)
     assert (again.created, again.updated, again.parsed) == (0, 0, 0) and again.warnings == []
+
+
+def _library(root: Path, prefix: str, docs: int = 3):
+    """A small library of ``docs`` documents, two cards each; their metas."""
+    metas = []
+    for i in range(docs):
+        doc = Doc(root, f"{prefix}Doc{i:02d}Fingerprint0000"[:24], title=f"{prefix} {i}")
+        doc.card(f"1{prefix}{i}a", basic(f"{prefix} front {i}a", "back"))
+        doc.card(f"1{prefix}{i}b", basic(f"{prefix} front {i}b", "back"))
+        doc.write()
+        metas.append(doc.meta)
+    return metas
+
+
+def _suspended(col) -> int:
+    return len(col.find_cards("is:suspended"))
+
+
+def _switched(report):
+    return [w for w in report.warnings if w.get("code") == "library_switched"]
+
+
+@pytest.mark.parametrize("policy", ["suspend", "delete", "tag"])
+def test_an_export_of_another_polar_account_takes_no_note_of_the_first_as_deleted(col, tmp_path, state_path, policy):
+    """Two Polar accounts (a second account, a shared computer): choosing
+    the export of the other one after the first is another library, not
+    "every document deleted in Polar". Its notes are left as they are, said
+    once; switching back finds them as they were (reviews, no suspension) and
+    the second account's likewise; a document really deleted in one account
+    afterwards is handled by the policy when that account's export is synced."""
+    settings = Settings(deletion_policy=policy)
+    first = _library(tmp_path / "a", "Aa")
+    second = _library(tmp_path / "b", "Bb")
+    downloads = tmp_path / "Downloads"
+    a1 = write_export(downloads / "1AccountAa-2021-03-14T09:26:53.512Z.zip", first, uid="uidOfAccountA")
+    b1 = write_export(downloads / "1AccountBb-2021-03-15T09:26:53.512Z.zip", second, uid="uidOfAccountB")
+    assert sync(col, settings, state_path, source_path=a1).created == 6
+    other = sync(col, settings, state_path, source_path=b1)
+    assert other.created == 6 and (other.orphaned, other.deleted) == (0, 0), other.warnings
+    assert col.note_count() == 12 and _suspended(col) == 0
+    assert not col.find_notes("tag:polar::deleted")
+    said = _switched(other)
+    assert len(said) == 1 and said[0]["count"] == 3, other.warnings
+    # Synced again (the second account kept): still nothing of the first swept.
+    again = sync(col, settings, state_path, source_path=b1)
+    assert (again.orphaned, again.deleted) == (0, 0) and col.note_count() == 12 and _suspended(col) == 0
+    # Back to the first account: the second's notes are left alone in turn.
+    back = sync(col, settings, state_path, source_path=a1)
+    assert (back.orphaned, back.deleted, back.created) == (0, 0, 0), back.warnings
+    assert col.note_count() == 12 and _suspended(col) == 0 and len(_switched(back)) == 1
+    # A document deleted in the first account since: the policy, as ever.
+    a2 = write_export(downloads / "1AccountAa-2021-03-21T09:26:53.512Z.zip", first[1:], uid="uidOfAccountA")
+    gone = sync(col, settings, state_path, source_path=a2)
+    assert gone.orphaned + gone.deleted == 2 and not _switched(gone), (gone.orphaned, gone.deleted, gone.warnings)
+
+
+def test_a_data_folder_of_another_library_takes_no_note_of_the_first_as_deleted(col, tmp_path, state_path):
+    """Data folders name no account: a folder sharing no document with the
+    library synced before is another library (another computer's .polar, a
+    colleague's backup), not one whose every document was deleted; back to
+    the first, the other's notes are left alone too."""
+    first = tmp_path / "a"
+    second = tmp_path / "b"
+    _library(first, "Aa")
+    _library(second, "Bb")
+    sync(col, Settings(), state_path, source_path=first)
+    other = sync(col, Settings(), state_path, source_path=second)
+    assert other.created == 6 and (other.orphaned, other.deleted) == (0, 0) and _suspended(col) == 0
+    assert len(_switched(other)) == 1
+    back = sync(col, Settings(), state_path, source_path=first)
+    assert (back.orphaned, back.deleted) == (0, 0) and _suspended(col) == 0 and len(_switched(back)) == 1
+    # The same library keeps its deletions: a document removed from it is swept.
+    (first / "AaDoc00Fingerprint0000"[:24]).rename(tmp_path / "removed")
+    gone = sync(col, Settings(), state_path, source_path=first)
+    assert gone.orphaned == 2 and not _switched(gone)
+
+
+def test_an_export_chosen_while_the_browser_downloads_it(col, tmp_path, state_path):
+    """Firefox saves an empty file under the final name and the bytes in
+    ``<name>.part``; Chrome writes ``<name>.crdownload`` and renames it at the
+    end. Chosen mid-download: one sentence naming the file and the download,
+    nothing taken as deleted; once the download is done the next sync (the
+    setting still naming the ``.crdownload``) reads the finished file."""
+    metas = _library(tmp_path / "lib", "Cc", docs=4)
+    downloads = tmp_path / "Downloads"
+    old = write_export(downloads / "1OldExport-2021-03-07T09:26:53.512Z.zip", metas[:3])
+    assert sync(col, Settings(), state_path, source_path=old).created == 6
+    full = write_export(tmp_path / "server" / EXPORT_NAME, metas[1:]).read_bytes()  # doc 0 deleted, doc 3 new
+    # Firefox: the placeholder is empty, the bytes go to .part.
+    final = downloads / EXPORT_NAME
+    final.write_bytes(b"")
+    (downloads / (EXPORT_NAME + ".part")).write_bytes(full[: len(full) // 2])
+    with pytest.raises(SourceError) as err:
+        sync(col, Settings(), state_path, source_path=final)
+    said = str(err.value)
+    assert "is empty" in said and EXPORT_NAME + ".part" in said and "download" in said, said
+    # Chrome: the .crdownload itself chosen (All files), half there.
+    (downloads / (EXPORT_NAME + ".part")).unlink()
+    final.unlink()
+    partial = downloads / (EXPORT_NAME + ".crdownload")
+    for part in range(1, 10):  # cut anywhere: inside a record too (that one is not read yet either)
+        partial.write_bytes(full[: len(full) * part // 10])
+        try:
+            report = sync(col, Settings(), state_path, source_path=partial)
+        except SourceError as exc:  # not even its first record there: one sentence, nothing synced
+            assert "download not finished" in str(exc) and col.note_count() == 6, str(exc)
+            continue
+        assert (report.orphaned, report.deleted) == (0, 0) and _suspended(col) == 0
+        assert [w["code"] for w in report.warnings] == ["export_downloading"], report.warnings
+        assert EXPORT_NAME + ".crdownload" in report.warnings[0]["message"] and not report.errors, report.errors
+    # The download finishes: renamed to its final name. Synced from the setting as it is.
+    partial.write_bytes(full)
+    partial.rename(final)
+    done = sync(col, Settings(), state_path, source_path=partial)
+    assert done.orphaned == 2 and not done.errors, (done.errors, done.warnings)  # (new ones: some made mid-way)
+    assert not [w for w in done.warnings if w.get("code") in ("export_downloading", "export_incomplete")]
+    assert col.note_count() == 8 and len(col.find_notes("tag:polar::deleted")) == 2
+
+
+def test_a_newer_export_downloaded_beside_the_chosen_one_is_named(col, tmp_path, state_path):
+    """Polar names every export anew (``<random id>-<ISO date>.zip``,
+    UserBackupCreator.ts), so a new download never replaces the one chosen:
+    syncing the old file while a newer one sits beside it says so (it
+    would otherwise be "nothing changed"), and the old one deleted, the
+    message that it is missing names the newer one. Browsers on Windows
+    write the date's colons as another character; "(1)" copies count."""
+    metas = _library(tmp_path / "lib", "Nn", docs=2)
+    downloads = tmp_path / "Downloads"
+    old = write_export(downloads / "1OldExpXyz-2021-03-07T09:26:53.512Z.zip", metas)
+    write_export(downloads / "1OlderOne9-2021-02-28T09_26_53.512Z.zip", metas)
+    (downloads / "notes-2021-04-01.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    first = sync(col, Settings(), state_path, source_path=old)
+    assert not [w for w in first.warnings if w.get("code") == "export_newer_beside"]
+    newer = write_export(downloads / "1NewExpAbc-2021-03-14T09_26_53.512Z (1).zip", metas[:1])
+    stale = sync(col, Settings(), state_path, source_path=old)
+    said = [w for w in stale.warnings if w.get("code") == "export_newer_beside"]
+    assert len(said) == 1 and said[0]["file"] == newer.name and newer.name in said[0]["message"], stale.warnings
+    assert not [w for w in sync(col, Settings(), state_path, source_path=newer).warnings
+                if w.get("code") == "export_newer_beside"]
+    old.unlink()
+    with pytest.raises(SourceError) as err:
+        sync(col, Settings(), state_path, source_path=old)
+    assert "does not exist" in str(err.value) and newer.name in str(err.value), str(err.value)
+
+
+def test_an_unpacked_export_chosen_as_a_folder_says_what_it_is(col, library, export, tmp_path, state_path):
+    """Linux file managers open Polar's ``.zip`` by its content and unpack
+    it; the folder chosen as a data folder held "no Polar documents" and
+    said a data folder holds state.json files. It says it is an unpacked
+    export and what to choose instead; nothing is synced."""
+    unpacked = tmp_path / "12dzxVk3Q8-2021-03-14T09_26_53.512Z"
+    with tarfile.open(export) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(unpacked, filter="data")
+        else:
+            tar.extractall(unpacked)
+    assert (unpacked / "doc_meta").is_dir()
+    with pytest.raises(SourceError) as err:
+        run(col, unpacked, state_path)
+    said = str(err.value)
+    assert "unpacked Polar export" in said and str(unpacked) in said, said
+    assert col.note_count() == 0
