@@ -75,6 +75,8 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
     out = []
     listed = rows[:ROWS_LISTED]
     for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed}, key)):
+        if row.get("code") == "unrecorded_anki":  # the section's intro says why, once
+            message = tr("“{field}” differs from Polar's text; Anki's version was kept.", field=row.get("field", ""))
         # (nowrap: the link never breaks between its words at the end of a long line)
         link = (f" <a href='nid:{nid}' style='white-space:nowrap'>{_esc(tr('Open in Browser'))}</a>"
                 if nid else "")
