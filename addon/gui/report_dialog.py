@@ -24,6 +24,7 @@ from aqt.qt import (
     QPushButton,
     QResizeEvent,
     QShowEvent,
+    QSizePolicy,
     QSplitter,
     Qt,
     QTextBrowser,
@@ -202,6 +203,15 @@ class _PolarDialog(QDialog):
         wanted = Qt.Orientation.Horizontal if room >= row else Qt.Orientation.Vertical
         if buttons.orientation() != wanted:
             buttons.setOrientation(wanted)
+        # One above the other: each as wide as the window (not a column of
+        # odd widths at the left), and the box no taller than its buttons
+        # (the room below goes to the report, not to blank space).
+        policy = QSizePolicy.Policy
+        stacked = wanted == Qt.Orientation.Vertical
+        for button in buttons.buttons():
+            button.setSizePolicy(policy.Expanding if stacked else policy.Minimum, policy.Fixed)
+        if stacked:  # (Qt's own for a column: fixed width, all the height there is)
+            buttons.setSizePolicy(policy.Expanding, policy.Fixed)
 
     def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -372,6 +372,12 @@ def test_the_report_window_fits_400_px_in_every_language(anki, lang):
             assert button.isVisible() and button.width() >= button.sizeHint().width()
             right = button.mapTo(dialog, button.rect().topRight()).x()
             assert right <= dialog.width(), (button.text(), right)
+        # One above the other: each as wide as the window's content, and no
+        # blank band below them (Qt gives a column of buttons all the height).
+        if len({b.mapTo(dialog, b.rect().topLeft()).y() for b in buttons}) > 1:
+            assert len({b.width() for b in buttons}) == 1 and buttons[0].width() >= dialog.width() - 40
+            box = dialog.buttons
+            assert box.height() <= sum(b.height() for b in buttons) + 12 * len(buttons), box.height()
         dialog.resize(900, 640)
         anki.anki.process(0.3)
         assert len({b.mapTo(dialog, b.rect().topLeft()).y() for b in buttons}) == 1  # one row
