@@ -344,7 +344,11 @@ class ReportDialog(_PolarDialog):
         return list(self.groups[index]) if isinstance(index, int) and 0 <= index < len(self.groups) else []
 
     def _fill_document(self, item: QTreeWidgetItem) -> None:
-        if item.parent() is None or item.childCount():
+        parent = item.parent()
+        # Only a document's item (deck ▸ document): a note's item expanded
+        # too ("*" expands everything below) got a child of itself, expanded
+        # in turn, without end, and Anki hung.
+        if parent is None or parent.parent() is not None or item.childCount():
             return
         for row in self._rows_of(item):
             front = snippet(row.get("front") or "", 100) or tr("(empty front)")
