@@ -24,6 +24,7 @@ from aqt.qt import (
     QPushButton,
     QResizeEvent,
     QShowEvent,
+    QSizePolicy,
     QSplitter,
     Qt,
     QTextBrowser,
@@ -75,6 +76,8 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
     out = []
     listed = rows[:ROWS_LISTED]
     for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed}, key)):
+        if row.get("code") == "unrecorded_anki":  # the section's intro says why, once
+            message = tr("“{field}” differs from Polar's text; Anki's version was kept.", field=row.get("field", ""))
         # (nowrap: the link never breaks between its words at the end of a long line)
         link = (f" <a href='nid:{nid}' style='white-space:nowrap'>{_esc(tr('Open in Browser'))}</a>"
                 if nid else "")
@@ -200,6 +203,15 @@ class _PolarDialog(QDialog):
         wanted = Qt.Orientation.Horizontal if room >= row else Qt.Orientation.Vertical
         if buttons.orientation() != wanted:
             buttons.setOrientation(wanted)
+        # One above the other: each as wide as the window (not a column of
+        # odd widths at the left), and the box no taller than its buttons
+        # (the room below goes to the report, not to blank space).
+        policy = QSizePolicy.Policy
+        stacked = wanted == Qt.Orientation.Vertical
+        for button in buttons.buttons():
+            button.setSizePolicy(policy.Expanding if stacked else policy.Minimum, policy.Fixed)
+        if stacked:  # (Qt's own for a column: fixed width, all the height there is)
+            buttons.setSizePolicy(policy.Expanding, policy.Fixed)
 
     def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
@@ -332,7 +344,11 @@ class ReportDialog(_PolarDialog):
         return list(self.groups[index]) if isinstance(index, int) and 0 <= index < len(self.groups) else []
 
     def _fill_document(self, item: QTreeWidgetItem) -> None:
-        if item.parent() is None or item.childCount():
+        parent = item.parent()
+        # Only a document's item (deck ▸ document): a note's item expanded
+        # too ("*" expands everything below) got a child of itself, expanded
+        # in turn, without end, and Anki hung.
+        if parent is None or parent.parent() is not None or item.childCount():
             return
         for row in self._rows_of(item):
             front = snippet(row.get("front") or "", 100) or tr("(empty front)")

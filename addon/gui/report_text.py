@@ -89,6 +89,23 @@ def made_again_count(data: Mapping[str, Any]) -> int:
     return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again")
 
 
+def _to_do_phrases() -> Dict[str, str]:
+    """Warnings that ask the user to do something, or to know the sync was
+    not what it seemed (a tooltip "everything is up to date" hid them):
+    code -> the notice's words."""
+    return {
+        "export_newer_beside": tr("a newer Polar export is in the same folder"),
+        "export_downloading": tr("the Polar export is still being downloaded"),
+        "library_switched": tr("a different Polar library than before"),
+    }
+
+
+def to_do_codes(data: Mapping[str, Any]) -> List[str]:
+    """The codes of ``_to_do_phrases`` among the warnings, each once, in order."""
+    codes = {str(w.get("code")) for w in data.get("warnings") or []}
+    return [code for code in ("export_newer_beside", "export_downloading", "library_switched") if code in codes]
+
+
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
     """Notes of Polar's old sync that match no Polar card (never changed by a sync)."""
     return [int(n) for n in data.get("legacy_leftovers") or []]
@@ -118,6 +135,8 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
     again = made_again_count(data)
     if again:
         parts.append(ntr("{n} note deleted in Anki made again", "{n} notes deleted in Anki made again", again))
+    phrases = _to_do_phrases()
+    parts += [phrases[code] for code in to_do_codes(data)]
     if leftovers:
         parts.append(ntr("{n} note from Polar's old sync to look at", "{n} notes from Polar's old sync to look at",
                          leftovers))

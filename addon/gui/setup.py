@@ -42,6 +42,7 @@ from .report_text import (
     made_again_count,
     notice_text,
     problem_count,
+    to_do_codes,
     tooltip_text,
     watch_words,
 )
@@ -409,6 +410,7 @@ class PolarSync:
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
+        attention += len(to_do_codes(data))  # a newer export beside, a download in progress, another library
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         if noteworthy:
             words = log_words(data)  # the rows in the user's words, below the technical lines

@@ -188,6 +188,22 @@ def test_notes_deleted_in_anki_and_made_again_are_worth_a_notice():
     assert made_again_count({"created": 3, "warnings": [{"code": "foreign_notes", "count": 5}]}) == 0
 
 
+def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
+    """Said only in the report, they hid behind "everything is up to date":
+    the old export read while a newer lies beside it, a download not done,
+    another account's library."""
+    from addon.gui.report_text import to_do_codes
+
+    newer = {"code": "export_newer_beside", "path": "polar", "file": "1abc-2026-12-03T22-10-05Z.zip"}
+    data = {"warnings": [newer, {"code": "foreign_notes", "count": 5}], "errors": [], "conflicts": []}
+    assert to_do_codes(data) == ["export_newer_beside"]
+    assert notice_text(data) == "Polar Sync: a newer Polar export is in the same folder."
+    data = {"created": 1, "warnings": [{"code": "library_switched", "count": 2}, {"code": "export_downloading"}]}
+    assert notice_text(data) == ("Polar Sync: 1 new note; the Polar export is still being downloaded, "
+                                 "a different Polar library than before.")
+    assert to_do_codes({"warnings": [{"code": "foreign_notes", "count": 5}, {"code": "made_again"}]}) == []
+
+
 def test_old_sync_notes_taken_over_and_left_over_are_told_apart():
     data = {"created": 1, "adopted": 1, "paired": 2, "legacy_leftovers": [11, 12], "errors": [], "conflicts": []}
     assert counts_line(data) == "1 new note, 3 notes taken over from Polar's old sync"
@@ -355,6 +371,11 @@ def test_texts_kept_for_want_of_a_record_are_not_listed_as_changed_in_both():
     assert html.index("Kept as in Anki") < html.index("question 1 [sound") < html.index("Conflicts (1)")
     assert notice_text(data) == "Polar Sync: 1 conflict, 1 text kept as in Anki."
     assert notice_text({"conflicts": [_unrecorded(i) for i in range(50)]}) == "Polar Sync: 50 texts kept as in Anki."
+    from html import escape
+
+    # Each row says what was kept in a few words: the section's intro says why, once.
+    assert html.count("no record of syncing") == 1
+    assert escape("“Front” differs from Polar's text; Anki's version was kept.") in html
 
 
 def test_a_report_of_thousands_of_rows_lists_a_hundred_and_the_rest_in_the_browser():
@@ -366,6 +387,24 @@ def test_a_report_of_thousands_of_rows_lists_a_hundred_and_the_rest_in_the_brows
     rest = html.split("4900 more, not listed here.")[1]
     assert "nid:" + ",".join(str(1000 + i) for i in range(100, 5000)) in rest
     assert len(html) < 100_000
+
+
+def test_an_unpacked_export_chosen_as_the_folder_is_named_so_in_the_users_language(tmp_path):
+    """The core's sentence is English and small print: the message says it
+    in the words the folder chooser uses (translated), once."""
+    from addon.gui import i18n
+    from addon.gui.library_missing import message_html
+
+    (tmp_path / "doc_meta").mkdir()
+    detail = f"{tmp_path} is an unpacked Polar export, not a Polar data directory: choose the export file"
+    text = message_html(tmp_path, configured=True, exists=True, detail=detail)
+    assert "This folder is a Polar export, unpacked." in text and "could not read it" not in text
+    assert "data directory" not in text
+    i18n.force("de")
+    try:
+        assert "Dieser Ordner ist ein entpackter Polar-Export." in message_html(tmp_path, True, True, detail=detail)
+    finally:
+        i18n.force(None)
 
 
 def test_a_missing_export_names_the_export_downloaded_after_it(tmp_path):

@@ -372,12 +372,45 @@ def test_the_report_window_fits_400_px_in_every_language(anki, lang):
             assert button.isVisible() and button.width() >= button.sizeHint().width()
             right = button.mapTo(dialog, button.rect().topRight()).x()
             assert right <= dialog.width(), (button.text(), right)
+        # One above the other: each as wide as the window's content, and no
+        # blank band below them (Qt gives a column of buttons all the height).
+        if len({b.mapTo(dialog, b.rect().topLeft()).y() for b in buttons}) > 1:
+            assert len({b.width() for b in buttons}) == 1 and buttons[0].width() >= dialog.width() - 40
+            box = dialog.buttons
+            assert box.height() <= sum(b.height() for b in buttons) + 12 * len(buttons), box.height()
         dialog.resize(900, 640)
         anki.anki.process(0.3)
         assert len({b.mapTo(dialog, b.rect().topLeft()).y() for b in buttons}) == 1  # one row
         dialog.close()
     finally:
         anki.mw.pm.setLang("en_US")
+
+
+def test_star_in_the_changes_tree_expands_everything_once(anki):
+    """"*" (Qt: expand all below) in the "What changed" tree expanded each
+    note's item too, which got a copy of itself as a child, expanded in
+    turn: Anki hung (expandAll crashed it)."""
+    from aqt.qt import QApplication, QEvent, QKeyEvent, Qt
+
+    changes = [{"kind": "updated", "change": "updated", "deck": "Default", "document": "d", "title": "Doc",
+                "note_id": n, "front": f"Q{n}", "card": f"c{n}"} for n in (1, 2)]
+    data = {"updated": 2, "documents": 1, "errors": [], "conflicts": [], "warnings": [], "changes": changes}
+    dialog = anki.controller.show_report(data, "manual", 0)
+    try:
+        tree = dialog.tree
+        deck = tree.topLevelItem(0)
+        document = deck.child(0)
+        tree.expandItem(document)
+        assert document.childCount() == 2
+        dialog._fill_document(document.child(0))  # a note's item has nothing below it
+        assert document.child(0).childCount() == 0
+        tree.setCurrentItem(deck)
+        QApplication.sendEvent(tree, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Asterisk,
+                                               Qt.KeyboardModifier.NoModifier, "*"))
+        anki.anki.process(0.2)
+        assert document.childCount() == 2 and all(document.child(i).childCount() == 0 for i in range(2))
+    finally:
+        dialog.close()
 
 
 def test_a_folder_without_documents_is_named_not_called_up_to_date(anki, tmp_path):
