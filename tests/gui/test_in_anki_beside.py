@@ -124,7 +124,7 @@ def test_an_anki_edit_survives_a_lost_sync_record_and_the_notice_shows_both_vers
         dialog = anki.controller.report_dialog
         assert dialog is not None and dialog.isVisible()
         text = dialog.browser.toPlainText()
-        assert "no record of syncing this note before" in text and "Typo hre?" in text
+        assert "no record of syncing them before" in text and "Typo hre?" in text  # (the section says why, once)
         assert f"Kept as in Anki ({kept})" in text and ("Conflicts (" in text) == bool(real)
         dialog.close()
         assert not [c for c in _manual(anki).report.conflicts if c["card"] == "1GuiBL1"]
