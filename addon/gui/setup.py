@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from aqt import gui_hooks, mw
-from aqt.qt import QMessageBox, Qt, QTimer, QWidget, qconnect, sip
+from aqt.qt import Qt, QTimer, QWidget, qconnect, sip
 from aqt.utils import showWarning, tooltip
 
 from ..polar.library import SourceError, default_data_dir, open_source, resolve_data_dir
@@ -98,7 +98,7 @@ class PolarSync:
         # Old-sync notes the user was told about this session: reported on
         # every sync, a notice only for ones not mentioned before.
         self.told_leftovers: Set[int] = set()
-        self.library_box: Optional[QMessageBox] = None
+        self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
         self._watch_keys: Set[str] = set()
         self._debounce = QTimer(mw)
@@ -369,7 +369,9 @@ class PolarSync:
         synclog.mark_first_run_done()
         self.show_library_missing(first_run=True)
 
-    def show_library_missing(self, detail: str = "", first_run: bool = False, empty: bool = False) -> QMessageBox:
+    def show_library_missing(
+        self, detail: str = "", first_run: bool = False, empty: bool = False
+    ) -> library_missing.LibraryMissing:
         box = library_missing.show(
             mw, self.data_dir(), bool(self.settings.data_dir.strip()), self.choose_data_dir,
             self.choose_export_zip, detail=detail, first_run=first_run,
