@@ -97,8 +97,6 @@ def test_raw_json_reads_windows_paths_and_names_a_bad_key(anki, tmp_path):
 
 
 def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_path):
-    from aqt.qt import QMessageBox
-
     gone = tmp_path / "polar-moved-away"
     anki.set_config(data_dir=str(gone), watch=False)
     try:
@@ -110,7 +108,7 @@ def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_p
         assert anki.controller.notice is notice_before  # no "1 problem" notice
         boxes = _visible("polar_sync_library_missing")
         assert len(boxes) == 1 and not boxes[0].isModal()
-        box: QMessageBox = boxes[0]
+        box = boxes[0]
         buttons = {b.text() for b in box.buttons()}
         assert {"Choose Polar data folder…", "Use a Polar export…"} <= buttons  # (the menu's words)
         text = box.text()
