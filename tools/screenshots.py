@@ -17,7 +17,8 @@ Third session (``--cards-de``): the same reviewer shots in a German Anki
 whose collection's first sync was German (own types, "S. N"), light only:
 docs/cards/<kind>-de-light.png.
 
-Usage: python tools/screenshots.py [--cards-only | --cards-de]  (builds dist/polar_sync.ankiaddon first)
+Usage: python tools/screenshots.py [--cards-only | --cards-de | --library-missing REVIEW_DIR]
+(builds dist/polar_sync.ankiaddon first)
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ def german_cards_session() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards-only", action="store_true", help="only the reviewer shots (docs/cards/)")
+    parser.add_argument("--library-missing", metavar="REVIEW_DIR",
+                        help="only the missing-library message (docs/, and EN/DE light/night at 400 px in REVIEW_DIR)")
     parser.add_argument("--cards-de", action="store_true", help="only the German reviewer shots (docs/cards/*-de-*)")
     args = parser.parse_args()
     if args.cards_only:
@@ -145,6 +148,11 @@ def main() -> None:
         return
     if args.cards_de:
         german_cards_session()
+        return
+    if args.library_missing:
+        with _card_session() as (session, library, _out):
+            written = words_shots.library_missing(session, library, DOCS, Path(args.library_missing))
+        print("wrote " + ", ".join(str(p) for p in written))
         return
     build_addon.build(anki_harness.DIST)
     work = Path(tempfile.mkdtemp(prefix="polar-sync-shots-"))

@@ -4,7 +4,7 @@
   (docs/settings-window.png; 400 px in night mode:
   docs/settings-window-narrow-night.png), a Preview listing the notes it would add and
   update (docs/report-preview.png), the message for a missing library
-  (docs/library-missing.png);
+  (docs/library-missing.png; German at night, 400 px: docs/library-missing-de-night-400.png);
 * ``after_report`` (with the report of a broken document and a conflict
   open): that report in night mode (docs/report-window-night.png), in a
   400 px window (docs/report-window-narrow.png), and the Tools menu and the
@@ -173,16 +173,46 @@ def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
     col.remove_notes([old.id])
     _trigger(session, "Sync from Polar")
 
+    written += library_missing(session, library, docs)
+    return written
+
+
+def library_missing(session: Any, library: Path, docs: Path, review: Optional[Path] = None) -> List[Path]:
+    """The message for a missing library as a sync shows it
+    (docs/library-missing.png), and in German at night at 400 px
+    (docs/library-missing-de-night-400.png); with ``review``, English and
+    German, light and night, 400 px, in that folder too."""
+    from aqt.theme import Theme
+
+    controller, mw = session.controller, session.mw
+    written = []
     conf = dict(mw.addonManager.getConfig("polar_sync"))
     controller._save_config(dict(conf, data_dir=str(library.parent / "polar-on-a-usb-stick")))
     _trigger(session, "Sync from Polar")
     box = controller.library_box
     _save(box, docs / "library-missing.png", session)
+    written.append(docs / "library-missing.png")
     box.close()
+    shots = [(docs / "library-missing-de-night-400.png", "de_DE", Theme.DARK)]
+    if review is not None:
+        review.mkdir(parents=True, exist_ok=True)
+        shots += [(review / f"library-missing-{lang[:2]}-{name}-400.png", lang, theme)
+                  for lang in ("en_US", "de_DE") for name, theme in (("light", Theme.LIGHT), ("night", Theme.DARK))]
+    try:
+        for out, lang, theme in shots:
+            mw.pm.setLang(lang)
+            mw.set_theme(theme)
+            box = controller.show_library_missing()
+            box.fit_width(400)
+            _save(box, out, session)
+            box.close()
+            written.append(out)
+    finally:
+        mw.pm.setLang("en_US")
+        mw.set_theme(Theme.LIGHT)
     controller._save_config(conf)  # the folder is back: a sync follows
     runner = controller.runner
     session.wait_until(lambda: not runner.busy and not runner.pending, what="the sync after the settings")
-    written.append(docs / "library-missing.png")
     return written
 
 

@@ -11,11 +11,30 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional
 
-from aqt.qt import QMessageBox, Qt, QWidget, qconnect
+from aqt.qt import (
+    QApplication,
+    QBoxLayout,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QResizeEvent,
+    QScrollArea,
+    QShowEvent,
+    QSizePolicy,
+    QStyle,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    qconnect,
+)
+from aqt.utils import disable_help_button
 
 from ..polar.library import newer_export_beside
+from . import button_rows
 from .i18n import tr
 
 OBJECT_NAME = "polar_sync_library_missing"
@@ -23,7 +42,7 @@ OBJECT_NAME = "polar_sync_library_missing"
 
 def message_html(path: Path, configured: bool, exists: bool, detail: str = "", first_run: bool = False,
                  empty: bool = False) -> str:
-    """The message's text (rich text for a QMessageBox). ``empty``: the
+    """The message's text (rich text). ``empty``: the
     library was read but holds no document (most often the wrong folder)."""
     where = f"<code>{html.escape(str(path))}</code>"
     if empty:
@@ -83,6 +102,135 @@ def message_html(path: Path, configured: bool, exists: bool, detail: str = "", f
     return "".join(parts)
 
 
+class LibraryMissing(QDialog):
+    """The message: a small window (not a QMessageBox, which sizes itself
+    to its text and buttons: 450-608 px by the language, no narrower) whose
+    text wraps and scrolls and whose buttons stand one above the other when
+    a row does not fit, so it goes down to 400 px. Enter chooses the
+    folder, Escape is Later; every button closes it."""
+
+    silentlyClose = True  # Anki may close it quietly when the profile unloads
+
+    def __init__(self, parent: QWidget, text: str, choose_folder: Callable[[], Any],
+                 choose_export: Callable[[], Any]) -> None:
+        super().__init__(parent)
+        self.setObjectName(OBJECT_NAME)
+        self.setWindowTitle(tr("Polar Sync"))
+        disable_help_button(self)
+        self._text = text
+        layout = self._layout = QVBoxLayout(self)
+
+        body = QWidget()
+        row = QHBoxLayout(body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
+        icon = QLabel(body)
+        style = self.style() or QApplication.style()
+        if style is not None:
+            icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation).pixmap(32, 32))
+        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.label = QLabel(text, body)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.label, 1)
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setWidget(body)
+        layout.addWidget(self._scroll, 1)
+
+        folder = QPushButton(tr("Choose Polar data folder…"), self)
+        export = QPushButton(tr("Use a Polar export…"), self)
+        later = QPushButton(tr("Later"), self)
+        self._buttons = [folder, export, later]
+        for button in self._buttons:
+            button.setAutoDefault(False)
+        folder.setDefault(True)  # Enter
+        qconnect(folder.clicked, lambda: self._then(choose_folder))
+        qconnect(export.clicked, lambda: self._then(choose_export))
+        qconnect(later.clicked, self.reject)
+        self._row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._stacked: Optional[bool] = None
+        layout.addLayout(self._row)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setModal(False)
+        self.fit_width(480)  # (what the old box took in English)
+
+    def text(self) -> str:
+        """The message (rich text), as QMessageBox.text() gave it."""
+        return self._text
+
+    def buttons(self) -> List[QPushButton]:
+        """Choose folder, use an export, Later."""
+        return list(self._buttons)
+
+    def _then(self, action: Callable[[], Any]) -> None:
+        self.close()
+        action()
+
+    def _room(self) -> int:
+        margins = self._layout.contentsMargins()
+        return self.width() - margins.left() - margins.right()
+
+    def _lay_out_buttons(self) -> None:
+        """Side by side (the default at the right) when they fit in the
+        window, else one above the other, each as wide as the window, the
+        default first (in a row, German's need 510 px)."""
+        widths = [b.sizeHint().width() for b in self._buttons]
+        stacked = self._room() < sum(widths) + button_rows.SPACING * (len(widths) - 1)
+        if stacked == self._stacked:
+            return
+        self._stacked = stacked
+        while self._row.count():
+            self._row.takeAt(0)
+        folder, export, later = self._buttons
+        policy = QSizePolicy.Policy
+        if stacked:
+            self._row.setDirection(QBoxLayout.Direction.TopToBottom)
+            for button in (folder, export, later):
+                button.setSizePolicy(policy.Expanding, policy.Fixed)
+                self._row.addWidget(button)
+        else:
+            self._row.setDirection(QBoxLayout.Direction.LeftToRight)
+            self._row.addStretch(1)
+            for button in (export, later, folder):
+                button.setSizePolicy(policy.Minimum, policy.Fixed)
+                self._row.addWidget(button)
+        margins = self._layout.contentsMargins()
+        self.setMinimumWidth(max(widths) + margins.left() + margins.right())
+
+    def fit_width(self, width: int) -> None:
+        """``width`` wide (less on a narrower screen) and as tall as the text
+        then needs (less on a shorter screen: the text scrolls)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is not None:
+            width = min(width, room.width())
+        self.resize(width, self.height())
+        self._lay_out_buttons()
+        margins = self._layout.contentsMargins()
+        bar = self._scroll.verticalScrollBar()  # (room for it: the label's own estimate runs short without)
+        text_width = self._room() - 32 - 12 - (bar.sizeHint().width() if bar is not None else 16)
+        height = (self.label.heightForWidth(text_width) + self._row.sizeHint().height() + self._layout.spacing()
+                  + margins.top() + margins.bottom())
+        if room is not None:  # (then the text scrolls)
+            height = min(height, room.height() * 9 // 10)
+        self.resize(width, height)
+
+    def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._lay_out_buttons()
+
+    def showEvent(self, event: Optional[QShowEvent]) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._lay_out_buttons()
+
+
 def show(
     parent: QWidget,
     path: Path,
@@ -91,9 +239,9 @@ def show(
     choose_export: Callable[[], Any],
     detail: str = "",
     first_run: bool = False,
-    previous: Optional[QMessageBox] = None,
+    previous: Optional[QWidget] = None,
     empty: bool = False,
-) -> QMessageBox:
+) -> LibraryMissing:
     """Show the message (non-modal: Anki stays usable) and return it. An
     earlier one still open is replaced, so repeated syncs never stack boxes."""
     if previous is not None:
@@ -101,26 +249,7 @@ def show(
             previous.close()
         except RuntimeError:  # already deleted by Qt
             pass
-    box = QMessageBox(parent)
-    box.setObjectName(OBJECT_NAME)
-    box.setWindowTitle(tr("Polar Sync"))
-    box.setIcon(QMessageBox.Icon.Information)
-    box.setTextFormat(Qt.TextFormat.RichText)
-    box.setText(message_html(path, configured, path.exists(), detail, first_run, empty))
-    folder = box.addButton(tr("Choose Polar data folder…"), QMessageBox.ButtonRole.AcceptRole)
-    export = box.addButton(tr("Use a Polar export…"), QMessageBox.ButtonRole.ActionRole)
-    later = box.addButton(tr("Later"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(folder)
-    box.setEscapeButton(later)
-
-    def clicked(button: Any) -> None:
-        if button is folder:
-            choose_folder()
-        elif button is export:
-            choose_export()
-
-    qconnect(box.buttonClicked, clicked)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.setModal(False)
+    box = LibraryMissing(parent, message_html(path, configured, path.exists(), detail, first_run, empty),
+                         choose_folder, choose_export)
     box.show()
     return box

@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Literal, Optional, Sequence, Set, Tuple
@@ -101,6 +102,8 @@ class SyncRequest:
 # Closing Anki waits this long at most for a running sync to reach its next
 # step (a large first sync adds its notes in steps of a few seconds).
 CLOSE_WAIT_SECONDS = 120.0
+# At most this long for the last sync's log entry when the profile closes.
+LOG_WAIT_SECONDS = 10.0
 
 
 class Interrupted(Exception):
@@ -184,7 +187,7 @@ class SyncRunner:
         self,
         mw: Any,
         context: Context,
-        on_finished: Callable[[Outcome], None],
+        on_finished: Callable[[Outcome], Optional[Future[None]]],
         log: Any,
         editors: Optional[OpenEditors] = None,
         quiet: Optional[UndoWatch] = None,
@@ -210,6 +213,10 @@ class SyncRunner:
         self._generation = 0
         self._closing = False
         self._in_flight = False  # one of our QueryOps/CollectionOps is running
+        # The finished sync's log entry being written on the log's thread
+        # (synclog.append_later): the runner stays busy until it is on disk.
+        self._log_landing: Optional[Future[None]] = None
+        self._reporting = False  # on_finished is running
         self._cancel = threading.Event()
         self._op_ended = threading.Event()
         self._quiet_timer = QTimer(mw)
@@ -260,6 +267,7 @@ class SyncRunner:
         self._quiet_timer.stop()
         self.waiting = ""
         if not self._in_flight:
+            self._log_landed_now()
             return  # idle, or waiting for editors to save: dropped when they answer
         self._cancel.set()
         deadline = time.monotonic() + CLOSE_WAIT_SECONDS
@@ -271,6 +279,7 @@ class SyncRunner:
         if self._in_flight:
             self.log.warning("a Polar sync was still running when the profile closed")
             return
+        self._log_landed_now()
         # A progress window shown less than half a second ago is closed by
         # Anki half a second later; let that happen while the window lives.
         deadline = time.monotonic() + 2.0
@@ -285,7 +294,7 @@ class SyncRunner:
     def pump(self) -> None:
         """Start the next request that may run now."""
         self._quiet_timer.stop()
-        if self.busy or self._closing or not self._queue or self.mw.col is None:
+        if self.busy or self._reporting or self._closing or not self._queue or self.mw.col is None:
             return
         if self._holds:
             self.waiting = sorted(self._holds)[0]
@@ -609,13 +618,46 @@ class SyncRunner:
         self._close_progress()
         self._writing = False
         self.busy = False
-        self.finished_count += 1
+        self._reporting = True  # (no sync starts from within on_finished)
+        landing = None
         try:
-            self.on_finished(Outcome(req, report, started, time.time(), failed, library_error, interrupted,
-                                     change_rows, changes))
+            landing = self.on_finished(Outcome(req, report, started, time.time(), failed, library_error,
+                                               interrupted, change_rows, changes))
         except Exception:  # showing the result must never take the queue down
             self.log.error("showing the sync result failed:\n%s", traceback.format_exc())
+        finally:
+            self._reporting = False
+        if landing is not None and not landing.done():
+            # The log is written on the log's thread: this sync is done (for
+            # the next one, and for anyone reading the log) once it is there.
+            self.busy = True
+            self._log_landing = landing
+            landing.add_done_callback(lambda _f: self.mw.taskman.run_on_main(lambda: self._log_landed(landing)))
+            return
+        self._done()
+
+    def _done(self) -> None:
+        self.finished_count += 1
         self.pump()
+
+    def _log_landed(self, landing: Future[None]) -> None:
+        if self._log_landing is not landing:
+            return  # (the profile's close waited for it already)
+        self._log_landing = None
+        self.busy = False
+        self._done()
+
+    def _log_landed_now(self) -> None:
+        """The profile closes: the last sync's log entry is written before
+        Anki closes the collection (or quits)."""
+        landing = self._log_landing
+        if landing is None:
+            return
+        try:
+            landing.result(timeout=LOG_WAIT_SECONDS)
+        except Exception:  # (a timeout: the entry still lands, later)
+            self.log.warning("the sync log was still being written when the profile closed")
+        self._log_landed(landing)
 
 
 def suspend_notes(parent: Any, nids: List[int], on_done: Callable[[int], Any]) -> None:

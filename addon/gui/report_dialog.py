@@ -24,7 +24,6 @@ from aqt.qt import (
     QPushButton,
     QResizeEvent,
     QShowEvent,
-    QSizePolicy,
     QSplitter,
     Qt,
     QTextBrowser,
@@ -39,7 +38,7 @@ from aqt.qt import (
 from aqt.theme import theme_manager
 from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 
-from . import synclog
+from . import button_rows, synclog
 from .i18n import ntr, tr
 from .report_text import (
     ChangeTree,
@@ -193,25 +192,8 @@ class _PolarDialog(QDialog):
         buttons = getattr(self, "buttons", None)
         if buttons is None:
             return
-        widths = [b.sizeHint().width() for b in buttons.buttons()]
-        if not widths:
-            return
-        buttons.setMinimumWidth(max(widths))  # (not the row's: the window may be narrower)
         margins = self.layout_.contentsMargins()
-        room = self.width() - margins.left() - margins.right()
-        row = sum(widths) + 12 * (len(widths) - 1)
-        wanted = Qt.Orientation.Horizontal if room >= row else Qt.Orientation.Vertical
-        if buttons.orientation() != wanted:
-            buttons.setOrientation(wanted)
-        # One above the other: each as wide as the window (not a column of
-        # odd widths at the left), and the box no taller than its buttons
-        # (the room below goes to the report, not to blank space).
-        policy = QSizePolicy.Policy
-        stacked = wanted == Qt.Orientation.Vertical
-        for button in buttons.buttons():
-            button.setSizePolicy(policy.Expanding if stacked else policy.Minimum, policy.Fixed)
-        if stacked:  # (Qt's own for a column: fixed width, all the height there is)
-            buttons.setSizePolicy(policy.Expanding, policy.Fixed)
+        button_rows.fit(buttons, self.width() - margins.left() - margins.right())
 
     def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

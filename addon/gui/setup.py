@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import html
 import logging
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from aqt import gui_hooks, mw
-from aqt.qt import QMessageBox, Qt, QTimer, QWidget, qconnect, sip
+from aqt.qt import Qt, QTimer, QWidget, qconnect, sip
 from aqt.utils import showWarning, tooltip
 
 from ..polar.library import SourceError, default_data_dir, open_source, resolve_data_dir
@@ -98,7 +99,7 @@ class PolarSync:
         # Old-sync notes the user was told about this session: reported on
         # every sync, a notice only for ones not mentioned before.
         self.told_leftovers: Set[int] = set()
-        self.library_box: Optional[QMessageBox] = None
+        self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
         self._watch_keys: Set[str] = set()
         self._debounce = QTimer(mw)
@@ -369,7 +370,9 @@ class PolarSync:
         synclog.mark_first_run_done()
         self.show_library_missing(first_run=True)
 
-    def show_library_missing(self, detail: str = "", first_run: bool = False, empty: bool = False) -> QMessageBox:
+    def show_library_missing(
+        self, detail: str = "", first_run: bool = False, empty: bool = False
+    ) -> library_missing.LibraryMissing:
         box = library_missing.show(
             mw, self.data_dir(), bool(self.settings.data_dir.strip()), self.choose_data_dir,
             self.choose_export_zip, detail=detail, first_run=first_run,
@@ -381,7 +384,10 @@ class PolarSync:
 
     # -- results ----------------------------------------------------------------------
 
-    def _on_finished(self, outcome: Outcome) -> None:
+    def _on_finished(self, outcome: Outcome) -> Optional[Future[None]]:
+        """Log and show a finished sync. Returns the log entry's write when
+        it runs on the log's thread: the runner counts the sync as done
+        once it is on disk."""
         self.last_outcome = outcome
         report = outcome.report
         trigger = outcome.request.trigger
@@ -390,15 +396,16 @@ class PolarSync:
             label += " (" + ntr("{n} document", "{n} documents", len(outcome.request.only)) + ")"
         profile = mw.pm.name or ""
         if outcome.interrupted:
-            # A normal quit, not a failure; no window may be shown now.
+            # A normal quit, not a failure; no window may be shown now. (Here,
+            # not on the log's thread: Anki may be quitting.)
             synclog.append_log(profile, label, tr("Polar Sync: interrupted by closing Anki."))
-            return
+            return None
         if outcome.library_error:
             # Not a problem of the sync: there was nothing to sync. Say how to fix it.
-            synclog.append_log(profile, label, tr("No Polar library: {reason}", reason=outcome.library_error))
+            landing = self._log(profile, label, tr("No Polar library: {reason}", reason=outcome.library_error))
             if not self.runner.closing:
                 self.show_library_missing(detail=outcome.library_error)
-            return
+            return landing
         if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
             self.deferred.clear()  # written by hand, editors saved first
         deferred = report.deferred
@@ -412,19 +419,20 @@ class PolarSync:
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
         attention += len(to_do_codes(data))  # a newer export beside, a download in progress, another library
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
+        landing = None
         if noteworthy:
             words = log_words(data)  # the rows in the user's words, below the technical lines
-            synclog.append_log(profile, label, report.summary() + ("\n" + words if words else ""), data)
+            landing = self._log(profile, label, report.summary() + ("\n" + words if words else ""), data)
         if self.runner.closing:
-            return  # finished while the profile closes: logged, nothing shown
+            return landing  # finished while the profile closes: logged, nothing shown
         if trigger == PREVIEW:
             self.show_report(data, label, outcome.finished, outcome.changes)
-            return
+            return landing
         if (trigger in (MANUAL, SETTINGS, STARTUP) and outcome.request.only is None and not outcome.failed
                 and _no_documents(report) and not attention):
             # Most often the wrong folder: say so instead of "everything is up to date".
             self.show_library_missing(empty=True)
-            return
+            return landing
         if attention:
             self.show_notice(
                 "<b>" + html.escape(notice_text(data, len(new_leftovers))) + "</b>",
@@ -433,6 +441,17 @@ class PolarSync:
         elif report.changed or trigger in INTERACTIVE:
             # Quiet when nothing changed, unless a person asked for this sync.
             tooltip(html.escape(tooltip_text(data)), period=4000)
+        return landing
+
+    def _log(self, profile: str, label: str, summary: str, data: Optional[Dict[str, Any]] = None
+             ) -> Optional[Future[None]]:
+        """A finished sync's log entry (and last-report.json): on the log's
+        thread, off Anki's (~30 ms on a slow disk); here while the profile
+        closes (Anki may quit next)."""
+        if self.runner.closing:
+            synclog.append_log(profile, label, summary, data)
+            return None
+        return synclog.append_later(profile, label, summary, data)
 
     def show_notice(self, text: str, on_click: Any) -> Notice:
         from .report_dialog import Notice

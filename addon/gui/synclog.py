@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -60,17 +62,51 @@ def append_log(
     """Add one entry to the log (and keep the report as JSON). Never raises:
     a full disk must not turn a finished sync into an error."""
     try:
-        user_files.mkdir(parents=True, exist_ok=True)
-        path = log_path(user_files)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(_entry(time.time() if when is None else when, profile, trigger, summary))
-        if path.stat().st_size > MAX_LOG_BYTES:
-            _trim(path)
-        if report is not None:
-            tmp = user_files / (LAST_REPORT_NAME + ".tmp")
-            tmp.write_bytes(report_json(_trimmed(report)))
-            os.replace(tmp, user_files / LAST_REPORT_NAME)
+        with _writing:  # (one writer at a time: the thread of append_later, the watcher's notes)
+            user_files.mkdir(parents=True, exist_ok=True)
+            path = log_path(user_files)
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(_entry(time.time() if when is None else when, profile, trigger, summary))
+            if path.stat().st_size > MAX_LOG_BYTES:
+                _trim(path)
+            if report is not None:
+                tmp = user_files / (LAST_REPORT_NAME + ".tmp")
+                tmp.write_bytes(report_json(_trimmed(report)))
+                os.replace(tmp, user_files / LAST_REPORT_NAME)
     except OSError:
+        pass
+
+
+_writing = threading.Lock()
+_writer: Optional[ThreadPoolExecutor] = None
+
+
+def append_later(
+    profile: str,
+    trigger: str,
+    summary: str,
+    report: Optional[Dict[str, Any]] = None,
+    *,
+    user_files: Path = USER_FILES,
+) -> Future[None]:
+    """``append_log`` on a thread of the add-on's (one, so entries keep their
+    order): a sync's end wrote the log and last-report.json on Anki's main
+    thread, ~30 ms on a slow disk. The entry's time and the report's saved
+    rows are taken now; the returned future is done when both are on disk
+    (never with an error: append_log swallows them)."""
+    global _writer
+    when = time.time()
+    kept = _trimmed(report) if report is not None else None  # (a list of the first rows, not made later)
+    if _writer is None:
+        _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polar-sync-log")
+    return _writer.submit(_append_quietly, profile, trigger, summary, kept, user_files, when)
+
+
+def _append_quietly(profile: str, trigger: str, summary: str, report: Optional[Dict[str, Any]],
+                     user_files: Path, when: float) -> None:
+    try:
+        append_log(profile, trigger, summary, report, user_files=user_files, when=when)
+    except Exception:  # a log line is not worth an error box
         pass
 
 

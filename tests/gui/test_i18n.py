@@ -88,3 +88,33 @@ def test_note_type_and_field_names_are_not_translated():
             if name in text:  # mentioned by name, never renamed
                 assert f"„{name}“" in text or f"“{name}”" in text or f"« {name} »" in text.replace("\u00a0", " ") \
                     or f"«{name}»" in text or f"「{name}」" in text
+
+
+def _texts(language: str) -> list:
+    texts = []
+    for value in i18n.catalogue(language).values():
+        texts += value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else [value]
+    return texts
+
+
+# The reader is addressed as Anki's own translation does (its strings in
+# Anki 26.9): Spanish "tú" ("tu colección" 16 times, "su colección" never),
+# French "vous", Brazilian Portuguese "você". Spanish mixed both: report rows
+# said "Corrija… si ese no es el mazo que quiere" beside "elige…".
+ADDRESS = {
+    "es": (r"\b(usted(es)?|quiere|corrija|sincronice|vuelva|escriba|dele|dé|devuelva|elija|restaure|informe del|"
+           r"edite|marque|aumente|suspenda|librarse|ábralo|elimínela|escríbalo|su (biblioteca|carpeta|colección))\b",
+           r"\b(tu|tus|puedes|elige|sincroniza)\b"),
+    "fr": (r"\b(tu|ton|ta|tes|toi|te)\b", r"\b(vous|votre|vos)\b"),
+    "pt_BR": (r"\b(tu|teu|tua|teus|tuas|ti|contigo)\b", r"\b(você|seu|sua)\b"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(ADDRESS))
+def test_the_reader_is_addressed_one_way_as_anki_does(language):
+    import re
+
+    other, ours = ADDRESS[language]
+    found = [t for t in _texts(language) if re.search(other, t, re.IGNORECASE)]
+    assert found == []
+    assert any(re.search(ours, t, re.IGNORECASE) for t in _texts(language))

@@ -338,6 +338,46 @@ def test_starting_a_sync_asks_the_collection_nothing_on_the_windows_thread(anki,
     anki.settle()  # (the watcher's sync of the same write)
 
 
+def test_the_sync_log_is_written_off_the_windows_thread_and_is_there_when_the_sync_is_done(anki, monkeypatch):
+    """The end of a sync wrote the log and last-report.json on Anki's main
+    thread (~30 ms on a slow disk, the last gap of a first sync's window,
+    docs/dev-notes/perf.md). Now a thread of the add-on's writes them, and
+    the sync counts as done (finished_count, not busy) only once they are
+    on disk: the write is made slow here to show that it is waited for."""
+    import time
+
+    package = type(anki.controller).__module__.rsplit(".", 1)[0]
+    synclog = importlib.import_module(f"{package}.synclog")
+    anki.set_config(watch=False)
+    try:
+        anki.settle()
+        log = anki.addon_dir / "user_files" / "sync-log.txt"
+        text_before = log.read_text(encoding="utf-8")
+        writes = []
+        append_log = synclog.append_log
+
+        def slow(*args: Any, **kwargs: Any) -> None:
+            writes.append(threading.current_thread() is threading.main_thread())
+            time.sleep(0.3)  # a slow disk
+            append_log(*args, **kwargs)
+
+        monkeypatch.setattr(synclog, "append_log", slow)
+        runner = anki.controller.runner
+        before = runner.finished_count
+        anki.menu_action("Sync from Polar").trigger()
+        anki.anki.wait_until(lambda: runner.finished_count > before, what="the sync")
+        text = log.read_text(encoding="utf-8")  # at once: the entry is there
+        assert text.startswith(text_before) and "Tools ▸ Sync from Polar" in text[len(text_before):], text[-300:]
+        assert not runner.busy
+        assert writes == [False]  # one write, not on the window's thread
+        report = json.loads((anki.addon_dir / "user_files" / "last-report.json").read_text(encoding="utf-8"))
+        assert "created" in report
+    finally:
+        monkeypatch.undo()
+        anki.set_config(watch=True)
+        anki.settle()
+
+
 def test_atomic_write_while_anki_runs_arrives_through_the_watcher(anki):
     assert anki.controller.watcher is not None
     before = anki.controller.runner.finished_count
@@ -553,7 +593,7 @@ def test_syncs_wait_while_the_collection_is_temporarily_closed(anki, tmp_path):
 
 
 def test_profile_close_stops_the_watcher_and_first_run_message_shows_once(anki, monkeypatch, tmp_path):
-    from aqt.qt import QApplication, QMessageBox
+    from aqt.qt import QApplication
 
     mw = anki.mw
     marker = anki.addon_dir / "user_files" / "first-run-shown"
@@ -573,7 +613,7 @@ def test_profile_close_stops_the_watcher_and_first_run_message_shows_once(anki, 
 
     def first_run_boxes() -> list:
         return [w for w in QApplication.topLevelWidgets()
-                if isinstance(w, QMessageBox) and w.isVisible() and "Polar library" in w.text()]
+                if w.objectName() == "polar_sync_library_missing" and w.isVisible() and "Polar library" in w.text()]
 
     try:
         reopen_profile()

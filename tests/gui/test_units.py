@@ -3,6 +3,8 @@ files, the report text."""
 
 from __future__ import annotations
 
+import json
+
 from addon.gui import synclog
 from addon.gui.operations import MANUAL, PREVIEW, STARTUP, WATCH, SyncRequest
 from addon.gui.report_dialog import report_html
@@ -47,6 +49,36 @@ def test_log_appends_trims_and_reads_newest_first(tmp_path, monkeypatch):
     assert 10 < len(entries) < 100
     assert all(e.startswith("1970-01-01") or e[:4].isdigit() for e in entries)
     assert (tmp_path / synclog.LAST_REPORT_NAME).read_text().strip().endswith("}")
+
+
+def test_log_written_later_keeps_order_time_and_the_rows_of_the_moment(tmp_path, monkeypatch):
+    """synclog.append_later (a sync's end, off Anki's main thread): entries
+    in the order asked, the report's first rows as they were then; a
+    folder that cannot be written is no error."""
+    import threading
+
+    gate = threading.Event()
+    append_log = synclog.append_log
+
+    def held(*args, **kwargs):
+        gate.wait(5)  # the first write waits: the second must still come after it
+        append_log(*args, **kwargs)
+
+    monkeypatch.setattr(synclog, "append_log", held)
+    changes = [{"note_id": n} for n in range(synclog.MAX_SAVED_CHANGES + 5)]
+    first = synclog.append_later("P", "manual", "first", {"changes": changes}, user_files=tmp_path)
+    second = synclog.append_later("P", "watch", "second", user_files=tmp_path)
+    changes.clear()  # (the window may go on with the rows: the saved ones were taken)
+    assert not first.done()
+    gate.set()
+    first.result(5), second.result(5)
+    entries = synclog.read_log(tmp_path, newest_first=False)
+    assert [e.rsplit("\n", 1)[-1].strip() for e in entries] == ["first", "second"]
+    saved = json.loads((tmp_path / synclog.LAST_REPORT_NAME).read_text())
+    assert len(saved["changes"]) == synclog.MAX_SAVED_CHANGES and saved["changes_left_out"] == 5
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    assert synclog.append_later("P", "manual", "x", user_files=blocked / "sub").result(5) is None
 
 
 def test_first_run_marker(tmp_path):

@@ -97,8 +97,6 @@ def test_raw_json_reads_windows_paths_and_names_a_bad_key(anki, tmp_path):
 
 
 def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_path):
-    from aqt.qt import QMessageBox
-
     gone = tmp_path / "polar-moved-away"
     anki.set_config(data_dir=str(gone), watch=False)
     try:
@@ -110,7 +108,7 @@ def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_p
         assert anki.controller.notice is notice_before  # no "1 problem" notice
         boxes = _visible("polar_sync_library_missing")
         assert len(boxes) == 1 and not boxes[0].isModal()
-        box: QMessageBox = boxes[0]
+        box = boxes[0]
         buttons = {b.text() for b in box.buttons()}
         assert {"Choose Polar data folder…", "Use a Polar export…"} <= buttons  # (the menu's words)
         text = box.text()
@@ -132,7 +130,7 @@ def _close_box_and_restore_library(anki) -> None:
     """After a test that showed the missing-library message: close it and
     point the add-on at the test library again."""
     box = anki.controller.library_box
-    if box is not None:
+    if box is not None and not _closed(box):
         box.close()
     anki.set_config(data_dir=str(anki.library), watch=True)
     anki.settle()
@@ -528,3 +526,57 @@ def test_a_folder_chosen_from_the_menu_syncs_as_asked(anki, tmp_path, monkeypatc
     finally:
         anki.set_config(data_dir=str(anki.library), watch=True)
         anki.settle()
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_the_missing_library_message_fits_400_px_in_every_language(anki, lang, monkeypatch):
+    """It was a QMessageBox, which sizes itself: 450-608 px wide by the
+    language of its buttons, and no narrower. Now its text wraps and its
+    buttons stand one above the other when they do not fit; Enter still
+    chooses the folder, Escape is Later, each button does what it did."""
+    from aqt.qt import QApplication, QEvent, QKeyEvent, Qt
+
+    controller = anki.controller
+    chosen: list = []
+    monkeypatch.setattr(controller, "choose_data_dir", lambda: chosen.append("folder"))
+    monkeypatch.setattr(controller, "choose_export_zip", lambda: chosen.append("export"))
+
+    def key(box, which) -> None:
+        QApplication.sendEvent(box, QKeyEvent(QEvent.Type.KeyPress, which, Qt.KeyboardModifier.NoModifier))
+        anki.anki.process(0.1)
+
+    anki.mw.pm.setLang(lang)
+    try:
+        box = controller.show_library_missing(detail="No such file or directory")
+        box.resize(400, 700)
+        anki.anki.process(0.3)
+        assert box.width() <= 400, box.width()
+        buttons = box.buttons()
+        assert len(buttons) == 3
+        for button in buttons:  # each whole, inside the window
+            assert button.isVisible() and button.width() >= button.sizeHint().width()
+            right = button.mapTo(box, button.rect().topRight()).x()
+            assert right <= box.width(), (button.text(), right)
+        if len({b.mapTo(box, b.rect().topLeft()).y() for b in buttons}) > 1:  # stacked: as wide as the window
+            assert len({b.width() for b in buttons}) == 1 and buttons[0].width() >= box.width() - 40
+        box.resize(900, 600)  # wide again: side by side
+        anki.anki.process(0.3)
+        assert len({b.mapTo(box, b.rect().topLeft()).y() for b in buttons}) == 1
+
+        key(box, Qt.Key.Key_Escape)  # Later
+        assert _closed(box) and chosen == []
+        box = controller.show_library_missing()
+        anki.anki.process(0.1)
+        key(box, Qt.Key.Key_Return)  # the default: choose the folder
+        assert _closed(box) and chosen == ["folder"]
+        box = controller.show_library_missing()
+        anki.anki.process(0.1)
+        words = _addon_module(anki, "i18n").tr("Use a Polar export…")
+        export = next(b for b in box.buttons() if b.text() == words)
+        export.click()
+        anki.anki.process(0.1)
+        assert _closed(box) and chosen == ["folder", "export"]
+    finally:
+        anki.mw.pm.setLang("en_US")
+        _close_box_and_restore_library(anki)
+
