@@ -268,19 +268,21 @@ def test_a_sync_with_no_restore_never_reads_the_records(col, doc, state_path, mo
     assert asked == [[note_of(col, "1BasicS001").id]]
 
 
-def test_a_note_whose_deleted_tag_moved_with_its_renamed_parent_is_restored(col, doc, state_path):
-    """The user renamed the tag ``polar`` to ``reading::polar`` in the Browser,
-    which takes ``polar::deleted`` along: the tag still says the sync
-    orphaned the note, so when its card comes back the note is restored
-    (the sync's suspension undone, the moved tag dropped), not left
+@pytest.mark.parametrize("new_name", ["reading::polar", "reading"])
+def test_a_note_whose_deleted_tag_moved_with_its_renamed_parent_is_restored(col, doc, state_path, new_name):
+    """The user renamed the tag ``polar`` to ``reading::polar`` (or to
+    ``reading``) in the Browser, which takes ``polar::deleted`` along
+    (``reading::polar::deleted``, ``reading::deleted``): the tag still says
+    the sync orphaned the note, so when its card comes back the note is
+    restored (the sync's suspension undone, the moved tag dropped), not left
     suspended for good as if the user had taken it over."""
     lib = doc.root
     run(col, lib, state_path)
     num, raw = doc.find_card("1BasicS001")
     doc.delete_card("1BasicS001").write()
     assert run(col, lib, state_path).orphaned == 1
-    col.tags.rename("polar", "reading::polar")
-    assert "reading::polar::deleted" in note_of(col, "1BasicS001").tags
+    col.tags.rename("polar", new_name)
+    assert f"{new_name}::deleted" in note_of(col, "1BasicS001").tags
     again = run(col, lib, state_path)
     assert not again.changed  # still an orphan, not taken over: nothing to do
     doc.page(num)["flashcards"]["1BasicS001"] = raw
@@ -289,8 +291,23 @@ def test_a_note_whose_deleted_tag_moved_with_its_renamed_parent_is_restored(col,
     assert report.restored == 1
     note = note_of(col, "1BasicS001")
     assert set(queues(col, "1BasicS001").values()) == {0}
-    assert sorted(note.tags) == ["reading::polar"]
+    assert sorted(note.tags) == [new_name]
     assert_quiet(col, lib, state_path)
+
+
+def test_a_users_own_deleted_tag_is_no_orphans_tag(col, doc, state_path):
+    """A tag of the user's named ``…::deleted`` under a tag of theirs, on a
+    note that still has ``polar``, says nothing of the sync: kept."""
+    lib = doc.root
+    run(col, lib, state_path)
+    note = note_of(col, "1BasicS001")
+    note.tags += ["drafts", "drafts::deleted"]
+    col.update_note(note)
+    doc.page(1)["flashcards"]["1BasicS001"]["fields"]["back"]["HTML"] = "back, edited"
+    doc.write()
+    report = run(col, lib, state_path)
+    assert (report.updated, report.restored) == (1, 0)
+    assert sorted(note_of(col, "1BasicS001").tags) == ["drafts", "drafts::deleted", "polar"]
 
 
 def _lapse_into_a_leech(col: Any, cid: int) -> None:
