@@ -859,7 +859,27 @@ def plan_collection_changes(ctx: Applying) -> None:
     refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes, ctx.reading.state.suspended_by_sync)
     if refused:
         ctx.report.error(ctx.reading.source.describe(), refused, code="delete_refused")
-    resolve_suspensions(plan, ctx.reading.state.suspended_by_sync)
+    resolve_suspensions(plan, lambda nids: still_suspended_by_sync(ctx, nids))
+
+
+def still_suspended_by_sync(ctx: Applying, nids: Sequence[int]) -> Dict[int, List[int]]:
+    """The suspension records of these notes (``SyncState.suspended_by_sync``)
+    less the cards studied since the sync suspended them: the user
+    unsuspended such a card, so a suspension it has now is theirs, or Anki's
+    leech action's, and a restore leaves it. One query of the review log,
+    only for the notes a restore or a new suspension asks about."""
+    records = ctx.reading.state.suspension_records(nids)
+    stamped = {cid: r.at for r in records.values() if r.at is not None for cid in r.cids}
+    studied: Set[int] = set()
+    db = ctx.col.db
+    assert db is not None
+    for marks, chunk in in_chunks(sorted(stamped)):
+        # Reviews only (ease 0: Set Due Date, Forget, a reschedule: no study).
+        for cid, last in db.all(f"SELECT cid, max(id) FROM revlog WHERE cid IN ({marks}) AND ease > 0 "
+                                "GROUP BY cid", *chunk):
+            if int(last) > stamped[int(cid)]:
+                studied.add(int(cid))
+    return {nid: [c for c in r.cids if c not in studied] for nid, r in records.items()}
 
 
 def settle_duplicates(ctx: Applying) -> None:

@@ -61,16 +61,32 @@ class NoteInfo:
         return any(t.lower() == low for t in self.tags)
 
     def has_tag_or_moved(self, tag: str) -> bool:
-        """``tag``, or ``tag`` moved under another parent (the user renamed
-        its parent tag in the Browser: ``polar`` → ``reading::polar`` takes
-        ``polar::deleted`` along)."""
+        """``tag``, or ``tag`` moved with its parent (see ``tag_or_moved``)."""
+        return self.tag_or_moved(tag) is not None
+
+    def tag_or_moved(self, tag: str) -> Optional[str]:
+        """The note's spelling of ``tag``, or of ``tag`` moved along with its
+        parent tag, which the user renamed in the Browser: ``polar`` →
+        ``reading::polar`` takes ``polar::deleted`` to ``reading::polar::deleted``,
+        and ``polar`` → ``reading`` takes it to ``reading::deleted`` (the note
+        then has ``reading`` and no ``polar``); else None."""
         low = tag.lower()
         tail = "::" + low
+        parent, _, leaf = low.rpartition("::")
+        renamed: List[str] = []
         for t in self.tags:
             lt = t.lower()
             if lt == low or lt.endswith(tail):
-                return True
-        return False
+                return t
+            if parent and lt.endswith("::" + leaf):
+                renamed.append(t)
+        if renamed:
+            lows = {t.lower() for t in self.tags}
+            if parent not in lows:
+                for t in renamed:
+                    if t.lower()[: -len(leaf) - 2] in lows:
+                        return t
+        return None
 
 
 def existing_deck_id(col: Collection, name: str) -> Optional[DeckId]:

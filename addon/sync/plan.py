@@ -390,9 +390,11 @@ class Planner:
         hashes.append(layout_tag(nt))
         polar_tags = list(rc.tags)
         tags = merge_tags(note.tags, base.tags if base else None, polar_tags, drop_tags)
-        restored = note.has_tag_or_moved(ORPHAN_TAG)
-        if restored:
-            tags = [t for t in tags if t.lower() != ORPHAN_TAG and not t.lower().endswith("::" + ORPHAN_TAG)]
+        orphan_tag = note.tag_or_moved(ORPHAN_TAG)
+        restored = orphan_tag is not None
+        if orphan_tag is not None:
+            tags = [t for t in tags if t != orphan_tag and t.lower() != ORPHAN_TAG
+                    and not t.lower().endswith("::" + ORPHAN_TAG)]
         # Every suspended card for now: resolve_suspensions narrows it to
         # those the sync suspended itself when it orphaned the note.
         unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []

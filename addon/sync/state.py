@@ -85,8 +85,11 @@ CREATE TABLE IF NOT EXISTS note_ids (guid TEXT PRIMARY KEY, nid INTEGER NOT NULL
 -- The cards a sync suspended itself when it orphaned a note (the deletion
 -- policy "suspend"), so that restoring the note unsuspends only those: a
 -- card the user had suspended stays suspended. One row per note orphaned
--- (``cids``: a JSON list of Anki card ids, [] when the sync suspended none),
--- with the Polar card id of its state row (dropped with that row). No row:
+-- (``cids``: a JSON list of Anki card ids, [] when the sync suspended none,
+-- and since 2026-12 the string "at:<ms>": when the sync wrote it; a card
+-- reviewed after that was unsuspended by the user, and a suspension it has
+-- now is theirs or Anki's leech action), with the Polar card id of its
+-- state row (dropped with that row). No row:
 -- the note was orphaned by an older version, and its restore unsuspends
 -- every suspended card, as that version did. Cleared when the note is
 -- restored or removed. Added later, like titles: older versions ignore it.
@@ -120,10 +123,20 @@ class NoteIdChanges:
     removed: List[int] = field(default_factory=list)  # ids of the notes deleted
 
 
+class SuspendRecord(NamedTuple):
+    """One note's row of ``suspended_by_sync``: the card ids the sync
+    suspended on it, and when it last did (ms since the epoch, as the review
+    log's ids; None in a row an older version wrote). Written as a JSON list
+    of the ids and ``"at:<ms>"`` (older versions read only its numbers)."""
+
+    cids: List[int]
+    at: Optional[int]
+
+
 @dataclass
 class SuspendRecords:
     """What one sync changes in ``suspended_by_sync``: the records it makes
-    or extends (note id -> (Polar card id, every card id the sync has
+    or extends (each stamped with the time of the commit) (note id -> (Polar card id, every card id the sync has
     suspended on it)) and the notes whose record goes (restored, removed)."""
 
     made: Dict[int, Tuple[str, List[int]]] = field(default_factory=dict)
@@ -333,18 +346,24 @@ class SyncState:
     def suspended_by_sync(self, nids: Iterable[int]) -> Dict[int, List[int]]:
         """note id -> the card ids the sync suspended when it orphaned the
         note, for the notes that have a record (see the table)."""
+        return {nid: record.cids for nid, record in self.suspension_records(nids).items()}
+
+    def suspension_records(self, nids: Iterable[int]) -> Dict[int, SuspendRecord]:
+        """note id -> its record (see the table): the card ids, and when the
+        sync last suspended them (None in a record of an older version)."""
         try:
             rows = self._rows("SELECT nid, cids FROM suspended_by_sync WHERE nid IN ({marks})", sorted(set(nids)))
         except sqlite3.OperationalError:  # a file no version with the table has opened (read-only)
             rows = []
-        records: Dict[int, List[int]] = {}
+        records: Dict[int, SuspendRecord] = {}
         for nid, cids in rows:
             try:
                 value = json.loads(str(cids))
             except ValueError:
                 continue  # damaged: as if none (every suspended card comes back, as before the table)
             if isinstance(value, list):
-                records[int(nid)] = [int(c) for c in value if isinstance(c, int)]
+                at = [int(v[3:]) for v in value if isinstance(v, str) and v.startswith("at:") and v[3:].isdigit()]
+                records[int(nid)] = SuspendRecord([int(c) for c in value if isinstance(c, int)], at[0] if at else None)
         return records
 
     def _rows(self, sql: str, keys: Sequence[object]) -> List[Tuple[Any, ...]]:
@@ -588,8 +607,9 @@ class SyncState:
                 if suspended:
                     for marks, nids in in_chunks(sorted(set(suspended.cleared))):
                         conn.execute(f"DELETE FROM suspended_by_sync WHERE nid IN ({marks})", nids)
+                    at = f"at:{int(time.time() * 1000)}"  # after this, a review means the user unsuspended
                     conn.executemany("INSERT OR REPLACE INTO suspended_by_sync VALUES (?, ?, ?)",
-                                     [(nid, card_id, json.dumps(sorted(cids)))
+                                     [(nid, card_id, json.dumps([*sorted(cids), at]))
                                       for nid, (card_id, cids) in sorted(suspended.made.items())])
                 for marks, chunk in in_chunks(list(problems) + list(drop_docs)):
                     conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)

@@ -189,15 +189,16 @@ def open_undo_step(w: Writing) -> None:
     new_decks = [d for d in sorted(wanted_decks) if d.lower() not in w.decks and existing_deck_id(col, d) is None]
     new_types = [k for k in kinds if choose(col, k, w.settings.use_stock_note_types) is None]
     move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}), MERGE_EVERY)  # see move_cards
+    presets = presets_to_follow(plan, new_decks)
     # + own types' looks, col.add_notes of what the request could not carry, updates,
     # reading order, (un)suspend, remove
-    steps = len(new_decks) + len(new_types) + len(KINDS) + ADD_BATCHES_MAX + move_targets + 6
+    steps = len(new_decks) + len(presets) + len(new_types) + len(KINDS) + ADD_BATCHES_MAX + move_targets + 6
     early = steps > UNDO_STEPS_SAFE
     if early:
-        _make_structure(w, new_decks, new_types)
+        _make_structure(w, new_decks, new_types, presets)
     w.undo_start = col.add_custom_undo_entry(w.undo_name)
     if not early:
-        _make_structure(w, new_decks, new_types)
+        _make_structure(w, new_decks, new_types, presets)
     for kind in kinds:
         ref = choose(col, kind, w.settings.use_stock_note_types)
         assert ref is not None  # made above
@@ -210,9 +211,45 @@ def open_undo_step(w: Writing) -> None:
                               new_notetype=ref.name)
 
 
-def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str]) -> None:
+def presets_to_follow(plan: Plan, new_decks: Sequence[str]) -> Dict[str, int]:
+    """New deck name -> the deck whose options preset it takes: a deck this
+    sync makes for cards it moves (their document's deck changed in Polar: a
+    re-tagged document, a title edited under ``deck_strategy: "document"``)
+    takes the preset of the deck they all come from, so the cards keep the
+    options the user chose for them (daily limits, FSRS, leech action)
+    instead of falling back to Default. Cards from several decks: none.
+    Only read when the sync makes a deck and moves cards into it."""
+    if not new_decks:
+        return {}
+    making = {d.lower() for d in new_decks}
+    sources: Dict[str, Set[int]] = {}
+    for u in plan.updates:
+        if u.move_cids and u.move_to and u.move_to.lower() in making:
+            moving = set(u.move_cids)
+            sources.setdefault(u.move_to, set()).update(int(c.home) for c in u.note.cards if c.id in moving)
+    return {name: next(iter(homes)) for name, homes in sources.items() if len(homes) == 1}
+
+
+def _follow_preset(w: Writing, name: str, source: int) -> None:
+    """Give the deck ``name`` (made just now) the options preset of the deck
+    ``source`` (see ``presets_to_follow``)."""
+    from anki.decks import DeckId
+
+    deck = w.col.decks.get(w.deck_id(name), default=False)
+    old = w.col.decks.get(DeckId(source), default=False)
+    if not deck or not old or deck.get("dyn") or old.get("dyn") or "conf" not in old:
+        return
+    if deck.get("conf") != old["conf"]:
+        deck["conf"] = old["conf"]
+        w.col.decks.save(deck)
+
+
+def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str],
+                    presets: Optional[Dict[str, int]] = None) -> None:
     for name in decks:
         w.deck_id(name)  # creates missing parents too
+    for name, source in (presets or {}).items():
+        _follow_preset(w, name, source)
     for kind in kinds:
         create_own(w.col, kind)
     # Own types made by an older version get today's look (CSS and answer

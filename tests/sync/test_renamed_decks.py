@@ -464,3 +464,65 @@ def test_a_new_polar_deck_whose_parent_is_not_known_renamed(col, tmp_path, state
     run(col, root, state_path)
     assert decks_of(col, "1CardD0001") == {"compsci::ai"}  # Study, Other or Third: none is the one
     assert_idempotent(col, root, state_path)
+
+
+def _preset(col: Any, deck: str, name: str) -> int:
+    """Deck options ▸ a preset of the user's for ``deck``."""
+    conf_id = col.decks.add_config_returning_id(name)
+    d = col.decks.get(col.decks.id_for_name(deck))
+    d["conf"] = conf_id
+    col.decks.save(d)
+    return int(conf_id)
+
+
+def _conf_of(col: Any, deck: str) -> int:
+    return int(col.decks.get(col.decks.id_for_name(deck))["conf"])
+
+
+@pytest.mark.parametrize("strategy", ["tags", "document"])
+def test_cards_moved_to_a_deck_the_sync_makes_keep_their_options_preset(col, tmp_path, state_path, strategy):
+    """A document's deck changed in Polar (a ``deck:`` tag fixed, or, by
+    document, its title): the deck the sync makes for its cards takes the
+    preset the user gave the deck they come from, not Default; Undo takes
+    back the deck, preset and all. A deck made for new cards only, or for
+    cards from two decks of different presets, keeps Anki's Default."""
+    root = tmp_path / "polar"
+    config = {"deck_strategy": "document"} if strategy == "document" else {}
+    a = _doc(root, A_KEY, "Books/Physcs" if strategy == "tags" else "", "1CardA0001", "1CardA0002")
+    a.meta["docInfo"]["title"] = "Physcs"
+    a.write()
+    run(col, root, state_path, **config)
+    old = "Books::Physcs" if strategy == "tags" else "Polar::Physcs"
+    new = old.replace("Physcs", "Physics")
+    mine = _preset(col, old, "Physics, FSRS")
+    default = _conf_of(col, "Default")
+    if strategy == "tags":
+        _retag(a, "Books/Physics")
+    else:
+        a.meta["docInfo"]["title"] = "Physics"
+        a.write()
+    report = run(col, root, state_path, **config)
+    assert report.moved == 2 and decks_of(col, "1CardA0001") == {new}
+    assert _conf_of(col, new) == mine and _conf_of(col, old) == mine
+    assert_idempotent(col, root, state_path, **config)
+    col.undo()
+    assert decks_of(col, "1CardA0001") == {old} and col.decks.id_for_name(new) is None
+
+    b = _doc(root, B_KEY, "Books/Chemistry", "1CardB0001")
+    b.meta["docInfo"]["title"] = "Chemistry"
+    b.write()
+    run(col, root, state_path, **config)
+    made = "Books::Chemistry" if strategy == "tags" else "Polar::Chemistry"
+    assert _conf_of(col, made) == default  # new cards only: Anki's default
+
+
+def test_cards_from_decks_of_different_presets_get_anki_s_default(col, tmp_path, state_path):
+    root = tmp_path / "polar"
+    a = _doc(root, A_KEY, "Books/One", "1CardA0001", "1CardA0002")
+    run(col, root, state_path)
+    col.set_deck([c.id for n in col.find_notes("") for c in col.get_note(n).cards()
+                  if col.get_note(n).guid == guid_for("1CardA0002")], col.decks.id("Hard"))
+    _preset(col, "Books::One", "Slow")
+    _retag(a, "Books/Two")
+    assert run(col, root, state_path).moved == 2
+    assert _conf_of(col, "Books::Two") == _conf_of(col, "Default")

@@ -8,6 +8,7 @@ filtered deck, and the other deletion policies."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Dict, List
 import pytest
 
 from addon.sync.plan import ORPHAN_TAG
-from addon.sync.state import SyncState
+from addon.sync.state import SuspendRecord, SyncState
 from tests.polar_factory import Doc, basic, cloze
 from tests.sync.helpers import note_of, run
 
@@ -35,9 +36,11 @@ def card_ids(col: Any, card_id: str) -> Dict[int, int]:
 
 
 def records(state: Path) -> Dict[int, str]:
+    """note id -> its recorded card ids as a JSON list (the time stamp left out)."""
     conn = sqlite3.connect(str(state))
     try:
-        return {int(nid): str(cids) for nid, cids in conn.execute("SELECT nid, cids FROM suspended_by_sync")}
+        return {int(nid): json.dumps([c for c in json.loads(cids) if isinstance(c, int)])
+                for nid, cids in conn.execute("SELECT nid, cids FROM suspended_by_sync")}
     finally:
         conn.close()
 
@@ -249,13 +252,13 @@ def test_a_sync_with_no_restore_never_reads_the_records(col, doc, state_path, mo
     doc.delete_card("1BasicS001").write()
     run(col, lib, state_path)
     asked: List[List[int]] = []
-    real = SyncState.suspended_by_sync
+    real = SyncState.suspension_records
 
-    def spy(self: SyncState, nids: Any) -> Dict[int, List[int]]:
+    def spy(self: SyncState, nids: Any) -> Dict[int, SuspendRecord]:
         asked.append(list(nids))
         return real(self, nids)
 
-    monkeypatch.setattr(SyncState, "suspended_by_sync", spy)
+    monkeypatch.setattr(SyncState, "suspension_records", spy)
     assert not run(col, lib, state_path).changed  # a no-op resync
     doc.card("1BasicS002", basic("another", "card"), page=2).write()
     assert run(col, lib, state_path).created == 1  # a document read again, its orphan already handled
@@ -265,19 +268,21 @@ def test_a_sync_with_no_restore_never_reads_the_records(col, doc, state_path, mo
     assert asked == [[note_of(col, "1BasicS001").id]]
 
 
-def test_a_note_whose_deleted_tag_moved_with_its_renamed_parent_is_restored(col, doc, state_path):
-    """The user renamed the tag ``polar`` to ``reading::polar`` in the Browser,
-    which takes ``polar::deleted`` along: the tag still says the sync
-    orphaned the note, so when its card comes back the note is restored
-    (the sync's suspension undone, the moved tag dropped), not left
+@pytest.mark.parametrize("new_name", ["reading::polar", "reading"])
+def test_a_note_whose_deleted_tag_moved_with_its_renamed_parent_is_restored(col, doc, state_path, new_name):
+    """The user renamed the tag ``polar`` to ``reading::polar`` (or to
+    ``reading``) in the Browser, which takes ``polar::deleted`` along
+    (``reading::polar::deleted``, ``reading::deleted``): the tag still says
+    the sync orphaned the note, so when its card comes back the note is
+    restored (the sync's suspension undone, the moved tag dropped), not left
     suspended for good as if the user had taken it over."""
     lib = doc.root
     run(col, lib, state_path)
     num, raw = doc.find_card("1BasicS001")
     doc.delete_card("1BasicS001").write()
     assert run(col, lib, state_path).orphaned == 1
-    col.tags.rename("polar", "reading::polar")
-    assert "reading::polar::deleted" in note_of(col, "1BasicS001").tags
+    col.tags.rename("polar", new_name)
+    assert f"{new_name}::deleted" in note_of(col, "1BasicS001").tags
     again = run(col, lib, state_path)
     assert not again.changed  # still an orphan, not taken over: nothing to do
     doc.page(num)["flashcards"]["1BasicS001"] = raw
@@ -286,5 +291,70 @@ def test_a_note_whose_deleted_tag_moved_with_its_renamed_parent_is_restored(col,
     assert report.restored == 1
     note = note_of(col, "1BasicS001")
     assert set(queues(col, "1BasicS001").values()) == {0}
-    assert sorted(note.tags) == ["reading::polar"]
+    assert sorted(note.tags) == [new_name]
+    assert_quiet(col, lib, state_path)
+
+
+def test_a_users_own_deleted_tag_is_no_orphans_tag(col, doc, state_path):
+    """A tag of the user's named ``…::deleted`` under a tag of theirs, on a
+    note that still has ``polar``, says nothing of the sync: kept."""
+    lib = doc.root
+    run(col, lib, state_path)
+    note = note_of(col, "1BasicS001")
+    note.tags += ["drafts", "drafts::deleted"]
+    col.update_note(note)
+    doc.page(1)["flashcards"]["1BasicS001"]["fields"]["back"]["HTML"] = "back, edited"
+    doc.write()
+    report = run(col, lib, state_path)
+    assert (report.updated, report.restored) == (1, 0)
+    assert sorted(note_of(col, "1BasicS001").tags) == ["drafts", "drafts::deleted", "polar"]
+
+
+def _lapse_into_a_leech(col: Any, cid: int) -> None:
+    """Study a card until Anki's leech action suspends it (the deck's
+    options set to "Suspend Card", a lapse at the threshold)."""
+    conf = col.decks.config_dict_for_deck_id(col.get_card(cid).did)
+    conf["lapse"]["leechAction"] = 0  # suspend
+    col.decks.save(conf)
+    card = col.get_card(cid)
+    card.type, card.queue, card.ivl, card.due, card.reps = 2, 2, 10, col.sched.today, 10
+    card.lapses = conf["lapse"]["leechFails"] - 1
+    col.update_card(card)
+    card = col.get_card(cid)
+    card.start_timer()
+    col.sched.answerCard(card, 1)
+
+
+@pytest.mark.parametrize("read_again", [False, True])
+def test_a_card_studied_after_the_sync_suspended_it_stays_suspended_as_a_leech(col, doc, state_path, read_again):
+    """The sync suspended an orphan's card; the user unsuspended it and
+    studied on until Anki suspended it as a leech (tag ``leech``). When the
+    card comes back in Polar the leech stays suspended: that suspension is
+    Anki's, not the sync's. (``read_again``: the document was read once more
+    in between, extending the record with the other card the user had
+    unsuspended.) The card the user never studied comes back as ever."""
+    lib = doc.root
+    run(col, lib, state_path)
+    cids = card_ids(col, "1ClozeS001")
+    num, raw = doc.find_card("1ClozeS001")
+    doc.delete_card("1ClozeS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    assert set(queues(col, "1ClozeS001").values()) == {SUSPENDED}
+
+    col.sched.unsuspend_cards([cids[0]])
+    _lapse_into_a_leech(col, cids[0])
+    assert col.get_card(cids[0]).queue == SUSPENDED and "leech" in note_of(col, "1ClozeS001").tags
+    if read_again:
+        col.sched.unsuspend_cards([cids[1]])  # not studied: the sync suspends it again
+        doc.card("1BasicS002", basic("another", "card"), page=2).write()
+        run(col, lib, state_path)
+        assert set(queues(col, "1ClozeS001").values()) == {SUSPENDED}
+
+    doc.page(num)["flashcards"]["1ClozeS001"] = raw
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.restored == 1
+    assert queues(col, "1ClozeS001") == {0: SUSPENDED, 1: 0, 2: 0}
+    assert {"leech", "polar"} <= set(note_of(col, "1ClozeS001").tags)
+    assert records(state_path) == {}
     assert_quiet(col, lib, state_path)
