@@ -219,6 +219,10 @@ class PolarSync:
             if not synclog.first_run_done():
                 mw.progress.single_shot(500, self.show_first_run)
             return
+        other = self._profile_synced_instead()
+        if other:
+            self._say_left_alone(other)
+            return
         self.start_watcher()
         if self.settings.sync_on_startup:
             if mw.can_auto_sync():
@@ -226,6 +230,25 @@ class PolarSync:
                 # download then would replace what we write. Go after it.
                 self.runner.hold(_HOLD_ANKIWEB)
             self.runner.request(STARTUP)
+
+    def _profile_synced_instead(self) -> str:
+        """Another profile this library is synced into, while this one never
+        synced (else ""). Anki keeps one add-on config for all profiles: a
+        second profile (another person's, another subject) would otherwise
+        fill with the first one's Polar cards as it opens, and again at each
+        change Polar saves. Only a sync asked for here brings them."""
+        profile = mw.pm.name or ""
+        if synclog.state_path(profile).exists():
+            return ""
+        # Profiles there are only: a renamed profile's record is under its old name.
+        return next((name for name in mw.pm.profiles()
+                     if name != profile and synclog.state_path(name).exists()), "")
+
+    def _say_left_alone(self, other: str) -> None:
+        words = tr("Polar Sync leaves this profile alone: your Polar library is synced into the profile "
+                   "“{profile}”. To have its cards here too, use Tools ▸ Sync from Polar once.", profile=other)
+        synclog.append_log(mw.pm.name or "", trigger_label(STARTUP), words)
+        mw.progress.single_shot(500, lambda: tooltip(html.escape(words), period=10000))
 
     def on_ankiweb_sync_started(self) -> None:
         # Every AnkiWeb sync (on open, by hand, on close): nothing of ours
@@ -430,6 +453,8 @@ class PolarSync:
             return
         if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
             self.deferred.clear()  # written by hand, editors saved first
+            if self.watcher is None and not self.runner.closing:
+                self.start_watcher()  # a profile left alone (_profile_synced_instead) synced by hand
         deferred = report.deferred
         self.note_deferred(deferred)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention

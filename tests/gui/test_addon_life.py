@@ -83,3 +83,28 @@ def test_module_names_are_every_module_of_the_package_but_user_files(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
     assert module_names("pkg", tmp_path) == ["pkg.a", "pkg.gui", "pkg.gui.b"]
+
+
+def test_a_second_profile_gets_the_library_only_when_asked(tmp_path):
+    """Anki keeps one add-on config for all profiles: a profile that never
+    synced is left alone while another one has the library."""
+    addon_file = tmp_path / "polar_sync.ankiaddon"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon_file)],
+                   check=True, stdout=subprocess.DEVNULL)
+    library = copy_sample_library(tmp_path / "polar")
+    result = tmp_path / "result.json"
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("profiles_driver.py")), str(tmp_path / "anki-base"),
+         str(library), str(addon_file), str(result)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-4000:]
+    seen = json.loads(result.read_text())
+    assert not seen["errors"], seen["errors"]
+    assert "Traceback" not in output, output[-4000:]
+    assert seen["a_notes"] == 6
+    assert (seen["b_syncs_by_itself"], seen["b_notes_by_itself"], seen["b_watching"]) == (0, 0, False)
+    assert seen["b_notes_by_hand"] == 6
+    assert "1 note updated" in seen["b_watch"], seen["b_watch"]
+    assert "1 note updated" in seen["a_again"], seen["a_again"]  # the change B saw, now in A
