@@ -30,7 +30,7 @@ def build(controller: Any) -> Dict[str, Any]:
     """Add the actions; returns them by name (the controller keeps them)."""
     titles = _titles()
     tools: QMenu = mw.form.menuTools
-    tools.addSeparator()
+    separator = tools.addSeparator()
     sync = QAction(titles["sync"], mw)
     sync.setObjectName("polar_sync_sync")
     qconnect(sync.triggered, controller.sync_now)
@@ -45,7 +45,7 @@ def build(controller: Any) -> Dict[str, Any]:
         ("choose_zip", controller.choose_export_zip),
         ("settings", controller.open_settings),
     )
-    actions: Dict[str, Any] = {"sync": sync, "menu": submenu}
+    actions: Dict[str, Any] = {"separator": separator, "sync": sync, "menu": submenu}
     for name, slot in items:
         if name == "choose_dir":
             submenu.addSeparator()  # looking vs. configuring
@@ -66,3 +66,13 @@ def retranslate(actions: Dict[str, Any]) -> None:
             widget.setTitle(title)
         elif widget is not None:
             widget.setText(title)
+
+
+def remove(actions: Dict[str, Any]) -> None:
+    """Take our entries out of the Tools menu (the add-on was deleted)."""
+    tools: QMenu = mw.form.menuTools
+    for widget in actions.values():
+        if isinstance(widget, QMenu):
+            tools.removeAction(widget.menuAction())
+        else:
+            tools.removeAction(widget)

@@ -404,7 +404,10 @@ class SettingsDialog(QDialog):
         self.load(Settings.from_dict(self.defaults)[0])
 
     def accept(self) -> None:
-        new = dict(self.raw)
+        # A stored key of another version (Anki keeps the config as it is
+        # across updates) is in no field here and does nothing: dropped, so
+        # OK is never refused for something this window cannot change.
+        new = {k: v for k, v in self.raw.items() if k in Settings._fields}
         new.update(self.values())
         problems = config_check.problems(new)
         if problems:

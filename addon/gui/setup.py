@@ -19,7 +19,7 @@ from aqt.utils import showWarning, tooltip
 
 from ..polar.library import SourceError, default_data_dir, open_source, resolve_data_dir
 from ..settings import Settings, load_defaults
-from . import config_check, library_missing, menu, synclog
+from . import addon_life, config_check, library_missing, menu, synclog
 from .editors import OpenEditors
 from .i18n import ntr, tr
 from .operations import (
@@ -106,6 +106,9 @@ class PolarSync:
         self._debounce.setSingleShot(True)
         qconnect(self._debounce.timeout, self._flush_watch)
         self.source_links = SourceLinks(self._source_context, self.log)
+        # Deleted in Tools ▸ Add-ons while Anki runs: nothing of ours runs
+        # again until Anki restarts (the folder is gone; see addon_life.py).
+        self.removed = False
 
     def install(self) -> None:
         self.actions = menu.build(self)
@@ -125,6 +128,8 @@ class PolarSync:
         # Tools ▸ Add-ons ▸ Config opens our settings window, not the raw JSON.
         mw.addonManager.setConfigAction(self.module, self._config_action)
         self.source_links.install()
+        gui_hooks.addon_manager_will_install_addon.append(self.on_addon_will_install)
+        gui_hooks.addons_dialog_will_delete_addons.append(self.on_addons_will_delete)
 
     # -- config ----------------------------------------------------------------
 
@@ -142,7 +147,7 @@ class PolarSync:
 
     def _source_context(self) -> Tuple[Settings, Optional[Path], Path]:
         """For the "open at p. N" control: no library while no profile is open."""
-        profile = mw.pm.name if mw.col is not None else None
+        profile = mw.pm.name if mw.col is not None and not self.removed else None
         library = self.data_dir() if profile else None
         return self.settings, library, synclog.state_path(profile or "")
 
@@ -176,9 +181,33 @@ class PolarSync:
         mw.addonManager.writeConfig(self.module, raw)
         self.on_config_updated(raw)
 
+    # -- the add-on's own files ---------------------------------------------------
+
+    def on_addon_will_install(self, _manager: Any, module: str) -> None:
+        """An update is about to replace our files, and this version runs on
+        until Anki restarts: load the rest of it first."""
+        if module == self.module:
+            failed = addon_life.load_all(self.module)
+            self.log.info("before the update: kept the running version (%d vendored modules not for this system)",
+                          len(failed))
+
+    def on_addons_will_delete(self, _dialog: Any, modules: List[str]) -> None:
+        """Deleted in Tools ▸ Add-ons: stop now, as when the profile closes
+        (a running sync stops at its next step), remove our menu entries and
+        stay still until Anki restarts: nothing may write into the folder
+        Anki removes, nor open a window whose code is gone."""
+        if self.module not in modules or self.removed:
+            return
+        addon_life.load_all(self.module)
+        self.on_profile_close()
+        self.removed = True
+        menu.remove(self.actions)
+
     # -- profile lifecycle ------------------------------------------------------
 
     def on_profile_open(self) -> None:
+        if self.removed:
+            return
         menu.retranslate(self.actions)  # Anki's language may have changed meanwhile
         self.load_config()
         self.runner.reopen()
@@ -191,6 +220,10 @@ class PolarSync:
             if not synclog.first_run_done():
                 mw.progress.single_shot(500, self.show_first_run)
             return
+        other = self._profile_synced_instead()
+        if other:
+            self._say_left_alone(other)
+            return
         self.start_watcher()
         if self.settings.sync_on_startup:
             if mw.can_auto_sync():
@@ -198,6 +231,25 @@ class PolarSync:
                 # download then would replace what we write. Go after it.
                 self.runner.hold(_HOLD_ANKIWEB)
             self.runner.request(STARTUP)
+
+    def _profile_synced_instead(self) -> str:
+        """Another profile this library is synced into, while this one never
+        synced (else ""). Anki keeps one add-on config for all profiles: a
+        second profile (another person's, another subject) would otherwise
+        fill with the first one's Polar cards as it opens, and again at each
+        change Polar saves. Only a sync asked for here brings them."""
+        profile = mw.pm.name or ""
+        if synclog.state_path(profile).exists():
+            return ""
+        # Profiles there are only: a renamed profile's record is under its old name.
+        return next((name for name in mw.pm.profiles()
+                     if name != profile and synclog.state_path(name).exists()), "")
+
+    def _say_left_alone(self, other: str) -> None:
+        words = tr("Polar Sync leaves this profile alone: your Polar library is synced into the profile "
+                   "“{profile}”. To have its cards here too, use Tools ▸ Sync from Polar once.", profile=other)
+        synclog.append_log(mw.pm.name or "", trigger_label(STARTUP), words)
+        mw.progress.single_shot(500, lambda: tooltip(html.escape(words), period=10000))
 
     def on_ankiweb_sync_started(self) -> None:
         # Every AnkiWeb sync (on open, by hand, on close): nothing of ours
@@ -408,6 +460,8 @@ class PolarSync:
             return landing
         if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
             self.deferred.clear()  # written by hand, editors saved first
+            if self.watcher is None and not self.runner.closing:
+                self.start_watcher()  # a profile left alone (_profile_synced_instead) synced by hand
         deferred = report.deferred
         self.note_deferred(deferred)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention

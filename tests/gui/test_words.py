@@ -58,6 +58,28 @@ def test_settings_window_is_the_config_action_and_saves_choices(anki):
         anki.settle()
 
 
+def test_settings_ok_is_not_stopped_by_a_key_of_another_version(anki):
+    """Anki keeps the stored config as it is across updates: a key an older
+    version had (or a newer one has, after a downgrade) is in no field of the
+    window, so OK cannot be refused for it; it does nothing and is dropped."""
+    manager = anki.mw.addonManager
+    raw = dict(manager.getConfig("polar_sync"))
+    manager.writeConfig("polar_sync", dict(raw, retired_setting=True))
+    try:
+        dialog = anki.controller.open_settings()
+        dialog.accept()
+        assert not dialog.error.isVisible(), dialog.error.text()
+        assert _closed(dialog)
+        saved = _config(anki)
+        assert "retired_setting" not in saved
+        assert {k: saved[k] for k in raw} == raw
+    finally:
+        anki.settle()
+        manager.writeConfig("polar_sync", raw)
+        anki.set_config()
+        anki.settle()
+
+
 def test_raw_json_reads_windows_paths_and_names_a_bad_key(anki, tmp_path):
     anki.set_config(watch=False)
     try:
