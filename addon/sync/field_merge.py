@@ -37,11 +37,20 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import combinations
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from ..render.context import split_block
 from ..render.style import PRE_STYLE
-from .notetypes import Want
+from .notetypes import (
+    LAYOUT_MARK,
+    ROLE_ANSWER,
+    ROLE_ANSWER_AND_BLOCK,
+    ROLE_ANSWER_NO_BLOCK,
+    NoteTypeRef,
+    Want,
+    field_roles,
+    layout_tag,
+)
 
 
 def field_hash(value: str) -> str:
@@ -74,6 +83,33 @@ def remember_hash(text: str, tail: Optional[str]) -> str:
     of the user's part, and for a field with a context block also the block's
     (``text+block``), to tell later whether the user typed inside it."""
     return field_hash(text) if tail is None else f"{field_hash(text)}+{field_hash(tail)}"
+
+
+_ANSWER_ROLES = (ROLE_ANSWER, ROLE_ANSWER_AND_BLOCK, ROLE_ANSWER_NO_BLOCK)
+
+
+def laid_out_for(stored: Sequence[str], nt: NoteTypeRef, context: bool) -> bool:
+    """Whether a state row's hashes (``stored``, its layout last) were written
+    for a note laid out as ``nt`` wants: the same fields of Polar's (fields
+    the user added do not count), the context block in the answer where
+    ``nt`` has room for it and nowhere else (``context``: blocks are written
+    at all). False after a Change Note Type that moves Polar's parts or the
+    block (Basic ↔ a type whose question shows Back, stock ↔ own types): the
+    note is then laid out anew. A row of a version before layouts: True."""
+    if not stored or not stored[-1].startswith(LAYOUT_MARK) or len(stored[-1]) != len(stored):
+        return True
+    was, now = stored[-1][1:], layout_tag(nt)[1:]
+    if was.replace("-", "") != now.replace("-", ""):
+        return False
+    answers = [h for letter, h in zip(was, stored) if letter == "a"]
+    roles = [role for role in field_roles(nt) if role in _ANSWER_ROLES]
+    for remembered, role in zip(answers, roles):
+        block = "+" in remembered and not remembered.endswith("+" + EMPTY_HASH)
+        if block and role != ROLE_ANSWER_AND_BLOCK:
+            return False  # a block in a field a question shows (or an own type's answer)
+        if context and role == ROLE_ANSWER_AND_BLOCK and not block:
+            return False  # the block's field, written without it (from a type that asks it)
+    return True
 
 
 _TOKENS = re.compile(r"<[^>]*>|[^<]|<")
