@@ -179,3 +179,38 @@ def test_a_note_with_no_record_that_holds_polars_text_is_updated_without_a_word(
     report = run(col, library, state)
     assert report.conflicts == [] and report.updated == 2 and report.created == 0
     assert "the revised highlight" in note_of(col, "1BasicEdit")["Back"]
+
+
+@pytest.mark.parametrize("change", ["answer", "context"])
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+def test_find_and_replace_over_the_back_leaves_the_block_to_the_add_on(col, tmp_path, change: str, policy: str) -> None:
+    """Browser ▸ Notes ▸ Find and Replace over Back changes the words of the
+    context block too (the title, the highlight). The block is the add-on's:
+    when Polar next changes the answer or the context, the block is simply
+    made anew. Before: the replaced letters were taken for text typed into
+    the block ("polar answerdnodno" kept with anki_wins, a conflict either
+    way) or the context change was a conflict (with anki_wins the block kept
+    the replaced words and never showed Polar's new comment)."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state)
+    nid = note_of(col, "1BasicEdit").id
+    found = col.find_and_replace(note_ids=[nid], search="original|First", replacement="first-hand",
+                                 regex=True, field_name="Back")
+    assert found.count == 1 and "first-hand highlight" in col.get_note(nid)["Back"]
+
+    if change == "answer":
+        doc.page(1)["flashcards"]["1BasicEdit"]["fields"] = basic("question?", "polar's new answer")
+    else:
+        doc.comment("1CmEdit001", "<p>a new comment</p>", "text-highlight:1HlEdit001")
+    doc.write()
+    report = run(col, library, state, conflict_policy=policy)
+
+    assert report.conflicts == [], report.conflicts
+    back = col.get_note(nid)["Back"]
+    answer = "polar's new answer" if change == "answer" else "polar answer"
+    assert back.startswith(answer + '<div class="polar-context"'), back
+    assert "the original highlight" in back and "First title" in back and "first-hand" not in back
+    assert ("a new comment" in back) == (change == "context")
+    assert run(col, library, state, conflict_policy=policy).updated == 0
