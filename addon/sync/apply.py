@@ -1012,6 +1012,57 @@ def write_collection(ctx: Applying) -> None:
         report.changes[: len(plan.creates)] = made
 
 
+
+def name_emptied_decks(ctx: Applying) -> None:
+    """The decks the spare copies removed this time leave empty (another
+    computer's decks, which AnkiWeb shows with a "+": "compsci::os+", and
+    its parent "compsci+", which never held a card): those that can be
+    deleted are named in a warning, for the user to delete. Never deleted
+    here: a deck deleted travels to the other computer through AnkiWeb with
+    whatever was put there meanwhile. Looked at: the decks the copies were
+    in and, for each deck above them, the decks of that name with and without
+    a "+"; named: those with no card (also none borrowed by a filtered deck)
+    and no deck under them, here or on the other computer (deleting a
+    parent there leaves its child decks without one: Check Database then
+    reports a missing deck). Nothing to do unless copies were removed."""
+    plan = _planner(ctx).plan
+    homes = {c.home for o in plan.orphans if o.spare and o.remove for c in o.note.cards}
+    if not homes:
+        return
+    db = ctx.col.db
+    assert db is not None
+    decks = normal_decks(ctx.col)
+    by_name = {name: did for did, name in decks.items()}
+    looked: Set[str] = set()
+    for did in homes:
+        name = decks.get(did)
+        if name is None:
+            continue
+        looked.add(name)
+        parts = name.split("::")
+        for depth in range(1, len(parts)):
+            above = "::".join(parts[:depth])
+            plain = above[:-1] if above.endswith("+") else above
+            looked.update(n for n in (plain, plain + "+") if n in by_name)
+    held = {decks[d] for d in db.list("SELECT DISTINCT did FROM cards") if d in decks}
+    held |= {decks[d] for d in db.list("SELECT DISTINCT odid FROM cards WHERE odid != 0") if d in decks}
+
+    def deletable(name: str) -> bool:
+        # No card in it, and no deck under it: here, nor on the other
+        # computer, where its "+" is the other way round ("compsci+" here is
+        # "compsci" there, above that computer's "compsci::os+").
+        if by_name[name] == 1 or name in held:
+            return False
+        plain = "::".join(part[:-1] if part.endswith("+") else part for part in name.split("::"))
+        return not any(other.startswith((name + "::", plain + "::")) for other in by_name)
+
+    named = sorted(n for n in looked if deletable(n))
+    if named:
+        ctx.report.warn(ctx.reading.source.describe(), (
+            f"deck(s) left empty by the duplicates removed: {', '.join(named)} (made by the other computer's "
+            "sync; delete them in Anki if you like, on one computer: AnkiWeb takes that to the other)"),
+            code="emptied_decks", decks=named, count=len(named))
+
 def remember(ctx: Applying) -> None:
     """The state file, last: what this sync saw and wrote."""
     doc_rows: List[DocState] = []
@@ -1146,5 +1197,6 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     leave_open_notes_alone,
     count_changes,
     write_collection,
+    name_emptied_decks,
     remember,
 )
