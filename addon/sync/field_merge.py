@@ -39,7 +39,7 @@ from difflib import SequenceMatcher
 from itertools import combinations, product
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from ..render.context import split_block
+from ..render.context import split_block, unstamped
 from ..render.style import PRE_STYLE
 from .notetypes import (
     LAYOUT_MARK,
@@ -320,6 +320,11 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
         anki_same = {field_hash(current)}
     else:
         text, block = want.text, want.tail
+        # The block's own record of itself (``stamped``) is no part of it,
+        # and stands in for a hash the sync has none of (no record).
+        current, stamp = unstamped(current)
+        if stamp and not old:
+            old_block = stamp
         cur_text, cur_block = split_block(current)
         # This sync's hash is of the user's part; an older one of text + block.
         polar_same = {field_hash(text), field_hash(text + cur_block)}

@@ -5,6 +5,7 @@ and with the own types (context in its own fields). No conflict is reported."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,65 @@ def test_find_and_replace_over_the_back_leaves_the_block_to_the_add_on(col, tmp_
     assert "the original highlight" in back and "First title" in back and "first-hand" not in back
     assert ("a new comment" in back) == (change == "context")
     assert run(col, library, state, conflict_policy=policy).updated == 0
+
+
+def _type_inside_the_block(col: Any, card_id: str, typed: str) -> int:
+    """What the editor does with the caret at the end of Back: the typing
+    lands inside the block, after its last text ("… · p.&nbsp;1typed")."""
+    note = note_of(col, card_id)
+    back = note["Back"]
+    at = back.rindex("</div>")
+    note["Back"] = back[:at] + typed + back[at:]
+    col.update_note(note)
+    return int(note.id)
+
+
+@pytest.mark.parametrize("context_changed", [False, True], ids=["same-context", "new-context"])
+def test_text_typed_inside_the_block_of_a_note_with_no_record_is_kept(col, tmp_path, context_changed: bool) -> None:
+    """The block carries its own hash (``data-polar-block``), so a note the
+    sync has no record of (state lost, another computer, an import) can still
+    tell what was typed inside it: kept before the block and listed once as
+    kept as in Anki. Before: dropped without a word when the block was made
+    again."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state)
+    assert 'data-polar-block="' in note_of(col, "1BasicEdit")["Back"]
+    nid = _type_inside_the_block(col, "1BasicEdit", " my own note")
+    _lose_state(state)
+    if context_changed:
+        doc.meta["docInfo"]["title"] = "Second title"
+        doc.write()
+
+    report = run(col, library, state)
+    back = col.get_note(nid)["Back"]
+    assert back.startswith('polar answer my own note<div class="polar-context"'), back
+    assert back.count("my own note") == 1 and ("Second title" in back) == context_changed
+    assert [(r["field"], r["code"]) for r in report.conflicts] == [("Back", "unrecorded_anki")]
+    again = run(col, library, state)
+    assert again.conflicts == [] and again.updated == 0
+
+
+def test_a_block_without_its_hash_is_left_as_it_was_written(col, tmp_path) -> None:
+    """Notes written before the block carried its hash are not rewritten for
+    it (that would send every note to AnkiWeb): a sync that reads them again
+    leaves them alone; one written anyway gets it."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state)
+    for card_id in ("1BasicEdit", "1ClozeEdit"):
+        note = note_of(col, card_id)
+        field = note.keys()[1]
+        note[field] = re.sub(r' data-polar-block="[0-9a-f]+"', "", note[field])
+        col.update_note(note)
+    _lose_state(state)  # every document read again
+    report = run(col, library, state)
+    assert report.updated == 0 and report.conflicts == []
+    assert all("data-polar-block" not in note_of(col, c).fields[1] for c in ("1BasicEdit", "1ClozeEdit"))
+    doc.find_card("1BasicEdit")[1]["fields"] = basic("question?", "polar answer, edited")
+    doc.write()
+    assert run(col, library, state).updated == 1
+    assert 'data-polar-block="' in note_of(col, "1BasicEdit")["Back"]
+    assert "data-polar-block" not in note_of(col, "1ClozeEdit").fields[1]
