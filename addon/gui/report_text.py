@@ -515,6 +515,10 @@ def _messages() -> Dict[str, Any]:
             "{n} notes deleted in Anki were made again: their cards are still in Polar. To be rid of a card for "
             "good, delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
             _count(r)),
+        "emptied_decks": lambda r: tr(
+            "Left empty by the duplicates removed: {decks}. The other computer's sync made these decks; delete "
+            "them in Anki if you like, on one computer (AnkiWeb takes that to the other).",
+            decks=", ".join(str(d) for d in r.get("decks") or [])),
         "export_damaged": lambda r: tr("Part of the Polar export could not be read; the rest was synced. Export "
                                        "your library from Polar again and sync from the new file."),
         "export_incomplete": lambda r: tr(

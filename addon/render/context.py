@@ -302,6 +302,46 @@ _OPEN_COMMENT = f'<div{attr("polar-comment")}'  # its attributes and ">" follow 
 _DIV_TAG = re.compile(r"<div\b|</div\s*>", re.I)
 
 
+
+# The block as it was written, in the block itself: its opening tag carries
+# the hash of the block (without this attribute), so a note whose sync
+# record is lost can still tell text typed inside the block from ours.
+# Written only on a field written anyway (a new note, an update): a block
+# without it is as good as ever (then nothing tells typing from ours).
+BLOCK_HASH = "data-polar-block"
+_STAMP_AT = _OPEN_BLOCK.index(">")  # every block begins with _OPEN_BLOCK
+_BLOCK_TAG = re.compile(r'<div\b[^>]*\bclass="polar-context"[^>]*>')
+_STAMP = re.compile(r'\s' + BLOCK_HASH + r'="([0-9a-f]{16})"')
+
+
+def stamped(block: str, digest: str) -> str:
+    """``block`` (``context_block``'s) with its hash ``digest`` in its
+    opening tag; "" stays ""."""
+    if not block:
+        return block
+    return f'{block[:_STAMP_AT]} {BLOCK_HASH}="{digest}"{block[_STAMP_AT:]}'
+
+
+# A new note's request carries the stamped block in pieces (write._new_note):
+# its bytes up to the hash, the hash and '"', then the block from STAMP_AT.
+STAMP_AT = _STAMP_AT
+STAMP_HEAD = f'{_OPEN_BLOCK[:_STAMP_AT]} {BLOCK_HASH}="'.encode()  # (ASCII: as many bytes as characters)
+
+
+def unstamped(value: str) -> Tuple[str, Optional[str]]:
+    """``value`` (a field) without its block's hash attribute, and the hash
+    (None when its last block has none: written before, or by none of us)."""
+    if BLOCK_HASH not in value:
+        return value, None
+    tags = list(_BLOCK_TAG.finditer(value))
+    if not tags:
+        return value, None
+    tag = tags[-1]
+    found = _STAMP.search(value, tag.start(), tag.end())
+    if found is None:
+        return value, None
+    return value[:found.start()] + value[found.end():], found.group(1)
+
 def split_block(value: str) -> Tuple[str, str]:
     """``(the user's part, the context block)`` of a stock field's value.
 

@@ -12,6 +12,7 @@ identity comes from the notes' guids, not from the state.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import defaultdict
@@ -34,12 +35,15 @@ from .collection_view import (
     notes_fingerprint,
     polar_guids,
     polar_note_count_and_probe,
+    polar_note_types,
+    schema_stamp,
 )
 from .decks import default_deck
+from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
 from .legacy import OldNote, note_tags
-from .notetypes import KINDS, NoteTypeRef, describe_missing, legacy_type_name, note_types
+from .notetypes import KINDS, LAYOUT_MARK, NoteTypeRef, describe_missing, legacy_type_name, note_types
 from .plan import (
     LegacyIndex,
     Planner,
@@ -63,6 +67,9 @@ from .write import UNDO_NAME, batched, foreign_row, write_plan
 # AnkiWeb, may be old-sync notes too).
 LEFTOVERS_KEY = "legacy_leftovers"
 NOTES_SEEN_KEY = "legacy_notes_seen"
+# State key: the collection's schema stamp (``scm``) as the last sync left it.
+SCHEMA_KEY = "schema_seen"
+_EMPTY_TAIL = "+" + EMPTY_HASH  # a field hash of an answer written without a block
 # Above this many guids to look up, one scan of the notes table beats
 # reading them by their remembered ids.
 HINT_MAX = 5000
@@ -128,6 +135,9 @@ class Applying:
     live: Optional[Dict[str, int]] = None  # the state's live cards per document (_live_cards)
     # Documents whose notes another computer's notes of the same cards replaced (_find_replaced_notes)
     replaced_docs: Set[str] = field(default_factory=set)
+    # The collection's schema stamp when the sync began, "" when the notes' types
+    # could not all be checked (``follow_changed_note_types``): not remembered.
+    schema: str = ""
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
 
     @property
@@ -304,6 +314,67 @@ def find_missing_notes(ctx: Applying) -> None:
     ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
 
+
+
+def follow_changed_note_types(ctx: Applying) -> None:
+    """Notes the user moved to another note type (Browser ▸ Change Note
+    Type) are laid out for it now, as a first sync into that type would lay
+    them out, not when their document next changes in Polar: the context
+    block leaves a field a question shows (stock "Basic (and reversed
+    card)": card 2 asked with the title, highlight and comments under it),
+    and comes into stock Basic's answer from an own type's fields. Their
+    documents are read again; the merge keeps the user's edits as ever.
+
+    Cheap: Anki moves the collection's schema stamp on every Change Note
+    Type, so unless it moved since the last sync (one read) nothing is
+    looked at; then one scan of the notes' types, and the rows of the
+    unchanged documents (``laid_out_for``)."""
+    stamp = schema_stamp(ctx.col)
+    state = ctx.reading.state
+    if not ctx.known_docs or state.meta(SCHEMA_KEY) == stamp:
+        ctx.schema = stamp
+        return
+    docs = ctx.reading.docs
+    # The unchanged documents, and those a partial sync does not read (checked
+    # too: one of them to lay out anew leaves the stamp for the next sync).
+    keys = [d.key for d in ctx.reading.with_status("unchanged")] + [k for k in ctx.known_docs if k not in docs]
+    again: Set[str] = set()
+    if keys:
+        types = polar_note_types(ctx.col)
+        refs = note_types(ctx.col)
+        context = ctx.reading.settings.context
+        # Rows alike in what laid_out_for looks at (the layout, how many
+        # answers hold a block, how many were written without) are judged once
+        # per note type: a handful of kinds, not 50,000 rows parsed.
+        judged: Dict[Tuple[NotetypeId, str, int, int], bool] = {}
+        for doc, guid, fields in state.live_fields(keys):
+            if doc in again:
+                continue
+            pluses, empty = fields.count("+"), fields.count(_EMPTY_TAIL)
+            kind = fields[fields.rfind('"' + LAYOUT_MARK):]
+            for mid in types.get(guid, ()):
+                nt = refs.get(mid)
+                if nt is None:
+                    continue
+                key = (mid, kind, pluses, empty)
+                fine = judged.get(key)
+                if fine is None:
+                    fine = laid_out_for(_json_list(fields), nt, context)
+                    if pluses <= 1 and kind.count("a") <= 1:  # (two answers: which one holds the block counts)
+                        judged[key] = fine
+                if not fine:
+                    again.add(doc)
+                    break
+        ctx.reading.reread(sorted(k for k in again if k in docs))
+    ctx.schema = "" if any(k not in docs for k in again) else stamp
+
+
+def _json_list(raw: str) -> List[str]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 def settle_page_label(ctx: Applying) -> None:
     """A collection with no page label stored, no document in the sync state
@@ -961,6 +1032,57 @@ def write_collection(ctx: Applying) -> None:
         report.changes[: len(plan.creates)] = made
 
 
+
+def name_emptied_decks(ctx: Applying) -> None:
+    """The decks the spare copies removed this time leave empty (another
+    computer's decks, which AnkiWeb shows with a "+": "compsci::os+", and
+    its parent "compsci+", which never held a card): those that can be
+    deleted are named in a warning, for the user to delete. Never deleted
+    here: a deck deleted travels to the other computer through AnkiWeb with
+    whatever was put there meanwhile. Looked at: the decks the copies were
+    in and, for each deck above them, the decks of that name with and without
+    a "+"; named: those with no card (also none borrowed by a filtered deck)
+    and no deck under them, here or on the other computer (deleting a
+    parent there leaves its child decks without one: Check Database then
+    reports a missing deck). Nothing to do unless copies were removed."""
+    plan = _planner(ctx).plan
+    homes = {c.home for o in plan.orphans if o.spare and o.remove for c in o.note.cards}
+    if not homes:
+        return
+    db = ctx.col.db
+    assert db is not None
+    decks = normal_decks(ctx.col)
+    by_name = {name: did for did, name in decks.items()}
+    looked: Set[str] = set()
+    for did in homes:
+        name = decks.get(did)
+        if name is None:
+            continue
+        looked.add(name)
+        parts = name.split("::")
+        for depth in range(1, len(parts)):
+            above = "::".join(parts[:depth])
+            plain = above[:-1] if above.endswith("+") else above
+            looked.update(n for n in (plain, plain + "+") if n in by_name)
+    held = {decks[d] for d in db.list("SELECT DISTINCT did FROM cards") if d in decks}
+    held |= {decks[d] for d in db.list("SELECT DISTINCT odid FROM cards WHERE odid != 0") if d in decks}
+
+    def deletable(name: str) -> bool:
+        # No card in it, and no deck under it: here, nor on the other
+        # computer, where its "+" is the other way round ("compsci+" here is
+        # "compsci" there, above that computer's "compsci::os+").
+        if by_name[name] == 1 or name in held:
+            return False
+        plain = "::".join(part[:-1] if part.endswith("+") else part for part in name.split("::"))
+        return not any(other.startswith((name + "::", plain + "::")) for other in by_name)
+
+    named = sorted(n for n in looked if deletable(n))
+    if named:
+        ctx.report.warn(ctx.reading.source.describe(), (
+            f"deck(s) left empty by the duplicates removed: {', '.join(named)} (made by the other computer's "
+            "sync; delete them in Anki if you like, on one computer: AnkiWeb takes that to the other)"),
+            code="emptied_decks", decks=named, count=len(named))
+
 def remember(ctx: Applying) -> None:
     """The state file, last: what this sync saw and wrote."""
     doc_rows: List[DocState] = []
@@ -993,6 +1115,8 @@ def remember(ctx: Applying) -> None:
     } if ctx.whole_library or not ctx.legacy_unsettled else None
     if ctx.reading.library_meta:  # which library this is (read.set_apart)
         meta = {**(meta or {}), **ctx.reading.library_meta}
+    if ctx.schema:  # the stamp now, past this sync's own changes (a note type it made)
+        meta = {**(meta or {}), SCHEMA_KEY: schema_stamp(ctx.col)}
     ctx.reading.state.commit(
         docs=doc_rows,
         cards=ctx.rows,
@@ -1076,6 +1200,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     check_collection_identity,
     follow_undo,
     find_missing_notes,
+    follow_changed_note_types,
     settle_page_label,
     read_where_cards_moved,
     repeat_known_problems,
@@ -1092,5 +1217,6 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     leave_open_notes_alone,
     count_changes,
     write_collection,
+    name_emptied_decks,
     remember,
 )

@@ -234,6 +234,21 @@ def polar_guids(col: Collection) -> Dict[str, List[NoteId]]:
     return found
 
 
+
+def polar_note_types(col: Collection) -> Dict[str, List[NotetypeId]]:
+    """The note type of each Polar note, by guid (several when two computers
+    made one): one scan of the notes table."""
+    found: Dict[str, List[NotetypeId]] = {}
+    for guid, mid in _db(col).all(f"SELECT guid, mid FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"):
+        found.setdefault(guid, []).append(mid)
+    return found
+
+
+def schema_stamp(col: Collection) -> str:
+    """When the collection's schema last changed (``scm``): Anki moves it on
+    every Change Note Type, field or template added or removed, full sync."""
+    return str(_db(col).scalar("SELECT scm FROM col"))
+
 # The columns _note_info reads, in its order.
 _NOTE_SELECT = "SELECT id, guid, mid, flds, tags FROM notes"
 

@@ -36,12 +36,21 @@ import hashlib
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from itertools import combinations
-from typing import Callable, List, Optional, Tuple
+from itertools import combinations, product
+from typing import Callable, List, Optional, Sequence, Tuple
 
-from ..render.context import split_block
+from ..render.context import split_block, unstamped
 from ..render.style import PRE_STYLE
-from .notetypes import Want
+from .notetypes import (
+    LAYOUT_MARK,
+    ROLE_ANSWER,
+    ROLE_ANSWER_AND_BLOCK,
+    ROLE_ANSWER_NO_BLOCK,
+    NoteTypeRef,
+    Want,
+    field_roles,
+    layout_tag,
+)
 
 
 def field_hash(value: str) -> str:
@@ -76,22 +85,63 @@ def remember_hash(text: str, tail: Optional[str]) -> str:
     return field_hash(text) if tail is None else f"{field_hash(text)}+{field_hash(tail)}"
 
 
+_ANSWER_ROLES = (ROLE_ANSWER, ROLE_ANSWER_AND_BLOCK, ROLE_ANSWER_NO_BLOCK)
+
+
+def laid_out_for(stored: Sequence[str], nt: NoteTypeRef, context: bool) -> bool:
+    """Whether a state row's hashes (``stored``, its layout last) were written
+    for a note laid out as ``nt`` wants: the same fields of Polar's (fields
+    the user added do not count), the context block in the answer where
+    ``nt`` has room for it and nowhere else (``context``: blocks are written
+    at all). False after a Change Note Type that moves Polar's parts or the
+    block (Basic ↔ a type whose question shows Back, stock ↔ own types): the
+    note is then laid out anew. A row of a version before layouts: True."""
+    if not stored or not stored[-1].startswith(LAYOUT_MARK) or len(stored[-1]) != len(stored):
+        return True
+    was, now = stored[-1][1:], layout_tag(nt)[1:]
+    if was.replace("-", "") != now.replace("-", ""):
+        return False
+    answers = [h for letter, h in zip(was, stored) if letter == "a"]
+    roles = [role for role in field_roles(nt) if role in _ANSWER_ROLES]
+    for remembered, role in zip(answers, roles):
+        block = "+" in remembered and not remembered.endswith("+" + EMPTY_HASH)
+        if block and role != ROLE_ANSWER_AND_BLOCK:
+            return False  # a block in a field a question shows (or an own type's answer)
+        if context and role == ROLE_ANSWER_AND_BLOCK and not block:
+            return False  # the block's field, written without it (from a type that asks it)
+    return True
+
+
 _TOKENS = re.compile(r"<[^>]*>|[^<]|<")
+# Tags, words, any other character.
+_WORD_TOKENS = re.compile(r"<[^>]*>|\w+|[^<\w]|<")
 
 
 def typed_into(ours: str, edited: str) -> str:
-    """What the user added to the block we wrote: the inserted and replaced
-    runs of ``edited`` against ``ours``, as balanced HTML. (An editor's caret
-    at the end of the field lands inside the block: "p. 12my note".)"""
-    # Tags as whole tokens, text by character: an insertion never splits a tag.
-    a, b = _TOKENS.findall(ours), _TOKENS.findall(edited)
+    """What the user added to the block we wrote, as balanced HTML: the runs
+    of ``edited`` inserted between words of ``ours``, and what was typed on
+    at a word's end or start ("p. 1" → "p. 12my note": an editor's caret at
+    the end of the field lands inside the block). A run that replaced words
+    of ours (Find and Replace over the field, a word of the title
+    overwritten) changed the block's own words, which is made anew: that
+    is not typing. A run that replaced only tags (an editor may write a tag
+    anew) counts whole."""
+    # Tags and words as whole tokens: an insertion never splits a tag, and a
+    # word replaced is one run, not the letters two words happen to share.
+    a, b = _WORD_TOKENS.findall(ours), _WORD_TOKENS.findall(edited)
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    added = "".join("".join(b[j1:j2]) for op, _, _, j1, j2 in matcher.get_opcodes() if op in ("insert", "replace"))
-    if "<" in added or ">" in added or "&" in added:
-        from bs4 import BeautifulSoup  # ships with Anki; only for this rare case
-
-        added = str(BeautifulSoup(added, "html.parser"))
-    return added if added.strip() else ""
+    parts = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        theirs = "".join(b[j1:j2])
+        if op == "insert" or (op == "replace" and all(t.startswith("<") for t in a[i1:i2])):
+            parts.append(theirs)
+        elif op == "replace":
+            mine = "".join(a[i1:i2])
+            if theirs.startswith(mine):
+                parts.append(theirs[len(mine):])
+            elif theirs.endswith(mine):
+                parts.append(theirs[: -len(mine)])
+    return _balanced("".join(parts))
 
 
 def typed_into_rewritten(ours: str, edited: str, was_written: Callable[[str], bool]) -> Optional[str]:
@@ -120,12 +170,7 @@ def typed_into_rewritten(ours: str, edited: str, was_written: Callable[[str], bo
             at = j2
         kept += b[at:]
         if was_written("".join(kept)):
-            typed = "".join(added)
-            if "<" in typed or ">" in typed or "&" in typed:
-                from bs4 import BeautifulSoup  # ships with Anki; only for this rare case
-
-                typed = str(BeautifulSoup(typed, "html.parser"))
-            return typed
+            return _balanced("".join(added))
     # No run of the difference alone (``ours`` is empty, a block this version
     # leaves out, or the typing ran into text that changed): the end of one of
     # the block's last texts, where the editor's caret puts what is typed (at
@@ -140,8 +185,74 @@ def typed_into_rewritten(ours: str, edited: str, was_written: Callable[[str], bo
             if was_written(edited[:k] + edited[m.end():]):
                 typed = edited[k:m.end()]
                 return typed if typed.strip() else None
-    return None
+    # Last (what was typed is looked for first): words of the block changed.
+    return _words_changed(ours, edited, was_written)
 
+
+
+def _balanced(typed: str) -> str:
+    if "<" in typed or ">" in typed or "&" in typed:
+        from bs4 import BeautifulSoup  # ships with Anki; only for this rare case
+
+        typed = str(BeautifulSoup(typed, "html.parser"))
+    return typed if typed.strip() else ""
+
+
+# Differences of a block at most this many: each is tried three ways (left
+# as the note has it, put back as ours has it, or taken out as typed).
+_CHANGED_MAX = 6
+
+
+def _words_changed(ours: str, edited: str, was_written: Callable[[str], bool]) -> Optional[str]:
+    """The user changed words of the block (Find and Replace over the field
+    changes the title or highlight too), perhaps typed into it as well, and
+    the context changed in Polar since: the block written then is the
+    note's block ``b`` with the changed runs put back as ``a`` (ours) has
+    them where the context did not change, and what was typed taken out.
+    Each difference is left, put back, or (an insertion or replacement)
+    taken out as typed; what leaves the block written then tells which:
+    the typed runs are returned ("" for none), the changed words are the
+    block's, made anew. None when nothing does. A run that only inserts
+    (more than white space), or holds ours whole, is never put back: that
+    is typing, not a change."""
+    # By whole words here: a word replaced is one difference, not a few
+    # letters that happen to match.
+    a, b = _WORD_TOKENS.findall(ours), _WORD_TOKENS.findall(edited)
+    opcodes = [op for op in SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if not opcodes or len(opcodes) > _CHANGED_MAX:
+        return None
+    choices = []
+    for op, i1, i2, j1, j2 in opcodes:
+        ways = ["keep"]
+        theirs, mine = "".join(b[j1:j2]), "".join(a[i1:i2])
+        if op == "insert":
+            back = not theirs.strip()  # only white space: "Zebrafish" → "Zebra fish"
+        elif op == "delete":
+            back = True
+        else:  # words replaced; not a run that holds ours whole ("passage" → "passageXY": typed)
+            back = mine not in theirs
+        if back:
+            ways.append("back")
+        if op != "delete":
+            ways.append("typed")
+        choices.append(ways)
+    for picked in product(*choices):
+        if "back" not in picked:
+            continue  # (tried above: runs taken out alone)
+        kept, added, at = [], [], 0
+        for (_op, i1, i2, j1, j2), way in zip(opcodes, picked):
+            kept += b[at:j1]
+            if way == "keep":
+                kept += b[j1:j2]
+            elif way == "back":
+                kept += a[i1:i2]
+            else:
+                added += b[j1:j2]
+            at = j2
+        kept += b[at:]
+        if was_written("".join(kept)):
+            return _balanced("".join(added))
+    return None
 
 _TEXT_RUN = re.compile(r"[^<>]+")
 
@@ -209,6 +320,11 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
         anki_same = {field_hash(current)}
     else:
         text, block = want.text, want.tail
+        # The block's own record of itself (``stamped``) is no part of it,
+        # and stands in for a hash the sync has none of (no record).
+        current, stamp = unstamped(current)
+        if stamp and not old:
+            old_block = stamp
         cur_text, cur_block = split_block(current)
         # This sync's hash is of the user's part; an older one of text + block.
         polar_same = {field_hash(text), field_hash(text + cur_block)}

@@ -432,6 +432,23 @@ class SyncState:
                         cards[r[0]] = _card_from_row(r)
         return cards
 
+    def live_fields(self, doc_keys: Iterable[str]) -> List[Tuple[str, str, str]]:
+        """(document, guid, the field hashes as stored: a JSON list) of the
+        live cards of these documents, unparsed (a caller that looks at most
+        rows only in passing: ``apply.follow_changed_note_types``)."""
+        wanted = set(doc_keys)
+        if not wanted:
+            return []
+        select = "SELECT doc, guid, fields FROM cards WHERE orphaned = 0"
+        queries = ([(select, [])] if len(wanted) > _FEW_KEYS else
+                   [(f"{select} AND doc IN ({marks})", chunk) for marks, chunk in in_chunks(sorted(wanted))])
+        found: List[Tuple[str, str, str]] = []
+        with self._reading() as conn:
+            if conn is not None:
+                for sql, args in queries:
+                    found += [(str(d), str(g), str(f)) for d, g, f in conn.execute(sql, args) if d in wanted]
+        return found
+
     def owners(self, card_ids: Iterable[str]) -> Dict[str, Tuple[str, bool]]:
         """card id → (the document it was last synced from, whether it was
         gone from that document then: its row orphaned)."""

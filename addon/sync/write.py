@@ -18,10 +18,12 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
 
 from ..render.card import RenderedCard
-from ..render.context import EMPTY_CONTEXT, KEPT_IMAGE, context_block
+from ..render.context import EMPTY_CONTEXT, KEPT_IMAGE, context_block, stamped
+from ..render.context import STAMP_AT as _STAMP_AT
+from ..render.context import STAMP_HEAD as _STAMP_HEAD
 from ..settings import Settings
 from .collection_view import existing_deck_id
-from .field_merge import bytes_hash, remember_hash
+from .field_merge import bytes_hash, field_hash, remember_hash
 from .identity import GUID_PREFIX, guid_for, is_polar_guid
 from .journal import MARKER_KEY
 from .media_store import BULK_THRESHOLD, MediaWriter
@@ -488,15 +490,22 @@ def _new_note(w: Writing, c: Create, rc: RenderedCard) -> NewNote:
             # The hashes are of the bytes the request carries (remember_hash's values).
             encoded = text.encode()
             hashed = bytes_hash(encoded)
+            block = b""
             if tail is not None:
                 block = tail.encode()
-                hashed = f"{hashed}+{bytes_hash(block)}"
-                if block:
-                    encoded += block
+                digest = bytes_hash(block)
+                hashed = f"{hashed}+{digest}"
             base.append(hashed)
-            k = len(encoded)
-            length = _ONE_BYTE[k] if k < 0x80 else bytes((k & 0x7F | 0x80, k >> 7)) if k < 0x4000 else _varint(k)
-            parts += (_FIELD, length, encoded)
+            if block:  # the block with its hash (``stamped``), in pieces: the request's join copies them once
+                stamp = (digest + '"').encode()
+                rest = block[_STAMP_AT:]
+                k = len(encoded) + len(_STAMP_HEAD) + len(stamp) + len(rest)
+                length = bytes((k & 0x7F | 0x80, k >> 7)) if 0x80 <= k < 0x4000 else _varint(k)
+                parts += (_FIELD, length, encoded, _STAMP_HEAD, stamp, rest)
+            else:
+                k = len(encoded)
+                length = _ONE_BYTE[k] if k < 0x80 else bytes((k & 0x7F | 0x80, k >> 7)) if k < 0x4000 else _varint(k)
+                parts += (_FIELD, length, encoded)
             size += 1 + len(length) + k
         guid = guid_for(rc.card_id)
         encoded_guid = guid.encode()
@@ -526,11 +535,9 @@ def _new_note_general(w: Writing, c: Create, nt: NoteTypeRef, rc: RenderedCard, 
             continue
         text, tail = want.text, want.tail
         if renamed:
-            fields[i] = w.fix_media(want.value)
             text = w.fix_media(text)
             tail = None if tail is None else w.fix_media(tail)
-        else:
-            fields[i] = want.value
+        fields[i] = text + (stamped(tail, field_hash(tail)) if tail else "")
         base.append(remember_hash(text, tail))
     base.append(layout_tag(nt))
     guid = guid_for(rc.card_id)
@@ -828,11 +835,14 @@ def update_notes(w: Writing) -> None:
             for i, new in enumerate(u.fields):
                 want = u.wants[i] if i < len(u.wants) else None
                 if new is not None and want is not None and i < len(note.fields):
-                    note.fields[i] = w.fix_media(new)
+                    value = w.fix_media(new)
+                    tail = None if want.tail is None else w.fix_media(want.tail)
+                    if tail and value.endswith(tail):  # the block, with its own record of itself
+                        value = value[: len(value) - len(tail)] + stamped(tail, field_hash(tail))
+                    note.fields[i] = value
                     # Polar's side, as stored (media names may have changed),
                     # even where the user's text was kept.
-                    base[i] = remember_hash(w.fix_media(want.text),
-                                            None if want.tail is None else w.fix_media(want.tail))
+                    base[i] = remember_hash(w.fix_media(want.text), tail)
             note.tags = u.tags
             if note.guid != u.guid:  # re-keyed (an adopted or old-sync note)
                 _rekeyed(w, note.guid, u.guid, note.id)

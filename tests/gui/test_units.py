@@ -451,3 +451,18 @@ def test_a_missing_export_names_the_export_downloaded_after_it(tmp_path):
     (downloads / "1NewOne9Ab-2021-03-21T10:00:00.000Z.zip").write_bytes(b"\x1f\x8b" + bytes(30))
     text = message_html(gone, configured=True, exists=False)
     assert "downloaded later" in text and "<code>1NewOne9Ab-2021-03-21T10:00:00.000Z.zip</code>" in text
+
+
+def test_the_decks_left_empty_by_duplicates_removed_are_named_in_every_language():
+    from addon.gui import i18n
+    from addon.gui.report_text import explain
+
+    row = {"code": "emptied_decks", "decks": ["compsci::os+", "learning+"], "count": 2, "path": "polar",
+           "message": "deck(s) left empty by the duplicates removed: ..."}
+    try:
+        for lang in ("en", "de", "ja"):
+            i18n.force(lang)
+            words = explain(row)
+            assert "compsci::os+, learning+" in words and words != row["message"], (lang, words)
+    finally:
+        i18n.force(None)

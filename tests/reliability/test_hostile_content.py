@@ -93,6 +93,9 @@ def executable_constructs(field: str) -> List[str]:
                 pass
             elif attr == "dir" and value == "auto":
                 pass  # the block's highlight and comments: right-to-left text reads so
+            elif attr == "data-polar-block" and name == "div" and re.fullmatch(r"[0-9a-f]{16}", value) \
+                    and 'class="polar-context"' in m.group(3):
+                pass  # the block's hash of itself: only on the block's own div, only a hash
             elif attr.startswith("on") or attr in ("style", "srcset", "srcdoc", "formaction", "action", "background"):
                 found.append(f"attribute {attr} on <{name}>")
             elif attr == "href" and not re.match(r"(https?://|mailto:)", plain):
@@ -118,6 +121,10 @@ def test_detector_catches_what_it_must():
     for bad in ['<span style="color:red">', '<span style="color:#ff0000;background:url(x)">',
                 '<span style="color:light-dark(#ff0000,url(x))">', '<font color="red">', '<font face="x">',
                 '<b color="#ff0000">', '<span style="color:#ff0000;">']:
+        assert executable_constructs(bad), bad
+    assert executable_constructs('<div class="polar-context" data-polar-block="0123456789abcdef">x</div>') == []
+    for bad in ['<div data-polar-block="0123456789abcdef">', '<div class="polar-context" data-polar-block="x">',
+                '<p class="polar-context" data-polar-block="0123456789abcdef">']:
         assert executable_constructs(bad), bad
     for bad in ["<script>x</script>", '<img src="x" onerror="y">', '<a href="java&#x09;script:x">',
                 "<svg>", '<div style="x">', "<!-- c -->", "<img src=x onerror=y>", '<img src="a/../b.png">',

@@ -360,3 +360,49 @@ def test_a_deck_renamed_on_the_other_computer_is_followed(pair, tmp_path):
     b.ankiweb()
     a.ankiweb()
     assert a.polar().changed is False
+
+
+def _decks(c: Computer) -> Dict[str, int]:
+    """Every deck: name -> the cards in it (not under it)."""
+    return {n.name: c.col.decks.card_count(n.id, include_subdecks=False) for n in c.col.decks.all_names_and_ids()}
+
+
+@pytest.mark.parametrize("settles", ["A", "B"])
+def test_the_decks_the_removed_copies_leave_empty_are_named_and_deleting_them_loses_nothing(pair, tmp_path, settles):
+    """After both computers synced from Polar before AnkiWeb met them, the
+    copies removed leave the other computer's decks empty: the report names
+    the one that can go ("compsci::os+" on A, "compsci::os" on B), not a deck
+    above others (on A "compsci+", which is "compsci" on B, above the kept
+    "compsci::os+"), and deleting it as README says (on one computer) leaves
+    every card on both, and no deck without its parent."""
+    lib = tmp_path / "polar"
+    for key, deck, cid in (("1TwoComputersDoc0001", "compsci", "c1"), ("1TwoComputersDoc0002", "compsci/os", "c2")):
+        doc = Doc(lib, key, cid, tags=[f"deck:{deck}"])
+        doc.card(cid, basic(f"question {cid}", f"answer {cid}"))
+        doc.write()
+    a, b = pair(lib)
+    a.polar()
+    b.polar()
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    first, other = (a, b) if settles == "A" else (b, a)
+    report = first.polar()
+    assert report.copies == 2
+    named = [w for w in report.warnings if w.get("code") == "emptied_decks"]
+    leaf = "compsci::os+" if settles == "A" else "compsci::os"
+    assert len(named) == 1 and named[0]["decks"] == [leaf] and leaf in named[0]["message"], report.warnings
+    assert sorted(name for name, n in _decks(first).items() if n == 0) == sorted([leaf, "compsci+" if settles == "A"
+                                                                                  else "compsci"])
+    first.ankiweb()
+    other.ankiweb()
+    assert other.polar().warnings == []  # said once, where the copies were removed
+
+    first.col.decks.remove([first.col.decks.id_for_name(leaf)])
+    first.ankiweb()
+    other.ankiweb()
+    first.ankiweb()
+    for c in (a, b):
+        assert sorted(_decks(c).values()) == [0, 1, 1, 1], (c.name, _decks(c))  # Default, 2 kept, 1 empty parent
+        assert len(c.polar_notes()) == 2 and integrity_problems(c.col) == []
+        assert c.polar().created == 0

@@ -247,3 +247,28 @@ def test_a_block_typed_into_that_this_version_leaves_out_gives_the_typing_back(p
     current = "rev back" + V3_BLOCK.replace("p. 2</div>", "p. 2 see ch. 3</div>")
     merged = merge_field(Want("rev back", ""), current, remembered, polar_wins)
     assert not merged.conflict and merged.value == "rev back see ch. 3"
+
+
+# Find and Replace over Back ("Title" → "Heading") changes the block's own words.
+REPLACED = OLD_BLOCK.replace("Title", "Heading")
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_words_of_the_block_replaced_in_anki_are_not_typing(polar_wins: bool) -> None:
+    # Polar changed the answer, not the context: the block is ours again, the
+    # replaced letters are not moved into the answer, no conflict.
+    merged = merge_field(Want("new answer", OLD_BLOCK), "answer" + REPLACED, written("answer", OLD_BLOCK), polar_wins)
+    assert not merged.conflict and merged.value == "new answer" + OLD_BLOCK
+    # Text typed too (at a word's end, and after it) is still the user's.
+    typed = REPLACED.replace("old highlight", "old highlighted, see p. 9", 1)
+    merged = merge_field(Want("answer", OLD_BLOCK), "answer" + typed, written("answer", OLD_BLOCK), polar_wins)
+    assert not merged.conflict and merged.value == "answered, see p. 9" + OLD_BLOCK
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_words_of_a_block_whose_context_changed_replaced_in_anki_are_made_anew(polar_wins: bool) -> None:
+    merged = merge_field(Want("answer", NEW_BLOCK), "answer" + REPLACED, written("answer", OLD_BLOCK), polar_wins)
+    assert not merged.conflict and merged.value == "answer" + NEW_BLOCK
+    typed = REPLACED.replace("old highlight", "old highlight and my note", 1)
+    merged = merge_field(Want("answer", NEW_BLOCK), "answer" + typed, written("answer", OLD_BLOCK), polar_wins)
+    assert not merged.conflict and merged.value == "answer and my note" + NEW_BLOCK

@@ -37,7 +37,7 @@ VERSION_1_LOOK = (
     '</blockquote>{{/Highlight}}{{#Image}}<div class="polar-image">{{Image}}</div>{{/Image}}{{#Comments}}'
     '<div class="polar-comments">{{Comments}}</div>{{/Comments}}</div>{{/Source}}',
 )
-STYLE = re.compile(r' style="[^"]*"| class="polar-(rule|link)"')
+STYLE = re.compile(r' style="[^"]*"| class="polar-(rule|link)"| data-polar-block="[^"]*"')
 
 
 

@@ -5,6 +5,7 @@ and with the own types (context in its own fields). No conflict is reported."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,100 @@ def test_a_note_with_no_record_that_holds_polars_text_is_updated_without_a_word(
     report = run(col, library, state)
     assert report.conflicts == [] and report.updated == 2 and report.created == 0
     assert "the revised highlight" in note_of(col, "1BasicEdit")["Back"]
+
+
+@pytest.mark.parametrize("change", ["answer", "context"])
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+def test_find_and_replace_over_the_back_leaves_the_block_to_the_add_on(col, tmp_path, change: str, policy: str) -> None:
+    """Browser ▸ Notes ▸ Find and Replace over Back changes the words of the
+    context block too (the title, the highlight). The block is the add-on's:
+    when Polar next changes the answer or the context, the block is simply
+    made anew. Before: the replaced letters were taken for text typed into
+    the block ("polar answerdnodno" kept with anki_wins, a conflict either
+    way) or the context change was a conflict (with anki_wins the block kept
+    the replaced words and never showed Polar's new comment)."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state)
+    nid = note_of(col, "1BasicEdit").id
+    found = col.find_and_replace(note_ids=[nid], search="original|First", replacement="first-hand",
+                                 regex=True, field_name="Back")
+    assert found.count == 1 and "first-hand highlight" in col.get_note(nid)["Back"]
+
+    if change == "answer":
+        doc.page(1)["flashcards"]["1BasicEdit"]["fields"] = basic("question?", "polar's new answer")
+    else:
+        doc.comment("1CmEdit001", "<p>a new comment</p>", "text-highlight:1HlEdit001")
+    doc.write()
+    report = run(col, library, state, conflict_policy=policy)
+
+    assert report.conflicts == [], report.conflicts
+    back = col.get_note(nid)["Back"]
+    answer = "polar's new answer" if change == "answer" else "polar answer"
+    assert back.startswith(answer + '<div class="polar-context"'), back
+    assert "the original highlight" in back and "First title" in back and "first-hand" not in back
+    assert ("a new comment" in back) == (change == "context")
+    assert run(col, library, state, conflict_policy=policy).updated == 0
+
+
+def _type_inside_the_block(col: Any, card_id: str, typed: str) -> int:
+    """What the editor does with the caret at the end of Back: the typing
+    lands inside the block, after its last text ("… · p.&nbsp;1typed")."""
+    note = note_of(col, card_id)
+    back = note["Back"]
+    at = back.rindex("</div>")
+    note["Back"] = back[:at] + typed + back[at:]
+    col.update_note(note)
+    return int(note.id)
+
+
+@pytest.mark.parametrize("context_changed", [False, True], ids=["same-context", "new-context"])
+def test_text_typed_inside_the_block_of_a_note_with_no_record_is_kept(col, tmp_path, context_changed: bool) -> None:
+    """The block carries its own hash (``data-polar-block``), so a note the
+    sync has no record of (state lost, another computer, an import) can still
+    tell what was typed inside it: kept before the block and listed once as
+    kept as in Anki. Before: dropped without a word when the block was made
+    again."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state)
+    assert 'data-polar-block="' in note_of(col, "1BasicEdit")["Back"]
+    nid = _type_inside_the_block(col, "1BasicEdit", " my own note")
+    _lose_state(state)
+    if context_changed:
+        doc.meta["docInfo"]["title"] = "Second title"
+        doc.write()
+
+    report = run(col, library, state)
+    back = col.get_note(nid)["Back"]
+    assert back.startswith('polar answer my own note<div class="polar-context"'), back
+    assert back.count("my own note") == 1 and ("Second title" in back) == context_changed
+    assert [(r["field"], r["code"]) for r in report.conflicts] == [("Back", "unrecorded_anki")]
+    again = run(col, library, state)
+    assert again.conflicts == [] and again.updated == 0
+
+
+def test_a_block_without_its_hash_is_left_as_it_was_written(col, tmp_path) -> None:
+    """Notes written before the block carried its hash are not rewritten for
+    it (that would send every note to AnkiWeb): a sync that reads them again
+    leaves them alone; one written anyway gets it."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state)
+    for card_id in ("1BasicEdit", "1ClozeEdit"):
+        note = note_of(col, card_id)
+        field = note.keys()[1]
+        note[field] = re.sub(r' data-polar-block="[0-9a-f]+"', "", note[field])
+        col.update_note(note)
+    _lose_state(state)  # every document read again
+    report = run(col, library, state)
+    assert report.updated == 0 and report.conflicts == []
+    assert all("data-polar-block" not in note_of(col, c).fields[1] for c in ("1BasicEdit", "1ClozeEdit"))
+    doc.find_card("1BasicEdit")[1]["fields"] = basic("question?", "polar answer, edited")
+    doc.write()
+    assert run(col, library, state).updated == 1
+    assert 'data-polar-block="' in note_of(col, "1BasicEdit")["Back"]
+    assert "data-polar-block" not in note_of(col, "1ClozeEdit").fields[1]
