@@ -59,6 +59,10 @@ def test_a_leech_of_a_card_studied_while_set_aside_stays_suspended_when_the_card
         browser.form.actionToggle_Mark.trigger()
         anki.anki.wait_until(lambda: "marked" in _note(anki, "1GuiTL1").tags, what="Toggle Mark")
         browser.close()
+        # The Browser's editor saves its note as the window closes, after
+        # an await: wait for that, or its late save (the note's tags as the
+        # editor loaded them) lands after the leech tag below and drops it.
+        anki.anki.wait_until(lambda: aqt.dialogs._dialogs["Browser"][1] is None, what="the Browser closed")
         browser = None
 
         # Its own preset, set to suspend leeches (the session's other decks keep theirs).
