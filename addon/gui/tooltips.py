@@ -1,4 +1,5 @@
-"""Anki's tooltip for a sentence or two: wrapped to the window it shows in.
+"""Anki's tooltip (and the add-on's notice) for a sentence or two: wrapped to
+the window it shows in.
 
 ``aqt.utils.tooltip`` lays its text out on one line: "Polar Sync leaves this
 profile alone: …" came out 533 px wide in English (German longer) over a
@@ -12,7 +13,7 @@ from typing import Optional
 
 import aqt
 import aqt.utils
-from aqt.qt import QWidget
+from aqt.qt import QLabel, QWidget
 from aqt.utils import tooltip
 
 MOST = 480  # (a line of about 70 characters)
@@ -27,11 +28,18 @@ def long_tooltip(msg: str, period: int = 3000, parent: Optional[QWidget] = None)
     window = parent or aqt.mw.app.activeWindow() or aqt.mw
     if label is None or window is None:
         return
+    wrap_to(label, window)
+
+
+def wrap_to(label: QLabel, window: QWidget) -> None:
+    """A tooltip-like label (Anki's tooltip, the add-on's notice) wider
+    than ``window``: wrapped to the window's width, its foot kept."""
     room = max(LEAST, min(MOST, window.width() - MARGIN))
     if label.sizeHint().width() <= room:
         return
-    bottom = label.geometry().bottom()  # (kept: the lines added go up, not off the window's foot)
+    # Its foot kept where it was put: the lines added go up, not off the window's foot.
+    bottom = label.y() + (label.height() if label.isVisible() else label.sizeHint().height())
     label.setWordWrap(True)
     label.setFixedWidth(room)
     label.setFixedHeight(label.heightForWidth(room))
-    label.move(label.x(), bottom - label.height() + 1)
+    label.move(label.x(), bottom - label.height())

@@ -649,3 +649,35 @@ def test_the_second_profiles_tooltip_fits_a_400_px_window_in_every_language(anki
         utils.closeTooltip()
         mw.pm.setLang("en_US")
         mw.resize(size)
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_the_notice_fits_a_400_px_window_in_every_language(anki, lang):
+    """The notice after a sync ("…; 1 text kept as in Anki. Click to see the
+    report.") was one line like Anki's tooltip: cut off over a 400 px Anki
+    ("1 text kept as" and no more, in English). Wrapped to the window now."""
+    mw = anki.mw
+    report_text = _addon_module(anki, "report_text")
+    data = {"updated": 1, "unchanged": 5, "documents": 4, "conflicts": [
+        {"path": "1Doc#c1", "message": "differs", "code": "unrecorded_anki", "field": "Back", "polar": "",
+         "anki": "my own words", "note_id": 1, "document": "1Doc", "card": "c1"}]}
+    size = mw.size()
+    mw.pm.setLang(lang)
+    try:
+        mw.resize(400, 600)
+        anki.settle()
+        anki.anki.process(0.2)
+        words = report_text.notice_text(data)
+        notice = anki.controller.show_notice(f"<b>{html.escape(words)}</b>", lambda: None)
+        anki.anki.process(0.2)
+        assert html.escape(words) in notice.text()
+        assert notice.width() <= mw.width(), (lang, notice.width())
+        assert notice.heightForWidth(notice.width()) <= notice.height()  # every line shown
+        left = notice.mapToGlobal(notice.rect().topLeft()).x() - mw.mapToGlobal(mw.rect().topLeft()).x()
+        assert 0 <= left and left + notice.width() <= mw.width()
+        top = notice.mapToGlobal(notice.rect().topLeft()).y() - mw.mapToGlobal(mw.rect().topLeft()).y()
+        assert 0 <= top and top + notice.height() <= mw.height()  # (its foot where it was: inside the window)
+        notice.close()
+    finally:
+        mw.pm.setLang("en_US")
+        mw.resize(size)
