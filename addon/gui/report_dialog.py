@@ -56,6 +56,7 @@ from .report_text import (
     sentence,
     snippet,
 )
+from .tooltips import wrap_to
 
 # An item's rows, as an index into ReportDialog.groups: a plain int, so no
 # Python object lives inside Qt (destroyed late, such a one can crash the exit).
@@ -417,6 +418,7 @@ class Notice(QLabel):
             palette.setColor(QPalette.ColorRole.WindowText, QColor("#000000"))
             self.setPalette(palette)
         self.move(parent.mapToGlobal(QPoint(0, parent.height() - 140)))
+        wrap_to(self, parent)  # (one line, as Anki's tooltip, was cut off over a 400 px Anki)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         qconnect(self._timer.timeout, self.close)

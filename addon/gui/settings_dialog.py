@@ -33,7 +33,7 @@ from aqt.qt import (
     QWidget,
     qconnect,
 )
-from aqt.utils import disable_help_button, restoreGeom, saveGeom, tooltip
+from aqt.utils import disable_help_button, restoreGeom, saveGeom
 
 from ..polar.library import default_data_dir
 from ..settings import RANGES, Settings
@@ -41,6 +41,7 @@ from . import config_check
 from .folding_row import FoldingRow
 from .i18n import tr
 from .polar_folder import better_folder, holds_documents
+from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 
 MB = 1024 * 1024
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tup
 
 from aqt import gui_hooks, mw
 from aqt.qt import Qt, QTimer, QWidget, qconnect, sip
-from aqt.utils import showWarning, tooltip
+from aqt.utils import showWarning
 
 from ..polar.library import SourceError, default_data_dir, open_source, resolve_data_dir
 from ..settings import Settings, load_defaults
@@ -48,6 +48,7 @@ from .report_text import (
     watch_words,
 )
 from .source_link import SourceLinks
+from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 from .watcher import ALL, LibraryWatcher, WatchNote
 
 if TYPE_CHECKING:

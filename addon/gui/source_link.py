@@ -38,12 +38,12 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
 from anki.collection import CardId  # (anki.cards first would import in a cycle)
 from aqt import gui_hooks, mw
 from aqt.qt import QDesktopServices, QUrl, sip
-from aqt.utils import tooltip
 
 from ..render.style import STYLES
 from ..settings import Settings
 from .i18n import tr
 from .synclog import USER_FILES
+from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 
 if TYPE_CHECKING:
     from ..polar.body_cache import BodyCache

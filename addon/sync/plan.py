@@ -366,7 +366,10 @@ class Planner:
                     "message": f"field {names[i]!r} differs from Polar's and no earlier sync of this note is "
                                "recorded here (another computer, an import, a lost sync state); Anki version kept",
                     "code": "unrecorded_anki", "field": names[i], "polar": _own_part(want.text),
-                    "anki": _own_part(cur), "note_id": note.id, "document": doc, "card": rc.card_id,
+                    # (what stays: with text typed inside the block, that text
+                    # moved before it; the note's own part alone showed none)
+                    "anki": _own_part(cur if merged.value is None else merged.value), "note_id": note.id,
+                    "document": doc, "card": rc.card_id,
                     "front": rc.front, **({"page": meta.page} if meta.page else {}),
                 })
             elif merged.conflict:

@@ -6,6 +6,7 @@ Shares the session's Anki (conftest.py); every test puts back what it changed.
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -602,3 +603,81 @@ def test_the_missing_library_message_fits_400_px_in_every_language(anki, lang, m
         anki.mw.pm.setLang("en_US")
         _close_box_and_restore_library(anki)
 
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_the_second_profiles_tooltip_fits_a_400_px_window_in_every_language(anki, lang, monkeypatch):
+    """"Polar Sync leaves this profile alone: …" is two sentences; Anki's
+    tooltip puts them on one line: 533 px (the screen's edge) over a 400 px
+    Anki, the step to take ("use Tools ▸ Sync from Polar once") cut off.
+    Wrapped to the window now, whole, its foot where Anki puts it."""
+    from aqt import utils
+
+    mw = anki.mw
+    setup = _addon_module(anki, "setup")
+    monkeypatch.setattr(setup.synclog, "append_log", lambda *args: None)  # (this profile's log stays as it is)
+    shown: list = []  # (measured as it is shown: on a loaded machine another tooltip may replace it soon after)
+
+    def measured(msg, *args, **kwargs) -> None:
+        real(msg, *args, **kwargs)
+        label = utils._tooltipLabel
+        left = label.mapToGlobal(label.rect().topLeft()).x() - mw.mapToGlobal(mw.rect().topLeft()).x()
+        shown.append((label.text(), label.width(), label.height(), label.heightForWidth(label.width()), left,
+                      label.wordWrap()))
+
+    real = setup.tooltip
+    monkeypatch.setattr(setup, "tooltip", measured)
+    size = mw.size()
+    mw.pm.setLang(lang)
+    try:
+        mw.resize(400, 600)
+        anki.settle()
+        anki.controller._say_left_alone("Polar Test")
+        ours = anki.anki.wait_until(lambda: [s for s in shown if "Polar Test" in s[0]], 5, "the tooltip")
+        text, width, height, needed, left, _ = ours[0]
+        words = _addon_module(anki, "i18n").tr(
+            "Polar Sync leaves this profile alone: your Polar library is synced into the profile “{profile}”. To "
+            "have its cards here too, use Tools ▸ Sync from Polar once.", profile="Polar Test")
+        assert html.escape(words) in text  # (in the user's language)
+        assert lang == "en_US" or "Polar Sync leaves" not in words
+        assert width <= mw.width(), (lang, width)
+        assert needed <= height  # every line shown
+        assert 0 <= left and left + width <= mw.width()
+        measured("Polar Sync: 6 new notes.", parent=mw)
+        assert not shown[-1][-1]  # a short one: as Anki draws it
+    finally:
+        utils.closeTooltip()
+        mw.pm.setLang("en_US")
+        mw.resize(size)
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_the_notice_fits_a_400_px_window_in_every_language(anki, lang):
+    """The notice after a sync ("…; 1 text kept as in Anki. Click to see the
+    report.") was one line like Anki's tooltip: cut off over a 400 px Anki
+    ("1 text kept as" and no more, in English). Wrapped to the window now."""
+    mw = anki.mw
+    report_text = _addon_module(anki, "report_text")
+    data = {"updated": 1, "unchanged": 5, "documents": 4, "conflicts": [
+        {"path": "1Doc#c1", "message": "differs", "code": "unrecorded_anki", "field": "Back", "polar": "",
+         "anki": "my own words", "note_id": 1, "document": "1Doc", "card": "c1"}]}
+    size = mw.size()
+    mw.pm.setLang(lang)
+    try:
+        mw.resize(400, 600)
+        anki.settle()
+        anki.anki.process(0.2)
+        words = report_text.notice_text(data)
+        notice = anki.controller.show_notice(f"<b>{html.escape(words)}</b>", lambda: None)
+        anki.anki.process(0.2)
+        assert html.escape(words) in notice.text()
+        assert notice.width() <= mw.width(), (lang, notice.width())
+        assert notice.heightForWidth(notice.width()) <= notice.height()  # every line shown
+        left = notice.mapToGlobal(notice.rect().topLeft()).x() - mw.mapToGlobal(mw.rect().topLeft()).x()
+        assert 0 <= left and left + notice.width() <= mw.width()
+        top = notice.mapToGlobal(notice.rect().topLeft()).y() - mw.mapToGlobal(mw.rect().topLeft()).y()
+        assert 0 <= top and top + notice.height() <= mw.height()  # (its foot where it was: inside the window)
+        notice.close()
+    finally:
+        mw.pm.setLang("en_US")
+        mw.resize(size)

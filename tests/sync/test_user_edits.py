@@ -251,6 +251,10 @@ def test_text_typed_inside_the_block_of_a_note_with_no_record_is_kept(col, tmp_p
     assert back.startswith('polar answer my own note<div class="polar-context"'), back
     assert back.count("my own note") == 1 and ("Second title" in back) == context_changed
     assert [(r["field"], r["code"]) for r in report.conflicts] == [("Back", "unrecorded_anki")]
+    # The report's "In Anki:" shows what was kept, typed text and all (it
+    # showed the part before the block: "polar answer", as Polar's).
+    assert (report.conflicts[0]["polar"], report.conflicts[0]["anki"]) == ("polar answer",
+                                                                          "polar answer my own note")
     again = run(col, library, state)
     assert again.conflicts == [] and again.updated == 0
 
