@@ -310,8 +310,7 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
     note's text stays (``unrecorded``) unless it is only an earlier
     rendering of Polar's; the context block is the add-on's as ever."""
     if want.owned:
-        value = want.value
-        return Merged(None if current == value else value, field_hash(value))
+        return _merge_owned(want.value, current, old, polar_wins, recorded)
     old, _, old_block = old.partition("+")
     in_block = False
     if want.tail is None:
@@ -371,6 +370,22 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
         conflict, keep_user = True, not polar_wins
     value = (cur_text if keep_user else text) + block
     return Merged(None if value == current else value, remember, conflict, not keep_user)
+
+
+def _merge_owned(value: str, current: str, old: str, polar_wins: bool, recorded: bool) -> Merged:
+    """An own type's context field (Source, Highlight, Image, Comments): the
+    add-on's, written whole, but shown in Anki's editor as any field, so a
+    person may fix a typo there. Its hash says whether they did: an edit
+    stays while Polar's context is unchanged (a rendering of the same
+    context by a later version counts as a change of Polar's); both changed,
+    the policy decides, as for the user's part. No record (or no hash):
+    Polar's, as before."""
+    remember = field_hash(value)
+    if current == value or not old or not recorded or field_hash(current) == old:
+        return Merged(None if current == value else value, remember)
+    if old == remember:
+        return Merged(None, remember, polar_took=False)  # only the user changed it: it stays
+    return Merged(value if polar_wins else None, remember, True, polar_wins)
 
 
 def _rendering_of(current: str, text: str) -> bool:

@@ -58,9 +58,22 @@ def test_a_field_shown_on_a_question_loses_its_block() -> None:
     assert merged.value == "my answer" and not merged.conflict
 
 
-def test_owned_fields_are_regenerated_never_conflicts() -> None:
-    merged = merge_field(Want("new highlight", owned=True), "edited in Anki", field_hash("old"), True)
+def test_owned_fields_follow_polar_keep_an_anki_edit_and_say_when_both_changed() -> None:
+    was = field_hash("old")
+    # Untouched in Anki (or no hash, no record): Polar's, quietly.
+    merged = merge_field(Want("new highlight", owned=True), "old", was, True)
     assert merged.value == "new highlight" and not merged.conflict
+    for old, recorded in (("", True), (was, False)):
+        merged = merge_field(Want("new highlight", owned=True), "edited in Anki", old, True, recorded)
+        assert merged.value == "new highlight" and not merged.conflict
+    # Edited in Anki, unchanged in Polar: the edit stays.
+    merged = merge_field(Want("old", owned=True), "edited in Anki", was, True)
+    assert merged.value is None and not merged.conflict and merged.remember == was
+    # Both: the policy decides, and it is a conflict.
+    merged = merge_field(Want("new highlight", owned=True), "edited in Anki", was, True)
+    assert merged.value == "new highlight" and merged.conflict and merged.polar_took
+    merged = merge_field(Want("new highlight", owned=True), "edited in Anki", was, False)
+    assert merged.value is None and merged.conflict and not merged.polar_took
 
 
 def test_plain_fields_merge_as_before() -> None:

@@ -281,3 +281,38 @@ def test_a_block_without_its_hash_is_left_as_it_was_written(col, tmp_path) -> No
     assert run(col, library, state).updated == 1
     assert 'data-polar-block="' in note_of(col, "1BasicEdit")["Back"]
     assert "data-polar-block" not in note_of(col, "1ClozeEdit").fields[1]
+
+
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+def test_an_own_types_context_field_edited_in_anki_is_merged_like_any_field(col, tmp_path, policy: str) -> None:
+    """The own types show Source/Highlight/Comments in Anki's editor: a typo
+    fixed there stays while Polar's context is unchanged (it was put back
+    silently, "1 note updated", by every sync that looked at the note);
+    with Polar's highlight changed too, the policy decides, and says so."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    config = {"use_stock_note_types": False, "conflict_policy": policy}
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state, **config)
+    note = note_of(col, "1BasicEdit")
+    assert "the original highlight" in note["Highlight"]
+    note["Highlight"] = note["Highlight"].replace("original", "fixed")
+    col.update_note(note)
+    doc.card("1BasicMore", basic("another?", "yes"), ref="text-highlight:1HlEdit001")  # the document changes
+    doc.write()
+    report = run(col, library, state, **config)
+    assert report.conflicts == [] and report.updated == 0
+    assert "the fixed highlight" in note_of(col, "1BasicEdit")["Highlight"]
+
+    # Polar revises the highlight: both sides changed it.
+    doc.page(1)["textHighlights"]["1HlEdit001"]["text"] = {"TEXT": "the revised highlight"}
+    doc.write()
+    report = run(col, library, state, **config)
+    kept = "Polar" if policy == "polar_wins" else "Anki"
+    assert [c["message"] for c in report.conflicts if c["card"] == "1BasicEdit"] == [
+        f"field 'Highlight' changed in Polar and in Anki; {kept} version kept"]
+    highlight = note_of(col, "1BasicEdit")["Highlight"]
+    assert ("the revised highlight" if policy == "polar_wins" else "the fixed highlight") in highlight
+    # Untouched in Anki, the cloze's field simply follows Polar.
+    assert "the revised highlight" in note_of(col, "1ClozeEdit")["Highlight"]
+    assert [c for c in report.conflicts if c["card"] == "1ClozeEdit"] == []
