@@ -72,6 +72,14 @@ def _esc(text: Any) -> str:
 ROWS_LISTED = 100
 
 
+def _version(text: Any) -> str:
+    """One side's text in a conflict row; an empty one is said to be empty
+    (a cloze's Back Extra is often empty in Polar: "In Polar:" alone read
+    as something missing)."""
+    shown = snippet(text or "", 200)
+    return f"<i>{_esc(shown)}</i>" if shown else f"<span style='color:gray'>{_esc(tr('(empty)'))}</span>"
+
+
 def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
     out = []
     listed = rows[:ROWS_LISTED]
@@ -83,10 +91,8 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
                 if nid else "")
         extra = ""
         if key == "conflicts" and (row.get("polar") is not None or row.get("anki") is not None):
-            extra = (
-                f"<br>{_esc(tr('In Polar:'))} <i>{_esc(snippet(row.get('polar') or '', 200))}</i>"
-                f"<br>{_esc(tr('In Anki:'))} <i>{_esc(snippet(row.get('anki') or '', 200))}</i>"
-            )
+            extra = (f"<br>{_esc(tr('In Polar:'))} {_version(row.get('polar'))}"
+                     f"<br>{_esc(tr('In Anki:'))} {_version(row.get('anki'))}")
         out.append(
             f"<p><b>{_esc(head)}</b>{link}<br>{_esc(message)}{extra}"
             f"<br><small style='color:gray'>{_esc(technical)}</small></p>"

@@ -466,3 +466,21 @@ def test_the_decks_left_empty_by_duplicates_removed_are_named_in_every_language(
             assert "compsci::os+, learning+" in words and words != row["message"], (lang, words)
     finally:
         i18n.force(None)
+
+
+def test_a_side_of_a_conflict_that_is_empty_says_so():
+    """A cloze's Back Extra is often empty in Polar: "In Polar:" followed by
+    nothing read as something missing from the report."""
+    from addon.gui import i18n
+
+    data = {"conflicts": [{"path": "1Doc/state.json#c9", "code": "conflict_anki", "field": "Back Extra",
+                           "polar": "", "anki": "my own note", "note_id": 9}], "documents": 1}
+    try:
+        for lang, empty in (("en", "(empty)"), ("de", "(leer)")):
+            i18n.force(lang)
+            html = report_html(data, "sync on startup", 0)
+            polar_side = html.split("In Polar:")[-1]  # (the same words in German)
+            assert empty in html and "my own note" in html, (lang, html)
+            assert polar_side.index(empty) < polar_side.index("my own note"), lang
+    finally:
+        i18n.force(None)
