@@ -421,23 +421,14 @@ def test_a_report_of_thousands_of_rows_lists_a_hundred_and_the_rest_in_the_brows
     assert len(html) < 100_000
 
 
-def test_an_unpacked_export_chosen_as_the_folder_is_named_so_in_the_users_language(tmp_path):
-    """The core's sentence is English and small print: the message says it
-    in the words the folder chooser uses (translated), once."""
-    from addon.gui import i18n
+def test_an_unpacked_export_with_no_document_is_named_an_export(tmp_path):
+    """An unpacked export is read as the export: when it holds no
+    document, the message speaks of the export, not of state.json files."""
     from addon.gui.library_missing import message_html
 
     (tmp_path / "doc_meta").mkdir()
-    detail = f"{tmp_path} is an unpacked Polar export, not a Polar data directory: choose the export file"
-    text = message_html(tmp_path, configured=True, exists=True, detail=detail)
-    assert "This folder is a Polar export, unpacked." in text and "could not read it" not in text
-    assert "data directory" not in text
-    i18n.force("de")
-    try:
-        assert "Dieser Ordner ist ein entpackter Polar-Export." in message_html(tmp_path, True, True, detail=detail)
-    finally:
-        i18n.force(None)
-
+    text = message_html(tmp_path, configured=True, exists=True, empty=True)
+    assert "The Polar export" in text and "holds no documents" in text and "state.json" not in text
 
 def test_a_missing_export_names_the_export_downloaded_after_it(tmp_path):
     """The old export deleted once a new one is downloaded (Polar names each
