@@ -205,7 +205,7 @@ class _Meter:
 # an unpacked export
 
 
-def _dir_files(root: str) -> Iterator[Tuple[str, "os.DirEntry[str]"]]:
+def _dir_files(root: str) -> Iterator[Tuple[str, os.DirEntry[str]]]:
     """(member name, entry) of every file an unpacked export holds, in name
     order: only the exporter's folders are looked in (the folder may be
     Downloads itself, after ``tar -xzf`` there), never deeper, never a
@@ -245,7 +245,7 @@ def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[E
     files = list(_dir_files(root))
     caps = [keep(name) for name, _ in files]
     sizes = []
-    for (name, entry), cap in zip(files, caps):
+    for (_, entry), cap in zip(files, caps):
         try:
             sizes.append(entry.stat(follow_symlinks=False).st_size if cap is not None else 0)
         except OSError:
@@ -277,6 +277,18 @@ def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[E
                     yield Entry(name, len(data), 0, data, zlib.crc32(data))
         except OSError as exc:
             yield Entry(name, 0, 0, problem=f"cannot read this file: {exc.strerror or exc}")
+    # Polar writes and deletes a document's doc_meta and doc_info records
+    # together; one without the other is an export unpacked from a download
+    # cut short (tar and 7-Zip leave what came before the cut): documents
+    # not in it must not be taken as deleted.
+    names = {name for name, _ in files}
+    missing = sorted(name for name in names if name.startswith("doc_info/") and name.endswith(".json")
+                     and "doc_meta/" + name[len("doc_info/"):] not in names)
+    if missing:
+        yield Entry(missing[0], 0, 0, fatal=True, problem=(
+            f"the unpacked export is incomplete: {missing[0]} has no doc_meta record beside it"
+            + (f" (nor have {len(missing) - 1} more)" if len(missing) > 1 else "")
+            + "; was it unpacked from a download cut short?"))
     if progress is not None:
         progress(total, total)
 

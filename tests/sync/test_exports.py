@@ -644,3 +644,22 @@ def test_a_data_folder_with_an_export_beside_its_documents_stays_a_data_folder(c
     (library / export.name).write_bytes(export.read_bytes())
     report = run(col, library, state_path)
     assert report.created == 6 and not report.warnings
+
+
+def test_an_export_unpacked_from_a_download_cut_short_takes_no_note_as_deleted(col, library, export, state_path):
+    """tar -xzf (or 7-Zip) of a download cut short leaves the records that
+    came before the cut: the documents after it looked deleted and their
+    notes were suspended. A doc_info record without its doc_meta (Polar
+    writes and deletes both together) marks the folder incomplete: one row
+    names it, nothing is taken as deleted."""
+    first = run(col, export, state_path)
+    folder = _unpack("folder named after the file", export, export.parent)
+    gone = sorted((folder / "doc_meta").iterdir())[:2]
+    for path in gone:
+        path.unlink()
+    report = run(col, folder, state_path)
+    assert (report.orphaned, report.deleted, report.created) == (0, 0, 0), report
+    assert [w["code"] for w in report.warnings] == ["export_incomplete"], report.warnings
+    assert len(report.errors) == 1 and "the unpacked export is incomplete" in report.errors[0]["message"]
+    assert "doc_info/" + gone[0].name in report.errors[0]["message"]
+    assert not col.find_cards("is:suspended") and col.note_count() == first.created
