@@ -314,13 +314,14 @@ def _file_reader(path: str) -> Callable[[], bytes]:
 
 
 # Members of an export that are read: the records. The optional first
-# folder is that of a user who unpacked the export and zipped the folder.
-_DOC_META = re.compile(r"^(?:[^/]+/)?doc_meta/([^/.][^/]*)\.json$")
-_DOC_INFO = re.compile(r"^(?:[^/]+/)?doc_info/([^/.][^/]*)\.json$")
-_STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
+# folders are those of a user who unpacked the export and zipped the folder
+# (two: 7-Zip unpacks X.zip into X/X/, and that X zipped again).
+_DOC_META = re.compile(r"^(?:[^/]+/){0,2}doc_meta/([^/.][^/]*)\.json$")
+_DOC_INFO = re.compile(r"^(?:[^/]+/){0,2}doc_info/([^/.][^/]*)\.json$")
+_STASH = re.compile(r"^(?:[^/]+/){0,2}stash/[^/.][^/]*$")
 # Polar 3's notes and annotations: its annotation and document blocks are
 # kept (polar.blocks.digest), its notes skipped.
-_BLOCK = re.compile(r"^(?:[^/]+/)?block/[^/.][^/]*\.json$")
+_BLOCK = re.compile(r"^(?:[^/]+/){0,2}block/[^/.][^/]*\.json$")
 # How many records ExportSource.owner looks at for a uid before giving up.
 _OWNER_TRIES = 5
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")

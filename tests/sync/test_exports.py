@@ -663,3 +663,17 @@ def test_an_export_unpacked_from_a_download_cut_short_takes_no_note_as_deleted(c
     assert len(report.errors) == 1 and "the unpacked export is incomplete" in report.errors[0]["message"]
     assert "doc_info/" + gone[0].name in report.errors[0]["message"]
     assert not col.find_cards("is:suspended") and col.note_count() == first.created
+
+
+def test_an_unpacked_export_zipped_again_two_folders_deep_gives_the_same_notes(col, export, tmp_path, state_path):
+    """7-Zip unpacks X.zip into X/X/; that X zipped again holds
+    X/X/doc_meta/...: "0 documents". The same notes as the export now."""
+    first = run(col, export, state_path)
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        stem = export.name[:-4]
+        again = run(other, rezip(export, tmp_path / "again.zip", folder=f"{stem}/{stem}/"), tmp_path / "o.sqlite")
+        assert (again.documents, again.created, again.errors) == (first.documents, 6, [])
+        assert notes(other) == notes(col)
+    finally:
+        other.close()

@@ -87,6 +87,20 @@ def test_a_folder_without_documents_says_so(tmp_path):
     assert f"there are no Polar documents in {home}" in out.stderr and "state.json" in out.stderr
 
 
+def test_an_export_without_documents_says_so_in_an_exports_words(tmp_path):
+    """An export that holds nothing of Polar's (a zip of something else):
+    it said a data folder holds state.json files, words about folders for
+    a file."""
+    import zipfile
+
+    other = tmp_path / "photos.zip"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("holiday/1.jpg", b"\xff\xd8")
+    out = cli("--data-dir", str(other), "--collection", str(tmp_path / "c.anki2"))
+    assert out.returncode == 0
+    assert f"the Polar export {other} holds no Polar documents" in out.stderr and "state.json" not in out.stderr
+
+
 def test_config_overrides_and_dry_run(library, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"default_deck": "Inbox"}))
