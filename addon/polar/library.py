@@ -816,6 +816,22 @@ def _open_export_file(path: Path, cache_path: Optional[Path]) -> ExportSource:
     return ExportSource(path, kind, cache_path)
 
 
+def unpacked_export_around(path: Path) -> Optional[Path]:
+    """The unpacked export ``path`` is inside of: a file or folder picked
+    within it (``doc_meta/x.json``, ``stash/``, a file at its top) when the
+    export was wanted. None otherwise. Two stats at most."""
+    from .archive import EXPORT_FOLDERS
+
+    parent = path.parent
+    if parent.name in EXPORT_FOLDERS and (parent.parent / "doc_meta").is_dir():
+        return parent.parent
+    if path.name in EXPORT_FOLDERS and (parent / "doc_meta").is_dir():
+        return parent
+    if path.is_file() and (parent / "doc_meta").is_dir():
+        return parent
+    return None
+
+
 def export_in_folder(folder: Path) -> Optional[Tuple[Path, int]]:
     """The Polar export a folder chosen as the library stands for, and how
     many exports it holds; None when it is a data directory (or holds

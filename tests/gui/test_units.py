@@ -475,3 +475,22 @@ def test_a_side_of_a_conflict_that_is_empty_says_so():
             assert polar_side.index(empty) < polar_side.index("my own note"), lang
     finally:
         i18n.force(None)
+
+
+def test_a_file_or_folder_picked_inside_an_unpacked_export_leads_to_the_export(tmp_path):
+    """Use a Polar export… shows files only: a user with an unpacked export
+    picks a file in it (doc_meta/x.json, a PDF in stash/); the folder
+    chooser gets doc_meta/ or stash/. Each leads to the export's folder."""
+    from addon.gui.polar_folder import better_folder
+    from addon.polar.library import unpacked_export_around
+
+    export = tmp_path / "12dzxVk3Q8-2021-03-14T09_26_53.512Z"
+    for sub in ("doc_meta", "doc_info", "stash"):
+        (export / sub).mkdir(parents=True)
+    (export / "doc_meta" / "1abc.json").write_text("{}")
+    (export / "stash" / "1abc.pdf").write_bytes(b"%PDF")
+    for picked in (export / "doc_meta" / "1abc.json", export / "stash" / "1abc.pdf", export / "stash"):
+        assert unpacked_export_around(picked) == export, picked
+    assert better_folder(export / "doc_meta", tmp_path / "nowhere") == export
+    assert unpacked_export_around(tmp_path / "photos" / "a.jpg") is None
+    assert unpacked_export_around(export) is None  # the export itself: nothing around it

@@ -538,6 +538,35 @@ def test_an_unpacked_export_chosen_as_the_folder_syncs_the_notes_already_there(a
     assert anki.controller.watcher is not None
 
 
+def test_a_file_picked_inside_an_unpacked_export_uses_the_export(anki, tmp_path, monkeypatch):
+    """Use a Polar export… shows files: a user whose export is unpacked
+    picks one of its files (here doc_meta/<id>.json); it was "is neither a
+    Polar data directory nor a Polar export". The export's folder is used."""
+    import tarfile
+
+    from aqt.qt import QFileDialog
+
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    export = write_export(tmp_path / EXPORT_NAME, library_metas(anki.library))
+    unpacked = tmp_path / EXPORT_NAME[: -len(".zip")]
+    with tarfile.open(export) as tar:
+        tar.extractall(unpacked)
+    picked = sorted((unpacked / "doc_meta").iterdir())[0]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kw: (str(picked), "")))
+    anki.settle()
+    try:
+        before = anki.controller.runner.finished_count
+        anki.menu_action("Use a Polar export…").trigger()  # no warning box: an open modal fails the test
+        outcome = anki.wait_synced(before)
+        assert not outcome.library_error and not outcome.failed and not outcome.report.errors
+        assert (outcome.report.created, outcome.report.orphaned) == (0, 0)
+        assert _config(anki)["data_dir"] == str(unpacked)
+    finally:
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()
+
+
 def test_a_folder_chosen_from_the_menu_syncs_as_asked(anki, tmp_path, monkeypatch):
     """Choosing the folder is asking for a sync: it runs at once, with its
     progress window and its result, as Sync from Polar does (it was a
