@@ -838,7 +838,9 @@ def export_in_folder(folder: Path) -> Optional[Tuple[Path, int]]:
     nothing of Polar's: the sync says it has no documents).
 
     * the folder is an unpacked export (``doc_meta/`` in it: never in a data
-      directory; ``tar -xzf`` there, or Linux's file managers): itself;
+      directory; ``tar -xzf`` there, or Linux's file managers): itself,
+      unless Polar 1.x documents are in it too (unpacked into ``~/.polar``:
+      the data directory it was stays one);
     * else, when no sub-folder is a Polar 1.x document, the latest export
       in it: a sub-folder that is an unpacked export (macOS's Archive
       Utility and 7-Zip unpack into a folder named after the file; a folder
@@ -847,8 +849,7 @@ def export_in_folder(folder: Path) -> Optional[Tuple[Path, int]]:
       else by modification time. A file still downloading is left out.
 
     One listing of the folder, stopping at its first document folder."""
-    if (folder / "doc_meta").is_dir():
-        return folder, 1
+    unpacked = (folder / "doc_meta").is_dir()
     found: List[Tuple[Tuple[Any, ...], Path]] = []
     try:
         with os.scandir(folder) as entries:
@@ -859,7 +860,9 @@ def export_in_folder(folder: Path) -> Optional[Tuple[Path, int]]:
                 if name.startswith("."):
                     continue
                 if os.path.isfile(os.path.join(entry.path, "state.json")):
-                    return None  # a Polar 1.x data directory
+                    return None  # a Polar 1.x data directory (an export unpacked into it too: not read)
+                if unpacked:
+                    continue
                 when = _export_date(name) if name.endswith(".zip") else None
                 try:
                     if when is not None and entry.is_file() and entry.stat().st_size > 0:
@@ -873,6 +876,8 @@ def export_in_folder(folder: Path) -> Optional[Tuple[Path, int]]:
                     continue
     except OSError:
         return None
+    if unpacked:
+        return folder, 1
     if not found:
         return None
     # An export and its unpacked folder beside it (X.zip, X/) are one export.

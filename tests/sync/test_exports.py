@@ -638,12 +638,18 @@ def test_a_folder_of_several_exports_reads_the_latest_and_says_which(col, librar
         "1NewExpDef-2021-04-07T09_26_53.512Z.zip"]
 
 
-def test_a_data_folder_with_an_export_beside_its_documents_stays_a_data_folder(col, library, export, state_path):
-    """A Polar 1.x data folder where an export was saved too: its documents
-    are read, not the export."""
-    (library / export.name).write_bytes(export.read_bytes())
+@pytest.mark.parametrize("how", ["saved", "unpacked"])
+def test_a_data_folder_with_an_export_beside_its_documents_stays_a_data_folder(col, library, export, state_path,
+                                                                              how):
+    """A Polar 1.x data folder where an export was saved, or unpacked
+    (tar -xzf in ~/.polar): its documents are read, not the export."""
+    if how == "saved":
+        (library / export.name).write_bytes(export.read_bytes())
+    else:
+        _untar(export, library)
+        assert (library / "doc_meta").is_dir()
     report = run(col, library, state_path)
-    assert report.created == 6 and not report.warnings
+    assert report.created == 6 and not report.warnings and not report.errors
 
 
 def test_an_export_unpacked_from_a_download_cut_short_takes_no_note_as_deleted(col, library, export, state_path):
