@@ -977,12 +977,15 @@ def beside(state_path: Path) -> Path:
 def export_needs_reading(path: Path, cache_path: Optional[Path]) -> bool:
     """True when ``path`` is an export a sync would decompress (new, or
     changed since it was last read): worth a progress window. Cheap: a
-    stat, two 64 KiB reads and the cache's header."""
-    if not path.is_file():
+    stat, two 64 KiB reads and the cache's header. A folder holding an
+    export file counts (its latest export is read); an unpacked export does
+    not (its records are small files, read in seconds: not worth a stat of
+    each here on Anki's main thread)."""
+    if not path.is_file() and not path.is_dir():
         return False
     try:
         source = open_source(path, cache_path)
-        return isinstance(source, ExportSource) and source.needs_reading()
+        return isinstance(source, ExportSource) and source.path.is_file() and source.needs_reading()
     except SourceError:
         return False
 

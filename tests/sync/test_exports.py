@@ -16,7 +16,7 @@ import pytest
 
 from addon.polar import archive
 from addon.polar.docmeta import export_docmeta
-from addon.polar.library import SourceError, beside, open_source
+from addon.polar.library import SourceError, beside, export_needs_reading, open_source
 from addon.polar.originals import find_original
 from addon.settings import Settings
 from addon.sync.engine import prepare, sync
@@ -632,7 +632,9 @@ def test_a_folder_of_several_exports_reads_the_latest_and_says_which(col, librar
     (downloads / "1NewExpDef-2021-04-07T09_26_53.512Z.zip.part").unlink()
     (downloads / "1NewExpDef-2021-04-07T09_26_53.512Z.zip").unlink()
     write_export(downloads / "1NewExpDef-2021-04-07T09_26_53.512Z.zip", metas[1:])
+    assert export_needs_reading(downloads, beside(state_path))  # (the GUI's progress window: a first read)
     newer = run(col, downloads, state_path)
+    assert not export_needs_reading(downloads, beside(state_path)) and not export_needs_reading(library, None)
     assert newer.orphaned > 0 and newer.created == 0, newer
     assert [w["file"] for w in newer.warnings if w.get("code") == "export_chosen_in_folder"] == [
         "1NewExpDef-2021-04-07T09_26_53.512Z.zip"]
