@@ -48,7 +48,7 @@ from cli_safety import (  # noqa: E402
     write_report,
 )
 
-from addon.polar.library import SourceError, open_source  # noqa: E402
+from addon.polar.library import SourceError, open_source, unpacked_export_around  # noqa: E402
 from addon.settings import Settings, load_defaults  # noqa: E402
 
 
@@ -182,8 +182,16 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
     print(report.summary())
     if not report.documents and not report.errors:
         # Most often the wrong folder (the home folder, a document's own folder, stash/).
-        print(f"polar_sync: there are no Polar documents in {data_dir}; a Polar data folder holds one folder per "
-              "document, each with a state.json (usually ~/.polar): check --data-dir", file=sys.stderr)
+        around = unpacked_export_around(Path(data_dir))
+        if around is not None:
+            print(f"polar_sync: {data_dir} is inside an unpacked Polar export: use --data-dir {around}",
+                  file=sys.stderr)
+        elif Path(data_dir).is_file():
+            print(f"polar_sync: the Polar export {data_dir} holds no Polar documents (no doc_meta/ records): "
+                  "check --data-dir", file=sys.stderr)
+        else:
+            print(f"polar_sync: there are no Polar documents in {data_dir}; a Polar data folder holds one folder "
+                  "per document, each with a state.json (usually ~/.polar): check --data-dir", file=sys.stderr)
     if signals.received is not None:
         print(f"polar_sync: {signals.received_name} arrived after the sync was complete; "
               "it finished and was kept", file=sys.stderr)

@@ -49,16 +49,10 @@ def message_html(path: Path, configured: bool, exists: bool, detail: str = "", f
         head = tr("Polar Sync found no Polar documents.")
         looked = (
             tr("The Polar export {path} holds no documents.", path=where)
-            if path.is_file()
+            if path.is_file() or (path / "doc_meta").is_dir()  # (an export unpacked: read as one)
             else tr("It looked in {path}, but there is no Polar document in that folder: "
                     "Polar keeps each document in a folder of its own with a file named state.json.", path=where)
         )
-    elif exists and (path / "doc_meta").is_dir():  # Polar 2's export, unpacked: say so in the user's language
-        head = tr("Polar Sync cannot read your Polar library.")
-        looked = tr("There are no Polar documents in {path}.", path=where) + " " + html.escape(tr(
-            "This folder is a Polar export, unpacked. Choose the file Polar downloaded (its name ends in .zip) "
-            "with “Use a Polar export…” instead."))
-        detail = ""  # the core's English sentence, said above
     elif exists:
         head = tr("Polar Sync cannot read your Polar library.")
         looked = tr("It tried {path}, but could not read it.", path=where)

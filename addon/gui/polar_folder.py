@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..polar.library import unpacked_export_around
+
 
 def holds_documents(folder: Path) -> bool:
     """True when ``folder`` has at least one Polar document folder."""
@@ -40,4 +42,4 @@ def better_folder(folder: Path, default: Path) -> Optional[Path]:
     for candidate in _candidates(folder, default):
         if candidate != folder and holds_documents(candidate):
             return candidate
-    return None
+    return unpacked_export_around(folder)  # doc_meta/ or stash/ of an unpacked export

@@ -532,6 +532,9 @@ def _messages() -> Dict[str, Any]:
             "A Polar export downloaded later is in the same folder: {file}. Polar gives every export a new name, "
             "so this sync read the older one; choose the new file with “Use a Polar export…” to sync what "
             "changed in Polar since.", file=r.get("file", "")),
+        "export_chosen_in_folder": lambda r: tr(
+            "The chosen folder holds {n} Polar exports; the latest, {file}, was read.",
+            n=_count(r), file=r.get("file", "")),
         "export_unidentified": lambda r: tr(
             "Some documents in the Polar export could not be identified, so no document missing from it was "
             "taken as removed this time. If this stays, export your library from Polar again."),

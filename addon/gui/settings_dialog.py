@@ -35,7 +35,7 @@ from aqt.qt import (
 )
 from aqt.utils import disable_help_button, restoreGeom, saveGeom
 
-from ..polar.library import default_data_dir
+from ..polar.library import default_data_dir, export_in_folder
 from ..settings import RANGES, Settings
 from . import config_check
 from .folding_row import FoldingRow
@@ -66,9 +66,10 @@ FOLDER_QUESTION = "polar_sync_folder_question"
 
 
 def confirm_folder(parent: QWidget, folder: Path) -> Optional[str]:
-    """``folder`` if it holds Polar documents; else asks. Returns the folder
-    to use, "" for Cancel, or None to choose again."""
-    if holds_documents(folder):
+    """``folder`` if it holds Polar documents or a Polar export (unpacked,
+    or the files Polar downloaded); else asks. Returns the folder to use, ""
+    for Cancel, or None to choose again."""
+    if holds_documents(folder) or export_in_folder(folder) is not None:
         return str(folder)
     better = better_folder(folder, default_data_dir())
     box = QMessageBox(parent)
@@ -79,11 +80,6 @@ def confirm_folder(parent: QWidget, folder: Path) -> Optional[str]:
     if better is not None:
         box.setText(head + "\n\n" + tr("Polar's data folder seems to be {path}: use that one?", path=str(better)))
         use_better = box.addButton(tr("Use {name}", name=better.name or str(better)), QMessageBox.ButtonRole.AcceptRole)
-    elif (folder / "doc_meta").is_dir():  # Polar 2's export, unpacked (by a file manager that read its content)
-        box.setText(head + "\n\n" + tr(
-            "This folder is a Polar export, unpacked. Choose the file Polar downloaded (its name ends in .zip) "
-            "with “Use a Polar export…” instead."))
-        use_better = None
     else:
         box.setText(head + "\n\n" + tr(
             "Polar keeps each document in a folder of its own with a file named state.json; "

@@ -17,7 +17,14 @@ from aqt import gui_hooks, mw
 from aqt.qt import Qt, QTimer, QWidget, qconnect, sip
 from aqt.utils import showWarning
 
-from ..polar.library import SourceError, default_data_dir, open_source, resolve_data_dir
+from ..polar.library import (
+    SourceError,
+    default_data_dir,
+    export_in_folder,
+    open_source,
+    resolve_data_dir,
+    unpacked_export_around,
+)
 from ..settings import Settings, load_defaults
 from . import addon_life, config_check, library_missing, menu, synclog
 from .editors import OpenEditors
@@ -286,8 +293,8 @@ class PolarSync:
     def start_watcher(self) -> None:
         self.stop_watcher()
         root = self.data_dir()
-        if not self.settings.watch or not root.is_dir():
-            return  # an export does not change while Anki runs
+        if not self.settings.watch or not root.is_dir() or export_in_folder(root) is not None:
+            return  # an export (a file, unpacked, or in the folder) does not change while Anki runs
         self.watch_root = str(root)
         self.watcher = LibraryWatcher(self.watch_root, self._on_change_from_thread, self._log_watcher)
         self.watcher.start()
@@ -409,6 +416,9 @@ class PolarSync:
         path = choose_export(mw, self.settings.data_dir)
         if not path:
             return
+        inside = unpacked_export_around(Path(path))
+        if inside is not None:  # a file picked inside an unpacked export: the export is its folder
+            path = str(inside)
         try:
             open_source(Path(path))  # by content, whatever the name; reads a few KB
         except SourceError as exc:

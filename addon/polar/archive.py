@@ -29,6 +29,10 @@ from typing import IO, Any, Callable, Dict, Iterator, List, NamedTuple, Optional
 TAR_GZ = "tar.gz"
 TAR = "tar"
 ZIP = "zip"
+# The export unpacked into a folder (tar -xzf, a file manager, 7-Zip): its
+# members are the files of the folders Polar's exporter names them under.
+DIR = "dir"
+EXPORT_FOLDERS = ("block", "doc_info", "doc_meta", "stash")
 
 # Compressed bytes read per call, and the most decompressed bytes produced
 # per call (a highly compressible member must not balloon memory).
@@ -85,6 +89,8 @@ def identity(path: str, st: Optional[os.stat_result] = None) -> str:
     """Size, modification time and a digest of the first and last 64 KiB:
     enough to know an export was read before without reading it again (a
     gzip ends with the CRC of everything, a zip with its directory)."""
+    if os.path.isdir(path):
+        return _dir_identity(path)
     st = st or os.stat(path)
     digest = hashlib.sha1()
     with open(path, "rb") as fh:
@@ -158,6 +164,9 @@ def scan(path: str, kind: str, keep: Keep, progress: Optional[Progress] = None) 
 
     Raises :class:`ArchiveError` when nothing can be read, OSError when the
     file cannot be read; damage after the first member is a ``fatal`` Entry."""
+    if kind == DIR:
+        yield from _scan_dir(path, keep, progress)
+        return
     with open(path, "rb") as fh:
         total = os.fstat(fh.fileno()).st_size
         meter = _Meter(fh, total, progress)
@@ -190,6 +199,98 @@ class _Meter:
     def done(self) -> None:
         if self.progress is not None:
             self.progress(self.total, self.total)
+
+
+# ---------------------------------------------------------------------------
+# an unpacked export
+
+
+def _dir_files(root: str) -> Iterator[Tuple[str, os.DirEntry[str]]]:
+    """(member name, entry) of every file an unpacked export holds, in name
+    order: only the exporter's folders are looked in (the folder may be
+    Downloads itself, after ``tar -xzf`` there), never deeper, never a
+    hidden file (macOS's ``._x.json`` beside each file on a FAT disk)."""
+    for folder in EXPORT_FOLDERS:
+        try:
+            with os.scandir(os.path.join(root, folder)) as it:
+                entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.is_symlink() or not entry.is_dir(follow_symlinks=False):
+                yield f"{folder}/{printable(entry.name)}", entry
+
+
+def _dir_identity(root: str) -> str:
+    """Names, sizes and modification times of the files of an unpacked
+    export: a stat each (a resync of an unchanged folder reads none)."""
+    digest = hashlib.sha1()
+    count = 0
+    for name, entry in _dir_files(root):
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        count += 1
+    return f"dir:{count}:{digest.hexdigest()}"
+
+
+def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[Entry]:
+    """The files of an unpacked export as members: kept ones read (each a
+    file of its own, so a file that cannot be read is its own problem, never
+    the end of the walk), the documents' files only stat'ed."""
+    if not os.path.isdir(os.path.join(root, "doc_meta")):
+        raise ArchiveError("the folder holds no doc_meta folder")
+    files = list(_dir_files(root))
+    caps = [keep(name) for name, _ in files]
+    sizes = []
+    for (_, entry), cap in zip(files, caps):
+        try:
+            sizes.append(entry.stat(follow_symlinks=False).st_size if cap is not None else 0)
+        except OSError:
+            sizes.append(0)
+    total, done = sum(sizes), 0
+    step, next_at = max(total // 100, CHUNK), 0
+    for (name, entry), cap, size in zip(files, caps, sizes):
+        if progress is not None and done >= next_at:
+            next_at = done + step
+            progress(done, total)
+        done += size
+        try:
+            if entry.is_symlink():
+                yield Entry(name, 0, 0, problem="links are refused")
+                continue
+            st = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode):
+                yield Entry(name, 0, 0, problem="devices and pipes are refused")
+            elif cap is None:
+                yield Entry(name, st.st_size, 0)
+            elif st.st_size > cap:
+                yield Entry(name, st.st_size, 0, problem=f"{st.st_size} bytes, over the {cap}-byte limit; not read")
+            else:
+                with open(entry.path, "rb") as fh:
+                    data = fh.read(cap + 1)
+                if len(data) > cap:
+                    yield Entry(name, len(data), 0, problem=f"over the {cap}-byte limit; not read")
+                else:
+                    yield Entry(name, len(data), 0, data, zlib.crc32(data))
+        except OSError as exc:
+            yield Entry(name, 0, 0, problem=f"cannot read this file: {exc.strerror or exc}")
+    # Polar writes and deletes a document's doc_meta and doc_info records
+    # together; one without the other is an export unpacked from a download
+    # cut short (tar and 7-Zip leave what came before the cut): documents
+    # not in it must not be taken as deleted.
+    names = {name for name, _ in files}
+    missing = sorted(name for name in names if name.startswith("doc_info/") and name.endswith(".json")
+                     and "doc_meta/" + name[len("doc_info/"):] not in names)
+    if missing:
+        yield Entry(missing[0], 0, 0, fatal=True, problem=(
+            f"the unpacked export is incomplete: {missing[0]} has no doc_meta record beside it"
+            + (f" (nor have {len(missing) - 1} more)" if len(missing) > 1 else "")
+            + "; was it unpacked from a download cut short?"))
+    if progress is not None:
+        progress(total, total)
 
 
 def _why(exc: BaseException) -> str:

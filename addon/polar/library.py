@@ -314,13 +314,14 @@ def _file_reader(path: str) -> Callable[[], bytes]:
 
 
 # Members of an export that are read: the records. The optional first
-# folder is that of a user who unpacked the export and zipped the folder.
-_DOC_META = re.compile(r"^(?:[^/]+/)?doc_meta/([^/.][^/]*)\.json$")
-_DOC_INFO = re.compile(r"^(?:[^/]+/)?doc_info/([^/.][^/]*)\.json$")
-_STASH = re.compile(r"^(?:[^/]+/)?stash/[^/.][^/]*$")
+# folders are those of a user who unpacked the export and zipped the folder
+# (two: 7-Zip unpacks X.zip into X/X/, and that X zipped again).
+_DOC_META = re.compile(r"^(?:[^/]+/){0,2}doc_meta/([^/.][^/]*)\.json$")
+_DOC_INFO = re.compile(r"^(?:[^/]+/){0,2}doc_info/([^/.][^/]*)\.json$")
+_STASH = re.compile(r"^(?:[^/]+/){0,2}stash/[^/.][^/]*$")
 # Polar 3's notes and annotations: its annotation and document blocks are
 # kept (polar.blocks.digest), its notes skipped.
-_BLOCK = re.compile(r"^(?:[^/]+/)?block/[^/.][^/]*\.json$")
+_BLOCK = re.compile(r"^(?:[^/]+/){0,2}block/[^/.][^/]*\.json$")
 # How many records ExportSource.owner looks at for a uid before giving up.
 _OWNER_TRIES = 5
 _DOC_META_ID = re.compile(r"^.*doc_meta/([^/]*)\.json$")
@@ -416,6 +417,10 @@ class ExportSource(Source):
         self._unidentified: List[Tuple[str, str]] = []
         self._unread_blocks = 0
         self._owner: Optional[str] = None  # "" once looked for and not found
+        # The folder chosen as the library when this export was found in it
+        # (export_in_folder), and how many exports that folder holds.
+        self.chosen_in: Optional[Path] = None
+        self.exports_in_folder = 1
 
     # -- reading -----------------------------------------------------------------
 
@@ -751,42 +756,32 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
 
     A browser's file of a download in progress (``.crdownload``, ``.part``)
     chosen while the download ran: once it is gone, the finished file of the
-    same name without that ending is read."""
+    same name without that ending is read.
+
+    A folder that is an export unpacked, or holds exports (packed or not)
+    and no Polar 1.x document, is read as its latest export
+    (:func:`export_in_folder`; the source's ``chosen_in`` then names the
+    folder)."""
     if not path.exists() and path.name.lower().endswith(_DOWNLOADING):
         finished = path.with_name(path.name[: path.name.rindex(".")])
         if finished.is_file():
             path = finished
     if path.is_dir():
-        if (path / "doc_meta").is_dir():  # never in a data directory: Polar's export unpacked
-            from .archive import printable
+        found = export_in_folder(path)
+        if found is None:
+            return DataDirSource(path)
+        chosen, count = found
+        if chosen.is_dir():
+            from .archive import DIR
 
-            raise SourceError(
-                f"{printable(str(path))} is an unpacked Polar export, not a Polar data directory: choose the "
-                "export file Polar downloaded (…Z.zip) instead, or pack this folder's contents again as a .zip"
-            )
-        return DataDirSource(path)
+            source: ExportSource = ExportSource(chosen, DIR, cache_path)
+        else:
+            source = _open_export_file(chosen, cache_path)
+        source.chosen_in = path if chosen != path else None
+        source.exports_in_folder = count
+        return source
     if path.is_file():
-        from . import archive
-
-        shown = archive.printable(str(path))
-        try:
-            kind = archive.sniff(str(path))
-            empty = kind is None and path.stat().st_size == 0
-        except OSError as exc:
-            raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
-        if empty:
-            raise SourceError(f"{shown} is empty (0 bytes){_still_downloading(path)}")
-        if kind is None:
-            raise SourceError(
-                f"{shown} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)"
-            )
-        try:
-            archive.probe(str(path), kind)
-        except archive.ArchiveError as exc:
-            raise SourceError(f"cannot open the Polar export {shown}: {exc}{_still_downloading(path)}") from None
-        except OSError as exc:
-            raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
-        return ExportSource(path, kind, cache_path)
+        return _open_export_file(path, cache_path)
     # Named for what the path looks like it was (an export is chosen as a file).
     from .archive import printable
 
@@ -795,6 +790,99 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     newer = newer_export_beside(path)
     later = f"; a Polar export downloaded later is in that folder: {printable(newer.name)}" if newer else ""
     raise SourceError(f"the Polar {what} {shown} does not exist{later}")
+
+
+def _open_export_file(path: Path, cache_path: Optional[Path]) -> ExportSource:
+    from . import archive
+
+    shown = archive.printable(str(path))
+    try:
+        kind = archive.sniff(str(path))
+        empty = kind is None and path.stat().st_size == 0
+    except OSError as exc:
+        raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
+    if empty:
+        raise SourceError(f"{shown} is empty (0 bytes){_still_downloading(path)}")
+    if kind is None:
+        raise SourceError(
+            f"{shown} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)"
+        )
+    try:
+        archive.probe(str(path), kind)
+    except archive.ArchiveError as exc:
+        raise SourceError(f"cannot open the Polar export {shown}: {exc}{_still_downloading(path)}") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
+    return ExportSource(path, kind, cache_path)
+
+
+def unpacked_export_around(path: Path) -> Optional[Path]:
+    """The unpacked export ``path`` is inside of: a file or folder picked
+    within it (``doc_meta/x.json``, ``stash/``, a file at its top) when the
+    export was wanted. None otherwise. Two stats at most."""
+    from .archive import EXPORT_FOLDERS
+
+    parent = path.parent
+    if parent.name in EXPORT_FOLDERS and (parent.parent / "doc_meta").is_dir():
+        return parent.parent
+    if path.name in EXPORT_FOLDERS and (parent / "doc_meta").is_dir():
+        return parent
+    if path.is_file() and (parent / "doc_meta").is_dir():
+        return parent
+    return None
+
+
+def export_in_folder(folder: Path) -> Optional[Tuple[Path, int]]:
+    """The Polar export a folder chosen as the library stands for, and how
+    many exports it holds; None when it is a data directory (or holds
+    nothing of Polar's: the sync says it has no documents).
+
+    * the folder is an unpacked export (``doc_meta/`` in it: never in a data
+      directory; ``tar -xzf`` there, or Linux's file managers): itself,
+      unless Polar 1.x documents are in it too (unpacked into ``~/.polar``:
+      the data directory it was stays one);
+    * else, when no sub-folder is a Polar 1.x document, the latest export
+      in it: a sub-folder that is an unpacked export (macOS's Archive
+      Utility and 7-Zip unpack into a folder named after the file; a folder
+      nested one level deeper) or a file named as Polar names its exports
+      (Downloads chosen as the folder). Latest by the date in the name,
+      else by modification time. A file still downloading is left out.
+
+    One listing of the folder, stopping at its first document folder."""
+    unpacked = (folder / "doc_meta").is_dir()
+    found: List[Tuple[Tuple[Any, ...], Path]] = []
+    try:
+        with os.scandir(folder) as entries:
+            for seen, entry in enumerate(entries):
+                if seen >= _NEWER_LOOKS:
+                    break
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if os.path.isfile(os.path.join(entry.path, "state.json")):
+                    return None  # a Polar 1.x data directory (an export unpacked into it too: not read)
+                if unpacked:
+                    continue
+                when = _export_date(name) if name.endswith(".zip") else None
+                try:
+                    if when is not None and entry.is_file() and entry.stat().st_size > 0:
+                        if download_in_progress(Path(entry.path)) is None:
+                            found.append(((1,) + when + (entry.stat().st_mtime_ns,), Path(entry.path)))
+                    elif entry.is_dir() and os.path.isdir(os.path.join(entry.path, "doc_meta")):
+                        date = _export_date(name + ".zip") or ()
+                        found.append(((1,) + date if date else (0, os.stat(os.path.join(entry.path, "doc_meta"))
+                                                                 .st_mtime_ns), Path(entry.path)))
+                except OSError:
+                    continue
+    except OSError:
+        return None
+    if unpacked:
+        return folder, 1
+    if not found:
+        return None
+    # An export and its unpacked folder beside it (X.zip, X/) are one export.
+    exports = len({path.name[:-4] if path.name.endswith(".zip") else path.name for _, path in found})
+    return max(found, key=lambda item: (item[0], item[1].name))[1], exports
 
 
 # What browsers name a download in progress: Chrome, Edge and Opera
@@ -825,7 +913,8 @@ def newer_export_beside(path: Path) -> Optional[Path]:
     exports and made (by the date in its name) after ``path`` was; None
     when there is none, or ``path`` is not so named (renamed by its user:
     nothing to compare). A listing of the folder, once a sync."""
-    mine = _export_date(path.name)
+    # (An unpacked export's folder keeps the name without .zip.)
+    mine = _export_date(path.name if path.name.endswith(".zip") else path.name + ".zip")
     if mine is None:
         return None
     best: Optional[Tuple[Tuple[int, ...], str]] = None
@@ -888,12 +977,15 @@ def beside(state_path: Path) -> Path:
 def export_needs_reading(path: Path, cache_path: Optional[Path]) -> bool:
     """True when ``path`` is an export a sync would decompress (new, or
     changed since it was last read): worth a progress window. Cheap: a
-    stat, two 64 KiB reads and the cache's header."""
-    if not path.is_file():
+    stat, two 64 KiB reads and the cache's header. A folder holding an
+    export file counts (its latest export is read); an unpacked export does
+    not (its records are small files, read in seconds: not worth a stat of
+    each here on Anki's main thread)."""
+    if not path.is_file() and not path.is_dir():
         return False
     try:
         source = open_source(path, cache_path)
-        return isinstance(source, ExportSource) and source.needs_reading()
+        return isinstance(source, ExportSource) and source.path.is_file() and source.needs_reading()
     except SourceError:
         return False
 

@@ -312,6 +312,12 @@ def _export_original(source: Source, key: str, title: str, kind: str, filename: 
     if member is None or where is None:
         return None
     size, offset = where
+    from .archive import DIR
+
+    if source.kind == DIR:  # an unpacked export: the document is a file of its own
+        path = source.path / member
+        return Original(key, title, kind_of(member) if kind == OTHER else kind, filename, path=path) \
+            if path.is_file() else None
     return Original(key, title, kind_of(member) if kind == OTHER else kind, filename, archive=source.path,
                     member=member, archive_kind=source.kind, size=size, offset=offset)
 

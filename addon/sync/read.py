@@ -539,6 +539,13 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
                           f"{printable(downloading.name)} is a download not finished; try again once it is done")
     for label, message in source.problems if downloading is None else ():
         report.error(label, message, code="export_damaged")
+    if isinstance(source, ExportSource) and source.chosen_in is not None and source.exports_in_folder > 1:
+        from ..polar.archive import printable
+
+        report.warn(source.describe(), (
+            f"the folder {printable(str(source.chosen_in))} holds {source.exports_in_folder} Polar exports: the "
+            f"latest, {printable(source.path.name)}, was read"), code="export_chosen_in_folder",
+            file=printable(source.path.name), count=source.exports_in_folder)
     newer = newer_export_beside(source.path) if isinstance(source, ExportSource) else None
     if newer is not None:
         from ..polar.archive import printable

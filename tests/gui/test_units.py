@@ -421,23 +421,14 @@ def test_a_report_of_thousands_of_rows_lists_a_hundred_and_the_rest_in_the_brows
     assert len(html) < 100_000
 
 
-def test_an_unpacked_export_chosen_as_the_folder_is_named_so_in_the_users_language(tmp_path):
-    """The core's sentence is English and small print: the message says it
-    in the words the folder chooser uses (translated), once."""
-    from addon.gui import i18n
+def test_an_unpacked_export_with_no_document_is_named_an_export(tmp_path):
+    """An unpacked export is read as the export: when it holds no
+    document, the message speaks of the export, not of state.json files."""
     from addon.gui.library_missing import message_html
 
     (tmp_path / "doc_meta").mkdir()
-    detail = f"{tmp_path} is an unpacked Polar export, not a Polar data directory: choose the export file"
-    text = message_html(tmp_path, configured=True, exists=True, detail=detail)
-    assert "This folder is a Polar export, unpacked." in text and "could not read it" not in text
-    assert "data directory" not in text
-    i18n.force("de")
-    try:
-        assert "Dieser Ordner ist ein entpackter Polar-Export." in message_html(tmp_path, True, True, detail=detail)
-    finally:
-        i18n.force(None)
-
+    text = message_html(tmp_path, configured=True, exists=True, empty=True)
+    assert "The Polar export" in text and "holds no documents" in text and "state.json" not in text
 
 def test_a_missing_export_names_the_export_downloaded_after_it(tmp_path):
     """The old export deleted once a new one is downloaded (Polar names each
@@ -484,3 +475,22 @@ def test_a_side_of_a_conflict_that_is_empty_says_so():
             assert polar_side.index(empty) < polar_side.index("my own note"), lang
     finally:
         i18n.force(None)
+
+
+def test_a_file_or_folder_picked_inside_an_unpacked_export_leads_to_the_export(tmp_path):
+    """Use a Polar export… shows files only: a user with an unpacked export
+    picks a file in it (doc_meta/x.json, a PDF in stash/); the folder
+    chooser gets doc_meta/ or stash/. Each leads to the export's folder."""
+    from addon.gui.polar_folder import better_folder
+    from addon.polar.library import unpacked_export_around
+
+    export = tmp_path / "12dzxVk3Q8-2021-03-14T09_26_53.512Z"
+    for sub in ("doc_meta", "doc_info", "stash"):
+        (export / sub).mkdir(parents=True)
+    (export / "doc_meta" / "1abc.json").write_text("{}")
+    (export / "stash" / "1abc.pdf").write_bytes(b"%PDF")
+    for picked in (export / "doc_meta" / "1abc.json", export / "stash" / "1abc.pdf", export / "stash"):
+        assert unpacked_export_around(picked) == export, picked
+    assert better_folder(export / "doc_meta", tmp_path / "nowhere") == export
+    assert unpacked_export_around(tmp_path / "photos" / "a.jpg") is None
+    assert unpacked_export_around(export) is None  # the export itself: nothing around it

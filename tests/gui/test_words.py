@@ -500,30 +500,71 @@ def test_choosing_the_home_folder_offers_the_polar_folder_in_it(anki, tmp_path, 
     assert settings_dialog.choose_folder(anki.mw, "") == str(polar)
 
 
-def test_an_unpacked_export_chosen_as_a_folder_is_named_so(anki, tmp_path, monkeypatch):
-    """A Linux file manager unpacks Polar's .zip by its content; that folder
-    chosen as the data folder: the question says it is an unpacked export
-    and to choose the downloaded file instead (Cancel: nothing changes)."""
-    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
+def test_an_unpacked_export_chosen_as_the_folder_syncs_the_notes_already_there(anki, tmp_path, monkeypatch):
+    """A user who unpacked Polar's export (a file manager, Archive Utility,
+    7-Zip) and chose that folder with "Choose Polar data folder…": it was a
+    question saying to choose the downloaded file instead, and nothing
+    synced. Now it is taken without a question and read as the export: the
+    notes the data folder made are the same notes (none new, none removed),
+    and no watcher runs on it (an export does not change by itself)."""
+    import tarfile
 
-    settings_dialog = _addon_module(anki, "settings_dialog")
-    unpacked = tmp_path / "12dzxVk3Q8-2021-03-14T09_26_53.512Z"
-    (unpacked / "doc_meta").mkdir(parents=True)
-    (unpacked / "doc_meta" / "1abc.json").write_text("{}")
+    from aqt.qt import QFileDialog
+
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    export = write_export(tmp_path / EXPORT_NAME, library_metas(anki.library))
+    unpacked = tmp_path / EXPORT_NAME[: -len(".zip")]
+    with tarfile.open(export) as tar:
+        tar.extractall(unpacked)
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: str(unpacked)))
-    seen = []
+    anki.settle()
+    col = anki.mw.col
+    guids = {col.get_note(nid).guid for nid in col.find_notes("")}
+    try:
+        before = anki.controller.runner.finished_count
+        anki.menu_action("Choose Polar data folder…").trigger()  # no question: an open modal fails the test
+        outcome = anki.wait_synced(before)
+        report = outcome.report
+        assert outcome.request.trigger == "manual" and not outcome.library_error and not outcome.failed
+        assert (report.created, report.orphaned, report.deleted) == (0, 0, 0), report
+        assert report.documents > 0 and not report.errors, report.errors
+        assert {col.get_note(nid).guid for nid in col.find_notes("")} == guids
+        assert _config(anki)["data_dir"] == str(unpacked)
+        assert anki.controller.watcher is None
+    finally:
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()
+    assert anki.controller.watcher is not None
 
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(50, answer)
-            return
-        seen.append(box.text())
-        box.button(QMessageBox.StandardButton.Cancel).click()
 
-    QTimer.singleShot(50, answer)
-    assert settings_dialog.choose_folder(anki.mw, "") == ""
-    assert "Polar export, unpacked" in seen[0] and "Use a Polar export…" in seen[0], seen
+def test_a_file_picked_inside_an_unpacked_export_uses_the_export(anki, tmp_path, monkeypatch):
+    """Use a Polar export… shows files: a user whose export is unpacked
+    picks one of its files (here doc_meta/<id>.json); it was "is neither a
+    Polar data directory nor a Polar export". The export's folder is used."""
+    import tarfile
+
+    from aqt.qt import QFileDialog
+
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    export = write_export(tmp_path / EXPORT_NAME, library_metas(anki.library))
+    unpacked = tmp_path / EXPORT_NAME[: -len(".zip")]
+    with tarfile.open(export) as tar:
+        tar.extractall(unpacked)
+    picked = sorted((unpacked / "doc_meta").iterdir())[0]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kw: (str(picked), "")))
+    anki.settle()
+    try:
+        before = anki.controller.runner.finished_count
+        anki.menu_action("Use a Polar export…").trigger()  # no warning box: an open modal fails the test
+        outcome = anki.wait_synced(before)
+        assert not outcome.library_error and not outcome.failed and not outcome.report.errors
+        assert (outcome.report.created, outcome.report.orphaned) == (0, 0)
+        assert _config(anki)["data_dir"] == str(unpacked)
+    finally:
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()
 
 
 def test_a_folder_chosen_from_the_menu_syncs_as_asked(anki, tmp_path, monkeypatch):

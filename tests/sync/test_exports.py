@@ -4,6 +4,7 @@ costs only what it hit."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import struct
 import tarfile
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from addon.polar import archive
-from addon.polar.library import SourceError, beside
+from addon.polar.docmeta import export_docmeta
+from addon.polar.library import SourceError, beside, export_needs_reading, open_source
+from addon.polar.originals import find_original
 from addon.settings import Settings
 from addon.sync.engine import prepare, sync
 from tests.conftest import make_collection
@@ -514,20 +517,171 @@ def test_a_newer_export_downloaded_beside_the_chosen_one_is_named(col, tmp_path,
     assert "does not exist" in str(err.value) and newer.name in str(err.value), str(err.value)
 
 
-def test_an_unpacked_export_chosen_as_a_folder_says_what_it_is(col, library, export, tmp_path, state_path):
-    """Linux file managers open Polar's ``.zip`` by its content and unpack
-    it; the folder chosen as a data folder held "no Polar documents" and
-    said a data folder holds state.json files. It says it is an unpacked
-    export and what to choose instead; nothing is synced."""
-    unpacked = tmp_path / "12dzxVk3Q8-2021-03-14T09_26_53.512Z"
+def _untar(export: Path, into: Path) -> Path:
+    """``tar -xzf export -C into``: what file managers and 7-Zip make of it."""
     with tarfile.open(export) as tar:
         if hasattr(tarfile, "data_filter"):
-            tar.extractall(unpacked, filter="data")
+            tar.extractall(into, filter="data")
         else:
-            tar.extractall(unpacked)
-    assert (unpacked / "doc_meta").is_dir()
-    with pytest.raises(SourceError) as err:
-        run(col, unpacked, state_path)
-    said = str(err.value)
-    assert "unpacked Polar export" in said and str(unpacked) in said, said
-    assert col.note_count() == 0
+            tar.extractall(into)
+    return into
+
+
+def _unpack(layout: str, export: Path, downloads: Path) -> Path:
+    """The export unpacked as users do it; returns what they then choose."""
+    stem = export.name[: -len(".zip")]
+    if layout == "tar -xzf in Downloads":  # doc_meta/, stash/... beside the .zip
+        return _untar(export, downloads)
+    if layout == "folder named after the file":  # Archive Utility, Linux file managers
+        return _untar(export, downloads / stem)
+    if layout == "the folder that holds it":  # ...and then Downloads chosen
+        _untar(export, downloads / stem)
+        return downloads
+    if layout == "nested one level deeper":  # 7-Zip: X.zip -> X/X.tar -> X/X/
+        outer = downloads / stem
+        outer.mkdir()
+        with gzip.open(export) as packed:
+            (outer / (stem + ".tar")).write_bytes(packed.read())
+        _untar(outer / (stem + ".tar"), outer / stem)
+        return outer
+    assert layout == "the inner .tar"  # 7-Zip's first step, chosen as the file
+    inner = downloads / (stem + ".tar")
+    with gzip.open(export) as packed:
+        inner.write_bytes(packed.read())
+    return inner
+
+
+UNPACKED = ["tar -xzf in Downloads", "folder named after the file", "the folder that holds it",
+            "nested one level deeper", "the inner .tar"]
+
+
+@pytest.mark.parametrize("layout", UNPACKED)
+def test_an_unpacked_export_syncs_the_same_notes_as_the_archive(col, library, export, tmp_path, state_path,
+                                                                 layout):
+    """A user who unpacked Polar's export (tar -xzf, a file manager, macOS's
+    Archive Utility, 7-Zip's two steps) and chose the folder or the inner
+    .tar: "an unpacked Polar export, not a Polar data directory" and
+    nothing synced. Now the same notes, the same guids as the archive, and
+    moving between the archive and the folder, either way, changes nothing."""
+    chosen = _unpack(layout, export, export.parent)
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        from_folder = run(other, chosen, tmp_path / "other.sqlite")
+        assert (from_folder.created, from_folder.errors) == (6, []), from_folder.errors
+        assert not from_folder.warnings, from_folder.warnings
+        first = run(col, export, state_path)
+        assert notes(other) == notes(col)
+    finally:
+        other.close()
+    for path in (chosen, export, chosen):
+        again = run(col, path, state_path)
+        assert (again.created, again.updated, again.orphaned, again.deleted) == (0, 0, 0, 0), path
+        assert again.unchanged == first.created and not again.errors and not again.warnings, again.warnings
+    assert col.note_count() == 6
+
+
+def test_an_unpacked_export_is_read_once_and_follows_an_edit(col, library, export, tmp_path, state_path,
+                                                            monkeypatch):
+    """The folder is read as an archive is: once (a stat per file tells an
+    unchanged folder), an edited record read again; a file macOS writes
+    beside each one on a FAT disk (``._x.json``) is not a document; the
+    document's file opens from the folder."""
+    folder = _unpack("folder named after the file", export, export.parent)
+    meta = next((folder / "doc_meta").iterdir())
+    (folder / "doc_meta" / ("._" + meta.name)).write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    first = run(col, folder, state_path)
+    assert first.created == 6 and not first.errors and not first.warnings
+    real_scan = archive.scan
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the folder was read again")
+
+    monkeypatch.setattr(archive, "scan", no_scan)
+    assert run(col, folder, state_path).unchanged == 6
+    monkeypatch.setattr(archive, "scan", real_scan)
+    for name in (folder / "doc_meta").glob("[!.]*.json"):
+        text = name.read_text(encoding="utf-8")
+        if "an I/O request" in text:
+            name.write_text(text.replace("an I/O request", "an I/O request (edited)"), encoding="utf-8")
+    edited = run(col, folder, state_path)
+    assert (edited.updated, edited.created, edited.parsed) == (1, 0, 1), edited
+    source = open_source(folder, beside(state_path))
+    doc = next(f for f in source.list_documents() if f.key == "1OperatingSystems3Easy0b")
+    original = find_original(source, doc.key, export_docmeta(doc.read(), doc.key)[0])
+    assert original is not None and original.path is not None and original.path.is_file(), original
+    assert original.path.parent == folder / "stash"
+
+
+def test_a_folder_of_several_exports_reads_the_latest_and_says_which(col, library, tmp_path, state_path):
+    """Downloads chosen as the folder, holding this month's and last
+    month's exports (one unpacked): the latest is read, the report names it;
+    one still downloading is not taken; the next download is read next."""
+    downloads = tmp_path / "Downloads"
+    metas = library_metas(library)
+    old = write_export(downloads / "1OldExpXyz-2021-02-07T09:26:53.512Z.zip", metas[:2])
+    _untar(old, downloads / old.name[:-4])
+    write_export(downloads / "1MidExpAbc-2021-03-07T09_26_53.512Z.zip", metas)
+    (downloads / "1NewExpDef-2021-04-07T09_26_53.512Z.zip").write_bytes(b"")
+    (downloads / "1NewExpDef-2021-04-07T09_26_53.512Z.zip.part").write_bytes(b"\x1f\x8b")
+    (downloads / "holiday.jpg").write_bytes(b"\xff\xd8")
+    report = run(col, downloads, state_path)
+    assert report.created == 6 and not report.errors, report.errors
+    said = [w for w in report.warnings if w.get("code") == "export_chosen_in_folder"]
+    assert len(said) == 1 and said[0]["file"] == "1MidExpAbc-2021-03-07T09_26_53.512Z.zip", report.warnings
+    assert "holds 2 Polar exports" in said[0]["message"] and str(downloads) in said[0]["message"]
+    (downloads / "1NewExpDef-2021-04-07T09_26_53.512Z.zip.part").unlink()
+    (downloads / "1NewExpDef-2021-04-07T09_26_53.512Z.zip").unlink()
+    write_export(downloads / "1NewExpDef-2021-04-07T09_26_53.512Z.zip", metas[1:])
+    assert export_needs_reading(downloads, beside(state_path))  # (the GUI's progress window: a first read)
+    newer = run(col, downloads, state_path)
+    assert not export_needs_reading(downloads, beside(state_path)) and not export_needs_reading(library, None)
+    assert newer.orphaned > 0 and newer.created == 0, newer
+    assert [w["file"] for w in newer.warnings if w.get("code") == "export_chosen_in_folder"] == [
+        "1NewExpDef-2021-04-07T09_26_53.512Z.zip"]
+
+
+@pytest.mark.parametrize("how", ["saved", "unpacked"])
+def test_a_data_folder_with_an_export_beside_its_documents_stays_a_data_folder(col, library, export, state_path,
+                                                                              how):
+    """A Polar 1.x data folder where an export was saved, or unpacked
+    (tar -xzf in ~/.polar): its documents are read, not the export."""
+    if how == "saved":
+        (library / export.name).write_bytes(export.read_bytes())
+    else:
+        _untar(export, library)
+        assert (library / "doc_meta").is_dir()
+    report = run(col, library, state_path)
+    assert report.created == 6 and not report.warnings and not report.errors
+
+
+def test_an_export_unpacked_from_a_download_cut_short_takes_no_note_as_deleted(col, library, export, state_path):
+    """tar -xzf (or 7-Zip) of a download cut short leaves the records that
+    came before the cut: the documents after it looked deleted and their
+    notes were suspended. A doc_info record without its doc_meta (Polar
+    writes and deletes both together) marks the folder incomplete: one row
+    names it, nothing is taken as deleted."""
+    first = run(col, export, state_path)
+    folder = _unpack("folder named after the file", export, export.parent)
+    gone = sorted((folder / "doc_meta").iterdir())[:2]
+    for path in gone:
+        path.unlink()
+    report = run(col, folder, state_path)
+    assert (report.orphaned, report.deleted, report.created) == (0, 0, 0), report
+    assert [w["code"] for w in report.warnings] == ["export_incomplete"], report.warnings
+    assert len(report.errors) == 1 and "the unpacked export is incomplete" in report.errors[0]["message"]
+    assert "doc_info/" + gone[0].name in report.errors[0]["message"]
+    assert not col.find_cards("is:suspended") and col.note_count() == first.created
+
+
+def test_an_unpacked_export_zipped_again_two_folders_deep_gives_the_same_notes(col, export, tmp_path, state_path):
+    """7-Zip unpacks X.zip into X/X/; that X zipped again holds
+    X/X/doc_meta/...: "0 documents". The same notes as the export now."""
+    first = run(col, export, state_path)
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        stem = export.name[:-4]
+        again = run(other, rezip(export, tmp_path / "again.zip", folder=f"{stem}/{stem}/"), tmp_path / "o.sqlite")
+        assert (again.documents, again.created, again.errors) == (first.documents, 6, [])
+        assert notes(other) == notes(col)
+    finally:
+        other.close()

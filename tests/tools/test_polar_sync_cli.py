@@ -87,6 +87,39 @@ def test_a_folder_without_documents_says_so(tmp_path):
     assert f"there are no Polar documents in {home}" in out.stderr and "state.json" in out.stderr
 
 
+def test_an_export_without_documents_says_so_in_an_exports_words(tmp_path):
+    """An export that holds nothing of Polar's (a zip of something else):
+    it said a data folder holds state.json files, words about folders for
+    a file."""
+    import zipfile
+
+    other = tmp_path / "photos.zip"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("holiday/1.jpg", b"\xff\xd8")
+    out = cli("--data-dir", str(other), "--collection", str(tmp_path / "c.anki2"))
+    assert out.returncode == 0
+    assert f"the Polar export {other} holds no Polar documents" in out.stderr and "state.json" not in out.stderr
+
+
+def test_a_folder_inside_an_unpacked_export_names_the_export(library, tmp_path):
+    """--data-dir given doc_meta/ of an unpacked export: the line names the
+    folder to use, not state.json files."""
+    import tarfile
+
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    export = write_export(tmp_path / EXPORT_NAME, library_metas(library))
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(export) as tar:
+        tar.extractall(unpacked)
+    out = cli("--data-dir", str(unpacked / "doc_meta"), "--collection", str(tmp_path / "c.anki2"))
+    assert out.returncode == 0
+    assert f"is inside an unpacked Polar export: use --data-dir {unpacked}" in out.stderr, out.stderr
+    assert "state.json" not in out.stderr
+    synced = cli("--data-dir", str(unpacked), "--collection", str(tmp_path / "c.anki2"))
+    assert synced.returncode == 0 and "6 new notes" in synced.stdout, synced.stdout
+
+
 def test_config_overrides_and_dry_run(library, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"default_deck": "Inbox"}))
