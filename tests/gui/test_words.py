@@ -681,3 +681,29 @@ def test_the_notice_fits_a_400_px_window_in_every_language(anki, lang):
     finally:
         mw.pm.setLang("en_US")
         mw.resize(size)
+
+
+@pytest.mark.parametrize("size", [(720, 560), (400, 640)])
+def test_a_first_syncs_report_shows_the_old_notes_it_was_opened_for(anki, size):
+    """A first sync of 300 documents over 2,000 notes of Polar's old sync:
+    the notice says "135 notes from Polar's old sync to look at", and its
+    report gave the rows above 160 px, the list of 5,000 changes the rest:
+    the old notes' words and their "Show in Browser · Suspend them" links
+    were below the fold (at 400 px even their heading's text). The rows that
+    need a look now get the room they need; the list of changes keeps a part."""
+    changes = [{"kind": "created", "change": "created", "deck": f"Deck {n % 30}", "document": f"d{n % 300}",
+                "title": f"Doc {n % 300}", "note_id": n, "front": f"Q{n}", "card": f"c{n}"}
+               for n in range(1, 3001)]
+    data = {"created": 3000, "updated": 1865, "adopted": 1800, "paired": 65, "documents": 308, "parsed": 308,
+            "errors": [], "conflicts": [], "warnings": [], "legacy_leftovers": list(range(10001, 10136)),
+            "changes": changes}
+    dialog = anki.controller.show_report(data, "sync on startup", 0)
+    try:
+        dialog.resize(*size)
+        anki.anki.process(0.3)
+        browser = dialog.browser
+        assert browser.verticalScrollBar().maximum() == 0, "the rows above must show whole"
+        assert "Suspend them" in browser.toPlainText()
+        assert dialog.tree.height() >= 100, dialog.tree.height()
+    finally:
+        dialog.close()
