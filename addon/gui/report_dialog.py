@@ -244,6 +244,17 @@ def open_browser(nids: List[int]) -> Any:
     return browser
 
 
+class _Splitter(QSplitter):
+    """Tells its report when it has a new height: the window resized, or
+    its buttons stacked at a narrow width (after the window's resize)."""
+
+    def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        share = getattr(self.parent(), "share_room", None)
+        if share is not None:
+            share()
+
+
 class ReportDialog(_PolarDialog):
     """One report; non-modal so the user can look at cards meanwhile.
 
@@ -270,7 +281,7 @@ class ReportDialog(_PolarDialog):
             changes = change_tree(rows or [])
         self.changes = changes
         self.tree = self._build_tree(changes)
-        splitter = self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter = self.splitter = _Splitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.browser)
         # The rows that need a look (problems, conflicts, notes of Polar's
         # old sync) get the room their text needs; a short list of changes
@@ -320,10 +331,6 @@ class ReportDialog(_PolarDialog):
         self.splitter.blockSignals(True)  # (not the user's drag)
         self.splitter.setSizes([top, total - top])
         self.splitter.blockSignals(False)
-
-    def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self.share_room()
 
     def showEvent(self, event: Optional[QShowEvent]) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

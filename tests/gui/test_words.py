@@ -683,8 +683,8 @@ def test_the_notice_fits_a_400_px_window_in_every_language(anki, lang):
         mw.resize(size)
 
 
-@pytest.mark.parametrize("size", [(720, 560), (400, 640)])
-def test_a_first_syncs_report_shows_the_old_notes_it_was_opened_for(anki, size):
+@pytest.mark.parametrize("lang, size", [("en_US", (720, 560)), ("en_US", (400, 640)), ("de_DE", (400, 700))])
+def test_a_first_syncs_report_shows_the_old_notes_it_was_opened_for(anki, lang, size):
     """A first sync of 300 documents over 2,000 notes of Polar's old sync:
     the notice says "135 notes from Polar's old sync to look at", and its
     report gave the rows above 160 px, the list of 5,000 changes the rest:
@@ -697,13 +697,17 @@ def test_a_first_syncs_report_shows_the_old_notes_it_was_opened_for(anki, size):
     data = {"created": 3000, "updated": 1865, "adopted": 1800, "paired": 65, "documents": 308, "parsed": 308,
             "errors": [], "conflicts": [], "warnings": [], "legacy_leftovers": list(range(10001, 10136)),
             "changes": changes}
+    anki.mw.pm.setLang(lang)  # German: its buttons stack at 400 px, after the window's resize
     dialog = anki.controller.show_report(data, "sync on startup", 0)
     try:
+        dialog.resize(760, 560)  # as last closed, say; then narrowed by the user
+        anki.anki.process(0.3)
         dialog.resize(*size)
         anki.anki.process(0.3)
         browser = dialog.browser
         assert browser.verticalScrollBar().maximum() == 0, "the rows above must show whole"
-        assert "Suspend them" in browser.toPlainText()
+        assert "polar-suspend:" in browser.toHtml() or "Suspend them" in browser.toPlainText()
         assert dialog.tree.height() >= 100, dialog.tree.height()
     finally:
         dialog.close()
+        anki.mw.pm.setLang("en_US")
