@@ -664,6 +664,7 @@ def progress_words(message: str) -> str:
         "Planning…": lambda: tr("Planning…"),
         "Writing media…": lambda: tr("Writing media…"),
         "Updating notes…": lambda: tr("Updating notes…"),
+        "Backing up your collection…": lambda: tr("Backing up your collection…"),
     }
     words = fixed.get(message)
     return words() if words else message
