@@ -347,11 +347,16 @@ class ReportDialog(_PolarDialog):
         tree.setHeaderLabels([tr("What a sync would change") if self.dry_run else tr("What changed"), ""])
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setUniformRowHeights(True)
+        # A narrow window cuts the names: in the middle, so sub-decks keep
+        # their own ends ("compsci::…::algorithms" cut at the right was
+        # "compsci::…" eight times at 400 px in German); in full as tooltips.
+        tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         # (Per deck and document, never per row: the rows are counted and
         # grouped already, see ChangeTree.)
         for deck in changes.decks:
             deck_item = QTreeWidgetItem(tree, [deck.name, counts_words(deck.counts, self.dry_run)])
             deck_item.setData(0, _ROWS, self._group(deck.rows))
+            deck_item.setToolTip(0, deck.name)
             for doc in deck.documents:
                 doc_item = QTreeWidgetItem(deck_item, [doc.name, counts_words(doc.counts, self.dry_run)])
                 doc_item.setData(0, _ROWS, self._group(doc.rows))

@@ -711,3 +711,31 @@ def test_a_first_syncs_report_shows_the_old_notes_it_was_opened_for(anki, lang, 
     finally:
         dialog.close()
         anki.mw.pm.setLang("en_US")
+
+
+def test_sub_decks_in_a_narrow_report_keep_their_own_names(anki):
+    """At 400 px in German the counts ("198 neue Notizen, 115 Notizen
+    aktualisiert") leave the names ~85 px: cut at the right, seven sub-decks
+    of one deck all read "computer sc…" ("compsci::…" in a first sync's
+    report). Cut in the middle, each keeps its end;
+    the full name is the item's tooltip."""
+    subs = ["algorithms", "compilers", "databases", "linux", "networking", "operating systems", "graphics"]
+    changes = [{"kind": kind, "change": kind, "deck": f"computer science::{sub}", "document": f"d{n}",
+                "title": f"Doc {n}", "note_id": n * 1000 + k, "front": "Q", "card": f"c{n}-{k}"}
+               for n, sub in enumerate(subs) for k in range(313) for kind in ["created" if k < 198 else "updated"]]
+    data = {"created": 198 * len(subs), "updated": 115 * len(subs), "documents": len(subs), "errors": [],
+            "conflicts": [], "warnings": [], "changes": changes}
+    anki.mw.pm.setLang("de_DE")
+    dialog = anki.controller.show_report(data, "manual", 0)
+    try:
+        dialog.resize(400, 700)
+        anki.anki.process(0.3)
+        tree = dialog.tree
+        items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+        room = tree.columnWidth(0) - tree.indentation() - 8
+        shown = {tree.fontMetrics().elidedText(item.text(0), tree.textElideMode(), room) for item in items}
+        assert len(shown) == len(subs), shown
+        assert all(item.toolTip(0) == item.text(0) for item in items)
+    finally:
+        dialog.close()
+        anki.mw.pm.setLang("en_US")
