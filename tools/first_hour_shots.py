@@ -104,6 +104,34 @@ def old_sync_notes(collection: Path, library: Path, lang: str) -> int:
         col.close()
 
 
+def grab_cards(session: Any, out: Path) -> None:
+    """Question | answer at 400 px, light and night: a Basic and a Cloze
+    note taken over from the old sync (in the profile's stock types) and a
+    new note of each kind."""
+    import card_shots
+    from aqt.theme import Theme
+
+    mw = session.mw
+    col = mw.col
+    picks = []
+    for kind in (0, 1):  # basic, cloze
+        mids = [m.id for m in col.models.all_names_and_ids() if (col.models.get(m.id) or {}).get("type") == kind]
+        taken = [n for n in col.find_notes("tag:polar") if col.get_note(n).mid in mids
+                 and col.get_note(n).note_type()["name"] not in ("Polar Basic", "Polar Cloze")]
+        fresh = [n for n in col.find_notes('"note:Polar*" tag:polar') if col.get_note(n).mid in mids]
+        for label, nids in (("taken-over", taken), ("new", fresh)):
+            if nids:
+                picks.append((f"{'cloze' if kind else 'basic'}-{label}", col.get_note(nids[0]).card_ids()[0]))
+    mw.resize(sample_shots.WIDTH, sample_shots.HEIGHT)
+    for mode, theme in (("light", Theme.LIGHT), ("night", Theme.DARK)):
+        mw.set_theme(theme)
+        session.process(0.3)
+        for name, cid in picks:
+            question, answer, _q, _a = card_shots.show_card(session, cid)
+            card_shots._side_by_side(question, answer).save(str(out / f"06-{name}-{mode}.png"))
+    mw.set_theme(Theme.LIGHT)
+
+
 def run_session(lang: str, work: Path) -> None:
     from aqt.qt import QPainter, QPoint
     from aqt.theme import Theme
@@ -161,6 +189,7 @@ def run_session(lang: str, work: Path) -> None:
         session.process(0.5)
         settings.grab().save(str(out / "05-settings.png"))
         settings.reject()
+        grab_cards(session, out)
     finally:
         anki_harness.shutdown(session)
     print(f"{lang}: shots in {out}")
