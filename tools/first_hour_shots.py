@@ -81,8 +81,10 @@ def old_sync_notes(collection: Path, library: Path, lang: str) -> int:
     collection.parent.mkdir(parents=True, exist_ok=True)
     col = Collection(str(collection))
     try:
-        kinds = {m["type"]: m for m in (col.models.get(e.id) for e in col.models.all_names_and_ids())
-                 if m is not None and m["name"] in ("Basic", "Cloze", "Einfach", "Lückentext")}
+        # The stock Basic and Cloze in the profile's language: the first made of each kind.
+        models = sorted((m for m in (col.models.get(e.id) for e in col.models.all_names_and_ids()) if m),
+                        key=lambda m: m["id"], reverse=True)
+        kinds = {m["type"]: m for m in models}
         cards = _cards(library)
         random.Random(8).shuffle(cards)
         for i, (labels, card) in enumerate(cards[:OLD_NOTES]):
