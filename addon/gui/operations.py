@@ -208,6 +208,9 @@ class SyncRunner:
         self._progress_open = False
         self._dialog: Any = None  # Anki's progress window of ours (None: another op's was open)
         self._writing = False  # our CollectionOp is running (read on the sync's thread)
+        # Anki's backup folder when the sync under way is the profile's first
+        # (no sync state yet): Anki backs the collection up before it writes.
+        self._backup_first: Optional[str] = None
         # Bumped when the profile closes: results of syncs started before
         # are dropped instead of being written into the next profile.
         self._generation = 0
@@ -353,6 +356,7 @@ class SyncRunner:
         # No record for this profile: it may have been renamed (the record
         # is under its old name, found on the reading's thread).
         live = None if state_path.exists() else self._live_state_files(state_path)
+        self._backup_first = None if live is None else _backup_folder(self.mw)
 
         def op(col: Any) -> Any:
             try:
@@ -566,9 +570,21 @@ class SyncRunner:
             return
 
         undo_name = our_step_name()  # Edit ▸ Undo says it in the user's language
+        backup, self._backup_first = self._backup_first, None
 
         def op(col: Any) -> _Applied:
             try:
+                if backup is not None and prepared.docs:
+                    # The first sync in a profile may change thousands of
+                    # notes (the old sync's, taken over): a backup first,
+                    # as Anki's File ▸ Create Backup makes, restored by
+                    # File ▸ Switch Profile ▸ Open Backup… (Undo lasts only
+                    # until Anki closes).
+                    self._progress_from_thread("Backing up your collection…")
+                    try:
+                        col.create_backup(backup_folder=backup, force=True, wait_for_completion=True)
+                    except Exception:
+                        self.log.warning("the backup before the first sync failed", exc_info=True)
                 return _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held))
             finally:
                 self._writing = False
@@ -658,6 +674,15 @@ class SyncRunner:
         except Exception:  # (a timeout: the entry still lands, later)
             self.log.warning("the sync log was still being written when the profile closed")
         self._log_landed(landing)
+
+
+def _backup_folder(mw: Any) -> Optional[str]:
+    """Anki's backup folder for this profile (Preferences ▸ Backups), or
+    None when Anki cannot say."""
+    try:
+        return str(mw.pm.backupFolder())
+    except Exception:
+        return None
 
 
 def suspend_notes(parent: Any, nids: List[int], on_done: Callable[[int], Any]) -> None:

@@ -244,6 +244,17 @@ def open_browser(nids: List[int]) -> Any:
     return browser
 
 
+class _Splitter(QSplitter):
+    """Tells its report when it has a new height: the window resized, or
+    its buttons stacked at a narrow width (after the window's resize)."""
+
+    def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        share = getattr(self.parent(), "share_room", None)
+        if share is not None:
+            share()
+
+
 class ReportDialog(_PolarDialog):
     """One report; non-modal so the user can look at cards meanwhile.
 
@@ -270,15 +281,21 @@ class ReportDialog(_PolarDialog):
             changes = change_tree(rows or [])
         self.changes = changes
         self.tree = self._build_tree(changes)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter = self.splitter = _Splitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.browser)
+        # The rows that need a look (problems, conflicts, notes of Polar's
+        # old sync) get the room their text needs; a short list of changes
+        # needs little. Shared out again as the window is sized, until the
+        # user drags the handle.
+        self.has_rows = bool(data.get("errors") or data.get("conflicts") or data.get("warnings")
+                             or leftover_ids(data))
+        self.room_shared_by_hand = False
         if self.tree is not None:
             splitter.addWidget(self.tree)
-            # The rows that need a look get the room; a short list of changes needs little.
-            has_rows = bool(data.get("errors") or data.get("conflicts") or data.get("warnings"))
-            tree_rows = len(data.get("changes") or []) + 2 * self.tree.topLevelItemCount() + 2
-            tree_height = min(max(tree_rows * 20, 120), 400) if has_rows else 400
+            self.tree_rows = len(data.get("changes") or []) + 2 * self.tree.topLevelItemCount() + 2
+            tree_height = min(max(self.tree_rows * 20, 120), 400) if self.has_rows else 400
             splitter.setSizes([560 - tree_height, tree_height])
+            qconnect(splitter.splitterMoved, self._room_shared_by_hand)
         self.show_button: Optional[QPushButton] = None
         self.finish(splitter, tr("Open sync log"), lambda: show_log(self), (720, 560))
         if self.tree is not None:
@@ -291,6 +308,34 @@ class ReportDialog(_PolarDialog):
             self._update_button()
             self.fit_buttons()
 
+    def _room_shared_by_hand(self, *_: Any) -> None:
+        self.room_shared_by_hand = True
+
+    def share_room(self) -> None:
+        """The rows above as tall as their text (the list of changes keeps
+        at least 120 px, or what it needs when less), when there are rows
+        that need a look: the notice that opened the window named them."""
+        if self.tree is None or not self.has_rows or self.room_shared_by_hand:
+            return
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        shown, viewport = self.browser.document(), self.browser.viewport()
+        document = shown.clone() if shown is not None else None
+        if document is None or viewport is None:
+            return
+        document.setTextWidth(viewport.width())
+        need = int(document.size().height()) + 2 * self.browser.frameWidth() + 2
+        tree = min(self.tree_rows * 20, 120)
+        top = max(min(need, total - tree), min(total // 3, need))
+        self.splitter.blockSignals(True)  # (not the user's drag)
+        self.splitter.setSizes([top, total - top])
+        self.splitter.blockSignals(False)
+
+    def showEvent(self, event: Optional[QShowEvent]) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.share_room()
+
     # -- what changed ----------------------------------------------------------
 
     def _build_tree(self, changes: ChangeTree) -> Optional[QTreeWidget]:
@@ -302,11 +347,16 @@ class ReportDialog(_PolarDialog):
         tree.setHeaderLabels([tr("What a sync would change") if self.dry_run else tr("What changed"), ""])
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setUniformRowHeights(True)
+        # A narrow window cuts the names: in the middle, so sub-decks keep
+        # their own ends ("compsci::…::algorithms" cut at the right was
+        # "compsci::…" eight times at 400 px in German); in full as tooltips.
+        tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         # (Per deck and document, never per row: the rows are counted and
         # grouped already, see ChangeTree.)
         for deck in changes.decks:
             deck_item = QTreeWidgetItem(tree, [deck.name, counts_words(deck.counts, self.dry_run)])
             deck_item.setData(0, _ROWS, self._group(deck.rows))
+            deck_item.setToolTip(0, deck.name)
             for doc in deck.documents:
                 doc_item = QTreeWidgetItem(deck_item, [doc.name, counts_words(doc.counts, self.dry_run)])
                 doc_item.setData(0, _ROWS, self._group(doc.rows))

@@ -451,6 +451,14 @@ def _field_roles(field_names: Tuple[str, ...], own: bool, question_fields: Froze
         roles = [ROLE_FRONT] + [""] * (len(field_names) - 1)
         if len(field_names) > 1:
             roles[1] = answer(field_names[1])
+    elif ROLE_FRONT in roles and not any(role.startswith(ROLE_ANSWER) for role in roles):
+        # "Text" is German too: the stock "Lückentext" is (Text, Rückseite
+        # Extra). Right after the front, an "… Extra" field is a stock
+        # cloze's answer in its language ("Verso extra", "Reverso extra"); a
+        # "Back" renamed otherwise ("Answer") stays reported as missing.
+        after = roles.index(ROLE_FRONT) + 1
+        if after < len(roles) and not roles[after] and "extra" in field_names[after].lower():
+            roles[after] = answer(field_names[after])
     return tuple(roles)
 
 

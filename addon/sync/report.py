@@ -191,9 +191,11 @@ class Report:
         """``6 new notes``, ``1 note updated``, ... for the figures that are
         not zero, in the report window's words and order; "unchanged" only
         beside a change (a first sync has nothing that could be unchanged)."""
-        parts = [_phrase(self.count(k), one, more)
-                 for k, one, more in (_DRY_PHRASES if self.dry_run else _PHRASES) if self.count(k)]
         taken = self.adopted + self.paired  # the same card, or an older version of it: both taken over
+        # A note taken over is also updated (its text, its tags): told once, as taken over.
+        counts = {k: self.count(k) - (taken if k == "updated" else 0) for k, _, _ in _PHRASES}
+        parts = [_phrase(counts[k], one, more)
+                 for k, one, more in (_DRY_PHRASES if self.dry_run else _PHRASES) if counts[k] > 0]
         if taken:
             parts.append(_phrase(taken, "{n} note taken over from Polar's old sync",
                                  "{n} notes taken over from Polar's old sync"))

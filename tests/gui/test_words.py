@@ -722,3 +722,61 @@ def test_the_notice_fits_a_400_px_window_in_every_language(anki, lang):
     finally:
         mw.pm.setLang("en_US")
         mw.resize(size)
+
+
+@pytest.mark.parametrize("lang, size", [("en_US", (720, 560)), ("en_US", (400, 640)), ("de_DE", (400, 700))])
+def test_a_first_syncs_report_shows_the_old_notes_it_was_opened_for(anki, lang, size):
+    """A first sync of 300 documents over 2,000 notes of Polar's old sync:
+    the notice says "135 notes from Polar's old sync to look at", and its
+    report gave the rows above 160 px, the list of 5,000 changes the rest:
+    the old notes' words and their "Show in Browser · Suspend them" links
+    were below the fold (at 400 px even their heading's text). The rows that
+    need a look now get the room they need; the list of changes keeps a part."""
+    changes = [{"kind": "created", "change": "created", "deck": f"Deck {n % 30}", "document": f"d{n % 300}",
+                "title": f"Doc {n % 300}", "note_id": n, "front": f"Q{n}", "card": f"c{n}"}
+               for n in range(1, 3001)]
+    data = {"created": 3000, "updated": 1865, "adopted": 1800, "paired": 65, "documents": 308, "parsed": 308,
+            "errors": [], "conflicts": [], "warnings": [], "legacy_leftovers": list(range(10001, 10136)),
+            "changes": changes}
+    anki.mw.pm.setLang(lang)  # German: its buttons stack at 400 px, after the window's resize
+    dialog = anki.controller.show_report(data, "sync on startup", 0)
+    try:
+        dialog.resize(760, 560)  # as last closed, say; then narrowed by the user
+        anki.anki.process(0.3)
+        dialog.resize(*size)
+        anki.anki.process(0.3)
+        browser = dialog.browser
+        assert browser.verticalScrollBar().maximum() == 0, "the rows above must show whole"
+        assert "polar-suspend:" in browser.toHtml() or "Suspend them" in browser.toPlainText()
+        assert dialog.tree.height() >= 100, dialog.tree.height()
+    finally:
+        dialog.close()
+        anki.mw.pm.setLang("en_US")
+
+
+def test_sub_decks_in_a_narrow_report_keep_their_own_names(anki):
+    """At 400 px in German the counts ("198 neue Notizen, 115 Notizen
+    aktualisiert") leave the names ~85 px: cut at the right, seven sub-decks
+    of one deck all read "computer sc…" ("compsci::…" in a first sync's
+    report). Cut in the middle, each keeps its end;
+    the full name is the item's tooltip."""
+    subs = ["algorithms", "compilers", "databases", "linux", "networking", "operating systems", "graphics"]
+    changes = [{"kind": kind, "change": kind, "deck": f"computer science::{sub}", "document": f"d{n}",
+                "title": f"Doc {n}", "note_id": n * 1000 + k, "front": "Q", "card": f"c{n}-{k}"}
+               for n, sub in enumerate(subs) for k in range(313) for kind in ["created" if k < 198 else "updated"]]
+    data = {"created": 198 * len(subs), "updated": 115 * len(subs), "documents": len(subs), "errors": [],
+            "conflicts": [], "warnings": [], "changes": changes}
+    anki.mw.pm.setLang("de_DE")
+    dialog = anki.controller.show_report(data, "manual", 0)
+    try:
+        dialog.resize(400, 700)
+        anki.anki.process(0.3)
+        tree = dialog.tree
+        items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+        room = tree.columnWidth(0) - tree.indentation() - 8
+        shown = {tree.fontMetrics().elidedText(item.text(0), tree.textElideMode(), room) for item in items}
+        assert len(shown) == len(subs), shown
+        assert all(item.toolTip(0) == item.text(0) for item in items)
+    finally:
+        dialog.close()
+        anki.mw.pm.setLang("en_US")

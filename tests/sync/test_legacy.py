@@ -28,10 +28,10 @@ def old_sync_note(col, doc: Doc, front: str, back: str = "", *, card_id: Optiona
     """A note as Polar's old sync made it (1.x with ``card_id``, 2.x without)."""
     model = col.models.by_name(kind)
     note = col.new_note(model)
-    if kind == "Cloze":
-        note["Text"] = front
+    if model["type"] == 1:  # a cloze type ("Cloze", "Lückentext")
+        note.fields[0] = front
     else:
-        note["Front"], note["Back"] = front, back
+        note.fields[0], note.fields[1] = front, back
     labels = list(doc.meta["docInfo"]["tags"]) + list(card_tags)
     deck_tags = [t for t in labels if t.startswith("deck:")]
     name = deck or (deck_tags[-1][len("deck:"):].replace("/", "::") if deck_tags else "Default")
@@ -350,3 +350,43 @@ def test_a_document_tag_with_a_space_still_traces_an_old_note_to_its_document(co
     assert report.paired == 1 and report.created == 0 and report.legacy_leftovers == []
     assert notes_with_guid(col, "1CardNewSp1") == [note.id]
     assert study_state(col, note.id) == before
+
+
+def _rename_field(col, type_name: str, field: str, new: str) -> None:
+    model = col.models.by_name(type_name)
+    col.models.rename_field(model, next(f for f in model["flds"] if f["name"] == field), new)
+    col.models.update_dict(model)
+
+
+def test_old_notes_in_a_german_cloze_type_get_their_context(col, book, state_path):
+    """A German profile's stock types are "Einfach" (Vorderseite, Rückseite)
+    and "Lückentext" (Text, Rückseite Extra); the old sync's notes sit in them
+    (a German user renamed them "Basic"/"Cloze" for AnkiConnect, or the notes
+    were made before Anki's language changed). Taken over, the cloze notes got
+    no context: their "Text" field was found by name, and then its answer
+    field, whose name is German, was not looked for by place (the Einfach
+    notes, none of whose fields is named in English, were). Counted
+    "unchanged" in a German first sync: 626 of 1,865. An "… Extra" field
+    right after Text is the answer field now, as the stock Cloze's in every
+    language."""
+    _rename_type(col, "Basic", "Einfach")
+    _rename_field(col, "Einfach", "Front", "Vorderseite")
+    _rename_field(col, "Einfach", "Back", "Rückseite")
+    _rename_type(col, "Cloze", "Lückentext")
+    _rename_field(col, "Lückentext", "Back Extra", "Rückseite Extra")
+    book.card("1CardGerB01", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0002")
+    book.card("1CardGerC01", cloze("A {{c1::process}} is a program in execution"), "CLOZE",
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+    plain = old_sync_note(col, book, "Who schedules threads?", "The kernel", card_id="1CardGerB01", kind="Einfach")
+    text = old_sync_note(col, book, "A {{c1::process}} is a program in execution", card_id="1CardGerC01",
+                         kind="Lückentext")
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.created, report.updated) == (2, 0, 2)
+    assert "polar-context" in col.get_note(plain)["Rückseite"]
+    extra = col.get_note(text)["Rückseite Extra"]
+    assert "polar-context" in extra and "A process is a program in execution." in extra
+    assert col.get_note(text)["Text"] == "A {{c1::process}} is a program in execution"
+    assert not run(col, book.root, state_path).changed

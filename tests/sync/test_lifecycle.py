@@ -288,6 +288,24 @@ def test_adopts_notes_of_polars_old_sync(col, lib, state_path):
     assert_idempotent(col, root, state_path)
 
 
+def test_notes_taken_over_are_counted_once_not_also_as_updated(col, lib, state_path):
+    """A first sync over 2,000 notes of Polar's old sync said "3143 new notes,
+    1865 notes updated, 1865 notes taken over from Polar's old sync" (notice,
+    tooltip, report, sync log): the same notes twice, read as 3,730. A note
+    taken over is updated too (its text, its tags); it is told once now."""
+    from addon.gui.report_text import counts_line
+
+    root, _, _ = lib
+    old = col.new_note(col.models.by_name("Basic"))
+    old["Front"], old["Back"] = "<p>A1 front</p>", "<p>A1 back</p>"
+    old.tags = ["polar_guid:1CardA0001", "_polar-flashcard", "linux"]
+    col.add_note(old, col.decks.id("Old Polar"))
+    report = run(col, root, state_path)
+    assert (report.adopted, report.updated, report.created) == (1, 1, 4)  # the figures stay as they were
+    assert report.summary().splitlines()[0] == "Polar Sync: 4 new notes, 1 note taken over from Polar's old sync."
+    assert counts_line(report.to_dict()) == "4 new notes, 1 note taken over from Polar's old sync"
+
+
 def test_two_computers_duplicate_is_resolved(col, lib, state_path, tmp_path):
     """AnkiWeb matches notes by id: two machines that each created the note
     leave two notes with one guid. Keep the studied one."""

@@ -154,7 +154,7 @@ def test_the_summary_shows_no_zero_counts_and_unchanged_only_beside_a_change():
 
     assert Report(created=6).summary().splitlines()[0] == "Polar Sync: 6 new notes."
     assert Report(unchanged=6).summary().splitlines()[0] == "Polar Sync: nothing changed (6 unchanged)."
-    assert Report(updated=1, unchanged=5, orphaned=1, adopted=2).summary().splitlines()[0] == (
+    assert Report(updated=3, unchanged=5, orphaned=1, adopted=2).summary().splitlines()[0] == (
         "Polar Sync: 1 note updated, 1 note removed in Polar, 2 notes taken over from Polar's old sync, "
         "5 unchanged.")
     assert Report(dry_run=True).summary().startswith("Polar Sync (dry run: nothing written): nothing to change.")
