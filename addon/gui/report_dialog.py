@@ -55,6 +55,7 @@ from .report_text import (
     section_rows,
     sentence,
     snippet,
+    tree_kind,
 )
 from .tooltips import wrap_to
 
@@ -291,7 +292,7 @@ class ReportDialog(_PolarDialog):
                              or leftover_ids(data))
         self.room_shared_by_hand = False
         if self.tree is not None:
-            splitter.addWidget(self.tree)
+            splitter.addWidget(self._titled(self.tree))
             self.tree_rows = len(data.get("changes") or []) + 2 * self.tree.topLevelItemCount() + 2
             tree_height = min(max(self.tree_rows * 20, 120), 400) if self.has_rows else 400
             splitter.setSizes([560 - tree_height, tree_height])
@@ -374,6 +375,26 @@ class ReportDialog(_PolarDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         return tree
 
+    def _titled(self, tree: QTreeWidget) -> QWidget:
+        """The tree under its title on a line of its own: as the header of
+        the names' column it was cut to the column, which a narrow window
+        gives little ("Was sich geän" at 400 px in German)."""
+        box = QWidget(self)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        header_item = tree.headerItem()
+        title = QLabel(header_item.text(0) if header_item is not None else "", box)
+        title.setObjectName("polar_sync_changes_title")
+        title.setWordWrap(True)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        layout.addWidget(title)
+        layout.addWidget(tree)
+        tree.setHeaderHidden(True)
+        return box
+
     def _group(self, rows: Sequence[Mapping[str, Any]]) -> int:
         self.groups.append(rows)
         return len(self.groups) - 1
@@ -393,7 +414,7 @@ class ReportDialog(_PolarDialog):
             front = snippet(row.get("front") or "", 100) or tr("(empty front)")
             page = row.get("page")
             label = tr("{text} (page {page})", text=front, page=page) if page else front
-            child = QTreeWidgetItem(item, [label, change_label(str(row.get("change")), self.dry_run)])
+            child = QTreeWidgetItem(item, [label, change_label(tree_kind(row), self.dry_run)])
             child.setData(0, _ROWS, self._group([row]))
             child.setToolTip(0, f"{row.get('document', '')}#{row.get('card', '')}")
 

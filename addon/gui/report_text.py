@@ -18,11 +18,19 @@ from .i18n import ntr, tr
 
 # Kinds of change a note can have; the report's count key for each.
 CHANGE_KINDS = ("created", "updated", "moved", "restored", "removed", "deleted")
+# The report window's tree tells an update that took over a note of Polar's
+# old sync as such ("taken"), as the headline does, not as "updated".
+TREE_KINDS = ("created", "taken", "updated", "moved", "restored", "removed", "deleted")
 _COUNT_KEY = {"removed": "orphaned"}
 
 
 def change_words(kind: str, n: int, dry_run: bool = False) -> str:
     """``3 new notes`` / ``1 note removed in Polar``."""
+    if kind == "taken":
+        if dry_run:
+            return ntr("{n} note would be taken over from Polar's old sync",
+                       "{n} notes would be taken over from Polar's old sync", n)
+        return ntr("{n} note taken over from Polar's old sync", "{n} notes taken over from Polar's old sync", n)
     if dry_run:
         words = {
             "created": lambda: ntr("{n} note would be added", "{n} notes would be added", n),
@@ -61,8 +69,7 @@ def counts_line(data: Mapping[str, Any]) -> str:
     counts = {k: count_of(data, k) - (taken if k == "updated" else 0) for k in CHANGE_KINDS}
     parts = [change_words(k, counts[k], dry) for k in CHANGE_KINDS if counts[k] > 0]
     if taken:
-        parts.append(ntr("{n} note taken over from Polar's old sync", "{n} notes taken over from Polar's old sync",
-                         taken))
+        parts.append(change_words("taken", taken, dry))
     if data.get("duplicates"):
         parts.append(ntr("{n} duplicate note set aside", "{n} duplicate notes set aside", int(data["duplicates"])))
     if data.get("copies"):
@@ -246,13 +253,30 @@ def kind_counts(rows: Sequence[Mapping[str, Any]], dry_run: bool) -> str:
     """``2 new notes, 1 note updated`` for some change rows."""
     counted: Dict[str, int] = {}
     for row in rows:
-        counted[str(row.get("change"))] = counted.get(str(row.get("change")), 0) + 1
+        kind = tree_kind(row)
+        counted[kind] = counted.get(kind, 0) + 1
     return counts_words(counted, dry_run)
 
 
+def tree_kind(row: Mapping[str, Any]) -> str:
+    """A change row's kind in the report window: ``taken`` for an update
+    that took over a note of Polar's old sync."""
+    kind = str(row.get("change"))
+    return "taken" if kind == "updated" and row.get("taken_over") else kind
+
+
 def counts_words(counted: Mapping[str, int], dry_run: bool) -> str:
-    """``2 new notes, 1 note updated`` for counts by kind of change."""
-    return join([change_words(k, counted[k], dry_run) for k in CHANGE_KINDS if counted.get(k)])
+    """``2 new notes, 1 note updated`` for counts by kind of change (the
+    report window's tree: "taken over" said short, its headline says from
+    what, and a deck's line must fit beside its name at 400 px)."""
+    return join([_taken_words(counted[k], dry_run) if k == "taken" else change_words(k, counted[k], dry_run)
+                 for k in TREE_KINDS if counted.get(k)])
+
+
+def _taken_words(n: int, dry_run: bool) -> str:
+    if dry_run:
+        return ntr("{n} note would be taken over", "{n} notes would be taken over", n)
+    return ntr("{n} note taken over", "{n} notes taken over", n)
 
 
 @dataclass(frozen=True)
@@ -300,7 +324,7 @@ def change_tree(rows: Sequence[Mapping[str, Any]]) -> ChangeTree:
         group = docs.get(name)
         if group is None:
             group = docs[name] = ({}, [])
-        kind = str(row.get("change"))
+        kind = tree_kind(row)
         group[0][kind] = group[0].get(kind, 0) + 1
         group[1].append(row)
     out: List[DeckGroup] = []
@@ -320,13 +344,13 @@ def change_tree(rows: Sequence[Mapping[str, Any]]) -> ChangeTree:
 def change_label(kind: str, dry_run: bool) -> str:
     if dry_run:
         labels = {
-            "created": tr("would be added"), "updated": tr("would be updated"),
+            "created": tr("would be added"), "updated": tr("would be updated"), "taken": tr("would be taken over"),
             "moved": tr("would move"), "restored": tr("would come back"),
             "removed": tr("removed in Polar"), "deleted": tr("would be deleted"),
         }
     else:
         labels = {
-            "created": tr("new"), "updated": tr("updated"), "moved": tr("moved"),
+            "created": tr("new"), "updated": tr("updated"), "taken": tr("taken over"), "moved": tr("moved"),
             "restored": tr("back in Polar"), "removed": tr("removed in Polar"), "deleted": tr("deleted"),
         }
     return labels.get(kind, kind)

@@ -826,7 +826,7 @@ def _fresh(o: Orphan) -> bool:
 def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[Change]:
     # (a pending create's front arrives once the write has rendered it)
     out = [Change("created", 0, c.deck, c.doc, c.rc.card_id, c.meta.page,
-                  "" if isinstance(c.rc, Pending) else c.rc.front) for c in plan.creates]
+                  "" if isinstance(c.rc, Pending) else c.rc.front, "") for c in plan.creates]
     for u in plan.updates:
         kinds = []
         if u.content_changed or u.retagged:
@@ -837,7 +837,8 @@ def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[
             kinds.append("restored")
         for kind in kinds:
             deck = u.move_to or deck_of.get(u.doc, "")
-            out.append(Change(kind, u.note.id, deck, u.doc, u.rc.card_id, u.meta.page, u.rc.front))
+            out.append(Change(kind, u.note.id, deck, u.doc, u.rc.card_id, u.meta.page, u.rc.front,
+                              u.taken_over if kind == "updated" else ""))
     delete = deletion_policy == "delete"
     for o in plan.orphans:
         counted = o.duplicate and not o.spare and delete or _fresh(o)
@@ -849,7 +850,7 @@ def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[
             doc = o.card.doc if o.card else ""
             card = o.card.card_id if o.card else ""
         front = o.note.fields[0] if o.note.fields else ""
-        out.append(Change("deleted" if delete else "removed", o.note.id, deck_of.get(doc, ""), doc, card, 0, front))
+        out.append(Change("deleted" if delete else "removed", o.note.id, deck_of.get(doc, ""), doc, card, 0, front, ""))
     return out
 
 

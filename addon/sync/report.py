@@ -78,7 +78,7 @@ class Change:
     """One counted change of one note."""
 
     # One per created note (50,000 in a large first sync): no __dict__ each.
-    __slots__ = ("kind", "note_id", "deck", "document", "card", "page", "front")
+    __slots__ = ("kind", "note_id", "deck", "document", "card", "page", "front", "taken_over")
 
     kind: str  # "created" | "updated" | "moved" | "restored" | "removed" | "deleted"
     note_id: int  # 0: not in the collection (yet): a preview's new notes
@@ -87,9 +87,12 @@ class Change:
     card: str  # the Polar card id
     page: int
     front: str  # the front's HTML (made plain in ``to_dict``, only when asked)
+    # "adopted" / "paired": an update that took over a note of Polar's old
+    # sync (its deck's line in the report says so, as the headline does).
+    taken_over: str
 
     def to_dict(self, titles: Mapping[str, str]) -> Dict[str, Any]:
-        return {
+        row = {
             "change": self.kind,
             "note_id": self.note_id or None,
             "deck": self.deck,
@@ -99,6 +102,9 @@ class Change:
             "page": self.page or None,
             "front": plain_text(self.front),
         }
+        if self.taken_over:
+            row["taken_over"] = self.taken_over
+        return row
 
 
 class ChangeRows(Sequence[Dict[str, Any]]):
@@ -196,7 +202,10 @@ class Report:
         counts = {k: self.count(k) - (taken if k == "updated" else 0) for k, _, _ in _PHRASES}
         parts = [_phrase(counts[k], one, more)
                  for k, one, more in (_DRY_PHRASES if self.dry_run else _PHRASES) if counts[k] > 0]
-        if taken:
+        if taken and self.dry_run:
+            parts.append(_phrase(taken, "{n} note would be taken over from Polar's old sync",
+                                 "{n} notes would be taken over from Polar's old sync"))
+        elif taken:
             parts.append(_phrase(taken, "{n} note taken over from Polar's old sync",
                                  "{n} notes taken over from Polar's old sync"))
         if self.duplicates:

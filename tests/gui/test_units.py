@@ -170,7 +170,7 @@ def test_the_saved_report_makes_only_the_rows_it_keeps(tmp_path, monkeypatch):
 
     monkeypatch.setattr(synclog, "MAX_SAVED_CHANGES", 3)
     report = Report(created=5, titles={"1Doc": "A book"})
-    report.changes = [Change("created", 10 + i, "Deck", "1Doc", f"1C{i}", i, f"<p>Front {i}</p>") for i in range(5)]
+    report.changes = [Change("created", 10 + i, "Deck", "1Doc", f"1C{i}", i, f"<p>Front {i}</p>", "") for i in range(5)]
     rows = report.lazy_change_rows()
     synclog.append_log("P", "manual", "sync", report.to_dict(rows), user_files=tmp_path, when=0)
     saved = json.loads((tmp_path / synclog.LAST_REPORT_NAME).read_text())

@@ -306,6 +306,32 @@ def test_notes_taken_over_are_counted_once_not_also_as_updated(col, lib, state_p
     assert counts_line(report.to_dict()) == "4 new notes, 1 note taken over from Polar's old sync"
 
 
+def test_the_report_trees_lines_tell_notes_taken_over_as_the_headline_does(col, lib, state_path):
+    """The report window's tree said "2 new notes, 1 note updated" for the
+    deck of a note taken over from Polar's old sync, under a headline that
+    said "taken over" and no "updated" at all: a new user read two different
+    syncs. Its deck, its document and its row now say "taken over"."""
+    from addon.gui.report_text import change_label, change_tree, counts_words, kind_counts, tree_kind
+
+    root, _, _ = lib
+    old = col.new_note(col.models.by_name("Basic"))
+    old["Front"], old["Back"] = "<p>A1 front</p>", "<p>A1 back</p>"
+    old.tags = ["polar_guid:1CardA0001", "_polar-flashcard", "linux"]
+    col.add_note(old, col.decks.id("Old Polar"))
+    data = run(col, root, state_path).to_dict()
+    rows = [r for r in data["changes"] if r.get("note_id") == old.id]
+    assert [(r["change"], r.get("taken_over")) for r in rows] == [("updated", "adopted")]  # the JSON's kind stays
+    assert not any(r.get("taken_over") for r in data["changes"] if r.get("note_id") != old.id)
+    tree = change_tree(data["changes"])
+    deck = next(d for d in tree.decks if any(r.get("note_id") == old.id for r in d.rows))
+    words = counts_words(deck.counts, False)
+    assert words == "2 new notes, 1 note taken over"  # the headline says from what; the line fits beside the deck
+    assert kind_counts(rows, True) == "1 note would be taken over"
+    assert change_label(tree_kind(rows[0]), False) == "taken over"
+    # A later edit in Polar of that note is an ordinary update.
+    assert change_label(tree_kind({"change": "updated"}), False) == "updated"
+
+
 def test_two_computers_duplicate_is_resolved(col, lib, state_path, tmp_path):
     """AnkiWeb matches notes by id: two machines that each created the note
     leave two notes with one guid. Keep the studied one."""

@@ -14,7 +14,7 @@ from tests.sync.helpers import run
 
 def _report(n: int) -> Report:
     report = Report(created=n, titles={"1Doc": "A book"})
-    report.changes = [Change("created", 100 + i, "Deck", "1Doc", f"1C{i}", i % 3, f"<p>Q <b>{i}</b>?</p>")
+    report.changes = [Change("created", 100 + i, "Deck", "1Doc", f"1C{i}", i % 3, f"<p>Q <b>{i}</b>?</p>", "")
                       for i in range(n)]
     return report
 
