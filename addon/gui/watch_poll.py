@@ -28,6 +28,11 @@ ChangeCallback = Callable[[FrozenSet[str]], None]
 _RACY_SECONDS = 2.0
 # The wait between polls is at least this many times what one poll took.
 _COST_FACTOR = 50
+# On a network or shared file system every stat is a round trip to the
+# server (or the host): there the wait is also at least this many times a
+# poll's wall time, so the poll keeps the server busy 10 % of the time at
+# most (a local disk's wall time only says how loaded this machine is).
+_REMOTE_WALL_FACTOR = 10
 
 
 def _signature(path: str) -> Optional[Signature]:
@@ -43,10 +48,11 @@ def _signature(path: str) -> Optional[Signature]:
 class StatPoller:
     name = "stat-poller"
 
-    def __init__(self, root: str, emit: ChangeCallback, interval: float) -> None:
+    def __init__(self, root: str, emit: ChangeCallback, interval: float, remote: bool = False) -> None:
         self.root = root
         self.emit = emit
         self.interval = interval
+        self.remote = remote  # on a network or shared file system: wall time counts too
         self.last_cost = 0.0  # CPU seconds the last poll took (its wall time under load can be far more)
         self.last_wall = 0.0
         self._images = os.path.join(root, "files", "image")
@@ -72,7 +78,8 @@ class StatPoller:
 
     def wait(self) -> float:
         """Seconds between two polls now."""
-        return max(self.interval, self.last_cost * _COST_FACTOR)
+        wait = max(self.interval, self.last_cost * _COST_FACTOR)
+        return max(wait, self.last_wall * _REMOTE_WALL_FACTOR) if self.remote else wait
 
     def age(self) -> float:
         """How long ago the change the last poll reported was made: a poll

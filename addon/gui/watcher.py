@@ -14,6 +14,10 @@ appearing, going, renamed), each document folder (its ``state.json``) and
 * Linux: one inotify instance, documents + 3 watches (watch_inotify.py);
 * Windows: the bundled watchdog's ReadDirectoryChangesW observer, one
   recursive handle, events outside documents dropped (watch_paths.py);
+* a folder on a network or shared file system (NFS, SMB, sshfs and other
+  FUSE mounts, a VM's or WSL's shared folder; watch_mounts.py): the poll
+  from the start, on Linux too: changes made on the other side of such a
+  mount raise no inotify event;
 * macOS and the rest: a stat poll (watch_poll.py). The bundled watchdog has
   no FSEvents (compiled) and its kqueue fallback opens a descriptor per file,
   thousands for a real library, inside Anki's own process.
@@ -25,12 +29,15 @@ called from the watching thread), never raised into Anki.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import threading
 from typing import Any, Callable, FrozenSet, Optional, Tuple
 
+from . import watch_mounts
 from .vendor import load_windows_observer
+from .watch_mounts import remote_filesystem
 from .watch_paths import ALL, change_key
 from .watch_poll import StatPoller
 
@@ -155,6 +162,7 @@ class LibraryWatcher:
         poll_seconds: float = POLL_SECONDS,
         platform: Optional[str] = None,
         load_observer: Optional[Callable[[], Any]] = None,
+        mountinfo: Optional[str] = None,
     ) -> None:
         self.root = os.path.abspath(root)
         self.on_change = on_change
@@ -162,6 +170,8 @@ class LibraryWatcher:
         self.poll_seconds = poll_seconds
         self.platform = platform or sys.platform
         self.load_observer = load_observer or load_windows_observer
+        self.mountinfo = mountinfo  # Linux: where the folder's file system type is read (watch_mounts.py)
+        self.remote = ""  # that type, when it is a network or shared one (then: the poll)
         self.mode = ""
         self.backend: Any = None
         self._lock = threading.Lock()
@@ -171,6 +181,7 @@ class LibraryWatcher:
         self.stop()  # never two backends for one watcher
         with self._lock:
             self._stopped = False
+            self.remote = ""
             for kind in backends_for(self.platform):
                 try:
                     backend = self._make(kind)
@@ -210,6 +221,11 @@ class LibraryWatcher:
 
     def _make(self, kind: str) -> Any:
         if kind == INOTIFY:
+            remote = remote_filesystem(self.root, self.mountinfo or watch_mounts.MOUNTINFO)
+            if remote:
+                self.remote = remote
+                raise NotLocal(errno.EREMOTE, f"the folder is on a network or shared file system ({remote}), "
+                                              "whose changes made elsewhere inotify does not report")
             # Imported here: ctypes costs more than the rest of the add-on's
             # import at Anki's start, and only Linux needs it.
             from .watch_inotify import InotifyBackend
@@ -217,7 +233,12 @@ class LibraryWatcher:
             return InotifyBackend(self.root, self._emit, lambda reason: self._failed(kind, reason))
         if kind == WATCHDOG:
             return _WatchdogBackend(self.root, self._emit, self.load_observer())
-        return StatPoller(self.root, self._emit, self.poll_seconds)
+        return self._poller()
+
+    def _poller(self) -> StatPoller:
+        poller = StatPoller(self.root, self._emit, self.poll_seconds)
+        poller.remote = bool(self.remote)  # a share's server counts its wall time too
+        return poller
 
     def _then(self, kind: str) -> str:
         """The backend tried after ``kind``, or "" (none: not watching)."""
@@ -247,7 +268,7 @@ class LibraryWatcher:
             self.log(WatchNote(
                 f"stopped watching {self.root} with {kind} ({reason}); polling every {self.poll_seconds:g} s",
                 WATCH_STOPPED, self.root, kind, reason, POLL, self.poll_seconds))
-            poller = StatPoller(self.root, self._emit, self.poll_seconds)
+            poller = self._poller()
             try:
                 poller.start()
             except Exception as exc:
@@ -258,6 +279,10 @@ class LibraryWatcher:
                 return
             self.backend, self.mode = poller, poller.name
         self._emit(frozenset({ALL}))  # what changed while switching is not known
+
+
+class NotLocal(OSError):
+    """The folder is on a file system whose changes inotify may never see."""
 
 
 def _reason(exc: BaseException) -> str:

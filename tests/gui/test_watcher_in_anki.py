@@ -80,3 +80,34 @@ def test_no_way_to_watch_says_so_in_a_tooltip(anki, monkeypatch, qtbot):
         utils.closeTooltip()
         anki.controller.start_watcher()
     assert anki.controller.watcher.mode == "inotify"
+
+
+def test_a_polar_folder_on_a_network_share_is_polled_from_the_start(anki, monkeypatch, tmp_path):
+    """NFS, SMB, sshfs, WSL's /mnt/c: inotify starts there but never hears
+    of a save made on the other computer. Anki polls such a folder at once,
+    says why in the sync log, and a save arrives."""
+    mounts = sys.modules["polar_sync.gui.watch_mounts"]
+    table = tmp_path / "mountinfo"
+    table.write_text(f"22 1 259:2 / / rw - ext4 /dev/sda1 rw\n40 22 0:40 / {anki.library} rw,relatime "
+                     "- nfs4 nas:/export/polar rw,vers=4.2\n", encoding="utf-8")
+    monkeypatch.setattr(mounts, "MOUNTINFO", str(table))
+    try:
+        anki.controller.start_watcher()
+        assert anki.controller.watcher.mode == "stat-poller"
+        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
+        entry = log.strip().rsplit("\n\n", 1)[-1]
+        assert "network or shared file system (nfs4)" in entry, entry
+        assert "still comes into Anki by itself" in entry
+
+        before = anki.controller.runner.finished_count
+        doc = Doc(anki.library, "1GuiNfsDoc00000000001", title="On the share")
+        doc.card("1GuiN1", basic("<p>Saved on the other computer?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        anki.anki.wait_until(
+            lambda: anki.mw.col.find_notes('"front:*Saved on the other computer?*"'), what="the polled card"
+        )
+        assert anki.wait_synced(before).request.trigger == "watch"
+    finally:
+        monkeypatch.undo()
+        anki.controller.start_watcher()
+    assert anki.controller.watcher.mode == "inotify"
