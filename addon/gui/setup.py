@@ -433,6 +433,11 @@ class PolarSync:
         synclog.mark_first_run_done()
         self.show_library_missing(first_run=True)
 
+    def _close_library_box(self) -> None:
+        box = self.library_box
+        if box is not None and not sip.isdeleted(box) and box.isVisible():
+            box.close()
+
     def show_library_missing(
         self, detail: str = "", first_run: bool = False, empty: bool = False
     ) -> library_missing.LibraryMissing:
@@ -466,9 +471,15 @@ class PolarSync:
         if outcome.library_error:
             # Not a problem of the sync: there was nothing to sync. Say how to fix it.
             landing = self._log(profile, label, tr("No Polar library: {reason}", reason=outcome.library_error))
-            if not self.runner.closing:
+            # Not for a change the watcher saw: the folder going away is that
+            # change (a USB drive unplugged, a share gone while the laptop
+            # sleeps); a window in the middle of a review would only say it.
+            # The log does; a sync asked for (or at start) opens the window.
+            if not self.runner.closing and trigger != WATCH:
                 self.show_library_missing(detail=outcome.library_error)
             return landing
+        if not _no_documents(report):
+            self._close_library_box()  # found since it said the library was missing (drive plugged back)
         if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
             self.deferred.clear()  # written by hand, editors saved first
             if self.watcher is None and not self.runner.closing:

@@ -4,6 +4,7 @@ leaves Anki working, polling, and the reason in the sync log."""
 from __future__ import annotations
 
 import errno
+import os
 import sys
 
 import pytest
@@ -109,5 +110,47 @@ def test_a_polar_folder_on_a_network_share_is_polled_from_the_start(anki, monkey
         assert anki.wait_synced(before).request.trigger == "watch"
     finally:
         monkeypatch.undo()
+        anki.controller.start_watcher()
+    assert anki.controller.watcher.mode == "inotify"
+
+
+def _box_shown(controller) -> bool:
+    from aqt import sip
+
+    box = controller.library_box
+    return box is not None and not sip.isdeleted(box) and box.isVisible()
+
+
+def test_a_library_unplugged_and_plugged_back_opens_no_window_and_closes_a_stale_one(anki):
+    """The Polar folder on a USB drive that is pulled out while Anki is open:
+    the watcher's sync finds no library and says so in the log, not in a
+    window over the card being studied. A sync asked for by hand meanwhile
+    opens the window as before; plugged back, the next sync closes it."""
+    c = anki.controller
+    anki.settle()
+    notes = len(anki.notes())
+    assert notes and not _box_shown(c)
+    away = anki.library.with_name(anki.library.name + "-unplugged")
+    before = c.runner.finished_count
+    os.rename(anki.library, away)
+    try:
+        outcome = anki.wait_synced(before)
+        assert outcome.request.trigger == "watch" and outcome.library_error
+        anki.anki.process(0.5)
+        assert not _box_shown(c)
+        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
+        assert "No Polar library" in log.strip().rsplit("\n\n", 1)[-1]
+
+        assert anki.trigger_and_wait("Sync from Polar").library_error
+        assert _box_shown(c)  # asked for: said at once
+    finally:
+        before = c.runner.finished_count
+        os.rename(away, anki.library)
+    try:
+        outcome = anki.wait_synced(before)
+        assert not outcome.library_error and outcome.request.trigger == "watch"
+        anki.anki.wait_until(lambda: not _box_shown(c), what="the stale window to close")
+        assert len(anki.notes()) == notes  # nothing lost while it was away
+    finally:
         anki.controller.start_watcher()
     assert anki.controller.watcher.mode == "inotify"
