@@ -388,7 +388,7 @@ class SyncRunner:
                     settings._replace(page_label=label or from_words(wanted_label)), state_path,
                     source_path=source, only=req.only, progress=progress,
                     collection_id=collection_identity(col), on_long_read=self._show_before_reading if shown else None,
-                    label_fixed=label is not None,
+                    label_fixed=label is not None, just_changed=req.trigger == WATCH,
                 )
             finally:
                 self._op_ended.set()

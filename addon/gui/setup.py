@@ -26,6 +26,7 @@ from ..polar.library import (
     unpacked_export_around,
 )
 from ..settings import Settings, load_defaults
+from ..sync.read import WRITING_NS
 from . import addon_life, config_check, library_missing, menu, synclog
 from .editors import OpenEditors
 from .i18n import ntr, tr
@@ -486,6 +487,12 @@ class PolarSync:
                 self.start_watcher()  # a profile left alone (_profile_synced_instead) synced by hand
         deferred = report.deferred
         self.note_deferred(deferred)
+        if report.being_written and not self.runner.closing:
+            # Cut short just after a write (a copy in place still running):
+            # read again once it is old enough to be judged, with whatever
+            # the watcher reports meanwhile.
+            self._watch_keys |= set(report.being_written)
+            self._debounce.start(max(self._debounce.remainingTime(), _REREAD_WRITING_MS))
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")
@@ -558,6 +565,11 @@ class PolarSync:
             return
         suspend_notes(mw, nids, lambda n: tooltip(html.escape(
             ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))
+
+
+# When a document still being written is read again: once it is older than
+# read.WRITING_NS, so that a file left broken is then reported.
+_REREAD_WRITING_MS = WRITING_NS // 1_000_000 + 1000
 
 
 def _no_documents(report: Any) -> bool:

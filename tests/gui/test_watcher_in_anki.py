@@ -154,3 +154,61 @@ def test_a_library_unplugged_and_plugged_back_opens_no_window_and_closes_a_stale
     finally:
         anki.controller.start_watcher()
     assert anki.controller.watcher.mode == "inotify"
+
+
+def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(anki, monkeypatch, tmp_path):
+    """A state.json rewritten in place with a pause (a file manager's copy
+    over a slow share, polled): the poll sees it half-way and its sync used
+    to raise a notice, "1 problem: the file is damaged or was cut short,
+    restore it from a backup". Now it is read again once the copy is done;
+    a file left broken is reported a few seconds later, as before."""
+    c = anki.controller
+    mounts = sys.modules["polar_sync.gui.watch_mounts"]
+    table = tmp_path / "mountinfo"
+    table.write_text(f"22 1 259:2 / / rw - ext4 /dev/sda1 rw\n40 22 0:40 / {anki.library} rw - nfs4 nas:/x rw\n",
+                     encoding="utf-8")
+    monkeypatch.setattr(mounts, "MOUNTINFO", str(table))
+    shown: list = []
+    show_notice = c.show_notice
+    monkeypatch.setattr(c, "show_notice", lambda text, on_click: (shown.append(text), show_notice(text, on_click))[1])
+    try:
+        anki.settle()
+        c.start_watcher()
+        assert c.watcher.mode == "stat-poller"
+        doc = Doc(anki.library, "1GuiCopiedDoc00000001", title="Copied over the share")
+        doc.card("1GuiC1", basic("<p>Copied card one?</p>", "<p>yes</p>"))
+        before = c.runner.finished_count
+        doc.write(atomic=True)
+        anki.wait_synced(before)
+        anki.settle()
+        doc.card("1GuiC2", basic("<p>Copied card two?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Copied card two?*"'), what="card two")
+        anki.settle()
+        doc.card("1GuiC3", basic("<p>Copied card three?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        data = doc.path.read_bytes()
+        before = c.runner.finished_count
+        with open(doc.path, "r+b") as f:  # now copied in place, with a pause longer than the debounce
+            f.truncate(0)
+            f.write(data[: len(data) // 2])
+            f.flush()
+            anki.anki.wait_until(lambda: c.runner.finished_count > before, what="a sync of the half file")
+            f.write(data[len(data) // 2:])
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Copied card three?*"'), what="card three")
+        anki.settle()
+        assert not shown, shown
+        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
+        assert "not a readable Polar document" not in log
+
+        # Left broken (the copy died): reported once it is a few seconds old.
+        doc.path.write_bytes(data[: len(data) // 2])
+        anki.anki.wait_until(lambda: shown, timeout=60, what="the notice of a file left broken")
+        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
+        assert "1GuiCopiedDoc00000001/state.json: not a readable Polar document" in log
+    finally:
+        doc.write(atomic=True)
+        monkeypatch.undo()
+        c.start_watcher()
+        anki.settle()
+    assert c.watcher.mode == "inotify"
