@@ -294,8 +294,12 @@ class PolarSync:
     def start_watcher(self) -> None:
         self.stop_watcher()
         root = self.data_dir()
-        if not self.settings.watch or not root.is_dir() or export_in_folder(root) is not None:
-            return  # an export (a file, unpacked, or in the folder) does not change while Anki runs
+        if not self.settings.watch or (root.exists() and not root.is_dir()):
+            return  # an export does not change while Anki runs
+        if root.is_dir() and export_in_folder(root) is not None:
+            return  # nor does one unpacked, or in the folder
+        # A folder not there (a USB drive not plugged in yet) is polled
+        # until it is: then its changes come in by themselves.
         self.watch_root = str(root)
         self.watcher = LibraryWatcher(self.watch_root, self._on_change_from_thread, self._log_watcher)
         self.watcher.start()
@@ -481,6 +485,9 @@ class PolarSync:
             return landing
         if not _no_documents(report):
             self._close_library_box()  # found since it said the library was missing (drive plugged back)
+        watcher = self.watcher
+        if watcher is not None and watcher.can_do_better and not self.runner.closing:
+            self.start_watcher()  # the folder is back: inotify again instead of the poll
         if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
             self.deferred.clear()  # written by hand, editors saved first
             if self.watcher is None and not self.runner.closing:

@@ -172,6 +172,10 @@ class LibraryWatcher:
         self.load_observer = load_observer or load_windows_observer
         self.mountinfo = mountinfo  # Linux: where the folder's file system type is read (watch_mounts.py)
         self.remote = ""  # that type, when it is a network or shared one (then: the poll)
+        # Polling only until the folder is there (again): a USB drive not yet
+        # plugged in, pulled out; the caller restarts the watcher once a
+        # sync found the library (``LibraryWatcher.can_do_better``).
+        self.waiting_for_folder = False
         self.mode = ""
         self.backend: Any = None
         self._lock = threading.Lock()
@@ -182,6 +186,18 @@ class LibraryWatcher:
         with self._lock:
             self._stopped = False
             self.remote = ""
+            self.waiting_for_folder = not os.path.isdir(self.root)
+            if self.waiting_for_folder and POLL in backends_for(self.platform):
+                # Not there (yet): the poll sees it arrive, at one stat a
+                # wait; nothing to say, nothing has failed.
+                poller = self._poller()
+                try:
+                    poller.start()
+                except Exception:  # then the usual order, which logs
+                    pass
+                else:
+                    self.backend, self.mode = poller, poller.name
+                    return
             for kind in backends_for(self.platform):
                 try:
                     backend = self._make(kind)
@@ -203,6 +219,13 @@ class LibraryWatcher:
                 backend.stop()
             except Exception:  # stopping a half-started backend must not raise
                 pass
+
+    @property
+    def can_do_better(self) -> bool:
+        """Polling only for want of the folder, which is there now: a
+        restart gets the platform's own notices back."""
+        return (self.waiting_for_folder and self.mode == StatPoller.name and backends_for(self.platform)[0] != POLL
+                and os.path.isdir(self.root))
 
     def change_age(self) -> float:
         """Seconds since the change just reported was made, as far as the
@@ -265,6 +288,7 @@ class LibraryWatcher:
         with self._lock:
             if self._stopped or self.backend is None or self.backend.name != kind:
                 return
+            self.waiting_for_folder = not os.path.isdir(self.root)  # deleted, unmounted, pulled out
             self.log(WatchNote(
                 f"stopped watching {self.root} with {kind} ({reason}); polling every {self.poll_seconds:g} s",
                 WATCH_STOPPED, self.root, kind, reason, POLL, self.poll_seconds))

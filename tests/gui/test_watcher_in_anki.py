@@ -151,6 +151,8 @@ def test_a_library_unplugged_and_plugged_back_opens_no_window_and_closes_a_stale
         assert not outcome.library_error and outcome.request.trigger == "watch"
         anki.anki.wait_until(lambda: not _box_shown(c), what="the stale window to close")
         assert len(anki.notes()) == notes  # nothing lost while it was away
+        # ... and the system's notices are back (the poll was only for the gap)
+        anki.anki.wait_until(lambda: c.watcher.mode == "inotify", what="inotify again")
     finally:
         anki.controller.start_watcher()
     assert anki.controller.watcher.mode == "inotify"
@@ -211,4 +213,38 @@ def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(
         monkeypatch.undo()
         c.start_watcher()
         anki.settle()
+    assert c.watcher.mode == "inotify"
+
+
+def test_a_drive_plugged_in_after_anki_opened_is_watched_from_then_on(anki):
+    """Anki opened while the USB drive with the Polar folder was not plugged
+    in: the missing folder is polled (one stat a wait, nothing logged), so
+    that what Polar saves there comes in by itself once it is plugged in,
+    then watched with inotify again. (It used to be watched by nothing
+    until a sync by hand.)"""
+    c = anki.controller
+    anki.settle()
+    c.stop_watcher()  # Anki closed
+    away = anki.library.with_name(anki.library.name + "-not-plugged-in")
+    os.rename(anki.library, away)
+    log_path = anki.addon_dir / "user_files" / "sync-log.txt"
+    try:
+        log_before = log_path.read_text(encoding="utf-8")
+        c.start_watcher()  # as the profile opens
+        assert c.watcher is not None and c.watcher.mode == "stat-poller"
+        assert log_path.read_text(encoding="utf-8") == log_before  # nothing failed: nothing to say
+        doc = Doc(away, "1GuiPluggedDoc0000001", title="Saved while away")
+        doc.card("1GuiPl1", basic("<p>Saved on the unplugged drive?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        before = c.runner.finished_count
+    finally:
+        os.rename(away, anki.library)  # plugged in
+    try:
+        anki.anki.wait_until(
+            lambda: anki.mw.col.find_notes('"front:*Saved on the unplugged drive?*"'), what="the card of the drive"
+        )
+        assert anki.wait_synced(before).request.trigger == "watch"
+        anki.anki.wait_until(lambda: c.watcher.mode == "inotify", what="inotify once the folder is there")
+    finally:
+        c.start_watcher()
     assert c.watcher.mode == "inotify"
