@@ -248,3 +248,45 @@ def test_a_drive_plugged_in_after_anki_opened_is_watched_from_then_on(anki):
     finally:
         c.start_watcher()
     assert c.watcher.mode == "inotify"
+
+
+def _watching_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name in ("polar-sync-inotify", "polar-sync-poller") and t.is_alive()]
+
+
+def test_the_watcher_leaves_no_thread_behind_when_its_folder_changes_or_the_profile_closes(anki, tmp_path):
+    """One watching thread at a time: a new Polar folder in the settings
+    stops the old watch (its thread ends, its saves sync nothing), and
+    closing the profile ends the last one, whichever way it watched."""
+    c, mw = anki.controller, anki.mw
+    anki.settle()
+    assert len(_watching_threads()) == 1
+    link = tmp_path / "polar-link"  # another path to the same library: nothing of another library lands
+    link.symlink_to(anki.library, target_is_directory=True)
+    old = c.watcher
+    old_thread = old.backend._thread
+    try:
+        before = c.runner.finished_count
+        anki.set_config(data_dir=str(link))
+        anki.wait_synced(before)  # a new folder syncs as if asked for
+        assert c.watcher is not old and c.watcher.root == str(link)
+        assert not old_thread.is_alive() and old.backend is None
+        assert len(_watching_threads()) == 1
+    finally:
+        before = c.runner.finished_count
+        anki.set_config(data_dir=str(anki.library))
+        anki.wait_synced(before)
+    assert len(_watching_threads()) == 1
+
+    mw.unloadProfileAndShowProfileManager()
+    anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
+    try:
+        assert c.watcher is None and _watching_threads() == []
+    finally:
+        mw.profileForm.profiles.setCurrentRow(0)
+        mw.onOpenProfile()
+        anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
+        anki.settle()
+    assert c.watcher.mode == "inotify" and len(_watching_threads()) == 1
