@@ -290,3 +290,37 @@ def test_the_watcher_leaves_no_thread_behind_when_its_folder_changes_or_the_prof
         anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
         anki.settle()
     assert c.watcher.mode == "inotify" and len(_watching_threads()) == 1
+
+
+def test_a_cloud_client_replacing_every_document_at_once_makes_one_quiet_sync(anki):
+    """Syncthing or Dropbox bringing the library from another computer:
+    every state.json replaced through the client's temp file, conflict
+    copies beside some, the client's own dot-folders, in bursts over a
+    second. One sync follows (not one per file), it reads no conflict copy
+    as a document, and with nothing new it says nothing."""
+    c = anki.controller
+    anki.settle()
+    notes = len(anki.notes())
+    docs = sorted(p.parent for p in anki.library.glob("*/state.json") if not p.parent.name.startswith("."))
+    assert docs
+    before = c.runner.finished_count
+    (anki.library / ".stfolder").mkdir(exist_ok=True)
+    for burst in range(3):
+        for folder in docs:
+            data = (folder / "state.json").read_bytes()
+            tmp = folder / (".syncthing.state.json.tmp" if burst != 1 else ".state.json.~tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, folder / "state.json")
+            (folder / "state.sync-conflict-20260101-120000-ABCDEFG.json").write_bytes(b"{cut")
+            (folder / "state (conflicted copy 2026-01-01).json").write_bytes(data)
+            versions = anki.library / ".stversions" / folder.name
+            versions.mkdir(parents=True, exist_ok=True)
+            (versions / f"state~20260101-12000{burst}.json").write_bytes(data)
+        anki.anki.process(0.05)  # bursts closer together than the debounce (300 ms here)
+    outcome = anki.wait_synced(before)
+    anki.anki.process(3.0)  # nothing else follows
+    anki.settle()
+    # one (two when a loaded machine spreads the bursts past the test's 300 ms debounce), not one per file
+    assert c.runner.finished_count - before <= 2
+    assert outcome.request.trigger == "watch" and not outcome.report.errors
+    assert not outcome.report.changed and len(anki.notes()) == notes
