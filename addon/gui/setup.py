@@ -26,7 +26,6 @@ from ..polar.library import (
     unpacked_export_around,
 )
 from ..settings import Settings, load_defaults
-from ..sync.read import WRITING_NS
 from . import addon_life, config_check, library_missing, menu, synclog
 from .editors import OpenEditors
 from .i18n import ntr, tr
@@ -111,6 +110,7 @@ class PolarSync:
         self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
         self._watch_keys: Set[str] = set()
+        self._watch_in_place: Set[str] = set()  # of those, rewritten in place (watcher.in_place)
         self._debounce = QTimer(mw)
         self._debounce.setSingleShot(True)
         qconnect(self._debounce.timeout, self._flush_watch)
@@ -272,6 +272,7 @@ class PolarSync:
         self.stop_watcher()
         self._debounce.stop()
         self._watch_keys.clear()
+        self._watch_in_place.clear()
         self._release_timer.stop()
         self.deferred.clear()
         # Anki closes the collection right after this hook: a running sync
@@ -332,15 +333,18 @@ class PolarSync:
             return  # stopped meanwhile
         # Here, right after the report: a poll's lateness is known now.
         wait_ms = watcher.debounce_left(self.settings.watch_debounce_ms)
+        in_place = watcher.in_place()
         try:
-            mw.taskman.run_on_main(lambda: self._on_change(keys, watcher, wait_ms))
+            mw.taskman.run_on_main(lambda: self._on_change(keys, watcher, wait_ms, in_place))
         except RuntimeError:  # Anki is shutting down
             pass
 
-    def _on_change(self, keys: FrozenSet[str], watcher: LibraryWatcher, wait_ms: int) -> None:
+    def _on_change(self, keys: FrozenSet[str], watcher: LibraryWatcher, wait_ms: int,
+                   in_place: FrozenSet[str] = frozenset()) -> None:
         if watcher is not self.watcher:
             return  # from a watcher stopped since
         self._watch_keys |= keys
+        self._watch_in_place |= in_place
         # Restarting the timer on every event: sync once Polar has been
         # quiet for watch_debounce_ms (one save is several events), counted
         # from the save itself.
@@ -348,9 +352,10 @@ class PolarSync:
 
     def _flush_watch(self) -> None:
         keys, self._watch_keys = self._watch_keys, set()
+        in_place, self._watch_in_place = frozenset(self._watch_in_place), set()
         if not keys or mw.col is None:
             return
-        self.runner.request(WATCH, None if ALL in keys else keys)
+        self.runner.request(WATCH, None if ALL in keys else keys, in_place)
 
     # -- notes open in an editor ----------------------------------------------------
 
@@ -496,10 +501,13 @@ class PolarSync:
         self.note_deferred(deferred)
         if report.being_written and not self.runner.closing:
             # Cut short just after a write (a copy in place still running):
-            # read again once it is old enough to be judged, with whatever
-            # the watcher reports meanwhile.
+            # read again once it is older than read.WRITING_NS, so that a
+            # file left broken is then reported; with whatever the watcher
+            # reports meanwhile. (Imported here: not at Anki's start.)
+            from ..sync.read import WRITING_NS
+
             self._watch_keys |= set(report.being_written)
-            self._debounce.start(max(self._debounce.remainingTime(), _REREAD_WRITING_MS))
+            self._debounce.start(max(self._debounce.remainingTime(), WRITING_NS // 1_000_000 + 1000))
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")
@@ -572,11 +580,6 @@ class PolarSync:
             return
         suspend_notes(mw, nids, lambda n: tooltip(html.escape(
             ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))
-
-
-# When a document still being written is read again: once it is older than
-# read.WRITING_NS, so that a file left broken is then reported.
-_REREAD_WRITING_MS = WRITING_NS // 1_000_000 + 1000
 
 
 def _no_documents(report: Any) -> bool:

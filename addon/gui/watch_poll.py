@@ -64,6 +64,10 @@ class StatPoller:
         self._stopping = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self.changed_at = 0.0  # when the newest change the last poll saw was made (its mtime)
+        # The documents of the last report whose state.json was rewritten in
+        # place (same inode): perhaps a copy still running. Replaced ones
+        # (Polar, cloud clients: temp file + rename) are whole.
+        self.in_place: FrozenSet[str] = frozenset()
 
     def start(self) -> None:
         self.poll()  # the baseline: what is there now is not a change
@@ -117,6 +121,7 @@ class StatPoller:
             old = self._states
             changed = {k for k in old.keys() | states.keys() if old.get(k) != states.get(k)}
             self._states = states
+            self.in_place = frozenset(k for k in changed if k in old and k in states and old[k][0] == states[k][0])
             newest = max((states[k][2] for k in changed if k in states), default=0)
         images = _signature(self._images)
         if images != self._images_sig:

@@ -235,6 +235,14 @@ class LibraryWatcher:
         backend = self.backend
         return backend.age() if isinstance(backend, StatPoller) else 0.0
 
+    def in_place(self) -> FrozenSet[str]:
+        """The documents of the change just reported that were rewritten in
+        place, not replaced (only the poll can tell: inotify reports an
+        in-place write when it is closed, whole). Called from ``on_change``,
+        like ``change_age``."""
+        backend = self.backend
+        return backend.in_place if isinstance(backend, StatPoller) else frozenset()
+
     def debounce_left(self, debounce_ms: int) -> int:
         """Milliseconds to wait before syncing the change just reported (the
         caller restarts its timer with it on every report): ``debounce_ms``

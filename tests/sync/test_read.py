@@ -265,12 +265,12 @@ def test_a_long_reading_is_announced_once_before_its_first_document(tmp_path, co
     assert prepare(settings, state, source_path=library).docs
 
 
-def _watched(col: Any, library: Path, state: Path) -> Any:
-    """A sync as the watcher asks for one (``just_changed``)."""
+def _watched(col: Any, library: Path, state: Path, in_place=frozenset({"1HalfWritten000000001"})) -> Any:
+    """A sync as the watcher asks for one after it saw ``in_place`` rewritten in place."""
     from addon.sync.engine import collection_identity
 
     prepared = prepare(Settings(), state, source_path=library, collection_id=collection_identity(col),
-                       just_changed=True)
+                       in_place=in_place)
     return prepared.apply(col)
 
 
@@ -278,7 +278,8 @@ def test_a_document_cut_short_just_after_a_write_is_read_again_not_called_damage
     """A document being copied in place (a restore, a copy over a slow
     share) is seen half-way by the watcher's sync: not a damaged file (whose
     advice is to restore a backup) but one to read again shortly. Once it
-    is old, or in a sync the watcher did not ask for, it is reported."""
+    is old, in a sync the watcher did not ask for, or replaced whole, it is
+    reported."""
     library, state = tmp_path / "polar", tmp_path / "state.json"
     doc = Doc(library, "1HalfWritten000000001", title="Copied in")
     doc.card("1HwA", basic("<p>Q?</p>", "<p>A</p>"))
@@ -307,6 +308,11 @@ def test_a_document_cut_short_just_after_a_write_is_read_again_not_called_damage
     # A sync asked for by hand (or the CLI) reports it at once.
     doc.path.write_bytes(b"{cut")
     report = run(col, library, state)
+    assert [e["code"] for e in report.errors] == ["not_a_document"] and not report.being_written
+    # So does the watcher's, for a file replaced whole (temp file + rename:
+    # Polar, cloud clients): its writer had finished.
+    doc.path.write_bytes(b"{cut")
+    report = _watched(col, library, state, in_place=frozenset())
     assert [e["code"] for e in report.errors] == ["not_a_document"] and not report.being_written
     # An mtime in the future (a share's clock ahead) would never grow old: reported.
     doc.path.write_bytes(b"{cut")
