@@ -331,3 +331,27 @@ def test_a_cloud_client_replacing_every_document_at_once_makes_one_quiet_sync(an
     assert outcome.request.trigger == "watch"
     assert not [e for e in outcome.report.errors if "conflict" in e["path"] or "tmp" in e["path"]]
     assert not outcome.report.changed and len(anki.notes()) == notes
+
+
+def test_saves_while_a_sync_cannot_run_make_one_sync_afterwards(anki):
+    """Polar saving document after document while our sync waits (here:
+    behind an AnkiWeb sync, as a long sync of ours also makes them wait):
+    each save past the debounce is a request, and they merge into one
+    sync of those documents, not one per save."""
+    c = anki.controller
+    anki.settle()
+    docs = sorted(p.parent for p in anki.library.glob("*/state.json") if not p.parent.name.startswith("."))
+    before = c.runner.finished_count
+    c.on_ankiweb_sync_started()
+    try:
+        for folder in docs:
+            write_atomic(folder / "state.json", (folder / "state.json").read_bytes())
+            anki.anki.process(0.6)  # past the debounce (300 ms here): one request each
+        assert c.runner.finished_count == before and c.runner.pending
+    finally:
+        c.on_ankiweb_sync_finished()
+    outcome = anki.wait_synced(before)
+    anki.anki.process(1.5)
+    anki.settle()
+    assert c.runner.finished_count == before + 1
+    assert outcome.request.trigger == "watch" and outcome.request.only == {p.name for p in docs}
