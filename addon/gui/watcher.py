@@ -261,7 +261,8 @@ class LibraryWatcher:
             # import at Anki's start, and only Linux needs it.
             from .watch_inotify import InotifyBackend
 
-            return InotifyBackend(self.root, self._emit, lambda reason: self._failed(kind, reason))
+            return InotifyBackend(self.root, self._emit,
+                                  lambda reason, gone=False: self._failed(kind, reason, gone))
         if kind == WATCHDOG:
             return _WatchdogBackend(self.root, self._emit, self.load_observer())
         return self._poller()
@@ -291,12 +292,15 @@ class LibraryWatcher:
         except Exception:  # the receiver's problem must not end the watching thread
             pass
 
-    def _failed(self, kind: str, reason: str) -> None:
-        """A backend gave up while running (called on its thread): poll instead."""
+    def _failed(self, kind: str, reason: str, gone: bool = False) -> None:
+        """A backend gave up while running (called on its thread): poll
+        instead. ``gone``: the folder itself went (deleted, moved, unmounted;
+        something may already stand in its place, a symlink to where it went):
+        the poll is then only until a sync finds it (``can_do_better``)."""
         with self._lock:
             if self._stopped or self.backend is None or self.backend.name != kind:
                 return
-            self.waiting_for_folder = not os.path.isdir(self.root)  # deleted, unmounted, pulled out
+            self.waiting_for_folder = gone or not os.path.isdir(self.root)  # deleted, unmounted, pulled out
             self.log(WatchNote(
                 f"stopped watching {self.root} with {kind} ({reason}); polling every {self.poll_seconds:g} s",
                 WATCH_STOPPED, self.root, kind, reason, POLL, self.poll_seconds))
