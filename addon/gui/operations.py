@@ -86,6 +86,9 @@ _RANK: Dict[Trigger, int] = {WATCH: 0, SETTINGS: 1, STARTUP: 2, MANUAL: 3, PREVI
 class SyncRequest:
     trigger: Trigger
     only: Optional[FrozenSet[str]] = None  # document keys; None = the whole library
+    # Documents the watcher saw rewritten in place (not replaced): one that
+    # cannot be parsed just after is taken as a copy still running.
+    in_place: FrozenSet[str] = frozenset()
 
     @property
     def dry_run(self) -> bool:
@@ -96,7 +99,7 @@ class SyncRequest:
             return None
         only = None if self.only is None or other.only is None else self.only | other.only
         trigger = max(self.trigger, other.trigger, key=_RANK.__getitem__)
-        return SyncRequest(trigger, only)
+        return SyncRequest(trigger, only, self.in_place | other.in_place)
 
 
 # Closing Anki waits this long at most for a running sync to reach its next
@@ -228,8 +231,9 @@ class SyncRunner:
 
     # -- queue ---------------------------------------------------------------
 
-    def request(self, trigger: Trigger, only: Optional[Set[str]] = None) -> None:
-        self._enqueue(SyncRequest(trigger, None if only is None else frozenset(only)))
+    def request(self, trigger: Trigger, only: Optional[Set[str]] = None, in_place: FrozenSet[str] = frozenset()
+                ) -> None:
+        self._enqueue(SyncRequest(trigger, None if only is None else frozenset(only), in_place))
         self.pump()
 
     def _enqueue(self, new: SyncRequest, front: bool = False) -> None:
@@ -388,7 +392,7 @@ class SyncRunner:
                     settings._replace(page_label=label or from_words(wanted_label)), state_path,
                     source_path=source, only=req.only, progress=progress,
                     collection_id=collection_identity(col), on_long_read=self._show_before_reading if shown else None,
-                    label_fixed=label is not None,
+                    label_fixed=label is not None, in_place=req.in_place if req.trigger == WATCH else frozenset(),
                 )
             finally:
                 self._op_ended.set()

@@ -110,6 +110,7 @@ class PolarSync:
         self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
         self._watch_keys: Set[str] = set()
+        self._watch_in_place: Set[str] = set()  # of those, rewritten in place (watcher.in_place)
         self._debounce = QTimer(mw)
         self._debounce.setSingleShot(True)
         qconnect(self._debounce.timeout, self._flush_watch)
@@ -271,6 +272,7 @@ class PolarSync:
         self.stop_watcher()
         self._debounce.stop()
         self._watch_keys.clear()
+        self._watch_in_place.clear()
         self._release_timer.stop()
         self.deferred.clear()
         # Anki closes the collection right after this hook: a running sync
@@ -293,8 +295,12 @@ class PolarSync:
     def start_watcher(self) -> None:
         self.stop_watcher()
         root = self.data_dir()
-        if not self.settings.watch or not root.is_dir() or export_in_folder(root) is not None:
-            return  # an export (a file, unpacked, or in the folder) does not change while Anki runs
+        if not self.settings.watch or (root.exists() and not root.is_dir()):
+            return  # an export does not change while Anki runs
+        if root.is_dir() and export_in_folder(root) is not None:
+            return  # nor does one unpacked, or in the folder
+        # A folder not there (a USB drive not plugged in yet) is polled
+        # until it is: then its changes come in by themselves.
         self.watch_root = str(root)
         self.watcher = LibraryWatcher(self.watch_root, self._on_change_from_thread, self._log_watcher)
         self.watcher.start()
@@ -327,15 +333,18 @@ class PolarSync:
             return  # stopped meanwhile
         # Here, right after the report: a poll's lateness is known now.
         wait_ms = watcher.debounce_left(self.settings.watch_debounce_ms)
+        in_place = watcher.in_place()
         try:
-            mw.taskman.run_on_main(lambda: self._on_change(keys, watcher, wait_ms))
+            mw.taskman.run_on_main(lambda: self._on_change(keys, watcher, wait_ms, in_place))
         except RuntimeError:  # Anki is shutting down
             pass
 
-    def _on_change(self, keys: FrozenSet[str], watcher: LibraryWatcher, wait_ms: int) -> None:
+    def _on_change(self, keys: FrozenSet[str], watcher: LibraryWatcher, wait_ms: int,
+                   in_place: FrozenSet[str] = frozenset()) -> None:
         if watcher is not self.watcher:
             return  # from a watcher stopped since
         self._watch_keys |= keys
+        self._watch_in_place |= in_place
         # Restarting the timer on every event: sync once Polar has been
         # quiet for watch_debounce_ms (one save is several events), counted
         # from the save itself.
@@ -343,9 +352,10 @@ class PolarSync:
 
     def _flush_watch(self) -> None:
         keys, self._watch_keys = self._watch_keys, set()
+        in_place, self._watch_in_place = frozenset(self._watch_in_place), set()
         if not keys or mw.col is None:
             return
-        self.runner.request(WATCH, None if ALL in keys else keys)
+        self.runner.request(WATCH, None if ALL in keys else keys, in_place)
 
     # -- notes open in an editor ----------------------------------------------------
 
@@ -433,6 +443,11 @@ class PolarSync:
         synclog.mark_first_run_done()
         self.show_library_missing(first_run=True)
 
+    def _close_library_box(self) -> None:
+        box = self.library_box
+        if box is not None and not sip.isdeleted(box) and box.isVisible():
+            box.close()
+
     def show_library_missing(
         self, detail: str = "", first_run: bool = False, empty: bool = False
     ) -> library_missing.LibraryMissing:
@@ -466,15 +481,33 @@ class PolarSync:
         if outcome.library_error:
             # Not a problem of the sync: there was nothing to sync. Say how to fix it.
             landing = self._log(profile, label, tr("No Polar library: {reason}", reason=outcome.library_error))
-            if not self.runner.closing:
+            # Not for a change the watcher saw: the folder going away is that
+            # change (a USB drive unplugged, a share gone while the laptop
+            # sleeps); a window in the middle of a review would only say it.
+            # The log does; a sync asked for (or at start) opens the window.
+            if not self.runner.closing and trigger != WATCH:
                 self.show_library_missing(detail=outcome.library_error)
             return landing
+        if not _no_documents(report):
+            self._close_library_box()  # found since it said the library was missing (drive plugged back)
+        watcher = self.watcher
+        if watcher is not None and watcher.can_do_better and not self.runner.closing:
+            self.start_watcher()  # the folder is back: inotify again instead of the poll
         if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
             self.deferred.clear()  # written by hand, editors saved first
             if self.watcher is None and not self.runner.closing:
                 self.start_watcher()  # a profile left alone (_profile_synced_instead) synced by hand
         deferred = report.deferred
         self.note_deferred(deferred)
+        if report.being_written and not self.runner.closing:
+            # Cut short just after a write (a copy in place still running):
+            # read again once it is older than read.WRITING_NS, so that a
+            # file left broken is then reported; with whatever the watcher
+            # reports meanwhile. (Imported here: not at Anki's start.)
+            from ..sync.read import WRITING_NS
+
+            self._watch_keys |= set(report.being_written)
+            self._debounce.start(max(self._debounce.remainingTime(), WRITING_NS // 1_000_000 + 1000))
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")

@@ -12,7 +12,8 @@ its thread on :meth:`InotifyBackend.stop`.
 
 Nothing here raises into Anki: a failure while running (the system's watch
 limit reached by a new document, the data directory deleted) is handed to
-``fail`` and the thread ends; the caller falls back to polling.
+``fail(reason, gone)`` (``gone``: the data directory itself went away) and
+the thread ends; the caller falls back to polling.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def _last_error(call: str, path: str = "") -> OSError:
 class InotifyBackend:
     name = "inotify"
 
-    def __init__(self, root: str, emit: ChangeCallback, fail: Callable[[str], None]) -> None:
+    def __init__(self, root: str, emit: ChangeCallback, fail: Callable[..., None]) -> None:
         self.root = root
         self.emit = emit
         self.fail = fail
@@ -248,7 +249,7 @@ class InotifyBackend:
                 if keys:
                     self.emit(frozenset(keys))
         except _Gone as gone:
-            self.fail(str(gone))
+            self.fail(str(gone), True)
         except Exception as exc:  # a limit reached by a new folder, anything else: poll instead
             if not self._stopping.is_set():
                 self.fail(exc.strerror if isinstance(exc, OSError) and exc.strerror else repr(exc))

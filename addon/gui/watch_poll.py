@@ -28,6 +28,11 @@ ChangeCallback = Callable[[FrozenSet[str]], None]
 _RACY_SECONDS = 2.0
 # The wait between polls is at least this many times what one poll took.
 _COST_FACTOR = 50
+# On a network or shared file system every stat is a round trip to the
+# server (or the host): there the wait is also at least this many times a
+# poll's wall time, so the poll keeps the server busy 10 % of the time at
+# most (a local disk's wall time only says how loaded this machine is).
+_REMOTE_WALL_FACTOR = 10
 
 
 def _signature(path: str) -> Optional[Signature]:
@@ -43,10 +48,11 @@ def _signature(path: str) -> Optional[Signature]:
 class StatPoller:
     name = "stat-poller"
 
-    def __init__(self, root: str, emit: ChangeCallback, interval: float) -> None:
+    def __init__(self, root: str, emit: ChangeCallback, interval: float, remote: bool = False) -> None:
         self.root = root
         self.emit = emit
         self.interval = interval
+        self.remote = remote  # on a network or shared file system: wall time counts too
         self.last_cost = 0.0  # CPU seconds the last poll took (its wall time under load can be far more)
         self.last_wall = 0.0
         self._images = os.path.join(root, "files", "image")
@@ -58,6 +64,10 @@ class StatPoller:
         self._stopping = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self.changed_at = 0.0  # when the newest change the last poll saw was made (its mtime)
+        # The documents of the last report whose state.json was rewritten in
+        # place (same inode): perhaps a copy still running. Replaced ones
+        # (Polar, cloud clients: temp file + rename) are whole.
+        self.in_place: FrozenSet[str] = frozenset()
 
     def start(self) -> None:
         self.poll()  # the baseline: what is there now is not a change
@@ -72,7 +82,8 @@ class StatPoller:
 
     def wait(self) -> float:
         """Seconds between two polls now."""
-        return max(self.interval, self.last_cost * _COST_FACTOR)
+        wait = max(self.interval, self.last_cost * _COST_FACTOR)
+        return max(wait, self.last_wall * _REMOTE_WALL_FACTOR) if self.remote else wait
 
     def age(self) -> float:
         """How long ago the change the last poll reported was made: a poll
@@ -110,6 +121,7 @@ class StatPoller:
             old = self._states
             changed = {k for k in old.keys() | states.keys() if old.get(k) != states.get(k)}
             self._states = states
+            self.in_place = frozenset(k for k in changed if k in old and k in states and old[k][0] == states[k][0])
             newest = max((states[k][2] for k in changed if k in states), default=0)
         images = _signature(self._images)
         if images != self._images_sig:

@@ -14,6 +14,10 @@ appearing, going, renamed), each document folder (its ``state.json``) and
 * Linux: one inotify instance, documents + 3 watches (watch_inotify.py);
 * Windows: the bundled watchdog's ReadDirectoryChangesW observer, one
   recursive handle, events outside documents dropped (watch_paths.py);
+* a folder on a network or shared file system (NFS, SMB, sshfs and other
+  FUSE mounts, a VM's or WSL's shared folder; watch_mounts.py): the poll
+  from the start, on Linux too: changes made on the other side of such a
+  mount raise no inotify event;
 * macOS and the rest: a stat poll (watch_poll.py). The bundled watchdog has
   no FSEvents (compiled) and its kqueue fallback opens a descriptor per file,
   thousands for a real library, inside Anki's own process.
@@ -25,12 +29,15 @@ called from the watching thread), never raised into Anki.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import threading
 from typing import Any, Callable, FrozenSet, Optional, Tuple
 
+from . import watch_mounts
 from .vendor import load_windows_observer
+from .watch_mounts import remote_filesystem
 from .watch_paths import ALL, change_key
 from .watch_poll import StatPoller
 
@@ -155,6 +162,7 @@ class LibraryWatcher:
         poll_seconds: float = POLL_SECONDS,
         platform: Optional[str] = None,
         load_observer: Optional[Callable[[], Any]] = None,
+        mountinfo: Optional[str] = None,
     ) -> None:
         self.root = os.path.abspath(root)
         self.on_change = on_change
@@ -162,6 +170,12 @@ class LibraryWatcher:
         self.poll_seconds = poll_seconds
         self.platform = platform or sys.platform
         self.load_observer = load_observer or load_windows_observer
+        self.mountinfo = mountinfo  # Linux: where the folder's file system type is read (watch_mounts.py)
+        self.remote = ""  # that type, when it is a network or shared one (then: the poll)
+        # Polling only until the folder is there (again): a USB drive not yet
+        # plugged in, pulled out; the caller restarts the watcher once a
+        # sync found the library (``LibraryWatcher.can_do_better``).
+        self.waiting_for_folder = False
         self.mode = ""
         self.backend: Any = None
         self._lock = threading.Lock()
@@ -171,6 +185,19 @@ class LibraryWatcher:
         self.stop()  # never two backends for one watcher
         with self._lock:
             self._stopped = False
+            self.remote = ""
+            self.waiting_for_folder = not os.path.isdir(self.root)
+            if self.waiting_for_folder and POLL in backends_for(self.platform):
+                # Not there (yet): the poll sees it arrive, at one stat a
+                # wait; nothing to say, nothing has failed.
+                poller = self._poller()
+                try:
+                    poller.start()
+                except Exception:  # then the usual order, which logs
+                    pass
+                else:
+                    self.backend, self.mode = poller, poller.name
+                    return
             for kind in backends_for(self.platform):
                 try:
                     backend = self._make(kind)
@@ -193,6 +220,13 @@ class LibraryWatcher:
             except Exception:  # stopping a half-started backend must not raise
                 pass
 
+    @property
+    def can_do_better(self) -> bool:
+        """Polling only for want of the folder, which is there now: a
+        restart gets the platform's own notices back."""
+        return (self.waiting_for_folder and self.mode == StatPoller.name and backends_for(self.platform)[0] != POLL
+                and os.path.isdir(self.root))
+
     def change_age(self) -> float:
         """Seconds since the change just reported was made, as far as the
         backend knows: a poll sees a save up to one interval late; the
@@ -200,6 +234,14 @@ class LibraryWatcher:
         backend's thread, right after the report)."""
         backend = self.backend
         return backend.age() if isinstance(backend, StatPoller) else 0.0
+
+    def in_place(self) -> FrozenSet[str]:
+        """The documents of the change just reported that were rewritten in
+        place, not replaced (only the poll can tell: inotify reports an
+        in-place write when it is closed, whole). Called from ``on_change``,
+        like ``change_age``."""
+        backend = self.backend
+        return backend.in_place if isinstance(backend, StatPoller) else frozenset()
 
     def debounce_left(self, debounce_ms: int) -> int:
         """Milliseconds to wait before syncing the change just reported (the
@@ -210,14 +252,25 @@ class LibraryWatcher:
 
     def _make(self, kind: str) -> Any:
         if kind == INOTIFY:
+            remote = remote_filesystem(self.root, self.mountinfo or watch_mounts.MOUNTINFO)
+            if remote:
+                self.remote = remote
+                raise NotLocal(errno.EREMOTE, f"the folder is on a network or shared file system ({remote}), "
+                                              "whose changes made elsewhere inotify does not report")
             # Imported here: ctypes costs more than the rest of the add-on's
             # import at Anki's start, and only Linux needs it.
             from .watch_inotify import InotifyBackend
 
-            return InotifyBackend(self.root, self._emit, lambda reason: self._failed(kind, reason))
+            return InotifyBackend(self.root, self._emit,
+                                  lambda reason, gone=False: self._failed(kind, reason, gone))
         if kind == WATCHDOG:
             return _WatchdogBackend(self.root, self._emit, self.load_observer())
-        return StatPoller(self.root, self._emit, self.poll_seconds)
+        return self._poller()
+
+    def _poller(self) -> StatPoller:
+        poller = StatPoller(self.root, self._emit, self.poll_seconds)
+        poller.remote = bool(self.remote)  # a share's server counts its wall time too
+        return poller
 
     def _then(self, kind: str) -> str:
         """The backend tried after ``kind``, or "" (none: not watching)."""
@@ -239,15 +292,19 @@ class LibraryWatcher:
         except Exception:  # the receiver's problem must not end the watching thread
             pass
 
-    def _failed(self, kind: str, reason: str) -> None:
-        """A backend gave up while running (called on its thread): poll instead."""
+    def _failed(self, kind: str, reason: str, gone: bool = False) -> None:
+        """A backend gave up while running (called on its thread): poll
+        instead. ``gone``: the folder itself went (deleted, moved, unmounted;
+        something may already stand in its place, a symlink to where it went):
+        the poll is then only until a sync finds it (``can_do_better``)."""
         with self._lock:
             if self._stopped or self.backend is None or self.backend.name != kind:
                 return
+            self.waiting_for_folder = gone or not os.path.isdir(self.root)  # deleted, unmounted, pulled out
             self.log(WatchNote(
                 f"stopped watching {self.root} with {kind} ({reason}); polling every {self.poll_seconds:g} s",
                 WATCH_STOPPED, self.root, kind, reason, POLL, self.poll_seconds))
-            poller = StatPoller(self.root, self._emit, self.poll_seconds)
+            poller = self._poller()
             try:
                 poller.start()
             except Exception as exc:
@@ -258,6 +315,10 @@ class LibraryWatcher:
                 return
             self.backend, self.mode = poller, poller.name
         self._emit(frozenset({ALL}))  # what changed while switching is not known
+
+
+class NotLocal(OSError):
+    """The folder is on a file system whose changes inotify may never see."""
 
 
 def _reason(exc: BaseException) -> str:

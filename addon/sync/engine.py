@@ -52,6 +52,7 @@ def prepare(
     collection_id: str = "",
     on_long_read: Optional[Callable[[], None]] = None,
     label_fixed: bool = True,
+    in_place: AbstractSet[str] = frozenset(),
 ) -> Prepared:
     """Read the library: no collection access, safe on a background thread.
 
@@ -59,12 +60,17 @@ def prepare(
     with ``label_fixed``; else, with ``label_fixed=False``, the one wanted for
     a collection no sync has written to yet (see page_label.py).
 
+    ``in_place``: documents the watcher saw rewritten in place (not
+    replaced) just before this sync: one that cannot be parsed and was
+    written moments ago is taken as still being written
+    (``Report.being_written``), not as damaged.
+
     ``on_long_read``: called on this thread before a long reading begins
     (``read.LONG_READ_BYTES`` of documents to read), e.g. to show a window.
     Raises :class:`addon.polar.library.SourceError` when the library itself is
     missing or unreadable (nothing is planned, nothing swept)."""
     return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id, on_long_read,
-                        label_fixed)
+                        label_fixed, in_place)
 
 
 def sync(

@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import (
     TYPE_CHECKING,
+    AbstractSet,
     Callable,
     Collection,
     Dict,
@@ -238,6 +239,22 @@ def _signature_unchanged(file: DocumentFile, known: DocState) -> bool:
     return known.ok and tuple(file.signature) == (known.size, known.mtime)
 
 
+# A document the watcher saw rewritten in place that cannot be parsed and
+# was written less than this long ago is taken as still being written: a
+# document copied in place (a restore, a file manager's copy over a slow
+# share) can be seen half-way by the poll. (Polar and the cloud clients
+# write a temp file and rename it: a replaced file is whole, and a broken
+# one is reported at once.) Not a problem yet: the GUI reads it again once
+# it is this old (``Report.being_written``).
+WRITING_NS = 5_000_000_000
+
+
+def _just_written(file: DocumentFile) -> bool:
+    """Written within ``WRITING_NS`` (an mtime in the future, a clock that
+    differs on a share, does not count: it would never grow old)."""
+    return file.timestamped and 0 <= time.time_ns() - file.signature[1] < WRITING_NS
+
+
 def read_document(
     file: DocumentFile,
     source: Source,
@@ -246,12 +263,17 @@ def read_document(
     force: bool,
     known: Optional[DocState],
     defer: bool = False,
+    just_changed: bool = False,
 ) -> LoadedDoc:
     """Read, hash, parse and render one document, unless it is unchanged.
 
     Unchanged means: same (size, mtime) as last time, or else the same content
     hash (a touched but identical file). Only then is the parse skipped.
-    ``defer``: its cards are left unrendered (``LoadedDoc.pending``)."""
+    ``defer``: its cards are left unrendered (``LoadedDoc.pending``).
+    ``just_changed``: the watcher saw this file rewritten in place just now
+    (not replaced: a replaced file is whole); if it cannot be parsed and was
+    written moments ago it is left for a moment (``Report.being_written``),
+    not reported as damaged."""
     if not force and known is not None and _signature_unchanged(file, known):
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
     read_at = time.time_ns()
@@ -274,6 +296,9 @@ def read_document(
     try:
         doc = file.parse(data)
     except (DocMetaError, RecursionError, MemoryError, UnicodeError) as exc:
+        if just_changed and isinstance(exc, DocMetaError) and _just_written(file):
+            report.being_written[key] = file.label  # failed: the next sync reads it again
+            return LoadedDoc(file, "failed", sha=sha)
         why = exc if isinstance(exc, DocMetaError) else type(exc).__name__
         if key not in report.titles:  # not remembered from an earlier sync
             report.titles[key] = salvage_title(data)
@@ -510,11 +535,13 @@ def settings_key(settings: Settings) -> str:
 
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
-                 on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True) -> R:
+                 on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True,
+                 in_place: AbstractSet[str] = frozenset()) -> R:
     """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`).
     ``on_long_read`` is called, once, before the first document is read when
     the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more.
-    ``label_fixed``: see ``Reading.label_fixed``."""
+    ``label_fixed``: see ``Reading.label_fixed``; ``in_place``: the documents
+    to read with ``read_document``'s ``just_changed``."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
     # An export is read once; what was read is kept beside the sync state.
     source = open_source(Path(path), beside(state_path) if state_path is not None else None)
@@ -597,7 +624,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         # A document no sync has seen: its cards will be new notes, rendered
         # by the write while Anki adds notes (see Pending).
         docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
-                                       defer=prev is None and not force)
+                                       defer=prev is None and not force, just_changed=file.key in in_place)
     report.documents = len(files)
     reading = make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
     reading.apart, reading.library_meta = apart, library_meta

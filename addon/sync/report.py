@@ -180,6 +180,9 @@ class Report:
     op_changes: Optional[OpChanges] = None  # of the write, for Anki to refresh its views
     # Notes not written because an editor showed them: note id -> document.
     deferred: Dict[int, str] = field(default_factory=dict)
+    # Documents that could not be parsed just after a write (a copy in
+    # place still running): key -> path; not problems, read again shortly.
+    being_written: Dict[str, str] = field(default_factory=dict)
 
     def error(self, path: str, message: str, **details: Any) -> None:
         """A problem: something could not be synced. ``details``: ``code``,
@@ -252,6 +255,7 @@ class Report:
             "warnings": [self._named(r) for r in self.warnings],
             "changes": self.change_rows() if change_rows is None else change_rows,
             "deferred": len(self.deferred),
+            "being_written": len(self.being_written),
         }
 
     def _named(self, row: Dict[str, Any]) -> Dict[str, Any]:
@@ -275,6 +279,9 @@ class Report:
             extra.append(_counted(len(self.conflicts), "conflict"))
         if self.deferred:
             extra.append(f"{len(self.deferred)} left for later (open in an editor)")
+        if self.being_written:
+            extra.append(_phrase(len(self.being_written), "{n} document still being written, read again shortly",
+                                 "{n} documents still being written, read again shortly"))
         if counts or extra:
             counts = "; ".join(part for part in (counts, ", ".join(extra)) if part)
         else:

@@ -172,3 +172,19 @@ def test_the_debounce_left_is_the_setting_less_the_polls_lateness_and_at_least_5
         assert watcher.debounce_left(100) == 50
     finally:
         watcher.stop()
+
+
+def test_the_poll_tells_a_state_json_rewritten_in_place_from_one_replaced(tmp_path):
+    """Polar and cloud clients replace state.json (temp file + rename: whole);
+    a copy in place keeps its inode and may be half-way."""
+    root = tmp_path / "polar"
+    polar_tree(root, documents=2, backups=0)
+    poller = StatPoller(str(root), lambda keys: None, 0.25)
+    poller.poll()
+    state = root / document_id(0) / "state.json"
+    with open(state, "r+b") as f:
+        f.truncate(0)
+        f.write(b'{"docInfo": ')
+    assert poller.poll() == {document_id(0)} and poller.in_place == {document_id(0)}
+    touch_state(root, document_id(1))  # replaced
+    assert poller.poll() == {document_id(1)} and poller.in_place == frozenset()

@@ -252,3 +252,67 @@ def test_each_note_says_in_the_users_words_whether_changes_still_come(library, t
     gone = watcher.WatchNote("y", watcher.POLL_FAILED, "/p", "poll", "gone", "", 0.25)
     assert "still comes into Anki by itself" in watch_words(stopped) and stopped.watching
     assert "no longer watch" in watch_words(gone) and not gone.watching
+
+
+@pytest.mark.skipif(not LINUX, reason="inotify is the better way there")
+def test_a_folder_not_there_yet_is_polled_quietly_until_it_is(tmp_path):
+    """A USB drive not plugged in when Anki opens: the missing folder is
+    polled (nothing failed, nothing logged); once it is there its documents
+    are reported and ``can_do_better`` asks for a restart (inotify)."""
+    root = tmp_path / "usb" / "polar"
+    collector, logs = Collector(), []
+    w = LibraryWatcher(str(root), collector, logs.append)
+    w.start()
+    try:
+        assert w.mode == "stat-poller" and w.waiting_for_folder and not w.can_do_better and not logs
+        polar_tree(root, documents=2, backups=0)
+        assert collector.wait_for(document_id(0), document_id(1))
+        assert w.can_do_better
+    finally:
+        w.stop()
+    w.start()
+    try:
+        assert w.mode == "inotify" and not w.waiting_for_folder and not w.can_do_better
+        shutil.rmtree(root)  # pulled out
+        deadline = threading.Event()
+        for _ in range(200):
+            if w.mode == "stat-poller":
+                break
+            deadline.wait(0.05)
+        assert w.mode == "stat-poller" and w.waiting_for_folder and not w.can_do_better and len(logs) == 1
+    finally:
+        w.stop()
+
+
+@pytest.mark.skipif(not LINUX, reason="inotify is the better way there")
+def test_a_folder_replaced_by_a_symlink_to_it_is_still_watched(tmp_path):
+    """The Polar folder moved into a Dropbox folder while Anki runs and a
+    symlink left in its place: inotify loses it (moved), the poll follows
+    the link, a save through it is reported, and a restart then watches
+    the link's target with inotify."""
+    root = tmp_path / "polar"
+    polar_tree(root, documents=2, backups=0)
+    collector, logs = Collector(), []
+    w = LibraryWatcher(str(root), collector, logs.append)
+    w.start()
+    try:
+        assert w.mode == "inotify"
+        moved = tmp_path / "Dropbox" / "polar"
+        moved.parent.mkdir()
+        root.rename(moved)
+        root.symlink_to(moved, target_is_directory=True)
+        assert collector.wait_for(ALL)  # the switch to the poll: everything looked at once
+        assert w.mode == "stat-poller"
+        touch_state(root, document_id(1))
+        assert collector.wait_for(document_id(1))
+        assert w.can_do_better
+    finally:
+        w.stop()
+    w.start()
+    try:
+        assert w.mode == "inotify"
+        collector.keys.clear()
+        touch_state(moved, document_id(0))
+        assert collector.wait_for(document_id(0))
+    finally:
+        w.stop()

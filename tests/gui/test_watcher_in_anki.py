@@ -4,11 +4,12 @@ leaves Anki working, polling, and the reason in the sync log."""
 from __future__ import annotations
 
 import errno
+import os
 import sys
 
 import pytest
 
-from tests.polar_factory import Doc, basic
+from tests.polar_factory import Doc, basic, write_atomic
 
 pytestmark = [
     pytest.mark.anki,
@@ -80,3 +81,277 @@ def test_no_way_to_watch_says_so_in_a_tooltip(anki, monkeypatch, qtbot):
         utils.closeTooltip()
         anki.controller.start_watcher()
     assert anki.controller.watcher.mode == "inotify"
+
+
+def test_a_polar_folder_on_a_network_share_is_polled_from_the_start(anki, monkeypatch, tmp_path):
+    """NFS, SMB, sshfs, WSL's /mnt/c: inotify starts there but never hears
+    of a save made on the other computer. Anki polls such a folder at once,
+    says why in the sync log, and a save arrives."""
+    mounts = sys.modules["polar_sync.gui.watch_mounts"]
+    table = tmp_path / "mountinfo"
+    table.write_text(f"22 1 259:2 / / rw - ext4 /dev/sda1 rw\n40 22 0:40 / {anki.library} rw,relatime "
+                     "- nfs4 nas:/export/polar rw,vers=4.2\n", encoding="utf-8")
+    monkeypatch.setattr(mounts, "MOUNTINFO", str(table))
+    try:
+        anki.controller.start_watcher()
+        assert anki.controller.watcher.mode == "stat-poller"
+        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
+        entry = log.strip().rsplit("\n\n", 1)[-1]
+        assert "network or shared file system (nfs4)" in entry, entry
+        assert "still comes into Anki by itself" in entry
+
+        before = anki.controller.runner.finished_count
+        doc = Doc(anki.library, "1GuiNfsDoc00000000001", title="On the share")
+        doc.card("1GuiN1", basic("<p>Saved on the other computer?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        anki.anki.wait_until(
+            lambda: anki.mw.col.find_notes('"front:*Saved on the other computer?*"'), what="the polled card"
+        )
+        assert anki.wait_synced(before).request.trigger == "watch"
+    finally:
+        monkeypatch.undo()
+        anki.controller.start_watcher()
+    assert anki.controller.watcher.mode == "inotify"
+
+
+def _box_shown(controller) -> bool:
+    from aqt import sip
+
+    box = controller.library_box
+    return box is not None and not sip.isdeleted(box) and box.isVisible()
+
+
+def test_a_library_unplugged_and_plugged_back_opens_no_window_and_closes_a_stale_one(anki):
+    """The Polar folder on a USB drive that is pulled out while Anki is open:
+    the watcher's sync finds no library and says so in the log, not in a
+    window over the card being studied. A sync asked for by hand meanwhile
+    opens the window as before; plugged back, the next sync closes it."""
+    c = anki.controller
+    anki.settle()
+    notes = len(anki.notes())
+    assert notes and not _box_shown(c)
+    away = anki.library.with_name(anki.library.name + "-unplugged")
+    before = c.runner.finished_count
+    os.rename(anki.library, away)
+    try:
+        outcome = anki.wait_synced(before)
+        assert outcome.request.trigger == "watch" and outcome.library_error
+        anki.anki.process(0.5)
+        assert not _box_shown(c)
+        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
+        assert "No Polar library" in log.strip().rsplit("\n\n", 1)[-1]
+
+        assert anki.trigger_and_wait("Sync from Polar").library_error
+        assert _box_shown(c)  # asked for: said at once
+    finally:
+        before = c.runner.finished_count
+        os.rename(away, anki.library)
+    try:
+        outcome = anki.wait_synced(before)
+        assert not outcome.library_error and outcome.request.trigger == "watch"
+        anki.anki.wait_until(lambda: not _box_shown(c), what="the stale window to close")
+        assert len(anki.notes()) == notes  # nothing lost while it was away
+        # ... and the system's notices are back (the poll was only for the gap)
+        anki.anki.wait_until(lambda: c.watcher.mode == "inotify", what="inotify again")
+    finally:
+        anki.controller.start_watcher()
+    assert anki.controller.watcher.mode == "inotify"
+
+
+def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(anki, monkeypatch, tmp_path):
+    """A state.json rewritten in place with a pause (a file manager's copy
+    over a slow share, polled): the poll sees it half-way and its sync used
+    to raise a notice, "1 problem: the file is damaged or was cut short,
+    restore it from a backup". Now it is read again once the copy is done;
+    a file left broken is reported a few seconds later, as before."""
+    c = anki.controller
+    mounts = sys.modules["polar_sync.gui.watch_mounts"]
+    table = tmp_path / "mountinfo"
+    table.write_text(f"22 1 259:2 / / rw - ext4 /dev/sda1 rw\n40 22 0:40 / {anki.library} rw - nfs4 nas:/x rw\n",
+                     encoding="utf-8")
+    monkeypatch.setattr(mounts, "MOUNTINFO", str(table))
+    shown: list = []
+    show_notice = c.show_notice
+    monkeypatch.setattr(c, "show_notice", lambda text, on_click: (shown.append(text), show_notice(text, on_click))[1])
+    try:
+        anki.settle()
+        c.start_watcher()
+        assert c.watcher.mode == "stat-poller"
+        doc = Doc(anki.library, "1GuiCopiedDoc00000001", title="Copied over the share")
+        doc.card("1GuiC1", basic("<p>Copied card one?</p>", "<p>yes</p>"))
+        before = c.runner.finished_count
+        doc.write(atomic=True)
+        anki.wait_synced(before)
+        anki.settle()
+        doc.card("1GuiC2", basic("<p>Copied card two?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Copied card two?*"'), what="card two")
+        anki.settle()
+        synced = doc.path.read_bytes()
+        doc.card("1GuiC3", basic("<p>Copied card three?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        data = doc.path.read_bytes()  # the copy's content, put back as it was until the copy
+        write_atomic(doc.path, synced)
+        anki.anki.process(1.0)
+        anki.settle()
+        log_path = anki.addon_dir / "user_files" / "sync-log.txt"
+        log_before = len(log_path.read_text(encoding="utf-8"))
+        shown.clear()
+        before = c.runner.finished_count
+        with open(doc.path, "r+b") as f:  # now copied in place, with a pause longer than the debounce
+            f.truncate(0)
+            f.write(data[: len(data) // 2])
+            f.flush()
+            anki.anki.wait_until(lambda: c.runner.finished_count > before, what="a sync of the half file")
+            f.write(data[len(data) // 2:])
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Copied card three?*"'), what="card three")
+        anki.settle()
+        assert not shown, shown
+        assert "not a readable Polar document" not in log_path.read_text(encoding="utf-8")[log_before:]
+
+        # Left broken (the copy died): reported once it is a few seconds old.
+        doc.path.write_bytes(data[: len(data) // 2])
+        anki.anki.wait_until(lambda: shown, timeout=60, what="the notice of a file left broken")
+        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
+        assert "1GuiCopiedDoc00000001/state.json: not a readable Polar document" in log
+    finally:
+        doc.write(atomic=True)
+        monkeypatch.undo()
+        c.start_watcher()
+        anki.settle()
+    assert c.watcher.mode == "inotify"
+
+
+def test_a_drive_plugged_in_after_anki_opened_is_watched_from_then_on(anki):
+    """Anki opened while the USB drive with the Polar folder was not plugged
+    in: the missing folder is polled (one stat a wait, nothing logged), so
+    that what Polar saves there comes in by itself once it is plugged in,
+    then watched with inotify again. (It used to be watched by nothing
+    until a sync by hand.)"""
+    c = anki.controller
+    anki.settle()
+    c.stop_watcher()  # Anki closed
+    away = anki.library.with_name(anki.library.name + "-not-plugged-in")
+    os.rename(anki.library, away)
+    log_path = anki.addon_dir / "user_files" / "sync-log.txt"
+    try:
+        log_before = log_path.read_text(encoding="utf-8")
+        c.start_watcher()  # as the profile opens
+        assert c.watcher is not None and c.watcher.mode == "stat-poller"
+        assert log_path.read_text(encoding="utf-8") == log_before  # nothing failed: nothing to say
+        doc = Doc(away, "1GuiPluggedDoc0000001", title="Saved while away")
+        doc.card("1GuiPl1", basic("<p>Saved on the unplugged drive?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        before = c.runner.finished_count
+    finally:
+        os.rename(away, anki.library)  # plugged in
+    try:
+        anki.anki.wait_until(
+            lambda: anki.mw.col.find_notes('"front:*Saved on the unplugged drive?*"'), what="the card of the drive"
+        )
+        assert anki.wait_synced(before).request.trigger == "watch"
+        anki.anki.wait_until(lambda: c.watcher.mode == "inotify", what="inotify once the folder is there")
+    finally:
+        c.start_watcher()
+    assert c.watcher.mode == "inotify"
+
+
+def _watching_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name in ("polar-sync-inotify", "polar-sync-poller") and t.is_alive()]
+
+
+def test_the_watcher_leaves_no_thread_behind_when_its_folder_changes_or_the_profile_closes(anki, tmp_path):
+    """One watching thread at a time: a new Polar folder in the settings
+    stops the old watch (its thread ends, its saves sync nothing), and
+    closing the profile ends the last one, whichever way it watched."""
+    c, mw = anki.controller, anki.mw
+    anki.settle()
+    assert len(_watching_threads()) == 1
+    link = tmp_path / "polar-link"  # another path to the same library: nothing of another library lands
+    link.symlink_to(anki.library, target_is_directory=True)
+    old = c.watcher
+    old_thread = old.backend._thread
+    try:
+        before = c.runner.finished_count
+        anki.set_config(data_dir=str(link))
+        anki.wait_synced(before)  # a new folder syncs as if asked for
+        assert c.watcher is not old and c.watcher.root == str(link)
+        assert not old_thread.is_alive() and old.backend is None
+        assert len(_watching_threads()) == 1
+    finally:
+        before = c.runner.finished_count
+        anki.set_config(data_dir=str(anki.library))
+        anki.wait_synced(before)
+    assert len(_watching_threads()) == 1
+
+    mw.unloadProfileAndShowProfileManager()
+    anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
+    try:
+        assert c.watcher is None and _watching_threads() == []
+    finally:
+        mw.profileForm.profiles.setCurrentRow(0)
+        mw.onOpenProfile()
+        anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
+        anki.settle()
+    assert c.watcher.mode == "inotify" and len(_watching_threads()) == 1
+
+
+def test_a_cloud_client_replacing_every_document_at_once_makes_one_quiet_sync(anki):
+    """Syncthing or Dropbox bringing the library from another computer:
+    every state.json replaced through the client's temp file, conflict
+    copies beside some, the client's own dot-folders, in bursts over a
+    second. One sync follows (not one per file), it reads no conflict copy
+    as a document, and with nothing new it says nothing."""
+    c = anki.controller
+    anki.settle()
+    notes = len(anki.notes())
+    docs = sorted(p.parent for p in anki.library.glob("*/state.json") if not p.parent.name.startswith("."))
+    assert docs
+    before = c.runner.finished_count
+    (anki.library / ".stfolder").mkdir(exist_ok=True)
+    for burst in range(3):
+        for folder in docs:
+            data = (folder / "state.json").read_bytes()
+            tmp = folder / (".syncthing.state.json.tmp" if burst != 1 else ".state.json.~tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, folder / "state.json")
+            (folder / "state.sync-conflict-20260101-120000-ABCDEFG.json").write_bytes(b"{cut")
+            (folder / "state (conflicted copy 2026-01-01).json").write_bytes(data)
+            versions = anki.library / ".stversions" / folder.name
+            versions.mkdir(parents=True, exist_ok=True)
+            (versions / f"state~20260101-12000{burst}.json").write_bytes(data)
+        anki.anki.process(0.05)  # bursts closer together than the debounce (300 ms here)
+    outcome = anki.wait_synced(before)
+    anki.anki.process(3.0)  # nothing else follows
+    anki.settle()
+    # one (two when a loaded machine spreads the bursts past the test's 300 ms debounce), not one per file
+    assert c.runner.finished_count - before <= 2
+    assert outcome.request.trigger == "watch"
+    assert not [e for e in outcome.report.errors if "conflict" in e["path"] or "tmp" in e["path"]]
+    assert not outcome.report.changed and len(anki.notes()) == notes
+
+
+def test_saves_while_a_sync_cannot_run_make_one_sync_afterwards(anki):
+    """Polar saving document after document while our sync waits (here:
+    behind an AnkiWeb sync, as a long sync of ours also makes them wait):
+    each save past the debounce is a request, and they merge into one
+    sync of those documents, not one per save."""
+    c = anki.controller
+    anki.settle()
+    docs = sorted(p.parent for p in anki.library.glob("*/state.json") if not p.parent.name.startswith("."))
+    before = c.runner.finished_count
+    c.on_ankiweb_sync_started()
+    try:
+        for folder in docs:
+            write_atomic(folder / "state.json", (folder / "state.json").read_bytes())
+            anki.anki.process(0.6)  # past the debounce (300 ms here): one request each
+        assert c.runner.finished_count == before and c.runner.pending
+    finally:
+        c.on_ankiweb_sync_finished()
+    outcome = anki.wait_synced(before)
+    anki.anki.process(1.5)
+    anki.settle()
+    assert c.runner.finished_count == before + 1
+    assert outcome.request.trigger == "watch" and outcome.request.only == {p.name for p in docs}

@@ -263,3 +263,61 @@ def test_a_long_reading_is_announced_once_before_its_first_document(tmp_path, co
     # Without the callback (the CLI, a background sync) nothing is asked.
     monkeypatch.setattr(read, "LONG_READ_BYTES", 1)
     assert prepare(settings, state, source_path=library).docs
+
+
+def _watched(col: Any, library: Path, state: Path, in_place=frozenset({"1HalfWritten000000001"})) -> Any:
+    """A sync as the watcher asks for one after it saw ``in_place`` rewritten in place."""
+    from addon.sync.engine import collection_identity
+
+    prepared = prepare(Settings(), state, source_path=library, collection_id=collection_identity(col),
+                       in_place=in_place)
+    return prepared.apply(col)
+
+
+def test_a_document_cut_short_just_after_a_write_is_read_again_not_called_damaged(tmp_path, col):
+    """A document being copied in place (a restore, a copy over a slow
+    share) is seen half-way by the watcher's sync: not a damaged file (whose
+    advice is to restore a backup) but one to read again shortly. Once it
+    is old, in a sync the watcher did not ask for, or replaced whole, it is
+    reported."""
+    library, state = tmp_path / "polar", tmp_path / "state.json"
+    doc = Doc(library, "1HalfWritten000000001", title="Copied in")
+    doc.card("1HwA", basic("<p>Q?</p>", "<p>A</p>"))
+    doc.write()
+    assert run(col, library, state).count("created") == 1
+    data = doc.path.read_bytes()
+    doc.path.write_bytes(data[: len(data) // 2])
+
+    report = _watched(col, library, state)
+    assert not report.errors and report.being_written == {"1HalfWritten000000001": "1HalfWritten000000001/state.json"}
+    assert "1 document still being written, read again shortly" in report.summary()
+    assert report.to_dict()["being_written"] == 1
+    assert len(col.find_notes("")) == 1  # its note kept, untouched
+    # Read again when the copy is done: synced, as any change.
+    doc.card("1HwB", basic("<p>Q2?</p>", "<p>A2</p>"))
+    doc.write()
+    report = _watched(col, library, state)
+    assert not report.errors and not report.being_written and report.count("created") == 1
+
+    # Left broken: once older than WRITING_NS, it is reported as before.
+    doc.path.write_bytes(b"")
+    old = time.time() - read.WRITING_NS / 1e9 - 1
+    os.utime(doc.path, (old, old))
+    report = _watched(col, library, state)
+    assert [e["code"] for e in report.errors] == ["not_a_document"] and not report.being_written
+    # A sync asked for by hand (or the CLI) reports it at once.
+    doc.path.write_bytes(b"{cut")
+    report = run(col, library, state)
+    assert [e["code"] for e in report.errors] == ["not_a_document"] and not report.being_written
+    # So does the watcher's, for a file replaced whole (temp file + rename:
+    # Polar, cloud clients): its writer had finished.
+    doc.path.write_bytes(b"{cut")
+    report = _watched(col, library, state, in_place=frozenset())
+    assert [e["code"] for e in report.errors] == ["not_a_document"] and not report.being_written
+    # An mtime in the future (a share's clock ahead) would never grow old: reported.
+    doc.path.write_bytes(b"{cut")
+    ahead = time.time() + 3600
+    os.utime(doc.path, (ahead, ahead))
+    report = _watched(col, library, state)
+    assert [e["code"] for e in report.errors] == ["not_a_document"] and not report.being_written
+    assert len(col.find_notes("")) == 2
