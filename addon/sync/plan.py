@@ -475,10 +475,16 @@ class Planner:
 
         # Polar re-creates a card on every edit: pair each vanished card with
         # a new one on the same parent and of the same type, oldest first.
+        # Only a card that vanished since the last sync: Polar's edit deletes
+        # and creates in one save (FlashcardActions.update, one batched
+        # mutation), so a card an earlier sync already found gone (its row
+        # orphaned) was deleted, not edited, and a card made later on its
+        # parent is a new card, not its note's (which may be one the user
+        # took back as theirs).
         vanished = [c for cid, c in old.items() if cid not in all_ids]
         gone_by_key: Dict[Tuple[str, str], List[CardState]] = {}
         for c in sorted(vanished, key=lambda c: (c.created, c.card_id)):
-            if by_guid.get(c.guid):
+            if not c.orphaned and by_guid.get(c.guid):
                 gone_by_key.setdefault((c.ref, c.type), []).append(c)
         used: Set[str] = set()
         if loaded.cards:

@@ -1,0 +1,99 @@
+"""A card a person studied and a card made later on the same parent.
+
+Polar's edit deletes the card and creates a new one with a new id on the
+same parent, in one save (``FlashcardActions.update``: one batched
+mutation), and the sync pairs the two (a re-key: the note keeps its
+reviews). A card an earlier sync found gone was deleted, not edited: a card
+made later on its highlight or page is a new card. Real collections, the
+cards studied through Anki's scheduler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from addon.sync.plan import ORPHAN_TAG
+from tests.polar_factory import Doc, basic
+from tests.sync.helpers import note_of, run
+
+SUSPENDED = -1
+NEW = 0
+
+
+def study(col: Any, deck: str, answers: int = 3) -> None:
+    col.decks.select(col.decks.id(deck))
+    for _ in range(answers):
+        card = col.sched.getCard()
+        if card is None:
+            break
+        col.sched.answerCard(card, 3)
+
+
+def history(col: Any, nid: int) -> tuple:
+    cards = col.get_note(nid).cards()
+    revlog = col.db.scalar(f"select count() from revlog where cid in ({','.join(str(c.id) for c in cards)})")
+    return revlog, [(c.type, c.ivl, c.reps) for c in cards]
+
+
+@pytest.fixture
+def doc(tmp_path):
+    d = Doc(tmp_path / "lib", "1PairDoc00000000000000aa", "Pairing", tags=["deck:Pairs"])
+    d.text_highlight("1HlP000001", "a highlight")
+    d.card("1CardP0001", basic("What is A?", "A"), ref="text-highlight:1HlP000001")
+    d.card("1CardP0002", basic("A page card", "B"), page=2)
+    d.write()
+    return d
+
+
+@pytest.mark.parametrize("parent", ["text-highlight", "page"])
+@pytest.mark.parametrize("taken_back", [False, True], ids=["orphan", "taken-back"])
+def test_a_card_made_after_its_parents_card_was_deleted_is_a_new_note(col, doc, state_path, parent, taken_back):
+    """Card A studied, deleted in Polar (a sync orphans it: suspended,
+    tagged), optionally kept by the user (tag removed: "yours"); later a
+    card B on the same highlight or page: B is a new card (new, unseen), A's
+    note keeps its text, reviews and suspension. Was: B took A's note (its
+    text replaced by B's, restored, B due as a mature card)."""
+    lib = doc.root
+    old_id = "1CardP0001" if parent == "text-highlight" else "1CardP0002"
+    ref = "text-highlight:1HlP000001" if parent == "text-highlight" else "page:2"
+    run(col, lib, state_path)
+    study(col, "Pairs", 6)
+    a = note_of(col, old_id)
+    studied = history(col, a.id)
+    assert studied[0] > 0
+    doc.delete_card(old_id).write()
+    assert run(col, lib, state_path).orphaned == 1
+    if taken_back:
+        note = col.get_note(a.id)
+        note.remove_tag(ORPHAN_TAG)
+        col.update_note(note)
+
+    doc.card("1CardPNew01", basic("Something else entirely", "C"), ref=ref, page=1 if parent != "page" else 2)
+    doc.write()
+    report = run(col, lib, state_path)
+    assert (report.created, report.rekeyed, report.restored, report.updated) == (1, 0, 0, 0), report.to_dict()
+    b = note_of(col, "1CardPNew01")
+    assert b.id != a.id
+    assert [(c.type, c.queue, c.reps) for c in b.cards()] == [(NEW, NEW, 0)]
+    kept = col.get_note(a.id)
+    assert kept.fields[0] == a.fields[0] and kept.fields[1] == a.fields[1]
+    assert history(col, a.id) == studied
+    assert [c.queue for c in kept.cards()] == [SUSPENDED]
+    assert (ORPHAN_TAG in kept.tags) is not taken_back
+    again = run(col, lib, state_path)
+    assert not again.changed, again.to_dict()
+
+
+def test_an_edit_in_polar_still_keeps_the_studied_note(col, doc, state_path):
+    """The edit itself (delete and create in one save) is still a re-key."""
+    lib = doc.root
+    run(col, lib, state_path)
+    study(col, "Pairs", 6)
+    a = note_of(col, "1CardP0001")
+    studied = history(col, a.id)
+    doc.edit_card("1CardP0001", "1CardPEdit1", basic("What is A, exactly?", "A")).write()
+    report = run(col, lib, state_path)
+    assert (report.created, report.rekeyed) == (0, 1)
+    assert note_of(col, "1CardPEdit1").id == a.id
+    assert history(col, a.id) == studied
