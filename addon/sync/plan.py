@@ -535,12 +535,33 @@ class Planner:
                 continue
             planned.add(card.card_id)
             self.plan.creates.append(Create(card, doc, deck, card.kind, card_meta))
+        if any(gone_by_key.values()):
+            self._kept_for_unsyncable(loaded, old, planned, gone_by_key, used)
         for c in vanished:
             if c.card_id in used:
                 continue
             self.vanished(c)
         # Cards that failed to render keep their note and their state row.
         self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in planned]
+
+    def _kept_for_unsyncable(self, loaded: LoadedDoc, old: Dict[str, CardState], planned: Set[str],
+                             gone_by_key: Dict[Tuple[str, str], List[CardState]], used: Set[str]) -> None:
+        """A Polar edit whose new card cannot be synced (a cloze whose last
+        deletion was taken out, a front emptied: reported): the card it
+        replaced keeps its note and its row as they are, as a card that fails
+        to render does, instead of becoming an orphan (suspended, its reviews
+        left with it when the card is fixed in Polar, which is another edit:
+        a new id that then pairs with the kept row)."""
+        meta, by_guid = loaded.card_meta, self.by_guid
+        failed = [cid for cid in loaded.card_ids
+                  if cid not in planned and cid not in old and not by_guid.get(guid_for(cid))]
+        for cid in sorted(failed, key=lambda c: (meta.get(c, NO_META).created, c)):
+            m = meta.get(cid, NO_META)
+            queue = gone_by_key.get((m.ref, m.type))
+            if queue:
+                prev = queue.pop(0)
+                used.add(prev.card_id)
+                self.plan.carry.append(prev)
 
     def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc]) -> None:
         """Old-sync notes no card claimed (``leftovers``) against the cards

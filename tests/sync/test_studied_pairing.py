@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from addon.sync.plan import ORPHAN_TAG
-from tests.polar_factory import Doc, basic
+from tests.polar_factory import Doc, basic, cloze
 from tests.sync.helpers import note_of, run
 
 SUSPENDED = -1
@@ -97,3 +97,55 @@ def test_an_edit_in_polar_still_keeps_the_studied_note(col, doc, state_path):
     assert (report.created, report.rekeyed) == (0, 1)
     assert note_of(col, "1CardPEdit1").id == a.id
     assert history(col, a.id) == studied
+
+
+@pytest.mark.parametrize("broken", [
+    cloze("Alpha and Beta"),  # the last deletion taken out
+    cloze("<p> </p>"),  # the text emptied
+], ids=["no-deletion", "empty"])
+def test_an_edit_polar_makes_unsyncable_keeps_the_studied_note_until_it_is_fixed(col, doc, state_path, broken):
+    """A studied cloze edited in Polar into one the sync cannot make a
+    note of (reported): its note stays as it was, live, reviews and due
+    dates untouched, on every sync while it is so; the card fixed in Polar
+    (another edit, another id) updates that note. Was: the note was
+    orphaned (suspended, tagged polar::deleted) and the fixed card made a
+    new note without the reviews."""
+    lib = doc.root
+    doc.card("1ClozeP001", cloze("{{c1::Alpha}} and {{c2::Beta}}"), "CLOZE", ref="text-highlight:1HlP000001")
+    doc.write()
+    run(col, lib, state_path)
+    study(col, "Pairs", 9)
+    a = note_of(col, "1ClozeP001")
+    studied = history(col, a.id)
+    rows = [(c.id, c.did, c.type, c.queue, c.due, c.ivl, c.reps) for c in a.cards()]
+    assert {t for t, _, _ in studied[1]} == {2}
+
+    doc.edit_card("1ClozeP001", "1ClozeP002", broken).write()
+    for _ in range(2):
+        report = run(col, lib, state_path)
+        assert [e["card"] for e in report.to_dict()["errors"]] == ["1ClozeP002"]
+        assert (report.orphaned, report.created, report.updated) == (0, 0, 0), report.to_dict()
+        kept = col.get_note(a.id)
+        assert kept.fields == a.fields and kept.tags == a.tags
+        assert [(c.id, c.did, c.type, c.queue, c.due, c.ivl, c.reps) for c in kept.cards()] == rows
+
+    doc.edit_card("1ClozeP002", "1ClozeP003", cloze("{{c1::Alpha}} and {{c2::Beta}}, fixed")).write()
+    report = run(col, lib, state_path)
+    assert (report.rekeyed, report.created, report.orphaned) == (1, 0, 0), report.to_dict()
+    assert note_of(col, "1ClozeP003").id == a.id
+    assert history(col, a.id) == studied
+    assert not run(col, lib, state_path).changed
+
+
+def test_a_card_made_unsyncable_and_then_deleted_orphans_the_note(col, doc, state_path):
+    """The broken card deleted in Polar afterwards: the note it kept is an
+    orphan as any card deleted in Polar."""
+    lib = doc.root
+    run(col, lib, state_path)
+    a = note_of(col, "1CardP0001")
+    doc.edit_card("1CardP0001", "1CardP0009", basic("", "A")).write()
+    assert run(col, lib, state_path).orphaned == 0
+    doc.delete_card("1CardP0009").write()
+    report = run(col, lib, state_path)
+    assert report.orphaned == 1 and report.errors == []
+    assert ORPHAN_TAG in col.get_note(a.id).tags
