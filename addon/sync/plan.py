@@ -191,10 +191,15 @@ class Orphan:
     # Every card id the sync has suspended on the note, to remember for its
     # restore (state.SuspendRecords); None: the record stays as it is.
     record: Optional[List[int]] = None
+    # Its document's new deck (its Polar deck changed, ``move_on_deck_change``):
+    # a note set aside follows its document as its live cards do, so it is
+    # there when its card comes back. ``move_cids``: see ``resolve_moves``.
+    move_to: Optional[str] = None
+    move_cids: List[CardId] = field(default_factory=list)
 
     @property
     def needs_work(self) -> bool:
-        return self.remove or self.new_guid is not None or self.add_tag or bool(self.suspend)
+        return self.remove or self.new_guid is not None or self.add_tag or bool(self.suspend) or bool(self.move_cids)
 
 
 @dataclass
@@ -540,7 +545,7 @@ class Planner:
         for c in vanished:
             if c.card_id in used:
                 continue
-            self.vanished(c)
+            self.vanished(c, move_to)
         # Cards that failed to render keep their note and their state row.
         self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in planned]
 
@@ -606,14 +611,16 @@ class Planner:
             if nid not in self.legacy.taken and not all(c.queue == -1 for c in info.cards)
         )
 
-    def vanished(self, card: CardState) -> None:
-        """``card`` is gone from Polar: its note becomes an orphan."""
+    def vanished(self, card: CardState, move_to: Optional[str] = None) -> None:
+        """``card`` is gone from Polar: its note becomes an orphan (one
+        already, when an earlier sync found it gone); ``move_to``: its
+        document's new deck."""
         notes = self.by_guid.get(card.guid)
         if not notes:
             self.plan.drop_cards.append(card.card_id)  # the note is gone already
             return
         keeper, losers = pick_keeper(notes)
-        self.plan.orphans.append(Orphan(keeper, card))
+        self.plan.orphans.append(Orphan(keeper, card, move_to=move_to))
         self.plan.orphans += [Orphan(n, None, duplicate=True, keeper=keeper) for n in losers]
 
     def sweep(self, gone: Sequence[CardState], can_sweep: bool) -> None:
@@ -642,6 +649,10 @@ def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> 
         if u.move_to:
             did = deck_id_of(u.move_to)
             u.move_cids = [c.id for c in u.note.cards if did is None or c.home != did]
+    for o in plan.orphans:
+        if o.move_to:
+            did = deck_id_of(o.move_to)
+            o.move_cids = [c.id for c in o.note.cards if did is None or c.home != did]
 
 
 def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
@@ -673,6 +684,7 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
         return why
     for o in plan.orphans:
         if id(o) in taken_back or o.spare:
+            o.move_cids = []  # the user's now (or going): where they keep it
             continue
         if policy == "delete":
             o.remove = True
@@ -695,6 +707,10 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
             # Orphaned now: the sync suspends only the cards not suspended
             # already, and remembers them (a duplicate is never restored).
             o.record = list(o.suspend)
+        if o.duplicate or o.retype is not None or not (o.add_tag or o.note.has_tag_or_moved(ORPHAN_TAG)):
+            # Only a note set aside for its card follows its document
+            # (``keep``: the note is left as it is).
+            o.move_cids = []
     return None
 
 

@@ -149,3 +149,57 @@ def test_a_card_made_unsyncable_and_then_deleted_orphans_the_note(col, doc, stat
     report = run(col, lib, state_path)
     assert report.orphaned == 1 and report.errors == []
     assert ORPHAN_TAG in col.get_note(a.id).tags
+
+
+def _decks_of(col: Any, nid: int) -> set:
+    return {col.decks.name(c.odid or c.did) for c in col.get_note(nid).cards()}
+
+
+@pytest.mark.parametrize("when", ["same-sync", "later"])
+def test_an_orphan_follows_its_documents_deck_and_is_restored_there(col, doc, state_path, when):
+    """A studied card deleted in Polar when (or after) its document is
+    re-tagged to another deck: its note, set aside, moves with the
+    document's cards, and comes back there (Undo in Polar) with its reviews.
+    Was: it stayed in the old deck, emptied of every other card, and was
+    restored there, apart from its document."""
+    lib = doc.root
+    run(col, lib, state_path)
+    study(col, "Pairs", 6)
+    a = note_of(col, "1CardP0001")
+    studied = history(col, a.id)
+    num, raw = doc.find_card("1CardP0001")
+    doc.delete_card("1CardP0001")
+    if when == "later":
+        doc.write()
+        assert run(col, lib, state_path).orphaned == 1
+    doc.untag("deck:Pairs").tag("deck:Reading/Pairs").write()
+    report = run(col, lib, state_path)
+    assert report.moved == 1 and report.orphaned == (1 if when == "same-sync" else 0), report.to_dict()
+    assert _decks_of(col, a.id) == {"Reading::Pairs"} == _decks_of(col, note_of(col, "1CardP0002").id)
+    assert ORPHAN_TAG in col.get_note(a.id).tags and [c.queue for c in col.get_note(a.id).cards()] == [SUSPENDED]
+    assert not run(col, lib, state_path).changed
+
+    doc.page(num)["flashcards"]["1CardP0001"] = raw
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.restored == 1 and report.moved == 0
+    assert _decks_of(col, a.id) == {"Reading::Pairs"}
+    assert history(col, a.id)[0] == studied[0]
+    assert not run(col, lib, state_path).changed
+
+
+def test_a_note_taken_back_stays_where_the_user_keeps_it(col, doc, state_path):
+    """polar::deleted removed (the note is the user's): no deck change of its
+    old document moves it."""
+    lib = doc.root
+    run(col, lib, state_path)
+    a = note_of(col, "1CardP0001")
+    doc.delete_card("1CardP0001").write()
+    run(col, lib, state_path)
+    note = col.get_note(a.id)
+    note.remove_tag(ORPHAN_TAG)
+    col.update_note(note)
+    doc.untag("deck:Pairs").tag("deck:Reading/Pairs").write()
+    run(col, lib, state_path)
+    assert _decks_of(col, a.id) == {"Pairs"}
+    assert _decks_of(col, note_of(col, "1CardP0002").id) == {"Reading::Pairs"}
