@@ -485,12 +485,15 @@ class Planner:
         # mutation), so a card an earlier sync already found gone (its row
         # orphaned) was deleted, not edited, and a card made later on its
         # parent is a new card, not its note's (which may be one the user
-        # took back as theirs).
+        # took back as theirs). So is a note set aside by another computer's
+        # sync (the tag came with AnkiWeb; this row is not orphaned yet).
         vanished = [c for cid, c in old.items() if cid not in all_ids]
         gone_by_key: Dict[Tuple[str, str], List[CardState]] = {}
         for c in sorted(vanished, key=lambda c: (c.created, c.card_id)):
-            if not c.orphaned and by_guid.get(c.guid):
-                gone_by_key.setdefault((c.ref, c.type), []).append(c)
+            if not c.orphaned:
+                notes = by_guid.get(c.guid)
+                if notes and not pick_keeper(notes)[0].has_tag_or_moved(ORPHAN_TAG):
+                    gone_by_key.setdefault((c.ref, c.type), []).append(c)
         used: Set[str] = set()
         if loaded.cards:
             unmatched.sort(key=lambda r: (meta.get(r.card_id, NO_META).created, r.card_id))

@@ -203,3 +203,30 @@ def test_a_note_taken_back_stays_where_the_user_keeps_it(col, doc, state_path):
     run(col, lib, state_path)
     assert _decks_of(col, a.id) == {"Pairs"}
     assert _decks_of(col, note_of(col, "1CardP0002").id) == {"Reading::Pairs"}
+
+
+def test_a_note_set_aside_on_another_computer_is_not_given_to_a_new_card(col, doc, state_path):
+    """Computer 1's sync found card A deleted and set its note aside
+    (suspended, tagged); AnkiWeb brings that here, where the state still
+    knows A as live. Here Polar's data then shows A gone and a card B on
+    its highlight: B is a new card (A's deletion was seen alone, so B is no
+    edit of it); A's note keeps its text, tag and suspension."""
+    lib = doc.root
+    run(col, lib, state_path)
+    study(col, "Pairs", 6)
+    a = note_of(col, "1CardP0001")
+    studied = history(col, a.id)
+    note = col.get_note(a.id)  # what AnkiWeb brings from computer 1
+    note.add_tag(ORPHAN_TAG)
+    col.update_note(note)
+    col.sched.suspend_cards([c.id for c in note.cards()])
+
+    doc.delete_card("1CardP0001")
+    doc.card("1CardPNew02", basic("Another question", "C"), ref="text-highlight:1HlP000001")
+    doc.write()
+    report = run(col, lib, state_path)
+    assert (report.created, report.rekeyed, report.restored) == (1, 0, 0), report.to_dict()
+    kept = col.get_note(a.id)
+    assert kept.fields == note.fields and ORPHAN_TAG in kept.tags
+    assert [c.queue for c in kept.cards()] == [SUSPENDED] and history(col, a.id) == studied
+    assert not run(col, lib, state_path).changed
