@@ -507,15 +507,26 @@ class Planner:
                 planned.add(card.card_id)
                 creates.append(Create(card, doc, deck, card.kind, meta.get(card.card_id, NO_META)))
             unmatched = []
+        # Several cards gone and made on one parent (two cards of a highlight
+        # edited, one edited and another deleted): each pair by likeness of
+        # text, not by age (``_match_by_text``).
+        chosen: Dict[str, CardState] = {}
+        decided: Set[Tuple[str, str]] = set()
+        if gone_by_key and unmatched:
+            chosen, decided = self._match_by_text(unmatched, meta, gone_by_key)
         for card in unmatched:
             card_meta = meta.get(card.card_id, NO_META)
-            queue = gone_by_key.get((card_meta.ref, card_meta.type))
-            if queue:
+            key = (card_meta.ref, card_meta.type)
+            prev_chosen = chosen.get(card.card_id)
+            queue = None if key in decided else gone_by_key.get(key)
+            if prev_chosen is not None or queue:
                 rc = self._rendered(card)
                 if rc is None:
                     continue
                 planned.add(rc.card_id)
-                prev = queue.pop(0)
+                prev = prev_chosen if prev_chosen is not None else queue.pop(0) if queue else None
+                if prev is None:
+                    continue
                 used.add(prev.card_id)
                 keeper, losers = pick_keeper(by_guid[prev.guid])
                 self.plan.orphans += [Orphan(n, None, duplicate=True, keeper=keeper) for n in losers]
@@ -551,6 +562,60 @@ class Planner:
             self.vanished(c, move_to)
         # Cards that failed to render keep their note and their state row.
         self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in planned]
+
+    def _match_by_text(self, unmatched: List[Card], meta: Dict[str, CardMeta],
+                       gone_by_key: Dict[Tuple[str, str], List[CardState]]
+                       ) -> Tuple[Dict[str, CardState], Set[Tuple[str, str]]]:
+        """For each parent and kind with more than one card on a side (gone
+        since the last sync, or new), which gone card each new one takes:
+        the pairs of most alike text first (the note's first field, and its
+        answer before the context block, against the new card's), ties by
+        age, as many pairs as cards on the smaller side. By age alone, a
+        highlight's two cards edited in the other order than they were made
+        swapped their notes: each card's reviews, due date and Anki edits
+        went to the other's text. Returns {new card id: gone row} and the
+        keys decided here (their other new cards are new notes; their gone
+        rows not taken stay in ``gone_by_key``). New cards looked at are
+        rendered now, in place in ``unmatched`` (the plan needs them)."""
+        from difflib import SequenceMatcher
+
+        by_key: Dict[Tuple[str, str], List[int]] = {}
+        for i, card in enumerate(unmatched):
+            m = meta.get(card.card_id, NO_META)
+            if (m.ref, m.type) in gone_by_key:
+                by_key.setdefault((m.ref, m.type), []).append(i)
+        chosen: Dict[str, CardState] = {}
+        decided: Set[Tuple[str, str]] = set()
+        for key, places in by_key.items():
+            gone = gone_by_key[key]
+            if len(gone) + len(places) <= 2:
+                continue
+            decided.add(key)
+            new: List[RenderedCard] = []
+            for i in places:
+                rc = self._rendered(unmatched[i])
+                if rc is not None:
+                    unmatched[i] = rc
+                    new.append(rc)
+            olds = [_texts(pick_keeper(self.by_guid[g.guid])[0].fields) for g in gone]
+            pairs = []
+            for gi, (old_front, old_back) in enumerate(olds):
+                for ni, rc in enumerate(new):
+                    front, back = _texts([rc.front, rc.back])
+                    score = SequenceMatcher(None, old_front, front, autojunk=False).ratio()
+                    if old_back or back:
+                        score += 0.5 * SequenceMatcher(None, old_back, back, autojunk=False).ratio()
+                    pairs.append((-score, gi, ni))
+            taken_gone: Set[int] = set()
+            taken_new: Set[int] = set()
+            for _, gi, ni in sorted(pairs):
+                if gi in taken_gone or ni in taken_new:
+                    continue
+                taken_gone.add(gi)
+                taken_new.add(ni)
+                chosen[new[ni].card_id] = gone[gi]
+            gone_by_key[key] = [g for gi, g in enumerate(gone) if gi not in taken_gone]
+        return chosen, decided
 
     def _kept_for_unsyncable(self, loaded: LoadedDoc, old: Dict[str, CardState], planned: Set[str],
                              gone_by_key: Dict[Tuple[str, str], List[CardState]], used: Set[str]) -> None:
@@ -636,6 +701,14 @@ class Planner:
             return
         for card in gone:
             self.vanished(card)
+
+
+def _texts(fields: Sequence[str]) -> Tuple[str, str]:
+    """A card's question and answer as plain text, for likeness: the first
+    field, and the second without its context block."""
+    front = plain_text(fields[0], 400) if fields else ""
+    back = plain_text(split_block(fields[1])[0], 400) if len(fields) > 1 and fields[1] else ""
+    return front, back
 
 
 def _legacy_tags(note: NoteInfo) -> List[str]:

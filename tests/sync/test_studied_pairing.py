@@ -230,3 +230,56 @@ def test_a_note_set_aside_on_another_computer_is_not_given_to_a_new_card(col, do
     assert kept.fields == note.fields and ORPHAN_TAG in kept.tags
     assert [c.queue for c in kept.cards()] == [SUSPENDED] and history(col, a.id) == studied
     assert not run(col, lib, state_path).changed
+
+
+@pytest.fixture
+def two_on_one(tmp_path):
+    """Two cards on one highlight, the older one studied."""
+    d = Doc(tmp_path / "lib2", "1TwoOnOne000000000000aa", "Two on one", tags=["deck:Two"])
+    d.text_highlight("1HlT000001", "a highlight with two cards")
+    d.card("1CardTOld1", basic("What year did the treaty end the war?", "1648"), ref="text-highlight:1HlT000001")
+    d.card("1CardTNew1", basic("Which city hosted the congress?", "Münster"), ref="text-highlight:1HlT000001")
+    d.write()
+    return d
+
+
+def _studied_older(col, d, state_path):
+    run(col, d.root, state_path)
+    older = note_of(col, "1CardTOld1")
+    card = older.cards()[0]
+    card.start_timer()
+    col.sched.answerCard(card, 3)
+    return older.id, history(col, older.id)
+
+
+@pytest.mark.parametrize("story", ["both-edited-newer-first", "older-deleted-newer-edited",
+                                   "older-edited-after-a-new-card"])
+def test_cards_of_one_highlight_changed_in_one_sync_keep_their_own_notes(col, two_on_one, state_path, story):
+    """Two cards of a highlight edited in the other order than they were
+    made (or one edited, the other deleted; or one edited after a new card
+    was made beside it), between two syncs: each note stays with its own
+    card's text, reviews and due date. Was: paired by age, the notes swapped
+    (the studied note showed the other card's question)."""
+    d = two_on_one
+    older, studied = _studied_older(col, d, state_path)
+    if story == "both-edited-newer-first":
+        d.edit_card("1CardTNew1", "1CardTNew2", basic("Which city hosted the peace congress?", "Münster"))
+        d.edit_card("1CardTOld1", "1CardTOld2", basic("What year did the treaty end the Thirty Years' War?", "1648"))
+    elif story == "older-deleted-newer-edited":
+        d.delete_card("1CardTOld1")
+        d.edit_card("1CardTNew1", "1CardTNew2", basic("Which city hosted the peace congress?", "Münster"))
+    else:
+        d.card("1CardTMade", basic("Who signed for Sweden?", "Oxenstierna"), ref="text-highlight:1HlT000001")
+        d.edit_card("1CardTOld1", "1CardTOld2", basic("What year did the treaty end the Thirty Years' War?", "1648"))
+    d.write()
+    report = run(col, d.root, state_path)
+    if story == "older-deleted-newer-edited":
+        assert (report.rekeyed, report.orphaned, report.created) == (1, 1, 0), report.to_dict()
+        assert "Which city hosted the peace congress?" in note_of(col, "1CardTNew2").fields[0]
+        assert col.get_note(older).fields[0] == "What year did the treaty end the war?"
+        assert ORPHAN_TAG in col.get_note(older).tags
+    else:
+        assert note_of(col, "1CardTOld2").id == older
+        assert "Thirty Years" in col.get_note(older).fields[0]
+    assert history(col, older) == studied
+    assert not run(col, d.root, state_path).changed
