@@ -49,6 +49,7 @@ from .plan import (
     Planner,
     count,
     decide_deletions,
+    emptied_cloze_cards,
     leave_alone,
     pick_keeper,
     render_creates,
@@ -995,6 +996,13 @@ def count_changes(ctx: Applying) -> None:
                 f"{again} note(s) deleted in Anki since the last sync are made again: their cards are still in "
                 "Polar (delete a card in Polar, or suspend its note in Anki, to be rid of it)"),
                 code="made_again", count=again)
+    if not ctx.dry_run:
+        for u, n in emptied_cloze_cards(plan, _planner(ctx).notetypes):
+            ctx.report.warn(f"{u.doc}#{u.rc.card_id}", (
+                f"{n} card(s) of this cloze lost their cloze deletion in Polar: Anki keeps them and shows them "
+                "as empty until Tools > Empty Cards deletes them, with their reviews"),
+                code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
+                page=u.meta.page or None, front=u.rc.front)
     ctx.done = ctx.dry_run
 
 

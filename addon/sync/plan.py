@@ -703,6 +703,34 @@ class Planner:
             self.vanished(card)
 
 
+_CLOZE_NUMBERS = re.compile(r"\{\{c([\d,]+)::")
+
+
+def _cloze_numbers(fields: Sequence[Optional[str]]) -> Set[str]:
+    """The cloze numbers of a note's fields (``{{c2::…}}``, ``{{c1,3::…}}``)."""
+    return {n for f in fields if f and "{{c" in f for m in _CLOZE_NUMBERS.finditer(f)
+            for n in m.group(1).split(",") if n}
+
+
+def emptied_cloze_cards(plan: Plan, notetypes: Dict[NotetypeId, NoteTypeRef]) -> List[Tuple[Update, int]]:
+    """The updates of cloze notes that leave cards without their deletion
+    (Polar took ``{{c2::…}}`` out of a studied cloze: Anki keeps the card,
+    shows it as empty in the reviewer, and only Tools ▸ Empty Cards removes
+    it), each with how many."""
+    found: List[Tuple[Update, int]] = []
+    for u in plan.updates:
+        if not u.content_changed:
+            continue
+        nt = notetypes.get(u.note.mid)
+        if nt is None or not nt.cloze:
+            continue
+        after = [new if new is not None else was for new, was in zip(u.fields, u.note.fields)]
+        gone = len(_cloze_numbers(u.note.fields) - _cloze_numbers(after))
+        if gone:
+            found.append((u, gone))
+    return found
+
+
 def _texts(fields: Sequence[str]) -> Tuple[str, str]:
     """A card's question and answer as plain text, for likeness: the first
     field, and the second without its context block."""

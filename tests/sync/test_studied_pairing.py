@@ -283,3 +283,41 @@ def test_cards_of_one_highlight_changed_in_one_sync_keep_their_own_notes(col, tw
         assert "Thirty Years" in col.get_note(older).fields[0]
     assert history(col, older) == studied
     assert not run(col, d.root, state_path).changed
+
+
+def test_a_studied_cloze_that_loses_a_deletion_in_polar_is_named_in_the_report(col, doc, state_path):
+    """c1 taken out of a studied cloze in Polar (c3 added): both studied
+    cards keep their reviews, c3 is a new card, and c1's card, which Anki
+    keeps and shows as "No cloze 1 found on card" until Tools ▸ Empty Cards,
+    is named once in the report (in the user's language), not on later
+    syncs; a deletion only added says nothing."""
+    from addon.gui import i18n
+    from addon.gui.report_text import explain, log_words
+
+    lib = doc.root
+    doc.card("1ClozeE001", cloze("{{c1::Alpha}} and {{c2::Beta}}"), "CLOZE", ref="text-highlight:1HlP000001")
+    doc.write()
+    run(col, lib, state_path)
+    study(col, "Pairs", 9)
+    a = note_of(col, "1ClozeE001")
+    studied = history(col, a.id)
+
+    doc.edit_card("1ClozeE001", "1ClozeE002", cloze("Alpha and {{c2::Beta}} or {{c3::Gamma}}")).write()
+    report = run(col, lib, state_path)
+    rows = [w for w in report.to_dict()["warnings"] if w.get("code") == "cloze_cards_emptied"]
+    assert [(w["count"], w["front"], w["note_id"]) for w in rows] == [(1, "Alpha and Beta or Gamma", a.id)], rows
+    cards = col.get_note(a.id).cards()
+    assert history(col, a.id)[1][:2] == studied[1] and len(cards) == 3 and cards[2].reps == 0
+    assert "Empty Cards" in cards[0].question()  # Anki: "No cloze 1 found on card. … use the Empty Cards tool."
+    i18n.force("de")
+    try:
+        assert "Extras ▸ Leere Karten löschen" in explain(rows[0])
+        line = log_words({"warnings": rows}).splitlines()[1]
+        assert line.startswith("  „Alpha and Beta or Gamma“ in „Pairing“, Seite 1 — 1 Karte dieses Lückentexts")
+    finally:
+        i18n.force(None)
+
+    assert not [w for w in run(col, lib, state_path).warnings if w.get("code") == "cloze_cards_emptied"]
+    doc.edit_card("1ClozeE002", "1ClozeE003", cloze("Alpha and {{c2::Beta}} or {{c3::Gamma}} {{c4::Delta}}")).write()
+    report = run(col, lib, state_path)
+    assert report.rekeyed == 1 and not [w for w in report.warnings if w.get("code") == "cloze_cards_emptied"]
