@@ -315,6 +315,9 @@ class Planner:
                  legacy: LegacyIndex, render: Optional[Renderer] = None) -> None:
         self.settings = settings
         self.notetypes = notetypes  # by note type id, for existing notes
+        # document key -> the ids of its cards the last sync could not sync
+        # (its remembered errors); asked only by ``_kept_for_unsyncable``.
+        self.unsyncable_before: Optional[Callable[[str], AbstractSet[str]]] = None
         self.by_guid = by_guid
         self.legacy = legacy
         self.render = render  # for pending cards (Reading.render)
@@ -628,6 +631,11 @@ class Planner:
         meta, by_guid = loaded.card_meta, self.by_guid
         failed = [cid for cid in loaded.card_ids
                   if cid not in planned and cid not in old and not by_guid.get(guid_for(cid))]
+        if failed and self.unsyncable_before is not None:
+            # One the last sync could not sync either is no edit of a card
+            # gone since (it was there beside it).
+            known = self.unsyncable_before(loaded.key)
+            failed = [cid for cid in failed if cid not in known]
         for cid in sorted(failed, key=lambda c: (meta.get(c, NO_META).created, c)):
             m = meta.get(cid, NO_META)
             queue = gone_by_key.get((m.ref, m.type))

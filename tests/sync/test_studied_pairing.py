@@ -321,3 +321,19 @@ def test_a_studied_cloze_that_loses_a_deletion_in_polar_is_named_in_the_report(c
     doc.edit_card("1ClozeE002", "1ClozeE003", cloze("Alpha and {{c2::Beta}} or {{c3::Gamma}} {{c4::Delta}}")).write()
     report = run(col, lib, state_path)
     assert report.rekeyed == 1 and not [w for w in report.warnings if w.get("code") == "cloze_cards_emptied"]
+
+
+def test_a_card_deleted_beside_a_card_that_never_synced_is_set_aside(col, doc, state_path):
+    """A card that could never be synced (an empty front, reported on every
+    sync) beside card A on its highlight; A deleted in Polar: A's note is an
+    orphan as any deleted card's. The unsyncable card is no edit of A."""
+    lib = doc.root
+    doc.card("1CardPBad1", basic("<p> </p>", "no front"), ref="text-highlight:1HlP000001")
+    doc.write()
+    report = run(col, lib, state_path)
+    assert [e["card"] for e in report.to_dict()["errors"]] == ["1CardPBad1"]
+    a = note_of(col, "1CardP0001")
+    doc.delete_card("1CardP0001").write()
+    report = run(col, lib, state_path)
+    assert report.orphaned == 1, report.to_dict()
+    assert ORPHAN_TAG in col.get_note(a.id).tags
