@@ -99,6 +99,12 @@ def made_again_count(data: Mapping[str, Any]) -> int:
     return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again")
 
 
+def emptied_cloze_count(data: Mapping[str, Any]) -> int:
+    """Cards of studied clozes Polar took a deletion out of: Anki shows them
+    empty in the reviews until Empty Cards, so worth a notice once."""
+    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "cloze_cards_emptied")
+
+
 def _to_do_phrases() -> Dict[str, str]:
     """Warnings that ask the user to do something, or to know the sync was
     not what it seemed (a tooltip "everything is up to date" hid them):
@@ -145,6 +151,9 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
     again = made_again_count(data)
     if again:
         parts.append(ntr("{n} note deleted in Anki made again", "{n} notes deleted in Anki made again", again))
+    emptied = emptied_cloze_count(data)
+    if emptied:
+        parts.append(ntr("{n} cloze card left empty", "{n} cloze cards left empty", emptied))
     phrases = _to_do_phrases()
     parts += [phrases[code] for code in to_do_codes(data)]
     if leftovers:
@@ -541,6 +550,12 @@ def _messages() -> Dict[str, Any]:
             "delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
             "{n} notes deleted in Anki were made again: their cards are still in Polar. To be rid of a card for "
             "good, delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
+            _count(r)),
+        "cloze_cards_emptied": lambda r: ntr(
+            "{n} card of this cloze lost its cloze deletion in Polar: Anki keeps it and shows it as empty in the "
+            "reviews until Tools ▸ Empty Cards deletes it, with its reviews.",
+            "{n} cards of this cloze lost their cloze deletions in Polar: Anki keeps them and shows them as empty "
+            "in the reviews until Tools ▸ Empty Cards deletes them, with their reviews.",
             _count(r)),
         "emptied_decks": lambda r: tr(
             "Left empty by the duplicates removed: {decks}. The other computer's sync made these decks; delete "

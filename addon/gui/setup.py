@@ -45,6 +45,7 @@ from .quiet import UndoWatch
 from .report_text import (
     ChangeTree,
     conflict_count,
+    emptied_cloze_count,
     leftover_ids,
     log_words,
     made_again_count,
@@ -515,6 +516,7 @@ class PolarSync:
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
+        attention += emptied_cloze_count(data)  # shown empty in the reviews until Empty Cards
         attention += len(to_do_codes(data))  # a newer export beside, a download in progress, another library
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         landing = None

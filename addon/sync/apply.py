@@ -17,6 +17,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
 from ..settings import ENGLISH_PAGE_LABEL
@@ -49,6 +50,7 @@ from .plan import (
     Planner,
     count,
     decide_deletions,
+    emptied_cloze_cards,
     leave_alone,
     pick_keeper,
     render_creates,
@@ -59,7 +61,7 @@ from .plan import (
 from .read import Card, LoadedDoc, Pending, Reading, settings_key, trusted_signature
 from .report import Report
 from .sql import in_chunks
-from .state import CardState, DeckHome, DeckHomes, DocState, NoteIdChanges, StagedCards, SuspendRecords
+from .state import CardState, DeckHome, DeckHomes, DocState, NoteIdChanges, StagedCards, SuspendRecords, SyncState
 from .write import UNDO_NAME, batched, foreign_row, write_plan
 
 # State keys: how many old-sync notes matched no card at the last look, and
@@ -816,9 +818,16 @@ def legacy_type_ids(notetypes: Dict[NotetypeId, NoteTypeRef], notes: Sequence[No
     return {kind: [m for m in mids if bool(notetypes[m].cloze) == (kind == "cloze")] for kind in KINDS}
 
 
+def _unsyncable_before(state: SyncState, doc: str) -> Set[str]:
+    """The ids of the cards of ``doc`` the last sync could not sync."""
+    return {str(row.get("card") or str(row.get("path", "")).rpartition("#")[2])
+            for row in state.problems_for([doc]).get(doc, [])}
+
+
 def plan_documents(ctx: Applying) -> None:
     ctx.say("Planning…")
     planner = _planner(ctx)
+    planner.unsyncable_before = partial(_unsyncable_before, ctx.reading.state)  # (no cycle through ctx)
     arrived: Dict[str, Set[str]] = defaultdict(set)  # document -> cards moved in from another deck's document
     for cid, (src, dst) in ctx.moved.items():
         left = ctx.known_docs.get(src)
@@ -995,6 +1004,13 @@ def count_changes(ctx: Applying) -> None:
                 f"{again} note(s) deleted in Anki since the last sync are made again: their cards are still in "
                 "Polar (delete a card in Polar, or suspend its note in Anki, to be rid of it)"),
                 code="made_again", count=again)
+    if not ctx.dry_run:
+        for u, n in emptied_cloze_cards(plan, _planner(ctx).notetypes):
+            ctx.report.warn(f"{u.doc}#{u.rc.card_id}", (
+                f"{n} card(s) of this cloze lost their cloze deletion in Polar: Anki keeps them and shows them "
+                "as empty until Tools > Empty Cards deletes them, with their reviews"),
+                code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
+                page=u.meta.page or None, front=u.rc.front)
     ctx.done = ctx.dry_run
 
 

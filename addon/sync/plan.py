@@ -191,10 +191,15 @@ class Orphan:
     # Every card id the sync has suspended on the note, to remember for its
     # restore (state.SuspendRecords); None: the record stays as it is.
     record: Optional[List[int]] = None
+    # Its document's new deck (its Polar deck changed, ``move_on_deck_change``):
+    # a note set aside follows its document as its live cards do, so it is
+    # there when its card comes back. ``move_cids``: see ``resolve_moves``.
+    move_to: Optional[str] = None
+    move_cids: List[CardId] = field(default_factory=list)
 
     @property
     def needs_work(self) -> bool:
-        return self.remove or self.new_guid is not None or self.add_tag or bool(self.suspend)
+        return self.remove or self.new_guid is not None or self.add_tag or bool(self.suspend) or bool(self.move_cids)
 
 
 @dataclass
@@ -310,6 +315,9 @@ class Planner:
                  legacy: LegacyIndex, render: Optional[Renderer] = None) -> None:
         self.settings = settings
         self.notetypes = notetypes  # by note type id, for existing notes
+        # document key -> the ids of its cards the last sync could not sync
+        # (its remembered errors); asked only by ``_kept_for_unsyncable``.
+        self.unsyncable_before: Optional[Callable[[str], AbstractSet[str]]] = None
         self.by_guid = by_guid
         self.legacy = legacy
         self.render = render  # for pending cards (Reading.render)
@@ -475,11 +483,20 @@ class Planner:
 
         # Polar re-creates a card on every edit: pair each vanished card with
         # a new one on the same parent and of the same type, oldest first.
+        # Only a card that vanished since the last sync: Polar's edit deletes
+        # and creates in one save (FlashcardActions.update, one batched
+        # mutation), so a card an earlier sync already found gone (its row
+        # orphaned) was deleted, not edited, and a card made later on its
+        # parent is a new card, not its note's (which may be one the user
+        # took back as theirs). So is a note set aside by another computer's
+        # sync (the tag came with AnkiWeb; this row is not orphaned yet).
         vanished = [c for cid, c in old.items() if cid not in all_ids]
         gone_by_key: Dict[Tuple[str, str], List[CardState]] = {}
         for c in sorted(vanished, key=lambda c: (c.created, c.card_id)):
-            if by_guid.get(c.guid):
-                gone_by_key.setdefault((c.ref, c.type), []).append(c)
+            if not c.orphaned:
+                notes = by_guid.get(c.guid)
+                if notes and not pick_keeper(notes)[0].has_tag_or_moved(ORPHAN_TAG):
+                    gone_by_key.setdefault((c.ref, c.type), []).append(c)
         used: Set[str] = set()
         if loaded.cards:
             unmatched.sort(key=lambda r: (meta.get(r.card_id, NO_META).created, r.card_id))
@@ -493,15 +510,26 @@ class Planner:
                 planned.add(card.card_id)
                 creates.append(Create(card, doc, deck, card.kind, meta.get(card.card_id, NO_META)))
             unmatched = []
+        # Several cards gone and made on one parent (two cards of a highlight
+        # edited, one edited and another deleted): each pair by likeness of
+        # text, not by age (``_match_by_text``).
+        chosen: Dict[str, CardState] = {}
+        decided: Set[Tuple[str, str]] = set()
+        if gone_by_key and unmatched:
+            chosen, decided = self._match_by_text(unmatched, meta, gone_by_key)
         for card in unmatched:
             card_meta = meta.get(card.card_id, NO_META)
-            queue = gone_by_key.get((card_meta.ref, card_meta.type))
-            if queue:
+            key = (card_meta.ref, card_meta.type)
+            prev_chosen = chosen.get(card.card_id)
+            queue = None if key in decided else gone_by_key.get(key)
+            if prev_chosen is not None or queue:
                 rc = self._rendered(card)
                 if rc is None:
                     continue
                 planned.add(rc.card_id)
-                prev = queue.pop(0)
+                prev = prev_chosen if prev_chosen is not None else queue.pop(0) if queue else None
+                if prev is None:
+                    continue
                 used.add(prev.card_id)
                 keeper, losers = pick_keeper(by_guid[prev.guid])
                 self.plan.orphans += [Orphan(n, None, duplicate=True, keeper=keeper) for n in losers]
@@ -529,12 +557,92 @@ class Planner:
                 continue
             planned.add(card.card_id)
             self.plan.creates.append(Create(card, doc, deck, card.kind, card_meta))
+        if any(gone_by_key.values()):
+            self._kept_for_unsyncable(loaded, old, planned, gone_by_key, used)
         for c in vanished:
             if c.card_id in used:
                 continue
-            self.vanished(c)
+            self.vanished(c, move_to)
         # Cards that failed to render keep their note and their state row.
         self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in planned]
+
+    def _match_by_text(self, unmatched: List[Card], meta: Dict[str, CardMeta],
+                       gone_by_key: Dict[Tuple[str, str], List[CardState]]
+                       ) -> Tuple[Dict[str, CardState], Set[Tuple[str, str]]]:
+        """For each parent and kind with more than one card on a side (gone
+        since the last sync, or new), which gone card each new one takes:
+        the pairs of most alike text first (the note's first field, and its
+        answer before the context block, against the new card's), ties by
+        age, as many pairs as cards on the smaller side. By age alone, a
+        highlight's two cards edited in the other order than they were made
+        swapped their notes: each card's reviews, due date and Anki edits
+        went to the other's text. Returns {new card id: gone row} and the
+        keys decided here (their other new cards are new notes; their gone
+        rows not taken stay in ``gone_by_key``). New cards looked at are
+        rendered now, in place in ``unmatched`` (the plan needs them)."""
+        from difflib import SequenceMatcher
+
+        by_key: Dict[Tuple[str, str], List[int]] = {}
+        for i, card in enumerate(unmatched):
+            m = meta.get(card.card_id, NO_META)
+            if (m.ref, m.type) in gone_by_key:
+                by_key.setdefault((m.ref, m.type), []).append(i)
+        chosen: Dict[str, CardState] = {}
+        decided: Set[Tuple[str, str]] = set()
+        for key, places in by_key.items():
+            gone = gone_by_key[key]
+            if len(gone) + len(places) <= 2:
+                continue
+            decided.add(key)
+            new: List[RenderedCard] = []
+            for i in places:
+                rc = self._rendered(unmatched[i])
+                if rc is not None:
+                    unmatched[i] = rc
+                    new.append(rc)
+            olds = [_texts(pick_keeper(self.by_guid[g.guid])[0].fields) for g in gone]
+            pairs = []
+            for gi, (old_front, old_back) in enumerate(olds):
+                for ni, rc in enumerate(new):
+                    front, back = _texts([rc.front, rc.back])
+                    score = SequenceMatcher(None, old_front, front, autojunk=False).ratio()
+                    if old_back or back:
+                        score += 0.5 * SequenceMatcher(None, old_back, back, autojunk=False).ratio()
+                    pairs.append((-score, gi, ni))
+            taken_gone: Set[int] = set()
+            taken_new: Set[int] = set()
+            for _, gi, ni in sorted(pairs):
+                if gi in taken_gone or ni in taken_new:
+                    continue
+                taken_gone.add(gi)
+                taken_new.add(ni)
+                chosen[new[ni].card_id] = gone[gi]
+            gone_by_key[key] = [g for gi, g in enumerate(gone) if gi not in taken_gone]
+        return chosen, decided
+
+    def _kept_for_unsyncable(self, loaded: LoadedDoc, old: Dict[str, CardState], planned: Set[str],
+                             gone_by_key: Dict[Tuple[str, str], List[CardState]], used: Set[str]) -> None:
+        """A Polar edit whose new card cannot be synced (a cloze whose last
+        deletion was taken out, a front emptied: reported): the card it
+        replaced keeps its note and its row as they are, as a card that fails
+        to render does, instead of becoming an orphan (suspended, its reviews
+        left with it when the card is fixed in Polar, which is another edit:
+        a new id that then pairs with the kept row)."""
+        meta, by_guid = loaded.card_meta, self.by_guid
+        failed = [cid for cid in loaded.card_ids
+                  if cid not in planned and cid not in old and not by_guid.get(guid_for(cid))]
+        if failed and self.unsyncable_before is not None:
+            # One the last sync could not sync either is no edit of a card
+            # gone since (it was there beside it).
+            known = self.unsyncable_before(loaded.key)
+            failed = [cid for cid in failed if cid not in known]
+        for cid in sorted(failed, key=lambda c: (meta.get(c, NO_META).created, c)):
+            m = meta.get(cid, NO_META)
+            queue = gone_by_key.get((m.ref, m.type))
+            if queue:
+                prev = queue.pop(0)
+                used.add(prev.card_id)
+                self.plan.carry.append(prev)
 
     def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc]) -> None:
         """Old-sync notes no card claimed (``leftovers``) against the cards
@@ -579,14 +687,16 @@ class Planner:
             if nid not in self.legacy.taken and not all(c.queue == -1 for c in info.cards)
         )
 
-    def vanished(self, card: CardState) -> None:
-        """``card`` is gone from Polar: its note becomes an orphan."""
+    def vanished(self, card: CardState, move_to: Optional[str] = None) -> None:
+        """``card`` is gone from Polar: its note becomes an orphan (one
+        already, when an earlier sync found it gone); ``move_to``: its
+        document's new deck."""
         notes = self.by_guid.get(card.guid)
         if not notes:
             self.plan.drop_cards.append(card.card_id)  # the note is gone already
             return
         keeper, losers = pick_keeper(notes)
-        self.plan.orphans.append(Orphan(keeper, card))
+        self.plan.orphans.append(Orphan(keeper, card, move_to=move_to))
         self.plan.orphans += [Orphan(n, None, duplicate=True, keeper=keeper) for n in losers]
 
     def sweep(self, gone: Sequence[CardState], can_sweep: bool) -> None:
@@ -599,6 +709,42 @@ class Planner:
             return
         for card in gone:
             self.vanished(card)
+
+
+_CLOZE_NUMBERS = re.compile(r"\{\{c([\d,]+)::")
+
+
+def _cloze_numbers(fields: Sequence[Optional[str]]) -> Set[str]:
+    """The cloze numbers of a note's fields (``{{c2::…}}``, ``{{c1,3::…}}``)."""
+    return {n for f in fields if f and "{{c" in f for m in _CLOZE_NUMBERS.finditer(f)
+            for n in m.group(1).split(",") if n}
+
+
+def emptied_cloze_cards(plan: Plan, notetypes: Dict[NotetypeId, NoteTypeRef]) -> List[Tuple[Update, int]]:
+    """The updates of cloze notes that leave cards without their deletion
+    (Polar took ``{{c2::…}}`` out of a studied cloze: Anki keeps the card,
+    shows it as empty in the reviewer, and only Tools ▸ Empty Cards removes
+    it), each with how many."""
+    found: List[Tuple[Update, int]] = []
+    for u in plan.updates:
+        if not u.content_changed:
+            continue
+        nt = notetypes.get(u.note.mid)
+        if nt is None or not nt.cloze:
+            continue
+        after = [new if new is not None else was for new, was in zip(u.fields, u.note.fields)]
+        gone = len(_cloze_numbers(u.note.fields) - _cloze_numbers(after))
+        if gone:
+            found.append((u, gone))
+    return found
+
+
+def _texts(fields: Sequence[str]) -> Tuple[str, str]:
+    """A card's question and answer as plain text, for likeness: the first
+    field, and the second without its context block."""
+    front = plain_text(fields[0], 400) if fields else ""
+    back = plain_text(split_block(fields[1])[0], 400) if len(fields) > 1 and fields[1] else ""
+    return front, back
 
 
 def _legacy_tags(note: NoteInfo) -> List[str]:
@@ -615,6 +761,10 @@ def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> 
         if u.move_to:
             did = deck_id_of(u.move_to)
             u.move_cids = [c.id for c in u.note.cards if did is None or c.home != did]
+    for o in plan.orphans:
+        if o.move_to:
+            did = deck_id_of(o.move_to)
+            o.move_cids = [c.id for c in o.note.cards if did is None or c.home != did]
 
 
 def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
@@ -646,6 +796,7 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
         return why
     for o in plan.orphans:
         if id(o) in taken_back or o.spare:
+            o.move_cids = []  # the user's now (or going): where they keep it
             continue
         if policy == "delete":
             o.remove = True
@@ -668,6 +819,10 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
             # Orphaned now: the sync suspends only the cards not suspended
             # already, and remembers them (a duplicate is never restored).
             o.record = list(o.suspend)
+        if o.duplicate or o.retype is not None or not (o.add_tag or o.note.has_tag_or_moved(ORPHAN_TAG)):
+            # Only a note set aside for its card follows its document
+            # (``keep``: the note is left as it is).
+            o.move_cids = []
     return None
 
 

@@ -22,7 +22,7 @@ from ..render.context import EMPTY_CONTEXT, KEPT_IMAGE, context_block, stamped
 from ..render.context import STAMP_AT as _STAMP_AT
 from ..render.context import STAMP_HEAD as _STAMP_HEAD
 from ..settings import Settings
-from .collection_view import existing_deck_id
+from .collection_view import NoteInfo, existing_deck_id
 from .field_merge import bytes_hash, field_hash, remember_hash
 from .identity import GUID_PREFIX, guid_for, is_polar_guid
 from .journal import MARKER_KEY
@@ -187,10 +187,12 @@ def open_undo_step(w: Writing) -> None:
         col.set_config(MARKER_KEY, w.marker[0])
     remember_page_label(col, w.settings.page_label)  # (a first sync's, once: see page_label.py)
     kinds = sorted({c.kind for c in plan.creates})
-    wanted_decks = {c.deck for c in plan.creates} | {u.move_to for u in plan.updates if u.move_to}
+    wanted_decks = ({c.deck for c in plan.creates} | {u.move_to for u in plan.updates if u.move_to}
+                    | {o.move_to for o in plan.orphans if o.move_to and o.move_cids})
     new_decks = [d for d in sorted(wanted_decks) if d.lower() not in w.decks and existing_deck_id(col, d) is None]
     new_types = [k for k in kinds if choose(col, k, w.settings.use_stock_note_types) is None]
-    move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}), MERGE_EVERY)  # see move_cards
+    move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}
+                           | {o.move_to for o in plan.orphans if o.move_cids}), MERGE_EVERY)  # see move_cards
     presets = presets_to_follow(plan, new_decks)
     # + own types' looks, col.add_notes of what the request could not carry, updates,
     # reading order, (un)suspend, remove
@@ -225,10 +227,13 @@ def presets_to_follow(plan: Plan, new_decks: Sequence[str]) -> Dict[str, int]:
         return {}
     making = {d.lower() for d in new_decks}
     sources: Dict[str, Set[int]] = {}
-    for u in plan.updates:
-        if u.move_cids and u.move_to and u.move_to.lower() in making:
-            moving = set(u.move_cids)
-            sources.setdefault(u.move_to, set()).update(int(c.home) for c in u.note.cards if c.id in moving)
+    movers: List[Tuple[Optional[str], List[CardId], NoteInfo]]
+    movers = [(u.move_to, u.move_cids, u.note) for u in plan.updates]
+    movers += [(o.move_to, o.move_cids, o.note) for o in plan.orphans]  # notes set aside follow too
+    for to, cids, note in movers:
+        if cids and to and to.lower() in making:
+            moving = set(cids)
+            sources.setdefault(to, set()).update(int(c.home) for c in note.cards if c.id in moving)
     return {name: next(iter(homes)) for name, homes in sources.items() if len(homes) == 1}
 
 
@@ -880,6 +885,8 @@ def handle_orphans(w: Writing) -> None:
         if o.add_tag:
             note.tags = list(note.tags) + [ORPHAN_TAG]
         w.suspend += o.suspend
+        if o.move_cids:
+            w.moves[w.deck_id(o.move_to or "")] += o.move_cids
         if note.guid != o.note.guid or note.tags != o.note.tags:
             w.to_save.append(note)
         if o.retype is not None:

@@ -220,6 +220,19 @@ def test_notes_deleted_in_anki_and_made_again_are_worth_a_notice():
     assert made_again_count({"created": 3, "warnings": [{"code": "foreign_notes", "count": 5}]}) == 0
 
 
+def test_cloze_cards_polar_left_empty_are_worth_a_notice():
+    """Said only in the report, "1 note updated" hid them: the reviews then
+    show Anki's "No cloze 1 found on card" until Empty Cards."""
+    from addon.gui.report_text import emptied_cloze_count
+
+    rows = [{"code": "cloze_cards_emptied", "count": 1, "path": "d#c1", "message": "..."},
+            {"code": "cloze_cards_emptied", "count": 2, "path": "d#c2", "message": "..."}]
+    data = {"updated": 2, "warnings": rows, "errors": [], "conflicts": []}
+    assert emptied_cloze_count(data) == 3
+    assert notice_text(data) == "Polar Sync: 2 notes updated; 3 cloze cards left empty."
+    assert emptied_cloze_count({"updated": 1, "warnings": [{"code": "foreign_notes", "count": 5}]}) == 0
+
+
 def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
     """Said only in the report, they hid behind "everything is up to date":
     the old export read while a newer lies beside it, a download not done,

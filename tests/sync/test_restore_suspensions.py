@@ -2,7 +2,7 @@
 orphaned the note: a card the user had suspended in Anki stays suspended
 (``plan.resolve_suspensions``, the state's ``suspended_by_sync``). Real
 Anki collections; every way a note is restored (its document back, its card
-back in the document, an orphan re-keyed by a Polar edit), an orphan of an
+back in the document; a card made later on its highlight is another's), an orphan of an
 older version (no record: every suspended card comes back, as before), a
 filtered deck, and the other deletion policies."""
 
@@ -118,23 +118,38 @@ def test_a_cloze_card_back_in_its_document_unsuspends_only_the_syncs_cards(col, 
     assert_quiet(col, lib, state_path)
 
 
-def test_an_orphan_re_keyed_by_a_polar_edit_keeps_the_users_suspension(col, doc, state_path):
-    """A card deleted, then a card on the same highlight and of the same
-    type made in Polar: the orphan is re-keyed to it and restored."""
+def test_a_card_made_on_an_orphans_highlight_later_leaves_the_orphan_as_it_is(col, doc, state_path):
+    """A card deleted (the sync orphans it), then a card on the same
+    highlight and of the same type made in Polar: a new card, not an edit
+    (Polar's edit deletes and creates in one save), so a note of its own;
+    the orphan keeps its text, tag and suspensions, and comes back with the
+    user's suspension when its card does (Undo in Polar). (This test
+    expected the orphan re-keyed to the new card, until 'studied2'.)"""
     lib = doc.root
     run(col, lib, state_path)
     nid = note_of(col, "1ClozeS001").id
+    text = col.get_note(nid).fields[0]
     cids = card_ids(col, "1ClozeS001")
     col.sched.suspend_cards([cids[2]])
+    num, raw = doc.find_card("1ClozeS001")
     doc.delete_card("1ClozeS001").write()
     assert run(col, lib, state_path).orphaned == 1
 
     doc.card("1ClozeS002", cloze("{{c1::one}} {{c2::two}} {{c3::three!}}"), "CLOZE", ref="text-highlight:1HlS000001")
     doc.write()
     report = run(col, lib, state_path)
-    assert (report.rekeyed, report.restored, report.created) == (1, 1, 0)
-    assert note_of(col, "1ClozeS002").id == nid
-    assert queues(col, "1ClozeS002") == {0: 0, 1: 0, 2: SUSPENDED}
+    assert (report.rekeyed, report.restored, report.created) == (0, 0, 1)
+    assert note_of(col, "1ClozeS002").id != nid
+    assert col.get_note(nid).fields[0] == text and ORPHAN_TAG in col.get_note(nid).tags
+    assert set(queues(col, "1ClozeS001").values()) == {SUSPENDED}
+    assert_quiet(col, lib, state_path)
+
+    doc.page(num)["flashcards"]["1ClozeS001"] = raw
+    doc.write()
+    report = run(col, lib, state_path)
+    assert (report.restored, report.created) == (1, 0)
+    assert note_of(col, "1ClozeS001").id == nid
+    assert queues(col, "1ClozeS001") == {0: 0, 1: 0, 2: SUSPENDED}
     assert records(state_path) == {}
     assert_quiet(col, lib, state_path)
 

@@ -1,0 +1,121 @@
+"""The card a person is looking at in Anki's reviewer while a background
+sync (the watcher) changes its note: Polar edits it, deletes it. Real Anki
+(headless, the add-on installed from dist/). See docs/dev-notes/cards.md
+("The studied card, round 2")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from addon.sync.identity import guid_for
+from tests.polar_factory import Doc, basic
+
+pytestmark = pytest.mark.anki
+
+DOC = "1GuiReviewerDoc000001"
+SUSPENDED = -1
+
+
+def _nid(anki: Any, card_id: str) -> int:
+    return int(anki.mw.col.db.scalar("SELECT id FROM notes WHERE guid = ?", guid_for(card_id)) or 0)
+
+
+def _shown(anki: Any) -> str:
+    """The text of the reviewer's card as drawn (its #qa), "" before it is."""
+    got: list = []
+    anki.mw.reviewer.web.evalWithCallback(
+        "(function(){var q=document.getElementById('qa');return q?q.innerText:'';})()", got.append)
+    anki.anki.wait_until(lambda: bool(got), what="the reviewer's page text")
+    return str(got[0] or "")
+
+
+def _js(anki: Any, script: str) -> Any:
+    got: list = []
+    anki.mw.reviewer.web.evalWithCallback(script, got.append)
+    anki.anki.wait_until(lambda: bool(got), what="the reviewer's page")
+    return got[0]
+
+
+def _wait_js(anki: Any, script: str) -> None:
+    for _ in range(200):
+        if _js(anki, script):
+            return
+        anki.anki.process(0.1)
+    page = _js(anki, "document.body.innerText.slice(0, 80)")
+    raise TimeoutError(f"{script}; the page shows {page!r}")
+
+
+def _wait_shown(anki: Any, words: str) -> str:
+    seen: list = [""]
+
+    def has() -> bool:
+        seen[0] = _shown(anki)
+        return words in seen[0]
+
+    anki.anki.wait_until(has, what=f"the reviewer to show {words!r}")
+    return seen[0]
+
+
+def test_the_card_in_the_reviewer_when_a_background_sync_edits_and_deletes_it(anki):
+    """The answer of a card is shown; Polar saves: an edit of that card (a
+    new id) is drawn in place, the answer still shown; an edit plus a new
+    card (the study queues change) shows the same card's question again,
+    as Anki does after any change of cards; the card deleted in Polar (its
+    note suspended) leaves the reviewer for the next card."""
+    mw = anki.mw
+    anki.settle()
+    col = mw.col
+    doc = Doc(anki.library, DOC, title="Reviewer", tags=["deck:ReviewerStudy"])
+    doc.card("1GuiRv1", basic("<p>Shown front?</p>", "<p>shown back</p>"))
+    doc.card("1GuiRv2", basic("<p>Next front?</p>", "<p>next back</p>"))
+    before = anki.controller.runner.finished_count
+    doc.write()
+    assert anki.wait_synced(before).report.created == 2
+    anki.settle()
+    anki.wait_progress_closed()
+    anki.anki.process(1.0)  # Anki's own redraw after the sync, before the reviewer opens
+    try:
+        col.decks.select(col.decks.id("ReviewerStudy"))
+        mw.moveToState("review")
+        anki.anki.wait_until(lambda: mw.reviewer.card is not None, what="the reviewer's card")
+        _wait_js(anki, "typeof _showQuestion === 'function' && !!document.getElementById('qa')")
+        mw.reviewer._showQuestion()  # (offscreen, the first one ran before the page's script)
+        shown = mw.reviewer.card
+        first, other = ("1GuiRv1", "Next") if shown.nid == _nid(anki, "1GuiRv1") else ("1GuiRv2", "Shown")
+        mw.reviewer._showAnswer()
+        assert mw.reviewer.state == "answer"
+        _wait_shown(anki, " back")
+
+        count = anki.controller.runner.finished_count
+        doc.edit_card(first, "1GuiRv1e", basic("<p>Front, edited?</p>", "<p>back, edited</p>"))
+        doc.write()
+        assert anki.wait_synced(count).report.rekeyed == 1
+        anki.settle()
+        assert "back, edited" in _wait_shown(anki, "Front, edited?")
+        assert (mw.state, mw.reviewer.state, mw.reviewer.card.id) == ("review", "answer", shown.id)
+
+        count = anki.controller.runner.finished_count
+        doc.find_card("1GuiRv1e")[1]["fields"]["back"]["HTML"] = "<p>back, twice</p>"
+        doc.card("1GuiRv3", basic("<p>Third front?</p>", "<p>third back</p>"))
+        doc.write()
+        outcome = anki.wait_synced(count)
+        assert (outcome.report.created, outcome.report.updated) == (1, 1)
+        anki.settle()
+        anki.anki.wait_until(lambda: mw.reviewer.state == "question", what="the question again")
+        assert mw.reviewer.card.id == shown.id
+        assert _wait_shown(anki, "Front, edited?").strip() == "Front, edited?"
+
+        count = anki.controller.runner.finished_count
+        doc.delete_card("1GuiRv1e")
+        doc.write()
+        assert anki.wait_synced(count).report.orphaned == 1
+        anki.settle()
+        anki.anki.wait_until(lambda: mw.reviewer.card is not None and mw.reviewer.card.id != shown.id,
+                             what="the next card")
+        assert col.get_card(shown.id).queue == SUSPENDED
+        assert mw.reviewer.state == "question"
+        _wait_shown(anki, f"{other} front?")
+    finally:
+        mw.moveToState("deckBrowser")
