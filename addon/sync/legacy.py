@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Dict, FrozenSet, List, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 # Pair when at least this share of the old text survives in the new one...
 PAIR_THRESHOLD = 0.85
@@ -142,7 +142,38 @@ def pair(old: Sequence[OldNote], new: Sequence[NewCard]) -> List[Tuple[int, str]
     for (nid, cid), score in sorted(scores.items()):
         if score >= PAIR_THRESHOLD and by_note[nid] == [cid] and by_card[cid] == [nid]:
             pairs.append((nid, cid))
-    return pairs
+    texts = {note.note_id: note.text for note in old}
+    for cid, nids in sorted(by_card.items()):
+        newest = _newest_of_chain(cid, nids, scores, by_note, texts)
+        if newest is not None:
+            pairs.append((newest, cid))
+    return sorted(pairs)
+
+
+def _newest_of_chain(cid: str, nids: List[int], scores: Dict[Tuple[int, str], float],
+                     by_note: Dict[int, List[str]], texts: Dict[int, str]) -> Optional[int]:
+    """The old note a card takes when several resemble it because they are
+    versions of one card: Polar made a new card on every edit and the old
+    sync a note for each (v1, v2, ...), so a card edited again since (v3)
+    resembles all of them. The newest version takes the card when the card
+    is an edit of it, it resembles no other new card, and every older one
+    is an earlier version of a newer one: an edit of it, at least as close
+    to it as to the card. Anything else (a sibling cloze, "France" beside
+    "Germany") stays ambiguous, and the older versions stay leftovers.
+    (Similarity is what survives of the old text, additions are free: v1 is
+    often as close to v3 as v2 is, so "closest to the card" cannot decide.) Note ids are creation times: the old sync
+    added each version as a new note, the last one last."""
+    if len(nids) < 2:
+        return None
+    chain = sorted(nids)
+    newest = chain[-1]
+    if scores[(newest, cid)] < PAIR_THRESHOLD or by_note[newest] != [cid]:
+        return None
+    for i, nid in enumerate(chain[:-1]):
+        to_card = scores[(nid, cid)]
+        if not any(similarity(texts[nid], texts[later]) >= max(PAIR_THRESHOLD, to_card) for later in chain[i + 1:]):
+            return None
+    return newest
 
 
 def legacy_kind(kind: str) -> str:

@@ -350,3 +350,42 @@ def test_a_document_tag_with_a_space_still_traces_an_old_note_to_its_document(co
     assert report.paired == 1 and report.created == 0 and report.legacy_leftovers == []
     assert notes_with_guid(col, "1CardNewSp1") == [note.id]
     assert study_state(col, note.id) == before
+
+
+def test_a_card_edited_twice_pairs_with_its_newest_old_note_and_keeps_its_history(col, book, state_path):
+    """Polar made a new card on every edit and its old sync a new note for
+    each version (v1, v2), which the user studied side by side; edited
+    once more since (v3), the card resembles both old notes. It takes the
+    newest (v2, the one the last old sync wrote) with its reviews; v1 stays
+    a leftover. Before, the two candidates made the pair ambiguous: v3 came
+    as a new note without reviews and both old notes were left over."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution")
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution")
+    answer_all(col, [v1, v2])
+    before = study_state(col, v2)
+    book.card("1CardV3", basic("What is a process in an operating system?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.paired, report.created) == (1, 0)
+    assert notes_with_guid(col, "1CardV3") == [v2]
+    assert study_state(col, v2) == before
+    assert report.legacy_leftovers == [v1]
+    assert "operating system" in col.get_note(v2)["Front"]
+    assert not run(col, book.root, state_path).changed
+
+
+def test_a_sibling_cloze_of_the_same_sentence_is_no_older_version(col, book, state_path):
+    """Two cloze cards of one sentence (different deletions) resemble each
+    other as versions do; the new card is an edit of the older one, the
+    newer one is a sibling, not its predecessor: nothing is paired."""
+    a = old_sync_note(col, book, "{{c1::Paris}} is the capital and largest city of France", kind="Cloze")
+    b = old_sync_note(col, book, "Paris is the capital and largest city of {{c1::France}}", kind="Cloze")
+    book.card("1CardClzC", cloze("{{c1::Paris}} is the capital and the largest city of France"), "CLOZE",
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+    report = run(col, book.root, state_path)
+    assert (report.paired, report.created) == (0, 1)
+    assert sorted(report.legacy_leftovers) == sorted([a, b])
