@@ -250,6 +250,30 @@ def plain(html: str) -> str:
     return _WS.sub(" ", text).strip().lower()
 
 
+def old_sync_texts(card: Flashcard) -> Tuple[str, ...]:
+    """The texts Polar's old sync wrote into a note for this card, one per
+    Polar field (front, back, text...), as ``old_sync_front`` reads them."""
+    return tuple(text.value for text in card.fields.values())
+
+
+def _text_of(html: str) -> str:
+    """``plain`` with case kept: a fixed capital is an edit too."""
+    text = _TAG_RE.sub(" ", html)
+    if "&" in text:
+        text = _html.unescape(text)
+    return _WS.sub(" ", text).strip()
+
+
+def edited_since_old_sync(current: str, ours: str, sent: Sequence[str]) -> bool:
+    """Whether an old-sync note's field holds text the user typed in Anki:
+    neither empty nor, markup aside, what the old sync wrote for its card
+    (``sent``, ``old_sync_texts``) or what this add-on writes (``ours``).
+    The old sync wrote images as media names and Markdown or TEXT as it
+    was: only the text is compared."""
+    text = _text_of(current)
+    return bool(text) and text != _text_of(ours) and all(text != _text_of(s) for s in sent)
+
+
 def old_sync_front(card: Flashcard, kind: str) -> str:
     """The first field Polar's old AnkiConnect sync wrote for this card: the
     Text's value as it is, never escaped or rendered (polar-bookshelf
@@ -329,10 +353,14 @@ class Planner:
     # -- one matched card --------------------------------------------------
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
                deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
-               drop_tags: Sequence[str] = (), recorded: bool = True) -> None:
+               drop_tags: Sequence[str] = (), recorded: bool = True,
+               old_sync_sent: Optional[Sequence[str]] = None) -> None:
         """``recorded`` False: a Polar note (by its guid) no state row knows
         (another computer's, an import's, the state lost): a text of it that
-        differs from Polar's is kept as the user's (see ``merge_field``)."""
+        differs from Polar's is kept as the user's (see ``merge_field``).
+        ``old_sync_sent``: for a note of Polar's old sync adopted by its card,
+        what that sync wrote for the card (``old_sync_texts``); a field that
+        holds other text was edited in Anki and is kept the same way."""
         nt = self.notetypes.get(note.mid)
         if nt is None:  # a note type gone since the snapshot: match by position
             nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
@@ -358,12 +386,15 @@ class Planner:
                 hashes.append("")
                 continue
             cur = note.fields[i] if i < len(note.fields) else ""
+            edited_old = old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)
             merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
-                                 self.settings.conflict_policy == "polar_wins", recorded)
+                                 self.settings.conflict_policy == "polar_wins", recorded and not edited_old)
             if merged.unrecorded:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
-                    "message": f"field {names[i]!r} differs from Polar's and no earlier sync of this note is "
+                    "message": (f"field {names[i]!r} of a note of Polar's old sync was edited in Anki since "
+                                "(it differs from what that sync wrote); Anki version kept") if edited_old else
+                               f"field {names[i]!r} differs from Polar's and no earlier sync of this note is "
                                "recorded here (another computer, an import, a lost sync state); Anki version kept",
                     "code": "unrecorded_anki", "field": names[i], "polar": _own_part(want.text),
                     # (what stays: with text typed inside the block, that text
@@ -495,6 +526,7 @@ class Planner:
             unmatched = []
         for card in unmatched:
             card_meta = meta.get(card.card_id, NO_META)
+            raw = card.card if isinstance(card, Pending) else None  # as read, for an old-sync note
             queue = gone_by_key.get((card_meta.ref, card_meta.type))
             if queue:
                 rc = self._rendered(card)
@@ -523,7 +555,8 @@ class Planner:
                     continue
                 planned.add(rc.card_id)
                 self.update(adopted, rc, doc, None, None, guid_for(card.card_id), card_meta,
-                            drop_tags=_legacy_tags(adopted))
+                            drop_tags=_legacy_tags(adopted),
+                            old_sync_sent=old_sync_texts(raw) if raw is not None else None)
                 self.plan.updates[-1].taken_over = "adopted"
                 self.plan.adopted += 1
                 continue

@@ -389,3 +389,54 @@ def test_a_sibling_cloze_of_the_same_sentence_is_no_older_version(col, book, sta
     report = run(col, book.root, state_path)
     assert (report.paired, report.created) == (0, 1)
     assert sorted(report.legacy_leftovers) == sorted([a, b])
+
+
+PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+def test_an_old_sync_note_edited_in_anki_keeps_the_edit_when_adopted(col, book, state_path):
+    """A note of Polar's old sync the user fixed in Anki since (a typo in
+    the Back, a sentence added) is adopted with the fix kept and listed as
+    kept as in Anki; before, adoption wrote Polar's text over it silently
+    ("1 note updated"). The old sync never updated a note and Polar gives an
+    edited card a new id, so a note found by its card's id (1.x) or front
+    (2.x) whose field differs from what that sync wrote was edited in Anki.
+    What it wrote as it was (raw Markdown, TEXT, a data image as a media
+    name, ``&nbsp;``) is no edit: those notes take Polar's text as before."""
+    image = f'<img src="data:image/png;base64,{PNG_1PX}">'
+    shapes = {  # card id -> (Polar's fields, the old note's Front, Back as the old sync wrote them)
+        "1CardTyp001": ({"front": {"HTML": "What is a process?"}, "back": {"HTML": "A progam in execution"}},
+                        "What is a process?", "A progam in execution"),
+        "1CardTyp002": ({"front": {"HTML": "Who schedules threads?"}, "back": {"HTML": "The kernel"}},
+                        "Who schedules threads?", "The kernel"),
+        "1CardMd0001": ({"front": {"MARKDOWN": "What is **a** thread?"}, "back": {"TEXT": "2 < 3 & more"}},
+                        "What is **a** thread?", "2 < 3 & more"),
+        "1CardImg001": ({"front": {"HTML": f"What is shown?{image}"}, "back": {"HTML": "A&nbsp;pixel"}},
+                        'What is shown?<img src="1aBcDeFgHiJkLmNoPqRs.png">', "A&nbsp;pixel"),
+    }
+    olds = {}
+    for i, (card_id, (fields, front, back)) in enumerate(shapes.items()):
+        book.card(card_id, fields, ref="text-highlight:1HlLeg0001")
+        olds[card_id] = old_sync_note(col, book, front, back, card_id=card_id if i % 2 == 0 else None)
+    book.write()
+    answer_all(col, olds.values())
+    fixed = col.get_note(olds["1CardTyp001"])
+    fixed["Back"] = "A program in execution (fixed)"
+    col.update_note(fixed)
+    fixed2x = col.get_note(olds["1CardTyp002"])
+    fixed2x["Back"] = "The kernel's scheduler"
+    col.update_note(fixed2x)
+
+    report = run(col, book.root, state_path)
+
+    assert report.adopted == 4 and report.created == 0 and report.legacy_leftovers == []
+    kept = sorted((c["card"], c["field"], c["anki"]) for c in report.conflicts)
+    assert kept == [("1CardTyp001", "Back", "A program in execution (fixed)"),
+                    ("1CardTyp002", "Back", "The kernel's scheduler")]
+    assert all(c["code"] == "unrecorded_anki" and "old sync" in c["message"] for c in report.conflicts)
+    assert col.get_note(olds["1CardTyp001"])["Back"].startswith("A program in execution (fixed)<div")
+    assert col.get_note(olds["1CardTyp002"])["Back"].startswith("The kernel's scheduler<div")
+    assert "<strong>a</strong> thread" in col.get_note(olds["1CardMd0001"])["Front"]
+    again = run(col, book.root, state_path)
+    assert not again.changed and not again.conflicts
+    assert col.get_note(olds["1CardTyp001"])["Back"].startswith("A program in execution (fixed)<div")
