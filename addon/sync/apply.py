@@ -42,7 +42,7 @@ from .decks import default_deck
 from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
-from .legacy import OldNote, note_tags
+from .legacy import OldNote, note_tags, old_sync_deck_names
 from .notetypes import KINDS, LAYOUT_MARK, NoteTypeRef, describe_missing, legacy_type_name, note_types
 from .plan import (
     LegacyIndex,
@@ -804,6 +804,43 @@ def follow_kept_notes(ctx: Applying) -> None:
         d.place = ctx.places[d.key] = name
 
 
+def follow_old_sync_decks(ctx: Applying) -> None:
+    """A document first synced here whose ``deck:`` tag holds an ``_`` goes
+    to the deck Polar's old sync made for it, when that deck holds its old
+    notes and the one this add-on would make does not exist yet: the old
+    sync wrote ``_`` as a space (2.x) or a level (1.x), this add-on keeps it,
+    so the adopted notes (with their reviews) stayed in "machine learning"
+    while the document's new cards went to a new "machine_learning" beside
+    it. The deck is then followed by its id, as a renamed one is."""
+    legacy = _planner(ctx).legacy
+    if not legacy.notes:
+        return
+    homes: Set[DeckId] = {card.home for note in legacy.notes for card in note.cards}
+    decks: Optional[Dict[DeckId, str]] = None
+    for d in ctx.parsed:
+        if d.key in ctx.known_docs or d.place:
+            continue
+        names = old_sync_deck_names(d.labels)
+        if not names:
+            continue
+        if decks is None:
+            decks = normal_decks(ctx.col)
+            by_name = {_deck_key(name): did for did, name in decks.items()}
+        if _deck_key(d.deck) in by_name:
+            continue  # the deck it goes to by name exists: as before
+        found = {by_name[k] for k in map(_deck_key, names) if k in by_name and by_name[k] in homes}
+        if len(found) != 1:
+            continue
+        did = next(iter(found))
+        ctx.deck_ids[decks[did].lower()] = did
+        d.place = ctx.places[d.key] = decks[did]
+
+
+def _deck_key(name: str) -> str:
+    """A deck name as Anki compares it: levels trimmed, case folded."""
+    return "::".join(part.strip() for part in name.split("::")).lower()
+
+
 def legacy_type_ids(notetypes: Dict[NotetypeId, NoteTypeRef], notes: Sequence[NoteInfo]) -> Dict[str, List[NotetypeId]]:
     """For each card kind, the note types the old sync's notes (``notes``)
     are in now that can hold it: cloze types for cloze cards, the others for
@@ -1210,6 +1247,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     find_gone_documents,
     look_up_notes,
     follow_kept_notes,
+    follow_old_sync_decks,
     plan_documents,
     pair_legacy_notes,
     plan_sweep,

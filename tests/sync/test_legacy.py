@@ -440,3 +440,45 @@ def test_an_old_sync_note_edited_in_anki_keeps_the_edit_when_adopted(col, book, 
     again = run(col, book.root, state_path)
     assert not again.changed and not again.conflicts
     assert col.get_note(olds["1CardTyp001"])["Back"].startswith("A program in execution (fixed)<div")
+
+
+@pytest.mark.parametrize("old_deck", ["machine learning::deep nets",  # Polar 2.x: Decks.toSubDeck
+                                      "machine::learning::deep::nets"])  # Polar 1.x: "_" a level
+def test_a_deck_tag_with_an_underscore_keeps_the_deck_the_old_sync_made(col, tmp_path, state_path, old_deck):
+    """Polar's old sync wrote ``_`` in a ``deck:`` tag as a space (2.x) or
+    as a level (1.x); this add-on keeps it. The adopted notes, with their
+    reviews, stayed in the old sync's deck while the document's new cards
+    went to a new deck beside it ("machine_learning::deep_nets"): one
+    document in two decks. Its cards now go to the old sync's deck, and stay
+    there on later syncs."""
+    doc = Doc(tmp_path / "polar", "1DocML00000000000000000aa", "ML book", tags=["deck:machine_learning/deep_nets"])
+    doc.text_highlight("1HlMl0001", "A neuron sums its inputs.")
+    old = old_sync_note(col, doc, "What is a neuron?", "A unit", deck=old_deck)
+    answer_all(col, [old])
+    doc.card("1CardNeur01", basic("What is a neuron?", "A unit"), ref="text-highlight:1HlMl0001")
+    doc.card("1CardLayer1", basic("What is a layer?", "Units side by side"), ref="text-highlight:1HlMl0001")
+    doc.write()
+
+    report = run(col, doc.root, state_path)
+
+    assert (report.adopted, report.created) == (1, 1)
+    new = notes_with_guid(col, "1CardLayer1")[0]
+    decks = {col.decks.name(c.did) for nid in (old, new) for c in col.get_note(nid).cards()}
+    assert decks == {old_deck}
+    assert not col.decks.id_for_name("machine_learning::deep_nets")
+    doc.card("1CardLater1", basic("What is a weight?", "A factor"), ref="text-highlight:1HlMl0001")
+    doc.write()
+    again = run(col, doc.root, state_path)
+    assert again.created == 1
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardLater1")[0]).cards()} == {old_deck}
+    assert not col.decks.id_for_name("machine_learning::deep_nets")
+
+
+def test_a_deck_tag_with_an_underscore_and_no_old_notes_is_kept_as_it_is(col, tmp_path, state_path):
+    doc = Doc(tmp_path / "polar", "1DocML00000000000000000aa", "ML book", tags=["deck:machine_learning"])
+    doc.card("1CardLayer1", basic("What is a layer?", "Units side by side"), ref="page:1")
+    doc.write()
+    col.decks.id("machine learning")  # the user's own deck of that name, no old-sync note in it
+    run(col, doc.root, state_path)
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardLayer1")[0]).cards()} \
+        == {"machine_learning"}
