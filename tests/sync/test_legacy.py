@@ -10,6 +10,8 @@ the card's labels + ``_polar-flashcard`` (+ ``polar_guid:<id>`` on Polar 1.x)).
 
 from __future__ import annotations
 
+import dataclasses
+import random
 from pathlib import Path
 from typing import Iterable, List, Optional
 
@@ -18,7 +20,7 @@ import pytest
 from addon.settings import Settings
 from addon.sync.engine import sync
 from addon.sync.identity import guid_for
-from addon.sync.legacy import similarity
+from addon.sync.legacy import PAIR_THRESHOLD, RIVAL_THRESHOLD, similarity
 from tests.polar_factory import Doc, basic, cloze
 from tests.sync.helpers import run
 
@@ -482,3 +484,42 @@ def test_a_deck_tag_with_an_underscore_and_no_old_notes_is_kept_as_it_is(col, tm
     run(col, doc.root, state_path)
     assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardLayer1")[0]).cards()} \
         == {"machine_learning"}
+
+
+def test_the_trigram_filter_never_refuses_what_similarity_would_pair():
+    """``pair`` skips the comparison when the old text's characters covered
+    by 3-character windows found in the new text cannot reach the bar: a
+    bound on what ``similarity`` keeps (runs of 3+), so never a lost pair."""
+    from addon.sync.legacy import _could_reach, _similarity, _trigrams, _windows
+
+    assert _could_reach("aaaaaaaaa", _windows("aaaaaaaaa"), _trigrams("aaaaaaaaa"), PAIR_THRESHOLD)
+    rnd = random.Random(3)
+    for _ in range(5000):
+        a = "".join(rnd.choice("abc de") for _ in range(rnd.randint(0, 40)))
+        b = "".join(rnd.choice("abc de") for _ in range(rnd.randint(0, 40)))
+        for share in (RIVAL_THRESHOLD, PAIR_THRESHOLD):
+            if _similarity(a, b) >= share:
+                assert _could_reach(a, _windows(a), _trigrams(b), share), (a, b, share)
+
+
+def test_hundreds_of_unrelated_old_notes_and_new_cards_are_not_compared_one_by_one(monkeypatch):
+    """A document with 300 old notes no card claims and 300 new cards: the
+    first sync compared all 90,000 pairs (~0.3 ms each, half a minute);
+    unrelated texts are now set aside before the comparison."""
+    import addon.sync.legacy as legacy
+
+    rnd = random.Random(5)
+    words = ["".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(3, 9))) for _ in range(3000)]
+
+    def sentence() -> str:
+        return " ".join(rnd.choice(words) for _ in range(rnd.randint(6, 14)))
+
+    tags = frozenset({"os"})
+    old = [legacy.OldNote(i, "basic", sentence(), tags, "os") for i in range(300)]
+    new = [legacy.NewCard(f"c{i}", "doc", "basic", sentence(), tags, frozenset({"os"})) for i in range(300)]
+    new[7] = dataclasses.replace(new[7], text=old[3].text + " indeed")  # an edit of old note 3
+    calls = []
+    real = legacy._similarity
+    monkeypatch.setattr(legacy, "_similarity", lambda a, b: calls.append(1) or real(a, b))
+    assert legacy.pair(old, new) == [(3, "c7")]
+    assert len(calls) < 1000
