@@ -52,6 +52,8 @@ from .report_text import (
     leftovers_text,
     note_ids,
     nothing_changed,
+    older_version_ids,
+    older_versions_text,
     section_rows,
     sentence,
     snippet,
@@ -138,6 +140,14 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
             f"<p>{_esc(leftovers_text(len(leftovers)))}<br><a href='nid:{ids}'>{_esc(tr('Show in Browser'))}</a>"
             f" · <a href='{SUSPEND_LEFTOVERS}{ids}'>{_esc(suspend)}</a></p>"
         )
+        older = [n for n in older_version_ids(data) if n in set(leftovers)]
+        if older:
+            some = ",".join(str(n) for n in older)
+            suspend = tr("Suspend it") if len(older) == 1 else tr("Suspend them")
+            parts.append(
+                f"<p>{_esc(older_versions_text(len(older)))}<br><a href='nid:{some}'>{_esc(tr('Show in Browser'))}</a>"
+                f" · <a href='{SUSPEND_LEFTOVERS}{some}'>{_esc(suspend)}</a></p>"
+            )
     for heading, note, key in sections:
         items = data.get(key) or []
         if key == "conflicts":

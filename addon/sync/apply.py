@@ -67,6 +67,7 @@ from .write import UNDO_NAME, batched, foreign_row, write_plan
 # AnkiWeb, may be old-sync notes too).
 LEFTOVERS_KEY = "legacy_leftovers"
 NOTES_SEEN_KEY = "legacy_notes_seen"
+OLDER_KEY = "legacy_older_versions"  # leftovers that are older versions of a card taken over
 # State key: the collection's schema stamp (``scm``) as the last sync left it.
 SCHEMA_KEY = "schema_seen"
 _EMPTY_TAIL = "+" + EMPTY_HASH  # a field hash of an answer written without a block
@@ -922,12 +923,20 @@ def pair_legacy_notes(ctx: Applying) -> None:
                       deck_names[home])
         leftovers.append((note, old))
     planner.pair_legacy(leftovers, ctx.parsed)
+    # Older versions found when their card was taken over (an earlier sync)
+    # stay named as such while they are left over.
+    plan = planner.plan
+    known = {int(n) for n in (reading.state.meta(OLDER_KEY) or "").split(",") if n.isdigit()}
+    if known:
+        left = set(plan.legacy_leftovers)
+        plan.legacy_older = sorted((known & left) | set(plan.legacy_older))
     # A document that could not be read keeps its cards' ids in the state
     # (``current`` above); an empty library (a wrong folder) proves nothing.
     ctx.whole_library = reading.only is None and reading.listed > 0
     ctx.legacy_unsettled = len(planner.plan.legacy_leftovers)
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
+        planner.plan.legacy_older = []
 
 
 def plan_sweep(ctx: Applying) -> None:
@@ -1151,6 +1160,7 @@ def remember(ctx: Applying) -> None:
     # in a whole-library sync, or in any sync that left nothing unsettled.
     meta = {
         LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers)),
+        OLDER_KEY: ",".join(map(str, _planner(ctx).plan.legacy_older)),
         NOTES_SEEN_KEY: str(ctx.col.note_count()),
     } if ctx.whole_library or not ctx.legacy_unsettled else None
     if ctx.reading.library_meta:  # which library this is (read.set_apart)

@@ -184,6 +184,27 @@ def pair(old: Sequence[OldNote], new: Sequence[NewCard]) -> List[Tuple[int, str]
     return sorted(pairs)
 
 
+def older_versions(old: Sequence[OldNote], taken: Sequence[NewCard]) -> List[int]:
+    """The old notes (left over: no card claimed them) that are an earlier
+    version of a card whose note was taken over this sync (``taken``: its
+    current text): the old sync added a note for each version of an edited
+    card, so the user may study the older ones beside it. Only said in the
+    report (a pair needs no rival; this needs none: nothing is changed)."""
+    grams = {card.card_id: _trigrams(plain_text(card.text)) for card in taken}
+    texts = {card.card_id: plain_text(card.text) for card in taken}
+    found = []
+    for note in old:
+        a = plain_text(note.text)
+        windows = _windows(a)
+        for card in taken:
+            if (card.kind == note.kind and same_document(note, card)
+                    and _could_reach(a, windows, grams[card.card_id], PAIR_THRESHOLD)
+                    and _similarity(a, texts[card.card_id]) >= PAIR_THRESHOLD):
+                found.append(note.note_id)
+                break
+    return found
+
+
 def _newest_of_chain(cid: str, nids: List[int], scores: Dict[Tuple[int, str], float],
                      by_note: Dict[int, List[str]], texts: Dict[int, str]) -> Optional[int]:
     """The old note a card takes when several resemble it because they are

@@ -53,7 +53,7 @@ from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
 from .field_merge import merge_field
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
-from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
+from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, older_versions, pair
 from .notetypes import (
     NoteTypeRef,
     Want,
@@ -212,6 +212,7 @@ class Plan:
     paired: int = 0  # old-sync notes of an older version of a card, taken over
     # old-sync notes that match no current card (reported, never changed)
     legacy_leftovers: List[int] = field(default_factory=list)
+    legacy_older: List[int] = field(default_factory=list)  # of them, older versions of a card synced now
     # matched cards of documents read this time whose images are not in the
     # media folder (a sync killed before its media thread finished)
     missing_media: List[RenderedCard] = field(default_factory=list)
@@ -611,6 +612,18 @@ class Planner:
             nid for nid, info in notes.items()
             if nid not in self.legacy.taken and not all(c.queue == -1 for c in info.cards)
         )
+        # Which of them are older versions of a card taken over now (told apart
+        # in the report: the user may be studying both).
+        taken = []
+        for u in self.plan.updates:
+            d = by_doc.get(u.doc)
+            if u.taken_over and d is not None:
+                labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
+                taken.append(NewCard(u.rc.card_id, u.doc, legacy_kind(u.rc.kind), f"{u.rc.front} {u.rc.back}",
+                                     labels, old_sync_decks(d.labels, d.deck)))
+        if taken and self.plan.legacy_leftovers:
+            left = set(self.plan.legacy_leftovers)
+            self.plan.legacy_older = sorted(older_versions([old for info, old in leftovers if info.id in left], taken))
 
     def vanished(self, card: CardState) -> None:
         """``card`` is gone from Polar: its note becomes an orphan."""
@@ -833,6 +846,7 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
     report.rekeyed = plan.rekeyed
     report.paired = plan.paired
     report.legacy_leftovers = list(plan.legacy_leftovers)
+    report.legacy_older = list(plan.legacy_older)
     report.conflicts = plan.conflicts
     report.duplicates = sum(1 for o in plan.orphans if o.duplicate and not o.spare)
     report.copies = sum(1 for o in plan.orphans if o.spare)

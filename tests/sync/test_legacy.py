@@ -523,3 +523,36 @@ def test_hundreds_of_unrelated_old_notes_and_new_cards_are_not_compared_one_by_o
     monkeypatch.setattr(legacy, "_similarity", lambda a, b: calls.append(1) or real(a, b))
     assert legacy.pair(old, new) == [(3, "c7")]
     assert len(calls) < 1000
+
+
+def test_older_versions_of_a_card_synced_now_are_told_apart_from_deleted_cards(col, book, state_path):
+    """Polar 1.x's old sync added a note for each version of an edited card
+    (v1, v2, v3, each with its polar_guid:); the user studied all three.
+    v3 is its card's note now; v1 and v2 are left over as before, never
+    changed, but named as older versions of a card synced now (the user is
+    studying duplicates), apart from a note whose card was deleted in Polar.
+    Still so on the next syncs, until the user suspends them."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardV1")
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution", card_id="1CardV2")
+    v3 = old_sync_note(col, book, "What is a process in an operating system?", "A program in execution",
+                       card_id="1CardV3")
+    gone = old_sync_note(col, book, "What is paging?", "Fixed-size memory blocks", card_id="1CardGone1")
+    answer_all(col, [v1, v2, v3, gone])
+    before = {nid: study_state(col, nid) for nid in (v1, v2, gone)}
+    book.card("1CardV3", basic("What is a process in an operating system?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert report.adopted == 1 and notes_with_guid(col, "1CardV3") == [v3]
+    assert report.legacy_leftovers == sorted([v1, v2, gone])
+    assert report.legacy_older == sorted([v1, v2])
+    assert report.to_dict()["legacy_older_versions"] == sorted([v1, v2])
+    assert "2 notes are older versions of a card synced now" in report.summary()
+    assert {nid: study_state(col, nid) for nid in before} == before
+    again = run(col, book.root, state_path)
+    assert again.legacy_older == sorted([v1, v2]) and not again.changed
+    col.sched.suspend_cards(col.card_ids_of_note(v1))
+    third = run(col, book.root, state_path)
+    assert third.legacy_leftovers == sorted([v2, gone]) and third.legacy_older == [v2]
