@@ -190,19 +190,32 @@ def older_versions(old: Sequence[OldNote], taken: Sequence[NewCard]) -> List[int
     current text): the old sync added a note for each version of an edited
     card, so the user may study the older ones beside it. Only said in the
     report (a pair needs no rival; this needs none: nothing is changed)."""
-    grams = {card.card_id: _trigrams(plain_text(card.text)) for card in taken}
-    texts = {card.card_id: plain_text(card.text) for card in taken}
+    by_doc: Dict[str, List[NewCard]] = {}
+    for card in taken:
+        by_doc.setdefault(card.doc, []).append(card)
+    seen: Dict[str, Tuple[str, FrozenSet[str]]] = {}  # card id -> its plain text and trigrams, when needed
     found = []
     for note in old:
         a = plain_text(note.text)
         windows = _windows(a)
-        for card in taken:
-            if (card.kind == note.kind and same_document(note, card)
-                    and _could_reach(a, windows, grams[card.card_id], PAIR_THRESHOLD)
-                    and _similarity(a, texts[card.card_id]) >= PAIR_THRESHOLD):
-                found.append(note.note_id)
-                break
+        if any(_has_newer_version(note, a, windows, cards, seen) for cards in by_doc.values()
+               if same_document(note, cards[0])):
+            found.append(note.note_id)
     return found
+
+
+def _has_newer_version(note: OldNote, a: str, windows: Dict[str, FrozenSet[int]], cards: Sequence[NewCard],
+                       seen: Dict[str, Tuple[str, FrozenSet[str]]]) -> bool:
+    for card in cards:
+        if card.kind != note.kind:
+            continue
+        if card.card_id not in seen:
+            text = plain_text(card.text)
+            seen[card.card_id] = (text, _trigrams(text))
+        text, grams = seen[card.card_id]
+        if _could_reach(a, windows, grams, PAIR_THRESHOLD) and _similarity(a, text) >= PAIR_THRESHOLD:
+            return True
+    return False
 
 
 def _newest_of_chain(cid: str, nids: List[int], scores: Dict[Tuple[int, str], float],
