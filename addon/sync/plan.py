@@ -35,6 +35,7 @@ from typing import (
     Any,
     Callable,
     Dict,
+    FrozenSet,
     List,
     NamedTuple,
     Optional,
@@ -53,7 +54,7 @@ from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
 from .field_merge import merge_field
 from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
-from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, older_versions, pair
+from .legacy import NewCard, OldNote, legacy_kind, note_tags, old_sync_decks, old_sync_label, older_versions, pair
 from .notetypes import (
     NoteTypeRef,
     Want,
@@ -525,6 +526,7 @@ class Planner:
                 planned.add(card.card_id)
                 creates.append(Create(card, doc, deck, card.kind, meta.get(card.card_id, NO_META)))
             unmatched = []
+        labels: Optional[FrozenSet[str]] = None  # the document's labels as on an old note, when needed
         for card in unmatched:
             card_meta = meta.get(card.card_id, NO_META)
             raw = card.card if isinstance(card, Pending) else None  # as read, for an old-sync note
@@ -548,7 +550,10 @@ class Planner:
                 if rendered is None:
                     continue
                 card = rendered
-            adopted = self.legacy.take(card, sent)
+            if self.legacy.by_content and labels is None:
+                labels = frozenset(tag for t in loaded.labels for tag in old_sync_label(t))
+            adopted = self.legacy.take(card, sent, labels or frozenset(),
+                                       old_sync_texts(raw) if raw is not None else ())
             if adopted is not None:
                 rc = self._rendered(card)
                 if rc is None:  # not syncable: the old note stays as it is
@@ -931,12 +936,18 @@ class LegacyIndex:
     def untaken(self) -> List[NoteInfo]:
         return [n for n in self.notes if n.id not in self.taken]
 
-    def take(self, rc: Union[RenderedCard, Pending], sent: str = "") -> Optional[NoteInfo]:
+    def take(self, rc: Union[RenderedCard, Pending], sent: str = "", labels: FrozenSet[str] = frozenset(),
+             texts: Sequence[str] = ()) -> Optional[NoteInfo]:
         """The old note of this card; by its front only for a rendered card
         (the caller renders a pending one when ``by_content`` is not empty):
         the text Polar's old sync ``sent`` for it (Markdown raw, TEXT and a
         bare ``&`` unescaped, see ``old_sync_front``) first, then the front
-        this add-on renders."""
+        this add-on renders. Of several notes with that front (the same
+        question in two books, or twice in one), the one of the card's
+        document (it carries all its ``labels``, as ``old_sync_label`` gives
+        them) and then with the card's other fields (``texts``: what the old
+        sync wrote, ``old_sync_texts``; or as rendered) is taken: the first
+        found gave one book's card the other's note, its reviews and deck."""
         note = self.by_id.get(rc.card_id)
         if note is None and self.by_content and not isinstance(rc, Pending):  # plain() per card is not free
             keys = [plain(rc.front)]
@@ -944,16 +955,15 @@ class LegacyIndex:
                 first = plain(sent)
                 if first != keys[0]:
                     keys.insert(0, first)
+            found: List[NoteInfo] = []
             for key in keys:
                 for mid in self.mids.get(rc.kind, []):
-                    for cand in self.by_content.get((mid, key), ()):
-                        if cand.id not in self.taken:
-                            note = cand
-                            break
-                    if note is not None:
-                        break
-                if note is not None:
-                    break
+                    found += [cand for cand in self.by_content.get((mid, key), ()) if cand.id not in self.taken]
+            if len(found) > 1:
+                wanted = {plain(t) for t in (*texts, rc.back)} - {""}
+                found.sort(key=lambda n: (not labels <= note_tags(n.tags),
+                                          not {plain(f) for f in n.fields[1:]} - {""} <= wanted))
+            note = found[0] if found else None
         if note is None or note.id in self.taken:
             return None
         self.taken.add(note.id)

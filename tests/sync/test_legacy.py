@@ -556,3 +556,35 @@ def test_older_versions_of_a_card_synced_now_are_told_apart_from_deleted_cards(c
     col.sched.suspend_cards(col.card_ids_of_note(v1))
     third = run(col, book.root, state_path)
     assert third.legacy_leftovers == sorted([v2, gone]) and third.legacy_older == [v2]
+
+
+def test_the_same_question_in_two_books_takes_each_books_own_old_note(col, tmp_path, state_path):
+    """Polar 2.x's old notes carry no card id: they are found by their
+    front. The same question in two books ("What is a process?" in an OS
+    book and a biology book), or twice in one book with other answers, had
+    each card take the first note with that front: the OS card got the
+    biology note, its reviews, its deck and (kept as the user's edit) its
+    answer. Each card now takes the note of its own document and answer."""
+    os_book = Doc(tmp_path / "polar", "1DocOsBook00000000000000", "OS book", tags=["deck:os", "os"])
+    bio = Doc(tmp_path / "polar", "1DocBioBook0000000000000", "Bio book", tags=["deck:bio", "biology"])
+    bio_note = old_sync_note(col, bio, "What is a process?", "A series of steps in a cell")
+    os_note = old_sync_note(col, os_book, "What is a process?", "A program in execution")
+    twice = [old_sync_note(col, os_book, "Define:", back) for back in ("A thread", "A fibre")]
+    answer_all(col, [bio_note])
+    before = study_state(col, bio_note)
+    os_book.card("1CardOsProc", basic("What is a process?", "A program in execution"), ref="page:1")
+    os_book.card("1CardFibre1", basic("Define:", "A fibre"), ref="page:1")
+    os_book.card("1CardThread", basic("Define:", "A thread"), ref="page:1")
+    bio.card("1CardBioPro", basic("What is a process?", "A series of steps in a cell"), ref="page:1")
+    os_book.write()
+    bio.write()
+
+    report = run(col, os_book.root, state_path)
+
+    assert report.adopted == 4 and report.created == 0 and not report.conflicts
+    assert notes_with_guid(col, "1CardOsProc") == [os_note]
+    assert notes_with_guid(col, "1CardBioPro") == [bio_note]
+    assert notes_with_guid(col, "1CardThread") == [twice[0]]
+    assert notes_with_guid(col, "1CardFibre1") == [twice[1]]
+    assert study_state(col, bio_note) == before
+    assert {col.decks.name(c.did) for c in col.get_note(bio_note).cards()} == {"bio"}
