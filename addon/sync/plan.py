@@ -28,6 +28,7 @@ from __future__ import annotations
 import html as _html
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from operator import attrgetter
 from typing import (
     TYPE_CHECKING,
@@ -256,6 +257,18 @@ def old_sync_texts(card: Flashcard) -> Tuple[str, ...]:
     """The texts Polar's old sync wrote into a note for this card, one per
     Polar field (front, back, text...), as ``old_sync_front`` reads them."""
     return tuple(text.value for text in card.fields.values())
+
+
+def made_after(created: str, note_id: int) -> bool:
+    """Whether a Polar card's ``created`` (ISO time) is later than the note
+    (its id: the time Anki added it, in ms). Unknown: False."""
+    try:
+        when = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp() > note_id / 1000
 
 
 def _text_of(html: str) -> str:
@@ -560,9 +573,13 @@ class Planner:
                     self.legacy.taken.discard(adopted.id)
                     continue
                 planned.add(rc.card_id)
+                # A card made after the old note (Polar re-creates a card it
+                # edits, and a 2.x note is found by its front: the back may be
+                # Polar's edit) is no text the old sync wrote: Polar's, as ever.
+                written_from = raw is not None and not made_after(raw.created, adopted.id)
                 self.update(adopted, rc, doc, None, None, guid_for(card.card_id), card_meta,
                             drop_tags=_legacy_tags(adopted),
-                            old_sync_sent=old_sync_texts(raw) if raw is not None else None)
+                            old_sync_sent=old_sync_texts(raw) if raw is not None and written_from else None)
                 self.plan.updates[-1].taken_over = "adopted"
                 self.plan.adopted += 1
                 continue

@@ -588,3 +588,25 @@ def test_the_same_question_in_two_books_takes_each_books_own_old_note(col, tmp_p
     assert notes_with_guid(col, "1CardFibre1") == [twice[1]]
     assert study_state(col, bio_note) == before
     assert {col.decks.name(c.did) for c in col.get_note(bio_note).cards()} == {"bio"}
+
+
+def test_a_back_edited_in_polar_after_the_old_sync_is_polars_not_kept_as_an_edit(col, book, state_path):
+    """A 2.x note is found by its front; the card's back may have been edited
+    in Polar since (Polar re-creates the card: new id, made after the old
+    note; AnkiConnect refused the new version as a duplicate front). That
+    difference is Polar's edit: the note takes Polar's back, no Kept as in
+    Anki row. A card made before the note (the note was written from it)
+    keeps the user's edit (test above)."""
+    old = old_sync_note(col, book, "Who schedules threads?", "The kernal")
+    answer_all(col, [old])
+    before = study_state(col, old)
+    book.card("1CardSched2", basic("Who schedules threads?", "The kernel's scheduler"), ref="page:1")
+    _, card = book.find_card("1CardSched2")
+    card["created"] = card["lastUpdated"] = "2099-01-01T00:00:00.000Z"  # after the note, as an edit in Polar
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert report.adopted == 1 and not report.conflicts
+    assert col.get_note(old)["Back"].startswith("The kernel's scheduler<div")
+    assert study_state(col, old) == before
