@@ -15,9 +15,13 @@ pair needs every piece of evidence at once:
 * the new card's text is an edit of the old one (:func:`similarity`);
 * no other candidate on either side: the old note resembles exactly one new
   card of its document and that card exactly one old note (a near second
-  candidate, even below the pairing bar, makes the pair ambiguous).
+  candidate, even below the pairing bar, makes the pair ambiguous), unless
+  the card's candidates are versions of one card, the old sync's note of
+  each edit (v1, v2): the newest takes it (:func:`_newest_of_chain`).
 
-Everything else is a leftover: reported, never changed by a sync.
+Everything else is a leftover: reported, never changed by a sync. Those that
+are an earlier version of a card taken over are named as such in the report
+(:func:`older_versions`): the user may be studying both.
 """
 
 from __future__ import annotations
