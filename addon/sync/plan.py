@@ -54,7 +54,7 @@ from ..render.context import KEPT_IMAGE, kept_image, split_block
 from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
 from .field_merge import merge_field
-from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
+from .identity import guid_for, is_legacy_marker, legacy_card_id
 from .legacy import NewCard, OldNote, legacy_kind, note_tags, old_sync_decks, old_sync_label, older_versions, pair
 from .notetypes import (
     NoteTypeRef,
@@ -671,7 +671,7 @@ class Planner:
 
 def _legacy_tags(note: NoteInfo) -> List[str]:
     """The old sync's bookkeeping tags, dropped when a note is taken over."""
-    return [t for t in note.tags if legacy_card_id(t) is not None or t.lower() == LEGACY_MARKER_TAG.lower()]
+    return [t for t in note.tags if legacy_card_id(t) is not None or is_legacy_marker(t)]
 
 
 def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> None:
@@ -937,7 +937,7 @@ class LegacyIndex:
             if ids:
                 for ident in ids:
                     self.by_id.setdefault(ident, note)
-            elif note.has_tag(LEGACY_MARKER_TAG):
+            elif any(is_legacy_marker(t) for t in note.tags):
                 key = (note.mid, plain(note.fields[0] if note.fields else ""))
                 self.by_content.setdefault(key, []).append(note)
         self.notes = list(notes)

@@ -610,3 +610,31 @@ def test_a_back_edited_in_polar_after_the_old_sync_is_polars_not_kept_as_an_edit
     assert report.adopted == 1 and not report.conflicts
     assert col.get_note(old)["Back"].startswith("The kernel's scheduler<div")
     assert study_state(col, old) == before
+
+
+def test_old_sync_tags_moved_under_a_parent_tag_are_still_the_old_syncs(col, book, state_path):
+    """``_polar-flashcard`` sorts first in the Browser's tag list; a user who
+    tidies drags it (and ``polar_guid:…``) under a parent ("Polar"), which
+    makes them ``Polar::_polar-flashcard`` on every note. Those notes were
+    still found by the tag scan but not recognised: each card got a new note
+    beside its old one (reviews left behind) and the old one was listed as
+    matching no card. They are adopted as before, the moved tags removed."""
+    two = old_sync_note(col, book, "Who schedules threads?", "The kernel")
+    one = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardOne01")
+    for nid in (two, one):
+        note = col.get_note(nid)
+        note.tags = ["Polar::" + t if t.startswith(("_polar-flashcard", "polar_guid:")) else t for t in note.tags]
+        col.update_note(note)
+    answer_all(col, [two, one])
+    before = {nid: study_state(col, nid) for nid in (two, one)}
+    book.card("1CardTwo01", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0002")
+    book.card("1CardOne01", basic("What is a process?", "A program in execution"), ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.created) == (2, 0) and report.legacy_leftovers == []
+    assert notes_with_guid(col, "1CardTwo01") == [two] and notes_with_guid(col, "1CardOne01") == [one]
+    assert {nid: study_state(col, nid) for nid in before} == before
+    for nid in (two, one):
+        assert not [t for t in col.get_note(nid).tags if "polar-flashcard" in t or "polar_guid" in t]
