@@ -922,7 +922,7 @@ def pair_legacy_notes(ctx: Applying) -> None:
         old = OldNote(note.id, kind or "", " ".join(note.fields), note_tags(note.tags),
                       deck_names[home])
         leftovers.append((note, old))
-    planner.pair_legacy(leftovers, ctx.parsed)
+    planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles)
     # Older versions found when their card was taken over (an earlier sync)
     # stay named as such while they are left over.
     plan = planner.plan

@@ -253,11 +253,12 @@ def legacy_kind(kind: str) -> str:
     return "cloze" if kind == "cloze" else "basic"
 
 
-def old_sync_decks(labels: Sequence[str], deck: str) -> FrozenSet[str]:
+def old_sync_decks(labels: Sequence[str], deck: str, title: str = "") -> FrozenSet[str]:
     """Deck names (lower-case) the old sync may have put a document's notes in:
     the deck this add-on chose, the last ``deck:`` tag with ``/`` as ``::``
     and, before Polar fixed nesting, only its first level (Polar #758);
-    "Default" for a document without one."""
+    "Default" for a document without one, or its ``title`` (Polar before
+    1.8 made a deck per document, ``DocInfos.bestTitle``)."""
     names = {deck.lower()}
     tags = [label[len("deck:"):] for label in labels if label.lower().startswith("deck:")]
     if tags:
@@ -265,6 +266,8 @@ def old_sync_decks(labels: Sequence[str], deck: str) -> FrozenSet[str]:
         names |= {full, full.split("::")[0]}
     else:
         names.add("default")
+        if title.strip():
+            names.add("::".join(part.strip() for part in title.split("::")).lower())
     return frozenset(names)
 
 

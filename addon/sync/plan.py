@@ -592,11 +592,15 @@ class Planner:
         # Cards that failed to render keep their note and their state row.
         self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in planned]
 
-    def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc]) -> None:
+    def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc],
+                    titles: Optional[Dict[str, str]] = None) -> None:
         """Old-sync notes no card claimed (``leftovers``) against the cards
         about to be created: a confident pair (``legacy.pair``) makes the old
         note that card's note, as a Polar edit does for this add-on's own
-        notes; every other leftover is listed in the plan, never changed."""
+        notes; every other leftover is listed in the plan, never changed.
+        ``titles``: the documents' titles (the old sync's deck for a
+        document without tags could be its title)."""
+        titles = titles or {}
         if not leftovers:
             return
         if self.render is not None:  # their text is compared: every new card rendered now
@@ -613,7 +617,7 @@ class Planner:
             labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
             text = f"{c.card.front} {c.card.back}"
             new.append(NewCard(c.card.card_id, c.doc, legacy_kind(c.kind), text, labels,
-                               old_sync_decks(d.labels, d.deck)))
+                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, ""))))
         notes: Dict[int, NoteInfo] = {info.id: info for info, _ in leftovers}
         pairs = dict((cid, nid) for nid, cid in pair([old for _, old in leftovers], new))
         keep: List[Create] = []
@@ -642,7 +646,7 @@ class Planner:
             if u.taken_over and d is not None:
                 labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
                 taken.append(NewCard(u.rc.card_id, u.doc, legacy_kind(u.rc.kind), f"{u.rc.front} {u.rc.back}",
-                                     labels, old_sync_decks(d.labels, d.deck)))
+                                     labels, old_sync_decks(d.labels, d.deck, titles.get(u.doc, ""))))
         if taken and self.plan.legacy_leftovers:
             left = set(self.plan.legacy_leftovers)
             self.plan.legacy_older = sorted(older_versions([old for info, old in leftovers if info.id in left], taken))

@@ -638,3 +638,19 @@ def test_old_sync_tags_moved_under_a_parent_tag_are_still_the_old_syncs(col, boo
     assert {nid: study_state(col, nid) for nid in before} == before
     for nid in (two, one):
         assert not [t for t in col.get_note(nid).tags if "polar-flashcard" in t or "polar_guid" in t]
+
+
+def test_an_old_note_in_its_documents_title_deck_pairs(col, tmp_path, state_path):
+    """Polar before 1.8 made a deck per document, named by its title; a
+    document without tags has nothing else to trace its old notes by. An
+    edited card now pairs with the old note in the title's deck (it had a
+    new note and the old one, with its reviews, was left over)."""
+    doc = Doc(tmp_path / "polar", "1DocTitled00000000000000", "Operating Systems: Three Easy Pieces")
+    old = old_sync_note(col, doc, "What is a process?", "A program in execution",
+                        deck="Operating Systems: Three Easy Pieces")
+    answer_all(col, [old])
+    doc.card("1CardProcOS", basic("What is a process in an OS?", "A program in execution"), ref="page:1")
+    doc.write()
+    report = run(col, doc.root, state_path)
+    assert (report.paired, report.created) == (1, 0) and report.legacy_leftovers == []
+    assert notes_with_guid(col, "1CardProcOS") == [old]
