@@ -86,7 +86,7 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
     out = []
     listed = rows[:ROWS_LISTED]
     for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed}, key)):
-        if row.get("code") == "unrecorded_anki":  # the section's intro says why, once
+        if row.get("code") == "unrecorded_anki" and not row.get("old_sync"):  # the section's intro says why, once
             message = tr("“{field}” differs from Polar's text; Anki's version was kept.", field=row.get("field", ""))
         # (nowrap: the link never breaks between its words at the end of a long line)
         link = (f" <a href='nid:{nid}' style='white-space:nowrap'>{_esc(tr('Open in Browser'))}</a>"
@@ -170,7 +170,8 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
 
 def _unrecorded_note() -> str:
     return tr("These notes' text differs from Polar's, and the add-on has no record of syncing them before "
-              "(they came from another computer or an import, or its record was lost): Anki's text was kept, "
+              "(they came from another computer, an import or Polar's old sync, or its record was lost): "
+              "Anki's text was kept, "
               "nothing was overwritten. Polar's version is shown with each; to take it, copy it into the note. "
               "From now on, changes on either side are synced as usual.")
 

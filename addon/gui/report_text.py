@@ -582,6 +582,8 @@ def _messages() -> Dict[str, Any]:
         "conflict_anki": lambda r: tr("“{field}” was changed in Polar and in Anki; Anki's version was kept.",
                                       field=r.get("field", "")),
         "unrecorded_anki": lambda r: tr(
+            "“{field}” was edited in Anki after Polar's old sync wrote it: your version was kept.",
+            field=r.get("field", "")) if r.get("old_sync") else tr(
             "“{field}” differs from Polar's text, and the add-on has no record of syncing this note before (it "
             "came from another computer or an import, or the add-on's record was lost): Anki's version was kept.",
             field=r.get("field", "")),

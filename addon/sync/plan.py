@@ -412,6 +412,7 @@ class Planner:
                                f"field {names[i]!r} differs from Polar's and no earlier sync of this note is "
                                "recorded here (another computer, an import, a lost sync state); Anki version kept",
                     "code": "unrecorded_anki", "field": names[i], "polar": _own_part(want.text),
+                    **({"old_sync": True} if edited_old else {}),
                     # (what stays: with text typed inside the block, that text
                     # moved before it; the note's own part alone showed none)
                     "anki": _own_part(cur if merged.value is None else merged.value), "note_id": note.id,

@@ -353,6 +353,25 @@ def test_the_old_sync_link_counts_its_notes():
     assert "Suspend them<" in two
 
 
+def test_an_old_sync_notes_edit_kept_says_so():
+    """A field edited in Anki since Polar's old sync wrote it, kept on
+    adoption, is said as such (not "another computer or an import")."""
+    from addon.gui import i18n
+    from addon.gui.report_text import explain
+
+    row = {"code": "unrecorded_anki", "field": "Back", "old_sync": True, "message": "x"}
+    try:
+        i18n.force("en")
+        assert explain(row) == "“Back” was edited in Anki after Polar's old sync wrote it: your version was kept."
+        assert "another computer" in explain(dict(row, old_sync=False))
+        i18n.force("de")
+        assert explain(row).startswith("„Back“ wurde in Anki bearbeitet")
+    finally:
+        i18n.force(None)
+    html = report_html({"conflicts": [dict(row, polar="A", anki="B", note_id=1)], "documents": 1}, "manual", 0)
+    assert "was edited in Anki after Polar&#x27;s old sync wrote it" in html
+
+
 def test_the_old_syncs_older_versions_have_their_own_sentence_and_links():
     """Leftovers that are older versions of a card synced now are named as
     such (the user may be studying both), with links to just them."""

@@ -435,7 +435,8 @@ def test_an_old_sync_note_edited_in_anki_keeps_the_edit_when_adopted(col, book, 
     kept = sorted((c["card"], c["field"], c["anki"]) for c in report.conflicts)
     assert kept == [("1CardTyp001", "Back", "A program in execution (fixed)"),
                     ("1CardTyp002", "Back", "The kernel's scheduler")]
-    assert all(c["code"] == "unrecorded_anki" and "old sync" in c["message"] for c in report.conflicts)
+    assert all(c["code"] == "unrecorded_anki" and "old sync" in c["message"] and c["old_sync"]
+               for c in report.conflicts)
     assert col.get_note(olds["1CardTyp001"])["Back"].startswith("A program in execution (fixed)<div")
     assert col.get_note(olds["1CardTyp002"])["Back"].startswith("The kernel's scheduler<div")
     assert "<strong>a</strong> thread" in col.get_note(olds["1CardMd0001"])["Front"]
