@@ -920,7 +920,7 @@ def pair_legacy_notes(ctx: Applying) -> None:
         if home not in deck_names:
             deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower() if home is not None else ""
         old = OldNote(note.id, kind or "", " ".join(note.fields), note_tags(note.tags),
-                      deck_names[home])
+                      deck_names[home], bool(note.cards) and all(c.queue == -1 for c in note.cards))
         leftovers.append((note, old))
     planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles)
     # Older versions found when their card was taken over (an earlier sync)

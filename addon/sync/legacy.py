@@ -93,6 +93,7 @@ class OldNote:
     text: str  # its fields' HTML, joined
     tags: FrozenSet[str]  # lower-case, quotes dropped (note_tags)
     deck: str  # lower-case name of its (home) deck
+    suspended: bool = False  # every card of it suspended (the user's "not this one")
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,9 @@ def pair(old: Sequence[OldNote], new: Sequence[NewCard]) -> List[Tuple[int, str]
         if score >= PAIR_THRESHOLD and by_note[nid] == [cid] and by_card[cid] == [nid]:
             pairs.append((nid, cid))
     texts = {note.note_id: note.text for note in old}
+    suspended = frozenset(note.note_id for note in old if note.suspended)
     for cid, nids in sorted(by_card.items()):
-        newest = _newest_of_chain(cid, nids, scores, by_note, texts)
+        newest = _newest_of_chain(cid, nids, scores, by_note, texts, suspended)
         if newest is not None:
             pairs.append((newest, cid))
     return sorted(pairs)
@@ -223,7 +225,8 @@ def _has_newer_version(note: OldNote, a: str, windows: Dict[str, FrozenSet[int]]
 
 
 def _newest_of_chain(cid: str, nids: List[int], scores: Dict[Tuple[int, str], float],
-                     by_note: Dict[int, List[str]], texts: Dict[int, str]) -> Optional[int]:
+                     by_note: Dict[int, List[str]], texts: Dict[int, str],
+                     suspended: FrozenSet[int] = frozenset()) -> Optional[int]:
     """The old note a card takes when several resemble it because they are
     versions of one card: Polar made a new card on every edit and the old
     sync a note for each (v1, v2, ...), so a card edited again since (v3)
@@ -233,18 +236,22 @@ def _newest_of_chain(cid: str, nids: List[int], scores: Dict[Tuple[int, str], fl
     to it as to the card. Anything else (a sibling cloze, "France" beside
     "Germany") stays ambiguous, and the older versions stay leftovers.
     (Similarity is what survives of the old text, additions are free: v1 is
-    often as close to v3 as v2 is, so "closest to the card" cannot decide.) Note ids are creation times: the old sync
-    added each version as a new note, the last one last."""
+    often as close to v3 as v2 is, so "closest to the card" cannot decide.)
+    Note ids are creation times: the old sync added each version as a new
+    note, the last one last. A version the user suspended (every card: they
+    kept studying another one of the duplicates) is passed over for the
+    newest one they did not suspend."""
     if len(nids) < 2:
         return None
     chain = sorted(nids)
-    newest = chain[-1]
-    if scores[(newest, cid)] < PAIR_THRESHOLD or by_note[newest] != [cid]:
-        return None
     for i, nid in enumerate(chain[:-1]):
         to_card = scores[(nid, cid)]
         if not any(similarity(texts[nid], texts[later]) >= max(PAIR_THRESHOLD, to_card) for later in chain[i + 1:]):
             return None
+    studied = [nid for nid in chain if nid not in suspended]
+    newest = (studied or chain)[-1]
+    if scores[(newest, cid)] < PAIR_THRESHOLD or by_note[newest] != [cid]:
+        return None
     return newest
 
 

@@ -655,3 +655,24 @@ def test_an_old_note_in_its_documents_title_deck_pairs(col, tmp_path, state_path
     report = run(col, doc.root, state_path)
     assert (report.paired, report.created) == (1, 0) and report.legacy_leftovers == []
     assert notes_with_guid(col, "1CardProcOS") == [old]
+
+
+def test_of_an_edited_cards_old_versions_the_one_the_user_suspended_is_passed_over(col, book, state_path):
+    """Seeing two notes of one card (v1, v2), the user suspended v2 and kept
+    studying v1. Edited once more (v3), the card takes v1, the one studied,
+    not the suspended newest."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution")
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution")
+    answer_all(col, [v1])
+    col.sched.suspend_cards(col.card_ids_of_note(v2))
+    before = study_state(col, v1)
+    book.card("1CardV3", basic("What is a process in an operating system?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.paired, report.created) == (1, 0)
+    assert notes_with_guid(col, "1CardV3") == [v1]
+    assert study_state(col, v1) == before
+    assert report.legacy_leftovers == []  # v2: suspended, the user's answer already
