@@ -474,6 +474,12 @@ def test_a_deck_tag_with_an_underscore_keeps_the_deck_the_old_sync_made(col, tmp
     again = run(col, doc.root, state_path)
     assert again.created == 1
     assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardLater1")[0]).cards()} == {old_deck}
+    # A book added later with the same tag goes there too (the deck is followed by its id).
+    other = Doc(doc.root, "1DocML22222222222222222bb", "ML book 2", tags=["deck:machine_learning/deep_nets"])
+    other.card("1CardTensor", basic("What is a tensor?", "An array"), ref="page:1")
+    other.write()
+    run(col, doc.root, state_path)
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardTensor")[0]).cards()} == {old_deck}
     assert not col.decks.id_for_name("machine_learning::deep_nets")
 
 
