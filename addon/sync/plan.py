@@ -983,8 +983,17 @@ class LegacyIndex:
                     found += [cand for cand in self.by_content.get((mid, key), ()) if cand.id not in self.taken]
             if len(found) > 1:
                 wanted = {plain(t) for t in (*texts, rc.back)} - {""}
-                found.sort(key=lambda n: (not labels <= note_tags(n.tags),
-                                          not {plain(f) for f in n.fields[1:]} - {""} <= wanted))
+
+                def rank(n: NoteInfo) -> Tuple[bool, bool]:
+                    return (not labels <= note_tags(n.tags), not {plain(f) for f in n.fields[1:]} - {""} <= wanted)
+
+                found.sort(key=rank)
+                if rank(found[0]) == rank(found[1]) and found[0].fields[1:] != found[1].fields[1:]:
+                    # Two of them fit as well, with other answers ("Define:"
+                    # twice, the answer edited in Polar; an image alone in
+                    # front): which is this card's is for pairing to tell,
+                    # by text and with no rival, or no one.
+                    found = []
             note = found[0] if found else None
         if note is None or note.id in self.taken:
             return None

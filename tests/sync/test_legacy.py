@@ -682,3 +682,25 @@ def test_of_an_edited_cards_old_versions_the_one_the_user_suspended_is_passed_ov
     assert notes_with_guid(col, "1CardV3") == [v1]
     assert study_state(col, v1) == before
     assert report.legacy_leftovers == []  # v2: suspended, the user's answer already
+
+
+def test_two_old_notes_with_the_cards_front_and_other_answers_are_not_taken_at_random(col, book, state_path):
+    """"Define:" twice in one book ("A thread", "A fibre"), then the second
+    answer edited in Polar ("A fibre, lighter than a thread"): neither old
+    note has the card's answer, and taking the first found gave the card
+    the thread note's reviews. The card now goes to pairing, which finds
+    the fibre note by its text; the thread card takes its own note."""
+    thread = old_sync_note(col, book, "Define:", "A thread of execution")
+    fibre = old_sync_note(col, book, "Define:", "A fibre of execution")
+    answer_all(col, [thread, fibre])
+    before = {nid: study_state(col, nid) for nid in (thread, fibre)}
+    book.card("1CardFibre2", basic("Define:", "A fibre of execution, lighter than a thread"), ref="page:1")
+    book.card("1CardThrea2", basic("Define:", "A thread of execution"), ref="page:1")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert notes_with_guid(col, "1CardThrea2") == [thread]
+    assert notes_with_guid(col, "1CardFibre2") == [fibre]
+    assert (report.adopted, report.paired, report.created) == (1, 1, 0)
+    assert {nid: study_state(col, nid) for nid in before} == before
