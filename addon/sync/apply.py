@@ -42,7 +42,7 @@ from .decks import default_deck
 from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
-from .legacy import OldNote, note_tags, old_sync_deck_names
+from .legacy import OldNote, note_tags, old_sync_deck_names, old_sync_label
 from .notetypes import KINDS, LAYOUT_MARK, NoteTypeRef, describe_missing, legacy_type_name, note_types
 from .plan import (
     LegacyIndex,
@@ -767,6 +767,8 @@ def look_up_notes(ctx: Applying) -> None:
     )
     old_notes = legacy_notes(ctx.col) if needs_legacy else []
     legacy = LegacyIndex(old_notes, legacy_type_ids(notetypes, old_notes))
+    if legacy.by_content:
+        legacy.doc_labels = [frozenset(tag for t in d.labels for tag in old_sync_label(t)) for d in ctx.parsed]
     ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy, ctx.reading.render)
     ctx.planner.rows_vouch = ctx.rows_vouch
 

@@ -947,6 +947,9 @@ class LegacyIndex:
                 self.by_content.setdefault(key, []).append(note)
         self.notes = list(notes)
         self.taken: Set[NoteId] = set()
+        # The label sets (``old_sync_label``) of the documents being synced:
+        # a note carrying another document's is that document's (``take``).
+        self.doc_labels: List[FrozenSet[str]] = []
 
     def kind_of(self, mid: NotetypeId) -> Optional[str]:
         """"basic" or "cloze" for a note in a type the old sync used, else None."""
@@ -981,6 +984,14 @@ class LegacyIndex:
             for key in keys:
                 for mid in self.mids.get(rc.kind, []):
                     found += [cand for cand in self.by_content.get((mid, key), ()) if cand.id not in self.taken]
+            if found and labels and self.doc_labels:
+                # A note of another document with the same front is not this
+                # card's: AnkiConnect refused a second note with a first field
+                # another one had, so the same question in two books has one
+                # old note, which is the first book's.
+                others = [ls for ls in self.doc_labels if ls and ls != labels]
+                found = [n for n in found if labels <= note_tags(n.tags)
+                         or not any(ls <= note_tags(n.tags) for ls in others)]
             if len(found) > 1:
                 wanted = {plain(t) for t in (*texts, rc.back)} - {""}
 

@@ -704,3 +704,25 @@ def test_two_old_notes_with_the_cards_front_and_other_answers_are_not_taken_at_r
     assert notes_with_guid(col, "1CardFibre2") == [fibre]
     assert (report.adopted, report.paired, report.created) == (1, 1, 0)
     assert {nid: study_state(col, nid) for nid in before} == before
+
+
+def test_a_question_in_a_second_book_does_not_take_the_first_books_old_note(col, tmp_path, state_path):
+    """AnkiConnect refused a note whose first field another note of its type
+    had: the same question in two books left one old note, the first
+    book's. The second book's card, planned first, took it (its reviews,
+    its deck) and the first book's card came as a new note. A note carrying
+    another document's labels is now that document's."""
+    first = Doc(tmp_path / "polar", "1DocZzOsBook000000000000", "OS book", tags=["deck:os", "os"])
+    second = Doc(tmp_path / "polar", "1DocAaBioBook00000000000", "Bio book", tags=["deck:bio", "biology"])
+    old = old_sync_note(col, first, "What is a process?", "A program in execution")
+    answer_all(col, [old])
+    first.card("1CardOsProc", basic("What is a process?", "A program in execution"), ref="page:1")
+    second.card("1CardBioPro", basic("What is a process?", "A series of steps in a cell"), ref="page:1")
+    first.write()
+    second.write()
+
+    report = run(col, first.root, state_path)
+
+    assert notes_with_guid(col, "1CardOsProc") == [old]
+    assert (report.adopted, report.created) == (1, 1) and not report.conflicts
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardBioPro")[0]).cards()} == {"bio"}
