@@ -989,9 +989,11 @@ class LegacyIndex:
                 # card's: AnkiConnect refused a second note with a first field
                 # another one had, so the same question in two books has one
                 # old note, which is the first book's.
-                others = [ls for ls in self.doc_labels if ls and ls != labels]
-                found = [n for n in found if labels <= note_tags(n.tags)
-                         or not any(ls <= note_tags(n.tags) for ls in others)]
+                def own(n: NoteInfo) -> bool:
+                    tags = note_tags(n.tags)
+                    return labels <= tags or not any(ls and ls != labels and ls <= tags for ls in self.doc_labels)
+
+                found = [n for n in found if own(n)]
             if len(found) > 1:
                 wanted = {plain(t) for t in (*texts, rc.back)} - {""}
 
