@@ -52,6 +52,8 @@ from .report_text import (
     leftovers_text,
     note_ids,
     nothing_changed,
+    older_version_ids,
+    older_versions_text,
     section_rows,
     sentence,
     snippet,
@@ -85,7 +87,7 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
     out = []
     listed = rows[:ROWS_LISTED]
     for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed}, key)):
-        if row.get("code") == "unrecorded_anki":  # the section's intro says why, once
+        if row.get("code") == "unrecorded_anki" and not row.get("old_sync"):  # the section's intro says why, once
             message = tr("“{field}” differs from Polar's text; Anki's version was kept.", field=row.get("field", ""))
         # (nowrap: the link never breaks between its words at the end of a long line)
         link = (f" <a href='nid:{nid}' style='white-space:nowrap'>{_esc(tr('Open in Browser'))}</a>"
@@ -139,6 +141,14 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
             f"<p>{_esc(leftovers_text(len(leftovers)))}<br><a href='nid:{ids}'>{_esc(tr('Show in Browser'))}</a>"
             f" · <a href='{SUSPEND_LEFTOVERS}{ids}'>{_esc(suspend)}</a></p>"
         )
+        older = [n for n in older_version_ids(data) if n in set(leftovers)]
+        if older:
+            some = ",".join(str(n) for n in older)
+            suspend = tr("Suspend it") if len(older) == 1 else tr("Suspend them")
+            parts.append(
+                f"<p>{_esc(older_versions_text(len(older)))}<br><a href='nid:{some}'>{_esc(tr('Show in Browser'))}</a>"
+                f" · <a href='{SUSPEND_LEFTOVERS}{some}'>{_esc(suspend)}</a></p>"
+            )
     for heading, note, key in sections:
         items = data.get(key) or []
         if key == "conflicts":
@@ -161,7 +171,8 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
 
 def _unrecorded_note() -> str:
     return tr("These notes' text differs from Polar's, and the add-on has no record of syncing them before "
-              "(they came from another computer or an import, or its record was lost): Anki's text was kept, "
+              "(they came from another computer, an import or Polar's old sync, or its record was lost): "
+              "Anki's text was kept, "
               "nothing was overwritten. Polar's version is shown with each; to take it, copy it into the note. "
               "From now on, changes on either side are synced as usual.")
 

@@ -127,6 +127,21 @@ def leftover_ids(data: Mapping[str, Any]) -> List[int]:
     return [int(n) for n in data.get("legacy_leftovers") or []]
 
 
+def older_version_ids(data: Mapping[str, Any]) -> List[int]:
+    """Of the leftovers, the older versions of a card synced now."""
+    return [int(n) for n in data.get("legacy_older_versions") or []]
+
+
+def older_versions_text(n: int) -> str:
+    return ntr(
+        "Of them, {n} is an older version of a card that is synced now: Polar's old sync added a new note each "
+        "time you edited a card in Polar, so you may be studying it beside the card's note.",
+        "Of them, {n} are older versions of cards that are synced now: Polar's old sync added a new note each "
+        "time you edited a card in Polar, so you may be studying them beside the cards' notes.",
+        n,
+    )
+
+
 def leftovers_text(n: int) -> str:
     return ntr(
         "{n} note from Polar's old sync no longer matches a Polar card: deleted in Polar, or not matched with "
@@ -612,6 +627,8 @@ def _messages() -> Dict[str, Any]:
         "conflict_anki": lambda r: tr("“{field}” was changed in Polar and in Anki; Anki's version was kept.",
                                       field=r.get("field", "")),
         "unrecorded_anki": lambda r: tr(
+            "“{field}” was edited in Anki after Polar's old sync wrote it: your version was kept.",
+            field=r.get("field", "")) if r.get("old_sync") else tr(
             "“{field}” differs from Polar's text, and the add-on has no record of syncing this note before (it "
             "came from another computer or an import, or the add-on's record was lost): Anki's version was kept.",
             field=r.get("field", "")),

@@ -43,7 +43,7 @@ from .decks import default_deck
 from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
-from .legacy import OldNote, note_tags
+from .legacy import OldNote, note_tags, old_sync_deck_names, old_sync_label
 from .notetypes import KINDS, LAYOUT_MARK, NoteTypeRef, describe_missing, legacy_type_name, note_types
 from .plan import (
     LegacyIndex,
@@ -69,6 +69,7 @@ from .write import UNDO_NAME, batched, foreign_row, write_plan
 # AnkiWeb, may be old-sync notes too).
 LEFTOVERS_KEY = "legacy_leftovers"
 NOTES_SEEN_KEY = "legacy_notes_seen"
+OLDER_KEY = "legacy_older_versions"  # leftovers that are older versions of a card taken over
 # State key: the collection's schema stamp (``scm``) as the last sync left it.
 SCHEMA_KEY = "schema_seen"
 _EMPTY_TAIL = "+" + EMPTY_HASH  # a field hash of an answer written without a block
@@ -768,6 +769,8 @@ def look_up_notes(ctx: Applying) -> None:
     )
     old_notes = legacy_notes(ctx.col) if needs_legacy else []
     legacy = LegacyIndex(old_notes, legacy_type_ids(notetypes, old_notes))
+    if legacy.by_content:
+        legacy.doc_labels = [frozenset(tag for t in d.labels for tag in old_sync_label(t)) for d in ctx.parsed]
     ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy, ctx.reading.render)
     ctx.planner.rows_vouch = ctx.rows_vouch
 
@@ -804,6 +807,43 @@ def follow_kept_notes(ctx: Applying) -> None:
             continue  # the deck it goes to by name anyway
         ctx.deck_ids[name.lower()] = did
         d.place = ctx.places[d.key] = name
+
+
+def follow_old_sync_decks(ctx: Applying) -> None:
+    """A document first synced here whose ``deck:`` tag holds an ``_`` goes
+    to the deck Polar's old sync made for it, when that deck holds its old
+    notes and the one this add-on would make does not exist yet: the old
+    sync wrote ``_`` as a space (2.x) or a level (1.x), this add-on keeps it,
+    so the adopted notes (with their reviews) stayed in "machine learning"
+    while the document's new cards went to a new "machine_learning" beside
+    it. The deck is then followed by its id, as a renamed one is."""
+    legacy = _planner(ctx).legacy
+    if not legacy.notes:
+        return
+    homes: Set[DeckId] = {card.home for note in legacy.notes for card in note.cards}
+    decks: Optional[Dict[DeckId, str]] = None
+    for d in ctx.parsed:
+        if d.key in ctx.known_docs or d.place:
+            continue
+        names = old_sync_deck_names(d.labels)
+        if not names:
+            continue
+        if decks is None:
+            decks = normal_decks(ctx.col)
+            by_name = {_deck_key(name): did for did, name in decks.items()}
+        if _deck_key(d.deck) in by_name:
+            continue  # the deck it goes to by name exists: as before
+        found = {by_name[k] for k in map(_deck_key, names) if k in by_name and by_name[k] in homes}
+        if len(found) != 1:
+            continue
+        did = next(iter(found))
+        ctx.deck_ids[decks[did].lower()] = did
+        d.place = ctx.places[d.key] = decks[did]
+
+
+def _deck_key(name: str) -> str:
+    """A deck name as Anki compares it: levels trimmed, case folded."""
+    return "::".join(part.strip() for part in name.split("::")).lower()
 
 
 def legacy_type_ids(notetypes: Dict[NotetypeId, NoteTypeRef], notes: Sequence[NoteInfo]) -> Dict[str, List[NotetypeId]]:
@@ -873,10 +913,13 @@ def pair_legacy_notes(ctx: Applying) -> None:
     reading = ctx.reading
     untaken = list(planner.legacy.untaken())
     current: Set[str] = set()
-    if untaken:  # (all the state's cards are a second's read at 50,000: only when there is something to judge)
-        current = {cid for d in reading.docs.values() for cid in d.card_ids}
+    named = {i for note in untaken for i in (legacy_card_id(t) for t in note.tags) if i}
+    if named:  # only the cards the old notes name: asked of the state by id, not every row read
+        current = {cid for d in reading.docs.values() for cid in d.card_ids if cid in named}
         if any(d.status != "parsed" for d in reading.docs.values()):
-            current |= {cid for cid, c in reading.state.all_cards().items() if not c.orphaned}
+            # (every row was read here on each sync while leftovers remained:
+            # ~50 ms at 2,500 cards, a second at 50,000, watcher syncs too)
+            current |= {cid for cid, (_, orphaned) in reading.state.owners(named - current).items() if not orphaned}
     leftovers = []
     deck_names: Dict[Optional[DeckId], str] = {}
     for note in untaken:
@@ -888,15 +931,23 @@ def pair_legacy_notes(ctx: Applying) -> None:
         if home not in deck_names:
             deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower() if home is not None else ""
         old = OldNote(note.id, kind or "", " ".join(note.fields), note_tags(note.tags),
-                      deck_names[home])
+                      deck_names[home], bool(note.cards) and all(c.queue == -1 for c in note.cards))
         leftovers.append((note, old))
-    planner.pair_legacy(leftovers, ctx.parsed)
+    planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles)
+    # Older versions found when their card was taken over (an earlier sync)
+    # stay named as such while they are left over.
+    plan = planner.plan
+    known = {int(n) for n in (reading.state.meta(OLDER_KEY) or "").split(",") if n.isdigit()}
+    if known:
+        left = set(plan.legacy_leftovers)
+        plan.legacy_older = sorted((known & left) | set(plan.legacy_older))
     # A document that could not be read keeps its cards' ids in the state
     # (``current`` above); an empty library (a wrong folder) proves nothing.
     ctx.whole_library = reading.only is None and reading.listed > 0
     ctx.legacy_unsettled = len(planner.plan.legacy_leftovers)
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
+        planner.plan.legacy_older = []
 
 
 def plan_sweep(ctx: Applying) -> None:
@@ -1127,6 +1178,7 @@ def remember(ctx: Applying) -> None:
     # in a whole-library sync, or in any sync that left nothing unsettled.
     meta = {
         LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers)),
+        OLDER_KEY: ",".join(map(str, _planner(ctx).plan.legacy_older)),
         NOTES_SEEN_KEY: str(ctx.col.note_count()),
     } if ctx.whole_library or not ctx.legacy_unsettled else None
     if ctx.reading.library_meta:  # which library this is (read.set_apart)
@@ -1226,6 +1278,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     find_gone_documents,
     look_up_notes,
     follow_kept_notes,
+    follow_old_sync_decks,
     plan_documents,
     pair_legacy_notes,
     plan_sweep,

@@ -47,8 +47,18 @@ def is_polar_guid(guid: str) -> bool:
 
 
 def legacy_card_id(tag: str) -> Optional[str]:
-    """``polar_guid:<id>`` (a Polar 1.x tag) → the Polar flashcard id."""
+    """``polar_guid:<id>`` (a Polar 1.x tag) → the Polar flashcard id; also
+    moved under a parent tag in the Browser (``Polar::polar_guid:<id>``)."""
+    if "::" in tag:
+        tag = tag.rpartition("::")[2]
     if tag.lower().startswith(LEGACY_GUID_TAG):
         ident = tag[len(LEGACY_GUID_TAG):]
         return ident or None
     return None
+
+
+def is_legacy_marker(tag: str) -> bool:
+    """``_polar-flashcard`` (every old-sync note), also moved under a parent
+    tag (``Polar::_polar-flashcard``: it sorts first in the Browser)."""
+    low = tag.lower()
+    return low == LEGACY_MARKER_TAG or low.endswith("::" + LEGACY_MARKER_TAG)

@@ -15,9 +15,13 @@ pair needs every piece of evidence at once:
 * the new card's text is an edit of the old one (:func:`similarity`);
 * no other candidate on either side: the old note resembles exactly one new
   card of its document and that card exactly one old note (a near second
-  candidate, even below the pairing bar, makes the pair ambiguous).
+  candidate, even below the pairing bar, makes the pair ambiguous), unless
+  the card's candidates are versions of one card, the old sync's note of
+  each edit (v1, v2): the newest takes it (:func:`_newest_of_chain`).
 
-Everything else is a leftover: reported, never changed by a sync.
+Everything else is a leftover: reported, never changed by a sync. Those that
+are an earlier version of a card taken over are named as such in the report
+(:func:`older_versions`): the user may be studying both.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Dict, FrozenSet, List, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 # Pair when at least this share of the old text survives in the new one...
 PAIR_THRESHOLD = 0.85
@@ -62,7 +66,11 @@ def similarity(old: str, new: str) -> float:
     the card); replacing a word is not ("capital of France" → "capital of
     Germany" keeps 77 %). A new text that is mostly new (the old one a small
     part of it) does not count as an edit of it."""
-    a, b = plain_text(old), plain_text(new)
+    return _similarity(plain_text(old), plain_text(new))
+
+
+def _similarity(a: str, b: str) -> float:
+    """:func:`similarity` of two plain texts."""
     if not a or not b:
         return 0.0
     matcher = SequenceMatcher(None, a, b, autojunk=False)
@@ -85,6 +93,7 @@ class OldNote:
     text: str  # its fields' HTML, joined
     tags: FrozenSet[str]  # lower-case, quotes dropped (note_tags)
     deck: str  # lower-case name of its (home) deck
+    suspended: bool = False  # every card of it suspended (the user's "not this one")
 
 
 @dataclass(frozen=True)
@@ -124,16 +133,46 @@ def same_document(note: OldNote, card: NewCard) -> bool:
     return note.deck in card.decks
 
 
+def _trigrams(text: str) -> FrozenSet[str]:
+    return frozenset(text[i:i + 3] for i in range(len(text) - 2))
+
+
+def _windows(text: str) -> Dict[str, FrozenSet[int]]:
+    """Each window of 3 characters of ``text`` → the positions it covers."""
+    out: Dict[str, Set[int]] = {}
+    for i in range(len(text) - 2):
+        out.setdefault(text[i:i + 3], set()).update((i, i + 1, i + 2))
+    return {gram: frozenset(at) for gram, at in out.items()}
+
+
+def _could_reach(a: str, windows: Dict[str, FrozenSet[int]], trigrams: FrozenSet[str], share: float) -> bool:
+    """Whether ``share`` of ``a`` (its ``windows``) can survive in a text of
+    these ``trigrams``: a surviving run (``_MIN_BLOCK`` = 3 or more
+    characters) lies in windows of 3 found in both, so the characters such
+    windows cover bound what survives. Exact as a filter (never refuses a
+    pair ``similarity`` would score at ``share``) and done by set operations:
+    with hundreds of old notes and new cards in a document, the first sync
+    spent seconds comparing unrelated texts."""
+    shared = trigrams.intersection(windows)
+    return len(frozenset().union(*(windows[g] for g in shared))) >= share * len(a)
+
+
 def pair(old: Sequence[OldNote], new: Sequence[NewCard]) -> List[Tuple[int, str]]:
     """(note id, card id) for every confident pair; see the module doc."""
     scores: Dict[Tuple[int, str], float] = {}
     by_note: Dict[int, List[str]] = {}
     by_card: Dict[str, List[int]] = {}
+    plain_new = {card.card_id: plain_text(card.text) for card in new}
+    grams = {cid: _trigrams(text) for cid, text in plain_new.items()}
     for note in old:
+        a = plain_text(note.text)
+        windows = _windows(a)
         for card in new:
             if card.kind != note.kind or not same_document(note, card):
                 continue
-            score = similarity(note.text, card.text)
+            if not _could_reach(a, windows, grams[card.card_id], RIVAL_THRESHOLD):
+                continue
+            score = _similarity(a, plain_new[card.card_id])
             if score >= RIVAL_THRESHOLD:
                 scores[(note.note_id, card.card_id)] = score
                 by_note.setdefault(note.note_id, []).append(card.card_id)
@@ -142,7 +181,78 @@ def pair(old: Sequence[OldNote], new: Sequence[NewCard]) -> List[Tuple[int, str]
     for (nid, cid), score in sorted(scores.items()):
         if score >= PAIR_THRESHOLD and by_note[nid] == [cid] and by_card[cid] == [nid]:
             pairs.append((nid, cid))
-    return pairs
+    texts = {note.note_id: note.text for note in old}
+    suspended = frozenset(note.note_id for note in old if note.suspended)
+    for cid, nids in sorted(by_card.items()):
+        newest = _newest_of_chain(cid, nids, scores, by_note, texts, suspended)
+        if newest is not None:
+            pairs.append((newest, cid))
+    return sorted(pairs)
+
+
+def older_versions(old: Sequence[OldNote], taken: Sequence[NewCard]) -> List[int]:
+    """The old notes (left over: no card claimed them) that are an earlier
+    version of a card whose note was taken over this sync (``taken``: its
+    current text): the old sync added a note for each version of an edited
+    card, so the user may study the older ones beside it. Only said in the
+    report (a pair needs no rival; this needs none: nothing is changed)."""
+    by_doc: Dict[str, List[NewCard]] = {}
+    for card in taken:
+        by_doc.setdefault(card.doc, []).append(card)
+    seen: Dict[str, Tuple[str, FrozenSet[str]]] = {}  # card id -> its plain text and trigrams, when needed
+    found = []
+    for note in old:
+        a = plain_text(note.text)
+        windows = _windows(a)
+        if any(_has_newer_version(note, a, windows, cards, seen) for cards in by_doc.values()
+               if same_document(note, cards[0])):
+            found.append(note.note_id)
+    return found
+
+
+def _has_newer_version(note: OldNote, a: str, windows: Dict[str, FrozenSet[int]], cards: Sequence[NewCard],
+                       seen: Dict[str, Tuple[str, FrozenSet[str]]]) -> bool:
+    for card in cards:
+        if card.kind != note.kind:
+            continue
+        if card.card_id not in seen:
+            text = plain_text(card.text)
+            seen[card.card_id] = (text, _trigrams(text))
+        text, grams = seen[card.card_id]
+        if _could_reach(a, windows, grams, PAIR_THRESHOLD) and _similarity(a, text) >= PAIR_THRESHOLD:
+            return True
+    return False
+
+
+def _newest_of_chain(cid: str, nids: List[int], scores: Dict[Tuple[int, str], float],
+                     by_note: Dict[int, List[str]], texts: Dict[int, str],
+                     suspended: FrozenSet[int] = frozenset()) -> Optional[int]:
+    """The old note a card takes when several resemble it because they are
+    versions of one card: Polar made a new card on every edit and the old
+    sync a note for each (v1, v2, ...), so a card edited again since (v3)
+    resembles all of them. The newest version takes the card when the card
+    is an edit of it, it resembles no other new card, and every older one
+    is an earlier version of a newer one: an edit of it, at least as close
+    to it as to the card. Anything else (a sibling cloze, "France" beside
+    "Germany") stays ambiguous, and the older versions stay leftovers.
+    (Similarity is what survives of the old text, additions are free: v1 is
+    often as close to v3 as v2 is, so "closest to the card" cannot decide.)
+    Note ids are creation times: the old sync added each version as a new
+    note, the last one last. A version the user suspended (every card: they
+    kept studying another one of the duplicates) is passed over for the
+    newest one they did not suspend."""
+    if len(nids) < 2:
+        return None
+    chain = sorted(nids)
+    for i, nid in enumerate(chain[:-1]):
+        to_card = scores[(nid, cid)]
+        if not any(similarity(texts[nid], texts[later]) >= max(PAIR_THRESHOLD, to_card) for later in chain[i + 1:]):
+            return None
+    studied = [nid for nid in chain if nid not in suspended]
+    newest = (studied or chain)[-1]
+    if scores[(newest, cid)] < PAIR_THRESHOLD or by_note[newest] != [cid]:
+        return None
+    return newest
 
 
 def legacy_kind(kind: str) -> str:
@@ -150,11 +260,12 @@ def legacy_kind(kind: str) -> str:
     return "cloze" if kind == "cloze" else "basic"
 
 
-def old_sync_decks(labels: Sequence[str], deck: str) -> FrozenSet[str]:
+def old_sync_decks(labels: Sequence[str], deck: str, title: str = "") -> FrozenSet[str]:
     """Deck names (lower-case) the old sync may have put a document's notes in:
     the deck this add-on chose, the last ``deck:`` tag with ``/`` as ``::``
     and, before Polar fixed nesting, only its first level (Polar #758);
-    "Default" for a document without one."""
+    "Default" for a document without one, or its ``title`` (Polar before
+    1.8 made a deck per document, ``DocInfos.bestTitle``)."""
     names = {deck.lower()}
     tags = [label[len("deck:"):] for label in labels if label.lower().startswith("deck:")]
     if tags:
@@ -162,4 +273,20 @@ def old_sync_decks(labels: Sequence[str], deck: str) -> FrozenSet[str]:
         names |= {full, full.split("::")[0]}
     else:
         names.add("default")
+        if title.strip():
+            names.add("::".join(part.strip() for part in title.split("::")).lower())
     return frozenset(names)
+
+
+def old_sync_deck_names(labels: Sequence[str]) -> List[str]:
+    """The names Polar's old sync gave the deck of a document's ``deck:``
+    tag (its last one), where they differ from the tag as it is: Polar 2.x
+    (``Decks.toSubDeck``) made ``/`` a level and ``_`` a space
+    (``deck:machine_learning/deep_nets`` → "machine learning::deep nets"),
+    Polar 1.x made ``_`` a level ("machine::learning"). This add-on keeps
+    ``_`` as it is."""
+    tags = [label[len("deck:"):] for label in labels if label.lower().startswith("deck:")]
+    if not tags or "_" not in tags[-1]:
+        return []
+    value = tags[-1]
+    return [value.replace("/", "::").replace("_", " "), value.replace("_", "::").replace("/", "::")]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import html as _html
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from operator import attrgetter
 from typing import (
     TYPE_CHECKING,
@@ -35,6 +36,7 @@ from typing import (
     Any,
     Callable,
     Dict,
+    FrozenSet,
     List,
     NamedTuple,
     Optional,
@@ -52,8 +54,8 @@ from ..render.context import KEPT_IMAGE, kept_image, split_block
 from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
 from .field_merge import merge_field
-from .identity import LEGACY_MARKER_TAG, guid_for, legacy_card_id
-from .legacy import NewCard, OldNote, legacy_kind, old_sync_decks, old_sync_label, pair
+from .identity import guid_for, is_legacy_marker, legacy_card_id
+from .legacy import NewCard, OldNote, legacy_kind, note_tags, old_sync_decks, old_sync_label, older_versions, pair
 from .notetypes import (
     NoteTypeRef,
     Want,
@@ -217,6 +219,7 @@ class Plan:
     paired: int = 0  # old-sync notes of an older version of a card, taken over
     # old-sync notes that match no current card (reported, never changed)
     legacy_leftovers: List[int] = field(default_factory=list)
+    legacy_older: List[int] = field(default_factory=list)  # of them, older versions of a card synced now
     # matched cards of documents read this time whose images are not in the
     # media folder (a sync killed before its media thread finished)
     missing_media: List[RenderedCard] = field(default_factory=list)
@@ -253,6 +256,42 @@ def plain(html: str) -> str:
     if "&" in text:
         text = _html.unescape(text)
     return _WS.sub(" ", text).strip().lower()
+
+
+def old_sync_texts(card: Flashcard) -> Tuple[str, ...]:
+    """The texts Polar's old sync wrote into a note for this card, one per
+    Polar field (front, back, text...), as ``old_sync_front`` reads them."""
+    return tuple(text.value for text in card.fields.values())
+
+
+def made_after(created: str, note_id: int) -> bool:
+    """Whether a Polar card's ``created`` (ISO time) is later than the note
+    (its id: the time Anki added it, in ms). Unknown: False."""
+    try:
+        when = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp() > note_id / 1000
+
+
+def _text_of(html: str) -> str:
+    """``plain`` with case kept: a fixed capital is an edit too."""
+    text = _TAG_RE.sub(" ", html)
+    if "&" in text:
+        text = _html.unescape(text)
+    return _WS.sub(" ", text).strip()
+
+
+def edited_since_old_sync(current: str, ours: str, sent: Sequence[str]) -> bool:
+    """Whether an old-sync note's field holds text the user typed in Anki:
+    neither empty nor, markup aside, what the old sync wrote for its card
+    (``sent``, ``old_sync_texts``) or what this add-on writes (``ours``).
+    The old sync wrote images as media names and Markdown or TEXT as it
+    was: only the text is compared."""
+    text = _text_of(current)
+    return bool(text) and text != _text_of(ours) and all(text != _text_of(s) for s in sent)
 
 
 def old_sync_front(card: Flashcard, kind: str) -> str:
@@ -337,10 +376,14 @@ class Planner:
     # -- one matched card --------------------------------------------------
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
                deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
-               drop_tags: Sequence[str] = (), recorded: bool = True) -> None:
+               drop_tags: Sequence[str] = (), recorded: bool = True,
+               old_sync_sent: Optional[Sequence[str]] = None) -> None:
         """``recorded`` False: a Polar note (by its guid) no state row knows
         (another computer's, an import's, the state lost): a text of it that
-        differs from Polar's is kept as the user's (see ``merge_field``)."""
+        differs from Polar's is kept as the user's (see ``merge_field``).
+        ``old_sync_sent``: for a note of Polar's old sync adopted by its card,
+        what that sync wrote for the card (``old_sync_texts``); a field that
+        holds other text was edited in Anki and is kept the same way."""
         nt = self.notetypes.get(note.mid)
         if nt is None:  # a note type gone since the snapshot: match by position
             nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
@@ -366,14 +409,18 @@ class Planner:
                 hashes.append("")
                 continue
             cur = note.fields[i] if i < len(note.fields) else ""
+            edited_old = old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)
             merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
-                                 self.settings.conflict_policy == "polar_wins", recorded)
+                                 self.settings.conflict_policy == "polar_wins", recorded and not edited_old)
             if merged.unrecorded:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
-                    "message": f"field {names[i]!r} differs from Polar's and no earlier sync of this note is "
+                    "message": (f"field {names[i]!r} of a note of Polar's old sync was edited in Anki since "
+                                "(it differs from what that sync wrote); Anki version kept") if edited_old else
+                               f"field {names[i]!r} differs from Polar's and no earlier sync of this note is "
                                "recorded here (another computer, an import, a lost sync state); Anki version kept",
                     "code": "unrecorded_anki", "field": names[i], "polar": _own_part(want.text),
+                    **({"old_sync": True} if edited_old else {}),
                     # (what stays: with text typed inside the block, that text
                     # moved before it; the note's own part alone showed none)
                     "anki": _own_part(cur if merged.value is None else merged.value), "note_id": note.id,
@@ -517,8 +564,10 @@ class Planner:
         decided: Set[Tuple[str, str]] = set()
         if gone_by_key and unmatched:
             chosen, decided = self._match_by_text(unmatched, meta, gone_by_key)
+        labels: Optional[FrozenSet[str]] = None  # the document's labels as on an old note, when needed
         for card in unmatched:
             card_meta = meta.get(card.card_id, NO_META)
+            raw = card.card if isinstance(card, Pending) else None  # as read, for an old-sync note
             key = (card_meta.ref, card_meta.type)
             prev_chosen = chosen.get(card.card_id)
             queue = None if key in decided else gone_by_key.get(key)
@@ -543,15 +592,23 @@ class Planner:
                 if rendered is None:
                     continue
                 card = rendered
-            adopted = self.legacy.take(card, sent)
+            if self.legacy.by_content and labels is None:
+                labels = frozenset(tag for t in loaded.labels for tag in old_sync_label(t))
+            adopted = self.legacy.take(card, sent, labels or frozenset(),
+                                       old_sync_texts(raw) if raw is not None else ())
             if adopted is not None:
                 rc = self._rendered(card)
                 if rc is None:  # not syncable: the old note stays as it is
                     self.legacy.taken.discard(adopted.id)
                     continue
                 planned.add(rc.card_id)
+                # A card made after the old note (Polar re-creates a card it
+                # edits, and a 2.x note is found by its front: the back may be
+                # Polar's edit) is no text the old sync wrote: Polar's, as ever.
+                written_from = raw is not None and not made_after(raw.created, adopted.id)
                 self.update(adopted, rc, doc, None, None, guid_for(card.card_id), card_meta,
-                            drop_tags=_legacy_tags(adopted))
+                            drop_tags=_legacy_tags(adopted),
+                            old_sync_sent=old_sync_texts(raw) if raw is not None and written_from else None)
                 self.plan.updates[-1].taken_over = "adopted"
                 self.plan.adopted += 1
                 continue
@@ -644,11 +701,15 @@ class Planner:
                 used.add(prev.card_id)
                 self.plan.carry.append(prev)
 
-    def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc]) -> None:
+    def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc],
+                    titles: Optional[Dict[str, str]] = None) -> None:
         """Old-sync notes no card claimed (``leftovers``) against the cards
         about to be created: a confident pair (``legacy.pair``) makes the old
         note that card's note, as a Polar edit does for this add-on's own
-        notes; every other leftover is listed in the plan, never changed."""
+        notes; every other leftover is listed in the plan, never changed.
+        ``titles``: the documents' titles (the old sync's deck for a
+        document without tags could be its title)."""
+        titles = titles or {}
         if not leftovers:
             return
         if self.render is not None:  # their text is compared: every new card rendered now
@@ -665,7 +726,7 @@ class Planner:
             labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
             text = f"{c.card.front} {c.card.back}"
             new.append(NewCard(c.card.card_id, c.doc, legacy_kind(c.kind), text, labels,
-                               old_sync_decks(d.labels, d.deck)))
+                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, ""))))
         notes: Dict[int, NoteInfo] = {info.id: info for info, _ in leftovers}
         pairs = dict((cid, nid) for nid, cid in pair([old for _, old in leftovers], new))
         keep: List[Create] = []
@@ -686,6 +747,18 @@ class Planner:
             nid for nid, info in notes.items()
             if nid not in self.legacy.taken and not all(c.queue == -1 for c in info.cards)
         )
+        # Which of them are older versions of a card taken over now (told apart
+        # in the report: the user may be studying both).
+        taken = []
+        for u in self.plan.updates:
+            d = by_doc.get(u.doc)
+            if u.taken_over and d is not None:
+                labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
+                taken.append(NewCard(u.rc.card_id, u.doc, legacy_kind(u.rc.kind), f"{u.rc.front} {u.rc.back}",
+                                     labels, old_sync_decks(d.labels, d.deck, titles.get(u.doc, ""))))
+        if taken and self.plan.legacy_leftovers:
+            left = set(self.plan.legacy_leftovers)
+            self.plan.legacy_older = sorted(older_versions([old for info, old in leftovers if info.id in left], taken))
 
     def vanished(self, card: CardState, move_to: Optional[str] = None) -> None:
         """``card`` is gone from Polar: its note becomes an orphan (one
@@ -749,7 +822,7 @@ def _texts(fields: Sequence[str]) -> Tuple[str, str]:
 
 def _legacy_tags(note: NoteInfo) -> List[str]:
     """The old sync's bookkeeping tags, dropped when a note is taken over."""
-    return [t for t in note.tags if legacy_card_id(t) is not None or t.lower() == LEGACY_MARKER_TAG.lower()]
+    return [t for t in note.tags if legacy_card_id(t) is not None or is_legacy_marker(t)]
 
 
 def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> None:
@@ -955,6 +1028,7 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
     report.rekeyed = plan.rekeyed
     report.paired = plan.paired
     report.legacy_leftovers = list(plan.legacy_leftovers)
+    report.legacy_older = list(plan.legacy_older)
     report.conflicts = plan.conflicts
     report.duplicates = sum(1 for o in plan.orphans if o.duplicate and not o.spare)
     report.copies = sum(1 for o in plan.orphans if o.spare)
@@ -1024,11 +1098,14 @@ class LegacyIndex:
             if ids:
                 for ident in ids:
                     self.by_id.setdefault(ident, note)
-            elif note.has_tag(LEGACY_MARKER_TAG):
+            elif any(is_legacy_marker(t) for t in note.tags):
                 key = (note.mid, plain(note.fields[0] if note.fields else ""))
                 self.by_content.setdefault(key, []).append(note)
         self.notes = list(notes)
         self.taken: Set[NoteId] = set()
+        # The label sets (``old_sync_label``) of the documents being synced:
+        # a note carrying another document's is that document's (``take``).
+        self.doc_labels: List[FrozenSet[str]] = []
 
     def kind_of(self, mid: NotetypeId) -> Optional[str]:
         """"basic" or "cloze" for a note in a type the old sync used, else None."""
@@ -1040,12 +1117,18 @@ class LegacyIndex:
     def untaken(self) -> List[NoteInfo]:
         return [n for n in self.notes if n.id not in self.taken]
 
-    def take(self, rc: Union[RenderedCard, Pending], sent: str = "") -> Optional[NoteInfo]:
+    def take(self, rc: Union[RenderedCard, Pending], sent: str = "", labels: FrozenSet[str] = frozenset(),
+             texts: Sequence[str] = ()) -> Optional[NoteInfo]:
         """The old note of this card; by its front only for a rendered card
         (the caller renders a pending one when ``by_content`` is not empty):
         the text Polar's old sync ``sent`` for it (Markdown raw, TEXT and a
         bare ``&`` unescaped, see ``old_sync_front``) first, then the front
-        this add-on renders."""
+        this add-on renders. Of several notes with that front (the same
+        question in two books, or twice in one), the one of the card's
+        document (it carries all its ``labels``, as ``old_sync_label`` gives
+        them) and then with the card's other fields (``texts``: what the old
+        sync wrote, ``old_sync_texts``; or as rendered) is taken: the first
+        found gave one book's card the other's note, its reviews and deck."""
         note = self.by_id.get(rc.card_id)
         if note is None and self.by_content and not isinstance(rc, Pending):  # plain() per card is not free
             keys = [plain(rc.front)]
@@ -1053,16 +1136,34 @@ class LegacyIndex:
                 first = plain(sent)
                 if first != keys[0]:
                     keys.insert(0, first)
+            found: List[NoteInfo] = []
             for key in keys:
                 for mid in self.mids.get(rc.kind, []):
-                    for cand in self.by_content.get((mid, key), ()):
-                        if cand.id not in self.taken:
-                            note = cand
-                            break
-                    if note is not None:
-                        break
-                if note is not None:
-                    break
+                    found += [cand for cand in self.by_content.get((mid, key), ()) if cand.id not in self.taken]
+            if found and labels and self.doc_labels:
+                # A note of another document with the same front is not this
+                # card's: AnkiConnect refused a second note with a first field
+                # another one had, so the same question in two books has one
+                # old note, which is the first book's.
+                def own(n: NoteInfo) -> bool:
+                    tags = note_tags(n.tags)
+                    return labels <= tags or not any(ls and ls != labels and ls <= tags for ls in self.doc_labels)
+
+                found = [n for n in found if own(n)]
+            if len(found) > 1:
+                wanted = {plain(t) for t in (*texts, rc.back)} - {""}
+
+                def rank(n: NoteInfo) -> Tuple[bool, bool]:
+                    return (not labels <= note_tags(n.tags), not {plain(f) for f in n.fields[1:]} - {""} <= wanted)
+
+                found.sort(key=rank)
+                if rank(found[0]) == rank(found[1]) and found[0].fields[1:] != found[1].fields[1:]:
+                    # Two of them fit as well, with other answers ("Define:"
+                    # twice, the answer edited in Polar; an image alone in
+                    # front): which is this card's is for pairing to tell,
+                    # by text and with no rival, or no one.
+                    found = []
+            note = found[0] if found else None
         if note is None or note.id in self.taken:
             return None
         self.taken.add(note.id)

@@ -167,6 +167,9 @@ class Report:
     # ids of old-sync notes that match no current Polar card: never changed
     # by a sync; the user may look at them or suspend them
     legacy_leftovers: List[int] = field(default_factory=list)
+    # of them, older versions of a card synced now (Polar's old sync added a
+    # note for each edit): the user may be studying both
+    legacy_older: List[int] = field(default_factory=list)
     documents: int = 0  # documents in the library
     parsed: int = 0  # documents read this time (the rest were unchanged)
     skipped_documents: int = 0  # polar-sync:skip / archived
@@ -245,6 +248,7 @@ class Report:
             **{k: self.count(k) for k in MAIN_COUNTS},
             **{k: self.count(k) for k in EXTRA_COUNTS},
             "legacy_leftovers": list(self.legacy_leftovers),
+            "legacy_older_versions": list(self.legacy_older),
             "documents": self.documents,
             "parsed": self.parsed,
             "skipped_documents": self.skipped_documents,
@@ -300,6 +304,13 @@ class Report:
                    "no longer match a Polar card; left as they are (note ids")
                 + ": legacy_leftovers in the JSON report)"
             )
+            if self.legacy_older:
+                lines.append(
+                    f"  of them, {_counted(len(self.legacy_older), 'note')} "
+                    + ("is an older version" if len(self.legacy_older) == 1 else "are older versions")
+                    + " of a card synced now (the old sync added a note for each edit; "
+                    "legacy_older_versions in the JSON report)"
+                )
         if self.errors:
             lines.append(f"{_counted(len(self.errors), 'problem')}:")
             lines += [f"  {e['path']}: {e['message']}" for e in self.errors[:20]]

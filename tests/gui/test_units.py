@@ -366,6 +366,35 @@ def test_the_old_sync_link_counts_its_notes():
     assert "Suspend them<" in two
 
 
+def test_an_old_sync_notes_edit_kept_says_so():
+    """A field edited in Anki since Polar's old sync wrote it, kept on
+    adoption, is said as such (not "another computer or an import")."""
+    from addon.gui import i18n
+    from addon.gui.report_text import explain
+
+    row = {"code": "unrecorded_anki", "field": "Back", "old_sync": True, "message": "x"}
+    try:
+        i18n.force("en")
+        assert explain(row) == "“Back” was edited in Anki after Polar's old sync wrote it: your version was kept."
+        assert "another computer" in explain(dict(row, old_sync=False))
+        i18n.force("de")
+        assert explain(row).startswith("„Back“ wurde in Anki bearbeitet")
+    finally:
+        i18n.force(None)
+    html = report_html({"conflicts": [dict(row, polar="A", anki="B", note_id=1)], "documents": 1}, "manual", 0)
+    assert "was edited in Anki after Polar&#x27;s old sync wrote it" in html
+
+
+def test_the_old_syncs_older_versions_have_their_own_sentence_and_links():
+    """Leftovers that are older versions of a card synced now are named as
+    such (the user may be studying both), with links to just them."""
+    html = report_html({"legacy_leftovers": [5, 6, 7], "legacy_older_versions": [6, 7], "documents": 1}, "manual", 0)
+    assert "3 notes from Polar" in html and "no longer match a Polar card" in html
+    assert "Of them, 2 are older versions of cards that are synced now" in html
+    assert "href='nid:6,7'" in html and "href='polar-suspend:6,7'" in html
+    assert "Of them" not in report_html({"legacy_leftovers": [5], "documents": 1}, "manual", 0)
+
+
 def test_the_cli_summary_says_what_the_window_says():
     """The CLI and the sync log print ``Report.summary()``; the tooltip and
     the report window ``counts_line``: the same English words, in the same

@@ -10,6 +10,8 @@ the card's labels + ``_polar-flashcard`` (+ ``polar_guid:<id>`` on Polar 1.x)).
 
 from __future__ import annotations
 
+import dataclasses
+import random
 from pathlib import Path
 from typing import Iterable, List, Optional
 
@@ -18,7 +20,7 @@ import pytest
 from addon.settings import Settings
 from addon.sync.engine import sync
 from addon.sync.identity import guid_for
-from addon.sync.legacy import similarity
+from addon.sync.legacy import PAIR_THRESHOLD, RIVAL_THRESHOLD, similarity
 from tests.polar_factory import Doc, basic, cloze
 from tests.sync.helpers import run
 
@@ -390,3 +392,377 @@ def test_old_notes_in_a_german_cloze_type_get_their_context(col, book, state_pat
     assert "polar-context" in extra and "A process is a program in execution." in extra
     assert col.get_note(text)["Text"] == "A {{c1::process}} is a program in execution"
     assert not run(col, book.root, state_path).changed
+
+
+def test_a_card_edited_twice_pairs_with_its_newest_old_note_and_keeps_its_history(col, book, state_path):
+    """Polar made a new card on every edit and its old sync a new note for
+    each version (v1, v2), which the user studied side by side; edited
+    once more since (v3), the card resembles both old notes. It takes the
+    newest (v2, the one the last old sync wrote) with its reviews; v1 stays
+    a leftover. Before, the two candidates made the pair ambiguous: v3 came
+    as a new note without reviews and both old notes were left over."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution")
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution")
+    answer_all(col, [v1, v2])
+    before = study_state(col, v2)
+    book.card("1CardV3", basic("What is a process in an operating system?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.paired, report.created) == (1, 0)
+    assert notes_with_guid(col, "1CardV3") == [v2]
+    assert study_state(col, v2) == before
+    assert report.legacy_leftovers == [v1]
+    assert "operating system" in col.get_note(v2)["Front"]
+    assert not run(col, book.root, state_path).changed
+
+
+def test_a_sibling_cloze_of_the_same_sentence_is_no_older_version(col, book, state_path):
+    """Two cloze cards of one sentence (different deletions) resemble each
+    other as versions do; the new card is an edit of the older one, the
+    newer one is a sibling, not its predecessor: nothing is paired."""
+    a = old_sync_note(col, book, "{{c1::Paris}} is the capital and largest city of France", kind="Cloze")
+    b = old_sync_note(col, book, "Paris is the capital and largest city of {{c1::France}}", kind="Cloze")
+    book.card("1CardClzC", cloze("{{c1::Paris}} is the capital and the largest city of France"), "CLOZE",
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+    report = run(col, book.root, state_path)
+    assert (report.paired, report.created) == (0, 1)
+    assert sorted(report.legacy_leftovers) == sorted([a, b])
+
+
+PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+def test_an_old_sync_note_edited_in_anki_keeps_the_edit_when_adopted(col, book, state_path):
+    """A note of Polar's old sync the user fixed in Anki since (a typo in
+    the Back, a sentence added) is adopted with the fix kept and listed as
+    kept as in Anki; before, adoption wrote Polar's text over it silently
+    ("1 note updated"). The old sync never updated a note and Polar gives an
+    edited card a new id, so a note found by its card's id (1.x) or front
+    (2.x) whose field differs from what that sync wrote was edited in Anki.
+    What it wrote as it was (raw Markdown, TEXT, a data image as a media
+    name, ``&nbsp;``) is no edit: those notes take Polar's text as before."""
+    image = f'<img src="data:image/png;base64,{PNG_1PX}">'
+    shapes = {  # card id -> (Polar's fields, the old note's Front, Back as the old sync wrote them)
+        "1CardTyp001": ({"front": {"HTML": "What is a process?"}, "back": {"HTML": "A progam in execution"}},
+                        "What is a process?", "A progam in execution"),
+        "1CardTyp002": ({"front": {"HTML": "Who schedules threads?"}, "back": {"HTML": "The kernel"}},
+                        "Who schedules threads?", "The kernel"),
+        "1CardMd0001": ({"front": {"MARKDOWN": "What is **a** thread?"}, "back": {"TEXT": "2 < 3 & more"}},
+                        "What is **a** thread?", "2 < 3 & more"),
+        "1CardImg001": ({"front": {"HTML": f"What is shown?{image}"}, "back": {"HTML": "A&nbsp;pixel"}},
+                        'What is shown?<img src="1aBcDeFgHiJkLmNoPqRs.png">', "A&nbsp;pixel"),
+    }
+    olds = {}
+    for i, (card_id, (fields, front, back)) in enumerate(shapes.items()):
+        book.card(card_id, fields, ref="text-highlight:1HlLeg0001")
+        olds[card_id] = old_sync_note(col, book, front, back, card_id=card_id if i % 2 == 0 else None)
+    book.write()
+    answer_all(col, olds.values())
+    fixed = col.get_note(olds["1CardTyp001"])
+    fixed["Back"] = "A program in execution (fixed)"
+    col.update_note(fixed)
+    fixed2x = col.get_note(olds["1CardTyp002"])
+    fixed2x["Back"] = "The kernel's scheduler"
+    col.update_note(fixed2x)
+
+    report = run(col, book.root, state_path)
+
+    assert report.adopted == 4 and report.created == 0 and report.legacy_leftovers == []
+    kept = sorted((c["card"], c["field"], c["anki"]) for c in report.conflicts)
+    assert kept == [("1CardTyp001", "Back", "A program in execution (fixed)"),
+                    ("1CardTyp002", "Back", "The kernel's scheduler")]
+    assert all(c["code"] == "unrecorded_anki" and "old sync" in c["message"] and c["old_sync"]
+               for c in report.conflicts)
+    assert col.get_note(olds["1CardTyp001"])["Back"].startswith("A program in execution (fixed)<div")
+    assert col.get_note(olds["1CardTyp002"])["Back"].startswith("The kernel's scheduler<div")
+    assert "<strong>a</strong> thread" in col.get_note(olds["1CardMd0001"])["Front"]
+    again = run(col, book.root, state_path)
+    assert not again.changed and not again.conflicts
+    assert col.get_note(olds["1CardTyp001"])["Back"].startswith("A program in execution (fixed)<div")
+
+
+@pytest.mark.parametrize("old_deck", ["machine learning::deep nets",  # Polar 2.x: Decks.toSubDeck
+                                      "machine::learning::deep::nets"])  # Polar 1.x: "_" a level
+def test_a_deck_tag_with_an_underscore_keeps_the_deck_the_old_sync_made(col, tmp_path, state_path, old_deck):
+    """Polar's old sync wrote ``_`` in a ``deck:`` tag as a space (2.x) or
+    as a level (1.x); this add-on keeps it. The adopted notes, with their
+    reviews, stayed in the old sync's deck while the document's new cards
+    went to a new deck beside it ("machine_learning::deep_nets"): one
+    document in two decks. Its cards now go to the old sync's deck, and stay
+    there on later syncs."""
+    doc = Doc(tmp_path / "polar", "1DocML00000000000000000aa", "ML book", tags=["deck:machine_learning/deep_nets"])
+    doc.text_highlight("1HlMl0001", "A neuron sums its inputs.")
+    old = old_sync_note(col, doc, "What is a neuron?", "A unit", deck=old_deck)
+    answer_all(col, [old])
+    doc.card("1CardNeur01", basic("What is a neuron?", "A unit"), ref="text-highlight:1HlMl0001")
+    doc.card("1CardLayer1", basic("What is a layer?", "Units side by side"), ref="text-highlight:1HlMl0001")
+    doc.write()
+
+    report = run(col, doc.root, state_path)
+
+    assert (report.adopted, report.created) == (1, 1)
+    new = notes_with_guid(col, "1CardLayer1")[0]
+    decks = {col.decks.name(c.did) for nid in (old, new) for c in col.get_note(nid).cards()}
+    assert decks == {old_deck}
+    assert not col.decks.id_for_name("machine_learning::deep_nets")
+    doc.card("1CardLater1", basic("What is a weight?", "A factor"), ref="text-highlight:1HlMl0001")
+    doc.write()
+    again = run(col, doc.root, state_path)
+    assert again.created == 1
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardLater1")[0]).cards()} == {old_deck}
+    # A book added later with the same tag goes there too (the deck is followed by its id).
+    other = Doc(doc.root, "1DocML22222222222222222bb", "ML book 2", tags=["deck:machine_learning/deep_nets"])
+    other.card("1CardTensor", basic("What is a tensor?", "An array"), ref="page:1")
+    other.write()
+    run(col, doc.root, state_path)
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardTensor")[0]).cards()} == {old_deck}
+    assert not col.decks.id_for_name("machine_learning::deep_nets")
+
+
+def test_a_deck_tag_with_an_underscore_and_no_old_notes_is_kept_as_it_is(col, tmp_path, state_path):
+    doc = Doc(tmp_path / "polar", "1DocML00000000000000000aa", "ML book", tags=["deck:machine_learning"])
+    doc.card("1CardLayer1", basic("What is a layer?", "Units side by side"), ref="page:1")
+    doc.write()
+    col.decks.id("machine learning")  # the user's own deck of that name, no old-sync note in it
+    run(col, doc.root, state_path)
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardLayer1")[0]).cards()} \
+        == {"machine_learning"}
+
+
+def test_the_trigram_filter_never_refuses_what_similarity_would_pair():
+    """``pair`` skips the comparison when the old text's characters covered
+    by 3-character windows found in the new text cannot reach the bar: a
+    bound on what ``similarity`` keeps (runs of 3+), so never a lost pair."""
+    from addon.sync.legacy import _could_reach, _similarity, _trigrams, _windows
+
+    assert _could_reach("aaaaaaaaa", _windows("aaaaaaaaa"), _trigrams("aaaaaaaaa"), PAIR_THRESHOLD)
+    rnd = random.Random(3)
+    for _ in range(5000):
+        a = "".join(rnd.choice("abc de") for _ in range(rnd.randint(0, 40)))
+        b = "".join(rnd.choice("abc de") for _ in range(rnd.randint(0, 40)))
+        for share in (RIVAL_THRESHOLD, PAIR_THRESHOLD):
+            if _similarity(a, b) >= share:
+                assert _could_reach(a, _windows(a), _trigrams(b), share), (a, b, share)
+
+
+def test_hundreds_of_unrelated_old_notes_and_new_cards_are_not_compared_one_by_one(monkeypatch):
+    """A document with 300 old notes no card claims and 300 new cards: the
+    first sync compared all 90,000 pairs (~0.3 ms each, half a minute);
+    unrelated texts are now set aside before the comparison."""
+    import addon.sync.legacy as legacy
+
+    rnd = random.Random(5)
+    words = ["".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(3, 9))) for _ in range(3000)]
+
+    def sentence() -> str:
+        return " ".join(rnd.choice(words) for _ in range(rnd.randint(6, 14)))
+
+    tags = frozenset({"os"})
+    old = [legacy.OldNote(i, "basic", sentence(), tags, "os") for i in range(300)]
+    new = [legacy.NewCard(f"c{i}", "doc", "basic", sentence(), tags, frozenset({"os"})) for i in range(300)]
+    new[7] = dataclasses.replace(new[7], text=old[3].text + " indeed")  # an edit of old note 3
+    calls = []
+    real = legacy._similarity
+    monkeypatch.setattr(legacy, "_similarity", lambda a, b: calls.append(1) or real(a, b))
+    assert legacy.pair(old, new) == [(3, "c7")]
+    assert len(calls) < 1000
+
+
+def test_older_versions_of_a_card_synced_now_are_told_apart_from_deleted_cards(col, book, state_path):
+    """Polar 1.x's old sync added a note for each version of an edited card
+    (v1, v2, v3, each with its polar_guid:); the user studied all three.
+    v3 is its card's note now; v1 and v2 are left over as before, never
+    changed, but named as older versions of a card synced now (the user is
+    studying duplicates), apart from a note whose card was deleted in Polar.
+    Still so on the next syncs, until the user suspends them."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardV1")
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution", card_id="1CardV2")
+    v3 = old_sync_note(col, book, "What is a process in an operating system?", "A program in execution",
+                       card_id="1CardV3")
+    gone = old_sync_note(col, book, "What is paging?", "Fixed-size memory blocks", card_id="1CardGone1")
+    answer_all(col, [v1, v2, v3, gone])
+    before = {nid: study_state(col, nid) for nid in (v1, v2, gone)}
+    book.card("1CardV3", basic("What is a process in an operating system?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert report.adopted == 1 and notes_with_guid(col, "1CardV3") == [v3]
+    assert report.legacy_leftovers == sorted([v1, v2, gone])
+    assert report.legacy_older == sorted([v1, v2])
+    assert report.to_dict()["legacy_older_versions"] == sorted([v1, v2])
+    assert "2 notes are older versions of a card synced now" in report.summary()
+    assert {nid: study_state(col, nid) for nid in before} == before
+    again = run(col, book.root, state_path)
+    assert again.legacy_older == sorted([v1, v2]) and not again.changed
+    col.sched.suspend_cards(col.card_ids_of_note(v1))
+    third = run(col, book.root, state_path)
+    assert third.legacy_leftovers == sorted([v2, gone]) and third.legacy_older == [v2]
+
+
+def test_the_same_question_in_two_books_takes_each_books_own_old_note(col, tmp_path, state_path):
+    """Polar 2.x's old notes carry no card id: they are found by their
+    front. The same question in two books ("What is a process?" in an OS
+    book and a biology book), or twice in one book with other answers, had
+    each card take the first note with that front: the OS card got the
+    biology note, its reviews, its deck and (kept as the user's edit) its
+    answer. Each card now takes the note of its own document and answer."""
+    os_book = Doc(tmp_path / "polar", "1DocOsBook00000000000000", "OS book", tags=["deck:os", "os"])
+    bio = Doc(tmp_path / "polar", "1DocBioBook0000000000000", "Bio book", tags=["deck:bio", "biology"])
+    bio_note = old_sync_note(col, bio, "What is a process?", "A series of steps in a cell")
+    os_note = old_sync_note(col, os_book, "What is a process?", "A program in execution")
+    twice = [old_sync_note(col, os_book, "Define:", back) for back in ("A thread", "A fibre")]
+    answer_all(col, [bio_note])
+    before = study_state(col, bio_note)
+    os_book.card("1CardOsProc", basic("What is a process?", "A program in execution"), ref="page:1")
+    os_book.card("1CardFibre1", basic("Define:", "A fibre"), ref="page:1")
+    os_book.card("1CardThread", basic("Define:", "A thread"), ref="page:1")
+    bio.card("1CardBioPro", basic("What is a process?", "A series of steps in a cell"), ref="page:1")
+    os_book.write()
+    bio.write()
+
+    report = run(col, os_book.root, state_path)
+
+    assert report.adopted == 4 and report.created == 0 and not report.conflicts
+    assert notes_with_guid(col, "1CardOsProc") == [os_note]
+    assert notes_with_guid(col, "1CardBioPro") == [bio_note]
+    assert notes_with_guid(col, "1CardThread") == [twice[0]]
+    assert notes_with_guid(col, "1CardFibre1") == [twice[1]]
+    assert study_state(col, bio_note) == before
+    assert {col.decks.name(c.did) for c in col.get_note(bio_note).cards()} == {"bio"}
+
+
+def test_a_back_edited_in_polar_after_the_old_sync_is_polars_not_kept_as_an_edit(col, book, state_path):
+    """A 2.x note is found by its front; the card's back may have been edited
+    in Polar since (Polar re-creates the card: new id, made after the old
+    note; AnkiConnect refused the new version as a duplicate front). That
+    difference is Polar's edit: the note takes Polar's back, no Kept as in
+    Anki row. A card made before the note (the note was written from it)
+    keeps the user's edit (test above)."""
+    old = old_sync_note(col, book, "Who schedules threads?", "The kernal")
+    answer_all(col, [old])
+    before = study_state(col, old)
+    book.card("1CardSched2", basic("Who schedules threads?", "The kernel's scheduler"), ref="page:1")
+    _, card = book.find_card("1CardSched2")
+    card["created"] = card["lastUpdated"] = "2099-01-01T00:00:00.000Z"  # after the note, as an edit in Polar
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert report.adopted == 1 and not report.conflicts
+    assert col.get_note(old)["Back"].startswith("The kernel's scheduler<div")
+    assert study_state(col, old) == before
+
+
+def test_old_sync_tags_moved_under_a_parent_tag_are_still_the_old_syncs(col, book, state_path):
+    """``_polar-flashcard`` sorts first in the Browser's tag list; a user who
+    tidies drags it (and ``polar_guid:…``) under a parent ("Polar"), which
+    makes them ``Polar::_polar-flashcard`` on every note. Those notes were
+    still found by the tag scan but not recognised: each card got a new note
+    beside its old one (reviews left behind) and the old one was listed as
+    matching no card. They are adopted as before, the moved tags removed."""
+    two = old_sync_note(col, book, "Who schedules threads?", "The kernel")
+    one = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardOne01")
+    for nid in (two, one):
+        note = col.get_note(nid)
+        note.tags = ["Polar::" + t if t.startswith(("_polar-flashcard", "polar_guid:")) else t for t in note.tags]
+        col.update_note(note)
+    answer_all(col, [two, one])
+    before = {nid: study_state(col, nid) for nid in (two, one)}
+    book.card("1CardTwo01", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0002")
+    book.card("1CardOne01", basic("What is a process?", "A program in execution"), ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.created) == (2, 0) and report.legacy_leftovers == []
+    assert notes_with_guid(col, "1CardTwo01") == [two] and notes_with_guid(col, "1CardOne01") == [one]
+    assert {nid: study_state(col, nid) for nid in before} == before
+    for nid in (two, one):
+        assert not [t for t in col.get_note(nid).tags if "polar-flashcard" in t or "polar_guid" in t]
+
+
+def test_an_old_note_in_its_documents_title_deck_pairs(col, tmp_path, state_path):
+    """Polar before 1.8 made a deck per document, named by its title; a
+    document without tags has nothing else to trace its old notes by. An
+    edited card now pairs with the old note in the title's deck (it had a
+    new note and the old one, with its reviews, was left over)."""
+    doc = Doc(tmp_path / "polar", "1DocTitled00000000000000", "Operating Systems: Three Easy Pieces")
+    old = old_sync_note(col, doc, "What is a process?", "A program in execution",
+                        deck="Operating Systems: Three Easy Pieces")
+    answer_all(col, [old])
+    doc.card("1CardProcOS", basic("What is a process in an OS?", "A program in execution"), ref="page:1")
+    doc.write()
+    report = run(col, doc.root, state_path)
+    assert (report.paired, report.created) == (1, 0) and report.legacy_leftovers == []
+    assert notes_with_guid(col, "1CardProcOS") == [old]
+
+
+def test_of_an_edited_cards_old_versions_the_one_the_user_suspended_is_passed_over(col, book, state_path):
+    """Seeing two notes of one card (v1, v2), the user suspended v2 and kept
+    studying v1. Edited once more (v3), the card takes v1, the one studied,
+    not the suspended newest."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution")
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution")
+    answer_all(col, [v1])
+    col.sched.suspend_cards(col.card_ids_of_note(v2))
+    before = study_state(col, v1)
+    book.card("1CardV3", basic("What is a process in an operating system?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.paired, report.created) == (1, 0)
+    assert notes_with_guid(col, "1CardV3") == [v1]
+    assert study_state(col, v1) == before
+    assert report.legacy_leftovers == []  # v2: suspended, the user's answer already
+
+
+def test_two_old_notes_with_the_cards_front_and_other_answers_are_not_taken_at_random(col, book, state_path):
+    """"Define:" twice in one book ("A thread", "A fibre"), then the second
+    answer edited in Polar ("A fibre, lighter than a thread"): neither old
+    note has the card's answer, and taking the first found gave the card
+    the thread note's reviews. The card now goes to pairing, which finds
+    the fibre note by its text; the thread card takes its own note."""
+    thread = old_sync_note(col, book, "Define:", "A thread of execution")
+    fibre = old_sync_note(col, book, "Define:", "A fibre of execution")
+    answer_all(col, [thread, fibre])
+    before = {nid: study_state(col, nid) for nid in (thread, fibre)}
+    book.card("1CardFibre2", basic("Define:", "A fibre of execution, lighter than a thread"), ref="page:1")
+    book.card("1CardThrea2", basic("Define:", "A thread of execution"), ref="page:1")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert notes_with_guid(col, "1CardThrea2") == [thread]
+    assert notes_with_guid(col, "1CardFibre2") == [fibre]
+    assert (report.adopted, report.paired, report.created) == (1, 1, 0)
+    assert {nid: study_state(col, nid) for nid in before} == before
+
+
+def test_a_question_in_a_second_book_does_not_take_the_first_books_old_note(col, tmp_path, state_path):
+    """AnkiConnect refused a note whose first field another note of its type
+    had: the same question in two books left one old note, the first
+    book's. The second book's card, planned first, took it (its reviews,
+    its deck) and the first book's card came as a new note. A note carrying
+    another document's labels is now that document's."""
+    first = Doc(tmp_path / "polar", "1DocZzOsBook000000000000", "OS book", tags=["deck:os", "os"])
+    second = Doc(tmp_path / "polar", "1DocAaBioBook00000000000", "Bio book", tags=["deck:bio", "biology"])
+    old = old_sync_note(col, first, "What is a process?", "A program in execution")
+    answer_all(col, [old])
+    first.card("1CardOsProc", basic("What is a process?", "A program in execution"), ref="page:1")
+    second.card("1CardBioPro", basic("What is a process?", "A series of steps in a cell"), ref="page:1")
+    first.write()
+    second.write()
+
+    report = run(col, first.root, state_path)
+
+    assert notes_with_guid(col, "1CardOsProc") == [old]
+    assert (report.adopted, report.created) == (1, 1) and not report.conflicts
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardBioPro")[0]).cards()} == {"bio"}
