@@ -559,6 +559,11 @@ def _messages() -> Dict[str, Any]:
                                            "every Polar document was read again."),
         "config_setting": lambda r: tr("{problem} (in {settings})", problem=r.get("message", ""),
                                        settings=_settings_path()),
+        "collection_full": lambda r: tr("The disk that holds this collection file is full, so the sync stopped. "
+                                        "Free some disk space, then sync again."),
+        "collection_damaged": lambda r: tr(
+            "This collection file is damaged, so the sync stopped. Use Tools ▸ Check Database; if it cannot repair "
+            "the file, open a backup (File ▸ Switch Profile ▸ Open Backup…), then sync again."),
         "sync_failed": lambda r: tr("The sync stopped because of an unexpected error in the add-on. Sync again; "
                                     "if it happens again, please report it with the line below."),
         # -- conflicts
