@@ -143,7 +143,13 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
     return join(parts)
 
 
+# Rows of a sync that stopped as a whole (operations.SyncRunner._fail).
+STOPPED_CODES = frozenset({"sync_failed", "collection_damaged", "collection_full"})
+
+
 def nothing_changed(data: Mapping[str, Any]) -> str:
+    if any(row.get("code") in STOPPED_CODES for row in data.get("errors") or []):
+        return tr("The sync stopped before it was complete.")  # not "Everything is up to date."
     if "documents" in data and not data.get("documents") and not data.get("errors"):
         return tr("No Polar documents were found, so there was nothing to sync.")
     if data.get("dry_run"):

@@ -118,3 +118,17 @@ def test_the_failures_that_are_the_collections_are_told_from_the_addons_bugs(tmp
         col.close()
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+@pytest.mark.parametrize("code", ["collection_damaged", "collection_full", "sync_failed"])
+def test_the_report_of_a_sync_that_stopped_does_not_say_everything_is_up_to_date(code):
+    """A failed sync's report had "Everything is up to date." over the row
+    saying the sync stopped."""
+    from addon.gui.report_dialog import report_html
+
+    data = {"errors": [{"path": "/p/collection.anki2", "message": "the sync stopped with DBError: x", "code": code}],
+            "warnings": [], "conflicts": [], "created": 0, "updated": 0, "unchanged": 0}
+    html = report_html(data, "sync on startup", 0)
+    assert "The sync stopped before it was complete." in html
+    assert "up to date" not in html and "everything else was" not in html
+    assert "The sync could not go on; the problem says what to do, then sync again." in html
