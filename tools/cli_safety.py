@@ -326,11 +326,14 @@ class GuardedCollection:
                 text = str(exc)
                 if "already open" in text or "locked" in text:
                     raise _in_use(self.path) from None
-                if disk_full(exc):
+                if disk_full(exc) or write_refused(exc):
                     if self.created:  # what Anki began of the new file (a lock would have said "in use")
                         self._remove_new_entries()
-                    raise CliError(f"cannot open the collection {self.path} (the disk is full); "
-                                   "free some disk space and run again") from None
+                    if disk_full(exc):
+                        raise CliError(f"cannot open the collection {self.path} (the disk is full); "
+                                       "free some disk space and run again") from None
+                    raise CliError(f"cannot open the collection {self.path} ({describe(exc)}); "
+                                   "check the disk (free space, a file-size limit) and run again") from None
                 if "FileTooNew" in text:
                     raise too_new(self.path) from None
                 if "NotADatabase" in text or "not a database" in text:
@@ -504,9 +507,18 @@ def disk_full(exc: BaseException) -> bool:
     return "database or disk is full" in text or "DiskFull" in text or "No space left" in text
 
 
+def write_refused(exc: BaseException) -> bool:
+    """The disk refused a write that is not "full" to SQLite: a file-size
+    limit (EFBIG, which SQLite reports as a plain I/O error), a failing disk."""
+    text = str(exc)
+    return "SystemIoFailure" in text or "disk I/O error" in text
+
+
 def describe(exc: BaseException) -> str:
     if disk_full(exc):
         return "the disk is full"
+    if write_refused(exc):
+        return "the disk refused a write: disk I/O error"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

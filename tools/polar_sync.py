@@ -75,6 +75,7 @@ from cli_safety import (  # noqa: E402
     describe,
     disk_full,
     progress_point,
+    write_refused,
     write_report,
 )
 
@@ -207,6 +208,10 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
         if disk_full(exc):
             print(f"polar_sync: the sync failed (the disk is full); the collection {collection} was left as it "
                   "was; free some disk space and run again", file=sys.stderr)
+            return 1
+        if write_refused(exc):
+            print(f"polar_sync: the sync failed ({describe(exc)}); the collection {collection} was left as it "
+                  "was; check the disk (free space, a file-size limit) and run again", file=sys.stderr)
             return 1
         print(f"polar_sync: the sync failed ({describe(exc)}); the collection {collection} was left as it was"
               + ("" if args.debug else "; run again with --debug for the details"), file=sys.stderr)

@@ -150,3 +150,28 @@ def test_a_collection_held_open_by_another_program_says_so(tmp_path):
         f"polar_sync: the collection {col} is in use (open in Anki, in another sync or in another program); "
         "close it there and run again"], run.stderr
     assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
+
+
+@pytest.mark.parametrize("limit", [50_000, 150_000])  # Anki's first pages / the notes
+def test_a_file_size_limit_is_one_sentence_and_leaves_nothing(tmp_path, limit):
+    """RLIMIT_FSIZE (a shell's ulimit -f, a batch system's quota): SQLite
+    gets EFBIG and says "disk I/O error"; the CLI printed Anki's
+    "DbError { info: "SqliteFailure(Error { code: SystemIoFailure, … })" }"
+    and asked for --debug."""
+    import resource
+
+    lib = copy_sample_library(tmp_path / "polar")
+    col = tmp_path / "new" / "collection.anki2"
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    run = subprocess.run([sys.executable, str(Path(__file__).parents[2] / "tools" / "polar_sync.py"),
+                          "--data-dir", str(lib), "--collection", str(col)],
+                         capture_output=True, text=True, timeout=300, preexec_fn=limited)
+    assert run.returncode == 1
+    [line] = run.stderr.splitlines()
+    assert str(col) in line and "(the disk refused a write: disk I/O error)" in line, line
+    assert "--debug" not in line
+    assert line.endswith("check the disk (free space, a file-size limit) and run again") and "DbError" not in line
+    assert not (tmp_path / "new").exists()
