@@ -20,6 +20,7 @@ there for a signal, so a test can interrupt it at an exact step without timing.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
@@ -182,7 +183,7 @@ def write_report(path: Path, text: str) -> None:
 
 def _in_use(path: Path) -> CliError:
     return CliError(
-        f"the collection {path} is in use (open in Anki, or another sync is running); "
+        f"the collection {path} is in use (open in Anki, in another sync or in another program); "
         "close it there and run again"
     )
 
@@ -325,6 +326,16 @@ class GuardedCollection:
                 text = str(exc)
                 if "already open" in text or "locked" in text:
                     raise _in_use(self.path) from None
+                if disk_full(exc) or write_refused(exc):
+                    if self.created:  # what Anki began of the new file (a lock would have said "in use")
+                        self._remove_new_entries()
+                    if disk_full(exc):
+                        raise CliError(f"cannot open the collection {self.path} (the disk is full); "
+                                       "free some disk space and run again") from None
+                    raise CliError(f"cannot open the collection {self.path} ({describe(exc)}); "
+                                   "check the disk (free space, a file-size limit) and run again") from None
+                if "FileTooNew" in text:
+                    raise too_new(self.path) from None
                 if "NotADatabase" in text or "not a database" in text:
                     raise UsageError(f"--collection {self.path} is not an Anki collection; "
                                      "give a collection.anki2 file or a new path") from None
@@ -486,7 +497,40 @@ def _join_workers() -> None:
             thread.join()
 
 
+def disk_full(exc: BaseException) -> bool:
+    """No room left for a write: the disk (ENOSPC), a quota, a file-size
+    limit, or SQLite's "database or disk is full" (Python's sqlite3 and
+    Anki's backend, which reports it as ``DiskFull``)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return True
+    text = str(exc)
+    return "database or disk is full" in text or "DiskFull" in text or "No space left" in text
+
+
+def write_refused(exc: BaseException) -> bool:
+    """The disk refused a write that is not "full" to SQLite: a file-size
+    limit (EFBIG, which SQLite reports as a plain I/O error), a failing disk."""
+    text = str(exc)
+    return "SystemIoFailure" in text or "disk I/O error" in text
+
+
 def describe(exc: BaseException) -> str:
+    if disk_full(exc):
+        return "the disk is full"
+    if write_refused(exc):
+        return "the disk refused a write: disk I/O error"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def too_new(path: Path) -> UsageError:
+    """Anki refuses a collection whose schema is newer than its own."""
+    try:
+        from anki.buildinfo import version
+    except ImportError:  # pragma: no cover - every supported anki has it
+        version = "?"
+    return UsageError(
+        f"the collection {path} was saved by a newer Anki than the one this tool runs with (anki {version}); "
+        "sync it from that Anki (Tools ▸ Sync from Polar), or upgrade the anki package the tool uses"
+    )
 

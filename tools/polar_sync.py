@@ -20,15 +20,44 @@ the safety steps are in ``cli_safety.py``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
+import signal
 import sys
-import tempfile
-import time
-import traceback
-from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Optional
+
+# Ctrl-C or SIGTERM outside the run's own handlers: while Python imports the
+# sync (a tenth of a second, nothing opened yet) and while it exits after the
+# run (the collection already closed). Python's defaults would print a
+# KeyboardInterrupt traceback, or end a finished sync with "Terminated" and
+# exit 143. Set before anything heavy is imported.
+exit_code: Optional[int] = None  # the run's, once it has one
+
+
+def _outside_a_run(signum: int, _frame: Any) -> None:
+    if exit_code is None:  # (Python's own start, before this line runs, is not covered)
+        sys.stderr.write(f"polar_sync: interrupted ({signal.Signals(signum).name}) before the sync began; "
+                         "nothing was changed\n")
+        sys.stderr.flush()
+        os._exit(1)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(exit_code)  # the run is over and its collection closed: leave as it ended
+
+
+if __name__ == "__main__":
+    for _signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(_signum, _outside_a_run)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Callable, Dict, List  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,9 +73,14 @@ from cli_safety import (  # noqa: E402
     check_report_path,
     checkpoint,
     describe,
+    disk_full,
     progress_point,
+    write_refused,
     write_report,
 )
+
+if __name__ == "__main__":
+    checkpoint("starting")  # the test hook: before the sync's modules are imported
 
 from addon.polar.library import SourceError, open_source, unpacked_export_around  # noqa: E402
 from addon.settings import Settings, load_defaults  # noqa: E402
@@ -171,6 +205,14 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
         if args.debug:
             traceback.print_exc()
         guard.restore()
+        if disk_full(exc):
+            print(f"polar_sync: the sync failed (the disk is full); the collection {collection} was left as it "
+                  "was; free some disk space and run again", file=sys.stderr)
+            return 1
+        if write_refused(exc):
+            print(f"polar_sync: the sync failed ({describe(exc)}); the collection {collection} was left as it "
+                  "was; check the disk (free space, a file-size limit) and run again", file=sys.stderr)
+            return 1
         print(f"polar_sync: the sync failed ({describe(exc)}); the collection {collection} was left as it was"
               + ("" if args.debug else "; run again with --debug for the details"), file=sys.stderr)
         return 1
@@ -219,19 +261,31 @@ def main(argv: Optional[List[str]] = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    global exit_code
     signals = Signals()
     signals.install()
+    code = 1  # what an unexpected exception out of run() ends with
     try:
-        return run(args, signals)
+        code = run(args, signals)
     except CliError as exc:
         print(f"polar_sync: {exc}", file=sys.stderr)
-        return exc.code
+        code = exc.code
     except Interrupted as exc:  # before anything was opened
         print(f"polar_sync: interrupted ({exc.name}) before the sync began; nothing was changed", file=sys.stderr)
-        return 1
+        code = 1
     finally:
+        exit_code = code  # before the handlers go: a signal from here on ends the process with it
         signals.uninstall()
+    return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    checkpoint("exiting")  # the test hook: a signal here ends the process with the run's code
+    # The collection is closed and the report written: end here. Python's own
+    # exit (~60 ms: module teardown, Anki's backend) first puts the default
+    # signal handlers back, so a Ctrl-C in it would still end a finished
+    # sync with a traceback or "Terminated".
+    for _stream in (sys.stdout, sys.stderr):
+        _stream.flush()
+    os._exit(code)

@@ -24,6 +24,7 @@ Living beside the user (see docs/background.md):
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 import traceback
@@ -183,6 +184,22 @@ Context = Callable[[], Tuple[Settings, Path]]
 # most in all (the main thread busy elsewhere).
 SHOW_SETTLE_MS = 30
 SHOW_WAIT_S = 0.5
+
+
+def failure_cause(exc: BaseException) -> Optional[str]:
+    """The report code of a failed sync whose cause is the collection's file
+    or its disk, not the add-on: ``collection_full`` (no room left on the
+    disk: SQLite's "database or disk is full", Anki's ``DiskFull``, ENOSPC),
+    ``collection_damaged`` (SQLite finds the file malformed: Anki's
+    ``DatabaseCorrupt``/``NotADatabase``); else None."""
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) \
+            or "database or disk is full" in text or "DiskFull" in text:
+        return "collection_full"
+    if type(exc).__name__ == "DBError" and (
+            "DatabaseCorrupt" in text or "malformed" in text or "NotADatabase" in text or "kind: Corrupt" in text):
+        return "collection_damaged"
+    return None
 
 
 class SyncRunner:
@@ -623,12 +640,29 @@ class SyncRunner:
         if isinstance(exc, SourceError):
             self._finish(req, report, started, failed=True, library_error=str(exc))
             return
+        cause = failure_cause(exc)
+        if cause is not None:
+            # Not the add-on's bug: the collection's file or its disk. Say
+            # which file and what to do, not "please report it".
+            self.log.warning("sync stopped (%s): %s", cause, exc)
+            where = self._collection_path() or "Polar Sync"
+            message = f"the sync stopped with {type(exc).__name__}: {exc}"
+            if cause == "collection_full":
+                report.error(where, message, code="collection_full")
+            else:
+                report.error(where, message, code="collection_damaged")
         else:
             # A bug, not a bad file: keep the traceback in Anki's add-on log.
             trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             self.log.error("sync failed:\n%s", trace)
             report.error("Polar Sync", f"the sync stopped with {type(exc).__name__}: {exc}", code="sync_failed")
         self._finish(req, report, started, failed=True)
+
+    def _collection_path(self) -> str:
+        try:
+            return str(self.mw.pm.collectionPath())
+        except Exception:  # no profile loaded any more
+            return ""
 
     def _finish(
         self, req: SyncRequest, report: Report, started: float, failed: bool = False,

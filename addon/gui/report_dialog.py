@@ -41,6 +41,7 @@ from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 from . import button_rows, synclog
 from .i18n import ntr, tr
 from .report_text import (
+    STOPPED_CODES,
     ChangeTree,
     browser_search,
     change_label,
@@ -125,9 +126,11 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
             line.append(ntr("{n} left out (archived or polar-sync:skip)",
                             "{n} left out (archived or polar-sync:skip)", skipped))
         parts.append(f"<p>{_esc(sentence(join(line)))}</p>")
+    stopped = any(row.get("code") in STOPPED_CODES for row in data.get("errors") or [])
     sections = (
-        (tr("Problems"), tr("These could not be synced; everything else was. Each one says what to do; "
-                            "then sync again."), "errors"),
+        (tr("Problems"), tr("The sync could not go on; the problem says what to do, then sync again.") if stopped
+         else tr("These could not be synced; everything else was. Each one says what to do; "
+                 "then sync again."), "errors"),
         (tr("Conflicts"), tr("Changed in Polar and in Anki since the last sync; "
                              "the setting “Edited in both” decided which version was kept."), "conflicts"),
         (tr("Warnings"), "", "warnings"),

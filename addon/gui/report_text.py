@@ -177,7 +177,13 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
     return join(parts)
 
 
+# Rows of a sync that stopped as a whole (operations.SyncRunner._fail).
+STOPPED_CODES = frozenset({"sync_failed", "collection_damaged", "collection_full"})
+
+
 def nothing_changed(data: Mapping[str, Any]) -> str:
+    if any(row.get("code") in STOPPED_CODES for row in data.get("errors") or []):
+        return tr("The sync stopped before it was complete.")  # not "Everything is up to date."
     if "documents" in data and not data.get("documents") and not data.get("errors"):
         return tr("No Polar documents were found, so there was nothing to sync.")
     if data.get("dry_run"):
@@ -619,6 +625,11 @@ def _messages() -> Dict[str, Any]:
                                            "every Polar document was read again."),
         "config_setting": lambda r: tr("{problem} (in {settings})", problem=r.get("message", ""),
                                        settings=_settings_path()),
+        "collection_full": lambda r: tr("The disk that holds this collection file is full, so the sync stopped. "
+                                        "Free some disk space, then sync again."),
+        "collection_damaged": lambda r: tr(
+            "This collection file is damaged, so the sync stopped. Use Tools ▸ Check Database; if it cannot repair "
+            "the file, open a backup (File ▸ Switch Profile ▸ Open Backup…), then sync again."),
         "sync_failed": lambda r: tr("The sync stopped because of an unexpected error in the add-on. Sync again; "
                                     "if it happens again, please report it with the line below."),
         # -- conflicts

@@ -1,0 +1,177 @@
+"""The CLI in the ordinary states of a machine, on a real process: a signal
+while it starts or exits (outside the run's own handlers), a full disk (a
+small tmpfs), a collection saved by a newer Anki, the collection held open by
+another program. Each ends in one sentence naming the file, no traceback,
+and a collection that is whole and converges on the next run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.polar_factory import Doc, basic, copy_sample_library
+from tests.reliability.cli_run import Paused, cli, dump, listing
+
+
+def _synced(tmp_path: Path):
+    lib = copy_sample_library(tmp_path / "polar")
+    folder = tmp_path / "profile"
+    col = folder / "collection.anki2"
+    assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
+    Doc(lib, "1StatesNew", "New").card("1StatesCard", basic("q", "a")).write()
+    return lib, folder, col
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_cli_starts_is_one_sentence_and_changes_nothing(tmp_path, signum):
+    """Ctrl-C in the tenth of a second Python spends importing the sync
+    printed a KeyboardInterrupt traceback (exit -2)."""
+    lib, folder, col = _synced(tmp_path)
+    before = dump(col), listing(folder)
+    code, out, err = Paused("starting", "--data-dir", str(lib), "--collection", str(col)).signal(signum)
+    name = signal.Signals(signum).name
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [f"polar_sync: interrupted ({name}) before the sync began; nothing was changed"]
+    assert (dump(col), listing(folder)) == before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_cli_exits_after_a_complete_sync_keeps_its_outcome(tmp_path, signum):
+    """Ctrl-C or SIGTERM in the last ~60 ms (Python's exit, the collection
+    already closed) ended a finished sync with "Terminated" (exit -15) or a
+    KeyboardInterrupt traceback, so a script took it for a failure."""
+    lib, folder, col = _synced(tmp_path)
+    code, out, err = Paused("exiting", "--data-dir", str(lib), "--collection", str(col)).signal(signum)
+    assert code == 0, err
+    assert out.startswith("Polar Sync: 1 new note"), out
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert not [p for p in folder.iterdir() if "backup" in p.name or p.name.endswith(("-wal", "-journal"))]
+    again = cli("--data-dir", str(lib), "--collection", str(col))
+    assert again.returncode == 0 and "nothing changed" in again.stdout, again.stdout + again.stderr
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """An 8 MB tmpfs, to be filled but a few KB (root only; skipped elsewhere)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def _fill(mount: Path, leave: int) -> None:
+    """Fill the disk but ``leave`` bytes."""
+    st = os.statvfs(mount)
+    free = st.f_bavail * st.f_frsize
+    with open(mount / "filler", "wb") as fh:
+        fh.write(b"\0" * max(0, free - leave))
+
+
+@pytest.mark.parametrize("room", [64 * 1024, 400 * 1024])  # no room to open / to write the notes
+def test_a_full_disk_during_a_first_sync_is_one_sentence_and_leaves_nothing(small_disk, room):
+    """Anki's backend said "DbError { info: "SqliteFailure(Error { code:
+    DiskFull, extended_code: 13 }, …)", kind: Other }" and asked to run again
+    with --debug."""
+    lib = copy_sample_library(small_disk.parent / "polar")
+    col = small_disk / "profile" / "collection.anki2"
+    _fill(small_disk, room)
+    run = cli("--data-dir", str(lib), "--collection", str(col))
+    assert run.returncode == 1
+    [line] = run.stderr.splitlines()
+    assert str(col) in line and "(the disk is full)" in line and line.endswith("free some disk space and run again")
+    assert "DbError" not in line and "--debug" not in line
+    assert sorted(os.listdir(small_disk)) == ["filler"]
+
+
+def test_a_full_disk_before_the_backup_of_a_resync_is_one_sentence(tmp_path, small_disk):
+    lib, folder, col = _synced(tmp_path)
+    for entry in folder.iterdir():
+        subprocess.run(["cp", "-a", str(entry), str(small_disk)], check=True)
+    col = small_disk / col.name
+    _fill(small_disk, 16 * 1024)
+    before = dump(col), listing(small_disk)
+    run = cli("--data-dir", str(lib), "--collection", str(col))
+    assert run.returncode == 1
+    assert len(run.stderr.splitlines()) == 1 and "(the disk is full)" in run.stderr, run.stderr
+    assert "DbError" not in run.stderr and "free some disk space" in run.stderr
+    assert (dump(col), listing(small_disk)) == before
+    (small_disk / "filler").unlink()
+    again = cli("--data-dir", str(lib), "--collection", str(col))
+    assert again.returncode == 0 and "1 new note" in again.stdout, again.stderr
+
+
+def test_a_collection_of_a_newer_anki_is_named_and_left_alone(tmp_path):
+    """Anki's backend refuses a schema newer than its own: the CLI printed
+    "cannot open the collection … (DbError { info: "", kind: FileTooNew });
+    check the file and run again"."""
+    lib, folder, col = _synced(tmp_path)
+    with sqlite3.connect(col) as conn:
+        conn.execute("update col set ver = ver + 1")
+    conn.close()
+    before = dump(col), listing(folder)
+    run = cli("--data-dir", str(lib), "--collection", str(col))
+    assert run.returncode == 2
+    [line] = run.stderr.splitlines()
+    assert line.startswith(f"polar_sync: the collection {col} was saved by a newer Anki than the one this tool "
+                           "runs with (anki "), line
+    assert "DbError" not in line
+    assert (dump(col), listing(folder)) == before
+
+
+def test_a_collection_held_open_by_another_program_says_so(tmp_path):
+    """A plain SQLite reader (a database browser, a script) keeps Anki's
+    exclusive lock out just as Anki does; the sentence names that case too."""
+    lib, folder, col = _synced(tmp_path)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); "
+         "c.execute('select count() from notes').fetchall(); print('open', flush=True); time.sleep(60)", str(col)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+        run = cli("--data-dir", str(lib), "--collection", str(col))
+    finally:
+        reader.kill()
+        reader.wait()
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        f"polar_sync: the collection {col} is in use (open in Anki, in another sync or in another program); "
+        "close it there and run again"], run.stderr
+    assert cli("--data-dir", str(lib), "--collection", str(col)).returncode == 0
+
+
+@pytest.mark.parametrize("limit", [50_000, 150_000])  # Anki's first pages / the notes
+def test_a_file_size_limit_is_one_sentence_and_leaves_nothing(tmp_path, limit):
+    """RLIMIT_FSIZE (a shell's ulimit -f, a batch system's quota): SQLite
+    gets EFBIG and says "disk I/O error"; the CLI printed Anki's
+    "DbError { info: "SqliteFailure(Error { code: SystemIoFailure, … })" }"
+    and asked for --debug."""
+    import resource
+
+    lib = copy_sample_library(tmp_path / "polar")
+    col = tmp_path / "new" / "collection.anki2"
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    run = subprocess.run([sys.executable, str(Path(__file__).parents[2] / "tools" / "polar_sync.py"),
+                          "--data-dir", str(lib), "--collection", str(col)],
+                         capture_output=True, text=True, timeout=300, preexec_fn=limited)
+    assert run.returncode == 1
+    [line] = run.stderr.splitlines()
+    assert str(col) in line and "(the disk refused a write: disk I/O error)" in line, line
+    assert "--debug" not in line
+    assert line.endswith("check the disk (free space, a file-size limit) and run again") and "DbError" not in line
+    assert not (tmp_path / "new").exists()
