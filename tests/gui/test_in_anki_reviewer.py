@@ -66,6 +66,14 @@ def test_the_card_in_the_reviewer_when_a_background_sync_edits_and_deletes_it(an
     note suspended) leaves the reviewer for the next card."""
     mw = anki.mw
     anki.settle()
+    # A person looking at the reviewer has Anki's window active: Anki
+    # redraws the card after a change only then (else when it gets the
+    # focus back). An earlier test's window, closed, can leave none active;
+    # made active here, before the reviewer, so the refresh it brings is done.
+    from aqt.qt import QApplication
+
+    mw.activateWindow()
+    anki.anki.wait_until(lambda: QApplication.activeWindow() is mw, what="Anki's window active")
     col = mw.col
     doc = Doc(anki.library, DOC, title="Reviewer", tags=["deck:ReviewerStudy"])
     doc.card("1GuiRv1", basic("<p>Shown front?</p>", "<p>shown back</p>"))
