@@ -80,9 +80,29 @@ def install() -> None:
 
 
 def _logger(module: str) -> Any:
-    # Anki >= 23.10 writes add-on logs to the profile's logs/ folder.
+    # Anki 24.04+ writes add-on logs to the profile's logs/ folder.
     get_logger = getattr(mw.addonManager, "get_logger", None)
-    return get_logger(module) if get_logger else logging.getLogger(module)
+    if get_logger:
+        return get_logger(module)
+    # Anki 23.10-23.12 has none: a plain logger's warning went to stderr
+    # (Python's last-resort handler), which Anki catches and shows as its
+    # "An error occurred … report the issue to the add-on author" box, e.g.
+    # over its own "collection appears to be corrupt". A file of ours instead.
+    log = logging.getLogger(module)
+    if not log.handlers:
+        from logging.handlers import RotatingFileHandler
+
+        try:
+            synclog.USER_FILES.mkdir(parents=True, exist_ok=True)
+            handler: logging.Handler = RotatingFileHandler(
+                synclog.USER_FILES / "addon-log.txt", maxBytes=1_000_000, backupCount=1, encoding="utf-8", delay=True)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        except OSError:
+            handler = logging.NullHandler()
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
 
 
 class PolarSync:

@@ -61,6 +61,9 @@ def test_a_collection_damaged_inside_is_named_not_reported_as_the_addons_bug(tmp
     traceback in the console. Now the row names the collection file and
     says what to do (Check Database, a backup)."""
     seen, log, base = _drive(tmp_path, "damaged")
+    # Only Anki's own message. (On Anki 23.10, which has no add-on logger,
+    # the add-on's log line went to stderr, which Anki showed as its "An
+    # error occurred … report the issue to the add-on author" box too.)
     assert [w[2][:40] for w in seen["windows"]] == ["Your collection file appears to be corru"], seen["windows"]
     collection = base / "Polar Test" / "collection.anki2"
     assert f"{collection} — This collection file is damaged, so the sync stopped. Use Tools ▸ Check Database;" \
