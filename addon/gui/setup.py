@@ -80,11 +80,11 @@ def install() -> None:
 
 
 def _logger(module: str) -> Any:
-    # Anki 24.04+ writes add-on logs to the profile's logs/ folder.
+    # Anki after 23.x writes add-on logs to the profile's logs/ folder.
     get_logger = getattr(mw.addonManager, "get_logger", None)
     if get_logger:
         return get_logger(module)
-    # Anki 23.10-23.12 has none: a plain logger's warning went to stderr
+    # Anki 23.10 has no get_logger: a plain logger's warning went to stderr
     # (Python's last-resort handler), which Anki catches and shows as its
     # "An error occurred … report the issue to the add-on author" box, e.g.
     # over its own "collection appears to be corrupt". A file of ours instead.
