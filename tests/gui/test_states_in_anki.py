@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.gui.states_driver import spoil
 from tests.polar_factory import copy_sample_library
 
 pytestmark = pytest.mark.anki
@@ -75,7 +76,6 @@ def test_the_failures_that_are_the_collections_are_told_from_the_addons_bugs(tmp
     """On real errors of Anki's backend: a full disk (a small tmpfs, root
     only) and a damaged notes table; anything else stays the add-on's."""
     import os
-    import sqlite3
 
     from anki.collection import Collection
 
@@ -85,13 +85,7 @@ def test_the_failures_that_are_the_collections_are_told_from_the_addons_bugs(tmp
     col = Collection(str(path))
     col.add_note(col.new_note(col.models.by_name("Basic")), col.decks.id("Default"))
     col.close()
-    conn = sqlite3.connect(path)
-    page_size = conn.execute("pragma page_size").fetchone()[0]
-    root = conn.execute("select rootpage from sqlite_master where name = 'notes'").fetchone()[0]
-    conn.close()
-    with open(path, "r+b") as fh:
-        fh.seek((root - 1) * page_size)
-        fh.write(b"\xff" * page_size)
+    spoil(path, "damaged")  # as the driver damages the profile's collection
     col = Collection(str(path))
     try:
         with pytest.raises(Exception) as damaged:
