@@ -222,18 +222,34 @@ def _dir_files(root: str) -> Iterator[Tuple[str, os.DirEntry[str]]]:
 
 
 def _dir_identity(root: str) -> str:
-    """Names, sizes and modification times of the files of an unpacked
-    export: a stat each (a resync of an unchanged folder reads none)."""
+    """What tells an unchanged unpacked export without reading it: each
+    exporter folder's modification time and sorted file names, and the size
+    and modification time of each file but the Polar 3 blocks (tens of
+    thousands; a stat each cost 0.36 s a sync at 53,000 files). A block
+    written again with its name kept changes its folder's time: tar,
+    bsdtar/libarchive and 7-Zip unlink a file in the way before writing it;
+    only an edit in place by hand would go unseen (until the folder changes)."""
     digest = hashlib.sha1()
     count = 0
-    for name, entry in _dir_files(root):
+    for folder in EXPORT_FOLDERS:
+        path = os.path.join(root, folder)
         try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
+            mtime = os.stat(path).st_mtime_ns
+            names = sorted(name for name in os.listdir(path) if not name.startswith("."))
+        except (FileNotFoundError, NotADirectoryError):
             continue
-        digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
-        count += 1
-    return f"dir:{count}:{digest.hexdigest()}"
+        count += len(names)
+        digest.update(f"{folder}\0{mtime}\0{len(names)}\0".encode())
+        digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
+        if folder == "block":
+            continue
+        for name in names:
+            try:
+                st = os.lstat(os.path.join(path, name))
+            except OSError:
+                continue
+            digest.update(f"\n{name}\0{st.st_size}\0{st.st_mtime_ns}".encode("utf-8", "surrogateescape"))
+    return f"dir2:{count}:{digest.hexdigest()}"
 
 
 def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[Entry]:
