@@ -20,6 +20,7 @@ from __future__ import annotations
 import bz2
 import hashlib
 import os
+import re
 import stat
 import struct
 import zipfile
@@ -261,11 +262,23 @@ def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[E
     files = list(_dir_files(root))
     caps = [keep(name) for name, _ in files]
     sizes = []
-    for (_, entry), cap in zip(files, caps):
+    times: Dict[str, int] = {}  # kept file -> its modification time (ns)
+    for (name, entry), cap in zip(files, caps):
         try:
-            sizes.append(entry.stat(follow_symlinks=False).st_size if cap is not None else 0)
+            st = entry.stat(follow_symlinks=False) if cap is not None else None
         except OSError:
-            sizes.append(0)
+            st = None
+        sizes.append(st.st_size if st is not None else 0)
+        if st is not None and stat.S_ISREG(st.st_mode):
+            times[name] = st.st_mtime_ns
+    leftovers = _leftovers(root, times)
+    if leftovers is not None and leftovers.taken:
+        # Files of an older export unpacked here before, this export not
+        # holding them: what Polar deleted since, as the archive would say.
+        keeping = [i for i, (name, _) in enumerate(files) if name not in leftovers.names]
+        files, caps, sizes = [files[i] for i in keeping], [caps[i] for i in keeping], [sizes[i] for i in keeping]
+    if leftovers is not None:
+        yield Entry(LEFTOVERS, 0, 0, leftovers.said.encode("utf-8"))
     total, done = sum(sizes), 0
     step, next_at = max(total // 100, CHUNK), 0
     for (name, entry), cap, size in zip(files, caps, sizes):
@@ -307,6 +320,90 @@ def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[E
             + "; was it unpacked from a download cut short?"))
     if progress is not None:
         progress(total, total)
+
+
+# The name of the Entry an unpacked export's scan yields about files left
+# from an older export (its data: :attr:`_Leftovers.said`). No member has it
+# (a name holding NUL is refused).
+LEFTOVERS = "\x00leftovers"
+# Every member of one export is dated within the minute or so Polar's
+# exporter (an HTTP cloud function) ran; exports unpacked over one another
+# are days apart. A gap this long between two files' times parts two exports.
+_EXPORT_GAP_NS = 3600 * 10**9
+_DAY_NS = 86400 * 10**9
+_RECORD_NAME = re.compile(r"^(doc_meta|doc_info)/(.+)\.json$")
+
+
+class _Leftovers(NamedTuple):
+    names: frozenset  # the kept files of older exports
+    taken: bool  # True: read as not in this export (deleted in Polar since)
+    said: str  # JSON: documents, blocks, dated (YYYY-MM-DD), taken
+
+
+def _leftovers(root: str, times: Dict[str, int]) -> Optional[_Leftovers]:
+    """Files an older export left in the folder a newer one was unpacked
+    over (tar, 7-Zip and file managers write files, never delete them), told
+    by the times the exporter gave its members (tar and 7-Zip keep them):
+    an export's records are dated within its minute, an older export's
+    days before. None when the folder holds one export's files.
+
+    Taken as not in the export only when the newer export was seen to be
+    written *over* the older one: a document of the newest files unchanged
+    in Polar (``doc_info`` ``lastUpdated``) since a day before the older
+    export was dated, whose files an unpack that skips existing files (or a
+    sync tool copying only what changed) would have left old. Otherwise the
+    older files are read as they are, and only said. A hand edit (one file
+    newer than its document's other record) makes no two exports."""
+    if not times:
+        return None
+    ordered = sorted(set(times.values()), reverse=True)
+    bound = ordered[0]
+    for later, earlier in zip(ordered, ordered[1:]):
+        if later - earlier >= _EXPORT_GAP_NS:
+            break
+        bound = earlier
+    old = {name for name, when in times.items() if when < bound}
+    if not old:
+        return None
+    before = max(times[name] for name in old)
+    docs: Dict[str, List[bool]] = {}  # id -> is each of its records new
+    for name, when in times.items():
+        match = _RECORD_NAME.match(name)
+        if match is not None:
+            docs.setdefault(match.group(2), []).append(when >= bound)
+    if any(any(new) and not all(new) for new in docs.values()):
+        return None  # a document's two records of two times: an edit, not two exports
+    gone = sorted(ident for ident, new in docs.items() if not any(new))
+    blocks = sum(1 for name in old if name.startswith("block/"))
+    current = [ident for ident, new in docs.items() if all(new)]
+    # (Most of a library outlives an export: newest files that are fewer
+    # than the older ones are no export written over the folder.)
+    taken = len(current) >= len(gone) and any(_unchanged_before(root, ident, before - _DAY_NS)
+                                              for ident in current)
+    import datetime
+    import json
+
+    dated = datetime.datetime.fromtimestamp(before / 1e9, datetime.timezone.utc).strftime("%Y-%m-%d")
+    said = json.dumps({"documents": len(gone), "blocks": blocks, "dated": dated, "taken": taken})
+    return _Leftovers(frozenset(old), taken, said)
+
+
+def _unchanged_before(root: str, ident: str, when_ns: int) -> bool:
+    """True when the document's ``doc_info`` record says it was last
+    changed in Polar before ``when_ns``."""
+    import datetime
+    import json
+
+    try:
+        with open(os.path.join(root, "doc_info", ident + ".json"), "rb") as fh:
+            record = json.loads(fh.read(1 << 20))
+        value = record.get("value") if isinstance(record, dict) else None
+        stamps = [value.get(key) for key in ("added", "lastUpdated")] if isinstance(value, dict) else []
+        latest = max(datetime.datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(
+            tzinfo=datetime.timezone.utc) for stamp in stamps if isinstance(stamp, str))
+    except (OSError, ValueError, TypeError):
+        return False
+    return latest.timestamp() * 1e9 < when_ns
 
 
 def _why(exc: BaseException) -> str:

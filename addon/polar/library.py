@@ -467,7 +467,9 @@ class ExportSource(Source):
         unreadable: Type[Exception] = Exception
         try:
             for entry in archive.scan(str(self.path), self.kind, _keep_member, self.on_progress):
-                if entry.problem:
+                if entry.name == archive.LEFTOVERS:
+                    writer.snapshot.leftovers = (entry.data or b"").decode("utf-8")
+                elif entry.problem:
                     writer.problem(entry.name, entry.problem, entry.fatal)
                 elif entry.data is not None and "block/" in entry.name and _BLOCK.match(entry.name):
                     if b'"annotation-' not in entry.data and b'"document"' not in entry.data:
@@ -675,6 +677,22 @@ class ExportSource(Source):
     @property
     def unidentified(self) -> List[Tuple[str, str]]:
         return list(self._unidentified)
+
+    @property
+    def leftovers(self) -> Optional[Dict[str, Any]]:
+        """Of an unpacked export: the files an older export left in its
+        folder (``archive._leftovers``): ``documents``, ``blocks``, ``dated``
+        and ``taken`` (read as not in this export); None when none."""
+        said = self.snapshot().leftovers
+        if not said:
+            return None
+        import json
+
+        try:
+            found = json.loads(said)
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
 
     @staticmethod
     def _record_reader(snap: export_cache.Snapshot, name: str) -> Callable[[], bytes]:
