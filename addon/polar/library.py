@@ -898,8 +898,10 @@ def export_in_folder(folder: Path) -> Optional[Tuple[Path, int]]:
         return folder, 1
     if not found:
         return None
-    # An export and its unpacked folder beside it (X.zip, X/) are one export.
-    exports = len({path.name[:-4] if path.name.endswith(".zip") else path.name for _, path in found})
+    # An export and its unpacked folder beside it (X.zip, X/) are one export,
+    # and so is the same export downloaded again (a browser's X (1).zip).
+    exports = len({_COPY_NUMBER.sub("", path.name[:-4] if path.name.endswith(".zip") else path.name)
+                   for _, path in found})
     return max(found, key=lambda item: (item[0], item[1].name))[1], exports
 
 
@@ -915,6 +917,10 @@ _DOWNLOADING = (".crdownload", ".part", ".download", ".partial")
 _POLAR_EXPORT_NAME = re.compile(
     r"^[0-9A-Za-z]{6,}-(\d{4})-(\d\d)-(\d\d)T(\d\d)\D(\d\d)\D(\d\d)(?:\D(\d{1,3}))?Z(?: ?\(\d+\))?\.zip$"
 )
+
+
+# What a browser adds to the name of a file downloaded again: "X (1).zip".
+_COPY_NUMBER = re.compile(r" ?\(\d+\)$")
 
 
 # How many entries of the export's folder newer_export_beside looks at, at most.

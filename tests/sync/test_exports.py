@@ -789,3 +789,15 @@ def test_two_exports_unpacked_over_one_another_within_the_hour_say_nothing(col, 
     _extract("Python tarfile", write_export(tmp_path / "b.zip", metas[1:]), folder)
     again = run(col, folder, state_path)
     assert (again.orphaned, again.warnings) == (0, []), again
+
+
+def test_an_export_downloaded_twice_is_one_export_of_the_folder(col, library, tmp_path, state_path):
+    """The mail's link clicked twice: Downloads holds X.zip and "X (1).zip"
+    (and 7-Zip's "X (1)/" unpacked from it): the same export, read once,
+    and the folder was said to hold 2 Polar exports."""
+    downloads = tmp_path / "Downloads"
+    export = write_export(downloads / "12dzxVk3Q8-2021-03-14T09_26_53.512Z.zip", library_metas(library))
+    again = shutil.copy(export, downloads / "12dzxVk3Q8-2021-03-14T09_26_53.512Z (1).zip")
+    _untar(Path(again), downloads / "12dzxVk3Q8-2021-03-14T09_26_53.512Z (1)")
+    report = run(col, downloads, state_path)
+    assert (report.created, report.errors, report.warnings) == (6, [], []), report.warnings
