@@ -212,6 +212,8 @@ def _dir_files(root: str) -> Iterator[Tuple[str, os.DirEntry[str]]]:
     Downloads itself, after ``tar -xzf`` there), never deeper, never a
     hidden file (macOS's ``._x.json`` beside each file on a FAT disk)."""
     for folder in EXPORT_FOLDERS:
+        if os.path.islink(os.path.join(root, folder)):
+            continue  # leads out of the export: refused (_scan_dir says so)
         try:
             with os.scandir(os.path.join(root, folder)) as it:
                 entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
@@ -234,6 +236,9 @@ def _dir_identity(root: str) -> str:
     count = 0
     for folder in EXPORT_FOLDERS:
         path = os.path.join(root, folder)
+        if os.path.islink(path):
+            digest.update(f"{folder}\0link\0".encode())
+            continue
         try:
             mtime = os.stat(path).st_mtime_ns
             names = sorted(name for name in os.listdir(path) if not name.startswith("."))
@@ -259,6 +264,14 @@ def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[E
     the end of the walk), the documents' files only stat'ed."""
     if not os.path.isdir(os.path.join(root, "doc_meta")):
         raise ArchiveError("the folder holds no doc_meta folder")
+    for folder in EXPORT_FOLDERS:
+        if os.path.islink(os.path.join(root, folder)):
+            # (A tar holding "doc_meta -> /elsewhere", or a link made by
+            # hand: nothing is read outside the export. Its records unread,
+            # no document may be taken as deleted; its documents' files are
+            # only opened.)
+            yield Entry(folder, 0, 0, problem="the folder is a link, which is refused: nothing is read outside "
+                        "the export", fatal=folder != "stash")
     files = list(_dir_files(root))
     caps = [keep(name) for name, _ in files]
     sizes = []
@@ -313,7 +326,7 @@ def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[E
     names = {name for name, _ in files}
     missing = sorted(name for name in names if name.startswith("doc_info/") and name.endswith(".json")
                      and "doc_meta/" + name[len("doc_info/"):] not in names)
-    if missing:
+    if missing and not os.path.islink(os.path.join(root, "doc_meta")):  # (that said above)
         yield Entry(missing[0], 0, 0, fatal=True, problem=(
             f"the unpacked export is incomplete: {missing[0]} has no doc_meta record beside it"
             + (f" (nor have {len(missing) - 1} more)" if len(missing) > 1 else "")

@@ -801,3 +801,35 @@ def test_an_export_downloaded_twice_is_one_export_of_the_folder(col, library, tm
     _untar(Path(again), downloads / "12dzxVk3Q8-2021-03-14T09_26_53.512Z (1)")
     report = run(col, downloads, state_path)
     assert (report.created, report.errors, report.warnings) == (6, [], []), report.warnings
+
+
+@pytest.mark.parametrize("linked", ["doc_meta", "block", "stash"])
+def test_an_unpacked_export_whose_folder_is_a_link_reads_nothing_outside_it(col, library, export, tmp_path,
+                                                                            state_path, linked):
+    """An unpacked export whose doc_meta/ (block/, stash/) is a symbolic
+    link (a tar holding "doc_meta -> /elsewhere", which tar makes at the
+    end of the unpack, or a link made by hand): its files were read from
+    wherever it pointed. Now the link is refused with one row, nothing is
+    read through it, and no note is taken as deleted."""
+    folder = _unpack("folder named after the file", export, export.parent)
+    first = run(col, folder, state_path)
+    elsewhere = tmp_path / "elsewhere"
+    (folder / linked).rename(elsewhere)
+    (folder / linked).symlink_to(elsewhere, target_is_directory=True)
+    opened = []
+    real_open = open
+
+    def watch(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    import builtins
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(builtins, "open", watch)
+        report = run(col, folder, state_path)
+    assert not [p for p in opened if p.startswith(str(folder / linked)) or p.startswith(str(elsewhere))], opened
+    assert (report.orphaned, report.deleted, report.created) == (0, 0, 0), report
+    assert [e["message"] for e in report.errors] == [
+        "the folder is a link, which is refused: nothing is read outside the export"], report.errors
+    assert not col.find_cards("is:suspended") and col.note_count() == first.created
