@@ -348,8 +348,8 @@ _RECORD_NAME = re.compile(r"^(doc_meta|doc_info)/(.+)\.json$")
 
 
 class _Leftovers(NamedTuple):
-    names: frozenset  # the kept files of older exports
-    taken: bool  # True: read as not in this export (deleted in Polar since)
+    names: frozenset  # the records of the documents only older exports hold
+    taken: bool  # True: those read as not in this export (deleted in Polar since)
     said: str  # JSON: documents, blocks, dated (YYYY-MM-DD), taken
 
 
@@ -389,16 +389,20 @@ def _leftovers(root: str, times: Dict[str, int]) -> Optional[_Leftovers]:
     gone = sorted(ident for ident, new in docs.items() if not any(new))
     blocks = sum(1 for name in old if name.startswith("block/"))
     current = [ident for ident, new in docs.items() if all(new)]
-    # (Most of a library outlives an export: newest files that are fewer
-    # than the older ones are no export written over the folder.)
-    taken = len(current) >= len(gone) and any(_unchanged_before(root, ident, before - _DAY_NS)
-                                              for ident in current)
+    # (Most of a library outlives an export: newest files not more than the
+    # older ones are no export written over the folder.) Only documents are
+    # taken, never a block file on its own: an unpack of a download cut short
+    # after the records leaves the blocks after the cut dated as the older
+    # export's, and their cards live.
+    taken = bool(gone) and len(current) > len(gone) and any(
+        _unchanged_before(root, ident, before - _DAY_NS) for ident in current)
+    names = frozenset(f"{folder}/{ident}.json" for ident in gone for folder in ("doc_meta", "doc_info"))
     import datetime
     import json
 
     dated = datetime.datetime.fromtimestamp(before / 1e9, datetime.timezone.utc).strftime("%Y-%m-%d")
     said = json.dumps({"documents": len(gone), "blocks": blocks, "dated": dated, "taken": taken})
-    return _Leftovers(frozenset(old), taken, said)
+    return _Leftovers(names, taken, said)
 
 
 def _unchanged_before(root: str, ident: str, when_ns: int) -> bool:

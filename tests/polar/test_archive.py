@@ -2,6 +2,7 @@
 
 import gzip
 import io
+import json
 import os
 import struct
 import tarfile
@@ -562,3 +563,64 @@ def test_an_unchanged_unpacked_export_is_told_without_a_stat_per_block(tmp_path,
 
     for step in (block_written_again, block_added, record_edited_in_place, document_replaced):
         changes(step)
+
+
+def _export_folder(root, docs, blocks, when):
+    """An unpacked export's records (doc_info saying the document last
+    changed in 2020) and blocks, dated ``when`` (seconds) as tar leaves them."""
+    for folder in ("doc_meta", "doc_info", "stash", "block"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    written = []
+    for ident in docs:
+        for folder in ("doc_meta", "doc_info"):
+            path = root / folder / f"{ident}.json"
+            path.write_bytes(b'{"uid": "u", "id": "%s", "value": {"added": "2020-01-01T00:00:00.000Z", '
+                             b'"lastUpdated": "2020-02-01T00:00:00.000Z"}}' % ident.encode())
+            written.append(path)
+    for ident in blocks:
+        path = root / "block" / f"{ident}.json"
+        path.write_bytes(b'{"id": "%s"}' % ident.encode())
+        written.append(path)
+    for path in written:
+        os.utime(path, (when, when))
+
+
+def _members(root):
+    return {e.name for e in scan(str(root), archive.DIR, keep_json) if e.name != archive.LEFTOVERS}
+
+
+def test_files_left_by_an_older_export_unpacked_there_are_told_apart(tmp_path):
+    """An older export's files under a newer one unpacked over it (days
+    older than the newer export's minute): the records of the documents
+    only the older holds are left out when the newer was written over the
+    older (its documents, unchanged since, dated anew); a block file alone
+    is never left out (an unpack cut short after the records leaves blocks
+    of live cards dated old); newest files fewer than the older, or a
+    document's two records of two times (a hand edit), leave all as read."""
+    month = 30 * 86400
+    root = tmp_path / "over"
+    _export_folder(root, ["A", "B", "C", "Gone"], ["b1", "b2"], 1_600_000_000)
+    _export_folder(root, ["A", "B", "C"], ["b1"], 1_600_000_000 + month)
+    got = _members(root)
+    assert "doc_meta/Gone.json" not in got and "doc_info/Gone.json" not in got
+    assert {"doc_meta/A.json", "block/b1.json", "block/b2.json"} <= got
+    said = [e for e in scan(str(root), archive.DIR, keep_json) if e.name == archive.LEFTOVERS]
+    assert [json.loads(e.data) for e in said] == [
+        {"documents": 1, "blocks": 1, "dated": "2020-09-13", "taken": True}]
+
+    cut = tmp_path / "cut after the records"
+    _export_folder(cut, ["A", "B"], ["b1", "b2"], 1_600_000_000)
+    _export_folder(cut, ["A", "B"], ["b1"], 1_600_000_000 + month)
+    assert {"block/b1.json", "block/b2.json"} <= _members(cut)
+
+    skipped = tmp_path / "kept the files there"
+    _export_folder(skipped, ["A", "B", "C"], [], 1_600_000_000)
+    _export_folder(skipped, ["New"], [], 1_600_000_000 + month)
+    assert {"doc_meta/A.json", "doc_meta/New.json"} <= _members(skipped)
+
+    edited = tmp_path / "edited by hand"
+    _export_folder(edited, ["A", "B", "C", "D"], [], 1_600_000_000)
+    for ident in ("A", "B", "C"):
+        os.utime(edited / "doc_meta" / f"{ident}.json", (1_600_000_000 + month,) * 2)
+    assert len([n for n in _members(edited) if n.startswith("doc_")]) == 8
+    assert not [e for e in scan(str(edited), archive.DIR, keep_json) if e.name == archive.LEFTOVERS]
