@@ -547,7 +547,7 @@ def _say_leftovers(source: ExportSource, left: Dict[str, Any], report: Report) -
     if left.get("taken"):
         report.warn(source.describe(), (
             f"the folder {folder} also holds files of an older Polar export unpacked there (dated {dated}) that "
-            f"this export does not hold: taken as deleted in Polar ({what})"),
+            f"this export does not hold: taken as deleted in Polar ({n} document{'s' if n != 1 else ''})"),
             code="export_leftovers_taken", dated=dated, count=n)
     else:
         report.warn(source.describe(), (
