@@ -636,12 +636,25 @@ class ExportSource(Source):
     def problems(self) -> List[Tuple[str, str]]:
         """(label, message) of what could not be read, other than documents
         (those fail as documents): damage, refused members."""
-        out = []
+        out: List[Tuple[str, str]] = []
+        alike: Dict[str, int] = {}  # message -> where its row is in out
+        more: Dict[int, int] = {}  # row -> members of the same message after it
         for problem in self.snapshot().problems:
             if _DOC_META.match(problem.name):
                 continue
             label = f"{self.shown}:{problem.name}" if problem.name else self.shown
+            at = alike.get(problem.message) if not problem.fatal else None
+            if at is not None:
+                # (A re-pack with absolute names, tar -P: every member refused
+                # alike; one row for them, not tens of thousands.)
+                more[at] = more.get(at, 0) + 1
+                continue
+            if not problem.fatal:
+                alike[problem.message] = len(out)
             out.append((label, problem.message))
+        for at, count in more.items():
+            label, message = out[at]
+            out[at] = (label, f"{message} (and {count} more member{'s' if count != 1 else ''} alike)")
         return out
 
     @property

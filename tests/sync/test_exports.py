@@ -833,3 +833,23 @@ def test_an_unpacked_export_whose_folder_is_a_link_reads_nothing_outside_it(col,
     assert [e["message"] for e in report.errors] == [
         "the folder is a link, which is refused: nothing is read outside the export"], report.errors
     assert not col.find_cards("is:suspended") and col.note_count() == first.created
+
+
+def test_members_refused_alike_are_one_row_of_the_report(col, library, export, tmp_path, state_path):
+    """An export re-packed with absolute names (``tar -czPf``: every member
+    refused, tens of thousands for a Polar 3 library) filled the report with
+    a row per member. One row now, saying how many; nothing is read or
+    written outside the archive, and nothing is taken as deleted."""
+    first = run(col, export, state_path)
+    repacked = tmp_path / "absolute.tgz"
+    with tarfile.open(export) as src, tarfile.open(repacked, "w:gz") as out:
+        for info in src:
+            data = src.extractfile(info).read()
+            info.name = "/home/zoë/Polar export/" + info.name
+            out.addfile(info, io.BytesIO(data))
+        members = len(src.getmembers())
+    report = run(col, repacked, state_path)
+    assert [e["message"] for e in report.errors] == [
+        f"absolute member names are refused (and {members - 1} more members alike)"], report.errors
+    assert (report.orphaned, report.deleted) == (0, 0) and not col.find_cards("is:suspended")
+    assert col.note_count() == first.created
