@@ -411,8 +411,11 @@ def _unchanged_before(root: str, ident: str, when_ns: int) -> bool:
     import datetime
     import json
 
+    path = os.path.join(root, "doc_info", ident + ".json")
+    if os.path.islink(os.path.dirname(path)) or os.path.islink(path):
+        return False  # (nothing is read outside the export)
     try:
-        with open(os.path.join(root, "doc_info", ident + ".json"), "rb") as fh:
+        with open(path, "rb") as fh:
             record = json.loads(fh.read(1 << 20))
         value = record.get("value") if isinstance(record, dict) else None
         stamps = [value.get(key) for key in ("added", "lastUpdated")] if isinstance(value, dict) else []

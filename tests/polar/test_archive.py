@@ -624,3 +624,29 @@ def test_files_left_by_an_older_export_unpacked_there_are_told_apart(tmp_path):
         os.utime(edited / "doc_meta" / f"{ident}.json", (1_600_000_000 + month,) * 2)
     assert len([n for n in _members(edited) if n.startswith("doc_")]) == 8
     assert not [e for e in scan(str(edited), archive.DIR, keep_json) if e.name == archive.LEFTOVERS]
+
+
+def test_files_left_by_an_older_export_are_judged_without_reading_through_a_link(tmp_path, monkeypatch):
+    """The older files are judged from the newer documents' doc_info
+    records: a doc_info/ that is a link is not read through for that."""
+    month = 30 * 86400
+    root = tmp_path / "over"
+    _export_folder(root, ["A", "B", "C", "Gone"], [], 1_600_000_000)
+    _export_folder(root, ["A", "B", "C"], [], 1_600_000_000 + month)
+    elsewhere = tmp_path / "elsewhere"
+    (root / "doc_info").rename(elsewhere)
+    (root / "doc_info").symlink_to(elsewhere, target_is_directory=True)
+    opened = []
+    real_open = open
+
+    def watch(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    import builtins
+
+    monkeypatch.setattr(builtins, "open", watch)
+    entries = list(scan(str(root), archive.DIR, keep_json))
+    monkeypatch.undo()
+    assert not [p for p in opened if "doc_info" in p or str(elsewhere) in p], opened
+    assert any(e.fatal and e.name == "doc_info" for e in entries)
