@@ -241,20 +241,25 @@ def _dir_identity(root: str) -> str:
             continue
         try:
             mtime = os.stat(path).st_mtime_ns
-            names = sorted(name for name in os.listdir(path) if not name.startswith("."))
+            if folder == "block":
+                names = sorted(name for name in os.listdir(path) if not name.startswith("."))
+                entries: List[os.DirEntry[str]] = []
+            else:
+                # (A DirEntry's stat: on Windows it comes with the listing.)
+                with os.scandir(path) as it:
+                    entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+                names = [entry.name for entry in entries]
         except (FileNotFoundError, NotADirectoryError):
             continue
         count += len(names)
         digest.update(f"{folder}\0{mtime}\0{len(names)}\0".encode())
         digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
-        if folder == "block":
-            continue
-        for name in names:
+        for entry in entries:
             try:
-                st = os.lstat(os.path.join(path, name))
+                st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            digest.update(f"\n{name}\0{st.st_size}\0{st.st_mtime_ns}".encode("utf-8", "surrogateescape"))
+            digest.update(f"\n{entry.name}\0{st.st_size}\0{st.st_mtime_ns}".encode("utf-8", "surrogateescape"))
     return f"dir2:{count}:{digest.hexdigest()}"
 
 
