@@ -926,14 +926,17 @@ _DOWNLOADING = (".crdownload", ".part", ".download", ".partial")
 
 # How Polar names an export (UserBackupCreator.ts): `${createRandomID()}-${ISO
 # date}.zip`, e.g. 12dzxVk3Q8-2021-03-14T09:26:53.512Z.zip; browsers on Windows
-# write the colons as another character, and add " (1)" to a second copy.
+# write the colons as another character. A second copy of one: " (1)" (Chrome,
+# Firefox, Edge), "-1" (Safari), " 2" (a folder Archive Utility or the Finder
+# made beside the first).
 _POLAR_EXPORT_NAME = re.compile(
-    r"^[0-9A-Za-z]{6,}-(\d{4})-(\d\d)-(\d\d)T(\d\d)\D(\d\d)\D(\d\d)(?:\D(\d{1,3}))?Z(?: ?\(\d+\))?\.zip$"
+    r"^[0-9A-Za-z]{6,}-(\d{4})-(\d\d)-(\d\d)T(\d\d)\D(\d\d)\D(\d\d)(?:\D(\d{1,3}))?Z(?: ?\(\d+\)|-\d+| \d+)?\.zip$"
 )
 
 
-# What a browser adds to the name of a file downloaded again: "X (1).zip".
-_COPY_NUMBER = re.compile(r" ?\(\d+\)$")
+# What a browser adds to the name of an export downloaded again, "X (1).zip",
+# "X-1.zip", or the Finder to a second folder of it, "X 2".
+_COPY_NUMBER = re.compile(r"(?<=Z)(?: ?\(\d+\)|-\d+| \d+)$")
 
 
 # How many entries of the export's folder newer_export_beside looks at, at most.

@@ -791,16 +791,26 @@ def test_two_exports_unpacked_over_one_another_within_the_hour_say_nothing(col, 
     assert (again.orphaned, again.warnings) == (0, []), again
 
 
-def test_an_export_downloaded_twice_is_one_export_of_the_folder(col, library, tmp_path, state_path):
+@pytest.mark.parametrize("copy", [" (1)", "-1"])
+def test_an_export_downloaded_twice_is_one_export_of_the_folder(col, library, tmp_path, state_path, copy):
     """The mail's link clicked twice: Downloads holds X.zip and "X (1).zip"
-    (and 7-Zip's "X (1)/" unpacked from it): the same export, read once,
-    and the folder was said to hold 2 Polar exports."""
+    (Chrome, Firefox; Safari: "X-1.zip"), and the folder unpacked from it
+    (7-Zip's "X (1)/"; Archive Utility's "X 2/" beside "X/"): the same
+    export, read once, and the folder was said to hold 2 Polar exports
+    (Safari's copy was not taken for an export at all)."""
     downloads = tmp_path / "Downloads"
-    export = write_export(downloads / "12dzxVk3Q8-2021-03-14T09_26_53.512Z.zip", library_metas(library))
-    again = shutil.copy(export, downloads / "12dzxVk3Q8-2021-03-14T09_26_53.512Z (1).zip")
-    _untar(Path(again), downloads / "12dzxVk3Q8-2021-03-14T09_26_53.512Z (1)")
+    stem = "12dzxVk3Q8-2021-03-14T09_26_53.512Z"
+    export = write_export(downloads / f"{stem}.zip", library_metas(library))
+    again = shutil.copy(export, downloads / f"{stem}{copy}.zip")
+    _untar(Path(again), downloads / f"{stem}{copy}")
+    _untar(export, downloads / stem)
+    _untar(export, downloads / f"{stem} 2")
     report = run(col, downloads, state_path)
     assert (report.created, report.errors, report.warnings) == (6, [], []), report.warnings
+    # Chosen itself, a newer export beside it is named.
+    newer = write_export(downloads / "1NewExpAbc-2021-04-14T09_26_53.512Z.zip", library_metas(library))
+    stale = run(col, Path(again), state_path)
+    assert [w["file"] for w in stale.warnings if w["code"] == "export_newer_beside"] == [newer.name]
 
 
 @pytest.mark.parametrize("linked", ["doc_meta", "block", "stash"])
