@@ -295,8 +295,14 @@ def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[E
         # holding them: what Polar deleted since, as the archive would say.
         keeping = [i for i, (name, _) in enumerate(files) if name not in leftovers.names]
         files, caps, sizes = [files[i] for i in keeping], [caps[i] for i in keeping], [sizes[i] for i in keeping]
-    if leftovers is not None:
-        yield Entry(LEFTOVERS, 0, 0, leftovers.said.encode("utf-8"))
+    if times:
+        # What the files' times say: when the newest were made (the export
+        # unpacked last, whatever the folder is named), and any leftovers.
+        import json
+
+        said = dict(json.loads(leftovers.said)) if leftovers is not None else {}
+        said["newest"] = max(times.values()) // 10**9
+        yield Entry(LEFTOVERS, 0, 0, json.dumps(said).encode("utf-8"))
     total, done = sum(sizes), 0
     step, next_at = max(total // 100, CHUNK), 0
     for (name, entry), cap, size in zip(files, caps, sizes):
@@ -340,9 +346,10 @@ def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[E
         progress(total, total)
 
 
-# The name of the Entry an unpacked export's scan yields about files left
-# from an older export (its data: :attr:`_Leftovers.said`). No member has it
-# (a name holding NUL is refused).
+# The name of the Entry an unpacked export's scan yields about its files'
+# times: JSON, "newest" (seconds) and, when an older export left files,
+# :attr:`_Leftovers.said`'s keys. No member has it (a name holding NUL is
+# refused).
 LEFTOVERS = "\x00leftovers"
 # Every member of one export is dated within the minute or so Polar's
 # exporter (an HTTP cloud function) ran; exports unpacked over one another

@@ -696,16 +696,28 @@ class ExportSource(Source):
         """Of an unpacked export: the files an older export left in its
         folder (``archive._leftovers``): ``documents``, ``blocks``, ``dated``
         and ``taken`` (read as not in this export); None when none."""
+        found = self._times()
+        return found if "dated" in found else None
+
+    @property
+    def made_at(self) -> Optional[int]:
+        """Of an unpacked export: when its newest files were made (Unix
+        seconds), as the exporter dated them (tar and 7-Zip keep the
+        times): the export last unpacked there, whatever the folder's name."""
+        newest = self._times().get("newest")
+        return newest if isinstance(newest, int) else None
+
+    def _times(self) -> Dict[str, Any]:
         said = self.snapshot().leftovers
         if not said:
-            return None
+            return {}
         import json
 
         try:
             found = json.loads(said)
         except ValueError:
-            return None
-        return found if isinstance(found, dict) else None
+            return {}
+        return found if isinstance(found, dict) else {}
 
     @staticmethod
     def _record_reader(snap: export_cache.Snapshot, name: str) -> Callable[[], bytes]:
@@ -948,15 +960,24 @@ def _export_date(name: str) -> Optional[Tuple[int, ...]]:
     return tuple(int(part or 0) for part in match.groups()) if match else None
 
 
-def newer_export_beside(path: Path) -> Optional[Path]:
+def newer_export_beside(path: Path, made_at: Optional[int] = None) -> Optional[Path]:
     """The latest file in ``path``'s folder named as Polar names its
     exports and made (by the date in its name) after ``path`` was; None
     when there is none, or ``path`` is not so named (renamed by its user:
-    nothing to compare). A listing of the folder, once a sync."""
+    nothing to compare). A listing of the folder, once a sync.
+
+    ``made_at`` (Unix seconds): when an unpacked export's newest files were
+    made; an export made no later is what was unpacked over it (its files
+    are dated after the date in its name), not a newer one."""
     # (An unpacked export's folder keeps the name without .zip.)
     mine = _export_date(path.name if path.name.endswith(".zip") else path.name + ".zip")
     if mine is None:
         return None
+    if made_at is not None:
+        import datetime
+
+        made = datetime.datetime.fromtimestamp(made_at, datetime.timezone.utc)
+        mine = max(mine, (made.year, made.month, made.day, made.hour, made.minute, made.second, 999))
     best: Optional[Tuple[Tuple[int, ...], str]] = None
     try:
         with os.scandir(path.parent) as entries:

@@ -600,7 +600,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     left = source.leftovers if isinstance(source, ExportSource) else None
     if left is not None and isinstance(source, ExportSource):
         _say_leftovers(source, left, report)
-    newer = newer_export_beside(source.path) if isinstance(source, ExportSource) else None
+    newer = newer_export_beside(source.path, source.made_at) if isinstance(source, ExportSource) else None
     if newer is not None:
         from ..polar.archive import printable
 

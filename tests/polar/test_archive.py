@@ -606,7 +606,7 @@ def test_files_left_by_an_older_export_unpacked_there_are_told_apart(tmp_path):
     assert {"doc_meta/A.json", "block/b1.json", "block/b2.json"} <= got
     said = [e for e in scan(str(root), archive.DIR, keep_json) if e.name == archive.LEFTOVERS]
     assert [json.loads(e.data) for e in said] == [
-        {"documents": 1, "blocks": 1, "dated": "2020-09-13", "taken": True}]
+        {"documents": 1, "blocks": 1, "dated": "2020-09-13", "taken": True, "newest": 1_600_000_000 + month}]
 
     cut = tmp_path / "cut after the records"
     _export_folder(cut, ["A", "B"], ["b1", "b2"], 1_600_000_000)
@@ -623,7 +623,8 @@ def test_files_left_by_an_older_export_unpacked_there_are_told_apart(tmp_path):
     for ident in ("A", "B", "C"):
         os.utime(edited / "doc_meta" / f"{ident}.json", (1_600_000_000 + month,) * 2)
     assert len([n for n in _members(edited) if n.startswith("doc_")]) == 8
-    assert not [e for e in scan(str(edited), archive.DIR, keep_json) if e.name == archive.LEFTOVERS]
+    assert [json.loads(e.data) for e in scan(str(edited), archive.DIR, keep_json) if e.name == archive.LEFTOVERS] == [
+        {"newest": 1_600_000_000 + month}]
 
 
 def test_files_left_by_an_older_export_are_judged_without_reading_through_a_link(tmp_path, monkeypatch):

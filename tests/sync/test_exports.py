@@ -863,3 +863,24 @@ def test_members_refused_alike_are_one_row_of_the_report(col, library, export, t
         f"absolute member names are refused (and {members - 1} more members alike)"], report.errors
     assert (report.orphaned, report.deleted) == (0, 0) and not col.find_cards("is:suspended")
     assert col.note_count() == first.created
+
+
+def test_an_export_unpacked_over_the_folder_of_an_older_one_is_not_named_as_newer_beside_it(
+        col, library, tmp_path, state_path):
+    """This month's export unpacked into the folder named after last
+    month's (tar -xzf -C, a file manager's "Extract to" an existing folder):
+    every sync said "a Polar export downloaded later is beside it: choose
+    that one", the one already unpacked there. The files' times (the
+    exporter's) say which export is in the folder; a later one still is."""
+    metas = library_metas(library)
+    downloads = tmp_path / "Downloads"
+    older = write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    newer = write_export(downloads / EXPORT_NAME, metas)  # 2021-03-14T09:26:53.512Z, members dated MTIME
+    folder = downloads / older.name[:-4]
+    _extract("Python tarfile", older, folder)
+    assert [w["code"] for w in run(col, folder, state_path).warnings] == ["export_newer_beside"]
+    _extract("Python tarfile", newer, folder)
+    over = run(col, folder, state_path)
+    assert not over.warnings and (over.created, over.orphaned) == (0, 0), over.warnings
+    latest = write_export(downloads / "1LatestXyz-2021-04-14T09_26_53.512Z.zip", metas)
+    assert [w["file"] for w in run(col, folder, state_path).warnings] == [latest.name]
