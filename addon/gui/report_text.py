@@ -113,13 +113,15 @@ def _to_do_phrases() -> Dict[str, str]:
         "export_newer_beside": tr("a newer Polar export is in the same folder"),
         "export_downloading": tr("the Polar export is still being downloaded"),
         "library_switched": tr("a different Polar library than before"),
+        "export_leftovers_kept": tr("files of an older Polar export are in the folder"),
     }
 
 
 def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     """The codes of ``_to_do_phrases`` among the warnings, each once, in order."""
     codes = {str(w.get("code")) for w in data.get("warnings") or []}
-    return [code for code in ("export_newer_beside", "export_downloading", "library_switched") if code in codes]
+    return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
+                              "export_leftovers_kept") if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
@@ -595,6 +597,13 @@ def _messages() -> Dict[str, Any]:
             "A Polar export downloaded later is in the same folder: {file}. Polar gives every export a new name, "
             "so this sync read the older one; choose the new file with “Use a Polar export…” to sync what "
             "changed in Polar since.", file=r.get("file", "")),
+        "export_leftovers_taken": lambda r: tr(
+            "This folder also holds files left by an older Polar export unpacked there ({date}). This export does "
+            "not hold them, so what they held was taken as removed in Polar.", date=r.get("dated", "")),
+        "export_leftovers_kept": lambda r: tr(
+            "This folder also holds files left by an older Polar export unpacked there ({date}) that this export "
+            "did not write over, so what was removed in Polar since cannot be told: they were synced as they are. "
+            "Unpack each new export into a new, empty folder.", date=r.get("dated", "")),
         "export_chosen_in_folder": lambda r: tr(
             "The chosen folder holds {n} Polar exports; the latest, {file}, was read.",
             n=_count(r), file=r.get("file", "")),

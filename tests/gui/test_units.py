@@ -247,6 +247,10 @@ def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
     assert notice_text(data) == ("Polar Sync: 1 new note; the Polar export is still being downloaded, "
                                  "a different Polar library than before.")
     assert to_do_codes({"warnings": [{"code": "foreign_notes", "count": 5}, {"code": "made_again"}]}) == []
+    # An unpacked export over an older one that kept its files: deletions in Polar unseen, ask to unpack anew.
+    kept = {"warnings": [{"code": "export_leftovers_kept", "dated": "2021-02-12"}]}
+    assert notice_text(kept) == "Polar Sync: files of an older Polar export are in the folder."
+    assert to_do_codes({"warnings": [{"code": "export_leftovers_taken", "dated": "2021-02-12"}]}) == []
 
 
 def test_old_sync_notes_taken_over_and_left_over_are_told_apart():
