@@ -39,7 +39,7 @@ from aqt.theme import theme_manager
 from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 
 from . import button_rows, synclog
-from .i18n import ntr, tr
+from .i18n import ntr, number, tr
 from .report_text import (
     STOPPED_CODES,
     ChangeTree,
@@ -138,7 +138,7 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     leftovers = leftover_ids(data)
     if leftovers:
         ids = ",".join(str(n) for n in leftovers)
-        parts.append(f"<h3>{_esc(tr('From Polar’s old sync'))} ({len(leftovers)})</h3>")
+        parts.append(f"<h3>{_esc(tr('From Polar’s old sync'))} ({number(len(leftovers))})</h3>")
         suspend = tr("Suspend it") if len(leftovers) == 1 else tr("Suspend them")
         parts.append(
             f"<p>{_esc(leftovers_text(len(leftovers)))}<br><a href='nid:{ids}'>{_esc(tr('Show in Browser'))}</a>"
@@ -160,12 +160,12 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
             kept = [r for r in items if r.get("code") == "unrecorded_anki"]
             items = [r for r in items if r.get("code") != "unrecorded_anki"]
             if kept:
-                parts.append(f"<h3>{_esc(tr('Kept as in Anki'))} ({len(kept)})</h3>")
+                parts.append(f"<h3>{_esc(tr('Kept as in Anki'))} ({number(len(kept))})</h3>")
                 parts.append(f"<p><i>{_esc(_unrecorded_note())}</i></p>")
                 parts.append(_rows_html(kept, key))
         if not items:
             continue
-        parts.append(f"<h3>{_esc(heading)} ({len(items)})</h3>")
+        parts.append(f"<h3>{_esc(heading)} ({number(len(items))})</h3>")
         if note:
             parts.append(f"<p><i>{_esc(note)}</i></p>")
         parts.append(_rows_html(items, key))

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .i18n import ntr, tr
+from .i18n import ntr, number, tr
 
 # Kinds of change a note can have; the report's count key for each.
 CHANGE_KINDS = ("created", "updated", "moved", "restored", "removed", "deleted")
@@ -426,7 +426,7 @@ def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
         rows = section_rows(data, key)
         if not rows:
             continue
-        lines.append(f"{heading} ({len(rows)})")
+        lines.append(f"{heading} ({number(len(rows))})")
         lines += [f"  {head} — {words}" for head, words, _, _ in rows[:limit]]
         if len(rows) > limit:
             lines.append("  …")
@@ -691,10 +691,15 @@ def explain(row: Mapping[str, Any]) -> str:
 
 # -- progress ------------------------------------------------------------------------
 
-_READING = r"Reading Polar documents… (\d+)/(\d+)$"
+_READING = r"Reading Polar documents… ([\d,]+)/([\d,]+)$"
 _EXPORT = r"Reading the Polar export… ([\d,]+) of ([\d,]+) MB \((\d+)%\)$"
-_ADDING = r"Adding (\d+) notes…$"
-_ADDED = r"Adding notes… (\d+)/(\d+)$"
+_ADDING = r"Adding ([\d,]+) notes…$"
+_ADDED = r"Adding notes… ([\d,]+)/([\d,]+)$"
+
+
+def _int(digits: str) -> int:
+    """A count in a core progress message ("5000", or "5,000" as English writes it)."""
+    return int(digits.replace(",", ""))
 
 
 def progress_share(message: str) -> Optional[Tuple[int, int]]:
@@ -704,7 +709,7 @@ def progress_share(message: str) -> Optional[Tuple[int, int]]:
     a small sync adds them in one call, and a bar would stand at 0.)"""
     match = re.match(_READING, message) or re.match(_ADDED, message)
     if match:
-        return int(match.group(1)), int(match.group(2))
+        return _int(match.group(1)), _int(match.group(2))
     match = re.match(_EXPORT, message)
     if match:
         return int(match.group(3)), 100
@@ -717,17 +722,19 @@ def progress_words(message: str) -> str:
     not at Anki's start, ~1 ms each on a slow machine.)"""
     match = re.match(_READING, message)
     if match:
-        return tr("Reading Polar documents… {done}/{total}", done=match.group(1), total=match.group(2))
+        return tr("Reading Polar documents… {done}/{total}", done=number(_int(match.group(1))),
+                  total=number(_int(match.group(2))))
     match = re.match(_EXPORT, message)
     if match:
-        return tr("Reading the Polar export… {done} of {total} MB ({share}%)", done=match.group(1),
-                  total=match.group(2), share=match.group(3))
+        return tr("Reading the Polar export… {done} of {total} MB ({share}%)", done=number(_int(match.group(1))),
+                  total=number(_int(match.group(2))), share=match.group(3))
     match = re.match(_ADDING, message)
     if match:
-        return ntr("Adding {n} note…", "Adding {n} notes…", int(match.group(1)))
+        return ntr("Adding {n} note…", "Adding {n} notes…", _int(match.group(1)))
     match = re.match(_ADDED, message)
     if match:
-        return tr("Adding notes… {done}/{total}", done=match.group(1), total=match.group(2))
+        return tr("Adding notes… {done}/{total}", done=number(_int(match.group(1))),
+                  total=number(_int(match.group(2))))
     fixed = {
         "Checking the collection against the last sync…": lambda: tr("Checking the collection against the last sync…"),
         "Looking up existing notes…": lambda: tr("Looking up existing notes…"),

@@ -619,7 +619,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         on_long_read()
     for i, file in enumerate(todo):
         if progress and i % 50 == 0:
-            progress(f"Reading Polar documents… {i}/{len(todo)}")
+            progress(f"Reading Polar documents… {i:,}/{len(todo):,}")
         prev = known.get(file.key)
         # A document no sync has seen: its cards will be new notes, rendered
         # by the write while Anki adds notes (see Pending).

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Union, overload
 
+from ..numbers import count as grouped  # (Report.count is a figure by key)
+
 if TYPE_CHECKING:
     from anki.collection import OpChanges
 
@@ -47,7 +49,8 @@ _DRY_PHRASES = (  # ... and of a preview
 
 
 def _phrase(n: int, one: str, more: str) -> str:
-    return (one if n == 1 else more).format(n=n)
+    """"1 new note", "5,000 new notes" (English, as the summary is)."""
+    return (one if n == 1 else more).format(n=grouped(n))
 
 
 # How long a card's front may be in a report row (characters).
@@ -220,7 +223,7 @@ class Report:
             parts.append(_phrase(self.copies, "{n} duplicate made on another computer removed",
                                  "{n} duplicates made on another computer removed"))
         if parts and self.unchanged:
-            parts.append(f"{self.unchanged} unchanged")
+            parts.append(f"{grouped(self.unchanged)} unchanged")
         return parts
 
     @property
@@ -282,7 +285,7 @@ class Report:
         if self.conflicts:
             extra.append(_counted(len(self.conflicts), "conflict"))
         if self.deferred:
-            extra.append(f"{len(self.deferred)} left for later (open in an editor)")
+            extra.append(f"{grouped(len(self.deferred))} left for later (open in an editor)")
         if self.being_written:
             extra.append(_phrase(len(self.being_written), "{n} document still being written, read again shortly",
                                  "{n} documents still being written, read again shortly"))
@@ -290,10 +293,11 @@ class Report:
             counts = "; ".join(part for part in (counts, ", ".join(extra)) if part)
         else:
             counts = "nothing to change" if self.dry_run else "nothing changed"
-            counts += f" ({self.unchanged} unchanged)" if self.unchanged else ""
+            counts += f" ({grouped(self.unchanged)} unchanged)" if self.unchanged else ""
         lines = [f"{head}: {counts}."]
         lines.append(
-            f"{_counted(self.documents, 'document')} ({self.parsed} read, {self.skipped_documents} skipped); "
+            f"{_counted(self.documents, 'document')} ({grouped(self.parsed)} read, "
+            f"{grouped(self.skipped_documents)} skipped); "
             f"decks: {', '.join(self.sorted_decks()) or '-'}"
         )
         if self.legacy_leftovers:
@@ -315,7 +319,7 @@ class Report:
             lines.append(f"{_counted(len(self.errors), 'problem')}:")
             lines += [f"  {e['path']}: {e['message']}" for e in self.errors[:20]]
             if len(self.errors) > 20:
-                lines.append(f"  ... and {len(self.errors) - 20} more (see the JSON report)")
+                lines.append(f"  ... and {grouped(len(self.errors) - 20)} more (see the JSON report)")
         if self.warnings:
             lines.append(f"{_counted(len(self.warnings), 'warning')}:")
             lines += [f"  {w['path']}: {w['message']}" for w in self.warnings[:10]]
@@ -327,7 +331,7 @@ class Report:
 def _counted(n: int, noun: str) -> str:
     """"1 document", "2 documents": the summary is read by people (the CLI,
     the sync log), so its counts agree with their nouns."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return f"{n} {noun}" if n == 1 else f"{grouped(n)} {noun}s"
 
 
 def _row(path: str, message: str, details: Dict[str, Any]) -> Dict[str, Any]:
