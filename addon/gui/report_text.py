@@ -181,6 +181,22 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
 STOPPED_CODES = frozenset({"sync_failed", "collection_damaged", "collection_full"})
 
 
+def stopped_words(stopped: str, stage: str) -> str:
+    """The log's line for a sync the profile's closing stopped: Anki
+    quitting and a switch of profile look the same from here (both close
+    the profile), so the words name both; what it had done by then."""
+    if stopped != "writing":
+        return tr("Polar Sync: stopped when Anki closed or switched profiles, before it changed anything; the next "
+                  "sync does it.")
+    match = re.match(_ADDED, stage)
+    if match:
+        return tr("Polar Sync: stopped when Anki closed or switched profiles, after adding {done} of {total} new "
+                  "notes; they stay, and the next sync does the rest.", done=number(_int(match.group(1))),
+                  total=number(_int(match.group(2))))
+    return tr("Polar Sync: stopped when Anki closed or switched profiles, part-way through writing; what it wrote "
+              "stays, and the next sync does the rest.")
+
+
 def nothing_changed(data: Mapping[str, Any]) -> str:
     if any(row.get("code") in STOPPED_CODES for row in data.get("errors") or []):
         return tr("The sync stopped before it was complete.")  # not "Everything is up to date."

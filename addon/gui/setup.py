@@ -51,6 +51,7 @@ from .report_text import (
     made_again_count,
     notice_text,
     problem_count,
+    stopped_words,
     to_do_codes,
     tooltip_text,
     watch_words,
@@ -497,7 +498,7 @@ class PolarSync:
         if outcome.interrupted:
             # A normal quit, not a failure; no window may be shown now. (Here,
             # not on the log's thread: Anki may be quitting.)
-            synclog.append_log(profile, label, tr("Polar Sync: interrupted by closing Anki."))
+            synclog.append_log(profile, label, stopped_words(report.stopped, outcome.stage))
             return None
         if outcome.library_error:
             # Not a problem of the sync: there was nothing to sync. Say how to fix it.

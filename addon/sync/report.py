@@ -177,6 +177,9 @@ class Report:
     parsed: int = 0  # documents read this time (the rest were unchanged)
     skipped_documents: int = 0  # polar-sync:skip / archived
     dry_run: bool = False
+    # Set by a driver whose sync stopped before its end (a failure, the
+    # profile closing): "reading" (before anything was written) or "writing".
+    stopped: str = ""
     decks: Set[str] = field(default_factory=set)
     conflicts: List[Dict[str, Any]] = field(default_factory=list)
     errors: List[Dict[str, Any]] = field(default_factory=list)
@@ -291,15 +294,20 @@ class Report:
                                  "{n} documents still being written, read again shortly"))
         if counts or extra:
             counts = "; ".join(part for part in (counts, ", ".join(extra)) if part)
+        elif self.stopped:  # not "nothing changed": it may have written part of it
+            then = "the problem below says what to do" if self.errors else "the next sync does the rest"
+            counts = (f"stopped part-way through writing; what it wrote stays, and {then}"
+                      if self.stopped == "writing" else f"stopped before it changed anything; {then}")
         else:
             counts = "nothing to change" if self.dry_run else "nothing changed"
             counts += f" ({grouped(self.unchanged)} unchanged)" if self.unchanged else ""
         lines = [f"{head}: {counts}."]
-        lines.append(
-            f"{_counted(self.documents, 'document')} ({grouped(self.parsed)} read, "
-            f"{grouped(self.skipped_documents)} skipped); "
-            f"decks: {', '.join(self.sorted_decks()) or '-'}"
-        )
+        if not (self.stopped and not self.documents):  # (not "0 documents": none were counted)
+            lines.append(
+                f"{_counted(self.documents, 'document')} ({grouped(self.parsed)} read, "
+                f"{grouped(self.skipped_documents)} skipped); "
+                f"decks: {', '.join(self.sorted_decks()) or '-'}"
+            )
         if self.legacy_leftovers:
             one = len(self.legacy_leftovers) == 1
             lines.append(

@@ -122,3 +122,21 @@ def test_the_core_s_progress_words_are_english_with_english_digits():
 
     assert read._reading_export(3000 << 20, 12000 << 20) == "Reading the Polar export… 3,000 of 12,000 MB (25%)"
     assert progress_share("Reading Polar documents… 1,200/3,000") == (1200, 3000)
+
+
+def test_a_stopped_sync_s_log_line_names_both_causes_and_what_it_did(lang):
+    """The log said "interrupted by closing Anki" also for a switch of
+    profile (both close the profile; nothing tells them apart here), and
+    not whether it had written anything (eyes9)."""
+    from addon.gui.report_text import stopped_words
+
+    assert stopped_words("reading", "Reading Polar documents… 3/40") == (
+        "Polar Sync: stopped when Anki closed or switched profiles, before it changed anything; the next sync does it.")
+    assert stopped_words("writing", "Adding notes… 1,000/8,000") == (
+        "Polar Sync: stopped when Anki closed or switched profiles, after adding 1,000 of 8,000 new notes; they stay, "
+        "and the next sync does the rest.")
+    assert "part-way through writing" in stopped_words("writing", "Updating notes…")
+    lang("de")
+    words = stopped_words("writing", "Adding notes… 1000/8000")
+    assert "nachdem 1.000 von 8.000 neuen Notizen hinzugefügt waren" in words
+    assert "Benutzerprofil gewechselt" in stopped_words("reading", "")
