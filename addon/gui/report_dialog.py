@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections import Counter
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import aqt
@@ -57,8 +58,10 @@ from .report_text import (
     older_versions_text,
     section_rows,
     sentence,
+    short_key,
     snippet,
     tree_kind,
+    where,
 )
 from .tooltips import wrap_to
 
@@ -368,14 +371,22 @@ class ReportDialog(_PolarDialog):
         tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         # (Per deck and document, never per row: the rows are counted and
         # grouped already, see ChangeTree.)
+        sources: Mapping[str, str] = self.data.get("sources") or {}
         for deck in changes.decks:
             deck_item = QTreeWidgetItem(tree, [deck.name, counts_words(deck.counts, self.dry_run)])
             deck_item.setData(0, _ROWS, self._group(deck.rows))
             deck_item.setToolTip(0, deck.name)
+            named = Counter(doc.name for doc in deck.documents)
             for doc in deck.documents:
-                doc_item = QTreeWidgetItem(deck_item, [doc.name, counts_words(doc.counts, self.dry_run)])
+                # Its title, and what else a person knows it by (its file,
+                # its web address); Polar's key (1ag3DiKsWi…) was the tooltip.
+                known_as = str(sources.get(doc.key) or "")
+                name = doc.name
+                if named[doc.name] > 1:  # two of one title: told apart by their files
+                    name = tr("{title} ({file})", title=doc.name, file=known_as or short_key(doc.key))
+                doc_item = QTreeWidgetItem(deck_item, [name, counts_words(doc.counts, self.dry_run)])
                 doc_item.setData(0, _ROWS, self._group(doc.rows))
-                doc_item.setToolTip(0, str(doc.rows[0].get("document") or ""))
+                doc_item.setToolTip(0, "\n".join(dict.fromkeys(t for t in (doc.name, known_as) if t)))
                 # Notes are added when a document is opened: a first sync
                 # can list tens of thousands.
                 doc_item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
@@ -430,7 +441,8 @@ class ReportDialog(_PolarDialog):
             label = tr("{text} (page {page})", text=front, page=page) if page else front
             child = QTreeWidgetItem(item, [label, change_label(tree_kind(row), self.dry_run)])
             child.setData(0, _ROWS, self._group([row]))
-            child.setToolTip(0, f"{row.get('document', '')}#{row.get('card', '')}")
+            # The whole front (the label is cut), where it is: not Polar's keys.
+            child.setToolTip(0, "\n".join(t for t in (str(row.get("front") or ""), where(row)) if t))
 
     def _selected(self, items: Optional[List[QTreeWidgetItem]] = None) -> Tuple[int, List[int]]:
         """(How many rows, their notes) of the selection, or of everything

@@ -240,14 +240,20 @@ def join(parts: List[str]) -> str:
 # -- rows ------------------------------------------------------------------------
 
 
+def short_key(key: str) -> str:
+    """A Polar key, cut to what tells two documents apart (keys are 20+
+    random characters): the last resort of a name."""
+    return key if len(key) <= 12 else key[:10] + "…"
+
+
 def document_name(row: Mapping[str, Any]) -> str:
     """A row's document by title, else its file."""
     title = str(row.get("title") or "").strip()
     if title:
         return title
     doc = str(row.get("document") or "")
-    if doc:
-        return tr("document {name}", name=doc)
+    if doc:  # a document never read by this version, its title unknown: its key, short
+        return tr("document {name}", name=short_key(doc))
     return str(row.get("path") or "") or tr("Polar library")
 
 
@@ -330,6 +336,7 @@ class DocumentGroup:
     name: str
     counts: Mapping[str, int]  # kind of change -> rows
     rows: Sequence[Mapping[str, Any]]
+    key: str = ""  # the document's Polar key: two documents of one title are two groups
 
 
 @dataclass(frozen=True)
@@ -356,14 +363,16 @@ def change_tree(rows: Sequence[Mapping[str, Any]]) -> ChangeTree:
     """``group_changes`` with the counts, in one pass over the rows (any
     thread: plain data and the catalogue's words)."""
     no_deck = tr("(no deck)")
-    decks: Dict[str, Dict[str, Tuple[Dict[str, int], List[Mapping[str, Any]]]]] = {}
-    names: Dict[Tuple[Any, Any, Any], str] = {}  # (title, document, path) -> document_name
+    # deck -> (document name, key) -> (counts, rows): two documents of one
+    # title ("Untitled", two editions of a book) were one item, under one key
+    decks: Dict[str, Dict[Tuple[str, str], Tuple[Dict[str, int], List[Mapping[str, Any]]]]] = {}
+    names: Dict[Tuple[Any, Any, Any], Tuple[str, str]] = {}  # (title, document, path) -> (name, document)
     for row in rows:
         deck = str(row.get("deck") or "") or no_deck
         key = (row.get("title"), row.get("document"), row.get("path"))
         name = names.get(key)
         if name is None:
-            name = names[key] = document_name(row)
+            name = names[key] = (document_name(row), str(row.get("document") or ""))
         docs = decks.get(deck)
         if docs is None:
             docs = decks[deck] = {}
@@ -376,7 +385,8 @@ def change_tree(rows: Sequence[Mapping[str, Any]]) -> ChangeTree:
     out: List[DeckGroup] = []
     for deck in sorted(decks, key=str.lower):
         docs = decks[deck]
-        documents = [DocumentGroup(d, docs[d][0], docs[d][1]) for d in sorted(docs, key=str.lower)]
+        documents = [DocumentGroup(d[0], docs[d][0], docs[d][1], d[1])
+                     for d in sorted(docs, key=lambda d: (d[0].lower(), d[1]))]
         counts: Dict[str, int] = {}
         deck_rows: List[Mapping[str, Any]] = []
         for document in documents:

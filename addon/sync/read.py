@@ -308,6 +308,9 @@ def read_document(
     if not doc.title and doc.filename:
         doc = _titled(doc, source)
     report.titles[key] = doc.display_title
+    known_as = doc.known_as
+    if known_as:
+        report.sources[key] = known_as
     for card_id, problem in doc.problems:
         if card_id:
             report.error(f"{file.label}#{card_id}", problem, code="card_problem", document=key, card=card_id)

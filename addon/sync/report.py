@@ -186,6 +186,9 @@ class Report:
     warnings: List[Dict[str, Any]] = field(default_factory=list)
     changes: List[Change] = field(default_factory=list)
     titles: Dict[str, str] = field(default_factory=dict)  # document key -> title
+    # document key -> its web address or imported file name (Document.known_as), of the documents
+    # read this time: what the report window shows beside a title instead of Polar's key
+    sources: Dict[str, str] = field(default_factory=dict)
     op_changes: Optional[OpChanges] = None  # of the write, for Anki to refresh its views
     # Notes not written because an editor showed them: note id -> document.
     deferred: Dict[int, str] = field(default_factory=dict)
@@ -266,6 +269,7 @@ class Report:
             "changes": self.change_rows() if change_rows is None else change_rows,
             "deferred": len(self.deferred),
             "being_written": len(self.being_written),
+            "sources": dict(self.sources),
         }
 
     def _named(self, row: Dict[str, Any]) -> Dict[str, Any]:
