@@ -135,6 +135,7 @@ class Outcome:
     # The sync's last progress message (where an interrupted sync stopped:
     # "Adding notes… 1,000/8,000" had added 1,000).
     stage: str = ""
+    backed_up: bool = False  # Anki backed the collection up first (a profile's first sync)
 
 
 class _Applied:
@@ -142,6 +143,7 @@ class _Applied:
 
     def __init__(self, report: Report) -> None:
         self.report = report
+        self.backed_up = False  # Anki made a backup before the sync wrote
         self.changes = report.op_changes if report.op_changes is not None else OpChanges()
         # The rows of what changed, made here on the worker thread as far as
         # they will be read (in the window's thread the rows of a 50,000-note
@@ -601,6 +603,7 @@ class SyncRunner:
 
         def op(col: Any) -> _Applied:
             self._write_began = True
+            backed_up = False
             try:
                 if backup is not None and prepared.docs:
                     # The first sync in a profile may change thousands of
@@ -611,9 +614,12 @@ class SyncRunner:
                     self._progress_from_thread("Backing up your collection…")
                     try:
                         col.create_backup(backup_folder=backup, force=True, wait_for_completion=True)
+                        backed_up = True
                     except Exception:
                         self.log.warning("the backup before the first sync failed", exc_info=True)
-                return _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held))
+                applied = _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held))
+                applied.backed_up = backed_up
+                return applied
             finally:
                 self._writing = False
                 self._op_ended.set()
@@ -635,7 +641,8 @@ class SyncRunner:
         shown = self.editors.note_ids()
         if shown and shown <= held:
             applied.changes = without_note_text(applied.changes)
-        self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree)
+        self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
+                     backed_up=applied.backed_up)
 
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False
@@ -674,7 +681,7 @@ class SyncRunner:
     def _finish(
         self, req: SyncRequest, report: Report, started: float, failed: bool = False,
         library_error: str = "", interrupted: bool = False, change_rows: Optional[Sequence[Dict[str, Any]]] = None,
-        changes: Optional[ChangeTree] = None,
+        changes: Optional[ChangeTree] = None, backed_up: bool = False,
     ) -> None:
         self._close_progress()
         self._writing = False
@@ -683,7 +690,7 @@ class SyncRunner:
         landing = None
         try:
             landing = self.on_finished(Outcome(req, report, started, time.time(), failed, library_error,
-                                               interrupted, change_rows, changes, self.stage))
+                                               interrupted, change_rows, changes, self.stage, backed_up))
         except Exception:  # showing the result must never take the queue down
             self.log.error("showing the sync result failed:\n%s", traceback.format_exc())
         finally:

@@ -44,6 +44,7 @@ from .i18n import ntr, number, tr
 from .report_text import (
     STOPPED_CODES,
     ChangeTree,
+    backup_words,
     browser_search,
     change_label,
     change_tree,
@@ -121,6 +122,8 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     parts = [f"<h2>{_esc(title)}</h2>", f"<p style='color:gray'>{_esc(trigger)} · {stamp}</p>"]
     counts = counts_line(data)
     parts.append(f"<p><b>{_esc(sentence(counts) if counts else nothing_changed(data))}</b></p>")
+    if data.get("backup"):
+        parts.append(f"<p>{_esc(backup_words())}</p>")
     documents = int(data.get("documents") or 0)
     if documents:
         line = [ntr("{n} document in the Polar library", "{n} documents in the Polar library", documents)]

@@ -181,6 +181,13 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
 STOPPED_CODES = frozenset({"sync_failed", "collection_damaged", "collection_full"})
 
 
+def backup_words() -> str:
+    """A profile's first sync (data["backup"]): it may have taken over
+    thousands of notes, and a new user wants to know the way back."""
+    return tr("Before this first sync, Anki backed up your collection: Edit ▸ Undo takes the sync back while "
+              "Anki is open; later, File ▸ Switch Profile ▸ Open Backup… brings the collection back as it was.")
+
+
 def stopped_words(stopped: str, stage: str) -> str:
     """The log's line for a sync the profile's closing stopped: Anki
     quitting and a switch of profile look the same from here (both close

@@ -44,6 +44,7 @@ from .operations import (
 from .quiet import UndoWatch
 from .report_text import (
     ChangeTree,
+    backup_words,
     conflict_count,
     emptied_cloze_count,
     leftover_ids,
@@ -534,6 +535,8 @@ class PolarSync:
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")
         data = report.to_dict(outcome.change_rows)
+        if outcome.backed_up:
+            data["backup"] = True  # the report and the log say how to go back
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
@@ -543,6 +546,8 @@ class PolarSync:
         landing = None
         if noteworthy:
             words = log_words(data)  # the rows in the user's words, below the technical lines
+            if data.get("backup"):
+                words = backup_words() + ("\n" + words if words else "")
             landing = self._log(profile, label, report.summary() + ("\n" + words if words else ""), data)
         if self.runner.closing:
             return landing  # finished while the profile closes: logged, nothing shown
