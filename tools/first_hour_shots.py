@@ -168,7 +168,7 @@ def run_session(lang: str, work: Path) -> None:
             print(f"{lang}: notice: {notice.text()}")
         image.save(str(out / "01-after-first-start.png"))
         outcome = controller.last_outcome
-        data = outcome.report.to_dict(outcome.change_rows)
+        data = session.addon.report_data(outcome)  # as the notice's click shows it
         (out / "report.json").write_text(json.dumps({k: v for k, v in data.items() if k != "changes"}, indent=1),
                                          encoding="utf-8")
         trigger = session.addon.trigger_label("startup")

@@ -534,9 +534,7 @@ class PolarSync:
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")
-        data = report.to_dict(outcome.change_rows)
-        if outcome.backed_up:
-            data["backup"] = True  # the report and the log say how to go back
+        data = report_data(outcome)
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
@@ -620,3 +618,12 @@ def _close(widget: Optional[QWidget]) -> None:
     if widget is not None and not sip.isdeleted(widget):
         widget.close()
 
+
+def report_data(outcome: Outcome) -> Dict[str, Any]:
+    """A finished sync's report as the window, the notice and the log have
+    it: the core's figures, and whether Anki backed the collection up first
+    (the report and the log then say how to go back)."""
+    data = outcome.report.to_dict(outcome.change_rows)
+    if outcome.backed_up:
+        data["backup"] = True
+    return data
