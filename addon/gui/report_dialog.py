@@ -144,7 +144,8 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     leftovers = leftover_ids(data)
     if leftovers:
         ids = ",".join(str(n) for n in leftovers)
-        parts.append(f"<h3>{_esc(tr('From Polar’s old sync'))} ({number(len(leftovers))})</h3>")
+        heading = tr("From Polar's old sync")  # (as every other line says it: "Polar's", not "Polar’s")
+        parts.append(f"<h3>{_esc(heading)} ({number(len(leftovers))})</h3>")
         suspend = tr("Suspend it") if len(leftovers) == 1 else tr("Suspend them")
         parts.append(
             f"<p>{_esc(leftovers_text(len(leftovers)))}<br><a href='nid:{ids}'>{_esc(tr('Show in Browser'))}</a>"

@@ -257,7 +257,7 @@ def test_old_sync_notes_taken_over_and_left_over_are_told_apart():
     assert counts_line(data) == "1 new note, 3 notes taken over from Polar's old sync"
     assert notice_text(data, leftovers=2).endswith("; 2 notes from Polar's old sync to look at.")
     html = report_html(data, "sync on startup", 0)
-    assert "From Polar’s old sync (2)" in html and "no longer match a Polar card" in html
+    assert "From Polar&#x27;s old sync (2)" in html and "no longer match a Polar card" in html
     assert "href='nid:11,12'" in html and "href='polar-suspend:11,12'" in html
     assert "old sync" not in report_html({"created": 1}, "sync on startup", 0)
 
