@@ -191,6 +191,11 @@ def run_session(lang: str, work: Path) -> None:
         session.process(0.5)
         settings.grab().save(str(out / "05-settings.png"))
         settings.reject()
+        log = controller.open_log()  # Tools ▸ Polar Sync ▸ sync log: the first sync's entry
+        log.resize(760, 560)
+        session.process(0.5)
+        log.grab().save(str(out / "07-sync-log.png"))
+        log.close()
         grab_cards(session, out)
     finally:
         anki_harness.shutdown(session)

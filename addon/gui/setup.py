@@ -26,7 +26,7 @@ from ..polar.library import (
     unpacked_export_around,
 )
 from ..settings import Settings, load_defaults
-from . import addon_life, config_check, library_missing, menu, synclog
+from . import addon_life, config_check, i18n, library_missing, menu, synclog
 from .editors import OpenEditors
 from .i18n import ntr, tr
 from .operations import (
@@ -546,7 +546,10 @@ class PolarSync:
             words = log_words(data)  # the rows in the user's words, below the technical lines
             if data.get("backup"):
                 words = backup_words() + ("\n" + words if words else "")
-            landing = self._log(profile, label, report.summary() + ("\n" + words if words else ""), data)
+            summary = report.summary()  # English (the CLI's too): in another language, its gist first
+            if i18n.current() != "en":
+                summary = (notice_text(data, len(new_leftovers)) if attention else tooltip_text(data)) + "\n" + summary
+            landing = self._log(profile, label, summary + ("\n" + words if words else ""), data)
         if self.runner.closing:
             return landing  # finished while the profile closes: logged, nothing shown
         if trigger == PREVIEW:
