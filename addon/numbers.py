@@ -36,8 +36,9 @@ def count(n: int, lang: str = "en") -> str:
     """``n`` with its thousands grouped as ``lang`` does (English for a
     language without rules of its own)."""
     sep, least = GROUPING.get(lang, GROUPING["en"])
-    digits = str(abs(int(n)))
-    sign = "-" if n < 0 else ""
+    value = int(n)  # (a count read back from a saved report may be "5000")
+    digits = str(abs(value))
+    sign = "-" if value < 0 else ""
     if len(digits) - 3 < least:  # CLDR: "5000" stays whole in Spanish
         return sign + digits
     head = len(digits) % 3 or 3

@@ -630,7 +630,7 @@ def _messages() -> Dict[str, Any]:
             "changed in Polar since.", file=r.get("file", "")),
         "export_chosen_in_folder": lambda r: tr(
             "The chosen folder holds {n} Polar exports; the latest, {file}, was read.",
-            n=_count(r), file=r.get("file", "")),
+            n=number(_count(r)), file=r.get("file", "")),
         "export_unidentified": lambda r: tr(
             "Some documents in the Polar export could not be identified, so no document missing from it was "
             "taken as removed this time. If this stays, export your library from Polar again."),

@@ -57,6 +57,7 @@ def test_the_grouping_is_qts_for_anki_s_language(language):
 def test_every_language_has_rules_and_an_unknown_one_writes_english():
     assert set(numbers.GROUPING) == {"en", *LANGUAGES}
     assert numbers.count(5000, "ko") == "5,000"
+    assert numbers.count("5000", "de") == "5.000"  # a figure read back as text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
