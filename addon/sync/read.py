@@ -307,8 +307,10 @@ def read_document(
     report.parsed += 1
     if not doc.title and doc.filename:
         doc = _titled(doc, source)
-    report.titles[key] = doc.display_title
     known_as = doc.known_as
+    # The report names an untitled document by its file as imported or its web address
+    # ("bigtable.pdf", not the stash's "1ag3DiKsWi-bigtable.pdf"; its cards keep Polar's name).
+    report.titles[key] = doc.title or known_as or doc.display_title
     if known_as:
         report.sources[key] = known_as
     for card_id, problem in doc.problems:

@@ -12,7 +12,7 @@ from tests.polar_factory import Doc, basic
 
 pytestmark = pytest.mark.anki
 
-KEYS = ("1NamesPhysics00000001", "1NamesChemistry000001", "1NamesWebCapture00001")
+KEYS = ("1NamesPhysics00000001", "1NamesChemistry000001", "1NamesWebCapture00001", "1NamesUntitled0000001")
 
 
 def _library(anki) -> None:
@@ -26,7 +26,10 @@ def _library(anki) -> None:
     web = Doc(anki.library, KEYS[2], title="How HTTPS works", tags=["deck:Names"])
     web.meta["docInfo"].update(filename="1aYMbsa64k-how-https-works.phz", url="https://howhttps.works/")
     web.card("1NmWeb1", basic("<p>What does TLS add?</p>", "<p>Privacy.</p>"))
-    for doc in (physics, chemistry, web):
+    untitled = Doc(anki.library, KEYS[3], title="", tags=["deck:Names"])
+    untitled.meta["docInfo"]["filename"] = "1ag3DiKsWi-bigtable.pdf"
+    untitled.card("1NmUnt1", basic("<p>What is a tablet?</p>", "<p>A range of rows.</p>"))
+    for doc in (physics, chemistry, web, untitled):
         doc.write(atomic=True)
 
 
@@ -49,8 +52,10 @@ def test_documents_in_the_report_are_named_by_title_file_and_address_never_by_ke
         deck = decks["Names"]
         docs = {deck.child(i).text(0): deck.child(i) for i in range(deck.childCount())}
         # Two books of one title: two items, each told by its file, counted apart.
+        # An untitled document: by its file as imported, not the stash's "1ag3DiKsWi-bigtable.pdf".
         assert set(docs) == {"Introduction (intro-to-physics.pdf)", "Introduction (intro-to-chemistry.pdf)",
-                             "How HTTPS works"}, set(docs)
+                             "How HTTPS works", "bigtable.pdf"}, set(docs)
+        assert docs["bigtable.pdf"].toolTip(0) == "bigtable.pdf"
         assert docs["Introduction (intro-to-chemistry.pdf)"].text(1) == "2 new notes"
         assert docs["Introduction (intro-to-physics.pdf)"].text(1) == "1 new note"
         assert docs["Introduction (intro-to-physics.pdf)"].toolTip(0) == "Introduction\nintro-to-physics.pdf"
@@ -62,7 +67,7 @@ def test_documents_in_the_report_are_named_by_title_file_and_address_never_by_ke
         assert item.childCount() == 1
         assert item.child(0).toolTip(0) == "What is a force?\n“Introduction”, page 2"
         tips = [deck.toolTip(0)] + [d.toolTip(0) for d in docs.values()] + [item.child(0).toolTip(0)]
-        assert not any(key in tip or key[:10] in tip for tip in tips for key in KEYS), tips
+        assert not any(key in tip or key[:10] in tip for tip in tips for key in KEYS + ("1ag3DiKsWi",)), tips
         assert not any("1NmPhy1" in tip for tip in tips), tips
     finally:
         if dialog is not None:
