@@ -188,20 +188,21 @@ def backup_words() -> str:
               "Anki is open; later, File ▸ Switch Profile ▸ Open Backup… brings the collection back as it was.")
 
 
-def stopped_words(stopped: str, stage: str) -> str:
-    """The log's line for a sync the profile's closing stopped: Anki
-    quitting and a switch of profile look the same from here (both close
-    the profile), so the words name both; what it had done by then."""
+def stopped_words(stopped: str, stage: str, cause: str = "") -> str:
+    """The log's line for a sync the profile's closing stopped, with what
+    it had done by then. ``cause``: "quit" (Anki closed), "switch" (File ▸
+    Switch Profile), or "" (another way, or not known: the words name both)."""
+    when = {"quit": lambda: tr("when Anki closed"), "switch": lambda: tr("when you switched profiles")}.get(
+        cause, lambda: tr("when Anki closed or switched profiles"))()
     if stopped != "writing":
-        return tr("Polar Sync: stopped when Anki closed or switched profiles, before it changed anything; the next "
-                  "sync does it.")
+        return tr("Polar Sync: stopped {when}, before it changed anything; the next sync does it.", when=when)
     match = re.match(_ADDED, stage)
     if match:
-        return tr("Polar Sync: stopped when Anki closed or switched profiles, after adding {done} of {total} new "
-                  "notes; they stay, and the next sync does the rest.", done=number(_int(match.group(1))),
+        return tr("Polar Sync: stopped {when}, after adding {done} of {total} new notes; they stay, and the next "
+                  "sync does the rest.", when=when, done=number(_int(match.group(1))),
                   total=number(_int(match.group(2))))
-    return tr("Polar Sync: stopped when Anki closed or switched profiles, part-way through writing; what it wrote "
-              "stays, and the next sync does the rest.")
+    return tr("Polar Sync: stopped {when}, part-way through writing; what it wrote stays, and the next sync does "
+              "the rest.", when=when)
 
 
 def nothing_changed(data: Mapping[str, Any]) -> str:

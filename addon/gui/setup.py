@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import html
 import logging
+import sys
 from concurrent.futures import Future
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from aqt import gui_hooks, mw
@@ -125,6 +127,7 @@ class PolarSync:
         self.watch_root = ""
         self.actions: Dict[str, Any] = {}
         self.last_outcome: Optional[Outcome] = None
+        self.closing_cause = ""  # why the profile last closed: "quit", "switch" or "" (closing_cause)
         self.report_dialog: Optional[ReportDialog] = None
         self.notice: Optional[Notice] = None
         # Old-sync notes the user was told about this session: reported on
@@ -292,6 +295,7 @@ class PolarSync:
         self.runner.release(_HOLD_ANKIWEB)
 
     def on_profile_close(self) -> None:
+        self.closing_cause = closing_cause()  # (for the log's words of a sync it stops)
         self.stop_watcher()
         self._debounce.stop()
         self._watch_keys.clear()
@@ -499,7 +503,7 @@ class PolarSync:
         if outcome.interrupted:
             # A normal quit, not a failure; no window may be shown now. (Here,
             # not on the log's thread: Anki may be quitting.)
-            synclog.append_log(profile, label, stopped_words(report.stopped, outcome.stage))
+            synclog.append_log(profile, label, stopped_words(report.stopped, outcome.stage, self.closing_cause))
             return None
         if outcome.library_error:
             # Not a problem of the sync: there was nothing to sync. Say how to fix it.
@@ -630,3 +634,21 @@ def report_data(outcome: Outcome) -> Dict[str, Any]:
     if outcome.backed_up:
         data["backup"] = True
     return data
+
+
+def closing_cause() -> str:
+    """Why the profile closes, read from Anki's own call that closes it
+    (``profile_will_close`` runs inside it, in 23.10 as in 26.x): "quit"
+    (``unloadProfileAndExit``: the window closed, File ▸ Exit), "switch"
+    (``unloadProfileAndShowProfileManager``: File ▸ Switch Profile), or ""
+    (another way, e.g. a backup being restored)."""
+    causes = {"unloadProfileAndExit": "quit", "unloadProfileAndShowProfileManager": "switch"}
+    frame: Optional[FrameType] = sys._getframe(1)
+    for _ in range(40):  # the hook is a few calls below Anki's method
+        if frame is None:
+            break
+        cause = causes.get(frame.f_code.co_name)
+        if cause is not None:
+            return cause
+        frame = frame.f_back
+    return ""

@@ -125,22 +125,24 @@ def test_the_core_s_progress_words_are_english_with_english_digits():
     assert progress_share("Reading Polar documents… 1,200/3,000") == (1200, 3000)
 
 
-def test_a_stopped_sync_s_log_line_names_both_causes_and_what_it_did(lang):
+def test_a_stopped_sync_s_log_line_names_its_cause_and_what_it_did(lang):
     """The log said "interrupted by closing Anki" also for a switch of
-    profile (both close the profile; nothing tells them apart here), and
-    not whether it had written anything (eyes9)."""
+    profile, and not whether it had written anything (eyes9)."""
     from addon.gui.report_text import stopped_words
 
-    assert stopped_words("reading", "Reading Polar documents… 3/40") == (
-        "Polar Sync: stopped when Anki closed or switched profiles, before it changed anything; the next sync does it.")
-    assert stopped_words("writing", "Adding notes… 1,000/8,000") == (
-        "Polar Sync: stopped when Anki closed or switched profiles, after adding 1,000 of 8,000 new notes; they stay, "
+    assert stopped_words("reading", "Reading Polar documents… 3/40", "switch") == (
+        "Polar Sync: stopped when you switched profiles, before it changed anything; the next sync does it.")
+    assert stopped_words("writing", "Adding notes… 1,000/8,000", "quit") == (
+        "Polar Sync: stopped when Anki closed, after adding 1,000 of 8,000 new notes; they stay, "
         "and the next sync does the rest.")
-    assert "part-way through writing" in stopped_words("writing", "Updating notes…")
+    assert stopped_words("writing", "Updating notes…") == (
+        "Polar Sync: stopped when Anki closed or switched profiles, part-way through writing; what it wrote "
+        "stays, and the next sync does the rest.")  # closed another way (a backup restored): both named
     lang("de")
-    words = stopped_words("writing", "Adding notes… 1000/8000")
-    assert "nachdem 1.000 von 8.000 neuen Notizen hinzugefügt waren" in words
-    assert "Benutzerprofil gewechselt" in stopped_words("reading", "")
+    words = stopped_words("writing", "Adding notes… 1000/8000", "quit")
+    assert words == ("Polar Sync: angehalten, als Anki geschlossen wurde, nachdem 1.000 von 8.000 neuen Notizen "
+                     "hinzugefügt waren; sie bleiben, die nächste Synchronisierung erledigt den Rest.")
+    assert "als Sie das Benutzerprofil gewechselt haben" in stopped_words("reading", "", "switch")
 
 
 def test_a_document_is_known_by_its_imported_file_or_its_web_address():
