@@ -115,7 +115,9 @@ class Flashcard(NamedTuple):
 
 _new_flashcard = partial(tuple.__new__, Flashcard)
 # A stash file's name: "<10-char id>-<the name it was imported with>" (1ag3DiKsWi-bigtable.pdf).
-_STASH_ID = re.compile(r"^[0-9A-Za-z]{10}-(?=.)")  # (see _new_text)
+# Polar's ids are base58check with version 0, so they begin with "1"; a name of the user's
+# such as "Assignment-3.pdf" keeps its first word.
+_STASH_ID = re.compile(r"^1[0-9A-Za-z]{9}-(?=.)")  # (see _new_text)
 
 
 @dataclass(frozen=True)

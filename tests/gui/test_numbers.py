@@ -156,6 +156,7 @@ def test_a_document_is_known_by_its_imported_file_or_its_web_address():
 
     assert doc(filename="1ag3DiKsWi-bigtable.pdf").known_as == "bigtable.pdf"
     assert doc(filename="my own name.pdf").known_as == "my own name.pdf"
+    assert doc(filename="Assignment-3.pdf").known_as == "Assignment-3.pdf"  # no Polar id in front
     assert doc(filename="1aYMbsa64k-how.phz", url="https://howhttps.works/").known_as == "https://howhttps.works/"
     assert doc(filename="1aYMbsa64k-page.epub", url="https://x.org/", web_capture=True).known_as == "https://x.org/"
     assert doc(filename="1ag3DiKsWi-paper.pdf", url="https://arxiv.org/x.pdf").known_as == "paper.pdf"
