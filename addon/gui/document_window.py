@@ -77,7 +77,7 @@ from aqt.qt import (
 from ..polar.originals import Fractions, Spot
 from . import pdf_support
 from .folding_row import FoldingRow
-from .i18n import tr
+from .i18n import number, tr
 
 # Polar's highlight colours (its palette), drawn translucent over the page.
 _COLORS = {
@@ -339,7 +339,7 @@ class DocumentWindow(QWidget):
         self.page_box.blockSignals(True)
         self.page_box.setMaximum(count)
         self.page_box.blockSignals(False)
-        self.count_label.setText(tr("of {n}", n=count))
+        self.count_label.setText(tr("of {n}", n=number(count)))
         self.current_page = 0
         self.go_to(min(max(spot.page, 1), count))
         return True

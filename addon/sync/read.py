@@ -308,7 +308,12 @@ def read_document(
     report.parsed += 1
     if not doc.title and doc.filename:
         doc = _titled(doc, source)
-    report.titles[key] = doc.display_title
+    known_as = doc.known_as
+    # The report names an untitled document by its file as imported or its web address
+    # ("bigtable.pdf", not the stash's "1ag3DiKsWi-bigtable.pdf"; its cards keep Polar's name).
+    report.titles[key] = doc.title or known_as or doc.display_title
+    if known_as:
+        report.sources[key] = known_as
     for card_id, problem in doc.problems:
         if card_id:
             report.error(f"{file.label}#{card_id}", problem, code="card_problem", document=key, card=card_id)
@@ -646,7 +651,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         on_long_read()
     for i, file in enumerate(todo):
         if progress and i % 50 == 0:
-            progress(f"Reading Polar documents… {i}/{len(todo)}")
+            progress(f"Reading Polar documents… {i:,}/{len(todo):,}")
         prev = known.get(file.key)
         # A document no sync has seen: its cards will be new notes, rendered
         # by the write while Anki adds notes (see Pending).
