@@ -188,7 +188,8 @@ def write_raw_pdf(path: Path, pages: Sequence[dict], labels: str = "", password:
     if password:
         objects.append(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <" + b"11" * 32
                        + b"> /U <" + b"22" * 32 + b"> >>")
-        trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R /Encrypt {len(objects)} 0 R /ID [<{'ab' * 16}> <{'ab' * 16}>]"
+        file_id = "ab" * 16
+        trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R /Encrypt {len(objects)} 0 R /ID [<{file_id}> <{file_id}>]"
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, 1):

@@ -336,9 +336,7 @@ class SourceLinks:
             self.window = DocumentWindow(None)
         window = self.window
         window.open(path, original.title, origin.spot, if_unreadable)
-        window.show()
-        window.raise_()
-        window.activateWindow()
+        window.bring_up()
         return window
 
     def close(self) -> None:
