@@ -448,12 +448,21 @@ class DocumentWindow(QWidget):
             zoom = _ZOOMS[min(max(index + step, 0), len(_ZOOMS) - 1)]
         if zoom == self._zoom:
             return
-        bar = self.scroller.verticalScrollBar()
-        share = bar.value() / bar.maximum() if bar is not None and bar.maximum() > 0 else 0.0
+        # The point of the page in the middle of the window stays there.
+        viewport = self.scroller.viewport()
+        middle = viewport.rect().center() if viewport is not None else None
+        bars = (self.scroller.horizontalScrollBar(), self.scroller.verticalScrollBar())
+        shares = []
+        if middle is not None:
+            spot = self.view.mapFrom(viewport, middle)
+            shares = [spot.x() / max(self.view.width(), 1), spot.y() / max(self.view.height(), 1)]
         self._zoom = zoom
         self._present()  # the page drawn so far, scaled: drawn again at once
-        if bar is not None:
-            bar.setValue(round(share * bar.maximum()))
+        if middle is not None:
+            for bar, share, extent, half in zip(bars, shares, (self.view.width(), self.view.height()),
+                                                (middle.x(), middle.y())):
+                if bar is not None:
+                    bar.setValue(round(share * extent) - half)
         self._advance()
 
     def marks(self) -> List[Fractions]:
