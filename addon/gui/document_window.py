@@ -209,6 +209,7 @@ class DocumentWindow(QWidget):
         self._page_count = 0
         self._loaded: Optional[Tuple[Path, Tuple[int, int]]] = None  # path and (size, mtime) loaded
         self._sizes: Dict[int, Points] = {}  # page → size in points, read when it was requested
+        self._labels: Dict[int, str] = {}  # page → the number printed on it (PDF page labels), read with its size
         self._last_points: Points = _LETTER
         self._flight: Optional[_Flight] = None
         self._image: Optional[QImage] = None  # the last page rendered ...
@@ -333,6 +334,7 @@ class DocumentWindow(QWidget):
             self.document = None
         self._generation += 1
         self._image, self._image_key, self._sizes, self._page_count = None, None, {}, 0
+        self._labels = {}
         self._failed.clear()
         self.current_page = self.rendered_page = 0
         if self._flight is not None:
@@ -383,8 +385,8 @@ class DocumentWindow(QWidget):
         self.page_box.blockSignals(True)
         self.page_box.setMaximum(count)
         self.page_box.blockSignals(False)
-        self.count_label.setText(tr("of {n}", n=count))
         self.current_page = 0
+        self._show_count()
         self._say_missing_page()
         self.go_to(min(max(spot.page, 1), count))
         return True
@@ -505,6 +507,7 @@ class DocumentWindow(QWidget):
         size = self._page_size(points)
         key = self._image_key
         bar = self.scroller.verticalScrollBar()
+        self._show_count()
         if self.page_failed:
             self.view.show_placeholder(size, tr("This page cannot be shown here."))
             self.rendered_page = 0
@@ -534,7 +537,25 @@ class DocumentWindow(QWidget):
             self._failed.add((self._generation, page))  # not a page Qt PDF can read
             return None
         self._sizes[page] = self._last_points = (size.width(), size.height())
+        label = getattr(self.document, "pageLabel", None)
+        self._labels[page] = " ".join(str(label(page - 1)).split())[:24] if label is not None else ""
         return self._sizes[page]
+
+    @property
+    def printed_label(self) -> str:
+        """The current page's own label when the PDF numbers its pages
+        otherwise ("vii" in the front matter, "13" on the 27th page): the
+        card's "p. N" counts pages from the first, as Polar does, so the
+        window shows both. "" when they agree or the label is not known yet."""
+        label = self._labels.get(self.current_page, "")
+        return "" if label in ("", str(self.current_page)) else label
+
+    def _show_count(self) -> None:
+        text = tr("of {n}", n=self.page_count)
+        if self.printed_label:
+            text += " · " + tr("printed {label}", label=self.printed_label)
+        if self.count_label.text() != text:
+            self.count_label.setText(text)
 
     def _advance(self) -> None:
         """Ask for what the view lacks, when the renderer is free: the

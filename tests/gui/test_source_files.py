@@ -29,6 +29,7 @@ BROKEN_FP = "1FilesBrokenPageDoc001"
 LOCKED_FP = "1FilesPasswordDoc00001"
 SHRUNK_FP = "1FilesShorterEditionD1"
 NAMED_FP = "1FilesAccentedNameDoc1"
+LABELLED_FP = "1FilesFrontMatterDoc1"
 DECK = ["deck:Viewer files"]  # a deck of its own: its cards are due whatever the other tests added
 NAMED_FILE = "8fJ2kq0Zx1-Über das Gedächtnis (2. Aufl.) – Ebbinghaus.pdf"
 
@@ -71,6 +72,12 @@ def _write_library(library: Path) -> None:
     shrunk.card("1FilesShrC", basic("<p>Where was the appendix?</p>", "<p>Page 9.</p>"), page=9)
     shrunk.write()
     pdf_maker.write_raw_pdf(stash / f"{SHRUNK_FP}.pdf", [{}] * 5)
+
+    # A book whose front matter is numbered i, ii and whose page 3 prints "1".
+    labelled = Doc(library, LABELLED_FP, title="A Book With Front Matter", pages=5, tags=DECK)
+    labelled.card("1FilesLabC", basic("<p>What does chapter 1 begin with?</p>", "<p>Page 1.</p>"), page=3)
+    labelled.write()
+    pdf_maker.write_raw_pdf(stash / f"{LABELLED_FP}.pdf", [{}] * 5, labels="0 << /S /r >> 2 << /S /D >>")
 
     named = Doc(library, NAMED_FP, title="Über das Gedächtnis", pages=3, tags=DECK)
     named.meta["docInfo"]["filename"] = NAMED_FILE
@@ -329,4 +336,24 @@ def test_zoom_keys_make_the_page_larger_and_smaller(library_with_files: Any) -> 
     QTest.keyClick(focus, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     anki.anki.wait_rendered(window)
     assert window.view.width() < fitted
+    window.close()
+
+
+def test_a_page_numbered_otherwise_in_print_shows_both_numbers(library_with_files: Any) -> None:
+    """Card and window count pages from the first, as Polar does ("p. 3");
+    the page itself prints "1" (roman front matter before it). The window
+    said "3 of 5" only, so the page seemed the wrong one."""
+    anki = library_with_files
+    window = _open(anki, "What does chapter 1 begin with?")
+    assert "p.\u00a03" in _js(anki, "document.querySelector('.polar-source').textContent")
+    anki.anki.wait_rendered(window)
+    assert window.current_page == 3 and window.page_box.value() == 3
+    assert window.count_label.text() == "of 5 · printed 1"
+    window.go_to(1)
+    anki.anki.wait_rendered(window)
+    assert window.count_label.text() == "of 5 · printed i"
+    window.close()
+    window = _open(anki, "Where was the appendix?")  # numbered 1, 2, 3 …: nothing more
+    anki.anki.wait_rendered(window)
+    assert window.count_label.text() == "of 5"
     window.close()
