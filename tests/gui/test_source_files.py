@@ -54,7 +54,20 @@ def _write_library(library: Path) -> None:
         "0": {"left": 20 * 4 / 3, "top": 400 * 4 / 3, "width": 100 * 4 / 3, "height": 60 * 4 / 3}}
     rotated.card("1FilesFoldC", basic("<p>What folds out?</p>", "<p>Page 3.</p>"),
                  ref="text-highlight:1FilesFoldHl", page=3)
+    # An area highlight (a scan has no text to select): Polar stores its rect
+    # in percent of the page; page 1's box is at (72, 100, 200, 50) of 612 x 792 pt.
+    rotated.area_highlight("1FilesAreaHl", "1FilesAreaImg.png", page=1)
+    rotated.page(1)["areaHighlights"]["1FilesAreaHl"]["rects"] = {
+        "0": {"left": 72 / 6.12, "top": 100 / 7.92, "width": 200 / 6.12, "height": 50 / 7.92}}
+    rotated.card("1FilesAreaC", basic("<p>What is boxed on the scan?</p>", "<p>Page 1's box.</p>"),
+                 ref="area-highlight:1FilesAreaHl", page=1)
     rotated.write()
+    from aqt.qt import QColor, QImage
+
+    image = QImage(40, 10, QImage.Format.Format_RGB32)
+    image.fill(QColor("blue"))
+    (library / "files" / "image").mkdir(parents=True, exist_ok=True)
+    image.save(str(library / "files" / "image" / "1FilesAreaImg.png"))
     pdf_maker.write_raw_pdf(stash / f"{ROTATED_FP}.pdf",
                             [{}, {"rotate": 90}, {"w": 300, "h": 900, "box": (20, 400, 100, 60)}])
 
@@ -156,7 +169,7 @@ def _blue_under(window: Any, rect: Any) -> float:
     return hits / total
 
 
-def test_highlights_land_on_their_box_on_rotated_and_odd_sized_pages(library_with_files: Any) -> None:
+def test_highlights_land_on_their_box_on_rotated_and_odd_sized_pages_and_as_areas(library_with_files: Any) -> None:
     anki = library_with_files
     window = _open(anki, "What did the scanner turn?")
     anki.anki.wait_rendered(window)
@@ -165,6 +178,13 @@ def test_highlights_land_on_their_box_on_rotated_and_odd_sized_pages(library_wit
     assert view.width() > view.height()  # shown sideways, as in Polar
     (rect,) = view.mark_rects()
     assert _blue_under(window, rect) == 1.0
+    window.close()
+    window = _open(anki, "What is boxed on the scan?")  # an area highlight, in percent
+    anki.anki.wait_rendered(window)
+    assert window.current_page == 1
+    (rect,) = view.mark_rects()
+    assert _blue_under(window, rect) == 1.0
+    assert abs(rect.width() / view.width() - 200 / 612) < 0.01
     window.close()
     window = _open(anki, "What folds out?")
     anki.anki.wait_rendered(window)
