@@ -655,5 +655,7 @@ class DocumentWindow(QWidget):
             target.activateWindow()  # (a parentless window's end activates whatever the system picks)
 
     def open_in_system_viewer(self) -> None:
-        if self.path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path)))
+        if self.path is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path))):
+            self.message.setText(tr("No program on this computer opened “{title}”.", title=self.title) + " "
+                                 + tr("It is at {path}", path=str(self.path)))
+            self.message.setVisible(True)

@@ -30,6 +30,7 @@ LOCKED_FP = "1FilesPasswordDoc00001"
 SHRUNK_FP = "1FilesShorterEditionD1"
 NAMED_FP = "1FilesAccentedNameDoc1"
 LABELLED_FP = "1FilesFrontMatterDoc1"
+EPUB_FP = "1FilesEpubNoReaderDoc1"
 DECK = ["deck:Viewer files"]  # a deck of its own: its cards are due whatever the other tests added
 NAMED_FILE = "8fJ2kq0Zx1-Über das Gedächtnis (2. Aufl.) – Ebbinghaus.pdf"
 
@@ -91,6 +92,12 @@ def _write_library(library: Path) -> None:
     labelled.card("1FilesLabC", basic("<p>What does chapter 1 begin with?</p>", "<p>Page 1.</p>"), page=3)
     labelled.write()
     pdf_maker.write_raw_pdf(stash / f"{LABELLED_FP}.pdf", [{}] * 5, labels="0 << /S /r >> 2 << /S /D >>")
+
+    epub = Doc(library, EPUB_FP, title="An EPUB Nothing Opens", pages=2, tags=DECK)
+    epub.meta["docInfo"]["filename"] = f"{EPUB_FP}.epub"
+    epub.card("1FilesEpubC", basic("<p>Which reader opens this EPUB?</p>", "<p>None here.</p>"), page=1)
+    epub.write()
+    (stash / f"{EPUB_FP}.epub").write_bytes(b"PK\x03\x04 an epub is a zip")
 
     named = Doc(library, NAMED_FP, title="Über das Gedächtnis", pages=3, tags=DECK)
     named.meta["docInfo"]["filename"] = NAMED_FILE
@@ -376,4 +383,29 @@ def test_a_page_numbered_otherwise_in_print_shows_both_numbers(library_with_file
     window = _open(anki, "Where was the appendix?")  # numbered 1, 2, 3 …: nothing more
     anki.anki.wait_rendered(window)
     assert window.count_label.text() == "of 5"
+    window.close()
+
+
+def test_a_document_no_program_opens_says_where_it_is(library_with_files: Any) -> None:
+    """An EPUB opens in the system's viewer: on a system with none (no EPUB
+    reader, no xdg-open) Qt's openUrl fails, and a click did nothing at all.
+    (Qt's offscreen platform opens nothing: that system, here.)"""
+    from aqt import utils
+    from aqt.qt import QGuiApplication
+
+    if QGuiApplication.platformName() != "offscreen":
+        pytest.skip("a real desktop would open the file")
+    anki = library_with_files
+    _show_answer(anki, "Which reader opens this EPUB?")
+    utils.closeTooltip()
+    _js(anki, "document.querySelector('.polar-open').click(); true")
+    anki.anki.wait_until(lambda: utils._tooltipLabel is not None, what="the tooltip")
+    text = utils._tooltipLabel.text()
+    assert "No program on this computer opened “An EPUB Nothing Opens”." in text
+    assert f"{EPUB_FP}.epub" in text
+    utils.closeTooltip()
+    # The window's "Open in system viewer" says so in the window.
+    window = _open(anki, "What did the scanner turn?")
+    window.system_button.click()
+    assert window.message.isVisible() and "No program on this computer opened" in window.message.text()
     window.close()
