@@ -11,6 +11,7 @@ under a drawn highlight tell whether it landed where it belongs."""
 from __future__ import annotations
 
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ SHRUNK_FP = "1FilesShorterEditionD1"
 NAMED_FP = "1FilesAccentedNameDoc1"
 LABELLED_FP = "1FilesFrontMatterDoc1"
 EPUB_FP = "1FilesEpubNoReaderDoc1"
+MAC_FP = "1FilesCopiedFromAMac01"
 DECK = ["deck:Viewer files"]  # a deck of its own: its cards are due whatever the other tests added
 NAMED_FILE = "8fJ2kq0Zx1-Über das Gedächtnis (2. Aufl.) – Ebbinghaus.pdf"
 
@@ -104,6 +106,13 @@ def _write_library(library: Path) -> None:
     named.card("1FilesNameC", basic("<p>Who wrote Über das Gedächtnis?</p>", "<p>Ebbinghaus.</p>"), page=2)
     named.write()
     pdf_maker.write_raw_pdf(stash / NAMED_FILE, [{}] * 3)
+    # The same kind of name in a library copied from a Mac: HFS+ wrote it
+    # decomposed ("a" + U+0308), the DocMeta has it composed.
+    mac = Doc(library, MAC_FP, title="Gedächtnis, vom Mac kopiert", pages=3, tags=DECK)
+    mac.meta["docInfo"]["filename"] = unicodedata.normalize("NFC", "9xK3mq0Zx2-Gedächtnis.pdf")
+    mac.card("1FilesMacC", basic("<p>Which copy came from a Mac?</p>", "<p>This one.</p>"), page=3)
+    mac.write()
+    pdf_maker.write_raw_pdf(stash / unicodedata.normalize("NFD", "9xK3mq0Zx2-Gedächtnis.pdf"), [{}] * 3)
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +216,10 @@ def test_a_file_name_with_spaces_and_accents_opens(library_with_files: Any) -> N
     anki.anki.wait_rendered(window)
     assert window.current_page == 2 and window.page_count == 3
     assert window.windowTitle() == "Über das Gedächtnis — p. 2"
+    window.close()
+    window = _open(anki, "Which copy came from a Mac?")  # (the answer had no control: "not on this computer")
+    anki.anki.wait_rendered(window)
+    assert window.current_page == 3 and window.page_count == 3
     window.close()
 
 
