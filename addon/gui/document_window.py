@@ -48,12 +48,14 @@ from aqt.qt import (
     QCloseEvent,
     QColor,
     QDesktopServices,
+    QEvent,
     QFont,
     QHBoxLayout,
     QImage,
     QKeySequence,
     QLabel,
     QMetaObject,
+    QObject,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -286,6 +288,10 @@ class DocumentWindow(QWidget):
         for sequence, zoom_step in zoom_keys:
             qconnect(QShortcut(sequence, self).activated, lambda zoom_step=zoom_step: self.zoom(zoom_step))
 
+        # Ctrl + the mouse wheel zooms, as in every viewer.
+        viewport = self.scroller.viewport()
+        if viewport is not None:
+            viewport.installEventFilter(self)
         # Render to the new width once resizing pauses.
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
@@ -425,6 +431,15 @@ class DocumentWindow(QWidget):
         self._scroll_to_mark, self._land = True, land
         self._present()
         self._advance()
+
+    def eventFilter(self, watched: Optional[QObject], event: Optional[QEvent]) -> bool:  # noqa: N802 - Qt's name
+        if (event is not None and event.type() == QEvent.Type.Wheel and watched is self.scroller.viewport()
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):  # type: ignore[attr-defined]
+            delta = event.angleDelta().y()  # type: ignore[attr-defined]
+            if delta:
+                self.zoom(1 if delta > 0 else -1)
+            return True
+        return super().eventFilter(watched, event)
 
     def page_down(self) -> None:
         bar = self.scroller.verticalScrollBar()

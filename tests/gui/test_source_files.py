@@ -376,6 +376,22 @@ def test_zoom_keys_make_the_page_larger_and_smaller(library_with_files: Any) -> 
     QTest.keyClick(focus, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     anki.anki.wait_rendered(window)
     assert window.view.width() < fitted
+    # Ctrl + the mouse wheel, as in every viewer; the wheel alone scrolls.
+    from aqt.qt import QApplication, QPoint, QPointF, QWheelEvent
+
+    def wheel(dy: int, modifiers: Any) -> None:
+        viewport = window.scroller.viewport()
+        at = QPointF(viewport.width() / 2, viewport.height() / 2)
+        QApplication.sendEvent(viewport, QWheelEvent(at, QPointF(viewport.mapToGlobal(at.toPoint())), QPoint(0, 0),
+                                                     QPoint(0, dy), Qt.MouseButton.NoButton, modifiers,
+                                                     Qt.ScrollPhase.NoScrollPhase, False))
+        anki.anki.wait_rendered(window)
+
+    small = window.view.width()
+    wheel(120, Qt.KeyboardModifier.ControlModifier)
+    assert window.view.width() > small
+    wheel(-120, Qt.KeyboardModifier.ControlModifier)
+    assert window.view.width() == small
     window.close()
 
 
