@@ -292,6 +292,9 @@ class DocumentWindow(QWidget):
         viewport = self.scroller.viewport()
         if viewport is not None:
             viewport.installEventFilter(self)
+        # Space and Shift+Space read on as Page Down/Up where the page has the
+        # keys (a focused button keeps Space for its click).
+        self.scroller.installEventFilter(self)
         # Render to the new width once resizing pauses.
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
@@ -438,6 +441,11 @@ class DocumentWindow(QWidget):
             delta = event.angleDelta().y()  # type: ignore[attr-defined]
             if delta:
                 self.zoom(1 if delta > 0 else -1)
+            return True
+        if (event is not None and event.type() == QEvent.Type.KeyPress and watched is self.scroller
+                and event.key() == Qt.Key.Key_Space):  # type: ignore[attr-defined]
+            shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier  # type: ignore[attr-defined]
+            self.page_up() if shift else self.page_down()
             return True
         return super().eventFilter(watched, event)
 
@@ -662,6 +670,9 @@ class DocumentWindow(QWidget):
         self.show()
         self.raise_()
         self.activateWindow()
+        # The keys to the page: ↑/↓ and Space scroll it (on ◀, the first
+        # button, they did nothing and Space went back a page).
+        self.scroller.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def closeEvent(self, event: Optional[QCloseEvent]) -> None:  # noqa: N802 - Qt's name
         super().closeEvent(event)

@@ -438,3 +438,30 @@ def test_a_document_no_program_opens_says_where_it_is(library_with_files: Any) -
     window.system_button.click()
     assert window.message.isVisible() and "No program on this computer opened" in window.message.text()
     window.close()
+
+
+def test_the_arrow_keys_and_space_scroll_the_page_as_soon_as_it_opens(library_with_files: Any) -> None:
+    """The focus was on ◀ when the window opened: ↓ did nothing and Space
+    went back a page. Now the page has the keys: ↓ and Space scroll it, Space
+    at its bottom turns to the next page, Shift+Space back."""
+    from aqt.qt import QApplication, Qt
+    from PyQt6.QtTest import QTest
+
+    anki = library_with_files
+    window = _open(anki, "Where was the appendix?")
+    window.resize(500, 400)
+    window.go_to(2)
+    anki.anki.wait_rendered(window)
+    anki.anki.wait_until(lambda: QApplication.focusWidget() is not None, what="a focused widget")
+    bar = window.scroller.verticalScrollBar()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    assert window.current_page == 2 and bar.value() > 0
+    for _ in range(12):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+        if window.current_page == 3:
+            break
+    assert window.current_page == 3
+    anki.anki.wait_rendered(window)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert window.current_page == 2
+    window.close()
