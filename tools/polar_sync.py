@@ -146,7 +146,13 @@ def page_label_in(lang: str) -> str:
 
 
 def run(args: argparse.Namespace, signals: Signals) -> int:
-    from addon.sync.engine import sync
+    # Held: a signal raised inside a C extension's own imports crashes it.
+    # orjson's init imports uuid, datetime…, and took the Interrupted there
+    # for a missing module: SIGSEGV (exit -11), 3 random runs in 250 on Anki
+    # 23.10's venv, once before. The signal waits, then ends the run as
+    # "interrupted before the sync began".
+    with signals.held():
+        from addon.sync.engine import sync
 
     data_dir = Path(args.data_dir).expanduser()
     try:
