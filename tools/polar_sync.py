@@ -87,6 +87,18 @@ from addon.polar.library import SourceError, open_source, unpacked_export_around
 from addon.settings import Settings, load_defaults  # noqa: E402
 
 
+def say(text: str) -> None:
+    """One line (or more) on stdout. A reader that went away (``… | head -1``,
+    a closed pipe) ends only what it reads: the run goes on unheard and ends
+    with its own code, not a BrokenPipeError traceback after a complete sync."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere
+        os.close(devnull)
+
+
 class ProgressPrinter:
     """Prints progress lines once a run has taken ``after`` seconds, at most
     one per ``every`` seconds: quick syncs stay quiet, a first read of a
@@ -106,7 +118,10 @@ class ProgressPrinter:
         if now - self.start < self.after or now - self.last < self.every:
             return
         self.last = now
-        print(message, file=self.out or sys.stdout, flush=True)
+        if self.out is None:
+            say(message)
+        else:
+            print(message, file=self.out, flush=True)
 
 
 def state_path_for(collection: Path) -> Path:
@@ -228,7 +243,7 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
             guard.restore()  # closes the scratch collection
             scratch.cleanup()
     guard.finish()
-    print(report.summary())
+    say(report.summary())
     if not report.documents and not report.errors:
         # Most often the wrong folder (the home folder, a document's own folder, stash/).
         around = unpacked_export_around(Path(data_dir))
@@ -294,5 +309,8 @@ if __name__ == "__main__":
     # signal handlers back, so a Ctrl-C in it would still end a finished
     # sync with a traceback or "Terminated".
     for _stream in (sys.stdout, sys.stderr):
-        _stream.flush()
+        try:
+            _stream.flush()
+        except (OSError, ValueError):  # a reader that went away
+            pass
     os._exit(code)

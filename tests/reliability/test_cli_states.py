@@ -227,3 +227,37 @@ def test_a_signal_inside_a_c_extensions_imports_ends_the_run_in_one_sentence(tmp
         assert not col.parent.exists()
     else:
         assert listing(tmp_path / "profile") == before
+
+
+def test_a_reader_of_stdout_that_goes_away_does_not_turn_a_complete_sync_into_a_traceback(tmp_path):
+    """``polar_sync.py … | head -1`` (or any closed pipe): the summary's
+    print met BrokenPipeError after the sync was complete and closed: a
+    traceback and exit 1 for a sync that was kept."""
+    lib = copy_sample_library(tmp_path / "polar")
+    col = tmp_path / "profile" / "collection.anki2"
+    from tests.reliability.cli_run import CLI
+
+    proc = subprocess.Popen([sys.executable, str(CLI), "--data-dir", str(lib), "--collection", str(col)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the CLI says anything
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert not [p for p in col.parent.iterdir() if "backup" in p.name or p.name.endswith(("-wal", "-journal"))]
+    again = cli("--data-dir", str(lib), "--collection", str(col))
+    assert again.returncode == 0 and "nothing changed" in again.stdout, again.stdout + again.stderr
+
+
+def test_the_progress_lines_of_a_long_sync_go_nowhere_once_the_reader_went_away():
+    """A long sync prints progress lines: one met BrokenPipeError, which
+    failed (and undid) the sync."""
+    tools = Path(__file__).resolve().parents[2] / "tools"
+    code = (f"import sys, time; sys.path.insert(0, {str(tools)!r}); from polar_sync import ProgressPrinter; "
+            "time.sleep(0.3); p = ProgressPrinter(after=0.0, every=0.0); "
+            "p('Adding 100 notes…'); p('Adding 200 notes…'); sys.stderr.write('went on')")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and err == "went on", err
