@@ -99,6 +99,13 @@ def made_again_count(data: Mapping[str, Any]) -> int:
     return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again")
 
 
+def replaced_away_count(data: Mapping[str, Any]) -> int:
+    """Notes an earlier sync made that the collection lost when it was
+    replaced (a full download from AnkiWeb, a backup), made again: worth
+    a notice once, in words that do not say the user deleted them."""
+    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again_replaced")
+
+
 def emptied_cloze_count(data: Mapping[str, Any]) -> int:
     """Cards of studied clozes Polar took a deletion out of: Anki shows them
     empty in the reviews until Empty Cards, so worth a notice once."""
@@ -166,6 +173,10 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
     again = made_again_count(data)
     if again:
         parts.append(ntr("{n} note deleted in Anki made again", "{n} notes deleted in Anki made again", again))
+    replaced = replaced_away_count(data)
+    if replaced:
+        parts.append(ntr("{n} note made again after the collection was replaced",
+                         "{n} notes made again after the collection was replaced", replaced))
     emptied = emptied_cloze_count(data)
     if emptied:
         parts.append(ntr("{n} cloze card left empty", "{n} cloze cards left empty", emptied))
@@ -571,6 +582,14 @@ def _messages() -> Dict[str, Any]:
             "delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
             "{n} notes deleted in Anki were made again: their cards are still in Polar. To be rid of a card for "
             "good, delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
+            _count(r)),
+        "made_again_replaced": lambda r: ntr(
+            "{n} note an earlier sync had made was made again: the collection was replaced since that sync (a full "
+            "download from AnkiWeb, or a backup or .colpkg opened) by one without it. Nothing was deleted in Anki; "
+            "its reviews, if it had any, are in the collection it replaced.",
+            "{n} notes an earlier sync had made were made again: the collection was replaced since that sync (a "
+            "full download from AnkiWeb, or a backup or .colpkg opened) by one without them. Nothing was deleted "
+            "in Anki; their reviews, if they had any, are in the collection it replaced.",
             _count(r)),
         "cloze_cards_emptied": lambda r: ntr(
             "{n} card of this cloze lost its cloze deletion in Polar: Anki keeps it and shows it as empty in the "

@@ -51,6 +51,7 @@ from .report_text import (
     made_again_count,
     notice_text,
     problem_count,
+    replaced_away_count,
     to_do_codes,
     tooltip_text,
     watch_words,
@@ -536,6 +537,7 @@ class PolarSync:
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
+        attention += replaced_away_count(data)  # said once: it is not the user's deletion
         attention += emptied_cloze_count(data)  # shown empty in the reviews until Empty Cards
         attention += len(to_do_codes(data))  # a newer export beside, a download in progress, another library
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
