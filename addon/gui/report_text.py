@@ -584,12 +584,14 @@ def _messages() -> Dict[str, Any]:
             "good, delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
             _count(r)),
         "made_again_replaced": lambda r: ntr(
-            "{n} note an earlier sync had made was made again: the collection was replaced since that sync (a full "
-            "download from AnkiWeb, or a backup or .colpkg opened) by one without it. Nothing was deleted in Anki; "
-            "its reviews, if it had any, are in the collection it replaced.",
-            "{n} notes an earlier sync had made were made again: the collection was replaced since that sync (a "
-            "full download from AnkiWeb, or a backup or .colpkg opened) by one without them. Nothing was deleted "
-            "in Anki; their reviews, if they had any, are in the collection it replaced.",
+            "{n} note an earlier sync had made was made again: it was not in the collection, and Anki has no "
+            "record of deleting it, so the collection was most likely replaced since that sync (a full download "
+            "from AnkiWeb, or a backup or .colpkg opened). Its reviews, if it had any, are in the collection that "
+            "was replaced.",
+            "{n} notes an earlier sync had made were made again: they were not in the collection, and Anki has no "
+            "record of deleting them, so the collection was most likely replaced since that sync (a full download "
+            "from AnkiWeb, or a backup or .colpkg opened). Their reviews, if they had any, are in the collection "
+            "that was replaced.",
             _count(r)),
         "cloze_cards_emptied": lambda r: ntr(
             "{n} card of this cloze lost its cloze deletion in Polar: Anki keeps it and shows it as empty in the "
