@@ -80,11 +80,24 @@ def install() -> None:
         controller.install()
 
 
+def _unwritten_lines_are_lost(log: logging.Logger) -> logging.Logger:
+    """A log line that cannot be written (the disk full, the logs folder
+    gone) is lost, not printed: Python's logging prints "--- Logging error
+    ---" and a traceback on stderr, which Anki catches and shows in a box
+    ("Your computer's storage may be full", or its "report the issue to the
+    add-on author"), over the add-on's own words for the full disk. Only
+    the handlers of the add-on's own logger (Anki makes one file for each
+    add-on; 23.10: ours), never Python's global ``logging.raiseExceptions``."""
+    for handler in log.handlers:
+        handler.handleError = lambda record: None  # type: ignore[method-assign]
+    return log
+
+
 def _logger(module: str) -> Any:
     # Anki after 23.x writes add-on logs to the profile's logs/ folder.
     get_logger = getattr(mw.addonManager, "get_logger", None)
     if get_logger:
-        return get_logger(module)
+        return _unwritten_lines_are_lost(get_logger(module))
     # Anki 23.10 has no get_logger: a plain logger's warning went to stderr
     # (Python's last-resort handler), which Anki catches and shows as its
     # "An error occurred … report the issue to the add-on author" box, e.g.
@@ -103,7 +116,7 @@ def _logger(module: str) -> Any:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
     log.propagate = False
-    return log
+    return _unwritten_lines_are_lost(log)
 
 
 class PolarSync:
