@@ -60,14 +60,16 @@ class RestoreFailed(CliError):
     as they are; they are whole Anki transactions, and the next sync goes on
     from them."""
 
-    def __init__(self, path: Path, exc: OSError, backup: Optional[Path]) -> None:
+    def __init__(self, path: Path, exc: OSError, backup: Optional[Path], created: bool = False) -> None:
         why = {errno.EROFS: "its disk turned read-only", errno.ENOSPC: "the disk is full",
                errno.EACCES: "permission denied", errno.EPERM: "permission denied",
                errno.EIO: "the disk refused a write: I/O error"}
         reason = why.get(exc.errno or 0, exc.strerror or type(exc).__name__)
         kept = f"; the copy from before this run is {backup} (the next run removes it)" if backup else ""
+        undone = (f"the new collection {path} it had begun could not be removed" if created
+                  else f"the collection {path} could not be put back as it was")
         super().__init__(
-            f"the sync stopped, and the collection {path} could not be put back as it was ({reason}); "
+            f"the sync stopped, and {undone} ({reason}); "
             f"once the disk takes writes again, run the sync again: it goes on from where this run stopped{kept}"
         )
 
@@ -485,7 +487,7 @@ class GuardedCollection:
                 refused = exc
             self._release_run_lock()
         if refused is not None:
-            raise RestoreFailed(self.path, refused, self.backup)
+            raise RestoreFailed(self.path, refused, self.backup, self.created)
 
     def _put_back(self) -> None:
         if self.backup is not None:

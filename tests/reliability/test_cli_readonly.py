@@ -31,10 +31,12 @@ def _synced(tmp_path: Path, folder: Path):
     return lib, col
 
 
-def _one_sentence_about(err: str, col: Path, reason: str) -> str:
+def _one_sentence_about(err: str, col: Path, reason: str, new: bool = False) -> str:
     assert "Traceback" not in err, err
     [line] = err.splitlines()
-    assert line.startswith(f"polar_sync: the sync stopped, and the collection {col} could not be put back"), line
+    undone = f"the new collection {col} it had begun could not be removed" if new else \
+        f"the collection {col} could not be put back"
+    assert line.startswith(f"polar_sync: the sync stopped, and {undone}"), line
     assert f"({reason})" in line and "run the sync again" in line, line
     return line
 
@@ -155,3 +157,26 @@ def test_a_library_on_a_read_only_mount_is_read_and_an_interrupted_sync_restored
         assert code == 1 and (dump(col), listing(folder)) == before, err
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_disk_turned_read_only_under_an_interrupted_first_sync_is_one_sentence_and_the_next_run_converges(
+        tmp_path, ext4_disk):
+    """A first sync: the new collection could not be removed (EROFS): the
+    same two tracebacks on the old code."""
+    lib = copy_sample_library(tmp_path / "polar")
+    col = ext4_disk / "profile" / "collection.anki2"
+    paused = Paused("adding", "--data-dir", str(lib), "--collection", str(col))
+    try:
+        _turn_read_only(ext4_disk)
+    except BaseException:
+        paused.proc.kill()
+        paused.proc.wait()
+        raise
+    code, out, err = paused.signal(signal.SIGTERM)
+    assert (code, out) == (1, "")
+    _one_sentence_about(err, col, "its disk turned read-only", new=True)
+    _writable_again(ext4_disk, tmp_path / "disk.img")
+    again = cli("--data-dir", str(lib), "--collection", str(col))
+    assert again.returncode == 0, again.stderr
+    third = cli("--data-dir", str(lib), "--collection", str(col))
+    assert "nothing changed" in third.stdout, third.stdout
