@@ -241,6 +241,7 @@ class SyncRunner:
         self._log_landing: Optional[Future[None]] = None
         self._reporting = False  # on_finished is running
         self._cancel = threading.Event()
+        self._pausing = False  # pause_for_close is waiting for the running sync
         self._op_ended = threading.Event()
         self._quiet_timer = QTimer(mw)
         self._quiet_timer.setSingleShot(True)
@@ -280,6 +281,30 @@ class SyncRunner:
         self._holds.clear()
         self._closing = False
         self._cancel.clear()
+
+    def pause_for_close(self) -> None:
+        """Anki closes the collection for a moment as soon as this returns
+        (a full sync with AnkiWeb, a .colpkg export) and sets ``col.db`` to
+        None under a running op: the sync's next step failed with
+        "AttributeError: 'NoneType' object has no attribute 'scalar'",
+        shown as the add-on's bug, or, after a download, wrote on into the
+        collection that replaced this one. A running sync stops at its next
+        step instead, is waited for, and runs again once the collection is
+        back (the caller's hold keeps it queued till then)."""
+        if not self._in_flight or self._closing:
+            return
+        self._pausing = True
+        self._cancel.set()
+        try:
+            deadline = time.monotonic() + CLOSE_WAIT_SECONDS
+            while self._in_flight and time.monotonic() < deadline:
+                self._op_ended.wait(0.05)
+                self.mw.app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+            if self._in_flight:
+                self.log.warning("a Polar sync was still running when Anki closed the collection for a moment")
+        finally:
+            self._pausing = False
+            self._cancel.clear()
 
     def shut_down(self) -> None:
         """The profile is closing, and Anki closes the collection as soon as
@@ -635,6 +660,12 @@ class SyncRunner:
         self._close_progress()
         report = _empty_report(req.dry_run)
         if isinstance(exc, Interrupted):
+            if self._pausing and not self._closing:
+                # Stopped for Anki's moment without the collection: again after it.
+                self.busy = False
+                self._enqueue(req, front=True)
+                self.log.info("a Polar sync stopped while Anki closed the collection for a moment; it runs again after")
+                return
             self._finish(req, report, started, interrupted=True)
             return
         if isinstance(exc, SourceError):

@@ -321,6 +321,7 @@ class PolarSync:
 
     def on_collection_will_close(self, col: Any) -> None:
         self.runner.hold(_HOLD_COLLECTION)
+        self.runner.pause_for_close()  # a running sync stops and waits for the collection
 
     def on_collection_reopened(self, col: Any) -> None:
         self.runner.release(_HOLD_COLLECTION)

@@ -7,7 +7,9 @@ with "Download from AnkiWeb": Anki's own ``aqt.sync.full_download``, between
 its ``sync_will_start`` and ``sync_did_finish`` hooks, as the Sync button does.
 Every window that shows is recorded and closed; then Sync from Polar once more.
 
-Usage: fullsync_driver.py BASE LIBRARY ADDON_FILE SERVER_BASE RESULT_JSON
+Usage: fullsync_driver.py BASE LIBRARY ADDON_FILE SERVER_BASE RESULT_JSON [download|upload] [writing|idle]
+("upload": the answer "Upload to AnkiWeb", Anki's ``aqt.sync.full_upload``;
+"idle": the full sync once the first sync is over, not while it writes.)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -29,7 +32,15 @@ WRITING = ("Writing media", "Adding")
 ANKIWEB_NOTES = 5
 
 
-def main(base: Path, library: Path, addon_file: Path, server_base: Path, result: Path) -> int:
+def controller_outcome(anki: Any) -> dict:
+    o = anki.controller.last_outcome
+    return {"failed": bool(o.failed), "interrupted": bool(o.interrupted), "created": o.report.created,
+            "errors": [str(e) for e in o.report.errors][:5],
+            "warnings": [(w["code"], w.get("count")) for w in o.report.warnings]}
+
+
+def main(base: Path, library: Path, addon_file: Path, server_base: Path, result: Path,
+         direction: str = "download", moment: str = "writing") -> int:
     server_base.mkdir(parents=True, exist_ok=True)
     proc, server = start_server(server_base)
     out: dict = {"windows": [], "log": []}
@@ -78,6 +89,10 @@ def main(base: Path, library: Path, addon_file: Path, server_base: Path, result:
         anki.wait_until(lambda: runner.stage.startswith(WRITING), 300, "the first sync to write")
         out["stage"] = runner.stage
         before = runner.finished_count
+        if moment == "idle":
+            anki.wait_until(lambda: runner.finished_count > before and not runner.busy, 300, "the first sync")
+            out["first_before"] = controller_outcome(anki)
+            before = runner.finished_count
 
         import aqt.sync
         from aqt import gui_hooks
@@ -89,15 +104,20 @@ def main(base: Path, library: Path, addon_file: Path, server_base: Path, result:
             gui_hooks.sync_did_finish()
             finished.append(True)
 
-        aqt.sync.full_download(mw, None, done)  # "Download from AnkiWeb"
+        if direction == "upload":
+            aqt.sync.full_upload(mw, None, done)  # "Upload to AnkiWeb"
+        else:
+            aqt.sync.full_download(mw, None, done)  # "Download from AnkiWeb"
         anki.wait_until(lambda: finished, 300, "the full download")
         out["notes_after_download"] = mw.col.note_count()
-        anki.wait_until(lambda: runner.finished_count > before and not runner.busy and not runner.pending,
-                        300, "the Polar sync to end")
+        if moment != "idle":  # the stopped sync runs again once the collection is back
+            anki.wait_until(lambda: runner.finished_count > before and not runner.busy and not runner.pending,
+                            300, "the Polar sync to end")
         anki.process(1.0)
-        outcome = anki.controller.last_outcome
-        out["first"] = {"failed": bool(outcome.failed), "created": outcome.report.created,
-                        "errors": [str(e) for e in outcome.report.errors][:5]}
+        if moment == "idle":  # nothing of ours ran meanwhile
+            out["first"] = out["first_before"]
+        else:
+            out["first"] = controller_outcome(anki)
         # Whatever the first one did, a sync asked for now converges.
         before = runner.finished_count
         for action in mw.form.menuTools.actions():
@@ -106,10 +126,7 @@ def main(base: Path, library: Path, addon_file: Path, server_base: Path, result:
         anki.wait_until(lambda: runner.finished_count > before and not runner.busy and not runner.pending,
                         300, "the second Polar sync")
         anki.process(1.0)
-        outcome = anki.controller.last_outcome
-        out["second"] = {"failed": bool(outcome.failed), "created": outcome.report.created,
-                         "errors": [str(e) for e in outcome.report.errors][:5],
-                         "warnings": [(w["code"], w.get("count")) for w in outcome.report.warnings]}
+        out["second"] = controller_outcome(anki)
         out["notes"] = mw.col.note_count()
         out["polar_notes"] = len(mw.col.find_notes("tag:polar"))
         out["integrity"] = mw.col.db.scalar("pragma integrity_check")
@@ -129,4 +146,4 @@ def main(base: Path, library: Path, addon_file: Path, server_base: Path, result:
 
 if __name__ == "__main__":
     a = sys.argv[1:6]
-    sys.exit(main(*(Path(x) for x in a)))
+    sys.exit(main(*(Path(x) for x in a), *sys.argv[6:8]))
