@@ -191,7 +191,9 @@ def failure_cause(exc: BaseException) -> Optional[str]:
     or its disk, not the add-on: ``collection_full`` (no room left on the
     disk: SQLite's "database or disk is full", Anki's ``DiskFull``, ENOSPC),
     ``collection_damaged`` (SQLite finds the file malformed: Anki's
-    ``DatabaseCorrupt``/``NotADatabase``); else None."""
+    ``DatabaseCorrupt``/``NotADatabase``), ``files_readonly`` (a file the
+    sync writes is on a read-only disk or may not be written: EROFS, EACCES,
+    SQLite's "attempt to write a readonly database"); else None."""
     text = str(exc)
     if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) \
             or "database or disk is full" in text or "DiskFull" in text:
@@ -199,6 +201,12 @@ def failure_cause(exc: BaseException) -> Optional[str]:
     if type(exc).__name__ == "DBError" and (
             "DatabaseCorrupt" in text or "malformed" in text or "NotADatabase" in text or "kind: Corrupt" in text):
         return "collection_damaged"
+    if (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)) \
+            or "readonly database" in text or "read-only file system" in text.lower() or "ReadOnly" in text:
+        # The add-on's folder (its sync state), the collection's or the media
+        # folder on a disk that is read-only or turned read-only, or whose
+        # permissions forbid writing.
+        return "files_readonly"
     return None
 
 
@@ -680,6 +688,13 @@ class SyncRunner:
             message = f"the sync stopped with {type(exc).__name__}: {exc}"
             if cause == "collection_full":
                 report.error(where, message, code="collection_full")
+            elif cause == "files_readonly":
+                # The file the error names, else the folder of the sync state
+                # (Python's sqlite3 names none), else the collection.
+                named = getattr(exc, "filename", None)
+                if not named and type(exc).__module__.startswith("sqlite3"):
+                    named = self._state_folder()
+                report.error(str(named or where), message, code="files_readonly")
             else:
                 report.error(where, message, code="collection_damaged")
         else:
@@ -688,6 +703,12 @@ class SyncRunner:
             self.log.error("sync failed:\n%s", trace)
             report.error("Polar Sync", f"the sync stopped with {type(exc).__name__}: {exc}", code="sync_failed")
         self._finish(req, report, started, failed=True)
+
+    def _state_folder(self) -> str:
+        try:
+            return str(self.context()[1].parent)
+        except Exception:
+            return ""
 
     def _collection_path(self) -> str:
         try:

@@ -189,7 +189,7 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
 
 
 # Rows of a sync that stopped as a whole (operations.SyncRunner._fail).
-STOPPED_CODES = frozenset({"sync_failed", "collection_damaged", "collection_full"})
+STOPPED_CODES = frozenset({"sync_failed", "collection_damaged", "collection_full", "files_readonly"})
 
 
 def nothing_changed(data: Mapping[str, Any]) -> str:
@@ -648,6 +648,9 @@ def _messages() -> Dict[str, Any]:
                                        settings=_settings_path()),
         "collection_full": lambda r: tr("The disk that holds this collection file is full, so the sync stopped. "
                                         "Free some disk space, then sync again."),
+        "files_readonly": lambda r: tr(
+            "This file or folder cannot be written: its disk is read-only (or turned read-only), or its "
+            "permissions forbid it, so the sync stopped. Make it writable, then sync again."),
         "collection_damaged": lambda r: tr(
             "This collection file is damaged, so the sync stopped. Use Tools ▸ Check Database; if it cannot repair "
             "the file, open a backup (File ▸ Switch Profile ▸ Open Backup…), then sync again."),
