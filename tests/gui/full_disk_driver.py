@@ -5,13 +5,16 @@ filled but 8 KB, Polar saves 20 documents and the person asks for Sync from
 Polar; every window that shows is recorded and closed; then the disk gets
 room again and the person syncs once more.
 
-Usage: full_disk_driver.py DISK LIBRARY ADDON_FILE RESULT_JSON
+Usage: full_disk_driver.py DISK LIBRARY ADDON_FILE RESULT_JSON [full|readonly]
+("readonly": instead of filling the disk, the add-on's user_files folder is
+bind-mounted read-only, as on a managed install or a disk turned read-only.)
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,7 +27,7 @@ import anki_harness  # noqa: E402
 from tests.polar_factory import Doc, basic  # noqa: E402
 
 
-def main(disk: Path, library: Path, addon_file: Path, result: Path) -> int:
+def main(disk: Path, library: Path, addon_file: Path, result: Path, mode: str = "full") -> int:
     base = disk / "base"
     out: dict = {"windows": []}
     try:
@@ -64,14 +67,23 @@ def main(disk: Path, library: Path, addon_file: Path, result: Path) -> int:
             return {"failed": bool(o.failed), "created": o.report.created,
                     "errors": [(e.get("code"), e.get("path")) for e in o.report.errors]}
 
+        out["polar_before"] = len(mw.col.find_notes("tag:polar"))
         for n in range(20):
             Doc(library, f"1FullDisk{n:04d}", f"Full {n}").card(f"1FullCard{n}", basic("q" * 2000, "a" * 2000)).write()
-        st = os.statvfs(disk)
-        with open(disk / "filler", "wb") as fh:
-            fh.write(b"\0" * max(0, st.f_bavail * st.f_frsize - 8 * 1024))
+        user_files = Path(mw.addonManager.addonsFolder(anki_harness.PACKAGE)) / "user_files"
+        if mode == "readonly":
+            subprocess.run(["mount", "--bind", str(user_files), str(user_files)], check=True)
+            subprocess.run(["mount", "-o", "remount,ro,bind", str(user_files)], check=True)
+        else:
+            st = os.statvfs(disk)
+            with open(disk / "filler", "wb") as fh:
+                fh.write(b"\0" * max(0, st.f_bavail * st.f_frsize - 8 * 1024))
         out["full"] = sync_from_polar()
         out["windows_when_full"] = list(out["windows"])
-        (disk / "filler").unlink()
+        if mode == "readonly":
+            subprocess.run(["umount", str(user_files)], check=True)
+        else:
+            (disk / "filler").unlink()
         out["again"] = sync_from_polar()
         out["integrity"] = mw.col.db.scalar("pragma integrity_check")
         out["polar_notes"] = len(mw.col.find_notes("tag:polar"))
@@ -84,4 +96,4 @@ def main(disk: Path, library: Path, addon_file: Path, result: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*(Path(a) for a in sys.argv[1:5])))
+    sys.exit(main(*(Path(a) for a in sys.argv[1:5]), *sys.argv[5:6]))

@@ -20,11 +20,13 @@ pytestmark = pytest.mark.anki
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_full_disk_under_anki_is_told_once_in_the_addons_words(tmp_path):
-    """The add-on's log line "sync stopped (collection_full)" could not be
-    written either: Python's "--- Logging error ---" traceback on stderr,
+@pytest.mark.parametrize("mode", ["full", "readonly"])
+def test_a_full_disk_under_anki_is_told_once_in_the_addons_words(tmp_path, mode):
+    """full: the add-on's log line "sync stopped (collection_full)" could not
+    be written either: Python's "--- Logging error ---" traceback on stderr,
     which Anki showed as its own box ("Your computer's storage may be
-    full…") over the add-on's notice."""
+    full…") over the add-on's notice. readonly (the add-on's user_files
+    folder): "an unexpected error in the add-on … please report it"."""
     disk = tmp_path / "disk"
     disk.mkdir()
     made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(disk)],
@@ -39,7 +41,7 @@ def test_a_full_disk_under_anki_is_told_once_in_the_addons_words(tmp_path):
         result = tmp_path / "result.json"
         run = subprocess.run(
             [sys.executable, str(Path(__file__).with_name("full_disk_driver.py")), str(disk), str(library),
-             str(addon_file), str(result)],
+             str(addon_file), str(result), mode],
             capture_output=True, text=True, timeout=600, cwd=ROOT,
         )
     finally:
@@ -47,10 +49,17 @@ def test_a_full_disk_under_anki_is_told_once_in_the_addons_words(tmp_path):
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-4000:]
     seen = json.loads(result.read_text())
-    assert "Logging error" not in output and "Traceback" not in output, output[-4000:]
+    assert "Logging error" not in output and "Traceback" not in output and "sync failed" not in output, \
+        output[-4000:]
     full = seen["full"]
-    assert full["failed"] and [code for code, _ in full["errors"]] == ["collection_full"], full
+    expected = "collection_full" if mode == "full" else "files_readonly"
+    assert full["failed"] and [code for code, _ in full["errors"]] == [expected], full
+    if mode == "readonly":
+        assert full["errors"][0][1].endswith("user_files"), full  # the folder that cannot be written
     assert seen["windows_when_full"] == [], seen["windows_when_full"]
     again = seen["again"]
-    assert not again["failed"] and again["created"] == 20, again
+    # (read-only: the notes were written before the sync state could not be;
+    # the next sync finds them instead of making them)
+    assert not again["failed"] and not again["errors"] and again["created"] == (20 if mode == "full" else 0), again
+    assert seen["polar_notes"] == seen["polar_before"] + 20, seen
     assert seen["integrity"] == "ok" and seen["windows"] == [], seen
