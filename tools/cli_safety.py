@@ -54,6 +54,26 @@ class UsageError(CliError):
     code = 2
 
 
+class RestoreFailed(CliError):
+    """A failed or interrupted run could not put the collection back: the
+    disk refused (read-only, removed, a folder's mode). The run's writes stay
+    as they are; they are whole Anki transactions, and the next sync goes on
+    from them."""
+
+    def __init__(self, path: Path, exc: OSError, backup: Optional[Path], created: bool = False) -> None:
+        why = {errno.EROFS: "its disk turned read-only", errno.ENOSPC: "the disk is full",
+               errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+               errno.EIO: "the disk refused a write: I/O error"}
+        reason = why.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+        kept = f"; the copy from before this run is {backup} (the next run removes it)" if backup else ""
+        undone = (f"the new collection {path} it had begun could not be removed" if created
+                  else f"the collection {path} could not be put back as it was")
+        super().__init__(
+            f"the sync stopped, and {undone} ({reason}); "
+            f"once the disk takes writes again, run the sync again: it goes on from where this run stopped{kept}"
+        )
+
+
 class Interrupted(BaseException):
     """SIGINT/SIGTERM arrived. A BaseException, like KeyboardInterrupt, so no
     ``except Exception`` inside the sync swallows it."""
@@ -446,34 +466,48 @@ class GuardedCollection:
                 break
 
     def restore(self) -> None:
-        """Put everything back as it was before this run."""
+        """Put everything back as it was before this run. If the disk refuses
+        (it turned read-only under the run, was pulled out, a folder's mode
+        changed), stop at the first refusal, keep the backups and raise
+        :class:`RestoreFailed`: a half-restored collection and sync state
+        would not match, while the run's own writes, left as they are, do
+        (the next sync finishes the job)."""
         if self.col is None:
             self._release_run_lock()
             self._remove_made_dirs()
             return  # never opened: nothing of ours was written
+        refused: Optional[OSError] = None
         with self.signals.held(raise_after=False):
             _join_workers()
             self._close()
             checkpoint("restoring", self.signals)
-            if self.backup is not None:
-                for extra in ("-wal", "-shm"):  # they belong to the failed run's file
-                    _unlink(self.real.with_name(self.real.name + extra))
-                os.replace(self.backup, self.real)
-                self.backup = None
-            if self.state is not None:
-                for extra in ("-journal", "-wal", "-shm"):
-                    _unlink(self.state.with_name(self.state.name + extra))
-                if self.state_backup is not None:
-                    os.replace(self.state_backup, self.state)
-                    self.state_backup = None
-                elif not self.state_existed:
-                    _unlink(self.state)
-            self._remove_new_entries()
-            media = self._media_dir()
-            if self._media_before is not None and media.is_dir():
-                for name in set(os.listdir(media)) - self._media_before:
-                    _remove(media / name)
+            try:
+                self._put_back()
+            except OSError as exc:
+                refused = exc
             self._release_run_lock()
+        if refused is not None:
+            raise RestoreFailed(self.path, refused, self.backup, self.created)
+
+    def _put_back(self) -> None:
+        if self.backup is not None:
+            for extra in ("-wal", "-shm"):  # they belong to the failed run's file
+                _unlink(self.real.with_name(self.real.name + extra))
+            os.replace(self.backup, self.real)
+            self.backup = None
+        if self.state is not None:
+            for extra in ("-journal", "-wal", "-shm"):
+                _unlink(self.state.with_name(self.state.name + extra))
+            if self.state_backup is not None:
+                os.replace(self.state_backup, self.state)
+                self.state_backup = None
+            elif not self.state_existed:
+                _unlink(self.state)
+        self._remove_new_entries()
+        media = self._media_dir()
+        if self._media_before is not None and media.is_dir():
+            for name in set(os.listdir(media)) - self._media_before:
+                _remove(media / name)
 
     def finish(self) -> None:
         """The sync is complete: drop the backups (while still holding the
@@ -482,7 +516,10 @@ class GuardedCollection:
             checkpoint("finishing", self.signals)
             for backup in (self.backup, self.state_backup):
                 if backup is not None:
-                    _unlink(backup)
+                    try:
+                        _unlink(backup)
+                    except OSError:
+                        pass  # the disk turned read-only after the sync: the next run sweeps it
             self.backup = self.state_backup = None
             self._close()
             self._release_run_lock()

@@ -23,13 +23,14 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import Any, Optional
 
 # Ctrl-C or SIGTERM outside the run's own handlers: while Python imports the
 # sync (a tenth of a second, nothing opened yet) and while it exits after the
 # run (the collection already closed). Python's defaults would print a
 # KeyboardInterrupt traceback, or end a finished sync with "Terminated" and
-# exit 143. Set before anything heavy is imported.
+# exit 143. Set before anything else is imported, even ``typing`` (~10 ms of
+# re, contextlib…, where a fuzzer's Ctrl-C still met Python's traceback): os,
+# signal and sys are loaded with Python itself. (Annotations are not evaluated.)
 exit_code: Optional[int] = None  # the run's, once it has one
 
 
@@ -57,7 +58,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Callable, Dict, List  # noqa: E402
+from typing import Any, Callable, Dict, List, Optional  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -86,6 +87,18 @@ from addon.polar.library import SourceError, open_source, unpacked_export_around
 from addon.settings import Settings, load_defaults  # noqa: E402
 
 
+def say(text: str) -> None:
+    """One line (or more) on stdout. A reader that went away (``… | head -1``,
+    a closed pipe) ends only what it reads: the run goes on unheard and ends
+    with its own code, not a BrokenPipeError traceback after a complete sync."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere
+        os.close(devnull)
+
+
 class ProgressPrinter:
     """Prints progress lines once a run has taken ``after`` seconds, at most
     one per ``every`` seconds: quick syncs stay quiet, a first read of a
@@ -105,7 +118,10 @@ class ProgressPrinter:
         if now - self.start < self.after or now - self.last < self.every:
             return
         self.last = now
-        print(message, file=self.out or sys.stdout, flush=True)
+        if self.out is None:
+            say(message)
+        else:
+            print(message, file=self.out, flush=True)
 
 
 def state_path_for(collection: Path) -> Path:
@@ -145,7 +161,13 @@ def page_label_in(lang: str) -> str:
 
 
 def run(args: argparse.Namespace, signals: Signals) -> int:
-    from addon.sync.engine import sync
+    # Held: a signal raised inside a C extension's own imports crashes it.
+    # orjson's init imports uuid, datetime…, and took the Interrupted there
+    # for a missing module: SIGSEGV (exit -11), 3 random runs in 250 on Anki
+    # 23.10's venv, once before. The signal waits, then ends the run as
+    # "interrupted before the sync began".
+    with signals.held():
+        from addon.sync.engine import sync
 
     data_dir = Path(args.data_dir).expanduser()
     try:
@@ -221,7 +243,7 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
             guard.restore()  # closes the scratch collection
             scratch.cleanup()
     guard.finish()
-    print(report.summary())
+    say(report.summary())
     if not report.documents and not report.errors:
         # Most often the wrong folder (the home folder, a document's own folder, stash/).
         around = unpacked_export_around(Path(data_dir))
@@ -287,5 +309,8 @@ if __name__ == "__main__":
     # signal handlers back, so a Ctrl-C in it would still end a finished
     # sync with a traceback or "Terminated".
     for _stream in (sys.stdout, sys.stderr):
-        _stream.flush()
+        try:
+            _stream.flush()
+        except (OSError, ValueError):  # a reader that went away
+            pass
     os._exit(code)

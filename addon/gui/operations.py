@@ -197,7 +197,9 @@ def failure_cause(exc: BaseException) -> Optional[str]:
     or its disk, not the add-on: ``collection_full`` (no room left on the
     disk: SQLite's "database or disk is full", Anki's ``DiskFull``, ENOSPC),
     ``collection_damaged`` (SQLite finds the file malformed: Anki's
-    ``DatabaseCorrupt``/``NotADatabase``); else None."""
+    ``DatabaseCorrupt``/``NotADatabase``), ``files_readonly`` (a file the
+    sync writes is on a read-only disk or may not be written: EROFS, EACCES,
+    SQLite's "attempt to write a readonly database"); else None."""
     text = str(exc)
     if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) \
             or "database or disk is full" in text or "DiskFull" in text:
@@ -205,6 +207,12 @@ def failure_cause(exc: BaseException) -> Optional[str]:
     if type(exc).__name__ == "DBError" and (
             "DatabaseCorrupt" in text or "malformed" in text or "NotADatabase" in text or "kind: Corrupt" in text):
         return "collection_damaged"
+    if (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)) \
+            or "readonly database" in text or "read-only file system" in text.lower() or "ReadOnly" in text:
+        # The add-on's folder (its sync state), the collection's or the media
+        # folder on a disk that is read-only or turned read-only, or whose
+        # permissions forbid writing.
+        return "files_readonly"
     return None
 
 
@@ -248,6 +256,7 @@ class SyncRunner:
         self._log_landing: Optional[Future[None]] = None
         self._reporting = False  # on_finished is running
         self._cancel = threading.Event()
+        self._pausing = False  # pause_for_close is waiting for the running sync
         self._op_ended = threading.Event()
         self._quiet_timer = QTimer(mw)
         self._quiet_timer.setSingleShot(True)
@@ -287,6 +296,30 @@ class SyncRunner:
         self._holds.clear()
         self._closing = False
         self._cancel.clear()
+
+    def pause_for_close(self) -> None:
+        """Anki closes the collection for a moment as soon as this returns
+        (a full sync with AnkiWeb, a .colpkg export) and sets ``col.db`` to
+        None under a running op: the sync's next step failed with
+        "AttributeError: 'NoneType' object has no attribute 'scalar'",
+        shown as the add-on's bug, or, after a download, wrote on into the
+        collection that replaced this one. A running sync stops at its next
+        step instead, is waited for, and runs again once the collection is
+        back (the caller's hold keeps it queued till then)."""
+        if not self._in_flight or self._closing:
+            return
+        self._pausing = True
+        self._cancel.set()
+        try:
+            deadline = time.monotonic() + CLOSE_WAIT_SECONDS
+            while self._in_flight and time.monotonic() < deadline:
+                self._op_ended.wait(0.05)
+                self.mw.app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+            if self._in_flight:
+                self.log.warning("a Polar sync was still running when Anki closed the collection for a moment")
+        finally:
+            self._pausing = False
+            self._cancel.clear()
 
     def shut_down(self) -> None:
         """The profile is closing, and Anki closes the collection as soon as
@@ -649,6 +682,12 @@ class SyncRunner:
         self._close_progress()
         report = _empty_report(req.dry_run, "writing" if self._write_began else "reading")
         if isinstance(exc, Interrupted):
+            if self._pausing and not self._closing:
+                # Stopped for Anki's moment without the collection: again after it.
+                self.busy = False
+                self._enqueue(req, front=True)
+                self.log.info("a Polar sync stopped while Anki closed the collection for a moment; it runs again after")
+                return
             self._finish(req, report, started, interrupted=True)
             return
         if isinstance(exc, SourceError):
@@ -663,6 +702,13 @@ class SyncRunner:
             message = f"the sync stopped with {type(exc).__name__}: {exc}"
             if cause == "collection_full":
                 report.error(where, message, code="collection_full")
+            elif cause == "files_readonly":
+                # The file the error names, else the folder of the sync state
+                # (Python's sqlite3 names none), else the collection.
+                named = getattr(exc, "filename", None)
+                if not named and type(exc).__module__.startswith("sqlite3"):
+                    named = self._state_folder()
+                report.error(str(named or where), message, code="files_readonly")
             else:
                 report.error(where, message, code="collection_damaged")
         else:
@@ -671,6 +717,12 @@ class SyncRunner:
             self.log.error("sync failed:\n%s", trace)
             report.error("Polar Sync", f"the sync stopped with {type(exc).__name__}: {exc}", code="sync_failed")
         self._finish(req, report, started, failed=True)
+
+    def _state_folder(self) -> str:
+        try:
+            return str(self.context()[1].parent)
+        except Exception:
+            return ""
 
     def _collection_path(self) -> str:
         try:

@@ -99,6 +99,13 @@ def made_again_count(data: Mapping[str, Any]) -> int:
     return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again")
 
 
+def replaced_away_count(data: Mapping[str, Any]) -> int:
+    """Notes an earlier sync made that the collection lost when it was
+    replaced (a full download from AnkiWeb, a backup), made again: worth
+    a notice once, in words that do not say the user deleted them."""
+    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again_replaced")
+
+
 def emptied_cloze_count(data: Mapping[str, Any]) -> int:
     """Cards of studied clozes Polar took a deletion out of: Anki shows them
     empty in the reviews until Empty Cards, so worth a notice once."""
@@ -168,6 +175,10 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
     again = made_again_count(data)
     if again:
         parts.append(ntr("{n} note deleted in Anki made again", "{n} notes deleted in Anki made again", again))
+    replaced = replaced_away_count(data)
+    if replaced:
+        parts.append(ntr("{n} note made again after the collection was replaced",
+                         "{n} notes made again after the collection was replaced", replaced))
     emptied = emptied_cloze_count(data)
     if emptied:
         parts.append(ntr("{n} cloze card left empty", "{n} cloze cards left empty", emptied))
@@ -180,7 +191,7 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
 
 
 # Rows of a sync that stopped as a whole (operations.SyncRunner._fail).
-STOPPED_CODES = frozenset({"sync_failed", "collection_damaged", "collection_full"})
+STOPPED_CODES = frozenset({"sync_failed", "collection_damaged", "collection_full", "files_readonly"})
 
 
 def backup_words() -> str:
@@ -608,6 +619,16 @@ def _messages() -> Dict[str, Any]:
             "{n} notes deleted in Anki were made again: their cards are still in Polar. To be rid of a card for "
             "good, delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
             _count(r)),
+        "made_again_replaced": lambda r: ntr(
+            "{n} note an earlier sync had made was made again: it was not in the collection, and Anki has no "
+            "record of deleting it, so the collection was most likely replaced since that sync (a full download "
+            "from AnkiWeb, or a backup or .colpkg opened). Its reviews, if it had any, are in the collection that "
+            "was replaced.",
+            "{n} notes an earlier sync had made were made again: they were not in the collection, and Anki has no "
+            "record of deleting them, so the collection was most likely replaced since that sync (a full download "
+            "from AnkiWeb, or a backup or .colpkg opened). Their reviews, if they had any, are in the collection "
+            "that was replaced.",
+            _count(r)),
         "cloze_cards_emptied": lambda r: ntr(
             "{n} card of this cloze lost its cloze deletion in Polar: Anki keeps it and shows it as empty in the "
             "reviews until Tools ▸ Empty Cards deletes it, with its reviews.",
@@ -670,6 +691,9 @@ def _messages() -> Dict[str, Any]:
                                        settings=_settings_path()),
         "collection_full": lambda r: tr("The disk that holds this collection file is full, so the sync stopped. "
                                         "Free some disk space, then sync again."),
+        "files_readonly": lambda r: tr(
+            "This file or folder cannot be written: its disk is read-only (or turned read-only), or its "
+            "permissions forbid it, so the sync stopped. Make it writable, then sync again."),
         "collection_damaged": lambda r: tr(
             "This collection file is damaged, so the sync stopped. Use Tools ▸ Check Database; if it cannot repair "
             "the file, open a backup (File ▸ Switch Profile ▸ Open Backup…), then sync again."),

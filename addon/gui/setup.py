@@ -54,6 +54,7 @@ from .report_text import (
     made_again_count,
     notice_text,
     problem_count,
+    replaced_away_count,
     stopped_words,
     to_do_codes,
     tooltip_text,
@@ -83,11 +84,24 @@ def install() -> None:
         controller.install()
 
 
+def _unwritten_lines_are_lost(log: logging.Logger) -> logging.Logger:
+    """A log line that cannot be written (the disk full, the logs folder
+    gone) is lost, not printed: Python's logging prints "--- Logging error
+    ---" and a traceback on stderr, which Anki catches and shows in a box
+    ("Your computer's storage may be full", or its "report the issue to the
+    add-on author"), over the add-on's own words for the full disk. Only
+    the handlers of the add-on's own logger (Anki makes one file for each
+    add-on; 23.10: ours), never Python's global ``logging.raiseExceptions``."""
+    for handler in log.handlers:
+        handler.handleError = lambda record: None  # type: ignore[method-assign]
+    return log
+
+
 def _logger(module: str) -> Any:
     # Anki after 23.x writes add-on logs to the profile's logs/ folder.
     get_logger = getattr(mw.addonManager, "get_logger", None)
     if get_logger:
-        return get_logger(module)
+        return _unwritten_lines_are_lost(get_logger(module))
     # Anki 23.10 has no get_logger: a plain logger's warning went to stderr
     # (Python's last-resort handler), which Anki catches and shows as its
     # "An error occurred … report the issue to the add-on author" box, e.g.
@@ -106,7 +120,7 @@ def _logger(module: str) -> Any:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
     log.propagate = False
-    return log
+    return _unwritten_lines_are_lost(log)
 
 
 class PolarSync:
@@ -313,6 +327,7 @@ class PolarSync:
 
     def on_collection_will_close(self, col: Any) -> None:
         self.runner.hold(_HOLD_COLLECTION)
+        self.runner.pause_for_close()  # a running sync stops and waits for the collection
 
     def on_collection_reopened(self, col: Any) -> None:
         self.runner.release(_HOLD_COLLECTION)
@@ -542,6 +557,7 @@ class PolarSync:
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
+        attention += replaced_away_count(data)  # said once: it is not the user's deletion
         attention += emptied_cloze_count(data)  # shown empty in the reviews until Empty Cards
         attention += len(to_do_codes(data))  # a newer export beside, a download in progress, another library
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH

@@ -103,6 +103,10 @@ class Applying:
     rows_vouch: bool = True
     # guids of notes the last sync left that are gone (deleted in Anki)
     deleted_in_anki: Set[str] = field(default_factory=set)
+    # Of those, the guids whose note left no grave: not deleted in Anki (nor
+    # on another computer), but gone with a collection replaced since the last
+    # sync (a full download from AnkiWeb, a backup or a .colpkg opened).
+    replaced_away: Set[str] = field(default_factory=set)
     # rows of notes in no document (foreign_row) whose note is gone: forgotten
     stale_rows: List[str] = field(default_factory=list)
     parsed: List[LoadedDoc] = field(default_factory=list)
@@ -303,16 +307,19 @@ def find_missing_notes(ctx: Applying) -> None:
         return
     ctx.say("Checking the collection against the last sync…")
     in_col = polar_guids(ctx.col)
+    remembered = state.all_cards()
+    missing = {c.guid for c in remembered.values() if c.doc and not c.orphaned and c.guid not in in_col}
+    last_ids = state.note_ids(missing) if missing else {}  # (before the hints are made anew)
     if not ctx.hints_exact:
         _find_replaced_notes(ctx, in_col)
         _rebuild_hints(ctx, in_col)
-    remembered = state.all_cards()
     recheck = {
         c.doc for c in remembered.values()
         if (c.guid not in in_col and not c.orphaned) or len(in_col.get(c.guid, ())) > 1
     }
     ctx.reading.reread([k for k in recheck if k in ctx.reading.docs])
-    ctx.deleted_in_anki = {c.guid for c in remembered.values() if c.doc and not c.orphaned and c.guid not in in_col}
+    ctx.deleted_in_anki = missing
+    ctx.replaced_away = _left_no_grave(ctx.col, last_ids)
     known_guids = {c.guid for c in remembered.values()}
     ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
@@ -409,6 +416,21 @@ def _find_replaced_notes(ctx: Applying, in_col: Dict[str, List[NoteId]]) -> None
     docs = {c.doc for c in state.cards_by_guid(replaced) if c.doc}
     ctx.replaced_docs |= docs
     ctx.reading.reread(sorted(k for k in docs if k in ctx.reading.docs))
+
+
+def _left_no_grave(col: Collection, last_ids: Dict[str, int]) -> Set[str]:
+    """The guids (of notes gone from the collection, with the id each last
+    had) whose note left no grave. Anki keeps a grave for every note removed
+    (the Browser, Empty Cards, an AnkiWeb sync bringing another computer's
+    deletion), also after syncing it; a note gone without one went with the
+    collection itself (replaced by a full download, a backup, a .colpkg).
+    One scan of the graves, only when notes are missing."""
+    if not last_ids:
+        return set()
+    db = col.db
+    assert db is not None
+    graves = set(db.list("SELECT oid FROM graves WHERE type = 1"))  # 1: a note's grave
+    return {guid for guid, nid in last_ids.items() if nid not in graves}
 
 
 def _rebuild_hints(ctx: Applying, in_col: Dict[str, List[NoteId]]) -> None:
@@ -1049,12 +1071,19 @@ def count_changes(ctx: Applying) -> None:
     count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
     # (Not in a preview, which makes nothing; nor after undo_beyond_memory, which said why.)
     if ctx.deleted_in_anki and ctx.rows_vouch and not ctx.dry_run:
-        again = sum(guid_for(c.rc.card_id) in ctx.deleted_in_anki for c in plan.creates)
+        made = [guid_for(c.rc.card_id) for c in plan.creates]
+        again = sum(g in ctx.deleted_in_anki and g not in ctx.replaced_away for g in made)
         if again:
             ctx.report.warn(ctx.reading.source.describe(), (
                 f"{again} note(s) deleted in Anki since the last sync are made again: their cards are still in "
                 "Polar (delete a card in Polar, or suspend its note in Anki, to be rid of it)"),
                 code="made_again", count=again)
+        replaced = sum(g in ctx.replaced_away for g in made)
+        if replaced:
+            ctx.report.warn(ctx.reading.source.describe(), (
+                f"{replaced} note(s) an earlier sync made are made again: the collection was replaced since "
+                "(a full download from AnkiWeb, a backup or a .colpkg opened) by one without them"),
+                code="made_again_replaced", count=replaced)
     if not ctx.dry_run:
         for u, n in emptied_cloze_cards(plan, _planner(ctx).notetypes):
             ctx.report.warn(f"{u.doc}#{u.rc.card_id}", (

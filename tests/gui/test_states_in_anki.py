@@ -98,6 +98,19 @@ def test_the_failures_that_are_the_collections_are_told_from_the_addons_bugs(tmp
     assert failure_cause(damaged.value) == "collection_damaged", damaged.value
     assert failure_cause(KeyError("x")) is None
     assert failure_cause(OSError(28, "No space left on device")) == "collection_full"
+    # A file the sync writes on a read-only disk (the add-on's folder, the
+    # collection's): was "an unexpected error in the add-on … please report it".
+    import errno
+    import sqlite3
+
+    state = tmp_path / "state.sqlite"
+    sqlite3.connect(str(state)).close()
+    readonly = sqlite3.connect(state.as_uri() + "?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as refused:
+        readonly.execute("CREATE TABLE t (x)")
+    readonly.close()
+    assert failure_cause(refused.value) == "files_readonly", refused.value
+    assert failure_cause(OSError(errno.EROFS, "Read-only file system", "/media/stick/x")) == "files_readonly"
 
     disk = tmp_path / "disk"
     disk.mkdir()
@@ -120,7 +133,7 @@ def test_the_failures_that_are_the_collections_are_told_from_the_addons_bugs(tmp
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
-@pytest.mark.parametrize("code", ["collection_damaged", "collection_full", "sync_failed"])
+@pytest.mark.parametrize("code", ["collection_damaged", "collection_full", "files_readonly", "sync_failed"])
 def test_the_report_of_a_sync_that_stopped_does_not_say_everything_is_up_to_date(code):
     """A failed sync's report had "Everything is up to date." over the row
     saying the sync stopped."""

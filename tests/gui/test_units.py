@@ -223,6 +223,19 @@ def test_notes_deleted_in_anki_and_made_again_are_worth_a_notice():
     assert made_again_count({"created": 3, "warnings": [{"code": "foreign_notes", "count": 5}]}) == 0
 
 
+def test_notes_made_again_after_the_collection_was_replaced_are_not_called_deleted_in_anki():
+    """After "Download from AnkiWeb" the notice said "8000 notes deleted in
+    Anki made again" of notes nobody deleted (real Anki, fullsync_driver.py)."""
+    from addon.gui.report_text import explain, replaced_away_count
+
+    row = {"code": "made_again_replaced", "count": 8000, "path": "polar", "message": "..."}
+    data = {"created": 8000, "warnings": [row], "errors": [], "conflicts": []}
+    assert replaced_away_count(data) == 8000
+    assert notice_text(data) == "Polar Sync: 8000 new notes; 8000 notes made again after the collection was replaced."
+    assert explain(row).startswith("8000 notes an earlier sync had made were made again: they were not in")
+    assert "Anki has no record of deleting them" in explain(row) and "delete it in Polar" not in explain(row)
+
+
 def test_cloze_cards_polar_left_empty_are_worth_a_notice():
     """Said only in the report, "1 note updated" hid them: the reviews then
     show Anki's "No cloze 1 found on card" until Empty Cards."""

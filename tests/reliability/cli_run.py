@@ -47,9 +47,10 @@ class Paused:
     """The CLI stopped at ``point`` (the first of a comma-separated list),
     waiting for a signal."""
 
-    def __init__(self, point: str, *args: str) -> None:
+    def __init__(self, point: str, *args: str, as_user: bool = False) -> None:
         env = dict(os.environ, POLAR_SYNC_PAUSE_AT=point)
-        self.proc = subprocess.Popen([sys.executable, str(CLI), *args], stdout=subprocess.PIPE,
+        prefix = bound_by_file_modes() if as_user else []
+        self.proc = subprocess.Popen([*prefix, sys.executable, str(CLI), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=env)
         self.wait_for(point.split(",")[0])
 

@@ -264,3 +264,44 @@ def test_every_polar_note_deleted_in_anki_are_all_made_again(col, synced, monkey
     seen = SqlSeen(col, monkeypatch)
     assert run(col, library, state).created == 0
     assert seen.guid_scans == []
+
+
+def test_notes_missing_because_the_collection_was_replaced_are_not_called_deleted_in_anki(tmp_path):
+    """A full download from AnkiWeb (or a backup or .colpkg opened) replaces
+    the collection with one from before any sync here: the next sync makes
+    the notes again, as it should, but the report said "8000 notes deleted
+    in Anki were made again … To be rid of a card for good, delete it in
+    Polar" (real Anki, fullsync_driver.py). A note deleted in Anki leaves a
+    grave (kept after an AnkiWeb sync, made for one deleted on another
+    computer too); these have none. (A replacement made after a sync here
+    carries that sync's undo marker and is taken as an undo, journal.py.)"""
+    from anki.collection import Collection
+
+    from tests.conftest import make_collection
+
+    path = tmp_path / "col" / "collection.anki2"
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    _library(library, docs=2)
+    col = make_collection(path)
+    mine = col.new_note(col.models.by_name("Basic"))
+    mine["Front"] = "my own"
+    col.add_note(mine, col.decks.id("Default"))
+    col.close()
+    older = tmp_path / "ankiweb.anki2"
+    older.write_bytes(path.read_bytes())  # AnkiWeb's copy, from before the add-on
+    col = Collection(str(path))
+    try:
+        assert run(col, library, state).created == 8
+        col.remove_notes([note_of(col, "1Hint0c0").id])  # and one deleted in Anki, for real
+        assert [(w["code"], w["count"]) for w in run(col, library, state).warnings] == [("made_again", 1)]
+    finally:
+        col.close()
+    path.write_bytes(older.read_bytes())  # "Download from AnkiWeb"
+    col = Collection(str(path))
+    try:
+        report = run(col, library, state)
+        assert report.created == 8
+        assert [(w["code"], w["count"]) for w in report.warnings] == [("made_again_replaced", 8)]
+        assert run(col, library, state).created == 0
+    finally:
+        col.close()
