@@ -315,17 +315,25 @@ class PolarSync:
 
     def start_watcher(self) -> None:
         self.stop_watcher()
+        if not self.settings.watch:
+            return
         root = self.data_dir()
-        if not self.settings.watch or (root.exists() and not root.is_dir()):
-            return  # an export does not change while Anki runs
-        if root.is_dir() and export_in_folder(root) is not None:
-            return  # nor does one unpacked, or in the folder
+        # Every look at the folder happens on the watcher's own thread: on a
+        # slow share the baseline of 1,000 documents takes seconds, a dead
+        # hard-mounted one never answers, and Anki's window must not wait.
         # A folder not there (a USB drive not plugged in yet) is polled
         # until it is: then its changes come in by themselves.
         self.watch_root = str(root)
-        self.watcher = LibraryWatcher(self.watch_root, self._on_change_from_thread, self._log_watcher)
-        self.watcher.start()
-        self.log.info("watching %s (%s)", root, self.watcher.mode)
+        self.watcher = LibraryWatcher(self.watch_root, self._on_change_from_thread, self._log_watcher,
+                                      wanted=lambda: _worth_watching(root), on_started=self._watcher_started)
+        self.watcher.start_in_background()
+
+    def _watcher_started(self, watcher: LibraryWatcher) -> None:
+        # On the watcher's starting thread: only the Python log.
+        if watcher.idle:
+            self.log.info("not watching %s: an export does not change while Anki runs", watcher.root)
+        else:
+            self.log.info("watching %s (%s)", watcher.root, watcher.mode or "nothing")
 
     def stop_watcher(self) -> None:
         watcher, self.watcher = self.watcher, None
@@ -512,7 +520,7 @@ class PolarSync:
         if not _no_documents(report):
             self._close_library_box()  # found since it said the library was missing (drive plugged back)
         watcher = self.watcher
-        if watcher is not None and watcher.can_do_better and not self.runner.closing:
+        if watcher is not None and watcher.polling_for_folder and not _no_documents(report) and not self.runner.closing:
             self.start_watcher()  # the folder is back: inotify again instead of the poll
         if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
             self.deferred.clear()  # written by hand, editors saved first
@@ -614,3 +622,12 @@ def _close(widget: Optional[QWidget]) -> None:
     if widget is not None and not sip.isdeleted(widget):
         widget.close()
 
+
+
+def _worth_watching(root: Path) -> bool:
+    """Whether the library at ``root`` can change while Anki runs (on the
+    watcher's starting thread): a data directory, there or not yet; not an
+    export, nor one unpacked, nor a folder of them."""
+    if root.exists() and not root.is_dir():
+        return False
+    return not (root.is_dir() and export_in_folder(root) is not None)

@@ -3,16 +3,18 @@ reports on a real Polar tree (real files, real threads, no Anki)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from watchdog.observers import Observer
 
 from addon.gui.watcher import ALL, LibraryWatcher, backends_for
-from tests.gui.watch_helpers import Collector, document_id, polar_tree, touch_state
+from tests.gui.watch_helpers import Collector, document_id, polar_tree, touch_state, wait_until
 
 LINUX = sys.platform.startswith("linux")
 
@@ -314,5 +316,72 @@ def test_a_folder_replaced_by_a_symlink_to_it_is_still_watched(tmp_path):
         collector.keys.clear()
         touch_state(moved, document_id(0))
         assert collector.wait_for(document_id(0))
+    finally:
+        w.stop()
+
+
+class _Stuck:
+    """``os.stat``/``os.path.isdir`` of one path held until released: a share
+    that does not answer (a dead hard-mounted NFS server, a slow SMB one)."""
+
+    def __init__(self, monkeypatch, name: str, path: Path) -> None:
+        self.path = str(path)
+        self.reached, self.release = threading.Event(), threading.Event()
+        real = os.path.isdir if name == "isdir" else os.stat
+        self.real = real
+
+        def stuck(p, *args, **kwargs):
+            if os.fspath(p) == self.path and not self.release.is_set():
+                self.reached.set()
+                self.release.wait(30)
+            return real(p, *args, **kwargs)
+
+        monkeypatch.setattr(os.path if name == "isdir" else os, name, stuck)
+
+
+def _watching_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("polar-sync-") and t.is_alive()]
+
+
+def test_a_start_in_the_background_neither_waits_for_a_folder_that_does_not_answer_nor_keeps_it(
+        monkeypatch, library):
+    """As Anki's profile opens on a dead share: the start returns at once,
+    stop() (the profile closing) too; when the share answers at last, the
+    stopped start keeps nothing running."""
+    stuck = _Stuck(monkeypatch, "isdir", library)
+    w = LibraryWatcher(str(library), Collector(), [].append)
+    began = time.perf_counter()
+    w.start_in_background()
+    assert stuck.reached.wait(10)
+    assert time.perf_counter() - began < 1.0 and not w.wait_started(0)
+    began = time.perf_counter()
+    w.stop()
+    assert time.perf_counter() - began < 1.0
+    stuck.release.set()
+    assert w.wait_started(10)
+    assert w.backend is None and wait_until(lambda: not _watching_threads(), timeout=10)
+
+
+@pytest.mark.parametrize("platform", [p for p in ("linux", "darwin") if LINUX or p == "darwin"])
+def test_a_save_made_while_a_background_start_looks_at_the_folder_is_reported(monkeypatch, tmp_path, platform):
+    """A save landing while the start runs (inotify: before the document's
+    watch; the poll: before its baseline stat, which then takes the save as
+    already there) is reported once the start is done."""
+    root = tmp_path / "polar"
+    polar_tree(root, documents=3, backups=0)
+    for fp in (document_id(i) for i in range(3)):  # long saved: the catch-up has nothing else to say
+        os.utime(root / fp / "state.json", (1_000_000_000, 1_000_000_000))
+    target = root / document_id(1) / "state.json" if platform == "darwin" else root
+    stuck = _Stuck(monkeypatch, "stat" if platform == "darwin" else "isdir", target)
+    collector = Collector()
+    w = LibraryWatcher(str(root), collector, [].append, platform=platform)
+    w.start_in_background()
+    try:
+        assert stuck.reached.wait(10)
+        touch_state(root, document_id(1))  # the save, while the start is held
+        stuck.release.set()
+        assert w.wait_started(10) and w.mode == ("inotify" if platform == "linux" else "stat-poller")
+        assert collector.wait_for(document_id(1), timeout=10)
+        assert collector.keys == {document_id(1)}  # the others were not saved since
     finally:
         w.stop()

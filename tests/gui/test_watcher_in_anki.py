@@ -17,16 +17,24 @@ pytestmark = [
 ]
 
 
+def _restart(controller) -> None:
+    """As a new Polar folder in the settings does; the watcher starts on a
+    thread of its own: wait until it has."""
+    controller.start_watcher()
+    assert controller.watcher is not None and controller.watcher.wait_started(30)
+
+
 def test_inotify_refused_polls_and_says_so_in_the_sync_log(anki, monkeypatch):
     inotify = sys.modules.get("polar_sync.gui.watch_inotify")
-    assert inotify is not None and anki.controller.watcher.mode == "inotify"
+    assert inotify is not None and anki.controller.watcher.wait_started(30)
+    assert anki.controller.watcher.mode == "inotify"
 
     def refused() -> None:
         raise OSError(errno.EMFILE, "inotify_init1: Too many open files (too many inotify instances or open files)")
 
     monkeypatch.setattr(inotify, "_load_libc", refused)
     try:
-        anki.controller.start_watcher()
+        _restart(anki.controller)
         assert anki.controller.watcher.mode == "stat-poller"
         log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
         assert "too many inotify instances" in log and "polling every" in log
@@ -46,7 +54,7 @@ def test_inotify_refused_polls_and_says_so_in_the_sync_log(anki, monkeypatch):
         assert outcome.request.trigger == "watch"
     finally:
         monkeypatch.undo()
-        anki.controller.start_watcher()
+        _restart(anki.controller)
     assert anki.controller.watcher.mode == "inotify"
 
 
@@ -71,15 +79,18 @@ def test_no_way_to_watch_says_so_in_a_tooltip(anki, monkeypatch, qtbot):
     monkeypatch.setattr(inotify, "_load_libc", refused)
     monkeypatch.setattr(watcher, "StatPoller", Broken)
     try:
-        anki.controller.start_watcher()
+        _restart(anki.controller)
         assert anki.controller.watcher.mode == ""
-        qtbot.waitUntil(lambda: utils._tooltipLabel is not None, timeout=5000)
+        # (The tooltip comes from the watcher's starting thread through the
+        # main thread: another one, the last sync's, may still be up.)
+        qtbot.waitUntil(lambda: utils._tooltipLabel is not None and "cannot watch" in utils._tooltipLabel.text(),
+                        timeout=5000)
         text = utils._tooltipLabel.text()
         assert "cannot watch the Polar folder" in text and "Tools ▸ Sync from Polar" in text, text
     finally:
         monkeypatch.undo()
         utils.closeTooltip()
-        anki.controller.start_watcher()
+        _restart(anki.controller)
     assert anki.controller.watcher.mode == "inotify"
 
 
@@ -93,7 +104,7 @@ def test_a_polar_folder_on_a_network_share_is_polled_from_the_start(anki, monkey
                      "- nfs4 nas:/export/polar rw,vers=4.2\n", encoding="utf-8")
     monkeypatch.setattr(mounts, "MOUNTINFO", str(table))
     try:
-        anki.controller.start_watcher()
+        _restart(anki.controller)
         assert anki.controller.watcher.mode == "stat-poller"
         log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
         entry = log.strip().rsplit("\n\n", 1)[-1]
@@ -110,7 +121,7 @@ def test_a_polar_folder_on_a_network_share_is_polled_from_the_start(anki, monkey
         assert anki.wait_synced(before).request.trigger == "watch"
     finally:
         monkeypatch.undo()
-        anki.controller.start_watcher()
+        _restart(anki.controller)
     assert anki.controller.watcher.mode == "inotify"
 
 
@@ -154,7 +165,7 @@ def test_a_library_unplugged_and_plugged_back_opens_no_window_and_closes_a_stale
         # ... and the system's notices are back (the poll was only for the gap)
         anki.anki.wait_until(lambda: c.watcher.mode == "inotify", what="inotify again")
     finally:
-        anki.controller.start_watcher()
+        _restart(anki.controller)
     assert anki.controller.watcher.mode == "inotify"
 
 
@@ -175,7 +186,7 @@ def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(
     monkeypatch.setattr(c, "show_notice", lambda text, on_click: (shown.append(text), show_notice(text, on_click))[1])
     try:
         anki.settle()
-        c.start_watcher()
+        _restart(c)
         assert c.watcher.mode == "stat-poller"
         doc = Doc(anki.library, "1GuiCopiedDoc00000001", title="Copied over the share")
         doc.card("1GuiC1", basic("<p>Copied card one?</p>", "<p>yes</p>"))
@@ -217,7 +228,7 @@ def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(
     finally:
         doc.write(atomic=True)
         monkeypatch.undo()
-        c.start_watcher()
+        _restart(c)
         anki.settle()
     assert c.watcher.mode == "inotify"
 
@@ -236,7 +247,7 @@ def test_a_drive_plugged_in_after_anki_opened_is_watched_from_then_on(anki):
     log_path = anki.addon_dir / "user_files" / "sync-log.txt"
     try:
         log_before = log_path.read_text(encoding="utf-8")
-        c.start_watcher()  # as the profile opens
+        _restart(c)  # as the profile opens
         assert c.watcher is not None and c.watcher.mode == "stat-poller"
         assert log_path.read_text(encoding="utf-8") == log_before  # nothing failed: nothing to say
         doc = Doc(away, "1GuiPluggedDoc0000001", title="Saved while away")
@@ -252,7 +263,7 @@ def test_a_drive_plugged_in_after_anki_opened_is_watched_from_then_on(anki):
         assert anki.wait_synced(before).request.trigger == "watch"
         anki.anki.wait_until(lambda: c.watcher.mode == "inotify", what="inotify once the folder is there")
     finally:
-        c.start_watcher()
+        _restart(c)
     assert c.watcher.mode == "inotify"
 
 
@@ -355,3 +366,56 @@ def test_saves_while_a_sync_cannot_run_make_one_sync_afterwards(anki):
     anki.settle()
     assert c.runner.finished_count == before + 1
     assert outcome.request.trigger == "watch" and outcome.request.only == {p.name for p in docs}
+
+
+def test_a_polar_folder_that_does_not_answer_never_holds_up_anki(anki, monkeypatch):
+    """The Polar folder on a share that stopped answering (a hard-mounted NFS
+    server gone, a sleeping NAS): every look at it hangs. Starting the
+    watcher (the profile opening, a new folder in the settings) and stopping
+    it (the profile closing) return at once; once the share answers again
+    the folder is watched, and a save made meanwhile comes in."""
+    import threading
+    import time
+
+    c = anki.controller
+    anki.settle()
+    library = str(anki.library)
+    real_stat = os.stat
+    answering = threading.Event()
+    asked = threading.Event()
+
+    def dead_share(path, *args, **kwargs):
+        if os.fspath(path) == library and not answering.is_set():
+            asked.set()
+            answering.wait(60)
+        return real_stat(path, *args, **kwargs)
+
+    release = threading.Timer(5.0, answering.set)  # the old code waited for this on Anki's main thread
+    monkeypatch.setattr(os, "stat", dead_share)
+    try:
+        release.start()
+        began = time.perf_counter()
+        c.start_watcher()
+        started_in = time.perf_counter() - began
+        assert asked.wait(10)
+        began = time.perf_counter()
+        c.stop_watcher()  # as the profile closes
+        stopped_in = time.perf_counter() - began
+        assert started_in < 1.0 and stopped_in < 1.0, (started_in, stopped_in)
+        c.start_watcher()  # opened again, the share still silent
+        assert not c.watcher.wait_started(0.5)
+        before = c.runner.finished_count
+        doc = Doc(anki.library, "1GuiDeadShareDoc00001", title="Saved while the share was silent")
+        doc.card("1GuiDS1", basic("<p>Saved while the share was silent?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        answering.set()
+        assert c.watcher.wait_started(30) and c.watcher.mode == "inotify"
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Saved while the share was silent?*"'),
+                             what="the save made while the watcher started")
+        assert anki.wait_synced(before).request.trigger == "watch"
+    finally:
+        answering.set()
+        release.cancel()
+        monkeypatch.undo()
+        _restart(c)
+    assert c.watcher.mode == "inotify"
