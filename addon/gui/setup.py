@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
@@ -130,7 +131,10 @@ class PolarSync:
         self.told_leftovers: Set[int] = set()
         self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
-        self._watch_keys: Set[str] = set()
+        # What the watcher reported and no sync took yet: each key with the
+        # time.monotonic() at which it has been quiet long enough.
+        self._watch_due: Dict[str, float] = {}
+        self._watch_since = 0.0  # when the oldest of them (or the last partial flush) came
         self._watch_in_place: Set[str] = set()  # of those, rewritten in place (watcher.in_place)
         self._debounce = QTimer(mw)
         self._debounce.setSingleShot(True)
@@ -292,7 +296,7 @@ class PolarSync:
     def on_profile_close(self) -> None:
         self.stop_watcher()
         self._debounce.stop()
-        self._watch_keys.clear()
+        self._watch_due.clear()
         self._watch_in_place.clear()
         self._release_timer.stop()
         self.deferred.clear()
@@ -372,19 +376,49 @@ class PolarSync:
                    in_place: FrozenSet[str] = frozenset()) -> None:
         if watcher is not self.watcher:
             return  # from a watcher stopped since
-        self._watch_keys |= keys
         self._watch_in_place |= in_place
-        # Restarting the timer on every event: sync once Polar has been
-        # quiet for watch_debounce_ms (one save is several events), counted
-        # from the save itself.
-        self._debounce.start(wait_ms)
+        # Sync once Polar has been quiet for watch_debounce_ms (one save is
+        # several events), counted from the save itself.
+        self._watch_wait(keys, wait_ms)
+
+    def _watch_wait(self, keys: FrozenSet[str], wait_ms: int) -> None:
+        """``keys`` are synced once quiet for ``wait_ms`` more. The timer is
+        restarted by every report, but a document written again and again
+        (a client writing it in chunks) holds up only itself: the others
+        are synced within _WATCH_CAP_MS of their first report."""
+        now = time.monotonic()
+        if not self._watch_due:
+            self._watch_since = now
+        due = now + wait_ms / 1000
+        for key in keys:
+            self._watch_due[key] = max(self._watch_due.get(key, 0.0), due)
+        self._arm_watch(now)
+
+    def _arm_watch(self, now: float) -> None:
+        if not self._watch_due:
+            self._debounce.stop()
+            return
+        cap = max(_WATCH_CAP_MS, 4 * self.settings.watch_debounce_ms) / 1000
+        last, first = max(self._watch_due.values()), min(self._watch_due.values())
+        fire = last if last <= self._watch_since + cap else max(self._watch_since + cap, first)
+        self._debounce.start(max(int((fire - now) * 1000) + 1, 0))
 
     def _flush_watch(self) -> None:
-        keys, self._watch_keys = self._watch_keys, set()
-        in_place, self._watch_in_place = frozenset(self._watch_in_place), set()
-        if not keys or mw.col is None:
+        now = time.monotonic()
+        ready = frozenset(k for k, due in self._watch_due.items() if due <= now)
+        if not ready:
+            self._arm_watch(now)  # the timer came early
             return
-        self.runner.request(WATCH, None if ALL in keys else keys, in_place)
+        for key in ready:
+            del self._watch_due[key]
+        in_place = frozenset(self._watch_in_place & ready)
+        self._watch_in_place -= ready
+        if self._watch_due:  # still being written: the rest of the wait starts again
+            self._watch_since = now
+            self._arm_watch(now)
+        if mw.col is None:
+            return
+        self.runner.request(WATCH, None if ALL in ready else set(ready), in_place)
 
     # -- notes open in an editor ----------------------------------------------------
 
@@ -535,8 +569,7 @@ class PolarSync:
             # reports meanwhile. (Imported here: not at Anki's start.)
             from ..sync.read import WRITING_NS
 
-            self._watch_keys |= set(report.being_written)
-            self._debounce.start(max(self._debounce.remainingTime(), WRITING_NS // 1_000_000 + 1000))
+            self._watch_wait(frozenset(report.being_written), WRITING_NS // 1_000_000 + 1000)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")
@@ -610,6 +643,11 @@ class PolarSync:
             return
         suspend_notes(mw, nids, lambda n: tooltip(html.escape(
             ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))
+
+
+# A document written again and again holds up the others' watch sync no
+# longer than this (or four times the debounce setting, if longer).
+_WATCH_CAP_MS = 10_000
 
 
 def _no_documents(report: Any) -> bool:

@@ -4,6 +4,7 @@ leaves Anki working, polling, and the reason in the sync log."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sys
 
@@ -419,3 +420,48 @@ def test_a_polar_folder_that_does_not_answer_never_holds_up_anki(anki, monkeypat
         monkeypatch.undo()
         _restart(c)
     assert c.watcher.mode == "inotify"
+
+
+def test_a_document_written_again_and_again_does_not_hold_up_the_others(anki):
+    """A client rewriting one document in place every 0.15 s, in chunks (a
+    sync client, a script): each write restarts the watch debounce, and the
+    document saved in Polar meanwhile waited as long as that went on. Now
+    it comes within the cap (10 s here), while the other is still being
+    written; that one comes once quiet."""
+    import threading
+    import time
+
+    anki.settle()
+    busy = Doc(anki.library, "1GuiChunkedDoc0000001", title="Chunked")
+    busy.card("1GuiCh1", basic("<p>Written in chunks?</p>", "<p>yes</p>"))
+    data = json.dumps(busy.meta, separators=(",", ":")).encode()
+    (anki.library / busy.fp).mkdir()
+    stop = threading.Event()
+
+    def chunks() -> None:
+        while not stop.is_set():
+            with open(busy.path, "wb") as f:
+                f.write(data[: len(data) // 2])
+                f.flush()
+                stop.wait(0.05)
+                f.write(data[len(data) // 2:])
+            stop.wait(0.1)  # a write closed every 0.15 s: within the session's 300 ms debounce
+
+    writer = threading.Thread(target=chunks, daemon=True)
+    writer.start()
+    try:
+        anki.anki.process(1.0)
+        saved = time.monotonic()
+        doc = Doc(anki.library, "1GuiBesideChunked0001", title="Beside")
+        doc.card("1GuiBc1", basic("<p>Saved beside a busy one?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Saved beside a busy one?*"'), timeout=30,
+                             what="the document saved beside the busy one")
+        waited = time.monotonic() - saved
+        assert writer.is_alive() and waited < 14, waited
+        assert not anki.mw.col.find_notes('"front:*Written in chunks?*"')  # still being written
+    finally:
+        stop.set()
+        writer.join(5)
+    anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Written in chunks?*"'), what="the busy one, quiet")
+    anki.settle()
