@@ -385,3 +385,40 @@ def test_a_save_made_while_a_background_start_looks_at_the_folder_is_reported(mo
         assert collector.keys == {document_id(1)}  # the others were not saved since
     finally:
         w.stop()
+
+
+@pytest.mark.skipif(not LINUX, reason="inotify follows the link only when the watch is made")
+def test_a_data_folder_given_as_a_symlink_pointed_elsewhere_is_followed(tmp_path):
+    """``~/.polar`` a symlink, pointed at another copy while Anki runs (ln
+    -sfn: a new link renamed over it): inotify watched the old target for
+    the rest of the session. Now the watcher polls through the link at
+    once (everything looked at), and a restart watches the new target."""
+    old, new = tmp_path / "old" / "polar", tmp_path / "new" / "polar"
+    polar_tree(old, documents=2, backups=0)
+    polar_tree(new, documents=2, backups=0)
+    link = tmp_path / "polar-link"
+    link.symlink_to(old, target_is_directory=True)
+    collector, logs = Collector(), []
+    w = LibraryWatcher(str(link), collector, logs.append)
+    w.start()
+    try:
+        assert w.mode == "inotify"
+        temporary = tmp_path / "polar-link.new"
+        temporary.symlink_to(new, target_is_directory=True)
+        os.replace(temporary, link)
+        assert collector.wait_for(ALL, timeout=10)
+        assert w.mode == "stat-poller" and w.polling_for_folder
+        collector.clear()
+        touch_state(new, document_id(1))
+        assert collector.wait_for(document_id(1))
+    finally:
+        w.stop()
+    w.start()
+    try:
+        assert w.mode == "inotify"
+        collector.clear()
+        touch_state(old, document_id(0))  # the old target is no longer watched
+        touch_state(new, document_id(1))
+        assert collector.seen_until(document_id(1)) == {document_id(1)}
+    finally:
+        w.stop()
