@@ -191,6 +191,9 @@ class LibraryWatcher:
         self._generation = 0  # a start still running when stop() came keeps nothing it made
         self._started = threading.Event()
         self._started.set()
+        # A backend that gave up before the start installed it (its thread
+        # runs from backend.start()): handled once it is.
+        self._early_failure: Optional[Tuple[str, str, bool]] = None
 
     def start(self) -> None:
         """Start on this thread (tests, the bench): ``mode`` is known on return."""
@@ -201,6 +204,7 @@ class LibraryWatcher:
             generation = self._generation
             self._started.clear()
             self.mode = ""
+            self._early_failure = None
         try:
             self._begin(generation, None)
         finally:
@@ -220,6 +224,7 @@ class LibraryWatcher:
             generation = self._generation
             self._started.clear()
             self.mode = ""
+            self._early_failure = None
         since_ns = time.time_ns()
         thread = threading.Thread(target=self._begin_on_thread, args=(generation, since_ns),
                                   name="polar-sync-watch-start", daemon=True)
@@ -283,10 +288,13 @@ class LibraryWatcher:
             current = self._current(generation)
             if current:
                 self.backend, self.mode = backend, backend.name
+            failure, self._early_failure = self._early_failure, None
         if not current:
             _stop_quietly(backend)
             return False
         self._tell_started()
+        if failure is not None:
+            self._failed(*failure)
         return True
 
     def _tell_started(self) -> None:
@@ -401,7 +409,12 @@ class LibraryWatcher:
         something may already stand in its place, a symlink to where it went):
         the poll is then only until a sync finds it (``can_do_better``)."""
         with self._lock:
-            if self._stopped or self.backend is None or self.backend.name != kind:
+            if self._stopped:
+                return
+            if self.backend is None:  # not installed yet (a start on its own thread): once it is
+                self._early_failure = (kind, reason, gone)
+                return
+            if self.backend.name != kind:
                 return
             self.waiting_for_folder = gone or not os.path.isdir(self.root)  # deleted, unmounted, pulled out
             self.log(WatchNote(

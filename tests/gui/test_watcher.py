@@ -422,3 +422,32 @@ def test_a_data_folder_given_as_a_symlink_pointed_elsewhere_is_followed(tmp_path
         assert collector.seen_until(document_id(1)) == {document_id(1)}
     finally:
         w.stop()
+
+
+@pytest.mark.skipif(not LINUX, reason="runs the real inotify backend")
+def test_a_backend_giving_up_before_its_start_is_done_still_falls_back_to_the_poll(monkeypatch, tmp_path):
+    """The folder deleted in the instant between inotify's start and the
+    watcher taking it in use (a start on its own thread can take long): the
+    failure is not lost, the poll takes over."""
+    from addon.gui import watch_inotify
+
+    root = tmp_path / "polar"
+    polar_tree(root, documents=2, backups=0)
+    real_start = watch_inotify.InotifyBackend.start
+
+    def start_then_lose_the_folder(backend):
+        real_start(backend)
+        gone = tmp_path / "gone"
+        root.rename(gone)
+        assert wait_until(lambda: not backend._thread.is_alive(), timeout=10)  # it has reported
+
+    monkeypatch.setattr(watch_inotify.InotifyBackend, "start", start_then_lose_the_folder)
+    collector, logs = Collector(), []
+    w = LibraryWatcher(str(root), collector, logs.append)
+    w.start_in_background()
+    try:
+        assert w.wait_started(10)
+        assert wait_until(lambda: w.mode == "stat-poller", timeout=10), w.mode
+        assert w.waiting_for_folder and collector.wait_for(ALL, timeout=10) and len(logs) == 1
+    finally:
+        w.stop()
