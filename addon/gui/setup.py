@@ -381,17 +381,18 @@ class PolarSync:
         # several events), counted from the save itself.
         self._watch_wait(keys, wait_ms)
 
-    def _watch_wait(self, keys: FrozenSet[str], wait_ms: int) -> None:
-        """``keys`` are synced once quiet for ``wait_ms`` more. The timer is
-        restarted by every report, but a document written again and again
-        (a client writing it in chunks) holds up only itself: the others
-        are synced within _WATCH_CAP_MS of their first report."""
+    def _watch_wait(self, keys: FrozenSet[str], wait_ms: int, at_least: bool = False) -> None:
+        """``keys`` are synced once quiet for ``wait_ms`` more (``at_least``:
+        not sooner than they already were). The timer is restarted by every
+        report, but a document written again and again (a client writing it
+        in chunks) holds up only itself: the others are synced within
+        _WATCH_CAP_MS of their first report."""
         now = time.monotonic()
         if not self._watch_due:
             self._watch_since = now
         due = now + wait_ms / 1000
         for key in keys:
-            self._watch_due[key] = max(self._watch_due.get(key, 0.0), due)
+            self._watch_due[key] = max(self._watch_due.get(key, 0.0), due) if at_least else due
         self._arm_watch(now)
 
     def _arm_watch(self, now: float) -> None:
@@ -569,7 +570,7 @@ class PolarSync:
             # reports meanwhile. (Imported here: not at Anki's start.)
             from ..sync.read import WRITING_NS
 
-            self._watch_wait(frozenset(report.being_written), WRITING_NS // 1_000_000 + 1000)
+            self._watch_wait(frozenset(report.being_written), WRITING_NS // 1_000_000 + 1000, at_least=True)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")
