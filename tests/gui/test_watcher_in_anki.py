@@ -27,6 +27,7 @@ def _restart(controller) -> None:
 
 def test_inotify_refused_polls_and_says_so_in_the_sync_log(anki, monkeypatch):
     inotify = sys.modules.get("polar_sync.gui.watch_inotify")
+    anki.settle()  # run first, this file can meet the startup sync still going (wait_synced would take it)
     assert inotify is not None and anki.controller.watcher.wait_started(30)
     assert anki.controller.watcher.mode == "inotify"
 
@@ -224,8 +225,9 @@ def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(
         # Left broken (the copy died): reported once it is a few seconds old.
         doc.path.write_bytes(data[: len(data) // 2])
         anki.anki.wait_until(lambda: shown, timeout=60, what="the notice of a file left broken")
-        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
-        assert "1GuiCopiedDoc00000001/state.json: not a readable Polar document" in log
+        # (The log is written on its own thread: perhaps just after the notice.)
+        anki.anki.wait_until(lambda: "1GuiCopiedDoc00000001/state.json: not a readable Polar document"
+                             in log_path.read_text(encoding="utf-8"), what="the sync log's line")
     finally:
         doc.write(atomic=True)
         monkeypatch.undo()
@@ -289,14 +291,14 @@ def test_the_watcher_leaves_no_thread_behind_when_its_folder_changes_or_the_prof
         before = c.runner.finished_count
         anki.set_config(data_dir=str(link))
         anki.wait_synced(before)  # a new folder syncs as if asked for
-        assert c.watcher is not old and c.watcher.root == str(link)
+        assert c.watcher is not old and c.watcher.root == str(link) and c.watcher.wait_started(30)
         assert not old_thread.is_alive() and old.backend is None
         assert len(_watching_threads()) == 1
     finally:
         before = c.runner.finished_count
         anki.set_config(data_dir=str(anki.library))
         anki.wait_synced(before)
-    assert len(_watching_threads()) == 1
+    assert c.watcher.wait_started(30) and len(_watching_threads()) == 1
 
     mw.unloadProfileAndShowProfileManager()
     anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
@@ -307,7 +309,7 @@ def test_the_watcher_leaves_no_thread_behind_when_its_folder_changes_or_the_prof
         mw.onOpenProfile()
         anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
         anki.settle()
-    assert c.watcher.mode == "inotify" and len(_watching_threads()) == 1
+    assert c.watcher.wait_started(30) and c.watcher.mode == "inotify" and len(_watching_threads()) == 1
 
 
 def test_a_cloud_client_replacing_every_document_at_once_makes_one_quiet_sync(anki):
@@ -465,3 +467,46 @@ def test_a_document_written_again_and_again_does_not_hold_up_the_others(anki):
         writer.join(5)
     anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Written in chunks?*"'), what="the busy one, quiet")
     anki.settle()
+
+
+def test_a_polar_folder_given_as_a_symlink_follows_the_link_pointed_elsewhere(anki, tmp_path):
+    """The Polar folder set as a symlink (into Dropbox, onto another disk),
+    and the link pointed at another copy while Anki runs (``ln -sfn``):
+    the old target stayed watched for the session and a save in the new
+    one never came. Now the watcher follows the link, and the save syncs."""
+    import shutil
+
+    c = anki.controller
+    anki.settle()
+    copy = tmp_path / "elsewhere" / "polar"
+    shutil.copytree(anki.library, copy, symlinks=True)
+    link = tmp_path / "polar-link"
+    link.symlink_to(anki.library, target_is_directory=True)
+    doc = Doc(copy, "1GuiRelinkedDoc000001", title="Relinked")
+    doc.card("1GuiRl1", basic("<p>Saved behind the new link?</p>", "<p>yes</p>"))
+    try:
+        before = c.runner.finished_count
+        anki.set_config(data_dir=str(link))
+        anki.wait_synced(before)
+        first = c.watcher
+        assert first.wait_started(30) and first.mode == "inotify"
+        repointed = tmp_path / "polar-link.new"
+        repointed.symlink_to(copy, target_is_directory=True)
+        os.replace(repointed, link)
+        anki.anki.wait_until(lambda: c.watcher is not first and c.watcher.mode == "inotify",
+                             what="inotify on the link's new target")
+        anki.settle()
+        before = c.runner.finished_count
+        doc.write(atomic=True)
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Saved behind the new link?*"'),
+                             what="the save behind the new link")
+        assert anki.wait_synced(before).request.trigger == "watch"
+    finally:
+        twin = Doc(anki.library, doc.fp, title="Relinked")  # the same document in the session's library
+        twin.card("1GuiRl1", basic("<p>Saved behind the new link?</p>", "<p>yes</p>"))
+        twin.write()
+        before = c.runner.finished_count
+        anki.set_config(data_dir=str(anki.library))
+        anki.wait_synced(before)
+        anki.settle()
+    assert c.watcher.wait_started(30) and c.watcher.mode == "inotify"
