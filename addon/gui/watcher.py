@@ -202,13 +202,13 @@ class LibraryWatcher:
             self._stopped = False
             self._generation += 1
             generation = self._generation
-            self._started.clear()
+            self._started = started = threading.Event()  # this start's own: an older one ends by itself
             self.mode = ""
             self._early_failure = None
         try:
             self._begin(generation, None)
         finally:
-            self._started.set()
+            started.set()
 
     def start_in_background(self) -> None:
         """Start on a thread of its own and return at once: every touch of
@@ -222,11 +222,11 @@ class LibraryWatcher:
             self._stopped = False
             self._generation += 1
             generation = self._generation
-            self._started.clear()
+            self._started = started = threading.Event()
             self.mode = ""
             self._early_failure = None
         since_ns = time.time_ns()
-        thread = threading.Thread(target=self._begin_on_thread, args=(generation, since_ns),
+        thread = threading.Thread(target=self._begin_on_thread, args=(generation, since_ns, started),
                                   name="polar-sync-watch-start", daemon=True)
         thread.start()
 
@@ -234,22 +234,26 @@ class LibraryWatcher:
         """True once the start has finished (``mode`` known)."""
         return self._started.wait(timeout)
 
-    def _begin_on_thread(self, generation: int, since_ns: int) -> None:
+    def _begin_on_thread(self, generation: int, since_ns: int, started: threading.Event) -> None:
         try:
             self._begin(generation, since_ns)
         except Exception:  # nothing may escape a thread; not watching then
             pass
         finally:
-            self._started.set()
+            started.set()
 
     def _begin(self, generation: int, since_ns: Optional[int]) -> None:
+        wanted = self.wanted is None or self.wanted()
+        waiting = wanted and not os.path.isdir(self.root)
+        if not self._current(generation):
+            return  # stopped (or started again) meanwhile: an older start touches nothing
         self.remote = ""
-        self.idle = False
-        if self.wanted is not None and not self.wanted():
-            self.idle, self.mode = True, ""
+        self.idle = not wanted
+        if self.idle:  # an export: nothing to watch
+            self.mode = ""
             self._tell_started()
             return
-        self.waiting_for_folder = not os.path.isdir(self.root)
+        self.waiting_for_folder = waiting
         if self.waiting_for_folder and POLL in backends_for(self.platform):
             # Not there (yet): the poll sees it arrive, at one stat a
             # wait; nothing to say, nothing has failed.
