@@ -662,7 +662,6 @@ def _close(widget: Optional[QWidget]) -> None:
         widget.close()
 
 
-
 def _worth_watching(root: Path) -> bool:
     """Whether the library at ``root`` can change while Anki runs (on the
     watcher's starting thread): a data directory, there or not yet; not an
