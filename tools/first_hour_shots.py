@@ -168,7 +168,7 @@ def run_session(lang: str, work: Path) -> None:
             print(f"{lang}: notice: {notice.text()}")
         image.save(str(out / "01-after-first-start.png"))
         outcome = controller.last_outcome
-        data = outcome.report.to_dict(outcome.change_rows)
+        data = session.addon.report_data(outcome)  # as the notice's click shows it
         (out / "report.json").write_text(json.dumps({k: v for k, v in data.items() if k != "changes"}, indent=1),
                                          encoding="utf-8")
         trigger = session.addon.trigger_label("startup")
@@ -191,6 +191,11 @@ def run_session(lang: str, work: Path) -> None:
         session.process(0.5)
         settings.grab().save(str(out / "05-settings.png"))
         settings.reject()
+        log = controller.open_log()  # Tools ▸ Polar Sync ▸ sync log: the first sync's entry
+        log.resize(760, 560)
+        session.process(0.5)
+        log.grab().save(str(out / "07-sync-log.png"))
+        log.close()
         grab_cards(session, out)
     finally:
         anki_harness.shutdown(session)

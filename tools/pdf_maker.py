@@ -146,3 +146,60 @@ def write_scanned_pdf(path: Path, pages: int, title: str = "A scanned book",
     finally:
         painter.end()
     return path
+
+
+def write_raw_pdf(path: Path, pages: Sequence[dict], labels: str = "", password: bool = False,
+                  broken: Sequence[int] = ()) -> Path:
+    """A PDF written byte by byte, for what Qt's writer cannot make: pages
+    rotated (``{"rotate": 90}``: /Rotate, as scanners and "rotate page"
+    tools write it), pages of their own size (``{"w": 300, "h": 900}``
+    points), page labels (``labels``: the /Nums array's inside, e.g.
+    ``"0 << /S /r >> 4 << /S /D >>"`` for i–iv then 1, 2, …), a password
+    (an /Encrypt dictionary no password opens: Qt PDF says
+    IncorrectPassword, as for a real protected file) and ``broken`` pages
+    (1-based: in the page tree but not a page, so Qt PDF can neither size
+    nor draw them; the others draw).
+
+    Each page shows "Page N" in type and a solid blue box, ``{"box": (x, y,
+    w, h)}`` in points from the top left of the page as it is *stored*
+    (before its /Rotate), default (72, 100, 200, 50): a test finds the box's
+    pixels where a highlight over it must be drawn."""
+    objects: list = [b"", b""]  # 1: catalog, 2: page tree (written last)
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    kids = []
+    for number, page in enumerate(pages, 1):
+        w, h = page.get("w", LETTER_POINTS[0]), page.get("h", LETTER_POINTS[1])
+        x, y, bw, bh = page.get("box", (72, 100, 200, 50))
+        content = (f"0 0 1 rg {x} {h - y - bh} {bw} {bh} re f 0 g BT /F1 36 Tf 72 {h - 60} Td "
+                   f"(Page {number}) Tj ET").encode()
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+        contents = len(objects)
+        if number in broken:
+            objects.append(b"<< /Type /Pagez /Parent 2 0 R >>")
+        else:
+            rotate = f" /Rotate {page['rotate']}" if page.get("rotate") else ""
+            objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w} {h}]{rotate} /Resources "
+                           f"<< /Font << /F1 3 0 R >> >> /Contents {contents} 0 R >>".encode())
+        kids.append(len(objects))
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+    page_labels = f" /PageLabels << /Nums [{labels}] >>" if labels else ""
+    objects[0] = f"<< /Type /Catalog /Pages 2 0 R{page_labels} >>".encode()
+    trailer = f"<< /Size {len(objects) + 2 if password else len(objects) + 1} /Root 1 0 R"
+    if password:
+        objects.append(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <" + b"11" * 32
+                       + b"> /U <" + b"22" * 32 + b"> >>")
+        file_id = "ab" * 16
+        trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R /Encrypt {len(objects)} 0 R /ID [<{file_id}> <{file_id}>]"
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += f"trailer\n{trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(out))
+    return path

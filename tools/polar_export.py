@@ -375,16 +375,17 @@ def library_metas(library: Path) -> List[Dict[str, Any]]:
     return metas
 
 
-def write_tar_gz(dest: Path, parts: Iterable[Member], level: int = 6) -> Path:
+def write_tar_gz(dest: Path, parts: Iterable[Member], level: int = 6, mtime: int = MTIME) -> Path:
     """A gzip'd ustar stream as archiver/tar-stream writes it (mode 0644,
-    one gzip member, no directory entries)."""
+    one gzip member, no directory entries). ``mtime``: every member's time
+    (archiver dates a member when it is appended: the export's minute)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(dest, "w:gz", format=tarfile.USTAR_FORMAT, compresslevel=level) as tar:
         for member in parts:
             info = tarfile.TarInfo(member.name)
             info.size = member.size
             info.mode = 0o644
-            info.mtime = MTIME
+            info.mtime = mtime
             with member.open() as fh:
                 tar.addfile(info, fh)
     return dest
@@ -392,8 +393,8 @@ def write_tar_gz(dest: Path, parts: Iterable[Member], level: int = 6) -> Path:
 
 def write_export(dest: Path, metas: Iterable[Dict[str, Any]], uid: str = UID, body: Optional[Body] = default_body,
                  seed: int = 7, level: int = 6, blocks: Iterable[Dict[str, Any]] = (),
-                 versions: Optional[Dict[str, int]] = None) -> Path:
-    return write_tar_gz(dest, members(metas, uid, body, seed, blocks, versions), level)
+                 versions: Optional[Dict[str, int]] = None, mtime: int = MTIME) -> Path:
+    return write_tar_gz(dest, members(metas, uid, body, seed, blocks, versions), level, mtime)
 
 
 def rezip(export: Path, dest: Path, folder: str = "", method: int = zipfile.ZIP_DEFLATED) -> Path:

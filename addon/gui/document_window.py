@@ -41,17 +41,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from aqt.qt import (
+    QApplication,
+    QCloseEvent,
     QColor,
     QDesktopServices,
+    QEvent,
     QFont,
     QHBoxLayout,
     QImage,
     QKeySequence,
     QLabel,
     QMetaObject,
+    QObject,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -77,7 +81,7 @@ from aqt.qt import (
 from ..polar.originals import Fractions, Spot
 from . import pdf_support
 from .folding_row import FoldingRow
-from .i18n import tr
+from .i18n import number, tr
 
 # Polar's highlight colours (its palette), drawn translucent over the page.
 _COLORS = {
@@ -97,6 +101,11 @@ def highlight_color(name: str) -> QColor:
 Points = Tuple[float, float]  # a page's size in PDF points
 _LETTER: Points = (612.0, 792.0)  # the blank page's shape before any page's size is known
 _RESIZE_SETTLES_MS = 120
+# The zoom steps (1: the page fitted to the window's width) and the most
+# pixels a page is drawn with (a 14,400-pt-tall page at 3x zoom on a HiDPI
+# screen would be gigabytes; past this the page is drawn smaller and scaled).
+_ZOOMS = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
+_MAX_PIXELS = 36_000_000
 
 
 class _Flight(NamedTuple):
@@ -119,16 +128,20 @@ class PageView(QWidget):
         self._image: Optional[QImage] = None
         self._marks: List[Fractions] = []
         self._color = QColor(_DEFAULT_COLOR)
+        self.failed_text = ""  # said on a page Qt PDF cannot draw, instead of the "…"
 
     def show_page(self, image: QImage, marks: List[Fractions], color: QColor, size: QSize) -> None:
         """``image`` scaled to ``size`` (logical px): the page as rendered
         for this size, or for another one until it is rendered again."""
         self._image, self._marks, self._color = image, marks, color
+        self.failed_text = ""
         self.setFixedSize(size)
         self.update()
 
-    def show_placeholder(self, size: QSize) -> None:
-        self._image, self._marks = None, []
+    def show_placeholder(self, size: QSize, failed_text: str = "") -> None:
+        """A blank page of ``size``: with a light "…" while it is drawn, or
+        ``failed_text`` when it cannot be."""
+        self._image, self._marks, self.failed_text = None, [], failed_text
         self.setFixedSize(size)
         self.update()
 
@@ -147,6 +160,11 @@ class PageView(QWidget):
             painter.fillRect(self.rect(), QColor("white"))
             if self._image is None:
                 font = QFont(painter.font())
+                if self.failed_text:
+                    painter.setPen(QColor(0, 0, 0, 160))
+                    painter.drawText(QRectF(self.rect()).adjusted(12, 12, -12, -12),
+                                     int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.failed_text)
+                    return
                 font.setPixelSize(max(self.width() // 12, 12))
                 painter.setFont(font)
                 painter.setPen(QColor(0, 0, 0, 60))
@@ -193,6 +211,7 @@ class DocumentWindow(QWidget):
         self._page_count = 0
         self._loaded: Optional[Tuple[Path, Tuple[int, int]]] = None  # path and (size, mtime) loaded
         self._sizes: Dict[int, Points] = {}  # page → size in points, read when it was requested
+        self._labels: Dict[int, str] = {}  # page → the number printed on it (PDF page labels), read with its size
         self._last_points: Points = _LETTER
         self._flight: Optional[_Flight] = None
         self._image: Optional[QImage] = None  # the last page rendered ...
@@ -200,6 +219,12 @@ class DocumentWindow(QWidget):
         self._pending_open: Optional[Tuple[Path, str, Spot, Optional[Tuple[int, int]]]] = None
         self._if_unreadable: Optional[Callable[[], None]] = None
         self._scroll_to_mark = False
+        self._land = "mark"  # where a page turned to is shown: "mark" (the highlight), "top" or "bottom"
+        self._failed: Set[Tuple[int, int]] = set()  # (generation, page) Qt PDF could not size or draw
+        self._zoom = 1.0
+        # The window that was active when this one was brought up (the
+        # reviewer's, a previewer's): active again when this one closes.
+        self.return_to: Optional[QWidget] = None
         self.path: Optional[Path] = None
         self.title = ""
         self.spot = Spot(0)
@@ -253,7 +278,23 @@ class DocumentWindow(QWidget):
         qconnect(QShortcut(QKeySequence("Home"), self).activated, lambda: self.go_to(1))
         qconnect(QShortcut(QKeySequence("End"), self).activated, lambda: self.go_to(self.page_count))
         qconnect(QShortcut(QKeySequence("Esc"), self).activated, self.close)
+        # Page Down/Up read on: a screen of the page at a time, then the
+        # next page's top (the previous page's bottom), wherever the focus is.
+        qconnect(QShortcut(QKeySequence("PgDown"), self).activated, self.page_down)
+        qconnect(QShortcut(QKeySequence("PgUp"), self).activated, self.page_up)
+        zoom_keys: List[Tuple[QKeySequence, int]] = [
+            (QKeySequence(QKeySequence.StandardKey.ZoomIn), 1), (QKeySequence("Ctrl+="), 1),
+            (QKeySequence(QKeySequence.StandardKey.ZoomOut), -1), (QKeySequence("Ctrl+0"), 0)]
+        for sequence, zoom_step in zoom_keys:
+            qconnect(QShortcut(sequence, self).activated, lambda zoom_step=zoom_step: self.zoom(zoom_step))
 
+        # Ctrl + the mouse wheel zooms, as in every viewer.
+        viewport = self.scroller.viewport()
+        if viewport is not None:
+            viewport.installEventFilter(self)
+        # Space and Shift+Space read on as Page Down/Up where the page has the
+        # keys (a focused button keeps Space for its click).
+        self.scroller.installEventFilter(self)
         # Render to the new width once resizing pauses.
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
@@ -273,9 +314,15 @@ class DocumentWindow(QWidget):
         load, a resize not settled)."""
         if self._flight is not None or self._pending_open is not None or self._resize_timer.isActive():
             return True
-        if self.document is None or not self.current_page or not self.isVisible():
+        if self.document is None or not self.current_page or not self.isVisible() or self.page_failed:
             return False
         return self._image_key != self._want_key()
+
+    @property
+    def page_failed(self) -> bool:
+        """Qt PDF can neither size nor draw the current page (a damaged
+        page): the view says so instead of waiting for it."""
+        return (self._generation, self.current_page) in self._failed
 
     def open(self, path: Path, title: str, spot: Spot, if_unreadable: Optional[Callable[[], None]] = None) -> bool:
         """Show ``path`` at ``spot``. False when Qt PDF cannot read the file
@@ -288,6 +335,7 @@ class DocumentWindow(QWidget):
         if self.document is not None and stamp is not None and self._loaded == (path, stamp):
             # The same file: another spot in it (no reload, no wait).
             self.current_page = 0
+            self._say_missing_page()
             self.go_to(min(max(spot.page, 1), self.page_count))
             return True
         if self.document is not None:
@@ -295,6 +343,8 @@ class DocumentWindow(QWidget):
             self.document = None
         self._generation += 1
         self._image, self._image_key, self._sizes, self._page_count = None, None, {}, 0
+        self._labels = {}
+        self._failed.clear()
         self.current_page = self.rendered_page = 0
         if self._flight is not None:
             # Loading now would wait for the page in flight (one mutex for all
@@ -326,11 +376,16 @@ class DocumentWindow(QWidget):
         if not ok:
             sip.delete(document)
             self.current_page = self.rendered_page = 0
-            self.message.setText(tr("This file cannot be shown here; open it in the system viewer."))
-            self.view.show_placeholder(QSize(0, 0))
-            self.setWindowTitle(title)
             callback = self._if_unreadable
             self._if_unreadable = None
+            if error == type(error).IncorrectPassword:
+                # Not damaged: a copy taken out of an export would be the same again.
+                self.message.setText(tr("This PDF is protected by a password; open it in the system viewer."))
+                callback = None
+            else:
+                self.message.setText(tr("This file cannot be shown here; open it in the system viewer."))
+            self.view.show_placeholder(QSize(0, 0))
+            self.setWindowTitle(title)
             if callback is not None:
                 callback()
             return False
@@ -339,10 +394,20 @@ class DocumentWindow(QWidget):
         self.page_box.blockSignals(True)
         self.page_box.setMaximum(count)
         self.page_box.blockSignals(False)
-        self.count_label.setText(tr("of {n}", n=count))
         self.current_page = 0
+        self._show_count()
+        self._say_missing_page()
         self.go_to(min(max(spot.page, 1), count))
         return True
+
+    def _say_missing_page(self) -> None:
+        """The card's page beyond the file's last (the PDF replaced by a
+        shorter edition): the window opens at the last page and says so."""
+        missing = self.spot.page > self.page_count > 0
+        if missing:
+            self.message.setText(tr("The card's p. {page} is not in this file any more (it ends at p. {n}).",
+                                    page=self.spot.page, n=self.page_count))
+        self.message.setVisible(missing)
 
     def _dispose_retired(self) -> None:
         """Delete the documents replaced (only with no page in flight:
@@ -351,7 +416,9 @@ class DocumentWindow(QWidget):
         while self._retired:
             sip.delete(self._retired.pop())
 
-    def go_to(self, page: int) -> None:
+    def go_to(self, page: int, land: str = "mark") -> None:
+        """Show ``page``; ``land``: where on it, "mark" (the highlight if it
+        is there, else the top), "top" or "bottom"."""
         if not self.page_count:
             return
         page = min(max(page, 1), self.page_count)
@@ -364,8 +431,63 @@ class DocumentWindow(QWidget):
         self.prev_button.setEnabled(page > 1)
         self.next_button.setEnabled(page < self.page_count)
         self.setWindowTitle(tr("{title} — p. {page}", title=self.title, page=page))
-        self._scroll_to_mark = True
+        self._scroll_to_mark, self._land = True, land
         self._present()
+        self._advance()
+
+    def eventFilter(self, watched: Optional[QObject], event: Optional[QEvent]) -> bool:  # noqa: N802 - Qt's name
+        if (event is not None and event.type() == QEvent.Type.Wheel and watched is self.scroller.viewport()
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):  # type: ignore[attr-defined]
+            delta = event.angleDelta().y()  # type: ignore[attr-defined]
+            if delta:
+                self.zoom(1 if delta > 0 else -1)
+            return True
+        if (event is not None and event.type() == QEvent.Type.KeyPress and watched is self.scroller
+                and event.key() == Qt.Key.Key_Space):  # type: ignore[attr-defined]
+            shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier  # type: ignore[attr-defined]
+            self.page_up() if shift else self.page_down()
+            return True
+        return super().eventFilter(watched, event)
+
+    def page_down(self) -> None:
+        bar = self.scroller.verticalScrollBar()
+        if bar is not None and bar.value() < bar.maximum():
+            bar.triggerAction(bar.SliderAction.SliderPageStepAdd)
+        elif self.current_page < self.page_count:
+            self.go_to(self.current_page + 1, land="top")
+
+    def page_up(self) -> None:
+        bar = self.scroller.verticalScrollBar()
+        if bar is not None and bar.value() > bar.minimum():
+            bar.triggerAction(bar.SliderAction.SliderPageStepSub)
+        elif self.current_page > 1:
+            self.go_to(self.current_page - 1, land="bottom")
+
+    def zoom(self, step: int) -> None:
+        """One zoom step larger (1), smaller (-1), or back to the page
+        fitted to the width (0)."""
+        if step == 0:
+            zoom = 1.0
+        else:
+            index = min(range(len(_ZOOMS)), key=lambda i: abs(_ZOOMS[i] - self._zoom))
+            zoom = _ZOOMS[min(max(index + step, 0), len(_ZOOMS) - 1)]
+        if zoom == self._zoom:
+            return
+        # The point of the page in the middle of the window stays there.
+        viewport = self.scroller.viewport()
+        middle = viewport.rect().center() if viewport is not None else None
+        bars = (self.scroller.horizontalScrollBar(), self.scroller.verticalScrollBar())
+        shares = []
+        if middle is not None:
+            spot = self.view.mapFrom(viewport, middle)
+            shares = [spot.x() / max(self.view.width(), 1), spot.y() / max(self.view.height(), 1)]
+        self._zoom = zoom
+        self._present()  # the page drawn so far, scaled: drawn again at once
+        if middle is not None:
+            for bar, share, extent, half in zip(bars, shares, (self.view.width(), self.view.height()),
+                                                (middle.x(), middle.y())):
+                if bar is not None:
+                    bar.setValue(round(share * extent) - half)
         self._advance()
 
     def marks(self) -> List[Fractions]:
@@ -385,7 +507,8 @@ class DocumentWindow(QWidget):
         before and after the bar appears)."""
         bar = self.scroller.verticalScrollBar()
         extent = bar.sizeHint().width() if bar is not None else 0
-        return max(self.scroller.contentsRect().width() - extent - 12, 240)
+        fitted = max(self.scroller.contentsRect().width() - extent - 12, 240)
+        return round(fitted * self._zoom)
 
     def _page_size(self, points: Points) -> QSize:
         width = self._page_width()
@@ -406,18 +529,25 @@ class DocumentWindow(QWidget):
         points = self._sizes.get(page, self._last_points)
         size = self._page_size(points)
         key = self._image_key
-        if self._image is not None and key is not None and key[:2] == (self._generation, page):
+        bar = self.scroller.verticalScrollBar()
+        self._show_count()
+        if self.page_failed:
+            self.view.show_placeholder(size, tr("This page cannot be shown here."))
+            self.rendered_page = 0
+        elif self._image is not None and key is not None and key[:2] == (self._generation, page):
             self.view.show_page(self._image, self.marks(), highlight_color(self.spot.color), size)
             self.rendered_page = page
             if self._scroll_to_mark:
                 self._scroll_to_mark = False
-                self._show_highlight()
+                if self._land == "mark":
+                    self._show_highlight()
+                elif bar is not None:
+                    bar.setValue(bar.maximum() if self._land == "bottom" else 0)
         else:
             self.view.show_placeholder(size)
             self.rendered_page = 0
-            bar = self.scroller.verticalScrollBar()
             if bar is not None:
-                bar.setValue(0)
+                bar.setValue(bar.maximum() if self._land == "bottom" and self._scroll_to_mark else 0)
 
     def _point_size(self, page: int) -> Optional[Points]:
         """The page's size in points; read from the document only with no
@@ -427,9 +557,28 @@ class DocumentWindow(QWidget):
             return known
         size = self.document.pagePointSize(page - 1)
         if size.width() <= 0 or size.height() <= 0:
+            self._failed.add((self._generation, page))  # not a page Qt PDF can read
             return None
         self._sizes[page] = self._last_points = (size.width(), size.height())
+        label = getattr(self.document, "pageLabel", None)
+        self._labels[page] = " ".join(str(label(page - 1)).split())[:24] if label is not None else ""
         return self._sizes[page]
+
+    @property
+    def printed_label(self) -> str:
+        """The current page's own label when the PDF numbers its pages
+        otherwise ("vii" in the front matter, "13" on the 27th page): the
+        card's "p. N" counts pages from the first, as Polar does, so the
+        window shows both. "" when they agree or the label is not known yet."""
+        label = self._labels.get(self.current_page, "")
+        return "" if label in ("", str(self.current_page)) else label
+
+    def _show_count(self) -> None:
+        text = tr("of {n}", n=number(self.page_count))
+        if self.printed_label:
+            text += " · " + tr("printed {label}", label=self.printed_label)
+        if self.count_label.text() != text:
+            self.count_label.setText(text)
 
     def _advance(self) -> None:
         """Ask for what the view lacks, when the renderer is free: the
@@ -448,12 +597,19 @@ class DocumentWindow(QWidget):
             return
         if self._resize_timer.isActive() and self._image_key is not None and self._image_key[:2] == key[:2]:
             return  # the page is there, scaled: drawn again once the resize settled
+        if self.page_failed:
+            return
         points = self._point_size(page)
         if points is None:
+            self._present()  # (says it cannot be shown)
             return
         self._present()  # (the page's true shape, now its size is known)
         _, _, width, ratio = key
-        pixels = QSize(round(width * ratio), round(width * points[1] / points[0] * ratio))
+        w, h = width * ratio, width * points[1] / points[0] * ratio
+        if w * h > _MAX_PIXELS:
+            shrink = (_MAX_PIXELS / (w * h)) ** 0.5
+            w, h = w * shrink, h * shrink
+        pixels = QSize(max(round(w), 1), max(round(h), 1))
         request = int(self._renderer.requestPage(page - 1, pixels))
         if request:
             self._flight = _Flight(request, self._generation, page, pixels, width, ratio)
@@ -468,7 +624,13 @@ class DocumentWindow(QWidget):
         if flight is None or request != flight.request:
             return
         self._flight = None
-        if flight.generation == self._generation and flight.page == self.current_page and not image.isNull():
+        if image.isNull():
+            # Qt PDF could not draw it (a damaged page): asking again would
+            # fail again, for ever.
+            self._failed.add((flight.generation, flight.page))
+            if flight.generation == self._generation and flight.page == self.current_page:
+                self._present()
+        elif flight.generation == self._generation and flight.page == self.current_page:
             image.setDevicePixelRatio(flight.ratio)
             self._image = image
             self._image_key = (flight.generation, flight.page, flight.width, flight.ratio)
@@ -498,6 +660,28 @@ class DocumentWindow(QWidget):
         self._present()
         self._advance()
 
+    def bring_up(self) -> None:
+        """Show the window in front, back from the task bar if it was
+        minimised, and remember the window the person was in."""
+        active = QApplication.activeWindow()
+        if active is not None and active is not self:
+            self.return_to = active
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        # The keys to the page: ↑/↓ and Space scroll it (on ◀, the first
+        # button, they did nothing and Space went back a page).
+        self.scroller.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def closeEvent(self, event: Optional[QCloseEvent]) -> None:  # noqa: N802 - Qt's name
+        super().closeEvent(event)
+        target, self.return_to = self.return_to, None
+        if target is not None and not sip.isdeleted(target) and target.isVisible() and not target.isMinimized():
+            target.activateWindow()  # (a parentless window's end activates whatever the system picks)
+
     def open_in_system_viewer(self) -> None:
-        if self.path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path)))
+        if self.path is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path))):
+            self.message.setText(tr("No program on this computer opened “{title}”.", title=self.title) + " "
+                                 + tr("It is at {path}", path=str(self.path)))
+            self.message.setVisible(True)

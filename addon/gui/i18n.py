@@ -22,6 +22,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Union
 
+from .. import numbers
+
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 # Index of the plural form to use for a count, per language.
@@ -105,10 +107,16 @@ def tr(msgid: str, **params: Any) -> str:
     return _format(msgid, params)
 
 
+def number(n: int) -> str:
+    """A count as the current language writes it ("5,000", "5.000", "5 000")."""
+    return numbers.count(n, current())
+
+
 def ntr(singular: str, plural: str, n: int, **params: Any) -> str:
-    """A counted phrase (``{n}`` is filled in with ``n``)."""
-    params = dict(params, n=n)
+    """A counted phrase (``{n}`` is filled in with ``n``, its thousands
+    grouped as the language does; the plural form is chosen by ``n``)."""
     lang = current()
+    params = dict(params, n=numbers.count(n, lang))
     entry = catalogue(lang).get(singular)
     if isinstance(entry, list) and len(entry) == PLURAL_FORMS[lang]:
         index = min(PLURAL_RULES[lang](n), len(entry) - 1)

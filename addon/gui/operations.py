@@ -132,6 +132,10 @@ class Outcome:
     # The report window's tree of those rows, made on the worker thread
     # when the window is likely to open (a preview; a problem, a conflict)
     changes: Optional[ChangeTree] = None
+    # The sync's last progress message (where an interrupted sync stopped:
+    # "Adding notes… 1,000/8,000" had added 1,000).
+    stage: str = ""
+    backed_up: bool = False  # Anki backed the collection up first (a profile's first sync)
 
 
 class _Applied:
@@ -139,6 +143,7 @@ class _Applied:
 
     def __init__(self, report: Report) -> None:
         self.report = report
+        self.backed_up = False  # Anki made a backup before the sync wrote
         self.changes = report.op_changes if report.op_changes is not None else OpChanges()
         # The rows of what changed, made here on the worker thread as far as
         # they will be read (in the window's thread the rows of a 50,000-note
@@ -159,12 +164,13 @@ class _Applied:
             self.change_rows = rows
 
 
-def _empty_report(dry_run: bool = False) -> Report:
-    """A report of a sync that wrote nothing. The report's module is
-    imported by the first sync, not at Anki's start (~4 ms)."""
+def _empty_report(dry_run: bool = False, stopped: str = "") -> Report:
+    """A report of a sync that counted nothing (``stopped``: before it began
+    writing, "reading", or while it wrote, "writing"). The report's module
+    is imported by the first sync, not at Anki's start (~4 ms)."""
     from ..sync.report import Report
 
-    return Report(dry_run=dry_run)
+    return Report(dry_run=dry_run, stopped=stopped)
 
 
 def without_note_text(changes: OpChanges) -> OpChanges:
@@ -228,6 +234,7 @@ class SyncRunner:
         self._progress_open = False
         self._dialog: Any = None  # Anki's progress window of ours (None: another op's was open)
         self._writing = False  # our CollectionOp is running (read on the sync's thread)
+        self._write_began = False  # the running sync's CollectionOp has started (it may have written)
         # Anki's backup folder when the sync under way is the profile's first
         # (no sync state yet): Anki backs the collection up before it writes.
         self._backup_first: Optional[str] = None
@@ -349,9 +356,9 @@ class SyncRunner:
         interactive = shown
 
         def progress(message: str) -> None:
+            self.stage = message  # (also where it stops: "Adding notes… 1,000/8,000" had added 1,000)
             if cancel.is_set():
                 raise Interrupted()
-            self.stage = message
             if interactive or self._writing:
                 self._progress_from_thread(message)
 
@@ -360,6 +367,7 @@ class SyncRunner:
     def _start(self, req: SyncRequest) -> None:
         started = time.time()
         self.stage = ""
+        self._write_began = False
         generation = self._generation
         try:
             settings, state_path = self.context()
@@ -511,7 +519,7 @@ class SyncRunner:
         if self._progress_open and not self._dialog_shown():
             self._close_progress()
         if generation != self._generation:
-            self._finish(req, _empty_report(req.dry_run), started, interrupted=True)
+            self._finish(req, _empty_report(req.dry_run, "reading"), started, interrupted=True)
             return  # the profile closed while reading: write nothing
         if self.mw.col is None or self._holds or self._wait_left(req) > 0:
             # AnkiWeb began syncing, or the user did something, while we read:
@@ -581,7 +589,7 @@ class SyncRunner:
         self, req: SyncRequest, prepared: Any, started: float, generation: int, held: FrozenSet[int]
     ) -> None:
         if generation != self._generation:
-            self._finish(req, _empty_report(), started, interrupted=True)
+            self._finish(req, _empty_report(stopped="reading"), started, interrupted=True)
             return  # the profile closed while the editors saved
         if self.mw.col is None or self._holds:
             self._close_progress()
@@ -594,6 +602,8 @@ class SyncRunner:
         backup, self._backup_first = self._backup_first, None
 
         def op(col: Any) -> _Applied:
+            self._write_began = True
+            backed_up = False
             try:
                 if backup is not None and prepared.docs:
                     # The first sync in a profile may change thousands of
@@ -604,9 +614,12 @@ class SyncRunner:
                     self._progress_from_thread("Backing up your collection…")
                     try:
                         col.create_backup(backup_folder=backup, force=True, wait_for_completion=True)
+                        backed_up = True
                     except Exception:
                         self.log.warning("the backup before the first sync failed", exc_info=True)
-                return _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held))
+                applied = _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held))
+                applied.backed_up = backed_up
+                return applied
             finally:
                 self._writing = False
                 self._op_ended.set()
@@ -628,12 +641,13 @@ class SyncRunner:
         shown = self.editors.note_ids()
         if shown and shown <= held:
             applied.changes = without_note_text(applied.changes)
-        self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree)
+        self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
+                     backed_up=applied.backed_up)
 
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False
         self._close_progress()
-        report = _empty_report(req.dry_run)
+        report = _empty_report(req.dry_run, "writing" if self._write_began else "reading")
         if isinstance(exc, Interrupted):
             self._finish(req, report, started, interrupted=True)
             return
@@ -667,7 +681,7 @@ class SyncRunner:
     def _finish(
         self, req: SyncRequest, report: Report, started: float, failed: bool = False,
         library_error: str = "", interrupted: bool = False, change_rows: Optional[Sequence[Dict[str, Any]]] = None,
-        changes: Optional[ChangeTree] = None,
+        changes: Optional[ChangeTree] = None, backed_up: bool = False,
     ) -> None:
         self._close_progress()
         self._writing = False
@@ -676,7 +690,7 @@ class SyncRunner:
         landing = None
         try:
             landing = self.on_finished(Outcome(req, report, started, time.time(), failed, library_error,
-                                               interrupted, change_rows, changes))
+                                               interrupted, change_rows, changes, self.stage, backed_up))
         except Exception:  # showing the result must never take the queue down
             self.log.error("showing the sync result failed:\n%s", traceback.format_exc())
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections import Counter
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import aqt
@@ -39,10 +40,11 @@ from aqt.theme import theme_manager
 from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 
 from . import button_rows, synclog
-from .i18n import ntr, tr
+from .i18n import ntr, number, tr
 from .report_text import (
     STOPPED_CODES,
     ChangeTree,
+    backup_words,
     browser_search,
     change_label,
     change_tree,
@@ -57,8 +59,10 @@ from .report_text import (
     older_versions_text,
     section_rows,
     sentence,
+    short_key,
     snippet,
     tree_kind,
+    where,
 )
 from .tooltips import wrap_to
 
@@ -118,6 +122,8 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     parts = [f"<h2>{_esc(title)}</h2>", f"<p style='color:gray'>{_esc(trigger)} · {stamp}</p>"]
     counts = counts_line(data)
     parts.append(f"<p><b>{_esc(sentence(counts) if counts else nothing_changed(data))}</b></p>")
+    if data.get("backup"):
+        parts.append(f"<p>{_esc(backup_words())}</p>")
     documents = int(data.get("documents") or 0)
     if documents:
         line = [ntr("{n} document in the Polar library", "{n} documents in the Polar library", documents)]
@@ -138,7 +144,8 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     leftovers = leftover_ids(data)
     if leftovers:
         ids = ",".join(str(n) for n in leftovers)
-        parts.append(f"<h3>{_esc(tr('From Polar’s old sync'))} ({len(leftovers)})</h3>")
+        heading = tr("From Polar's old sync")  # (as every other line says it: "Polar's", not "Polar’s")
+        parts.append(f"<h3>{_esc(heading)} ({number(len(leftovers))})</h3>")
         suspend = tr("Suspend it") if len(leftovers) == 1 else tr("Suspend them")
         parts.append(
             f"<p>{_esc(leftovers_text(len(leftovers)))}<br><a href='nid:{ids}'>{_esc(tr('Show in Browser'))}</a>"
@@ -160,12 +167,12 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
             kept = [r for r in items if r.get("code") == "unrecorded_anki"]
             items = [r for r in items if r.get("code") != "unrecorded_anki"]
             if kept:
-                parts.append(f"<h3>{_esc(tr('Kept as in Anki'))} ({len(kept)})</h3>")
+                parts.append(f"<h3>{_esc(tr('Kept as in Anki'))} ({number(len(kept))})</h3>")
                 parts.append(f"<p><i>{_esc(_unrecorded_note())}</i></p>")
                 parts.append(_rows_html(kept, key))
         if not items:
             continue
-        parts.append(f"<h3>{_esc(heading)} ({len(items)})</h3>")
+        parts.append(f"<h3>{_esc(heading)} ({number(len(items))})</h3>")
         if note:
             parts.append(f"<p><i>{_esc(note)}</i></p>")
         parts.append(_rows_html(items, key))
@@ -368,14 +375,22 @@ class ReportDialog(_PolarDialog):
         tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         # (Per deck and document, never per row: the rows are counted and
         # grouped already, see ChangeTree.)
+        sources: Mapping[str, str] = self.data.get("sources") or {}
         for deck in changes.decks:
             deck_item = QTreeWidgetItem(tree, [deck.name, counts_words(deck.counts, self.dry_run)])
             deck_item.setData(0, _ROWS, self._group(deck.rows))
             deck_item.setToolTip(0, deck.name)
+            named = Counter(doc.name for doc in deck.documents)
             for doc in deck.documents:
-                doc_item = QTreeWidgetItem(deck_item, [doc.name, counts_words(doc.counts, self.dry_run)])
+                # Its title, and what else a person knows it by (its file,
+                # its web address); Polar's key (1ag3DiKsWi…) was the tooltip.
+                known_as = str(sources.get(doc.key) or "")
+                name = doc.name
+                if named[doc.name] > 1:  # two of one title: told apart by their files
+                    name = tr("{title} ({file})", title=doc.name, file=known_as or short_key(doc.key))
+                doc_item = QTreeWidgetItem(deck_item, [name, counts_words(doc.counts, self.dry_run)])
                 doc_item.setData(0, _ROWS, self._group(doc.rows))
-                doc_item.setToolTip(0, str(doc.rows[0].get("document") or ""))
+                doc_item.setToolTip(0, "\n".join(dict.fromkeys(t for t in (doc.name, known_as) if t)))
                 # Notes are added when a document is opened: a first sync
                 # can list tens of thousands.
                 doc_item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
@@ -430,7 +445,8 @@ class ReportDialog(_PolarDialog):
             label = tr("{text} (page {page})", text=front, page=page) if page else front
             child = QTreeWidgetItem(item, [label, change_label(tree_kind(row), self.dry_run)])
             child.setData(0, _ROWS, self._group([row]))
-            child.setToolTip(0, f"{row.get('document', '')}#{row.get('card', '')}")
+            # The whole front (the label is cut), where it is: not Polar's keys.
+            child.setToolTip(0, "\n".join(t for t in (str(row.get("front") or ""), where(row)) if t))
 
     def _selected(self, items: Optional[List[QTreeWidgetItem]] = None) -> Tuple[int, List[int]]:
         """(How many rows, their notes) of the selection, or of everything

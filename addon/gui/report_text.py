@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .i18n import ntr, tr
+from .i18n import ntr, number, tr
 
 # Kinds of change a note can have; the report's count key for each.
 CHANGE_KINDS = ("created", "updated", "moved", "restored", "removed", "deleted")
@@ -113,13 +113,15 @@ def _to_do_phrases() -> Dict[str, str]:
         "export_newer_beside": tr("a newer Polar export is in the same folder"),
         "export_downloading": tr("the Polar export is still being downloaded"),
         "library_switched": tr("a different Polar library than before"),
+        "export_leftovers_kept": tr("files of an older Polar export are in the folder"),
     }
 
 
 def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     """The codes of ``_to_do_phrases`` among the warnings, each once, in order."""
     codes = {str(w.get("code")) for w in data.get("warnings") or []}
-    return [code for code in ("export_newer_beside", "export_downloading", "library_switched") if code in codes]
+    return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
+                              "export_leftovers_kept") if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
@@ -181,6 +183,30 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
 STOPPED_CODES = frozenset({"sync_failed", "collection_damaged", "collection_full"})
 
 
+def backup_words() -> str:
+    """A profile's first sync (data["backup"]): it may have taken over
+    thousands of notes, and a new user wants to know the way back."""
+    return tr("Before this first sync, Anki backed up your collection: Edit ▸ Undo takes the sync back while "
+              "Anki is open; later, File ▸ Switch Profile ▸ Open Backup… brings the collection back as it was.")
+
+
+def stopped_words(stopped: str, stage: str, cause: str = "") -> str:
+    """The log's line for a sync the profile's closing stopped, with what
+    it had done by then. ``cause``: "quit" (Anki closed), "switch" (File ▸
+    Switch Profile), or "" (another way, or not known: the words name both)."""
+    when = {"quit": lambda: tr("when Anki closed"), "switch": lambda: tr("when you switched profiles")}.get(
+        cause, lambda: tr("when Anki closed or switched profiles"))()
+    if stopped != "writing":
+        return tr("Polar Sync: stopped {when}, before it changed anything; the next sync does it.", when=when)
+    match = re.match(_ADDED, stage)
+    if match:
+        return tr("Polar Sync: stopped {when}, after adding {done} of {total} new notes; they stay, and the next "
+                  "sync does the rest.", when=when, done=number(_int(match.group(1))),
+                  total=number(_int(match.group(2))))
+    return tr("Polar Sync: stopped {when}, part-way through writing; what it wrote stays, and the next sync does "
+              "the rest.", when=when)
+
+
 def nothing_changed(data: Mapping[str, Any]) -> str:
     if any(row.get("code") in STOPPED_CODES for row in data.get("errors") or []):
         return tr("The sync stopped before it was complete.")  # not "Everything is up to date."
@@ -224,14 +250,20 @@ def join(parts: List[str]) -> str:
 # -- rows ------------------------------------------------------------------------
 
 
+def short_key(key: str) -> str:
+    """A Polar key, cut to what tells two documents apart (keys are 20+
+    random characters): the last resort of a name."""
+    return key if len(key) <= 12 else key[:10] + "…"
+
+
 def document_name(row: Mapping[str, Any]) -> str:
     """A row's document by title, else its file."""
     title = str(row.get("title") or "").strip()
     if title:
         return title
     doc = str(row.get("document") or "")
-    if doc:
-        return tr("document {name}", name=doc)
+    if doc:  # a document never read by this version, its title unknown: its key, short
+        return tr("document {name}", name=short_key(doc))
     return str(row.get("path") or "") or tr("Polar library")
 
 
@@ -314,6 +346,7 @@ class DocumentGroup:
     name: str
     counts: Mapping[str, int]  # kind of change -> rows
     rows: Sequence[Mapping[str, Any]]
+    key: str = ""  # the document's Polar key: two documents of one title are two groups
 
 
 @dataclass(frozen=True)
@@ -340,14 +373,16 @@ def change_tree(rows: Sequence[Mapping[str, Any]]) -> ChangeTree:
     """``group_changes`` with the counts, in one pass over the rows (any
     thread: plain data and the catalogue's words)."""
     no_deck = tr("(no deck)")
-    decks: Dict[str, Dict[str, Tuple[Dict[str, int], List[Mapping[str, Any]]]]] = {}
-    names: Dict[Tuple[Any, Any, Any], str] = {}  # (title, document, path) -> document_name
+    # deck -> (document name, key) -> (counts, rows): two documents of one
+    # title ("Untitled", two editions of a book) were one item, under one key
+    decks: Dict[str, Dict[Tuple[str, str], Tuple[Dict[str, int], List[Mapping[str, Any]]]]] = {}
+    names: Dict[Tuple[Any, Any, Any], Tuple[str, str]] = {}  # (title, document, path) -> (name, document)
     for row in rows:
         deck = str(row.get("deck") or "") or no_deck
         key = (row.get("title"), row.get("document"), row.get("path"))
         name = names.get(key)
         if name is None:
-            name = names[key] = document_name(row)
+            name = names[key] = (document_name(row), str(row.get("document") or ""))
         docs = decks.get(deck)
         if docs is None:
             docs = decks[deck] = {}
@@ -360,7 +395,8 @@ def change_tree(rows: Sequence[Mapping[str, Any]]) -> ChangeTree:
     out: List[DeckGroup] = []
     for deck in sorted(decks, key=str.lower):
         docs = decks[deck]
-        documents = [DocumentGroup(d, docs[d][0], docs[d][1]) for d in sorted(docs, key=str.lower)]
+        documents = [DocumentGroup(d[0], docs[d][0], docs[d][1], d[1])
+                     for d in sorted(docs, key=lambda d: (d[0].lower(), d[1]))]
         counts: Dict[str, int] = {}
         deck_rows: List[Mapping[str, Any]] = []
         for document in documents:
@@ -426,7 +462,7 @@ def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
         rows = section_rows(data, key)
         if not rows:
             continue
-        lines.append(f"{heading} ({len(rows)})")
+        lines.append(f"{heading} ({number(len(rows))})")
         lines += [f"  {head} — {words}" for head, words, _, _ in rows[:limit]]
         if len(rows) > limit:
             lines.append("  …")
@@ -595,9 +631,16 @@ def _messages() -> Dict[str, Any]:
             "A Polar export downloaded later is in the same folder: {file}. Polar gives every export a new name, "
             "so this sync read the older one; choose the new file with “Use a Polar export…” to sync what "
             "changed in Polar since.", file=r.get("file", "")),
+        "export_leftovers_taken": lambda r: tr(
+            "This folder also holds files left by an older Polar export unpacked there ({date}). This export does "
+            "not hold them, so what they held was taken as removed in Polar.", date=r.get("dated", "")),
+        "export_leftovers_kept": lambda r: tr(
+            "This folder also holds files left by an older Polar export unpacked there ({date}) that this export "
+            "did not write over, so what was removed in Polar since cannot be told: they were synced as they are. "
+            "Unpack each new export into a new, empty folder.", date=r.get("dated", "")),
         "export_chosen_in_folder": lambda r: tr(
             "The chosen folder holds {n} Polar exports; the latest, {file}, was read.",
-            n=_count(r), file=r.get("file", "")),
+            n=number(_count(r)), file=r.get("file", "")),
         "export_unidentified": lambda r: tr(
             "Some documents in the Polar export could not be identified, so no document missing from it was "
             "taken as removed this time. If this stays, export your library from Polar again."),
@@ -691,10 +734,15 @@ def explain(row: Mapping[str, Any]) -> str:
 
 # -- progress ------------------------------------------------------------------------
 
-_READING = r"Reading Polar documents… (\d+)/(\d+)$"
+_READING = r"Reading Polar documents… ([\d,]+)/([\d,]+)$"
 _EXPORT = r"Reading the Polar export… ([\d,]+) of ([\d,]+) MB \((\d+)%\)$"
-_ADDING = r"Adding (\d+) notes…$"
-_ADDED = r"Adding notes… (\d+)/(\d+)$"
+_ADDING = r"Adding ([\d,]+) notes…$"
+_ADDED = r"Adding notes… ([\d,]+)/([\d,]+)$"
+
+
+def _int(digits: str) -> int:
+    """A count in a core progress message ("5000", or "5,000" as English writes it)."""
+    return int(digits.replace(",", ""))
 
 
 def progress_share(message: str) -> Optional[Tuple[int, int]]:
@@ -704,7 +752,7 @@ def progress_share(message: str) -> Optional[Tuple[int, int]]:
     a small sync adds them in one call, and a bar would stand at 0.)"""
     match = re.match(_READING, message) or re.match(_ADDED, message)
     if match:
-        return int(match.group(1)), int(match.group(2))
+        return _int(match.group(1)), _int(match.group(2))
     match = re.match(_EXPORT, message)
     if match:
         return int(match.group(3)), 100
@@ -717,17 +765,19 @@ def progress_words(message: str) -> str:
     not at Anki's start, ~1 ms each on a slow machine.)"""
     match = re.match(_READING, message)
     if match:
-        return tr("Reading Polar documents… {done}/{total}", done=match.group(1), total=match.group(2))
+        return tr("Reading Polar documents… {done}/{total}", done=number(_int(match.group(1))),
+                  total=number(_int(match.group(2))))
     match = re.match(_EXPORT, message)
     if match:
-        return tr("Reading the Polar export… {done} of {total} MB ({share}%)", done=match.group(1),
-                  total=match.group(2), share=match.group(3))
+        return tr("Reading the Polar export… {done} of {total} MB ({share}%)", done=number(_int(match.group(1))),
+                  total=number(_int(match.group(2))), share=match.group(3))
     match = re.match(_ADDING, message)
     if match:
-        return ntr("Adding {n} note…", "Adding {n} notes…", int(match.group(1)))
+        return ntr("Adding {n} note…", "Adding {n} notes…", _int(match.group(1)))
     match = re.match(_ADDED, message)
     if match:
-        return tr("Adding notes… {done}/{total}", done=match.group(1), total=match.group(2))
+        return tr("Adding notes… {done}/{total}", done=number(_int(match.group(1))),
+                  total=number(_int(match.group(2))))
     fixed = {
         "Checking the collection against the last sync…": lambda: tr("Checking the collection against the last sync…"),
         "Looking up existing notes…": lambda: tr("Looking up existing notes…"),

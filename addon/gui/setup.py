@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import html
 import logging
+import sys
 import time
 from concurrent.futures import Future
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from aqt import gui_hooks, mw
@@ -27,7 +29,7 @@ from ..polar.library import (
     unpacked_export_around,
 )
 from ..settings import Settings, load_defaults
-from . import addon_life, config_check, library_missing, menu, synclog
+from . import addon_life, config_check, i18n, library_missing, menu, synclog
 from .editors import OpenEditors
 from .i18n import ntr, tr
 from .operations import (
@@ -45,6 +47,7 @@ from .operations import (
 from .quiet import UndoWatch
 from .report_text import (
     ChangeTree,
+    backup_words,
     conflict_count,
     emptied_cloze_count,
     leftover_ids,
@@ -52,6 +55,7 @@ from .report_text import (
     made_again_count,
     notice_text,
     problem_count,
+    stopped_words,
     to_do_codes,
     tooltip_text,
     watch_words,
@@ -124,6 +128,7 @@ class PolarSync:
         self.watch_root = ""
         self.actions: Dict[str, Any] = {}
         self.last_outcome: Optional[Outcome] = None
+        self.closing_cause = ""  # why the profile last closed: "quit", "switch" or "" (closing_cause)
         self.report_dialog: Optional[ReportDialog] = None
         self.notice: Optional[Notice] = None
         # Old-sync notes the user was told about this session: reported on
@@ -294,6 +299,7 @@ class PolarSync:
         self.runner.release(_HOLD_ANKIWEB)
 
     def on_profile_close(self) -> None:
+        self.closing_cause = closing_cause()  # (for the log's words of a sync it stops)
         self.stop_watcher()
         self._debounce.stop()
         self._watch_due.clear()
@@ -540,7 +546,7 @@ class PolarSync:
         if outcome.interrupted:
             # A normal quit, not a failure; no window may be shown now. (Here,
             # not on the log's thread: Anki may be quitting.)
-            synclog.append_log(profile, label, tr("Polar Sync: interrupted by closing Anki."))
+            synclog.append_log(profile, label, stopped_words(report.stopped, outcome.stage, self.closing_cause))
             return None
         if outcome.library_error:
             # Not a problem of the sync: there was nothing to sync. Say how to fix it.
@@ -574,7 +580,7 @@ class PolarSync:
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")
-        data = report.to_dict(outcome.change_rows)
+        data = report_data(outcome)
         new_leftovers = set(leftover_ids(data)) - self.told_leftovers
         self.told_leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
@@ -584,7 +590,12 @@ class PolarSync:
         landing = None
         if noteworthy:
             words = log_words(data)  # the rows in the user's words, below the technical lines
-            landing = self._log(profile, label, report.summary() + ("\n" + words if words else ""), data)
+            if data.get("backup"):
+                words = backup_words() + ("\n" + words if words else "")
+            summary = report.summary()  # English (the CLI's too): in another language, its gist first
+            if i18n.current() != "en":
+                summary = (notice_text(data, len(new_leftovers)) if attention else tooltip_text(data)) + "\n" + summary
+            landing = self._log(profile, label, summary + ("\n" + words if words else ""), data)
         if self.runner.closing:
             return landing  # finished while the profile closes: logged, nothing shown
         if trigger == PREVIEW:
@@ -660,6 +671,34 @@ def _close(widget: Optional[QWidget]) -> None:
     """Close a window we may have shown before; Qt may have deleted it since."""
     if widget is not None and not sip.isdeleted(widget):
         widget.close()
+
+
+def report_data(outcome: Outcome) -> Dict[str, Any]:
+    """A finished sync's report as the window, the notice and the log have
+    it: the core's figures, and whether Anki backed the collection up first
+    (the report and the log then say how to go back)."""
+    data = outcome.report.to_dict(outcome.change_rows)
+    if outcome.backed_up:
+        data["backup"] = True
+    return data
+
+
+def closing_cause() -> str:
+    """Why the profile closes, read from Anki's own call that closes it
+    (``profile_will_close`` runs inside it, in 23.10 as in 26.x): "quit"
+    (``unloadProfileAndExit``: the window closed, File ▸ Exit), "switch"
+    (``unloadProfileAndShowProfileManager``: File ▸ Switch Profile), or ""
+    (another way, e.g. a backup being restored)."""
+    causes = {"unloadProfileAndExit": "quit", "unloadProfileAndShowProfileManager": "switch"}
+    frame: Optional[FrameType] = sys._getframe(1)
+    for _ in range(40):  # the hook is a few calls below Anki's method
+        if frame is None:
+            break
+        cause = causes.get(frame.f_code.co_name)
+        if cause is not None:
+            return cause
+        frame = frame.f_back
+    return ""
 
 
 def _worth_watching(root: Path) -> bool:

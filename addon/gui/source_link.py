@@ -271,7 +271,8 @@ class SourceLinks:
 
         original = origin.original
         if original.kind == WEB:
-            QDesktopServices.openUrl(QUrl(original.url))
+            if not QDesktopServices.openUrl(QUrl(original.url)):
+                _say_no_program(original.title, original.url)
             return None
         if original.path is not None:
             return self.show_file(original, original.path, origin)
@@ -323,7 +324,8 @@ class SourceLinks:
         from ..polar.originals import PDF
 
         if original.kind != PDF:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                _say_no_program(original.title, str(path))
             return None
         from . import pdf_support  # Qt PDF's library loads on the first open, not at Anki's start
 
@@ -336,9 +338,7 @@ class SourceLinks:
             self.window = DocumentWindow(None)
         window = self.window
         window.open(path, original.title, origin.spot, if_unreadable)
-        window.show()
-        window.raise_()
-        window.activateWindow()
+        window.bring_up()
         return window
 
     def close(self) -> None:
@@ -346,6 +346,14 @@ class SourceLinks:
             self.window.close()
         self.window = None
         self.forget()
+
+
+def _say_no_program(title: str, where: str) -> None:
+    """The system had no program to hand the document to (no EPUB reader,
+    no ``xdg-open``): a click never does nothing, and the person learns
+    where the file is to open it some other way."""
+    tooltip(html.escape(tr("No program on this computer opened “{title}”.", title=title)) + "<br><small>"
+            + html.escape(tr("It is at {path}", path=where)) + "</small>", period=8000)
 
 
 def _open_in_webengine(path: Path, origin: Origin, title: str) -> Optional[Any]:

@@ -113,7 +113,11 @@ class Flashcard(NamedTuple):
         return self.fields.get(name)
 
 
-_new_flashcard = partial(tuple.__new__, Flashcard)  # (see _new_text)
+_new_flashcard = partial(tuple.__new__, Flashcard)
+# A stash file's name: "<10-char id>-<the name it was imported with>" (1ag3DiKsWi-bigtable.pdf).
+# Polar's ids are base58check with version 0, so they begin with "1"; a name of the user's
+# such as "Assignment-3.pdf" keeps its first word.
+_STASH_ID = re.compile(r"^1[0-9A-Za-z]{9}-(?=.)")  # (see _new_text)
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,16 @@ class Document:
     def display_title(self) -> str:
         """Polar's own rule: ``title || filename || "Untitled"``."""
         return self.title or self.filename or "Untitled"
+
+    @property
+    def known_as(self) -> str:
+        """What a person knows the document by besides its title (the
+        report's tooltips): a web page's address, else its file's name as
+        it was imported (the stash's ``<10-char id>-`` taken off), else ""."""
+        if self.url and (self.web_capture or not self.filename or self.filename.lower().endswith(".phz")):
+            return self.url
+        name = _STASH_ID.sub("", self.filename, count=1)
+        return name or self.url
 
 
 # --------------------------------------------------------------------------

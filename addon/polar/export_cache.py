@@ -120,6 +120,9 @@ class Snapshot:
     # written before the count says 0 (meta key absent).
     block_flashcards: int = 0
     block_groups: Dict[str, BlockGroup] = field(default_factory=dict)  # fingerprint -> its kept blocks
+    # An unpacked export's files left from an older export unpacked there
+    # (archive._leftovers: JSON), "" when none (or a cache written before).
+    leftovers: str = ""
     path: Optional[Path] = None  # the cache file; None: bytes held in memory
     _memory: Dict[str, bytes] = field(default_factory=dict, repr=False)
     _memory_groups: Dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -302,6 +305,7 @@ class Writer:
                 ("format", FORMAT), ("identity", snap.identity), ("kind", snap.kind),
                 ("complete", "1" if snap.complete else "0"),
                 ("block_flashcards", str(snap.block_flashcards)), ("blocks_format", BLOCKS_FORMAT),
+                ("leftovers", snap.leftovers),
             ])
             con.commit()
             con.close()
@@ -340,7 +344,8 @@ def load(path: Path, identity: Optional[str]) -> Optional[Snapshot]:
                 return None
             snap = Snapshot(meta.get("identity", ""), meta.get("kind", ""),
                             complete=meta.get("complete") == "1", path=path,
-                            block_flashcards=int(meta.get("block_flashcards") or 0))
+                            block_flashcards=int(meta.get("block_flashcards") or 0),
+                            leftovers=meta.get("leftovers") or "")
             snap.records = {row[0]: _new_record(row)
                             for row in con.execute("SELECT name, fingerprint, size, crc FROM records")}
             snap.bodies = {name: (size, offset)

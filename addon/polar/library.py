@@ -467,7 +467,9 @@ class ExportSource(Source):
         unreadable: Type[Exception] = Exception
         try:
             for entry in archive.scan(str(self.path), self.kind, _keep_member, self.on_progress):
-                if entry.problem:
+                if entry.name == archive.LEFTOVERS:
+                    writer.snapshot.leftovers = (entry.data or b"").decode("utf-8")
+                elif entry.problem:
                     writer.problem(entry.name, entry.problem, entry.fatal)
                 elif entry.data is not None and "block/" in entry.name and _BLOCK.match(entry.name):
                     if b'"annotation-' not in entry.data and b'"document"' not in entry.data:
@@ -634,12 +636,25 @@ class ExportSource(Source):
     def problems(self) -> List[Tuple[str, str]]:
         """(label, message) of what could not be read, other than documents
         (those fail as documents): damage, refused members."""
-        out = []
+        out: List[Tuple[str, str]] = []
+        alike: Dict[str, int] = {}  # message -> where its row is in out
+        more: Dict[int, int] = {}  # row -> members of the same message after it
         for problem in self.snapshot().problems:
             if _DOC_META.match(problem.name):
                 continue
             label = f"{self.shown}:{problem.name}" if problem.name else self.shown
+            at = alike.get(problem.message) if not problem.fatal else None
+            if at is not None:
+                # (A re-pack with absolute names, tar -P: every member refused
+                # alike; one row for them, not tens of thousands.)
+                more[at] = more.get(at, 0) + 1
+                continue
+            if not problem.fatal:
+                alike[problem.message] = len(out)
             out.append((label, problem.message))
+        for at, count in more.items():
+            label, message = out[at]
+            out[at] = (label, f"{message} (and {count} more member{'s' if count != 1 else ''} alike)")
         return out
 
     @property
@@ -675,6 +690,34 @@ class ExportSource(Source):
     @property
     def unidentified(self) -> List[Tuple[str, str]]:
         return list(self._unidentified)
+
+    @property
+    def leftovers(self) -> Optional[Dict[str, Any]]:
+        """Of an unpacked export: the files an older export left in its
+        folder (``archive._leftovers``): ``documents``, ``blocks``, ``dated``
+        and ``taken`` (read as not in this export); None when none."""
+        found = self._times()
+        return found if "dated" in found else None
+
+    @property
+    def made_at(self) -> Optional[int]:
+        """Of an unpacked export: when its newest files were made (Unix
+        seconds), as the exporter dated them (tar and 7-Zip keep the
+        times): the export last unpacked there, whatever the folder's name."""
+        newest = self._times().get("newest")
+        return newest if isinstance(newest, int) else None
+
+    def _times(self) -> Dict[str, Any]:
+        said = self.snapshot().leftovers
+        if not said:
+            return {}
+        import json
+
+        try:
+            found = json.loads(said)
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
 
     @staticmethod
     def _record_reader(snap: export_cache.Snapshot, name: str) -> Callable[[], bytes]:
@@ -880,8 +923,10 @@ def export_in_folder(folder: Path) -> Optional[Tuple[Path, int]]:
         return folder, 1
     if not found:
         return None
-    # An export and its unpacked folder beside it (X.zip, X/) are one export.
-    exports = len({path.name[:-4] if path.name.endswith(".zip") else path.name for _, path in found})
+    # An export and its unpacked folder beside it (X.zip, X/) are one export,
+    # and so is the same export downloaded again (a browser's X (1).zip).
+    exports = len({_COPY_NUMBER.sub("", path.name[:-4] if path.name.endswith(".zip") else path.name)
+                   for _, path in found})
     return max(found, key=lambda item: (item[0], item[1].name))[1], exports
 
 
@@ -893,10 +938,17 @@ _DOWNLOADING = (".crdownload", ".part", ".download", ".partial")
 
 # How Polar names an export (UserBackupCreator.ts): `${createRandomID()}-${ISO
 # date}.zip`, e.g. 12dzxVk3Q8-2021-03-14T09:26:53.512Z.zip; browsers on Windows
-# write the colons as another character, and add " (1)" to a second copy.
+# write the colons as another character. A second copy of one: " (1)" (Chrome,
+# Firefox, Edge), "-1" (Safari), " 2" (a folder Archive Utility or the Finder
+# made beside the first).
 _POLAR_EXPORT_NAME = re.compile(
-    r"^[0-9A-Za-z]{6,}-(\d{4})-(\d\d)-(\d\d)T(\d\d)\D(\d\d)\D(\d\d)(?:\D(\d{1,3}))?Z(?: ?\(\d+\))?\.zip$"
+    r"^[0-9A-Za-z]{6,}-(\d{4})-(\d\d)-(\d\d)T(\d\d)\D(\d\d)\D(\d\d)(?:\D(\d{1,3}))?Z(?: ?\(\d+\)|-\d+| \d+)?\.zip$"
 )
+
+
+# What a browser adds to the name of an export downloaded again, "X (1).zip",
+# "X-1.zip", or the Finder to a second folder of it, "X 2".
+_COPY_NUMBER = re.compile(r"(?<=Z)(?: ?\(\d+\)|-\d+| \d+)$")
 
 
 # How many entries of the export's folder newer_export_beside looks at, at most.
@@ -908,15 +960,24 @@ def _export_date(name: str) -> Optional[Tuple[int, ...]]:
     return tuple(int(part or 0) for part in match.groups()) if match else None
 
 
-def newer_export_beside(path: Path) -> Optional[Path]:
+def newer_export_beside(path: Path, made_at: Optional[int] = None) -> Optional[Path]:
     """The latest file in ``path``'s folder named as Polar names its
     exports and made (by the date in its name) after ``path`` was; None
     when there is none, or ``path`` is not so named (renamed by its user:
-    nothing to compare). A listing of the folder, once a sync."""
+    nothing to compare). A listing of the folder, once a sync.
+
+    ``made_at`` (Unix seconds): when an unpacked export's newest files were
+    made; an export made no later is what was unpacked over it (its files
+    are dated after the date in its name), not a newer one."""
     # (An unpacked export's folder keeps the name without .zip.)
     mine = _export_date(path.name if path.name.endswith(".zip") else path.name + ".zip")
     if mine is None:
         return None
+    if made_at is not None:
+        import datetime
+
+        made = datetime.datetime.fromtimestamp(made_at, datetime.timezone.utc)
+        mine = max(mine, (made.year, made.month, made.day, made.hour, made.minute, made.second, 999))
     best: Optional[Tuple[Tuple[int, ...], str]] = None
     try:
         with os.scandir(path.parent) as entries:

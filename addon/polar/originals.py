@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -328,9 +329,25 @@ def _text(value: Any) -> str:
 
 def stash_file(source: DataDirSource, filename: str) -> Optional[Path]:
     """``<data dir>/stash/<filename>`` when it is a regular file inside the
-    data directory, else None."""
+    data directory, else None. A name with accents is also looked for in
+    its other Unicode spelling: a library copied from a Mac (HFS+ wrote
+    names decomposed, "a" + U+0308) keeps them so on Linux, whose file
+    names are bytes, while the DocMeta has them composed ("ä"), or the
+    other way round."""
     if not _plain_name(filename):
         return None
+    spellings = [filename]
+    if not filename.isascii():
+        spellings += [other for other in (unicodedata.normalize("NFC", filename),
+                                          unicodedata.normalize("NFD", filename)) if other not in spellings]
+    for name in spellings:
+        found = _stash_path(source, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _stash_path(source: DataDirSource, filename: str) -> Optional[Path]:
     path = source.root / "stash" / filename
     try:
         st = os.lstat(path)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import (
     TYPE_CHECKING,
     AbstractSet,
+    Any,
     Callable,
     Collection,
     Dict,
@@ -307,7 +308,12 @@ def read_document(
     report.parsed += 1
     if not doc.title and doc.filename:
         doc = _titled(doc, source)
-    report.titles[key] = doc.display_title
+    known_as = doc.known_as
+    # The report names an untitled document by its file as imported or its web address
+    # ("bigtable.pdf", not the stash's "1ag3DiKsWi-bigtable.pdf"; its cards keep Polar's name).
+    report.titles[key] = doc.title or known_as or doc.display_title
+    if known_as:
+        report.sources[key] = known_as
     for card_id, problem in doc.problems:
         if card_id:
             report.error(f"{file.label}#{card_id}", problem, code="card_problem", document=key, card=card_id)
@@ -533,6 +539,29 @@ def settings_key(settings: Settings) -> str:
     return f"{RENDER_VERSION}:{settings.content_key()}"
 
 
+def _say_leftovers(source: ExportSource, left: Dict[str, Any], report: Report) -> None:
+    """An unpacked export's folder holding files an older export left there
+    (``archive._leftovers``): what was made of them, in one sentence."""
+    from ..polar.archive import printable
+
+    dated, n, blocks = str(left.get("dated") or ""), int(left.get("documents") or 0), int(left.get("blocks") or 0)
+    what = ", ".join(part for part in (
+        f"{n} document{'s' if n != 1 else ''}" if n else "",
+        f"{blocks} Polar 3 block{'s' if blocks != 1 else ''}" if blocks else "") if part) or "files"
+    folder = printable(str(source.path))
+    if left.get("taken"):
+        report.warn(source.describe(), (
+            f"the folder {folder} also holds files of an older Polar export unpacked there (dated {dated}) that "
+            f"this export does not hold: taken as deleted in Polar ({n} document{'s' if n != 1 else ''})"),
+            code="export_leftovers_taken", dated=dated, count=n)
+    else:
+        report.warn(source.describe(), (
+            f"the folder {folder} also holds files of an older Polar export unpacked there (dated {dated}) that "
+            f"this export did not write over ({what}): what was deleted in Polar since cannot be told from them, "
+            "so they were read as they are; unpack each export into a new, empty folder"),
+            code="export_leftovers_kept", dated=dated, count=n)
+
+
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
                  on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True,
@@ -573,7 +602,10 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
             f"the folder {printable(str(source.chosen_in))} holds {source.exports_in_folder} Polar exports: the "
             f"latest, {printable(source.path.name)}, was read"), code="export_chosen_in_folder",
             file=printable(source.path.name), count=source.exports_in_folder)
-    newer = newer_export_beside(source.path) if isinstance(source, ExportSource) else None
+    left = source.leftovers if isinstance(source, ExportSource) else None
+    if left is not None and isinstance(source, ExportSource):
+        _say_leftovers(source, left, report)
+    newer = newer_export_beside(source.path, source.made_at) if isinstance(source, ExportSource) else None
     if newer is not None:
         from ..polar.archive import printable
 
@@ -619,7 +651,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         on_long_read()
     for i, file in enumerate(todo):
         if progress and i % 50 == 0:
-            progress(f"Reading Polar documents… {i}/{len(todo)}")
+            progress(f"Reading Polar documents… {i:,}/{len(todo):,}")
         prev = known.get(file.key)
         # A document no sync has seen: its cards will be new notes, rendered
         # by the write while Anki adds notes (see Pending).

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Union, overload
 
+from ..numbers import count as grouped  # (Report.count is a figure by key)
+
 if TYPE_CHECKING:
     from anki.collection import OpChanges
 
@@ -47,7 +49,8 @@ _DRY_PHRASES = (  # ... and of a preview
 
 
 def _phrase(n: int, one: str, more: str) -> str:
-    return (one if n == 1 else more).format(n=n)
+    """"1 new note", "5,000 new notes" (English, as the summary is)."""
+    return (one if n == 1 else more).format(n=grouped(n))
 
 
 # How long a card's front may be in a report row (characters).
@@ -174,12 +177,18 @@ class Report:
     parsed: int = 0  # documents read this time (the rest were unchanged)
     skipped_documents: int = 0  # polar-sync:skip / archived
     dry_run: bool = False
+    # Set by a driver whose sync stopped before its end (a failure, the
+    # profile closing): "reading" (before anything was written) or "writing".
+    stopped: str = ""
     decks: Set[str] = field(default_factory=set)
     conflicts: List[Dict[str, Any]] = field(default_factory=list)
     errors: List[Dict[str, Any]] = field(default_factory=list)
     warnings: List[Dict[str, Any]] = field(default_factory=list)
     changes: List[Change] = field(default_factory=list)
     titles: Dict[str, str] = field(default_factory=dict)  # document key -> title
+    # document key -> its web address or imported file name (Document.known_as), of the documents
+    # read this time: what the report window shows beside a title instead of Polar's key
+    sources: Dict[str, str] = field(default_factory=dict)
     op_changes: Optional[OpChanges] = None  # of the write, for Anki to refresh its views
     # Notes not written because an editor showed them: note id -> document.
     deferred: Dict[int, str] = field(default_factory=dict)
@@ -220,7 +229,7 @@ class Report:
             parts.append(_phrase(self.copies, "{n} duplicate made on another computer removed",
                                  "{n} duplicates made on another computer removed"))
         if parts and self.unchanged:
-            parts.append(f"{self.unchanged} unchanged")
+            parts.append(f"{grouped(self.unchanged)} unchanged")
         return parts
 
     @property
@@ -260,6 +269,7 @@ class Report:
             "changes": self.change_rows() if change_rows is None else change_rows,
             "deferred": len(self.deferred),
             "being_written": len(self.being_written),
+            "sources": dict(self.sources),
         }
 
     def _named(self, row: Dict[str, Any]) -> Dict[str, Any]:
@@ -282,20 +292,26 @@ class Report:
         if self.conflicts:
             extra.append(_counted(len(self.conflicts), "conflict"))
         if self.deferred:
-            extra.append(f"{len(self.deferred)} left for later (open in an editor)")
+            extra.append(f"{grouped(len(self.deferred))} left for later (open in an editor)")
         if self.being_written:
             extra.append(_phrase(len(self.being_written), "{n} document still being written, read again shortly",
                                  "{n} documents still being written, read again shortly"))
         if counts or extra:
             counts = "; ".join(part for part in (counts, ", ".join(extra)) if part)
+        elif self.stopped:  # not "nothing changed": it may have written part of it
+            then = "the problem below says what to do" if self.errors else "the next sync does the rest"
+            counts = (f"stopped part-way through writing; what it wrote stays, and {then}"
+                      if self.stopped == "writing" else f"stopped before it changed anything; {then}")
         else:
             counts = "nothing to change" if self.dry_run else "nothing changed"
-            counts += f" ({self.unchanged} unchanged)" if self.unchanged else ""
+            counts += f" ({grouped(self.unchanged)} unchanged)" if self.unchanged else ""
         lines = [f"{head}: {counts}."]
-        lines.append(
-            f"{_counted(self.documents, 'document')} ({self.parsed} read, {self.skipped_documents} skipped); "
-            f"decks: {', '.join(self.sorted_decks()) or '-'}"
-        )
+        if not (self.stopped and not self.documents):  # (not "0 documents": none were counted)
+            lines.append(
+                f"{_counted(self.documents, 'document')} ({grouped(self.parsed)} read, "
+                f"{grouped(self.skipped_documents)} skipped); "
+                f"decks: {', '.join(self.sorted_decks()) or '-'}"
+            )
         if self.legacy_leftovers:
             one = len(self.legacy_leftovers) == 1
             lines.append(
@@ -315,7 +331,7 @@ class Report:
             lines.append(f"{_counted(len(self.errors), 'problem')}:")
             lines += [f"  {e['path']}: {e['message']}" for e in self.errors[:20]]
             if len(self.errors) > 20:
-                lines.append(f"  ... and {len(self.errors) - 20} more (see the JSON report)")
+                lines.append(f"  ... and {grouped(len(self.errors) - 20)} more (see the JSON report)")
         if self.warnings:
             lines.append(f"{_counted(len(self.warnings), 'warning')}:")
             lines += [f"  {w['path']}: {w['message']}" for w in self.warnings[:10]]
@@ -327,7 +343,7 @@ class Report:
 def _counted(n: int, noun: str) -> str:
     """"1 document", "2 documents": the summary is read by people (the CLI,
     the sync log), so its counts agree with their nouns."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return f"{n} {noun}" if n == 1 else f"{grouped(n)} {noun}s"
 
 
 def _row(path: str, message: str, details: Dict[str, Any]) -> Dict[str, Any]:

@@ -332,7 +332,7 @@ def add_notes(w: Writing) -> None:
     Fewer notes are built in one go; a note the request cannot carry (text
     with a lone surrogate) goes through ``col.add_notes``."""
     creates = [c for c in w.plan.creates if not c.failed]
-    w.say(f"Adding {len(creates)} notes…")
+    w.say(f"Adding {len(creates):,} notes…")
     # Anki's due positions come out in the order the notes are added: in
     # reading order, when that is wanted.
     order = ReadingOrder(creates, w.settings.reading_order)
@@ -386,7 +386,7 @@ def add_notes(w: Writing) -> None:
                 del built
                 done = sum(sizes[:k + 1])
                 if done < len(creates):
-                    w.say(f"Adding notes… {done}/{len(creates)}")  # also where a closing Anki stops us
+                    w.say(f"Adding notes… {done:,}/{len(creates):,}")  # also where a closing Anki stops us
             for part in written:
                 part.result()  # (an error other than a file's own, raised here)
         creates = order.taken

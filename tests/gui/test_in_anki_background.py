@@ -420,7 +420,11 @@ def test_closing_the_profile_while_a_sync_reads_logs_it_as_interrupted(anki, cap
         assert c.runner.busy  # reading on a worker thread
         mw.unloadProfileAndShowProfileManager()  # profile_will_close runs now, inside this call
         assert not c.runner.busy and c.runner.closing
-        assert "Polar Sync: interrupted by closing Anki." in synclog.read_log(anki.addon_dir / "user_files")[0]
+        # A switch of profile, not Anki closing (eyes9: "interrupted by closing Anki"), and nothing changed.
+        entry = synclog.read_log(anki.addon_dir / "user_files")[0]
+        assert ("Polar Sync: stopped when you switched profiles, before it changed anything; "
+                "the next sync does it.") in entry, entry
+        assert "closing Anki" not in entry and "Anki closed" not in entry
         anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
         mw.profileForm.profiles.setCurrentRow(0)
         mw.onOpenProfile()

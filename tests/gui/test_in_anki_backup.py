@@ -37,3 +37,19 @@ def test_the_first_sync_backs_the_collection_up_and_later_ones_do_not(anki, tmp_
         col.close()
     anki.trigger_and_wait("Sync from Polar")
     assert sorted(folder.glob("*.colpkg")) == backups
+    # The first sync's log entry and report say there is a backup, and how to go back
+    # (eyes9: the report of a first sync that took over 1,865 notes did not say so).
+    from addon.gui import synclog
+    from addon.gui.report_dialog import report_html
+    from addon.gui.report_text import backup_words
+
+    entries = synclog.read_log(anki.addon_dir / "user_files", newest_first=False)
+    first = next(e for e in entries if "sync on startup" in e)
+    assert backup_words() in first, first
+    assert backup_words().startswith("Before this first sync, Anki backed up your collection: Edit ▸ Undo")
+    assert "Open Backup…" in backup_words()
+    assert backup_words() not in entries[-1], entries[-1]  # the sync by hand made none
+    outcome = anki.controller.last_outcome
+    assert not outcome.backed_up
+    assert backup_words() in report_html({"created": 3, "backup": True}, "sync on startup", 0)
+    assert backup_words() not in report_html({"created": 3}, "manual", 0)

@@ -337,7 +337,9 @@ def test_the_document_window_fits_400_px_in_every_language(library_with_pdf: Any
     anki.mw.pm.setLang(lang)
     window = window_module.DocumentWindow(None)
     try:
-        window.count_label.setText(window_module.tr("of {n}", n=412))
+        # (the longest it gets: a page whose printed number differs, viewer3)
+        window.count_label.setText(window_module.tr("of {n}", n=412) + " · "
+                                   + window_module.tr("printed {label}", label="xxviii"))
         window.resize(400, 600)
         window.show()
         anki.anki.process(0.3)

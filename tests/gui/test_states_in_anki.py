@@ -70,6 +70,9 @@ def test_a_collection_damaged_inside_is_named_not_reported_as_the_addons_bug(tmp
     assert f"{collection} — This collection file is damaged, so the sync stopped. Use Tools ▸ Check Database;" \
         in log, log
     assert "unexpected error in the add-on" not in log, log
+    # The summary line above it said "Polar Sync: nothing changed." and "0 documents (0 read …)" (eyes9).
+    assert "nothing changed" not in log and "0 documents" not in log, log
+    assert "Polar Sync: stopped " in log, log
 
 
 def test_the_failures_that_are_the_collections_are_told_from_the_addons_bugs(tmp_path):

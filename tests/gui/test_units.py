@@ -190,10 +190,12 @@ def test_progress_between_batches_of_new_notes_is_translated():
     from addon.gui import i18n
     from addon.gui.report_text import progress_words
 
-    assert progress_words("Adding notes… 5000/8000") == "Adding notes… 5000/8000"
+    assert progress_words("Adding notes… 5000/8000") == "Adding notes… 5,000/8,000"
     i18n.force("de")
     try:
-        assert progress_words("Adding notes… 5000/8000") == "Notizen werden hinzugefügt … 5000/8000"
+        assert progress_words("Adding notes… 5000/8000") == "Notizen werden hinzugefügt … 5.000/8.000"
+        # as the core says it now (English digits), in German digits
+        assert progress_words("Adding notes… 5,000/8,000") == "Notizen werden hinzugefügt … 5.000/8.000"
     finally:
         i18n.force(None)
 
@@ -204,6 +206,7 @@ def test_progress_messages_that_count_fill_the_bar():
 
     assert progress_share("Reading Polar documents… 250/1000") == (250, 1000)
     assert progress_share("Adding notes… 16000/50000") == (16000, 50000)
+    assert progress_share("Adding notes… 16,000/50,000") == (16000, 50000)  # the core's words since eyes9
     # The export's message as the reader makes it: its share of 100.
     assert progress_share(_reading_export(300 << 20, 1200 << 20)) == (25, 100)
     for busy in ("Planning…", "Adding 3000 notes…", "Updating notes…", "Writing media…", "Looking up existing notes…"):
@@ -247,6 +250,10 @@ def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
     assert notice_text(data) == ("Polar Sync: 1 new note; the Polar export is still being downloaded, "
                                  "a different Polar library than before.")
     assert to_do_codes({"warnings": [{"code": "foreign_notes", "count": 5}, {"code": "made_again"}]}) == []
+    # An unpacked export over an older one that kept its files: deletions in Polar unseen, ask to unpack anew.
+    kept = {"warnings": [{"code": "export_leftovers_kept", "dated": "2021-02-12"}]}
+    assert notice_text(kept) == "Polar Sync: files of an older Polar export are in the folder."
+    assert to_do_codes({"warnings": [{"code": "export_leftovers_taken", "dated": "2021-02-12"}]}) == []
 
 
 def test_old_sync_notes_taken_over_and_left_over_are_told_apart():
@@ -254,7 +261,7 @@ def test_old_sync_notes_taken_over_and_left_over_are_told_apart():
     assert counts_line(data) == "1 new note, 3 notes taken over from Polar's old sync"
     assert notice_text(data, leftovers=2).endswith("; 2 notes from Polar's old sync to look at.")
     html = report_html(data, "sync on startup", 0)
-    assert "From Polar’s old sync (2)" in html and "no longer match a Polar card" in html
+    assert "From Polar&#x27;s old sync (2)" in html and "no longer match a Polar card" in html
     assert "href='nid:11,12'" in html and "href='polar-suspend:11,12'" in html
     assert "old sync" not in report_html({"created": 1}, "sync on startup", 0)
 
@@ -455,10 +462,10 @@ def test_texts_kept_for_want_of_a_record_are_not_listed_as_changed_in_both():
 def test_a_report_of_thousands_of_rows_lists_a_hundred_and_the_rest_in_the_browser():
     data = {"conflicts": [_unrecorded(i) for i in range(5000)], "documents": 1}
     html = report_html(data, "sync on startup", 0)
-    assert "Kept as in Anki (5000)" in html
+    assert "Kept as in Anki (5,000)" in html
     assert html.count("Open in Browser") == 100
-    assert "4900 more, not listed here." in html
-    rest = html.split("4900 more, not listed here.")[1]
+    assert "4,900 more, not listed here." in html
+    rest = html.split("4,900 more, not listed here.")[1]
     assert "nid:" + ",".join(str(1000 + i) for i in range(100, 5000)) in rest
     assert len(html) < 100_000
 

@@ -195,6 +195,14 @@ def test_a_german_anki_shows_german_menu_report_and_undo(anki, qtbot):
         notice = anki.controller.notice
         problems = len(outcome.report.errors)  # earlier tests may have left a broken file
         assert notice is not None and de["{n} problem"][problems != 1].format(n=problems) in notice.text()
+        # The sync log's entry: what the notice said, in German, above the core's English lines (eyes9:
+        # a German user's log was English but for the problems' rows).
+        from addon.gui import synclog
+
+        body = synclog.read_log(anki.addon_dir / "user_files")[0].splitlines()[1:]
+        assert body[0].strip().startswith("Polar Sync: " + de["{n} new note"][0].format(n=1) + ", "), body
+        assert body[0].strip().endswith(de["{n} problem"][problems != 1].format(n=problems) + "."), body
+        assert body[1].strip().startswith("Polar Sync: 1 new note"), body
         qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
         text = anki.controller.report_dialog.browser.toPlainText()
         assert de["Problems"] in text and de["Sync from Polar"] in text

@@ -78,7 +78,8 @@ def test_without_its_file_or_a_title_in_it_the_file_name_stays(tmp_path, col):
     root = tmp_path / "polar"
     library_with_untitled_epub(root)
     report = run(col, root, tmp_path / "state.sqlite")  # no file in the stash
-    assert report.titles["1EpubDoc000000000001"] == "1aBcDeFgHi-the_art.epub" and not report.errors
+    # The report names it by the file as imported (eyes9: not the stash's "1aBcDeFgHi-the_art.epub").
+    assert report.titles["1EpubDoc000000000001"] == "the_art.epub" and not report.errors
 
 
 def test_never_read_outside_the_data_directory(tmp_path):
@@ -121,3 +122,21 @@ def test_the_suffix_in_any_case(tmp_path, name):
     root = tmp_path / "polar"
     make_epub(root / "stash" / name)
     assert stash_title(DataDirSource(root), name) == "The Art of Memory & Recall"
+
+
+def test_a_document_is_known_by_its_imported_file_or_its_web_address():
+    """What the report's tooltips show beside a title (eyes9), not Polar's key."""
+    from addon.polar.docmeta import Document
+
+    def doc(**kw):
+        base = dict(fingerprint="1abc", title="T", filename="", url="", tags=(), archived=False, nr_pages=1,
+                    flashcards=(), highlights={}, comments=())
+        return Document(**{**base, **kw})
+
+    assert doc(filename="1ag3DiKsWi-bigtable.pdf").known_as == "bigtable.pdf"
+    assert doc(filename="my own name.pdf").known_as == "my own name.pdf"
+    assert doc(filename="Assignment-3.pdf").known_as == "Assignment-3.pdf"  # no Polar id in front
+    assert doc(filename="1aYMbsa64k-how.phz", url="https://howhttps.works/").known_as == "https://howhttps.works/"
+    assert doc(filename="1aYMbsa64k-page.epub", url="https://x.org/", web_capture=True).known_as == "https://x.org/"
+    assert doc(filename="1ag3DiKsWi-paper.pdf", url="https://arxiv.org/x.pdf").known_as == "paper.pdf"
+    assert doc().known_as == ""

@@ -94,6 +94,26 @@ def test_the_pdf_in_the_stash_is_the_original(tmp_path):
     assert original.path == tmp_path.resolve() / "stash" / "12abc-paper.pdf"
 
 
+@pytest.mark.parametrize("stored,on_disk", [("NFC", "NFD"), ("NFD", "NFC")])
+def test_a_name_with_accents_is_found_in_either_unicode_spelling(tmp_path, stored, on_disk):
+    """A library copied from a Mac keeps HFS+'s decomposed names ("a" +
+    U+0308) on Linux, where names are bytes; the DocMeta has them composed
+    (or the other way round): the file was "not on this computer"."""
+    import unicodedata
+
+    name = "12abc-Über das Gedächtnis.pdf"
+    doc = _doc(tmp_path, filename=unicodedata.normalize(stored, name))
+    doc.write()
+    (tmp_path / "stash").mkdir()
+    disk = tmp_path / "stash" / unicodedata.normalize(on_disk, name)
+    disk.write_bytes(b"%PDF-1.4\n")
+    if len(os.listdir(tmp_path / "stash")) != 1 or (tmp_path / "stash" / doc.meta["docInfo"]["filename"]).exists():
+        pytest.skip("this file system does not tell the two spellings apart (macOS, Windows)")
+    source = DataDirSource(tmp_path)
+    original = find_original(source, doc.fp, read_docmeta(source, doc.fp) or {})
+    assert original is not None and original.path is not None and original.path.name == disk.name
+
+
 @pytest.mark.parametrize("name", ["../outside.pdf", "/etc/passwd", "a/b.pdf", "..", ""])
 def test_a_file_name_that_leads_elsewhere_is_never_opened(tmp_path, name):
     library = tmp_path / "polar"

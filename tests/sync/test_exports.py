@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import shutil
 import struct
+import subprocess
 import tarfile
 import zipfile
 import zlib
@@ -22,7 +24,7 @@ from addon.settings import Settings
 from addon.sync.engine import prepare, sync
 from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic
-from tools.polar_export import EXPORT_NAME, doc_meta_id, library_metas, rezip, write_export
+from tools.polar_export import EXPORT_NAME, MTIME, doc_meta_id, library_metas, rezip, write_export
 
 
 def run(col, source: Path, state: Path, **kwargs):
@@ -685,3 +687,200 @@ def test_an_unpacked_export_zipped_again_two_folders_deep_gives_the_same_notes(c
         assert notes(other) == notes(col)
     finally:
         other.close()
+
+
+DAY = 86400
+
+
+def _extract(how: str, export: Path, into: Path) -> None:
+    """The export unpacked into a folder that may hold an older one:
+    GNU tar (unlinks a file in the way, keeps the members' times), Python's
+    tarfile (writes over it in place), or either told to keep the files
+    already there (``tar --skip-old-files``, 7-Zip's "Skip existing files")."""
+    into.mkdir(parents=True, exist_ok=True)
+    if how.startswith("GNU tar"):
+        if shutil.which("tar") is None:
+            pytest.skip("no tar here")
+        skip = ["--skip-old-files"] if "skip" in how else []
+        subprocess.run(["tar", "-xzf", str(export), "-C", str(into), *skip], check=True)
+        return
+    with tarfile.open(export) as tar:
+        members = [m for m in tar if "skip" not in how or not (into / m.name).exists()]
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(into, members, filter="data")
+        else:
+            tar.extractall(into, members)
+
+
+@pytest.mark.parametrize("how", ["GNU tar", "Python tarfile"])
+def test_an_export_unpacked_over_an_older_one_takes_polars_deletions_as_the_archive_does(
+        col, library, tmp_path, state_path, monkeypatch, how):
+    """A new export unpacked into the folder of last month's (tar and
+    7-Zip write files, never delete): the document deleted in Polar since
+    stayed as a file and was read as live, its notes never suspended, and
+    nothing said. The exporter dates every member at its minute, so the
+    older export's files are told apart: the same notes suspended as
+    syncing the two archives, one sentence saying why; the unchanged
+    folder is not read again."""
+    metas = library_metas(library)
+    downloads = tmp_path / "downloads"
+    older = write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    newer = write_export(downloads / EXPORT_NAME, metas[1:])
+    folder = downloads / "Polar export"
+    _extract(how, older, folder)
+    first = run(col, folder, state_path)
+    assert (first.created, first.errors, first.warnings) == (6, [], [])
+    _extract(how, newer, folder)
+    over = run(col, folder, state_path)
+    other = make_collection(tmp_path / "other" / "collection.anki2")
+    try:
+        run(other, older, tmp_path / "other.sqlite")
+        by_archive = run(other, newer, tmp_path / "other.sqlite")
+        assert by_archive.orphaned >= 1
+        assert (over.orphaned, over.created, over.updated, over.errors) == (by_archive.orphaned, 0, 0, []), over
+        assert sorted(col.find_cards("is:suspended")) and len(col.find_cards("is:suspended")) == len(
+            other.find_cards("is:suspended"))
+    finally:
+        other.close()
+    assert [w["code"] for w in over.warnings] == ["export_leftovers_taken"], over.warnings
+    said = over.warnings[0]["message"]
+    assert "dated 2021-02-12" in said and "deleted in Polar (1 document)" in said, said
+    monkeypatch.setattr(archive, "scan", lambda *a, **k: pytest.fail("the folder was read again"))
+    again = run(col, folder, state_path)
+    assert (again.orphaned, again.created, again.unchanged) == (0, 0, first.created - over.orphaned), again
+    assert [w["code"] for w in again.warnings] == ["export_leftovers_taken"]
+
+
+@pytest.mark.parametrize("how", ["GNU tar, skipping existing files", "Python tarfile, skipping existing files"])
+def test_an_export_unpacked_over_an_older_one_keeping_its_files_suspends_no_live_card(
+        col, library, tmp_path, state_path, how):
+    """The same, told to keep the files already there: only the documents
+    new since are written, the rest stay dated as the older export, just as
+    if they had been deleted in Polar. Nothing can tell the two apart, so
+    nothing is taken as deleted (no live card suspended) and one sentence
+    says to unpack into a new folder."""
+    metas = library_metas(library)
+    new_docs = []
+    for i in range(len(metas)):
+        doc = Doc(tmp_path / "new", f"1NewSince{i}", title=f"New {i}").card(f"1NewCard0{i}", basic(f"Q{i}", "A"))
+        doc.meta["docInfo"].update(added="2021-03-01T10:00:00.000Z", lastUpdated="2021-03-02T10:00:00.000Z")
+        new_docs.append(doc.meta)
+    downloads = tmp_path / "downloads"
+    older = write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    newer = write_export(downloads / EXPORT_NAME, metas + new_docs)
+    folder = downloads / "Polar export"
+    _extract(how, older, folder)
+    first = run(col, folder, state_path)
+    _extract(how, newer, folder)
+    over = run(col, folder, state_path)
+    assert (over.orphaned, over.created, over.errors) == (0, len(new_docs), []), over
+    assert not col.find_cards("is:suspended") and col.note_count() == first.created + len(new_docs)
+    assert [w["code"] for w in over.warnings] == ["export_leftovers_kept"], over.warnings
+    assert "new, empty folder" in over.warnings[0]["message"]
+
+
+def test_two_exports_unpacked_over_one_another_within_the_hour_say_nothing(col, library, tmp_path, state_path):
+    """Exports made minutes apart are not told apart (their files' times
+    overlap an export's own minute): read as one, as before, nothing said."""
+    metas = library_metas(library)
+    folder = tmp_path / "Polar export"
+    _extract("Python tarfile", write_export(tmp_path / "a.zip", metas, mtime=MTIME - 600), folder)
+    run(col, folder, state_path)
+    _extract("Python tarfile", write_export(tmp_path / "b.zip", metas[1:]), folder)
+    again = run(col, folder, state_path)
+    assert (again.orphaned, again.warnings) == (0, []), again
+
+
+@pytest.mark.parametrize("copy", [" (1)", "-1"])
+def test_an_export_downloaded_twice_is_one_export_of_the_folder(col, library, tmp_path, state_path, copy):
+    """The mail's link clicked twice: Downloads holds X.zip and "X (1).zip"
+    (Chrome, Firefox; Safari: "X-1.zip"), and the folder unpacked from it
+    (7-Zip's "X (1)/"; Archive Utility's "X 2/" beside "X/"): the same
+    export, read once, and the folder was said to hold 2 Polar exports
+    (Safari's copy was not taken for an export at all)."""
+    downloads = tmp_path / "Downloads"
+    stem = "12dzxVk3Q8-2021-03-14T09_26_53.512Z"
+    export = write_export(downloads / f"{stem}.zip", library_metas(library))
+    again = shutil.copy(export, downloads / f"{stem}{copy}.zip")
+    _untar(Path(again), downloads / f"{stem}{copy}")
+    _untar(export, downloads / stem)
+    _untar(export, downloads / f"{stem} 2")
+    report = run(col, downloads, state_path)
+    assert (report.created, report.errors, report.warnings) == (6, [], []), report.warnings
+    # Chosen itself, a newer export beside it is named.
+    newer = write_export(downloads / "1NewExpAbc-2021-04-14T09_26_53.512Z.zip", library_metas(library))
+    stale = run(col, Path(again), state_path)
+    assert [w["file"] for w in stale.warnings if w["code"] == "export_newer_beside"] == [newer.name]
+
+
+@pytest.mark.parametrize("linked", ["doc_meta", "block", "stash"])
+def test_an_unpacked_export_whose_folder_is_a_link_reads_nothing_outside_it(col, library, export, tmp_path,
+                                                                            state_path, linked):
+    """An unpacked export whose doc_meta/ (block/, stash/) is a symbolic
+    link (a tar holding "doc_meta -> /elsewhere", which tar makes at the
+    end of the unpack, or a link made by hand): its files were read from
+    wherever it pointed. Now the link is refused with one row, nothing is
+    read through it, and no note is taken as deleted."""
+    folder = _unpack("folder named after the file", export, export.parent)
+    first = run(col, folder, state_path)
+    elsewhere = tmp_path / "elsewhere"
+    (folder / linked).rename(elsewhere)
+    (folder / linked).symlink_to(elsewhere, target_is_directory=True)
+    opened = []
+    real_open = open
+
+    def watch(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    import builtins
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(builtins, "open", watch)
+        report = run(col, folder, state_path)
+    assert not [p for p in opened if p.startswith(str(folder / linked)) or p.startswith(str(elsewhere))], opened
+    assert (report.orphaned, report.deleted, report.created) == (0, 0, 0), report
+    assert [e["message"] for e in report.errors] == [
+        "the folder is a link, which is refused: nothing is read outside the export"], report.errors
+    assert not col.find_cards("is:suspended") and col.note_count() == first.created
+
+
+def test_members_refused_alike_are_one_row_of_the_report(col, library, export, tmp_path, state_path):
+    """An export re-packed with absolute names (``tar -czPf``: every member
+    refused, tens of thousands for a Polar 3 library) filled the report with
+    a row per member. One row now, saying how many; nothing is read or
+    written outside the archive, and nothing is taken as deleted."""
+    first = run(col, export, state_path)
+    repacked = tmp_path / "absolute.tgz"
+    with tarfile.open(export) as src, tarfile.open(repacked, "w:gz") as out:
+        for info in src:
+            data = src.extractfile(info).read()
+            info.name = "/home/zoë/Polar export/" + info.name
+            out.addfile(info, io.BytesIO(data))
+        members = len(src.getmembers())
+    report = run(col, repacked, state_path)
+    assert [e["message"] for e in report.errors] == [
+        f"absolute member names are refused (and {members - 1} more members alike)"], report.errors
+    assert (report.orphaned, report.deleted) == (0, 0) and not col.find_cards("is:suspended")
+    assert col.note_count() == first.created
+
+
+def test_an_export_unpacked_over_the_folder_of_an_older_one_is_not_named_as_newer_beside_it(
+        col, library, tmp_path, state_path):
+    """This month's export unpacked into the folder named after last
+    month's (tar -xzf -C, a file manager's "Extract to" an existing folder):
+    every sync said "a Polar export downloaded later is beside it: choose
+    that one", the one already unpacked there. The files' times (the
+    exporter's) say which export is in the folder; a later one still is."""
+    metas = library_metas(library)
+    downloads = tmp_path / "Downloads"
+    older = write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    newer = write_export(downloads / EXPORT_NAME, metas)  # 2021-03-14T09:26:53.512Z, members dated MTIME
+    folder = downloads / older.name[:-4]
+    _extract("Python tarfile", older, folder)
+    assert [w["code"] for w in run(col, folder, state_path).warnings] == ["export_newer_beside"]
+    _extract("Python tarfile", newer, folder)
+    over = run(col, folder, state_path)
+    assert not over.warnings and (over.created, over.orphaned) == (0, 0), over.warnings
+    latest = write_export(downloads / "1LatestXyz-2021-04-14T09_26_53.512Z.zip", metas)
+    assert [w["file"] for w in run(col, folder, state_path).warnings] == [latest.name]

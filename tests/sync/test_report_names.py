@@ -149,6 +149,26 @@ def test_cli_report_keeps_its_keys_and_names_rows(library, tmp_path):
     assert all(row["note_id"] and row["title"] and row["front"] for row in data["changes"])
 
 
+def test_the_summary_of_a_stopped_sync_says_it_stopped_not_nothing_changed():
+    """A sync that stopped (a failure, the profile closing) has an empty
+    report: its summary said "Polar Sync: nothing changed." over the problem
+    that stopped it, and "0 documents (0 read, 0 skipped); decks: -" (eyes9)."""
+    from addon.sync.report import Report
+
+    stopped = Report(stopped="writing")
+    stopped.error("/profile/collection.anki2", "the sync stopped with DBError: disk full", code="collection_full")
+    lines = stopped.summary().splitlines()
+    assert lines[0] == ("Polar Sync: stopped part-way through writing; what it wrote stays, and the problem below "
+                        "says what to do.")
+    assert lines[1] == "1 problem:" and "0 documents" not in stopped.summary()
+    assert Report(stopped="writing").summary() == (
+        "Polar Sync: stopped part-way through writing; what it wrote stays, and the next sync does the rest.")
+    assert Report(stopped="reading").summary() == (
+        "Polar Sync: stopped before it changed anything; the next sync does the rest.")
+    assert Report(stopped="reading", documents=3, parsed=1).summary().splitlines()[1].startswith("3 documents")
+    assert Report(stopped="writing", created=2).summary().splitlines()[0] == "Polar Sync: 2 new notes."
+
+
 def test_the_summary_shows_no_zero_counts_and_unchanged_only_beside_a_change():
     from addon.sync.report import Report
 

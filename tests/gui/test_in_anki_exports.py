@@ -1,0 +1,75 @@
+"""Polar exports unpacked over one another, in real Anki (after
+test_in_anki.py: the startup sync has happened; the shared session's
+library is chosen again at the end)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.polar_factory import Doc, basic
+from tools.polar_export import EXPORT_NAME, MTIME, library_metas, write_export
+
+pytestmark = pytest.mark.anki
+
+
+def test_an_export_unpacked_over_an_older_one_in_real_anki(anki, tmp_path):
+    """The folder of last month's export chosen as the Polar folder, then
+    this month's unpacked over it: kept files ("skip existing") suspend no
+    live card and the notice says what to do; written over (GNU tar), the
+    document deleted in Polar since has its cards suspended, as from the
+    export file (before: nothing suspended, nothing said); back to the
+    data folder, they come back."""
+    if shutil.which("tar") is None:
+        pytest.skip("no tar here")
+    anki.settle()
+    metas = library_metas(anki.library)
+    gone = metas[0]["docInfo"]["fingerprint"]
+    new = Doc(tmp_path / "new", "1AddedInPolarSince00", title="Added since")
+    new.card("1AddedSince1", basic("added front", "added back"))
+    new.meta["docInfo"].update(added="2021-03-01T10:00:00.000Z", lastUpdated="2021-03-02T10:00:00.000Z")
+    downloads = tmp_path / "Downloads"
+    older = write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * 86400)
+    newer = write_export(downloads / EXPORT_NAME, metas[1:] + [new.meta])
+    folder = downloads / "Polar export"
+    folder.mkdir()
+    subprocess.run(["tar", "-xzf", str(older), "-C", str(folder)], check=True)
+    suspended_before = set(anki.mw.col.find_cards("tag:polar is:suspended"))
+    try:
+        before = anki.controller.runner.finished_count
+        anki.set_config(data_dir=str(folder))
+        chosen = anki.wait_synced(before)
+        assert not chosen.failed and (chosen.report.orphaned, chosen.report.created) == (0, 0), chosen.report
+        anki.settle()
+
+        subprocess.run(["tar", "-xzf", str(newer), "-C", str(folder), "--skip-old-files"], check=True)
+        anki.mw.activateWindow()
+        kept = anki.trigger_and_wait("Sync from Polar")
+        assert [w["code"] for w in kept.report.warnings] == ["export_leftovers_kept"], kept.report.warnings
+        assert (kept.report.orphaned, kept.report.created) == (0, 1), kept.report
+        assert set(anki.mw.col.find_cards("tag:polar is:suspended")) == suspended_before
+        notice = anki.controller.notice
+        assert notice is not None and "files of an older Polar export are in the folder" in notice.text()
+
+        subprocess.run(["tar", "-xzf", str(newer), "-C", str(folder)], check=True)
+        taken = anki.trigger_and_wait("Sync from Polar")
+        assert [w["code"] for w in taken.report.warnings] == ["export_leftovers_taken"], taken.report.warnings
+        assert taken.report.orphaned >= 1 and taken.report.created == 0, taken.report
+        now = set(anki.mw.col.find_cards("tag:polar is:suspended"))
+        cards_of_gone = set(anki.mw.col.find_cards(f'"polar_doc:{gone}" or tag:polar::deleted'))
+        assert now - suspended_before and now - suspended_before <= cards_of_gone | now, now
+    finally:
+        before = anki.controller.runner.finished_count
+        anki.set_config(data_dir=str(anki.library))
+        anki.wait_synced(before)
+        anki.settle()
+    back = anki.trigger_and_wait("Sync from Polar")
+    assert not back.failed
+    col = anki.mw.col
+    added = col.find_notes('"front:added front"')
+    # (The document added in Polar is in no data folder: its note is the one suspended now.)
+    added_cards = set(col.find_cards('"front:added front"'))
+    assert set(col.find_cards("tag:polar is:suspended")) == suspended_before | added_cards
+    col.remove_notes(added)  # (the session's later tests count the library's notes)
