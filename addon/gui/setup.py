@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 import sys
+import time
 from concurrent.futures import Future
 from pathlib import Path
 from types import FrameType
@@ -149,7 +150,10 @@ class PolarSync:
         self.told_leftovers: Set[int] = set()
         self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
-        self._watch_keys: Set[str] = set()
+        # What the watcher reported and no sync took yet: each key with the
+        # time.monotonic() at which it has been quiet long enough.
+        self._watch_due: Dict[str, float] = {}
+        self._watch_since = 0.0  # when the oldest of them (or the last partial flush) came
         self._watch_in_place: Set[str] = set()  # of those, rewritten in place (watcher.in_place)
         self._debounce = QTimer(mw)
         self._debounce.setSingleShot(True)
@@ -312,7 +316,7 @@ class PolarSync:
         self.closing_cause = closing_cause()  # (for the log's words of a sync it stops)
         self.stop_watcher()
         self._debounce.stop()
-        self._watch_keys.clear()
+        self._watch_due.clear()
         self._watch_in_place.clear()
         self._release_timer.stop()
         self.deferred.clear()
@@ -336,17 +340,25 @@ class PolarSync:
 
     def start_watcher(self) -> None:
         self.stop_watcher()
+        if not self.settings.watch:
+            return
         root = self.data_dir()
-        if not self.settings.watch or (root.exists() and not root.is_dir()):
-            return  # an export does not change while Anki runs
-        if root.is_dir() and export_in_folder(root) is not None:
-            return  # nor does one unpacked, or in the folder
+        # Every look at the folder happens on the watcher's own thread: on a
+        # slow share the baseline of 1,000 documents takes seconds, a dead
+        # hard-mounted one never answers, and Anki's window must not wait.
         # A folder not there (a USB drive not plugged in yet) is polled
         # until it is: then its changes come in by themselves.
         self.watch_root = str(root)
-        self.watcher = LibraryWatcher(self.watch_root, self._on_change_from_thread, self._log_watcher)
-        self.watcher.start()
-        self.log.info("watching %s (%s)", root, self.watcher.mode)
+        self.watcher = LibraryWatcher(self.watch_root, self._on_change_from_thread, self._log_watcher,
+                                      wanted=lambda: _worth_watching(root), on_started=self._watcher_started)
+        self.watcher.start_in_background()
+
+    def _watcher_started(self, watcher: LibraryWatcher) -> None:
+        # On the watcher's starting thread: only the Python log.
+        if watcher.idle:
+            self.log.info("not watching %s: an export does not change while Anki runs", watcher.root)
+        else:
+            self.log.info("watching %s (%s)", watcher.root, watcher.mode or "nothing")
 
     def stop_watcher(self) -> None:
         watcher, self.watcher = self.watcher, None
@@ -385,19 +397,50 @@ class PolarSync:
                    in_place: FrozenSet[str] = frozenset()) -> None:
         if watcher is not self.watcher:
             return  # from a watcher stopped since
-        self._watch_keys |= keys
         self._watch_in_place |= in_place
-        # Restarting the timer on every event: sync once Polar has been
-        # quiet for watch_debounce_ms (one save is several events), counted
-        # from the save itself.
-        self._debounce.start(wait_ms)
+        # Sync once Polar has been quiet for watch_debounce_ms (one save is
+        # several events), counted from the save itself.
+        self._watch_wait(keys, wait_ms)
+
+    def _watch_wait(self, keys: FrozenSet[str], wait_ms: int, at_least: bool = False) -> None:
+        """``keys`` are synced once quiet for ``wait_ms`` more (``at_least``:
+        not sooner than they already were). The timer is restarted by every
+        report, but a document written again and again (a client writing it
+        in chunks) holds up only itself: the others are synced within
+        _WATCH_CAP_MS of their first report."""
+        now = time.monotonic()
+        if not self._watch_due:
+            self._watch_since = now
+        due = now + wait_ms / 1000
+        for key in keys:
+            self._watch_due[key] = max(self._watch_due.get(key, 0.0), due) if at_least else due
+        self._arm_watch(now)
+
+    def _arm_watch(self, now: float) -> None:
+        if not self._watch_due:
+            self._debounce.stop()
+            return
+        cap = max(_WATCH_CAP_MS, 4 * self.settings.watch_debounce_ms) / 1000
+        last, first = max(self._watch_due.values()), min(self._watch_due.values())
+        fire = last if last <= self._watch_since + cap else max(self._watch_since + cap, first)
+        self._debounce.start(max(int((fire - now) * 1000) + 1, 0))
 
     def _flush_watch(self) -> None:
-        keys, self._watch_keys = self._watch_keys, set()
-        in_place, self._watch_in_place = frozenset(self._watch_in_place), set()
-        if not keys or mw.col is None:
+        now = time.monotonic()
+        ready = frozenset(k for k, due in self._watch_due.items() if due <= now)
+        if not ready:
+            self._arm_watch(now)  # the timer came early
             return
-        self.runner.request(WATCH, None if ALL in keys else keys, in_place)
+        for key in ready:
+            del self._watch_due[key]
+        in_place = frozenset(self._watch_in_place & ready)
+        self._watch_in_place -= ready
+        if self._watch_due:  # still being written: the rest of the wait starts again
+            self._watch_since = now
+            self._arm_watch(now)
+        if mw.col is None:
+            return
+        self.runner.request(WATCH, None if ALL in ready else set(ready), in_place)
 
     # -- notes open in an editor ----------------------------------------------------
 
@@ -533,7 +576,7 @@ class PolarSync:
         if not _no_documents(report):
             self._close_library_box()  # found since it said the library was missing (drive plugged back)
         watcher = self.watcher
-        if watcher is not None and watcher.can_do_better and not self.runner.closing:
+        if watcher is not None and watcher.polling_for_folder and not _no_documents(report) and not self.runner.closing:
             self.start_watcher()  # the folder is back: inotify again instead of the poll
         if trigger == MANUAL and outcome.request.only is None and not outcome.failed:
             self.deferred.clear()  # written by hand, editors saved first
@@ -548,8 +591,7 @@ class PolarSync:
             # reports meanwhile. (Imported here: not at Anki's start.)
             from ..sync.read import WRITING_NS
 
-            self._watch_keys |= set(report.being_written)
-            self._debounce.start(max(self._debounce.remainingTime(), WRITING_NS // 1_000_000 + 1000))
+            self._watch_wait(frozenset(report.being_written), WRITING_NS // 1_000_000 + 1000, at_least=True)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")
@@ -631,6 +673,11 @@ class PolarSync:
             ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))
 
 
+# A document written again and again holds up the others' watch sync no
+# longer than this (or four times the debounce setting, if longer).
+_WATCH_CAP_MS = 10_000
+
+
 def _no_documents(report: Any) -> bool:
     """A whole-library sync that found no document and changed nothing."""
     return not report.documents and not report.changed and not report.errors
@@ -668,3 +715,12 @@ def closing_cause() -> str:
             return cause
         frame = frame.f_back
     return ""
+
+
+def _worth_watching(root: Path) -> bool:
+    """Whether the library at ``root`` can change while Anki runs (on the
+    watcher's starting thread): a data directory, there or not yet; not an
+    export, nor one unpacked, nor a folder of them."""
+    if root.exists() and not root.is_dir():
+        return False
+    return not (root.is_dir() and export_in_folder(root) is not None)

@@ -52,6 +52,9 @@ ROOT_MASK = _ENTRIES | IN_DELETE_SELF | IN_MOVE_SELF | _DIR
 DOCUMENT_MASK = _WRITES | _DIR  # Polar: .state.json-<random>, then rename over state.json
 FILES_MASK = _ENTRIES | _DIR  # only to see image/ appear or go
 IMAGE_MASK = _WRITES | _DIR
+# The data directory given as a symlink: its parent, to see the link
+# replaced (``ln -sfn``: a new link renamed over it) or removed.
+LINK_MASK = _ENTRIES | IN_ONLYDIR
 
 _HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len; then the name
 _READ_SIZE = 64 * 1024
@@ -62,7 +65,7 @@ _LIMIT_HINTS = {
     ("inotify_init1", errno.EMFILE): "too many inotify instances or open files",
 }
 
-_ROOT, _DOCUMENT, _FILES, _IMAGE = "root", "document", "files", "image"
+_ROOT, _DOCUMENT, _FILES, _IMAGE, _LINK = "root", "document", "files", "image", "link"
 
 ChangeCallback = Callable[[FrozenSet[str]], None]
 
@@ -141,6 +144,9 @@ class InotifyBackend:
         self.fd = fd
         try:
             self._add(self.root, ROOT_MASK, _ROOT, "", required=True)
+            if os.path.islink(self.root):  # the watches follow the link as it is now
+                parent, link = os.path.split(self.root)
+                self._add(parent or ".", LINK_MASK, _LINK, link)
             self._scan()
             self._wake_r, self._wake_w = os.pipe()  # not inherited by child processes (PEP 446)
             self._thread = threading.Thread(target=self._run, name="polar-sync-inotify", daemon=True)
@@ -290,6 +296,10 @@ class InotifyBackend:
                 self._image_wd = -1
             elif kind == _ROOT:
                 raise _Gone(f"{self.root} was deleted or unmounted")
+            return
+        if kind == _LINK:
+            if name == document:  # the link pointed elsewhere (or removed): polling follows it
+                raise _Gone(f"{self.root} now points elsewhere")
             return
         if kind == _ROOT:
             self._root_event(mask, name, keys)

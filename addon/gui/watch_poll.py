@@ -33,6 +33,8 @@ _COST_FACTOR = 50
 # poll's wall time, so the poll keeps the server busy 10 % of the time at
 # most (a local disk's wall time only says how loaded this machine is).
 _REMOTE_WALL_FACTOR = 10
+# stop() waits this long for a poll under way (a dead share: not for ever).
+_STOP_WAIT = 0.5
 
 
 def _signature(path: str) -> Optional[Signature]:
@@ -78,7 +80,10 @@ class StatPoller:
         self._stopping.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+            # Between two polls it ends at once; a poll stuck on a dead share
+            # is not waited for (the profile closes on the main thread): it
+            # reports nothing once stopped.
+            thread.join(timeout=_STOP_WAIT)
 
     def wait(self) -> float:
         """Seconds between two polls now."""
@@ -100,8 +105,13 @@ class StatPoller:
                 keys = self.poll()
             except Exception:  # never let a surprise end the watching thread
                 continue
-            if keys:
+            if keys and not self._stopping.is_set():
                 self.emit(frozenset(keys))
+
+    def saved_since(self, since_ns: int) -> FrozenSet[str]:
+        """The documents of the last look whose state.json was modified at
+        ``since_ns`` or later (``_saved_since``)."""
+        return frozenset(k for k, sig in self._states.items() if _saved_since(sig[2], since_ns))
 
     def poll(self) -> Set[str]:
         """Look once; the keys that changed since the last look."""
@@ -153,3 +163,34 @@ class StatPoller:
         except OSError:
             paths = []  # gone (or not there yet): every document counts as removed
         self._paths = paths
+
+
+def recent_documents(root: str, since_ns: int, poller: Optional[StatPoller] = None) -> FrozenSet[str]:
+    """The documents whose state.json was modified at ``since_ns`` or later
+    (``_saved_since``): a save made while a watcher started in the
+    background, which its baseline took as already there. From the poller's
+    baseline when there is one, else one stat per document."""
+    if poller is not None:
+        return poller.saved_since(since_ns)
+    found = set()
+    try:
+        with os.scandir(root) as entries:
+            for entry in entries:
+                if is_document_name(entry.name) and entry.is_dir():
+                    sig = _signature(os.path.join(entry.path, "state.json"))
+                    if sig is not None and _saved_since(sig[2], since_ns):
+                        found.add(entry.name)
+    except OSError:
+        pass
+    return frozenset(found)
+
+
+# A save's mtime comes from the kernel's coarse clock (a few ms behind
+# ``time.time_ns``); on a file system of whole-second ticks (FAT: 2 s,
+# HFS+, many shares) it is rounded down to the tick.
+_CLOCK_SLACK_NS = 50_000_000
+
+
+def _saved_since(mtime_ns: int, since_ns: int) -> bool:
+    coarse = mtime_ns % 1_000_000_000 == 0
+    return mtime_ns >= since_ns - (int(_RACY_SECONDS * 1e9) if coarse else _CLOCK_SLACK_NS)

@@ -33,13 +33,14 @@ import errno
 import os
 import sys
 import threading
+import time
 from typing import Any, Callable, FrozenSet, Optional, Tuple
 
 from . import watch_mounts
 from .vendor import load_windows_observer
 from .watch_mounts import remote_filesystem
 from .watch_paths import ALL, change_key
-from .watch_poll import StatPoller
+from .watch_poll import StatPoller, recent_documents
 
 __all__ = ["ALL", "LibraryWatcher", "WatchNote", "backends_for", "change_key"]
 
@@ -163,6 +164,8 @@ class LibraryWatcher:
         platform: Optional[str] = None,
         load_observer: Optional[Callable[[], Any]] = None,
         mountinfo: Optional[str] = None,
+        wanted: Optional[Callable[[], bool]] = None,
+        on_started: Optional[Callable[[LibraryWatcher], None]] = None,
     ) -> None:
         self.root = os.path.abspath(root)
         self.on_change = on_change
@@ -178,47 +181,159 @@ class LibraryWatcher:
         self.waiting_for_folder = False
         self.mode = ""
         self.backend: Any = None
+        # Checked first, on the starting thread: False (an export, a file)
+        # leaves the watcher idle (``mode`` "").
+        self.wanted = wanted
+        self.on_started = on_started  # called on the starting thread once ``mode`` is known
+        self.idle = False
         self._lock = threading.Lock()
         self._stopped = False
+        self._generation = 0  # a start still running when stop() came keeps nothing it made
+        self._started = threading.Event()
+        self._started.set()
+        # A backend that gave up before the start installed it (its thread
+        # runs from backend.start()): handled once it is.
+        self._early_failure: Optional[Tuple[str, str, bool]] = None
 
     def start(self) -> None:
+        """Start on this thread (tests, the bench): ``mode`` is known on return."""
         self.stop()  # never two backends for one watcher
         with self._lock:
             self._stopped = False
-            self.remote = ""
-            self.waiting_for_folder = not os.path.isdir(self.root)
-            if self.waiting_for_folder and POLL in backends_for(self.platform):
-                # Not there (yet): the poll sees it arrive, at one stat a
-                # wait; nothing to say, nothing has failed.
-                poller = self._poller()
-                try:
-                    poller.start()
-                except Exception:  # then the usual order, which logs
-                    pass
-                else:
-                    self.backend, self.mode = poller, poller.name
-                    return
-            for kind in backends_for(self.platform):
-                try:
-                    backend = self._make(kind)
-                    backend.start()
-                except Exception as exc:  # e.g. the inotify watch limit, a missing module
-                    reason, then = _reason(exc), self._then(kind)
-                    self.log(WatchNote(f"cannot watch {self.root} with {kind} ({reason}); {self._next(kind)}",
-                                       WATCH_FAILED, self.root, kind, reason, then, self.poll_seconds))
-                    continue
-                self.backend, self.mode = backend, backend.name
+            self._generation += 1
+            generation = self._generation
+            self._started = started = threading.Event()  # this start's own: an older one ends by itself
+            self.mode = ""
+            self._early_failure = None
+        try:
+            self._begin(generation, None)
+        finally:
+            started.set()
+
+    def start_in_background(self) -> None:
+        """Start on a thread of its own and return at once: every touch of
+        the folder (is it there, which file system, the baseline, a watch per
+        document) can take long on a slow share and hang on a dead one,
+        which must not freeze Anki's window as the profile opens. A save
+        made while the start runs is reported once it has (its mtime is no
+        older than the start: ``recent_documents``)."""
+        self.stop()
+        with self._lock:
+            self._stopped = False
+            self._generation += 1
+            generation = self._generation
+            self._started = started = threading.Event()
+            self.mode = ""
+            self._early_failure = None
+        since_ns = time.time_ns()
+        thread = threading.Thread(target=self._begin_on_thread, args=(generation, since_ns, started),
+                                  name="polar-sync-watch-start", daemon=True)
+        thread.start()
+
+    def wait_started(self, timeout: Optional[float] = None) -> bool:
+        """True once the start has finished (``mode`` known)."""
+        return self._started.wait(timeout)
+
+    def _begin_on_thread(self, generation: int, since_ns: int, started: threading.Event) -> None:
+        try:
+            self._begin(generation, since_ns)
+        except Exception:  # nothing may escape a thread; not watching then
+            pass
+        finally:
+            started.set()
+
+    def _begin(self, generation: int, since_ns: Optional[int]) -> None:
+        wanted = self.wanted is None or self.wanted()
+        waiting = wanted and not os.path.isdir(self.root)
+        if not self._current(generation):
+            return  # stopped (or started again) meanwhile: an older start touches nothing
+        self.remote = ""
+        self.idle = not wanted
+        if self.idle:  # an export: nothing to watch
+            self.mode = ""
+            self._tell_started()
+            return
+        self.waiting_for_folder = waiting
+        if self.waiting_for_folder and POLL in backends_for(self.platform):
+            # Not there (yet): the poll sees it arrive, at one stat a
+            # wait; nothing to say, nothing has failed.
+            poller = self._poller()
+            try:
+                poller.start()
+            except Exception:  # then the usual order, which logs
+                pass
+            else:
+                if self._install(generation, poller):
+                    self._catch_up(since_ns, poller)
                 return
+        for kind in backends_for(self.platform):
+            try:
+                backend = self._make(kind)
+                backend.start()
+            except Exception as exc:  # e.g. the inotify watch limit, a missing module
+                if not self._current(generation):
+                    return
+                reason, then = _reason(exc), self._then(kind)
+                self.log(WatchNote(f"cannot watch {self.root} with {kind} ({reason}); {self._next(kind)}",
+                                   WATCH_FAILED, self.root, kind, reason, then, self.poll_seconds))
+                continue
+            if self._install(generation, backend):
+                self._catch_up(since_ns, backend)
+            return
+        self._tell_started()
+
+    def _current(self, generation: int) -> bool:
+        return not self._stopped and generation == self._generation
+
+    def _install(self, generation: int, backend: Any) -> bool:
+        """Make ``backend`` the one in use, unless stop() (or another start)
+        came meanwhile: then stop it. Whether it was installed."""
+        with self._lock:
+            current = self._current(generation)
+            if current:
+                self.backend, self.mode = backend, backend.name
+            failure, self._early_failure = self._early_failure, None
+        if not current:
+            _stop_quietly(backend)
+            return False
+        self._tell_started()
+        if failure is not None:
+            self._failed(*failure)
+        return True
+
+    def _tell_started(self) -> None:
+        if self.on_started is not None:
+            try:
+                self.on_started(self)
+            except Exception:  # the receiver's problem must not end the start
+                pass
+
+    def _catch_up(self, since_ns: Optional[int], backend: Any) -> None:
+        """A start in the background: the documents saved since it began may
+        be in the backend's baseline (or saved before their folder got its
+        watch) and in no sync yet: report them."""
+        if since_ns is None:
+            return
+        keys = recent_documents(self.root, since_ns, backend if isinstance(backend, StatPoller) else None)
+        if keys:
+            self._emit(keys)
 
     def stop(self) -> None:
+        """Never waits for a start still running (a dead share): that start
+        stops what it made when it ends."""
         with self._lock:
             self._stopped = True
             backend, self.backend = self.backend, None
         if backend is not None:
-            try:
-                backend.stop()
-            except Exception:  # stopping a half-started backend must not raise
-                pass
+            _stop_quietly(backend)
+
+    @property
+    def polling_for_folder(self) -> bool:
+        """Polling only for want of the folder, where the platform has
+        better: once a sync found the library, a restart gets the
+        platform's own notices back. No file-system touch (the main thread
+        asks)."""
+        return self.waiting_for_folder and self.mode == StatPoller.name and backends_for(self.platform)[0] != POLL
 
     @property
     def can_do_better(self) -> bool:
@@ -298,7 +413,12 @@ class LibraryWatcher:
         something may already stand in its place, a symlink to where it went):
         the poll is then only until a sync finds it (``can_do_better``)."""
         with self._lock:
-            if self._stopped or self.backend is None or self.backend.name != kind:
+            if self._stopped:
+                return
+            if self.backend is None:  # not installed yet (a start on its own thread): once it is
+                self._early_failure = (kind, reason, gone)
+                return
+            if self.backend.name != kind:
                 return
             self.waiting_for_folder = gone or not os.path.isdir(self.root)  # deleted, unmounted, pulled out
             self.log(WatchNote(
@@ -325,6 +445,13 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return f"{type(exc).__name__}: {exc}"
+
+
+def _stop_quietly(backend: Any) -> None:
+    try:
+        backend.stop()
+    except Exception:  # stopping a half-started backend must not raise
+        pass
 
 
 def _stop_observer(observer: Any) -> None:

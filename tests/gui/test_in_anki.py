@@ -47,7 +47,7 @@ def test_installed_from_the_ankiaddon_file(anki):
     assert not list(anki.addon_dir.rglob("*.so"))
     # Linux: the add-on's own inotify backend; the bundled watchdog (Windows'
     # backend) is not even imported.
-    assert anki.controller.watcher.mode == "inotify"
+    assert anki.controller.watcher.wait_started(30) and anki.controller.watcher.mode == "inotify"
     import sys
 
     assert not [m for m in sys.modules if m.startswith("polar_sync._vendor")]
@@ -690,7 +690,8 @@ def test_use_a_polar_export_picks_the_file_and_syncs_it(anki, tmp_path):
         # The same documents (by fingerprint): nothing new, no note lost.
         assert outcome.report.created == 0 and outcome.report.deleted == 0
         assert len(anki.notes()) == notes_before
-        assert anki.controller.watcher is None  # an export does not change by itself
+        watcher = anki.controller.watcher  # an export does not change by itself
+        assert watcher is None or (watcher.wait_started(30) and watcher.idle and watcher.backend is None)
         cache = anki.addon_dir / "user_files"
         assert list(cache.glob("state-*.export-cache.sqlite"))
     finally:

@@ -3,16 +3,18 @@ reports on a real Polar tree (real files, real threads, no Anki)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from watchdog.observers import Observer
 
 from addon.gui.watcher import ALL, LibraryWatcher, backends_for
-from tests.gui.watch_helpers import Collector, document_id, polar_tree, touch_state
+from tests.gui.watch_helpers import Collector, document_id, polar_tree, touch_state, wait_until
 
 LINUX = sys.platform.startswith("linux")
 
@@ -314,5 +316,139 @@ def test_a_folder_replaced_by_a_symlink_to_it_is_still_watched(tmp_path):
         collector.keys.clear()
         touch_state(moved, document_id(0))
         assert collector.wait_for(document_id(0))
+    finally:
+        w.stop()
+
+
+class _Stuck:
+    """``os.stat``/``os.path.isdir`` of one path held until released: a share
+    that does not answer (a dead hard-mounted NFS server, a slow SMB one)."""
+
+    def __init__(self, monkeypatch, name: str, path: Path) -> None:
+        self.path = str(path)
+        self.reached, self.release = threading.Event(), threading.Event()
+        real = os.path.isdir if name == "isdir" else os.stat
+        self.real = real
+
+        def stuck(p, *args, **kwargs):
+            if os.fspath(p) == self.path and not self.release.is_set():
+                self.reached.set()
+                self.release.wait(30)
+            return real(p, *args, **kwargs)
+
+        monkeypatch.setattr(os.path if name == "isdir" else os, name, stuck)
+
+
+def _watching_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("polar-sync-") and t.is_alive()]
+
+
+def test_a_start_in_the_background_neither_waits_for_a_folder_that_does_not_answer_nor_keeps_it(
+        monkeypatch, library):
+    """As Anki's profile opens on a dead share: the start returns at once,
+    stop() (the profile closing) too; when the share answers at last, the
+    stopped start keeps nothing running."""
+    stuck = _Stuck(monkeypatch, "isdir", library)
+    others = set(_watching_threads())  # a session Anki's own, when run with the real-Anki tests
+    w = LibraryWatcher(str(library), Collector(), [].append)
+    began = time.perf_counter()
+    w.start_in_background()
+    assert stuck.reached.wait(10)
+    assert time.perf_counter() - began < 1.0 and not w.wait_started(0)
+    began = time.perf_counter()
+    w.stop()
+    assert time.perf_counter() - began < 1.0
+    stuck.release.set()
+    assert w.wait_started(10)
+    assert w.backend is None and wait_until(lambda: set(_watching_threads()) <= others, timeout=10)
+
+
+@pytest.mark.parametrize("platform", [p for p in ("linux", "darwin") if LINUX or p == "darwin"])
+def test_a_save_made_while_a_background_start_looks_at_the_folder_is_reported(monkeypatch, tmp_path, platform):
+    """A save landing while the start runs (inotify: before the document's
+    watch; the poll: before its baseline stat, which then takes the save as
+    already there) is reported once the start is done."""
+    root = tmp_path / "polar"
+    polar_tree(root, documents=3, backups=0)
+    for fp in (document_id(i) for i in range(3)):  # long saved: the catch-up has nothing else to say
+        os.utime(root / fp / "state.json", (1_000_000_000, 1_000_000_000))
+    target = root / document_id(1) / "state.json" if platform == "darwin" else root
+    stuck = _Stuck(monkeypatch, "stat" if platform == "darwin" else "isdir", target)
+    collector = Collector()
+    w = LibraryWatcher(str(root), collector, [].append, platform=platform)
+    w.start_in_background()
+    try:
+        assert stuck.reached.wait(10)
+        touch_state(root, document_id(1))  # the save, while the start is held
+        stuck.release.set()
+        assert w.wait_started(10) and w.mode == ("inotify" if platform == "linux" else "stat-poller")
+        assert collector.wait_for(document_id(1), timeout=10)
+        assert collector.keys == {document_id(1)}  # the others were not saved since
+    finally:
+        w.stop()
+
+
+@pytest.mark.skipif(not LINUX, reason="inotify follows the link only when the watch is made")
+def test_a_data_folder_given_as_a_symlink_pointed_elsewhere_is_followed(tmp_path):
+    """``~/.polar`` a symlink, pointed at another copy while Anki runs (ln
+    -sfn: a new link renamed over it): inotify watched the old target for
+    the rest of the session. Now the watcher polls through the link at
+    once (everything looked at), and a restart watches the new target."""
+    old, new = tmp_path / "old" / "polar", tmp_path / "new" / "polar"
+    polar_tree(old, documents=2, backups=0)
+    polar_tree(new, documents=2, backups=0)
+    link = tmp_path / "polar-link"
+    link.symlink_to(old, target_is_directory=True)
+    collector, logs = Collector(), []
+    w = LibraryWatcher(str(link), collector, logs.append)
+    w.start()
+    try:
+        assert w.mode == "inotify"
+        temporary = tmp_path / "polar-link.new"
+        temporary.symlink_to(new, target_is_directory=True)
+        os.replace(temporary, link)
+        assert collector.wait_for(ALL, timeout=10)
+        assert w.mode == "stat-poller" and w.polling_for_folder
+        collector.clear()
+        touch_state(new, document_id(1))
+        assert collector.wait_for(document_id(1))
+    finally:
+        w.stop()
+    w.start()
+    try:
+        assert w.mode == "inotify"
+        collector.clear()
+        touch_state(old, document_id(0))  # the old target is no longer watched
+        touch_state(new, document_id(1))
+        assert collector.seen_until(document_id(1)) == {document_id(1)}
+    finally:
+        w.stop()
+
+
+@pytest.mark.skipif(not LINUX, reason="runs the real inotify backend")
+def test_a_backend_giving_up_before_its_start_is_done_still_falls_back_to_the_poll(monkeypatch, tmp_path):
+    """The folder deleted in the instant between inotify's start and the
+    watcher taking it in use (a start on its own thread can take long): the
+    failure is not lost, the poll takes over."""
+    from addon.gui import watch_inotify
+
+    root = tmp_path / "polar"
+    polar_tree(root, documents=2, backups=0)
+    real_start = watch_inotify.InotifyBackend.start
+
+    def start_then_lose_the_folder(backend):
+        real_start(backend)
+        gone = tmp_path / "gone"
+        root.rename(gone)
+        assert wait_until(lambda: not backend._thread.is_alive(), timeout=10)  # it has reported
+
+    monkeypatch.setattr(watch_inotify.InotifyBackend, "start", start_then_lose_the_folder)
+    collector, logs = Collector(), []
+    w = LibraryWatcher(str(root), collector, logs.append)
+    w.start_in_background()
+    try:
+        assert w.wait_started(10)
+        assert wait_until(lambda: w.mode == "stat-poller", timeout=10), w.mode
+        assert w.waiting_for_folder and collector.wait_for(ALL, timeout=10) and len(logs) == 1
     finally:
         w.stop()

@@ -4,6 +4,7 @@ leaves Anki working, polling, and the reason in the sync log."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sys
 
@@ -17,16 +18,25 @@ pytestmark = [
 ]
 
 
+def _restart(controller) -> None:
+    """As a new Polar folder in the settings does; the watcher starts on a
+    thread of its own: wait until it has."""
+    controller.start_watcher()
+    assert controller.watcher is not None and controller.watcher.wait_started(30)
+
+
 def test_inotify_refused_polls_and_says_so_in_the_sync_log(anki, monkeypatch):
     inotify = sys.modules.get("polar_sync.gui.watch_inotify")
-    assert inotify is not None and anki.controller.watcher.mode == "inotify"
+    anki.settle()  # run first, this file can meet the startup sync still going (wait_synced would take it)
+    assert inotify is not None and anki.controller.watcher.wait_started(30)
+    assert anki.controller.watcher.mode == "inotify"
 
     def refused() -> None:
         raise OSError(errno.EMFILE, "inotify_init1: Too many open files (too many inotify instances or open files)")
 
     monkeypatch.setattr(inotify, "_load_libc", refused)
     try:
-        anki.controller.start_watcher()
+        _restart(anki.controller)
         assert anki.controller.watcher.mode == "stat-poller"
         log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
         assert "too many inotify instances" in log and "polling every" in log
@@ -46,7 +56,7 @@ def test_inotify_refused_polls_and_says_so_in_the_sync_log(anki, monkeypatch):
         assert outcome.request.trigger == "watch"
     finally:
         monkeypatch.undo()
-        anki.controller.start_watcher()
+        _restart(anki.controller)
     assert anki.controller.watcher.mode == "inotify"
 
 
@@ -71,15 +81,18 @@ def test_no_way_to_watch_says_so_in_a_tooltip(anki, monkeypatch, qtbot):
     monkeypatch.setattr(inotify, "_load_libc", refused)
     monkeypatch.setattr(watcher, "StatPoller", Broken)
     try:
-        anki.controller.start_watcher()
+        _restart(anki.controller)
         assert anki.controller.watcher.mode == ""
-        qtbot.waitUntil(lambda: utils._tooltipLabel is not None, timeout=5000)
+        # (The tooltip comes from the watcher's starting thread through the
+        # main thread: another one, the last sync's, may still be up.)
+        qtbot.waitUntil(lambda: utils._tooltipLabel is not None and "cannot watch" in utils._tooltipLabel.text(),
+                        timeout=5000)
         text = utils._tooltipLabel.text()
         assert "cannot watch the Polar folder" in text and "Tools ▸ Sync from Polar" in text, text
     finally:
         monkeypatch.undo()
         utils.closeTooltip()
-        anki.controller.start_watcher()
+        _restart(anki.controller)
     assert anki.controller.watcher.mode == "inotify"
 
 
@@ -93,7 +106,7 @@ def test_a_polar_folder_on_a_network_share_is_polled_from_the_start(anki, monkey
                      "- nfs4 nas:/export/polar rw,vers=4.2\n", encoding="utf-8")
     monkeypatch.setattr(mounts, "MOUNTINFO", str(table))
     try:
-        anki.controller.start_watcher()
+        _restart(anki.controller)
         assert anki.controller.watcher.mode == "stat-poller"
         log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
         entry = log.strip().rsplit("\n\n", 1)[-1]
@@ -110,7 +123,7 @@ def test_a_polar_folder_on_a_network_share_is_polled_from_the_start(anki, monkey
         assert anki.wait_synced(before).request.trigger == "watch"
     finally:
         monkeypatch.undo()
-        anki.controller.start_watcher()
+        _restart(anki.controller)
     assert anki.controller.watcher.mode == "inotify"
 
 
@@ -154,7 +167,7 @@ def test_a_library_unplugged_and_plugged_back_opens_no_window_and_closes_a_stale
         # ... and the system's notices are back (the poll was only for the gap)
         anki.anki.wait_until(lambda: c.watcher.mode == "inotify", what="inotify again")
     finally:
-        anki.controller.start_watcher()
+        _restart(anki.controller)
     assert anki.controller.watcher.mode == "inotify"
 
 
@@ -175,7 +188,7 @@ def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(
     monkeypatch.setattr(c, "show_notice", lambda text, on_click: (shown.append(text), show_notice(text, on_click))[1])
     try:
         anki.settle()
-        c.start_watcher()
+        _restart(c)
         assert c.watcher.mode == "stat-poller"
         doc = Doc(anki.library, "1GuiCopiedDoc00000001", title="Copied over the share")
         doc.card("1GuiC1", basic("<p>Copied card one?</p>", "<p>yes</p>"))
@@ -212,12 +225,13 @@ def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(
         # Left broken (the copy died): reported once it is a few seconds old.
         doc.path.write_bytes(data[: len(data) // 2])
         anki.anki.wait_until(lambda: shown, timeout=60, what="the notice of a file left broken")
-        log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text(encoding="utf-8")
-        assert "1GuiCopiedDoc00000001/state.json: not a readable Polar document" in log
+        # (The log is written on its own thread: perhaps just after the notice.)
+        anki.anki.wait_until(lambda: "1GuiCopiedDoc00000001/state.json: not a readable Polar document"
+                             in log_path.read_text(encoding="utf-8"), what="the sync log's line")
     finally:
         doc.write(atomic=True)
         monkeypatch.undo()
-        c.start_watcher()
+        _restart(c)
         anki.settle()
     assert c.watcher.mode == "inotify"
 
@@ -236,7 +250,7 @@ def test_a_drive_plugged_in_after_anki_opened_is_watched_from_then_on(anki):
     log_path = anki.addon_dir / "user_files" / "sync-log.txt"
     try:
         log_before = log_path.read_text(encoding="utf-8")
-        c.start_watcher()  # as the profile opens
+        _restart(c)  # as the profile opens
         assert c.watcher is not None and c.watcher.mode == "stat-poller"
         assert log_path.read_text(encoding="utf-8") == log_before  # nothing failed: nothing to say
         doc = Doc(away, "1GuiPluggedDoc0000001", title="Saved while away")
@@ -252,7 +266,7 @@ def test_a_drive_plugged_in_after_anki_opened_is_watched_from_then_on(anki):
         assert anki.wait_synced(before).request.trigger == "watch"
         anki.anki.wait_until(lambda: c.watcher.mode == "inotify", what="inotify once the folder is there")
     finally:
-        c.start_watcher()
+        _restart(c)
     assert c.watcher.mode == "inotify"
 
 
@@ -277,14 +291,14 @@ def test_the_watcher_leaves_no_thread_behind_when_its_folder_changes_or_the_prof
         before = c.runner.finished_count
         anki.set_config(data_dir=str(link))
         anki.wait_synced(before)  # a new folder syncs as if asked for
-        assert c.watcher is not old and c.watcher.root == str(link)
+        assert c.watcher is not old and c.watcher.root == str(link) and c.watcher.wait_started(30)
         assert not old_thread.is_alive() and old.backend is None
         assert len(_watching_threads()) == 1
     finally:
         before = c.runner.finished_count
         anki.set_config(data_dir=str(anki.library))
         anki.wait_synced(before)
-    assert len(_watching_threads()) == 1
+    assert c.watcher.wait_started(30) and len(_watching_threads()) == 1
 
     mw.unloadProfileAndShowProfileManager()
     anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
@@ -295,7 +309,7 @@ def test_the_watcher_leaves_no_thread_behind_when_its_folder_changes_or_the_prof
         mw.onOpenProfile()
         anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
         anki.settle()
-    assert c.watcher.mode == "inotify" and len(_watching_threads()) == 1
+    assert c.watcher.wait_started(30) and c.watcher.mode == "inotify" and len(_watching_threads()) == 1
 
 
 def test_a_cloud_client_replacing_every_document_at_once_makes_one_quiet_sync(anki):
@@ -355,3 +369,144 @@ def test_saves_while_a_sync_cannot_run_make_one_sync_afterwards(anki):
     anki.settle()
     assert c.runner.finished_count == before + 1
     assert outcome.request.trigger == "watch" and outcome.request.only == {p.name for p in docs}
+
+
+def test_a_polar_folder_that_does_not_answer_never_holds_up_anki(anki, monkeypatch):
+    """The Polar folder on a share that stopped answering (a hard-mounted NFS
+    server gone, a sleeping NAS): every look at it hangs. Starting the
+    watcher (the profile opening, a new folder in the settings) and stopping
+    it (the profile closing) return at once; once the share answers again
+    the folder is watched, and a save made meanwhile comes in."""
+    import threading
+    import time
+
+    c = anki.controller
+    anki.settle()
+    library = str(anki.library)
+    real_stat = os.stat
+    answering = threading.Event()
+    asked = threading.Event()
+
+    def dead_share(path, *args, **kwargs):
+        if os.fspath(path) == library and not answering.is_set():
+            asked.set()
+            answering.wait(60)
+        return real_stat(path, *args, **kwargs)
+
+    release = threading.Timer(5.0, answering.set)  # the old code waited for this on Anki's main thread
+    monkeypatch.setattr(os, "stat", dead_share)
+    try:
+        release.start()
+        began = time.perf_counter()
+        c.start_watcher()
+        started_in = time.perf_counter() - began
+        assert asked.wait(10)
+        began = time.perf_counter()
+        c.stop_watcher()  # as the profile closes
+        stopped_in = time.perf_counter() - began
+        assert started_in < 1.0 and stopped_in < 1.0, (started_in, stopped_in)
+        c.start_watcher()  # opened again, the share still silent
+        assert not c.watcher.wait_started(0.5)
+        before = c.runner.finished_count
+        doc = Doc(anki.library, "1GuiDeadShareDoc00001", title="Saved while the share was silent")
+        doc.card("1GuiDS1", basic("<p>Saved while the share was silent?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        answering.set()
+        assert c.watcher.wait_started(30) and c.watcher.mode == "inotify"
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Saved while the share was silent?*"'),
+                             what="the save made while the watcher started")
+        assert anki.wait_synced(before).request.trigger == "watch"
+    finally:
+        answering.set()
+        release.cancel()
+        monkeypatch.undo()
+        _restart(c)
+    assert c.watcher.mode == "inotify"
+
+
+def test_a_document_written_again_and_again_does_not_hold_up_the_others(anki):
+    """A client rewriting one document in place every 0.15 s, in chunks (a
+    sync client, a script): each write restarts the watch debounce, and the
+    document saved in Polar meanwhile waited as long as that went on. Now
+    it comes within the cap (10 s here), while the other is still being
+    written; that one comes once quiet."""
+    import threading
+    import time
+
+    anki.settle()
+    busy = Doc(anki.library, "1GuiChunkedDoc0000001", title="Chunked")
+    busy.card("1GuiCh1", basic("<p>Written in chunks?</p>", "<p>yes</p>"))
+    data = json.dumps(busy.meta, separators=(",", ":")).encode()
+    (anki.library / busy.fp).mkdir()
+    stop = threading.Event()
+
+    def chunks() -> None:
+        while not stop.is_set():
+            with open(busy.path, "wb") as f:
+                f.write(data[: len(data) // 2])
+                f.flush()
+                stop.wait(0.05)
+                f.write(data[len(data) // 2:])
+            stop.wait(0.1)  # a write closed every 0.15 s: within the session's 300 ms debounce
+
+    writer = threading.Thread(target=chunks, daemon=True)
+    writer.start()
+    try:
+        anki.anki.process(1.0)
+        saved = time.monotonic()
+        doc = Doc(anki.library, "1GuiBesideChunked0001", title="Beside")
+        doc.card("1GuiBc1", basic("<p>Saved beside a busy one?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Saved beside a busy one?*"'), timeout=30,
+                             what="the document saved beside the busy one")
+        waited = time.monotonic() - saved
+        assert writer.is_alive() and waited < 14, waited
+        assert not anki.mw.col.find_notes('"front:*Written in chunks?*"')  # still being written
+    finally:
+        stop.set()
+        writer.join(5)
+    anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Written in chunks?*"'), what="the busy one, quiet")
+    anki.settle()
+
+
+def test_a_polar_folder_given_as_a_symlink_follows_the_link_pointed_elsewhere(anki, tmp_path):
+    """The Polar folder set as a symlink (into Dropbox, onto another disk),
+    and the link pointed at another copy while Anki runs (``ln -sfn``):
+    the old target stayed watched for the session and a save in the new
+    one never came. Now the watcher follows the link, and the save syncs."""
+    import shutil
+
+    c = anki.controller
+    anki.settle()
+    copy = tmp_path / "elsewhere" / "polar"
+    shutil.copytree(anki.library, copy, symlinks=True)
+    link = tmp_path / "polar-link"
+    link.symlink_to(anki.library, target_is_directory=True)
+    doc = Doc(copy, "1GuiRelinkedDoc000001", title="Relinked")
+    doc.card("1GuiRl1", basic("<p>Saved behind the new link?</p>", "<p>yes</p>"))
+    try:
+        before = c.runner.finished_count
+        anki.set_config(data_dir=str(link))
+        anki.wait_synced(before)
+        first = c.watcher
+        assert first.wait_started(30) and first.mode == "inotify"
+        repointed = tmp_path / "polar-link.new"
+        repointed.symlink_to(copy, target_is_directory=True)
+        os.replace(repointed, link)
+        anki.anki.wait_until(lambda: c.watcher is not first and c.watcher.mode == "inotify",
+                             what="inotify on the link's new target")
+        anki.settle()
+        before = c.runner.finished_count
+        doc.write(atomic=True)
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Saved behind the new link?*"'),
+                             what="the save behind the new link")
+        assert anki.wait_synced(before).request.trigger == "watch"
+    finally:
+        twin = Doc(anki.library, doc.fp, title="Relinked")  # the same document in the session's library
+        twin.card("1GuiRl1", basic("<p>Saved behind the new link?</p>", "<p>yes</p>"))
+        twin.write()
+        before = c.runner.finished_count
+        anki.set_config(data_dir=str(anki.library))
+        anki.wait_synced(before)
+        anki.settle()
+    assert c.watcher.wait_started(30) and c.watcher.mode == "inotify"

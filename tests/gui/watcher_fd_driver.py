@@ -59,6 +59,7 @@ def main() -> None:
             doc.write(atomic=True)
             anki.wait_until(lambda: anki.mw.col.find_notes(f'"front:*{front}*"'), what=front)
 
+        c.watcher.wait_started(60)
         out["inotify"] = {"mode": c.watcher.mode, "watches": c.watcher.backend.watch_count(),
                           "open_fds": open_fds()}
         save_and_wait("1LowFdInotify000000001", "Seen by inotify")
