@@ -44,6 +44,12 @@ def _note(anki: Any, card_id: str) -> Any:
     return col.get_note(nid) if nid else None
 
 
+def _own_errors(report: Any, *docs: str) -> List[Any]:
+    """The report's errors about these documents (the session's library
+    holds a document an earlier test left broken on purpose)."""
+    return [e for e in report.errors if e.get("document") in docs]
+
+
 def test_a_sync_asked_for_during_check_database_waits_for_it_and_anki_stays_responsive(anki):
     anki.settle()
     anki.set_config(watch=False)
@@ -82,7 +88,8 @@ def test_a_sync_asked_for_during_check_database_waits_for_it_and_anki_stays_resp
         probe.stop()
 
         assert any(busy and levels >= 1 for levels, busy in seen), "the sync never overlapped the check"
-        assert outcome.report.created == 1 and not outcome.report.errors, outcome.report.errors
+        assert outcome.report.created == 1, outcome.report
+        assert not _own_errors(outcome.report, "1GuiStatesCheckDb001"), outcome.report.errors
         assert _note(anki, "1GuiSCD1") is not None
         assert stall < 1.0, f"Anki's window stalled {stall:.2f} s"
         assert mw.col.fix_integrity()[1]
@@ -140,4 +147,4 @@ def test_disabled_and_enabled_again_in_tools_addons_without_a_restart_goes_on_sy
     actions = [a.text() for a in mw.form.menuTools.actions()]
     assert actions.count("Sync from Polar") == 1, actions
     again = anki.trigger_and_wait("Sync from Polar")
-    assert not again.report.changed and not again.report.errors
+    assert not again.report.changed and not _own_errors(again.report, "1GuiStatesToggle001")

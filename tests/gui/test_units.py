@@ -231,8 +231,8 @@ def test_notes_made_again_after_the_collection_was_replaced_are_not_called_delet
     row = {"code": "made_again_replaced", "count": 8000, "path": "polar", "message": "..."}
     data = {"created": 8000, "warnings": [row], "errors": [], "conflicts": []}
     assert replaced_away_count(data) == 8000
-    assert notice_text(data) == "Polar Sync: 8000 new notes; 8000 notes made again after the collection was replaced."
-    assert explain(row).startswith("8000 notes an earlier sync had made were made again: they were not in")
+    assert notice_text(data) == "Polar Sync: 8,000 new notes; 8,000 notes made again after the collection was replaced."
+    assert explain(row).startswith("8,000 notes an earlier sync had made were made again: they were not in")
     assert "Anki has no record of deleting them" in explain(row) and "delete it in Polar" not in explain(row)
 
 
