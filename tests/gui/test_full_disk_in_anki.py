@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.mounts import tmpfs
 from tests.polar_factory import copy_sample_library
 
 pytestmark = pytest.mark.anki
@@ -27,13 +28,7 @@ def test_a_full_disk_under_anki_is_told_once_in_the_addons_words(tmp_path, mode)
     which Anki showed as its own box ("Your computer's storage may be
     full…") over the add-on's notice. readonly (the add-on's user_files
     folder): "an unexpected error in the add-on … please report it"."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(disk)],
-                          capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "48m") as disk:
         addon_file = tmp_path / "polar_sync.ankiaddon"
         subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon_file)],
                        check=True, stdout=subprocess.DEVNULL)
@@ -44,8 +39,6 @@ def test_a_full_disk_under_anki_is_told_once_in_the_addons_words(tmp_path, mode)
              str(addon_file), str(result), mode],
             capture_output=True, text=True, timeout=600, cwd=ROOT,
         )
-    finally:
-        subprocess.run(["umount", str(disk)], check=False)
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-4000:]
     seen = json.loads(result.read_text())

@@ -17,6 +17,7 @@ from typing import Iterator
 
 import pytest
 
+from tests.mounts import mounted
 from tests.polar_factory import Doc, basic, copy_sample_library
 from tests.reliability.cli_run import Paused, cli, dump, listing
 
@@ -74,15 +75,8 @@ def ext4_disk(tmp_path: Path) -> Iterator[Path]:
     with open(image, "wb") as fh:
         fh.truncate(64 * 1024 * 1024)
     subprocess.run(["mkfs.ext4", "-q", str(image)], check=True)
-    mount.mkdir()
-    made = subprocess.run(["mount", "-o", "loop,errors=remount-ro", str(image), str(mount)],
-                          capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a loop device here: {made.stderr.strip()}")
-    try:
+    with mounted(mount, ["-o", "loop,errors=remount-ro", str(image)], "a loop device"):
         yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def _turn_read_only(mount: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Iterator
 
 import pytest
 
+from tests.mounts import tmpfs
 from tests.polar_factory import Doc, basic, copy_sample_library
 from tests.reliability.cli_run import Paused, cli, dump, listing
 
@@ -60,16 +61,8 @@ def test_a_signal_while_the_cli_exits_after_a_complete_sync_keeps_its_outcome(tm
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """An 8 MB tmpfs, to be filled but a few KB (root only; skipped elsewhere)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "8m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def _fill(mount: Path, leave: int) -> None:
