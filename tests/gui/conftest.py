@@ -198,3 +198,13 @@ def _no_stray_modal(request: pytest.FixtureRequest) -> Iterator[None]:
 
     box = getattr(aqt.errors, "_mbox", None)
     assert box is None or not box.isVisible(), f"Anki showed an error: {box.text()}"
+
+
+@pytest.fixture
+def lang() -> Iterator[Any]:
+    """``lang("de")``: the add-on's words in that language for this test
+    (``i18n.force``), Anki's own after it."""
+    from addon.gui import i18n
+
+    yield i18n.force
+    i18n.force(None)

@@ -13,15 +13,6 @@ from addon.gui.i18n import LANGUAGES, ntr, tr
 from tools import i18n_check
 
 
-@pytest.fixture
-def lang():
-    def use(code):
-        i18n.force(code)
-
-    yield use
-    i18n.force(None)
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_string_is_translated_with_its_placeholders(language):
     assert i18n_check.problems(language) == []

@@ -29,13 +29,6 @@ ANKI_CODES = {"en": "en_US", "de": "de_DE", "es": "es_ES", "fr": "fr_FR", "pt_BR
               "zh_CN": "zh_CN"}
 
 
-@pytest.fixture
-def lang():
-    def use(code):
-        i18n.force(code)
-
-    yield use
-    i18n.force(None)
 
 
 @pytest.mark.parametrize("language", sorted(EXPECTED))
