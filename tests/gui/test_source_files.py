@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.gui.test_source_link import _READY, _js
+from tests.gui.test_source_link import _js, _show_answer
 from tests.polar_factory import Doc, basic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
@@ -124,32 +124,6 @@ def library_with_files(anki: Any) -> Any:
     yield anki
     anki.controller.source_links.close()
     anki.mw.moveToState("deckBrowser")
-
-
-def _show_answer(anki: Any, front: str) -> Any:
-    """The card ``front``'s answer in the reviewer. (The first time in a
-    session Anki's own refresh after the sync could take the main window
-    back to the deck list while the reviewer loaded: asked again then.)"""
-    mw = anki.mw
-    col = mw.col
-    cid = col.find_cards(f'"front:*{front}*"')[0]
-    col.decks.select(col.get_card(cid).did)
-    seen = []
-    for _ in range(3):
-        mw.moveToState("review")
-        try:
-            anki.anki.wait_until(lambda: mw.state == "review" and _js(anki, _READY), 20, "the reviewer")
-            break
-        except TimeoutError:
-            seen.append(mw.state)
-    else:
-        raise TimeoutError(f"the reviewer never showed; the main window was in {seen}")
-    reviewer = mw.reviewer
-    reviewer.card = col.get_card(cid)
-    reviewer._showQuestion()
-    reviewer._showAnswer()
-    anki.anki.wait_until(lambda: _js(anki, "!!document.getElementById('answer')"), what="the answer")
-    return reviewer.card
 
 
 def _open(anki: Any, front: str) -> Any:

@@ -72,12 +72,26 @@ def _write_library(library: Path) -> None:
 
 
 def _show_answer(session: Any, front: str) -> Any:
+    """The card ``front``'s answer in the reviewer. Anki's window is made
+    the active one first (Anki redraws the reviewer only then, and an
+    earlier test's window may have been the last active one), and the
+    reviewer is asked for again when Anki's own refresh after a sync took
+    the main window back to the deck list while the reviewer loaded."""
     mw = session.mw
     col = mw.col
     cid = col.find_cards(f'"front:*{front}*"')[0]
     col.decks.select(col.get_card(cid).did)
-    mw.moveToState("review")
-    _wait_js(session, _READY)
+    mw.activateWindow()
+    seen = []
+    for _ in range(3):
+        mw.moveToState("review")
+        try:
+            session.anki.wait_until(lambda: mw.state == "review" and _js(session, _READY), 20, "the reviewer")
+            break
+        except TimeoutError:
+            seen.append(mw.state)
+    else:
+        raise TimeoutError(f"the reviewer never showed; the main window was in {seen}")
     reviewer = mw.reviewer
     reviewer.card = col.get_card(cid)
     reviewer._showQuestion()

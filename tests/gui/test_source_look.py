@@ -13,36 +13,22 @@ session's library, and test_in_anki wants the startup sync to be the last.)
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
+from tests.gui.test_source_link import _js
+from tests.gui.test_source_link import _show_answer as show_answer
 from tests.polar_factory import Doc, basic
 
 pytestmark = pytest.mark.anki
 
 FP = "1LookLongTitleDoc00001"
 RTL_FP = "1LookHebrewDoc0000001"
-_READY = "typeof _showQuestion === 'function' && !!document.getElementById('qa')"
-
-
-def _js(session: Any, script: str) -> Any:
-    box: Dict[str, Any] = {}
-    session.mw.reviewer.web.evalWithCallback(script, lambda value: box.__setitem__("v", value))
-    session.anki.wait_until(lambda: "v" in box, what=f"the reviewer to answer {script!r}")
-    return box["v"]
-
-
 def _show_answer(session: Any, front: str) -> None:
-    mw = session.mw
-    col = mw.col
-    cid = col.find_cards(f'"front:*{front}*"')[0]
-    col.decks.select(col.get_card(cid).did)
-    mw.moveToState("review")
-    session.anki.wait_until(lambda: _js(session, _READY), what="the reviewer's page")
-    mw.reviewer.card = col.get_card(cid)
-    mw.reviewer._showQuestion()
-    mw.reviewer._showAnswer()
+    """The card's answer in the reviewer (test_source_link's way), its
+    context block drawn."""
+    show_answer(session, front)
     session.anki.wait_until(lambda: _js(session, "!!document.querySelector('#qa .polar-context')"),
                             what="the answer's context")
 
