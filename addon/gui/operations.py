@@ -90,6 +90,10 @@ class SyncRequest:
     # Documents the watcher saw rewritten in place (not replaced): one that
     # cannot be parsed just after is taken as a copy still running.
     in_place: FrozenSet[str] = frozenset()
+    # Only if the library is there (a folder newly chosen in the settings):
+    # else dropped without a word. Looked at when it starts, off Anki's
+    # main thread with the rest of its looks at the folder.
+    if_there: bool = False
 
     @property
     def dry_run(self) -> bool:
@@ -100,7 +104,7 @@ class SyncRequest:
             return None
         only = None if self.only is None or other.only is None else self.only | other.only
         trigger = max(self.trigger, other.trigger, key=_RANK.__getitem__)
-        return SyncRequest(trigger, only, self.in_place | other.in_place)
+        return SyncRequest(trigger, only, self.in_place | other.in_place, self.if_there and other.if_there)
 
 
 # Closing Anki waits this long at most for a running sync to reach its next
@@ -251,6 +255,8 @@ class SyncRunner:
         self._generation = 0
         self._closing = False
         self._in_flight = False  # one of our QueryOps/CollectionOps is running
+        # A background sync's look at the folder under way (_start): its token.
+        self._looking: Optional[object] = None
         # The finished sync's log entry being written on the log's thread
         # (synclog.append_later): the runner stays busy until it is on disk.
         self._log_landing: Optional[Future[None]] = None
@@ -264,9 +270,9 @@ class SyncRunner:
 
     # -- queue ---------------------------------------------------------------
 
-    def request(self, trigger: Trigger, only: Optional[Set[str]] = None, in_place: FrozenSet[str] = frozenset()
-                ) -> None:
-        self._enqueue(SyncRequest(trigger, None if only is None else frozenset(only), in_place))
+    def request(self, trigger: Trigger, only: Optional[Set[str]] = None, in_place: FrozenSet[str] = frozenset(),
+                if_there: bool = False) -> None:
+        self._enqueue(SyncRequest(trigger, None if only is None else frozenset(only), in_place, if_there))
         self.pump()
 
     def _enqueue(self, new: SyncRequest, front: bool = False) -> None:
@@ -330,6 +336,9 @@ class SyncRunner:
         self._generation += 1
         self._quiet_timer.stop()
         self.waiting = ""
+        if self._looking is not None:  # a look at a folder that does not answer: its answer is dropped
+            self._looking = None
+            self.busy = False
         if not self._in_flight:
             self._log_landed_now()
             return  # idle, or waiting for editors to save: dropped when they answer
@@ -408,9 +417,59 @@ class SyncRunner:
         except Exception as exc:
             self._fail(req, exc, started)
             return
-        wanted_label = tr("p. {page}")  # (the catalogue is the main thread's)
+        interactive = req.trigger in INTERACTIVE
+        if interactive and not req.if_there:
+            self._read(req, started, generation, settings, state_path, source, True)
+            return
         # A first read of an export can take minutes: shown whoever asked.
-        shown = req.trigger in INTERACTIVE or export_needs_reading(source, beside(state_path))
+        # Whether that is ahead (and whether the folder is there at all) is a
+        # look at the Polar folder, made on a thread of its own: on a share
+        # that stopped answering (a dead hard-mounted NFS server) it hangs,
+        # and Anki's window froze with it at the profile's open (the startup
+        # sync) or at a new folder's OK in the settings, until the share answered.
+        token = self._looking = object()
+        cache = beside(state_path)
+
+        def look() -> None:
+            try:
+                there = not req.if_there or source.exists()
+            except OSError:  # (unreadable: the sync's reading says so)
+                there = True
+            try:
+                shown = interactive or (there and export_needs_reading(source, cache))
+            except Exception:  # (unreadable: the sync's reading says so, in the report)
+                shown = False
+            try:
+                self.mw.taskman.run_on_main(lambda: self._looked(
+                    token, req, started, generation, settings, state_path, source, shown if there else None))
+            except RuntimeError:  # Anki is shutting down
+                pass
+
+        threading.Thread(target=look, name="polar-sync-look", daemon=True).start()
+
+    def _looked(self, token: object, req: SyncRequest, started: float, generation: int, settings: Any,
+                state_path: Path, source: Path, shown: Optional[bool]) -> None:
+        """(Main thread.) The look at the folder came back: read, unless
+        the profile closed meanwhile (shut_down freed the runner then), the
+        collection closed for a moment (the request waits for it again) or
+        the folder a request wanted there is not (``shown`` None: dropped)."""
+        if token is not self._looking or generation != self._generation:
+            return
+        self._looking = None
+        if shown is None:
+            self.busy = False
+            self.pump()
+            return
+        if self.mw.col is None or self._holds:
+            self.busy = False
+            self._enqueue(req, front=True)
+            self.pump()
+            return
+        self._read(req, started, generation, settings, state_path, source, shown)
+
+    def _read(self, req: SyncRequest, started: float, generation: int, settings: Any, state_path: Path,
+              source: Path, shown: bool) -> None:
+        wanted_label = tr("p. {page}")  # (the catalogue is the main thread's)
         if shown:
             self._dialog = self.mw.progress.start(label=tr("Reading the Polar library…"), parent=self.mw)
             self._progress_open = True

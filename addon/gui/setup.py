@@ -10,11 +10,12 @@ from __future__ import annotations
 import html
 import logging
 import sys
+import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from aqt import gui_hooks, mw
 from aqt.qt import Qt, QTimer, QWidget, qconnect, sip
@@ -162,6 +163,9 @@ class PolarSync:
         # Deleted in Tools ▸ Add-ons while Anki runs: nothing of ours runs
         # again until Anki restarts (the folder is gone; see addon_life.py).
         self.removed = False
+        # Bumped as a profile opens and closes: a look at the folder made for
+        # one profile (_look) is not answered into the next.
+        self._opened = 0
 
     def install(self) -> None:
         self.actions = menu.build(self)
@@ -224,9 +228,37 @@ class PolarSync:
         if self.config_warnings:
             message += "<br>" + "<br>".join(html.escape(w) for w in self.config_warnings)
         tooltip(message, period=6000)
-        if old.sync_key() != self.settings.sync_key() and self.data_dir().exists():
-            # e.g. a new data_dir or deck strategy: show its effect now
-            self.runner.request(MANUAL if old.data_dir != self.settings.data_dir else SETTINGS)
+        if old.sync_key() != self.settings.sync_key():
+            # e.g. a new data_dir or deck strategy: show its effect now, if
+            # the folder is there (looked at as the sync starts, off Anki's
+            # window's thread: a folder on a dead share hangs that look)
+            self.runner.request(MANUAL if old.data_dir != self.settings.data_dir else SETTINGS, if_there=True)
+
+    def _look(self, look: Callable[[], bool], then: Callable[[bool], Any]) -> None:
+        """``look`` at the Polar folder on a thread of its own, then
+        ``then(answer)`` on Anki's main thread, unless the profile closed (or
+        another opened) meanwhile. On a share that stopped answering (a dead
+        hard-mounted NFS server, a sleeping NAS) a look hangs until it answers:
+        on the main thread that was Anki's window frozen, not even repainted.
+        A look that fails otherwise answers True: the sync then says why."""
+        opened = self._opened
+
+        def run() -> None:
+            try:
+                answer = look()
+            except OSError:
+                answer = True
+
+            def back() -> None:
+                if opened == self._opened and mw.col is not None and not self.removed:
+                    then(answer)
+
+            try:
+                mw.taskman.run_on_main(back)
+            except RuntimeError:  # Anki is shutting down
+                pass
+
+        threading.Thread(target=run, name="polar-sync-look", daemon=True).start()
 
     def _write_config(self, **changes: Any) -> None:
         raw = dict(mw.addonManager.getConfig(self.module) or {})
@@ -267,8 +299,20 @@ class PolarSync:
         self.quiet.reset()
         self.deferred.clear()
         self.runner.release(_HOLD_COLLECTION)
-        configured = bool(self.settings.data_dir.strip())
-        if not configured and not default_data_dir().exists():
+        self._opened += 1
+        if self.settings.sync_on_startup and mw.can_auto_sync():
+            # Anki syncs with AnkiWeb right after this hook; a full download
+            # then would replace what we write. Go after it. (Held here, not
+            # once the folder answered: by then that sync may be over.)
+            self.runner.hold(_HOLD_ANKIWEB)
+        if self.settings.data_dir.strip():
+            self._start_profile(True)
+        else:  # Polar's own folder: is it there? (Off Anki's window's thread.)
+            default = default_data_dir()
+            self._look(default.exists, self._start_profile)
+
+    def _start_profile(self, there: bool) -> None:
+        if not there:
             # Nothing to sync and nothing configured: say so once, ever.
             if not synclog.first_run_done():
                 mw.progress.single_shot(500, self.show_first_run)
@@ -279,10 +323,6 @@ class PolarSync:
             return
         self.start_watcher()
         if self.settings.sync_on_startup:
-            if mw.can_auto_sync():
-                # Anki syncs with AnkiWeb right after this hook; a full
-                # download then would replace what we write. Go after it.
-                self.runner.hold(_HOLD_ANKIWEB)
             self.runner.request(STARTUP)
 
     def _profile_synced_instead(self) -> str:
@@ -313,6 +353,7 @@ class PolarSync:
         self.runner.release(_HOLD_ANKIWEB)
 
     def on_profile_close(self) -> None:
+        self._opened += 1
         self.closing_cause = closing_cause()  # (for the log's words of a sync it stops)
         self.stop_watcher()
         self._debounce.stop()

@@ -424,6 +424,134 @@ def test_a_polar_folder_that_does_not_answer_never_holds_up_anki(anki, monkeypat
     assert c.watcher.mode == "inotify"
 
 
+@pytest.mark.parametrize("configured", [True, False], ids=["chosen-folder", "polar-default-folder"])
+def test_a_polar_folder_that_does_not_answer_never_holds_up_anki_as_the_profile_opens(anki, monkeypatch,
+                                                                                     configured):
+    """The profile opening while the Polar folder's share does not answer (a
+    hard-mounted NFS server gone, a sleeping NAS): every look at it hangs.
+    Anki's window neither waits in the profile's open (the first-run check
+    of Polar's default folder, the startup sync's look for an export) nor
+    after it; once the share answers, the startup sync runs as before. (Old
+    code: the open took the whole 5 s hold, on Anki's main thread.)"""
+    import pathlib
+    import threading
+    import time
+
+    from aqt.qt import QTimer
+
+    mw, c = anki.mw, anki.controller
+    library = str(anki.library)
+    if not configured:  # nothing configured: Polar's own folder ($POLAR_DATA_DIR here)
+        monkeypatch.setenv("POLAR_DATA_DIR", library)
+        anki.set_config(data_dir="")
+    anki.settle()
+    mw.unloadProfileAndShowProfileManager()
+    anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
+
+    real_stat = os.stat
+    answering = threading.Event()
+    asked = threading.Event()
+
+    def dead_share(path, *args, **kwargs):
+        name = os.fspath(path)
+        if (name == library or name.startswith(library + os.sep)) and not answering.is_set():
+            asked.set()
+            answering.wait(60)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", dead_share)
+    if hasattr(pathlib, "_NormalAccessor"):  # Python < 3.11: pathlib took os.stat when imported
+        monkeypatch.setattr(pathlib._NormalAccessor, "stat", staticmethod(dead_share))
+    gaps = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    ticker = QTimer()
+    ticker.setTimerType(ticker.timerType().PreciseTimer)
+    ticker.timeout.connect(tick)
+    release = threading.Timer(5.0, answering.set)  # the old code waited for this on Anki's main thread
+    before = c.runner.finished_count
+    try:
+        release.start()
+        last[0] = time.perf_counter()
+        ticker.start(5)
+        began = time.perf_counter()
+        mw.profileForm.profiles.setCurrentRow(0)
+        mw.onOpenProfile()
+        opened_in = time.perf_counter() - began
+        anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
+        anki.anki.wait_until(asked.is_set, timeout=10, what="a look at the folder")
+        anki.anki.wait_until(answering.is_set, timeout=10, what="the share answering again")
+        outcome = anki.wait_synced(before)
+        ticker.stop()
+        assert opened_in < 1.0, opened_in
+        assert max(gaps) < 1.0, max(gaps)  # (nor a moment later: the startup sync's start)
+        assert outcome.request.trigger == "startup" and not outcome.failed and not outcome.library_error
+        assert outcome.report.documents
+        assert c.watcher is not None and c.watcher.wait_started(30) and c.watcher.mode == "inotify"
+        assert c.library_box is None  # the folder is there: no first-run message
+    finally:
+        ticker.stop()
+        answering.set()
+        release.cancel()
+        monkeypatch.undo()
+        if not configured:
+            anki.set_config(data_dir=library)
+        anki.settle()
+    assert c.watcher is not None and c.watcher.wait_started(30)
+
+
+def test_a_new_polar_folder_that_does_not_answer_never_holds_up_the_settings_ok(anki, monkeypatch, tmp_path):
+    """A folder on a share that does not answer, chosen in the settings: OK
+    (the config applied) returns at once; the sync of the new folder starts
+    once the share answers, as it did. (Old code: OK took the 5 s hold.)"""
+    import threading
+    import time
+
+    c = anki.controller
+    anki.settle()
+    share = tmp_path / "share"
+    share.mkdir()
+    held = str(share)
+    real_stat = os.stat
+    answering = threading.Event()
+
+    def dead_share(path, *args, **kwargs):
+        name = os.fspath(path)
+        if (name == held or name.startswith(held + os.sep)) and not answering.is_set():
+            answering.wait(60)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", dead_share)
+    import pathlib
+
+    if hasattr(pathlib, "_NormalAccessor"):  # Python < 3.11: pathlib took os.stat when imported
+        monkeypatch.setattr(pathlib._NormalAccessor, "stat", staticmethod(dead_share))
+    release = threading.Timer(5.0, answering.set)
+    before = c.runner.finished_count
+    try:
+        release.start()
+        began = time.perf_counter()
+        anki.set_config(data_dir=held)
+        applied_in = time.perf_counter() - began
+        assert applied_in < 1.0, applied_in
+        outcome = anki.wait_synced(before)
+        assert outcome.request.trigger == "manual" and not outcome.report.documents  # an empty folder
+        anki.anki.wait_until(lambda: c.library_box is not None and c.library_box.isVisible(),
+                             what="no Polar documents there")
+        c.library_box.close()
+    finally:
+        answering.set()
+        release.cancel()
+        monkeypatch.undo()
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()
+
+
 def test_a_document_written_again_and_again_does_not_hold_up_the_others(anki):
     """A client rewriting one document in place every 0.15 s, in chunks (a
     sync client, a script): each write restarts the watch debounce, and the
