@@ -99,6 +99,19 @@ def _writable_again(mount: Path, image: Path) -> None:
     subprocess.run(["mount", "-o", "loop,errors=remount-ro", str(image), str(mount)], check=True)
 
 
+def _paused_on_a_disk_turned_read_only(disk: Path, lib: Path, col: Path) -> Paused:
+    """A CLI sync of ``lib`` into ``col`` paused while adding notes, its
+    disk then turned read-only under it (the process killed if that fails)."""
+    paused = Paused("adding", "--data-dir", str(lib), "--collection", str(col))
+    try:
+        _turn_read_only(disk)
+    except BaseException:
+        paused.proc.kill()
+        paused.proc.wait()
+        raise
+    return paused
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_disk_turned_read_only_under_an_interrupted_sync_is_one_sentence_and_the_next_run_converges(
         tmp_path, ext4_disk, signum):
@@ -106,13 +119,7 @@ def test_a_disk_turned_read_only_under_an_interrupted_sync_is_one_sentence_and_t
     '…/collection.anki2-wal'" after the Interrupted traceback."""
     lib, col = _synced(tmp_path, ext4_disk / "profile")
     os.sync()  # the collection was on the disk long before, as a user's is
-    paused = Paused("adding", "--data-dir", str(lib), "--collection", str(col))
-    try:
-        _turn_read_only(ext4_disk)
-    except BaseException:
-        paused.proc.kill()
-        paused.proc.wait()
-        raise
+    paused = _paused_on_a_disk_turned_read_only(ext4_disk, lib, col)
     code, out, err = paused.signal(signum)
     assert (code, out) == (1, "")
     _one_sentence_about(err, col, "its disk turned read-only")
@@ -159,13 +166,7 @@ def test_a_disk_turned_read_only_under_an_interrupted_first_sync_is_one_sentence
     same two tracebacks on the old code."""
     lib = copy_sample_library(tmp_path / "polar")
     col = ext4_disk / "profile" / "collection.anki2"
-    paused = Paused("adding", "--data-dir", str(lib), "--collection", str(col))
-    try:
-        _turn_read_only(ext4_disk)
-    except BaseException:
-        paused.proc.kill()
-        paused.proc.wait()
-        raise
+    paused = _paused_on_a_disk_turned_read_only(ext4_disk, lib, col)
     code, out, err = paused.signal(signal.SIGTERM)
     assert (code, out) == (1, "")
     _one_sentence_about(err, col, "its disk turned read-only", new=True)
