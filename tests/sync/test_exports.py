@@ -24,7 +24,8 @@ from addon.settings import Settings
 from addon.sync.engine import prepare, sync
 from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic
-from tools.polar_export import EXPORT_NAME, MTIME, doc_meta_id, library_metas, rezip, write_export
+from tools.polar_export import EXPORT_NAME, MTIME, doc_meta_id, library_metas, rezip, write_export, write_tar_gz
+from tools.polar_export import members as export_members
 
 
 def run(col, source: Path, state: Path, **kwargs):
@@ -777,6 +778,56 @@ def test_an_export_unpacked_over_an_older_one_keeping_its_files_suspends_no_live
     assert not col.find_cards("is:suspended") and col.note_count() == first.created + len(new_docs)
     assert [w["code"] for w in over.warnings] == ["export_leftovers_kept"], over.warnings
     assert "new, empty folder" in over.warnings[0]["message"]
+
+
+@pytest.mark.parametrize("how", ["GNU tar", "Python tarfile"])
+@pytest.mark.parametrize("cut", ["inside a document's file", "before the documents' files"])
+def test_an_export_cut_short_unpacked_over_an_older_one_suspends_no_live_card(
+        col, library, tmp_path, state_path, how, cut):
+    """A download cut short, unpacked over last month's export. Polar's
+    exporter merges the record streams (ordered by id) with the documents'
+    files, read from storage more slowly: a cut can fall after every record
+    of the first documents and before both records of the last, which then
+    keep the older export's time as if deleted in Polar since, the newest
+    documents more than those. The last document's live cards were
+    suspended. The files of the documents written (or not) tell a cut: one
+    dated at the unpack (the file cut in half), or the older export's time
+    (after the cut). Nothing is taken, nothing suspended."""
+    metas = sorted(library_metas(library), key=lambda m: ("flashcards" in str(m), m["docInfo"]["fingerprint"]))
+    assert "flashcards" in str(metas[-1])  # (the document after the cut has cards)
+    downloads = tmp_path / "downloads"
+    older = write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    parts = export_members(metas)
+    records = [m for m in parts if not m.name.startswith("stash/")]
+    last = doc_meta_id(metas[-1]["docInfo"]["fingerprint"])
+    bodies = [m for m in parts if m.name.startswith("stash/")]
+    order = [m for m in records if last not in m.name] + bodies + [m for m in records if last in m.name]
+    whole = write_tar_gz(tmp_path / "whole.tar.gz", order, mtime=MTIME)
+    with tarfile.open(whole) as tar:
+        offsets = {m.name: (m.offset_data, m.size) for m in tar}
+    first_body = min(offsets[b.name][0] for b in bodies)
+    at = (first_body - 300 if cut.startswith("before") else
+          max(offsets[b.name][0] + offsets[b.name][1] // 2 for b in bodies))
+    short = downloads / EXPORT_NAME
+    short.write_bytes(gzip.compress(gzip.decompress(whole.read_bytes())[:at]))
+    folder = downloads / "Polar export"
+    _extract("GNU tar", older, folder)
+    first = run(col, folder, state_path)
+    assert (first.created, first.orphaned) == (6, 0)
+    if how == "GNU tar":
+        subprocess.run(["tar", "-xzf", str(short), "-C", str(folder)], capture_output=True)
+    else:
+        with tarfile.open(short) as tar:
+            try:
+                for member in tar:
+                    tar.extract(member, folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+            except (EOFError, tarfile.ReadError):
+                pass  # (as tar: what came before the cut stays)
+    assert (folder / "doc_meta" / f"{last}.json").stat().st_mtime == MTIME - 30 * DAY
+    over = run(col, folder, state_path)
+    assert (over.orphaned, over.created) == (0, 0), over
+    assert not col.find_cards("is:suspended")
+    assert "export_leftovers_taken" not in [w["code"] for w in over.warnings], over.warnings
 
 
 def test_two_exports_unpacked_over_one_another_within_the_hour_say_nothing(col, library, tmp_path, state_path):
