@@ -20,8 +20,8 @@ def test_an_export_unpacked_over_an_older_one_in_real_anki(anki, tmp_path):
     this month's unpacked over it: kept files ("skip existing") suspend no
     live card and the notice says what to do; written over (GNU tar), the
     document deleted in Polar since has its cards suspended, as from the
-    export file (before: nothing suspended, nothing said); back to the
-    data folder, they come back."""
+    export file (before: nothing suspended, nothing said); each said once,
+    not again at the next sync; back to the data folder, they come back."""
     if shutil.which("tar") is None:
         pytest.skip("no tar here")
     anki.settle()
@@ -52,6 +52,9 @@ def test_an_export_unpacked_over_an_older_one_in_real_anki(anki, tmp_path):
         assert set(anki.mw.col.find_cards("tag:polar is:suspended")) == suspended_before
         notice = anki.controller.notice
         assert notice is not None and "files of an older Polar export are in the folder" in notice.text()
+        quiet = anki.trigger_and_wait("Sync from Polar")  # (said once: not again while the files stay)
+        assert quiet.report.warnings == [] and quiet.report.created == 0, quiet.report.warnings
+        assert anki.controller.notice is notice  # (no new notice)
 
         subprocess.run(["tar", "-xzf", str(newer), "-C", str(folder)], check=True)
         taken = anki.trigger_and_wait("Sync from Polar")

@@ -749,7 +749,7 @@ def test_an_export_unpacked_over_an_older_one_takes_polars_deletions_as_the_arch
     monkeypatch.setattr(archive, "scan", lambda *a, **k: pytest.fail("the folder was read again"))
     again = run(col, folder, state_path)
     assert (again.orphaned, again.created, again.unchanged) == (0, 0, first.created - over.orphaned), again
-    assert [w["code"] for w in again.warnings] == ["export_leftovers_taken"]
+    assert again.warnings == []  # (said once: test_what_an_exports_folder_holds_is_said_once_per_change)
 
 
 @pytest.mark.parametrize("how", ["GNU tar, skipping existing files", "Python tarfile, skipping existing files"])
@@ -840,6 +840,46 @@ def test_two_exports_unpacked_over_one_another_within_the_hour_say_nothing(col, 
     _extract("Python tarfile", write_export(tmp_path / "b.zip", metas[1:]), folder)
     again = run(col, folder, state_path)
     assert (again.orphaned, again.warnings) == (0, []), again
+
+
+def test_what_an_exports_folder_holds_is_said_once_per_change(col, library, tmp_path, state_path):
+    """An export unpacked over an older one (its files kept), and a folder
+    holding several exports: true at every sync while the files stay, and
+    said at every sync, a startup sync's notice included, so the report was
+    never "nothing changed". Now said by the sync that sees it, again only
+    when it changes (another export unpacked there, a new download); not by
+    a dry run's account of it."""
+    metas = library_metas(library)
+    new_docs = []
+    for i in range(2):
+        doc = Doc(tmp_path / "new", f"1NewSince{i}", title=f"New {i}").card(f"1NewCard0{i}", basic(f"Q{i}", "A"))
+        doc.meta["docInfo"].update(added="2021-03-01T10:00:00.000Z", lastUpdated="2021-03-02T10:00:00.000Z")
+        new_docs.append(doc.meta)
+    downloads = tmp_path / "downloads"
+    folder = downloads / "Polar export"
+    _extract("GNU tar", write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas,
+                                     mtime=MTIME - 30 * DAY), folder)
+    run(col, folder, state_path)
+    _extract("GNU tar, skipping existing files", write_export(downloads / EXPORT_NAME, metas + new_docs[:1]), folder)
+
+    def codes(report):
+        return [w["code"] for w in report.warnings]
+
+    dry = run(col, folder, state_path, dry_run=True)
+    assert codes(dry) == ["export_leftovers_kept"]
+    assert codes(run(col, folder, state_path)) == ["export_leftovers_kept"]
+    assert codes(run(col, folder, state_path)) == []
+    assert codes(run(col, folder, state_path)) == []
+    _extract("GNU tar, skipping existing files", write_export(
+        downloads / "1NewerXyzA-2021-04-14T09_26_53.512Z.zip", metas + new_docs, mtime=MTIME + 31 * DAY), folder)
+    changed = run(col, folder, state_path)
+    assert codes(changed) == ["export_leftovers_kept"] and changed.created == 1, changed
+    assert codes(run(col, folder, state_path)) == []
+    # Downloads itself chosen: it holds three exports now.
+    assert codes(run(col, downloads, state_path)).count("export_chosen_in_folder") == 1
+    assert "export_chosen_in_folder" not in codes(run(col, downloads, state_path))
+    write_export(downloads / "1NewestAbc-2021-05-14T09_26_53.512Z.zip", metas + new_docs)
+    assert codes(run(col, downloads, state_path)).count("export_chosen_in_folder") == 1
 
 
 @pytest.mark.parametrize("copy", [" (1)", "-1"])
