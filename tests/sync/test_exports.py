@@ -520,6 +520,51 @@ def test_a_newer_export_downloaded_beside_the_chosen_one_is_named(col, tmp_path,
     assert "does not exist" in str(err.value) and newer.name in str(err.value), str(err.value)
 
 
+@pytest.mark.parametrize("what", ["export", "unpacked export"])
+def test_an_export_renamed_by_its_user_is_named_and_nothing_is_lost(col, library, tmp_path, state_path, what):
+    """The export chosen in the settings, then renamed by its user in the
+    same folder ("polar-march.zip", "Polar March"): the sync said only that
+    the path did not exist (an unpacked one: "the Polar data directory"),
+    leaving the user to guess that a rename was all. Now the sentence names
+    the same export under its new name; nothing in the collection changes,
+    reviews stay; chosen under the new name it is not read again and every
+    note is the same. Moved to another folder, it is only said missing."""
+    downloads = tmp_path / "Downloads"
+    export = write_export(downloads / EXPORT_NAME, library_metas(library))
+    if what == "unpacked export":
+        export = _untar(export, downloads / EXPORT_NAME[:-4])
+    first = run(col, export, state_path)
+    assert first.created == 6
+    card = col.get_card(col.find_cards("")[0])
+    card.start_timer()
+    col.sched.answerCard(card, 3)
+    reviewed = (card.id, col.get_card(card.id).due, col.get_card(card.id).reps)
+    assert reviewed[2] == 1
+    before = notes(col)
+    renamed = export.rename(downloads / ("polar-march.zip" if what == "export" else "Polar March"))
+    with pytest.raises(SourceError) as err:
+        run(col, export, state_path)
+    said = str(err.value)
+    assert said == (f"the {'Polar export' if what == 'export' else 'unpacked Polar export'} {export} does not exist; "
+                    f"the same export is in that folder, named {renamed.name}: choose that one"), said
+    assert notes(col) == before and not col.find_cards("is:suspended")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(archive, "scan", lambda *a, **k: pytest.fail("the renamed export was read again"))
+    try:
+        again = run(col, renamed, state_path)
+    finally:
+        monkeypatch.undo()
+    assert (again.created, again.updated, again.orphaned, again.unchanged) == (0, 0, 0, 6), again
+    assert notes(col) == before
+    assert (card.id, col.get_card(card.id).due, col.get_card(card.id).reps) == reviewed
+    elsewhere = tmp_path / "Archive"
+    elsewhere.mkdir()
+    moved = renamed.rename(elsewhere / renamed.name)
+    with pytest.raises(SourceError) as err:
+        run(col, renamed, state_path)
+    assert str(err.value).endswith(f"{renamed} does not exist") and moved.exists(), str(err.value)
+
+
 def _untar(export: Path, into: Path) -> Path:
     """``tar -xzf export -C into``: what file managers and 7-Zip make of it."""
     with tarfile.open(export) as tar:
