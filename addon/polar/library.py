@@ -30,7 +30,11 @@ MAX_DOCMETA_BYTES = 64 * 1024 * 1024
 
 
 class SourceError(Exception):
-    """The library as a whole cannot be used (missing, unreadable, not a zip)."""
+    """The library as a whole cannot be used (missing, unreadable, not a zip).
+    ``renamed``: the same export under another name in its folder (see
+    :func:`same_export_elsewhere`), when that is why it is missing."""
+
+    renamed: Optional[Path] = None
 
 
 class UnsafePathError(ValueError):
@@ -836,7 +840,9 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     if same is not None:  # (renamed by its user: nothing of it is lost)
         what = "unpacked Polar export" if same.is_dir() else "Polar export"
         later = f"; the same export is in that folder, named {printable(same.name)}: choose that one"
-    raise SourceError(f"the {what} {shown} does not exist{later}")
+    error = SourceError(f"the {what} {shown} does not exist{later}")
+    error.renamed = same
+    raise error
 
 
 def _open_export_file(path: Path, cache_path: Optional[Path]) -> ExportSource:
