@@ -113,12 +113,13 @@ class LibraryMissing(QDialog):
     to its text and buttons: 450-608 px by the language, no narrower) whose
     text wraps and scrolls and whose buttons stand one above the other when
     a row does not fit, so it goes down to 400 px. Enter chooses the
-    folder, Escape is Later; every button closes it."""
+    folder (an export, when the export file is what is missing), Escape is
+    Later; every button closes it."""
 
     silentlyClose = True  # Anki may close it quietly when the profile unloads
 
     def __init__(self, parent: QWidget, text: str, choose_folder: Callable[[], Any],
-                 choose_export: Callable[[], Any]) -> None:
+                 choose_export: Callable[[], Any], export_first: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName(OBJECT_NAME)
         self.setWindowTitle(tr("Polar Sync"))
@@ -156,7 +157,9 @@ class LibraryMissing(QDialog):
         self._buttons = [folder, export, later]
         for button in self._buttons:
             button.setAutoDefault(False)
-        folder.setDefault(True)  # Enter
+        # Enter: the folder chooser, or the export chooser when the library
+        # missing is an export file (moved or renamed: another file to pick).
+        (export if export_first else folder).setDefault(True)
         qconnect(folder.clicked, lambda: self._then(choose_folder))
         qconnect(export.clicked, lambda: self._then(choose_export))
         qconnect(later.clicked, self.reject)
@@ -257,6 +260,7 @@ def show(
         except RuntimeError:  # already deleted by Qt
             pass
     box = LibraryMissing(parent, message_html(path, configured, path.exists(), detail, first_run, empty, cache),
-                         choose_folder, choose_export)
+                         choose_folder, choose_export,
+                         export_first=path.name.lower().endswith((".zip", ".tar", ".tar.gz", ".tgz")))
     box.show()
     return box

@@ -105,6 +105,7 @@ def test_an_export_renamed_by_its_user_is_named_in_real_anki(anki, tmp_path):
         text = box.text()
         assert "The same Polar export is in that folder under another name" in text and "polar-march.zip" in text
         assert ".polar" not in text, text  # (Polar desktop's folder: not what this user is missing)
+        assert [b.text() for b in box.buttons() if b.isDefault()] == ["Use a Polar export…"]  # (Enter)
         assert {nid: col.get_note(nid).fields for nid in col.find_notes("tag:polar")} == notes_before
         assert set(col.find_cards("tag:polar is:suspended")) == suspended_before
         box.close()
