@@ -534,6 +534,32 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
     return kept, meta
 
 
+# Warnings about how the export is kept (older files in its folder, several
+# exports in the chosen folder): true at every sync while the files stay, so
+# said by the sync that first sees them (again once they change), not at
+# every sync after it. The state keeps a digest of each said.
+SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept")
+SAID_KEY = "export_said"
+
+
+def _said_once(report: Report, state: SyncState) -> Optional[str]:
+    """Leaves out of ``report`` the ``SAID_ONCE`` warnings the last sync
+    committed said as they are now; returns what to store (None: as stored)."""
+
+    def digest(row: Dict[str, Any]) -> str:
+        text = "\0".join(str(row.get(k, "")) for k in ("code", "path", "message"))
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    try:
+        before = json.loads(state.meta(SAID_KEY) or "[]")
+    except ValueError:
+        before = []
+    said = set(before) if isinstance(before, list) else set()
+    now = sorted({digest(w) for w in report.warnings if w.get("code") in SAID_ONCE})
+    report.warnings[:] = [w for w in report.warnings if w.get("code") not in SAID_ONCE or digest(w) not in said]
+    return json.dumps(now) if set(now) != said else None
+
+
 def settings_key(settings: Settings) -> str:
     """What the state remembers of the settings that shape notes."""
     return f"{RENDER_VERSION}:{settings.content_key()}"
@@ -640,6 +666,9 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         report.warn(source.describe(), "the export is damaged: documents not found in it were left as they are",
                     code="export_incomplete")
     apart, library_meta = set_apart(source, files, known, state, report)
+    said = _said_once(report, state)
+    if said is not None:
+        library_meta[SAID_KEY] = said
     if not source.complete or _unidentified_may_be_gone(source, files, known, report):
         # Synced like a partial run of the documents seen (of a download in
         # progress, those read whole: the one cut short is not yet damage).
