@@ -18,7 +18,20 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    cast,
+)
 
 from ..settings import ENGLISH_PAGE_LABEL
 from .collection_view import (
@@ -955,7 +968,7 @@ def pair_legacy_notes(ctx: Applying) -> None:
         old = OldNote(note.id, kind or "", " ".join(note.fields), note_tags(note.tags),
                       deck_names[home], bool(note.cards) and all(c.queue == -1 for c in note.cards))
         leftovers.append((note, old))
-    planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles)
+    planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles, _adopted_decks(ctx, deck_names))
     # Older versions found when their card was taken over (an earlier sync)
     # stay named as such while they are left over.
     plan = planner.plan
@@ -970,6 +983,24 @@ def pair_legacy_notes(ctx: Applying) -> None:
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
         planner.plan.legacy_older = []
+
+
+def _adopted_decks(ctx: Applying, names: Dict[Optional[DeckId], str]) -> Dict[str, FrozenSet[str]]:
+    """For each document without tags, the (lower-case) home decks of its
+    old-sync notes taken over this sync (by id or front): where the user
+    keeps its old notes now. Without tags the deck is all that traces an old
+    note to its document, and the user may have moved them all from
+    "Default" or the title's deck into one of their own."""
+    untagged = {d.key for d in ctx.parsed if not d.labels}
+    out: Dict[str, Set[str]] = {}
+    for u in _planner(ctx).plan.updates:
+        if u.taken_over and u.doc in untagged:
+            for card in u.note.cards:
+                if card.home not in names:
+                    names[card.home] = (ctx.col.decks.name_if_exists(card.home) or "").lower()
+                if names[card.home]:
+                    out.setdefault(u.doc, set()).add(names[card.home])
+    return {doc: frozenset(decks) for doc, decks in out.items()}
 
 
 def plan_sweep(ctx: Applying) -> None:

@@ -702,14 +702,18 @@ class Planner:
                 self.plan.carry.append(prev)
 
     def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc],
-                    titles: Optional[Dict[str, str]] = None) -> None:
+                    titles: Optional[Dict[str, str]] = None,
+                    adopted_decks: Optional[Dict[str, FrozenSet[str]]] = None) -> None:
         """Old-sync notes no card claimed (``leftovers``) against the cards
         about to be created: a confident pair (``legacy.pair``) makes the old
         note that card's note, as a Polar edit does for this add-on's own
         notes; every other leftover is listed in the plan, never changed.
         ``titles``: the documents' titles (the old sync's deck for a
-        document without tags could be its title)."""
+        document without tags could be its title); ``adopted_decks``: for a
+        document without tags, the decks its old notes taken over this sync
+        are in (the user may have moved them all into a deck of their own)."""
         titles = titles or {}
+        moved = adopted_decks or {}
         if not leftovers:
             return
         if self.render is not None:  # their text is compared: every new card rendered now
@@ -726,7 +730,7 @@ class Planner:
             labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
             text = f"{c.card.front} {c.card.back}"
             new.append(NewCard(c.card.card_id, c.doc, legacy_kind(c.kind), text, labels,
-                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, ""))))
+                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, "")) | moved.get(c.doc, frozenset())))
         notes: Dict[int, NoteInfo] = {info.id: info for info, _ in leftovers}
         pairs = dict((cid, nid) for nid, cid in pair([old for _, old in leftovers], new))
         keep: List[Create] = []
@@ -755,7 +759,8 @@ class Planner:
             if u.taken_over and d is not None:
                 labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
                 taken.append(NewCard(u.rc.card_id, u.doc, legacy_kind(u.rc.kind), f"{u.rc.front} {u.rc.back}",
-                                     labels, old_sync_decks(d.labels, d.deck, titles.get(u.doc, ""))))
+                                     labels, old_sync_decks(d.labels, d.deck, titles.get(u.doc, ""))
+                                     | moved.get(u.doc, frozenset())))
         if taken and self.plan.legacy_leftovers:
             left = set(self.plan.legacy_leftovers)
             self.plan.legacy_older = sorted(older_versions([old for info, old in leftovers if info.id in left], taken))

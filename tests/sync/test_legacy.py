@@ -766,3 +766,52 @@ def test_a_question_in_a_second_book_does_not_take_the_first_books_old_note(col,
     assert notes_with_guid(col, "1CardOsProc") == [old]
     assert (report.adopted, report.created) == (1, 1) and not report.conflicts
     assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardBioPro")[0]).cards()} == {"bio"}
+
+
+def test_a_document_without_tags_whose_old_notes_the_user_moved_pairs_in_their_deck(col, tmp_path, state_path):
+    """A document without tags: the old sync put its notes in "Default" (or
+    its title's deck), and the user moved them into a deck of their own
+    ("Books::OS"). Its cards still taken over by id or front show where the
+    document's old notes are now: an edited card pairs with the old note
+    beside them (it had a new note in "Default", the studied old one was
+    left over)."""
+    doc = Doc(tmp_path / "polar", "1DocUntagged000000000000", "An untagged book")
+    doc.text_highlight("1HlUnt0001", "A process is a program in execution.")
+    same = old_sync_note(col, doc, "What is a process?", "A program", deck="Books::OS")
+    edited = old_sync_note(col, doc, "Who schedules threads?", "The kernel", deck="Books::OS")
+    answer_all(col, [same, edited])
+    before = study_state(col, edited)
+    doc.card("1CardUnt001", basic("What is a process?", "A program"), ref="text-highlight:1HlUnt0001")
+    doc.card("1CardUnt002", basic("Who schedules threads in an OS?", "The kernel"), ref="text-highlight:1HlUnt0001")
+    doc.write()
+
+    report = run(col, doc.root, state_path)
+
+    assert (report.adopted, report.paired, report.created) == (1, 1, 0)
+    assert report.legacy_leftovers == []
+    assert notes_with_guid(col, "1CardUnt002") == [edited]
+    assert study_state(col, edited) == before
+    assert {col.decks.name(c.did) for c in col.get_note(edited).cards()} == {"Books::OS"}
+    assert not run(col, doc.root, state_path).changed
+
+
+def test_an_untagged_documents_moved_old_notes_do_not_pair_with_another_documents_card(col, tmp_path, state_path):
+    """The deck of a document's adopted notes is that document's only: the
+    user moved two untagged books' old notes into one deck, and the second
+    book (none of its old notes taken over) does not take the first's."""
+    one = Doc(tmp_path / "polar", "1DocUntagged000000000001", "Book one")
+    two = Doc(tmp_path / "polar", "1DocUntagged000000000002", "Book two")
+    for d in (one, two):
+        d.text_highlight("1HlUnt0001", "A process is a program in execution.")
+    same = old_sync_note(col, one, "What is a process?", "A program", deck="Books::OS")
+    other = old_sync_note(col, two, "Who schedules threads?", "The kernel", deck="Books::OS")
+    answer_all(col, [same, other])
+    one.card("1CardUnt011", basic("What is a process?", "A program"), ref="text-highlight:1HlUnt0001")
+    one.write()
+    two.card("1CardUnt012", basic("Who schedules threads in an OS?", "The kernel"), ref="text-highlight:1HlUnt0001")
+    two.write()
+
+    report = run(col, one.root, state_path)
+
+    assert (report.adopted, report.paired, report.created) == (1, 0, 1)
+    assert report.legacy_leftovers == [other]
