@@ -861,11 +861,15 @@ def follow_old_sync_decks(ctx: Applying) -> None:
         if d.key in ctx.known_docs or d.place:
             continue
         names = old_sync_deck_names(d.labels)
-        if not names:
+        untagged = not names and not any(label.lower().startswith("deck:") for label in d.labels)
+        if not names and not untagged:
             continue
         if decks is None:
             decks = normal_decks(ctx.col)
             by_name = {_deck_key(name): did for did, name in decks.items()}
+        if untagged:
+            _follow_title_deck(ctx, d, legacy, decks, by_name)
+            continue
         if _deck_key(d.deck) in by_name:
             continue  # the deck it goes to by name exists: as before
         found = {by_name[k] for k in map(_deck_key, names) if k in by_name and by_name[k] in homes}
@@ -874,6 +878,26 @@ def follow_old_sync_decks(ctx: Applying) -> None:
         did = next(iter(found))
         ctx.deck_ids[decks[did].lower()] = did
         d.place = ctx.places[d.key] = decks[did]
+
+
+def _follow_title_deck(ctx: Applying, d: LoadedDoc, legacy: LegacyIndex, decks: Dict[DeckId, str],
+                       by_name: Dict[str, DeckId]) -> None:
+    """A document without a ``deck:`` tag whose old notes are all in the
+    deck of its title (Polar before 1.8 made a deck per document): its
+    cards go there, not to the default deck beside them (or, with
+    ``deck_strategy: document``, to a title deck of this add-on's making
+    that does not exist yet)."""
+    title = ctx.report.titles.get(d.key, "")
+    did = by_name.get(_deck_key(title)) if title.strip() else None
+    if did is None or _deck_key(d.deck) == _deck_key(title):
+        return
+    if ctx.reading.settings.deck_strategy == "document" and _deck_key(d.deck) in by_name:
+        return  # its own deck is there already: as before
+    own = legacy.notes_of(d.every_card())
+    if not own or {card.home for note in own for card in note.cards} != {did}:
+        return
+    ctx.deck_ids[decks[did].lower()] = did
+    d.place = ctx.places[d.key] = decks[did]
 
 
 def _deck_key(name: str) -> str:

@@ -280,13 +280,16 @@ def old_sync_decks(labels: Sequence[str], deck: str, title: str = "") -> FrozenS
 
 def old_sync_deck_names(labels: Sequence[str]) -> List[str]:
     """The names Polar's old sync gave the deck of a document's ``deck:``
-    tag (its last one), where they differ from the tag as it is: Polar 2.x
+    tag (its last one), where they may differ from this add-on's: Polar 2.x
     (``Decks.toSubDeck``) made ``/`` a level and ``_`` a space
     (``deck:machine_learning/deep_nets`` → "machine learning::deep nets"),
-    Polar 1.x made ``_`` a level ("machine::learning"). This add-on keeps
-    ``_`` as it is."""
+    Polar 1.x made ``_`` a level ("machine::learning"), and before it knew
+    sub-decks left ``/`` as it was (``deck:compsci/os`` → a deck named
+    "compsci/os"). This add-on keeps ``_`` and makes ``/`` a level."""
     tags = [label[len("deck:"):] for label in labels if label.lower().startswith("deck:")]
-    if not tags or "_" not in tags[-1]:
+    if not tags or ("_" not in tags[-1] and "/" not in tags[-1]):
         return []
     value = tags[-1]
-    return [value.replace("/", "::").replace("_", " "), value.replace("_", "::").replace("/", "::")]
+    names = [value.replace("/", "::").replace("_", " "), value.replace("_", "::").replace("/", "::"),
+             value.replace("_", "::")]
+    return list(dict.fromkeys(names))

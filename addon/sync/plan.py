@@ -1119,6 +1119,21 @@ class LegacyIndex:
                 return kind
         return None
 
+    def notes_of(self, cards: Sequence[Union[RenderedCard, Pending]]) -> List[NoteInfo]:
+        """The old notes these cards name (1.x) or whose first field is one
+        of theirs (2.x; another book's with the same front too): where a
+        document's old notes are, before anything is taken."""
+        found: Dict[NoteId, NoteInfo] = {}
+        for card in cards:
+            note = self.by_id.get(card.card_id)
+            if note is not None:
+                found[note.id] = note
+            elif self.by_content:
+                front = old_sync_front(card.card, card.kind) if isinstance(card, Pending) else card.front
+                for mid in self.mids.get(card.kind, ()):
+                    found.update((n.id, n) for n in self.by_content.get((mid, plain(front)), ()))
+        return list(found.values())
+
     def untaken(self) -> List[NoteInfo]:
         return [n for n in self.notes if n.id not in self.taken]
 

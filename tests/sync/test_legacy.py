@@ -815,3 +815,69 @@ def test_an_untagged_documents_moved_old_notes_do_not_pair_with_another_document
 
     assert (report.adopted, report.paired, report.created) == (1, 0, 1)
     assert report.legacy_leftovers == [other]
+
+
+def test_a_deck_tag_with_a_slash_keeps_the_deck_polar_1x_made_before_sub_decks(col, tmp_path, state_path):
+    """Polar 1.x before sub-decks (polar-bookshelf ``AnkiSyncEngine``:
+    only ``_`` → ``::``) made ``deck:compsci/os`` a deck named "compsci/os";
+    this add-on makes "compsci::os". The adopted notes stayed in the old
+    deck and the document's new cards went to the new one: one document in
+    two decks. Its cards now go to the old sync's deck."""
+    doc = Doc(tmp_path / "polar", "1DocSlash000000000000000", "OS book", tags=["deck:compsci/os"])
+    doc.text_highlight("1HlSla0001", "A process is a program in execution.")
+    old = old_sync_note(col, doc, "What is a process?", "A program", card_id="1CardSla001", deck="compsci/os")
+    answer_all(col, [old])
+    doc.card("1CardSla001", basic("What is a process?", "A program"), ref="text-highlight:1HlSla0001")
+    doc.card("1CardSla002", basic("What is a thread?", "A unit of execution"), ref="text-highlight:1HlSla0001")
+    doc.write()
+
+    report = run(col, doc.root, state_path)
+
+    assert (report.adopted, report.created) == (1, 1)
+    new = notes_with_guid(col, "1CardSla002")[0]
+    assert {col.decks.name(c.did) for nid in (old, new) for c in col.get_note(nid).cards()} == {"compsci/os"}
+    assert not col.decks.id_for_name("compsci::os")
+    assert not run(col, doc.root, state_path).changed
+
+
+def test_an_untagged_documents_new_cards_join_its_old_notes_in_its_title_deck(col, tmp_path, state_path):
+    """Polar before 1.8 made a deck per document, named by its title. A
+    document without tags whose old notes (studied) are there had its new
+    cards sent to "Default": one book in two decks. On its first sync its
+    cards go to the title's deck when its own old notes are there."""
+    doc = Doc(tmp_path / "polar", "1DocTitled00000000000001", "Three Easy Pieces")
+    doc.text_highlight("1HlTit0001", "A process is a program in execution.")
+    one = old_sync_note(col, doc, "What is a process?", "A program", card_id="1CardTit001", deck="Three Easy Pieces")
+    two = old_sync_note(col, doc, "Who schedules threads?", "The kernel", deck="Three Easy Pieces")
+    answer_all(col, [one, two])
+    doc.card("1CardTit001", basic("What is a process?", "A program"), ref="text-highlight:1HlTit0001")
+    doc.card("1CardTit002", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlTit0001")
+    doc.card("1CardTit003", basic("What is a thread?", "A unit of execution"), ref="text-highlight:1HlTit0001")
+    doc.write()
+
+    report = run(col, doc.root, state_path)
+
+    assert (report.adopted, report.created) == (2, 1)
+    new = notes_with_guid(col, "1CardTit003")[0]
+    assert {col.decks.name(c.did) for nid in (one, two, new) for c in col.get_note(nid).cards()} \
+        == {"Three Easy Pieces"}
+    assert not run(col, doc.root, state_path).changed
+    doc.card("1CardTit004", basic("What is a page?", "A block of memory"), ref="text-highlight:1HlTit0001")
+    doc.write()
+    assert run(col, doc.root, state_path).created == 1
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardTit004")[0]).cards()} \
+        == {"Three Easy Pieces"}
+
+
+def test_an_untagged_document_with_no_old_notes_in_a_deck_of_its_title_goes_to_the_default_deck(
+        col, tmp_path, state_path):
+    """A deck named like the title holding other notes (the user's own, or
+    another book's old notes) is no reason to leave "Default"."""
+    doc = Doc(tmp_path / "polar", "1DocTitled00000000000002", "Three Easy Pieces")
+    other = Doc(tmp_path / "other", "1DocTitled00000000000003", "Another book")
+    old_sync_note(col, other, "What is a monad?", "A monoid", deck="Three Easy Pieces")
+    doc.card("1CardTit011", basic("What is a thread?", "A unit of execution"), ref="page:1")
+    doc.write()
+    run(col, doc.root, state_path)
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardTit011")[0]).cards()} \
+        == {"Default"}
