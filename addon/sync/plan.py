@@ -48,6 +48,7 @@ from typing import (
 )
 
 from ..polar.docmeta import Flashcard
+from ..polar.hashcodes import create_id
 from ..render.card import KINDS as CARD_KINDS
 from ..render.card import RenderedCard
 from ..render.context import KEPT_IMAGE, kept_image, split_block
@@ -292,6 +293,35 @@ def edited_since_old_sync(current: str, ours: str, sent: Sequence[str]) -> bool:
     was: only the text is compared."""
     text = _text_of(current)
     return bool(text) and text != _text_of(ours) and all(text != _text_of(s) for s in sent)
+
+
+# Polar's old sync (``MediaContents.parse``) stored these data images as
+# media named ``Hashcodes.createID(<base64>, 20).<type>``; other images stayed
+# in the field as they were.
+_OLD_SYNC_MEDIA = re.compile(r"""src=["'](data:image/(gif|jpg|png);base64,([^"']+))""")
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_POLAR_MEDIA = re.compile(r"[1-9A-HJ-NP-Za-km-z]{20}\.(gif|jpg|png)|data:image/.*", re.DOTALL)
+
+
+def old_sync_images(html: str) -> Tuple[str, ...]:
+    """The images of a card's field as Polar's old sync wrote them into a
+    note: a data image by the media name it stored it by, others as they
+    are."""
+    names = []
+    for src in _IMG_SRC.findall(html):
+        m = _OLD_SYNC_MEDIA.match(f'src="{src}')
+        names.append(f"{create_id(m.group(3), 20)}.{m.group(2)}" if m else src)
+    return tuple(names)
+
+
+def images_fit(note_front: str, sent_images: Sequence[str]) -> bool:
+    """Whether an old note's front can be the one the old sync wrote for a
+    card whose front has these images (``old_sync_images``): two cards whose
+    front is an image (alone, or after the same question) have the same
+    text, and only the image's name tells whose note it is. A note without
+    images, or with images Polar did not name (the user's), is not judged."""
+    have = tuple(src for src in _IMG_SRC.findall(note_front) if _POLAR_MEDIA.fullmatch(src))
+    return not have or not sent_images or have == tuple(sent_images)
 
 
 def old_sync_front(card: Flashcard, kind: str) -> str:
@@ -1160,6 +1190,10 @@ class LegacyIndex:
             for key in keys:
                 for mid in self.mids.get(rc.kind, []):
                     found += [cand for cand in self.by_content.get((mid, key), ()) if cand.id not in self.taken]
+            if found and sent and "<img" in sent.lower():
+                # Another card's image, with the same words (or none) beside it.
+                images = old_sync_images(sent)
+                found = [n for n in found if images_fit(n.fields[0] if n.fields else "", images)]
             if found and labels and self.doc_labels:
                 # A note of another document with the same front is not this
                 # card's: AnkiConnect refused a second note with a first field

@@ -10,6 +10,7 @@ the card's labels + ``_polar-flashcard`` (+ ``polar_guid:<id>`` on Polar 1.x)).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import random
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Iterable, List, Optional
 
 import pytest
 
+from addon.polar.hashcodes import create_id
 from addon.settings import Settings
 from addon.sync.engine import sync
 from addon.sync.identity import guid_for
@@ -454,7 +456,7 @@ def test_an_old_sync_note_edited_in_anki_keeps_the_edit_when_adopted(col, book, 
         "1CardMd0001": ({"front": {"MARKDOWN": "What is **a** thread?"}, "back": {"TEXT": "2 < 3 & more"}},
                         "What is **a** thread?", "2 < 3 & more"),
         "1CardImg001": ({"front": {"HTML": f"What is shown?{image}"}, "back": {"HTML": "A&nbsp;pixel"}},
-                        'What is shown?<img src="1aBcDeFgHiJkLmNoPqRs.png">', "A&nbsp;pixel"),
+                        f'What is shown?<img src="{_old_sync_media_name(PNG_1PX)}">', "A&nbsp;pixel"),
     }
     olds = {}
     for i, (card_id, (fields, front, back)) in enumerate(shapes.items()):
@@ -881,3 +883,49 @@ def test_an_untagged_document_with_no_old_notes_in_a_deck_of_its_title_goes_to_t
     run(col, doc.root, state_path)
     assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardTit011")[0]).cards()} \
         == {"Default"}
+
+
+def _png(red: int) -> str:
+    """A valid 1×1 PNG of its own colour, base64 (two images, two names)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(bytes([0, red, 0, 0]))) + chunk(b"IEND", b""))
+    return base64.b64encode(png).decode()
+
+
+def _old_sync_media_name(data: str) -> str:
+    """The name Polar's old sync stored a ``data:image/png`` image by
+    (``MediaContents.toMediaFile``: ``Hashcodes.createID(data, 20)``)."""
+    return create_id(data, 20) + ".png"
+
+
+@pytest.mark.parametrize("question", ["", "What is shown?"])
+def test_a_card_with_another_image_in_front_does_not_take_an_old_note(col, book, state_path, question):
+    """Polar 2.x notes are found by their front's text; two cards whose
+    front is an image (alone, or after the same words) have the same text.
+    The old sync stored each image by a name made from its data: the old
+    note of the card with the other image was taken (its reviews, its
+    answer kept as an edit in Anki), and the card it belongs to got a new
+    note. An image in front now has to be the one the old sync stored."""
+    mito, ribo = _png(10), _png(200)
+    old = old_sync_note(col, book, f'{question}<img src="{_old_sync_media_name(mito)}">', "Mitochondria")
+    answer_all(col, [old])
+    before = study_state(col, old)
+    # The card Polar made later (no old note) comes first in the document.
+    book.card("1CardImg0R1", basic(f'{question}<img src="data:image/png;base64,{ribo}">', "Ribosome"), ref="page:1")
+    book.card("1CardImg0M1", basic(f'{question}<img src="data:image/png;base64,{mito}">', "Mitochondria"),
+              ref="page:1")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.created) == (1, 1) and not report.conflicts
+    assert notes_with_guid(col, "1CardImg0M1") == [old]
+    assert col.get_note(old)["Back"].startswith("Mitochondria")
+    assert study_state(col, old) == before
+    assert col.get_note(notes_with_guid(col, "1CardImg0R1")[0])["Back"].startswith("Ribosome")
+    assert not run(col, book.root, state_path).changed
