@@ -27,6 +27,7 @@ are an earlier version of a card taken over are named as such in the report
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
@@ -49,9 +50,12 @@ _WS = re.compile(r"\s+")
 
 
 def plain_text(html: str) -> str:
-    """Lower-case text of an HTML field, markup and spacing normalised."""
+    """Lower-case text of an HTML field, markup and spacing normalised,
+    accents composed (NFC, as Anki stores a note's fields)."""
     text = _TAG_RE.sub(" ", html)
     text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     return _WS.sub(" ", text).strip().lower()[:_MAX_CHARS]
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from operator import attrgetter
@@ -252,11 +253,19 @@ _WS = re.compile(r"\s+")
 def plain(html: str) -> str:
     """Text of an HTML field, for matching old notes by content: markup out,
     entities read (``&amp;`` and a bare ``&`` are the same text; ``&nbsp;``
-    is a space)."""
+    is a space), accents composed as Anki stores them (``_composed``)."""
     text = _TAG_RE.sub(" ", html)
     if "&" in text:
         text = _html.unescape(text)
-    return _WS.sub(" ", text).strip().lower()
+    return _composed(_WS.sub(" ", text).strip().lower())
+
+
+def _composed(text: str) -> str:
+    """``text`` in Unicode NFC. Anki stores a note's fields composed (its
+    ``normalize_note_text``), and text out of a PDF often has an accent as a
+    character of its own ("e" + U+0301): an old-sync note holds "é" where
+    its card has "é"."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def old_sync_texts(card: Flashcard) -> Tuple[str, ...]:
@@ -279,7 +288,7 @@ def made_after(created: str, note_id: int) -> bool:
 
 def _text_of(html: str) -> str:
     """``plain`` with case kept: a fixed capital is an edit too."""
-    text = _TAG_RE.sub(" ", html)
+    text = _composed(_TAG_RE.sub(" ", html))
     if "&" in text:
         text = _html.unescape(text)
     return _WS.sub(" ", text).strip()

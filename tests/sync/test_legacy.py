@@ -929,3 +929,31 @@ def test_a_card_with_another_image_in_front_does_not_take_an_old_note(col, book,
     assert study_state(col, old) == before
     assert col.get_note(notes_with_guid(col, "1CardImg0R1")[0])["Back"].startswith("Ribosome")
     assert not run(col, book.root, state_path).changed
+
+
+def test_accents_anki_composed_are_no_edit_in_anki_and_no_other_front(col, book, state_path):
+    """Text from a PDF often has its accents as separate characters
+    (NFD: "e" + U+0301); Anki stores a note's fields composed (NFC), so the
+    old sync's notes hold "é" where the card has "é". Adopting them
+    reported every such field as "edited in Anki after Polar's old sync wrote
+    it: your version was kept", and a 2.x note was not found by its front."""
+    import unicodedata
+
+    def nfd(text: str) -> str:
+        return unicodedata.normalize("NFD", text)
+
+    front, back = "Qu'est-ce qu'un élément ?", "Une espèce chimique"
+    by_id = old_sync_note(col, book, nfd(front), nfd(back), card_id="1CardNfd001")
+    by_front = old_sync_note(col, book, nfd("Le {{c1::défaut}} d'électrons"), kind="Cloze")
+    assert col.get_note(by_id)["Front"] == front  # composed by Anki
+    answer_all(col, [by_id, by_front])
+    book.card("1CardNfd001", basic(nfd(front), nfd(back)), ref="text-highlight:1HlLeg0001")
+    book.card("1CardNfd002", cloze(nfd("Le {{c1::défaut}} d'électrons")), "CLOZE", ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.paired, report.created) == (2, 0, 0)
+    assert report.conflicts == []
+    assert notes_with_guid(col, "1CardNfd002") == [by_front]
+    assert not run(col, book.root, state_path).changed
