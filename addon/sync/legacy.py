@@ -259,6 +259,24 @@ def _newest_of_chain(cid: str, nids: List[int], scores: Dict[Tuple[int, str], fl
     return newest
 
 
+def studied_version(card: NewCard, old: Sequence[OldNote]) -> Optional[int]:
+    """Of old notes the user studies (``old``), the one that is an earlier
+    version of ``card``: of its document and kind, the card an edit of it;
+    of several, the newest when each is an earlier version of a newer one
+    (the old sync's note of each edit). None when none is, or several are
+    that are no versions of each other."""
+    found = sorted(note.note_id for note in old
+                   if note.kind == card.kind and same_document(note, card)
+                   and similarity(note.text, card.text) >= PAIR_THRESHOLD)
+    if not found:
+        return None
+    texts = {note.note_id: note.text for note in old}
+    for i, nid in enumerate(found[:-1]):
+        if not any(similarity(texts[nid], texts[later]) >= PAIR_THRESHOLD for later in found[i + 1:]):
+            return None
+    return found[-1]
+
+
 def legacy_kind(kind: str) -> str:
     """The old sync's two types: every basic kind went to "Basic"."""
     return "cloze" if kind == "cloze" else "basic"

@@ -57,7 +57,17 @@ from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
 from .field_merge import merge_field
 from .identity import guid_for, is_legacy_marker, legacy_card_id
-from .legacy import NewCard, OldNote, legacy_kind, note_tags, old_sync_decks, old_sync_label, older_versions, pair
+from .legacy import (
+    NewCard,
+    OldNote,
+    legacy_kind,
+    note_tags,
+    old_sync_decks,
+    old_sync_label,
+    older_versions,
+    pair,
+    studied_version,
+)
 from .notetypes import (
     NoteTypeRef,
     Want,
@@ -758,6 +768,7 @@ class Planner:
         if self.render is not None:  # their text is compared: every new card rendered now
             self.plan.creates = render_creates(self.plan.creates, self.render)
         by_doc = {d.key: d for d in docs}
+        self._prefer_studied_versions(leftovers, by_doc, titles, moved)
         # A retyped card's new note is not an old-sync note's to take: its
         # old note gives up the card's guid for it (``retype``).
         retyped = {id(o.retype.create) for o in self.plan.orphans if o.retype is not None}
@@ -803,6 +814,42 @@ class Planner:
         if taken and self.plan.legacy_leftovers:
             left = set(self.plan.legacy_leftovers)
             self.plan.legacy_older = sorted(older_versions([old for info, old in leftovers if info.id in left], taken))
+
+    def _prefer_studied_versions(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], by_doc: Dict[str, LoadedDoc],
+                                 titles: Dict[str, str], moved: Dict[str, FrozenSet[str]]) -> None:
+        """A card whose own old note (taken by its id or front) the user
+        suspended without ever studying it, while they study an older
+        version of it: the old sync added a note for each edit of a card,
+        and the user suspended the newer duplicate, not the one with their
+        reviews. The version they study takes the card instead (its reviews
+        and due date kept, as a pair); the suspended note stays as it is."""
+        waiting = [(info, old) for info, old in leftovers
+                   if info.reviewed and not old.suspended and info.id not in self.legacy.taken]
+        if not waiting:
+            return
+        for u in list(self.plan.updates):
+            note = u.note
+            if u.taken_over != "adopted" or not note.cards or note.reviewed \
+                    or not all(c.queue == -1 for c in note.cards):
+                continue
+            d = by_doc.get(u.doc)
+            if d is None:
+                continue
+            labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
+            card = NewCard(u.rc.card_id, u.doc, legacy_kind(u.rc.kind), f"{u.rc.front} {u.rc.back}", labels,
+                           old_sync_decks(d.labels, d.deck, titles.get(u.doc, "")) | moved.get(u.doc, frozenset()))
+            nid = studied_version(card, [old for info, old in waiting if info.id not in self.legacy.taken])
+            if nid is None:
+                continue
+            info = next(info for info, _ in waiting if info.id == nid)
+            self.plan.updates.remove(u)
+            self.plan.conflicts = [c for c in self.plan.conflicts if c.get("note_id") != note.id]
+            self.legacy.taken.discard(note.id)
+            self.legacy.taken.add(info.id)
+            self.update(info, u.rc, u.doc, None, None, u.guid, u.meta, drop_tags=_legacy_tags(info))
+            self.plan.updates[-1].taken_over = "paired"
+            self.plan.adopted -= 1
+            self.plan.paired += 1
 
     def vanished(self, card: CardState, move_to: Optional[str] = None) -> None:
         """``card`` is gone from Polar: its note becomes an orphan (one

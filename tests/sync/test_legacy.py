@@ -957,3 +957,50 @@ def test_accents_anki_composed_are_no_edit_in_anki_and_no_other_front(col, book,
     assert report.conflicts == []
     assert notes_with_guid(col, "1CardNfd002") == [by_front]
     assert not run(col, book.root, state_path).changed
+
+
+@pytest.mark.parametrize("polar", ["1.x", "2.x"])
+def test_a_cards_own_old_note_the_user_suspended_gives_way_to_the_version_they_study(col, book, state_path, polar):
+    """Polar's old sync added a note for each edit of a card (v1, v2); the
+    user suspended the new one (v2, never studied) and kept studying v1. The
+    card (v2) took its own note, the suspended one: the note synced from now
+    on was one the user never sees, and v1, with the reviews, was reported as
+    an older version to look at, with "Suspend them" beside it. Now the
+    version they study takes the card, its reviews and due date kept; v2
+    stays as it is (suspended, not listed)."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution",
+                       card_id="1CardSus001" if polar == "1.x" else None)
+    answer_all(col, [v1])
+    before = study_state(col, v1)
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution",
+                       card_id="1CardSus002" if polar == "1.x" else None)
+    col.sched.suspend_cards(col.card_ids_of_note(v2))
+    v2_fields, v2_tags = list(col.get_note(v2).fields), list(col.get_note(v2).tags)
+    book.card("1CardSus002", basic("What is a process in an OS?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert notes_with_guid(col, "1CardSus002") == [v1]
+    assert report.legacy_leftovers == [] and report.legacy_older == []
+    assert report.adopted + report.paired == 1 and report.created == 0
+    assert study_state(col, v1) == before
+    assert "What is a process in an OS?" in col.get_note(v1)["Front"]
+    assert col.get_note(v2).fields == v2_fields and col.get_note(v2).tags == v2_tags
+    assert all(c.queue == -1 for c in col.get_note(v2).cards())
+    assert not run(col, book.root, state_path).changed
+
+
+def test_a_suspended_old_note_the_user_studied_is_still_its_cards(col, book, state_path):
+    """Suspended after reviews (a leech, a break): still the card's note."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardSus011")
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution", card_id="1CardSus012")
+    answer_all(col, [v1, v2])
+    col.sched.suspend_cards(col.card_ids_of_note(v2))
+    book.card("1CardSus012", basic("What is a process in an OS?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+    report = run(col, book.root, state_path)
+    assert notes_with_guid(col, "1CardSus012") == [v2]
+    assert report.legacy_older == [v1]
