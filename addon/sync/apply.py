@@ -57,7 +57,17 @@ from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
 from .legacy import OldNote, note_tags, old_sync_deck_names, old_sync_label
-from .notetypes import KINDS, LAYOUT_MARK, NoteTypeRef, describe_missing, legacy_type_name, note_types
+from .notetypes import (
+    KINDS,
+    LAYOUT_MARK,
+    ROLE_ANSWER,
+    ROLE_FRONT,
+    NoteTypeRef,
+    describe_missing,
+    field_roles,
+    legacy_type_name,
+    note_types,
+)
 from .plan import (
     LegacyIndex,
     Planner,
@@ -989,8 +999,9 @@ def pair_legacy_notes(ctx: Applying) -> None:
         home = note.cards[0].home if note.cards else None
         if home not in deck_names:
             deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower() if home is not None else ""
-        old = OldNote(note.id, kind or "", " ".join(note.fields), note_tags(note.tags),
-                      deck_names[home], bool(note.cards) and all(c.queue == -1 for c in note.cards))
+        text = _old_sync_text(planner.notetypes.get(note.mid), note.fields)
+        old = OldNote(note.id, kind or "", text, note_tags(note.tags), deck_names[home],
+                      bool(note.cards) and all(c.queue == -1 for c in note.cards))
         leftovers.append((note, old))
     planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles, _adopted_decks(ctx, deck_names))
     # Older versions found when their card was taken over (an earlier sync)
@@ -1007,6 +1018,21 @@ def pair_legacy_notes(ctx: Applying) -> None:
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
         planner.plan.legacy_older = []
+
+
+def _old_sync_text(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> str:
+    """An old note's text as the old sync wrote it, to compare with a card's:
+    its question and answer fields, not fields of the user's own type that
+    the old sync never wrote ("Source" or "Notes" filled by hand would make
+    an edited card look like another)."""
+    if nt is not None:
+        roles = field_roles(nt)
+        text = [f for f, role in zip(fields, roles) if role == ROLE_FRONT or role.startswith(ROLE_ANSWER)]
+        if not text:  # its own names ("Question", "Answer"): all but the context parts' names
+            text = [f for f, role in zip(fields, roles) if not role]
+        if text:
+            return " ".join(text)
+    return " ".join(fields)
 
 
 def _adopted_decks(ctx: Applying, names: Dict[Optional[DeckId], str]) -> Dict[str, FrozenSet[str]]:

@@ -55,7 +55,7 @@ from ..render.card import RenderedCard
 from ..render.context import KEPT_IMAGE, kept_image, split_block
 from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
-from .field_merge import merge_field
+from .field_merge import Merged, field_hash, merge_field
 from .identity import guid_for, is_legacy_marker, legacy_card_id
 from .legacy import (
     NewCard,
@@ -296,6 +296,11 @@ def made_after(created: str, note_id: int) -> bool:
     return when.timestamp() > note_id / 1000
 
 
+def _images_of(html: str) -> str:
+    """A field's image sources (a field holding an image alone is not empty)."""
+    return " ".join(_IMG_SRC.findall(html)) if "<img" in html.lower() else ""
+
+
 def _text_of(html: str) -> str:
     """``plain`` with case kept: a fixed capital is an edit too."""
     text = _composed(_TAG_RE.sub(" ", html))
@@ -426,13 +431,17 @@ class Planner:
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
                deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
                drop_tags: Sequence[str] = (), recorded: bool = True,
-               old_sync_sent: Optional[Sequence[str]] = None) -> None:
+               old_sync_sent: Optional[Sequence[str]] = None, old_sync: bool = False) -> None:
         """``recorded`` False: a Polar note (by its guid) no state row knows
         (another computer's, an import's, the state lost): a text of it that
         differs from Polar's is kept as the user's (see ``merge_field``).
         ``old_sync_sent``: for a note of Polar's old sync adopted by its card,
         what that sync wrote for the card (``old_sync_texts``); a field that
-        holds other text was edited in Anki and is kept the same way."""
+        holds other text was edited in Anki and is kept the same way.
+        ``old_sync``: a note of Polar's old sync taken over (adopted or
+        paired): that sync wrote its question and answer only, so text in a
+        context field (a "Source" of the user's own note type, filled by
+        hand) is the user's and is kept the same way."""
         nt = self.notetypes.get(note.mid)
         if nt is None:  # a note type gone since the snapshot: match by position
             nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
@@ -458,9 +467,13 @@ class Planner:
                 hashes.append("")
                 continue
             cur = note.fields[i] if i < len(note.fields) else ""
-            edited_old = old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)
-            merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
-                                 self.settings.conflict_policy == "polar_wins", recorded and not edited_old)
+            if old_sync and want.owned and cur != want.value and _text_of(cur) + _images_of(cur):
+                edited_old = True  # the user's words in a field the old sync never wrote
+                merged = Merged(None, field_hash(want.value), polar_took=False, unrecorded=True)
+            else:
+                edited_old = old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)
+                merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
+                                     self.settings.conflict_policy == "polar_wins", recorded and not edited_old)
             if merged.unrecorded:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
@@ -657,7 +670,8 @@ class Planner:
                 written_from = raw is not None and not made_after(raw.created, adopted.id)
                 self.update(adopted, rc, doc, None, None, guid_for(card.card_id), card_meta,
                             drop_tags=_legacy_tags(adopted),
-                            old_sync_sent=old_sync_texts(raw) if raw is not None and written_from else None)
+                            old_sync_sent=old_sync_texts(raw) if raw is not None and written_from else None,
+                            old_sync=True)
                 self.plan.updates[-1].taken_over = "adopted"
                 self.plan.adopted += 1
                 continue
@@ -792,7 +806,7 @@ class Planner:
             note = notes[nid]
             self.legacy.taken.add(note.id)
             self.update(note, c.card, c.doc, None, None, guid_for(c.card.card_id), c.meta,
-                        drop_tags=_legacy_tags(note))
+                        drop_tags=_legacy_tags(note), old_sync=True)
             self.plan.updates[-1].taken_over = "paired"
             self.plan.paired += 1
         self.plan.creates = keep
@@ -846,7 +860,7 @@ class Planner:
             self.plan.conflicts = [c for c in self.plan.conflicts if c.get("note_id") != note.id]
             self.legacy.taken.discard(note.id)
             self.legacy.taken.add(info.id)
-            self.update(info, u.rc, u.doc, None, None, u.guid, u.meta, drop_tags=_legacy_tags(info))
+            self.update(info, u.rc, u.doc, None, None, u.guid, u.meta, drop_tags=_legacy_tags(info), old_sync=True)
             self.plan.updates[-1].taken_over = "paired"
             self.plan.adopted -= 1
             self.plan.paired += 1

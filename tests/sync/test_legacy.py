@@ -1004,3 +1004,58 @@ def test_a_suspended_old_note_the_user_studied_is_still_its_cards(col, book, sta
     report = run(col, book.root, state_path)
     assert notes_with_guid(col, "1CardSus012") == [v2]
     assert report.legacy_older == [v1]
+
+
+def _move_to_own_type(col, nids, name: str = "Q&A") -> None:
+    """The user's Change Note Type of old notes into a type of their own:
+    Question/Answer, and fields of theirs that the add-on's own types also
+    have ("Source"), filled by hand."""
+    mm = col.models
+    basic_type = mm.by_name("Basic")
+    own = mm.copy(basic_type, add=False)
+    own["name"] = name
+    own["flds"][0]["name"], own["flds"][1]["name"] = "Question", "Answer"
+    for t in own["tmpls"]:
+        t["qfmt"] = t["qfmt"].replace("{{Front}}", "{{Question}}")
+        t["afmt"] = t["afmt"].replace("{{Back}}", "{{Answer}}").replace("{{Front}}", "{{Question}}")
+    mm.add_field(own, mm.new_field("Source"))
+    mm.add_field(own, mm.new_field("Comments"))
+    mm.add_dict(own)
+    request = mm.change_notetype_info(old_notetype_id=basic_type["id"], new_notetype_id=mm.by_name(name)["id"]).input
+    request.note_ids.extend(nids)
+    mm.change_notetype_of_notes(request)
+
+
+@pytest.mark.parametrize("how", ["adopted", "paired"])
+def test_an_old_notes_own_fields_the_user_filled_are_kept_when_taken_over(col, book, state_path, how):
+    """Old notes the user moved to a note type of their own, whose
+    "Source" and "Comments" they filled by hand ("Tanenbaum, ch. 2"): the
+    old sync never wrote those fields, and taking the note over wrote this
+    add-on's context over the user's words (an own type's context fields
+    are the add-on's). Now what the user wrote there stays, told as kept."""
+    old = old_sync_note(col, book, "What is a process?", "A program in execution",
+                        card_id="1CardOwn001" if how == "adopted" else None)
+    empty = old_sync_note(col, book, "Who schedules threads?", "The kernel", card_id="1CardOwn002")
+    answer_all(col, [old, empty])
+    _move_to_own_type(col, [old, empty])
+    note = col.get_note(old)
+    note["Source"], note["Comments"] = "Tanenbaum, ch. 2", "my mnemonic: PIE"
+    col.update_note(note)
+    front = "What is a process?" if how == "adopted" else "What is a process in an OS?"
+    book.card("1CardOwn001", basic(front, "A program in execution"), ref="text-highlight:1HlLeg0001")
+    book.card("1CardOwn002", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert report.adopted + report.paired == 2 and report.created == 0
+    assert notes_with_guid(col, "1CardOwn001") == [old]
+    note = col.get_note(old)
+    assert (note["Source"], note["Comments"]) == ("Tanenbaum, ch. 2", "my mnemonic: PIE")
+    kept = {c["field"] for c in report.conflicts if c["note_id"] == old}
+    assert kept == {"Source", "Comments"}
+    assert all(c.get("old_sync") for c in report.conflicts)
+    assert "Operating Systems" in col.get_note(empty)["Source"]  # empty: the add-on's context, as before
+    again = run(col, book.root, state_path)
+    assert not again.changed and not again.conflicts
+    assert col.get_note(old)["Source"] == "Tanenbaum, ch. 2"
