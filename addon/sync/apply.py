@@ -1022,12 +1022,14 @@ def pair_legacy_notes(ctx: Applying) -> None:
 
 def _old_sync_text(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> str:
     """An old note's text as the old sync wrote it, to compare with a card's:
-    its question and answer fields, not fields of the user's own type that
-    the old sync never wrote ("Source" or "Notes" filled by hand would make
-    an edited card look like another)."""
+    its question and answer fields (a cloze's text alone), not fields the
+    old sync never wrote (a cloze's "Back Extra", "Source" or "Notes" of the
+    user's own type, filled by hand, made an edited card look like another)."""
     if nt is not None:
         roles = field_roles(nt)
-        text = [f for f, role in zip(fields, roles) if role == ROLE_FRONT or role.startswith(ROLE_ANSWER)]
+        # (a cloze's "Back Extra" is the user's: the old sync wrote "Text" alone)
+        text = [f for f, role in zip(fields, roles)
+                if role == ROLE_FRONT or (role.startswith(ROLE_ANSWER) and not nt.cloze)]
         if not text:  # its own names ("Question", "Answer"): all but the context parts' names
             text = [f for f, role in zip(fields, roles) if not role]
         if text:

@@ -69,6 +69,7 @@ from .legacy import (
     studied_version,
 )
 from .notetypes import (
+    ROLE_FRONT,
     NoteTypeRef,
     Want,
     aligned_hashes,
@@ -467,11 +468,15 @@ class Planner:
                 hashes.append("")
                 continue
             cur = note.fields[i] if i < len(note.fields) else ""
-            if old_sync and want.owned and cur != want.value and _text_of(cur) + _images_of(cur):
-                edited_old = True  # the user's words in a field the old sync never wrote
+            # A field Polar's old sync never wrote: an own type's context
+            # field, a cloze's answer ("Back Extra"). Text there is the user's.
+            unwritten = old_sync and (want.owned or (rc.kind == "cloze" and field_roles(nt)[i] != ROLE_FRONT))
+            if unwritten and want.owned and cur != want.value and _text_of(cur) + _images_of(cur):
+                edited_old = True
                 merged = Merged(None, field_hash(want.value), polar_took=False, unrecorded=True)
             else:
-                edited_old = old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)
+                edited_old = (old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)) \
+                    or (unwritten and edited_since_old_sync(cur, want.text, ()))
                 merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
                                      self.settings.conflict_policy == "polar_wins", recorded and not edited_old)
             if merged.unrecorded:

@@ -1059,3 +1059,33 @@ def test_an_old_notes_own_fields_the_user_filled_are_kept_when_taken_over(col, b
     again = run(col, book.root, state_path)
     assert not again.changed and not again.conflicts
     assert col.get_note(old)["Source"] == "Tanenbaum, ch. 2"
+
+
+def test_a_clozes_back_extra_the_user_wrote_pairs_and_is_kept(col, book, state_path):
+    """Polar's cloze cards have no "Back Extra" (the old sync wrote "Text"
+    alone); users wrote their own there in Anki ("Remember: PIE"). An edited
+    cloze then did not pair with its old note (the user's words counted as
+    text the card had lost): a new note beside the studied one. Paired, the
+    user's words were replaced by the context, silently. Now they count for
+    nothing in pairing and stay, told as kept, the context after them."""
+    old = old_sync_note(col, book, "A {{c1::process}} is a program in execution", kind="Cloze")
+    answer_all(col, [old])
+    before = study_state(col, old)
+    note = col.get_note(old)
+    note["Back Extra"] = "Remember: PIE"
+    col.update_note(note)
+    book.card("1CardExt001", cloze("A {{c1::process}} is a program in execution, says the book"), "CLOZE",
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.paired, report.created) == (1, 0)
+    assert notes_with_guid(col, "1CardExt001") == [old]
+    assert study_state(col, old) == before
+    extra = col.get_note(old)["Back Extra"]
+    assert extra.startswith("Remember: PIE<div") and "Operating Systems" in extra
+    assert [(c["code"], c["field"], c.get("old_sync")) for c in report.conflicts] \
+        == [("unrecorded_anki", "Back Extra", True)]
+    again = run(col, book.root, state_path)
+    assert not again.changed and not again.conflicts
