@@ -10,7 +10,8 @@ given to the other) is worse than a leftover the user is told about, so a
 pair needs every piece of evidence at once:
 
 * same document: the note carries all of the document's tag labels (as the
-  old sync wrote them), or, for a document without tags, sits in its deck;
+  old sync wrote them), or, for a document without tags, sits in its deck
+  (one the old sync used, or where the user moved its other old notes);
 * same kind of card (Basic or Cloze, the two types the old sync used);
 * the new card's text is an edit of the old one (:func:`similarity`);
 * no other candidate on either side: the old note resembles exactly one new
