@@ -56,7 +56,7 @@ from .decks import default_deck
 from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
-from .legacy import OldNote, note_tags, old_sync_deck_names, old_sync_label
+from .legacy import OldNote, composed, note_tags, old_sync_deck_names, old_sync_label
 from .notetypes import (
     KINDS,
     LAYOUT_MARK,
@@ -912,7 +912,7 @@ def _follow_title_deck(ctx: Applying, d: LoadedDoc, legacy: LegacyIndex, decks: 
 
 def _deck_key(name: str) -> str:
     """A deck name as Anki compares it: levels trimmed, case folded."""
-    return "::".join(part.strip() for part in name.split("::")).lower()
+    return composed("::".join(part.strip() for part in name.split("::")).lower())
 
 
 def legacy_type_ids(notetypes: Dict[NotetypeId, NoteTypeRef], notes: Sequence[NoteInfo]) -> Dict[str, List[NotetypeId]]:

@@ -55,9 +55,7 @@ def plain_text(html: str) -> str:
     accents composed (NFC, as Anki stores a note's fields)."""
     text = _TAG_RE.sub(" ", html)
     text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return _WS.sub(" ", text).strip().lower()[:_MAX_CHARS]
+    return _WS.sub(" ", composed(text)).strip().lower()[:_MAX_CHARS]
 
 
 def _kept(matcher: SequenceMatcher) -> int:
@@ -123,13 +121,21 @@ def old_sync_label(label: str) -> List[str]:
     note's tags on whitespace when it stores them, so "machine learning" is
     "machine" and "learning" there; Anki 2.1 before its Rust tag code also
     dropped quotes (``TagManager.canonify``), so quotes are compared without
-    (``note_tags``)."""
-    return label.translate(_QUOTES).lower().split()
+    (``note_tags``); Anki stores tags composed (NFC), so they are compared
+    composed."""
+    return composed(label.translate(_QUOTES).lower()).split()
 
 
 def note_tags(tags: Sequence[str]) -> FrozenSet[str]:
     """An old note's tags as ``old_sync_label`` compares them."""
-    return frozenset(t.translate(_QUOTES).lower() for t in tags)
+    return frozenset(composed(t.translate(_QUOTES).lower()) for t in tags)
+
+
+def composed(text: str) -> str:
+    """``text`` in Unicode NFC, as Anki stores a note's fields, tags and deck
+    names: a title out of a PDF or a file name on a Mac often has an accent
+    as a character of its own ("e" + U+0301)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def same_document(note: OldNote, card: NewCard) -> bool:
@@ -298,7 +304,7 @@ def old_sync_decks(labels: Sequence[str], deck: str, title: str = "") -> FrozenS
         names.add("default")
         if title.strip():
             names.add("::".join(part.strip() for part in title.split("::")).lower())
-    return frozenset(names)
+    return frozenset(composed(name) for name in names)
 
 
 def old_sync_deck_names(labels: Sequence[str]) -> List[str]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import html as _html
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from operator import attrgetter
@@ -60,6 +59,7 @@ from .identity import guid_for, is_legacy_marker, legacy_card_id
 from .legacy import (
     NewCard,
     OldNote,
+    composed,
     legacy_kind,
     note_tags,
     old_sync_decks,
@@ -264,19 +264,11 @@ _WS = re.compile(r"\s+")
 def plain(html: str) -> str:
     """Text of an HTML field, for matching old notes by content: markup out,
     entities read (``&amp;`` and a bare ``&`` are the same text; ``&nbsp;``
-    is a space), accents composed as Anki stores them (``_composed``)."""
+    is a space), accents composed as Anki stores them (``legacy.composed``)."""
     text = _TAG_RE.sub(" ", html)
     if "&" in text:
         text = _html.unescape(text)
-    return _composed(_WS.sub(" ", text).strip().lower())
-
-
-def _composed(text: str) -> str:
-    """``text`` in Unicode NFC. Anki stores a note's fields composed (its
-    ``normalize_note_text``), and text out of a PDF often has an accent as a
-    character of its own ("e" + U+0301): an old-sync note holds "é" where
-    its card has "é"."""
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
+    return composed(_WS.sub(" ", text).strip().lower())
 
 
 def old_sync_texts(card: Flashcard) -> Tuple[str, ...]:
@@ -304,7 +296,7 @@ def _images_of(html: str) -> str:
 
 def _text_of(html: str) -> str:
     """``plain`` with case kept: a fixed capital is an edit too."""
-    text = _composed(_TAG_RE.sub(" ", html))
+    text = composed(_TAG_RE.sub(" ", html))
     if "&" in text:
         text = _html.unescape(text)
     return _WS.sub(" ", text).strip()

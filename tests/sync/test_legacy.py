@@ -1089,3 +1089,32 @@ def test_a_clozes_back_extra_the_user_wrote_pairs_and_is_kept(col, book, state_p
         == [("unrecorded_anki", "Back Extra", True)]
     again = run(col, book.root, state_path)
     assert not again.changed and not again.conflicts
+
+
+def test_a_title_and_tags_with_decomposed_accents_still_trace_old_notes(col, tmp_path, state_path):
+    """A title out of a PDF or a Mac's file name, or a label, with its
+    accents decomposed (NFD): Anki stored the old sync's tags and decks
+    composed, so the document's old notes were not its (an edited card
+    came as a new note beside the studied one)."""
+    import unicodedata
+
+    def nfd(text: str) -> str:
+        return unicodedata.normalize("NFD", text)
+
+    tagged = Doc(tmp_path / "polar", "1DocNfdTag00000000000000", "Chimie", tags=[nfd("chimie_générale")])
+    titled = Doc(tmp_path / "polar", "1DocNfdTit00000000000000", nfd("Éléments de chimie"))
+    olds = []
+    questions = ["Qu'est-ce qu'un atome ?", "Qui a découvert l'électron ?"]
+    for n, doc in enumerate((tagged, titled)):
+        doc.text_highlight("1HlNfd0001", "x")
+        deck = nfd("Éléments de chimie") if doc is titled else None
+        olds.append(old_sync_note(col, doc, questions[n], "Une particule", deck=deck))
+        doc.card(f"1CardNfdT0{n}", basic(questions[n] + " au juste", "Une particule"),
+                 ref="text-highlight:1HlNfd0001")
+        doc.write()
+    answer_all(col, olds)
+
+    report = run(col, tagged.root, state_path)
+
+    assert (report.paired, report.created) == (2, 0) and report.legacy_leftovers == []
+    assert [notes_with_guid(col, f"1CardNfdT0{n}") for n in (0, 1)] == [[olds[0]], [olds[1]]]
