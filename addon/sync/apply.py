@@ -1020,6 +1020,25 @@ def pair_legacy_notes(ctx: Applying) -> None:
         planner.plan.legacy_older = []
 
 
+def _name_the_default_deck(ctx: Applying) -> None:
+    """The report names the profile's own default deck as the deck list
+    does: "Default" (Polar's name for "no deck chosen") is that deck, whose
+    name is the profile's language's ("Standard"); a German user read
+    "decks: Default" and found no such deck."""
+    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
+
+    report = ctx.report
+    if not any(d.lower() == "default" for d in report.decks) and not report.changes:
+        return
+    name = ctx.col.decks.name_if_exists(DEFAULT_DECK_ID)
+    if not name or name.lower() == "default":
+        return
+    report.decks = {name if d.lower() == "default" else d for d in report.decks}
+    for change in report.changes:
+        if change.deck.lower() == "default":
+            change.deck = name
+
+
 def _old_sync_text(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> str:
     """An old note's text as the old sync wrote it, to compare with a card's:
     its question and answer fields (a cloze's text alone), not fields the
@@ -1152,6 +1171,7 @@ def count_changes(ctx: Applying) -> None:
     deck_of = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
     deck_of.update((k, d.target) for k, d in ctx.reading.docs.items() if d.deck)
     count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
+    _name_the_default_deck(ctx)
     # (Not in a preview, which makes nothing; nor after undo_beyond_memory, which said why.)
     if ctx.deleted_in_anki and ctx.rows_vouch and not ctx.dry_run:
         made = [guid_for(c.rc.card_id) for c in plan.creates]

@@ -1118,3 +1118,21 @@ def test_a_title_and_tags_with_decomposed_accents_still_trace_old_notes(col, tmp
 
     assert (report.paired, report.created) == (2, 0) and report.legacy_leftovers == []
     assert [notes_with_guid(col, f"1CardNfdT0{n}") for n in (0, 1)] == [[olds[0]], [olds[1]]]
+
+
+def test_the_report_names_a_german_profiles_default_deck_as_its_deck_list_does(col_de, tmp_path, state_path):
+    """Polar's "Default" (a document without a deck tag; the old sync's
+    notes of most users) is the profile's own default deck, "Standard" in
+    German: the report said "decks: Default", a deck the user could not
+    find."""
+    doc = Doc(tmp_path / "polar", "1DocStandard000000000000", "Buch")
+    doc.card("1CardStd001", basic("Was ist ein Prozess?", "Ein Programm"), ref="page:1")
+    doc.write()
+
+    report = run(col_de, doc.root, state_path)
+
+    assert [col_de.decks.name(c.did) for c in col_de.get_note(notes_with_guid(col_de, "1CardStd001")[0]).cards()] \
+        == ["Standard"]
+    assert report.sorted_decks() == ["Standard"]
+    assert [c["deck"] for c in report.to_dict()["changes"]] == ["Standard"]
+    assert "decks: Standard" in report.summary()
