@@ -1022,15 +1022,14 @@ def pair_legacy_notes(ctx: Applying) -> None:
 
 def _name_the_default_deck(ctx: Applying) -> None:
     """The report names the profile's own default deck as the deck list
-    does: "Default" (Polar's name for "no deck chosen") is that deck, whose
-    name is the profile's language's ("Standard"); a German user read
-    "decks: Default" and found no such deck."""
-    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
-
+    does: "Default" (Polar's name for "no deck chosen") is that deck when no
+    deck has that name, named in the profile's language ("Standard"); a
+    German user read "decks: Default" and found no such deck."""
     report = ctx.report
     if not any(d.lower() == "default" for d in report.decks) and not report.changes:
         return
-    name = ctx.col.decks.name_if_exists(DEFAULT_DECK_ID)
+    did = existing_deck_id(ctx.col, "Default")
+    name = ctx.col.decks.name_if_exists(did) if did is not None else None
     if not name or name.lower() == "default":
         return
     report.decks = {name if d.lower() == "default" else d for d in report.decks}

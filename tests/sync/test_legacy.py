@@ -1136,3 +1136,43 @@ def test_the_report_names_a_german_profiles_default_deck_as_its_deck_list_does(c
     assert report.sorted_decks() == ["Standard"]
     assert [c["deck"] for c in report.to_dict()["changes"]] == ["Standard"]
     assert "decks: Standard" in report.summary()
+
+
+def _german_basic_for_polar(col) -> None:
+    """What a German user did for Polar's old sync: "Einfach" copied as
+    "Basic" with the fields Front/Back it sends."""
+    mm = col.models
+    own = mm.copy(mm.by_name("Einfach"), add=False)
+    own["name"] = "Basic"
+    own["flds"][0]["name"], own["flds"][1]["name"] = "Front", "Back"
+    for t in own["tmpls"]:
+        t["qfmt"] = t["qfmt"].replace("{{Vorderseite}}", "{{Front}}")
+        t["afmt"] = t["afmt"].replace("{{Rückseite}}", "{{Back}}").replace("{{Vorderseite}}", "{{Front}}")
+    mm.add_dict(own)
+
+
+def test_the_old_syncs_default_deck_beside_a_german_profiles_standard_keeps_the_books_cards(
+        col_de, tmp_path, state_path):
+    """AnkiConnect made the old sync's "Default" deck in a German profile,
+    beside the profile's own "Standard": the old notes of every document
+    without a deck tag are there. Their new cards went to "Standard" (one
+    book in two decks). "Default" is now the deck of that name when there is
+    one, and the report names it so."""
+    _german_basic_for_polar(col_de)
+    doc = Doc(tmp_path / "polar", "1DocDeDefault00000000000", "Betriebssysteme")
+    doc.text_highlight("1HlDeD0001", "x")
+    old = old_sync_note(col_de, doc, "Was ist ein Prozess?", "Ein Programm", card_id="1CardDeD001")
+    answer_all(col_de, [old])
+    assert {col_de.decks.name(c.did) for c in col_de.get_note(old).cards()} == {"Default"}
+    assert col_de.decks.name(1) == "Standard"
+    doc.card("1CardDeD001", basic("Was ist ein Prozess?", "Ein Programm"), ref="text-highlight:1HlDeD0001")
+    doc.card("1CardDeD002", basic("Was ist ein Thread?", "Eine Einheit"), ref="text-highlight:1HlDeD0001")
+    doc.write()
+
+    report = run(col_de, doc.root, state_path)
+
+    assert (report.adopted, report.created) == (1, 1)
+    new = notes_with_guid(col_de, "1CardDeD002")[0]
+    assert {col_de.decks.name(c.did) for nid in (old, new) for c in col_de.get_note(nid).cards()} == {"Default"}
+    assert report.sorted_decks() == ["Default"]
+    assert not run(col_de, doc.root, state_path).changed
