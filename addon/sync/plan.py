@@ -59,6 +59,7 @@ from .identity import guid_for, is_legacy_marker, legacy_card_id
 from .legacy import (
     NewCard,
     OldNote,
+    StudiedVersions,
     composed,
     legacy_kind,
     note_tags,
@@ -66,7 +67,6 @@ from .legacy import (
     old_sync_label,
     older_versions,
     pair,
-    studied_version,
 )
 from .notetypes import (
     ROLE_FRONT,
@@ -838,6 +838,7 @@ class Planner:
                    if info.reviewed and not old.suspended and info.id not in self.legacy.taken]
         if not waiting:
             return
+        versions = StudiedVersions([old for _, old in waiting])
         for u in list(self.plan.updates):
             note = u.note
             if u.taken_over != "adopted" or not note.cards or note.reviewed \
@@ -849,7 +850,7 @@ class Planner:
             labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
             card = NewCard(u.rc.card_id, u.doc, legacy_kind(u.rc.kind), f"{u.rc.front} {u.rc.back}", labels,
                            old_sync_decks(d.labels, d.deck, titles.get(u.doc, "")) | moved.get(u.doc, frozenset()))
-            nid = studied_version(card, [old for info, old in waiting if info.id not in self.legacy.taken])
+            nid = versions.of(card, self.legacy.taken)
             if nid is None:
                 continue
             info = next(info for info, _ in waiting if info.id == nid)
