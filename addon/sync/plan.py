@@ -336,9 +336,11 @@ def images_fit(note_front: str, sent_images: Sequence[str]) -> bool:
     card whose front has these images (``old_sync_images``): two cards whose
     front is an image (alone, or after the same question) have the same
     text, and only the image's name tells whose note it is. A note without
-    images, or with images Polar did not name (the user's), is not judged."""
+    images, or with images Polar did not name (the user's, a web address),
+    is not judged: only the images Polar named or left inline are compared."""
     have = tuple(src for src in _IMG_SRC.findall(note_front) if _POLAR_MEDIA.fullmatch(src))
-    return not have or not sent_images or have == tuple(sent_images)
+    want = tuple(src for src in sent_images if _POLAR_MEDIA.fullmatch(src))
+    return not have or not want or have == want
 
 
 def old_sync_front(card: Flashcard, kind: str) -> str:

@@ -903,7 +903,7 @@ def _old_sync_media_name(data: str) -> str:
     return create_id(data, 20) + ".png"
 
 
-@pytest.mark.parametrize("question", ["", "What is shown?"])
+@pytest.mark.parametrize("question", ["", "What is shown?", '<img src="https://example.org/cell.svg">'])
 def test_a_card_with_another_image_in_front_does_not_take_an_old_note(col, book, state_path, question):
     """Polar 2.x notes are found by their front's text; two cards whose
     front is an image (alone, or after the same words) have the same text.
