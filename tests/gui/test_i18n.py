@@ -155,3 +155,28 @@ def test_suspend_is_said_with_ankis_own_word(language):
         assert not [t for t in _texts("de") if re.search(r"aussetz|ausgesetzt|setzen Sie \w+ \w* ?aus\b", t)]
     if language == "ja":
         assert not [t for t in _texts("ja") if "保留" in t]
+
+
+# Anki's word for a tag (its editor's "Tags", the Browser's sidebar): German
+# said "deck:-Tag" and "Korrigieren Sie das Tag" in the report's deck rows,
+# beside "deck:-Schlagwort" in the settings and Anki's "Schlagwörter".
+TAG = {"de": r"schlagw", "es": r"etiquet", "fr": r"étiquet", "ja": r"タグ", "pt_BR": r"etiquet|marca",
+       "zh_CN": r"标签"}
+OLDER_ANKI_TAG = {"fr": r"^tags$"}  # Anki 23.10's French editor said "Tags"; 26.9 "Étiquettes"
+
+
+@pytest.mark.parametrize("language", sorted(TAG))
+def test_a_tag_is_said_with_ankis_own_word(language):
+    import re
+
+    stem = TAG[language]
+    ankis = "|".join(filter(None, (stem, OLDER_ANKI_TAG.get(language))))
+    assert re.search(ankis, _anki_tr(language).editing_tags(), re.IGNORECASE)
+    catalogue = i18n.catalogue(language)
+    said = {msgid: catalogue[msgid] for msgid in catalogue if re.search(r"\btag", msgid, re.IGNORECASE)}
+    assert len(said) >= 10
+    for msgid, value in said.items():
+        for text in value if isinstance(value, list) else [value]:
+            assert re.search(stem, text, re.IGNORECASE), (msgid, text)
+    if language == "de":
+        assert not [t for t in _texts("de") if re.search(r"\b(das|ein|anderes|deck:-)Tag\b|deck:-Tag", t)]
