@@ -1224,6 +1224,8 @@ def remember(ctx: Applying) -> None:
         meta=meta,
         titles={d.key: titles[d.key] for d in ctx.reading.docs.values()
                 if d.status in ("parsed", "skipped") and titles.get(d.key)},
+        sources={d.key: ctx.report.sources.get(d.key, "") for d in ctx.reading.docs.values()
+                 if d.status in ("parsed", "skipped")},
         staged=ctx.staged,
         note_ids=ctx.ids,
         fingerprint=_fingerprint_after(ctx),
