@@ -180,3 +180,26 @@ def test_a_tag_is_said_with_ankis_own_word(language):
             assert re.search(stem, text, re.IGNORECASE), (msgid, text)
     if language == "de":
         assert not [t for t in _texts("de") if re.search(r"\b(das|ein|anderes|deck:-)Tag\b|deck:-Tag", t)]
+
+
+# Anki's word for a profile (File ▸ Switch Profile): Simplified Chinese said
+# 配置文件 ("configuration file") in the settings and the other-profile
+# notice, beside Anki's 账户 in the same catalogue's "文件 ▸ 切换账户".
+PROFILE = {"de": r"profil", "es": r"perfi", "fr": r"profil", "ja": r"プロファイル", "pt_BR": r"perfi",
+           "zh_CN": r"账户"}
+
+
+@pytest.mark.parametrize("language", sorted(PROFILE))
+def test_a_profile_is_said_with_ankis_own_word(language):
+    import re
+
+    stem = PROFILE[language]
+    assert re.search(stem, _anki_tr(language).qt_accel_switch_profile(), re.IGNORECASE)
+    catalogue = i18n.catalogue(language)
+    said = {msgid: catalogue[msgid] for msgid in catalogue if re.search(r"\bprofiles?\b", msgid, re.IGNORECASE)}
+    assert len(said) >= 5
+    for msgid, value in said.items():
+        for text in value if isinstance(value, list) else [value]:
+            assert re.search(stem, text, re.IGNORECASE), (msgid, text)
+    if language == "zh_CN":
+        assert not [t for t in _texts(language) if "配置文件" in t]
