@@ -226,9 +226,10 @@ class SettingsDialog(QDialog):
         return form
 
     def _default_deck_name(self) -> str:
-        """The profile's default deck's name when it is not "Default" (a German
-        profile's "Standard", a deck the user renamed): the sync puts Polar's
-        "Default" there, and the field's "Default" named a deck not in the list."""
+        """The profile's default deck's name when no deck is called "Default" (a
+        German profile's "Standard", a deck the user renamed): the sync puts
+        Polar's "Default" there, and the field's "Default" named a deck not in
+        the list."""
         col = getattr(self.parent(), "col", None)
         if col is None:  # (no profile open)
             return ""
@@ -236,10 +237,11 @@ class SettingsDialog(QDialog):
 
         try:
             deck = col.decks.get(DEFAULT_DECK_ID, default=False)
+            if col.decks.id_for_name("Default") is not None:
+                return ""  # a deck of that name: it is the one (collection_view.existing_deck_id)
         except Exception:  # a collection closing under the window: no hint
             return ""
-        name = str(deck["name"]) if deck else ""
-        return "" if name.lower() == "default" else name
+        return str(deck["name"]) if deck else ""
 
     def _help(self, form: QFormLayout, text: str) -> None:
         label = QLabel(text, self)

@@ -877,9 +877,10 @@ def name_the_default_deck(ctx: Applying) -> None:
              if k not in ctx.reading.docs and k not in ctx.places and d.deck.lower() == "default"]
     if not docs and not known:
         return
-    name = normal_decks(ctx.col).get(cast("DeckId", DEFAULT_DECK_ID))
-    if not name or name.lower() == "default":
-        return
+    decks = normal_decks(ctx.col)
+    name = decks.get(cast("DeckId", DEFAULT_DECK_ID))
+    if not name or any(other.lower() == "default" for other in decks.values()):
+        return  # (a deck called "Default" is the one: existing_deck_id)
     ctx.deck_ids[name.lower()] = cast("DeckId", DEFAULT_DECK_ID)
     for d in docs:
         d.place = ctx.places[d.key] = name

@@ -816,6 +816,17 @@ def test_the_settings_name_the_profile_s_default_deck_when_anki_calls_it_otherwi
                     "“Standard” here.") in helps
         finally:
             dialog.reject()
+        # A deck called "Default" beside it (Polar's old sync made one): that is the one, no hint.
+        other = col.decks.id("Default")
+        try:
+            dialog = anki.controller.open_settings()
+            try:
+                helps = [w.text() for w in dialog.findChildren(QLabel)]
+                assert "For documents that have no deck: tag." in helps
+            finally:
+                dialog.reject()
+        finally:
+            col.decks.remove([other])
     finally:
         col.decks.rename(col.decks.get(1), before)
         anki.settle()

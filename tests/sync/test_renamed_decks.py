@@ -566,3 +566,18 @@ def test_an_english_default_deck_keeps_its_name(col, tmp_path, state_path):
     Doc(library, "1NoDeckDoc000000002", title="No deck 2").card("1NdB", basic("<p>Q2?</p>", "<p>A</p>")).write()
     assert run(col, library, state_path).to_dict()["decks"] == ["My cards"]
     assert "Default" not in [d.name for d in col.decks.all_names_and_ids()]
+
+
+def test_a_deck_called_default_beside_standard_is_the_one(col_de, tmp_path, state_path):
+    """Polar's old sync asked AnkiConnect for a deck "Default" and, finding
+    only "Standard" in a German profile, made one: the untagged documents'
+    old notes are there. A document new since went to "Standard" (Anki's
+    default deck, hidden while empty), apart from the others."""
+    col_de.decks.id("Default")
+    library = tmp_path / "polar"
+    Doc(library, "1NoDeckDoc000000001", title="Neu").card("1NdA", basic("<p>Frage?</p>", "<p>A</p>")).write()
+    data = run(col_de, library, state_path).to_dict()
+    assert data["decks"] == ["Default"]
+    nid = data["changes"][0]["note_id"]
+    assert {col_de.decks.name(c.did) for c in col_de.get_note(nid).cards()} == {"Default"}
+    assert col_de.decks.card_count(1, include_subdecks=False) == 0
