@@ -203,3 +203,25 @@ def test_a_profile_is_said_with_ankis_own_word(language):
             assert re.search(stem, text, re.IGNORECASE), (msgid, text)
     if language == "zh_CN":
         assert not [t for t in _texts(language) if "配置文件" in t]
+
+
+# Anki's word for an add-on (Tools ▸ Add-ons): German said "das Add-on"
+# beside Anki's "Erweiterungen", French "l'extension" (and once "greffon")
+# beside Anki's "Greffons", Brazilian Portuguese "o complemento" beside
+# Anki's "Extensões".
+ADDON = {"de": r"erweiterung", "es": r"complemento", "fr": r"greffon", "ja": r"アドオン", "pt_BR": r"extens(ão|ões)",
+         "zh_CN": r"插件"}
+
+
+@pytest.mark.parametrize("language", sorted(ADDON))
+def test_an_add_on_is_said_with_ankis_own_word(language):
+    import re
+
+    stem = ADDON[language]
+    assert re.search(stem, _anki_tr(language).qt_misc_addons().replace("&", ""), re.IGNORECASE)
+    catalogue = i18n.catalogue(language)
+    said = {msgid: catalogue[msgid] for msgid in catalogue if re.search(r"\badd-ons?\b", msgid, re.IGNORECASE)}
+    assert len(said) >= 8
+    for msgid, value in said.items():
+        for text in value if isinstance(value, list) else [value]:
+            assert re.search(stem, text, re.IGNORECASE), (msgid, text)
