@@ -910,6 +910,31 @@ def _follow_title_deck(ctx: Applying, d: LoadedDoc, legacy: LegacyIndex, decks: 
     d.place = ctx.places[d.key] = decks[did]
 
 
+def name_the_default_deck(ctx: Applying) -> None:
+    """Polar's "Default" (no ``deck:`` tag, ``default_deck``'s default) is the
+    profile's own default deck, whatever its name in the profile's language
+    (``existing_deck_id``): the report names it as Anki does. A German
+    profile's first sync listed its cards under "Default", a deck the user
+    could not find beside "Standard" (later syncs followed it by its id, as
+    a renamed deck, and said "Standard"). Followed here by its id as well."""
+    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
+
+    docs = [d for d in ctx.reading.docs.values() if not d.place and d.deck.lower() == "default"]
+    known = [k for k, d in ctx.known_docs.items()
+             if k not in ctx.reading.docs and k not in ctx.places and d.deck.lower() == "default"]
+    if not docs and not known:
+        return
+    decks = normal_decks(ctx.col)
+    name = decks.get(cast("DeckId", DEFAULT_DECK_ID))
+    if not name or any(other.lower() == "default" for other in decks.values()):
+        return  # (a deck called "Default" is the one: existing_deck_id)
+    ctx.deck_ids[name.lower()] = cast("DeckId", DEFAULT_DECK_ID)
+    for d in docs:
+        d.place = ctx.places[d.key] = name
+    for key in known:  # documents not in this sync: for the report's names
+        ctx.places[key] = name
+
+
 def _deck_key(name: str) -> str:
     """A deck name as Anki compares it: levels trimmed, case folded."""
     return composed("::".join(part.strip() for part in name.split("::")).lower())
@@ -1018,24 +1043,6 @@ def pair_legacy_notes(ctx: Applying) -> None:
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
         planner.plan.legacy_older = []
-
-
-def _name_the_default_deck(ctx: Applying) -> None:
-    """The report names the profile's own default deck as the deck list
-    does: "Default" (Polar's name for "no deck chosen") is that deck when no
-    deck has that name, named in the profile's language ("Standard"); a
-    German user read "decks: Default" and found no such deck."""
-    report = ctx.report
-    if not any(d.lower() == "default" for d in report.decks) and not report.changes:
-        return
-    did = existing_deck_id(ctx.col, "Default")
-    name = ctx.col.decks.name_if_exists(did) if did is not None else None
-    if not name or name.lower() == "default":
-        return
-    report.decks = {name if d.lower() == "default" else d for d in report.decks}
-    for change in report.changes:
-        if change.deck.lower() == "default":
-            change.deck = name
 
 
 def _old_sync_text(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> str:
@@ -1170,7 +1177,6 @@ def count_changes(ctx: Applying) -> None:
     deck_of = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
     deck_of.update((k, d.target) for k, d in ctx.reading.docs.items() if d.deck)
     count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
-    _name_the_default_deck(ctx)
     # (Not in a preview, which makes nothing; nor after undo_beyond_memory, which said why.)
     if ctx.deleted_in_anki and ctx.rows_vouch and not ctx.dry_run:
         made = [guid_for(c.rc.card_id) for c in plan.creates]
@@ -1326,6 +1332,8 @@ def remember(ctx: Applying) -> None:
         meta=meta,
         titles={d.key: titles[d.key] for d in ctx.reading.docs.values()
                 if d.status in ("parsed", "skipped") and titles.get(d.key)},
+        sources={d.key: ctx.report.sources.get(d.key, "") for d in ctx.reading.docs.values()
+                 if d.status in ("parsed", "skipped")},
         staged=ctx.staged,
         note_ids=ctx.ids,
         fingerprint=_fingerprint_after(ctx),
@@ -1410,6 +1418,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     look_up_notes,
     follow_kept_notes,
     follow_old_sync_decks,
+    name_the_default_deck,
     plan_documents,
     pair_legacy_notes,
     plan_sweep,

@@ -93,18 +93,14 @@ def existing_deck_id(col: Collection, name: str) -> Optional[DeckId]:
     """The deck's id, or None if it does not exist yet. "Default" (Polar's
     name for "no deck chosen") is the deck of that name, else the profile's
     own default deck, whatever its name in the profile's language
-    ("Standard", "既定", ...). (Polar's old sync, through AnkiConnect, made
-    a "Default" beside "Standard": the old notes of a German user's
-    documents without a deck tag are there.)"""
+    ("Standard", "既定", ...). (Polar's old sync made a "Default" beside a
+    German profile's "Standard" and put its cards there: they stay one deck.)"""
     from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
 
-    if name.lower() == "default":
-        did = col.decks.id_for_name(name)
-        if did is not None and not col.decks.is_filtered(did):
-            return did
-        if col.decks.get(DEFAULT_DECK_ID, default=False):
-            return DEFAULT_DECK_ID
-    return col.decks.id_for_name(name)
+    found = col.decks.id_for_name(name)
+    if found is None and name.lower() == "default" and col.decks.get(DEFAULT_DECK_ID, default=False):
+        return DEFAULT_DECK_ID
+    return found
 
 
 def normal_decks(col: Collection) -> Dict[DeckId, str]:

@@ -314,6 +314,8 @@ def read_document(
     report.titles[key] = doc.title or known_as or doc.display_title
     if known_as:
         report.sources[key] = known_as
+    else:  # (one remembered from an earlier version of it is no longer so)
+        report.sources.pop(key, None)
     for card_id, problem in doc.problems:
         if card_id:
             report.error(f"{file.label}#{card_id}", problem, code="card_problem", document=key, card=card_id)
@@ -645,6 +647,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
             "document of the export, so not synced"), code="export_block_flashcards", count=n)
     known = state.documents()
     report.titles.update(state.titles())  # documents not read this time keep their names
+    report.sources.update(state.sources())  # ... and their files or web addresses (the report's tooltips)
     if state.problem:
         report.warn(str(state_path), state.problem, code="state_rebuilt")
     # Settings (or this add-on's rendering) changed since the last sync: every
