@@ -111,7 +111,8 @@ def normal_decks(col: Collection) -> Dict[DeckId, str]:
 
 def deck_ids_by_name(decks: Dict[DeckId, str]) -> Dict[str, DeckId]:
     """``decks`` (:func:`normal_decks`) by lower-case name, "default" the
-    profile's own default deck whatever its name (as :func:`existing_deck_id`)."""
+    deck of that name, else the profile's own default deck whatever its name
+    (as :func:`existing_deck_id`)."""
     from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
 
     ids = {name.lower(): did for did, name in decks.items()}
