@@ -411,3 +411,41 @@ def test_the_decks_the_removed_copies_leave_empty_are_named_and_deleting_them_lo
         assert sorted(_decks(c).values()) == [0, 1, 1, 1], (c.name, _decks(c))  # Default, 2 kept, 1 empty parent
         assert len(c.polar_notes()) == 2 and integrity_problems(c.col) == []
         assert c.polar().created == 0
+
+
+# -- 5. round 2: one computer with an older add-on; a restored card -----------
+
+def _own_looks(c: Computer) -> Dict[str, Tuple[Any, str]]:
+    from addon.sync.notetypes import LOOK_MARKER, MARKER
+    return {str(m["name"]): (m.get(LOOK_MARKER), str(m["css"])) for m in c.col.models.all() if m.get(MARKER)}
+
+
+def test_an_older_add_on_on_the_other_computer_leaves_the_newer_look_alone(pair, tmp_path, monkeypatch):
+    """A runs a newer version whose own note types have a new look (version
+    5 here); B still runs this one. B's sync used to give the types its
+    older look back ("an earlier version's look, bring it up to date"),
+    AnkiWeb carried that to A, whose sync upgraded them again: the cards'
+    look flipped on every sync, and every sync sent the note types."""
+    from addon.sync import notetypes
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = pair(lib, "de_DE")  # German: own note types
+    assert a.polar().created == 2
+    a.ankiweb()
+    b.ankiweb()
+    assert b.polar().changed is False
+    doc.card("c3", basic("question c3", "answer c3")).write()
+    with monkeypatch.context() as newer:
+        newer.setattr(notetypes, "LOOK_VERSION", notetypes.LOOK_VERSION + 1)
+        newer.setattr(notetypes, "_CSS", notetypes._CSS + "\n.polar-newer { color: teal; }\n")
+        assert a.polar().created == 1
+        looks = _own_looks(a)
+        assert looks and all(v == notetypes.LOOK_VERSION and "polar-newer" in css for v, css in looks.values())
+    a.ankiweb()
+    b.ankiweb()
+    assert _own_looks(b) == looks
+    doc.card("c4", basic("question c4", "answer c4")).write()
+
+    assert b.polar().created == 1  # the older version, with something to write
+
+    assert _own_looks(b) == looks, "the older version gave the note types its look back"
+    assert b.pending_changes().get("notetypes") is None
