@@ -85,7 +85,7 @@ from .read import Card, LoadedDoc, Pending, Reading, settings_key, trusted_signa
 from .report import Report
 from .sql import in_chunks
 from .state import CardState, DeckHome, DeckHomes, DocState, NoteIdChanges, StagedCards, SuspendRecords, SyncState
-from .write import UNDO_NAME, batched, foreign_row, write_plan
+from .write import UNDO_NAME, batched, foreign_row, set_aside_notes, write_plan
 
 # State keys: how many old-sync notes matched no card at the last look, and
 # how many notes the collection held then (notes added since, by an import or
@@ -1117,7 +1117,8 @@ def plan_collection_changes(ctx: Applying) -> None:
     plan.missing_media = lacking_media(ctx.col, [u.rc for u in plan.updates if not u.content_changed])
     # The share counts the notes there were before this sync: the new ones
     # must not make room for deleting more of the old.
-    refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes, ctx.reading.state.suspended_by_sync)
+    refused = decide_deletions(plan, ctx.reading.settings, ctx.polar_notes, ctx.reading.state.suspended_by_sync,
+                               lambda: set_aside_notes(ctx.col))
     if refused:
         ctx.report.error(ctx.reading.source.describe(), refused, code="delete_refused")
     resolve_suspensions(plan, lambda nids: still_suspended_by_sync(ctx, nids))

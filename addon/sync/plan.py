@@ -90,6 +90,12 @@ if TYPE_CHECKING:
     from anki.notes import NoteId
 
 ORPHAN_TAG = "polar::deleted"
+# Collection config (travels with AnkiWeb): the ids of the notes a sync on any
+# computer set aside (tagged ORPHAN_TAG) and has not restored or removed since.
+# Another computer whose own record still has the card live then tells a note
+# the user took back (tag removed) from one it must set aside
+# (``_taken_back``); written in the sync's undo step (write.remember_set_aside).
+SET_ASIDE_KEY = "polarSyncSetAside"
 
 
 class Renderer(Protocol):
@@ -946,16 +952,19 @@ def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> 
 
 
 def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
-                     recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]] = None) -> Optional[str]:
+                     recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]] = None,
+                     set_aside: Optional[Callable[[], AbstractSet[int]]] = None) -> Optional[str]:
     """The deletion policy, the one place it is decided: what happens to each
     orphan's note. ``polar_notes``: how many Polar notes the collection will
     hold before the removals. Returns why nothing is deleted when the policy
     would remove more than ``delete_max_share`` of them (the orphans then stay
     as they were, their state rows too), else None. ``recorded``: the
     suspension records by note id (``SyncState.suspended_by_sync``), asked
-    only about orphans whose tag is gone (``_taken_back``)."""
+    only about orphans whose tag is gone (``_taken_back``); ``set_aside``:
+    the notes any computer's sync set aside (``SET_ASIDE_KEY``), asked only
+    about such orphans whose card this computer's record has live."""
     policy = settings.deletion_policy
-    taken_back = _taken_back(plan.orphans, recorded)
+    taken_back = _taken_back(plan.orphans, recorded, set_aside)
     # A spare copy (``spare_copy``: another computer made the same note, and
     # this one holds nothing of the user's) goes under every policy: it is
     # no card removed in Polar, and set aside it would only be clutter.
@@ -1018,8 +1027,8 @@ def spare_copy(o: Orphan) -> bool:
     return all(c.reps == 0 and c.queue == 0 for c in o.note.cards)
 
 
-def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]]
-                ) -> Set[int]:
+def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]],
+                set_aside: Optional[Callable[[], AbstractSet[int]]] = None) -> Set[int]:
     """The orphans (by ``id()``) whose notes the user took back: the card
     was gone at an earlier sync, which tagged the note ``polar::deleted``
     (its suspension record says so: ``recorded``), and the tag has been
@@ -1027,12 +1036,25 @@ def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence
     deleted again. (An Undo of the sync that orphaned it leaves no such
     row: journal.py rolls it back. A note orphaned before the records, or
     under ``keep``, has none: the policy applies as it did.)"""
-    maybe = [o for o in orphans if o.card is not None and o.card.orphaned and not o.duplicate
-             and o.retype is None and not o.note.has_tag_or_moved(ORPHAN_TAG)]
-    if not maybe or recorded is None:
-        return set()
-    records = recorded([o.note.id for o in maybe])
-    return {id(o) for o in maybe if o.note.id in records}
+    untagged = [o for o in orphans if o.card is not None and not o.duplicate
+                and o.retype is None and not o.note.has_tag_or_moved(ORPHAN_TAG)]
+    maybe = [o for o in untagged if o.card is not None and o.card.orphaned]
+    taken: Set[int] = set()
+    if maybe and recorded is not None:
+        records = recorded([o.note.id for o in maybe])
+        taken = {id(o) for o in maybe if o.note.id in records}
+    # Set aside by another computer's sync (AnkiWeb brought the note), then
+    # taken back there: this computer's record still has the card live. It
+    # gets a record of its own (nothing suspended by it), so later syncs
+    # here find it taken back as above.
+    fresh = [o for o in untagged if o.card is not None and not o.card.orphaned]
+    if fresh and set_aside is not None:
+        elsewhere = set_aside()
+        for o in fresh:
+            if o.note.id in elsewhere:
+                taken.add(id(o))
+                o.record = []
+    return taken
 
 
 def _drop_retypes(plan: Plan, orphans: Sequence[Orphan]) -> None:

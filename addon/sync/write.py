@@ -46,7 +46,7 @@ from .notetypes import (
     wanted_fields,
 )
 from .page_label import remember as remember_page_label
-from .plan import ORPHAN_TAG, Create, Orphan, Plan, Renderer, merge_tags
+from .plan import ORPHAN_TAG, SET_ASIDE_KEY, Create, Orphan, Plan, Renderer, merge_tags
 from .read import CardMeta, Pending
 from .reading_order import order_new_cards
 from .report import Report
@@ -935,6 +935,30 @@ def remove_notes(w: Writing) -> None:
         w.col.remove_notes(w.remove)
 
 
+def set_aside_notes(col: Collection) -> Set[int]:
+    """The notes any computer's sync set aside and has not restored or
+    removed since (``plan.SET_ASIDE_KEY``, carried by AnkiWeb)."""
+    value = col.get_config(SET_ASIDE_KEY, None)
+    if not isinstance(value, list):
+        return set()
+    return {int(n) for n in value if isinstance(n, int) and not isinstance(n, bool)}
+
+
+def remember_set_aside(w: Writing) -> None:
+    """Keep ``SET_ASIDE_KEY`` current: the notes set aside now in, those
+    restored or removed now out. In the undo step (undone with the sync);
+    written only when it changes."""
+    added = {o.note.id for o in w.plan.orphans
+             if o.add_tag and not o.remove and not o.duplicate and o.retype is None}
+    dropped = {u.note.id for u in w.plan.updates if u.note.has_tag_or_moved(ORPHAN_TAG)} | set(w.remove)
+    if not added and not dropped:
+        return
+    before = set_aside_notes(w.col)
+    after = (before | added) - dropped
+    if after != before:
+        w.col.set_config(SET_ASIDE_KEY, sorted(after), undoable=True)
+
+
 def close_undo_step(w: Writing) -> None:
     if w.marker is not None:
         # This sync's generation, in its undo step: undone and redone with it.
@@ -953,6 +977,7 @@ WRITE_STEPS: Sequence[Callable[[Writing], None]] = (
     move_cards,
     set_suspension,
     remove_notes,
+    remember_set_aside,
     close_undo_step,
 )
 

@@ -449,3 +449,68 @@ def test_an_older_add_on_on_the_other_computer_leaves_the_newer_look_alone(pair,
 
     assert _own_looks(b) == looks, "the older version gave the note types its look back"
     assert b.pending_changes().get("notetypes") is None
+
+
+def _take_back(c: Computer, polar_card: str) -> None:
+    """What README says keeps a deleted card's note as the user's: the tag
+    removed (in the Browser), its cards unsuspended."""
+    [card] = c.cards_of(polar_card)
+    note = card.note()
+    note.remove_tag("polar::deleted")
+    c.col.update_note(note)
+    c.col.sched.unsuspend_cards([card.id])
+
+
+@pytest.mark.parametrize("b_saw_it", [True, False], ids=["B-synced-between", "B-not-between"])
+def test_a_note_taken_back_on_one_computer_is_not_set_aside_again_by_the_other(pair, tmp_path, b_saw_it):
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.delete_card("c1").write()
+    assert a.polar().orphaned == 1
+    a.ankiweb()
+    b.ankiweb()
+    if b_saw_it:
+        b.polar()  # finds it set aside already
+        b.ankiweb()
+        a.ankiweb()
+    _take_back(a, "c1")
+    assert a.polar().changed is False
+    a.ankiweb()
+    b.ankiweb()
+
+    report = b.polar()
+    b.ankiweb()
+    a.ankiweb()
+
+    for c in (a, b):
+        [card] = c.cards_of("c1")
+        assert card.queue != -1 and not card.note().has_tag("polar::deleted"), (c.name, report)
+    assert a.polar().changed is False and b.polar().changed is False
+
+
+def test_a_card_back_in_polar_then_deleted_again_is_set_aside_by_the_other_computer(pair, tmp_path):
+    """The shared list of notes set aside forgets a note when a sync
+    restores it: deleted again later, the other computer (which never saw
+    the first deletion) sets it aside, and does not take it for one the
+    user took back. An Undo of the sync that set it aside forgets it too."""
+    from addon.sync.plan import SET_ASIDE_KEY
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.delete_card("c1").write()
+    assert a.polar().orphaned == 1
+    assert len(a.col.get_config(SET_ASIDE_KEY)) == 1
+    doc.card("c1", basic("question c1", "answer c1")).write()
+    assert a.polar().restored == 1
+    assert a.col.get_config(SET_ASIDE_KEY) == []
+    a.ankiweb()
+    b.ankiweb()
+    doc.delete_card("c2").write()
+    assert b.polar().orphaned == 1
+    b.col.undo()  # Edit ▸ Undo of that sync
+    assert b.col.get_config(SET_ASIDE_KEY) == []
+    doc.delete_card("c1").write()
+    report = b.polar()
+    assert report.orphaned == 2
+    for cid in ("c1", "c2"):
+        [card] = b.cards_of(cid)
+        assert card.queue == -1 and card.note().has_tag("polar::deleted"), cid
