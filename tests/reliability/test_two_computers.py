@@ -11,6 +11,7 @@ and this module).
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -514,3 +515,95 @@ def test_a_card_back_in_polar_then_deleted_again_is_set_aside_by_the_other_compu
     for cid in ("c1", "c2"):
         [card] = b.cards_of(cid)
         assert card.queue == -1 and card.note().has_tag("polar::deleted"), cid
+
+
+# -- 6. media through AnkiWeb's media sync --------------------------------------
+
+def _media_sync(c: Computer) -> None:
+    """Anki's media sync (runs after the collection's, in the background)."""
+    c.col.sync_media(c.account.auth(c.col))
+    deadline = time.time() + 30
+    while c.col.media_sync_status().active:
+        assert time.time() < deadline, "media sync did not finish"
+        time.sleep(0.05)
+
+
+def _media_files(c: Computer) -> List[str]:
+    return sorted(n for n in os.listdir(c.col.media.dir()) if not n.startswith("."))
+
+
+@pytest.mark.parametrize("order", ["media-first", "polar-first", "both-before-ankiweb"])
+def test_the_images_reach_the_other_computer_under_the_same_names(pair, tmp_path, order):
+    """An area highlight's image and an inline image (sample library): A
+    writes them; AnkiWeb's media sync carries them; B's sync (before or
+    after the media arrived, or before AnkiWeb met A at all) writes no file
+    under another name, and Check Media on either computer calls none of
+    them unused or missing."""
+    a, b = pair(_sample(tmp_path))
+    a.polar()
+    if order == "both-before-ankiweb":
+        b.polar()
+    a.ankiweb()
+    _media_sync(a)
+    files = _media_files(a)
+    assert len(files) >= 2, files
+    b.ankiweb()
+    if order == "media-first":
+        _media_sync(b)
+        b.polar()
+    else:
+        b.polar()
+        _media_sync(b)
+    b.ankiweb()
+    _media_sync(b)
+    a.ankiweb()
+    _media_sync(a)
+    for c in (a, b):
+        assert _media_files(c) == files, c.name
+        check = c.col.media.check()
+        assert (list(check.unused), list(check.missing)) == ([], []), c.name
+        fields = " ".join(c.col.db.list("select flds from notes"))
+        assert all(name in fields for name in files), c.name
+
+
+@pytest.mark.parametrize("settles", ["A", "B"])
+def test_the_tidy_up_readme_suggests_delete_then_rename_is_followed_on_both(pair, tmp_path, settles):
+    """README's tidy-up after both computers made copies: delete the deck the
+    report names, then rename the kept "+" deck (on the computer that shows
+    it so) to the plain name. New cards of the document, made on either
+    computer, go to the renamed deck: no deck of the old name made again."""
+    lib = tmp_path / "polar"
+    doc = Doc(lib, "1TwoComputersDoc0001", "doc", tags=["deck:reading"])
+    doc.card("c1", basic("question c1", "answer c1")).write()
+    a, b = pair(lib)
+    a.polar()
+    b.polar()
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    first, other = (a, b) if settles == "A" else (b, a)
+    report = first.polar()
+    [named] = [w["decks"] for w in report.warnings if w.get("code") == "emptied_decks"]
+    first.col.decks.remove([first.col.decks.id_for_name(named[0])])
+    first.ankiweb()
+    other.ankiweb()
+    first.ankiweb()
+    plus = next(c for c in (a, b) if "reading+" in _decks(c))
+    did = plus.col.decks.id_for_name("reading+")
+    deck = plus.col.decks.get(did)
+    deck["name"] = "reading"
+    plus.col.decks.save(deck)
+    plus.ankiweb()
+    for c in (a, b):
+        c.ankiweb()
+    for n, maker in enumerate((a, b)):
+        cid = f"n{n}"
+        doc.card(cid, basic(f"question {cid}", f"answer {cid}")).write()
+        assert maker.polar().created == 1, maker.name
+        maker.ankiweb()
+        for c in (a, b):
+            c.ankiweb()
+        assert other.polar().created == 0 and first.polar().created == 0
+    for c in (a, b):
+        assert _decks(c) == {"Default": 1, "reading": 3}, (c.name, _decks(c))  # Default: the user's note
+        assert integrity_problems(c.col) == []
