@@ -607,3 +607,43 @@ def test_the_tidy_up_readme_suggests_delete_then_rename_is_followed_on_both(pair
     for c in (a, b):
         assert _decks(c) == {"Default": 1, "reading": 3}, (c.name, _decks(c))  # Default: the user's note
         assert integrity_problems(c.col) == []
+
+
+def _sync_leaving(c: Computer, leave_alone: Any) -> Any:
+    """A sync from Polar while the notes ``leave_alone`` are open in an
+    editor (the GUI passes them so: ``prepared.apply(leave_alone=...)``)."""
+    from addon.settings import Settings
+    from addon.sync.engine import collection_identity, prepare
+    settings, _ = Settings.from_dict({})
+    prepared = prepare(settings, c.state, source_path=c.library, collection_id=collection_identity(c.col))
+    return prepared.apply(c.col, leave_alone=set(leave_alone))
+
+
+@pytest.mark.parametrize("open_note", ["copy", "keeper"])
+def test_settling_duplicates_while_one_is_open_in_an_editor(pair, tmp_path, open_note):
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = pair(lib)
+    a.polar()
+    b.polar()
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    notes = a.col.db.list("select id from notes where guid = ? order by id", guid_for("c1"))
+    assert len(notes) == 2
+    keeper, copy = notes  # neither studied: the older is kept
+    held = copy if open_note == "copy" else keeper
+
+    report = _sync_leaving(a, {held})
+
+    assert report.errors == [] and report.created == 0
+    assert a.col.db.scalar("select count() from notes where id = ?", held) == 1, "a note open in the editor went"
+    again = a.polar()  # the editor closed
+    assert again.errors == [] and again.created == 0
+    a.ankiweb()
+    b.ankiweb()
+    assert b.polar().created == 0
+    for c in (a, b):
+        assert [g for g, _ in c.polar_notes()] == sorted([guid_for("c1"), guid_for("c2")]), c.name
+        assert c.col.db.list("select id from notes where guid = ?", guid_for("c1")) == [keeper], c.name
+        assert integrity_problems(c.col) == []
+    assert len({card.did for c in (a,) for cid in ("c1", "c2") for card in c.cards_of(cid)}) == 1
