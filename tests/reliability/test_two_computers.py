@@ -434,6 +434,7 @@ def test_an_older_add_on_on_the_other_computer_leaves_the_newer_look_alone(pair,
     a.ankiweb()
     b.ankiweb()
     assert b.polar().changed is False
+    scm = a.col.db.scalar("select scm from col")
     doc.card("c3", basic("question c3", "answer c3")).write()
     with monkeypatch.context() as newer:
         newer.setattr(notetypes, "LOOK_VERSION", notetypes.LOOK_VERSION + 1)
@@ -450,6 +451,9 @@ def test_an_older_add_on_on_the_other_computer_leaves_the_newer_look_alone(pair,
 
     assert _own_looks(b) == looks, "the older version gave the note types its look back"
     assert b.pending_changes().get("notetypes") is None
+    b.ankiweb()
+    a.ankiweb()  # (ankiweb() fails on a full sync)
+    assert a.col.db.scalar("select scm from col") == scm == b.col.db.scalar("select scm from col")
 
 
 def _take_back(c: Computer, polar_card: str) -> None:
@@ -647,3 +651,76 @@ def test_settling_duplicates_while_one_is_open_in_an_editor(pair, tmp_path, open
         assert c.col.db.list("select id from notes where guid = ?", guid_for("c1")) == [keeper], c.name
         assert integrity_problems(c.col) == []
     assert len({card.did for c in (a,) for cid in ("c1", "c2") for card in c.cards_of(cid)}) == 1
+
+
+# -- 7. Polar's cloud behind on the other computer ------------------------------
+
+@pytest.mark.parametrize("b_state", ["synced-before", "first-sync"])
+def test_a_card_deleted_in_polar_whose_deletion_has_not_reached_the_other_computer(pair, tmp_path, b_state):
+    """Polar's cloud updates a computer's data folder only while Polar runs
+    there: B's folder can be older than A's. A card deleted in Polar and
+    synced on A is set aside; AnkiWeb brings that to B, whose folder still
+    has the card (B synced from Polar before, or B's add-on is new)."""
+    import shutil
+    lib, doc = _library(tmp_path, "c1", "c2")
+    if b_state == "synced-before":
+        a, b = _in_step(lib, pair)
+    else:
+        a, b = pair(lib)
+        a.polar()
+    stale = tmp_path / "polar-b"
+    shutil.copytree(lib, stale)
+    b.library = stale
+    doc.delete_card("c1").write()
+    assert a.polar().orphaned == 1
+    a.ankiweb()
+    b.ankiweb()
+    report = b.polar()  # B's Polar folder still has c1
+    # Synced before, B reads nothing (its copy of the document is unchanged).
+    # New to the add-on, B reads it, finds c1 there and its note set aside:
+    # it gives it back (the one-computer rule for a card back in Polar), and
+    # A then takes it for one the user took back. Left (twopc.md, round 2).
+    assert report.restored == (0 if b_state == "synced-before" else 1)
+    b.ankiweb()
+    a.ankiweb()
+    assert a.polar().orphaned == 0
+    a.ankiweb()
+    b.ankiweb()
+    shutil.rmtree(stale)
+    shutil.copytree(lib, stale)  # Polar ran on B: its folder caught up
+    assert b.polar().orphaned == 1  # B sets it aside now (if A had restored it, as before)
+    b.ankiweb()
+    a.ankiweb()
+    for c in (a, b):
+        [card] = c.cards_of("c1")
+        assert card.queue == -1 and card.note().has_tag("polar::deleted"), c.name
+
+
+def test_a_look_upgrade_made_on_both_computers_before_ankiweb(pair, tmp_path, monkeypatch):
+    """Both computers updated the add-on and synced from Polar before
+    AnkiWeb: each gave the own types the new look (two modifications of
+    one note type). AnkiWeb keeps one, asks for no full sync, and the next
+    syncs write nothing more to the note types."""
+    from addon.sync import notetypes
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = pair(lib, "de_DE")
+    a.polar()
+    a.ankiweb()
+    b.ankiweb()
+    assert b.polar().changed is False
+    scm = a.col.db.scalar("select scm from col")
+    monkeypatch.setattr(notetypes, "LOOK_VERSION", notetypes.LOOK_VERSION + 1)
+    monkeypatch.setattr(notetypes, "_CSS", notetypes._CSS + "\n.polar-newer { color: teal; }\n")
+    doc.card("c3", basic("question c3", "answer c3")).write()
+    a.polar()
+    b.polar()
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    assert _own_looks(a) == _own_looks(b)
+    assert all(v == notetypes.LOOK_VERSION for v, _ in _own_looks(a).values())
+    doc.card("c4", basic("question c4", "answer c4")).write()
+    for c in (a, b):
+        c.polar()
+        assert c.pending_changes().get("notetypes") is None, c.name
+    assert a.col.db.scalar("select scm from col") == scm == b.col.db.scalar("select scm from col")
