@@ -85,7 +85,7 @@ from .read import Card, LoadedDoc, Pending, Reading, settings_key, trusted_signa
 from .report import Report
 from .sql import in_chunks
 from .state import CardState, DeckHome, DeckHomes, DocState, NoteIdChanges, StagedCards, SuspendRecords, SyncState
-from .write import UNDO_NAME, batched, foreign_row, set_aside_notes, write_plan
+from .write import UNDO_NAME, batched, foreign_row, set_aside_notes, write_plan, written_notes
 
 # State keys: how many old-sync notes matched no card at the last look, and
 # how many notes the collection held then (notes added since, by an import or
@@ -818,6 +818,15 @@ def look_up_notes(ctx: Applying) -> None:
         legacy.doc_labels = [frozenset(tag for t in d.labels for tag in old_sync_label(t)) for d in ctx.parsed]
     ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy, ctx.reading.render)
     ctx.planner.rows_vouch = ctx.rows_vouch
+    written: List[Dict[int, List[str]]] = []
+    col = ctx.col  # (not ctx: the planner is ctx's, a cycle only the collector frees)
+
+    def written_by_a_sync(nid: int) -> Optional[List[str]]:
+        if not written:  # read once, when a conflict asks
+            written.append(written_notes(col))
+        return written[0].get(nid)
+
+    ctx.planner.written = written_by_a_sync
 
 
 def follow_kept_notes(ctx: Applying) -> None:

@@ -29,6 +29,7 @@ import html as _html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from operator import attrgetter
 from typing import (
     TYPE_CHECKING,
@@ -96,6 +97,15 @@ ORPHAN_TAG = "polar::deleted"
 # the user took back (tag removed) from one it must set aside
 # (``_taken_back``); written in the sync's undo step (write.remember_set_aside).
 SET_ASIDE_KEY = "polarSyncSetAside"
+# Collection config (travels with AnkiWeb): for the notes the latest syncs on
+# any computer wrote Polar's text into, what they remembered of each field
+# (``Update.base``), the last WRITTEN_MAX notes. A computer whose own record
+# is older (the other one synced Polar's edit, the user edited the note after
+# AnkiWeb brought it) then sees that Polar's text was in the note before the
+# Anki edit: an edit on top of it, kept, not a conflict (``merge_field``'s
+# ``written``); written in the sync's undo step (write.remember_written).
+WRITTEN_KEY = "polarSyncWritten"
+WRITTEN_MAX = 1000  # ~100 bytes a note
 
 
 class Renderer(Protocol):
@@ -419,6 +429,10 @@ class Planner:
         # False: the state's rows may be newer than the notes (an Undo or a
         # restored backup beyond the journal): every text is as if unrecorded.
         self.rows_vouch = True
+        # note id -> the field hashes a sync (on any computer) remembered
+        # when it last wrote the note (WRITTEN_KEY); asked only about a
+        # field changed in Polar and in Anki since this computer's record.
+        self.written: Callable[[int], Optional[List[str]]] = lambda nid: None
 
     def _rendered(self, card: Card) -> Optional[RenderedCard]:
         """A pending card that meets a note (or is matched by its text) is
@@ -478,7 +492,8 @@ class Planner:
                 edited_old = (old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)) \
                     or (unwritten and edited_since_old_sync(cur, want.text, ()))
                 merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
-                                     self.settings.conflict_policy == "polar_wins", recorded and not edited_old)
+                                     self.settings.conflict_policy == "polar_wins", recorded and not edited_old,
+                                     written=partial(_field_of, self.written, note.id, i, len(wants)))
             if merged.unrecorded:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
@@ -949,6 +964,15 @@ def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> 
         if o.move_to:
             did = deck_id_of(o.move_to)
             o.move_cids = [c.id for c in o.note.cards if did is None or c.home != did]
+
+
+def _field_of(written: Callable[[int], Optional[List[str]]], nid: int, i: int, count: int) -> Optional[str]:
+    """Field ``i``'s hash of a note's ``WRITTEN_KEY`` entry (its fields'
+    hashes and the layout tag), when it has the shape this sync's has."""
+    hashes = written(nid)
+    if not hashes or len(hashes) != count + 1 or not isinstance(hashes[i], str):
+        return None
+    return hashes[i]
 
 
 def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,

@@ -46,7 +46,7 @@ from .notetypes import (
     wanted_fields,
 )
 from .page_label import remember as remember_page_label
-from .plan import ORPHAN_TAG, SET_ASIDE_KEY, Create, Orphan, Plan, Renderer, merge_tags
+from .plan import ORPHAN_TAG, SET_ASIDE_KEY, WRITTEN_KEY, WRITTEN_MAX, Create, Orphan, Plan, Renderer, merge_tags
 from .read import CardMeta, Pending
 from .reading_order import order_new_cards
 from .report import Report
@@ -959,6 +959,34 @@ def remember_set_aside(w: Writing) -> None:
         w.col.set_config(SET_ASIDE_KEY, sorted(after), undoable=True)
 
 
+def written_notes(col: Collection) -> Dict[int, List[str]]:
+    """``plan.WRITTEN_KEY``: note id -> what the sync (on any computer) that
+    last wrote Polar's text into it remembered of its fields."""
+    value = col.get_config(WRITTEN_KEY, None)
+    if not isinstance(value, dict):
+        return {}
+    out: Dict[int, List[str]] = {}
+    for nid, hashes in value.items():
+        if isinstance(nid, str) and nid.isdigit() and isinstance(hashes, list):
+            out[int(nid)] = [h if isinstance(h, str) else "" for h in hashes]
+    return out
+
+
+def remember_written(w: Writing) -> None:
+    """Keep ``WRITTEN_KEY`` current: the notes whose text this sync wrote,
+    last (the oldest go beyond WRITTEN_MAX). In the undo step."""
+    wrote = [u for u in w.plan.updates if u.content_changed]
+    if not wrote:
+        return
+    entries = {str(k): v for k, v in written_notes(w.col).items()}
+    for u in wrote:
+        entries.pop(str(u.note.id), None)
+        entries[str(u.note.id)] = list(u.base)
+    if len(entries) > WRITTEN_MAX:
+        entries = dict(list(entries.items())[-WRITTEN_MAX:])
+    w.col.set_config(WRITTEN_KEY, entries, undoable=True)
+
+
 def close_undo_step(w: Writing) -> None:
     if w.marker is not None:
         # This sync's generation, in its undo step: undone and redone with it.
@@ -978,6 +1006,7 @@ WRITE_STEPS: Sequence[Callable[[Writing], None]] = (
     set_suspension,
     remove_notes,
     remember_set_aside,
+    remember_written,
     close_undo_step,
 )
 

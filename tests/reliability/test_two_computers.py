@@ -724,3 +724,51 @@ def test_a_look_upgrade_made_on_both_computers_before_ankiweb(pair, tmp_path, mo
         c.polar()
         assert c.pending_changes().get("notetypes") is None, c.name
     assert a.col.db.scalar("select scm from col") == scm == b.col.db.scalar("select scm from col")
+
+
+# -- 8. a record made stale by AnkiWeb: an Anki edit on top of the other computer's write
+
+@pytest.mark.parametrize("edited_on", ["A", "B"])
+def test_an_anki_edit_made_after_the_other_computer_synced_polar_s_edit_is_kept(pair, tmp_path, edited_on):
+    """Polar's edit (in place, as Polar 3) synced on B; AnkiWeb brings it
+    to A; the user fixes the text in Anki (on A or on B) after that. A's
+    record still has the text from before Polar's edit, so its sync saw
+    "changed in Polar and in Anki" and, with the default polar_wins, put
+    Polar's text back over the fix (B kept it: the computers disagreed)."""
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.card("c1", basic("question c1, v2", "answer c1")).write()
+    assert b.polar().updated == 1
+    b.ankiweb()
+    a.ankiweb()
+    editor = a if edited_on == "A" else b
+    note = editor.cards_of("c1")[0].note()
+    assert "v2" in note["Front"]
+    note["Front"] = "my question"
+    editor.col.update_note(note)
+    editor.ankiweb()
+    for c in (a, b):
+        c.ankiweb()
+
+    report = a.polar()
+
+    assert report.conflicts == [] and report.updated == 0, report.conflicts
+    b.polar()
+    a.ankiweb()
+    b.ankiweb()
+    for c in (a, b):
+        assert c.cards_of("c1")[0].note()["Front"] == "my question", c.name
+        assert not c.polar().conflicts
+
+
+def test_an_anki_edit_made_before_polar_s_edit_reached_the_note_is_still_a_conflict(pair, tmp_path):
+    """The true conflict stays one: the user fixed the text in Anki on A
+    while Polar's edit was made and synced on A itself."""
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    note = a.cards_of("c1")[0].note()
+    note["Front"] = "my question"
+    a.col.update_note(note)
+    doc.card("c1", basic("question c1, v2", "answer c1")).write()
+    report = a.polar()
+    assert [c["code"] for c in report.conflicts] == ["conflict_polar"]
