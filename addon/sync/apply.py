@@ -863,6 +863,48 @@ def follow_kept_notes(ctx: Applying) -> None:
         d.place = ctx.places[d.key] = name
 
 
+def _twin_key(name: str) -> str:
+    """A deck name without the "+" Anki's sync appends to a deck (or a parent
+    of it) whose name is taken on the receiving side."""
+    return "::".join(part.rstrip("+") for part in name.lower().split("::"))
+
+
+def follow_twin_decks(ctx: Applying) -> None:
+    """A document moved to another deck in Polar and synced on two computers
+    before AnkiWeb met them: each made the new deck and moved the cards
+    there; AnkiWeb kept each card's later move (the other computer's deck,
+    shown here as "<name>+") and left this computer's deck empty. A document
+    read this time whose deck holds none of its cards while all of them are
+    in one deck of that name plus Anki's "+" follows them there (its new
+    cards too, and the deck home), as both computers then do. Cheap: one
+    look at the decks (~1 us a deck); only when a deck name has a "+", the
+    documents read, one dict lookup a card (~12 ms at 50,000)."""
+    by_guid = ctx.by_guid
+    if not by_guid or not ctx.parsed:
+        return
+    decks = normal_decks(ctx.col)
+    if not any("+::" in name or name.endswith("+") for name in decks.values()):
+        return  # no deck Anki's sync renamed
+    for d in ctx.parsed:
+        if d.place:
+            continue  # a deck followed already (renamed, kept notes)
+        homes: Set[DeckId] = set()
+        for c in d.every_card():
+            for note in by_guid.get(guid_for(c.card_id), ()):
+                homes.update(card.home for card in note.cards)
+        if len(homes) != 1:
+            continue
+        did = next(iter(homes))
+        target = ctx.deck_ids.get(d.target.lower()) or existing_deck_id(ctx.col, d.target)
+        if target is None or target == did:
+            continue
+        name, own = decks.get(did), decks.get(cast("DeckId", target))
+        if name is None or own is None or name.lower() == own.lower() or _twin_key(name) != _twin_key(own):
+            continue
+        ctx.deck_ids[name.lower()] = did
+        d.place = ctx.places[d.key] = name
+
+
 def follow_old_sync_decks(ctx: Applying) -> None:
     """A document first synced here whose ``deck:`` tag holds an ``_`` goes
     to the deck Polar's old sync made for it, when that deck holds its old
@@ -1427,6 +1469,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     find_gone_documents,
     look_up_notes,
     follow_kept_notes,
+    follow_twin_decks,
     follow_old_sync_decks,
     name_the_default_deck,
     plan_documents,

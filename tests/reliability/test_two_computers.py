@@ -772,3 +772,39 @@ def test_an_anki_edit_made_before_polar_s_edit_reached_the_note_is_still_a_confl
     doc.card("c1", basic("question c1, v2", "answer c1")).write()
     report = a.polar()
     assert [c["code"] for c in report.conflicts] == ["conflict_polar"]
+
+
+# -- 9. a document moved to another deck in Polar, synced on both before AnkiWeb
+
+@pytest.mark.parametrize("maker", ["A", "B"])
+def test_a_deck_change_synced_on_both_computers_before_ankiweb_keeps_one_deck(pair, tmp_path, maker):
+    """A document re-tagged in Polar (deck:compsci/os -> deck:systems): both
+    computers sync it before AnkiWeb meets them, each makes its own
+    "systems" deck and moves the cards there. AnkiWeb keeps each card's
+    later move (B's), and shows A's deck as "systems" and B's as "systems+"
+    on A. The document's next card, made on either computer, must go where
+    its other cards are."""
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.untag("deck:compsci/os").tag("deck:systems").write()
+    assert a.polar().moved == 2
+    time.sleep(1.05)  # a card's mtime is in seconds: B's move is the later one
+    assert b.polar().moved == 2
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    doc.card("c3", basic("question c3", "answer c3")).write()
+    first = a if maker == "A" else b
+    assert first.polar().created == 1
+    first.ankiweb()
+    for c in (a, b):
+        c.ankiweb()
+    for c in (a, b):
+        c.polar()
+        c.ankiweb()
+    for c in (a, b):
+        c.ankiweb()
+    for c in (a, b):
+        decks = _decks_of(c, ["c1", "c2", "c3"])
+        assert len({d for ds in decks.values() for d in ds}) == 1, (c.name, decks, _decks(c))
+        assert integrity_problems(c.col) == []
