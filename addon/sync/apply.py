@@ -71,6 +71,7 @@ from .notetypes import (
 from .plan import (
     LegacyIndex,
     Planner,
+    Written,
     count,
     decide_deletions,
     emptied_cloze_cards,
@@ -818,10 +819,10 @@ def look_up_notes(ctx: Applying) -> None:
         legacy.doc_labels = [frozenset(tag for t in d.labels for tag in old_sync_label(t)) for d in ctx.parsed]
     ctx.planner = Planner(ctx.reading.settings, notetypes, by_guid, legacy, ctx.reading.render)
     ctx.planner.rows_vouch = ctx.rows_vouch
-    written: List[Dict[int, List[str]]] = []
+    written: List[Dict[int, Written]] = []
     col = ctx.col  # (not ctx: the planner is ctx's, a cycle only the collector frees)
 
-    def written_by_a_sync(nid: int) -> Optional[List[str]]:
+    def written_by_a_sync(nid: int) -> Optional[Written]:
         if not written:  # read once, when a conflict asks
             written.append(written_notes(col))
         return written[0].get(nid)

@@ -106,6 +106,8 @@ SET_ASIDE_KEY = "polarSyncSetAside"
 # ``written``); written in the sync's undo step (write.remember_written).
 WRITTEN_KEY = "polarSyncWritten"
 WRITTEN_MAX = 1000  # ~100 bytes a note
+# One note's entry: the field hashes (Update.base) and the Polar tags written.
+Written = Tuple[List[str], Optional[List[str]]]
 
 
 class Renderer(Protocol):
@@ -430,9 +432,10 @@ class Planner:
         # restored backup beyond the journal): every text is as if unrecorded.
         self.rows_vouch = True
         # note id -> the field hashes a sync (on any computer) remembered
-        # when it last wrote the note (WRITTEN_KEY); asked only about a
-        # field changed in Polar and in Anki since this computer's record.
-        self.written: Callable[[int], Optional[List[str]]] = lambda nid: None
+        # (and its Polar tags) when it last wrote the note (WRITTEN_KEY);
+        # asked only about a field changed in Polar and in Anki since this
+        # computer's record, or Polar tags changed since it.
+        self.written: Callable[[int], Optional[Written]] = lambda nid: None
 
     def _rendered(self, card: Card) -> Optional[RenderedCard]:
         """A pending card that meets a note (or is matched by its text) is
@@ -529,7 +532,15 @@ class Planner:
             changed = changed or merged.value is not None
         hashes.append(layout_tag(nt))
         polar_tags = list(rc.tags)
-        tags = merge_tags(note.tags, base.tags if base else None, polar_tags, drop_tags)
+        base_tags = list(base.tags) if base else None
+        if base_tags is not None and sorted(base_tags) != sorted(polar_tags):
+            # Polar's tags changed since this computer's record: when a sync
+            # (the other computer's, AnkiWeb brought it) wrote these very tags
+            # into the note, a tag the user removed or added since is theirs.
+            entry = self.written(note.id)
+            if entry is not None and entry[1] is not None and sorted(entry[1]) == sorted(polar_tags):
+                base_tags = polar_tags
+        tags = merge_tags(note.tags, base_tags, polar_tags, drop_tags)
         orphan_tag = note.tag_or_moved(ORPHAN_TAG)
         restored = orphan_tag is not None
         if orphan_tag is not None:
@@ -540,7 +551,7 @@ class Planner:
         unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []
         tags_changed = sorted(tags) != sorted(note.tags)
         meta_changed = tags_changed or new_guid != note.guid
-        retagged = tags_changed and base is not None and sorted(base.tags) != sorted(polar_tags)
+        retagged = tags_changed and base_tags is not None and sorted(base_tags) != sorted(polar_tags)
         self.plan.updates.append(Update(
             note=note, rc=rc, doc=doc, fields=values, wants=wants, tags=tags, polar_tags=polar_tags, guid=new_guid,
             base=hashes, move_to=deck_changed_to, unsuspend=unsuspend,
@@ -966,10 +977,11 @@ def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> 
             o.move_cids = [c.id for c in o.note.cards if did is None or c.home != did]
 
 
-def _field_of(written: Callable[[int], Optional[List[str]]], nid: int, i: int, count: int) -> Optional[str]:
+def _field_of(written: Callable[[int], Optional[Written]], nid: int, i: int, count: int) -> Optional[str]:
     """Field ``i``'s hash of a note's ``WRITTEN_KEY`` entry (its fields'
     hashes and the layout tag), when it has the shape this sync's has."""
-    hashes = written(nid)
+    entry = written(nid)
+    hashes = entry[0] if entry is not None else None
     if not hashes or len(hashes) != count + 1 or not isinstance(hashes[i], str):
         return None
     return hashes[i]

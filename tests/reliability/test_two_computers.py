@@ -808,3 +808,28 @@ def test_a_deck_change_synced_on_both_computers_before_ankiweb_keeps_one_deck(pa
         decks = _decks_of(c, ["c1", "c2", "c3"])
         assert len({d for ds in decks.values() for d in ds}) == 1, (c.name, decks, _decks(c))
         assert integrity_problems(c.col) == []
+
+
+def test_a_tag_removed_in_anki_after_the_other_computer_synced_polar_s_tag_stays_removed(pair, tmp_path):
+    """A document tagged in Polar ("exam"), synced on A; AnkiWeb brings the
+    tag to B; the user removes it from one note on B. B's record predates
+    the tag, so its sync took "exam" for Polar's addition and put it back."""
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.tag("exam").write()
+    assert a.polar().updated == 2
+    a.ankiweb()
+    b.ankiweb()
+    note = b.cards_of("c1")[0].note()
+    assert note.has_tag("exam")
+    note.remove_tag("exam")
+    b.col.update_note(note)
+
+    report = b.polar()
+
+    assert not b.cards_of("c1")[0].note().has_tag("exam"), report
+    assert b.cards_of("c2")[0].note().has_tag("exam")
+    b.ankiweb()
+    a.ankiweb()
+    assert a.polar().changed is False
+    assert not a.cards_of("c1")[0].note().has_tag("exam")
