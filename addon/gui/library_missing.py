@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, NamedTuple, Optional
 
 from aqt.qt import (
     QApplication,
@@ -40,16 +40,34 @@ from .i18n import tr
 OBJECT_NAME = "polar_sync_library_missing"
 
 
+class Looked(NamedTuple):
+    """What the message says about the Polar folder, looked up off Anki's
+    main thread (``look``): the folder may be on a share that stopped answering."""
+
+    exists: bool
+    export: bool  # a file, or an unpacked export (read as one)
+    newer: Optional[Path]  # an export downloaded later beside it
+
+
+def look(path: Path, empty: bool = False, exists: Optional[bool] = None) -> Looked:
+    exists = path.exists() if exists is None else exists
+    export = empty and (path.is_file() or (path / "doc_meta").is_dir())
+    return Looked(exists, export, newer_export_beside(path) if not exists and not empty else None)
+
+
 def message_html(path: Path, configured: bool, exists: bool, detail: str = "", first_run: bool = False,
-                 empty: bool = False) -> str:
+                 empty: bool = False, looked_up: Optional[Looked] = None) -> str:
     """The message's text (rich text). ``empty``: the
-    library was read but holds no document (most often the wrong folder)."""
+    library was read but holds no document (most often the wrong folder).
+    ``looked_up``: the folder's facts (else looked at here)."""
+    facts = looked_up if looked_up is not None else look(path, empty, exists)
+    exists = facts.exists
     where = f"<code>{html.escape(str(path))}</code>"
     if empty:
         head = tr("Polar Sync found no Polar documents.")
         looked = (
             tr("The Polar export {path} holds no documents.", path=where)
-            if path.is_file() or (path / "doc_meta").is_dir()  # (an export unpacked: read as one)
+            if facts.export
             else tr("It looked in {path}, but there is no Polar document in that folder: "
                     "Polar keeps each document in a folder of its own with a file named state.json.", path=where)
         )
@@ -65,7 +83,7 @@ def message_html(path: Path, configured: bool, exists: bool, detail: str = "", f
                     "that folder does not exist here.", path=where)
         )
     parts = [f"<b>{html.escape(head)}</b>", f"<p>{looked}</p>"]
-    newer = newer_export_beside(path) if not exists and not empty else None
+    newer = facts.newer
     if newer is not None:  # the old export deleted after a new one was downloaded
         parts.append("<p>" + tr("A Polar export downloaded later is in that folder: {file}. Choose it with "
                                 "“Use a Polar export…”.", file=f"<code>{html.escape(newer.name)}</code>") + "</p>")
@@ -235,15 +253,18 @@ def show(
     first_run: bool = False,
     previous: Optional[QWidget] = None,
     empty: bool = False,
+    looked_up: Optional[Looked] = None,
 ) -> LibraryMissing:
     """Show the message (non-modal: Anki stays usable) and return it. An
-    earlier one still open is replaced, so repeated syncs never stack boxes."""
+    earlier one still open is replaced, so repeated syncs never stack boxes.
+    ``looked_up``: the folder's facts (else looked at here)."""
     if previous is not None:
         try:
             previous.close()
         except RuntimeError:  # already deleted by Qt
             pass
-    box = LibraryMissing(parent, message_html(path, configured, path.exists(), detail, first_run, empty),
+    facts = looked_up if looked_up is not None else look(path, empty)
+    box = LibraryMissing(parent, message_html(path, configured, facts.exists, detail, first_run, empty, facts),
                          choose_folder, choose_export)
     box.show()
     return box

@@ -7,12 +7,18 @@ A Polar data folder holds one folder per document with a ``state.json``
 (see shared/polar-format.md, "Discovery"); ``stash/`` and the rest are
 Polar's own. Looking costs one directory listing, stopped at the first
 document found.
+
+``LOOKS``: the one thread on which Anki's window has the Polar folder
+looked at (it may be on a share that stopped answering).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Callable, Iterable, List, Optional
 
 from ..polar.library import unpacked_export_around
 
@@ -43,3 +49,105 @@ def better_folder(folder: Path, default: Path) -> Optional[Path]:
         if candidate != folder and holds_documents(candidate):
             return candidate
     return unpacked_export_around(folder)  # doc_meta/ or stash/ of an unpacked export
+
+
+class Job:
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self.work = work
+        self.result: Any = None
+        self.failed: Optional[BaseException] = None
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._then: Optional[Callable[[], None]] = None
+
+    def when_done(self, then: Callable[[], None]) -> bool:
+        """Have ``then`` called on the lookup's thread once done; False
+        (nothing arranged) when it is done already."""
+        with self._lock:
+            if self.done.is_set():
+                return False
+            self._then = then
+            return True
+
+    def finish(self) -> Optional[Callable[[], None]]:
+        with self._lock:
+            self.done.set()
+            then, self._then = self._then, None
+        return then
+
+
+class Lookups:
+    """Looks at the Polar folder for Anki's window (the "open" control,
+    the folder choosers' start, the missing-library message) run here, on
+    one thread (``polar-sync-origin``), never on Anki's main thread: a share
+    that stopped answering holds this thread, not Anki's window. One thread
+    at most, started when there is work and ended when there is none: while
+    a look is stuck in the kernel, new ones wait behind it (the newest
+    first: it is the card on screen), and no second thread is stuck beside
+    it. At most ``KEEP`` wait; older ones are dropped, answered with
+    nothing (their answers have long gone from the screen)."""
+
+    KEEP = 8
+
+    def __init__(self, log: Optional[logging.Logger] = None) -> None:
+        self.log = log or logging.getLogger(__name__)
+        self._lock = threading.Lock()
+        self._queue: List[Job] = []
+        self._running = False
+        self._busy_since: Optional[float] = None
+
+    def ask(self, work: Callable[[], Any]) -> Job:
+        job = Job(work)
+        with self._lock:
+            self._queue.append(job)
+            dropped = self._queue[:-self.KEEP]
+            del self._queue[:-self.KEEP]
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._run, name="polar-sync-origin", daemon=True).start()
+        for old in dropped:  # answered "nothing": no control, nothing opens, nobody waits on
+            then = old.finish()
+            if then is not None:
+                then()
+        return job
+
+    def stuck(self, longer_than: float) -> bool:
+        """A look has been under way longer than ``longer_than`` seconds:
+        the folder is not answering now, so nobody waits for the next."""
+        since = self._busy_since
+        return since is not None and time.monotonic() - since > longer_than
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._running = False
+                    return
+                job = self._queue.pop()
+                self._busy_since = time.monotonic()
+            try:
+                job.result = job.work()
+            except Exception as exc:  # showing the card matters more than the control
+                job.failed = exc
+                self.log.exception("finding a card's document in the Polar folder")
+            finally:
+                self._busy_since = None
+                then = job.finish()
+            if then is not None:
+                try:
+                    then()
+                except Exception:
+                    self.log.exception("handing a card's document to Anki's window")
+
+
+LOOKS = Lookups()
+
+
+def look_briefly(work: Callable[[], Any], seconds: float = 0.2) -> Job:
+    """``work`` (a look at the Polar folder) on the lookup thread, waited
+    for at most ``seconds`` (not at all while an earlier look is stuck):
+    ``done`` is set if it answered in time; else it answers later, or never
+    (a share that does not answer)."""
+    job = LOOKS.ask(work)
+    job.done.wait(0 if LOOKS.stuck(seconds) else seconds)
+    return job

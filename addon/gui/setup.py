@@ -45,6 +45,7 @@ from .operations import (
     suspend_notes,
     trigger_label,
 )
+from .polar_folder import Job, look_briefly
 from .quiet import UndoWatch
 from .report_text import (
     ChangeTree,
@@ -576,12 +577,41 @@ class PolarSync:
 
     def show_library_missing(
         self, detail: str = "", first_run: bool = False, empty: bool = False
-    ) -> library_missing.LibraryMissing:
+    ) -> Optional[library_missing.LibraryMissing]:
+        """The message, with what it says of the folder looked up off Anki's
+        main thread (the folder may be on a share that stopped answering, or
+        fails each look only after a soft mount's timeout): shown now when
+        the look answers within 0.2 s (returned), else when it answers (None)."""
+        path = self.data_dir()
+        job = look_briefly(lambda: library_missing.look(path, empty))
+        if job.done.is_set():
+            return self._show_library_missing(path, job, detail, first_run, empty)
+        opened = self._opened
+
+        def back() -> None:
+            if (opened == self._opened and mw.col is not None and not self.removed and not self.runner.closing
+                    and self.data_dir() == path):
+                self._show_library_missing(path, job, detail, first_run, empty)
+
+        def then() -> None:
+            try:
+                mw.taskman.run_on_main(back)
+            except RuntimeError:  # Anki is shutting down
+                pass
+
+        if not job.when_done(then):
+            return self._show_library_missing(path, job, detail, first_run, empty)
+        return None
+
+    def _show_library_missing(self, path: Path, job: Job, detail: str, first_run: bool, empty: bool
+                              ) -> library_missing.LibraryMissing:
+        looked = job.result if isinstance(job.result, library_missing.Looked) else library_missing.Looked(
+            bool(detail), False, None)  # (a look that failed: said as the sync found it)
         box = library_missing.show(
-            mw, self.data_dir(), bool(self.settings.data_dir.strip()), self.choose_data_dir,
+            mw, path, bool(self.settings.data_dir.strip()), self.choose_data_dir,
             self.choose_export_zip, detail=detail, first_run=first_run,
             previous=self.library_box if self.library_box is not None and not sip.isdeleted(self.library_box)
-            else None, empty=empty,
+            else None, empty=empty, looked_up=looked,
         )
         self.library_box = box
         return box

@@ -43,8 +43,6 @@ from __future__ import annotations
 import html
 import itertools
 import re
-import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
@@ -55,6 +53,7 @@ from aqt.qt import QDesktopServices, QUrl, sip
 from ..render.style import STYLES
 from ..settings import Settings
 from .i18n import tr
+from .polar_folder import LOOKS, Job
 from .synclog import USER_FILES
 from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 
@@ -200,94 +199,6 @@ def _late_markup(token: int) -> Tuple[str, str]:
     return f'<span id="{spot}" class="polar-open-late" style="display:none"></span>', script
 
 
-class _Job:
-    def __init__(self, work: Callable[[], Any]) -> None:
-        self.work = work
-        self.result: Any = None
-        self.failed: Optional[BaseException] = None
-        self.done = threading.Event()
-        self._lock = threading.Lock()
-        self._then: Optional[Callable[[], None]] = None
-
-    def when_done(self, then: Callable[[], None]) -> bool:
-        """Have ``then`` called on the lookup's thread once done; False
-        (nothing arranged) when it is done already."""
-        with self._lock:
-            if self.done.is_set():
-                return False
-            self._then = then
-            return True
-
-    def finish(self) -> Optional[Callable[[], None]]:
-        with self._lock:
-            self.done.set()
-            then, self._then = self._then, None
-        return then
-
-
-class Lookups:
-    """Every look at the Polar folder for the control runs here, on one
-    thread (``polar-sync-origin``), never on Anki's main thread: a share
-    that stopped answering holds this thread, not Anki's window. One thread
-    at most, started when there is work and ended when there is none: while
-    a look is stuck in the kernel, new ones wait behind it (the newest
-    first: it is the card on screen), and no second thread is stuck beside
-    it. At most ``KEEP`` wait; older ones are dropped, answered with
-    nothing (their answers have long gone from the screen)."""
-
-    KEEP = 8
-
-    def __init__(self, log: Any) -> None:
-        self.log = log
-        self._lock = threading.Lock()
-        self._queue: List[_Job] = []
-        self._running = False
-        self._busy_since: Optional[float] = None
-
-    def ask(self, work: Callable[[], Any]) -> _Job:
-        job = _Job(work)
-        with self._lock:
-            self._queue.append(job)
-            dropped = self._queue[:-self.KEEP]
-            del self._queue[:-self.KEEP]
-            if not self._running:
-                self._running = True
-                threading.Thread(target=self._run, name="polar-sync-origin", daemon=True).start()
-        for old in dropped:  # answered "nothing": no control, nothing opens, nobody waits on
-            then = old.finish()
-            if then is not None:
-                then()
-        return job
-
-    def stuck(self, longer_than: float) -> bool:
-        """A look has been under way longer than ``longer_than`` seconds:
-        the folder is not answering now, so nobody waits for the next."""
-        since = self._busy_since
-        return since is not None and time.monotonic() - since > longer_than
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
-                    self._running = False
-                    return
-                job = self._queue.pop()
-                self._busy_since = time.monotonic()
-            try:
-                job.result = job.work()
-            except Exception as exc:  # showing the card matters more than the control
-                job.failed = exc
-                self.log.exception("finding a card's document in the Polar folder")
-            finally:
-                self._busy_since = None
-                then = job.finish()
-            if then is not None:
-                try:
-                    then()
-                except Exception:
-                    self.log.exception("handing a card's document to Anki's window")
-
-
 class SourceLinks:
     """The hooks and the window. ``context()`` gives the current settings
     and the profile's sync-state path (None while no profile is open)."""
@@ -299,10 +210,10 @@ class SourceLinks:
         self.fallback: Any = None
         self._bodies: Optional[BodyCache] = None
         self._finder: Optional[OriginFinder] = None
-        self.lookups = Lookups(log)
+        self.lookups = LOOKS  # (shared with the other looks at the Polar folder from Anki's window)
         self._opened = 0  # bumped by forget(): a late click's document opens only if unchanged
         # Answers shown before their lookup answered: token -> (job, answer, card id).
-        self._late: Dict[int, Tuple[_Job, str, int]] = {}
+        self._late: Dict[int, Tuple[Job, str, int]] = {}
         self._tokens = itertools.count(1)
 
     def install(self) -> None:
@@ -347,7 +258,7 @@ class SourceLinks:
             return None
         return finder.find(card.note().guid)
 
-    def _ask(self, card: Any, lost: bool = False) -> Optional[_Job]:
+    def _ask(self, card: Any, lost: bool = False) -> Optional[Job]:
         """The card's lookup, on the lookup thread (None: nothing to look
         up, no profile or the setting off). Its result: the origin, or with
         ``lost`` (origin, where its lost file was looked for)."""
@@ -364,7 +275,7 @@ class SourceLinks:
 
         return self.lookups.ask(look)
 
-    def _waited(self, job: _Job, seconds: float) -> bool:
+    def _waited(self, job: Job, seconds: float) -> bool:
         """Wait for ``job`` at most ``seconds``, and not at all while an
         earlier look is stuck (the folder not answering)."""
         return job.done.wait(0 if self.lookups.stuck(seconds) else seconds)
@@ -478,7 +389,7 @@ class SourceLinks:
         tooltip(html.escape(tr("The Polar folder is not answering; the document opens when it does.")), period=4000)
         return None
 
-    def _open_found(self, job: _Job) -> Optional[Any]:
+    def _open_found(self, job: Job) -> Optional[Any]:
         if job.failed is not None or job.result is None:
             return None
         origin, lost = job.result

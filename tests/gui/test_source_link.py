@@ -15,6 +15,7 @@ from typing import Any, Dict
 
 import pytest
 
+from tests.gui.watch_helpers import DeadShare, Ticks
 from tests.polar_factory import Doc, basic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
@@ -664,68 +665,6 @@ def test_from_a_polar_export_the_pdf_is_taken_out_and_opened_at_the_page(library
         anki.settle()
 
 
-class _DeadShare:
-    """Every ``os.stat`` of ``folder`` or below hangs until ``answer()``
-    (pathlib's own stat too on Python < 3.11, which took ``os.stat`` when
-    imported): a hard-mounted share whose server has gone, a sleeping NAS."""
-
-    def __init__(self, folder: Path, monkeypatch: Any) -> None:
-        import os
-        import pathlib
-        import threading
-
-        self.held = str(folder)
-        self.answering = threading.Event()
-        self.asked = threading.Event()
-        real_stat = os.stat
-
-        def stat(path: Any, *args: Any, **kwargs: Any) -> Any:
-            name = os.fspath(path)
-            if (name == self.held or name.startswith(self.held + os.sep)) and not self.answering.is_set():
-                self.asked.set()
-                self.answering.wait(60)
-            return real_stat(path, *args, **kwargs)
-
-        monkeypatch.setattr(os, "stat", stat)
-        if hasattr(pathlib, "_NormalAccessor"):
-            monkeypatch.setattr(pathlib._NormalAccessor, "stat", staticmethod(stat))
-        # The old code waited for this on Anki's main thread.
-        self.release = threading.Timer(5.0, self.answering.set)
-        self.release.start()
-
-    def answer(self) -> None:
-        self.answering.set()
-        self.release.cancel()
-
-
-class _Ticks:
-    """The longest gap between the ticks of a 5 ms timer on Anki's main
-    thread (as tools/bench_gui.py measures a frozen window)."""
-
-    def __init__(self) -> None:
-        import time
-
-        from aqt.qt import QTimer
-
-        self.gaps = [0.0]
-        self.last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setTimerType(self.timer.timerType().PreciseTimer)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start(5)
-
-    def _tick(self) -> None:
-        import time
-
-        now = time.perf_counter()
-        self.gaps.append(now - self.last)
-        self.last = now
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return max(self.gaps)
-
-
 def test_a_polar_folder_that_does_not_answer_never_holds_up_the_answer(library_with_pdf: Any,
                                                                      monkeypatch: Any) -> None:
     """The Polar folder on a share that stopped answering while someone
@@ -745,8 +684,8 @@ def test_a_polar_folder_that_does_not_answer_never_holds_up_the_answer(library_w
     _show_answer(anki, "What pushes the next review out?")
     assert _js(anki, "document.querySelectorAll('.polar-open').length") == 1
     reviewer._showQuestion()
-    share = _DeadShare(anki.library, monkeypatch)
-    ticks = _Ticks()
+    share = DeadShare(anki.library, monkeypatch)
+    ticks = Ticks()
     try:
         began = time.perf_counter()
         reviewer._showAnswer()
@@ -771,7 +710,7 @@ def test_a_polar_folder_that_does_not_answer_never_holds_up_the_answer(library_w
     # The person moves on before the folder answers: the answer's late control
     # never lands on the next card (here an EPUB's question).
     reviewer._showQuestion()
-    share = _DeadShare(anki.library, monkeypatch)
+    share = DeadShare(anki.library, monkeypatch)
     try:
         reviewer._showAnswer()
         _wait_js(anki, "!!document.getElementById('answer')")
@@ -810,7 +749,7 @@ def test_a_click_while_the_polar_folder_does_not_answer_leaves_anki_free(library
     _show_answer(anki, "What pushes the next review out?")
     shortcut = next(s for s in anki.mw.stateShortcuts if s.key().toString() == "Shift+O")
     utils.closeTooltip()
-    share = _DeadShare(anki.library, monkeypatch)
+    share = DeadShare(anki.library, monkeypatch)
     try:
         began = time.perf_counter()
         shortcut.activated.emit()

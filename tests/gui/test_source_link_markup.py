@@ -104,7 +104,7 @@ def test_the_lookups_for_the_control_use_one_thread_however_long_the_folder_hang
     import logging
     import threading
 
-    from addon.gui.source_link import Lookups
+    from addon.gui.polar_folder import Lookups
 
     lookups = Lookups(logging.getLogger("test"))
     hang = threading.Event()
