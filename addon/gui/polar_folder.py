@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from ..polar.library import unpacked_export_around
 
@@ -89,8 +89,12 @@ class Lookups:
 
     KEEP = 8
 
-    def __init__(self, log: Optional[logging.Logger] = None) -> None:
+    def __init__(self, log: Optional[logging.Logger] = None, name: str = "polar-sync-origin",
+                 newest_first: bool = True, keep: Optional[int] = KEEP) -> None:
         self.log = log or logging.getLogger(__name__)
+        self.name = name
+        self.newest_first = newest_first
+        self.keep = keep
         self._lock = threading.Lock()
         self._queue: List[Job] = []
         self._running = False
@@ -100,11 +104,13 @@ class Lookups:
         job = Job(work)
         with self._lock:
             self._queue.append(job)
-            dropped = self._queue[:-self.KEEP]
-            del self._queue[:-self.KEEP]
+            dropped: List[Job] = []
+            if self.keep is not None:
+                dropped = self._queue[:-self.keep]
+                del self._queue[:-self.keep]
             if not self._running:
                 self._running = True
-                threading.Thread(target=self._run, name="polar-sync-origin", daemon=True).start()
+                threading.Thread(target=self._run, name=self.name, daemon=True).start()
         for old in dropped:  # answered "nothing": no control, nothing opens, nobody waits on
             then = old.finish()
             if then is not None:
@@ -123,13 +129,13 @@ class Lookups:
                 if not self._queue:
                     self._running = False
                     return
-                job = self._queue.pop()
+                job = self._queue.pop() if self.newest_first else self._queue.pop(0)
                 self._busy_since = time.monotonic()
             try:
                 job.result = job.work()
-            except Exception as exc:  # showing the card matters more than the control
+            except Exception as exc:  # (a control, a message: not worth an error box)
                 job.failed = exc
-                self.log.exception("finding a card's document in the Polar folder")
+                self.log.exception("looking at the Polar folder")
             finally:
                 self._busy_since = None
                 then = job.finish()
@@ -137,10 +143,29 @@ class Lookups:
                 try:
                     then()
                 except Exception:
-                    self.log.exception("handing a card's document to Anki's window")
+                    self.log.exception("handing a look at the Polar folder to Anki's window")
 
 
 LOOKS = Lookups()
+
+_FOLDER_LOOKS: Dict[Tuple[str, str], Lookups] = {}
+_FOLDER_LOOKS_LOCK = threading.Lock()
+
+
+def folder_looks(folder: Union[str, Path], name: str) -> Lookups:
+    """The one thread (named ``name``) that makes the looks of one kind at
+    ``folder``, in the order asked, each run: the profile's open, a sync's
+    start and the watcher's start each looked on a thread of their own, and
+    on a share that never answers each profile opened meanwhile left one
+    more thread stuck in the kernel. Now a look asked while one is stuck
+    waits behind it (it would hang just the same) and answers when the
+    share does. Another folder has its own thread."""
+    key = (name, str(folder))
+    with _FOLDER_LOOKS_LOCK:
+        looks = _FOLDER_LOOKS.get(key)
+        if looks is None:
+            looks = _FOLDER_LOOKS[key] = Lookups(name=name, newest_first=False, keep=None)
+        return looks
 
 
 def look_briefly(work: Callable[[], Any], seconds: float = 0.2) -> Job:

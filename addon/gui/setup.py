@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import logging
 import sys
-import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -45,7 +44,7 @@ from .operations import (
     suspend_notes,
     trigger_label,
 )
-from .polar_folder import Job, look_briefly
+from .polar_folder import Job, folder_looks, look_briefly
 from .quiet import UndoWatch
 from .report_text import (
     ChangeTree,
@@ -235,7 +234,7 @@ class PolarSync:
             # window's thread: a folder on a dead share hangs that look)
             self.runner.request(MANUAL if old.data_dir != self.settings.data_dir else SETTINGS, if_there=True)
 
-    def _look(self, look: Callable[[], bool], then: Callable[[bool], Any]) -> None:
+    def _look(self, folder: Path, look: Callable[[], bool], then: Callable[[bool], Any]) -> None:
         """``look`` at the Polar folder on a thread of its own, then
         ``then(answer)`` on Anki's main thread, unless the profile closed (or
         another opened) meanwhile. On a share that stopped answering (a dead
@@ -259,7 +258,7 @@ class PolarSync:
             except RuntimeError:  # Anki is shutting down
                 pass
 
-        threading.Thread(target=run, name="polar-sync-look", daemon=True).start()
+        folder_looks(folder, "polar-sync-look").ask(run)  # (one thread per folder: one stuck at most)
 
     def _write_config(self, **changes: Any) -> None:
         raw = dict(mw.addonManager.getConfig(self.module) or {})
@@ -310,7 +309,7 @@ class PolarSync:
             self._start_profile(True)
         else:  # Polar's own folder: is it there? (Off Anki's window's thread.)
             default = default_data_dir()
-            self._look(default.exists, self._start_profile)
+            self._look(default, default.exists, self._start_profile)
 
     def _start_profile(self, there: bool) -> None:
         if not there:

@@ -175,7 +175,7 @@ def control_markup(text: str, card_id: int, origin: Optional[Origin]) -> str:
 # shows); a Polar folder slower than that, or not answering at all (a
 # dead share), gets the answer at once and the control when it answers.
 ANSWER_WAIT = 0.05
-CLICK_WAIT = 0.25  # a click or Shift+O: the window opens within this, or when the folder answers
+CLICK_WAIT = 0.1  # a click or Shift+O: the window opens within this, or when the folder answers
 LATE = "polar-where:"  # the answer's page asking whether a late lookup has answered
 
 

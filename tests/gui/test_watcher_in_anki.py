@@ -740,3 +740,49 @@ def test_the_missing_library_message_never_waits_on_a_polar_folder_that_does_not
             c.library_box.close()
         anki.set_config(data_dir=str(anki.library), watch=True)
         anki.settle()
+
+
+def test_profiles_opened_while_the_polar_folder_does_not_answer_leave_one_stuck_thread(anki, monkeypatch):
+    """Each look at a share that never answers is a thread stuck in the
+    kernel until it does. The profile opened three times meanwhile (File ▸
+    Switch Profile, back): every open's startup-sync look and watcher start
+    left one more such thread (old code: three of each). Now a look asked
+    while one is stuck waits behind it: one of each kind; when the share
+    answers, the last open's startup sync and watcher run as before."""
+    import threading
+
+    from tests.gui.watch_helpers import DeadShare
+
+    mw, c = anki.mw, anki.controller
+    anki.settle()
+
+    def stuck(name: str) -> int:
+        return sum(1 for t in threading.enumerate() if t.name == name and t.is_alive())
+
+    dead = None
+    try:
+        for _ in range(3):
+            mw.unloadProfileAndShowProfileManager()
+            anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
+            if dead is None:
+                dead = DeadShare(anki.library, monkeypatch)
+                dead.release.cancel()  # held until answer(): as long as the three opens take
+            before = c.runner.finished_count
+            mw.profileForm.profiles.setCurrentRow(0)
+            mw.onOpenProfile()
+            anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
+            anki.anki.wait_until(lambda: stuck("polar-sync-look") and stuck("polar-sync-watch-start"),
+                                 what="the looks at the folder")
+        assert stuck("polar-sync-look") == 1 and stuck("polar-sync-watch-start") == 1, [
+            t.name for t in threading.enumerate()]
+        dead.answer()
+        outcome = anki.wait_synced(before)
+        assert outcome.request.trigger == "startup" and not outcome.failed and outcome.report.documents
+        assert c.watcher is not None and c.watcher.wait_started(30) and c.watcher.mode == "inotify"
+        anki.anki.wait_until(lambda: not stuck("polar-sync-look") and not stuck("polar-sync-watch-start"),
+                             what="the looks' threads to end")
+    finally:
+        if dead is not None:
+            dead.answer()
+        monkeypatch.undo()
+        anki.settle()
