@@ -15,10 +15,11 @@ looked at (it may be on a share that stopped answering).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 from ..polar.library import unpacked_export_around
 
@@ -176,3 +177,40 @@ def look_briefly(work: Callable[[], Any], seconds: float = 0.2) -> Job:
     job = LOOKS.ask(work)
     job.done.wait(0 if LOOKS.stuck(seconds) else seconds)
     return job
+
+
+def stamp_of(path: Path) -> Optional[Tuple[int, int]]:
+    """(size, mtime) of a file, None when it is not there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+# Read whole off Anki's main thread up to this size (a 400-page book is ~100 MB).
+BODY_MAX = 128 * 1024 * 1024
+
+
+class Body(NamedTuple):
+    """A PDF read off Anki's main thread (``read_body``): its stamp, and its
+    bytes when not larger than ``BODY_MAX`` (else None: Qt PDF reads it)."""
+
+    stamp: Optional[Tuple[int, int]]
+    data: Optional[bytes]
+
+
+def read_body(path: Path) -> Body:
+    """For a file in the Polar folder, which may be on a share that answers
+    slowly or not at all: Qt PDF reading it in place did so on Anki's main
+    thread, a few hundred small reads (13 s at 100 ms a round trip for a
+    16 KB file); read here, on the lookup thread, it is loaded from memory."""
+    stamp = stamp_of(path)
+    if stamp is None or stamp[0] > BODY_MAX:
+        return Body(stamp, None)
+    try:
+        with open(path, "rb") as file:
+            data = file.read(BODY_MAX + 1)
+    except OSError:
+        return Body(stamp, None)
+    return Body(stamp, data if len(data) <= BODY_MAX else None)

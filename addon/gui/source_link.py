@@ -53,7 +53,7 @@ from aqt.qt import QDesktopServices, QUrl, sip
 from ..render.style import STYLES
 from ..settings import Settings
 from .i18n import tr
-from .polar_folder import LOOKS, Job
+from .polar_folder import LOOKS, Body, Job, read_body
 from .synclog import USER_FILES
 from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 
@@ -271,9 +271,25 @@ class SourceLinks:
             origin = finder.find(guid)
             if not lost:
                 return origin
-            return origin, (finder.lost(guid) if origin is None else None)
+            if origin is None:
+                return origin, finder.lost(guid), None
+            return origin, None, self._prepare(origin)
 
         return self.lookups.ask(look)
+
+    def _prepare(self, origin: Origin) -> Any:
+        """(On the lookup thread, for a click.) What opening ``origin``
+        would read on Anki's main thread: a PDF in the Polar folder read
+        whole (``Body``); for a document in an export, its kept copy (the
+        export's stat names it), or False when there is none."""
+        from ..polar.originals import PDF
+
+        original = origin.original
+        if original.path is not None:
+            return read_body(original.path) if original.kind == PDF else None
+        if original.archive is not None:
+            return self.bodies.cached(original.archive, original.member, original.size) or False
+        return None
 
     def _waited(self, job: Job, seconds: float) -> bool:
         """Wait for ``job`` at most ``seconds``, and not at all while an
@@ -392,11 +408,11 @@ class SourceLinks:
     def _open_found(self, job: Job) -> Optional[Any]:
         if job.failed is not None or job.result is None:
             return None
-        origin, lost = job.result
+        origin, lost, prepared = job.result
         if origin is None:
             self._say_lost(lost)
             return None
-        return self.open_origin(origin)
+        return self.open_origin(origin, prepared)
 
     def _say_lost(self, lost: Optional[Tuple[str, str]]) -> None:
         if lost is not None:
@@ -405,7 +421,9 @@ class SourceLinks:
             tooltip(html.escape(tr("“{title}” is not on this computer any more.", title=title)) + "<br><small>"
                     + html.escape(tr("Polar Sync looked for it at {path}", path=where)) + "</small>", period=6000)
 
-    def open_origin(self, origin: Origin) -> Optional[Any]:
+    def open_origin(self, origin: Origin, prepared: Any = None) -> Optional[Any]:
+        """``prepared``: what ``_prepare`` read off Anki's main thread (None:
+        nothing, read it here)."""
         from ..polar.originals import WEB
 
         original = origin.original
@@ -414,10 +432,14 @@ class SourceLinks:
                 _say_no_program(original.title, original.url)
             return None
         if original.path is not None:
-            return self.show_file(original, original.path, origin)
+            return self.show_file(original, original.path, origin,
+                                  body=prepared if isinstance(prepared, Body) else None)
         if original.archive is None:
             return None
-        kept = self.bodies.cached(original.archive, original.member, original.size)
+        if prepared is None:
+            kept = self.bodies.cached(original.archive, original.member, original.size)
+        else:
+            kept = prepared or None  # (False: none kept)
         if kept is not None:
             return self._show_extracted(original, kept, origin, retry=True)
         self.extract(original, origin)
@@ -459,7 +481,7 @@ class SourceLinks:
         return self.show_file(original, path, origin, if_unreadable=unreadable if retry else None)
 
     def show_file(self, original: Original, path: Path, origin: Origin,
-                  if_unreadable: Optional[Callable[[], None]] = None) -> Optional[Any]:
+                  if_unreadable: Optional[Callable[[], None]] = None, body: Optional[Body] = None) -> Optional[Any]:
         from ..polar.originals import PDF
 
         if original.kind != PDF:
@@ -476,7 +498,7 @@ class SourceLinks:
         if self.window is None or sip.isdeleted(self.window):
             self.window = DocumentWindow(None)
         window = self.window
-        window.open(path, original.title, origin.spot, if_unreadable)
+        window.open(path, original.title, origin.spot, if_unreadable, body=body)
         window.bring_up()
         return window
 

@@ -768,3 +768,48 @@ def test_a_click_while_the_polar_folder_does_not_answer_leaves_anki_free(library
         utils.closeTooltip()
         if links.window is not None:
             links.window.close()
+
+
+def test_the_document_window_opens_without_touching_the_polar_folder_on_anki_s_main_thread(
+        library_with_pdf: Any, monkeypatch: Any) -> None:
+    """The share answers the lookup, then goes (or answers each round trip
+    late): the window read the PDF's stamp and Qt PDF read the file in place
+    on Anki's main thread (measured on a share answering 100 ms late: 13 s
+    for a 16 KB PDF). Now the lookup thread reads it whole and the window
+    loads it from memory: with every look at the folder from Anki's main
+    thread held (old code: 5 s, the stamp), Shift+O opens it at its page."""
+    import time
+
+    from aqt.qt import QBuffer
+
+    anki = library_with_pdf
+    links = anki.controller.source_links
+    if links.window is not None:
+        links.window.close()
+        links.window = None
+    _show_answer(anki, "What pushes the next review out?")
+    shortcut = next(s for s in anki.mw.stateShortcuts if s.key().toString() == "Shift+O")
+    held = DeadShare(anki.library, monkeypatch, main_thread_only=True)
+    ticks = Ticks()
+    try:
+        began = time.perf_counter()
+        shortcut.activated.emit()
+        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(), what="the window")
+        anki.anki.wait_rendered(links.window)
+        took = time.perf_counter() - began
+        longest = ticks.stop()
+        assert not held.asked.is_set() and took < 1.0 and longest < 1.0, (held.asked.is_set(), took, longest)
+        window = links.window
+        assert window.current_page == 7 and window.rendered_page == 7 and len(window.view.mark_rects()) == 2
+        assert window.document.findChild(QBuffer) is not None  # read off the main thread, loaded from memory
+        # The same card again: the same file (its stamp from the lookup), no reload.
+        document = window.document
+        shortcut.activated.emit()
+        anki.anki.wait_until(lambda: window.current_page == 7 and not window.rendering, what="the same page")
+        assert window.document is document and not held.asked.is_set()
+    finally:
+        ticks.stop()
+        held.answer()
+        monkeypatch.undo()
+        if links.window is not None:
+            links.window.close()

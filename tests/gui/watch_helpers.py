@@ -115,9 +115,11 @@ def touch_state(root: Path, fp: str, text: str = '{"edited": true}') -> None:
 class DeadShare:
     """Every ``os.stat`` of ``folder`` or below hangs until ``answer()``
     (pathlib's own stat too on Python < 3.11, which took ``os.stat`` when
-    imported): a hard-mounted share whose server has gone, a sleeping NAS."""
+    imported): a hard-mounted share whose server has gone, a sleeping NAS.
+    ``main_thread_only``: only Anki's main thread is held (a tripwire for
+    what it still touches there, whatever the other threads do)."""
 
-    def __init__(self, folder: Path, monkeypatch: Any) -> None:
+    def __init__(self, folder: Path, monkeypatch: Any, main_thread_only: bool = False) -> None:
         import pathlib
 
         self.held = str(folder)
@@ -127,7 +129,8 @@ class DeadShare:
 
         def stat(path: Any, *args: Any, **kwargs: Any) -> Any:
             name = os.fspath(path)
-            if (name == self.held or name.startswith(self.held + os.sep)) and not self.answering.is_set():
+            if (name == self.held or name.startswith(self.held + os.sep)) and not self.answering.is_set() and (
+                    not main_thread_only or threading.current_thread() is threading.main_thread()):
                 self.asked.set()
                 self.answering.wait(60)
             return real_stat(path, *args, **kwargs)
