@@ -60,6 +60,7 @@ class Job:
         self.done = threading.Event()
         self._lock = threading.Lock()
         self._then: Optional[Callable[[], None]] = None
+        self.answered = threading.Event()  # a work of several steps: set by it once the folder answered
 
     def when_done(self, then: Callable[[], None]) -> bool:
         """Have ``then`` called on the lookup's thread once done; False

@@ -43,6 +43,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
@@ -266,16 +267,20 @@ class SourceLinks:
         if finder is None:
             return None
         guid = card.note().guid
+        answered = threading.Event()
 
         def look() -> Any:
             origin = finder.find(guid)
+            answered.set()
             if not lost:
                 return origin
             if origin is None:
                 return origin, finder.lost(guid), None
-            return origin, None, self._prepare(origin)
+            return origin, None, self._prepare(origin)  # (a big PDF read whole: the folder answers)
 
-        return self.lookups.ask(look)
+        job = self.lookups.ask(look)
+        job.answered = answered
+        return job
 
     def _prepare(self, origin: Origin) -> Any:
         """(On the lookup thread, for a click.) What opening ``origin``
@@ -402,7 +407,9 @@ class SourceLinks:
 
         if not job.when_done(then):
             return self._open_found(job)
-        tooltip(html.escape(tr("The Polar folder is not answering; the document opens when it does.")), period=4000)
+        if not job.answered.is_set():  # (found, and a big PDF being read: it opens in a moment)
+            tooltip(html.escape(tr("The Polar folder is not answering; the document opens when it does.")),
+                    period=4000)
         return None
 
     def _open_found(self, job: Job) -> Optional[Any]:

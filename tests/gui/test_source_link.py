@@ -813,3 +813,36 @@ def test_the_document_window_opens_without_touching_the_polar_folder_on_anki_s_m
         monkeypatch.undo()
         if links.window is not None:
             links.window.close()
+
+
+def test_a_big_pdf_read_longer_than_a_click_waits_is_not_called_a_folder_not_answering(
+        library_with_pdf: Any, monkeypatch: Any) -> None:
+    """The lookup found the document at once, and reading it whole (a
+    400-page book) takes longer than the click waits: the window opens when
+    it is read, and no tooltip says the folder is not answering."""
+    import time
+
+    from aqt import utils
+
+    anki = library_with_pdf
+    links = anki.controller.source_links
+    if links.window is not None:
+        links.window.close()
+        links.window = None
+    module = sys.modules[type(links).__module__]
+    real_read = module.read_body
+    monkeypatch.setattr(module, "read_body", lambda path: (time.sleep(0.6), real_read(path))[1])
+    shown: list = []
+    real_tooltip = module.tooltip
+    monkeypatch.setattr(module, "tooltip", lambda text, *a, **k: (shown.append(str(text)), real_tooltip(text, *a, **k)))
+    _show_answer(anki, "What pushes the next review out?")
+    try:
+        assert links.open_card(anki.mw.reviewer.card) is None  # (not read yet: opens when it is)
+        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(), what="the window")
+        anki.anki.wait_rendered(links.window)
+        assert links.window.current_page == 7 and not [t for t in shown if "not answering" in t], shown
+    finally:
+        monkeypatch.undo()
+        utils.closeTooltip()
+        if links.window is not None:
+            links.window.close()
