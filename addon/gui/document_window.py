@@ -211,7 +211,7 @@ class DocumentWindow(QWidget):
         self._flight: Optional[_Flight] = None
         self._image: Optional[QImage] = None  # the last page rendered ...
         self._image_key: Optional[Tuple[int, int, int, float]] = None  # ... (generation, page, width, ratio)
-        self._pending_open: Optional[Tuple[Path, str, Spot, Optional[Tuple[int, int]], Optional[bytes]]] = None
+        self._pending_open: Optional[Tuple[Path, str, Spot, Optional[Tuple[int, int]], Any]] = None
         self._if_unreadable: Optional[Callable[[], None]] = None
         self._scroll_to_mark = False
         self._land = "mark"  # where a page turned to is shown: "mark" (the highlight), "top" or "bottom"
@@ -361,7 +361,7 @@ class DocumentWindow(QWidget):
             widget.setEnabled(ok)
 
     def _load(self, path: Path, title: str, spot: Spot, stamp: Optional[Tuple[int, int]],
-              data: Optional[bytes] = None) -> bool:
+              data: Any = None) -> bool:
         """Read the file (no page in flight: nothing to wait for); from
         ``data`` when it was read already (a buffer the document owns)."""
         assert self._flight is None
@@ -371,7 +371,7 @@ class DocumentWindow(QWidget):
         document = pdf_support.QPdfDocument(self._renderer)
         if data is not None:
             buffer = QBuffer(document)  # (deleted with the document)
-            buffer.setData(QByteArray(data))
+            buffer.setData(data if isinstance(data, QByteArray) else QByteArray(data))
             buffer.open(QIODevice.OpenModeFlag.ReadOnly)
             document.load(buffer)
             error = document.error()

@@ -198,7 +198,7 @@ class Body(NamedTuple):
     bytes when not larger than ``BODY_MAX`` (else None: Qt PDF reads it)."""
 
     stamp: Optional[Tuple[int, int]]
-    data: Optional[bytes]
+    data: Any  # bytes, or Qt's QByteArray of them (made on the same thread); None
 
 
 def read_body(path: Path) -> Body:
