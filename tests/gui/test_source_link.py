@@ -846,3 +846,53 @@ def test_a_big_pdf_read_longer_than_a_click_waits_is_not_called_a_folder_not_ans
         utils.closeTooltip()
         if links.window is not None:
             links.window.close()
+
+
+def test_the_browsers_preview_gets_its_control_late_too(library_with_pdf: Any, monkeypatch: Any) -> None:
+    """The late control is not the reviewer's alone: the Browser's card
+    preview (its own web view) shows the answer at once while the folder
+    does not answer, and the control once it does; a click there opens it."""
+    import time
+
+    import aqt
+
+    anki = library_with_pdf
+    col = anki.mw.col
+    cid = col.find_cards('"front:*What pushes the next review out?*"')[0]
+    links = anki.controller.source_links
+    if links.window is not None:
+        links.window.close()
+    browser = aqt.dialogs.open("Browser", anki.mw, search=(f"cid:{cid}",))
+    share = None
+    try:
+        anki.anki.wait_until(lambda: browser.card is not None and browser.card.id == cid, what="the Browser's card")
+        browser.onTogglePreview()
+        previewer = browser._previewer
+        web = previewer._web
+        anki.anki.wait_until(lambda: _js(anki, "!!document.getElementById('qa') && "
+                                               "document.getElementById('qa').innerHTML.length > 0", web),
+                             what="the preview's question")
+        share = DeadShare(anki.library, monkeypatch)
+        began = time.perf_counter()
+        previewer._on_next()  # the preview's ▶: the answer side
+        took = time.perf_counter() - began
+        anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-source')", web),
+                             what="the preview's answer")
+        assert took < 1.0 and share.asked.is_set(), took
+        assert _js(anki, "document.querySelectorAll('.polar-open').length", web) == 0
+        share.answer()
+        anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-source .polar-open')", web),
+                             what="the preview's control, late")
+        assert _js(anki, "document.querySelector('.polar-source').textContent", web).endswith("p.\u00a07\u00a0· open")
+        _js(anki, "document.querySelector('.polar-open').click(); true", web)
+        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(),
+                             what="the document window from the preview")
+        anki.anki.wait_rendered(links.window)
+        assert links.window.rendered_page == 7
+        links.window.close()
+        previewer.close()
+    finally:
+        if share is not None:
+            share.answer()
+        monkeypatch.undo()
+        browser.close()
