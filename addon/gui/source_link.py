@@ -172,11 +172,13 @@ def control_markup(text: str, card_id: int, origin: Optional[Origin]) -> str:
 
 
 # The answer waits this long for the lookup of its card's document (a
-# local disk answers in a few ms, so the control is in the answer as it
-# shows); a Polar folder slower than that, or not answering at all (a
-# dead share), gets the answer at once and the control when it answers.
-ANSWER_WAIT = 0.05
-CLICK_WAIT = 0.1  # a click or Shift+O: the window opens within this, or when the folder answers
+# local disk answers in a few ms, a big DocMeta read the first time on a
+# busy machine in tens: the control is in the answer as it shows, as it
+# always was); a Polar folder slower than that, or not answering at all (a
+# dead share), gets the answer then and the control when it answers. While
+# a lookup is stuck longer than this, the next answers do not wait at all.
+ANSWER_WAIT = 0.2
+CLICK_WAIT = 0.25  # a click or Shift+O: the window opens within this, or when the folder answers
 LATE = "polar-where:"  # the answer's page asking whether a late lookup has answered
 
 
