@@ -33,7 +33,7 @@ from aqt.qt import (
 )
 from aqt.utils import disable_help_button
 
-from ..polar.library import newer_export_beside
+from ..polar.library import newer_export_beside, same_export_elsewhere
 from . import button_rows
 from .i18n import tr
 
@@ -47,20 +47,26 @@ class Looked(NamedTuple):
     exists: bool
     export: bool  # a file, or an unpacked export (read as one)
     newer: Optional[Path]  # an export downloaded later beside it
+    same: Optional[Path] = None  # the same export beside it under another name
+    same_unpacked: bool = False  # ... unpacked (a folder)
 
 
-def look(path: Path, empty: bool = False, exists: Optional[bool] = None) -> Looked:
+def look(path: Path, empty: bool = False, exists: Optional[bool] = None, cache: Optional[Path] = None) -> Looked:
     exists = path.exists() if exists is None else exists
     export = empty and (path.is_file() or (path / "doc_meta").is_dir())
-    return Looked(exists, export, newer_export_beside(path) if not exists and not empty else None)
+    newer = newer_export_beside(path) if not exists and not empty else None
+    same = same_export_elsewhere(path, cache) if not exists and not empty and newer is None else None
+    return Looked(exists, export, newer, same, same is not None and same.is_dir())
 
 
 def message_html(path: Path, configured: bool, exists: bool, detail: str = "", first_run: bool = False,
-                 empty: bool = False, looked_up: Optional[Looked] = None) -> str:
+                 empty: bool = False, cache: Optional[Path] = None, looked_up: Optional[Looked] = None) -> str:
     """The message's text (rich text). ``empty``: the
     library was read but holds no document (most often the wrong folder).
-    ``looked_up``: the folder's facts (else looked at here)."""
-    facts = looked_up if looked_up is not None else look(path, empty, exists)
+    ``cache``: the export cache beside the profile's sync state (it knows
+    the export read last, found again under another name). ``looked_up``:
+    the folder's facts (else looked at here)."""
+    facts = looked_up if looked_up is not None else look(path, empty, exists, cache)
     exists = facts.exists
     where = f"<code>{html.escape(str(path))}</code>"
     if empty:
@@ -87,6 +93,16 @@ def message_html(path: Path, configured: bool, exists: bool, detail: str = "", f
     if newer is not None:  # the old export deleted after a new one was downloaded
         parts.append("<p>" + tr("A Polar export downloaded later is in that folder: {file}. Choose it with "
                                 "“Use a Polar export…”.", file=f"<code>{html.escape(newer.name)}</code>") + "</p>")
+    same = facts.same
+    if same is not None:  # renamed by its user: that is all there is to it
+        name = f"<code>{html.escape(same.name)}</code>"
+        parts.append("<p>" + (
+            tr("The same unpacked Polar export is in that folder under another name: {file}. Choose it with "
+               "“Choose Polar data folder…”.", file=name) if facts.same_unpacked else
+            tr("The same Polar export is in that folder under another name: {file}. Choose it with "
+               "“Use a Polar export…”.", file=name)) + "</p>")
+        parts.append("<p>" + html.escape(tr("Nothing was synced and nothing in Anki was changed.")) + "</p>")
+        return "".join(parts)
     if detail and exists:
         parts.append(f"<p><small>{html.escape(detail)}</small></p>")
     parts.append("<p>" + html.escape(tr("Polar (the desktop app) keeps its data in a folder named .polar "
@@ -119,12 +135,13 @@ class LibraryMissing(QDialog):
     to its text and buttons: 450-608 px by the language, no narrower) whose
     text wraps and scrolls and whose buttons stand one above the other when
     a row does not fit, so it goes down to 400 px. Enter chooses the
-    folder, Escape is Later; every button closes it."""
+    folder (an export, when the export file is what is missing), Escape is
+    Later; every button closes it."""
 
     silentlyClose = True  # Anki may close it quietly when the profile unloads
 
     def __init__(self, parent: QWidget, text: str, choose_folder: Callable[[], Any],
-                 choose_export: Callable[[], Any]) -> None:
+                 choose_export: Callable[[], Any], export_first: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName(OBJECT_NAME)
         self.setWindowTitle(tr("Polar Sync"))
@@ -162,7 +179,9 @@ class LibraryMissing(QDialog):
         self._buttons = [folder, export, later]
         for button in self._buttons:
             button.setAutoDefault(False)
-        folder.setDefault(True)  # Enter
+        # Enter: the folder chooser, or the export chooser when the library
+        # missing is an export file (moved or renamed: another file to pick).
+        (export if export_first else folder).setDefault(True)
         qconnect(folder.clicked, lambda: self._then(choose_folder))
         qconnect(export.clicked, lambda: self._then(choose_export))
         qconnect(later.clicked, self.reject)
@@ -253,6 +272,7 @@ def show(
     first_run: bool = False,
     previous: Optional[QWidget] = None,
     empty: bool = False,
+    cache: Optional[Path] = None,
     looked_up: Optional[Looked] = None,
 ) -> LibraryMissing:
     """Show the message (non-modal: Anki stays usable) and return it. An
@@ -263,8 +283,9 @@ def show(
             previous.close()
         except RuntimeError:  # already deleted by Qt
             pass
-    facts = looked_up if looked_up is not None else look(path, empty)
-    box = LibraryMissing(parent, message_html(path, configured, facts.exists, detail, first_run, empty, facts),
-                         choose_folder, choose_export)
+    facts = looked_up if looked_up is not None else look(path, empty, cache=cache)
+    box = LibraryMissing(parent, message_html(path, configured, facts.exists, detail, first_run, empty, cache, facts),
+                         choose_folder, choose_export,
+                         export_first=path.name.lower().endswith((".zip", ".tar", ".tar.gz", ".tgz")))
     box.show()
     return box

@@ -22,6 +22,7 @@ from aqt.utils import showWarning
 
 from ..polar.library import (
     SourceError,
+    beside,
     default_data_dir,
     export_in_folder,
     open_source,
@@ -582,15 +583,16 @@ class PolarSync:
         fails each look only after a soft mount's timeout): shown now when
         the look answers within 0.2 s (returned), else when it answers (None)."""
         path = self.data_dir()
-        job = look_briefly(lambda: library_missing.look(path, empty))
+        cache = beside(synclog.state_path(mw.pm.name or ""))
+        job = look_briefly(lambda: library_missing.look(path, empty, cache=cache))
         if job.done.is_set():
-            return self._show_library_missing(path, job, detail, first_run, empty)
+            return self._show_library_missing(path, cache, job, detail, first_run, empty)
         opened = self._opened
 
         def back() -> None:
             if (opened == self._opened and mw.col is not None and not self.removed and not self.runner.closing
                     and self.data_dir() == path):
-                self._show_library_missing(path, job, detail, first_run, empty)
+                self._show_library_missing(path, cache, job, detail, first_run, empty)
 
         def then() -> None:
             try:
@@ -599,18 +601,18 @@ class PolarSync:
                 pass
 
         if not job.when_done(then):
-            return self._show_library_missing(path, job, detail, first_run, empty)
+            return self._show_library_missing(path, cache, job, detail, first_run, empty)
         return None
 
-    def _show_library_missing(self, path: Path, job: Job, detail: str, first_run: bool, empty: bool
-                              ) -> library_missing.LibraryMissing:
+    def _show_library_missing(self, path: Path, cache: Path, job: Job, detail: str, first_run: bool,
+                              empty: bool) -> library_missing.LibraryMissing:
         looked = job.result if isinstance(job.result, library_missing.Looked) else library_missing.Looked(
             bool(detail), False, None)  # (a look that failed: said as the sync found it)
         box = library_missing.show(
             mw, path, bool(self.settings.data_dir.strip()), self.choose_data_dir,
             self.choose_export_zip, detail=detail, first_run=first_run,
             previous=self.library_box if self.library_box is not None and not sip.isdeleted(self.library_box)
-            else None, empty=empty, looked_up=looked,
+            else None, empty=empty, cache=cache, looked_up=looked,
         )
         self.library_box = box
         return box

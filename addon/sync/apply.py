@@ -863,6 +863,31 @@ def follow_old_sync_decks(ctx: Applying) -> None:
         d.place = ctx.places[d.key] = decks[did]
 
 
+def name_the_default_deck(ctx: Applying) -> None:
+    """Polar's "Default" (no ``deck:`` tag, ``default_deck``'s default) is the
+    profile's own default deck, whatever its name in the profile's language
+    (``existing_deck_id``): the report names it as Anki does. A German
+    profile's first sync listed its cards under "Default", a deck the user
+    could not find beside "Standard" (later syncs followed it by its id, as
+    a renamed deck, and said "Standard"). Followed here by its id as well."""
+    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
+
+    docs = [d for d in ctx.reading.docs.values() if not d.place and d.deck.lower() == "default"]
+    known = [k for k, d in ctx.known_docs.items()
+             if k not in ctx.reading.docs and k not in ctx.places and d.deck.lower() == "default"]
+    if not docs and not known:
+        return
+    decks = normal_decks(ctx.col)
+    name = decks.get(cast("DeckId", DEFAULT_DECK_ID))
+    if not name or any(other.lower() == "default" for other in decks.values()):
+        return  # (a deck called "Default" is the one: existing_deck_id)
+    ctx.deck_ids[name.lower()] = cast("DeckId", DEFAULT_DECK_ID)
+    for d in docs:
+        d.place = ctx.places[d.key] = name
+    for key in known:  # documents not in this sync: for the report's names
+        ctx.places[key] = name
+
+
 def _deck_key(name: str) -> str:
     """A deck name as Anki compares it: levels trimmed, case folded."""
     return "::".join(part.strip() for part in name.split("::")).lower()
@@ -1224,6 +1249,8 @@ def remember(ctx: Applying) -> None:
         meta=meta,
         titles={d.key: titles[d.key] for d in ctx.reading.docs.values()
                 if d.status in ("parsed", "skipped") and titles.get(d.key)},
+        sources={d.key: ctx.report.sources.get(d.key, "") for d in ctx.reading.docs.values()
+                 if d.status in ("parsed", "skipped")},
         staged=ctx.staged,
         note_ids=ctx.ids,
         fingerprint=_fingerprint_after(ctx),
@@ -1308,6 +1335,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     look_up_notes,
     follow_kept_notes,
     follow_old_sync_decks,
+    name_the_default_deck,
     plan_documents,
     pair_legacy_notes,
     plan_sweep,
