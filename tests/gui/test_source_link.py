@@ -921,3 +921,41 @@ def test_the_page_count_is_written_as_the_page_box_writes_its_number(library_wit
     finally:
         window.close()
         anki.mw.pm.setLang("en_US")
+
+
+def test_the_card_layouts_preview_gets_its_control_late_too(library_with_pdf: Any, monkeypatch: Any) -> None:
+    """The card layout (Cards… in the editor) previews the answer in a web
+    view of its own: with the Polar folder not answering it shows the answer
+    at once and the control once the folder answers (old code: the 5 s hold)."""
+    import time
+
+    from aqt.clayout import CardLayout
+
+    anki = library_with_pdf
+    col = anki.mw.col
+    note = col.get_card(col.find_cards('"front:*What pushes the next review out?*"')[0]).note()
+    layout = CardLayout(anki.mw, note, ord=0, parent=anki.mw)
+    web = layout.preview_web
+    share = None
+    try:
+        anki.anki.wait_until(lambda: _js(anki, "!!document.getElementById('qa') && "
+                                               "document.getElementById('qa').innerHTML.length > 0", web),
+                             what="the layout's preview")
+        share = DeadShare(anki.library, monkeypatch)
+        layout.pform.preview_back.setChecked(True)
+        began = time.perf_counter()
+        layout._renderPreview()
+        took = time.perf_counter() - began
+        assert took < 1.0 and share.asked.is_set(), took
+        anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-source')", web),
+                             what="the layout's answer")
+        assert _js(anki, "document.querySelectorAll('.polar-open').length", web) == 0
+        share.answer()
+        anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-source .polar-open')", web),
+                             what="the layout's control, late")
+        assert _js(anki, "document.querySelector('.polar-source').textContent", web).endswith("p.\u00a07\u00a0· open")
+    finally:
+        if share is not None:
+            share.answer()
+        monkeypatch.undo()
+        layout.reject()
