@@ -83,7 +83,7 @@ from cli_safety import (  # noqa: E402
 if __name__ == "__main__":
     checkpoint("starting")  # the test hook: before the sync's modules are imported
 
-from addon.polar.library import SourceError, open_source, unpacked_export_around  # noqa: E402
+from addon.polar.library import SourceError, beside, open_source, unpacked_export_around  # noqa: E402
 from addon.settings import Settings, load_defaults  # noqa: E402
 
 
@@ -171,8 +171,12 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
 
     data_dir = Path(args.data_dir).expanduser()
     try:
-        open_source(data_dir)  # fail fast (exit 2) before anything is created
+        # Fail fast (exit 2) before anything is created. (The export cache
+        # knows the export read last: renamed in its folder, it is named.)
+        open_source(data_dir, beside(state_path_for(Path(args.collection).expanduser())))
     except SourceError as exc:
+        if exc.renamed is not None:
+            raise UsageError(str(exc).rsplit(": choose that one", 1)[0] + f": use --data-dir {exc.renamed}") from None
         raise UsageError(f"{exc}; point --data-dir at a Polar data folder or a Polar export") from None
     settings, warnings = load_settings(Path(args.config) if args.config else None, data_dir)
     if args.lang:

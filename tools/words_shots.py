@@ -275,10 +275,17 @@ def after_report(session: Any, docs: Path, grab_menu: Callable[[Any, Path], None
         grab_menu(session, docs / "tools-menu-de.png")
         written.append(docs / "tools-menu-de.png")
         show(docs / "report-window-de.png", 760, 560)
-        dialog = controller.open_settings()
-        dialog.resize(400, 640)
-        _save(dialog, docs / "settings-window-de-narrow.png", session)
-        dialog.reject()
+        # A German profile's default deck is "Standard": the settings say where "Default" goes.
+        default_deck = mw.col.decks.get(1)
+        english_name = default_deck["name"]
+        mw.col.decks.rename(default_deck, "Standard")
+        try:
+            dialog = controller.open_settings()
+            dialog.resize(400, 640)
+            _save(dialog, docs / "settings-window-de-narrow.png", session)
+            dialog.reject()
+        finally:
+            mw.col.decks.rename(mw.col.decks.get(1), english_name)
         written.append(docs / "settings-window-de-narrow.png")
         mw.set_theme(Theme.DARK)
         written.append(_progress_shot(session, docs / "progress-window-de-night.png"))

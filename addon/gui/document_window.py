@@ -81,7 +81,7 @@ from aqt.qt import (
 from ..polar.originals import Fractions, Spot
 from . import pdf_support
 from .folding_row import FoldingRow
-from .i18n import number, tr
+from .i18n import tr
 
 # Polar's highlight colours (its palette), drawn translucent over the page.
 _COLORS = {
@@ -574,7 +574,9 @@ class DocumentWindow(QWidget):
         return "" if label in ("", str(self.current_page)) else label
 
     def _show_count(self) -> None:
-        text = tr("of {n}", n=number(self.page_count))
+        # The last page's number, written as the box beside it writes the
+        # current one and the card its "p. 1234": page numbers are not grouped.
+        text = tr("of {n}", n=self.page_count)
         if self.printed_label:
             text += " · " + tr("printed {label}", label=self.printed_label)
         if self.count_label.text() != text:

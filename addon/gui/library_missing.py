@@ -33,7 +33,7 @@ from aqt.qt import (
 )
 from aqt.utils import disable_help_button
 
-from ..polar.library import newer_export_beside
+from ..polar.library import newer_export_beside, same_export_elsewhere
 from . import button_rows
 from .i18n import tr
 
@@ -41,9 +41,11 @@ OBJECT_NAME = "polar_sync_library_missing"
 
 
 def message_html(path: Path, configured: bool, exists: bool, detail: str = "", first_run: bool = False,
-                 empty: bool = False) -> str:
+                 empty: bool = False, cache: Optional[Path] = None) -> str:
     """The message's text (rich text). ``empty``: the
-    library was read but holds no document (most often the wrong folder)."""
+    library was read but holds no document (most often the wrong folder).
+    ``cache``: the export cache beside the profile's sync state (it knows
+    the export read last, found again under another name)."""
     where = f"<code>{html.escape(str(path))}</code>"
     if empty:
         head = tr("Polar Sync found no Polar documents.")
@@ -69,6 +71,16 @@ def message_html(path: Path, configured: bool, exists: bool, detail: str = "", f
     if newer is not None:  # the old export deleted after a new one was downloaded
         parts.append("<p>" + tr("A Polar export downloaded later is in that folder: {file}. Choose it with "
                                 "“Use a Polar export…”.", file=f"<code>{html.escape(newer.name)}</code>") + "</p>")
+    same = same_export_elsewhere(path, cache) if not exists and not empty and newer is None else None
+    if same is not None:  # renamed by its user: that is all there is to it
+        name = f"<code>{html.escape(same.name)}</code>"
+        parts.append("<p>" + (
+            tr("The same unpacked Polar export is in that folder under another name: {file}. Choose it with "
+               "“Choose Polar data folder…”.", file=name) if same.is_dir() else
+            tr("The same Polar export is in that folder under another name: {file}. Choose it with "
+               "“Use a Polar export…”.", file=name)) + "</p>")
+        parts.append("<p>" + html.escape(tr("Nothing was synced and nothing in Anki was changed.")) + "</p>")
+        return "".join(parts)
     if detail and exists:
         parts.append(f"<p><small>{html.escape(detail)}</small></p>")
     parts.append("<p>" + html.escape(tr("Polar (the desktop app) keeps its data in a folder named .polar "
@@ -101,12 +113,13 @@ class LibraryMissing(QDialog):
     to its text and buttons: 450-608 px by the language, no narrower) whose
     text wraps and scrolls and whose buttons stand one above the other when
     a row does not fit, so it goes down to 400 px. Enter chooses the
-    folder, Escape is Later; every button closes it."""
+    folder (an export, when the export file is what is missing), Escape is
+    Later; every button closes it."""
 
     silentlyClose = True  # Anki may close it quietly when the profile unloads
 
     def __init__(self, parent: QWidget, text: str, choose_folder: Callable[[], Any],
-                 choose_export: Callable[[], Any]) -> None:
+                 choose_export: Callable[[], Any], export_first: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName(OBJECT_NAME)
         self.setWindowTitle(tr("Polar Sync"))
@@ -144,7 +157,9 @@ class LibraryMissing(QDialog):
         self._buttons = [folder, export, later]
         for button in self._buttons:
             button.setAutoDefault(False)
-        folder.setDefault(True)  # Enter
+        # Enter: the folder chooser, or the export chooser when the library
+        # missing is an export file (moved or renamed: another file to pick).
+        (export if export_first else folder).setDefault(True)
         qconnect(folder.clicked, lambda: self._then(choose_folder))
         qconnect(export.clicked, lambda: self._then(choose_export))
         qconnect(later.clicked, self.reject)
@@ -235,6 +250,7 @@ def show(
     first_run: bool = False,
     previous: Optional[QWidget] = None,
     empty: bool = False,
+    cache: Optional[Path] = None,
 ) -> LibraryMissing:
     """Show the message (non-modal: Anki stays usable) and return it. An
     earlier one still open is replaced, so repeated syncs never stack boxes."""
@@ -243,7 +259,8 @@ def show(
             previous.close()
         except RuntimeError:  # already deleted by Qt
             pass
-    box = LibraryMissing(parent, message_html(path, configured, path.exists(), detail, first_run, empty),
-                         choose_folder, choose_export)
+    box = LibraryMissing(parent, message_html(path, configured, path.exists(), detail, first_run, empty, cache),
+                         choose_folder, choose_export,
+                         export_first=path.name.lower().endswith((".zip", ".tar", ".tar.gz", ".tgz")))
     box.show()
     return box

@@ -225,6 +225,24 @@ class SettingsDialog(QDialog):
         self.body_layout.addWidget(box)
         return form
 
+    def _default_deck_name(self) -> str:
+        """The profile's default deck's name when no deck is called "Default" (a
+        German profile's "Standard", a deck the user renamed): the sync puts
+        Polar's "Default" there, and the field's "Default" named a deck not in
+        the list."""
+        col = getattr(self.parent(), "col", None)
+        if col is None:  # (no profile open)
+            return ""
+        from anki.decks import DEFAULT_DECK_ID
+
+        try:
+            deck = col.decks.get(DEFAULT_DECK_ID, default=False)
+            if col.decks.id_for_name("Default") is not None:
+                return ""  # a deck of that name: it is the one (collection_view.existing_deck_id)
+        except Exception:  # a collection closing under the window: no hint
+            return ""
+        return str(deck["name"]) if deck else ""
+
     def _help(self, form: QFormLayout, text: str) -> None:
         label = QLabel(text, self)
         label.setWordWrap(True)
@@ -273,8 +291,10 @@ class SettingsDialog(QDialog):
         form = self._section(tr("Decks"))
         self._add(form, "deck_strategy", tr("How to pick the deck"), self._combo("deck_strategy"),
                   tr("A deck:cs/linux tag puts the cards in cs::linux."))
+        own = self._default_deck_name()
         self._add(form, "default_deck", tr("Deck without a deck: tag"), QLineEdit(self),
-                  tr("For documents that have no deck: tag."))
+                  tr("For documents that have no deck: tag. “Default” is this profile's default deck, called "
+                     "“{deck}” here.", deck=own) if own else tr("For documents that have no deck: tag."))
         self._add(form, "document_deck_parent", tr("Parent of the document decks"), QLineEdit(self),
                   tr("With one deck per document; empty puts them at the top level."))
         self._add(form, "move_on_deck_change", "",

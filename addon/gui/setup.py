@@ -23,6 +23,7 @@ from aqt.utils import showWarning
 
 from ..polar.library import (
     SourceError,
+    beside,
     default_data_dir,
     export_in_folder,
     open_source,
@@ -581,7 +582,7 @@ class PolarSync:
             mw, self.data_dir(), bool(self.settings.data_dir.strip()), self.choose_data_dir,
             self.choose_export_zip, detail=detail, first_run=first_run,
             previous=self.library_box if self.library_box is not None and not sip.isdeleted(self.library_box)
-            else None, empty=empty,
+            else None, empty=empty, cache=beside(synclog.state_path(mw.pm.name or "")),
         )
         self.library_box = box
         return box

@@ -407,7 +407,8 @@ def _leftovers(root: str, times: Dict[str, int]) -> Optional[_Leftovers]:
     # after the records leaves the blocks after the cut dated as the older
     # export's, and their cards live.
     taken = bool(gone) and len(current) > len(gone) and any(
-        _unchanged_before(root, ident, before - _DAY_NS) for ident in current)
+        _unchanged_before(root, ident, before - _DAY_NS) for ident in current) and _written_whole(
+        root, current, bound, ordered[0])
     names = frozenset(f"{folder}/{ident}.json" for ident in gone for folder in ("doc_meta", "doc_info"))
     import datetime
     import json
@@ -417,18 +418,56 @@ def _leftovers(root: str, times: Dict[str, int]) -> Optional[_Leftovers]:
     return _Leftovers(names, taken, said)
 
 
-def _unchanged_before(root: str, ident: str, when_ns: int) -> bool:
-    """True when the document's ``doc_info`` record says it was last
-    changed in Polar before ``when_ns``."""
-    import datetime
+def _doc_info(root: str, ident: str) -> Any:
+    """The document's ``doc_info`` record as read from the folder, or None."""
     import json
 
     path = os.path.join(root, "doc_info", ident + ".json")
     if os.path.islink(os.path.dirname(path)) or os.path.islink(path):
-        return False  # (nothing is read outside the export)
+        return None  # (nothing is read outside the export)
     try:
         with open(path, "rb") as fh:
-            record = json.loads(fh.read(1 << 20))
+            return json.loads(fh.read(1 << 20))
+    except (OSError, ValueError):
+        return None
+
+
+def _written_whole(root: str, current: List[str], bound: int, newest: int) -> bool:
+    """True when the newest export's documents' files (``stash/``) were
+    all written by its unpack: each one there dated within that export's
+    times (a record naming no file there says nothing). An unpack of a download cut short stops
+    before the end: the documents' files come last (the exporter reads them
+    from storage, slower than the records), so those after the cut keep
+    the older export's time, and the one cut in half the time of the unpack
+    (tar and 7-Zip date a file only once it is whole). Then the records
+    after the cut (whole documents, both records) only *look* like Polar's
+    deletions: nothing is taken."""
+    from .hashcodes import stash_names
+
+    if os.path.islink(os.path.join(root, "stash")):
+        return False  # (said as a problem of its own)
+    for ident in current:
+        record = _doc_info(root, ident)
+        if not isinstance(record, dict) or not isinstance(record.get("value"), dict):
+            continue
+        for name in stash_names(str(record.get("uid") or ""), record["value"]):
+            try:
+                st = os.lstat(os.path.join(root, *name.split("/")))
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode) or not bound <= st.st_mtime_ns < newest + _EXPORT_GAP_NS:
+                return False
+            break
+    return True
+
+
+def _unchanged_before(root: str, ident: str, when_ns: int) -> bool:
+    """True when the document's ``doc_info`` record says it was last
+    changed in Polar before ``when_ns``."""
+    import datetime
+
+    record = _doc_info(root, ident)
+    try:
         value = record.get("value") if isinstance(record, dict) else None
         stamps = [value.get(key) for key in ("added", "lastUpdated")] if isinstance(value, dict) else []
         latest = max(datetime.datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(

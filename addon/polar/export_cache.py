@@ -330,6 +330,24 @@ def _has_rows(con: sqlite3.Connection, table: str) -> bool:
         return False  # no such table
 
 
+def cached_identity(path: Path) -> Optional[Tuple[str, str]]:
+    """(identity, kind) of the export the cache file holds, or None: its
+    meta only (a look, not a load)."""
+    if not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('format', 'identity', 'kind')"))
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    if meta.get("format") != FORMAT or not meta.get("identity"):
+        return None
+    return meta["identity"], meta.get("kind", "")
+
+
 def load(path: Path, identity: Optional[str]) -> Optional[Snapshot]:
     """The cached listing of the export with this identity (None: of
     whichever export it holds), or None (no cache, another export, an

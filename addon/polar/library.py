@@ -30,7 +30,11 @@ MAX_DOCMETA_BYTES = 64 * 1024 * 1024
 
 
 class SourceError(Exception):
-    """The library as a whole cannot be used (missing, unreadable, not a zip)."""
+    """The library as a whole cannot be used (missing, unreadable, not a zip).
+    ``renamed``: the same export under another name in its folder (see
+    :func:`same_export_elsewhere`), when that is why it is missing."""
+
+    renamed: Optional[Path] = None
 
 
 class UnsafePathError(ValueError):
@@ -829,10 +833,16 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     from .archive import printable
 
     shown = printable(str(path))
-    what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES + _DOWNLOADING) else "data directory"
+    what = "Polar export" if path.name.lower().endswith(_EXPORT_SUFFIXES + _DOWNLOADING) else "Polar data directory"
     newer = newer_export_beside(path)
     later = f"; a Polar export downloaded later is in that folder: {printable(newer.name)}" if newer else ""
-    raise SourceError(f"the Polar {what} {shown} does not exist{later}")
+    same = same_export_elsewhere(path, cache_path) if newer is None else None
+    if same is not None:  # (renamed by its user: nothing of it is lost)
+        what = "unpacked Polar export" if same.is_dir() else "Polar export"
+        later = f"; the same export is in that folder, named {printable(same.name)}: choose that one"
+    error = SourceError(f"the {what} {shown} does not exist{later}")
+    error.renamed = same
+    raise error
 
 
 def _open_export_file(path: Path, cache_path: Optional[Path]) -> ExportSource:
@@ -997,6 +1007,49 @@ def newer_export_beside(path: Path, made_at: Optional[int] = None) -> Optional[P
         return found if found.is_file() and found.stat().st_size > 0 else None
     except OSError:
         return None
+
+
+def same_export_elsewhere(path: Path, cache_path: Optional[Path]) -> Optional[Path]:
+    """The export read last (the cache beside the sync state says which),
+    under another name in the folder of ``path``, which is gone: renamed by
+    its user (a rename keeps a file's size and time; an unpacked export's
+    folder keeps its files). None when ``path`` is there, or nothing in its
+    folder is that export. A listing of the folder, and a digest of what
+    matches by size and time; only asked when ``path`` is gone."""
+    if cache_path is None:
+        return None
+    from . import archive
+    from .export_cache import cached_identity
+
+    try:
+        if path.exists() or not path.parent.is_dir():
+            return None
+        cached = cached_identity(cache_path)
+        if cached is None:
+            return None
+        ident, kind = cached
+        folder = kind == archive.DIR
+        size_time = ident.split(":")[:2]
+        with os.scandir(path.parent) as entries:
+            for seen, entry in enumerate(entries):
+                if seen >= _NEWER_LOOKS:
+                    break
+                try:
+                    if folder:
+                        if not entry.is_dir(follow_symlinks=False) or not os.path.isdir(
+                                os.path.join(entry.path, "doc_meta")):
+                            continue
+                    else:
+                        st = entry.stat(follow_symlinks=False)
+                        if not stat.S_ISREG(st.st_mode) or [str(st.st_size), str(st.st_mtime_ns)] != size_time:
+                            continue
+                    if archive.identity(entry.path) == ident:
+                        return Path(entry.path)
+                except OSError:
+                    continue
+    except OSError:
+        return None
+    return None
 
 
 def download_in_progress(path: Path) -> Optional[Path]:

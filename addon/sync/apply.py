@@ -18,7 +18,20 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    cast,
+)
 
 from ..settings import ENGLISH_PAGE_LABEL
 from .collection_view import (
@@ -43,8 +56,18 @@ from .decks import default_deck
 from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
-from .legacy import OldNote, note_tags, old_sync_deck_names, old_sync_label
-from .notetypes import KINDS, LAYOUT_MARK, NoteTypeRef, describe_missing, legacy_type_name, note_types
+from .legacy import OldNote, composed, note_tags, old_sync_deck_names, old_sync_label
+from .notetypes import (
+    KINDS,
+    LAYOUT_MARK,
+    ROLE_ANSWER,
+    ROLE_FRONT,
+    NoteTypeRef,
+    describe_missing,
+    field_roles,
+    legacy_type_name,
+    note_types,
+)
 from .plan import (
     LegacyIndex,
     Planner,
@@ -861,11 +884,15 @@ def follow_old_sync_decks(ctx: Applying) -> None:
         if d.key in ctx.known_docs or d.place:
             continue
         names = old_sync_deck_names(d.labels)
-        if not names:
+        untagged = not names and not any(label.lower().startswith("deck:") for label in d.labels)
+        if not names and not untagged:
             continue
         if decks is None:
             decks = normal_decks(ctx.col)
             by_name = {_deck_key(name): did for did, name in decks.items()}
+        if untagged:
+            _follow_title_deck(ctx, d, legacy, decks, by_name)
+            continue
         if _deck_key(d.deck) in by_name:
             continue  # the deck it goes to by name exists: as before
         found = {by_name[k] for k in map(_deck_key, names) if k in by_name and by_name[k] in homes}
@@ -876,9 +903,54 @@ def follow_old_sync_decks(ctx: Applying) -> None:
         d.place = ctx.places[d.key] = decks[did]
 
 
+def _follow_title_deck(ctx: Applying, d: LoadedDoc, legacy: LegacyIndex, decks: Dict[DeckId, str],
+                       by_name: Dict[str, DeckId]) -> None:
+    """A document without a ``deck:`` tag whose old notes are all in the
+    deck of its title (Polar before 1.8 made a deck per document): its
+    cards go there, not to the default deck beside them (or, with
+    ``deck_strategy: document``, to a title deck of this add-on's making
+    that does not exist yet)."""
+    title = ctx.report.titles.get(d.key, "")
+    did = by_name.get(_deck_key(title)) if title.strip() else None
+    if did is None or _deck_key(d.deck) == _deck_key(title):
+        return
+    if ctx.reading.settings.deck_strategy == "document" and _deck_key(d.deck) in by_name:
+        return  # its own deck is there already: as before
+    own = legacy.notes_of(d.every_card())
+    if not own or {card.home for note in own for card in note.cards} != {did}:
+        return
+    ctx.deck_ids[decks[did].lower()] = did
+    d.place = ctx.places[d.key] = decks[did]
+
+
+def name_the_default_deck(ctx: Applying) -> None:
+    """Polar's "Default" (no ``deck:`` tag, ``default_deck``'s default) is the
+    profile's own default deck, whatever its name in the profile's language
+    (``existing_deck_id``): the report names it as Anki does. A German
+    profile's first sync listed its cards under "Default", a deck the user
+    could not find beside "Standard" (later syncs followed it by its id, as
+    a renamed deck, and said "Standard"). Followed here by its id as well."""
+    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
+
+    docs = [d for d in ctx.reading.docs.values() if not d.place and d.deck.lower() == "default"]
+    known = [k for k, d in ctx.known_docs.items()
+             if k not in ctx.reading.docs and k not in ctx.places and d.deck.lower() == "default"]
+    if not docs and not known:
+        return
+    decks = normal_decks(ctx.col)
+    name = decks.get(cast("DeckId", DEFAULT_DECK_ID))
+    if not name or any(other.lower() == "default" for other in decks.values()):
+        return  # (a deck called "Default" is the one: existing_deck_id)
+    ctx.deck_ids[name.lower()] = cast("DeckId", DEFAULT_DECK_ID)
+    for d in docs:
+        d.place = ctx.places[d.key] = name
+    for key in known:  # documents not in this sync: for the report's names
+        ctx.places[key] = name
+
+
 def _deck_key(name: str) -> str:
     """A deck name as Anki compares it: levels trimmed, case folded."""
-    return "::".join(part.strip() for part in name.split("::")).lower()
+    return composed("::".join(part.strip() for part in name.split("::")).lower())
 
 
 def legacy_type_ids(notetypes: Dict[NotetypeId, NoteTypeRef], notes: Sequence[NoteInfo]) -> Dict[str, List[NotetypeId]]:
@@ -965,10 +1037,11 @@ def pair_legacy_notes(ctx: Applying) -> None:
         home = note.cards[0].home if note.cards else None
         if home not in deck_names:
             deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower() if home is not None else ""
-        old = OldNote(note.id, kind or "", " ".join(note.fields), note_tags(note.tags),
-                      deck_names[home], bool(note.cards) and all(c.queue == -1 for c in note.cards))
+        text = _old_sync_text(planner.notetypes.get(note.mid), note.fields)
+        old = OldNote(note.id, kind or "", text, note_tags(note.tags), deck_names[home],
+                      bool(note.cards) and all(c.queue == -1 for c in note.cards))
         leftovers.append((note, old))
-    planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles)
+    planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles, _adopted_decks(ctx, deck_names))
     # Older versions found when their card was taken over (an earlier sync)
     # stay named as such while they are left over.
     plan = planner.plan
@@ -983,6 +1056,41 @@ def pair_legacy_notes(ctx: Applying) -> None:
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
         planner.plan.legacy_older = []
+
+
+def _old_sync_text(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> str:
+    """An old note's text as the old sync wrote it, to compare with a card's:
+    its question and answer fields (a cloze's text alone), not fields the
+    old sync never wrote (a cloze's "Back Extra", "Source" or "Notes" of the
+    user's own type, filled by hand, made an edited card look like another)."""
+    if nt is not None:
+        roles = field_roles(nt)
+        # (a cloze's "Back Extra" is the user's: the old sync wrote "Text" alone)
+        text = [f for f, role in zip(fields, roles)
+                if role == ROLE_FRONT or (role.startswith(ROLE_ANSWER) and not nt.cloze)]
+        if not text:  # its own names ("Question", "Answer"): all but the context parts' names
+            text = [f for f, role in zip(fields, roles) if not role]
+        if text:
+            return " ".join(text)
+    return " ".join(fields)
+
+
+def _adopted_decks(ctx: Applying, names: Dict[Optional[DeckId], str]) -> Dict[str, FrozenSet[str]]:
+    """For each document without tags, the (lower-case) home decks of its
+    old-sync notes taken over this sync (by id or front): where the user
+    keeps its old notes now. Without tags the deck is all that traces an old
+    note to its document, and the user may have moved them all from
+    "Default" or the title's deck into one of their own."""
+    untagged = {d.key for d in ctx.parsed if not d.labels}
+    out: Dict[str, Set[str]] = {}
+    for u in _planner(ctx).plan.updates:
+        if u.taken_over and u.doc in untagged:
+            for card in u.note.cards:
+                if card.home not in names:
+                    names[card.home] = (ctx.col.decks.name_if_exists(card.home) or "").lower()
+                if names[card.home]:
+                    out.setdefault(u.doc, set()).add(names[card.home])
+    return {doc: frozenset(decks) for doc, decks in out.items()}
 
 
 def plan_sweep(ctx: Applying) -> None:
@@ -1237,6 +1345,8 @@ def remember(ctx: Applying) -> None:
         meta=meta,
         titles={d.key: titles[d.key] for d in ctx.reading.docs.values()
                 if d.status in ("parsed", "skipped") and titles.get(d.key)},
+        sources={d.key: ctx.report.sources.get(d.key, "") for d in ctx.reading.docs.values()
+                 if d.status in ("parsed", "skipped")},
         staged=ctx.staged,
         note_ids=ctx.ids,
         fingerprint=_fingerprint_after(ctx),
@@ -1321,6 +1431,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     look_up_notes,
     follow_kept_notes,
     follow_old_sync_decks,
+    name_the_default_deck,
     plan_documents,
     pair_legacy_notes,
     plan_sweep,

@@ -91,13 +91,16 @@ class NoteInfo:
 
 def existing_deck_id(col: Collection, name: str) -> Optional[DeckId]:
     """The deck's id, or None if it does not exist yet. "Default" (Polar's
-    name for "no deck chosen") is the profile's own default deck, whatever
-    its name in the profile's language ("Standard", "既定", ...)."""
+    name for "no deck chosen") is the deck of that name, else the profile's
+    own default deck, whatever its name in the profile's language
+    ("Standard", "既定", ...). (Polar's old sync made a "Default" beside a
+    German profile's "Standard" and put its cards there: they stay one deck.)"""
     from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
 
-    if name.lower() == "default" and col.decks.get(DEFAULT_DECK_ID, default=False):
+    found = col.decks.id_for_name(name)
+    if found is None and name.lower() == "default" and col.decks.get(DEFAULT_DECK_ID, default=False):
         return DEFAULT_DECK_ID
-    return col.decks.id_for_name(name)
+    return found
 
 
 def normal_decks(col: Collection) -> Dict[DeckId, str]:
@@ -108,11 +111,12 @@ def normal_decks(col: Collection) -> Dict[DeckId, str]:
 
 def deck_ids_by_name(decks: Dict[DeckId, str]) -> Dict[str, DeckId]:
     """``decks`` (:func:`normal_decks`) by lower-case name, "default" the
-    profile's own default deck whatever its name (as :func:`existing_deck_id`)."""
+    deck of that name, else the profile's own default deck whatever its name
+    (as :func:`existing_deck_id`)."""
     from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
 
     ids = {name.lower(): did for did, name in decks.items()}
-    if DEFAULT_DECK_ID in decks:
+    if DEFAULT_DECK_ID in decks and "default" not in ids:
         ids["default"] = DEFAULT_DECK_ID
     return ids
 

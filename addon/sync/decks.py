@@ -91,7 +91,8 @@ def deck_tags(doc: Document) -> List[str]:
 
 
 def default_deck(settings: Settings) -> str:
-    """``default_deck`` as a deck name ("Default": the profile's own)."""
+    """``default_deck`` as a deck name ("Default": a deck of that name, else the
+    profile's own default deck, see ``collection_view.existing_deck_id``)."""
     return clamped_deck_name(settings.default_deck)[0] or "Default"
 
 

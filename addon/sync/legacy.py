@@ -10,7 +10,8 @@ given to the other) is worse than a leftover the user is told about, so a
 pair needs every piece of evidence at once:
 
 * same document: the note carries all of the document's tag labels (as the
-  old sync wrote them), or, for a document without tags, sits in its deck;
+  old sync wrote them), or, for a document without tags, sits in its deck
+  (one the old sync used, or where the user moved its other old notes);
 * same kind of card (Basic or Cloze, the two types the old sync used);
 * the new card's text is an edit of the old one (:func:`similarity`);
 * no other candidate on either side: the old note resembles exactly one new
@@ -27,9 +28,10 @@ are an earlier version of a card taken over are named as such in the report
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 # Pair when at least this share of the old text survives in the new one...
 PAIR_THRESHOLD = 0.85
@@ -49,10 +51,11 @@ _WS = re.compile(r"\s+")
 
 
 def plain_text(html: str) -> str:
-    """Lower-case text of an HTML field, markup and spacing normalised."""
+    """Lower-case text of an HTML field, markup and spacing normalised,
+    accents composed (NFC, as Anki stores a note's fields)."""
     text = _TAG_RE.sub(" ", html)
     text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
-    return _WS.sub(" ", text).strip().lower()[:_MAX_CHARS]
+    return _WS.sub(" ", composed(text)).strip().lower()[:_MAX_CHARS]
 
 
 def _kept(matcher: SequenceMatcher) -> int:
@@ -118,13 +121,21 @@ def old_sync_label(label: str) -> List[str]:
     note's tags on whitespace when it stores them, so "machine learning" is
     "machine" and "learning" there; Anki 2.1 before its Rust tag code also
     dropped quotes (``TagManager.canonify``), so quotes are compared without
-    (``note_tags``)."""
-    return label.translate(_QUOTES).lower().split()
+    (``note_tags``); Anki stores tags composed (NFC), so they are compared
+    composed."""
+    return composed(label.translate(_QUOTES).lower()).split()
 
 
 def note_tags(tags: Sequence[str]) -> FrozenSet[str]:
     """An old note's tags as ``old_sync_label`` compares them."""
-    return frozenset(t.translate(_QUOTES).lower() for t in tags)
+    return frozenset(composed(t.translate(_QUOTES).lower()) for t in tags)
+
+
+def composed(text: str) -> str:
+    """``text`` in Unicode NFC, as Anki stores a note's fields, tags and deck
+    names: a title out of a PDF or a file name on a Mac often has an accent
+    as a character of its own ("e" + U+0301)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def same_document(note: OldNote, card: NewCard) -> bool:
@@ -145,15 +156,19 @@ def _windows(text: str) -> Dict[str, FrozenSet[int]]:
     return {gram: frozenset(at) for gram, at in out.items()}
 
 
-def _could_reach(a: str, windows: Dict[str, FrozenSet[int]], trigrams: FrozenSet[str], share: float) -> bool:
+def _could_reach(a: str, windows: Dict[str, FrozenSet[int]], trigrams: FrozenSet[str], share: float,
+                 widest: int = 0) -> bool:
     """Whether ``share`` of ``a`` (its ``windows``) can survive in a text of
     these ``trigrams``: a surviving run (``_MIN_BLOCK`` = 3 or more
     characters) lies in windows of 3 found in both, so the characters such
     windows cover bound what survives. Exact as a filter (never refuses a
     pair ``similarity`` would score at ``share``) and done by set operations:
     with hundreds of old notes and new cards in a document, the first sync
-    spent seconds comparing unrelated texts."""
+    spent seconds comparing unrelated texts. ``widest``: the most
+    characters one window of ``a`` covers (0: not known)."""
     shared = trigrams.intersection(windows)
+    if widest and len(shared) * widest < share * len(a):
+        return False  # (no window covers more than ``widest`` characters: most pairs stop here)
     return len(frozenset().union(*(windows[g] for g in shared))) >= share * len(a)
 
 
@@ -255,6 +270,48 @@ def _newest_of_chain(cid: str, nids: List[int], scores: Dict[Tuple[int, str], fl
     return newest
 
 
+class StudiedVersions:
+    """Old notes the user studies (``old``), to find the one that is an
+    earlier version of a card (:meth:`of`). Each note's text is prepared
+    once: a first sync may ask for hundreds of cards against thousands of
+    notes (a plain comparison of each pair took 0.3 s a card at 1,000)."""
+
+    def __init__(self, old: Sequence[OldNote]) -> None:
+        self.old = list(old)
+        self._prepared: Dict[int, Tuple[str, Dict[str, FrozenSet[int]], int]] = {}
+
+    def _prepare(self, note: OldNote) -> Tuple[str, Dict[str, FrozenSet[int]], int]:
+        found = self._prepared.get(note.note_id)
+        if found is None:
+            text = plain_text(note.text)
+            windows = _windows(text)
+            found = self._prepared[note.note_id] = (text, windows, max(map(len, windows.values()), default=0))
+        return found
+
+    def of(self, card: NewCard, taken: AbstractSet[int] = frozenset()) -> Optional[int]:
+        """The one (not ``taken``) that is an earlier version of ``card``: of
+        its document and kind, the card an edit of it; of several, the newest
+        when each is an earlier version of a newer one (the old sync's note of
+        each edit). None when none is, or several are that are no versions of
+        each other."""
+        text = plain_text(card.text)
+        grams = _trigrams(text)
+        found: List[int] = []
+        texts: Dict[int, str] = {}
+        for note in self.old:
+            if note.note_id in taken or note.kind != card.kind or not same_document(note, card):
+                continue
+            old, windows, widest = self._prepare(note)
+            if _could_reach(old, windows, grams, PAIR_THRESHOLD, widest) and _similarity(old, text) >= PAIR_THRESHOLD:
+                found.append(note.note_id)
+                texts[note.note_id] = old
+        found.sort()
+        for i, nid in enumerate(found[:-1]):
+            if not any(_similarity(texts[nid], texts[later]) >= PAIR_THRESHOLD for later in found[i + 1:]):
+                return None
+        return found[-1] if found else None
+
+
 def legacy_kind(kind: str) -> str:
     """The old sync's two types: every basic kind went to "Basic"."""
     return "cloze" if kind == "cloze" else "basic"
@@ -275,18 +332,21 @@ def old_sync_decks(labels: Sequence[str], deck: str, title: str = "") -> FrozenS
         names.add("default")
         if title.strip():
             names.add("::".join(part.strip() for part in title.split("::")).lower())
-    return frozenset(names)
+    return frozenset(composed(name) for name in names)
 
 
 def old_sync_deck_names(labels: Sequence[str]) -> List[str]:
     """The names Polar's old sync gave the deck of a document's ``deck:``
-    tag (its last one), where they differ from the tag as it is: Polar 2.x
+    tag (its last one), where they may differ from this add-on's: Polar 2.x
     (``Decks.toSubDeck``) made ``/`` a level and ``_`` a space
     (``deck:machine_learning/deep_nets`` → "machine learning::deep nets"),
-    Polar 1.x made ``_`` a level ("machine::learning"). This add-on keeps
-    ``_`` as it is."""
+    Polar 1.x made ``_`` a level ("machine::learning"), and before it knew
+    sub-decks left ``/`` as it was (``deck:compsci/os`` → a deck named
+    "compsci/os"). This add-on keeps ``_`` and makes ``/`` a level."""
     tags = [label[len("deck:"):] for label in labels if label.lower().startswith("deck:")]
-    if not tags or "_" not in tags[-1]:
+    if not tags or ("_" not in tags[-1] and "/" not in tags[-1]):
         return []
     value = tags[-1]
-    return [value.replace("/", "::").replace("_", " "), value.replace("_", "::").replace("/", "::")]
+    names = [value.replace("/", "::").replace("_", " "), value.replace("_", "::").replace("/", "::"),
+             value.replace("_", "::")]
+    return list(dict.fromkeys(names))

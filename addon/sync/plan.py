@@ -48,15 +48,28 @@ from typing import (
 )
 
 from ..polar.docmeta import Flashcard
+from ..polar.hashcodes import create_id
 from ..render.card import KINDS as CARD_KINDS
 from ..render.card import RenderedCard
 from ..render.context import KEPT_IMAGE, kept_image, split_block
 from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
-from .field_merge import merge_field
+from .field_merge import Merged, field_hash, merge_field
 from .identity import guid_for, is_legacy_marker, legacy_card_id
-from .legacy import NewCard, OldNote, legacy_kind, note_tags, old_sync_decks, old_sync_label, older_versions, pair
+from .legacy import (
+    NewCard,
+    OldNote,
+    StudiedVersions,
+    composed,
+    legacy_kind,
+    note_tags,
+    old_sync_decks,
+    old_sync_label,
+    older_versions,
+    pair,
+)
 from .notetypes import (
+    ROLE_FRONT,
     NoteTypeRef,
     Want,
     aligned_hashes,
@@ -251,11 +264,11 @@ _WS = re.compile(r"\s+")
 def plain(html: str) -> str:
     """Text of an HTML field, for matching old notes by content: markup out,
     entities read (``&amp;`` and a bare ``&`` are the same text; ``&nbsp;``
-    is a space)."""
+    is a space), accents composed as Anki stores them (``legacy.composed``)."""
     text = _TAG_RE.sub(" ", html)
     if "&" in text:
         text = _html.unescape(text)
-    return _WS.sub(" ", text).strip().lower()
+    return composed(_WS.sub(" ", text).strip().lower())
 
 
 def old_sync_texts(card: Flashcard) -> Tuple[str, ...]:
@@ -276,9 +289,14 @@ def made_after(created: str, note_id: int) -> bool:
     return when.timestamp() > note_id / 1000
 
 
+def _images_of(html: str) -> str:
+    """A field's image sources (a field holding an image alone is not empty)."""
+    return " ".join(_IMG_SRC.findall(html)) if "<img" in html.lower() else ""
+
+
 def _text_of(html: str) -> str:
     """``plain`` with case kept: a fixed capital is an edit too."""
-    text = _TAG_RE.sub(" ", html)
+    text = composed(_TAG_RE.sub(" ", html))
     if "&" in text:
         text = _html.unescape(text)
     return _WS.sub(" ", text).strip()
@@ -292,6 +310,37 @@ def edited_since_old_sync(current: str, ours: str, sent: Sequence[str]) -> bool:
     was: only the text is compared."""
     text = _text_of(current)
     return bool(text) and text != _text_of(ours) and all(text != _text_of(s) for s in sent)
+
+
+# Polar's old sync (``MediaContents.parse``) stored these data images as
+# media named ``Hashcodes.createID(<base64>, 20).<type>``; other images stayed
+# in the field as they were.
+_OLD_SYNC_MEDIA = re.compile(r"""src=["'](data:image/(gif|jpg|png);base64,([^"']+))""")
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_POLAR_MEDIA = re.compile(r"[1-9A-HJ-NP-Za-km-z]{20}\.(gif|jpg|png)|data:image/.*", re.DOTALL)
+
+
+def old_sync_images(html: str) -> Tuple[str, ...]:
+    """The images of a card's field as Polar's old sync wrote them into a
+    note: a data image by the media name it stored it by, others as they
+    are."""
+    names = []
+    for src in _IMG_SRC.findall(html):
+        m = _OLD_SYNC_MEDIA.match(f'src="{src}')
+        names.append(f"{create_id(m.group(3), 20)}.{m.group(2)}" if m else src)
+    return tuple(names)
+
+
+def images_fit(note_front: str, sent_images: Sequence[str]) -> bool:
+    """Whether an old note's front can be the one the old sync wrote for a
+    card whose front has these images (``old_sync_images``): two cards whose
+    front is an image (alone, or after the same question) have the same
+    text, and only the image's name tells whose note it is. A note without
+    images, or with images Polar did not name (the user's, a web address),
+    is not judged: only the images Polar named or left inline are compared."""
+    have = tuple(src for src in _IMG_SRC.findall(note_front) if _POLAR_MEDIA.fullmatch(src))
+    want = tuple(src for src in sent_images if _POLAR_MEDIA.fullmatch(src))
+    return not have or not want or have == want
 
 
 def old_sync_front(card: Flashcard, kind: str) -> str:
@@ -377,13 +426,17 @@ class Planner:
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
                deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
                drop_tags: Sequence[str] = (), recorded: bool = True,
-               old_sync_sent: Optional[Sequence[str]] = None) -> None:
+               old_sync_sent: Optional[Sequence[str]] = None, old_sync: bool = False) -> None:
         """``recorded`` False: a Polar note (by its guid) no state row knows
         (another computer's, an import's, the state lost): a text of it that
         differs from Polar's is kept as the user's (see ``merge_field``).
         ``old_sync_sent``: for a note of Polar's old sync adopted by its card,
         what that sync wrote for the card (``old_sync_texts``); a field that
-        holds other text was edited in Anki and is kept the same way."""
+        holds other text was edited in Anki and is kept the same way.
+        ``old_sync``: a note of Polar's old sync taken over (adopted or
+        paired): that sync wrote its question and answer only, so text in a
+        context field (a "Source" of the user's own note type, filled by
+        hand) is the user's and is kept the same way."""
         nt = self.notetypes.get(note.mid)
         if nt is None:  # a note type gone since the snapshot: match by position
             nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
@@ -409,9 +462,17 @@ class Planner:
                 hashes.append("")
                 continue
             cur = note.fields[i] if i < len(note.fields) else ""
-            edited_old = old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)
-            merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
-                                 self.settings.conflict_policy == "polar_wins", recorded and not edited_old)
+            # A field Polar's old sync never wrote: an own type's context
+            # field, a cloze's answer ("Back Extra"). Text there is the user's.
+            unwritten = old_sync and (want.owned or (rc.kind == "cloze" and field_roles(nt)[i] != ROLE_FRONT))
+            if unwritten and want.owned and cur != want.value and _text_of(cur) + _images_of(cur):
+                edited_old = True
+                merged = Merged(None, field_hash(want.value), polar_took=False, unrecorded=True)
+            else:
+                edited_old = (old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)) \
+                    or (unwritten and edited_since_old_sync(cur, want.text, ()))
+                merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
+                                     self.settings.conflict_policy == "polar_wins", recorded and not edited_old)
             if merged.unrecorded:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
@@ -608,7 +669,8 @@ class Planner:
                 written_from = raw is not None and not made_after(raw.created, adopted.id)
                 self.update(adopted, rc, doc, None, None, guid_for(card.card_id), card_meta,
                             drop_tags=_legacy_tags(adopted),
-                            old_sync_sent=old_sync_texts(raw) if raw is not None and written_from else None)
+                            old_sync_sent=old_sync_texts(raw) if raw is not None and written_from else None,
+                            old_sync=True)
                 self.plan.updates[-1].taken_over = "adopted"
                 self.plan.adopted += 1
                 continue
@@ -702,19 +764,24 @@ class Planner:
                 self.plan.carry.append(prev)
 
     def pair_legacy(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], docs: Sequence[LoadedDoc],
-                    titles: Optional[Dict[str, str]] = None) -> None:
+                    titles: Optional[Dict[str, str]] = None,
+                    adopted_decks: Optional[Dict[str, FrozenSet[str]]] = None) -> None:
         """Old-sync notes no card claimed (``leftovers``) against the cards
         about to be created: a confident pair (``legacy.pair``) makes the old
         note that card's note, as a Polar edit does for this add-on's own
         notes; every other leftover is listed in the plan, never changed.
         ``titles``: the documents' titles (the old sync's deck for a
-        document without tags could be its title)."""
+        document without tags could be its title); ``adopted_decks``: for a
+        document without tags, the decks its old notes taken over this sync
+        are in (the user may have moved them all into a deck of their own)."""
         titles = titles or {}
+        moved = adopted_decks or {}
         if not leftovers:
             return
         if self.render is not None:  # their text is compared: every new card rendered now
             self.plan.creates = render_creates(self.plan.creates, self.render)
         by_doc = {d.key: d for d in docs}
+        self._prefer_studied_versions(leftovers, by_doc, titles, moved)
         # A retyped card's new note is not an old-sync note's to take: its
         # old note gives up the card's guid for it (``retype``).
         retyped = {id(o.retype.create) for o in self.plan.orphans if o.retype is not None}
@@ -726,7 +793,7 @@ class Planner:
             labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
             text = f"{c.card.front} {c.card.back}"
             new.append(NewCard(c.card.card_id, c.doc, legacy_kind(c.kind), text, labels,
-                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, ""))))
+                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, "")) | moved.get(c.doc, frozenset())))
         notes: Dict[int, NoteInfo] = {info.id: info for info, _ in leftovers}
         pairs = dict((cid, nid) for nid, cid in pair([old for _, old in leftovers], new))
         keep: List[Create] = []
@@ -738,7 +805,7 @@ class Planner:
             note = notes[nid]
             self.legacy.taken.add(note.id)
             self.update(note, c.card, c.doc, None, None, guid_for(c.card.card_id), c.meta,
-                        drop_tags=_legacy_tags(note))
+                        drop_tags=_legacy_tags(note), old_sync=True)
             self.plan.updates[-1].taken_over = "paired"
             self.plan.paired += 1
         self.plan.creates = keep
@@ -755,10 +822,48 @@ class Planner:
             if u.taken_over and d is not None:
                 labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
                 taken.append(NewCard(u.rc.card_id, u.doc, legacy_kind(u.rc.kind), f"{u.rc.front} {u.rc.back}",
-                                     labels, old_sync_decks(d.labels, d.deck, titles.get(u.doc, ""))))
+                                     labels, old_sync_decks(d.labels, d.deck, titles.get(u.doc, ""))
+                                     | moved.get(u.doc, frozenset())))
         if taken and self.plan.legacy_leftovers:
             left = set(self.plan.legacy_leftovers)
             self.plan.legacy_older = sorted(older_versions([old for info, old in leftovers if info.id in left], taken))
+
+    def _prefer_studied_versions(self, leftovers: Sequence[Tuple[NoteInfo, OldNote]], by_doc: Dict[str, LoadedDoc],
+                                 titles: Dict[str, str], moved: Dict[str, FrozenSet[str]]) -> None:
+        """A card whose own old note (taken by its id or front) the user
+        suspended without ever studying it, while they study an older
+        version of it: the old sync added a note for each edit of a card,
+        and the user suspended the newer duplicate, not the one with their
+        reviews. The version they study takes the card instead (its reviews
+        and due date kept, as a pair); the suspended note stays as it is."""
+        waiting = [(info, old) for info, old in leftovers
+                   if info.reviewed and not old.suspended and info.id not in self.legacy.taken]
+        if not waiting:
+            return
+        versions = StudiedVersions([old for _, old in waiting])
+        for u in list(self.plan.updates):
+            note = u.note
+            if u.taken_over != "adopted" or not note.cards or note.reviewed \
+                    or not all(c.queue == -1 for c in note.cards):
+                continue
+            d = by_doc.get(u.doc)
+            if d is None:
+                continue
+            labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
+            card = NewCard(u.rc.card_id, u.doc, legacy_kind(u.rc.kind), f"{u.rc.front} {u.rc.back}", labels,
+                           old_sync_decks(d.labels, d.deck, titles.get(u.doc, "")) | moved.get(u.doc, frozenset()))
+            nid = versions.of(card, self.legacy.taken)
+            if nid is None:
+                continue
+            info = next(info for info, _ in waiting if info.id == nid)
+            self.plan.updates.remove(u)
+            self.plan.conflicts = [c for c in self.plan.conflicts if c.get("note_id") != note.id]
+            self.legacy.taken.discard(note.id)
+            self.legacy.taken.add(info.id)
+            self.update(info, u.rc, u.doc, None, None, u.guid, u.meta, drop_tags=_legacy_tags(info), old_sync=True)
+            self.plan.updates[-1].taken_over = "paired"
+            self.plan.adopted -= 1
+            self.plan.paired += 1
 
     def vanished(self, card: CardState, move_to: Optional[str] = None) -> None:
         """``card`` is gone from Polar: its note becomes an orphan (one
@@ -1114,6 +1219,21 @@ class LegacyIndex:
                 return kind
         return None
 
+    def notes_of(self, cards: Sequence[Union[RenderedCard, Pending]]) -> List[NoteInfo]:
+        """The old notes these cards name (1.x) or whose first field is one
+        of theirs (2.x; another book's with the same front too): where a
+        document's old notes are, before anything is taken."""
+        found: Dict[NoteId, NoteInfo] = {}
+        for card in cards:
+            note = self.by_id.get(card.card_id)
+            if note is not None:
+                found[note.id] = note
+            elif self.by_content:
+                front = old_sync_front(card.card, card.kind) if isinstance(card, Pending) else card.front
+                for mid in self.mids.get(card.kind, ()):
+                    found.update((n.id, n) for n in self.by_content.get((mid, plain(front)), ()))
+        return list(found.values())
+
     def untaken(self) -> List[NoteInfo]:
         return [n for n in self.notes if n.id not in self.taken]
 
@@ -1140,6 +1260,10 @@ class LegacyIndex:
             for key in keys:
                 for mid in self.mids.get(rc.kind, []):
                     found += [cand for cand in self.by_content.get((mid, key), ()) if cand.id not in self.taken]
+            if found and sent and "<img" in sent.lower():
+                # Another card's image, with the same words (or none) beside it.
+                images = old_sync_images(sent)
+                found = [n for n in found if images_fit(n.fields[0] if n.fields else "", images)]
             if found and labels and self.doc_labels:
                 # A note of another document with the same front is not this
                 # card's: AnkiConnect refused a second note with a first field

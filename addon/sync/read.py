@@ -314,6 +314,8 @@ def read_document(
     report.titles[key] = doc.title or known_as or doc.display_title
     if known_as:
         report.sources[key] = known_as
+    else:  # (one remembered from an earlier version of it is no longer so)
+        report.sources.pop(key, None)
     for card_id, problem in doc.problems:
         if card_id:
             report.error(f"{file.label}#{card_id}", problem, code="card_problem", document=key, card=card_id)
@@ -534,6 +536,32 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
     return kept, meta
 
 
+# Warnings about how the export is kept (older files in its folder, several
+# exports in the chosen folder): true at every sync while the files stay, so
+# said by the sync that first sees them (again once they change), not at
+# every sync after it. The state keeps a digest of each said.
+SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept")
+SAID_KEY = "export_said"
+
+
+def _said_once(report: Report, state: SyncState) -> Optional[str]:
+    """Leaves out of ``report`` the ``SAID_ONCE`` warnings the last sync
+    committed said as they are now; returns what to store (None: as stored)."""
+
+    def digest(row: Dict[str, Any]) -> str:
+        text = "\0".join(str(row.get(k, "")) for k in ("code", "path", "message"))
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    try:
+        before = json.loads(state.meta(SAID_KEY) or "[]")
+    except ValueError:
+        before = []
+    said = set(before) if isinstance(before, list) else set()
+    now = sorted({digest(w) for w in report.warnings if w.get("code") in SAID_ONCE})
+    report.warnings[:] = [w for w in report.warnings if w.get("code") not in SAID_ONCE or digest(w) not in said]
+    return json.dumps(now) if set(now) != said else None
+
+
 def settings_key(settings: Settings) -> str:
     """What the state remembers of the settings that shape notes."""
     return f"{RENDER_VERSION}:{settings.content_key()}"
@@ -619,6 +647,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
             "document of the export, so not synced"), code="export_block_flashcards", count=n)
     known = state.documents()
     report.titles.update(state.titles())  # documents not read this time keep their names
+    report.sources.update(state.sources())  # ... and their files or web addresses (the report's tooltips)
     if state.problem:
         report.warn(str(state_path), state.problem, code="state_rebuilt")
     # Settings (or this add-on's rendering) changed since the last sync: every
@@ -640,6 +669,9 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         report.warn(source.describe(), "the export is damaged: documents not found in it were left as they are",
                     code="export_incomplete")
     apart, library_meta = set_apart(source, files, known, state, report)
+    said = _said_once(report, state)
+    if said is not None:
+        library_meta[SAID_KEY] = said
     if not source.complete or _unidentified_may_be_gone(source, files, known, report):
         # Synced like a partial run of the documents seen (of a download in
         # progress, those read whole: the one cut short is not yet damage).

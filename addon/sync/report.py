@@ -269,8 +269,16 @@ class Report:
             "changes": self.change_rows() if change_rows is None else change_rows,
             "deferred": len(self.deferred),
             "being_written": len(self.being_written),
-            "sources": dict(self.sources),
+            "sources": self.named_sources(),
         }
+
+    def named_sources(self) -> Dict[str, str]:
+        """``sources`` of the documents this report names (its changes, problems
+        and conflicts): the state remembers them for every document."""
+        named = {c.document for c in self.changes}
+        named.update(str(r.get("document") or "") for rows in (self.errors, self.warnings, self.conflicts)
+                     for r in rows)
+        return {k: v for k, v in self.sources.items() if k in named}
 
     def _named(self, row: Dict[str, Any]) -> Dict[str, Any]:
         """A row with its document's title and its card's front as text."""

@@ -75,6 +75,11 @@ CREATE INDEX IF NOT EXISTS problems_doc ON problems(doc);
 -- time (unchanged, now unreadable, or gone). Added later: IF NOT EXISTS
 -- gives files of older versions the table without a schema change.
 CREATE TABLE IF NOT EXISTS titles (key TEXT PRIMARY KEY, title TEXT NOT NULL);
+-- What a person knows each document by besides its title (its file as
+-- imported, a web capture's address: Document.known_as), for the report's
+-- tooltips of a document not read this time. Added later, like titles:
+-- older versions ignore it.
+CREATE TABLE IF NOT EXISTS sources (key TEXT PRIMARY KEY, source TEXT NOT NULL);
 -- The note id of each Polar guid, as the last sync left the collection: a
 -- resync finds its notes by id instead of reading every note's guid (the
 -- notes table has no index on guid). Only a hint: every id read is checked
@@ -337,6 +342,15 @@ class SyncState:
             rows = []
         return {str(k): str(t) for k, t in rows}
 
+    def sources(self) -> Dict[str, str]:
+        """document key -> its file as imported or its web address, as last read."""
+        try:
+            with self._reading() as conn:
+                rows = conn.execute("SELECT key, source FROM sources").fetchall() if conn else []
+        except sqlite3.OperationalError:  # a file from before the table
+            rows = []
+        return {str(k): str(t) for k, t in rows}
+
     def card_count(self) -> int:
         with self._reading() as conn:
             return int(conn.execute("SELECT count(*) FROM cards").fetchone()[0]) if conn else 0
@@ -563,6 +577,7 @@ class SyncState:
         problems: Optional[Mapping[str, Sequence[Dict[str, Any]]]] = None,
         meta: Optional[Dict[str, str]] = None,
         titles: Optional[Dict[str, str]] = None,
+        sources: Optional[Dict[str, str]] = None,
         staged: Optional[StagedCards] = None,
         note_ids: Optional[NoteIdChanges] = None,
         fingerprint: str = "",
@@ -575,7 +590,8 @@ class SyncState:
         the remembered problems of each document in ``problems`` (report rows;
         and of the dropped ones) are replaced by its list; ``meta``: more
         values to remember (see :meth:`meta`); ``titles`` (document key ->
-        title) remembered. ``staged``: where ``cards`` were begun ahead (the
+        title) remembered; ``sources`` (document key -> file or address, ""
+        for none any more) likewise. ``staged``: where ``cards`` were begun ahead (the
         rows it holds are its first ones); it is closed here. ``note_ids``:
         this sync's changes to the note-id hints (its first ``made`` pairs
         may be staged, see :meth:`StagedCards.add_ids`). ``fingerprint``: the
@@ -613,6 +629,7 @@ class SyncState:
                 for marks, chunk in in_chunks(list(drop_docs)):
                     conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
                     conn.execute(f"DELETE FROM titles WHERE key IN ({marks})", chunk)
+                    conn.execute(f"DELETE FROM sources WHERE key IN ({marks})", chunk)
                     conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
                 if homes:
                     for marks, chunk in in_chunks(sorted(set(homes.cleared))):
@@ -621,6 +638,10 @@ class SyncState:
                                      [(doc, home.did, home.name) for doc, home in sorted(homes.made.items())])
                 if titles:
                     conn.executemany("INSERT OR REPLACE INTO titles VALUES (?, ?)", list(titles.items()))
+                if sources:
+                    conn.executemany("DELETE FROM sources WHERE key = ?", [(k,) for k, v in sources.items() if not v])
+                    conn.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?)",
+                                     [(k, v) for k, v in sources.items() if v])
                 for marks, chunk in in_chunks([] if empty_before else list(drop_cards)):
                     conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks}){before}", chunk)
                     conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN ({marks})", chunk)

@@ -109,3 +109,119 @@ def test_the_reader_is_addressed_one_way_as_anki_does(language):
     found = [t for t in _texts(language) if re.search(other, t, re.IGNORECASE)]
     assert found == []
     assert any(re.search(ours, t, re.IGNORECASE) for t in _texts(language))
+
+
+# Anki's own word for "suspend" in each language (its Browser, the reviewer's
+# More menu, the search "is:suspended"), read from Anki's translations: the
+# add-on's report and settings must say what the user then looks for in Anki.
+# German said "Aussetzen"/"ausgesetzt" in the report while Anki (and the
+# add-on's own settings) say "Dauerhaft ausschließen"/"Ausgeschlossen";
+# Japanese said 保留 ("on hold") for Anki's 休止. Anki's German changed
+# ("Karte aussetzen"/"Ausgesetzt" in 23.10, "Karte dauerhaft ausschließen"/
+# "Ausgeschlossen" in 26.9): the add-on says the newer Anki's word.
+SUSPEND = {"de": r"aus(ge)?schl|schließen Sie [^.;]* aus\b", "es": r"susp[eé]nd", "fr": r"suspend", "ja": r"休止",
+           "pt_BR": r"suspen", "zh_CN": r"暂停"}
+OLDER_ANKI = {"de": r"aussetz|ausgesetzt"}
+ANKI_CODE = {"de": "de_DE", "es": "es_ES", "fr": "fr_FR", "ja": "ja_JP", "pt_BR": "pt_BR", "zh_CN": "zh_CN"}
+
+
+def _anki_tr(language: str):
+    import weakref
+
+    import anki._backend
+
+    backend = anki._backend.RustBackend(langs=[ANKI_CODE[language]])
+    tr = anki._backend.Translations(weakref.ref(backend))
+    tr._keep = backend  # (the translations hold it weakly)
+    return tr
+
+
+@pytest.mark.parametrize("language", sorted(SUSPEND))
+def test_suspend_is_said_with_ankis_own_word(language):
+    import re
+
+    anki_tr = _anki_tr(language)
+    stem = SUSPEND[language]
+    ankis = "|".join(filter(None, (stem, OLDER_ANKI.get(language))))
+    assert re.search(ankis, anki_tr.actions_suspend_card(), re.IGNORECASE)
+    assert re.search(ankis, anki_tr.browsing_suspended(), re.IGNORECASE)
+    catalogue = i18n.catalogue(language)
+    said = {msgid: catalogue[msgid] for msgid in catalogue if "suspend" in msgid.lower()}
+    assert len(said) >= 5  # the setting, the report's links and counts, the old-sync and made-again rows
+    for msgid, value in said.items():
+        for text in value if isinstance(value, list) else [value]:
+            assert re.search(stem, text, re.IGNORECASE), (msgid, text)
+    if language == "de":
+        assert not [t for t in _texts("de") if re.search(r"aussetz|ausgesetzt|setzen Sie \w+ \w* ?aus\b", t)]
+    if language == "ja":
+        assert not [t for t in _texts("ja") if "保留" in t]
+
+
+# Anki's word for a tag (its editor's "Tags", the Browser's sidebar): German
+# said "deck:-Tag" and "Korrigieren Sie das Tag" in the report's deck rows,
+# beside "deck:-Schlagwort" in the settings and Anki's "Schlagwörter".
+TAG = {"de": r"schlagw", "es": r"etiquet", "fr": r"étiquet", "ja": r"タグ", "pt_BR": r"etiquet|marca",
+       "zh_CN": r"标签"}
+OLDER_ANKI_TAG = {"fr": r"^tags$"}  # Anki 23.10's French editor said "Tags"; 26.9 "Étiquettes"
+
+
+@pytest.mark.parametrize("language", sorted(TAG))
+def test_a_tag_is_said_with_ankis_own_word(language):
+    import re
+
+    stem = TAG[language]
+    ankis = "|".join(filter(None, (stem, OLDER_ANKI_TAG.get(language))))
+    assert re.search(ankis, _anki_tr(language).editing_tags(), re.IGNORECASE)
+    catalogue = i18n.catalogue(language)
+    said = {msgid: catalogue[msgid] for msgid in catalogue if re.search(r"\btag", msgid, re.IGNORECASE)}
+    assert len(said) >= 10
+    for msgid, value in said.items():
+        for text in value if isinstance(value, list) else [value]:
+            assert re.search(stem, text, re.IGNORECASE), (msgid, text)
+    if language == "de":
+        assert not [t for t in _texts("de") if re.search(r"\b(das|ein|anderes|deck:-)Tag\b|deck:-Tag", t)]
+
+
+# Anki's word for a profile (File ▸ Switch Profile): Simplified Chinese said
+# 配置文件 ("configuration file") in the settings and the other-profile
+# notice, beside Anki's 账户 in the same catalogue's "文件 ▸ 切换账户".
+PROFILE = {"de": r"profil", "es": r"perfi", "fr": r"profil", "ja": r"プロファイル", "pt_BR": r"perfi",
+           "zh_CN": r"账户"}
+
+
+@pytest.mark.parametrize("language", sorted(PROFILE))
+def test_a_profile_is_said_with_ankis_own_word(language):
+    import re
+
+    stem = PROFILE[language]
+    assert re.search(stem, _anki_tr(language).qt_accel_switch_profile(), re.IGNORECASE)
+    catalogue = i18n.catalogue(language)
+    said = {msgid: catalogue[msgid] for msgid in catalogue if re.search(r"\bprofiles?\b", msgid, re.IGNORECASE)}
+    assert len(said) >= 5
+    for msgid, value in said.items():
+        for text in value if isinstance(value, list) else [value]:
+            assert re.search(stem, text, re.IGNORECASE), (msgid, text)
+    if language == "zh_CN":
+        assert not [t for t in _texts(language) if "配置文件" in t]
+
+
+# Anki's word for an add-on (Tools ▸ Add-ons): German said "das Add-on"
+# beside Anki's "Erweiterungen", French "l'extension" (and once "greffon")
+# beside Anki's "Greffons", Brazilian Portuguese "o complemento" beside
+# Anki's "Extensões".
+ADDON = {"de": r"erweiterung", "es": r"complemento", "fr": r"greffon", "ja": r"アドオン", "pt_BR": r"extens(ão|ões)",
+         "zh_CN": r"插件"}
+
+
+@pytest.mark.parametrize("language", sorted(ADDON))
+def test_an_add_on_is_said_with_ankis_own_word(language):
+    import re
+
+    stem = ADDON[language]
+    assert re.search(stem, _anki_tr(language).qt_misc_addons().replace("&", ""), re.IGNORECASE)
+    catalogue = i18n.catalogue(language)
+    said = {msgid: catalogue[msgid] for msgid in catalogue if re.search(r"\badd-ons?\b", msgid, re.IGNORECASE)}
+    assert len(said) >= 8
+    for msgid, value in said.items():
+        for text in value if isinstance(value, list) else [value]:
+            assert re.search(stem, text, re.IGNORECASE), (msgid, text)

@@ -20,8 +20,8 @@ def test_an_export_unpacked_over_an_older_one_in_real_anki(anki, tmp_path):
     this month's unpacked over it: kept files ("skip existing") suspend no
     live card and the notice says what to do; written over (GNU tar), the
     document deleted in Polar since has its cards suspended, as from the
-    export file (before: nothing suspended, nothing said); back to the
-    data folder, they come back."""
+    export file (before: nothing suspended, nothing said); each said once,
+    not again at the next sync; back to the data folder, they come back."""
     if shutil.which("tar") is None:
         pytest.skip("no tar here")
     anki.settle()
@@ -52,6 +52,9 @@ def test_an_export_unpacked_over_an_older_one_in_real_anki(anki, tmp_path):
         assert set(anki.mw.col.find_cards("tag:polar is:suspended")) == suspended_before
         notice = anki.controller.notice
         assert notice is not None and "files of an older Polar export are in the folder" in notice.text()
+        quiet = anki.trigger_and_wait("Sync from Polar")  # (said once: not again while the files stay)
+        assert quiet.report.warnings == [] and quiet.report.created == 0, quiet.report.warnings
+        assert anki.controller.notice is notice  # (no new notice)
 
         subprocess.run(["tar", "-xzf", str(newer), "-C", str(folder)], check=True)
         taken = anki.trigger_and_wait("Sync from Polar")
@@ -73,3 +76,51 @@ def test_an_export_unpacked_over_an_older_one_in_real_anki(anki, tmp_path):
     added_cards = set(col.find_cards('"front:added front"'))
     assert set(col.find_cards("tag:polar is:suspended")) == suspended_before | added_cards
     col.remove_notes(added)  # (the session's later tests count the library's notes)
+
+
+def test_an_export_renamed_by_its_user_is_named_in_real_anki(anki, tmp_path):
+    """The export chosen in the settings, then renamed in its folder: Sync
+    from Polar opened the missing-library message saying only that the file
+    does not exist (any more), then where Polar desktop keeps its data.
+    Now the message names the same export under its new name and how to
+    choose it, and nothing in the collection changed."""
+    anki.settle()
+    downloads = tmp_path / "Downloads"
+    export = write_export(downloads / EXPORT_NAME, library_metas(anki.library))
+    col = anki.mw.col
+    try:
+        before = anki.controller.runner.finished_count
+        anki.set_config(data_dir=str(export))
+        chosen = anki.wait_synced(before)
+        assert not chosen.failed and chosen.report.orphaned == 0, chosen.report
+        anki.settle()
+        notes_before = {nid: col.get_note(nid).fields for nid in col.find_notes("tag:polar")}
+        suspended_before = set(col.find_cards("tag:polar is:suspended"))
+        renamed = export.rename(downloads / "polar-march.zip")
+        anki.mw.activateWindow()
+        outcome = anki.trigger_and_wait("Sync from Polar")
+        assert outcome.library_error and "polar-march.zip" in outcome.library_error, outcome.library_error
+        box = anki.controller.library_box
+        assert box is not None and box.isVisible()
+        text = box.text()
+        assert "The same Polar export is in that folder under another name" in text and "polar-march.zip" in text
+        assert ".polar" not in text, text  # (Polar desktop's folder: not what this user is missing)
+        assert [b.text() for b in box.buttons() if b.isDefault()] == ["Use a Polar export…"]  # (Enter)
+        assert {nid: col.get_note(nid).fields for nid in col.find_notes("tag:polar")} == notes_before
+        assert set(col.find_cards("tag:polar is:suspended")) == suspended_before
+        box.close()
+        before = anki.controller.runner.finished_count
+        anki.set_config(data_dir=str(renamed))
+        again = anki.wait_synced(before)
+        assert not again.failed and (again.report.created, again.report.orphaned) == (0, 0), again.report
+    finally:
+        box = anki.controller.library_box
+        if box is not None:
+            from aqt.qt import sip
+
+            if not sip.isdeleted(box) and box.isVisible():
+                box.close()
+        before = anki.controller.runner.finished_count
+        anki.set_config(data_dir=str(anki.library))
+        anki.wait_synced(before)
+        anki.settle()

@@ -662,3 +662,28 @@ def test_from_a_polar_export_the_pdf_is_taken_out_and_opened_at_the_page(library
             cache.unlink()
         anki.set_config(data_dir=str(anki.library))
         anki.settle()
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR"])
+def test_the_page_count_is_written_as_the_page_box_writes_its_number(library_with_pdf: Any, lang: str) -> None:
+    """Page numbers are not grouped (the card's "p. 1234", Polar, books):
+    the window said "1234 of 1,234" ("1234 von 1.234") on a long book's last
+    page, the box's number beside a count written as a quantity."""
+    anki = library_with_pdf
+    links = anki.controller.source_links
+    window_module = importlib.import_module(type(links).__module__.rsplit(".", 1)[0] + ".document_window")
+    anki.mw.pm.setLang(lang)
+    window = window_module.DocumentWindow(None)
+    try:
+        window._page_count = 1234  # (a 1,234-page PDF: the count as loading it sets it)
+        window.page_box.blockSignals(True)  # (no document to turn to)
+        window.page_box.setMaximum(1234)
+        window.page_box.setValue(1234)
+        window.page_box.blockSignals(False)
+        window._show_count()
+        assert window.page_box.text() == "1234"
+        assert window.count_label.text() == window_module.tr("of {n}", n="1234")
+        assert "1234" in window.count_label.text()
+    finally:
+        window.close()
+        anki.mw.pm.setLang("en_US")

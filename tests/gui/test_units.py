@@ -506,6 +506,40 @@ def test_a_missing_export_names_the_export_downloaded_after_it(tmp_path):
     assert "downloaded later" in text and "<code>1NewOne9Ab-2021-03-21T10:00:00.000Z.zip</code>" in text
 
 
+def test_a_missing_export_renamed_in_its_folder_is_named_by_its_new_name(tmp_path):
+    """The export read last (the cache beside the sync state knows it),
+    renamed in its folder: the message names it and says which menu item
+    chooses it (a folder for an unpacked one), without the paragraphs on
+    Polar desktop's data folder; a file of another content is not named."""
+    import os
+    import tarfile
+
+    from addon.gui.library_missing import message_html
+    from addon.polar.library import beside, open_source
+    from tests.polar_factory import copy_sample_library
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    downloads = tmp_path / "Downloads"
+    export = write_export(downloads / EXPORT_NAME, library_metas(copy_sample_library(tmp_path / "polar")))
+    cache = beside(tmp_path / "state.sqlite")
+    open_source(export, cache).list_documents()
+    other = downloads / "other.zip"  # (same size and time, another content)
+    other.write_bytes(b"\x00" + export.read_bytes()[1:])
+    os.utime(other, ns=(export.stat().st_atime_ns, export.stat().st_mtime_ns))
+    renamed = export.rename(downloads / "polar-march.zip")
+    text = message_html(export, configured=True, exists=False, cache=cache)
+    assert "under another name: <code>polar-march.zip</code>" in text and "“Use a Polar export…”" in text
+    assert ".polar" not in text and "other.zip" not in text
+    assert "under another name" not in message_html(export, configured=True, exists=False)  # (no cache)
+    folder = downloads / "unpacked"
+    with tarfile.open(renamed) as tar:
+        tar.extractall(folder)
+    open_source(folder, cache).list_documents()
+    gone = folder.rename(downloads / "Polar March")
+    text = message_html(folder, configured=True, exists=False, cache=cache)
+    assert f"under another name: <code>{gone.name}</code>" in text and "“Choose Polar data folder…”" in text
+
+
 def test_the_decks_left_empty_by_duplicates_removed_are_named_in_every_language():
     from addon.gui import i18n
     from addon.gui.report_text import explain

@@ -789,3 +789,44 @@ def test_sub_decks_in_a_narrow_report_keep_their_own_names(anki):
     finally:
         dialog.close()
         anki.mw.pm.setLang("en_US")
+
+
+def test_the_settings_name_the_profile_s_default_deck_when_anki_calls_it_otherwise(anki):
+    """Polar's "Default" goes to the profile's default deck, "Standard" in a
+    German profile (or one the user renamed): the field said "Default" and
+    nothing told that no deck of that name would be made."""
+    from aqt.qt import QLabel
+
+    col = anki.mw.col
+    deck = col.decks.get(1)
+    before = deck["name"]
+    dialog = anki.controller.open_settings()
+    try:
+        helps = [w.text() for w in dialog.findChildren(QLabel)]
+        assert "For documents that have no deck: tag." in helps  # "Default" is called "Default": as before
+        assert not [t for t in helps if "called" in t and "here" in t]
+    finally:
+        dialog.reject()
+    col.decks.rename(deck, "Standard")
+    try:
+        dialog = anki.controller.open_settings()
+        try:
+            helps = [w.text() for w in dialog.findChildren(QLabel)]
+            assert ("For documents that have no deck: tag. “Default” is this profile's default deck, called "
+                    "“Standard” here.") in helps
+        finally:
+            dialog.reject()
+        # A deck called "Default" beside it (Polar's old sync made one): that is the one, no hint.
+        other = col.decks.id("Default")
+        try:
+            dialog = anki.controller.open_settings()
+            try:
+                helps = [w.text() for w in dialog.findChildren(QLabel)]
+                assert "For documents that have no deck: tag." in helps
+            finally:
+                dialog.reject()
+        finally:
+            col.decks.remove([other])
+    finally:
+        col.decks.rename(col.decks.get(1), before)
+        anki.settle()

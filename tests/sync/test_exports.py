@@ -24,7 +24,8 @@ from addon.settings import Settings
 from addon.sync.engine import prepare, sync
 from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic
-from tools.polar_export import EXPORT_NAME, MTIME, doc_meta_id, library_metas, rezip, write_export
+from tools.polar_export import EXPORT_NAME, MTIME, doc_meta_id, library_metas, rezip, write_export, write_tar_gz
+from tools.polar_export import members as export_members
 
 
 def run(col, source: Path, state: Path, **kwargs):
@@ -519,6 +520,51 @@ def test_a_newer_export_downloaded_beside_the_chosen_one_is_named(col, tmp_path,
     assert "does not exist" in str(err.value) and newer.name in str(err.value), str(err.value)
 
 
+@pytest.mark.parametrize("what", ["export", "unpacked export"])
+def test_an_export_renamed_by_its_user_is_named_and_nothing_is_lost(col, library, tmp_path, state_path, what):
+    """The export chosen in the settings, then renamed by its user in the
+    same folder ("polar-march.zip", "Polar March"): the sync said only that
+    the path did not exist (an unpacked one: "the Polar data directory"),
+    leaving the user to guess that a rename was all. Now the sentence names
+    the same export under its new name; nothing in the collection changes,
+    reviews stay; chosen under the new name it is not read again and every
+    note is the same. Moved to another folder, it is only said missing."""
+    downloads = tmp_path / "Downloads"
+    export = write_export(downloads / EXPORT_NAME, library_metas(library))
+    if what == "unpacked export":
+        export = _untar(export, downloads / EXPORT_NAME[:-4])
+    first = run(col, export, state_path)
+    assert first.created == 6
+    card = col.get_card(col.find_cards("")[0])
+    card.start_timer()
+    col.sched.answerCard(card, 3)
+    reviewed = (card.id, col.get_card(card.id).due, col.get_card(card.id).reps)
+    assert reviewed[2] == 1
+    before = notes(col)
+    renamed = export.rename(downloads / ("polar-march.zip" if what == "export" else "Polar March"))
+    with pytest.raises(SourceError) as err:
+        run(col, export, state_path)
+    said = str(err.value)
+    assert said == (f"the {'Polar export' if what == 'export' else 'unpacked Polar export'} {export} does not exist; "
+                    f"the same export is in that folder, named {renamed.name}: choose that one"), said
+    assert notes(col) == before and not col.find_cards("is:suspended")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(archive, "scan", lambda *a, **k: pytest.fail("the renamed export was read again"))
+    try:
+        again = run(col, renamed, state_path)
+    finally:
+        monkeypatch.undo()
+    assert (again.created, again.updated, again.orphaned, again.unchanged) == (0, 0, 0, 6), again
+    assert notes(col) == before
+    assert (card.id, col.get_card(card.id).due, col.get_card(card.id).reps) == reviewed
+    elsewhere = tmp_path / "Archive"
+    elsewhere.mkdir()
+    moved = renamed.rename(elsewhere / renamed.name)
+    with pytest.raises(SourceError) as err:
+        run(col, renamed, state_path)
+    assert str(err.value).endswith(f"{renamed} does not exist") and moved.exists(), str(err.value)
+
+
 def _untar(export: Path, into: Path) -> Path:
     """``tar -xzf export -C into``: what file managers and 7-Zip make of it."""
     with tarfile.open(export) as tar:
@@ -748,7 +794,7 @@ def test_an_export_unpacked_over_an_older_one_takes_polars_deletions_as_the_arch
     monkeypatch.setattr(archive, "scan", lambda *a, **k: pytest.fail("the folder was read again"))
     again = run(col, folder, state_path)
     assert (again.orphaned, again.created, again.unchanged) == (0, 0, first.created - over.orphaned), again
-    assert [w["code"] for w in again.warnings] == ["export_leftovers_taken"]
+    assert again.warnings == []  # (said once: test_what_an_exports_folder_holds_is_said_once_per_change)
 
 
 @pytest.mark.parametrize("how", ["GNU tar, skipping existing files", "Python tarfile, skipping existing files"])
@@ -779,6 +825,56 @@ def test_an_export_unpacked_over_an_older_one_keeping_its_files_suspends_no_live
     assert "new, empty folder" in over.warnings[0]["message"]
 
 
+@pytest.mark.parametrize("how", ["GNU tar", "Python tarfile"])
+@pytest.mark.parametrize("cut", ["inside a document's file", "before the documents' files"])
+def test_an_export_cut_short_unpacked_over_an_older_one_suspends_no_live_card(
+        col, library, tmp_path, state_path, how, cut):
+    """A download cut short, unpacked over last month's export. Polar's
+    exporter merges the record streams (ordered by id) with the documents'
+    files, read from storage more slowly: a cut can fall after every record
+    of the first documents and before both records of the last, which then
+    keep the older export's time as if deleted in Polar since, the newest
+    documents more than those. The last document's live cards were
+    suspended. The files of the documents written (or not) tell a cut: one
+    dated at the unpack (the file cut in half), or the older export's time
+    (after the cut). Nothing is taken, nothing suspended."""
+    metas = sorted(library_metas(library), key=lambda m: ("flashcards" in str(m), m["docInfo"]["fingerprint"]))
+    assert "flashcards" in str(metas[-1])  # (the document after the cut has cards)
+    downloads = tmp_path / "downloads"
+    older = write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    parts = export_members(metas)
+    records = [m for m in parts if not m.name.startswith("stash/")]
+    last = doc_meta_id(metas[-1]["docInfo"]["fingerprint"])
+    bodies = [m for m in parts if m.name.startswith("stash/")]
+    order = [m for m in records if last not in m.name] + bodies + [m for m in records if last in m.name]
+    whole = write_tar_gz(tmp_path / "whole.tar.gz", order, mtime=MTIME)
+    with tarfile.open(whole) as tar:
+        offsets = {m.name: (m.offset_data, m.size) for m in tar}
+    first_body = min(offsets[b.name][0] for b in bodies)
+    at = (first_body - 300 if cut.startswith("before") else
+          max(offsets[b.name][0] + offsets[b.name][1] // 2 for b in bodies))
+    short = downloads / EXPORT_NAME
+    short.write_bytes(gzip.compress(gzip.decompress(whole.read_bytes())[:at]))
+    folder = downloads / "Polar export"
+    _extract("GNU tar", older, folder)
+    first = run(col, folder, state_path)
+    assert (first.created, first.orphaned) == (6, 0)
+    if how == "GNU tar":
+        subprocess.run(["tar", "-xzf", str(short), "-C", str(folder)], capture_output=True)
+    else:
+        with tarfile.open(short) as tar:
+            try:
+                for member in tar:
+                    tar.extract(member, folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+            except (EOFError, tarfile.ReadError):
+                pass  # (as tar: what came before the cut stays)
+    assert (folder / "doc_meta" / f"{last}.json").stat().st_mtime == MTIME - 30 * DAY
+    over = run(col, folder, state_path)
+    assert (over.orphaned, over.created) == (0, 0), over
+    assert not col.find_cards("is:suspended")
+    assert "export_leftovers_taken" not in [w["code"] for w in over.warnings], over.warnings
+
+
 def test_two_exports_unpacked_over_one_another_within_the_hour_say_nothing(col, library, tmp_path, state_path):
     """Exports made minutes apart are not told apart (their files' times
     overlap an export's own minute): read as one, as before, nothing said."""
@@ -789,6 +885,46 @@ def test_two_exports_unpacked_over_one_another_within_the_hour_say_nothing(col, 
     _extract("Python tarfile", write_export(tmp_path / "b.zip", metas[1:]), folder)
     again = run(col, folder, state_path)
     assert (again.orphaned, again.warnings) == (0, []), again
+
+
+def test_what_an_exports_folder_holds_is_said_once_per_change(col, library, tmp_path, state_path):
+    """An export unpacked over an older one (its files kept), and a folder
+    holding several exports: true at every sync while the files stay, and
+    said at every sync, a startup sync's notice included, so the report was
+    never "nothing changed". Now said by the sync that sees it, again only
+    when it changes (another export unpacked there, a new download); not by
+    a dry run's account of it."""
+    metas = library_metas(library)
+    new_docs = []
+    for i in range(2):
+        doc = Doc(tmp_path / "new", f"1NewSince{i}", title=f"New {i}").card(f"1NewCard0{i}", basic(f"Q{i}", "A"))
+        doc.meta["docInfo"].update(added="2021-03-01T10:00:00.000Z", lastUpdated="2021-03-02T10:00:00.000Z")
+        new_docs.append(doc.meta)
+    downloads = tmp_path / "downloads"
+    folder = downloads / "Polar export"
+    _extract("GNU tar", write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas,
+                                     mtime=MTIME - 30 * DAY), folder)
+    run(col, folder, state_path)
+    _extract("GNU tar, skipping existing files", write_export(downloads / EXPORT_NAME, metas + new_docs[:1]), folder)
+
+    def codes(report):
+        return [w["code"] for w in report.warnings]
+
+    dry = run(col, folder, state_path, dry_run=True)
+    assert codes(dry) == ["export_leftovers_kept"]
+    assert codes(run(col, folder, state_path)) == ["export_leftovers_kept"]
+    assert codes(run(col, folder, state_path)) == []
+    assert codes(run(col, folder, state_path)) == []
+    _extract("GNU tar, skipping existing files", write_export(
+        downloads / "1NewerXyzA-2021-04-14T09_26_53.512Z.zip", metas + new_docs, mtime=MTIME + 31 * DAY), folder)
+    changed = run(col, folder, state_path)
+    assert codes(changed) == ["export_leftovers_kept"] and changed.created == 1, changed
+    assert codes(run(col, folder, state_path)) == []
+    # Downloads itself chosen: it holds three exports now.
+    assert codes(run(col, downloads, state_path)).count("export_chosen_in_folder") == 1
+    assert "export_chosen_in_folder" not in codes(run(col, downloads, state_path))
+    write_export(downloads / "1NewestAbc-2021-05-14T09_26_53.512Z.zip", metas + new_docs)
+    assert codes(run(col, downloads, state_path)).count("export_chosen_in_folder") == 1
 
 
 @pytest.mark.parametrize("copy", [" (1)", "-1"])

@@ -10,6 +10,7 @@ the card's labels + ``_polar-flashcard`` (+ ``polar_guid:<id>`` on Polar 1.x)).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import random
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Iterable, List, Optional
 
 import pytest
 
+from addon.polar.hashcodes import create_id
 from addon.settings import Settings
 from addon.sync.engine import sync
 from addon.sync.identity import guid_for
@@ -454,7 +456,7 @@ def test_an_old_sync_note_edited_in_anki_keeps_the_edit_when_adopted(col, book, 
         "1CardMd0001": ({"front": {"MARKDOWN": "What is **a** thread?"}, "back": {"TEXT": "2 < 3 & more"}},
                         "What is **a** thread?", "2 < 3 & more"),
         "1CardImg001": ({"front": {"HTML": f"What is shown?{image}"}, "back": {"HTML": "A&nbsp;pixel"}},
-                        'What is shown?<img src="1aBcDeFgHiJkLmNoPqRs.png">', "A&nbsp;pixel"),
+                        f'What is shown?<img src="{_old_sync_media_name(PNG_1PX)}">', "A&nbsp;pixel"),
     }
     olds = {}
     for i, (card_id, (fields, front, back)) in enumerate(shapes.items()):
@@ -766,3 +768,437 @@ def test_a_question_in_a_second_book_does_not_take_the_first_books_old_note(col,
     assert notes_with_guid(col, "1CardOsProc") == [old]
     assert (report.adopted, report.created) == (1, 1) and not report.conflicts
     assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardBioPro")[0]).cards()} == {"bio"}
+
+
+def test_a_document_without_tags_whose_old_notes_the_user_moved_pairs_in_their_deck(col, tmp_path, state_path):
+    """A document without tags: the old sync put its notes in "Default" (or
+    its title's deck), and the user moved them into a deck of their own
+    ("Books::OS"). Its cards still taken over by id or front show where the
+    document's old notes are now: an edited card pairs with the old note
+    beside them (it had a new note in "Default", the studied old one was
+    left over)."""
+    doc = Doc(tmp_path / "polar", "1DocUntagged000000000000", "An untagged book")
+    doc.text_highlight("1HlUnt0001", "A process is a program in execution.")
+    same = old_sync_note(col, doc, "What is a process?", "A program", deck="Books::OS")
+    edited = old_sync_note(col, doc, "Who schedules threads?", "The kernel", deck="Books::OS")
+    answer_all(col, [same, edited])
+    before = study_state(col, edited)
+    doc.card("1CardUnt001", basic("What is a process?", "A program"), ref="text-highlight:1HlUnt0001")
+    doc.card("1CardUnt002", basic("Who schedules threads in an OS?", "The kernel"), ref="text-highlight:1HlUnt0001")
+    doc.write()
+
+    report = run(col, doc.root, state_path)
+
+    assert (report.adopted, report.paired, report.created) == (1, 1, 0)
+    assert report.legacy_leftovers == []
+    assert notes_with_guid(col, "1CardUnt002") == [edited]
+    assert study_state(col, edited) == before
+    assert {col.decks.name(c.did) for c in col.get_note(edited).cards()} == {"Books::OS"}
+    assert not run(col, doc.root, state_path).changed
+
+
+def test_an_untagged_documents_moved_old_notes_do_not_pair_with_another_documents_card(col, tmp_path, state_path):
+    """The deck of a document's adopted notes is that document's only: the
+    user moved two untagged books' old notes into one deck, and the second
+    book (none of its old notes taken over) does not take the first's."""
+    one = Doc(tmp_path / "polar", "1DocUntagged000000000001", "Book one")
+    two = Doc(tmp_path / "polar", "1DocUntagged000000000002", "Book two")
+    for d in (one, two):
+        d.text_highlight("1HlUnt0001", "A process is a program in execution.")
+    same = old_sync_note(col, one, "What is a process?", "A program", deck="Books::OS")
+    other = old_sync_note(col, two, "Who schedules threads?", "The kernel", deck="Books::OS")
+    answer_all(col, [same, other])
+    one.card("1CardUnt011", basic("What is a process?", "A program"), ref="text-highlight:1HlUnt0001")
+    one.write()
+    two.card("1CardUnt012", basic("Who schedules threads in an OS?", "The kernel"), ref="text-highlight:1HlUnt0001")
+    two.write()
+
+    report = run(col, one.root, state_path)
+
+    assert (report.adopted, report.paired, report.created) == (1, 0, 1)
+    assert report.legacy_leftovers == [other]
+
+
+def test_a_deck_tag_with_a_slash_keeps_the_deck_polar_1x_made_before_sub_decks(col, tmp_path, state_path):
+    """Polar 1.x before sub-decks (polar-bookshelf ``AnkiSyncEngine``:
+    only ``_`` → ``::``) made ``deck:compsci/os`` a deck named "compsci/os";
+    this add-on makes "compsci::os". The adopted notes stayed in the old
+    deck and the document's new cards went to the new one: one document in
+    two decks. Its cards now go to the old sync's deck."""
+    doc = Doc(tmp_path / "polar", "1DocSlash000000000000000", "OS book", tags=["deck:compsci/os"])
+    doc.text_highlight("1HlSla0001", "A process is a program in execution.")
+    old = old_sync_note(col, doc, "What is a process?", "A program", card_id="1CardSla001", deck="compsci/os")
+    answer_all(col, [old])
+    doc.card("1CardSla001", basic("What is a process?", "A program"), ref="text-highlight:1HlSla0001")
+    doc.card("1CardSla002", basic("What is a thread?", "A unit of execution"), ref="text-highlight:1HlSla0001")
+    doc.write()
+
+    report = run(col, doc.root, state_path)
+
+    assert (report.adopted, report.created) == (1, 1)
+    new = notes_with_guid(col, "1CardSla002")[0]
+    assert {col.decks.name(c.did) for nid in (old, new) for c in col.get_note(nid).cards()} == {"compsci/os"}
+    assert not col.decks.id_for_name("compsci::os")
+    assert not run(col, doc.root, state_path).changed
+
+
+def test_an_untagged_documents_new_cards_join_its_old_notes_in_its_title_deck(col, tmp_path, state_path):
+    """Polar before 1.8 made a deck per document, named by its title. A
+    document without tags whose old notes (studied) are there had its new
+    cards sent to "Default": one book in two decks. On its first sync its
+    cards go to the title's deck when its own old notes are there."""
+    doc = Doc(tmp_path / "polar", "1DocTitled00000000000001", "Three Easy Pieces")
+    doc.text_highlight("1HlTit0001", "A process is a program in execution.")
+    one = old_sync_note(col, doc, "What is a process?", "A program", card_id="1CardTit001", deck="Three Easy Pieces")
+    two = old_sync_note(col, doc, "Who schedules threads?", "The kernel", deck="Three Easy Pieces")
+    answer_all(col, [one, two])
+    doc.card("1CardTit001", basic("What is a process?", "A program"), ref="text-highlight:1HlTit0001")
+    doc.card("1CardTit002", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlTit0001")
+    doc.card("1CardTit003", basic("What is a thread?", "A unit of execution"), ref="text-highlight:1HlTit0001")
+    doc.write()
+
+    report = run(col, doc.root, state_path)
+
+    assert (report.adopted, report.created) == (2, 1)
+    new = notes_with_guid(col, "1CardTit003")[0]
+    assert {col.decks.name(c.did) for nid in (one, two, new) for c in col.get_note(nid).cards()} \
+        == {"Three Easy Pieces"}
+    assert not run(col, doc.root, state_path).changed
+    doc.card("1CardTit004", basic("What is a page?", "A block of memory"), ref="text-highlight:1HlTit0001")
+    doc.write()
+    assert run(col, doc.root, state_path).created == 1
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardTit004")[0]).cards()} \
+        == {"Three Easy Pieces"}
+
+
+def test_an_untagged_document_with_no_old_notes_in_a_deck_of_its_title_goes_to_the_default_deck(
+        col, tmp_path, state_path):
+    """A deck named like the title holding other notes (the user's own, or
+    another book's old notes) is no reason to leave "Default"."""
+    doc = Doc(tmp_path / "polar", "1DocTitled00000000000002", "Three Easy Pieces")
+    other = Doc(tmp_path / "other", "1DocTitled00000000000003", "Another book")
+    old_sync_note(col, other, "What is a monad?", "A monoid", deck="Three Easy Pieces")
+    doc.card("1CardTit011", basic("What is a thread?", "A unit of execution"), ref="page:1")
+    doc.write()
+    run(col, doc.root, state_path)
+    assert {col.decks.name(c.did) for c in col.get_note(notes_with_guid(col, "1CardTit011")[0]).cards()} \
+        == {"Default"}
+
+
+def _png(red: int) -> str:
+    """A valid 1×1 PNG of its own colour, base64 (two images, two names)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(bytes([0, red, 0, 0]))) + chunk(b"IEND", b""))
+    return base64.b64encode(png).decode()
+
+
+def _old_sync_media_name(data: str) -> str:
+    """The name Polar's old sync stored a ``data:image/png`` image by
+    (``MediaContents.toMediaFile``: ``Hashcodes.createID(data, 20)``)."""
+    return create_id(data, 20) + ".png"
+
+
+@pytest.mark.parametrize("question", ["", "What is shown?", '<img src="https://example.org/cell.svg">'])
+def test_a_card_with_another_image_in_front_does_not_take_an_old_note(col, book, state_path, question):
+    """Polar 2.x notes are found by their front's text; two cards whose
+    front is an image (alone, or after the same words) have the same text.
+    The old sync stored each image by a name made from its data: the old
+    note of the card with the other image was taken (its reviews, its
+    answer kept as an edit in Anki), and the card it belongs to got a new
+    note. An image in front now has to be the one the old sync stored."""
+    mito, ribo = _png(10), _png(200)
+    old = old_sync_note(col, book, f'{question}<img src="{_old_sync_media_name(mito)}">', "Mitochondria")
+    answer_all(col, [old])
+    before = study_state(col, old)
+    # The card Polar made later (no old note) comes first in the document.
+    book.card("1CardImg0R1", basic(f'{question}<img src="data:image/png;base64,{ribo}">', "Ribosome"), ref="page:1")
+    book.card("1CardImg0M1", basic(f'{question}<img src="data:image/png;base64,{mito}">', "Mitochondria"),
+              ref="page:1")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.created) == (1, 1) and not report.conflicts
+    assert notes_with_guid(col, "1CardImg0M1") == [old]
+    assert col.get_note(old)["Back"].startswith("Mitochondria")
+    assert study_state(col, old) == before
+    assert col.get_note(notes_with_guid(col, "1CardImg0R1")[0])["Back"].startswith("Ribosome")
+    assert not run(col, book.root, state_path).changed
+
+
+def test_accents_anki_composed_are_no_edit_in_anki_and_no_other_front(col, book, state_path):
+    """Text from a PDF often has its accents as separate characters
+    (NFD: "e" + U+0301); Anki stores a note's fields composed (NFC), so the
+    old sync's notes hold "é" where the card has "é". Adopting them
+    reported every such field as "edited in Anki after Polar's old sync wrote
+    it: your version was kept", and a 2.x note was not found by its front."""
+    import unicodedata
+
+    def nfd(text: str) -> str:
+        return unicodedata.normalize("NFD", text)
+
+    front, back = "Qu'est-ce qu'un élément ?", "Une espèce chimique"
+    by_id = old_sync_note(col, book, nfd(front), nfd(back), card_id="1CardNfd001")
+    by_front = old_sync_note(col, book, nfd("Le {{c1::défaut}} d'électrons"), kind="Cloze")
+    assert col.get_note(by_id)["Front"] == front  # composed by Anki
+    answer_all(col, [by_id, by_front])
+    book.card("1CardNfd001", basic(nfd(front), nfd(back)), ref="text-highlight:1HlLeg0001")
+    book.card("1CardNfd002", cloze(nfd("Le {{c1::défaut}} d'électrons")), "CLOZE", ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.paired, report.created) == (2, 0, 0)
+    assert report.conflicts == []
+    assert notes_with_guid(col, "1CardNfd002") == [by_front]
+    assert not run(col, book.root, state_path).changed
+
+
+@pytest.mark.parametrize("polar", ["1.x", "2.x"])
+def test_a_cards_own_old_note_the_user_suspended_gives_way_to_the_version_they_study(col, book, state_path, polar):
+    """Polar's old sync added a note for each edit of a card (v1, v2); the
+    user suspended the new one (v2, never studied) and kept studying v1. The
+    card (v2) took its own note, the suspended one: the note synced from now
+    on was one the user never sees, and v1, with the reviews, was reported as
+    an older version to look at, with "Suspend them" beside it. Now the
+    version they study takes the card, its reviews and due date kept; v2
+    stays as it is (suspended, not listed)."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution",
+                       card_id="1CardSus001" if polar == "1.x" else None)
+    answer_all(col, [v1])
+    before = study_state(col, v1)
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution",
+                       card_id="1CardSus002" if polar == "1.x" else None)
+    col.sched.suspend_cards(col.card_ids_of_note(v2))
+    v2_fields, v2_tags = list(col.get_note(v2).fields), list(col.get_note(v2).tags)
+    book.card("1CardSus002", basic("What is a process in an OS?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert notes_with_guid(col, "1CardSus002") == [v1]
+    assert report.legacy_leftovers == [] and report.legacy_older == []
+    assert report.adopted + report.paired == 1 and report.created == 0
+    assert study_state(col, v1) == before
+    assert "What is a process in an OS?" in col.get_note(v1)["Front"]
+    assert col.get_note(v2).fields == v2_fields and col.get_note(v2).tags == v2_tags
+    assert all(c.queue == -1 for c in col.get_note(v2).cards())
+    assert not run(col, book.root, state_path).changed
+
+
+def test_a_suspended_old_note_the_user_studied_is_still_its_cards(col, book, state_path):
+    """Suspended after reviews (a leech, a break): still the card's note."""
+    v1 = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardSus011")
+    v2 = old_sync_note(col, book, "What is a process in an OS?", "A program in execution", card_id="1CardSus012")
+    answer_all(col, [v1, v2])
+    col.sched.suspend_cards(col.card_ids_of_note(v2))
+    book.card("1CardSus012", basic("What is a process in an OS?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+    report = run(col, book.root, state_path)
+    assert notes_with_guid(col, "1CardSus012") == [v2]
+    assert report.legacy_older == [v1]
+
+
+def _move_to_own_type(col, nids, name: str = "Q&A") -> None:
+    """The user's Change Note Type of old notes into a type of their own:
+    Question/Answer, and fields of theirs that the add-on's own types also
+    have ("Source"), filled by hand."""
+    mm = col.models
+    basic_type = mm.by_name("Basic")
+    own = mm.copy(basic_type, add=False)
+    own["name"] = name
+    own["flds"][0]["name"], own["flds"][1]["name"] = "Question", "Answer"
+    for t in own["tmpls"]:
+        t["qfmt"] = t["qfmt"].replace("{{Front}}", "{{Question}}")
+        t["afmt"] = t["afmt"].replace("{{Back}}", "{{Answer}}").replace("{{Front}}", "{{Question}}")
+    mm.add_field(own, mm.new_field("Source"))
+    mm.add_field(own, mm.new_field("Comments"))
+    mm.add_dict(own)
+    request = mm.change_notetype_info(old_notetype_id=basic_type["id"], new_notetype_id=mm.by_name(name)["id"]).input
+    request.note_ids.extend(nids)
+    mm.change_notetype_of_notes(request)
+
+
+@pytest.mark.parametrize("how", ["adopted", "paired"])
+def test_an_old_notes_own_fields_the_user_filled_are_kept_when_taken_over(col, book, state_path, how):
+    """Old notes the user moved to a note type of their own, whose
+    "Source" and "Comments" they filled by hand ("Tanenbaum, ch. 2"): the
+    old sync never wrote those fields, and taking the note over wrote this
+    add-on's context over the user's words (an own type's context fields
+    are the add-on's). Now what the user wrote there stays, told as kept."""
+    old = old_sync_note(col, book, "What is a process?", "A program in execution",
+                        card_id="1CardOwn001" if how == "adopted" else None)
+    empty = old_sync_note(col, book, "Who schedules threads?", "The kernel", card_id="1CardOwn002")
+    answer_all(col, [old, empty])
+    _move_to_own_type(col, [old, empty])
+    note = col.get_note(old)
+    note["Source"], note["Comments"] = "Tanenbaum, ch. 2", "my mnemonic: PIE"
+    col.update_note(note)
+    front = "What is a process?" if how == "adopted" else "What is a process in an OS?"
+    book.card("1CardOwn001", basic(front, "A program in execution"), ref="text-highlight:1HlLeg0001")
+    book.card("1CardOwn002", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert report.adopted + report.paired == 2 and report.created == 0
+    assert notes_with_guid(col, "1CardOwn001") == [old]
+    note = col.get_note(old)
+    assert (note["Source"], note["Comments"]) == ("Tanenbaum, ch. 2", "my mnemonic: PIE")
+    kept = {c["field"] for c in report.conflicts if c["note_id"] == old}
+    assert kept == {"Source", "Comments"}
+    assert all(c.get("old_sync") for c in report.conflicts)
+    assert "Operating Systems" in col.get_note(empty)["Source"]  # empty: the add-on's context, as before
+    again = run(col, book.root, state_path)
+    assert not again.changed and not again.conflicts
+    assert col.get_note(old)["Source"] == "Tanenbaum, ch. 2"
+
+
+def test_a_clozes_back_extra_the_user_wrote_pairs_and_is_kept(col, book, state_path):
+    """Polar's cloze cards have no "Back Extra" (the old sync wrote "Text"
+    alone); users wrote their own there in Anki ("Remember: PIE"). An edited
+    cloze then did not pair with its old note (the user's words counted as
+    text the card had lost): a new note beside the studied one. Paired, the
+    user's words were replaced by the context, silently. Now they count for
+    nothing in pairing and stay, told as kept, the context after them."""
+    old = old_sync_note(col, book, "A {{c1::process}} is a program in execution", kind="Cloze")
+    answer_all(col, [old])
+    before = study_state(col, old)
+    note = col.get_note(old)
+    note["Back Extra"] = "Remember: PIE"
+    col.update_note(note)
+    book.card("1CardExt001", cloze("A {{c1::process}} is a program in execution, says the book"), "CLOZE",
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.paired, report.created) == (1, 0)
+    assert notes_with_guid(col, "1CardExt001") == [old]
+    assert study_state(col, old) == before
+    extra = col.get_note(old)["Back Extra"]
+    assert extra.startswith("Remember: PIE<div") and "Operating Systems" in extra
+    assert [(c["code"], c["field"], c.get("old_sync")) for c in report.conflicts] \
+        == [("unrecorded_anki", "Back Extra", True)]
+    again = run(col, book.root, state_path)
+    assert not again.changed and not again.conflicts
+
+
+def test_a_title_and_tags_with_decomposed_accents_still_trace_old_notes(col, tmp_path, state_path):
+    """A title out of a PDF or a Mac's file name, or a label, with its
+    accents decomposed (NFD): Anki stored the old sync's tags and decks
+    composed, so the document's old notes were not its (an edited card
+    came as a new note beside the studied one)."""
+    import unicodedata
+
+    def nfd(text: str) -> str:
+        return unicodedata.normalize("NFD", text)
+
+    tagged = Doc(tmp_path / "polar", "1DocNfdTag00000000000000", "Chimie", tags=[nfd("chimie_générale")])
+    titled = Doc(tmp_path / "polar", "1DocNfdTit00000000000000", nfd("Éléments de chimie"))
+    olds = []
+    questions = ["Qu'est-ce qu'un atome ?", "Qui a découvert l'électron ?"]
+    for n, doc in enumerate((tagged, titled)):
+        doc.text_highlight("1HlNfd0001", "x")
+        deck = nfd("Éléments de chimie") if doc is titled else None
+        olds.append(old_sync_note(col, doc, questions[n], "Une particule", deck=deck))
+        doc.card(f"1CardNfdT0{n}", basic(questions[n] + " au juste", "Une particule"),
+                 ref="text-highlight:1HlNfd0001")
+        doc.write()
+    answer_all(col, olds)
+
+    report = run(col, tagged.root, state_path)
+
+    assert (report.paired, report.created) == (2, 0) and report.legacy_leftovers == []
+    assert [notes_with_guid(col, f"1CardNfdT0{n}") for n in (0, 1)] == [[olds[0]], [olds[1]]]
+
+
+def test_the_report_names_a_german_profiles_default_deck_as_its_deck_list_does(col_de, tmp_path, state_path):
+    """Polar's "Default" (a document without a deck tag; the old sync's
+    notes of most users) is the profile's own default deck, "Standard" in
+    German: the report said "decks: Default", a deck the user could not
+    find."""
+    doc = Doc(tmp_path / "polar", "1DocStandard000000000000", "Buch")
+    doc.card("1CardStd001", basic("Was ist ein Prozess?", "Ein Programm"), ref="page:1")
+    doc.write()
+
+    report = run(col_de, doc.root, state_path)
+
+    assert [col_de.decks.name(c.did) for c in col_de.get_note(notes_with_guid(col_de, "1CardStd001")[0]).cards()] \
+        == ["Standard"]
+    assert report.sorted_decks() == ["Standard"]
+    assert [c["deck"] for c in report.to_dict()["changes"]] == ["Standard"]
+    assert "decks: Standard" in report.summary()
+
+
+def _german_basic_for_polar(col) -> None:
+    """What a German user did for Polar's old sync: "Einfach" copied as
+    "Basic" with the fields Front/Back it sends."""
+    mm = col.models
+    own = mm.copy(mm.by_name("Einfach"), add=False)
+    own["name"] = "Basic"
+    own["flds"][0]["name"], own["flds"][1]["name"] = "Front", "Back"
+    for t in own["tmpls"]:
+        t["qfmt"] = t["qfmt"].replace("{{Vorderseite}}", "{{Front}}")
+        t["afmt"] = t["afmt"].replace("{{Rückseite}}", "{{Back}}").replace("{{Vorderseite}}", "{{Front}}")
+    mm.add_dict(own)
+
+
+def test_the_old_syncs_default_deck_beside_a_german_profiles_standard_keeps_the_books_cards(
+        col_de, tmp_path, state_path):
+    """AnkiConnect made the old sync's "Default" deck in a German profile,
+    beside the profile's own "Standard": the old notes of every document
+    without a deck tag are there. Their new cards went to "Standard" (one
+    book in two decks). "Default" is now the deck of that name when there is
+    one, and the report names it so."""
+    _german_basic_for_polar(col_de)
+    doc = Doc(tmp_path / "polar", "1DocDeDefault00000000000", "Betriebssysteme")
+    doc.text_highlight("1HlDeD0001", "x")
+    old = old_sync_note(col_de, doc, "Was ist ein Prozess?", "Ein Programm", card_id="1CardDeD001")
+    answer_all(col_de, [old])
+    assert {col_de.decks.name(c.did) for c in col_de.get_note(old).cards()} == {"Default"}
+    assert col_de.decks.name(1) == "Standard"
+    doc.card("1CardDeD001", basic("Was ist ein Prozess?", "Ein Programm"), ref="text-highlight:1HlDeD0001")
+    doc.card("1CardDeD002", basic("Was ist ein Thread?", "Eine Einheit"), ref="text-highlight:1HlDeD0001")
+    doc.write()
+
+    report = run(col_de, doc.root, state_path)
+
+    assert (report.adopted, report.created) == (1, 1)
+    new = notes_with_guid(col_de, "1CardDeD002")[0]
+    assert {col_de.decks.name(c.did) for nid in (old, new) for c in col_de.get_note(nid).cards()} == {"Default"}
+    assert report.sorted_decks() == ["Default"]
+    assert not run(col_de, doc.root, state_path).changed
+
+
+def test_studied_versions_of_many_cards_are_not_compared_one_by_one(monkeypatch):
+    """A card's own old note suspended and never studied is checked against
+    every studied leftover of its document: with 300 of each, the plain
+    comparison of each pair took 0.3 s a card. Unrelated texts are set aside
+    before the comparison, and each note is prepared once."""
+    import addon.sync.legacy as legacy
+
+    rnd = random.Random(6)
+    words = ["".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(3, 9))) for _ in range(3000)]
+
+    def sentence() -> str:
+        return " ".join(rnd.choice(words) for _ in range(rnd.randint(6, 14)))
+
+    tags = frozenset({"os"})
+    old = [legacy.OldNote(i, "basic", sentence(), tags, "os") for i in range(300)]
+    cards = [legacy.NewCard(f"c{i}", "doc", "basic", sentence(), tags, frozenset({"os"})) for i in range(300)]
+    cards[7] = dataclasses.replace(cards[7], text=old[3].text + " indeed")  # an edit of old note 3
+    calls = []
+    real = legacy._similarity
+    monkeypatch.setattr(legacy, "_similarity", lambda a, b: calls.append(1) or real(a, b))
+    versions = legacy.StudiedVersions(old)
+    assert [versions.of(card) for card in cards] == [None] * 7 + [3] + [None] * 292
+    assert versions.of(cards[7], taken={3}) is None
+    assert len(calls) < 1000

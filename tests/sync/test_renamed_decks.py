@@ -526,3 +526,58 @@ def test_cards_from_decks_of_different_presets_get_anki_s_default(col, tmp_path,
     _retag(a, "Books/Two")
     assert run(col, root, state_path).moved == 2
     assert _conf_of(col, "Books::Two") == _conf_of(col, "Default")
+
+
+def test_the_profile_s_default_deck_is_named_as_anki_names_it_from_the_first_sync(col_de, tmp_path, state_path):
+    """A German profile's default deck is "Standard". The cards of a
+    document without a deck: tag went there, but the first sync's report
+    (the one a new user reads) listed them under "Default", a deck the user
+    could not find; only the next syncs said "Standard"."""
+    library = tmp_path / "polar"
+    doc = Doc(library, "1NoDeckDoc000000001", title="Ohne Stapel")
+    doc.card("1NdA", basic("<p>Frage?</p>", "<p>Antwort</p>"))
+    doc.write()
+    Doc(library, "1TaggedDoc000000001", title="Mit Stapel", tags=["deck:Biologie"]).card(
+        "1TdA", basic("<p>Zelle?</p>", "<p>ja</p>")).write()
+
+    preview = run(col_de, library, state_path, dry_run=True).to_dict()
+    assert sorted(preview["decks"]) == ["Biologie", "Standard"]
+    first = run(col_de, library, state_path).to_dict()
+    assert sorted(first["decks"]) == ["Biologie", "Standard"]
+    assert {r["deck"] for r in first["changes"] if r["document"] == "1NoDeckDoc000000001"} == {"Standard"}
+    assert sorted(d.name for d in col_de.decks.all_names_and_ids()) == ["Biologie", "Standard"]  # no "Default"
+    assert {col_de.decks.name(c.did) for c in col_de.get_note(first["changes"][0]["note_id"]).cards()} <= {
+        "Standard", "Biologie"}
+
+    doc.card("1NdB", basic("<p>Frage 2?</p>", "<p>Antwort</p>"))
+    doc.write()
+    assert "Standard" in run(col_de, library, state_path).to_dict()["decks"]
+    # Removed in Polar: its notes are named in the deck they are in.
+    doc.remove()
+    gone = run(col_de, library, state_path).to_dict()
+    assert {r["deck"] for r in gone["changes"]} == {"Standard"}
+
+
+def test_an_english_default_deck_keeps_its_name(col, tmp_path, state_path):
+    library = tmp_path / "polar"
+    Doc(library, "1NoDeckDoc000000001", title="No deck").card("1NdA", basic("<p>Q?</p>", "<p>A</p>")).write()
+    assert run(col, library, state_path).to_dict()["decks"] == ["Default"]
+    col.decks.rename(col.decks.get(1), "My cards")  # the user renamed it: followed, and named so
+    Doc(library, "1NoDeckDoc000000002", title="No deck 2").card("1NdB", basic("<p>Q2?</p>", "<p>A</p>")).write()
+    assert run(col, library, state_path).to_dict()["decks"] == ["My cards"]
+    assert "Default" not in [d.name for d in col.decks.all_names_and_ids()]
+
+
+def test_a_deck_called_default_beside_standard_is_the_one(col_de, tmp_path, state_path):
+    """Polar's old sync asked AnkiConnect for a deck "Default" and, finding
+    only "Standard" in a German profile, made one: the untagged documents'
+    old notes are there. A document new since went to "Standard" (Anki's
+    default deck, hidden while empty), apart from the others."""
+    col_de.decks.id("Default")
+    library = tmp_path / "polar"
+    Doc(library, "1NoDeckDoc000000001", title="Neu").card("1NdA", basic("<p>Frage?</p>", "<p>A</p>")).write()
+    data = run(col_de, library, state_path).to_dict()
+    assert data["decks"] == ["Default"]
+    nid = data["changes"][0]["note_id"]
+    assert {col_de.decks.name(c.did) for c in col_de.get_note(nid).cards()} == {"Default"}
+    assert col_de.decks.card_count(1, include_subdecks=False) == 0

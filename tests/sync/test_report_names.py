@@ -178,3 +178,32 @@ def test_the_summary_shows_no_zero_counts_and_unchanged_only_beside_a_change():
         "Polar Sync: 1 note updated, 1 note removed in Polar, 2 notes taken over from Polar's old sync, "
         "5 unchanged.")
     assert Report(dry_run=True).summary().startswith("Polar Sync (dry run: nothing written): nothing to change.")
+
+
+def test_a_document_not_read_this_time_keeps_its_file_in_the_report(col, tmp_path, state_path):
+    """Round 9 left it: the report's tooltip of a document gives its file as
+    imported, but only for documents read in that sync; one deleted in Polar
+    (its notes set aside) or unchanged was named by its title alone. The
+    state now remembers the file as it remembers the title."""
+    library = tmp_path / "polar"
+    gone = Doc(library, "1GoneDoc00000000001", title="Introduction")
+    gone.meta["docInfo"]["filename"] = "1ag3DiKsWi-intro-to-physics.pdf"
+    gone.card("1GnA", basic("<p>What is inertia?</p>", "<p>resistance</p>"), page=2)
+    gone.write()
+    stays = Doc(library, "1StaysDoc0000000001", title="Notes")
+    stays.card("1StA", basic("<p>Stays?</p>", "<p>yes</p>"))
+    stays.write()
+    first = run(col, library, state_path).to_dict()
+    assert first["sources"] == {"1GoneDoc00000000001": "intro-to-physics.pdf",
+                                "1StaysDoc0000000001": "1StaysDoc0000000001.pdf"}
+
+    gone.remove()
+    data = run(col, library, state_path).to_dict()
+    assert [(r["change"], r["document"]) for r in data["changes"]] == [("removed", "1GoneDoc00000000001")]
+    assert data["sources"] == {"1GoneDoc00000000001": "intro-to-physics.pdf"}  # only the documents it names
+
+    # Forgotten with the document; a title-only document keeps none.
+    assert run(col, library, state_path).to_dict()["sources"] == {}
+    from addon.sync.state import SyncState
+
+    assert SyncState(state_path).sources() == {"1StaysDoc0000000001": "1StaysDoc0000000001.pdf"}

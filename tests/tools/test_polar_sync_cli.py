@@ -46,6 +46,29 @@ def test_missing_data_dir_is_a_usage_error_and_writes_nothing(tmp_path):
     assert not col.exists()
 
 
+def test_an_export_renamed_in_its_folder_is_named_with_the_option_to_give(tmp_path, library):
+    """--data-dir names the export synced before, since renamed in its
+    folder: the one line names it with the --data-dir to give (it said only
+    "does not exist; point --data-dir at a Polar data folder or a Polar
+    export"); the collection and its state are untouched, and given the new
+    name nothing changes."""
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    export = write_export(tmp_path / "Downloads" / EXPORT_NAME, library_metas(library))
+    col = tmp_path / "out" / "collection.anki2"
+    assert cli("--data-dir", str(export), "--collection", str(col)).returncode == 0
+    before = (col.read_bytes(), (tmp_path / "out" / "collection.polar-sync.sqlite").read_bytes())
+    renamed = export.rename(export.with_name("polar-march.zip"))
+    out = cli("--data-dir", str(export), "--collection", str(col))
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().splitlines() == [
+        f"polar_sync: the Polar export {export} does not exist; the same export is in that folder, named "
+        f"polar-march.zip: use --data-dir {renamed}"], out.stderr
+    assert (col.read_bytes(), (tmp_path / "out" / "collection.polar-sync.sqlite").read_bytes()) == before
+    again = cli("--data-dir", str(renamed), "--collection", str(col))
+    assert again.returncode == 0 and "nothing changed" in again.stdout.lower(), again.stdout
+
+
 def test_usage_errors_exit_2(tmp_path, library):
     assert cli("--collection", str(tmp_path / "c.anki2")).returncode == 2
     bad = tmp_path / "bad.json"
