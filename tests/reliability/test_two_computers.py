@@ -411,3 +411,30 @@ def test_the_decks_the_removed_copies_leave_empty_are_named_and_deleting_them_lo
         assert sorted(_decks(c).values()) == [0, 1, 1, 1], (c.name, _decks(c))  # Default, 2 kept, 1 empty parent
         assert len(c.polar_notes()) == 2 and integrity_problems(c.col) == []
         assert c.polar().created == 0
+
+
+# -- 5. a full upload after a deletion ----------------------------------------
+
+def test_notes_deleted_before_a_full_upload_are_not_told_as_a_replaced_collection(pair, tmp_path):
+    """A full upload ("Upload to AnkiWeb", asked after a change that needs
+    one: a note type's field added, a deck option…) clears the graves of the
+    notes deleted since the last AnkiWeb sync. The next Sync from Polar made
+    the deleted note again and said the collection "was most likely
+    replaced since that sync (a full download …, a backup …)": it was not,
+    the person deleted it. The collection still carries the undo marker of
+    the last sync that wrote to it, which no replacement older than that
+    sync has: those notes were deleted here (reliability.md, round 5)."""
+    lib, doc = _library(tmp_path, "c1", "c2", "c3")
+    a, _ = pair(lib)
+    assert a.polar().created == 3
+    a.ankiweb()
+    a.col.remove_notes([a.cards_of("c2")[0].nid])
+    a.ankiweb()
+    a.col.remove_notes([a.cards_of("c3")[0].nid])
+    a.account.full(a.col, upload=True)  # "Upload to AnkiWeb"
+    assert a.col.db.scalar("select count() from graves") == 0  # what the upload does
+    report = a.polar()
+    assert report.created == 2
+    assert [(w["code"], w["count"]) for w in report.warnings if w["code"].startswith("made_again")] == [
+        ("made_again", 2)]
+    assert a.polar().created == 0
