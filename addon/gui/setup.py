@@ -764,9 +764,10 @@ def _close(widget: Optional[QWidget]) -> None:
 def report_data(outcome: Outcome) -> Dict[str, Any]:
     """A finished sync's report as the window, the notice and the log have
     it: the core's figures, and whether Anki backed the collection up first
-    (the report and the log then say how to go back)."""
+    (the report and the log then say how to go back, if the sync changed
+    anything: a first sync that found everything in place has no step to undo)."""
     data = outcome.report.to_dict(outcome.change_rows)
-    if outcome.backed_up:
+    if outcome.backed_up and outcome.report.changed:
         data["backup"] = True
     return data
 
