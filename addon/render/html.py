@@ -42,6 +42,15 @@ DROPPED_TAGS = frozenset(
 )
 
 _VOID_TAGS = frozenset({"br", "hr", "img"})
+# CKEditor 5 (Polar 2.x's card editor) writes an image as ``<figure
+# class="image"><img …><figcaption>…</figcaption></figure>``, a table inside
+# ``<figure class="table">`` and an embedded video (its "Insert media") as
+# ``<figure class="media"><oembed url="…"></oembed></figure>``. The figures
+# are written as ``<div>``s (unwrapped, a caption ran on beside its image),
+# and an ``<oembed>`` as a link to what it embeds (unwrapped, it was nothing:
+# the video gone without a word).
+_FIGURE_TAGS = frozenset({"figure", "figcaption"})
+_OEMBED = "oembed"
 _NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
 _SIZE = re.compile(r"^\s*(\d{1,5}(?:%|px)?)\s*$")
 _SAFE_HREF = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
@@ -232,6 +241,21 @@ def _sanitize_tree(soup: BeautifulSoup, styles: bool = True) -> None:
                     work.extend(kids)
                 else:
                     work.extend(node.contents)
+            elif name in _FIGURE_TAGS:
+                node.name = "div"
+                node.attrs.clear()
+                work.extend(node.contents)
+            elif name == _OEMBED:
+                url_value = node.attrs.get("url")
+                url = safe_url(url_value) if isinstance(url_value, str) else None
+                if url is None:
+                    node.decompose()
+                else:
+                    node.name = "a"
+                    node.attrs.clear()
+                    node.attrs["href"] = url
+                    node.clear()
+                    node.append(url)
             elif name == "font" and styles and (font := kept_style(name, node.attrs)):
                 node.attrs.clear()  # a colour: kept (Summernote's text colour)
                 node.attrs.update(font)
@@ -338,7 +362,7 @@ def bs4_would_collapse(text: str) -> bool:
 
 # Names that send a fragment to the full parse (but an image as above); the
 # tags written for the rest.
-_SIMPLE_REFUSED = DROPPED_TAGS | _KEEPS_ATTRIBUTES
+_SIMPLE_REFUSED = DROPPED_TAGS | _KEEPS_ATTRIBUTES | _FIGURE_TAGS | {_OEMBED}
 _SIMPLE_OPEN = {name: f"<{name}>" for name in ALLOWED_TAGS}
 _SIMPLE_CLOSE = {name: f"</{name}>" for name in ALLOWED_TAGS}
 

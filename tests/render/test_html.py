@@ -152,6 +152,33 @@ def test_rich_structure_is_kept() -> None:
     assert sanitize_html(field) == field.replace("<pre>", '<pre style="overflow-x:auto;text-align:start">')
 
 
+def test_polar_2_editors_figures_and_embedded_media_are_kept() -> None:
+    """CKEditor 5, Polar 2.x's card editor, writes an image with its caption
+    and a table each inside a ``<figure>``, and a video from its "Insert
+    media" button as ``<figure class="media"><oembed url=…></oembed></figure>``.
+    The figures were unwrapped (a caption ran on beside its image, no line
+    between) and the ``<oembed>`` dropped with nothing in its place: a card
+    "Watch this talk:" with no talk. Figures are written as blocks, the
+    embed as a link to what it embeds (http(s) only), on every path."""
+    cases = {
+        '<p>Which layout?</p><figure class="image image_resized" style="width:50%;"><img src="a.png">'
+        "<figcaption>Figure 3: the tablet layout</figcaption></figure>":
+        '<p>Which layout?</p><div><img src="a.png"><div>Figure 3: the tablet layout</div></div>',
+        '<figure class="table"><table><tbody><tr><td>a</td></tr></tbody></table></figure>':
+        "<div><table><tbody><tr><td>a</td></tr></tbody></table></div>",
+        '<p>Watch this talk:</p><figure class="media"><oembed url="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1">'
+        "</oembed></figure>":
+        '<p>Watch this talk:</p><div><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1">'
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1</a></div>",
+        '<figure class="media"><oembed url="javascript:alert(1)"></oembed></figure>': "<div></div>",
+        '<figure class="media"><oembed></oembed></figure>': "<div></div>",
+    }
+    for field, expected in cases.items():
+        assert sanitize_html(field) == expected, field
+        assert sanitize_html(expected) == expected  # sanitised again: the same
+        assert sanitize_html(field, styles=False) == expected
+
+
 def test_a_code_block_scrolls_inside_itself() -> None:
     """A <pre> wider than the card (Markdown makes one from a fenced block)
     scrolled the whole answer sideways at 400 px: every <pre> now scrolls
