@@ -73,3 +73,8 @@ def own_css() -> str:
 # stock note types centre a card's text, which set each line of code at its
 # own indent. In the field, so every client shows it so.
 PRE_STYLE = "overflow-x:auto;text-align:start"
+# Written on every <table> likewise: a table wider than the card (Polar's
+# editors, Summernote in 1.x and CKEditor 5 in 2.x, both insert tables)
+# scrolls inside itself; as a block it keeps the card's width, its rows laid
+# out as before inside it.
+TABLE_STYLE = "display:block;overflow-x:auto"

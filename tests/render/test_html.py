@@ -24,6 +24,7 @@ from addon.render.html import (
     sanitize_html,
     text_to_html,
 )
+from addon.render.style import PRE_STYLE, TABLE_STYLE
 
 # --------------------------------------------------------------------------
 # the cases the brief names
@@ -53,7 +54,7 @@ def test_markdown_is_rendered() -> None:
 def test_markdown_tables_lists_and_code() -> None:
     source = "| a | b |\n|---|---|\n| 1 | 2 |\n\n1. one\n2. two\n\n```\nx < y\n```"
     out = text_to_html(Text("MARKDOWN", source))
-    assert "<table>" in out and "<td>1</td>" in out
+    assert f'<table style="{TABLE_STYLE}">' in out and "<td>1</td>" in out
     assert "<ol>" in out and "<li>one</li>" in out
     assert "<code>x &lt; y\n</code>" in out
 
@@ -149,7 +150,8 @@ def test_rich_structure_is_kept() -> None:
         "<pre>a  b</pre><blockquote>q</blockquote><ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>"
     )
     # (A <pre> gets its scrolling: test_a_code_block_scrolls_inside_itself.)
-    assert sanitize_html(field) == field.replace("<pre>", '<pre style="overflow-x:auto;text-align:start">')
+    assert sanitize_html(field) == field.replace("<pre>", '<pre style="overflow-x:auto;text-align:start">').replace(
+        "<table>", f'<table style="{TABLE_STYLE}">')
 
 
 def test_polar_2_editors_figures_and_embedded_media_are_kept() -> None:
@@ -158,25 +160,26 @@ def test_polar_2_editors_figures_and_embedded_media_are_kept() -> None:
     media" button as ``<figure class="media"><oembed url=…></oembed></figure>``.
     The figures were unwrapped (a caption ran on beside its image, no line
     between) and the ``<oembed>`` dropped with nothing in its place: a card
-    "Watch this talk:" with no talk. Figures are written as blocks, the
-    embed as a link to what it embeds (http(s) only), on every path."""
+    "Watch this talk:" with no talk. Figures are kept (their attributes
+    dropped), the embed is a link to what it embeds (http(s) only), on
+    every path."""
     cases = {
         '<p>Which layout?</p><figure class="image image_resized" style="width:50%;"><img src="a.png">'
         "<figcaption>Figure 3: the tablet layout</figcaption></figure>":
-        '<p>Which layout?</p><div><img src="a.png"><div>Figure 3: the tablet layout</div></div>',
+        '<p>Which layout?</p><figure><img src="a.png"><figcaption>Figure 3: the tablet layout</figcaption></figure>',
         '<figure class="table"><table><tbody><tr><td>a</td></tr></tbody></table></figure>':
-        "<div><table><tbody><tr><td>a</td></tr></tbody></table></div>",
+        f'<figure><table style="{TABLE_STYLE}"><tbody><tr><td>a</td></tr></tbody></table></figure>',
         '<p>Watch this talk:</p><figure class="media"><oembed url="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1">'
         "</oembed></figure>":
-        '<p>Watch this talk:</p><div><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1">'
-        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1</a></div>",
-        '<figure class="media"><oembed url="javascript:alert(1)"></oembed></figure>': "<div></div>",
-        '<figure class="media"><oembed></oembed></figure>': "<div></div>",
+        '<p>Watch this talk:</p><figure><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1">'
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1</a></figure>",
+        '<figure class="media"><oembed url="javascript:alert(1)"></oembed></figure>': "<figure></figure>",
+        '<figure class="media"><oembed></oembed></figure>': "<figure></figure>",
     }
     for field, expected in cases.items():
         assert sanitize_html(field) == expected, field
         assert sanitize_html(expected) == expected  # sanitised again: the same
-        assert sanitize_html(field, styles=False) == expected
+        assert sanitize_html(field, styles=False) == expected.replace(f' style="{TABLE_STYLE}"', "")
 
 
 def test_a_code_block_scrolls_inside_itself() -> None:
@@ -207,6 +210,27 @@ def test_a_code_block_scrolls_inside_itself() -> None:
     assert sanitize_html(f"{scrolling}x</pre>", not_trivial=True, styles=False) == "<pre>x</pre>"
     # A field without a <pre> is as it was, and takes the fast path still.
     assert is_trivially_safe("<p>H<sub>2</sub>O, <code>ls</code></p>") and not is_trivially_safe("<pre>x</pre>")
+
+
+def test_a_table_scrolls_inside_itself() -> None:
+    """A table wider than the card (Summernote's and CKEditor's "Table"
+    button, a Markdown table) scrolled the whole answer sideways at 400 px,
+    as a <pre> did: every <table> now scrolls inside itself, in every client
+    (the style is in the field), on every path; sanitised again, the same;
+    a colour of its own kept after ours; render version 4's rendering (no
+    style) writes none."""
+    style = f'<table style="{TABLE_STYLE}">'
+    for field, expected in {
+        "<table><tr><td>a</td></tr></table>": f"{style}<tr><td>a</td></tr></table>",
+        '<p>x</p><table class="table table-bordered"><tbody><tr><td>a</td></tr></tbody></table>':
+            f"<p>x</p>{style}<tbody><tr><td>a</td></tr></tbody></table>",
+        '<table style="width:900px; color: red"><tr><td>a &amp; b</td></tr></table><br/>':
+            f'<table style="{TABLE_STYLE};color:#ff0000"><tr><td>a &amp; b</td></tr></table><br>',
+    }.items():
+        assert sanitize_html(field) == expected, field
+        assert sanitize_html(expected) == expected
+        assert "style" not in sanitize_html(field, styles=False).partition("</table>")[0]
+    assert text_to_html(Text("MARKDOWN", "| a | b |\n|---|---|\n| 1 | 2 |")).startswith(style)
 
 
 def test_http_links_kept_with_title_only() -> None:
@@ -321,7 +345,7 @@ def test_styles_off_renders_as_version_4_did() -> None:
 
 def test_table_cell_spans_only_when_numeric() -> None:
     out = sanitize_html('<table><tr><td colspan="2" rowspan="x" width="9" align="left">a</td></tr></table>')
-    assert out == '<table><tr><td colspan="2">a</td></tr></table>'
+    assert out == f'<table style="{TABLE_STYLE}"><tr><td colspan="2">a</td></tr></table>'
 
 
 @pytest.mark.parametrize(
@@ -559,6 +583,10 @@ def _assert_structurally_clean(out: str) -> None:
             assert name in ("href", "title", "src", "alt", "width", "height", "colspan", "rowspan", "style",
                             "color"), out
             if name == "style":
+                own = {"pre": PRE_STYLE, "table": TABLE_STYLE}.get(tag.name)  # their scrolling, then the user's
+                if own is not None:
+                    assert str(value) == own or str(value).startswith(own + ";"), out
+                    value = str(value)[len(own) + 1:] or "color:#000000"
                 assert KEPT_STYLE.fullmatch(str(value)), out
             if name == "color":
                 assert tag.name == "font" and re.fullmatch(r"#[0-9a-f]{6}", str(value)), out
