@@ -218,6 +218,10 @@ def _clean_attrs(tag: Tag, styles: bool = True) -> bool:
             match = _SIZE.match(value) if isinstance(value, str) else None
             if match:
                 new[key] = match.group(1)
+        if styles and "width" in new and "height" in new:
+            from .style import IMG_STYLE
+
+            new["style"] = IMG_STYLE  # its shape kept where the card's width shrinks it (render version 8)
     elif name in ("td", "th"):
         for key in ("colspan", "rowspan"):
             value = old.get(key)

@@ -78,3 +78,8 @@ PRE_STYLE = "overflow-x:auto;text-align:start"
 # scrolls inside itself; as a block it keeps the card's width, its rows laid
 # out as before inside it.
 TABLE_STYLE = "display:block;overflow-x:auto"
+# Written on an <img> given both a width and a height (pasted from a web
+# page, Polar 1.x's Summernote keeps them): the card's max-width shrinks the
+# width at 400 px and the height stayed, the image squeezed (800x400 shown
+# 348x400); with the height from the width it keeps its shape.
+IMG_STYLE = "height:auto"

@@ -42,7 +42,7 @@ from itertools import combinations, product
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from ..render.context import split_block, unstamped
-from ..render.style import PRE_STYLE, TABLE_STYLE
+from ..render.style import IMG_STYLE, PRE_STYLE, TABLE_STYLE
 from .notetypes import (
     LAYOUT_MARK,
     ROLE_ANSWER,
@@ -300,19 +300,22 @@ def _earlier_pres(text: str) -> Tuple[str, ...]:
 
 
 # What render version 8 added: a figure's tags (Polar 2.x's editor), the link
-# an embedded video's <oembed> became, a <table>'s own style.
+# an embedded video's <oembed> became, a <table>'s own style, an <img>'s.
 _FIGURE_TAG = re.compile(r"</?fig(?:ure|caption)>")
 _EMBED_LINK = re.compile(r'<figure><a href="([^"<>]*)">\1</a></figure>')
 _TABLE_STYLED = re.compile(re.escape(f'<table style="{TABLE_STYLE}') + '(;|")')
+_IMG_STYLED = re.compile(r'(<img [^<>]*?) style="' + re.escape(IMG_STYLE) + '"')
 
 
 def _before_version_8(text: str) -> Tuple[str, ...]:
     """``text`` as render version 7 wrote it: CKEditor 5's ``<figure>`` and
     ``<figcaption>`` unwrapped, an ``<oembed>`` dropped, a ``<table>``
-    without its scrolling; () when it has none of these."""
-    if "<fig" not in text and "<table style=" not in text:
+    without its scrolling, an ``<img>`` with a width and a height without
+    ``height:auto``; () when it has none of these."""
+    if "<fig" not in text and "<table style=" not in text and IMG_STYLE not in text:
         return ()
     v7 = _TABLE_STYLED.sub(lambda m: '<table style="' if m.group(1) == ";" else "<table", text)
+    v7 = _IMG_STYLED.sub(r"\1", v7)
     if "<fig" in v7:
         v7 = _FIGURE_TAG.sub("", _EMBED_LINK.sub("", v7))
     return () if v7 == text else (v7,)

@@ -71,7 +71,8 @@ SKIP_TAG = "polar-sync:skip"
 # colour (only notes holding either change: the rest are read again, not written);
 # 7: a <pre>'s lines start at its start edge, not centred by the stock types;
 # 8: a <table> scrolls inside itself, CKEditor 5's figures kept, an embedded
-# video (<oembed>) a link (Polar 2.x's editor).
+# video (<oembed>) a link (Polar 2.x's editor), an image given a width and a
+# height keeps its shape when the card is narrower.
 RENDER_VERSION = "8"
 
 

@@ -7,6 +7,7 @@ rendered page.
 * a Hebrew highlight and an Arabic comment read right to left: direction
   rtl, aligned right, the bar on the right; an English one as before;
 * a table wider than the card scrolls inside itself, not the whole answer;
+  an image given a width and a height wider than the card keeps its shape;
   a card from Polar 2.x's editor (CKEditor 5) shows its image's caption
   under the image and its embedded video as a link.
 
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.anki
 FP = "1LookLongTitleDoc00001"
 RTL_FP = "1LookHebrewDoc0000001"
 SHAPES_FP = "1LookShapesDoc0000001"
+PNG_16X8 = ("iVBORw0KGgoAAAANSUhEUgAAABAAAAAICAIAAAB/FOjAAAAAE0lEQVR42mMQ"
+            "aPhAEmIY1UALDQCaFsABHPL0KAAAAABJRU5ErkJggg==")  # twice as wide as high
 PNG_8PX = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR42mMQaPiAFTEMLQkASvNgAbCw2zUAAAAASUVORK5CYII="
 WIDE_TABLE = ("<table class=\"table table-bordered\"><tbody><tr><td>HTTP</td><td>80</td>"
               "<td>HTTPS_with_a_long_name_that_does_not_break</td><td>443</td><td>QUIC over UDP</td></tr>"
@@ -64,6 +67,8 @@ def narrow(anki: Any) -> Any:
         "<figcaption>Figure 3: the tablet layout</figcaption></figure>"
         '<figure class="media"><oembed url="https://www.youtube.com/watch?v=dQw4w9WgXcQ"></oembed></figure>',
         "<p>The grid.</p>"), page=2)
+    shapes.card("1LookShape", basic(f'<p>Which shape?</p><img src="data:image/png;base64,{PNG_16X8}" width="800" '
+                                    'height="400">', "<p>Twice as wide as high.</p>"), page=3)
     shapes.write()
     anki.trigger_and_wait("Sync from Polar")
     mw = anki.mw
@@ -149,3 +154,13 @@ def test_a_card_from_polar_2s_editor_shows_its_caption_under_its_image_and_its_v
     assert natural == 8, got  # the image is there (a media file)
     assert caption == "Figure 3: the tablet layout" and caption_top >= image_bottom, got
     assert link == "https://www.youtube.com/watch?v=dQw4w9WgXcQ" and fits, got
+
+
+def test_an_image_given_a_width_and_a_height_keeps_its_shape_at_400_px(narrow: Any) -> None:
+    """An image (16x8) pasted with width="800" height="400" was drawn
+    348x400 at 400 px (the width shrunk to the card, the height kept):
+    squeezed. Now it is as wide as the card allows and half as high."""
+    _show_answer(narrow, "Which shape?")
+    width, height = _js(narrow, "(function(){var i = document.querySelector('#qa img');"
+                                "return [i.width, i.height];})()")
+    assert width <= 400 and abs(width / height - 2) < 0.05, (width, height)

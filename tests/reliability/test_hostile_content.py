@@ -28,7 +28,7 @@ from typing import Any, Dict, List
 import pytest
 
 from addon.render.html import ALLOWED_TAGS
-from addon.render.style import PRE_STYLE, STYLES, TABLE_STYLE
+from addon.render.style import IMG_STYLE, PRE_STYLE, STYLES, TABLE_STYLE
 from addon.sync.identity import guid_for
 from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic
@@ -89,7 +89,8 @@ def executable_constructs(field: str) -> List[str]:
             plain = _CONTROL.sub("", _html.unescape(value)).lower()
             if attr == "style" and (value in OWN_STYLES or USER_STYLE.fullmatch(value)
                                     or (name == "pre" and PRE_STYLE_KEPT.fullmatch(value))
-                                    or (name == "table" and TABLE_STYLE_KEPT.fullmatch(value))):
+                                    or (name == "table" and TABLE_STYLE_KEPT.fullmatch(value))
+                                    or (name == "img" and value == IMG_STYLE)):
                 pass
             elif attr == "color" and name == "font" and re.fullmatch(r"#[0-9a-f]{6}", value):
                 pass

@@ -24,7 +24,7 @@ from addon.render.html import (
     sanitize_html,
     text_to_html,
 )
-from addon.render.style import PRE_STYLE, TABLE_STYLE
+from addon.render.style import IMG_STYLE, PRE_STYLE, TABLE_STYLE
 
 # --------------------------------------------------------------------------
 # the cases the brief names
@@ -231,6 +231,21 @@ def test_a_table_scrolls_inside_itself() -> None:
         assert sanitize_html(expected) == expected
         assert "style" not in sanitize_html(field, styles=False).partition("</table>")[0]
     assert text_to_html(Text("MARKDOWN", "| a | b |\n|---|---|\n| 1 | 2 |")).startswith(style)
+
+
+def test_an_image_given_a_width_and_a_height_keeps_its_shape() -> None:
+    """An image pasted with a width and a height (800x400) was drawn 348x400
+    at 400 px: the card's max-width shrank its width, the height stayed.
+    ``height:auto`` then takes the height from the width; an image given
+    only one of them is left as it was; render version 4's rendering
+    writes none."""
+    field = '<img src="a.png" width="800" height="400" style="border: 1px solid">'
+    out = sanitize_html(field)
+    assert out == f'<img height="400" src="a.png" style="{IMG_STYLE}" width="800">'
+    assert sanitize_html(out) == out
+    assert sanitize_html(field, styles=False) == '<img height="400" src="a.png" width="800">'
+    assert sanitize_html('<img src="a.png" width="50%">') == '<img src="a.png" width="50%">'
+    assert sanitize_html('<img src="a.png" height="40">') == '<img height="40" src="a.png">'
 
 
 def test_http_links_kept_with_title_only() -> None:
@@ -583,6 +598,9 @@ def _assert_structurally_clean(out: str) -> None:
             assert name in ("href", "title", "src", "alt", "width", "height", "colspan", "rowspan", "style",
                             "color"), out
             if name == "style":
+                if tag.name == "img":  # given a width and a height: its shape kept
+                    assert value == IMG_STYLE and "width" in tag.attrs and "height" in tag.attrs, out
+                    continue
                 own = {"pre": PRE_STYLE, "table": TABLE_STYLE}.get(tag.name)  # their scrolling, then the user's
                 if own is not None:
                     assert str(value) == own or str(value).startswith(own + ";"), out
