@@ -60,10 +60,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Fast path. Almost every Polar field is plain text or a few bare tags
 # (``<p>What is <b>x</b>?</p>``). Such a fragment has nothing to remove, so
 # it is returned as is without building a tree (≈100x faster than bs4).
-# (Not ``<pre>`` nor ``<table>``: each is written with a style of its own,
+# (Not ``<pre>``, ``<table>`` nor ``<figure>``: each is written with a style of its own,
 # ``scroll_tag_style``; rare enough that the fields holding one may take the
 # next path.)
-_FAST_TAGS = sorted(ALLOWED_TAGS - {"a", "img", "pre", "table"}, key=len, reverse=True)
+_FAST_TAGS = sorted(ALLOWED_TAGS - {"a", "img", "pre", "table", "figure"}, key=len, reverse=True)
 
 
 def _by_first_letter(words: List[str]) -> str:
@@ -169,7 +169,15 @@ def table_tag_style(kept: str) -> str:
     return f"{TABLE_STYLE};{kept}" if kept else TABLE_STYLE
 
 
-_SCROLL_STYLES = {"pre": pre_tag_style, "table": table_tag_style}
+def figure_tag_style(kept: str) -> str:
+    """The ``style`` every ``<figure>`` is written with (``style.FIGURE_STYLE``)
+    and what it ``kept`` of its own, as ``pre_tag_style``."""
+    from .style import FIGURE_STYLE
+
+    return f"{FIGURE_STYLE};{kept}" if kept else FIGURE_STYLE
+
+
+_SCROLL_STYLES = {"pre": pre_tag_style, "table": table_tag_style, "figure": figure_tag_style}
 
 
 def kept_style(name: str, attrs: Mapping[str, object]) -> Dict[str, str]:

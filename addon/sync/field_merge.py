@@ -301,8 +301,8 @@ def _earlier_pres(text: str) -> Tuple[str, ...]:
 
 # What render version 8 added: a figure's tags (Polar 2.x's editor), the link
 # an embedded video's <oembed> became, a <table>'s own style, an <img>'s.
-_FIGURE_TAG = re.compile(r"</?fig(?:ure|caption)>")
-_EMBED_LINK = re.compile(r'<figure><a href="([^"<>]*)">\1</a></figure>')
+_FIGURE_TAG = re.compile(r'<figure style="[^"<>]*">|</figure>|</?figcaption>')
+_EMBED_LINK = re.compile(r'<figure style="[^"<>]*"><a href="([^"<>]*)">\1</a></figure>')
 _TABLE_STYLED = re.compile(re.escape(f'<table style="{TABLE_STYLE}') + '(;|")')
 _IMG_STYLED = re.compile(r'(<img [^<>]*?) style="' + re.escape(IMG_STYLE) + '"')
 

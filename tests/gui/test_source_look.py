@@ -154,6 +154,10 @@ def test_a_card_from_polar_2s_editor_shows_its_caption_under_its_image_and_its_v
     assert natural == 8, got  # the image is there (a media file)
     assert caption == "Figure 3: the tablet layout" and caption_top >= image_bottom, got
     assert link == "https://www.youtube.com/watch?v=dQw4w9WgXcQ" and fits, got
+    # The figure as wide as the card: no browser default 40 px each side.
+    widths = _js(narrow, """[document.querySelector('#qa figure').getBoundingClientRect().width,
+        document.getElementById('qa').getBoundingClientRect().width]""")
+    assert widths[0] == widths[1], widths
 
 
 def test_an_image_given_a_width_and_a_height_keeps_its_shape_at_400_px(narrow: Any) -> None:

@@ -256,13 +256,14 @@ def test_cards_written_in_polar_2s_editor_keep_captions_and_embedded_videos(col,
     assert report.created == 2 and report.errors == []
 
     figure = note_of(col, "1Figure001")
-    assert re.fullmatch(r'<p>Which layout\?</p><figure><img src="polar-[0-9a-f]+\.png"><figcaption>Figure 3: the '
-                        r"tablet layout</figcaption></figure>", figure["Front"]), figure["Front"]
+    assert re.fullmatch(r'<p>Which layout\?</p><figure style="margin:1em 0"><img src="polar-[0-9a-f]+\.png">'
+                        r"<figcaption>Figure 3: the tablet layout</figcaption></figure>", figure["Front"]), \
+        figure["Front"]
     question = figure.cards()[0].question()
     assert "<figcaption>Figure 3: the tablet layout</figcaption>" in question
 
     media = note_of(col, "1Media0001")
     link = '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">https://www.youtube.com/watch?v=dQw4w9WgXcQ</a>'
-    assert media["Front"] == f"<p>Watch this talk:</p><figure>{link}</figure>"
+    assert media["Front"] == f'<p>Watch this talk:</p><figure style="margin:1em 0">{link}</figure>'
     assert link in media.cards()[0].question()
     assert run(col, lib, state_path).updated == 0

@@ -166,9 +166,10 @@ def test_a_table_or_figure_written_anew_alone_keeps_the_users_edit(polar_wins: b
     what its sanitiser made of Polar 2.x's field). Polar did not change the
     text: the user's Anki edit stays, no conflict; not edited, the field
     takes the new rendering."""
-    ours = ('<p>Which layout?</p><figure><img src="a.png"><figcaption>Figure 3</figcaption></figure>'
-            '<figure><a href="https://youtu.be/x?a=1&amp;b=2">https://youtu.be/x?a=1&amp;b=2</a></figure>'
-            f'<figure><table style="{TABLE_STYLE}"><tr><td>a</td></tr></table></figure>'
+    fig = '<figure style="margin:1em 0">'
+    ours = (f'<p>Which layout?</p>{fig}<img src="a.png"><figcaption>Figure 3</figcaption></figure>'
+            f'{fig}<a href="https://youtu.be/x?a=1&amp;b=2">https://youtu.be/x?a=1&amp;b=2</a></figure>'
+            f'{fig}<table style="{TABLE_STYLE}"><tr><td>a</td></tr></table></figure>'
             f'<table style="{TABLE_STYLE};color:#ff0000"><tr><td>b</td></tr></table>'
             f'<img height="400" src="b.png" style="{IMG_STYLE}" width="800">')
     version_7 = ('<p>Which layout?</p><img src="a.png">Figure 3<table><tr><td>a</td></tr></table>'

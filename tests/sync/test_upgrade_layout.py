@@ -296,7 +296,7 @@ def test_tables_and_figures_of_render_version_7_follow_once_and_keep_anki_edits(
     assert mine.startswith("<table><tbody><tr><td>port</td><td>443 (HTTPS, mine)</td>")  # as the user left it
     assert note_of(col, "1TableSn01")["Back"].startswith(f'<table style="{style.TABLE_STYLE}"><tbody><tr><td>a</td>')
     assert note_of(col, "1MediaCk01")["Front"] == (
-        '<p>Watch:</p><figure><a href="https://youtu.be/abc">https://youtu.be/abc</a></figure>')
+        '<p>Watch:</p><figure style="margin:1em 0"><a href="https://youtu.be/abc">https://youtu.be/abc</a></figure>')
     assert run(col, library, state, conflict_policy=policy).updated == 0  # once
 
 
