@@ -15,7 +15,8 @@ written), 1 a failed sync (everything restored).
 
 Test hook: with ``POLAR_SYNC_PAUSE_AT=<point>[,<point>...]`` the CLI
 announces ``PAUSED <point>`` on stderr when it reaches that point and waits
-there for a signal, so a test can interrupt it at an exact step without timing.
+there for a signal, so a test can interrupt it at an exact step without timing
+(SIGUSR1 lets it go on).
 """
 
 from __future__ import annotations
@@ -133,10 +134,18 @@ def checkpoint(point: str, signals: Optional[Signals] = None) -> None:
     signal cannot raise; ``signals`` then tells that it arrived."""
     if point not in os.environ.get(PAUSE_ENV, "").split(","):
         return
+    resumed: List[int] = []
+    previous = None
+    if hasattr(signal, "SIGUSR1"):  # SIGUSR1 lets the run go on (a test's other process acts meanwhile)
+        previous = signal.signal(signal.SIGUSR1, lambda signum, _frame: resumed.append(signum))
     sys.stderr.write(f"PAUSED {point}\n")
     sys.stderr.flush()
-    while signals is None or signals.pending is None:
-        time.sleep(0.1)  # the handler raises out of here, unless held
+    try:
+        while not resumed and (signals is None or signals.pending is None):
+            time.sleep(0.1)  # the handler raises out of here, unless held
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGUSR1, previous)
 
 
 def progress_point(message: str) -> str:
@@ -206,6 +215,49 @@ def _in_use(path: Path) -> CliError:
         f"the collection {path} is in use (open in Anki, in another sync or in another program); "
         "close it there and run again"
     )
+
+
+def open_elsewhere(path: Path) -> bool:
+    """Whether another process has ``path`` open: Linux from /proc (the
+    processes this user may look into: Anki runs as the user), elsewhere
+    ``lsof`` where there is one (macOS has it). Windows needs no look: a
+    lock there belongs to its handle, and closing another handle keeps it."""
+    if os.name == "nt":
+        return False
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    me = os.getpid()
+    proc = Path("/proc")
+    if (proc / str(me) / "fd").is_dir():
+        target = (st.st_dev, st.st_ino)
+        for entry in os.scandir(proc):
+            if not entry.name.isdigit() or int(entry.name) == me:
+                continue
+            try:
+                fds = os.scandir(os.path.join(entry.path, "fd"))
+            except OSError:  # gone, or another user's
+                continue
+            with fds:
+                for fd in fds:
+                    try:
+                        other = os.stat(fd.path)
+                    except OSError:
+                        continue
+                    if (other.st_dev, other.st_ino) == target:
+                        return True
+        return False
+    lsof = shutil.which("lsof")
+    if lsof is None:
+        return False
+    import subprocess
+
+    try:
+        found = subprocess.run([lsof, "-t", "--", str(path)], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return any(pid.strip().isdigit() and int(pid) != me for pid in found.stdout.split())
 
 
 def check_collection(path: Path) -> None:
@@ -329,6 +381,7 @@ class GuardedCollection:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._before = self._siblings()
             self._take_run_lock()
+            self._check_not_open_elsewhere()
             if self.created and lang:
                 import anki.lang
 
@@ -383,6 +436,17 @@ class GuardedCollection:
             os.close(fd)
             raise _in_use(self.path) from None
         self._flock = fd
+
+    def _check_not_open_elsewhere(self) -> None:
+        """SQLite's lock is not enough to tell that Anki has the collection
+        open: Anki's own backup (every 30 minutes, and the add-on's before
+        its first sync) reads the file through a descriptor of its own and
+        closes it, which drops every POSIX lock Anki's process holds on it;
+        a sync written meanwhile is lost when Anki writes again. So any other
+        process with the file open means "in use" (``open_elsewhere``)."""
+        if not self.created and open_elsewhere(self.real):
+            self._release_run_lock()
+            raise _in_use(self.path)
 
     def _release_run_lock(self) -> None:
         # Only once SQLite has closed the file: closing any descriptor of it

@@ -39,12 +39,13 @@ page (tests and tools wait for it to be False).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from aqt.qt import (
     QApplication,
+    QBuffer,
+    QByteArray,
     QCloseEvent,
     QColor,
     QDesktopServices,
@@ -52,6 +53,7 @@ from aqt.qt import (
     QFont,
     QHBoxLayout,
     QImage,
+    QIODevice,
     QKeySequence,
     QLabel,
     QMetaObject,
@@ -82,6 +84,7 @@ from ..polar.originals import Fractions, Spot
 from . import pdf_support
 from .folding_row import FoldingRow
 from .i18n import tr
+from .polar_folder import Body, stamp_of
 
 # Polar's highlight colours (its palette), drawn translucent over the page.
 _COLORS = {
@@ -184,14 +187,6 @@ class PageView(QWidget):
             painter.end()
 
 
-def _stamp(path: Path) -> Optional[Tuple[int, int]]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
 class DocumentWindow(QWidget):
     """A document's pages, opened at a card's page. Never modal: studying
     goes on beside it. See the module's docstring for how pages are drawn
@@ -216,7 +211,7 @@ class DocumentWindow(QWidget):
         self._flight: Optional[_Flight] = None
         self._image: Optional[QImage] = None  # the last page rendered ...
         self._image_key: Optional[Tuple[int, int, int, float]] = None  # ... (generation, page, width, ratio)
-        self._pending_open: Optional[Tuple[Path, str, Spot, Optional[Tuple[int, int]]]] = None
+        self._pending_open: Optional[Tuple[Path, str, Spot, Optional[Tuple[int, int]], Any]] = None
         self._if_unreadable: Optional[Callable[[], None]] = None
         self._scroll_to_mark = False
         self._land = "mark"  # where a page turned to is shown: "mark" (the highlight), "top" or "bottom"
@@ -324,14 +319,18 @@ class DocumentWindow(QWidget):
         page): the view says so instead of waiting for it."""
         return (self._generation, self.current_page) in self._failed
 
-    def open(self, path: Path, title: str, spot: Spot, if_unreadable: Optional[Callable[[], None]] = None) -> bool:
+    def open(self, path: Path, title: str, spot: Spot, if_unreadable: Optional[Callable[[], None]] = None,
+             body: Optional[Body] = None) -> bool:
         """Show ``path`` at ``spot``. False when Qt PDF cannot read the file
         (the window then says so and offers the system viewer), and then
         ``if_unreadable`` is called: now, or when a page of the previous
-        document still being drawn has arrived and the file is read."""
+        document still being drawn has arrived and the file is read.
+        ``body``: the file already read off Anki's main thread (``read_body``):
+        nothing here touches the file then."""
         self.path, self.title, self.spot = path, title, spot
         self._if_unreadable = if_unreadable
-        stamp = _stamp(path)
+        stamp = body.stamp if body is not None else stamp_of(path)
+        data = body.data if body is not None else None
         if self.document is not None and stamp is not None and self._loaded == (path, stamp):
             # The same file: another spot in it (no reload, no wait).
             self.current_page = 0
@@ -349,26 +348,35 @@ class DocumentWindow(QWidget):
         if self._flight is not None:
             # Loading now would wait for the page in flight (one mutex for all
             # of Qt PDF): blank until it arrives, then the file is read.
-            self._pending_open = (path, title, spot, stamp)
+            self._pending_open = (path, title, spot, stamp, data)
             self.setWindowTitle(title)
             self.message.hide()
             self._enable(False)
             self.view.show_placeholder(self._page_size(self._last_points))
             return True
-        return self._load(path, title, spot, stamp)
+        return self._load(path, title, spot, stamp, data)
 
     def _enable(self, ok: bool) -> None:
         for widget in (self.prev_button, self.next_button, self.page_box, self.scroller):
             widget.setEnabled(ok)
 
-    def _load(self, path: Path, title: str, spot: Spot, stamp: Optional[Tuple[int, int]]) -> bool:
-        """Read the file (no page in flight: nothing to wait for)."""
+    def _load(self, path: Path, title: str, spot: Spot, stamp: Optional[Tuple[int, int]],
+              data: Any = None) -> bool:
+        """Read the file (no page in flight: nothing to wait for); from
+        ``data`` when it was read already (a buffer the document owns)."""
         assert self._flight is None
         self._pending_open = None
         self._dispose_retired()
         assert pdf_support.QPdfDocument is not None
         document = pdf_support.QPdfDocument(self._renderer)
-        error = document.load(str(path))
+        if data is not None:
+            buffer = QBuffer(document)  # (deleted with the document)
+            buffer.setData(data if isinstance(data, QByteArray) else QByteArray(data))
+            buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+            document.load(buffer)
+            error = document.error()
+        else:
+            error = document.load(str(path))
         count = int(document.pageCount()) if error == type(error).None_ else 0
         ok = count > 0
         self.message.setVisible(not ok)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, NamedTuple, Optional
 
 from aqt.qt import (
     QApplication,
@@ -40,18 +40,40 @@ from .i18n import tr
 OBJECT_NAME = "polar_sync_library_missing"
 
 
+class Looked(NamedTuple):
+    """What the message says about the Polar folder, looked up off Anki's
+    main thread (``look``): the folder may be on a share that stopped answering."""
+
+    exists: bool
+    export: bool  # a file, or an unpacked export (read as one)
+    newer: Optional[Path]  # an export downloaded later beside it
+    same: Optional[Path] = None  # the same export beside it under another name
+    same_unpacked: bool = False  # ... unpacked (a folder)
+
+
+def look(path: Path, empty: bool = False, exists: Optional[bool] = None, cache: Optional[Path] = None) -> Looked:
+    exists = path.exists() if exists is None else exists
+    export = empty and (path.is_file() or (path / "doc_meta").is_dir())
+    newer = newer_export_beside(path) if not exists and not empty else None
+    same = same_export_elsewhere(path, cache) if not exists and not empty and newer is None else None
+    return Looked(exists, export, newer, same, same is not None and same.is_dir())
+
+
 def message_html(path: Path, configured: bool, exists: bool, detail: str = "", first_run: bool = False,
-                 empty: bool = False, cache: Optional[Path] = None) -> str:
+                 empty: bool = False, cache: Optional[Path] = None, looked_up: Optional[Looked] = None) -> str:
     """The message's text (rich text). ``empty``: the
     library was read but holds no document (most often the wrong folder).
     ``cache``: the export cache beside the profile's sync state (it knows
-    the export read last, found again under another name)."""
+    the export read last, found again under another name). ``looked_up``:
+    the folder's facts (else looked at here)."""
+    facts = looked_up if looked_up is not None else look(path, empty, exists, cache)
+    exists = facts.exists
     where = f"<code>{html.escape(str(path))}</code>"
     if empty:
         head = tr("Polar Sync found no Polar documents.")
         looked = (
             tr("The Polar export {path} holds no documents.", path=where)
-            if path.is_file() or (path / "doc_meta").is_dir()  # (an export unpacked: read as one)
+            if facts.export
             else tr("It looked in {path}, but there is no Polar document in that folder: "
                     "Polar keeps each document in a folder of its own with a file named state.json.", path=where)
         )
@@ -67,16 +89,16 @@ def message_html(path: Path, configured: bool, exists: bool, detail: str = "", f
                     "that folder does not exist here.", path=where)
         )
     parts = [f"<b>{html.escape(head)}</b>", f"<p>{looked}</p>"]
-    newer = newer_export_beside(path) if not exists and not empty else None
+    newer = facts.newer
     if newer is not None:  # the old export deleted after a new one was downloaded
         parts.append("<p>" + tr("A Polar export downloaded later is in that folder: {file}. Choose it with "
                                 "“Use a Polar export…”.", file=f"<code>{html.escape(newer.name)}</code>") + "</p>")
-    same = same_export_elsewhere(path, cache) if not exists and not empty and newer is None else None
+    same = facts.same
     if same is not None:  # renamed by its user: that is all there is to it
         name = f"<code>{html.escape(same.name)}</code>"
         parts.append("<p>" + (
             tr("The same unpacked Polar export is in that folder under another name: {file}. Choose it with "
-               "“Choose Polar data folder…”.", file=name) if same.is_dir() else
+               "“Choose Polar data folder…”.", file=name) if facts.same_unpacked else
             tr("The same Polar export is in that folder under another name: {file}. Choose it with "
                "“Use a Polar export…”.", file=name)) + "</p>")
         parts.append("<p>" + html.escape(tr("Nothing was synced and nothing in Anki was changed.")) + "</p>")
@@ -251,15 +273,18 @@ def show(
     previous: Optional[QWidget] = None,
     empty: bool = False,
     cache: Optional[Path] = None,
+    looked_up: Optional[Looked] = None,
 ) -> LibraryMissing:
     """Show the message (non-modal: Anki stays usable) and return it. An
-    earlier one still open is replaced, so repeated syncs never stack boxes."""
+    earlier one still open is replaced, so repeated syncs never stack boxes.
+    ``looked_up``: the folder's facts (else looked at here)."""
     if previous is not None:
         try:
             previous.close()
         except RuntimeError:  # already deleted by Qt
             pass
-    box = LibraryMissing(parent, message_html(path, configured, path.exists(), detail, first_run, empty, cache),
+    facts = looked_up if looked_up is not None else look(path, empty, cache=cache)
+    box = LibraryMissing(parent, message_html(path, configured, facts.exists, detail, first_run, empty, cache, facts),
                          choose_folder, choose_export,
                          export_first=path.name.lower().endswith((".zip", ".tar", ".tar.gz", ".tgz")))
     box.show()

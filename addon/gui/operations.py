@@ -41,6 +41,7 @@ from ..polar.library import SourceError, beside, export_needs_reading, resolve_d
 from ..settings import Settings
 from .editors import OpenEditors
 from .i18n import tr
+from .polar_folder import folder_looks
 from .quiet import UndoWatch, our_step_name
 from .report_text import ChangeTree, change_tree, progress_share, progress_words
 from .synclog import MAX_SAVED_CHANGES
@@ -445,7 +446,7 @@ class SyncRunner:
             except RuntimeError:  # Anki is shutting down
                 pass
 
-        threading.Thread(target=look, name="polar-sync-look", daemon=True).start()
+        folder_looks(source, "polar-sync-look").ask(look)  # (one thread per folder: one stuck at most)
 
     def _looked(self, token: object, req: SyncRequest, started: float, generation: int, settings: Any,
                 state_path: Path, source: Path, shown: Optional[bool]) -> None:

@@ -40,18 +40,29 @@ from ..settings import RANGES, Settings
 from . import config_check
 from .folding_row import FoldingRow
 from .i18n import tr
-from .polar_folder import better_folder, holds_documents
+from .polar_folder import better_folder, holds_documents, look_briefly
 from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 
 MB = 1024 * 1024
+
+
+def _is_dir_now(folder: Path) -> bool:
+    """Whether the chooser can start in ``folder``: a folder that answers
+    within 0.2 s. The current one is most often chosen again because it is
+    gone, on a share that may not answer at all: asked on Anki's main
+    thread, that froze the window before the chooser even opened (and Qt's
+    chooser would hang in it too); the chooser then starts elsewhere."""
+    job = look_briefly(folder.is_dir)
+    return job.done.is_set() and job.result is True
 
 
 def choose_folder(parent: QWidget, current: str) -> str:
     """A folder chooser that starts where Polar's data most likely is; a
     folder without Polar documents is questioned (see :func:`confirm_folder`)."""
     start = Path(current).expanduser() if current.strip() else default_data_dir()
-    if not start.is_dir():
-        start = default_data_dir() if default_data_dir().is_dir() else Path.home()
+    if not _is_dir_now(start):
+        default = default_data_dir()
+        start = default if default != start and _is_dir_now(default) else Path.home()
     while True:
         path = QFileDialog.getExistingDirectory(parent, tr("Choose the Polar data folder"), str(start))
         if not path:
@@ -104,7 +115,7 @@ def confirm_folder(parent: QWidget, folder: Path) -> Optional[str]:
 def choose_export(parent: QWidget, current: str) -> str:
     start = Path(current).expanduser().parent if current.strip() else Path.home()
     path, _ = QFileDialog.getOpenFileName(
-        parent, tr("Choose a Polar export"), str(start if start.is_dir() else Path.home()),
+        parent, tr("Choose a Polar export"), str(start if _is_dir_now(start) else Path.home()),
         # Polar names its export "<id>-<date>.zip" though it is a gzip'd tar;
         # a re-packed one may be any of these, or have no extension at all.
         tr("Polar export") + " (*.zip *.tar.gz *.tgz *.tar);;" + tr("All files") + " (*)",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import logging
 import sys
-import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -46,6 +45,7 @@ from .operations import (
     suspend_notes,
     trigger_label,
 )
+from .polar_folder import Job, folder_looks, look_briefly
 from .quiet import UndoWatch
 from .report_text import (
     ChangeTree,
@@ -235,7 +235,7 @@ class PolarSync:
             # window's thread: a folder on a dead share hangs that look)
             self.runner.request(MANUAL if old.data_dir != self.settings.data_dir else SETTINGS, if_there=True)
 
-    def _look(self, look: Callable[[], bool], then: Callable[[bool], Any]) -> None:
+    def _look(self, folder: Path, look: Callable[[], bool], then: Callable[[bool], Any]) -> None:
         """``look`` at the Polar folder on a thread of its own, then
         ``then(answer)`` on Anki's main thread, unless the profile closed (or
         another opened) meanwhile. On a share that stopped answering (a dead
@@ -259,7 +259,7 @@ class PolarSync:
             except RuntimeError:  # Anki is shutting down
                 pass
 
-        threading.Thread(target=run, name="polar-sync-look", daemon=True).start()
+        folder_looks(folder, "polar-sync-look").ask(run)  # (one thread per folder: one stuck at most)
 
     def _write_config(self, **changes: Any) -> None:
         raw = dict(mw.addonManager.getConfig(self.module) or {})
@@ -310,7 +310,7 @@ class PolarSync:
             self._start_profile(True)
         else:  # Polar's own folder: is it there? (Off Anki's window's thread.)
             default = default_data_dir()
-            self._look(default.exists, self._start_profile)
+            self._look(default, default.exists, self._start_profile)
 
     def _start_profile(self, there: bool) -> None:
         if not there:
@@ -577,12 +577,42 @@ class PolarSync:
 
     def show_library_missing(
         self, detail: str = "", first_run: bool = False, empty: bool = False
-    ) -> library_missing.LibraryMissing:
+    ) -> Optional[library_missing.LibraryMissing]:
+        """The message, with what it says of the folder looked up off Anki's
+        main thread (the folder may be on a share that stopped answering, or
+        fails each look only after a soft mount's timeout): shown now when
+        the look answers within 0.2 s (returned), else when it answers (None)."""
+        path = self.data_dir()
+        cache = beside(synclog.state_path(mw.pm.name or ""))
+        job = look_briefly(lambda: library_missing.look(path, empty, cache=cache))
+        if job.done.is_set():
+            return self._show_library_missing(path, cache, job, detail, first_run, empty)
+        opened = self._opened
+
+        def back() -> None:
+            if (opened == self._opened and mw.col is not None and not self.removed and not self.runner.closing
+                    and self.data_dir() == path):
+                self._show_library_missing(path, cache, job, detail, first_run, empty)
+
+        def then() -> None:
+            try:
+                mw.taskman.run_on_main(back)
+            except RuntimeError:  # Anki is shutting down
+                pass
+
+        if not job.when_done(then):
+            return self._show_library_missing(path, cache, job, detail, first_run, empty)
+        return None
+
+    def _show_library_missing(self, path: Path, cache: Path, job: Job, detail: str, first_run: bool,
+                              empty: bool) -> library_missing.LibraryMissing:
+        looked = job.result if isinstance(job.result, library_missing.Looked) else library_missing.Looked(
+            bool(detail), False, None)  # (a look that failed: said as the sync found it)
         box = library_missing.show(
-            mw, self.data_dir(), bool(self.settings.data_dir.strip()), self.choose_data_dir,
+            mw, path, bool(self.settings.data_dir.strip()), self.choose_data_dir,
             self.choose_export_zip, detail=detail, first_run=first_run,
             previous=self.library_box if self.library_box is not None and not sip.isdeleted(self.library_box)
-            else None, empty=empty, cache=beside(synclog.state_path(mw.pm.name or "")),
+            else None, empty=empty, cache=cache, looked_up=looked,
         )
         self.library_box = box
         return box
@@ -734,9 +764,10 @@ def _close(widget: Optional[QWidget]) -> None:
 def report_data(outcome: Outcome) -> Dict[str, Any]:
     """A finished sync's report as the window, the notice and the log have
     it: the core's figures, and whether Anki backed the collection up first
-    (the report and the log then say how to go back)."""
+    (the report and the log then say how to go back, if the sync changed
+    anything: a first sync that found everything in place has no step to undo)."""
     data = outcome.report.to_dict(outcome.change_rows)
-    if outcome.backed_up:
+    if outcome.backed_up and outcome.report.changed:
         data["backup"] = True
     return data
 

@@ -26,22 +26,35 @@ capture whose line has no link to its site.
 A web capture whose line already links its site gets no control (that link
 opens the same page; Shift+O still does). A click whose document's file has
 gone since the answer showed gets a tooltip saying where it was looked for.
+
+Finding the document looks at the Polar folder (a stat of the library, the
+DocMeta, the file), which may be on a share that stops answering: that
+look never runs on Anki's main thread (``Lookups``: one thread). The
+answer waits for it at most ``ANSWER_WAIT`` (a local disk answers well
+within it: the control is in the answer as it shows); otherwise the answer
+shows at once with an invisible stand-in, and the control takes its place
+when the folder answers (the page asks: ``polar-where:<token>``). A click
+or Shift+O waits at most ``CLICK_WAIT``, then says the folder is not
+answering and opens the document when it does.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import re
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from anki.collection import CardId  # (anki.cards first would import in a cycle)
 from aqt import gui_hooks, mw
-from aqt.qt import QDesktopServices, QUrl, sip
+from aqt.qt import QByteArray, QDesktopServices, QUrl, sip
 
 from ..render.style import STYLES
 from ..settings import Settings
 from .i18n import tr
+from .polar_folder import LOOKS, Body, Job, read_body
 from .synclog import USER_FILES
 from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 
@@ -122,16 +135,71 @@ def _site_linked(text: str, origin: Origin) -> bool:
     return origin.original.kind == WEB and 'class="polar-link"' in text
 
 
-def add_control(text: str, control: str) -> str:
-    """``text`` with the control at the end of its (last) source line, or
-    on a line of its own at the end when the answer has no context block."""
+def _control_spot(text: str) -> Tuple[int, bool]:
+    """Where the control goes in ``text``: the end of its (last) source
+    line (True), or the end of the answer (False) when it has none."""
     matches = list(_SOURCE_DIV.finditer(text))
     if matches:
         end = text.find("</div>", matches[-1].end())
         if end != -1:
-            # "&nbsp;·": the dot stays with the part before it (render/context.py).
-            return text[:end] + "&nbsp;· " + control + text[end:]
-    return text + f'<div class="polar-open-line" style="font-size:0.8em;opacity:0.75;text-align:left">{control}</div>'
+            return end, True
+    return len(text), False
+
+
+def _placed(control: str, in_line: bool) -> str:
+    if in_line:
+        # "&nbsp;·": the dot stays with the part before it (render/context.py).
+        return "&nbsp;· " + control
+    return f'<div class="polar-open-line" style="font-size:0.8em;opacity:0.75;text-align:left">{control}</div>'
+
+
+def add_control(text: str, control: str) -> str:
+    """``text`` with the control at the end of its (last) source line, or
+    on a line of its own at the end when the answer has no context block."""
+    at, in_line = _control_spot(text)
+    return text[:at] + _placed(control, in_line) + text[at:]
+
+
+def control_markup(text: str, card_id: int, origin: Optional[Origin]) -> str:
+    """What the answer ``text`` gets for ``origin`` at its control's spot:
+    the control (with "&nbsp;· " in a source line, else a line of its own),
+    or nothing (no file here; a web capture whose line links its site)."""
+    if origin is None or _site_linked(text, origin):
+        return ""
+    line = source_line(text)
+    shown = line is not None and names_page(line, origin.spot.page)
+    return _placed(control_html(card_id, origin, page_shown=shown), _control_spot(text)[1])
+
+
+# The answer waits this long for the lookup of its card's document (a
+# local disk answers in a few ms, a big DocMeta read the first time on a
+# busy machine in tens: the control is in the answer as it shows, as it
+# always was); a Polar folder slower than that, or not answering at all (a
+# dead share), gets the answer then and the control when it answers. While
+# a lookup is stuck longer than this, the next answers do not wait at all.
+ANSWER_WAIT = 0.2
+CLICK_WAIT = 0.25  # a click or Shift+O: the window opens within this, or when the folder answers
+LATE = "polar-where:"  # the answer's page asking whether a late lookup has answered
+
+
+def _late_markup(token: int) -> Tuple[str, str]:
+    """An invisible stand-in where the control goes, and a script (at the
+    end of the answer, outside its source line) asking (50 ms, then less
+    and less often, up to once a second) whether the lookup has answered:
+    the control then takes the stand-in's place, and the script goes. The
+    stand-in goes with the answer (another card, the question again), and
+    the asking with it: an answer never lands on another card."""
+    spot = f"polar-open-late-{token}"
+    script = (
+        f'<script id="{spot}-js">(function(){{var d=50,id="{spot}";'
+        "function done(){var j=document.getElementById(id+'-js');if(j)j.remove();}"
+        "function ask(){if(!document.getElementById(id))return done();"
+        f"pycmd('{LATE}{token}',function(r){{var s=document.getElementById(id);if(!s)return done();"
+        "if(r===null){d=Math.min(d*1.5,1000);setTimeout(ask,d);return;}"
+        "if(r)s.insertAdjacentHTML('afterend',r);s.remove();done();});}"
+        "setTimeout(ask,d);})();</script>"
+    )
+    return f'<span id="{spot}" class="polar-open-late" style="display:none"></span>', script
 
 
 class SourceLinks:
@@ -145,6 +213,11 @@ class SourceLinks:
         self.fallback: Any = None
         self._bodies: Optional[BodyCache] = None
         self._finder: Optional[OriginFinder] = None
+        self.lookups = LOOKS  # (shared with the other looks at the Polar folder from Anki's window)
+        self._opened = 0  # bumped by forget(): a late click's document opens only if unchanged
+        # Answers shown before their lookup answered: token -> (job, answer, card id).
+        self._late: Dict[int, Tuple[Job, str, int]] = {}
+        self._tokens = itertools.count(1)
 
     def install(self) -> None:
         gui_hooks.card_will_show.append(self.on_card_will_show)
@@ -175,14 +248,64 @@ class SourceLinks:
         return finder
 
     def forget(self) -> None:
-        """The library or profile changed: look everything up afresh."""
+        """The library or profile changed: look everything up afresh (a
+        document waiting to open for a click made before is not opened)."""
         self._finder = None
+        self._opened += 1
 
     def origin_of(self, card: Any) -> Optional[Origin]:
+        """The card's origin, looked up on this thread (the lookup thread,
+        tests and tools: never Anki's main thread, which uses ``_ask``)."""
         finder = self.finder()
         if finder is None:
             return None
         return finder.find(card.note().guid)
+
+    def _ask(self, card: Any, lost: bool = False) -> Optional[Job]:
+        """The card's lookup, on the lookup thread (None: nothing to look
+        up, no profile or the setting off). Its result: the origin, or with
+        ``lost`` (origin, where its lost file was looked for)."""
+        finder = self.finder()
+        if finder is None:
+            return None
+        guid = card.note().guid
+        answered = threading.Event()
+
+        def look() -> Any:
+            origin = finder.find(guid)
+            answered.set()
+            if not lost:
+                return origin
+            if origin is None:
+                return origin, finder.lost(guid), None
+            return origin, None, self._prepare(origin)  # (a big PDF read whole: the folder answers)
+
+        job = self.lookups.ask(look)
+        job.answered = answered
+        return job
+
+    def _prepare(self, origin: Origin) -> Any:
+        """(On the lookup thread, for a click.) What opening ``origin``
+        would read on Anki's main thread: a PDF in the Polar folder read
+        whole (``Body``); for a document in an export, its kept copy (the
+        export's stat names it), or False when there is none."""
+        from ..polar.originals import PDF
+
+        original = origin.original
+        if original.path is not None:
+            if original.kind != PDF:
+                return None
+            body = read_body(original.path)
+            # Qt's copy made here too: ~25 ms for a 100 MB book, off the main thread.
+            return body._replace(data=QByteArray(body.data)) if body.data is not None else body
+        if original.archive is not None:
+            return self.bodies.cached(original.archive, original.member, original.size) or False
+        return None
+
+    def _waited(self, job: Job, seconds: float) -> bool:
+        """Wait for ``job`` at most ``seconds``, and not at all while an
+        earlier look is stuck (the folder not answering)."""
+        return job.done.wait(0 if self.lookups.stuck(seconds) else seconds)
 
     # -- hooks ----------------------------------------------------------------------
 
@@ -190,17 +313,41 @@ class SourceLinks:
         if not kind.endswith("Answer"):
             return text
         try:
-            origin = self.origin_of(card)
+            job = self._ask(card)
         except Exception:  # showing the card matters more than the control
             self.log.exception("finding the source of card %s", getattr(card, "id", "?"))
-            origin = None
-        if origin is not None and not _site_linked(text, origin):
-            line = source_line(text)
-            shown = line is not None and names_page(line, origin.spot.page)
-            text = add_control(text, control_html(card.id, origin, page_shown=shown))
-        return text
+            return text
+        if job is None:
+            return text
+        at = _control_spot(text)[0]
+        if self._waited(job, ANSWER_WAIT):
+            return text[:at] + control_markup(text, card.id, job.result) + text[at:]
+        # The folder is slow or not answering: the answer now, the control later.
+        token = next(self._tokens)
+        self._late[token] = (job, text, card.id)
+        for old in list(self._late)[:-64]:  # (answers long gone from the screen)
+            del self._late[old]
+        stand_in, script = _late_markup(token)
+        return text[:at] + stand_in + text[at:] + script
+
+    def _on_late(self, token: str) -> Optional[str]:
+        """The answer's page asking for its control: None while the lookup
+        runs, then the markup ("" for none, or for an answer unknown)."""
+        try:
+            late = self._late.get(int(token))
+        except ValueError:
+            return ""
+        if late is None:
+            return ""
+        job, text, card_id = late
+        if not job.done.is_set():
+            return None
+        del self._late[int(token)]
+        return control_markup(text, card_id, job.result)
 
     def on_js_message(self, handled: Tuple[bool, Any], message: str, context: Any) -> Tuple[bool, Any]:
+        if message.startswith(LATE):
+            return True, self._on_late(message[len(LATE):])
         if not message.startswith(MESSAGE):
             return handled
         try:
@@ -246,27 +393,50 @@ class SourceLinks:
     def open_card(self, card: Any) -> Optional[Any]:
         """Open the card's document at its spot; the window, when one opened.
         When its file has gone since the answer showed (moved, deleted), a
-        tooltip says where it was looked for: a click never does nothing."""
-        origin = self.origin_of(card)
-        if origin is None:
-            self._say_lost(card)
-            return None
-        return self.open_origin(origin)
-
-    def _say_lost(self, card: Any) -> None:
-        finder = self.finder()
+        tooltip says where it was looked for: a click never does nothing.
+        The lookup runs on the lookup thread: a Polar folder that does not
+        answer within ``CLICK_WAIT`` leaves Anki's window free, and the
+        document opens when it answers (None is returned then)."""
         try:
-            lost = finder.lost(card.note().guid) if finder is not None else None
-        except Exception:  # a tooltip is not worth an error box
-            self.log.exception("looking up the lost document of card %s", getattr(card, "id", "?"))
-            return
+            job = self._ask(card, lost=True)
+        except Exception:
+            self.log.exception("finding the source of card %s", getattr(card, "id", "?"))
+            return None
+        if job is None:
+            return None
+        if self._waited(job, CLICK_WAIT):
+            return self._open_found(job)
+        opened = self._opened
+
+        def then() -> None:
+            mw.taskman.run_on_main(lambda: self._open_found(job) if self._opened == opened else None)
+
+        if not job.when_done(then):
+            return self._open_found(job)
+        if not job.answered.is_set():  # (found, and a big PDF being read: it opens in a moment)
+            tooltip(html.escape(tr("The Polar folder is not answering; the document opens when it does.")),
+                    period=4000)
+        return None
+
+    def _open_found(self, job: Job) -> Optional[Any]:
+        if job.failed is not None or job.result is None:
+            return None
+        origin, lost, prepared = job.result
+        if origin is None:
+            self._say_lost(lost)
+            return None
+        return self.open_origin(origin, prepared)
+
+    def _say_lost(self, lost: Optional[Tuple[str, str]]) -> None:
         if lost is not None:
             title, where = lost
             # Two lines: a tooltip does not wrap, and a path is long.
             tooltip(html.escape(tr("“{title}” is not on this computer any more.", title=title)) + "<br><small>"
                     + html.escape(tr("Polar Sync looked for it at {path}", path=where)) + "</small>", period=6000)
 
-    def open_origin(self, origin: Origin) -> Optional[Any]:
+    def open_origin(self, origin: Origin, prepared: Any = None) -> Optional[Any]:
+        """``prepared``: what ``_prepare`` read off Anki's main thread (None:
+        nothing, read it here)."""
         from ..polar.originals import WEB
 
         original = origin.original
@@ -275,10 +445,14 @@ class SourceLinks:
                 _say_no_program(original.title, original.url)
             return None
         if original.path is not None:
-            return self.show_file(original, original.path, origin)
+            return self.show_file(original, original.path, origin,
+                                  body=prepared if isinstance(prepared, Body) else None)
         if original.archive is None:
             return None
-        kept = self.bodies.cached(original.archive, original.member, original.size)
+        if prepared is None:
+            kept = self.bodies.cached(original.archive, original.member, original.size)
+        else:
+            kept = prepared or None  # (False: none kept)
         if kept is not None:
             return self._show_extracted(original, kept, origin, retry=True)
         self.extract(original, origin)
@@ -320,7 +494,7 @@ class SourceLinks:
         return self.show_file(original, path, origin, if_unreadable=unreadable if retry else None)
 
     def show_file(self, original: Original, path: Path, origin: Origin,
-                  if_unreadable: Optional[Callable[[], None]] = None) -> Optional[Any]:
+                  if_unreadable: Optional[Callable[[], None]] = None, body: Optional[Body] = None) -> Optional[Any]:
         from ..polar.originals import PDF
 
         if original.kind != PDF:
@@ -337,7 +511,7 @@ class SourceLinks:
         if self.window is None or sip.isdeleted(self.window):
             self.window = DocumentWindow(None)
         window = self.window
-        window.open(path, original.title, origin.spot, if_unreadable)
+        window.open(path, original.title, origin.spot, if_unreadable, body=body)
         window.bring_up()
         return window
 

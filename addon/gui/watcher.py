@@ -37,6 +37,7 @@ import time
 from typing import Any, Callable, FrozenSet, Optional, Tuple
 
 from . import watch_mounts
+from .polar_folder import folder_looks
 from .vendor import load_windows_observer
 from .watch_mounts import remote_filesystem
 from .watch_paths import ALL, change_key
@@ -226,9 +227,11 @@ class LibraryWatcher:
             self.mode = ""
             self._early_failure = None
         since_ns = time.time_ns()
-        thread = threading.Thread(target=self._begin_on_thread, args=(generation, since_ns, started),
-                                  name="polar-sync-watch-start", daemon=True)
-        thread.start()
+        # One starting thread per folder: a start asked while an earlier one
+        # is stuck on a dead share waits behind it (that one, stopped, then
+        # touches nothing) instead of leaving one more thread in the kernel.
+        folder_looks(self.root, "polar-sync-watch-start").ask(
+            lambda: self._begin_on_thread(generation, since_ns, started))
 
     def wait_started(self, timeout: Optional[float] = None) -> bool:
         """True once the start has finished (``mode`` known)."""

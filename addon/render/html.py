@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 ALLOWED_TAGS = frozenset(
     "b i u em strong s strike del ins mark code pre kbd sub sup br hr p div span blockquote "
     "ul ol li dl dt dd h1 h2 h3 h4 h5 h6 table thead tbody tfoot tr th td caption a img "
-    "ruby rt rp".split()
+    "ruby rt rp figure figcaption".split()
 )
 
 # Removed together with their content: active content, raw-text elements
@@ -42,6 +42,15 @@ DROPPED_TAGS = frozenset(
 )
 
 _VOID_TAGS = frozenset({"br", "hr", "img"})
+# CKEditor 5 (Polar 2.x's card editor) writes an image as ``<figure
+# class="image"><img …><figcaption>…</figcaption></figure>``, a table inside
+# ``<figure class="table">`` and an embedded video (its "Insert media") as
+# ``<figure class="media"><oembed url="…"></oembed></figure>``. Render
+# version 7 and before unwrapped the figures (a caption ran on beside its
+# image) and the ``<oembed>`` (nothing: the video gone without a word); now
+# the figures stay (``ALLOWED_TAGS``) and an ``<oembed>`` is a link to what it
+# embeds. (field_merge ``_earlier_figures`` gives the older rendering back.)
+_OEMBED = "oembed"
 _NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
 _SIZE = re.compile(r"^\s*(\d{1,5}(?:%|px)?)\s*$")
 _SAFE_HREF = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
@@ -51,9 +60,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Fast path. Almost every Polar field is plain text or a few bare tags
 # (``<p>What is <b>x</b>?</p>``). Such a fragment has nothing to remove, so
 # it is returned as is without building a tree (≈100x faster than bs4).
-# (Not ``<pre>``: it is written with a style of its own, ``pre_tag``; rare
-# enough that the fields holding one may take the next path.)
-_FAST_TAGS = sorted(ALLOWED_TAGS - {"a", "img", "pre"}, key=len, reverse=True)
+# (Not ``<pre>``, ``<table>`` nor ``<figure>``: each is written with a style of its own,
+# ``scroll_tag_style``; rare enough that the fields holding one may take the
+# next path.)
+_FAST_TAGS = sorted(ALLOWED_TAGS - {"a", "img", "pre", "table", "figure"}, key=len, reverse=True)
 
 
 def _by_first_letter(words: List[str]) -> str:
@@ -150,6 +160,26 @@ def pre_tag_style(kept: str) -> str:
     return f"{PRE_STYLE};{kept}" if kept else PRE_STYLE
 
 
+def table_tag_style(kept: str) -> str:
+    """The ``style`` every ``<table>`` is written with, as ``pre_tag_style``:
+    ``style.TABLE_STYLE`` (a table wider than the card scrolls inside
+    itself, render version 8) and what it ``kept`` of its own."""
+    from .style import TABLE_STYLE
+
+    return f"{TABLE_STYLE};{kept}" if kept else TABLE_STYLE
+
+
+def figure_tag_style(kept: str) -> str:
+    """The ``style`` every ``<figure>`` is written with (``style.FIGURE_STYLE``)
+    and what it ``kept`` of its own, as ``pre_tag_style``."""
+    from .style import FIGURE_STYLE
+
+    return f"{FIGURE_STYLE};{kept}" if kept else FIGURE_STYLE
+
+
+_SCROLL_STYLES = {"pre": pre_tag_style, "table": table_tag_style, "figure": figure_tag_style}
+
+
 def kept_style(name: str, attrs: Mapping[str, object]) -> Dict[str, str]:
     """What a tag keeps of its ``style`` (and a ``<font>`` of its ``color``):
     a validated subset written anew (``inline_style``); {} for none."""
@@ -196,6 +226,10 @@ def _clean_attrs(tag: Tag, styles: bool = True) -> bool:
             match = _SIZE.match(value) if isinstance(value, str) else None
             if match:
                 new[key] = match.group(1)
+        if styles and "width" in new and "height" in new:
+            from .style import IMG_STYLE
+
+            new["style"] = IMG_STYLE  # its shape kept where the card's width shrinks it (render version 8)
     elif name in ("td", "th"):
         for key in ("colspan", "rowspan"):
             value = old.get(key)
@@ -204,8 +238,8 @@ def _clean_attrs(tag: Tag, styles: bool = True) -> bool:
                 new[key] = match.group(1)
     if styles and "style" in old and name not in _VOID_TAGS:
         new.update(kept_style(name, old))
-    if styles and name == "pre":
-        new["style"] = pre_tag_style(new.get("style", ""))
+    if styles and name in _SCROLL_STYLES:
+        new["style"] = _SCROLL_STYLES[name](new.get("style", ""))
     tag.attrs.clear()
     tag.attrs.update(new)
     return True
@@ -232,6 +266,17 @@ def _sanitize_tree(soup: BeautifulSoup, styles: bool = True) -> None:
                     work.extend(kids)
                 else:
                     work.extend(node.contents)
+            elif name == _OEMBED:
+                url_value = node.attrs.get("url")
+                url = safe_url(url_value) if isinstance(url_value, str) else None
+                if url is None:
+                    node.decompose()
+                else:
+                    node.name = "a"
+                    node.attrs.clear()
+                    node.attrs["href"] = url
+                    node.clear()
+                    node.append(url)
             elif name == "font" and styles and (font := kept_style(name, node.attrs)):
                 node.attrs.clear()  # a colour: kept (Summernote's text colour)
                 node.attrs.update(font)
@@ -338,7 +383,7 @@ def bs4_would_collapse(text: str) -> bool:
 
 # Names that send a fragment to the full parse (but an image as above); the
 # tags written for the rest.
-_SIMPLE_REFUSED = DROPPED_TAGS | _KEEPS_ATTRIBUTES
+_SIMPLE_REFUSED = DROPPED_TAGS | _KEEPS_ATTRIBUTES | {_OEMBED}
 _SIMPLE_OPEN = {name: f"<{name}>" for name in ALLOWED_TAGS}
 _SIMPLE_CLOSE = {name: f"</{name}>" for name in ALLOWED_TAGS}
 
@@ -387,12 +432,12 @@ def _tag_action(closing: str, name: str, attrs: str, selfclose: str, styles: boo
         return (_VOID, name, _SIMPLE_OPEN[name], "")
     if selfclose:
         return _REFUSED_TAG
-    if name == "pre" and styles:  # (its action is kept: worked out once per distinct tag)
+    if name in _SCROLL_STYLES and styles:  # (its action is kept: worked out once per distinct tag)
         values = _simple_attrs(attrs)
         if values is None:
             return _REFUSED_TAG
-        style = pre_tag_style(kept_style(name, values).get("style", "") if _may_keep_style(attrs) else "")
-        return (_OPEN, name, f'<pre style="{_substitute(style)}">', "</pre>")
+        style = _SCROLL_STYLES[name](kept_style(name, values).get("style", "") if _may_keep_style(attrs) else "")
+        return (_OPEN, name, f'<{name} style="{_substitute(style)}">', f"</{name}>")
     if name == "a":
         link = _simple_link(attrs)
         if link is None or (styles and _may_keep_style(attrs) and _styled_tag(name, attrs) != ""):

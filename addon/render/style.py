@@ -73,3 +73,17 @@ def own_css() -> str:
 # stock note types centre a card's text, which set each line of code at its
 # own indent. In the field, so every client shows it so.
 PRE_STYLE = "overflow-x:auto;text-align:start"
+# Written on every <table> likewise: a table wider than the card (Polar's
+# editors, Summernote in 1.x and CKEditor 5 in 2.x, both insert tables)
+# scrolls inside itself; as a block it keeps the card's width, its rows laid
+# out as before inside it.
+TABLE_STYLE = "display:block;overflow-x:auto"
+# Written on every <figure> (CKEditor 5, Polar 2.x's editor, wraps images and
+# tables in one): a browser's default figure margins (40 px each side) took
+# 80 px of a 400 px card from its image; the card's own margins are enough.
+FIGURE_STYLE = "margin:1em 0"
+# Written on an <img> given both a width and a height (pasted from a web
+# page, Polar 1.x's Summernote keeps them): the card's max-width shrinks the
+# width at 400 px and the height stayed, the image squeezed (800x400 shown
+# 348x400); with the height from the width it keeps its shape.
+IMG_STYLE = "height:auto"

@@ -343,7 +343,7 @@ def find_missing_notes(ctx: Applying) -> None:
     }
     ctx.reading.reread([k for k in recheck if k in ctx.reading.docs])
     ctx.deleted_in_anki = missing
-    ctx.replaced_away = _left_no_grave(ctx.col, last_ids)
+    ctx.replaced_away = set() if _marked_by_last_write(ctx) else _left_no_grave(ctx.col, last_ids)
     known_guids = {c.guid for c in remembered.values()}
     ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
@@ -440,6 +440,19 @@ def _find_replaced_notes(ctx: Applying, in_col: Dict[str, List[NoteId]]) -> None
     docs = {c.doc for c in state.cards_by_guid(replaced) if c.doc}
     ctx.replaced_docs |= docs
     ctx.reading.reread(sorted(k for k in docs if k in ctx.reading.docs))
+
+
+def _marked_by_last_write(ctx: Applying) -> bool:
+    """The collection carries the undo marker of the last sync that wrote to
+    it (this state's id and generation): it is not a replacement from before
+    that sync (a full download, a backup, a .colpkg), so a note gone since
+    was deleted by a person, also one that left no grave (a full upload
+    clears every grave). A marker of another computer's state (AnkiWeb
+    brings it) or none tells nothing: the graves decide. (An older marker
+    of this state was an undo or a replacement from after an earlier sync:
+    ``follow_undo`` rolled the state back to it, so the two match again.)"""
+    ident, gen = ctx.reading.state.generation()
+    return bool(gen) and marked_generation(ctx.col.get_config(MARKER_KEY, None), ident) == gen
 
 
 def _left_no_grave(col: Collection, last_ids: Dict[str, int]) -> Set[str]:

@@ -19,7 +19,9 @@ the note was edited in Anki meanwhile, the remembered hash is compared with
 the field rendered without styles too (``unstyled_hash``): when that is what
 the last sync wrote, Polar did not change it, and the Anki edit stays.
 Likewise for a ``<pre>``'s style, which versions 6 and 7 changed
-(``earlier_pre_hashes``): the field as version 5 and 6 wrote it. A hash of
+(``earlier_pre_hashes``): the field as version 5 and 6 wrote it; and for
+version 8's tables (their own scrolling) and CKEditor 5's figures (kept, an
+embedded video a link): the field as version 7 wrote it. A hash of
 the whole field (versions 2 and 3) is compared with these earlier renderings
 followed by the note's block, which is the block those versions wrote.
 
@@ -40,7 +42,7 @@ from itertools import combinations, product
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from ..render.context import split_block, unstamped
-from ..render.style import PRE_STYLE
+from ..render.style import IMG_STYLE, PRE_STYLE, TABLE_STYLE
 from .notetypes import (
     LAYOUT_MARK,
     ROLE_ANSWER,
@@ -266,7 +268,7 @@ def earlier_renderings(text: str) -> Tuple[str, ...]:
         from ..render.html import sanitize_html
 
         out.append(sanitize_html(text, not_trivial=True, styles=False))
-    return (*out, *_earlier_pres(text))
+    return (*out, *_earlier_pres(text), *_before_version_8(text))
 
 
 def unstyled_hash(text: str) -> Optional[str]:
@@ -297,9 +299,33 @@ def _earlier_pres(text: str) -> Tuple[str, ...]:
     return v6, _PRE_STYLED.sub(lambda m: '<pre style="' if m.group(1) == ";" else "<pre", text)
 
 
+# What render version 8 added: a figure's tags (Polar 2.x's editor), the link
+# an embedded video's <oembed> became, a <table>'s own style, an <img>'s.
+_FIGURE_TAG = re.compile(r'<figure style="[^"<>]*">|</figure>|</?figcaption>')
+_EMBED_LINK = re.compile(r'<figure style="[^"<>]*"><a href="([^"<>]*)">\1</a></figure>')
+_TABLE_STYLED = re.compile(re.escape(f'<table style="{TABLE_STYLE}') + '(;|")')
+_IMG_STYLED = re.compile(r'(<img [^<>]*?) style="' + re.escape(IMG_STYLE) + '"')
+
+
+def _before_version_8(text: str) -> Tuple[str, ...]:
+    """``text`` as render version 7 wrote it: CKEditor 5's ``<figure>`` and
+    ``<figcaption>`` unwrapped, an ``<oembed>`` dropped, a ``<table>``
+    without its scrolling, an ``<img>`` with a width and a height without
+    ``height:auto``; () when it has none of these."""
+    if "<fig" not in text and "<table style=" not in text and IMG_STYLE not in text:
+        return ()
+    v7 = _TABLE_STYLED.sub(lambda m: '<table style="' if m.group(1) == ";" else "<table", text)
+    v7 = _IMG_STYLED.sub(r"\1", v7)
+    if "<fig" in v7:
+        v7 = _FIGURE_TAG.sub("", _EMBED_LINK.sub("", v7))
+    return () if v7 == text else (v7,)
+
+
 def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
-    """The hashes of ``_earlier_pres(text)``."""
-    return tuple(field_hash(t) for t in _earlier_pres(text))
+    """The hashes of ``_earlier_pres(text)`` and ``_before_version_8(text)``:
+    renderings of Polar's same text by earlier versions that differ only in
+    how a ``<pre>``, a ``<table>`` or a figure is written."""
+    return tuple(field_hash(t) for t in (*_earlier_pres(text), *_before_version_8(text)))
 
 
 def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: bool = True,
@@ -398,7 +424,8 @@ def _merge_owned(value: str, current: str, old: str, polar_wins: bool, recorded:
 
 def _rendering_of(current: str, text: str) -> bool:
     """Whether ``current`` is ``text`` as an earlier render version wrote it."""
-    if "style=" not in text and "<font" not in text and "<pre" not in text:
+    # (a <table> of ours has a style)
+    if "style=" not in text and "<font" not in text and "<pre" not in text and "<fig" not in text:
         return False
     return field_hash(current) in {unstyled_hash(text), *earlier_pre_hashes(text)}
 

@@ -69,8 +69,11 @@ SKIP_TAG = "polar-sync:skip"
 # 5: a user's colours, weight, slant and lines kept (render/inline_style.py);
 # 6: a <pre> scrolls inside itself, a web capture's site link in the line's
 # colour (only notes holding either change: the rest are read again, not written);
-# 7: a <pre>'s lines start at its start edge, not centred by the stock types.
-RENDER_VERSION = "7"
+# 7: a <pre>'s lines start at its start edge, not centred by the stock types;
+# 8: a <table> scrolls inside itself, CKEditor 5's figures kept, an embedded
+# video (<oembed>) a link (Polar 2.x's editor), an image given a width and a
+# height keeps its shape when the card is narrower.
+RENDER_VERSION = "8"
 
 
 class CardMeta(NamedTuple):

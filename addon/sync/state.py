@@ -146,6 +146,9 @@ class SuspendRecords:
 
     made: Dict[int, Tuple[str, List[int]]] = field(default_factory=dict)
     cleared: List[int] = field(default_factory=list)
+    # The newest review (revlog id, ms) of the cards ``made`` records when
+    # the sync wrote them: the stamp is never older (a clock set back).
+    newest_review: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.made or self.cleared)
@@ -645,7 +648,10 @@ class SyncState:
                 if suspended:
                     for marks, nids in in_chunks(sorted(set(suspended.cleared))):
                         conn.execute(f"DELETE FROM suspended_by_sync WHERE nid IN ({marks})", nids)
-                    at = f"at:{int(time.time() * 1000)}"  # after this, a review means the user unsuspended
+                    # After this, a review means the user unsuspended. Not
+                    # before a review already there: with the clock set back
+                    # (or behind another computer's) that one looked newer.
+                    at = f"at:{max(int(time.time() * 1000), suspended.newest_review)}"
                     conn.executemany("INSERT OR REPLACE INTO suspended_by_sync VALUES (?, ?, ?)",
                                      [(nid, card_id, json.dumps([*sorted(cids), at]))
                                       for nid, (card_id, cids) in sorted(suspended.made.items())])

@@ -61,11 +61,12 @@ from .plan import (
 from .read import CardMeta, Pending
 from .reading_order import order_new_cards
 from .report import Report
+from .sql import in_chunks
 from .state import CardState, NoteIdChanges, StagedCards, SuspendRecords
 
 if TYPE_CHECKING:
     from anki.cards import CardId
-    from anki.collection import Collection
+    from anki.collection import Collection, OpChanges
     from anki.decks import DeckId
     from anki.models import NotetypeId
     from anki.notes import Note, NoteId
@@ -393,7 +394,7 @@ def add_notes(w: Writing) -> None:
                 # next call waited for on this thread. (Its jobs run in order:
                 # before the next batch's move, after this one's.)
                 written.append(mover.submit(_note_ids, w, sent, ids))
-                w.col.merge_undo_entries(w.undo_start)
+                merge_undo(w)
                 del built
                 done = sum(sizes[:k + 1])
                 if done < len(creates):
@@ -406,7 +407,7 @@ def add_notes(w: Writing) -> None:
     if whole is not None:
         rest = _send(w, whole)
     if rest:
-        w.col.merge_undo_entries(w.undo_start)
+        merge_undo(w)
         _add(w, rest)
     # Note ids grow in the order the notes were added (the batches first,
     # then col.add_notes'), which is the order the reading-order step wants; the
@@ -908,6 +909,19 @@ def handle_orphans(w: Writing) -> None:
             w.rows.append(_orphan_row(o))
             if o.record is not None and o.card is not None:  # committed with the orphan row
                 w.suspended.made[o.note.id] = (o.card.card_id, o.record)
+    w.suspended.newest_review = _newest_review(w, [c for _, cids in w.suspended.made.values() for c in cids])
+
+
+def _newest_review(w: Writing, cids: Sequence[int]) -> int:
+    """The id (ms) of the newest review of these cards, 0 if none: one query
+    per 500 cards, only when the sync suspends cards."""
+    db = w.col.db
+    assert db is not None
+    newest = 0
+    for marks, chunk in in_chunks(sorted(set(cids))):
+        newest = max(newest, int(db.scalar(f"SELECT coalesce(max(id), 0) FROM revlog WHERE cid IN ({marks})",
+                                           *chunk) or 0))
+    return newest
 
 
 def _rekeyed(w: Writing, old: str, new: str, nid: int) -> None:
@@ -931,7 +945,7 @@ def move_cards(w: Writing) -> None:
     for n, (did, cids) in enumerate(w.moves.items(), 1):
         w.col.set_deck(cids, DeckId(did))
         if n % MERGE_EVERY == 0:  # each call is an undo op: fold them in before the 30 run out
-            w.col.merge_undo_entries(w.undo_start)
+            merge_undo(w)
 
 
 def set_suspension(w: Writing) -> None:
@@ -1007,7 +1021,36 @@ def close_undo_step(w: Writing) -> None:
     if w.marker is not None:
         # This sync's generation, in its undo step: undone and redone with it.
         w.col.set_config(MARKER_KEY, w.marker[1], undoable=True)
-    w.report.op_changes = w.col.merge_undo_entries(w.undo_start)
+    w.report.op_changes = merge_undo(w)
+
+
+def merge_undo(w: Writing) -> Optional[OpChanges]:
+    """Fold what the sync wrote since ``open_undo_step`` into its one undo
+    step. Anki's Check Media and Check Database clear the undo queue; run
+    while the sync writes (Anki's backend takes them between two of its
+    calls), the step's start is gone: the sync goes on without one (Anki
+    cleared its undo anyway), and its changes are told as touching
+    everything, so Anki's windows all refresh."""
+    from anki.errors import InvalidInput
+
+    if w.undo_start:
+        try:
+            return w.col.merge_undo_entries(w.undo_start)
+        except InvalidInput as exc:
+            if "undo op not found" not in str(exc):
+                raise
+            w.undo_start = 0
+    return everything_changed()
+
+
+def everything_changed() -> OpChanges:
+    from anki.collection import OpChanges
+
+    changes = OpChanges()
+    for name, f in OpChanges.DESCRIPTOR.fields_by_name.items():
+        if f.type == f.TYPE_BOOL:
+            setattr(changes, name, True)
+    return changes
 
 
 WRITE_STEPS: Sequence[Callable[[Writing], None]] = (

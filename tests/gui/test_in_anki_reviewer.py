@@ -127,3 +127,73 @@ def test_the_card_in_the_reviewer_when_a_background_sync_edits_and_deletes_it(an
         _wait_shown(anki, f"{other} front?")
     finally:
         mw.moveToState("deckBrowser")
+
+
+def test_an_edit_made_from_the_reviewer_keeps_its_block_and_stays_through_the_next_sync(anki, qtbot):
+    """A person studying sees a slip on the answer, presses Edit (the
+    reviewer's "Edit current" window) and types into Back, where Anki's
+    editor puts the caret: at the end, inside the context block. The saved
+    field still holds the whole block; Polar then changes the highlight
+    (the context): the next sync keeps what was typed, draws the new
+    context, no conflict; the card drawn again shows both."""
+    import aqt
+    from aqt.qt import QApplication
+
+    from addon.render.context import split_block
+    from tests.gui.test_in_anki_background import type_into
+
+    mw = anki.mw
+    anki.settle()
+    mw.activateWindow()
+    anki.anki.wait_until(lambda: QApplication.activeWindow() is mw, what="Anki's window active")
+    col = mw.col
+    doc = Doc(anki.library, "1GuiReviewerEditDoc01", title="Edited in review", tags=["deck:ReviewerEdit"])
+    doc.text_highlight("1GuiRvEdHl", "The leader orders every write.", page=4)
+    doc.card("1GuiRvEd1", basic("<p>Who orders writes?</p>", "<p>the leader</p>"), ref="text-highlight:1GuiRvEdHl",
+             page=4)
+    before = anki.controller.runner.finished_count
+    doc.write()
+    assert anki.wait_synced(before).report.created == 1
+    anki.settle()
+    anki.wait_progress_closed()
+    anki.anki.process(1.0)
+    nid = _nid(anki, "1GuiRvEd1")
+    written = col.get_note(nid)["Back"]
+    assert "The leader orders every write." in split_block(written)[1]
+    try:
+        col.decks.select(col.decks.id("ReviewerEdit"))
+        mw.moveToState("review")
+        anki.anki.wait_until(lambda: mw.reviewer.card is not None, what="the reviewer's card")
+        _wait_js(anki, "typeof _showQuestion === 'function' && !!document.getElementById('qa')")
+        mw.reviewer._showQuestion()
+        mw.reviewer._showAnswer()
+        _wait_shown(anki, "the leader")
+
+        mw.onEditCurrent()  # the reviewer's "Edit" button (E)
+        window = aqt.dialogs._dialogs["EditCurrent"][1]
+        anki.anki.wait_until(lambda: window is not None and window.editor.note is not None
+                             and window.editor.note.id == nid, what="the note in Edit")
+        type_into(anki, qtbot, window.editor, 1, " mine")
+        window.close()  # saves, as its Close button does
+        anki.anki.wait_until(lambda: aqt.dialogs._dialogs["EditCurrent"][1] is None, what="Edit closed")
+        typed = col.get_note(nid)["Back"]
+        assert typed != written and typed.replace(" mine", "", 1) == written  # the block byte for byte, " mine" in it
+
+        mw.activateWindow()  # back in the reviewer: Anki redraws its card after a change only then
+        anki.anki.wait_until(lambda: QApplication.activeWindow() is mw, what="Anki's window active")
+        count = anki.controller.runner.finished_count
+        doc.text_highlight("1GuiRvEdHl", "The leader orders every write, then the followers.", page=4)
+        doc.write()
+        report = anki.wait_synced(count).report
+        assert report.conflicts == [] and report.errors == []
+        anki.settle()
+        back = col.get_note(nid)["Back"]
+        user, new_block = split_block(back)
+        assert "mine" in user and "mine" not in new_block, back
+        assert user.startswith("<p>the leader</p>") and "then the followers." in new_block, back
+        shown = _wait_shown(anki, "then the followers.")  # drawn again by Anki, the answer still shown
+        assert "mine" in shown and "the leader" in shown
+        anki.trigger_and_wait("Sync from Polar")
+        assert col.get_note(nid)["Back"] == back  # the next sync: nothing to change
+    finally:
+        mw.moveToState("deckBrowser")

@@ -94,3 +94,43 @@ def test_the_context_lines_links_are_the_lines_own_colour_underlined():
     assert STYLES["polar-link"] == "color:inherit;text-decoration:underline"
     assert ".polar-link { color:inherit; text-decoration:underline; }" in own_css()
     assert CONTROL_STYLE.endswith(STYLES["polar-link"])
+
+
+def test_the_lookups_for_the_control_use_one_thread_however_long_the_folder_hangs() -> None:
+    """A Polar folder on a dead share holds the control's look in the
+    kernel. Every answer shown meanwhile asks again: they wait behind it on
+    the same thread (never one stuck thread per card), the newest first,
+    at most ``KEEP``; the older ones are answered with nothing at once."""
+    import logging
+    import threading
+
+    from addon.gui.polar_folder import Lookups
+
+    lookups = Lookups(logging.getLogger("test"))
+    hang = threading.Event()
+    began = threading.Event()
+    order = []
+
+    def stuck() -> str:
+        began.set()
+        hang.wait(30)
+        return "first"
+
+    first = lookups.ask(stuck)
+    assert began.wait(5)
+    assert lookups.stuck(0) and not lookups.stuck(5)
+    jobs = [lookups.ask(lambda n=n: order.append(n) or n) for n in range(12)]
+    dropped, kept = jobs[:-Lookups.KEEP], jobs[-Lookups.KEEP:]
+    assert all(job.done.is_set() and job.result is None for job in dropped)
+    assert not any(job.done.is_set() for job in kept)
+    assert [t.name for t in threading.enumerate()].count("polar-sync-origin") == 1
+    hang.set()
+    assert first.done.wait(5) and first.result == "first"
+    assert all(job.done.wait(5) for job in kept)
+    assert [job.result for job in kept] == list(range(4, 12))
+    assert order == list(range(11, 3, -1))  # the newest (the card on screen) first
+    for _ in range(500):
+        if "polar-sync-origin" not in [t.name for t in threading.enumerate()]:
+            break
+        threading.Event().wait(0.01)
+    assert "polar-sync-origin" not in [t.name for t in threading.enumerate()]

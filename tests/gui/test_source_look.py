@@ -5,7 +5,11 @@ rendered page.
 * "p. 142" never breaks between "p." and its number, and no line of the
   source starts with its "·" (it broke so at phone width);
 * a Hebrew highlight and an Arabic comment read right to left: direction
-  rtl, aligned right, the bar on the right; an English one as before.
+  rtl, aligned right, the bar on the right; an English one as before;
+* a table wider than the card scrolls inside itself, not the whole answer;
+  an image given a width and a height wider than the card keeps its shape;
+  a card from Polar 2.x's editor (CKEditor 5) shows its image's caption
+  under the image and its embedded video as a link.
 
 (Named to run after test_source_link: its documents land in the shared
 session's library, and test_in_anki wants the startup sync to be the last.)
@@ -25,6 +29,13 @@ pytestmark = pytest.mark.anki
 
 FP = "1LookLongTitleDoc00001"
 RTL_FP = "1LookHebrewDoc0000001"
+SHAPES_FP = "1LookShapesDoc0000001"
+PNG_16X8 = ("iVBORw0KGgoAAAANSUhEUgAAABAAAAAICAIAAAB/FOjAAAAAE0lEQVR42mMQ"
+            "aPhAEmIY1UALDQCaFsABHPL0KAAAAABJRU5ErkJggg==")  # twice as wide as high
+PNG_8PX = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR42mMQaPiAFTEMLQkASvNgAbCw2zUAAAAASUVORK5CYII="
+WIDE_TABLE = ("<table class=\"table table-bordered\"><tbody><tr><td>HTTP</td><td>80</td>"
+              "<td>HTTPS_with_a_long_name_that_does_not_break</td><td>443</td><td>QUIC over UDP</td></tr>"
+              "</tbody></table>")
 def _show_answer(session: Any, front: str) -> None:
     """The card's answer in the reviewer (test_source_link's way), its
     context block drawn."""
@@ -49,6 +60,16 @@ def narrow(anki: Any) -> Any:
     rtl.card("1LookRtlCard", basic("<p>When is a review due?</p>", "<p>Just before forgetting.</p>"),
              ref="text-highlight:1LookRtlHl", page=12)
     rtl.write()
+    shapes = Doc(anki.library, SHAPES_FP, title="Shapes", pages=3)
+    shapes.card("1LookTable", basic("<p>Which ports?</p>", WIDE_TABLE), page=1)
+    shapes.card("1LookFigure", basic(
+        f'<p>Which layout?</p><figure class="image"><img src="data:image/png;base64,{PNG_8PX}" width="120">'
+        "<figcaption>Figure 3: the tablet layout</figcaption></figure>"
+        '<figure class="media"><oembed url="https://www.youtube.com/watch?v=dQw4w9WgXcQ"></oembed></figure>',
+        "<p>The grid.</p>"), page=2)
+    shapes.card("1LookShape", basic(f'<p>Which shape?</p><img src="data:image/png;base64,{PNG_16X8}" width="800" '
+                                    'height="400">', "<p>Twice as wide as high.</p>"), page=3)
+    shapes.write()
     anki.trigger_and_wait("Sync from Polar")
     mw = anki.mw
     size = mw.size()
@@ -102,3 +123,48 @@ def test_right_to_left_text_reads_right_to_left(narrow: Any) -> None:
     direction, left, right, _, gap_left = english
     assert (direction, left, right) == ("ltr", "3px", "0px"), english
     assert gap_left < 20, english
+
+
+def test_a_wide_table_scrolls_inside_itself_at_400_px(narrow: Any) -> None:
+    """A table wider than the card (Polar's editors insert tables) scrolled
+    the whole answer sideways at 400 px, the source line and the buttons'
+    card with it; now only the table scrolls."""
+    _show_answer(narrow, "Which ports?")
+    sizes = _js(narrow, """(function(){var page = document.scrollingElement, t = document.querySelector('#qa table');
+        return [page.scrollWidth, page.clientWidth, t.scrollWidth, t.clientWidth];})()""")
+    page_width, page_client, table_width, table_client = sizes
+    assert page_width <= page_client, sizes  # the answer does not scroll sideways
+    assert table_width > table_client, sizes  # the table does, inside itself
+    assert "HTTPS_with_a_long_name_that_does_not_break" in _js(narrow, "document.querySelector('#qa table').innerText")
+
+
+def test_a_card_from_polar_2s_editor_shows_its_caption_under_its_image_and_its_video(narrow: Any) -> None:
+    """CKEditor 5 (Polar 2.x) wraps an image and its caption in a <figure>
+    and writes an embedded video as an <oembed>: the caption ran on beside
+    the image and the video was gone. On the question now: the caption
+    under the image, the video a link to it."""
+    _show_answer(narrow, "Which layout?")
+    got = _js(narrow, """(function(){var img = document.querySelector('#qa img'),
+        cap = document.querySelector('#qa figcaption'), a = document.querySelector('#qa a[href*="youtube"]');
+        return [img.naturalWidth, Math.round(img.getBoundingClientRect().bottom),
+                cap ? Math.round(cap.getBoundingClientRect().top) : -1, cap ? cap.innerText : '',
+                a ? a.innerText : '', document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth];
+    })()""")
+    natural, image_bottom, caption_top, caption, link, fits = got
+    assert natural == 8, got  # the image is there (a media file)
+    assert caption == "Figure 3: the tablet layout" and caption_top >= image_bottom, got
+    assert link == "https://www.youtube.com/watch?v=dQw4w9WgXcQ" and fits, got
+    # The figure as wide as the card: no browser default 40 px each side.
+    widths = _js(narrow, """[document.querySelector('#qa figure').getBoundingClientRect().width,
+        document.getElementById('qa').getBoundingClientRect().width]""")
+    assert widths[0] == widths[1], widths
+
+
+def test_an_image_given_a_width_and_a_height_keeps_its_shape_at_400_px(narrow: Any) -> None:
+    """An image (16x8) pasted with width="800" height="400" was drawn
+    348x400 at 400 px (the width shrunk to the card, the height kept):
+    squeezed. Now it is as wide as the card allows and half as high."""
+    _show_answer(narrow, "Which shape?")
+    width, height = _js(narrow, "(function(){var i = document.querySelector('#qa img');"
+                                "return [i.width, i.height];})()")
+    assert width <= 400 and abs(width / height - 2) < 0.05, (width, height)

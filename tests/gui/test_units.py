@@ -590,3 +590,21 @@ def test_a_file_or_folder_picked_inside_an_unpacked_export_leads_to_the_export(t
     assert better_folder(export / "doc_meta", tmp_path / "nowhere") == export
     assert unpacked_export_around(tmp_path / "photos" / "a.jpg") is None
     assert unpacked_export_around(export) is None  # the export itself: nothing around it
+
+
+def test_the_way_back_is_said_only_after_a_first_sync_that_changed_something():
+    """A first sync that found everything in place (the notes made on another
+    computer, brought by AnkiWeb) said "Edit ▸ Undo takes the sync back" of
+    a sync with no step to undo (states5's Left)."""
+    from addon.gui.operations import Outcome
+    from addon.gui.report_text import backup_words
+    from addon.gui.setup import report_data
+    from addon.sync.report import Report
+
+    request = SyncRequest(STARTUP)
+    changed = Outcome(request, Report(created=3), 0.0, 1.0, backed_up=True)
+    unchanged = Outcome(request, Report(unchanged=3), 0.0, 1.0, backed_up=True)
+    assert report_data(changed)["backup"] is True
+    assert backup_words() in report_html(report_data(changed), "sync on startup", 0)
+    assert "backup" not in report_data(unchanged)
+    assert backup_words() not in report_html(report_data(unchanged), "sync on startup", 0)

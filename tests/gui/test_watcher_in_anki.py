@@ -638,3 +638,151 @@ def test_a_polar_folder_given_as_a_symlink_follows_the_link_pointed_elsewhere(an
         anki.wait_synced(before)
         anki.settle()
     assert c.watcher.wait_started(30) and c.watcher.mode == "inotify"
+
+
+@pytest.mark.parametrize("chooser", ["folder", "export"])
+def test_a_chooser_opens_at_once_when_the_polar_folder_does_not_answer(anki, monkeypatch, tmp_path, chooser):
+    """The Polar folder's share stopped answering, and the person goes to
+    choose another folder (Tools ▸ Polar Sync ▸ Choose folder…, the
+    settings' buttons, the missing-library message's): the chooser looked
+    whether the current folder is there to start in it, on Anki's main
+    thread, and the window froze before the chooser even showed (old code:
+    the whole 5 s hold). Now it opens at once, elsewhere (Polar's default
+    folder, else the home folder)."""
+    import importlib
+    import time
+
+    from aqt.qt import QFileDialog
+
+    from tests.gui.watch_helpers import DeadShare
+
+    # The installed add-on's own module (Anki loads it as a package of its own name).
+    settings_dialog = importlib.import_module(type(anki.controller).__module__.rsplit(".", 1)[0] + ".settings_dialog")
+    share = tmp_path / "share"
+    current = share / ".polar"
+    current.mkdir(parents=True)
+    starts = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: starts.append(args[2]) or ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args, **kwargs: starts.append(args[2]) or ("", "")))
+    dead = DeadShare(share, monkeypatch)
+    try:
+        began = time.perf_counter()
+        if chooser == "folder":
+            picked = settings_dialog.choose_folder(anki.mw, str(current))
+        else:
+            picked = settings_dialog.choose_export(anki.mw, str(current / "polar-export.zip"))
+        took = time.perf_counter() - began
+        assert dead.asked.is_set()
+        assert took < 1.0, took
+        assert picked == "" and len(starts) == 1 and not starts[0].startswith(str(share)), starts
+    finally:
+        dead.answer()
+        monkeypatch.undo()
+    # Answering again: the chooser starts in the current folder, as before
+    # (once the look held meanwhile has ended).
+    looks = importlib.import_module(settings_dialog.__name__.rsplit(".", 1)[0] + ".polar_folder").LOOKS
+    anki.anki.wait_until(lambda: not looks.stuck(0), what="the held look to end")
+    starts.clear()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: starts.append(args[2]) or ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args, **kwargs: starts.append(args[2]) or ("", "")))
+    if chooser == "folder":
+        settings_dialog.choose_folder(anki.mw, str(current))
+    else:
+        settings_dialog.choose_export(anki.mw, str(current / "polar-export.zip"))
+    assert starts == [str(current)]
+
+
+def test_the_missing_library_message_never_waits_on_a_polar_folder_that_does_not_answer(anki, monkeypatch,
+                                                                                       tmp_path):
+    """After a sync that found no Polar library, the message says what it
+    sees of the folder (not there, an export downloaded later beside it):
+    those looks ran on Anki's main thread, so a share that fails each look
+    only after a timeout (a soft NFS mount, SMB) held the window once more
+    (old code: the whole 5 s hold). Now the message comes when the share
+    answers, with the same words, and Anki's window never waits."""
+    import time
+
+    from aqt import sip
+
+    from tests.gui.watch_helpers import DeadShare, Ticks
+
+    c = anki.controller
+    share = tmp_path / "share"
+    share.mkdir()
+    gone = share / "polar-moved-away"
+    anki.set_config(data_dir=str(gone), watch=False)
+    anki.settle()
+    if c.library_box is not None and not sip.isdeleted(c.library_box):
+        c.library_box.close()
+    dead = DeadShare(share, monkeypatch)
+    ticks = Ticks()
+    try:
+        began = time.perf_counter()
+        box = c.show_library_missing(detail="No such file or directory")
+        took = time.perf_counter() - began
+        assert took < 1.0, took
+        assert box is None and dead.asked.is_set()
+        anki.anki.wait_until(lambda: time.perf_counter() - began > 0.5, what="half a second")
+        longest = ticks.stop()
+        assert longest < 1.0, longest
+        dead.answer()
+        anki.anki.wait_until(lambda: c.library_box is not None and not sip.isdeleted(c.library_box)
+                             and c.library_box.isVisible(), what="the message")
+        text = c.library_box.text()
+        assert str(gone) in text and "does not exist" in text
+    finally:
+        ticks.stop()
+        dead.answer()
+        monkeypatch.undo()
+        if c.library_box is not None and not sip.isdeleted(c.library_box):
+            c.library_box.close()
+        anki.set_config(data_dir=str(anki.library), watch=True)
+        anki.settle()
+
+
+def test_profiles_opened_while_the_polar_folder_does_not_answer_leave_one_stuck_thread(anki, monkeypatch):
+    """Each look at a share that never answers is a thread stuck in the
+    kernel until it does. The profile opened three times meanwhile (File ▸
+    Switch Profile, back): every open's startup-sync look and watcher start
+    left one more such thread (old code: three of each). Now a look asked
+    while one is stuck waits behind it: one of each kind; when the share
+    answers, the last open's startup sync and watcher run as before."""
+    import threading
+
+    from tests.gui.watch_helpers import DeadShare
+
+    mw, c = anki.mw, anki.controller
+    anki.settle()
+
+    def stuck(name: str) -> int:
+        return sum(1 for t in threading.enumerate() if t.name == name and t.is_alive())
+
+    dead = None
+    try:
+        for _ in range(3):
+            mw.unloadProfileAndShowProfileManager()
+            anki.anki.wait_until(lambda: mw.col is None and mw.state == "profileManager", what="profile close")
+            if dead is None:
+                dead = DeadShare(anki.library, monkeypatch)
+                dead.release.cancel()  # held until answer(): as long as the three opens take
+            before = c.runner.finished_count
+            mw.profileForm.profiles.setCurrentRow(0)
+            mw.onOpenProfile()
+            anki.anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", what="profile open")
+            anki.anki.wait_until(lambda: stuck("polar-sync-look") and stuck("polar-sync-watch-start"),
+                                 what="the looks at the folder")
+        assert stuck("polar-sync-look") == 1 and stuck("polar-sync-watch-start") == 1, [
+            t.name for t in threading.enumerate()]
+        dead.answer()
+        outcome = anki.wait_synced(before)
+        assert outcome.request.trigger == "startup" and not outcome.failed and outcome.report.documents
+        assert c.watcher is not None and c.watcher.wait_started(30) and c.watcher.mode == "inotify"
+        anki.anki.wait_until(lambda: not stuck("polar-sync-look") and not stuck("polar-sync-watch-start"),
+                             what="the looks' threads to end")
+    finally:
+        if dead is not None:
+            dead.answer()
+        monkeypatch.undo()
+        anki.settle()

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable, FrozenSet, List, Set
+from typing import Any, Callable, FrozenSet, List, Set
 
 from tests.polar_factory import Doc, basic
 
@@ -110,3 +110,62 @@ def touch_state(root: Path, fp: str, text: str = '{"edited": true}') -> None:
     from tests.polar_factory import write_atomic
 
     write_atomic(root / fp / "state.json", text.encode())
+
+
+class DeadShare:
+    """Every ``os.stat`` of ``folder`` or below hangs until ``answer()``
+    (pathlib's own stat too on Python < 3.11, which took ``os.stat`` when
+    imported): a hard-mounted share whose server has gone, a sleeping NAS.
+    ``main_thread_only``: only Anki's main thread is held (a tripwire for
+    what it still touches there, whatever the other threads do)."""
+
+    def __init__(self, folder: Path, monkeypatch: Any, main_thread_only: bool = False) -> None:
+        import pathlib
+
+        self.held = str(folder)
+        self.answering = threading.Event()
+        self.asked = threading.Event()
+        real_stat = os.stat
+
+        def stat(path: Any, *args: Any, **kwargs: Any) -> Any:
+            name = os.fspath(path)
+            if (name == self.held or name.startswith(self.held + os.sep)) and not self.answering.is_set() and (
+                    not main_thread_only or threading.current_thread() is threading.main_thread()):
+                self.asked.set()
+                self.answering.wait(60)
+            return real_stat(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "stat", stat)
+        if hasattr(pathlib, "_NormalAccessor"):
+            monkeypatch.setattr(pathlib._NormalAccessor, "stat", staticmethod(stat))
+        # The old code waited for this on Anki's main thread.
+        self.release = threading.Timer(5.0, self.answering.set)
+        self.release.start()
+
+    def answer(self) -> None:
+        self.answering.set()
+        self.release.cancel()
+
+
+class Ticks:
+    """The longest gap between the ticks of a 5 ms timer on Anki's main
+    thread (as tools/bench_gui.py measures a frozen window)."""
+
+    def __init__(self) -> None:
+        from aqt.qt import QTimer
+
+        self.gaps = [0.0]
+        self.last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setTimerType(self.timer.timerType().PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start(5)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self.last)
+        self.last = now
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return max(self.gaps)

@@ -254,3 +254,54 @@ def test_the_progress_lines_of_a_long_sync_go_nowhere_once_the_reader_went_away(
     proc.stdout.close()
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0 and err == "went on", err
+
+
+_ANKI_AFTER_A_BACKUP = """
+import sys
+from pathlib import Path
+from anki.collection import Collection
+col = Collection(sys.argv[1])
+backups = Path(sys.argv[1]).parent / "backups"
+backups.mkdir(exist_ok=True)
+col.create_backup(backup_folder=str(backups), force=True, wait_for_completion=True)
+print("open", flush=True)
+sys.stdin.readline()  # until the test lets it go on: Anki's own write, then its close
+note = col.new_note(col.models.by_name("Basic"))
+note["Front"] = "studied in Anki meanwhile"
+col.add_note(note, col.decks.id("Default"))
+col.close()
+"""
+
+
+def test_a_collection_open_in_anki_after_ankis_backup_is_in_use(tmp_path):
+    """Anki's own backup (every 30 minutes while it runs, and the add-on's
+    before its first sync in a profile) reads the collection through a
+    descriptor of its own and closes it, which drops every POSIX lock Anki's
+    process holds on the file (SQLite's fcntl caveat): from then on, SQLite's
+    lock no longer kept the CLI out of a collection open in Anki. The CLI
+    synced into it ("Polar Sync: 1 new note", exit 0), and Anki, writing
+    into its write-ahead log as if alone, lost that sync when it closed
+    (reliability.md, round 5). Now: "in use", exit 1, nothing written."""
+    lib, folder, col = _synced(tmp_path)
+    before = dump(col)
+    anki = subprocess.Popen([sys.executable, "-c", _ANKI_AFTER_A_BACKUP, str(col)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert anki.stdout is not None and anki.stdout.readline().strip() == "open"
+        run = cli("--data-dir", str(lib), "--collection", str(col))
+        assert anki.stdin is not None
+        anki.stdin.write("go on\n")
+        anki.stdin.close()
+        assert anki.wait(60) == 0
+    finally:
+        if anki.poll() is None:
+            anki.kill()
+            anki.wait()
+    assert (run.returncode, run.stderr.splitlines()) == (1, [
+        f"polar_sync: the collection {col} is in use (open in Anki, in another sync or in another program); "
+        "close it there and run again"]), (run.stdout, run.stderr)
+    after = dump(col)
+    assert len(after["notes"]) == len(before["notes"]) + 1  # Anki's note, and no other change
+    assert not [p.name for p in folder.iterdir() if "polar-sync-backup" in p.name]
+    again = cli("--data-dir", str(lib), "--collection", str(col))
+    assert again.returncode == 0 and "1 new note" in again.stdout, again.stdout + again.stderr

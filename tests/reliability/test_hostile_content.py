@@ -28,7 +28,7 @@ from typing import Any, Dict, List
 import pytest
 
 from addon.render.html import ALLOWED_TAGS
-from addon.render.style import PRE_STYLE, STYLES
+from addon.render.style import FIGURE_STYLE, IMG_STYLE, PRE_STYLE, STYLES, TABLE_STYLE
 from addon.sync.identity import guid_for
 from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic
@@ -58,6 +58,8 @@ _DECLARATION = (
 USER_STYLE = re.compile(rf"{_DECLARATION}(?:;{_DECLARATION})*")
 # A <pre>'s own scrolling (render/html.py), then maybe the user's style.
 PRE_STYLE_KEPT = re.compile(rf"{re.escape(PRE_STYLE)}(?:;{USER_STYLE.pattern})?")
+TABLE_STYLE_KEPT = re.compile(rf"{re.escape(TABLE_STYLE)}(?:;{USER_STYLE.pattern})?")
+FIGURE_STYLE_KEPT = re.compile(rf"{re.escape(FIGURE_STYLE)}(?:;{USER_STYLE.pattern})?")
 
 
 def executable_constructs(field: str) -> List[str]:
@@ -87,7 +89,10 @@ def executable_constructs(field: str) -> List[str]:
             attr = attr.lower()
             plain = _CONTROL.sub("", _html.unescape(value)).lower()
             if attr == "style" and (value in OWN_STYLES or USER_STYLE.fullmatch(value)
-                                    or (name == "pre" and PRE_STYLE_KEPT.fullmatch(value))):
+                                    or (name == "pre" and PRE_STYLE_KEPT.fullmatch(value))
+                                    or (name == "table" and TABLE_STYLE_KEPT.fullmatch(value))
+                                    or (name == "img" and value == IMG_STYLE)
+                                    or (name == "figure" and FIGURE_STYLE_KEPT.fullmatch(value))):
                 pass
             elif attr == "color" and name == "font" and re.fullmatch(r"#[0-9a-f]{6}", value):
                 pass

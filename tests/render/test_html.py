@@ -24,6 +24,7 @@ from addon.render.html import (
     sanitize_html,
     text_to_html,
 )
+from addon.render.style import FIGURE_STYLE, IMG_STYLE, PRE_STYLE, TABLE_STYLE
 
 # --------------------------------------------------------------------------
 # the cases the brief names
@@ -53,7 +54,7 @@ def test_markdown_is_rendered() -> None:
 def test_markdown_tables_lists_and_code() -> None:
     source = "| a | b |\n|---|---|\n| 1 | 2 |\n\n1. one\n2. two\n\n```\nx < y\n```"
     out = text_to_html(Text("MARKDOWN", source))
-    assert "<table>" in out and "<td>1</td>" in out
+    assert f'<table style="{TABLE_STYLE}">' in out and "<td>1</td>" in out
     assert "<ol>" in out and "<li>one</li>" in out
     assert "<code>x &lt; y\n</code>" in out
 
@@ -149,7 +150,39 @@ def test_rich_structure_is_kept() -> None:
         "<pre>a  b</pre><blockquote>q</blockquote><ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>"
     )
     # (A <pre> gets its scrolling: test_a_code_block_scrolls_inside_itself.)
-    assert sanitize_html(field) == field.replace("<pre>", '<pre style="overflow-x:auto;text-align:start">')
+    assert sanitize_html(field) == field.replace("<pre>", '<pre style="overflow-x:auto;text-align:start">').replace(
+        "<table>", f'<table style="{TABLE_STYLE}">')
+
+
+def test_polar_2_editors_figures_and_embedded_media_are_kept() -> None:
+    """CKEditor 5, Polar 2.x's card editor, writes an image with its caption
+    and a table each inside a ``<figure>``, and a video from its "Insert
+    media" button as ``<figure class="media"><oembed url=…></oembed></figure>``.
+    The figures were unwrapped (a caption ran on beside its image, no line
+    between) and the ``<oembed>`` dropped with nothing in its place: a card
+    "Watch this talk:" with no talk. Figures are kept (their attributes
+    dropped, the browser's 40 px side margins taken off: they narrowed the
+    image on a 400 px card), the embed is a link to what it embeds (http(s)
+    only), on every path."""
+    FIG = f'<figure style="{FIGURE_STYLE}">'
+    cases = {
+        '<p>Which layout?</p><figure class="image image_resized" style="width:50%;"><img src="a.png">'
+        "<figcaption>Figure 3: the tablet layout</figcaption></figure>":
+        f'<p>Which layout?</p>{FIG}<img src="a.png"><figcaption>Figure 3: the tablet layout</figcaption></figure>',
+        '<figure class="table"><table><tbody><tr><td>a</td></tr></tbody></table></figure>':
+        f'{FIG}<table style="{TABLE_STYLE}"><tbody><tr><td>a</td></tr></tbody></table></figure>',
+        '<p>Watch this talk:</p><figure class="media"><oembed url="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1">'
+        "</oembed></figure>":
+        f'<p>Watch this talk:</p>{FIG}<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1">'
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1</a></figure>",
+        '<figure class="media"><oembed url="javascript:alert(1)"></oembed></figure>': f"{FIG}</figure>",
+        '<figure class="media"><oembed></oembed></figure>': f"{FIG}</figure>",
+    }
+    for field, expected in cases.items():
+        assert sanitize_html(field) == expected, field
+        assert sanitize_html(expected) == expected  # sanitised again: the same
+        assert sanitize_html(field, styles=False) == expected.replace(f' style="{TABLE_STYLE}"', "").replace(
+            f' style="{FIGURE_STYLE}"', "")
 
 
 def test_a_code_block_scrolls_inside_itself() -> None:
@@ -180,6 +213,42 @@ def test_a_code_block_scrolls_inside_itself() -> None:
     assert sanitize_html(f"{scrolling}x</pre>", not_trivial=True, styles=False) == "<pre>x</pre>"
     # A field without a <pre> is as it was, and takes the fast path still.
     assert is_trivially_safe("<p>H<sub>2</sub>O, <code>ls</code></p>") and not is_trivially_safe("<pre>x</pre>")
+
+
+def test_a_table_scrolls_inside_itself() -> None:
+    """A table wider than the card (Summernote's and CKEditor's "Table"
+    button, a Markdown table) scrolled the whole answer sideways at 400 px,
+    as a <pre> did: every <table> now scrolls inside itself, in every client
+    (the style is in the field), on every path; sanitised again, the same;
+    a colour of its own kept after ours; render version 4's rendering (no
+    style) writes none."""
+    style = f'<table style="{TABLE_STYLE}">'
+    for field, expected in {
+        "<table><tr><td>a</td></tr></table>": f"{style}<tr><td>a</td></tr></table>",
+        '<p>x</p><table class="table table-bordered"><tbody><tr><td>a</td></tr></tbody></table>':
+            f"<p>x</p>{style}<tbody><tr><td>a</td></tr></tbody></table>",
+        '<table style="width:900px; color: red"><tr><td>a &amp; b</td></tr></table><br/>':
+            f'<table style="{TABLE_STYLE};color:#ff0000"><tr><td>a &amp; b</td></tr></table><br>',
+    }.items():
+        assert sanitize_html(field) == expected, field
+        assert sanitize_html(expected) == expected
+        assert "style" not in sanitize_html(field, styles=False).partition("</table>")[0]
+    assert text_to_html(Text("MARKDOWN", "| a | b |\n|---|---|\n| 1 | 2 |")).startswith(style)
+
+
+def test_an_image_given_a_width_and_a_height_keeps_its_shape() -> None:
+    """An image pasted with a width and a height (800x400) was drawn 348x400
+    at 400 px: the card's max-width shrank its width, the height stayed.
+    ``height:auto`` then takes the height from the width; an image given
+    only one of them is left as it was; render version 4's rendering
+    writes none."""
+    field = '<img src="a.png" width="800" height="400" style="border: 1px solid">'
+    out = sanitize_html(field)
+    assert out == f'<img height="400" src="a.png" style="{IMG_STYLE}" width="800">'
+    assert sanitize_html(out) == out
+    assert sanitize_html(field, styles=False) == '<img height="400" src="a.png" width="800">'
+    assert sanitize_html('<img src="a.png" width="50%">') == '<img src="a.png" width="50%">'
+    assert sanitize_html('<img src="a.png" height="40">') == '<img height="40" src="a.png">'
 
 
 def test_http_links_kept_with_title_only() -> None:
@@ -294,7 +363,7 @@ def test_styles_off_renders_as_version_4_did() -> None:
 
 def test_table_cell_spans_only_when_numeric() -> None:
     out = sanitize_html('<table><tr><td colspan="2" rowspan="x" width="9" align="left">a</td></tr></table>')
-    assert out == '<table><tr><td colspan="2">a</td></tr></table>'
+    assert out == f'<table style="{TABLE_STYLE}"><tr><td colspan="2">a</td></tr></table>'
 
 
 @pytest.mark.parametrize(
@@ -532,6 +601,13 @@ def _assert_structurally_clean(out: str) -> None:
             assert name in ("href", "title", "src", "alt", "width", "height", "colspan", "rowspan", "style",
                             "color"), out
             if name == "style":
+                if tag.name == "img":  # given a width and a height: its shape kept
+                    assert value == IMG_STYLE and "width" in tag.attrs and "height" in tag.attrs, out
+                    continue
+                own = {"pre": PRE_STYLE, "table": TABLE_STYLE, "figure": FIGURE_STYLE}.get(tag.name)  # then the user's
+                if own is not None:
+                    assert str(value) == own or str(value).startswith(own + ";"), out
+                    value = str(value)[len(own) + 1:] or "color:#000000"
                 assert KEPT_STYLE.fullmatch(str(value)), out
             if name == "color":
                 assert tag.name == "font" and re.fullmatch(r"#[0-9a-f]{6}", str(value)), out

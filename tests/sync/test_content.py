@@ -235,3 +235,35 @@ def test_a_web_page_polar_2_captured_as_an_epub_shows_no_page(col, tmp_path, sta
     assert "p.&nbsp;" not in back and ">howhttps.works</a>" in back
     assert "HTTPS keeps a conversation private." in back
     assert "p.&nbsp;2" in note_of(col, "1CardBook1")["Back"]  # an EPUB book keeps its page
+
+
+def test_cards_written_in_polar_2s_editor_keep_captions_and_embedded_videos(col, tmp_path, state_path):
+    """Polar 2.x's editor (CKEditor 5) wraps images, tables and embedded
+    media in ``<figure>``s: in the collection the caption is a line of its
+    own under its image (it ran on beside it) and the embedded video a link
+    on the question (it was dropped: "Watch this talk:" and nothing)."""
+    lib = tmp_path / "lib"
+    doc = Doc(lib, "1Doc0000000000000000000f", "Figures")
+    png = base64.b64encode(PNG_1PX).decode()
+    doc.card("1Figure001", basic(
+        f'<p>Which layout?</p><figure class="image"><img src="data:image/png;base64,{png}">'
+        "<figcaption>Figure 3: the tablet layout</figcaption></figure>", "<p>the grid</p>"))
+    doc.card("1Media0001", basic(
+        '<p>Watch this talk:</p><figure class="media"><oembed url="https://www.youtube.com/watch?v=dQw4w9WgXcQ">'
+        "</oembed></figure>", "<p>Rick Astley</p>"))
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.created == 2 and report.errors == []
+
+    figure = note_of(col, "1Figure001")
+    assert re.fullmatch(r'<p>Which layout\?</p><figure style="margin:1em 0"><img src="polar-[0-9a-f]+\.png">'
+                        r"<figcaption>Figure 3: the tablet layout</figcaption></figure>", figure["Front"]), \
+        figure["Front"]
+    question = figure.cards()[0].question()
+    assert "<figcaption>Figure 3: the tablet layout</figcaption>" in question
+
+    media = note_of(col, "1Media0001")
+    link = '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">https://www.youtube.com/watch?v=dQw4w9WgXcQ</a>'
+    assert media["Front"] == f'<p>Watch this talk:</p><figure style="margin:1em 0">{link}</figure>'
+    assert link in media.cards()[0].question()
+    assert run(col, lib, state_path).updated == 0

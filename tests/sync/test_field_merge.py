@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from addon.render.context import Context, context_block
-from addon.render.style import PRE_STYLE
+from addon.render.style import IMG_STYLE, PRE_STYLE, TABLE_STYLE
 from addon.sync.field_merge import bytes_hash, earlier_pre_hashes, field_hash, merge_field, remember_hash
 from addon.sync.notetypes import Want
 
@@ -156,6 +156,32 @@ def test_the_earlier_renderings_of_a_code_block() -> None:
     assert earlier_pre_hashes("<p>no code</p>") == ()
     # Typed in Anki, not the sanitiser's: not an earlier rendering of ours.
     assert earlier_pre_hashes('<pre style="color:red">x</pre>') == ()
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_a_table_or_figure_written_anew_alone_keeps_the_users_edit(polar_wins: bool) -> None:
+    """Render version 8 gives a <table> its own scrolling, an image with a
+    width and a height its shape, keeps CKEditor 5's figures and writes an
+    embedded video as a link; version 7 did none of it (what it wrote, below, is
+    what its sanitiser made of Polar 2.x's field). Polar did not change the
+    text: the user's Anki edit stays, no conflict; not edited, the field
+    takes the new rendering."""
+    fig = '<figure style="margin:1em 0">'
+    ours = (f'<p>Which layout?</p>{fig}<img src="a.png"><figcaption>Figure 3</figcaption></figure>'
+            f'{fig}<a href="https://youtu.be/x?a=1&amp;b=2">https://youtu.be/x?a=1&amp;b=2</a></figure>'
+            f'{fig}<table style="{TABLE_STYLE}"><tr><td>a</td></tr></table></figure>'
+            f'<table style="{TABLE_STYLE};color:#ff0000"><tr><td>b</td></tr></table>'
+            f'<img height="400" src="b.png" style="{IMG_STYLE}" width="800">')
+    version_7 = ('<p>Which layout?</p><img src="a.png">Figure 3<table><tr><td>a</td></tr></table>'
+                 '<table style="color:#ff0000"><tr><td>b</td></tr></table><img height="400" src="b.png" width="800">')
+    remembered = field_hash(version_7)
+    merged = merge_field(Want(ours, NEW_BLOCK), "my own answer" + OLD_BLOCK, remembered, polar_wins)
+    assert merged.value == "my own answer" + NEW_BLOCK and not merged.conflict
+    merged = merge_field(Want(ours, NEW_BLOCK), version_7 + OLD_BLOCK, remembered, polar_wins)
+    assert merged.value == ours + NEW_BLOCK and not merged.conflict
+    # Without a record of the note (made on another computer): an earlier rendering of Polar's text, not the user's.
+    merged = merge_field(Want(ours, NEW_BLOCK), version_7 + OLD_BLOCK, "", polar_wins, recorded=False)
+    assert merged.value == ours + NEW_BLOCK and not merged.unrecorded
 
 
 # Upgrades: fields as older versions wrote them, copied from collections their

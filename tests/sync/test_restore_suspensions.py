@@ -373,3 +373,38 @@ def test_a_card_studied_after_the_sync_suspended_it_stays_suspended_as_a_leech(c
     assert {"leech", "polar"} <= set(note_of(col, "1ClozeS001").tags)
     assert records(state_path) == {}
     assert_quiet(col, lib, state_path)
+
+
+def test_a_card_studied_before_the_clock_was_set_back_comes_back_when_its_polar_card_does(
+        col, doc, state_path, monkeypatch):
+    """The record's time is the clock's when the sync suspended the cards,
+    compared with the review log's ids (also times): studied with the clock
+    right, then the clock set back a day (or the collection carried to a
+    computer whose clock is behind), the card deleted in Polar. Its review
+    looked newer than the sync's suspension, so the suspension was taken
+    for the user's, and the card stayed suspended for good when it came
+    back in Polar. The stamp is now never older than the newest review of
+    the cards it records (reliability.md, round 5)."""
+    import time
+
+    lib = doc.root
+    run(col, lib, state_path)
+    cid = card_ids(col, "1BasicS001")[0]
+    card = col.get_card(cid)
+    card.start_timer()
+    col.sched.answerCard(card, 3)  # a review, its id the real time
+    studied = queues(col, "1BasicS001")
+    assert studied != {0: SUSPENDED}
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 86_400)  # the clock set back a day
+    num, raw = doc.find_card("1BasicS001")
+    doc.delete_card("1BasicS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    assert queues(col, "1BasicS001") == {0: SUSPENDED}
+
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    report = run(col, lib, state_path)
+    assert report.restored == 1
+    assert queues(col, "1BasicS001") == studied  # back where its study left it
+    assert records(state_path) == {}

@@ -243,6 +243,63 @@ def test_code_blocks_of_render_version_6_follow_once_and_keep_anki_edits(col, tm
     assert run(col, library, state, conflict_policy=policy).updated == 0  # once
 
 
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+def test_tables_and_figures_of_render_version_7_follow_once_and_keep_anki_edits(col, tmp_path, monkeypatch,
+                                                                               policy: str) -> None:
+    """Render version 8 gives every <table> its own scrolling (a wide table
+    scrolled the whole answer sideways at 400 px), keeps CKEditor 5's
+    figures and writes an embedded video as a link. Notes version 7 wrote
+    (its fields and hashes below, what its sanitiser made of these cards)
+    follow once; one the user edited in Anki keeps the edit, with no
+    conflict, whatever the policy; no card moves."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = Doc(library, "1TableUpgradeDoc00000000", "Tables")
+    doc.text_highlight("1HlTable01", "a highlight", page=2)
+    cards = {  # id: (front, back as Polar 2.x / 1.x wrote them, the field version 7 wrote, its name)
+        "1TableCk01": ("<p>ports?</p>", '<figure class="table"><table><tbody><tr><td>port</td><td>443</td></tr>'
+                       "</tbody></table></figure>", "<table><tbody><tr><td>port</td><td>443</td></tr></tbody></table>",
+                       "Back"),
+        "1TableSn01": ("<p>cells?</p>",
+                       '<table class="table table-bordered"><tbody><tr><td>a</td></tr></tbody></table>',
+                       "<table><tbody><tr><td>a</td></tr></tbody></table>", "Back"),
+        "1MediaCk01": ('<p>Watch:</p><figure class="media"><oembed url="https://youtu.be/abc"></oembed></figure>',
+                       "<p>a talk</p>", "<p>Watch:</p>", "Front"),
+    }
+    for cid, (front, back, _, _) in cards.items():
+        doc.card(cid, basic(front, back), ref="text-highlight:1HlTable01")
+    doc.write()
+    monkeypatch.setattr(read, "RENDER_VERSION", "7")
+    run(col, library, state, conflict_policy=policy)
+    with sqlite3.connect(state) as db:  # as version 7 left them
+        for cid, (_, _, v7, name) in cards.items():
+            note = note_of(col, cid)
+            i = [f["name"] for f in note.note_type()["flds"]].index(name)
+            user, block = split_block(note.fields[i])
+            note.fields[i] = v7 + block
+            col.update_note(note)
+            row = db.execute("SELECT fields FROM cards WHERE guid = ?", (note.guid,)).fetchone()
+            hashes = json.loads(row[0])
+            old, plus, old_block = hashes[i].partition("+")
+            hashes[i] = field_hash(v7) + plus + old_block
+            db.execute("UPDATE cards SET fields = ? WHERE guid = ?", (json.dumps(hashes), note.guid))
+    db.close()
+    edited = note_of(col, "1TableCk01")
+    edited["Back"] = edited["Back"].replace("443", "443 (HTTPS, mine)", 1)
+    col.update_note(edited)
+    before = scheduling(col)
+
+    monkeypatch.undo()
+    report = run(col, library, state, conflict_policy=policy)
+    assert report.conflicts == [] and report.errors == [] and report.created == 0
+    assert report.updated == 2 and scheduling(col) == before
+    mine = note_of(col, "1TableCk01")["Back"]
+    assert mine.startswith("<table><tbody><tr><td>port</td><td>443 (HTTPS, mine)</td>")  # as the user left it
+    assert note_of(col, "1TableSn01")["Back"].startswith(f'<table style="{style.TABLE_STYLE}"><tbody><tr><td>a</td>')
+    assert note_of(col, "1MediaCk01")["Front"] == (
+        '<p>Watch:</p><figure style="margin:1em 0"><a href="https://youtu.be/abc">https://youtu.be/abc</a></figure>')
+    assert run(col, library, state, conflict_policy=policy).updated == 0  # once
+
+
 def as_earlier_block(col: Any, state: Path, whole_field: bool) -> None:
     """Rewrite the block of every note as an earlier version wrote it (no
     styles), with the hashes it remembered: of the whole field (versions 2

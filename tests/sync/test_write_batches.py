@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from types import SimpleNamespace
+from typing import Any, List
 
 import pytest
 
@@ -421,3 +422,36 @@ def test_a_lone_surrogate_takes_the_general_way():
     w = _roles_writing(nt)
     n = write._new_note(w, Create(rc=rc, doc="d", deck="Default", kind="basic"), rc)  # type: ignore[arg-type]
     assert n.entry is None and n.fields == ["lone \ud800", ""] and len(w.rows) == 1
+
+
+@pytest.mark.parametrize("check", ["media", "database"])
+def test_a_check_anki_runs_while_the_sync_writes_lets_it_finish(tmp_path, check):
+    """Tools ▸ Check Media and Check Database clear Anki's undo queue. Run
+    in Anki while a sync adds its notes (Anki's backend takes either
+    between two of the sync's calls), the sync's last step, which folds its
+    writes into one "Sync from Polar" undo step, failed: "target undo op not
+    found" (InvalidInput), told as "an unexpected error in the add-on", the
+    notes made and the sync state not written. Now the sync finishes; the
+    undo step Anki cleared is simply gone (reliability.md, round 5)."""
+    from addon.settings import Settings
+    from addon.sync.engine import sync
+    from tests.conftest import make_collection
+    from tests.polar_factory import copy_sample_library
+
+    lib = copy_sample_library(tmp_path / "lib")
+    col = make_collection(tmp_path / "c" / "collection.anki2")
+    checked: List[str] = []
+
+    def progress(message: str, *_: Any, **__: Any) -> None:
+        if message.startswith("Adding") and not checked:
+            checked.append(message)
+            col.media.check() if check == "media" else col.fix_integrity()
+
+    try:
+        settings, _ = Settings.from_dict({})
+        report = sync(col, settings, tmp_path / "state.sqlite", source_path=lib, progress=progress)
+        assert checked and report.created == 6 and not report.errors, report.to_dict()
+        again = sync(col, settings, tmp_path / "state.sqlite", source_path=lib)
+        assert not again.changed and again.unchanged == 6
+    finally:
+        col.close()
