@@ -328,13 +328,17 @@ def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
     return tuple(field_hash(t) for t in (*_earlier_pres(text), *_before_version_8(text)))
 
 
-def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: bool = True) -> Merged:
+def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: bool = True,
+                written: Optional[Callable[[], Optional[str]]] = None) -> Merged:
     """``old``: the hash remembered at the last sync ("" when none).
     ``recorded`` False: the sync state has no row for the note at all (made
     on another computer, imported, the state lost or rebuilt), so whether
     Polar or the user changed a text that differs cannot be told: the
     note's text stays (``unrecorded``) unless it is only an earlier
-    rendering of Polar's; the context block is the add-on's as ever."""
+    rendering of Polar's; the context block is the add-on's as ever.
+    ``written``: what a sync on any computer remembered of this field when it
+    last wrote the note (``plan.WRITTEN_KEY``), asked only when both changed:
+    this sync's own text then was in the note before the Anki edit."""
     if want.owned:
         return _merge_owned(want.value, current, old, polar_wins, recorded)
     old, _, old_block = old.partition("+")
@@ -392,6 +396,10 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
         keep_user = False  # only Polar changed it
     elif old == unstyled_hash(text) or old in earlier_pre_hashes(text):
         keep_user = True  # only the rendering changed (colours, a <pre>'s style): the Anki edit stays
+    elif written is not None and written() == remember:
+        # Another computer's sync wrote this very text of Polar's into the
+        # note (AnkiWeb brought it); the Anki edit came after: it stays.
+        keep_user = True
     else:
         conflict, keep_user = True, not polar_wins
     value = (cur_text if keep_user else text) + block

@@ -34,6 +34,11 @@ MARKER = "polarSyncKind"  # private key in the note-type dict
 # Private key: the look (CSS, answer templates) an own type was last given.
 LOOK_MARKER = "polarSyncLook"
 LOOK_VERSION = 4  # bump when _CSS or the answer templates change (4: .polar-link)
+# A type of a newer look (another computer's newer add-on, brought by AnkiWeb)
+# is left alone. Versions before that check (look 4 and earlier) gave such a type their
+# own look again when its ``LOOK_HASH_MARKER`` matched its look; on the next
+# bump, write a hash that cannot match (e.g. under a new key) so that they see
+# "the user's styling" and keep it (dev-notes/twopc.md, round 2).
 # Private key: the fingerprint (``look_hash``) of the look last written, so
 # a later version tells a look the user has edited (theirs: kept) from one
 # it wrote (brought up to date).
@@ -235,8 +240,8 @@ def refresh_look(col: Collection, model: NotetypeDict) -> bool:
     answer template: not one a version of the add-on wrote) is theirs and
     stays as it is. True when something was written."""
     kind = model.get(MARKER)
-    if kind not in KINDS or model.get(LOOK_MARKER) == LOOK_VERSION or missing_fields(model):
-        return False
+    if kind not in KINDS or _look_version(model) >= LOOK_VERSION or missing_fields(model):
+        return False  # (a newer version's look, from another computer: never taken back)
     tmpls = model.get("tmpls", [])
     answers = _own_answers(str(kind))
     if len(tmpls) != len(answers):
@@ -253,6 +258,12 @@ def refresh_look(col: Collection, model: NotetypeDict) -> bool:
     fresh[LOOK_HASH_MARKER] = look_hash(fresh)
     col.models.update_dict(fresh)
     return True
+
+
+def _look_version(model: NotetypeDict) -> int:
+    """The look version an own type was given (1: before the key)."""
+    version = model.get(LOOK_MARKER, 1)
+    return version if isinstance(version, int) else 1
 
 
 _FIELD_REF = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")

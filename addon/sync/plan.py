@@ -29,6 +29,7 @@ import html as _html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from operator import attrgetter
 from typing import (
     TYPE_CHECKING,
@@ -90,6 +91,23 @@ if TYPE_CHECKING:
     from anki.notes import NoteId
 
 ORPHAN_TAG = "polar::deleted"
+# Collection config (travels with AnkiWeb): the ids of the notes a sync on any
+# computer set aside (tagged ORPHAN_TAG) and has not restored or removed since.
+# Another computer whose own record still has the card live then tells a note
+# the user took back (tag removed) from one it must set aside
+# (``_taken_back``); written in the sync's undo step (write.remember_set_aside).
+SET_ASIDE_KEY = "polarSyncSetAside"
+# Collection config (travels with AnkiWeb): for the notes the latest syncs on
+# any computer wrote Polar's text into, what they remembered of each field
+# (``Update.base``), the last WRITTEN_MAX notes. A computer whose own record
+# is older (the other one synced Polar's edit, the user edited the note after
+# AnkiWeb brought it) then sees that Polar's text was in the note before the
+# Anki edit: an edit on top of it, kept, not a conflict (``merge_field``'s
+# ``written``); written in the sync's undo step (write.remember_written).
+WRITTEN_KEY = "polarSyncWritten"
+WRITTEN_MAX = 1000  # ~100 bytes a note
+# One note's entry: the field hashes (Update.base) and the Polar tags written.
+Written = Tuple[List[str], Optional[List[str]]]
 
 
 class Renderer(Protocol):
@@ -413,6 +431,11 @@ class Planner:
         # False: the state's rows may be newer than the notes (an Undo or a
         # restored backup beyond the journal): every text is as if unrecorded.
         self.rows_vouch = True
+        # note id -> the field hashes a sync (on any computer) remembered
+        # (and its Polar tags) when it last wrote the note (WRITTEN_KEY);
+        # asked only about a field changed in Polar and in Anki since this
+        # computer's record, or Polar tags changed since it.
+        self.written: Callable[[int], Optional[Written]] = lambda nid: None
 
     def _rendered(self, card: Card) -> Optional[RenderedCard]:
         """A pending card that meets a note (or is matched by its text) is
@@ -472,7 +495,8 @@ class Planner:
                 edited_old = (old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)) \
                     or (unwritten and edited_since_old_sync(cur, want.text, ()))
                 merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
-                                     self.settings.conflict_policy == "polar_wins", recorded and not edited_old)
+                                     self.settings.conflict_policy == "polar_wins", recorded and not edited_old,
+                                     written=partial(_field_of, self.written, note.id, i, len(wants)))
             if merged.unrecorded:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
@@ -508,7 +532,15 @@ class Planner:
             changed = changed or merged.value is not None
         hashes.append(layout_tag(nt))
         polar_tags = list(rc.tags)
-        tags = merge_tags(note.tags, base.tags if base else None, polar_tags, drop_tags)
+        base_tags = list(base.tags) if base else None
+        if base_tags is not None and sorted(base_tags) != sorted(polar_tags):
+            # Polar's tags changed since this computer's record: when a sync
+            # (the other computer's, AnkiWeb brought it) wrote these very tags
+            # into the note, a tag the user removed or added since is theirs.
+            entry = self.written(note.id)
+            if entry is not None and entry[1] is not None and sorted(entry[1]) == sorted(polar_tags):
+                base_tags = polar_tags
+        tags = merge_tags(note.tags, base_tags, polar_tags, drop_tags)
         orphan_tag = note.tag_or_moved(ORPHAN_TAG)
         restored = orphan_tag is not None
         if orphan_tag is not None:
@@ -519,7 +551,7 @@ class Planner:
         unsuspend = [c.id for c in note.cards if c.queue == -1] if restored else []
         tags_changed = sorted(tags) != sorted(note.tags)
         meta_changed = tags_changed or new_guid != note.guid
-        retagged = tags_changed and base is not None and sorted(base.tags) != sorted(polar_tags)
+        retagged = tags_changed and base_tags is not None and sorted(base_tags) != sorted(polar_tags)
         self.plan.updates.append(Update(
             note=note, rc=rc, doc=doc, fields=values, wants=wants, tags=tags, polar_tags=polar_tags, guid=new_guid,
             base=hashes, move_to=deck_changed_to, unsuspend=unsuspend,
@@ -945,17 +977,30 @@ def resolve_moves(plan: Plan, deck_id_of: Callable[[str], Optional[DeckId]]) -> 
             o.move_cids = [c.id for c in o.note.cards if did is None or c.home != did]
 
 
+def _field_of(written: Callable[[int], Optional[Written]], nid: int, i: int, count: int) -> Optional[str]:
+    """Field ``i``'s hash of a note's ``WRITTEN_KEY`` entry (its fields'
+    hashes and the layout tag), when it has the shape this sync's has."""
+    entry = written(nid)
+    hashes = entry[0] if entry is not None else None
+    if not hashes or len(hashes) != count + 1 or not isinstance(hashes[i], str):
+        return None
+    return hashes[i]
+
+
 def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
-                     recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]] = None) -> Optional[str]:
+                     recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]] = None,
+                     set_aside: Optional[Callable[[], AbstractSet[int]]] = None) -> Optional[str]:
     """The deletion policy, the one place it is decided: what happens to each
     orphan's note. ``polar_notes``: how many Polar notes the collection will
     hold before the removals. Returns why nothing is deleted when the policy
     would remove more than ``delete_max_share`` of them (the orphans then stay
     as they were, their state rows too), else None. ``recorded``: the
     suspension records by note id (``SyncState.suspended_by_sync``), asked
-    only about orphans whose tag is gone (``_taken_back``)."""
+    only about orphans whose tag is gone (``_taken_back``); ``set_aside``:
+    the notes any computer's sync set aside (``SET_ASIDE_KEY``), asked only
+    about such orphans whose card this computer's record has live."""
     policy = settings.deletion_policy
-    taken_back = _taken_back(plan.orphans, recorded)
+    taken_back = _taken_back(plan.orphans, recorded, set_aside)
     # A spare copy (``spare_copy``: another computer made the same note, and
     # this one holds nothing of the user's) goes under every policy: it is
     # no card removed in Polar, and set aside it would only be clutter.
@@ -1018,8 +1063,8 @@ def spare_copy(o: Orphan) -> bool:
     return all(c.reps == 0 and c.queue == 0 for c in o.note.cards)
 
 
-def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]]
-                ) -> Set[int]:
+def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence[int]], Dict[int, List[int]]]],
+                set_aside: Optional[Callable[[], AbstractSet[int]]] = None) -> Set[int]:
     """The orphans (by ``id()``) whose notes the user took back: the card
     was gone at an earlier sync, which tagged the note ``polar::deleted``
     (its suspension record says so: ``recorded``), and the tag has been
@@ -1027,12 +1072,25 @@ def _taken_back(orphans: Sequence[Orphan], recorded: Optional[Callable[[Sequence
     deleted again. (An Undo of the sync that orphaned it leaves no such
     row: journal.py rolls it back. A note orphaned before the records, or
     under ``keep``, has none: the policy applies as it did.)"""
-    maybe = [o for o in orphans if o.card is not None and o.card.orphaned and not o.duplicate
-             and o.retype is None and not o.note.has_tag_or_moved(ORPHAN_TAG)]
-    if not maybe or recorded is None:
-        return set()
-    records = recorded([o.note.id for o in maybe])
-    return {id(o) for o in maybe if o.note.id in records}
+    untagged = [o for o in orphans if o.card is not None and not o.duplicate
+                and o.retype is None and not o.note.has_tag_or_moved(ORPHAN_TAG)]
+    maybe = [o for o in untagged if o.card is not None and o.card.orphaned]
+    taken: Set[int] = set()
+    if maybe and recorded is not None:
+        records = recorded([o.note.id for o in maybe])
+        taken = {id(o) for o in maybe if o.note.id in records}
+    # Set aside by another computer's sync (AnkiWeb brought the note), then
+    # taken back there: this computer's record still has the card live. It
+    # gets a record of its own (nothing suspended by it), so later syncs
+    # here find it taken back as above.
+    fresh = [o for o in untagged if o.card is not None and not o.card.orphaned]
+    if fresh and set_aside is not None:
+        elsewhere = set_aside()
+        for o in fresh:
+            if o.note.id in elsewhere:
+                taken.add(id(o))
+                o.record = []
+    return taken
 
 
 def _drop_retypes(plan: Plan, orphans: Sequence[Orphan]) -> None:

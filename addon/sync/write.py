@@ -15,7 +15,7 @@ from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, partial
-from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
 
 from ..render.card import RenderedCard
 from ..render.context import EMPTY_CONTEXT, KEPT_IMAGE, context_block, stamped
@@ -46,7 +46,18 @@ from .notetypes import (
     wanted_fields,
 )
 from .page_label import remember as remember_page_label
-from .plan import ORPHAN_TAG, Create, Orphan, Plan, Renderer, merge_tags
+from .plan import (
+    ORPHAN_TAG,
+    SET_ASIDE_KEY,
+    WRITTEN_KEY,
+    WRITTEN_MAX,
+    Create,
+    Orphan,
+    Plan,
+    Renderer,
+    Written,
+    merge_tags,
+)
 from .read import CardMeta, Pending
 from .reading_order import order_new_cards
 from .report import Report
@@ -949,6 +960,63 @@ def remove_notes(w: Writing) -> None:
         w.col.remove_notes(w.remove)
 
 
+def set_aside_notes(col: Collection) -> Set[int]:
+    """The notes any computer's sync set aside and has not restored or
+    removed since (``plan.SET_ASIDE_KEY``, carried by AnkiWeb)."""
+    value = col.get_config(SET_ASIDE_KEY, None)
+    if not isinstance(value, list):
+        return set()
+    return {int(n) for n in value if isinstance(n, int) and not isinstance(n, bool)}
+
+
+def remember_set_aside(w: Writing) -> None:
+    """Keep ``SET_ASIDE_KEY`` current: the notes set aside now in, those
+    restored or removed now out. In the undo step (undone with the sync);
+    written only when it changes."""
+    added = {o.note.id for o in w.plan.orphans
+             if o.add_tag and not o.remove and not o.duplicate and o.retype is None}
+    dropped = {u.note.id for u in w.plan.updates if u.note.has_tag_or_moved(ORPHAN_TAG)} | set(w.remove)
+    if not added and not dropped:
+        return
+    before = set_aside_notes(w.col)
+    after = (before | added) - dropped
+    if after != before:
+        w.col.set_config(SET_ASIDE_KEY, sorted(after), undoable=True)
+
+
+def written_notes(col: Collection) -> Dict[int, Written]:
+    """``plan.WRITTEN_KEY``: note id -> what the sync (on any computer) that
+    last wrote Polar's text or tags into it remembered of its fields, and
+    the Polar tags it wrote."""
+    value = col.get_config(WRITTEN_KEY, None)
+    if not isinstance(value, dict):
+        return {}
+    out: Dict[int, Written] = {}
+    for nid, entry in value.items():
+        if not (isinstance(nid, str) and nid.isdigit() and isinstance(entry, dict)):
+            continue
+        hashes, tags = entry.get("f"), entry.get("t")
+        out[int(nid)] = ([h if isinstance(h, str) else "" for h in hashes] if isinstance(hashes, list) else [],
+                         [str(t) for t in tags] if isinstance(tags, list) else None)
+    return out
+
+
+def remember_written(w: Writing) -> None:
+    """Keep ``WRITTEN_KEY`` current: the notes this sync wrote (text or
+    tags), last (the oldest go beyond WRITTEN_MAX). In the undo step."""
+    wrote = [u for u in w.plan.updates if u.writes_note]
+    if not wrote:
+        return
+    raw = w.col.get_config(WRITTEN_KEY, None)
+    entries: Dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
+    for u in wrote:
+        entries.pop(str(u.note.id), None)
+        entries[str(u.note.id)] = {"f": list(u.base), "t": list(u.polar_tags)}
+    if len(entries) > WRITTEN_MAX:
+        entries = dict(list(entries.items())[-WRITTEN_MAX:])
+    w.col.set_config(WRITTEN_KEY, entries, undoable=True)
+
+
 def close_undo_step(w: Writing) -> None:
     if w.marker is not None:
         # This sync's generation, in its undo step: undone and redone with it.
@@ -996,6 +1064,8 @@ WRITE_STEPS: Sequence[Callable[[Writing], None]] = (
     move_cards,
     set_suspension,
     remove_notes,
+    remember_set_aside,
+    remember_written,
     close_undo_step,
 )
 

@@ -59,6 +59,9 @@ class Account:
         NORMAL_SYNC 1 after a normal sync too; FULL_* when a full sync is
         needed, which this does not do)."""
         out = col.sync_collection(self.auth(col), False)
+        # As Anki after every sync (``aqt.main._sync_collection_and_media``):
+        # the note types the sync brought replace the Python-side cache.
+        col.models._clear_cache()
         return int(out.required)
 
     def full(self, col: Any, upload: bool) -> None:

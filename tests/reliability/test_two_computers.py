@@ -11,6 +11,7 @@ and this module).
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -438,3 +439,424 @@ def test_notes_deleted_before_a_full_upload_are_not_told_as_a_replaced_collectio
     assert [(w["code"], w["count"]) for w in report.warnings if w["code"].startswith("made_again")] == [
         ("made_again", 2)]
     assert a.polar().created == 0
+
+
+# -- 6. round 2: one computer with an older add-on; a restored card -----------
+
+def _own_looks(c: Computer) -> Dict[str, Tuple[Any, str]]:
+    from addon.sync.notetypes import LOOK_MARKER, MARKER
+    return {str(m["name"]): (m.get(LOOK_MARKER), str(m["css"])) for m in c.col.models.all() if m.get(MARKER)}
+
+
+def test_an_older_add_on_on_the_other_computer_leaves_the_newer_look_alone(pair, tmp_path, monkeypatch):
+    """A runs a newer version whose own note types have a new look (version
+    5 here); B still runs this one. B's sync used to give the types its
+    older look back ("an earlier version's look, bring it up to date"),
+    AnkiWeb carried that to A, whose sync upgraded them again: the cards'
+    look flipped on every sync, and every sync sent the note types."""
+    from addon.sync import notetypes
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = pair(lib, "de_DE")  # German: own note types
+    assert a.polar().created == 2
+    a.ankiweb()
+    b.ankiweb()
+    assert b.polar().changed is False
+    scm = a.col.db.scalar("select scm from col")
+    doc.card("c3", basic("question c3", "answer c3")).write()
+    with monkeypatch.context() as newer:
+        newer.setattr(notetypes, "LOOK_VERSION", notetypes.LOOK_VERSION + 1)
+        newer.setattr(notetypes, "_CSS", notetypes._CSS + "\n.polar-newer { color: teal; }\n")
+        assert a.polar().created == 1
+        looks = _own_looks(a)
+        assert looks and all(v == notetypes.LOOK_VERSION and "polar-newer" in css for v, css in looks.values())
+    a.ankiweb()
+    b.ankiweb()
+    assert _own_looks(b) == looks
+    doc.card("c4", basic("question c4", "answer c4")).write()
+
+    assert b.polar().created == 1  # the older version, with something to write
+
+    assert _own_looks(b) == looks, "the older version gave the note types its look back"
+    assert b.pending_changes().get("notetypes") is None
+    b.ankiweb()
+    a.ankiweb()  # (ankiweb() fails on a full sync)
+    assert a.col.db.scalar("select scm from col") == scm == b.col.db.scalar("select scm from col")
+
+
+def _take_back(c: Computer, polar_card: str) -> None:
+    """What README says keeps a deleted card's note as the user's: the tag
+    removed (in the Browser), its cards unsuspended."""
+    [card] = c.cards_of(polar_card)
+    note = card.note()
+    note.remove_tag("polar::deleted")
+    c.col.update_note(note)
+    c.col.sched.unsuspend_cards([card.id])
+
+
+@pytest.mark.parametrize("b_saw_it", [True, False], ids=["B-synced-between", "B-not-between"])
+def test_a_note_taken_back_on_one_computer_is_not_set_aside_again_by_the_other(pair, tmp_path, b_saw_it):
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.delete_card("c1").write()
+    assert a.polar().orphaned == 1
+    a.ankiweb()
+    b.ankiweb()
+    if b_saw_it:
+        b.polar()  # finds it set aside already
+        b.ankiweb()
+        a.ankiweb()
+    _take_back(a, "c1")
+    assert a.polar().changed is False
+    a.ankiweb()
+    b.ankiweb()
+
+    report = b.polar()
+    b.ankiweb()
+    a.ankiweb()
+
+    for c in (a, b):
+        [card] = c.cards_of("c1")
+        assert card.queue != -1 and not card.note().has_tag("polar::deleted"), (c.name, report)
+    assert a.polar().changed is False and b.polar().changed is False
+
+
+def test_a_card_back_in_polar_then_deleted_again_is_set_aside_by_the_other_computer(pair, tmp_path):
+    """The shared list of notes set aside forgets a note when a sync
+    restores it: deleted again later, the other computer (which never saw
+    the first deletion) sets it aside, and does not take it for one the
+    user took back. An Undo of the sync that set it aside forgets it too."""
+    from addon.sync.plan import SET_ASIDE_KEY
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.delete_card("c1").write()
+    assert a.polar().orphaned == 1
+    assert len(a.col.get_config(SET_ASIDE_KEY)) == 1
+    doc.card("c1", basic("question c1", "answer c1")).write()
+    assert a.polar().restored == 1
+    assert a.col.get_config(SET_ASIDE_KEY) == []
+    a.ankiweb()
+    b.ankiweb()
+    doc.delete_card("c2").write()
+    assert b.polar().orphaned == 1
+    b.col.undo()  # Edit ▸ Undo of that sync
+    assert b.col.get_config(SET_ASIDE_KEY) == []
+    doc.delete_card("c1").write()
+    report = b.polar()
+    assert report.orphaned == 2
+    for cid in ("c1", "c2"):
+        [card] = b.cards_of(cid)
+        assert card.queue == -1 and card.note().has_tag("polar::deleted"), cid
+
+
+# -- 7. media through AnkiWeb's media sync --------------------------------------
+
+def _media_sync(c: Computer) -> None:
+    """Anki's media sync (runs after the collection's, in the background)."""
+    c.col.sync_media(c.account.auth(c.col))
+    deadline = time.time() + 30
+    while c.col.media_sync_status().active:
+        assert time.time() < deadline, "media sync did not finish"
+        time.sleep(0.05)
+
+
+def _media_files(c: Computer) -> List[str]:
+    return sorted(n for n in os.listdir(c.col.media.dir()) if not n.startswith("."))
+
+
+@pytest.mark.parametrize("order", ["media-first", "polar-first", "both-before-ankiweb"])
+def test_the_images_reach_the_other_computer_under_the_same_names(pair, tmp_path, order):
+    """An area highlight's image and an inline image (sample library): A
+    writes them; AnkiWeb's media sync carries them; B's sync (before or
+    after the media arrived, or before AnkiWeb met A at all) writes no file
+    under another name, and Check Media on either computer calls none of
+    them unused or missing."""
+    a, b = pair(_sample(tmp_path))
+    a.polar()
+    if order == "both-before-ankiweb":
+        b.polar()
+    a.ankiweb()
+    _media_sync(a)
+    files = _media_files(a)
+    assert len(files) >= 2, files
+    b.ankiweb()
+    if order == "media-first":
+        _media_sync(b)
+        b.polar()
+    else:
+        b.polar()
+        _media_sync(b)
+    b.ankiweb()
+    _media_sync(b)
+    a.ankiweb()
+    _media_sync(a)
+    for c in (a, b):
+        assert _media_files(c) == files, c.name
+        check = c.col.media.check()
+        assert (list(check.unused), list(check.missing)) == ([], []), c.name
+        fields = " ".join(c.col.db.list("select flds from notes"))
+        assert all(name in fields for name in files), c.name
+
+
+@pytest.mark.parametrize("settles", ["A", "B"])
+def test_the_tidy_up_readme_suggests_delete_then_rename_is_followed_on_both(pair, tmp_path, settles):
+    """README's tidy-up after both computers made copies: delete the deck the
+    report names, then rename the kept "+" deck (on the computer that shows
+    it so) to the plain name. New cards of the document, made on either
+    computer, go to the renamed deck: no deck of the old name made again."""
+    lib = tmp_path / "polar"
+    doc = Doc(lib, "1TwoComputersDoc0001", "doc", tags=["deck:reading"])
+    doc.card("c1", basic("question c1", "answer c1")).write()
+    a, b = pair(lib)
+    a.polar()
+    b.polar()
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    first, other = (a, b) if settles == "A" else (b, a)
+    report = first.polar()
+    [named] = [w["decks"] for w in report.warnings if w.get("code") == "emptied_decks"]
+    first.col.decks.remove([first.col.decks.id_for_name(named[0])])
+    first.ankiweb()
+    other.ankiweb()
+    first.ankiweb()
+    plus = next(c for c in (a, b) if "reading+" in _decks(c))
+    did = plus.col.decks.id_for_name("reading+")
+    deck = plus.col.decks.get(did)
+    deck["name"] = "reading"
+    plus.col.decks.save(deck)
+    plus.ankiweb()
+    for c in (a, b):
+        c.ankiweb()
+    for n, maker in enumerate((a, b)):
+        cid = f"n{n}"
+        doc.card(cid, basic(f"question {cid}", f"answer {cid}")).write()
+        assert maker.polar().created == 1, maker.name
+        maker.ankiweb()
+        for c in (a, b):
+            c.ankiweb()
+        assert other.polar().created == 0 and first.polar().created == 0
+    for c in (a, b):
+        assert _decks(c) == {"Default": 1, "reading": 3}, (c.name, _decks(c))  # Default: the user's note
+        assert integrity_problems(c.col) == []
+
+
+def _sync_leaving(c: Computer, leave_alone: Any) -> Any:
+    """A sync from Polar while the notes ``leave_alone`` are open in an
+    editor (the GUI passes them so: ``prepared.apply(leave_alone=...)``)."""
+    from addon.settings import Settings
+    from addon.sync.engine import collection_identity, prepare
+    settings, _ = Settings.from_dict({})
+    prepared = prepare(settings, c.state, source_path=c.library, collection_id=collection_identity(c.col))
+    return prepared.apply(c.col, leave_alone=set(leave_alone))
+
+
+@pytest.mark.parametrize("open_note", ["copy", "keeper"])
+def test_settling_duplicates_while_one_is_open_in_an_editor(pair, tmp_path, open_note):
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = pair(lib)
+    a.polar()
+    b.polar()
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    notes = a.col.db.list("select id from notes where guid = ? order by id", guid_for("c1"))
+    assert len(notes) == 2
+    keeper, copy = notes  # neither studied: the older is kept
+    held = copy if open_note == "copy" else keeper
+
+    report = _sync_leaving(a, {held})
+
+    assert report.errors == [] and report.created == 0
+    assert a.col.db.scalar("select count() from notes where id = ?", held) == 1, "a note open in the editor went"
+    again = a.polar()  # the editor closed
+    assert again.errors == [] and again.created == 0
+    a.ankiweb()
+    b.ankiweb()
+    assert b.polar().created == 0
+    for c in (a, b):
+        assert [g for g, _ in c.polar_notes()] == sorted([guid_for("c1"), guid_for("c2")]), c.name
+        assert c.col.db.list("select id from notes where guid = ?", guid_for("c1")) == [keeper], c.name
+        assert integrity_problems(c.col) == []
+    assert len({card.did for c in (a,) for cid in ("c1", "c2") for card in c.cards_of(cid)}) == 1
+
+
+# -- 8. Polar's cloud behind on the other computer ------------------------------
+
+@pytest.mark.parametrize("b_state", ["synced-before", "first-sync"])
+def test_a_card_deleted_in_polar_whose_deletion_has_not_reached_the_other_computer(pair, tmp_path, b_state):
+    """Polar's cloud updates a computer's data folder only while Polar runs
+    there: B's folder can be older than A's. A card deleted in Polar and
+    synced on A is set aside; AnkiWeb brings that to B, whose folder still
+    has the card (B synced from Polar before, or B's add-on is new)."""
+    import shutil
+    lib, doc = _library(tmp_path, "c1", "c2")
+    if b_state == "synced-before":
+        a, b = _in_step(lib, pair)
+    else:
+        a, b = pair(lib)
+        a.polar()
+    stale = tmp_path / "polar-b"
+    shutil.copytree(lib, stale)
+    b.library = stale
+    doc.delete_card("c1").write()
+    assert a.polar().orphaned == 1
+    a.ankiweb()
+    b.ankiweb()
+    report = b.polar()  # B's Polar folder still has c1
+    # Synced before, B reads nothing (its copy of the document is unchanged).
+    # New to the add-on, B reads it, finds c1 there and its note set aside:
+    # it gives it back (the one-computer rule for a card back in Polar), and
+    # A then takes it for one the user took back. Left (twopc.md, round 2).
+    assert report.restored == (0 if b_state == "synced-before" else 1)
+    b.ankiweb()
+    a.ankiweb()
+    assert a.polar().orphaned == 0
+    a.ankiweb()
+    b.ankiweb()
+    shutil.rmtree(stale)
+    shutil.copytree(lib, stale)  # Polar ran on B: its folder caught up
+    assert b.polar().orphaned == 1  # B sets it aside now (if A had restored it, as before)
+    b.ankiweb()
+    a.ankiweb()
+    for c in (a, b):
+        [card] = c.cards_of("c1")
+        assert card.queue == -1 and card.note().has_tag("polar::deleted"), c.name
+
+
+def test_a_look_upgrade_made_on_both_computers_before_ankiweb(pair, tmp_path, monkeypatch):
+    """Both computers updated the add-on and synced from Polar before
+    AnkiWeb: each gave the own types the new look (two modifications of
+    one note type). AnkiWeb keeps one, asks for no full sync, and the next
+    syncs write nothing more to the note types."""
+    from addon.sync import notetypes
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = pair(lib, "de_DE")
+    a.polar()
+    a.ankiweb()
+    b.ankiweb()
+    assert b.polar().changed is False
+    scm = a.col.db.scalar("select scm from col")
+    monkeypatch.setattr(notetypes, "LOOK_VERSION", notetypes.LOOK_VERSION + 1)
+    monkeypatch.setattr(notetypes, "_CSS", notetypes._CSS + "\n.polar-newer { color: teal; }\n")
+    doc.card("c3", basic("question c3", "answer c3")).write()
+    a.polar()
+    b.polar()
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    assert _own_looks(a) == _own_looks(b)
+    assert all(v == notetypes.LOOK_VERSION for v, _ in _own_looks(a).values())
+    doc.card("c4", basic("question c4", "answer c4")).write()
+    for c in (a, b):
+        c.polar()
+        assert c.pending_changes().get("notetypes") is None, c.name
+    assert a.col.db.scalar("select scm from col") == scm == b.col.db.scalar("select scm from col")
+
+
+# -- 9. a record made stale by AnkiWeb: an Anki edit on top of the other computer's write
+
+@pytest.mark.parametrize("edited_on", ["A", "B"])
+def test_an_anki_edit_made_after_the_other_computer_synced_polar_s_edit_is_kept(pair, tmp_path, edited_on):
+    """Polar's edit (in place, as Polar 3) synced on B; AnkiWeb brings it
+    to A; the user fixes the text in Anki (on A or on B) after that. A's
+    record still has the text from before Polar's edit, so its sync saw
+    "changed in Polar and in Anki" and, with the default polar_wins, put
+    Polar's text back over the fix (B kept it: the computers disagreed)."""
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.card("c1", basic("question c1, v2", "answer c1")).write()
+    assert b.polar().updated == 1
+    b.ankiweb()
+    a.ankiweb()
+    editor = a if edited_on == "A" else b
+    note = editor.cards_of("c1")[0].note()
+    assert "v2" in note["Front"]
+    note["Front"] = "my question"
+    editor.col.update_note(note)
+    editor.ankiweb()
+    for c in (a, b):
+        c.ankiweb()
+
+    report = a.polar()
+
+    assert report.conflicts == [] and report.updated == 0, report.conflicts
+    b.polar()
+    a.ankiweb()
+    b.ankiweb()
+    for c in (a, b):
+        assert c.cards_of("c1")[0].note()["Front"] == "my question", c.name
+        assert not c.polar().conflicts
+
+
+def test_an_anki_edit_made_before_polar_s_edit_reached_the_note_is_still_a_conflict(pair, tmp_path):
+    """The true conflict stays one: the user fixed the text in Anki on A
+    while Polar's edit was made and synced on A itself."""
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    note = a.cards_of("c1")[0].note()
+    note["Front"] = "my question"
+    a.col.update_note(note)
+    doc.card("c1", basic("question c1, v2", "answer c1")).write()
+    report = a.polar()
+    assert [c["code"] for c in report.conflicts] == ["conflict_polar"]
+
+
+# -- 10. a document moved to another deck in Polar, synced on both before AnkiWeb
+
+@pytest.mark.parametrize("maker", ["A", "B"])
+def test_a_deck_change_synced_on_both_computers_before_ankiweb_keeps_one_deck(pair, tmp_path, maker):
+    """A document re-tagged in Polar (deck:compsci/os -> deck:systems): both
+    computers sync it before AnkiWeb meets them, each makes its own
+    "systems" deck and moves the cards there. AnkiWeb keeps each card's
+    later move (B's), and shows A's deck as "systems" and B's as "systems+"
+    on A. The document's next card, made on either computer, must go where
+    its other cards are."""
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.untag("deck:compsci/os").tag("deck:systems").write()
+    assert a.polar().moved == 2
+    time.sleep(1.05)  # a card's mtime is in seconds: B's move is the later one
+    assert b.polar().moved == 2
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    doc.card("c3", basic("question c3", "answer c3")).write()
+    first = a if maker == "A" else b
+    assert first.polar().created == 1
+    first.ankiweb()
+    for c in (a, b):
+        c.ankiweb()
+    for c in (a, b):
+        c.polar()
+        c.ankiweb()
+    for c in (a, b):
+        c.ankiweb()
+    for c in (a, b):
+        decks = _decks_of(c, ["c1", "c2", "c3"])
+        assert len({d for ds in decks.values() for d in ds}) == 1, (c.name, decks, _decks(c))
+        assert integrity_problems(c.col) == []
+
+
+def test_a_tag_removed_in_anki_after_the_other_computer_synced_polar_s_tag_stays_removed(pair, tmp_path):
+    """A document tagged in Polar ("exam"), synced on A; AnkiWeb brings the
+    tag to B; the user removes it from one note on B. B's record predates
+    the tag, so its sync took "exam" for Polar's addition and put it back."""
+    lib, doc = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    doc.tag("exam").write()
+    assert a.polar().updated == 2
+    a.ankiweb()
+    b.ankiweb()
+    note = b.cards_of("c1")[0].note()
+    assert note.has_tag("exam")
+    note.remove_tag("exam")
+    b.col.update_note(note)
+
+    report = b.polar()
+
+    assert not b.cards_of("c1")[0].note().has_tag("exam"), report
+    assert b.cards_of("c2")[0].note().has_tag("exam")
+    b.ankiweb()
+    a.ankiweb()
+    assert a.polar().changed is False
+    assert not a.cards_of("c1")[0].note().has_tag("exam")
