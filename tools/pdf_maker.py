@@ -158,19 +158,24 @@ def write_raw_pdf(path: Path, pages: Sequence[dict], labels: str = "", password:
     (an /Encrypt dictionary no password opens: Qt PDF says
     IncorrectPassword, as for a real protected file) and ``broken`` pages
     (1-based: in the page tree but not a page, so Qt PDF can neither size
-    nor draw them; the others draw).
+    nor draw them; the others draw). ``{"crop": (x0, y0, x1, y1)}`` gives a
+    page a /CropBox (PDF points, origin bottom left), as printers' PDFs with
+    bleed and crop marks have: viewers (pdf.js in Polar, Qt PDF) show only
+    that part.
 
     Each page shows "Page N" in type and a solid blue box, ``{"box": (x, y,
     w, h)}`` in points from the top left of the page as it is *stored*
-    (before its /Rotate), default (72, 100, 200, 50): a test finds the box's
-    pixels where a highlight over it must be drawn."""
+    (before its /Rotate), default (72, 100, 200, 50), or several,
+    ``{"boxes": [...]}``: a test finds the box's pixels where a highlight
+    over it must be drawn."""
     objects: list = [b"", b""]  # 1: catalog, 2: page tree (written last)
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     kids = []
     for number, page in enumerate(pages, 1):
         w, h = page.get("w", LETTER_POINTS[0]), page.get("h", LETTER_POINTS[1])
-        x, y, bw, bh = page.get("box", (72, 100, 200, 50))
-        content = (f"0 0 1 rg {x} {h - y - bh} {bw} {bh} re f 0 g BT /F1 36 Tf 72 {h - 60} Td "
+        boxes = page.get("boxes") or [page.get("box", (72, 100, 200, 50))]
+        fills = " ".join(f"{x} {h - y - bh} {bw} {bh} re f" for x, y, bw, bh in boxes)
+        content = (f"0 0 1 rg {fills} 0 g BT /F1 36 Tf 72 {h - 60} Td "
                    f"(Page {number}) Tj ET").encode()
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
         contents = len(objects)
@@ -178,6 +183,8 @@ def write_raw_pdf(path: Path, pages: Sequence[dict], labels: str = "", password:
             objects.append(b"<< /Type /Pagez /Parent 2 0 R >>")
         else:
             rotate = f" /Rotate {page['rotate']}" if page.get("rotate") else ""
+            if page.get("crop"):
+                rotate += " /CropBox [{}]".format(" ".join(str(v) for v in page["crop"]))
             objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w} {h}]{rotate} /Resources "
                            f"<< /Font << /F1 3 0 R >> >> /Contents {contents} 0 R >>".encode())
         kids.append(len(objects))

@@ -493,11 +493,12 @@ class DocumentWindow(QWidget):
     def marks(self) -> List[Fractions]:
         """The highlight's rects on the current page, as fractions of it
         (none until the page's size is known: it is read when its page is
-        requested)."""
+        requested). A highlight selected on to the next page has rects on
+        that page too (``Spot.fractions``)."""
         points = self._sizes.get(self.current_page)
-        if self.current_page != self.spot.page or not self.spot.rects or points is None:
+        if not self.spot.page or not self.spot.rects or points is None:
             return []
-        return self.spot.fractions(points)
+        return self.spot.fractions(points, self.current_page, self._sizes.get)
 
     # -- drawing ---------------------------------------------------------
 
