@@ -641,16 +641,29 @@ class DocumentWindow(QWidget):
         self._advance()  # the latest wish, if it is not this page (the ones in between are never drawn)
 
     def _show_highlight(self) -> None:
+        """Scroll the highlight's lines on this page into view, all of them
+        with some of the page around when they fit (zoomed in, a highlight
+        on the right half of the page is off to the side), else from their
+        start (top left: where reading begins)."""
         rects = self.view.mark_rects()
-        if rects:
-            first = rects[0]
-            viewport = self.scroller.viewport()
-            height = viewport.height() if viewport is not None else self.scroller.height()
-            self.scroller.ensureVisible(int(first.center().x()), int(first.center().y()), 50, max(height // 3, 50))
-        else:
+        viewport = self.scroller.viewport()
+        if not rects or viewport is None:
             bar = self.scroller.verticalScrollBar()
             if bar is not None:
                 bar.setValue(0)
+            return
+        box = rects[0]
+        for rect in rects[1:]:
+            box = box.united(rect)
+
+        def span(start: float, length: float, extent: int, pad: float) -> Tuple[int, int]:
+            pad = min(pad, max((extent - length) / 2, 8.0))
+            fit = min(length + 2 * pad, float(extent))
+            return int(start - pad + fit / 2), max(int(fit / 2) - 1, 1)
+
+        x, xmargin = span(box.left(), box.width(), viewport.width(), 24.0)
+        y, ymargin = span(box.top(), box.height(), viewport.height(), max(viewport.height() / 3, 24.0))
+        self.scroller.ensureVisible(x, y, xmargin, ymargin)
 
     def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -18,6 +18,7 @@ from typing import Any, Dict, Tuple
 import pytest
 
 from tests.gui.test_source_files import _blue_under, _open
+from tests.gui.test_source_link import _js, _show_answer
 from tests.polar_factory import Doc, basic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
@@ -120,4 +121,56 @@ def test_a_highlight_running_on_to_the_next_page_is_drawn_on_both(study_library:
     window.go_to(4)
     anki.anki.wait_rendered(window)
     assert window.view.mark_rects() == []
+    window.close()
+
+
+def _click(anki: Any, front: str) -> Any:
+    """The card ``front``'s answer, its control clicked, the window left as it was."""
+    links = anki.controller.source_links
+    _show_answer(anki, front)
+    before = links.window.spot if links.window is not None else None
+    _js(anki, "document.querySelector('.polar-open').click(); true")
+    anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible()
+                         and links.window.spot != before, what="the click")
+    anki.anki.wait_rendered(links.window)
+    return links.window
+
+
+def _in_view(window: Any, rect: Any) -> bool:
+    """Whether ``rect`` (view coordinates) is all inside the window's scrolled viewport."""
+    viewport = window.scroller.viewport()
+    top_left = window.view.mapTo(viewport, rect.topLeft().toPoint())
+    bottom_right = window.view.mapTo(viewport, rect.bottomRight().toPoint())
+    return viewport.rect().contains(top_left) and viewport.rect().contains(bottom_right)
+
+
+def test_the_next_card_s_click_shows_its_highlight_in_the_zoom_the_person_chose(study_library: Any) -> None:
+    """One window, card after card: it jumps to each card's page and keeps
+    the person's zoom (checked and fine), but the highlight was scrolled to
+    by its middle point only, so when zoomed in a highlight on the right
+    of the page was cut off at the window's edge (card B), and one at the
+    left lost its left edge (card A, "age 1" of "Page 1" shown)."""
+    from aqt.qt import QRectF, QSizeF, Qt
+    from PyQt6.QtTest import QTest
+
+    anki = study_library
+    window = _on_box(anki, "Study card A?", 1)
+    window.resize(420, 500)
+    anki.anki.wait_rendered(window)
+    for _ in range(2):
+        QTest.keyClick(window.focusWidget() or window, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    anki.anki.wait_rendered(window)
+    zoomed = window.view.width()
+    for front, page in (("Study card B?", 1), ("Study card landscape?", 6), ("Study card A?", 1),
+                        ("Study card across pages?", 2)):
+        assert _click(anki, front) is window  # re-used
+        assert window.current_page == page and window.windowTitle() == f"Pages Of All Shapes — p. {page}"
+        (rect,) = window.view.mark_rects()
+        assert _blue_under(window, rect) == 1.0
+        if rect.width() < window.scroller.viewport().width() - 16:
+            assert _in_view(window, rect.adjusted(-4, -4, 4, 4)), front
+        else:  # wider than the window: from its start
+            assert _in_view(window, QRectF(rect.topLeft(), QSizeF(40, rect.height())).adjusted(-4, -4, 4, 4)), front
+        if page != 6:
+            assert window.view.width() == zoomed  # the person's zoom kept
     window.close()
