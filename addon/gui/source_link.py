@@ -67,21 +67,35 @@ _SOURCE_DIV = re.compile(r'<div class="polar-source"[^>]*>')
 def control_label(origin: Origin, page_shown: bool = False) -> str:
     """The control's words; ``page_shown``: the line it ends names the
     card's page already, so the control does not name it again."""
-    from ..polar.originals import PDF, WEB
+    from ..polar.originals import EPUB, PDF, WEB
 
     if origin.original.kind == WEB:
         return tr("open web page")
     if origin.original.kind == PDF and origin.spot.page > 0:
         return tr("open") if page_shown else tr("open at p. {page}", page=origin.spot.page)
+    if origin.original.kind == EPUB:
+        return tr("open book")
     return tr("open document")
 
 
 def control_tip(origin: Origin) -> str:
-    from ..polar.originals import PDF
+    """What the control does, where: a PDF in the add-on's window at its
+    page; an EPUB in the system's e-book reader, which nothing can send to
+    Polar's place in it (a section and rects on its page); a web capture
+    in the browser; any other file in the program the system has for it."""
+    from ..polar.originals import EPUB, PDF, WEB
 
-    if origin.original.kind == PDF and origin.spot.page > 0:
+    kind = origin.original.kind
+    if kind == PDF and origin.spot.page > 0:
         return tr("Open the document at p. {page} here ({key})", page=origin.spot.page, key=SHORTCUT)
-    return tr("Open the document here ({key})", key=SHORTCUT)
+    if kind == PDF:
+        return tr("Open the document here ({key})", key=SHORTCUT)
+    if kind == EPUB:
+        return tr("Open the book in this computer's e-book reader ({key}): it opens at its start or where you "
+                  "last read, not at this highlight", key=SHORTCUT)
+    if kind == WEB:
+        return tr("Open the page in the web browser ({key})", key=SHORTCUT)
+    return tr("Open the document in the system viewer ({key})", key=SHORTCUT)
 
 
 def control_html(card_id: int, origin: Origin, page_shown: bool = False) -> str:

@@ -27,6 +27,7 @@ import pdf_maker  # noqa: E402
 pytestmark = pytest.mark.anki
 
 STUDY_FP = "1StudyPagesOfAllShapes"
+BOOK_FP = "1StudyAnEpubBookDoc001"
 DECK = ["deck:Viewer study"]
 PX = 96 / 72
 
@@ -78,6 +79,15 @@ def _write_library(library: Path) -> None:
         {"boxes": [A_BOX, B_BOX]}, {"box": END_BOX}, {"box": TOP_BOX},
         {"w": 700, "h": 900, "crop": CROP, "box": CROP_BOX},
         {"w": 595, "h": 842, "box": A4_BOX}, {"w": 842, "h": 595, "box": LANDSCAPE_BOX}])
+    # An EPUB: Polar's place in it is a section and rects in that section's
+    # page, nothing a system e-book reader can be sent to.
+    book = Doc(library, BOOK_FP, title="An Ebook To Study", pages=12, tags=DECK)
+    book.meta["docInfo"]["filename"] = f"{BOOK_FP}.epub"
+    book.text_highlight("1StudyBookHl", "A sentence in chapter 3.", page=3, top=400.0)
+    book.card("1StudyBookC", basic("<p>Study card in an EPUB?</p>", "<p>E.</p>"), ref="text-highlight:1StudyBookHl",
+              page=3)
+    book.write()
+    (library / "stash" / f"{BOOK_FP}.epub").write_bytes(b"PK\x03\x04 an epub is a zip")
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +184,16 @@ def test_the_next_card_s_click_shows_its_highlight_in_the_zoom_the_person_chose(
         if page != 6:
             assert window.view.width() == zoomed  # the person's zoom kept
     window.close()
+
+
+def test_an_epub_s_control_says_it_opens_the_book_in_its_reader_not_at_the_highlight(study_library: Any) -> None:
+    """An EPUB's control read "open document", its tip "Open the document
+    here (Shift+O)": a person expected the highlight's place, in Anki; the
+    book opens in the system's e-book reader, at its start (or where they
+    last read), as nothing can send a reader to Polar's place in an EPUB."""
+    anki = study_library
+    _show_answer(anki, "Study card in an EPUB?")
+    assert _js(anki, "document.querySelector('.polar-open').textContent") == "open book"
+    tip = _js(anki, "document.querySelector('.polar-open').title")
+    assert tip == ("Open the book in this computer's e-book reader (Shift+O): "
+                   "it opens at its start or where you last read, not at this highlight")
