@@ -54,6 +54,7 @@ from aqt.qt import (
     QImage,
     QKeySequence,
     QLabel,
+    QLineEdit,
     QMetaObject,
     QObject,
     QPainter,
@@ -243,6 +244,21 @@ class DocumentWindow(QWidget):
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
+        # A PDF locked by a password: typed here, kept for this window's life
+        # (never stored), so the next card of the same file opens at once.
+        self.password_row = QWidget(self)
+        self.password = QLineEdit(self.password_row)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(tr("Password"))
+        self.unlock_button = QPushButton(tr("Unlock"), self.password_row)
+        row = QHBoxLayout(self.password_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.password.setMaximumWidth(320)  # (a word's field, not the window's width)
+        row.addWidget(self.password, 1)
+        row.addWidget(self.unlock_button)
+        row.addStretch(0)
+        self.password_row.hide()
+        self._passwords: Dict[Path, str] = {}
         self.view = PageView(self)
         self.scroller = QScrollArea(self)
         self.scroller.setWidget(self.view)
@@ -266,12 +282,15 @@ class DocumentWindow(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(FoldingRow([pages, self.system_button], self, last_right=True))
         layout.addWidget(self.message)
+        layout.addWidget(self.password_row)
         layout.addWidget(self.scroller, 1)
 
         qconnect(self.prev_button.clicked, lambda: self.go_to(self.current_page - 1))
         qconnect(self.next_button.clicked, lambda: self.go_to(self.current_page + 1))
         qconnect(self.page_box.valueChanged, self.go_to)
         qconnect(self.system_button.clicked, self.open_in_system_viewer)
+        qconnect(self.unlock_button.clicked, self.unlock)
+        qconnect(self.password.returnPressed, self.unlock)
         for keys, step in (("Left", -1), ("Right", 1), ("Ctrl+PgUp", -1), ("Ctrl+PgDown", 1)):
             shortcut = QShortcut(QKeySequence(keys), self)
             qconnect(shortcut.activated, lambda step=step: self.go_to(self.current_page + step))
@@ -352,6 +371,7 @@ class DocumentWindow(QWidget):
             self._pending_open = (path, title, spot, stamp)
             self.setWindowTitle(title)
             self.message.hide()
+            self.password_row.hide()
             self._enable(False)
             self.view.show_placeholder(self._page_size(self._last_points))
             return True
@@ -368,19 +388,28 @@ class DocumentWindow(QWidget):
         self._dispose_retired()
         assert pdf_support.QPdfDocument is not None
         document = pdf_support.QPdfDocument(self._renderer)
+        tried = self._passwords.get(path)
+        if tried is not None:
+            document.setPassword(tried)
         error = document.load(str(path))
         count = int(document.pageCount()) if error == type(error).None_ else 0
         ok = count > 0
         self.message.setVisible(not ok)
         self._enable(ok)
+        locked = not ok and error == type(error).IncorrectPassword
+        self.password_row.setVisible(locked)
         if not ok:
             sip.delete(document)
             self.current_page = self.rendered_page = 0
             callback = self._if_unreadable
             self._if_unreadable = None
-            if error == type(error).IncorrectPassword:
+            if locked:
                 # Not damaged: a copy taken out of an export would be the same again.
-                self.message.setText(tr("This PDF is protected by a password; open it in the system viewer."))
+                self.message.setText(tr("That password does not open this PDF.") if tried is not None else
+                                     tr("This PDF is protected by a password; open it in the system viewer."))
+                self._passwords.pop(path, None)
+                self.password.selectAll()
+                self.password.setFocus(Qt.FocusReason.OtherFocusReason)
                 callback = None
             else:
                 self.message.setText(tr("This file cannot be shown here; open it in the system viewer."))
@@ -399,6 +428,16 @@ class DocumentWindow(QWidget):
         self._say_missing_page()
         self.go_to(min(max(spot.page, 1), count))
         return True
+
+    def unlock(self) -> None:
+        """Open the locked PDF with the password typed (once no page of
+        another document is in flight: loading takes Qt PDF's lock)."""
+        if self.path is None or self.document is not None or self._flight is not None or not self.password.text():
+            return
+        self._passwords[self.path] = self.password.text()
+        self.password.clear()
+        if self._load(self.path, self.title, self.spot, _stamp(self.path)):
+            self.scroller.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _say_missing_page(self) -> None:
         """The card's page beyond the file's last (the PDF replaced by a
@@ -687,8 +726,10 @@ class DocumentWindow(QWidget):
         self.raise_()
         self.activateWindow()
         # The keys to the page: ↑/↓ and Space scroll it (on ◀, the first
-        # button, they did nothing and Space went back a page).
-        self.scroller.setFocus(Qt.FocusReason.OtherFocusReason)
+        # button, they did nothing and Space went back a page); to the
+        # password's field when the PDF is locked.
+        target = self.password if not self.password_row.isHidden() else self.scroller
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def closeEvent(self, event: Optional[QCloseEvent]) -> None:  # noqa: N802 - Qt's name
         super().closeEvent(event)

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.anki
 
 STUDY_FP = "1StudyPagesOfAllShapes"
 BOOK_FP = "1StudyAnEpubBookDoc001"
+LOCKED_FP = "1StudyALockedPaperDoc1"
 DECK = ["deck:Viewer study"]
 PX = 96 / 72
 
@@ -88,6 +89,14 @@ def _write_library(library: Path) -> None:
               page=3)
     book.write()
     (library / "stash" / f"{BOOK_FP}.epub").write_bytes(b"PK\x03\x04 an epub is a zip")
+    # A paper really encrypted (RC4, the standard handler), "open sesame" its password.
+    locked = Doc(library, LOCKED_FP, title="A Locked Paper", pages=2, tags=DECK)
+    locked.text_highlight("1StudyLockHl", "The boxed words.", page=2)
+    locked.page(2)["textHighlights"]["1StudyLockHl"]["rects"] = {"0": _px(*A_BOX)}
+    locked.card("1StudyLockC", basic("<p>Study card in a locked paper?</p>", "<p>P.</p>"),
+                ref="text-highlight:1StudyLockHl", page=2)
+    locked.write()
+    pdf_maker.write_raw_pdf(library / "stash" / f"{LOCKED_FP}.pdf", [{}, {}], password="open sesame")
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +206,38 @@ def test_an_epub_s_control_says_it_opens_the_book_in_its_reader_not_at_the_highl
     tip = _js(anki, "document.querySelector('.polar-open').title")
     assert tip == ("Open the book in this computer's e-book reader (Shift+O): "
                    "it opens at its start or where you last read, not at this highlight")
+
+
+def test_a_locked_pdf_opens_with_its_password_typed_in_the_window(study_library: Any) -> None:
+    """A password-protected PDF: the window said so and offered the system
+    viewer only (Qt PDF can open it: QPdfDocument.setPassword, in the Qt of
+    Anki 23.10 and 26.9). Now a password field under the message, focused:
+    a wrong password says so, the right one opens the card's page with its
+    highlight, and the next click on the file needs none (kept while the
+    window lives, never stored)."""
+    from aqt.qt import QApplication, Qt
+    from PyQt6.QtTest import QTest
+
+    anki = study_library
+    window = _open(anki, "Study card in a locked paper?")
+    anki.anki.wait_until(lambda: not window.rendering, what="the window")
+    assert window.message.text() == "This PDF is protected by a password; open it in the system viewer."
+    assert window.password_row.isVisible() and window.page_count == 0
+    anki.anki.wait_until(lambda: QApplication.focusWidget() is window.password, what="the field focused")
+    QTest.keyClicks(window.password, "open says me")
+    QTest.keyClick(window.password, Qt.Key.Key_Return)
+    assert window.message.text() == "That password does not open this PDF."
+    assert window.password_row.isVisible() and window.password.text() == "" and window.page_count == 0
+    QTest.keyClicks(window.password, "open sesame")
+    window.unlock_button.click()
+    anki.anki.wait_rendered(window)
+    assert window.page_count == 2 and window.current_page == 2
+    assert not window.password_row.isVisible() and not window.message.isVisible()
+    (rect,) = window.view.mark_rects()
+    assert _blue_under(window, rect) == 1.0
+    window.close()
+    _on_box(anki, "Study card A?", 1).close()  # another document in between
+    window = _open(anki, "Study card in a locked paper?")  # loaded again: no password asked
+    anki.anki.wait_rendered(window)
+    assert window.current_page == 2 and not window.password_row.isVisible()
+    window.close()
