@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
 
 from anki.collection import CardId  # (anki.cards first would import in a cycle)
 from aqt import gui_hooks, mw
-from aqt.qt import QDesktopServices, QUrl, sip
+from aqt.qt import QDesktopServices, Qt, QUrl, sip
 
 from ..render.style import STYLES
 from ..settings import Settings
@@ -60,6 +60,11 @@ SHORTCUT = "Shift+O"
 # line's own colour, underlined, readable in light and night mode (Anki's
 # link blue faded with the line was 3.6:1 on white).
 CONTROL_STYLE = "white-space:nowrap;" + STYLES["polar-link"]
+
+# Anki's reviewer keys that answer with the default button, and the page's
+# question whether the control has the focus (reached with Tab).
+_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, "Return", "Enter")
+_CONTROL_FOCUSED = "!!(document.activeElement && document.activeElement.classList.contains('polar-open'))"
 
 _SOURCE_DIV = re.compile(r'<div class="polar-source"[^>]*>')
 
@@ -159,6 +164,7 @@ class SourceLinks:
         self.fallback: Any = None
         self._bodies: Optional[BodyCache] = None
         self._finder: Optional[OriginFinder] = None
+        self._control_on: Optional[int] = None  # the card whose answer in the reviewer has the control
 
     def install(self) -> None:
         gui_hooks.card_will_show.append(self.on_card_will_show)
@@ -212,6 +218,10 @@ class SourceLinks:
             line = source_line(text)
             shown = line is not None and names_page(line, origin.spot.page)
             text = add_control(text, control_html(card.id, origin, page_shown=shown))
+            if kind == "reviewAnswer":
+                self._control_on = card.id
+        elif kind == "reviewAnswer":
+            self._control_on = None
         return text
 
     def on_js_message(self, handled: Tuple[bool, Any], message: str, context: Any) -> Tuple[bool, Any]:
@@ -246,9 +256,33 @@ class SourceLinks:
             return None
         return col.get_card(CardId(card_id))
 
-    def on_state_shortcuts(self, state: str, shortcuts: List[Tuple[str, Callable[[], None]]]) -> None:
+    def on_state_shortcuts(self, state: str, shortcuts: List[Tuple[Any, Callable[[], None]]]) -> None:
         if state == "review":
             shortcuts.append((SHORTCUT, self._open_from_reviewer))
+            # Enter answers the card (Anki's default button), even with the
+            # control focused by Tab: there it opens the document instead.
+            for index, (key, action) in enumerate(shortcuts):
+                if key in _ENTER_KEYS:
+                    shortcuts[index] = (key, self._enter_key(action))
+
+    def _enter_key(self, anki_action: Callable[[], None]) -> Callable[[], None]:
+        def on_enter() -> None:
+            reviewer = mw.reviewer
+            card = reviewer.card
+            web = getattr(reviewer, "web", None)
+            if reviewer.state != "answer" or card is None or web is None or self._control_on != card.id:
+                anki_action()  # no control on this answer: nothing to ask the page
+                return
+
+            def focused(on_control: Any) -> None:
+                if on_control is True and reviewer.state == "answer" and reviewer.card is card:
+                    self.open_card(card)
+                else:
+                    anki_action()
+
+            web.evalWithCallback(_CONTROL_FOCUSED, focused)
+
+        return on_enter
 
     def _open_from_reviewer(self) -> None:
         reviewer = mw.reviewer

@@ -18,7 +18,7 @@ from typing import Any, Dict, Tuple
 import pytest
 
 from tests.gui.test_source_files import _blue_under, _open
-from tests.gui.test_source_link import _js, _show_answer
+from tests.gui.test_source_link import _READY, _js, _show_answer
 from tests.polar_factory import Doc, basic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
@@ -241,3 +241,73 @@ def test_a_locked_pdf_opens_with_its_password_typed_in_the_window(study_library:
     anki.anki.wait_rendered(window)
     assert window.current_page == 2 and not window.password_row.isVisible()
     window.close()
+
+
+def test_enter_on_the_control_reached_with_tab_opens_the_document_and_does_not_answer_the_card(
+        study_library: Any) -> None:
+    """Keyboard only: Tab from the answer reaches the "open" control, but
+    Enter there was taken by Anki's reviewer (Enter answers with the
+    default button): the card was graded "Good" and no document opened.
+    Now Enter on the focused control opens it and the card stays on its
+    answer, ungraded; Enter elsewhere still answers, as Anki does. (The
+    card comes to the reviewer as Anki brings it, from a filtered deck
+    holding it alone, so that Anki can answer it.)"""
+    from anki.decks import DeckId
+    from aqt.qt import Qt
+    from PyQt6.QtTest import QTest
+
+    anki = study_library
+    mw, col = anki.mw, anki.mw.col
+    links = anki.controller.source_links
+    links.close()
+    (cid,) = col.find_cards('"front:*Study card B?*"')
+    deck = col.sched.get_or_create_filtered_deck(deck_id=DeckId(0))
+    deck.name = "Viewer study, card B alone"
+    deck.config.search_terms[0].search = f"cid:{cid}"
+    did = col.sched.add_or_update_filtered_deck(deck).id
+    try:
+        col.decks.select(did)
+        mw.activateWindow()
+        for _ in range(3):  # (Anki's refresh after a sync may take the main window back to the decks)
+            mw.moveToState("review")
+            try:
+                anki.anki.wait_until(lambda: mw.state == "review" and mw.reviewer.card is not None
+                                     and mw.reviewer.card.id == cid and _js(anki, _READY), 20, "the reviewer")
+                break
+            except TimeoutError:
+                pass
+        else:
+            raise TimeoutError("the reviewer never showed card B")
+        mw.reviewer._showAnswer()
+        anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-open')"), what="the answer")
+        web = mw.reviewer.web
+        web.setFocus()
+        keys = web.focusProxy() or web
+        for _ in range(6):
+            QTest.keyClick(keys, Qt.Key.Key_Tab)
+            anki.anki.process(0.1)
+            if _js(anki, "!!document.activeElement && document.activeElement.classList.contains('polar-open')"):
+                break
+        else:
+            raise AssertionError("Tab never reached the control")
+        reps = col.get_card(cid).reps
+        QTest.keyClick(keys, Qt.Key.Key_Return)
+        anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(), what="the window")
+        anki.anki.wait_rendered(links.window)
+        assert links.window.current_page == 1 and len(links.window.view.mark_rects()) == 1
+        assert mw.reviewer.state == "answer" and mw.reviewer.card.id == cid
+        assert col.get_card(cid).reps == reps  # not answered
+        links.window.close()
+        # Enter with the focus elsewhere on the page: Anki's, the card answered.
+        mw.activateWindow()
+        web.setFocus()
+        _js(anki, "document.activeElement && document.activeElement.blur(); true")
+        QTest.keyClick(keys, Qt.Key.Key_Return)
+        anki.anki.wait_until(lambda: col.get_card(cid).reps == reps + 1, what="Anki to answer the card")
+        anki.anki.wait_until(lambda: mw.state != "review" or mw.reviewer.state == "question",
+                             what="Anki's reviewer on to the next card")
+        assert not links.window.isVisible()
+    finally:
+        mw.moveToState("deckBrowser")
+        col.sched.empty_filtered_deck(did)
+        col.decks.remove([did])
