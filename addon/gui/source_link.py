@@ -8,7 +8,8 @@ so AnkiDroid, AnkiMobile, AnkiWeb and other computers show the card as it
 is stored: its plain context, no dead link, no script in any field. A click
 sends ``pycmd("polar-open:<card id>")``, which every Anki web view hands to
 ``webview_did_receive_js_message``; Shift+O does the same while the
-reviewer shows an answer.
+reviewer shows an answer, and so does Enter while the control has the
+focus (reached with Tab; Enter is Anki's "answer" key everywhere else).
 
 Markup added (inside the context block's ``.polar-source`` line when there
 is one, else as a line of its own at the end of the answer)::
