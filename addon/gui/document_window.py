@@ -738,7 +738,14 @@ class DocumentWindow(QWidget):
             target.activateWindow()  # (a parentless window's end activates whatever the system picks)
 
     def open_in_system_viewer(self) -> None:
-        if self.path is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path))):
+        if self.path is None:
+            return
+        if not os.path.isfile(self.path):
+            # Moved or deleted since it opened here (its pages still turn: Qt PDF keeps it open).
+            self.message.setText(tr("“{title}” is not on this computer any more.", title=self.title) + " "
+                                 + tr("Polar Sync looked for it at {path}", path=str(self.path)))
+            self.message.setVisible(True)
+        elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path))):
             self.message.setText(tr("No program on this computer opened “{title}”.", title=self.title) + " "
                                  + tr("It is at {path}", path=str(self.path)))
             self.message.setVisible(True)

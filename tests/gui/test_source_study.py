@@ -311,3 +311,27 @@ def test_enter_on_the_control_reached_with_tab_opens_the_document_and_does_not_a
         mw.moveToState("deckBrowser")
         col.sched.empty_filtered_deck(did)
         col.decks.remove([did])
+
+
+def test_the_system_viewer_button_says_the_file_moved_away_while_the_window_showed_it(study_library: Any) -> None:
+    """The PDF moved away (a folder tidied) while its window is open: the
+    pages already read still turn (Qt PDF keeps the file open: nothing
+    freezes), but "Open in system viewer" said "No program on this computer
+    opened …", as if a program were missing. Now it says the file is not
+    there any more and where it was looked for."""
+    anki = study_library
+    window = _on_box(anki, "Study card A4?", 5)
+    path = Path(window.path)
+    moved = path.with_name(path.name + ".moved")
+    path.rename(moved)
+    try:
+        window.system_button.click()
+        assert window.message.isVisible()
+        assert window.message.text() == ("“Pages Of All Shapes” is not on this computer any more. "
+                                         f"Polar Sync looked for it at {path}")
+        window.go_to(6)
+        anki.anki.wait_rendered(window)
+        assert window.rendered_page == 6
+    finally:
+        moved.rename(path)
+    window.close()
