@@ -244,8 +244,9 @@ class DocumentWindow(QWidget):
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
-        # A PDF locked by a password: typed here, kept for this window's life
-        # (never stored), so the next card of the same file opens at once.
+        # A PDF locked by a password: typed here, kept in memory for this
+        # window's life (Escape only hides it; the profile's close ends it),
+        # never stored, so the next card of the same file opens at once.
         self.password_row = QWidget(self)
         self.password = QLineEdit(self.password_row)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)

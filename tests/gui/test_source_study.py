@@ -213,8 +213,8 @@ def test_a_locked_pdf_opens_with_its_password_typed_in_the_window(study_library:
     viewer only (Qt PDF can open it: QPdfDocument.setPassword, in the Qt of
     Anki 23.10 and 26.9). Now a password field under the message, focused:
     a wrong password says so, the right one opens the card's page with its
-    highlight, and the next click on the file needs none (kept while the
-    window lives, never stored)."""
+    highlight, and the next click on the file needs none (kept in memory
+    until the profile closes, never stored)."""
     from aqt.qt import QApplication, Qt
     from PyQt6.QtTest import QTest
 
