@@ -329,6 +329,8 @@ def find_original(source: Source, key: str, docmeta: Mapping[str, Any]) -> Optio
     filename, url, title = (_text(info.get(name)) for name in ("filename", "url", "title"))
     title = " ".join(title.split()) or filename or "Untitled"
     kind = kind_of(filename, url)
+    if info.get("webCapture") is True and url:
+        kind = WEB  # Polar 2 keeps a captured page as a one-section EPUB: its page is its URL
     if kind == WEB:
         # A capture's page is its URL; only http(s) opens, and only in a browser.
         if url.lower().startswith(("http://", "https://")):

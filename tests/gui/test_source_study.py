@@ -29,6 +29,7 @@ pytestmark = pytest.mark.anki
 STUDY_FP = "1StudyPagesOfAllShapes"
 BOOK_FP = "1StudyAnEpubBookDoc001"
 LOCKED_FP = "1StudyALockedPaperDoc1"
+CAPTURE_FP = "1StudyAWebCaptureDoc01"
 DECK = ["deck:Viewer study"]
 PX = 96 / 72
 
@@ -97,6 +98,12 @@ def _write_library(library: Path) -> None:
                 ref="text-highlight:1StudyLockHl", page=2)
     locked.write()
     pdf_maker.write_raw_pdf(library / "stash" / f"{LOCKED_FP}.pdf", [{}, {}], password="open sesame")
+    # Polar 2 keeps a captured web page as a one-section EPUB marked webCapture.
+    capture = Doc(library, CAPTURE_FP, title="A Captured Article", pages=1, tags=DECK)
+    capture.meta["docInfo"].update(filename=f"{CAPTURE_FP}.epub", url="https://example.org/spaced", webCapture=True)
+    capture.card("1StudyCaptC", basic("<p>Study card from a captured page?</p>", "<p>W.</p>"), page=1)
+    capture.write()
+    (library / "stash" / f"{CAPTURE_FP}.epub").write_bytes(b"PK\x03\x04 a captured page")
 
 
 @pytest.fixture(scope="module")
@@ -335,3 +342,14 @@ def test_the_system_viewer_button_says_the_file_moved_away_while_the_window_show
     finally:
         moved.rename(path)
     window.close()
+
+
+def test_a_polar_2_web_capture_is_a_web_page_not_a_book(study_library: Any) -> None:
+    """Polar 2's web capture (a one-section EPUB marked webCapture): its
+    line names the site and links it, and beside that link the control
+    said "open book" and gave the .epub to an e-book reader. Now it is a
+    web page: the site's link is the way back (no second control)."""
+    anki = study_library
+    _show_answer(anki, "Study card from a captured page?")
+    assert _js(anki, "document.querySelectorAll('.polar-open').length") == 0
+    assert _js(anki, "document.querySelector('.polar-source a').getAttribute('href')") == "https://example.org/spaced"

@@ -149,6 +149,23 @@ def test_a_web_capture_opens_its_http_url_only(tmp_path):
     assert find_original(source, doc.fp, doc.meta) is None
 
 
+def test_a_polar_2_web_capture_saved_as_an_epub_opens_its_page_not_the_epub(tmp_path):
+    """Polar 2 keeps a captured web page as a one-section EPUB marked
+    ``webCapture`` (the renderer already names it by its site, no page):
+    it was taken for a book, "open book" beside the site's link, and the
+    click handed the .epub to an e-book reader."""
+    doc = _doc(tmp_path, filename="1x-captured.epub", url="https://example.org/article")
+    doc.meta["docInfo"]["webCapture"] = True
+    (tmp_path / "stash").mkdir(exist_ok=True)
+    (tmp_path / "stash" / "1x-captured.epub").write_bytes(b"PK\x03\x04 a capture")
+    source = DataDirSource(tmp_path)
+    original = find_original(source, doc.fp, doc.meta)
+    assert original is not None and original.kind == WEB and original.url == "https://example.org/article"
+    doc.meta["docInfo"]["webCapture"] = False  # a real EPUB that names where it came from: a book
+    original = find_original(source, doc.fp, doc.meta)
+    assert original is not None and original.kind == "epub"
+
+
 def test_a_highlight_selected_on_to_the_next_page_is_drawn_on_each_page_it_covers():
     """Polar keeps a highlight selected across a page break on one page and
     measures every rect from that page's box (TextHighlighter: client rect
