@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Sequence, Tuple
+from typing import Sequence, Tuple, Union
 
 LETTER_POINTS = (612.0, 792.0)  # 8.5 x 11 in; Polar's 816 x 1056 px at scale 1
 
@@ -148,29 +148,36 @@ def write_scanned_pdf(path: Path, pages: int, title: str = "A scanned book",
     return path
 
 
-def write_raw_pdf(path: Path, pages: Sequence[dict], labels: str = "", password: bool = False,
+def write_raw_pdf(path: Path, pages: Sequence[dict], labels: str = "", password: Union[bool, str] = False,
                   broken: Sequence[int] = ()) -> Path:
     """A PDF written byte by byte, for what Qt's writer cannot make: pages
     rotated (``{"rotate": 90}``: /Rotate, as scanners and "rotate page"
     tools write it), pages of their own size (``{"w": 300, "h": 900}``
     points), page labels (``labels``: the /Nums array's inside, e.g.
     ``"0 << /S /r >> 4 << /S /D >>"`` for i–iv then 1, 2, …), a password
-    (an /Encrypt dictionary no password opens: Qt PDF says
-    IncorrectPassword, as for a real protected file) and ``broken`` pages
+    (True: an /Encrypt dictionary no password opens: Qt PDF says
+    IncorrectPassword, as for a real protected file; a string: the file
+    really encrypted, RC4 40-bit, standard security handler revision 2, that
+    string its user password) and ``broken`` pages
     (1-based: in the page tree but not a page, so Qt PDF can neither size
-    nor draw them; the others draw).
+    nor draw them; the others draw). ``{"crop": (x0, y0, x1, y1)}`` gives a
+    page a /CropBox (PDF points, origin bottom left), as printers' PDFs with
+    bleed and crop marks have: viewers (pdf.js in Polar, Qt PDF) show only
+    that part.
 
     Each page shows "Page N" in type and a solid blue box, ``{"box": (x, y,
     w, h)}`` in points from the top left of the page as it is *stored*
-    (before its /Rotate), default (72, 100, 200, 50): a test finds the box's
-    pixels where a highlight over it must be drawn."""
+    (before its /Rotate), default (72, 100, 200, 50), or several,
+    ``{"boxes": [...]}``: a test finds the box's pixels where a highlight
+    over it must be drawn."""
     objects: list = [b"", b""]  # 1: catalog, 2: page tree (written last)
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     kids = []
     for number, page in enumerate(pages, 1):
         w, h = page.get("w", LETTER_POINTS[0]), page.get("h", LETTER_POINTS[1])
-        x, y, bw, bh = page.get("box", (72, 100, 200, 50))
-        content = (f"0 0 1 rg {x} {h - y - bh} {bw} {bh} re f 0 g BT /F1 36 Tf 72 {h - 60} Td "
+        boxes = page.get("boxes") or [page.get("box", (72, 100, 200, 50))]
+        fills = " ".join(f"{x} {h - y - bh} {bw} {bh} re f" for x, y, bw, bh in boxes)
+        content = (f"0 0 1 rg {fills} 0 g BT /F1 36 Tf 72 {h - 60} Td "
                    f"(Page {number}) Tj ET").encode()
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
         contents = len(objects)
@@ -178,6 +185,8 @@ def write_raw_pdf(path: Path, pages: Sequence[dict], labels: str = "", password:
             objects.append(b"<< /Type /Pagez /Parent 2 0 R >>")
         else:
             rotate = f" /Rotate {page['rotate']}" if page.get("rotate") else ""
+            if page.get("crop"):
+                rotate += " /CropBox [{}]".format(" ".join(str(v) for v in page["crop"]))
             objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w} {h}]{rotate} /Resources "
                            f"<< /Font << /F1 3 0 R >> >> /Contents {contents} 0 R >>".encode())
         kids.append(len(objects))
@@ -185,7 +194,12 @@ def write_raw_pdf(path: Path, pages: Sequence[dict], labels: str = "", password:
     page_labels = f" /PageLabels << /Nums [{labels}] >>" if labels else ""
     objects[0] = f"<< /Type /Catalog /Pages 2 0 R{page_labels} >>".encode()
     trailer = f"<< /Size {len(objects) + 2 if password else len(objects) + 1} /Root 1 0 R"
-    if password:
+    if isinstance(password, str):
+        objects, encrypt = _encrypted(objects, password.encode("latin-1"), bytes.fromhex("ab" * 16))
+        objects.append(encrypt)
+        file_id = "ab" * 16
+        trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R /Encrypt {len(objects)} 0 R /ID [<{file_id}> <{file_id}>]"
+    elif password:
         objects.append(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <" + b"11" * 32
                        + b"> /U <" + b"22" * 32 + b"> >>")
         file_id = "ab" * 16
@@ -203,3 +217,47 @@ def write_raw_pdf(path: Path, pages: Sequence[dict], labels: str = "", password:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(bytes(out))
     return path
+
+
+# The standard security handler's padding (PDF 1.7, 7.6.3.3).
+_PAD = bytes.fromhex("28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a")
+
+
+def _rc4(key: bytes, data: bytes) -> bytes:
+    box = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + box[i] + key[i % len(key)]) % 256
+        box[i], box[j] = box[j], box[i]
+    out = bytearray()
+    i = j = 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + box[i]) % 256
+        box[i], box[j] = box[j], box[i]
+        out.append(byte ^ box[(box[i] + box[j]) % 256])
+    return bytes(out)
+
+
+def _encrypted(objects: list, user: bytes, file_id: bytes) -> Tuple[list, bytes]:
+    """``objects`` with their streams encrypted (RC4 40-bit, revision 2; the
+    owner password is the user's), and the /Encrypt dictionary."""
+    import hashlib
+
+    padded = (user + _PAD)[:32]
+    owner_key = hashlib.md5(padded).digest()[:5]
+    o_value = _rc4(owner_key, padded)
+    permissions = -44
+    key = hashlib.md5(padded + o_value + permissions.to_bytes(4, "little", signed=True) + file_id).digest()[:5]
+    u_value = _rc4(key, _PAD)
+    out = []
+    for number, body in enumerate(objects, 1):
+        start, end = body.find(b"stream\n"), body.rfind(b"\nendstream")
+        if start != -1 and end != -1:
+            object_key = hashlib.md5(key + number.to_bytes(3, "little") + b"\x00\x00").digest()[:10]
+            data = _rc4(object_key, body[start + 7:end])
+            body = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data)
+        out.append(body)
+    encrypt = (b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P %d /O <%s> /U <%s> >>"
+               % (permissions, o_value.hex().encode(), u_value.hex().encode()))
+    return out, encrypt

@@ -39,6 +39,7 @@ page (tests and tools wait for it to be False).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
@@ -56,6 +57,7 @@ from aqt.qt import (
     QIODevice,
     QKeySequence,
     QLabel,
+    QLineEdit,
     QMetaObject,
     QObject,
     QPainter,
@@ -238,6 +240,25 @@ class DocumentWindow(QWidget):
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
+        # A PDF locked by a password: typed here, kept in memory for this
+        # window's life (Escape only hides it; the profile's close ends it),
+        # never stored, so the next card of the same file opens at once.
+        self.password_row = QWidget(self)
+        self.password = QLineEdit(self.password_row)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(tr("Password"))
+        self.unlock_button = QPushButton(tr("Unlock"), self.password_row)
+        row = QHBoxLayout(self.password_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.password.setMaximumWidth(320)  # (a word's field, not the window's width)
+        row.addWidget(self.password, 1)
+        row.addWidget(self.unlock_button)
+        row.addStretch(0)
+        self.password_row.hide()
+        self._passwords: Dict[Path, str] = {}
+        # The locked file as last read (its stamp, its bytes when read off the
+        # main thread): the password typed opens these, with no second read.
+        self._locked: Optional[Tuple[Optional[Tuple[int, int]], Any]] = None
         self.view = PageView(self)
         self.scroller = QScrollArea(self)
         self.scroller.setWidget(self.view)
@@ -261,12 +282,15 @@ class DocumentWindow(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(FoldingRow([pages, self.system_button], self, last_right=True))
         layout.addWidget(self.message)
+        layout.addWidget(self.password_row)
         layout.addWidget(self.scroller, 1)
 
         qconnect(self.prev_button.clicked, lambda: self.go_to(self.current_page - 1))
         qconnect(self.next_button.clicked, lambda: self.go_to(self.current_page + 1))
         qconnect(self.page_box.valueChanged, self.go_to)
         qconnect(self.system_button.clicked, self.open_in_system_viewer)
+        qconnect(self.unlock_button.clicked, self.unlock)
+        qconnect(self.password.returnPressed, self.unlock)
         for keys, step in (("Left", -1), ("Right", 1), ("Ctrl+PgUp", -1), ("Ctrl+PgDown", 1)):
             shortcut = QShortcut(QKeySequence(keys), self)
             qconnect(shortcut.activated, lambda step=step: self.go_to(self.current_page + step))
@@ -351,6 +375,7 @@ class DocumentWindow(QWidget):
             self._pending_open = (path, title, spot, stamp, data)
             self.setWindowTitle(title)
             self.message.hide()
+            self.password_row.hide()
             self._enable(False)
             self.view.show_placeholder(self._page_size(self._last_points))
             return True
@@ -366,9 +391,13 @@ class DocumentWindow(QWidget):
         ``data`` when it was read already (a buffer the document owns)."""
         assert self._flight is None
         self._pending_open = None
+        self._locked = None
         self._dispose_retired()
         assert pdf_support.QPdfDocument is not None
         document = pdf_support.QPdfDocument(self._renderer)
+        tried = self._passwords.get(path)
+        if tried is not None:
+            document.setPassword(tried)
         if data is not None:
             buffer = QBuffer(document)  # (deleted with the document)
             buffer.setData(data if isinstance(data, QByteArray) else QByteArray(data))
@@ -381,14 +410,21 @@ class DocumentWindow(QWidget):
         ok = count > 0
         self.message.setVisible(not ok)
         self._enable(ok)
+        locked = not ok and error == type(error).IncorrectPassword
+        self.password_row.setVisible(locked)
         if not ok:
             sip.delete(document)
             self.current_page = self.rendered_page = 0
             callback = self._if_unreadable
             self._if_unreadable = None
-            if error == type(error).IncorrectPassword:
+            if locked:
                 # Not damaged: a copy taken out of an export would be the same again.
-                self.message.setText(tr("This PDF is protected by a password; open it in the system viewer."))
+                self.message.setText(tr("That password does not open this PDF.") if tried is not None else
+                                     tr("This PDF is protected by a password; open it in the system viewer."))
+                self._passwords.pop(path, None)
+                self._locked = (stamp, data)  # Unlock reads it from here, not the Polar folder again
+                self.password.selectAll()
+                self.password.setFocus(Qt.FocusReason.OtherFocusReason)
                 callback = None
             else:
                 self.message.setText(tr("This file cannot be shown here; open it in the system viewer."))
@@ -407,6 +443,17 @@ class DocumentWindow(QWidget):
         self._say_missing_page()
         self.go_to(min(max(spot.page, 1), count))
         return True
+
+    def unlock(self) -> None:
+        """Open the locked PDF with the password typed (once no page of
+        another document is in flight: loading takes Qt PDF's lock)."""
+        if self.path is None or self.document is not None or self._flight is not None or not self.password.text():
+            return
+        self._passwords[self.path] = self.password.text()
+        self.password.clear()
+        stamp, data = self._locked if self._locked is not None else (stamp_of(self.path), None)
+        if self._load(self.path, self.title, self.spot, stamp, data):
+            self.scroller.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _say_missing_page(self) -> None:
         """The card's page beyond the file's last (the PDF replaced by a
@@ -501,11 +548,12 @@ class DocumentWindow(QWidget):
     def marks(self) -> List[Fractions]:
         """The highlight's rects on the current page, as fractions of it
         (none until the page's size is known: it is read when its page is
-        requested)."""
+        requested). A highlight selected on to the next page has rects on
+        that page too (``Spot.fractions``)."""
         points = self._sizes.get(self.current_page)
-        if self.current_page != self.spot.page or not self.spot.rects or points is None:
+        if not self.spot.page or not self.spot.rects or points is None:
             return []
-        return self.spot.fractions(points)
+        return self.spot.fractions(points, self.current_page, self._sizes.get)
 
     # -- drawing ---------------------------------------------------------
 
@@ -648,16 +696,29 @@ class DocumentWindow(QWidget):
         self._advance()  # the latest wish, if it is not this page (the ones in between are never drawn)
 
     def _show_highlight(self) -> None:
+        """Scroll the highlight's lines on this page into view, all of them
+        with some of the page around when they fit (zoomed in, a highlight
+        on the right half of the page is off to the side), else from their
+        start (top left: where reading begins)."""
         rects = self.view.mark_rects()
-        if rects:
-            first = rects[0]
-            viewport = self.scroller.viewport()
-            height = viewport.height() if viewport is not None else self.scroller.height()
-            self.scroller.ensureVisible(int(first.center().x()), int(first.center().y()), 50, max(height // 3, 50))
-        else:
+        viewport = self.scroller.viewport()
+        if not rects or viewport is None:
             bar = self.scroller.verticalScrollBar()
             if bar is not None:
                 bar.setValue(0)
+            return
+        box = rects[0]
+        for rect in rects[1:]:
+            box = box.united(rect)
+
+        def span(start: float, length: float, extent: int, pad: float) -> Tuple[int, int]:
+            pad = min(pad, max((extent - length) / 2, 8.0))
+            fit = min(length + 2 * pad, float(extent))
+            return int(start - pad + fit / 2), max(int(fit / 2) - 1, 1)
+
+        x, xmargin = span(box.left(), box.width(), viewport.width(), 24.0)
+        y, ymargin = span(box.top(), box.height(), viewport.height(), max(viewport.height() / 3, 24.0))
+        self.scroller.ensureVisible(x, y, xmargin, ymargin)
 
     def resizeEvent(self, event: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
@@ -681,8 +742,10 @@ class DocumentWindow(QWidget):
         self.raise_()
         self.activateWindow()
         # The keys to the page: ↑/↓ and Space scroll it (on ◀, the first
-        # button, they did nothing and Space went back a page).
-        self.scroller.setFocus(Qt.FocusReason.OtherFocusReason)
+        # button, they did nothing and Space went back a page); to the
+        # password's field when the PDF is locked.
+        target = self.password if not self.password_row.isHidden() else self.scroller
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def closeEvent(self, event: Optional[QCloseEvent]) -> None:  # noqa: N802 - Qt's name
         super().closeEvent(event)
@@ -691,7 +754,14 @@ class DocumentWindow(QWidget):
             target.activateWindow()  # (a parentless window's end activates whatever the system picks)
 
     def open_in_system_viewer(self) -> None:
-        if self.path is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path))):
+        if self.path is None:
+            return
+        if not os.path.isfile(self.path):
+            # Moved or deleted since it opened here (its pages still turn: Qt PDF keeps it open).
+            self.message.setText(tr("“{title}” is not on this computer any more.", title=self.title) + " "
+                                 + tr("Polar Sync looked for it at {path}", path=str(self.path)))
+            self.message.setVisible(True)
+        elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path))):
             self.message.setText(tr("No program on this computer opened “{title}”.", title=self.title) + " "
                                  + tr("It is at {path}", path=str(self.path)))
             self.message.setVisible(True)

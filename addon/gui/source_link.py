@@ -8,7 +8,8 @@ so AnkiDroid, AnkiMobile, AnkiWeb and other computers show the card as it
 is stored: its plain context, no dead link, no script in any field. A click
 sends ``pycmd("polar-open:<card id>")``, which every Anki web view hands to
 ``webview_did_receive_js_message``; Shift+O does the same while the
-reviewer shows an answer.
+reviewer shows an answer, and so does Enter while the control has the
+focus (reached with Tab; Enter is Anki's "answer" key everywhere else).
 
 Markup added (inside the context block's ``.polar-source`` line when there
 is one, else as a line of its own at the end of the answer)::
@@ -49,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from anki.collection import CardId  # (anki.cards first would import in a cycle)
 from aqt import gui_hooks, mw
-from aqt.qt import QByteArray, QDesktopServices, QUrl, sip
+from aqt.qt import QByteArray, QDesktopServices, Qt, QUrl, sip
 
 from ..render.style import STYLES
 from ..settings import Settings
@@ -74,27 +75,46 @@ SHORTCUT = "Shift+O"
 # link blue faded with the line was 3.6:1 on white).
 CONTROL_STYLE = "white-space:nowrap;" + STYLES["polar-link"]
 
+# Anki's reviewer keys that answer with the default button, and the page's
+# question whether the control has the focus (reached with Tab).
+_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, "Return", "Enter")
+_CONTROL_FOCUSED = "!!(document.activeElement && document.activeElement.classList.contains('polar-open'))"
+
 _SOURCE_DIV = re.compile(r'<div class="polar-source"[^>]*>')
 
 
 def control_label(origin: Origin, page_shown: bool = False) -> str:
     """The control's words; ``page_shown``: the line it ends names the
     card's page already, so the control does not name it again."""
-    from ..polar.originals import PDF, WEB
+    from ..polar.originals import EPUB, PDF, WEB
 
     if origin.original.kind == WEB:
         return tr("open web page")
     if origin.original.kind == PDF and origin.spot.page > 0:
         return tr("open") if page_shown else tr("open at p. {page}", page=origin.spot.page)
+    if origin.original.kind == EPUB:
+        return tr("open book")
     return tr("open document")
 
 
 def control_tip(origin: Origin) -> str:
-    from ..polar.originals import PDF
+    """What the control does, where: a PDF in the add-on's window at its
+    page; an EPUB in the system's e-book reader, which nothing can send to
+    Polar's place in it (a section and rects on its page); a web capture
+    in the browser; any other file in the program the system has for it."""
+    from ..polar.originals import EPUB, PDF, WEB
 
-    if origin.original.kind == PDF and origin.spot.page > 0:
+    kind = origin.original.kind
+    if kind == PDF and origin.spot.page > 0:
         return tr("Open the document at p. {page} here ({key})", page=origin.spot.page, key=SHORTCUT)
-    return tr("Open the document here ({key})", key=SHORTCUT)
+    if kind == PDF:
+        return tr("Open the document here ({key})", key=SHORTCUT)
+    if kind == EPUB:
+        return tr("Open the book in this computer's e-book reader ({key}): it opens at its start or where you "
+                  "last read, not at this highlight", key=SHORTCUT)
+    if kind == WEB:
+        return tr("Open the page in the web browser ({key})", key=SHORTCUT)
+    return tr("Open the document in the system viewer ({key})", key=SHORTCUT)
 
 
 def control_html(card_id: int, origin: Origin, page_shown: bool = False) -> str:
@@ -218,6 +238,9 @@ class SourceLinks:
         # Answers shown before their lookup answered: token -> (job, answer, card id).
         self._late: Dict[int, Tuple[Job, str, int]] = {}
         self._tokens = itertools.count(1)
+        # The card whose answer in the reviewer has (or may get, late) the
+        # control: Enter asks its page whether the control has the focus.
+        self._control_on: Optional[int] = None
 
     def install(self) -> None:
         gui_hooks.card_will_show.append(self.on_card_will_show)
@@ -317,12 +340,19 @@ class SourceLinks:
         except Exception:  # showing the card matters more than the control
             self.log.exception("finding the source of card %s", getattr(card, "id", "?"))
             return text
+        if kind == "reviewAnswer":
+            self._control_on = None
         if job is None:
             return text
         at = _control_spot(text)[0]
         if self._waited(job, ANSWER_WAIT):
-            return text[:at] + control_markup(text, card.id, job.result) + text[at:]
+            markup = control_markup(text, card.id, job.result)
+            if markup and kind == "reviewAnswer":
+                self._control_on = card.id
+            return text[:at] + markup + text[at:]
         # The folder is slow or not answering: the answer now, the control later.
+        if kind == "reviewAnswer":
+            self._control_on = card.id  # (the page says whether it came)
         token = next(self._tokens)
         self._late[token] = (job, text, card.id)
         for old in list(self._late)[:-64]:  # (answers long gone from the screen)
@@ -379,9 +409,33 @@ class SourceLinks:
             return None
         return col.get_card(CardId(card_id))
 
-    def on_state_shortcuts(self, state: str, shortcuts: List[Tuple[str, Callable[[], None]]]) -> None:
+    def on_state_shortcuts(self, state: str, shortcuts: List[Tuple[Any, Callable[[], None]]]) -> None:
         if state == "review":
             shortcuts.append((SHORTCUT, self._open_from_reviewer))
+            # Enter answers the card (Anki's default button), even with the
+            # control focused by Tab: there it opens the document instead.
+            for index, (key, action) in enumerate(shortcuts):
+                if key in _ENTER_KEYS:
+                    shortcuts[index] = (key, self._enter_key(action))
+
+    def _enter_key(self, anki_action: Callable[[], None]) -> Callable[[], None]:
+        def on_enter() -> None:
+            reviewer = mw.reviewer
+            card = reviewer.card
+            web = getattr(reviewer, "web", None)
+            if reviewer.state != "answer" or card is None or web is None or self._control_on != card.id:
+                anki_action()  # no control on this answer: nothing to ask the page
+                return
+
+            def focused(on_control: Any) -> None:
+                if on_control is True and reviewer.state == "answer" and reviewer.card is card:
+                    self.open_card(card)
+                else:
+                    anki_action()
+
+            web.evalWithCallback(_CONTROL_FOCUSED, focused)
+
+        return on_enter
 
     def _open_from_reviewer(self) -> None:
         reviewer = mw.reviewer

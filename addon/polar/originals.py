@@ -20,7 +20,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from .library import MAX_DOCMETA_BYTES, DataDirSource, ExportSource, Source
 
@@ -46,27 +46,65 @@ class Spot:
     page_size: Optional[Tuple[float, float]] = None  # Polar's size of the page in px, when stored
     color: str = ""
 
-    def fractions(self, page_points: Tuple[float, float]) -> List[Fractions]:
-        """The rects as fractions of the page; ``page_points`` is the page's
-        size in PDF points, used when Polar stored no size for the page."""
+    def fractions(self, page_points: Tuple[float, float], page: int = 0,
+                  points_of: Optional[Callable[[int], Optional[Tuple[float, float]]]] = None) -> List[Fractions]:
+        """The rects on ``page`` (default: the spot's own) as fractions of
+        it; ``page_points`` is that page's size in PDF points, used when
+        Polar stored no size for it; ``points_of(n)``: page n's size in
+        points when known (the pages between the spot's and ``page``).
+
+        A text highlight selected from the last lines of a page on to the
+        next one is kept on its first page (Polar measures every rect from
+        that page's box): the lines on the next page lie below its bottom,
+        one page gap further down; a selection made upwards, the other way
+        round. Each rect is drawn on the page its middle falls on."""
+        page = page or self.page
         if self.unit == "%":
-            scale_x = scale_y = 100.0
-        elif self.page_size is not None:
-            scale_x, scale_y = self.page_size
-        else:
-            scale_x, scale_y = page_points[0] * _POINTS_TO_CSS_PX, page_points[1] * _POINTS_TO_CSS_PX
-        out: List[Fractions] = []
-        if scale_x <= 0 or scale_y <= 0:
-            return out
-        for left, top, width, height in self.rects:
-            x, y, w, h = left / scale_x, top / scale_y, width / scale_x, height / scale_y
-            # Clip to the page: a rect Polar measured on a slightly different
-            # rendering must not draw outside it.
-            x0, y0 = min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
-            x1, y1 = min(max(x + w, 0.0), 1.0), min(max(y + h, 0.0), 1.0)
-            if x1 > x0 and y1 > y0:
-                out.append((x0, y0, x1 - x0, y1 - y0))
+            if page != self.page:
+                return []
+            return _clipped(self.rects, 100.0, 100.0)
+        if abs(page - self.page) > _RUN_ON_PAGES:
+            return []
+
+        def size(n: int) -> Tuple[float, float]:
+            if n == self.page and self.page_size is not None:
+                return self.page_size
+            points = page_points if n == page else (points_of(n) if points_of is not None else None) or page_points
+            return points[0] * _POINTS_TO_CSS_PX, points[1] * _POINTS_TO_CSS_PX
+
+        # Where each page's box begins, in Polar's px measured from the spot's page.
+        tops: Dict[int, float] = {self.page: 0.0}
+        for n in range(self.page + 1, page + 1):
+            tops[n] = tops[n - 1] + size(n - 1)[1] + PAGE_GAP_PX
+        for n in range(self.page - 1, page - 1, -1):
+            tops[n] = tops[n + 1] - PAGE_GAP_PX - size(n)[1]
+        top, (width, height) = tops[page], size(page)
+        # A rect is on this page when its middle is between the middles of the gaps around it.
+        upper, lower = top - PAGE_GAP_PX / 2, top + height + PAGE_GAP_PX / 2
+        mine = tuple((left, y - top, w, h) for left, y, w, h in self.rects if upper <= y + h / 2 < lower)
+        return _clipped(mine, width, height)
+
+
+# pdf.js (Polar's PDF viewer) shows the pages one under another with a gap
+# between their boxes (its borders, ~11 px at the zoom Polar was used at,
+# not stored): a highlight's lines on the next page are measured across it.
+PAGE_GAP_PX = 8.0
+_RUN_ON_PAGES = 2  # how far from its page a highlight's rects are looked for
+
+
+def _clipped(rects: Tuple[Tuple[float, float, float, float], ...], scale_x: float, scale_y: float) -> List[Fractions]:
+    out: List[Fractions] = []
+    if scale_x <= 0 or scale_y <= 0:
         return out
+    for left, top, width, height in rects:
+        x, y, w, h = left / scale_x, top / scale_y, width / scale_x, height / scale_y
+        # Clip to the page: a rect Polar measured on a slightly different
+        # rendering must not draw outside it.
+        x0, y0 = min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
+        x1, y1 = min(max(x + w, 0.0), 1.0), min(max(y + h, 0.0), 1.0)
+        if x1 > x0 and y1 > y0:
+            out.append((x0, y0, x1 - x0, y1 - y0))
+    return out
 
 
 @dataclass(frozen=True)
@@ -291,6 +329,8 @@ def find_original(source: Source, key: str, docmeta: Mapping[str, Any]) -> Optio
     filename, url, title = (_text(info.get(name)) for name in ("filename", "url", "title"))
     title = " ".join(title.split()) or filename or "Untitled"
     kind = kind_of(filename, url)
+    if info.get("webCapture") is True and url:
+        kind = WEB  # Polar 2 keeps a captured page as a one-section EPUB: its page is its URL
     if kind == WEB:
         # A capture's page is its URL; only http(s) opens, and only in a browser.
         if url.lower().startswith(("http://", "https://")):

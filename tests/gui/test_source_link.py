@@ -545,7 +545,7 @@ def test_epubs_open_in_the_system_viewer_and_web_captures_at_their_url(library_w
     try:
         links = anki.controller.source_links
         card = _show_answer(anki, "Which reader opens an EPUB?")
-        assert _js(anki, "document.querySelector('.polar-open').textContent") == "open document"
+        assert _js(anki, "document.querySelector('.polar-open').textContent") == "open book"
         assert links.open_card(card) is None  # no window of ours
         card = _show_answer(anki, "Where was this captured?")
         # The line's own link to the site opens the same page: one link, not two side by side.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from addon.polar import originals
 from addon.polar.library import DataDirSource
 from addon.polar.originals import PDF, WEB, Spot, find_original, find_spot, read_docmeta
 from tests.polar_factory import SHARED_SAMPLES, Doc, basic
@@ -146,3 +147,45 @@ def test_a_web_capture_opens_its_http_url_only(tmp_path):
     assert original is not None and original.kind == WEB and original.url == "https://example.org/article"
     doc.meta["docInfo"]["url"] = "javascript:alert(1)"
     assert find_original(source, doc.fp, doc.meta) is None
+
+
+def test_a_polar_2_web_capture_saved_as_an_epub_opens_its_page_not_the_epub(tmp_path):
+    """Polar 2 keeps a captured web page as a one-section EPUB marked
+    ``webCapture`` (the renderer already names it by its site, no page):
+    it was taken for a book, "open book" beside the site's link, and the
+    click handed the .epub to an e-book reader."""
+    doc = _doc(tmp_path, filename="1x-captured.epub", url="https://example.org/article")
+    doc.meta["docInfo"]["webCapture"] = True
+    (tmp_path / "stash").mkdir(exist_ok=True)
+    (tmp_path / "stash" / "1x-captured.epub").write_bytes(b"PK\x03\x04 a capture")
+    source = DataDirSource(tmp_path)
+    original = find_original(source, doc.fp, doc.meta)
+    assert original is not None and original.kind == WEB and original.url == "https://example.org/article"
+    doc.meta["docInfo"]["webCapture"] = False  # a real EPUB that names where it came from: a book
+    original = find_original(source, doc.fp, doc.meta)
+    assert original is not None and original.kind == "epub"
+
+
+def test_a_highlight_selected_on_to_the_next_page_is_drawn_on_each_page_it_covers():
+    """Polar keeps a highlight selected across a page break on one page and
+    measures every rect from that page's box (TextHighlighter: client rect
+    less the page element's): the next page's lines lie below its bottom,
+    a page gap further down; selected upwards, above its top."""
+    gap = originals.PAGE_GAP_PX
+    spot = Spot(2, ((96, 960, 400, 40), (96, 1056 + gap + 53, 400, 40)), page_size=(816, 1056))
+    [own] = spot.fractions(LETTER)
+    assert own == pytest.approx((96 / 816, 960 / 1056, 400 / 816, 40 / 1056))
+    [(x, y, w, h)] = spot.fractions(LETTER, page=3)
+    assert (x, y, w, h) == pytest.approx((96 / 816, 53 / 1056, 400 / 816, 40 / 1056))
+    assert spot.fractions(LETTER, page=1) == [] and spot.fractions(LETTER, page=4) == []
+    # Upwards: the card's page is the lower one, the first lines are above it;
+    # the page above is A4 (its size from the PDF, as the window read it).
+    a4 = (595.0, 842.0)
+    up = Spot(5, ((96, -gap - 40 - 20, 300, 20), (96, 30, 300, 20)))
+    [(x, y, w, h)] = up.fractions(a4, page=4, points_of={5: LETTER}.get)
+    assert y == pytest.approx((842 * 96 / 72 - 40 - 20) / (842 * 96 / 72))
+    [(x, y, w, h)] = up.fractions(LETTER, page=5)
+    assert y == pytest.approx(30 / 1056)
+    # Area highlights (percent of their page) never run on.
+    area = Spot(2, ((10, 90, 20, 20),), unit="%")
+    assert len(area.fractions(LETTER)) == 1 and area.fractions(LETTER, page=3) == []
