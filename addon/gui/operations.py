@@ -246,6 +246,7 @@ class SyncRunner:
         self._progress_open = False
         self._dialog: Any = None  # Anki's progress window of ours (None: another op's was open)
         self._writing = False  # our CollectionOp is running (read on the sync's thread)
+        self._writing_quietly = False  # ... without Anki's progress window (_QuietCollectionOp)
         self._write_began = False  # the running sync's CollectionOp has started (it may have written)
         # Anki's backup folder when the sync under way is the profile's first
         # (no sync state yet): Anki backs the collection up before it writes.
@@ -564,7 +565,8 @@ class SyncRunner:
             # A message that counts fills the bar (documents read, notes
             # added); the others show Anki's busy bar (max 0).
             done, total = progress_share(message) or (None, 0)
-            if not (self._progress_open or self._writing) or self._progress_window_gone():
+            if (not (self._progress_open or self._writing) or self._writing_quietly
+                    or self._progress_window_gone()):
                 return
             # No window of ours while writing (a background sync, or one
             # closed when the reading ended): Anki shows its own
@@ -713,12 +715,23 @@ class SyncRunner:
                 applied.backed_up = backed_up
                 return applied
             finally:
-                self._writing = False
+                self._writing = self._writing_quietly = False
                 self._op_ended.set()
 
         self._launched()
+        # A sync nobody asked for just now (the watcher's, the startup's)
+        # writes without Anki's modal "Processing…" window: shown 0.6 s into
+        # a long writing, it took the keyboard from the window the person
+        # was typing in (the Add window, an editor) and the keys typed then
+        # were lost; closing, it gave the focus to the main window. Asked
+        # for (Tools ▸ Sync from Polar, Settings' OK), the profile's first
+        # sync (thousands of notes, a backup first) and a sync whose window
+        # of ours is up keep it.
+        quiet = (req.trigger not in INTERACTIVE and req.trigger != SETTINGS and backup is None
+                 and not self._progress_open)
         self._writing = True
-        CollectionOp(self.mw, op).success(
+        self._writing_quietly = quiet
+        (_QuietCollectionOp if quiet else CollectionOp)(self.mw, op).success(
             lambda applied: self._landed(lambda: self._written(req, applied, started, held))
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
 
@@ -795,7 +808,7 @@ class SyncRunner:
         changes: Optional[ChangeTree] = None, backed_up: bool = False,
     ) -> None:
         self._close_progress()
-        self._writing = False
+        self._writing = self._writing_quietly = False
         self.busy = False
         self._reporting = True  # (no sync starts from within on_finished)
         landing = None
@@ -837,6 +850,17 @@ class SyncRunner:
         except Exception:  # (a timeout: the entry still lands, later)
             self.log.warning("the sync log was still being written when the profile closed")
         self._log_landed(landing)
+
+
+class _QuietCollectionOp(CollectionOp):
+    """A ``CollectionOp`` (one undo step, views refreshed, the Browser kept
+    from redrawing meanwhile, hooks fired) run without Anki's modal
+    progress window: Anki's ``taskman.run_in_background`` instead of
+    ``with_progress`` (``CollectionOp._run``: Anki 23.10 to 26.9; an Anki
+    without it runs the op as before, with its window)."""
+
+    def _run(self, mw: Any, op: Callable[[], Any], on_done: Callable[[Future], None]) -> None:
+        mw.taskman.run_in_background(op, on_done)
 
 
 def _backup_folder(mw: Any) -> Optional[str]:

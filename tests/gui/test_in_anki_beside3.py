@@ -1,0 +1,134 @@
+"""A background sync must never disturb what the person is doing (real
+Anki, see conftest.py): typing in the Add window while the watcher writes a
+big change, ...
+
+Sorted after test_in_anki.py: the startup sync has happened.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from typing import Any, Dict, Iterator
+
+import pytest
+
+from tests.gui.test_in_anki_background import no_errors
+from tests.polar_factory import Doc, basic
+
+pytestmark = pytest.mark.anki
+
+# Enough cards that Polar's edit of all their answers takes the writing well
+# over Anki's 0.6 s before it shows its "Processing…" window (1.5-2 s here;
+# 3,000 took 0.6 s).
+BIG = 8000
+BIG_DOC = "1GuiBeside3BigDoc0001"
+
+
+def big_card(n: int) -> str:
+    return f"{BIG_DOC[:6]}{n:05d}"
+
+
+@pytest.fixture(scope="module")
+def big_doc(anki: Any) -> Iterator[Doc]:
+    """A synced document of BIG cards; afterwards its folder and notes are
+    removed (the later test files stay fast)."""
+    anki.settle()
+    doc = Doc(anki.library, BIG_DOC, title="A long book")
+    for n in range(BIG):
+        doc.card(big_card(n), basic(f"<p>Question {n}</p>", f"<p>Answer {n}</p>"))
+    before = anki.controller.runner.finished_count
+    there = set(anki.mw.col.find_notes(""))
+    doc.write(atomic=True)
+    anki.wait_synced(before, 300)
+    ours = set(anki.mw.col.find_notes("")) - there
+    assert len(ours) == BIG
+    yield doc
+    anki.settle()
+    before = anki.controller.runner.finished_count
+    shutil.rmtree(doc.path.parent)
+    anki.wait_synced(before, 300)
+    anki.mw.col.remove_notes(list(ours))
+    anki.settle()
+
+
+def polar_revises_every_answer(doc: Doc, words: str) -> None:
+    for n in range(BIG):
+        doc.find_card(big_card(n))[1]["fields"]["back"]["HTML"] = f"<p>Answer {n}, {words}</p>"
+
+
+def open_add_window(anki: Any) -> Any:
+    import aqt
+
+    anki.mw.activateWindow()
+    add = aqt.dialogs.open("AddCards", anki.mw)
+    editor = add.editor
+    anki.anki.wait_until(lambda: editor.note is not None and editor.web is not None, 30, "the Add window")
+    add.activateWindow()
+    editor.web.setFocus()
+    editor.web.eval('require("anki/ui").loaded.then(() => focusField(0));')
+    anki.anki.wait_until(lambda: editor.currentField == 0, 30, "the Front field to take the focus")
+    return add
+
+
+def test_typing_in_the_add_window_during_a_long_background_write_loses_nothing(anki, big_doc, qtbot, capfd):
+    """A person types into the Add window, one key every 40 ms, to wherever
+    the keyboard's focus is, while the watcher writes Polar's new answers
+    of 8,000 cards.
+    Before: Anki's modal "Processing…" window came up 0.6 s into the
+    writing, took the focus, and the keys typed then went to it (lost)."""
+    from aqt.qt import QApplication, QTimer, sip
+
+    anki.settle()
+    runner = anki.controller.runner
+    add = open_add_window(anki)
+    editor = add.editor
+    seen: Dict[str, Any] = {"typed": 0, "to_add": 0, "progress_shown": False, "other_window": [],
+                            "write_began": None, "write_ended": None}
+
+    def tick() -> None:
+        if runner._writing and seen["write_began"] is None:
+            seen["write_began"] = time.monotonic()
+        if seen["write_began"] is not None and not runner._writing and seen["write_ended"] is None:
+            seen["write_ended"] = time.monotonic()
+        win = getattr(anki.mw.progress, "_win", None)
+        if win is not None and win.isVisible():
+            seen["progress_shown"] = True
+        active = QApplication.activeWindow()
+        if active is not add:
+            seen["other_window"].append(type(active).__name__)
+        target = QApplication.focusWidget() or active
+        if target is not None:
+            qtbot.keyClick(target, "x")
+            seen["typed"] += 1
+            if target is editor.web.focusProxy():
+                seen["to_add"] += 1
+
+    doc = big_doc
+    polar_revises_every_answer(doc, "revised")
+    timer = QTimer()
+    timer.setInterval(40)
+    timer.timeout.connect(tick)
+    before = runner.finished_count
+    try:
+        timer.start()
+        doc.write(atomic=True)
+        outcome = anki.wait_synced(before, 300)
+        anki.anki.process(0.5)
+        timer.stop()
+        assert outcome.request.trigger == "watch" and not outcome.failed and outcome.report.updated == BIG
+        took = seen["write_ended"] - seen["write_began"]
+        print(f"background write: {took:.2f} s; keys typed {seen['typed']}, to the Add window {seen['to_add']}")
+        assert took > 0.6, took  # (else the story proves nothing)
+        assert not seen["progress_shown"]
+        assert not seen["other_window"], seen["other_window"][:5]
+        assert seen["to_add"] == seen["typed"]
+        # Every key reached the field.
+        anki.anki.wait_until(lambda: editor.note.fields[0].count("x") == seen["typed"], 15,
+                             "the keys to reach the note")
+    finally:
+        timer.stop()
+        no_errors(capfd)
+        add.ifCanClose = lambda on_ok: on_ok()  # (no "discard?" question for the typed x's)
+        add.close()
+        anki.anki.wait_until(lambda: sip.isdeleted(add) or not add.isVisible(), 15, "the Add window to close")
