@@ -651,7 +651,8 @@ class SyncRunner:
                 lambda: self.editors.save_all(lambda: self._write(req, prepared, started, generation, frozenset()))
             )
         else:
-            self._write(req, prepared, started, generation, frozenset(self.editors.note_ids()))
+            self._write(req, prepared, started, generation, frozenset(self.editors.note_ids()),
+                        reviewer_note_ids(self.mw))
 
     def _window_before_editors(self, then: Callable[[], None]) -> None:
         """With an editor open, a manual sync writes the notes it shows, so
@@ -680,8 +681,14 @@ class SyncRunner:
         self.editors.after_blur(lambda: self._dialog_shown() or self.mw.app.focusWindow() is None, then)
 
     def _write(
-        self, req: SyncRequest, prepared: Any, started: float, generation: int, held: FrozenSet[int]
+        self, req: SyncRequest, prepared: Any, started: float, generation: int, held: FrozenSet[int],
+        aside_later: FrozenSet[int] = frozenset(),
     ) -> None:
+        """``held``: the notes open in an editor, not written; ``aside_later``:
+        the note of the card the reviewer shows, not set aside (suspended,
+        deleted) now: an answer given while the sync writes is applied
+        after it and would take the card out of the suspension again. Both
+        are synced once let go (``Controller.check_released``)."""
         if generation != self._generation:
             self._finish(req, _empty_report(stopped="reading"), started, interrupted=True)
             return  # the profile closed while the editors saved
@@ -711,7 +718,8 @@ class SyncRunner:
                         backed_up = True
                     except Exception:
                         self.log.warning("the backup before the first sync failed", exc_info=True)
-                applied = _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held))
+                applied = _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held,
+                                                  set_aside_later=aside_later))
                 applied.backed_up = backed_up
                 return applied
             finally:
@@ -861,6 +869,15 @@ class _QuietCollectionOp(CollectionOp):
 
     def _run(self, mw: Any, op: Callable[[], Any], on_done: Callable[[Future], None]) -> None:
         mw.taskman.run_in_background(op, on_done)
+
+
+def reviewer_note_ids(mw: Any) -> FrozenSet[int]:
+    """The note of the card Anki's reviewer shows (none outside a review)."""
+    if getattr(mw, "state", None) != "review":
+        return frozenset()
+    card = getattr(getattr(mw, "reviewer", None), "card", None)
+    nid = getattr(card, "nid", None)
+    return frozenset({int(nid)}) if nid else frozenset()
 
 
 def _backup_folder(mw: Any) -> Optional[str]:

@@ -132,3 +132,77 @@ def test_typing_in_the_add_window_during_a_long_background_write_loses_nothing(a
         add.ifCanClose = lambda on_ok: on_ok()  # (no "discard?" question for the typed x's)
         add.close()
         anki.anki.wait_until(lambda: sip.isdeleted(add) or not add.isVisible(), 15, "the Add window to close")
+
+
+def test_a_card_answered_while_the_sync_sets_it_aside_is_answered_then_suspended(anki, big_doc, capfd):
+    """The reviewer shows a card's answer; Polar deletes that card while it
+    saves a big change, and the person rates the card while the sync
+    writes. Before: Anki's answer, queued behind the sync, set the card's
+    queue from the states it showed: the suspension was undone, the card
+    studied on, tagged deleted. Now the note the reviewer shows is not set
+    aside while shown: the answer lands, then (the card let go) the
+    document syncs again and suspends it; its review is kept."""
+    from aqt.qt import QApplication, QTimer
+
+    from tests.gui.test_in_anki_reviewer import SUSPENDED, _nid, _wait_js
+
+    mw = anki.mw
+    col = mw.col
+    runner = anki.controller.runner
+    anki.settle()
+    mw.activateWindow()
+    anki.anki.wait_until(lambda: QApplication.activeWindow() is mw, what="Anki's window active")
+    doc = Doc(anki.library, "1GuiBeside3Answer0001", title="Answered", tags=["deck:Beside3Answer"])
+    doc.card("1GuiB3a1", basic("<p>Rated front?</p>", "<p>rated back</p>"))
+    doc.card("1GuiB3a2", basic("<p>Other front?</p>", "<p>other back</p>"))
+    before = runner.finished_count
+    doc.write()
+    assert anki.wait_synced(before).report.created == 2
+    anki.settle()
+    anki.wait_progress_closed()
+    anki.anki.process(1.0)
+    answered: Dict[str, Any] = {}
+    try:
+        col.decks.select(col.decks.id("Beside3Answer"))
+        mw.moveToState("review")
+        anki.anki.wait_until(lambda: mw.reviewer.card is not None, what="the reviewer's card")
+        _wait_js(anki, "typeof _showQuestion === 'function' && !!document.getElementById('qa')")
+        mw.reviewer._showQuestion()
+        shown = mw.reviewer.card
+        card_id = "1GuiB3a1" if shown.nid == _nid(anki, "1GuiB3a1") else "1GuiB3a2"
+        mw.reviewer._showAnswer()
+        assert mw.reviewer.state == "answer"
+
+        def rate_while_writing() -> None:
+            if runner._writing and not answered:
+                answered["at"] = True
+                mw.reviewer._answerCard(3)  # "Good", as the key 3 does
+
+        timer = QTimer()
+        timer.setInterval(20)
+        timer.timeout.connect(rate_while_writing)
+        timer.start()
+        count = runner.finished_count
+        doc.delete_card(card_id)
+        polar_revises_every_answer(big_doc, "again")
+        doc.write()
+        big_doc.write(atomic=True)
+        outcome = anki.wait_synced(count, 300)
+        timer.stop()
+        assert answered, "the card was not rated while the sync wrote"
+        anki.settle()
+        # The answer landed, the reviewer went on; then the card was set aside.
+        anki.anki.wait_until(lambda: mw.reviewer.card is None or mw.reviewer.card.id != shown.id,
+                             what="the next card")
+        anki.anki.wait_until(lambda: col.get_card(shown.id).queue == SUSPENDED, 30,
+                             "the deleted card to be suspended")
+        anki.settle()
+        card = col.get_card(shown.id)
+        assert card.reps == shown.reps + 1
+        assert col.db.scalar("SELECT count() FROM revlog WHERE cid = ?", shown.id) == 1
+        assert col.get_note(shown.nid).has_tag("polar::deleted")
+        assert outcome.report.updated == BIG
+        no_errors(capfd)
+    finally:
+        mw.moveToState("deckBrowser")
+        anki.settle()

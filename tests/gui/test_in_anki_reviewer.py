@@ -62,8 +62,9 @@ def test_the_card_in_the_reviewer_when_a_background_sync_edits_and_deletes_it(an
     """The answer of a card is shown; Polar saves: an edit of that card (a
     new id) is drawn in place, the answer still shown; an edit plus a new
     card (the study queues change) shows the same card's question again,
-    as Anki does after any change of cards; the card deleted in Polar (its
-    note suspended) leaves the reviewer for the next card."""
+    as Anki does after any change of cards; the card deleted in Polar waits
+    while shown, and once answered is suspended (the reviewer goes on to
+    the next card)."""
     mw = anki.mw
     anki.settle()
     # A person looking at the reviewer has Anki's window active: Anki
@@ -118,11 +119,22 @@ def test_the_card_in_the_reviewer_when_a_background_sync_edits_and_deletes_it(an
         count = anki.controller.runner.finished_count
         doc.delete_card("1GuiRv1e")
         doc.write()
+        # Not set aside while the reviewer shows it (an answer given while the
+        # sync wrote would undo the suspension: test_in_anki_beside3.py).
+        outcome = anki.wait_synced(count)
+        assert outcome.report.orphaned == 0 and outcome.report.deferred == {shown.nid: DOC}
+        anki.settle()
+        assert col.get_card(shown.id).queue != SUSPENDED and mw.reviewer.card.id == shown.id
+        # Answered, the card is let go: set aside, the reviewer on the next card.
+        count = anki.controller.runner.finished_count
+        mw.reviewer._showAnswer()
+        mw.reviewer._answerCard(3)
         assert anki.wait_synced(count).report.orphaned == 1
         anki.settle()
         anki.anki.wait_until(lambda: mw.reviewer.card is not None and mw.reviewer.card.id != shown.id,
                              what="the next card")
         assert col.get_card(shown.id).queue == SUSPENDED
+        assert col.get_card(shown.id).reps == shown.reps + 1
         assert mw.reviewer.state == "question"
         _wait_shown(anki, f"{other} front?")
     finally:
