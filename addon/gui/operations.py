@@ -187,6 +187,18 @@ def without_note_text(changes: OpChanges) -> OpChanges:
     return out
 
 
+def without_study_queues(changes: OpChanges) -> OpChanges:
+    """The same changes, minus "study queues": Anki's reviewer answers that
+    flag by fetching its card again, so a person looking at an answer saw
+    the question again (or another card) whenever a background sync added
+    or set aside any card. Anki's scheduler builds its queues afresh after
+    such a change anyway: the next card comes from them."""
+    out = OpChanges()
+    out.CopyFrom(changes)
+    out.study_queues = False
+    return out
+
+
 Context = Callable[[], Tuple[Settings, Path]]
 
 # A long reading's window, shown before it begins (``_show_before_reading``):
@@ -752,10 +764,30 @@ class SyncRunner:
             self.quiet.own_step_done()
         # Runs before Anki fires operation_did_execute with ``applied.changes``.
         shown = self.editors.note_ids()
+        reviewing = req.trigger not in INTERACTIVE and bool(reviewer_note_ids(self.mw))
+        redraw = False
         if shown and shown <= held:
+            redraw = reviewing and applied.changes.note_text
             applied.changes = without_note_text(applied.changes)
+        if reviewing:
+            # The card shown stays, on the side shown (its note's new text
+            # drawn in place); the cards added or set aside come after it.
+            applied.changes = without_study_queues(applied.changes)
+        if redraw:
+            # The note text left out for the editors: the reviewer is told
+            # once Anki has handled the op (it would take its "card changed"
+            # for a mere flag change) and redraws its card when its window
+            # is in front, as Anki does.
+            QTimer.singleShot(0, self._redraw_reviewer)
         self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
                      backed_up=applied.backed_up)
+
+    def _redraw_reviewer(self) -> None:
+        if self.mw.col is None or not reviewer_note_ids(self.mw):
+            return
+        changes = OpChanges()
+        changes.note_text = True
+        self.mw.reviewer.op_executed(changes, self, self.mw.app.activeWindow() is self.mw)
 
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False

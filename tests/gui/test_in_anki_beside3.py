@@ -206,3 +206,73 @@ def test_a_card_answered_while_the_sync_sets_it_aside_is_answered_then_suspended
     finally:
         mw.moveToState("deckBrowser")
         anki.settle()
+
+
+def test_the_reviewer_redraws_polars_edit_of_its_card_while_the_browser_edits_another(anki, qtbot, capfd):
+    """The reviewer shows a card's answer; the Browser is open on another
+    note of the document, typed into. Polar edits both: the Browser's note
+    waits (left alone), the reviewer's is written. Before: the sync left
+    "note text" out of its changes (so that the Browser's editor keeps its
+    caret), and the reviewer, told nothing, kept the old text until the next
+    card. Now it redraws it, on the answer side (when its window is in
+    front, as Anki does)."""
+    import aqt
+    from aqt.qt import QApplication
+
+    from tests.gui.test_in_anki_background import type_into
+    from tests.gui.test_in_anki_reviewer import _nid, _wait_js, _wait_shown
+
+    mw = anki.mw
+    col = mw.col
+    runner = anki.controller.runner
+    anki.settle()
+    mw.activateWindow()
+    anki.anki.wait_until(lambda: QApplication.activeWindow() is mw, what="Anki's window active")
+    doc = Doc(anki.library, "1GuiBeside3Redraw0001", title="Redraw", tags=["deck:Beside3Redraw"])
+    doc.card("1GuiB3r1", basic("<p>First front?</p>", "<p>first back</p>"))
+    doc.card("1GuiB3r2", basic("<p>Second front?</p>", "<p>second back</p>"))
+    before = runner.finished_count
+    doc.write()
+    assert anki.wait_synced(before).report.created == 2
+    anki.settle()
+    anki.wait_progress_closed()
+    anki.anki.process(1.0)
+    browser = None
+    try:
+        col.decks.select(col.decks.id("Beside3Redraw"))
+        mw.moveToState("review")
+        anki.anki.wait_until(lambda: mw.reviewer.card is not None, what="the reviewer's card")
+        _wait_js(anki, "typeof _showQuestion === 'function' && !!document.getElementById('qa')")
+        mw.reviewer._showQuestion()
+        shown = mw.reviewer.card
+        reviewed, edited = ("1GuiB3r1", "1GuiB3r2") if shown.nid == _nid(anki, "1GuiB3r1") else ("1GuiB3r2", "1GuiB3r1")
+        mw.reviewer._showAnswer()
+        _wait_shown(anki, " back")
+
+        other = _nid(anki, edited)
+        browser = aqt.dialogs.open("Browser", mw, search=(f"nid:{other}",))
+        anki.anki.wait_until(lambda: browser.editor is not None and browser.editor.note is not None
+                             and browser.editor.note.id == other, 30, "the Browser's editor")
+        type_into(anki, qtbot, browser.editor, 1, "mine")
+        # Back to the reviewer (it redraws for the typing now), the Browser open.
+        mw.activateWindow()
+        anki.anki.wait_until(lambda: QApplication.activeWindow() is mw, what="Anki's window active")
+        anki.anki.process(0.5)
+        assert mw.reviewer._refresh_needed is None
+
+        count = runner.finished_count
+        for cid in (reviewed, edited):
+            doc.find_card(cid)[1]["fields"]["front"]["HTML"] = f"<p>{cid} front, edited in Polar?</p>"
+        doc.write()
+        outcome = anki.wait_synced(count)
+        assert outcome.report.updated == 1 and outcome.report.deferred == {other: "1GuiBeside3Redraw0001"}
+        anki.settle()
+        assert f"{reviewed} front, edited in Polar?" in _wait_shown(anki, "edited in Polar")
+        assert (mw.state, mw.reviewer.state, mw.reviewer.card.id) == ("review", "answer", shown.id)
+        assert "mine" in browser.editor.note["Back"]
+        no_errors(capfd)
+    finally:
+        if browser is not None:
+            browser.close()
+        mw.moveToState("deckBrowser")
+        anki.settle()

@@ -60,9 +60,9 @@ def _wait_shown(anki: Any, words: str) -> str:
 
 def test_the_card_in_the_reviewer_when_a_background_sync_edits_and_deletes_it(anki):
     """The answer of a card is shown; Polar saves: an edit of that card (a
-    new id) is drawn in place, the answer still shown; an edit plus a new
-    card (the study queues change) shows the same card's question again,
-    as Anki does after any change of cards; the card deleted in Polar waits
+    new id) is drawn in place, the answer still shown; so is an edit plus a
+    new card (the study queues change: Anki's reviewer would show the
+    question again, or another card); the card deleted in Polar waits
     while shown, and once answered is suspended (the reviewer goes on to
     the next card)."""
     mw = anki.mw
@@ -112,9 +112,11 @@ def test_the_card_in_the_reviewer_when_a_background_sync_edits_and_deletes_it(an
         outcome = anki.wait_synced(count)
         assert (outcome.report.created, outcome.report.updated) == (1, 1)
         anki.settle()
-        anki.anki.wait_until(lambda: mw.reviewer.state == "question", what="the question again")
-        assert mw.reviewer.card.id == shown.id
-        assert _wait_shown(anki, "Front, edited?").strip() == "Front, edited?"
+        # Drawn in place, the answer still shown: not the question again (Anki's
+        # reviewer fetches its card anew on "study queues", which the sync's
+        # writing leaves out while a card is shown: test_in_anki_beside3.py).
+        assert "back, twice" in _wait_shown(anki, "Front, edited?")
+        assert (mw.state, mw.reviewer.state, mw.reviewer.card.id) == ("review", "answer", shown.id)
 
         count = anki.controller.runner.finished_count
         doc.delete_card("1GuiRv1e")
