@@ -276,3 +276,76 @@ def test_the_reviewer_redraws_polars_edit_of_its_card_while_the_browser_edits_an
             browser.close()
         mw.moveToState("deckBrowser")
         anki.settle()
+
+
+def test_the_browser_and_the_add_window_keep_what_the_person_chose_through_a_background_sync(anki, capfd):
+    """The Browser open: a sort column chosen, a row selected below the
+    fold, the table scrolled, a deck picked in the sidebar; the Add window
+    open on the person's own deck and note type. Polar saves a new document
+    (a new deck, a new tag, Basic and Cloze cards) and the watcher syncs.
+    Everything stays as the person left it; the next Add window opens on
+    their note type and deck too (Anki's add_notes records the sync's notes
+    as if the person had added them: test_adding_defaults.py)."""
+    import aqt
+    from aqt.qt import QApplication
+
+    from tests.polar_factory import cloze
+
+    mw = anki.mw
+    col = mw.col
+    runner = anki.controller.runner
+    anki.settle()
+    reversed_type = col.models.by_name("Basic (and reversed card)")
+    mine = col.decks.id("Beside3 Mine")
+    for k in range(60):
+        note = col.new_note(reversed_type)
+        note["Front"], note["Back"] = f"mine {k:02d}", "hello"
+        col.add_note(note, mine)
+    col.decks.select(mine)
+    mw.activateWindow()
+    browser = aqt.dialogs.open("Browser", mw, search=('"deck:Beside3 Mine"',))
+    add = None
+    try:
+        table = browser.table
+        anki.anki.wait_until(lambda: table.len() >= 60, 30, "the Browser's rows")
+        view = table._view
+        view.sortByColumn(view.horizontalHeader().sortIndicatorSection(), view.horizontalHeader().sortIndicatorOrder())
+        table.select_single_card(col.find_cards('"deck:Beside3 Mine" front:"mine 50"')[0])
+        anki.anki.process(0.5)
+        chosen = (list(table.get_selected_card_ids()), view.verticalScrollBar().value(),
+                  view.horizontalHeader().sortIndicatorSection(), view.horizontalHeader().sortIndicatorOrder())
+        assert chosen[1] > 0  # (scrolled: the row is below the fold)
+        sidebar_current = browser.sidebar.currentIndex().data()
+
+        add = aqt.dialogs.open("AddCards", mw)
+        anki.anki.wait_until(lambda: add.editor.note is not None, 30, "the Add window")
+        add.notetype_chooser.selected_notetype_id = reversed_type["id"]
+        add.deck_chooser.selected_deck_id = mine
+        anki.anki.process(0.5)
+
+        doc = Doc(anki.library, "1GuiBeside3Choices0001", title="Choices", tags=["deck:Beside3 Polar", "newtag"])
+        doc.card("1GuiB3c1", basic("<p>Polar front?</p>", "<p>polar back</p>"))
+        doc.card("1GuiB3c2", cloze("{{c1::Polar}} cloze"), ctype="CLOZE")
+        count = runner.finished_count
+        doc.write()
+        outcome = anki.wait_synced(count)
+        assert outcome.report.created == 2 and not outcome.failed
+        anki.settle()
+        browser.activateWindow()
+        anki.anki.wait_until(lambda: QApplication.activeWindow() is browser, what="the Browser in front")
+        anki.anki.process(1.0)
+        assert (list(table.get_selected_card_ids()), view.verticalScrollBar().value(),
+                view.horizontalHeader().sortIndicatorSection(), view.horizontalHeader().sortIndicatorOrder()) == chosen
+        assert browser.sidebar.currentIndex().data() == sidebar_current
+        assert add.notetype_chooser.selected_notetype_id == reversed_type["id"]
+        assert add.deck_chooser.selected_deck_id == mine
+        assert col.decks.current()["id"] == mine
+        defaults = col.defaults_for_adding(current_review_card=None)
+        assert (defaults.notetype_id, defaults.deck_id) == (reversed_type["id"], mine)
+        no_errors(capfd)
+    finally:
+        if add is not None:
+            add.ifCanClose = lambda on_ok: on_ok()
+            add.close()
+        browser.close()
+        anki.settle()
