@@ -751,6 +751,8 @@ class SyncRunner:
                  and not self._progress_open)
         self._writing = True
         self._writing_quietly = quiet
+        if quiet:
+            self._undo_off()
         (_QuietCollectionOp if quiet else CollectionOp)(self.mw, op).success(
             lambda applied: self._landed(lambda: self._written(req, applied, started, held))
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
@@ -782,6 +784,26 @@ class SyncRunner:
         self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
                      backed_up=applied.backed_up)
 
+    def _undo_off(self) -> None:
+        """Edit ▸ Undo and Redo off while a quiet writing runs (Anki's own
+        window used to block them): an Undo asked for meanwhile is an op
+        queued behind the sync's, and it undid the sync while it named the
+        person's own last step. Anki turns them on again, named after the
+        sync, once the op is over (``update_undo_actions``; after a failure,
+        ``_fail`` does)."""
+        try:
+            from aqt import gui_hooks
+            from aqt.undo import UndoActionsInfo
+
+            form = self.mw.form
+            info = UndoActionsInfo(can_undo=False, can_redo=False, undo_text=form.actionUndo.text(),
+                                   redo_text=form.actionRedo.text(), show_redo=form.actionRedo.isVisible())
+            form.actionUndo.setEnabled(False)
+            form.actionRedo.setEnabled(False)
+            gui_hooks.undo_state_did_change(info)  # (the Browser's own Undo and Redo)
+        except Exception:  # (an Anki without these: its window blocks them)
+            self.log.debug("could not turn Undo off", exc_info=True)
+
     def _redraw_reviewer(self) -> None:
         if self.mw.col is None or not reviewer_note_ids(self.mw):
             return
@@ -792,6 +814,11 @@ class SyncRunner:
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False
         self._close_progress()
+        if self._write_began and self.mw.col is not None:
+            try:
+                self.mw.update_undo_actions()  # (Anki skips it after a failed op: _undo_off's)
+            except Exception:
+                self.log.debug("could not update Undo", exc_info=True)
         report = _empty_report(req.dry_run, "writing" if self._write_began else "reading")
         if isinstance(exc, Interrupted):
             if self._pausing and not self._closing:

@@ -275,6 +275,8 @@ def test_the_reviewer_redraws_polars_edit_of_its_card_while_the_browser_edits_an
         if browser is not None:
             browser.close()
         mw.moveToState("deckBrowser")
+        # (The note the Browser held syncs once let go: not in the next test.)
+        anki.anki.wait_until(lambda: not anki.controller.deferred, 30, "the held note to sync")
         anki.settle()
 
 
@@ -347,5 +349,63 @@ def test_the_browser_and_the_add_window_keep_what_the_person_chose_through_a_bac
         if add is not None:
             add.ifCanClose = lambda on_ok: on_ok()
             add.close()
+        browser.close()
+        anki.settle()
+
+
+def test_ctrl_z_pressed_while_a_background_sync_writes_undoes_nothing_it_did_not_name(anki, big_doc, capfd):
+    """The person's last step (a note edited) is some seconds old; the
+    watcher writes a big change, and the person presses Ctrl+Z (Edit ▸ Undo,
+    named after their edit) meanwhile. Before: Anki's Undo op was queued
+    behind the sync's, and undid the sync. Now Undo and Redo are off while
+    the sync writes (in every window that has them, the Browser too); after
+    it, Edit ▸ Undo names the sync."""
+    import aqt
+    from aqt.operations.note import update_note
+    from aqt.qt import QTimer
+
+    mw = anki.mw
+    col = mw.col
+    runner = anki.controller.runner
+    anki.settle()
+    mw.activateWindow()
+    note = col.get_note(col.find_notes("")[0])
+    note["Front"] = note["Front"] + " (mine)"
+    done = []
+    update_note(parent=mw, note=note).success(lambda _: done.append(True)).run_in_background()
+    anki.anki.wait_until(lambda: bool(done), what="the person's edit")
+    mine = col.undo_status().undo
+    assert mine and mine != "Sync from Polar"
+    browser = aqt.dialogs.open("Browser", mw, search=("nid:1",))  # (no note in its editor)
+    mw.activateWindow()
+    pressed: Dict[str, Any] = {}
+
+    def press_ctrl_z() -> None:
+        if runner._writing and not pressed:
+            pressed["enabled"] = (mw.form.actionUndo.isEnabled(), browser.form.actionUndo.isEnabled())
+            mw.form.actionUndo.trigger()  # (a disabled action does nothing, as its shortcut)
+
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(press_ctrl_z)
+    try:
+        timer.start()
+        polar_revises_every_answer(big_doc, "for undo")
+        count = runner.finished_count
+        big_doc.write(atomic=True)
+        outcome = anki.wait_synced(count, 300)
+        timer.stop()
+        anki.anki.process(1.0)
+        assert pressed, "Ctrl+Z was not pressed while the sync wrote"
+        assert outcome.report.updated == BIG and not outcome.failed
+        assert pressed["enabled"] == (False, False)
+        assert "(mine)" in col.get_note(note.id)["Front"]
+        assert "for undo" in col.get_note(col.find_notes('"Back:<p>Answer 7, *"')[0])["Back"]
+        assert col.undo_status().undo == "Sync from Polar"
+        assert mw.form.actionUndo.isEnabled() and "Sync from Polar" in mw.form.actionUndo.text()
+        assert browser.form.actionUndo.isEnabled() and "Sync from Polar" in browser.form.actionUndo.text()
+        no_errors(capfd)
+    finally:
+        timer.stop()
         browser.close()
         anki.settle()
