@@ -86,3 +86,27 @@ def test_many_of_the_persons_decks_put_back_within_one_undo_step(col, tmp_path, 
     assert col.undo_status().undo == "Sync from Polar"
     col.undo()
     assert not col.find_notes("tag:polar*") and col.undo_status().undo != "Sync from Polar"
+
+
+def test_a_sync_leaves_the_current_deck_and_the_folded_decks_as_they_were(col, tmp_path, state_path):
+    """The deck list as the person left it: the current deck, and a deck
+    folded in the deck list and in the Browser's sidebar, into which (and
+    under which) the sync adds cards."""
+    the_persons_habits(col)
+    spanish = col.decks.id("Spanish")
+    deck = col.decks.get(spanish)
+    deck["collapsed"] = deck["browserCollapsed"] = True
+    col.decks.save(deck)
+    col.decks.select(col.decks.id("Default"))
+    root = tmp_path / "polar"
+    doc = Doc(root, "1DocDefaults000000003", "Grammar", tags=["deck:Spanish/Grammar"])
+    doc.card("1CardDef05", basic("q", "a"))
+    doc.write()
+    other = Doc(root, "1DocDefaults000000004", "Spanish", tags=["deck:Spanish"])
+    other.card("1CardDef06", basic("q", "a"))
+    other.write()
+    assert run(col, root, state_path).created == 2
+    assert col.decks.name(col.decks.id_for_name("Spanish::Grammar")) == "Spanish::Grammar"
+    assert col.decks.current()["name"] == "Default"
+    deck = col.decks.get(spanish)
+    assert (deck["collapsed"], deck["browserCollapsed"]) == (True, True)
