@@ -771,7 +771,7 @@ class SyncRunner:
         if shown and shown <= held:
             redraw = reviewing and applied.changes.note_text
             applied.changes = without_note_text(applied.changes)
-        if reviewing:
+        if reviewing and self._reviewer_card_kept():
             # The card shown stays, on the side shown (its note's new text
             # drawn in place); the cards added or set aside come after it.
             applied.changes = without_study_queues(applied.changes)
@@ -803,6 +803,25 @@ class SyncRunner:
             gui_hooks.undo_state_did_change(info)  # (the Browser's own Undo and Redo)
         except Exception:  # (an Anki without these: its window blocks them)
             self.log.debug("could not turn Undo off", exc_info=True)
+
+    # What the reviewer's answer is built on (Anki refuses an answer whose
+    # card's scheduling state changed since it showed: "card was modified").
+    _SCHEDULING = ("did", "odid", "odue", "type", "queue", "due", "ivl", "factor", "reps", "lapses", "left")
+
+    def _reviewer_card_kept(self) -> bool:
+        """Whether the card the reviewer shows is as it was shown: the sync
+        changed nothing of its scheduling (a card sent home from a filtered
+        deck, moved to the document's new deck) and Anki has no refresh of
+        the reviewer pending. Else the reviewer fetches its card again."""
+        reviewer = self.mw.reviewer
+        card = getattr(reviewer, "card", None)
+        if card is None or getattr(reviewer, "_refresh_needed", None) is not None:
+            return False
+        try:
+            now = self.mw.col.get_card(card.id)
+        except Exception:  # (gone)
+            return False
+        return all(getattr(now, f, None) == getattr(card, f, None) for f in self._SCHEDULING)
 
     def _redraw_reviewer(self) -> None:
         if self.mw.col is None or not reviewer_note_ids(self.mw):

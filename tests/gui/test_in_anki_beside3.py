@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -409,3 +409,96 @@ def test_ctrl_z_pressed_while_a_background_sync_writes_undoes_nothing_it_did_not
         timer.stop()
         browser.close()
         anki.settle()
+
+
+def test_a_card_studied_in_a_filtered_deck_that_the_sync_sends_home_is_answered_without_an_error(anki, capfd,
+                                                                                              monkeypatch):
+    """The person studies a filtered deck built from a document's cards, the
+    answer of one shown; in Polar, the document goes to another deck: the
+    watcher's sync sends its cards home, out of the filtered deck, which
+    changes the shown card's scheduling state. The reviewer must not keep
+    the states it showed (Anki refuses an answer built on them: "card was
+    modified"), so here it fetches its card again, as Anki does; the
+    answer then lands with no error."""
+    import aqt.webview
+    from aqt.qt import QApplication
+
+    from tests.gui.test_in_anki_reviewer import _wait_js, _wait_shown
+
+    alerts: List[str] = []
+    monkeypatch.setattr(aqt.webview.AnkiWebPage, "javaScriptAlert", lambda _page, _url, text: alerts.append(text))
+    mw = anki.mw
+    col = mw.col
+    runner = anki.controller.runner
+    anki.settle()
+    mw.activateWindow()
+    anki.anki.wait_until(lambda: QApplication.activeWindow() is mw, what="Anki's window active")
+    doc = Doc(anki.library, "1GuiBeside3Filter0001", title="Filtered", tags=["deck:Beside3Home"])
+    doc.card("1GuiB3f1", basic("<p>Filter one?</p>", "<p>one back</p>"))
+    doc.card("1GuiB3f2", basic("<p>Filter two?</p>", "<p>two back</p>"))
+    stays = Doc(anki.library, "1GuiBeside3Filter0002", title="Stays", tags=["deck:Beside3Stay"])
+    stays.card("1GuiB3f3", basic("<p>Filter three?</p>", "<p>three back</p>"))
+    stays.write()
+    doc.write()
+    anki.anki.wait_until(lambda: len(col.find_cards('"deck:Beside3Home" OR "deck:Beside3Stay"')) == 3,
+                         what="the three cards synced")
+    anki.settle()
+    session = col.decks.new_filtered("Beside3 Session")
+    deck = col.sched.get_or_create_filtered_deck(session)
+    deck.config.search_terms[0].search = '"deck:Beside3Home" OR "deck:Beside3Stay"'
+    deck.config.search_terms[0].limit = 100
+    deck.config.reschedule = True
+    col.sched.add_or_update_filtered_deck(deck)
+    anki.anki.process(1.0)
+    try:
+        col.decks.select(session)
+        mw.moveToState("review")
+        anki.anki.wait_until(lambda: mw.reviewer.card is not None, what="the reviewer's card")
+        _wait_js(anki, "typeof _showQuestion === 'function' && !!document.getElementById('qa')")
+        mw.reviewer._showQuestion()
+        shown = mw.reviewer.card
+        assert shown.odid
+        if col.get_note(shown.nid)["Front"].count("three"):  # (the one that stays: answered first)
+            mw.reviewer._showAnswer()
+            mw.reviewer._answerCard(3)
+            anki.anki.wait_until(lambda: mw.reviewer.card is not None and mw.reviewer.card.id != shown.id
+                                 and mw.reviewer.state == "question", what="the next card")
+            shown = mw.reviewer.card
+        mw.reviewer._showAnswer()
+        anki.anki.process(0.5)
+        modal = QApplication.activeModalWidget()
+        if modal is not None and "Unexpected API access" in getattr(modal, "text", lambda: "")():
+            # Anki 23.10's reviewer, entering the filtered deck after this
+            # session's Browser and Add windows, shows this box before any
+            # sync runs (seen only there; alone the story passes on 23.10).
+            modal.close()
+            pytest.skip("Anki's own 'Unexpected API access' box before the sync (23.10 in a long session)")
+        assert modal is None, ("before the sync", modal)
+
+        count = runner.finished_count
+        doc.untag("deck:Beside3Home").tag("deck:Beside3Elsewhere")
+        doc.write()
+        outcome = anki.wait_synced(count)
+        assert outcome.report.moved == 2 and not outcome.failed
+        anki.settle()
+        anki.anki.process(0.5)
+        assert not col.get_card(shown.id).odid  # (sent home)
+        assert QApplication.activeModalWidget() is None
+        # Its scheduling changed: the reviewer fetched its card again (the
+        # one left in the session; the answer of the one shown would fail).
+        anki.anki.wait_until(lambda: mw.reviewer.state == "question" and mw.reviewer.card is not None
+                             and mw.reviewer.card.id != shown.id, what="the card fetched again")
+        _wait_shown(anki, "?")
+        card = mw.reviewer.card
+        reps = col.get_card(card.id).reps
+        mw.reviewer._showAnswer()
+        anki.anki.wait_until(lambda: mw.reviewer.state == "answer", what="the answer")
+        mw.reviewer._answerCard(3)
+        anki.anki.wait_until(lambda: col.get_card(card.id).reps == reps + 1, what="the answer to land")
+        anki.anki.process(0.5)
+        assert not alerts, alerts
+        no_errors(capfd)
+    finally:
+        mw.moveToState("deckBrowser")
+        anki.settle()
+        col.decks.remove([session])
