@@ -188,6 +188,18 @@ def without_note_text(changes: OpChanges) -> OpChanges:
     return out
 
 
+def without_study_queues(changes: OpChanges) -> OpChanges:
+    """The same changes, minus "study queues": Anki's reviewer answers that
+    flag by fetching its card again, so a person looking at an answer saw
+    the question again (or another card) whenever a background sync added
+    or set aside any card. Anki's scheduler builds its queues afresh after
+    such a change anyway: the next card comes from them."""
+    out = OpChanges()
+    out.CopyFrom(changes)
+    out.study_queues = False
+    return out
+
+
 Context = Callable[[], Tuple[Settings, Path]]
 
 # A long reading's window, shown before it begins (``_show_before_reading``):
@@ -247,6 +259,7 @@ class SyncRunner:
         self._progress_open = False
         self._dialog: Any = None  # Anki's progress window of ours (None: another op's was open)
         self._writing = False  # our CollectionOp is running (read on the sync's thread)
+        self._writing_quietly = False  # ... without Anki's progress window (_QuietCollectionOp)
         self._write_began = False  # the running sync's CollectionOp has started (it may have written)
         # Anki's backup folder when the sync under way is the profile's first
         # (no sync state yet): Anki backs the collection up before it writes.
@@ -565,7 +578,8 @@ class SyncRunner:
             # A message that counts fills the bar (documents read, notes
             # added); the others show Anki's busy bar (max 0).
             done, total = progress_share(message) or (None, 0)
-            if not (self._progress_open or self._writing) or self._progress_window_gone():
+            if (not (self._progress_open or self._writing) or self._writing_quietly
+                    or self._progress_window_gone()):
                 return
             # No window of ours while writing (a background sync, or one
             # closed when the reading ended): Anki shows its own
@@ -650,7 +664,8 @@ class SyncRunner:
                 lambda: self.editors.save_all(lambda: self._write(req, prepared, started, generation, frozenset()))
             )
         else:
-            self._write(req, prepared, started, generation, frozenset(self.editors.note_ids()))
+            self._write(req, prepared, started, generation, frozenset(self.editors.note_ids()),
+                        reviewer_note_ids(self.mw))
 
     def _window_before_editors(self, then: Callable[[], None]) -> None:
         """With an editor open, a manual sync writes the notes it shows, so
@@ -679,8 +694,14 @@ class SyncRunner:
         self.editors.after_blur(lambda: self._dialog_shown() or self.mw.app.focusWindow() is None, then)
 
     def _write(
-        self, req: SyncRequest, prepared: Any, started: float, generation: int, held: FrozenSet[int]
+        self, req: SyncRequest, prepared: Any, started: float, generation: int, held: FrozenSet[int],
+        aside_later: FrozenSet[int] = frozenset(),
     ) -> None:
+        """``held``: the notes open in an editor, not written; ``aside_later``:
+        the note of the card the reviewer shows, not set aside (suspended,
+        deleted) now: an answer given while the sync writes is applied
+        after it and would take the card out of the suspension again. Both
+        are synced once let go (``Controller.check_released``)."""
         if generation != self._generation:
             self._finish(req, _empty_report(stopped="reading"), started, interrupted=True)
             return  # the profile closed while the editors saved
@@ -710,16 +731,30 @@ class SyncRunner:
                         backed_up = True
                     except Exception:
                         self.log.warning("the backup before the first sync failed", exc_info=True)
-                applied = _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held))
+                applied = _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held,
+                                                  set_aside_later=aside_later))
                 applied.backed_up = backed_up
                 return applied
             finally:
-                self._writing = False
+                self._writing = self._writing_quietly = False
                 self._op_ended.set()
 
         self._launched()
+        # A sync nobody asked for just now (the watcher's, the startup's)
+        # writes without Anki's modal "Processing…" window: shown 0.6 s into
+        # a long writing, it took the keyboard from the window the person
+        # was typing in (the Add window, an editor) and the keys typed then
+        # were lost; closing, it gave the focus to the main window. Asked
+        # for (Tools ▸ Sync from Polar, Settings' OK), the profile's first
+        # sync (thousands of notes, a backup first) and a sync whose window
+        # of ours is up keep it.
+        quiet = (req.trigger not in INTERACTIVE and req.trigger != SETTINGS and backup is None
+                 and not self._progress_open)
         self._writing = True
-        CollectionOp(self.mw, op).success(
+        self._writing_quietly = quiet
+        if quiet:
+            self._undo_off()
+        (_QuietCollectionOp if quiet else CollectionOp)(self.mw, op).success(
             lambda applied: self._landed(lambda: self._written(req, applied, started, held))
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
 
@@ -732,14 +767,78 @@ class SyncRunner:
             self.quiet.own_step_done()
         # Runs before Anki fires operation_did_execute with ``applied.changes``.
         shown = self.editors.note_ids()
+        reviewing = req.trigger not in INTERACTIVE and bool(reviewer_note_ids(self.mw))
+        redraw = False
         if shown and shown <= held:
+            redraw = reviewing and applied.changes.note_text
             applied.changes = without_note_text(applied.changes)
+        if reviewing and self._reviewer_card_kept():
+            # The card shown stays, on the side shown (its note's new text
+            # drawn in place); the cards added or set aside come after it.
+            applied.changes = without_study_queues(applied.changes)
+        if redraw:
+            # The note text left out for the editors: the reviewer is told
+            # once Anki has handled the op (it would take its "card changed"
+            # for a mere flag change) and redraws its card when its window
+            # is in front, as Anki does.
+            QTimer.singleShot(0, self._redraw_reviewer)
         self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
                      backed_up=applied.backed_up)
+
+    def _undo_off(self) -> None:
+        """Edit ▸ Undo and Redo off while a quiet writing runs (Anki's own
+        window used to block them): an Undo asked for meanwhile is an op
+        queued behind the sync's, and it undid the sync while it named the
+        person's own last step. Anki turns them on again, named after the
+        sync, once the op is over (``update_undo_actions``; after a failure,
+        ``_fail`` does)."""
+        try:
+            from aqt import gui_hooks
+            from aqt.undo import UndoActionsInfo
+
+            form = self.mw.form
+            info = UndoActionsInfo(can_undo=False, can_redo=False, undo_text=form.actionUndo.text(),
+                                   redo_text=form.actionRedo.text(), show_redo=form.actionRedo.isVisible())
+            form.actionUndo.setEnabled(False)
+            form.actionRedo.setEnabled(False)
+            gui_hooks.undo_state_did_change(info)  # (the Browser's own Undo and Redo)
+        except Exception:  # (an Anki without these: its window blocks them)
+            self.log.debug("could not turn Undo off", exc_info=True)
+
+    # What the reviewer's answer is built on (Anki refuses an answer whose
+    # card's scheduling state changed since it showed: "card was modified").
+    _SCHEDULING = ("did", "odid", "odue", "type", "queue", "due", "ivl", "factor", "reps", "lapses", "left")
+
+    def _reviewer_card_kept(self) -> bool:
+        """Whether the card the reviewer shows is as it was shown: the sync
+        changed nothing of its scheduling (a card sent home from a filtered
+        deck, moved to the document's new deck) and Anki has no refresh of
+        the reviewer pending. Else the reviewer fetches its card again."""
+        reviewer = self.mw.reviewer
+        card = getattr(reviewer, "card", None)
+        if card is None or getattr(reviewer, "_refresh_needed", None) is not None:
+            return False
+        try:
+            now = self.mw.col.get_card(card.id)
+        except Exception:  # (gone)
+            return False
+        return all(getattr(now, f, None) == getattr(card, f, None) for f in self._SCHEDULING)
+
+    def _redraw_reviewer(self) -> None:
+        if self.mw.col is None or not reviewer_note_ids(self.mw):
+            return
+        changes = OpChanges()
+        changes.note_text = True
+        self.mw.reviewer.op_executed(changes, self, self.mw.app.activeWindow() is self.mw)
 
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False
         self._close_progress()
+        if self._write_began and self.mw.col is not None:
+            try:
+                self.mw.update_undo_actions()  # (Anki skips it after a failed op: _undo_off's)
+            except Exception:
+                self.log.debug("could not update Undo", exc_info=True)
         report = _empty_report(req.dry_run, "writing" if self._write_began else "reading")
         if isinstance(exc, Interrupted):
             if self._pausing and not self._closing:
@@ -796,7 +895,7 @@ class SyncRunner:
         changes: Optional[ChangeTree] = None, backed_up: bool = False,
     ) -> None:
         self._close_progress()
-        self._writing = False
+        self._writing = self._writing_quietly = False
         self.busy = False
         self._reporting = True  # (no sync starts from within on_finished)
         landing = None
@@ -838,6 +937,26 @@ class SyncRunner:
         except Exception:  # (a timeout: the entry still lands, later)
             self.log.warning("the sync log was still being written when the profile closed")
         self._log_landed(landing)
+
+
+class _QuietCollectionOp(CollectionOp):
+    """A ``CollectionOp`` (one undo step, views refreshed, the Browser kept
+    from redrawing meanwhile, hooks fired) run without Anki's modal
+    progress window: Anki's ``taskman.run_in_background`` instead of
+    ``with_progress`` (``CollectionOp._run``: Anki 23.10 to 26.9; an Anki
+    without it runs the op as before, with its window)."""
+
+    def _run(self, mw: Any, op: Callable[[], Any], on_done: Callable[[Future], None]) -> None:
+        mw.taskman.run_in_background(op, on_done)
+
+
+def reviewer_note_ids(mw: Any) -> FrozenSet[int]:
+    """The note of the card Anki's reviewer shows (none outside a review)."""
+    if getattr(mw, "state", None) != "review":
+        return frozenset()
+    card = getattr(getattr(mw, "reviewer", None), "card", None)
+    nid = getattr(card, "nid", None)
+    return frozenset({int(nid)}) if nid else frozenset()
 
 
 def _backup_folder(mw: Any) -> Optional[str]:

@@ -42,6 +42,7 @@ from .operations import (
     WATCH,
     Outcome,
     SyncRunner,
+    reviewer_note_ids,
     suspend_notes,
     trigger_label,
 )
@@ -492,11 +493,12 @@ class PolarSync:
             self._release_timer.start(1000)
 
     def check_released(self) -> None:
-        """Sync the documents of deferred notes no editor shows any more."""
+        """Sync the documents of deferred notes no editor (nor the reviewer)
+        shows any more."""
         if not self.deferred or mw.col is None:
             self._release_timer.stop()
             return
-        shown = self.editors.note_ids()
+        shown = self.editors.note_ids() | reviewer_note_ids(mw)
         released = {nid: doc for nid, doc in self.deferred.items() if nid not in shown}
         if not released:
             return

@@ -117,6 +117,7 @@ class Applying:
     dry_run: bool
     undo_name: str = UNDO_NAME  # Edit ▸ Undo's name for the sync (the GUI's language)
     leave_alone: AbstractSet[int] = frozenset()  # note ids not to write this time (open in an editor)
+    set_aside_later: AbstractSet[int] = frozenset()  # note ids not to set aside this time (in the reviewer)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     polar_notes: int = 0  # Polar notes in the collection before the sync
     probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
@@ -181,8 +182,8 @@ class Applying:
 
 
 def apply(col: Collection, reading: Reading, dry_run: bool, undo_name: str = UNDO_NAME,
-          leave_alone: AbstractSet[int] = frozenset()) -> Report:
-    ctx = Applying(col, reading, dry_run, undo_name, leave_alone)
+          leave_alone: AbstractSet[int] = frozenset(), set_aside_later: AbstractSet[int] = frozenset()) -> Report:
+    ctx = Applying(col, reading, dry_run, undo_name, leave_alone, set_aside_later)
     ctx.report.dry_run = dry_run
     try:
         for step in APPLY_STEPS:
@@ -1233,7 +1234,7 @@ def settle_duplicates(ctx: Applying) -> None:
 def leave_open_notes_alone(ctx: Applying) -> None:
     """Notes the caller must not write now (open in an Anki editor): out of
     the plan; ``remember`` then keeps their documents unsynced."""
-    ctx.report.deferred = leave_alone(_planner(ctx).plan, ctx.leave_alone)
+    ctx.report.deferred = leave_alone(_planner(ctx).plan, ctx.leave_alone, ctx.set_aside_later)
 
 
 def count_changes(ctx: Applying) -> None:

@@ -28,18 +28,20 @@ class Prepared(Reading):
     """The library as read, ready to be applied to a collection."""
 
     def apply(self, col: AnkiCollection, dry_run: bool = False, undo_name: Optional[str] = None,
-              leave_alone: AbstractSet[int] = frozenset()) -> Report:
+              leave_alone: AbstractSet[int] = frozenset(), set_aside_later: AbstractSet[int] = frozenset()) -> Report:
         """``undo_name``: what Edit ▸ Undo calls the sync (the GUI passes it
         in the user's language); default "Sync from Polar". ``leave_alone``:
-        ids of notes not to write this time (open in an editor); their
-        documents are not remembered as synced."""
+        ids of notes not to write this time (open in an editor);
+        ``set_aside_later``: ids of notes not to set aside this time (their
+        card shown in the reviewer); those documents are not remembered as
+        synced."""
         # Imported here: the apply phase needs the renderer's modules (note
         # types, fields), which Anki need not import at start.
         from .apply import apply
 
         if undo_name:
-            return apply(col, self, dry_run, undo_name, leave_alone)
-        return apply(col, self, dry_run, leave_alone=leave_alone)
+            return apply(col, self, dry_run, undo_name, leave_alone, set_aside_later)
+        return apply(col, self, dry_run, leave_alone=leave_alone, set_aside_later=set_aside_later)
 
 
 def prepare(

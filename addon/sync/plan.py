@@ -1130,12 +1130,16 @@ def resolve_suspensions(plan: Plan, recorded: Callable[[Sequence[int]], Dict[int
         # (no record: an older version's orphan, restored as that version would)
 
 
-def leave_alone(plan: Plan, note_ids: AbstractSet[int]) -> Dict[int, str]:
+def leave_alone(plan: Plan, note_ids: AbstractSet[int],
+                set_aside_later: AbstractSet[int] = frozenset()) -> Dict[int, str]:
     """Take every write to these notes out of the plan (a note open in an
-    editor is the user's). Their state rows stay as they were, so the next
-    sync of their documents merges against the same base as this one would
-    have. Returns {note id: document key} of the notes that had work."""
-    if not note_ids:
+    editor is the user's), and the setting aside (suspending, deleting,
+    tagging, moving) of the notes of ``set_aside_later`` (the card Anki's
+    reviewer shows: an answer given meanwhile would undo a suspension).
+    Their state rows stay as they were, so the next sync of their documents
+    merges against the same base as this one would have. Returns {note id:
+    document key} of the notes that had work."""
+    if not note_ids and not set_aside_later:
         return {}
     held: Dict[int, str] = {}
     held_paths: Set[str] = set()
@@ -1155,7 +1159,7 @@ def leave_alone(plan: Plan, note_ids: AbstractSet[int]) -> Dict[int, str]:
     orphans: List[Orphan] = []
     retyped: List[Orphan] = []
     for o in plan.orphans:
-        if o.note.id not in note_ids or not o.needs_work:
+        if (o.note.id not in note_ids and o.note.id not in set_aside_later) or not o.needs_work:
             orphans.append(o)
             continue
         if o.card is not None:

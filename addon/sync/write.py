@@ -131,6 +131,9 @@ class Writing:
     # (note type, Polar tags, deck) -> a new note's request bytes for its note
     # type and tags, for its deck, and its tags (_new_note)
     heads: Dict[Tuple[int, Tuple[str, ...], int], Tuple[bytes, bytes, List[str]]] = field(default_factory=dict)
+    # The Add window's defaults as they were before the sync added notes
+    # (key -> value, _ABSENT): put back at the end (see adding_defaults)
+    adding_defaults: Dict[str, object] = field(default_factory=dict)
 
     def deck_id(self, name: str) -> DeckId:
         """The deck's id, made when missing. A name Anki still refuses (the
@@ -184,6 +187,41 @@ def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
     return w.rows
 
 
+_ABSENT = object()
+
+
+def adding_defaults(col: Collection, existing_decks: Sequence[str]) -> Dict[str, object]:
+    """What Anki's Add window opens with, as config keys: the note type last
+    added (``curModel``), each note type's last deck and the last note type
+    of each deck. Anki's ``add_notes`` sets them for every note it adds, as
+    if the person had added it: after a sync, Add opened on Polar's Cloze
+    type (or Polar's deck, with "change deck depending on note type") instead
+    of the person's own. The keys of decks the sync makes are not kept: a
+    Polar deck may open on Polar's types."""
+    keys = ["curModel"] + [f"_nt_{int(n.id)}_lastDeck" for n in col.models.all_names_and_ids()]
+    for name in existing_decks:
+        did = existing_deck_id(col, name)
+        if did is not None:
+            keys.append(f"_deck_{int(did)}_lastNotetype")
+    return {k: col.get_config(k, _ABSENT) for k in keys}
+
+
+def put_back_adding_defaults(w: Writing) -> None:
+    """(Inside the undo step.) Each put back is an undo op of its own:
+    merged into ours every MERGE_EVERY, as the 30 Anki keeps would run out."""
+    col, n = w.col, 0
+    for key, was in w.adding_defaults.items():
+        if col.get_config(key, _ABSENT) == was:
+            continue
+        if was is _ABSENT:
+            col.remove_config(key)
+        else:
+            col.set_config(key, was, undoable=True)
+        n += 1
+        if n % MERGE_EVERY == 0:
+            col.merge_undo_entries(w.undo_start)
+
+
 def open_undo_step(w: Writing) -> None:
     """Start the undo step; make the missing decks and note types.
 
@@ -202,6 +240,9 @@ def open_undo_step(w: Writing) -> None:
     wanted_decks = ({c.deck for c in plan.creates} | {u.move_to for u in plan.updates if u.move_to}
                     | {o.move_to for o in plan.orphans if o.move_to and o.move_cids})
     new_decks = [d for d in sorted(wanted_decks) if d.lower() not in w.decks and existing_deck_id(col, d) is None]
+    if plan.creates:
+        made = set(new_decks)
+        w.adding_defaults = adding_defaults(col, sorted({c.deck for c in plan.creates} - made))
     new_types = [k for k in kinds if choose(col, k, w.settings.use_stock_note_types) is None]
     move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}
                            | {o.move_to for o in plan.orphans if o.move_cids}), MERGE_EVERY)  # see move_cards
@@ -1018,6 +1059,7 @@ def remember_written(w: Writing) -> None:
 
 
 def close_undo_step(w: Writing) -> None:
+    put_back_adding_defaults(w)
     if w.marker is not None:
         # This sync's generation, in its undo step: undone and redone with it.
         w.col.set_config(MARKER_KEY, w.marker[1], undoable=True)

@@ -275,8 +275,14 @@ def test_a_background_sync_opens_no_window_but_names_its_work_in_ankis(anki):
         say("Reading Polar documents… 20/20")  # (not the writing: Anki's window is not the sync's)
         anki.anki.process(0.05)
         assert progress._win.form.label.text() == "Updating notes…"
+        # A watcher's writing runs without Anki's window (_QuietCollectionOp):
+        # a window up meanwhile is another op's, never given the sync's words.
+        runner._writing = runner._writing_quietly = True
+        say("Adding notes… 7/20")
+        anki.anki.process(0.05)
+        assert progress._win.form.label.text() == "Updating notes…"
     finally:
-        runner._writing = False
+        runner._writing = runner._writing_quietly = False
         progress.finish()
     anki.wait_progress_closed()
 

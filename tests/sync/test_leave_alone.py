@@ -126,3 +126,33 @@ def test_sync_without_editors_is_unchanged(col, lib, state_path):
     settings, _ = Settings.from_dict({})
     report = sync(col, settings, state_path, source_path=root)
     assert report.updated == 1 and report.deferred == {} and report.to_dict()["deferred"] == 0
+
+
+def test_a_note_shown_in_the_reviewer_is_written_but_set_aside_later(col, lib, state_path):
+    """``set_aside_later`` (the reviewer's card): Polar's edit of it is
+    written; its deletion waits (an answer given during the write would
+    take the card out of the suspension again) and is done by the next
+    sync of its document."""
+    root, b = lib
+    shown, other = nid_of(col, "1CardB0001"), nid_of(col, "1CardB0002")
+    _, raw = b.find_card("1CardB0001")
+    raw["fields"]["front"]["HTML"] = "B1 front, edited in Polar"
+    b.write()
+    settings, _ = Settings.from_dict({})
+    prepared = prepare(settings, state_path, source_path=root, collection_id=collection_identity(col))
+    report = prepared.apply(col, set_aside_later={shown})
+    assert report.updated == 1 and not report.deferred
+    assert "B1 front, edited in Polar" in col.get_note(shown)["Front"]
+
+    b.delete_card("1CardB0001").delete_card("1CardB0002")
+    b.write()
+    prepared = prepare(settings, state_path, source_path=root, collection_id=collection_identity(col))
+    report = prepared.apply(col, set_aside_later={shown})
+    assert report.deferred == {shown: DOC_B} and report.orphaned == 1
+    assert not col.get_note(shown).has_tag(ORPHAN_TAG) and col.get_note(other).has_tag(ORPHAN_TAG)
+    assert all(c.queue >= 0 for c in col.get_note(shown).cards())
+
+    report = run(col, root, state_path, only={DOC_B})
+    assert report.orphaned == 1 and col.get_note(shown).has_tag(ORPHAN_TAG)
+    assert all(c.queue == -1 for c in col.get_note(shown).cards())
+    assert not run(col, root, state_path).changed
