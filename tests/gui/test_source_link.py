@@ -685,17 +685,15 @@ def test_a_polar_folder_that_does_not_answer_never_holds_up_the_answer(library_w
     assert _js(anki, "document.querySelectorAll('.polar-open').length") == 1
     reviewer._showQuestion()
     share = DeadShare(anki.library, monkeypatch)
-    ticks = Ticks()
+    ticks = Ticks(share)
     try:
-        began = time.perf_counter()
         reviewer._showAnswer()
-        shown_in = time.perf_counter() - began
-        assert shown_in < 1.0, shown_in
+        assert share.holding(), "the answer waited for the share"
         _wait_js(anki, "!!document.getElementById('answer')")
         assert share.asked.is_set()
         assert _js(anki, "document.querySelectorAll('.polar-open').length") == 0
-        longest = ticks.stop()
-        assert shown_in < 1.0 and longest < 1.0, (shown_in, longest)
+        ticks.stop()
+        assert share.holding() and ticks.held >= 2, ticks.held  # Anki's window went on while held
         share.answer()
         _wait_js(anki, "document.querySelectorAll('.polar-open').length === 1")
         # As it always looks: at the end of the source line, nothing left of the wait.
@@ -778,7 +776,6 @@ def test_the_document_window_opens_without_touching_the_polar_folder_on_anki_s_m
     for a 16 KB PDF). Now the lookup thread reads it whole and the window
     loads it from memory: with every look at the folder from Anki's main
     thread held (old code: 5 s, the stamp), Shift+O opens it at its page."""
-    import time
 
     from aqt.qt import QBuffer
 
@@ -792,13 +789,11 @@ def test_the_document_window_opens_without_touching_the_polar_folder_on_anki_s_m
     held = DeadShare(anki.library, monkeypatch, main_thread_only=True)
     ticks = Ticks()
     try:
-        began = time.perf_counter()
         shortcut.activated.emit()
         anki.anki.wait_until(lambda: links.window is not None and links.window.isVisible(), what="the window")
         anki.anki.wait_rendered(links.window)
-        took = time.perf_counter() - began
-        longest = ticks.stop()
-        assert not held.asked.is_set() and took < 1.0 and longest < 1.0, (held.asked.is_set(), took, longest)
+        ticks.stop()
+        assert not held.asked.is_set(), "Anki's main thread looked at the Polar folder"
         window = links.window
         assert window.current_page == 7 and window.rendered_page == 7 and len(window.view.mark_rects()) == 2
         assert window.document.findChild(QBuffer) is not None  # read off the main thread, loaded from memory
@@ -852,7 +847,6 @@ def test_the_browsers_preview_gets_its_control_late_too(library_with_pdf: Any, m
     """The late control is not the reviewer's alone: the Browser's card
     preview (its own web view) shows the answer at once while the folder
     does not answer, and the control once it does; a click there opens it."""
-    import time
 
     import aqt
 
@@ -873,12 +867,11 @@ def test_the_browsers_preview_gets_its_control_late_too(library_with_pdf: Any, m
                                                "document.getElementById('qa').innerHTML.length > 0", web),
                              what="the preview's question")
         share = DeadShare(anki.library, monkeypatch)
-        began = time.perf_counter()
         previewer._on_next()  # the preview's ▶: the answer side
-        took = time.perf_counter() - began
+        assert share.holding(), "the preview waited for the share"
         anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-source')", web),
                              what="the preview's answer")
-        assert took < 1.0 and share.asked.is_set(), took
+        assert share.asked.is_set()
         assert _js(anki, "document.querySelectorAll('.polar-open').length", web) == 0
         share.answer()
         anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-source .polar-open')", web),
@@ -927,7 +920,6 @@ def test_the_card_layouts_preview_gets_its_control_late_too(library_with_pdf: An
     """The card layout (Cards… in the editor) previews the answer in a web
     view of its own: with the Polar folder not answering it shows the answer
     at once and the control once the folder answers (old code: the 5 s hold)."""
-    import time
 
     from aqt.clayout import CardLayout
 
@@ -943,10 +935,8 @@ def test_the_card_layouts_preview_gets_its_control_late_too(library_with_pdf: An
                              what="the layout's preview")
         share = DeadShare(anki.library, monkeypatch)
         layout.pform.preview_back.setChecked(True)
-        began = time.perf_counter()
         layout._renderPreview()
-        took = time.perf_counter() - began
-        assert took < 1.0 and share.asked.is_set(), took
+        assert share.holding() and share.asked.is_set(), "the layout's preview waited for the share"
         anki.anki.wait_until(lambda: _js(anki, "!!document.querySelector('.polar-source')", web),
                              what="the layout's answer")
         assert _js(anki, "document.querySelectorAll('.polar-open').length", web) == 0

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, FrozenSet, List, Set
+from typing import Any, Callable, FrozenSet, List, Optional, Set
 
 from tests.polar_factory import Doc, basic
 
@@ -146,14 +146,24 @@ class DeadShare:
         self.answering.set()
         self.release.cancel()
 
+    def holding(self) -> bool:
+        """Still holding (neither answered nor let go by its own 5 s timer):
+        a call that returned while this is true did not wait for the share,
+        whatever the machine's load (no timed assertion)."""
+        return not self.answering.is_set()
+
 
 class Ticks:
     """The longest gap between the ticks of a 5 ms timer on Anki's main
-    thread (as tools/bench_gui.py measures a frozen window)."""
+    thread (as tools/bench_gui.py measures a frozen window), and ``held``:
+    the ticks while ``share`` was asked and still held, none if Anki's
+    main thread waited for it (an event count, not a time)."""
 
-    def __init__(self) -> None:
+    def __init__(self, share: Optional[DeadShare] = None) -> None:
         from aqt.qt import QTimer
 
+        self.share = share
+        self.held = 0
         self.gaps = [0.0]
         self.last = time.perf_counter()
         self.timer = QTimer()
@@ -162,6 +172,8 @@ class Ticks:
         self.timer.start(5)
 
     def _tick(self) -> None:
+        if self.share is not None and self.share.asked.is_set() and self.share.holding():
+            self.held += 1
         now = time.perf_counter()
         self.gaps.append(now - self.last)
         self.last = now
