@@ -105,7 +105,10 @@ SET_ASIDE_KEY = "polarSyncSetAside"
 # Anki edit: an edit on top of it, kept, not a conflict (``merge_field``'s
 # ``written``); written in the sync's undo step (write.remember_written).
 WRITTEN_KEY = "polarSyncWritten"
-WRITTEN_MAX = 1000  # ~100 bytes a note
+# ~110 bytes a note: ~13 KB. Anki sends a changed config key whole, on every
+# sync that writes, and asks for a few kilobytes (``Collection.set_config``);
+# the other computer's latest syncs are what a stale one needs.
+WRITTEN_MAX = 120
 # One note's entry: the field hashes (Update.base) and the Polar tags written.
 Written = Tuple[List[str], Optional[List[str]]]
 
