@@ -335,19 +335,18 @@ class SyncState:
 
     def titles(self) -> Dict[str, str]:
         """document key -> title, as last read."""
-        try:
-            with self._reading() as conn:
-                rows = conn.execute("SELECT key, title FROM titles").fetchall() if conn else []
-        except sqlite3.OperationalError:  # a file from before the table
-            rows = []
-        return {str(k): str(t) for k, t in rows}
+        return self._by_document("SELECT key, title FROM titles")
 
     def sources(self) -> Dict[str, str]:
         """document key -> its file as imported or its web address, as last read."""
+        return self._by_document("SELECT key, source FROM sources")
+
+    def _by_document(self, query: str) -> Dict[str, str]:
+        """A (document key, text) table as a dict; empty in a file from before the table."""
         try:
             with self._reading() as conn:
-                rows = conn.execute("SELECT key, source FROM sources").fetchall() if conn else []
-        except sqlite3.OperationalError:  # a file from before the table
+                rows = conn.execute(query).fetchall() if conn else []
+        except sqlite3.OperationalError:
             rows = []
         return {str(k): str(t) for k, t in rows}
 
