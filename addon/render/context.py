@@ -115,12 +115,18 @@ def _doc_parts(doc: Document, label: str = ENGLISH_PAGE_LABEL) -> _DocParts:
     paged = not (filename.endswith(".phz") or (not filename and doc.url) or doc.web_capture)
     # (Escaped once a document, not once a page: the number put in has
     # nothing to escape and no space.)
-    page_html = _html.escape(label, quote=False).replace(" ", "&nbsp;")
+    page_html = page_words_html(label)
     if paged and filename.endswith(".epub"):
         page_html = SECTION_HTML
     parts = _DocParts(title, link, paged, index, {}, label, page_html)
     _last = (doc, parts)
     return parts
+
+
+def page_words_html(label: str) -> str:
+    """A page label as the source line holds it: escaped, its spaces
+    unbreakable ("S.&nbsp;{page}")."""
+    return _html.escape(label, quote=False).replace(" ", "&nbsp;")
 
 
 def site_of(url: str) -> str:
