@@ -420,7 +420,7 @@ class DocumentWindow(QWidget):
             if locked:
                 # Not damaged: a copy taken out of an export would be the same again.
                 self.message.setText(tr("That password does not open this PDF.") if tried is not None else
-                                     tr("This PDF is protected by a password; open it in the system viewer."))
+                                     tr("This PDF is protected by a password: type it below to open it here."))
                 self._passwords.pop(path, None)
                 self._locked = (stamp, data)  # Unlock reads it from here, not the Polar folder again
                 self.password.selectAll()

@@ -15,6 +15,9 @@ The block's markup (stable; other features add to it, so keep it so)::
                                                       capture; the label is fixed per
                                                       collection: "S.&nbsp;N" in German,
                                                       see sync/page_label.py)
+        &nbsp;· §&nbsp;N                              an EPUB's instead: Polar's number is
+                                                      the book's section (spine item), not a
+                                                      page anyone can find (SECTION_HTML)
         &nbsp;· <a class="polar-link" style="…" href="FULL URL">site</a>  web captures
       </div>
 
@@ -112,10 +115,18 @@ def _doc_parts(doc: Document, label: str = ENGLISH_PAGE_LABEL) -> _DocParts:
     paged = not (filename.endswith(".phz") or (not filename and doc.url) or doc.web_capture)
     # (Escaped once a document, not once a page: the number put in has
     # nothing to escape and no space.)
-    page_html = _html.escape(label, quote=False).replace(" ", "&nbsp;")
+    page_html = page_words_html(label)
+    if paged and filename.endswith(".epub"):
+        page_html = SECTION_HTML
     parts = _DocParts(title, link, paged, index, {}, label, page_html)
     _last = (doc, parts)
     return parts
+
+
+def page_words_html(label: str) -> str:
+    """A page label as the source line holds it: escaped, its spaces
+    unbreakable ("S.&nbsp;{page}")."""
+    return _html.escape(label, quote=False).replace(" ", "&nbsp;")
 
 
 def site_of(url: str) -> str:
@@ -128,6 +139,16 @@ def site_of(url: str) -> str:
         host = host[4:]
     return host or url
 
+
+# An EPUB's place: Polar numbers an EPUB's pages by its sections (its
+# viewer shows one section as one ``.page``; ``pageNum`` is that section's
+# number, no CFI is stored), so "p. 3" named a page no reader shows. "§ 3"
+# says "section 3" in every language the add-on speaks, so it needs no
+# label fixed per collection (page_label.py) and two computers in two
+# languages still write the same notes. (The section's title would need
+# the .epub, which one computer has and another not: their notes would
+# differ.) Render version 9.
+SECTION_HTML = "§&nbsp;{page}"
 
 # Between the source line's parts: the "·" stays with the part before it.
 SEPARATOR = "&nbsp;· "

@@ -41,8 +41,9 @@ from difflib import SequenceMatcher
 from itertools import combinations, product
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from ..render.context import split_block, unstamped
+from ..render.context import page_words_html, split_block, unstamped
 from ..render.style import IMG_STYLE, PRE_STYLE, TABLE_STYLE
+from ..settings import ENGLISH_PAGE_LABEL
 from .notetypes import (
     LAYOUT_MARK,
     ROLE_ANSWER,
@@ -329,7 +330,8 @@ def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
 
 
 def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: bool = True,
-                written: Optional[Callable[[], Optional[str]]] = None) -> Merged:
+                written: Optional[Callable[[], Optional[str]]] = None,
+                page_label: str = ENGLISH_PAGE_LABEL) -> Merged:
     """``old``: the hash remembered at the last sync ("" when none).
     ``recorded`` False: the sync state has no row for the note at all (made
     on another computer, imported, the state lost or rebuilt), so whether
@@ -338,9 +340,11 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
     rendering of Polar's; the context block is the add-on's as ever.
     ``written``: what a sync on any computer remembered of this field when it
     last wrote the note (``plan.WRITTEN_KEY``), asked only when both changed:
-    this sync's own text then was in the note before the Anki edit."""
+    this sync's own text then was in the note before the Anki edit.
+    ``page_label``: the collection's page words, as render version 8 put
+    them in an EPUB's line (``_before_version_9``)."""
     if want.owned:
-        return _merge_owned(want.value, current, old, polar_wins, recorded)
+        return _merge_owned(want.value, current, old, polar_wins, recorded, page_label)
     old, _, old_block = old.partition("+")
     in_block = False
     if want.tail is None:
@@ -406,19 +410,51 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
     return Merged(None if value == current else value, remember, conflict, not keep_user)
 
 
-def _merge_owned(value: str, current: str, old: str, polar_wins: bool, recorded: bool) -> Merged:
+# Where render version 9 put an EPUB's section ("§&nbsp;3") in a source line,
+# version 8 had put the collection's page words ("p.&nbsp;3", "S.&nbsp;3").
+_SECTION = re.compile(r"(?<=&nbsp;· )§&nbsp;(\d+)")
+
+
+def _before_version_9(value: str, page_label: str) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
+    """``value`` (an own type's Source field) as render version 8 wrote it,
+    with the (version 8, version 9) words it changed; None when it names no
+    section (then they wrote the same)."""
+    if "§&nbsp;" not in value:
+        return None
+    words = page_words_html(page_label)
+    swaps: List[Tuple[str, str]] = []
+
+    def page_words(m: re.Match[str]) -> str:
+        swaps.append((words.replace("{page}", m.group(1)), m.group(0)))
+        return swaps[-1][0]
+
+    v8 = _SECTION.sub(page_words, value)
+    return (v8, swaps) if swaps else None
+
+
+def _merge_owned(value: str, current: str, old: str, polar_wins: bool, recorded: bool,
+                 page_label: str = ENGLISH_PAGE_LABEL) -> Merged:
     """An own type's context field (Source, Highlight, Image, Comments): the
     add-on's, written whole, but shown in Anki's editor as any field, so a
     person may fix a typo there. Its hash says whether they did: an edit
     stays while Polar's context is unchanged (a rendering of the same
-    context by a later version counts as a change of Polar's); both changed,
-    the policy decides, as for the user's part. No record (or no hash):
-    Polar's, as before."""
+    context by a later version counts as a change of Polar's, except
+    version 9's "§ 3" for an EPUB's "p. 3": the edit stays, renamed); both
+    changed, the policy decides, as for the user's part. No record (or no
+    hash): Polar's, as before."""
     remember = field_hash(value)
     if current == value or not old or not recorded or field_hash(current) == old:
         return Merged(None if current == value else value, remember)
     if old == remember:
         return Merged(None, remember, polar_took=False)  # only the user changed it: it stays
+    earlier = _before_version_9(value, page_label)
+    if earlier is not None and field_hash(earlier[0]) == old:
+        # Only the rendering changed (an EPUB's "p. 3" became "§ 3"): the
+        # Anki edit stays, its page words renamed where they still stand.
+        mine = current
+        for was, now in earlier[1]:
+            mine = mine.replace(f"&nbsp;· {was}", f"&nbsp;· {now}")
+        return Merged(None if mine == current else mine, remember, polar_took=False)
     return Merged(value if polar_wins else None, remember, True, polar_wins)
 
 

@@ -499,7 +499,8 @@ class Planner:
                     or (unwritten and edited_since_old_sync(cur, want.text, ()))
                 merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
                                      self.settings.conflict_policy == "polar_wins", recorded and not edited_old,
-                                     written=partial(_field_of, self.written, note.id, i, len(wants)))
+                                     written=partial(_field_of, self.written, note.id, i, len(wants)),
+                                     page_label=self.settings.page_label)
             if merged.unrecorded:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",

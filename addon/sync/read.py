@@ -72,8 +72,9 @@ SKIP_TAG = "polar-sync:skip"
 # 7: a <pre>'s lines start at its start edge, not centred by the stock types;
 # 8: a <table> scrolls inside itself, CKEditor 5's figures kept, an embedded
 # video (<oembed>) a link (Polar 2.x's editor), an image given a width and a
-# height keeps its shape when the card is narrower.
-RENDER_VERSION = "8"
+# height keeps its shape when the card is narrower; 9: an EPUB's place is its
+# section, "§ 3", not "p. 3" (render/context.py SECTION_HTML).
+RENDER_VERSION = "9"
 
 
 class CardMeta(NamedTuple):

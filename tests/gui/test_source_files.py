@@ -234,7 +234,7 @@ def test_a_password_protected_pdf_is_named_as_such(library_with_files: Any) -> N
     window = _open(anki, "Which report needs a password?")
     _settled(anki, window)
     assert window.message.isVisible()
-    assert window.message.text() == "This PDF is protected by a password; open it in the system viewer."
+    assert window.message.text() == "This PDF is protected by a password: type it below to open it here."
     retried = []
     window.open(Path(window.path), "A Locked Report", window.spot, lambda: retried.append(1))
     assert retried == []  # not damaged: nothing to take out again

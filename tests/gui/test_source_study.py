@@ -210,6 +210,9 @@ def test_an_epub_s_control_says_it_opens_the_book_in_its_reader_not_at_the_highl
     anki = study_library
     _show_answer(anki, "Study card in an EPUB?")
     assert _js(anki, "document.querySelector('.polar-open').textContent") == "open book"
+    # The line names the highlight's section (Polar's number for an EPUB), not a page no reader shows.
+    line = _js(anki, "document.querySelector('.polar-source').textContent")
+    assert line == "An Ebook To Study\u00a0· §\u00a03\u00a0· open book", line
     tip = _js(anki, "document.querySelector('.polar-open').title")
     assert tip == ("Open the book in this computer's e-book reader (Shift+O): "
                    "it opens at its start or where you last read, not at this highlight")
@@ -228,7 +231,7 @@ def test_a_locked_pdf_opens_with_its_password_typed_in_the_window(study_library:
     anki = study_library
     window = _open(anki, "Study card in a locked paper?")
     anki.anki.wait_until(lambda: not window.rendering, what="the window")
-    assert window.message.text() == "This PDF is protected by a password; open it in the system viewer."
+    assert window.message.text() == "This PDF is protected by a password: type it below to open it here."
     assert window.password_row.isVisible() and window.page_count == 0
     anki.anki.wait_until(lambda: QApplication.focusWidget() is window.password, what="the field focused")
     QTest.keyClicks(window.password, "open says me")

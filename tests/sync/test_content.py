@@ -234,7 +234,8 @@ def test_a_web_page_polar_2_captured_as_an_epub_shows_no_page(col, tmp_path, sta
     back = note_of(col, "1CardWeb01")["Back"]
     assert "p.&nbsp;" not in back and ">howhttps.works</a>" in back
     assert "HTTPS keeps a conversation private." in back
-    assert "p.&nbsp;2" in note_of(col, "1CardBook1")["Back"]  # an EPUB book keeps its page
+    book_back = note_of(col, "1CardBook1")["Back"]
+    assert "§&nbsp;2" in book_back and "p.&nbsp;" not in book_back  # an EPUB book keeps its place: a section
 
 
 def test_cards_written_in_polar_2s_editor_keep_captions_and_embedded_videos(col, tmp_path, state_path):

@@ -140,3 +140,24 @@ def test_the_label_is_escaped_where_it_is_written(col, library, state_path):
     run(col, library, state_path)
     text = "".join("".join(col.get_note(n).fields) for n in col.find_notes(""))
     assert "&lt;b&gt;&amp;4" in text and "<b>&" not in text
+
+
+def test_an_epub_s_place_is_its_section_in_every_language(col_de, tmp_path, state_path):
+    """Polar's page number of an EPUB is a section of the book: "§ 3" in a
+    German collection as in an English one (no "S. 3", a page no reader
+    shows); a PDF beside it keeps the collection's "S. 3"."""
+    from tests.polar_factory import Doc, basic
+    from tests.sync.helpers import note_of
+
+    library = tmp_path / "polar"
+    book = Doc(library, "1EpubGermanBook000000001", "Der Steppenwolf", pages=12)
+    book.meta["docInfo"]["filename"] = "1EpubStash.epub"
+    book.card("1CardEpubD", basic("Wer?", "Harry Haller"), page=3)
+    paper = Doc(library, "1PdfGermanPaper000000001", "Bigtable")
+    paper.card("1CardPdfD1", basic("Was?", "eine Tabelle"), page=3)
+    book.write()
+    paper.write()
+    assert run(col_de, library, state_path, GERMAN).created == 2
+    epub = note_of(col_de, "1CardEpubD").cards()[0].answer()
+    assert "Der Steppenwolf</span>&nbsp;· §&nbsp;3" in epub and "S.&nbsp;3" not in epub
+    assert "Bigtable</span>&nbsp;· S.&nbsp;3" in note_of(col_de, "1CardPdfD1").cards()[0].answer()

@@ -359,3 +359,97 @@ def test_text_typed_inside_a_block_of_an_earlier_version_is_kept(col, tmp_path, 
         user, block = split_block(note_of(col, card_id)[field])
         assert user == mine and 'style="' in block and "my note" not in block
     assert run(col, library, state, conflict_policy=policy).updated == 0
+
+
+@pytest.mark.parametrize("stock", [True, False], ids=["stock-types", "own-types"])
+def test_an_epub_card_s_line_names_its_section_once_upgraded_keeping_edits_and_reviews(col, tmp_path, monkeypatch,
+                                                                                       stock: bool) -> None:
+    """Polar numbers an EPUB's pages by its sections: render version 8 wrote
+    "p. 3" for a page no reader shows. Version 9 writes "§ 3"; the next sync
+    re-renders the EPUB's notes once, keeping what the user typed into the
+    answer and every card's schedule and review history; a PDF's line and
+    its note are left as they were."""
+    import addon.render.context as context
+
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    book = Doc(library, "1EpubUpgradeBook00000001", "Moby-Dick", pages=40)
+    book.meta["docInfo"]["filename"] = "1EpubStashId.epub"
+    book.text_highlight("1HlEpub001", "Call me Ishmael.", page=3)
+    book.card("1CardEpub1", basic("Who speaks first?", "Ishmael"), ref="text-highlight:1HlEpub001", page=3)
+    paper = Doc(library, "1PdfUpgradePaper00000001", "Bigtable")
+    paper.text_highlight("1HlPdf0001", "a sparse map", page=3)
+    paper.card("1CardPdf01", basic("What is Bigtable?", "a map"), ref="text-highlight:1HlPdf0001", page=3)
+    book.write()
+    paper.write()
+    monkeypatch.setattr(read, "RENDER_VERSION", "8")
+    monkeypatch.setattr(context, "SECTION_HTML", "p.&nbsp;{page}")  # as version 8 wrote an EPUB's line
+    run(col, library, state, use_stock_note_types=stock)
+    epub = note_of(col, "1CardEpub1")
+    assert "p.&nbsp;3" in epub.cards()[0].answer()
+    epub["Back"] = epub["Back"].replace("Ishmael", "Ishmael (the narrator, mine)", 1)
+    if stock:  # typed at the end of the answer, where the caret lands: inside the block
+        epub["Back"] = epub["Back"][: -len("</div>")] + " see ch. 1</div>"
+    col.update_note(epub)
+    cids = [c.id for n in ("1CardEpub1", "1CardPdf01") for c in note_of(col, n).cards()]
+    col.sched.set_due_date(cids, "10")
+    before, revlog = scheduling(col), col.db.scalar("SELECT count() FROM revlog")
+    pdf_mod = note_of(col, "1CardPdf01").mod
+
+    monkeypatch.undo()
+    report = run(col, library, state, use_stock_note_types=stock)
+    assert report.conflicts == [] and report.errors == [] and report.created == 0
+    assert report.updated == 1  # the EPUB's note only
+    epub = note_of(col, "1CardEpub1")
+    shown = epub.cards()[0].answer()
+    assert "§&nbsp;3" in shown and "p.&nbsp;3" not in shown
+    assert epub["Back"].startswith("Ishmael (the narrator, mine)")  # the user's words stay
+    if stock:
+        user, block = split_block(epub["Back"])
+        assert user == "Ishmael (the narrator, mine) see ch. 1" and "§&nbsp;3" in block
+    else:
+        assert epub["Source"].endswith("§&nbsp;3")
+    assert "p.&nbsp;3" in note_of(col, "1CardPdf01").cards()[0].answer()
+    assert note_of(col, "1CardPdf01").mod == pdf_mod
+    assert scheduling(col) == before and col.db.scalar("SELECT count() FROM revlog") == revlog
+    assert run(col, library, state, use_stock_note_types=stock).updated == 0  # once
+
+
+@pytest.mark.parametrize("label", ["p. {page}", "S. {page}"], ids=["english", "german"])
+def test_a_source_line_edited_in_anki_stays_through_the_epub_section_upgrade(col, tmp_path, monkeypatch,
+                                                                             label: str) -> None:
+    """The own types' Source field, edited in Anki (the book's full title
+    typed in): version 9's "§ 3" for an EPUB is a new rendering, not a
+    change in Polar. Was: a conflict "changed in Polar and in Anki; Polar
+    version kept", the person's title lost. Now the edit stays, its "p. 3"
+    (or the collection's "S. 3") renamed "§ 3", no conflict; once."""
+    import addon.render.context as context
+    from addon.settings import Settings
+    from addon.sync.engine import sync
+
+    def run_with_label() -> Any:
+        settings, _ = Settings.from_dict({"use_stock_note_types": False})
+        return sync(col, settings._replace(page_label=label), state, source_path=library)
+
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    book = Doc(library, "1EpubEditedSource0000001", "Moby-Dick", pages=40)
+    book.meta["docInfo"]["filename"] = "1EpubStashId.epub"
+    book.card("1CardEpubS", basic("Who speaks first?", "Ishmael"), page=3)
+    book.write()
+    monkeypatch.setattr(read, "RENDER_VERSION", "8")
+    monkeypatch.setattr(context, "SECTION_HTML", "p.&nbsp;{page}")
+    if label != "p. {page}":  # as version 8 wrote it in that collection: its page words
+        monkeypatch.setattr(context, "SECTION_HTML", label.replace(" ", "&nbsp;"))
+    run_with_label()
+    note = note_of(col, "1CardEpubS")
+    words = label.replace(" ", "&nbsp;").replace("{page}", "3")
+    assert note["Source"] == f'<span class="polar-title">Moby-Dick</span>&nbsp;· {words}'
+    note["Source"] = note["Source"].replace("Moby-Dick", "Moby-Dick; or, The Whale")
+    col.update_note(note)
+
+    monkeypatch.undo()
+    report = run_with_label()
+    assert report.conflicts == [] and report.errors == [] and report.updated == 1
+    assert note_of(col, "1CardEpubS")["Source"] == (
+        '<span class="polar-title">Moby-Dick; or, The Whale</span>&nbsp;· §&nbsp;3')
+    again = run_with_label()
+    assert again.updated == 0 and again.conflicts == []
