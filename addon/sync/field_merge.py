@@ -268,7 +268,7 @@ def earlier_renderings(text: str) -> Tuple[str, ...]:
         from ..render.html import sanitize_html
 
         out.append(sanitize_html(text, not_trivial=True, styles=False))
-    return (*out, *_earlier_pres(text), *_before_version_8(text))
+    return (*out, *_earlier_pres(text), *_before_version_8(text), *_before_version_9(text))
 
 
 def unstyled_hash(text: str) -> Optional[str]:
@@ -321,11 +321,26 @@ def _before_version_8(text: str) -> Tuple[str, ...]:
     return () if v7 == text else (v7,)
 
 
+# What render version 9 wrote otherwise in a card's own fields: a sound or
+# TTS tag's bracket as an entity (render/html.py literal_sound).
+_LITERAL_SOUND = re.compile(r"&#91;(?=sound:|anki:tts|/anki:tts)", re.IGNORECASE)
+
+
+def _before_version_9(text: str) -> Tuple[str, ...]:
+    """``text`` as render version 8 wrote it: Anki's sound and TTS tags as
+    tags (a play button); () when it has none."""
+    if "&#91;" not in text:
+        return ()
+    v8 = _LITERAL_SOUND.sub("[", text)
+    return () if v8 == text else (v8,)
+
+
 def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
-    """The hashes of ``_earlier_pres(text)`` and ``_before_version_8(text)``:
-    renderings of Polar's same text by earlier versions that differ only in
-    how a ``<pre>``, a ``<table>`` or a figure is written."""
-    return tuple(field_hash(t) for t in (*_earlier_pres(text), *_before_version_8(text)))
+    """The hashes of ``_earlier_pres(text)``, ``_before_version_8(text)`` and
+    ``_before_version_9(text)``: renderings of Polar's same text by earlier
+    versions that differ only in how a ``<pre>``, a ``<table>``, a figure or
+    a sound tag is written."""
+    return tuple(field_hash(t) for t in (*_earlier_pres(text), *_before_version_8(text), *_before_version_9(text)))
 
 
 def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: bool = True,

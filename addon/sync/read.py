@@ -72,8 +72,10 @@ SKIP_TAG = "polar-sync:skip"
 # 7: a <pre>'s lines start at its start edge, not centred by the stock types;
 # 8: a <table> scrolls inside itself, CKEditor 5's figures kept, an embedded
 # video (<oembed>) a link (Polar 2.x's editor), an image given a width and a
-# height keeps its shape when the card is narrower.
-RENDER_VERSION = "8"
+# height keeps its shape when the card is narrower; 9: Anki's own syntax in
+# Polar's text shown as written (a sound or TTS tag in any field; LaTeX and
+# MathJax in the highlight, comments and title; render/html.py literal_anki_syntax).
+RENDER_VERSION = "9"
 
 
 class CardMeta(NamedTuple):
