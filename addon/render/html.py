@@ -678,11 +678,12 @@ def is_blank_html(html: str) -> bool:
 # field; LaTeX and MathJax may be meant in a card's own fields (a user who
 # types ``\(x^2\)`` on a card wants a formula, and earlier versions rendered
 # it), never in the highlight or a comment (text from a PDF or a web page).
-# The bracket is written ``&#91;`` (the same character to a browser, no tag to
-# Anki's parser); a MathJax opener's backslash goes in a ``<span>`` of its
-# own (MathJax finds delimiters within one text run, not across tags; an
-# entity would not do: MathJax reads the page's text). Inside a tag nothing
-# changes. (Render version 9.)
+# The bracket, and a MathJax opener's backslash, go in a ``<span>`` of their
+# own: Anki's parser reads tags in the field's HTML, MathJax finds delimiters
+# within one text run, and neither crosses a tag. (An entity, ``&#91;``, would
+# not do: Anki's editor holds the field as a DOM and writes it back as
+# ``[`` once the user types in it, and MathJax reads the DOM's text.) Inside a
+# tag nothing changes. (Render version 9.)
 _AV_SYNTAX = re.compile(r"<[^>]*>|\[(?=sound:|anki:tts|/anki:tts)", re.IGNORECASE)
 _ALL_SYNTAX = re.compile(
     r"<[^>]*>|\[(?=sound:|/?anki:tts|/?latex\]|/?\$\$?\])|\\(?=[(\[])", re.IGNORECASE
@@ -692,7 +693,7 @@ _ALL_SYNTAX = re.compile(
 def _literal(match: re.Match[str]) -> str:
     found = match.group(0)
     if found == "[":
-        return "&#91;"
+        return "<span>[</span>"
     if found == "\\":
         return "<span>\\</span>"
     return found

@@ -322,14 +322,14 @@ def _before_version_8(text: str) -> Tuple[str, ...]:
 
 
 # What render version 9 wrote otherwise in a card's own fields: a sound or
-# TTS tag's bracket as an entity (render/html.py literal_sound).
-_LITERAL_SOUND = re.compile(r"&#91;(?=sound:|anki:tts|/anki:tts)", re.IGNORECASE)
+# TTS tag's bracket in a span of its own (render/html.py literal_sound).
+_LITERAL_SOUND = re.compile(r"<span>\[</span>(?=sound:|anki:tts|/anki:tts)", re.IGNORECASE)
 
 
 def _before_version_9(text: str) -> Tuple[str, ...]:
     """``text`` as render version 8 wrote it: Anki's sound and TTS tags as
     tags (a play button); () when it has none."""
-    if "&#91;" not in text:
+    if "<span>[</span>" not in text:
         return ()
     v8 = _LITERAL_SOUND.sub("[", text)
     return () if v8 == text else (v8,)

@@ -58,3 +58,40 @@ def test_ankis_syntax_in_a_highlight_is_shown_as_words_in_the_reviewer(anki: Any
         assert counts == [1, 0, 0, 0]
     finally:
         mw.moveToState("deckBrowser")
+
+
+def test_what_ankis_editor_holds_of_a_literal_sound_tag_stays_text(anki: Any) -> None:
+    """Anki's editor holds a field as a DOM and writes it back as its HTML
+    once the user types in it: the bracket kept as text must survive that
+    (an entity, ``&#91;``, came back as ``[``: a live tag again)."""
+    mw = anki.mw
+    anki.settle()
+    doc = Doc(anki.library, "1GuiSyntaxEdDoc00001", title="Editor", tags=["deck:SyntaxEditor"])
+    doc.card("1GuiSyEd1", basic("<p>Held [sound:f.mp3] here?</p>", "<p>b</p>"))
+    before = anki.controller.runner.finished_count
+    doc.write()
+    assert anki.wait_synced(before).report.created == 1
+    anki.settle()
+    from aqt import dialogs
+
+    nid = mw.col.find_notes("Held*here")[0]
+    browser = dialogs.open("Browser", mw, search=(f"nid:{nid}",))
+    try:
+        script = ("(function(){var out=[];document.querySelectorAll('*').forEach(function(e){"
+                  "if(e.shadowRoot){e.shadowRoot.querySelectorAll('[contenteditable]').forEach("
+                  "function(c){out.push(c.innerHTML);});}});return out;})()")
+        held: list = []
+
+        def loaded() -> bool:
+            got: list = []
+            browser.editor.web.evalWithCallback(script, got.append)
+            anki.anki.wait_until(lambda: bool(got), what="the editor's page")
+            held[:] = got[0] or []
+            return bool(held)
+
+        anki.anki.wait_until(loaded, what="the editor's fields")
+        assert held[0] == "<p>Held <span>[</span>sound:f.mp3] here?</p>"
+        assert "[sound:" not in held[0]  # what Anki's tag parser would find
+    finally:
+        browser.close()
+        anki.anki.process(1.0)
