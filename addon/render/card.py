@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence
 from ..polar.docmeta import BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE, Document, Flashcard, Text
 from ..settings import Settings
 from .context import EMPTY_CONTEXT, HIGHLIGHT_REFS, Context, build_context
-from .html import has_cloze, is_blank_html
+from .html import has_cloze, is_blank_html, literal_sound
 from .issues import Issue
 from .media import MediaFile, field_html
 from .tags import anki_tag_tuple
@@ -86,6 +86,7 @@ def _first_field(
         text = fields.get(name)
         if text is not None:
             html, media, issues = field_html(text, max_bytes)
+            html = literal_sound(html)  # Polar has no audio: a sound tag is text (render version 9)
             if issues:
                 problems += [issue.within(f"field {name!r}: ", field=name) if isinstance(issue, Issue)
                              else f"field {name!r}: {issue}" for issue in issues]

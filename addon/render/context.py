@@ -51,7 +51,7 @@ from urllib.parse import urlsplit
 from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
 from ..polar.library import ImagesNotExported, UnsafePathError
 from ..settings import ENGLISH_PAGE_LABEL
-from .html import escape_text, normalise_whitespace, safe_url
+from .html import escape_text, literal_anki_syntax, normalise_whitespace, safe_url
 from .issues import Issue
 from .media import MediaFile, field_html, image_file
 from .style import STYLES, attr
@@ -102,7 +102,8 @@ def _doc_parts(doc: Document, label: str = ENGLISH_PAGE_LABEL) -> _DocParts:
             index.setdefault((comment.ref_type, comment.ref_id), []).append(comment)
     for group in index.values():
         group.sort(key=lambda c: (c.created, c.id))
-    title = f'<span class="polar-title">{_html.escape(normalise_whitespace(doc.display_title))}</span>'
+    shown = literal_anki_syntax(_html.escape(normalise_whitespace(doc.display_title)))
+    title = f'<span class="polar-title">{shown}</span>'
     url = safe_url(doc.url) if doc.url else None
     link = ""
     if url is not None and not url.lower().startswith("mailto:"):
@@ -254,8 +255,11 @@ def build_context(
             if text.kind == "TEXT":  # highlights' usual kind: _text_html's first case, inlined
                 # escape_text(normalise_whitespace(...)): one line, so no <br> to make
                 highlight = " ".join(text.value.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                # Text from a PDF or a web page: Anki's syntax in it is text (render version 9)
+                highlight = literal_anki_syntax(highlight)
             else:
                 highlight, found, issues = _text_html(text, "highlight")
+                highlight = literal_anki_syntax(highlight)
                 media += found
                 problems += issues
         if parent.kind == "area-highlight" and parent.image_name:
@@ -271,6 +275,7 @@ def build_context(
             if comment.content is None:
                 continue
             body, found, issues = _text_html(comment.content, "comment")
+            body = literal_anki_syntax(body)
             media += found
             problems += issues
             if body:

@@ -269,7 +269,7 @@ def earlier_renderings(text: str) -> Tuple[str, ...]:
         from ..render.html import sanitize_html
 
         out.append(sanitize_html(text, not_trivial=True, styles=False))
-    return (*out, *_earlier_pres(text), *_before_version_8(text))
+    return (*out, *_earlier_pres(text), *_before_version_8(text), *_before_version_9(text))
 
 
 def unstyled_hash(text: str) -> Optional[str]:
@@ -322,11 +322,26 @@ def _before_version_8(text: str) -> Tuple[str, ...]:
     return () if v7 == text else (v7,)
 
 
+# What render version 9 wrote otherwise in a card's own fields: a sound or
+# TTS tag's bracket in a span of its own (render/html.py literal_sound).
+_LITERAL_SOUND = re.compile(r"<span>\[</span>(?=sound:|anki:tts|/anki:tts)", re.IGNORECASE)
+
+
+def _before_version_9(text: str) -> Tuple[str, ...]:
+    """``text`` as render version 8 wrote it: Anki's sound and TTS tags as
+    tags (a play button); () when it has none."""
+    if "<span>[</span>" not in text:
+        return ()
+    v8 = _LITERAL_SOUND.sub("[", text)
+    return () if v8 == text else (v8,)
+
+
 def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
-    """The hashes of ``_earlier_pres(text)`` and ``_before_version_8(text)``:
-    renderings of Polar's same text by earlier versions that differ only in
-    how a ``<pre>``, a ``<table>`` or a figure is written."""
-    return tuple(field_hash(t) for t in (*_earlier_pres(text), *_before_version_8(text)))
+    """The hashes of ``_earlier_pres(text)``, ``_before_version_8(text)`` and
+    ``_before_version_9(text)``: renderings of Polar's same text by earlier
+    versions that differ only in how a ``<pre>``, a ``<table>``, a figure or
+    a sound tag is written."""
+    return tuple(field_hash(t) for t in (*_earlier_pres(text), *_before_version_8(text), *_before_version_9(text)))
 
 
 def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: bool = True,
@@ -342,7 +357,7 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
     last wrote the note (``plan.WRITTEN_KEY``), asked only when both changed:
     this sync's own text then was in the note before the Anki edit.
     ``page_label``: the collection's page words, as render version 8 put
-    them in an EPUB's line (``_before_version_9``)."""
+    them in an EPUB's line (``_section_before_version_9``)."""
     if want.owned:
         return _merge_owned(want.value, current, old, polar_wins, recorded, page_label)
     old, _, old_block = old.partition("+")
@@ -415,7 +430,7 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
 _SECTION = re.compile(r"(?<=&nbsp;· )§&nbsp;(\d+)")
 
 
-def _before_version_9(value: str, page_label: str) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
+def _section_before_version_9(value: str, page_label: str) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
     """``value`` (an own type's Source field) as render version 8 wrote it,
     with the (version 8, version 9) words it changed; None when it names no
     section (then they wrote the same)."""
@@ -447,7 +462,7 @@ def _merge_owned(value: str, current: str, old: str, polar_wins: bool, recorded:
         return Merged(None if current == value else value, remember)
     if old == remember:
         return Merged(None, remember, polar_took=False)  # only the user changed it: it stays
-    earlier = _before_version_9(value, page_label)
+    earlier = _section_before_version_9(value, page_label)
     if earlier is not None and field_hash(earlier[0]) == old:
         # Only the rendering changed (an EPUB's "p. 3" became "§ 3"): the
         # Anki edit stays, its page words renamed where they still stand.

@@ -73,7 +73,11 @@ SKIP_TAG = "polar-sync:skip"
 # 8: a <table> scrolls inside itself, CKEditor 5's figures kept, an embedded
 # video (<oembed>) a link (Polar 2.x's editor), an image given a width and a
 # height keeps its shape when the card is narrower; 9: an EPUB's place is its
-# section, "§ 3", not "p. 3" (render/context.py SECTION_HTML).
+# section, "§ 3", not "p. 3" (render/context.py SECTION_HTML), and Anki's own
+# syntax in Polar's text shown as written (a sound or TTS tag in any field;
+# LaTeX and MathJax in the highlight, comments and title; render/html.py
+# literal_anki_syntax). Both came in one session: one version, and
+# field_merge knows version 8's output of each.
 RENDER_VERSION = "9"
 
 
