@@ -545,10 +545,11 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
 
 
 # Warnings about how the export is kept (older files in its folder, several
-# exports in the chosen folder): true at every sync while the files stay, so
-# said by the sync that first sees them (again once they change), not at
-# every sync after it. The state keeps a digest of each said.
-SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept")
+# exports in the chosen folder, a newer export downloaded beside it): true at
+# every sync while the files stay, so said by the sync that first sees them
+# (again once they change: another file named), not at every sync after it.
+# The state keeps a digest of each said.
+SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept", "export_newer_beside")
 SAID_KEY = "export_said"
 
 

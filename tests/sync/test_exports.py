@@ -520,6 +520,31 @@ def test_a_newer_export_downloaded_beside_the_chosen_one_is_named(col, tmp_path,
     assert "does not exist" in str(err.value) and newer.name in str(err.value), str(err.value)
 
 
+def test_a_newer_export_beside_the_chosen_one_is_said_once_per_newer_export(col, tmp_path, state_path):
+    """A newer export downloaded beside the chosen one was said at every
+    sync while both stayed (a notice at every startup sync, the report never
+    "nothing changed"). Now said by the sync that first sees it, again only
+    when another newer one arrives; a dry run's account says it and does
+    not count as said; a sync that fails says it again."""
+    metas = _library(tmp_path / "lib", "Nb", docs=2)
+    downloads = tmp_path / "Downloads"
+    old = write_export(downloads / "1OldExpXyz-2021-03-07T09:26:53.512Z.zip", metas)
+    assert not run(col, old, state_path).warnings
+
+    def newer_said(**kwargs):
+        return [w["file"] for w in run(col, old, state_path, **kwargs).warnings if w["code"] == "export_newer_beside"]
+
+    newer = write_export(downloads / "1NewExpAbc-2021-03-14T09_26_53.512Z.zip", metas)
+    assert newer_said(dry_run=True) == [newer.name]
+    assert newer_said() == [newer.name]
+    again = run(col, old, state_path)
+    assert not again.warnings and (again.created, again.updated, again.orphaned) == (0, 0, 0), again.warnings
+    assert newer_said() == []
+    newest = write_export(downloads / "1NewestAbc-2021-04-14T09_26_53.512Z.zip", metas)
+    assert newer_said() == [newest.name]
+    assert newer_said() == []
+
+
 @pytest.mark.parametrize("what", ["export", "unpacked export"])
 def test_an_export_renamed_by_its_user_is_named_and_nothing_is_lost(col, library, tmp_path, state_path, what):
     """The export chosen in the settings, then renamed by its user in the
