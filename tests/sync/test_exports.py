@@ -985,6 +985,41 @@ def test_an_export_cut_between_members_unpacked_over_an_older_one_suspends_no_li
     assert not col.find_cards("is:suspended")
 
 
+@pytest.mark.parametrize("where", ["unpacked in Downloads itself", "an unfinished download unpacked"])
+def test_a_cut_between_members_is_told_by_the_archive_in_the_folder_or_its_unfinished_download(
+        col, library, tmp_path, state_path, where):
+    """The same cut as above, the archive found where users leave it:
+    ``tar -xzf`` run in Downloads (the archive inside the folder chosen,
+    beside doc_meta/), or the browser's unfinished file (``.crdownload``)
+    unpacked as it was. Nothing is taken either way."""
+    metas = sorted(library_metas(library), key=lambda m: ("flashcards" in str(m), m["docInfo"]["fingerprint"]))
+    downloads = tmp_path / "downloads"
+    older = write_export(tmp_path / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    parts = export_members(metas)
+    last = doc_meta_id(metas[-1]["docInfo"]["fingerprint"])
+    order = ([m for m in parts if not m.name.startswith("stash/") and last not in m.name]
+             + [m for m in parts if m.name.startswith("stash/")]
+             + [m for m in parts if not m.name.startswith("stash/") and last in m.name])
+    whole_tar = gzip.decompress(write_tar_gz(tmp_path / "whole.tar.gz", order, mtime=MTIME).read_bytes())
+    with tarfile.open(fileobj=io.BytesIO(whole_tar)) as tar:
+        at = min(m.offset for m in tar if last in m.name)
+    name = EXPORT_NAME + (".crdownload" if where.startswith("an unfinished") else "")
+    folder = downloads if where.startswith("unpacked in") else downloads / "Polar export"
+    short = downloads / name
+    downloads.mkdir(parents=True, exist_ok=True)
+    _extract("Python tarfile", older, folder)
+    assert run(col, folder, state_path).created == 6
+    short.write_bytes(_cut_at_a_member_boundary(whole_tar, at, "gzip stream cut"))
+    with tarfile.open(short) as tar:
+        try:
+            for member in tar:
+                tar.extract(member, folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        except (EOFError, tarfile.ReadError):
+            pass
+    over = run(col, folder, state_path)
+    assert (over.orphaned, over.created) == (0, 0) and not col.find_cards("is:suspended"), over
+
+
 def test_an_export_unpacked_over_an_older_one_beside_its_whole_archive_still_takes_deletions(
         col, library, tmp_path, state_path):
     """The archive beside the folder read whole (its gzip ends, its tar has
