@@ -899,6 +899,8 @@ def test_an_export_cut_short_unpacked_over_an_older_one_suspends_no_live_card(
     assert (over.orphaned, over.created) == (0, 0), over
     assert not col.find_cards("is:suspended")
     assert "export_leftovers_taken" not in [w["code"] for w in over.warnings], over.warnings
+    # (The archive beside is cut too: named, with what to do.)
+    assert [w["code"] for w in over.warnings] == ["export_unpacked_cut"], over.warnings
 
 
 def _cut_at_a_member_boundary(whole_tar: bytes, at: int, cut: str) -> bytes:
@@ -976,7 +978,9 @@ def test_an_export_cut_between_members_unpacked_over_an_older_one_suspends_no_li
     over = run(col, folder, state_path)
     assert (over.orphaned, over.created) == (0, 0), over
     assert not col.find_cards("is:suspended")
-    assert [w["code"] for w in over.warnings] == ["export_leftovers_kept"], over.warnings
+    assert [(w["code"], w["file"]) for w in over.warnings] == [("export_unpacked_cut", EXPORT_NAME)], over.warnings
+    assert "download the export again" in over.warnings[0]["message"]
+    assert not run(col, folder, state_path).warnings  # (said once)
     # The whole download, unpacked over it: the same export, every file written; nothing was deleted in Polar.
     short.write_bytes(gzip.compress(whole_tar))
     _extract("GNU tar" if how == "GNU tar" else "Python tarfile", short, folder)
@@ -1018,6 +1022,7 @@ def test_a_cut_between_members_is_told_by_the_archive_in_the_folder_or_its_unfin
             pass
     over = run(col, folder, state_path)
     assert (over.orphaned, over.created) == (0, 0) and not col.find_cards("is:suspended"), over
+    assert [(w["code"], w["file"]) for w in over.warnings] == [("export_unpacked_cut", name)], over.warnings
 
 
 def test_an_export_unpacked_over_an_older_one_beside_its_whole_archive_still_takes_deletions(
