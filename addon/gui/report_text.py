@@ -121,6 +121,7 @@ def _to_do_phrases() -> Dict[str, str]:
         "export_downloading": tr("the Polar export is still being downloaded"),
         "library_switched": tr("a different Polar library than before"),
         "export_leftovers_kept": tr("files of an older Polar export are in the folder"),
+        "export_unpacked_cut": tr("the Polar export was unpacked from a download cut short"),
     }
 
 
@@ -128,7 +129,7 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     """The codes of ``_to_do_phrases`` among the warnings, each once, in order."""
     codes = {str(w.get("code")) for w in data.get("warnings") or []}
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
-                              "export_leftovers_kept") if code in codes]
+                              "export_leftovers_kept", "export_unpacked_cut") if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
@@ -659,6 +660,10 @@ def _messages() -> Dict[str, Any]:
             "This folder also holds files left by an older Polar export unpacked there ({date}) that this export "
             "did not write over, so what was removed in Polar since cannot be told: they were synced as they are. "
             "Unpack each new export into a new, empty folder.", date=r.get("dated", "")),
+        "export_unpacked_cut": lambda r: tr(
+            "This folder was unpacked from {file}, a download cut short (its end is missing), over the files of an "
+            "older Polar export ({date}): nothing was taken as removed in Polar. Download the export again and "
+            "unpack it into a new, empty folder.", file=r.get("file", ""), date=r.get("dated", "")),
         "export_chosen_in_folder": lambda r: tr(
             "The chosen folder holds {n} Polar exports; the latest, {file}, was read.",
             n=number(_count(r)), file=r.get("file", "")),

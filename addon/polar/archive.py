@@ -362,7 +362,7 @@ _RECORD_NAME = re.compile(r"^(doc_meta|doc_info)/(.+)\.json$")
 class _Leftovers(NamedTuple):
     names: frozenset  # the records of the documents only older exports hold
     taken: bool  # True: those read as not in this export (deleted in Polar since)
-    said: str  # JSON: documents, blocks, dated (YYYY-MM-DD), taken
+    said: str  # JSON: documents, blocks, dated (YYYY-MM-DD), taken; cut (the archive cut short) when found
 
 
 def _leftovers(root: str, times: Dict[str, int]) -> Optional[_Leftovers]:
@@ -406,15 +406,19 @@ def _leftovers(root: str, times: Dict[str, int]) -> Optional[_Leftovers]:
     # taken, never a block file on its own: an unpack of a download cut short
     # after the records leaves the blocks after the cut dated as the older
     # export's, and their cards live.
-    taken = bool(gone) and len(current) > len(gone) and any(
-        _unchanged_before(root, ident, before - _DAY_NS) for ident in current) and _written_whole(
-        root, current, bound, ordered[0])
+    looks_deleted = bool(gone) and len(current) > len(gone) and any(
+        _unchanged_before(root, ident, before - _DAY_NS) for ident in current)
+    # (The archive is looked at whenever the older files would otherwise be
+    # taken: a cut is then named, also one the files themselves show.)
+    cut = _unpacked_from_a_cut_download(root, bound, ordered[0]) if looks_deleted else None
+    taken = looks_deleted and cut is None and _written_whole(root, current, bound, ordered[0])
     names = frozenset(f"{folder}/{ident}.json" for ident in gone for folder in ("doc_meta", "doc_info"))
     import datetime
     import json
 
     dated = datetime.datetime.fromtimestamp(before / 1e9, datetime.timezone.utc).strftime("%Y-%m-%d")
-    said = json.dumps({"documents": len(gone), "blocks": blocks, "dated": dated, "taken": taken})
+    said = json.dumps({"documents": len(gone), "blocks": blocks, "dated": dated, "taken": taken,
+                       **({"cut": cut} if cut is not None else {})})
     return _Leftovers(names, taken, said)
 
 
@@ -459,6 +463,60 @@ def _written_whole(root: str, current: List[str], bound: int, newest: int) -> bo
                 return False
             break
     return True
+
+
+# How many entries of each folder _unpacked_from_a_cut_download looks at, at most.
+_ARCHIVE_LOOKS = 10_000
+
+
+def _unpacked_from_a_cut_download(root: str, bound: int, newest: int) -> Optional[str]:
+    """The name (printable) of the archive the newest files were unpacked from lies in the
+    folder or beside it (named as Polar names exports, dated by its name
+    within those files' times) and is itself cut short: its gzip stream
+    ends before its end, or its tar lacks the end-of-archive blocks, or the
+    browser's file of it is still an unfinished download; else None. A cut that fell
+    exactly between two members leaves every file written whole and dated as
+    the export's, so only the archive tells that the records after the cut
+    (whole documents) are missing, not deleted in Polar. An archive not
+    found says nothing. Cost: one listing of two folders and, per archive
+    found, one pass through it (decompressed, not kept); only asked when
+    older files would be taken as deleted, once per change of the folder."""
+    import datetime
+
+    from .export_names import DOWNLOADING, export_date
+
+    low, high = bound // 10**9 - _EXPORT_GAP_NS // 10**9, newest // 10**9 + _EXPORT_GAP_NS // 10**9
+    for folder in (root, os.path.dirname(os.path.abspath(root))):
+        try:
+            with os.scandir(folder) as it:
+                entries = [entry for _, entry in zip(range(_ARCHIVE_LOOKS), it)]
+        except OSError:
+            continue
+        for entry in entries:
+            name, unfinished = entry.name, False
+            for ending in DOWNLOADING:
+                if name.lower().endswith(ending):
+                    name, unfinished = name[: -len(ending)], True
+                    break
+            date = export_date(name)
+            if date is None:
+                continue
+            try:
+                year, month, day, hour, minute, second = date[:6]
+                made = datetime.datetime(year, month, day, hour, minute, second,
+                                         tzinfo=datetime.timezone.utc).timestamp()
+                if not low <= made <= high or not entry.is_file(follow_symlinks=False):
+                    continue
+                if unfinished:
+                    return printable(entry.name)
+                kind = sniff(entry.path)
+                if kind is not None and any(e.fatal for e in scan(entry.path, kind, lambda member: None)):
+                    return printable(entry.name)
+            except ArchiveError:
+                return printable(entry.name)
+            except (OSError, ValueError, OverflowError):
+                continue
+    return None
 
 
 def _unchanged_before(root: str, ident: str, when_ns: int) -> bool:

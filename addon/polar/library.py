@@ -16,6 +16,10 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, Type, Union
 
+from .export_names import COPY_NUMBER as _COPY_NUMBER
+from .export_names import DOWNLOADING as _DOWNLOADING
+from .export_names import export_date as _export_date
+
 # The parser (docmeta), the archive reader, the export cache and the stash
 # names are imported where first used: Anki's start, which imports this module for the GUI's
 # data-folder checks, needs none of them (~1/4 of the add-on's import time).
@@ -940,34 +944,8 @@ def export_in_folder(folder: Path) -> Optional[Tuple[Path, int]]:
     return max(found, key=lambda item: (item[0], item[1].name))[1], exports
 
 
-# What browsers name a download in progress: Chrome, Edge and Opera
-# .crdownload, Firefox .part (and an empty file under the final name), Safari
-# .download, old Edge .partial.
-_DOWNLOADING = (".crdownload", ".part", ".download", ".partial")
-
-
-# How Polar names an export (UserBackupCreator.ts): `${createRandomID()}-${ISO
-# date}.zip`, e.g. 12dzxVk3Q8-2021-03-14T09:26:53.512Z.zip; browsers on Windows
-# write the colons as another character. A second copy of one: " (1)" (Chrome,
-# Firefox, Edge), "-1" (Safari), " 2" (a folder Archive Utility or the Finder
-# made beside the first).
-_POLAR_EXPORT_NAME = re.compile(
-    r"^[0-9A-Za-z]{6,}-(\d{4})-(\d\d)-(\d\d)T(\d\d)\D(\d\d)\D(\d\d)(?:\D(\d{1,3}))?Z(?: ?\(\d+\)|-\d+| \d+)?\.zip$"
-)
-
-
-# What a browser adds to the name of an export downloaded again, "X (1).zip",
-# "X-1.zip", or the Finder to a second folder of it, "X 2".
-_COPY_NUMBER = re.compile(r"(?<=Z)(?: ?\(\d+\)|-\d+| \d+)$")
-
-
 # How many entries of the export's folder newer_export_beside looks at, at most.
 _NEWER_LOOKS = 10_000
-
-
-def _export_date(name: str) -> Optional[Tuple[int, ...]]:
-    match = _POLAR_EXPORT_NAME.match(name)
-    return tuple(int(part or 0) for part in match.groups()) if match else None
 
 
 def newer_export_beside(path: Path, made_at: Optional[int] = None) -> Optional[Path]:

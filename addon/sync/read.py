@@ -545,10 +545,12 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
 
 
 # Warnings about how the export is kept (older files in its folder, several
-# exports in the chosen folder): true at every sync while the files stay, so
-# said by the sync that first sees them (again once they change), not at
-# every sync after it. The state keeps a digest of each said.
-SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept")
+# exports in the chosen folder, a newer export downloaded beside it): true at
+# every sync while the files stay, so said by the sync that first sees them
+# (again once they change: another file named), not at every sync after it.
+# The state keeps a digest of each said.
+SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept", "export_unpacked_cut",
+             "export_newer_beside")
 SAID_KEY = "export_said"
 
 
@@ -585,7 +587,16 @@ def _say_leftovers(source: ExportSource, left: Dict[str, Any], report: Report) -
         f"{n} document{'s' if n != 1 else ''}" if n else "",
         f"{blocks} Polar 3 block{'s' if blocks != 1 else ''}" if blocks else "") if part) or "files"
     folder = printable(str(source.path))
-    if left.get("taken"):
+    cut = str(left.get("cut") or "")
+    if cut:
+        # (archive._unpacked_from_a_cut_download: the archive the newest
+        # files came from is cut short, so the older files are not deletions.)
+        report.warn(source.describe(), (
+            f"the folder {folder} was unpacked from {cut}, a download cut short (its end is missing), over the files "
+            f"of an older Polar export (dated {dated}): nothing was taken as deleted in Polar; download the export "
+            "again and unpack it into a new, empty folder"),
+            code="export_unpacked_cut", file=cut, dated=dated, count=n)
+    elif left.get("taken"):
         report.warn(source.describe(), (
             f"the folder {folder} also holds files of an older Polar export unpacked there (dated {dated}) that "
             f"this export does not hold: taken as deleted in Polar ({n} document{'s' if n != 1 else ''})"),

@@ -267,6 +267,13 @@ def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
     kept = {"warnings": [{"code": "export_leftovers_kept", "dated": "2021-02-12"}]}
     assert notice_text(kept) == "Polar Sync: files of an older Polar export are in the folder."
     assert to_do_codes({"warnings": [{"code": "export_leftovers_taken", "dated": "2021-02-12"}]}) == []
+    # Unpacked from a download cut short: said so, and what to do, in the report.
+    cut = {"warnings": [{"code": "export_unpacked_cut", "dated": "2021-02-12", "file": "1New-2021-03-14.zip"}]}
+    assert notice_text(cut) == "Polar Sync: the Polar export was unpacked from a download cut short."
+    from addon.gui.report_text import explain
+
+    said = explain(cut["warnings"][0])
+    assert "1New-2021-03-14.zip" in said and "(2021-02-12)" in said and "Download the export again" in said
 
 
 def test_old_sync_notes_taken_over_and_left_over_are_told_apart():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import shutil
 import struct
 import subprocess
@@ -520,6 +521,31 @@ def test_a_newer_export_downloaded_beside_the_chosen_one_is_named(col, tmp_path,
     assert "does not exist" in str(err.value) and newer.name in str(err.value), str(err.value)
 
 
+def test_a_newer_export_beside_the_chosen_one_is_said_once_per_newer_export(col, tmp_path, state_path):
+    """A newer export downloaded beside the chosen one was said at every
+    sync while both stayed (a notice at every startup sync, the report never
+    "nothing changed"). Now said by the sync that first sees it, again only
+    when another newer one arrives; a dry run's account says it and does
+    not count as said; a sync that fails says it again."""
+    metas = _library(tmp_path / "lib", "Nb", docs=2)
+    downloads = tmp_path / "Downloads"
+    old = write_export(downloads / "1OldExpXyz-2021-03-07T09:26:53.512Z.zip", metas)
+    assert not run(col, old, state_path).warnings
+
+    def newer_said(**kwargs):
+        return [w["file"] for w in run(col, old, state_path, **kwargs).warnings if w["code"] == "export_newer_beside"]
+
+    newer = write_export(downloads / "1NewExpAbc-2021-03-14T09_26_53.512Z.zip", metas)
+    assert newer_said(dry_run=True) == [newer.name]
+    assert newer_said() == [newer.name]
+    again = run(col, old, state_path)
+    assert not again.warnings and (again.created, again.updated, again.orphaned) == (0, 0, 0), again.warnings
+    assert newer_said() == []
+    newest = write_export(downloads / "1NewestAbc-2021-04-14T09_26_53.512Z.zip", metas)
+    assert newer_said() == [newest.name]
+    assert newer_said() == []
+
+
 @pytest.mark.parametrize("what", ["export", "unpacked export"])
 def test_an_export_renamed_by_its_user_is_named_and_nothing_is_lost(col, library, tmp_path, state_path, what):
     """The export chosen in the settings, then renamed by its user in the
@@ -873,6 +899,145 @@ def test_an_export_cut_short_unpacked_over_an_older_one_suspends_no_live_card(
     assert (over.orphaned, over.created) == (0, 0), over
     assert not col.find_cards("is:suspended")
     assert "export_leftovers_taken" not in [w["code"] for w in over.warnings], over.warnings
+    # (The archive beside is cut too: named, with what to do.)
+    assert [w["code"] for w in over.warnings] == ["export_unpacked_cut"], over.warnings
+
+
+def _cut_at_a_member_boundary(whole_tar: bytes, at: int, cut: str) -> bytes:
+    """The download of a gzip'd tar cut short so that ``at`` (a member's
+    header) is where the members stop: the compressed bytes end a little
+    after it, mid-stream (what a dropped connection leaves: tar sees part of
+    a header and stops there), or a whole gzip stream of a tar that stops
+    there (no end-of-archive blocks)."""
+    if cut == "gzip stream cut":
+        squeeze = zlib.compressobj(6, zlib.DEFLATED, 31)
+        return squeeze.compress(whole_tar[:at + 100]) + squeeze.flush(zlib.Z_SYNC_FLUSH)
+    return gzip.compress(whole_tar[:at])
+
+
+@pytest.mark.parametrize("cut", ["gzip stream cut", "tar end missing"])
+@pytest.mark.parametrize("how", ["GNU tar", "Python tarfile"])
+def test_an_export_cut_between_members_unpacked_over_an_older_one_suspends_no_live_card(
+        col, library, tmp_path, state_path, how, cut):
+    """Left by round 6: a download cut exactly between two members, after
+    every document's file and before both records of the last documents
+    (Polar's exporter, UserBackupCreator.ts, merges the record streams with
+    the files' stream), unpacked over last month's export. Every file
+    written is whole and dated as the export's, so the last document looked
+    deleted in Polar: its live cards were suspended. The archive beside the
+    folder tells the cut (its gzip stream ends early, or its tar has no
+    end-of-archive blocks): nothing is taken. Archives made by GNU tar
+    (``tar -czf -T list``, gnu format) and by Python's tarfile (as
+    tar-stream writes them), each unpacked by the same tool."""
+    metas = sorted(library_metas(library), key=lambda m: ("flashcards" in str(m), m["docInfo"]["fingerprint"]))
+    assert "flashcards" in str(metas[-1])  # (the document after the cut has cards)
+    downloads = tmp_path / "downloads"
+    older = write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    parts = export_members(metas)
+    records = [m for m in parts if not m.name.startswith("stash/")]
+    last = doc_meta_id(metas[-1]["docInfo"]["fingerprint"])
+    bodies = [m for m in parts if m.name.startswith("stash/")]
+    order = [m for m in records if last not in m.name] + bodies + [m for m in records if last in m.name]
+    if how == "GNU tar":
+        if shutil.which("tar") is None:
+            pytest.skip("no tar here")
+        stage = tmp_path / "stage"
+        for member in order:
+            dest = stage / member.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with member.open() as fh:
+                dest.write_bytes(fh.read())
+            os.utime(dest, (MTIME, MTIME))
+        (tmp_path / "list").write_text("".join(m.name + "\n" for m in order))
+        plain = tmp_path / "whole.tar"
+        subprocess.run(["tar", "-cf", str(plain), "--format=gnu", "--no-recursion", "-C", str(stage),
+                        "-T", str(tmp_path / "list")], check=True)
+        whole_tar = plain.read_bytes()
+    else:
+        whole_tar = gzip.decompress(write_tar_gz(tmp_path / "whole.tar.gz", order, mtime=MTIME).read_bytes())
+    with tarfile.open(fileobj=io.BytesIO(whole_tar)) as tar:
+        at = min(m.offset for m in tar if last in m.name)  # the header of the last document's first record
+    short = downloads / EXPORT_NAME
+    short.write_bytes(_cut_at_a_member_boundary(whole_tar, at, cut))
+    folder = downloads / "Polar export"
+    _extract("GNU tar", older, folder)
+    first = run(col, folder, state_path)
+    assert (first.created, first.orphaned) == (6, 0)
+    if how == "GNU tar":
+        subprocess.run(["tar", "-xzf", str(short), "-C", str(folder)], capture_output=True)
+    else:
+        with tarfile.open(short) as tar:
+            try:
+                for member in tar:
+                    tar.extract(member, folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+            except (EOFError, tarfile.ReadError):
+                pass  # (as tar: what came before the cut stays)
+    # Every file of the newer export written whole, at its time; the last document's as the older export left them.
+    assert (folder / "doc_meta" / f"{last}.json").stat().st_mtime == MTIME - 30 * DAY
+    assert all((folder / b.name).stat().st_mtime == MTIME for b in bodies)
+    over = run(col, folder, state_path)
+    assert (over.orphaned, over.created) == (0, 0), over
+    assert not col.find_cards("is:suspended")
+    assert [(w["code"], w["file"]) for w in over.warnings] == [("export_unpacked_cut", EXPORT_NAME)], over.warnings
+    assert "download the export again" in over.warnings[0]["message"]
+    assert not run(col, folder, state_path).warnings  # (said once)
+    # The whole download, unpacked over it: the same export, every file written; nothing was deleted in Polar.
+    short.write_bytes(gzip.compress(whole_tar))
+    _extract("GNU tar" if how == "GNU tar" else "Python tarfile", short, folder)
+    whole = run(col, folder, state_path)
+    assert (whole.orphaned, whole.created, whole.warnings) == (0, 0, []), whole
+    assert not col.find_cards("is:suspended")
+
+
+@pytest.mark.parametrize("where", ["unpacked in Downloads itself", "an unfinished download unpacked"])
+def test_a_cut_between_members_is_told_by_the_archive_in_the_folder_or_its_unfinished_download(
+        col, library, tmp_path, state_path, where):
+    """The same cut as above, the archive found where users leave it:
+    ``tar -xzf`` run in Downloads (the archive inside the folder chosen,
+    beside doc_meta/), or the browser's unfinished file (``.crdownload``)
+    unpacked as it was. Nothing is taken either way."""
+    metas = sorted(library_metas(library), key=lambda m: ("flashcards" in str(m), m["docInfo"]["fingerprint"]))
+    downloads = tmp_path / "downloads"
+    older = write_export(tmp_path / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    parts = export_members(metas)
+    last = doc_meta_id(metas[-1]["docInfo"]["fingerprint"])
+    order = ([m for m in parts if not m.name.startswith("stash/") and last not in m.name]
+             + [m for m in parts if m.name.startswith("stash/")]
+             + [m for m in parts if not m.name.startswith("stash/") and last in m.name])
+    whole_tar = gzip.decompress(write_tar_gz(tmp_path / "whole.tar.gz", order, mtime=MTIME).read_bytes())
+    with tarfile.open(fileobj=io.BytesIO(whole_tar)) as tar:
+        at = min(m.offset for m in tar if last in m.name)
+    name = EXPORT_NAME + (".crdownload" if where.startswith("an unfinished") else "")
+    folder = downloads if where.startswith("unpacked in") else downloads / "Polar export"
+    short = downloads / name
+    downloads.mkdir(parents=True, exist_ok=True)
+    _extract("Python tarfile", older, folder)
+    assert run(col, folder, state_path).created == 6
+    short.write_bytes(_cut_at_a_member_boundary(whole_tar, at, "gzip stream cut"))
+    with tarfile.open(short) as tar:
+        try:
+            for member in tar:
+                tar.extract(member, folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        except (EOFError, tarfile.ReadError):
+            pass
+    over = run(col, folder, state_path)
+    assert (over.orphaned, over.created) == (0, 0) and not col.find_cards("is:suspended"), over
+    assert [(w["code"], w["file"]) for w in over.warnings] == [("export_unpacked_cut", name)], over.warnings
+
+
+def test_an_export_unpacked_over_an_older_one_beside_its_whole_archive_still_takes_deletions(
+        col, library, tmp_path, state_path):
+    """The archive beside the folder read whole (its gzip ends, its tar has
+    its end blocks): deletions in Polar are taken as before."""
+    metas = library_metas(library)
+    downloads = tmp_path / "downloads"
+    folder = downloads / "Polar export"
+    _extract("GNU tar", write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas,
+                                     mtime=MTIME - 30 * DAY), folder)
+    run(col, folder, state_path)
+    _extract("GNU tar", write_export(downloads / EXPORT_NAME, metas[1:]), folder)
+    over = run(col, folder, state_path)
+    assert [w["code"] for w in over.warnings] == ["export_leftovers_taken"], over.warnings
 
 
 def test_two_exports_unpacked_over_one_another_within_the_hour_say_nothing(col, library, tmp_path, state_path):
