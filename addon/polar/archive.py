@@ -465,57 +465,60 @@ def _written_whole(root: str, current: List[str], bound: int, newest: int) -> bo
     return True
 
 
-# How many entries of each folder _unpacked_from_a_cut_download looks at, at most.
+# How many entries of the folder _unpacked_from_a_cut_download looks at, at most.
 _ARCHIVE_LOOKS = 10_000
 
 
 def _unpacked_from_a_cut_download(root: str, bound: int, newest: int) -> Optional[str]:
-    """The name (printable) of the archive the newest files were unpacked from lies in the
-    folder or beside it (named as Polar names exports, dated by its name
-    within those files' times) and is itself cut short: its gzip stream
-    ends before its end, or its tar lacks the end-of-archive blocks, or the
-    browser's file of it is still an unfinished download; else None. A cut that fell
-    exactly between two members leaves every file written whole and dated as
-    the export's, so only the archive tells that the records after the cut
-    (whole documents) are missing, not deleted in Polar. An archive not
-    found says nothing. Cost: one listing of two folders and, per archive
-    found, one pass through it (decompressed, not kept); only asked when
-    older files would be taken as deleted, once per change of the folder."""
+    """The name (printable) of the archive the newest files were unpacked
+    from, when it lies in the folder itself (``tar -xzf`` run in Downloads;
+    named as Polar names exports, dated by its name within those files'
+    times) and is cut short: its gzip stream ends before its end, or its tar
+    lacks the end-of-archive blocks, or the browser's file of it is still an
+    unfinished download; else None. A cut that fell exactly between two
+    members leaves every file written whole and dated as the export's, so
+    only the archive tells that the records after the cut (whole documents)
+    are missing, not deleted in Polar. The folder above is not looked at:
+    nothing outside the folder the user chose is read, so an archive there
+    (the usual unpack into a folder of its own) says nothing, and the older
+    files' cards are suspended as before, which is reversible. Cost: one
+    listing and, per archive found, one pass through it (decompressed, not
+    kept); only asked when older files would be taken as deleted, once per
+    change of the folder."""
     import datetime
 
     from .export_names import DOWNLOADING, export_date
 
     low, high = bound // 10**9 - _EXPORT_GAP_NS // 10**9, newest // 10**9 + _EXPORT_GAP_NS // 10**9
-    for folder in (root, os.path.dirname(os.path.abspath(root))):
-        try:
-            with os.scandir(folder) as it:
-                entries = [entry for _, entry in zip(range(_ARCHIVE_LOOKS), it)]
-        except OSError:
+    try:
+        with os.scandir(root) as it:
+            entries = [entry for _, entry in zip(range(_ARCHIVE_LOOKS), it)]
+    except OSError:
+        return None
+    for entry in entries:
+        name, unfinished = entry.name, False
+        for ending in DOWNLOADING:
+            if name.lower().endswith(ending):
+                name, unfinished = name[: -len(ending)], True
+                break
+        date = export_date(name)
+        if date is None:
             continue
-        for entry in entries:
-            name, unfinished = entry.name, False
-            for ending in DOWNLOADING:
-                if name.lower().endswith(ending):
-                    name, unfinished = name[: -len(ending)], True
-                    break
-            date = export_date(name)
-            if date is None:
+        try:
+            year, month, day, hour, minute, second = date[:6]
+            made = datetime.datetime(year, month, day, hour, minute, second,
+                                     tzinfo=datetime.timezone.utc).timestamp()
+            if not low <= made <= high or not entry.is_file(follow_symlinks=False):
                 continue
-            try:
-                year, month, day, hour, minute, second = date[:6]
-                made = datetime.datetime(year, month, day, hour, minute, second,
-                                         tzinfo=datetime.timezone.utc).timestamp()
-                if not low <= made <= high or not entry.is_file(follow_symlinks=False):
-                    continue
-                if unfinished:
-                    return printable(entry.name)
-                kind = sniff(entry.path)
-                if kind is not None and any(e.fatal for e in scan(entry.path, kind, lambda member: None)):
-                    return printable(entry.name)
-            except ArchiveError:
+            if unfinished:
                 return printable(entry.name)
-            except (OSError, ValueError, OverflowError):
-                continue
+            kind = sniff(entry.path)
+            if kind is not None and any(e.fatal for e in scan(entry.path, kind, lambda member: None)):
+                return printable(entry.name)
+        except ArchiveError:
+            return printable(entry.name)
+        except (OSError, ValueError, OverflowError):
+            continue
     return None
 
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import tarfile
 import zipfile
 import zlib
@@ -899,8 +900,9 @@ def test_an_export_cut_short_unpacked_over_an_older_one_suspends_no_live_card(
     assert (over.orphaned, over.created) == (0, 0), over
     assert not col.find_cards("is:suspended")
     assert "export_leftovers_taken" not in [w["code"] for w in over.warnings], over.warnings
-    # (The archive beside is cut too: named, with what to do.)
-    assert [w["code"] for w in over.warnings] == ["export_unpacked_cut"], over.warnings
+    # (The archive lies beside the folder, outside what the user chose: not read, so the cut is not named;
+    # the files' own times kept the older ones.)
+    assert [w["code"] for w in over.warnings] == ["export_leftovers_kept"], over.warnings
 
 
 def _cut_at_a_member_boundary(whole_tar: bytes, at: int, cut: str) -> bytes:
@@ -924,15 +926,16 @@ def test_an_export_cut_between_members_unpacked_over_an_older_one_suspends_no_li
     (Polar's exporter, UserBackupCreator.ts, merges the record streams with
     the files' stream), unpacked over last month's export. Every file
     written is whole and dated as the export's, so the last document looked
-    deleted in Polar: its live cards were suspended. The archive beside the
-    folder tells the cut (its gzip stream ends early, or its tar has no
-    end-of-archive blocks): nothing is taken. Archives made by GNU tar
+    deleted in Polar: its live cards were suspended. The archive in the
+    folder chosen (``tar -xzf`` run in Downloads) tells the cut (its gzip
+    stream ends early, or its tar has no end-of-archive blocks): nothing is
+    taken. Archives made by GNU tar
     (``tar -czf -T list``, gnu format) and by Python's tarfile (as
     tar-stream writes them), each unpacked by the same tool."""
     metas = sorted(library_metas(library), key=lambda m: ("flashcards" in str(m), m["docInfo"]["fingerprint"]))
     assert "flashcards" in str(metas[-1])  # (the document after the cut has cards)
     downloads = tmp_path / "downloads"
-    older = write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
+    older = write_export(tmp_path / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
     parts = export_members(metas)
     records = [m for m in parts if not m.name.startswith("stash/")]
     last = doc_meta_id(metas[-1]["docInfo"]["fingerprint"])
@@ -958,8 +961,9 @@ def test_an_export_cut_between_members_unpacked_over_an_older_one_suspends_no_li
     with tarfile.open(fileobj=io.BytesIO(whole_tar)) as tar:
         at = min(m.offset for m in tar if last in m.name)  # the header of the last document's first record
     short = downloads / EXPORT_NAME
+    downloads.mkdir(parents=True, exist_ok=True)
     short.write_bytes(_cut_at_a_member_boundary(whole_tar, at, cut))
-    folder = downloads / "Polar export"
+    folder = downloads  # (unpacked where it was downloaded: the archive is in the folder chosen)
     _extract("GNU tar", older, folder)
     first = run(col, folder, state_path)
     assert (first.created, first.orphaned) == (6, 0)
@@ -992,10 +996,10 @@ def test_an_export_cut_between_members_unpacked_over_an_older_one_suspends_no_li
 @pytest.mark.parametrize("where", ["unpacked in Downloads itself", "an unfinished download unpacked"])
 def test_a_cut_between_members_is_told_by_the_archive_in_the_folder_or_its_unfinished_download(
         col, library, tmp_path, state_path, where):
-    """The same cut as above, the archive found where users leave it:
-    ``tar -xzf`` run in Downloads (the archive inside the folder chosen,
-    beside doc_meta/), or the browser's unfinished file (``.crdownload``)
-    unpacked as it was. Nothing is taken either way."""
+    """The same cut as above, ``tar -xzf`` run in Downloads (the archive
+    inside the folder chosen, beside doc_meta/): the archive itself, or the
+    browser's unfinished file of it (``.crdownload``) unpacked as it was.
+    Nothing is taken either way."""
     metas = sorted(library_metas(library), key=lambda m: ("flashcards" in str(m), m["docInfo"]["fingerprint"]))
     downloads = tmp_path / "downloads"
     older = write_export(tmp_path / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas, mtime=MTIME - 30 * DAY)
@@ -1008,7 +1012,7 @@ def test_a_cut_between_members_is_told_by_the_archive_in_the_folder_or_its_unfin
     with tarfile.open(fileobj=io.BytesIO(whole_tar)) as tar:
         at = min(m.offset for m in tar if last in m.name)
     name = EXPORT_NAME + (".crdownload" if where.startswith("an unfinished") else "")
-    folder = downloads if where.startswith("unpacked in") else downloads / "Polar export"
+    folder = downloads
     short = downloads / name
     downloads.mkdir(parents=True, exist_ok=True)
     _extract("Python tarfile", older, folder)
@@ -1027,16 +1031,52 @@ def test_a_cut_between_members_is_told_by_the_archive_in_the_folder_or_its_unfin
 
 def test_an_export_unpacked_over_an_older_one_beside_its_whole_archive_still_takes_deletions(
         col, library, tmp_path, state_path):
-    """The archive beside the folder read whole (its gzip ends, its tar has
-    its end blocks): deletions in Polar are taken as before."""
+    """The archive in the folder read whole (its gzip ends, its tar has its
+    end blocks): deletions in Polar are taken as before."""
+    metas = library_metas(library)
+    downloads = tmp_path / "downloads"
+    _extract("GNU tar", write_export(tmp_path / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas,
+                                     mtime=MTIME - 30 * DAY), downloads)
+    run(col, downloads, state_path)
+    _extract("GNU tar", write_export(downloads / EXPORT_NAME, metas[1:]), downloads)
+    over = run(col, downloads, state_path)
+    assert [w["code"] for w in over.warnings] == ["export_leftovers_taken"], over.warnings
+
+
+_OPENED: list = []
+
+
+def _audit_opens(event: str, args: tuple) -> None:
+    if _OPENED and event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_audit_opens)
+
+
+def test_the_archive_beside_an_unpacked_export_is_never_read(col, library, tmp_path, state_path):
+    """Nothing outside the folder the user chose is read: the archive a
+    folder was unpacked from usually lies beside it (Downloads/X.zip and
+    Downloads/X/), and even when it is cut short the sync does not open it.
+    The older files' cards are then suspended as deleted in Polar, which
+    Anki's Unsuspend (or the next whole export) takes back."""
     metas = library_metas(library)
     downloads = tmp_path / "downloads"
     folder = downloads / "Polar export"
-    _extract("GNU tar", write_export(downloads / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas,
+    _extract("GNU tar", write_export(tmp_path / "1OldExpXyz-2021-02-12T09_26_53.512Z.zip", metas,
                                      mtime=MTIME - 30 * DAY), folder)
     run(col, folder, state_path)
-    _extract("GNU tar", write_export(downloads / EXPORT_NAME, metas[1:]), folder)
-    over = run(col, folder, state_path)
+    newer = write_export(downloads / EXPORT_NAME, metas[1:])
+    _extract("GNU tar", newer, folder)
+    newer.write_bytes(newer.read_bytes()[: newer.stat().st_size // 2])  # (cut: it would say so if read)
+    _OPENED[:] = ["(watching)"]
+    try:
+        over = run(col, folder, state_path)
+    finally:
+        opened, _OPENED[:] = _OPENED[1:], []
+    beside_it = [p for p in opened if os.path.realpath(p).startswith(str(downloads.resolve()))
+                 and not os.path.realpath(p).startswith(str(folder.resolve()) + os.sep)]
+    assert opened and beside_it == [], beside_it
     assert [w["code"] for w in over.warnings] == ["export_leftovers_taken"], over.warnings
 
 
