@@ -25,6 +25,7 @@ from aqt import mw
 from aqt.qt import (
     QApplication,
     QCloseEvent,
+    QColor,
     QDesktopServices,
     QHBoxLayout,
     QKeySequence,
@@ -182,6 +183,7 @@ class BookWindow(QWidget):
         if opened.book is None or opened.section is None:
             self.section = None
             self.loading, self.shown, self.on_mark = False, True, False
+            self._paint_behind()
             self.view.setHtml("")
             self.where_label.setText("")
             self._say(tr("“{title}” cannot be read as an EPUB book here; open it in the e-book reader.",
@@ -234,6 +236,7 @@ class BookWindow(QWidget):
             self.message.hide()
         self._first = False
         self._set_buttons()
+        self._paint_behind()
         self.view.setHtml(section.html, QUrl("about:blank"))
 
     def _loaded(self, ok: bool) -> None:
@@ -250,10 +253,18 @@ class BookWindow(QWidget):
         self.message.setText(text)
         self.message.setVisible(True)
 
+    def _paint_behind(self) -> None:
+        """The view's own colour (before a page paints, and when there is
+        none: a damaged book) is the theme's: no white flash in night mode."""
+        self.view.page().setBackgroundColor(QColor("#2c2c2c" if theme_manager.night_mode else "white"))
+
     def _set_buttons(self) -> None:
         section = self.section
         self.prev_button.setEnabled(section is not None and section.number > 1)
         self.next_button.setEnabled(section is not None and section.number < section.total)
+        # No book (a damaged .epub): no arrows to a section, only the reader's button.
+        for arrow in (self.prev_button, self.next_button):
+            arrow.setVisible(section is not None or self.loading)
 
     # -- the window -----------------------------------------------------------------
 

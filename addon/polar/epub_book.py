@@ -334,7 +334,7 @@ _BASE_CSS = ("html{-webkit-text-size-adjust:100%}body{margin:0 auto;padding:1em 
              "overflow-wrap:break-word;line-height:1.5}img,svg,video{max-width:100%!important;height:auto!important}"
              "pre{white-space:pre-wrap}mark.polar-mark{background:#ffeb3b!important;color:#000!important;"
              "border-radius:2px;box-shadow:0 0 0 2px #ffeb3b}")
-_NIGHT_CSS = ("html,body{background:#2c2c2c!important;color:#e6e6e6!important}"
+_NIGHT_CSS = (":root{color-scheme:dark}html,body{background:#2c2c2c!important;color:#e6e6e6!important}"
               "body *{color:inherit!important;background-color:transparent!important;border-color:#666!important}"
               "a,a *{color:#8ab4f8!important}mark.polar-mark{background:#d4b200!important;color:#000!important;"
               "box-shadow:0 0 0 2px #d4b200}")
