@@ -34,6 +34,8 @@ from xml.etree import ElementTree
 # shows no page set as HTML larger than 2 MB): past this, an image is its
 # alternative text.
 INLINE_BUDGET = 1_500_000
+PAGE_MAX = 1_900_000  # characters; past this a page keeps its text and loses its inlined images
+_DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+")
 _MAX_MEMBER = 64 * 1024 * 1024  # a section or stylesheet larger than this is not a book's
 
 
@@ -128,7 +130,7 @@ class Book:
                     raw = _decode(self._read(self.sections[n - 1]))
                 except EpubError:
                     continue
-                if find_text(raw, text) is not None:
+                if _may_have(raw, text) and find_text(raw, text) is not None:
                     return self.section(n, text, night)
         return self.section(number, text, night)
 
@@ -253,6 +255,25 @@ def _text_chars(source: str) -> Tuple[str, List[int]]:
 
 _BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th",
            "tr", "table", "section", "article", "dd", "dt", "pre", "hr", "figcaption", "body"}
+
+
+_SKIPPED_BLOCKS = re.compile(r"<(head|script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_ANY_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
+_FOLD_TABLE = str.maketrans({**{c: "" for c in _INVISIBLE}, **_FOLD})
+
+
+def _may_have(source: str, text: str) -> bool:
+    """A quick look (regular expressions, not a character at a time)
+    whether ``source`` can hold ``text``: the sections of a big book that
+    do not are passed over in milliseconds (``find_text`` then marks)."""
+    def block_or_not(match: re.Match[str]) -> str:
+        name = _TAG_NAME.match(match.group(0))
+        return " " if name is not None and name.group(1).lower() in _BLOCKS else ""
+
+    plain = html.unescape(_ANY_TAG.sub(block_or_not, _SKIPPED_BLOCKS.sub(" ", source)))
+    plain = unicodedata.normalize("NFKC", plain.translate(_FOLD_TABLE)).casefold()
+    wanted = normalise(text).replace(" ", "")
+    return wanted in "".join(plain.split())
 
 
 def find_text(source: str, text: str) -> Optional[Tuple[int, int]]:
@@ -440,9 +461,13 @@ class _Page:
         style = "<style>" + _BASE_CSS + (_NIGHT_CSS if night else "") + "</style>"
         head = '<meta charset="utf-8"><meta name="viewport" content="width=device-width">' + style
         end = _HEAD_END.search(source)
-        if end is not None:
-            return source[:end.start()] + head + source[end.start():]
         body = _BODY_START.search(source)
-        if body is not None:
-            return source[:body.start()] + "<head>" + head + "</head>" + source[body.start():]
-        return "<!DOCTYPE html><html><head>" + head + "</head><body>" + source + "</body></html>"
+        if end is not None:
+            page = source[:end.start()] + head + source[end.start():]
+        elif body is not None:
+            page = source[:body.start()] + "<head>" + head + "</head>" + source[body.start():]
+        else:
+            page = "<!DOCTYPE html><html><head>" + head + "</head><body>" + source + "</body></html>"
+        if len(page) > PAGE_MAX:  # (a long section with its images: the text matters, they go)
+            page = _DATA_URI.sub("", page)
+        return page

@@ -103,3 +103,29 @@ def test_no_spine_is_an_epub_error():
 
 def test_normalise():
     assert normalise("  Ish\u00adma&amp;el\u2019s   \n WHALE ") == "ishma&el's whale"
+
+
+def test_a_section_too_big_for_the_window_keeps_its_text_and_loses_its_images(monkeypatch):
+    """Qt WebEngine shows no page set as HTML larger than 2 MB: a long
+    section would be blank. Its images go (their alt text stays), never its text."""
+    import addon.polar.epub_book as epub_book
+
+    book = Book(make_epub({"1.xhtml": "<p>the words</p><img src='pic.png' alt='a picture'/>"},
+                          extra={"pic.png": PNG}))
+    assert "data:image/png" in book.section(1).html
+    monkeypatch.setattr(epub_book, "PAGE_MAX", 100)
+    page = book.section(1, "the words").html
+    assert "data:image/png" not in page and "alt='a picture'" in page and book.section(1, "the words").found
+
+
+def test_sections_far_from_polar_s_number_are_passed_over_quickly():
+    """A book of 60 long sections whose words are nowhere: every section is
+    looked at, by a regular expression first (2.3 s a character at a time)."""
+    import time
+
+    para = "<p>" + "It was the best of times, it was the <i>worst</i> of times &amp; more. " * 20 + "</p>"
+    book = Book(make_epub({f"s{i}.xhtml": para * 40 for i in range(60)}))
+    start = time.perf_counter()
+    shown = book.place(30, "words this book does not have")
+    assert shown.number == 30 and not shown.found
+    assert time.perf_counter() - start < 1.5
