@@ -3,7 +3,8 @@ book's own text, CSS and images and nothing else: for the add-on's book
 window (gui/book_window.py), which opens an EPUB card at its highlight.
 
 Polar 2.x stores an EPUB highlight's place as a section number (its "page",
-1-based: the Nth item of the book's spine) and rects, no CFI; it also stores
+1-based: the Nth *linear* item of the book's spine, see docs/dev-notes/viewer.md
+round 5) and rects, no CFI; it also stores
 the highlight's text, so the place is found by that text in the section
 (and, when the section does not have it, in the others, nearest first).
 
@@ -90,7 +91,10 @@ class Book:
                 href = unquote(urldefrag(el.get("href", ""))[0])
                 manifest[el.get("id", "")] = (posixpath.normpath(posixpath.join(base, href)), el.get("media-type", ""))
             elif name == "itemref" and el.get("idref"):
-                spine_ids.append(el.get("idref", ""))
+                if (el.get("linear") or "yes").strip().lower() != "no":
+                    spine_ids.append(el.get("idref", ""))
+        # Polar's pages are the spine's linear items (polar-bookshelf's
+        # EPUBDocument: spine.items.filter(s => s.linear); page N is the Nth).
         self.sections = [manifest[i][0] for i in spine_ids if i in manifest and manifest[i][0] in self._names]
         if not self.sections:
             raise EpubError("the OPF's spine names no section in the file")

@@ -132,8 +132,11 @@ def test_an_epub_card_opens_its_section_at_the_highlight_marked_with_no_script_r
                                   " document.images[0].complete && document.images[0].naturalWidth,"
                                   " document.documentElement.outerHTML.indexOf('example.com')]") \
         == [True, True, "rgb(1, 2, 3)", 1, -1]
-    # → and ← turn sections; the first and last stop there.
+    # The text has the keys as the window opens: Page Down reads on.
     QApplication.setActiveWindow(window)
+    QTest.keyClick(window.view.focusProxy() or window.view, Qt.Key.Key_PageDown)
+    anki.anki.wait_until(lambda: _in_book(anki, window, "window.scrollY") > scrolled, what="Page Down to scroll")
+    # → and ← turn sections; the first and last stop there.
     QTest.keyClick(window.view.focusProxy() or window.view, Qt.Key.Key_Right)
     _wait_section(anki, window, 4)
     assert not window.next_button.isEnabled() and window.where_label.text() == "§ 4 of 4"

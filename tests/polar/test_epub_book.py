@@ -16,7 +16,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 
 
 def make_epub(sections: Dict[str, str], order: Optional[list] = None, extra: Optional[Dict[str, bytes]] = None,
-              opf_dir: str = "OEBPS") -> bytes:
+              opf_dir: str = "OEBPS", nonlinear: Optional[list] = None) -> bytes:
     """An .epub: ``sections`` file name -> XHTML body, in spine ``order``."""
     order = order or list(sections)
     buf = io.BytesIO()
@@ -28,7 +28,9 @@ def make_epub(sections: Dict[str, str], order: Optional[list] = None, extra: Opt
                    'media-type="application/oebps-package+xml"/></rootfiles></container>')
         items = "".join(f'<item id="s{i}" href="{name}" media-type="application/xhtml+xml"/>'
                         for i, name in enumerate(sections))
-        refs = "".join(f'<itemref idref="s{list(sections).index(name)}"/>' for name in order)
+        no = ' linear="no"'
+        refs = "".join(f'<itemref idref="s{list(sections).index(name)}"{no if name in (nonlinear or ()) else ""}/>'
+                       for name in order)
         z.writestr(f"{opf_dir}/content.opf",
                    '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
                    f"<metadata/><manifest>{items}</manifest><spine>{refs}</spine></package>")
@@ -46,6 +48,15 @@ def test_sections_are_the_spine_in_its_order_not_the_manifest_s():
                           order=["c.xhtml", "a.xhtml", "b.xhtml"]))
     assert book.sections == ["OEBPS/c.xhtml", "OEBPS/a.xhtml", "OEBPS/b.xhtml"]
     assert ">A<" in book.section(2).html and book.section(2).number == 2 and book.section(2).total == 3
+
+
+def test_polar_s_section_number_counts_the_linear_sections_only():
+    """Polar's page N is the Nth linear spine item (a footnotes file marked
+    linear="no" has no number in Polar: counting it put the card one off)."""
+    book = Book(make_epub({"a.xhtml": "<p>A</p>", "notes.xhtml": "<p>N</p>", "b.xhtml": "<p>B</p>"},
+                          nonlinear=["notes.xhtml"]))
+    assert book.sections == ["OEBPS/a.xhtml", "OEBPS/b.xhtml"]
+    assert ">B<" in book.section(2).html
 
 
 def test_the_highlight_is_found_across_tags_entities_soft_hyphens_and_line_breaks():
