@@ -172,3 +172,36 @@ def test_a_damaged_epub_says_so_in_one_sentence(book_library: Any) -> None:
                                      "open it in the e-book reader.")
     assert window.system_button.isVisible() and not window.next_button.isVisible()
     window.close()
+
+
+def test_from_a_polar_export_the_book_is_taken_out_and_shown_at_the_highlight(book_library: Any, tmp_path: Any
+                                                                              ) -> None:
+    """A Polar 2.x export (a gzip'd tar, the .epub as stash/<id>.epub): the
+    book is taken out into the add-on's documents folder off the main
+    thread, then shown at the card's words as from a Polar folder."""
+    from tools.polar_export import EXPORT_NAME, default_body, library_metas, write_export
+
+    anki = book_library
+    anki.settle()
+    epub = (anki.library / "stash" / f"{BOOK_FP}.epub").read_bytes()
+
+    def body(fingerprint: str, info: Dict[str, Any]) -> Any:
+        if fingerprint == BOOK_FP:
+            return len(epub), lambda: io.BytesIO(epub)
+        return default_body(fingerprint, info)
+
+    export = write_export(tmp_path / EXPORT_NAME, library_metas(anki.library), body=body)
+    links = anki.controller.source_links
+    before = anki.controller.runner.finished_count
+    try:
+        anki.set_config(data_dir=str(export))
+        anki.wait_synced(before, 60)
+        if links.book_window is not None:
+            links.book_window.close()
+        window = _open(anki, "Book card: who is the narrator?")
+        assert window.path.parent == links.bodies.folder and window.path.read_bytes() == epub
+        assert window.section.number == 3 and window.on_mark
+        window.close()
+    finally:
+        anki.set_config(data_dir=str(anki.library))
+        anki.settle()
