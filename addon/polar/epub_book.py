@@ -167,6 +167,10 @@ def open_book(path: os.PathLike[str], number: int, text: str, night: bool = Fals
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # (a UTF-16 book: some older EPUBs)
+        return data.decode("utf-16", "replace")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace")
     head = data[:200].decode("ascii", "replace")
     match = re.search(r"encoding=[\"']([A-Za-z0-9_\-]+)", head)
     for encoding in ([match.group(1)] if match else []) + ["utf-8"]:

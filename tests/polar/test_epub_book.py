@@ -140,3 +140,18 @@ def test_sections_far_from_polar_s_number_are_passed_over_quickly():
     shown = book.place(30, "words this book does not have")
     assert shown.number == 30 and not shown.found
     assert time.perf_counter() - start < 1.5
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "iso-8859-1"])
+def test_sections_in_other_encodings_are_read(encoding):
+    head = '<?xml version="1.0" encoding="%s"?>' % ("iso-8859-1" if encoding == "iso-8859-1" else "utf-8")
+    source = (head + "<html><body><p>Caf\u00e9 cr\u00e8me, the words</p></body></html>").encode(encoding)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("META-INF/container.xml", "<container><rootfiles><rootfile full-path='o.opf'/></rootfiles>"
+                                             "</container>")
+        z.writestr("o.opf", "<package><manifest><item id='a' href='a.html'/></manifest>"
+                            "<spine><itemref idref='a'/></spine></package>")
+        z.writestr("a.html", source)
+    shown = Book(buf.getvalue()).place(1, "Café crème, the words")
+    assert shown.found and "Caf\u00e9 cr\u00e8me" in shown.html
