@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from aqt import mw
+from aqt import gui_hooks, mw
 from aqt.qt import (
     QApplication,
     QCloseEvent,
@@ -148,6 +148,9 @@ class BookWindow(QWidget):
         qconnect(self.view.loadFinished, self._loaded)
         self.resize(760, 900)
         self._set_buttons()
+        # Anki's theme switched while a section shows: shown again in the new one.
+        gui_hooks.theme_did_change.append(self._on_theme)
+        qconnect(self.destroyed, lambda *_: gui_hooks.theme_did_change.remove(self._on_theme))
 
     # -- opening ------------------------------------------------------------------
 
@@ -224,6 +227,13 @@ class BookWindow(QWidget):
         # (The highlight's text is marked wherever it is: a person who turned
         # away and back finds it again.)
         mw.taskman.run_in_background(lambda: book.section(number, text, night), done)
+
+    def _on_theme(self) -> None:
+        if sip.isdeleted(self):
+            return
+        self._paint_behind()
+        if self.isVisible() and self.section is not None:
+            self.go_to(self.section.number)
 
     def _show_section(self, section: Section) -> None:
         self.section = section

@@ -146,6 +146,17 @@ def test_an_epub_card_opens_its_section_at_the_highlight_marked_with_no_script_r
     assert window.on_mark  # back on the card's section: its words marked again
     QTest.keyClick(window.view.focusProxy() or window.view, Qt.Key.Key_Left)
     _wait_section(anki, window, 2)
+    # Night mode switched on while it shows: the section is shown again, light on dark.
+    from aqt.theme import Theme
+
+    anki.mw.set_theme(Theme.DARK)
+    try:
+        anki.anki.wait_until(lambda: not window.loading and window.shown and _in_book(
+            anki, window, "getComputedStyle(document.body).backgroundColor") == "rgb(44, 44, 44)", what="night")
+    finally:
+        anki.mw.set_theme(Theme.LIGHT)
+    anki.anki.wait_until(lambda: not window.loading and window.shown and _in_book(
+        anki, window, "getComputedStyle(document.body).backgroundColor") != "rgb(44, 44, 44)", what="light")
     # The next card's control re-uses the window.
     again = _open(anki, "Book card: who is the narrator?")
     assert again is window and window.section.number == 3 and window.on_mark
