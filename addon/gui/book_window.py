@@ -290,6 +290,10 @@ class BookWindow(QWidget):
 
     def closeEvent(self, event: Optional[QCloseEvent]) -> None:  # noqa: N802 - Qt's name
         super().closeEvent(event)
+        # The book's bytes (tens of MB for an illustrated one) go with the window's
+        # use; the next "show in book" reads the file again.
+        self.book = None
+        self._wanted += 1  # (a section still being made is not shown)
         target, self.return_to = self.return_to, None
         if target is not None and not sip.isdeleted(target) and target.isVisible() and not target.isMinimized():
             target.activateWindow()

@@ -346,6 +346,8 @@ _DROP_BLOCKS = re.compile(r"<(script|iframe|object|embed|frameset|noscript)\b.*?
 _DROP_TAGS = re.compile(r"<(script|iframe|object|embed|frame|frameset|base|meta|noscript|form)\b[^>]*>|"
                         r"</(iframe|object|embed|frameset|form|noscript)\s*>", re.IGNORECASE)
 _HANDLER = re.compile(r"""\s on[a-z]+ \s*=\s* ("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE | re.VERBOSE)
+_OPEN_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_STYLE_ATTR = re.compile(r"""(\sstyle\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
 _LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""(\s(?:src|href|xlink:href|poster|srcset)\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 _CSS_URL = re.compile(r"""url\(\s*("[^"]*"|'[^']*'|[^)\s]*)\s*\)""", re.IGNORECASE)
@@ -425,7 +427,6 @@ class _Page:
                                   else f"<{m.group(1)}{m.group(2) or ''}></{m.group(1)}>", source)
         source = _DROP_BLOCKS.sub("", source)
         source = _DROP_TAGS.sub("", source)
-        source = _HANDLER.sub("", source)
 
         def link(match: re.Match[str]) -> str:
             tag = match.group(0)
@@ -445,9 +446,6 @@ class _Page:
         source = re.sub(r"(<style\b[^>]*>)(.*?)(</style\s*>)",
                         lambda m: m.group(1) + self._css(m.group(2), self.name) + m.group(3),
                         source, flags=re.DOTALL | re.IGNORECASE)
-        source = re.sub(r"""(\sstyle\s*=\s*)("[^"]*"|'[^']*')""",
-                        lambda m: m.group(1) + m.group(2)[0] + self._css(m.group(2)[1:-1], self.name) + m.group(2)[0],
-                        source, flags=re.IGNORECASE)
 
         def attr(match: re.Match[str]) -> str:
             name = match.group(1).strip().split("=")[0].strip().lower()
@@ -465,7 +463,14 @@ class _Page:
             uri = self._data_uri(member) if member is not None else None
             return match.group(1) + (f'"{uri}"' if uri else '""')
 
-        source = _ATTR.sub(attr, source)
+        def tag(match: re.Match[str]) -> str:
+            # Inside a tag only: a book's text saying "onset = 5" or src='x' stays as it is.
+            inside = _HANDLER.sub("", match.group(0))
+            inside = _STYLE_ATTR.sub(lambda m: m.group(1) + m.group(2)[0] + self._css(m.group(2)[1:-1], self.name)
+                                     + m.group(2)[0], inside)
+            return _ATTR.sub(attr, inside)
+
+        source = _OPEN_TAG.sub(tag, source)
         style = "<style>" + _BASE_CSS + (_NIGHT_CSS if night else "") + "</style>"
         head = '<meta charset="utf-8"><meta name="viewport" content="width=device-width">' + style
         end = _HEAD_END.search(source)

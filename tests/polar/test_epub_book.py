@@ -155,3 +155,13 @@ def test_sections_in_other_encodings_are_read(encoding):
         z.writestr("a.html", source)
     shown = Book(buf.getvalue()).place(1, "Café crème, the words")
     assert shown.found and "Caf\u00e9 cr\u00e8me" in shown.html
+
+
+def test_the_book_s_text_is_never_taken_for_a_tag_s_attributes():
+    """A physics book's "the onset = 5 ms" and a programming book's
+    img src='x.png' are text: removing handlers and rewriting addresses
+    happens inside tags only."""
+    body = "<p>the onset = 5 ms, then img src='x.png' and style='a'</p><p onclick='x()' style='color:red'>b</p>"
+    page = Book(make_epub({"1.xhtml": body})).section(1).html
+    assert "the onset = 5 ms, then img src='x.png' and style='a'" in page
+    assert "onclick" not in page and "color:red" in page
