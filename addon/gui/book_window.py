@@ -17,9 +17,11 @@ card after card, as the PDF window is.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
+from urllib.parse import unquote
 
 from aqt import gui_hooks, mw
 from aqt.qt import (
@@ -33,6 +35,7 @@ from aqt.qt import (
     QPushButton,
     QShortcut,
     Qt,
+    QTimer,
     QUrl,
     QVBoxLayout,
     QWidget,
@@ -41,7 +44,7 @@ from aqt.qt import (
 )
 from aqt.theme import theme_manager
 
-from ..polar.epub_book import Book, Opened, Section, open_book
+from ..polar.epub_book import SECTION_LINK, Book, Opened, Section, open_book
 from ..polar.originals import Spot
 from .folding_row import FoldingRow
 from .i18n import tr
@@ -49,9 +52,10 @@ from .i18n import tr
 _ALLOWED_SCHEMES = ("data", "about", "blob")
 
 
-def _make_view(parent: QWidget) -> Any:
+def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
     """A web view that runs no script of its page's, fetches nothing from
-    outside it and follows no link."""
+    outside it and follows no link: a link to another section of the book
+    (``SECTION_LINK`` + "N#id") calls ``to_section(N, id)``."""
     from aqt.qt import (
         QWebEnginePage,
         QWebEngineProfile,
@@ -68,7 +72,16 @@ def _make_view(parent: QWidget) -> Any:
 
     class Page(QWebEnginePage):
         def acceptNavigationRequest(self, url: Any, kind: Any, is_main_frame: bool) -> bool:  # noqa: N802
-            # Only the window's own setHtml (typed): a link the book has leads nowhere.
+            # Only the window's own setHtml (typed); a link to a section turns to it.
+            address = url.toString(QUrl.UrlFormattingOption.RemoveFragment)
+            if address.startswith(SECTION_LINK) and kind == QWebEnginePage.NavigationType.NavigationTypeLinkClicked:
+                try:
+                    number = int(address[len(SECTION_LINK):])
+                except ValueError:
+                    return False
+                anchor = unquote(url.fragment())
+                QTimer.singleShot(0, lambda: to_section(number, anchor))
+                return False
             return bool(kind == QWebEnginePage.NavigationType.NavigationTypeTyped)
 
     profile = QWebEngineProfile(parent)  # (no name: off the record, nothing kept on disk)
@@ -123,7 +136,8 @@ class BookWindow(QWidget):
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
-        self.view = _make_view(self)
+        self.view = _make_view(self, self.go_to)
+        self._anchor = ""  # an id in the section to show (a link's), else its mark
         for arrow in (self.prev_button, self.next_button):
             arrow.setStyleSheet("padding-left: 8px; padding-right: 8px;")
         sections = QWidget(self)
@@ -159,6 +173,7 @@ class BookWindow(QWidget):
         ``opened`` is the book read off the main thread, or None to read
         it now, on a background thread."""
         self.path, self.title, self.spot = path, title, spot
+        self._anchor = ""
         self.setWindowTitle(title)
         self._wanted += 1
         wanted = self._wanted
@@ -204,10 +219,13 @@ class BookWindow(QWidget):
             return
         self.go_to(number)
 
-    def go_to(self, number: int) -> None:
+    def go_to(self, number: int, anchor: str = "") -> None:
+        """Section ``number``, at the element ``anchor`` (a link's target)
+        or else at the highlight's words when it has them, else its start."""
         book = self.book
-        if book is None:
+        if book is None or (self.section is not None and not 1 <= number <= self.section.total):
             return
+        self._anchor = anchor
         self._wanted += 1
         wanted = self._wanted
         self.loading = True
@@ -250,14 +268,20 @@ class BookWindow(QWidget):
         self.view.setHtml(section.html, QUrl("about:blank"))
 
     def _loaded(self, ok: bool) -> None:
-        if self.section is None:
+        if self.section is None or not ok:  # (not ok: a link refused, the page as it was)
             return
 
         def scrolled(on_mark: Any) -> None:
             self.on_mark = on_mark is True
             self.shown = True
 
-        self.view.page().runJavaScript(_TO_MARK, self.view.application_world, scrolled)
+        anchor, self._anchor = self._anchor, ""
+        if anchor:
+            script = ("(function(){var e=document.getElementById(" + json.dumps(anchor) + ");"
+                      "if(e)e.scrollIntoView();else window.scrollTo(0,0);return false;})()")
+        else:
+            script = _TO_MARK
+        self.view.page().runJavaScript(script, self.view.application_world, scrolled)
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

@@ -28,13 +28,18 @@ import threading
 import unicodedata
 import zipfile
 from typing import Dict, List, NamedTuple, Optional, Tuple
-from urllib.parse import unquote, urldefrag
+from urllib.parse import quote, unquote, urldefrag
 from xml.etree import ElementTree
 
 # What one shown section may hold in inlined images and fonts (Qt WebEngine
 # shows no page set as HTML larger than 2 MB): past this, an image is its
 # alternative text.
 INLINE_BUDGET = 1_500_000
+# A link to section N (and an id in it): SECTION_LINK + "N#id". An https
+# address, as Chromium hands a link of a scheme it does not know to the
+# system, not to the page; the window takes it (nothing is ever fetched: the
+# ".invalid" domain, and the window's interceptor blocks every https request).
+SECTION_LINK = "https://polar-section.invalid/"
 PAGE_MAX = 1_900_000  # characters; past this a page keeps its text and loses its inlined images
 _DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+")
 _MAX_MEMBER = 64 * 1024 * 1024  # a section or stylesheet larger than this is not a book's
@@ -454,7 +459,16 @@ class _Page:
             if name == "href":
                 if bare.startswith("#"):
                     return match.group(0)
-                return match.group(1) + '"#"'  # links within or out of the book lead nowhere here
+                # A link to another section of the book (a footnote, the contents):
+                # the window turns to it (``SECTION_LINK``); any other leads nowhere.
+                member = self._member(value, self.name)
+                if member is not None and member in self.book.sections:
+                    fragment = urldefrag(bare)[1]
+                    target = f"{SECTION_LINK}{self.book.sections.index(member) + 1}"
+                    if fragment:
+                        target += "#" + quote(unquote(fragment), safe="")
+                    return match.group(1) + f'"{target}"'
+                return match.group(1) + '"#"'
             if name == "srcset":
                 return ""
             if bare.startswith("data:"):

@@ -38,8 +38,10 @@ def _book() -> bytes:
         "s3.xhtml": (f"<h1>Loomings</h1>{FILLER}<p class='first'>Call me <i>Ish\u00admael</i>. Some years\n"
                      "ago&#8212;never mind how long precisely</p><img src='images/whale.png' alt='a whale'/>"
                      "<script>document.title='ran';document.body.insertAdjacentHTML('beforeend',"
-                     "'<p id=\"ran\">ran</p>')</script><img src='https://example.com/tracker.png'/>"),
-        "s4.xhtml": "<h1>The Carpet-Bag</h1><p>I stuffed a shirt or two.</p>",
+                     "'<p id=\"ran\">ran</p>')</script><img src='https://example.com/tracker.png'/>"
+                     "<p><a id='to-bag' href='s4.xhtml#bag'>the carpet-bag</a> <a id='out' "
+                     "href='https://example.com/'>out</a></p>"),
+        "s4.xhtml": f"<h1>The Carpet-Bag</h1>{FILLER}<p id='bag'>I stuffed a shirt or two.</p>",
     }
     return make_epub(sections, order=["s1.xhtml", "s2.xhtml", "s3.xhtml", "s4.xhtml"],
                      extra={"style.css": b"p.first{color:rgb(1,2,3)}", "images/whale.png": PNG})
@@ -157,6 +159,16 @@ def test_an_epub_card_opens_its_section_at_the_highlight_marked_with_no_script_r
         anki.mw.set_theme(Theme.LIGHT)
     anki.anki.wait_until(lambda: not window.loading and window.shown and _in_book(
         anki, window, "getComputedStyle(document.body).backgroundColor") != "rgb(44, 44, 44)", what="light")
+    # A link to another section (a footnote, the contents) turns to it, at its target;
+    # a link out of the book leads nowhere.
+    window.go_to(3)
+    _wait_section(anki, window, 3)
+    _in_book(anki, window, "document.getElementById('out').click(); true")
+    _in_book(anki, window, "document.getElementById('to-bag').click(); true")
+    _wait_section(anki, window, 4)
+    top, height = _in_book(anki, window, "[document.getElementById('bag').getBoundingClientRect().top,"
+                                         " window.innerHeight]")
+    assert 0 <= top < height and _in_book(anki, window, "window.scrollY") > 0
     # The next card's control re-uses the window.
     again = _open(anki, "Book card: who is the narrator?")
     assert again is window and window.section.number == 3 and window.on_mark

@@ -165,3 +165,9 @@ def test_the_book_s_text_is_never_taken_for_a_tag_s_attributes():
     page = Book(make_epub({"1.xhtml": body})).section(1).html
     assert "the onset = 5 ms, then img src='x.png' and style='a'" in page
     assert "onclick" not in page and "color:red" in page
+
+
+def test_a_link_to_another_section_names_it_for_the_window():
+    body = "<a href='2.xhtml#note%201'>1</a><a href='http://e.org/'>out</a><a href='#here'>here</a>"
+    page = Book(make_epub({"1.xhtml": body, "2.xhtml": "<p id='note 1'>n</p>"})).section(1).html
+    assert 'href="https://polar-section.invalid/2#note%201"' in page and 'href="#"' in page and "href='#here'" in page
