@@ -50,6 +50,8 @@ from .folding_row import FoldingRow
 from .i18n import tr
 
 _ALLOWED_SCHEMES = ("data", "about", "blob")
+_PROFILE: Any = None
+INTERCEPTOR: Any = None  # (kept: Qt holds no reference to it)
 
 
 def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
@@ -66,9 +68,12 @@ def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
     )
 
     class Interceptor(QWebEngineUrlRequestInterceptor):
+        blocked = 0  # (tests: requests refused)
+
         def interceptRequest(self, info: Any) -> None:  # noqa: N802 - Qt's name
             if info.requestUrl().scheme().lower() not in _ALLOWED_SCHEMES:
                 info.block(True)
+                Interceptor.blocked += 1
 
     class Page(QWebEnginePage):
         def acceptNavigationRequest(self, url: Any, kind: Any, is_main_frame: bool) -> bool:  # noqa: N802
@@ -84,9 +89,16 @@ def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
                 return False
             return bool(kind == QWebEnginePage.NavigationType.NavigationTypeTyped)
 
-    profile = QWebEngineProfile(parent)  # (no name: off the record, nothing kept on disk)
-    interceptor = Interceptor(profile)
-    profile.setUrlRequestInterceptor(interceptor)
+    global _PROFILE, INTERCEPTOR
+    profile = _PROFILE
+    if profile is None or sip.isdeleted(profile):
+        # No name: off the record, nothing kept on disk. One for the add-on's
+        # life, a child of Anki's window: a profile must outlive its pages (a
+        # child of the book window it went first: "Release of profile
+        # requested but WebEnginePage still not deleted").
+        profile = _PROFILE = QWebEngineProfile(mw)
+        INTERCEPTOR = Interceptor(profile)
+        profile.setUrlRequestInterceptor(INTERCEPTOR)
     view = QWebEngineView(parent)
     page = Page(profile, view)
     view.setPage(page)
@@ -99,7 +111,6 @@ def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
             if value is not None:
                 settings.setAttribute(value, on)
     view.application_world = QWebEngineScript.ScriptWorldId.ApplicationWorld  # type: ignore[attr-defined]
-    view.keep = (profile, interceptor)  # type: ignore[attr-defined]
     return view
 
 

@@ -169,6 +169,8 @@ def open_book(path: os.PathLike[str], number: int, text: str, night: bool = Fals
         return Opened(book, book.place(number, text, night), "")
     except (OSError, EpubError) as exc:
         return Opened(None, None, str(exc))
+    except Exception as exc:  # a book this reader did not foresee: said in the window, never a silent click
+        return Opened(None, None, f"{type(exc).__name__}: {exc}")
 
 
 def _decode(data: bytes) -> str:

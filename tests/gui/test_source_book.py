@@ -12,6 +12,7 @@ hyphen and a line break, the book's CSS and an image beside them."""
 from __future__ import annotations
 
 import io
+import sys
 import zipfile
 from typing import Any, Dict
 
@@ -134,6 +135,11 @@ def test_an_epub_card_opens_its_section_at_the_highlight_marked_with_no_script_r
                                   " document.images[0].complete && document.images[0].naturalWidth,"
                                   " document.documentElement.outerHTML.indexOf('example.com')]") \
         == [True, True, "rgb(1, 2, 3)", 1, -1]
+    # Whatever would still ask the web (here: an image put in by the test's own script) is refused.
+    module = sys.modules[type(window).__module__]
+    blocked = module.INTERCEPTOR.blocked
+    _in_book(anki, window, "var i=new Image(); i.src='https://example.com/pixel.png'; document.body.appendChild(i); 1")
+    anki.anki.wait_until(lambda: module.INTERCEPTOR.blocked > blocked, what="the request to be refused")
     # The text has the keys as the window opens: Page Down reads on.
     QApplication.setActiveWindow(window)
     QTest.keyClick(window.view.focusProxy() or window.view, Qt.Key.Key_PageDown)
