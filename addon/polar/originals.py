@@ -310,7 +310,8 @@ def find_spot(docmeta: Mapping[str, Any], ref: str, card_page: int = 0) -> Spot:
                 continue
             color = hl.get("color") if isinstance(hl.get("color"), str) else ""
             return Spot(num, _rects(hl.get("rects")), "%" if kind == "area-highlight" else "px",
-                        _page_size(page), str(color)[:32], _plain_text(hl.get("text")))
+                        _page_size(page), str(color)[:32],
+                        _plain_text(hl.get("text")) or _selections_text(hl.get("textSelections")))
     if kind == "page":
         try:
             number = int(ident)
@@ -339,8 +340,19 @@ def _plain_text(value: Any) -> str:
     if text.kind == "MARKDOWN":
         plain = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>])", r"\1", re.sub(r"(?<!\\)[*_]{1,2}", "", plain))
     if text.kind != "TEXT":
-        plain = html.unescape(re.sub(r"<[^>]*>", " ", plain))
+        # A block's tag is a space between words, an inline one (<i>, <span>) nothing.
+        plain = re.sub(r"</?(?:p|div|br|li|h[1-6]|blockquote|tr|td|th|pre|section)\b[^>]*>", " ", plain,
+                       flags=re.IGNORECASE)
+        plain = html.unescape(re.sub(r"<[^>]*>", "", plain))
     return plain[:20000]
+
+
+def _selections_text(value: Any) -> str:
+    """A highlight without ``text`` (early Polar): its ``textSelections``'
+    texts, in order."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    parts = [item.get("text") for item in items if isinstance(item, dict)]
+    return " ".join(part for part in parts if isinstance(part, str))[:20000]
 
 
 def find_original(source: Source, key: str, docmeta: Mapping[str, Any]) -> Optional[Original]:

@@ -171,3 +171,18 @@ def test_a_link_to_another_section_names_it_for_the_window():
     body = "<a href='2.xhtml#note%201'>1</a><a href='http://e.org/'>out</a><a href='#here'>here</a>"
     page = Book(make_epub({"1.xhtml": body, "2.xhtml": "<p id='note 1'>n</p>"})).section(1).html
     assert 'href="https://polar-section.invalid/2#note%201"' in page and 'href="#"' in page and "href='#here'" in page
+
+
+def test_a_highlight_s_words_come_from_its_text_or_its_selections():
+    """The book window looks for the words Polar stored: ``text`` (TEXT or
+    HTML), else (early Polar) the ``textSelections``' texts."""
+    from addon.polar.originals import find_spot
+
+    def meta(highlight):
+        return {"pageMetas": {"3": {"pageInfo": {"num": 3}, "textHighlights": {"h": dict(highlight, id="h")}}}}
+
+    assert find_spot(meta({"text": {"HTML": "<p>Call me <i>Ishmael</i>.</p><p>Some</p>"}}),
+                     "text-highlight:h").text.split() == ["Call", "me", "Ishmael.", "Some"]
+    assert find_spot(meta({"textSelections": {"0": {"text": "Call me"}, "1": {"text": "Ishmael."}}}),
+                     "text-highlight:h").text == "Call me Ishmael."
+    assert find_spot(meta({"text": {"TEXT": "x"}}), "text-highlight:h") == find_spot(meta({}), "text-highlight:h")
