@@ -174,8 +174,7 @@ class BookWindow(QWidget):
         self.resize(760, 900)
         self._set_buttons()
         # Anki's theme switched while a section shows: shown again in the new one.
-        gui_hooks.theme_did_change.append(self._on_theme)
-        qconnect(self.destroyed, lambda *_: gui_hooks.theme_did_change.remove(self._on_theme))
+        gui_hooks.theme_did_change.append(self._on_theme)  # (until ``dispose``)
 
     # -- opening ------------------------------------------------------------------
 
@@ -332,6 +331,12 @@ class BookWindow(QWidget):
         target, self.return_to = self.return_to, None
         if target is not None and not sip.isdeleted(target) and target.isVisible() and not target.isMinimized():
             target.activateWindow()
+
+    def dispose(self) -> None:
+        """The profile closes: the window goes (the theme hook held it)."""
+        gui_hooks.theme_did_change.remove(self._on_theme)  # (Anki's remove: none there, nothing done)
+        self.close()
+        self.deleteLater()
 
     def open_in_system_viewer(self) -> None:
         if self.path is None:

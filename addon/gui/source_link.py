@@ -597,9 +597,10 @@ class SourceLinks:
         return window
 
     def close(self) -> None:
-        for window in (self.window, self.book_window):
-            if window is not None and not sip.isdeleted(window):
-                window.close()
+        if self.window is not None and not sip.isdeleted(self.window):
+            self.window.close()
+        if self.book_window is not None and not sip.isdeleted(self.book_window):
+            self.book_window.dispose()
         self.window = self.book_window = None
         self.forget()
 

@@ -234,3 +234,18 @@ def test_from_a_polar_export_the_book_is_taken_out_and_shown_at_the_highlight(bo
     finally:
         anki.set_config(data_dir=str(anki.library))
         anki.settle()
+
+
+def test_the_profile_s_close_lets_the_window_go(book_library: Any) -> None:
+    """The window stays for the profile's life (re-used card after card);
+    when the profile closes it goes, with its hook on Anki's theme (which
+    held it for ever)."""
+    from aqt import gui_hooks
+
+    anki = book_library
+    window = _open(anki, "Book card: who is the narrator?")
+    assert window._on_theme in gui_hooks.theme_did_change._hooks
+    links = anki.controller.source_links
+    links.close()
+    assert links.book_window is None and not window.isVisible()
+    assert window._on_theme not in gui_hooks.theme_did_change._hooks
