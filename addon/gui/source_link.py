@@ -20,9 +20,10 @@ is one, else as a line of its own at the end of the answer)::
 Its words: "open" where the line it ends names the card's page already
 ("Bigtable · p. 7 · open"; the stored line's label is the collection's,
 "S. 7" in German: sync/page_label.py), "open at p. 7" where nothing names
-it (a line of its own, a line without the page), "open document" for an
-EPUB (the system's viewer, not at a page), "open web page" for a web
-capture whose line has no link to its site.
+it (a line of its own, a line without the page), "show in book" for an
+EPUB (the add-on's book window at the highlight's words: gui/book_window.py),
+"open document" for any other file, "open web page" for a web capture
+whose line has no link to its site.
 
 A web capture whose line already links its site gets no control (that link
 opens the same page; Shift+O still does). A click whose document's file has
@@ -61,6 +62,7 @@ from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 
 if TYPE_CHECKING:
     from ..polar.body_cache import BodyCache
+    from ..polar.epub_book import Opened
     from ..polar.originals import Original
     from ..sync.origin import Origin, OriginFinder
 
@@ -93,15 +95,15 @@ def control_label(origin: Origin, page_shown: bool = False) -> str:
     if origin.original.kind == PDF and origin.spot.page > 0:
         return tr("open") if page_shown else tr("open at p. {page}", page=origin.spot.page)
     if origin.original.kind == EPUB:
-        return tr("open book")
+        return tr("show in book")
     return tr("open document")
 
 
 def control_tip(origin: Origin) -> str:
     """What the control does, where: a PDF in the add-on's window at its
-    page; an EPUB in the system's e-book reader, which nothing can send to
-    Polar's place in it (a section and rects on its page); a web capture
-    in the browser; any other file in the program the system has for it."""
+    page; an EPUB in the add-on's book window at its highlight (found by
+    its text in Polar's section); a web capture in the browser; any other
+    file in the program the system has for it."""
     from ..polar.originals import EPUB, PDF, WEB
 
     kind = origin.original.kind
@@ -110,8 +112,7 @@ def control_tip(origin: Origin) -> str:
     if kind == PDF:
         return tr("Open the document here ({key})", key=SHORTCUT)
     if kind == EPUB:
-        return tr("Open the book in this computer's e-book reader ({key}): it opens at its start or where you "
-                  "last read, not at this highlight", key=SHORTCUT)
+        return tr("Show the highlight in the book, here ({key})", key=SHORTCUT)
     if kind == WEB:
         return tr("Open the page in the web browser ({key})", key=SHORTCUT)
     return tr("Open the document in the system viewer ({key})", key=SHORTCUT)
@@ -230,6 +231,7 @@ class SourceLinks:
         self.context = context
         self.log = log
         self.window: Any = None
+        self.book_window: Any = None  # (an EPUB's: gui/book_window.py)
         self.fallback: Any = None
         self._bodies: Optional[BodyCache] = None
         self._finder: Optional[OriginFinder] = None
@@ -312,9 +314,17 @@ class SourceLinks:
         would read on Anki's main thread: a PDF in the Polar folder read
         whole (``Body``); for a document in an export, its kept copy (the
         export's stat names it), or False when there is none."""
-        from ..polar.originals import PDF
+        from ..polar.originals import EPUB, PDF
 
         original = origin.original
+        if original.path is not None and original.kind == EPUB:
+            # The book read and its highlight's place found here: a share
+            # slow to answer, a big book, never on Anki's main thread.
+            from aqt.theme import theme_manager
+
+            from ..polar.epub_book import open_book
+
+            return open_book(original.path, origin.spot.page, origin.spot.text, theme_manager.night_mode)
         if original.path is not None:
             if original.kind != PDF:
                 return None
@@ -491,6 +501,7 @@ class SourceLinks:
     def open_origin(self, origin: Origin, prepared: Any = None) -> Optional[Any]:
         """``prepared``: what ``_prepare`` read off Anki's main thread (None:
         nothing, read it here)."""
+        from ..polar.epub_book import Opened
         from ..polar.originals import WEB
 
         original = origin.original
@@ -500,7 +511,8 @@ class SourceLinks:
             return None
         if original.path is not None:
             return self.show_file(original, original.path, origin,
-                                  body=prepared if isinstance(prepared, Body) else None)
+                                  body=prepared if isinstance(prepared, Body) else None,
+                                  opened=prepared if isinstance(prepared, Opened) else None)
         if original.archive is None:
             return None
         if prepared is None:
@@ -548,9 +560,12 @@ class SourceLinks:
         return self.show_file(original, path, origin, if_unreadable=unreadable if retry else None)
 
     def show_file(self, original: Original, path: Path, origin: Origin,
-                  if_unreadable: Optional[Callable[[], None]] = None, body: Optional[Body] = None) -> Optional[Any]:
-        from ..polar.originals import PDF
+                  if_unreadable: Optional[Callable[[], None]] = None, body: Optional[Body] = None,
+                  opened: Optional[Opened] = None) -> Optional[Any]:
+        from ..polar.originals import EPUB, PDF
 
+        if original.kind == EPUB:
+            return self.show_book(original, path, origin, opened)
         if original.kind != PDF:
             if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
                 _say_no_program(original.title, str(path))
@@ -569,10 +584,24 @@ class SourceLinks:
         window.bring_up()
         return window
 
+    def show_book(self, original: Original, path: Path, origin: Origin, opened: Optional[Opened] = None) -> Any:
+        """An EPUB in the add-on's book window at its highlight (``opened``:
+        read off the main thread; None: the window reads it on one)."""
+        from .book_window import BookWindow
+
+        if self.book_window is None or sip.isdeleted(self.book_window):
+            self.book_window = BookWindow(None)
+        window = self.book_window
+        window.open(path, original.title, origin.spot, opened)
+        window.bring_up()
+        return window
+
     def close(self) -> None:
         if self.window is not None and not sip.isdeleted(self.window):
             self.window.close()
-        self.window = None
+        if self.book_window is not None and not sip.isdeleted(self.book_window):
+            self.book_window.dispose()
+        self.window = self.book_window = None
         self.forget()
 
 

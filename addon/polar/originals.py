@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import stat
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
@@ -45,6 +45,9 @@ class Spot:
     unit: str = "px"
     page_size: Optional[Tuple[float, float]] = None  # Polar's size of the page in px, when stored
     color: str = ""
+    # The highlight's text, plain (an EPUB's place is found by it: Polar
+    # stores no CFI); not part of the spot's identity.
+    text: str = field(default="", compare=False)
 
     def fractions(self, page_points: Tuple[float, float], page: int = 0,
                   points_of: Optional[Callable[[int], Optional[Tuple[float, float]]]] = None) -> List[Fractions]:
@@ -307,7 +310,8 @@ def find_spot(docmeta: Mapping[str, Any], ref: str, card_page: int = 0) -> Spot:
                 continue
             color = hl.get("color") if isinstance(hl.get("color"), str) else ""
             return Spot(num, _rects(hl.get("rects")), "%" if kind == "area-highlight" else "px",
-                        _page_size(page), str(color)[:32])
+                        _page_size(page), str(color)[:32],
+                        _plain_text(hl.get("text")) or _selections_text(hl.get("textSelections")))
     if kind == "page":
         try:
             number = int(ident)
@@ -319,6 +323,36 @@ def find_spot(docmeta: Mapping[str, Any], ref: str, card_page: int = 0) -> Spot:
 
 
 # -- the file ------------------------------------------------------------------------------
+
+
+def _plain_text(value: Any) -> str:
+    """A highlight's stored text (Polar's ``{"TEXT": ...}``/``{"HTML": ...}``
+    or a string) as plain text: tags gone, entities read."""
+    import html
+    import re
+
+    from .docmeta import parse_text
+
+    text = parse_text(value)
+    if text is None:
+        return ""
+    plain = text.value
+    if text.kind == "MARKDOWN":
+        plain = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>])", r"\1", re.sub(r"(?<!\\)[*_]{1,2}", "", plain))
+    if text.kind != "TEXT":
+        # A block's tag is a space between words, an inline one (<i>, <span>) nothing.
+        plain = re.sub(r"</?(?:p|div|br|li|h[1-6]|blockquote|tr|td|th|pre|section)\b[^>]*>", " ", plain,
+                       flags=re.IGNORECASE)
+        plain = html.unescape(re.sub(r"<[^>]*>", "", plain))
+    return plain[:20000]
+
+
+def _selections_text(value: Any) -> str:
+    """A highlight without ``text`` (early Polar): its ``textSelections``'
+    texts, in order."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    parts = [item.get("text") for item in items if isinstance(item, dict)]
+    return " ".join(part for part in parts if isinstance(part, str))[:20000]
 
 
 def find_original(source: Source, key: str, docmeta: Mapping[str, Any]) -> Optional[Original]:

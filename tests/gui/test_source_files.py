@@ -390,23 +390,27 @@ def test_a_page_numbered_otherwise_in_print_shows_both_numbers(library_with_file
 
 
 def test_a_document_no_program_opens_says_where_it_is(library_with_files: Any) -> None:
-    """An EPUB opens in the system's viewer: on a system with none (no EPUB
-    reader, no xdg-open) Qt's openUrl fails, and a click did nothing at all.
-    (Qt's offscreen platform opens nothing: that system, here.)"""
-    from aqt import utils
+    """A document handed to the system's viewer: on a system with none (no
+    EPUB reader, no xdg-open) Qt's openUrl fails, and a click did nothing at
+    all. (Qt's offscreen platform opens nothing: that system, here.) An
+    EPUB opens in the book window (viewer6), whose "Open in e-book reader"
+    says so in the window; so does the PDF window's system-viewer button."""
     from aqt.qt import QGuiApplication
 
     if QGuiApplication.platformName() != "offscreen":
         pytest.skip("a real desktop would open the file")
     anki = library_with_files
+    links = anki.controller.source_links
     _show_answer(anki, "Which reader opens this EPUB?")
-    utils.closeTooltip()
     _js(anki, "document.querySelector('.polar-open').click(); true")
-    anki.anki.wait_until(lambda: utils._tooltipLabel is not None, what="the tooltip")
-    text = utils._tooltipLabel.text()
-    assert "No program on this computer opened “An EPUB Nothing Opens”." in text
+    anki.anki.wait_until(lambda: links.book_window is not None and links.book_window.isVisible()
+                         and not links.book_window.loading, what="the book window")
+    book = links.book_window
+    book.system_button.click()
+    text = book.message.text()
+    assert book.message.isVisible() and "No program on this computer opened “An EPUB Nothing Opens”." in text
     assert f"{EPUB_FP}.epub" in text
-    utils.closeTooltip()
+    book.close()
     # The window's "Open in system viewer" says so in the window.
     window = _open(anki, "What did the scanner turn?")
     window.system_button.click()

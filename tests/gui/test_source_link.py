@@ -526,7 +526,10 @@ def test_without_qt_pdf_chromiums_pdf_viewer_opens_at_the_page(library_with_pdf:
         view.close()
 
 
-def test_epubs_open_in_the_system_viewer_and_web_captures_at_their_url(library_with_pdf: Any) -> None:
+def test_epubs_open_in_the_book_window_and_web_captures_at_their_url(library_with_pdf: Any) -> None:
+    """An EPUB opens in the add-on's book window (viewer6: its words in the
+    system's reader were "open book", at the book's start); a web capture
+    at its URL in the browser."""
     from aqt.qt import QDesktopServices, QObject, QUrl, pyqtSlot
 
     class Catcher(QObject):  # Qt's own hook for where openUrl sends a scheme
@@ -545,15 +548,16 @@ def test_epubs_open_in_the_system_viewer_and_web_captures_at_their_url(library_w
     try:
         links = anki.controller.source_links
         card = _show_answer(anki, "Which reader opens an EPUB?")
-        assert _js(anki, "document.querySelector('.polar-open').textContent") == "open book"
-        assert links.open_card(card) is None  # no window of ours
+        assert _js(anki, "document.querySelector('.polar-open').textContent") == "show in book"
+        book = links.open_card(card)
+        assert book is links.book_window and book.isVisible()  # (this .epub is no book: it says so there)
+        book.close()
         card = _show_answer(anki, "Where was this captured?")
         # The line's own link to the site opens the same page: one link, not two side by side.
         assert _js(anki, "document.querySelectorAll('.polar-source a').length") == 1
         assert _js(anki, "document.querySelector('.polar-source a').className") == "polar-link"
         assert links.open_card(card) is None  # Shift+O still opens it
-        assert [u.toString() if u.scheme() == "https" else u.toLocalFile() for u in catcher.urls] == [
-            str(anki.library / "stash" / f"{EPUB_FP}.epub"), "https://example.org/spacing"]
+        assert [u.toString() for u in catcher.urls] == ["https://example.org/spacing"]
     finally:
         for scheme in ("file", "https"):
             QDesktopServices.unsetUrlHandler(scheme)
@@ -724,7 +728,7 @@ def test_a_polar_folder_that_does_not_answer_never_holds_up_the_answer(library_w
         assert _js(anki, "document.querySelectorAll('.polar-open').length") == 0
         reviewer._showAnswer()  # its own answer: its own control
         _wait_js(anki, "document.querySelectorAll('.polar-open').length === 1")
-        assert _js(anki, "document.querySelector('.polar-open').textContent") == "open book"  # (an EPUB: viewer4)
+        assert _js(anki, "document.querySelector('.polar-open').textContent") == "show in book"  # (an EPUB: viewer6)
     finally:
         share.answer()
         monkeypatch.undo()

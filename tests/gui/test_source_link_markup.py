@@ -51,7 +51,7 @@ def test_the_control_does_not_name_again_the_page_its_line_names():
     öffnen") named the page twice. Where the line it ends names the card's
     page the control says "open"; its tooltip still names page and key.
     Where nothing names the page (no context block, a line without it) it
-    says "open at p. N"; an EPUB (the system's e-book reader) "open book"."""
+    says "open at p. N"; an EPUB (the book window at the highlight) "show in book"."""
     from addon.gui.source_link import control_html, control_label, control_tip, names_page, source_line
     from addon.polar.originals import EPUB, PDF
 
@@ -66,7 +66,7 @@ def test_the_control_does_not_name_again_the_page_its_line_names():
     assert source_line("<p>answer</p>") is None
     assert control_label(pdf, page_shown=True) == "open"
     assert control_label(pdf) == "open at p. 7"
-    assert control_label(epub, page_shown=True) == control_label(epub) == "open book"
+    assert control_label(epub, page_shown=True) == control_label(epub) == "show in book"
     assert control_tip(pdf) == "Open the document at p. 7 here (Shift+O)"
     shown = control_html(123, pdf, page_shown=True)
     assert ">open</a>" in shown and "open at p. 7</a>" not in shown

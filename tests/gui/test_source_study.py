@@ -202,20 +202,18 @@ def test_the_next_card_s_click_shows_its_highlight_in_the_zoom_the_person_chose(
     window.close()
 
 
-def test_an_epub_s_control_says_it_opens_the_book_in_its_reader_not_at_the_highlight(study_library: Any) -> None:
-    """An EPUB's control read "open document", its tip "Open the document
-    here (Shift+O)": a person expected the highlight's place, in Anki; the
-    book opens in the system's e-book reader, at its start (or where they
-    last read), as nothing can send a reader to Polar's place in an EPUB."""
+def test_an_epub_s_control_says_it_shows_the_highlight_in_the_book(study_library: Any) -> None:
+    """An EPUB's control read "open document", then "open book" (the
+    system's e-book reader, at the book's start). Since viewer6 it shows the
+    highlight in the add-on's book window (tests/gui/test_source_book.py)."""
     anki = study_library
     _show_answer(anki, "Study card in an EPUB?")
-    assert _js(anki, "document.querySelector('.polar-open').textContent") == "open book"
+    assert _js(anki, "document.querySelector('.polar-open').textContent") == "show in book"
     # The line names the highlight's section (Polar's number for an EPUB), not a page no reader shows.
     line = _js(anki, "document.querySelector('.polar-source').textContent")
-    assert line == "An Ebook To Study\u00a0· §\u00a03\u00a0· open book", line
+    assert line == "An Ebook To Study\u00a0· §\u00a03\u00a0· show in book", line
     tip = _js(anki, "document.querySelector('.polar-open').title")
-    assert tip == ("Open the book in this computer's e-book reader (Shift+O): "
-                   "it opens at its start or where you last read, not at this highlight")
+    assert tip == "Show the highlight in the book, here (Shift+O)"
 
 
 def test_a_locked_pdf_opens_with_its_password_typed_in_the_window(study_library: Any) -> None:

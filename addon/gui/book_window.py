@@ -1,0 +1,349 @@
+"""The add-on's book window: an EPUB card's section, scrolled to its
+highlight's words and marked, in a Qt WebEngine view.
+
+What it shows is made by ``polar/epub_book.py`` off Anki's main thread
+(the .epub read on the lookup thread, a section turned to on a background
+one): the section's own HTML with the book's CSS and images inline, its
+scripts removed. The view runs no script of the book's (JavaScript off in
+its page), fetches nothing (a request interceptor blocks every address
+but ``data:``/``about:``, on a private off-the-record profile) and follows
+no link; only the window's own one-line script (Qt's application world,
+which the book's page cannot reach) scrolls to the mark.
+
+Keys: ←/→ and Ctrl+PgUp/PgDn the previous/next section, Escape closes. A
+button opens the .epub in the system's e-book reader. One window, re-used
+card after card, as the PDF window is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Optional
+from urllib.parse import unquote
+
+from aqt import gui_hooks, mw
+from aqt.qt import (
+    QApplication,
+    QCloseEvent,
+    QColor,
+    QDesktopServices,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QPushButton,
+    QShortcut,
+    Qt,
+    QTimer,
+    QUrl,
+    QVBoxLayout,
+    QWidget,
+    qconnect,
+    sip,
+)
+from aqt.theme import theme_manager
+
+from ..polar.epub_book import SECTION_LINK, Book, Opened, Section, open_book
+from ..polar.originals import Spot
+from .folding_row import FoldingRow
+from .i18n import tr
+
+_ALLOWED_SCHEMES = ("data", "about", "blob")
+_PROFILE: Any = None
+INTERCEPTOR: Any = None  # (kept: Qt holds no reference to it)
+
+
+def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
+    """A web view that runs no script of its page's, fetches nothing from
+    outside it and follows no link: a link to another section of the book
+    (``SECTION_LINK`` + "N#id") calls ``to_section(N, id)``."""
+    from aqt.qt import (
+        QWebEnginePage,
+        QWebEngineProfile,
+        QWebEngineScript,
+        QWebEngineSettings,
+        QWebEngineUrlRequestInterceptor,
+        QWebEngineView,
+    )
+
+    class Interceptor(QWebEngineUrlRequestInterceptor):
+        blocked = 0  # (tests: requests refused)
+
+        def interceptRequest(self, info: Any) -> None:  # noqa: N802 - Qt's name
+            if info.requestUrl().scheme().lower() not in _ALLOWED_SCHEMES:
+                info.block(True)
+                Interceptor.blocked += 1
+
+    class Page(QWebEnginePage):
+        def acceptNavigationRequest(self, url: Any, kind: Any, is_main_frame: bool) -> bool:  # noqa: N802
+            # Only the window's own setHtml (typed); a link to a section turns to it.
+            address = url.toString(QUrl.UrlFormattingOption.RemoveFragment)
+            if address.startswith(SECTION_LINK) and kind == QWebEnginePage.NavigationType.NavigationTypeLinkClicked:
+                try:
+                    number = int(address[len(SECTION_LINK):])
+                except ValueError:
+                    return False
+                anchor = unquote(url.fragment())
+                QTimer.singleShot(0, lambda: to_section(number, anchor))
+                return False
+            return bool(kind == QWebEnginePage.NavigationType.NavigationTypeTyped)
+
+    global _PROFILE, INTERCEPTOR
+    profile = _PROFILE
+    if profile is None or sip.isdeleted(profile):
+        # No name: off the record, nothing kept on disk. One for the add-on's
+        # life, a child of Anki's window: a profile must outlive its pages (a
+        # child of the book window it went first: "Release of profile
+        # requested but WebEnginePage still not deleted").
+        profile = _PROFILE = QWebEngineProfile(mw)
+        INTERCEPTOR = Interceptor(profile)
+        profile.setUrlRequestInterceptor(INTERCEPTOR)
+    view = QWebEngineView(parent)
+    page = Page(profile, view)
+    view.setPage(page)
+    settings = page.settings()
+    if settings is not None:
+        for attribute, on in (("JavascriptEnabled", False), ("LocalContentCanAccessRemoteUrls", False),
+                              ("LocalContentCanAccessFileUrls", False), ("PluginsEnabled", False),
+                              ("AutoLoadIconsForPage", False), ("JavascriptCanOpenWindows", False)):
+            value = getattr(QWebEngineSettings.WebAttribute, attribute, None)
+            if value is not None:
+                settings.setAttribute(value, on)
+    view.application_world = QWebEngineScript.ScriptWorldId.ApplicationWorld  # type: ignore[attr-defined]
+    return view
+
+
+# Scroll the mark to the window's upper third (a reader's eyes), in the
+# window's own script world; says whether the page has a mark.
+_TO_MARK = ("(function(){var m=document.getElementById('polar-mark');if(!m){window.scrollTo(0,0);return false;}"
+            "var r=m.getBoundingClientRect();window.scrollTo(0,Math.max(window.scrollY+r.top-window.innerHeight/3,0));"
+            "return true;})()")
+
+
+class BookWindow(QWidget):
+    """An EPUB at a card's highlight. Never modal: studying goes on beside it."""
+
+    def __init__(self, parent: Optional[QWidget]) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.path: Optional[Path] = None
+        self.title = ""
+        self.spot = Spot(0)
+        self.book: Optional[Book] = None
+        self.section: Optional[Section] = None
+        self.loading = False  # a section is being made (tests wait for False, then for ``shown``)
+        self.shown = False  # the section's page is in the view and scrolled
+        self.on_mark = False  # it shows the highlight, marked
+        self._first = False
+        self._wanted = 0  # the section last asked for (a late one that is not this is dropped)
+        self.return_to: Optional[QWidget] = None
+
+        self.prev_button = QPushButton("◀", self)
+        self.prev_button.setToolTip(tr("Previous section"))
+        self.next_button = QPushButton("▶", self)
+        self.next_button.setToolTip(tr("Next section"))
+        self.where_label = QLabel(self)
+        self.system_button = QPushButton(tr("Open in e-book reader"), self)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.view = _make_view(self, self.go_to)
+        self._anchor = ""  # an id in the section to show (a link's), else its mark
+        for arrow in (self.prev_button, self.next_button):
+            arrow.setStyleSheet("padding-left: 8px; padding-right: 8px;")
+        sections = QWidget(self)
+        bar = QHBoxLayout(sections)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.prev_button)
+        bar.addWidget(self.where_label)
+        bar.addWidget(self.next_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(FoldingRow([sections, self.system_button], self, last_right=True))
+        layout.addWidget(self.message)
+        layout.addWidget(self.view, 1)
+
+        qconnect(self.prev_button.clicked, lambda: self.step(-1))
+        qconnect(self.next_button.clicked, lambda: self.step(1))
+        qconnect(self.system_button.clicked, self.open_in_system_viewer)
+        for keys, step in (("Left", -1), ("Right", 1), ("Ctrl+PgUp", -1), ("Ctrl+PgDown", 1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            qconnect(shortcut.activated, lambda step=step: self.step(step))
+        qconnect(QShortcut(QKeySequence("Esc"), self).activated, self.close)
+        qconnect(self.view.loadFinished, self._loaded)
+        self.resize(760, 900)
+        self._set_buttons()
+        # Anki's theme switched while a section shows: shown again in the new one.
+        gui_hooks.theme_did_change.append(self._on_theme)  # (until ``dispose``)
+
+    # -- opening ------------------------------------------------------------------
+
+    def open(self, path: Path, title: str, spot: Spot, opened: Optional[Opened] = None) -> None:
+        """Show the book at ``path`` at ``spot`` (its section, its text):
+        ``opened`` is the book read off the main thread, or None to read
+        it now, on a background thread."""
+        self.path, self.title, self.spot = path, title, spot
+        self._anchor = ""
+        self.setWindowTitle(title)
+        self._wanted += 1
+        wanted = self._wanted
+        self._first = True  # the card's own place: said when its words are not found
+        if opened is not None:
+            self._show_opened(opened)
+            return
+        self.loading, self.shown = True, False
+        self.where_label.setText("…")
+        night = theme_manager.night_mode
+
+        def done(future: Any) -> None:
+            if wanted != self._wanted or sip.isdeleted(self):
+                return
+            try:
+                result = future.result()
+            except Exception as exc:  # (open_book says what it can; anything else is a damaged book too)
+                result = Opened(None, None, str(exc))
+            self._show_opened(result)
+
+        mw.taskman.run_in_background(lambda: open_book(path, spot.page, spot.text, night), done)
+
+    def _show_opened(self, opened: Opened) -> None:
+        self.book = opened.book
+        if opened.book is None or opened.section is None:
+            self.section = None
+            self.loading, self.shown, self.on_mark = False, True, False
+            self._paint_behind()
+            self.view.setHtml("")
+            self.where_label.setText("")
+            self._say(tr("“{title}” cannot be read as an EPUB book here; open it in the e-book reader.",
+                         title=self.title))
+            self._set_buttons()
+            return
+        self._show_section(opened.section)
+
+    def step(self, by: int) -> None:
+        """The previous (-1) or next (1) section, from its start."""
+        if self.book is None or self.section is None:
+            return
+        number = self.section.number + by
+        if not 1 <= number <= self.section.total:
+            return
+        self.go_to(number)
+
+    def go_to(self, number: int, anchor: str = "") -> None:
+        """Section ``number``, at the element ``anchor`` (a link's target)
+        or else at the highlight's words when it has them, else its start."""
+        book = self.book
+        if book is None or (self.section is not None and not 1 <= number <= self.section.total):
+            return
+        self._anchor = anchor
+        self._wanted += 1
+        wanted = self._wanted
+        self.loading = True
+        text, night = self.spot.text, theme_manager.night_mode
+
+        def done(future: Any) -> None:
+            if wanted != self._wanted or sip.isdeleted(self):
+                return
+            try:
+                section = future.result()
+            except Exception:
+                self.loading = False
+                self._say(tr("This section cannot be shown here."))
+                return
+            self._show_section(section)
+
+        # (The highlight's text is marked wherever it is: a person who turned
+        # away and back finds it again.)
+        mw.taskman.run_in_background(lambda: book.section(number, text, night), done)
+
+    def _on_theme(self) -> None:
+        if sip.isdeleted(self):
+            return
+        self._paint_behind()
+        if self.isVisible() and self.section is not None:
+            self.go_to(self.section.number)
+
+    def _show_section(self, section: Section) -> None:
+        self.section = section
+        self.loading, self.shown, self.on_mark = False, False, False
+        self.where_label.setText(tr("§ {n} of {count}", n=section.number, count=section.total))
+        self.setWindowTitle(tr("{title} — § {n}", title=self.title, n=section.number))
+        if self._first and not section.found and self.spot.text.strip():
+            self._say(tr("The highlight's words were not found in the book: its section is shown from the start."))
+        else:
+            self.message.hide()
+        self._first = False
+        self._set_buttons()
+        self._paint_behind()
+        self.view.setHtml(section.html, QUrl("about:blank"))
+
+    def _loaded(self, ok: bool) -> None:
+        if self.section is None or not ok:  # (not ok: a link refused, the page as it was)
+            return
+
+        def scrolled(on_mark: Any) -> None:
+            self.on_mark = on_mark is True
+            self.shown = True
+
+        anchor, self._anchor = self._anchor, ""
+        if anchor:
+            script = ("(function(){var e=document.getElementById(" + json.dumps(anchor) + ");"
+                      "if(e)e.scrollIntoView();else window.scrollTo(0,0);return false;})()")
+        else:
+            script = _TO_MARK
+        self.view.page().runJavaScript(script, self.view.application_world, scrolled)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(True)
+
+    def _paint_behind(self) -> None:
+        """The view's own colour (before a page paints, and when there is
+        none: a damaged book) is the theme's: no white flash in night mode."""
+        self.view.page().setBackgroundColor(QColor("#2c2c2c" if theme_manager.night_mode else "white"))
+
+    def _set_buttons(self) -> None:
+        section = self.section
+        self.prev_button.setEnabled(section is not None and section.number > 1)
+        self.next_button.setEnabled(section is not None and section.number < section.total)
+        # No book (a damaged .epub): no arrows to a section, only the reader's button.
+        for arrow in (self.prev_button, self.next_button):
+            arrow.setVisible(section is not None or self.loading)
+
+    # -- the window -----------------------------------------------------------------
+
+    def bring_up(self) -> None:
+        active = QApplication.activeWindow()
+        if active is not None and active is not self:
+            self.return_to = active
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)  # ↑/↓, Space, PgUp/PgDn scroll the text
+
+    def closeEvent(self, event: Optional[QCloseEvent]) -> None:  # noqa: N802 - Qt's name
+        super().closeEvent(event)
+        # The book's bytes (tens of MB for an illustrated one) go with the window's
+        # use; the next "show in book" reads the file again.
+        self.book = None
+        self._wanted += 1  # (a section still being made is not shown)
+        target, self.return_to = self.return_to, None
+        if target is not None and not sip.isdeleted(target) and target.isVisible() and not target.isMinimized():
+            target.activateWindow()
+
+    def dispose(self) -> None:
+        """The profile closes: the window goes (the theme hook held it)."""
+        gui_hooks.theme_did_change.remove(self._on_theme)  # (Anki's remove: none there, nothing done)
+        self.close()
+        self.deleteLater()
+
+    def open_in_system_viewer(self) -> None:
+        if self.path is None:
+            return
+        if not os.path.isfile(self.path):
+            self._say(tr("“{title}” is not on this computer any more.", title=self.title) + " "
+                      + tr("Polar Sync looked for it at {path}", path=str(self.path)))
+        elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path))):
+            self._say(tr("No program on this computer opened “{title}”.", title=self.title) + " "
+                      + tr("It is at {path}", path=str(self.path)))

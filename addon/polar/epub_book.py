@@ -1,0 +1,502 @@
+"""An EPUB's sections, read with zipfile, made into pages that show the
+book's own text, CSS and images and nothing else: for the add-on's book
+window (gui/book_window.py), which opens an EPUB card at its highlight.
+
+Polar 2.x stores an EPUB highlight's place as a section number (its "page",
+1-based: the Nth *linear* item of the book's spine, see docs/dev-notes/viewer.md
+round 5) and rects, no CFI; it also stores
+the highlight's text, so the place is found by that text in the section
+(and, when the section does not have it, in the others, nearest first).
+
+A page made here is self-contained: the book's stylesheets are put inline,
+its images (and CSS ``url()``\\s) become ``data:`` URIs read from the zip,
+and whatever points outside the .epub (an http image, a font on the web)
+is dropped. Its scripts, event handlers, frames and objects are removed:
+the window runs none (its JavaScript is off too). Nothing here reads
+outside the .epub given. Never imports aqt (runs off Anki's main thread).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import posixpath
+import re
+import threading
+import unicodedata
+import zipfile
+from typing import Dict, List, NamedTuple, Optional, Tuple
+from urllib.parse import quote, unquote, urldefrag
+from xml.etree import ElementTree
+
+# What one shown section may hold in inlined images and fonts (Qt WebEngine
+# shows no page set as HTML larger than 2 MB): past this, an image is its
+# alternative text.
+INLINE_BUDGET = 1_500_000
+# A link to section N (and an id in it): SECTION_LINK + "N#id". An https
+# address, as Chromium hands a link of a scheme it does not know to the
+# system, not to the page; the window takes it (nothing is ever fetched: the
+# ".invalid" domain, and the window's interceptor blocks every https request).
+SECTION_LINK = "https://polar-section.invalid/"
+PAGE_MAX = 1_900_000  # characters; past this a page keeps its text and loses its inlined images
+_DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+")
+_MAX_MEMBER = 64 * 1024 * 1024  # a section or stylesheet larger than this is not a book's
+
+
+class EpubError(Exception):
+    """The file is not an EPUB that can be read (not a zip, no container,
+    no OPF, an empty spine)."""
+
+
+class Section(NamedTuple):
+    number: int  # 1-based spine position (Polar's "page")
+    total: int  # sections in the book
+    html: str  # the page to show
+    found: bool  # the highlight's text is in it, marked (id "polar-mark")
+
+
+_MEDIA_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".svg": "image/svg+xml", ".webp": "image/webp", ".bmp": "image/bmp",
+    ".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2",
+}
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class Book:
+    """An .epub's spine, read from its bytes (the caller reads the file)."""
+
+    def __init__(self, data: bytes) -> None:
+        try:
+            self._zip = zipfile.ZipFile(io.BytesIO(data))
+            names = self._zip.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise EpubError(f"not a zip file: {exc}") from exc
+        self._names = set(names)
+        self._lock = threading.Lock()  # (one zip over one buffer: a section turned to while another is made)
+        try:
+            container = ElementTree.fromstring(self._read("META-INF/container.xml"))
+            rootfile = next((el.get("full-path") for el in container.iter() if _local(el.tag) == "rootfile"), None)
+            if not rootfile:
+                raise EpubError("container.xml names no OPF")
+            opf = ElementTree.fromstring(self._read(rootfile))
+        except ElementTree.ParseError as exc:
+            raise EpubError(f"unreadable container or OPF: {exc}") from exc
+        base = posixpath.dirname(rootfile)
+        manifest: Dict[str, Tuple[str, str]] = {}
+        spine_ids: List[str] = []
+        for el in opf.iter():
+            name = _local(el.tag)
+            if name == "item" and el.get("id") and el.get("href"):
+                href = unquote(urldefrag(el.get("href", ""))[0])
+                manifest[el.get("id", "")] = (posixpath.normpath(posixpath.join(base, href)), el.get("media-type", ""))
+            elif name == "itemref" and el.get("idref"):
+                if (el.get("linear") or "yes").strip().lower() != "no":
+                    spine_ids.append(el.get("idref", ""))
+        # Polar's pages are the spine's linear items (polar-bookshelf's
+        # EPUBDocument: spine.items.filter(s => s.linear); page N is the Nth).
+        self.sections = [manifest[i][0] for i in spine_ids if i in manifest and manifest[i][0] in self._names]
+        if not self.sections:
+            raise EpubError("the OPF's spine names no section in the file")
+
+    def _read(self, name: str) -> bytes:
+        if name not in self._names:
+            raise EpubError(f"{name} is not in the file")
+        info = self._zip.getinfo(name)
+        if info.file_size > _MAX_MEMBER:
+            raise EpubError(f"{name} is too large")
+        try:
+            with self._lock:
+                return self._zip.read(name)
+        except Exception as exc:  # a damaged member: BadZipFile, zlib.error, EOFError, NotImplementedError ...
+            raise EpubError(f"{name} cannot be read: {exc}") from exc
+
+    def section(self, number: int, text: str = "", night: bool = False) -> Section:
+        """Section ``number`` (1-based, clamped to the book), made into a
+        page, with ``text`` marked when it has it."""
+        number = min(max(number, 1), len(self.sections))
+        name = self.sections[number - 1]
+        source = _decode(self._read(name))
+        marked, found = mark_text(source, text) if text.strip() else (source, False)
+        page = _Page(self, name).make(marked, night)
+        return Section(number, len(self.sections), page, found)
+
+    def place(self, number: int, text: str, night: bool = False) -> Section:
+        """Where the highlight is: section ``number`` when it has ``text``,
+        else the nearest section that has it, else section ``number``
+        unmarked (``found`` False)."""
+        count = len(self.sections)
+        number = min(max(number, 1), count)
+        if text.strip():
+            order = sorted(range(1, count + 1), key=lambda n: (abs(n - number), n))
+            for n in order:
+                try:
+                    raw = _decode(self._read(self.sections[n - 1]))
+                except EpubError:
+                    continue
+                if _may_have(raw, text) and find_text(raw, text) is not None:
+                    return self.section(n, text, night)
+        return self.section(number, text, night)
+
+
+MAX_BOOK = 512 * 1024 * 1024
+
+
+class Opened(NamedTuple):
+    """A book read for the window: the book and the section to show, or
+    why it cannot be (``error``, English, for the log)."""
+
+    book: Optional[Book]
+    section: Optional[Section]
+    error: str
+
+
+def open_book(path: os.PathLike[str], number: int, text: str, night: bool = False) -> Opened:
+    """Read the .epub at ``path`` (on the caller's thread: never Anki's
+    main one) and find the highlight's place in it."""
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_BOOK:
+            return Opened(None, None, f"the file is {size} bytes")
+        with open(path, "rb") as file:
+            data = file.read(MAX_BOOK + 1)
+        book = Book(data)
+        return Opened(book, book.place(number, text, night), "")
+    except (OSError, EpubError) as exc:
+        return Opened(None, None, str(exc))
+    except Exception as exc:  # a book this reader did not foresee: said in the window, never a silent click
+        return Opened(None, None, f"{type(exc).__name__}: {exc}")
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # (a UTF-16 book: some older EPUBs)
+        return data.decode("utf-16", "replace")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace")
+    head = data[:200].decode("ascii", "replace")
+    match = re.search(r"encoding=[\"']([A-Za-z0-9_\-]+)", head)
+    for encoding in ([match.group(1)] if match else []) + ["utf-8"]:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", "replace")
+
+
+# -- finding the highlight's text -------------------------------------------------------------
+
+_SKIP_TEXT_IN = ("script", "style", "head", "title", "svg:title")
+_TOKEN = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<![^>]*>|<\?.*?\?>|<[^>]*>", re.DOTALL)
+_TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w:.-]*)")
+_ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
+_INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+_FOLD = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+         "\ufb01": "fi", "\ufb02": "fl", "\u2026": "..."}
+
+
+def _fold(char: str) -> str:
+    """One character as it is compared: case and width folded, quotes and
+    dashes plain, invisible ones (soft hyphen, zero-width) gone, any space " "."""
+    if char in _INVISIBLE:
+        return ""
+    if char.isspace():
+        return " "
+    char = _FOLD.get(char, char)
+    return unicodedata.normalize("NFKC", char).casefold()
+
+
+def normalise(text: str) -> str:
+    """``text`` as the search compares it (a highlight's stored text)."""
+    out: List[str] = []
+    for char in html.unescape(text):
+        folded = _fold(char)
+        for c in folded:
+            if c == " " and (not out or out[-1] == " "):
+                continue
+            out.append(c)
+    return "".join(out).strip()
+
+
+def _text_chars(source: str) -> Tuple[str, List[int]]:
+    """The section's text as compared, and for each of its characters the
+    offset in ``source`` of the character (or entity) it came from: spaces
+    collapsed, entities read, tags count as a space where they break words
+    (block-level ones) and as nothing inside a word (``<i>``, ``<span>``)."""
+    chars: List[str] = []
+    offsets: List[int] = []
+    skip = 0
+    pos = 0
+
+    def add(folded: str, at: int) -> None:
+        for c in folded:
+            if c == " " and (not chars or chars[-1] == " "):
+                continue
+            chars.append(c)
+            offsets.append(at)
+
+    for token in _TOKEN.finditer(source + "<end>"):
+        start = token.start()
+        if not skip and start > pos:
+            segment = source[pos:start]
+            i = 0
+            for entity in _ENTITY.finditer(segment):
+                for j in range(i, entity.start()):
+                    add(_fold(segment[j]), pos + j)
+                add("".join(_fold(c) for c in html.unescape(entity.group(0))), pos + entity.start())
+                i = entity.end()
+            for j in range(i, len(segment)):
+                add(_fold(segment[j]), pos + j)
+        pos = token.end()
+        tag = token.group(0)
+        name_match = _TAG_NAME.match(tag)
+        if name_match is None:
+            continue
+        name = name_match.group(1).lower()
+        closing = tag.startswith("</")
+        if name in _SKIP_TEXT_IN and not tag.endswith("/>"):
+            skip = max(skip - 1, 0) if closing else skip + 1
+            continue
+        if name in _BLOCKS:
+            add(" ", start)
+    return "".join(chars), offsets
+
+
+_BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th",
+           "tr", "table", "section", "article", "dd", "dt", "pre", "hr", "figcaption", "body"}
+
+
+_SKIPPED_BLOCKS = re.compile(r"<(head|script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_ANY_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
+_FOLD_TABLE = str.maketrans({**{c: "" for c in _INVISIBLE}, **_FOLD})
+
+
+def _may_have(source: str, text: str) -> bool:
+    """A quick look (regular expressions, not a character at a time)
+    whether ``source`` can hold ``text``: the sections of a big book that
+    do not are passed over in milliseconds (``find_text`` then marks)."""
+    def block_or_not(match: re.Match[str]) -> str:
+        name = _TAG_NAME.match(match.group(0))
+        return " " if name is not None and name.group(1).lower() in _BLOCKS else ""
+
+    plain = html.unescape(_ANY_TAG.sub(block_or_not, _SKIPPED_BLOCKS.sub(" ", source)))
+    plain = unicodedata.normalize("NFKC", plain.translate(_FOLD_TABLE)).casefold()
+    wanted = normalise(text).replace(" ", "")
+    return wanted in "".join(plain.split())
+
+
+def find_text(source: str, text: str) -> Optional[Tuple[int, int]]:
+    """Where ``text`` (a highlight's) is in the section ``source``: the
+    offsets in ``source`` of its first character and just past its last;
+    None when it is not there."""
+    wanted = normalise(text)
+    if not wanted:
+        return None
+    chars, offsets = _text_chars(source)
+    at = chars.find(wanted)
+    if at == -1:
+        # Polar's text runs lines together or splits words where the page
+        # had none: compare without any spaces.
+        squeezed = wanted.replace(" ", "")
+        spaced = [(c, i) for i, c in enumerate(chars) if c != " "]
+        joined = "".join(c for c, _ in spaced)
+        at2 = joined.find(squeezed)
+        if at2 == -1 or not squeezed:
+            return None
+        first, last = spaced[at2][1], spaced[at2 + len(squeezed) - 1][1]
+    else:
+        first, last = at, at + len(wanted) - 1
+    end = offsets[last]
+    entity = _ENTITY.match(source, end) if source.startswith("&", end) else None
+    return offsets[first], (entity.end() if entity else end + 1)
+
+
+def mark_text(source: str, text: str) -> Tuple[str, bool]:
+    """``source`` with ``text``'s characters wrapped in ``<mark>``\\s (one
+    per run of text between tags; the first has id "polar-mark"), and
+    whether it was found."""
+    where = find_text(source, text)
+    if where is None:
+        return source, False
+    start, end = where
+    pieces: List[str] = [source[:start]]
+    pos = start
+    first = True
+    for token in _TOKEN.finditer(source, start, end):
+        if token.start() > pos:
+            pieces.append(_mark(source[pos:token.start()], first))
+            first = False
+        pieces.append(token.group(0))
+        pos = token.end()
+    if end > pos:
+        pieces.append(_mark(source[pos:end], first))
+    pieces.append(source[end:])
+    return "".join(pieces), True
+
+
+def _mark(run: str, first: bool) -> str:
+    if not run.strip():
+        return run
+    ident = ' id="polar-mark"' if first else ""
+    return f'<mark class="polar-mark"{ident}>{run}</mark>'
+
+
+# -- the page ---------------------------------------------------------------------------------
+
+_DROP_BLOCKS = re.compile(r"<(script|iframe|object|embed|frameset|noscript)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_DROP_TAGS = re.compile(r"<(script|iframe|object|embed|frame|frameset|base|meta|noscript|form)\b[^>]*>|"
+                        r"</(iframe|object|embed|frameset|form|noscript)\s*>", re.IGNORECASE)
+_HANDLER = re.compile(r"""\s on[a-z]+ \s*=\s* ("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE | re.VERBOSE)
+_OPEN_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_STYLE_ATTR = re.compile(r"""(\sstyle\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
+_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"""(\s(?:src|href|xlink:href|poster|srcset)\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+_CSS_URL = re.compile(r"""url\(\s*("[^"]*"|'[^']*'|[^)\s]*)\s*\)""", re.IGNORECASE)
+_CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*("[^"]*"|'[^']*'|[^;)\s]+)\s*\)?[^;]*;""", re.IGNORECASE)
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+_BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_SELF_CLOSED = re.compile(r"<([A-Za-z][\w:.-]*)(\s[^<>]*?)?\s*/>")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+         "image", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "use", "stop"}
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+# Readable in the window at any width, the mark plain to see; night mode
+# turns the book's colours to Anki's night ones.
+_BASE_CSS = ("html{-webkit-text-size-adjust:100%}body{margin:0 auto;padding:1em 1.2em 70vh;max-width:46em;"
+             "overflow-wrap:break-word;line-height:1.5}img,svg,video{max-width:100%!important;height:auto!important}"
+             "pre{white-space:pre-wrap}mark.polar-mark{background:#ffeb3b!important;color:#000!important;"
+             "border-radius:2px;box-shadow:0 0 0 2px #ffeb3b}")
+_NIGHT_CSS = (":root{color-scheme:dark}html,body{background:#2c2c2c!important;color:#e6e6e6!important}"
+              "body *{color:inherit!important;background-color:transparent!important;border-color:#666!important}"
+              "a,a *{color:#8ab4f8!important}mark.polar-mark{background:#d4b200!important;color:#000!important;"
+              "box-shadow:0 0 0 2px #d4b200}")
+
+
+class _Page:
+    """One section made self-contained (see the module's docstring)."""
+
+    def __init__(self, book: Book, name: str) -> None:
+        self.book = book
+        self.name = name
+        self.spent = 0
+
+    def _member(self, ref: str, base: str) -> Optional[str]:
+        ref = html.unescape(ref.strip().strip("\"'"))
+        path = urldefrag(ref)[0]
+        if not path or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", path) or path.startswith("//"):
+            return None
+        member = posixpath.normpath(posixpath.join(posixpath.dirname(base), unquote(path)))
+        return member if member in self.book._names else None
+
+    def _data_uri(self, member: str) -> Optional[str]:
+        kind = _MEDIA_TYPES.get(posixpath.splitext(member)[1].lower())
+        if kind is None:
+            return None
+        try:
+            data = self.book._read(member)
+        except EpubError:
+            return None
+        if self.spent + len(data) > INLINE_BUDGET:
+            return None
+        self.spent += len(data) * 4 // 3
+        return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+    def _css(self, css: str, base: str, depth: int = 0) -> str:
+        def imported(match: re.Match[str]) -> str:
+            member = self._member(match.group(1), base)
+            if member is None or depth > 3:
+                return ""
+            try:
+                return self._css(_decode(self.book._read(member)), member, depth + 1)
+            except EpubError:
+                return ""
+
+        def url(match: re.Match[str]) -> str:
+            ref = match.group(1)
+            if ref.strip("\"'").startswith("data:"):
+                return match.group(0)
+            member = self._member(ref, base)
+            uri = self._data_uri(member) if member is not None else None
+            return f'url("{uri}")' if uri else "url()"
+
+        return _CSS_URL.sub(url, _CSS_IMPORT.sub(imported, css))
+
+    def make(self, source: str, night: bool) -> str:
+        source = _XML_DECL.sub("", source)
+        # XHTML's <a id="x"/>, <title/>: shown as HTML, an open tag that swallowed the rest.
+        source = _SELF_CLOSED.sub(lambda m: m.group(0) if m.group(1).lower() in _VOID
+                                  else f"<{m.group(1)}{m.group(2) or ''}></{m.group(1)}>", source)
+        source = _DROP_BLOCKS.sub("", source)
+        source = _DROP_TAGS.sub("", source)
+
+        def link(match: re.Match[str]) -> str:
+            tag = match.group(0)
+            if not re.search(r"rel\s*=\s*[\"']?[^\"'>]*stylesheet", tag, re.IGNORECASE):
+                return ""
+            href = re.search(r"""href\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", tag, re.IGNORECASE)
+            member = self._member(href.group(1), self.name) if href else None
+            if member is None:
+                return ""
+            try:
+                css = self._css(_decode(self.book._read(member)), member)
+            except EpubError:
+                return ""
+            return "<style>" + css.replace("</", "<\\/") + "</style>"
+
+        source = _LINK.sub(link, source)
+        source = re.sub(r"(<style\b[^>]*>)(.*?)(</style\s*>)",
+                        lambda m: m.group(1) + self._css(m.group(2), self.name) + m.group(3),
+                        source, flags=re.DOTALL | re.IGNORECASE)
+
+        def attr(match: re.Match[str]) -> str:
+            name = match.group(1).strip().split("=")[0].strip().lower()
+            value = match.group(2)
+            bare = html.unescape(value.strip("\"'")).strip()
+            if name == "href":
+                if bare.startswith("#"):
+                    return match.group(0)
+                # A link to another section of the book (a footnote, the contents):
+                # the window turns to it (``SECTION_LINK``); any other leads nowhere.
+                member = self._member(value, self.name)
+                if member is not None and member in self.book.sections:
+                    fragment = urldefrag(bare)[1]
+                    target = f"{SECTION_LINK}{self.book.sections.index(member) + 1}"
+                    if fragment:
+                        target += "#" + quote(unquote(fragment), safe="")
+                    return match.group(1) + f'"{target}"'
+                return match.group(1) + '"#"'
+            if name == "srcset":
+                return ""
+            if bare.startswith("data:"):
+                return match.group(0)
+            member = self._member(value, self.name)
+            uri = self._data_uri(member) if member is not None else None
+            return match.group(1) + (f'"{uri}"' if uri else '""')
+
+        def tag(match: re.Match[str]) -> str:
+            # Inside a tag only: a book's text saying "onset = 5" or src='x' stays as it is.
+            inside = _HANDLER.sub("", match.group(0))
+            inside = _STYLE_ATTR.sub(lambda m: m.group(1) + m.group(2)[0] + self._css(m.group(2)[1:-1], self.name)
+                                     + m.group(2)[0], inside)
+            return _ATTR.sub(attr, inside)
+
+        source = _OPEN_TAG.sub(tag, source)
+        style = "<style>" + _BASE_CSS + (_NIGHT_CSS if night else "") + "</style>"
+        head = '<meta charset="utf-8"><meta name="viewport" content="width=device-width">' + style
+        end = _HEAD_END.search(source)
+        body = _BODY_START.search(source)
+        if end is not None:
+            page = source[:end.start()] + head + source[end.start():]
+        elif body is not None:
+            page = source[:body.start()] + "<head>" + head + "</head>" + source[body.start():]
+        else:
+            page = "<!DOCTYPE html><html><head>" + head + "</head><body>" + source + "</body></html>"
+        if len(page) > PAGE_MAX:  # (a long section with its images: the text matters, they go)
+            page = _DATA_URI.sub("", page)
+        return page

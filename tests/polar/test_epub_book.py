@@ -1,0 +1,188 @@
+"""The EPUB reader behind the book window: spine order, the highlight's
+text found and marked, the page made self-contained and script-free."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Dict, Optional
+
+import pytest
+
+from addon.polar.epub_book import Book, EpubError, find_text, mark_text, normalise
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def make_epub(sections: Dict[str, str], order: Optional[list] = None, extra: Optional[Dict[str, bytes]] = None,
+              opf_dir: str = "OEBPS", nonlinear: Optional[list] = None) -> bytes:
+    """An .epub: ``sections`` file name -> XHTML body, in spine ``order``."""
+    order = order or list(sections)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("META-INF/container.xml",
+                   '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:'
+                   f'container"><rootfiles><rootfile full-path="{opf_dir}/content.opf" '
+                   'media-type="application/oebps-package+xml"/></rootfiles></container>')
+        items = "".join(f'<item id="s{i}" href="{name}" media-type="application/xhtml+xml"/>'
+                        for i, name in enumerate(sections))
+        no = ' linear="no"'
+        refs = "".join(f'<itemref idref="s{list(sections).index(name)}"{no if name in (nonlinear or ()) else ""}/>'
+                       for name in order)
+        z.writestr(f"{opf_dir}/content.opf",
+                   '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+                   f"<metadata/><manifest>{items}</manifest><spine>{refs}</spine></package>")
+        for name, body in sections.items():
+            z.writestr(f"{opf_dir}/{name}",
+                       '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head>'
+                       f'<title/><link rel="stylesheet" href="style.css"/></head><body>{body}</body></html>')
+        for name, data in (extra or {}).items():
+            z.writestr(f"{opf_dir}/{name}", data)
+    return buf.getvalue()
+
+
+def test_sections_are_the_spine_in_its_order_not_the_manifest_s():
+    book = Book(make_epub({"a.xhtml": "<p>A</p>", "b.xhtml": "<p>B</p>", "c.xhtml": "<p>C</p>"},
+                          order=["c.xhtml", "a.xhtml", "b.xhtml"]))
+    assert book.sections == ["OEBPS/c.xhtml", "OEBPS/a.xhtml", "OEBPS/b.xhtml"]
+    assert ">A<" in book.section(2).html and book.section(2).number == 2 and book.section(2).total == 3
+
+
+def test_polar_s_section_number_counts_the_linear_sections_only():
+    """Polar's page N is the Nth linear spine item (a footnotes file marked
+    linear="no" has no number in Polar: counting it put the card one off)."""
+    book = Book(make_epub({"a.xhtml": "<p>A</p>", "notes.xhtml": "<p>N</p>", "b.xhtml": "<p>B</p>"},
+                          nonlinear=["notes.xhtml"]))
+    assert book.sections == ["OEBPS/a.xhtml", "OEBPS/b.xhtml"]
+    assert ">B<" in book.section(2).html
+
+
+def test_the_highlight_is_found_across_tags_entities_soft_hyphens_and_line_breaks():
+    source = ("<p>Call me <i>Ish&shy;mael</i>.\n   Some years ago&#8212;never mind\nhow long "
+              "&ldquo;precisely&rdquo;</p>")
+    text = "Call me Ishmael. Some years ago—never mind how long \"precisely\""
+    assert find_text(source, text) is not None
+    marked, found = mark_text(source, text)
+    assert found
+    assert marked.count("<mark") == 3 and 'id="polar-mark"' in marked
+    assert marked.replace('<mark class="polar-mark" id="polar-mark">', "").replace(
+        '<mark class="polar-mark">', "").replace("</mark>", "") == source
+
+
+def test_text_in_the_head_or_a_script_is_not_the_highlight():
+    assert find_text("<head><title>Loomings</title></head><body><p>x</p></body>", "Loomings") is None
+
+
+def test_the_card_s_section_is_shown_where_it_has_the_text_else_the_nearest_that_has_it():
+    book = Book(make_epub({"1.xhtml": "<p>one</p>", "2.xhtml": "<p>the whale</p>", "3.xhtml": "<p>three</p>"}))
+    assert book.place(2, "the whale").number == 2 and book.place(2, "the whale").found
+    assert book.place(3, "the whale").number == 2  # Polar's number one off: the text decides
+    missing = book.place(3, "not in this book")
+    assert missing.number == 3 and not missing.found and "polar-mark" not in missing.html.split("</style>")[-1]
+
+
+def test_the_page_has_no_script_no_handler_and_nothing_from_outside_the_epub():
+    body = ('<p onclick="alert(1)">text</p><script>document.title="ran"</script>'
+            '<img src="pic.png"/><img src="http://example.com/x.png"/><iframe src="http://e.com"></iframe>'
+            '<a href="http://example.com">out</a><a href="2.xhtml">next</a>')
+    page = Book(make_epub({"1.xhtml": body}, extra={"style.css": b"p{color:#123456;background:url(pic.png)}",
+                                                    "pic.png": PNG})).section(1).html
+    lowered = page.lower()
+    assert "<script" not in lowered and "onclick" not in lowered and "<iframe" not in lowered
+    assert "example.com" not in lowered and "e.com" not in lowered and "2.xhtml" not in lowered
+    assert "color:#123456" in page  # the book's own CSS, inline
+    assert page.count("data:image/png;base64,") == 2  # the image and the CSS's url(), from the zip
+
+
+@pytest.mark.parametrize("data", [b"not a zip", make_epub({"1.xhtml": "x"}, opf_dir="X")[:40]])
+def test_a_damaged_epub_is_an_epub_error(data):
+    with pytest.raises(EpubError):
+        Book(data)
+
+
+def test_no_spine_is_an_epub_error():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("META-INF/container.xml", "<container><rootfiles><rootfile full-path='o.opf'/></rootfiles>"
+                                             "</container>")
+        z.writestr("o.opf", "<package><manifest/><spine/></package>")
+    with pytest.raises(EpubError):
+        Book(buf.getvalue())
+
+
+def test_normalise():
+    assert normalise("  Ish\u00adma&amp;el\u2019s   \n WHALE ") == "ishma&el's whale"
+
+
+def test_a_section_too_big_for_the_window_keeps_its_text_and_loses_its_images(monkeypatch):
+    """Qt WebEngine shows no page set as HTML larger than 2 MB: a long
+    section would be blank. Its images go (their alt text stays), never its text."""
+    import addon.polar.epub_book as epub_book
+
+    book = Book(make_epub({"1.xhtml": "<p>the words</p><img src='pic.png' alt='a picture'/>"},
+                          extra={"pic.png": PNG}))
+    assert "data:image/png" in book.section(1).html
+    monkeypatch.setattr(epub_book, "PAGE_MAX", 100)
+    page = book.section(1, "the words").html
+    assert "data:image/png" not in page and "alt='a picture'" in page and book.section(1, "the words").found
+
+
+def test_sections_far_from_polar_s_number_are_passed_over_quickly():
+    """A book of 60 long sections whose words are nowhere: every section is
+    looked at, by a regular expression first (2.3 s a character at a time)."""
+    import time
+
+    para = "<p>" + "It was the best of times, it was the <i>worst</i> of times &amp; more. " * 20 + "</p>"
+    book = Book(make_epub({f"s{i}.xhtml": para * 40 for i in range(60)}))
+    start = time.perf_counter()
+    shown = book.place(30, "words this book does not have")
+    assert shown.number == 30 and not shown.found
+    assert time.perf_counter() - start < 1.5
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "iso-8859-1"])
+def test_sections_in_other_encodings_are_read(encoding):
+    head = '<?xml version="1.0" encoding="%s"?>' % ("iso-8859-1" if encoding == "iso-8859-1" else "utf-8")
+    source = (head + "<html><body><p>Caf\u00e9 cr\u00e8me, the words</p></body></html>").encode(encoding)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("META-INF/container.xml", "<container><rootfiles><rootfile full-path='o.opf'/></rootfiles>"
+                                             "</container>")
+        z.writestr("o.opf", "<package><manifest><item id='a' href='a.html'/></manifest>"
+                            "<spine><itemref idref='a'/></spine></package>")
+        z.writestr("a.html", source)
+    shown = Book(buf.getvalue()).place(1, "Café crème, the words")
+    assert shown.found and "Caf\u00e9 cr\u00e8me" in shown.html
+
+
+def test_the_book_s_text_is_never_taken_for_a_tag_s_attributes():
+    """A physics book's "the onset = 5 ms" and a programming book's
+    img src='x.png' are text: removing handlers and rewriting addresses
+    happens inside tags only."""
+    body = "<p>the onset = 5 ms, then img src='x.png' and style='a'</p><p onclick='x()' style='color:red'>b</p>"
+    page = Book(make_epub({"1.xhtml": body})).section(1).html
+    assert "the onset = 5 ms, then img src='x.png' and style='a'" in page
+    assert "onclick" not in page and "color:red" in page
+
+
+def test_a_link_to_another_section_names_it_for_the_window():
+    body = "<a href='2.xhtml#note%201'>1</a><a href='http://e.org/'>out</a><a href='#here'>here</a>"
+    page = Book(make_epub({"1.xhtml": body, "2.xhtml": "<p id='note 1'>n</p>"})).section(1).html
+    assert 'href="https://polar-section.invalid/2#note%201"' in page and 'href="#"' in page and "href='#here'" in page
+
+
+def test_a_highlight_s_words_come_from_its_text_or_its_selections():
+    """The book window looks for the words Polar stored: ``text`` (TEXT or
+    HTML), else (early Polar) the ``textSelections``' texts."""
+    from addon.polar.originals import find_spot
+
+    def meta(highlight):
+        return {"pageMetas": {"3": {"pageInfo": {"num": 3}, "textHighlights": {"h": dict(highlight, id="h")}}}}
+
+    assert find_spot(meta({"text": {"HTML": "<p>Call me <i>Ishmael</i>.</p><p>Some</p>"}}),
+                     "text-highlight:h").text.split() == ["Call", "me", "Ishmael.", "Some"]
+    assert find_spot(meta({"textSelections": {"0": {"text": "Call me"}, "1": {"text": "Ishmael."}}}),
+                     "text-highlight:h").text == "Call me Ishmael."
+    assert find_spot(meta({"text": {"TEXT": "x"}}), "text-highlight:h") == find_spot(meta({}), "text-highlight:h")
