@@ -89,8 +89,14 @@ def _version(text: Any) -> str:
 
 
 def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
+    """The rows of a section. Rows that say the same thing (twelve damaged
+    files, 300 missing pictures) say it once: the first in full, then "The
+    same for N more:" and the others by name, each with its technical line
+    (eyes11: a library with 15 damaged files repeated the same two lines of
+    advice 15 times, the names lost between them)."""
     out = []
     listed = rows[:ROWS_LISTED]
+    entries = []  # (what groups it, its words, its head and link, a conflict's versions, its technical line)
     for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed}, key)):
         if row.get("code") == "unrecorded_anki" and not row.get("old_sync"):  # the section's intro says why, once
             message = tr("“{field}” differs from Polar's text; Anki's version was kept.", field=row.get("field", ""))
@@ -101,10 +107,24 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
         if key == "conflicts" and (row.get("polar") is not None or row.get("anki") is not None):
             extra = (f"<br>{_esc(tr('In Polar:'))} {_version(row.get('polar'))}"
                      f"<br>{_esc(tr('In Anki:'))} {_version(row.get('anki'))}")
-        out.append(
-            f"<p><b>{_esc(head)}</b>{link}<br>{_esc(message)}{extra}"
-            f"<br><small style='color:gray'>{_esc(technical)}</small></p>"
-        )
+        small = f"<small style='color:gray'>{_esc(technical)}</small>" if technical else ""
+        # (a conflict's two versions are its own: never said "the same")
+        entries.append(("" if extra else message, message, f"<b>{_esc(head)}</b>{link}", extra, small))
+    alike: Dict[str, List[int]] = {}
+    for i, entry in enumerate(entries):
+        if entry[0]:
+            alike.setdefault(entry[0], []).append(i)
+    done = set()
+    for i, (same_key, message, head, extra, small) in enumerate(entries):
+        if i in done:
+            continue
+        out.append(f"<p>{head}<br>{_esc(message)}{extra}{'<br>' + small if small else ''}</p>")
+        same = [j for j in alike.get(same_key, ()) if j != i] if same_key else []
+        if same:
+            done.update(same)
+            lines = [entries[j][2] + ("<br>" + entries[j][4] if entries[j][4] else "") for j in same]
+            intro = _esc(ntr("The same for {n} more:", "The same for {n} more:", len(same)))
+            out.append(f"<p style='margin-left:12px'><i>{intro}</i><br>{'<br>'.join(lines)}</p>")
     rest = rows[ROWS_LISTED:]
     if rest:
         more = _esc(ntr("{n} more, not listed here.", "{n} more, not listed here.", len(rest)))

@@ -1,0 +1,77 @@
+"""A big library's report says a thing once (eyes11). Twelve documents whose
+files Polar left damaged got the same two lines of advice twelve times, the
+books' names lost between them, and the window's upper part showed two of
+them. Rows that say the same thing now say it once, then "The same for N
+more:" and the others by name, each with its file. Real Anki, a real sync of
+a real library."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from tests.polar_factory import Doc, basic
+
+pytestmark = pytest.mark.anki
+
+KEYS = tuple(f"1GroupsDamaged{i:07d}" for i in range(12))
+GOOD = "1GroupsConflict000001"
+
+
+def _damaged_library(anki) -> None:
+    for i, key in enumerate(KEYS):
+        doc = Doc(anki.library, key, title=f"Damaged book {i}", tags=["deck:Groups"])
+        doc.card(f"1GrpDmg{i}", basic(f"<p>Question {i}</p>", "<p>Answer</p>"))
+        doc.write(atomic=True)
+        doc.path.write_bytes(doc.path.read_bytes()[:200])  # cut short, as after a crash mid-save
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_damaged_files_of_a_big_library_are_told_once_and_each_named(anki, language):
+    anki.settle()
+    anki.set_config(watch=False)
+    anki.mw.pm.setLang({"en": "en_US", "de": "de_DE"}[language])  # Preferences ▸ Language does this
+    dialog = None
+    try:
+        _damaged_library(anki)
+        c = anki.controller
+        done = c.runner.finished_count
+        c.runner.request("manual")
+        outcome = anki.wait_synced(done)
+        data = outcome.report.to_dict(outcome.change_rows)
+        assert sum(1 for r in data["errors"] if r.get("document") in KEYS) == 12
+        dialog = c.show_report(data, "manual", outcome.finished, outcome.changes)
+        dialog.resize(400, 700)
+        anki.anki.process(0.2)
+        text = dialog.browser.toPlainText()
+        advice = {"en": "The file is damaged or was cut short.",
+                  "de": "Die Datei ist beschädigt oder wurde abgeschnitten."}[language]
+        assert text.count(advice) == 1, text
+        assert {"en": "The same for 11 more:", "de": "Ebenso bei 11 weiteren:"}[language] in text, text
+        for i, key in enumerate(KEYS):  # each one named, with its file
+            assert len(re.findall(f"Damaged book {i}[”“]", text)) == 1, text
+            assert f"{key}/state.json" in text
+        # Told once, the problems take half the room they took (the advice was ~60% of it).
+        assert len(text) < 2600, len(text)
+    finally:
+        if dialog is not None:
+            dialog.close()
+        for key in KEYS:
+            shutil.rmtree(anki.library / key, ignore_errors=True)
+        anki.set_config(watch=True)
+        anki.mw.pm.setLang("en_US")
+    anki.settle()
+
+
+def test_conflicts_are_never_said_to_be_the_same(anki):
+    """Two conflicts of one note type say the same words, but each has its own
+    two versions: each is shown in full."""
+    from addon.gui.report_dialog import report_html
+
+    rows = [{"path": f"1Doc/state.json#c{i}", "code": "edited_both", "message": "edited in both",
+             "polar": f"polar {i}", "anki": f"anki {i}", "title": "Book"} for i in range(3)]
+    html = report_html({"conflicts": rows}, "manual", 0)
+    assert "The same for" not in html
+    assert all(f"polar {i}" in html and f"anki {i}" in html for i in range(3))
