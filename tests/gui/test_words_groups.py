@@ -7,6 +7,7 @@ a real library."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 
@@ -55,6 +56,13 @@ def test_damaged_files_of_a_big_library_are_told_once_and_each_named(anki, langu
             assert f"{key}/state.json" in text
         # Told once, the problems take half the room they took (the advice was ~60% of it).
         assert len(text) < 2600, len(text)
+        # The sync log's entry in the user's words says it once too.
+        synclog = importlib.import_module(type(c).__module__.rsplit(".", 1)[0] + ".synclog")
+        entry = anki.anki.wait_until(lambda: next((e for e in synclog.read_log() if "Damaged book 11" in e), None),
+                                     what="the sync's log entry")
+        assert entry.count(advice) == 1, entry
+        same = {"en": "The same for 11 more:", "de": "Ebenso bei 11 weiteren:"}[language]
+        assert same in entry and all(f"Damaged book {i}" in entry for i in range(12)), entry
     finally:
         if dialog is not None:
             dialog.close()
