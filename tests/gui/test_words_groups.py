@@ -83,3 +83,39 @@ def test_conflicts_are_never_said_to_be_the_same(anki):
     html = report_html({"conflicts": rows}, "manual", 0)
     assert "The same for" not in html
     assert all(f"polar {i}" in html and f"anki {i}" in html for i in range(3))
+
+
+def test_an_emptied_file_is_named_by_the_title_polars_backup_keeps(anki):
+    """A state.json left empty (or garbled from its first byte) keeps no
+    title: the report named it "document 1GroupsEmp…", a key the user
+    cannot find in Polar. Polar's own .backup-YYYY-MM-DD snapshots keep the
+    document as it was: the newest one that names it gives its title."""
+    anki.settle()
+    anki.set_config(watch=False)
+    key, dialog = "1GroupsEmptied0000001", None
+    backups = [anki.library / ".backup-2020-05-01", anki.library / ".backup-2020-06-01"]
+    try:
+        for folder, title in zip(backups, ("Thinking, Fast and Slow (draft)", "Thinking, Fast and Slow")):
+            doc = Doc(folder, key, title=title)
+            doc.card("1GrpEmp1", basic("<p>What is System 1?</p>", "<p>Fast thinking.</p>"))
+            doc.write(atomic=True)
+        (anki.library / key).mkdir()
+        (anki.library / key / "state.json").write_bytes(b"")
+        c = anki.controller
+        done = c.runner.finished_count
+        c.runner.request("manual")
+        outcome = anki.wait_synced(done)
+        data = outcome.report.to_dict(outcome.change_rows)
+        row = next(r for r in data["errors"] if r.get("document") == key)
+        assert row["title"] == "Thinking, Fast and Slow", row  # the newest backup's
+        dialog = c.show_report(data, "manual", outcome.finished, outcome.changes)
+        anki.anki.process(0.2)
+        text = dialog.browser.toPlainText()
+        assert "“Thinking, Fast and Slow”" in text and "document 1Groups" not in text, text
+    finally:
+        if dialog is not None:
+            dialog.close()
+        for folder in backups + [anki.library / key]:
+            shutil.rmtree(folder, ignore_errors=True)
+        anki.set_config(watch=True)
+    anki.settle()
