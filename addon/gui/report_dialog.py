@@ -147,10 +147,14 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     documents = int(data.get("documents") or 0)
     if documents:
         line = [ntr("{n} document in the Polar library", "{n} documents in the Polar library", documents)]
-        if data.get("skipped_documents"):
-            skipped = int(data["skipped_documents"])
-            line.append(ntr("{n} left out (archived or polar-sync:skip)",
-                            "{n} left out (archived or polar-sync:skip)", skipped))
+        # Why each was left out: "archived" only when the setting leaves archived ones out (not by default).
+        archived = int(data.get("skipped_archived") or 0)
+        tagged = int(data.get("skipped_documents") or 0) - archived
+        if tagged > 0:
+            line.append(ntr("{n} left out, tagged polar-sync:skip in Polar",
+                            "{n} left out, tagged polar-sync:skip in Polar", tagged))
+        if archived > 0:
+            line.append(ntr("{n} left out, archived in Polar", "{n} left out, archived in Polar", archived))
         parts.append(f"<p>{_esc(sentence(join(line)))}</p>")
     stopped = any(row.get("code") in STOPPED_CODES for row in data.get("errors") or [])
     sections = (

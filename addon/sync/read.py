@@ -360,10 +360,12 @@ def read_document(
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
     meta = loaded.card_meta
     tags_lower = {t.lower() for t in doc.tags}
-    skipped = SKIP_TAG in tags_lower or (settings.skip_archived and doc.archived)
+    tagged = SKIP_TAG in tags_lower
+    skipped = tagged or (settings.skip_archived and doc.archived)
     if skipped:  # its cards' meta only (below)
         loaded.status = "skipped"
         report.skipped_documents += 1
+        report.skipped_archived += not tagged
     else:
         # Imported here, not at the top: Anki imports this module at start (the
         # GUI's runner), and the renderer's modules are ~1/3 of the add-on's

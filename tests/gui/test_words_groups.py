@@ -119,3 +119,42 @@ def test_an_emptied_file_is_named_by_the_title_polars_backup_keeps(anki):
             shutil.rmtree(folder, ignore_errors=True)
         anki.set_config(watch=True)
     anki.settle()
+
+
+def test_documents_left_out_are_told_why(anki):
+    """The report said "1 left out (archived or polar-sync:skip)" for a
+    document tagged polar-sync:skip, though archived documents are synced
+    unless the setting says otherwise (the default): it now says which."""
+    anki.settle()
+    anki.set_config(watch=False)
+    keys = ("1GroupsSkipTagged0001", "1GroupsArchived000001")
+    try:
+        tagged = Doc(anki.library, keys[0], title="Tagged", tags=["polar-sync:skip"])
+        tagged.card("1GrpSkp1", basic("<p>Skipped?</p>", "<p>Yes</p>"))
+        archived = Doc(anki.library, keys[1], title="Archived")
+        archived.meta["docInfo"]["archived"] = True
+        archived.card("1GrpArc1", basic("<p>Archived?</p>", "<p>Yes</p>"))
+        c = anki.controller
+        texts = []
+        for skip_archived in (False, True):
+            anki.set_config(skip_archived=skip_archived)
+            anki.settle()  # (a changed setting syncs by itself)
+            for doc in (tagged, archived):  # changed, so read by this sync
+                doc.meta["docInfo"]["lastUpdated"] = f"202{int(skip_archived)}-01-01T00:00:00.000Z"
+                doc.write(atomic=True)
+            done = c.runner.finished_count
+            c.runner.request("manual")
+            outcome = anki.wait_synced(done)
+            data = outcome.report.to_dict(outcome.change_rows)
+            dialog = c.show_report(data, "manual", outcome.finished, outcome.changes)
+            anki.anki.process(0.2)
+            texts.append(dialog.browser.toPlainText())
+            dialog.close()
+        assert "1 left out, tagged polar-sync:skip in Polar." in texts[0], texts[0]
+        assert "archived" not in texts[0]
+        assert "1 left out, tagged polar-sync:skip in Polar, 1 left out, archived in Polar." in texts[1], texts[1]
+    finally:
+        for key in keys:
+            shutil.rmtree(anki.library / key, ignore_errors=True)
+        anki.set_config(watch=True, skip_archived=False)
+    anki.settle()
