@@ -97,6 +97,7 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
     out = []
     listed = rows[:ROWS_LISTED]
     entries = []  # (what groups it, its words, its head and link, a conflict's versions, its technical line)
+    tails: List[Tuple[str, Optional[str]]] = []  # (its file, the technical words after it)
     for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed}, key)):
         if row.get("code") == "unrecorded_anki" and not row.get("old_sync"):  # the section's intro says why, once
             message = tr("“{field}” differs from Polar's text; Anki's version was kept.", field=row.get("field", ""))
@@ -110,6 +111,8 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
         small = f"<small style='color:gray'>{_esc(technical)}</small>" if technical else ""
         # (a conflict's two versions are its own: never said "the same")
         entries.append(("" if extra else message, message, f"<b>{_esc(head)}</b>{link}", extra, small))
+        path = str(row.get("path") or "")
+        tails.append((path, technical[len(path):] if path and technical.startswith(path) else None))
     alike: Dict[str, List[int]] = {}
     for i, entry in enumerate(entries):
         if entry[0]:
@@ -122,7 +125,13 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
         same = [j for j in alike.get(same_key, ()) if j != i] if same_key else []
         if same:
             done.update(same)
-            lines = [entries[j][2] + ("<br>" + entries[j][4] if entries[j][4] else "") for j in same]
+            lines = []
+            for j in same:  # one line each: the name, then its file (and what went wrong, when it differs)
+                path, tail = tails[j]
+                small = entries[j][4]
+                if tail is not None and tail == tails[i][1]:
+                    small = f"<small style='color:gray'>{_esc(path)}</small>"
+                lines.append(entries[j][2] + (" " + small if small else ""))
             intro = _esc(ntr("The same for {n} more:", "The same for {n} more:", len(same)))
             out.append(f"<p style='margin-left:12px'><i>{intro}</i><br>{'<br>'.join(lines)}</p>")
     rest = rows[ROWS_LISTED:]
