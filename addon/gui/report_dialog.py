@@ -209,7 +209,10 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
         if note:
             parts.append(f"<p><i>{_esc(note)}</i></p>")
         parts.append(_rows_html(items, key))
-    return "".join(parts)
+    # Every paragraph runs in the language's direction (all the add-on's languages are left to right):
+    # a row that began with a Hebrew or Arabic title ("“מבוא…”") was laid out right to left by Qt,
+    # the advice below it right-aligned, its quotation marks and full stop on the wrong side.
+    return "".join(parts).replace("<p>", "<p dir='ltr'>").replace("<p style=", "<p dir='ltr' style=")
 
 
 def _unrecorded_note() -> str:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .i18n import ntr, number, tr
+from .i18n import ltr, ntr, number, tr
 
 # Kinds of change a note can have; the report's count key for each.
 CHANGE_KINDS = ("created", "updated", "moved", "restored", "removed", "deleted")
@@ -479,7 +479,7 @@ def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
         for head, words, _, _ in rows[:limit]:
             alike.setdefault(words, []).append(head)
         for words, heads in alike.items():
-            lines.append(f"  {heads[0]} — {words}")
+            lines.append("  " + ltr(f"{heads[0]} — {words}"))  # (a Hebrew title first: still left to right)
             if len(heads) > 1:
                 lines.append("    " + ntr("The same for {n} more:", "The same for {n} more:", len(heads) - 1)
                              + " " + "; ".join(heads[1:]))
