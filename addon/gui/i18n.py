@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Union
 
@@ -109,6 +108,8 @@ def _first_strong(text: str) -> str:
             if ch.isalpha():
                 return "L"
             continue
+        import unicodedata  # (here: most text never gets this far, and Anki's start stays lean)
+
         kind = unicodedata.bidirectional(ch)
         if kind == "L":
             return "L"
