@@ -65,6 +65,10 @@ def test_damaged_files_of_a_big_library_are_told_once_and_each_named(anki, langu
         entry = anki.anki.wait_until(lambda: next((e for e in synclog.read_log() if "Damaged book 11" in e), None),
                                      what="the sync's log entry")
         assert entry.count(advice) == 1, entry
+        # The rows in the user's words come right after the gist, above the technical lines (in English too).
+        lines = entry.splitlines()
+        assert lines[2].strip() == {"en": "Problems", "de": "Probleme"}[language] + f" ({len(data['errors'])})", lines
+        assert entry.index(advice) < entry.index("line 1 column 201 (char 200)"), entry
         assert re.findall(same, entry) and all(f"Damaged book {i}" in entry for i in range(12)), entry
     finally:
         if dialog is not None:
