@@ -232,3 +232,31 @@ def test_rows_of_hebrew_and_arabic_titles_read_left_to_right(anki):
             shutil.rmtree(anki.library / key, ignore_errors=True)
         anki.set_config(watch=True)
     anki.settle()
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_every_choice_of_the_settings_drop_downs_shows_whole_at_400_px(anki, lang):
+    """At 400 px the German drop-down for the deck read "Aus dem deck:-Schlagwort des
+    Dokuments (wie", cut off mid-phrase (Qt clips a combo box's text); Spanish,
+    French and Portuguese too. Each choice, when chosen, shows whole."""
+    from aqt.qt import QComboBox, QStyle, QStyleOptionComboBox
+
+    anki.mw.pm.setLang(lang)
+    try:
+        dialog = anki.controller.open_settings()
+        dialog.resize(400, 640)
+        anki.anki.process(0.3)
+        cut = []
+        for combo in dialog.findChildren(QComboBox):
+            option = QStyleOptionComboBox()
+            combo.initStyleOption(option)
+            field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                                 QStyle.SubControl.SC_ComboBoxEditField, combo)
+            for i in range(combo.count()):
+                text = combo.itemText(i)
+                if combo.fontMetrics().horizontalAdvance(text) > field.width():
+                    cut.append((text, combo.fontMetrics().horizontalAdvance(text), field.width()))
+        dialog.reject()
+        assert not cut, cut
+    finally:
+        anki.mw.pm.setLang("en_US")
