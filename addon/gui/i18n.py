@@ -19,6 +19,7 @@ them would break existing notes) and the config keys.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Union
 
@@ -96,15 +97,56 @@ def _format(text: str, params: Dict[str, Any]) -> str:
         return text
 
 
+_LRM = "\u200e"  # LEFT-TO-RIGHT MARK: invisible, a strong left-to-right character
+
+
+def _first_strong(text: str) -> str:
+    """"L", "R" or "" : the direction of ``text``'s first strong character
+    (what Qt and browsers lay a paragraph out by, when nothing else says)."""
+    for ch in text:
+        if ch < "\u0590":  # Latin, Greek, Cyrillic, digits and punctuation: quick
+            if ch.isalpha():
+                return "L"
+            continue
+        import unicodedata  # (here: most text never gets this far, and Anki's start stays lean)
+
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return "L"
+        if kind in ("R", "AL"):
+            return "R"
+    return ""
+
+
+def ltr(text: str) -> str:
+    """``text`` laid out left to right as a whole, as the add-on's languages
+    are written, also when it begins with a Hebrew or Arabic name: otherwise
+    Qt lays the whole line or label out right to left (the sentence after
+    the name right-aligned, its quotation marks and full stop on the wrong
+    side). A LEFT-TO-RIGHT MARK in front when needed; else ``text`` as is."""
+    return _LRM + text if _first_strong(text) == "R" else text
+
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _directed(template: str, text: str) -> str:
+    """A sentence (words of its own around the names) that a right-to-left
+    name begins, laid out left to right; a bare name ("“{text}”") as is."""
+    if _first_strong(text) != "R" or not _first_strong(_PLACEHOLDER.sub("", template)):
+        return text
+    return _LRM + text
+
+
 def tr(msgid: str, **params: Any) -> str:
     """``msgid`` in the current language, with ``params`` filled in."""
     entry = catalogue(current()).get(msgid)
     if isinstance(entry, str) and entry:
         try:
-            return entry.format(**params) if params else entry
+            return _directed(entry, entry.format(**params)) if params else entry
         except (KeyError, IndexError, ValueError):
             pass  # a broken translation: English rather than nothing
-    return _format(msgid, params)
+    return _directed(msgid, _format(msgid, params)) if params else msgid
 
 
 def number(n: int) -> str:
@@ -121,7 +163,8 @@ def ntr(singular: str, plural: str, n: int, **params: Any) -> str:
     if isinstance(entry, list) and len(entry) == PLURAL_FORMS[lang]:
         index = min(PLURAL_RULES[lang](n), len(entry) - 1)
         try:
-            return entry[index].format(**params)
+            return _directed(entry[index], entry[index].format(**params))
         except (KeyError, IndexError, ValueError):
             pass
-    return _format(singular if n == 1 else plural, params)
+    template = singular if n == 1 else plural
+    return _directed(template, _format(template, params))

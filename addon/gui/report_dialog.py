@@ -89,8 +89,15 @@ def _version(text: Any) -> str:
 
 
 def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
+    """The rows of a section. Rows that say the same thing (twelve damaged
+    files, 300 missing pictures) say it once: the first in full, then "The
+    same for N more:" and the others by name, each with its technical line
+    (eyes11: a library with 15 damaged files repeated the same two lines of
+    advice 15 times, the names lost between them)."""
     out = []
     listed = rows[:ROWS_LISTED]
+    entries = []  # (what groups it, its words, its head and link, a conflict's versions, its technical line)
+    tails: List[Tuple[str, Optional[str]]] = []  # (its file, the technical words after it)
     for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed}, key)):
         if row.get("code") == "unrecorded_anki" and not row.get("old_sync"):  # the section's intro says why, once
             message = tr("“{field}” differs from Polar's text; Anki's version was kept.", field=row.get("field", ""))
@@ -101,10 +108,32 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
         if key == "conflicts" and (row.get("polar") is not None or row.get("anki") is not None):
             extra = (f"<br>{_esc(tr('In Polar:'))} {_version(row.get('polar'))}"
                      f"<br>{_esc(tr('In Anki:'))} {_version(row.get('anki'))}")
-        out.append(
-            f"<p><b>{_esc(head)}</b>{link}<br>{_esc(message)}{extra}"
-            f"<br><small style='color:gray'>{_esc(technical)}</small></p>"
-        )
+        small = f"<small style='color:gray'>{_esc(technical)}</small>" if technical else ""
+        # (a conflict's two versions are its own: never said "the same")
+        entries.append(("" if extra else message, message, f"<b>{_esc(head)}</b>{link}", extra, small))
+        path = str(row.get("path") or "")
+        tails.append((path, technical[len(path):] if path and technical.startswith(path) else None))
+    alike: Dict[str, List[int]] = {}
+    for i, entry in enumerate(entries):
+        if entry[0]:
+            alike.setdefault(entry[0], []).append(i)
+    done = set()
+    for i, (same_key, message, head, extra, small) in enumerate(entries):
+        if i in done:
+            continue
+        out.append(f"<p>{head}<br>{_esc(message)}{extra}{'<br>' + small if small else ''}</p>")
+        same = [j for j in alike.get(same_key, ()) if j != i] if same_key else []
+        if same:
+            done.update(same)
+            lines = []
+            for j in same:  # one line each: the name, then its file (and what went wrong, when it differs)
+                path, tail = tails[j]
+                small = entries[j][4]
+                if tail is not None and tail == tails[i][1]:
+                    small = f"<small style='color:gray'>{_esc(path)}</small>"
+                lines.append(entries[j][2] + (" " + small if small else ""))
+            intro = _esc(ntr("The same for {n} more:", "The same for {n} more:", len(same)))
+            out.append(f"<p style='margin-left:12px'><i>{intro}</i><br>{'<br>'.join(lines)}</p>")
     rest = rows[ROWS_LISTED:]
     if rest:
         more = _esc(ntr("{n} more, not listed here.", "{n} more, not listed here.", len(rest)))
@@ -127,10 +156,14 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     documents = int(data.get("documents") or 0)
     if documents:
         line = [ntr("{n} document in the Polar library", "{n} documents in the Polar library", documents)]
-        if data.get("skipped_documents"):
-            skipped = int(data["skipped_documents"])
-            line.append(ntr("{n} left out (archived or polar-sync:skip)",
-                            "{n} left out (archived or polar-sync:skip)", skipped))
+        # Why each was left out: "archived" only when the setting leaves archived ones out (not by default).
+        archived = int(data.get("skipped_archived") or 0)
+        tagged = int(data.get("skipped_documents") or 0) - archived
+        if tagged > 0:
+            line.append(ntr("{n} left out, tagged polar-sync:skip in Polar",
+                            "{n} left out, tagged polar-sync:skip in Polar", tagged))
+        if archived > 0:
+            line.append(ntr("{n} left out, archived in Polar", "{n} left out, archived in Polar", archived))
         parts.append(f"<p>{_esc(sentence(join(line)))}</p>")
     stopped = any(row.get("code") in STOPPED_CODES for row in data.get("errors") or [])
     sections = (
@@ -176,7 +209,10 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
         if note:
             parts.append(f"<p><i>{_esc(note)}</i></p>")
         parts.append(_rows_html(items, key))
-    return "".join(parts)
+    # Every paragraph runs in the language's direction (all the add-on's languages are left to right):
+    # a row that began with a Hebrew or Arabic title ("“מבוא…”") was laid out right to left by Qt,
+    # the advice below it right-aligned, its quotation marks and full stop on the wrong side.
+    return "".join(parts).replace("<p>", "<p dir='ltr'>").replace("<p style=", "<p dir='ltr' style=")
 
 
 def _unrecorded_note() -> str:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .i18n import ntr, number, tr
+from .i18n import ltr, ntr, number, tr
 
 # Kinds of change a note can have; the report's count key for each.
 CHANGE_KINDS = ("created", "updated", "moved", "restored", "removed", "deleted")
@@ -475,7 +475,15 @@ def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
         if not rows:
             continue
         lines.append(f"{heading} ({number(len(rows))})")
-        lines += [f"  {head} — {words}" for head, words, _, _ in rows[:limit]]
+        # Rows of the same words say them once (as the report does): "The same for 11 more: „a“, „b“, …".
+        alike: Dict[str, List[str]] = {}
+        for head, words, _, _ in rows[:limit]:
+            alike.setdefault(words, []).append(head)
+        for words, heads in alike.items():
+            lines.append("  " + ltr(f"{heads[0]} — {words}"))  # (a Hebrew title first: still left to right)
+            if len(heads) > 1:
+                lines.append("    " + ntr("The same for {n} more:", "The same for {n} more:", len(heads) - 1)
+                             + " " + "; ".join(heads[1:]))
         if len(rows) > limit:
             lines.append("  …")
     return "\n".join(lines)

@@ -126,7 +126,7 @@ def choose_export(parent: QWidget, current: str) -> str:
 def _choice_labels() -> Dict[str, List[Tuple[str, str]]]:
     return {
         "deck_strategy": [
-            ("tag", tr("From the document's deck: tag (as Polar does)")),
+            ("tag", tr("From the document's deck: tag")),
             ("document", tr("One deck per document")),
         ],
         "conflict_policy": [
@@ -301,7 +301,7 @@ class SettingsDialog(QDialog):
 
         form = self._section(tr("Decks"))
         self._add(form, "deck_strategy", tr("How to pick the deck"), self._combo("deck_strategy"),
-                  tr("A deck:cs/linux tag puts the cards in cs::linux."))
+                  tr("As in Polar: a deck:cs/linux tag puts the cards in cs::linux."))
         own = self._default_deck_name()
         self._add(form, "default_deck", tr("Deck without a deck: tag"), QLineEdit(self),
                   tr("For documents that have no deck: tag. “Default” is this profile's default deck, called "

@@ -679,13 +679,19 @@ class PolarSync:
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         landing = None
         if noteworthy:
-            words = log_words(data)  # the rows in the user's words, below the technical lines
+            words = log_words(data)  # the rows in the user's words, above the technical lines
             if data.get("backup"):
                 words = backup_words() + ("\n" + words if words else "")
-            summary = report.summary()  # English (the CLI's too): in another language, its gist first
+            summary = report.summary()  # English (the CLI's too)
+            # The gist, then the rows in the user's words, then the technical English lines (eyes11:
+            # 15 damaged files put ~40 lines of them above the rows, which were out of sight).
             if i18n.current() != "en":
-                summary = (notice_text(data, len(new_leftovers)) if attention else tooltip_text(data)) + "\n" + summary
-            landing = self._log(profile, label, summary + ("\n" + words if words else ""), data)
+                gist = notice_text(data, len(new_leftovers)) if attention else tooltip_text(data)
+                text = "\n".join(part for part in (gist, words, summary) if part)
+            else:  # the same order: its first line is the gist
+                gist, _, rest = summary.partition("\n")
+                text = "\n".join(part for part in (gist, words, rest) if part)
+            landing = self._log(profile, label, text, data)
         if self.runner.closing:
             return landing  # finished while the profile closes: logged, nothing shown
         if trigger == PREVIEW:

@@ -121,6 +121,12 @@ class Source:
     def describe(self) -> str:
         return str(self.path)
 
+    def earlier_copies(self, key: str) -> List[Callable[[], bytes]]:
+        """Readers of the start (up to 64 KB) of the copies of document
+        ``key`` that Polar's own backups keep, newest first: a damaged
+        document's title may be read from one of them. None by default."""
+        return []
+
     @property
     def problems(self) -> List[Tuple[str, str]]:
         """(label, message) of what could not be read beyond single
@@ -175,6 +181,7 @@ class DataDirSource(Source):
         # the configured path is itself a symlink to it.
         self.root = Path(os.path.realpath(path))
         self._images_inside: Optional[bool] = None
+        self._backups: Optional[List[str]] = None  # Polar's .backup-* folders, newest first
 
     def _inside(self, candidate: Union[str, Path]) -> bool:
         real = os.path.realpath(candidate)
@@ -224,6 +231,23 @@ class DataDirSource(Source):
                 )
             )
         return docs
+
+    def earlier_copies(self, key: str) -> List[Callable[[], bytes]]:
+        """Polar's ``.backup-YYYY-MM-DD`` snapshots of the whole folder (hard
+        links), the newest first: ``<backup>/<key>/state.json``. Asked only
+        for a document that cannot be read (the folder is listed once)."""
+        if self._backups is None:
+            try:
+                names = [e.name for e in os.scandir(self.root) if e.name.startswith(".backup-") and e.is_dir()]
+            except OSError:
+                names = []
+            self._backups = sorted(names, reverse=True)
+        readers = []
+        for name in self._backups:
+            state = os.path.join(self.root, name, key, "state.json")
+            if os.path.isfile(state) and self._inside(state):
+                readers.append(_start_reader(state))
+        return readers
 
     def read_image(self, name: str, max_bytes: int) -> bytes:
         _check_image_name(name)
@@ -301,6 +325,19 @@ def safe_key(name: str) -> Tuple[str, Optional[str]]:
 def _refuse(why: str) -> Callable[[], bytes]:
     def read() -> bytes:
         raise ValueError(why)
+
+    return read
+
+
+def _start_reader(path: str, limit: int = 65536) -> Callable[[], bytes]:
+    def read() -> bytes:
+        fd = os.open(path, _READ_FLAGS)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ValueError("not a regular file")
+            return os.read(fd, limit)
+        finally:
+            os.close(fd)
 
     return read
 

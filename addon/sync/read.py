@@ -243,6 +243,23 @@ def salvage_title(data: bytes) -> str:
     return " ".join(str(title).split())[:200]
 
 
+def _title_from_backups(source: Source, key: str) -> str:
+    """A damaged document's title from Polar's own backups of it (an empty
+    or garbled file keeps none): the report names the book, not
+    "document 1Empty0000…"; "" when none says it."""
+    try:
+        for read in source.earlier_copies(key)[:5]:
+            try:
+                title = salvage_title(read())
+            except (OSError, ValueError):
+                continue
+            if title:
+                return title
+    except OSError:
+        pass
+    return ""
+
+
 def _signature_unchanged(file: DocumentFile, known: DocState) -> bool:
     """The document as the last sync read it, by its cheap signature alone."""
     return known.ok and tuple(file.signature) == (known.size, known.mtime)
@@ -310,7 +327,7 @@ def read_document(
             return LoadedDoc(file, "failed", sha=sha)
         why = exc if isinstance(exc, DocMetaError) else type(exc).__name__
         if key not in report.titles:  # not remembered from an earlier sync
-            report.titles[key] = salvage_title(data)
+            report.titles[key] = salvage_title(data) or _title_from_backups(source, key)
         report.error(file.label, f"not a readable Polar document: {why}", code="not_a_document", document=key)
         return LoadedDoc(file, "failed", sha=sha)
     report.parsed += 1
@@ -343,10 +360,12 @@ def read_document(
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
     meta = loaded.card_meta
     tags_lower = {t.lower() for t in doc.tags}
-    skipped = SKIP_TAG in tags_lower or (settings.skip_archived and doc.archived)
+    tagged = SKIP_TAG in tags_lower
+    skipped = tagged or (settings.skip_archived and doc.archived)
     if skipped:  # its cards' meta only (below)
         loaded.status = "skipped"
         report.skipped_documents += 1
+        report.skipped_archived += not tagged
     else:
         # Imported here, not at the top: Anki imports this module at start (the
         # GUI's runner), and the renderer's modules are ~1/3 of the add-on's

@@ -176,6 +176,7 @@ class Report:
     documents: int = 0  # documents in the library
     parsed: int = 0  # documents read this time (the rest were unchanged)
     skipped_documents: int = 0  # polar-sync:skip / archived
+    skipped_archived: int = 0  # of them: archived (skip_archived), without the tag
     dry_run: bool = False
     # Set by a driver whose sync stopped before its end (a failure, the
     # profile closing): "reading" (before anything was written) or "writing".
@@ -261,6 +262,7 @@ class Report:
             "documents": self.documents,
             "parsed": self.parsed,
             "skipped_documents": self.skipped_documents,
+            "skipped_archived": self.skipped_archived,
             "dry_run": self.dry_run,
             "decks": self.sorted_decks(),
             "conflicts": [self._named(r) for r in self.conflicts],

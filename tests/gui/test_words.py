@@ -202,7 +202,10 @@ def test_a_german_anki_shows_german_menu_report_and_undo(anki, qtbot):
         body = synclog.read_log(anki.addon_dir / "user_files")[0].splitlines()[1:]
         assert body[0].strip().startswith("Polar Sync: " + de["{n} new note"][0].format(n=1) + ", "), body
         assert body[0].strip().endswith(de["{n} problem"][problems != 1].format(n=problems) + "."), body
-        assert body[1].strip().startswith("Polar Sync: 1 new note"), body
+        # Then the problems in German (eyes11: they came after the English lines, out of sight), then English.
+        assert body[1].strip() == f"{de['Problems']} ({problems})", body
+        english = next(i for i, line in enumerate(body) if line.strip().startswith("Polar Sync: 1 new note"))
+        assert english > 1 and any("Erdkunde" in line for line in body[1:english]), body
         qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
         text = anki.controller.report_dialog.browser.toPlainText()
         assert de["Problems"] in text and de["Sync from Polar"] in text

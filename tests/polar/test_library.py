@@ -57,3 +57,25 @@ def test_documents_are_read_whole_and_refused_over_the_limit(tmp_path, monkeypat
     monkeypatch.setattr(library, "MAX_DOCMETA_BYTES", 10)
     with pytest.raises(ValueError, match="11 bytes, over the 10-byte limit"):
         docs["1Large"].reader()
+
+
+def test_earlier_copies_are_polars_backups_newest_first_and_never_outside(tmp_path):
+    """A damaged document's title may come from Polar's .backup-YYYY-MM-DD
+    snapshots (eyes11): the newest first, only regular files inside the
+    folder, and only the start of each read."""
+    root = tmp_path / "polar"
+    for name, text in ((".backup-2020-05-01", b'{"title": "old"}'), (".backup-2021-01-09", b'{"title": "new"}')):
+        (root / name / "1Doc").mkdir(parents=True)
+        (root / name / "1Doc" / "state.json").write_bytes(text + b" " * 100_000)
+    outside = tmp_path / "secret" / "1Doc"
+    outside.mkdir(parents=True)
+    (outside / "state.json").write_bytes(b'{"title": "secret"}')
+    (root / ".backup-2022-01-01").mkdir()
+    (root / ".backup-2022-01-01" / "1Doc").symlink_to(outside)
+    (root / ".backup-2023-01-01" / "1Doc" / "state.json").mkdir(parents=True)  # not a file
+    source = DataDirSource(root)
+    starts = [read() for read in source.earlier_copies("1Doc")]
+    assert [s[:16] for s in starts] == [b'{"title": "new"}', b'{"title": "old"}']
+    assert all(len(s) == 65536 for s in starts)
+    assert source.earlier_copies("1Other") == []
+    assert DataDirSource(tmp_path / "none").earlier_copies("1Doc") == []
