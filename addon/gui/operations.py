@@ -43,6 +43,7 @@ from .editors import OpenEditors
 from .i18n import tr
 from .polar_folder import folder_looks
 from .quiet import UndoWatch, our_step_name
+from .quiet_progress import QuietProgress
 from .report_text import ChangeTree, change_tree, progress_share, progress_words
 from .synclog import MAX_SAVED_CHANGES
 from .synclog import state_path as profile_state_path
@@ -278,6 +279,8 @@ class SyncRunner:
         self._cancel = threading.Event()
         self._pausing = False  # pause_for_close is waiting for the running sync
         self._op_ended = threading.Event()
+        # A quiet write's sign of progress (no window: Anki's tooltip)
+        self.indicator = QuietProgress(mw)
         self._quiet_timer = QTimer(mw)
         self._quiet_timer.setSingleShot(True)
         qconnect(self._quiet_timer.timeout, self.pump)
@@ -578,8 +581,10 @@ class SyncRunner:
             # A message that counts fills the bar (documents read, notes
             # added); the others show Anki's busy bar (max 0).
             done, total = progress_share(message) or (None, 0)
-            if (not (self._progress_open or self._writing) or self._writing_quietly
-                    or self._progress_window_gone()):
+            if self._writing_quietly:
+                self.indicator.say(progress_words(message))
+                return
+            if (not (self._progress_open or self._writing) or self._progress_window_gone()):
                 return
             # No window of ours while writing (a background sync, or one
             # closed when the reading ended): Anki shows its own
@@ -754,6 +759,9 @@ class SyncRunner:
         self._writing_quietly = quiet
         if quiet:
             self._undo_off()
+            # No window, but a word once it lasts: a large startup sync wrote
+            # for many seconds with nothing on screen.
+            self.indicator.begin(tr("Checking the collection against the last sync…"))  # (its first step)
         (_QuietCollectionOp if quiet else CollectionOp)(self.mw, op).success(
             lambda applied: self._landed(lambda: self._written(req, applied, started, held))
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
@@ -833,6 +841,7 @@ class SyncRunner:
 
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False
+        self.indicator.end()
         self._close_progress()
         if self._write_began and self.mw.col is not None:
             try:
@@ -895,6 +904,7 @@ class SyncRunner:
         changes: Optional[ChangeTree] = None, backed_up: bool = False,
     ) -> None:
         self._close_progress()
+        self.indicator.end()
         self._writing = self._writing_quietly = False
         self.busy = False
         self._reporting = True  # (no sync starts from within on_finished)
