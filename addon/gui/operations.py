@@ -112,6 +112,9 @@ class SyncRequest:
 # Closing Anki waits this long at most for a running sync to reach its next
 # step (a large first sync adds its notes in steps of a few seconds).
 CLOSE_WAIT_SECONDS = 120.0
+# At most this long for the editors opened during the writing to hand over
+# what their page holds and take what the sync wrote (a round trip to each page).
+EDITOR_WAIT_SECONDS = 5.0
 # At most this long for the last sync's log entry when the profile closes.
 LOG_WAIT_SECONDS = 10.0
 
@@ -150,6 +153,8 @@ class _Applied:
     def __init__(self, report: Report) -> None:
         self.report = report
         self.backed_up = False  # Anki made a backup before the sync wrote
+        # (note id, field) an editor opened during the writing had typed in, and the sync changed
+        self.kept_typing: List[Tuple[int, int]] = []
         self.changes = report.op_changes if report.op_changes is not None else OpChanges()
         # The rows of what changed, made here on the worker thread as far as
         # they will be read (in the window's thread the rows of a 50,000-note
@@ -739,12 +744,15 @@ class SyncRunner:
                 applied = _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held,
                                                   set_aside_later=aside_later))
                 applied.backed_up = backed_up
+                if self.editors.loaded_mid_write:
+                    applied.kept_typing = self._editors_take_the_write(col)
                 return applied
             finally:
                 self._writing = self._writing_quietly = False
                 self._op_ended.set()
 
         self._launched()
+        self.editors.begin_write()
         # A sync nobody asked for just now (the watcher's, the startup's)
         # writes without Anki's modal "Processing…" window: shown 0.6 s into
         # a long writing, it took the keyboard from the window the person
@@ -775,9 +783,17 @@ class SyncRunner:
             self.quiet.own_step_done()
         # Runs before Anki fires operation_did_execute with ``applied.changes``.
         shown = self.editors.note_ids()
+        # Editors that loaded their note during the writing have taken the
+        # sync's fields already (_editors_take_the_write): Anki's reload
+        # would throw away what was typed in them since (their saves run after).
+        taken = self.editors.mid_write_note_ids()
+        self.editors.end_write()
+        for nid, field in applied.kept_typing:
+            self.log.warning("Polar changed field %d of note %d while it was being typed into in an editor "
+                             "opened during the sync; the typing was kept", field + 1, nid)
         reviewing = req.trigger not in INTERACTIVE and bool(reviewer_note_ids(self.mw))
         redraw = False
-        if shown and shown <= held:
+        if shown and shown <= held | taken:
             redraw = reviewing and applied.changes.note_text
             applied.changes = without_note_text(applied.changes)
         if reviewing and self._reviewer_card_kept():
@@ -792,6 +808,31 @@ class SyncRunner:
             QTimer.singleShot(0, self._redraw_reviewer)
         self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
                      backed_up=applied.backed_up)
+
+    def _editors_take_the_write(self, col: Any) -> List[Tuple[int, int]]:
+        """(The sync's thread, its writing done.) Editors that loaded a note
+        while it wrote take what it wrote (``OpenEditors.take_the_write``),
+        on the main thread, before their saves (queued behind this op) run."""
+        done = threading.Event()
+        out: List[Tuple[int, int]] = []
+
+        def taken(both: List[Tuple[int, int]]) -> None:
+            out.extend(both)
+            done.set()
+
+        def take() -> None:
+            try:
+                self.editors.take_the_write(col, taken)
+            except Exception:
+                self.log.warning("could not bring an editor up to date with the sync", exc_info=True)
+                done.set()
+
+        try:
+            self.mw.taskman.run_on_main(take)
+        except RuntimeError:  # Anki is shutting down
+            return out
+        done.wait(EDITOR_WAIT_SECONDS)
+        return list(out)
 
     def _undo_off(self) -> None:
         """Edit ▸ Undo and Redo off while a quiet writing runs (Anki's own
@@ -842,6 +883,7 @@ class SyncRunner:
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False
         self.indicator.end()
+        self.editors.end_write()
         self._close_progress()
         if self._write_began and self.mw.col is not None:
             try:

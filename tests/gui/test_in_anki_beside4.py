@@ -14,7 +14,7 @@ from typing import Any, Dict, List
 import pytest
 
 from tests.gui.test_in_anki_background import no_errors
-from tests.gui.test_in_anki_beside3 import open_add_window
+from tests.gui.test_in_anki_beside3 import big_doc, open_add_window  # noqa: F401  (a fixture)
 from tests.polar_factory import Doc, basic
 
 pytestmark = pytest.mark.anki
@@ -88,8 +88,9 @@ def test_a_long_background_write_says_how_far_it_got_and_takes_no_key(anki, qtbo
         doc.write(atomic=True)
         outcome = anki.wait_synced(before, 300)
         anki.anki.process(0.5)
-        took = seen["write_ended"] - seen["write_began"]
-        print(f"{what}: quiet write {took:.2f} s; shown after {(seen['shown_at'] or 0) - seen['write_began']:.2f} s;"
+        began, ended = seen["write_began"], seen["write_ended"]
+        took = ended - began if began is not None and ended is not None else 0.0  # (a short one between ticks)
+        print(f"{what}: quiet write {took:.2f} s; shown after {(seen['shown_at'] or 0) - (began or 0):.2f} s;"
               f" texts {seen['texts']}; keys {seen['typed']}, to Add {seen['to_add']}")
         assert not outcome.failed, outcome.report
         assert bool(seen["texts"]) == expect_sign, seen["texts"] or "nothing on screen while the sync wrote"
@@ -136,3 +137,134 @@ def test_a_long_background_write_says_how_far_it_got_and_takes_no_key(anki, qtbo
         anki.wait_synced(count, 300)
         anki.mw.col.remove_notes(list(set(anki.mw.col.find_notes("")) - there))
         anki.settle()
+
+
+def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_change(
+        anki, big_doc, qtbot, capfd, monkeypatch):  # noqa: F811 (the fixture)
+    """While the watcher writes Polar's new answers of 8,000 cards, the
+    person opens the Browser on one of those notes and types into its
+    Front. Before: the Browser loaded the note as it was before the write,
+    its saves (queued behind the sync) put the old Back back with the
+    typing, and the next sync took that for an edit in Anki: Polar's new
+    answer was lost. Now the editor's note takes the sync's fields it was
+    not typed into: the Back is Polar's new one, the Front has the typing,
+    and the next sync keeps both."""
+    import aqt
+    from aqt.qt import QApplication, QTimer
+
+    from tests.gui.test_in_anki_beside3 import big_card, polar_revises_every_answer
+
+    mw = anki.mw
+    col = mw.col
+    runner = anki.controller.runner
+    anki.settle()
+    mw.activateWindow()
+    card = big_card(7)
+    nid = None
+    for n in col.find_notes("Question 7"):
+        if col.get_note(n).fields[0] == "<p>Question 7</p>":
+            nid = n
+    assert nid is not None, card
+    old_back = col.get_note(nid).fields[1]
+    state: Dict[str, Any] = {"browser": None, "typed": 0, "loaded_back": None, "phase": "wait",
+                             "typed_while_writing": 0, "events": []}
+    from aqt import gui_hooks
+
+    def loaded(editor: Any) -> None:
+        if editor.note is not None and editor.note.id == nid:
+            state["events"].append(("load", runner._writing, editor.note.fields[0][:20], editor.note.fields[1][:16]))
+
+    gui_hooks.editor_did_load_note.append(loaded)
+
+    def tick() -> None:
+        if state["phase"] == "wait" and runner._writing:
+            state["phase"] = "opening"
+            state["browser"] = aqt.dialogs.open("Browser", mw, search=(f"nid:{nid}",))
+            return
+        browser = state["browser"]
+        if browser is None or state["phase"] == "done":
+            return
+        editor = browser.editor
+        if state["phase"] == "opening" and editor is not None and editor.note is not None and editor.note.id == nid:
+            state["loaded_back"] = editor.note.fields[1]
+            state["phase"] = "focusing"
+            browser.activateWindow()
+            editor.web.setFocus()
+            editor.web.eval('require("anki/ui").loaded.then(() => focusField(0));')
+            return
+        if state["phase"] == "focusing" and editor.currentField == 0:
+            state["phase"] = "typing"
+        if state["phase"] == "typing":
+            if state["typed"] >= 6 and not runner._writing:
+                state["phase"] = "done"
+                return
+            target = QApplication.focusWidget()
+            now = time.monotonic()
+            if target is not None and now - state.get("last_key", 0.0) >= 0.12:  # (a fast typist: 8 keys a second)
+                state["last_key"] = now
+                qtbot.keyClick(target, "k")
+                state["typed"] += 1
+                state["typed_while_writing"] += runner._writing
+                state["events"].append(("key", runner._writing))
+
+    polar_revises_every_answer(big_doc, "seen while typing")
+    # The writing of 8,000 answers lasts 1-2 s here, and the Browser takes
+    # part of that to open (several seconds for Anki 23.10's first web
+    # view): the writing waits at its "Updating notes…" step, before it
+    # saves the notes, until the person has typed a few keys (20 s at
+    # most), as on a slower machine or with a bigger import.
+    said = runner._progress_from_thread
+
+    def slower(message: str) -> None:
+        said(message)
+        if message == "Updating notes…":
+            deadline = time.monotonic() + 20
+            while state["typed_while_writing"] < 5 and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+    monkeypatch.setattr(runner, "_progress_from_thread", slower)
+    timer = QTimer()
+    timer.setInterval(15)
+    timer.timeout.connect(tick)
+    before = runner.finished_count
+    browser = None
+    try:
+        timer.start()
+        big_doc.write(atomic=True)
+        anki.wait_synced(before, 300)
+        anki.anki.wait_until(lambda: state["phase"] == "done", 60, "the typing to end")
+        timer.stop()
+        monkeypatch.undo()
+        browser = state["browser"]
+        print(f"loaded back {state['loaded_back']!r} (before: {old_back!r}); typed {state['typed']}")
+        assert state["loaded_back"] == old_back, "the Browser loaded the note after the write: proves nothing"
+        assert state["typed_while_writing"], ("no key typed while the sync wrote: proves nothing", state["events"])
+        # The editor saves what it shows; the Browser closes (saving too).
+        editor = browser.editor
+        try:
+            anki.anki.wait_until(lambda: editor.note.fields[0].count("k") == state["typed"], 15, "the keys")
+        except TimeoutError:
+            raise AssertionError((editor.note.fields[0][:40], col.get_note(nid).fields[0][:40],
+                                  col.get_note(nid).fields[1][:40], state["typed"], state["events"])) from None
+        browser.close()
+        anki.anki.process(0.5)
+        anki.settle()
+        note = col.get_note(nid)
+        assert note.fields[0].count("k") == state["typed"], note.fields  # the person's typing
+        assert "seen while typing" in note.fields[1], note.fields  # Polar's change
+        # The next sync keeps both (nothing taken for an edit in Anki, nothing reverted).
+        count = runner.finished_count
+        runner.request("manual")
+        outcome = anki.wait_synced(count, 300)
+        anki.wait_progress_closed()
+        assert not outcome.failed
+        note = col.get_note(nid)
+        assert note.fields[0].count("k") == state["typed"] and "seen while typing" in note.fields[1], note.fields
+    finally:
+        timer.stop()
+        gui_hooks.editor_did_load_note.remove(loaded)
+        from aqt.qt import sip
+
+        if state["browser"] is not None and not sip.isdeleted(state["browser"]):
+            state["browser"].close()
+        no_errors(capfd)
