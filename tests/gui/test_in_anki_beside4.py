@@ -268,3 +268,40 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
         if state["browser"] is not None and not sip.isdeleted(state["browser"]):
             state["browser"].close()
         no_errors(capfd)
+
+
+def test_the_deck_list_counts_a_background_syncs_new_cards(anki, capfd):
+    """The deck list is on screen while the watcher adds a document's cards
+    (a big write: the editor-held and reviewer rules leave Anki's refresh
+    alone here): its rows count them once the sync is over."""
+    from aqt.qt import QApplication
+
+    mw = anki.mw
+    runner = anki.controller.runner
+    anki.settle()
+    mw.moveToState("deckBrowser")
+    mw.activateWindow()
+    anki.anki.wait_until(lambda: QApplication.activeWindow() is mw, what="Anki's window active")
+    doc = Doc(anki.library, "1GuiBeside4Counts0001", title="Counted", tags=["deck:Beside4Counted"])
+    for n in range(7):
+        doc.card(f"1GuiB4c{n}", basic(f"<p>Counted {n}?</p>", f"<p>counted {n}</p>"))
+    before = runner.finished_count
+    try:
+        doc.write()
+        assert anki.wait_synced(before).report.created == 7
+        anki.settle()
+        page: Dict[str, str] = {}
+
+        def read() -> bool:
+            mw.deckBrowser.web.evalWithCallback("document.body.innerText", lambda text: page.update(text=text or ""))
+            anki.anki.process(0.2)
+            return "Beside4Counted" in page.get("text", "")
+
+        anki.anki.wait_until(read, 30, "the deck list to show the new deck")
+        row = next(line for line in page["text"].splitlines() if "Beside4Counted" in line)
+        assert "7" in row, row  # its new cards
+    finally:
+        count = runner.finished_count
+        shutil.rmtree(doc.path.parent)
+        anki.wait_synced(count, 60)
+        no_errors(capfd)
