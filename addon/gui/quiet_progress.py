@@ -23,7 +23,7 @@ import aqt.utils
 from aqt.qt import QTimer, qconnect, sip
 
 from .i18n import tr
-from .tooltips import long_tooltip
+from .tooltips import long_tooltip, wrap_to
 
 # Later than Anki's own window (0.6 s): a short write
 # (the watcher's usual one, a few notes) shows nothing but its notice.
@@ -65,6 +65,7 @@ class QuietProgress:
             self.text = self._line()
             label.setText(_table(self.text))
             label.adjustSize()
+            wrap_to(label, label.parentWidget() or self.mw)  # (a longer step than the first: kept in its window)
 
     def end(self) -> None:
         """The write is over (written, failed or stopped)."""
