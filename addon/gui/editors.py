@@ -82,7 +82,7 @@ class OpenEditors:
     def mid_write_note_ids(self) -> Set[int]:
         return {loaded[0] for e, loaded in list(self._mid_write.items()) if shown_note_id(e) == loaded[0]}
 
-    def take_the_write(self, col: Any, then: Callable[[List[Tuple[int, int]]], None]) -> None:
+    def take_the_write(self, col: Any, then: Callable[[List[Tuple[int, int, str]]], None]) -> None:
         """(Main thread, the sync's writing done, its op not yet over: the
         editors' saves are queued behind it.) An editor that loaded a note
         during the writing may hold it as it was before: its next save put
@@ -92,9 +92,9 @@ class OpenEditors:
         holds (typed keys reach the note after a pause), then each field,
         the tags and the guid the sync changed and the person did not are
         taken into its note, and it shows them (the caret stays in its
-        field); what the person typed stays. ``then`` gets (note id, field)
-        of the fields both changed (the person's typing kept there)."""
-        both: List[Tuple[int, int]] = []
+        field); what the person typed stays. ``then`` gets (note id, field,
+        the typed text) of the fields both changed (the typing kept there)."""
+        both: List[Tuple[int, int, str]] = []
         waiting = [e for e, loaded in list(self._mid_write.items())
                    if getattr(e, "note", None) is not None and shown_note_id(e) == loaded[0]]
         left = {id(e) for e in waiting}
@@ -120,7 +120,7 @@ class OpenEditors:
             except Exception:  # a half-closed window
                 take(editor)
 
-    def _take_into(self, editor: Any, loaded: Loaded, col: Any) -> List[Tuple[int, int]]:
+    def _take_into(self, editor: Any, loaded: Loaded, col: Any) -> List[Tuple[int, int, str]]:
         nid, fields, tags, guid = loaded
         note = getattr(editor, "note", None)
         if note is None or shown_note_id(editor) != nid:
@@ -129,7 +129,7 @@ class OpenEditors:
             now = col.get_note(nid)
         except Exception:  # (gone)
             return []
-        both = []
+        both: List[Tuple[int, int, str]] = []
         changed = False
         for i, (was, new) in enumerate(zip(fields, now.fields)):
             if new == was or i >= len(note.fields):
@@ -138,7 +138,7 @@ class OpenEditors:
                 note.fields[i] = new
                 changed = True
             else:
-                both.append((nid, i))
+                both.append((nid, i, str(note.fields[i])))
         if list(now.tags) != tags and list(note.tags) == tags:
             note.tags = list(now.tags)
             changed = True

@@ -741,11 +741,14 @@ class SyncRunner:
                         backed_up = True
                     except Exception:
                         self.log.warning("the backup before the first sync failed", exc_info=True)
-                applied = _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held,
-                                                  set_aside_later=aside_later))
-                applied.backed_up = backed_up
+                report = prepared.apply(col, undo_name=undo_name, leave_alone=held, set_aside_later=aside_later)
+                kept: List[Tuple[int, int, str]] = []
                 if self.editors.loaded_mid_write:
-                    applied.kept_typing = self._editors_take_the_write(col)
+                    kept = self._editors_take_the_write(col)
+                    _report_kept_typing(report, col, kept)
+                applied = _Applied(report)
+                applied.backed_up = backed_up
+                applied.kept_typing = [(nid, i) for nid, i, _ in kept]
                 return applied
             finally:
                 self._writing = self._writing_quietly = False
@@ -809,14 +812,14 @@ class SyncRunner:
         self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
                      backed_up=applied.backed_up)
 
-    def _editors_take_the_write(self, col: Any) -> List[Tuple[int, int]]:
+    def _editors_take_the_write(self, col: Any) -> List[Tuple[int, int, str]]:
         """(The sync's thread, its writing done.) Editors that loaded a note
         while it wrote take what it wrote (``OpenEditors.take_the_write``),
         on the main thread, before their saves (queued behind this op) run."""
         done = threading.Event()
-        out: List[Tuple[int, int]] = []
+        out: List[Tuple[int, int, str]] = []
 
-        def taken(both: List[Tuple[int, int]]) -> None:
+        def taken(both: List[Tuple[int, int, str]]) -> None:
             out.extend(both)
             done.set()
 
@@ -1000,6 +1003,33 @@ class _QuietCollectionOp(CollectionOp):
 
     def _run(self, mw: Any, op: Callable[[], Any], on_done: Callable[[Future], None]) -> None:
         mw.taskman.run_in_background(op, on_done)
+
+
+def _report_kept_typing(report: Report, col: Any, kept: Sequence[Tuple[int, int, str]]) -> None:
+    """(The sync's thread.) A field the sync changed while an editor opened
+    during the writing was typed into keeps the typing: said as a conflict
+    with Anki's version kept (the report window shows both), since the next
+    sync takes that text for an edit made in Anki."""
+    if not kept:
+        return
+    where = {c.note_id: c for c in report.changes if c.note_id}
+    for nid, i, typed in kept:
+        try:
+            note = col.get_note(nid)
+            name = note.keys()[i]
+            polar = note.fields[i]
+        except Exception:  # (gone, or its type changed)
+            continue
+        change = where.get(nid)
+        doc, card = (change.document, change.card) if change is not None else ("", "")
+        report.conflicts.append({
+            "path": f"{doc}#{card}" if doc else f"note {nid}",
+            "message": f"field {name!r} changed in Polar while it was being typed into in an editor opened "
+                       "during the sync; Anki version kept",
+            "code": "conflict_anki", "field": name, "polar": polar, "anki": typed, "note_id": nid,
+            "document": doc, "card": card, "front": change.front if change is not None else "",
+            **({"page": change.page} if change is not None and change.page else {}),
+        })
 
 
 def reviewer_note_ids(mw: Any) -> FrozenSet[int]:

@@ -139,8 +139,9 @@ def test_a_long_background_write_says_how_far_it_got_and_takes_no_key(anki, qtbo
         anki.settle()
 
 
+@pytest.mark.parametrize("typed_in", [0, 1], ids=["front", "back"])
 def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_change(
-        anki, big_doc, qtbot, capfd, monkeypatch):  # noqa: F811 (the fixture)
+        anki, big_doc, qtbot, capfd, monkeypatch, typed_in):  # noqa: F811 (the fixture)
     """While the watcher writes Polar's new answers of 8,000 cards, the
     person opens the Browser on one of those notes and types into its
     Front. Before: the Browser loaded the note as it was before the write,
@@ -148,7 +149,9 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
     typing, and the next sync took that for an edit in Anki: Polar's new
     answer was lost. Now the editor's note takes the sync's fields it was
     not typed into: the Back is Polar's new one, the Front has the typing,
-    and the next sync keeps both."""
+    and the next sync keeps both. Typed into the Back, which Polar changed
+    too: the typing stays, and the sync's report names the conflict (Anki's
+    version kept) instead of nothing."""
     import aqt
     from aqt.qt import QApplication, QTimer
 
@@ -159,10 +162,11 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
     runner = anki.controller.runner
     anki.settle()
     mw.activateWindow()
-    card = big_card(7)
+    number = 7 + typed_in  # (a note of its own for each)
+    card = big_card(number)
     nid = None
-    for n in col.find_notes("Question 7"):
-        if col.get_note(n).fields[0] == "<p>Question 7</p>":
+    for n in col.find_notes(f"Question {number}"):
+        if col.get_note(n).fields[0] == f"<p>Question {number}</p>":
             nid = n
     assert nid is not None, card
     old_back = col.get_note(nid).fields[1]
@@ -190,9 +194,9 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
             state["phase"] = "focusing"
             browser.activateWindow()
             editor.web.setFocus()
-            editor.web.eval('require("anki/ui").loaded.then(() => focusField(0));')
+            editor.web.eval(f'require("anki/ui").loaded.then(() => focusField({typed_in}));')
             return
-        if state["phase"] == "focusing" and editor.currentField == 0:
+        if state["phase"] == "focusing" and editor.currentField == typed_in:
             state["phase"] = "typing"
         if state["phase"] == "typing":
             if state["typed"] >= 6 and not runner._writing:
@@ -202,12 +206,13 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
             now = time.monotonic()
             if target is not None and now - state.get("last_key", 0.0) >= 0.12:  # (a fast typist: 8 keys a second)
                 state["last_key"] = now
-                qtbot.keyClick(target, "k")
+                qtbot.keyClick(target, "q")
                 state["typed"] += 1
                 state["typed_while_writing"] += runner._writing
                 state["events"].append(("key", runner._writing))
 
-    polar_revises_every_answer(big_doc, "seen while typing")
+    polars = f"seen while typing ({typed_in})"
+    polar_revises_every_answer(big_doc, polars)
     # The writing of 8,000 answers lasts 1-2 s here, and the Browser takes
     # part of that to open (several seconds for Anki 23.10's first web
     # view): the writing waits at its "Updating notes…" step, before it
@@ -231,7 +236,7 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
     try:
         timer.start()
         big_doc.write(atomic=True)
-        anki.wait_synced(before, 300)
+        written = anki.wait_synced(before, 300)
         anki.anki.wait_until(lambda: state["phase"] == "done", 60, "the typing to end")
         timer.stop()
         monkeypatch.undo()
@@ -242,7 +247,8 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
         # The editor saves what it shows; the Browser closes (saving too).
         editor = browser.editor
         try:
-            anki.anki.wait_until(lambda: editor.note.fields[0].count("k") == state["typed"], 15, "the keys")
+            anki.anki.wait_until(lambda: editor.note.fields[typed_in].count("q") == state["typed"], 15,
+                                 "the keys")
         except TimeoutError:
             raise AssertionError((editor.note.fields[0][:40], col.get_note(nid).fields[0][:40],
                                   col.get_note(nid).fields[1][:40], state["typed"], state["events"])) from None
@@ -250,8 +256,14 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
         anki.anki.process(0.5)
         anki.settle()
         note = col.get_note(nid)
-        assert note.fields[0].count("k") == state["typed"], note.fields  # the person's typing
-        assert "seen while typing" in note.fields[1], note.fields  # Polar's change
+        assert note.fields[typed_in].count("q") == state["typed"], note.fields  # the person's typing
+        conflicts = [c for c in written.report.conflicts if c.get("note_id") == nid]
+        if typed_in == 0:
+            assert polars in note.fields[1], note.fields  # Polar's change
+            assert not conflicts, conflicts
+        else:  # both changed the Back: the typing kept, and said
+            assert [c["code"] for c in conflicts] == ["conflict_anki"], written.report.conflicts
+            assert polars in conflicts[0]["polar"] and conflicts[0]["field"] == "Back", conflicts
         # The next sync keeps both (nothing taken for an edit in Anki, nothing reverted).
         count = runner.finished_count
         runner.request("manual")
@@ -259,7 +271,8 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
         anki.wait_progress_closed()
         assert not outcome.failed
         note = col.get_note(nid)
-        assert note.fields[0].count("k") == state["typed"] and "seen while typing" in note.fields[1], note.fields
+        assert note.fields[typed_in].count("q") == state["typed"], note.fields
+        assert (polars in note.fields[1]) == (typed_in == 0), note.fields
     finally:
         timer.stop()
         gui_hooks.editor_did_load_note.remove(loaded)
