@@ -139,9 +139,10 @@ def test_a_long_background_write_says_how_far_it_got_and_takes_no_key(anki, qtbo
         anki.settle()
 
 
-@pytest.mark.parametrize("typed_in", [0, 1], ids=["front", "back"])
+@pytest.mark.parametrize("typed_in, switched", [(0, False), (1, False), (0, True)],
+                         ids=["front", "back", "row-switched"])
 def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_change(
-        anki, big_doc, qtbot, capfd, monkeypatch, typed_in):  # noqa: F811 (the fixture)
+        anki, big_doc, qtbot, capfd, monkeypatch, typed_in, switched):  # noqa: F811 (the fixture)
     """While the watcher writes Polar's new answers of 8,000 cards, the
     person opens the Browser on one of those notes and types into its
     Front. Before: the Browser loaded the note as it was before the write,
@@ -151,7 +152,9 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
     not typed into: the Back is Polar's new one, the Front has the typing,
     and the next sync keeps both. Typed into the Back, which Polar changed
     too: the typing stays, and the sync's report names the conflict (Anki's
-    version kept) instead of nothing."""
+    version kept) instead of nothing. Row switched: the Browser was open
+    (on another of the document's notes, left alone as held) and the person
+    picks this note's row while the sync writes: the same."""
     import aqt
     from aqt.qt import QApplication, QTimer
 
@@ -162,7 +165,7 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
     runner = anki.controller.runner
     anki.settle()
     mw.activateWindow()
-    number = 7 + typed_in  # (a note of its own for each)
+    number = 7 + typed_in + 2 * switched  # (a note of its own for each)
     card = big_card(number)
     nid = None
     for n in col.find_notes(f"Question {number}"):
@@ -183,7 +186,10 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
     def tick() -> None:
         if state["phase"] == "wait" and runner._writing:
             state["phase"] = "opening"
-            state["browser"] = aqt.dialogs.open("Browser", mw, search=(f"nid:{nid}",))
+            if switched:
+                state["browser"].search_for(f"nid:{nid}")
+            else:
+                state["browser"] = aqt.dialogs.open("Browser", mw, search=(f"nid:{nid}",))
             return
         browser = state["browser"]
         if browser is None or state["phase"] == "done":
@@ -211,7 +217,7 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
                 state["typed_while_writing"] += runner._writing
                 state["events"].append(("key", runner._writing))
 
-    polars = f"seen while typing ({typed_in})"
+    polars = f"seen while typing ({number})"
     polar_revises_every_answer(big_doc, polars)
     # The writing of 8,000 answers lasts 1-2 s here, and the Browser takes
     # part of that to open (several seconds for Anki 23.10's first web
@@ -228,6 +234,11 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
                 time.sleep(0.02)
 
     monkeypatch.setattr(runner, "_progress_from_thread", slower)
+    if switched:  # open before the sync, on another note
+        other = next(n for n in col.find_notes("Question 30") if col.get_note(n).fields[0] == "<p>Question 30</p>")
+        state["browser"] = aqt.dialogs.open("Browser", mw, search=(f"nid:{other}",))
+        anki.anki.wait_until(lambda: state["browser"].editor.note is not None
+                             and state["browser"].editor.note.id == other, 30, "the Browser on another note")
     timer = QTimer()
     timer.setInterval(15)
     timer.timeout.connect(tick)
