@@ -43,6 +43,7 @@ from .editors import OpenEditors
 from .i18n import tr
 from .polar_folder import folder_looks
 from .quiet import UndoWatch, our_step_name
+from .quiet_progress import QuietProgress
 from .report_text import ChangeTree, change_tree, progress_share, progress_words
 from .synclog import MAX_SAVED_CHANGES
 from .synclog import state_path as profile_state_path
@@ -111,6 +112,9 @@ class SyncRequest:
 # Closing Anki waits this long at most for a running sync to reach its next
 # step (a large first sync adds its notes in steps of a few seconds).
 CLOSE_WAIT_SECONDS = 120.0
+# At most this long for the editors opened during the writing to hand over
+# what their page holds and take what the sync wrote (a round trip to each page).
+EDITOR_WAIT_SECONDS = 5.0
 # At most this long for the last sync's log entry when the profile closes.
 LOG_WAIT_SECONDS = 10.0
 
@@ -149,6 +153,8 @@ class _Applied:
     def __init__(self, report: Report) -> None:
         self.report = report
         self.backed_up = False  # Anki made a backup before the sync wrote
+        # (note id, field) an editor opened during the writing had typed in, and the sync changed
+        self.kept_typing: List[Tuple[int, int]] = []
         self.changes = report.op_changes if report.op_changes is not None else OpChanges()
         # The rows of what changed, made here on the worker thread as far as
         # they will be read (in the window's thread the rows of a 50,000-note
@@ -278,6 +284,8 @@ class SyncRunner:
         self._cancel = threading.Event()
         self._pausing = False  # pause_for_close is waiting for the running sync
         self._op_ended = threading.Event()
+        # A quiet write's sign of progress (no window: Anki's tooltip)
+        self.indicator = QuietProgress(mw)
         self._quiet_timer = QTimer(mw)
         self._quiet_timer.setSingleShot(True)
         qconnect(self._quiet_timer.timeout, self.pump)
@@ -578,8 +586,10 @@ class SyncRunner:
             # A message that counts fills the bar (documents read, notes
             # added); the others show Anki's busy bar (max 0).
             done, total = progress_share(message) or (None, 0)
-            if (not (self._progress_open or self._writing) or self._writing_quietly
-                    or self._progress_window_gone()):
+            if self._writing_quietly:
+                self.indicator.say(progress_words(message))
+                return
+            if (not (self._progress_open or self._writing) or self._progress_window_gone()):
                 return
             # No window of ours while writing (a background sync, or one
             # closed when the reading ended): Anki shows its own
@@ -731,15 +741,21 @@ class SyncRunner:
                         backed_up = True
                     except Exception:
                         self.log.warning("the backup before the first sync failed", exc_info=True)
-                applied = _Applied(prepared.apply(col, undo_name=undo_name, leave_alone=held,
-                                                  set_aside_later=aside_later))
+                report = prepared.apply(col, undo_name=undo_name, leave_alone=held, set_aside_later=aside_later)
+                kept: List[Tuple[int, int, str]] = []
+                if self.editors.loaded_mid_write:
+                    kept = self._editors_take_the_write(col)
+                    _report_kept_typing(report, col, kept)
+                applied = _Applied(report)
                 applied.backed_up = backed_up
+                applied.kept_typing = [(nid, i) for nid, i, _ in kept]
                 return applied
             finally:
                 self._writing = self._writing_quietly = False
                 self._op_ended.set()
 
         self._launched()
+        self.editors.begin_write()
         # A sync nobody asked for just now (the watcher's, the startup's)
         # writes without Anki's modal "Processing…" window: shown 0.6 s into
         # a long writing, it took the keyboard from the window the person
@@ -754,6 +770,9 @@ class SyncRunner:
         self._writing_quietly = quiet
         if quiet:
             self._undo_off()
+            # No window, but a word once it lasts: a large startup sync wrote
+            # for many seconds with nothing on screen.
+            self.indicator.begin(tr("Checking the collection against the last sync…"))  # (its first step)
         (_QuietCollectionOp if quiet else CollectionOp)(self.mw, op).success(
             lambda applied: self._landed(lambda: self._written(req, applied, started, held))
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
@@ -767,9 +786,17 @@ class SyncRunner:
             self.quiet.own_step_done()
         # Runs before Anki fires operation_did_execute with ``applied.changes``.
         shown = self.editors.note_ids()
+        # Editors that loaded their note during the writing have taken the
+        # sync's fields already (_editors_take_the_write): Anki's reload
+        # would throw away what was typed in them since (their saves run after).
+        taken = self.editors.mid_write_note_ids()
+        self.editors.end_write()
+        for nid, field in applied.kept_typing:
+            self.log.warning("Polar changed field %d of note %d while it was being typed into in an editor "
+                             "opened during the sync; the typing was kept", field + 1, nid)
         reviewing = req.trigger not in INTERACTIVE and bool(reviewer_note_ids(self.mw))
         redraw = False
-        if shown and shown <= held:
+        if shown and shown <= held | taken:
             redraw = reviewing and applied.changes.note_text
             applied.changes = without_note_text(applied.changes)
         if reviewing and self._reviewer_card_kept():
@@ -784,6 +811,31 @@ class SyncRunner:
             QTimer.singleShot(0, self._redraw_reviewer)
         self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
                      backed_up=applied.backed_up)
+
+    def _editors_take_the_write(self, col: Any) -> List[Tuple[int, int, str]]:
+        """(The sync's thread, its writing done.) Editors that loaded a note
+        while it wrote take what it wrote (``OpenEditors.take_the_write``),
+        on the main thread, before their saves (queued behind this op) run."""
+        done = threading.Event()
+        out: List[Tuple[int, int, str]] = []
+
+        def taken(both: List[Tuple[int, int, str]]) -> None:
+            out.extend(both)
+            done.set()
+
+        def take() -> None:
+            try:
+                self.editors.take_the_write(col, taken)
+            except Exception:
+                self.log.warning("could not bring an editor up to date with the sync", exc_info=True)
+                done.set()
+
+        try:
+            self.mw.taskman.run_on_main(take)
+        except RuntimeError:  # Anki is shutting down
+            return out
+        done.wait(EDITOR_WAIT_SECONDS)
+        return list(out)
 
     def _undo_off(self) -> None:
         """Edit ▸ Undo and Redo off while a quiet writing runs (Anki's own
@@ -833,6 +885,8 @@ class SyncRunner:
 
     def _fail(self, req: SyncRequest, exc: Exception, started: float) -> None:
         self._in_flight = False
+        self.indicator.end()
+        self.editors.end_write()
         self._close_progress()
         if self._write_began and self.mw.col is not None:
             try:
@@ -895,6 +949,7 @@ class SyncRunner:
         changes: Optional[ChangeTree] = None, backed_up: bool = False,
     ) -> None:
         self._close_progress()
+        self.indicator.end()
         self._writing = self._writing_quietly = False
         self.busy = False
         self._reporting = True  # (no sync starts from within on_finished)
@@ -948,6 +1003,33 @@ class _QuietCollectionOp(CollectionOp):
 
     def _run(self, mw: Any, op: Callable[[], Any], on_done: Callable[[Future], None]) -> None:
         mw.taskman.run_in_background(op, on_done)
+
+
+def _report_kept_typing(report: Report, col: Any, kept: Sequence[Tuple[int, int, str]]) -> None:
+    """(The sync's thread.) A field the sync changed while an editor opened
+    during the writing was typed into keeps the typing: said as a conflict
+    with Anki's version kept (the report window shows both), since the next
+    sync takes that text for an edit made in Anki."""
+    if not kept:
+        return
+    where = {c.note_id: c for c in report.changes if c.note_id}
+    for nid, i, typed in kept:
+        try:
+            note = col.get_note(nid)
+            name = note.keys()[i]
+            polar = note.fields[i]
+        except Exception:  # (gone, or its type changed)
+            continue
+        change = where.get(nid)
+        doc, card = (change.document, change.card) if change is not None else ("", "")
+        report.conflicts.append({
+            "path": f"{doc}#{card}" if doc else f"note {nid}",
+            "message": f"field {name!r} changed in Polar while it was being typed into in an editor opened "
+                       "during the sync; Anki version kept",
+            "code": "conflict_anki", "field": name, "polar": polar, "anki": typed, "note_id": nid,
+            "document": doc, "card": card, "front": change.front if change is not None else "",
+            **({"page": change.page} if change is not None and change.page else {}),
+        })
 
 
 def reviewer_note_ids(mw: Any) -> FrozenSet[int]:

@@ -28,24 +28,38 @@ import synthetic_library  # noqa: E402
 CARDS = 8000  # two batches of notes to add: the window closes between steps
 
 
-def test_closing_anki_mid_sync_interrupts_it_cleanly(tmp_path):
+@pytest.mark.parametrize("which", ["first", "quiet"])
+def test_closing_anki_mid_sync_interrupts_it_cleanly(tmp_path, which):
+    """``first``: the profile's first sync (Anki's window up, a backup first).
+    ``quiet``: a startup sync after a big import, not the first: it writes
+    with no window of Anki's (round 3), so nothing stops the person from
+    closing Anki while it writes."""
     addon_file = tmp_path / "polar_sync.ankiaddon"
     subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon_file)],
                    check=True, stdout=subprocess.DEVNULL)
     library = tmp_path / "polar"
-    info = synthetic_library.generate(library, documents=40, cards=CARDS)
+    extra = []
+    if which == "first":
+        info = synthetic_library.generate(library, documents=40, cards=CARDS)
+    else:
+        synthetic_library.generate(library, documents=1, cards=3, seed=2)
+        later = tmp_path / "polar-import"
+        info = synthetic_library.generate(later, documents=40, cards=CARDS)
+        info.cards += 3
+        extra = [str(later)]
     base = tmp_path / "anki-base"
     result = tmp_path / "result.json"
 
     run = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("quit_driver.py")), str(base), str(library),
-         str(addon_file), str(result)],
+         str(addon_file), str(result), *extra],
         capture_output=True, text=True, timeout=600, cwd=ROOT,
     )
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-4000:]
     seen = json.loads(result.read_text())
     assert seen["exit"] == 0 and seen["stage"], seen  # closed while the sync wrote
+    assert seen.get("quiet", False) == (which == "quiet"), seen
     for sign in ("Traceback", "CollectionNotOpen", "has been deleted", "Window should have been closed"):
         assert sign not in output, output[-4000:]
 
@@ -69,7 +83,9 @@ def test_closing_anki_mid_sync_interrupts_it_cleanly(tmp_path):
         partial = polar_notes(col)
         assert partial <= info.cards
         if stopped is not None:
-            assert (int(stopped[1].replace(",", "")), int(stopped[2].replace(",", ""))) == (partial, info.cards), log[0]
+            first = 0 if which == "first" else 3  # (the small library's, synced before)
+            assert (int(stopped[1].replace(",", "")), int(stopped[2].replace(",", ""))) == \
+                (partial - first, info.cards - first), log[0]
         settings, _ = Settings.from_dict({"data_dir": str(library)})
         state = synclog.state_path(anki_harness_profile(), user_files)
         report = sync(col, settings, state, source_path=library)
