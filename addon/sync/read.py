@@ -564,12 +564,13 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
 
 
 # Warnings about how the export is kept (older files in its folder, several
-# exports in the chosen folder, a newer export downloaded beside it): true at
-# every sync while the files stay, so said by the sync that first sees them
-# (again once they change: another file named), not at every sync after it.
-# The state keeps a digest of each said.
+# exports in the chosen folder, a newer export downloaded beside it, Polar 3
+# flashcards of no document in it): true at every sync while the files stay,
+# so said by the sync that first sees them (again once they change: another
+# file named, another count), not at every sync after it. The state keeps a
+# digest of each said.
 SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept", "export_unpacked_cut",
-             "export_newer_beside")
+             "export_newer_beside", "export_block_flashcards")
 SAID_KEY = "export_said"
 
 

@@ -200,10 +200,19 @@ def test_block_flashcards_of_no_document_in_the_export_are_counted(col, library,
     metas = library_metas(library)
     info = {"fingerprint": "1NotInTheExport", "title": "Elsewhere"}
     blocks = annotated_document_blocks(info, [block_cloze("{{c1::x}}"), block_cloze("{{c1::y}}")])
-    report = run(col, export_of(tmp_path, "x", metas, blocks), state_path)
+    export = export_of(tmp_path, "x", metas, blocks)
+    report = run(col, export, state_path)
     assert report.created == 6
     [row] = [w for w in report.warnings if w["code"] == "export_block_flashcards"]
     assert row["count"] == 2
+    # Said once: the same export synced again says nothing (it was said at every sync, so the
+    # report was never "nothing changed"); another count is said again.
+    again = run(col, export, state_path)
+    assert again.warnings == [] and (again.created, again.updated, again.orphaned) == (0, 0, 0), again.warnings
+    blocks = annotated_document_blocks(info, [block_cloze("{{c1::x}}"), block_cloze("{{c1::y}}"),
+                                              block_cloze("{{c1::z}}")])
+    third = run(col, export_of(tmp_path, "y", metas, blocks), state_path)
+    assert [w["count"] for w in third.warnings if w["code"] == "export_block_flashcards"] == [3], third.warnings
 
 
 def test_a_damaged_block_record_deletes_nothing(col, synced, tmp_path, state_path):
