@@ -886,15 +886,7 @@ def test_an_export_cut_short_unpacked_over_an_older_one_suspends_no_live_card(
     _extract("GNU tar", older, folder)
     first = run(col, folder, state_path)
     assert (first.created, first.orphaned) == (6, 0)
-    if how == "GNU tar":
-        subprocess.run(["tar", "-xzf", str(short), "-C", str(folder)], capture_output=True)
-    else:
-        with tarfile.open(short) as tar:
-            try:
-                for member in tar:
-                    tar.extract(member, folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
-            except (EOFError, tarfile.ReadError):
-                pass  # (as tar: what came before the cut stays)
+    _unpack_cut(how, short, folder)
     assert (folder / "doc_meta" / f"{last}.json").stat().st_mtime == MTIME - 30 * DAY
     over = run(col, folder, state_path)
     assert (over.orphaned, over.created) == (0, 0), over
@@ -903,6 +895,20 @@ def test_an_export_cut_short_unpacked_over_an_older_one_suspends_no_live_card(
     # (The archive lies beside the folder, outside what the user chose: not read, so the cut is not named;
     # the files' own times kept the older ones.)
     assert [w["code"] for w in over.warnings] == ["export_leftovers_kept"], over.warnings
+
+
+def _unpack_cut(how: str, short: Path, folder: Path) -> None:
+    """A download cut short unpacked into ``folder`` as far as it goes, by
+    GNU tar or Python's tarfile: what came before the cut stays."""
+    if how == "GNU tar":
+        subprocess.run(["tar", "-xzf", str(short), "-C", str(folder)], capture_output=True)
+        return
+    with tarfile.open(short) as tar:
+        try:
+            for member in tar:
+                tar.extract(member, folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        except (EOFError, tarfile.ReadError):
+            pass
 
 
 def _cut_at_a_member_boundary(whole_tar: bytes, at: int, cut: str) -> bytes:
@@ -967,15 +973,7 @@ def test_an_export_cut_between_members_unpacked_over_an_older_one_suspends_no_li
     _extract("GNU tar", older, folder)
     first = run(col, folder, state_path)
     assert (first.created, first.orphaned) == (6, 0)
-    if how == "GNU tar":
-        subprocess.run(["tar", "-xzf", str(short), "-C", str(folder)], capture_output=True)
-    else:
-        with tarfile.open(short) as tar:
-            try:
-                for member in tar:
-                    tar.extract(member, folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
-            except (EOFError, tarfile.ReadError):
-                pass  # (as tar: what came before the cut stays)
+    _unpack_cut(how, short, folder)
     # Every file of the newer export written whole, at its time; the last document's as the older export left them.
     assert (folder / "doc_meta" / f"{last}.json").stat().st_mtime == MTIME - 30 * DAY
     assert all((folder / b.name).stat().st_mtime == MTIME for b in bodies)
@@ -1018,12 +1016,7 @@ def test_a_cut_between_members_is_told_by_the_archive_in_the_folder_or_its_unfin
     _extract("Python tarfile", older, folder)
     assert run(col, folder, state_path).created == 6
     short.write_bytes(_cut_at_a_member_boundary(whole_tar, at, "gzip stream cut"))
-    with tarfile.open(short) as tar:
-        try:
-            for member in tar:
-                tar.extract(member, folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
-        except (EOFError, tarfile.ReadError):
-            pass
+    _unpack_cut("Python tarfile", short, folder)
     over = run(col, folder, state_path)
     assert (over.orphaned, over.created) == (0, 0) and not col.find_cards("is:suspended"), over
     assert [(w["code"], w["file"]) for w in over.warnings] == [("export_unpacked_cut", name)], over.warnings
