@@ -659,15 +659,18 @@ class Planner:
         # text, not by age (``_match_by_text``).
         chosen: Dict[str, CardState] = {}
         decided: Set[Tuple[str, str]] = set()
+        # A card made in Polar 3 is new, whatever was deleted beside it:
+        # Polar 3 keeps a card's id through its edits (a block edited in place).
+        made3 = loaded.made_in_polar_3
         if gone_by_key and unmatched:
-            chosen, decided = self._match_by_text(unmatched, meta, gone_by_key)
+            chosen, decided = self._match_by_text(unmatched, meta, gone_by_key, made3)
         labels: Optional[FrozenSet[str]] = None  # the document's labels as on an old note, when needed
         for card in unmatched:
             card_meta = meta.get(card.card_id, NO_META)
             raw = card.card if isinstance(card, Pending) else None  # as read, for an old-sync note
             key = (card_meta.ref, card_meta.type)
             prev_chosen = chosen.get(card.card_id)
-            queue = None if key in decided else gone_by_key.get(key)
+            queue = None if key in decided or card.card_id in made3 else gone_by_key.get(key)
             if prev_chosen is not None or queue:
                 rc = self._rendered(card)
                 if rc is None:
@@ -722,7 +725,8 @@ class Planner:
         self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in planned]
 
     def _match_by_text(self, unmatched: List[Card], meta: Dict[str, CardMeta],
-                       gone_by_key: Dict[Tuple[str, str], List[CardState]]
+                       gone_by_key: Dict[Tuple[str, str], List[CardState]],
+                       made3: AbstractSet[str] = frozenset(),
                        ) -> Tuple[Dict[str, CardState], Set[Tuple[str, str]]]:
         """For each parent and kind with more than one card on a side (gone
         since the last sync, or new), which gone card each new one takes:
@@ -734,13 +738,14 @@ class Planner:
         went to the other's text. Returns {new card id: gone row} and the
         keys decided here (their other new cards are new notes; their gone
         rows not taken stay in ``gone_by_key``). New cards looked at are
-        rendered now, in place in ``unmatched`` (the plan needs them)."""
+        rendered now, in place in ``unmatched`` (the plan needs them).
+        ``made3``: cards made in Polar 3, never an edit (left out)."""
         from difflib import SequenceMatcher
 
         by_key: Dict[Tuple[str, str], List[int]] = {}
         for i, card in enumerate(unmatched):
             m = meta.get(card.card_id, NO_META)
-            if (m.ref, m.type) in gone_by_key:
+            if (m.ref, m.type) in gone_by_key and card.card_id not in made3:
                 by_key.setdefault((m.ref, m.type), []).append(i)
         chosen: Dict[str, CardState] = {}
         decided: Set[Tuple[str, str]] = set()
@@ -785,7 +790,8 @@ class Planner:
         a new id that then pairs with the kept row)."""
         meta, by_guid = loaded.card_meta, self.by_guid
         failed = [cid for cid in loaded.card_ids
-                  if cid not in planned and cid not in old and not by_guid.get(guid_for(cid))]
+                  if cid not in planned and cid not in old and not by_guid.get(guid_for(cid))
+                  and cid not in loaded.made_in_polar_3]
         if failed and self.unsyncable_before is not None:
             # One the last sync could not sync either is no edit of a card
             # gone since (it was there beside it).
