@@ -61,6 +61,7 @@ from .legacy import (
     NewCard,
     OldNote,
     StudiedVersions,
+    answer_added_to,
     composed,
     legacy_kind,
     note_tags,
@@ -69,7 +70,9 @@ from .legacy import (
     older_versions,
     pair,
 )
+from .legacy import plain_text as legacy_plain
 from .notetypes import (
+    ROLE_ANSWER,
     ROLE_FRONT,
     NoteTypeRef,
     Want,
@@ -452,7 +455,8 @@ class Planner:
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
                deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
                drop_tags: Sequence[str] = (), recorded: bool = True,
-               old_sync_sent: Optional[Sequence[str]] = None, old_sync: bool = False) -> None:
+               old_sync_sent: Optional[Sequence[str]] = None, old_sync: bool = False,
+               paired: bool = False) -> None:
         """``recorded`` False: a Polar note (by its guid) no state row knows
         (another computer's, an import's, the state lost): a text of it that
         differs from Polar's is kept as the user's (see ``merge_field``).
@@ -462,7 +466,11 @@ class Planner:
         ``old_sync``: a note of Polar's old sync taken over (adopted or
         paired): that sync wrote its question and answer only, so text in a
         context field (a "Source" of the user's own note type, filled by
-        hand) is the user's and is kept the same way."""
+        hand) is the user's and is kept the same way. ``paired``: such a
+        note of an older version of the card: a basic answer that holds the
+        card's whole answer and more (``legacy.answer_added_to``) holds words
+        the user added in Anki, or Polar's edit took out: which cannot be
+        told, so it is kept the same way (nothing lost, and told)."""
         nt = self.notetypes.get(note.mid)
         if nt is None:  # a note type gone since the snapshot: match by position
             nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
@@ -496,7 +504,9 @@ class Planner:
                 merged = Merged(None, field_hash(want.value), polar_took=False, unrecorded=True)
             else:
                 edited_old = (old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)) \
-                    or (unwritten and edited_since_old_sync(cur, want.text, ()))
+                    or (unwritten and edited_since_old_sync(cur, want.text, ())) \
+                    or (paired and rc.kind != "cloze" and field_roles(nt)[i].startswith(ROLE_ANSWER)
+                        and answer_added_to(legacy_plain(cur), legacy_plain(want.text)))
                 merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
                                      self.settings.conflict_policy == "polar_wins", recorded and not edited_old,
                                      written=partial(_field_of, self.written, note.id, i, len(wants)),
@@ -835,7 +845,8 @@ class Planner:
             labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
             text = f"{c.card.front} {c.card.back}"
             new.append(NewCard(c.card.card_id, c.doc, legacy_kind(c.kind), text, labels,
-                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, "")) | moved.get(c.doc, frozenset())))
+                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, "")) | moved.get(c.doc, frozenset()),
+                               *((c.card.front, c.card.back) if c.kind != "cloze" else ("", ""))))
         notes: Dict[int, NoteInfo] = {info.id: info for info, _ in leftovers}
         pairs = dict((cid, nid) for nid, cid in pair([old for _, old in leftovers], new))
         keep: List[Create] = []
@@ -847,7 +858,7 @@ class Planner:
             note = notes[nid]
             self.legacy.taken.add(note.id)
             self.update(note, c.card, c.doc, None, None, guid_for(c.card.card_id), c.meta,
-                        drop_tags=_legacy_tags(note), old_sync=True)
+                        drop_tags=_legacy_tags(note), old_sync=True, paired=True)
             self.plan.updates[-1].taken_over = "paired"
             self.plan.paired += 1
         self.plan.creates = keep
@@ -902,7 +913,8 @@ class Planner:
             self.plan.conflicts = [c for c in self.plan.conflicts if c.get("note_id") != note.id]
             self.legacy.taken.discard(note.id)
             self.legacy.taken.add(info.id)
-            self.update(info, u.rc, u.doc, None, None, u.guid, u.meta, drop_tags=_legacy_tags(info), old_sync=True)
+            self.update(info, u.rc, u.doc, None, None, u.guid, u.meta, drop_tags=_legacy_tags(info), old_sync=True,
+                        paired=True)
             self.plan.updates[-1].taken_over = "paired"
             self.plan.adopted -= 1
             self.plan.paired += 1
