@@ -470,3 +470,34 @@ def test_a_card_made_in_polar_3_deleted_and_another_made_there_is_no_edit(col, s
     assert note_of(col, "polar:1OtherIn3x").id != first_nid
     assert col.get_note(first_nid).has_tag("polar::deleted")
     assert col.get_card(studied).nid == first_nid and col.get_card(studied).reps == 3
+
+
+def test_a_card_replaced_in_polar_3_is_no_edit_on_the_second_computer_either(col, synced, tmp_path, state_path):
+    """Two computers (the sync state is each computer's own): A synced the
+    export with the card deleted and another made on its highlight, and
+    AnkiWeb brought its notes to B, whose state still has the deleted card
+    live. B's sync changes nothing: the new card's note is the one A made,
+    the studied note stays set aside with its reviews."""
+    import shutil
+
+    metas, reviewed = synced
+    asked_nid = note_of(col, ASKED).id
+    doc, others = split(metas, SPACED)
+    blocks, after = migrate_to_blocks(doc, server=False)
+    run(col, export_of(tmp_path, "migrated", [*others, after], blocks), state_path)
+    state_b = tmp_path / "computer-b.sqlite"
+    shutil.copy(state_path, state_b)  # B synced this export too (the same rows)
+    asked = next(b for b in blocks if b["content"]["type"] == "annotation-flashcard"
+                 and b["content"]["value"]["type"] != "CLOZE")
+    blocks.remove(asked)
+    _made_in_polar_3(blocks, asked, "1MadeIn3x", "2021-12-02T10:00:00.000Z", "Who wrote the Forgetting Curve?",
+                     "Ebbinghaus")
+    export = export_of(tmp_path, "replaced", [*others, after], blocks)
+    on_a = run(col, export, state_path)
+    assert (on_a.created, on_a.updated, on_a.orphaned) == (1, 0, 1)
+    made = note_of(col, "polar:1MadeIn3x").id
+    on_b = run(col, export, state_b)
+    assert (on_b.created, on_b.updated) == (0, 0), on_b.to_dict()
+    assert note_of(col, "polar:1MadeIn3x").id == made and col.get_note(asked_nid).guid == ASKED
+    assert col.get_note(asked_nid).has_tag("polar::deleted")
+    assert col.get_card(reviewed).nid == asked_nid and col.get_card(reviewed).reps == 3
