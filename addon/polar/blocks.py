@@ -656,9 +656,11 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
             ref_type, ref_id, b.tags, card.created, card.last_updated if same else (b.updated or card.last_updated))))
     new = [b for b in blocks.cards if b.id not in pairing.used and b.id not in held_blocks]
     known = {c.id for c in cards}
+    made: Set[str] = set()
     for b in sorted(new, key=_BY_PAGE):
         if b.id in known:
             continue
+        made.add(b.id)
         ref_type, ref_id = ref_of(b)
         cards.append(Flashcard(b.id, b.type, fields_of(b), b.page, ref_type, ref_id, b.tags, b.created,
                                b.updated))
@@ -669,7 +671,8 @@ def merge(doc: Document, blocks: Blocks, server_migrated: bool, authoritative: b
     if block_keys and (blocks.comments or (authoritative and comments)):
         comments = _merge_comments(comments, blocks, block_keys, authoritative, until)
     return _replace(doc, flashcards=tuple(cards), highlights=highlights, comments=comments,
-                    problems=tuple(problems), held_back=len(held_blocks))
+                    problems=tuple(problems), held_back=len(held_blocks),
+                    made_in_polar_3=doc.made_in_polar_3 | made if made else doc.made_in_polar_3)
 
 
 def _match_areas(doc: Document, blocks: Blocks, copy_of: Dict[str, str], keys_of: Dict[int, List[str]]) -> None:

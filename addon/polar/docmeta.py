@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 try:  # orjson ships with every Anki; fall back to json outside it.
     import orjson as _orjson
@@ -138,6 +138,11 @@ class Document:
     # Polar 3 block flashcards not synced because which DocMeta card each
     # copies could not be told (polar.blocks.merge): no duplicate made.
     held_back: int = 0
+    # Cards made in Polar 3 (``polar.blocks.merge``: a block no DocMeta card
+    # pairs with, under its block id). Polar 3 edits a block in place, its id
+    # kept, so such a card is never an edit of a card gone since the last
+    # sync: it is new, and the gone card was deleted (``Planner.document``).
+    made_in_polar_3: FrozenSet[str] = frozenset()
     # docInfo.webCapture: a web page Polar 2 saved as a one-section EPUB (its
     # address in ``url``): no page to name, as for a .phz.
     web_capture: bool = False

@@ -1090,9 +1090,11 @@ def pair_legacy_notes(ctx: Applying) -> None:
         home = note.cards[0].home if note.cards else None
         if home not in deck_names:
             deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower() if home is not None else ""
-        text = _old_sync_text(planner.notetypes.get(note.mid), note.fields)
+        nt = planner.notetypes.get(note.mid)
+        text = _old_sync_text(nt, note.fields)
+        question, answer = _old_sync_parts(nt, note.fields) if kind == "basic" else ("", "")
         old = OldNote(note.id, kind or "", text, note_tags(note.tags), deck_names[home],
-                      bool(note.cards) and all(c.queue == -1 for c in note.cards))
+                      bool(note.cards) and all(c.queue == -1 for c in note.cards), question, answer)
         leftovers.append((note, old))
     planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles, _adopted_decks(ctx, deck_names))
     # Older versions found when their card was taken over (an earlier sync)
@@ -1126,6 +1128,17 @@ def _old_sync_text(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> str:
         if text:
             return " ".join(text)
     return " ".join(fields)
+
+
+def _old_sync_parts(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> Tuple[str, str]:
+    """A basic old note's question and answer as two texts (its first field
+    of each role), ("", "") when its type does not tell them."""
+    if nt is None or nt.cloze:
+        return "", ""
+    roles = field_roles(nt)
+    question = next((f for f, role in zip(fields, roles) if role == ROLE_FRONT), "")
+    answer = next((f for f, role in zip(fields, roles) if role.startswith(ROLE_ANSWER)), "")
+    return question, answer
 
 
 def _adopted_decks(ctx: Applying, names: Dict[Optional[DeckId], str]) -> Dict[str, FrozenSet[str]]:

@@ -97,6 +97,10 @@ class OldNote:
     tags: FrozenSet[str]  # lower-case, quotes dropped (note_tags)
     deck: str  # lower-case name of its (home) deck
     suspended: bool = False  # every card of it suspended (the user's "not this one")
+    # A basic note's question and answer apart ("": a cloze, or not known):
+    # an answer the user added to in Anki still pairs (``_answer_added_to``).
+    question: str = ""
+    answer: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,8 @@ class NewCard:
     text: str
     doc_labels: FrozenSet[str]  # the tags the document's labels became on an old note (old_sync_label)
     decks: FrozenSet[str]  # lower-case deck names the old sync could have used for the document
+    question: str = ""  # a basic card's front and back apart (as OldNote's)
+    answer: str = ""
 
 
 _QUOTES = str.maketrans("", "", "\"'")
@@ -172,6 +178,37 @@ def _could_reach(a: str, windows: Dict[str, FrozenSet[int]], trigrams: FrozenSet
     return len(frozenset().union(*(windows[g] for g in shared))) >= share * len(a)
 
 
+def answer_added_to(answer: str, card_answer: str) -> bool:
+    """Whether an old note's answer (plain text) holds the card's whole
+    answer and more: words the user added in Anki ("… (mnemonic: PIE)"),
+    the card's answer whole, on word boundaries."""
+    if not card_answer or len(answer) <= len(card_answer):
+        return False
+    at = answer.find(card_answer)
+    while at >= 0:
+        end = at + len(card_answer)
+        if (at == 0 or not answer[at - 1].isalnum()) and (end == len(answer) or not answer[end].isalnum()):
+            return True
+        at = answer.find(card_answer, at + 1)
+    return False
+
+
+def _answer_added_to(note: OldNote, card: NewCard, plain: Dict[str, Tuple[str, str]],
+                     mine: Tuple[str, str]) -> float:
+    """A basic note whose answer the user added to in Anki, of a card whose
+    question Polar edited since (new id, new front): its score is how much
+    of its question survives in the card's, when the card's whole answer is
+    in the note's (``answer_added_to``); else 0. Compared on the whole text,
+    the user's added words count as text the card lost, and no pair was
+    made (legacy3's Left)."""
+    if not mine[0] or not mine[1] or card.card_id not in plain:
+        return 0.0
+    question, answer = plain[card.card_id]
+    if not question or not answer_added_to(mine[1], answer):
+        return 0.0
+    return _similarity(mine[0], question)
+
+
 def pair(old: Sequence[OldNote], new: Sequence[NewCard]) -> List[Tuple[int, str]]:
     """(note id, card id) for every confident pair; see the module doc."""
     scores: Dict[Tuple[int, str], float] = {}
@@ -179,15 +216,19 @@ def pair(old: Sequence[OldNote], new: Sequence[NewCard]) -> List[Tuple[int, str]
     by_card: Dict[str, List[int]] = {}
     plain_new = {card.card_id: plain_text(card.text) for card in new}
     grams = {cid: _trigrams(text) for cid, text in plain_new.items()}
+    parts = {card.card_id: (plain_text(card.question), plain_text(card.answer)) for card in new
+             if card.question and card.answer}
     for note in old:
         a = plain_text(note.text)
         windows = _windows(a)
+        mine = (plain_text(note.question), plain_text(note.answer)) if note.question and note.answer else ("", "")
         for card in new:
             if card.kind != note.kind or not same_document(note, card):
                 continue
-            if not _could_reach(a, windows, grams[card.card_id], RIVAL_THRESHOLD):
+            added = _answer_added_to(note, card, parts, mine) if mine[0] else 0.0
+            if not added and not _could_reach(a, windows, grams[card.card_id], RIVAL_THRESHOLD):
                 continue
-            score = _similarity(a, plain_new[card.card_id])
+            score = max(_similarity(a, plain_new[card.card_id]), added)
             if score >= RIVAL_THRESHOLD:
                 scores[(note.note_id, card.card_id)] = score
                 by_note.setdefault(note.note_id, []).append(card.card_id)

@@ -61,6 +61,7 @@ from .legacy import (
     NewCard,
     OldNote,
     StudiedVersions,
+    answer_added_to,
     composed,
     legacy_kind,
     note_tags,
@@ -69,7 +70,9 @@ from .legacy import (
     older_versions,
     pair,
 )
+from .legacy import plain_text as legacy_plain
 from .notetypes import (
+    ROLE_ANSWER,
     ROLE_FRONT,
     NoteTypeRef,
     Want,
@@ -452,7 +455,8 @@ class Planner:
     def update(self, note: NoteInfo, rc: RenderedCard, doc: str, base: Optional[CardState],
                deck_changed_to: Optional[str], new_guid: str, meta: CardMeta,
                drop_tags: Sequence[str] = (), recorded: bool = True,
-               old_sync_sent: Optional[Sequence[str]] = None, old_sync: bool = False) -> None:
+               old_sync_sent: Optional[Sequence[str]] = None, old_sync: bool = False,
+               paired: bool = False) -> None:
         """``recorded`` False: a Polar note (by its guid) no state row knows
         (another computer's, an import's, the state lost): a text of it that
         differs from Polar's is kept as the user's (see ``merge_field``).
@@ -462,7 +466,11 @@ class Planner:
         ``old_sync``: a note of Polar's old sync taken over (adopted or
         paired): that sync wrote its question and answer only, so text in a
         context field (a "Source" of the user's own note type, filled by
-        hand) is the user's and is kept the same way."""
+        hand) is the user's and is kept the same way. ``paired``: such a
+        note of an older version of the card: a basic answer that holds the
+        card's whole answer and more (``legacy.answer_added_to``) holds words
+        the user added in Anki, or Polar's edit took out: which cannot be
+        told, so it is kept the same way (nothing lost, and told)."""
         nt = self.notetypes.get(note.mid)
         if nt is None:  # a note type gone since the snapshot: match by position
             nt = NoteTypeRef(note.mid, "", [f"f{i}" for i in range(len(note.fields))], False)
@@ -496,7 +504,9 @@ class Planner:
                 merged = Merged(None, field_hash(want.value), polar_took=False, unrecorded=True)
             else:
                 edited_old = (old_sync_sent is not None and edited_since_old_sync(cur, want.text, old_sync_sent)) \
-                    or (unwritten and edited_since_old_sync(cur, want.text, ()))
+                    or (unwritten and edited_since_old_sync(cur, want.text, ())) \
+                    or (paired and rc.kind != "cloze" and field_roles(nt)[i].startswith(ROLE_ANSWER)
+                        and answer_added_to(legacy_plain(cur), legacy_plain(want.text)))
                 merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
                                      self.settings.conflict_policy == "polar_wins", recorded and not edited_old,
                                      written=partial(_field_of, self.written, note.id, i, len(wants)),
@@ -659,15 +669,18 @@ class Planner:
         # text, not by age (``_match_by_text``).
         chosen: Dict[str, CardState] = {}
         decided: Set[Tuple[str, str]] = set()
+        # A card made in Polar 3 is new, whatever was deleted beside it:
+        # Polar 3 keeps a card's id through its edits (a block edited in place).
+        made3 = loaded.made_in_polar_3
         if gone_by_key and unmatched:
-            chosen, decided = self._match_by_text(unmatched, meta, gone_by_key)
+            chosen, decided = self._match_by_text(unmatched, meta, gone_by_key, made3)
         labels: Optional[FrozenSet[str]] = None  # the document's labels as on an old note, when needed
         for card in unmatched:
             card_meta = meta.get(card.card_id, NO_META)
             raw = card.card if isinstance(card, Pending) else None  # as read, for an old-sync note
             key = (card_meta.ref, card_meta.type)
             prev_chosen = chosen.get(card.card_id)
-            queue = None if key in decided else gone_by_key.get(key)
+            queue = None if key in decided or card.card_id in made3 else gone_by_key.get(key)
             if prev_chosen is not None or queue:
                 rc = self._rendered(card)
                 if rc is None:
@@ -722,7 +735,8 @@ class Planner:
         self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in planned]
 
     def _match_by_text(self, unmatched: List[Card], meta: Dict[str, CardMeta],
-                       gone_by_key: Dict[Tuple[str, str], List[CardState]]
+                       gone_by_key: Dict[Tuple[str, str], List[CardState]],
+                       made3: AbstractSet[str] = frozenset(),
                        ) -> Tuple[Dict[str, CardState], Set[Tuple[str, str]]]:
         """For each parent and kind with more than one card on a side (gone
         since the last sync, or new), which gone card each new one takes:
@@ -734,13 +748,14 @@ class Planner:
         went to the other's text. Returns {new card id: gone row} and the
         keys decided here (their other new cards are new notes; their gone
         rows not taken stay in ``gone_by_key``). New cards looked at are
-        rendered now, in place in ``unmatched`` (the plan needs them)."""
+        rendered now, in place in ``unmatched`` (the plan needs them).
+        ``made3``: cards made in Polar 3, never an edit (left out)."""
         from difflib import SequenceMatcher
 
         by_key: Dict[Tuple[str, str], List[int]] = {}
         for i, card in enumerate(unmatched):
             m = meta.get(card.card_id, NO_META)
-            if (m.ref, m.type) in gone_by_key:
+            if (m.ref, m.type) in gone_by_key and card.card_id not in made3:
                 by_key.setdefault((m.ref, m.type), []).append(i)
         chosen: Dict[str, CardState] = {}
         decided: Set[Tuple[str, str]] = set()
@@ -785,7 +800,8 @@ class Planner:
         a new id that then pairs with the kept row)."""
         meta, by_guid = loaded.card_meta, self.by_guid
         failed = [cid for cid in loaded.card_ids
-                  if cid not in planned and cid not in old and not by_guid.get(guid_for(cid))]
+                  if cid not in planned and cid not in old and not by_guid.get(guid_for(cid))
+                  and cid not in loaded.made_in_polar_3]
         if failed and self.unsyncable_before is not None:
             # One the last sync could not sync either is no edit of a card
             # gone since (it was there beside it).
@@ -829,7 +845,8 @@ class Planner:
             labels = frozenset(tag for t in d.labels for tag in old_sync_label(t))
             text = f"{c.card.front} {c.card.back}"
             new.append(NewCard(c.card.card_id, c.doc, legacy_kind(c.kind), text, labels,
-                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, "")) | moved.get(c.doc, frozenset())))
+                               old_sync_decks(d.labels, d.deck, titles.get(c.doc, "")) | moved.get(c.doc, frozenset()),
+                               *((c.card.front, c.card.back) if c.kind != "cloze" else ("", ""))))
         notes: Dict[int, NoteInfo] = {info.id: info for info, _ in leftovers}
         pairs = dict((cid, nid) for nid, cid in pair([old for _, old in leftovers], new))
         keep: List[Create] = []
@@ -841,7 +858,7 @@ class Planner:
             note = notes[nid]
             self.legacy.taken.add(note.id)
             self.update(note, c.card, c.doc, None, None, guid_for(c.card.card_id), c.meta,
-                        drop_tags=_legacy_tags(note), old_sync=True)
+                        drop_tags=_legacy_tags(note), old_sync=True, paired=True)
             self.plan.updates[-1].taken_over = "paired"
             self.plan.paired += 1
         self.plan.creates = keep
@@ -896,7 +913,8 @@ class Planner:
             self.plan.conflicts = [c for c in self.plan.conflicts if c.get("note_id") != note.id]
             self.legacy.taken.discard(note.id)
             self.legacy.taken.add(info.id)
-            self.update(info, u.rc, u.doc, None, None, u.guid, u.meta, drop_tags=_legacy_tags(info), old_sync=True)
+            self.update(info, u.rc, u.doc, None, None, u.guid, u.meta, drop_tags=_legacy_tags(info), old_sync=True,
+                        paired=True)
             self.plan.updates[-1].taken_over = "paired"
             self.plan.adopted -= 1
             self.plan.paired += 1

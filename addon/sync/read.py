@@ -22,6 +22,7 @@ from typing import (
     Callable,
     Collection,
     Dict,
+    FrozenSet,
     List,
     Literal,
     NamedTuple,
@@ -147,6 +148,8 @@ class LoadedDoc:
     # The document's Polar tag labels (what Polar's old sync copied onto its
     # notes: how a leftover note of that sync is traced to its document)
     labels: Tuple[str, ...] = ()
+    # Cards made in Polar 3 (``Document.made_in_polar_3``): never an edit of a card gone since
+    made_in_polar_3: FrozenSet[str] = frozenset()
 
     @property
     def key(self) -> str:
@@ -357,7 +360,8 @@ def read_document(
         report.warn(file.label, warning, code="deck_tag", deck=deck, document=key)
     # The parsed Document is kept only with pending cards (see Pending):
     # otherwise only the rendered cards are needed later.
-    loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags))
+    loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags),
+                       made_in_polar_3=doc.made_in_polar_3)
     meta = loaded.card_meta
     tags_lower = {t.lower() for t in doc.tags}
     tagged = SKIP_TAG in tags_lower

@@ -401,3 +401,103 @@ def test_a_revised_highlights_comments_stay_with_its_migrated_card(col, tmp_path
     blocks, _ = migrate_to_blocks(doc.meta, server=False)
     report = run(col, export_of(tmp_path, "after", [doc.meta], blocks), state_path)
     assert counts(report) == (0, 0, 0, 0) and fields(col) == before
+
+
+def _made_in_polar_3(blocks: List[Dict[str, Any]], like: Dict[str, Any], ident: str, when: str,
+                     front: str, back: str) -> Dict[str, Any]:
+    """A card the user makes in Polar 3 on ``like``'s highlight (a new block)."""
+    made = copy.deepcopy(like)
+    made.update(id=ident, created=when, updated=when, mutation=0)
+    made["content"]["value"] = block_basic(front, back)
+    highlight = next(b for b in blocks if b["id"] == like["parent"])
+    highlight["items"][str(len(highlight["items"]) + 10)] = ident
+    blocks.append(made)
+    return made
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["client-migrated", "server-migrated"])
+def test_a_card_deleted_in_polar_3_and_another_made_on_its_highlight_is_no_edit(
+        col, synced, tmp_path, state_path, server):
+    """Polar 3 keeps a card's block id through every edit: a card gone and
+    another made on the same highlight between two syncs were deleted and
+    made, never an edit. The new question gets a note of its own (no review
+    history, due as new); the studied note keeps its reviews and goes the
+    way of a deleted card (suspended and tagged). Before, the new card took
+    the studied note: another question's history and due date."""
+    metas, reviewed = synced
+    asked_nid = note_of(col, ASKED).id
+    doc, others = split(metas, SPACED)
+    blocks, after = migrate_to_blocks(doc, server=server)
+    versions = {SPACED: 3} if server else None
+    run(col, export_of(tmp_path, "migrated", [*others, after], blocks, versions=versions), state_path)
+    asked = next(b for b in blocks if b["content"]["type"] == "annotation-flashcard"
+                 and b["content"]["value"]["type"] != "CLOZE")
+    blocks.remove(asked)  # deleted in Polar 3
+    _made_in_polar_3(blocks, asked, "1MadeIn3x", "2021-12-02T10:00:00.000Z", "Who wrote the Forgetting Curve?",
+                     "Ebbinghaus")
+    report = run(col, export_of(tmp_path, "replaced", [*others, after], blocks, versions=versions), state_path)
+    assert report.errors == [] and report.warnings == []
+    assert (report.created, report.updated, report.orphaned) == (1, 0, 1)
+    new = note_of(col, "polar:1MadeIn3x")
+    assert new.id != asked_nid and "Forgetting Curve" in new.fields[0]
+    assert all(c.type == 0 and c.queue == 0 and c.reps == 0 for c in new.cards())
+    old = col.get_note(asked_nid)
+    assert old.guid == ASKED and old.has_tag("polar::deleted")
+    assert col.get_card(reviewed).nid == asked_nid and col.get_card(reviewed).reps == 3
+    again = run(col, export_of(tmp_path, "replaced", [*others, after], blocks, versions=versions), state_path)
+    assert (again.created, again.updated, again.orphaned) == (0, 0, 0)
+
+
+def test_a_card_made_in_polar_3_deleted_and_another_made_there_is_no_edit(col, synced, tmp_path, state_path):
+    """The same for a card that was made in Polar 3 (its note under the
+    block's id) and studied: deleted, another made on its highlight."""
+    metas, _ = synced
+    doc, others = split(metas, SPACED)
+    blocks, after = migrate_to_blocks(doc, server=False)
+    asked = next(b for b in blocks if b["content"]["type"] == "annotation-flashcard"
+                 and b["content"]["value"]["type"] != "CLOZE")
+    first = _made_in_polar_3(blocks, asked, "1FirstIn3x", "2021-12-02T10:00:00.000Z", "What is a leech?",
+                             "A card failed again and again")
+    report = run(col, export_of(tmp_path, "made", [*others, after], blocks), state_path)
+    assert report.created == 1
+    studied = review(col, "polar:1FirstIn3x")
+    first_nid = note_of(col, "polar:1FirstIn3x").id
+    blocks.remove(first)
+    _made_in_polar_3(blocks, asked, "1OtherIn3x", "2021-12-03T10:00:00.000Z", "What is an interval?",
+                     "The days until the next review")
+    report = run(col, export_of(tmp_path, "other", [*others, after], blocks), state_path)
+    assert (report.created, report.updated, report.orphaned) == (1, 0, 1)
+    assert note_of(col, "polar:1OtherIn3x").id != first_nid
+    assert col.get_note(first_nid).has_tag("polar::deleted")
+    assert col.get_card(studied).nid == first_nid and col.get_card(studied).reps == 3
+
+
+def test_a_card_replaced_in_polar_3_is_no_edit_on_the_second_computer_either(col, synced, tmp_path, state_path):
+    """Two computers (the sync state is each computer's own): A synced the
+    export with the card deleted and another made on its highlight, and
+    AnkiWeb brought its notes to B, whose state still has the deleted card
+    live. B's sync changes nothing: the new card's note is the one A made,
+    the studied note stays set aside with its reviews."""
+    import shutil
+
+    metas, reviewed = synced
+    asked_nid = note_of(col, ASKED).id
+    doc, others = split(metas, SPACED)
+    blocks, after = migrate_to_blocks(doc, server=False)
+    run(col, export_of(tmp_path, "migrated", [*others, after], blocks), state_path)
+    state_b = tmp_path / "computer-b.sqlite"
+    shutil.copy(state_path, state_b)  # B synced this export too (the same rows)
+    asked = next(b for b in blocks if b["content"]["type"] == "annotation-flashcard"
+                 and b["content"]["value"]["type"] != "CLOZE")
+    blocks.remove(asked)
+    _made_in_polar_3(blocks, asked, "1MadeIn3x", "2021-12-02T10:00:00.000Z", "Who wrote the Forgetting Curve?",
+                     "Ebbinghaus")
+    export = export_of(tmp_path, "replaced", [*others, after], blocks)
+    on_a = run(col, export, state_path)
+    assert (on_a.created, on_a.updated, on_a.orphaned) == (1, 0, 1)
+    made = note_of(col, "polar:1MadeIn3x").id
+    on_b = run(col, export, state_b)
+    assert (on_b.created, on_b.updated) == (0, 0), on_b.to_dict()
+    assert note_of(col, "polar:1MadeIn3x").id == made and col.get_note(asked_nid).guid == ASKED
+    assert col.get_note(asked_nid).has_tag("polar::deleted")
+    assert col.get_card(reviewed).nid == asked_nid and col.get_card(reviewed).reps == 3

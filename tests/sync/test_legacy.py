@@ -1202,3 +1202,65 @@ def test_studied_versions_of_many_cards_are_not_compared_one_by_one(monkeypatch)
     assert [versions.of(card) for card in cards] == [None] * 7 + [3] + [None] * 292
     assert versions.of(cards[7], taken={3}) is None
     assert len(calls) < 1000
+
+
+@pytest.mark.parametrize("polar,added", [("1.x", " (mnemonic: PIE, a Program In Execution)"),
+                                         ("2.x", " (mnemonic: PIE, a Program In Execution)"),
+                                         ("1.x", " (PIE)")], ids=["1.x-long", "2.x-long", "1.x-short"])
+def test_a_back_the_user_added_to_in_anki_pairs_when_polar_edited_the_front(col, book, state_path, polar, added):
+    """legacy3's Left: an old note whose Back the user added to in Anki
+    ("… (mnemonic: PIE)"), whose card's question was then edited in Polar
+    (a new id, a new front, the same answer). The user's words counted as
+    text the card had lost: no pair, a new note without history beside the
+    studied one (a leftover). Now, when the card's whole answer is still in
+    the note's (the user added words around it) and the question is an edit
+    of the note's, they pair: the reviews and due date stay, the question
+    is Polar's edit, and the Back keeps the user's words (kept as in Anki,
+    told: whether Polar or the user wrote them cannot be told, and keeping
+    them loses nothing). A few words added ("(PIE)") paired before, and
+    Polar's answer was written over them, silently."""
+    old = old_sync_note(col, book, "What is a process?", "A program in execution",
+                        card_id="1CardMne001" if polar == "1.x" else None)
+    other = old_sync_note(col, book, "Who schedules threads?", "The kernel", card_id="1CardMne002")
+    answer_all(col, [old, other])
+    note = col.get_note(old)
+    note["Back"] = "A program in execution" + added
+    col.update_note(note)
+    before = study_state(col, old)
+    book.card("1CardMne003", basic("What is a process in an OS?", "A program in execution"),
+              ref="text-highlight:1HlLeg0001")
+    book.card("1CardMne002", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0002")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.paired, report.adopted, report.created) == (1, 1, 0)
+    assert notes_with_guid(col, "1CardMne003") == [old] and report.legacy_leftovers == []
+    assert study_state(col, old) == before
+    note = col.get_note(old)
+    assert note["Front"] == "What is a process in an OS?"
+    assert note["Back"].startswith("A program in execution" + added + "<div")
+    assert [(c["code"], c["field"], c.get("old_sync")) for c in report.conflicts] \
+        == [("unrecorded_anki", "Back", True)]
+    again = run(col, book.root, state_path)
+    assert not again.changed and not again.conflicts
+
+
+def test_an_answer_found_in_another_notes_back_does_not_pair_another_question(col, book, state_path):
+    """The other way round, never a wrong pair: a new card whose answer is
+    inside an old note's Back but whose question is another ("What runs a
+    CPU run?" → "A program") takes nothing; nor does a card whose question
+    is an edit of two old notes' (a rival: ambiguous)."""
+    old = old_sync_note(col, book, "What is a process?", "A program in execution (mnemonic: PIE)")
+    twin1 = old_sync_note(col, book, "What does the kernel schedule?", "Threads, says chapter 2")
+    twin2 = old_sync_note(col, book, "What does the kernel schedule first?", "Threads, says chapter 3")
+    answer_all(col, [old, twin1, twin2])
+    book.card("1CardAns001", basic("Name what a CPU runs", "A program"), ref="text-highlight:1HlLeg0001")
+    book.card("1CardAns002", basic("What does the kernel schedule, in Linux?", "Threads"),
+              ref="text-highlight:1HlLeg0002")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.paired, report.created) == (0, 2)
+    assert sorted(report.legacy_leftovers) == sorted([old, twin1, twin2])
