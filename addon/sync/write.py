@@ -1011,18 +1011,38 @@ def set_aside_notes(col: Collection) -> Set[int]:
 
 
 def remember_set_aside(w: Writing) -> None:
-    """Keep ``SET_ASIDE_KEY`` current: the notes set aside now in, those
-    restored or removed now out. In the undo step (undone with the sync);
-    written only when it changes."""
+    """Keep ``SET_ASIDE_KEY`` current: the notes set aside now in; out, the
+    notes whose card is in Polar now (restored, or taken back by the user
+    and then back in Polar: Polar's again, set aside as any other if it
+    goes again) and those removed. In the undo step (undone with the sync);
+    written only when it changes, and then without the notes no longer in
+    the collection (the user deleted them: AnkiWeb takes that deletion to
+    the other computers with the key, so none of them needs their ids).
+    What stays is what another computer may still need: the notes set aside
+    and still there, tagged or taken back. (AnkiWeb sends a changed key
+    whole: it held every note ever set aside, ~14 bytes each, for ever.)"""
     added = {o.note.id for o in w.plan.orphans
              if o.add_tag and not o.remove and not o.duplicate and o.retype is None}
-    dropped = {u.note.id for u in w.plan.updates if u.note.has_tag_or_moved(ORPHAN_TAG)} | set(w.remove)
+    dropped = {u.note.id for u in w.plan.updates} | set(w.remove)
     if not added and not dropped:
         return
     before = set_aside_notes(w.col)
+    if not added and before.isdisjoint(dropped):
+        return
     after = (before | added) - dropped
     if after != before:
+        after = _still_there(w.col, after)
         w.col.set_config(SET_ASIDE_KEY, sorted(after), undoable=True)
+
+
+def _still_there(col: Collection, nids: Set[int]) -> Set[int]:
+    """The notes of ``nids`` the collection holds (one query per 500)."""
+    db = col.db
+    assert db is not None
+    there: Set[int] = set()
+    for marks, chunk in in_chunks(sorted(nids)):
+        there.update(int(n) for n in db.list(f"SELECT id FROM notes WHERE id IN ({marks})", *chunk))
+    return there
 
 
 def written_notes(col: Collection) -> Dict[int, Written]:
