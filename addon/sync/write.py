@@ -90,6 +90,8 @@ LAST_BATCH = 1000  # ... and the last one's
 BATCHED_MIN = 1000
 # Anki's undo queue holds 30 steps; stay well inside it.
 UNDO_STEPS_SAFE = 24
+# Updates counted in the progress this often ("Updating notes… 2,000/8,000")
+UPDATE_SAY_EVERY = 2000
 MERGE_EVERY = 8  # deck moves (one undo op per target deck) merged into ours this often
 
 
@@ -159,6 +161,16 @@ class Writing:
         for old, new in list(self.renamed.items()):  # (a snapshot: the other thread may add one)
             value = value.replace(f'src="{old}"', f'src="{new}"')
         return value
+
+    def tell(self, message: str) -> None:
+        """A step's words once notes are saved: shown, never where the write
+        stops (``say`` is also where a closing Anki stops a sync; from the
+        saving of the updates on, the write goes to its end, as it did
+        before these steps said anything)."""
+        try:
+            self.say(message)
+        except Exception:  # (the stop a closing Anki asked for: after the write)
+            pass
 
 
 def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
@@ -385,7 +397,8 @@ def add_notes(w: Writing) -> None:
     Fewer notes are built in one go; a note the request cannot carry (text
     with a lone surrogate) goes through ``col.add_notes``."""
     creates = [c for c in w.plan.creates if not c.failed]
-    w.say(f"Adding {len(creates):,} notes…")
+    if creates:  # (a sync that only updates said "Adding 0 notes…")
+        w.say(f"Adding {len(creates):,} notes…")
     # Anki's due positions come out in the order the notes are added: in
     # reading order, when that is wanted.
     order = ReadingOrder(creates, w.settings.reading_order)
@@ -885,10 +898,18 @@ def _add(w: Writing, todo: List[Tuple[Create, NewNote]]) -> None:
 def update_notes(w: Writing) -> None:
     """Matched notes: content, tags, guid (re-keyed/adopted), restored orphans;
     the cards to move and to unsuspend."""
-    w.say("Updating notes…")
+    writing = sum(1 for u in w.plan.updates if u.writes_note)
+    if writing:
+        w.say(f"Updating {writing:,} notes…")
+    done = 0
     for u in w.plan.updates:
         base = list(u.base)
         if u.writes_note:
+            done += 1
+            if done % UPDATE_SAY_EVERY == 0 and done < writing:
+                # (Nothing of them saved yet: save_notes does that. Where a
+                # closing Anki stops us, as good as before the step.)
+                w.say(f"Updating notes… {done:,}/{writing:,}")
             note = w.col.get_note(u.note.id)
             for i, new in enumerate(u.fields):
                 want = u.wants[i] if i < len(u.wants) else None
@@ -983,6 +1004,9 @@ def move_cards(w: Writing) -> None:
     bookkeeping, which Check Database then "repairs", losing the due date)."""
     from anki.decks import DeckId
 
+    moving = sum(len(cids) for cids in w.moves.values())
+    if moving:
+        w.tell(f"Moving {moving:,} cards…")
     for n, (did, cids) in enumerate(w.moves.items(), 1):
         w.col.set_deck(cids, DeckId(did))
         if n % MERGE_EVERY == 0:  # each call is an undo op: fold them in before the 30 run out
@@ -991,8 +1015,10 @@ def move_cards(w: Writing) -> None:
 
 def set_suspension(w: Writing) -> None:
     if w.unsuspend:
+        w.tell(f"Unsuspending {len(w.unsuspend):,} cards…")
         w.col.sched.unsuspend_cards(w.unsuspend)
     if w.suspend:
+        w.tell(f"Suspending {len(w.suspend):,} cards…")
         w.col.sched.suspend_cards(w.suspend)
 
 
