@@ -16,7 +16,9 @@ large library.
 
 Every window that shows is recorded and closed; ``aqt.sync.full_sync`` (the
 full-sync question) is watched, not replaced. Usage:
-ankiweb_sync_driver.py BASE LIBRARY BIG_LIBRARY ADDON_FILE SERVER_BASE SECOND_BASE RESULT_JSON
+ankiweb_sync_driver.py BASE LIBRARY BIG_LIBRARY ADDON_FILE SERVER_BASE SECOND_BASE RESULT_JSON [quiet|first]
+("first": the 40 documents are there when Anki starts: the profile's first
+sync writes them, with its progress window, when Sync is pressed.)
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def bring(big: Path, library: Path) -> None:
 
 
 def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Path, second: Path,
-         result: Path) -> int:
+         result: Path, mode: str = "quiet") -> int:
     server_base.mkdir(parents=True, exist_ok=True)
     proc, server = start_server(server_base)
     out: Dict[str, Any] = {"windows": [], "full_sync": [], "events": []}
@@ -93,10 +95,13 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
         for i in range(SMALL):
             small.card(f"1AwB5s{i}", basic(f"<p>Small question {i}?</p>", f"<p>Small answer {i}</p>"))
         small.write()
+        if mode == "first":  # the whole library at once: the profile's first sync writes it
+            bring(big, library)
         anki = anki_harness.start(base, addon_file, config={"data_dir": str(library), "watch": True})
         mw = anki.mw
         runner = anki.controller.runner
-        anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the profile's first sync")
+        if mode != "first":
+            anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the profile's first sync")
         mw.pm.set_sync_key(auth.hkey)
         mw.pm.set_custom_sync_url(account.endpoint)
         out["scm_before"] = mw.col.db.scalar("select scm from col")
@@ -168,11 +173,14 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
                     "errors": [str(e) for e in o.report.errors][:5],
                     "warnings": [(w["code"], w.get("count")) for w in o.report.warnings]}
 
-        # 1. Sync pressed while the watcher's sync writes quietly.
+        # 1. Sync pressed while the watcher's sync writes quietly (or the
+        # profile's first sync writes, with its progress window).
         before = runner.finished_count
-        bring(big, library)
+        if mode != "first":
+            bring(big, library)
         anki.wait_until(lambda: runner.stage.startswith(WRITING) and runner._writing, 300, "the sync to write")
         out["quiet"] = bool(runner._writing_quietly)
+        out["progress_open"] = mw.progress._win is not None and mw.progress._win.isVisible()
         out["stage_at_press"] = runner.stage
         event("sync pressed while Polar writes: " + runner.stage)
         n = len(finished)
@@ -261,4 +269,4 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
 
 
 if __name__ == "__main__":
-    sys.exit(main(*(Path(x) for x in sys.argv[1:8])))
+    sys.exit(main(*(Path(x) for x in sys.argv[1:8]), *sys.argv[8:9]))

@@ -29,7 +29,11 @@ ADDED_LATER = 300
 SMALL = 3
 
 
-def test_ankiweb_syncs_beside_polar_sync_s_writes_lose_nothing(tmp_path):
+@pytest.mark.parametrize("mode", ["quiet", "first"])
+def test_ankiweb_syncs_beside_polar_sync_s_writes_lose_nothing(tmp_path, mode):
+    """``quiet``: Sync pressed while the watcher's sync writes (no window of
+    its own); ``first``: while the profile's first sync writes, its progress
+    window up (the first start after the install)."""
     addon_file = tmp_path / "polar_sync.ankiaddon"
     subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon_file)],
                    check=True, stdout=subprocess.DEVNULL)
@@ -38,7 +42,8 @@ def test_ankiweb_syncs_beside_polar_sync_s_writes_lose_nothing(tmp_path):
     result = tmp_path / "result.json"
     run = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("ankiweb_sync_driver.py")), str(tmp_path / "anki-base"),
-         str(library), str(big), str(addon_file), str(tmp_path / "server"), str(tmp_path / "second"), str(result)],
+         str(library), str(big), str(addon_file), str(tmp_path / "server"), str(tmp_path / "second"), str(result),
+         mode],
         capture_output=True, text=True, timeout=900, cwd=ROOT,
     )
     output = run.stdout + run.stderr
@@ -50,7 +55,8 @@ def test_ankiweb_syncs_beside_polar_sync_s_writes_lose_nothing(tmp_path):
     assert seen["full_sync"] == [], seen  # no "collection modified" full-sync question
     assert seen["scm_after"] == seen["scm_before"], seen
     # 1. Sync pressed while the startup sync wrote quietly: Anki's sync waits for the write.
-    assert seen["quiet"] and seen["stage_at_press"].startswith(("Writing media", "Adding")), seen
+    assert seen["quiet"] == (mode == "quiet"), seen
+    assert seen["stage_at_press"].startswith(("Writing media", "Adding")), seen
     # Anki's sync talked to the server once the write was over (its worker
     # thread waited for our CollectionOp), and took all of it up.
     first_ankiweb = seen["syncs"][0]
@@ -58,7 +64,8 @@ def test_ankiweb_syncs_beside_polar_sync_s_writes_lose_nothing(tmp_path):
     assert first_ankiweb["pending_at_start"] == CARDS + SMALL and seen["pending_after_first_ankiweb"] == 0, seen
     first = seen["first"]
     assert not first["failed"] and not first["interrupted"] and not first["errors"], first
-    assert first["created"] == CARDS and seen["polar_notes_1"] == CARDS + SMALL, first
+    assert first["created"] == CARDS + (SMALL if mode == "first" else 0), first
+    assert seen["polar_notes_1"] == CARDS + SMALL, seen
     # 3. Sync from Polar pressed while Anki's sync ran: it waited for it.
     assert seen["waiting_while_ankiweb"] == "ankiweb", seen
     assert seen["ankiweb_done_before_second_polar"], seen["events"]
