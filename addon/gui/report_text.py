@@ -775,6 +775,9 @@ _READING = r"Reading Polar documents… ([\d,]+)/([\d,]+)$"
 _EXPORT = r"Reading the Polar export… ([\d,]+) of ([\d,]+) MB \((\d+)%\)$"
 _ADDING = r"Adding ([\d,]+) notes…$"
 _ADDED = r"Adding notes… ([\d,]+)/([\d,]+)$"
+_UPDATING = r"Updating ([\d,]+) notes…$"
+_UPDATED = r"Updating notes… ([\d,]+)/([\d,]+)$"
+_CARDS = r"(Moving|Suspending|Unsuspending) ([\d,]+) cards…$"
 
 
 def _int(digits: str) -> int:
@@ -787,7 +790,7 @@ def progress_share(message: str) -> Optional[Tuple[int, int]]:
     of an export, notes added so far): the window's bar shows it; None for
     the others, which show Anki's busy bar. ("Adding 3000 notes…" is busy:
     a small sync adds them in one call, and a bar would stand at 0.)"""
-    match = re.match(_READING, message) or re.match(_ADDED, message)
+    match = re.match(_READING, message) or re.match(_ADDED, message) or re.match(_UPDATED, message)
     if match:
         return _int(match.group(1)), _int(match.group(2))
     match = re.match(_EXPORT, message)
@@ -815,12 +818,26 @@ def progress_words(message: str) -> str:
     if match:
         return tr("Adding notes… {done}/{total}", done=number(_int(match.group(1))),
                   total=number(_int(match.group(2))))
+    match = re.match(_UPDATING, message)
+    if match:
+        return ntr("Updating {n} note…", "Updating {n} notes…", _int(match.group(1)))
+    match = re.match(_UPDATED, message)
+    if match:
+        return tr("Updating notes… {done}/{total}", done=number(_int(match.group(1))),
+                  total=number(_int(match.group(2))))
+    match = re.match(_CARDS, message)
+    if match:
+        n = _int(match.group(2))
+        return {
+            "Moving": lambda: ntr("Moving {n} card…", "Moving {n} cards…", n),
+            "Suspending": lambda: ntr("Suspending {n} card…", "Suspending {n} cards…", n),
+            "Unsuspending": lambda: ntr("Unsuspending {n} card…", "Unsuspending {n} cards…", n),
+        }[match.group(1)]()
     fixed = {
         "Checking the collection against the last sync…": lambda: tr("Checking the collection against the last sync…"),
         "Looking up existing notes…": lambda: tr("Looking up existing notes…"),
         "Planning…": lambda: tr("Planning…"),
         "Writing media…": lambda: tr("Writing media…"),
-        "Updating notes…": lambda: tr("Updating notes…"),
         "Backing up your collection…": lambda: tr("Backing up your collection…"),
     }
     words = fixed.get(message)

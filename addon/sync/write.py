@@ -90,6 +90,8 @@ LAST_BATCH = 1000  # ... and the last one's
 BATCHED_MIN = 1000
 # Anki's undo queue holds 30 steps; stay well inside it.
 UNDO_STEPS_SAFE = 24
+# Updates counted in the progress this often ("Updating notes… 2,000/8,000")
+UPDATE_SAY_EVERY = 2000
 MERGE_EVERY = 8  # deck moves (one undo op per target deck) merged into ours this often
 
 
@@ -159,6 +161,16 @@ class Writing:
         for old, new in list(self.renamed.items()):  # (a snapshot: the other thread may add one)
             value = value.replace(f'src="{old}"', f'src="{new}"')
         return value
+
+    def tell(self, message: str) -> None:
+        """A step's words once notes are saved: shown, never where the write
+        stops (``say`` is also where a closing Anki stops a sync; from the
+        saving of the updates on, the write goes to its end, as it did
+        before these steps said anything)."""
+        try:
+            self.say(message)
+        except Exception:  # (the stop a closing Anki asked for: after the write)
+            pass
 
 
 def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
@@ -385,7 +397,8 @@ def add_notes(w: Writing) -> None:
     Fewer notes are built in one go; a note the request cannot carry (text
     with a lone surrogate) goes through ``col.add_notes``."""
     creates = [c for c in w.plan.creates if not c.failed]
-    w.say(f"Adding {len(creates):,} notes…")
+    if creates:  # (a sync that only updates said "Adding 0 notes…")
+        w.say(f"Adding {len(creates):,} notes…")
     # Anki's due positions come out in the order the notes are added: in
     # reading order, when that is wanted.
     order = ReadingOrder(creates, w.settings.reading_order)
@@ -885,10 +898,18 @@ def _add(w: Writing, todo: List[Tuple[Create, NewNote]]) -> None:
 def update_notes(w: Writing) -> None:
     """Matched notes: content, tags, guid (re-keyed/adopted), restored orphans;
     the cards to move and to unsuspend."""
-    w.say("Updating notes…")
+    writing = sum(1 for u in w.plan.updates if u.writes_note)
+    if writing:
+        w.say(f"Updating {writing:,} notes…")
+    done = 0
     for u in w.plan.updates:
         base = list(u.base)
         if u.writes_note:
+            done += 1
+            if done % UPDATE_SAY_EVERY == 0 and done < writing:
+                # (Nothing of them saved yet: save_notes does that. Where a
+                # closing Anki stops us, as good as before the step.)
+                w.say(f"Updating notes… {done:,}/{writing:,}")
             note = w.col.get_note(u.note.id)
             for i, new in enumerate(u.fields):
                 want = u.wants[i] if i < len(u.wants) else None
@@ -983,6 +1004,9 @@ def move_cards(w: Writing) -> None:
     bookkeeping, which Check Database then "repairs", losing the due date)."""
     from anki.decks import DeckId
 
+    moving = sum(len(cids) for cids in w.moves.values())
+    if moving:
+        w.tell(f"Moving {moving:,} cards…")
     for n, (did, cids) in enumerate(w.moves.items(), 1):
         w.col.set_deck(cids, DeckId(did))
         if n % MERGE_EVERY == 0:  # each call is an undo op: fold them in before the 30 run out
@@ -991,8 +1015,10 @@ def move_cards(w: Writing) -> None:
 
 def set_suspension(w: Writing) -> None:
     if w.unsuspend:
+        w.tell(f"Unsuspending {len(w.unsuspend):,} cards…")
         w.col.sched.unsuspend_cards(w.unsuspend)
     if w.suspend:
+        w.tell(f"Suspending {len(w.suspend):,} cards…")
         w.col.sched.suspend_cards(w.suspend)
 
 
@@ -1011,18 +1037,38 @@ def set_aside_notes(col: Collection) -> Set[int]:
 
 
 def remember_set_aside(w: Writing) -> None:
-    """Keep ``SET_ASIDE_KEY`` current: the notes set aside now in, those
-    restored or removed now out. In the undo step (undone with the sync);
-    written only when it changes."""
+    """Keep ``SET_ASIDE_KEY`` current: the notes set aside now in; out, the
+    notes whose card is in Polar now (restored, or taken back by the user
+    and then back in Polar: Polar's again, set aside as any other if it
+    goes again) and those removed. In the undo step (undone with the sync);
+    written only when it changes, and then without the notes no longer in
+    the collection (the user deleted them: AnkiWeb takes that deletion to
+    the other computers with the key, so none of them needs their ids).
+    What stays is what another computer may still need: the notes set aside
+    and still there, tagged or taken back. (AnkiWeb sends a changed key
+    whole: it held every note ever set aside, ~14 bytes each, for ever.)"""
     added = {o.note.id for o in w.plan.orphans
              if o.add_tag and not o.remove and not o.duplicate and o.retype is None}
-    dropped = {u.note.id for u in w.plan.updates if u.note.has_tag_or_moved(ORPHAN_TAG)} | set(w.remove)
+    dropped = {u.note.id for u in w.plan.updates} | set(w.remove)
     if not added and not dropped:
         return
     before = set_aside_notes(w.col)
+    if not added and before.isdisjoint(dropped):
+        return
     after = (before | added) - dropped
     if after != before:
+        after = _still_there(w.col, after)
         w.col.set_config(SET_ASIDE_KEY, sorted(after), undoable=True)
+
+
+def _still_there(col: Collection, nids: Set[int]) -> Set[int]:
+    """The notes of ``nids`` the collection holds (one query per 500)."""
+    db = col.db
+    assert db is not None
+    there: Set[int] = set()
+    for marks, chunk in in_chunks(sorted(nids)):
+        there.update(int(n) for n in db.list(f"SELECT id FROM notes WHERE id IN ({marks})", *chunk))
+    return there
 
 
 def written_notes(col: Collection) -> Dict[int, Written]:

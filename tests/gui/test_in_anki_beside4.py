@@ -114,7 +114,9 @@ def test_a_long_background_write_says_how_far_it_got_and_takes_no_key(anki, qtbo
             doc.find_card(f"1GuiB4b{n:05d}")[1]["fields"]["back"]["HTML"] = f"<p>Imported answer {n}, revised</p>"
         outcome, took = sync_and_watch("updating")
         assert outcome.report.updated == BIG
-        assert any("Updating notes…" in t for t in seen["texts"]), seen["texts"]
+        # with its count (beside5: "Updating notes…" said none)
+        assert any(f"Updating {BIG:,} notes…" in t or ("Updating notes… " in t and f"/{BIG:,}" in t)
+                   for t in seen["texts"]), seen["texts"]
         # A short write (a small document's one note) at the product's delay: only its notice.
         monkeypatch.undo()
         doc = small = Doc(anki.library, "1GuiBeside4Small0001", title="A short note")
@@ -230,14 +232,14 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
     polar_revises_every_answer(big_doc, polars)
     # The writing of 8,000 answers lasts 1-2 s here, and the Browser takes
     # part of that to open (several seconds for Anki 23.10's first web
-    # view): the writing waits at its "Updating notes…" step, before it
+    # view): the writing waits at its "Updating 8,000 notes…" step, before it
     # saves the notes, until the person has typed a few keys (60 s at
     # most), as on a slower machine or with a bigger import.
     said = runner._progress_from_thread
 
     def slower(message: str) -> None:
         said(message)
-        if message == "Updating notes…":
+        if message.startswith("Updating ") and message.endswith(" notes…"):  # ("Updating 8,000 notes…")
             deadline = time.monotonic() + 60
             while state["typed_while_writing"] < 5 and time.monotonic() < deadline:
                 time.sleep(0.02)

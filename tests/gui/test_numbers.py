@@ -88,6 +88,32 @@ def test_a_big_first_sync_is_told_in_the_readers_digits(lang):
     assert counts_line({"created": 31430}) == "31.430 notas nuevas"
 
 
+def test_the_updates_moves_and_suspensions_are_counted_in_the_readers_digits(lang):
+    """The write's later steps said "Updating notes…" (no count) while the
+    adds counted theirs (beside5)."""
+    from addon.gui.report_text import progress_words
+
+    said = ("Updating 8,000 notes…", "Updating notes… 2,000/8,000", "Moving 4,500 cards…",
+            "Suspending 1 cards…", "Unsuspending 1,200 cards…")
+    assert [progress_words(m) for m in said] == [
+        "Updating 8,000 notes…", "Updating notes… 2,000/8,000", "Moving 4,500 cards…", "Suspending 1 card…",
+        "Unsuspending 1,200 cards…"]
+    lang("de")
+    assert [progress_words(m) for m in said] == [
+        "8.000 Notizen werden aktualisiert …", "Notizen werden aktualisiert … 2.000/8.000",
+        "4.500 Karten werden verschoben …", "1 Karte wird dauerhaft ausgeschlossen …",
+        "1.200 Karten werden nicht mehr ausgeschlossen …"]
+    lang("fr")
+    assert progress_words(said[0]) == f"Mise à jour de 8{NNBSP}000 notes…"
+    lang("ja")
+    assert progress_words(said[2]) == "4,500 枚のカードを移動しています…"
+    for language in ("es", "pt_BR", "zh_CN"):
+        lang(language)
+        for m in said:
+            words = progress_words(m)
+            assert words != m, (language, words)  # translated
+
+
 def test_the_report_window_s_headings_and_tree_group_their_counts(lang):
     from addon.gui.report_dialog import report_html
 

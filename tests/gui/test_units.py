@@ -209,7 +209,9 @@ def test_progress_messages_that_count_fill_the_bar():
     assert progress_share("Adding notes… 16,000/50,000") == (16000, 50000)  # the core's words since eyes9
     # The export's message as the reader makes it: its share of 100.
     assert progress_share(_reading_export(300 << 20, 1200 << 20)) == (25, 100)
-    for busy in ("Planning…", "Adding 3000 notes…", "Updating notes…", "Writing media…", "Looking up existing notes…"):
+    assert progress_share("Updating notes… 2,000/8,000") == (2000, 8000)
+    for busy in ("Planning…", "Adding 3000 notes…", "Updating 3,000 notes…", "Moving 300 cards…",
+                 "Suspending 12 cards…", "Writing media…", "Looking up existing notes…"):
         assert progress_share(busy) is None
 
 
