@@ -1,6 +1,7 @@
-"""README.md's Settings table and addon/config.md against addon/config.json:
-every key a reader is told about exists, none is left out, and each default
-the table states is the real one."""
+"""README.md against the code: its Settings table and addon/config.md against
+addon/config.json (every key a reader is told about exists, none is left out,
+each default the table states is the real one), and the keys of the CLI's
+--report JSON."""
 
 from __future__ import annotations
 
@@ -38,3 +39,12 @@ def test_config_md_explains_every_key_and_no_other():
     text = (ROOT / "addon" / "config.md").read_text(encoding="utf-8")
     explained = re.findall(r"^- `(\w+)` — ", text, re.M)
     assert sorted(explained) == sorted(CONFIG)
+
+
+def test_the_readme_names_every_key_of_the_clis_report_json():
+    from addon.sync.report import Report
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    bullet = text.split("* `--report` writes the report as JSON", 1)[1].split("\n* ", 1)[0]
+    named = set(re.findall(r"`(\w+)`", bullet))
+    assert set(Report().to_dict()) - named == set()
