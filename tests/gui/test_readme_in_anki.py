@@ -26,3 +26,27 @@ def test_a_sync_you_start_that_changes_nothing_says_so_and_is_logged(anki):
     assert "Polar Sync: everything is up to date." in utils._tooltipLabel.text()
     assert log.read_text().count("\n\n") == entries + 1
     utils.closeTooltip()
+
+
+def test_every_menu_entry_the_docs_name_is_in_the_tools_menu(anki):
+    """README.md, addon/config.md and docs/*.md name the add-on's entries as
+    "Tools ▸ **X**" and "Tools ▸ Polar Sync ▸ **X**" (with a line break
+    anywhere between): each is an entry of Anki's Tools menu or of the
+    add-on's submenu, spelled as it shows (the README once said "Preview (dry
+    run)" for "Preview (dry run)…")."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    text = " ".join(p.read_text(encoding="utf-8") for p in [
+        root / "README.md", root / "addon" / "config.md", *sorted((root / "docs").glob("*.md"))])
+    text = re.sub(r"\s+", " ", text)
+    top = {a.text() for a in anki.mw.form.menuTools.actions()}
+    submenu = next(a.menu() for a in anki.mw.form.menuTools.actions() if a.text() == "Polar Sync")
+    entries = {a.text() for a in submenu.actions() if a.text()}
+    named_top = set(re.findall(r"Tools ▸ \*\*([^*]+)\*\*", text))
+    named_sub = set(re.findall(r"Tools ▸ Polar Sync ▸ \*\*([^*]+)\*\*", text))
+    named_sub |= set(re.findall(r"Polar Sync ▸ \"([^\"]+)\"", text))  # config.md quotes them
+    assert named_top and len(named_sub) >= 4
+    assert named_top - top == set()
+    assert named_sub - entries == set()
