@@ -46,6 +46,8 @@ lint: $(STAMP)
 	$(PY) -m ruff check addon tools tests
 	$(PY) -m mypy
 	$(PY) tools/import_cycles.py addon
+	$(PY) tools/i18n_check.py
+	$(PY) tools/doc_links.py
 
 build: $(STAMP)
 	$(PY) tools/build_addon.py
