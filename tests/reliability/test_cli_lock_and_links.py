@@ -61,7 +61,8 @@ def test_a_run_that_is_restoring_still_holds_the_collection(tmp_path):
     collection the backup is about to replace."""
     lib, folder, col, studied = _studied_profile_with_a_new_card(tmp_path)
     before, rows = listing(folder), dump(col)
-    first = Paused("updating,restoring", "--data-dir", str(lib), "--collection", str(col))
+    # ("synced": its new note committed; a sync that updates nothing says no "Updating …")
+    first = Paused("synced,restoring", "--data-dir", str(lib), "--collection", str(col))
     first.nudge(signal.SIGINT)  # interrupted: it closes the collection and stops before restoring
     first.wait_for("restoring")
     second = cli("--data-dir", str(lib), "--collection", str(col))
@@ -109,7 +110,7 @@ def test_symlinked_collection_is_backed_up_and_restored_as_the_real_file(tmp_pat
     Doc(lib, "1LinkNew", "New").card("1LinkCard", basic("q", "a")).write()
     before_real, before_profile = listing(real_dir), listing(profile)
 
-    paused = Paused("updating", "--data-dir", str(lib), "--collection", str(link))
+    paused = Paused("synced", "--data-dir", str(lib), "--collection", str(link))  # its new note committed
     # Both backups beside the real file (the sync state belongs to it too).
     assert sorted(n.split(".polar-sync-backup-")[0] for n in listing(real_dir) if "backup" in n) == \
         ["collection.anki2", "collection.polar-sync.sqlite"]
