@@ -44,10 +44,10 @@ from aqt.qt import (
 )
 from aqt.theme import theme_manager
 
-from ..polar.epub_book import SECTION_LINK, Book, Opened, Section, open_book
+from ..polar.epub_book import SECTION_LINK, Book, Opened, Section, hint_of, open_book
 from ..polar.originals import Spot
 from .folding_row import FoldingRow
-from .i18n import tr
+from .i18n import ntr, tr
 
 _ALLOWED_SCHEMES = ("data", "about", "blob")
 _PROFILE: Any = None
@@ -204,7 +204,7 @@ class BookWindow(QWidget):
                 result = Opened(None, None, str(exc))
             self._show_opened(result)
 
-        mw.taskman.run_in_background(lambda: open_book(path, spot.page, spot.text, night), done)
+        mw.taskman.run_in_background(lambda: open_book(path, spot.page, spot.text, night, hint_of(spot)), done)
 
     def _show_opened(self, opened: Opened) -> None:
         self.book = opened.book
@@ -240,6 +240,8 @@ class BookWindow(QWidget):
         wanted = self._wanted
         self.loading = True
         text, night = self.spot.text, theme_manager.night_mode
+        # Polar's position of the highlight is measured in its own section.
+        hint = hint_of(self.spot) if number == self.spot.page else None
 
         def done(future: Any) -> None:
             if wanted != self._wanted or sip.isdeleted(self):
@@ -254,7 +256,7 @@ class BookWindow(QWidget):
 
         # (The highlight's text is marked wherever it is: a person who turned
         # away and back finds it again.)
-        mw.taskman.run_in_background(lambda: book.section(number, text, night), done)
+        mw.taskman.run_in_background(lambda: book.section(number, text, night, hint), done)
 
     def _on_theme(self) -> None:
         if sip.isdeleted(self):
@@ -270,6 +272,19 @@ class BookWindow(QWidget):
         self.setWindowTitle(tr("{title} — § {n}", title=self.title, n=section.number))
         if self._first and not section.found and self.spot.text.strip():
             self._say(tr("The highlight's words were not found in the book: its section is shown from the start."))
+        elif section.found and section.part:
+            self._say(tr("The highlight runs on into the next section.") if section.part < 0
+                      else tr("The highlight begins in the section before."))
+        elif section.found and section.places > 1 and section.by_position:
+            self._say(ntr("These words are {n} time in this section: the one where Polar had the highlight "
+                          "is marked, the others are underlined.",
+                          "These words are {n} times in this section: the one where Polar had the highlight "
+                          "is marked, the others are underlined.", section.places))
+        elif section.found and section.places > 1:
+            self._say(ntr("These words are {n} time in this section: the first is marked, the others are "
+                          "underlined (Polar kept no place for this highlight).",
+                          "These words are {n} times in this section: the first is marked, the others are "
+                          "underlined (Polar kept no place for this highlight).", section.places))
         else:
             self.message.hide()
         self._first = False

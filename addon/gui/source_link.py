@@ -322,9 +322,10 @@ class SourceLinks:
             # slow to answer, a big book, never on Anki's main thread.
             from aqt.theme import theme_manager
 
-            from ..polar.epub_book import open_book
+            from ..polar.epub_book import hint_of, open_book
 
-            return open_book(original.path, origin.spot.page, origin.spot.text, theme_manager.night_mode)
+            return open_book(original.path, origin.spot.page, origin.spot.text, theme_manager.night_mode,
+                             hint_of(origin.spot))
         if original.path is not None:
             if original.kind != PDF:
                 return None

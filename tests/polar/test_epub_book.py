@@ -186,3 +186,151 @@ def test_a_highlight_s_words_come_from_its_text_or_its_selections():
     assert find_spot(meta({"textSelections": {"0": {"text": "Call me"}, "1": {"text": "Ishmael."}}}),
                      "text-highlight:h").text == "Call me Ishmael."
     assert find_spot(meta({"text": {"TEXT": "x"}}), "text-highlight:h") == find_spot(meta({}), "text-highlight:h")
+
+
+# -- round 7: the right place among several, and across two sections -----------------------
+
+FILLER = "<p>" + "Words of the chapter that say nothing of the matter at hand, line after line. " * 12 + "</p>"
+
+
+def _term_section(times: int = 5) -> str:
+    """A chapter with the term "entropy" in ``times`` paragraphs far apart,
+    each paragraph naming which one it is."""
+    return "".join(f"{FILLER * 3}<p id='t{i}'>Place {i}: entropy.</p>" for i in range(1, times + 1)) + FILLER
+
+
+def _marked_place(html_text: str) -> str:
+    at = html_text.index('id="polar-mark"')
+    return html_text[html_text.rindex("<p id='", 0, at) + 7:][:2]
+
+
+def test_a_word_that_is_several_times_in_its_section_is_marked_where_polar_s_order_says():
+    """Polar stores no rects for an EPUB text highlight, only ``order``:
+    the selection's top in px down its section (polar-bookshelf's
+    SelectedContents.computeOrder). The place nearest it is marked; the
+    others are marked lightly."""
+    from addon.polar.epub_book import DEFAULT_SCALE, Hint, _text_chars
+
+    book = Book(make_epub({"1.xhtml": _term_section()}))
+    heights: list = []
+    chars, _ = _text_chars(book._source(1), heights)
+    # Polar's px in a window ~1000 px wide (what is assumed when nothing in the book tells).
+    tops = [heights[chars.index(f"place {i}:")] * DEFAULT_SCALE for i in range(1, 6)]
+    for i, top in enumerate(tops, 1):
+        section = book.place(1, "entropy", hint=Hint(top + 7))
+        assert (section.places, section.picked, section.by_position) == (5, i, True)
+        assert _marked_place(section.html) == f"t{i}"
+        assert section.html.count('class="polar-also"') == 4
+    # No position: the first, and it says so.
+    section = book.place(1, "entropy")
+    assert (section.places, section.picked, section.by_position) == (5, 1, False)
+    assert _marked_place(section.html) == "t1"
+
+
+def test_the_section_s_other_highlights_tell_how_polar_s_px_fall_on_it():
+    """Polar's window was narrow (a phone: every place three times lower than
+    a desktop column puts it): the section's other highlights, whose words
+    are in it once, with their own ``order``, set the scale."""
+    from addon.polar.epub_book import Hint, _text_chars
+
+    body = _term_section()
+    book = Book(make_epub({"1.xhtml": body}))
+    heights: list = []
+    chars, _ = _text_chars(book._source(1), heights)
+    at = {i: heights[chars.index(f"place {i}:")] * 3 for i in range(1, 6)}
+    hint = Hint(at[2] + 10, None, (("Place 1:", at[1]), ("Place 4:", at[4]), ("Words of the chapter", 5.0)))
+    section = book.place(1, "entropy", hint=hint)
+    assert section.picked == 2 and _marked_place(section.html) == "t2"
+    # Without them, the phone's px read as a desktop's point much further down.
+    assert book.place(1, "entropy", hint=Hint(at[2] + 10)).picked != 2
+
+
+def test_a_long_highlight_is_marked_where_it_is_whatever_the_position_says():
+    from addon.polar.epub_book import Hint
+
+    book = Book(make_epub({"1.xhtml": _term_section()}))
+    section = book.place(1, "Place 4: entropy.", hint=Hint(1.0))
+    assert (section.places, section.picked) == (1, 1) and _marked_place(section.html) == "t4"
+    assert 'class="polar-also"' not in section.html
+
+
+def test_a_rect_s_top_on_a_section_of_known_height_picks_by_share():
+    from addon.polar.epub_book import hint_of
+    from addon.polar.originals import Spot
+
+    book = Book(make_epub({"1.xhtml": _term_section()}))
+    hint = hint_of(Spot(1, ((10.0, 780.0, 40.0, 12.0),), "px", (800.0, 1000.0), text="entropy"))
+    assert hint is not None and hint.height == 1000.0
+    assert book.place(1, "entropy", hint=hint).picked == 4  # 78 % of the way down: the fourth of five
+
+
+def test_polar_s_order_and_the_section_s_other_highlights_reach_the_spot():
+    from addon.polar.epub_book import hint_of
+    from addon.polar.originals import find_spot
+
+    highlights = {
+        "h": {"id": "h", "text": {"TEXT": "entropy"}, "rects": {}, "order": 1234.5},
+        "a": {"id": "a", "text": {"TEXT": "Place 1:"}, "rects": {}, "order": 400},
+        "b": {"id": "b", "text": {"TEXT": "no order"}, "rects": {}},
+    }
+    spot = find_spot({"pageMetas": {"2": {"pageInfo": {"num": 2}, "textHighlights": highlights}}}, "text-highlight:h")
+    assert spot.order == 1234.5 and spot.others == (("Place 1:", 400.0),)
+    assert hint_of(spot) == (1234.5, None, (("Place 1:", 400.0),), ())
+    assert hint_of(find_spot({"pageMetas": {"2": {"textHighlights": {"h": {"id": "h", "text": "x"}}}}},
+                             "text-highlight:h")) is None
+
+
+def test_words_that_run_across_two_sections_are_marked_in_the_card_s_section():
+    """An edition split where Polar's was not: the words begin at the end
+    of one section and end at the start of the next. The card's section
+    shows its part marked; turned to, the other shows the rest."""
+    book = Book(make_epub({"1.xhtml": "<p>Intro.</p><p>It was the best of times, it was",
+                           "2.xhtml": "the worst of times, it was the age</p><p>Later.</p>",
+                           "3.xhtml": "<p>Three.</p>"}))
+    text = "it was the best of times, it was the worst of times"
+    for number, part, words in ((1, -1, "It was the best of times, it was"), (2, 1, "the worst of times")):
+        section = book.place(number, text)
+        assert (section.number, section.found, section.part) == (number, True, part)
+        assert f'<mark class="polar-mark" id="polar-mark">{words}</mark>' in section.html
+    # Polar's number two away: the nearer of the two.
+    assert book.place(3, text).number == 2
+    # The section turned to from the other shows its part too.
+    assert book.section(2, text).part == 1 and book.section(1, text).part == -1
+    # Words that are not the end of one and the start of the next: not found.
+    assert not book.place(1, "best of times, it was the age").found
+
+
+def test_highlights_in_other_sections_tell_how_wide_polar_s_window_was():
+    """A phone's narrow column puts every place twice as far down: with no
+    other highlight in the section, the book's other sections' highlights
+    (their ``order`` against where their words are) set the scale."""
+    from addon.polar.epub_book import Hint, _text_chars
+
+    chapter = _term_section()
+    other = "".join(f"{FILLER}<p>Marker {i} of the other chapter.</p>" for i in range(1, 4))
+    book = Book(make_epub({"1.xhtml": other, "2.xhtml": chapter}))
+
+    def tops(number: int, words: list) -> list:
+        heights: list = []
+        chars, _ = _text_chars(book._source(number), heights)
+        return [heights[chars.index(w.lower())] * 2.1 for w in words]  # (Polar at ~400 px)
+
+    places = tops(2, [f"Place {i}:" for i in range(1, 6)])
+    markers = tops(1, [f"Marker {i} of" for i in range(1, 4)])
+    elsewhere = tuple((1, f"Marker {i} of the other chapter.", y) for i, y in enumerate(markers, 1))
+    assert book.place(2, "entropy", hint=Hint(places[3], None, (), elsewhere)).picked == 4
+    assert book.place(2, "entropy", hint=Hint(places[3])).picked != 4  # (read as a desktop's px)
+
+
+def test_the_other_pages_highlights_reach_the_spot_nearest_first():
+    from addon.polar.originals import find_spot
+
+    def page(n: int, orders: dict) -> dict:
+        return {"pageInfo": {"num": n}, "textHighlights": {
+            k: {"id": k, "text": {"TEXT": f"words {k}"}, "order": v} for k, v in orders.items()}}
+
+    meta = {"pageMetas": {"1": page(1, {"a": 10}), "2": page(2, {"h": 50}), "3": page(3, {"b": 20, "c": 30}),
+                          "9": page(9, {"z": 5})}}
+    spot = find_spot(meta, "text-highlight:h")
+    assert spot.elsewhere == ((1, "words a", 10.0), (3, "words b", 20.0), (3, "words c", 30.0),
+                              (9, "words z", 5.0))

@@ -1,0 +1,168 @@
+"""An EPUB card's place, exactly, in real Anki (viewer round 7).
+
+Polar stores no rects for an EPUB text highlight: only its words and its
+``order``, the selection's top in px down the section as Polar's window
+laid it out (polar-bookshelf's SelectedContents.computeOrder:
+``range.getBoundingClientRect().top + scrollY``). The orders here are
+measured that way, by Chromium, on the section with Polar's EPUB CSS, in a
+window 1400 px wide (not the ~1000 px the book window assumes when nothing
+in the book tells): a word five times in its section is marked at the place
+the card was made from, the section's other highlight setting the scale.
+Also: words that run across two sections (an edition split elsewhere), and
+the window shown at once, "Opening …", while a big book is read."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import pytest
+
+from tests.gui.test_source_book import _in_book, _open, _wait_section
+from tests.polar.test_epub_book import make_epub
+from tests.polar_factory import Doc, basic
+
+pytestmark = pytest.mark.anki
+
+PLACE_FP = "1PlaceEntropyBookDoc01"
+BIG_FP = "1PlaceAVeryBigBookDoc1"
+DECK = ["deck:Book places"]
+FILLER = "<p>" + "Words of the chapter that say nothing of the matter at hand, line after line. " * 12 + "</p>"
+SPLIT = "it was the best of times, it was the worst of times"
+POLAR_CSS = ("<style>body, html{font-family:Roboto, Helvetica, Arial, sans-serif !important;padding:0px;"
+             "padding-bottom:5px !important}body{margin:5px;padding:10px}html{margin-left:auto !important;"
+             "margin-right:auto !important;margin-bottom:5px !important;padding:10px}</style>")
+# Where each place of a word is, as Polar's computeOrder measures it.
+MEASURE = ("(function(word){var out=[];var w=document.createTreeWalker(document.body,NodeFilter.SHOW_TEXT);"
+           "var n;while((n=w.nextNode())){var t=n.data.toLowerCase();var i=t.indexOf(word);while(i!==-1){"
+           "var r=document.createRange();r.setStart(n,i);r.setEnd(n,i+word.length);"
+           "out.push(r.getBoundingClientRect().top+window.scrollY);i=t.indexOf(word,i+1);}}return out;})")
+
+
+def _chapter() -> str:
+    return "".join(f"{FILLER * 3}<p id='t{i}'>Place {i}: entropy.</p>" for i in range(1, 7)) + FILLER
+
+
+def _sections() -> Dict[str, str]:
+    return {"s1.xhtml": "<h1>Title</h1>", "s2.xhtml": _chapter(),
+            "s3.xhtml": f"<h1>Two Cities</h1>{FILLER}<p id='head'>It was the best of times, it was",
+            "s4.xhtml": "the worst of times, it was the age of wisdom</p><p>Later.</p>"}
+
+
+def _polar_orders(anki: Any, body: str, words: List[str], width: int) -> List[List[float]]:
+    """Polar's ``order`` of each place of each of ``words`` in a section of
+    ``body``, laid out in a window ``width`` px wide with Polar's CSS."""
+    from aqt.qt import QUrl, QWebEngineView
+
+    view = QWebEngineView()
+    view.resize(width, 800)
+    loaded: List[bool] = []
+    view.loadFinished.connect(loaded.append)
+    view.setHtml(f"<html><head>{POLAR_CSS}</head><body>{body}</body></html>", QUrl("about:blank"))
+    view.show()
+    anki.anki.wait_until(lambda: loaded, what="the section laid out as Polar did")
+    out = []
+    for word in words:
+        box: Dict[str, Any] = {}
+        view.page().runJavaScript(f"{MEASURE}({word.lower()!r})", lambda v, box=box: box.__setitem__("v", v))
+        anki.anki.wait_until(lambda box=box: "v" in box, what="the places measured")
+        out.append(box["v"])
+    view.close()
+    view.deleteLater()
+    return out
+
+
+@pytest.fixture(scope="module")
+def place_library(anki: Any) -> Any:
+    anki.settle()
+    library = anki.library
+    entropy, anchor = _polar_orders(anki, _chapter(), ["entropy", "Place 2:"], 1400)
+    assert len(entropy) == 6 and len(anchor) == 1
+    book = Doc(library, PLACE_FP, title="Entropy and Cities", pages=4, tags=DECK)
+    book.meta["docInfo"]["filename"] = f"{PLACE_FP}.epub"
+    for hid, text, page, order in (("1PlaceHlFifth", "entropy", 2, entropy[4]),
+                                   ("1PlaceHlAnchor", "Place 2:", 2, anchor[0]),
+                                   ("1PlaceHlNoOrder", "Entropy", 2, None),
+                                   ("1PlaceHlSplit", SPLIT, 3, 900.0)):
+        book.text_highlight(hid, text, page=page)
+        highlight = book.page(page)["textHighlights"][hid]
+        highlight.update(rects={}, textSelections={})  # (as Polar writes an EPUB's)
+        if order is not None:
+            highlight["order"] = order
+    for cid, front, hid, page in (("1PlaceCardFifth", "Place card: the fifth entropy?", "1PlaceHlFifth", 2),
+                                  ("1PlaceCardNoOrder", "Place card: an entropy of no place?", "1PlaceHlNoOrder", 2),
+                                  ("1PlaceCardSplit", "Place card: best and worst?", "1PlaceHlSplit", 3)):
+        book.card(cid, basic(f"<p>{front}</p>", "<p>A.</p>"), ref=f"text-highlight:{hid}", page=page)
+    book.write()
+    (library / "stash" / f"{PLACE_FP}.epub").write_bytes(make_epub(_sections()))
+    # A big book (~10 MB of text in 40 sections) whose card's words are in its last one.
+    big = Doc(library, BIG_FP, title="A Very Big Book", pages=40, tags=DECK)
+    big.meta["docInfo"]["filename"] = f"{BIG_FP}.epub"
+    big.text_highlight("1PlaceHlBig", "the words at the very end of the book", page=1)
+    big.card("1PlaceCardBig", basic("<p>Place card: the end of a big book?</p>", "<p>A.</p>"),
+             ref="text-highlight:1PlaceHlBig", page=1)
+    big.write()
+    sections = {f"b{i:02}.xhtml": "".join(f"<p>Paragraph {i}.{j}: " + "filler text of a very big book. " * 40
+                                          + "</p>" for j in range(190)) for i in range(1, 41)}
+    sections["b40.xhtml"] += "<p>Here are the words at the very end of the book.</p>"
+    (library / "stash" / f"{BIG_FP}.epub").write_bytes(make_epub(sections))
+    outcome = anki.trigger_and_wait("Sync from Polar")
+    assert not [e for e in outcome.report.errors if "1Place" in e["path"]]
+    yield anki
+    anki.controller.source_links.close()
+    anki.mw.moveToState("deckBrowser")
+
+
+def _marked_paragraph(anki: Any, window: Any) -> Any:
+    return _in_book(anki, window, "(function(){var m=document.getElementById('polar-mark');"
+                                  "var p=m&&m.closest('p');return p?p.id:null})()")
+
+
+def test_a_word_several_times_in_its_section_is_marked_where_polar_had_it(place_library: Any) -> None:
+    """"entropy" is six times in the chapter; the card was made from the
+    fifth. Before, the first was marked (and scrolled to); now the fifth,
+    and the others are underlined, the window saying so."""
+    anki = place_library
+    window = _open(anki, "Place card: the fifth entropy?")
+    assert window.section.number == 2 and window.on_mark
+    assert _marked_paragraph(anki, window) == "t5"
+    assert (window.section.places, window.section.picked, window.section.by_position) == (6, 5, True)
+    assert _in_book(anki, window, "document.querySelectorAll('mark.polar-also').length") == 5
+    assert window.message.isVisible() and window.message.text() == (
+        "These words are 6 times in this section: the one where Polar had the highlight is marked, "
+        "the others are underlined.")
+    top, height = _in_book(anki, window, "[document.getElementById('polar-mark').getBoundingClientRect().top,"
+                                         " window.innerHeight]")
+    assert 0 <= top <= height / 2  # scrolled to the fifth, not the first
+    # Turned away and back: the same place.
+    window.step(1)
+    _wait_section(anki, window, 3)
+    window.step(-1)
+    _wait_section(anki, window, 2)
+    assert _marked_paragraph(anki, window) == "t5"
+    window.close()
+
+
+def test_a_highlight_with_no_place_marks_the_first_and_says_so(place_library: Any) -> None:
+    anki = place_library
+    window = _open(anki, "Place card: an entropy of no place?")
+    assert (window.section.places, window.section.picked, window.section.by_position) == (6, 1, False)
+    assert _marked_paragraph(anki, window) == "t1"
+    assert window.message.text() == ("These words are 6 times in this section: the first is marked, the others "
+                                     "are underlined (Polar kept no place for this highlight).")
+    window.close()
+
+
+def test_words_across_two_sections_are_marked_in_the_card_s_section_and_the_next(place_library: Any) -> None:
+    """Before: not found anywhere, the section from its start and "not
+    found". Now the card's section, its part marked; the next, the rest."""
+    anki = place_library
+    window = _open(anki, "Place card: best and worst?")
+    assert window.section.number == 3 and window.on_mark and window.section.part == -1
+    assert _in_book(anki, window, "document.getElementById('polar-mark').textContent") \
+        == "It was the best of times, it was"
+    assert window.message.text() == "The highlight runs on into the next section."
+    window.step(1)
+    _wait_section(anki, window, 4)
+    assert _in_book(anki, window, "document.getElementById('polar-mark').textContent") == "the worst of times"
+    assert window.message.text() == "The highlight begins in the section before."
+    window.close()
