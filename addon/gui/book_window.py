@@ -137,6 +137,7 @@ class BookWindow(QWidget):
         self._first = False
         self._wanted = 0  # the section last asked for (a late one that is not this is dropped)
         self.return_to: Optional[QWidget] = None
+        self.waits_for: Any = None  # (shown at once on a click: the click's lookup, until ``open``)
 
         self.prev_button = QPushButton("◀", self)
         self.prev_button.setToolTip(tr("Previous section"))
@@ -184,6 +185,7 @@ class BookWindow(QWidget):
         it now, on a background thread."""
         self.path, self.title, self.spot = path, title, spot
         self._anchor = ""
+        self.waits_for = None
         self.setWindowTitle(title)
         self._wanted += 1
         wanted = self._wanted
@@ -205,6 +207,21 @@ class BookWindow(QWidget):
             self._show_opened(result)
 
         mw.taskman.run_in_background(lambda: open_book(path, spot.page, spot.text, night, hint_of(spot)), done)
+
+    def opening(self, path: Path, title: str, spot: Spot) -> None:
+        """Shown at once on a click, while the book is read and its place
+        found off the main thread: the title and "Opening …"; ``open``
+        follows with the section."""
+        self.path, self.title, self.spot = path, title, spot
+        self._wanted += 1  # (a section of the card before is not shown now)
+        self.book, self.section = None, None
+        self.loading, self.shown, self.on_mark = True, False, False
+        self.setWindowTitle(title)
+        self.where_label.setText("…")
+        self._say(tr("Opening “{title}”…", title=title))
+        self._paint_behind()
+        self.view.setHtml("")
+        self._set_buttons()
 
     def _show_opened(self, opened: Opened) -> None:
         self.book = opened.book
@@ -342,6 +359,8 @@ class BookWindow(QWidget):
         # The book's bytes (tens of MB for an illustrated one) go with the window's
         # use; the next "show in book" reads the file again.
         self.book = None
+        self.waits_for = None
+        self.loading = False
         self._wanted += 1  # (a section still being made is not shown)
         target, self.return_to = self.return_to, None
         if target is not None and not sip.isdeleted(target) and target.isVisible() and not target.isMinimized():

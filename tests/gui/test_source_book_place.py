@@ -13,11 +13,13 @@ the window shown at once, "Opening …", while a big book is read."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Dict, List
 
 import pytest
 
 from tests.gui.test_source_book import _in_book, _open, _wait_section
+from tests.gui.test_source_link import _js, _show_answer
 from tests.polar.test_epub_book import make_epub
 from tests.polar_factory import Doc, basic
 
@@ -166,3 +168,42 @@ def test_words_across_two_sections_are_marked_in_the_card_s_section_and_the_next
     assert _in_book(anki, window, "document.getElementById('polar-mark').textContent") == "the worst of times"
     assert window.message.text() == "The highlight begins in the section before."
     window.close()
+
+
+def test_the_window_shows_at_once_while_a_big_book_is_read_and_one_window_for_two_clicks(
+        place_library: Any) -> None:
+    """The click on a big book's card showed nothing until the book was
+    read and the words found in its last section (~0.3 s here). Now the
+    window is there at once, saying "Opening …"; a second click meanwhile
+    opens no second window, and the section shows once."""
+    from aqt.qt import QApplication
+
+    anki = place_library
+    links = anki.controller.source_links
+    _show_answer(anki, "Place card: the end of a big book?")
+    if links.book_window is not None:
+        links.book_window.close()
+    began = time.monotonic()
+    _js(anki, "var c=document.querySelector('.polar-open'); c.click(); c.click(); true")
+    anki.anki.wait_until(lambda: links.book_window is not None and links.book_window.isVisible(),
+                         what="the book window")
+    visible_after = time.monotonic() - began
+    window = links.book_window
+    at_once = (window.loading, window.section, window.message.text(), window.windowTitle())
+    anki.anki.wait_until(lambda: not window.loading and window.shown, 30, what="the section")
+    shown_after = time.monotonic() - began
+    print(f"window after {visible_after * 1000:.0f} ms, its section after {shown_after * 1000:.0f} ms")
+    assert at_once == (True, None, "Opening “A Very Big Book”…", "A Very Big Book")
+    assert window.section.number == 40 and window.on_mark and not window.message.isVisible()
+    books = [w for w in QApplication.topLevelWidgets() if type(w).__name__ == "BookWindow" and w.isVisible()]
+    assert books == [window]
+    window.close()
+    # Closed while it said "Opening …": it does not come back when the book has been read.
+    _show_answer(anki, "Place card: the end of a big book?")
+    _js(anki, "document.querySelector('.polar-open').click(); true")
+    anki.anki.wait_until(lambda: window.isVisible() and window.loading, what="the window, opening")
+    job = window.waits_for
+    window.close()
+    anki.anki.wait_until(lambda: job.done.is_set(), 30, what="the book read")
+    anki.anki.process(0.3)
+    assert not window.isVisible()
