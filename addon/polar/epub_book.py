@@ -175,7 +175,8 @@ class Book:
         source = _decode(self._read(name))
         marked, places, picked, by_position, part = source, 0, 0, False, 0
         if text.strip():
-            marked, places, picked, by_position = mark_place(source, text, hint, lambda: self._scale(hint))
+            if _may_have(source, text):  # (a quick look first: a long section turned to without the words)
+                marked, places, picked, by_position = mark_place(source, text, hint, lambda: self._scale(hint))
             if not places:
                 split = self._split_here(number, source, text)
                 if split is not None:
@@ -573,8 +574,13 @@ def find_split(before: str, after: str, text: str) -> Optional[Tuple[Tuple[int, 
     wanted = normalise(text)
     if len(wanted) < 2 or len(wanted) > 5000:
         return None
-    chars_a, offsets_a = _text_chars(before)
-    chars_b, offsets_b = _text_chars(after)
+    # Only the end of one and the start of the other matter (a section turned
+    # to is looked at this way too: a long one is not read whole twice).
+    reach = 4000 + 40 * len(wanted)
+    cut = max(len(before) - reach, 0)
+    chars_a, offsets_a = _text_chars(before[cut:])
+    offsets_a = [offset + cut for offset in offsets_a]
+    chars_b, offsets_b = _text_chars(after[:reach])
     tail_a = chars_a.rstrip()
     head_b = chars_b.lstrip()
     lead_b = len(chars_b) - len(head_b)
