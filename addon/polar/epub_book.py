@@ -87,8 +87,9 @@ def hint_of(spot: object) -> Optional[Hint]:
     anchors = tuple(getattr(spot, "others", ()) or ())
     size = getattr(spot, "page_size", None)
     if isinstance(order, (int, float)):
-        return Hint(float(order), float(size[1]) if size else None, anchors,
-                    tuple(getattr(spot, "elsewhere", ()) or ()))
+        # A height stored for the section is used only when the order lies within it.
+        height = float(size[1]) if size and 0 <= order <= size[1] else None
+        return Hint(float(order), height, anchors, tuple(getattr(spot, "elsewhere", ()) or ()))
     rects = getattr(spot, "rects", ()) or ()
     if rects and getattr(spot, "unit", "px") == "px":
         top = min(rect[1] for rect in rects)

@@ -364,8 +364,12 @@ def _elsewhere(docmeta: Mapping[str, Any], page_number: int) -> Tuple[Tuple[int,
 def _order(highlight: Mapping[str, Any]) -> Optional[float]:
     """An EPUB text highlight's ``order`` (polar-bookshelf's
     SelectedContents.computeOrder: the selection's top + the section's
-    scroll, px); None for a PDF's (Polar stores none) or junk."""
+    scroll, px), else its ``position``'s y; None for a PDF's (Polar stores
+    neither) or junk."""
     order = _number(highlight.get("order"))
+    if order is None:  # (IBaseHighlight.position: "the absolute position on the page in pixels")
+        position = highlight.get("position")
+        order = _number(position.get("y")) if isinstance(position, dict) else None
     return order if order is not None and 0 <= order < 10_000_000 else None
 
 

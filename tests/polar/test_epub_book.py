@@ -349,3 +349,18 @@ def test_a_long_section_without_the_words_is_not_read_a_character_at_a_time(monk
     monkeypatch.setattr(epub_book, "_text_chars", lambda source, *a: read.append(len(source)) or real(source, *a))
     assert not book.section(2, "words found nowhere in the book").found
     assert sum(read) < len(long)
+
+
+def test_a_highlight_s_position_stands_in_for_its_order_and_a_height_it_exceeds_is_not_used():
+    from addon.polar.epub_book import hint_of
+    from addon.polar.originals import find_spot
+
+    def spot(highlight: dict, dimensions: Optional[dict] = None):
+        info = {"num": 2, **({"dimensions": dimensions} if dimensions else {})}
+        return find_spot({"pageMetas": {"2": {"pageInfo": info, "textHighlights": {
+            "h": dict(highlight, id="h", text={"TEXT": "entropy"})}}}}, "text-highlight:h")
+
+    assert spot({"position": {"x": 1, "y": 640.0, "width": 5, "height": 5}}).order == 640.0
+    assert spot({"order": 10.0, "position": {"y": 640.0}}).order == 10.0
+    assert hint_of(spot({"order": 500.0}, {"width": 816, "height": 1056})).height == 1056
+    assert hint_of(spot({"order": 5000.0}, {"width": 816, "height": 1056})).height is None
