@@ -343,6 +343,7 @@ TOP_PX = 20.0
 # window ~800 px wide; 0.8 is one ~1000 px wide (a desktop beside Polar's
 # sidebars). 400 px: 2.1, 700: 1.13, 1400: 0.63, 1900: 0.46.
 DEFAULT_SCALE = 0.8
+MAX_UNDERLINED = 40  # a highlight's words more often in a section: only the one marked
 _HEIGHT_ATTR = re.compile(r"""\sheight\s*=\s*["']?\s*([0-9]+(?:\.[0-9]+)?)\s*(?:px)?["'\s>/]""", re.IGNORECASE)
 
 
@@ -530,7 +531,8 @@ def mark_place(source: str, text: str, hint: Optional[Hint] = None,
     best, by_position = pick_place([heights[first] for first, _ in places], heights[-1] if heights else 0.0,
                                    hint, anchors, scale)
     spans = [_span(source, offsets, first, last) for first, last in places]
-    others = tuple(span for i, span in enumerate(spans) if i != best)
+    # (A very common word: its other places are not underlined, a page of underlines helps nobody.)
+    others = tuple(span for i, span in enumerate(spans) if i != best) if len(spans) <= MAX_UNDERLINED else ()
     return _mark_range(source, spans[best][0], spans[best][1], others), len(places), best + 1, by_position
 
 

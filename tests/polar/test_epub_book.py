@@ -364,3 +364,9 @@ def test_a_highlight_s_position_stands_in_for_its_order_and_a_height_it_exceeds_
     assert spot({"order": 10.0, "position": {"y": 640.0}}).order == 10.0
     assert hint_of(spot({"order": 500.0}, {"width": 816, "height": 1056})).height == 1056
     assert hint_of(spot({"order": 5000.0}, {"width": 816, "height": 1056})).height is None
+
+
+def test_a_very_common_word_s_other_places_are_not_underlined():
+    book = Book(make_epub({"1.xhtml": "<p>" + "the cat and the dog. " * 60 + "</p>"}))
+    section = book.place(1, "the")
+    assert section.places == 120 and section.html.count("<mark") == 1 and 'class="polar-also"' not in section.html
