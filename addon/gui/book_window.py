@@ -44,7 +44,7 @@ from aqt.qt import (
 )
 from aqt.theme import theme_manager
 
-from ..polar.epub_book import SECTION_LINK, Book, Opened, Section, hint_of, open_book
+from ..polar.epub_book import DEFERRED, SECTION_LINK, Book, Opened, Section, hint_of, open_book
 from ..polar.originals import Spot
 from .folding_row import FoldingRow
 from .i18n import ntr, tr
@@ -119,6 +119,14 @@ def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
 _TO_MARK = ("(function(){var m=document.getElementById('polar-mark');if(!m){window.scrollTo(0,0);return false;}"
             "var r=m.getBoundingClientRect();window.scrollTo(0,Math.max(window.scrollY+r.top-window.innerHeight/3,0));"
             "return true;})()")
+
+
+# An image left out of the page (``epub_book.DEFERRED``) put in: its src (an
+# <img>) or href (SVG's <image>) is the marker; %s the marker, %s the data: URI.
+_PUT_IMAGE = ("(function(k,u){var n=0;document.querySelectorAll('[src=\"'+k+'\"],[*|href=\"'+k+'\"]')"
+              ".forEach(function(e){if(e.getAttribute('src')===k){e.setAttribute('src',u);}else{"
+              "e.setAttributeNS('http://www.w3.org/1999/xlink','xlink:href',u);e.setAttribute('href',u);}n++;});"
+              "return n;})(%s,%s)")
 
 
 class BookWindow(QWidget):
@@ -317,6 +325,13 @@ class BookWindow(QWidget):
             self.on_mark = on_mark is True
             self.shown = True
 
+        # Images past the page's inline budget (Qt shows no page set larger than
+        # 2 MB), handed to it now in the window's own script world: data: URIs
+        # from the .epub, which the request interceptor lets through. Before the
+        # scroll, and Chromium's scroll anchoring keeps the place as they decode.
+        for index, uri in enumerate(self.section.deferred):
+            self.view.page().runJavaScript(_PUT_IMAGE % (json.dumps(f"{DEFERRED}{index}"), json.dumps(uri)),
+                                           self.view.application_world)
         anchor, self._anchor = self._anchor, ""
         if anchor:
             script = ("(function(){var e=document.getElementById(" + json.dumps(anchor) + ");"

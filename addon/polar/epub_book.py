@@ -41,6 +41,13 @@ INLINE_BUDGET = 1_500_000
 # ".invalid" domain, and the window's interceptor blocks every https request).
 SECTION_LINK = "https://polar-section.invalid/"
 PAGE_MAX = 1_900_000  # characters; past this a page keeps its text and loses its inlined images
+# Images past the inline budget are not put in the page: the window hands
+# them to it once it has loaded (``Section.deferred``: an element whose src
+# or href is DEFERRED + "N" gets the Nth), up to this much a section.
+DEFER_BUDGET = 40 * 1024 * 1024
+DEFERRED = "#polar-deferred-"
+_SRC_DATA = re.compile(r'(\s(?:src|href|xlink:href|poster)\s*=\s*)"(data:image/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+)"',
+                       re.IGNORECASE)
 _DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+")
 _MAX_MEMBER = 64 * 1024 * 1024  # a section or stylesheet larger than this is not a book's
 
@@ -59,6 +66,7 @@ class Section(NamedTuple):
     picked: int = 0  # which of them is marked (1-based; 0: none)
     by_position: bool = False  # picked by Polar's position, not just the first
     part: int = 0  # the words run across sections: -1 their start is here, 1 their end
+    deferred: Tuple[str, ...] = ()  # data: URIs of the images the window puts in after the load (DEFERRED)
 
 
 class Hint(NamedTuple):
@@ -183,8 +191,10 @@ class Book:
                 if split is not None:
                     part, (start, end) = split
                     marked, places, picked = _mark_range(source, start, end, ()), 1, 1
-        page = _Page(self, name).make(marked, night)
-        return Section(number, len(self.sections), page, places > 0, places, picked, by_position, part)
+        maker = _Page(self, name)
+        page = maker.make(marked, night)
+        return Section(number, len(self.sections), page, places > 0, places, picked, by_position, part,
+                       tuple(maker.deferred))
 
     def _scale(self, hint: Optional[Hint]) -> Optional[float]:
         """Polar's px for one px of the rough layout, in this book as this
@@ -648,6 +658,8 @@ class _Page:
         self.book = book
         self.name = name
         self.spent = 0
+        self.deferred: List[str] = []
+        self.deferred_size = 0
 
     def _member(self, ref: str, base: str) -> Optional[str]:
         ref = html.unescape(ref.strip().strip("\"'"))
@@ -657,7 +669,10 @@ class _Page:
         member = posixpath.normpath(posixpath.join(posixpath.dirname(base), unquote(path)))
         return member if member in self.book._names else None
 
-    def _data_uri(self, member: str) -> Optional[str]:
+    def _data_uri(self, member: str, defer: bool = False) -> Optional[str]:
+        """``member`` as a data: URI, or (``defer``: an element's image past
+        the inline budget) a DEFERRED marker the window fills in; None when
+        neither can be."""
         kind = _MEDIA_TYPES.get(posixpath.splitext(member)[1].lower())
         if kind is None:
             return None
@@ -666,9 +681,18 @@ class _Page:
         except EpubError:
             return None
         if self.spent + len(data) > INLINE_BUDGET:
-            return None
+            if not defer or not kind.startswith("image/"):
+                return None
+            return self._defer(f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}", len(data))
         self.spent += len(data) * 4 // 3
         return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+    def _defer(self, uri: str, size: int) -> Optional[str]:
+        if self.deferred_size + size > DEFER_BUDGET:
+            return None
+        self.deferred_size += size
+        self.deferred.append(uri)
+        return f"{DEFERRED}{len(self.deferred) - 1}"
 
     def _css(self, css: str, base: str, depth: int = 0) -> str:
         def imported(match: re.Match[str]) -> str:
@@ -739,7 +763,7 @@ class _Page:
             if bare.startswith("data:"):
                 return match.group(0)
             member = self._member(value, self.name)
-            uri = self._data_uri(member) if member is not None else None
+            uri = self._data_uri(member, defer=True) if member is not None else None
             return match.group(1) + (f'"{uri}"' if uri else '""')
 
         def tag(match: re.Match[str]) -> str:
@@ -760,6 +784,8 @@ class _Page:
             page = source[:body.start()] + "<head>" + head + "</head>" + source[body.start():]
         else:
             page = "<!DOCTYPE html><html><head>" + head + "</head><body>" + source + "</body></html>"
-        if len(page) > PAGE_MAX:  # (a long section with its images: the text matters, they go)
+        if len(page) > PAGE_MAX:  # (a long section with its images: the text goes in the page, they after it)
+            page = _SRC_DATA.sub(lambda m: m.group(1) + '"' + (self._defer(m.group(2), len(m.group(2)) * 3 // 4)
+                                                               or "") + '"', page)
             page = _DATA_URI.sub("", page)
         return page

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.anki
 
 PLACE_FP = "1PlaceEntropyBookDoc01"
 BIG_FP = "1PlaceAVeryBigBookDoc1"
+PLATE_FP = "1PlaceIllustratedDoc01"
 DECK = ["deck:Book places"]
 FILLER = "<p>" + "Words of the chapter that say nothing of the matter at hand, line after line. " * 12 + "</p>"
 SPLIT = "it was the best of times, it was the worst of times"
@@ -38,6 +39,20 @@ MEASURE = ("(function(word){var out=[];var w=document.createTreeWalker(document.
            "var n;while((n=w.nextNode())){var t=n.data.toLowerCase();var i=t.indexOf(word);while(i!==-1){"
            "var r=document.createRange();r.setStart(n,i);r.setEnd(n,i+word.length);"
            "out.push(r.getBoundingClientRect().top+window.scrollY);i=t.indexOf(word,i+1);}}return out;})")
+
+
+def _noise_png(width: int, height: int) -> bytes:
+    """A real PNG of random pixels (incompressible: ~3 bytes a pixel)."""
+    import os
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\0" + os.urandom(width * 3) for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
 
 
 def _chapter() -> str:
@@ -107,6 +122,17 @@ def place_library(anki: Any) -> Any:
                                           + "</p>" for j in range(190)) for i in range(1, 41)}
     sections["b40.xhtml"] += "<p>Here are the words at the very end of the book.</p>"
     (library / "stash" / f"{BIG_FP}.epub").write_bytes(make_epub(sections))
+    # An illustrated book: a 2.4 MB plate (past the 1.5 MB a page may hold) above the card's words.
+    plates = Doc(library, PLATE_FP, title="Plates", pages=1, tags=DECK)
+    plates.meta["docInfo"]["filename"] = f"{PLATE_FP}.epub"
+    plates.text_highlight("1PlaceHlPlate", "the words under the plate", page=1)
+    plates.card("1PlaceCardPlate", basic("<p>Place card: under the plate?</p>", "<p>A.</p>"),
+                ref="text-highlight:1PlaceHlPlate", page=1)
+    plates.write()
+    (library / "stash" / f"{PLATE_FP}.epub").write_bytes(make_epub(
+        {"p1.xhtml": f"<p>Before.</p><img id='plate' src='plate.png' alt='the plate'/>{FILLER}"
+                     "<p id='words'>Here are the words under the plate.</p>" + FILLER * 4},
+        extra={"plate.png": _noise_png(1000, 800)}))
     outcome = anki.trigger_and_wait("Sync from Polar")
     assert not [e for e in outcome.report.errors if "1Place" in e["path"]]
     yield anki
@@ -207,3 +233,22 @@ def test_the_window_shows_at_once_while_a_big_book_is_read_and_one_window_for_tw
     anki.anki.wait_until(lambda: job.done.is_set(), 30, what="the book read")
     anki.anki.process(0.3)
     assert not window.isVisible()
+
+
+def test_an_image_past_the_page_s_budget_shows_and_the_words_stay_in_view(place_library: Any) -> None:
+    """A 2.4 MB plate (Qt shows no page set as HTML larger than 2 MB; a
+    page holds 1.5 MB of images) showed as its alt text "the plate". Now it
+    is handed to the page after its load, and the words stay where they were
+    scrolled to while it decodes."""
+    anki = place_library
+    window = _open(anki, "Place card: under the plate?")
+    assert window.on_mark
+    anki.anki.wait_until(lambda: _in_book(anki, window, "document.getElementById('plate').complete && "
+                                                       "document.getElementById('plate').naturalWidth") == 1000,
+                         10, what="the plate shown")
+    assert len(window.section.deferred) == 1
+    anki.anki.process(0.3)
+    top, height = _in_book(anki, window, "[document.getElementById('polar-mark').getBoundingClientRect().top,"
+                                         " window.innerHeight]")
+    assert 0 <= top <= height / 2, (top, height)
+    window.close()
