@@ -44,7 +44,7 @@ from aqt.qt import (
 )
 from aqt.theme import theme_manager
 
-from ..polar.epub_book import DEFERRED, SECTION_LINK, Book, Opened, Section, hint_of, open_book
+from ..polar.epub_book import DEFERRED, FILE_LINK, SECTION_LINK, Book, Opened, Section, hint_of, open_book
 from ..polar.originals import Spot
 from .folding_row import FoldingRow
 from .i18n import ntr, tr
@@ -54,10 +54,11 @@ _PROFILE: Any = None
 INTERCEPTOR: Any = None  # (kept: Qt holds no reference to it)
 
 
-def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
+def _make_view(parent: QWidget, to_section: Callable[..., None]) -> Any:
     """A web view that runs no script of its page's, fetches nothing from
     outside it and follows no link: a link to another section of the book
-    (``SECTION_LINK`` + "N#id") calls ``to_section(N, id)``."""
+    (``SECTION_LINK`` + "N#id") calls ``to_section(N, id)``, to another
+    file of it ``to_section(0, id, member)``."""
     from aqt.qt import (
         QWebEnginePage,
         QWebEngineProfile,
@@ -80,11 +81,16 @@ def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
             # Only the window's own setHtml (typed); a link to a section turns to it.
             address = url.toString(QUrl.UrlFormattingOption.RemoveFragment)
             if address.startswith(SECTION_LINK) and kind == QWebEnginePage.NavigationType.NavigationTypeLinkClicked:
+                rest = address[len(SECTION_LINK):]
+                anchor = unquote(url.fragment())
+                if rest.startswith(FILE_LINK):  # (another file of the book: shown alone)
+                    member = unquote(rest[len(FILE_LINK):])
+                    QTimer.singleShot(0, lambda: to_section(0, anchor, member))
+                    return False
                 try:
-                    number = int(address[len(SECTION_LINK):])
+                    number = int(rest)
                 except ValueError:
                     return False
-                anchor = unquote(url.fragment())
                 QTimer.singleShot(0, lambda: to_section(number, anchor))
                 return False
             return bool(kind == QWebEnginePage.NavigationType.NavigationTypeTyped)
@@ -250,14 +256,20 @@ class BookWindow(QWidget):
         if self.book is None or self.section is None:
             return
         number = self.section.number + by
+        if self.section.document and by < 0:
+            number = self.section.number  # (another file of the book shown: back to the section it came from)
         if not 1 <= number <= self.section.total:
             return
         self.go_to(number)
 
-    def go_to(self, number: int, anchor: str = "") -> None:
+    def go_to(self, number: int, anchor: str = "", member: str = "") -> None:
         """Section ``number``, at the element ``anchor`` (a link's target)
-        or else at the highlight's words when it has them, else its start."""
+        or else at the highlight's words when it has them, else its start;
+        with ``member``, that file of the book alone (a link's)."""
         book = self.book
+        if member and book is not None and self.section is not None:
+            self._go_to_file(book, member, anchor)
+            return
         if book is None or (self.section is not None and not 1 <= number <= self.section.total):
             return
         self._anchor = anchor
@@ -283,12 +295,33 @@ class BookWindow(QWidget):
         # away and back finds it again.)
         mw.taskman.run_in_background(lambda: book.section(number, text, night, hint), done)
 
+    def _go_to_file(self, book: Book, member: str, anchor: str) -> None:
+        assert self.section is not None
+        self._anchor = anchor
+        self._wanted += 1
+        wanted = self._wanted
+        self.loading = True
+        number, night = self.section.number, theme_manager.night_mode
+
+        def done(future: Any) -> None:
+            if wanted != self._wanted or sip.isdeleted(self):
+                return
+            try:
+                section = future.result()
+            except Exception:
+                self.loading = False
+                self._say(tr("This section cannot be shown here."))
+                return
+            self._show_section(section)
+
+        mw.taskman.run_in_background(lambda: book.document(member, number, night), done)
+
     def _on_theme(self) -> None:
         if sip.isdeleted(self):
             return
         self._paint_behind()
         if self.isVisible() and self.section is not None:
-            self.go_to(self.section.number)
+            self.go_to(self.section.number, "", self.section.document)
 
     def _show_section(self, section: Section) -> None:
         self.section = section
@@ -351,7 +384,7 @@ class BookWindow(QWidget):
 
     def _set_buttons(self) -> None:
         section = self.section
-        self.prev_button.setEnabled(section is not None and section.number > 1)
+        self.prev_button.setEnabled(section is not None and (section.number > 1 or bool(section.document)))
         self.next_button.setEnabled(section is not None and section.number < section.total)
         # No book (a damaged .epub): no arrows to a section, only the reader's button.
         for arrow in (self.prev_button, self.next_button):

@@ -40,6 +40,10 @@ INLINE_BUDGET = 1_500_000
 # system, not to the page; the window takes it (nothing is ever fetched: the
 # ".invalid" domain, and the window's interceptor blocks every https request).
 SECTION_LINK = "https://polar-section.invalid/"
+# A link to another file of the book, not a section: SECTION_LINK + FILE_LINK
+# + the member's name, quoted (+ "#id").
+FILE_LINK = "file/"
+_PAGE_FILES = (".xhtml", ".html", ".htm", ".xml")
 PAGE_MAX = 1_900_000  # characters; past this a page keeps its text and loses its inlined images
 # Images past the inline budget are not put in the page: the window hands
 # them to it once it has loaded (``Section.deferred``: an element whose src
@@ -67,6 +71,13 @@ class Section(NamedTuple):
     by_position: bool = False  # picked by Polar's position, not just the first
     part: int = 0  # the words run across sections: -1 their start is here, 1 their end
     deferred: Tuple[str, ...] = ()  # data: URIs of the images the window puts in after the load (DEFERRED)
+    document: str = ""  # not a section: this file of the book, shown alone (``Book.document``)
+
+
+def _shown_alone(member: str) -> bool:
+    """A file of the book the window can show by itself: a page or a picture."""
+    kind = _MEDIA_TYPES.get(posixpath.splitext(member)[1].lower(), "")
+    return member.lower().endswith(_PAGE_FILES) or kind.startswith("image/")
 
 
 class Hint(NamedTuple):
@@ -220,6 +231,22 @@ class Book:
             return None
         ratios.sort()
         return ratios[len(ratios) // 2]
+
+    def document(self, member: str, number: int, night: bool = False) -> Section:
+        """A file of the book that is no section (a notes file outside the
+        reading order, a picture) made into a page, shown from section
+        ``number``'s window (its arrows go on from there)."""
+        if member not in self._names or not _shown_alone(member):
+            raise EpubError(f"{member} is not a page or picture of the book")
+        if member.lower().endswith(_PAGE_FILES):
+            source = _decode(self._read(member))
+        else:
+            name = html.escape(quote(posixpath.basename(member)))
+            source = f'<html><head><title></title></head><body><p><img src="{name}" alt=""/></p></body></html>'
+        maker = _Page(self, member)
+        page = maker.make(source, night)
+        number = min(max(number, 1), len(self.sections))
+        return Section(number, len(self.sections), page, False, deferred=tuple(maker.deferred), document=member)
 
     def _split_here(self, number: int, source: str, text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
         """``text`` begun at the end of this section and ended at the start
@@ -754,6 +781,14 @@ class _Page:
                 if member is not None and member in self.book.sections:
                     fragment = urldefrag(bare)[1]
                     target = f"{SECTION_LINK}{self.book.sections.index(member) + 1}"
+                    if fragment:
+                        target += "#" + quote(unquote(fragment), safe="")
+                    return match.group(1) + f'"{target}"'
+                if member is not None and _shown_alone(member):
+                    # Another file of the book (a notes file outside the reading
+                    # order, a picture): the window shows it alone (``Book.document``).
+                    fragment = urldefrag(bare)[1]
+                    target = f"{SECTION_LINK}{FILE_LINK}{quote(member, safe='')}"
                     if fragment:
                         target += "#" + quote(unquote(fragment), safe="")
                     return match.group(1) + f'"{target}"'

@@ -131,8 +131,11 @@ def place_library(anki: Any) -> Any:
     plates.write()
     (library / "stash" / f"{PLATE_FP}.epub").write_bytes(make_epub(
         {"p1.xhtml": f"<p>Before.</p><img id='plate' src='plate.png' alt='the plate'/>{FILLER}"
-                     "<p id='words'>Here are the words under the plate.</p>" + FILLER * 4},
-        extra={"plate.png": _noise_png(1000, 800)}))
+                     "<p id='words'>Here are the words under the plate.<a id='to-note' href='notes.xhtml#n2'>2</a>"
+                     "</p>" + FILLER * 4,
+         "notes.xhtml": f"<p id='n1'>Note one.</p>{FILLER * 3}<p id='n2'>Note two: the plate is a copy.</p>"
+                        + FILLER * 3},
+        nonlinear=["notes.xhtml"], extra={"plate.png": _noise_png(1000, 800)}))
     outcome = anki.trigger_and_wait("Sync from Polar")
     assert not [e for e in outcome.report.errors if "1Place" in e["path"]]
     yield anki
@@ -251,4 +254,24 @@ def test_an_image_past_the_page_s_budget_shows_and_the_words_stay_in_view(place_
     top, height = _in_book(anki, window, "[document.getElementById('polar-mark').getBoundingClientRect().top,"
                                          " window.innerHeight]")
     assert 0 <= top <= height / 2, (top, height)
+    window.close()
+
+
+def test_a_footnote_in_a_notes_file_outside_the_reading_order_opens_at_the_note(place_library: Any) -> None:
+    """The book's notes file is no section (linear="no": Polar does not
+    number it); a link to a note in it led nowhere. Now the window shows the
+    notes file at the note; ◀ goes back to the section it came from."""
+    anki = place_library
+    window = _open(anki, "Place card: under the plate?")
+    _in_book(anki, window, "document.getElementById('to-note').click(); true")
+    anki.anki.wait_until(lambda: window.section.document == "OEBPS/notes.xhtml" and window.shown
+                         and not window.loading, what="the notes file")
+    top, height = _in_book(anki, window, "[document.getElementById('n2').getBoundingClientRect().top,"
+                                         " window.innerHeight]")
+    assert 0 <= top < height and _in_book(anki, window, "window.scrollY") > 0
+    assert window.prev_button.isEnabled()
+    window.prev_button.click()
+    anki.anki.wait_until(lambda: not window.section.document and window.shown and not window.loading,
+                         what="back to the section")
+    assert window.section.number == 1 and window.on_mark
     window.close()

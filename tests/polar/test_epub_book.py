@@ -390,3 +390,26 @@ def test_a_very_common_word_s_other_places_are_not_underlined():
     book = Book(make_epub({"1.xhtml": "<p>" + "the cat and the dog. " * 60 + "</p>"}))
     section = book.place(1, "the")
     assert section.places == 120 and section.html.count("<mark") == 1 and 'class="polar-also"' not in section.html
+
+
+def test_a_link_to_a_file_of_the_book_that_is_no_section_names_it_for_the_window():
+    """A footnote in a notes file outside the reading order (linear="no"),
+    a link to a picture: they led nowhere ("#"). Now the window shows the
+    file alone (``Book.document``), at the note."""
+    from addon.polar.epub_book import EpubError
+
+    body = ("<p>Text<a href='notes.xhtml#n%201'>1</a> and <a href='images/map.png'>the map</a>, "
+            "<a href='x.css'>css</a></p>")
+    book = Book(make_epub({"1.xhtml": body, "notes.xhtml": "<p id='n 1'>The note.</p>", "2.xhtml": "<p>Two</p>"},
+                          nonlinear=["notes.xhtml"], extra={"images/map.png": PNG, "x.css": b"p{}"}))
+    page = book.section(1).html
+    assert 'href="https://polar-section.invalid/file/OEBPS%2Fnotes.xhtml#n%201"' in page
+    assert 'href="https://polar-section.invalid/file/OEBPS%2Fimages%2Fmap.png"' in page
+    assert page.count('href="#"') == 1  # (the stylesheet is no page)
+    notes = book.document("OEBPS/notes.xhtml", 1)
+    assert "The note." in notes.html and notes.document == "OEBPS/notes.xhtml" and notes.number == 1
+    picture = book.document("OEBPS/images/map.png", 2)
+    assert '<img src="data:image/png;base64,' in picture.html and picture.number == 2
+    for bad in ("OEBPS/x.css", "../etc/passwd", "OEBPS/none.xhtml"):
+        with pytest.raises(EpubError):
+            book.document(bad, 1)
