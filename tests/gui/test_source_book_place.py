@@ -19,7 +19,7 @@ from typing import Any, Dict, List
 import pytest
 
 from tests.gui.test_source_book import _in_book, _open, _wait_section
-from tests.gui.test_source_link import _js, _show_answer
+from tests.gui.test_source_link import _show_answer
 from tests.polar.test_epub_book import make_epub
 from tests.polar_factory import Doc, basic
 
@@ -212,25 +212,26 @@ def test_the_window_shows_at_once_while_a_big_book_is_read_and_one_window_for_tw
     _show_answer(anki, "Place card: the end of a big book?")
     if links.book_window is not None:
         links.book_window.close()
+    anki.anki.wait_until(lambda: links.lookups._busy_since is None, 30, what="earlier lookups done")
+    card = anki.mw.reviewer.card
     began = time.monotonic()
-    _js(anki, "var c=document.querySelector('.polar-open'); c.click(); c.click(); true")
-    anki.anki.wait_until(lambda: links.book_window is not None and links.book_window.isVisible(),
-                         what="the book window")
-    visible_after = time.monotonic() - began
-    window = links.book_window
+    window = links.open_card(card)  # (what the control's click and Shift+O call)
+    returned_after = time.monotonic() - began
+    assert window is links.book_window and window.isVisible()
     at_once = (window.loading, window.section, window.message.text(), window.windowTitle())
+    again = links.open_card(card)  # clicked again meanwhile
     anki.anki.wait_until(lambda: not window.loading and window.shown, 30, what="the section")
     shown_after = time.monotonic() - began
-    print(f"window after {visible_after * 1000:.0f} ms, its section after {shown_after * 1000:.0f} ms")
+    print(f"window shown, Anki's window free again after {returned_after * 1000:.0f} ms; "
+          f"the section after {shown_after * 1000:.0f} ms")
     assert at_once == (True, None, "Opening “A Very Big Book”…", "A Very Big Book")
+    assert again is window
     assert window.section.number == 40 and window.on_mark and not window.message.isVisible()
     books = [w for w in QApplication.topLevelWidgets() if type(w).__name__ == "BookWindow" and w.isVisible()]
     assert books == [window]
     window.close()
     # Closed while it said "Opening …": it does not come back when the book has been read.
-    _show_answer(anki, "Place card: the end of a big book?")
-    _js(anki, "document.querySelector('.polar-open').click(); true")
-    anki.anki.wait_until(lambda: window.isVisible() and window.loading, what="the window, opening")
+    assert links.open_card(card) is window and window.isVisible() and window.loading
     job = window.waits_for
     window.close()
     anki.anki.wait_until(lambda: job.done.is_set(), 30, what="the book read")
