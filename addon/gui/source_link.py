@@ -240,6 +240,7 @@ class SourceLinks:
         self._opened = 0  # bumped by forget(): a late click's document opens only if unchanged
         self._clicks = 0  # a click's document opens only if no click came after it
         self._pending: Optional[Tuple[int, Job]] = None  # the last click's card and lookup
+        self.reading = 0  # lookups reading a clicked document (a book, a PDF) now
         # Answers shown before their lookup answered: token -> (job, answer, card id).
         self._late: Dict[int, Tuple[Job, str, int]] = {}
         self._tokens = itertools.count(1)
@@ -309,7 +310,11 @@ class SourceLinks:
                 return origin
             if origin is None:
                 return origin, finder.lost(guid), None
-            return origin, None, self._prepare(origin)  # (a big PDF read whole: the folder answers)
+            self.reading += 1  # (a click meanwhile waits behind a read, not a folder that does not answer)
+            try:
+                return origin, None, self._prepare(origin)  # (a big PDF read whole: the folder answers)
+            finally:
+                self.reading -= 1
 
         job = self.lookups.ask(look)
         job.answered = answered
@@ -486,7 +491,10 @@ class SourceLinks:
         self._clicks += 1
         click = self._clicks
         began = time.monotonic()
-        wait = 0 if self.lookups.stuck(CLICK_WAIT) else CLICK_WAIT
+        # An earlier click's document still being read (a big book): this
+        # lookup waits behind it; Anki's window does not.
+        behind_read = self.reading > 0
+        wait = 0 if behind_read or self.lookups.stuck(CLICK_WAIT) else CLICK_WAIT
         early = self._book_at_once(job) if job.answered.wait(wait) and not job.done.is_set() else None
         if early is None and job.done.wait(max(wait - (time.monotonic() - began), 0)):
             return self._open_found(job)
@@ -501,7 +509,7 @@ class SourceLinks:
             return self._open_found(job)
         if early is not None:
             return early
-        if not job.answered.is_set():  # (found, and a big PDF being read: it opens in a moment)
+        if not job.answered.is_set() and not behind_read:  # (found, and a big PDF being read: it opens in a moment)
             tooltip(html.escape(tr("The Polar folder is not answering; the document opens when it does.")),
                     period=4000)
         return None

@@ -230,6 +230,25 @@ def test_the_window_shows_at_once_while_a_big_book_is_read_and_one_window_for_tw
     books = [w for w in QApplication.topLevelWidgets() if type(w).__name__ == "BookWindow" and w.isVisible()]
     assert books == [window]
     window.close()
+    # Another card clicked while the big book is read: Anki's window does not wait, no "The Polar
+    # folder is not answering" (it answers: it is reading), and the window ends on that card's book.
+    from aqt import utils
+
+    assert links.open_card(card) is window and window.loading
+    reading = window.waits_for
+    anki.anki.wait_until(lambda: reading.answered.is_set(), what="the book being read")
+    utils.closeTooltip()
+    other = anki.mw.col.get_card(anki.mw.col.find_cards('"front:*under the plate*"')[0])
+    began = time.monotonic()
+    links.open_card(other)
+    waited = time.monotonic() - began
+    assert utils._tooltipLabel is None and waited < 0.1, waited
+    anki.anki.wait_until(lambda: window.title == "Plates" and not window.loading and window.shown, 30,
+                         what="the other card's book")
+    anki.anki.wait_until(lambda: links.lookups._busy_since is None, 30, what="the lookups done")
+    anki.anki.process(0.3)
+    assert window.isVisible() and window.title == "Plates" and window.on_mark
+    window.close()
     # Closed while it said "Opening …": it does not come back when the book has been read.
     assert links.open_card(card) is window and window.isVisible() and window.loading
     job = window.waits_for
