@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import unquote
@@ -186,6 +187,17 @@ class BookWindow(QWidget):
             qconnect(shortcut.activated, lambda step=step: self.step(step))
         qconnect(QShortcut(QKeySequence("Esc"), self).activated, self.close)
         qconnect(self.view.loadFinished, self._loaded)
+        # Resized while it shows the card's words where it put them: the words
+        # are put back in view (Chromium keeps the scroll offset, and at another
+        # width the text above them is longer or shorter). Not once the person
+        # has scrolled away.
+        self._at_mark = False
+        self._quiet_until = 0.0  # scroll moves before this are the window's or a resize's
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(250)
+        qconnect(self._settle.timeout, self._back_to_mark)
+        qconnect(self.view.page().scrollPositionChanged, self._scroll_moved)
         self.resize(760, 900)
         self._set_buttons()
         # Anki's theme switched while a section shows: shown again in the new one.
@@ -325,6 +337,7 @@ class BookWindow(QWidget):
 
     def _show_section(self, section: Section) -> None:
         self.section = section
+        self._at_mark = False
         self.loading, self.shown, self.on_mark = False, False, False
         self.where_label.setText(tr("§ {n} of {count}", n=section.number, count=section.total))
         self.setWindowTitle(tr("{title} — § {n}", title=self.title, n=section.number))
@@ -356,6 +369,8 @@ class BookWindow(QWidget):
 
         def scrolled(on_mark: Any) -> None:
             self.on_mark = on_mark is True
+            self._at_mark = self.on_mark and not anchor
+            self._quiet_until = time.monotonic() + 0.3
             self.shown = True
 
         # Images past the page's inline budget (Qt shows no page set larger than
@@ -372,6 +387,21 @@ class BookWindow(QWidget):
         else:
             script = _TO_MARK
         self.view.page().runJavaScript(script, self.view.application_world, scrolled)
+
+    def _scroll_moved(self, _position: Any) -> None:
+        if time.monotonic() > self._quiet_until and not self._settle.isActive():
+            self._at_mark = False  # (the person scrolled)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._at_mark and self.shown:
+            self._settle.start()
+
+    def _back_to_mark(self) -> None:
+        if not (self._at_mark and self.shown) or sip.isdeleted(self):
+            return
+        self._quiet_until = time.monotonic() + 0.5
+        self.view.page().runJavaScript(_TO_MARK, self.view.application_world)
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

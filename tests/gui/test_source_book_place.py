@@ -295,3 +295,31 @@ def test_a_footnote_in_a_notes_file_outside_the_reading_order_opens_at_the_note(
                          what="back to the section")
     assert window.section.number == 1 and window.on_mark
     window.close()
+
+
+def test_the_words_stay_in_view_when_the_window_is_resized_until_the_person_scrolls(place_library: Any) -> None:
+    """Made narrower after it opened (760 → 400 px), the window kept its
+    scroll offset: the text above the words grew longer and the words went
+    out of view below. Now they are put back in view; once the person has
+    scrolled away, a resize leaves the place alone."""
+    anki = place_library
+    links = anki.controller.source_links
+    if links.book_window is not None:
+        links.book_window.resize(760, 900)
+    window = _open(anki, "Place card: the fifth entropy?")
+    window.resize(760, 900)
+    anki.anki.process(0.5)
+    window.resize(400, 640)
+
+    def mark_top() -> float:
+        return _in_book(anki, window, "document.getElementById('polar-mark').getBoundingClientRect().top")
+
+    anki.anki.process(1.0)
+    assert 0 <= mark_top() <= window.view.height() / 2
+    _in_book(anki, window, "window.scrollBy(0, 3000); true")
+    anki.anki.process(0.8)
+    assert mark_top() < 0
+    window.resize(560, 700)
+    anki.anki.process(1.0)
+    assert mark_top() < 0  # (still where the person read on, not back at the words)
+    window.close()
