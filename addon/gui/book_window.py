@@ -346,6 +346,12 @@ class BookWindow(QWidget):
         elif section.found and section.part:
             self._say(tr("The highlight runs on into the next section.") if section.part < 0
                       else tr("The highlight begins in the section before."))
+        elif section.found and section.places > 1 and section.by_position and not section.sure:
+            self._say(ntr("These words are {n} time in this section: the one nearest where Polar had the "
+                          "highlight, as far as its numbers tell, is marked, the others are underlined.",
+                          "These words are {n} times in this section: the one nearest where Polar had the "
+                          "highlight, as far as its numbers tell, is marked, the others are underlined.",
+                          section.places))
         elif section.found and section.places > 1 and section.by_position:
             self._say(ntr("These words are {n} time in this section: the one where Polar had the highlight "
                           "is marked, the others are underlined.",

@@ -72,6 +72,7 @@ class Section(NamedTuple):
     part: int = 0  # the words run across sections: -1 their start is here, 1 their end
     deferred: Tuple[str, ...] = ()  # data: URIs of the images the window puts in after the load (DEFERRED)
     document: str = ""  # not a section: this file of the book, shown alone (``Book.document``)
+    sure: bool = False  # picked by position whatever the width of Polar's window was (``_sure``)
 
 
 def _shown_alone(member: str) -> bool:
@@ -193,10 +194,11 @@ class Book:
         number = min(max(number, 1), len(self.sections))
         name = self.sections[number - 1]
         source = _decode(self._read(name))
-        marked, places, picked, by_position, part = source, 0, 0, False, 0
+        marked, places, picked, by_position, sure, part = source, 0, 0, False, False, 0
         if text.strip():
             if _may_have(source, text):  # (a quick look first: a long section turned to without the words)
-                marked, places, picked, by_position = mark_place(source, text, hint, lambda: self._scale(hint))
+                marked, places, picked, by_position, sure = mark_place(source, text, hint,
+                                                                       lambda: self._scale(hint))
             if not places:
                 split = self._split_here(number, source, text)
                 if split is not None:
@@ -205,7 +207,7 @@ class Book:
         maker = _Page(self, name)
         page = maker.make(marked, night)
         return Section(number, len(self.sections), page, places > 0, places, picked, by_position, part,
-                       tuple(maker.deferred))
+                       tuple(maker.deferred), sure=sure)
 
     def _scale(self, hint: Optional[Hint]) -> Optional[float]:
         """Polar's px for one px of the rough layout, in this book as this
@@ -540,21 +542,40 @@ def pick_place(heights: List[float], total: float, hint: Optional[Hint],
     return best, True
 
 
+# Polar's px for one rough px in windows 1400 and 700 px wide: a place chosen
+# with no other highlight to go by is sure when both choose it too.
+_SCALES_AROUND = (0.63, 1.13)
+
+
+def _sure(heights: List[float], hint: Hint, anchors: Sequence[Tuple[float, float]], scale: Optional[float],
+          best: int) -> bool:
+    """Whether the place ``best`` would be chosen whatever the width of
+    Polar's window was (a desktop's): always so when the section's height,
+    its other highlights or the book's tell how Polar's px fall."""
+    if hint.height or anchors or scale:
+        return True
+    for around in _SCALES_AROUND:
+        if min(range(len(heights)), key=lambda i: (abs(heights[i] * around - hint.y), i)) != best:
+            return False
+    return True
+
+
 def mark_place(source: str, text: str, hint: Optional[Hint] = None,
-               scale_of: Optional[Callable[[], Optional[float]]] = None) -> Tuple[str, int, int, bool]:
+               scale_of: Optional[Callable[[], Optional[float]]] = None) -> Tuple[str, int, int, bool, bool]:
     """``source`` with ``text``'s characters marked at the place ``hint``
     points to (the first without one): ``<mark>``\\s, one per run of text
     between tags, the first with id "polar-mark"; the words' other places
     marked lightly (class "polar-also"). Also: how many places, which one is
-    marked (1-based; 0 none) and whether Polar's position chose it."""
+    marked (1-based; 0 none), whether Polar's position chose it and whether
+    that is sure (``_sure``)."""
     wanted = normalise(text)
     if not wanted:
-        return source, 0, 0, False
+        return source, 0, 0, False, False
     heights: List[float] = []
     chars, offsets = _text_chars(source, heights)
     places, _ = _places(chars, wanted)
     if not places:
-        return source, 0, 0, False
+        return source, 0, 0, False, False
     anchors: List[Tuple[float, float]] = []
     if hint is not None and len(places) > 1 and not hint.height:
         for words, polar_y in hint.anchors[:200]:
@@ -570,14 +591,16 @@ def mark_place(source: str, text: str, hint: Optional[Hint] = None,
     spans = [_span(source, offsets, first, last) for first, last in places]
     # (A very common word: its other places are not underlined, a page of underlines helps nobody.)
     others = tuple(span for i, span in enumerate(spans) if i != best) if len(spans) <= MAX_UNDERLINED else ()
-    return _mark_range(source, spans[best][0], spans[best][1], others), len(places), best + 1, by_position
+    sure = by_position and hint is not None and _sure([heights[first] for first, _ in places], hint, anchors, scale,
+                                                      best)
+    return _mark_range(source, spans[best][0], spans[best][1], others), len(places), best + 1, by_position, sure
 
 
 def mark_text(source: str, text: str) -> Tuple[str, bool]:
     """``source`` with ``text``'s characters wrapped in ``<mark>``\\s (one
     per run of text between tags; the first has id "polar-mark"), and
     whether it was found."""
-    marked, places, _, _ = mark_place(source, text)
+    marked, places, _, _, _ = mark_place(source, text)
     return marked, places > 0
 
 

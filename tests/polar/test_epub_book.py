@@ -413,3 +413,22 @@ def test_a_link_to_a_file_of_the_book_that_is_no_section_names_it_for_the_window
     for bad in ("OEBPS/x.css", "../etc/passwd", "OEBPS/none.xhtml"):
         with pytest.raises(EpubError):
             book.document(bad, 1)
+
+
+def test_a_place_chosen_with_nothing_else_to_go_by_is_sure_only_when_any_desktop_width_chooses_it():
+    """With no other highlight in the book, Polar's px are read as a ~1000 px
+    window's: the fifth of five is chosen, but a 700 or 1400 px window would
+    put another there, so the window says "as far as its numbers tell"."""
+    from addon.polar.epub_book import DEFAULT_SCALE, Hint, _text_chars
+
+    book = Book(make_epub({"1.xhtml": _term_section()}))
+    heights: list = []
+    chars, _ = _text_chars(book._source(1), heights)
+    tops = [heights[chars.index(f"place {i}:")] for i in range(1, 6)]
+    fifth = book.place(1, "entropy", hint=Hint(tops[4] * DEFAULT_SCALE))
+    assert (fifth.picked, fifth.by_position, fifth.sure) == (5, True, False)
+    first = book.place(1, "entropy", hint=Hint(tops[0] * DEFAULT_SCALE))
+    assert (first.picked, first.sure) == (1, True)
+    anchored = book.place(1, "entropy", hint=Hint(tops[4] * 0.63, None, (("Place 2:", tops[1] * 0.63),)))
+    assert (anchored.picked, anchored.sure) == (5, True)
+    assert not book.place(1, "entropy").sure
