@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import unquote
@@ -44,20 +45,21 @@ from aqt.qt import (
 )
 from aqt.theme import theme_manager
 
-from ..polar.epub_book import SECTION_LINK, Book, Opened, Section, open_book
+from ..polar.epub_book import DEFERRED, FILE_LINK, SECTION_LINK, Book, Opened, Section, hint_of, open_book
 from ..polar.originals import Spot
 from .folding_row import FoldingRow
-from .i18n import tr
+from .i18n import ntr, tr
 
 _ALLOWED_SCHEMES = ("data", "about", "blob")
 _PROFILE: Any = None
 INTERCEPTOR: Any = None  # (kept: Qt holds no reference to it)
 
 
-def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
+def _make_view(parent: QWidget, to_section: Callable[..., None]) -> Any:
     """A web view that runs no script of its page's, fetches nothing from
     outside it and follows no link: a link to another section of the book
-    (``SECTION_LINK`` + "N#id") calls ``to_section(N, id)``."""
+    (``SECTION_LINK`` + "N#id") calls ``to_section(N, id)``, to another
+    file of it ``to_section(0, id, member)``."""
     from aqt.qt import (
         QWebEnginePage,
         QWebEngineProfile,
@@ -80,11 +82,16 @@ def _make_view(parent: QWidget, to_section: Callable[[int, str], None]) -> Any:
             # Only the window's own setHtml (typed); a link to a section turns to it.
             address = url.toString(QUrl.UrlFormattingOption.RemoveFragment)
             if address.startswith(SECTION_LINK) and kind == QWebEnginePage.NavigationType.NavigationTypeLinkClicked:
+                rest = address[len(SECTION_LINK):]
+                anchor = unquote(url.fragment())
+                if rest.startswith(FILE_LINK):  # (another file of the book: shown alone)
+                    member = unquote(rest[len(FILE_LINK):])
+                    QTimer.singleShot(0, lambda: to_section(0, anchor, member))
+                    return False
                 try:
-                    number = int(address[len(SECTION_LINK):])
+                    number = int(rest)
                 except ValueError:
                     return False
-                anchor = unquote(url.fragment())
                 QTimer.singleShot(0, lambda: to_section(number, anchor))
                 return False
             return bool(kind == QWebEnginePage.NavigationType.NavigationTypeTyped)
@@ -121,6 +128,14 @@ _TO_MARK = ("(function(){var m=document.getElementById('polar-mark');if(!m){wind
             "return true;})()")
 
 
+# An image left out of the page (``epub_book.DEFERRED``) put in: its src (an
+# <img>) or href (SVG's <image>) is the marker; %s the marker, %s the data: URI.
+_PUT_IMAGE = ("(function(k,u){var n=0;document.querySelectorAll('[src=\"'+k+'\"],[*|href=\"'+k+'\"]')"
+              ".forEach(function(e){if(e.getAttribute('src')===k){e.setAttribute('src',u);}else{"
+              "e.setAttributeNS('http://www.w3.org/1999/xlink','xlink:href',u);e.setAttribute('href',u);}n++;});"
+              "return n;})(%s,%s)")
+
+
 class BookWindow(QWidget):
     """An EPUB at a card's highlight. Never modal: studying goes on beside it."""
 
@@ -137,6 +152,7 @@ class BookWindow(QWidget):
         self._first = False
         self._wanted = 0  # the section last asked for (a late one that is not this is dropped)
         self.return_to: Optional[QWidget] = None
+        self.waits_for: Any = None  # (shown at once on a click: the click's lookup, until ``open``)
 
         self.prev_button = QPushButton("◀", self)
         self.prev_button.setToolTip(tr("Previous section"))
@@ -171,6 +187,17 @@ class BookWindow(QWidget):
             qconnect(shortcut.activated, lambda step=step: self.step(step))
         qconnect(QShortcut(QKeySequence("Esc"), self).activated, self.close)
         qconnect(self.view.loadFinished, self._loaded)
+        # Resized while it shows the card's words where it put them: the words
+        # are put back in view (Chromium keeps the scroll offset, and at another
+        # width the text above them is longer or shorter). Not once the person
+        # has scrolled away.
+        self._at_mark = False
+        self._quiet_until = 0.0  # scroll moves before this are the window's or a resize's
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(250)
+        qconnect(self._settle.timeout, self._back_to_mark)
+        qconnect(self.view.page().scrollPositionChanged, self._scroll_moved)
         self.resize(760, 900)
         self._set_buttons()
         # Anki's theme switched while a section shows: shown again in the new one.
@@ -184,6 +211,7 @@ class BookWindow(QWidget):
         it now, on a background thread."""
         self.path, self.title, self.spot = path, title, spot
         self._anchor = ""
+        self.waits_for = None
         self.setWindowTitle(title)
         self._wanted += 1
         wanted = self._wanted
@@ -204,7 +232,22 @@ class BookWindow(QWidget):
                 result = Opened(None, None, str(exc))
             self._show_opened(result)
 
-        mw.taskman.run_in_background(lambda: open_book(path, spot.page, spot.text, night), done)
+        mw.taskman.run_in_background(lambda: open_book(path, spot.page, spot.text, night, hint_of(spot)), done)
+
+    def opening(self, path: Path, title: str, spot: Spot) -> None:
+        """Shown at once on a click, while the book is read and its place
+        found off the main thread: the title and "Opening …"; ``open``
+        follows with the section."""
+        self.path, self.title, self.spot = path, title, spot
+        self._wanted += 1  # (a section of the card before is not shown now)
+        self.book, self.section = None, None
+        self.loading, self.shown, self.on_mark = True, False, False
+        self.setWindowTitle(title)
+        self.where_label.setText("…")
+        self._say(tr("Opening “{title}”…", title=title))
+        self._paint_behind()
+        self.view.setHtml("")
+        self._set_buttons()
 
     def _show_opened(self, opened: Opened) -> None:
         self.book = opened.book
@@ -225,14 +268,20 @@ class BookWindow(QWidget):
         if self.book is None or self.section is None:
             return
         number = self.section.number + by
+        if self.section.document and by < 0:
+            number = self.section.number  # (another file of the book shown: back to the section it came from)
         if not 1 <= number <= self.section.total:
             return
         self.go_to(number)
 
-    def go_to(self, number: int, anchor: str = "") -> None:
+    def go_to(self, number: int, anchor: str = "", member: str = "") -> None:
         """Section ``number``, at the element ``anchor`` (a link's target)
-        or else at the highlight's words when it has them, else its start."""
+        or else at the highlight's words when it has them, else its start;
+        with ``member``, that file of the book alone (a link's)."""
         book = self.book
+        if member and book is not None and self.section is not None:
+            self._go_to_file(book, member, anchor)
+            return
         if book is None or (self.section is not None and not 1 <= number <= self.section.total):
             return
         self._anchor = anchor
@@ -240,6 +289,8 @@ class BookWindow(QWidget):
         wanted = self._wanted
         self.loading = True
         text, night = self.spot.text, theme_manager.night_mode
+        # Polar's position of the highlight is measured in its own section.
+        hint = hint_of(self.spot) if number == self.spot.page else None
 
         def done(future: Any) -> None:
             if wanted != self._wanted or sip.isdeleted(self):
@@ -254,22 +305,63 @@ class BookWindow(QWidget):
 
         # (The highlight's text is marked wherever it is: a person who turned
         # away and back finds it again.)
-        mw.taskman.run_in_background(lambda: book.section(number, text, night), done)
+        mw.taskman.run_in_background(lambda: book.section(number, text, night, hint), done)
+
+    def _go_to_file(self, book: Book, member: str, anchor: str) -> None:
+        assert self.section is not None
+        self._anchor = anchor
+        self._wanted += 1
+        wanted = self._wanted
+        self.loading = True
+        number, night = self.section.number, theme_manager.night_mode
+
+        def done(future: Any) -> None:
+            if wanted != self._wanted or sip.isdeleted(self):
+                return
+            try:
+                section = future.result()
+            except Exception:
+                self.loading = False
+                self._say(tr("This section cannot be shown here."))
+                return
+            self._show_section(section)
+
+        mw.taskman.run_in_background(lambda: book.document(member, number, night), done)
 
     def _on_theme(self) -> None:
         if sip.isdeleted(self):
             return
         self._paint_behind()
         if self.isVisible() and self.section is not None:
-            self.go_to(self.section.number)
+            self.go_to(self.section.number, "", self.section.document)
 
     def _show_section(self, section: Section) -> None:
         self.section = section
+        self._at_mark = False
         self.loading, self.shown, self.on_mark = False, False, False
         self.where_label.setText(tr("§ {n} of {count}", n=section.number, count=section.total))
         self.setWindowTitle(tr("{title} — § {n}", title=self.title, n=section.number))
         if self._first and not section.found and self.spot.text.strip():
             self._say(tr("The highlight's words were not found in the book: its section is shown from the start."))
+        elif section.found and section.part:
+            self._say(tr("The highlight runs on into the next section.") if section.part < 0
+                      else tr("The highlight begins in the section before."))
+        elif section.found and section.places > 1 and section.by_position and not section.sure:
+            self._say(ntr("These words are {n} time in this section: the one nearest where Polar had the "
+                          "highlight, as far as its numbers tell, is marked, the others are underlined.",
+                          "These words are {n} times in this section: the one nearest where Polar had the "
+                          "highlight, as far as its numbers tell, is marked, the others are underlined.",
+                          section.places))
+        elif section.found and section.places > 1 and section.by_position:
+            self._say(ntr("These words are {n} time in this section: the one where Polar had the highlight "
+                          "is marked, the others are underlined.",
+                          "These words are {n} times in this section: the one where Polar had the highlight "
+                          "is marked, the others are underlined.", section.places))
+        elif section.found and section.places > 1:
+            self._say(ntr("These words are {n} time in this section: the first is marked, the others are "
+                          "underlined (Polar kept no place for this highlight).",
+                          "These words are {n} times in this section: the first is marked, the others are "
+                          "underlined (Polar kept no place for this highlight).", section.places))
         else:
             self.message.hide()
         self._first = False
@@ -283,8 +375,17 @@ class BookWindow(QWidget):
 
         def scrolled(on_mark: Any) -> None:
             self.on_mark = on_mark is True
+            self._at_mark = self.on_mark and not anchor
+            self._quiet_until = time.monotonic() + 0.3
             self.shown = True
 
+        # Images past the page's inline budget (Qt shows no page set larger than
+        # 2 MB), handed to it now in the window's own script world: data: URIs
+        # from the .epub, which the request interceptor lets through. Before the
+        # scroll, and Chromium's scroll anchoring keeps the place as they decode.
+        for index, uri in enumerate(self.section.deferred):
+            self.view.page().runJavaScript(_PUT_IMAGE % (json.dumps(f"{DEFERRED}{index}"), json.dumps(uri)),
+                                           self.view.application_world)
         anchor, self._anchor = self._anchor, ""
         if anchor:
             script = ("(function(){var e=document.getElementById(" + json.dumps(anchor) + ");"
@@ -292,6 +393,21 @@ class BookWindow(QWidget):
         else:
             script = _TO_MARK
         self.view.page().runJavaScript(script, self.view.application_world, scrolled)
+
+    def _scroll_moved(self, _position: Any) -> None:
+        if time.monotonic() > self._quiet_until and not self._settle.isActive():
+            self._at_mark = False  # (the person scrolled)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._at_mark and self.shown:
+            self._settle.start()
+
+    def _back_to_mark(self) -> None:
+        if not (self._at_mark and self.shown) or sip.isdeleted(self):
+            return
+        self._quiet_until = time.monotonic() + 0.5
+        self.view.page().runJavaScript(_TO_MARK, self.view.application_world)
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -304,7 +420,7 @@ class BookWindow(QWidget):
 
     def _set_buttons(self) -> None:
         section = self.section
-        self.prev_button.setEnabled(section is not None and section.number > 1)
+        self.prev_button.setEnabled(section is not None and (section.number > 1 or bool(section.document)))
         self.next_button.setEnabled(section is not None and section.number < section.total)
         # No book (a damaged .epub): no arrows to a section, only the reader's button.
         for arrow in (self.prev_button, self.next_button):
@@ -327,6 +443,8 @@ class BookWindow(QWidget):
         # The book's bytes (tens of MB for an illustrated one) go with the window's
         # use; the next "show in book" reads the file again.
         self.book = None
+        self.waits_for = None
+        self.loading = False
         self._wanted += 1  # (a section still being made is not shown)
         target, self.return_to = self.return_to, None
         if target is not None and not sip.isdeleted(target) and target.isVisible() and not target.isMinimized():

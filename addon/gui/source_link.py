@@ -46,6 +46,7 @@ import html
 import itertools
 import re
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
@@ -237,6 +238,9 @@ class SourceLinks:
         self._finder: Optional[OriginFinder] = None
         self.lookups = LOOKS  # (shared with the other looks at the Polar folder from Anki's window)
         self._opened = 0  # bumped by forget(): a late click's document opens only if unchanged
+        self._clicks = 0  # a click's document opens only if no click came after it
+        self._pending: Optional[Tuple[int, Job]] = None  # the last click's card and lookup
+        self.reading = 0  # lookups reading a clicked document (a book, a PDF) now
         # Answers shown before their lookup answered: token -> (job, answer, card id).
         self._late: Dict[int, Tuple[Job, str, int]] = {}
         self._tokens = itertools.count(1)
@@ -296,17 +300,25 @@ class SourceLinks:
         guid = card.note().guid
         answered = threading.Event()
 
+        seen: Dict[str, Any] = {}  # (a click shows an EPUB's window before its book is read)
+
         def look() -> Any:
             origin = finder.find(guid)
+            seen["origin"] = origin
             answered.set()
             if not lost:
                 return origin
             if origin is None:
                 return origin, finder.lost(guid), None
-            return origin, None, self._prepare(origin)  # (a big PDF read whole: the folder answers)
+            self.reading += 1  # (a click meanwhile waits behind a read, not a folder that does not answer)
+            try:
+                return origin, None, self._prepare(origin)  # (a big PDF read whole: the folder answers)
+            finally:
+                self.reading -= 1
 
         job = self.lookups.ask(look)
         job.answered = answered
+        job.seen = seen  # type: ignore[attr-defined]
         return job
 
     def _prepare(self, origin: Origin) -> Any:
@@ -322,9 +334,10 @@ class SourceLinks:
             # slow to answer, a big book, never on Anki's main thread.
             from aqt.theme import theme_manager
 
-            from ..polar.epub_book import open_book
+            from ..polar.epub_book import hint_of, open_book
 
-            return open_book(original.path, origin.spot.page, origin.spot.text, theme_manager.night_mode)
+            return open_book(original.path, origin.spot.page, origin.spot.text, theme_manager.night_mode,
+                             hint_of(origin.spot))
         if original.path is not None:
             if original.kind != PDF:
                 return None
@@ -461,6 +474,12 @@ class SourceLinks:
         The lookup runs on the lookup thread: a Polar folder that does not
         answer within ``CLICK_WAIT`` leaves Anki's window free, and the
         document opens when it answers (None is returned then)."""
+        pending = self._pending
+        window = self.book_window
+        if pending is not None and pending[0] == card.id and window is not None and not sip.isdeleted(window) \
+                and window.loading and window.waits_for == pending[1]:
+            window.bring_up()  # (clicked again while its book is read: the same window, nothing read twice)
+            return window
         try:
             job = self._ask(card, lost=True)
         except Exception:
@@ -468,25 +487,68 @@ class SourceLinks:
             return None
         if job is None:
             return None
-        if self._waited(job, CLICK_WAIT):
+        self._pending = (card.id, job)
+        self._clicks += 1
+        click = self._clicks
+        began = time.monotonic()
+        # An earlier click's document still being read (a big book): this
+        # lookup waits behind it; Anki's window does not.
+        behind_read = self.reading > 0
+        wait = 0 if behind_read or self.lookups.stuck(CLICK_WAIT) else CLICK_WAIT
+        early = self._book_at_once(job) if job.answered.wait(wait) and not job.done.is_set() else None
+        if early is None and job.done.wait(max(wait - (time.monotonic() - began), 0)):
             return self._open_found(job)
         opened = self._opened
 
         def then() -> None:
-            mw.taskman.run_on_main(lambda: self._open_found(job) if self._opened == opened else None)
+            # (Only the latest click's document: two quick clicks open one window, at the last card's place.)
+            mw.taskman.run_on_main(lambda: self._open_found(job) if (self._opened, self._clicks) == (opened, click)
+                                   and (early is None or early.waits_for is job) else self._opening_ends(job))
 
         if not job.when_done(then):
             return self._open_found(job)
-        if not job.answered.is_set():  # (found, and a big PDF being read: it opens in a moment)
+        if early is not None:
+            return early
+        if not job.answered.is_set() and not behind_read:  # (found, and a big PDF being read: it opens in a moment)
             tooltip(html.escape(tr("The Polar folder is not answering; the document opens when it does.")),
                     period=4000)
         return None
 
+    def _book_at_once(self, job: Job) -> Optional[Any]:
+        """A click on an EPUB card: the book window shown at once, saying
+        "Opening …", while the book is read and its place found (~0.2 s for
+        a big book, more on a slow share): the section follows. None when
+        the card's document is not an EPUB in the Polar folder (or the
+        folder has not said yet)."""
+        from ..polar.originals import EPUB
+
+        origin = job.seen.get("origin")  # type: ignore[attr-defined]
+        if origin is None or origin.original.kind != EPUB or origin.original.path is None:
+            return None
+        from .book_window import BookWindow
+
+        if self.book_window is None or sip.isdeleted(self.book_window):
+            self.book_window = BookWindow(None)
+        window = self.book_window
+        window.opening(origin.original.path, origin.original.title, origin.spot)
+        window.waits_for = job
+        window.bring_up()
+        return window
+
+    def _opening_ends(self, job: Job) -> None:
+        """The book window shown at once for ``job`` has nothing to show
+        (the lookup failed, the library changed meanwhile): it goes."""
+        window = self.book_window
+        if window is not None and not sip.isdeleted(window) and window.loading and window.waits_for is job:
+            window.close()
+
     def _open_found(self, job: Job) -> Optional[Any]:
         if job.failed is not None or job.result is None:
+            self._opening_ends(job)
             return None
         origin, lost, prepared = job.result
         if origin is None:
+            self._opening_ends(job)
             self._say_lost(lost)
             return None
         return self.open_origin(origin, prepared)

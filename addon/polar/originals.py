@@ -48,6 +48,12 @@ class Spot:
     # The highlight's text, plain (an EPUB's place is found by it: Polar
     # stores no CFI); not part of the spot's identity.
     text: str = field(default="", compare=False)
+    # An EPUB text highlight's ``order``: the selection's top, in px down its
+    # section as Polar's window laid it out (Polar stores no rects for them);
+    # and the (text, order) of the section's other text highlights.
+    order: Optional[float] = field(default=None, compare=False)
+    others: Tuple[Tuple[str, float], ...] = field(default=(), compare=False)
+    elsewhere: Tuple[Tuple[int, str, float], ...] = field(default=(), compare=False)  # (page, text, order)
 
     def fractions(self, page_points: Tuple[float, float], page: int = 0,
                   points_of: Optional[Callable[[int], Optional[Tuple[float, float]]]] = None) -> List[Fractions]:
@@ -309,9 +315,19 @@ def find_spot(docmeta: Mapping[str, Any], ref: str, card_page: int = 0) -> Spot:
             if hl is None:
                 continue
             color = hl.get("color") if isinstance(hl.get("color"), str) else ""
+            others: List[Tuple[str, float]] = []
+            if kind == "text-highlight":
+                for other in highlights.values():
+                    order = _order(other) if isinstance(other, dict) and other is not hl else None
+                    if order is not None:
+                        words = _plain_text(other.get("text")) or _selections_text(other.get("textSelections"))
+                        if words.strip():
+                            others.append((words, order))
             return Spot(num, _rects(hl.get("rects")), "%" if kind == "area-highlight" else "px",
                         _page_size(page), str(color)[:32],
-                        _plain_text(hl.get("text")) or _selections_text(hl.get("textSelections")))
+                        _plain_text(hl.get("text")) or _selections_text(hl.get("textSelections")),
+                        _order(hl) if kind == "text-highlight" else None, tuple(others[:200]),
+                        _elsewhere(docmeta, num) if kind == "text-highlight" and _order(hl) is not None else ())
     if kind == "page":
         try:
             number = int(ident)
@@ -320,6 +336,41 @@ def find_spot(docmeta: Mapping[str, Any], ref: str, card_page: int = 0) -> Spot:
         if number > 0:
             return Spot(number)
     return Spot(max(card_page, 0))
+
+
+def _elsewhere(docmeta: Mapping[str, Any], page_number: int) -> Tuple[Tuple[int, str, float], ...]:
+    """(page, text, order) of the text highlights of the nearest other
+    pages that have some (up to 3 pages, 12 highlights each)."""
+    found: List[Tuple[int, str, float]] = []
+    pages = 0
+    for num, page in sorted(_pages(docmeta).items(), key=lambda item: (abs(item[0] - page_number), item[0])):
+        highlights = page.get("textHighlights")
+        if num == page_number or not isinstance(highlights, dict):
+            continue
+        here = []
+        for hl in highlights.values():
+            order = _order(hl) if isinstance(hl, dict) else None
+            words = (_plain_text(hl.get("text")) or _selections_text(hl.get("textSelections"))) if order else ""
+            if order is not None and words.strip():
+                here.append((num, words, order))
+        if here:
+            found += here[:12]
+            pages += 1
+            if pages == 3:
+                break
+    return tuple(found)
+
+
+def _order(highlight: Mapping[str, Any]) -> Optional[float]:
+    """An EPUB text highlight's ``order`` (polar-bookshelf's
+    SelectedContents.computeOrder: the selection's top + the section's
+    scroll, px), else its ``position``'s y; None for a PDF's (Polar stores
+    neither) or junk."""
+    order = _number(highlight.get("order"))
+    if order is None:  # (IBaseHighlight.position: "the absolute position on the page in pixels")
+        position = highlight.get("position")
+        order = _number(position.get("y")) if isinstance(position, dict) else None
+    return order if order is not None and 0 <= order < 10_000_000 else None
 
 
 # -- the file ------------------------------------------------------------------------------
