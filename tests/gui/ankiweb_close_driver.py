@@ -28,8 +28,9 @@ sys.path.insert(0, str(ROOT))
 import anki_harness  # noqa: E402
 
 from tests.gui.ankiweb_sync_driver import bring, media_files  # noqa: E402
+from tests.gui.driver_windows import WindowsNoted  # noqa: E402
 from tests.polar_factory import Doc, basic  # noqa: E402
-from tests.reliability.ankiweb import Account  # noqa: E402
+from tests.reliability.ankiweb import Account, upload_profile  # noqa: E402
 
 WRITING = ("Adding notes… ",)  # (a batch written: the close stops it part-way)
 ANKIWEB_NOTES = 5
@@ -53,15 +54,7 @@ def main(phase: str, base: Path, library: Path, big: Path, addon_file: Path, end
         profile = base / anki_harness.PROFILE
         if phase == "close":
             anki_harness.seed_base(base)
-            profile.mkdir(exist_ok=True)
-            col = Collection(str(profile / "collection.anki2"))
-            for i in range(ANKIWEB_NOTES):
-                note = col.new_note(col.models.by_name("Basic"))
-                note["Front"], note["Back"] = f"from AnkiWeb {i}", "x"
-                col.add_note(note, col.decks.id("Default"))
-            hkey = account.auth(col).hkey
-            account.full(col, upload=True)
-            col.close()
+            hkey = upload_profile(account, profile, ANKIWEB_NOTES).hkey
             small = Doc(library, "1AnkiWebBeside5Small0000", title="A short note")
             for i in range(SMALL):
                 small.card(f"1AwB5s{i}", basic(f"<p>Small question {i}?</p>", f"<p>Small answer {i}</p>"))
@@ -86,23 +79,7 @@ def main(phase: str, base: Path, library: Path, big: Path, addon_file: Path, end
         runner = anki.controller.runner
         event("profile open")
 
-        from aqt.qt import QApplication, QDialog, QLabel, QMessageBox, QTextBrowser, QTimer
-
-        def look() -> None:
-            for w in QApplication.topLevelWidgets():
-                if w is mw or not w.isVisible() or not isinstance(w, (QMessageBox, QDialog)):
-                    continue
-                if type(w).__name__ in ("ProgressDialog",):
-                    continue
-                parts = [lbl.text() for lbl in w.findChildren(QLabel)]
-                parts += [t.toPlainText() for t in w.findChildren(QTextBrowser)]
-                text = w.text() if isinstance(w, QMessageBox) else " | ".join(parts)
-                out["windows"].append([type(w).__name__, w.windowTitle(), text[:600]])
-                w.close()
-
-        watcher = QTimer()
-        watcher.timeout.connect(look)
-        watcher.start(100)
+        watcher = WindowsNoted(mw, out["windows"])
 
         def outcome() -> Dict[str, Any]:
             o = anki.controller.last_outcome
@@ -161,7 +138,7 @@ def main(phase: str, base: Path, library: Path, big: Path, addon_file: Path, end
             out["second_guids_equal"] = sorted(other.db.list("select guid from notes")) == guids
             out["second_media_equal"] = media_files(Path(other.media.dir())) == local_media
             other.close()
-            look()
+            watcher.look()
             watcher.stop()
             anki_harness.shutdown(anki, timeout=300)
     finally:

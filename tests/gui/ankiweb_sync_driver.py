@@ -37,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 import anki_harness  # noqa: E402
 
+from tests.gui.driver_windows import WindowsNoted  # noqa: E402
 from tests.polar_factory import Doc, basic  # noqa: E402
-from tests.reliability.ankiweb import start_server, stop_server  # noqa: E402
+from tests.reliability.ankiweb import start_server, stop_server, upload_profile  # noqa: E402
 
 WRITING = ("Writing media", "Adding")
 ANKIWEB_NOTES = 5
@@ -79,17 +80,8 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
         from anki.collection import Collection
 
         # The account's collection: this profile's, uploaded with a few notes.
-        profile = base / anki_harness.PROFILE
-        profile.mkdir(exist_ok=True)
         account = server.account()
-        col = Collection(str(profile / "collection.anki2"))
-        for i in range(ANKIWEB_NOTES):
-            note = col.new_note(col.models.by_name("Basic"))
-            note["Front"], note["Back"] = f"from AnkiWeb {i}", "x"
-            col.add_note(note, col.decks.id("Default"))
-        auth = account.auth(col)
-        account.full(col, upload=True)
-        col.close()
+        auth = upload_profile(account, base / anki_harness.PROFILE, ANKIWEB_NOTES)
 
         small = Doc(library, "1AnkiWebBeside5Small0000", title="A short note")
         for i in range(SMALL):
@@ -108,23 +100,7 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
 
         import aqt.sync
         from aqt import gui_hooks
-        from aqt.qt import QApplication, QDialog, QLabel, QMessageBox, QTextBrowser, QTimer
-
-        def look() -> None:
-            for w in QApplication.topLevelWidgets():
-                if w is mw or not w.isVisible() or not isinstance(w, (QMessageBox, QDialog)):
-                    continue
-                if type(w).__name__ in ("ProgressDialog",):
-                    continue
-                parts = [lbl.text() for lbl in w.findChildren(QLabel)]
-                parts += [t.toPlainText() for t in w.findChildren(QTextBrowser)]
-                text = w.text() if isinstance(w, QMessageBox) else " | ".join(parts)
-                out["windows"].append([type(w).__name__, w.windowTitle(), text[:600]])
-                w.close()
-
-        watcher = QTimer()
-        watcher.timeout.connect(look)
-        watcher.start(100)
+        watcher = WindowsNoted(mw, out["windows"])
 
         full_sync = aqt.sync.full_sync
 
@@ -257,7 +233,7 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
         other.close()
         watcher.stop()
         anki.process(0.5)
-        look()
+        watcher.look()
     finally:
         stop_server(proc)
         result.write_text(json.dumps(out), encoding="utf-8")

@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 import anki_harness  # noqa: E402
 
-from tests.reliability.ankiweb import start_server, stop_server  # noqa: E402
+from tests.gui.driver_windows import WindowsNoted  # noqa: E402
+from tests.reliability.ankiweb import start_server, stop_server, upload_profile  # noqa: E402
 
 WRITING = ("Writing media", "Adding")
 ANKIWEB_NOTES = 5
@@ -47,20 +48,10 @@ def main(base: Path, library: Path, addon_file: Path, server_base: Path, result:
     try:
         anki_harness.prepare_environment(offscreen=True)
         anki_harness.seed_base(base)
-        from anki.collection import Collection
 
         # "AnkiWeb's" collection: this profile's, uploaded with a few notes.
-        profile = base / anki_harness.PROFILE
-        profile.mkdir(exist_ok=True)
         account = server.account()
-        col = Collection(str(profile / "collection.anki2"))
-        for i in range(ANKIWEB_NOTES):
-            note = col.new_note(col.models.by_name("Basic"))
-            note["Front"], note["Back"] = f"from AnkiWeb {i}", "x"
-            col.add_note(note, col.decks.id("Default"))
-        auth = account.auth(col)
-        account.full(col, upload=True)
-        col.close()
+        auth = upload_profile(account, base / anki_harness.PROFILE, ANKIWEB_NOTES)
 
         anki = anki_harness.start(base, addon_file, config={"data_dir": str(library), "watch": False})
         mw = anki.mw
@@ -68,23 +59,7 @@ def main(base: Path, library: Path, addon_file: Path, server_base: Path, result:
         mw.pm.set_custom_sync_url(account.endpoint)
         runner = anki.controller.runner
 
-        from aqt.qt import QApplication, QDialog, QLabel, QMessageBox, QTextBrowser, QTimer
-
-        def look() -> None:
-            for w in QApplication.topLevelWidgets():
-                if w is mw or not w.isVisible() or not isinstance(w, (QMessageBox, QDialog)):
-                    continue
-                if type(w).__name__ in ("ProgressDialog",):
-                    continue
-                parts = [lbl.text() for lbl in w.findChildren(QLabel)]
-                parts += [t.toPlainText() for t in w.findChildren(QTextBrowser)]
-                text = w.text() if isinstance(w, QMessageBox) else " | ".join(parts)
-                out["windows"].append([type(w).__name__, w.windowTitle(), text[:600]])
-                w.close()
-
-        watcher = QTimer()
-        watcher.timeout.connect(look)
-        watcher.start(100)
+        watcher = WindowsNoted(mw, out["windows"])
 
         anki.wait_until(lambda: runner.stage.startswith(WRITING), 300, "the first sync to write")
         out["stage"] = runner.stage

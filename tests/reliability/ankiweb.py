@@ -73,6 +73,26 @@ class Account:
         col.reopen(after_full_sync=True)
 
 
+def upload_profile(account: Account, profile: Path, notes: int) -> Any:
+    """The account's collection: ``profile``'s, made with ``notes`` Basic
+    notes ("from AnkiWeb i") and uploaded whole; the login (``auth``) the
+    profile's Anki then syncs with."""
+    from anki.collection import Collection
+
+    profile.mkdir(parents=True, exist_ok=True)
+    col = Collection(str(profile / "collection.anki2"))
+    try:
+        for i in range(notes):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = f"from AnkiWeb {i}", "x"
+            col.add_note(note, col.decks.id("Default"))
+        auth = account.auth(col)
+        account.full(col, upload=True)
+    finally:
+        col.close()
+    return auth
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
