@@ -284,36 +284,25 @@ class BookWindow(QWidget):
             return
         if book is None or (self.section is not None and not 1 <= number <= self.section.total):
             return
-        self._anchor = anchor
-        self._wanted += 1
-        wanted = self._wanted
-        self.loading = True
         text, night = self.spot.text, theme_manager.night_mode
         # Polar's position of the highlight is measured in its own section.
         hint = hint_of(self.spot) if number == self.spot.page else None
-
-        def done(future: Any) -> None:
-            if wanted != self._wanted or sip.isdeleted(self):
-                return
-            try:
-                section = future.result()
-            except Exception:
-                self.loading = False
-                self._say(tr("This section cannot be shown here."))
-                return
-            self._show_section(section)
-
         # (The highlight's text is marked wherever it is: a person who turned
         # away and back finds it again.)
-        mw.taskman.run_in_background(lambda: book.section(number, text, night, hint), done)
+        self._load(anchor, lambda: book.section(number, text, night, hint))
 
     def _go_to_file(self, book: Book, member: str, anchor: str) -> None:
         assert self.section is not None
+        number, night = self.section.number, theme_manager.night_mode
+        self._load(anchor, lambda: book.document(member, number, night))
+
+    def _load(self, anchor: str, read: Callable[[], Any]) -> None:
+        """``read`` (a section of the book, off the main thread), shown at
+        ``anchor`` unless another was asked for meanwhile."""
         self._anchor = anchor
         self._wanted += 1
         wanted = self._wanted
         self.loading = True
-        number, night = self.section.number, theme_manager.night_mode
 
         def done(future: Any) -> None:
             if wanted != self._wanted or sip.isdeleted(self):
@@ -326,7 +315,7 @@ class BookWindow(QWidget):
                 return
             self._show_section(section)
 
-        mw.taskman.run_in_background(lambda: book.document(member, number, night), done)
+        mw.taskman.run_in_background(read, done)
 
     def _on_theme(self) -> None:
         if sip.isdeleted(self):
