@@ -24,6 +24,7 @@ Usage: python tools/screenshots.py [--cards-only | --cards-de | --library-missin
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -157,14 +158,18 @@ def main() -> None:
     build_addon.build(anki_harness.DIST)
     work = Path(tempfile.mkdtemp(prefix="polar-sync-shots-"))
     try:
-        library = work / "polar"
+        # The library where Polar keeps it, in a home folder of the shots' own, set as a
+        # person would type it: the Settings pictures show "~/.polar", not a temp path.
+        home = work / "home"
+        library = home / ".polar"
         shutil.copytree(SAMPLE, library)
+        os.environ["HOME"] = str(home)
         viewer_shots.write_document(library)
         anki_harness.prepare_environment(offscreen=True)
         base = work / "anki-base"
         anki_harness.seed_base(base)
         written: list = []
-        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
+        session = anki_harness.start(base, config={"data_dir": "~/.polar", "watch": False})
         try:
             controller = session.controller
             session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")

@@ -177,6 +177,9 @@ def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
     return written
 
 
+MISSING_LIBRARY = "/media/anna/USB stick/.polar"
+
+
 def library_missing(session: Any, library: Path, docs: Path, review: Optional[Path] = None) -> List[Path]:
     """The message for a missing library as a sync shows it
     (docs/library-missing.png), and in German at night at 400 px
@@ -187,7 +190,8 @@ def library_missing(session: Any, library: Path, docs: Path, review: Optional[Pa
     controller, mw = session.controller, session.mw
     written = []
     conf = dict(mw.addonManager.getConfig("polar_sync"))
-    controller._save_config(dict(conf, data_dir=str(library.parent / "polar-on-a-usb-stick")))
+    # A folder on a USB stick that is not plugged in (never made: only its absence is looked at).
+    controller._save_config(dict(conf, data_dir=MISSING_LIBRARY))
     _trigger(session, "Sync from Polar")
     box = controller.library_box
     _save(box, docs / "library-missing.png", session)
