@@ -102,12 +102,22 @@ def _watchdog_from_wheel() -> Dict[str, bytes]:
     wheel = WHEEL_CACHE / f"watchdog-{WATCHDOG_VERSION}-py3-none-any.whl"
     if not wheel.exists():
         WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
-             "--platform", "any", "--python-version", "3.9", "--dest", str(WHEEL_CACHE),
-             f"watchdog=={WATCHDOG_VERSION}"],
-            check=True,
-        )
+        try:
+            got = subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
+                 "--platform", "any", "--python-version", "3.9", "--dest", str(WHEEL_CACHE),
+                 f"watchdog=={WATCHDOG_VERSION}"],
+                capture_output=True, text=True, check=False,
+            )
+        except OSError as exc:  # no Python to run pip with
+            got = subprocess.CompletedProcess([], 1, "", str(exc))
+        if got.returncode != 0 or not wheel.exists():
+            # One sentence, not pip's traceback; pip's last line says which way it failed.
+            last = (got.stderr or got.stdout or "").strip().splitlines()[-1:] or ["no output"]
+            raise SystemExit(
+                f"build_addon: could not download watchdog {WATCHDOG_VERSION} (the .ankiaddon bundles it) with pip: "
+                f"{last[0].strip()}\nConnect to PyPI, or `pip install watchdog=={WATCHDOG_VERSION}` into this "
+                f"Python from a wheel you have, or put {wheel.name} into {WHEEL_CACHE}, and build again.")
     with zipfile.ZipFile(wheel) as zf:
         return {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
 
