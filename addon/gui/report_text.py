@@ -600,6 +600,14 @@ def _messages() -> Dict[str, Any]:
             "The note type “{notetype}” lacks the field {fields} (renamed or removed in Anki), so new notes of "
             "this kind go to the note type “{new}” instead. Existing notes stay as they are.",
             notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
+        "old_scheduler": lambda r: ntr(
+            "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "
+            "updated: {n} note whose cards were to be moved to another deck or suspended was left as it is. "
+            "Anki's deck list offers the update; the first sync after it does the rest.",
+            "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "
+            "updated: {n} notes whose cards were to be moved to another deck or suspended were left as they are. "
+            "Anki's deck list offers the update; the first sync after it does the rest.",
+            _count(r)),
         "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
                                        "see “Most notes one sync may delete” in the settings."),
         # -- the library as a whole

@@ -118,6 +118,8 @@ class Applying:
     undo_name: str = UNDO_NAME  # Edit ▸ Undo's name for the sync (the GUI's language)
     leave_alone: AbstractSet[int] = frozenset()  # note ids not to write this time (open in an editor)
     set_aside_later: AbstractSet[int] = frozenset()  # note ids not to set aside this time (in the reviewer)
+    # note id -> document key: notes left out because Anki's v1 scheduler refuses their moves or suspensions
+    held_for_scheduler: Dict[int, str] = field(default_factory=dict)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     polar_notes: int = 0  # Polar notes in the collection before the sync
     probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
@@ -1250,6 +1252,30 @@ def leave_open_notes_alone(ctx: Applying) -> None:
     ctx.report.deferred = leave_alone(_planner(ctx).plan, ctx.leave_alone, ctx.set_aside_later)
 
 
+def wait_for_scheduler_update(ctx: Applying) -> None:
+    """A collection on Anki's v1 scheduler (last studied in an Anki of before
+    2.1.45 or so, its deck list's "update the scheduler" not yet taken): Anki
+    refuses to move or suspend any of its cards (SchedulerUpgradeRequired),
+    which failed the whole sync, each time. The notes whose cards would move
+    or be suspended are left out, as a note open in an editor is (their
+    documents stay unsynced), the rest is synced, and the report says why;
+    the first sync after the update does the rest."""
+    if ctx.col.sched_ver() != 1:
+        return
+    plan = _planner(ctx).plan
+    moving = {u.note.id for u in plan.updates if u.move_cids}
+    setting_aside = {o.note.id for o in plan.orphans if o.suspend or o.move_cids}
+    if not moving and not setting_aside:
+        return
+    ctx.held_for_scheduler = leave_alone(plan, moving, setting_aside)
+    if ctx.held_for_scheduler:
+        n = len(ctx.held_for_scheduler)
+        ctx.report.warn(ctx.reading.source.describe(), (
+            f"this collection still uses Anki's old scheduler (v1), and Anki moves and suspends no card until it is "
+            f"updated: {n:,} note(s) whose cards were to be moved or suspended were left as they are, for the sync "
+            "after the update (Anki's deck list offers it)"), code="old_scheduler", count=n)
+
+
 def count_changes(ctx: Applying) -> None:
     plan = _planner(ctx).plan
     if ctx.dry_run:  # a preview shows each new note's front, and counts only what can be synced
@@ -1370,7 +1396,7 @@ def name_emptied_decks(ctx: Applying) -> None:
 def remember(ctx: Applying) -> None:
     """The state file, last: what this sync saw and wrote."""
     doc_rows: List[DocState] = []
-    held_docs = set(ctx.report.deferred.values())
+    held_docs = set(ctx.report.deferred.values()) | set(ctx.held_for_scheduler.values())
     for d in ctx.reading.docs.values():
         prev = ctx.known_docs.get(d.key)
         if d.key in held_docs:
@@ -1505,6 +1531,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     plan_sweep,
     plan_collection_changes,
     leave_open_notes_alone,
+    wait_for_scheduler_update,
     count_changes,
     write_collection,
     name_emptied_decks,
