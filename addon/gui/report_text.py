@@ -122,6 +122,7 @@ def _to_do_phrases() -> Dict[str, str]:
         "library_switched": tr("a different Polar library than before"),
         "export_leftovers_kept": tr("files of an older Polar export are in the folder"),
         "export_unpacked_cut": tr("the Polar export was unpacked from a download cut short"),
+        "old_scheduler": tr("some cards wait for Anki's scheduler update"),
     }
 
 
@@ -129,7 +130,7 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     """The codes of ``_to_do_phrases`` among the warnings, each once, in order."""
     codes = {str(w.get("code")) for w in data.get("warnings") or []}
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
-                              "export_leftovers_kept", "export_unpacked_cut") if code in codes]
+                              "export_leftovers_kept", "export_unpacked_cut", "old_scheduler") if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
