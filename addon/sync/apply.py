@@ -1252,6 +1252,23 @@ def leave_open_notes_alone(ctx: Applying) -> None:
     ctx.report.deferred = leave_alone(_planner(ctx).plan, ctx.leave_alone, ctx.set_aside_later)
 
 
+def name_decks_as_anki_does(ctx: Applying) -> None:
+    """The report names each deck as Anki spells it: Anki's deck names are
+    one deck whatever their case, so Polar's ``deck:compsci/os`` fills a
+    long-standing "CompSci::OS", which the report called "compsci::os", a
+    deck the person does not see in Anki. (Decks the sync made are spelled
+    as Polar spells them anyway.) One list of the decks, only when a name
+    differs."""
+    anki = {name.lower(): name for name in normal_decks(ctx.col).values()}
+    spelled = {n: anki[n.lower()] for n in ctx.report.decks if anki.get(n.lower(), n) != n}
+    if not spelled:
+        return
+    ctx.report.decks = {spelled.get(n, n) for n in ctx.report.decks}
+    for change in ctx.report.changes:
+        if change.deck in spelled:
+            change.deck = spelled[change.deck]
+
+
 def wait_for_scheduler_update(ctx: Applying) -> None:
     """A collection on Anki's v1 scheduler (last studied in an Anki of before
     2.1.45 or so, its deck list's "update the scheduler" not yet taken): Anki
@@ -1305,6 +1322,7 @@ def count_changes(ctx: Applying) -> None:
                 "as empty until Tools > Empty Cards deletes them, with their reviews"),
                 code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
                 page=u.meta.page or None, front=u.rc.front)
+    name_decks_as_anki_does(ctx)
     ctx.done = ctx.dry_run
 
 

@@ -122,3 +122,23 @@ def test_v1_scheduler_a_sync_without_moves_says_nothing(col, lib, state_path):
     a.write()
     report = run(col, root, state_path)
     assert report.created == 1 and not report.warnings
+
+
+def test_the_report_names_a_long_standing_deck_as_anki_spells_it(tmp_path, col, state_path):
+    """A deck the user made years ago, "Books::Philosophy", and Polar's tag
+    ``deck:books/philosophy``: one deck in Anki (names are one deck whatever
+    their case), which the report called "books::philosophy"."""
+    col.decks.id("Books::Philosophy")
+    root = tmp_path / "polar"
+    doc = Doc(root, DOC_A, "Doc A", tags=["deck:books/philosophy"])
+    doc.card("1OldA00001", basic("A1 front", "A1 back"))
+    doc.write()
+    for dry_run in (True, False):
+        settings, _ = Settings.from_dict({})
+        prepared = prepare(settings, state_path, source_path=root, collection_id=collection_identity(col))
+        report = prepared.apply(col, dry_run=dry_run)
+        assert report.decks == {"Books::Philosophy"}, dry_run
+        assert [c.deck for c in report.changes] == ["Books::Philosophy"]
+        assert "decks: Books::Philosophy" in report.summary()
+    assert {col.decks.name(c.did) for c in cards_of(col, "1OldA00001")} == {"Books::Philosophy"}
+    assert sorted(d.name for d in col.decks.all_names_and_ids()) == ["Books", "Books::Philosophy", "Default"]
