@@ -227,6 +227,8 @@ def nothing_changed(data: Mapping[str, Any]) -> str:
         return tr("No Polar documents were found, so there was nothing to sync.")
     if data.get("dry_run"):
         return tr("A sync now would change nothing.")
+    if any(row.get("code") == "old_scheduler" for row in data.get("warnings") or []):
+        return tr("Nothing changed yet: some cards wait for Anki's scheduler update.")  # not "up to date"
     return tr("Everything is up to date.")
 
 

@@ -275,6 +275,9 @@ def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
     # A collection still on Anki's v1 scheduler: moves and suspensions wait (oldcols): "nothing changed" hid it.
     old = {"unchanged": 3, "warnings": [{"code": "old_scheduler", "count": 3}]}
     assert notice_text(old) == "Polar Sync: some cards wait for Anki's scheduler update."
+    from addon.gui.report_text import nothing_changed
+
+    assert nothing_changed(old) == "Nothing changed yet: some cards wait for Anki's scheduler update."
     from addon.gui.report_text import explain
 
     said = explain(cut["warnings"][0])
