@@ -358,6 +358,8 @@ class GuardedCollection:
         self._flock: Optional[int] = None
         self._before: Set[Path] = set()
         self._media_before: Optional[Set[str]] = None
+        # Left by an older Anki (schema below 18): closed as schema 11 again (``finish``)
+        self.keep_old_schema = False
 
     # Entries beside the collection that belong to it: FILE.anki2-wal,
     # FILE.media/, FILE.media.db2, FILE.polar-sync.sqlite, ...
@@ -389,6 +391,8 @@ class GuardedCollection:
             from anki.collection import Collection
             from anki.errors import DBError
 
+            on_disk = None if self.created else old_schema_version(self.real)
+            self.keep_old_schema = on_disk is not None and on_disk < OPENABLE_SCHEMA
             try:
                 self.col = Collection(str(self.path))
             except DBError as exc:
@@ -509,11 +513,11 @@ class GuardedCollection:
             raise
         return dst
 
-    def _close(self) -> None:
+    def _close(self, downgrade: bool = False) -> None:
         if self.col is not None:
             col, self.col = self.col, None
             try:
-                col.close()
+                col.close(downgrade=downgrade)
             except Exception:
                 pass
 
@@ -585,8 +589,36 @@ class GuardedCollection:
                     except OSError:
                         pass  # the disk turned read-only after the sync: the next run sweeps it
             self.backup = self.state_backup = None
-            self._close()
+            # A collection an older Anki left (schema 11-17, e.g. 2.1.35's 16): the
+            # current Anki upgrades it to 18 on open, which that Anki cannot
+            # open ("FileTooNew"); closed as schema 11, as Anki's own
+            # "Downgrade & Quit" does, it opens in every Anki (nothing lost,
+            # no schema change: a later Anki upgrades it again).
+            self._close(downgrade=self.keep_old_schema)
             self._release_run_lock()
+
+
+# The schema the Ankis since 2.1.49 or so write: an older Anki opens only
+# schema 11-17 (2.1.35 refuses 18 with "FileTooNew"; 2.1.49 opens it).
+OPENABLE_SCHEMA = 18
+
+
+def old_schema_version(real: Path) -> Optional[int]:
+    """The collection file's schema version (``col.ver``) as it is on disk,
+    or None when it cannot be told without Anki (a log not yet written back,
+    a damaged file): then it is taken as current."""
+    wal = real.with_name(real.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return None
+    try:
+        conn = sqlite3.connect(real.as_uri() + "?mode=ro&immutable=1", uri=True)
+        try:
+            row = conn.execute("select ver from col").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return int(row[0]) if row and isinstance(row[0], int) else None
 
 
 def _join_workers() -> None:

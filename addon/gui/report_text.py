@@ -122,6 +122,7 @@ def _to_do_phrases() -> Dict[str, str]:
         "library_switched": tr("a different Polar library than before"),
         "export_leftovers_kept": tr("files of an older Polar export are in the folder"),
         "export_unpacked_cut": tr("the Polar export was unpacked from a download cut short"),
+        "old_scheduler": tr("some cards wait for Anki's scheduler update"),
     }
 
 
@@ -129,7 +130,7 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     """The codes of ``_to_do_phrases`` among the warnings, each once, in order."""
     codes = {str(w.get("code")) for w in data.get("warnings") or []}
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
-                              "export_leftovers_kept", "export_unpacked_cut") if code in codes]
+                              "export_leftovers_kept", "export_unpacked_cut", "old_scheduler") if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
@@ -226,6 +227,8 @@ def nothing_changed(data: Mapping[str, Any]) -> str:
         return tr("No Polar documents were found, so there was nothing to sync.")
     if data.get("dry_run"):
         return tr("A sync now would change nothing.")
+    if any(row.get("code") == "old_scheduler" for row in data.get("warnings") or []):
+        return tr("Nothing changed yet: some cards wait for Anki's scheduler update.")  # not "up to date"
     return tr("Everything is up to date.")
 
 
@@ -600,6 +603,14 @@ def _messages() -> Dict[str, Any]:
             "The note type “{notetype}” lacks the field {fields} (renamed or removed in Anki), so new notes of "
             "this kind go to the note type “{new}” instead. Existing notes stay as they are.",
             notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
+        "old_scheduler": lambda r: ntr(
+            "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "
+            "updated: {n} note whose cards were to be moved to another deck or suspended was left as it is. "
+            "Anki's deck list offers the update; the first sync after it does the rest.",
+            "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "
+            "updated: {n} notes whose cards were to be moved to another deck or suspended were left as they are. "
+            "Anki's deck list offers the update; the first sync after it does the rest.",
+            _count(r)),
         "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
                                        "see “Most notes one sync may delete” in the settings."),
         # -- the library as a whole

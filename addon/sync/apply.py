@@ -118,6 +118,8 @@ class Applying:
     undo_name: str = UNDO_NAME  # Edit ▸ Undo's name for the sync (the GUI's language)
     leave_alone: AbstractSet[int] = frozenset()  # note ids not to write this time (open in an editor)
     set_aside_later: AbstractSet[int] = frozenset()  # note ids not to set aside this time (in the reviewer)
+    # note id -> document key: notes left out because Anki's v1 scheduler refuses their moves or suspensions
+    held_for_scheduler: Dict[int, str] = field(default_factory=dict)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     polar_notes: int = 0  # Polar notes in the collection before the sync
     probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
@@ -1250,6 +1252,47 @@ def leave_open_notes_alone(ctx: Applying) -> None:
     ctx.report.deferred = leave_alone(_planner(ctx).plan, ctx.leave_alone, ctx.set_aside_later)
 
 
+def name_decks_as_anki_does(ctx: Applying) -> None:
+    """The report names each deck as Anki spells it: Anki's deck names are
+    one deck whatever their case, so Polar's ``deck:compsci/os`` fills a
+    long-standing "CompSci::OS", which the report called "compsci::os", a
+    deck the person does not see in Anki. (Decks the sync made are spelled
+    as Polar spells them anyway.) One list of the decks, only when a name
+    differs."""
+    anki = {name.lower(): name for name in normal_decks(ctx.col).values()}
+    spelled = {n: anki[n.lower()] for n in ctx.report.decks if anki.get(n.lower(), n) != n}
+    if not spelled:
+        return
+    ctx.report.decks = {spelled.get(n, n) for n in ctx.report.decks}
+    for change in ctx.report.changes:
+        if change.deck in spelled:
+            change.deck = spelled[change.deck]
+
+
+def wait_for_scheduler_update(ctx: Applying) -> None:
+    """A collection on Anki's v1 scheduler (last studied in an Anki of before
+    2.1.45 or so, its deck list's "update the scheduler" not yet taken): Anki
+    refuses to move or suspend any of its cards (SchedulerUpgradeRequired),
+    which failed the whole sync, each time. The notes whose cards would move
+    or be suspended are left out, as a note open in an editor is (their
+    documents stay unsynced), the rest is synced, and the report says why;
+    the first sync after the update does the rest."""
+    if ctx.col.sched_ver() != 1:
+        return
+    plan = _planner(ctx).plan
+    moving = {u.note.id for u in plan.updates if u.move_cids}
+    setting_aside = {o.note.id for o in plan.orphans if o.suspend or o.move_cids}
+    if not moving and not setting_aside:
+        return
+    ctx.held_for_scheduler = leave_alone(plan, moving, setting_aside)
+    if ctx.held_for_scheduler:
+        n = len(ctx.held_for_scheduler)
+        ctx.report.warn(ctx.reading.source.describe(), (
+            f"this collection still uses Anki's old scheduler (v1), and Anki moves and suspends no card until it is "
+            f"updated: {n:,} note(s) whose cards were to be moved or suspended were left as they are, for the sync "
+            "after the update (Anki's deck list offers it)"), code="old_scheduler", count=n)
+
+
 def count_changes(ctx: Applying) -> None:
     plan = _planner(ctx).plan
     if ctx.dry_run:  # a preview shows each new note's front, and counts only what can be synced
@@ -1279,6 +1322,7 @@ def count_changes(ctx: Applying) -> None:
                 "as empty until Tools > Empty Cards deletes them, with their reviews"),
                 code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
                 page=u.meta.page or None, front=u.rc.front)
+    name_decks_as_anki_does(ctx)
     ctx.done = ctx.dry_run
 
 
@@ -1370,7 +1414,7 @@ def name_emptied_decks(ctx: Applying) -> None:
 def remember(ctx: Applying) -> None:
     """The state file, last: what this sync saw and wrote."""
     doc_rows: List[DocState] = []
-    held_docs = set(ctx.report.deferred.values())
+    held_docs = set(ctx.report.deferred.values()) | set(ctx.held_for_scheduler.values())
     for d in ctx.reading.docs.values():
         prev = ctx.known_docs.get(d.key)
         if d.key in held_docs:
@@ -1505,6 +1549,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     plan_sweep,
     plan_collection_changes,
     leave_open_notes_alone,
+    wait_for_scheduler_update,
     count_changes,
     write_collection,
     name_emptied_decks,

@@ -272,6 +272,12 @@ def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
     # Unpacked from a download cut short: said so, and what to do, in the report.
     cut = {"warnings": [{"code": "export_unpacked_cut", "dated": "2021-02-12", "file": "1New-2021-03-14.zip"}]}
     assert notice_text(cut) == "Polar Sync: the Polar export was unpacked from a download cut short."
+    # A collection still on Anki's v1 scheduler: moves and suspensions wait (oldcols): "nothing changed" hid it.
+    old = {"unchanged": 3, "warnings": [{"code": "old_scheduler", "count": 3}]}
+    assert notice_text(old) == "Polar Sync: some cards wait for Anki's scheduler update."
+    from addon.gui.report_text import nothing_changed
+
+    assert nothing_changed(old) == "Nothing changed yet: some cards wait for Anki's scheduler update."
     from addon.gui.report_text import explain
 
     said = explain(cut["warnings"][0])
