@@ -54,7 +54,7 @@ from .collection_view import (
 )
 from .decks import default_deck
 from .field_merge import EMPTY_HASH, laid_out_for
-from .identity import collection_identity, guid_for, legacy_card_id
+from .identity import GUID_PREFIX, collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
 from .legacy import OldNote, composed, note_tags, old_sync_deck_names, old_sync_label
 from .notetypes import (
@@ -69,7 +69,9 @@ from .notetypes import (
     note_types,
 )
 from .plan import (
+    DUPLICATE_GUID_PREFIX,
     LegacyIndex,
+    Orphan,
     Planner,
     Written,
     count,
@@ -94,6 +96,10 @@ from .write import UNDO_NAME, batched, foreign_row, set_aside_notes, write_plan,
 LEFTOVERS_KEY = "legacy_leftovers"
 NOTES_SEEN_KEY = "legacy_notes_seen"
 OLDER_KEY = "legacy_older_versions"  # leftovers that are older versions of a card taken over
+# State key: when this add-on's first sync on this state was (ms, as a note
+# id): an old-sync note younger than that, with the front of a note this
+# add-on keeps, was added by Polar's own sync still running beside it.
+OWNED_SINCE_KEY = "owned_since_ms"
 # State key: the collection's schema stamp (``scm``) as the last sync left it.
 SCHEMA_KEY = "schema_seen"
 _EMPTY_TAIL = "+" + EMPTY_HASH  # a field hash of an answer written without a block
@@ -119,6 +125,7 @@ class Applying:
     leave_alone: AbstractSet[int] = frozenset()  # note ids not to write this time (open in an editor)
     set_aside_later: AbstractSet[int] = frozenset()  # note ids not to set aside this time (in the reviewer)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
+    started_ms: int = field(default_factory=lambda: int(time.time() * 1000))  # as a note id then
     polar_notes: int = 0  # Polar notes in the collection before the sync
     probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
     # Polar notes in the collection that no state row knows: guid -> note ids
@@ -1071,7 +1078,8 @@ def pair_legacy_notes(ctx: Applying) -> None:
     library can tell that a note matches no card; a partial one only pairs."""
     planner = _planner(ctx)
     reading = ctx.reading
-    untaken = list(planner.legacy.untaken())
+    # A duplicate set aside by an earlier sync (below) is told of once.
+    untaken = [n for n in planner.legacy.untaken() if not n.guid.startswith(DUPLICATE_GUID_PREFIX)]
     current: Set[str] = set()
     named = {i for note in untaken for i in (legacy_card_id(t) for t in note.tags) if i}
     if named:  # only the cards the old notes name: asked of the state by id, not every row read
@@ -1080,6 +1088,17 @@ def pair_legacy_notes(ctx: Applying) -> None:
             # (every row was read here on each sync while leftovers remained:
             # ~50 ms at 2,500 cards, a second at 50,000, watcher syncs too)
             current |= {cid for cid, (_, orphaned) in reading.state.owners(named - current).items() if not orphaned}
+    copies, studied_copies = _polar_sync_copies(ctx, untaken, current)
+    if copies or studied_copies:
+        planner.plan.orphans += copies
+        set_apart = {o.note.id for o in copies} | set(studied_copies)
+        untaken = [n for n in untaken if n.id not in set_apart]
+        n = len(copies) + len(studied_copies)
+        ctx.report.warn(reading.source.describe(), (
+            f"Polar's own Anki sync is still on: it added {n} note(s) of cards this add-on already keeps "
+            f"({len(copies)} never studied, set aside as duplicates; {len(studied_copies)} studied, listed to "
+            "look at); turn off Polar's “Sync flashcards to Anki” or remove AnkiConnect"),
+            code="polar_sync_on", count=n)
     leftovers = []
     deck_names: Dict[Optional[DeckId], str] = {}
     for note in untaken:
@@ -1097,6 +1116,8 @@ def pair_legacy_notes(ctx: Applying) -> None:
                       bool(note.cards) and all(c.queue == -1 for c in note.cards), question, answer)
         leftovers.append((note, old))
     planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles, _adopted_decks(ctx, deck_names))
+    if studied_copies:  # the user studies both: theirs to choose, never set aside by a sync
+        planner.plan.legacy_leftovers = sorted(set(planner.plan.legacy_leftovers) | set(studied_copies))
     # Older versions found when their card was taken over (an earlier sync)
     # stay named as such while they are left over.
     plan = planner.plan
@@ -1111,6 +1132,81 @@ def pair_legacy_notes(ctx: Applying) -> None:
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
         planner.plan.legacy_older = []
+
+
+def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
+                       current: AbstractSet[str]) -> Tuple[List[Orphan], List[int]]:
+    """Notes Polar's own AnkiConnect sync, still on beside this add-on, added
+    of a card this add-on already keeps a note of: a second note of one
+    question. Polar's sync looks a card up by ``findNotes "tag:polar_guid:<id>"``
+    (1.x; the tag is gone from a note taken over) or by its own record of the
+    cards it sent (2.x), and AnkiConnect's ``addNote`` refuses only a note
+    whose first field another note of its type has: a card edited in Polar
+    since, a front edited in Anki, or a note type of one's own let it add
+    the card again. Such a note is one that names a card whose note this
+    add-on keeps (``polar_guid:<id>``), or (2.x, no id) one added after this
+    add-on's first sync with the first field of a note of its in the same
+    note type, added before it. Returned: the never-studied ones as
+    duplicates of that note (set aside as the deletion policy says, never
+    a spare copy: nothing goes without the policy), and the ids of those
+    with a review or a flag (the user studies both: listed, left alone)."""
+    if not untaken:
+        return [], []
+    from anki.utils import field_checksum, strip_html_media  # (in Anki 23.10 too)
+
+    db = ctx.col.db
+    assert db is not None
+    since = int(ctx.reading.state.meta(OWNED_SINCE_KEY) or 0)
+    # The notes this sync updates, as it leaves them (a card edited in Polar
+    # takes its note's guid and front only now).
+    updates = _planner(ctx).plan.updates
+    planned = {u.rc.card_id: u.note for u in updates}
+    fronts: Dict[Tuple[int, str], NoteInfo] = {}
+    for u in updates:
+        front = u.fields[0] if u.fields and u.fields[0] is not None else (u.note.fields or [""])[0]
+        fronts.setdefault((u.note.mid, strip_html_media(front).strip()), u.note)
+    found: List[Tuple[NoteInfo, NoteInfo]] = []
+    for note in untaken:
+        if note.cards and all(c.queue == -1 for c in note.cards):
+            continue  # suspended: the user's answer already
+        ids = sorted({i for i in (legacy_card_id(t) for t in note.tags) if i})
+        row = None
+        keeper: Optional[NoteInfo] = next((planned[i] for i in ids if i in planned), None)
+        if keeper is not None:
+            pass
+        elif ids:
+            guids = [guid_for(i) for i in ids if i in current]
+            if guids:
+                marks = ",".join("?" * len(guids))
+                row = db.first(f"SELECT id, guid, mid, flds, tags FROM notes WHERE guid IN ({marks}) "
+                               "ORDER BY id LIMIT 1", *guids)
+        elif since and note.id > since and note.fields:
+            first = strip_html_media(note.fields[0]).strip()
+            mine = fronts.get((note.mid, first)) if first else None
+            if mine is not None and mine.id < note.id:
+                keeper = mine
+            elif first:
+                for cand in db.all(f"SELECT id, guid, mid, flds, tags FROM notes WHERE csum = ? AND mid = ? "
+                                   f"AND id < ? AND guid LIKE '{GUID_PREFIX}%' ORDER BY id",
+                                   field_checksum(note.fields[0]), note.mid, note.id):
+                    if strip_html_media(str(cand[3]).split("\x1f")[0]).strip() == first:
+                        row = cand
+                        break
+        if row is not None:
+            keeper = NoteInfo(id=row[0], guid=str(row[1]), mid=row[2], fields=str(row[3]).split("\x1f"),
+                              tags=str(row[4]).split())
+        if keeper is not None and keeper.id != note.id:
+            found.append((note, keeper))
+    if not found:
+        return [], []
+    studied: Set[int] = set()
+    cids = [c.id for note, _ in found for c in note.cards]
+    for marks, chunk in in_chunks(cids):
+        studied.update(db.list(f"SELECT id FROM cards WHERE id IN ({marks}) AND (flags != 0 OR reps > 0)", *chunk))
+        studied.update(db.list(f"SELECT DISTINCT cid FROM revlog WHERE cid IN ({marks})", *chunk))
+    copies = [Orphan(note, None, duplicate=True, keeper=keeper, polar_copy=True)
+              for note, keeper in found if not any(c.id in studied for c in note.cards)]
+    return copies, [note.id for note, _ in found if any(c.id in studied for c in note.cards)]
 
 
 def _old_sync_text(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> str:
@@ -1398,6 +1494,8 @@ def remember(ctx: Applying) -> None:
         OLDER_KEY: ",".join(map(str, _planner(ctx).plan.legacy_older)),
         NOTES_SEEN_KEY: str(ctx.col.note_count()),
     } if ctx.whole_library or not ctx.legacy_unsettled else None
+    if not ctx.dry_run and not ctx.reading.state.meta(OWNED_SINCE_KEY):
+        meta = {**(meta or {}), OWNED_SINCE_KEY: str(ctx.started_ms)}
     if ctx.reading.library_meta:  # which library this is (read.set_apart)
         meta = {**(meta or {}), **ctx.reading.library_meta}
     if ctx.schema:  # the stamp now, past this sync's own changes (a note type it made)

@@ -272,6 +272,10 @@ def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
     # Unpacked from a download cut short: said so, and what to do, in the report.
     cut = {"warnings": [{"code": "export_unpacked_cut", "dated": "2021-02-12", "file": "1New-2021-03-14.zip"}]}
     assert notice_text(cut) == "Polar Sync: the Polar export was unpacked from a download cut short."
+    # Polar's own AnkiConnect sync still on beside the add-on (tests/sync/test_polar_sync_beside.py).
+    still_on = {"duplicates": 1, "warnings": [{"code": "polar_sync_on", "count": 1}]}
+    assert to_do_codes(still_on) == ["polar_sync_on"]
+    assert notice_text(still_on) == "Polar Sync: 1 duplicate note set aside; Polar's own Anki sync is still on."
     from addon.gui.report_text import explain
 
     said = explain(cut["warnings"][0])
