@@ -1145,8 +1145,9 @@ def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
     since, a front edited in Anki, or a note type of one's own let it add
     the card again. Such a note is one that names a card whose note this
     add-on keeps (``polar_guid:<id>``), or (2.x, no id) one added after this
-    add-on's first sync with the first field of a note of its in the same
-    note type, added before it. Returned: the never-studied ones as
+    add-on's first sync with the first field of a note of its of the same
+    kind (cloze or not: AnkiConnect checks Basic and Cloze only, so a note
+    of the add-on's own "Polar Basic" never stopped it), added before it. Returned: the never-studied ones as
     duplicates of that note (set aside as the deletion policy says, never
     a spare copy: nothing goes without the policy), and the ids of those
     with a review or a flag (the user studies both: listed, left alone)."""
@@ -1161,10 +1162,18 @@ def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
     # takes its note's guid and front only now).
     updates = _planner(ctx).plan.updates
     planned = {u.rc.card_id: u.note for u in updates}
-    fronts: Dict[Tuple[int, str], NoteInfo] = {}
+    cloze: Dict[int, bool] = {}
+
+    def is_cloze(mid: int) -> bool:  # Basic and Cloze, or the add-on's own types of a kind
+        if mid not in cloze:
+            model = ctx.col.models.get(cast("NotetypeId", mid))
+            cloze[mid] = bool(model and model.get("type") == 1)
+        return cloze[mid]
+
+    fronts: Dict[Tuple[bool, str], NoteInfo] = {}
     for u in updates:
         front = u.fields[0] if u.fields and u.fields[0] is not None else (u.note.fields or [""])[0]
-        fronts.setdefault((u.note.mid, strip_html_media(front).strip()), u.note)
+        fronts.setdefault((is_cloze(u.note.mid), strip_html_media(front).strip()), u.note)
     found: List[Tuple[NoteInfo, NoteInfo]] = []
     for note in untaken:
         if note.cards and all(c.queue == -1 for c in note.cards):
@@ -1182,14 +1191,15 @@ def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
                                "ORDER BY id LIMIT 1", *guids)
         elif since and note.id > since and note.fields:
             first = strip_html_media(note.fields[0]).strip()
-            mine = fronts.get((note.mid, first)) if first else None
+            kind = is_cloze(note.mid)
+            mine = fronts.get((kind, first)) if first else None
             if mine is not None and mine.id < note.id:
                 keeper = mine
             elif first:
-                for cand in db.all(f"SELECT id, guid, mid, flds, tags FROM notes WHERE csum = ? AND mid = ? "
+                for cand in db.all(f"SELECT id, guid, mid, flds, tags FROM notes WHERE csum = ? "
                                    f"AND id < ? AND guid LIKE '{GUID_PREFIX}%' ORDER BY id",
-                                   field_checksum(note.fields[0]), note.mid, note.id):
-                    if strip_html_media(str(cand[3]).split("\x1f")[0]).strip() == first:
+                                   field_checksum(note.fields[0]), note.id):
+                    if is_cloze(cand[2]) == kind and strip_html_media(str(cand[3]).split("\x1f")[0]).strip() == first:
                         row = cand
                         break
         if row is not None:

@@ -155,3 +155,27 @@ def test_the_copy_follows_the_deletion_setting(col, book, state_path, policy, le
         again = run(col, book.root, state_path, **config)
         assert "polar_sync_on" not in codes(again) and again.legacy_leftovers == []
     assert len(live_notes(col)) == left + (policy == "keep")
+
+
+@pytest.mark.parametrize("version", ["1.x", "2.x"])
+def test_polars_sync_run_first_on_notes_of_the_add_ons_own_types_adds_copies_set_aside(col, book, state_path, version):
+    """The add-on's own "Polar Basic"/"Polar Cloze" (the setting, a reversed
+    card, a profile whose Basic is not stock): AnkiConnect's duplicate check
+    looks in Basic and Cloze only, so Polar's sync adds every card again."""
+    report = run(col, book.root, state_path, use_stock_note_types=False)
+    assert report.created == 2
+    ours = sorted(col.find_notes(""))
+    answer_all(col, ours)
+    before = {nid: study_state(col, nid) for nid in ours}
+    polar = PolarAnkiSync(col, version)
+    copies = polar.run(book.root).added
+    assert len(copies) == 2
+
+    report = run(col, book.root, state_path, use_stock_note_types=False)
+
+    assert report.duplicates == 2 and "polar_sync_on" in codes(report) and report.legacy_leftovers == []
+    assert live_notes(col) == ours
+    assert {nid: study_state(col, nid) for nid in ours} == before
+    polar.run(book.root)
+    again = run(col, book.root, state_path, use_stock_note_types=False)
+    assert col.note_count() == 4 and live_notes(col) == ours and not again.changed
