@@ -53,7 +53,7 @@ from .collection_view import (
     schema_stamp,
 )
 from .decks import default_deck
-from .field_merge import EMPTY_HASH, laid_out_for
+from .field_merge import EMPTY_HASH, field_hash, laid_out_for
 from .identity import GUID_PREFIX, collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
 from .legacy import OldNote, composed, note_tags, old_sync_deck_names, old_sync_label
@@ -1147,7 +1147,9 @@ def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
     add-on keeps (``polar_guid:<id>``), or (2.x, no id) one added after this
     add-on's first sync with the first field of a note of its of the same
     kind (cloze or not: AnkiConnect checks Basic and Cloze only, so a note
-    of the add-on's own "Polar Basic" never stopped it), added before it. Returned: the never-studied ones as
+    of the add-on's own "Polar Basic" never stopped it), added before it,
+    or with the front this add-on last wrote for a card (the user edited it
+    in Anki since, so AnkiConnect's check let Polar's front in again). Returned: the never-studied ones as
     duplicates of that note (set aside as the deletion policy says, never
     a spare copy: nothing goes without the policy), and the ids of those
     with a review or a flag (the user studies both: listed, left alone)."""
@@ -1175,6 +1177,7 @@ def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
         front = u.fields[0] if u.fields and u.fields[0] is not None else (u.note.fields or [""])[0]
         fronts.setdefault((is_cloze(u.note.mid), strip_html_media(front).strip()), u.note)
     found: List[Tuple[NoteInfo, NoteInfo]] = []
+    written_fronts: Optional[Dict[Tuple[bool, str], str]] = None  # read once, when asked
     for note in untaken:
         if note.cards and all(c.queue == -1 for c in note.cards):
             continue  # suspended: the user's answer already
@@ -1202,6 +1205,18 @@ def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
                     if is_cloze(cand[2]) == kind and strip_html_media(str(cand[3]).split("\x1f")[0]).strip() == first:
                         row = cand
                         break
+        if row is None and keeper is None and not ids and since and note.id > since and note.fields:
+            # The front edited in Anki since: what Polar sent is what this
+            # add-on wrote there (the state's hash of it), not what is there now.
+            if written_fronts is None:
+                written_fronts = {}
+                for c in ctx.reading.state.all_cards().values():
+                    if c.fields and not c.orphaned:
+                        written_fronts.setdefault((c.type == "CLOZE", c.fields[0]), c.guid)
+            guid = written_fronts.get((is_cloze(note.mid), field_hash(note.fields[0])))
+            if guid is not None:
+                row = db.first("SELECT id, guid, mid, flds, tags FROM notes WHERE guid = ? AND id < ? ORDER BY id "
+                               "LIMIT 1", guid, note.id)
         if row is not None:
             keeper = NoteInfo(id=row[0], guid=str(row[1]), mid=row[2], fields=str(row[3]).split("\x1f"),
                               tags=str(row[4]).split())

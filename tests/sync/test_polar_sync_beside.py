@@ -179,3 +179,22 @@ def test_polars_sync_run_first_on_notes_of_the_add_ons_own_types_adds_copies_set
     polar.run(book.root)
     again = run(col, book.root, state_path, use_stock_note_types=False)
     assert col.note_count() == 4 and live_notes(col) == ours and not again.changed
+
+
+def test_polar_2x_adds_a_card_again_after_its_front_was_edited_in_anki_and_it_is_set_aside(col, book, state_path):
+    run(col, book.root, state_path)
+    answer_all(col, col.find_notes(""))
+    polar = PolarAnkiSync(col, "2.x")
+    assert polar.run(book.root).added == []  # refused as duplicates: 2.x records nothing, tries again each time
+    mine = col.get_note(col.db.scalar("select id from notes where guid = ?", guid_for("1CardBesA01")))
+    before = study_state(col, mine.id)
+    mine["Front"] = "What is a process? (OS)"
+    col.update_note(mine)
+    copy = polar.run(book.root).added
+    assert len(copy) == 1
+
+    report = run(col, book.root, state_path)
+
+    assert report.duplicates == 1 and "polar_sync_on" in codes(report) and report.legacy_leftovers == []
+    assert all(c.queue == -1 for c in col.get_note(copy[0]).cards())
+    assert col.get_note(mine.id)["Front"] == "What is a process? (OS)" and study_state(col, mine.id) == before
