@@ -28,9 +28,10 @@ does. Followed, not copied:
 from __future__ import annotations
 
 import json
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from anki.collection import Collection
 from anki.notes import Note, NoteFieldsCheckResult
@@ -49,13 +50,95 @@ def _text(value: Any) -> str:
     return str(value or "")
 
 
-class PolarAnkiSync:
-    """Polar's "Sync flashcards to Anki" against ``col``, as Polar ``version``
-    ("1.x" or "2.x") ran it: ``run(library)`` is one press of the button."""
+class AnkiConnectOnCollection:
+    """AnkiConnect's actions as its ``plugin/__init__.py`` runs them, applied
+    to a collection directly (no HTTP server: the core tests)."""
 
-    def __init__(self, col: Collection, version: str = "1.x") -> None:
-        assert version in ("1.x", "2.x")
+    def __init__(self, col: Collection) -> None:
         self.col = col
+
+    def find_notes(self, query: str) -> List[int]:
+        return list(self.col.find_notes(query))
+
+    def create_deck(self, name: str) -> None:
+        self.col.decks.id(name)
+
+    def can_add_notes(self, notes: List[Dict[str, Any]]) -> List[bool]:
+        out = []
+        for note in notes:
+            try:
+                self._note(note)
+                out.append(True)
+            except RuntimeError:
+                out.append(False)
+        return out
+
+    def _note(self, note: Dict[str, Any]) -> Any:
+        model = self.col.models.by_name(note["modelName"])
+        if model is None:
+            raise RuntimeError(f"model was not found: {note['modelName']}")
+        deck = self.col.decks.by_name(note["deckName"])
+        if deck is None:
+            raise RuntimeError(f"deck was not found: {note['deckName']}")
+        anki_note = Note(self.col, model)
+        anki_note.tags = list(note["tags"])
+        for name, value in note["fields"].items():
+            for anki_name in anki_note.keys():
+                if name.lower() == anki_name.lower():
+                    anki_note[anki_name] = value
+                    break
+        check = anki_note.fields_check()
+        if check == NoteFieldsCheckResult.EMPTY:
+            raise RuntimeError("cannot create note because it is empty")
+        if check == NoteFieldsCheckResult.DUPLICATE:
+            raise RuntimeError("cannot create note because it is a duplicate")
+        return anki_note, deck["id"]
+
+    def add_note(self, note: Dict[str, Any]) -> int:
+        anki_note, deck_id = self._note(note)
+        self.col.add_note(anki_note, deck_id)
+        return int(anki_note.id)
+
+
+class AnkiConnectHttp:
+    """The real AnkiConnect add-on in a running Anki, over HTTP as Polar's
+    ``AnkiConnectFetch`` calls it (POST ``{"action", "version": 6, "params"}``
+    to ``http://127.0.0.1:<port>``; an ``error`` in the answer is thrown)."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+
+    def call(self, action: str, **params: Any) -> Any:
+        body = json.dumps({"action": action, "version": 6, "params": params}).encode()
+        request = urllib.request.Request(self.url, body, {"Content-Type": "application/json",
+                                                          "Accept": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            result = json.loads(answer.read().decode())
+        if result.get("error"):
+            raise RuntimeError(result["error"])
+        return result.get("result")
+
+    def find_notes(self, query: str) -> List[int]:
+        return list(self.call("findNotes", query=query))
+
+    def create_deck(self, name: str) -> None:
+        self.call("createDeck", deck=name)
+
+    def can_add_notes(self, notes: List[Dict[str, Any]]) -> List[bool]:
+        return list(self.call("canAddNotes", notes=notes))
+
+    def add_note(self, note: Dict[str, Any]) -> int:
+        return int(self.call("addNote", note=note))
+
+
+class PolarAnkiSync:
+    """Polar's "Start Anki Sync" as Polar ``version`` ("1.x" or "2.x") ran
+    it, against ``anki`` (a collection, or a running AnkiConnect):
+    ``run(library)`` is one press of the menu item."""
+
+    def __init__(self, anki: Union[Collection, AnkiConnectHttp], version: str = "1.x") -> None:
+        assert version in ("1.x", "2.x")
+        self.anki = AnkiConnectOnCollection(anki) if isinstance(anki, Collection) else anki
         self.version = version
         self.sync_entities: Dict[str, int] = {}  # 2.x: SyncEntities('anki', guid) → note id
 
@@ -81,43 +164,14 @@ class PolarAnkiSync:
                     })
         return out
 
-    # AnkiConnect's actions, as its plugin/__init__.py runs them.
-    def find_notes(self, query: str) -> List[int]:
-        return list(self.col.find_notes(query))
-
-    def create_deck(self, name: str) -> None:
-        self.col.decks.id(name)
-
-    def add_note(self, note: Dict[str, Any]) -> int:
-        model = self.col.models.by_name(note["modelName"])
-        if model is None:
-            raise RuntimeError(f"model was not found: {note['modelName']}")
-        deck = self.col.decks.by_name(note["deckName"])
-        if deck is None:
-            raise RuntimeError(f"deck was not found: {note['deckName']}")
-        anki_note = Note(self.col, model)
-        anki_note.tags = list(note["tags"])
-        for name, value in note["fields"].items():
-            for anki_name in anki_note.keys():
-                if name.lower() == anki_name.lower():
-                    anki_note[anki_name] = value
-                    break
-        check = anki_note.fields_check()
-        if check == NoteFieldsCheckResult.EMPTY:
-            raise RuntimeError("cannot create note because it is empty")
-        if check == NoteFieldsCheckResult.DUPLICATE:
-            raise RuntimeError("cannot create note because it is a duplicate")
-        self.col.add_note(anki_note, deck["id"])
-        return int(anki_note.id)
-
     def run(self, library: Path) -> PolarSyncRun:
         result = PolarSyncRun()
         descriptors = self.descriptors(library)
-        for deck in sorted({d["deckName"] for d in descriptors}):
-            self.create_deck(deck)
-        for d in descriptors:
-            guid = d["guid"]
-            existing = self.find_notes(f"tag:polar_guid:{guid}")
+        for deck in sorted({d["deckName"] for d in descriptors}):  # DecksSync
+            self.anki.create_deck(deck)
+        for d in descriptors:  # NotesSync.findNote, canAddNote, addNote
+            guid = d.pop("guid")
+            existing = self.anki.find_notes(f"tag:polar_guid:{guid}")
             known: Optional[int] = self.sync_entities.get(guid) if self.version == "2.x" else None
             if existing or known is not None:
                 result.found += 1
@@ -125,8 +179,9 @@ class PolarAnkiSync:
             d["tags"].append("_polar-flashcard")
             if self.version == "1.x":
                 d["tags"].append(f"polar_guid:{guid}")
+            self.anki.can_add_notes([d])  # only logged by Polar: addNote is sent either way
             try:
-                nid = self.add_note(d)
+                nid = self.anki.add_note(d)
             except RuntimeError as err:
                 result.refused.append(f"{guid}: {err}")
                 continue
