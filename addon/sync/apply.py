@@ -100,6 +100,7 @@ OLDER_KEY = "legacy_older_versions"  # leftovers that are older versions of a ca
 # id): an old-sync note younger than that, with the front of a note this
 # add-on keeps, was added by Polar's own sync still running beside it.
 OWNED_SINCE_KEY = "owned_since_ms"
+COPIES_TOLD_KEY = "polar_copies_told"  # such notes the user studied, said once (ids)
 # State key: the collection's schema stamp (``scm``) as the last sync left it.
 SCHEMA_KEY = "schema_seen"
 _EMPTY_TAIL = "+" + EMPTY_HASH  # a field hash of an answer written without a block
@@ -126,6 +127,7 @@ class Applying:
     set_aside_later: AbstractSet[int] = frozenset()  # note ids not to set aside this time (in the reviewer)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     started_ms: int = field(default_factory=lambda: int(time.time() * 1000))  # as a note id then
+    copies_told: Optional[str] = None  # COPIES_TOLD_KEY to store (None: as it is)
     polar_notes: int = 0  # Polar notes in the collection before the sync
     probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
     # Polar notes in the collection that no state row knows: guid -> note ids
@@ -1093,12 +1095,20 @@ def pair_legacy_notes(ctx: Applying) -> None:
         planner.plan.orphans += copies
         set_apart = {o.note.id for o in copies} | set(studied_copies)
         untaken = [n for n in untaken if n.id not in set_apart]
-        n = len(copies) + len(studied_copies)
-        ctx.report.warn(reading.source.describe(), (
-            f"Polar's own Anki sync is still on: it added {n} note(s) of cards this add-on already keeps "
-            f"({len(copies)} never studied, set aside as duplicates; {len(studied_copies)} studied, listed to "
-            "look at); turn off Polar's “Sync flashcards to Anki” or remove AnkiConnect"),
-            code="polar_sync_on", count=n)
+        # A studied copy stays listed on every sync; Polar's sync is said to
+        # be on only when it added one since (the ones told of are kept).
+        told = {int(n) for n in (reading.state.meta(COPIES_TOLD_KEY) or "").split(",") if n.isdigit()}
+        news = [nid for nid in studied_copies if nid not in told]
+        ctx.copies_told = ",".join(map(str, sorted(studied_copies)))
+        n = len(copies) + len(news)
+        if n:
+            ctx.report.warn(reading.source.describe(), (
+                f"Polar's own Anki sync is still on: it added {n} note(s) of cards this add-on already keeps "
+                f"({len(copies)} never studied, set aside as duplicates; {len(news)} studied, listed to look "
+                "at); stop using “Start Anki Sync” in Polar, or remove AnkiConnect"),
+                code="polar_sync_on", count=n)
+    elif reading.state.meta(COPIES_TOLD_KEY):
+        ctx.copies_told = ""
     leftovers = []
     deck_names: Dict[Optional[DeckId], str] = {}
     for note in untaken:
@@ -1521,6 +1531,8 @@ def remember(ctx: Applying) -> None:
     } if ctx.whole_library or not ctx.legacy_unsettled else None
     if not ctx.dry_run and not ctx.reading.state.meta(OWNED_SINCE_KEY):
         meta = {**(meta or {}), OWNED_SINCE_KEY: str(ctx.started_ms)}
+    if not ctx.dry_run and ctx.copies_told is not None:
+        meta = {**(meta or {}), COPIES_TOLD_KEY: ctx.copies_told}
     if ctx.reading.library_meta:  # which library this is (read.set_apart)
         meta = {**(meta or {}), **ctx.reading.library_meta}
     if ctx.schema:  # the stamp now, past this sync's own changes (a note type it made)

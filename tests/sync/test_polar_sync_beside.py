@@ -108,6 +108,9 @@ def test_a_copy_the_user_studied_is_listed_and_left_alone(col, book, state_path,
     assert "polar_sync_on" in codes(report)
     note = col.get_note(copy)
     assert note.fields == fields and note.tags == tags and study_state(col, copy) == before
+    # Listed again on the next sync, as any note to look at; Polar's sync is said once.
+    again = run(col, book.root, state_path)
+    assert again.legacy_leftovers == [copy] and "polar_sync_on" not in codes(again)
 
 
 def test_this_add_on_first_then_polars_sync_adds_nothing_or_a_copy_set_aside(col, book, state_path):
