@@ -20,7 +20,9 @@ Writes {"steps": [{"step", "polar"?: {added, found, refused}, "report"?: {...},
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 import sys
 import threading
 from pathlib import Path
@@ -46,6 +48,32 @@ def _book(library: Path) -> Any:
              ref="text-highlight:1HlBes0002")
     doc.write()
     return doc
+
+
+def _shots(anki: Any, out: Path) -> None:
+    """The report of that sync, as a person sees it (``$POLAR_SYNC_SHOTS``: a
+    folder to save PNGs in, to look at: light, night, 400 px, German)."""
+    from aqt.theme import Theme
+
+    controller, mw = anki.controller, anki.mw
+    data = controller.last_outcome.report.to_dict()
+    i18n = sys.modules[f"{anki_harness.PACKAGE}.gui.i18n"]
+    out.mkdir(parents=True, exist_ok=True)
+    for name, theme, width, height, lang in (("light", Theme.LIGHT, 760, 560, None),
+                                             ("night", Theme.DARK, 760, 560, None),
+                                             ("narrow", Theme.LIGHT, 400, 700, None),
+                                             ("de", Theme.LIGHT, 760, 560, "de")):
+        mw.set_theme(theme)
+        i18n.force(lang)
+        dialog = controller.show_report(data, anki.addon.trigger_label("manual"), time.time())
+        dialog.resize(width, height)
+        anki.process(1.0)
+        dialog.grab().save(str(out / f"report-polar-sync-on-{name}.png"))
+        dialog.close()
+    i18n.force(None)
+    mw.set_theme(Theme.LIGHT)
+    notice = sys.modules[f"{anki_harness.PACKAGE}.gui.report_text"].notice_text(data)
+    (out / "notice.txt").write_text(notice, encoding="utf-8")
 
 
 def main(base: Path, library: Path, addon_file: Path, ankiconnect: Path, port: int, order: str,
@@ -136,6 +164,8 @@ def main(base: Path, library: Path, addon_file: Path, ankiconnect: Path, port: i
             doc.write()
             polar_sync("polar after an edit")
             our_sync("ours after an edit")
+            if os.environ.get("POLAR_SYNC_SHOTS"):
+                _shots(anki, Path(os.environ["POLAR_SYNC_SHOTS"]))
         else:
             our_sync("ours")
             study("studied")
