@@ -1182,10 +1182,16 @@ def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
             cloze[mid] = bool(model and model.get("type") == 1)
         return cloze[mid]
 
-    fronts: Dict[Tuple[bool, str], NoteInfo] = {}
-    for u in updates:
-        front = u.fields[0] if u.fields and u.fields[0] is not None else (u.note.fields or [""])[0]
-        fronts.setdefault((is_cloze(u.note.mid), strip_html_media(front).strip()), u.note)
+    fronts: Optional[Dict[Tuple[bool, str], NoteInfo]] = None  # made once, when asked
+
+    def front_of(key: Tuple[bool, str]) -> Optional[NoteInfo]:
+        nonlocal fronts
+        if fronts is None:
+            fronts = {}
+            for u in updates:
+                front = u.fields[0] if u.fields and u.fields[0] is not None else (u.note.fields or [""])[0]
+                fronts.setdefault((is_cloze(u.note.mid), strip_html_media(front).strip()), u.note)
+        return fronts.get(key)
     found: List[Tuple[NoteInfo, NoteInfo]] = []
     written_fronts: Optional[Dict[Tuple[bool, str], str]] = None  # read once, when asked
     for note in untaken:
@@ -1205,7 +1211,7 @@ def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
         elif since and note.id > since and note.fields:
             first = strip_html_media(note.fields[0]).strip()
             kind = is_cloze(note.mid)
-            mine = fronts.get((kind, first)) if first else None
+            mine = front_of((kind, first)) if first else None
             if mine is not None and mine.id < note.id:
                 keeper = mine
             elif first:

@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
