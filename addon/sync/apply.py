@@ -1097,14 +1097,19 @@ def pair_legacy_notes(ctx: Applying) -> None:
         untaken = [n for n in untaken if n.id not in set_apart]
         # A studied copy stays listed on every sync; Polar's sync is said to
         # be on only when it added one since (the ones told of are kept).
+        # Only a note added after this add-on's first sync says so: two old
+        # notes of one card from before (Polar's sync on two computers) are
+        # a duplicate of the old sync's, set aside the same way, unsaid.
+        since = int(reading.state.meta(OWNED_SINCE_KEY) or 0)
         told = {int(n) for n in (reading.state.meta(COPIES_TOLD_KEY) or "").split(",") if n.isdigit()}
-        news = [nid for nid in studied_copies if nid not in told]
+        news = [nid for nid in studied_copies if nid not in told and since and nid > since]
         ctx.copies_told = ",".join(map(str, sorted(studied_copies)))
-        n = len(copies) + len(news)
+        set_now = [o for o in copies if since and o.note.id > since]
+        n = len(set_now) + len(news)
         if n:
             ctx.report.warn(reading.source.describe(), (
                 f"Polar's own Anki sync is still on: it added {n} note(s) of cards this add-on already keeps "
-                f"({len(copies)} never studied, set aside as duplicates; {len(news)} studied, listed to look "
+                f"({len(set_now)} never studied, set aside as duplicates; {len(news)} studied, listed to look "
                 "at); stop using “Start Anki Sync” in Polar, or remove AnkiConnect"),
                 code="polar_sync_on", count=n)
     elif reading.state.meta(COPIES_TOLD_KEY):

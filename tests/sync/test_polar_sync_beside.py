@@ -201,3 +201,21 @@ def test_polar_2x_adds_a_card_again_after_its_front_was_edited_in_anki_and_it_is
     assert report.duplicates == 1 and "polar_sync_on" in codes(report) and report.legacy_leftovers == []
     assert all(c.queue == -1 for c in col.get_note(copy[0]).cards())
     assert col.get_note(mine.id)["Front"] == "What is a process? (OS)" and study_state(col, mine.id) == before
+
+
+def test_two_old_notes_of_one_card_from_before_are_a_duplicate_and_polars_sync_is_not_said_on(col, book, state_path):
+    """Polar 1.x on two computers before AnkiWeb merged them: two old notes
+    tagged with one card's id. One is taken over; the other was left live
+    and unsaid (the user met the question twice): now set aside as a
+    duplicate, and the report does not claim Polar's sync is still on."""
+    from tests.sync.test_legacy import old_sync_note
+
+    first = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardBesA01")
+    second = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardBesA01")
+    answer_all(col, [first])
+    report = run(col, book.root, state_path)
+
+    assert col.db.scalar("select id from notes where guid = ?", guid_for("1CardBesA01")) == first
+    assert report.duplicates == 1 and "polar_sync_on" not in codes(report)
+    assert all(c.queue == -1 for c in col.get_note(second).cards())
+    assert first in live_notes(col)
