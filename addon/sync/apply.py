@@ -43,7 +43,9 @@ from .collection_view import (
     existing_deck_id,
     filtered_deck_on_path,
     lacking_media,
+    legacy_note_added_after,
     legacy_notes,
+    max_note_id,
     normal_decks,
     notes_by_guid,
     notes_fingerprint,
@@ -128,6 +130,7 @@ class Applying:
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     started_ms: int = field(default_factory=lambda: int(time.time() * 1000))  # as a note id then
     copies_told: Optional[str] = None  # COPIES_TOLD_KEY to store (None: as it is)
+    looked_up_to: Optional[int] = None  # the newest note's id when the old-sync notes were looked for
     polar_notes: int = 0  # Polar notes in the collection before the sync
     probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
     # Polar notes in the collection that no state row knows: guid -> note ids
@@ -837,6 +840,7 @@ def look_up_notes(ctx: Applying) -> None:
         or state.meta(NOTES_SEEN_KEY) != str(ctx.col.note_count())
     )
     old_notes = legacy_notes(ctx.col) if needs_legacy else []
+    ctx.looked_up_to = max_note_id(ctx.col)  # a note added after this look is not in it
     legacy = LegacyIndex(old_notes, legacy_type_ids(notetypes, old_notes))
     if legacy.by_content:
         legacy.doc_labels = [frozenset(tag for t in d.labels for tag in old_sync_label(t)) for d in ctx.parsed]
@@ -1538,7 +1542,11 @@ def remember(ctx: Applying) -> None:
     meta = {
         LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers)),
         OLDER_KEY: ",".join(map(str, _planner(ctx).plan.legacy_older)),
-        NOTES_SEEN_KEY: str(ctx.col.note_count()),
+        # An old-sync note added while this sync wrote (Polar's own sync
+        # still on, answered by AnkiConnect meanwhile) was not looked at:
+        # the next sync looks.
+        NOTES_SEEN_KEY: "" if ctx.looked_up_to is not None and legacy_note_added_after(ctx.col, ctx.looked_up_to)
+        else str(ctx.col.note_count()),
     } if ctx.whole_library or not ctx.legacy_unsettled else None
     if not ctx.dry_run and not ctx.reading.state.meta(OWNED_SINCE_KEY):
         meta = {**(meta or {}), OWNED_SINCE_KEY: str(ctx.started_ms)}

@@ -219,3 +219,33 @@ def test_two_old_notes_of_one_card_from_before_are_a_duplicate_and_polars_sync_i
     assert report.duplicates == 1 and "polar_sync_on" not in codes(report)
     assert all(c.queue == -1 for c in col.get_note(second).cards())
     assert first in live_notes(col)
+
+
+def test_a_copy_polars_sync_adds_while_this_add_on_writes_is_found_by_the_next_sync(col, book, state_path):
+    """Start Anki Sync pressed while the watcher's sync writes (AnkiConnect
+    answers on Anki's main thread meanwhile): the copy came after this sync
+    looked, and the next one skipped the look (the note count it kept
+    counted the copy as seen), so it stayed live and unsaid for good."""
+    from addon.settings import Settings
+    from addon.sync.engine import sync
+
+    polar = PolarAnkiSync(col, "1.x")
+    polar.run(book.root)
+    run(col, book.root, state_path)
+    answer_all(col, col.find_notes(""))
+    book.edit_card("1CardBesA01", "1CardBesA02", basic("What is a process in an OS?", "A program in execution"))
+    book.write()
+    added: List[int] = []
+
+    def progress(message: str) -> None:
+        if message.startswith("Updating") and not added:
+            added.extend(polar.run(book.root).added)  # before the note's new front is written
+
+    settings, _ = Settings.from_dict({})
+    sync(col, settings, state_path, source_path=book.root, progress=progress)
+    assert len(added) == 1
+
+    report = run(col, book.root, state_path)
+
+    assert report.duplicates == 1 and "polar_sync_on" in codes(report)
+    assert all(c.queue == -1 for c in col.get_note(added[0]).cards())
