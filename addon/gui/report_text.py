@@ -123,6 +123,7 @@ def _to_do_phrases() -> Dict[str, str]:
         "export_leftovers_kept": tr("files of an older Polar export are in the folder"),
         "export_unpacked_cut": tr("the Polar export was unpacked from a download cut short"),
         "old_scheduler": tr("some cards wait for Anki's scheduler update"),
+        "polar_sync_on": tr("Polar's own Anki sync is still on"),
     }
 
 
@@ -130,7 +131,8 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     """The codes of ``_to_do_phrases`` among the warnings, each once, in order."""
     codes = {str(w.get("code")) for w in data.get("warnings") or []}
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
-                              "export_leftovers_kept", "export_unpacked_cut", "old_scheduler") if code in codes]
+                              "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
+                              "polar_sync_on") if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
@@ -632,6 +634,18 @@ def _messages() -> Dict[str, Any]:
             "{n} notes in this collection belong to Polar cards that no document of this library holds, and no "
             "earlier sync of this add-on made them (another tool, an import, another computer, or a lost sync "
             "record). They were left as they are.",
+            _count(r)),
+        "polar_sync_on": lambda r: ntr(
+            "Polar's own Anki sync is still on: it added {n} note of a card this add-on already keeps, a second "
+            "copy of the same question. A copy never studied is set aside like a duplicate (as the setting for "
+            "notes removed in Polar says); one you studied is listed to look at. Your notes and their reviews "
+            "stay as they are. To stop it, no longer use “Start Anki Sync” in Polar, or remove the AnkiConnect "
+            "add-on if nothing else needs it.",
+            "Polar's own Anki sync is still on: it added {n} notes of cards this add-on already keeps, second "
+            "copies of the same questions. A copy never studied is set aside like a duplicate (as the setting "
+            "for notes removed in Polar says); one you studied is listed to look at. Your notes and their reviews "
+            "stay as they are. To stop it, no longer use “Start Anki Sync” in Polar, or remove the AnkiConnect "
+            "add-on if nothing else needs it.",
             _count(r)),
         "made_again": lambda r: ntr(
             "{n} note deleted in Anki was made again: its card is still in Polar. To be rid of a card for good, "

@@ -43,7 +43,9 @@ from .collection_view import (
     existing_deck_id,
     filtered_deck_on_path,
     lacking_media,
+    legacy_note_added_after,
     legacy_notes,
+    max_note_id,
     normal_decks,
     notes_by_guid,
     notes_fingerprint,
@@ -53,8 +55,8 @@ from .collection_view import (
     schema_stamp,
 )
 from .decks import default_deck
-from .field_merge import EMPTY_HASH, laid_out_for
-from .identity import collection_identity, guid_for, legacy_card_id
+from .field_merge import EMPTY_HASH, field_hash, laid_out_for
+from .identity import GUID_PREFIX, collection_identity, guid_for, legacy_card_id
 from .journal import MARKER_KEY, Generation, marked_generation, marker
 from .legacy import OldNote, composed, note_tags, old_sync_deck_names, old_sync_label
 from .notetypes import (
@@ -69,7 +71,9 @@ from .notetypes import (
     note_types,
 )
 from .plan import (
+    DUPLICATE_GUID_PREFIX,
     LegacyIndex,
+    Orphan,
     Planner,
     Written,
     count,
@@ -94,6 +98,11 @@ from .write import UNDO_NAME, batched, foreign_row, set_aside_notes, write_plan,
 LEFTOVERS_KEY = "legacy_leftovers"
 NOTES_SEEN_KEY = "legacy_notes_seen"
 OLDER_KEY = "legacy_older_versions"  # leftovers that are older versions of a card taken over
+# State key: when this add-on's first sync on this state was (ms, as a note
+# id): an old-sync note younger than that, with the front of a note this
+# add-on keeps, was added by Polar's own sync still running beside it.
+OWNED_SINCE_KEY = "owned_since_ms"
+COPIES_TOLD_KEY = "polar_copies_told"  # such notes the user studied, said once (ids)
 # State key: the collection's schema stamp (``scm``) as the last sync left it.
 SCHEMA_KEY = "schema_seen"
 _EMPTY_TAIL = "+" + EMPTY_HASH  # a field hash of an answer written without a block
@@ -121,6 +130,9 @@ class Applying:
     # note id -> document key: notes left out because Anki's v1 scheduler refuses their moves or suspensions
     held_for_scheduler: Dict[int, str] = field(default_factory=dict)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
+    started_ms: int = field(default_factory=lambda: int(time.time() * 1000))  # as a note id then
+    copies_told: Optional[str] = None  # COPIES_TOLD_KEY to store (None: as it is)
+    looked_up_to: Optional[int] = None  # the newest note's id when the old-sync notes were looked for
     polar_notes: int = 0  # Polar notes in the collection before the sync
     probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
     # Polar notes in the collection that no state row knows: guid -> note ids
@@ -830,6 +842,7 @@ def look_up_notes(ctx: Applying) -> None:
         or state.meta(NOTES_SEEN_KEY) != str(ctx.col.note_count())
     )
     old_notes = legacy_notes(ctx.col) if needs_legacy else []
+    ctx.looked_up_to = max_note_id(ctx.col)  # a note added after this look is not in it
     legacy = LegacyIndex(old_notes, legacy_type_ids(notetypes, old_notes))
     if legacy.by_content:
         legacy.doc_labels = [frozenset(tag for t in d.labels for tag in old_sync_label(t)) for d in ctx.parsed]
@@ -1073,7 +1086,8 @@ def pair_legacy_notes(ctx: Applying) -> None:
     library can tell that a note matches no card; a partial one only pairs."""
     planner = _planner(ctx)
     reading = ctx.reading
-    untaken = list(planner.legacy.untaken())
+    # A duplicate set aside by an earlier sync (below) is told of once.
+    untaken = [n for n in planner.legacy.untaken() if not n.guid.startswith(DUPLICATE_GUID_PREFIX)]
     current: Set[str] = set()
     named = {i for note in untaken for i in (legacy_card_id(t) for t in note.tags) if i}
     if named:  # only the cards the old notes name: asked of the state by id, not every row read
@@ -1082,6 +1096,30 @@ def pair_legacy_notes(ctx: Applying) -> None:
             # (every row was read here on each sync while leftovers remained:
             # ~50 ms at 2,500 cards, a second at 50,000, watcher syncs too)
             current |= {cid for cid, (_, orphaned) in reading.state.owners(named - current).items() if not orphaned}
+    copies, studied_copies = _polar_sync_copies(ctx, untaken, current)
+    if copies or studied_copies:
+        planner.plan.orphans += copies
+        set_apart = {o.note.id for o in copies} | set(studied_copies)
+        untaken = [n for n in untaken if n.id not in set_apart]
+        # A studied copy stays listed on every sync; Polar's sync is said to
+        # be on only when it added one since (the ones told of are kept).
+        # Only a note added after this add-on's first sync says so: two old
+        # notes of one card from before (Polar's sync on two computers) are
+        # a duplicate of the old sync's, set aside the same way, unsaid.
+        since = int(reading.state.meta(OWNED_SINCE_KEY) or 0)
+        told = {int(n) for n in (reading.state.meta(COPIES_TOLD_KEY) or "").split(",") if n.isdigit()}
+        news = [nid for nid in studied_copies if nid not in told and since and nid > since]
+        ctx.copies_told = ",".join(map(str, sorted(studied_copies)))
+        set_now = [o for o in copies if since and o.note.id > since]
+        n = len(set_now) + len(news)
+        if n:
+            ctx.report.warn(reading.source.describe(), (
+                f"Polar's own Anki sync is still on: it added {n} note(s) of cards this add-on already keeps "
+                f"({len(set_now)} never studied, set aside as duplicates; {len(news)} studied, listed to look "
+                "at); stop using “Start Anki Sync” in Polar, or remove AnkiConnect"),
+                code="polar_sync_on", count=n)
+    elif reading.state.meta(COPIES_TOLD_KEY):
+        ctx.copies_told = ""
     leftovers = []
     deck_names: Dict[Optional[DeckId], str] = {}
     for note in untaken:
@@ -1099,6 +1137,8 @@ def pair_legacy_notes(ctx: Applying) -> None:
                       bool(note.cards) and all(c.queue == -1 for c in note.cards), question, answer)
         leftovers.append((note, old))
     planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles, _adopted_decks(ctx, deck_names))
+    if studied_copies:  # the user studies both: theirs to choose, never set aside by a sync
+        planner.plan.legacy_leftovers = sorted(set(planner.plan.legacy_leftovers) | set(studied_copies))
     # Older versions found when their card was taken over (an earlier sync)
     # stay named as such while they are left over.
     plan = planner.plan
@@ -1113,6 +1153,112 @@ def pair_legacy_notes(ctx: Applying) -> None:
     if not ctx.whole_library:
         planner.plan.legacy_leftovers = []
         planner.plan.legacy_older = []
+
+
+def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
+                       current: AbstractSet[str]) -> Tuple[List[Orphan], List[int]]:
+    """Notes Polar's own AnkiConnect sync, still on beside this add-on, added
+    of a card this add-on already keeps a note of: a second note of one
+    question. Polar's sync looks a card up by ``findNotes "tag:polar_guid:<id>"``
+    (1.x; the tag is gone from a note taken over) or by its own record of the
+    cards it sent (2.x), and AnkiConnect's ``addNote`` refuses only a note
+    whose first field another note of its type has: a card edited in Polar
+    since, a front edited in Anki, or a note type of one's own let it add
+    the card again. Such a note is one that names a card whose note this
+    add-on keeps (``polar_guid:<id>``), or (2.x, no id) one added after this
+    add-on's first sync with the first field of a note of its of the same
+    kind (cloze or not: AnkiConnect checks Basic and Cloze only, so a note
+    of the add-on's own "Polar Basic" never stopped it), added before it,
+    or with the front this add-on last wrote for a card (the user edited it
+    in Anki since, so AnkiConnect's check let Polar's front in again). Returned: the never-studied ones as
+    duplicates of that note (set aside as the deletion policy says, never
+    a spare copy: nothing goes without the policy), and the ids of those
+    with a review or a flag (the user studies both: listed, left alone)."""
+    if not untaken:
+        return [], []
+    from anki.utils import field_checksum, strip_html_media  # (in Anki 23.10 too)
+
+    db = ctx.col.db
+    assert db is not None
+    since = int(ctx.reading.state.meta(OWNED_SINCE_KEY) or 0)
+    # The notes this sync updates, as it leaves them (a card edited in Polar
+    # takes its note's guid and front only now).
+    updates = _planner(ctx).plan.updates
+    planned = {u.rc.card_id: u.note for u in updates}
+    cloze: Dict[int, bool] = {}
+
+    def is_cloze(mid: int) -> bool:  # Basic and Cloze, or the add-on's own types of a kind
+        if mid not in cloze:
+            model = ctx.col.models.get(cast("NotetypeId", mid))
+            cloze[mid] = bool(model and model.get("type") == 1)
+        return cloze[mid]
+
+    fronts: Optional[Dict[Tuple[bool, str], NoteInfo]] = None  # made once, when asked
+
+    def front_of(key: Tuple[bool, str]) -> Optional[NoteInfo]:
+        nonlocal fronts
+        if fronts is None:
+            fronts = {}
+            for u in updates:
+                front = u.fields[0] if u.fields and u.fields[0] is not None else (u.note.fields or [""])[0]
+                fronts.setdefault((is_cloze(u.note.mid), strip_html_media(front).strip()), u.note)
+        return fronts.get(key)
+    found: List[Tuple[NoteInfo, NoteInfo]] = []
+    written_fronts: Optional[Dict[Tuple[bool, str], str]] = None  # read once, when asked
+    for note in untaken:
+        if note.cards and all(c.queue == -1 for c in note.cards):
+            continue  # suspended: the user's answer already
+        ids = sorted({i for i in (legacy_card_id(t) for t in note.tags) if i})
+        row = None
+        keeper: Optional[NoteInfo] = next((planned[i] for i in ids if i in planned), None)
+        if keeper is not None:
+            pass
+        elif ids:
+            guids = [guid_for(i) for i in ids if i in current]
+            if guids:
+                marks = ",".join("?" * len(guids))
+                row = db.first(f"SELECT id, guid, mid, flds, tags FROM notes WHERE guid IN ({marks}) "
+                               "ORDER BY id LIMIT 1", *guids)
+        elif since and note.id > since and note.fields:
+            first = strip_html_media(note.fields[0]).strip()
+            kind = is_cloze(note.mid)
+            mine = front_of((kind, first)) if first else None
+            if mine is not None and mine.id < note.id:
+                keeper = mine
+            elif first:
+                for cand in db.all(f"SELECT id, guid, mid, flds, tags FROM notes WHERE csum = ? "
+                                   f"AND id < ? AND guid LIKE '{GUID_PREFIX}%' ORDER BY id",
+                                   field_checksum(note.fields[0]), note.id):
+                    if is_cloze(cand[2]) == kind and strip_html_media(str(cand[3]).split("\x1f")[0]).strip() == first:
+                        row = cand
+                        break
+        if row is None and keeper is None and not ids and since and note.id > since and note.fields:
+            # The front edited in Anki since: what Polar sent is what this
+            # add-on wrote there (the state's hash of it), not what is there now.
+            if written_fronts is None:
+                written_fronts = {}
+                for c in ctx.reading.state.all_cards().values():
+                    if c.fields and not c.orphaned:
+                        written_fronts.setdefault((c.type == "CLOZE", c.fields[0]), c.guid)
+            guid = written_fronts.get((is_cloze(note.mid), field_hash(note.fields[0])))
+            if guid is not None:
+                row = db.first("SELECT id, guid, mid, flds, tags FROM notes WHERE guid = ? AND id < ? ORDER BY id "
+                               "LIMIT 1", guid, note.id)
+        if row is not None:
+            keeper = NoteInfo(id=row[0], guid=str(row[1]), mid=row[2], fields=str(row[3]).split("\x1f"),
+                              tags=str(row[4]).split())
+        if keeper is not None and keeper.id != note.id:
+            found.append((note, keeper))
+    if not found:
+        return [], []
+    studied: Set[int] = set()
+    cids = [c.id for note, _ in found for c in note.cards]
+    for marks, chunk in in_chunks(cids):
+        studied.update(db.list(f"SELECT id FROM cards WHERE id IN ({marks}) AND (flags != 0 OR reps > 0)", *chunk))
+        studied.update(db.list(f"SELECT DISTINCT cid FROM revlog WHERE cid IN ({marks})", *chunk))
+    copies = [Orphan(note, None, duplicate=True, keeper=keeper, polar_copy=True)
+              for note, keeper in found if not any(c.id in studied for c in note.cards)]
+    return copies, [note.id for note, _ in found if any(c.id in studied for c in note.cards)]
 
 
 def _old_sync_text(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> str:
@@ -1440,8 +1586,16 @@ def remember(ctx: Applying) -> None:
     meta = {
         LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers)),
         OLDER_KEY: ",".join(map(str, _planner(ctx).plan.legacy_older)),
-        NOTES_SEEN_KEY: str(ctx.col.note_count()),
+        # An old-sync note added while this sync wrote (Polar's own sync
+        # still on, answered by AnkiConnect meanwhile) was not looked at:
+        # the next sync looks.
+        NOTES_SEEN_KEY: "" if ctx.looked_up_to is not None and legacy_note_added_after(ctx.col, ctx.looked_up_to)
+        else str(ctx.col.note_count()),
     } if ctx.whole_library or not ctx.legacy_unsettled else None
+    if not ctx.dry_run and not ctx.reading.state.meta(OWNED_SINCE_KEY):
+        meta = {**(meta or {}), OWNED_SINCE_KEY: str(ctx.started_ms)}
+    if not ctx.dry_run and ctx.copies_told is not None:
+        meta = {**(meta or {}), COPIES_TOLD_KEY: ctx.copies_told}
     if ctx.reading.library_meta:  # which library this is (read.set_apart)
         meta = {**(meta or {}), **ctx.reading.library_meta}
     if ctx.schema:  # the stamp now, past this sync's own changes (a note type it made)

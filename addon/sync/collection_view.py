@@ -312,6 +312,23 @@ def notes_by_guid(col: Collection, guids: Iterable[str], probe: Probe = NO_PROBE
     return by_guid
 
 
+def max_note_id(col: Collection) -> int:
+    """The newest note's id (the primary key's end: no scan)."""
+    return int(_db(col).scalar("SELECT coalesce(max(id), 0) FROM notes") or 0)
+
+
+def legacy_note_added_after(col: Collection, nid: int) -> bool:
+    """Whether a note of Polar's old sync (``legacy_notes``' kind) was added
+    after note id ``nid``: only the notes added since are read (the id's
+    range), most of them this add-on's own (their guid says so)."""
+    return _db(col).scalar(
+        f"SELECT 1 FROM notes WHERE id > ? AND guid NOT LIKE '{_LIKE}' ESCAPE '\\' "
+        "AND (tags LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\') LIMIT 1", nid,
+        "%" + LEGACY_GUID_TAG.replace("_", r"\_") + "%",
+        "%" + LEGACY_MARKER_TAG.replace("_", r"\_") + "%",
+    ) is not None
+
+
 def legacy_notes(col: Collection) -> List[NoteInfo]:
     """Notes made by Polar's old AnkiConnect sync (tagged ``polar_guid:<id>``
     or ``_polar-flashcard``) that this add-on has not taken over yet."""

@@ -100,6 +100,9 @@ ORPHAN_TAG = "polar::deleted"
 # the user took back (tag removed) from one it must set aside
 # (``_taken_back``); written in the sync's undo step (write.remember_set_aside).
 SET_ASIDE_KEY = "polarSyncSetAside"
+# The guid a duplicate set aside gets (``decide_deletions``): its own, so it
+# is never matched with its card again.
+DUPLICATE_GUID_PREFIX = "polar-dup:"
 # Collection config (travels with AnkiWeb): for the notes the latest syncs on
 # any computer wrote Polar's text into, what they remembered of each field
 # (``Update.base``), the last WRITTEN_MAX notes. A computer whose own record
@@ -230,6 +233,9 @@ class Orphan:
     # Every card id the sync has suspended on the note, to remember for its
     # restore (state.SuspendRecords); None: the record stays as it is.
     record: Optional[List[int]] = None
+    # A second note of a card that Polar's own AnkiConnect sync added beside
+    # this add-on's (``apply._polar_sync_copies``): never a spare copy.
+    polar_copy: bool = False
     # Its document's new deck (its Polar deck changed, ``move_on_deck_change``):
     # a note set aside follows its document as its live cards do, so it is
     # there when its card comes back. ``move_cids``: see ``resolve_moves``.
@@ -1051,7 +1057,7 @@ def decide_deletions(plan: Plan, settings: Settings, polar_notes: int,
         if o.duplicate:
             # No longer a second copy of the Polar card: it keeps its reviews
             # but gets a guid of its own, so it is never matched again.
-            o.new_guid = f"polar-dup:{o.note.id}"
+            o.new_guid = f"{DUPLICATE_GUID_PREFIX}{o.note.id}"
         elif o.retype is not None:
             # Its card has a new note, which takes the card's guid: it keeps
             # its reviews under a guid of its own (never restored: no
@@ -1078,7 +1084,7 @@ def spare_copy(o: Orphan) -> bool:
     new, in the new queue). The caller also checks that no card of it has a review in the log or a flag
     (``apply.settle_duplicates``)."""
     keeper = o.keeper
-    if not o.duplicate or keeper is None or o.note.fields != keeper.fields:
+    if not o.duplicate or o.polar_copy or keeper is None or o.note.fields != keeper.fields:
         return False
     if sorted(t.lower() for t in o.note.tags) != sorted(t.lower() for t in keeper.tags):
         return False

@@ -278,6 +278,10 @@ def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
     from addon.gui.report_text import nothing_changed
 
     assert nothing_changed(old) == "Nothing changed yet: some cards wait for Anki's scheduler update."
+    # Polar's own AnkiConnect sync still on beside the add-on (tests/sync/test_polar_sync_beside.py).
+    still_on = {"duplicates": 1, "warnings": [{"code": "polar_sync_on", "count": 1}]}
+    assert to_do_codes(still_on) == ["polar_sync_on"]
+    assert notice_text(still_on) == "Polar Sync: 1 duplicate note set aside; Polar's own Anki sync is still on."
     from addon.gui.report_text import explain
 
     said = explain(cut["warnings"][0])
