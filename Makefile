@@ -43,11 +43,13 @@ test-compat: qt-deps
 	tools/compat.sh
 
 # One Anki between the two ends, the one least like both (docs/testing.md):
-# 25.09.5 as its launcher installs it, Python 3.13 and Qt 6.9; the core suite
-# and the real-Anki tests that touch the most of Anki's API (~12 min).
+# 25.09.5 as its launcher installs it, Python 3.13 and Qt 6.9; the core suite,
+# the CLI's stdout and the real-Anki files that touch the most of Anki's API
+# (3 min on a quiet 2-core machine, ~10 loaded).
 MIDDLE_VERSION ?= 25.9.5
-MIDDLE_TESTS := tests/sync tests/polar tests/render tests/reliability/test_compat.py \
-	tests/gui/test_in_anki.py tests/gui/test_source_link.py tests/gui/test_in_anki_background.py
+MIDDLE_TESTS := tests/sync tests/polar tests/render tests/reliability/test_compat.py tests/reliability/test_cli_stdout.py \
+	tests/gui/test_in_anki.py tests/gui/test_source_link.py tests/gui/test_in_anki_background.py \
+	tests/gui/test_watcher_in_anki.py tests/gui/test_report_codes.py
 test-middle: qt-deps
 	ANKI_VERSION=$(MIDDLE_VERSION) tools/compat.sh $(MIDDLE_TESTS)
 
