@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SAMPLE := tools/sample_library
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test test-slow test-compat lint typecheck build anki bench bench-small clean qt-deps screenshots sample-shots
+.PHONY: demo test test-slow test-compat test-middle test-versions lint typecheck build anki bench bench-small clean qt-deps screenshots sample-shots
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed to run Anki 26.x (make PYTHON=python3.11)")'
@@ -34,13 +34,28 @@ test: $(STAMP) qt-deps build
 	$(PY) -m pytest -q -m "not slow"
 	$(MAKE) --no-print-directory lint
 
-test-slow: $(STAMP) qt-deps build test-compat
+test-slow: $(STAMP) qt-deps build test-compat test-middle
 	$(PY) -m pytest -q -m slow
 
 # The core suite and the real-Anki GUI suite on Anki 23.10 / Python 3.9 in
 # their own venv (.venv39).
 test-compat: qt-deps
 	tools/compat.sh
+
+# One Anki between the two ends, the one least like both (docs/testing.md):
+# 25.09.5 as its launcher installs it, Python 3.13 and Qt 6.9; the core suite,
+# the CLI's stdout and the real-Anki files that touch the most of Anki's API
+# (3 min on a quiet 2-core machine, ~10 loaded).
+MIDDLE_VERSION ?= 25.9.5
+MIDDLE_TESTS := tests/sync tests/polar tests/render tests/reliability/test_compat.py tests/reliability/test_cli_stdout.py \
+	tests/gui/test_in_anki.py tests/gui/test_source_link.py tests/gui/test_in_anki_background.py \
+	tests/gui/test_watcher_in_anki.py tests/gui/test_report_codes.py
+test-middle: qt-deps
+	ANKI_VERSION=$(MIDDLE_VERSION) tools/compat.sh $(MIDDLE_TESTS)
+
+# Every pinned Anki between the ends, whole suites (not in CI: ~1 h each).
+test-versions: qt-deps
+	for v in 24.6.3 24.11 25.2.7 25.9.5; do ANKI_VERSION=$$v tools/compat.sh || exit 1; done
 
 lint: $(STAMP)
 	$(PY) -m ruff check addon tools tests

@@ -630,6 +630,25 @@ def _join_workers() -> None:
             thread.join()
 
 
+def quiet_anki_stall_note() -> None:
+    """Keep Anki's "blocked main thread for N ms:" note off the CLI's stdout.
+
+    Anki 23.12 to 25.09 print it, followed by the whole Python stack, on
+    stdout whenever a backend call made on the main thread takes over 0.2 s
+    (``anki/_backend.py``, ``_run_command``: a note for a GUI's developer;
+    23.10 has no such check, 26.x logs it at debug level). The CLI has no
+    window and syncs on its main thread: a first sync of 5,000 cards printed
+    a 25-line stack between its progress lines, and a slow disk did it for a
+    small one. The check compares ``current_thread()`` with that module's
+    ``main_thread()``; in this process the latter names no thread."""
+    try:
+        import anki._backend as backend
+    except ImportError:  # pragma: no cover - the CLI always has anki
+        return
+    if callable(getattr(backend, "main_thread", None)):
+        setattr(backend, "main_thread", lambda: None)  # noqa: B010 (23.10's module has no such name to type)
+
+
 def disk_full(exc: BaseException) -> bool:
     """No room left for a write: the disk (ENOSPC), a quota, a file-size
     limit, or SQLite's "database or disk is full" (Python's sqlite3 and

@@ -76,6 +76,7 @@ from cli_safety import (  # noqa: E402
     describe,
     disk_full,
     progress_point,
+    quiet_anki_stall_note,
     write_refused,
     write_report,
 )
@@ -288,6 +289,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     global exit_code
+    quiet_anki_stall_note()  # stdout is the summary's (Anki 23.12-25.09 print a stack there)
     signals = Signals()
     signals.install()
     code = 1  # what an unexpected exception out of run() ends with
