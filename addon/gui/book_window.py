@@ -128,6 +128,14 @@ _TO_MARK = ("(function(){var m=document.getElementById('polar-mark');if(!m){wind
             "return true;})()")
 
 
+# A section page's load number (``_show_section``), and the check that the
+# page in the view is that load's: a meta element after the charset's.
+_CHARSET = '<meta charset="utf-8">'
+_LOAD_META = '<meta name="polar-load" content="%d">'
+_IS_LOAD = ("(function(n){var m=document.querySelector('meta[name=\"polar-load\"]');"
+            "return !!m&&m.getAttribute('content')===String(n);})(%d)")
+
+
 # An image left out of the page (``epub_book.DEFERRED``) put in: its src (an
 # <img>) or href (SVG's <image>) is the marker; %s the marker, %s the data: URI.
 _PUT_IMAGE = ("(function(k,u){var n=0;document.querySelectorAll('[src=\"'+k+'\"],[*|href=\"'+k+'\"]')"
@@ -148,6 +156,8 @@ class BookWindow(QWidget):
         self.section: Optional[Section] = None
         self.loading = False  # a section is being made (tests wait for False, then for ``shown``)
         self.shown = False  # the section's page is in the view and scrolled
+        self._load_number = 0  # the section page last set (``_show_section``)
+        self._load_marked = False  # whether that page carries its number
         self.on_mark = False  # it shows the highlight, marked
         self._first = False
         self._wanted = 0  # the section last asked for (a late one that is not this is dropped)
@@ -356,10 +366,32 @@ class BookWindow(QWidget):
         self._first = False
         self._set_buttons()
         self._paint_behind()
-        self.view.setHtml(section.html, QUrl("about:blank"))
+        # Each section's page carries its load's number: a page loaded before it
+        # (the "Opening …" page, the section before) whose loadFinished comes
+        # late, after this one was set, is not taken for it (``_loaded``).
+        self._load_number += 1
+        html = section.html.replace(_CHARSET, _CHARSET + _LOAD_META % self._load_number, 1)
+        self._load_marked = html != section.html  # (every page epub_book makes has the charset's)
+        self.view.setHtml(html, QUrl("about:blank"))
 
     def _loaded(self, ok: bool) -> None:
         if self.section is None or not ok:  # (not ok: a link refused, the page as it was)
+            return
+        if not self._load_marked:
+            self._place()
+            return
+        number = self._load_number
+
+        def checked(this_page: Any) -> None:
+            if this_page is True and number == self._load_number and not sip.isdeleted(self):
+                self._place()
+
+        self.view.page().runJavaScript(_IS_LOAD % number, self.view.application_world, checked)
+
+    def _place(self) -> None:
+        """The section's page has loaded: its deferred images put in, and the
+        view scrolled to the mark (or the link's anchor)."""
+        if self.section is None:
             return
 
         def scrolled(on_mark: Any) -> None:

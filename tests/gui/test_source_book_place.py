@@ -323,3 +323,26 @@ def test_the_words_stay_in_view_when_the_window_is_resized_until_the_person_scro
     anki.anki.process(1.0)
     assert mark_top() < 0  # (still where the person read on, not back at the words)
     window.close()
+
+
+
+def test_a_page_that_finished_loading_late_is_not_taken_for_the_section(place_library: Any) -> None:
+    """The "Opening …" page (or the section before) can finish loading after
+    the card's section was set in the view: its loadFinished scrolled and
+    called the window shown with the view on a page without the mark (seen
+    under load on Anki 24.06: ``shown``, no ``#polar-mark``). Now only the
+    section's own page is placed."""
+    anki = place_library
+    window = _open(anki, "Place card: the fifth entropy?")
+    assert window.on_mark
+    # The section set, its page not yet placed, and another page (the kind
+    # "Opening …" shows) finishing its load in the view meanwhile.
+    window.shown = False
+    finished: list = []
+    window.view.loadFinished.connect(finished.append)
+    window.view.setHtml("")
+    anki.anki.wait_until(lambda: finished, what="the other page loaded")
+    anki.anki.process(0.5)  # (any script it set off answered)
+    window.view.loadFinished.disconnect(finished.append)
+    assert not window.shown and window.on_mark  # not taken for the section: was shown, on_mark False
+    window.close()
