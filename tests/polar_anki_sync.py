@@ -189,3 +189,19 @@ class PolarAnkiSync:
                 self.sync_entities[guid] = nid
             result.added.append(nid)
         return result
+
+
+def two_card_book(library: Path, fingerprint: str) -> Any:
+    """The book both syncs write in these tests: a basic card and a cloze on
+    two highlights, deck ``compsci/os``; written."""
+    from tests.polar_factory import Doc, basic, cloze
+
+    doc = Doc(library, fingerprint, "Operating Systems", tags=["deck:compsci/os", "os"])
+    doc.text_highlight("1HlBes0001", "A process is a program in execution.")
+    doc.text_highlight("1HlBes0002", "The kernel schedules threads.")
+    doc.card("1CardBesA01", basic("What is a process?", "A program in execution"), ref="text-highlight:1HlBes0001")
+    doc.card("1CardBesB01", cloze("The {{c1::kernel}} schedules threads."), ctype="CLOZE",
+             ref="text-highlight:1HlBes0002")
+    doc.write()
+    return doc
+

@@ -38,16 +38,9 @@ ANKICONNECT_ID = "2055492159"  # its AnkiWeb id, the folder name Anki gives it
 
 
 def _book(library: Path) -> Any:
-    from tests.polar_factory import Doc, basic, cloze
+    from tests.polar_anki_sync import two_card_book
 
-    doc = Doc(library, "1DocBesideAnki0000000aa", "Operating Systems", tags=["deck:compsci/os", "os"])
-    doc.text_highlight("1HlBes0001", "A process is a program in execution.")
-    doc.text_highlight("1HlBes0002", "The kernel schedules threads.")
-    doc.card("1CardBesA01", basic("What is a process?", "A program in execution"), ref="text-highlight:1HlBes0001")
-    doc.card("1CardBesB01", cloze("The {{c1::kernel}} schedules threads."), ctype="CLOZE",
-             ref="text-highlight:1HlBes0002")
-    doc.write()
-    return doc
+    return two_card_book(library, "1DocBesideAnki0000000aa")
 
 
 def _shots(anki: Any, out: Path) -> None:

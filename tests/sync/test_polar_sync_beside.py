@@ -19,22 +19,15 @@ import pytest
 
 from addon.sync.identity import guid_for
 from addon.sync.plan import ORPHAN_TAG
-from tests.polar_anki_sync import PolarAnkiSync
-from tests.polar_factory import Doc, basic, cloze
+from tests.polar_anki_sync import PolarAnkiSync, two_card_book
+from tests.polar_factory import basic
 from tests.sync.helpers import run
 from tests.sync.test_legacy import answer_all, study_state
 
 
 @pytest.fixture
 def book(tmp_path):
-    doc = Doc(tmp_path / "polar", "1DocBeside00000000000aa", "Operating Systems", tags=["deck:compsci/os", "os"])
-    doc.text_highlight("1HlBes0001", "A process is a program in execution.")
-    doc.text_highlight("1HlBes0002", "The kernel schedules threads.")
-    doc.card("1CardBesA01", basic("What is a process?", "A program in execution"), ref="text-highlight:1HlBes0001")
-    doc.card("1CardBesB01", cloze("The {{c1::kernel}} schedules threads."), ctype="CLOZE",
-             ref="text-highlight:1HlBes0002")
-    doc.write()
-    return doc
+    return two_card_book(tmp_path / "polar", "1DocBeside00000000000aa")
 
 
 def live_notes(col) -> List[int]:
