@@ -131,6 +131,9 @@ class Applying:
     held_for_scheduler: Dict[int, str] = field(default_factory=dict)
     known_docs: Dict[str, DocState] = field(default_factory=dict)
     started_ms: int = field(default_factory=lambda: int(time.time() * 1000))  # as a note id then
+    # OWNED_SINCE_KEY as the sync began (0: none yet). Read before the write:
+    # once the state rows are staged, the state file may be locked to readers.
+    owned_since: int = 0
     copies_told: Optional[str] = None  # COPIES_TOLD_KEY to store (None: as it is)
     looked_up_to: Optional[int] = None  # the newest note's id when the old-sync notes were looked for
     polar_notes: int = 0  # Polar notes in the collection before the sync
@@ -198,6 +201,7 @@ class Applying:
 def apply(col: Collection, reading: Reading, dry_run: bool, undo_name: str = UNDO_NAME,
           leave_alone: AbstractSet[int] = frozenset(), set_aside_later: AbstractSet[int] = frozenset()) -> Report:
     ctx = Applying(col, reading, dry_run, undo_name, leave_alone, set_aside_later)
+    ctx.owned_since = int(reading.state.meta(OWNED_SINCE_KEY) or 0)
     ctx.report.dry_run = dry_run
     try:
         for step in APPLY_STEPS:
@@ -1106,7 +1110,7 @@ def pair_legacy_notes(ctx: Applying) -> None:
         # Only a note added after this add-on's first sync says so: two old
         # notes of one card from before (Polar's sync on two computers) are
         # a duplicate of the old sync's, set aside the same way, unsaid.
-        since = int(reading.state.meta(OWNED_SINCE_KEY) or 0)
+        since = ctx.owned_since
         told = {int(n) for n in (reading.state.meta(COPIES_TOLD_KEY) or "").split(",") if n.isdigit()}
         news = [nid for nid in studied_copies if nid not in told and since and nid > since]
         ctx.copies_told = ",".join(map(str, sorted(studied_copies)))
@@ -1180,7 +1184,7 @@ def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
 
     db = ctx.col.db
     assert db is not None
-    since = int(ctx.reading.state.meta(OWNED_SINCE_KEY) or 0)
+    since = ctx.owned_since
     # The notes this sync updates, as it leaves them (a card edited in Polar
     # takes its note's guid and front only now).
     updates = _planner(ctx).plan.updates
@@ -1592,7 +1596,7 @@ def remember(ctx: Applying) -> None:
         NOTES_SEEN_KEY: "" if ctx.looked_up_to is not None and legacy_note_added_after(ctx.col, ctx.looked_up_to)
         else str(ctx.col.note_count()),
     } if ctx.whole_library or not ctx.legacy_unsettled else None
-    if not ctx.dry_run and not ctx.reading.state.meta(OWNED_SINCE_KEY):
+    if not ctx.dry_run and not ctx.owned_since:  # (not read here: the staged rows may lock the file)
         meta = {**(meta or {}), OWNED_SINCE_KEY: str(ctx.started_ms)}
     if not ctx.dry_run and ctx.copies_told is not None:
         meta = {**(meta or {}), COPIES_TOLD_KEY: ctx.copies_told}
