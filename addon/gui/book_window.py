@@ -47,6 +47,7 @@ from aqt.theme import theme_manager
 
 from ..polar.epub_book import DEFERRED, FILE_LINK, SECTION_LINK, Book, Opened, Section, hint_of, open_book
 from ..polar.originals import Spot
+from . import direction
 from .folding_row import FoldingRow
 from .i18n import ntr, tr
 
@@ -166,8 +167,10 @@ class BookWindow(QWidget):
 
         self.prev_button = QPushButton("◀", self)
         self.prev_button.setToolTip(tr("Previous section"))
+        self.prev_button.setAccessibleName(tr("Previous section"))  # (a screen reader read the arrow's glyph)
         self.next_button = QPushButton("▶", self)
         self.next_button.setToolTip(tr("Next section"))
+        self.next_button.setAccessibleName(tr("Next section"))  # (a screen reader read the arrow's glyph)
         self.where_label = QLabel(self)
         self.system_button = QPushButton(tr("Open in e-book reader"), self)
         self.message = QLabel(self)
@@ -188,6 +191,7 @@ class BookWindow(QWidget):
         layout.addWidget(FoldingRow([sections, self.system_button], self, last_right=True))
         layout.addWidget(self.message)
         layout.addWidget(self.view, 1)
+        direction.ours(self)
 
         qconnect(self.prev_button.clicked, lambda: self.step(-1))
         qconnect(self.next_button.clicked, lambda: self.step(1))

@@ -83,7 +83,7 @@ from aqt.qt import (
 )
 
 from ..polar.originals import Fractions, Spot
-from . import pdf_support
+from . import direction, pdf_support
 from .folding_row import FoldingRow
 from .i18n import tr
 from .polar_folder import Body, stamp_of
@@ -230,8 +230,10 @@ class DocumentWindow(QWidget):
 
         self.prev_button = QPushButton("◀", self)
         self.prev_button.setToolTip(tr("Previous page"))
+        self.prev_button.setAccessibleName(tr("Previous page"))  # (a screen reader read the arrow's glyph)
         self.next_button = QPushButton("▶", self)
         self.next_button.setToolTip(tr("Next page"))
+        self.next_button.setAccessibleName(tr("Next page"))  # (a screen reader read the arrow's glyph)
         self.page_box = QSpinBox(self)
         self.page_box.setMinimum(1)
         self.page_box.setKeyboardTracking(False)
@@ -284,6 +286,7 @@ class DocumentWindow(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.password_row)
         layout.addWidget(self.scroller, 1)
+        direction.ours(self)
 
         qconnect(self.prev_button.clicked, lambda: self.go_to(self.current_page - 1))
         qconnect(self.next_button.clicked, lambda: self.go_to(self.current_page + 1))

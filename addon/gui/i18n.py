@@ -39,6 +39,9 @@ PLURAL_RULES: Dict[str, Callable[[int], int]] = {
 }
 PLURAL_FORMS = {"en": 2, "de": 2, "es": 2, "pt_BR": 2, "fr": 2, "ja": 1, "zh_CN": 1}
 LANGUAGES = tuple(lang for lang in PLURAL_RULES if lang != "en")
+# Our catalogues written right to left: none yet. An Anki in Arabic, Hebrew or
+# Persian gets English (the fallback), laid out left to right (gui/direction.py).
+RIGHT_TO_LEFT: frozenset = frozenset()
 
 # Anki language codes that read one of ours best.
 _ALIASES = {"pt": "pt_BR", "pt_PT": "pt_BR", "zh": "zh_CN", "zh_Hans": "zh_CN"}
@@ -70,6 +73,22 @@ def current() -> str:
         return supported(anki.lang.current_lang)
     except Exception:  # outside Anki (the CLI, unit tests)
         return "en"
+
+
+def reads_right_to_left() -> bool:
+    """Whether the add-on's words (the current catalogue) are written right to left."""
+    return current() in RIGHT_TO_LEFT
+
+
+def embedded(text: str) -> str:
+    """``text`` (the add-on's left-to-right words) for a place a right-to-left
+    Anki lays out (its Tools menu, its progress window): between two
+    LEFT-TO-RIGHT MARKs, so a "…" or a full stop at either end stays where
+    it is written ("Choose Polar data folder…", not "…Choose Polar data
+    folder"). The marks are invisible."""
+    if not text or reads_right_to_left() or (text[0] == _LRM and text[-1] == _LRM and len(text) > 1):
+        return text  # (held already)
+    return _LRM + text + _LRM
 
 
 def force(lang: Optional[str]) -> None:

@@ -34,7 +34,7 @@ from aqt.qt import (
 from aqt.utils import disable_help_button
 
 from ..polar.library import newer_export_beside, same_export_elsewhere
-from . import button_rows
+from . import button_rows, direction
 from .i18n import tr
 
 OBJECT_NAME = "polar_sync_library_missing"
@@ -190,6 +190,7 @@ class LibraryMissing(QDialog):
         layout.addLayout(self._row)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setModal(False)
+        direction.ours(self)
         self.fit_width(480)  # (what the old box took in English)
 
     def text(self) -> str:

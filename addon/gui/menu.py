@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, Tuple
 from aqt import mw
 from aqt.qt import QAction, QMenu, qconnect
 
+from .direction import in_anki
 from .i18n import tr
 
 # English titles: the msgids (translated when shown) and what tests look for.
@@ -15,7 +16,9 @@ SUBMENU_TITLE = "Polar Sync"
 
 
 def _titles() -> Dict[str, str]:
-    return {
+    """The entries' words; in a right-to-left Anki held left to right (a
+    "…" at the end of "Use a Polar export…" went to its start)."""
+    return {name: in_anki(text) for name, text in {
         "sync": tr("Sync from Polar"),
         "menu": tr("Polar Sync"),
         "preview": tr("Preview (dry run)…"),
@@ -23,7 +26,7 @@ def _titles() -> Dict[str, str]:
         "choose_dir": tr("Choose Polar data folder…"),
         "choose_zip": tr("Use a Polar export…"),
         "settings": tr("Settings…"),
-    }
+    }.items()}
 
 
 def build(controller: Any) -> Dict[str, Any]:

@@ -39,6 +39,7 @@ from aqt.qt import QEventLoop, QTimer, qconnect, sip
 
 from ..polar.library import SourceError, beside, export_needs_reading, resolve_data_dir
 from ..settings import Settings
+from .direction import in_anki
 from .editors import OpenEditors
 from .i18n import tr
 from .polar_folder import folder_looks
@@ -493,7 +494,7 @@ class SyncRunner:
               source: Path, shown: bool) -> None:
         wanted_label = tr("p. {page}")  # (the catalogue is the main thread's)
         if shown:
-            self._dialog = self.mw.progress.start(label=tr("Reading the Polar library…"), parent=self.mw)
+            self._dialog = self.mw.progress.start(label=in_anki(tr("Reading the Polar library…")), parent=self.mw)
             self._progress_open = True
         progress = self._progress(req, shown)
         # No record for this profile: it may have been renamed (the record
@@ -595,7 +596,7 @@ class SyncRunner:
             # closed when the reading ended): Anki shows its own
             # "Processing…" once the writing takes over 0.6 s; say there
             # what it is doing, but never open one.
-            self.mw.progress.update(label=progress_words(message), value=done, max=total,
+            self.mw.progress.update(label=in_anki(progress_words(message)), value=done, max=total,
                                     maybeShow=self._progress_open)
 
         self.mw.taskman.run_on_main(show)
@@ -657,7 +658,7 @@ class SyncRunner:
                 finally:
                     self._op_ended.set()
 
-            comparing = tr("Comparing with your collection…")
+            comparing = in_anki(tr("Comparing with your collection…"))
             QueryOp(
                 parent=self.mw,
                 op=dry,
@@ -688,7 +689,7 @@ class SyncRunner:
         if not self.editors.live():
             then()
             return
-        saving = tr("Saving the notes you have open…")
+        saving = in_anki(tr("Saving the notes you have open…"))
         if self._dialog_shown():
             self.mw.progress.update(label=saving, value=0, max=0)
         else:

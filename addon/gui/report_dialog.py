@@ -39,7 +39,7 @@ from aqt.qt import (
 from aqt.theme import theme_manager
 from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 
-from . import button_rows, synclog
+from . import button_rows, direction, synclog
 from .i18n import ntr, number, tr
 from .report_text import (
     STOPPED_CODES,
@@ -236,6 +236,7 @@ class _PolarDialog(QDialog):
         self.setObjectName(key)
         self.buttons: QDialogButtonBox
         disable_help_button(self)
+        direction.ours(self)
         self.layout_ = QVBoxLayout(self)
 
     def finish(self, body: QWidget, action: str, on_action: Callable[[], Any], size: Tuple[int, int]) -> None:
@@ -246,6 +247,7 @@ class _PolarDialog(QDialog):
         qconnect(button.clicked, on_action)
         qconnect(buttons.rejected, self.reject)
         self.layout_.addWidget(buttons)
+        direction.ours(self)
         self.fit_buttons()
         self.resize(*size)
         restoreGeom(self, self.key)
@@ -364,6 +366,7 @@ class ReportDialog(_PolarDialog):
             qconnect(self.tree.itemSelectionChanged, self._update_button)
             self.show_button = button
             self._update_button()
+            direction.ours(self)
             self.fit_buttons()
 
     def _room_shared_by_hand(self, *_: Any) -> None:
