@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from aqt.addons import ConfigEditor
 from aqt.qt import (
     QCheckBox,
+    QCloseEvent,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -21,6 +22,7 @@ from aqt.qt import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QKeyEvent,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -37,7 +39,7 @@ from aqt.utils import disable_help_button, restoreGeom, saveGeom
 
 from ..polar.library import default_data_dir, export_in_folder
 from ..settings import RANGES, Settings
-from . import config_check
+from . import config_check, direction
 from .folding_row import FoldingRow
 from .i18n import tr
 from .polar_folder import better_folder, holds_documents, look_briefly
@@ -99,6 +101,7 @@ def confirm_folder(parent: QWidget, folder: Path) -> Optional[str]:
     again = box.addButton(tr("Choose another folder…"), QMessageBox.ButtonRole.ActionRole)
     anyway = box.addButton(tr("Use it anyway"), QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    direction.ours(box)
     box.setDefaultButton(use_better or again)
     box.setEscapeButton(cancel)
     box.exec()
@@ -211,6 +214,7 @@ class SettingsDialog(QDialog):
         qconnect(buttons.accepted, self.accept)
         qconnect(buttons.rejected, self.reject)
         outer.addWidget(buttons)
+        direction.ours(self)
         self.resize(560, 640)
         restoreGeom(self, "polar_sync_settings")
 
@@ -269,6 +273,9 @@ class SettingsDialog(QDialog):
         else:
             form.addRow(label, widget)
         self._help(form, help_text)
+        # What the line under the field says, read out with it (a screen
+        # reader gave the field's name alone: the line is not in the Tab order).
+        widget.setAccessibleDescription(help_text)
 
     def _combo(self, key: str) -> QComboBox:
         combo = QComboBox(self)
@@ -293,9 +300,11 @@ class SettingsDialog(QDialog):
         self.path_edit.setObjectName("polar_sync_setting_data_dir")
         self.widgets["data_dir"] = self.path_edit
         form.addRow(FoldingRow([folder, export]))
-        self._help(form, tr("Polar's data folder, or a file from Polar's Export Data. Left empty: the .polar "
-                           "folder in your home folder, where Polar keeps its data (or $POLAR_DATA_DIR, if you "
-                           "set it)."))
+        where = tr("Polar's data folder, or a file from Polar's Export Data. Left empty: the .polar "
+                   "folder in your home folder, where Polar keeps its data (or $POLAR_DATA_DIR, if you "
+                   "set it).")
+        self._help(form, where)
+        self.path_edit.setAccessibleDescription(where)
         self._add(form, "skip_archived", "", QCheckBox(tr("Leave out documents archived in Polar"), self),
                   tr("Documents tagged polar-sync:skip are always left out."))
 
@@ -363,6 +372,7 @@ class SettingsDialog(QDialog):
                   tr("Polar saves in several steps; one sync follows the last of them."))
         qconnect(self.widgets["watch"].toggled, lambda _on: self._enable())
         self.load(self.settings)
+        self.shown_values = self.values()  # what Escape compares with
 
     def _extra_buttons(self) -> None:
         """Restore defaults and the JSON editor, below the last section."""
@@ -451,6 +461,51 @@ class SettingsDialog(QDialog):
         saveGeom(self, "polar_sync_settings")
         super().reject()
 
+    # -- Escape and the window's close button -----------------------------------
+    # Cancel drops what was typed, as asked. Escape (and the title bar's
+    # close, Alt+F4) did the same without a word: a person who typed a folder
+    # and pressed Escape to leave the field lost it. Now they ask first, as
+    # Anki's deck options do; with nothing changed they close at once.
+
+    def changed(self) -> bool:
+        return self.values() != self.shown_values
+
+    def keyPressEvent(self, evt: Optional[QKeyEvent]) -> None:  # noqa: N802 - Qt's name
+        if evt is not None and evt.key() == Qt.Key.Key_Escape and not evt.modifiers() and self.changed():
+            evt.accept()
+            self.ask_to_discard()
+            return
+        super().keyPressEvent(evt)
+
+    def closeEvent(self, evt: Optional[QCloseEvent]) -> None:  # noqa: N802 - Qt's name
+        if evt is not None and evt.spontaneous() and self.isVisible() and self.changed():
+            evt.ignore()
+            self.ask_to_discard()
+            return
+        super().closeEvent(evt)
+
+    def ask_to_discard(self) -> QMessageBox:
+        """Discard the changes, or go on editing (the default: Enter or Escape)."""
+        box = QMessageBox(self)
+        box.setObjectName("polar_sync_settings_discard")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(tr("Polar Sync settings"))
+        box.setText(tr("Discard the changes you made here?"))
+        discard = box.addButton(tr("Discard changes"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(tr("Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        direction.ours(box)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered() -> None:
+            if box.clickedButton() is discard:
+                self.reject()
+
+        qconnect(box.finished, lambda _result: answered())
+        box.open()  # window-modal, without a nested event loop
+        return box
+
     def open_raw(self) -> Optional[RawConfigEditor]:
         """Anki's JSON editor, for experts, with the values shown here."""
         if self.mgr is None:
@@ -487,6 +542,7 @@ class RawConfigEditor(ConfigEditor):
     def complain(self, problems: List[str]) -> QMessageBox:
         """Say what is wrong, naming the key; the editor stays open to fix it."""
         box = QMessageBox(self)
+        direction.ours(box)
         box.setObjectName("polar_sync_config_problem")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(tr("Polar Sync settings"))

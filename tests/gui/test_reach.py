@@ -1,0 +1,195 @@
+"""The add-on's windows as people reach them without a mouse or a
+left-to-right Anki: the keyboard alone, a screen reader, Anki in Arabic,
+Hebrew or Persian (docs/dev-notes/words.md, "Reached by everyone").
+
+Shares the session's Anki (conftest.py); every test puts back what it changed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Iterator
+
+import pytest
+
+pytestmark = pytest.mark.anki
+
+LRM = "\u200e"
+
+
+def _module(anki: Any, name: str) -> Any:
+    package = type(anki.controller).__module__.rsplit(".", 1)[0]  # the installed add-on's gui package
+    return importlib.import_module(f"{package}.{name}")
+
+
+def _visible(object_name: str) -> list:
+    from aqt.qt import QApplication
+
+    return [w for w in QApplication.topLevelWidgets() if w.objectName() == object_name and w.isVisible()]
+
+
+def _closed(widget: Any) -> bool:
+    from aqt.qt import sip
+
+    return sip.isdeleted(widget) or not widget.isVisible()
+
+
+def _key(widget: Any, key: Any) -> None:
+    from PyQt6.QtTest import QTest
+
+    QTest.keyClick(widget, key)
+
+
+@pytest.fixture
+def right_to_left(anki: Any) -> Iterator[Any]:
+    """Anki in Arabic, as it starts: its language, and the whole application
+    laid out right to left (aqt.setupLangAndBackend)."""
+    from aqt.qt import QApplication, Qt
+
+    anki.mw.pm.setLang("ar_SA")
+    QApplication.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    menu = _module(anki, "menu")
+    menu.retranslate(anki.controller.actions)  # (as each profile open does)
+    try:
+        yield anki
+    finally:
+        QApplication.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        anki.mw.pm.setLang("en_US")
+        menu.retranslate(anki.controller.actions)
+
+
+def _settings(anki: Any) -> Any:
+    dialog = anki.controller.open_settings()
+    dialog.activateWindow()
+    anki.anki.process(0.3)
+    return dialog
+
+
+def test_escape_after_typing_in_the_settings_asks_before_it_drops_what_was_typed(anki: Any) -> None:
+    """Escape closed the settings like Cancel, without a word: a folder typed
+    and an Escape to leave the field, and it was gone."""
+    from aqt.qt import Qt
+
+    before = dict(anki.mw.addonManager.getConfig("polar_sync"))
+    dialog = _settings(anki)
+    field = dialog.widgets["document_deck_parent"]
+    field.setFocus()
+    field.selectAll()
+    from PyQt6.QtTest import QTest
+
+    QTest.keyClicks(field, "Reading")
+    _key(field, Qt.Key.Key_Escape)
+    anki.anki.process(0.2)
+    assert dialog.isVisible()
+    asked = _visible("polar_sync_settings_discard")
+    assert len(asked) == 1 and asked[0].text() == "Discard the changes you made here?"
+    assert asked[0].defaultButton().text() == "Keep editing"
+    _key(asked[0], Qt.Key.Key_Escape)  # Escape there keeps the editing
+    anki.anki.wait_until(lambda: not _visible("polar_sync_settings_discard"), what="the question to close")
+    assert dialog.isVisible() and field.text() == "Reading"
+
+    _key(field, Qt.Key.Key_Escape)
+    anki.anki.process(0.2)
+    asked = _visible("polar_sync_settings_discard")
+    discard = next(b for b in asked[0].buttons() if b.text() == "Discard changes")
+    discard.click()
+    anki.anki.wait_until(lambda: _closed(dialog), what="the settings to close")
+    assert dict(anki.mw.addonManager.getConfig("polar_sync")) == before
+
+    # Nothing changed: Escape closes at once; Cancel drops what was typed as before.
+    dialog = _settings(anki)
+    _key(dialog.widgets["document_deck_parent"], Qt.Key.Key_Escape)
+    anki.anki.wait_until(lambda: _closed(dialog), what="the settings to close")
+    assert not _visible("polar_sync_settings_discard")
+    dialog = _settings(anki)
+    dialog.widgets["document_deck_parent"].setText("Elsewhere")
+    dialog.reject()
+    anki.anki.process(0.2)
+    assert _closed(dialog) and not _visible("polar_sync_settings_discard")
+    assert dict(anki.mw.addonManager.getConfig("polar_sync")) == before
+
+
+def test_a_settings_field_is_read_out_with_the_line_that_explains_it(anki: Any) -> None:
+    """A screen reader gave a field's name only; the grey line under it, which
+    says what the setting does, is not in the Tab order and was never read."""
+    from aqt.qt import QLabel
+
+    dialog = _settings(anki)
+    try:
+        lines = {label.text() for label in dialog.findChildren(QLabel) if not label.isEnabled()}
+        for key, widget in dialog.widgets.items():
+            assert widget.accessibleDescription() in lines, key
+        assert "Polar's data folder" in dialog.widgets["data_dir"].accessibleDescription()
+    finally:
+        dialog.reject()
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE"])
+def test_the_arrow_buttons_are_named_for_a_screen_reader(anki: Any, lang: str) -> None:
+    """The page and section arrows are a ◀ and a ▶ with a tooltip: a screen
+    reader read "black left-pointing triangle" (or nothing)."""
+    anki.mw.pm.setLang(lang)
+    windows = [_module(anki, "document_window").DocumentWindow(None), _module(anki, "book_window").BookWindow(None)]
+    try:
+        names = [(w.prev_button.accessibleName(), w.next_button.accessibleName()) for w in windows]
+        tips = [(w.prev_button.toolTip(), w.next_button.toolTip()) for w in windows]
+        assert names == tips
+        if lang == "en_US":
+            assert names == [("Previous page", "Next page"), ("Previous section", "Next section")]
+        else:
+            assert names == [("Vorige Seite", "Nächste Seite"), ("Voriger Abschnitt", "Nächster Abschnitt")]
+    finally:
+        for w in windows:
+            w.close()
+        anki.mw.pm.setLang("en_US")
+
+
+def test_a_right_to_left_anki_gets_the_add_ons_english_laid_out_left_to_right(right_to_left: Any) -> None:
+    """Anki in Arabic mirrors every window. The add-on speaks English there
+    (none of its catalogues is Arabic, Hebrew or Persian), and in a mirrored
+    window English lost its punctuation to the wrong end: "...Choose Polar
+    data folder", "...Use a Polar export" on the settings' buttons and in the
+    Tools menu, labels right-aligned above left-aligned lines."""
+    from aqt.qt import QApplication, QLabel, QPushButton, Qt
+
+    anki = right_to_left
+    ltr = Qt.LayoutDirection.LeftToRight
+    assert QApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    windows = []
+    try:
+        settings = _settings(anki)
+        windows.append(settings)
+        data = {"created": 2, "documents": 1, "errors": [], "conflicts": [], "warnings": [],
+                "changes": [{"kind": "created", "deck": "Default", "document": "d", "title": "Doc", "note_id": 1,
+                             "front": "Q?"}]}
+        windows.append(anki.controller.show_report(data, "manual", 0))
+        windows.append(_module(anki, "document_window").DocumentWindow(None))
+        windows.append(_module(anki, "book_window").BookWindow(None))
+        for window in windows:
+            assert window.layoutDirection() == ltr, type(window).__name__
+            for part in window.findChildren(QPushButton) + window.findChildren(QLabel):
+                assert part.layoutDirection() == ltr, (type(window).__name__, part.text())
+        buttons = {b.text() for b in settings.findChildren(QPushButton)}
+        assert LRM + "Choose Polar data folder…" + LRM in buttons  # English, held left to right
+        # A message box of the settings too (its own window).
+        box = settings.ask_to_discard()
+        windows.append(box)
+        assert box.layoutDirection() == ltr
+        box.close()
+        # Anki's Tools menu stays Anki's, right to left; our entries in it keep
+        # their "…" at their end.
+        actions = anki.controller.actions
+        assert actions["choose_dir"].text() == LRM + "Choose Polar data folder…" + LRM
+        assert actions["preview"].text() == LRM + "Preview (dry run)…" + LRM
+        assert actions["menu"].title() == LRM + "Polar Sync" + LRM
+        assert anki.mw.form.menuTools.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        # The progress window's words, which Anki lays out.
+        assert _module(anki, "direction").in_anki("Reading the Polar library…") == \
+            LRM + "Reading the Polar library…" + LRM
+    finally:
+        for window in windows:
+            window.close()
+    # Back in a left-to-right Anki, nothing is added.
+    QApplication.setLayoutDirection(ltr)
+    _module(anki, "menu").retranslate(anki.controller.actions)
+    assert anki.controller.actions["choose_dir"].text() == "Choose Polar data folder…"
