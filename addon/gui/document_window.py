@@ -287,6 +287,12 @@ class DocumentWindow(QWidget):
         layout.addWidget(self.password_row)
         layout.addWidget(self.scroller, 1)
         direction.ours(self)
+        # Tab as the bar reads, left to right (it went ◀ ▶ and then the page
+        # box, the order they were made in); the box named for a screen reader.
+        self.page_box.setAccessibleName(tr("Page"))
+        QWidget.setTabOrder(self.prev_button, self.page_box)
+        QWidget.setTabOrder(self.page_box, self.next_button)
+        QWidget.setTabOrder(self.next_button, self.system_button)
 
         qconnect(self.prev_button.clicked, lambda: self.go_to(self.current_page - 1))
         qconnect(self.next_button.clicked, lambda: self.go_to(self.current_page + 1))

@@ -193,3 +193,31 @@ def test_a_right_to_left_anki_gets_the_add_ons_english_laid_out_left_to_right(ri
     QApplication.setLayoutDirection(ltr)
     _module(anki, "menu").retranslate(anki.controller.actions)
     assert anki.controller.actions["choose_dir"].text() == "Choose Polar data folder…"
+
+
+def _tab_stops(anki: Any, window: Any, first: Any, n: int) -> list:
+    from aqt.qt import QApplication, Qt
+
+    window.show()
+    QApplication.setActiveWindow(window)
+    first.setFocus()
+    anki.anki.process(0.2)
+    stops = []
+    for _ in range(n):
+        stops.append(QApplication.focusWidget())
+        _key(stops[-1] or window, Qt.Key.Key_Tab)
+        anki.anki.process(0.05)
+    return stops
+
+
+def test_tab_in_the_document_window_goes_along_its_bar_left_to_right(anki: Any) -> None:
+    """◀ [page] of 10 ▶: Tab went ◀, ▶, then back to the page box (the order
+    the widgets were made in), and the box had no name but its number."""
+    window = _module(anki, "document_window").DocumentWindow(None)
+    try:
+        window.resize(500, 500)
+        stops = _tab_stops(anki, window, window.prev_button, 4)
+        assert stops == [window.prev_button, window.page_box, window.next_button, window.system_button]
+        assert window.page_box.accessibleName() == "Page"
+    finally:
+        window.close()
