@@ -11,7 +11,7 @@ left to right by invisible marks (``i18n.embedded``)."""
 
 from __future__ import annotations
 
-from aqt.qt import QAbstractButton, QApplication, QComboBox, Qt, QWidget
+from aqt.qt import QAbstractButton, QApplication, QComboBox, QLocale, Qt, QWidget
 
 from . import i18n
 
@@ -27,10 +27,16 @@ def ours(window: QWidget) -> None:
     Qt draws a button's or a drop-down's text in the *application's*
     direction whatever the widget's ("…Choose Polar data folder" in a
     left-to-right window of a right-to-left Anki; labels follow their own):
-    so in a right-to-left Anki their words are held left to right too."""
+    so in a right-to-left Anki their words are held left to right too.
+
+    Its numbers are written as its words write them: Anki sets Qt's locale
+    to its language, and an Arabic or Persian one put Arabic-Indic digits
+    into the English settings' and document window's number boxes
+    ("١٠٫٠ MB", "٣٠٠ ms", page "١٢" beside "of 412")."""
     window.setLayoutDirection(
         Qt.LayoutDirection.RightToLeft if i18n.reads_right_to_left() else Qt.LayoutDirection.LeftToRight
     )
+    window.setLocale(QLocale(i18n.current()))
     if not anki_is_right_to_left():
         return
     for button in window.findChildren(QAbstractButton):

@@ -44,16 +44,19 @@ def _key(widget: Any, key: Any) -> None:
 def right_to_left(anki: Any) -> Iterator[Any]:
     """Anki in Arabic, as it starts: its language, and the whole application
     laid out right to left (aqt.setupLangAndBackend)."""
-    from aqt.qt import QApplication, Qt
+    from aqt.qt import QApplication, QLocale, Qt
 
     anki.mw.pm.setLang("ar_SA")
     QApplication.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    before = QLocale()
+    QLocale.setDefault(QLocale("ar"))
     menu = _module(anki, "menu")
     menu.retranslate(anki.controller.actions)  # (as each profile open does)
     try:
         yield anki
     finally:
         QApplication.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        QLocale.setDefault(before)
         anki.mw.pm.setLang("en_US")
         menu.retranslate(anki.controller.actions)
 
@@ -168,7 +171,17 @@ def test_a_right_to_left_anki_gets_the_add_ons_english_laid_out_left_to_right(ri
         for window in windows:
             assert window.layoutDirection() == ltr, type(window).__name__
             for part in window.findChildren(QPushButton) + window.findChildren(QLabel):
+                if part.window() is not window:
+                    continue  # (Anki's tooltip, a window of its own, may be shown over ours)
                 assert part.layoutDirection() == ltr, (type(window).__name__, part.text())
+        # Its numbers in the digits of its words, not Anki's Arabic-Indic ones.
+        settings.widgets["watch_debounce_ms"].setValue(1300)
+        assert settings.widgets["watch_debounce_ms"].text() == "1300 ms"
+        assert settings.widgets["max_image_bytes"].text().startswith("10.0")
+        windows[2].page_box.setMaximum(412)
+        windows[2].page_box.setValue(12)
+        assert windows[2].page_box.text() == "12"
+        settings.widgets["watch_debounce_ms"].setValue(settings.shown_values["watch_debounce_ms"])
         buttons = {b.text() for b in settings.findChildren(QPushButton)}
         assert LRM + "Choose Polar data folder…" + LRM in buttons  # English, held left to right
         # A message box of the settings too (its own window).
