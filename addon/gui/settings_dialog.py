@@ -193,6 +193,10 @@ class SettingsDialog(QDialog):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Not a Tab stop of its own: the window opened with the focus on the
+        # scroll area, shown nowhere, and the first Tab only reached the
+        # folder. It scrolls to whichever field has the focus.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget(scroll)
         self.body_layout = QVBoxLayout(body)
         scroll.setWidget(body)

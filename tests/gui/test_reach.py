@@ -234,3 +234,39 @@ def test_tab_in_the_document_window_goes_along_its_bar_left_to_right(anki: Any) 
         assert window.page_box.accessibleName() == "Page"
     finally:
         window.close()
+
+
+def test_the_settings_open_on_their_first_field_and_tab_goes_through_them_in_order(anki: Any) -> None:
+    """The window opened with the focus on its scroll area, drawn nowhere:
+    the first Tab only reached the folder field. Tab then goes down the
+    window, field by field, to OK and Cancel and round again, never onto a
+    label or a box that does nothing."""
+    from aqt.qt import QAbstractButton, QApplication, QComboBox, QDoubleSpinBox, QLineEdit, QScrollArea, QSpinBox, Qt
+
+    dialog = _settings(anki)
+    try:
+        QApplication.setActiveWindow(dialog)
+        anki.anki.process(0.2)
+        assert QApplication.focusWidget() is dialog.widgets["data_dir"]
+        stops = []
+        for _ in range(40):
+            widget = QApplication.focusWidget()
+            assert widget is not None and widget.window() is dialog
+            if stops and widget is stops[0]:
+                break
+            assert isinstance(widget, (QAbstractButton, QComboBox, QLineEdit, QSpinBox, QDoubleSpinBox)), widget
+            assert not isinstance(widget, QScrollArea)
+            stops.append(widget)
+            _key(widget, Qt.Key.Key_Tab)
+            anki.anki.process(0.03)
+        else:
+            raise AssertionError("Tab never came round")
+        # Top to bottom: each field lower in the window than the one before.
+        fields = [w for w in stops if w in dialog.widgets.values()]
+        tops = [w.mapTo(dialog, w.rect().topLeft()).y() + dialog.findChild(QScrollArea).verticalScrollBar().value()
+                for w in fields]
+        assert len(fields) == len([w for w in dialog.widgets.values() if w.isEnabled()])
+        assert tops == sorted(tops)
+        assert {b.text() for b in stops[-2:]} == {"OK", "Cancel"}
+    finally:
+        dialog.reject()
