@@ -17,6 +17,7 @@ from aqt.qt import (
     QDialogButtonBox,
     QFrame,
     QHeaderView,
+    QKeyEvent,
     QLabel,
     QMouseEvent,
     QPalette,
@@ -223,6 +224,23 @@ def _unrecorded_note() -> str:
               "From now on, changes on either side are synced as usual.")
 
 
+class _ChangesTree(QTreeWidget):
+    """The report's tree. Enter on a row shows its notes in the Browser, as
+    a double click does (Enter did nothing: from the keyboard only Tab to
+    "Show in Browser" did it). Taken here, not passed on to the window's
+    default button."""
+
+    on_enter: Optional[Callable[[], Any]] = None
+
+    def keyPressEvent(self, evt: Optional[QKeyEvent]) -> None:  # noqa: N802 - Qt's name
+        if (evt is not None and evt.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not evt.modifiers()
+                and self.currentItem() is not None and self.on_enter is not None):
+            evt.accept()
+            self.on_enter()
+            return
+        super().keyPressEvent(evt)
+
+
 class _PolarDialog(QDialog):
     """A non-modal window with a Close button, one action button, and its
     size remembered under ``key``."""
@@ -402,7 +420,9 @@ class ReportDialog(_PolarDialog):
     def _build_tree(self, changes: ChangeTree) -> Optional[QTreeWidget]:
         if not changes.rows:
             return None
-        tree = QTreeWidget(self)
+        tree = _ChangesTree(self)
+        tree.on_enter = lambda: self.show_in_browser(
+            tree.selectedItems() or [item for item in (tree.currentItem(),) if item is not None])
         tree.setObjectName("polar_sync_changes")
         tree.setColumnCount(2)
         tree.setHeaderLabels([tr("What a sync would change") if self.dry_run else tr("What changed"), ""])

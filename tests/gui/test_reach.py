@@ -270,3 +270,43 @@ def test_the_settings_open_on_their_first_field_and_tab_goes_through_them_in_ord
         assert {b.text() for b in stops[-2:]} == {"OK", "Cancel"}
     finally:
         dialog.reject()
+
+
+def test_enter_on_a_row_of_the_report_shows_its_note_and_keeps_the_report(anki: Any) -> None:
+    """A double click on a row shows its notes in the Browser; Enter, the
+    keyboard's way to say the same, did nothing (the Browser never came,
+    120 s on main)."""
+    from aqt.browser import Browser
+    from aqt.qt import QApplication, Qt, QTimer, sip
+
+    anki.settle()
+    nid = int(anki.mw.col.find_notes("tag:polar")[0])
+    data = {"updated": 1, "documents": 1, "errors": [], "conflicts": [], "warnings": [],
+            "changes": [{"kind": "updated", "deck": "Default", "document": "d", "title": "Doc", "note_id": nid,
+                         "front": "Q?"}]}
+    dialog = anki.controller.show_report(data, "manual", 0)
+    window = None
+    try:
+        QApplication.setActiveWindow(dialog)
+        tree = dialog.tree
+        document = tree.topLevelItem(0).child(0)
+        document.setExpanded(True)
+        anki.anki.process(0.2)
+        note = document.child(0)
+        tree.setFocus()
+        tree.setCurrentItem(note)
+        _key(tree, Qt.Key.Key_Return)
+        anki.anki.process(0.3)
+        assert not _closed(dialog)
+
+        def browser() -> Any:
+            return next((w for w in QApplication.topLevelWidgets() if isinstance(w, Browser) and w.isVisible()
+                         and w.current_search() == f"nid:{nid}"), None)
+
+        window = anki.anki.wait_until(browser, what="the Browser showing the row's note")
+    finally:
+        if window is not None:
+            QTimer.singleShot(60, window.close)
+            anki.anki.wait_until(lambda: sip.isdeleted(window) or not window.isVisible(), what="the Browser to close")
+        if not _closed(dialog):
+            dialog.close()
