@@ -22,6 +22,7 @@ def _titles() -> Dict[str, str]:
         "sync": tr("Sync from Polar"),
         "menu": tr("Polar Sync"),
         "preview": tr("Preview (dry run)…"),
+        "report": tr("Show last report"),
         "log": tr("Open sync log"),
         "choose_dir": tr("Choose Polar data folder…"),
         "choose_zip": tr("Use a Polar export…"),
@@ -43,6 +44,7 @@ def build(controller: Any) -> Dict[str, Any]:
     submenu.setObjectName("polar_sync_menu")
     items: Tuple[Tuple[str, Callable[[], Any]], ...] = (
         ("preview", controller.preview),
+        ("report", controller.show_last_report),
         ("log", controller.open_log),
         ("choose_dir", controller.choose_data_dir),
         ("choose_zip", controller.choose_export_zip),

@@ -153,6 +153,8 @@ class PolarSync:
         self.told_leftovers: Set[int] = set()
         self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
+        # The last sync's report as the notice shows it (this profile's, this session's).
+        self.last_report: Optional[Tuple[Dict[str, Any], str, float, Optional[ChangeTree]]] = None
         # What the watcher reported and no sync took yet: each key with the
         # time.monotonic() at which it has been quiet long enough.
         self._watch_due: Dict[str, float] = {}
@@ -371,6 +373,7 @@ class PolarSync:
         for widget in (self.notice, self.report_dialog, self.library_box, self.settings_dialog):
             _close(widget)
         self.notice = self.report_dialog = self.library_box = self.settings_dialog = None
+        self.last_report = None
 
     def on_collection_will_close(self, col: Any) -> None:
         self.runner.hold(_HOLD_COLLECTION)
@@ -697,6 +700,7 @@ class PolarSync:
         if trigger == PREVIEW:
             self.show_report(data, label, outcome.finished, outcome.changes)
             return landing
+        self.last_report = (data, label, outcome.finished, outcome.changes)
         if (trigger in (MANUAL, SETTINGS, STARTUP) and outcome.request.only is None and not outcome.failed
                 and _no_documents(report) and not attention):
             # Most often the wrong folder: say so instead of "everything is up to date".
@@ -731,6 +735,15 @@ class PolarSync:
         notice.show()
         self.notice = notice
         return notice
+
+    def show_last_report(self) -> Optional[ReportDialog]:
+        """Tools ▸ Polar Sync ▸ Show last report: the report the notice opens
+        on a click, for whoever has no mouse (the notice takes no keys) or
+        missed it (it goes after 15 s)."""
+        if self.last_report is None:
+            tooltip(html.escape(tr("No sync has finished since this profile was opened.")), period=4000)
+            return None
+        return self.show_report(*self.last_report)
 
     def show_report(self, data: Dict[str, Any], trigger: str, when: float,
                     changes: Optional[ChangeTree] = None) -> ReportDialog:
