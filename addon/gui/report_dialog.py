@@ -481,6 +481,7 @@ class ReportDialog(_PolarDialog):
         layout.addWidget(title)
         layout.addWidget(tree)
         tree.setHeaderHidden(True)
+        tree.setAccessibleName(title.text())  # (its header, which named it, is hidden)
         return box
 
     def _group(self, rows: Sequence[Mapping[str, Any]]) -> int:

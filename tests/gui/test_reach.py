@@ -295,6 +295,7 @@ def test_enter_on_a_row_of_the_report_shows_its_note_and_keeps_the_report(anki: 
     try:
         QApplication.setActiveWindow(dialog)
         tree = dialog.tree
+        assert tree.accessibleName() == "What changed"  # (its header is hidden: a title above it instead)
         document = tree.topLevelItem(0).child(0)
         document.setExpanded(True)
         anki.anki.process(0.2)
