@@ -136,7 +136,7 @@ class LoadedDoc:
     read_at_ns: int = 0  # when the file was read (0: not read this time)
     deck: str = ""  # the deck named from Polar (what the state remembers, what a deck change compares)
     # The deck its cards go to when that is not ``deck``: the deck the sync
-    # put them in, renamed or moved by the user in Anki since (apply.follow_renamed_decks)
+    # put them in, renamed or moved by the user in Anki since (deck_steps.follow_renamed_decks)
     place: str = ""
     cards: List[RenderedCard] = field(default_factory=list)
     # The cards of a document no sync has seen, not rendered yet (Pending)

@@ -105,7 +105,7 @@ CREATE TABLE IF NOT EXISTS suspended_by_sync (nid INTEGER PRIMARY KEY, card_id T
 -- older version changing documents.deck without this table leaves a row
 -- that no longer matches, and is not followed). While Polar's name for the
 -- document stays the same, a deck the user renamed or moved in Anki is
--- followed by its id (apply.follow_renamed_decks). Only a hint: the id is
+-- followed by its id (deck_steps.follow_renamed_decks). Only a hint: the id is
 -- checked against the collection on every use. Added later, like titles:
 -- older versions ignore it.
 CREATE TABLE IF NOT EXISTS deck_homes (doc TEXT PRIMARY KEY, did INTEGER NOT NULL, name TEXT NOT NULL) WITHOUT ROWID;
