@@ -128,21 +128,54 @@ def test_a_library_polars_code_wrote_syncs_once_in_reading_order_with_its_contex
     assert "ATP synthase makes ATP (revised twice)." in text(note_of(col, ids["beforeRevision"]).fields[-1])
 
 
-@pytest.mark.xfail(strict=True, reason="left (docs/dev-notes/shapes.md, 'Polar's own code run'): "
-                   "a second revision leaves a ref to the first revision's id dangling")
-def test_a_card_made_after_a_revision_keeps_its_highlight_when_it_is_revised_again(col, tmp_path, state_path):
+@pytest.mark.parametrize("form", ["full", "sparse"])
+@pytest.mark.parametrize("source", ["fixture", "live"])
+def test_a_card_made_after_a_revision_keeps_its_highlight_when_it_is_revised_again(
+        col, tmp_path, state_path, source, form):
     """``setRevisedText`` re-keys the highlight under a new random id each
     time and keeps only the guid: a card made after the first revision
     points at an id the second revision removes (Polar's own sidebar shows
-    it without a parent too). Its answer loses the highlight's text."""
-    lib = library("fixture")
+    it under no highlight). The answer lost the highlight's text (only the
+    title and page were left); now the parent the last sync found (the
+    highlight's guid) is used while that highlight is there."""
+    lib = library(source)
+    ids = lib["ids"]
     root = tmp_path / "polar"
-    write(lib, root, "v1", "full")
+    write(lib, root, "v1", form)
     run(col, root, state_path)
-    write(lib, root, "v2", "full")
+    write(lib, root, "v2", form)
+    report = run(col, root, state_path)
+    assert (report.created, report.errors, report.warnings) == (0, [], []), report
+    after = note_of(col, ids["afterRevision"])
+    back = text(after.fields[-1])
+    assert "ATP synthase makes ATP (revised twice)." in back, back
+    due = {key: note_of(col, ids[key]).cards()[0].due for key in ("beforeRevision", "afterRevision", "area")}
+    assert due["beforeRevision"] < due["afterRevision"] < due["area"], due
+    # A third sync reads it the same way (the parent stored again is the guid).
+    path = root / ids["fingerprint"] / "state.json"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 20_000_000))
     run(col, root, state_path)
-    back = text(note_of(col, lib["ids"]["afterRevision"]).fields[-1])
-    assert "ATP synthase makes ATP (revised twice)." in back
+    assert "ATP synthase makes ATP (revised twice)." in text(note_of(col, ids["afterRevision"]).fields[-1])
+
+
+def test_a_card_whose_highlight_was_deleted_stays_without_one(col, tmp_path, state_path):
+    """Deleting a highlight in Polar leaves its cards (issue #1231): their ref
+    names no highlight, and the parent the last sync stored is gone too, so
+    the card stays page-level (no other highlight's text is borrowed)."""
+    doc = Doc(tmp_path / "polar", "1DocDeletedHl", "Deleted", pages=2)
+    doc.text_highlight("1HlGone000", "Words of a highlight deleted later.", top=100.0)
+    doc.text_highlight("1HlStays00", "Words of a highlight that stays.", top=200.0)
+    doc.card("1CardOrph0", basic("Q", "A"), ref="text-highlight:1HlGone000")
+    doc.write()
+    run(col, doc.root, state_path)
+    assert "Words of a highlight deleted later." in text(note_of(col, "1CardOrph0")["Back"])
+    del doc.page(1)["textHighlights"]["1HlGone000"]
+    doc.write()
+    report = run(col, doc.root, state_path)
+    assert (report.created, report.errors) == (0, []), report
+    back = text(note_of(col, "1CardOrph0")["Back"])
+    assert "Words of a highlight" not in back, back
 
 
 @pytest.mark.parametrize("source", ["fixture", "live"])
