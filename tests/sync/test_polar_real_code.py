@@ -126,6 +126,23 @@ def test_a_library_polars_code_wrote_syncs_once_in_reading_order_with_its_contex
     assert "polar::deleted" in note_of(col, ids["first"]).tags
     assert "Remember this one!" in text(note_of(col, ids["cloze"]).fields[-1])
     assert "ATP synthase makes ATP (revised twice)." in text(note_of(col, ids["beforeRevision"]).fields[-1])
+    if "v3" not in lib:
+        return
+    # Then tags as Polar 2's PersistenceLayerMutator2 sets them: a card's in place
+    # (same id, lastUpdated untouched), the document's deck; a colour changed; a
+    # highlight deleted under its card (TextHighlights.deleteTextHighlight).
+    write(lib, root, "v3", form)
+    report = run(col, root, state_path)
+    assert (report.created, report.errors, report.warnings) == (0, [], []), report
+    tags = note_of(col, ids["cloze"]).tags
+    assert "hard" in tags and "biology::exam" in tags, tags
+    live = [note_of(col, ids[key]) for key in ORDER if key not in ("first", "basic", "areaCloze")]
+    assert {col.decks.name(c.did) for n in live for c in n.cards()} == {"biology::organelles"}
+    image = note_of(col, ids["image"])
+    assert "polar::deleted" not in image.tags and "The end." not in text(image["Back"])
+    for key, cid in studied.items():
+        card = col.get_card(cid)
+        assert (card.ivl, card.due, card.reps) == (12, 40, 3), key
 
 
 @pytest.mark.parametrize("form", ["full", "sparse"])
@@ -260,7 +277,7 @@ def test_our_factories_write_the_shapes_polars_code_writes(tmp_path, source):
     # lastUpdated: Polar's persistence layer stamps it on every write; backend: read as "stash"
     assert _keys(doc.meta["docInfo"]) - {"lastUpdated", "backend"} == _keys(real["docInfo"])
 
-    for version in ("v1", "v2"):
+    for version in [v for v in ("v1", "v2", "v3") if v in lib]:
         made = json.loads(lib[version]["sparse"])
         assert list(polar_export.sparse(lib[version]["full"]).items()) == list(made.items())
         assert polar_export.js_stringify(made) == lib[version]["sparse"]

@@ -8,6 +8,7 @@ import {TextHighlights} from 'polar-shared/src/metadata/TextHighlights';
 import {Refs} from 'polar-shared/src/metadata/Refs';
 import {FlashcardType} from 'polar-shared/src/metadata/FlashcardType';
 import {Hashcodes} from 'polar-shared/src/util/Hashcodes';
+import {Tags} from 'polar-shared/src/tags/Tags';
 import {Flashcards} from './metadata/Flashcards';
 import {Comments} from './metadata/Comments';
 import {AreaHighlights} from './metadata/AreaHighlights';
@@ -169,8 +170,25 @@ function edit(docMeta: any, ids: any) {
     return ids;
 }
 
+function retag(docMeta: any, ids: any) {
+    // PersistenceLayerMutator2's tag edits: a card's tags in place (Flashcards.update),
+    // the document's (docInfo.tags); TextHighlights.update of a colour; a highlight
+    // deleted with a card on it (TextHighlights.deleteTextHighlight leaves the card)
+    const p1 = DocMetas.getPageMeta(docMeta, 1);
+    Flashcards.update(ids.cloze, docMeta, p1, {tags: Tags.toMap([
+        {id: 'hard', label: 'hard'}, {id: '/biology/exam', label: '/biology/exam'}])} as any);
+    docMeta.docInfo.tags = Tags.toMap([{id: 'deck:biology/organelles', label: 'deck:biology/organelles'}]);
+    TextHighlights.update(ids.h1, docMeta, p1, {color: 'red'} as any);
+    const p12 = DocMetas.getPageMeta(docMeta, 12);
+    const h12: any = Object.values(p12.textHighlights)[0];
+    TextHighlights.deleteTextHighlight(p12, h12);
+    return ids;
+}
+
 const {docMeta, ids} = book();
 const v1 = snapshot(docMeta);
 edit(docMeta, ids);
 const v2 = snapshot(docMeta);
-process.stdout.write(JSON.stringify({ids, images, v1, v2}));
+retag(docMeta, ids);
+const v3 = snapshot(docMeta);
+process.stdout.write(JSON.stringify({ids, images, v1, v2, v3}));
