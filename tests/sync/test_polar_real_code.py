@@ -249,6 +249,32 @@ def test_a_library_polar_1x_code_wrote_syncs_once_in_reading_order_with_its_cont
 
 
 @pytest.mark.parametrize("source", ["fixture", "live"])
+def test_a_1x_document_saved_again_by_polar_2x_is_the_same_notes(col, tmp_path, state_path, source):
+    """A Polar 1.x user's document, loaded and saved by Polar 2.x's code
+    (``DocMetas.deserialize``: ``upgrade``; ``serialize``: sparse), read
+    after the 1.x one: the same notes, nothing new, nothing removed."""
+    lib = library(source, "1x")
+    if source == "live":
+        upgraded = polar_real.upgrade_by_2x(lib["v1"]["state"]) if polar_real.available("2x") is None else None
+        if upgraded is None:
+            pytest.skip("Polar 2.x's code cannot run here")
+    else:
+        upgraded = lib["v1"]["upgraded_by_2x"]
+    root = tmp_path / "polar"
+    write(lib, root, "v1", "full")
+    run(col, root, state_path)
+    before = {nid: col.get_note(nid).fields for nid in col.find_notes("")}
+    state = root / lib["ids"]["fingerprint"] / "state.json"
+    state.write_text(upgraded, encoding="utf-8")
+    st = state.stat()
+    os.utime(state, ns=(st.st_atime_ns, st.st_mtime_ns + 20_000_000))
+    report = run(col, root, state_path)
+    assert (report.created, report.updated, report.orphaned, report.errors, report.warnings) == (
+        0, 0, 0, [], []), report
+    assert {nid: col.get_note(nid).fields for nid in col.find_notes("")} == before
+
+
+@pytest.mark.parametrize("source", ["fixture", "live"])
 def test_our_factories_write_the_shapes_polars_code_writes(tmp_path, source):
     """Key for key, the objects tests/polar_factory.Doc writes are the ones
     Polar's code writes for the same action, and tools/polar_export's sparse

@@ -192,6 +192,19 @@ def run(args: list, era: str = "2x") -> dict:
     return out
 
 
+def upgrade_by_2x(state: str) -> str:
+    """A ``state.json`` as Polar 2.x's code saves it again after loading it
+    (``DocMetas.deserialize`` then ``serialize``: upgraded, sparse)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as fh:
+        fh.write(state)
+    try:
+        return str(run(["--upgrade", fh.name], "2x")["upgraded"])
+    finally:
+        os.unlink(fh.name)
+
+
 def fixture_path(era: str = "2x") -> Path:
     return FIXTURE.with_name(f"polar_real_library_{era}.json")
 
@@ -200,8 +213,11 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--fixture":
         # The checked-in copies the tests read when node/tsc/the mirrors are absent.
         for name in ERAS:
+            made = run([], name)
+            if name == "1x":  # and as Polar 2.x loads and saves it again
+                made["v1"]["upgraded_by_2x"] = upgrade_by_2x(made["v1"]["state"])
             dest = fixture_path(name)
-            dest.write_text(json.dumps(run([], name), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            dest.write_text(json.dumps(made, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             print(dest)
     elif len(sys.argv) > 1 and sys.argv[1] == "--run":
         print(json.dumps(run([], sys.argv[2] if len(sys.argv) > 2 else "2x"), ensure_ascii=False, indent=1))

@@ -185,6 +185,15 @@ function retag(docMeta: any, ids: any) {
     return ids;
 }
 
+if (process.argv[2] === '--upgrade') {
+    // A DocMeta Polar 1.x wrote, loaded and saved again by Polar 2.x (the move to the
+    // cloud): DocMetas.deserialize (fromSparse, DocMetas.upgrade) then serialize.
+    const data = require('fs').readFileSync(process.argv[3], 'utf-8');
+    const fingerprint = JSON.parse(data).docInfo.fingerprint;
+    process.stdout.write(JSON.stringify({upgraded: DocMetas.serialize(DocMetas.deserialize(data, fingerprint), '')}));
+    process.exit(0);
+}
+
 const {docMeta, ids} = book();
 const v1 = snapshot(docMeta);
 edit(docMeta, ids);
