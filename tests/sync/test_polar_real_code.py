@@ -49,8 +49,11 @@ def write(lib: Dict[str, Any], root: Path, version: str, form: str) -> None:
     fp = lib["ids"]["fingerprint"]
     images = root / "files" / "image"
     images.mkdir(parents=True, exist_ok=True)
-    for name, data in lib["images"].items():
+    wanted = lib[version].get("images", lib["images"])
+    for name, data in wanted.items():
         (images / name).write_bytes(base64.b64decode(data))
+    for gone in set(lib["images"]) - set(wanted):  # deleted by Polar's committer
+        (images / gone).unlink(missing_ok=True)
     (root / fp).mkdir(parents=True, exist_ok=True)
     state = root / fp / "state.json"
     if "state" in lib[version]:  # 1.x: the state.json its DiskDatastore wrote
@@ -120,6 +123,11 @@ def test_a_library_polars_code_wrote_syncs_once_in_reading_order_with_its_contex
     assert edited.id == notes["basic"].id and "(edited)" in edited["Back"]
     assert note_of(col, ids["areaClozeEdited"]).id == notes["areaCloze"].id
     assert "{{c1::Golgi apparatus}}" in note_of(col, ids["areaClozeEdited"])["Text"]
+    if "images" in lib["v2"]:  # the area highlight resized: a new image on both its cards
+        old_img = re.findall(r'<img src="([^"]+)"', notes["area"].fields[-1])
+        new_img = re.findall(r'<img src="([^"]+)"', note_of(col, ids["area"]).fields[-1])
+        assert old_img and new_img and old_img != new_img, (old_img, new_img)
+        assert new_img == re.findall(r'<img src="([^"]+)"', note_of(col, ids["areaClozeEdited"]).fields[-1])
     for key, cid in studied.items():
         card = col.get_card(cid)
         assert (card.ivl, card.due, card.reps) == (12, 40, 3), key

@@ -17,6 +17,8 @@ import {FlashcardActions} from './annotation_sidebar/child_annotations/flashcard
 // a 2x2 PNG (red), what Polar's area capture hands the writer as a data URL
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
 
+const PNG3 = 'iVBORw0KGgoAAAANSUhEUgAAAAMAAAADCAIAAADZSiLoAAAAD0lEQVR4nGNgaPgPRVhYAMEgDXgZB2Z6AAAAAElFTkSuQmCC';
+
 let clock = Date.parse('2021-03-01T09:00:00.000Z');
 const RealNow = Date.now;
 // Polar stamps every object with "now": step a fake clock 1.5 s per call so the
@@ -49,18 +51,27 @@ function textHighlight(docMeta: any, page: number, text: string, top: number, co
     return record.value;
 }
 
-function areaHighlight(docMeta: any, page: number, top: number) {
+function areaHighlight(docMeta: any, page: number, top: number, existing?: any, png: string = PNG) {
+    // a new area highlight, or (existing) one resized: AreaHighlights' writer gives it a
+    // new image (new id and file), moves docInfo.attachments; its committer deletes the old file
     const pageMeta = DocMetas.getPageMeta(docMeta, page);
-    const created = AreaHighlights.create({rect: {left: 10, top, width: 40, height: 20}} as any);
-    pageMeta.areaHighlights[created.id] = created;
+    let target = existing;
+    if (!target) {
+        target = AreaHighlights.create({rect: {left: 10, top, width: 40, height: 20}} as any);
+        pageMeta.areaHighlights[target.id] = target;
+    }
+    const old = target.image;
     const writer = AreaHighlights.createWriter({
-        datastore: undefined, docMeta, pageMeta, areaHighlight: created,
+        datastore: undefined, docMeta, pageMeta, areaHighlight: target,
         areaHighlightRect: {left: 10, top, width: 40, height: 20} as any,
         position: {x: 10, y: top, width: 40, height: 20} as any,
-        capturedScreenshot: {data: 'data:image/png;base64,' + PNG, type: 'image/png', width: 2, height: 2},
+        capturedScreenshot: {data: 'data:image/png;base64,' + png, type: 'image/png', width: 2, height: 2},
     } as any);
     const [written] = writer.prepare();
-    images[written.image!.src.name] = PNG;
+    images[written.image!.src.name] = png;
+    if (old) {
+        delete images[old.src.name];
+    }
     return written;
 }
 
@@ -81,6 +92,7 @@ function comment(pageMeta: any, parent: any, html: string) {
 
 const ref = (h: any, type: any) => ({value: h.id, type});
 const snapshot = (docMeta: any) => ({
+    images: {...images},  // files/image/ as the committer leaves it at that point
     full: JSON.parse(JSON.stringify(docMeta)),
     // what Datastore.ts / DefaultPersistenceLayer.ts write (state.json, Firestore's value)
     sparse: DocMetas.serialize(docMeta, ''),
@@ -167,6 +179,8 @@ function edit(docMeta: any, ids: any) {
     FlashcardActions.update(docMeta, p3, {value: ids.a3, type: 'area-highlight'}, FlashcardType.CLOZE,
         {text: 'The figure shows the {{c1::Golgi apparatus}}.'} as any, ids.areaCloze);
     ids.areaClozeEdited = Object.keys(p3.flashcards).find(k => !before3.has(k));
+    // the area highlight resized: a new screenshot (a 3x3 PNG)
+    areaHighlight(docMeta, 3, 200, p3.areaHighlights[ids.a3], PNG3);
     return ids;
 }
 
