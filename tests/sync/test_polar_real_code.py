@@ -52,8 +52,9 @@ def write(lib: Dict[str, Any], root: Path, version: str, form: str) -> None:
     wanted = lib[version].get("images", lib["images"])
     for name, data in wanted.items():
         (images / name).write_bytes(base64.b64decode(data))
-    for gone in set(lib["images"]) - set(wanted):  # deleted by Polar's committer
-        (images / gone).unlink(missing_ok=True)
+    for there in images.iterdir():  # an image replaced: its committer deleted the old file
+        if there.name not in wanted:
+            there.unlink()
     (root / fp).mkdir(parents=True, exist_ok=True)
     state = root / fp / "state.json"
     if "state" in lib[version]:  # 1.x: the state.json its DiskDatastore wrote
