@@ -140,7 +140,7 @@ def build(era: str = "2x") -> Path:
     done = root / "out" / e["driver"].replace(".ts", ".js")
     if done.exists():
         return root
-    tmp = CACHE / (key + ".part")
+    tmp = CACHE / f"{key}.part{os.getpid()}"  # two test runs may build at once
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     tar = subprocess.run(["git", "--git-dir", str(e["mirror"]), "archive", "--format=tar", commit, *e["paths"]],
@@ -175,8 +175,12 @@ def build(era: str = "2x") -> Path:
     if e["shared"] is not None:
         (mods / "polar-shared").symlink_to(e["shared"])
     (tmp / "COMMIT").write_text(commit + "\n")
-    shutil.rmtree(root, ignore_errors=True)
-    tmp.rename(root)
+    try:
+        tmp.rename(root)
+    except OSError:  # built meanwhile by another run: theirs is the same
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not done.exists():
+            raise
     return root
 
 
