@@ -257,6 +257,28 @@ def test_a_library_polar_1x_code_wrote_syncs_once_in_reading_order_with_its_cont
     assert "polar::deleted" in note_of(col, ids["first"]).tags
 
 
+@pytest.mark.parametrize("form", ["full", "sparse"])
+@pytest.mark.parametrize("source", ["fixture", "live"])
+def test_an_epub_polar_2x_annotated_reads_in_the_books_order(col, tmp_path, state_path, source, form):
+    """An EPUB in Polar 2.x's viewer: a page is a section, a highlight's
+    ``order`` is its top plus the section's scroll (``SelectedContents``),
+    so a highlight made after scrolling can sit higher on screen than one
+    made before. Cards come in the book's order and name the section."""
+    lib = library(source)
+    if "epub" not in lib:
+        pytest.skip("made before the EPUB run")
+    book = dict(lib["epub"], images={})
+    root = tmp_path / "polar"
+    write(book, root, "v1", form)
+    report = run(col, root, state_path)
+    assert (report.created, report.errors, report.warnings) == (3, [], []), (report.errors, report.warnings)
+    order = ["early", "late", "last"]
+    dues = [note_of(col, book["ids"][key]).cards()[0].due for key in order]
+    assert dues == sorted(dues), dict(zip(order, dues))
+    back = text(note_of(col, book["ids"]["late"])["Back"])
+    assert "§ 2" in back and "p. 2" not in back and "Later in the chapter, after scrolling." in back, back
+
+
 @pytest.mark.parametrize("source", ["fixture", "live"])
 def test_a_1x_document_saved_again_by_polar_2x_is_the_same_notes(col, tmp_path, state_path, source):
     """A Polar 1.x user's document, loaded and saved by Polar 2.x's code

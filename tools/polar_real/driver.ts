@@ -40,12 +40,14 @@ function rect(top: number) {
     return {left: 100, top, right: 400, bottom: top + 18, width: 300, height: 18};
 }
 
-function textHighlight(docMeta: any, page: number, text: string, top: number, color: any = 'yellow') {
-    // TextHighlighter.createTextHighlight: rects, textSelections, {TEXT: text}, colour, order
+function textHighlight(docMeta: any, page: number, text: string, top: number, color: any = 'yellow',
+                       order?: number) {
+    // TextHighlighter.createTextHighlight: rects, textSelections, {TEXT: text}, colour, and
+    // SelectedContents' order: undefined for a PDF, the selection's top + the section's
+    // scrollY (px) in an EPUB
     const rects = [rect(top)];
     const textSelections = [{text, rect: rect(top)}];
-    const order = {start: top * 10, end: top * 10 + text.length};
-    const record = TextHighlightRecords.create(rects as any, textSelections as any, {TEXT: text}, color, order as any);
+    const record = TextHighlightRecords.create(rects as any, textSelections as any, {TEXT: text}, color, order);
     const pageMeta = DocMetas.getPageMeta(docMeta, page);
     pageMeta.textHighlights[record.id] = record.value as any;
     return record.value;
@@ -208,10 +210,29 @@ if (process.argv[2] === '--upgrade') {
     process.exit(0);
 }
 
+function epubBook() {
+    // An EPUB in 2.x's viewer: a page is a section (spine item); order = top + scrollY
+    const fingerprint = Hashcodes.createRandomID();
+    const docMeta: any = DocMetas.create(fingerprint, 4, `${Hashcodes.createRandomID({len: 10})}-novel.epub`);
+    docMeta.docInfo.title = 'A Novel in Sections';
+    const ids: any = {fingerprint};
+    const s2 = DocMetas.getPageMeta(docMeta, 2);
+    // scrolled 2,400 px into section 2: the later highlight's rect is higher on screen
+    const late = textHighlight(docMeta, 2, 'Later in the chapter, after scrolling.', 120, 'yellow', 2400 + 120);
+    const early = textHighlight(docMeta, 2, 'Early in the chapter.', 300, 'yellow', 300);
+    ids.late = card(s2, ref(late, 'text-highlight'), {front: 'What came later?', back: 'The scroll'});
+    ids.early = card(s2, ref(early, 'text-highlight'), {front: 'What came early?', back: 'The start'});
+    const s4 = DocMetas.getPageMeta(docMeta, 4);
+    const last = textHighlight(docMeta, 4, 'The last section.', 50, 'yellow', 50);
+    ids.last = card(s4, ref(last, 'text-highlight'), {text: 'The {{c1::last}} section.'});
+    return {ids, v1: snapshot(docMeta)};
+}
+
 const {docMeta, ids} = book();
 const v1 = snapshot(docMeta);
 edit(docMeta, ids);
 const v2 = snapshot(docMeta);
 retag(docMeta, ids);
 const v3 = snapshot(docMeta);
-process.stdout.write(JSON.stringify({ids, images, v1, v2, v3}));
+const epub = epubBook();
+process.stdout.write(JSON.stringify({ids, images, v1, v2, v3, epub}));
