@@ -105,7 +105,7 @@ def annotated_document_blocks(info: Dict[str, Any], flashcards: Iterable[Dict[st
     hl = _block(highlight, {
         "type": "annotation-text-highlight", "docID": fp, "pageNum": 1, "links": [],
         "value": {"text": "The highlighted text", "revisedText": "The highlighted text ", "color": "yellow",
-                  "order": 0, "rects": {"0": {"left": 10, "top": 20, "width": 100, "height": 12}}},
+                  "rects": {"0": {"left": 10, "top": 20, "width": 100, "height": 12}}},
     }, uid, [doc_block], created, created)
     doc["items"] = {"1": highlight}
     out = [doc, hl]
@@ -249,8 +249,12 @@ def migrate_to_blocks(meta: Dict[str, Any], server: bool, at: str = "2021-11-20T
                 tags = " ".join(f"[[#{t['label']}]]" for t in (hl.get("tags") or {}).values())
                 text = _text_markdown(hl.get("text") or {})
                 revised = _text_markdown(hl["revisedText"]) if hl.get("revisedText") else text
+                # BlockContentAnnotationTree.toTextHighlightAnnotation: ``order:
+                # annotation.order``, undefined (no key) but in an EPUB
                 value = {"text": text, "revisedText": f"{revised} {tags}", "rects": hl.get("rects", {}),
-                         "color": hl.get("color") or "yellow", "order": hl.get("order")}
+                         "color": hl.get("color") or "yellow"}
+                if hl.get("order") is not None:
+                    value["order"] = hl["order"]
             else:
                 value = {"color": hl.get("color") or "yellow", "rects": hl.get("rects", {}),
                          "image": hl.get("image"), "order": hl.get("order"), "position": hl.get("position")}
