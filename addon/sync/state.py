@@ -502,6 +502,14 @@ class SyncState:
                             found.setdefault(str(doc), []).append(_unpack_problem(str(path), str(message)))
         return found
 
+    def card_refs(self, doc: str) -> Dict[str, str]:
+        """Card id -> its parent ref ("<type>:<id>") as the last sync stored it,
+        for one document (read only when a card's highlight ref names no
+        highlight: ``read._stored_parent``)."""
+        with self._reading() as conn:
+            rows = conn.execute("SELECT card_id, ref FROM cards WHERE doc = ?", (doc,)).fetchall() if conn else []
+        return {str(card_id): str(ref) for card_id, ref in rows}
+
     def all_cards(self) -> Dict[str, CardState]:
         with self._reading() as conn:
             rows = conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards").fetchall() if conn else []
