@@ -111,6 +111,9 @@ def capture(conn: sqlite3.Connection, entry: Generation) -> None:
     for marks, chunk in in_chunks([i for i in ids if i not in taken]):
         cards += conn.execute(f"SELECT * FROM cards WHERE card_id IN ({marks})", chunk).fetchall()
     card_ids = sorted({row[0] for row in cards} | set(ids))
+    layouts: List[Any] = []  # (the cards' layout tags: state.py's table)
+    for marks, chunk in in_chunks(card_ids):
+        layouts += conn.execute(f"SELECT * FROM layouts WHERE card_id IN ({marks})", chunk).fetchall()
     documents: List[Any] = []
     problems: List[Any] = []
     for marks, chunk in in_chunks(docs):
@@ -125,7 +128,8 @@ def capture(conn: sqlite3.Connection, entry: Generation) -> None:
         homes += conn.execute(f"SELECT * FROM deck_homes WHERE doc IN ({marks})", chunk).fetchall()
     meta = conn.execute("SELECT key, value FROM meta").fetchall()
     data = {"docs": docs, "ids": card_ids, "cards": cards, "documents": documents, "problems": problems,
-            "suspended_by_sync": suspended, "homes": homes_of, "deck_homes": homes, "meta": meta}
+            "suspended_by_sync": suspended, "homes": homes_of, "deck_homes": homes, "meta": meta,
+            "layouts": layouts}
     conn.execute("INSERT OR REPLACE INTO journal VALUES (?, ?, ?)", (entry.number, entry.prev, json.dumps(data)))
     _prune(conn)
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -168,16 +172,21 @@ def roll_back(conn: sqlite3.Connection, to: int, forget: Sequence[str]) -> Optio
             # The rows this generation wrote for these documents, and their records.
             conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN "
                          f"(SELECT card_id FROM cards WHERE doc IN ({marks}))", chunk)
+            conn.execute(f"DELETE FROM layouts WHERE card_id IN (SELECT card_id FROM cards WHERE doc IN ({marks}))",
+                         chunk)
             conn.execute(f"DELETE FROM cards WHERE doc IN ({marks})", chunk)
             conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
             conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
         for marks, chunk in in_chunks(ids):
             conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM layouts WHERE card_id IN ({marks})", chunk)
             conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN ({marks})", chunk)
         if "deck_homes" in data:  # (an entry from before the table has none: the rows stay as they are)
             for marks, chunk in in_chunks(data["homes"]):
                 conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
-        for table in (*_TABLES, "deck_homes"):
+        # (An entry from before the layouts table has none: its card rows
+        # carry their layout tags themselves.)
+        for table in (*_TABLES, "deck_homes", "layouts"):
             rows = data.get(table)
             if rows:
                 marks = ", ".join("?" * len(rows[0]))

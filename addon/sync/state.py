@@ -26,6 +26,10 @@ from . import journal
 from .journal import Generation
 from .sql import in_chunks, insert_rows
 
+# notetypes.LAYOUT_MARK (not imported: that module imports Anki; test_state
+# checks they agree).
+LAYOUT_MARK = "@"
+
 SCHEMA_VERSION = "1"
 
 # Meta key: the collection's notes as the last sync left them (a
@@ -52,7 +56,7 @@ CREATE TABLE IF NOT EXISTS cards (
     ref TEXT NOT NULL,             -- "<type>:<id>" of the parent, for edit detection
     type TEXT NOT NULL,
     created TEXT NOT NULL,
-    fields TEXT NOT NULL,          -- JSON list of field hashes as last written
+    fields TEXT NOT NULL,          -- JSON list of field hashes as last written (one a field)
     tags TEXT NOT NULL,            -- JSON list of the Polar-derived tags last written
     orphaned INTEGER NOT NULL      -- 1: card gone from Polar, note handled by the policy
 );
@@ -109,6 +113,16 @@ CREATE TABLE IF NOT EXISTS suspended_by_sync (nid INTEGER PRIMARY KEY, card_id T
 -- checked against the collection on every use. Added later, like titles:
 -- older versions ignore it.
 CREATE TABLE IF NOT EXISTS deck_homes (doc TEXT PRIMARY KEY, did INTEGER NOT NULL, name TEXT NOT NULL) WITHOUT ROWID;
+-- The layout each card's hashes were written for (notetypes.layout_tag:
+-- "@" and a letter per field). Kept apart from cards.fields so that a row
+-- holds exactly one hash per field, as every release before the layout
+-- tags (2026-12-03) expects: those take a row of another length for "no
+-- record" and wrote Polar's text over every Anki edit when they met one
+-- (tools/upgrade_walk.py). Releases of 2026-12-03 to -05 wrote the tag as
+-- the last element of cards.fields; such a row is read with it (the tag in
+-- the row wins: its writer wrote the row after this table's row). Added
+-- later, like titles: older versions ignore it.
+CREATE TABLE IF NOT EXISTS layouts (card_id TEXT PRIMARY KEY, layout TEXT NOT NULL) WITHOUT ROWID;
 -- The undo journal (sync/journal.py): per generation of a sync that wrote to
 -- the collection, the rows it changed as they were before. Added later,
 -- like titles: older versions ignore it.
@@ -444,7 +458,7 @@ class SyncState:
         with self._reading() as conn:
             if conn is not None:
                 for marks, chunk in in_chunks(keys):
-                    for r in conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards WHERE doc IN ({marks})", chunk):
+                    for r in conn.execute(f"SELECT {_CARD_COLUMNS} FROM {_CARDS} WHERE c.doc IN ({marks})", chunk):
                         cards[r[0]] = _card_from_row(r)
         return cards
 
@@ -455,14 +469,15 @@ class SyncState:
         wanted = set(doc_keys)
         if not wanted:
             return []
-        select = "SELECT doc, guid, fields FROM cards WHERE orphaned = 0"
+        select = f"SELECT c.doc, c.guid, c.fields, l.layout FROM {_CARDS} WHERE c.orphaned = 0"
         queries = ([(select, [])] if len(wanted) > _FEW_KEYS else
-                   [(f"{select} AND doc IN ({marks})", chunk) for marks, chunk in in_chunks(sorted(wanted))])
+                   [(f"{select} AND c.doc IN ({marks})", chunk) for marks, chunk in in_chunks(sorted(wanted))])
         found: List[Tuple[str, str, str]] = []
         with self._reading() as conn:
             if conn is not None:
                 for sql, args in queries:
-                    found += [(str(d), str(g), str(f)) for d, g, f in conn.execute(sql, args) if d in wanted]
+                    found += [(str(d), str(g), _with_layout(str(f), lay))
+                              for d, g, f, lay in conn.execute(sql, args) if d in wanted]
         return found
 
     def owners(self, card_ids: Iterable[str]) -> Dict[str, Tuple[str, bool]]:
@@ -473,12 +488,13 @@ class SyncState:
 
     def cards_by_id(self, card_ids: Iterable[str]) -> Dict[str, CardState]:
         """card id → its row, for these card ids (the few a sync needs by id)."""
-        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM cards WHERE card_id IN ({{marks}})", sorted(set(card_ids)))
+        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM {_CARDS} WHERE c.card_id IN ({{marks}})",
+                          sorted(set(card_ids)))
         return {str(r[0]): _card_from_row(r) for r in rows}
 
     def cards_by_guid(self, guids: Iterable[str]) -> List[CardState]:
         """The rows of the cards whose notes have these guids (a few, rarely)."""
-        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM cards WHERE guid IN ({{marks}})", sorted(set(guids)))
+        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM {_CARDS} WHERE c.guid IN ({{marks}})", sorted(set(guids)))
         return [_card_from_row(r) for r in rows]
 
     def problems_for(self, doc_keys: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:
@@ -504,7 +520,7 @@ class SyncState:
 
     def all_cards(self) -> Dict[str, CardState]:
         with self._reading() as conn:
-            rows = conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards").fetchall() if conn else []
+            rows = conn.execute(f"SELECT {_CARD_COLUMNS} FROM {_CARDS}").fetchall() if conn else []
         return {r[0]: _card_from_row(r) for r in rows}
 
     # -- the undo journal (journal.py) --------------------------------
@@ -624,6 +640,8 @@ class SyncState:
                 # each delete would look at every row moved in (~12 ms at 50,000).
                 empty_before = staged is not None and staged.rowid_bound == 0
                 for marks, chunk in in_chunks([] if empty_before else list(replace_docs) + list(drop_docs)):
+                    conn.execute(f"DELETE FROM layouts WHERE card_id IN "
+                                 f"(SELECT card_id FROM cards WHERE doc IN ({marks}){before})", chunk)
                     conn.execute(f"DELETE FROM cards WHERE doc IN ({marks}){before}", chunk)
                 for marks, chunk in in_chunks(list(drop_docs)):
                     conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
@@ -642,6 +660,8 @@ class SyncState:
                     conn.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?)",
                                      [(k, v) for k, v in sources.items() if v])
                 for marks, chunk in in_chunks([] if empty_before else list(drop_cards)):
+                    conn.execute(f"DELETE FROM layouts WHERE card_id IN "
+                                 f"(SELECT card_id FROM cards WHERE card_id IN ({marks}){before})", chunk)
                     conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks}){before}", chunk)
                     conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN ({marks})", chunk)
                 if suspended:
@@ -670,7 +690,9 @@ class SyncState:
                 else:
                     # A generator, not a list: at 50,000 rows the tuples and their
                     # JSON were ~15 MB at once, at the end of a first sync (its peak).
-                    conn.executemany(_INSERT_CARD, _card_rows(cards))
+                    layouts: List[object] = []
+                    conn.executemany(_INSERT_CARD, _card_rows(cards, layouts))
+                    _insert(conn, _INSERT_LAYOUTS, [(len(layouts) // 2, layouts)])
                 if note_ids is not None:
                     conn.executemany(_INSERT_ID, islice(made, staged.id_count if moved and staged else 0, None))
                     conn.executemany("DELETE FROM note_ids WHERE guid = ? AND nid = ?", note_ids.gone)
@@ -687,8 +709,10 @@ class SyncState:
 # Up to this many documents, problems_for asks for each by its key.
 _FEW_KEYS = 50
 
-# The cards table's columns, in its order (what _card_from_row reads).
-_CARD_COLUMNS = "card_id, doc, guid, ref, type, created, fields, tags, orphaned"
+# The cards table's columns, in its order, and the card's layout (what
+# _card_from_row reads), from _CARDS.
+_CARD_COLUMNS = "c.card_id, c.doc, c.guid, c.ref, c.type, c.created, c.fields, c.tags, c.orphaned, l.layout"
+_CARDS = "cards c LEFT JOIN layouts l ON l.card_id = c.card_id"
 _INSERT_CARD = "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_ID = "INSERT OR REPLACE INTO note_ids VALUES (?, ?)"
 
@@ -703,9 +727,11 @@ def _cards_stamp(conn: sqlite3.Connection) -> str:
     return f"{count}:{top}"
 
 
-def _card_values(cards: Iterable[CardState]) -> List[object]:
+def _card_values(cards: Iterable[CardState], layouts: List[object]) -> List[object]:
     """The cards' rows, their values one after another (the staged rows'
-    multi-row inserts take them so: no tuple a row, ~0.15 us a row less)."""
+    multi-row inserts take them so: no tuple a row, ~0.15 us a row less);
+    each row's layout tag (the last of its hashes) goes to ``layouts`` as
+    (card id, tag) values instead (see the table)."""
     # The cards of a document come one after another and share its tags:
     # their JSON is made once per run of them (with a tag outside plain
     # ASCII, json.dumps' ~2 us a card).
@@ -716,13 +742,17 @@ def _card_values(cards: Iterable[CardState]) -> List[object]:
     for card_id, doc, guid, ref, kind, created, fields, card_tags, orphaned in cards:
         if card_tags != tags:
             tags, tags_json = card_tags, _json_list(card_tags)
+        if fields and fields[-1][:1] == LAYOUT_MARK:
+            layouts += (card_id, fields[-1])
+            fields = fields[:-1]
         values += (card_id, doc, guid, ref, kind, created, _json_list(fields), tags_json, 1 if orphaned else 0)
     return values
 
 
-def _card_rows(cards: Iterable[CardState]) -> Iterator[Tuple[object, ...]]:
-    """The cards' rows, a tuple each (for executemany)."""
-    values = iter(_card_values(cards))
+def _card_rows(cards: Iterable[CardState], layouts: List[object]) -> Iterator[Tuple[object, ...]]:
+    """The cards' rows, a tuple each (for executemany); their layouts go to
+    ``layouts`` (see _card_values)."""
+    values = iter(_card_values(cards, layouts))
     return zip(*[values] * _INSERT_CARDS[2])
 
 
@@ -750,6 +780,7 @@ class StagedCards:
         self.rowid_bound: Optional[int] = None
         # Made ready, not moved yet: (rows, their values one after another).
         self._rows: List[Tuple[int, List[object]]] = []
+        self._layouts: List[Tuple[int, List[object]]] = []
         self._ids: List[Tuple[int, List[object]]] = []
         # The sync's journal entry: its pre-images kept by the first move,
         # before any row of the file changes (see journal.py).
@@ -763,9 +794,11 @@ class StagedCards:
         start, end = self.count, len(rows)
         if self.conn is None or end <= start:
             return
-        values = _card_values(islice(rows, start, end))
+        layouts: List[object] = []
+        values = _card_values(islice(rows, start, end), layouts)
         with self._lock:
             self._rows.append((end - start, values))
+            self._layouts.append((len(layouts) // 2, layouts))
             self.count = end
 
     def add_ids(self, made: Sequence[Tuple[str, int]]) -> None:
@@ -795,6 +828,7 @@ class StagedCards:
                 return
             with self._lock:
                 rows, self._rows = self._rows, []
+                layouts, self._layouts = self._layouts, []
                 ids, self._ids = self._ids, []
             if not rows and not ids:
                 return
@@ -807,6 +841,7 @@ class StagedCards:
                     if self.generation is not None:
                         journal.capture(conn, self.generation)
                 _insert(conn, _INSERT_CARDS, rows)
+                _insert(conn, _INSERT_LAYOUTS, layouts)
                 _insert(conn, _INSERT_IDS, ids)
             except sqlite3.Error:
                 self._close()
@@ -821,8 +856,10 @@ class StagedCards:
         with self._sql:
             with self._lock:
                 rows, self._rows = self._rows, []
+                layouts, self._layouts = self._layouts, []
                 ready, self._ids = self._ids, []
             _insert(conn, _INSERT_CARDS, rows)
+            _insert(conn, _INSERT_LAYOUTS, layouts)
             if ids:
                 _insert(conn, _INSERT_IDS, ready)
 
@@ -845,6 +882,7 @@ class StagedCards:
 # a card id (or guid) met twice keeps its last row, as the rows one by one would.
 _INSERT_CARDS = ("INSERT OR REPLACE", "main.cards", 9)
 _INSERT_IDS = ("INSERT OR REPLACE", "main.note_ids", 2)
+_INSERT_LAYOUTS = ("INSERT OR REPLACE", "main.layouts", 2)
 
 
 def _insert(conn: sqlite3.Connection, how: Tuple[str, str, int], packs: Sequence[Tuple[int, List[object]]]) -> None:
@@ -897,10 +935,21 @@ def _card_from_row(r: Sequence[object]) -> CardState:
             return ()
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
+    fields = as_tuple(r[6])
+    if r[9] and not (fields and fields[-1][:1] == LAYOUT_MARK):
+        fields += (str(r[9]),)
     return CardState(
         card_id=str(r[0]), doc=str(r[1]), guid=str(r[2]), ref=str(r[3]), type=str(r[4]),
-        created=str(r[5]), fields=as_tuple(r[6]), tags=as_tuple(r[7]), orphaned=bool(r[8]),
+        created=str(r[5]), fields=fields, tags=as_tuple(r[7]), orphaned=bool(r[8]),
     )
+
+
+def _with_layout(fields: str, layout: Optional[str]) -> str:
+    """A row's stored hashes (a JSON list) with its layout tag last, as
+    :func:`_card_from_row` gives them, still unparsed (``live_fields``)."""
+    if not layout or '"' + LAYOUT_MARK in fields or not fields.endswith("]"):
+        return fields
+    return f'{fields[:-1]}{"," if fields != "[]" else ""}{json.dumps(layout)}]'
 
 
 def card_origin(path: Path, guid: str) -> Optional[Tuple[str, str]]:
