@@ -115,11 +115,19 @@ def diff(a: Dict[str, Any], b: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def study(path: Path, lib_doc_guid_prefix: str = "") -> Dict[str, Any]:
-    """Reviews through the scheduler, a suspended card, a card moved to a deck
-    of the user's, a Back edited: returns what to look for later."""
+def study(path: Path) -> Dict[str, Any]:
     col = Collection(str(path))
     try:
+        return study_col(col)
+    finally:
+        col.close()
+
+
+def study_col(col: Any) -> Dict[str, Any]:
+    """Reviews through the scheduler, a suspended card, a card moved to a deck
+    of the user's, a Back edited: returns what to look for later (with the
+    set-aside note, if a sync set one aside: suspended, not by hand)."""
+    if True:
         done = 0
         for deck in col.decks.all_names_and_ids():
             col.decks.select(deck.id)
@@ -139,10 +147,12 @@ def study(path: Path, lib_doc_guid_prefix: str = "") -> Dict[str, Any]:
         edited = col.get_note(basic_nids[-1])
         edited["Back"] = edited["Back"] + " <b>my own words</b>"
         col.update_note(edited)
-        return {"studied": done, "suspended": suspended, "moved": moved, "moved_to": mine,
-                "edited": edited.id, "edited_back": edited["Back"]}
-    finally:
-        col.close()
+        marks = {"studied": done, "suspended": suspended, "moved": moved, "moved_to": mine,
+                 "edited": edited.id, "edited_back": edited["Back"]}
+        aside = [n for n in col.find_notes("is:suspended") if n != col.get_card(suspended).nid]
+        if aside:
+            marks["aside"] = aside[0]
+        return marks
 
 
 def look(path: Path, marks: Dict[str, Any]) -> Dict[str, Any]:
@@ -170,7 +180,10 @@ def main() -> int:
     p.add_argument("old", type=Path)
     p.add_argument("new", type=Path, nargs="?", default=HERE)
     p.add_argument("--out", type=Path, default=Path("/tmp/upgrade-walk"))
+    p.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                   help="a setting more (e.g. conflict_policy='\"anki_wins\"')")
     args = p.parse_args()
+    settings = dict(SETTINGS, **{k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)})
     work = args.out / args.old.name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -184,7 +197,7 @@ def main() -> int:
     doc.write()
     col = work / "collection.anki2"
     cfg = work / "config.json"
-    cfg.write_text(json.dumps(SETTINGS))
+    cfg.write_text(json.dumps(settings))
     rep = work / "report.json"
     steps: Dict[str, Any] = {}
 
@@ -199,17 +212,8 @@ def main() -> int:
     step("1 old first sync", args.old)
     doc.delete_card("c0")
     doc.write()
-    col_ = Collection(str(col))
-    aside = col_.find_notes("c0") or []
-    col_.close()
     step("2 old sync after a Polar deletion", args.old)
     marks = study(col)
-    col_ = Collection(str(col))
-    # the set-aside note: the one whose cards are all suspended apart from marks
-    sus = [n for n in col_.find_notes("is:suspended") if n != col_.get_card(marks["suspended"]).nid]
-    col_.close()
-    if sus:
-        marks["aside"] = sus[0]
     steps["study"] = marks
     step("3 old sync after studying", args.old)
     step("4 NEW sync, Polar unchanged", args.new)

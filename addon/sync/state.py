@@ -6,6 +6,15 @@ against the field hashes written last time). It is only ever a cache: the
 collection (guids) is the source of identity, so a lost, stale or corrupt
 state file costs time, never a duplicate. SQLite gives atomic commits, so a
 sync killed mid-write leaves the previous state intact.
+
+Every release reads the file the others wrote (an update, and a user who goes
+back to an older one: tools/upgrade_walk.py). So a change of it adds a table
+(``CREATE TABLE IF NOT EXISTS``; older versions ignore it), never a column to
+a table (every release inserts rows positionally) nor an element to a row's
+JSON lists (``cards.fields`` holds one hash per field: releases before
+2026-12-03 read a longer row as no record and wrote Polar's text over the
+user's edits), and ``SCHEMA_VERSION`` stays "1" (any other value makes every
+release move the file aside and start again).
 """
 
 from __future__ import annotations
