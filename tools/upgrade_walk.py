@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,7 @@ sys.path.insert(0, str(HERE))
 
 from anki.collection import Collection  # noqa: E402
 
-from tests.polar_factory import Doc, basic, cloze, copy_sample_library  # noqa: E402
+from tests.polar_factory import Doc, basic, cloze, copy_sample_library, export_zip  # noqa: E402
 
 SETTINGS = {  # changed from their defaults, as a user would
     "deck_strategy": "document",
@@ -41,10 +42,11 @@ SETTINGS = {  # changed from their defaults, as a user would
 }
 
 
-def run(checkout: Path, lib: Path, col: Path, cfg: Path, report: Path) -> Dict[str, Any]:
+def run(checkout: Path, lib: Path, col: Path, cfg: Path, report: Path, lang: str = "") -> Dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, str(checkout / "tools" / "polar_sync.py"), "--data-dir", str(lib),
-         "--collection", str(col), "--config", str(cfg), "--report", str(report)],
+         "--collection", str(col), "--config", str(cfg), "--report", str(report)]
+        + (["--lang", lang] if lang and not col.exists() else []),
         cwd=checkout, capture_output=True, text=True, timeout=600)
     out = {"rc": proc.returncode, "stdout": proc.stdout[-3000:], "stderr": proc.stderr[-3000:]}
     if report.exists():
@@ -70,7 +72,12 @@ def snapshot(path: Path) -> Dict[str, Any]:
         types = {m["name"]: (h(m["css"]), h(json.dumps([t["afmt"] for t in m["tmpls"]])),
                              [f["name"] for f in m["flds"]]) for m in col.models.all()}
         conf = {k: col.get_config(k, None) for k in ("polarSyncSetAside", "polarSyncWritten")}
+        media = Path(col.media.dir())
+        wanted = {name for flds in col.db.list("select flds from notes")
+                  for name in re.findall(r'<img[^>]* src="([^"]+)"', flds)}
+        missing = sorted(n for n in wanted if not (media / n).exists())
         return {"notes": notes, "cards": cards, "revlog": revlog, "decks": decks, "types": types,
+                "media": (len(wanted), missing),
                 "conf": {k: (len(json.dumps(v)) if v is not None else None) for k, v in conf.items()},
                 "setaside": conf["polarSyncSetAside"]}
     finally:
@@ -109,6 +116,7 @@ def diff(a: Dict[str, Any], b: Dict[str, Any]) -> Dict[str, Any]:
         "decks_gone": sorted(set(a["decks"]) - set(b["decks"])),
         "types_changed": sorted(n for n in set(a["types"]) & set(b["types"]) if a["types"][n] != b["types"][n]),
         "types_new": sorted(set(b["types"]) - set(a["types"])),
+        "media_missing": b["media"][1], "images": b["media"][0],
         "changed_examples": [(an[n][0], [(x[:160], y[:160]) for x, y in
                               zip(an[n][2].split("\x1f"), bn[n][2].split("\x1f")) if x != y])
                              for n in sorted(set(an) & set(bn)) if an[n][2] != bn[n][2]][:2],
@@ -180,6 +188,8 @@ def main() -> int:
     p.add_argument("old", type=Path)
     p.add_argument("new", type=Path, nargs="?", default=HERE)
     p.add_argument("--out", type=Path, default=Path("/tmp/upgrade-walk"))
+    p.add_argument("--lang", default="", help="the collection's language, e.g. de_DE")
+    p.add_argument("--export", action="store_true", help="sync a Polar 2.x export zip of the library")
     p.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                    help="a setting more (e.g. conflict_policy='\"anki_wins\"')")
     args = p.parse_args()
@@ -201,9 +211,18 @@ def main() -> int:
     rep = work / "report.json"
     steps: Dict[str, Any] = {}
 
+    def export() -> Path:
+        """The library as a Polar 2.x export, written again for each sync."""
+        docs = []
+        for state in sorted(lib.glob("*/state.json")):
+            one = Doc(lib, state.parent.name)
+            one.meta = json.loads(state.read_text(encoding="utf-8"))
+            docs.append(one)
+        return export_zip(work / "polar-export.zip", docs)
+
     def step(name: str, checkout: Path) -> None:
         before = snapshot(col) if col.exists() else None
-        r = run(checkout, lib, col, cfg, rep)
+        r = run(checkout, export() if args.export else lib, col, cfg, rep, args.lang)
         after = snapshot(col)
         steps[name] = {"rc": r["rc"], "out": (r["stdout"] + r["stderr"])[-1500:],
                        "diff": diff(before, after) if before else {"notes": len(after["notes"])},
