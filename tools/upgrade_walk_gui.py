@@ -76,6 +76,12 @@ def phase(name: str, base: Path, args: Dict[str, Any]) -> Dict[str, Any]:
             seen["warnings"] = [w.get("code") for w in outcome.report.warnings]
         except Exception:
             seen["summary"] = repr(outcome)
+    status = mw.col.undo_status()
+    seen["undo_step"] = status.undo  # what Edit ▸ Undo names after the startup sync
+    if args.get("undo") and status.undo:
+        mw.col.undo()  # Edit ▸ Undo, once
+        seen["undone"] = status.undo
+        seen["undo_step_after"] = mw.col.undo_status().undo
     if name == "study":
         from upgrade_walk import study_col  # the same study as the core walk
         seen["marks"] = study_col(mw.col)
@@ -113,6 +119,8 @@ def main() -> int:
     p.add_argument("old", type=Path)
     p.add_argument("new", type=Path)
     p.add_argument("--out", type=Path, default=Path("/tmp/upgrade-walk-gui"))
+    p.add_argument("--undo", action="store_true",
+                   help="undo the new version's first sync once (Edit ▸ Undo) and look what came back")
     a = p.parse_args()
     work = a.out / a.old.stem
     shutil.rmtree(work, ignore_errors=True)
@@ -153,7 +161,7 @@ def main() -> int:
     doc.write()
     run("study", "2 old: startup sync (a deletion), then studied")
     run("plain", "3 old: startup sync, then the NEW file installed over it", install=str(a.new))
-    run("plain", "4 NEW after the restart: startup sync, Polar unchanged")
+    run("plain", "4 NEW after the restart: startup sync, Polar unchanged", undo=a.undo)
     doc.edit_card("c1", "c1b", basic("Question 1", "Answer 1, revised"))
     doc.card("c9", basic("A new question", "A new answer"))
     doc.write()
