@@ -130,9 +130,10 @@ def capture(conn: sqlite3.Connection, entry: Generation) -> None:
     data = {"docs": docs, "ids": card_ids, "cards": cards, "documents": documents, "problems": problems,
             "suspended_by_sync": suspended, "homes": homes_of, "deck_homes": homes, "meta": meta,
             "layouts": layouts}
-    conn.execute("INSERT OR REPLACE INTO journal VALUES (?, ?, ?)", (entry.number, entry.prev, json.dumps(data)))
+    conn.execute("INSERT OR REPLACE INTO journal (gen, prev, data) VALUES (?, ?, ?)",
+                 (entry.number, entry.prev, json.dumps(data)))
     _prune(conn)
-    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+    conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                      [(STATE_ID_KEY, entry.state_id), (GENERATION_KEY, str(entry.number))])
     entry.captured = True
 
@@ -192,10 +193,10 @@ def roll_back(conn: sqlite3.Connection, to: int, forget: Sequence[str]) -> Optio
                 marks = ", ".join("?" * len(rows[0]))
                 conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", [tuple(r) for r in rows])
         conn.execute(f"DELETE FROM meta WHERE key NOT IN ({', '.join('?' * len(_OWN_META))})", _OWN_META)
-        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                          [tuple(r) for r in data["meta"] if r[0] not in _OWN_META])
         conn.execute("DELETE FROM journal WHERE gen = ?", (gen,))
         touched.update(docs)
-    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, "") for key in forget])
-    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (GENERATION_KEY, str(to)))
+    conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [(key, "") for key in forget])
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (GENERATION_KEY, str(to)))
     return touched

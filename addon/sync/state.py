@@ -10,7 +10,8 @@ sync killed mid-write leaves the previous state intact.
 Every release reads the file the others wrote (an update, and a user who goes
 back to an older one: tools/upgrade_walk.py). So a change of it adds a table
 (``CREATE TABLE IF NOT EXISTS``; older versions ignore it), never a column to
-a table (every release inserts rows positionally) nor an element to a row's
+a table (releases before 2026-12-05 insert rows positionally: their writes
+would fail; this one names its columns) nor an element to a row's
 JSON lists (``cards.fields`` holds one hash per field: releases before
 2026-12-03 read a longer row as no record and wrote Polar's text over the
 user's edits), and ``SCHEMA_VERSION`` stays "1" (any other value makes every
@@ -567,10 +568,11 @@ class SyncState:
     # -- writes -------------------------------------------------------
     def _stamp(self, conn: sqlite3.Connection) -> None:
         """The file's version, collection and settings (inside a transaction)."""
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('version', ?)", (SCHEMA_VERSION,))
         if self.collection_id:
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('collection', ?)", (self.collection_id,))
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (self.settings_key,))
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('collection', ?)",
+                         (self.collection_id,))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('settings', ?)", (self.settings_key,))
 
     def stage(self) -> Optional[StagedCards]:
         """Somewhere to write card rows ahead of :meth:`commit` (see
@@ -641,7 +643,8 @@ class SyncState:
                 self._stamp(conn)
                 if generation is not None and not generation.captured:
                     journal.capture(conn, generation)
-                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted((meta or {}).items()))
+                conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                 sorted((meta or {}).items()))
                 # Rows moved ahead (StagedCards.move_ahead) are this sync's:
                 # the deletes below are of the rows that were there before.
                 before = "" if staged is None or staged.rowid_bound is None else f" AND rowid <= {staged.rowid_bound:d}"
@@ -660,13 +663,14 @@ class SyncState:
                 if homes:
                     for marks, chunk in in_chunks(sorted(set(homes.cleared))):
                         conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
-                    conn.executemany("INSERT OR REPLACE INTO deck_homes VALUES (?, ?, ?)",
+                    conn.executemany("INSERT OR REPLACE INTO deck_homes (doc, did, name) VALUES (?, ?, ?)",
                                      [(doc, home.did, home.name) for doc, home in sorted(homes.made.items())])
                 if titles:
-                    conn.executemany("INSERT OR REPLACE INTO titles VALUES (?, ?)", list(titles.items()))
+                    conn.executemany("INSERT OR REPLACE INTO titles (key, title) VALUES (?, ?)",
+                                     list(titles.items()))
                 if sources:
                     conn.executemany("DELETE FROM sources WHERE key = ?", [(k,) for k, v in sources.items() if not v])
-                    conn.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?)",
+                    conn.executemany("INSERT OR REPLACE INTO sources (key, source) VALUES (?, ?)",
                                      [(k, v) for k, v in sources.items() if v])
                 for marks, chunk in in_chunks([] if empty_before else list(drop_cards)):
                     conn.execute(f"DELETE FROM layouts WHERE card_id IN "
@@ -680,17 +684,18 @@ class SyncState:
                     # before a review already there: with the clock set back
                     # (or behind another computer's) that one looked newer.
                     at = f"at:{max(int(time.time() * 1000), suspended.newest_review)}"
-                    conn.executemany("INSERT OR REPLACE INTO suspended_by_sync VALUES (?, ?, ?)",
+                    conn.executemany("INSERT OR REPLACE INTO suspended_by_sync (nid, card_id, cids) "
+                                     "VALUES (?, ?, ?)",
                                      [(nid, card_id, json.dumps([*sorted(cids), at]))
                                       for nid, (card_id, cids) in sorted(suspended.made.items())])
                 for marks, chunk in in_chunks(list(problems) + list(drop_docs)):
                     conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
                 conn.executemany(
-                    "INSERT INTO problems VALUES (?, ?, ?)",
+                    "INSERT INTO problems (doc, path, message) VALUES (?, ?, ?)",
                     [(doc, row["path"], _pack_problem(row)) for doc, rows in problems.items() for row in rows],
                 )
                 conn.executemany(
-                    "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO documents (key, size, mtime, sha, deck, ok) VALUES (?, ?, ?, ?, ?, ?)",
                     [(d.key, d.size, d.mtime, d.sha, d.deck, int(d.ok)) for d in docs],
                 )
                 if moved:
@@ -707,7 +712,7 @@ class SyncState:
                     conn.executemany("DELETE FROM note_ids WHERE guid = ? AND nid = ?", note_ids.gone)
                     conn.executemany(_INSERT_ID, note_ids.keyed)
                 stored = f"{fingerprint}@{_cards_stamp(conn)}" if fingerprint else ""
-                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (FINGERPRINT_KEY, stored))
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (FINGERPRINT_KEY, stored))
         finally:
             conn.close()
             if staged is not None:
@@ -722,8 +727,11 @@ _FEW_KEYS = 50
 # _card_from_row reads), from _CARDS.
 _CARD_COLUMNS = "c.card_id, c.doc, c.guid, c.ref, c.type, c.created, c.fields, c.tags, c.orphaned, l.layout"
 _CARDS = "cards c LEFT JOIN layouts l ON l.card_id = c.card_id"
-_INSERT_CARD = "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_ID = "INSERT OR REPLACE INTO note_ids VALUES (?, ?)"
+# Every insert names its columns: a column a later release adds (with a
+# default) does not make this one's writes fail (see the module's docstring).
+_CARD_NAMES = "card_id, doc, guid, ref, type, created, fields, tags, orphaned"
+_INSERT_CARD = f"INSERT OR REPLACE INTO cards ({_CARD_NAMES}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_ID = "INSERT OR REPLACE INTO note_ids (guid, nid) VALUES (?, ?)"
 
 
 def _cards_stamp(conn: sqlite3.Connection) -> str:
@@ -889,9 +897,9 @@ class StagedCards:
 
 # (verb, table, row width) of the staged rows' inserts. In the order staged:
 # a card id (or guid) met twice keeps its last row, as the rows one by one would.
-_INSERT_CARDS = ("INSERT OR REPLACE", "main.cards", 9)
-_INSERT_IDS = ("INSERT OR REPLACE", "main.note_ids", 2)
-_INSERT_LAYOUTS = ("INSERT OR REPLACE", "main.layouts", 2)
+_INSERT_CARDS = ("INSERT OR REPLACE", f"main.cards ({_CARD_NAMES})", 9)
+_INSERT_IDS = ("INSERT OR REPLACE", "main.note_ids (guid, nid)", 2)
+_INSERT_LAYOUTS = ("INSERT OR REPLACE", "main.layouts (card_id, layout)", 2)
 
 
 def _insert(conn: sqlite3.Connection, how: Tuple[str, str, int], packs: Sequence[Tuple[int, List[object]]]) -> None:

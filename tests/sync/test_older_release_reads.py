@@ -106,3 +106,28 @@ def test_a_row_with_its_layout_inline_is_read_with_it(col, tmp_path, state_path)
     assert note_of(col, "1CardA0001")["Back"].startswith("my own answer")
     row = rows(state_path)[note_of(col, "1CardA0002").guid]
     assert not [h for h in row if h.startswith(notetypes.LAYOUT_MARK)]
+
+
+def test_a_column_a_later_release_adds_does_not_stop_this_one(col, tmp_path, state_path):
+    """This release as the older one: a later release added a column (with a
+    default) to every table of the state; every write here names its
+    columns, so the syncs go on (before: "table cards has 10 columns but 9
+    values were supplied", every sync failed)."""
+    root, a, b = two_documents(tmp_path / "polar")
+    run(col, root, state_path)
+    with sqlite3.connect(state_path) as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN later TEXT NOT NULL DEFAULT 'x'")
+    a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 back, edited</p>"), ref="text-highlight:1HlA000002")
+    a.card("1CardA0009", basic("<p>A new one</p>", "<p>Its back</p>"), ref="text-highlight:1HlA000002")
+    a.write()
+    b.delete_card("1CardB0002")
+    b.write()
+    report = run(col, root, state_path)
+    assert (report.created, report.updated, report.orphaned, report.errors) == (1, 1, 1, [])
+    col.undo()
+    again = run(col, root, state_path)
+    assert not again.errors and "A2 back, edited" in note_of(col, "1CardA0002")["Back"]
+    assert run(col, root, state_path).changed is False
+    assert_one_hash_per_field(col, state_path)
