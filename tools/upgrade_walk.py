@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 
 from anki.collection import Collection  # noqa: E402
 
-from tests.polar_factory import Doc, basic, cloze, copy_sample_library, export_zip  # noqa: E402
+from tests.polar_factory import SHARED_SAMPLES, Doc, basic, cloze, copy_sample_library, export_zip  # noqa: E402
 
 SETTINGS = {  # changed from their defaults, as a user would
     "deck_strategy": "document",
@@ -190,6 +190,8 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=Path("/tmp/upgrade-walk"))
     p.add_argument("--lang", default="", help="the collection's language, e.g. de_DE")
     p.add_argument("--export", action="store_true", help="sync a Polar 2.x export zip of the library")
+    p.add_argument("--samples", action="store_true",
+                   help="add the DocMetas of ../shared/polar-samples (Polar's own test data) to the library")
     p.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                    help="a setting more (e.g. conflict_policy='\"anki_wins\"')")
     args = p.parse_args()
@@ -205,6 +207,15 @@ def main() -> int:
     doc.card("z1", cloze("A {{c1::cloze}} card"), ctype="CLOZE")
     doc.card("r1", basic("Reversed front", "Reversed back"), ctype="BASIC_FRONT_BACK_AND_REVERSE")
     doc.write()
+    if args.samples:
+        for i, sample in enumerate(sorted(SHARED_SAMPLES.glob("*.json"))):
+            try:
+                meta = json.loads(sample.read_text(encoding="utf-8"))
+            except ValueError:
+                continue
+            if isinstance(meta, dict) and "docInfo" in meta and "pageMetas" in meta:
+                (lib / f"1SharedSample{i:02d}00000000").mkdir()
+                (lib / f"1SharedSample{i:02d}00000000" / "state.json").write_text(json.dumps(meta), encoding="utf-8")
     col = work / "collection.anki2"
     cfg = work / "config.json"
     cfg.write_text(json.dumps(settings))
