@@ -183,6 +183,57 @@ def look(path: Path, marks: Dict[str, Any]) -> Dict[str, Any]:
         col.close()
 
 
+def two_computers(args: Any, lib: Path, doc: Any, work: Path, cfg: Path, steps: Dict[str, Any]) -> None:
+    """The old release on computer B, this one on A; after each sync the
+    collection goes to the other computer whole (AnkiWeb), each keeps its
+    own state file beside its own copy."""
+    cols = {"A": work / "A" / "collection.anki2", "B": work / "B" / "collection.anki2"}
+    for c in cols.values():
+        c.parent.mkdir()
+    where = {"A": args.new, "B": args.old}
+    rep = work / "report.json"
+
+    def carry(src: str, dst: str) -> None:
+        shutil.copyfile(cols[src], cols[dst])
+        for extra in cols[src].parent.glob("collection.media/*"):
+            (cols[dst].parent / "collection.media").mkdir(exist_ok=True)
+            shutil.copyfile(extra, cols[dst].parent / "collection.media" / extra.name)
+
+    def sync(name: str, who: str) -> None:
+        col = cols[who]
+        before = snapshot(col) if col.exists() else None
+        r = run(where[who], lib, col, cfg, rep, args.lang)
+        after = snapshot(col)
+        steps[name] = {"rc": r["rc"], "out": (r["stdout"] + r["stderr"])[-1500:],
+                       "diff": diff(before, after) if before else {"notes": len(after["notes"])},
+                       "state": state_info(col), "setaside": after["setaside"]}
+        other = "A" if who == "B" else "B"
+        carry(who, other)
+
+    sync("1 B (old) first sync", "B")
+    sync("2 A (new) first sync, the notes came by AnkiWeb", "A")
+    marks = study(cols["A"])
+    steps["study on A"] = marks
+    carry("A", "B")
+    sync("3 B (old), Polar unchanged", "B")
+    steps["3 look"] = look(cols["B"], marks)
+    doc.edit_card("c1", "c1b", basic("Question 1", "Answer 1, revised"))
+    doc.card("c9", basic("A new question", "A new answer"))
+    doc.write()
+    sync("4 A (new), Polar changed", "A")
+    sync("5 B (old), the same change", "B")
+    steps["5 look"] = look(cols["B"], marks)
+    doc.delete_card("c2")
+    doc.card("c10", basic("Another question", "Another answer"))
+    doc.write()
+    sync("6 B (old), a deletion and a new card", "B")
+    sync("7 A (new), the same", "A")
+    steps["7 look"] = look(cols["A"], marks)
+    sync("8 B (old) again", "B")
+    sync("9 A (new) again", "A")
+    steps["9 look"] = look(cols["A"], marks)
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("old", type=Path)
@@ -190,6 +241,9 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=Path("/tmp/upgrade-walk"))
     p.add_argument("--lang", default="", help="the collection's language, e.g. de_DE")
     p.add_argument("--export", action="store_true", help="sync a Polar 2.x export zip of the library")
+    p.add_argument("--two", action="store_true",
+                   help="two computers: the old release on one, this one on the other, each with its own state, "
+                        "the collection carried between them whole after each sync (as AnkiWeb does)")
     p.add_argument("--samples", action="store_true",
                    help="add the DocMetas of ../shared/polar-samples (Polar's own test data) to the library")
     p.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
@@ -239,6 +293,10 @@ def main() -> int:
                        "diff": diff(before, after) if before else {"notes": len(after["notes"])},
                        "state": state_info(col), "setaside": after["setaside"]}
 
+    if args.two:
+        two_computers(args, lib, doc, work, cfg, steps)
+        print(json.dumps(steps, indent=1, default=str))
+        return 0
     step("1 old first sync", args.old)
     doc.delete_card("c0")
     doc.write()
