@@ -291,7 +291,8 @@ def main() -> int:
         after = snapshot(col)
         steps[name] = {"rc": r["rc"], "out": (r["stdout"] + r["stderr"])[-1500:],
                        "diff": diff(before, after) if before else {"notes": len(after["notes"])},
-                       "state": state_info(col), "setaside": after["setaside"]}
+                       "state": state_info(col), "setaside": after["setaside"],
+                       "conflicts": len(r.get("report", {}).get("conflicts", []))}
 
     if args.two:
         two_computers(args, lib, doc, work, cfg, steps)
