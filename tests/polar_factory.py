@@ -7,14 +7,14 @@ atomically (temp file + rename), edited flashcards re-created with a new id.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import shutil
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
-from tools.polar_files import ARCHETYPES, empty_page, write_atomic  # noqa: F401 (re-exported)
+from tools.polar_files import ARCHETYPES, empty_page, state_json, write_atomic  # noqa: F401 (re-exported)
 
 SAMPLE_LIBRARY = Path(__file__).resolve().parent.parent / "tools" / "sample_library"
 SHARED_SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "polar-samples"
@@ -41,6 +41,9 @@ class Doc:
                 "tags": {}, "nrPages": pages, "archived": False, "flagged": False,
                 "added": "2020-01-01T00:00:00.000Z", "lastUpdated": "2020-01-01T00:00:00.000Z",
                 "attachments": {}, "backend": "stash",
+                # as polar-shared's DocInfos.create writes them (tools/polar_real)
+                "progress": 0, "pagemarkType": "SINGLE_COLUMN", "properties": {},
+                "uuid": f"z2020-01-01T00:00:00.000Z+000000-{zlib.crc32(fingerprint.encode()):012d}",
             },
             "pageMetas": {str(n): empty_page(n) for n in range(1, pages + 1)},
         }
@@ -69,12 +72,19 @@ class Doc:
 
     def text_highlight(self, hid: str, text: str, page: int = 1, top: Optional[float] = None,
                        left: float = 90.0) -> Doc:
+        # The keys polar-shared's TextHighlightRecords.create writes (tools/polar_real):
+        # no ``comments`` map (comments live at page level), ``order`` only from 2.x's viewer.
+        now = self._now()
         hl: Dict[str, Any] = {
-            "id": hid, "guid": hid, "created": self._now(), "text": {"TEXT": text},
-            "flashcards": {}, "comments": {}, "notes": {}, "color": "yellow",
+            "id": hid, "guid": hid, "created": now, "lastUpdated": now, "rects": {}, "textSelections": {},
+            "text": {"TEXT": text}, "images": {}, "notes": {}, "questions": {}, "flashcards": {},
+            "color": "yellow",
         }
         if top is not None:
-            hl["rects"] = {"0": {"top": top, "left": left, "width": 300.0, "height": 15.0}}
+            box = {"left": left, "top": top, "right": left + 300.0, "bottom": top + 15.0,
+                   "width": 300.0, "height": 15.0}
+            hl["rects"] = {"0": box}
+            hl["textSelections"] = {"0": {"text": text, "rect": dict(box)}}
         self.page(page)["textHighlights"][hid] = hl
         return self
 
@@ -88,10 +98,17 @@ class Doc:
         return self
 
     def area_highlight(self, hid: str, image_name: str, page: int = 1) -> Doc:
+        # As polar-bookshelf's AreaHighlights writer leaves it (tools/polar_real); Polar's
+        # image id is the file name without its extension.
+        now = self._now()
         self.page(page)["areaHighlights"][hid] = {
-            "id": hid, "guid": hid, "created": self._now(), "flashcards": {}, "notes": {},
-            "rects": {"0": {"top": 10.0, "left": 10.0, "width": 50.0, "height": 20.0}},
-            "image": {"id": image_name, "type": "image/png", "src": {"backend": "image", "name": image_name}},
+            "id": hid, "guid": hid, "created": now, "lastUpdated": now,
+            "rects": {"0": {"left": 10.0, "top": 10.0, "width": 50.0, "height": 20.0}},
+            "notes": {}, "questions": {}, "flashcards": {}, "images": {},
+            "image": {"id": image_name.rsplit(".", 1)[0], "type": "image/png",
+                      "src": {"backend": "image", "name": image_name}, "width": 50, "height": 20,
+                      "rel": "screenshot"},
+            "position": {"x": 10.0, "y": 10.0, "width": 50.0, "height": 20.0},
         }
         return self
 
@@ -111,8 +128,9 @@ class Doc:
         self.page(page)["flashcards"][cid] = {
             "id": cid, "guid": cid, "created": self._now(), "lastUpdated": self._now(), "type": ctype,
             "fields": copy.deepcopy(fields), "archetype": ARCHETYPES[ctype], "ref": ref or f"page:{page}",
-            "tags": {t: {"id": t, "label": t} for t in tags},
         }
+        if tags:  # Polar's Flashcards.create writes no ``tags``; tagging a card adds them
+            self.page(page)["flashcards"][cid]["tags"] = {t: {"id": t, "label": t} for t in tags}
         return self
 
     def find_card(self, cid: str) -> tuple:
@@ -135,7 +153,7 @@ class Doc:
     def write(self, atomic: bool = True) -> Path:
         folder = self.root / self.fp
         folder.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(self.meta, separators=(",", ":")).encode()
+        data = state_json(self.meta)
         if atomic:
             write_atomic(self.path, data)
         else:
@@ -155,21 +173,18 @@ def copy_sample_library(dest: Path) -> Path:
 
 
 def export_zip(dest: Path, docs: Iterable[Doc], sparse: bool = False) -> Path:
-    """A Polar 2.x "Export Data" zip: doc_meta/<id>.json wrapping the DocMeta
-    as a JSON string."""
+    """A Polar 2.x "Export Data" zip (unpacked and zipped again by the user):
+    doc_meta/<id>.json wrapping the DocMeta as the JSON string Polar's
+    datastore wrote (``DocMetas.serialize(docMeta, "")``: compact, sparse
+    with ``sparse``), the record itself ``JSON.stringify(record, null, '  ')``."""
+    from addon.polar.hashcodes import js_stringify
+    from tools import polar_export
+
     with zipfile.ZipFile(dest, "w") as zf:
         for doc in docs:
-            meta = copy.deepcopy(doc.meta)
-            if sparse:
-                meta["encodingType"] = "sparse"
-                pages = {}
-                for num, page in meta["pageMetas"].items():
-                    kept = {k: v for k, v in page.items() if v and k != "pageInfo"}
-                    if kept:
-                        pages[num] = kept
-                meta["pageMetas"] = pages
+            meta = polar_export.sparse(doc.meta) if sparse else copy.deepcopy(doc.meta)
             wrapper = {"uid": "user1", "id": doc.fp,
-                       "value": {"docInfo": meta["docInfo"], "value": json.dumps(meta)}}
-            zf.writestr(f"doc_meta/{doc.fp}.json", json.dumps(wrapper))
+                       "value": {"docInfo": meta["docInfo"], "value": js_stringify(meta)}}
+            zf.writestr(f"doc_meta/{doc.fp}.json", polar_export.pretty(wrapper))
         zf.writestr("doc_info/readme.json", "{}")
     return dest

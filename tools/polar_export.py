@@ -45,20 +45,33 @@ def pretty(record: Any) -> bytes:
 
 
 def sparse(meta: Dict[str, Any]) -> Dict[str, Any]:
-    """Polar 2.x's sparse DocMeta: empty maps and pages dropped, pageInfo
-    folded into ``dim``."""
-    out = copy.deepcopy(meta)
-    out["encodingType"] = "sparse"
-    pages: Dict[str, Any] = {}
+    """Polar 2.x's sparse DocMeta (polar-shared ``SparseDocMetas.toSparse``,
+    checked against Polar's own code run: tests/sync/test_polar_real_code.py):
+    only these top-level keys, in this order; per page, the empty maps and
+    ``pageInfo`` dropped, its dimensions kept as ``dim`` (so a page Polar's
+    PDF viewer measured stays, as ``{"dim": "612x792"}``), a page left empty
+    dropped."""
+    out: Dict[str, Any] = {
+        "annotationInfo": copy.deepcopy(meta.get("annotationInfo")), "version": meta.get("version"),
+        "attachments": copy.deepcopy(meta.get("attachments")), "encodingType": "sparse",
+        "docInfo": copy.deepcopy(meta.get("docInfo")), "pageMetas": {},
+    }
     for num, page in (meta.get("pageMetas") or {}).items():
-        kept = {k: v for k, v in page.items() if v and k != "pageInfo"}
+        kept = {k: copy.deepcopy(v) for k, v in page.items() if k != "pageInfo" and (k == "dim" or v)}
         dims = (page.get("pageInfo") or {}).get("dimensions")
+        if dims:
+            kept["dim"] = f"{_js_number(dims.get('width'))}x{_js_number(dims.get('height'))}"
         if kept:
-            if dims:
-                kept["dim"] = f"{dims.get('width')}x{dims.get('height')}"
-            pages[num] = kept
-    out["pageMetas"] = pages
-    return out
+            out["pageMetas"][num] = kept
+    # JSON.stringify leaves out what the DocMeta did not have (undefined)
+    return {k: v for k, v in out.items() if k in meta or k in ("encodingType", "pageMetas")}
+
+
+def _js_number(value: Any) -> str:
+    """A number as JavaScript's template string shows it (612.0 -> "612")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _block(ident: str, content: Dict[str, Any], uid: str, parents: List[str], created: str,
@@ -92,7 +105,7 @@ def annotated_document_blocks(info: Dict[str, Any], flashcards: Iterable[Dict[st
     hl = _block(highlight, {
         "type": "annotation-text-highlight", "docID": fp, "pageNum": 1, "links": [],
         "value": {"text": "The highlighted text", "revisedText": "The highlighted text ", "color": "yellow",
-                  "order": 0, "rects": {"0": {"left": 10, "top": 20, "width": 100, "height": 12}}},
+                  "rects": {"0": {"left": 10, "top": 20, "width": 100, "height": 12}}},
     }, uid, [doc_block], created, created)
     doc["items"] = {"1": highlight}
     out = [doc, hl]
@@ -236,8 +249,12 @@ def migrate_to_blocks(meta: Dict[str, Any], server: bool, at: str = "2021-11-20T
                 tags = " ".join(f"[[#{t['label']}]]" for t in (hl.get("tags") or {}).values())
                 text = _text_markdown(hl.get("text") or {})
                 revised = _text_markdown(hl["revisedText"]) if hl.get("revisedText") else text
+                # BlockContentAnnotationTree.toTextHighlightAnnotation: ``order:
+                # annotation.order``, undefined (no key) but in an EPUB
                 value = {"text": text, "revisedText": f"{revised} {tags}", "rects": hl.get("rects", {}),
-                         "color": hl.get("color") or "yellow", "order": hl.get("order")}
+                         "color": hl.get("color") or "yellow"}
+                if hl.get("order") is not None:
+                    value["order"] = hl["order"]
             else:
                 value = {"color": hl.get("color") or "yellow", "rects": hl.get("rects", {}),
                          "image": hl.get("image"), "order": hl.get("order"), "position": hl.get("position")}

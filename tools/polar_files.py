@@ -4,7 +4,9 @@ the test factory (tests/polar_factory.py)."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import struct
 import tempfile
 import zlib
@@ -46,6 +48,20 @@ def empty_page(num: int) -> Dict[str, Any]:
 def tag_map(labels: Iterable[str]) -> Dict[str, Any]:
     """Polar's tag map: id → {id, label}; in practice id == label."""
     return {label: {"id": label, "label": label} for label in labels}
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def state_json(meta: Any) -> bytes:
+    """A DocMeta as Polar writes its ``state.json``: ``JSON.stringify(docMeta,
+    null, "")`` (compact, keys in order), UTF-8 with non-ASCII text as is (not
+    ``\\u`` escapes; checked against Polar's own code run, tools/polar_real), a
+    lone surrogate escaped as JavaScript's well-formed ``JSON.stringify`` does."""
+    text = json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+    if _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text.encode("utf-8")
 
 
 def write_atomic(path: Path, data: bytes) -> None:

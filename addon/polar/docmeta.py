@@ -249,8 +249,24 @@ def _number(value: Any) -> Optional[float]:
 def _start(hl: Mapping[str, Any], percent: bool, page: Mapping[str, Any]) -> Tuple[Optional[float], Optional[float]]:
     """(top, left) where a highlight starts, in page pixels.
 
-    Text highlights: the first of their ``rects`` (pixels). Area highlights:
-    ``position`` (pixels), else their ``rects``, which are percent of the page."""
+    Text highlights: the first of their ``rects`` (pixels), but their
+    ``order`` when they have one. Area highlights: ``position`` (pixels),
+    else their ``rects``, which are percent of the page.
+
+    ``order`` is what Polar 2.x's EPUB viewer stores (``SelectedContents``:
+    the selection's top plus the section's scroll; none for a PDF), and what
+    Polar's own sorter (polar-shared ``DocAnnotationSorter``) puts a page's
+    annotations in order by when present: the rects of a highlight made after
+    scrolling through a section are where it was on the screen, not in the
+    section (tests/sync/test_polar_real_code.py, Polar's code run)."""
+    if not percent:
+        order = hl.get("order")
+        if order is not None:
+            top = _number(order)
+            if top is not None and 0 <= top < 10_000_000:
+                rect = next(iter(_map(hl.get("rects")).values()), None)
+                left = _number(rect.get("left")) if isinstance(rect, dict) else None
+                return top, left if left is not None else 0.0
     if percent:
         pos = _map(hl.get("position"))
         top, left = _number(pos.get("y")), _number(pos.get("x"))

@@ -16,30 +16,23 @@ import json
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 from functools import partial
-from typing import (
-    TYPE_CHECKING,
-    AbstractSet,
-    Any,
-    Callable,
-    Dict,
-    FrozenSet,
-    List,
-    Optional,
-    Sequence,
-    Set,
-    Tuple,
-    cast,
-)
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
 from ..settings import ENGLISH_PAGE_LABEL
+from .applying import (
+    COPIES_TOLD_KEY,
+    LEFTOVERS_KEY,
+    NOTES_SEEN_KEY,
+    OLDER_KEY,
+    OWNED_SINCE_KEY,
+    SCHEMA_KEY,
+    Applying,
+    planner_of,
+)
 from .collection_view import (
-    NO_PROBE,
     PROBE_MAX,
-    NoteInfo,
     Probe,
-    deck_ids_by_name,
     existing_deck_id,
     filtered_deck_on_path,
     lacking_media,
@@ -54,26 +47,24 @@ from .collection_view import (
     polar_note_types,
     schema_stamp,
 )
-from .decks import default_deck
-from .field_merge import EMPTY_HASH, field_hash, laid_out_for
-from .identity import GUID_PREFIX, collection_identity, guid_for, legacy_card_id
-from .journal import MARKER_KEY, Generation, marked_generation, marker
-from .legacy import OldNote, composed, note_tags, old_sync_deck_names, old_sync_label
-from .notetypes import (
-    KINDS,
-    LAYOUT_MARK,
-    ROLE_ANSWER,
-    ROLE_FRONT,
-    NoteTypeRef,
-    describe_missing,
-    field_roles,
-    legacy_type_name,
-    note_types,
+from .deck_steps import (
+    deck_homes,
+    follow_renamed_decks,
+    follow_twin_decks,
+    live_cards,
+    name_decks_as_anki_does,
+    name_emptied_decks,
+    name_the_default_deck,
 )
+from .decks import default_deck
+from .field_merge import EMPTY_HASH, laid_out_for
+from .identity import collection_identity, guid_for
+from .journal import MARKER_KEY, Generation, marked_generation, marker
+from .legacy import old_sync_label
+from .legacy_steps import follow_old_sync_decks, legacy_type_ids, pair_legacy_notes
+from .notetypes import LAYOUT_MARK, describe_missing, note_types
 from .plan import (
-    DUPLICATE_GUID_PREFIX,
     LegacyIndex,
-    Orphan,
     Planner,
     Written,
     count,
@@ -86,29 +77,11 @@ from .plan import (
     resolve_suspensions,
     spare_copy,
 )
-from .read import Card, LoadedDoc, Pending, Reading, settings_key, trusted_signature
+from .read import Card, Pending, Reading, settings_key, trusted_signature
 from .report import Report
 from .sql import in_chunks
-from .state import CardState, DeckHome, DeckHomes, DocState, NoteIdChanges, StagedCards, SuspendRecords, SyncState
+from .state import CardState, DocState, SyncState
 from .write import UNDO_NAME, batched, foreign_row, set_aside_notes, write_plan, written_notes
-
-# State keys: how many old-sync notes matched no card at the last look, and
-# how many notes the collection held then (notes added since, by an import or
-# AnkiWeb, may be old-sync notes too).
-LEFTOVERS_KEY = "legacy_leftovers"
-NOTES_SEEN_KEY = "legacy_notes_seen"
-OLDER_KEY = "legacy_older_versions"  # leftovers that are older versions of a card taken over
-# State key: when this add-on's first sync on this state was (ms, as a note
-# id): an old-sync note younger than that, with the front of a note this
-# add-on keeps, was added by Polar's own sync still running beside it.
-OWNED_SINCE_KEY = "owned_since_ms"
-COPIES_TOLD_KEY = "polar_copies_told"  # such notes the user studied, said once (ids)
-# State key: the collection's schema stamp (``scm``) as the last sync left it.
-SCHEMA_KEY = "schema_seen"
-_EMPTY_TAIL = "+" + EMPTY_HASH  # a field hash of an answer written without a block
-# Above this many guids to look up, one scan of the notes table beats
-# reading them by their remembered ids.
-HINT_MAX = 5000
 
 if TYPE_CHECKING:
     from anki.collection import Collection
@@ -116,86 +89,10 @@ if TYPE_CHECKING:
     from anki.models import NotetypeId
     from anki.notes import NoteId
 
-
-@dataclass
-class Applying:
-    """What the apply steps share."""
-
-    col: Collection
-    reading: Reading
-    dry_run: bool
-    undo_name: str = UNDO_NAME  # Edit ▸ Undo's name for the sync (the GUI's language)
-    leave_alone: AbstractSet[int] = frozenset()  # note ids not to write this time (open in an editor)
-    set_aside_later: AbstractSet[int] = frozenset()  # note ids not to set aside this time (in the reviewer)
-    # note id -> document key: notes left out because Anki's v1 scheduler refuses their moves or suspensions
-    held_for_scheduler: Dict[int, str] = field(default_factory=dict)
-    known_docs: Dict[str, DocState] = field(default_factory=dict)
-    started_ms: int = field(default_factory=lambda: int(time.time() * 1000))  # as a note id then
-    # OWNED_SINCE_KEY as the sync began (0: none yet). Read before the write:
-    # once the state rows are staged, the state file may be locked to readers.
-    owned_since: int = 0
-    copies_told: Optional[str] = None  # COPIES_TOLD_KEY to store (None: as it is)
-    looked_up_to: Optional[int] = None  # the newest note's id when the old-sync notes were looked for
-    polar_notes: int = 0  # Polar notes in the collection before the sync
-    probe: Probe = NO_PROBE  # where the likely looked-for notes are (found while counting)
-    # Polar notes in the collection that no state row knows: guid -> note ids
-    unknown: Dict[str, List[NoteId]] = field(default_factory=dict)
-    # False when the rows cannot vouch for the notes' texts (syncs undone, or
-    # an older backup restored, further back than the journal reaches)
-    rows_vouch: bool = True
-    # guids of notes the last sync left that are gone (deleted in Anki)
-    deleted_in_anki: Set[str] = field(default_factory=set)
-    # Of those, the guids whose note left no grave: not deleted in Anki (nor
-    # on another computer), but gone with a collection replaced since the last
-    # sync (a full download from AnkiWeb, a backup or a .colpkg opened).
-    replaced_away: Set[str] = field(default_factory=set)
-    # rows of notes in no document (foreign_row) whose note is gone: forgotten
-    stale_rows: List[str] = field(default_factory=list)
-    parsed: List[LoadedDoc] = field(default_factory=list)
-    gone_docs: List[str] = field(default_factory=list)  # documents gone from the library
-    old_by_doc: Dict[str, Dict[str, CardState]] = field(default_factory=dict)  # last sync's rows
-    # card id -> (the document the last sync had it from, orphaned there), for
-    # the cards of the documents in ``owners_of`` (``_owners``)
-    owners: Dict[str, Tuple[str, bool]] = field(default_factory=dict)
-    owners_of: Set[str] = field(default_factory=set)
-    # Remembered problems of the unchanged documents (``read_where_cards_moved``)
-    known_problems: Optional[Dict[str, List[Dict[str, Any]]]] = None
-    # Cards gone from the document the last sync had them from and now in
-    # another one: card id -> (from, to). The note follows the card.
-    moved: Dict[str, Tuple[str, str]] = field(default_factory=dict)
-    by_guid: Dict[str, List[NoteInfo]] = field(default_factory=dict)
-    planner: Optional[Planner] = None
-    rows: List[CardState] = field(default_factory=list)
-    staged: Optional[StagedCards] = None  # rows begun during the write (a large one), for remember
-    whole_library: bool = False  # every document listed and read: leftovers can be judged
-    legacy_unsettled: int = 0  # old-sync notes neither taken over nor known to be a current card's
-    fingerprint: str = ""  # the collection's notes when the sync began (notes_fingerprint)
-    # The collection holds the very notes the last sync left (and its note-id
-    # hints were exact): nothing went missing, notes are found by id.
-    trusted: bool = False
-    hints_exact: bool = False  # the note-id hints are the collection's Polar notes, as the sync began
-    ids: NoteIdChanges = field(default_factory=NoteIdChanges)  # what the write did to Polar notes
-    suspended: SuspendRecords = field(default_factory=SuspendRecords)  # the cards the write suspended on orphans
-    generation: Optional[Generation] = None  # the undo journal's entry of a sync that writes (journal.py)
-    # Where the last syncs put each document's cards (follow_renamed_decks)
-    homes_todo: List[str] = field(default_factory=list)  # unchanged documents with cards and no deck home yet
-    places: Dict[str, str] = field(default_factory=dict)  # document -> the deck followed for it (any document)
-    deck_ids: Dict[str, DeckId] = field(default_factory=dict)  # those decks: lower-case name -> id
-    live: Optional[Dict[str, int]] = None  # the state's live cards per document (_live_cards)
-    # Documents whose notes another computer's notes of the same cards replaced (_find_replaced_notes)
-    replaced_docs: Set[str] = field(default_factory=set)
-    # The collection's schema stamp when the sync began, "" when the notes' types
-    # could not all be checked (``follow_changed_note_types``): not remembered.
-    schema: str = ""
-    done: bool = False  # set by a step to end the run (a dry run ends after counting)
-
-    @property
-    def report(self) -> Report:
-        return self.reading.report
-
-    def say(self, message: str) -> None:
-        if self.reading.progress:
-            self.reading.progress(message)
+_EMPTY_TAIL = "+" + EMPTY_HASH  # a field hash of an answer written without a block
+# Above this many guids to look up, one scan of the notes table beats
+# reading them by their remembered ids.
+HINT_MAX = 5000
 
 
 def apply(col: Collection, reading: Reading, dry_run: bool, undo_name: str = UNDO_NAME,
@@ -366,7 +263,6 @@ def find_missing_notes(ctx: Applying) -> None:
     known_guids = {c.guid for c in remembered.values()}
     ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
-
 
 
 def follow_changed_note_types(ctx: Applying) -> None:
@@ -624,130 +520,6 @@ def drop_cards_claimed_elsewhere(ctx: Applying) -> None:
         d.pending = [c for c in keep if isinstance(c, Pending)]
 
 
-def follow_renamed_decks(ctx: Applying) -> None:
-    """A deck the user renamed or moved in Anki (itself, or a parent of it)
-    is followed, not made again under its old name. While Polar's name for
-    a document is the one the sync put its cards under, they go to the deck
-    the sync put them in (by its id, ``state.deck_homes``), whatever it is
-    called now (``LoadedDoc.place``). A document with no deck of its own yet
-    (new, or whose Polar deck changed) goes where the sync put the cards of
-    that Polar name for other documents, when that is one deck, renamed,
-    and no deck has the name itself. Otherwise, as without any of this:
-    the deck of that name (made when missing); so also when the deck is
-    gone or is now a filtered deck. A Polar name never synced before whose
-    parent (or grandparent ...) was renamed goes under the parent's new
-    name (``_under_renamed_parent``). Cheap while no deck was renamed: the
-    distinct deck homes (a few, with deck tags) and the documents without
-    one, from SQL, and one look at the collection's decks (~1 us a deck);
-    nothing on a first sync. Each document's home is read only when a deck
-    was renamed."""
-    reading = ctx.reading
-    pairs, homeless = reading.state.deck_home_outline()
-    live = _live_cards(ctx)
-    # The unchanged documents with cards whose deck the state does not know
-    # (a state from before deck homes): recorded by name, by ``remember``.
-    ctx.homes_todo = sorted(k for k in homeless
-                            if live.get(k) and k in reading.docs and reading.docs[k].status == "unchanged")
-    if not pairs:
-        return
-    decks = normal_decks(ctx.col)
-    shared: Dict[str, Set[DeckId]] = defaultdict(set)  # Polar name -> the decks the sync put its cards in
-    renamed: Set[str] = set()  # Polar names whose deck is called otherwise now
-    for did, name in pairs:
-        now = decks.get(cast("DeckId", did))
-        if now is not None:
-            shared[name.lower()].add(cast("DeckId", did))
-            if now != name:
-                renamed.add(name.lower())
-    if not renamed:
-        return  # every deck the sync put cards in is called as Polar calls it (or is gone)
-    homes = reading.state.deck_homes()
-    named = deck_ids_by_name(decks)
-
-    def followed(key: str, name: str) -> Optional[str]:
-        """The deck's name now when it is followed, else None."""
-        low = name.lower()
-        if low not in renamed:
-            return None
-        own = homes.get(key)
-        if own is not None and own.did in decks and own.name.lower() == low:
-            did = cast("DeckId", own.did)
-        elif low in named:
-            return None  # a deck of that name exists: it is the one, as ever
-        else:
-            found = shared[low]
-            if len(found) != 1:
-                return None  # the sync put that name's cards in several decks: none is the one
-            did = next(iter(found))
-        ctx.deck_ids[decks[did].lower()] = did
-        return decks[did] if decks[did] != name else None
-
-    synced = {name.lower() for _, name in pairs}  # every Polar name the sync ever put cards under
-    moves = [(name, decks[cast("DeckId", did)]) for did, name in pairs
-             if cast("DeckId", did) in decks and decks[cast("DeckId", did)] != name]
-    for d in reading.docs.values():
-        place = followed(d.key, d.deck)
-        if place is None and d.deck.lower() not in synced and d.deck.lower() not in named:
-            place = _under_renamed_parent(ctx, d.deck, moves, named)
-        if place is not None:
-            d.place = ctx.places[d.key] = place
-    for key, known in ctx.known_docs.items():  # documents not in this sync: for the report's names
-        if key not in reading.docs:
-            place = followed(key, known.deck)
-            if place is not None:
-                ctx.places[key] = place
-
-
-def _under_renamed_parent(ctx: Applying, polar: str, moves: List[Tuple[str, str]],
-                          named: Dict[str, DeckId]) -> Optional[str]:
-    """Where a Polar deck name never synced before goes when a parent of it
-    was renamed or moved in Anki (``deck:compsci/networking`` after renaming
-    ``compsci`` to ``CS``: ``CS::networking``), or None: by its name.
-
-    Derived from the decks the sync put cards in (``moves``: Polar's name,
-    the deck's name now, of those called otherwise now): the nearest
-    ancestor of ``polar`` that no deck is called any more (one that exists
-    ends the search: it is the parent, as ever) is what the one deck the
-    sync put a card under it, ``ancestor::rest``, is under now, when the
-    deck's name still ends in ``rest`` (``compsci::os`` now ``CS::os``:
-    ``compsci`` is ``CS``). Several answers, or one that is not a normal
-    deck now: by name."""
-    parts = polar.split("::")
-    for depth in range(len(parts) - 1, 0, -1):
-        ancestor = [p.lower() for p in parts[:depth]]
-        if "::".join(ancestor) in named:
-            return None  # the parent exists under its Polar name: made under it
-        found: Dict[str, str] = {}
-        for name, now in moves:
-            q, n = name.lower().split("::"), now.split("::")
-            rest = q[depth:]
-            if q[:depth] != ancestor or len(n) <= len(rest) or [x.lower() for x in n[len(n) - len(rest):]] != rest:
-                continue
-            parent = "::".join(n[:len(n) - len(rest)])
-            found[parent.lower()] = parent
-        if not found:
-            continue
-        if len(found) != 1:
-            return None  # its cards went under several decks since: none is the one
-        parent = next(iter(found.values()))
-        if parent.lower() not in named:
-            return None
-        place = "::".join([parent] + parts[depth:])
-        if filtered_deck_on_path(ctx.col, place) is not None:
-            return None
-        if place.lower() in named:
-            ctx.deck_ids[place.lower()] = named[place.lower()]
-        return place
-    return None
-
-
-def _live_cards(ctx: Applying) -> Dict[str, int]:
-    """Synced cards per document, as the state has them (read once a sync)."""
-    if ctx.live is None:
-        ctx.live = ctx.reading.state.live_cards_per_doc()
-    return ctx.live
-
-
 def avoid_filtered_decks(ctx: Applying) -> None:
     """A document whose deck is a filtered deck (a Custom Study session, a
     user's filtered deck) or would nest under one goes to the default deck
@@ -897,146 +669,6 @@ def follow_kept_notes(ctx: Applying) -> None:
         d.place = ctx.places[d.key] = name
 
 
-def _twin_key(name: str) -> str:
-    """A deck name without the "+" Anki's sync appends to a deck (or a parent
-    of it) whose name is taken on the receiving side."""
-    return "::".join(part.rstrip("+") for part in name.lower().split("::"))
-
-
-def follow_twin_decks(ctx: Applying) -> None:
-    """A document moved to another deck in Polar and synced on two computers
-    before AnkiWeb met them: each made the new deck and moved the cards
-    there; AnkiWeb kept each card's later move (the other computer's deck,
-    shown here as "<name>+") and left this computer's deck empty. A document
-    read this time whose deck holds none of its cards while all of them are
-    in one deck of that name plus Anki's "+" follows them there (its new
-    cards too, and the deck home), as both computers then do. Cheap: one
-    look at the decks (~1 us a deck); only when a deck name has a "+", the
-    documents read, one dict lookup a card (~12 ms at 50,000)."""
-    by_guid = ctx.by_guid
-    if not by_guid or not ctx.parsed:
-        return
-    decks = normal_decks(ctx.col)
-    if not any("+::" in name or name.endswith("+") for name in decks.values()):
-        return  # no deck Anki's sync renamed
-    for d in ctx.parsed:
-        if d.place:
-            continue  # a deck followed already (renamed, kept notes)
-        homes: Set[DeckId] = set()
-        for c in d.every_card():
-            for note in by_guid.get(guid_for(c.card_id), ()):
-                homes.update(card.home for card in note.cards)
-        if len(homes) != 1:
-            continue
-        did = next(iter(homes))
-        target = ctx.deck_ids.get(d.target.lower()) or existing_deck_id(ctx.col, d.target)
-        if target is None or target == did:
-            continue
-        name, own = decks.get(did), decks.get(cast("DeckId", target))
-        if name is None or own is None or name.lower() == own.lower() or _twin_key(name) != _twin_key(own):
-            continue
-        ctx.deck_ids[name.lower()] = did
-        d.place = ctx.places[d.key] = name
-
-
-def follow_old_sync_decks(ctx: Applying) -> None:
-    """A document first synced here whose ``deck:`` tag holds an ``_`` goes
-    to the deck Polar's old sync made for it, when that deck holds its old
-    notes and the one this add-on would make does not exist yet: the old
-    sync wrote ``_`` as a space (2.x) or a level (1.x), this add-on keeps it,
-    so the adopted notes (with their reviews) stayed in "machine learning"
-    while the document's new cards went to a new "machine_learning" beside
-    it. The deck is then followed by its id, as a renamed one is."""
-    legacy = _planner(ctx).legacy
-    if not legacy.notes:
-        return
-    homes: Set[DeckId] = {card.home for note in legacy.notes for card in note.cards}
-    decks: Optional[Dict[DeckId, str]] = None
-    for d in ctx.parsed:
-        if d.key in ctx.known_docs or d.place:
-            continue
-        names = old_sync_deck_names(d.labels)
-        untagged = not names and not any(label.lower().startswith("deck:") for label in d.labels)
-        if not names and not untagged:
-            continue
-        if decks is None:
-            decks = normal_decks(ctx.col)
-            by_name = {_deck_key(name): did for did, name in decks.items()}
-        if untagged:
-            _follow_title_deck(ctx, d, legacy, decks, by_name)
-            continue
-        if _deck_key(d.deck) in by_name:
-            continue  # the deck it goes to by name exists: as before
-        found = {by_name[k] for k in map(_deck_key, names) if k in by_name and by_name[k] in homes}
-        if len(found) != 1:
-            continue
-        did = next(iter(found))
-        ctx.deck_ids[decks[did].lower()] = did
-        d.place = ctx.places[d.key] = decks[did]
-
-
-def _follow_title_deck(ctx: Applying, d: LoadedDoc, legacy: LegacyIndex, decks: Dict[DeckId, str],
-                       by_name: Dict[str, DeckId]) -> None:
-    """A document without a ``deck:`` tag whose old notes are all in the
-    deck of its title (Polar before 1.8 made a deck per document): its
-    cards go there, not to the default deck beside them (or, with
-    ``deck_strategy: document``, to a title deck of this add-on's making
-    that does not exist yet)."""
-    title = ctx.report.titles.get(d.key, "")
-    did = by_name.get(_deck_key(title)) if title.strip() else None
-    if did is None or _deck_key(d.deck) == _deck_key(title):
-        return
-    if ctx.reading.settings.deck_strategy == "document" and _deck_key(d.deck) in by_name:
-        return  # its own deck is there already: as before
-    own = legacy.notes_of(d.every_card())
-    if not own or {card.home for note in own for card in note.cards} != {did}:
-        return
-    ctx.deck_ids[decks[did].lower()] = did
-    d.place = ctx.places[d.key] = decks[did]
-
-
-def name_the_default_deck(ctx: Applying) -> None:
-    """Polar's "Default" (no ``deck:`` tag, ``default_deck``'s default) is the
-    profile's own default deck, whatever its name in the profile's language
-    (``existing_deck_id``): the report names it as Anki does. A German
-    profile's first sync listed its cards under "Default", a deck the user
-    could not find beside "Standard" (later syncs followed it by its id, as
-    a renamed deck, and said "Standard"). Followed here by its id as well."""
-    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
-
-    docs = [d for d in ctx.reading.docs.values() if not d.place and d.deck.lower() == "default"]
-    known = [k for k, d in ctx.known_docs.items()
-             if k not in ctx.reading.docs and k not in ctx.places and d.deck.lower() == "default"]
-    if not docs and not known:
-        return
-    decks = normal_decks(ctx.col)
-    name = decks.get(cast("DeckId", DEFAULT_DECK_ID))
-    if not name or any(other.lower() == "default" for other in decks.values()):
-        return  # (a deck called "Default" is the one: existing_deck_id)
-    ctx.deck_ids[name.lower()] = cast("DeckId", DEFAULT_DECK_ID)
-    for d in docs:
-        d.place = ctx.places[d.key] = name
-    for key in known:  # documents not in this sync: for the report's names
-        ctx.places[key] = name
-
-
-def _deck_key(name: str) -> str:
-    """A deck name as Anki compares it: levels trimmed, case folded."""
-    return composed("::".join(part.strip() for part in name.split("::")).lower())
-
-
-def legacy_type_ids(notetypes: Dict[NotetypeId, NoteTypeRef], notes: Sequence[NoteInfo]) -> Dict[str, List[NotetypeId]]:
-    """For each card kind, the note types the old sync's notes (``notes``)
-    are in now that can hold it: cloze types for cloze cards, the others for
-    basic ones. The old sync used "Basic" and "Cloze" by name, but the user
-    may have renamed them since (or made them in a profile whose own are
-    "Einfach"/"Lückentext"): the types the notes are in count, not names.
-    Those named as the old sync named them come first."""
-    mids = sorted({n.mid for n in notes if n.mid in notetypes},
-                  key=lambda m: (notetypes[m].name not in (legacy_type_name("basic"), legacy_type_name("cloze")), m))
-    return {kind: [m for m in mids if bool(notetypes[m].cloze) == (kind == "cloze")] for kind in KINDS}
-
-
 def _unsyncable_before(state: SyncState, doc: str) -> Set[str]:
     """The ids of the cards of ``doc`` the last sync could not sync."""
     return {str(row.get("card") or str(row.get("path", "")).rpartition("#")[2])
@@ -1045,7 +677,7 @@ def _unsyncable_before(state: SyncState, doc: str) -> Set[str]:
 
 def plan_documents(ctx: Applying) -> None:
     ctx.say("Planning…")
-    planner = _planner(ctx)
+    planner = planner_of(ctx)
     planner.unsyncable_before = partial(_unsyncable_before, ctx.reading.state)  # (no cycle through ctx)
     arrived: Dict[str, Set[str]] = defaultdict(set)  # document -> cards moved in from another deck's document
     for cid, (src, dst) in ctx.moved.items():
@@ -1061,7 +693,7 @@ def plan_documents(ctx: Applying) -> None:
             ctx.report.decks.add(d.target)
     planner.plan.deck_ids = ctx.deck_ids
     _report_dropped_fields(ctx)
-    per_doc = _live_cards(ctx)
+    per_doc = live_cards(ctx)
     for d in ctx.reading.with_status("unchanged"):
         if per_doc.get(d.key):
             ctx.report.decks.add(d.target)
@@ -1070,7 +702,7 @@ def plan_documents(ctx: Applying) -> None:
 
 def _report_dropped_fields(ctx: Applying) -> None:
     """One warning per reshaped own note type whose notes lost content here."""
-    planner = _planner(ctx)
+    planner = planner_of(ctx)
     by_type: Dict[NotetypeId, Dict[str, int]] = defaultdict(dict)
     for (mid, name), n in planner.plan.dropped.items():
         by_type[mid][name] = n
@@ -1083,234 +715,6 @@ def _report_dropped_fields(ctx: Applying) -> None:
             fields=", ".join(sorted(lost)), count=max(lost.values()))
 
 
-def pair_legacy_notes(ctx: Applying) -> None:
-    """Notes of Polar's old sync that no current card claimed: an older
-    version of a card about to be created is taken over instead (its reviews
-    kept, no second note); the rest are reported. Only a sync of the whole
-    library can tell that a note matches no card; a partial one only pairs."""
-    planner = _planner(ctx)
-    reading = ctx.reading
-    # A duplicate set aside by an earlier sync (below) is told of once.
-    untaken = [n for n in planner.legacy.untaken() if not n.guid.startswith(DUPLICATE_GUID_PREFIX)]
-    current: Set[str] = set()
-    named = {i for note in untaken for i in (legacy_card_id(t) for t in note.tags) if i}
-    if named:  # only the cards the old notes name: asked of the state by id, not every row read
-        current = {cid for d in reading.docs.values() for cid in d.card_ids if cid in named}
-        if any(d.status != "parsed" for d in reading.docs.values()):
-            # (every row was read here on each sync while leftovers remained:
-            # ~50 ms at 2,500 cards, a second at 50,000, watcher syncs too)
-            current |= {cid for cid, (_, orphaned) in reading.state.owners(named - current).items() if not orphaned}
-    copies, studied_copies = _polar_sync_copies(ctx, untaken, current)
-    if copies or studied_copies:
-        planner.plan.orphans += copies
-        set_apart = {o.note.id for o in copies} | set(studied_copies)
-        untaken = [n for n in untaken if n.id not in set_apart]
-        # A studied copy stays listed on every sync; Polar's sync is said to
-        # be on only when it added one since (the ones told of are kept).
-        # Only a note added after this add-on's first sync says so: two old
-        # notes of one card from before (Polar's sync on two computers) are
-        # a duplicate of the old sync's, set aside the same way, unsaid.
-        since = ctx.owned_since
-        told = {int(n) for n in (reading.state.meta(COPIES_TOLD_KEY) or "").split(",") if n.isdigit()}
-        news = [nid for nid in studied_copies if nid not in told and since and nid > since]
-        ctx.copies_told = ",".join(map(str, sorted(studied_copies)))
-        set_now = [o for o in copies if since and o.note.id > since]
-        n = len(set_now) + len(news)
-        if n:
-            ctx.report.warn(reading.source.describe(), (
-                f"Polar's own Anki sync is still on: it added {n} note(s) of cards this add-on already keeps "
-                f"({len(set_now)} never studied, set aside as duplicates; {len(news)} studied, listed to look "
-                "at); stop using “Start Anki Sync” in Polar, or remove AnkiConnect"),
-                code="polar_sync_on", count=n)
-    elif reading.state.meta(COPIES_TOLD_KEY):
-        ctx.copies_told = ""
-    leftovers = []
-    deck_names: Dict[Optional[DeckId], str] = {}
-    for note in untaken:
-        ids = {i for i in (legacy_card_id(t) for t in note.tags) if i}
-        if ids & current:
-            continue  # a note of a current card that has a note already: not a leftover
-        kind = planner.legacy.kind_of(note.mid)
-        home = note.cards[0].home if note.cards else None
-        if home not in deck_names:
-            deck_names[home] = (ctx.col.decks.name_if_exists(home) or "").lower() if home is not None else ""
-        nt = planner.notetypes.get(note.mid)
-        text = _old_sync_text(nt, note.fields)
-        question, answer = _old_sync_parts(nt, note.fields) if kind == "basic" else ("", "")
-        old = OldNote(note.id, kind or "", text, note_tags(note.tags), deck_names[home],
-                      bool(note.cards) and all(c.queue == -1 for c in note.cards), question, answer)
-        leftovers.append((note, old))
-    planner.pair_legacy(leftovers, ctx.parsed, ctx.report.titles, _adopted_decks(ctx, deck_names))
-    if studied_copies:  # the user studies both: theirs to choose, never set aside by a sync
-        planner.plan.legacy_leftovers = sorted(set(planner.plan.legacy_leftovers) | set(studied_copies))
-    # Older versions found when their card was taken over (an earlier sync)
-    # stay named as such while they are left over.
-    plan = planner.plan
-    known = {int(n) for n in (reading.state.meta(OLDER_KEY) or "").split(",") if n.isdigit()}
-    if known:
-        left = set(plan.legacy_leftovers)
-        plan.legacy_older = sorted((known & left) | set(plan.legacy_older))
-    # A document that could not be read keeps its cards' ids in the state
-    # (``current`` above); an empty library (a wrong folder) proves nothing.
-    ctx.whole_library = reading.only is None and reading.listed > 0
-    ctx.legacy_unsettled = len(planner.plan.legacy_leftovers)
-    if not ctx.whole_library:
-        planner.plan.legacy_leftovers = []
-        planner.plan.legacy_older = []
-
-
-def _polar_sync_copies(ctx: Applying, untaken: Sequence[NoteInfo],
-                       current: AbstractSet[str]) -> Tuple[List[Orphan], List[int]]:
-    """Notes Polar's own AnkiConnect sync, still on beside this add-on, added
-    of a card this add-on already keeps a note of: a second note of one
-    question. Polar's sync looks a card up by ``findNotes "tag:polar_guid:<id>"``
-    (1.x; the tag is gone from a note taken over) or by its own record of the
-    cards it sent (2.x), and AnkiConnect's ``addNote`` refuses only a note
-    whose first field another note of its type has: a card edited in Polar
-    since, a front edited in Anki, or a note type of one's own let it add
-    the card again. Such a note is one that names a card whose note this
-    add-on keeps (``polar_guid:<id>``), or (2.x, no id) one added after this
-    add-on's first sync with the first field of a note of its of the same
-    kind (cloze or not: AnkiConnect checks Basic and Cloze only, so a note
-    of the add-on's own "Polar Basic" never stopped it), added before it,
-    or with the front this add-on last wrote for a card (the user edited it
-    in Anki since, so AnkiConnect's check let Polar's front in again). Returned: the never-studied ones as
-    duplicates of that note (set aside as the deletion policy says, never
-    a spare copy: nothing goes without the policy), and the ids of those
-    with a review or a flag (the user studies both: listed, left alone)."""
-    if not untaken:
-        return [], []
-    from anki.utils import field_checksum, strip_html_media  # (in Anki 23.10 too)
-
-    db = ctx.col.db
-    assert db is not None
-    since = ctx.owned_since
-    # The notes this sync updates, as it leaves them (a card edited in Polar
-    # takes its note's guid and front only now).
-    updates = _planner(ctx).plan.updates
-    planned = {u.rc.card_id: u.note for u in updates}
-    cloze: Dict[int, bool] = {}
-
-    def is_cloze(mid: int) -> bool:  # Basic and Cloze, or the add-on's own types of a kind
-        if mid not in cloze:
-            model = ctx.col.models.get(cast("NotetypeId", mid))
-            cloze[mid] = bool(model and model.get("type") == 1)
-        return cloze[mid]
-
-    fronts: Optional[Dict[Tuple[bool, str], NoteInfo]] = None  # made once, when asked
-
-    def front_of(key: Tuple[bool, str]) -> Optional[NoteInfo]:
-        nonlocal fronts
-        if fronts is None:
-            fronts = {}
-            for u in updates:
-                front = u.fields[0] if u.fields and u.fields[0] is not None else (u.note.fields or [""])[0]
-                fronts.setdefault((is_cloze(u.note.mid), strip_html_media(front).strip()), u.note)
-        return fronts.get(key)
-    found: List[Tuple[NoteInfo, NoteInfo]] = []
-    written_fronts: Optional[Dict[Tuple[bool, str], str]] = None  # read once, when asked
-    for note in untaken:
-        if note.cards and all(c.queue == -1 for c in note.cards):
-            continue  # suspended: the user's answer already
-        ids = sorted({i for i in (legacy_card_id(t) for t in note.tags) if i})
-        row = None
-        keeper: Optional[NoteInfo] = next((planned[i] for i in ids if i in planned), None)
-        if keeper is not None:
-            pass
-        elif ids:
-            guids = [guid_for(i) for i in ids if i in current]
-            if guids:
-                marks = ",".join("?" * len(guids))
-                row = db.first(f"SELECT id, guid, mid, flds, tags FROM notes WHERE guid IN ({marks}) "
-                               "ORDER BY id LIMIT 1", *guids)
-        elif since and note.id > since and note.fields:
-            first = strip_html_media(note.fields[0]).strip()
-            kind = is_cloze(note.mid)
-            mine = front_of((kind, first)) if first else None
-            if mine is not None and mine.id < note.id:
-                keeper = mine
-            elif first:
-                for cand in db.all(f"SELECT id, guid, mid, flds, tags FROM notes WHERE csum = ? "
-                                   f"AND id < ? AND guid LIKE '{GUID_PREFIX}%' ORDER BY id",
-                                   field_checksum(note.fields[0]), note.id):
-                    if is_cloze(cand[2]) == kind and strip_html_media(str(cand[3]).split("\x1f")[0]).strip() == first:
-                        row = cand
-                        break
-        if row is None and keeper is None and not ids and since and note.id > since and note.fields:
-            # The front edited in Anki since: what Polar sent is what this
-            # add-on wrote there (the state's hash of it), not what is there now.
-            if written_fronts is None:
-                written_fronts = {}
-                for c in ctx.reading.state.all_cards().values():
-                    if c.fields and not c.orphaned:
-                        written_fronts.setdefault((c.type == "CLOZE", c.fields[0]), c.guid)
-            guid = written_fronts.get((is_cloze(note.mid), field_hash(note.fields[0])))
-            if guid is not None:
-                row = db.first("SELECT id, guid, mid, flds, tags FROM notes WHERE guid = ? AND id < ? ORDER BY id "
-                               "LIMIT 1", guid, note.id)
-        if row is not None:
-            keeper = NoteInfo(id=row[0], guid=str(row[1]), mid=row[2], fields=str(row[3]).split("\x1f"),
-                              tags=str(row[4]).split())
-        if keeper is not None and keeper.id != note.id:
-            found.append((note, keeper))
-    if not found:
-        return [], []
-    studied: Set[int] = set()
-    cids = [c.id for note, _ in found for c in note.cards]
-    for marks, chunk in in_chunks(cids):
-        studied.update(db.list(f"SELECT id FROM cards WHERE id IN ({marks}) AND (flags != 0 OR reps > 0)", *chunk))
-        studied.update(db.list(f"SELECT DISTINCT cid FROM revlog WHERE cid IN ({marks})", *chunk))
-    copies = [Orphan(note, None, duplicate=True, keeper=keeper, polar_copy=True)
-              for note, keeper in found if not any(c.id in studied for c in note.cards)]
-    return copies, [note.id for note, _ in found if any(c.id in studied for c in note.cards)]
-
-
-def _old_sync_text(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> str:
-    """An old note's text as the old sync wrote it, to compare with a card's:
-    its question and answer fields (a cloze's text alone), not fields the
-    old sync never wrote (a cloze's "Back Extra", "Source" or "Notes" of the
-    user's own type, filled by hand, made an edited card look like another)."""
-    if nt is not None:
-        roles = field_roles(nt)
-        # (a cloze's "Back Extra" is the user's: the old sync wrote "Text" alone)
-        text = [f for f, role in zip(fields, roles)
-                if role == ROLE_FRONT or (role.startswith(ROLE_ANSWER) and not nt.cloze)]
-        if not text:  # its own names ("Question", "Answer"): all but the context parts' names
-            text = [f for f, role in zip(fields, roles) if not role]
-        if text:
-            return " ".join(text)
-    return " ".join(fields)
-
-
-def _old_sync_parts(nt: Optional[NoteTypeRef], fields: Sequence[str]) -> Tuple[str, str]:
-    """A basic old note's question and answer as two texts (its first field
-    of each role), ("", "") when its type does not tell them."""
-    if nt is None or nt.cloze:
-        return "", ""
-    roles = field_roles(nt)
-    question = next((f for f, role in zip(fields, roles) if role == ROLE_FRONT), "")
-    answer = next((f for f, role in zip(fields, roles) if role.startswith(ROLE_ANSWER)), "")
-    return question, answer
-
-
-def _adopted_decks(ctx: Applying, names: Dict[Optional[DeckId], str]) -> Dict[str, FrozenSet[str]]:
-    """For each document without tags, the (lower-case) home decks of its
-    old-sync notes taken over this sync (by id or front): where the user
-    keeps its old notes now. Without tags the deck is all that traces an old
-    note to its document, and the user may have moved them all from
-    "Default" or the title's deck into one of their own."""
-    untagged = {d.key for d in ctx.parsed if not d.labels}
-    out: Dict[str, Set[str]] = {}
-    for u in _planner(ctx).plan.updates:
-        if u.taken_over and u.doc in untagged:
-            for card in u.note.cards:
-                if card.home not in names:
-                    names[card.home] = (ctx.col.decks.name_if_exists(card.home) or "").lower()
-                if names[card.home]:
-                    out.setdefault(u.doc, set()).add(names[card.home])
-    return {doc: frozenset(decks) for doc, decks in out.items()}
-
-
 def plan_sweep(ctx: Applying) -> None:
     """Cards of documents gone from the library become orphans.
 
@@ -1321,7 +725,7 @@ def plan_sweep(ctx: Applying) -> None:
     (only in a whole-library sync in which every document could be read)."""
     reading = ctx.reading
     gone = [c for key in ctx.gone_docs for c in ctx.old_by_doc.get(key, {}).values()]
-    planner = _planner(ctx)
+    planner = planner_of(ctx)
     planner.sweep(gone, can_sweep=reading.listed > 0)
     if ctx.unknown and reading.only is None and not reading.with_status("failed"):
         current = {guid_for(cid) for d in reading.docs.values() for cid in d.card_ids}
@@ -1338,7 +742,7 @@ def plan_collection_changes(ctx: Applying) -> None:
     """What the plan means for this collection: which cards move, which
     images are missing from the media folder, what the deletion policy does,
     which suspended cards a restore gives back (the sync's own only)."""
-    plan = _planner(ctx).plan
+    plan = planner_of(ctx).plan
     settle_duplicates(ctx)
     resolve_moves(plan, lambda name: ctx.deck_ids.get(name.lower()) or existing_deck_id(ctx.col, name))
     # A sync killed after adding its notes but before the media thread had
@@ -1381,7 +785,7 @@ def settle_duplicates(ctx: Applying) -> None:
     with no review in the log and no flag either: those go, whatever the
     deletion policy; the others are set aside as ever. One query, and only
     when there are duplicates."""
-    plan = _planner(ctx).plan
+    plan = planner_of(ctx).plan
     maybe = [o for o in plan.orphans if o.duplicate and spare_copy(o)]
     if not maybe:
         return
@@ -1399,24 +803,7 @@ def settle_duplicates(ctx: Applying) -> None:
 def leave_open_notes_alone(ctx: Applying) -> None:
     """Notes the caller must not write now (open in an Anki editor): out of
     the plan; ``remember`` then keeps their documents unsynced."""
-    ctx.report.deferred = leave_alone(_planner(ctx).plan, ctx.leave_alone, ctx.set_aside_later)
-
-
-def name_decks_as_anki_does(ctx: Applying) -> None:
-    """The report names each deck as Anki spells it: Anki's deck names are
-    one deck whatever their case, so Polar's ``deck:compsci/os`` fills a
-    long-standing "CompSci::OS", which the report called "compsci::os", a
-    deck the person does not see in Anki. (Decks the sync made are spelled
-    as Polar spells them anyway.) One list of the decks, only when a name
-    differs."""
-    anki = {name.lower(): name for name in normal_decks(ctx.col).values()}
-    spelled = {n: anki[n.lower()] for n in ctx.report.decks if anki.get(n.lower(), n) != n}
-    if not spelled:
-        return
-    ctx.report.decks = {spelled.get(n, n) for n in ctx.report.decks}
-    for change in ctx.report.changes:
-        if change.deck in spelled:
-            change.deck = spelled[change.deck]
+    ctx.report.deferred = leave_alone(planner_of(ctx).plan, ctx.leave_alone, ctx.set_aside_later)
 
 
 def wait_for_scheduler_update(ctx: Applying) -> None:
@@ -1429,7 +816,7 @@ def wait_for_scheduler_update(ctx: Applying) -> None:
     the first sync after the update does the rest."""
     if ctx.col.sched_ver() != 1:
         return
-    plan = _planner(ctx).plan
+    plan = planner_of(ctx).plan
     moving = {u.note.id for u in plan.updates if u.move_cids}
     setting_aside = {o.note.id for o in plan.orphans if o.suspend or o.move_cids}
     if not moving and not setting_aside:
@@ -1444,7 +831,7 @@ def wait_for_scheduler_update(ctx: Applying) -> None:
 
 
 def count_changes(ctx: Applying) -> None:
-    plan = _planner(ctx).plan
+    plan = planner_of(ctx).plan
     if ctx.dry_run:  # a preview shows each new note's front, and counts only what can be synced
         plan.creates = render_creates(plan.creates, ctx.reading.render)
     deck_of = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
@@ -1466,7 +853,7 @@ def count_changes(ctx: Applying) -> None:
                 "(a full download from AnkiWeb, a backup or a .colpkg opened) by one without them"),
                 code="made_again_replaced", count=replaced)
     if not ctx.dry_run:
-        for u, n in emptied_cloze_cards(plan, _planner(ctx).notetypes):
+        for u, n in emptied_cloze_cards(plan, planner_of(ctx).notetypes):
             ctx.report.warn(f"{u.doc}#{u.rc.card_id}", (
                 f"{n} card(s) of this cloze lost their cloze deletion in Polar: Anki keeps them and shows them "
                 "as empty until Tools > Empty Cards deletes them, with their reviews"),
@@ -1477,7 +864,7 @@ def count_changes(ctx: Applying) -> None:
 
 
 def write_collection(ctx: Applying) -> None:
-    plan = _planner(ctx).plan
+    plan = planner_of(ctx).plan
     # From here the plan holds the rendered cards and card metadata the write
     # needs: the documents' own lists go, so the write can let go of each
     # card's content once its note is built (the peak memory of a first sync).
@@ -1510,57 +897,6 @@ def write_collection(ctx: Applying) -> None:
         report.changes[: len(plan.creates)] = made
 
 
-
-def name_emptied_decks(ctx: Applying) -> None:
-    """The decks the spare copies removed this time leave empty (another
-    computer's decks, which AnkiWeb shows with a "+": "compsci::os+", and
-    its parent "compsci+", which never held a card): those that can be
-    deleted are named in a warning, for the user to delete. Never deleted
-    here: a deck deleted travels to the other computer through AnkiWeb with
-    whatever was put there meanwhile. Looked at: the decks the copies were
-    in and, for each deck above them, the decks of that name with and without
-    a "+"; named: those with no card (also none borrowed by a filtered deck)
-    and no deck under them, here or on the other computer (deleting a
-    parent there leaves its child decks without one: Check Database then
-    reports a missing deck). Nothing to do unless copies were removed."""
-    plan = _planner(ctx).plan
-    homes = {c.home for o in plan.orphans if o.spare and o.remove for c in o.note.cards}
-    if not homes:
-        return
-    db = ctx.col.db
-    assert db is not None
-    decks = normal_decks(ctx.col)
-    by_name = {name: did for did, name in decks.items()}
-    looked: Set[str] = set()
-    for did in homes:
-        name = decks.get(did)
-        if name is None:
-            continue
-        looked.add(name)
-        parts = name.split("::")
-        for depth in range(1, len(parts)):
-            above = "::".join(parts[:depth])
-            plain = above[:-1] if above.endswith("+") else above
-            looked.update(n for n in (plain, plain + "+") if n in by_name)
-    held = {decks[d] for d in db.list("SELECT DISTINCT did FROM cards") if d in decks}
-    held |= {decks[d] for d in db.list("SELECT DISTINCT odid FROM cards WHERE odid != 0") if d in decks}
-
-    def deletable(name: str) -> bool:
-        # No card in it, and no deck under it: here, nor on the other
-        # computer, where its "+" is the other way round ("compsci+" here is
-        # "compsci" there, above that computer's "compsci::os+").
-        if by_name[name] == 1 or name in held:
-            return False
-        plain = "::".join(part[:-1] if part.endswith("+") else part for part in name.split("::"))
-        return not any(other.startswith((name + "::", plain + "::")) for other in by_name)
-
-    named = sorted(n for n in looked if deletable(n))
-    if named:
-        ctx.report.warn(ctx.reading.source.describe(), (
-            f"deck(s) left empty by the duplicates removed: {', '.join(named)} (made by the other computer's "
-            "sync; delete them in Anki if you like, on one computer: AnkiWeb takes that to the other)"),
-            code="emptied_decks", decks=named, count=len(named))
-
 def remember(ctx: Applying) -> None:
     """The state file, last: what this sync saw and wrote."""
     doc_rows: List[DocState] = []
@@ -1588,8 +924,8 @@ def remember(ctx: Applying) -> None:
     # What the next sync needs to know to skip the old-sync scan: settled
     # in a whole-library sync, or in any sync that left nothing unsettled.
     meta = {
-        LEFTOVERS_KEY: str(len(_planner(ctx).plan.legacy_leftovers)),
-        OLDER_KEY: ",".join(map(str, _planner(ctx).plan.legacy_older)),
+        LEFTOVERS_KEY: str(len(planner_of(ctx).plan.legacy_leftovers)),
+        OLDER_KEY: ",".join(map(str, planner_of(ctx).plan.legacy_older)),
         # An old-sync note added while this sync wrote (Polar's own sync
         # still on, answered by AnkiConnect meanwhile) was not looked at:
         # the next sync looks.
@@ -1609,7 +945,7 @@ def remember(ctx: Applying) -> None:
         cards=ctx.rows,
         replace_docs=[d.key for d in ctx.parsed] + ctx.gone_docs,
         drop_docs=[k for k in ctx.gone_docs if k not in held_docs],  # kept: notes still to handle
-        drop_cards=_planner(ctx).plan.drop_cards + ctx.stale_rows,
+        drop_cards=planner_of(ctx).plan.drop_cards + ctx.stale_rows,
         problems=problems,
         meta=meta,
         titles={d.key: titles[d.key] for d in ctx.reading.docs.values()
@@ -1621,31 +957,8 @@ def remember(ctx: Applying) -> None:
         fingerprint=_fingerprint_after(ctx),
         suspended=ctx.suspended,
         generation=ctx.generation,
-        homes=_deck_homes(ctx, held_docs),
+        homes=deck_homes(ctx, held_docs),
     )
-
-
-def _deck_homes(ctx: Applying, held: Set[str]) -> DeckHomes:
-    """Where this sync put the cards of each document it read (and of each
-    unchanged one the state knows no deck of yet, by name): the deck's id
-    and Polar's name for it, for ``follow_renamed_decks``. A deck that does
-    not exist (nothing was put there; a name Anki refused) is no home."""
-    changes = DeckHomes()
-    docs = ctx.reading.docs
-    ids: Optional[Dict[str, DeckId]] = None  # lower-case name -> id, of the decks now
-    for d in [*ctx.parsed, *(docs[k] for k in ctx.homes_todo)]:
-        if d.key in held:
-            continue
-        did = ctx.deck_ids.get(d.place.lower()) if d.place else None
-        if did is None:
-            if ids is None:
-                ids = deck_ids_by_name(normal_decks(ctx.col))
-            did = ids.get((d.place or d.deck).lower())  # a place made by name: under a renamed parent
-        if did is not None:
-            changes.made[d.key] = DeckHome(did, d.deck)
-        elif d.key in ctx.known_docs:
-            changes.cleared.append(d.key)
-    return changes
 
 
 def _generation(ctx: Applying) -> Optional[Generation]:
@@ -1656,7 +969,7 @@ def _generation(ctx: Applying) -> Optional[Generation]:
     docs = [d.key for d in ctx.parsed] + list(ctx.gone_docs) + [""]
     ids: List[str] = []
     if ctx.known_docs:
-        plan = _planner(ctx).plan
+        plan = planner_of(ctx).plan
         ids = plan.drop_cards + ctx.stale_rows + [c.card_id for c in plan.carry]
         ids += [c.rc.card_id for c in plan.creates] + [u.rc.card_id for u in plan.updates]
         ids += [o.card.card_id for o in plan.orphans if o.card is not None]
@@ -1678,11 +991,6 @@ def _fingerprint_after(ctx: Applying) -> str:
     total += sum(nid for _, nid in ids.made) - sum(ids.removed)
     now = notes_fingerprint(ctx.col)
     return now if now.startswith(f"{count}:{total}:") else ""
-
-
-def _planner(ctx: Applying) -> Planner:
-    assert ctx.planner is not None, "look_up_notes runs first"
-    return ctx.planner
 
 
 APPLY_STEPS: Sequence[Callable[[Applying], None]] = (

@@ -111,6 +111,9 @@ def capture(conn: sqlite3.Connection, entry: Generation) -> None:
     for marks, chunk in in_chunks([i for i in ids if i not in taken]):
         cards += conn.execute(f"SELECT * FROM cards WHERE card_id IN ({marks})", chunk).fetchall()
     card_ids = sorted({row[0] for row in cards} | set(ids))
+    layouts: List[Any] = []  # (the cards' layout tags: state.py's table)
+    for marks, chunk in in_chunks(card_ids):
+        layouts += conn.execute(f"SELECT * FROM layouts WHERE card_id IN ({marks})", chunk).fetchall()
     documents: List[Any] = []
     problems: List[Any] = []
     for marks, chunk in in_chunks(docs):
@@ -125,10 +128,12 @@ def capture(conn: sqlite3.Connection, entry: Generation) -> None:
         homes += conn.execute(f"SELECT * FROM deck_homes WHERE doc IN ({marks})", chunk).fetchall()
     meta = conn.execute("SELECT key, value FROM meta").fetchall()
     data = {"docs": docs, "ids": card_ids, "cards": cards, "documents": documents, "problems": problems,
-            "suspended_by_sync": suspended, "homes": homes_of, "deck_homes": homes, "meta": meta}
-    conn.execute("INSERT OR REPLACE INTO journal VALUES (?, ?, ?)", (entry.number, entry.prev, json.dumps(data)))
+            "suspended_by_sync": suspended, "homes": homes_of, "deck_homes": homes, "meta": meta,
+            "layouts": layouts}
+    conn.execute("INSERT OR REPLACE INTO journal (gen, prev, data) VALUES (?, ?, ?)",
+                 (entry.number, entry.prev, json.dumps(data)))
     _prune(conn)
-    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+    conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                      [(STATE_ID_KEY, entry.state_id), (GENERATION_KEY, str(entry.number))])
     entry.captured = True
 
@@ -168,25 +173,30 @@ def roll_back(conn: sqlite3.Connection, to: int, forget: Sequence[str]) -> Optio
             # The rows this generation wrote for these documents, and their records.
             conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN "
                          f"(SELECT card_id FROM cards WHERE doc IN ({marks}))", chunk)
+            conn.execute(f"DELETE FROM layouts WHERE card_id IN (SELECT card_id FROM cards WHERE doc IN ({marks}))",
+                         chunk)
             conn.execute(f"DELETE FROM cards WHERE doc IN ({marks})", chunk)
             conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
             conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
         for marks, chunk in in_chunks(ids):
             conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM layouts WHERE card_id IN ({marks})", chunk)
             conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN ({marks})", chunk)
         if "deck_homes" in data:  # (an entry from before the table has none: the rows stay as they are)
             for marks, chunk in in_chunks(data["homes"]):
                 conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
-        for table in (*_TABLES, "deck_homes"):
+        # (An entry from before the layouts table has none: its card rows
+        # carry their layout tags themselves.)
+        for table in (*_TABLES, "deck_homes", "layouts"):
             rows = data.get(table)
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
                 conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", [tuple(r) for r in rows])
         conn.execute(f"DELETE FROM meta WHERE key NOT IN ({', '.join('?' * len(_OWN_META))})", _OWN_META)
-        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                          [tuple(r) for r in data["meta"] if r[0] not in _OWN_META])
         conn.execute("DELETE FROM journal WHERE gen = ?", (gen,))
         touched.update(docs)
-    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, "") for key in forget])
-    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (GENERATION_KEY, str(to)))
+    conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [(key, "") for key in forget])
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (GENERATION_KEY, str(to)))
     return touched

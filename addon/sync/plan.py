@@ -234,7 +234,7 @@ class Orphan:
     # restore (state.SuspendRecords); None: the record stays as it is.
     record: Optional[List[int]] = None
     # A second note of a card that Polar's own AnkiConnect sync added beside
-    # this add-on's (``apply._polar_sync_copies``): never a spare copy.
+    # this add-on's (``legacy_steps._polar_sync_copies``): never a spare copy.
     polar_copy: bool = False
     # Its document's new deck (its Polar deck changed, ``move_on_deck_change``):
     # a note set aside follows its document as its live cards do, so it is

@@ -25,6 +25,7 @@ from typing import (
     FrozenSet,
     List,
     Literal,
+    Mapping,
     NamedTuple,
     Optional,
     Sequence,
@@ -136,7 +137,7 @@ class LoadedDoc:
     read_at_ns: int = 0  # when the file was read (0: not read this time)
     deck: str = ""  # the deck named from Polar (what the state remembers, what a deck change compares)
     # The deck its cards go to when that is not ``deck``: the deck the sync
-    # put them in, renamed or moved by the user in Anki since (apply.follow_renamed_decks)
+    # put them in, renamed or moved by the user in Anki since (deck_steps.follow_renamed_decks)
     place: str = ""
     cards: List[RenderedCard] = field(default_factory=list)
     # The cards of a document no sync has seen, not rendered yet (Pending)
@@ -293,6 +294,7 @@ def read_document(
     known: Optional[DocState],
     defer: bool = False,
     just_changed: bool = False,
+    stored_refs: Optional[Callable[[str], Dict[str, str]]] = None,
 ) -> LoadedDoc:
     """Read, hash, parse and render one document, unless it is unchanged.
 
@@ -302,7 +304,10 @@ def read_document(
     ``just_changed``: the watcher saw this file rewritten in place just now
     (not replaced: a replaced file is whole); if it cannot be parsed and was
     written moments ago it is left for a moment (``Report.being_written``),
-    not reported as damaged."""
+    not reported as damaged.
+    ``stored_refs``: the last sync's parent refs of a document's cards
+    (``SyncState.card_refs``), asked only when a card's highlight ref names
+    no highlight of the document (``_stored_parent``)."""
     if not force and known is not None and _signature_unchanged(file, known):
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
     read_at = time.time_ns()
@@ -385,7 +390,13 @@ def read_document(
     # (Each card's meta made in the same pass: one loop over the cards, not two.)
     syncable = False
     pending = loaded.pending
+    highlights = doc.highlights
+    refs: Optional[Dict[str, str]] = None
     for card in doc.flashcards:
+        if stored_refs is not None and card.ref_type in _HIGHLIGHT_REFS and card.ref_id not in highlights:
+            if refs is None:
+                refs = stored_refs(key)
+            card = _stored_parent(card, refs.get(card.id), highlights)
         meta[card.id] = _new_meta((f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page))
         if skipped:
             continue
@@ -398,6 +409,30 @@ def read_document(
             loaded.cards.append(rc)
     loaded.card_ids.update(meta)
     return loaded
+
+
+_HIGHLIGHT_REFS = frozenset(("text-highlight", "area-highlight"))
+
+
+def _stored_parent(card: Flashcard, stored: Optional[str], highlights: Mapping[str, Any]) -> Flashcard:
+    """A card whose highlight ref names no highlight, given the parent the
+    last sync found for it, when that one is still there.
+
+    Polar's ``TextHighlights.setRevisedText`` re-keys a highlight under a new
+    random id at every revision and keeps only its guid: a card made after
+    one revision points at that revision's id, which the next revision
+    removes from the DocMeta (Polar's own sidebar then shows the card under
+    no highlight). The last sync stored the card's parent as the highlight's
+    guid (``docmeta._follow_refs``); a card's ref never changes under the
+    same id in Polar (an edit is a new card), so that parent is still its
+    own. A highlight deleted in Polar (its cards orphans, issue #1231) is in
+    no stored ref either: such cards stay page-level."""
+    if not stored:
+        return card
+    ref_type, _, ref_id = stored.partition(":")
+    if ref_type in _HIGHLIGHT_REFS and ref_id in highlights:
+        return card._replace(ref_type=ref_type, ref_id=ref_id)
+    return card
 
 
 def _titled(doc: Document, source: Source) -> Document:
@@ -731,7 +766,8 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         # A document no sync has seen: its cards will be new notes, rendered
         # by the write while Anki adds notes (see Pending).
         docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
-                                       defer=prev is None and not force, just_changed=file.key in in_place)
+                                       defer=prev is None and not force, just_changed=file.key in in_place,
+                                       stored_refs=state.card_refs if prev is not None else None)
     report.documents = len(files)
     reading = make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
     reading.apart, reading.library_meta = apart, library_meta

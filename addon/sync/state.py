@@ -6,6 +6,16 @@ against the field hashes written last time). It is only ever a cache: the
 collection (guids) is the source of identity, so a lost, stale or corrupt
 state file costs time, never a duplicate. SQLite gives atomic commits, so a
 sync killed mid-write leaves the previous state intact.
+
+Every release reads the file the others wrote (an update, and a user who goes
+back to an older one: tools/upgrade_walk.py). So a change of it adds a table
+(``CREATE TABLE IF NOT EXISTS``; older versions ignore it), never a column to
+a table (releases before 2026-12-05 insert rows positionally: their writes
+would fail; this one names its columns) nor an element to a row's
+JSON lists (``cards.fields`` holds one hash per field: releases before
+2026-12-03 read a longer row as no record and wrote Polar's text over the
+user's edits), and ``SCHEMA_VERSION`` stays "1" (any other value makes every
+release move the file aside and start again).
 """
 
 from __future__ import annotations
@@ -25,6 +35,10 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Named
 from . import journal
 from .journal import Generation
 from .sql import in_chunks, insert_rows
+
+# notetypes.LAYOUT_MARK (not imported: that module imports Anki; test_state
+# checks they agree).
+LAYOUT_MARK = "@"
 
 SCHEMA_VERSION = "1"
 
@@ -52,7 +66,7 @@ CREATE TABLE IF NOT EXISTS cards (
     ref TEXT NOT NULL,             -- "<type>:<id>" of the parent, for edit detection
     type TEXT NOT NULL,
     created TEXT NOT NULL,
-    fields TEXT NOT NULL,          -- JSON list of field hashes as last written
+    fields TEXT NOT NULL,          -- JSON list of field hashes as last written (one a field)
     tags TEXT NOT NULL,            -- JSON list of the Polar-derived tags last written
     orphaned INTEGER NOT NULL      -- 1: card gone from Polar, note handled by the policy
 );
@@ -105,10 +119,20 @@ CREATE TABLE IF NOT EXISTS suspended_by_sync (nid INTEGER PRIMARY KEY, card_id T
 -- older version changing documents.deck without this table leaves a row
 -- that no longer matches, and is not followed). While Polar's name for the
 -- document stays the same, a deck the user renamed or moved in Anki is
--- followed by its id (apply.follow_renamed_decks). Only a hint: the id is
+-- followed by its id (deck_steps.follow_renamed_decks). Only a hint: the id is
 -- checked against the collection on every use. Added later, like titles:
 -- older versions ignore it.
 CREATE TABLE IF NOT EXISTS deck_homes (doc TEXT PRIMARY KEY, did INTEGER NOT NULL, name TEXT NOT NULL) WITHOUT ROWID;
+-- The layout each card's hashes were written for (notetypes.layout_tag:
+-- "@" and a letter per field). Kept apart from cards.fields so that a row
+-- holds exactly one hash per field, as every release before the layout
+-- tags (2026-12-03) expects: those take a row of another length for "no
+-- record" and wrote Polar's text over every Anki edit when they met one
+-- (tools/upgrade_walk.py). Releases of 2026-12-03 to -05 wrote the tag as
+-- the last element of cards.fields; such a row is read with it (the tag in
+-- the row wins: its writer wrote the row after this table's row). Added
+-- later, like titles: older versions ignore it.
+CREATE TABLE IF NOT EXISTS layouts (card_id TEXT PRIMARY KEY, layout TEXT NOT NULL) WITHOUT ROWID;
 -- The undo journal (sync/journal.py): per generation of a sync that wrote to
 -- the collection, the rows it changed as they were before. Added later,
 -- like titles: older versions ignore it.
@@ -444,7 +468,7 @@ class SyncState:
         with self._reading() as conn:
             if conn is not None:
                 for marks, chunk in in_chunks(keys):
-                    for r in conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards WHERE doc IN ({marks})", chunk):
+                    for r in conn.execute(f"SELECT {_CARD_COLUMNS} FROM {_CARDS} WHERE c.doc IN ({marks})", chunk):
                         cards[r[0]] = _card_from_row(r)
         return cards
 
@@ -455,14 +479,15 @@ class SyncState:
         wanted = set(doc_keys)
         if not wanted:
             return []
-        select = "SELECT doc, guid, fields FROM cards WHERE orphaned = 0"
+        select = f"SELECT c.doc, c.guid, c.fields, l.layout FROM {_CARDS} WHERE c.orphaned = 0"
         queries = ([(select, [])] if len(wanted) > _FEW_KEYS else
-                   [(f"{select} AND doc IN ({marks})", chunk) for marks, chunk in in_chunks(sorted(wanted))])
+                   [(f"{select} AND c.doc IN ({marks})", chunk) for marks, chunk in in_chunks(sorted(wanted))])
         found: List[Tuple[str, str, str]] = []
         with self._reading() as conn:
             if conn is not None:
                 for sql, args in queries:
-                    found += [(str(d), str(g), str(f)) for d, g, f in conn.execute(sql, args) if d in wanted]
+                    found += [(str(d), str(g), _with_layout(str(f), lay))
+                              for d, g, f, lay in conn.execute(sql, args) if d in wanted]
         return found
 
     def owners(self, card_ids: Iterable[str]) -> Dict[str, Tuple[str, bool]]:
@@ -473,12 +498,13 @@ class SyncState:
 
     def cards_by_id(self, card_ids: Iterable[str]) -> Dict[str, CardState]:
         """card id → its row, for these card ids (the few a sync needs by id)."""
-        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM cards WHERE card_id IN ({{marks}})", sorted(set(card_ids)))
+        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM {_CARDS} WHERE c.card_id IN ({{marks}})",
+                          sorted(set(card_ids)))
         return {str(r[0]): _card_from_row(r) for r in rows}
 
     def cards_by_guid(self, guids: Iterable[str]) -> List[CardState]:
         """The rows of the cards whose notes have these guids (a few, rarely)."""
-        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM cards WHERE guid IN ({{marks}})", sorted(set(guids)))
+        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM {_CARDS} WHERE c.guid IN ({{marks}})", sorted(set(guids)))
         return [_card_from_row(r) for r in rows]
 
     def problems_for(self, doc_keys: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:
@@ -502,9 +528,17 @@ class SyncState:
                             found.setdefault(str(doc), []).append(_unpack_problem(str(path), str(message)))
         return found
 
+    def card_refs(self, doc: str) -> Dict[str, str]:
+        """Card id -> its parent ref ("<type>:<id>") as the last sync stored it,
+        for one document (read only when a card's highlight ref names no
+        highlight: ``read._stored_parent``)."""
+        with self._reading() as conn:
+            rows = conn.execute("SELECT card_id, ref FROM cards WHERE doc = ?", (doc,)).fetchall() if conn else []
+        return {str(card_id): str(ref) for card_id, ref in rows}
+
     def all_cards(self) -> Dict[str, CardState]:
         with self._reading() as conn:
-            rows = conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards").fetchall() if conn else []
+            rows = conn.execute(f"SELECT {_CARD_COLUMNS} FROM {_CARDS}").fetchall() if conn else []
         return {r[0]: _card_from_row(r) for r in rows}
 
     # -- the undo journal (journal.py) --------------------------------
@@ -542,10 +576,11 @@ class SyncState:
     # -- writes -------------------------------------------------------
     def _stamp(self, conn: sqlite3.Connection) -> None:
         """The file's version, collection and settings (inside a transaction)."""
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('version', ?)", (SCHEMA_VERSION,))
         if self.collection_id:
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('collection', ?)", (self.collection_id,))
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (self.settings_key,))
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('collection', ?)",
+                         (self.collection_id,))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('settings', ?)", (self.settings_key,))
 
     def stage(self) -> Optional[StagedCards]:
         """Somewhere to write card rows ahead of :meth:`commit` (see
@@ -616,7 +651,8 @@ class SyncState:
                 self._stamp(conn)
                 if generation is not None and not generation.captured:
                     journal.capture(conn, generation)
-                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted((meta or {}).items()))
+                conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                 sorted((meta or {}).items()))
                 # Rows moved ahead (StagedCards.move_ahead) are this sync's:
                 # the deletes below are of the rows that were there before.
                 before = "" if staged is None or staged.rowid_bound is None else f" AND rowid <= {staged.rowid_bound:d}"
@@ -624,6 +660,8 @@ class SyncState:
                 # each delete would look at every row moved in (~12 ms at 50,000).
                 empty_before = staged is not None and staged.rowid_bound == 0
                 for marks, chunk in in_chunks([] if empty_before else list(replace_docs) + list(drop_docs)):
+                    conn.execute(f"DELETE FROM layouts WHERE card_id IN "
+                                 f"(SELECT card_id FROM cards WHERE doc IN ({marks}){before})", chunk)
                     conn.execute(f"DELETE FROM cards WHERE doc IN ({marks}){before}", chunk)
                 for marks, chunk in in_chunks(list(drop_docs)):
                     conn.execute(f"DELETE FROM documents WHERE key IN ({marks})", chunk)
@@ -633,15 +671,18 @@ class SyncState:
                 if homes:
                     for marks, chunk in in_chunks(sorted(set(homes.cleared))):
                         conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
-                    conn.executemany("INSERT OR REPLACE INTO deck_homes VALUES (?, ?, ?)",
+                    conn.executemany("INSERT OR REPLACE INTO deck_homes (doc, did, name) VALUES (?, ?, ?)",
                                      [(doc, home.did, home.name) for doc, home in sorted(homes.made.items())])
                 if titles:
-                    conn.executemany("INSERT OR REPLACE INTO titles VALUES (?, ?)", list(titles.items()))
+                    conn.executemany("INSERT OR REPLACE INTO titles (key, title) VALUES (?, ?)",
+                                     list(titles.items()))
                 if sources:
                     conn.executemany("DELETE FROM sources WHERE key = ?", [(k,) for k, v in sources.items() if not v])
-                    conn.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?)",
+                    conn.executemany("INSERT OR REPLACE INTO sources (key, source) VALUES (?, ?)",
                                      [(k, v) for k, v in sources.items() if v])
                 for marks, chunk in in_chunks([] if empty_before else list(drop_cards)):
+                    conn.execute(f"DELETE FROM layouts WHERE card_id IN "
+                                 f"(SELECT card_id FROM cards WHERE card_id IN ({marks}){before})", chunk)
                     conn.execute(f"DELETE FROM cards WHERE card_id IN ({marks}){before}", chunk)
                     conn.execute(f"DELETE FROM suspended_by_sync WHERE card_id IN ({marks})", chunk)
                 if suspended:
@@ -651,17 +692,18 @@ class SyncState:
                     # before a review already there: with the clock set back
                     # (or behind another computer's) that one looked newer.
                     at = f"at:{max(int(time.time() * 1000), suspended.newest_review)}"
-                    conn.executemany("INSERT OR REPLACE INTO suspended_by_sync VALUES (?, ?, ?)",
+                    conn.executemany("INSERT OR REPLACE INTO suspended_by_sync (nid, card_id, cids) "
+                                     "VALUES (?, ?, ?)",
                                      [(nid, card_id, json.dumps([*sorted(cids), at]))
                                       for nid, (card_id, cids) in sorted(suspended.made.items())])
                 for marks, chunk in in_chunks(list(problems) + list(drop_docs)):
                     conn.execute(f"DELETE FROM problems WHERE doc IN ({marks})", chunk)
                 conn.executemany(
-                    "INSERT INTO problems VALUES (?, ?, ?)",
+                    "INSERT INTO problems (doc, path, message) VALUES (?, ?, ?)",
                     [(doc, row["path"], _pack_problem(row)) for doc, rows in problems.items() for row in rows],
                 )
                 conn.executemany(
-                    "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO documents (key, size, mtime, sha, deck, ok) VALUES (?, ?, ?, ?, ?, ?)",
                     [(d.key, d.size, d.mtime, d.sha, d.deck, int(d.ok)) for d in docs],
                 )
                 if moved:
@@ -670,13 +712,15 @@ class SyncState:
                 else:
                     # A generator, not a list: at 50,000 rows the tuples and their
                     # JSON were ~15 MB at once, at the end of a first sync (its peak).
-                    conn.executemany(_INSERT_CARD, _card_rows(cards))
+                    layouts: List[object] = []
+                    conn.executemany(_INSERT_CARD, _card_rows(cards, layouts))
+                    _insert(conn, _INSERT_LAYOUTS, [(len(layouts) // 2, layouts)])
                 if note_ids is not None:
                     conn.executemany(_INSERT_ID, islice(made, staged.id_count if moved and staged else 0, None))
                     conn.executemany("DELETE FROM note_ids WHERE guid = ? AND nid = ?", note_ids.gone)
                     conn.executemany(_INSERT_ID, note_ids.keyed)
                 stored = f"{fingerprint}@{_cards_stamp(conn)}" if fingerprint else ""
-                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (FINGERPRINT_KEY, stored))
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (FINGERPRINT_KEY, stored))
         finally:
             conn.close()
             if staged is not None:
@@ -687,10 +731,15 @@ class SyncState:
 # Up to this many documents, problems_for asks for each by its key.
 _FEW_KEYS = 50
 
-# The cards table's columns, in its order (what _card_from_row reads).
-_CARD_COLUMNS = "card_id, doc, guid, ref, type, created, fields, tags, orphaned"
-_INSERT_CARD = "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_ID = "INSERT OR REPLACE INTO note_ids VALUES (?, ?)"
+# The cards table's columns, in its order, and the card's layout (what
+# _card_from_row reads), from _CARDS.
+_CARD_COLUMNS = "c.card_id, c.doc, c.guid, c.ref, c.type, c.created, c.fields, c.tags, c.orphaned, l.layout"
+_CARDS = "cards c LEFT JOIN layouts l ON l.card_id = c.card_id"
+# Every insert names its columns: a column a later release adds (with a
+# default) does not make this one's writes fail (see the module's docstring).
+_CARD_NAMES = "card_id, doc, guid, ref, type, created, fields, tags, orphaned"
+_INSERT_CARD = f"INSERT OR REPLACE INTO cards ({_CARD_NAMES}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_ID = "INSERT OR REPLACE INTO note_ids (guid, nid) VALUES (?, ?)"
 
 
 def _cards_stamp(conn: sqlite3.Connection) -> str:
@@ -703,9 +752,11 @@ def _cards_stamp(conn: sqlite3.Connection) -> str:
     return f"{count}:{top}"
 
 
-def _card_values(cards: Iterable[CardState]) -> List[object]:
+def _card_values(cards: Iterable[CardState], layouts: List[object]) -> List[object]:
     """The cards' rows, their values one after another (the staged rows'
-    multi-row inserts take them so: no tuple a row, ~0.15 us a row less)."""
+    multi-row inserts take them so: no tuple a row, ~0.15 us a row less);
+    each row's layout tag (the last of its hashes) goes to ``layouts`` as
+    (card id, tag) values instead (see the table)."""
     # The cards of a document come one after another and share its tags:
     # their JSON is made once per run of them (with a tag outside plain
     # ASCII, json.dumps' ~2 us a card).
@@ -716,13 +767,17 @@ def _card_values(cards: Iterable[CardState]) -> List[object]:
     for card_id, doc, guid, ref, kind, created, fields, card_tags, orphaned in cards:
         if card_tags != tags:
             tags, tags_json = card_tags, _json_list(card_tags)
+        if fields and fields[-1][:1] == LAYOUT_MARK:
+            layouts += (card_id, fields[-1])
+            fields = fields[:-1]
         values += (card_id, doc, guid, ref, kind, created, _json_list(fields), tags_json, 1 if orphaned else 0)
     return values
 
 
-def _card_rows(cards: Iterable[CardState]) -> Iterator[Tuple[object, ...]]:
-    """The cards' rows, a tuple each (for executemany)."""
-    values = iter(_card_values(cards))
+def _card_rows(cards: Iterable[CardState], layouts: List[object]) -> Iterator[Tuple[object, ...]]:
+    """The cards' rows, a tuple each (for executemany); their layouts go to
+    ``layouts`` (see _card_values)."""
+    values = iter(_card_values(cards, layouts))
     return zip(*[values] * _INSERT_CARDS[2])
 
 
@@ -750,6 +805,7 @@ class StagedCards:
         self.rowid_bound: Optional[int] = None
         # Made ready, not moved yet: (rows, their values one after another).
         self._rows: List[Tuple[int, List[object]]] = []
+        self._layouts: List[Tuple[int, List[object]]] = []
         self._ids: List[Tuple[int, List[object]]] = []
         # The sync's journal entry: its pre-images kept by the first move,
         # before any row of the file changes (see journal.py).
@@ -763,9 +819,11 @@ class StagedCards:
         start, end = self.count, len(rows)
         if self.conn is None or end <= start:
             return
-        values = _card_values(islice(rows, start, end))
+        layouts: List[object] = []
+        values = _card_values(islice(rows, start, end), layouts)
         with self._lock:
             self._rows.append((end - start, values))
+            self._layouts.append((len(layouts) // 2, layouts))
             self.count = end
 
     def add_ids(self, made: Sequence[Tuple[str, int]]) -> None:
@@ -795,6 +853,7 @@ class StagedCards:
                 return
             with self._lock:
                 rows, self._rows = self._rows, []
+                layouts, self._layouts = self._layouts, []
                 ids, self._ids = self._ids, []
             if not rows and not ids:
                 return
@@ -807,6 +866,7 @@ class StagedCards:
                     if self.generation is not None:
                         journal.capture(conn, self.generation)
                 _insert(conn, _INSERT_CARDS, rows)
+                _insert(conn, _INSERT_LAYOUTS, layouts)
                 _insert(conn, _INSERT_IDS, ids)
             except sqlite3.Error:
                 self._close()
@@ -821,8 +881,10 @@ class StagedCards:
         with self._sql:
             with self._lock:
                 rows, self._rows = self._rows, []
+                layouts, self._layouts = self._layouts, []
                 ready, self._ids = self._ids, []
             _insert(conn, _INSERT_CARDS, rows)
+            _insert(conn, _INSERT_LAYOUTS, layouts)
             if ids:
                 _insert(conn, _INSERT_IDS, ready)
 
@@ -843,8 +905,9 @@ class StagedCards:
 
 # (verb, table, row width) of the staged rows' inserts. In the order staged:
 # a card id (or guid) met twice keeps its last row, as the rows one by one would.
-_INSERT_CARDS = ("INSERT OR REPLACE", "main.cards", 9)
-_INSERT_IDS = ("INSERT OR REPLACE", "main.note_ids", 2)
+_INSERT_CARDS = ("INSERT OR REPLACE", f"main.cards ({_CARD_NAMES})", 9)
+_INSERT_IDS = ("INSERT OR REPLACE", "main.note_ids (guid, nid)", 2)
+_INSERT_LAYOUTS = ("INSERT OR REPLACE", "main.layouts (card_id, layout)", 2)
 
 
 def _insert(conn: sqlite3.Connection, how: Tuple[str, str, int], packs: Sequence[Tuple[int, List[object]]]) -> None:
@@ -897,10 +960,21 @@ def _card_from_row(r: Sequence[object]) -> CardState:
             return ()
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
+    fields = as_tuple(r[6])
+    if r[9] and not (fields and fields[-1][:1] == LAYOUT_MARK):
+        fields += (str(r[9]),)
     return CardState(
         card_id=str(r[0]), doc=str(r[1]), guid=str(r[2]), ref=str(r[3]), type=str(r[4]),
-        created=str(r[5]), fields=as_tuple(r[6]), tags=as_tuple(r[7]), orphaned=bool(r[8]),
+        created=str(r[5]), fields=fields, tags=as_tuple(r[7]), orphaned=bool(r[8]),
     )
+
+
+def _with_layout(fields: str, layout: Optional[str]) -> str:
+    """A row's stored hashes (a JSON list) with its layout tag last, as
+    :func:`_card_from_row` gives them, still unparsed (``live_fields``)."""
+    if not layout or '"' + LAYOUT_MARK in fields or not fields.endswith("]"):
+        return fields
+    return f'{fields[:-1]}{"," if fields != "[]" else ""}{json.dumps(layout)}]'
 
 
 def card_origin(path: Path, guid: str) -> Optional[Tuple[str, str]]:

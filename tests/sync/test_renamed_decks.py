@@ -3,7 +3,7 @@ or under another parent) is followed, not made again under its old name:
 while Polar's name for a document stays the one the sync put its cards
 under, new cards (and cards moved in from another document) go to the deck
 the sync put them in, by its id (``state.deck_homes``,
-``apply.follow_renamed_decks``). A deck change in Polar, a deleted deck: as
+``deck_steps.follow_renamed_decks``). A deck change in Polar, a deleted deck: as
 before. On real collections, with Anki's own deck operations; after every
 step a resync changes nothing."""
 

@@ -253,8 +253,8 @@ def test_card_rows_write_each_rows_own_tags_as_json(tmp_path):
 
     runs = [("a", "t\u00e9g"), ("a", "t\u00e9g"), ("b",), ("a", "t\u00e9g"), (), ('q"uote',), ('q"uote',)]
     rows = [CardState(f"c{i}", "d1", f"g{i}", "r", "BASIC", "x", ("h",), tags, False) for i, tags in enumerate(runs)]
-    assert [json.loads(r[7]) for r in _card_rows(rows)] == [list(t) for t in runs]
-    assert [r[7] for r in _card_rows(rows)] == [json.dumps(list(t)) for t in runs]
+    assert [json.loads(r[7]) for r in _card_rows(rows, [])] == [list(t) for t in runs]
+    assert [r[7] for r in _card_rows(rows, [])] == [json.dumps(list(t)) for t in runs]
 
 
 def test_deck_homes_are_committed_journaled_and_rolled_back(tmp_path):

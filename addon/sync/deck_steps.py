@@ -1,0 +1,298 @@
+"""The apply steps that follow and name decks: a deck renamed or moved in
+Anki is followed, another computer's twin decks, the default deck and the
+decks a sync leaves empty named as Anki names them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, cast
+
+from .applying import Applying, planner_of
+from .collection_view import deck_ids_by_name, existing_deck_id, filtered_deck_on_path, normal_decks
+from .identity import guid_for
+from .state import DeckHome, DeckHomes
+
+if TYPE_CHECKING:
+    from anki.decks import DeckId
+
+
+def follow_renamed_decks(ctx: Applying) -> None:
+    """A deck the user renamed or moved in Anki (itself, or a parent of it)
+    is followed, not made again under its old name. While Polar's name for
+    a document is the one the sync put its cards under, they go to the deck
+    the sync put them in (by its id, ``state.deck_homes``), whatever it is
+    called now (``LoadedDoc.place``). A document with no deck of its own yet
+    (new, or whose Polar deck changed) goes where the sync put the cards of
+    that Polar name for other documents, when that is one deck, renamed,
+    and no deck has the name itself. Otherwise, as without any of this:
+    the deck of that name (made when missing); so also when the deck is
+    gone or is now a filtered deck. A Polar name never synced before whose
+    parent (or grandparent ...) was renamed goes under the parent's new
+    name (``_under_renamed_parent``). Cheap while no deck was renamed: the
+    distinct deck homes (a few, with deck tags) and the documents without
+    one, from SQL, and one look at the collection's decks (~1 us a deck);
+    nothing on a first sync. Each document's home is read only when a deck
+    was renamed."""
+    reading = ctx.reading
+    pairs, homeless = reading.state.deck_home_outline()
+    live = live_cards(ctx)
+    # The unchanged documents with cards whose deck the state does not know
+    # (a state from before deck homes): recorded by name, by ``remember``.
+    ctx.homes_todo = sorted(k for k in homeless
+                            if live.get(k) and k in reading.docs and reading.docs[k].status == "unchanged")
+    if not pairs:
+        return
+    decks = normal_decks(ctx.col)
+    shared: Dict[str, Set[DeckId]] = defaultdict(set)  # Polar name -> the decks the sync put its cards in
+    renamed: Set[str] = set()  # Polar names whose deck is called otherwise now
+    for did, name in pairs:
+        now = decks.get(cast("DeckId", did))
+        if now is not None:
+            shared[name.lower()].add(cast("DeckId", did))
+            if now != name:
+                renamed.add(name.lower())
+    if not renamed:
+        return  # every deck the sync put cards in is called as Polar calls it (or is gone)
+    homes = reading.state.deck_homes()
+    named = deck_ids_by_name(decks)
+
+    def followed(key: str, name: str) -> Optional[str]:
+        """The deck's name now when it is followed, else None."""
+        low = name.lower()
+        if low not in renamed:
+            return None
+        own = homes.get(key)
+        if own is not None and own.did in decks and own.name.lower() == low:
+            did = cast("DeckId", own.did)
+        elif low in named:
+            return None  # a deck of that name exists: it is the one, as ever
+        else:
+            found = shared[low]
+            if len(found) != 1:
+                return None  # the sync put that name's cards in several decks: none is the one
+            did = next(iter(found))
+        ctx.deck_ids[decks[did].lower()] = did
+        return decks[did] if decks[did] != name else None
+
+    synced = {name.lower() for _, name in pairs}  # every Polar name the sync ever put cards under
+    moves = [(name, decks[cast("DeckId", did)]) for did, name in pairs
+             if cast("DeckId", did) in decks and decks[cast("DeckId", did)] != name]
+    for d in reading.docs.values():
+        place = followed(d.key, d.deck)
+        if place is None and d.deck.lower() not in synced and d.deck.lower() not in named:
+            place = _under_renamed_parent(ctx, d.deck, moves, named)
+        if place is not None:
+            d.place = ctx.places[d.key] = place
+    for key, known in ctx.known_docs.items():  # documents not in this sync: for the report's names
+        if key not in reading.docs:
+            place = followed(key, known.deck)
+            if place is not None:
+                ctx.places[key] = place
+
+
+def _under_renamed_parent(ctx: Applying, polar: str, moves: List[Tuple[str, str]],
+                          named: Dict[str, DeckId]) -> Optional[str]:
+    """Where a Polar deck name never synced before goes when a parent of it
+    was renamed or moved in Anki (``deck:compsci/networking`` after renaming
+    ``compsci`` to ``CS``: ``CS::networking``), or None: by its name.
+
+    Derived from the decks the sync put cards in (``moves``: Polar's name,
+    the deck's name now, of those called otherwise now): the nearest
+    ancestor of ``polar`` that no deck is called any more (one that exists
+    ends the search: it is the parent, as ever) is what the one deck the
+    sync put a card under it, ``ancestor::rest``, is under now, when the
+    deck's name still ends in ``rest`` (``compsci::os`` now ``CS::os``:
+    ``compsci`` is ``CS``). Several answers, or one that is not a normal
+    deck now: by name."""
+    parts = polar.split("::")
+    for depth in range(len(parts) - 1, 0, -1):
+        ancestor = [p.lower() for p in parts[:depth]]
+        if "::".join(ancestor) in named:
+            return None  # the parent exists under its Polar name: made under it
+        found: Dict[str, str] = {}
+        for name, now in moves:
+            q, n = name.lower().split("::"), now.split("::")
+            rest = q[depth:]
+            if q[:depth] != ancestor or len(n) <= len(rest) or [x.lower() for x in n[len(n) - len(rest):]] != rest:
+                continue
+            parent = "::".join(n[:len(n) - len(rest)])
+            found[parent.lower()] = parent
+        if not found:
+            continue
+        if len(found) != 1:
+            return None  # its cards went under several decks since: none is the one
+        parent = next(iter(found.values()))
+        if parent.lower() not in named:
+            return None
+        place = "::".join([parent] + parts[depth:])
+        if filtered_deck_on_path(ctx.col, place) is not None:
+            return None
+        if place.lower() in named:
+            ctx.deck_ids[place.lower()] = named[place.lower()]
+        return place
+    return None
+
+
+def live_cards(ctx: Applying) -> Dict[str, int]:
+    """Synced cards per document, as the state has them (read once a sync)."""
+    if ctx.live is None:
+        ctx.live = ctx.reading.state.live_cards_per_doc()
+    return ctx.live
+
+
+def _twin_key(name: str) -> str:
+    """A deck name without the "+" Anki's sync appends to a deck (or a parent
+    of it) whose name is taken on the receiving side."""
+    return "::".join(part.rstrip("+") for part in name.lower().split("::"))
+
+
+def follow_twin_decks(ctx: Applying) -> None:
+    """A document moved to another deck in Polar and synced on two computers
+    before AnkiWeb met them: each made the new deck and moved the cards
+    there; AnkiWeb kept each card's later move (the other computer's deck,
+    shown here as "<name>+") and left this computer's deck empty. A document
+    read this time whose deck holds none of its cards while all of them are
+    in one deck of that name plus Anki's "+" follows them there (its new
+    cards too, and the deck home), as both computers then do. Cheap: one
+    look at the decks (~1 us a deck); only when a deck name has a "+", the
+    documents read, one dict lookup a card (~12 ms at 50,000)."""
+    by_guid = ctx.by_guid
+    if not by_guid or not ctx.parsed:
+        return
+    decks = normal_decks(ctx.col)
+    if not any("+::" in name or name.endswith("+") for name in decks.values()):
+        return  # no deck Anki's sync renamed
+    for d in ctx.parsed:
+        if d.place:
+            continue  # a deck followed already (renamed, kept notes)
+        homes: Set[DeckId] = set()
+        for c in d.every_card():
+            for note in by_guid.get(guid_for(c.card_id), ()):
+                homes.update(card.home for card in note.cards)
+        if len(homes) != 1:
+            continue
+        did = next(iter(homes))
+        target = ctx.deck_ids.get(d.target.lower()) or existing_deck_id(ctx.col, d.target)
+        if target is None or target == did:
+            continue
+        name, own = decks.get(did), decks.get(cast("DeckId", target))
+        if name is None or own is None or name.lower() == own.lower() or _twin_key(name) != _twin_key(own):
+            continue
+        ctx.deck_ids[name.lower()] = did
+        d.place = ctx.places[d.key] = name
+
+
+def name_the_default_deck(ctx: Applying) -> None:
+    """Polar's "Default" (no ``deck:`` tag, ``default_deck``'s default) is the
+    profile's own default deck, whatever its name in the profile's language
+    (``existing_deck_id``): the report names it as Anki does. A German
+    profile's first sync listed its cards under "Default", a deck the user
+    could not find beside "Standard" (later syncs followed it by its id, as
+    a renamed deck, and said "Standard"). Followed here by its id as well."""
+    from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import; col loaded it
+
+    docs = [d for d in ctx.reading.docs.values() if not d.place and d.deck.lower() == "default"]
+    known = [k for k, d in ctx.known_docs.items()
+             if k not in ctx.reading.docs and k not in ctx.places and d.deck.lower() == "default"]
+    if not docs and not known:
+        return
+    decks = normal_decks(ctx.col)
+    name = decks.get(cast("DeckId", DEFAULT_DECK_ID))
+    if not name or any(other.lower() == "default" for other in decks.values()):
+        return  # (a deck called "Default" is the one: existing_deck_id)
+    ctx.deck_ids[name.lower()] = cast("DeckId", DEFAULT_DECK_ID)
+    for d in docs:
+        d.place = ctx.places[d.key] = name
+    for key in known:  # documents not in this sync: for the report's names
+        ctx.places[key] = name
+
+
+def name_decks_as_anki_does(ctx: Applying) -> None:
+    """The report names each deck as Anki spells it: Anki's deck names are
+    one deck whatever their case, so Polar's ``deck:compsci/os`` fills a
+    long-standing "CompSci::OS", which the report called "compsci::os", a
+    deck the person does not see in Anki. (Decks the sync made are spelled
+    as Polar spells them anyway.) One list of the decks, only when a name
+    differs."""
+    anki = {name.lower(): name for name in normal_decks(ctx.col).values()}
+    spelled = {n: anki[n.lower()] for n in ctx.report.decks if anki.get(n.lower(), n) != n}
+    if not spelled:
+        return
+    ctx.report.decks = {spelled.get(n, n) for n in ctx.report.decks}
+    for change in ctx.report.changes:
+        if change.deck in spelled:
+            change.deck = spelled[change.deck]
+
+
+def name_emptied_decks(ctx: Applying) -> None:
+    """The decks the spare copies removed this time leave empty (another
+    computer's decks, which AnkiWeb shows with a "+": "compsci::os+", and
+    its parent "compsci+", which never held a card): those that can be
+    deleted are named in a warning, for the user to delete. Never deleted
+    here: a deck deleted travels to the other computer through AnkiWeb with
+    whatever was put there meanwhile. Looked at: the decks the copies were
+    in and, for each deck above them, the decks of that name with and without
+    a "+"; named: those with no card (also none borrowed by a filtered deck)
+    and no deck under them, here or on the other computer (deleting a
+    parent there leaves its child decks without one: Check Database then
+    reports a missing deck). Nothing to do unless copies were removed."""
+    plan = planner_of(ctx).plan
+    homes = {c.home for o in plan.orphans if o.spare and o.remove for c in o.note.cards}
+    if not homes:
+        return
+    db = ctx.col.db
+    assert db is not None
+    decks = normal_decks(ctx.col)
+    by_name = {name: did for did, name in decks.items()}
+    looked: Set[str] = set()
+    for did in homes:
+        name = decks.get(did)
+        if name is None:
+            continue
+        looked.add(name)
+        parts = name.split("::")
+        for depth in range(1, len(parts)):
+            above = "::".join(parts[:depth])
+            plain = above[:-1] if above.endswith("+") else above
+            looked.update(n for n in (plain, plain + "+") if n in by_name)
+    held = {decks[d] for d in db.list("SELECT DISTINCT did FROM cards") if d in decks}
+    held |= {decks[d] for d in db.list("SELECT DISTINCT odid FROM cards WHERE odid != 0") if d in decks}
+
+    def deletable(name: str) -> bool:
+        # No card in it, and no deck under it: here, nor on the other
+        # computer, where its "+" is the other way round ("compsci+" here is
+        # "compsci" there, above that computer's "compsci::os+").
+        if by_name[name] == 1 or name in held:
+            return False
+        plain = "::".join(part[:-1] if part.endswith("+") else part for part in name.split("::"))
+        return not any(other.startswith((name + "::", plain + "::")) for other in by_name)
+
+    named = sorted(n for n in looked if deletable(n))
+    if named:
+        ctx.report.warn(ctx.reading.source.describe(), (
+            f"deck(s) left empty by the duplicates removed: {', '.join(named)} (made by the other computer's "
+            "sync; delete them in Anki if you like, on one computer: AnkiWeb takes that to the other)"),
+            code="emptied_decks", decks=named, count=len(named))
+
+
+def deck_homes(ctx: Applying, held: Set[str]) -> DeckHomes:
+    """Where this sync put the cards of each document it read (and of each
+    unchanged one the state knows no deck of yet, by name): the deck's id
+    and Polar's name for it, for ``follow_renamed_decks``. A deck that does
+    not exist (nothing was put there; a name Anki refused) is no home."""
+    changes = DeckHomes()
+    docs = ctx.reading.docs
+    ids: Optional[Dict[str, DeckId]] = None  # lower-case name -> id, of the decks now
+    for d in [*ctx.parsed, *(docs[k] for k in ctx.homes_todo)]:
+        if d.key in held:
+            continue
+        did = ctx.deck_ids.get(d.place.lower()) if d.place else None
+        if did is None:
+            if ids is None:
+                ids = deck_ids_by_name(normal_decks(ctx.col))
+            did = ids.get((d.place or d.deck).lower())  # a place made by name: under a renamed parent
+        if did is not None:
+            changes.made[d.key] = DeckHome(did, d.deck)
+        elif d.key in ctx.known_docs:
+            changes.cleared.append(d.key)
+    return changes

@@ -1,0 +1,349 @@
+"""A library written by Polar's own code, run (not read): polar-app's
+``DocMetas``, ``TextHighlightRecords``, ``TextHighlights.setRevisedText``,
+``AreaHighlights``' writer, ``Comments`` and the sidebar's
+``FlashcardActions`` (create, update = delete + a new card, delete), built
+and run by tools/polar_real (see its build.py), synced into real
+collections. ``live`` runs Polar's code now (skipped without node, tsc or the
+polar-app mirror); ``fixture`` is the same run checked in
+(tests/data/polar_real_library_{2x,1x}.json; ``polar_commit`` names the
+commit of Polar that wrote it), so the class stays tested without node.
+Also: our factories (tests/polar_factory.Doc, tools/polar_export.sparse)
+write the shapes Polar's code writes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+
+from tests.polar_factory import Doc, basic, state_json
+from tests.sync.helpers import note_of, run
+from tools import polar_export
+from tools.polar_real import build as polar_real
+
+_LIVE: Dict[str, Dict[str, Any]] = {}
+
+
+def library(source: str, era: str = "2x") -> Dict[str, Any]:
+    if source == "fixture":
+        return json.loads(polar_real.fixture_path(era).read_text(encoding="utf-8"))
+    why = polar_real.available(era)
+    if why:
+        pytest.skip(f"Polar's code cannot run here: {why}")
+    if era not in _LIVE:
+        _LIVE[era] = polar_real.run([], era)
+    return _LIVE[era]
+
+
+# Cards in reading order (page, then place on the page), as the driver made them.
+ORDER = ["first", "basic", "cloze", "beforeRevision", "afterRevision", "area", "areaCloze",
+         "onComment", "markdown", "text", "page", "arabic", "japanese", "image"]
+
+
+def write(lib: Dict[str, Any], root: Path, version: str, form: str) -> None:
+    fp = lib["ids"]["fingerprint"]
+    images = root / "files" / "image"
+    images.mkdir(parents=True, exist_ok=True)
+    wanted = lib[version].get("images", lib["images"])
+    for name, data in wanted.items():
+        (images / name).write_bytes(base64.b64decode(data))
+    for there in images.iterdir():  # an image replaced: its committer deleted the old file
+        if there.name not in wanted:
+            there.unlink()
+    (root / fp).mkdir(parents=True, exist_ok=True)
+    state = root / fp / "state.json"
+    if "state" in lib[version]:  # 1.x: the state.json its DiskDatastore wrote
+        state.write_text(lib[version]["state"], encoding="utf-8")
+    elif form == "sparse":  # what Polar's Datastore writes since the sparse DocMeta
+        state.write_text(lib[version]["sparse"], encoding="utf-8")
+    else:  # the whole DocMeta, compact, as 1.x wrote it
+        state.write_text(json.dumps(lib[version]["full"], separators=(",", ":"), ensure_ascii=False),
+                         encoding="utf-8")
+    st = state.stat()
+    os.utime(state, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000))
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", " "))
+
+
+@pytest.mark.parametrize("form", ["full", "sparse"])
+@pytest.mark.parametrize("source", ["fixture", "live"])
+def test_a_library_polars_code_wrote_syncs_once_in_reading_order_with_its_context(
+        col, tmp_path, state_path, source, form):
+    """Every card arrives once, in reading order, with its highlight, comment,
+    revised text or image; then Polar's own edit (a new card id), delete,
+    comment edit and second revision are an update, a removal (kept,
+    ``polar::deleted``) and context updates, with the reviews kept."""
+    lib = library(source)
+    ids = lib["ids"]
+    root = tmp_path / "polar"
+    write(lib, root, "v1", form)
+    report = run(col, root, state_path)
+    assert (report.created, report.errors, report.warnings) == (14, [], []), (report.errors, report.warnings)
+    assert col.note_count() == 14
+    notes = {key: note_of(col, ids[key]) for key in ORDER}
+    dues = [min(card.due for card in notes[key].cards()) for key in ORDER]
+    assert dues == sorted(dues) and len(set(dues)) == len(dues), dict(zip(ORDER, dues))
+    back = {key: text(note.fields[-1]) for key, note in notes.items()}
+    assert "The mitochondria is the powerhouse of the cell." in back["basic"]
+    assert "Remember this one." in back["cloze"]
+    # both cards of the revised highlight show the revised text, not the old one
+    for key in ("beforeRevision", "afterRevision"):
+        assert "ATP synthase makes ATP from ADP." in back[key], back[key]
+        assert "ATP synthase makes ATP." not in back[key]
+    assert "<img" in notes["area"].fields[-1] and "<img" in notes["areaCloze"].fields[-1]
+    assert "Ribosomes translate mRNA." in back["onComment"] and "What about tRNA?" in back["onComment"]
+    assert "p. 5" in back["page"]
+    assert notes["markdown"]["Front"] == "<p>What is <strong>osmosis</strong>?</p>"
+    assert notes["text"]["Front"] == "Is 2 &lt; 3 &amp; 4 &gt; 3?"
+    assert "細胞はすべての生物の基本単位である。" in back["japanese"]
+    assert "{{c1::وحدة}}" in notes["arabic"]["Text"]
+    assert re.search(r'<img src="polar-[0-9a-f]+\.png">', notes["image"]["Front"])
+    assert "deck:" not in " ".join(notes["basic"].tags)
+    assert {col.decks.name(card.did) for n in notes.values() for card in n.cards()} == {"biology::cells"}
+
+    # Study two cards, then Polar edits, deletes and revises.
+    studied = {}
+    for key in ("basic", "areaCloze"):
+        card = notes[key].cards()[0]
+        card.type, card.queue, card.ivl, card.due, card.reps = 2, 2, 12, 40, 3
+        col.update_card(card)
+        studied[key] = card.id
+    write(lib, root, "v2", form)
+    report = run(col, root, state_path)
+    assert (report.created, report.orphaned, report.rekeyed, report.errors, report.warnings) == (
+        0, 1, 2, [], []), report
+    assert col.note_count() == 14
+    edited = note_of(col, ids["basicEdited"])
+    assert edited.id == notes["basic"].id and "(edited)" in edited["Back"]
+    assert note_of(col, ids["areaClozeEdited"]).id == notes["areaCloze"].id
+    assert "{{c1::Golgi apparatus}}" in note_of(col, ids["areaClozeEdited"])["Text"]
+    if "images" in lib["v2"]:  # the area highlight resized: a new image on both its cards
+        old_img = re.findall(r'<img src="([^"]+)"', notes["area"].fields[-1])
+        new_img = re.findall(r'<img src="([^"]+)"', note_of(col, ids["area"]).fields[-1])
+        assert old_img and new_img and old_img != new_img, (old_img, new_img)
+        assert new_img == re.findall(r'<img src="([^"]+)"', note_of(col, ids["areaClozeEdited"]).fields[-1])
+    for key, cid in studied.items():
+        card = col.get_card(cid)
+        assert (card.ivl, card.due, card.reps) == (12, 40, 3), key
+    assert "polar::deleted" in note_of(col, ids["first"]).tags
+    assert "Remember this one!" in text(note_of(col, ids["cloze"]).fields[-1])
+    assert "ATP synthase makes ATP (revised twice)." in text(note_of(col, ids["beforeRevision"]).fields[-1])
+    if "v3" not in lib:
+        return
+    # Then tags as Polar 2's PersistenceLayerMutator2 sets them: a card's in place
+    # (same id, lastUpdated untouched), the document's deck; a colour changed; a
+    # highlight deleted under its card (TextHighlights.deleteTextHighlight).
+    write(lib, root, "v3", form)
+    report = run(col, root, state_path)
+    assert (report.created, report.errors, report.warnings) == (0, [], []), report
+    tags = note_of(col, ids["cloze"]).tags
+    assert "hard" in tags and "biology::exam" in tags, tags
+    live = [note_of(col, ids[key]) for key in ORDER if key not in ("first", "basic", "areaCloze")]
+    assert {col.decks.name(c.did) for n in live for c in n.cards()} == {"biology::organelles"}
+    image = note_of(col, ids["image"])
+    assert "polar::deleted" not in image.tags and "The end." not in text(image["Back"])
+    for key, cid in studied.items():
+        card = col.get_card(cid)
+        assert (card.ivl, card.due, card.reps) == (12, 40, 3), key
+
+
+@pytest.mark.parametrize("form", ["full", "sparse"])
+@pytest.mark.parametrize("source", ["fixture", "live"])
+def test_a_card_made_after_a_revision_keeps_its_highlight_when_it_is_revised_again(
+        col, tmp_path, state_path, source, form):
+    """``setRevisedText`` re-keys the highlight under a new random id each
+    time and keeps only the guid: a card made after the first revision
+    points at an id the second revision removes (Polar's own sidebar shows
+    it under no highlight). The answer lost the highlight's text (only the
+    title and page were left); now the parent the last sync found (the
+    highlight's guid) is used while that highlight is there."""
+    lib = library(source)
+    ids = lib["ids"]
+    root = tmp_path / "polar"
+    write(lib, root, "v1", form)
+    run(col, root, state_path)
+    write(lib, root, "v2", form)
+    report = run(col, root, state_path)
+    assert (report.created, report.errors, report.warnings) == (0, [], []), report
+    after = note_of(col, ids["afterRevision"])
+    back = text(after.fields[-1])
+    assert "ATP synthase makes ATP (revised twice)." in back, back
+    due = {key: note_of(col, ids[key]).cards()[0].due for key in ("beforeRevision", "afterRevision", "area")}
+    assert due["beforeRevision"] < due["afterRevision"] < due["area"], due
+    # A third sync reads it the same way (the parent stored again is the guid).
+    path = root / ids["fingerprint"] / "state.json"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 20_000_000))
+    run(col, root, state_path)
+    assert "ATP synthase makes ATP (revised twice)." in text(note_of(col, ids["afterRevision"]).fields[-1])
+
+
+def test_a_card_whose_highlight_was_deleted_stays_without_one(col, tmp_path, state_path):
+    """Deleting a highlight in Polar leaves its cards (issue #1231): their ref
+    names no highlight, and the parent the last sync stored is gone too, so
+    the card stays page-level (no other highlight's text is borrowed)."""
+    doc = Doc(tmp_path / "polar", "1DocDeletedHl", "Deleted", pages=2)
+    doc.text_highlight("1HlGone000", "Words of a highlight deleted later.", top=100.0)
+    doc.text_highlight("1HlStays00", "Words of a highlight that stays.", top=200.0)
+    doc.card("1CardOrph0", basic("Q", "A"), ref="text-highlight:1HlGone000")
+    doc.write()
+    run(col, doc.root, state_path)
+    assert "Words of a highlight deleted later." in text(note_of(col, "1CardOrph0")["Back"])
+    del doc.page(1)["textHighlights"]["1HlGone000"]
+    doc.write()
+    report = run(col, doc.root, state_path)
+    assert (report.created, report.errors) == (0, []), report
+    back = text(note_of(col, "1CardOrph0")["Back"])
+    assert "Words of a highlight" not in back, back
+
+
+@pytest.mark.parametrize("source", ["fixture", "live"])
+def test_a_polar_2x_export_of_that_library_gives_the_same_notes(col, tmp_path, state_path, source):
+    """The export's ``doc_meta`` record wraps the string Polar's Datastore
+    wrote (``DocMetas.serialize(docMeta, "")``, sparse) as it is."""
+    lib = library(source)
+    meta = lib["v1"]["full"]
+    info = meta["docInfo"]
+    ident = polar_export.doc_meta_id(info["fingerprint"])
+    record = {"uid": polar_export.UID, "id": ident, "value": {"docInfo": info, "value": lib["v1"]["sparse"]}}
+    member = polar_export._bytes(polar_export.pretty(record))
+    member.name = f"doc_meta/{ident}.json"
+    dest = polar_export.write_tar_gz(tmp_path / "export.zip", [member])
+    report = run(col, dest, state_path)
+    assert (report.created, report.errors) == (14, []), report.errors
+    for key in ORDER:
+        note_of(col, lib["ids"][key])
+
+
+def _keys(obj: Dict[str, Any]) -> set:
+    return set(obj)
+
+
+@pytest.mark.parametrize("source", ["fixture", "live"])
+def test_a_library_polar_1x_code_wrote_syncs_once_in_reading_order_with_its_context(
+        col, tmp_path, state_path, source):
+    """Polar 1.x's own code of 2019 (its ``TextHighlightRecords``,
+    ``CommentActions``, ``FlashcardActions`` create and update, the
+    ``state.json`` its ``DocMetas.serialize`` wrote): the same promises."""
+    lib = library(source, "1x")
+    ids = lib["ids"]
+    root = tmp_path / "polar"
+    write(lib, root, "v1", "full")
+    report = run(col, root, state_path)
+    assert (report.created, report.errors, report.warnings) == (5, [], []), (report.errors, report.warnings)
+    order = ["first", "basic", "cloze", "russian", "last"]
+    dues = [min(card.due for card in note_of(col, ids[key]).cards()) for key in order]
+    assert dues == sorted(dues) and len(set(dues)) == len(dues), dict(zip(order, dues))
+    back = text(note_of(col, ids["basic"])["Back"])
+    assert "Rome was not built in a day." in back and "A proverb." in back
+    assert "Москва — столица России." in text(note_of(col, ids["russian"])["Back"])
+    assert {col.decks.name(c.did) for nid in col.find_notes("") for c in col.get_note(nid).cards()} == {"history"}
+    card = note_of(col, ids["basic"]).cards()[0]
+    card.type, card.queue, card.ivl, card.due, card.reps = 2, 2, 9, 30, 2
+    col.update_card(card)
+    write(lib, root, "v2", "full")
+    report = run(col, root, state_path)
+    assert (report.created, report.orphaned, report.rekeyed, report.errors) == (0, 1, 1, []), report
+    edited = note_of(col, ids["basicEdited"])
+    assert edited.id == card.nid and "Centuries" in edited["Back"]
+    assert (col.get_card(card.id).ivl, col.get_card(card.id).reps) == (9, 2)
+    assert "polar::deleted" in note_of(col, ids["first"]).tags
+
+
+@pytest.mark.parametrize("form", ["full", "sparse"])
+@pytest.mark.parametrize("source", ["fixture", "live"])
+def test_an_epub_polar_2x_annotated_reads_in_the_books_order(col, tmp_path, state_path, source, form):
+    """An EPUB in Polar 2.x's viewer: a page is a section, a highlight's
+    ``order`` is its top plus the section's scroll (``SelectedContents``),
+    so a highlight made after scrolling can sit higher on screen than one
+    made before. Cards come in the book's order and name the section."""
+    lib = library(source)
+    if "epub" not in lib:
+        pytest.skip("made before the EPUB run")
+    book = dict(lib["epub"], images={})
+    root = tmp_path / "polar"
+    write(book, root, "v1", form)
+    report = run(col, root, state_path)
+    assert (report.created, report.errors, report.warnings) == (3, [], []), (report.errors, report.warnings)
+    order = ["early", "late", "last"]
+    dues = [note_of(col, book["ids"][key]).cards()[0].due for key in order]
+    assert dues == sorted(dues), dict(zip(order, dues))
+    back = text(note_of(col, book["ids"]["late"])["Back"])
+    assert "§ 2" in back and "p. 2" not in back and "Later in the chapter, after scrolling." in back, back
+
+
+@pytest.mark.parametrize("source", ["fixture", "live"])
+def test_a_1x_document_saved_again_by_polar_2x_is_the_same_notes(col, tmp_path, state_path, source):
+    """A Polar 1.x user's document, loaded and saved by Polar 2.x's code
+    (``DocMetas.deserialize``: ``upgrade``; ``serialize``: sparse), read
+    after the 1.x one: the same notes, nothing new, nothing removed."""
+    lib = library(source, "1x")
+    if source == "live":
+        upgraded = polar_real.upgrade_by_2x(lib["v1"]["state"]) if polar_real.available("2x") is None else None
+        if upgraded is None:
+            pytest.skip("Polar 2.x's code cannot run here")
+    else:
+        upgraded = lib["v1"]["upgraded_by_2x"]
+    root = tmp_path / "polar"
+    write(lib, root, "v1", "full")
+    run(col, root, state_path)
+    before = {nid: col.get_note(nid).fields for nid in col.find_notes("")}
+    state = root / lib["ids"]["fingerprint"] / "state.json"
+    state.write_text(upgraded, encoding="utf-8")
+    st = state.stat()
+    os.utime(state, ns=(st.st_atime_ns, st.st_mtime_ns + 20_000_000))
+    report = run(col, root, state_path)
+    assert (report.created, report.updated, report.orphaned, report.errors, report.warnings) == (
+        0, 0, 0, [], []), report
+    assert {nid: col.get_note(nid).fields for nid in col.find_notes("")} == before
+
+
+@pytest.mark.parametrize("source", ["fixture", "live"])
+def test_our_factories_write_the_shapes_polars_code_writes(tmp_path, source):
+    """Key for key, the objects tests/polar_factory.Doc writes are the ones
+    Polar's code writes for the same action, and tools/polar_export's sparse
+    form is what Polar's ``SparseDocMetas.toSparse`` makes, keys in order."""
+    lib = library(source)
+    real = lib["v1"]["full"]
+    ids = lib["ids"]
+    page1, page3 = real["pageMetas"]["1"], real["pageMetas"]["3"]
+
+    doc = Doc(tmp_path, "1Fingerprint", "T", pages=3)
+    doc.text_highlight("1Hl", "words", top=10.0)
+    doc.area_highlight("1Area", "Aw6664ZxWCqv7g1cGaZB")
+    doc.comment("1Comment", "<p>c</p>", "text-highlight:1Hl")
+    doc.card("1Card", basic("q", "a"), ref="text-highlight:1Hl")
+    ours = doc.meta["pageMetas"]["1"]
+
+    assert _keys(ours) == _keys(page1)
+    assert _keys(ours["textHighlights"]["1Hl"]) == _keys(page1["textHighlights"][ids["h1"]]) - {"order"}
+    assert _keys(ours["textHighlights"]["1Hl"]["rects"]["0"]) == _keys(
+        page1["textHighlights"][ids["h1"]]["rects"]["0"])
+    assert _keys(ours["areaHighlights"]["1Area"]) == _keys(page3["areaHighlights"][ids["a3"]])
+    assert _keys(ours["areaHighlights"]["1Area"]["image"]) == _keys(page3["areaHighlights"][ids["a3"]]["image"])
+    assert _keys(ours["comments"]["1Comment"]) == _keys(page1["comments"][ids["comment"]])
+    assert _keys(ours["flashcards"]["1Card"]) == _keys(page1["flashcards"][ids["basic"]])
+    assert _keys(doc.meta) == _keys(real)
+    # lastUpdated: Polar's persistence layer stamps it on every write; backend: read as "stash"
+    assert _keys(doc.meta["docInfo"]) - {"lastUpdated", "backend"} == _keys(real["docInfo"])
+
+    for version in [v for v in ("v1", "v2", "v3") if v in lib]:
+        made = json.loads(lib[version]["sparse"])
+        assert list(polar_export.sparse(lib[version]["full"]).items()) == list(made.items())
+        assert polar_export.js_stringify(made) == lib[version]["sparse"]
+
+    # Polar 1.x (2019): the same keys, and its state.json byte for byte as our factory writes one
+    old = library(source, "1x")
+    page = old["v1"]["full"]["pageMetas"]["1"]
+    assert _keys(ours["textHighlights"]["1Hl"]) == _keys(page["textHighlights"][old["ids"]["h1"]])
+    assert _keys(ours["flashcards"]["1Card"]) == _keys(page["flashcards"][old["ids"]["basic"]])
+    assert _keys(ours["comments"]["1Comment"]) == _keys(page["comments"][old["ids"]["comment"]])
+    assert _keys(doc.meta["docInfo"]) - {"lastUpdated", "backend"} == _keys(old["v1"]["full"]["docInfo"])
+    assert state_json(old["v1"]["full"]) == old["v1"]["state"].encode("utf-8")

@@ -1,0 +1,238 @@
+// Run by tools/polar_real/build.py inside a copy of polar-app's sources: makes
+// Polar documents with Polar's own model code, the way its UI calls it, and prints
+// them as JSON. Nothing here writes a field by hand: every annotation is made by
+// the function Polar's UI calls for that action (named in the comments).
+import {DocMetas} from 'polar-shared/src/metadata/DocMetas';
+import {TextHighlightRecords} from 'polar-shared/src/metadata/TextHighlightRecords';
+import {TextHighlights} from 'polar-shared/src/metadata/TextHighlights';
+import {Refs} from 'polar-shared/src/metadata/Refs';
+import {FlashcardType} from 'polar-shared/src/metadata/FlashcardType';
+import {Hashcodes} from 'polar-shared/src/util/Hashcodes';
+import {Tags} from 'polar-shared/src/tags/Tags';
+import {Flashcards} from './metadata/Flashcards';
+import {Comments} from './metadata/Comments';
+import {AreaHighlights} from './metadata/AreaHighlights';
+import {FlashcardActions} from './annotation_sidebar/child_annotations/flashcards/FlashcardActions';
+
+// a 2x2 PNG (red), what Polar's area capture hands the writer as a data URL
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
+
+const PNG3 = 'iVBORw0KGgoAAAANSUhEUgAAAAMAAAADCAIAAADZSiLoAAAAD0lEQVR4nGNgaPgPRVhYAMEgDXgZB2Z6AAAAAElFTkSuQmCC';
+
+let clock = Date.parse('2021-03-01T09:00:00.000Z');
+const RealNow = Date.now;
+// Polar stamps every object with "now": step a fake clock 1.5 s per call so the
+// library reads like one made over a session (and ids from {fields, created} differ).
+Date.now = () => (clock += 1500);
+const RealDate = Date;
+class ClockDate extends RealDate {
+    constructor(...args: any[]) {
+        if (args.length === 0) { super(Date.now()); } else { super(...(args as [any])); }
+    }
+}
+(global as any).Date = ClockDate;
+(ClockDate as any).now = Date.now;
+void RealNow;
+
+const images: {[name: string]: string} = {};
+
+function rect(top: number) {
+    return {left: 100, top, right: 400, bottom: top + 18, width: 300, height: 18};
+}
+
+function textHighlight(docMeta: any, page: number, text: string, top: number, color: any = 'yellow',
+                       order?: number) {
+    // TextHighlighter.createTextHighlight: rects, textSelections, {TEXT: text}, colour, and
+    // SelectedContents' order: undefined for a PDF, the selection's top + the section's
+    // scrollY (px) in an EPUB
+    const rects = [rect(top)];
+    const textSelections = [{text, rect: rect(top)}];
+    const record = TextHighlightRecords.create(rects as any, textSelections as any, {TEXT: text}, color, order);
+    const pageMeta = DocMetas.getPageMeta(docMeta, page);
+    pageMeta.textHighlights[record.id] = record.value as any;
+    return record.value;
+}
+
+function areaHighlight(docMeta: any, page: number, top: number, existing?: any, png: string = PNG) {
+    // a new area highlight, or (existing) one resized: AreaHighlights' writer gives it a
+    // new image (new id and file), moves docInfo.attachments; its committer deletes the old file
+    const pageMeta = DocMetas.getPageMeta(docMeta, page);
+    let target = existing;
+    if (!target) {
+        target = AreaHighlights.create({rect: {left: 10, top, width: 40, height: 20}} as any);
+        pageMeta.areaHighlights[target.id] = target;
+    }
+    const old = target.image;
+    const writer = AreaHighlights.createWriter({
+        datastore: undefined, docMeta, pageMeta, areaHighlight: target,
+        areaHighlightRect: {left: 10, top, width: 40, height: 20} as any,
+        position: {x: 10, y: top, width: 40, height: 20} as any,
+        capturedScreenshot: {data: 'data:image/png;base64,' + png, type: 'image/png', width: 2, height: 2},
+    } as any);
+    const [written] = writer.prepare();
+    images[written.image!.src.name] = png;
+    if (old) {
+        delete images[old.src.name];
+    }
+    return written;
+}
+
+function card(pageMeta: any, parent: {value: string, type: any}, fields: any) {
+    // The sidebar's FlashcardActions.create: a new card from the form's HTML
+    const type = fields.text !== undefined ? FlashcardType.CLOZE : FlashcardType.BASIC_FRONT_BACK;
+    const before = new Set(Object.keys(pageMeta.flashcards));
+    FlashcardActions.create(parent, pageMeta, type, fields);
+    return Object.keys(pageMeta.flashcards).find(k => !before.has(k))!;
+}
+
+function comment(pageMeta: any, parent: any, html: string) {
+    // CommentActions: Comments.createHTMLComment(html, ref) stored at page level
+    const c = Comments.createHTMLComment(html, Refs.create(parent.id, 'text-highlight'));
+    pageMeta.comments[c.id] = c;
+    return c;
+}
+
+const ref = (h: any, type: any) => ({value: h.id, type});
+const snapshot = (docMeta: any) => ({
+    images: {...images},  // files/image/ as the committer leaves it at that point
+    full: JSON.parse(JSON.stringify(docMeta)),
+    // what Datastore.ts / DefaultPersistenceLayer.ts write (state.json, Firestore's value)
+    sparse: DocMetas.serialize(docMeta, ''),
+});
+
+function book() {
+    const fingerprint = Hashcodes.createRandomID();
+    const docMeta: any = DocMetas.create(fingerprint, 12, `${Hashcodes.createRandomID({len: 10})}-cell-biology.pdf`);
+    docMeta.docInfo.title = 'Cell Biology: Real Polar';
+    // PDFUpgrader (2.x viewer, on first open): every page's pdf.js dimensions
+    for (let num = 1; num <= docMeta.docInfo.nrPages; ++num) {
+        DocMetas.getPageMeta(docMeta, num).pageInfo.dimensions = {width: 612, height: 792};
+    }
+    docMeta.docInfo.tags = {'deck:biology/cells': {id: 'deck:biology/cells', label: 'deck:biology/cells'}};
+    const ids: any = {fingerprint};
+
+    const p1 = DocMetas.getPageMeta(docMeta, 1);
+    const h1 = textHighlight(docMeta, 1, 'The mitochondria is\nthe powerhouse of the cell.', 120);
+    ids.basic = card(p1, ref(h1, 'text-highlight'), {front: 'What is the powerhouse of the cell?', back: '<p>The <b>mitochondria</b></p>'});
+    ids.cloze = card(p1, ref(h1, 'text-highlight'), {text: 'The {{c1::mitochondria}} is the powerhouse of the {{c2::cell}}.'});
+    ids.comment = comment(p1, h1, '<p>Remember this one.</p>').id;
+    const h0 = textHighlight(docMeta, 1, 'Cells are the basic unit of life.', 40, 'green');
+    ids.first = card(p1, ref(h0, 'text-highlight'), {front: 'What is the basic unit of life?', back: 'The cell'});
+
+    const p2 = DocMetas.getPageMeta(docMeta, 2);
+    const h2 = textHighlight(docMeta, 2, 'ATP synthase makes ATP.', 300);
+    ids.beforeRevision = card(p2, ref(h2, 'text-highlight'), {front: 'What makes ATP?', back: 'ATP synthase'});
+    // TextHighlights.setRevisedText: the highlight is stored again under a random id
+    TextHighlights.setRevisedText(docMeta, p2, h2.id, '<p>ATP synthase makes <b>ATP</b> from ADP.</p>');
+    const h2r: any = Object.values(p2.textHighlights).find((h: any) => h.guid === h2.guid);
+    ids.afterRevision = card(p2, ref(h2r, 'text-highlight'), {front: 'ATP is made from?', back: 'ADP'});
+
+    const p3 = DocMetas.getPageMeta(docMeta, 3);
+    const a3 = areaHighlight(docMeta, 3, 200);
+    ids.area = card(p3, ref(a3, 'area-highlight'), {front: 'Name the organelle in the figure', back: 'Golgi apparatus'});
+    ids.areaCloze = card(p3, ref(a3, 'area-highlight'), {text: 'The figure shows the {{c1::Golgi}}.'});
+
+    const p4 = DocMetas.getPageMeta(docMeta, 4);
+    const h4 = textHighlight(docMeta, 4, 'Ribosomes translate mRNA.', 500);
+    const c4 = comment(p4, h4, 'What about tRNA?');
+    // a card made on a comment: the parent ref Refs.toRefType gives a comment
+    ids.onComment = card(p4, {value: c4.id, type: 'comment'}, {front: 'What carries amino acids?', back: 'tRNA'});
+
+    const p5 = DocMetas.getPageMeta(docMeta, 5);
+    ids.page = card(p5, {value: '5', type: 'page'}, {front: 'Chapter 5 is about?', back: 'Membranes'});
+    // Flashcards.createFrontBack with the other Text kinds (import and API paths)
+    const md = Flashcards.createFrontBack('What is **osmosis**?', 'Water moving across a `membrane`', Refs.create(h4.id, 'text-highlight'), 'MARKDOWN');
+    p5.flashcards[md.id] = md; ids.markdown = md.id;
+    const tx = Flashcards.createFrontBack('Is 2 < 3 & 4 > 3?', 'yes', Refs.create(h4.id, 'text-highlight'), 'TEXT');
+    p5.flashcards[tx.id] = tx; ids.text = tx.id;
+
+    const p7 = DocMetas.getPageMeta(docMeta, 7);
+    const h7 = textHighlight(docMeta, 7, '細胞はすべての生物の基本単位である。', 80);
+    ids.japanese = card(p7, ref(h7, 'text-highlight'), {front: '生物の基本単位は？', back: '細胞'});
+    const h7b = textHighlight(docMeta, 7, 'الخلية هي وحدة الحياة', 30);
+    ids.arabic = card(p7, ref(h7b, 'text-highlight'), {text: 'الخلية هي {{c1::وحدة}} الحياة'});
+
+    const p12 = DocMetas.getPageMeta(docMeta, 12);
+    const h12 = textHighlight(docMeta, 12, 'The end.', 700);
+    ids.image = card(p12, ref(h12, 'text-highlight'),
+        {front: `What colour? <img src="data:image/png;base64,${PNG}">`, back: 'red'});
+    ids.h1 = h1.id; ids.h2 = h2.id; ids.h2r = h2r.id; ids.a3 = a3.id; ids.h4 = h4.id;
+    return {docMeta, ids};
+}
+
+function edit(docMeta: any, ids: any) {
+    // The sidebar's edit: FlashcardActions.update (delete + new card, new id)
+    const p1 = DocMetas.getPageMeta(docMeta, 1);
+    const h1 = Object.values(p1.textHighlights).find((h: any) => h.id === ids.h1) as any;
+    const before = new Set(Object.keys(p1.flashcards));
+    FlashcardActions.update(docMeta, p1, ref(h1, 'text-highlight'), FlashcardType.BASIC_FRONT_BACK,
+        {front: 'What is the powerhouse of the cell?', back: '<p>The <b>mitochondria</b> (edited)</p>'} as any, ids.basic);
+    ids.basicEdited = Object.keys(p1.flashcards).find(k => !before.has(k));
+    // FlashcardActions.delete
+    FlashcardActions.delete(docMeta, p1, ref(h1, 'text-highlight'), ids.first);
+    // Comments.update: the comment edited in place
+    Comments.update(ids.comment, docMeta, p1, {content: {HTML: '<p>Remember this one!</p>'}, lastUpdated: new Date().toISOString()} as any);
+    // a second revision of the revised highlight
+    const p2 = DocMetas.getPageMeta(docMeta, 2);
+    TextHighlights.setRevisedText(docMeta, p2, ids.h2r, '<p>ATP synthase makes ATP (revised twice).</p>');
+    // the area highlight's card edited (cloze)
+    const p3 = DocMetas.getPageMeta(docMeta, 3);
+    const before3 = new Set(Object.keys(p3.flashcards));
+    FlashcardActions.update(docMeta, p3, {value: ids.a3, type: 'area-highlight'}, FlashcardType.CLOZE,
+        {text: 'The figure shows the {{c1::Golgi apparatus}}.'} as any, ids.areaCloze);
+    ids.areaClozeEdited = Object.keys(p3.flashcards).find(k => !before3.has(k));
+    // the area highlight resized: a new screenshot (a 3x3 PNG)
+    areaHighlight(docMeta, 3, 200, p3.areaHighlights[ids.a3], PNG3);
+    return ids;
+}
+
+function retag(docMeta: any, ids: any) {
+    // PersistenceLayerMutator2's tag edits: a card's tags in place (Flashcards.update),
+    // the document's (docInfo.tags); TextHighlights.update of a colour; a highlight
+    // deleted with a card on it (TextHighlights.deleteTextHighlight leaves the card)
+    const p1 = DocMetas.getPageMeta(docMeta, 1);
+    Flashcards.update(ids.cloze, docMeta, p1, {tags: Tags.toMap([
+        {id: 'hard', label: 'hard'}, {id: '/biology/exam', label: '/biology/exam'}])} as any);
+    docMeta.docInfo.tags = Tags.toMap([{id: 'deck:biology/organelles', label: 'deck:biology/organelles'}]);
+    TextHighlights.update(ids.h1, docMeta, p1, {color: 'red'} as any);
+    const p12 = DocMetas.getPageMeta(docMeta, 12);
+    const h12: any = Object.values(p12.textHighlights)[0];
+    TextHighlights.deleteTextHighlight(p12, h12);
+    return ids;
+}
+
+if (process.argv[2] === '--upgrade') {
+    // A DocMeta Polar 1.x wrote, loaded and saved again by Polar 2.x (the move to the
+    // cloud): DocMetas.deserialize (fromSparse, DocMetas.upgrade) then serialize.
+    const data = require('fs').readFileSync(process.argv[3], 'utf-8');
+    const fingerprint = JSON.parse(data).docInfo.fingerprint;
+    process.stdout.write(JSON.stringify({upgraded: DocMetas.serialize(DocMetas.deserialize(data, fingerprint), '')}));
+    process.exit(0);
+}
+
+function epubBook() {
+    // An EPUB in 2.x's viewer: a page is a section (spine item); order = top + scrollY
+    const fingerprint = Hashcodes.createRandomID();
+    const docMeta: any = DocMetas.create(fingerprint, 4, `${Hashcodes.createRandomID({len: 10})}-novel.epub`);
+    docMeta.docInfo.title = 'A Novel in Sections';
+    const ids: any = {fingerprint};
+    const s2 = DocMetas.getPageMeta(docMeta, 2);
+    // scrolled 2,400 px into section 2: the later highlight's rect is higher on screen
+    const late = textHighlight(docMeta, 2, 'Later in the chapter, after scrolling.', 120, 'yellow', 2400 + 120);
+    const early = textHighlight(docMeta, 2, 'Early in the chapter.', 300, 'yellow', 300);
+    ids.late = card(s2, ref(late, 'text-highlight'), {front: 'What came later?', back: 'The scroll'});
+    ids.early = card(s2, ref(early, 'text-highlight'), {front: 'What came early?', back: 'The start'});
+    const s4 = DocMetas.getPageMeta(docMeta, 4);
+    const last = textHighlight(docMeta, 4, 'The last section.', 50, 'yellow', 50);
+    ids.last = card(s4, ref(last, 'text-highlight'), {text: 'The {{c1::last}} section.'});
+    return {ids, v1: snapshot(docMeta)};
+}
+
+const {docMeta, ids} = book();
+const v1 = snapshot(docMeta);
+edit(docMeta, ids);
+const v2 = snapshot(docMeta);
+retag(docMeta, ids);
+const v3 = snapshot(docMeta);
+const epub = epubBook();
+process.stdout.write(JSON.stringify({ids, images, v1, v2, v3, epub}));
