@@ -143,15 +143,29 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
             anki.wait_until(lambda: runner.finished_count > before and not runner.busy and not runner.pending,
                             300, "the Polar sync to end")
 
-        def outcome() -> Dict[str, Any]:
-            o = anki.controller.last_outcome
-            return {"failed": bool(o.failed), "interrupted": bool(o.interrupted), "created": o.report.created,
-                    "errors": [str(e) for e in o.report.errors][:5],
-                    "warnings": [(w["code"], w.get("count")) for w in o.report.warnings]}
+        # Every Polar sync's outcome, in order: the watcher may add a no-op
+        # sync after the one that wrote (a late event of the copied images on
+        # a loaded machine), and the last outcome alone was then that one.
+        outcomes: List[Any] = []
+        on_finished = runner.on_finished
+
+        def noted(o: Any) -> Any:
+            outcomes.append(o)
+            return on_finished(o)
+
+        runner.on_finished = noted
+
+        def outcome(since: int) -> Dict[str, Any]:
+            """The syncs that ended since ``since`` outcomes were noted, as one."""
+            done = outcomes[since:]
+            return {"failed": any(o.failed for o in done), "interrupted": any(o.interrupted for o in done),
+                    "created": sum(o.report.created for o in done), "syncs": len(done),
+                    "errors": [str(e) for o in done for e in o.report.errors][:5],
+                    "warnings": [(w["code"], w.get("count")) for o in done for w in o.report.warnings]}
 
         # 1. Sync pressed while the watcher's sync writes quietly (or the
         # profile's first sync writes, with its progress window).
-        before = runner.finished_count
+        before, noted_before = runner.finished_count, len(outcomes)
         if mode != "first":
             bring(big, library)
         anki.wait_until(lambda: runner.stage.startswith(WRITING) and runner._writing, 300, "the sync to write")
@@ -169,7 +183,7 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
         anki.wait_until(lambda: not mw.media_syncer.is_syncing(), 300, "Anki's media sync")
         # What that one sync left for the next: nothing of the write.
         out["pending_after_first_ankiweb"] = mw.col.db.scalar("select count() from notes where usn = -1")
-        out["first"] = outcome()
+        out["first"] = outcome(noted_before)
         out["polar_notes_1"] = len(mw.col.find_notes("tag:polar"))
 
         # 2. A review of a Polar card.
@@ -187,7 +201,7 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
             doc.card(f"1AwB5c{i:04d}", basic(f"<p>Later question {i}?</p>", f"<p>Later answer {i}</p>"))
         doc.write()
         n = len(finished)
-        before = runner.finished_count
+        before, noted_before = runner.finished_count, len(outcomes)
         mw.on_sync_button_clicked()
         for action in mw.form.menuTools.actions():
             if action.text() == "Sync from Polar":
@@ -199,7 +213,7 @@ def main(base: Path, library: Path, big: Path, addon_file: Path, server_base: Pa
         out["ankiweb_done_before_second_polar"] = len(finished) > n
         anki.wait_until(lambda: len(finished) > n, 300, "Anki's sync")
         anki.wait_until(lambda: not mw.media_syncer.is_syncing(), 300, "Anki's media sync")
-        out["second"] = outcome()
+        out["second"] = outcome(noted_before)
 
         # 4. Once more: what was written after Anki's last sync goes up.
         ankiweb_sync()
