@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE))
@@ -40,6 +40,20 @@ SETTINGS = {  # changed from their defaults, as a user would
     "delete_max_share": 0.5,
     "watch_debounce_ms": 3000,
 }
+
+
+def walk_library(work: Path) -> Tuple[Path, Doc]:
+    """The library every walk syncs (the bundled sample and a document of
+    Basic, Cloze and reversed cards on one highlight), in ``work/polar``."""
+    lib = copy_sample_library(work / "polar")
+    doc = Doc(lib, "1UpgradeWalkDoc0000000aa", "Upgrade walk", tags=["walk"])
+    doc.text_highlight("h1", "The first highlight.", top=100.0)
+    for i in range(6):
+        doc.card(f"c{i}", basic(f"Question {i}", f"Answer {i}"), ref="textHighlight:h1")
+    doc.card("z1", cloze("A {{c1::cloze}} card"), ctype="CLOZE")
+    doc.card("r1", basic("Reversed front", "Reversed back"), ctype="BASIC_FRONT_BACK_AND_REVERSE")
+    doc.write()
+    return lib, doc
 
 
 def run(checkout: Path, lib: Path, col: Path, cfg: Path, report: Path, lang: str = "") -> Dict[str, Any]:
@@ -253,14 +267,7 @@ def main() -> int:
     work = args.out / args.old.name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    lib = copy_sample_library(work / "polar")
-    doc = Doc(lib, "1UpgradeWalkDoc0000000aa", "Upgrade walk", tags=["walk"])
-    doc.text_highlight("h1", "The first highlight.", top=100.0)
-    for i in range(6):
-        doc.card(f"c{i}", basic(f"Question {i}", f"Answer {i}"), ref="textHighlight:h1")
-    doc.card("z1", cloze("A {{c1::cloze}} card"), ctype="CLOZE")
-    doc.card("r1", basic("Reversed front", "Reversed back"), ctype="BASIC_FRONT_BACK_AND_REVERSE")
-    doc.write()
+    lib, doc = walk_library(work)
     if args.samples:
         for i, sample in enumerate(sorted(SHARED_SAMPLES.glob("*.json"))):
             try:

@@ -111,9 +111,9 @@ def main() -> int:
                 stream.flush()
         os._exit(0)
 
-    from upgrade_walk import SETTINGS, diff, look, snapshot
+    from upgrade_walk import SETTINGS, diff, look, snapshot, walk_library
 
-    from tests.polar_factory import Doc, basic, cloze, copy_sample_library
+    from tests.polar_factory import basic
 
     p = argparse.ArgumentParser()
     p.add_argument("old", type=Path)
@@ -125,14 +125,7 @@ def main() -> int:
     work = a.out / a.old.stem
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    lib = copy_sample_library(work / "polar")
-    doc = Doc(lib, "1UpgradeWalkDoc0000000aa", "Upgrade walk", tags=["walk"])
-    doc.text_highlight("h1", "The first highlight.", top=100.0)
-    for i in range(6):
-        doc.card(f"c{i}", basic(f"Question {i}", f"Answer {i}"), ref="textHighlight:h1")
-    doc.card("z1", cloze("A {{c1::cloze}} card"), ctype="CLOZE")
-    doc.card("r1", basic("Reversed front", "Reversed back"), ctype="BASIC_FRONT_BACK_AND_REVERSE")
-    doc.write()
+    lib, doc = walk_library(work)
     base = work / "anki"
     col = base / "Polar Test" / "collection.anki2"
     user_files = base / "addons21" / PACKAGE / "user_files"
