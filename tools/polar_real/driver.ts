@@ -13,26 +13,14 @@ import {Flashcards} from './metadata/Flashcards';
 import {Comments} from './metadata/Comments';
 import {AreaHighlights} from './metadata/AreaHighlights';
 import {FlashcardActions} from './annotation_sidebar/child_annotations/flashcards/FlashcardActions';
+import {startClock} from 'polar-real-clock';
 
 // a 2x2 PNG (red), what Polar's area capture hands the writer as a data URL
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
 
 const PNG3 = 'iVBORw0KGgoAAAANSUhEUgAAAAMAAAADCAIAAADZSiLoAAAAD0lEQVR4nGNgaPgPRVhYAMEgDXgZB2Z6AAAAAElFTkSuQmCC';
 
-let clock = Date.parse('2021-03-01T09:00:00.000Z');
-const RealNow = Date.now;
-// Polar stamps every object with "now": step a fake clock 1.5 s per call so the
-// library reads like one made over a session (and ids from {fields, created} differ).
-Date.now = () => (clock += 1500);
-const RealDate = Date;
-class ClockDate extends RealDate {
-    constructor(...args: any[]) {
-        if (args.length === 0) { super(Date.now()); } else { super(...(args as [any])); }
-    }
-}
-(global as any).Date = ClockDate;
-(ClockDate as any).now = Date.now;
-void RealNow;
+startClock('2021-03-01T09:00:00.000Z');  // (shims/polar-real-clock.js)
 
 const images: {[name: string]: string} = {};
 

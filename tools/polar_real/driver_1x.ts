@@ -10,17 +10,9 @@ import {FlashcardType} from './metadata/FlashcardType';
 import {Hashcodes} from './Hashcodes';
 import {FlashcardActions} from './annotation_sidebar/child_annotations/flashcards/FlashcardActions';
 import {CommentActions} from './annotation_sidebar/child_annotations/comments/CommentActions';
+import {startClock} from 'polar-real-clock';
 
-let clock = Date.parse('2019-08-20T18:00:00.000Z');
-Date.now = () => (clock += 1500);
-const RealDate = Date;
-class ClockDate extends RealDate {
-    constructor(...args: any[]) {
-        if (args.length === 0) { super(Date.now()); } else { super(...(args as [any])); }
-    }
-}
-(global as any).Date = ClockDate;
-(ClockDate as any).now = Date.now;
+startClock('2019-08-20T18:00:00.000Z');  // (shims/polar-real-clock.js)
 
 const settle = () => new Promise(resolve => setTimeout(resolve, 5));
 
