@@ -147,6 +147,11 @@ class Document:
     # docInfo.webCapture: a web page Polar 2 saved as a one-section EPUB (its
     # address in ``url``): no page to name, as for a .phz.
     web_capture: bool = False
+    # Cards whose highlight was told from the times alone (a revision's id the
+    # DocMeta no longer holds: _revision_parents): card id -> the id its ref
+    # names. A card the last sync saw keeps the parent it found then
+    # (``sync.read``): a highlight deleted since makes no other one its own.
+    guessed: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def display_title(self) -> str:
@@ -628,8 +633,9 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                         card = card._replace(ref_id=local[card.ref_id])
                     cards[card.id] = card
 
+    guessed: Dict[str, str] = {}
     if renamed or any(card.ref_type == "comment" for card in cards.values()):
-        comments = _follow_refs(highlights, cards, comments, renamed)
+        comments = _follow_refs(highlights, cards, comments, renamed, guessed)
     nr_pages = info.get("nrPages")
     return Document(
         fingerprint=fp,
@@ -645,6 +651,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
         problems=tuple(problems),
         added=_str(info.get("added"), 64),
         web_capture=info.get("webCapture") is True,
+        guessed=guessed,
     )
 
 
@@ -684,7 +691,7 @@ def _instant(stamp: str) -> Optional[float]:
 
 def _follow_refs(
     highlights: Dict[str, Highlight], cards: Dict[str, Flashcard], comments: List[Comment],
-    renamed: List[Tuple[str, str, int, str, str]],
+    renamed: List[Tuple[str, str, int, str, str]], guessed: Dict[str, str],
 ) -> List[Comment]:
     """Parents as Polar finds them (``DocAnnotation.createChildren``: a
     child's ref names its highlight's ``id`` *or* ``guid``, on the child's
@@ -700,7 +707,8 @@ def _follow_refs(
 
     A child made on a revision *between* two others points at an id that is
     in the DocMeta no more: Polar itself shows it under no highlight. Its
-    highlight is found when one alone can be it (``_revision_parents``).
+    highlight is found when one alone can be it (``_revision_parents``;
+    such cards are noted in ``guessed``).
 
     A card made on a comment (``comment:<id>``) gets the comment's highlight
     as its parent, for its context. Updates ``highlights`` and ``cards`` in
@@ -721,8 +729,8 @@ def _follow_refs(
         highlights[name] = highlights[key]
         named[(page, guid)] = name
     revised = [r for r in renamed if r[0] in stable and r[3] and highlights[r[0]].kind == "text-highlight"]
-    if revised:
-        named.update(_revision_parents(highlights, cards, comments, revised, stable, named))
+    inferred = _revision_parents(highlights, cards, comments, revised, stable, named) if revised else {}
+    named.update(inferred)
 
     def follow(ref_type: str, ref_id: str, page: int) -> Tuple[str, str]:
         if ref_type in _HIGHLIGHT_KINDS:
@@ -742,6 +750,8 @@ def _follow_refs(
             ref = parents.get(card.ref_id, ("", ""))
         else:
             ref = follow(card.ref_type, card.ref_id, card.page)
+            if inferred and (card.page, card.ref_id) in inferred:
+                guessed[key] = card.ref_id
         if ref[0] and ref != (card.ref_type, card.ref_id):
             cards[key] = card._replace(ref_type=ref[0], ref_id=ref[1])
     return followed

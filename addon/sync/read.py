@@ -392,11 +392,13 @@ def read_document(
     pending = loaded.pending
     highlights = doc.highlights
     refs: Optional[Dict[str, str]] = None
+    guessed = doc.guessed
     for card in doc.flashcards:
-        if stored_refs is not None and card.ref_type in _HIGHLIGHT_REFS and card.ref_id not in highlights:
+        if stored_refs is not None and card.ref_type in _HIGHLIGHT_REFS and (
+                card.ref_id not in highlights or (guessed and card.id in guessed)):
             if refs is None:
                 refs = stored_refs(key)
-            card = _stored_parent(card, refs.get(card.id), highlights)
+            card = _stored_parent(card, refs.get(card.id), highlights, guessed.get(card.id))
         meta[card.id] = _new_meta((f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page))
         if skipped:
             continue
@@ -414,7 +416,8 @@ def read_document(
 _HIGHLIGHT_REFS = frozenset(("text-highlight", "area-highlight"))
 
 
-def _stored_parent(card: Flashcard, stored: Optional[str], highlights: Mapping[str, Any]) -> Flashcard:
+def _stored_parent(card: Flashcard, stored: Optional[str], highlights: Mapping[str, Any],
+                   guessed: Optional[str] = None) -> Flashcard:
     """A card whose highlight ref names no highlight, given the parent the
     last sync found for it, when that one is still there.
 
@@ -426,9 +429,17 @@ def _stored_parent(card: Flashcard, stored: Optional[str], highlights: Mapping[s
     guid (``docmeta._follow_refs``); a card's ref never changes under the
     same id in Polar (an edit is a new card), so that parent is still its
     own. A highlight deleted in Polar (its cards orphans, issue #1231) is in
-    no stored ref either: such cards stay page-level."""
+    no stored ref either: such cards stay page-level.
+
+    ``guessed``: the id the card's ref names, when the parse told its
+    highlight from the times alone (``Document.guessed``). A card the last
+    sync saw with another parent keeps that one, or none: the highlight it
+    was made on was deleted since, and another that fits the times is not
+    its own."""
     if not stored:
         return card
+    if guessed is not None and stored != f"{card.ref_type}:{card.ref_id}":
+        card = card._replace(ref_id=guessed)
     ref_type, _, ref_id = stored.partition(":")
     if ref_type in _HIGHLIGHT_REFS and ref_id in highlights:
         return card._replace(ref_type=ref_type, ref_id=ref_id)
