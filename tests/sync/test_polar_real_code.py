@@ -417,7 +417,8 @@ def test_cards_and_comments_made_between_revisions_keep_their_highlight(col, tmp
     in its place; two highlights revised in turn with a card on each one's
     first revision lend neither card a text (the DocMeta cannot tell whose
     it was); after a sync, a card and a comment made on the then current
-    revision keep it through two more. Also: two highlights in the same place
+    revision keep it through two more; a deleted highlight lends its card no
+    other's text, a colour change and a new title keep it all. Also: two highlights in the same place
     on two pages (Polar's id is made from the rectangles, so theirs is one)
     each keep their own page's cards and comments."""
     lib = library(source)
@@ -457,3 +458,19 @@ def test_cards_and_comments_made_between_revisions_keep_their_highlight(col, tmp
         back = text(note_of(col, ids[key])["Back"])
         assert "Enzymes lower the activation energy (revision 6)." in back, (key, back)
         assert all(c in back for c in comments + ["Comment on revision 4."]), (key, back)
+    if "v3" not in book:
+        return
+    # Then the colour changed (lastUpdated stamped), the document renamed, pages marked
+    # read, and page 2's left highlight deleted in the sidebar: its card on the first
+    # revision stays, and the right one, the only revised highlight left there that the
+    # times fit, is still not made its highlight (the last sync saw the card without it).
+    write(book, root, "v3", form)
+    report = run(col, root, state_path)
+    assert (report.created, report.orphaned, report.errors, report.warnings) == (0, 0, [], []), report
+    for key in _REVISED_CARDS + ["onRevision4", "onNeighbour", "onA1", "onB1", "samePage1", "samePage2"]:
+        assert "Enzymes, Retitled" in text(note_of(col, ids[key])["Back"]), key
+    for key in ("onA1", "onB1"):
+        back = text(note_of(col, ids[key])["Back"])
+        assert "Left" not in back and "Right" not in back, (key, back)
+    back = text(note_of(col, ids["onRevision1"])["Back"])
+    assert "Enzymes lower the activation energy (revision 6)." in back and "Comment on revision 4." in back, back

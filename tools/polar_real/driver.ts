@@ -13,6 +13,9 @@ import {Flashcards} from './metadata/Flashcards';
 import {Comments} from './metadata/Comments';
 import {AreaHighlights} from './metadata/AreaHighlights';
 import {FlashcardActions} from './annotation_sidebar/child_annotations/flashcards/FlashcardActions';
+import {AnnotationMutations} from 'polar-shared/src/metadata/mutations/AnnotationMutations';
+import {AnnotationType} from 'polar-shared/src/metadata/AnnotationType';
+import {Pagemarks} from 'polar-shared/src/metadata/Pagemarks';
 import {startClock} from 'polar-real-clock';
 
 // a 2x2 PNG (red), what Polar's area capture hands the writer as a data URL
@@ -20,7 +23,9 @@ const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMD
 
 const PNG3 = 'iVBORw0KGgoAAAANSUhEUgAAAAMAAAADCAIAAADZSiLoAAAAD0lEQVR4nGNgaPgPRVhYAMEgDXgZB2Z6AAAAAElFTkSuQmCC';
 
-startClock('2021-03-01T09:00:00.000Z');  // (shims/polar-real-clock.js)
+startClock('2021-03-01T09:00:00.000Z');
+// Polar's mutators log (PageMetaMutations.delete): to stderr, stdout is the library
+console.log = console.warn = console.info = (...args: any[]) => { process.stderr.write(args.map(String).join(' ') + '\n'); };  // (shims/polar-real-clock.js)
 
 const images: {[name: string]: string} = {};
 
@@ -277,7 +282,21 @@ function revisedBook() {
     revise(p1, h, '<p>Enzymes lower the activation energy (revision 5).</p>');
     revise(p1, h, '<p>Enzymes lower the activation energy (revision 6).</p>');
     const v2 = snapshot(docMeta);
-    return {ids, v1, v2};
+    // Then, in the UI: the highlight's colour changed (onColor: AnnotationMutations.update,
+    // which stamps lastUpdated), the document renamed (RepoDocMetaManager: docInfo.title),
+    // pages 1-2 marked read (DocViewerStore: Pagemarks.updatePagemarksForRange), page 2's
+    // left highlight deleted (onDeleted: AnnotationMutations.delete, which deletes the
+    // cards and comments on its present id; the card on its first revision stays)
+    const hNow = current(p1, h.guid);
+    AnnotationMutations.update({id: hNow.id, pageNum: 1, annotationType: AnnotationType.TEXT_HIGHLIGHT,
+        docMetaRef: {id: fingerprint}, original: hNow, docMeta} as any, {...hNow, color: 'red'});
+    docMeta.docInfo.title = 'Enzymes, Retitled';
+    Pagemarks.updatePagemarksForRange(docMeta, 2, 100, {start: 1} as any);
+    const aNow = current(p2, a.guid);
+    AnnotationMutations.delete({id: aNow.id, pageNum: 2, annotationType: AnnotationType.TEXT_HIGHLIGHT,
+        docMetaRef: {id: fingerprint}, original: aNow, docMeta} as any);
+    const v3 = snapshot(docMeta);
+    return {ids, v1, v2, v3};
 }
 
 const {docMeta, ids} = book();
