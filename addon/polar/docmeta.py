@@ -152,6 +152,10 @@ class Document:
     # names. A card the last sync saw keeps the parent it found then
     # (``sync.read``): a highlight deleted since makes no other one its own.
     guessed: Mapping[str, str] = field(default_factory=dict)
+    # (page, id) of a revision's id the DocMeta no longer holds that comments
+    # still name, their highlight not told (two fit): a card on the same id
+    # whose parent the last sync found tells it (``sync.read``).
+    dangling: FrozenSet[Tuple[int, str]] = frozenset()
 
     @property
     def display_title(self) -> str:
@@ -634,8 +638,12 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                     cards[card.id] = card
 
     guessed: Dict[str, str] = {}
+    dangling: FrozenSet[Tuple[int, str]] = frozenset()
     if renamed or any(card.ref_type == "comment" for card in cards.values()):
         comments = _follow_refs(highlights, cards, comments, renamed, guessed)
+        if renamed:
+            dangling = frozenset((c.page, c.ref_id) for c in comments if c.ref_type == "text-highlight"
+                                 and c.ref_id and c.ref_id not in highlights and c.ref_id[0] != "1")
     nr_pages = info.get("nrPages")
     return Document(
         fingerprint=fp,
@@ -652,6 +660,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
         added=_str(info.get("added"), 64),
         web_capture=info.get("webCapture") is True,
         guessed=guessed,
+        dangling=dangling,
     )
 
 

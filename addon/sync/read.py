@@ -363,6 +363,10 @@ def read_document(
     deck, warning = deck_for(doc, settings)
     if warning:
         report.warn(file.label, warning, code="deck_tag", deck=deck, document=key)
+    refs: Optional[Dict[str, str]] = None
+    if doc.dangling and stored_refs is not None:
+        refs = stored_refs(key)
+        doc = _comments_by_stored_parents(doc, refs)
     # The parsed Document is kept only with pending cards (see Pending):
     # otherwise only the rendered cards are needed later.
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags),
@@ -391,7 +395,6 @@ def read_document(
     syncable = False
     pending = loaded.pending
     highlights = doc.highlights
-    refs: Optional[Dict[str, str]] = None
     guessed = doc.guessed
     for card in doc.flashcards:
         if stored_refs is not None and card.ref_type in _HIGHLIGHT_REFS and (
@@ -444,6 +447,30 @@ def _stored_parent(card: Flashcard, stored: Optional[str], highlights: Mapping[s
     if ref_type in _HIGHLIGHT_REFS and ref_id in highlights:
         return card._replace(ref_type=ref_type, ref_id=ref_id)
     return card
+
+
+def _comments_by_stored_parents(doc: Document, refs: Mapping[str, str]) -> Document:
+    """``doc`` with the comments on a revision's lost id (``Document.dangling``)
+    given the parent the last sync stored for a card made on the same id, when
+    that highlight is still there (the DocMeta alone fits two: a later change
+    of another highlight of the page may widen its times)."""
+    from dataclasses import replace
+
+    learnt: Dict[Tuple[int, str], Tuple[str, str]] = {}
+    for card in doc.flashcards:
+        place = (card.page, card.ref_id)
+        if card.ref_type == "text-highlight" and place in doc.dangling:
+            ref_type, _, ref_id = refs.get(card.id, "").partition(":")
+            if ref_type == "text-highlight" and ref_id in doc.highlights:
+                learnt[place] = (ref_type, ref_id)
+    if not learnt:
+        return doc
+    comments = tuple(
+        c._replace(ref_type=learnt[(c.page, c.ref_id)][0], ref_id=learnt[(c.page, c.ref_id)][1])
+        if c.ref_type == "text-highlight" and (c.page, c.ref_id) in learnt else c
+        for c in doc.comments
+    )
+    return replace(doc, comments=comments)
 
 
 def _titled(doc: Document, source: Source) -> Document:
