@@ -16,6 +16,7 @@ import base64
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any, Dict
 
@@ -418,9 +419,11 @@ def test_cards_and_comments_made_between_revisions_keep_their_highlight(col, tmp
     first revision lend neither card a text (the DocMeta cannot tell whose
     it was); after a sync, a card and a comment made on the then current
     revision keep it through two more; a deleted highlight lends its card no
-    other's text, a colour change and a new title keep it all. Also: two highlights in the same place
-    on two pages (Polar's id is made from the rectangles, so theirs is one)
-    each keep their own page's cards and comments."""
+    other's text; a colour change, a new title and another highlight's
+    revision reverted (which widens that one's times: the comments then
+    follow the cards the last sync placed) keep it all. Also: two highlights
+    in the same place on two pages (Polar's id is made from the rectangles,
+    so theirs is one) each keep their own page's cards and comments."""
     lib = library(source)
     if "revised" not in lib:
         pytest.skip("made before the revisions run")
@@ -474,3 +477,32 @@ def test_cards_and_comments_made_between_revisions_keep_their_highlight(col, tmp
         assert "Left" not in back and "Right" not in back, (key, back)
     back = text(note_of(col, ids["onRevision1"])["Back"])
     assert "Enzymes lower the activation energy (revision 6)." in back and "Comment on revision 4." in back, back
+    # the neighbour's revision reverted (resetRevisedText: re-keyed again): its card shows the words as highlighted
+    back = text(note_of(col, ids["onNeighbour"])["Back"])
+    assert "Substrates bind the active site." in back and "Enzymes" not in back.replace("Enzymes, Retitled", ""), back
+
+
+def test_a_document_deleted_and_restored_keeps_its_notes_and_reviews(col, tmp_path, state_path):
+    """Polar's repository deletes a document's folder (its DocMeta and files);
+    a person may put it back from a backup. Its notes stay, marked
+    ``polar::deleted`` with their reviews, and come back as they were: no
+    duplicate, the mark gone."""
+    lib = library("fixture")
+    ids = lib["ids"]
+    root = tmp_path / "polar"
+    write(dict(lib["epub"], images={}), root, "v1", "sparse")  # another document: the library is not empty
+    write(lib, root, "v1", "sparse")
+    assert run(col, root, state_path).created == 17
+    card = note_of(col, ids["basic"]).cards()[0]
+    card.type, card.queue, card.ivl, card.due, card.reps = 2, 2, 12, 40, 3
+    col.update_card(card)
+    shutil.move(str(root / ids["fingerprint"]), str(tmp_path / "aside"))
+    report = run(col, root, state_path)
+    assert (report.created, report.orphaned, report.errors, report.warnings) == (0, 14, [], []), report
+    assert col.note_count() == 17 and all("polar::deleted" in note_of(col, ids[key]).tags for key in ORDER)
+    shutil.move(str(tmp_path / "aside"), str(root / ids["fingerprint"]))
+    report = run(col, root, state_path)
+    assert (report.created, report.orphaned, report.errors, report.warnings) == (0, 0, [], []), report
+    assert col.note_count() == 17 and not any("polar::deleted" in note_of(col, ids[key]).tags for key in ORDER)
+    card = col.get_card(card.id)
+    assert (card.ivl, card.due, card.reps, card.queue) == (12, 40, 3, 2)

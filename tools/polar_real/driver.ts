@@ -286,7 +286,7 @@ function revisedBook() {
     // which stamps lastUpdated), the document renamed (RepoDocMetaManager: docInfo.title),
     // pages 1-2 marked read (DocViewerStore: Pagemarks.updatePagemarksForRange), page 2's
     // left highlight deleted (onDeleted: AnnotationMutations.delete, which deletes the
-    // cards and comments on its present id; the card on its first revision stays)
+    // cards and comments on its present id; the card on its first revision stays),
     const hNow = current(p1, h.guid);
     AnnotationMutations.update({id: hNow.id, pageNum: 1, annotationType: AnnotationType.TEXT_HIGHLIGHT,
         docMetaRef: {id: fingerprint}, original: hNow, docMeta} as any, {...hNow, color: 'red'});
@@ -295,6 +295,8 @@ function revisedBook() {
     const aNow = current(p2, a.guid);
     AnnotationMutations.delete({id: aNow.id, pageNum: 2, annotationType: AnnotationType.TEXT_HIGHLIGHT,
         docMetaRef: {id: fingerprint}, original: aNow, docMeta} as any);
+    // and the neighbour's revision reverted (the UI's "revert": resetRevisedText, a new id again)
+    TextHighlights.resetRevisedText(docMeta, p1, current(p1, n.guid).id);
     const v3 = snapshot(docMeta);
     return {ids, v1, v2, v3};
 }
