@@ -79,8 +79,10 @@ SKIP_TAG = "polar-sync:skip"
 # syntax in Polar's text shown as written (a sound or TTS tag in any field;
 # LaTeX and MathJax in the highlight, comments and title; render/html.py
 # literal_anki_syntax). Both came in one session: one version, and
-# field_merge knows version 8's output of each.
-RENDER_VERSION = "9"
+# field_merge knows version 8's output of each; 10: an area highlight's
+# picture has an alt, its source line's words (render/context.py image_alt:
+# a screen reader said the file's name); only notes with a picture change.
+RENDER_VERSION = "10"
 
 
 class CardMeta(NamedTuple):
