@@ -123,6 +123,7 @@ def _to_do_phrases() -> Dict[str, str]:
         "export_leftovers_kept": tr("files of an older Polar export are in the folder"),
         "export_unpacked_cut": tr("the Polar export was unpacked from a download cut short"),
         "old_scheduler": tr("some cards wait for Anki's scheduler update"),
+        "new_cards_held": tr("new cards held back by a deck's daily limits"),
         "polar_sync_on": tr("Polar's own Anki sync is still on"),
     }
 
@@ -132,7 +133,7 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     codes = {str(w.get("code")) for w in data.get("warnings") or []}
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
-                              "polar_sync_on") if code in codes]
+                              "new_cards_held", "polar_sync_on") if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
@@ -613,6 +614,17 @@ def _messages() -> Dict[str, Any]:
             "updated: {n} notes whose cards were to be moved to another deck or suspended were left as they are. "
             "Anki's deck list offers the update; the first sync after it does the rest.",
             _count(r)),
+        "new_cards_held": lambda r: ntr(
+            "{n} new note in “{deck}” will not come up for study while the options of “{limit}” allow 0 new "
+            "cards a day: raise that limit to study it.",
+            "{n} new notes in “{deck}” will not come up for study while the options of “{limit}” allow 0 new "
+            "cards a day: raise that limit to study them.",
+            _count(r), deck=r.get("deck", ""), limit=r.get("limited_by", "")) if r.get("limited_by") else ntr(
+            "{n} new note in “{deck}” will not come up for study today, as the deck's daily limits are reached: "
+            "it comes up on a later day, or sooner if you raise the limits in the deck's options.",
+            "{n} new notes in “{deck}” will not come up for study today, as the deck's daily limits are reached: "
+            "they come up on later days, or sooner if you raise the limits in the deck's options.",
+            _count(r), deck=r.get("deck", "")),
         "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
                                        "see “Most notes one sync may delete” in the settings."),
         # -- the library as a whole

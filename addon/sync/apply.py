@@ -53,6 +53,7 @@ from .deck_steps import (
     follow_twin_decks,
     live_cards,
     name_decks_as_anki_does,
+    name_decks_holding_back_new_cards,
     name_emptied_decks,
     name_the_default_deck,
 )
@@ -1020,4 +1021,5 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     write_collection,
     name_emptied_decks,
     remember,
+    name_decks_holding_back_new_cards,  # (after remember: it only reads, and says)
 )

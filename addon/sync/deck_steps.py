@@ -13,6 +13,7 @@ from .identity import guid_for
 from .state import DeckHome, DeckHomes
 
 if TYPE_CHECKING:
+    from anki.collection import Collection
     from anki.decks import DeckId
 
 
@@ -296,3 +297,92 @@ def deck_homes(ctx: Applying, held: Set[str]) -> DeckHomes:
         elif d.key in ctx.known_docs:
             changes.cleared.append(d.key)
     return changes
+
+
+def name_decks_holding_back_new_cards(ctx: Applying) -> None:
+    """The decks this sync put new notes in that show no new card to study
+    (Anki's own count, as its deck list shows it): a preset or a deck's own
+    limit of 0 new cards a day (a long-time user's Default, a parent's limit
+    Anki applies to the decks under it), today's limit used up, or new cards
+    held back by the review limit. The notes are there but never come up,
+    and a person who just synced 300 cards and sees none takes the sync for
+    failed: a warning per deck names it, and the deck whose options say 0
+    when one does. Never written: the options are the user's. Only after a
+    sync that made notes, and not on Anki's v1 scheduler (studying there
+    waits for the scheduler update, which Anki's deck list asks for itself).
+    Anki's deck tree once (its counts, as the deck list computes them).
+    Past the state's commit: a word to add, never a reason to fail a sync
+    that is written and remembered."""
+    made: Dict[str, int] = defaultdict(int)
+    for create in planner_of(ctx).plan.creates:
+        if create.note_id and not create.failed:
+            made[create.deck] += 1
+    col = ctx.col
+    if not made or col.sched_ver() == 1:
+        return
+    notes: Dict[int, int] = defaultdict(int)
+    for name, n in made.items():
+        found = existing_deck_id(col, name)
+        if found is not None:
+            notes[int(found)] += n
+    try:
+        shown = new_cards_shown(col)
+    except Exception:  # noqa: BLE001 (Anki's counts refused, e.g. a deck tree Check Database would mend)
+        return
+    for did, n in sorted(notes.items()):
+        if shown.get(did, 1):  # (a deck the tree lacks: not ours to judge)
+            continue
+        name = col.decks.name(cast("DeckId", did))
+        limiting = deck_allowing_no_new_cards(col, did)
+        if limiting is None:
+            message = (f"{n:,} new note(s) in {name!r} do not come up for study today: the deck's daily limits are "
+                       "reached (they come up on a later day, or when the limits in the deck's options are raised)")
+        else:
+            message = (f"{n:,} new note(s) in {name!r} never come up for study while the options of {limiting!r} "
+                       "allow 0 new cards a day (raise that limit to study them)")
+        ctx.report.warn(ctx.reading.source.describe(), message, code="new_cards_held", count=n, deck=name,
+                        limited_by=limiting)
+
+
+def new_cards_shown(col: Collection) -> Dict[int, int]:
+    """Each deck's count of new cards to study today, as Anki's deck list
+    shows it (every limit applied as Anki applies it)."""
+    shown: Dict[int, int] = {}
+    todo = list(col.sched.deck_due_tree().children)
+    while todo:
+        node = todo.pop()
+        shown[int(node.deck_id)] = int(node.new_count)
+        todo.extend(node.children)
+    return shown
+
+
+def deck_allowing_no_new_cards(col: Collection, did: int) -> Optional[str]:
+    """The deck (this one, else the nearest above it) whose limit of new
+    cards a day is 0: the v3 scheduler's limit for this deck alone or for
+    today (deck options' "This deck", "Today only"), else the preset's;
+    None when none is (today's limit is used up, or the review limit holds
+    new cards back). The decks above count only where Anki applies their
+    limits to a deck under them as it is studied on its own (26.x's "Apply
+    limits from parent decks"); otherwise their 0 is not why."""
+    v3 = col.v3_scheduler()
+    today = col.sched.today
+    name = col.decks.name(cast("DeckId", did))
+    parts = name.split("::")
+    lowest = 1 if v3 and col.get_config("applyAllParentLimits", False) else len(parts)
+    for depth in range(len(parts), lowest - 1, -1):
+        deck = col.decks.by_name("::".join(parts[:depth])) if depth < len(parts) else col.decks.get(
+            cast("DeckId", did), default=False)
+        if not deck or deck.get("dyn"):
+            continue
+        limit = None
+        if v3:
+            today_only = deck.get("newLimitToday")
+            if isinstance(today_only, dict) and today_only.get("today") == today:
+                limit = today_only.get("limit")
+            elif deck.get("newLimit") is not None:
+                limit = deck.get("newLimit")
+        if limit is None:
+            limit = col.decks.config_dict_for_deck_id(deck["id"]).get("new", {}).get("perDay")
+        if limit == 0:
+            return str(deck["name"])
+    return None

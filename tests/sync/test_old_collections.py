@@ -142,3 +142,142 @@ def test_the_report_names_a_long_standing_deck_as_anki_spells_it(tmp_path, col, 
         assert "decks: Books::Philosophy" in report.summary()
     assert {col.decks.name(c.did) for c in cards_of(col, "1OldA00001")} == {"Books::Philosophy"}
     assert sorted(d.name for d in col.decks.all_names_and_ids()) == ["Books", "Books::Philosophy", "Default"]
+
+
+# -- Decks whose options let no new card come up ---------------------------------------------
+# A long-time user's Default preset at 0 new cards a day, a deck's own limit,
+# today's limit used up: the notes a sync adds there never come up, and a
+# person who synced 300 cards and sees none takes the sync for failed.
+
+
+def held(report):
+    return [w for w in report.warnings if w["code"] == "new_cards_held"]
+
+
+def preset_with(col, name: str, new_per_day: int, **rev) -> int:
+    conf = col.decks.add_config_returning_id(name)
+    cfg = col.decks.get_config(conf)
+    cfg["new"]["perDay"] = new_per_day
+    cfg["rev"].update(rev)
+    col.decks.update_config(cfg)
+    return conf
+
+
+def give_preset(col, deck_name: str, conf: int) -> None:
+    deck = col.decks.get(col.decks.id(deck_name))
+    deck["conf"] = conf
+    col.decks.save(deck)
+
+
+def options_of(col):
+    return ([(c["id"], c["new"]["perDay"], c["rev"]["perDay"]) for c in col.decks.all_config()],
+            sorted((d["name"], d["conf"], d.get("newLimit"), d.get("newLimitToday")) for d in col.decks.all()
+                   if not d["dyn"]))
+
+
+def one_doc(tmp_path, tags=(), n=3, key=DOC_A, prefix="1Held"):
+    root = tmp_path / "polar"
+    doc = Doc(root, key, "Doc " + key[-2:], tags=list(tags))
+    for i in range(n):
+        doc.card(f"{prefix}{key[-2:]}{i:03d}", basic(f"front {i}", f"back {i}"))
+    doc.write()
+    return root, doc
+
+
+def test_new_notes_in_a_deck_whose_preset_allows_no_new_cards_are_named(tmp_path, col, state_path):
+    """Default's preset at 0 new cards a day (cards without a deck: tag go
+    to Default): the notes are made, Anki shows 0 new, the report says why
+    and where; the options are left as the user set them."""
+    give_preset(col, "Default", preset_with(col, "None new", 0))
+    before = options_of(col)
+    root, doc = one_doc(tmp_path)
+    report = run(col, root, state_path)
+    assert report.created == 3
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Default", 3, "Default")]
+    assert explain(held(report)[0]) == ("3 new notes in “Default” will not come up for study while the options "
+                                         "of “Default” allow 0 new cards a day: raise that limit to study them.")
+    i18n.force("de")
+    try:
+        assert "3 neue Notizen in „Default“" in explain(held(report)[0])
+    finally:
+        i18n.force(None)
+    assert options_of(col) == before  # never written
+    # Said with the notes it is about: a sync that adds none says nothing; one that adds one says it of that one.
+    assert not held(run(col, root, state_path))
+    doc.card("1HeldMore01", basic("one more", "back"))
+    doc.write()
+    assert [w["count"] for w in held(run(col, root, state_path))] == [1]
+
+
+def test_a_decks_own_limit_of_no_new_cards_is_named(tmp_path, col, state_path):
+    """The v3 scheduler's limit for one deck ("This deck" in its options),
+    the preset's being 20: that deck is named, a deck beside it is not."""
+    col.decks.id("Books::A")
+    deck = col.decks.by_name("Books::A")
+    deck["newLimit"] = 0
+    col.decks.save(deck)
+    root, _ = one_doc(tmp_path, tags=["deck:Books/A"])
+    Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"]).card("1HeldB0001", basic("b", "b")).write()
+    report = run(col, root, state_path)
+    assert report.created == 4
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Books::A", 3, "Books::A")]
+
+
+def answer_new_cards(col, deck_name: str, n: int) -> None:
+    from anki.scheduler.v3 import CardAnswer
+
+    col.decks.select(col.decks.id(deck_name))
+    for _ in range(n):
+        card = col.sched.getCard()
+        assert card is not None and card.type == 0
+        states = col._backend.get_scheduling_states(card.id)
+        col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=CardAnswer.GOOD))
+
+
+def test_new_notes_past_todays_limit_are_said_to_come_on_a_later_day(tmp_path, col, state_path):
+    """Today's 2 new cards already studied: the sync's next notes wait for
+    another day, and the words say so (no deck's options say 0)."""
+    give_preset(col, "Default", preset_with(col, "Two a day", 2))
+    root, doc = one_doc(tmp_path, n=4)
+    first = run(col, root, state_path)
+    assert first.created == 4 and not held(first)  # 2 of them come up today
+    answer_new_cards(col, "Default", 2)
+    doc.card("1HeldLater1", basic("later", "back"))
+    doc.write()
+    report = run(col, root, state_path)
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Default", 1, None)]
+    assert explain(held(report)[0]).startswith("1 new note in “Default” will not come up for study today, as the "
+                                               "deck's daily limits are reached: it comes up on a later day")
+
+
+def test_new_cards_held_back_by_the_review_limit_unless_they_ignore_it(tmp_path, col, state_path):
+    """The v3 scheduler counts new cards against the review limit, unless
+    "New cards ignore review limit" is on."""
+    give_preset(col, "Default", preset_with(col, "No reviews", 20, perDay=0))
+    root, doc = one_doc(tmp_path)
+    assert [(w["count"], w.get("limited_by")) for w in held(run(col, root, state_path))] == [(3, None)]
+    col.set_config("newCardsIgnoreReviewLimit", True)
+    doc.card("1HeldIgnore", basic("ignored", "back"))
+    doc.write()
+    report = run(col, root, state_path)
+    assert report.created == 1 and not held(report)
+
+
+def test_a_parents_limit_is_named_only_where_anki_applies_it(tmp_path, col, state_path):
+    """A parent deck at 0 new cards a day: Anki's v3 shows the deck under it
+    its own count (nothing to say), unless "Apply limits from parent decks"
+    (26.x) is on: then the parent is named."""
+    give_preset(col, "Books", preset_with(col, "None new", 0))
+    root, doc = one_doc(tmp_path, tags=["deck:Books/A"])
+    report = run(col, root, state_path)
+    assert report.created == 3 and not held(report)
+    col.set_config("applyAllParentLimits", True)
+    doc.card("1HeldParent", basic("parent", "back"))
+    doc.write()
+    report = run(col, root, state_path)
+    from addon.sync.deck_steps import new_cards_shown
+
+    if new_cards_shown(col)[col.decks.id_for_name("Books::A")]:  # 23.10: no such option
+        assert not held(report)
+    else:
+        assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Books::A", 1, "Books")]
