@@ -106,6 +106,11 @@ def replaced_away_count(data: Mapping[str, Any]) -> int:
     return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again_replaced")
 
 
+def scheduler_wait_count(data: Mapping[str, Any]) -> int:
+    """Notes left for Anki's scheduler update (a collection on v1)."""
+    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "old_scheduler")
+
+
 def emptied_cloze_count(data: Mapping[str, Any]) -> int:
     """Cards of studied clozes Polar took a deletion out of: Anki shows them
     empty in the reviews until Empty Cards, so worth a notice once."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 
 from aqt import gui_hooks, mw
 from aqt.qt import Qt, QTimer, QWidget, qconnect, sip
-from aqt.utils import showWarning
+from aqt.utils import showInfo, showWarning
 
 from ..polar.library import (
     SourceError,
@@ -59,6 +59,7 @@ from .report_text import (
     notice_text,
     problem_count,
     replaced_away_count,
+    scheduler_wait_count,
     stopped_words,
     to_do_codes,
     tooltip_text,
@@ -151,6 +152,8 @@ class PolarSync:
         # Old-sync notes the user was told about this session: reported on
         # every sync, a notice only for ones not mentioned before.
         self.told_leftovers: Set[int] = set()
+        # The most notes told waiting for Anki's scheduler update this session.
+        self.told_waiting = 0
         self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
         # The last sync's report as the notice shows it (this profile's, this session's).
@@ -678,7 +681,14 @@ class PolarSync:
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
         attention += replaced_away_count(data)  # said once: it is not the user's deletion
         attention += emptied_cloze_count(data)  # shown empty in the reviews until Empty Cards
-        attention += len(to_do_codes(data))  # a newer export beside, a download in progress, another library
+        # A newer export beside, a download in progress, another library...; the
+        # v1 scheduler's wait (old_scheduler) once a session while it holds no
+        # more notes than told, unless a person asked for this sync: a user who
+        # does not update yet would hear it at every start and watch sync.
+        waiting = scheduler_wait_count(data)
+        quiet_wait = 0 < waiting <= self.told_waiting and trigger not in INTERACTIVE
+        self.told_waiting = max(self.told_waiting, waiting)
+        attention += len([c for c in to_do_codes(data) if not (quiet_wait and c == "old_scheduler")])
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         landing = None
         if noteworthy:
@@ -761,6 +771,17 @@ class PolarSync:
     def suspend_leftovers(self, nids: List[int]) -> None:
         """The report's "Suspend them" for notes of Polar's old sync."""
         if mw.col is None or not nids:
+            return
+        if mw.col.sched_ver() == 1:
+            # Anki refuses (SchedulerUpgradeRequired) with its own error box,
+            # which names no way on: the deck list, whose banner offers the
+            # update, and what to do after it.
+            mw.moveToState("deckBrowser")
+            report = self.report_dialog
+            shown = report is not None and not sip.isdeleted(report) and report.isVisible()
+            showInfo(tr("Anki suspends no card in this collection until its old scheduler is updated: the deck "
+                        "list, shown now, offers the update; after it, suspend them from the report again "
+                        "(Tools ▸ Polar Sync ▸ Show last report)."), parent=report if shown else mw)
             return
         suspend_notes(mw, nids, lambda n: tooltip(html.escape(
             ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))

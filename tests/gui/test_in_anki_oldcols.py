@@ -1,5 +1,7 @@
 """Old collections and Anki states, in real Anki (headless, the add-on
-installed from dist/): a deck whose options let no new card come up.
+installed from dist/): a deck whose options let no new card come up, and a
+collection still on Anki's v1 scheduler (its notice, the report's "Suspend
+them").
 See docs/dev-notes/beside.md, "Old collections and Anki states, a second
 round".
 
@@ -12,10 +14,11 @@ import html
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, List
 
 import pytest
 
+from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic
 
 pytestmark = pytest.mark.anki
@@ -78,6 +81,7 @@ def test_new_notes_a_decks_options_hold_back_are_named_in_the_notice_and_the_rep
         notice = anki.controller.notice
         assert notice is not None and notice.isVisible()
         if os.environ.get("POLAR_SYNC_SHOTS"):
+            Path(os.environ["POLAR_SYNC_SHOTS"]).mkdir(parents=True, exist_ok=True)
             notice.grab().save(str(Path(os.environ["POLAR_SYNC_SHOTS"]) / "held-back-notice.png"))
         assert "new cards held back by a deck's daily limits" in html.unescape(notice.text())
         qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
@@ -97,3 +101,82 @@ def test_new_notes_a_decks_options_hold_back_are_named_in_the_notice_and_the_rep
         deck = col.decks.get(col.decks.id("Held back"))
         deck["conf"] = 1
         col.decks.save(deck)
+
+
+def _close_next_box(anki: Any, seen: List[str]) -> None:
+    """Accept the next modal box once it shows, noting its text."""
+    from aqt.qt import QApplication, QMessageBox, QTimer
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            folder = os.environ.get("POLAR_SYNC_SHOTS")
+            if folder:
+                box.grab().save(str(Path(folder) / "v1-suspend-box.png"))
+            box.accept()
+        else:
+            QTimer.singleShot(50, look)
+
+    QTimer.singleShot(50, look)
+
+
+def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_update(anki):
+    """A collection on Anki's v1 scheduler with a card to move: the notice
+    says it at the first sync; a startup or watch sync that finds the same
+    wait says it no more (the report and the log still do), a sync the user
+    starts does. The report's "Suspend them" shows the deck list, whose
+    banner offers the update, with what to do after it, not Anki's error box."""
+    anki.settle()
+    anki.set_config(watch=False)
+    mw, controller = anki.mw, anki.controller
+    col = mw.col
+    try:
+        doc = Doc(anki.library, "1GuiOldcolsV1Sched0001", title="Old scheduler", tags=["deck:V1 before"])
+        doc.card("1GuiOV1", basic("<p>Moved?</p>", "<p>later</p>"))
+        doc.write()
+        assert _manual(anki).report.created == 1
+        col.set_config("schedVer", 1)
+        col._load_scheduler()
+        assert col.sched_ver() == 1
+        doc.untag("deck:V1 before")
+        doc.tag("deck:V1 after")
+        doc.write()
+
+        def waiting(outcome: Any) -> List[Any]:
+            return [w for w in outcome.report.warnings if w["code"] == "old_scheduler"]
+
+        outcome = _manual(anki)
+        assert [w["count"] for w in waiting(outcome)] == [1]
+        notice = controller.notice
+        assert notice is not None and notice.isVisible()
+        assert "some cards wait for Anki's scheduler update" in html.unescape(notice.text())
+        notice.close()
+        controller.notice = None
+
+        before = controller.runner.finished_count
+        controller.runner.request("startup")  # as at Anki's next start (or a watch sync)
+        outcome = anki.wait_synced(before)
+        assert [w["count"] for w in waiting(outcome)] == [1]  # still waiting: in the report and the log
+        assert controller.notice is None  # the old code: the notice again, at every start and watch sync
+
+        outcome = _manual(anki)  # asked for: told again
+        assert waiting(outcome) and controller.notice is not None and controller.notice.isVisible()
+        controller.notice.close()
+
+        # "Suspend them" (the report's link for notes of Polar's old sync): Anki refuses
+        # on v1; the add-on shows the deck list and says what to do.
+        nid = col.db.scalar("SELECT id FROM notes WHERE guid = ?", guid_for("1GuiOV1"))
+        seen: List[str] = []
+        _close_next_box(anki, seen)
+        controller.suspend_leftovers([nid])
+        anki.anki.wait_until(lambda: bool(seen), what="the message box")
+        assert seen[0].startswith("Anki suspends no card in this collection until its old scheduler is updated")
+        assert mw.state == "deckBrowser"
+        assert all(col.get_card(c).queue != -1 for c in col.get_note(nid).card_ids())
+    finally:
+        if col.sched_ver() == 1:
+            col.mod_schema(check=False)
+            col.upgrade_to_v2_scheduler()
+            col.set_v3_scheduler(True)
+        anki.set_config(watch=True)
