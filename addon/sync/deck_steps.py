@@ -358,8 +358,9 @@ def new_cards_shown(col: Collection) -> Dict[int, int]:
 
 def deck_allowing_no_new_cards(col: Collection, did: int) -> Optional[str]:
     """The deck (this one, else the nearest above it) whose limit of new
-    cards a day is 0: the v3 scheduler's limit for this deck alone or for
-    today (deck options' "This deck", "Today only"), else the preset's;
+    cards a day is 0: the v3 scheduler's limit for this deck alone (deck
+    options' "This deck"), else the preset's (a 0 for "Today only" is
+    today's, not this);
     None when none is (today's limit is used up, or the review limit holds
     new cards back). The decks above count only where Anki applies their
     limits to a deck under them as it is studied on its own (26.x's "Apply
@@ -378,6 +379,8 @@ def deck_allowing_no_new_cards(col: Collection, did: int) -> Optional[str]:
         if v3:
             today_only = deck.get("newLimitToday")
             if isinstance(today_only, dict) and today_only.get("today") == today:
+                if today_only.get("limit") == 0 and depth == len(parts):
+                    return None  # for today only: the words say "today"
                 limit = today_only.get("limit")
             elif deck.get("newLimit") is not None:
                 limit = deck.get("newLimit")

@@ -221,6 +221,14 @@ def test_a_decks_own_limit_of_no_new_cards_is_named(tmp_path, col, state_path):
     report = run(col, root, state_path)
     assert report.created == 4
     assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Books::A", 3, "Books::A")]
+    # "Today only" at 0 (Books::B): today's words, not "0 a day".
+    deck = col.decks.by_name("Books::B")
+    deck["newLimitToday"] = {"limit": 0, "today": col.sched.today}
+    col.decks.save(deck)
+    Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"]).card("1HeldB0001", basic("b", "b")).card(
+        "1HeldB0002", basic("b2", "b")).write()
+    report = run(col, root, state_path)
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Books::B", 1, None)]
 
 
 def answer_new_cards(col, deck_name: str, n: int) -> None:
@@ -281,3 +289,91 @@ def test_a_parents_limit_is_named_only_where_anki_applies_it(tmp_path, col, stat
         assert not held(report)
     else:
         assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Books::A", 1, "Books")]
+
+
+def test_decks_the_sync_makes_under_a_default_preset_of_no_new_cards_are_named(tmp_path, col, state_path):
+    """The common case: a long-time user set the "Default" preset (which
+    every new deck gets, those the sync makes too) to 0 new cards a day:
+    each deck the notes went to is named, with its own options."""
+    cfg = col.decks.get_config(1)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    root, _ = one_doc(tmp_path, tags=["deck:Books/New"])
+    Doc(root, DOC_B, "Doc B", tags=["deck:Papers"]).card("1HeldB0001", basic("b", "b")).write()
+    report = run(col, root, state_path)
+    assert report.created == 4
+    assert sorted((w["deck"], w["count"], w.get("limited_by")) for w in held(report)) == [
+        ("Books::New", 3, "Books::New"), ("Papers", 1, "Papers")]
+    assert col.decks.get_config(1)["new"]["perDay"] == 0
+
+
+# -- Other ordinary states of a person's Anki (checked: nothing to fix) -------------------------
+
+
+def test_our_cards_in_a_filtered_deck_the_user_built_after_the_first_sync(tmp_path, col, state_path):
+    """A filtered deck ("Cram", ``tag:polar``) built right after the first
+    sync holds every card: a Polar deck change moves its cards home (Anki's
+    Change Deck, README "How decks are chosen"), a document deleted in Polar
+    suspends its cards where they are, a new card goes to its deck; no error,
+    nothing for Check Database, and emptying the deck sends them home."""
+    root = tmp_path / "polar"
+    a = Doc(root, DOC_A, "Doc A", tags=["deck:Books/A"])
+    for i in range(3):
+        a.card(f"1FiltA{i:04d}", basic(f"A{i}", "x"))
+    a.write()
+    b = Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"])
+    b.card("1FiltB0001", basic("B1", "x")).card("1FiltB0002", basic("B2", "x")).write()
+    assert run(col, root, state_path).created == 5
+    cram = col.sched.get_or_create_filtered_deck(0)
+    cram.name = "Cram"
+    cram.config.search_terms[0].search = "tag:polar"
+    fid = col.sched.add_or_update_filtered_deck(cram).id
+    assert col.db.scalar("SELECT count() FROM cards WHERE did = ?", fid) == 5
+    a.untag("deck:Books/A")
+    a.tag("deck:Books/Moved")
+    a.card("1FiltA9999", basic("A new", "x"))
+    a.write()
+    b.remove()
+    report = run(col, root, state_path)
+    assert report.created == 1 and not report.errors and not report.warnings
+    assert {col.decks.name(c.did) for c in cards_of(col, "1FiltA0000") + cards_of(col, "1FiltA9999")} == {
+        "Books::Moved"}
+    gone = cards_of(col, "1FiltB0001") + cards_of(col, "1FiltB0002")
+    assert {(c.did, col.decks.name(c.odid), c.queue) for c in gone} == {(fid, "Books::B", -1)}
+    assert col.fix_integrity()[1] and not run(col, root, state_path).changed
+    col.sched.empty_filtered_deck(fid)
+    assert {(col.decks.name(c.did), c.queue) for c in cards_of(col, "1FiltB0001")} == {("Books::B", -1)}
+
+
+def test_the_users_own_note_type_named_like_ours_is_left_alone(tmp_path, col, state_path):
+    """A note type of the user's called "Polar Basic" (other fields, a note
+    of theirs): the sync makes its own beside it under another name and
+    never writes theirs."""
+    mm = col.models
+    mine = mm.new("Polar Basic")
+    for name in ("Question", "Answer", "Source"):
+        mm.add_field(mine, mm.new_field(name))
+    template = mm.new_template("Card 1")
+    template["qfmt"], template["afmt"] = "{{Question}}", "{{Answer}}<hr>{{Source}}"
+    mm.add_template(mine, template)
+    mm.add(mine)
+    mine = mm.by_name("Polar Basic")
+    note = col.new_note(mine)
+    note["Question"] = "mine"
+    col.add_note(note, 1)
+    stock = mm.by_name("Basic")
+    stock["name"] = "Basic (mine)"
+    stock["css"] += ".mine { color: red }"  # the user's own Basic: ours is needed
+    stock["tmpls"][0]["qfmt"] += "<div class=mine>{{Front}}</div>"
+    mm.update_dict(stock)
+    before = (mm.get(mine["id"])["name"], [f["name"] for f in mm.get(mine["id"])["flds"]],
+              mm.get(mine["id"])["tmpls"][0]["afmt"], mm.get(mine["id"])["css"])
+    root, _ = one_doc(tmp_path, n=1)
+    report = run(col, root, state_path)
+    assert report.created == 1 and not report.errors
+    ours = col.get_note(nid_of(col, "1Heldaa000")).note_type()
+    assert ours["id"] != mine["id"] and ours["name"].startswith("Polar Basic")
+    after = mm.get(mine["id"])
+    assert (after["name"], [f["name"] for f in after["flds"]], after["tmpls"][0]["afmt"], after["css"]) == before
+    assert col.get_note(note.id).fields == ["mine", "", ""]
+    assert not run(col, root, state_path).changed
