@@ -688,7 +688,10 @@ class PolarSync:
         waiting = scheduler_wait_count(data)
         quiet_wait = 0 < waiting <= self.told_waiting and trigger not in INTERACTIVE
         self.told_waiting = max(self.told_waiting, waiting)
-        attention += len([c for c in to_do_codes(data) if not (quiet_wait and c == "old_scheduler")])
+        told = data
+        if quiet_wait:  # nor in a notice that other news brings (the report and the log still say it)
+            told = dict(data, warnings=[w for w in data.get("warnings") or [] if w.get("code") != "old_scheduler"])
+        attention += len(to_do_codes(told))
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         landing = None
         if noteworthy:
@@ -699,7 +702,7 @@ class PolarSync:
             # The gist, then the rows in the user's words, then the technical English lines (eyes11:
             # 15 damaged files put ~40 lines of them above the rows, which were out of sight).
             if i18n.current() != "en":
-                gist = notice_text(data, len(new_leftovers)) if attention else tooltip_text(data)
+                gist = notice_text(data, len(new_leftovers)) if attention or quiet_wait else tooltip_text(data)
                 text = "\n".join(part for part in (gist, words, summary) if part)
             else:  # the same order: its first line is the gist
                 gist, _, rest = summary.partition("\n")
@@ -718,7 +721,7 @@ class PolarSync:
             return landing
         if attention:
             self.show_notice(
-                "<b>" + html.escape(notice_text(data, len(new_leftovers))) + "</b>",
+                "<b>" + html.escape(notice_text(told, len(new_leftovers))) + "</b>",
                 lambda: self.show_report(data, label, outcome.finished, outcome.changes),
             )
         elif report.changed or trigger in INTERACTIVE:
