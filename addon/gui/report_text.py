@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from .i18n import ltr, ntr, number, tr
 
@@ -109,6 +109,11 @@ def replaced_away_count(data: Mapping[str, Any]) -> int:
 def scheduler_wait_count(data: Mapping[str, Any]) -> int:
     """Notes left for Anki's scheduler update (a collection on v1)."""
     return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "old_scheduler")
+
+
+def held_back_decks(data: Mapping[str, Any]) -> Set[str]:
+    """The decks whose options hold the sync's new cards back."""
+    return {str(w.get("deck")) for w in data.get("warnings") or [] if w.get("code") == "new_cards_held"}
 
 
 def emptied_cloze_count(data: Mapping[str, Any]) -> int:

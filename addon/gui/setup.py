@@ -53,6 +53,7 @@ from .report_text import (
     backup_words,
     conflict_count,
     emptied_cloze_count,
+    held_back_decks,
     leftover_ids,
     log_words,
     made_again_count,
@@ -154,6 +155,8 @@ class PolarSync:
         self.told_leftovers: Set[int] = set()
         # The most notes told waiting for Anki's scheduler update this session.
         self.told_waiting = 0
+        # Decks told this session to hold new cards back (by their names).
+        self.told_held: Set[str] = set()
         self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
         # The last sync's report as the notice shows it (this profile's, this session's).
@@ -685,12 +688,19 @@ class PolarSync:
         # v1 scheduler's wait (old_scheduler) once a session while it holds no
         # more notes than told, unless a person asked for this sync: a user who
         # does not update yet would hear it at every start and watch sync.
+        # The same for decks whose options hold new cards back (new_cards_held):
+        # a user who paused new cards on purpose hears it once a session a deck.
         waiting = scheduler_wait_count(data)
-        quiet_wait = 0 < waiting <= self.told_waiting and trigger not in INTERACTIVE
+        quiet = {"old_scheduler"} if 0 < waiting <= self.told_waiting and trigger not in INTERACTIVE else set()
         self.told_waiting = max(self.told_waiting, waiting)
+        held = held_back_decks(data)
+        if held and held <= self.told_held and trigger not in INTERACTIVE:
+            quiet.add("new_cards_held")
+        self.told_held |= held
+        quiet_wait = bool(quiet)
         told = data
-        if quiet_wait:  # nor in a notice that other news brings (the report and the log still say it)
-            told = dict(data, warnings=[w for w in data.get("warnings") or [] if w.get("code") != "old_scheduler"])
+        if quiet:  # nor in a notice that other news brings (the report and the log still say it)
+            told = dict(data, warnings=[w for w in data.get("warnings") or [] if w.get("code") not in quiet])
         attention += len(to_do_codes(told))
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         landing = None

@@ -96,6 +96,27 @@ def test_new_notes_a_decks_options_hold_back_are_named_in_the_notice_and_the_rep
         _shoot(anki, data, "held-back")
         # A sync that adds nothing there says nothing of it.
         assert not [w for w in _manual(anki).report.warnings if w["code"] == "new_cards_held"]
+        # One more card there, synced at a start (or by the watcher): the report
+        # says it, the notice not again this session (a user may have paused new
+        # cards on purpose); a sync the user starts does.
+        from aqt.qt import sip
+
+        controller = anki.controller
+        if controller.notice is not None and not sip.isdeleted(controller.notice):
+            controller.notice.close()
+        controller.notice = None
+        doc.card("1GuiOH9", basic("<p>Held 9?</p>", "<p>yes</p>"))
+        doc.write()
+        before = controller.runner.finished_count
+        controller.runner.request("startup")
+        outcome = anki.wait_synced(before)
+        assert [w["count"] for w in outcome.report.warnings if w["code"] == "new_cards_held"] == [1]
+        notice = controller.notice
+        assert notice is None or "held back" not in html.unescape(notice.text())
+        doc.card("1GuiOH10", basic("<p>Held 10?</p>", "<p>yes</p>"))
+        doc.write()
+        _manual(anki)
+        assert "held back" in html.unescape(controller.notice.text())
     finally:
         anki.set_config(watch=True)
         deck = col.decks.get(col.decks.id("Held back"))
