@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any, List
@@ -48,6 +49,12 @@ def _shoot(anki: Any, data: dict, name: str) -> None:
                 anki.anki.process(0.5)
                 dialog.grab().save(str(Path(folder) / f"{name}-{lang[:2]}-{theme_name}-400.png"))
                 dialog.close()
+                # The notice, in the words of the add-on as installed (its own modules).
+                words = sys.modules[type(controller).__module__.replace(".setup", ".report_text")]
+                notice = controller.show_notice("<b>" + html.escape(words.notice_text(data)) + "</b>", lambda: None)
+                anki.anki.process(0.3)
+                notice.grab().save(str(Path(folder) / f"{name}-notice-{lang[:2]}-{theme_name}.png"))
+                notice.close()
     finally:
         mw.pm.setLang("en_US")
         mw.set_theme(Theme.LIGHT)
