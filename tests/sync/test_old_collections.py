@@ -377,3 +377,17 @@ def test_the_users_own_note_type_named_like_ours_is_left_alone(tmp_path, col, st
     assert (after["name"], [f["name"] for f in after["flds"]], after["tmpls"][0]["afmt"], after["css"]) == before
     assert col.get_note(note.id).fields == ["mine", "", ""]
     assert not run(col, root, state_path).changed
+
+
+def test_a_large_first_sync_written_in_batches_names_the_deck_too(tmp_path, col, state_path):
+    """A first sync big enough to be written in batches (its notes built
+    beside Anki's writes, their state rows staged) names the deck as well."""
+    from addon.sync.write import BATCHED_MIN
+
+    cfg = col.decks.get_config(1)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    root, _ = one_doc(tmp_path, tags=["deck:Big"], n=BATCHED_MIN)
+    report = run(col, root, state_path)
+    assert report.created == BATCHED_MIN
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Big", BATCHED_MIN, "Big")]
