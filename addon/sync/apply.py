@@ -861,6 +861,8 @@ def count_changes(ctx: Applying) -> None:
                 code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
                 page=u.meta.page or None, front=u.rc.front)
     name_decks_as_anki_does(ctx)
+    if ctx.dry_run:  # (a sync says it as its last step, of the notes it made)
+        name_decks_holding_back_new_cards(ctx)
     ctx.done = ctx.dry_run
 
 

@@ -14,7 +14,7 @@ from .state import DeckHome, DeckHomes
 
 if TYPE_CHECKING:
     from anki.collection import Collection
-    from anki.decks import DeckId
+    from anki.decks import DeckConfigId, DeckId
 
 
 def follow_renamed_decks(ctx: Applying) -> None:
@@ -312,28 +312,40 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
     waits for the scheduler update, which Anki's deck list asks for itself).
     Anki's deck tree once (its counts, as the deck list computes them).
     Past the state's commit: a word to add, never a reason to fail a sync
-    that is written and remembered."""
+    that is written and remembered. A preview (which makes nothing) says it
+    where a limit of 0 will hold them: the deck's (one that exists and shows
+    none), or the "Default" preset a deck the sync would make gets."""
     made: Dict[str, int] = defaultdict(int)
     for create in planner_of(ctx).plan.creates:
-        if create.note_id and not create.failed:
+        if (create.note_id or ctx.dry_run) and not create.failed:
             made[create.deck] += 1
     col = ctx.col
     if not made or col.sched_ver() == 1:
         return
     notes: Dict[int, int] = defaultdict(int)
+    to_make: Dict[str, int] = {}  # (a preview) decks the sync would make
     for name, n in made.items():
         found = existing_deck_id(col, name)
         if found is not None:
             notes[int(found)] += n
+        else:
+            to_make[name] = n
     try:
         shown = new_cards_shown(col)
     except Exception:  # noqa: BLE001 (Anki's counts refused, e.g. a deck tree Check Database would mend)
         return
+    held: List[Tuple[str, int, Optional[str]]] = []
     for did, n in sorted(notes.items()):
-        if shown.get(did, 1):  # (a deck the tree lacks: not ours to judge)
+        count = shown.get(did)
+        if count or (count is None and not ctx.dry_run):  # (the tree lacks only an empty Default deck)
             continue
-        name = col.decks.name(cast("DeckId", did))
         limiting = deck_allowing_no_new_cards(col, did)
+        if limiting is not None or not ctx.dry_run:  # (a preview: 0 shown may be no new card yet)
+            held.append((col.decks.name(cast("DeckId", did)), n, limiting))
+    if ctx.dry_run and to_make and (col.decks.get_config(cast("DeckConfigId", 1)) or {}).get(
+            "new", {}).get("perDay") == 0:
+        held += [(name, n, name) for name, n in sorted(to_make.items())]  # a new deck gets the Default preset
+    for name, n, limiting in held:
         if limiting is None:
             message = (f"{n:,} new note(s) in {name!r} do not come up for study today: the deck's daily limits are "
                        "reached (they come up on a later day, or when the limits in the deck's options are raised)")

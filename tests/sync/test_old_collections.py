@@ -391,3 +391,29 @@ def test_a_large_first_sync_written_in_batches_names_the_deck_too(tmp_path, col,
     report = run(col, root, state_path)
     assert report.created == BATCHED_MIN
     assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Big", BATCHED_MIN, "Big")]
+
+
+def test_a_preview_names_the_decks_whose_limit_of_0_would_hold_the_new_cards(tmp_path, col, state_path):
+    """A preview makes nothing, and says where a limit of 0 would hold the
+    new notes: a deck that exists (here Default, its own preset), and the
+    decks the sync would make, which get the "Default" preset (at 0 too).
+    Not where a deck shows no new card only for want of any."""
+    give_preset(col, "Default", preset_with(col, "None new", 0))
+    col.decks.id("Reviews only")  # exists, 20 a day, no new card in it
+    root, _ = one_doc(tmp_path)
+    Doc(root, DOC_B, "Doc B", tags=["deck:Reviews only"]).card("1HeldB0001", basic("b", "b")).write()
+    Doc(root, "1OldSchedDocC000000000cc", "Doc C", tags=["deck:Papers"]).card("1HeldC0001", basic("c", "c")).write()
+
+    def preview():
+        settings, _ = Settings.from_dict({})
+        prepared = prepare(settings, state_path, source_path=root, collection_id=collection_identity(col))
+        return prepared.apply(col, dry_run=True)
+
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(preview())] == [("Default", 3, "Default")]
+    cfg = col.decks.get_config(1)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    report = preview()
+    assert sorted((w["deck"], w["count"], w.get("limited_by")) for w in held(report)) == [
+        ("Default", 3, "Default"), ("Papers", 1, "Papers"), ("Reviews only", 1, "Reviews only")]
+    assert col.note_count() == 0 and col.decks.id_for_name("Papers") is None
