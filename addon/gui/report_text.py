@@ -113,7 +113,11 @@ def scheduler_wait_count(data: Mapping[str, Any]) -> int:
 
 def held_back_decks(data: Mapping[str, Any]) -> Set[str]:
     """The decks whose options hold the sync's new cards back."""
-    return {str(w.get("deck")) for w in data.get("warnings") or [] if w.get("code") == "new_cards_held"}
+    decks: Set[str] = set()
+    for w in data.get("warnings") or []:
+        if w.get("code") == "new_cards_held":
+            decks.update(str(d) for d in w.get("decks") or [w.get("deck")])
+    return decks
 
 
 def emptied_cloze_count(data: Mapping[str, Any]) -> int:
@@ -625,6 +629,12 @@ def _messages() -> Dict[str, Any]:
             "Anki's deck list offers the update; the first sync after it does the rest.",
             _count(r)),
         "new_cards_held": lambda r: ntr(
+            "{n} new note in {decks} decks will not come up for study while their options preset “{preset}” "
+            "allows 0 new cards a day: raise that limit to study it.",
+            "{n} new notes in {decks} decks will not come up for study while their options preset “{preset}” "
+            "allows 0 new cards a day: raise that limit to study them.",
+            _count(r), decks=number(len(r.get("decks") or [])), preset=r.get("preset", "")) if r.get("decks")
+        else ntr(
             "{n} new note in “{deck}” will not come up for study while the options of “{limit}” allow 0 new "
             "cards a day: raise that limit to study it.",
             "{n} new notes in “{deck}” will not come up for study while the options of “{limit}” allow 0 new "

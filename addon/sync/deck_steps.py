@@ -334,7 +334,7 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
         shown = new_cards_shown(col)
     except Exception:  # noqa: BLE001 (Anki's counts refused, e.g. a deck tree Check Database would mend)
         return
-    held: List[Tuple[str, int, Optional[str]]] = []
+    held: List[Tuple[str, int, Optional[Tuple[str, str]]]] = []
     for did, n in sorted(notes.items()):
         count = shown.get(did)
         if count or (count is None and not ctx.dry_run):  # (the tree lacks only an empty Default deck)
@@ -342,18 +342,40 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
         limiting = deck_allowing_no_new_cards(col, did)
         if limiting is not None or not ctx.dry_run:  # (a preview: 0 shown may be no new card yet)
             held.append((col.decks.name(cast("DeckId", did)), n, limiting))
-    if ctx.dry_run and to_make and (col.decks.get_config(cast("DeckConfigId", 1)) or {}).get(
-            "new", {}).get("perDay") == 0:
-        held += [(name, n, name) for name, n in sorted(to_make.items())]  # a new deck gets the Default preset
+    if ctx.dry_run and to_make:
+        default = col.decks.get_config(cast("DeckConfigId", 1)) or {}
+        if default.get("new", {}).get("perDay") == 0:  # a deck made now gets the "Default" preset
+            held += [(name, n, (name, str(default.get("name") or ""))) for name, n in sorted(to_make.items())]
+    # Many decks held by one preset's 0 (a long-time user's "Default", every
+    # document a deck of its own): one row for the preset, not a wall of them.
+    by_preset: Dict[str, List[Tuple[str, int]]] = defaultdict(list)
     for name, n, limiting in held:
+        if limiting is not None and limiting[1]:
+            by_preset[limiting[1]].append((name, n))
+    grouped = {preset for preset, decks in by_preset.items() if len(decks) > GROUPED_DECKS}
+    source = ctx.reading.source.describe()
+    for preset in sorted(grouped):
+        decks = by_preset[preset]
+        n = sum(k for _, k in decks)
+        ctx.report.warn(source, (
+            f"{n:,} new note(s) in {len(decks):,} decks never come up for study while their options preset "
+            f"{preset!r} allows 0 new cards a day (raise that limit to study them)"),
+            code="new_cards_held", count=n, decks=[name for name, _ in decks], preset=preset)
+    for name, n, limiting in held:
+        if limiting is not None and limiting[1] in grouped:
+            continue
         if limiting is None:
             message = (f"{n:,} new note(s) in {name!r} do not come up for study today: the deck's daily limits are "
                        "reached (they come up on a later day, or when the limits in the deck's options are raised)")
         else:
-            message = (f"{n:,} new note(s) in {name!r} never come up for study while the options of {limiting!r} "
-                       "allow 0 new cards a day (raise that limit to study them)")
-        ctx.report.warn(ctx.reading.source.describe(), message, code="new_cards_held", count=n, deck=name,
-                        limited_by=limiting)
+            message = (f"{n:,} new note(s) in {name!r} never come up for study while the options of "
+                       f"{limiting[0]!r} allow 0 new cards a day (raise that limit to study them)")
+        ctx.report.warn(source, message, code="new_cards_held", count=n, deck=name,
+                        limited_by=limiting[0] if limiting else None)
+
+
+# More decks than this held back by one preset are one row of the report.
+GROUPED_DECKS = 3
 
 
 def new_cards_shown(col: Collection) -> Dict[int, int]:
@@ -368,11 +390,11 @@ def new_cards_shown(col: Collection) -> Dict[int, int]:
     return shown
 
 
-def deck_allowing_no_new_cards(col: Collection, did: int) -> Optional[str]:
+def deck_allowing_no_new_cards(col: Collection, did: int) -> Optional[Tuple[str, str]]:
     """The deck (this one, else the nearest above it) whose limit of new
-    cards a day is 0: the v3 scheduler's limit for this deck alone (deck
-    options' "This deck"), else the preset's (a 0 for "Today only" is
-    today's, not this);
+    cards a day is 0, and the name of its options preset when the 0 is the
+    preset's ("" when it is the v3 scheduler's limit for that deck alone:
+    deck options' "This deck"; a 0 for "Today only" is today's, not this).
     None when none is (today's limit is used up, or the review limit holds
     new cards back). The decks above count only where Anki applies their
     limits to a deck under them as it is studied on its own (26.x's "Apply
@@ -387,17 +409,19 @@ def deck_allowing_no_new_cards(col: Collection, did: int) -> Optional[str]:
             cast("DeckId", did), default=False)
         if not deck or deck.get("dyn"):
             continue
-        limit = None
         if v3:
             today_only = deck.get("newLimitToday")
             if isinstance(today_only, dict) and today_only.get("today") == today:
                 if today_only.get("limit") == 0 and depth == len(parts):
                     return None  # for today only: the words say "today"
-                limit = today_only.get("limit")
-            elif deck.get("newLimit") is not None:
-                limit = deck.get("newLimit")
-        if limit is None:
-            limit = col.decks.config_dict_for_deck_id(deck["id"]).get("new", {}).get("perDay")
-        if limit == 0:
-            return str(deck["name"])
+                if today_only.get("limit") == 0:
+                    return str(deck["name"]), ""
+                continue
+            if deck.get("newLimit") is not None:
+                if deck.get("newLimit") == 0:
+                    return str(deck["name"]), ""
+                continue
+        preset = col.decks.config_dict_for_deck_id(deck["id"])
+        if preset.get("new", {}).get("perDay") == 0:
+            return str(deck["name"]), str(preset.get("name") or "")
     return None

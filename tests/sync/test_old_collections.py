@@ -417,3 +417,35 @@ def test_a_preview_names_the_decks_whose_limit_of_0_would_hold_the_new_cards(tmp
     assert sorted((w["deck"], w["count"], w.get("limited_by")) for w in held(report)) == [
         ("Default", 3, "Default"), ("Papers", 1, "Papers"), ("Reviews only", 1, "Reviews only")]
     assert col.note_count() == 0 and col.decks.id_for_name("Papers") is None
+
+
+def test_many_decks_held_by_one_preset_are_one_row(tmp_path, col, state_path):
+    """The "Default" preset at 0 and a document per deck: one row for the
+    preset (not a wall of one per deck); a deck held by its own limit keeps
+    its row."""
+    cfg = col.decks.get_config(1)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    root = tmp_path / "polar"
+    for d in range(5):
+        key = f"1ManyDecks{d:02d}000000000000"
+        Doc(root, key, f"Doc {d}", tags=[f"deck:Shelf/Book {d}"]).card(f"1Many{d:05d}", basic("q", "a")).write()
+    own = col.decks.get(col.decks.id("Own"))
+    own["conf"] = preset_with(col, "Twenty", 20)
+    own["newLimit"] = 0
+    col.decks.save(own)
+    Doc(root, DOC_B, "Doc B", tags=["deck:Own"]).card("1HeldB0001", basic("b", "b")).write()
+    report = run(col, root, state_path)
+    assert report.created == 6
+    rows = held(report)
+    assert [(w.get("decks"), w.get("preset"), w["count"]) for w in rows if w.get("decks")] == [
+        ([f"Shelf::Book {d}" for d in range(5)], "Default", 5)]
+    assert [(w["deck"], w["limited_by"]) for w in rows if not w.get("decks")] == [("Own", "Own")]
+    grouped = next(w for w in rows if w.get("decks"))
+    assert explain(grouped) == ("5 new notes in 5 decks will not come up for study while their options preset "
+                                "“Default” allows 0 new cards a day: raise that limit to study them.")
+    i18n.force("de")
+    try:
+        assert explain(grouped).startswith("5 neue Notizen in 5 Stapeln kommen nicht zum Lernen")
+    finally:
+        i18n.force(None)
