@@ -143,8 +143,12 @@ def _to_do_phrases() -> Dict[str, str]:
 
 
 def to_do_codes(data: Mapping[str, Any]) -> List[str]:
-    """The codes of ``_to_do_phrases`` among the warnings, each once, in order."""
-    codes = {str(w.get("code")) for w in data.get("warnings") or []}
+    """The codes of ``_to_do_phrases`` among the warnings, each once, in order.
+    New cards held back only for today (a limit used up: they come by
+    themselves tomorrow, and a daily user knows it) are the report's alone;
+    a limit of 0, which holds them for good, is worth the notice."""
+    codes = {str(w.get("code")) for w in data.get("warnings") or []
+             if w.get("code") != "new_cards_held" or w.get("limited_by") or w.get("decks")}
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
                               "new_cards_held", "polar_sync_on") if code in codes]
