@@ -21,6 +21,9 @@ import pytest
 from addon.gui import i18n
 from addon.gui.report_text import explain
 from addon.settings import Settings
+from addon.sync import deck_steps
+from addon.sync.deck_steps import TODAY_CHECK_FROM
+from addon.sync.deck_steps import new_cards_shown as real_shown
 from addon.sync.engine import collection_identity, prepare
 from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic
@@ -225,10 +228,13 @@ def test_a_decks_own_limit_of_no_new_cards_is_named(tmp_path, col, state_path):
     deck = col.decks.by_name("Books::B")
     deck["newLimitToday"] = {"limit": 0, "today": col.sched.today}
     col.decks.save(deck)
-    Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"]).card("1HeldB0001", basic("b", "b")).card(
-        "1HeldB0002", basic("b2", "b")).write()
+    batch = Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"]).card("1HeldB0001", basic("b", "b"))
+    for i in range(TODAY_CHECK_FROM):  # (today's cases are read after a batch: TODAY_CHECK_FROM)
+        batch.card(f"1HeldB1{i:03d}", basic(f"b{i}", "b"))
+    batch.write()
     report = run(col, root, state_path)
-    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Books::B", 1, None)]
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [
+        ("Books::B", TODAY_CHECK_FROM, None)]
 
 
 def answer_new_cards(col, deck_name: str, n: int) -> None:
@@ -242,7 +248,7 @@ def answer_new_cards(col, deck_name: str, n: int) -> None:
         col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=CardAnswer.GOOD))
 
 
-def test_new_notes_past_todays_limit_are_said_to_come_on_a_later_day(tmp_path, col, state_path):
+def test_new_notes_past_todays_limit_are_said_to_come_on_a_later_day(tmp_path, col, state_path, monkeypatch):
     """Today's 2 new cards already studied: the sync's next notes wait for
     another day, and the words say so (no deck's options say 0)."""
     give_preset(col, "Default", preset_with(col, "Two a day", 2))
@@ -252,23 +258,33 @@ def test_new_notes_past_todays_limit_are_said_to_come_on_a_later_day(tmp_path, c
     answer_new_cards(col, "Default", 2)
     doc.card("1HeldLater1", basic("later", "back"))
     doc.write()
+    # One card more, minutes after studying: Anki's counts are not read for it (TODAY_CHECK_FROM).
+    calls = []
+    monkeypatch.setattr(deck_steps, "new_cards_shown", lambda col: calls.append(1) or real_shown(col))
     report = run(col, root, state_path)
-    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Default", 1, None)]
-    assert explain(held(report)[0]).startswith("1 new note in “Default” will not come up for study today, as the "
-                                               "deck's daily limits are reached: it comes up on a later day")
+    assert report.created == 1 and not held(report) and calls == []
+    for i in range(TODAY_CHECK_FROM):
+        doc.card(f"1HeldLater{i + 2:03d}", basic(f"later {i}", "back"))
+    doc.write()
+    report = run(col, root, state_path)
+    assert calls == [1]
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Default", TODAY_CHECK_FROM, None)]
+    assert explain(held(report)[0]).startswith(f"{TODAY_CHECK_FROM} new notes in “Default” will not come up for "
+                                               "study today, as the deck's daily limits are reached")
 
 
 def test_new_cards_held_back_by_the_review_limit_unless_they_ignore_it(tmp_path, col, state_path):
     """The v3 scheduler counts new cards against the review limit, unless
     "New cards ignore review limit" is on."""
     give_preset(col, "Default", preset_with(col, "No reviews", 20, perDay=0))
-    root, doc = one_doc(tmp_path)
-    assert [(w["count"], w.get("limited_by")) for w in held(run(col, root, state_path))] == [(3, None)]
+    root, doc = one_doc(tmp_path, n=TODAY_CHECK_FROM)
+    assert [(w["count"], w.get("limited_by")) for w in held(run(col, root, state_path))] == [(TODAY_CHECK_FROM, None)]
     col.set_config("newCardsIgnoreReviewLimit", True)
-    doc.card("1HeldIgnore", basic("ignored", "back"))
+    for i in range(TODAY_CHECK_FROM):
+        doc.card(f"1HeldIgnore{i:03d}", basic(f"ignored {i}", "back"))
     doc.write()
     report = run(col, root, state_path)
-    assert report.created == 1 and not held(report)
+    assert report.created == TODAY_CHECK_FROM and not held(report)
 
 
 def test_a_parents_limit_is_named_only_where_anki_applies_it(tmp_path, col, state_path):
