@@ -333,12 +333,12 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
     # A limit of 0 first, from the options alone (a few reads a deck); the
     # cases that only Anki's counts tell (today's limit used up, the review
     # limit) when the sync made a batch (see TODAY_CHECK_FROM).
-    found: List[Tuple[int, int, Optional[Tuple[str, str]]]] = []
+    holding: List[Tuple[int, int, Optional[Tuple[str, str]]]] = []
     unexplained: List[Tuple[int, int]] = []
     for did, n in sorted(notes.items()):
         limiting = deck_allowing_no_new_cards(col, did)
         if limiting is not None:
-            found.append((did, n, limiting))
+            holding.append((did, n, limiting))
         elif not ctx.dry_run:  # (a preview: 0 shown may be no new card yet)
             unexplained.append((did, n))
     if unexplained and sum(made.values()) >= TODAY_CHECK_FROM:
@@ -346,9 +346,9 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
             shown = new_cards_shown(col)
         except Exception:  # noqa: BLE001 (Anki's counts refused, e.g. a deck tree Check Database would mend)
             shown = {}
-        found += [(did, n, None) for did, n in unexplained if shown.get(did) == 0]
+        holding += [(did, n, None) for did, n in unexplained if shown.get(did) == 0]
     held: List[Tuple[str, int, Optional[Tuple[str, str]]]] = [
-        (col.decks.name(cast("DeckId", did)), n, limiting) for did, n, limiting in sorted(found)]
+        (col.decks.name(cast("DeckId", did)), n, limiting) for did, n, limiting in sorted(holding)]
     if ctx.dry_run and to_make:
         default = col.decks.get_config(cast("DeckConfigId", 1)) or {}
         if default.get("new", {}).get("perDay") == 0:  # a deck made now gets the "Default" preset
