@@ -54,6 +54,9 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
         win = getattr(mw.progress, "_win", None)
         return win if win is not None and win.isVisible() else None
 
+    # Anki shows a progress window only while one of its windows has the focus
+    # (ProgressManager._on_show_timer): the main window is the person's.
+    mw.activateWindow()
     if which != "startup":
         runner.request("manual")
     when = ("Reading",) if which == "reading" else WRITING
@@ -95,6 +98,14 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
 
     from aqt.qt import QTimer
 
+    # A tooltip replaced by the next one is deleted later (deleteLater): in an
+    # event loop of Anki's own at once, in this driver's waits (processEvents,
+    # the same loop level) never. Left visible, Anki 23.10 prints "Window
+    # should have been closed" for it as it quits. Deleted now, as Anki's loop would.
+    utils.closeTooltip()
+    from aqt.qt import QApplication, QEvent
+
+    QApplication.sendPostedEvents(None, int(QEvent.Type.DeferredDelete.value))
     QTimer.singleShot(0, mw.close)  # Anki quits through its own path
     seen["exit"] = anki.app.exec()
     sys.excepthook = sys.__excepthook__
