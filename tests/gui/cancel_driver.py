@@ -71,7 +71,8 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
     report = outcome.report
     seen["created"] = report.created
     seen["warnings"] = [(w.get("code"), w.get("done"), w.get("total")) for w in report.warnings]
-    seen["failed"], seen["interrupted"], seen["by_you"] = outcome.failed, outcome.interrupted, getattr(outcome, "by_you", False)
+    seen["failed"], seen["interrupted"] = outcome.failed, outcome.interrupted
+    seen["by_you"] = getattr(outcome, "by_you", False)
     seen["pending"] = [r.trigger for r in runner.pending]
     seen["tooltip"] = utils._tooltipLabel.text() if utils._tooltipLabel is not None else ""
     guids = polar()
