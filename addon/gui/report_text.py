@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from .i18n import ltr, ntr, number, tr
 
@@ -106,6 +106,20 @@ def replaced_away_count(data: Mapping[str, Any]) -> int:
     return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again_replaced")
 
 
+def scheduler_wait_count(data: Mapping[str, Any]) -> int:
+    """Notes left for Anki's scheduler update (a collection on v1)."""
+    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "old_scheduler")
+
+
+def held_back_decks(data: Mapping[str, Any]) -> Set[str]:
+    """The decks whose options hold the sync's new cards back."""
+    decks: Set[str] = set()
+    for w in data.get("warnings") or []:
+        if w.get("code") == "new_cards_held":
+            decks.update(str(d) for d in w.get("decks") or [w.get("deck")])
+    return decks
+
+
 def emptied_cloze_count(data: Mapping[str, Any]) -> int:
     """Cards of studied clozes Polar took a deletion out of: Anki shows them
     empty in the reviews until Empty Cards, so worth a notice once."""
@@ -123,16 +137,21 @@ def _to_do_phrases() -> Dict[str, str]:
         "export_leftovers_kept": tr("files of an older Polar export are in the folder"),
         "export_unpacked_cut": tr("the Polar export was unpacked from a download cut short"),
         "old_scheduler": tr("some cards wait for Anki's scheduler update"),
+        "new_cards_held": tr("new cards held back by a deck's daily limits"),
         "polar_sync_on": tr("Polar's own Anki sync is still on"),
     }
 
 
 def to_do_codes(data: Mapping[str, Any]) -> List[str]:
-    """The codes of ``_to_do_phrases`` among the warnings, each once, in order."""
-    codes = {str(w.get("code")) for w in data.get("warnings") or []}
+    """The codes of ``_to_do_phrases`` among the warnings, each once, in order.
+    New cards held back only for today (a limit used up: they come by
+    themselves tomorrow, and a daily user knows it) are the report's alone;
+    a limit of 0, which holds them for good, is worth the notice."""
+    codes = {str(w.get("code")) for w in data.get("warnings") or []
+             if w.get("code") != "new_cards_held" or w.get("limited_by") or w.get("decks")}
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
-                              "polar_sync_on") if code in codes]
+                              "new_cards_held", "polar_sync_on") if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
@@ -631,6 +650,23 @@ def _messages() -> Dict[str, Any]:
             "updated: {n} notes whose cards were to be moved to another deck or suspended were left as they are. "
             "Anki's deck list offers the update; the first sync after it does the rest.",
             _count(r)),
+        "new_cards_held": lambda r: ntr(
+            "{n} new note in {decks} decks will not come up for study while their options preset “{preset}” "
+            "allows 0 new cards a day: raise that limit to study it.",
+            "{n} new notes in {decks} decks will not come up for study while their options preset “{preset}” "
+            "allows 0 new cards a day: raise that limit to study them.",
+            _count(r), decks=number(len(r.get("decks") or [])), preset=r.get("preset", "")) if r.get("decks")
+        else ntr(
+            "{n} new note in “{deck}” will not come up for study while the options of “{limit}” allow 0 new "
+            "cards a day: raise that limit to study it.",
+            "{n} new notes in “{deck}” will not come up for study while the options of “{limit}” allow 0 new "
+            "cards a day: raise that limit to study them.",
+            _count(r), deck=r.get("deck", ""), limit=r.get("limited_by", "")) if r.get("limited_by") else ntr(
+            "{n} new note in “{deck}” will not come up for study today, as the deck's daily limits are reached: "
+            "it comes up on a later day, or sooner if you raise the limits in the deck's options.",
+            "{n} new notes in “{deck}” will not come up for study today, as the deck's daily limits are reached: "
+            "they come up on later days, or sooner if you raise the limits in the deck's options.",
+            _count(r), deck=r.get("deck", "")),
         "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
                                        "see “Most notes one sync may delete” in the settings."),
         # -- the library as a whole

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 
 from aqt import gui_hooks, mw
 from aqt.qt import Qt, QTimer, QWidget, qconnect, sip
-from aqt.utils import showWarning
+from aqt.utils import showInfo, showWarning
 
 from ..polar.library import (
     SourceError,
@@ -53,12 +53,14 @@ from .report_text import (
     backup_words,
     conflict_count,
     emptied_cloze_count,
+    held_back_decks,
     leftover_ids,
     log_words,
     made_again_count,
     notice_text,
     problem_count,
     replaced_away_count,
+    scheduler_wait_count,
     stopped_by_you_words,
     stopped_words,
     to_do_codes,
@@ -152,6 +154,10 @@ class PolarSync:
         # Old-sync notes the user was told about this session: reported on
         # every sync, a notice only for ones not mentioned before.
         self.told_leftovers: Set[int] = set()
+        # The most notes told waiting for Anki's scheduler update this session.
+        self.told_waiting = 0
+        # Decks told this session to hold new cards back (by their names).
+        self.told_held: Set[str] = set()
         self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
         # The last sync's report as the notice shows it (this profile's, this session's).
@@ -689,7 +695,24 @@ class PolarSync:
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
         attention += replaced_away_count(data)  # said once: it is not the user's deletion
         attention += emptied_cloze_count(data)  # shown empty in the reviews until Empty Cards
-        attention += len(to_do_codes(data))  # a newer export beside, a download in progress, another library
+        # A newer export beside, a download in progress, another library...; the
+        # v1 scheduler's wait (old_scheduler) once a session while it holds no
+        # more notes than told, unless a person asked for this sync: a user who
+        # does not update yet would hear it at every start and watch sync.
+        # The same for decks whose options hold new cards back (new_cards_held):
+        # a user who paused new cards on purpose hears it once a session a deck.
+        waiting = scheduler_wait_count(data)
+        quiet = {"old_scheduler"} if 0 < waiting <= self.told_waiting and trigger not in INTERACTIVE else set()
+        self.told_waiting = max(self.told_waiting, waiting)
+        held = held_back_decks(data)
+        if held and held <= self.told_held and trigger not in INTERACTIVE:
+            quiet.add("new_cards_held")
+        self.told_held |= held
+        quiet_wait = bool(quiet)
+        told = data
+        if quiet:  # nor in a notice that other news brings (the report and the log still say it)
+            told = dict(data, warnings=[w for w in data.get("warnings") or [] if w.get("code") not in quiet])
+        attention += len(to_do_codes(told))
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         landing = None
         if noteworthy:
@@ -702,7 +725,7 @@ class PolarSync:
             # The gist, then the rows in the user's words, then the technical English lines (eyes11:
             # 15 damaged files put ~40 lines of them above the rows, which were out of sight).
             if i18n.current() != "en":
-                gist = notice_text(data, len(new_leftovers)) if attention else tooltip_text(data)
+                gist = notice_text(data, len(new_leftovers)) if attention or quiet_wait else tooltip_text(data)
                 text = "\n".join(part for part in (gist, words, summary) if part)
             else:  # the same order: its first line is the gist
                 gist, _, rest = summary.partition("\n")
@@ -721,7 +744,7 @@ class PolarSync:
             return landing
         if attention:
             self.show_notice(
-                "<b>" + html.escape(notice_text(data, len(new_leftovers))) + "</b>",
+                "<b>" + html.escape(notice_text(told, len(new_leftovers))) + "</b>",
                 lambda: self.show_report(data, label, outcome.finished, outcome.changes),
             )
         elif stopped_by_you_words(data):  # (how far it got, and that the rest comes)
@@ -776,6 +799,17 @@ class PolarSync:
     def suspend_leftovers(self, nids: List[int]) -> None:
         """The report's "Suspend them" for notes of Polar's old sync."""
         if mw.col is None or not nids:
+            return
+        if mw.col.sched_ver() == 1:
+            # Anki refuses (SchedulerUpgradeRequired) with its own error box,
+            # which names no way on: the deck list, whose banner offers the
+            # update, and what to do after it.
+            mw.moveToState("deckBrowser")
+            report = self.report_dialog
+            shown = report is not None and not sip.isdeleted(report) and report.isVisible()
+            showInfo(tr("Anki suspends no card in this collection until its old scheduler is updated: the deck "
+                        "list, shown now, offers the update; after it, suspend them from the report again "
+                        "(Tools ▸ Polar Sync ▸ Show last report)."), parent=report if shown else mw)
             return
         suspend_notes(mw, nids, lambda n: tooltip(html.escape(
             ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))

@@ -16,6 +16,7 @@ that is not a JSON object at all raises :class:`DocMetaError`.
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 from dataclasses import dataclass, field
@@ -146,6 +147,15 @@ class Document:
     # docInfo.webCapture: a web page Polar 2 saved as a one-section EPUB (its
     # address in ``url``): no page to name, as for a .phz.
     web_capture: bool = False
+    # Cards whose highlight was told from the times alone (a revision's id the
+    # DocMeta no longer holds: _revision_parents): card id -> the id its ref
+    # names. A card the last sync saw keeps the parent it found then
+    # (``sync.read``): a highlight deleted since makes no other one its own.
+    guessed: Mapping[str, str] = field(default_factory=dict)
+    # (page, id) of a revision's id the DocMeta no longer holds that comments
+    # still name, their highlight not told (two fit): a card on the same id
+    # whose parent the last sync found tells it (``sync.read``).
+    dangling: FrozenSet[Tuple[int, str]] = frozenset()
 
     @property
     def display_title(self) -> str:
@@ -512,13 +522,23 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
     highlights: Dict[str, Highlight] = {}
     comments: List[Comment] = []
     cards: Dict[str, Flashcard] = {}
-    renamed: List[Tuple[str, str]] = []  # (highlight id, its guid) where they differ
+    # (its key, its guid, page, created, lastUpdated) where the guid is not the id
+    renamed: List[Tuple[str, str, int, str, str]] = []
+    # A highlight's id names it on its own page only: Polar makes it from the
+    # rectangles (TextHighlightRecords.create: createID(rects)), so the same
+    # rectangles on two pages give two highlights one id, and Polar's sidebar
+    # looks for a child's parent on the child's page (createChildren). The
+    # first page's keeps the id; another's is keyed "<id>@<page>" and the refs
+    # of its page's cards and comments follow (``local``: that page's keys).
+    local: Dict[str, str] = {}
 
     def add_card(key: str, value: Any, page: int, parent: Tuple[str, str]) -> None:
         card, problem = _parse_flashcard(key, value, page, parent)
         if problem:
             problems.append((_str(key, _MAX_ID), problem))
         elif card is not None and card.id not in cards:  # de-duplicate by id
+            if local and card.ref_id in local and card.ref_type in _HIGHLIGHT_KINDS:
+                card = card._replace(ref_id=local[card.ref_id])
             cards[card.id] = card
 
     pages = raw.get("pageMetas")
@@ -529,6 +549,8 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
     # other shape through the general helpers (the same result). A 50,000-card
     # library has ~30,000 pages and highlights: ~1 us each less.
     for num, page in _iter_pages(_map(pages), problems):
+        if local:
+            local = {}
         found = page.get("textHighlights")
         if found.__class__ is not dict:
             found = _checked_map(found, problems, "page", num, "textHighlights")
@@ -550,15 +572,17 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             top, left = _start(hl, False, page)
             value = hl.get("color")
             color = value if value.__class__ is str and 0 < len(value) <= 32 else (_str(value, 32) or None)
+            key = hid if hid not in highlights else _page_key(highlights, hid, num, local)
             # Every field, as Flashcard above: id, kind, page, text, image_name, color, top, left.
-            highlights[hid] = _new_highlight((hid, "text-highlight", num, text, None, color, top, left))
+            highlights[key] = _new_highlight((hid, "text-highlight", num, text, None, color, top, left))
             value = hl.get("guid")
-            if value != hid and value.__class__ is str and value:  # its text revised: a new id (see _follow_guids)
-                renamed.append((hid, value[:_MAX_ID]))
+            if value != hid and value.__class__ is str and value:  # its text revised: a new id (see _follow_refs)
+                renamed.append((key, value[:_MAX_ID], num, _str(hl.get("created"), 64),
+                                _str(hl.get("lastUpdated"), 64)))
             value = hl.get("flashcards")
             if value or (value is not None and value.__class__ is not dict):  # (most have none: {})
                 for ck, cv in _checked_map(value, problems, "highlight", hid, "flashcards").items():
-                    add_card(ck, cv, num, ("text-highlight", hid))
+                    add_card(ck, cv, num, ("text-highlight", key))
         found = page.get("areaHighlights")
         if found.__class__ is not dict:
             found = _checked_map(found, problems, "page", num, "areaHighlights")
@@ -570,14 +594,15 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             src = image.get("src")
             name = _str(_get(src, "name")) if isinstance(src, dict) else ""
             top, left = _start(hl, True, page)
-            highlights[hid] = _new_highlight(
+            key = hid if hid not in highlights else _page_key(highlights, hid, num, local)
+            highlights[key] = _new_highlight(
                 (hid, "area-highlight", num, None, name[:_MAX_ID] or None, _str(hl.get("color"), 32) or None, top, left)
             )
             value = hl.get("guid")
             if value != hid and isinstance(value, str) and value:
-                renamed.append((hid, value[:_MAX_ID]))
+                renamed.append((key, value[:_MAX_ID], num, "", ""))
             for ck, cv in _checked_map(hl.get("flashcards"), problems, "highlight", hid, "flashcards").items():
-                add_card(ck, cv, num, ("area-highlight", hid))
+                add_card(ck, cv, num, ("area-highlight", key))
         found = page.get("comments")
         if found.__class__ is not dict:
             found = _checked_map(found, problems, "page", num, "comments")
@@ -585,6 +610,8 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
             if not isinstance(cm, dict):
                 continue
             ref_type, ref_id = _split_ref(cm.get("ref"))
+            if local and ref_id in local and ref_type in _HIGHLIGHT_KINDS:
+                ref_id = local[ref_id]
             comments.append(
                 Comment(
                     _str(cm.get("id"), _MAX_ID) or _str(cid, _MAX_ID),  # id
@@ -606,10 +633,17 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
                 if problem:
                     problems.append((_str(ck, _MAX_ID), problem))
                 elif card is not None and card.id not in cards:  # de-duplicate by id
+                    if local and card.ref_id in local and card.ref_type in _HIGHLIGHT_KINDS:
+                        card = card._replace(ref_id=local[card.ref_id])
                     cards[card.id] = card
 
+    guessed: Dict[str, str] = {}
+    dangling: FrozenSet[Tuple[int, str]] = frozenset()
     if renamed or any(card.ref_type == "comment" for card in cards.values()):
-        comments = _follow_refs(highlights, cards, comments, renamed)
+        comments = _follow_refs(highlights, cards, comments, renamed, guessed)
+        if renamed:
+            dangling = frozenset((c.page, c.ref_id) for c in comments if c.ref_type == "text-highlight"
+                                 and c.ref_id and c.ref_id not in highlights and c.ref_id[0] != "1")
     nr_pages = info.get("nrPages")
     return Document(
         fingerprint=fp,
@@ -625,50 +659,161 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
         problems=tuple(problems),
         added=_str(info.get("added"), 64),
         web_capture=info.get("webCapture") is True,
+        guessed=guessed,
+        dangling=dangling,
     )
+
+
+def _page_key(highlights: Mapping[str, Highlight], hid: str, page: int, local: Dict[str, str]) -> str:
+    """The key of highlight ``hid`` of ``page`` when a highlight of that id
+    is already in ``highlights``: its own id when that one is on the same
+    page (the later wins, as before), else "<id>@<page>", noted in ``local``
+    for the refs of the page's cards and comments (see parse_docmeta)."""
+    if highlights[hid].page == page:
+        return hid
+    key = local[hid] = f"{hid}@{page}"
+    return key
+
+
+_ISO_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$")
+
+
+def _instant(stamp: str) -> Optional[float]:
+    """Seconds since 1970 of an ISO time as Polar writes it (``toISOString``:
+    "2021-03-01T09:00:01.500Z"; no zone read as UTC); None for anything else."""
+    found = _ISO_TIME.match(stamp)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    try:
+        when = calendar.timegm((int(year), int(month), int(day), int(hour), int(minute), int(second)))
+    except (ValueError, OverflowError):
+        return None
+    if fraction:
+        when += int(fraction) / 10 ** len(fraction)
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "+" else 1
+        digits = zone[1:].replace(":", "")
+        when += sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return when
 
 
 def _follow_refs(
     highlights: Dict[str, Highlight], cards: Dict[str, Flashcard], comments: List[Comment],
-    renamed: List[Tuple[str, str]],
+    renamed: List[Tuple[str, str, int, str, str]], guessed: Dict[str, str],
 ) -> List[Comment]:
     """Parents as Polar finds them (``DocAnnotation.createChildren``: a
-    child's ref names its highlight's ``id`` *or* ``guid``).
+    child's ref names its highlight's ``id`` *or* ``guid``, on the child's
+    page), and the parents of the children Polar loses to re-keying.
 
     Revising a highlight's text gives it a new id and keeps its guid (Polar's
     ``TextHighlights.setRevisedText``, since late 2019), so the cards and
     comments made before point at the guid, those made after at the new id.
     Each ref to a highlight is made its guid, the highlight's stable name
     (an edited card keeps its parent and is recognised as the same card),
-    and ``highlights`` answers to the guid too. A card made on a comment
-    (``comment:<id>``) gets the comment's highlight as its parent, for its
-    context. Updates ``highlights`` and ``cards`` in place; returns the
-    comments, their refs followed the same way. Only documents with such
-    highlights or cards come here."""
-    stable = {}
-    for hid, guid in renamed:
-        if guid not in highlights:  # an id wins over another highlight's guid
-            stable[hid] = guid
-    for hid, guid in stable.items():
-        highlights[guid] = highlights[hid]
+    and ``highlights`` answers to the guid too ("<guid>@<page>" when another
+    page's highlight has that name already: ids are made from rectangles).
 
-    def follow(ref_type: str, ref_id: str) -> Tuple[str, str]:
-        if ref_type in _HIGHLIGHT_KINDS and ref_id in stable:
-            return ref_type, stable[ref_id]
+    A child made on a revision *between* two others points at an id that is
+    in the DocMeta no more: Polar itself shows it under no highlight. Its
+    highlight is found when one alone can be it (``_revision_parents``;
+    such cards are noted in ``guessed``).
+
+    A card made on a comment (``comment:<id>``) gets the comment's highlight
+    as its parent, for its context. Updates ``highlights`` and ``cards`` in
+    place; returns the comments, their refs followed the same way. Only
+    documents with such highlights or cards come here."""
+    stable: Dict[str, str] = {}  # a revised highlight's key -> its stable name
+    named: Dict[Tuple[int, str], str] = {}  # (page, a name children use) -> the stable name
+    for key, guid, page, _, _ in renamed:
+        name = guid
+        other = highlights.get(guid)
+        if other is not None:
+            if other.page == page:  # an id wins over another highlight's guid
+                continue
+            name = f"{guid}@{page}"
+            if name in highlights:
+                continue
+        stable[key] = name
+        highlights[name] = highlights[key]
+        named[(page, guid)] = name
+    revised = [r for r in renamed if r[0] in stable and r[3] and highlights[r[0]].kind == "text-highlight"]
+    inferred = _revision_parents(highlights, cards, comments, revised, stable, named) if revised else {}
+    named.update(inferred)
+
+    def follow(ref_type: str, ref_id: str, page: int) -> Tuple[str, str]:
+        if ref_type in _HIGHLIGHT_KINDS:
+            name = named.get((page, ref_id)) or stable.get(ref_id)
+            if name is not None:
+                return ref_type, name
         return ref_type, ref_id
 
     followed = []
     for comment in comments:
-        ref = follow(comment.ref_type, comment.ref_id)
+        ref = follow(comment.ref_type, comment.ref_id, comment.page)
         followed.append(comment if ref == (comment.ref_type, comment.ref_id) else
                         comment._replace(ref_type=ref[0], ref_id=ref[1]))
     parents = {c.id: (c.ref_type, c.ref_id) for c in followed if c.ref_type in _HIGHLIGHT_KINDS}
     for key, card in cards.items():
-        ref = parents.get(card.ref_id, ("", "")) if card.ref_type == "comment" else (card.ref_type, card.ref_id)
-        ref = follow(*ref)
+        if card.ref_type == "comment":
+            ref = parents.get(card.ref_id, ("", ""))
+        else:
+            ref = follow(card.ref_type, card.ref_id, card.page)
+            if inferred and (card.page, card.ref_id) in inferred:
+                guessed[key] = card.ref_id
         if ref[0] and ref != (card.ref_type, card.ref_id):
             cards[key] = card._replace(ref_type=ref[0], ref_id=ref[1])
     return followed
+
+
+def _revision_parents(
+    highlights: Mapping[str, Highlight], cards: Mapping[str, Flashcard], comments: List[Comment],
+    revised: List[Tuple[str, str, int, str, str]], stable: Mapping[str, str],
+    named: Mapping[Tuple[int, str], str],
+) -> Dict[Tuple[int, str], str]:
+    """(page, id) -> stable name, for the ids of text highlights' revisions
+    the DocMeta no longer holds, where the cards and comments made on such a
+    revision can have been made on one highlight only.
+
+    A highlight revised twice lost the id of its first revision; a child
+    made on that revision points at it, and Polar (its sidebar, Polar 3's
+    migration) matches only the id and the guid. What the DocMeta still
+    tells: that id was random (``createRandomID``: it does not begin with
+    "1", as every ``createID`` does, so it is no highlight's first id, and
+    no highlight deleted with its guid); the child was made on its page
+    while its highlight was revised and not yet as it is now: after the
+    highlight's ``created``, before its ``lastUpdated`` (the last revision or
+    a later change), and before any child made on its present id. Every
+    child of the lost id must fit; a lost id that more than one revised
+    highlight of the page fits stays unresolved (the last sync's parent may
+    still hold it: ``sync.read._stored_parent``)."""
+    lost: Dict[Tuple[int, str], List[float]] = {}  # (page, lost id) -> its children's times
+    now: Dict[Tuple[int, str], float] = {}  # (page, present id) -> its earliest child
+    children: List[Tuple[str, str, int, str]] = [(c.ref_type, c.ref_id, c.page, c.created) for c in comments]
+    children += [(c.ref_type, c.ref_id, c.page, c.created) for c in cards.values()]
+    for ref_type, ref_id, page, created in children:
+        if ref_type != "text-highlight" or not ref_id:
+            continue
+        at = _instant(created)
+        if ref_id in stable:
+            if at is not None and at < now.get((page, ref_id), float("inf")):
+                now[(page, ref_id)] = at
+        elif ref_id not in highlights and (page, ref_id) not in named and ref_id[0] != "1":
+            lost.setdefault((page, ref_id), []).append(at if at is not None else float("nan"))
+    if not lost:
+        return {}
+    spans: Dict[int, List[Tuple[str, float, float]]] = {}  # page -> (stable name, from, until)
+    for key, _, page, created, last_updated in revised:
+        start, end = _instant(created), _instant(last_updated)
+        if start is not None and end is not None:
+            end = min(end, now.get((page, key), end))
+            spans.setdefault(page, []).append((stable[key], start, end))
+    found: Dict[Tuple[int, str], str] = {}
+    for (page, ref_id), times in lost.items():
+        fits = [name for name, start, end in spans.get(page, ()) if all(start < t < end for t in times)]
+        if len(fits) == 1:
+            found[(page, ref_id)] = fits[0]
+    return found
 
 
 def parse_export_entry(data: bytes, fallback_id: str) -> Document:

@@ -303,7 +303,13 @@ def find_spot(docmeta: Mapping[str, Any], ref: str, card_page: int = 0) -> Spot:
     kind, _, ident = ref.partition(":")
     if kind in ("text-highlight", "area-highlight") and ident:
         field = "textHighlights" if kind == "text-highlight" else "areaHighlights"
+        # "<id>@<page>": the highlight of that id on that page (ids are made from
+        # rectangles, so another page may have one of the same id: docmeta._page_key)
+        ident, at, on = ident.partition("@")
+        only = int(on) if at and on.isdigit() else 0
         for num, page in sorted(_pages(docmeta).items()):
+            if only and num != only:
+                continue
             highlights = page.get(field)
             if not isinstance(highlights, dict):
                 continue

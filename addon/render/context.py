@@ -26,7 +26,9 @@ before it at phone width; an entity, not U+00A0, because Anki's editor
 writes the character back as the entity and the block must stay
 byte-identical when it is opened there.)
       <blockquote class="polar-highlight" style="…" dir="auto">  the highlighted text
-      <div class="polar-image" style="…"><img src="…" style="…"></div>  area highlight
+      <div class="polar-image" style="…"><img src="…" alt="Title · p. N" style="…"></div>
+                                                      an area highlight's picture; its alt the
+                                                      source line's words, for a screen reader
       <div class="polar-comments" style="…">          comments, oldest first:
         <div class="polar-comment" style="…" dir="auto">…</div>  one each
     </div>
@@ -62,7 +64,7 @@ HIGHLIGHT_REFS = ("text-highlight", "area-highlight")
 class Context(NamedTuple):  # immutable; a NamedTuple is cheaper to make than a frozen dataclass
     source: str  # document title · p. N · link (web captures)
     highlight: str  # the parent highlight's text as HTML
-    image: str  # '<img src="<media name>">' for an area highlight, else ""
+    image: str  # '<img src="<media name>" alt="<source line>">' for an area highlight, else ""
     comments: str  # comments on the parent highlight, one block each
 
 
@@ -193,22 +195,47 @@ _BLOCK_IMG = re.compile(r'<div\b[^>]*\bclass="polar-image"[^>]*>\s*<img\b[^>]*?\
 _FIELD_IMG = re.compile(r'\s*<img\b[^>]*?\bsrc="([^"]+)"')
 
 
-def kept_image(fields: Sequence[str], image_field: Optional[int] = None) -> str:
+def kept_image(fields: Sequence[str], image_field: Optional[int] = None, alt: str = "") -> str:
     """The image a note's fields hold, as ``build_context`` makes it (the
     block styles it again as it did), or "" when they hold none.
-    ``image_field``: the index of an own type's Image field."""
+    ``image_field``: the index of an own type's Image field. ``alt``: its
+    alt text now (``image_alt``), as a data folder's sync would write it."""
+    src = None
     if image_field is not None:
         found = _FIELD_IMG.match(fields[image_field]) if image_field < len(fields) else None
-        return f'<img src="{found.group(1)}">' if found is not None else ""
-    for value in fields:
-        found = _BLOCK_IMG.search(value) if "polar-image" in value else None
-        if found is not None:
-            return f'<img src="{found.group(1)}">'
-    return ""
+        src = found.group(1) if found is not None else None
+    else:
+        for value in fields:
+            found = _BLOCK_IMG.search(value) if "polar-image" in value else None
+            if found is not None:
+                src = found.group(1)
+                break
+    return "" if src is None else _img(src, alt)
+
+
+def _img(src: str, alt: str) -> str:
+    """``src`` escaped already, as ``alt`` is (``image_alt``)."""
+    return f'<img src="{src}" alt="{alt}">' if alt else f'<img src="{src}">'
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def image_alt(source: str) -> str:
+    """An area highlight's alt text: the words of its source line ("Title ·
+    p. 7", "Title · § 3"), escaped for an attribute. A screen reader said
+    the picture's file name before (render version 10). No words of a
+    language of its own: the page words are the collection's (page_label.py),
+    so two computers in two languages write the same notes. Anki reads its
+    sound, TTS and LaTeX tags inside attributes too: "[" and "\\" go in as
+    character references, which a screen reader reads as the characters
+    (the line's own way, ``literal_anki_syntax``, puts markup between)."""
+    words = " ".join(_html.unescape(_TAG.sub("", source)).split())
+    return _html.escape(words).replace("[", "&#91;").replace("\\", "&#92;")
 
 
 def _load_image(
-    highlight: Highlight, image_loader: Callable[[str], bytes]
+    highlight: Highlight, image_loader: Callable[[str], bytes], alt: str
 ) -> Tuple[str, Optional[MediaFile], Optional[str]]:
     name = highlight.image_name or ""
     where = f"image {name!r} of the area highlight on page {highlight.page}"
@@ -228,7 +255,7 @@ def _load_image(
     file = image_file(name, data)
     if file is None:
         return "", None, Issue(f"{where} is not a PNG, JPEG, GIF or WebP image", "highlight_image_unreadable")
-    return f'<img src="{_html.escape(file.name)}">', file, None
+    return _img(_html.escape(file.name), alt), file, None
 
 
 def build_context(
@@ -249,6 +276,8 @@ def build_context(
     parent = doc.highlights.get(card.ref_id) if on_highlight else None
 
     highlight = image = ""
+    page = parent.page if parent is not None and parent.page > 0 else card.page
+    source = shared.sources.get(page) or _source_html(shared, page)
     if parent is not None:
         text = parent.text
         if text is not None:
@@ -263,7 +292,7 @@ def build_context(
                 media += found
                 problems += issues
         if parent.kind == "area-highlight" and parent.image_name:
-            image, file, issue = _load_image(parent, image_loader)
+            image, file, issue = _load_image(parent, image_loader, image_alt(source))
             if file is not None:
                 media.append(file)
             if issue:
@@ -281,8 +310,6 @@ def build_context(
             if body:
                 blocks.append(f'<div class="polar-comment" dir="auto">{body}</div>')
 
-    page = parent.page if parent is not None and parent.page > 0 else card.page
-    source = shared.sources.get(page) or _source_html(shared, page)
     context = _new_context((source, highlight, image, "".join(blocks) if blocks else ""))
     return context, media, problems
 

@@ -53,6 +53,7 @@ from .deck_steps import (
     follow_twin_decks,
     live_cards,
     name_decks_as_anki_does,
+    name_decks_holding_back_new_cards,
     name_emptied_decks,
     name_the_default_deck,
 )
@@ -861,6 +862,8 @@ def count_changes(ctx: Applying) -> None:
                 code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
                 page=u.meta.page or None, front=u.rc.front)
     name_decks_as_anki_does(ctx)
+    if ctx.dry_run:  # (a sync says it as its last step, of the notes it made)
+        name_decks_holding_back_new_cards(ctx)
     ctx.done = ctx.dry_run
 
 
@@ -1031,4 +1034,5 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     write_collection,
     name_emptied_decks,
     remember,
+    name_decks_holding_back_new_cards,  # (after remember: it only reads, and says)
 )

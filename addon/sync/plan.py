@@ -52,7 +52,7 @@ from ..polar.docmeta import Flashcard
 from ..polar.hashcodes import create_id
 from ..render.card import KINDS as CARD_KINDS
 from ..render.card import RenderedCard
-from ..render.context import KEPT_IMAGE, kept_image, split_block
+from ..render.context import KEPT_IMAGE, image_alt, kept_image, split_block
 from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
 from .field_merge import Merged, field_hash, merge_field
@@ -485,7 +485,8 @@ class Planner:
             # it has (synced from the data folder), so nothing changes for it.
             roles = field_roles(nt)
             at = roles.index("image") if "image" in roles else None
-            rc = rc._replace(context=rc.context._replace(image=kept_image(note.fields, at)))
+            rc = rc._replace(context=rc.context._replace(
+                image=kept_image(note.fields, at, image_alt(rc.context.source))))
         names = nt.field_names
         if nt.missing or stock_gaps(nt):
             for lost in dropped_fields(nt, rc):

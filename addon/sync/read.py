@@ -80,8 +80,10 @@ SKIP_TAG = "polar-sync:skip"
 # syntax in Polar's text shown as written (a sound or TTS tag in any field;
 # LaTeX and MathJax in the highlight, comments and title; render/html.py
 # literal_anki_syntax). Both came in one session: one version, and
-# field_merge knows version 8's output of each.
-RENDER_VERSION = "9"
+# field_merge knows version 8's output of each; 10: an area highlight's
+# picture has an alt, its source line's words (render/context.py image_alt:
+# a screen reader said the file's name); only notes with a picture change.
+RENDER_VERSION = "10"
 
 
 class CardMeta(NamedTuple):
@@ -365,6 +367,10 @@ def read_document(
     deck, warning = deck_for(doc, settings)
     if warning:
         report.warn(file.label, warning, code="deck_tag", deck=deck, document=key)
+    refs: Optional[Dict[str, str]] = None
+    if doc.dangling and stored_refs is not None:
+        refs = stored_refs(key)
+        doc = _comments_by_stored_parents(doc, refs)
     # The parsed Document is kept only with pending cards (see Pending):
     # otherwise only the rendered cards are needed later.
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags),
@@ -393,12 +399,13 @@ def read_document(
     syncable = False
     pending = loaded.pending
     highlights = doc.highlights
-    refs: Optional[Dict[str, str]] = None
+    guessed = doc.guessed
     for card in doc.flashcards:
-        if stored_refs is not None and card.ref_type in _HIGHLIGHT_REFS and card.ref_id not in highlights:
+        if stored_refs is not None and card.ref_type in _HIGHLIGHT_REFS and (
+                card.ref_id not in highlights or (guessed and card.id in guessed)):
             if refs is None:
                 refs = stored_refs(key)
-            card = _stored_parent(card, refs.get(card.id), highlights)
+            card = _stored_parent(card, refs.get(card.id), highlights, guessed.get(card.id))
         meta[card.id] = _new_meta((f"{card.ref_type}:{card.ref_id}", card.type, card.created, card.page))
         if skipped:
             continue
@@ -416,7 +423,8 @@ def read_document(
 _HIGHLIGHT_REFS = frozenset(("text-highlight", "area-highlight"))
 
 
-def _stored_parent(card: Flashcard, stored: Optional[str], highlights: Mapping[str, Any]) -> Flashcard:
+def _stored_parent(card: Flashcard, stored: Optional[str], highlights: Mapping[str, Any],
+                   guessed: Optional[str] = None) -> Flashcard:
     """A card whose highlight ref names no highlight, given the parent the
     last sync found for it, when that one is still there.
 
@@ -428,13 +436,45 @@ def _stored_parent(card: Flashcard, stored: Optional[str], highlights: Mapping[s
     guid (``docmeta._follow_refs``); a card's ref never changes under the
     same id in Polar (an edit is a new card), so that parent is still its
     own. A highlight deleted in Polar (its cards orphans, issue #1231) is in
-    no stored ref either: such cards stay page-level."""
+    no stored ref either: such cards stay page-level.
+
+    ``guessed``: the id the card's ref names, when the parse told its
+    highlight from the times alone (``Document.guessed``). A card the last
+    sync saw with another parent keeps that one, or none: the highlight it
+    was made on was deleted since, and another that fits the times is not
+    its own."""
     if not stored:
         return card
+    if guessed is not None and stored != f"{card.ref_type}:{card.ref_id}":
+        card = card._replace(ref_id=guessed)
     ref_type, _, ref_id = stored.partition(":")
     if ref_type in _HIGHLIGHT_REFS and ref_id in highlights:
         return card._replace(ref_type=ref_type, ref_id=ref_id)
     return card
+
+
+def _comments_by_stored_parents(doc: Document, refs: Mapping[str, str]) -> Document:
+    """``doc`` with the comments on a revision's lost id (``Document.dangling``)
+    given the parent the last sync stored for a card made on the same id, when
+    that highlight is still there (the DocMeta alone fits two: a later change
+    of another highlight of the page may widen its times)."""
+    from dataclasses import replace
+
+    learnt: Dict[Tuple[int, str], Tuple[str, str]] = {}
+    for card in doc.flashcards:
+        place = (card.page, card.ref_id)
+        if card.ref_type == "text-highlight" and place in doc.dangling:
+            ref_type, _, ref_id = refs.get(card.id, "").partition(":")
+            if ref_type == "text-highlight" and ref_id in doc.highlights:
+                learnt[place] = (ref_type, ref_id)
+    if not learnt:
+        return doc
+    comments = tuple(
+        c._replace(ref_type=learnt[(c.page, c.ref_id)][0], ref_id=learnt[(c.page, c.ref_id)][1])
+        if c.ref_type == "text-highlight" and (c.page, c.ref_id) in learnt else c
+        for c in doc.comments
+    )
+    return replace(doc, comments=comments)
 
 
 def _titled(doc: Document, source: Source) -> Document:

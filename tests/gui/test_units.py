@@ -627,3 +627,16 @@ def test_the_way_back_is_said_only_after_a_first_sync_that_changed_something():
     assert backup_words() in report_html(report_data(changed), "sync on startup", 0)
     assert "backup" not in report_data(unchanged)
     assert backup_words() not in report_html(report_data(unchanged), "sync on startup", 0)
+
+
+def test_new_cards_held_only_for_today_are_the_reports_alone():
+    """Today's limit used up: the report says it, no notice (the cards come
+    by themselves tomorrow); a limit of 0 holds them for good: the notice."""
+    from addon.gui.report_text import attention_line, to_do_codes
+
+    today = {"created": 1, "warnings": [{"code": "new_cards_held", "count": 1, "deck": "Default"}]}
+    assert to_do_codes(today) == [] and attention_line(today) == ""
+    for row in ({"limited_by": "Default", "deck": "Default"}, {"decks": ["A", "B", "C", "D"], "preset": "Default"}):
+        lasting = {"created": 1, "warnings": [{"code": "new_cards_held", "count": 1, **row}]}
+        assert to_do_codes(lasting) == ["new_cards_held"]
+        assert attention_line(lasting) == "new cards held back by a deck's daily limits"

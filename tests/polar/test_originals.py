@@ -45,6 +45,21 @@ def test_a_revised_highlight_is_found_by_its_guid(tmp_path):
     assert find_spot(doc.meta, "text-highlight:1HlRevised") == spot
 
 
+def test_a_highlight_keyed_by_its_page_is_found_on_that_page(tmp_path):
+    """Polar's id is made from the rectangles: the same place on two pages
+    gives two highlights one id. The sync keys the later page's
+    "<id>@<page>" (or "<guid>@<page>" when revised); the book window shows
+    that page's, and the first page's for the plain id."""
+    doc = _doc(tmp_path)
+    doc.text_highlight("1Same", "page two", page=2, top=100.0)
+    doc.text_highlight("1Same", "page five", page=5, top=100.0)
+    doc.text_highlight("1Same", "page six", page=6, top=100.0)
+    doc.revise_highlight("1Same", "Revised6", "<p>six</p>", page=6)
+    assert find_spot(doc.meta, "text-highlight:1Same").page == 2
+    assert find_spot(doc.meta, "text-highlight:1Same@5").page == 5
+    assert find_spot(doc.meta, "text-highlight:1Same@6").page == 6
+
+
 def test_stored_page_dimensions_win_and_rects_are_clipped_to_the_page(tmp_path):
     doc = _doc(tmp_path)
     doc.text_highlight("1Hl", "text", page=2)

@@ -120,7 +120,7 @@ def test_media_from_all_fields_and_context_deduped() -> None:
     loader = Loader({"shot.png": PNG})
     out = render(c, loader=loader)
     assert [m.name for m in out.media] == [media_name(PNG, "png"), media_name(GIF, "gif")]
-    assert out.context.image == f'<img src="{media_name(PNG, "png")}">'
+    assert out.context.image == f'<img src="{media_name(PNG, "png")}" alt="Operating Systems · p. 4">'
     assert loader.calls == ["shot.png"] and out.problems == ()
 
 

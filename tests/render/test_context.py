@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 
 from addon.polar.docmeta import Comment, Highlight, Text
 from addon.polar.library import UnsafePathError
-from addon.render.context import Context, build_context, context_block, site_of, split_block
+from addon.render.context import Context, build_context, context_block, image_alt, kept_image, site_of, split_block
 from addon.render.media import media_name
 
 from .helpers import PNG, Loader, card, document, html, no_images
@@ -100,10 +100,48 @@ def test_area_highlight_image_is_loaded() -> None:
     load = Loader({"1fgJWGXVQGMekJe2zxRc.png": PNG})
     ctx, media, problems = build_context(document([c], {"ah1": AREA_HL}), c, load)
     name = media_name(PNG, "png")
-    assert ctx.image == f'<img src="{name}">'
+    # alt: the source line's words, for a screen reader (it said the file's name)
+    assert ctx.image == f'<img src="{name}" alt="Operating Systems · p. 5">'
     assert [m.name for m in media] == [name] and media[0].data == PNG
     assert problems == [] and load.calls == ["1fgJWGXVQGMekJe2zxRc.png"]
     assert ctx.source.endswith("p.&nbsp;5") and ctx.highlight == ""
+
+
+@pytest.mark.parametrize("title, filename, label, alt", [
+    ("Operating Systems", "os.pdf", "p. {page}", "Operating Systems · p. 5"),
+    ("Betriebssysteme", "os.pdf", "S. {page}", "Betriebssysteme · S. 5"),  # the collection's page words
+    ("Moby-Dick", "1Stash.epub", "p. {page}", "Moby-Dick · § 5"),  # an EPUB's section
+    ('A <b> & "quoted" title', "q.pdf", "p. {page}", "A &lt;b&gt; &amp; &quot;quoted&quot; title · p. 5"),
+    ("Notes [sound:x.mp3] \\(x\\)", "s.pdf", "p. {page}", None),  # Anki's syntax stays literal
+])
+def test_an_area_highlight_s_picture_is_named_for_a_screen_reader(title: str, filename: str, label: str,
+                                                                   alt: object) -> None:
+    """Render version 10: the picture's alt is its source line's words, so a
+    screen reader says where the area comes from, not "polar-cefe….png"."""
+    c = card({"front": html("q")}, page=5, ref=("area-highlight", "ah1"))
+    doc = document([c], {"ah1": AREA_HL}, title=title, filename=filename)
+    ctx = build_context(doc, c, Loader({"1fgJWGXVQGMekJe2zxRc.png": PNG}), label)[0]
+    found = re.fullmatch(r'<img src="([^"]+)" alt="([^"]*)">', ctx.image)
+    assert found is not None and found.group(1) == media_name(PNG, "png")
+    if alt is not None:
+        assert found.group(2) == alt
+    else:  # neither Anki's sound tag nor MathJax can be read out of the attribute
+        assert "[sound:" not in found.group(2) and "\\(" not in found.group(2)
+        assert BeautifulSoup(ctx.image, "html.parser").img["alt"] == "Notes [sound:x.mp3] \\(x\\) · p. 5"
+    block = context_block(ctx)  # the stock types' block styles it and keeps the alt
+    assert f'alt="{found.group(2)}" style="' in block
+
+
+def test_a_kept_image_takes_the_alt_of_its_line() -> None:
+    """An export has no pictures: a note keeps the one it has, with the alt
+    a data folder's sync writes now (a note from before version 10 gets it)."""
+    src = "polar-cefe2ad32df95104425d.png"
+    before = f'<div class="polar-image" style="x"><img src="{src}" style="y"></div>'
+    alt = image_alt('<span class="polar-title">Operating Systems</span>&nbsp;· p.&nbsp;5')
+    assert alt == "Operating Systems · p. 5"
+    assert kept_image(["q", "a" + before], None, alt) == f'<img src="{src}" alt="{alt}">'
+    assert kept_image(["q", "a", f'<img src="{src}" alt="old">'], 2, alt) == f'<img src="{src}" alt="{alt}">'
+    assert kept_image(["q", "a", ""], 2, alt) == "" and kept_image(["q", "a"], None, alt) == ""
 
 
 def _area_context_with(exc: Exception) -> tuple:

@@ -118,6 +118,35 @@ def test_two_undone_syncs_are_followed_back_to_the_first(col, lib, state_path):
     assert_idempotent(col, root, state_path)
 
 
+def test_entries_are_bytes_and_an_older_release_s_text_entries_still_roll_back(col, lib, state_path):
+    """The journal's entries are written as bytes: SQLite's length() of a
+    BLOB, which every sync's pruning asks of every entry, reads the size
+    alone, of a TEXT the whole text (a re-read library's entry, ~14 MB at
+    50,000 cards, cost each later sync ~20 ms). An older release's text
+    entry in the same chain rolls back as before."""
+    root, a, b = lib
+    run(col, root, state_path)
+    a.card("1CardA0002", basic("<p>A2 front</p>", "<p>A2 one</p>"), ref="text-highlight:1HlA000002")
+    a.write()
+    run(col, root, state_path)
+    conn = sqlite3.connect(str(state_path))
+    with conn:  # as a release before this one wrote its entries
+        conn.execute("UPDATE journal SET data = CAST(data AS TEXT)")
+    b.card("1CardB0001", basic("B1 front", "B1 two"))
+    b.write()
+    run(col, root, state_path)
+    kinds = [k for (k,) in conn.execute("SELECT typeof(data) FROM journal ORDER BY gen")]
+    conn.close()
+    assert kinds[-1] == "blob" and set(kinds[:-1]) == {"text"}
+    col.undo()
+    col.undo()
+    assert "one" not in back(col, "1CardA0002") and "two" not in back(col, "1CardB0001")
+    report = run(col, root, state_path)
+    assert report.updated == 2 and not report.conflicts and not report.errors, report.to_dict()
+    assert "A2 one" in back(col, "1CardA0002") and "B1 two" in back(col, "1CardB0001")
+    assert_idempotent(col, root, state_path)
+
+
 def test_undo_then_redo_leaves_nothing_to_do(col, lib, state_path):
     root, a, _ = lib
     run(col, root, state_path)

@@ -21,6 +21,9 @@ import pytest
 from addon.gui import i18n
 from addon.gui.report_text import explain
 from addon.settings import Settings
+from addon.sync import deck_steps
+from addon.sync.deck_steps import TODAY_CHECK_FROM
+from addon.sync.deck_steps import new_cards_shown as real_shown
 from addon.sync.engine import collection_identity, prepare
 from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic
@@ -142,3 +145,323 @@ def test_the_report_names_a_long_standing_deck_as_anki_spells_it(tmp_path, col, 
         assert "decks: Books::Philosophy" in report.summary()
     assert {col.decks.name(c.did) for c in cards_of(col, "1OldA00001")} == {"Books::Philosophy"}
     assert sorted(d.name for d in col.decks.all_names_and_ids()) == ["Books", "Books::Philosophy", "Default"]
+
+
+# -- Decks whose options let no new card come up ---------------------------------------------
+# A long-time user's Default preset at 0 new cards a day, a deck's own limit,
+# today's limit used up: the notes a sync adds there never come up, and a
+# person who synced 300 cards and sees none takes the sync for failed.
+
+
+def held(report):
+    return [w for w in report.warnings if w["code"] == "new_cards_held"]
+
+
+def preset_with(col, name: str, new_per_day: int, **rev) -> int:
+    conf = col.decks.add_config_returning_id(name)
+    cfg = col.decks.get_config(conf)
+    cfg["new"]["perDay"] = new_per_day
+    cfg["rev"].update(rev)
+    col.decks.update_config(cfg)
+    return conf
+
+
+def give_preset(col, deck_name: str, conf: int) -> None:
+    deck = col.decks.get(col.decks.id(deck_name))
+    deck["conf"] = conf
+    col.decks.save(deck)
+
+
+def options_of(col):
+    return ([(c["id"], c["new"]["perDay"], c["rev"]["perDay"]) for c in col.decks.all_config()],
+            sorted((d["name"], d["conf"], d.get("newLimit"), d.get("newLimitToday")) for d in col.decks.all()
+                   if not d["dyn"]))
+
+
+def one_doc(tmp_path, tags=(), n=3, key=DOC_A, prefix="1Held"):
+    root = tmp_path / "polar"
+    doc = Doc(root, key, "Doc " + key[-2:], tags=list(tags))
+    for i in range(n):
+        doc.card(f"{prefix}{key[-2:]}{i:03d}", basic(f"front {i}", f"back {i}"))
+    doc.write()
+    return root, doc
+
+
+def test_new_notes_in_a_deck_whose_preset_allows_no_new_cards_are_named(tmp_path, col, state_path):
+    """Default's preset at 0 new cards a day (cards without a deck: tag go
+    to Default): the notes are made, Anki shows 0 new, the report says why
+    and where; the options are left as the user set them."""
+    give_preset(col, "Default", preset_with(col, "None new", 0))
+    before = options_of(col)
+    root, doc = one_doc(tmp_path)
+    report = run(col, root, state_path)
+    assert report.created == 3
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Default", 3, "Default")]
+    assert explain(held(report)[0]) == ("3 new notes in “Default” will not come up for study while the options "
+                                         "of “Default” allow 0 new cards a day: raise that limit to study them.")
+    i18n.force("de")
+    try:
+        assert "3 neue Notizen in „Default“" in explain(held(report)[0])
+    finally:
+        i18n.force(None)
+    assert options_of(col) == before  # never written
+    # Said with the notes it is about: a sync that adds none says nothing; one that adds one says it of that one.
+    assert not held(run(col, root, state_path))
+    doc.card("1HeldMore01", basic("one more", "back"))
+    doc.write()
+    assert [w["count"] for w in held(run(col, root, state_path))] == [1]
+
+
+def test_a_decks_own_limit_of_no_new_cards_is_named(tmp_path, col, state_path):
+    """The v3 scheduler's limit for one deck ("This deck" in its options),
+    the preset's being 20: that deck is named, a deck beside it is not."""
+    col.decks.id("Books::A")
+    deck = col.decks.by_name("Books::A")
+    deck["newLimit"] = 0
+    col.decks.save(deck)
+    root, _ = one_doc(tmp_path, tags=["deck:Books/A"])
+    Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"]).card("1HeldB0001", basic("b", "b")).write()
+    report = run(col, root, state_path)
+    assert report.created == 4
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Books::A", 3, "Books::A")]
+    # "Today only" at 0 (Books::B): today's words, not "0 a day".
+    deck = col.decks.by_name("Books::B")
+    deck["newLimitToday"] = {"limit": 0, "today": col.sched.today}
+    col.decks.save(deck)
+    batch = Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"]).card("1HeldB0001", basic("b", "b"))
+    for i in range(TODAY_CHECK_FROM):  # (today's cases are read after a batch: TODAY_CHECK_FROM)
+        batch.card(f"1HeldB1{i:03d}", basic(f"b{i}", "b"))
+    batch.write()
+    report = run(col, root, state_path)
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [
+        ("Books::B", TODAY_CHECK_FROM, None)]
+
+
+def answer_new_cards(col, deck_name: str, n: int) -> None:
+    from anki.scheduler.v3 import CardAnswer
+
+    col.decks.select(col.decks.id(deck_name))
+    for _ in range(n):
+        card = col.sched.getCard()
+        assert card is not None and card.type == 0
+        states = col._backend.get_scheduling_states(card.id)
+        col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=CardAnswer.GOOD))
+
+
+def test_new_notes_past_todays_limit_are_said_to_come_on_a_later_day(tmp_path, col, state_path, monkeypatch):
+    """Today's 2 new cards already studied: the sync's next notes wait for
+    another day, and the words say so (no deck's options say 0)."""
+    give_preset(col, "Default", preset_with(col, "Two a day", 2))
+    root, doc = one_doc(tmp_path, n=4)
+    first = run(col, root, state_path)
+    assert first.created == 4 and not held(first)  # 2 of them come up today
+    answer_new_cards(col, "Default", 2)
+    doc.card("1HeldLater1", basic("later", "back"))
+    doc.write()
+    # One card more, minutes after studying: Anki's counts are not read for it (TODAY_CHECK_FROM).
+    calls = []
+    monkeypatch.setattr(deck_steps, "new_cards_shown", lambda col: calls.append(1) or real_shown(col))
+    report = run(col, root, state_path)
+    assert report.created == 1 and not held(report) and calls == []
+    for i in range(TODAY_CHECK_FROM):
+        doc.card(f"1HeldLater{i + 2:03d}", basic(f"later {i}", "back"))
+    doc.write()
+    report = run(col, root, state_path)
+    assert calls == [1]
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Default", TODAY_CHECK_FROM, None)]
+    assert explain(held(report)[0]).startswith(f"{TODAY_CHECK_FROM} new notes in “Default” will not come up for "
+                                               "study today, as the deck's daily limits are reached")
+
+
+def test_new_cards_held_back_by_the_review_limit_unless_they_ignore_it(tmp_path, col, state_path):
+    """The v3 scheduler counts new cards against the review limit, unless
+    "New cards ignore review limit" is on."""
+    give_preset(col, "Default", preset_with(col, "No reviews", 20, perDay=0))
+    root, doc = one_doc(tmp_path, n=TODAY_CHECK_FROM)
+    assert [(w["count"], w.get("limited_by")) for w in held(run(col, root, state_path))] == [(TODAY_CHECK_FROM, None)]
+    col.set_config("newCardsIgnoreReviewLimit", True)
+    for i in range(TODAY_CHECK_FROM):
+        doc.card(f"1HeldIgnore{i:03d}", basic(f"ignored {i}", "back"))
+    doc.write()
+    report = run(col, root, state_path)
+    assert report.created == TODAY_CHECK_FROM and not held(report)
+
+
+def test_a_parents_limit_is_named_only_where_anki_applies_it(tmp_path, col, state_path):
+    """A parent deck at 0 new cards a day: Anki's v3 shows the deck under it
+    its own count (nothing to say), unless "Apply limits from parent decks"
+    (26.x) is on: then the parent is named."""
+    give_preset(col, "Books", preset_with(col, "None new", 0))
+    root, doc = one_doc(tmp_path, tags=["deck:Books/A"])
+    report = run(col, root, state_path)
+    assert report.created == 3 and not held(report)
+    col.set_config("applyAllParentLimits", True)
+    doc.card("1HeldParent", basic("parent", "back"))
+    doc.write()
+    report = run(col, root, state_path)
+    from addon.sync.deck_steps import new_cards_shown
+
+    if new_cards_shown(col)[col.decks.id_for_name("Books::A")]:  # 23.10: no such option
+        assert not held(report)
+    else:
+        assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Books::A", 1, "Books")]
+
+
+def test_decks_the_sync_makes_under_a_default_preset_of_no_new_cards_are_named(tmp_path, col, state_path):
+    """The common case: a long-time user set the "Default" preset (which
+    every new deck gets, those the sync makes too) to 0 new cards a day:
+    each deck the notes went to is named, with its own options."""
+    cfg = col.decks.get_config(1)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    root, _ = one_doc(tmp_path, tags=["deck:Books/New"])
+    Doc(root, DOC_B, "Doc B", tags=["deck:Papers"]).card("1HeldB0001", basic("b", "b")).write()
+    report = run(col, root, state_path)
+    assert report.created == 4
+    assert sorted((w["deck"], w["count"], w.get("limited_by")) for w in held(report)) == [
+        ("Books::New", 3, "Books::New"), ("Papers", 1, "Papers")]
+    assert col.decks.get_config(1)["new"]["perDay"] == 0
+
+
+# -- Other ordinary states of a person's Anki (checked: nothing to fix) -------------------------
+
+
+def test_our_cards_in_a_filtered_deck_the_user_built_after_the_first_sync(tmp_path, col, state_path):
+    """A filtered deck ("Cram", ``tag:polar``) built right after the first
+    sync holds every card: a Polar deck change moves its cards home (Anki's
+    Change Deck, README "How decks are chosen"), a document deleted in Polar
+    suspends its cards where they are, a new card goes to its deck; no error,
+    nothing for Check Database, and emptying the deck sends them home."""
+    root = tmp_path / "polar"
+    a = Doc(root, DOC_A, "Doc A", tags=["deck:Books/A"])
+    for i in range(3):
+        a.card(f"1FiltA{i:04d}", basic(f"A{i}", "x"))
+    a.write()
+    b = Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"])
+    b.card("1FiltB0001", basic("B1", "x")).card("1FiltB0002", basic("B2", "x")).write()
+    assert run(col, root, state_path).created == 5
+    cram = col.sched.get_or_create_filtered_deck(0)
+    cram.name = "Cram"
+    cram.config.search_terms[0].search = "tag:polar"
+    fid = col.sched.add_or_update_filtered_deck(cram).id
+    assert col.db.scalar("SELECT count() FROM cards WHERE did = ?", fid) == 5
+    a.untag("deck:Books/A")
+    a.tag("deck:Books/Moved")
+    a.card("1FiltA9999", basic("A new", "x"))
+    a.write()
+    b.remove()
+    report = run(col, root, state_path)
+    assert report.created == 1 and not report.errors and not report.warnings
+    assert {col.decks.name(c.did) for c in cards_of(col, "1FiltA0000") + cards_of(col, "1FiltA9999")} == {
+        "Books::Moved"}
+    gone = cards_of(col, "1FiltB0001") + cards_of(col, "1FiltB0002")
+    assert {(c.did, col.decks.name(c.odid), c.queue) for c in gone} == {(fid, "Books::B", -1)}
+    assert col.fix_integrity()[1] and not run(col, root, state_path).changed
+    col.sched.empty_filtered_deck(fid)
+    assert {(col.decks.name(c.did), c.queue) for c in cards_of(col, "1FiltB0001")} == {("Books::B", -1)}
+
+
+def test_the_users_own_note_type_named_like_ours_is_left_alone(tmp_path, col, state_path):
+    """A note type of the user's called "Polar Basic" (other fields, a note
+    of theirs): the sync makes its own beside it under another name and
+    never writes theirs."""
+    mm = col.models
+    mine = mm.new("Polar Basic")
+    for name in ("Question", "Answer", "Source"):
+        mm.add_field(mine, mm.new_field(name))
+    template = mm.new_template("Card 1")
+    template["qfmt"], template["afmt"] = "{{Question}}", "{{Answer}}<hr>{{Source}}"
+    mm.add_template(mine, template)
+    mm.add(mine)
+    mine = mm.by_name("Polar Basic")
+    note = col.new_note(mine)
+    note["Question"] = "mine"
+    col.add_note(note, 1)
+    stock = mm.by_name("Basic")
+    stock["name"] = "Basic (mine)"
+    stock["css"] += ".mine { color: red }"  # the user's own Basic: ours is needed
+    stock["tmpls"][0]["qfmt"] += "<div class=mine>{{Front}}</div>"
+    mm.update_dict(stock)
+    before = (mm.get(mine["id"])["name"], [f["name"] for f in mm.get(mine["id"])["flds"]],
+              mm.get(mine["id"])["tmpls"][0]["afmt"], mm.get(mine["id"])["css"])
+    root, _ = one_doc(tmp_path, n=1)
+    report = run(col, root, state_path)
+    assert report.created == 1 and not report.errors
+    ours = col.get_note(nid_of(col, "1Heldaa000")).note_type()
+    assert ours["id"] != mine["id"] and ours["name"].startswith("Polar Basic")
+    after = mm.get(mine["id"])
+    assert (after["name"], [f["name"] for f in after["flds"]], after["tmpls"][0]["afmt"], after["css"]) == before
+    assert col.get_note(note.id).fields == ["mine", "", ""]
+    assert not run(col, root, state_path).changed
+
+
+def test_a_large_first_sync_written_in_batches_names_the_deck_too(tmp_path, col, state_path):
+    """A first sync big enough to be written in batches (its notes built
+    beside Anki's writes, their state rows staged) names the deck as well."""
+    from addon.sync.write import BATCHED_MIN
+
+    cfg = col.decks.get_config(1)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    root, _ = one_doc(tmp_path, tags=["deck:Big"], n=BATCHED_MIN)
+    report = run(col, root, state_path)
+    assert report.created == BATCHED_MIN
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(report)] == [("Big", BATCHED_MIN, "Big")]
+
+
+def test_a_preview_names_the_decks_whose_limit_of_0_would_hold_the_new_cards(tmp_path, col, state_path):
+    """A preview makes nothing, and says where a limit of 0 would hold the
+    new notes: a deck that exists (here Default, its own preset), and the
+    decks the sync would make, which get the "Default" preset (at 0 too).
+    Not where a deck shows no new card only for want of any."""
+    give_preset(col, "Default", preset_with(col, "None new", 0))
+    col.decks.id("Reviews only")  # exists, 20 a day, no new card in it
+    root, _ = one_doc(tmp_path)
+    Doc(root, DOC_B, "Doc B", tags=["deck:Reviews only"]).card("1HeldB0001", basic("b", "b")).write()
+    Doc(root, "1OldSchedDocC000000000cc", "Doc C", tags=["deck:Papers"]).card("1HeldC0001", basic("c", "c")).write()
+
+    def preview():
+        settings, _ = Settings.from_dict({})
+        prepared = prepare(settings, state_path, source_path=root, collection_id=collection_identity(col))
+        return prepared.apply(col, dry_run=True)
+
+    assert [(w["deck"], w["count"], w.get("limited_by")) for w in held(preview())] == [("Default", 3, "Default")]
+    cfg = col.decks.get_config(1)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    report = preview()
+    assert sorted((w["deck"], w["count"], w.get("limited_by")) for w in held(report)) == [
+        ("Default", 3, "Default"), ("Papers", 1, "Papers"), ("Reviews only", 1, "Reviews only")]
+    assert col.note_count() == 0 and col.decks.id_for_name("Papers") is None
+
+
+def test_many_decks_held_by_one_preset_are_one_row(tmp_path, col, state_path):
+    """The "Default" preset at 0 and a document per deck: one row for the
+    preset (not a wall of one per deck); a deck held by its own limit keeps
+    its row."""
+    cfg = col.decks.get_config(1)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    root = tmp_path / "polar"
+    for d in range(5):
+        key = f"1ManyDecks{d:02d}000000000000"
+        Doc(root, key, f"Doc {d}", tags=[f"deck:Shelf/Book {d}"]).card(f"1Many{d:05d}", basic("q", "a")).write()
+    own = col.decks.get(col.decks.id("Own"))
+    own["conf"] = preset_with(col, "Twenty", 20)
+    own["newLimit"] = 0
+    col.decks.save(own)
+    Doc(root, DOC_B, "Doc B", tags=["deck:Own"]).card("1HeldB0001", basic("b", "b")).write()
+    report = run(col, root, state_path)
+    assert report.created == 6
+    rows = held(report)
+    assert [(w.get("decks"), w.get("preset"), w["count"]) for w in rows if w.get("decks")] == [
+        ([f"Shelf::Book {d}" for d in range(5)], "Default", 5)]
+    assert [(w["deck"], w["limited_by"]) for w in rows if not w.get("decks")] == [("Own", "Own")]
+    grouped = next(w for w in rows if w.get("decks"))
+    assert explain(grouped) == ("5 new notes in 5 decks will not come up for study while their options preset "
+                                "“Default” allows 0 new cards a day: raise that limit to study them.")
+    i18n.force("de")
+    try:
+        assert explain(grouped).startswith("5 neue Notizen in 5 Stapeln kommen nicht zum Lernen")
+    finally:
+        i18n.force(None)

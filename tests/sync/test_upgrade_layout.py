@@ -21,6 +21,7 @@ import addon.sync.read as read
 from addon.render.context import split_block
 from addon.sync.field_merge import field_hash
 from tests.polar_factory import Doc, basic, cloze
+from tests.render.helpers import PNG
 from tests.sync.helpers import note_of, run
 
 # "Polar Basic" as the versions before the look's marker made it (CSS, answer template).
@@ -453,3 +454,50 @@ def test_a_source_line_edited_in_anki_stays_through_the_epub_section_upgrade(col
         '<span class="polar-title">Moby-Dick; or, The Whale</span>&nbsp;· §&nbsp;3')
     again = run_with_label()
     assert again.updated == 0 and again.conflicts == []
+
+
+@pytest.mark.parametrize("stock", [True, False], ids=["stock-types", "own-types"])
+def test_an_area_highlight_s_picture_gets_its_alt_once_keeping_edits_and_reviews(col, tmp_path, monkeypatch,
+                                                                                  stock: bool) -> None:
+    """Render version 10: an area highlight's picture has an alt (its source
+    line's words), where a screen reader said the file's name. The next sync
+    rewrites the notes with a picture once, keeping what the user typed and
+    every card's schedule; a note without a picture is not written."""
+    import addon.render.context as context
+    import addon.sync.plan as plan
+
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    (library / "files" / "image").mkdir(parents=True)
+    (library / "files" / "image" / "1ChartShot000001.png").write_bytes(PNG)
+    paper = Doc(library, "1AreaAltPaper00000000001", "The Forgetting Curve")
+    paper.area_highlight("1AreaHl001", "1ChartShot000001.png", page=7)
+    paper.card("1CardArea1", basic("What does the chart show?", "Retention falls"), ref="area-highlight:1AreaHl001",
+               page=7)
+    paper.text_highlight("1HlText001", "memory decays", page=2)
+    paper.card("1CardText1", basic("What decays?", "memory"), ref="text-highlight:1HlText001", page=2)
+    paper.write()
+    monkeypatch.setattr(read, "RENDER_VERSION", "9")
+    monkeypatch.setattr(context, "image_alt", lambda source: "")  # as version 9 wrote the picture
+    monkeypatch.setattr(plan, "image_alt", lambda source: "")
+    run(col, library, state, use_stock_note_types=stock)
+    area = note_of(col, "1CardArea1")
+    assert "<img" in area.cards()[0].answer() and "alt=" not in area.cards()[0].answer()
+    area["Back"] = area["Back"].replace("Retention falls", "Retention falls (fast, mine)", 1)
+    col.update_note(area)
+    cids = [c.id for n in ("1CardArea1", "1CardText1") for c in note_of(col, n).cards()]
+    col.sched.set_due_date(cids, "10")
+    before, revlog = scheduling(col), col.db.scalar("SELECT count() FROM revlog")
+    text_mod = note_of(col, "1CardText1").mod
+
+    monkeypatch.undo()
+    report = run(col, library, state, use_stock_note_types=stock)
+    assert report.conflicts == [] and report.errors == [] and report.created == 0
+    assert report.updated == 1  # the picture's note only
+    area = note_of(col, "1CardArea1")
+    assert 'alt="The Forgetting Curve · p. 7"' in area.cards()[0].answer()
+    assert area["Back"].startswith("Retention falls (fast, mine)")
+    if not stock:
+        assert re.fullmatch(r'<img src="[^"]+" alt="The Forgetting Curve · p\. 7">', area["Image"])
+    assert note_of(col, "1CardText1").mod == text_mod
+    assert scheduling(col) == before and col.db.scalar("SELECT count() FROM revlog") == revlog
+    assert run(col, library, state, use_stock_note_types=stock).updated == 0  # once

@@ -13,6 +13,9 @@ import {Flashcards} from './metadata/Flashcards';
 import {Comments} from './metadata/Comments';
 import {AreaHighlights} from './metadata/AreaHighlights';
 import {FlashcardActions} from './annotation_sidebar/child_annotations/flashcards/FlashcardActions';
+import {AnnotationMutations} from 'polar-shared/src/metadata/mutations/AnnotationMutations';
+import {AnnotationType} from 'polar-shared/src/metadata/AnnotationType';
+import {Pagemarks} from 'polar-shared/src/metadata/Pagemarks';
 import {startClock} from 'polar-real-clock';
 
 // a 2x2 PNG (red), what Polar's area capture hands the writer as a data URL
@@ -20,7 +23,9 @@ const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMD
 
 const PNG3 = 'iVBORw0KGgoAAAANSUhEUgAAAAMAAAADCAIAAADZSiLoAAAAD0lEQVR4nGNgaPgPRVhYAMEgDXgZB2Z6AAAAAElFTkSuQmCC';
 
-startClock('2021-03-01T09:00:00.000Z');  // (shims/polar-real-clock.js)
+startClock('2021-03-01T09:00:00.000Z');
+// Polar's mutators log (PageMetaMutations.delete): to stderr, stdout is the library
+console.log = console.warn = console.info = (...args: any[]) => { process.stderr.write(args.map(String).join(' ') + '\n'); };  // (shims/polar-real-clock.js)
 
 const images: {[name: string]: string} = {};
 
@@ -216,6 +221,86 @@ function epubBook() {
     return {ids, v1: snapshot(docMeta)};
 }
 
+function revisedBook() {
+    // A highlight revised three times in one sitting, between two syncs, a card and a
+    // comment made on each of its revisions (the sidebar's CreateFlashcard2 and
+    // CreateComment2 take the highlight's id of that moment: Refs.createRef); a
+    // neighbour revised once before them all. Page 2: two highlights revised in turn
+    // with a card on each one's first revision (which highlight each was made on, the
+    // DocMeta no longer tells). Page 1 and 2: a highlight in the same place on each.
+    const fingerprint = Hashcodes.createRandomID();
+    const docMeta: any = DocMetas.create(fingerprint, 2, `${Hashcodes.createRandomID({len: 10})}-enzymes.pdf`);
+    docMeta.docInfo.title = 'Enzymes, Revised';
+    for (let num = 1; num <= docMeta.docInfo.nrPages; ++num) {
+        DocMetas.getPageMeta(docMeta, num).pageInfo.dimensions = {width: 612, height: 792};
+    }
+    const ids: any = {fingerprint};
+    const current = (page: any, guid: string) => Object.values(page.textHighlights).find((h: any) => h.guid === guid) as any;
+    const revise = (page: any, h: any, html: string) => {
+        TextHighlights.setRevisedText(docMeta, page, current(page, h.guid).id, html);
+        return current(page, h.guid);
+    };
+    const p1 = DocMetas.getPageMeta(docMeta, 1);
+    const n = textHighlight(docMeta, 1, 'Substrates bind the active site.', 400);
+    const n1 = revise(p1, n, '<p>Substrates bind the <b>active site</b>.</p>');
+    ids.onNeighbour = card(p1, ref(n1, 'text-highlight'), {front: 'Where do substrates bind?', back: 'The active site'});
+    const h = textHighlight(docMeta, 1, 'Enzymes speed reactions.', 100);
+    ids.onOriginal = card(p1, ref(h, 'text-highlight'), {front: 'What do enzymes do?', back: 'Speed reactions'});
+    ids.commentOriginal = comment(p1, h, '<p>Comment on the original.</p>').id;
+    let r = h;
+    for (const i of [1, 2, 3]) {
+        r = revise(p1, h, `<p>Enzymes speed reactions (revision ${i}).</p>`);
+        ids[`onRevision${i}`] = card(p1, ref(r, 'text-highlight'), {front: `Made on revision ${i}?`, back: 'Yes'});
+        ids[`commentRevision${i}`] = comment(p1, r, `<p>Comment on revision ${i}.</p>`).id;
+    }
+    r = revise(p1, h, '<p>Enzymes speed reactions by lowering the activation energy.</p>');
+    ids.onLast = card(p1, ref(r, 'text-highlight'), {front: 'How do enzymes speed reactions?', back: 'Lower activation energy'});
+    const p2 = DocMetas.getPageMeta(docMeta, 2);
+    // the same rectangles on two pages: one id (createID(rects)), each page its own
+    // highlight (page 2's 'a' below also has page 1's 'h''s rectangles, so its guid)
+    const same1 = textHighlight(docMeta, 1, 'Same place, page one.', 600);
+    const same2 = textHighlight(docMeta, 2, 'Same place, page two.', 600);
+    ids.samePage1 = card(p1, ref(same1, 'text-highlight'), {front: 'Which page, one?', back: 'One'});
+    ids.commentSamePage1 = comment(p1, same1, '<p>Comment on page one.</p>').id;
+    ids.samePage2 = card(p2, ref(same2, 'text-highlight'), {front: 'Which page, two?', back: 'Two'});
+    ids.commentSamePage2 = comment(p2, same2, '<p>Comment on page two.</p>').id;
+    ids.sameId = same1.id === same2.id;
+    const a = textHighlight(docMeta, 2, 'Left alone.', 100);
+    const b = textHighlight(docMeta, 2, 'Right alone.', 300);
+    const a1 = revise(p2, a, '<p>Left, revised.</p>');
+    const b1 = revise(p2, b, '<p>Right, revised.</p>');
+    ids.onA1 = card(p2, ref(a1, 'text-highlight'), {front: 'On the left?', back: 'Yes'});
+    ids.onB1 = card(p2, ref(b1, 'text-highlight'), {front: 'On the right?', back: 'Yes'});
+    revise(p2, a, '<p>Left, revised twice.</p>');
+    revise(p2, b, '<p>Right, revised twice.</p>');
+    const v1 = snapshot(docMeta);
+    // After a sync: a card and a comment on the revision then current, then two more
+    // revisions before the next sync
+    const r4 = current(p1, h.guid);
+    ids.onRevision4 = card(p1, ref(r4, 'text-highlight'), {front: 'Made on revision 4?', back: 'Yes'});
+    ids.commentRevision4 = comment(p1, r4, '<p>Comment on revision 4.</p>').id;
+    revise(p1, h, '<p>Enzymes lower the activation energy (revision 5).</p>');
+    revise(p1, h, '<p>Enzymes lower the activation energy (revision 6).</p>');
+    const v2 = snapshot(docMeta);
+    // Then, in the UI: the highlight's colour changed (onColor: AnnotationMutations.update,
+    // which stamps lastUpdated), the document renamed (RepoDocMetaManager: docInfo.title),
+    // pages 1-2 marked read (DocViewerStore: Pagemarks.updatePagemarksForRange), page 2's
+    // left highlight deleted (onDeleted: AnnotationMutations.delete, which deletes the
+    // cards and comments on its present id; the card on its first revision stays),
+    const hNow = current(p1, h.guid);
+    AnnotationMutations.update({id: hNow.id, pageNum: 1, annotationType: AnnotationType.TEXT_HIGHLIGHT,
+        docMetaRef: {id: fingerprint}, original: hNow, docMeta} as any, {...hNow, color: 'red'});
+    docMeta.docInfo.title = 'Enzymes, Retitled';
+    Pagemarks.updatePagemarksForRange(docMeta, 2, 100, {start: 1} as any);
+    const aNow = current(p2, a.guid);
+    AnnotationMutations.delete({id: aNow.id, pageNum: 2, annotationType: AnnotationType.TEXT_HIGHLIGHT,
+        docMetaRef: {id: fingerprint}, original: aNow, docMeta} as any);
+    // and the neighbour's revision reverted (the UI's "revert": resetRevisedText, a new id again)
+    TextHighlights.resetRevisedText(docMeta, p1, current(p1, n.guid).id);
+    const v3 = snapshot(docMeta);
+    return {ids, v1, v2, v3};
+}
+
 const {docMeta, ids} = book();
 const v1 = snapshot(docMeta);
 edit(docMeta, ids);
@@ -223,4 +308,5 @@ const v2 = snapshot(docMeta);
 retag(docMeta, ids);
 const v3 = snapshot(docMeta);
 const epub = epubBook();
-process.stdout.write(JSON.stringify({ids, images, v1, v2, v3, epub}));
+const revised = revisedBook();
+process.stdout.write(JSON.stringify({ids, images, v1, v2, v3, epub, revised}));

@@ -1,0 +1,213 @@
+"""Old collections and Anki states, in real Anki (headless, the add-on
+installed from dist/): a deck whose options let no new card come up, and a
+collection still on Anki's v1 scheduler (its notice, the report's "Suspend
+them").
+See docs/dev-notes/beside.md, "Old collections and Anki states, a second
+round".
+
+With POLAR_SYNC_SHOTS=<folder>, the report is also saved there as PNGs at
+400 px: English and German, light and night (to look at, not compared)."""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, List
+
+import pytest
+
+from addon.sync.identity import guid_for
+from tests.polar_factory import Doc, basic
+
+pytestmark = pytest.mark.anki
+
+
+def _manual(anki: Any) -> Any:
+    return anki.trigger_and_wait("Sync from Polar")
+
+
+def _shoot(anki: Any, data: dict, name: str) -> None:
+    """The report at 400 px, English and German, light and night, into
+    $POLAR_SYNC_SHOTS (nothing without it)."""
+    folder = os.environ.get("POLAR_SYNC_SHOTS")
+    if not folder:
+        return
+    from aqt.theme import Theme
+
+    mw, controller = anki.mw, anki.controller
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    try:
+        for lang in ("en_US", "de_DE"):
+            mw.pm.setLang(lang)
+            for theme_name, theme in (("light", Theme.LIGHT), ("night", Theme.DARK)):
+                mw.set_theme(theme)
+                dialog = controller.show_report(data, "manual", time.time())
+                dialog.resize(400, 640)
+                anki.anki.process(0.5)
+                dialog.grab().save(str(Path(folder) / f"{name}-{lang[:2]}-{theme_name}-400.png"))
+                dialog.close()
+                # The notice, in the words of the add-on as installed (its own modules).
+                words = sys.modules[type(controller).__module__.replace(".setup", ".report_text")]
+                notice = controller.show_notice("<b>" + html.escape(words.notice_text(data)) + "</b>", lambda: None)
+                anki.anki.process(0.3)
+                notice.grab().save(str(Path(folder) / f"{name}-notice-{lang[:2]}-{theme_name}.png"))
+                notice.close()
+    finally:
+        mw.pm.setLang("en_US")
+        mw.set_theme(Theme.LIGHT)
+
+
+def test_new_notes_a_decks_options_hold_back_are_named_in_the_notice_and_the_report(anki, qtbot):
+    """A deck whose preset allows 0 new cards a day: the sync makes the
+    notes, and the notice and the report say why none comes up, and where;
+    the preset is left as the user set it."""
+    from aqt.qt import Qt
+
+    anki.settle()  # the startup sync (or the last test's) is over
+    anki.set_config(watch=False)
+    col = anki.mw.col
+    conf = col.decks.add_config_returning_id("None new")
+    cfg = col.decks.get_config(conf)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    deck = col.decks.get(col.decks.id("Held back"))
+    deck["conf"] = conf
+    col.decks.save(deck)
+    try:
+        doc = Doc(anki.library, "1GuiOldcolsHeld000001", title="Held", tags=["deck:Held back"])
+        for i in range(3):
+            doc.card(f"1GuiOH{i}", basic(f"<p>Held {i}?</p>", "<p>yes</p>"))
+        doc.write()
+        outcome = _manual(anki)
+        assert outcome.report.created == 3
+        rows = [w for w in outcome.report.warnings if w["code"] == "new_cards_held"]
+        assert [(r["deck"], r["count"], r["limited_by"]) for r in rows] == [("Held back", 3, "Held back")]
+        notice = anki.controller.notice
+        assert notice is not None and notice.isVisible()
+        if os.environ.get("POLAR_SYNC_SHOTS"):
+            Path(os.environ["POLAR_SYNC_SHOTS"]).mkdir(parents=True, exist_ok=True)
+            notice.grab().save(str(Path(os.environ["POLAR_SYNC_SHOTS"]) / "held-back-notice.png"))
+        assert "new cards held back by a deck's daily limits" in html.unescape(notice.text())
+        qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
+        dialog = anki.controller.report_dialog
+        assert dialog is not None and dialog.isVisible()
+        assert ("3 new notes in “Held back” will not come up for study while the options of “Held back” allow 0 "
+                "new cards a day: raise that limit to study them.") in dialog.browser.toPlainText()
+        dialog.close()
+        assert col.decks.get_config(conf)["new"]["perDay"] == 0  # never written
+        assert col.decks.get(col.decks.id("Held back"))["conf"] == conf
+        data = anki.controller.last_report[0]
+        _shoot(anki, data, "held-back")
+        # A sync that adds nothing there says nothing of it.
+        assert not [w for w in _manual(anki).report.warnings if w["code"] == "new_cards_held"]
+        # One more card there, synced at a start (or by the watcher): the report
+        # says it, the notice not again this session (a user may have paused new
+        # cards on purpose); a sync the user starts does.
+        from aqt.qt import sip
+
+        controller = anki.controller
+        if controller.notice is not None and not sip.isdeleted(controller.notice):
+            controller.notice.close()
+        controller.notice = None
+        doc.card("1GuiOH9", basic("<p>Held 9?</p>", "<p>yes</p>"))
+        doc.write()
+        before = controller.runner.finished_count
+        controller.runner.request("startup")
+        outcome = anki.wait_synced(before)
+        assert [w["count"] for w in outcome.report.warnings if w["code"] == "new_cards_held"] == [1]
+        notice = controller.notice
+        assert notice is None or "held back" not in html.unescape(notice.text())
+        doc.card("1GuiOH10", basic("<p>Held 10?</p>", "<p>yes</p>"))
+        doc.write()
+        _manual(anki)
+        assert "held back" in html.unescape(controller.notice.text())
+    finally:
+        anki.set_config(watch=True)
+        deck = col.decks.get(col.decks.id("Held back"))
+        deck["conf"] = 1
+        col.decks.save(deck)
+
+
+def _close_next_box(anki: Any, seen: List[str]) -> None:
+    """Accept the next modal box once it shows, noting its text."""
+    from aqt.qt import QApplication, QMessageBox, QTimer
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            folder = os.environ.get("POLAR_SYNC_SHOTS")
+            if folder:
+                box.grab().save(str(Path(folder) / "v1-suspend-box.png"))
+            box.accept()
+        else:
+            QTimer.singleShot(50, look)
+
+    QTimer.singleShot(50, look)
+
+
+def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_update(anki):
+    """A collection on Anki's v1 scheduler with a card to move: the notice
+    says it at the first sync; a startup or watch sync that finds the same
+    wait says it no more (the report and the log still do), a sync the user
+    starts does. The report's "Suspend them" shows the deck list, whose
+    banner offers the update, with what to do after it, not Anki's error box."""
+    anki.settle()
+    anki.set_config(watch=False)
+    mw, controller = anki.mw, anki.controller
+    col = mw.col
+    try:
+        doc = Doc(anki.library, "1GuiOldcolsV1Sched0001", title="Old scheduler", tags=["deck:V1 before"])
+        doc.card("1GuiOV1", basic("<p>Moved?</p>", "<p>later</p>"))
+        doc.write()
+        assert _manual(anki).report.created == 1
+        col.set_config("schedVer", 1)
+        col._load_scheduler()
+        assert col.sched_ver() == 1
+        doc.untag("deck:V1 before")
+        doc.tag("deck:V1 after")
+        doc.write()
+
+        def waiting(outcome: Any) -> List[Any]:
+            return [w for w in outcome.report.warnings if w["code"] == "old_scheduler"]
+
+        outcome = _manual(anki)
+        assert [w["count"] for w in waiting(outcome)] == [1]
+        notice = controller.notice
+        assert notice is not None and notice.isVisible()
+        assert "some cards wait for Anki's scheduler update" in html.unescape(notice.text())
+        notice.close()
+        controller.notice = None
+
+        before = controller.runner.finished_count
+        controller.runner.request("startup")  # as at Anki's next start (or a watch sync)
+        outcome = anki.wait_synced(before)
+        assert [w["count"] for w in waiting(outcome)] == [1]  # still waiting: in the report and the log
+        # The old code: the notice again, at every start and watch sync. (Other
+        # tests' documents of this library may bring a notice of their own.)
+        notice = controller.notice
+        assert notice is None or "scheduler" not in html.unescape(notice.text())
+
+        outcome = _manual(anki)  # asked for: told again
+        assert waiting(outcome) and controller.notice is not None and controller.notice.isVisible()
+        controller.notice.close()
+
+        # "Suspend them" (the report's link for notes of Polar's old sync): Anki refuses
+        # on v1; the add-on shows the deck list and says what to do.
+        nid = col.db.scalar("SELECT id FROM notes WHERE guid = ?", guid_for("1GuiOV1"))
+        seen: List[str] = []
+        _close_next_box(anki, seen)
+        controller.suspend_leftovers([nid])
+        anki.anki.wait_until(lambda: bool(seen), what="the message box")
+        assert seen[0].startswith("Anki suspends no card in this collection until its old scheduler is updated")
+        assert mw.state == "deckBrowser"
+        assert all(col.get_card(c).queue != -1 for c in col.get_note(nid).card_ids())
+    finally:
+        if col.sched_ver() == 1:
+            col.mod_schema(check=False)
+            col.upgrade_to_v2_scheduler()
+            col.set_v3_scheduler(True)
+        anki.set_config(watch=True)
