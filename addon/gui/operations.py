@@ -304,6 +304,10 @@ class SyncRunner:
         qconnect(self._cancel_poll.timeout, self._look_for_cancel)
         # A sync was stopped by the person: the next one reads the whole library (the rest comes with it).
         self.rest_to_come = False
+        # The progress window whose wish to stop was taken (it stays Anki's
+        # current window up to 0.5 s after its finish: a sync starting
+        # meanwhile nests in it and must not read the old wish as its own).
+        self._wish_taken_from: Any = None
         self._pausing = False  # pause_for_close is waiting for the running sync
         self._op_ended = threading.Event()
         # A quiet write's sign of progress (no window: Anki's tooltip)
@@ -642,7 +646,8 @@ class SyncRunner:
             return
         progress = self.mw.progress
         win = getattr(progress, "_win", None)
-        if win is None or not (win is self._dialog or (self._writing and not self._writing_quietly)):
+        if win is None or win is self._wish_taken_from or not (
+                win is self._dialog or (self._writing and not self._writing_quietly)):
             return
         try:
             wanted = progress.want_cancel()
@@ -650,6 +655,7 @@ class SyncRunner:
             return
         if not wanted:
             return
+        self._wish_taken_from = win
         self._stop.set()
         self.log.info("the Polar sync was asked to stop (%s)", self.stage or "before its first step")
         if not self._progress_window_gone():
