@@ -19,7 +19,14 @@ Living beside the user (see docs/background.md):
   those are deferred, and synced once the editor lets go;
 * a manual sync has the open editors save first, then merges;
 * closing the profile cancels a running sync at its next step and waits for
-  it, so the collection never closes under a write.
+  it, so the collection never closes under a write;
+* Escape or Cancel in the progress window (ours, or Anki's over our writing)
+  stops the sync at its next stop point (``prepare(stop=...)``): between two
+  documents of the reading, nothing written; between two batches of new
+  notes, what was added is kept, in its undo step, and remembered. The
+  background requests queued meanwhile are dropped (the person wanted the
+  syncing to stop: the next change or start syncs again), and the next sync
+  reads the whole library, so the rest comes with it.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from aqt.qt import QEventLoop, QTimer, qconnect, sip
 
 from ..polar.library import SourceError, beside, export_needs_reading, resolve_data_dir
 from ..settings import Settings
+from ..sync.stop import Stopped
 from .direction import in_anki
 from .editors import OpenEditors
 from .i18n import tr
@@ -136,7 +144,7 @@ class Outcome:
     # The library itself is missing or unreadable: not a sync problem but a
     # state of its own (nothing read, nothing counted); the reason, in English.
     library_error: str = ""
-    interrupted: bool = False  # stopped because the profile closed
+    interrupted: bool = False  # stopped because the profile closed (or, with ``by_you``, before it wrote)
     # The report's change rows, made or begun on Anki's worker thread (None: not made)
     change_rows: Optional[Sequence[Dict[str, Any]]] = None
     # The report window's tree of those rows, made on the worker thread
@@ -146,6 +154,7 @@ class Outcome:
     # "Adding notes… 1,000/8,000" had added 1,000).
     stage: str = ""
     backed_up: bool = False  # Anki backed the collection up first (a profile's first sync)
+    by_you: bool = False  # interrupted: the person asked it to stop (Escape, Cancel), not the profile's closing
 
 
 class _Applied:
@@ -208,6 +217,10 @@ def without_study_queues(changes: OpChanges) -> OpChanges:
 
 
 Context = Callable[[], Tuple[Settings, Path]]
+
+# How often Anki's progress window is asked whether the person wants the sync
+# to stop (Escape, its close button): Anki's own backend ops ask as often.
+CANCEL_POLL_MS = 100
 
 # A long reading's window, shown before it begins (``_show_before_reading``):
 # how long the reading waits after the show for its events to pass, and at
@@ -283,6 +296,18 @@ class SyncRunner:
         self._log_landing: Optional[Future[None]] = None
         self._reporting = False  # on_finished is running
         self._cancel = threading.Event()
+        # The person asked the running sync to stop (Anki's progress window):
+        # read by the sync at its stop points (``prepare(stop=...)``).
+        self._stop = threading.Event()
+        self._cancel_poll = QTimer(mw)
+        self._cancel_poll.setInterval(CANCEL_POLL_MS)
+        qconnect(self._cancel_poll.timeout, self._look_for_cancel)
+        # A sync was stopped by the person: the next one reads the whole library (the rest comes with it).
+        self.rest_to_come = False
+        # The progress window whose wish to stop was taken (it stays Anki's
+        # current window up to 0.5 s after its finish: a sync starting
+        # meanwhile nests in it and must not read the old wish as its own).
+        self._wish_taken_from: Any = None
         self._pausing = False  # pause_for_close is waiting for the running sync
         self._op_ended = threading.Event()
         # A quiet write's sign of progress (no window: Anki's tooltip)
@@ -433,6 +458,12 @@ class SyncRunner:
         started = time.time()
         self.stage = ""
         self._write_began = False
+        self._stop.clear()
+        if self.rest_to_come and req.only is not None and not req.dry_run:
+            # The person stopped the last sync: what it left (documents not
+            # read, notes not added) comes with this one, whatever asked.
+            req = SyncRequest(req.trigger, None, req.in_place, req.if_there)
+        self._cancel_poll.start()
         generation = self._generation
         try:
             settings, state_path = self.context()
@@ -533,6 +564,7 @@ class SyncRunner:
                     source_path=source, only=req.only, progress=progress,
                     collection_id=collection_identity(col), on_long_read=self._show_before_reading if shown else None,
                     label_fixed=label is not None, in_place=req.in_place if req.trigger == WATCH else frozenset(),
+                    stop=self._stop.is_set,
                 )
             finally:
                 self._op_ended.set()
@@ -596,10 +628,48 @@ class SyncRunner:
             # closed when the reading ended): Anki shows its own
             # "Processing…" once the writing takes over 0.6 s; say there
             # what it is doing, but never open one.
-            self.mw.progress.update(label=in_anki(progress_words(message)), value=done, max=total,
-                                    maybeShow=self._progress_open)
+            words = tr("Stopping the sync…") if self._stop.is_set() else progress_words(message)
+            self.mw.progress.update(label=in_anki(words), value=done, max=total, maybeShow=self._progress_open)
 
         self.mw.taskman.run_on_main(show)
+
+    def _look_for_cancel(self) -> None:
+        """(Main thread, every ``CANCEL_POLL_MS`` while a sync runs.) Escape
+        or the close button in Anki's progress window records the wish
+        (``ProgressManager.want_cancel``, Anki 23.10 to 26.9); the sync reads
+        it at its next stop point. Only a window of this sync's: ours, or
+        Anki's own over our writing (another op's may be up while we read)."""
+        if not self.busy:
+            self._cancel_poll.stop()
+            return
+        if self._stop.is_set():
+            return
+        progress = self.mw.progress
+        win = getattr(progress, "_win", None)
+        if win is None or win is self._wish_taken_from or not (
+                win is self._dialog or (self._writing and not self._writing_quietly)):
+            return
+        try:
+            wanted = progress.want_cancel()
+        except RuntimeError:  # (Qt deleted it)
+            return
+        if not wanted:
+            return
+        self._wish_taken_from = win
+        self._stop.set()
+        self.log.info("the Polar sync was asked to stop (%s)", self.stage or "before its first step")
+        if not self._progress_window_gone():
+            progress.update(label=in_anki(tr("Stopping the sync…")), max=0, maybeShow=False)
+
+    def _stopped_by_you(self) -> None:
+        """The person stopped the sync: the background requests queued
+        meanwhile are dropped (they wanted the syncing to stop; a request of
+        their own stays), and the next sync reads the whole library."""
+        self.rest_to_come = True
+        dropped = [r for r in self._queue if r.trigger not in INTERACTIVE]
+        if dropped:
+            self._queue = [r for r in self._queue if r.trigger in INTERACTIVE]
+            self.log.info("a Polar sync stopped as asked: %d queued background sync(s) dropped", len(dropped))
 
     def _progress_window_gone(self) -> bool:
         """Whether Anki's progress window is one Qt has deleted: Anki opens
@@ -810,6 +880,8 @@ class SyncRunner:
             # for a mere flag change) and redraws its card when its window
             # is in front, as Anki does.
             QTimer.singleShot(0, self._redraw_reviewer)
+        if any(w.get("code") == "stopped_by_you" for w in applied.report.warnings):
+            self._stopped_by_you()
         self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
                      backed_up=applied.backed_up)
 
@@ -895,6 +967,10 @@ class SyncRunner:
             except Exception:
                 self.log.debug("could not update Undo", exc_info=True)
         report = _empty_report(req.dry_run, "writing" if self._write_began else "reading")
+        if isinstance(exc, Stopped):  # before anything was written (read.Stopped)
+            self._stopped_by_you()
+            self._finish(req, _empty_report(req.dry_run, "reading"), started, interrupted=True, by_you=True)
+            return
         if isinstance(exc, Interrupted):
             if self._pausing and not self._closing:
                 # Stopped for Anki's moment without the collection: again after it.
@@ -947,8 +1023,12 @@ class SyncRunner:
     def _finish(
         self, req: SyncRequest, report: Report, started: float, failed: bool = False,
         library_error: str = "", interrupted: bool = False, change_rows: Optional[Sequence[Dict[str, Any]]] = None,
-        changes: Optional[ChangeTree] = None, backed_up: bool = False,
+        changes: Optional[ChangeTree] = None, backed_up: bool = False, by_you: bool = False,
     ) -> None:
+        self._cancel_poll.stop()
+        if (self.rest_to_come and req.only is None and not req.dry_run and not (failed or interrupted or library_error)
+                and not any(w.get("code") == "stopped_by_you" for w in report.warnings)):
+            self.rest_to_come = False  # (the whole library synced to its end)
         self._close_progress()
         self.indicator.end()
         self._writing = self._writing_quietly = False
@@ -957,7 +1037,7 @@ class SyncRunner:
         landing = None
         try:
             landing = self.on_finished(Outcome(req, report, started, time.time(), failed, library_error,
-                                               interrupted, change_rows, changes, self.stage, backed_up))
+                                               interrupted, change_rows, changes, self.stage, backed_up, by_you))
         except Exception:  # showing the result must never take the queue down
             self.log.error("showing the sync result failed:\n%s", traceback.format_exc())
         finally:

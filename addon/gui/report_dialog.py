@@ -426,6 +426,14 @@ class ReportDialog(_PolarDialog):
         tree.setObjectName("polar_sync_changes")
         tree.setColumnCount(2)
         tree.setHeaderLabels([tr("What a sync would change") if self.dry_run else tr("What changed"), ""])
+        header_item = tree.headerItem()
+        if header_item is not None:
+            # The second column says what happened to each row (new, updated,
+            # moved…); its header shows nothing, and the header is hidden
+            # (the title above the tree stands for it), so a screen reader
+            # named the column by nothing. Qt names a header cell by its
+            # AccessibleTextRole first: a name for it, nothing drawn.
+            header_item.setData(1, Qt.ItemDataRole.AccessibleTextRole, tr("Change"))
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setUniformRowHeights(True)
         # A narrow window cuts the names: in the middle, so sub-decks keep

@@ -227,9 +227,10 @@ def backup_words() -> str:
 def stopped_words(stopped: str, stage: str, cause: str = "") -> str:
     """The log's line for a sync the profile's closing stopped, with what
     it had done by then. ``cause``: "quit" (Anki closed), "switch" (File ▸
-    Switch Profile), or "" (another way, or not known: the words name both)."""
-    when = {"quit": lambda: tr("when Anki closed"), "switch": lambda: tr("when you switched profiles")}.get(
-        cause, lambda: tr("when Anki closed or switched profiles"))()
+    Switch Profile), "you" (Escape or Cancel in the progress window), or ""
+    (another way, or not known: the words name both)."""
+    when = {"quit": lambda: tr("when Anki closed"), "switch": lambda: tr("when you switched profiles"),
+            "you": lambda: tr("as you asked")}.get(cause, lambda: tr("when Anki closed or switched profiles"))()
     if stopped != "writing":
         return tr("Polar Sync: stopped {when}, before it changed anything; the next sync does it.", when=when)
     match = re.match(_ADDED, stage)
@@ -239,6 +240,23 @@ def stopped_words(stopped: str, stage: str, cause: str = "") -> str:
                   total=number(_int(match.group(2))))
     return tr("Polar Sync: stopped {when}, part-way through writing; what it wrote stays, and the next sync does "
               "the rest.", when=when)
+
+
+def stopped_by_you(data: Mapping[str, Any]) -> Optional[Tuple[int, int]]:
+    """(added, planned) new notes of a sync the person stopped between two
+    batches (the core's ``stopped_by_you`` warning), else None."""
+    for row in data.get("warnings") or []:
+        if row.get("code") == "stopped_by_you":
+            return int(row.get("done") or 0), int(row.get("total") or 0)
+    return None
+
+
+def stopped_by_you_words(data: Mapping[str, Any]) -> str:
+    """The tooltip's (and the log's first) line for it; "" for another sync."""
+    stopped = stopped_by_you(data)
+    if stopped is None:
+        return ""
+    return stopped_words("writing", f"Adding notes… {stopped[0]:,}/{stopped[1]:,}", "you")
 
 
 def nothing_changed(data: Mapping[str, Any]) -> str:
@@ -753,6 +771,9 @@ def _messages() -> Dict[str, Any]:
             "they were copied from when Polar 3 took the document over. To make no duplicates they were not "
             "synced; the notes of the earlier cards stay as they were.",
             _count(r)),
+        "stopped_by_you": lambda r: tr(
+            "Stopped as you asked, after adding {done} of {total} new notes; they stay, and the next sync adds "
+            "the rest.", done=number(int(r.get("done") or 0)), total=number(int(r.get("total") or 0))),
         # -- the add-on's own record, undo, settings
         "state_rebuilt": lambda r: tr(
             "The add-on's record of earlier syncs could not be used (damaged, or from another collection or "

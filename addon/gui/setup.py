@@ -61,6 +61,7 @@ from .report_text import (
     problem_count,
     replaced_away_count,
     scheduler_wait_count,
+    stopped_by_you_words,
     stopped_words,
     to_do_codes,
     tooltip_text,
@@ -641,6 +642,16 @@ class PolarSync:
         if outcome.request.only is not None:
             label += " (" + ntr("{n} document", "{n} documents", len(outcome.request.only)) + ")"
         profile = mw.pm.name or ""
+        if outcome.interrupted and outcome.by_you:
+            # Stopped as the person asked (Escape, Cancel), before it wrote: said as they see it
+            # (a preview stopped is simply gone: nothing to say of it).
+            if trigger == PREVIEW:
+                return None
+            words = stopped_words(report.stopped, outcome.stage, "you")
+            landing = self._log(profile, label, words)
+            if not self.runner.closing:
+                tooltip(html.escape(words), period=6000)
+            return landing
         if outcome.interrupted:
             # A normal quit, not a failure; no window may be shown now. (Here,
             # not on the log's thread: Anki may be quitting.)
@@ -708,6 +719,8 @@ class PolarSync:
             words = log_words(data)  # the rows in the user's words, above the technical lines
             if data.get("backup"):
                 words = backup_words() + ("\n" + words if words else "")
+            if stopped_by_you_words(data):  # the first thing to know of it
+                words = stopped_by_you_words(data) + ("\n" + words if words else "")
             summary = report.summary()  # English (the CLI's too)
             # The gist, then the rows in the user's words, then the technical English lines (eyes11:
             # 15 damaged files put ~40 lines of them above the rows, which were out of sight).
@@ -734,6 +747,8 @@ class PolarSync:
                 "<b>" + html.escape(notice_text(told, len(new_leftovers))) + "</b>",
                 lambda: self.show_report(data, label, outcome.finished, outcome.changes),
             )
+        elif stopped_by_you_words(data):  # (how far it got, and that the rest comes)
+            tooltip(html.escape(stopped_by_you_words(data)), period=6000)
         elif report.changed or trigger in INTERACTIVE:
             # Quiet when nothing changed, unless a person asked for this sync.
             tooltip(html.escape(tooltip_text(data)), period=4000)

@@ -82,6 +82,7 @@ from .read import Card, Pending, Reading, settings_key, trusted_signature
 from .report import Report
 from .sql import in_chunks
 from .state import CardState, DocState, SyncState
+from .stop import Stopped
 from .write import UNDO_NAME, batched, foreign_row, set_aside_notes, write_plan, written_notes
 
 if TYPE_CHECKING:
@@ -873,6 +874,9 @@ def write_collection(ctx: Applying) -> None:
     # card's content once its note is built (the peak memory of a first sync).
     for d in ctx.parsed:
         d.cards, d.pending, d.card_meta = [], [], {}
+    stop = ctx.reading.stop
+    if stop is not None and stop():
+        raise Stopped()  # (nothing written yet)
     state = ctx.reading.state
     gen = ctx.generation = _generation(ctx) if plan.writes_anything else None
     if batched(len(plan.creates)):  # the builder then has time to write state rows ahead
@@ -881,7 +885,13 @@ def write_collection(ctx: Applying) -> None:
             ctx.staged.generation = gen
     ctx.rows = write_plan(ctx.col, plan, ctx.reading.settings, ctx.report, ctx.say, ctx.undo_name, ctx.staged,
                           ctx.reading.render, ctx.ids, ctx.suspended,
-                          None if gen is None else (marker(gen.state_id, gen.prev), marker(gen.state_id, gen.number)))
+                          None if gen is None else (marker(gen.state_id, gen.prev), marker(gen.state_id, gen.number)),
+                          stop=stop, unfinished=ctx.unfinished)
+    if ctx.unfinished and ctx.staged is not None:
+        # Stopped between two batches: the rows staged ahead include notes
+        # never added. Rolled back; remember writes the rows of those added.
+        ctx.staged.close()
+        ctx.staged = None
     # The new notes have ids now: the report's rows for them (first, in
     # ``plan.creates`` order) can point at them. A create the write rendered
     # brings its front; one that turned out not to be syncable (reported
@@ -903,7 +913,8 @@ def write_collection(ctx: Applying) -> None:
 def remember(ctx: Applying) -> None:
     """The state file, last: what this sync saw and wrote."""
     doc_rows: List[DocState] = []
-    held_docs = set(ctx.report.deferred.values()) | set(ctx.held_for_scheduler.values())
+    # (and those the person stopped the sync in the middle of: their other new notes come next time)
+    held_docs = set(ctx.report.deferred.values()) | set(ctx.held_for_scheduler.values()) | ctx.unfinished
     for d in ctx.reading.docs.values():
         prev = ctx.known_docs.get(d.key)
         if d.key in held_docs:

@@ -107,6 +107,9 @@ class Applying:
     # could not all be checked (``follow_changed_note_types``): not remembered.
     schema: str = ""
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
+    # Documents some of whose new notes were not added: the person stopped
+    # the sync between two batches (``write.add_notes``); read again next time.
+    unfinished: Set[str] = field(default_factory=set)
 
     @property
     def report(self) -> Report:

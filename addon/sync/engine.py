@@ -17,6 +17,7 @@ from .identity import collection_identity
 from .page_label import stored as stored_page_label
 from .read import Progress, Reading, read_library
 from .report import Report
+from .stop import StopWish
 
 if TYPE_CHECKING:
     from anki.collection import Collection as AnkiCollection
@@ -55,6 +56,7 @@ def prepare(
     on_long_read: Optional[Callable[[], None]] = None,
     label_fixed: bool = True,
     in_place: AbstractSet[str] = frozenset(),
+    stop: Optional[StopWish] = None,
 ) -> Prepared:
     """Read the library: no collection access, safe on a background thread.
 
@@ -69,10 +71,16 @@ def prepare(
 
     ``on_long_read``: called on this thread before a long reading begins
     (``read.LONG_READ_BYTES`` of documents to read), e.g. to show a window.
+
+    ``stop``: asked at the sync's stop points (any thread; Anki's progress
+    window's Cancel): between two documents of the reading and before the
+    write, :class:`read.Stopped` (nothing written); between two batches of
+    new notes, the write ends there, keeps and remembers what it added,
+    and the report says so (a warning ``stopped_by_you``).
     Raises :class:`addon.polar.library.SourceError` when the library itself is
     missing or unreadable (nothing is planned, nothing swept)."""
     return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id, on_long_read,
-                        label_fixed, in_place)
+                        label_fixed, in_place, stop)
 
 
 def sync(
@@ -84,6 +92,7 @@ def sync(
     dry_run: bool = False,
     only: Optional[Collection[str]] = None,
     progress: Optional[Progress] = None,
+    stop: Optional[StopWish] = None,
 ) -> Report:
     """``prepare`` + ``apply`` in one call (the CLI, tests, benchmarks).
     ``settings.page_label``: the label wanted if the collection has none yet."""
@@ -94,5 +103,6 @@ def sync(
         prepared = prepare(
             settings._replace(page_label=label) if label else settings, state_path, source_path=source_path,
             only=only, progress=progress, collection_id=collection_identity(col), label_fixed=label is not None,
+            stop=stop,
         )
         return prepared.apply(col, dry_run=dry_run)

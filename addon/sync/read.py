@@ -52,6 +52,7 @@ from ..settings import ENGLISH_PAGE_LABEL, Settings
 from .decks import deck_for
 from .report import Report
 from .state import DocState, SyncState
+from .stop import Stopped, StopWish
 
 if TYPE_CHECKING:  # the renderer is imported only when a document needs it
     from ..render.card import RenderedCard
@@ -190,6 +191,7 @@ class Reading:
     # this library is synced (``set_apart``); and what the state keeps of it.
     apart: Set[str] = field(default_factory=set)
     library_meta: Dict[str, str] = field(default_factory=dict)
+    stop: Optional[StopWish] = None  # asked at the stop points (``stop.StopWish``)
 
     def with_status(self, status: DocStatus) -> List[LoadedDoc]:
         return [d for d in self.docs.values() if d.status == status]
@@ -711,17 +713,25 @@ def _say_leftovers(source: ExportSource, left: Dict[str, Any], report: Report) -
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
                  on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True,
-                 in_place: AbstractSet[str] = frozenset()) -> R:
+                 in_place: AbstractSet[str] = frozenset(), stop: Optional[StopWish] = None) -> R:
     """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`).
     ``on_long_read`` is called, once, before the first document is read when
     the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more.
     ``label_fixed``: see ``Reading.label_fixed``; ``in_place``: the documents
-    to read with ``read_document``'s ``just_changed``."""
+    to read with ``read_document``'s ``just_changed``. ``stop``: asked
+    before each document (and as an export is read): :class:`Stopped` when
+    it says so."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
     # An export is read once; what was read is kept beside the sync state.
     source = open_source(Path(path), beside(state_path) if state_path is not None else None)
-    if progress is not None and isinstance(source, ExportSource):
-        source.on_progress = lambda done, total: progress(_reading_export(done, total))
+    if (progress is not None or stop is not None) and isinstance(source, ExportSource):
+        def reading_export(done: int, total: int) -> None:
+            if stop is not None and stop():
+                raise Stopped()
+            if progress is not None:
+                progress(_reading_export(done, total))
+
+        source.on_progress = reading_export
     state = SyncState(state_path, collection_id)
     if not label_fixed and settings.page_label != ENGLISH_PAGE_LABEL and state.documents():
         # Synced before, by a version that wrote English labels and stored
@@ -800,6 +810,8 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     if on_long_read is not None and _bytes_to_read(todo, known, force) >= LONG_READ_BYTES:
         on_long_read()
     for i, file in enumerate(todo):
+        if stop is not None and stop():
+            raise Stopped()
         if progress and i % 50 == 0:
             progress(f"Reading Polar documents… {i:,}/{len(todo):,}")
         prev = known.get(file.key)
@@ -811,4 +823,5 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     report.documents = len(files)
     reading = make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
     reading.apart, reading.library_meta = apart, library_meta
+    reading.stop = stop
     return reading

@@ -136,6 +136,10 @@ class Writing:
     # The Add window's defaults as they were before the sync added notes
     # (key -> value, _ABSENT): put back at the end (see adding_defaults)
     adding_defaults: Dict[str, object] = field(default_factory=dict)
+    # Whether the person wants the sync to stop (asked between two batches of new notes)
+    stop: Optional[Callable[[], bool]] = None
+    # The documents of the new notes not added because the person stopped the sync
+    unfinished: Set[str] = field(default_factory=set)
 
     def deck_id(self, name: str) -> DeckId:
         """The deck's id, made when missing. A name Anki still refuses (the
@@ -177,18 +181,24 @@ def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
                say: Callable[[str], None], undo_name: str = UNDO_NAME,
                stage: Optional[StagedCards] = None, render: Optional[Renderer] = None,
                ids: Optional[NoteIdChanges] = None, suspended: Optional[SuspendRecords] = None,
-               marker: Optional[Tuple[str, str]] = None) -> List[CardState]:
+               marker: Optional[Tuple[str, str]] = None, stop: Optional[Callable[[], bool]] = None,
+               unfinished: Optional[Set[str]] = None) -> List[CardState]:
     """All collection writes, inside one undo step. Returns the state rows;
     those of a large write's new notes are also begun in ``stage`` on the way.
     ``render``: renders the plan's pending creates (see ``read.Pending``).
     ``ids``: filled with what the writes did to Polar notes (the state's
     note-id hints). ``suspended``: filled with the records of the cards the
     sync suspended on orphans, and of the notes restored or removed.
-    ``marker``: the undo marker's value before and after (see journal.py)."""
+    ``marker``: the undo marker's value before and after (see journal.py).
+    ``stop``: asked between two batches of new notes; when it says so, the
+    notes not added yet are left for the next sync (their creates marked
+    ``failed``, no state row), their documents put in ``unfinished``, a
+    warning ``stopped_by_you`` says how many were added, and the rest of
+    the write (updates, orphans, the undo step's end) goes on as planned."""
     w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name, stage=stage,
                 render=render, ids=ids if ids is not None else NoteIdChanges(),
                 suspended=suspended if suspended is not None else SuspendRecords(), marker=marker,
-                decks=dict(plan.deck_ids))
+                decks=dict(plan.deck_ids), stop=stop, unfinished=unfinished if unfinished is not None else set())
     if not plan.writes_anything:
         # Nothing to write: no undo step, no mtime bumps; only remember.
         w.rows += [_row(u.rc.card_id, u.doc, u.guid, u.meta, u.base, u.polar_tags) for u in plan.updates]
@@ -399,6 +409,8 @@ def add_notes(w: Writing) -> None:
     creates = [c for c in w.plan.creates if not c.failed]
     if creates:  # (a sync that only updates said "Adding 0 notes…")
         w.say(f"Adding {len(creates):,} notes…")
+    first_new_row = len(w.rows)  # the new notes' rows come after it
+    stopped = False
     # Anki's due positions come out in the order the notes are added: in
     # reading order, when that is wanted.
     order = ReadingOrder(creates, w.settings.reading_order)
@@ -452,9 +464,16 @@ def add_notes(w: Writing) -> None:
                 del built
                 done = sum(sizes[:k + 1])
                 if done < len(creates):
+                    if w.stop is not None and w.stop():
+                        # The person asked to stop: what is added stays (the
+                        # batch built meanwhile is not sent), and is remembered.
+                        stopped = True
+                        break
                     w.say(f"Adding notes… {done:,}/{len(creates):,}")  # also where a closing Anki stops us
             for part in written:
                 part.result()  # (an error other than a file's own, raised here)
+            if stopped:
+                coming.result()  # (the builder's next batch: done before its rows are looked at)
         creates = order.taken
     assert w.media is not None
     w.media.start()  # what no builder wrote (a small sync): on a thread, while add_notes runs
@@ -463,6 +482,8 @@ def add_notes(w: Writing) -> None:
     if rest:
         merge_undo(w)
         _add(w, rest)
+    if stopped:
+        _leave_the_rest(w, first_new_row)
     # Note ids grow in the order the notes were added (the batches first,
     # then col.add_notes'), which is the order the reading-order step wants; the
     # creates are in reading order, so a note's rank there is its index (an
@@ -476,6 +497,28 @@ def add_notes(w: Writing) -> None:
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")
+
+
+def _leave_the_rest(w: Writing, first_new_row: int) -> None:
+    """The person stopped the sync between two batches of new notes: the
+    notes not added are left for the next sync. Their creates are marked
+    ``failed`` (no note, no change in the report, no place in the reading
+    order), their state rows (built ahead) dropped, their documents
+    ``unfinished`` (read again next time), and a warning says how far it got."""
+    made = {guid for guid, _ in w.ids.made}
+    w.rows[first_new_row:] = [r for r in w.rows[first_new_row:] if r.guid in made]
+    planned = added = 0
+    for c in w.plan.creates:
+        if c.failed:
+            continue
+        planned += 1
+        if c.note_id:
+            added += 1
+        else:
+            c.failed = True
+            w.unfinished.add(c.doc)
+    w.report.warn("Polar Sync", f"stopped as you asked after adding {added:,} of {planned:,} new notes; the next "
+                                "sync adds the rest", code="stopped_by_you", done=added, total=planned)
 
 
 def _move_when(ready: Future[None], stage: StagedCards) -> None:

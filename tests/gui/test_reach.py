@@ -337,3 +337,43 @@ def test_the_last_report_opens_from_the_tools_menu_without_the_notice(anki: Any)
     finally:
         if dialog is not None and not _closed(dialog):
             dialog.close()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_report_trees_second_column_has_a_name_for_a_screen_reader(anki: Any, language: str) -> None:
+    """The report's tree has two columns: the deck, document or note, and
+    what happened to it ("new", "2 notes updated"). Its header is hidden (a
+    title line above the tree names it), and the second column's header was
+    empty: a screen reader named that column by nothing. Qt names a header
+    cell by the model's AccessibleTextRole first, then its DisplayRole
+    (``QAccessibleTableHeaderCell::text``); the column now has a name there,
+    and nothing a sighted person sees changes."""
+    from aqt.qt import Qt
+
+    anki.settle()
+    nid = int(anki.mw.col.find_notes("tag:polar")[0])
+    data = {"updated": 1, "documents": 1, "errors": [], "conflicts": [], "warnings": [],
+            "changes": [{"kind": "updated", "deck": "Default", "document": "d", "title": "Doc", "note_id": nid,
+                         "front": "Q?"}]}
+    i18n = _module(anki, "i18n")  # (the installed add-on's: its windows' words)
+    i18n.force(language)
+    try:
+        dialog = anki.controller.show_report(data, "manual", 0)
+        try:
+            tree = dialog.tree
+            model = tree.model()
+            horizontal = Qt.Orientation.Horizontal
+            names = [model.headerData(c, horizontal, Qt.ItemDataRole.AccessibleTextRole)
+                     or model.headerData(c, horizontal, Qt.ItemDataRole.DisplayRole) for c in range(2)]
+            assert names == (["What changed", "Change"] if language == "en" else ["Was sich geändert hat", "Änderung"])
+            # As it was for the eye: no header, and no text in the second column's.
+            assert tree.isHeaderHidden()
+            assert model.headerData(1, horizontal, Qt.ItemDataRole.DisplayRole) == ""
+            document = tree.topLevelItem(0).child(0)
+            document.setExpanded(True)
+            assert document.child(0).text(1)  # (its cells say what happened to the row)
+        finally:
+            if not _closed(dialog):
+                dialog.close()
+    finally:
+        i18n.force(None)

@@ -1,0 +1,118 @@
+"""Run by test_cancel_mid_sync.py in a process of its own (a fresh profile
+whose first sync is large): start real Anki with Polar Sync, press Escape in
+Anki's progress window while the sync adds notes, as a person does, and note
+what the add-on did; then let the next sync run and quit through Anki's own path.
+
+Usage: cancel_driver.py BASE LIBRARY ADDON_FILE RESULT_JSON WHICH DOC_KEY
+
+WHICH: "startup" (the profile's first sync, run at start: Anki's own
+"Processing…" window shows its words), "manual" (Tools ▸ Sync from Polar:
+the add-on's window, on screen from the start of a long reading) or
+"reading" (the same, Escape pressed while it reads the documents). DOC_KEY: a document whose change Polar "saves" while
+the sync runs (a watcher's request, queued behind it).
+Writes the JSON the test reads.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT))
+
+import anki_harness  # noqa: E402
+
+# The write: media, then the new notes in batches. Pressed as soon as the
+# window shows one of these, Escape leaves the most batches to stop between.
+WRITING = ("Writing media", "Adding")
+
+
+def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, doc_key: str) -> int:
+    anki_harness.prepare_environment(offscreen=True)
+    anki_harness.seed_base(base)
+    config = {"data_dir": str(library), "watch": False}
+    if which != "startup":
+        config["sync_on_startup"] = False
+    anki = anki_harness.start(base, addon_file, config=config)
+    mw = anki.mw
+    runner = anki.controller.runner
+    seen: dict = {}
+
+    from aqt import utils
+    from aqt.qt import Qt
+    from PyQt6.QtTest import QTest
+
+    from addon.sync.identity import GUID_PREFIX
+
+    def polar() -> list:
+        return [g for g in mw.col.db.list("SELECT guid FROM notes") if g.startswith(GUID_PREFIX)]
+
+    def window():
+        win = getattr(mw.progress, "_win", None)
+        return win if win is not None and win.isVisible() else None
+
+    # Anki shows a progress window only while one of its windows has the focus
+    # (ProgressManager._on_show_timer): the main window is the person's.
+    mw.activateWindow()
+    if which != "startup":
+        runner.request("manual")
+    when = ("Reading",) if which == "reading" else WRITING
+    anki.wait_until(lambda: runner.stage.startswith(when) and window() is not None, 300,
+                    f"the sync's window at {when}")
+    seen["stage"] = runner.stage
+    seen["window_is_ours"] = window() is runner._dialog
+    runner.request("watch", {doc_key})  # Polar saved a change meanwhile: queued behind this sync
+    QTest.keyClick(window(), Qt.Key.Key_Escape)  # what Anki's window does with it: want_cancel()
+    anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the stopped sync")
+    outcome = anki.controller.last_outcome
+    report = outcome.report
+    seen["created"] = report.created
+    seen["warnings"] = [(w.get("code"), w.get("done"), w.get("total")) for w in report.warnings]
+    seen["failed"], seen["interrupted"] = outcome.failed, outcome.interrupted
+    seen["by_you"] = getattr(outcome, "by_you", False)
+    seen["pending"] = [r.trigger for r in runner.pending]
+    seen["tooltip"] = utils._tooltipLabel.text() if utils._tooltipLabel is not None else ""
+    guids = polar()
+    seen["polar_notes"], seen["distinct"] = len(guids), len(set(guids))
+    seen["undo"] = mw.col.undo_status().undo
+    # What the state file remembers: read from the reading's side, as the next sync does.
+    from addon.gui import synclog
+    from addon.sync.state import SyncState
+
+    state_path = synclog.state_path(mw.pm.name, base / "addons21" / anki_harness.PACKAGE / "user_files")
+    seen["state_guids"] = sorted(r.guid for r in SyncState(state_path, "").all_cards().values())
+    seen["guids"] = sorted(guids)
+
+    # The next change Polar saves: a sync of that document, and (the person
+    # stopped the last one) of everything it left.
+    runner.request("watch", {doc_key})
+    anki.wait_until(lambda: runner.finished_count >= 2 and not runner.busy, 300, "the next sync")
+    after = anki.controller.last_outcome
+    seen["next_only"] = sorted(after.request.only) if after.request.only is not None else None
+    seen["next_created"] = after.report.created
+    seen["next_failed"] = after.failed
+    guids = polar()
+    seen["next_polar_notes"], seen["next_distinct"] = len(guids), len(set(guids))
+
+    from aqt.qt import QTimer
+
+    # A tooltip replaced by the next one is deleted later (deleteLater): in an
+    # event loop of Anki's own at once, in this driver's waits (processEvents,
+    # the same loop level) never. Left visible, Anki 23.10 prints "Window
+    # should have been closed" for it as it quits. Deleted now, as Anki's loop would.
+    utils.closeTooltip()
+    from aqt.qt import QApplication, QEvent
+
+    QApplication.sendPostedEvents(None, int(QEvent.Type.DeferredDelete.value))
+    QTimer.singleShot(0, mw.close)  # Anki quits through its own path
+    seen["exit"] = anki.app.exec()
+    sys.excepthook = sys.__excepthook__
+    result.write_text(json.dumps(seen), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*(Path(a) for a in sys.argv[1:5]), sys.argv[5], sys.argv[6]))

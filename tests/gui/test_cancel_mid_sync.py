@@ -1,0 +1,87 @@
+"""Escape in Anki's progress window while a large first sync adds notes
+(real Anki in a process of its own, cancel_driver.py, the built .ankiaddon):
+the sync stops at its next batch, what it added stays in one undo step and is
+remembered, the person is told how far it got, the watcher's request queued
+meanwhile does not start the next sync at once, and the next sync adds the
+rest without a duplicate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from addon.gui import synclog
+
+pytestmark = pytest.mark.anki
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import synthetic_library  # noqa: E402
+
+# ~18 MB of documents (over 16 MB: a window at once), six batches of new notes
+# (1,000, 5,000, 5,000, 5,000, 3,000, 1,000): five points to stop at
+CARDS = 20000
+
+
+@pytest.mark.parametrize("which", ["startup", "manual", "reading"])
+def test_escape_in_the_progress_window_stops_the_sync_and_the_next_one_adds_the_rest(tmp_path, which):
+    """``startup``: the profile's first sync, under Anki's own "Processing…"
+    window (a backup first); ``manual``: Tools ▸ Sync from Polar, the
+    add-on's window (on screen from the start: a long reading); ``reading``:
+    the same, Escape while it reads."""
+    addon_file = tmp_path / "polar_sync.ankiaddon"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon_file)],
+                   check=True, stdout=subprocess.DEVNULL)
+    library = tmp_path / "polar"
+    # (Over read.LONG_READ_BYTES: the add-on's window is up at once for a sync asked for.)
+    info = synthetic_library.generate(library, documents=80, cards=CARDS)
+    doc_key = sorted(p.name for p in library.iterdir() if (p / "state.json").exists())[0]
+    base = tmp_path / "anki-base"
+    result = tmp_path / "result.json"
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("cancel_driver.py")), str(base), str(library),
+         str(addon_file), str(result), which, doc_key],
+        capture_output=True, text=True, timeout=900, cwd=ROOT,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-4000:]
+    seen = json.loads(result.read_text())
+    assert seen["window_is_ours"] == (which != "startup"), seen["stage"]
+    for sign in ("Traceback", "CollectionNotOpen", "has been deleted", "Window should have been closed"):
+        assert sign not in output, output[-4000:]
+
+    if which == "reading":
+        # Stopped between two documents: nothing written, nothing remembered.
+        assert seen["interrupted"] and seen["by_you"] and not seen["failed"], seen
+        added = 0
+        assert seen["polar_notes"] == 0 and seen["state_guids"] == [] and seen["undo"] == ""
+        words = "Polar Sync: stopped as you asked, before it changed anything; the next sync does it."
+    else:
+        # Stopped between two batches: not failed, part of the notes added, no note twice.
+        assert not seen["failed"] and not seen["interrupted"], seen
+        added = seen["created"]
+        assert 0 < added < info.cards, seen["stage"]
+        assert seen["warnings"] == [["stopped_by_you", added, info.cards]]
+        assert seen["polar_notes"] == seen["distinct"] == added
+        # What was written is remembered, exactly: a state row for each note added.
+        assert seen["state_guids"] == seen["guids"]
+        assert seen["undo"] == "Sync from Polar"  # its one undo step
+        words = (f"Polar Sync: stopped as you asked, after adding {added:,} of {info.cards:,} new notes; they "
+                 "stay, and the next sync does the rest.")
+    # Told in words, and the watcher's request queued meanwhile did not start a sync at once.
+    assert f"<td>{words}</td>" in seen["tooltip"]  # (Anki's tooltip: its text in a table cell)
+    assert seen["pending"] == []
+
+    # The next change in Polar: that document's sync reads the whole library and adds the rest.
+    assert seen["next_only"] is None and not seen["next_failed"]
+    assert seen["next_created"] == info.cards - added
+    assert seen["next_polar_notes"] == seen["next_distinct"] == info.cards
+    assert seen["exit"] == 0
+
+    log = synclog.read_log(base / "addons21" / "polar_sync" / "user_files")
+    assert any(entry.startswith(words) or words in entry for entry in log), log[:2]

@@ -1,0 +1,118 @@
+"""The person stops a sync (Escape or Cancel in Anki's progress window,
+``prepare(stop=...)``): where it stops, and that what it wrote is recorded
+and finished by the next sync without a duplicate. Real Anki collections."""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+import pytest
+
+from addon.settings import Settings
+from addon.sync import write
+from addon.sync.engine import sync
+from addon.sync.identity import GUID_PREFIX
+from addon.sync.state import SyncState
+from addon.sync.stop import Stopped
+from tests.polar_factory import Doc, basic
+
+PER_DOC = 1000
+DOCS = 3  # 3,000 new notes: three add_notes calls of 1,000 (write.batch_sizes)
+
+
+def _library(root, docs: int = DOCS, per_doc: int = PER_DOC):
+    for d in range(docs):
+        doc = Doc(root, f"1StopDoc{d}".ljust(24, "0"), f"Book {d}", tags=[f"deck:Stop{d}"])
+        for i in range(per_doc):
+            doc.card(f"1Stop{d}x{i:05d}", basic(f"<p>Question {d}.{i}?</p>", f"<p>Answer {d}.{i}</p>"), page=1 + i % 9)
+        doc.write()
+    return root
+
+
+def _polar_guids(col: Any) -> List[str]:
+    guids = col.db.list("SELECT guid FROM notes")
+    assert len(guids) == len(set(guids)), "a note twice"
+    return [g for g in guids if g.startswith(GUID_PREFIX)]
+
+
+class _WishAt:
+    """A stop wish made when the sync says ``at`` (as a person pressing
+    Escape when the window shows it), asked by the sync at its stop points."""
+
+    def __init__(self, at: str) -> None:
+        self.at = at
+        self.wished = False
+        self.said: List[str] = []
+
+    def progress(self, message: str) -> None:
+        self.said.append(message)
+        if message.startswith(self.at):
+            self.wished = True
+
+    def stop(self) -> bool:
+        return self.wished
+
+
+def test_a_stop_between_batches_keeps_and_records_what_was_added_and_the_next_sync_adds_the_rest(
+        col, tmp_path, state_path):
+    assert write.batch_sizes(DOCS * PER_DOC) == [1000, 1000, 1000]
+    root = _library(tmp_path / "polar")
+    wish = _WishAt("Adding 3,000 notes")
+    report = sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
+
+    # Stopped after the first call: its 1,000 notes stay, the others were never sent.
+    assert report.created == 1000
+    assert not report.errors
+    stop_rows = [w for w in report.warnings if w.get("code") == "stopped_by_you"]
+    assert [(w["done"], w["total"]) for w in stop_rows] == [(1000, 3000)]
+    assert not any(m.startswith("Adding notes…") for m in wish.said), wish.said  # (it said nothing more)
+    assert len(_polar_guids(col)) == 1000
+    assert len(report.changes) == 1000 and all(c.note_id for c in report.changes)
+    # What was written is recorded: a state row for each note added, none for the others.
+    state = SyncState(state_path, "")
+    rows = state.all_cards()
+    assert sorted(r.guid for r in rows.values()) == sorted(_polar_guids(col))
+    # The documents of the notes not added are read again next time.
+    docs = state.documents()
+    assert len(docs) == DOCS and any(d.size == -1 for d in docs.values())
+    # One undo step for what was written; undone and redone whole.
+    assert col.undo_status().undo == "Sync from Polar"
+    col.undo()
+    assert _polar_guids(col) == []
+    col.redo()
+    assert len(_polar_guids(col)) == 1000
+
+    again = sync(col, Settings(), state_path, source_path=root)
+    assert not again.errors and not again.warnings, (again.errors, again.warnings)
+    assert again.created == 2000 and again.updated == 0
+    assert len(_polar_guids(col)) == 3000
+    assert not sync(col, Settings(), state_path, source_path=root).changed
+
+
+def test_a_stop_in_the_reading_writes_nothing(col, tmp_path, state_path):
+    root = _library(tmp_path / "polar", docs=2, per_doc=5)
+    wish = _WishAt("Reading Polar documents")
+    with pytest.raises(Stopped):
+        sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
+    assert wish.said == ["Reading Polar documents… 0/2"]  # (stopped before the second document)
+    assert col.note_count() == 0 and col.undo_status().undo == ""
+    assert not SyncState(state_path, "").documents()
+    assert sync(col, Settings(), state_path, source_path=root).created == 10
+
+
+def test_a_stop_before_the_write_writes_nothing(col, tmp_path, state_path):
+    root = _library(tmp_path / "polar", docs=2, per_doc=5)
+    wish = _WishAt("Planning")
+    with pytest.raises(Stopped):
+        sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
+    assert col.note_count() == 0 and col.undo_status().undo == ""
+    assert not SyncState(state_path, "").documents()
+
+
+def test_a_write_in_one_call_is_not_cut(col, tmp_path, state_path):
+    """Fewer new notes than a batch are one call: nothing to stop between."""
+    root = _library(tmp_path / "polar", docs=2, per_doc=50)
+    wish = _WishAt("Adding 100 notes")
+    report = sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
+    assert report.created == 100 and not report.warnings
+    assert len(SyncState(state_path, "").all_cards()) == 100
