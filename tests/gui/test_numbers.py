@@ -6,6 +6,8 @@ Anki's own pages (Intl.NumberFormat, CLDR) and Qt's QLocale write them."""
 
 from __future__ import annotations
 
+import string
+
 import pytest
 
 from addon import numbers
@@ -64,7 +66,8 @@ def test_every_counted_phrase_groups_its_count_and_keeps_its_plural(language, la
     for singular, forms in entries.items():
         if "{n}" not in singular:
             continue
-        fill = {name: name for name in ("path", "deck", "fallback", "notetype", "fields", "new", "title")}
+        # every other placeholder of the phrase, filled with its own name
+        fill = {name: name for _, name, _, _ in string.Formatter().parse(singular) if name and name != "n"}
         many = ntr(singular, singular, 5000, **fill)
         assert many == forms[rule(5000)].format(n=numbers.count(5000, language), **fill), singular
         assert ntr(singular, singular, 1, **fill) == forms[rule(1)].format(n="1", **fill), singular
