@@ -404,6 +404,18 @@ def new_cards_shown(col: Collection) -> Dict[int, int]:
     return shown
 
 
+def parent_limits_apply(col: Collection) -> bool:
+    """Whether Anki applies the limits of the decks above a deck as it is
+    studied on its own: deck options' "Apply limits from parent decks", an
+    option of the Ankis that know it (its key in DeckConfigsForUpdate; 23.10
+    has none, and a key set by a later Anki on the same collection does
+    nothing there)."""
+    from anki import deck_config_pb2
+
+    known = "apply_all_parent_limits" in deck_config_pb2.DeckConfigsForUpdate.DESCRIPTOR.fields_by_name
+    return known and bool(col.get_config("applyAllParentLimits", False))
+
+
 def deck_allowing_no_new_cards(col: Collection, did: int) -> Optional[Tuple[str, str]]:
     """The deck (this one, else the nearest above it) whose limit of new
     cards a day is 0, and the name of its options preset when the 0 is the
@@ -417,7 +429,7 @@ def deck_allowing_no_new_cards(col: Collection, did: int) -> Optional[Tuple[str,
     today = col.sched.today
     name = col.decks.name(cast("DeckId", did))
     parts = name.split("::")
-    lowest = 1 if v3 and col.get_config("applyAllParentLimits", False) else len(parts)
+    lowest = 1 if v3 and parent_limits_apply(col) else len(parts)
     for depth in range(len(parts), lowest - 1, -1):
         deck = col.decks.by_name("::".join(parts[:depth])) if depth < len(parts) else col.decks.get(
             cast("DeckId", did), default=False)
