@@ -303,6 +303,8 @@ class SyncRunner:
         self._cancel_poll.setInterval(CANCEL_POLL_MS)
         qconnect(self._cancel_poll.timeout, self._look_for_cancel)
         # A sync was stopped by the person: the next one reads the whole library (the rest comes with it).
+        # The profile's sync state remembers it too (``state.REST_KEY``: across restarts, for the CLI);
+        # this covers, until the profile closes, a first sync stopped before it wrote (no state file yet).
         self.rest_to_come = False
         # The progress window whose wish to stop was taken (it stays Anki's
         # current window up to 0.5 s after its finish: a sync starting
@@ -381,6 +383,7 @@ class SyncRunner:
         next step and wait for it (its result is logged as interrupted)."""
         self._closing = True
         self._queue.clear()
+        self.rest_to_come = False  # (the closing profile's state holds its own: not the next profile's)
         self._generation += 1
         self._quiet_timer.stop()
         self.waiting = ""
@@ -564,7 +567,7 @@ class SyncRunner:
                     source_path=source, only=req.only, progress=progress,
                     collection_id=collection_identity(col), on_long_read=self._show_before_reading if shown else None,
                     label_fixed=label is not None, in_place=req.in_place if req.trigger == WATCH else frozenset(),
-                    stop=self._stop.is_set,
+                    stop=self._stop.is_set, preview=req.dry_run,
                 )
             finally:
                 self._op_ended.set()
@@ -665,7 +668,7 @@ class SyncRunner:
         """The person stopped the sync: the background requests queued
         meanwhile are dropped (they wanted the syncing to stop; a request of
         their own stays), and the next sync reads the whole library."""
-        self.rest_to_come = True
+        self.rest_to_come = not self._closing  # (a closing profile's: its state remembers)
         dropped = [r for r in self._queue if r.trigger not in INTERACTIVE]
         if dropped:
             self._queue = [r for r in self._queue if r.trigger in INTERACTIVE]

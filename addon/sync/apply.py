@@ -81,7 +81,7 @@ from .plan import (
 from .read import Card, Pending, Reading, settings_key, trusted_signature
 from .report import Report
 from .sql import in_chunks
-from .state import CardState, DocState, SyncState
+from .state import REST_KEY, CardState, DocState, SyncState
 from .stop import Stopped
 from .write import UNDO_NAME, batched, foreign_row, set_aside_notes, write_plan, written_notes
 
@@ -876,7 +876,8 @@ def write_collection(ctx: Applying) -> None:
         d.cards, d.pending, d.card_meta = [], [], {}
     stop = ctx.reading.stop
     if stop is not None and stop():
-        raise Stopped()  # (nothing written yet)
+        ctx.reading.state.owe_the_rest()  # (the next sync reads the whole library)
+        raise Stopped()  # (nothing else written)
     state = ctx.reading.state
     gen = ctx.generation = _generation(ctx) if plan.writes_anything else None
     if batched(len(plan.creates)):  # the builder then has time to write state rows ahead
@@ -950,6 +951,10 @@ def remember(ctx: Applying) -> None:
         meta = {**(meta or {}), OWNED_SINCE_KEY: str(ctx.started_ms)}
     if not ctx.dry_run and ctx.copies_told is not None:
         meta = {**(meta or {}), COPIES_TOLD_KEY: ctx.copies_told}
+    if ctx.unfinished:  # stopped part-way through the adds: the next sync, whatever asks, does the rest
+        meta = {**(meta or {}), REST_KEY: "1"}
+    elif ctx.whole_library and ctx.reading.rest_owed:  # (and this one did it)
+        meta = {**(meta or {}), REST_KEY: ""}
     if ctx.reading.library_meta:  # which library this is (read.set_apart)
         meta = {**(meta or {}), **ctx.reading.library_meta}
     if ctx.schema:  # the stamp now, past this sync's own changes (a note type it made)

@@ -57,6 +57,7 @@ def prepare(
     label_fixed: bool = True,
     in_place: AbstractSet[str] = frozenset(),
     stop: Optional[StopWish] = None,
+    preview: bool = False,
 ) -> Prepared:
     """Read the library: no collection access, safe on a background thread.
 
@@ -76,11 +77,14 @@ def prepare(
     window's Cancel): between two documents of the reading and before the
     write, :class:`read.Stopped` (nothing written); between two batches of
     new notes, the write ends there, keeps and remembers what it added,
-    and the report says so (a warning ``stopped_by_you``).
+    and the report says so (a warning ``stopped_by_you``). Either way the
+    state then owes the next sync the whole library (``state.REST_KEY``:
+    any next sync, ``only`` or not, reads it all), unless ``preview`` (a
+    dry run is to follow: its stop owes nothing).
     Raises :class:`addon.polar.library.SourceError` when the library itself is
     missing or unreadable (nothing is planned, nothing swept)."""
     return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id, on_long_read,
-                        label_fixed, in_place, stop)
+                        label_fixed, in_place, stop, preview)
 
 
 def sync(
@@ -103,6 +107,6 @@ def sync(
         prepared = prepare(
             settings._replace(page_label=label) if label else settings, state_path, source_path=source_path,
             only=only, progress=progress, collection_id=collection_identity(col), label_fixed=label is not None,
-            stop=stop,
+            stop=stop, preview=dry_run,
         )
         return prepared.apply(col, dry_run=dry_run)

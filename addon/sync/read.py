@@ -192,6 +192,8 @@ class Reading:
     apart: Set[str] = field(default_factory=set)
     library_meta: Dict[str, str] = field(default_factory=dict)
     stop: Optional[StopWish] = None  # asked at the stop points (``stop.StopWish``)
+    # A stopped sync left work for this one (``state.REST_KEY``, read as the reading began).
+    rest_owed: bool = False
 
     def with_status(self, status: DocStatus) -> List[LoadedDoc]:
         return [d for d in self.docs.values() if d.status == status]
@@ -710,24 +712,36 @@ def _say_leftovers(source: ExportSource, left: Dict[str, Any], report: Report) -
             code="export_leftovers_kept", dated=dated, count=n)
 
 
+def _stopped(state: SyncState, preview: bool) -> Stopped:
+    """The person stopped the reading: the next sync owes the rest (a
+    preview owes nothing)."""
+    if not preview:
+        state.owe_the_rest()
+    return Stopped()
+
+
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
                  on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True,
-                 in_place: AbstractSet[str] = frozenset(), stop: Optional[StopWish] = None) -> R:
+                 in_place: AbstractSet[str] = frozenset(), stop: Optional[StopWish] = None,
+                 preview: bool = False) -> R:
     """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`).
     ``on_long_read`` is called, once, before the first document is read when
     the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more.
     ``label_fixed``: see ``Reading.label_fixed``; ``in_place``: the documents
     to read with ``read_document``'s ``just_changed``. ``stop``: asked
     before each document (and as an export is read): :class:`Stopped` when
-    it says so."""
+    it says so, and the state then owes the next sync the whole library
+    (``SyncState.owe_the_rest``; not for a ``preview``). Such a debt, or one
+    left by a sync stopped part-way through its adds, widens ``only`` to the
+    whole library."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
     # An export is read once; what was read is kept beside the sync state.
     source = open_source(Path(path), beside(state_path) if state_path is not None else None)
     if (progress is not None or stop is not None) and isinstance(source, ExportSource):
         def reading_export(done: int, total: int) -> None:
             if stop is not None and stop():
-                raise Stopped()
+                raise _stopped(state, preview)
             if progress is not None:
                 progress(_reading_export(done, total))
 
@@ -783,6 +797,9 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     force = bool(known) and state.meta("settings") != state.settings_key
     if force:
         only_set = None  # a partial run must not mark the new settings as applied
+    rest_owed = state.rest_to_come()
+    if rest_owed:
+        only_set = None  # a stopped sync left work: "the next sync does the rest", whatever asked for it
     if downloading is not None:
         from ..polar.archive import printable
 
@@ -811,7 +828,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         on_long_read()
     for i, file in enumerate(todo):
         if stop is not None and stop():
-            raise Stopped()
+            raise _stopped(state, preview)
         if progress and i % 50 == 0:
             progress(f"Reading Polar documents… {i:,}/{len(todo):,}")
         prev = known.get(file.key)
@@ -824,4 +841,5 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     reading = make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
     reading.apart, reading.library_meta = apart, library_meta
     reading.stop = stop
+    reading.rest_owed = rest_owed
     return reading

@@ -49,6 +49,15 @@ SCHEMA_VERSION = "1"
 # between (an older version of the add-on, which knows nothing of the hints).
 FINGERPRINT_KEY = "notes_fingerprint"
 
+# Meta key: "1" while a sync the person stopped (Escape, Cancel) has left
+# work for the next one (documents not read, new notes not added). The next
+# sync reads the whole library, whatever asked for it (the watcher's
+# one-document sync, the CLI's ``only``), across Anki's restarts; a
+# whole-library sync that runs to its end sets it to "". Written in the
+# stopped sync's own commit (a stop part-way through adding notes), or alone
+# (a stop before the write, which changes nothing else).
+REST_KEY = "rest_to_come"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -343,6 +352,10 @@ class SyncState:
     def stored_collection(self) -> Optional[str]:
         return self.meta("collection")
 
+    def rest_to_come(self) -> bool:
+        """Whether a stopped sync left work for the next one (``REST_KEY``)."""
+        return self.meta(REST_KEY) == "1"
+
     def forget(self, why: str) -> None:
         """Treat the file as lost from now on (it belongs elsewhere)."""
         if self.path is not None and self.path.exists():
@@ -581,6 +594,23 @@ class SyncState:
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('collection', ?)",
                          (self.collection_id,))
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('settings', ?)", (self.settings_key,))
+
+    def owe_the_rest(self) -> None:
+        """A sync the person stopped before it wrote: the next sync reads the
+        whole library (``REST_KEY``). Only the key is written. Without a
+        state file (a profile's first sync) nothing is: the file's absence
+        is what makes the next sync a first one (Anki backs up before it)."""
+        try:
+            conn = self._open_checked()
+            if conn is None:
+                return
+            try:
+                with conn:
+                    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (REST_KEY,))
+            finally:
+                conn.close()
+        except sqlite3.Error:  # (the stop still stops; only the next sync's reach is lost)
+            pass
 
     def stage(self) -> Optional[StagedCards]:
         """Somewhere to write card rows ahead of :meth:`commit` (see

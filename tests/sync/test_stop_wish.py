@@ -7,13 +7,15 @@ from __future__ import annotations
 from typing import Any, List
 
 import pytest
+from anki.collection import Collection
 
 from addon.settings import Settings
 from addon.sync import write
-from addon.sync.engine import sync
-from addon.sync.identity import GUID_PREFIX
+from addon.sync.engine import prepare, sync
+from addon.sync.identity import GUID_PREFIX, collection_identity
 from addon.sync.state import SyncState
 from addon.sync.stop import Stopped
+from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic
 
 PER_DOC = 1000
@@ -116,3 +118,96 @@ def test_a_write_in_one_call_is_not_cut(col, tmp_path, state_path):
     report = sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
     assert report.created == 100 and not report.warnings
     assert len(SyncState(state_path, "").all_cards()) == 100
+
+
+def _doc_key(d: int) -> str:
+    return f"1StopDoc{d}".ljust(24, "0")
+
+
+def _reopened(col: Any) -> Any:
+    """The collection closed and opened again, as Anki's next start does
+    (nothing of the last session kept in memory: undo history, caches)."""
+    path = col.path
+    col.close()
+    return Collection(path)
+
+
+def test_after_a_stop_and_a_restart_a_one_document_sync_does_the_rest(tmp_path, state_path):
+    """A stop part-way through the adds is remembered in the sync state, in
+    the stopped sync's own commit: after Anki's restart, the watcher's first
+    sync (one document, not one with notes left out) reads the whole library
+    and adds the rest, once; then the debt is forgotten."""
+    col = make_collection(tmp_path / "col" / "collection.anki2")
+    try:
+        root = _library(tmp_path / "polar")
+        wish = _WishAt("Adding 3,000 notes")
+        report = sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
+        assert report.created == 1000 and [w["code"] for w in report.warnings] == ["stopped_by_you"]
+        assert col.undo_status().undo == "Sync from Polar"
+        added = set(_polar_guids(col))
+        assert SyncState(state_path, "").rest_to_come()
+
+        col = _reopened(col)
+        assert col.undo_status().undo == ""
+        # A document whose notes were all added: alone, it has nothing to do.
+        whole = [k for k, d in SyncState(state_path, "").documents().items() if d.size != -1]
+        assert whole
+        rest = sync(col, Settings(), state_path, source_path=root, only={whole[0]})
+        assert not rest.errors and not rest.warnings, (rest.errors, rest.warnings)
+        assert rest.created == 2000 and rest.updated == 0
+        guids = _polar_guids(col)
+        assert len(guids) == DOCS * PER_DOC and added <= set(guids)
+        assert sorted(r.guid for r in SyncState(state_path, "").all_cards().values()) == sorted(guids)
+        assert not SyncState(state_path, "").rest_to_come()
+        # Its own undo step: undone, the stopped sync's 1,000 stay.
+        assert col.undo_status().undo == "Sync from Polar"
+        col.undo()
+        assert set(_polar_guids(col)) == added
+        col.redo()
+        assert len(_polar_guids(col)) == DOCS * PER_DOC
+
+        # Forgotten: the next one-document sync reads its document only.
+        col = _reopened(col)
+        prepared = prepare(Settings(), state_path, source_path=root, only={whole[0]},
+                           collection_id=collection_identity(col))
+        assert prepared.only == {whole[0]}
+        assert not prepared.apply(col).changed
+    finally:
+        col.close()
+
+
+def test_a_stop_in_the_reading_is_remembered_across_a_restart(tmp_path, state_path):
+    """Stopped before it wrote (nothing else changed): the state still
+    says the next sync owes the rest, and a one-document sync after Anki's
+    restart brings a change Polar made to another document meanwhile."""
+    col = make_collection(tmp_path / "col" / "collection.anki2")
+    try:
+        root = _library(tmp_path / "polar", docs=2, per_doc=5)
+        assert sync(col, Settings(), state_path, source_path=root).created == 10
+        doc = Doc(root, _doc_key(1), "Book 1", tags=["deck:Stop1"])
+        for i in range(7):  # two cards more
+            doc.card(f"1Stop1x{i:05d}", basic(f"<p>Question 1.{i}?</p>", f"<p>Answer 1.{i}</p>"), page=1 + i % 9)
+        doc.write()
+        wish = _WishAt("Reading Polar documents")
+        with pytest.raises(Stopped):
+            sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
+        assert col.note_count() == 10 and SyncState(state_path, "").rest_to_come()
+
+        col = _reopened(col)
+        rest = sync(col, Settings(), state_path, source_path=root, only={_doc_key(0)})
+        assert rest.created == 2 and len(_polar_guids(col)) == 12
+        assert not SyncState(state_path, "").rest_to_come()
+    finally:
+        col.close()
+
+
+def test_a_stopped_preview_owes_nothing(col, tmp_path, state_path):
+    root = _library(tmp_path / "polar", docs=2, per_doc=5)
+    assert sync(col, Settings(), state_path, source_path=root).created == 10
+    wish = _WishAt("Reading Polar documents")
+    with pytest.raises(Stopped):
+        sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop, dry_run=True)
+    assert not SyncState(state_path, "").rest_to_come()
+    prepared = prepare(Settings(), state_path, source_path=root, only={_doc_key(0)},
+                       collection_id=collection_identity(col))
+    assert prepared.only == {_doc_key(0)}
