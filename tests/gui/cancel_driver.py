@@ -8,7 +8,10 @@ Usage: cancel_driver.py BASE LIBRARY ADDON_FILE RESULT_JSON WHICH DOC_KEY
 WHICH: "startup" (the profile's first sync, run at start: Anki's own
 "Processing…" window shows its words), "manual" (Tools ▸ Sync from Polar:
 the add-on's window, on screen from the start of a long reading) or
-"reading" (the same, Escape pressed while it reads the documents). DOC_KEY: a document whose change Polar "saves" while
+"reading" (the same, Escape pressed while it reads the documents);
+"restart" (as "manual", then Anki quits at once) and "after_restart" (Anki
+started again on the same folder, no startup sync: the watcher's sync of
+DOC_KEY is the first). DOC_KEY: a document whose change Polar "saves" while
 the sync runs (a watcher's request, queued behind it).
 Writes the JSON the test reads.
 """
@@ -32,7 +35,8 @@ WRITING = ("Writing media", "Adding")
 
 def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, doc_key: str) -> int:
     anki_harness.prepare_environment(offscreen=True)
-    anki_harness.seed_base(base)
+    if which != "after_restart":
+        anki_harness.seed_base(base)
     config = {"data_dir": str(library), "watch": False}
     if which != "startup":
         config["sync_on_startup"] = False
@@ -57,6 +61,9 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
     # Anki shows a progress window only while one of its windows has the focus
     # (ProgressManager._on_show_timer): the main window is the person's.
     mw.activateWindow()
+    if which == "after_restart":
+        _next_sync(anki, runner, doc_key, polar, seen, 1)
+        return _quit(anki, mw, result, seen)
     if which != "startup":
         runner.request("manual")
     when = ("Reading",) if which == "reading" else WRITING
@@ -86,17 +93,28 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
     seen["state_guids"] = sorted(r.guid for r in SyncState(state_path, "").all_cards().values())
     seen["guids"] = sorted(guids)
 
-    # The next change Polar saves: a sync of that document, and (the person
-    # stopped the last one) of everything it left.
+    seen["rest_to_come"] = SyncState(state_path, "").rest_to_come()  # (remembered for the next start too)
+    if which != "restart":
+        _next_sync(anki, runner, doc_key, polar, seen, 2)
+    return _quit(anki, mw, result, seen)
+
+
+def _next_sync(anki, runner, doc_key: str, polar, seen: dict, count: int) -> None:
+    """The next change Polar saves: a sync of that document, and (the person
+    stopped the last one) of everything it left."""
     runner.request("watch", {doc_key})
-    anki.wait_until(lambda: runner.finished_count >= 2 and not runner.busy, 300, "the next sync")
+    anki.wait_until(lambda: runner.finished_count >= count and not runner.busy, 300, "the next sync")
     after = anki.controller.last_outcome
     seen["next_only"] = sorted(after.request.only) if after.request.only is not None else None
     seen["next_created"] = after.report.created
     seen["next_failed"] = after.failed
+    seen["next_undo"] = anki.mw.col.undo_status().undo
     guids = polar()
     seen["next_polar_notes"], seen["next_distinct"] = len(guids), len(set(guids))
 
+
+def _quit(anki, mw, result: Path, seen: dict) -> int:
+    from aqt import utils
     from aqt.qt import QTimer
 
     # A tooltip replaced by the next one is deleted later (deleteLater): in an

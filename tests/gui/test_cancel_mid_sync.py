@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Dict, Tuple
 
 import pytest
 
@@ -28,32 +29,44 @@ import synthetic_library  # noqa: E402
 CARDS = 20000
 
 
+def _library(tmp_path: Path) -> Tuple[Path, Any, str]:
+    library = tmp_path / "polar"
+    # (Over read.LONG_READ_BYTES: the add-on's window is up at once for a sync asked for.)
+    info = synthetic_library.generate(library, documents=80, cards=CARDS)
+    doc_key = sorted(p.name for p in library.iterdir() if (p / "state.json").exists())[0]
+    return library, info, doc_key
+
+
+def _drive(tmp_path: Path, library: Path, which: str, doc_key: str) -> Dict[str, Any]:
+    """cancel_driver.py in a process of its own, on the Anki folder
+    ``tmp_path/anki-base`` (kept from one run to the next): what it saw."""
+    addon_file = tmp_path / "polar_sync.ankiaddon"
+    if not addon_file.exists():
+        subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon_file)],
+                       check=True, stdout=subprocess.DEVNULL)
+    result = tmp_path / f"result-{which}.json"
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("cancel_driver.py")), str(tmp_path / "anki-base"),
+         str(library), str(addon_file), str(result), which, doc_key],
+        capture_output=True, text=True, timeout=900, cwd=ROOT,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-4000:]
+    for sign in ("Traceback", "CollectionNotOpen", "has been deleted", "Window should have been closed"):
+        assert sign not in output, output[-4000:]
+    seen: Dict[str, Any] = json.loads(result.read_text())
+    return seen
+
+
 @pytest.mark.parametrize("which", ["startup", "manual", "reading"])
 def test_escape_in_the_progress_window_stops_the_sync_and_the_next_one_adds_the_rest(tmp_path, which):
     """``startup``: the profile's first sync, under Anki's own "Processing…"
     window (a backup first); ``manual``: Tools ▸ Sync from Polar, the
     add-on's window (on screen from the start: a long reading); ``reading``:
     the same, Escape while it reads."""
-    addon_file = tmp_path / "polar_sync.ankiaddon"
-    subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon_file)],
-                   check=True, stdout=subprocess.DEVNULL)
-    library = tmp_path / "polar"
-    # (Over read.LONG_READ_BYTES: the add-on's window is up at once for a sync asked for.)
-    info = synthetic_library.generate(library, documents=80, cards=CARDS)
-    doc_key = sorted(p.name for p in library.iterdir() if (p / "state.json").exists())[0]
-    base = tmp_path / "anki-base"
-    result = tmp_path / "result.json"
-    run = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("cancel_driver.py")), str(base), str(library),
-         str(addon_file), str(result), which, doc_key],
-        capture_output=True, text=True, timeout=900, cwd=ROOT,
-    )
-    output = run.stdout + run.stderr
-    assert run.returncode == 0, output[-4000:]
-    seen = json.loads(result.read_text())
+    library, info, doc_key = _library(tmp_path)
+    seen = _drive(tmp_path, library, which, doc_key)
     assert seen["window_is_ours"] == (which != "startup"), seen["stage"]
-    for sign in ("Traceback", "CollectionNotOpen", "has been deleted", "Window should have been closed"):
-        assert sign not in output, output[-4000:]
 
     if which == "reading":
         # Stopped between two documents: nothing written, nothing remembered.
@@ -83,5 +96,27 @@ def test_escape_in_the_progress_window_stops_the_sync_and_the_next_one_adds_the_
     assert seen["next_polar_notes"] == seen["next_distinct"] == info.cards
     assert seen["exit"] == 0
 
-    log = synclog.read_log(base / "addons21" / "polar_sync" / "user_files")
+    log = synclog.read_log(tmp_path / "anki-base" / "addons21" / "polar_sync" / "user_files")
     assert any(entry.startswith(words) or words in entry for entry in log), log[:2]
+
+
+def test_after_escape_and_a_restart_the_watchers_first_sync_adds_the_rest(tmp_path):
+    """Escape while Tools ▸ Sync from Polar adds notes, then Anki quits at
+    once. Started again (no sync at start), Polar's next change is the
+    first sync: of one document, it reads the whole library (the sync state
+    remembers the promise) and adds the rest, in one undo step, no note twice."""
+    library, info, doc_key = _library(tmp_path)
+    stopped = _drive(tmp_path, library, "restart", doc_key)
+    assert not stopped["failed"] and not stopped["interrupted"], stopped
+    added = stopped["created"]
+    assert 0 < added < info.cards, stopped["stage"]
+    assert stopped["warnings"] == [["stopped_by_you", added, info.cards]]
+    assert stopped["state_guids"] == stopped["guids"] and stopped["rest_to_come"]
+    assert stopped["exit"] == 0
+
+    seen = _drive(tmp_path, library, "after_restart", doc_key)
+    assert seen["next_only"] == [doc_key] and not seen["next_failed"]  # (the watcher asked for one document)
+    assert seen["next_created"] == info.cards - added
+    assert seen["next_polar_notes"] == seen["next_distinct"] == info.cards
+    assert seen["next_undo"] == "Sync from Polar"
+    assert seen["exit"] == 0
