@@ -53,7 +53,7 @@ from .i18n import tr
 from .polar_folder import folder_looks
 from .quiet import UndoWatch, our_step_name
 from .quiet_progress import QuietProgress
-from .report_text import ChangeTree, change_tree, progress_share, progress_words
+from .report_text import STOPPED_BY_YOU, ChangeTree, change_tree, progress_share, progress_words
 from .synclog import MAX_SAVED_CHANGES
 from .synclog import state_path as profile_state_path
 
@@ -883,7 +883,7 @@ class SyncRunner:
             # for a mere flag change) and redraws its card when its window
             # is in front, as Anki does.
             QTimer.singleShot(0, self._redraw_reviewer)
-        if any(w.get("code") == "stopped_by_you" for w in applied.report.warnings):
+        if any(w.get("code") in STOPPED_BY_YOU for w in applied.report.warnings):
             self._stopped_by_you()
         self._finish(req, applied.report, started, change_rows=applied.change_rows, changes=applied.tree,
                      backed_up=applied.backed_up)
@@ -1030,7 +1030,7 @@ class SyncRunner:
     ) -> None:
         self._cancel_poll.stop()
         if (self.rest_to_come and req.only is None and not req.dry_run and not (failed or interrupted or library_error)
-                and not any(w.get("code") == "stopped_by_you" for w in report.warnings)):
+                and not any(w.get("code") in STOPPED_BY_YOU for w in report.warnings)):
             self.rest_to_come = False  # (the whole library synced to its end)
         self._close_progress()
         self.indicator.end()

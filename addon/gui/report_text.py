@@ -242,6 +242,11 @@ def stopped_words(stopped: str, stage: str, cause: str = "") -> str:
               "the rest.", when=when)
 
 
+# The core's warnings of a sync the person stopped part-way through its
+# write: between two batches of new notes, or of updated notes.
+STOPPED_BY_YOU = frozenset({"stopped_by_you", "stopped_updating_by_you"})
+
+
 def stopped_by_you(data: Mapping[str, Any]) -> Optional[Tuple[int, int]]:
     """(added, planned) new notes of a sync the person stopped between two
     batches (the core's ``stopped_by_you`` warning), else None."""
@@ -254,9 +259,11 @@ def stopped_by_you(data: Mapping[str, Any]) -> Optional[Tuple[int, int]]:
 def stopped_by_you_words(data: Mapping[str, Any]) -> str:
     """The tooltip's (and the log's first) line for it; "" for another sync."""
     stopped = stopped_by_you(data)
-    if stopped is None:
-        return ""
-    return stopped_words("writing", f"Adding notes… {stopped[0]:,}/{stopped[1]:,}", "you")
+    if stopped is not None:
+        return stopped_words("writing", f"Adding notes… {stopped[0]:,}/{stopped[1]:,}", "you")
+    if any(row.get("code") == "stopped_updating_by_you" for row in data.get("warnings") or []):
+        return stopped_words("writing", "", "you")  # (part-way through writing; the next sync does the rest)
+    return ""
 
 
 def nothing_changed(data: Mapping[str, Any]) -> str:
@@ -773,6 +780,9 @@ def _messages() -> Dict[str, Any]:
             _count(r)),
         "stopped_by_you": lambda r: tr(
             "Stopped as you asked, after adding {done} of {total} new notes; they stay, and the next sync adds "
+            "the rest.", done=number(int(r.get("done") or 0)), total=number(int(r.get("total") or 0))),
+        "stopped_updating_by_you": lambda r: tr(
+            "Stopped as you asked, after updating {done} of {total} notes; they stay, and the next sync updates "
             "the rest.", done=number(int(r.get("done") or 0)), total=number(int(r.get("total") or 0))),
         # -- the add-on's own record, undo, settings
         "state_rebuilt": lambda r: tr(

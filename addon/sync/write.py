@@ -55,6 +55,7 @@ from .plan import (
     Orphan,
     Plan,
     Renderer,
+    Update,
     Written,
     merge_tags,
 )
@@ -92,6 +93,10 @@ BATCHED_MIN = 1000
 UNDO_STEPS_SAFE = 24
 # Updates counted in the progress this often ("Updating notes… 2,000/8,000")
 UPDATE_SAY_EVERY = 2000
+# A sync the person may stop (``Writing.stop``) that updates more notes than
+# this saves them in calls of this many: a stop point between two. (Else one
+# call, in ``save_notes``.)
+UPDATE_BATCH = 5000
 MERGE_EVERY = 8  # deck moves (one undo op per target deck) merged into ours this often
 
 
@@ -194,7 +199,9 @@ def write_plan(col: Collection, plan: Plan, settings: Settings, report: Report,
     notes not added yet are left for the next sync (their creates marked
     ``failed``, no state row), their documents put in ``unfinished``, a
     warning ``stopped_by_you`` says how many were added, and the rest of
-    the write (updates, orphans, the undo step's end) goes on as planned."""
+    the write (updates, orphans, the undo step's end) goes on as planned.
+    It is asked again between two batches of updated notes (``update_notes``;
+    a warning ``stopped_updating_by_you``)."""
     w = Writing(col, plan, settings, report, say, rows=list(plan.carry), undo_name=undo_name, stage=stage,
                 render=render, ids=ids if ids is not None else NoteIdChanges(),
                 suspended=suspended if suspended is not None else SuspendRecords(), marker=marker,
@@ -940,42 +947,102 @@ def _add(w: Writing, todo: List[Tuple[Create, NewNote]]) -> None:
 
 def update_notes(w: Writing) -> None:
     """Matched notes: content, tags, guid (re-keyed/adopted), restored orphans;
-    the cards to move and to unsuspend."""
-    writing = sum(1 for u in w.plan.updates if u.writes_note)
+    the cards to move and to unsuspend. More than ``UPDATE_BATCH`` notes to
+    write, and a ``stop`` to ask: saved ``UPDATE_BATCH`` at a time, each
+    call folded into the undo step, the stop asked between two; when it
+    says so, the notes not saved are left for the next sync
+    (``_leave_the_updates``). Else all are saved by ``save_notes``."""
+    updates = w.plan.updates
+    writing = sum(1 for u in updates if u.writes_note)
     if writing:
         w.say(f"Updating {writing:,} notes…")
+    in_batches = w.stop is not None and writing > UPDATE_BATCH
     done = 0
-    for u in w.plan.updates:
-        base = list(u.base)
+    for k, u in enumerate(updates):
         if u.writes_note:
+            if in_batches and done and done % UPDATE_BATCH == 0:
+                w.col.update_notes(w.to_save)
+                w.to_save = []
+                merge_undo(w)
+                assert w.stop is not None
+                if w.stop():
+                    _leave_the_updates(w, updates[k:], done, writing)
+                    return
             done += 1
             if done % UPDATE_SAY_EVERY == 0 and done < writing:
-                # (Nothing of them saved yet: save_notes does that. Where a
-                # closing Anki stops us, as good as before the step.)
-                w.say(f"Updating notes… {done:,}/{writing:,}")
-            note = w.col.get_note(u.note.id)
-            for i, new in enumerate(u.fields):
-                want = u.wants[i] if i < len(u.wants) else None
-                if new is not None and want is not None and i < len(note.fields):
-                    value = w.fix_media(new)
-                    tail = None if want.tail is None else w.fix_media(want.tail)
-                    if tail and value.endswith(tail):  # the block, with its own record of itself
-                        value = value[: len(value) - len(tail)] + stamped(tail, field_hash(tail))
-                    note.fields[i] = value
-                    # Polar's side, as stored (media names may have changed),
-                    # even where the user's text was kept.
-                    base[i] = remember_hash(w.fix_media(want.text), tail)
-            note.tags = u.tags
-            if note.guid != u.guid:  # re-keyed (an adopted or old-sync note)
-                _rekeyed(w, note.guid, u.guid, note.id)
-            note.guid = u.guid
-            w.to_save.append(note)
-        if u.move_cids:
-            w.moves[w.deck_id(u.move_to or "")] += u.move_cids
-        w.unsuspend += u.unsuspend
-        if u.note.has_tag_or_moved(ORPHAN_TAG):  # restored: what the sync had suspended is back
-            w.suspended.cleared.append(u.note.id)
-        w.rows.append(_row(u.rc.card_id, u.doc, u.guid, u.meta, base, u.polar_tags))
+                # Nothing of them saved yet (save_notes does that): where a
+                # closing Anki stops us, as good as before the step. Once a
+                # batch is saved, only told (the write then goes to its end).
+                message = f"Updating notes… {done:,}/{writing:,}"
+                if in_batches and done > UPDATE_BATCH:
+                    w.tell(message)
+                else:
+                    w.say(message)
+        _update_one(w, u)
+
+
+def _update_one(w: Writing, u: Update) -> None:
+    base = list(u.base)
+    if u.writes_note:
+        note = w.col.get_note(u.note.id)
+        for i, new in enumerate(u.fields):
+            want = u.wants[i] if i < len(u.wants) else None
+            if new is not None and want is not None and i < len(note.fields):
+                value = w.fix_media(new)
+                tail = None if want.tail is None else w.fix_media(want.tail)
+                if tail and value.endswith(tail):  # the block, with its own record of itself
+                    value = value[: len(value) - len(tail)] + stamped(tail, field_hash(tail))
+                note.fields[i] = value
+                # Polar's side, as stored (media names may have changed),
+                # even where the user's text was kept.
+                base[i] = remember_hash(w.fix_media(want.text), tail)
+        note.tags = u.tags
+        if note.guid != u.guid:  # re-keyed (an adopted or old-sync note)
+            _rekeyed(w, note.guid, u.guid, note.id)
+        note.guid = u.guid
+        w.to_save.append(note)
+    if u.move_cids:
+        w.moves[w.deck_id(u.move_to or "")] += u.move_cids
+    w.unsuspend += u.unsuspend
+    if u.note.has_tag_or_moved(ORPHAN_TAG):  # restored: what the sync had suspended is back
+        w.suspended.cleared.append(u.note.id)
+    w.rows.append(_row(u.rc.card_id, u.doc, u.guid, u.meta, base, u.polar_tags))
+
+
+def _leave_the_updates(w: Writing, left: Sequence[Update], done: int, writing: int) -> None:
+    """The person stopped the sync between two batches of updated notes:
+    those not saved are left for the next sync, as a note open in an editor
+    is (``plan.leave_alone``): their cards not moved nor unsuspended, their
+    old state rows kept (the next sync merges against the same base), their
+    documents ``unfinished`` (read again next time), their changes out of
+    the report, and a warning says how far it got. The notes set aside,
+    moved or suspended for the rest of the plan (orphans) are handled as
+    planned: a retyped card's new note may be added already."""
+    report = w.report
+    held: Set[int] = set()
+    paths: Set[str] = set()
+    for u in left:
+        if not (u.writes_note or u.unsuspend or u.move_cids):
+            _update_one(w, u)  # (nothing to write: its row, as planned)
+            continue
+        held.add(u.note.id)
+        paths.add(f"{u.doc}#{u.rc.card_id}")
+        w.unfinished.add(u.doc)
+        if u.old is not None:
+            w.rows.append(u.old)
+            report.rekeyed -= u.old.card_id != u.rc.card_id
+        report.updated -= bool(u.content_changed or u.retagged)
+        report.moved -= bool(u.move_cids)
+        report.restored -= u.note.has_tag_or_moved(ORPHAN_TAG)
+        report.adopted -= u.taken_over == "adopted"
+        report.paired -= u.taken_over == "paired"
+    report.changes = [c for c in report.changes if not (c.kind in ("updated", "moved", "restored")
+                                                        and c.note_id in held)]
+    report.conflicts = [c for c in report.conflicts if c.get("path") not in paths]
+    report.warnings = [r for r in report.warnings if not (r.get("code") == "cloze_cards_emptied"
+                                                          and r.get("note_id") in held)]
+    report.warn("Polar Sync", f"stopped as you asked after updating {done:,} of {writing:,} notes; the next sync "
+                              "updates the rest", code="stopped_updating_by_you", done=done, total=writing)
 
 
 def queue_in_reading_order(w: Writing) -> None:

@@ -321,3 +321,17 @@ def test_flashcards_left_in_polar_3_blocks_are_said_in_the_users_words(col, tmp_
     assert explain(rows["export_block_flashcards"]).startswith("3 Lernkarten im Polar-Export")
     assert rows["block_flashcards_held_back"]["count"] == 2
     assert explain(rows["block_flashcards_held_back"]).startswith("2 Lernkarten dieses Dokuments")
+
+
+def test_a_stop_between_batches_of_updates_is_told_in_the_users_words(german):
+    """The core's ``stopped_updating_by_you`` (Escape while a re-render
+    updates notes): the report's row names how many were updated, and the
+    tooltip (the log's first line) says the sync stopped part-way through
+    writing, as the person asked, not that it added notes."""
+    row = {"path": "Polar Sync", "message": "stopped as you asked after updating 5,000 of 30,000 notes; the next "
+           "sync updates the rest", "code": "stopped_updating_by_you", "done": 5000, "total": 30000}
+    assert explain(row) == ("Wie gewünscht angehalten, nachdem 5.000 von 30.000 Notizen aktualisiert waren; sie "
+                            "bleiben so, die nächste Synchronisierung aktualisiert den Rest.")
+    words = report_text.stopped_by_you_words({"warnings": [row]})
+    assert words == report_text.stopped_words("writing", "", "you") and "wie gewünscht" in words
+    assert "hinzugefügt" not in words

@@ -211,3 +211,107 @@ def test_a_stopped_preview_owes_nothing(col, tmp_path, state_path):
     prepared = prepare(Settings(), state_path, source_path=root, only={_doc_key(0)},
                        collection_id=collection_identity(col))
     assert prepared.only == {_doc_key(0)}
+
+
+def _write_docs(root, docs: int, per_doc: int, answer: str = "Answer", deck: str = "Stop") -> None:
+    for d in range(docs):
+        doc = Doc(root, _doc_key(d), f"Book {d}", tags=[f"deck:{deck}{d}"])
+        for i in range(per_doc):
+            doc.card(f"1Stop{d}x{i:05d}", basic(f"<p>Question {d}.{i}?</p>", f"<p>{answer} {d}.{i}</p>"),
+                     page=1 + i % 9)
+        doc.write()
+
+
+def _nid(col: Any, guid: str) -> int:
+    return int(col.db.scalar("SELECT id FROM notes WHERE guid = ?", guid))
+
+
+def _backs(col: Any) -> dict:
+    return {n.guid: n.fields[1] for n in (col.get_note(nid) for nid in col.find_notes(""))}
+
+
+def test_a_stop_between_batches_of_updates_keeps_what_was_saved_and_the_next_sync_updates_the_rest(
+        tmp_path, state_path, monkeypatch):
+    """A re-render (every note of the library changed in Polar) stopped
+    between two batches of updated notes: the notes saved stay, in the one
+    undo step, with their new state rows; the others are left as a note
+    open in an editor is: their old rows (the base of the next merge),
+    their cards not moved, their documents read again. After Anki's
+    restart, a one-document sync updates the rest, keeping what the person
+    typed into one of them meanwhile. (Batches of 10 here: the same code as
+    ``UPDATE_BATCH``'s 5,000.)"""
+    monkeypatch.setattr(write, "UPDATE_BATCH", 10)
+    col = make_collection(tmp_path / "col" / "collection.anki2")
+    try:
+        root = tmp_path / "polar"
+        _write_docs(root, 3, 10)
+        assert sync(col, Settings(), state_path, source_path=root).created == 30
+        before_rows = SyncState(state_path, "").all_cards()
+        old = _backs(col)
+        # Polar: every answer revised, and the documents' deck renamed (their cards move)
+        _write_docs(root, 3, 10, answer="Revised", deck="Moved")
+        wish = _WishAt("Updating 30 notes")
+        report = sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
+
+        assert not report.errors
+        assert [(w["code"], w["done"], w["total"]) for w in report.warnings] == [("stopped_updating_by_you", 10, 30)]
+        assert report.updated == 10 and report.moved == 10 and report.created == 0
+        assert sorted(c.kind for c in report.changes) == ["moved"] * 10 + ["updated"] * 10
+        now = _backs(col)
+        saved = {g for g in now if now[g] != old[g]}
+        assert len(saved) == 10 and all(now[g].startswith("<p>Revised") for g in saved)
+        assert {c.note_id for c in report.changes} == {_nid(col, g) for g in saved}
+        # The notes saved moved with their document; the others did not.
+        for g in now:
+            deck = col.decks.name(col.get_note(_nid(col, g)).cards()[0].did)
+            assert deck.startswith("Moved" if g in saved else "Stop"), (g, deck)
+        state = SyncState(state_path, "")
+        rows = state.all_cards()
+        assert len(rows) == 30
+        left = {cid: r for cid, r in rows.items() if r.guid not in saved}
+        assert left == {cid: before_rows[cid] for cid in left}  # the last sync's rows, as they were
+        assert all(rows[cid] != before_rows[cid] for cid in rows if rows[cid].guid in saved)
+        docs = state.documents()
+        held = {rows[cid].doc for cid in left}
+        assert held and {k for k, d in docs.items() if d.size == -1} == held
+        assert state.rest_to_come()
+        assert col.undo_status().undo == "Sync from Polar"
+        col.undo()
+        assert _backs(col) == old
+        col.redo()
+        assert _backs(col) == now
+
+        # The person edits a note left for later; Anki restarts.
+        kept_guid = next(r.guid for r in left.values())
+        note = col.get_note(_nid(col, kept_guid))
+        note.fields[0] = "<p>My own question</p>"
+        col.update_note(note)
+        col = _reopened(col)
+        whole = [k for k, d in SyncState(state_path, "").documents().items() if d.size != -1]
+        assert whole  # (a document whose notes were all saved: alone, it has nothing to do)
+        rest = sync(col, Settings(), state_path, source_path=root, only=set(whole[:1]))
+        assert not rest.errors and not rest.warnings and not rest.conflicts, (rest.errors, rest.warnings)
+        assert rest.updated == 20 and rest.created == 0
+        after = _backs(col)
+        assert len(after) == 30 and all(v.startswith("<p>Revised") for v in after.values())
+        kept = col.get_note(_nid(col, kept_guid))
+        assert kept.fields[0] == "<p>My own question</p>"  # merged against the old base: the edit stays
+        assert all(col.decks.name(c.did).startswith("Moved") for nid in col.find_notes("")
+                   for c in col.get_note(nid).cards())
+        assert not SyncState(state_path, "").rest_to_come()
+        assert col.undo_status().undo == "Sync from Polar"
+        assert not sync(col, Settings(), state_path, source_path=root).changed
+    finally:
+        col.close()
+
+
+def test_updates_in_one_call_are_not_cut(col, tmp_path, state_path):
+    """Up to ``UPDATE_BATCH`` updated notes are one call: nothing to stop between."""
+    root = tmp_path / "polar"
+    _write_docs(root, 2, 10)
+    assert sync(col, Settings(), state_path, source_path=root).created == 20
+    _write_docs(root, 2, 10, answer="Revised")
+    wish = _WishAt("Updating 20 notes")
+    report = sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
+    assert report.updated == 20 and not report.warnings
+    assert not SyncState(state_path, "").rest_to_come()
