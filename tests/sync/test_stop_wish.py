@@ -4,7 +4,10 @@ and finished by the next sync without a duplicate. Real Anki collections."""
 
 from __future__ import annotations
 
-from typing import Any, List
+import base64
+import os
+import re
+from typing import Any, List, Set
 
 import pytest
 from anki.collection import Collection
@@ -315,3 +318,47 @@ def test_updates_in_one_call_are_not_cut(col, tmp_path, state_path):
     report = sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
     assert report.updated == 20 and not report.warnings
     assert not SyncState(state_path, "").rest_to_come()
+
+
+_PNG_1PX = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def test_the_images_of_a_batch_built_but_not_sent_are_the_next_syncs(col, tmp_path, state_path):
+    """A stop between two batches of new notes: the batch the builder made
+    meanwhile is not sent, but the images it rendered are written to the
+    media folder (the builder queues them). Anki's Check Media lists them as
+    unused until the next sync, which adds their notes under the same
+    names (content hashes): none is left unused, none is written twice."""
+    root = tmp_path / "polar"
+    for d in range(DOCS):
+        doc = Doc(root, _doc_key(d), f"Book {d}", tags=[f"deck:Stop{d}"])
+        for i in range(PER_DOC):
+            picture = ""
+            if i < 20:  # (a picture of its own: the bytes after PNG's end differ)
+                png = base64.b64encode(_PNG_1PX + f"{d}.{i}".encode()).decode()
+                picture = f'<img src="data:image/png;base64,{png}">'
+            doc.card(f"1Stop{d}x{i:05d}", basic(f"<p>Question {d}.{i}?</p>{picture}", f"<p>Answer {d}.{i}</p>"),
+                     page=1 + i % 9)
+        doc.write()
+    wish = _WishAt("Adding 3,000 notes")
+    report = sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
+    assert report.created == 1000 and not report.errors
+
+    def media() -> Set[str]:
+        return {n for n in os.listdir(col.media.dir()) if n.startswith("polar-")}
+
+    def referenced() -> Set[str]:
+        return {name for nid in col.find_notes("") for f in col.get_note(nid).fields
+                for name in re.findall(r'src="(polar-[^"]+)"', f)}
+
+    files, used = media(), referenced()
+    assert used <= files and len(used) < DOCS * 20
+    unused_then = set(col.media.check().unused)
+    assert unused_then == files - used  # (the built batch's, if any: Check Media names them)
+
+    again = sync(col, Settings(), state_path, source_path=root)
+    assert again.created == 2000 and not again.errors
+    assert media() == referenced() and len(media()) == DOCS * 20
+    assert unused_then <= referenced()  # the same names: used now
+    assert col.media.check().unused == []
