@@ -966,7 +966,7 @@ def update_notes(w: Writing) -> None:
                 merge_undo(w)
                 assert w.stop is not None
                 if w.stop():
-                    _leave_the_updates(w, updates[k:], done, writing)
+                    _leave_the_updates(w, k, done, writing)
                     return
             done += 1
             if done % UPDATE_SAY_EVERY == 0 and done < writing:
@@ -1009,21 +1009,25 @@ def _update_one(w: Writing, u: Update) -> None:
     w.rows.append(_row(u.rc.card_id, u.doc, u.guid, u.meta, base, u.polar_tags))
 
 
-def _leave_the_updates(w: Writing, left: Sequence[Update], done: int, writing: int) -> None:
+def _leave_the_updates(w: Writing, first_left: int, done: int, writing: int) -> None:
     """The person stopped the sync between two batches of updated notes:
-    those not saved are left for the next sync, as a note open in an editor
-    is (``plan.leave_alone``): their cards not moved nor unsuspended, their
-    old state rows kept (the next sync merges against the same base), their
-    documents ``unfinished`` (read again next time), their changes out of
-    the report, and a warning says how far it got. The notes set aside,
-    moved or suspended for the rest of the plan (orphans) are handled as
-    planned: a retyped card's new note may be added already."""
+    those from ``plan.updates[first_left]`` on are left for the next sync,
+    as a note open in an editor is (``plan.leave_alone``): out of the plan
+    (so not recorded as written, ``remember_written``, nor taken off the
+    notes set aside), their cards not moved nor unsuspended, their old state
+    rows kept (the next sync merges against the same base), their documents
+    ``unfinished`` (read again next time), their changes out of the report,
+    and a warning says how far it got. The notes set aside, moved or
+    suspended for the rest of the plan (orphans) are handled as planned: a
+    retyped card's new note may be added already."""
     report = w.report
     held: Set[int] = set()
     paths: Set[str] = set()
-    for u in left:
+    kept = w.plan.updates[:first_left]
+    for u in w.plan.updates[first_left:]:
         if not (u.writes_note or u.unsuspend or u.move_cids):
             _update_one(w, u)  # (nothing to write: its row, as planned)
+            kept.append(u)
             continue
         held.add(u.note.id)
         paths.add(f"{u.doc}#{u.rc.card_id}")
@@ -1036,6 +1040,7 @@ def _leave_the_updates(w: Writing, left: Sequence[Update], done: int, writing: i
         report.restored -= u.note.has_tag_or_moved(ORPHAN_TAG)
         report.adopted -= u.taken_over == "adopted"
         report.paired -= u.taken_over == "paired"
+    w.plan.updates = kept
     report.changes = [c for c in report.changes if not (c.kind in ("updated", "moved", "restored")
                                                         and c.note_id in held)]
     report.conflicts = [c for c in report.conflicts if c.get("path") not in paths]

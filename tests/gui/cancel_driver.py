@@ -9,6 +9,8 @@ WHICH: "startup" (the profile's first sync, run at start: Anki's own
 "Processing…" window shows its words), "manual" (Tools ▸ Sync from Polar:
 the add-on's window, on screen from the start of a long reading) or
 "reading" (the same, Escape pressed while it reads the documents);
+"updating" (the library synced first, then the marker tag changed: Sync
+from Polar updates every note, and Escape is pressed while it does);
 "restart" (as "manual", then Anki quits at once) and "after_restart" (Anki
 started again on the same folder, no startup sync: the watcher's sync of
 DOC_KEY is the first). DOC_KEY: a document whose change Polar "saves" while
@@ -54,6 +56,9 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
     def polar() -> list:
         return [g for g in mw.col.db.list("SELECT guid FROM notes") if g.startswith(GUID_PREFIX)]
 
+    def retagged() -> int:
+        return int(mw.col.db.scalar("SELECT count() FROM notes WHERE tags LIKE '% polar2 %'"))
+
     def window():
         win = getattr(mw.progress, "_win", None)
         return win if win is not None and win.isVisible() else None
@@ -64,20 +69,33 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
     if which == "after_restart":
         _next_sync(anki, runner, doc_key, polar, seen, 1)
         return _quit(anki, mw, result, seen)
+    before = 0  # syncs finished before the one stopped
+    if which == "updating":
+        runner.request("manual")
+        anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the first sync")
+        before = 1
+        seen["first_created"] = anki.controller.last_outcome.report.created
+        _drop_tooltips()  # (its timer would close the next sync's tooltip: see _quit)
+        # A setting that shapes every note: the next sync updates them all.
+        # (Read as Anki's config editor's save would have it read, without the background sync that starts.)
+        mw.addonManager.writeConfig(anki_harness.PACKAGE, {**config, "marker_tag": "polar2"})
+        anki.controller.load_config()
+        mw.activateWindow()
     if which != "startup":
         runner.request("manual")
-    when = ("Reading",) if which == "reading" else WRITING
+    when = ("Reading",) if which == "reading" else ("Updating",) if which == "updating" else WRITING
     anki.wait_until(lambda: runner.stage.startswith(when) and window() is not None, 300,
                     f"the sync's window at {when}")
     seen["stage"] = runner.stage
     seen["window_is_ours"] = window() is runner._dialog
     runner.request("watch", {doc_key})  # Polar saved a change meanwhile: queued behind this sync
     QTest.keyClick(window(), Qt.Key.Key_Escape)  # what Anki's window does with it: want_cancel()
-    anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the stopped sync")
+    anki.wait_until(lambda: runner.finished_count >= before + 1 and not runner.busy, 300, "the stopped sync")
     outcome = anki.controller.last_outcome
     report = outcome.report
-    seen["created"] = report.created
+    seen["created"], seen["updated"] = report.created, report.updated
     seen["warnings"] = [(w.get("code"), w.get("done"), w.get("total")) for w in report.warnings]
+    seen["retagged"] = retagged()
     seen["failed"], seen["interrupted"] = outcome.failed, outcome.interrupted
     seen["by_you"] = getattr(outcome, "by_you", False)
     seen["pending"] = [r.trigger for r in runner.pending]
@@ -95,7 +113,8 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
 
     seen["rest_to_come"] = SyncState(state_path, "").rest_to_come()  # (remembered for the next start too)
     if which != "restart":
-        _next_sync(anki, runner, doc_key, polar, seen, 2)
+        _next_sync(anki, runner, doc_key, polar, seen, before + 2)
+        seen["next_retagged"] = retagged()
     return _quit(anki, mw, result, seen)
 
 
@@ -106,25 +125,31 @@ def _next_sync(anki, runner, doc_key: str, polar, seen: dict, count: int) -> Non
     anki.wait_until(lambda: runner.finished_count >= count and not runner.busy, 300, "the next sync")
     after = anki.controller.last_outcome
     seen["next_only"] = sorted(after.request.only) if after.request.only is not None else None
-    seen["next_created"] = after.report.created
+    seen["next_created"], seen["next_updated"] = after.report.created, after.report.updated
     seen["next_failed"] = after.failed
     seen["next_undo"] = anki.mw.col.undo_status().undo
     guids = polar()
     seen["next_polar_notes"], seen["next_distinct"] = len(guids), len(set(guids))
 
 
-def _quit(anki, mw, result: Path, seen: dict) -> int:
+def _drop_tooltips() -> None:
+    """A tooltip replaced by the next one is deleted later (deleteLater), and
+    so is its closing timer: in an event loop of Anki's own at once, in this
+    driver's waits (processEvents, the same loop level) never. Left visible,
+    Anki 23.10 prints "Window should have been closed" for it as it quits;
+    left running, its timer closes the next tooltip. Deleted now, as Anki's
+    loop would."""
     from aqt import utils
-    from aqt.qt import QTimer
-
-    # A tooltip replaced by the next one is deleted later (deleteLater): in an
-    # event loop of Anki's own at once, in this driver's waits (processEvents,
-    # the same loop level) never. Left visible, Anki 23.10 prints "Window
-    # should have been closed" for it as it quits. Deleted now, as Anki's loop would.
-    utils.closeTooltip()
     from aqt.qt import QApplication, QEvent
 
+    utils.closeTooltip()
     QApplication.sendPostedEvents(None, int(QEvent.Type.DeferredDelete.value))
+
+
+def _quit(anki, mw, result: Path, seen: dict) -> int:
+    from aqt.qt import QTimer
+
+    _drop_tooltips()
     QTimer.singleShot(0, mw.close)  # Anki quits through its own path
     seen["exit"] = anki.app.exec()
     sys.excepthook = sys.__excepthook__

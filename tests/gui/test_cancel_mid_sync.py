@@ -120,3 +120,31 @@ def test_after_escape_and_a_restart_the_watchers_first_sync_adds_the_rest(tmp_pa
     assert seen["next_polar_notes"] == seen["next_distinct"] == info.cards
     assert seen["next_undo"] == "Sync from Polar"
     assert seen["exit"] == 0
+
+
+def test_escape_while_a_sync_updates_every_note_stops_it_between_two_batches(tmp_path):
+    """A setting that shapes every note changed (the marker tag): Sync from
+    Polar updates 20,000 notes, and Escape is pressed as it begins. It
+    stops between two batches of 5,000: those saved stay (one undo step),
+    the rest keep their old state rows, the person is told, and the next
+    sync (the watcher's, of one document) updates the rest."""
+    library, info, doc_key = _library(tmp_path)
+    seen = _drive(tmp_path, library, "updating", doc_key)
+    assert seen["first_created"] == info.cards and seen["window_is_ours"], seen["stage"]
+    assert not seen["failed"] and not seen["interrupted"], seen
+    done = seen["updated"]
+    assert seen["warnings"] == [["stopped_updating_by_you", done, info.cards]]
+    assert 0 < done < info.cards and done % 5000 == 0, seen["stage"]
+    assert seen["retagged"] == done and seen["created"] == 0
+    assert seen["polar_notes"] == seen["distinct"] == info.cards
+    assert seen["state_guids"] == seen["guids"]  # every note keeps a row: new or the last sync's
+    assert seen["undo"] == "Sync from Polar"
+    words = "Polar Sync: stopped as you asked, part-way through writing; what it wrote stays, and the next sync does " \
+            "the rest."
+    assert f"<td>{words}</td>" in seen["tooltip"]
+    assert seen["pending"] == []
+
+    assert seen["next_only"] is None and not seen["next_failed"]
+    assert seen["next_updated"] == info.cards - done and seen["next_created"] == 0
+    assert seen["next_retagged"] == seen["next_polar_notes"] == seen["next_distinct"] == info.cards
+    assert seen["exit"] == 0

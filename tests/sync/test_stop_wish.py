@@ -216,9 +216,9 @@ def test_a_stopped_preview_owes_nothing(col, tmp_path, state_path):
     assert prepared.only == {_doc_key(0)}
 
 
-def _write_docs(root, docs: int, per_doc: int, answer: str = "Answer", deck: str = "Stop") -> None:
+def _write_docs(root, docs: int, per_doc: int, answer: str = "Answer", deck: str = "Stop", tag: str = "") -> None:
     for d in range(docs):
-        doc = Doc(root, _doc_key(d), f"Book {d}", tags=[f"deck:{deck}{d}"])
+        doc = Doc(root, _doc_key(d), f"Book {d}", tags=[f"deck:{deck}{d}"] + ([tag] if tag else []))
         for i in range(per_doc):
             doc.card(f"1Stop{d}x{i:05d}", basic(f"<p>Question {d}.{i}?</p>", f"<p>{answer} {d}.{i}</p>"),
                      page=1 + i % 9)
@@ -251,8 +251,8 @@ def test_a_stop_between_batches_of_updates_keeps_what_was_saved_and_the_next_syn
         assert sync(col, Settings(), state_path, source_path=root).created == 30
         before_rows = SyncState(state_path, "").all_cards()
         old = _backs(col)
-        # Polar: every answer revised, and the documents' deck renamed (their cards move)
-        _write_docs(root, 3, 10, answer="Revised", deck="Moved")
+        # Polar: every answer revised, the documents tagged, and their deck renamed (their cards move)
+        _write_docs(root, 3, 10, answer="Revised", deck="Moved", tag="revised")
         wish = _WishAt("Updating 30 notes")
         report = sync(col, Settings(), state_path, source_path=root, progress=wish.progress, stop=wish.stop)
 
@@ -263,6 +263,7 @@ def test_a_stop_between_batches_of_updates_keeps_what_was_saved_and_the_next_syn
         now = _backs(col)
         saved = {g for g in now if now[g] != old[g]}
         assert len(saved) == 10 and all(now[g].startswith("<p>Revised") for g in saved)
+        assert {g for g in now if col.get_note(_nid(col, g)).has_tag("revised")} == saved
         assert {c.note_id for c in report.changes} == {_nid(col, g) for g in saved}
         # The notes saved moved with their document; the others did not.
         for g in now:
@@ -297,6 +298,7 @@ def test_a_stop_between_batches_of_updates_keeps_what_was_saved_and_the_next_syn
         assert rest.updated == 20 and rest.created == 0
         after = _backs(col)
         assert len(after) == 30 and all(v.startswith("<p>Revised") for v in after.values())
+        assert all(col.get_note(_nid(col, g)).has_tag("revised") for g in after)  # (not taken as written before)
         kept = col.get_note(_nid(col, kept_guid))
         assert kept.fields[0] == "<p>My own question</p>"  # merged against the old base: the edit stays
         assert all(col.decks.name(c.did).startswith("Moved") for nid in col.find_notes("")
