@@ -273,7 +273,7 @@ def _load_image(
     try:
         data = image_loader(name)
     except ImagesNotExported:
-        return KEPT_IMAGE, None, None  # expected: exports carry no images (README)
+        return KEPT_IMAGE, None, None  # expected: exports carry no images (docs/polar-2-exports.md)
     except UnsafePathError:  # before ValueError: it is a subclass
         return "", None, Issue(f"{where} refused: the name leads outside the Polar library",
                                "highlight_image_unreadable")

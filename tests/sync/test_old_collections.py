@@ -329,7 +329,7 @@ def test_decks_the_sync_makes_under_a_default_preset_of_no_new_cards_are_named(t
 def test_our_cards_in_a_filtered_deck_the_user_built_after_the_first_sync(tmp_path, col, state_path):
     """A filtered deck ("Cram", ``tag:polar``) built right after the first
     sync holds every card: a Polar deck change moves its cards home (Anki's
-    Change Deck, README "How decks are chosen"), a document deleted in Polar
+    Change Deck, docs/decks.md), a document deleted in Polar
     suspends its cards where they are, a new card goes to its deck; no error,
     nothing for Check Database, and emptying the deck sends them home."""
     root = tmp_path / "polar"
