@@ -99,6 +99,7 @@ MOVED = {
     "sync-state": "docs/sync-state.md",
     "two-computers": "docs/two-computers.md",
     "going-back-to-an-older-version": "docs/older-versions.md",
+    "settings": "docs/settings.md",  # the table stays; the window's keyboard, languages, bad values moved
 }
 
 
