@@ -149,3 +149,21 @@ def test_every_docs_page_is_reached_from_the_readme():
                 todo.append((page.parent / target).resolve())
     pages = {p.resolve() for p in (ROOT / "docs").glob("*.md")}
     assert pages - seen == set()
+
+
+USER_PAGES = sorted({page.split("#")[0] for page in MOVED.values()})
+
+
+def test_each_user_page_opens_in_a_users_words_and_keeps_internal_names_to_its_details():
+    """A page a user clicks through to from the README starts with what happens to their
+    cards and what to do ("**In short:**", before the first part heading), and the
+    collection-config keys, internal ids and test files it names stand in its closing
+    "## Details" part, not in the text a user reads first."""
+    internal = re.compile(r"polarSync\w+|polar-retyped|data-polar-block|tests/\w|tools/(?!polar_sync\.py)\w")
+    for page in USER_PAGES:
+        text = (ROOT / page).read_text(encoding="utf-8")
+        opening = text.split("\n## ", 1)[0]
+        assert "**In short:**" in opening, page
+        body, details = text.split("\n## Details\n", 1) if "\n## Details\n" in text else (text, "")
+        assert details and "\n## " not in details, page  # Details is the last part
+        assert internal.findall(body) == [], page
