@@ -49,6 +49,7 @@ from .operations import (
 from .polar_folder import Job, folder_looks, look_briefly
 from .quiet import UndoWatch
 from .report_text import (
+    SCHEDULER_WAIT_CODES,
     ChangeTree,
     backup_words,
     conflict_count,
@@ -702,7 +703,7 @@ class PolarSync:
         # The same for decks whose options hold new cards back (new_cards_held):
         # a user who paused new cards on purpose hears it once a session a deck.
         waiting = scheduler_wait_count(data)
-        quiet = {"old_scheduler"} if 0 < waiting <= self.told_waiting and trigger not in INTERACTIVE else set()
+        quiet = set(SCHEDULER_WAIT_CODES) if 0 < waiting <= self.told_waiting and trigger not in INTERACTIVE else set()
         self.told_waiting = max(self.told_waiting, waiting)
         held = held_back_decks(data)
         if held and held <= self.told_held and trigger not in INTERACTIVE:
