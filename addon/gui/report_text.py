@@ -695,11 +695,11 @@ def _messages() -> Dict[str, Any]:
             _count(r), deck=r.get("deck", "")),
         "new_cards_wait_update": lambda r: ntr(
             "{n} new note will not come up for study until Anki's scheduler is updated: this collection still "
-            "uses an old scheduler, and Anki studies none of its cards until then. Anki's deck list offers "
-            "the update.",
+            "uses an old scheduler, and Anki shows none of its cards for study until then. Anki's deck "
+            "list offers the update.",
             "{n} new notes will not come up for study until Anki's scheduler is updated: this collection still "
-            "uses an old scheduler, and Anki studies none of its cards until then. Anki's deck list offers "
-            "the update.",
+            "uses an old scheduler, and Anki shows none of its cards for study until then. Anki's deck "
+            "list offers the update.",
             _count(r)),
         "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
                                        "see “Most notes one sync may delete” in the settings."),

@@ -334,8 +334,8 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
         n = sum(made.values())
         ctx.report.warn(source, (
             f"{n:,} new note(s) do not come up for study until Anki's scheduler update: this collection still uses "
-            f"an old scheduler (v{col.sched_ver()}), and Anki studies none of its cards until it is updated (Anki's "
-            "deck list offers it)"), code="new_cards_wait_update", count=n)
+            f"an old scheduler (v{col.sched_ver()}), and Anki shows none of its cards for study until it is updated "
+            "(Anki's deck list offers it)"), code="new_cards_wait_update", count=n)
         return
     notes: Dict[int, int] = defaultdict(int)
     to_make: Dict[str, int] = {}  # (a preview) decks the sync would make

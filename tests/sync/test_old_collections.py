@@ -155,7 +155,7 @@ def test_v2_scheduler_new_notes_wait_for_the_update_whatever_the_limits(tmp_path
     assert [(w["code"], w["count"]) for w in report.warnings] == [("new_cards_wait_update", 3)]
     assert explain(report.warnings[0]) == (
         "3 new notes will not come up for study until Anki's scheduler is updated: this collection still uses an "
-        "old scheduler, and Anki studies none of its cards until then. Anki's deck list offers the update.")
+        "old scheduler, and Anki shows none of its cards for study until then. Anki's deck list offers the update.")
     i18n.force("de")
     try:
         assert explain(report.warnings[0]).startswith("3 neue Notizen kommen erst zum Lernen, wenn Ankis Zeitplaner")
