@@ -693,6 +693,13 @@ def _messages() -> Dict[str, Any]:
             "{n} new notes in “{deck}” will not come up for study today, as the deck's daily limits are reached: "
             "they come up on later days, or sooner if you raise the limits in the deck's options.",
             _count(r), deck=r.get("deck", "")),
+        "new_cards_queued": lambda r: ntr(
+            "{n} new note in “{deck}” comes after {ahead} older new cards of that deck: at its {limit} new cards "
+            "a day, it comes up in about {days} days.",
+            "{n} new notes in “{deck}” come after {ahead} older new cards of that deck: at its {limit} new cards "
+            "a day, they begin to come up in about {days} days.",
+            _count(r), deck=r.get("deck", ""), ahead=number(int(r.get("ahead") or 0)),
+            limit=number(int(r.get("limit") or 0)), days=number(int(r.get("days") or 0))),
         "new_cards_wait_update": lambda r: ntr(
             "{n} new note will not come up for study until Anki's scheduler is updated: this collection still "
             "uses an old scheduler, and Anki shows none of its cards for study until then. Anki's deck "

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Set, Tu
 
 from .applying import Applying, planner_of
 from .collection_view import deck_ids_by_name, existing_deck_id, filtered_deck_on_path, normal_decks
-from .identity import guid_for
+from .identity import GUID_PREFIX, guid_for
 from .state import DeckHome, DeckHomes
 
 if TYPE_CHECKING:
@@ -319,9 +319,12 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
     where a limit of 0 will hold them: the deck's (one that exists and shows
     none), or the "Default" preset a deck the sync would make gets."""
     made: Dict[str, int] = defaultdict(int)
+    made_ids: Dict[str, List[int]] = defaultdict(list)
     for create in planner_of(ctx).plan.creates:
         if (create.note_id or ctx.dry_run) and not create.failed:
             made[create.deck] += 1
+            if create.note_id:
+                made_ids[create.deck].append(int(create.note_id))
     col = ctx.col
     if not made:
         return
@@ -385,6 +388,14 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
             f"{preset!r} allows 0 {_KIND_WORDS[kind]} a day (raise that limit to study them)"),
             code="new_cards_held", count=n, decks=[name for name, _ in decks], preset=preset,
             **_kind_detail(kind))
+    if not ctx.dry_run:
+        held_ids = {did for did, _, _ in holding}
+        ids: Dict[int, List[int]] = defaultdict(list)
+        for name, nids in made_ids.items():
+            found = existing_deck_id(col, name)
+            if found is not None and int(found) not in held_ids:
+                ids[int(found)] += nids
+        name_decks_queueing_new_cards(ctx, ids)
     for name, n, limiting in held:
         if limiting is not None and (limiting.preset, limiting.kind) in grouped:
             continue
@@ -397,6 +408,62 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
                    f"{limiting.deck!r} allow 0 {_KIND_WORDS[limiting.kind]} a day (raise that limit to study them)")
         ctx.report.warn(source, message, code="new_cards_held", count=n, deck=name, limited_by=limiting.deck,
                         **_kind_detail(limiting.kind))
+
+
+def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]]) -> None:
+    """Decks where this sync's new notes wait behind many older new cards
+    (a long-time user's Default with a shared deck's thousands not yet
+    studied): the deck shows new cards, but not ours, for weeks. A row of
+    the report (no notice: nothing is wrong, and Anki's order is the
+    user's): how many come first and, at the deck's limit of new cards a
+    day, in about how many days ours begin to come up, when that is a week
+    or more. Only where the order is plain: the v3 scheduler gathering new
+    cards by position (deck options' "Deck" or "Ascending position", the
+    default being "Deck"), and counted in the deck itself (as it is studied
+    on its own; studied from a parent, the decks beside it add to the
+    wait). Said when the user's own cards ahead (not Polar's older ones,
+    which come in the reading order the user chose) are a week's or more;
+    the days count every card ahead. ``made``: deck id -> the ids of the
+    notes made there, of decks no limit of 0 holds. Two reads a deck (~10 ms at
+    50,000 new cards in it)."""
+    col = ctx.col
+    db = col.db
+    if not made or db is None:
+        return
+    for did, nids in sorted(made.items()):
+        deck = col.decks.get(cast("DeckId", did), default=False)
+        if not deck or deck.get("dyn"):
+            continue
+        preset = col.decks.config_dict_for_deck_id(cast("DeckId", did))
+        if preset.get("newGatherPriority", 0) not in POSITION_ORDERS:
+            continue
+        limit = deck.get("newLimit") if deck.get("newLimit") is not None else preset.get("new", {}).get("perDay")
+        if not isinstance(limit, int) or limit <= 0:
+            continue
+        # The first note made there has the first position (Anki gives each
+        # new note the next one, and note ids grow as notes are added).
+        first = db.scalar("SELECT min(due) FROM cards WHERE nid = ? AND queue = 0", min(nids))
+        if first is None:
+            continue
+        ahead, theirs = db.first(
+            "SELECT count(), coalesce(sum(substr(n.guid, 1, ?) != ?), 0) FROM cards c JOIN notes n ON n.id = c.nid "
+            "WHERE c.did = ? AND c.queue = 0 AND c.due < ?", len(GUID_PREFIX), GUID_PREFIX, did, first) or (0, 0)
+        days = int(ahead) // limit
+        if int(theirs) // limit < QUEUE_TOLD_FROM_DAYS:
+            continue  # (behind Polar's own older cards: the reading order the user chose)
+        name = col.decks.name(cast("DeckId", did))
+        ctx.report.warn(ctx.reading.source.describe(), (
+            f"{len(nids):,} new note(s) in {name!r} come after {ahead:,} older new cards of that deck: at its "
+            f"{limit:,} new cards a day, they begin to come up in about {days:,} days"),
+            code="new_cards_queued", count=len(nids), deck=name, ahead=ahead, limit=limit, days=days)
+
+
+# The v3 scheduler's new-card gather orders that take a deck's new cards by
+# position (DeckConfig.Config.NewCardGatherPriority: DECK, LOWEST_POSITION).
+POSITION_ORDERS = (0, 1)
+# A wait for our new cards shorter than this many days is not said: a
+# week's backlog is an ordinary day's study.
+QUEUE_TOLD_FROM_DAYS = 7
 
 
 class Limiting(NamedTuple):

@@ -312,3 +312,32 @@ def test_a_limit_of_0_reviews_a_day_is_said_to_hold_new_cards_for_good(anki):
         deck = col.decks.get(col.decks.id("No reviews"))
         deck["conf"] = 1
         col.decks.save(deck)
+
+
+def test_new_notes_behind_the_users_backlog_are_the_reports_alone(anki):
+    """200 new cards of the user's in a deck at 20 a day: the sync's note
+    comes up in about 10 days, which the report says, the notice not
+    (nothing is wrong: Anki's order is the user's)."""
+    controller = anki.controller
+    anki.settle()
+    anki.set_config(watch=False)
+    col = anki.mw.col
+    did = col.decks.id("Backlog")
+    basic_type = col.models.by_name("Basic")
+    for i in range(200):
+        note = col.new_note(basic_type)
+        note["Front"] = f"mine {i}"
+        col.add_note(note, did)
+    try:
+        doc = Doc(anki.library, "1GuiOldcolsBacklog0001", title="Backlog", tags=["deck:Backlog"])
+        doc.card("1GuiOBL1", basic("<p>Later?</p>", "<p>yes</p>")).write()
+        _close_notice(controller)
+        outcome = _manual(anki)
+        rows = [w for w in outcome.report.warnings if w["code"] == "new_cards_queued"]
+        assert [(w["deck"], w["ahead"], w["days"]) for w in rows] == [("Backlog", 200, 10)]
+        notice = controller.notice
+        assert notice is None or "Backlog" not in html.unescape(notice.text())
+        _shoot(anki, controller.last_report[0], "queued")
+    finally:
+        anki.set_config(watch=True)
+        col.remove_notes(col.find_notes('deck:Backlog -tag:polar'))

@@ -562,3 +562,59 @@ def test_many_decks_held_by_one_preset_are_one_row(tmp_path, col, state_path):
         assert explain(grouped).startswith("5 neue Notizen in 5 Stapeln kommen nicht zum Lernen")
     finally:
         i18n.force(None)
+
+
+# -- Our new cards behind many older new cards of the user's -----------------------------------
+
+
+def users_new_cards(col, deck_name: str, n: int) -> None:
+    basic_type = col.models.by_name("Basic")
+    did = col.decks.id(deck_name)
+    for i in range(n):
+        note = col.new_note(basic_type)
+        note["Front"] = f"{deck_name} {i}"
+        col.add_note(note, did)
+
+
+def queued(report):
+    return [w for w in report.warnings if w["code"] == "new_cards_queued"]
+
+
+def test_new_notes_behind_a_weeks_or_more_of_the_users_new_cards_are_said_in_the_report(tmp_path, col, state_path):
+    """Default holds 200 new cards of the user's (a shared deck not studied
+    yet) at 20 a day: the sync's notes come up in about 10 days, and the
+    report says so (once, of the notes this sync made). Not said: a
+    wait of less than a week, a deck whose options gather new cards at
+    random, a wait behind Polar's own older cards only."""
+    users_new_cards(col, "Default", 200)
+    users_new_cards(col, "Short", 100)  # 5 days at 20 a day
+    random_order = preset_with(col, "Random", 20)
+    cfg = col.decks.get_config(random_order)
+    cfg["newGatherPriority"] = 3  # random notes
+    col.decks.update_config(cfg)
+    users_new_cards(col, "Shuffled", 300)
+    give_preset(col, "Shuffled", random_order)
+    root, doc = one_doc(tmp_path)
+    Doc(root, DOC_B, "Doc B", tags=["deck:Short"]).card("1QueueB001", basic("b", "b")).write()
+    Doc(root, "1OldSchedDocC000000000cc", "Doc C", tags=["deck:Shuffled"]).card("1QueueC001", basic("c", "c")).write()
+    report = run(col, root, state_path)
+    assert report.created == 5 and not held(report)
+    rows = queued(report)
+    assert [(w["deck"], w["count"], w["ahead"], w["limit"], w["days"]) for w in rows] == [("Default", 3, 200, 20, 10)]
+    assert explain(rows[0]) == ("3 new notes in “Default” come after 200 older new cards of that deck: at its 20 new "
+                                "cards a day, they begin to come up in about 10 days.")
+    i18n.force("de")
+    try:
+        assert explain(rows[0]).startswith("3 neue Notizen in „Default“ kommen nach 200 älteren neuen Karten")
+    finally:
+        i18n.force(None)
+    assert not queued(run(col, root, state_path))  # nothing made: nothing said
+    # Behind Polar's own older cards only (the reading order the user chose): not said.
+    big = Doc(root, "1OldSchedDocD000000000dd", "Doc D", tags=["deck:Polar only"])
+    for i in range(200):
+        big.card(f"1QueueD{i:04d}", basic(f"d{i}", "d"))
+    big.write()
+    assert not queued(run(col, root, state_path))
+    big.card("1QueueD9999", basic("one more", "d"))
+    big.write()
+    assert not queued(run(col, root, state_path))
