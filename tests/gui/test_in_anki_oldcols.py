@@ -19,6 +19,7 @@ from typing import Any, List
 
 import pytest
 
+from addon.sync.deck_steps import TODAY_CHECK_FROM
 from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic
 
@@ -315,8 +316,8 @@ def test_a_limit_of_0_reviews_a_day_is_said_to_hold_new_cards_for_good(anki):
 
 
 def test_new_notes_behind_the_users_backlog_are_the_reports_alone(anki):
-    """200 new cards of the user's in a deck at 20 a day: the sync's note
-    comes up in about 10 days, which the report says, the notice not
+    """200 new cards of the user's in a deck at 20 a day: the sync's notes
+    come up in about 10 days, which the report says, the notice not
     (nothing is wrong: Anki's order is the user's)."""
     controller = anki.controller
     anki.settle()
@@ -330,7 +331,9 @@ def test_new_notes_behind_the_users_backlog_are_the_reports_alone(anki):
         col.add_note(note, did)
     try:
         doc = Doc(anki.library, "1GuiOldcolsBacklog0001", title="Backlog", tags=["deck:Backlog"])
-        doc.card("1GuiOBL1", basic("<p>Later?</p>", "<p>yes</p>")).write()
+        for i in range(TODAY_CHECK_FROM):  # a batch (a card or two more is not looked at)
+            doc.card(f"1GuiOBL{i:03d}", basic(f"<p>Later {i}?</p>", "<p>yes</p>"))
+        doc.write()
         _close_notice(controller)
         outcome = _manual(anki)
         rows = [w for w in outcome.report.warnings if w["code"] == "new_cards_queued"]

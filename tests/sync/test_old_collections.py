@@ -585,7 +585,9 @@ def test_new_notes_behind_a_weeks_or_more_of_the_users_new_cards_are_said_in_the
     yet) at 20 a day: the sync's notes come up in about 10 days, and the
     report says so (once, of the notes this sync made). Not said: a
     wait of less than a week, a deck whose options gather new cards at
-    random, a wait behind Polar's own older cards only."""
+    random, a wait behind Polar's own older cards only, a sync of fewer
+    new notes than a batch (TODAY_CHECK_FROM: the look costs a watcher's
+    one-card sync a fifth of its time)."""
     users_new_cards(col, "Default", 200)
     users_new_cards(col, "Short", 100)  # 5 days at 20 a day
     random_order = preset_with(col, "Random", 20)
@@ -594,21 +596,25 @@ def test_new_notes_behind_a_weeks_or_more_of_the_users_new_cards_are_said_in_the
     col.decks.update_config(cfg)
     users_new_cards(col, "Shuffled", 300)
     give_preset(col, "Shuffled", random_order)
-    root, doc = one_doc(tmp_path)
+    root, doc = one_doc(tmp_path, n=TODAY_CHECK_FROM)
     Doc(root, DOC_B, "Doc B", tags=["deck:Short"]).card("1QueueB001", basic("b", "b")).write()
     Doc(root, "1OldSchedDocC000000000cc", "Doc C", tags=["deck:Shuffled"]).card("1QueueC001", basic("c", "c")).write()
     report = run(col, root, state_path)
-    assert report.created == 5 and not held(report)
+    assert report.created == TODAY_CHECK_FROM + 2 and not held(report)
     rows = queued(report)
-    assert [(w["deck"], w["count"], w["ahead"], w["limit"], w["days"]) for w in rows] == [("Default", 3, 200, 20, 10)]
-    assert explain(rows[0]) == ("3 new notes in “Default” come after 200 older new cards of that deck: at its 20 new "
-                                "cards a day, they begin to come up in about 10 days.")
+    assert [(w["deck"], w["count"], w["ahead"], w["limit"], w["days"]) for w in rows] == [
+        ("Default", TODAY_CHECK_FROM, 200, 20, 10)]
+    assert explain(rows[0]) == (f"{TODAY_CHECK_FROM} new notes in “Default” come after 200 older new cards of that "
+                                "deck: at its 20 new cards a day, they begin to come up in about 10 days.")
     i18n.force("de")
     try:
-        assert explain(rows[0]).startswith("3 neue Notizen in „Default“ kommen nach 200 älteren neuen Karten")
+        assert explain(rows[0]).startswith(f"{TODAY_CHECK_FROM} neue Notizen in „Default“ kommen nach 200 älteren "
+                                           "neuen Karten")
     finally:
         i18n.force(None)
     assert not queued(run(col, root, state_path))  # nothing made: nothing said
+    doc.card("1HeldOneMore", basic("one more", "card")).write()
+    assert not queued(run(col, root, state_path))  # a card more, not a batch: no look
     # Behind Polar's own older cards only (the reading order the user chose): not said.
     big = Doc(root, "1OldSchedDocD000000000dd", "Doc D", tags=["deck:Polar only"])
     for i in range(200):
