@@ -53,7 +53,7 @@ MIDDLE_TESTS := tests/sync tests/polar tests/render tests/reliability/test_compa
 test-middle: qt-deps
 	ANKI_VERSION=$(MIDDLE_VERSION) tools/compat.sh $(MIDDLE_TESTS)
 
-# Every pinned Anki between the ends, whole suites (not in CI: ~1 h each).
+# Every pinned Anki between the ends, whole suites (not in CI: ~25 min each, as CI's 23.10.1 run of test-compat).
 test-versions: qt-deps
 	for v in 24.6.3 24.11 25.2.7 25.9.5; do ANKI_VERSION=$$v tools/compat.sh || exit 1; done
 

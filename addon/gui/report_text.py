@@ -106,9 +106,15 @@ def replaced_away_count(data: Mapping[str, Any]) -> int:
     return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again_replaced")
 
 
+# Rows of notes that wait for Anki's scheduler update: moves and suspensions
+# (v1), new notes that do not come up (v1, or v2 with v3 off). One phrase in
+# the notice, once a session (setup.py).
+SCHEDULER_WAIT_CODES = ("old_scheduler", "new_cards_wait_update")
+
+
 def scheduler_wait_count(data: Mapping[str, Any]) -> int:
-    """Notes left for Anki's scheduler update (a collection on v1)."""
-    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "old_scheduler")
+    """Notes left for Anki's scheduler update (a collection on v1 or v2)."""
+    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") in SCHEDULER_WAIT_CODES)
 
 
 def held_back_decks(data: Mapping[str, Any]) -> Set[str]:
@@ -149,6 +155,8 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     a limit of 0, which holds them for good, is worth the notice."""
     codes = {str(w.get("code")) for w in data.get("warnings") or []
              if w.get("code") != "new_cards_held" or w.get("limited_by") or w.get("decks")}
+    if "new_cards_wait_update" in codes:  # the same phrase: said once
+        codes.add("old_scheduler")
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
                               "new_cards_held", "polar_sync_on") if code in codes]
@@ -568,6 +576,24 @@ def _settings_path() -> str:
     return tr("Tools ▸ Polar Sync ▸ Settings…")
 
 
+def _review_limit_held(r: Mapping[str, Any]) -> str:
+    """New notes held back by a limit of 0 reviews a day (the v3 scheduler
+    counts new cards against it): a lasting limit, not today's."""
+    if r.get("decks"):
+        return ntr(
+            "{n} new note in {decks} decks will not come up for study while their options preset “{preset}” "
+            "allows 0 reviews a day, a limit Anki counts new cards against too: raise that limit to study it.",
+            "{n} new notes in {decks} decks will not come up for study while their options preset “{preset}” "
+            "allows 0 reviews a day, a limit Anki counts new cards against too: raise that limit to study them.",
+            _count(r), decks=number(len(r.get("decks") or [])), preset=r.get("preset", ""))
+    return ntr(
+        "{n} new note in “{deck}” will not come up for study while the options of “{limit}” allow 0 reviews a "
+        "day, a limit Anki counts new cards against too: raise that limit to study it.",
+        "{n} new notes in “{deck}” will not come up for study while the options of “{limit}” allow 0 reviews a "
+        "day, a limit Anki counts new cards against too: raise that limit to study them.",
+        _count(r), deck=r.get("deck", ""), limit=r.get("limited_by", ""))
+
+
 def _count(row: Mapping[str, Any]) -> int:
     try:
         return int(row.get("count") or 0)
@@ -657,7 +683,7 @@ def _messages() -> Dict[str, Any]:
             "updated: {n} notes whose cards were to be moved to another deck or suspended were left as they are. "
             "Anki's deck list offers the update; the first sync after it does the rest.",
             _count(r)),
-        "new_cards_held": lambda r: ntr(
+        "new_cards_held": lambda r: _review_limit_held(r) if r.get("limit") == "reviews" else ntr(
             "{n} new note in {decks} decks will not come up for study while their options preset “{preset}” "
             "allows 0 new cards a day: raise that limit to study it.",
             "{n} new notes in {decks} decks will not come up for study while their options preset “{preset}” "
@@ -674,6 +700,21 @@ def _messages() -> Dict[str, Any]:
             "{n} new notes in “{deck}” will not come up for study today, as the deck's daily limits are reached: "
             "they come up on later days, or sooner if you raise the limits in the deck's options.",
             _count(r), deck=r.get("deck", "")),
+        "new_cards_queued": lambda r: ntr(
+            "{n} new note in “{deck}” comes after {ahead} older new cards of that deck: at its {limit} new cards "
+            "a day, it comes up in about {days} days.",
+            "{n} new notes in “{deck}” come after {ahead} older new cards of that deck: at its {limit} new cards "
+            "a day, they begin to come up in about {days} days.",
+            _count(r), deck=r.get("deck", ""), ahead=number(int(r.get("ahead") or 0)),
+            limit=number(int(r.get("limit") or 0)), days=number(int(r.get("days") or 0))),
+        "new_cards_wait_update": lambda r: ntr(
+            "{n} new note will not come up for study until Anki's scheduler is updated: this collection still "
+            "uses an old scheduler, and Anki shows none of its cards for study until then. Anki's deck "
+            "list offers the update.",
+            "{n} new notes will not come up for study until Anki's scheduler is updated: this collection still "
+            "uses an old scheduler, and Anki shows none of its cards for study until then. Anki's deck "
+            "list offers the update.",
+            _count(r)),
         "delete_refused": lambda r: tr("So many notes would have been deleted that none were; "
                                        "see “Most notes one sync may delete” in the settings."),
         # -- the library as a whole

@@ -49,6 +49,7 @@ from .operations import (
 from .polar_folder import Job, folder_looks, look_briefly
 from .quiet import UndoWatch
 from .report_text import (
+    SCHEDULER_WAIT_CODES,
     ChangeTree,
     backup_words,
     conflict_count,
@@ -130,6 +131,19 @@ def _logger(module: str) -> Any:
     return _unwritten_lines_are_lost(log)
 
 
+class Told:
+    """What a profile's user was told this Anki session, so that a notice
+    says it once: old-sync notes (by note id; reported on every sync, a
+    notice only for ones not mentioned before), the most notes told
+    waiting for Anki's scheduler update, the decks told to hold new cards
+    back (by their names)."""
+
+    def __init__(self) -> None:
+        self.leftovers: Set[int] = set()
+        self.waiting = 0
+        self.held: Set[str] = set()
+
+
 class PolarSync:
     def __init__(self) -> None:
         self.module = mw.addonManager.addonFromModule(__name__)
@@ -151,13 +165,9 @@ class PolarSync:
         self.closing_cause = ""  # why the profile last closed: "quit", "switch" or "" (closing_cause)
         self.report_dialog: Optional[ReportDialog] = None
         self.notice: Optional[Notice] = None
-        # Old-sync notes the user was told about this session: reported on
-        # every sync, a notice only for ones not mentioned before.
-        self.told_leftovers: Set[int] = set()
-        # The most notes told waiting for Anki's scheduler update this session.
-        self.told_waiting = 0
-        # Decks told this session to hold new cards back (by their names).
-        self.told_held: Set[str] = set()
+        # What each profile was told this session (by the profile's name):
+        # another profile opened in the same Anki run is told its own.
+        self.told: Dict[str, Told] = {}
         self.library_box: Optional[library_missing.LibraryMissing] = None
         self.settings_dialog: Optional[SettingsDialog] = None
         # The last sync's report as the notice shows it (this profile's, this session's).
@@ -690,8 +700,9 @@ class PolarSync:
             for warning in self.config_warnings:
                 report.warn("add-on config", warning, code="config_setting")
         data = report_data(outcome)
-        new_leftovers = set(leftover_ids(data)) - self.told_leftovers
-        self.told_leftovers |= new_leftovers
+        told = self.told.setdefault(profile, Told())
+        new_leftovers = set(leftover_ids(data)) - told.leftovers
+        told.leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
         attention += replaced_away_count(data)  # said once: it is not the user's deletion
         attention += emptied_cloze_count(data)  # shown empty in the reviews until Empty Cards
@@ -702,17 +713,17 @@ class PolarSync:
         # The same for decks whose options hold new cards back (new_cards_held):
         # a user who paused new cards on purpose hears it once a session a deck.
         waiting = scheduler_wait_count(data)
-        quiet = {"old_scheduler"} if 0 < waiting <= self.told_waiting and trigger not in INTERACTIVE else set()
-        self.told_waiting = max(self.told_waiting, waiting)
+        quiet = set(SCHEDULER_WAIT_CODES) if 0 < waiting <= told.waiting and trigger not in INTERACTIVE else set()
+        told.waiting = max(told.waiting, waiting)
         held = held_back_decks(data)
-        if held and held <= self.told_held and trigger not in INTERACTIVE:
+        if held and held <= told.held and trigger not in INTERACTIVE:
             quiet.add("new_cards_held")
-        self.told_held |= held
+        told.held |= held
         quiet_wait = bool(quiet)
-        told = data
+        shown = data
         if quiet:  # nor in a notice that other news brings (the report and the log still say it)
-            told = dict(data, warnings=[w for w in data.get("warnings") or [] if w.get("code") not in quiet])
-        attention += len(to_do_codes(told))
+            shown = dict(data, warnings=[w for w in data.get("warnings") or [] if w.get("code") not in quiet])
+        attention += len(to_do_codes(shown))
         noteworthy = report.changed or attention or data.get("warnings") or deferred or trigger != WATCH
         landing = None
         if noteworthy:
@@ -744,7 +755,7 @@ class PolarSync:
             return landing
         if attention:
             self.show_notice(
-                "<b>" + html.escape(notice_text(told, len(new_leftovers))) + "</b>",
+                "<b>" + html.escape(notice_text(shown, len(new_leftovers))) + "</b>",
                 lambda: self.show_report(data, label, outcome.finished, outcome.changes),
             )
         elif stopped_by_you_words(data):  # (how far it got, and that the rest comes)

@@ -85,6 +85,9 @@ class _DocParts:
     sources: Dict[int, str]  # source_html by page, filled as pages are asked for
     label: str  # the page label they were made with ("p. {page}")
     page_html: str  # ``label`` escaped, its spaces unbreakable ("S.&nbsp;{page}", "第&nbsp;{page}&nbsp;页")
+    # The alt's words of the title, the page label and the link, made at the
+    # document's first picture (``_picture_alt``); most documents have none.
+    alt_words: List[List[str]]
 
 
 # The last document seen: rendering a document's cards one after another then
@@ -121,7 +124,7 @@ def _doc_parts(doc: Document, label: str = ENGLISH_PAGE_LABEL) -> _DocParts:
     page_html = page_words_html(label)
     if paged and filename.endswith(".epub"):
         page_html = SECTION_HTML
-    parts = _DocParts(title, link, paged, index, {}, label, page_html)
+    parts = _DocParts(title, link, paged, index, {}, label, page_html, [])
     _last = (doc, parts)
     return parts
 
@@ -230,8 +233,36 @@ def image_alt(source: str) -> str:
     sound, TTS and LaTeX tags inside attributes too: "[" and "\\" go in as
     character references, which a screen reader reads as the characters
     (the line's own way, ``literal_anki_syntax``, puts markup between)."""
-    words = " ".join(_html.unescape(_TAG.sub("", source)).split())
-    return _html.escape(words).replace("[", "&#91;").replace("\\", "&#92;")
+    return _alt_attribute(_alt_words(source))
+
+
+def _alt_words(html: str) -> List[str]:
+    return _html.unescape(_TAG.sub("", html)).split()
+
+
+def _alt_attribute(words: List[str]) -> str:
+    return _html.escape(" ".join(words)).replace("[", "&#91;").replace("\\", "&#92;")
+
+
+def _picture_alt(shared: _DocParts, page: int) -> str:
+    """``image_alt`` of the page's source line, from the line's parts: the
+    title's and the link's words found once a document, not the line parsed
+    back per picture (3,480 in the bench library). The same words: each
+    ``SEPARATOR`` is whitespace around "·", so the line's words are its
+    parts' words with "·" between, and a page number holds no whitespace."""
+    if not shared.alt_words:
+        label = _html.unescape(shared.page_html).split()
+        shared.alt_words.extend((_alt_words(shared.title), label, _alt_words(shared.link)))
+    title, label, link = shared.alt_words
+    words = title[:]
+    if page > 0 and shared.paged:
+        number = str(page)
+        words.append("·")
+        words += [word.replace("{page}", number) for word in label]
+    if shared.link:
+        words.append("·")
+        words += link
+    return _alt_attribute(words)
 
 
 def _load_image(
@@ -242,7 +273,7 @@ def _load_image(
     try:
         data = image_loader(name)
     except ImagesNotExported:
-        return KEPT_IMAGE, None, None  # expected: exports carry no images (README)
+        return KEPT_IMAGE, None, None  # expected: exports carry no images (docs/polar-2-exports.md)
     except UnsafePathError:  # before ValueError: it is a subclass
         return "", None, Issue(f"{where} refused: the name leads outside the Polar library",
                                "highlight_image_unreadable")
@@ -292,7 +323,7 @@ def build_context(
                 media += found
                 problems += issues
         if parent.kind == "area-highlight" and parent.image_name:
-            image, file, issue = _load_image(parent, image_loader, image_alt(source))
+            image, file, issue = _load_image(parent, image_loader, _picture_alt(shared, page))
             if file is not None:
                 media.append(file)
             if issue:

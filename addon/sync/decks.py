@@ -1,6 +1,6 @@
 """Which deck a document's cards go to.
 
-Rules (README "Decks"):
+Rules (docs/decks.md):
 * strategy ``tag`` (Polar's): the document's ``deck:`` tag; ``/`` and ``::``
   both separate sub-decks; spaces are kept. With several ``deck:`` tags the
   **last** one in the document's tag order wins, as in Polar, and the report

@@ -39,6 +39,7 @@ from typing import (
     Dict,
     FrozenSet,
     List,
+    Mapping,
     NamedTuple,
     Optional,
     Protocol,
@@ -685,7 +686,7 @@ class Planner:
         for card in unmatched:
             card_meta = meta.get(card.card_id, NO_META)
             raw = card.card if isinstance(card, Pending) else None  # as read, for an old-sync note
-            key = (card_meta.ref, card_meta.type)
+            key = _gone_key(card_meta, gone_by_key)
             prev_chosen = chosen.get(card.card_id)
             queue = None if key in decided or card.card_id in made3 else gone_by_key.get(key)
             if prev_chosen is not None or queue:
@@ -761,9 +762,9 @@ class Planner:
 
         by_key: Dict[Tuple[str, str], List[int]] = {}
         for i, card in enumerate(unmatched):
-            m = meta.get(card.card_id, NO_META)
-            if (m.ref, m.type) in gone_by_key and card.card_id not in made3:
-                by_key.setdefault((m.ref, m.type), []).append(i)
+            key = _gone_key(meta.get(card.card_id, NO_META), gone_by_key)
+            if key in gone_by_key and card.card_id not in made3:
+                by_key.setdefault(key, []).append(i)
         chosen: Dict[str, CardState] = {}
         decided: Set[Tuple[str, str]] = set()
         for key, places in by_key.items():
@@ -815,8 +816,7 @@ class Planner:
             known = self.unsyncable_before(loaded.key)
             failed = [cid for cid in failed if cid not in known]
         for cid in sorted(failed, key=lambda c: (meta.get(c, NO_META).created, c)):
-            m = meta.get(cid, NO_META)
-            queue = gone_by_key.get((m.ref, m.type))
+            queue = gone_by_key.get(_gone_key(meta.get(cid, NO_META), gone_by_key))
             if queue:
                 prev = queue.pop(0)
                 used.add(prev.card_id)
@@ -976,6 +976,21 @@ def emptied_cloze_cards(plan: Plan, notetypes: Dict[NotetypeId, NoteTypeRef]) ->
         if gone:
             found.append((u, gone))
     return found
+
+
+def _gone_key(m: CardMeta, gone_by_key: Mapping[Tuple[str, str], object]) -> Tuple[str, str]:
+    """Where the gone cards a new card may replace are: its parent and type.
+    A later page's highlight in the same place as an earlier page's has been
+    keyed "<id>@<page>" since 5 December 2026 (docmeta ``_page_key``); its
+    cards were recorded under the plain id before, and a row keeps the ref
+    it was written with until its card changes: when no gone row has the new
+    key, the plain one's (what an earlier version paired the edit with)."""
+    key = (m.ref, m.type)
+    if key not in gone_by_key and "@" in m.ref:
+        plain = (m.ref.rpartition("@")[0], m.type)
+        if plain in gone_by_key:
+            return plain
+    return key
 
 
 def _texts(fields: Sequence[str]) -> Tuple[str, str]:

@@ -108,3 +108,32 @@ def test_a_second_profile_gets_the_library_only_when_asked(tmp_path):
     assert seen["b_notes_by_hand"] == 6
     assert "1 note updated" in seen["b_watch"], seen["b_watch"]
     assert "1 note updated" in seen["a_again"], seen["a_again"]  # the change B saw, now in A
+
+
+def test_what_a_notice_told_once_a_session_is_told_once_for_each_profile(tmp_path):
+    """The notices said once a session (decks holding new cards back, the
+    scheduler update's wait, old-sync notes) are remembered per profile: a
+    second profile opened in the same Anki run is told of its own decks,
+    even of the same name (the old code remembered them for the Anki run)."""
+    addon_file = tmp_path / "polar_sync.ankiaddon"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_addon.py"), "--out", str(addon_file)],
+                   check=True, stdout=subprocess.DEVNULL)
+    library = tmp_path / "polar"
+    result = tmp_path / "result.json"
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("told_profiles_driver.py")), str(tmp_path / "anki-base"),
+         str(library), str(addon_file), str(result)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-4000:]
+    seen = json.loads(result.read_text())
+    assert not seen["errors"], seen["errors"]
+    assert "Traceback" not in output, output[-4000:]
+    held = [["Held back", 1]]  # (JSON)
+    assert seen["a_first"] == {"profile": "Polar Test", "created": 1, "rows": held, "told": True}
+    assert seen["a_again"] == {"profile": "Polar Test", "created": 1, "rows": held, "told": False}
+    assert seen["b_by_hand"]["profile"] == "Zweites Profil" and seen["b_by_hand"]["rows"] == []
+    assert seen["b_first"] == {"profile": "Zweites Profil", "created": 1, "rows": held, "told": True}
+    assert seen["b_again"] == {"profile": "Zweites Profil", "created": 1, "rows": held, "told": False}
+    assert seen["a_back"] == {"profile": "Polar Test", "created": 1, "rows": held, "told": False}

@@ -19,6 +19,7 @@ from typing import Any, List
 
 import pytest
 
+from addon.sync.deck_steps import TODAY_CHECK_FROM
 from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic
 
@@ -131,7 +132,7 @@ def test_new_notes_a_decks_options_hold_back_are_named_in_the_notice_and_the_rep
         col.decks.save(deck)
 
 
-def _close_next_box(anki: Any, seen: List[str]) -> None:
+def _close_next_box(anki: Any, seen: List[str], shot: str = "v1-suspend-box") -> None:
     """Accept the next modal box once it shows, noting its text."""
     from aqt.qt import QApplication, QMessageBox, QTimer
 
@@ -141,7 +142,7 @@ def _close_next_box(anki: Any, seen: List[str]) -> None:
             seen.append(box.text())
             folder = os.environ.get("POLAR_SYNC_SHOTS")
             if folder:
-                box.grab().save(str(Path(folder) / "v1-suspend-box.png"))
+                box.grab().save(str(Path(folder) / f"{shot}.png"))
             box.accept()
         else:
             QTimer.singleShot(50, look)
@@ -211,3 +212,135 @@ def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_updat
             col.upgrade_to_v2_scheduler()
             col.set_v3_scheduler(True)
         anki.set_config(watch=True)
+
+
+def _close_notice(controller: Any) -> None:
+    from aqt.qt import sip
+
+    if controller.notice is not None and not sip.isdeleted(controller.notice):
+        controller.notice.close()
+    controller.notice = None
+
+
+def test_v2_scheduler_new_notes_are_said_to_wait_for_the_update(anki):
+    """A collection on v2 with v3 off (23.10 and 26.x open it with a
+    stand-in scheduler): the deck list counts a child deck's own new cards
+    (its parent's 0 aside), but clicked, its study screen counts 0 and
+    Study Now shows Anki's "upgraded" warning: no card comes up until the
+    update. The sync says so of its new notes (the notice and the report),
+    where it said nothing (the limits' check followed the deck list)."""
+    mw, controller = anki.mw, anki.controller
+    anki.settle()
+    anki.set_config(watch=False)
+    col = mw.col
+    conf = col.decks.add_config_returning_id("V2 none new")
+    cfg = col.decks.get_config(conf)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    parent = col.decks.get(col.decks.id("V2 parent"))
+    parent["conf"] = conf
+    col.decks.save(parent)
+    col.set_v3_scheduler(False)
+    folder = os.environ.get("POLAR_SYNC_SHOTS")
+    try:
+        assert col.sched_ver() == 2 and not col.v3_scheduler()
+        doc = Doc(anki.library, "1GuiOldcolsV2Sched0001", title="V2", tags=["deck:V2 parent/Child"])
+        doc.card("1GuiOV2a", basic("<p>Two?</p>", "<p>two</p>")).card("1GuiOV2b", basic("<p>B?</p>", "<p>b</p>"))
+        doc.write()
+        _close_notice(controller)
+        outcome = _manual(anki)
+        assert outcome.report.created == 2
+        rows = [w for w in outcome.report.warnings if w["code"] in ("new_cards_wait_update", "new_cards_held")]
+        assert [(w["code"], w["count"]) for w in rows] == [("new_cards_wait_update", 2)]
+        notice = controller.notice
+        assert notice is not None and "some cards wait for Anki's scheduler update" in html.unescape(notice.text())
+        _close_notice(controller)
+        # What a person sees: the deck list counts the child's 2 new cards ...
+        child = col.decks.id_for_name("V2 parent::Child")
+        mw.moveToState("deckBrowser")
+        anki.anki.process(0.5)
+        assert col.sched.deck_due_tree(child).new_count == 2
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            mw.grab().save(str(Path(folder) / "v2-deck-list.png"))
+        # ... clicked, its study screen counts none, and Study Now is refused until the update.
+        col.decks.select(child)
+        mw.moveToState("overview")
+        anki.anki.process(0.5)
+        assert col.sched.counts() == (0, 0, 0)
+        if folder:
+            mw.grab().save(str(Path(folder) / "v2-study-screen.png"))
+        seen: List[str] = []
+        _close_next_box(anki, seen, "v2-study-now-box")
+        mw.moveToState("review")
+        anki.anki.wait_until(lambda: bool(seen), what="Anki's warning")
+        assert "upgraded" in seen[0] and mw.state == "deckBrowser"
+        _shoot(anki, controller.last_report[0], "v2-wait")
+    finally:
+        col.set_v3_scheduler(True)
+        anki.set_config(watch=True)
+        parent = col.decks.get(col.decks.id("V2 parent"))
+        parent["conf"] = 1
+        col.decks.save(parent)
+
+
+def test_a_limit_of_0_reviews_a_day_is_said_to_hold_new_cards_for_good(anki):
+    """The v3 scheduler counts new cards against the review limit: a deck
+    at 0 reviews a day holds them until that limit is raised, and the
+    notice and the report say so (not "today")."""
+    controller = anki.controller
+    anki.settle()
+    anki.set_config(watch=False)
+    col = anki.mw.col
+    conf = col.decks.add_config_returning_id("No reviews")
+    cfg = col.decks.get_config(conf)
+    cfg["rev"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    deck = col.decks.get(col.decks.id("No reviews"))
+    deck["conf"] = conf
+    col.decks.save(deck)
+    try:
+        doc = Doc(anki.library, "1GuiOldcolsNoRev000001", title="No reviews", tags=["deck:No reviews"])
+        doc.card("1GuiONR1", basic("<p>Held?</p>", "<p>yes</p>")).write()
+        _close_notice(controller)
+        outcome = _manual(anki)
+        rows = [w for w in outcome.report.warnings if w["code"] == "new_cards_held"]
+        assert [(w["deck"], w["limited_by"], w["limit"]) for w in rows] == [("No reviews", "No reviews", "reviews")]
+        assert "held back" in html.unescape(controller.notice.text())
+        _shoot(anki, controller.last_report[0], "no-reviews")
+    finally:
+        anki.set_config(watch=True)
+        deck = col.decks.get(col.decks.id("No reviews"))
+        deck["conf"] = 1
+        col.decks.save(deck)
+
+
+def test_new_notes_behind_the_users_backlog_are_the_reports_alone(anki):
+    """200 new cards of the user's in a deck at 20 a day: the sync's notes
+    come up in about 10 days, which the report says, the notice not
+    (nothing is wrong: Anki's order is the user's)."""
+    controller = anki.controller
+    anki.settle()
+    anki.set_config(watch=False)
+    col = anki.mw.col
+    did = col.decks.id("Backlog")
+    basic_type = col.models.by_name("Basic")
+    for i in range(200):
+        note = col.new_note(basic_type)
+        note["Front"] = f"mine {i}"
+        col.add_note(note, did)
+    try:
+        doc = Doc(anki.library, "1GuiOldcolsBacklog0001", title="Backlog", tags=["deck:Backlog"])
+        for i in range(TODAY_CHECK_FROM):  # a batch (a card or two more is not looked at)
+            doc.card(f"1GuiOBL{i:03d}", basic(f"<p>Later {i}?</p>", "<p>yes</p>"))
+        doc.write()
+        _close_notice(controller)
+        outcome = _manual(anki)
+        rows = [w for w in outcome.report.warnings if w["code"] == "new_cards_queued"]
+        assert [(w["deck"], w["ahead"], w["days"]) for w in rows] == [("Backlog", 200, 10)]
+        notice = controller.notice
+        assert notice is None or "Backlog" not in html.unescape(notice.text())
+        _shoot(anki, controller.last_report[0], "queued")
+    finally:
+        anki.set_config(watch=True)
+        col.remove_notes(col.find_notes('deck:Backlog -tag:polar'))

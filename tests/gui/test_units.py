@@ -640,3 +640,22 @@ def test_new_cards_held_only_for_today_are_the_reports_alone():
         lasting = {"created": 1, "warnings": [{"code": "new_cards_held", "count": 1, **row}]}
         assert to_do_codes(lasting) == ["new_cards_held"]
         assert attention_line(lasting) == "new cards held back by a deck's daily limits"
+
+
+def test_new_notes_waiting_for_the_scheduler_update_share_the_update_phrase():
+    """New notes on a collection Anki studies only after its scheduler
+    update (v1, or v2 with v3 off): the notice says the update's phrase,
+    once beside the moves that wait for it too; a limit of 0 reviews a day
+    holds new cards for good: the notice, as a limit of 0 new cards does."""
+    from addon.gui.report_text import attention_line, notice_text, scheduler_wait_count, to_do_codes
+
+    new = {"created": 3, "warnings": [{"code": "new_cards_wait_update", "count": 3}]}
+    assert to_do_codes(new) == ["old_scheduler"]
+    assert notice_text(new) == "Polar Sync: 3 new notes; some cards wait for Anki's scheduler update."
+    both = {"created": 1, "warnings": [{"code": "old_scheduler", "count": 2},
+                                       {"code": "new_cards_wait_update", "count": 1}]}
+    assert to_do_codes(both) == ["old_scheduler"] and scheduler_wait_count(both) == 3
+    assert attention_line(both) == "some cards wait for Anki's scheduler update"
+    reviews = {"created": 1, "warnings": [{"code": "new_cards_held", "count": 1, "deck": "Default",
+                                           "limited_by": "Default", "limit": "reviews"}]}
+    assert to_do_codes(reviews) == ["new_cards_held"]

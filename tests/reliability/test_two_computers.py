@@ -379,7 +379,7 @@ def test_the_decks_the_removed_copies_leave_empty_are_named_and_deleting_them_lo
     copies removed leave the other computer's decks empty: the report names
     the one that can go ("compsci::os+" on A, "compsci::os" on B), not a deck
     above others (on A "compsci+", which is "compsci" on B, above the kept
-    "compsci::os+"), and deleting it as README says (on one computer) leaves
+    "compsci::os+"), and deleting it as docs/two-computers.md says (on one computer) leaves
     every card on both, and no deck without its parent."""
     lib = tmp_path / "polar"
     for key, deck, cid in (("1TwoComputersDoc0001", "compsci", "c1"), ("1TwoComputersDoc0002", "compsci/os", "c2")):
@@ -484,7 +484,7 @@ def test_an_older_add_on_on_the_other_computer_leaves_the_newer_look_alone(pair,
 
 
 def _take_back(c: Computer, polar_card: str) -> None:
-    """What README says keeps a deleted card's note as the user's: the tag
+    """What docs/notes-and-fields.md says keeps a deleted card's note as the user's: the tag
     removed (in the Browser), its cards unsuspended."""
     [card] = c.cards_of(polar_card)
     note = card.note()
@@ -599,7 +599,7 @@ def test_the_images_reach_the_other_computer_under_the_same_names(pair, tmp_path
 
 @pytest.mark.parametrize("settles", ["A", "B"])
 def test_the_tidy_up_readme_suggests_delete_then_rename_is_followed_on_both(pair, tmp_path, settles):
-    """README's tidy-up after both computers made copies: delete the deck the
+    """docs/two-computers.md's tidy-up after both computers made copies: delete the deck the
     report names, then rename the kept "+" deck (on the computer that shows
     it so) to the plain name. New cards of the document, made on either
     computer, go to the renamed deck: no deck of the old name made again."""

@@ -132,6 +132,30 @@ def test_an_area_highlight_s_picture_is_named_for_a_screen_reader(title: str, fi
     assert f'alt="{found.group(2)}" style="' in block
 
 
+@pytest.mark.parametrize("title, filename, url", [
+    ("Operating Systems", "os.pdf", ""),
+    ("", "", ""),  # "Untitled"
+    ("  A\n\ttitle &amp; <i>x</i>  ", "q.pdf", ""),
+    ("Notes [sound:x.mp3] \\(x\\) $$y$$", "s.pdf", ""),
+    ("Moby-Dick", "1Stash.epub", ""),
+    ("A web page", "a.phz", "https://www.example.org/a?b=1&c=\"2\""),
+    ("A saved page", "", "https://example.org/x"),
+    ("A PDF from the web", "w.pdf", "https://example.org/w.pdf"),
+])
+@pytest.mark.parametrize("label", ["p. {page}", "S. {page}", "第 {page} 页", "{page}", "pág.\u00a0{page}",
+                                   "p.&amp; {page}"])
+def test_a_picture_s_alt_is_the_words_of_its_source_line(title: str, filename: str, url: str, label: str) -> None:
+    """The alt is made from the line's parts, not by parsing the line back
+    (``_picture_alt``): it must say exactly what ``image_alt`` of the line says."""
+    c = card({"front": html("q")}, page=5, ref=("area-highlight", "ah1"))
+    doc = document([c], {"ah1": AREA_HL}, title=title, filename=filename, url=url)
+    for page in (0, 1, 5, 1234):
+        area = Highlight("ah1", "area-highlight", page, image_name="1fgJWGXVQGMekJe2zxRc.png")
+        doc.highlights["ah1"] = area
+        ctx = build_context(doc, c, Loader({"1fgJWGXVQGMekJe2zxRc.png": PNG}), label)[0]
+        assert ctx.image.endswith(f' alt="{image_alt(ctx.source)}">')
+
+
 def test_a_kept_image_takes_the_alt_of_its_line() -> None:
     """An export has no pictures: a note keeps the one it has, with the alt
     a data folder's sync writes now (a note from before version 10 gets it)."""

@@ -362,7 +362,7 @@ def test_a_card_on_an_area_highlight_made_in_polar_3(col, synced, tmp_path, stat
     """An area highlight made in Polar 3 keeps its screenshot in Polar's
     image storage, which an export does not hold: its card is made with the
     document, page and comments, without an image, and nothing is said
-    wrong (the README says exports carry no images)."""
+    wrong (docs/polar-2-exports.md says exports carry no images)."""
     from tools.polar_export import area_highlight_block, comment_block
 
     metas, _ = synced

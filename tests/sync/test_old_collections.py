@@ -87,8 +87,8 @@ def test_v1_scheduler_moves_and_suspensions_wait_for_the_update(col, lib, state_
 
     # The old code: Anki's SchedulerUpgradeRequired failed the whole sync.
     report = run(col, root, state_path)
-    assert [p["code"] for p in report.warnings] == ["old_scheduler"]
-    assert report.created == 1  # the rest was synced
+    assert [p["code"] for p in report.warnings] == ["old_scheduler", "new_cards_wait_update"]
+    assert report.created == 1  # the rest was synced (the new note waits for the update as well)
     assert "old scheduler" in report.summary()
     row = report.warnings[0]
     assert row["count"] == 3 and explain(row).startswith("This collection still uses Anki's old scheduler")
@@ -118,13 +118,59 @@ def test_v1_scheduler_moves_and_suspensions_wait_for_the_update(col, lib, state_
     assert not run(col, root, state_path).changed
 
 
-def test_v1_scheduler_a_sync_without_moves_says_nothing(col, lib, state_path):
+def waiting_new(report):
+    return [w for w in report.warnings if w["code"] == "new_cards_wait_update"]
+
+
+def test_v1_scheduler_new_notes_are_said_to_wait_for_the_update(col, lib, state_path):
+    """No move, no suspension: nothing waits of those; the new note does
+    not come up until the update (Anki studies nothing on v1) and the
+    report says so, once, of the notes this sync made."""
     root, a, _ = lib
     to_v1_scheduler(col)
     a.card("1OldA00002", basic("A2 front", "A2 back"))
     a.write()
     report = run(col, root, state_path)
-    assert report.created == 1 and not report.warnings
+    assert report.created == 1
+    assert [(w["code"], w["count"]) for w in report.warnings] == [("new_cards_wait_update", 1)]
+    assert not run(col, root, state_path).warnings
+
+
+def test_v2_scheduler_new_notes_wait_for_the_update_whatever_the_limits(tmp_path, col, state_path):
+    """schedVer 2 with v3 off (23.10 and 26.x open it so): Anki studies no
+    card of it until the scheduler update (a stand-in scheduler: the study
+    screen counts 0, Study Now says the update is required), while its
+    deck list shows each deck's count (a child under a parent at 0 new
+    cards a day: its own 3). One row for the notes the sync made, not the
+    limits' words ("raise that limit" would not help) nor silence."""
+    col.set_v3_scheduler(False)
+    assert col.sched_ver() == 2 and not col.v3_scheduler()
+    give_preset(col, "Books", preset_with(col, "None new", 0))
+    root, doc = one_doc(tmp_path, tags=["deck:Books/A"])
+    report = run(col, root, state_path)
+    assert report.created == 3
+    assert real_shown(col)[col.decks.id_for_name("Books::A")] == 3  # the deck list's count
+    col.decks.select(col.decks.id_for_name("Books::A"))
+    assert col.sched.counts() == (0, 0, 0)  # the study screen's, as a person clicking the deck sees it
+    assert [(w["code"], w["count"]) for w in report.warnings] == [("new_cards_wait_update", 3)]
+    assert explain(report.warnings[0]) == (
+        "3 new notes will not come up for study until Anki's scheduler is updated: this collection still uses an "
+        "old scheduler, and Anki shows none of its cards for study until then. Anki's deck list offers the update.")
+    i18n.force("de")
+    try:
+        assert explain(report.warnings[0]).startswith("3 neue Notizen kommen erst zum Lernen, wenn Ankis Zeitplaner")
+    finally:
+        i18n.force(None)
+    # A deck's own preset at 0 too: still the one row (its limit is not why).
+    give_preset(col, "Default", preset_with(col, "None new either", 0))
+    Doc(root, DOC_B, "Doc B").card("1HeldB0001", basic("b", "b")).write()
+    assert [(w["code"], w["count"]) for w in run(col, root, state_path).warnings] == [("new_cards_wait_update", 1)]
+    # After Anki's update (its deck list's button): the limits' words again.
+    col.set_v3_scheduler(True)
+    doc.card("1HeldAfter1", basic("after", "back"))
+    doc.write()
+    report = run(col, root, state_path)
+    assert not waiting_new(report) and not held(report)  # (a parent's 0 caps no deck studied on its own)
 
 
 def test_the_report_names_a_long_standing_deck_as_anki_spells_it(tmp_path, col, state_path):
@@ -275,16 +321,67 @@ def test_new_notes_past_todays_limit_are_said_to_come_on_a_later_day(tmp_path, c
 
 def test_new_cards_held_back_by_the_review_limit_unless_they_ignore_it(tmp_path, col, state_path):
     """The v3 scheduler counts new cards against the review limit, unless
-    "New cards ignore review limit" is on."""
+    "New cards ignore review limit" is on. A limit of 0 reviews a day holds
+    them for good (no batch needed: the options tell it), and is worded so,
+    not as a limit "reached today"."""
     give_preset(col, "Default", preset_with(col, "No reviews", 20, perDay=0))
-    root, doc = one_doc(tmp_path, n=TODAY_CHECK_FROM)
-    assert [(w["count"], w.get("limited_by")) for w in held(run(col, root, state_path))] == [(TODAY_CHECK_FROM, None)]
+    root, doc = one_doc(tmp_path)
+    rows = held(run(col, root, state_path))
+    assert [(w["count"], w.get("limited_by"), w.get("limit")) for w in rows] == [(3, "Default", "reviews")]
+    assert explain(rows[0]) == (
+        "3 new notes in “Default” will not come up for study while the options of “Default” allow 0 reviews a day, "
+        "a limit Anki counts new cards against too: raise that limit to study them.")
+    i18n.force("de")
+    try:
+        words = explain(rows[0])
+        assert "0 Wiederholungen am Tag" in words and "heute" not in words
+    finally:
+        i18n.force(None)
     col.set_config("newCardsIgnoreReviewLimit", True)
     for i in range(TODAY_CHECK_FROM):
         doc.card(f"1HeldIgnore{i:03d}", basic(f"ignored {i}", "back"))
     doc.write()
     report = run(col, root, state_path)
     assert report.created == TODAY_CHECK_FROM and not held(report)
+
+
+def test_a_decks_own_review_limit_of_0_is_named_and_today_only_is_todays(tmp_path, col, state_path):
+    """The v3 scheduler's review limit for one deck ("This deck") at 0, the
+    preset's being 200: that deck is named as holding the cards for good;
+    "Today only" at 0 is today's words. Many decks under one preset of 0
+    reviews a day: one row, in the same words."""
+    col.decks.id("Books::A")
+    deck = col.decks.by_name("Books::A")
+    deck["reviewLimit"] = 0
+    col.decks.save(deck)
+    root, _ = one_doc(tmp_path, tags=["deck:Books/A"])
+    report = run(col, root, state_path)
+    assert [(w["deck"], w["count"], w.get("limited_by"), w.get("limit")) for w in held(report)] == [
+        ("Books::A", 3, "Books::A", "reviews")]
+    col.decks.id("Books::B")
+    deck = col.decks.by_name("Books::B")
+    deck["reviewLimitToday"] = {"limit": 0, "today": col.sched.today}
+    col.decks.save(deck)
+    batch = Doc(root, DOC_B, "Doc B", tags=["deck:Books/B"])
+    for i in range(TODAY_CHECK_FROM):
+        batch.card(f"1HeldB2{i:03d}", basic(f"b{i}", "b"))
+    batch.write()
+    rows = held(run(col, root, state_path))
+    assert [(w["deck"], w["count"], w.get("limited_by"), w.get("limit")) for w in rows] == [
+        ("Books::B", TODAY_CHECK_FROM, None, None)]
+    assert "today" in explain(rows[0])
+    cfg = col.decks.get_config(1)
+    cfg["rev"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    for d in range(4):
+        key = f"1RevDecks{d:02d}0000000000000"
+        Doc(root, key, f"Doc {d}", tags=[f"deck:Shelf/Book {d}"]).card(f"1RevD{d:05d}", basic("q", "a")).write()
+    rows = held(run(col, root, state_path))
+    assert [(w.get("decks"), w.get("preset"), w.get("limit")) for w in rows] == [
+        ([f"Shelf::Book {d}" for d in range(4)], "Default", "reviews")]
+    assert explain(rows[0]) == (
+        "4 new notes in 4 decks will not come up for study while their options preset “Default” allows 0 reviews "
+        "a day, a limit Anki counts new cards against too: raise that limit to study them.")
 
 
 def test_a_parents_limit_is_named_only_where_anki_applies_it(tmp_path, col, state_path):
@@ -329,7 +426,7 @@ def test_decks_the_sync_makes_under_a_default_preset_of_no_new_cards_are_named(t
 def test_our_cards_in_a_filtered_deck_the_user_built_after_the_first_sync(tmp_path, col, state_path):
     """A filtered deck ("Cram", ``tag:polar``) built right after the first
     sync holds every card: a Polar deck change moves its cards home (Anki's
-    Change Deck, README "How decks are chosen"), a document deleted in Polar
+    Change Deck, docs/decks.md), a document deleted in Polar
     suspends its cards where they are, a new card goes to its deck; no error,
     nothing for Check Database, and emptying the deck sends them home."""
     root = tmp_path / "polar"
@@ -465,3 +562,65 @@ def test_many_decks_held_by_one_preset_are_one_row(tmp_path, col, state_path):
         assert explain(grouped).startswith("5 neue Notizen in 5 Stapeln kommen nicht zum Lernen")
     finally:
         i18n.force(None)
+
+
+# -- Our new cards behind many older new cards of the user's -----------------------------------
+
+
+def users_new_cards(col, deck_name: str, n: int) -> None:
+    basic_type = col.models.by_name("Basic")
+    did = col.decks.id(deck_name)
+    for i in range(n):
+        note = col.new_note(basic_type)
+        note["Front"] = f"{deck_name} {i}"
+        col.add_note(note, did)
+
+
+def queued(report):
+    return [w for w in report.warnings if w["code"] == "new_cards_queued"]
+
+
+def test_new_notes_behind_a_weeks_or_more_of_the_users_new_cards_are_said_in_the_report(tmp_path, col, state_path):
+    """Default holds 200 new cards of the user's (a shared deck not studied
+    yet) at 20 a day: the sync's notes come up in about 10 days, and the
+    report says so (once, of the notes this sync made). Not said: a
+    wait of less than a week, a deck whose options gather new cards at
+    random, a wait behind Polar's own older cards only, a sync of fewer
+    new notes than a batch (TODAY_CHECK_FROM: the look costs a watcher's
+    one-card sync a fifth of its time)."""
+    users_new_cards(col, "Default", 200)
+    users_new_cards(col, "Short", 100)  # 5 days at 20 a day
+    random_order = preset_with(col, "Random", 20)
+    cfg = col.decks.get_config(random_order)
+    cfg["newGatherPriority"] = 3  # random notes
+    col.decks.update_config(cfg)
+    users_new_cards(col, "Shuffled", 300)
+    give_preset(col, "Shuffled", random_order)
+    root, doc = one_doc(tmp_path, n=TODAY_CHECK_FROM)
+    Doc(root, DOC_B, "Doc B", tags=["deck:Short"]).card("1QueueB001", basic("b", "b")).write()
+    Doc(root, "1OldSchedDocC000000000cc", "Doc C", tags=["deck:Shuffled"]).card("1QueueC001", basic("c", "c")).write()
+    report = run(col, root, state_path)
+    assert report.created == TODAY_CHECK_FROM + 2 and not held(report)
+    rows = queued(report)
+    assert [(w["deck"], w["count"], w["ahead"], w["limit"], w["days"]) for w in rows] == [
+        ("Default", TODAY_CHECK_FROM, 200, 20, 10)]
+    assert explain(rows[0]) == (f"{TODAY_CHECK_FROM} new notes in “Default” come after 200 older new cards of that "
+                                "deck: at its 20 new cards a day, they begin to come up in about 10 days.")
+    i18n.force("de")
+    try:
+        assert explain(rows[0]).startswith(f"{TODAY_CHECK_FROM} neue Notizen in „Default“ kommen nach 200 älteren "
+                                           "neuen Karten")
+    finally:
+        i18n.force(None)
+    assert not queued(run(col, root, state_path))  # nothing made: nothing said
+    doc.card("1HeldOneMore", basic("one more", "card")).write()
+    assert not queued(run(col, root, state_path))  # a card more, not a batch: no look
+    # Behind Polar's own older cards only (the reading order the user chose): not said.
+    big = Doc(root, "1OldSchedDocD000000000dd", "Doc D", tags=["deck:Polar only"])
+    for i in range(200):
+        big.card(f"1QueueD{i:04d}", basic(f"d{i}", "d"))
+    big.write()
+    assert not queued(run(col, root, state_path))
+    big.card("1QueueD9999", basic("one more", "d"))
+    big.write()
+    assert not queued(run(col, root, state_path))

@@ -233,6 +233,44 @@ def test_highlights_in_the_same_place_on_two_pages_keep_their_own_cards(col, tmp
     assert dues == sorted(dues), dues
 
 
+@pytest.mark.parametrize("edit_at", ["upgrade", "later"])
+def test_a_card_on_the_second_same_place_highlight_edited_after_the_update_keeps_its_note(
+        col, tmp_path, state_path, monkeypatch, edit_at):
+    """Before 5 December 2026 a later page's highlight in the same place took
+    the earlier page's id, and its cards were recorded under that plain id;
+    now they are under "<id>@<page>". Polar edits a card by deleting it and
+    making a new one on the same parent: such an edit, in the first sync of
+    this version or any later one, must still find the card it replaces (its
+    note, with its reviews), not make a second note beside a deleted one."""
+    import addon.polar.docmeta as docmeta
+    from tests.sync.test_upgrade_layout import scheduling, studied
+
+    # As the earlier version read it: the later page's highlight under the plain id.
+    monkeypatch.setattr(docmeta, "_page_key", lambda highlights, hid, page, local: hid)
+    doc = Doc(tmp_path / "polar", "1DocSamePl1", "Same Place", pages=2)
+    for page, words in ((1, "one"), (2, "two")):
+        doc.text_highlight("1SameRect1", f"Words on page {words}.", page=page, top=100.0)
+        doc.card(f"1CardPg{page}xx", basic(f"Q{page}", f"A{page}"), ref="text-highlight:1SameRect1", page=page)
+    doc.write()
+    assert run(col, doc.root, state_path).created == 2
+    before, reviews = studied(col, "1CardPg1xx", "1CardPg2xx")
+    kept = note_of(col, "1CardPg2xx").id
+    monkeypatch.undo()
+    if edit_at == "later":
+        report = run(col, doc.root, state_path)
+        assert (report.created, report.errors) == (0, []), report
+    doc.edit_card("1CardPg2xx", "1CardPg2ed", basic("Q2, edited in Polar", "A2"))
+    doc.write()
+    report = run(col, doc.root, state_path)
+    assert (report.created, report.errors, report.conflicts) == (0, [], []), report
+    note = col.get_note(kept)
+    assert note["Front"] == "Q2, edited in Polar" and "Words on page two." in text(note["Back"])
+    assert "p. 2" in text(note["Back"]) and "Words on page one." not in text(note["Back"])
+    assert len(col.find_notes("")) == 2 and scheduling(col) == before
+    assert col.db.scalar("SELECT count() FROM revlog") == reviews
+    assert "Words on page one." in text(note_of(col, "1CardPg1xx")["Back"])
+
+
 def test_a_card_on_a_lost_revision_borrows_no_highlight_that_was_as_it_is_before(col, tmp_path, state_path):
     """A card made on a revision whose highlight was then revised again and
     deleted points at an id nowhere in the DocMeta. A revised highlight of

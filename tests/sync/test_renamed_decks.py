@@ -342,7 +342,7 @@ def test_a_state_from_before_deck_homes(col, tmp_path, state_path):
 
 
 def test_a_deck_renamed_before_the_upgrade_is_known_once_renamed_back(col, tmp_path, state_path):
-    """The README's way out: renamed back to its Polar name for one sync
+    """docs/decks.md's way out: renamed back to its Polar name for one sync
     (which writes nothing), then renamed again, the deck is followed."""
     root = tmp_path / "polar"
     b = _doc(root, B_KEY, "math", "1CardB0001")

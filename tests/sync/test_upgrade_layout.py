@@ -482,7 +482,7 @@ def test_an_area_highlight_s_picture_gets_its_alt_once_keeping_edits_and_reviews
     paper.card("1CardText1", basic("What decays?", "memory"), ref="text-highlight:1HlText001", page=2)
     paper.write()
     monkeypatch.setattr(read, "RENDER_VERSION", "9")
-    monkeypatch.setattr(context, "image_alt", lambda source: "")  # as version 9 wrote the picture
+    monkeypatch.setattr(context, "_picture_alt", lambda shared, page: "")  # as version 9 wrote the picture
     monkeypatch.setattr(plan, "image_alt", lambda source: "")
     run(col, library, state, use_stock_note_types=stock)
     area = note_of(col, "1CardArea1")
