@@ -100,6 +100,9 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
     seen["by_you"] = getattr(outcome, "by_you", False)
     seen["pending"] = [r.trigger for r in runner.pending]
     seen["tooltip"] = utils._tooltipLabel.text() if utils._tooltipLabel is not None else ""
+    label = utils._tooltipLabel
+    if label is not None:  # the whole sentence in sight: within the window, every line shown
+        seen["tooltip_fits"] = (label.width() <= mw.width(), label.heightForWidth(label.width()) <= label.height())
     guids = polar()
     seen["polar_notes"], seen["distinct"] = len(guids), len(set(guids))
     seen["undo"] = mw.col.undo_status().undo

@@ -88,6 +88,7 @@ def test_escape_in_the_progress_window_stops_the_sync_and_the_next_one_adds_the_
                  "stay, and the next sync does the rest.")
     # Told in words, and the watcher's request queued meanwhile did not start a sync at once.
     assert f"<td>{words}</td>" in seen["tooltip"]  # (Anki's tooltip: its text in a table cell)
+    assert seen["tooltip_fits"] == [True, True]  # (one line of ~740 px, wrapped to the window)
     assert seen["pending"] == []
 
     # The next change in Polar: that document's sync reads the whole library and adds the rest.
@@ -142,6 +143,7 @@ def test_escape_while_a_sync_updates_every_note_stops_it_between_two_batches(tmp
     words = "Polar Sync: stopped as you asked, part-way through writing; what it wrote stays, and the next sync does " \
             "the rest."
     assert f"<td>{words}</td>" in seen["tooltip"]
+    assert seen["tooltip_fits"] == [True, True]
     assert seen["pending"] == []
 
     assert seen["next_only"] is None and not seen["next_failed"]
