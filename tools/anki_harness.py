@@ -104,7 +104,20 @@ class Anki:
             self.app.processEvents()
             if time.monotonic() >= end:
                 return
-            time.sleep(0.01)
+            self._idle()
+
+    def _idle(self) -> None:
+        """10 ms inside an event loop of Qt's own, not asleep: Anki 23.10's
+        web views (Qt WebEngine 6.6) hand the page's bridge messages, its
+        "domDone" among them, to Python only while an event loop runs, and
+        a bare ``processEvents()`` never delivered them (the deck list and
+        the reviewer then never finished loading, every ``evalWithCallback``
+        waited forever: tools/card_shots.py timed out there)."""
+        from aqt.qt import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(10, loop.quit)
+        loop.exec()
 
     def wait_until(self, predicate: Callable[[], Any], timeout: float = WAIT_S, what: str = "") -> Any:
         """Run Anki's event loop until ``predicate()`` is truthy."""
@@ -114,7 +127,7 @@ class Anki:
             value = predicate()
             if value:
                 return value
-            time.sleep(0.01)
+            self._idle()
         raise TimeoutError(f"timed out after {timeout:g} s waiting for {what or predicate}")
 
     def wait_rendered(self, window: Any, timeout: float = WAIT_S) -> Any:
