@@ -148,7 +148,7 @@ def run_session(lang: str, work: Path) -> None:
     made = old_sync_notes(base / anki_harness.PROFILE / "collection.anki2", library, lang)
     os.environ["POLAR_DATA_DIR"] = str(library)  # the add-on's default: $POLAR_DATA_DIR, else ~/.polar
     started = time.time()
-    session = anki_harness.start(base, config=None)
+    session = anki_harness.start(base, config=None, event_loop_waits=True)
     mw = session.mw
     try:
         mw.resize(1000, 700)

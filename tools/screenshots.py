@@ -100,7 +100,7 @@ def _card_session(lang: str = "en_US") -> Iterator[Tuple[anki_harness.Anki, Path
         anki_harness.prepare_environment(offscreen=True)
         base = work / "anki-base"
         anki_harness.seed_base(base, lang=lang)
-        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
+        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False}, event_loop_waits=True)
         try:
             controller = session.controller
             session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")
@@ -174,7 +174,7 @@ def main() -> None:
         base = work / "anki-base"
         anki_harness.seed_base(base)
         written: list = []
-        session = anki_harness.start(base, config={"data_dir": "~/.polar", "watch": False})
+        session = anki_harness.start(base, config={"data_dir": "~/.polar", "watch": False}, event_loop_waits=True)
         try:
             controller = session.controller
             session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")

@@ -27,11 +27,12 @@ background (#2c2c2c) and a yellow highlight under the night text colour
 3:1 against that theme's background, or a background under its text) gets a
 variant for that theme, as near the written colour as reaches 4.5:1, through
 CSS ``light-dark()`` after the written colour as fallback:
-``color:#00008b;color:light-dark(#00008b,#8484ff)``. Anki sets
-``color-scheme: dark`` in night mode, so Chromium ≥ 123 (Anki's Qt 6.8+
-builds, AnkiDroid's system web view, Safari 17.5) picks the variant; an
-older engine ignores that declaration. Anki 23.10 to 25.x (Qt WebEngine
-6.6 to 6.8: Chromium 112 to 122) do not know ``light-dark()`` but know
+``color:#00008b;color:light-dark(#00008b,#8585ff)``. Anki sets
+``color-scheme: dark`` in night mode, so Chromium ≥ 123 (Anki 26.09's Qt
+WebEngine 6.11, AnkiDroid's system web view, Safari 17.5) picks the variant;
+an older engine ignores that declaration. Anki 23.10 to 25.07 at least (Qt
+WebEngine 6.6 to 6.8: Chromium 112 in 23.10.1 and 25.02.7, 122 in 25.07.5,
+each checked) do not know ``light-dark()`` but know
 ``color-mix()`` (Chromium 111) and set ``color-scheme`` in night mode too,
 so a declaration between the two serves them: a text colour mixed with
 ``CanvasText`` (black in light mode, white in night mode: the colour pulled
