@@ -49,6 +49,7 @@ together and is kept as written.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable, Dict, List, Optional, Tuple
 
 RGBA = Tuple[int, int, int, float]
@@ -289,6 +290,9 @@ def _themed(prop: str, c: RGBA, light: Optional[RGBA], night: Optional[RGBA]) ->
             f"{prop}:light-dark({hex_of(light) if light else written},{hex_of(night) if night else written})"]
 
 
+# A library's coloured words repeat a few styles (Polar's palette): each is
+# worked out once (~100-200 us: the contrast searches of both themes).
+@lru_cache(maxsize=1024)
 def clean_style(value: str, font_color: Optional[str] = None) -> str:
     """The kept declarations of a ``style`` value, written anew ("" = none).
     ``font_color``: a ``<font color>``'s value, used unless the style sets
