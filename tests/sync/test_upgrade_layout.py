@@ -537,6 +537,7 @@ def test_colours_of_render_version_10_get_their_mix_once_keeping_edits_and_revie
 
     monkeypatch.setattr(read, "RENDER_VERSION", "10")
     monkeypatch.setattr(inline_style, "_themed", themed_v10)
+    inline_style.clean_style.cache_clear()  # (a style is worked out once: version 10's apart)
     monkeypatch.setattr(html, "_TAG_ACTIONS", {})  # (the sanitiser's tags worked out once: version 10's apart)
     run(col, library, state, conflict_policy=policy)
     assert "color-mix(" not in note_of(col, "1ColMixNavy")["Back"]
@@ -547,6 +548,7 @@ def test_colours_of_render_version_10_get_their_mix_once_keeping_edits_and_revie
     red_mod = note_of(col, "1ColMixRed1").mod
 
     monkeypatch.undo()
+    inline_style.clean_style.cache_clear()
     report = run(col, library, state, conflict_policy=policy)
     assert report.conflicts == [] and report.errors == [] and report.created == 0
     assert report.updated == 1  # the navy note only: the edited one keeps the user's version
