@@ -418,6 +418,65 @@ def one_doc(b: Bench) -> List[float]:
     return times
 
 
+@figure("update_all")
+def update_all(b: Bench) -> List[float]:
+    """A resync that updates every note: the marker tag setting changed (as
+    an add-on update that changes the cards, or a setting that shapes them:
+    every document read again, every note merged and saved). With a stop to
+    ask, as every sync in Anki has one: more than ``UPDATE_BATCH`` updates
+    are saved in batches, Escape acting between two. Each repetition changes
+    the tag back and forth; an odd count ends with one more sync, not timed,
+    so the figures after this one find the library as it was. Also records
+    the number of Anki's ``update_notes`` calls, the longest batch (from the
+    updates' start or the last call's end to a call's end: what Escape waits
+    for at most before the sync's end) and that the sync is one undo step."""
+    from addon.sync.engine import sync
+
+    settings = settings_for(b.library)
+    marks = [settings.marker_tag + "-bench", settings.marker_tag]
+    col = b.col
+    times: List[float] = []
+    batches: List[float] = []
+    calls: List[int] = []
+    reps = b.args.reps
+    for i in range(reps + reps % 2):
+        began: List[float] = []
+        ends: List[float] = []
+        real = col.update_notes
+
+        def update_notes(notes: Any, real: Any = real, ends: List[float] = ends) -> Any:
+            out = real(notes)
+            ends.append(time.perf_counter())
+            return out
+
+        def progress(message: str, began: List[float] = began) -> None:
+            if message.startswith("Updating") and not began:
+                began.append(time.perf_counter())
+
+        col.update_notes = update_notes  # this collection object only
+        try:
+            elapsed, rep = timed(lambda: sync(col, settings._replace(marker_tag=marks[i % 2]),  # noqa: B023
+                                              b.state, source_path=b.library, progress=progress,  # noqa: B023
+                                              stop=lambda: False))
+        finally:
+            del col.update_notes
+        if rep.errors or rep.warnings or rep.updated < len(b.notes) or rep.created:
+            raise SystemExit(f"every note updated: {rep.updated} of {len(b.notes)}, created {rep.created}, "
+                             f"errors {rep.errors[:3]}, warnings {rep.warnings[:3]}")
+        if col.undo_status().undo != "Sync from Polar":
+            raise SystemExit(f"every note updated: the undo step is {col.undo_status().undo!r}")
+        if i >= reps:
+            break  # (the tag back as it was, not timed)
+        times.append(elapsed)
+        calls.append(len(ends))
+        spans = [b_ - a for a, b_ in zip(began + ends, ends)]
+        batches.append(max(spans))
+        log(f"every note updated {i + 1}/{reps}: {elapsed:.2f} s ({rep.updated} notes of {col.note_count()}, "
+            f"{len(ends)} update_notes calls, longest batch {max(spans):.2f} s)")
+    b.detail["update_all"] = {"calls": max(calls), "longest_batch": max(batches)}
+    return times
+
+
 @figure("peer")
 def peer(b: Bench) -> List[float]:
     """Polar 1.x's sync loop over a collection that already holds every card

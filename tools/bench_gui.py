@@ -12,7 +12,14 @@ click. The reading runs in a QueryOp and the writing in a CollectionOp,
 both on Anki's worker thread; what is left for the main thread are the
 progress updates, the op callbacks and the report. Prints one JSON line.
 
-    python tools/bench_gui.py --library L --work W [--addon dist/polar_sync.ankiaddon]
+``--update-all``: the library is synced first (not timed), then the marker
+tag setting changes (as Anki's config editor saves it) and the timed sync
+updates every note: what an add-on update that changes the cards, or a
+setting that shapes them, costs. ``--escape`` (with it): Escape is pressed
+in the progress window once the sync says "Updating…"; ``escape_s`` is
+from the key to the sync's end (what was saved stays, the rest is left).
+
+    python tools/bench_gui.py --library L --work W [--addon dist/polar_sync.ankiaddon] [--update-all [--escape]]
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True, help="an empty folder for Anki's base folder")
     ap.add_argument("--addon", type=Path, help="the .ankiaddon to install (default: dist/)")
     ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--update-all", action="store_true", help="time a sync that updates every note (see above)")
+    ap.add_argument("--escape", action="store_true", help="with --update-all: Escape once it updates")
     args = ap.parse_args()
 
     import anki_harness
@@ -56,17 +65,53 @@ def main() -> None:
         gaps.append(((now - last[0]) * 1000 - TICK_MS, runner.stage or ""))
         last[0] = now
 
-    before = runner.finished_count
+    before = [runner.finished_count]
     started = [0.0]
+    escaped = [0.0]
+    mw = anki.mw
 
     def begin() -> None:
+        if args.update_all and "first_s" not in out:
+            started[0] = time.perf_counter()
+            anki.controller.sync_now()  # the library synced once, not timed
+            return
         started[0] = time.perf_counter()
         last[0] = started[0]
         ticker.start(TICK_MS)
         anki.controller.sync_now()
 
+    def escape() -> None:
+        # Anki shows its window only while one of its windows has the focus.
+        win = getattr(mw.progress, "_win", None)
+        if win is not None and win.isVisible():
+            from aqt.qt import Qt
+            from PyQt6.QtTest import QTest
+
+            escaped[0] = time.perf_counter()
+            out["escape_stage"] = runner.stage
+            QTest.keyClick(win, Qt.Key.Key_Escape)  # what Anki's window does with it: want_cancel()
+
     def check() -> None:
-        if runner.finished_count > before and not runner.busy:
+        if args.update_all and "first_s" not in out:
+            if runner.finished_count > before[0] and not runner.busy:
+                out["first_s"] = time.perf_counter() - started[0]
+                out["first_created"] = anki.controller.last_outcome.report.created
+                config = mw.addonManager.getConfig(anki_harness.PACKAGE) or {}
+                mw.addonManager.writeConfig(anki_harness.PACKAGE, {**config, "marker_tag": "polar2"})
+                anki.controller.load_config()
+                mw.activateWindow()
+                before[0] = runner.finished_count
+                begin()
+            return
+        if args.escape and not escaped[0] and (runner.stage or "").startswith("Updating"):
+            escape()
+        if runner.finished_count > before[0] and not runner.busy:
+            if escaped[0]:
+                out["escape_s"] = time.perf_counter() - escaped[0]
+            report = anki.controller.last_outcome.report
+            out["updated"] = report.updated
+            out["warnings"] = [w.get("code") for w in report.warnings]
+            out["undo"] = mw.col.undo_status().undo
             out["sync_s"] = time.perf_counter() - started[0]
             ticker.stop()
             checker.stop()

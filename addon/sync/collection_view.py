@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 _LIKE = GUID_PREFIX.replace("%", r"\%").replace("_", r"\_") + "%"
 # Above this many guids one table scan beats chunked IN (...) lookups.
 _SCAN_THRESHOLD = 2000
+# Notes a query of that scan reads at once (see _note_rows).
+SCAN_PAGE = 2000
 
 
 @dataclass
@@ -259,11 +261,21 @@ _NOTE_SELECT = "SELECT id, guid, mid, flds, tags FROM notes"
 
 def _note_rows(col: Collection, guids: Sequence[str]) -> Iterable[Sequence[Any]]:
     if len(guids) > _SCAN_THRESHOLD:
+        # The scan a page of notes at a time, in id order: Anki hands a
+        # query's rows over as one JSON text, decoded holding the GIL, and
+        # at 50,000 notes one text held Anki's window 85-100 ms (an update
+        # of every note); a page of 2,000 holds it ~25 ms, for no more time.
         wanted = set(guids)
-        for row in _db(col).execute(f"{_NOTE_SELECT} WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"):
-            if row[1] in wanted:
-                yield row
-        return
+        after = 0
+        while True:
+            rows = _db(col).all(f"{_NOTE_SELECT} WHERE guid LIKE '{_LIKE}' ESCAPE '\\' AND id > ? ORDER BY id "
+                                f"LIMIT {SCAN_PAGE:d}", after)
+            for row in rows:
+                if row[1] in wanted:
+                    yield row
+            if len(rows) < SCAN_PAGE:
+                return
+            after = rows[-1][0]
     for marks, chunk in in_chunks(guids):
         yield from _db(col).execute(f"{_NOTE_SELECT} WHERE guid IN ({marks})", *chunk)
 

@@ -95,8 +95,13 @@ UNDO_STEPS_SAFE = 24
 UPDATE_SAY_EVERY = 2000
 # A sync the person may stop (``Writing.stop``) that updates more notes than
 # this saves them in calls of this many: a stop point between two. (Else one
-# call, in ``save_notes``.)
-UPDATE_BATCH = 5000
+# call, in ``save_notes``.) Escape waits for the batch being built and saved:
+# 0.25-0.5 s at 5,000 on the bench library, 0.07-0.3 s at 2,000; what each
+# call repeats (Rust's transaction, the undo merge, ~1 ms) is below the noise
+# of both the wall time and the instruction count of a 50,000-note update
+# (docs/dev-notes/perf.md, "every note updated"). A multiple of
+# UPDATE_SAY_EVERY: each count the window shows is where a stop can fall.
+UPDATE_BATCH = 2000
 MERGE_EVERY = 8  # deck moves (one undo op per target deck) merged into ours this often
 
 

@@ -16,6 +16,7 @@ from typing import Any, Dict, Tuple
 import pytest
 
 from addon.gui import synclog
+from addon.sync import write
 
 pytestmark = pytest.mark.anki
 
@@ -126,7 +127,7 @@ def test_after_escape_and_a_restart_the_watchers_first_sync_adds_the_rest(tmp_pa
 def test_escape_while_a_sync_updates_every_note_stops_it_between_two_batches(tmp_path):
     """A setting that shapes every note changed (the marker tag): Sync from
     Polar updates 20,000 notes, and Escape is pressed as it begins. It
-    stops between two batches of 5,000: those saved stay (one undo step),
+    stops between two batches of 2,000: those saved stay (one undo step),
     the rest keep their old state rows, the person is told, and the next
     sync (the watcher's, of one document) updates the rest."""
     library, info, doc_key = _library(tmp_path)
@@ -135,7 +136,7 @@ def test_escape_while_a_sync_updates_every_note_stops_it_between_two_batches(tmp
     assert not seen["failed"] and not seen["interrupted"], seen
     done = seen["updated"]
     assert seen["warnings"] == [["stopped_updating_by_you", done, info.cards]]
-    assert 0 < done < info.cards and done % 5000 == 0, seen["stage"]
+    assert 0 < done < info.cards and done % write.UPDATE_BATCH == 0, seen["stage"]
     assert seen["retagged"] == done and seen["created"] == 0
     assert seen["polar_notes"] == seen["distinct"] == info.cards
     assert seen["state_guids"] == seen["guids"]  # every note keeps a row: new or the last sync's

@@ -47,3 +47,45 @@ def test_a_probe_of_many_guids_or_none_is_a_plain_count(col, monkeypatch):
     assert polar_note_count_and_probe(col, []) == (1, a, NO_PROBE)
     count, total, probe = polar_note_count_and_probe(col, ["polar:A"])
     assert count == 1 and total == a and probe.guids == {"polar:A"} and probe.ids == [a]
+
+
+def test_a_scan_of_many_notes_reads_them_a_page_at_a_time(col):
+    """More guids than ``_SCAN_THRESHOLD``: the notes are read by a scan,
+    ``SCAN_PAGE`` rows a query (Anki decodes each query's rows holding the
+    GIL: one query of 50,000 notes held Anki's window 85-100 ms), every
+    note found all the same: the pages' edges, a guid with two notes, the
+    notes not asked for and the ones not Polar's left out."""
+    from anki.collection import AddNoteRequest
+
+    from addon.sync.collection_view import SCAN_PAGE, notes_by_guid
+
+    basic = col.models.by_name("Basic")
+    requests = []
+    for i in range(2 * SCAN_PAGE + 500):
+        note = col.new_note(basic)
+        note["Front"] = f"q{i}"
+        note.guid = f"polar:P{i}" if i != 7 else "user-guid"
+        requests.append(AddNoteRequest(note=note, deck_id=1))
+    col.add_notes(requests)
+    twin = _add(col, "polar:P3", "the other computer's")  # (after the last page's edge)
+    wanted = [f"polar:P{i}" for i in range(2 * SCAN_PAGE + 500) if i % 5] + ["polar:absent"]
+    sizes = []
+    real = col.db._query
+
+    def query(sql, *args, **kwargs):
+        rows = real(sql, *args, **kwargs)
+        if "FROM notes" in sql:
+            sizes.append(len(rows))
+        return rows
+
+    col.db._query = query
+    try:
+        found = notes_by_guid(col, wanted)
+    finally:
+        del col.db._query
+    assert sizes and max(sizes) <= SCAN_PAGE, sizes
+    expect = {g for g in wanted if g not in ("polar:absent", "polar:P7")}  # (P7's note is "user-guid")
+    assert set(found) == expect
+    assert [n.fields[0] for n in found["polar:P3"]] == ["q3", "the other computer's"]
+    assert found["polar:P3"][1].id == twin
+    assert all(len(found[g]) == 1 and found[g][0].fields[0] == "q" + g[7:] for g in expect - {"polar:P3"})

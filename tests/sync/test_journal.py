@@ -275,3 +275,50 @@ def test_syncs_undone_beyond_the_journal_keep_the_notes_texts_and_show_polars(co
         ("1CardA0002", "Back", "unrecorded_anki", "A2 back 1")]
     assert back(col, "1CardA0002") == kept
     assert_idempotent(col, root, state_path)
+
+
+def test_a_large_entry_is_encoded_a_slice_at_a_time_and_reads_back_the_same(col, tmp_path, state_path, monkeypatch):
+    """A sync that read every document keeps the pre-images of every card
+    row: json's C encoder holds the GIL for the whole of one call, and at
+    50,000 cards (~14 MB) one call held Anki's window 63-119 ms. The
+    entry's lists are encoded ``DUMP_SLICE`` rows a call, into the same
+    bytes as one ``json.dumps``; the entry still rolls the sync back."""
+    import json
+
+    from addon.sync import journal
+    from tests.polar_factory import Doc
+
+    monkeypatch.setattr(journal, "DUMP_SLICE", 7)
+    root = tmp_path / "polar"
+    doc = Doc(root, "1JournalSliceDoc0000000", "Slices")
+    for i in range(30):
+        doc.card(f"1Slice{i:04d}", basic(f"<p>Q{i}</p>", f"<p>A{i}</p>"))
+    doc.write()
+    run(col, root, state_path)
+    for i in range(30):
+        doc.card(f"1Slice{i:04d}", basic(f"<p>Q{i}</p>", f"<p>A{i} revised</p>"))
+    doc.write()
+    encoded = []
+    real = json.dumps
+
+    def dumps(obj, *args, **kwargs):
+        encoded.append(obj)
+        return real(obj, *args, **kwargs)
+
+    monkeypatch.setattr(journal.json, "dumps", dumps)
+    report = run(col, root, state_path)
+    monkeypatch.setattr(journal.json, "dumps", real)
+    assert report.updated == 30
+    rows = [len(o) if isinstance(o, list) else max((len(v) for v in o.values() if isinstance(v, list)), default=0)
+            for o in encoded if isinstance(o, (list, dict))]
+    assert rows and max(rows) <= 7, rows  # no call took the 30 card rows at once
+    conn = sqlite3.connect(str(state_path))
+    data = conn.execute("SELECT data FROM journal ORDER BY gen DESC LIMIT 1").fetchone()[0]
+    conn.close()
+    entry = json.loads(data)
+    assert len(entry["cards"]) == 30
+    assert data.decode() == real(entry)  # the bytes one json.dumps writes
+    col.undo()
+    assert all("revised" not in str(col.get_note(nid_of(col, f"1Slice{i:04d}"))["Back"]) for i in range(30))
+    again = run(col, root, state_path)
+    assert again.updated == 30 and not again.conflicts, again.to_dict()
