@@ -656,6 +656,9 @@ class PolarSync:
         it runs on the log's thread: the runner counts the sync as done
         once it is on disk."""
         self.last_outcome = outcome
+        stop = self.actions.get("stop")
+        if stop is not None:  # (no sync to stop now: a menu left open meanwhile says so)
+            stop.setEnabled(False)
         report = outcome.report
         trigger = outcome.request.trigger
         label = trigger_label(trigger)

@@ -16,7 +16,7 @@ started again on the same folder, no startup sync: the watcher's sync of
 DOC_KEY is the first); "quiet" (DOC_KEY synced alone first, then the other
 documents moved into the library: the watcher's sync writes them without a
 window, and Tools ▸ Polar Sync ▸ Stop the sync is chosen, by the keyboard,
-while it adds them); "requeue" (the same sync, asked to stop just as its
+while it adds them; "quiet_reading": while it reads them); "requeue" (the same sync, asked to stop just as its
 reading ends and AnkiWeb begins syncing: the sync is put back in the queue).
 DOC_KEY: a document whose change Polar "saves" while the sync runs (a
 watcher's request, queued behind it).
@@ -74,7 +74,7 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
     if which == "after_restart":
         _next_sync(anki, runner, doc_key, polar, seen, 1)
         return _quit(anki, mw, result, seen)
-    if which in ("quiet", "requeue"):
+    if which in ("quiet", "quiet_reading", "requeue"):
         return _quiet(anki, mw, runner, library, doc_key, polar, seen, result, which, base)
     before = 0  # syncs finished before the one stopped
     if which == "updating":
@@ -174,9 +174,12 @@ def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, res
 
         runner._apply = apply_then
     runner.request("watch", set(others))  # the watcher's request for the documents moved in
-    if which == "quiet":
-        anki.wait_until(lambda: runner.stage.startswith("Adding") and runner._writing_quietly, 300,
-                        "the quiet sync adding notes")
+    if which in ("quiet", "quiet_reading"):
+        if which == "quiet":
+            anki.wait_until(lambda: runner.stage.startswith("Adding") and runner._writing_quietly, 300,
+                            "the quiet sync adding notes")
+        else:
+            anki.wait_until(lambda: runner.stage.startswith("Reading"), 300, "the quiet sync reading")
         seen["stage"] = runner.stage
         seen["window"] = getattr(mw.progress, "_win", None) is not None
         seen["stop_enabled_busy"] = stop_shown_enabled()
@@ -193,7 +196,7 @@ def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, res
         anki.wait_until(lambda: runner._stop.is_set() or not runner.busy, 10, "the wish to stop")
         seen["stopping_said"] = runner.indicator.text
         seen["stop_enabled_stopping"] = stop_shown_enabled()
-    anki.wait_until(lambda: runner.finished_count >= 2 and not runner.busy, 300 if which == "quiet" else 60,
+    anki.wait_until(lambda: runner.finished_count >= 2 and not runner.busy, 60 if which == "requeue" else 300,
                     "the stopped sync")
     outcome = anki.controller.last_outcome
     report = outcome.report

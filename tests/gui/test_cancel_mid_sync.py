@@ -186,6 +186,26 @@ def test_stop_the_sync_in_the_menu_stops_a_background_sync_that_has_no_window(tm
     assert seen["exit"] == 0
 
 
+def test_stop_the_sync_in_the_menu_while_a_background_sync_reads_changes_nothing(tmp_path):
+    """The same, chosen while the watcher's sync still reads (no tooltip
+    yet): "Stopping the sync…" is said at once, nothing is written, and the
+    next sync does it all."""
+    library, info, doc_key = _library(tmp_path)
+    seen = _drive(tmp_path, library, "quiet_reading", doc_key)
+    first = seen["first_created"]
+    assert seen["stage"].startswith("Reading") and not seen["window"], seen["stage"]
+    assert seen["stop_enabled_busy"] and not seen["stop_enabled_after"]
+    assert seen["stopping_said"] == "Polar Sync, in the background: Stopping the sync…"
+    assert seen["interrupted"] and seen["by_you"] and not seen["failed"], seen
+    assert seen["created"] == 0 and seen["polar_notes"] == first and seen["rest_to_come"]
+    words = "Polar Sync: stopped as you asked, before it changed anything; the next sync does it."
+    assert f"<td>{words}</td>" in seen["tooltip"]
+    assert seen["pending"] == []
+    assert seen["next_only"] is None and seen["next_created"] == info.cards - first
+    assert seen["next_polar_notes"] == seen["next_distinct"] == info.cards
+    assert seen["exit"] == 0
+
+
 def test_a_stop_asked_as_the_sync_is_put_back_in_the_queue_is_kept(tmp_path):
     """The person asks a sync to stop just as its reading ends and AnkiWeb
     begins syncing: the sync, which waits for AnkiWeb, was put back in the
