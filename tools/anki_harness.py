@@ -84,9 +84,10 @@ def _no_update_checks(pm: Any) -> None:
 class Anki:
     """A running Anki: ``app``, ``mw`` and the add-on's module."""
 
-    def __init__(self, app: Any, mw: Any) -> None:
+    def __init__(self, app: Any, mw: Any, event_loop_waits: bool = False) -> None:
         self.app = app
         self.mw = mw
+        self.event_loop_waits = event_loop_waits
         self._saved_stderr = sys.stderr
 
     @property
@@ -104,7 +105,26 @@ class Anki:
             self.app.processEvents()
             if time.monotonic() >= end:
                 return
+            self._idle()
+
+    def _idle(self) -> None:
+        """10 ms asleep, or with ``event_loop_waits`` inside an event loop of
+        Qt's own: Anki 23.10's web views (Qt WebEngine 6.6) hand the page's
+        bridge messages, its "domDone" among them, to Python only while an
+        event loop runs, and a bare ``processEvents()`` never delivered them
+        (the deck list and the reviewer then never finished loading, every
+        ``evalWithCallback`` waited forever: tools/card_shots.py timed out
+        there). The screenshot tools wait so; the GUI tests keep the sleep
+        they were written against (an event loop also runs a ``deleteLater``
+        that a bare ``processEvents()`` leaves pending)."""
+        if not self.event_loop_waits:
             time.sleep(0.01)
+            return
+        from aqt.qt import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(10, loop.quit)
+        loop.exec()
 
     def wait_until(self, predicate: Callable[[], Any], timeout: float = WAIT_S, what: str = "") -> Any:
         """Run Anki's event loop until ``predicate()`` is truthy."""
@@ -114,7 +134,7 @@ class Anki:
             value = predicate()
             if value:
                 return value
-            time.sleep(0.01)
+            self._idle()
         raise TimeoutError(f"timed out after {timeout:g} s waiting for {what or predicate}")
 
     def wait_rendered(self, window: Any, timeout: float = WAIT_S) -> Any:
@@ -133,10 +153,12 @@ def start(
     config: Optional[Dict[str, Any]] = None,
     profile: str = PROFILE,
     timeout: float = 2 * WAIT_S,
+    event_loop_waits: bool = False,
 ) -> Anki:
     """Start Anki with the add-on installed from ``addon_file`` (None: no
     add-on, as on a computer without it); returns once the profile's
-    collection is open."""
+    collection is open. ``event_loop_waits``: see ``Anki._idle`` (the
+    screenshot tools: Anki 23.10's web views need it)."""
     import aqt
 
     # AnkiApp reads ANKI_SINGLE_INSTANCE_KEY when aqt is *imported*; in a
@@ -168,7 +190,7 @@ def start(
             mw.addonManager.loadAddons()
         finally:
             del os.environ["POLAR_SYNC_FORCE_GUI"]
-    anki = Anki(app, mw)
+    anki = Anki(app, mw, event_loop_waits)
     anki._saved_stderr = saved_stderr
     anki.wait_until(lambda: mw.col is not None and mw.state == "deckBrowser", timeout, "the profile to open")
     return anki

@@ -17,7 +17,7 @@ the report at 760 x 560, 400 x 700 and at night, the settings window, the
 report's text and its figures (report.json); printed: the notice, Edit ▸
 Undo's step and the backups in Anki's backup folder.
 
-Usage: python tools/first_hour_shots.py [--lang en_US --lang de_DE] [--docs]
+Usage: python tools/first_hour_shots.py [--lang en_US --lang de_DE] [--docs] [--out DIR]
 (``--docs``: also docs/report-first-sync.png and
 docs/report-first-sync-de-400.png). Builds dist/polar_sync.ankiaddon first.
 """
@@ -148,7 +148,7 @@ def run_session(lang: str, work: Path) -> None:
     made = old_sync_notes(base / anki_harness.PROFILE / "collection.anki2", library, lang)
     os.environ["POLAR_DATA_DIR"] = str(library)  # the add-on's default: $POLAR_DATA_DIR, else ~/.polar
     started = time.time()
-    session = anki_harness.start(base, config=None)
+    session = anki_harness.start(base, config=None, event_loop_waits=True)
     mw = session.mw
     try:
         mw.resize(1000, 700)
@@ -208,7 +208,11 @@ def main() -> None:
     parser.add_argument("--docs", action="store_true", help="also copy the docs' shots into docs/")
     parser.add_argument("--session", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help="write the shots there instead of build/first-hour/")
     args = parser.parse_args()
+    global OUT
+    if args.out:
+        OUT = args.out.resolve()
     if args.session:
         run_session(args.session, args.work)
         return
@@ -218,7 +222,8 @@ def main() -> None:
     try:
         write_library(work / "polar")
         for lang in langs:  # each a fresh Anki in its own process
-            subprocess.run([sys.executable, __file__, "--session", lang, "--work", str(work)], check=True)
+            subprocess.run([sys.executable, __file__, "--session", lang, "--work", str(work), "--out", str(OUT)],
+                           check=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.docs:

@@ -85,7 +85,7 @@ def shoot(lang: str, out: Path) -> None:
         write_library(library)
         base = work / "anki-base"
         anki_harness.seed_base(base, lang=lang)
-        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
+        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False}, event_loop_waits=True)
         try:
             c, mw = session.controller, session.mw
             session.wait_until(lambda: c.runner.finished_count >= 1, 120, "the startup sync")

@@ -286,7 +286,8 @@ def run_session(name: str, work: Path) -> None:
             copy = shutil.copytree if (made / item).is_dir() else shutil.copy2
             copy(made / item, target)
         addon = None
-    session = anki_harness.start(base, addon_file=addon, config={"data_dir": str(library), "watch": False})
+    session = anki_harness.start(base, addon_file=addon, config={"data_dir": str(library), "watch": False},
+                                 event_loop_waits=True)
     written: List[Path] = []
     try:
         if addon is not None:

@@ -17,7 +17,7 @@ Third session (``--cards-de``): the same reviewer shots in a German Anki
 whose collection's first sync was German (own types, "S. N"), light only:
 docs/cards/<kind>-de-light.png.
 
-Usage: python tools/screenshots.py [--cards-only | --cards-de | --library-missing REVIEW_DIR]
+Usage: python tools/screenshots.py [--cards-only | --cards-de | --library-missing REVIEW_DIR] [--out DIR]
 (builds dist/polar_sync.ankiaddon first)
 """
 
@@ -100,7 +100,7 @@ def _card_session(lang: str = "en_US") -> Iterator[Tuple[anki_harness.Anki, Path
         anki_harness.prepare_environment(offscreen=True)
         base = work / "anki-base"
         anki_harness.seed_base(base, lang=lang)
-        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False})
+        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False}, event_loop_waits=True)
         try:
             controller = session.controller
             session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")
@@ -143,7 +143,12 @@ def main() -> None:
     parser.add_argument("--library-missing", metavar="REVIEW_DIR",
                         help="only the missing-library message (docs/, and EN/DE light/night at 400 px in REVIEW_DIR)")
     parser.add_argument("--cards-de", action="store_true", help="only the German reviewer shots (docs/cards/*-de-*)")
+    parser.add_argument("--out", type=Path, help="write the shots there instead of docs/ (e.g. to compare Ankis)")
     args = parser.parse_args()
+    global DOCS
+    if args.out:
+        DOCS = args.out.resolve()
+    out_args = ["--out", str(DOCS)] if args.out else []
     if args.cards_only:
         cards_session()
         return
@@ -169,7 +174,7 @@ def main() -> None:
         base = work / "anki-base"
         anki_harness.seed_base(base)
         written: list = []
-        session = anki_harness.start(base, config={"data_dir": "~/.polar", "watch": False})
+        session = anki_harness.start(base, config={"data_dir": "~/.polar", "watch": False}, event_loop_waits=True)
         try:
             controller = session.controller
             session.wait_until(lambda: controller.runner.finished_count >= 1, 30, "the startup sync")
@@ -204,8 +209,8 @@ def main() -> None:
     print(f"wrote {DOCS / 'tools-menu.png'}, {DOCS / 'report-window.png'}, {DOCS / 'open-at-page.png'}, "
           f"{DOCS / 'document-window.png'} and {', '.join(p.name for p in written)}")
     # A fresh Anki: the first one ends in German, with a broken library.
-    subprocess.run([sys.executable, __file__, "--cards-only"], check=True)
-    subprocess.run([sys.executable, __file__, "--cards-de"], check=True)
+    subprocess.run([sys.executable, __file__, "--cards-only", *out_args], check=True)
+    subprocess.run([sys.executable, __file__, "--cards-de", *out_args], check=True)
 
 
 if __name__ == "__main__":

@@ -27,18 +27,30 @@ background (#2c2c2c) and a yellow highlight under the night text colour
 3:1 against that theme's background, or a background under its text) gets a
 variant for that theme, as near the written colour as reaches 4.5:1, through
 CSS ``light-dark()`` after the written colour as fallback:
-``color:#00008b;color:light-dark(#00008b,#8484ff)``. Anki sets
-``color-scheme: dark`` in night mode, so Chromium ≥ 123 (Anki's Qt 6.8+
-builds, AnkiDroid's system web view, Safari 17.5) picks the variant; an
-older engine (Anki 23.10) ignores the second declaration and shows the
-colour as written, as before. A text colour set together with a background
-in one style is a pair chosen to go together and is kept as written.
+``color:#00008b;color:light-dark(#00008b,#8585ff)``. Anki sets
+``color-scheme: dark`` in night mode, so Chromium ≥ 123 (Anki 26.09's Qt
+WebEngine 6.11, AnkiDroid's system web view, Safari 17.5) picks the variant;
+an older engine ignores that declaration. Anki 23.10 to 25.07 at least (Qt
+WebEngine 6.6 to 6.8: Chromium 112 in 23.10.1 and 25.02.7, 122 in 25.07.5,
+each checked) do not know ``light-dark()`` but know
+``color-mix()`` (Chromium 111) and set ``color-scheme`` in night mode too,
+so a declaration between the two serves them: a text colour mixed with
+``CanvasText`` (black in light mode, white in night mode: the colour pulled
+toward the theme's text colour), a background mixed with ``transparent`` (made
+translucent over the theme's page), each by the least share that reads in
+both themes: ``color:#00008b;color:color-mix(in srgb,#00008b 44%,CanvasText);
+color:light-dark(#00008b,#8585ff)``. (Without it dark blue text and a yellow
+highlight under white text were unreadable in their night mode.) An engine
+older still (Chromium < 111) shows the colour as written, as before. A text
+colour set together with a background in one style is a pair chosen to go
+together and is kept as written.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Tuple
+from functools import lru_cache
+from typing import Callable, Dict, List, Optional, Tuple
 
 RGBA = Tuple[int, int, int, float]
 
@@ -220,15 +232,67 @@ def _background_variant(c: RGBA, bg: RGBA, fg: RGBA) -> Optional[RGBA]:
     return _readable(seen, fg, lighter=_luminance(fg) < 0.18)
 
 
+# What CSS's CanvasText is in each theme (Chromium's, by ``color-scheme``).
+_LIGHT_CANVAS_TEXT: RGBA = (0, 0, 0, 1.0)
+_NIGHT_CANVAS_TEXT: RGBA = (255, 255, 255, 1.0)
+_TRANSPARENT: RGBA = (0, 0, 0, 0.0)
+
+
+def mix(c: RGBA, other: RGBA, share: float) -> RGBA:
+    """CSS ``color-mix(in srgb, c (1 - share), other share)``: premultiplied
+    by alpha, as the browser mixes (``transparent`` only fades ``c``)."""
+    alpha = c[3] * (1 - share) + other[3] * share
+    if alpha <= 0:
+        return _TRANSPARENT
+
+    def channel(i: int) -> int:
+        return round((c[i] * c[3] * (1 - share) + other[i] * other[3] * share) / alpha)
+
+    return channel(0), channel(1), channel(2), alpha
+
+
+def _least_share(reads: Callable[[float], bool]) -> int:
+    """The least whole percentage for which ``reads`` holds (100 does)."""
+    lo, hi = 0, 100
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if reads(mid / 100):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _fallback(prop: str, c: RGBA) -> str:
+    """The ``color-mix()`` for engines without ``light-dark()``: one value
+    that reads in both themes (see the module's docstring)."""
+    if prop == "color":
+        def reads(share: float) -> bool:
+            return (contrast(_over(mix(c, _LIGHT_CANVAS_TEXT, share), _LIGHT_BG), _LIGHT_BG) >= TARGET
+                    and contrast(_over(mix(c, _NIGHT_CANVAS_TEXT, share), _NIGHT_BG), _NIGHT_BG) >= TARGET)
+        other = "CanvasText"
+    else:
+        def reads(share: float) -> bool:
+            faded = mix(c, _TRANSPARENT, share)
+            return (contrast(_over(faded, _LIGHT_BG), _LIGHT_FG) >= TARGET
+                    and contrast(_over(faded, _NIGHT_BG), _NIGHT_FG) >= TARGET)
+        other = "transparent"
+    return f"{prop}:color-mix(in srgb,{hex_of(c)} {100 - _least_share(reads)}%,{other})"
+
+
 def _themed(prop: str, c: RGBA, light: Optional[RGBA], night: Optional[RGBA]) -> List[str]:
-    """``prop`` as written, then its variants for the two themes when one differs."""
+    """``prop`` as written, then when a theme needs a variant: the mix for
+    engines without ``light-dark()``, and the variants for the two themes."""
     written = hex_of(c)
     if light is None and night is None:
         return [f"{prop}:{written}"]
-    return [f"{prop}:{written}",
+    return [f"{prop}:{written}", _fallback(prop, c),
             f"{prop}:light-dark({hex_of(light) if light else written},{hex_of(night) if night else written})"]
 
 
+# A library's coloured words repeat a few styles (Polar's palette): each is
+# worked out once (~100-200 us: the contrast searches of both themes).
+@lru_cache(maxsize=1024)
 def clean_style(value: str, font_color: Optional[str] = None) -> str:
     """The kept declarations of a ``style`` value, written anew ("" = none).
     ``font_color``: a ``<font color>``'s value, used unless the style sets

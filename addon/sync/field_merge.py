@@ -21,7 +21,9 @@ the last sync wrote, Polar did not change it, and the Anki edit stays.
 Likewise for a ``<pre>``'s style, which versions 6 and 7 changed
 (``earlier_pre_hashes``): the field as version 5 and 6 wrote it; and for
 version 8's tables (their own scrolling) and CKEditor 5's figures (kept, an
-embedded video a link): the field as version 7 wrote it. A hash of
+embedded video a link): the field as version 7 wrote it; and for version
+11's ``color-mix()`` beside a colour's ``light-dark()``: the field as version
+10 wrote it (``_before_version_11``). A hash of
 the whole field (versions 2 and 3) is compared with these earlier renderings
 followed by the note's block, which is the block those versions wrote.
 
@@ -269,7 +271,8 @@ def earlier_renderings(text: str) -> Tuple[str, ...]:
         from ..render.html import sanitize_html
 
         out.append(sanitize_html(text, not_trivial=True, styles=False))
-    return (*out, *_earlier_pres(text), *_before_version_8(text), *_before_version_9(text))
+    return (*out, *_earlier_pres(text), *_before_version_8(text), *_before_version_9(text),
+            *_before_version_11(text))
 
 
 def unstyled_hash(text: str) -> Optional[str]:
@@ -336,12 +339,29 @@ def _before_version_9(text: str) -> Tuple[str, ...]:
     return () if v8 == text else (v8,)
 
 
+# What render version 11 added to a colour with a variant: the color-mix()
+# for web views without light-dark() (render/inline_style.py _fallback).
+_COLOUR_MIX = re.compile(
+    r";(?:background-)?color:color-mix\(in srgb,#[0-9a-f]{6,8} \d{1,3}%,(?:CanvasText|transparent)\)")
+
+
+def _before_version_11(text: str) -> Tuple[str, ...]:
+    """``text`` as render version 10 wrote it: a colour's ``light-dark()``
+    without the ``color-mix()`` before it; () when it has none."""
+    if "color-mix(" not in text:
+        return ()
+    v10 = _COLOUR_MIX.sub("", text)
+    return () if v10 == text else (v10,)
+
+
 def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
-    """The hashes of ``_earlier_pres(text)``, ``_before_version_8(text)`` and
-    ``_before_version_9(text)``: renderings of Polar's same text by earlier
-    versions that differ only in how a ``<pre>``, a ``<table>``, a figure or
-    a sound tag is written."""
-    return tuple(field_hash(t) for t in (*_earlier_pres(text), *_before_version_8(text), *_before_version_9(text)))
+    """The hashes of ``_earlier_pres(text)``, ``_before_version_8(text)``,
+    ``_before_version_9(text)`` and ``_before_version_11(text)``: renderings
+    of Polar's same text by earlier versions that differ only in how a
+    ``<pre>``, a ``<table>``, a figure, a sound tag or a colour's variant is
+    written."""
+    return tuple(field_hash(t) for t in (*_earlier_pres(text), *_before_version_8(text), *_before_version_9(text),
+                                          *_before_version_11(text)))
 
 
 def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: bool = True,

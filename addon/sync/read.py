@@ -82,8 +82,11 @@ SKIP_TAG = "polar-sync:skip"
 # literal_anki_syntax). Both came in one session: one version, and
 # field_merge knows version 8's output of each; 10: an area highlight's
 # picture has an alt, its source line's words (render/context.py image_alt:
-# a screen reader said the file's name); only notes with a picture change.
-RENDER_VERSION = "10"
+# a screen reader said the file's name); only notes with a picture change;
+# 11: a colour with a night (or light) variant also gets a color-mix() that
+# reads in both themes, for Anki 23.10 to 25.x, whose web view knows no
+# light-dark() (render/inline_style.py); only notes with such a colour change.
+RENDER_VERSION = "11"
 
 
 class CardMeta(NamedTuple):

@@ -47,11 +47,13 @@ _MEDIA_NAME = re.compile(r"^[^:/\\<>\"'\x00-\x1f]+$")
 # the add-on writes, never anything from Polar.
 OWN_STYLES = frozenset(STYLES.values())
 # What the sanitiser keeps of a user's style (render/inline_style.py), spelt
-# out here on its own: colours as #hex (with a light-dark() pair of #hex),
+# out here on its own: colours as #hex (with a color-mix() of a #hex and
+# CanvasText or transparent, and a light-dark() pair of #hex),
 # weight, slant, underline/strike-through; nothing else.
 _HEX = r"#[0-9a-f]{6}(?:[0-9a-f]{2})?"
 _DECLARATION = (
-    rf"(?:(?:color|background-color):(?:{_HEX}|light-dark\({_HEX},{_HEX}\))"
+    rf"(?:(?:color|background-color):(?:{_HEX}|light-dark\({_HEX},{_HEX}\)"
+    rf"|color-mix\(in srgb,{_HEX} \d{{1,3}}%,(?:CanvasText|transparent)\))"
     r"|font-weight:(?:normal|bold|bolder|lighter|[1-9]00)|font-style:(?:normal|italic|oblique)"
     r"|text-decoration:(?:underline|line-through|underline line-through))"
 )
@@ -121,7 +123,8 @@ def test_detector_catches_what_it_must():
     own = STYLES["polar-context"]
     assert executable_constructs(f'<div class="polar-context" style="{own}">x</div>') == []
     assert executable_constructs(f'<div style="{own};background:url(x)">x</div>')
-    kept = '<span style="color:#00008b;color:light-dark(#00008b,#8585ff);font-weight:bold">x</span>'
+    kept = ('<span style="color:#00008b;color:color-mix(in srgb,#00008b 44%,CanvasText);'
+            'color:light-dark(#00008b,#8585ff);font-weight:bold">x</span>')
     assert executable_constructs(kept + '<font color="#ff0000">y</font>') == []
     for bad in ['<span style="color:red">', '<span style="color:#ff0000;background:url(x)">',
                 '<span style="color:light-dark(#ff0000,url(x))">', '<font color="red">', '<font face="x">',

@@ -291,7 +291,8 @@ def test_style_and_css_url_are_dropped() -> None:
         ('<p><span style="color: rgb(255, 0, 0);">red</span></p>', '<p><span style="color:#ff0000">red</span></p>'),
         # Its highlight (backColor), and bold/italic/underline/strike-through written as styles (pasted).
         ('<span style="background-color: rgb(255, 255, 0);">hl</span>',
-         '<span style="background-color:#ffff00;background-color:light-dark(#ffff00,#797900)">hl</span>'),
+         '<span style="background-color:#ffff00;background-color:color-mix(in srgb,#ffff00 36%,transparent);'
+         'background-color:light-dark(#ffff00,#797900)">hl</span>'),
         ('<span style="font-weight: 700; font-style: italic; text-decoration: underline line-through solid;">b</span>',
          '<span style="font-weight:700;font-style:italic;text-decoration:underline line-through">b</span>'),
         ('<p style="text-align: center; COLOR: Red !important; font-family: x">c</p>',
@@ -322,21 +323,27 @@ def test_colours_and_text_styles_are_kept_validated_and_written_anew(field: str,
 
 
 @pytest.mark.parametrize(
-    ("style", "light", "night"),
+    ("style", "light", "night", "mix"),
     [
-        ("color:#00008b", None, "#8585ff"),  # dark blue: unreadable on Anki's night background
-        ("color:#000000", None, "#939393"),  # black pasted from a page
-        ("color:#ffff00", "#7a7a00", None),  # yellow text: unreadable on white
-        ("background-color:#ffff00", None, "#797900"),  # a highlight under night mode's light text
+        # dark blue: unreadable on Anki's night background
+        ("color:#00008b", None, "#8585ff", "color-mix(in srgb,#00008b 44%,CanvasText)"),
+        ("color:#000000", None, "#939393", "color-mix(in srgb,#000000 42%,CanvasText)"),  # black pasted from a page
+        ("color:#ffff00", "#7a7a00", None, "color-mix(in srgb,#ffff00 48%,CanvasText)"),  # yellow text on white
+        # a highlight under night mode's light text
+        ("background-color:#ffff00", None, "#797900", "color-mix(in srgb,#ffff00 36%,transparent)"),
     ],
 )
 def test_a_colour_unreadable_in_one_theme_gets_a_variant_for_it(style: str, light: Optional[str],
-                                                                 night: Optional[str]) -> None:
+                                                                 night: Optional[str], mix: str) -> None:
+    """light-dark() for a web view that knows it; before it the color-mix()
+    that Anki 23.10 to 25.x (Chromium 112 to 122: color-mix, no light-dark)
+    read in both themes. Was: no color-mix(), those Ankis showed dark blue
+    on their night background (1.3:1)."""
     from addon.render.inline_style import clean_style, contrast, parse_colour
 
     prop, _, written = style.partition(":")
     out = clean_style(style)
-    assert out == f"{style};{prop}:light-dark({light or written},{night or written})"
+    assert out == f"{style};{prop}:{mix};{prop}:light-dark({light or written},{night or written})"
     page = {"light": parse_colour("#ffffff"), "night": parse_colour("#2c2c2c")}
     text = {"light": parse_colour("#020202"), "night": parse_colour("#fcfcfc")}
     for theme, value in (("light", light), ("night", night)):
@@ -346,6 +353,30 @@ def test_a_colour_unreadable_in_one_theme_gets_a_variant_for_it(style: str, ligh
         assert c is not None
         against = page[theme] if prop == "color" else text[theme]
         assert against is not None and contrast(c, against) >= 4.5
+    # The mix as the browser makes it: with CanvasText (black in light mode,
+    # white in night mode) or transparent, over each theme's page.
+    share = 1 - int(mix.split()[-1].split("%")[0]) / 100
+    c = parse_colour(written)
+    assert c is not None
+    for theme, canvas_text in (("light", (0, 0, 0, 1.0)), ("night", (255, 255, 255, 1.0))):
+        bg, fg = page[theme], text[theme]
+        assert bg is not None and fg is not None
+        if prop == "color":
+            seen = _css_mix(c, canvas_text, share)
+            assert contrast(_css_over(seen, bg), bg) >= 4.5, theme
+        else:
+            seen = _css_mix(c, (0, 0, 0, 0.0), share)
+            assert contrast(fg, _css_over(seen, bg)) >= 4.5, theme
+
+
+def _css_mix(a: tuple, b: tuple, share_b: float) -> tuple:
+    """color-mix(in srgb, a, b share_b) as CSS Color 5 defines it: premultiplied."""
+    alpha = a[3] * (1 - share_b) + b[3] * share_b
+    return (*((a[i] * a[3] * (1 - share_b) + b[i] * b[3] * share_b) / alpha for i in range(3)), alpha)
+
+
+def _css_over(c: tuple, bg: tuple) -> tuple:
+    return (*(c[i] * c[3] + bg[i] * (1 - c[3]) for i in range(3)), 1.0)
 
 
 def test_colours_readable_in_both_themes_are_written_once() -> None:
@@ -578,7 +609,8 @@ XSS_VECTORS = [
 # The only style the sanitiser writes (render/inline_style.py), spelt out on its own.
 _COLOUR = r"#[0-9a-f]{6}(?:[0-9a-f]{2})?"
 _DECLARATION = (
-    rf"(?:(?:color|background-color):(?:{_COLOUR}|light-dark\({_COLOUR},{_COLOUR}\))"
+    rf"(?:(?:color|background-color):(?:{_COLOUR}|light-dark\({_COLOUR},{_COLOUR}\)"
+    rf"|color-mix\(in srgb,{_COLOUR} \d{{1,3}}%,(?:CanvasText|transparent)\))"
     r"|font-weight:(?:normal|bold|bolder|lighter|[1-9]00)|font-style:(?:normal|italic|oblique)"
     r"|text-decoration:(?:underline|line-through|underline line-through))"
 )

@@ -23,7 +23,8 @@ def full_parse(html: str) -> str:
     ("field", "expected"),
     [
         ('<p><span style="color: rgb(200, 30, 30);">text</span></p>',
-         '<p><span style="color:#c81e1e;color:light-dark(#c81e1e,#e96b6b)">text</span></p>'),
+         '<p><span style="color:#c81e1e;color:color-mix(in srgb,#c81e1e 62%,CanvasText);'
+         'color:light-dark(#c81e1e,#e96b6b)">text</span></p>'),
         ('<div>x<br></div><div><font color="#f00">y</font></div>',
          '<div>x<br></div><div><font color="#ff0000">y</font></div>'),
         ('<p><span style="font-size: 14px; font-family: Arial">plain</span><font face="Arial">f</font></p>',

@@ -50,7 +50,8 @@ def test_colours_reach_the_card(col, tmp_path) -> None:
     assert report.created == 3 and report.errors == []
     note = note_of(col, "1ColBasic1")
     assert note["Front"] == '<p>The <span style="color:#ff0000">red</span> word</p>'
-    assert note["Back"].startswith('<p><font color="#0000ff" style="color:#0000ff;color:light-dark(#0000ff,#8585ff)">'
+    assert note["Back"].startswith('<p><font color="#0000ff" style="color:#0000ff;'
+                                   'color:color-mix(in srgb,#0000ff 48%,CanvasText);color:light-dark(#0000ff,#8585ff)">'
                                    'blue</font> and <span style="font-weight:bold">bold</span></p>')
     card = note.cards()[0]
     assert 'style="color:#ff0000"' in card.question()

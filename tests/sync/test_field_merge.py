@@ -212,6 +212,28 @@ def typed_in(block: str, typed: str) -> str:
 
 
 @pytest.mark.parametrize("polar_wins", [True, False])
+def test_a_colours_mix_for_older_ankis_alone_keeps_the_users_edit(polar_wins: bool) -> None:
+    """Render version 11 writes a color-mix() before a colour's light-dark()
+    (Anki 23.10 to 25.x know no light-dark()); version 10 did not. Polar did
+    not change the text: the user's Anki edit stays, no conflict; not edited,
+    the field takes the new rendering."""
+    ours = ('<p><span style="color:#00008b;color:color-mix(in srgb,#00008b 44%,CanvasText);'
+            'color:light-dark(#00008b,#8585ff)">navy</span> and <span style="background-color:#ffff00;'
+            'background-color:color-mix(in srgb,#ffff00 36%,transparent);'
+            'background-color:light-dark(#ffff00,#797900)">marked</span></p>')
+    version_10 = ('<p><span style="color:#00008b;color:light-dark(#00008b,#8585ff)">navy</span> and '
+                  '<span style="background-color:#ffff00;background-color:light-dark(#ffff00,#797900)">'
+                  'marked</span></p>')
+    remembered = field_hash(version_10)
+    merged = merge_field(Want(ours, NEW_BLOCK), version_10 + " my edit" + OLD_BLOCK, remembered, polar_wins)
+    assert merged.value == version_10 + " my edit" + NEW_BLOCK and not merged.conflict
+    merged = merge_field(Want(ours, NEW_BLOCK), version_10 + OLD_BLOCK, remembered, polar_wins)
+    assert merged.value == ours + NEW_BLOCK and not merged.conflict
+    merged = merge_field(Want(ours, NEW_BLOCK), version_10 + OLD_BLOCK, "", polar_wins, recorded=False)
+    assert merged.value == ours + NEW_BLOCK and not merged.unrecorded
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
 def test_text_typed_inside_a_block_an_upgrade_restyled_is_kept(polar_wins: bool) -> None:
     """Render version 5's block, typed into; this version writes it anew (the
     upgrade changed its style, not the context). Was: a conflict "context
@@ -251,7 +273,8 @@ def test_an_edit_of_a_coloured_answer_under_a_whole_field_hash_is_kept(polar_win
     whole field; this version keeps the colour. Was: a conflict (polar_wins:
     the user's edit replaced)."""
     v3_text = "<span>yellow bg</span> answer"
-    text = '<span style="background-color:#fbeeb8;background-color:light-dark(#fbeeb8,#8c7208)">yellow bg</span> answer'
+    text = ('<span style="background-color:#fbeeb8;background-color:color-mix(in srgb,#fbeeb8 37%,transparent);'
+            'background-color:light-dark(#fbeeb8,#8c7208)">yellow bg</span> answer')
     remembered = field_hash(v3_text + V3_BLOCK)
     merged = merge_field(Want(text, THIS_BLOCK), v3_text + " my edit" + V3_BLOCK, remembered, polar_wins)
     assert not merged.conflict and merged.value == v3_text + " my edit" + THIS_BLOCK

@@ -504,3 +504,55 @@ def test_an_area_highlight_s_picture_gets_its_alt_once_keeping_edits_and_reviews
     assert note_of(col, "1CardText1").mod == text_mod
     assert (scheduling(col), col.db.scalar("SELECT count() FROM revlog")) == before
     assert run(col, library, state, use_stock_note_types=stock).updated == 0  # once
+
+
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+def test_colours_of_render_version_10_get_their_mix_once_keeping_edits_and_reviews(col, tmp_path, monkeypatch,
+                                                                                  policy: str) -> None:
+    """Render version 11: a colour with a night (or light) variant gets a
+    color-mix() before its light-dark(), for Anki 23.10 to 25.x, whose web
+    view knows no light-dark() (navy text unreadable in their night mode).
+    The next sync rewrites the notes holding such a colour once; one edited
+    in Anki keeps the edit, no conflict, whatever the policy; every card's
+    schedule is kept; a note without such a colour is not written."""
+    import addon.render.inline_style as inline_style
+
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = Doc(library, "1ColourMixDoc0000000000", "Colours")
+    doc.text_highlight("1HlColMix1", "a highlight", page=1)
+    navy = '<p><span style="color: rgb(0, 0, 139);">navy</span> words</p>'
+    marked = '<p><span style="background-color: rgb(255, 255, 0);">marked</span> words</p>'
+    doc.card("1ColMixNavy", basic("<p>navy?</p>", navy), ref="text-highlight:1HlColMix1")
+    doc.card("1ColMixMark", basic("<p>marked?</p>", marked), ref="text-highlight:1HlColMix1")
+    doc.card("1ColMixRed1", basic("<p>red?</p>", '<p><span style="color: red;">red</span></p>'),
+             ref="text-highlight:1HlColMix1")
+    doc.write()
+
+    def themed_v10(prop: str, c: Any, light: Any, night: Any) -> List[str]:
+        written = inline_style.hex_of(c)
+        if light is None and night is None:
+            return [f"{prop}:{written}"]
+        pair = f"{inline_style.hex_of(light) if light else written},{inline_style.hex_of(night) if night else written}"
+        return [f"{prop}:{written}", f"{prop}:light-dark({pair})"]
+
+    monkeypatch.setattr(read, "RENDER_VERSION", "10")
+    monkeypatch.setattr(inline_style, "_themed", themed_v10)
+    monkeypatch.setattr(html, "_TAG_ACTIONS", {})  # (the sanitiser's tags worked out once: version 10's apart)
+    run(col, library, state, conflict_policy=policy)
+    assert "color-mix(" not in note_of(col, "1ColMixNavy")["Back"]
+    edited = note_of(col, "1ColMixMark")
+    edited["Back"] = edited["Back"].replace("marked</span> words", "marked</span> words (mine)", 1)
+    col.update_note(edited)
+    before = studied(col, "1ColMixNavy", "1ColMixMark", "1ColMixRed1")
+    red_mod = note_of(col, "1ColMixRed1").mod
+
+    monkeypatch.undo()
+    report = run(col, library, state, conflict_policy=policy)
+    assert report.conflicts == [] and report.errors == [] and report.created == 0
+    assert report.updated == 1  # the navy note only: the edited one keeps the user's version
+    assert "color:color-mix(in srgb,#00008b 44%,CanvasText);color:light-dark(#00008b,#8585ff)" in \
+        note_of(col, "1ColMixNavy")["Back"]
+    assert "words (mine)" in note_of(col, "1ColMixMark")["Back"]
+    assert note_of(col, "1ColMixRed1").mod == red_mod
+    assert (scheduling(col), col.db.scalar("SELECT count() FROM revlog")) == before
+    assert run(col, library, state, conflict_policy=policy).updated == 0  # once
