@@ -184,6 +184,9 @@ def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, res
         seen["window"] = getattr(mw.progress, "_win", None) is not None
         seen["stop_enabled_busy"] = stop_shown_enabled()
         # By the keyboard: Alt+T opens Tools; the submenu, then its first entry.
+        # (A menu's Alt shortcut reaches only the active window: the person's is Anki's.)
+        mw.activateWindow()
+        anki.wait_until(lambda: QApplication.activeWindow() is mw, 10, "Anki's window to be active")
         QTest.keyClick(mw, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
         anki.wait_until(lambda: isinstance(QApplication.activePopupWidget(), QMenu), 10, "the Tools menu")
         seen["tools_opened"] = QApplication.activePopupWidget() is tools
