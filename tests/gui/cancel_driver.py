@@ -149,6 +149,10 @@ def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, res
     anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the first sync (one document)")
     seen["first_created"] = anki.controller.last_outcome.report.created
     _drop_tooltips()
+    # Anki closes the first sync's (modal) progress window up to 0.5 s after its end
+    # (ProgressManager.finish): a background sync starting before, as a person would
+    # not, found it still there (the Alt+T then went to it, not to the Tools menu).
+    anki.wait_until(lambda: getattr(mw.progress, "_win", None) is None, 10, "the first sync's window to go")
     stop = anki.controller.actions.get("stop")  # (None before the entry was made: the requeue case runs there too)
     submenu = anki.controller.actions["menu"]
     tools = mw.form.menuTools
@@ -183,6 +187,7 @@ def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, res
         seen["stage"] = runner.stage
         seen["window"] = getattr(mw.progress, "_win", None) is not None
         seen["stop_enabled_busy"] = stop_shown_enabled()
+        seen["stop_first"] = [a for a in submenu.actions() if not a.isSeparator()][0] is stop
         # By the keyboard: Alt+T opens Tools; the submenu, then its first entry.
         # (A menu's Alt shortcut reaches only the active window: the person's is Anki's.)
         mw.activateWindow()
@@ -193,11 +198,11 @@ def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, res
         tools.setActiveAction(submenu.menuAction())
         QTest.keyClick(tools, Qt.Key.Key_Right)  # into Polar Sync
         anki.wait_until(lambda: QApplication.activePopupWidget() is submenu, 10, "the Polar Sync submenu")
-        seen["stop_first"] = [a for a in submenu.actions() if not a.isSeparator()][0] is stop
         submenu.setActiveAction(stop)
         QTest.keyClick(submenu, Qt.Key.Key_Return)
-        anki.wait_until(lambda: runner._stop.is_set() or not runner.busy, 10, "the wish to stop")
+        # What it says at once (the reading may stop at its next document, before the next event).
         seen["stopping_said"] = runner.indicator.text
+        anki.wait_until(lambda: runner._stop.is_set() or not runner.busy, 10, "the wish to stop")
         seen["stop_enabled_stopping"] = stop_shown_enabled()
     anki.wait_until(lambda: runner.finished_count >= 2 and not runner.busy, 60 if which == "requeue" else 300,
                     "the stopped sync")
