@@ -21,6 +21,7 @@ def _titles() -> Dict[str, str]:
     return {name: in_anki(text) for name, text in {
         "sync": tr("Sync from Polar"),
         "menu": tr("Polar Sync"),
+        "stop": tr("Stop the sync"),
         "preview": tr("Preview (dry run)…"),
         "report": tr("Show last report"),
         "log": tr("Open sync log"),
@@ -43,6 +44,7 @@ def build(controller: Any) -> Dict[str, Any]:
     submenu = QMenu(titles["menu"], mw)
     submenu.setObjectName("polar_sync_menu")
     items: Tuple[Tuple[str, Callable[[], Any]], ...] = (
+        ("stop", controller.stop_sync),
         ("preview", controller.preview),
         ("report", controller.show_last_report),
         ("log", controller.open_log),
@@ -59,6 +61,12 @@ def build(controller: Any) -> Dict[str, Any]:
         qconnect(action.triggered, slot)
         submenu.addAction(action)
         actions[name] = action
+        if name == "stop":
+            submenu.addSeparator()  # (the running sync vs. the rest)
+    # "Stop the sync" only while a sync runs: looked at as the menu opens
+    # (a disabled entry is still read out, and skipped by the arrow keys).
+    actions["stop"].setEnabled(False)
+    qconnect(submenu.aboutToShow, lambda: actions["stop"].setEnabled(controller.can_stop()))
     tools.addMenu(submenu)
     return actions
 

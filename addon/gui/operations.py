@@ -518,6 +518,8 @@ class SyncRunner:
             self.pump()
             return
         if self.mw.col is None or self._holds:
+            if self._keep_a_stop_wish(req, started):
+                return
             self.busy = False
             self._enqueue(req, front=True)
             self.pump()
@@ -623,7 +625,7 @@ class SyncRunner:
             # added); the others show Anki's busy bar (max 0).
             done, total = progress_share(message) or (None, 0)
             if self._writing_quietly:
-                self.indicator.say(progress_words(message))
+                self.indicator.say(tr("Stopping the sync…") if self._stop.is_set() else progress_words(message))
                 return
             if (not (self._progress_open or self._writing) or self._progress_window_gone()):
                 return
@@ -663,6 +665,59 @@ class SyncRunner:
         self.log.info("the Polar sync was asked to stop (%s)", self.stage or "before its first step")
         if not self._progress_window_gone():
             progress.update(label=in_anki(tr("Stopping the sync…")), max=0, maybeShow=False)
+
+    @property
+    def stoppable(self) -> bool:
+        """A sync is under way that a stop wish still reaches (for Tools ▸
+        Polar Sync ▸ Stop the sync): started, not yet told, not stopping."""
+        return (self.busy and not self._reporting and self._log_landing is None and not self._closing
+                and not self._stop.is_set())
+
+    def stop_running(self) -> bool:
+        """(Main thread.) Tools ▸ Polar Sync ▸ Stop the sync: the running
+        sync stops at its next stop point, as after Escape in its window (a
+        background sync has none to press it in). Whether there was one."""
+        if not self.stoppable:
+            return False
+        self._stop.set()
+        self.log.info("the Polar sync was asked to stop from the menu (%s)", self.stage or "before its first step")
+        stopping = tr("Stopping the sync…")
+        if self._progress_open or (self._writing and not self._writing_quietly):
+            if not self._progress_window_gone():
+                self.mw.progress.update(label=in_anki(stopping), max=0, maybeShow=False)
+        else:  # no window: said in the quiet sign, at once
+            self.indicator.show_now(stopping)
+        return True
+
+    def _keep_a_stop_wish(self, req: SyncRequest, started: float) -> bool:
+        """A sync about to be put back in the queue (AnkiWeb began syncing,
+        the collection closed for a moment, the person did something) that
+        the person had asked to stop: it stops now, as asked, instead of
+        running again from the start as if nobody had (its next start clears
+        the wish). Nothing of it was written: ``Stopped``'s path."""
+        if not self._stop.is_set() or self._closing:
+            return False
+        self._close_progress()
+        self.log.info("a Polar sync asked to stop was to run again later; stopped instead")
+        self._stopped_by_you()
+        self._owe_the_rest()
+        stopped = "writing" if self._write_began else "reading"
+        self._finish(req, _empty_report(req.dry_run, stopped), started, interrupted=True, by_you=True)
+        return True
+
+    def _owe_the_rest(self) -> None:
+        """The sync state's promise of the rest (``state.REST_KEY``), as the
+        core keeps it for a stop before the write: any next sync, even after
+        a restart, reads the whole library. (Without a state file, a first
+        sync: the runner's own flag holds it.)"""
+        try:
+            state_path = self.context()[1]
+            if state_path.exists():
+                from ..sync.state import SyncState
+
+                SyncState(state_path, "").owe_the_rest()
+        except Exception:
+            self.log.warning("could not remember the stopped sync's rest in its state", exc_info=True)
 
     def _stopped_by_you(self) -> None:
         """The person stopped the sync: the background requests queued
@@ -715,6 +770,8 @@ class SyncRunner:
         if self.mw.col is None or self._holds or self._wait_left(req) > 0:
             # AnkiWeb began syncing, or the user did something, while we read:
             # read again once it is over (a full download replaces everything).
+            if self._keep_a_stop_wish(req, started):
+                return
             self._close_progress()
             self.busy = False
             self._enqueue(req, front=True)
@@ -790,6 +847,8 @@ class SyncRunner:
             self._finish(req, _empty_report(stopped="reading"), started, interrupted=True)
             return  # the profile closed while the editors saved
         if self.mw.col is None or self._holds:
+            if self._keep_a_stop_wish(req, started):
+                return
             self._close_progress()
             self.busy = False  # closed for a moment meanwhile: again later
             self._enqueue(req, front=True)
@@ -846,7 +905,10 @@ class SyncRunner:
             self._undo_off()
             # No window, but a word once it lasts: a large startup sync wrote
             # for many seconds with nothing on screen.
-            self.indicator.begin(tr("Checking the collection against the last sync…"))  # (its first step)
+            if self._stop.is_set():  # (asked from the menu while it read: the write stops at once)
+                self.indicator.show_now(tr("Stopping the sync…"))
+            else:
+                self.indicator.begin(tr("Checking the collection against the last sync…"))  # (its first step)
         (_QuietCollectionOp if quiet else CollectionOp)(self.mw, op).success(
             lambda applied: self._landed(lambda: self._written(req, applied, started, held))
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
@@ -976,6 +1038,8 @@ class SyncRunner:
             return
         if isinstance(exc, Interrupted):
             if self._pausing and not self._closing:
+                if self._keep_a_stop_wish(req, started):
+                    return
                 # Stopped for Anki's moment without the collection: again after it.
                 self.busy = False
                 self._enqueue(req, front=True)

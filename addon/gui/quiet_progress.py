@@ -12,16 +12,21 @@ Once a quiet write has run ``SHOW_AFTER_MS``, Anki's own tooltip (a
 sync is doing ("Adding notes… 1,200/8,000"), updated in place at each step,
 until the write ends. A click on it hides it, as on any tooltip of Anki's;
 another tooltip put up meanwhile (Anki's, another add-on's) is left alone.
+Its second line says how to stop the sync (no window to press Escape in):
+Tools ▸ Polar Sync ▸ Stop the sync; once asked, it says "Stopping the
+sync…" at once (``show_now``), also while the sync still reads.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any, Optional, cast
 
 import aqt
 import aqt.utils
 from aqt.qt import QTimer, qconnect, sip
 
+from .direction import in_anki
 from .i18n import tr
 from .tooltips import long_tooltip, wrap_to
 
@@ -67,6 +72,18 @@ class QuietProgress:
             label.adjustSize()
             wrap_to(label, label.parentWidget() or self.mw)  # (a longer step than the first: kept in its window)
 
+    def show_now(self, words: str) -> None:
+        """Say ``words`` now, shown or not yet (the sync was asked to stop:
+        the person is answered at once, whatever the sync is doing)."""
+        self._timer.stop()
+        self._active = True
+        self._words = words
+        label = self._ours()
+        if label is not None and label.isVisible():
+            self.say(words)
+        else:
+            self._show()
+
     def end(self) -> None:
         """The write is over (written, failed or stopped)."""
         self._active = False
@@ -78,7 +95,12 @@ class QuietProgress:
             aqt.utils.closeTooltip()
 
     def _line(self) -> str:
-        return tr("Polar Sync, in the background: {step}", step=self._words)
+        line = html.escape(tr("Polar Sync, in the background: {step}", step=self._words))
+        if self._words == tr("Stopping the sync…"):
+            return line
+        # (Tools ▸ Polar Sync ▸ Stop the sync: the menu's words in this language.)
+        how = tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop=tr("Stop the sync"))
+        return line + "<br>" + html.escape(in_anki(how))  # (in a right-to-left Anki: the path left to right)
 
     def _show(self) -> None:
         if not self._active or self.mw.col is None:

@@ -534,6 +534,16 @@ class PolarSync:
         if mw.col is not None:
             self.runner.request(MANUAL)
 
+    def can_stop(self) -> bool:
+        """Whether Tools ▸ Polar Sync ▸ Stop the sync has a sync to stop."""
+        return mw.col is not None and self.runner.stoppable
+
+    def stop_sync(self) -> None:
+        """Tools ▸ Polar Sync ▸ Stop the sync: as Escape in the sync's window
+        (a background sync has none): it stops at its next stop point."""
+        self.runner.stop_running()
+        self.actions["stop"].setEnabled(False)
+
     def preview(self) -> None:
         if mw.col is not None:
             self.runner.request(PREVIEW)
@@ -646,6 +656,9 @@ class PolarSync:
         it runs on the log's thread: the runner counts the sync as done
         once it is on disk."""
         self.last_outcome = outcome
+        stop = self.actions.get("stop")
+        if stop is not None:  # (no sync to stop now: a menu left open meanwhile says so)
+            stop.setEnabled(False)
         report = outcome.report
         trigger = outcome.request.trigger
         label = trigger_label(trigger)

@@ -13,8 +13,13 @@ the add-on's window, on screen from the start of a long reading) or
 from Polar updates every note, and Escape is pressed while it does);
 "restart" (as "manual", then Anki quits at once) and "after_restart" (Anki
 started again on the same folder, no startup sync: the watcher's sync of
-DOC_KEY is the first). DOC_KEY: a document whose change Polar "saves" while
-the sync runs (a watcher's request, queued behind it).
+DOC_KEY is the first); "quiet" (DOC_KEY synced alone first, then the other
+documents moved into the library: the watcher's sync writes them without a
+window, and Tools ▸ Polar Sync ▸ Stop the sync is chosen, by the keyboard,
+while it adds them; "quiet_reading": while it reads them); "requeue" (the same sync, asked to stop just as its
+reading ends and AnkiWeb begins syncing: the sync is put back in the queue).
+DOC_KEY: a document whose change Polar "saves" while the sync runs (a
+watcher's request, queued behind it).
 Writes the JSON the test reads.
 """
 
@@ -69,6 +74,8 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
     if which == "after_restart":
         _next_sync(anki, runner, doc_key, polar, seen, 1)
         return _quit(anki, mw, result, seen)
+    if which in ("quiet", "quiet_reading", "requeue"):
+        return _quiet(anki, mw, runner, library, doc_key, polar, seen, result, which, base)
     before = 0  # syncs finished before the one stopped
     if which == "updating":
         runner.request("manual")
@@ -118,6 +125,114 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
     if which != "restart":
         _next_sync(anki, runner, doc_key, polar, seen, before + 2)
         seen["next_retagged"] = retagged()
+    return _quit(anki, mw, result, seen)
+
+
+def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, result: Path, which: str,
+           base: Path) -> int:
+    """A background sync (the watcher's) of a library moved in: no window."""
+    import shutil
+
+    from aqt import utils
+    from aqt.qt import QApplication, QMenu, Qt
+    from PyQt6.QtTest import QTest
+
+    from addon.gui import synclog
+    from addon.sync.state import SyncState
+
+    aside = library.parent / "moved-in"
+    aside.mkdir()
+    others = sorted(p.name for p in library.iterdir() if (p / "state.json").exists() and p.name != doc_key)
+    for key in others:
+        shutil.move(str(library / key), str(aside / key))
+    runner.request("manual")
+    anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the first sync (one document)")
+    seen["first_created"] = anki.controller.last_outcome.report.created
+    _drop_tooltips()
+    # Anki closes the first sync's (modal) progress window up to 0.5 s after its end
+    # (ProgressManager.finish): a background sync starting before, as a person would
+    # not, found it still there (the Alt+T then went to it, not to the Tools menu).
+    anki.wait_until(lambda: getattr(mw.progress, "_win", None) is None, 10, "the first sync's window to go")
+    stop = anki.controller.actions.get("stop")  # (None before the entry was made: the requeue case runs there too)
+    submenu = anki.controller.actions["menu"]
+    tools = mw.form.menuTools
+
+    def stop_shown_enabled():
+        """Tools ▸ Polar Sync opened as a person opens it: is Stop the sync enabled?"""
+        submenu.aboutToShow.emit()
+        return None if stop is None else bool(stop.isEnabled())
+
+    seen["stop_enabled_idle"] = stop_shown_enabled()
+    for key in others:  # the library moved in (Polar's import of many books)
+        shutil.move(str(aside / key), str(library / key))
+    mw.activateWindow()
+    if which == "requeue":
+        # The person asks it to stop as its reading ends, and AnkiWeb begins
+        # syncing just then: the sync is put back in the queue to run after.
+        apply = runner._apply
+
+        def apply_then(*args, **kwargs):
+            runner._stop.set()  # (what Escape or Stop the sync records)
+            runner.hold("ankiweb")
+            return apply(*args, **kwargs)
+
+        runner._apply = apply_then
+    runner.request("watch", set(others))  # the watcher's request for the documents moved in
+    if which in ("quiet", "quiet_reading"):
+        if which == "quiet":
+            anki.wait_until(lambda: runner.stage.startswith("Adding") and runner._writing_quietly, 300,
+                            "the quiet sync adding notes")
+        else:
+            anki.wait_until(lambda: runner.stage.startswith("Reading"), 300, "the quiet sync reading")
+        seen["stage"] = runner.stage
+        seen["window"] = getattr(mw.progress, "_win", None) is not None
+        seen["stop_enabled_busy"] = stop_shown_enabled()
+        seen["stop_first"] = [a for a in submenu.actions() if not a.isSeparator()][0] is stop
+        # By the keyboard: Alt+T opens Tools; the submenu, then its first entry.
+        # (A menu's Alt shortcut reaches only the active window: the person's is Anki's.)
+        mw.activateWindow()
+        anki.wait_until(lambda: QApplication.activeWindow() is mw, 10, "Anki's window to be active")
+        QTest.keyClick(mw, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+        anki.wait_until(lambda: isinstance(QApplication.activePopupWidget(), QMenu), 10, "the Tools menu")
+        seen["tools_opened"] = QApplication.activePopupWidget() is tools
+        tools.setActiveAction(submenu.menuAction())
+        QTest.keyClick(tools, Qt.Key.Key_Right)  # into Polar Sync
+        anki.wait_until(lambda: QApplication.activePopupWidget() is submenu, 10, "the Polar Sync submenu")
+        submenu.setActiveAction(stop)
+        QTest.keyClick(submenu, Qt.Key.Key_Return)
+        # What it says at once (the reading may stop at its next document, before the next event).
+        seen["stopping_said"] = runner.indicator.text
+        anki.wait_until(lambda: runner._stop.is_set() or not runner.busy, 10, "the wish to stop")
+        seen["stop_enabled_stopping"] = stop_shown_enabled()
+    anki.wait_until(lambda: runner.finished_count >= 2 and not runner.busy, 60 if which == "requeue" else 300,
+                    "the stopped sync")
+    outcome = anki.controller.last_outcome
+    report = outcome.report
+    seen["total"] = len(others)
+    seen["created"] = report.created
+    seen["warnings"] = [(w.get("code"), w.get("done"), w.get("total")) for w in report.warnings]
+    seen["failed"], seen["interrupted"] = outcome.failed, outcome.interrupted
+    seen["by_you"] = getattr(outcome, "by_you", False)
+    seen["tooltip"] = utils._tooltipLabel.text() if utils._tooltipLabel is not None else ""
+    label = utils._tooltipLabel
+    if label is not None:
+        seen["tooltip_fits"] = (label.width() <= mw.width(), label.heightForWidth(label.width()) <= label.height())
+    guids = polar()
+    seen["polar_notes"], seen["distinct"] = len(guids), len(set(guids))
+    seen["undo"] = mw.col.undo_status().undo
+    state_path = synclog.state_path(mw.pm.name, base / "addons21" / anki_harness.PACKAGE / "user_files")
+    seen["state_guids"] = sorted(r.guid for r in SyncState(state_path, "").all_cards().values())
+    seen["guids"] = sorted(guids)
+    seen["rest_to_come"] = SyncState(state_path, "").rest_to_come()
+    seen["stop_enabled_after"] = stop_shown_enabled()
+    if which == "requeue":
+        runner._apply = apply
+        runner.release("ankiweb")  # AnkiWeb's sync is over: nothing of the stopped sync runs again
+        seen["after_release"] = [runner.busy, [r.trigger for r in runner.pending]]
+        anki.wait_until(lambda: not runner.busy, 300, "a sync run again")
+    seen["pending"] = [r.trigger for r in runner.pending]
+    _drop_tooltips()
+    _next_sync(anki, runner, doc_key, polar, seen, runner.finished_count + 1)
     return _quit(anki, mw, result, seen)
 
 

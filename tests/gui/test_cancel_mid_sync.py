@@ -151,3 +151,76 @@ def test_escape_while_a_sync_updates_every_note_stops_it_between_two_batches(tmp
     assert seen["next_updated"] == info.cards - done and seen["next_created"] == 0
     assert seen["next_retagged"] == seen["next_polar_notes"] == seen["next_distinct"] == info.cards
     assert seen["exit"] == 0
+
+
+def test_stop_the_sync_in_the_menu_stops_a_background_sync_that_has_no_window(tmp_path):
+    """Polar imported many books at once: the watcher's sync writes them
+    without a window (nothing to press Escape in). Tools ▸ Polar Sync ▸
+    Stop the sync, chosen by the keyboard (Alt+T, the submenu, Return), is
+    enabled only while it runs; it stops the sync between two batches with
+    the manual stop's words, and the next sync does the rest."""
+    library, info, doc_key = _library(tmp_path)
+    seen = _drive(tmp_path, library, "quiet", doc_key)
+    first, total = seen["first_created"], seen["total"]
+    assert 0 < first < info.cards and total == 79
+    assert not seen["stop_enabled_idle"] and seen["stop_enabled_busy"] and seen["stop_first"], seen
+    assert seen["tools_opened"] and not seen["window"], seen["stage"]  # (a quiet write: no progress window)
+    assert seen["stopping_said"] == "Polar Sync, in the background: Stopping the sync…"
+    assert not seen["stop_enabled_stopping"] and not seen["stop_enabled_after"]
+    assert not seen["failed"] and not seen["interrupted"], seen
+    added = seen["created"]
+    rest = info.cards - first
+    assert 0 < added < rest, seen["stage"]
+    assert seen["warnings"] == [["stopped_by_you", added, rest]]
+    assert seen["polar_notes"] == seen["distinct"] == first + added
+    assert seen["state_guids"] == seen["guids"] and seen["rest_to_come"]
+    assert seen["undo"] == "Sync from Polar"
+    words = (f"Polar Sync: stopped as you asked, after adding {added:,} of {rest:,} new notes; they "
+             "stay, and the next sync does the rest.")
+    assert f"<td>{words}</td>" in seen["tooltip"]
+    assert seen["tooltip_fits"] == [True, True]
+    assert seen["pending"] == []
+    # The next change Polar saves (one document): the whole library, the rest added.
+    assert seen["next_only"] is None and not seen["next_failed"]
+    assert seen["next_created"] == rest - added
+    assert seen["next_polar_notes"] == seen["next_distinct"] == info.cards
+    assert seen["exit"] == 0
+
+
+def test_stop_the_sync_in_the_menu_while_a_background_sync_reads_changes_nothing(tmp_path):
+    """The same, chosen while the watcher's sync still reads (no tooltip
+    yet): "Stopping the sync…" is said at once, nothing is written, and the
+    next sync does it all."""
+    library, info, doc_key = _library(tmp_path)
+    seen = _drive(tmp_path, library, "quiet_reading", doc_key)
+    first = seen["first_created"]
+    assert seen["stage"].startswith("Reading") and not seen["window"], seen["stage"]
+    assert seen["stop_enabled_busy"] and not seen["stop_enabled_after"]
+    assert seen["stopping_said"] == "Polar Sync, in the background: Stopping the sync…"
+    assert seen["interrupted"] and seen["by_you"] and not seen["failed"], seen
+    assert seen["created"] == 0 and seen["polar_notes"] == first and seen["rest_to_come"]
+    words = "Polar Sync: stopped as you asked, before it changed anything; the next sync does it."
+    assert f"<td>{words}</td>" in seen["tooltip"]
+    assert seen["pending"] == []
+    assert seen["next_only"] is None and seen["next_created"] == info.cards - first
+    assert seen["next_polar_notes"] == seen["next_distinct"] == info.cards
+    assert seen["exit"] == 0
+
+
+def test_a_stop_asked_as_the_sync_is_put_back_in_the_queue_is_kept(tmp_path):
+    """The person asks a sync to stop just as its reading ends and AnkiWeb
+    begins syncing: the sync, which waits for AnkiWeb, was put back in the
+    queue and ran again from the start after it, as if nobody had asked.
+    Now it stops there, as asked (nothing written, the rest owed), and
+    nothing of it runs after AnkiWeb's sync."""
+    library, info, doc_key = _library(tmp_path)
+    seen = _drive(tmp_path, library, "requeue", doc_key)
+    first = seen["first_created"]
+    assert seen["interrupted"] and seen["by_you"] and not seen["failed"], seen
+    assert seen["created"] == 0 and seen["polar_notes"] == first and seen["rest_to_come"]
+    words = "Polar Sync: stopped as you asked, before it changed anything; the next sync does it."
+    assert f"<td>{words}</td>" in seen["tooltip"]
+    assert seen["after_release"] == [False, []] and seen["pending"] == []
+    assert seen["next_only"] is None and seen["next_created"] == info.cards - first
+    assert seen["next_polar_notes"] == seen["next_distinct"] == info.cards
+    assert seen["exit"] == 0
