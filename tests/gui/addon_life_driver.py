@@ -22,7 +22,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -40,10 +40,14 @@ def touch_a_document(library: Path) -> None:
     state.write_text(json.dumps(data), encoding="utf-8")
 
 
-def main(base: Path, library: Path, addon_file: Path, newer_file: Path, result: Path) -> int:
+def finish(story: Callable[[Dict[str, Any]], None], result: Path) -> int:
+    """Run a driver's ``story`` into ``seen`` (its failure noted in
+    ``seen["errors"]``), write ``seen`` to ``result`` and end the process.
+    Shared by this module's, profiles_driver's and told_profiles_driver's
+    ``main``."""
     seen: Dict[str, Any] = {"errors": []}
     try:
-        run(base, library, addon_file, newer_file, seen)
+        story(seen)
     except Exception:
         seen["errors"].append(traceback.format_exc())
     result.write_text(json.dumps(seen), encoding="utf-8")
@@ -53,6 +57,10 @@ def main(base: Path, library: Path, addon_file: Path, newer_file: Path, result: 
     # Not the interpreter's finalisation: PyQt's atexit clean-up after an
     # in-process Anki now and then segfaults (see tests/gui/conftest.py).
     os._exit(0)
+
+
+def main(base: Path, library: Path, addon_file: Path, newer_file: Path, result: Path) -> int:
+    return finish(lambda seen: run(base, library, addon_file, newer_file, seen), result)
 
 
 def run(base: Path, library: Path, addon_file: Path, newer_file: Path, seen: Dict[str, Any]) -> None:

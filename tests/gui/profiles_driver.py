@@ -13,8 +13,6 @@ Usage: profiles_driver.py BASE LIBRARY ADDON_FILE RESULT_JSON
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -25,22 +23,13 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(Path(__file__).parent))
 
 import anki_harness  # noqa: E402
-from addon_life_driver import DEBOUNCE_MS, touch_a_document  # noqa: E402
+from addon_life_driver import DEBOUNCE_MS, finish, touch_a_document  # noqa: E402
 
 OTHER = "Zweites Profil"
 
 
 def main(base: Path, library: Path, addon_file: Path, result: Path) -> int:
-    seen: Dict[str, Any] = {"errors": []}
-    try:
-        run(base, library, addon_file, seen)
-    except Exception:
-        seen["errors"].append(traceback.format_exc())
-    result.write_text(json.dumps(seen), encoding="utf-8")
-    for stream in (sys.__stdout__, sys.__stderr__):
-        if stream is not None:
-            stream.flush()
-    os._exit(0)  # see addon_life_driver.py
+    return finish(lambda seen: run(base, library, addon_file, seen), result)
 
 
 def run(base: Path, library: Path, addon_file: Path, seen: Dict[str, Any]) -> None:

@@ -17,8 +17,6 @@ Usage: told_profiles_driver.py BASE LIBRARY ADDON_FILE RESULT_JSON
 from __future__ import annotations
 
 import html
-import json
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -27,8 +25,10 @@ from typing import Any, Dict
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(Path(__file__).parent))
 
 import anki_harness  # noqa: E402
+from addon_life_driver import finish  # noqa: E402
 
 from tests.polar_factory import Doc, basic  # noqa: E402
 
@@ -37,16 +37,7 @@ DOC = "1ToldProfilesDoc00000001"
 
 
 def main(base: Path, library: Path, addon_file: Path, result: Path) -> int:
-    seen: Dict[str, Any] = {"errors": []}
-    try:
-        run(base, library, addon_file, seen)
-    except Exception:
-        seen["errors"].append(traceback.format_exc())
-    result.write_text(json.dumps(seen), encoding="utf-8")
-    for stream in (sys.__stdout__, sys.__stderr__):
-        if stream is not None:
-            stream.flush()
-    os._exit(0)  # see addon_life_driver.py
+    return finish(lambda seen: run(base, library, addon_file, seen), result)
 
 
 def run(base: Path, library: Path, addon_file: Path, seen: Dict[str, Any]) -> None:
