@@ -43,7 +43,7 @@ from difflib import SequenceMatcher
 from itertools import combinations, product
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from ..render.context import page_words_html, split_block, unstamped
+from ..render.context import page_words_html, split_block, stamped, unstamped
 from ..render.style import IMG_STYLE, PRE_STYLE, TABLE_STYLE
 from ..settings import ENGLISH_PAGE_LABEL
 from .notetypes import (
@@ -380,6 +380,9 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
     them in an EPUB's line (``_section_before_version_9``)."""
     if want.owned:
         return _merge_owned(want.value, current, old, polar_wins, recorded, page_label)
+    same = _as_written(want, current, old)
+    if same is not None:
+        return same
     old, _, old_block = old.partition("+")
     in_block = False
     if want.tail is None:
@@ -443,6 +446,29 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
         conflict, keep_user = True, not polar_wins
     value = (cur_text if keep_user else text) + block
     return Merged(None if value == current else value, remember, conflict, not keep_user)
+
+
+def _as_written(want: Want, current: str, old: str) -> Optional[Merged]:
+    """The field holds byte for byte what this sync would write (Polar's
+    text, and its block stamped with its own hash): nothing of anyone's to
+    keep or merge, only the hashes to remember. The common case of a sync
+    that reads every note again for a setting or an add-on update (its tags
+    changed, say), where the full path's parsing of the field and its seven
+    hashes were a tenth of the sync. None: the full path decides. A block
+    whose record differs from its hash (``old``'s part after "+": text was
+    typed inside it, or an earlier rendering) goes the full way too."""
+    text, block = want.text, want.tail
+    if block is None:
+        return Merged(None, field_hash(text)) if current == text else None
+    if not current.startswith(text):
+        return None
+    tail = field_hash(block)
+    if current[len(text):] != stamped(block, tail):
+        return None
+    recorded_block = old.partition("+")[2]
+    if recorded_block and recorded_block != tail:
+        return None
+    return Merged(None, f"{field_hash(text)}+{tail}")
 
 
 # Where render version 9 put an EPUB's section ("§&nbsp;3") in a source line,

@@ -334,3 +334,61 @@ def test_words_of_a_block_whose_context_changed_replaced_in_anki_are_made_anew(p
     typed = REPLACED.replace("old highlight", "old highlight and my note", 1)
     merged = merge_field(Want("answer", NEW_BLOCK), "answer" + typed, written("answer", OLD_BLOCK), polar_wins)
     assert not merged.conflict and merged.value == "answer and my note" + NEW_BLOCK
+
+
+# A field as a sync wrote it: the text, then the block stamped with its hash.
+def as_written(text: str, block: str) -> str:
+    from addon.render.context import stamped
+
+    return text + stamped(block, field_hash(block)) if block else text
+
+
+AS_WRITTEN_CASES = [
+    # (text, tail, old): the remembered hash as each version wrote it
+    ("answer", OLD_BLOCK, written("answer", OLD_BLOCK)),
+    ("answer", OLD_BLOCK, ""),  # no record: the block's stamp stands in
+    ("answer", OLD_BLOCK, field_hash("answer" + OLD_BLOCK)),  # versions 2 and 3: a whole-field hash
+    ("answer", OLD_BLOCK, written("older answer", OLD_BLOCK)),  # Polar changed it, the note already has it
+    ("answer", NEW_BLOCK, written("answer", OLD_BLOCK)),  # the block recorded differs: the full way
+    ("", OLD_BLOCK, written("", OLD_BLOCK)),
+    ("answer", "", written("answer", "")),  # no context to show
+    ("answer", None, field_hash("answer")),  # a field without a block (a question)
+    ("answer", None, field_hash("old answer")),
+    (f'<div class="polar-context">{PRE}x</pre></div>', OLD_BLOCK, ""),  # Polar's text holds a block's class
+]
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+@pytest.mark.parametrize("recorded", [True, False])
+@pytest.mark.parametrize(("text", "tail", "old"), AS_WRITTEN_CASES)
+def test_a_field_as_written_merges_as_the_full_way_would(monkeypatch: pytest.MonkeyPatch, text: str,
+                                                         tail: str, old: str, recorded: bool,
+                                                         polar_wins: bool) -> None:
+    # The short way for a field that holds what the sync would write must
+    # give what the whole merge gives, for every kind of record; and the
+    # same for fields that differ a little (the short way says None there).
+    import addon.sync.field_merge as fm
+
+    want = Want(text, tail)
+    currents = [as_written(text, tail or ""), as_written(text + " typed", tail or ""),
+                as_written(text, (tail or "") + " "), text + (tail or "")]
+    short = [merge_field(want, c, old, polar_wins, recorded) for c in currents]
+    monkeypatch.setattr(fm, "_as_written", lambda *_: None)
+    assert short == [merge_field(want, c, old, polar_wins, recorded) for c in currents]
+
+
+def test_a_field_as_written_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A sync that reads every note again (a setting changed, an add-on
+    # update) meets fields as it wrote them: their text and block are not
+    # split nor each hashed again (a tenth of such a sync, bench's update_all).
+    import addon.sync.field_merge as fm
+
+    def no(*_: object) -> None:
+        raise AssertionError("parsed a field that holds what the sync would write")
+
+    monkeypatch.setattr(fm, "split_block", no)
+    monkeypatch.setattr(fm, "unstamped", no)
+    merged = merge_field(Want("answer", OLD_BLOCK), as_written("answer", OLD_BLOCK), written("answer", OLD_BLOCK), True)
+    assert merged == fm.Merged(None, written("answer", OLD_BLOCK))
+    with pytest.raises(AssertionError):  # text typed in Anki: the full way
+        merge_field(Want("answer", OLD_BLOCK), as_written("my answer", OLD_BLOCK), written("answer", OLD_BLOCK), True)
