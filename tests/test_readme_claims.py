@@ -137,6 +137,33 @@ def test_the_settings_page_names_each_setting_as_the_settings_window_does():
         assert not re.search(r"\btrue\b|\bfalse\b|`\"|_wins|\d{5,}", what), key  # no JSON in a user's words
 
 
+def _window_help() -> dict:
+    """Each setting's help line under its field, by key (``tr("…")``, the last
+    argument of ``self._add``; default_deck's two forms joined)."""
+    import ast
+
+    tree = ast.parse((ROOT / "addon" / "gui" / "settings_dialog.py").read_text(encoding="utf-8"))
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "_add":
+            texts = [c.args[0].value for c in ast.walk(node.args[4]) if isinstance(c, ast.Call) and c.args
+                     and isinstance(c.args[0], ast.Constant) and isinstance(c.args[0].value, str)]
+            found[node.args[1].value] = " ".join(texts)
+    return found
+
+
+def test_the_settings_window_says_what_its_words_refer_to():
+    """Read at 400 px as a new user: **Removed in Polar**'s choices say "Suspend
+    it", and its help line said only "Nothing is removed when…": it now says
+    which note "it" is. Polar *saves* ("Sync when Polar saves a change", "Polar
+    saves in several steps") and the wait's label said "Polar's last write"."""
+    help_lines, labels = _window_help(), _window_labels()
+    assert len(help_lines) == len(CONFIG) - 1
+    assert "note whose card was deleted in Polar" in help_lines["deletion_policy"]
+    said = " ".join([*labels.values(), *help_lines.values()])
+    assert "saves" in said and not re.search(r"\bwrit", said), [w for w in labels.values() if "writ" in w]
+
+
 def test_config_md_and_the_settings_page_do_not_contradict():
     """config.md (keys and how values are written) names each setting by the
     window's label, as the settings page does, and its drop-downs' values are
