@@ -1,13 +1,15 @@
-"""README.md against the code: its Settings table and addon/config.md against
-addon/config.json (every key a reader is told about exists, none is left out,
-each default the table states is the real one), and the keys of the CLI's
---report JSON."""
+"""README.md and the docs against the code: docs/settings.md's table of every
+setting and addon/config.md against addon/config.json and the Settings window
+(every key a reader is told about exists, none is left out, each default and
+choice is the real one, in the window's words on the page), and the keys of
+the CLI's --report JSON."""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from addon.settings import Settings
 
@@ -15,30 +17,28 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = json.loads((ROOT / "addon" / "config.json").read_text(encoding="utf-8"))
 
 
-def _table() -> dict:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+def _config_md() -> dict:
+    """addon/config.md's lines, ``- `key` — `default` — **label**…``, by key:
+    (default as JSON, the window's label, the rest of the line)."""
+    text = (ROOT / "addon" / "config.md").read_text(encoding="utf-8")
     rows = {}
-    for line in section.splitlines():
-        match = re.match(r"^\| `(\w+)` \| `([^`]*)` \|", line)
-        if match:
-            rows[match.group(1)] = json.loads(match.group(2))
+    for key, default, label, rest in re.findall(r"^- `(\w+)` — `([^`]*)` — \*\*([^*]+)\*\*(.*)$", text, re.M):
+        rows[key] = (json.loads(default), label, rest)
     return rows
 
 
-def test_the_readme_settings_table_names_every_key_with_its_real_default():
-    table = _table()
-    assert sorted(table) == sorted(CONFIG)  # the same keys
-    assert table == CONFIG
+def test_config_md_names_every_key_with_its_real_default():
+    """What Anki shows beside Edit as JSON…: every key once, no other, each
+    with the default config.json and Settings() have."""
+    text = (ROOT / "addon" / "config.md").read_text(encoding="utf-8")
+    explained = re.findall(r"^- `(\w+)` — ", text, re.M)
+    assert sorted(explained) == sorted(CONFIG)  # every key, none twice
+    rows = _config_md()
+    assert sorted(rows) == sorted(CONFIG)
+    assert {key: row[0] for key, row in rows.items()} == CONFIG
     defaults = Settings()
     for key, value in CONFIG.items():
         assert getattr(defaults, key) == value, key
-
-
-def test_config_md_explains_every_key_and_no_other():
-    text = (ROOT / "addon" / "config.md").read_text(encoding="utf-8")
-    explained = re.findall(r"^- `(\w+)` — ", text, re.M)
-    assert sorted(explained) == sorted(CONFIG)
 
 
 def test_the_readme_names_every_key_of_the_clis_report_json():
@@ -69,21 +69,115 @@ def _window_labels() -> dict:
     return labels
 
 
-def test_the_readme_settings_table_names_each_setting_as_the_settings_window_does():
-    """The table's third column is what a user looks for in Tools ▸ Polar Sync ▸
-    Settings…: the label the window shows for that key, word for word."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
-    shown = dict(re.findall(r"^\| `(\w+)` \| `[^`]*` \| ([^|]+?) \|", section, re.M))
+def _window_choices() -> dict:
+    """Each drop-down's choices in the Settings window, in order: key -> [(value,
+    label)], read from ``_choice_labels`` in its source."""
+    import ast
+
+    tree = ast.parse((ROOT / "addon" / "gui" / "settings_dialog.py").read_text(encoding="utf-8"))
+    function = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "_choice_labels")
+    found = ast.literal_eval(ast.unparse(function.body[0].value).replace("tr(", "("))
+    return {key: list(pairs) for key, pairs in found.items()}
+
+
+def _settings_page_rows() -> dict:
+    """docs/settings.md's tables: ``| label | at first | what it does | `key` |`` by key."""
+    text = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    section = text.split("\n## Every setting\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for label, first, what, key in re.findall(r"^\| ([^|]+?) \| ([^|]+?) \| (.+?) \| `(\w+)` \|$", section, re.M):
+        assert key not in rows, key
+        rows[key] = (label, first, what)
+    return rows
+
+
+def _as_the_window_shows(key: str, value: Any) -> str:
+    """A value in the words the Settings window shows it: a check box ticked or
+    not, a drop-down's choice, a field's text ("empty"), the spin boxes' units
+    (settings_dialog.py: MB with one decimal, the share in %, milliseconds)."""
+    if isinstance(value, bool):
+        return "ticked" if value else "not ticked"
+    choices = _window_choices()
+    if key in choices:
+        return dict(choices[key])[value]
+    if key == "max_image_bytes":
+        return f"{value / (1024 * 1024):.1f} MB"
+    if key == "delete_max_share":
+        return f"{round(float(value) * 100)} %"
+    if key == "watch_debounce_ms":
+        return f"{value} ms"
+    assert isinstance(value, str), key
+    return value or "empty"
+
+
+def _shown_label(key: str) -> str:
+    labels = _window_labels()
+    if key in labels:
+        return labels[key]
+    source = (ROOT / "addon" / "gui" / "settings_dialog.py").read_text(encoding="utf-8")
+    match = re.search(r'form\.addRow\(tr\("([^"]+)"\), self\.path_edit\)', source)
+    assert key == "data_dir" and match, key  # the folder picker's row
+    return match.group(1)
+
+
+def test_the_settings_page_names_each_setting_as_the_settings_window_does():
+    """docs/settings.md's table is what a user looks for in Tools ▸ Polar Sync ▸
+    Settings…: each key's label, word for word, and the default as the window
+    shows it (ticked, the choice's words, 10.0 MB), not as JSON writes it; each
+    drop-down's every choice in the window's words."""
+    rows = _settings_page_rows()
     labels = _window_labels()
     assert len(labels) == len(CONFIG) - 1  # every key but data_dir, whose row is the folder picker
-    assert sorted(shown) == sorted(CONFIG)
-    source = (ROOT / "addon" / "gui" / "settings_dialog.py").read_text(encoding="utf-8")
-    for key, label in shown.items():
-        if key in labels:
-            assert label == labels[key], key
-        else:
-            assert f'form.addRow(tr("{label}")' in source, key
+    assert sorted(rows) == sorted(CONFIG)
+    for key, (label, first, what) in rows.items():
+        assert label == _shown_label(key), key
+        assert first == _as_the_window_shows(key, CONFIG[key]), key
+        for _value, choice in _window_choices().get(key, []):
+            assert f"**{choice}**" in what, (key, choice)
+        assert not re.search(r"\btrue\b|\bfalse\b|`\"|_wins|\d{5,}", what), key  # no JSON in a user's words
+
+
+def _window_help() -> dict:
+    """Each setting's help line under its field, by key (``tr("…")``, the last
+    argument of ``self._add``; default_deck's two forms joined)."""
+    import ast
+
+    tree = ast.parse((ROOT / "addon" / "gui" / "settings_dialog.py").read_text(encoding="utf-8"))
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "_add":
+            texts = [c.args[0].value for c in ast.walk(node.args[4]) if isinstance(c, ast.Call) and c.args
+                     and isinstance(c.args[0], ast.Constant) and isinstance(c.args[0].value, str)]
+            found[node.args[1].value] = " ".join(texts)
+    return found
+
+
+def test_the_settings_window_says_what_its_words_refer_to():
+    """Read at 400 px as a new user: **Removed in Polar**'s choices say "Suspend
+    it", and its help line said only "Nothing is removed when…": it now says
+    which note "it" is. Polar *saves* ("Sync when Polar saves a change", "Polar
+    saves in several steps") and the wait's label said "Polar's last write"."""
+    help_lines, labels = _window_help(), _window_labels()
+    assert len(help_lines) == len(CONFIG) - 1
+    assert "note whose card was deleted in Polar" in help_lines["deletion_policy"]
+    said = " ".join([*labels.values(), *help_lines.values()])
+    assert "saves" in said and not re.search(r"\bwrit", said), [w for w in labels.values() if "writ" in w]
+
+
+def test_config_md_and_the_settings_page_do_not_contradict():
+    """config.md (keys and how values are written) names each setting by the
+    window's label, as the settings page does, and its drop-downs' values are
+    the window's choices, in order, with the same words."""
+    page, config_md = _settings_page_rows(), _config_md()
+    schema = json.loads((ROOT / "addon" / "config.schema.json").read_text(encoding="utf-8"))["properties"]
+    assert sorted(page) == sorted(config_md)
+    for key, (default, label, rest) in config_md.items():
+        assert label == page[key][0], key
+        assert page[key][1] == _as_the_window_shows(key, default), key
+        written = re.findall(r'`"(\w+)"` \(([^)]+)\)', rest)
+        if key in _window_choices():
+            assert written == _window_choices()[key], key
+            assert [value for value, _label in written] == schema[key]["enum"], key
 
 
 # The README's reference sections moved to docs/ pages; their headings stay in
@@ -99,7 +193,7 @@ MOVED = {
     "sync-state": "docs/sync-state.md",
     "two-computers": "docs/two-computers.md",
     "going-back-to-an-older-version": "docs/older-versions.md",
-    "settings": "docs/settings.md",  # the table stays; the window's keyboard, languages, bad values moved
+    "settings": "docs/settings.md",  # the table of every setting, the keyboard, languages, bad values
 }
 
 

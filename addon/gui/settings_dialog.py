@@ -355,7 +355,8 @@ class SettingsDialog(QDialog):
         self._add(form, "conflict_policy", tr("Edited in both"), self._combo("conflict_policy"),
                   tr("For a field changed in Polar and in Anki since the last sync; the report lists each."))
         self._add(form, "deletion_policy", tr("Removed in Polar"), self._combo("deletion_policy"),
-                  tr("Nothing is removed when the library looks empty or a document could not be read."))
+                  tr("For a note whose card was deleted in Polar. Nothing is removed when the library looks "
+                     "empty or a document could not be read."))
         share = QSpinBox(self)
         share.setRange(0, 100)
         share.setSuffix(" %")
@@ -372,7 +373,7 @@ class SettingsDialog(QDialog):
         wait.setRange(0, 600000)
         wait.setSingleStep(100)
         wait.setSuffix(" ms")
-        self._add(form, "watch_debounce_ms", tr("Wait after Polar's last write"), wait,
+        self._add(form, "watch_debounce_ms", tr("Wait after Polar's last save"), wait,
                   tr("Polar saves in several steps; one sync follows the last of them."))
         qconnect(self.widgets["watch"].toggled, lambda _on: self._enable())
         self.load(self.settings)

@@ -153,6 +153,10 @@ def test_suspend_is_said_with_ankis_own_word(language):
             assert re.search(stem, text, re.IGNORECASE), (msgid, text)
     if language == "de":
         assert not [t for t in _texts("de") if re.search(r"aussetz|ausgesetzt|setzen Sie \w+ \w* ?aus\b", t)]
+        # The verb is Anki's "dauerhaft ausschließen": the settings' choice said
+        # "Ausschließen, Schlagwort polar::deleted" alone, "exclude", which a
+        # German reader takes for leaving the note out of the sync.
+        assert not [t for t in _texts("de") if re.search(r"(?<!dauerhaft )\bausschließen", t, re.IGNORECASE)]
     if language == "ja":
         assert not [t for t in _texts("ja") if "保留" in t]
 
@@ -163,6 +167,11 @@ def test_suspend_is_said_with_ankis_own_word(language):
 TAG = {"de": r"schlagw", "es": r"etiquet", "fr": r"étiquet", "ja": r"タグ", "pt_BR": r"etiquet|marca",
        "zh_CN": r"标签"}
 OLDER_ANKI_TAG = {"fr": r"^tags$"}  # Anki 23.10's French editor said "Tags"; 26.9 "Étiquettes"
+# A settings choice whose closed drop-down has no room for the word at 400 px:
+# German's "Dauerhaft ausschließen, Schlagwort polar::deleted" showed
+# "…polar::delet"; it names the tag itself, beside "Nur mit polar::deleted
+# verschlagworten" in the same list.
+NAMES_THE_TAG = {("de", "Suspend it and tag it polar::deleted"): "Dauerhaft ausschließen, polar::deleted"}
 
 
 @pytest.mark.parametrize("language", sorted(TAG))
@@ -177,6 +186,8 @@ def test_a_tag_is_said_with_ankis_own_word(language):
     assert len(said) >= 10
     for msgid, value in said.items():
         for text in value if isinstance(value, list) else [value]:
+            if NAMES_THE_TAG.get((language, msgid)) == text:
+                continue
             assert re.search(stem, text, re.IGNORECASE), (msgid, text)
     if language == "de":
         assert not [t for t in _texts("de") if re.search(r"\b(das|ein|anderes|deck:-)Tag\b|deck:-Tag", t)]
