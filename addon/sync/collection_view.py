@@ -53,6 +53,9 @@ class NoteInfo:
     fields: List[str]
     tags: List[str]
     cards: List[CardInfo] = field(default_factory=list)
+    # tag -> tag_or_moved(tag): a sync asks about the set-aside tag four
+    # times a note (a snapshot: its tags do not change under it)
+    _moved: Dict[str, Optional[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def reviewed(self) -> bool:
@@ -72,6 +75,13 @@ class NoteInfo:
         ``reading::polar`` takes ``polar::deleted`` to ``reading::polar::deleted``,
         and ``polar`` → ``reading`` takes it to ``reading::deleted`` (the note
         then has ``reading`` and no ``polar``); else None."""
+        try:
+            return self._moved[tag]
+        except KeyError:
+            found = self._moved[tag] = self._tag_or_moved(tag)
+            return found
+
+    def _tag_or_moved(self, tag: str) -> Optional[str]:
         low = tag.lower()
         tail = "::" + low
         parent, _, leaf = low.rpartition("::")

@@ -89,3 +89,20 @@ def test_a_scan_of_many_notes_reads_them_a_page_at_a_time(col):
     assert [n.fields[0] for n in found["polar:P3"]] == ["q3", "the other computer's"]
     assert found["polar:P3"][1].id == twin
     assert all(len(found[g]) == 1 and found[g][0].fields[0] == "q" + g[7:] for g in expect - {"polar:P3"})
+
+
+def test_a_tag_or_its_moved_spelling_is_found_for_each_tag_asked() -> None:
+    # The answer is kept per tag asked (a sync asks about the set-aside tag
+    # four times a note): another tag asked of the same note gets its own.
+    note = collection_view.NoteInfo(1, "g", 2, ["q", "a"], ["reading::polar::deleted", "Reading", "mine"])
+    for _ in range(2):
+        assert note.tag_or_moved("polar::deleted") == "reading::polar::deleted"
+        assert note.has_tag_or_moved("POLAR::DELETED")
+        assert note.tag_or_moved("reading") == "Reading"
+        assert note.tag_or_moved("polar::held") is None
+        assert not note.has_tag_or_moved("other")
+    renamed = collection_view.NoteInfo(2, "h", 2, ["q", "a"], ["reading", "reading::deleted"])
+    assert renamed.tag_or_moved("polar::deleted") == "reading::deleted"  # polar -> reading in the Browser
+    assert renamed.tag_or_moved("polar::deleted") == "reading::deleted"
+    assert collection_view.NoteInfo(3, "i", 2, [], ["reading"]).tag_or_moved("polar::deleted") is None
+    assert note == collection_view.NoteInfo(1, "g", 2, ["q", "a"], ["reading::polar::deleted", "Reading", "mine"])
