@@ -155,7 +155,8 @@ def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_updat
     says it at the first sync; a startup or watch sync that finds the same
     wait says it no more (the report and the log still do), a sync the user
     starts does. The report's "Suspend them" shows the deck list, whose
-    banner offers the update, with what to do after it, not Anki's error box."""
+    banner offers the update, not Anki's error box; once updated there, the
+    notes are suspended without being asked again."""
     anki.settle()
     anki.set_config(watch=False)
     mw, controller = anki.mw, anki.controller
@@ -204,8 +205,35 @@ def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_updat
         controller.suspend_leftovers([nid])
         anki.anki.wait_until(lambda: bool(seen), what="the message box")
         assert seen[0].startswith("Anki suspends no card in this collection until its old scheduler is updated")
+        assert seen[0].endswith("they are suspended as soon as it is updated.")
         assert mw.state == "deckBrowser"
         assert all(col.get_card(c).queue != -1 for c in col.get_note(nid).card_ids())
+        # The deck list's "Update" (Anki's own: its box "Scheduler updated
+        # successfully", then the list drawn again): the notes asked for are
+        # suspended then. The old code: nothing, until the person found the
+        # report again (Tools ▸ Polar Sync ▸ Show last report) and asked once more.
+        from aqt.qt import QApplication, QMessageBox, QTimer
+
+        done: List[str] = []
+
+        def answer() -> None:  # (Anki may ask first whether a full upload is fine: yes)
+            box = QApplication.activeModalWidget()
+            if isinstance(box, QMessageBox):
+                done.append(box.text())
+                yes = box.button(QMessageBox.StandardButton.Yes)
+                yes.click() if yes is not None else box.accept()
+
+        answering = QTimer()
+        answering.timeout.connect(answer)
+        answering.start(50)
+        try:
+            mw.deckBrowser._confirm_upgrade()
+        finally:
+            answering.stop()
+        assert done and col.sched_ver() != 1
+        anki.anki.wait_until(lambda: all(col.get_card(c).queue == -1 for c in col.get_note(nid).card_ids()), 15,
+                             "the notes asked for to be suspended after the update")
+        assert not controller.to_suspend
     finally:
         if col.sched_ver() == 1:
             col.mod_schema(check=False)
