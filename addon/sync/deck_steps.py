@@ -402,7 +402,9 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
             if found is not None and int(found) not in held_ids:
                 ids[int(found)] += made_ids.get(name, [])
                 counts[int(found)] += n
-        name_decks_queueing_new_cards(ctx, ids, counts)
+        new_decks = {} if not ctx.dry_run or _preset_holds(col, col.decks.get_config(
+            cast("DeckConfigId", 1)) or {}) else to_make
+        name_decks_queueing_new_cards(ctx, ids, counts, new_decks)
     for name, n, limiting in held:
         if limiting is not None and (limiting.preset, limiting.kind) in grouped:
             continue
@@ -418,7 +420,8 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
 
 
 def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]],
-                                  counts: Optional[Dict[int, int]] = None) -> None:
+                                  counts: Optional[Dict[int, int]] = None,
+                                  new_decks: Optional[Dict[str, int]] = None) -> None:
     """Decks where this sync's new notes wait behind many older new cards
     (a long-time user's Default with a shared deck's thousands not yet
     studied): the deck shows new cards, but not ours, for weeks. A row of
@@ -441,14 +444,15 @@ def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]],
     its notes would come after every new card there now.
     ``made``: deck id -> the ids of the notes made there (none in a
     preview), ``counts``: how many (the preview's), of decks no limit of 0
-    holds. Two reads a deck (~11 ms at 9,000 new cards ahead), more for a
+    holds; ``new_decks``: a preview's decks the sync would make (name ->
+    notes), whose wait is their top deck's alone. Two reads a deck (~11 ms at 9,000 new cards ahead), more for a
     deck under another (its top deck's new cards, a count a deck), so only
     after a batch (``TODAY_CHECK_FROM``): a first sync, a new book; not a
     watcher's card or two more."""
     col = ctx.col
     db = col.db
     counts = counts or {did: len(nids) for did, nids in made.items()}
-    if not counts or db is None:
+    if (not counts and not new_decks) or db is None:
         return
     today = int(col.sched.today)
     state = ctx.reading.state
@@ -498,6 +502,14 @@ def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]],
         ctx.report.warn(ctx.reading.source.describe(), message, code="new_cards_queued", count=n, deck=name,
                         **detail)
         said.append(did)
+    for name, n in sorted((new_decks or {}).items()):
+        top = _wait_from_top(col, name, 1 << 31) if "::" in name else None
+        if top is None or top.theirs // top.limit < QUEUE_TOLD_FROM_DAYS:
+            continue
+        ctx.report.warn(ctx.reading.source.describe(), (
+            f"{n:,} new note(s) in {name!r}; studied from {top.deck!r}, after {top.ahead:,} new cards of its decks, "
+            f"at its {top.limit:,} a day: in about {top.days:,} days"), code="new_cards_queued", count=n,
+            deck=name, top=top.deck, top_ahead=top.ahead, top_limit=top.limit, top_days=top.days)
     if said and not ctx.dry_run:
         told = {d: t for d, t in told.items() if t == today}
         told.update((did, today) for did in said)
@@ -570,10 +582,13 @@ def _wait_from_top(col: Collection, name: str, first: int) -> Optional[Wait]:
     top_limit = _new_limit(col, top)
     if order not in POSITION_ORDERS or not top_limit or top_limit <= 0:
         return None
-    below = {did: n for did, n in normal_decks(col).items() if n == parts[0] or n.startswith(parts[0] + "::")}
-    ours = next((int(did) for did, n in below.items() if n == name), None)
-    if ours is None:
-        return None
+    head = parts[0].lower()
+    below = {did: n for did, n in normal_decks(col).items()
+             if n.lower() == head or n.lower().startswith(head + "::")}
+    ours = next((int(did) for did, n in below.items() if n.lower() == name.lower()), None)
+    if ours is None:  # (a preview's deck the sync would make: empty, with the "Default" preset)
+        ours = 0
+        below[cast("DeckId", 0)] = name
 
     def key(n: str) -> List[str]:
         return [p.lower() for p in n.split("::")]
@@ -587,13 +602,17 @@ def _wait_from_top(col: Collection, name: str, first: int) -> Optional[Wait]:
         return Wait(parts[0], ahead, theirs, top_limit, ahead // top_limit)
     counted = _counted_ahead(col, list(ahead_of), 1 << 31) if ahead_of else {}
     counted[ours] = _counted_ahead(col, [ours], first).get(ours, (0, 0))
+    made_now = (col.decks.get_config(cast("DeckConfigId", 1)) or {}).get("new", {}).get("perDay")
+    made_now = made_now if isinstance(made_now, int) else 0  # (a deck made now gets the "Default" preset)
     limits: Dict[str, int] = {}
     for did, n in in_order:
-        deck = col.decks.get(cast("DeckId", did), default=False)
-        limit = _new_limit(col, deck) if deck else None
+        deck = col.decks.get(cast("DeckId", did), default=False) if did else None
+        limit = _new_limit(col, deck) if deck else made_now
         limits[n.lower()] = max(0, limit if limit is not None else 0)
     chains = {did: ["::".join(parts_) for parts_ in (n.split("::")[:i] for i in range(1, n.count("::") + 2))]
               for did, n in [*ahead_of.items(), (ours, name)]}
+    for a in chains[ours]:  # (decks above ours the sync would make)
+        limits.setdefault(a.lower(), made_now)
     if any(limits.get(a.lower(), 0) <= 0 for a in chains[ours]):
         return None  # (a limit of 0 above: held, not queued)
     left = {did: counted.get(did, (0, 0))[0] for did in chains}
