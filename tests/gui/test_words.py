@@ -881,8 +881,10 @@ def _shoot_tooltip(anki, indicator, words, lang: str) -> None:
             anki.mw.set_theme(theme)
             indicator.show_now(words.progress_words("Adding notes… 4,000/19,652"))
             anki.anki.process(0.3)
-            aqt.utils._tooltipLabel.grab().save(str(Path(folder) / f"quiet-tooltip-{lang[:2]}-{name}-400.png"))
+            label = aqt.utils._tooltipLabel
+            label.grab().save(str(Path(folder) / f"quiet-tooltip-{lang[:2]}-{name}-400.png"))
             indicator.end()
+            label.hide()
     finally:
         anki.mw.set_theme(Theme.LIGHT)
 
@@ -938,6 +940,7 @@ def test_a_background_syncs_progress_keeps_its_figures_with_their_words_at_400_p
                 wide.append(step)
             assert label.width() <= 400 - 16, label.width()
             indicator.end()
+            label.hide()  # (Anki's closeTooltip leaves it to deleteLater, which the session's waits never run)
         assert len(wide) <= 1, wide
         _shoot_tooltip(anki, indicator, words, lang)
     finally:
