@@ -100,8 +100,11 @@ class QuietProgress:
         if self._words == tr("Stopping the sync…"):
             return line
         # (Tools ▸ Polar Sync ▸ Stop the sync: the menu's words in this language.)
-        how = tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop=tr("Stop the sync"))
-        return line + "<br>" + html.escape(in_anki(how))  # (in a right-to-left Anki: the path left to right)
+        # The menu entry's name kept whole: at 400 px "Detener la" ended a
+        # line and "sincronización" began the next.
+        how = html.escape(in_anki(tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop="\0")))
+        how = how.replace("\0", f"<nobr>{html.escape(tr('Stop the sync'))}</nobr>")
+        return line + "<br>" + how  # (in a right-to-left Anki: the path left to right)
 
     def _show(self) -> None:
         if not self._active or self.mw.col is None:

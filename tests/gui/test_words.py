@@ -899,7 +899,8 @@ def test_a_background_syncs_progress_keeps_its_figures_with_their_words_at_400_p
     its figures: "…, in the background: Adding notes…" on one line,
     "19,652/19,652" alone on the next. Each step (its widest figures),
     laid out by Qt in the tooltip as shown: the step whole on one line,
-    inside the window."""
+    inside the window; and the menu entry that stops it whole ("Detener
+    la | sincronización")."""
     import importlib
 
     import aqt.utils
@@ -938,6 +939,8 @@ def test_a_background_syncs_progress_keeps_its_figures_with_their_words_at_400_p
                 assert any(line.endswith(step) for line in lines), (step, lines)
             else:
                 wide.append(step)
+            if message != "Stopping the sync…":  # (and the way to stop it, the menu entry's name whole)
+                assert any(line.endswith(_spaced(i18n.tr("Stop the sync"))) for line in lines), lines
             assert label.width() <= 400 - 16, label.width()
             indicator.end()
             label.hide()  # (Anki's closeTooltip leaves it to deleteLater, which the session's waits never run)
