@@ -20,15 +20,16 @@ sync…" at once (``show_now``), also while the sync still reads.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Optional, cast
 
 import aqt
 import aqt.utils
-from aqt.qt import QTimer, qconnect, sip
+from aqt.qt import QApplication, QFontMetrics, QTimer, qconnect, sip
 
 from .direction import in_anki
 from .i18n import tr
-from .tooltips import long_tooltip, wrap_to
+from .tooltips import AROUND_TEXT, long_tooltip, room_in, wrap_to
 
 # Later than Anki's own window (0.6 s): a short write
 # (the watcher's usual one, a few notes) shows nothing but its notice.
@@ -95,12 +96,15 @@ class QuietProgress:
             aqt.utils.closeTooltip()
 
     def _line(self) -> str:
-        line = html.escape(tr("Polar Sync, in the background: {step}", step=self._words))
+        line = _kept_whole(self._words, aqt.mw.app.activeWindow() or self.mw)
         if self._words == tr("Stopping the sync…"):
             return line
         # (Tools ▸ Polar Sync ▸ Stop the sync: the menu's words in this language.)
-        how = tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop=tr("Stop the sync"))
-        return line + "<br>" + html.escape(in_anki(how))  # (in a right-to-left Anki: the path left to right)
+        # The menu entry's name kept whole: at 400 px "Detener la" ended a
+        # line and "sincronización" began the next.
+        how = html.escape(in_anki(tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop="\0")))
+        how = how.replace("\0", f"<nobr>{html.escape(tr('Stop the sync'))}</nobr>")
+        return line + "<br>" + how  # (in a right-to-left Anki: the path left to right)
 
     def _show(self) -> None:
         if not self._active or self.mw.col is None:
@@ -116,6 +120,34 @@ class QuietProgress:
         if label is None or getattr(aqt.utils, "_tooltipLabel", None) is not label:
             return None
         return None if sip.isdeleted(cast(Any, label)) else label
+
+
+# A step's last word and its figures ("notes… 4,000/19,652").
+_WORD_AND_FIGURES = re.compile(r"\S+ [\d(].*$")
+
+
+def _kept_whole(step: str, window: Any) -> str:
+    """The first line, as HTML: "Polar Sync, in the background: {step}" on
+    one line when it fits the tooltip over ``window``; else the step on a
+    line of its own, not broken (``<nobr>``), when that fits (every step
+    of every language at 400 px: tests/gui/test_words.py lays them out),
+    and at the least its figures kept with the word before them. Wrapped as
+    any text, a 400 px window's tooltip read "…, in the background: Adding
+    notes…" with "19,652/19,652" alone on the next line; German broke
+    "Polar-|Dokumente", Japanese between any two characters."""
+    room = room_in(window) - AROUND_TEXT
+    metrics = QFontMetrics(QApplication.font("QLabel"))
+    whole = tr("Polar Sync, in the background: {step}", step=step)
+    if metrics.horizontalAdvance(whole) <= room:
+        return html.escape(whole)
+    before, _, after = tr("Polar Sync, in the background: {step}", step="\0").partition("\0")
+    if metrics.horizontalAdvance(step) <= room:
+        kept = f"<nobr>{html.escape(step)}</nobr>"
+    else:
+        found = _WORD_AND_FIGURES.search(step)
+        kept = html.escape(step) if found is None else (
+            html.escape(step[:found.start()]) + f"<nobr>{html.escape(found.group())}</nobr>")
+    return html.escape(before.rstrip()) + "<br>" + kept + html.escape(after)
 
 
 def _table(msg: str) -> str:

@@ -700,13 +700,7 @@ def _messages() -> Dict[str, Any]:
             "{n} new notes in “{deck}” will not come up for study today, as the deck's daily limits are reached: "
             "they come up on later days, or sooner if you raise the limits in the deck's options.",
             _count(r), deck=r.get("deck", "")),
-        "new_cards_queued": lambda r: ntr(
-            "{n} new note in “{deck}” comes after {ahead} older new cards of that deck: at its {limit} new cards "
-            "a day, it comes up in about {days} days.",
-            "{n} new notes in “{deck}” come after {ahead} older new cards of that deck: at its {limit} new cards "
-            "a day, they begin to come up in about {days} days.",
-            _count(r), deck=r.get("deck", ""), ahead=number(int(r.get("ahead") or 0)),
-            limit=number(int(r.get("limit") or 0)), days=number(int(r.get("days") or 0))),
+        "new_cards_queued": _queued_words,
         "new_cards_wait_update": lambda r: ntr(
             "{n} new note will not come up for study until Anki's scheduler is updated: this collection still "
             "uses an old scheduler, and Anki shows none of its cards for study until then. Anki's deck "
@@ -911,6 +905,34 @@ _ADDED = r"Adding notes… ([\d,]+)/([\d,]+)$"
 _UPDATING = r"Updating ([\d,]+) notes…$"
 _UPDATED = r"Updating notes… ([\d,]+)/([\d,]+)$"
 _CARDS = r"(Moving|Suspending|Unsuspending) ([\d,]+) cards…$"
+
+
+def _queued_words(r: Mapping[str, Any]) -> str:
+    """The backlog row: the wait as the deck is studied on its own, and as
+    its top deck is studied when that is longer (``top``); the top's alone
+    when the deck's own is short (no ``days``)."""
+    n, deck, top = _count(r), r.get("deck", ""), r.get("top", "")
+    figures = {"ahead": number(int(r.get("top_ahead") or 0)), "limit": number(int(r.get("top_limit") or 0)),
+               "days": number(int(r.get("top_days") or 0))}
+    if r.get("days") is None and top:
+        return ntr(
+            "{n} new note in “{deck}”, studied from “{top}”, comes after {ahead} new cards of the decks in "
+            "“{top}”: at its {limit} new cards a day, it comes up in about {days} days.",
+            "{n} new notes in “{deck}”, studied from “{top}”, come after {ahead} new cards of the decks in "
+            "“{top}”: at its {limit} new cards a day, they begin to come up in about {days} days.",
+            n, deck=deck, top=top, **figures)
+    words = ntr(
+        "{n} new note in “{deck}” comes after {ahead} older new cards of that deck: at its {limit} new cards "
+        "a day, it comes up in about {days} days.",
+        "{n} new notes in “{deck}” come after {ahead} older new cards of that deck: at its {limit} new cards "
+        "a day, they begin to come up in about {days} days.",
+        n, deck=deck, ahead=number(int(r.get("ahead") or 0)),
+        limit=number(int(r.get("limit") or 0)), days=number(int(r.get("days") or 0)))
+    if not top:
+        return words
+    return words + " " + tr(
+        "Studied from “{top}”: after {ahead} new cards of the decks in “{top}”, at its {limit} new cards a day, "
+        "in about {days} days.", top=top, **figures)
 
 
 def _int(digits: str) -> int:

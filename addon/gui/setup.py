@@ -164,6 +164,9 @@ class PolarSync:
         self.last_outcome: Optional[Outcome] = None
         self.closing_cause = ""  # why the profile last closed: "quit", "switch" or "" (closing_cause)
         self.report_dialog: Optional[ReportDialog] = None
+        # The report's "Suspend them", asked on Anki's v1 scheduler: done once
+        # the scheduler is updated (suspend_after_update).
+        self.to_suspend: List[int] = []
         self.notice: Optional[Notice] = None
         # What each profile was told this session (by the profile's name):
         # another profile opened in the same Anki run is told its own.
@@ -196,6 +199,7 @@ class PolarSync:
         gui_hooks.collection_did_temporarily_close.append(self.on_collection_reopened)
         gui_hooks.sync_will_start.append(self.on_ankiweb_sync_started)
         gui_hooks.sync_did_finish.append(self.on_ankiweb_sync_finished)
+        gui_hooks.deck_browser_did_render.append(lambda _browser: self.suspend_after_update())
         self.editors.install()
         self.quiet.install(self.runner)
         # An editor letting go of a note: another note loaded, or its window
@@ -382,6 +386,7 @@ class PolarSync:
         self._watch_in_place.clear()
         self._release_timer.stop()
         self.deferred.clear()
+        self.to_suspend = []  # (this profile's notes)
         # Anki closes the collection right after this hook: a running sync
         # stops at its next step and is waited for here.
         self.runner.shut_down()
@@ -827,16 +832,32 @@ class PolarSync:
         if mw.col.sched_ver() == 1:
             # Anki refuses (SchedulerUpgradeRequired) with its own error box,
             # which names no way on: the deck list, whose banner offers the
-            # update, and what to do after it.
+            # update, and the notes suspended once it is done (the person
+            # asked for it: they had to find the report again, Tools ▸ Polar
+            # Sync ▸ Show last report, and ask once more).
+            self.to_suspend = list(dict.fromkeys([*self.to_suspend, *nids]))
             mw.moveToState("deckBrowser")
             report = self.report_dialog
             shown = report is not None and not sip.isdeleted(report) and report.isVisible()
             showInfo(tr("Anki suspends no card in this collection until its old scheduler is updated: the deck "
-                        "list, shown now, offers the update; after it, suspend them from the report again "
-                        "(Tools ▸ Polar Sync ▸ Show last report)."), parent=report if shown else mw)
+                        "list, shown now, offers the update; they are suspended as soon as it is updated."),
+                     parent=report if shown else mw)
             return
         suspend_notes(mw, nids, lambda n: tooltip(html.escape(
             ntr("{n} card suspended", "{n} cards suspended", n)), period=3000))
+
+
+    def suspend_after_update(self) -> None:
+        """The notes the report's "Suspend them" asked for on the v1
+        scheduler, suspended as the deck list shows again after Anki's
+        scheduler update (its "Update" button: the list is drawn again once
+        its "Scheduler updated successfully" box is closed). Nothing while
+        none wait or the collection is still on v1 (every drawing of the
+        deck list: one look at a list)."""
+        if not self.to_suspend or mw.col is None or mw.col.sched_ver() == 1:
+            return
+        nids, self.to_suspend = self.to_suspend, []
+        self.suspend_leftovers(nids)
 
 
 # A document written again and again holds up the others' watch sync no

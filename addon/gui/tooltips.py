@@ -31,10 +31,20 @@ def long_tooltip(msg: str, period: int = 3000, parent: Optional[QWidget] = None)
     wrap_to(label, window)
 
 
+def room_in(window: QWidget) -> int:
+    """The width a tooltip over ``window`` is wrapped to (when wider)."""
+    return max(LEAST, min(MOST, window.width() - MARGIN))
+
+
+# What Anki's tooltip puts around its text: its frame (2 px a side), its
+# table's cell padding (10 px a side) and the table's own margins.
+AROUND_TEXT = 2 * 2 + 2 * 10 + 2 * 4
+
+
 def wrap_to(label: QLabel, window: QWidget) -> None:
     """A tooltip-like label (Anki's tooltip, the add-on's notice) wider
     than ``window``: wrapped to the window's width, its foot kept."""
-    room = max(LEAST, min(MOST, window.width() - MARGIN))
+    room = room_in(window)
     if label.sizeHint().width() <= room:
         return
     # Its foot kept where it was put: the lines added go up, not off the window's foot.

@@ -4,6 +4,7 @@ decks a sync leaves empty named as Anki names them."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Set, Tuple, cast
 
@@ -388,17 +389,22 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
             f"{preset!r} allows 0 {_KIND_WORDS[kind]} a day (raise that limit to study them)"),
             code="new_cards_held", count=n, decks=[name for name, _ in decks], preset=preset,
             **_kind_detail(kind))
-    if not ctx.dry_run and sum(made.values()) >= TODAY_CHECK_FROM:
+    if sum(made.values()) >= TODAY_CHECK_FROM:
         # (After a batch, as today's counts: the cards ahead are one query
         # with a look at each one's note, ~11 ms for a deck of 9,000 new
-        # cards, a fifth of a watcher's sync of one edited document.)
+        # cards, a fifth of a watcher's sync of one edited document.) A
+        # preview too: its notes would come after every new card there now.
         held_ids = {did for did, _, _ in holding}
         ids: Dict[int, List[int]] = defaultdict(list)
-        for name, nids in made_ids.items():
+        counts: Dict[int, int] = defaultdict(int)
+        for name, n in made.items():
             found = existing_deck_id(col, name)
             if found is not None and int(found) not in held_ids:
-                ids[int(found)] += nids
-        name_decks_queueing_new_cards(ctx, ids)
+                ids[int(found)] += made_ids.get(name, [])
+                counts[int(found)] += n
+        new_decks = {} if not ctx.dry_run or _preset_holds(col, col.decks.get_config(
+            cast("DeckConfigId", 1)) or {}) else to_make
+        name_decks_queueing_new_cards(ctx, ids, counts, new_decks)
     for name, n, limiting in held:
         if limiting is not None and (limiting.preset, limiting.kind) in grouped:
             continue
@@ -413,7 +419,9 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
                         **_kind_detail(limiting.kind))
 
 
-def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]]) -> None:
+def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]],
+                                  counts: Optional[Dict[int, int]] = None,
+                                  new_decks: Optional[Dict[str, int]] = None) -> None:
     """Decks where this sync's new notes wait behind many older new cards
     (a long-time user's Default with a shared deck's thousands not yet
     studied): the deck shows new cards, but not ours, for weeks. A row of
@@ -422,44 +430,222 @@ def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]]) -> 
     day, in about how many days ours begin to come up, when that is a week
     or more. Only where the order is plain: the v3 scheduler gathering new
     cards by position (deck options' "Deck" or "Ascending position", the
-    default being "Deck"), and counted in the deck itself (as it is studied
-    on its own; studied from a parent, the decks beside it add to the
-    wait). Said when the user's own cards ahead (not Polar's older ones,
-    which come in the reading order the user chose) are a week's or more;
-    the days count every card ahead. ``made``: deck id -> the ids of the
-    notes made there, of decks no limit of 0 holds. Two reads a deck (~11 ms
-    at 9,000 new cards ahead), so only after a batch (``TODAY_CHECK_FROM``):
-    a first sync, a new book; not a watcher's card or two more."""
+    default being "Deck"). Said when the user's own cards ahead (not Polar's
+    older ones, which come in the reading order the user chose) are a
+    week's or more; the days count every card ahead.
+    A deck under another is counted twice: studied on its own, and studied
+    from its top deck (``_wait_from_top``: Anki's study screen of the top
+    deck gathers its decks in turn, each within its own limit, the top's
+    limit over all), said when that is longer; only the top deck's wait
+    when the deck's own is not a week's.
+    Once a day a deck (``QUEUE_TOLD_KEY`` in the state): a big import that
+    Polar writes in several saves, each synced by the watcher, is told at
+    its first sync, not at each. A preview says it (nothing remembered):
+    its notes would come after every new card there now.
+    ``made``: deck id -> the ids of the notes made there (none in a
+    preview), ``counts``: how many (the preview's), of decks no limit of 0
+    holds; ``new_decks``: a preview's decks the sync would make (name ->
+    notes), whose wait is their top deck's alone. Two reads a deck (~11 ms at 9,000 new cards ahead), more for a
+    deck under another (its top deck's new cards, a count a deck), so only
+    after a batch (``TODAY_CHECK_FROM``): a first sync, a new book; not a
+    watcher's card or two more."""
     col = ctx.col
     db = col.db
-    if not made or db is None:
+    counts = counts or {did: len(nids) for did, nids in made.items()}
+    if (not counts and not new_decks) or db is None:
         return
-    for did, nids in sorted(made.items()):
+    today = int(col.sched.today)
+    state = ctx.reading.state
+    try:
+        told = {int(k): int(v) for k, v in json.loads(state.meta(QUEUE_TOLD_KEY) or "{}").items()}
+    except (ValueError, TypeError, AttributeError):
+        told = {}
+    said: List[int] = []
+    for did, n in sorted(counts.items()):
+        if not ctx.dry_run and told.get(did) == today:
+            continue  # (told today: the rest of a big import)
         deck = col.decks.get(cast("DeckId", did), default=False)
         if not deck or deck.get("dyn"):
             continue
-        preset = col.decks.config_dict_for_deck_id(cast("DeckId", did))
-        if preset.get("newGatherPriority", 0) not in POSITION_ORDERS:
+        nids = made.get(did) or []
+        if nids:
+            # The first note made there has the first position (Anki gives each
+            # new note the next one, and note ids grow as notes are added).
+            first = db.scalar("SELECT min(due) FROM cards WHERE nid = ? AND queue = 0", min(nids))
+            if first is None:
+                continue
+        elif ctx.dry_run:
+            first = 1 << 31  # (a preview's notes: after every new card there now)
+        else:
             continue
-        limit = deck.get("newLimit") if deck.get("newLimit") is not None else preset.get("new", {}).get("perDay")
-        if not isinstance(limit, int) or limit <= 0:
-            continue
-        # The first note made there has the first position (Anki gives each
-        # new note the next one, and note ids grow as notes are added).
-        first = db.scalar("SELECT min(due) FROM cards WHERE nid = ? AND queue = 0", min(nids))
-        if first is None:
-            continue
-        ahead, theirs = db.first(
-            "SELECT count(), coalesce(sum(substr(n.guid, 1, ?) != ?), 0) FROM cards c JOIN notes n ON n.id = c.nid "
-            "WHERE c.did = ? AND c.queue = 0 AND c.due < ?", len(GUID_PREFIX), GUID_PREFIX, did, first) or (0, 0)
-        days = int(ahead) // limit
-        if int(theirs) // limit < QUEUE_TOLD_FROM_DAYS:
-            continue  # (behind Polar's own older cards: the reading order the user chose)
         name = col.decks.name(cast("DeckId", did))
+        own = _wait_in_deck(col, deck, int(first))
+        top = _wait_from_top(col, name, int(first)) if "::" in name else None
+        if top is not None and (top.theirs // top.limit < QUEUE_TOLD_FROM_DAYS
+                                or (own is not None and top.days <= own.days)):
+            top = None  # (not a week's of the user's, or no longer than the deck's own)
+        if own is not None and own.theirs // own.limit < QUEUE_TOLD_FROM_DAYS:
+            own = None  # (behind Polar's own older cards: the reading order the user chose)
+        if own is None and top is None:
+            continue
+        detail: Dict[str, Any] = {}
+        if own is not None:
+            detail.update(ahead=own.ahead, limit=own.limit, days=own.days)
+        if top is not None:
+            detail.update(top=top.deck, top_ahead=top.ahead, top_limit=top.limit, top_days=top.days)
+        message = (f"{n:,} new note(s) in {name!r} come after {own.ahead:,} older new cards of that deck: at its "
+                   f"{own.limit:,} new cards a day, they begin to come up in about {own.days:,} days"
+                   if own is not None else f"{n:,} new note(s) in {name!r}")
+        if top is not None:
+            message += (f"; studied from {top.deck!r}, after {top.ahead:,} new cards of its decks, at its "
+                        f"{top.limit:,} a day: in about {top.days:,} days")
+        ctx.report.warn(ctx.reading.source.describe(), message, code="new_cards_queued", count=n, deck=name,
+                        **detail)
+        said.append(did)
+    for name, n in sorted((new_decks or {}).items()):
+        top = _wait_from_top(col, name, 1 << 31) if "::" in name else None
+        if top is None or top.theirs // top.limit < QUEUE_TOLD_FROM_DAYS:
+            continue
         ctx.report.warn(ctx.reading.source.describe(), (
-            f"{len(nids):,} new note(s) in {name!r} come after {ahead:,} older new cards of that deck: at its "
-            f"{limit:,} new cards a day, they begin to come up in about {days:,} days"),
-            code="new_cards_queued", count=len(nids), deck=name, ahead=ahead, limit=limit, days=days)
+            f"{n:,} new note(s) in {name!r}; studied from {top.deck!r}, after {top.ahead:,} new cards of its decks, "
+            f"at its {top.limit:,} a day: in about {top.days:,} days"), code="new_cards_queued", count=n,
+            deck=name, top=top.deck, top_ahead=top.ahead, top_limit=top.limit, top_days=top.days)
+    if said and not ctx.dry_run:
+        told = {d: t for d, t in told.items() if t == today}
+        told.update((did, today) for did in said)
+        state.note(QUEUE_TOLD_KEY, json.dumps({str(d): t for d, t in sorted(told.items())}))
+
+
+class Wait(NamedTuple):
+    """Our first new card's wait: the new cards gathered before it (``ahead``),
+    the user's own among them (``theirs``: not Polar's), the limit a day of
+    the deck studied, and the days until it comes up."""
+
+    deck: str
+    ahead: int
+    theirs: int
+    limit: int
+    days: int
+
+
+def _new_limit(col: Collection, deck: Dict[str, Any]) -> Optional[int]:
+    """A deck's new cards a day (v3's own for the deck, else its preset's),
+    None when its preset does not gather new cards by position."""
+    preset = col.decks.config_dict_for_deck_id(deck["id"])
+    if preset.get("newGatherPriority", 0) not in POSITION_ORDERS:
+        return None
+    limit = deck.get("newLimit") if deck.get("newLimit") is not None else preset.get("new", {}).get("perDay")
+    return limit if isinstance(limit, int) else None
+
+
+def _counted_ahead(col: Collection, dids: List[int], first: int) -> Dict[int, Tuple[int, int]]:
+    """deck id -> (new cards before position ``first``, the user's own of them)."""
+    db = col.db
+    assert db is not None
+    marks = ",".join("?" * len(dids))
+    rows = db.all(
+        "SELECT c.did, count(), coalesce(sum(substr(n.guid, 1, ?) != ?), 0) FROM cards c JOIN notes n ON n.id = c.nid "
+        f"WHERE c.did IN ({marks}) AND c.queue = 0 AND c.due < ? GROUP BY c.did",
+        len(GUID_PREFIX), GUID_PREFIX, *dids, first)
+    return {int(did): (int(ahead), int(theirs)) for did, ahead, theirs in rows}
+
+
+def _wait_in_deck(col: Collection, deck: Dict[str, Any], first: int) -> Optional[Wait]:
+    """The wait as the deck is studied on its own: every new card of it before ours, at its limit."""
+    limit = _new_limit(col, deck)
+    if limit is None or limit <= 0:
+        return None
+    ahead, theirs = _counted_ahead(col, [int(deck["id"])], first).get(int(deck["id"]), (0, 0))
+    return Wait(str(deck["name"]), ahead, theirs, limit, ahead // limit)
+
+
+# Days looked ahead for a wait studied from the top deck (beyond: said as this many).
+WAIT_DAYS_MOST = 3650
+
+
+def _wait_from_top(col: Collection, name: str, first: int) -> Optional[Wait]:
+    """The wait as the deck's top deck is studied (its study screen: Anki's
+    v3 scheduler, with the top deck's gather order "Deck", takes each day
+    the new cards of its decks in the deck list's order, the top deck's own
+    first, each deck's by position, each within its own limit and those of
+    the decks above it up to the top's). Day by day, the decks before ours
+    and ours up to our first card (checked against Anki's own queue of the
+    top deck in tests/sync/test_old_collections.py). "Ascending position"
+    at the top: every new card of its decks before ours by position, at the
+    top's limit. None for a random order, or a limit of 0 somewhere above."""
+    parts = name.split("::")
+    top = col.decks.by_name(parts[0])
+    if not top or top.get("dyn"):
+        return None
+    preset = col.decks.config_dict_for_deck_id(top["id"])
+    order = preset.get("newGatherPriority", 0)
+    top_limit = _new_limit(col, top)
+    if order not in POSITION_ORDERS or not top_limit or top_limit <= 0:
+        return None
+    head = parts[0].lower()
+    below = {did: n for did, n in normal_decks(col).items()
+             if n.lower() == head or n.lower().startswith(head + "::")}
+    ours = next((int(did) for did, n in below.items() if n.lower() == name.lower()), None)
+    if ours is None:  # (a preview's deck the sync would make: empty, with the "Default" preset)
+        ours = 0
+        below[cast("DeckId", 0)] = name
+
+    def key(n: str) -> List[str]:
+        return [p.lower() for p in n.split("::")]
+
+    in_order = sorted(below.items(), key=lambda item: key(item[1]))
+    ahead_of = {int(did): n for did, n in in_order[:[int(d) for d, _ in in_order].index(ours)]}
+    if order == 1:  # (ascending position: by position across the top deck's decks)
+        counted = _counted_ahead(col, [*ahead_of, ours], first)
+        ahead = sum(a for a, _ in counted.values())
+        theirs = sum(t for _, t in counted.values())
+        return Wait(parts[0], ahead, theirs, top_limit, ahead // top_limit)
+    counted = _counted_ahead(col, list(ahead_of), 1 << 31) if ahead_of else {}
+    counted[ours] = _counted_ahead(col, [ours], first).get(ours, (0, 0))
+    made_now = (col.decks.get_config(cast("DeckConfigId", 1)) or {}).get("new", {}).get("perDay")
+    made_now = made_now if isinstance(made_now, int) else 0  # (a deck made now gets the "Default" preset)
+    # (Each deck's limit from one read of the decks and one of the presets:
+    # a deck at a time was ~0.1 ms, 30 ms for a top deck of 300.)
+    presets = {int(c["id"]): c for c in col.decks.all_config()}
+    decks = {int(d["id"]): d for d in col.decks.all() if not d.get("dyn")}
+    limits: Dict[str, int] = {}
+    for did, n in in_order:
+        deck = decks.get(int(did))
+        if deck is None:
+            limits[n.lower()] = max(0, made_now)
+            continue
+        limit = deck.get("newLimit")
+        if limit is None:
+            limit = presets.get(int(deck.get("conf") or 1), {}).get("new", {}).get("perDay")
+        limits[n.lower()] = max(0, limit if isinstance(limit, int) else 0)
+    chains = {did: ["::".join(parts_) for parts_ in (n.split("::")[:i] for i in range(1, n.count("::") + 2))]
+              for did, n in [*ahead_of.items(), (ours, name)]}
+    for a in chains[ours]:  # (decks above ours the sync would make)
+        limits.setdefault(a.lower(), made_now)
+    if any(limits.get(a.lower(), 0) <= 0 for a in chains[ours]):
+        return None  # (a limit of 0 above: held, not queued)
+    left = {did: counted.get(did, (0, 0))[0] for did in chains}
+    ahead = sum(a for a, _ in counted.values())
+    theirs = sum(t for _, t in counted.values())
+    # Only the decks before ours that have new cards and may give some (a
+    # deck list of hundreds: a few a day are looked at, not all of them).
+    keys = {one: [a.lower() for a in chains[one]] for one in chains}
+    giving = [one for one in ahead_of if left[one] > 0 and min(limits.get(a, 0) for a in keys[one]) > 0]
+    top_key = parts[0].lower()
+    for day in range(WAIT_DAYS_MOST):
+        room = dict(limits)
+        for one in giving:
+            if room[top_key] <= 0:
+                break
+            take = min(left[one], *(room.get(a, 0) for a in keys[one]))
+            left[one] -= take
+            for a in keys[one]:
+                room[a] -= take
+        if min(room.get(a, 0) for a in keys[ours]) > left[ours]:
+            return Wait(parts[0], ahead, theirs, top_limit, day)
+        left[ours] -= min(left[ours], *(room.get(a, 0) for a in keys[ours]))
+        giving = [one for one in giving if left[one] > 0]
+    return Wait(parts[0], ahead, theirs, top_limit, WAIT_DAYS_MOST)
 
 
 # The v3 scheduler's new-card gather orders that take a deck's new cards by
@@ -468,6 +654,8 @@ POSITION_ORDERS = (0, 1)
 # A wait for our new cards shorter than this many days is not said: a
 # week's backlog is an ordinary day's study.
 QUEUE_TOLD_FROM_DAYS = 7
+# The state's record of the decks whose wait was told, and on which day of Anki's.
+QUEUE_TOLD_KEY = "queue_told"
 
 
 class Limiting(NamedTuple):

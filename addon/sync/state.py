@@ -612,6 +612,22 @@ class SyncState:
         except sqlite3.Error:  # (the stop still stops; only the next sync's reach is lost)
             pass
 
+    def note(self, key: str, value: str) -> None:
+        """One value of ``meta`` written after the sync's commit (what the
+        report told, for the next sync). Never a reason to fail a sync: a
+        state that cannot be written forgets it."""
+        try:
+            conn = self._open_checked()
+            if conn is None:
+                return
+            try:
+                with conn:
+                    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            pass
+
     def stage(self) -> Optional[StagedCards]:
         """Somewhere to write card rows ahead of :meth:`commit` (see
         :class:`StagedCards`); None without a state file, or when it cannot

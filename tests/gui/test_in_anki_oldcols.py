@@ -155,7 +155,8 @@ def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_updat
     says it at the first sync; a startup or watch sync that finds the same
     wait says it no more (the report and the log still do), a sync the user
     starts does. The report's "Suspend them" shows the deck list, whose
-    banner offers the update, with what to do after it, not Anki's error box."""
+    banner offers the update, not Anki's error box; once updated there, the
+    notes are suspended without being asked again."""
     anki.settle()
     anki.set_config(watch=False)
     mw, controller = anki.mw, anki.controller
@@ -204,8 +205,35 @@ def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_updat
         controller.suspend_leftovers([nid])
         anki.anki.wait_until(lambda: bool(seen), what="the message box")
         assert seen[0].startswith("Anki suspends no card in this collection until its old scheduler is updated")
+        assert seen[0].endswith("they are suspended as soon as it is updated.")
         assert mw.state == "deckBrowser"
         assert all(col.get_card(c).queue != -1 for c in col.get_note(nid).card_ids())
+        # The deck list's "Update" (Anki's own: its box "Scheduler updated
+        # successfully", then the list drawn again): the notes asked for are
+        # suspended then. The old code: nothing, until the person found the
+        # report again (Tools ▸ Polar Sync ▸ Show last report) and asked once more.
+        from aqt.qt import QApplication, QMessageBox, QTimer
+
+        done: List[str] = []
+
+        def answer() -> None:  # (Anki may ask first whether a full upload is fine: yes)
+            box = QApplication.activeModalWidget()
+            if isinstance(box, QMessageBox):
+                done.append(box.text())
+                yes = box.button(QMessageBox.StandardButton.Yes)
+                yes.click() if yes is not None else box.accept()
+
+        answering = QTimer()
+        answering.timeout.connect(answer)
+        answering.start(50)
+        try:
+            mw.deckBrowser._confirm_upgrade()
+        finally:
+            answering.stop()
+        assert done and col.sched_ver() != 1
+        anki.anki.wait_until(lambda: all(col.get_card(c).queue == -1 for c in col.get_note(nid).card_ids()), 15,
+                             "the notes asked for to be suspended after the update")
+        assert not controller.to_suspend
     finally:
         if col.sched_ver() == 1:
             col.mod_schema(check=False)
@@ -344,3 +372,67 @@ def test_new_notes_behind_the_users_backlog_are_the_reports_alone(anki):
     finally:
         anki.set_config(watch=True)
         col.remove_notes(col.find_notes('deck:Backlog -tag:polar'))
+
+
+def _queued_rows(outcome: Any) -> List[Any]:
+    return [w for w in outcome.report.warnings if w["code"] == "new_cards_queued"]
+
+
+def test_the_backlog_studied_from_the_top_deck_is_said_in_the_preview_and_once(anki):
+    """Polar's deck under "Shelf", beside the user's shared deck of 200 new
+    cards (20 a day). What a person sees in Anki: studied from "Shelf",
+    the first card is the shared deck's (and for 10 days); Polar's deck
+    clicked, its own. The preview says it (the old code: not in a
+    preview), the sync says it, the next sync of the same day that adds
+    more does not (the old code: at each)."""
+    controller, mw = anki.controller, anki.mw
+    anki.settle()
+    anki.set_config(watch=False)
+    col = mw.col
+    shared = col.decks.id("Shelf::A shared deck")
+    basic_type = col.models.by_name("Basic")
+    for i in range(200):
+        note = col.new_note(basic_type)
+        note["Front"] = f"shared {i}"
+        col.add_note(note, shared)
+    try:
+        doc = Doc(anki.library, "1GuiOldcolsShelf00001", title="Shelf", tags=["deck:Shelf/Polar"])
+        for i in range(TODAY_CHECK_FROM):
+            doc.card(f"1GuiOSh{i:03d}", basic(f"<p>Shelved {i}?</p>", "<p>yes</p>"))
+        doc.write()
+        _close_notice(controller)
+        outcome = anki.trigger_and_wait("Preview (dry run)…")
+        assert outcome.report.dry_run
+        rows = _queued_rows(outcome)
+        assert [(w["deck"], w["top"], w["top_ahead"], w["top_days"]) for w in rows] == [
+            ("Shelf::Polar", "Shelf", 200, 10)]
+        dialog = controller.report_dialog
+        assert ("20 new notes in “Shelf::Polar”, studied from “Shelf”, come after 200 new cards of the decks in "
+                "“Shelf”: at its 20 new cards a day, they begin to come up in about 10 days.") in (
+            dialog.browser.toPlainText())
+        data = dialog.data
+        dialog.close()
+        _shoot(anki, data, "queued-top-preview")
+        outcome = _manual(anki)
+        assert [(w["deck"], w["top_days"]) for w in _queued_rows(outcome)] == [("Shelf::Polar", 10)]
+        _shoot(anki, controller.last_report[0], "queued-top")
+        ours = set(col.find_notes('"deck:Shelf::Polar"'))
+        assert len(ours) == TODAY_CHECK_FROM
+        # Anki's study screen of "Shelf": the shared deck's card first; of Polar's deck: ours.
+        anki.wait_progress_closed()
+        for deck, mine in (("Shelf", False), ("Shelf::Polar", True)):
+            col.decks.select(col.decks.id(deck))
+            mw.moveToState("review")
+            anki.anki.wait_until(lambda: mw.reviewer.card is not None, what="the reviewer's card")
+            assert (mw.reviewer.card.nid in ours) == mine, deck
+            mw.moveToState("deckBrowser")
+            anki.anki.process(0.3)
+        # Polar's next save of the same book, the same day: not said again.
+        for i in range(TODAY_CHECK_FROM):
+            doc.card(f"1GuiOShMore{i:03d}", basic(f"<p>More {i}?</p>", "<p>yes</p>"))
+        doc.write()
+        outcome = _manual(anki)
+        assert outcome.report.created == TODAY_CHECK_FROM and not _queued_rows(outcome)
+    finally:
+        anki.set_config(watch=True)
+        col.remove_notes(col.find_notes('"deck:Shelf::A shared deck"'))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import pytest
 
@@ -833,3 +834,120 @@ def test_the_settings_name_the_profile_s_default_deck_when_anki_calls_it_otherwi
     finally:
         col.decks.rename(col.decks.get(1), before)
         anki.settle()
+
+
+# The widest figures a background sync's steps say (a big import, an update of every note).
+_STEPS = ("Reading Polar documents… 1,234/1,234", "Adding notes… 19,652/19,652", "Updating notes… 50,000/50,000",
+          "Reading the Polar export… 1,234 of 5,678 MB (100%)")
+
+
+def _tooltip_lines(label) -> list:
+    """The lines Qt lays the tooltip's text out in, as the label lays them
+    (a QTextDocument of its text, its font, no margin of its own; wrapped
+    at the label's width inside its frame when the label wraps)."""
+    from aqt.qt import QTextDocument
+
+    doc = QTextDocument()
+    doc.setDocumentMargin(0)
+    doc.setDefaultFont(label.font())
+    doc.setHtml(label.text())
+    doc.setTextWidth(label.contentsRect().width() - 2 * label.margin() if label.wordWrap() else -1)
+    doc.documentLayout().documentSize()  # (laid out now)
+    lines, block = [], doc.begin()
+    while block.isValid():
+        layout = block.layout()
+        for i in range(layout.lineCount()):
+            line = layout.lineAt(i)
+            lines.append(block.text()[line.textStart():line.textStart() + line.textLength()].strip())
+        block = block.next()
+    return [line for line in lines if line]
+
+
+def _shoot_tooltip(anki, indicator, words, lang: str) -> None:
+    """With $POLAR_SYNC_SHOTS: the tooltip of "Adding notes…" over the
+    400 px window, light and night, English and German (to look at)."""
+    import os
+    from pathlib import Path
+
+    import aqt.utils
+    from aqt.theme import Theme
+
+    folder = os.environ.get("POLAR_SYNC_SHOTS")
+    if not folder or lang not in ("en_US", "de_DE"):
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    try:
+        for name, theme in (("light", Theme.LIGHT), ("night", Theme.DARK)):
+            anki.mw.set_theme(theme)
+            indicator.show_now(words.progress_words("Adding notes… 4,000/19,652"))
+            anki.anki.process(0.3)
+            label = aqt.utils._tooltipLabel
+            label.grab().save(str(Path(folder) / f"quiet-tooltip-{lang[:2]}-{name}-400.png"))
+            indicator.end()
+            label.hide()
+    finally:
+        anki.mw.set_theme(Theme.LIGHT)
+
+
+def _spaced(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_a_background_syncs_progress_keeps_its_figures_with_their_words_at_400_px(anki, lang):
+    """The tooltip of a background sync over a 400 px Anki wrapped before
+    its figures: "…, in the background: Adding notes…" on one line,
+    "19,652/19,652" alone on the next. Each step (its widest figures),
+    laid out by Qt in the tooltip as shown: the step whole on one line,
+    inside the window; and the menu entry that stops it whole ("Detener
+    la | sincronización")."""
+    import importlib
+
+    import aqt.utils
+    from aqt.qt import QFontMetrics
+
+    package = anki.anki.addon.__name__.rsplit(".", 1)[0]
+    quiet_progress = importlib.import_module(package + ".quiet_progress")
+    words = importlib.import_module(package + ".report_text")
+    i18n = importlib.import_module(package + ".i18n")
+    mw = anki.mw
+    anki.settle()
+    width = mw.width()
+    mw.pm.setLang(lang)
+    mw.resize(400, mw.height())
+    anki.anki.process(0.3)
+    indicator = quiet_progress.QuietProgress(mw)
+    wide = []
+    try:
+        assert mw.width() == 400
+        for message in (*_STEPS, "Stopping the sync…"):
+            step = words.progress_words(message) if message in _STEPS else i18n.tr(message)
+            indicator.show_now(step)
+            anki.anki.process(0.1)
+            if aqt.utils._tooltipLabel is None:  # (closed meanwhile by the session's Anki: the last sync's notice)
+                indicator.show_now(step)
+                anki.anki.process(0.1)
+            label = aqt.utils._tooltipLabel
+            assert label is not None and label.isVisible()
+            lines = [_spaced(line) for line in _tooltip_lines(label)]
+            step = _spaced(step)
+            # Its figures with the word before them, always; the whole step
+            # on one line when it fits one (all but Spanish's export: 1 of 28).
+            figures = re.search(r"\S+ [\d(].*$", step)
+            assert figures is None or any(line.endswith(figures.group()) for line in lines), (step, lines)
+            if QFontMetrics(label.font()).horizontalAdvance(step) <= label.contentsRect().width() - 2 * 10 - 8:
+                assert any(line.endswith(step) for line in lines), (step, lines)
+            else:
+                wide.append(step)
+            if message != "Stopping the sync…":  # (and the way to stop it, the menu entry's name whole)
+                assert any(line.endswith(_spaced(i18n.tr("Stop the sync"))) for line in lines), lines
+            assert label.width() <= 400 - 16, label.width()
+            indicator.end()
+            label.hide()  # (Anki's closeTooltip leaves it to deleteLater, which the session's waits never run)
+        assert len(wide) <= 1, wide
+        _shoot_tooltip(anki, indicator, words, lang)
+    finally:
+        indicator.end()
+        mw.pm.setLang("en_US")
+        mw.resize(width, mw.height())
+        anki.anki.process(0.2)

@@ -624,3 +624,97 @@ def test_new_notes_behind_a_weeks_or_more_of_the_users_new_cards_are_said_in_the
     big.card("1QueueD9999", basic("one more", "d"))
     big.write()
     assert not queued(run(col, root, state_path))
+
+
+def preview(col, lib: Path, state: Path):
+    settings, _ = Settings.from_dict({"delete_max_share": 1})
+    prepared = prepare(settings, state, source_path=lib, collection_id=collection_identity(col))
+    return prepared.apply(col, dry_run=True)
+
+
+def test_the_backlog_row_is_told_once_a_day_a_deck_and_a_preview_says_it_too(tmp_path, col, state_path):
+    """A big import Polar writes in several saves, each synced by the
+    watcher: the first sync says the wait behind the user's 200 new cards,
+    the next ones the same day (its rest, another batch) not again (the old
+    code: at every one). A preview says it, before any sync and after: its
+    notes would come after every new card there now (the old code: never)."""
+    users_new_cards(col, "Default", 200)
+    root, doc = one_doc(tmp_path, n=TODAY_CHECK_FROM)
+    ahead = queued(preview(col, root, state_path))
+    assert [(w["deck"], w["count"], w["ahead"], w["days"]) for w in ahead] == [
+        ("Default", TODAY_CHECK_FROM, 200, 10)]
+    assert not col.find_notes("tag:polar")  # (a preview: nothing made)
+    rows = queued(run(col, root, state_path))
+    assert [(w["deck"], w["count"], w["ahead"], w["days"]) for w in rows] == [("Default", TODAY_CHECK_FROM, 200, 10)]
+    for i in range(TODAY_CHECK_FROM):  # Polar's next save of the import
+        doc.card(f"1QueueMore{i:03d}", basic(f"more {i}", "m"))
+    doc.write()
+    assert [w["count"] for w in queued(preview(col, root, state_path))] == [TODAY_CHECK_FROM]  # asked: said
+    report = run(col, root, state_path)
+    assert report.created == TODAY_CHECK_FROM and not queued(report)  # told today already
+
+
+def anki_days_until(col, top: str, ours: set) -> int:
+    """What Anki's study screen of ``top`` gathers, day after day: its
+    queue of today's new cards (the v3 scheduler's own), until one of
+    ``ours`` (note ids) is among them; each day's cards are then taken out
+    of the way (suspended), as studying them would."""
+    col.decks.select(col.decks.id(top))
+    for day in range(60):
+        queued_cards = col.sched.get_queued_cards(fetch_limit=1000).cards
+        new = [q.card for q in queued_cards if q.queue == 0]  # (QueuedCards.NEW)
+        if any(c.note_id in ours for c in new):
+            return day
+        assert new, "nothing gathered"
+        col.sched.suspend_cards([c.id for c in new])
+    raise AssertionError("not within 60 days")
+
+
+def test_a_decks_wait_studied_from_its_top_deck_is_said_as_anki_gathers_it(tmp_path, col, state_path):
+    """Polar's deck under "Books", beside "Books::A shared deck" with 200
+    new cards of the user's: studied on its own, ours come up today;
+    studied from "Books" (20 a day), Anki gathers the shared deck's first,
+    for 10 days. The old code counted the deck alone and said nothing. The
+    days are checked against Anki's own queue of "Books" day by day; a
+    shared deck whose own limit is 5 leaves 15 a day to ours: nothing said,
+    and Anki gathers ours today."""
+    users_new_cards(col, "Books::A shared deck", 200)
+    root, doc = one_doc(tmp_path, tags=["deck:Books/Polar"], n=TODAY_CHECK_FROM)
+    rows = queued(run(col, root, state_path))
+    assert [(w["deck"], w.get("days"), w["top"], w["top_ahead"], w["top_limit"], w["top_days"]) for w in rows] == [
+        ("Books::Polar", None, "Books", 200, 20, 10)]
+    assert explain(rows[0]) == (
+        f"{TODAY_CHECK_FROM} new notes in “Books::Polar”, studied from “Books”, come after 200 new cards of the "
+        "decks in “Books”: at its 20 new cards a day, they begin to come up in about 10 days.")
+    i18n.force("de")
+    try:
+        assert explain(rows[0]).startswith(f"{TODAY_CHECK_FROM} neue Notizen in „Books::Polar“ kommen, von „Books“ "
+                                           "aus gelernt, nach 200 neuen Karten")
+    finally:
+        i18n.force(None)
+    ours = set(col.find_notes("tag:polar"))
+    assert anki_days_until(col, "Books", ours) == 10
+    col.sched.unsuspend_cards(list(col.find_cards("is:suspended")))
+    # The shared deck's own limit at 5: 15 a day left to ours from the first day.
+    give_preset(col, "Books::A shared deck", preset_with(col, "Five", 5))
+    for i in range(TODAY_CHECK_FROM):
+        doc.card(f"1QueueBooks{i:03d}", basic(f"b {i}", "b"))
+    doc.write()
+    assert not queued(preview(col, root, state_path))
+    assert anki_days_until(col, "Books", ours) == 0
+
+
+def test_a_decks_own_backlog_and_its_top_decks_longer_one_are_both_said(tmp_path, col, state_path):
+    """200 of the user's new cards in Polar's deck itself and 400 in a deck
+    before it under the same top deck: studied alone, 10 days; from the
+    top deck, 30 (as Anki's queue of the top deck gathers them)."""
+    users_new_cards(col, "Top::Another", 400)
+    users_new_cards(col, "Top::Polar", 200)
+    root, doc = one_doc(tmp_path, tags=["deck:Top/Polar"], n=TODAY_CHECK_FROM)
+    rows = queued(run(col, root, state_path))
+    assert [(w["ahead"], w["days"], w["top_ahead"], w["top_days"]) for w in rows] == [(200, 10, 600, 30)]
+    assert explain(rows[0]) == (
+        f"{TODAY_CHECK_FROM} new notes in “Top::Polar” come after 200 older new cards of that deck: at its 20 new "
+        "cards a day, they begin to come up in about 10 days. Studied from “Top”: after 600 new cards of the decks "
+        "in “Top”, at its 20 new cards a day, in about 30 days.")
+    assert anki_days_until(col, "Top", set(col.find_notes("tag:polar"))) == 30
