@@ -599,23 +599,16 @@ class SyncState:
         """A sync the person stopped before it wrote: the next sync reads the
         whole library (``REST_KEY``). Only the key is written. Without a
         state file (a profile's first sync) nothing is: the file's absence
-        is what makes the next sync a first one (Anki backs up before it)."""
-        try:
-            conn = self._open_checked()
-            if conn is None:
-                return
-            try:
-                with conn:
-                    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (REST_KEY,))
-            finally:
-                conn.close()
-        except sqlite3.Error:  # (the stop still stops; only the next sync's reach is lost)
-            pass
+        is what makes the next sync a first one (Anki backs up before it).
+        (A state that cannot be written: the stop still stops; only the next
+        sync's reach is lost.)"""
+        self.note(REST_KEY, "1")
 
     def note(self, key: str, value: str) -> None:
-        """One value of ``meta`` written after the sync's commit (what the
+        """One value of ``meta`` written outside a sync's commit (what the
         report told, for the next sync). Never a reason to fail a sync: a
-        state that cannot be written forgets it."""
+        state that cannot be written forgets it; without a state file
+        nothing is written."""
         try:
             conn = self._open_checked()
             if conn is None:
