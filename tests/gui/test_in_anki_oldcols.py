@@ -351,12 +351,7 @@ def test_new_notes_behind_the_users_backlog_are_the_reports_alone(anki):
     anki.settle()
     anki.set_config(watch=False)
     col = anki.mw.col
-    did = col.decks.id("Backlog")
-    basic_type = col.models.by_name("Basic")
-    for i in range(200):
-        note = col.new_note(basic_type)
-        note["Front"] = f"mine {i}"
-        col.add_note(note, did)
+    _add_own_new_cards(col, "Backlog", "mine")
     try:
         doc = Doc(anki.library, "1GuiOldcolsBacklog0001", title="Backlog", tags=["deck:Backlog"])
         for i in range(TODAY_CHECK_FROM):  # a batch (a card or two more is not looked at)
@@ -374,6 +369,16 @@ def test_new_notes_behind_the_users_backlog_are_the_reports_alone(anki):
         col.remove_notes(col.find_notes('deck:Backlog -tag:polar'))
 
 
+def _add_own_new_cards(col: Any, deck: str, words: str, count: int = 200) -> None:
+    """The user's own new Basic cards in ``deck`` (made if missing), ahead of ours."""
+    did = col.decks.id(deck)
+    basic_type = col.models.by_name("Basic")
+    for i in range(count):
+        note = col.new_note(basic_type)
+        note["Front"] = f"{words} {i}"
+        col.add_note(note, did)
+
+
 def _queued_rows(outcome: Any) -> List[Any]:
     return [w for w in outcome.report.warnings if w["code"] == "new_cards_queued"]
 
@@ -389,12 +394,7 @@ def test_the_backlog_studied_from_the_top_deck_is_said_in_the_preview_and_once(a
     anki.settle()
     anki.set_config(watch=False)
     col = mw.col
-    shared = col.decks.id("Shelf::A shared deck")
-    basic_type = col.models.by_name("Basic")
-    for i in range(200):
-        note = col.new_note(basic_type)
-        note["Front"] = f"shared {i}"
-        col.add_note(note, shared)
+    _add_own_new_cards(col, "Shelf::A shared deck", "shared")
     try:
         doc = Doc(anki.library, "1GuiOldcolsShelf00001", title="Shelf", tags=["deck:Shelf/Polar"])
         for i in range(TODAY_CHECK_FROM):
