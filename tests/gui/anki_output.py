@@ -1,0 +1,42 @@
+"""What a real Anki run printed, read for the add-on's own failures."""
+
+from __future__ import annotations
+
+import re
+from typing import List
+
+_FRAME = re.compile(r'^\s+File "([^"]+)"', re.M)
+
+
+def tracebacks(output: str) -> List[str]:
+    """Each traceback printed, from its first line to its exception line."""
+    found: List[str] = []
+    lines = output.splitlines()
+    i = 0
+    while i < len(lines):
+        if "Traceback (most recent call last):" not in lines[i]:
+            i += 1
+            continue
+        block = [lines[i]]
+        i += 1
+        while i < len(lines) and (lines[i].startswith((" ", "\t")) or not lines[i].strip()):
+            block.append(lines[i])
+            i += 1
+        if i < len(lines):
+            block.append(lines[i])  # the exception's own line
+            i += 1
+        found.append("\n".join(block))
+    return found
+
+
+def _anki_media_server_closing(block: str) -> bool:
+    # Anki's media server (waitress) closes its wake-up pipe while a web view's
+    # last request is still served, when a profile closes: waitress logs
+    # "Bad file descriptor" from its own thread. Anki's race, not the add-on's.
+    frames = _FRAME.findall(block)
+    return bool(frames) and all("/waitress/" in f for f in frames)
+
+
+def our_tracebacks(output: str) -> List[str]:
+    """The tracebacks that are not Anki's media server closing."""
+    return [b for b in tracebacks(output) if not _anki_media_server_closing(b)]
