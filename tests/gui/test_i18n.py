@@ -90,14 +90,18 @@ def _texts(language: str) -> list:
 
 # The reader is addressed as Anki's own translation does (its strings in
 # Anki 26.9): Spanish "tú" ("tu colección" 16 times, "su colección" never),
-# French "vous", Brazilian Portuguese "você". Spanish mixed both: report rows
-# said "Corrija… si ese no es el mazo que quiere" beside "elige…".
+# French "vous", Brazilian Portuguese "você", Simplified Chinese 您. Spanish
+# mixed both: report rows said "Corrija… si ese no es el mazo que quiere"
+# beside "elige…", and later strings "Descomprima…", "Descargue…", "como
+# pidió", "deje de usar…"; Chinese said 你 22 times beside 您 5 times.
 ADDRESS = {
     "es": (r"\b(usted(es)?|quiere|corrija|sincronice|vuelva|escriba|dele|dé|devuelva|elija|restaure|informe del|"
-           r"edite|marque|aumente|suspenda|librarse|ábralo|elimínela|escríbalo|su (biblioteca|carpeta|colección))\b",
+           r"edite|marque|aumente|suspenda|librarse|ábralo|elimínela|escríbalo|su (biblioteca|carpeta|colección)|"
+           r"descomprima|descargue|deje|quite|pidió|revise)\b",
            r"\b(tu|tus|puedes|elige|sincroniza)\b"),
     "fr": (r"\b(tu|ton|ta|tes|toi|te)\b", r"\b(vous|votre|vos)\b"),
     "pt_BR": (r"\b(tu|teu|tua|teus|tuas|ti|contigo)\b", r"\b(você|seu|sua)\b"),
+    "zh_CN": (r"你", r"您"),  # Anki's Chinese: 您 71 times, 你 once
 }
 
 
@@ -236,3 +240,85 @@ def test_an_add_on_is_said_with_ankis_own_word(language):
     for msgid, value in said.items():
         for text in value if isinstance(value, list) else [value]:
             assert re.search(stem, text, re.IGNORECASE), (msgid, text)
+
+
+# A menu path in our words (Tools ▸ Check Database) names Anki's menus and
+# entries as the user's Anki shows them: each of Anki's segments is its label
+# from Anki's translations (the "&" and a Japanese/Chinese "(&T)" taken out,
+# "..." and "…" alike), each of ours is our menu's own translated title, and
+# the path is whole ("Herramientas ▸ Tarjetas vacías..." in one piece).
+# "Settings ▸ Export Data" is Polar's menu (Polar is in English only): left as is.
+ANKI_MENUS = {
+    "Tools": "qt_accel_tools", "File": "qt_accel_file", "Edit": "qt_accel_edit",
+    "Empty Cards": "qt_misc_empty_cards", "Check Database": "qt_accel_check_database",
+    "Switch Profile": "qt_accel_switch_profile", "Open Backup…": "profiles_open_backup",
+    "Undo": "qt_accel_undo", "Add-ons": "qt_misc_addons", "Preferences": "qt_accel_preferences",
+    "Browse": "qt_misc_browse",
+}
+OUR_MENUS = ("Polar Sync", "Sync from Polar", "Settings…", "Stop the sync", "Preview (dry run)…",
+             "Show last report", "Open sync log", "Choose Polar data folder…", "Use a Polar export…")
+POLARS_MENUS = ("Settings ▸ Export Data",)
+# The add-on says Anki 26.9's words; Anki 23.10 (the oldest supported) had
+# others for these, so a run there accepts 26.9's too (checked equal to the
+# running Anki's own on 26.9).
+NEWER_ANKI_MENUS = {
+    ("de", "qt_misc_empty_cards"): "Leere Karten löschen …",
+    ("de", "qt_accel_switch_profile"): "Benutzerprofil wechseln",
+    ("de", "profiles_open_backup"): "Sicherungskopie öffnen …",
+    ("ja", "qt_misc_empty_cards"): "空のカードを確認…",
+    ("ja", "qt_accel_check_database"): "データベースを検査",
+    ("ja", "qt_accel_preferences"): "環境設定",
+}
+
+
+def _menu_label(text: str) -> str:
+    import re
+
+    text = re.sub(r"\s*\(&\w\)", "", text).replace("&", "").replace("\u00a0", " ")
+    return text.replace("...", "…").strip()
+
+
+def _paths(msgid: str) -> list:
+    """The menu paths an English msgid names, each a list of its segments."""
+    import re
+
+    names = sorted(list(ANKI_MENUS) + list(OUR_MENUS) + ["{stop}"], key=len, reverse=True)
+    name = "(?:" + "|".join(re.escape(n) for n in names) + ")"
+    found = [m.group(0).split(" ▸ ") for m in re.finditer(rf"{name}(?: ▸ {name})+", msgid)]
+    rest = re.sub(rf"{name}(?: ▸ {name})+", "", msgid)
+    for polars in POLARS_MENUS:
+        rest = rest.replace(polars, "")
+    assert "▸" not in rest, f"a menu path with a name this test does not know: {msgid!r}"
+    return found
+
+
+@pytest.mark.parametrize("language", sorted(ANKI_CODE))
+def test_menu_paths_name_ankis_menus_as_anki_shows_them(language, lang):
+    import anki.buildinfo
+
+    anki_tr = _anki_tr(language)
+    newest = tuple(int(p) for p in anki.buildinfo.version.split(".")[:2]) >= (26, 9)
+    lang(language)
+    checked = 0
+    for msgid, value in i18n.catalogue(language).items():
+        paths = _paths(msgid)
+        if not paths:
+            continue
+        texts = [_menu_label(t) for t in (value if isinstance(value, list) else [value])]
+        for segments in paths:
+            choices = [[]]
+            for segment in segments:
+                if segment in ANKI_MENUS:
+                    key = ANKI_MENUS[segment]
+                    ankis = {_menu_label(getattr(anki_tr, key)())}
+                    newer = NEWER_ANKI_MENUS.get((language, key))
+                    if newer and newest:
+                        assert newer in ankis, (key, ankis)  # the table says 26.9's words
+                    ankis |= {newer} if newer else set()
+                else:
+                    ankis = {_menu_label(tr(segment))} if segment != "{stop}" else {"{stop}"}
+                choices = [c + [a] for c in choices for a in sorted(ankis)]
+            for text in texts:
+                assert any(" ▸ ".join(c) in text for c in choices), (msgid, text, choices)
+                checked += 1
+    assert checked >= 12  # Tools ▸ …, File ▸ Switch Profile ▸ Open Backup…, Edit ▸ Undo, …
