@@ -123,8 +123,8 @@ def test_the_reader_is_addressed_one_way_as_anki_does(language):
 # Japanese said 保留 ("on hold") for Anki's 休止. Anki's German changed
 # ("Karte aussetzen"/"Ausgesetzt" in 23.10, "Karte dauerhaft ausschließen"/
 # "Ausgeschlossen" in 26.9): the add-on says the newer Anki's word.
-SUSPEND = {"de": r"aus(ge)?schl|schließen Sie [^.;]* aus\b", "es": r"susp[eé]nd", "fr": r"suspen(d|sion)", "ja": r"休止",
-           "pt_BR": r"suspen", "zh_CN": r"暂停"}
+SUSPEND = {"de": r"aus(ge)?schl|schließen Sie [^.;]* aus\b", "es": r"susp[eé]nd", "fr": r"suspen(d|sion)",
+           "ja": r"休止", "pt_BR": r"suspen", "zh_CN": r"暂停"}
 OLDER_ANKI = {"de": r"aussetz|ausgesetzt"}
 ANKI_CODE = {"de": "de_DE", "es": "es_ES", "fr": "fr_FR", "ja": "ja_JP", "pt_BR": "pt_BR", "zh_CN": "zh_CN"}
 
