@@ -401,3 +401,30 @@ def test_a_count_keeps_its_counter_word(language):
     import re
 
     assert not [t for t in _texts(language) if re.search(r"\{[a-z_]+\} [件枚個回日行条张个次天项页]", t)]
+
+
+# Anki's Browser, in each language as its toolbar names it (Kartenverwaltung,
+# Explorar, Parcourir, Painel, カード管理, 浏览), or as its own prose does (Spanish "el
+# explorador": Anki's "Opciones del explorador").
+BROWSER_PROSE = {"es": ("explorador", "browsing_browser_options")}
+NEWER_ANKI_BROWSER = {"ja": "カード管理"}  # Anki 23.10 said ブラウザ
+
+
+@pytest.mark.parametrize("language", sorted(ANKI_CODE))
+def test_the_browser_is_named_as_anki_names_it(language):
+    anki_tr = _anki_tr(language)
+    names = {_menu_label(anki_tr.qt_misc_browse())}
+    if language in NEWER_ANKI_BROWSER:
+        if _anki_is_newest():
+            assert NEWER_ANKI_BROWSER[language] in names
+        names.add(NEWER_ANKI_BROWSER[language])
+    if language in BROWSER_PROSE:
+        word, key = BROWSER_PROSE[language]
+        assert word in getattr(anki_tr, key)()
+        names.add(word)
+    catalogue = i18n.catalogue(language)
+    said = {msgid: catalogue[msgid] for msgid in catalogue if "Browser" in msgid}
+    assert len(said) >= 4
+    for msgid, value in said.items():
+        for text in value if isinstance(value, list) else [value]:
+            assert any(name.lower() in text.lower() for name in names), (msgid, text, names)
