@@ -1,0 +1,183 @@
+"""What a person does to the stock note type the add-on's notes are in
+(branch ``usertypes``, dev-notes/cards.md): a field added to "Basic", its
+fields reordered, the type renamed, its question template edited. The notes
+already there keep their reviews and the user's edit stays; new cards from
+Polar follow them into that type (before: they went, without a word, to a
+new "Polar Basic"/"Polar Cloze" beside it, without the user's field, looking
+different). A type that has no place for Polar's front still gets the
+add-on's own type, as the report says. Real Anki collections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+import pytest
+
+from tests.polar_factory import Doc, basic, cloze
+from tests.reliability.cli_run import StudyData
+from tests.reliability.helpers import integrity_problems
+from tests.sync.helpers import note_of, run
+
+
+def _library(lib: Path) -> Doc:
+    doc = Doc(lib, "1UserTypesDoc", "User types", tags=["deck:UserTypes"])
+    doc.text_highlight("1UserTypesH1", "the highlighted passage")
+    doc.card("1UtB1", basic("question one", "answer one"), ref="text-highlight:1UserTypesH1")
+    doc.card("1UtZ1", cloze("a {{c1::cloze}} one"), "CLOZE", ref="text-highlight:1UserTypesH1")
+    doc.write()
+    return doc
+
+
+def _study(col: Any) -> None:
+    for nid in col.find_notes(""):
+        for card in col.get_note(nid).cards():
+            card.start_timer()
+            col.sched.answerCard(card, 3)
+
+
+def _field(model: Dict[str, Any], name: str) -> Dict[str, Any]:
+    return next(f for f in model["flds"] if f["name"] == name)
+
+
+def _add_field(col: Any, name: str) -> str:
+    model = col.models.by_name(name)
+    col.models.add_field(model, col.models.new_field("My notes"))
+    col.models.update_dict(model)
+    return name
+
+
+def _reorder(col: Any, name: str) -> str:
+    model = col.models.by_name(name)
+    second = model["flds"][1]["name"]
+    col.models.reposition_field(model, _field(model, second), 0)
+    col.models.update_dict(model)
+    return name
+
+
+def _rename_type(col: Any, name: str) -> str:
+    model = col.models.by_name(name)
+    model["name"] = f"My {name}"
+    col.models.update_dict(model)
+    return model["name"]
+
+
+def _edit_question(col: Any, name: str) -> str:
+    """The question template no longer says ``{{Front}}`` / ``{{cloze:Text}}``
+    as stock does (a filter added: the field is still on the question)."""
+    model = col.models.by_name(name)
+    tmpl = model["tmpls"][0]
+    tmpl["qfmt"] = tmpl["qfmt"].replace("{{Front}}", "<b>{{edit:Front}}</b>").replace(
+        "{{cloze:Text}}", "<i>{{cloze:Text}}</i>{{hint:Back Extra}}")
+    col.models.update_dict(model)
+    return name
+
+
+RESHAPES: Dict[str, Callable[[Any, str], str]] = {
+    "field added": _add_field, "fields reordered": _reorder, "type renamed": _rename_type,
+    "question template edited": _edit_question,
+}
+
+
+def _types(col: Any) -> List[str]:
+    return sorted(m["name"] for m in col.models.all())
+
+
+@pytest.mark.parametrize("how", sorted(RESHAPES))
+def test_new_cards_follow_the_notes_into_the_stock_type_the_user_reshaped(col, tmp_path, how):
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib)
+    assert run(col, lib, state).created == 2
+    _study(col)
+    studied = StudyData.of(col)
+    names = {"Basic": RESHAPES[how](col, "Basic"), "Cloze": RESHAPES[how](col, "Cloze")}
+    types = _types(col)
+    mine = note_of(col, "1UtB1")
+    mine["Back"] = "MY ANSWER" + mine["Back"][len("answer one"):]
+    col.update_note(mine)
+
+    # Polar: a card edited, new ones (on another highlight: not taken for an edit).
+    _, raw = doc.find_card("1UtZ1")
+    raw["fields"] = cloze("a {{c1::cloze}} one, edited in Polar")
+    doc.card("1UtB2", basic("question two", "answer two"))
+    doc.card("1UtZ2", cloze("new {{c1::cloze}} two"), "CLOZE")
+    doc.write()
+    report = run(col, lib, state)
+
+    assert report.errors == [] and report.conflicts == [] and report.warnings == []
+    assert (report.created, report.updated) == (2, 1)
+    assert _types(col) == types  # no "Polar Basic" / "Polar Cloze" made beside the user's types
+    for cid, kind in (("1UtB1", "Basic"), ("1UtB2", "Basic"), ("1UtZ1", "Cloze"), ("1UtZ2", "Cloze")):
+        assert note_of(col, cid).note_type()["name"] == names[kind], (cid, how)
+    assert note_of(col, "1UtB1")["Back"].startswith("MY ANSWER")  # the user's edit stays
+    assert note_of(col, "1UtZ1")["Text"] == "a {{c1::cloze}} one, edited in Polar"
+    new_basic, new_cloze = note_of(col, "1UtB2"), note_of(col, "1UtZ2")
+    assert new_basic["Front"] == "question two" and new_basic["Back"].startswith("answer two")
+    assert 'class="polar-context"' in new_basic["Back"]  # the context as in the notes beside it
+    assert new_cloze["Text"] == "new {{c1::cloze}} two" and len(new_cloze.cards()) == 1
+    if how == "field added":
+        assert new_basic["My notes"] == "" and new_cloze["My notes"] == ""
+    after = StudyData.of(col)
+    assert after.revlog == studied.revlog and after.reviewed == studied.reviewed
+    assert integrity_problems(col) == []
+    again = run(col, lib, state)
+    assert not again.changed and again.warnings == []
+
+
+def test_a_type_without_a_place_for_the_front_gets_the_own_type_as_the_report_says(col, tmp_path):
+    """"Front" renamed to "Question": Polar's front has no field in "Basic"
+    any more, so a new card cannot follow its notes there; it goes to "Polar
+    Basic", and the warning about "Basic" says new notes go to a complete
+    Polar note type."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib)
+    run(col, lib, state)
+    model = col.models.by_name("Basic")
+    col.models.rename_field(model, _field(model, "Front"), "Question")
+    col.models.update_dict(model)
+    _, raw = doc.find_card("1UtB1")
+    raw["fields"] = basic("question one, edited", "answer one")
+    doc.card("1UtB2", basic("question two", "answer two"))
+    doc.write()
+    report = run(col, lib, state)
+
+    assert report.errors == [] and report.created == 1
+    assert note_of(col, "1UtB1").note_type()["name"] == "Basic"
+    assert note_of(col, "1UtB1")["Question"] == "question one"  # kept: nothing written into another field
+    assert note_of(col, "1UtB2").note_type()["name"] == "Polar Basic"
+    about = {w["path"]: w["message"] for w in report.warnings}
+    assert "lacks its field 'Front'" in about["note type Basic"]
+    assert "new notes go to a complete Polar note type" in about["note type Basic"]
+
+
+def test_the_own_types_setting_is_not_followed_into_the_users_type(col, tmp_path):
+    """``use_stock_note_types: false``: new notes go to the add-on's own
+    types whatever the user did to the stock ones."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib)
+    run(col, lib, state)
+    _add_field(col, "Basic")
+    doc.card("1UtB2", basic("question two", "answer two"))
+    doc.write()
+    run(col, lib, state, use_stock_note_types=False)
+    assert note_of(col, "1UtB1").note_type()["name"] == "Basic"
+    assert note_of(col, "1UtB2").note_type()["name"] == "Polar Basic"
+
+
+def test_most_of_the_notes_decide_and_a_complete_own_type_stays_in_use(col, tmp_path):
+    """Notes an earlier version put in "Polar Basic" beside the reshaped
+    "Basic" (before new cards followed the user's type): the type holding
+    more of the Polar notes takes the new ones; a complete own type holding
+    most stays in use."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib)
+    run(col, lib, state)
+    _add_field(col, "Basic")
+    for i in range(3):
+        doc.card(f"1UtO{i}", basic(f"own {i}", "answer"))
+    doc.write()
+    run(col, lib, state, use_stock_note_types=False)  # three in "Polar Basic", one in "Basic"
+    doc.card("1UtB2", basic("question two", "answer two"))
+    doc.write()
+    run(col, lib, state)
+    assert note_of(col, "1UtB2").note_type()["name"] == "Polar Basic"
