@@ -181,3 +181,50 @@ def test_most_of_the_notes_decide_and_a_complete_own_type_stays_in_use(col, tmp_
     doc.write()
     run(col, lib, state)
     assert note_of(col, "1UtB2").note_type()["name"] == "Polar Basic"
+
+
+@pytest.mark.parametrize("kind", ["stock", "own"])
+def test_a_note_type_deleted_with_its_notes_is_said_not_silently_made_again(col, tmp_path, kind):
+    """Manage Note Types ▸ Delete of the type the notes are in deletes the
+    notes with it. Their cards are still in Polar, so the next sync makes
+    them again (as for any note deleted in Anki: Polar is the source, and
+    the settings have no choice for it), once each, in a complete type, and
+    the report counts them as made again and says how to be rid of a card."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    config = dict(use_stock_note_types=kind == "stock")
+    doc = _library(lib)
+    for i in range(5):
+        doc.card(f"1UtM{i}", basic(f"more {i}", "answer"))
+    doc.write()
+    assert run(col, lib, state, **config).created == 7
+    name = "Basic" if kind == "stock" else "Polar Basic"
+    col.models.remove(col.models.by_name(name)["id"])
+    assert len(col.find_notes("")) == 1  # the cloze note is left
+    cloze_note = note_of(col, "1UtZ1")
+
+    report = run(col, lib, state, **config)
+    assert report.errors == [] and report.created == 6
+    again = [w for w in report.warnings if w["code"] == "made_again"]
+    assert len(again) == 1 and again[0]["count"] == 6, report.warnings
+    assert "delete a card in Polar, or suspend its note in Anki" in again[0]["message"]
+    assert note_of(col, "1UtB1").note_type()["name"] == "Polar Basic"
+    assert len(col.find_notes("")) == 7 and note_of(col, "1UtZ1").id == cloze_note.id
+    assert not run(col, lib, state, **config).changed
+
+
+def test_check_database_after_a_sync_changes_nothing_the_next_sync_sees(col, tmp_path):
+    """Tools ▸ Check Database between two syncs: no note updated, none made
+    again, no warning; then a new card is added as usual."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib)
+    run(col, lib, state)
+    _study(col)
+    studied = StudyData.of(col)
+    assert col.fix_integrity()[1]
+    report = run(col, lib, state)
+    assert not report.changed and report.warnings == [] and report.unchanged == 2
+    doc.card("1UtB2", basic("question two", "answer two"))
+    doc.write()
+    report = run(col, lib, state)
+    assert report.created == 1 and report.warnings == []
+    assert StudyData.of(col).revlog == studied.revlog
