@@ -360,6 +360,23 @@ def planned_own(kind: str) -> NoteTypeRef:
                        question_fields=question_fields({"tmpls": [{"qfmt": questions}]}), cloze=kind == "cloze")
 
 
+def unfollowed_types(col: Collection, kind: str, held: Mapping[int, int]) -> List[Tuple[NoteTypeRef, Tuple[str, ...]]]:
+    """The user's note types (not the add-on's own) holding Polar notes of
+    ``kind`` that new notes cannot follow into (``followed_type``) because
+    a field for Polar's front or answer is gone ("Front" renamed to
+    "Question"): each with the stock names of the fields it lacks."""
+    found = []
+    for mid in sorted(held):
+        model = col.models.get(_id(mid))
+        if not model or model.get(MARKER) or (model.get("type") == 1) != (kind == "cloze"):
+            continue
+        ref = ref_of(model)
+        gaps = stock_gaps(ref)
+        if gaps:
+            found.append((ref, tuple(name for _, name in gaps)))
+    return found
+
+
 def reshaped_own(col: Collection, kind: str) -> List[NoteTypeRef]:
     """Own types for ``kind`` the user reshaped (fields removed or renamed)."""
     return [ref for ref in (ref_of(m) for m in own_types(col, kind)) if ref.missing]

@@ -45,6 +45,7 @@ from .notetypes import (
     layout_tag,
     refresh_look,
     reshaped_own,
+    unfollowed_types,
     wanted_fields,
 )
 from .page_label import remember as remember_page_label
@@ -306,6 +307,16 @@ def open_undo_step(w: Writing) -> None:
                 w.report.warn(f"note type {old.name}", f"{describe_missing(old, old.missing)}; new notes of "
                                                        f"this kind go to the new note type {ref.name!r} instead",
                               code="notetype_replaced", notetype=old.name, fields=", ".join(old.missing),
+                              new_notetype=ref.name)
+            # The stock type the earlier notes are in, reshaped past following ("Front" renamed),
+            # unless this sync's report says it already (its notes' fields that were not written).
+            told = {r.get("notetype") for r in w.report.warnings if r.get("code") == "fields_missing"}
+            for user, gaps in unfollowed_types(col, kind, held) if held else ():
+                if user.name in told:
+                    continue
+                w.report.warn(f"note type {user.name}", f"{describe_missing(user, gaps)}; new notes of this kind "
+                                                        f"go to the new note type {ref.name!r} instead",
+                              code="notetype_replaced", notetype=user.name, fields=", ".join(gaps),
                               new_notetype=ref.name)
 
 

@@ -127,27 +127,42 @@ def test_new_cards_follow_the_notes_into_the_stock_type_the_user_reshaped(col, t
 def test_a_type_without_a_place_for_the_front_gets_the_own_type_as_the_report_says(col, tmp_path):
     """"Front" renamed to "Question": Polar's front has no field in "Basic"
     any more, so a new card cannot follow its notes there; it goes to "Polar
-    Basic", and the warning about "Basic" says new notes go to a complete
-    Polar note type."""
+    Basic", made for it, and the report says so in one sentence naming both
+    types and the field (before: without a word, unless the sync also read a
+    document whose notes are in "Basic"). A later Polar edit of a note there is reported
+    as the field it could not write, the note keeping what it holds."""
     lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
     doc = _library(lib)
     run(col, lib, state)
     model = col.models.by_name("Basic")
     col.models.rename_field(model, _field(model, "Front"), "Question")
     col.models.update_dict(model)
-    _, raw = doc.find_card("1UtB1")
-    raw["fields"] = basic("question one, edited", "answer one")
-    doc.card("1UtB2", basic("question two", "answer two"))
-    doc.write()
+    other = Doc(lib, "1UserTypesDoc2", "Another book", tags=["deck:UserTypes"])  # the next book read
+    other.card("1UtB2", basic("question two", "answer two"))
+    other.write()
     report = run(col, lib, state)
 
     assert report.errors == [] and report.created == 1
+    assert note_of(col, "1UtB2").note_type()["name"] == "Polar Basic"
+    told = [w for w in report.warnings if w["code"] == "notetype_replaced"]
+    assert [(w["notetype"], w["fields"], w["new_notetype"]) for w in told] == [("Basic", "Front", "Polar Basic")]
+    assert told[0]["message"] == ("note type 'Basic' lacks its field 'Front' (removed or renamed in Anki); new notes "
+                                  "of this kind go to the new note type 'Polar Basic' instead")
+    assert len(report.warnings) == 1, [w["message"] for w in report.warnings]
+
+    _, raw = doc.find_card("1UtB1")
+    raw["fields"] = basic("question one, edited", "answer one")
+    doc.card("1UtB3", basic("question three", "answer three"))
+    doc.write()
+    report = run(col, lib, state)
+    assert report.errors == [] and report.created == 1
     assert note_of(col, "1UtB1").note_type()["name"] == "Basic"
     assert note_of(col, "1UtB1")["Question"] == "question one"  # kept: nothing written into another field
-    assert note_of(col, "1UtB2").note_type()["name"] == "Polar Basic"
-    about = {w["path"]: w["message"] for w in report.warnings}
-    assert "lacks its field 'Front'" in about["note type Basic"]
-    assert "new notes go to a complete Polar note type" in about["note type Basic"]
+    assert note_of(col, "1UtB3").note_type()["name"] == "Polar Basic"
+    about = {w["path"]: w for w in report.warnings}
+    assert about["note type Basic"]["code"] == "fields_missing", report.warnings
+    assert "new notes go to a complete Polar note type" in about["note type Basic"]["message"]
+    assert len(report.warnings) == 1  # the one sentence about "Basic", not two
 
 
 def test_the_own_types_setting_is_not_followed_into_the_users_type(col, tmp_path):
@@ -228,3 +243,21 @@ def test_check_database_after_a_sync_changes_nothing_the_next_sync_sees(col, tmp
     report = run(col, lib, state)
     assert report.created == 1 and report.warnings == []
     assert StudyData.of(col).revlog == studied.revlog
+
+
+def test_a_new_card_beside_the_notes_of_a_type_without_a_front_is_told_once(col, tmp_path):
+    """The same, the new card in the document whose notes are in "Basic":
+    the sync reads those notes too, and the one warning about "Basic" is the
+    one of the fields it could not write, which says where new notes go."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib)
+    run(col, lib, state)
+    model = col.models.by_name("Basic")
+    col.models.rename_field(model, _field(model, "Front"), "Question")
+    col.models.update_dict(model)
+    doc.card("1UtB2", basic("question two", "answer two"))
+    doc.write()
+    report = run(col, lib, state)
+    assert note_of(col, "1UtB2").note_type()["name"] == "Polar Basic"
+    assert [(w["code"], w["notetype"]) for w in report.warnings] == [("fields_missing", "Basic")], report.warnings
+    assert "new notes go to a complete Polar note type" in report.warnings[0]["message"]
