@@ -350,7 +350,7 @@ _IMG = re.compile(r"<img ([^>]*?)/?>")
 # and after a Find and Replace (case ignored, as Anki's dialog does by
 # default) changed "polar" in it to "Polar", or "context" to another word:
 # its class or, from the stamp on, its hash attribute.
-_BLOCK_START = re.compile(r'<div\b[^>]*\b(?:class="polar-context"|data-polar-block=)', re.I)
+_BLOCK_START = re.compile(r'<div\b[^>]*\b(?i:class="polar-context"|data-polar-block=)')
 
 
 def context_block(ctx: Context) -> str:
@@ -397,7 +397,7 @@ _DIV_TAG = re.compile(r"<div\b|</div\s*>", re.I)
 # without it is as good as ever (then nothing tells typing from ours).
 BLOCK_HASH = "data-polar-block"
 _STAMP_AT = _OPEN_BLOCK.index(">")  # every block begins with _OPEN_BLOCK
-_BLOCK_TAG = re.compile(r'<div\b[^>]*\b(?:class="polar-context"|data-polar-block=)[^>]*>', re.I)
+_BLOCK_TAG = re.compile(r'<div\b[^>]*\b(?i:class="polar-context"|data-polar-block=)[^>]*>')
 _STAMP = re.compile(r'\s' + BLOCK_HASH + r'="([0-9a-f]{16})"', re.I)
 _STAMP_ANY_CASE = re.compile(BLOCK_HASH, re.I)
 
@@ -419,8 +419,8 @@ STAMP_HEAD = f'{_OPEN_BLOCK[:_STAMP_AT]} {BLOCK_HASH}="'.encode()  # (ASCII: as 
 def unstamped(value: str) -> Tuple[str, Optional[str]]:
     """``value`` (a field) without its block's hash attribute, and the hash
     (None when its last block has none: written before, or by none of us)."""
-    if BLOCK_HASH not in value and _STAMP_ANY_CASE.search(value) is None:
-        return value, None
+    if BLOCK_HASH not in value and ("<div" not in value or _STAMP_ANY_CASE.search(value) is None):
+        return value, None  # (a field without a block: no search case-blind)
     tags = list(_BLOCK_TAG.finditer(value))
     if not tags:
         return value, None
