@@ -19,9 +19,13 @@ DEFAULTS_FILE = ADDON_DIR / "config.json"
 DeckStrategy = Literal["tag", "document"]
 DeletionPolicy = Literal["suspend", "tag", "delete", "keep"]
 ConflictPolicy = Literal["polar_wins", "anki_wins"]
+# A note the person deleted in Anki while its card is still in Polar:
+# made again by the next sync (as ever), or left deleted.
+DeletedInAnki = Literal["make_again", "leave_deleted"]
 DECK_STRATEGIES: Tuple[DeckStrategy, ...] = get_args(DeckStrategy)
 DELETION_POLICIES: Tuple[DeletionPolicy, ...] = get_args(DeletionPolicy)
 CONFLICT_POLICIES: Tuple[ConflictPolicy, ...] = get_args(ConflictPolicy)
+DELETED_IN_ANKI: Tuple[DeletedInAnki, ...] = get_args(DeletedInAnki)
 
 # Settings that say only *when* to sync: changing them needs no sync (nor
 # does open_at_page, which only changes what a card offers while shown).
@@ -32,6 +36,11 @@ SOURCE_KEYS = ("data_dir",)
 # Only orders the cards later syncs create: changing it re-reads nothing and
 # needs no sync.
 ORDER_KEYS = ("reading_order",)
+# Only decides whether the notes a person deleted in Anki are made again: it
+# changes no note's content, so nothing is read again for it (the sync reads
+# again the documents of the notes left deleted when it is set back, see
+# ``sync/left_deleted.py``); a sync is due all the same.
+ANKI_DELETION_KEYS = ("deleted_in_anki",)
 # Not a config key: the word before a card's page number in its context
 # ("p. 12"), fixed per collection by the driver (``sync/page_label.py``).
 DRIVER_KEYS = ("page_label",)
@@ -62,6 +71,7 @@ class Settings(NamedTuple):
     deletion_policy: DeletionPolicy = "suspend"
     delete_max_share: float = 0.2
     conflict_policy: ConflictPolicy = "polar_wins"
+    deleted_in_anki: DeletedInAnki = "make_again"
     skip_archived: bool = False
     sync_on_startup: bool = True
     watch: bool = True
@@ -72,7 +82,7 @@ class Settings(NamedTuple):
     def content_key(self) -> str:
         """Changes whenever a setting that shapes notes changes: a sync then
         reads every document again instead of trusting "unchanged" files."""
-        return self._key(TIMING_KEYS + SOURCE_KEYS + ORDER_KEYS)
+        return self._key(TIMING_KEYS + SOURCE_KEYS + ORDER_KEYS + ANKI_DELETION_KEYS)
 
     def sync_key(self) -> str:
         """Changes whenever a sync would have something new to do: a setting
@@ -83,6 +93,8 @@ class Settings(NamedTuple):
         values = {k: v for k, v in self._asdict().items() if k not in leave_out}
         if values.get("page_label") == ENGLISH_PAGE_LABEL:
             del values["page_label"]
+        if values.get("deleted_in_anki") == "make_again":  # (the keys as before the setting)
+            del values["deleted_in_anki"]
         return json.dumps(values, sort_keys=True)
 
     @classmethod
@@ -122,6 +134,7 @@ CHOICES: Dict[str, Tuple[str, ...]] = {
     "deck_strategy": DECK_STRATEGIES,
     "deletion_policy": DELETION_POLICIES,
     "conflict_policy": CONFLICT_POLICIES,
+    "deleted_in_anki": DELETED_IN_ANKI,
 }
 
 

@@ -61,6 +61,7 @@ from .decks import default_deck
 from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for
 from .journal import MARKER_KEY, Generation, marked_generation, marker
+from .left_deleted import deck_summary, leave_deleted_notes, recall_left_deleted
 from .legacy import old_sync_label
 from .legacy_steps import follow_old_sync_decks, legacy_type_ids, pair_legacy_notes
 from .notetypes import LAYOUT_MARK, describe_missing, note_types
@@ -843,12 +844,16 @@ def count_changes(ctx: Applying) -> None:
     # (Not in a preview, which makes nothing; nor after undo_beyond_memory, which said why.)
     if ctx.deleted_in_anki and ctx.rows_vouch and not ctx.dry_run:
         made = [guid_for(c.rc.card_id) for c in plan.creates]
-        again = sum(g in ctx.deleted_in_anki and g not in ctx.replaced_away for g in made)
+        again_made = [c for c, g in zip(plan.creates, made) if g in ctx.deleted_in_anki and g not in ctx.replaced_away]
+        again = len(again_made)
         if again:
+            named, total = deck_summary(ctx, again_made)
+            where = ", ".join(named) + (f" and {total - len(named)} more" if total > len(named) else "")
             ctx.report.warn(ctx.reading.source.describe(), (
-                f"{again} note(s) deleted in Anki since the last sync are made again: their cards are still in "
-                "Polar (delete a card in Polar, or suspend its note in Anki, to be rid of it)"),
-                code="made_again", count=again)
+                f"{again} note(s) deleted in Anki since the last sync are made again (were in {where}): their cards "
+                "are still in Polar (delete a card in Polar, or suspend its note in Anki, to be rid of it; the "
+                "setting Deleted in Anki: Leave them deleted leaves such notes deleted)"),
+                code="made_again", count=again, decks=named, more_decks=max(total - len(named), 0))
         replaced = sum(g in ctx.replaced_away for g in made)
         if replaced:
             ctx.report.warn(ctx.reading.source.describe(), (
@@ -979,6 +984,7 @@ def remember(ctx: Applying) -> None:
         generation=ctx.generation,
         homes=deck_homes(ctx, held_docs),
         as_stored=_rows_as_stored(ctx),
+        left_deleted=ctx.left_changes,
     )
 
 
@@ -1030,6 +1036,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     check_collection_identity,
     follow_undo,
     find_missing_notes,
+    recall_left_deleted,
     follow_changed_note_types,
     settle_page_label,
     read_where_cards_moved,
@@ -1047,6 +1054,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     pair_legacy_notes,
     plan_sweep,
     plan_collection_changes,
+    leave_deleted_notes,
     leave_open_notes_alone,
     wait_for_scheduler_update,
     count_changes,

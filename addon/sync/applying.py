@@ -12,7 +12,7 @@ from .journal import Generation
 from .plan import Planner
 from .read import LoadedDoc, Reading
 from .report import Report
-from .state import CardState, DocState, NoteIdChanges, StagedCards, SuspendRecords
+from .state import CardState, DocState, LeftDeleted, NoteIdChanges, StagedCards, SuspendRecords
 from .write import UNDO_NAME
 
 if TYPE_CHECKING:
@@ -68,6 +68,12 @@ class Applying:
     # on another computer), but gone with a collection replaced since the last
     # sync (a full download from AnkiWeb, a backup or a .colpkg opened).
     replaced_away: Set[str] = field(default_factory=set)
+    # Cards whose notes earlier syncs left deleted (the setting "Deleted in
+    # Anki"): card id -> (document, signature); this sync's changes to them;
+    # the new notes of such cards made again now that the setting says so.
+    left_known: Dict[str, Tuple[str, str]] = field(default_factory=dict)
+    left_changes: LeftDeleted = field(default_factory=LeftDeleted)
+    made_by_setting: List[Any] = field(default_factory=list)
     # rows of notes in no document (foreign_row) whose note is gone: forgotten
     stale_rows: List[str] = field(default_factory=list)
     parsed: List[LoadedDoc] = field(default_factory=list)

@@ -160,6 +160,13 @@ CREATE TABLE IF NOT EXISTS layouts (card_id TEXT PRIMARY KEY, layout TEXT NOT NU
 -- the collection, the rows it changed as they were before. Added later,
 -- like titles: older versions ignore it.
 CREATE TABLE IF NOT EXISTS journal (gen INTEGER PRIMARY KEY, prev INTEGER NOT NULL, data TEXT NOT NULL);
+-- The cards whose notes the person deleted in Anki and the sync left
+-- deleted (the setting "Deleted in Anki": "Leave them deleted";
+-- sync/left_deleted.py): the card's document, and a signature of its
+-- content in Polar then (an edit in Polar makes a new note). Such a card
+-- has no row in ``cards``. Added later, like titles: older versions ignore
+-- it (and make the notes again, as they always did).
+CREATE TABLE IF NOT EXISTS left_deleted (card_id TEXT PRIMARY KEY, doc TEXT NOT NULL, sig TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -196,6 +203,18 @@ class SuspendRecords:
     # The newest review (revlog id, ms) of the cards ``made`` records when
     # the sync wrote them: the stamp is never older (a clock set back).
     newest_review: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.made or self.cleared)
+
+
+@dataclass
+class LeftDeleted:
+    """What one sync changes in ``left_deleted``: rows made (card id ->
+    (document, signature)) and card ids whose row goes."""
+
+    made: Dict[str, Tuple[str, str]] = field(default_factory=dict)
+    cleared: List[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.made or self.cleared)
@@ -400,6 +419,13 @@ class SyncState:
         except sqlite3.OperationalError:
             rows = []
         return {str(k): str(t) for k, t in rows}
+
+    def left_deleted(self) -> Dict[str, Tuple[str, str]]:
+        """card id -> (document, signature) of the cards whose notes were
+        deleted in Anki and left deleted (see the table)."""
+        with self._reading() as conn:
+            rows = conn.execute("SELECT card_id, doc, sig FROM left_deleted").fetchall() if conn else []
+        return {str(cid): (str(doc), str(sig)) for cid, doc, sig in rows}
 
     def card_count(self) -> int:
         with self._reading() as conn:
@@ -672,6 +698,7 @@ class SyncState:
         generation: Optional[Generation] = None,
         homes: Optional[DeckHomes] = None,
         as_stored: AbstractSet[str] = frozenset(),
+        left_deleted: Optional[LeftDeleted] = None,
     ) -> None:
         """One atomic transaction: the cards of ``replace_docs`` are replaced by
         ``cards`` (those of ``as_stored``, card ids whose row in ``cards`` is
@@ -690,7 +717,9 @@ class SyncState:
         records of ``drop_cards`` go as well). ``generation``: the journal
         entry of a sync that wrote to the collection (its pre-images kept
         first, unless a staged move kept them already). ``homes``: this
-        sync's changes to ``deck_homes`` (the rows of ``drop_docs`` go too)."""
+        sync's changes to ``deck_homes`` (the rows of ``drop_docs`` go too).
+        ``left_deleted``: this sync's changes to ``left_deleted`` (the rows
+        of ``drop_docs`` go too)."""
         problems = problems or {}
         if self.path is None:
             if staged is not None:
@@ -731,6 +760,12 @@ class SyncState:
                     conn.execute(f"DELETE FROM titles WHERE key IN ({marks})", chunk)
                     conn.execute(f"DELETE FROM sources WHERE key IN ({marks})", chunk)
                     conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
+                    conn.execute(f"DELETE FROM left_deleted WHERE doc IN ({marks})", chunk)
+                if left_deleted:
+                    for marks, chunk in in_chunks(sorted(set(left_deleted.cleared))):
+                        conn.execute(f"DELETE FROM left_deleted WHERE card_id IN ({marks})", chunk)
+                    conn.executemany("INSERT OR REPLACE INTO left_deleted (card_id, doc, sig) VALUES (?, ?, ?)",
+                                     [(cid, doc, sig) for cid, (doc, sig) in sorted(left_deleted.made.items())])
                 if homes:
                     for marks, chunk in in_chunks(sorted(set(homes.cleared))):
                         conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)

@@ -1,0 +1,137 @@
+"""Notes a person deleted in Anki while their cards are still in Polar: the
+setting "Deleted in Anki" (``Settings.deleted_in_anki``).
+
+* ``make_again`` (the default, as every version before): the next sync
+  makes them again, without their reviews, and says so (``made_again``).
+* ``leave_deleted``: the sync does not make them again. It remembers each
+  card as left deleted (the state's ``left_deleted`` table, with a
+  signature of the card's content in Polar) and says so once
+  (``left_deleted``). Later syncs leave the card alone while it stays as it
+  was; a card edited in Polar is new content and gets a new note (Polar 2
+  gives an edited card a new id anyway); a card gone from Polar, or one
+  whose note came back (AnkiWeb brought another computer's note of it), is
+  forgotten. Set back to ``make_again``: the next sync reads their
+  documents again and makes them (``made_again_by_setting``).
+
+Only a note Anki keeps a grave for counts as deleted by the person (the
+Browser, a deck or note type deleted with its notes, another computer's
+deletion brought by AnkiWeb): notes gone with a replaced collection (a
+backup, a full download) are made again in both modes
+(``made_again_replaced``), as are notes gone when earlier syncs were undone
+further back than the journal remembers (``rows_vouch``)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Dict, List, Set, Tuple
+
+from .applying import Applying, planner_of
+from .identity import guid_for
+from .plan import Create
+
+LEAVE = "leave_deleted"
+# Decks named in a report row; more are counted ("and 2 more").
+DECKS_NAMED = 3
+
+
+def signature(c: Create) -> str:
+    """What a card says in Polar (its kind and its two sides, as rendered):
+    an edit there changes it. Not the context nor the tags."""
+    rc = c.card
+    text = "\x1f".join((rc.kind, rc.front, rc.back))
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def recall_left_deleted(ctx: Applying) -> None:
+    """Read what earlier syncs left deleted. Set back to make them again:
+    their documents are read again (unchanged files are not), so the plan
+    makes their notes."""
+    known = ctx.left_known = ctx.reading.state.left_deleted()
+    if not known:
+        return
+    docs = ctx.reading.docs
+    if ctx.reading.settings.deleted_in_anki != LEAVE:
+        ctx.reading.reread(sorted({doc for doc, _ in known.values() if doc in docs}))
+        return
+    # A note of such a card is there again (the deletion undone in Anki, or
+    # another computer's note brought by AnkiWeb): its document is read
+    # again, so the note is synced and the card no longer left deleted.
+    back = {doc for cid, (doc, _) in known.items() if guid_for(cid) in ctx.unknown and doc in docs}
+    if back:
+        ctx.reading.reread(sorted(back))
+
+
+def leave_deleted_notes(ctx: Applying) -> None:
+    """Take out of the plan the new notes of cards whose notes the person
+    deleted in Anki, with the setting "Leave them deleted"; keep the
+    ``left_deleted`` table in step with the documents read. After the plan,
+    before anything is counted (a preview counts and says the same)."""
+    plan = planner_of(ctx).plan
+    leave = ctx.reading.settings.deleted_in_anki == LEAVE
+    known = ctx.left_known
+    fresh = ctx.deleted_in_anki - ctx.replaced_away if ctx.rows_vouch else set()
+    changes = ctx.left_changes
+    if not (known or (leave and fresh)):
+        return
+    read = {d.key for d in ctx.parsed}
+    kept: List[Create] = []
+    left_now: List[Create] = []
+    still: Set[str] = set()  # card ids of ``known`` left deleted still
+    render = ctx.reading.render
+    for c in plan.creates:
+        cid = c.rc.card_id
+        if leave and (cid in known or guid_for(cid) in fresh):
+            if c.rendered(render):  # (one that cannot be synced: reported, no note either way)
+                sig = signature(c)
+                before = known.get(cid)
+                if before is None or guid_for(cid) in fresh:  # deleted since the last sync: said
+                    left_now.append(c)
+                    changes.made[cid] = (c.doc, sig)
+                    continue
+                if before[1] == sig:
+                    still.add(cid)
+                    if before[0] != c.doc:  # (the card moved to another document)
+                        changes.made[cid] = (c.doc, sig)
+                    continue
+                # Edited in Polar since: new content, a new note.
+        elif cid in known:
+            ctx.made_by_setting.append(c)
+        kept.append(c)
+    plan.creates = kept
+    # A row of a document read this time that no card held back is forgotten:
+    # the card is gone from Polar, edited, made again or has a note again.
+    changes.cleared += sorted(cid for cid, (doc, _) in known.items() if doc in read and cid not in still)
+    if left_now:
+        _say_left(ctx, left_now)
+    if ctx.made_by_setting and not ctx.dry_run:
+        ctx.report.warn(ctx.reading.source.describe(), (
+            f"{len(ctx.made_by_setting)} note(s) you deleted in Anki, left deleted until now, are made again: the "
+            "setting Deleted in Anki is Make them again"),
+            code="made_again_by_setting", count=len(ctx.made_by_setting), decks=_decks(ctx, ctx.made_by_setting))
+
+
+def _decks(ctx: Applying, creates: List[Create]) -> List[str]:
+    """The decks the notes were in, as far as the state knows (the deck
+    each card's document was synced to; Anki's graves keep no deck): most
+    first, at most ``DECKS_NAMED`` (the row's count says how many notes)."""
+    places: Dict[str, str] = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
+    by_deck: Counter = Counter(places.get(c.doc) or c.deck for c in creates)
+    return [deck for deck, _ in by_deck.most_common() if deck][:DECKS_NAMED]
+
+
+def deck_summary(ctx: Applying, creates: List[Create]) -> Tuple[List[str], int]:
+    """(the decks named, how many decks in all)."""
+    places: Dict[str, str] = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
+    every = {places.get(c.doc) or c.deck for c in creates} - {""}
+    return _decks(ctx, creates), len(every)
+
+
+def _say_left(ctx: Applying, left: List[Create]) -> None:
+    n = len(left)
+    named, total = deck_summary(ctx, left)
+    where = ", ".join(named) + (f" and {total - len(named)} more" if total > len(named) else "")
+    ctx.report.warn(ctx.reading.source.describe(), (
+        f"{n} note(s) you deleted in Anki left deleted (were in {where}): the setting Deleted in Anki is Leave them "
+        "deleted; a card edited in Polar gets a new note, and Make them again brings them back"),
+        code="left_deleted", count=n, decks=named, more_decks=max(total - len(named), 0))

@@ -1,0 +1,198 @@
+"""The setting "Deleted in Anki" (``deleted_in_anki``): a note the person
+deleted in Anki whose card is still in Polar is made again by the next sync
+(``make_again``, the default, as ever) or left deleted (``leave_deleted``):
+one note, a deck deleted with its notes, a note type deleted with its
+notes; the setting switched back; a card edited in Polar; a replaced
+collection (made again in both modes, in its own words)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from addon.sync.identity import guid_for
+from addon.sync.state import SyncState
+from tests.polar_factory import Doc, basic
+from tests.sync.helpers import note_of, run
+
+LEAVE = {"deleted_in_anki": "leave_deleted"}
+
+
+def _library(root: Path) -> List[Doc]:
+    """Two documents, each with a deck: tag (decks "bio" and "chem"), four cards each."""
+    made = []
+    for d, deck in enumerate(("bio", "chem")):
+        doc = Doc(root, f"1KeepDoc{d:016d}", f"Document {d}", tags=[f"deck:{deck}"])
+        for c in range(4):
+            doc.card(f"1Keep{d}c{c}", basic(f"question {d}.{c}", f"answer {d}.{c}"))
+        doc.write()
+        made.append(doc)
+    return made
+
+
+def _polar(col: Any) -> Dict[str, int]:
+    return {g: n for n, g in col.db.all("SELECT id, guid FROM notes WHERE guid LIKE 'polar:%'")}
+
+
+def _rows(report: Any, code: str) -> List[Dict[str, Any]]:
+    return [w for w in report.warnings if w["code"] == code]
+
+
+@pytest.fixture
+def synced(col, tmp_path):
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    docs = _library(lib)
+    assert run(col, lib, state).created == 8
+    return lib, state, docs
+
+
+def test_one_note_deleted_is_left_deleted_and_said_once(col, synced):
+    lib, state, docs = synced
+    col.remove_notes([note_of(col, "1Keep0c1").id])
+    preview = run(col, lib, state, dry_run=True, **LEAVE)
+    assert preview.created == 0
+    assert [(w["code"], w["count"]) for w in preview.warnings] == [("left_deleted", 1)]  # the preview says it too
+    report = run(col, lib, state, **LEAVE)
+    assert report.created == 0 and report.errors == []
+    rows = _rows(report, "left_deleted")
+    assert [(w["count"], w["decks"]) for w in rows] == [(1, ["bio"])], report.warnings
+    assert "Leave them deleted" in rows[0]["message"]
+    assert guid_for("1Keep0c1") not in _polar(col) and len(_polar(col)) == 7
+    assert set(SyncState(state).left_deleted()) == {"1Keep0c1"}
+    # Said once: the next syncs, also after the document changed, leave it deleted without a word.
+    assert not run(col, lib, state, **LEAVE).warnings
+    docs[0].card("1Keep0c9", basic("a new one", "answer"))
+    docs[0].write()
+    report = run(col, lib, state, **LEAVE)
+    assert report.created == 1 and report.warnings == []
+    assert guid_for("1Keep0c1") not in _polar(col)
+    preview = run(col, lib, state, dry_run=True, **LEAVE)
+    assert preview.created == 0 and preview.warnings == []
+
+
+def test_one_note_deleted_is_made_again_by_default_and_the_row_names_its_deck_and_the_setting(col, synced):
+    lib, state, _ = synced
+    gone = note_of(col, "1Keep1c2")
+    col.remove_notes([gone.id])
+    report = run(col, lib, state)
+    assert report.created == 1
+    rows = _rows(report, "made_again")
+    assert [(w["count"], w["decks"]) for w in rows] == [(1, ["chem"])], report.warnings
+    assert "Deleted in Anki: Leave them deleted" in rows[0]["message"]
+    assert note_of(col, "1Keep1c2").id != gone.id
+    assert SyncState(state).left_deleted() == {}
+
+
+@pytest.mark.parametrize("setting", ["make_again", "leave_deleted"])
+def test_a_deck_deleted_with_its_notes(col, synced, setting):
+    lib, state, _ = synced
+    col.decks.remove([col.decks.id_for_name("chem")])
+    assert len(_polar(col)) == 4
+    report = run(col, lib, state, deleted_in_anki=setting)
+    code = "made_again" if setting == "make_again" else "left_deleted"
+    assert [(w["code"], w["count"], w["decks"]) for w in report.warnings] == [(code, 4, ["chem"])]
+    assert report.created == (4 if setting == "make_again" else 0)
+    assert len(_polar(col)) == (8 if setting == "make_again" else 4)
+    again = run(col, lib, state, deleted_in_anki=setting)
+    assert not again.changed and again.warnings == []
+
+
+@pytest.mark.parametrize("setting", ["make_again", "leave_deleted"])
+def test_a_note_type_deleted_with_its_notes(col, synced, setting):
+    lib, state, _ = synced
+    col.models.remove(col.models.by_name("Basic")["id"])
+    assert _polar(col) == {}
+    report = run(col, lib, state, deleted_in_anki=setting)
+    code = "made_again" if setting == "make_again" else "left_deleted"
+    assert [(w["code"], w["count"], sorted(w["decks"])) for w in report.warnings] == [(code, 8, ["bio", "chem"])]
+    assert report.created == (8 if setting == "make_again" else 0)
+    assert len(_polar(col)) == (8 if setting == "make_again" else 0)
+    assert not run(col, lib, state, deleted_in_anki=setting).changed
+
+
+def test_set_back_to_make_again_the_next_sync_makes_them(col, synced):
+    lib, state, _ = synced
+    col.decks.remove([col.decks.id_for_name("bio")])
+    assert run(col, lib, state, **LEAVE).created == 0
+    assert len(SyncState(state).left_deleted()) == 4
+    preview = run(col, lib, state, dry_run=True)
+    assert preview.created == 4  # the preview shows what the sync will do
+    report = run(col, lib, state)  # the library's files unchanged: read again for the setting
+    assert report.created == 4
+    assert [(w["code"], w["count"], w["decks"]) for w in report.warnings] == [("made_again_by_setting", 4, ["bio"])]
+    assert len(_polar(col)) == 8 and SyncState(state).left_deleted() == {}
+    assert not run(col, lib, state).changed
+    assert not run(col, lib, state, **LEAVE).changed  # nothing deleted since: nothing to leave
+
+
+def test_a_card_edited_in_polar_gets_a_new_note(col, synced):
+    """An edited card is new content: Polar 3 keeps its id (edited in place),
+    Polar 2 gives it a new one; either way a new note."""
+    lib, state, docs = synced
+    col.remove_notes([note_of(col, "1Keep0c0").id, note_of(col, "1Keep0c1").id, note_of(col, "1Keep0c2").id])
+    assert run(col, lib, state, **LEAVE).created == 0
+    docs[0].card("1Keep0c0", basic("question 0.0, better", "answer 0.0"))  # in place (Polar 3)
+    docs[0].edit_card("1Keep0c1", "1Keep0c7", basic("question 0.1, better", "answer 0.1"))  # re-created (Polar 2)
+    docs[0].write()
+    report = run(col, lib, state, **LEAVE)
+    assert report.created == 2 and report.warnings == []
+    assert note_of(col, "1Keep0c0")["Front"].startswith("question 0.0, better")
+    assert note_of(col, "1Keep0c7")["Front"].startswith("question 0.1, better")
+    assert guid_for("1Keep0c2") not in _polar(col)
+    assert set(SyncState(state).left_deleted()) == {"1Keep0c2"}
+    docs[0].delete_card("1Keep0c2")  # gone from Polar: forgotten
+    docs[0].write()
+    run(col, lib, state, **LEAVE)
+    assert SyncState(state).left_deleted() == {}
+
+
+def test_a_replaced_collection_is_made_again_in_its_own_words_whatever_the_setting(tmp_path):
+    """A backup restored (a full download): the notes left no grave, nobody
+    deleted them; they are made again, said as ever, also with Leave them
+    deleted, while the one deleted for real beside them stays deleted."""
+    from anki.collection import Collection
+
+    from tests.conftest import make_collection
+
+    path = tmp_path / "col" / "collection.anki2"
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    _library(lib)
+    col = make_collection(path)
+    col.close()
+    older = tmp_path / "backup.anki2"
+    older.write_bytes(path.read_bytes())
+    col = Collection(str(path))
+    try:
+        assert run(col, lib, state, **LEAVE).created == 8
+        col.remove_notes([note_of(col, "1Keep0c0").id])
+        assert [(w["code"], w["count"]) for w in run(col, lib, state, **LEAVE).warnings] == [("left_deleted", 1)]
+    finally:
+        col.close()
+    path.write_bytes(older.read_bytes())  # the backup restored
+    col = Collection(str(path))
+    try:
+        report = run(col, lib, state, **LEAVE)
+        assert [(w["code"], w["count"]) for w in report.warnings] == [("made_again_replaced", 7)]
+        assert report.created == 7 and guid_for("1Keep0c0") not in _polar(col)
+    finally:
+        col.close()
+
+
+def test_a_deletion_undone_in_anki_brings_the_note_back_into_the_sync(col, synced):
+    """Edit ▸ Undo of the deletion after a sync left the note deleted: the
+    note is the card's again (its reviews with it), nothing is made, and a
+    later deletion is said again."""
+    lib, state, _ = synced
+    note = note_of(col, "1Keep1c0")
+    col.remove_notes([note.id])
+    assert run(col, lib, state, **LEAVE).created == 0
+    col.undo()
+    assert note_of(col, "1Keep1c0").id == note.id
+    report = run(col, lib, state, **LEAVE)
+    assert report.created == 0 and report.warnings == [], report.warnings
+    assert SyncState(state).left_deleted() == {}
+    assert not run(col, lib, state, **LEAVE).changed
+    col.remove_notes([note.id])
+    assert [(w["code"], w["count"]) for w in run(col, lib, state, **LEAVE).warnings] == [("left_deleted", 1)]
