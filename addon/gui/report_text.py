@@ -96,7 +96,14 @@ def kept_count(data: Mapping[str, Any]) -> int:
 def made_again_count(data: Mapping[str, Any]) -> int:
     """Notes deleted in Anki that the sync made again (their cards are still
     in Polar): worth a notice once, or the user sees only "2 new notes"."""
-    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "made_again")
+    return sum(int(w.get("count") or 0) for w in data.get("warnings") or []
+               if w.get("code") in ("made_again", "made_again_by_setting"))
+
+
+def left_deleted_count(data: Mapping[str, Any]) -> int:
+    """Notes deleted in Anki that the sync left deleted (the setting Deleted
+    in Anki): said once, in the notice as in the report."""
+    return sum(int(w.get("count") or 0) for w in data.get("warnings") or [] if w.get("code") == "left_deleted")
 
 
 def replaced_away_count(data: Mapping[str, Any]) -> int:
@@ -206,6 +213,10 @@ def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
     again = made_again_count(data)
     if again:
         parts.append(ntr("{n} note deleted in Anki made again", "{n} notes deleted in Anki made again", again))
+    left = left_deleted_count(data)
+    if left:
+        parts.append(ntr("{n} note you deleted in Anki left deleted", "{n} notes you deleted in Anki left deleted",
+                         left))
     replaced = replaced_away_count(data)
     if replaced:
         parts.append(ntr("{n} note made again after the collection was replaced",
@@ -594,6 +605,42 @@ def _review_limit_held(r: Mapping[str, Any]) -> str:
         _count(r), deck=r.get("deck", ""), limit=r.get("limited_by", ""))
 
 
+def _where(r: Mapping[str, Any]) -> str:
+    """``in “bio”, “chem” and 2 more decks``: where the notes a row counts were."""
+    decks = [str(d) for d in r.get("decks") or []]
+    if not decks:
+        return tr("in their documents' decks")
+    named = join([tr("“{text}”", text=d) for d in decks])
+    more = int(r.get("more_decks") or 0)
+    if more:
+        return ntr("in {decks} and {n} more deck", "in {decks} and {n} more decks", more, decks=named)
+    if len(decks) == 1:
+        return tr("in the deck {decks}", decks=named)
+    return tr("in the decks {decks}", decks=named)
+
+
+def _made_again_words(r: Mapping[str, Any]) -> str:
+    """Notes deleted in Anki, made again: where they were, how to be rid of a
+    card, and the setting that leaves them deleted (a person who deleted a
+    deck or a note type learns of it when it matters)."""
+    n = _count(r)
+    if not r.get("decks"):  # (a row of an earlier version, kept in the log)
+        return ntr(
+            "{n} note deleted in Anki was made again: its card is still in Polar. To be rid of a card for good, "
+            "delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
+            "{n} notes deleted in Anki were made again: their cards are still in Polar. To be rid of a card for "
+            "good, delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
+            n)
+    return ntr(
+        "{n} note deleted in Anki was made again ({where}): its card is still in Polar. To be rid of a card for "
+        "good, delete it in Polar, or suspend its note in Anki. In {settings}, “Deleted in Anki” set to “Leave "
+        "them deleted” leaves the notes you delete in Anki deleted.",
+        "{n} notes deleted in Anki were made again ({where}): their cards are still in Polar. To be rid of a card "
+        "for good, delete it in Polar, or suspend its note in Anki. In {settings}, “Deleted in Anki” set to "
+        "“Leave them deleted” leaves the notes you delete in Anki deleted.",
+        n, where=_where(r), settings=_settings_path())
+
+
 def _count(row: Mapping[str, Any]) -> int:
     try:
         return int(row.get("count") or 0)
@@ -744,12 +791,19 @@ def _messages() -> Dict[str, Any]:
             "stay as they are. To stop it, no longer use “Start Anki Sync” in Polar, or remove the AnkiConnect "
             "add-on if nothing else needs it.",
             _count(r)),
-        "made_again": lambda r: ntr(
-            "{n} note deleted in Anki was made again: its card is still in Polar. To be rid of a card for good, "
-            "delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
-            "{n} notes deleted in Anki were made again: their cards are still in Polar. To be rid of a card for "
-            "good, delete it in Polar, or suspend its note in Anki (a sync leaves that as it is).",
-            _count(r)),
+        "made_again": _made_again_words,
+        "left_deleted": lambda r: ntr(
+            "{n} note you deleted in Anki was left deleted ({where}), as “Deleted in Anki” in {settings} says. "
+            "If its card changes in Polar, it gets a new note; “Make them again” brings it back.",
+            "{n} notes you deleted in Anki were left deleted ({where}), as “Deleted in Anki” in {settings} says. "
+            "A card that changes in Polar gets a new note; “Make them again” brings them back.",
+            _count(r), where=_where(r), settings=_settings_path()),
+        "made_again_by_setting": lambda r: ntr(
+            "{n} note you deleted in Anki, left deleted until now, was made again ({where}), as the setting "
+            "“Deleted in Anki” now says.",
+            "{n} notes you deleted in Anki, left deleted until now, were made again ({where}), as the setting "
+            "“Deleted in Anki” now says.",
+            _count(r), where=_where(r)),
         "made_again_replaced": lambda r: ntr(
             "{n} note an earlier sync had made was made again: it was not in the collection, and Anki has no "
             "record of deleting it, so the collection was most likely replaced since that sync (a full download "

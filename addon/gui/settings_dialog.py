@@ -145,6 +145,10 @@ def _choice_labels() -> Dict[str, List[Tuple[str, str]]]:
             ("delete", tr("Delete the note and its review history")),
             ("keep", tr("Leave it as it is")),
         ],
+        "deleted_in_anki": [
+            ("make_again", tr("Make them again")),
+            ("leave_deleted", tr("Leave them deleted")),
+        ],
     }
 
 
@@ -386,6 +390,10 @@ class SettingsDialog(QDialog):
         share.setSuffix(" %")
         self._add(form, "delete_max_share", tr("Most notes one sync may delete"), share,
                   tr("A sync that would delete more of the synced notes deletes nothing and says so."))
+        self._add(form, "deleted_in_anki", tr("Deleted in Anki"), self._combo("deleted_in_anki"),
+                  tr("For notes you delete in Anki whose cards are still in Polar (also with a deck or note "
+                     "type): made again by the next sync, without their reviews, or left deleted until the card "
+                     "changes in Polar."))
         qconnect(self.widgets["deletion_policy"].currentIndexChanged, lambda _i: self._enable())
 
         form = self._section(tr("When to sync"))

@@ -55,6 +55,7 @@ from .report_text import (
     conflict_count,
     emptied_cloze_count,
     held_back_decks,
+    left_deleted_count,
     leftover_ids,
     log_words,
     made_again_count,
@@ -723,6 +724,7 @@ class PolarSync:
         told.leftovers |= new_leftovers
         attention = problem_count(data) + conflict_count(data) + len(new_leftovers) + made_again_count(data)
         attention += replaced_away_count(data)  # said once: it is not the user's deletion
+        attention += left_deleted_count(data)  # said once: later syncs leave them without a word
         attention += emptied_cloze_count(data)  # shown empty in the reviews until Empty Cards
         # A newer export beside, a download in progress, another library...; the
         # v1 scheduler's wait (old_scheduler) once a session while it holds no

@@ -1,0 +1,115 @@
+"""Screenshots of the setting "Deleted in Anki" in real Anki, to look at (not
+for docs/): the Settings window scrolled to it, and the report of a deck
+deleted in Anki with its notes, made again (the default) and left deleted;
+each 400 px wide, light and night, English and German.
+
+    .venv/bin/python tools/deleted_in_anki_shots.py OUT_DIR   (after make build)
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, List
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import anki_harness  # noqa: E402
+import words_shots  # noqa: E402
+
+SAMPLE = ROOT / "tools" / "sample_library"
+
+
+def _sync(session: Any) -> Any:
+    words_shots._trigger(session, "Sync from Polar")
+    return session.controller.last_outcome
+
+
+def _biggest_deck(col: Any) -> str:
+    decks = Counter(col.decks.name(col.get_card(col.find_cards(f"nid:{nid}")[0]).did)
+                    for nid in col.find_notes("tag:polar"))
+    return decks.most_common(1)[0][0]
+
+
+def _shots(session: Any, out: Path, lang: str, reports: List[Any]) -> List[Path]:
+    from aqt.qt import QComboBox, QScrollArea
+    from aqt.theme import Theme
+
+    controller, mw = session.controller, session.mw
+    written = []
+    for theme, tag in ((Theme.LIGHT, "light"), (Theme.DARK, "night")):
+        mw.set_theme(theme)
+        dialog = controller.open_settings()
+        dialog.resize(400, 640)
+        session.process(0.3)
+        combo = dialog.findChild(QComboBox, "polar_sync_setting_deleted_in_anki")
+        dialog.findChild(QScrollArea).ensureWidgetVisible(combo, 0, 220)
+        name = out / f"settings-deleted-in-anki-{lang}-{tag}-400.png"
+        words_shots._save(dialog, name, session)
+        dialog.reject()
+        written.append(name)
+        for what, data in reports:
+            report = controller.show_report(data, session.addon.trigger_label("manual"), time.time())
+            report.resize(400, 640)
+            name = out / f"report-{what}-{lang}-{tag}-400.png"
+            words_shots._save(report, name, session)
+            report.close()
+            written.append(name)
+    mw.set_theme(Theme.LIGHT)
+    return written
+
+
+def main() -> None:
+    out = Path(sys.argv[1]).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="polar-sync-keepdeleted-"))
+    try:
+        library = work / "polar"
+        shutil.copytree(SAMPLE, library)
+        anki_harness.prepare_environment(offscreen=True)
+        base = work / "anki-base"
+        anki_harness.seed_base(base)
+        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False},
+                                     event_loop_waits=True)
+        written: List[Path] = []
+        try:
+            controller = session.controller
+            session.wait_until(lambda: controller.runner.finished_count >= 1, 60, "the startup sync")
+            col = session.mw.col
+            reports = []
+            for setting in ("make_again", "leave_deleted"):
+                manager = session.mw.addonManager  # as Anki's config editor does on OK
+                raw = dict(manager.getConfig(anki_harness.PACKAGE), deleted_in_anki=setting)
+                manager.writeConfig(anki_harness.PACKAGE, raw)
+                manager.configUpdatedAction(anki_harness.PACKAGE)(raw)
+                session.wait_until(lambda: not controller.runner.busy, 60, "a sync the change asked for")
+                deck = _biggest_deck(col)
+                col.decks.remove([col.decks.id_for_name(deck)])
+                outcome = _sync(session)
+                codes = [w["code"] for w in outcome.report.warnings]
+                print(setting, deck, codes, "created", outcome.report.created)
+                reports.append((setting.replace("_", "-"), outcome.report.to_dict()))
+            written += _shots(session, out, "en", reports)
+            session.mw.pm.setLang("de_DE")
+            qt_german = words_shots._qt_translator("de")
+            try:
+                written += _shots(session, out, "de", reports)
+            finally:
+                if qt_german is not None:
+                    session.mw.app.removeTranslator(qt_german)
+                session.mw.pm.setLang("en_US")
+        finally:
+            anki_harness.shutdown(session)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("wrote " + ", ".join(p.name for p in written))
+
+
+if __name__ == "__main__":
+    main()
