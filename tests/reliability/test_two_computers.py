@@ -860,3 +860,61 @@ def test_a_tag_removed_in_anki_after_the_other_computer_synced_polar_s_tag_stays
     a.ankiweb()
     assert a.polar().changed is False
     assert not a.cards_of("c1")[0].note().has_tag("exam")
+
+
+# -- 7. notes deleted in Anki, left deleted (the setting Deleted in Anki) -----
+
+LEAVE = {"deleted_in_anki": "leave_deleted"}
+
+
+def test_a_deck_deleted_on_one_computer_is_left_deleted_on_both(pair, tmp_path):
+    """The deck deleted on A with its notes: A's sync leaves them deleted and
+    says so; AnkiWeb brings the deletion (the graves) to B, whose sync leaves
+    them deleted too and says so once, in its own report; then neither
+    computer makes them again."""
+    lib, _ = _library(tmp_path, "c1", "c2", "c3")
+    a, b = pair(lib)
+    assert a.polar(**LEAVE).created == 3
+    a.ankiweb()
+    b.ankiweb()
+    assert b.polar(**LEAVE).unchanged == 3
+    a.col.decks.remove([a.col.decks.id_for_name("compsci::os")])
+    report = a.polar(**LEAVE)
+    assert report.created == 0
+    assert [(w["code"], w["count"], w["decks"]) for w in report.warnings] == [("left_deleted", 3, ["compsci::os"])]
+    a.ankiweb()
+    b.ankiweb()
+    assert b.polar_notes() == []
+    report = b.polar(**LEAVE)
+    assert report.created == 0
+    assert [(w["code"], w["count"]) for w in report.warnings] == [("left_deleted", 3)]
+    for c in (a, b):
+        again = c.polar(**LEAVE)
+        assert not again.changed and again.warnings == [] and c.polar_notes() == []
+    a.ankiweb()
+    b.ankiweb()
+    assert a.polar_notes() == b.polar_notes() == []
+
+
+def test_notes_made_again_on_the_other_computer_are_synced_on_the_one_that_left_them_deleted(pair, tmp_path):
+    """A leaves the deleted notes deleted, B (Make them again, the default)
+    makes them again: AnkiWeb brings B's notes to A, whose sync takes them
+    as the cards' notes (nothing made, no duplicate) and no longer holds the
+    cards as left deleted."""
+    lib, _ = _library(tmp_path, "c1", "c2")
+    a, b = _in_step(lib, pair)
+    a.col.remove_notes([a.cards_of("c1")[0].nid])
+    assert [(w["code"], w["count"]) for w in a.polar(**LEAVE).warnings] == [("left_deleted", 1)]
+    a.ankiweb()
+    b.ankiweb()
+    report = b.polar()
+    assert report.created == 1 and [(w["code"], w["count"]) for w in report.warnings] == [("made_again", 1)]
+    b.ankiweb()
+    a.ankiweb()
+    report = a.polar(**LEAVE)
+    assert report.created == 0 and report.warnings == [], report.warnings
+    assert a.polar_notes() == b.polar_notes() and len(a.polar_notes()) == 2
+    from addon.sync.state import SyncState
+
+    assert SyncState(a.state).left_deleted() == {}
+    assert not a.polar(**LEAVE).changed
