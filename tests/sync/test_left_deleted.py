@@ -196,3 +196,24 @@ def test_a_deletion_undone_in_anki_brings_the_note_back_into_the_sync(col, synce
     assert not run(col, lib, state, **LEAVE).changed
     col.remove_notes([note.id])
     assert [(w["code"], w["count"]) for w in run(col, lib, state, **LEAVE).warnings] == [("left_deleted", 1)]
+
+
+def test_a_sync_that_left_a_note_deleted_undone_in_anki(col, synced):
+    """Edit ▸ Undo "Sync from Polar" of a sync that added a note and left
+    another deleted: the added note goes, the deleted one stays deleted
+    (the person's deletion is no part of the sync), and the next sync adds
+    the new card again and leaves the other deleted, saying so again."""
+    lib, state, docs = synced
+    col.remove_notes([note_of(col, "1Keep0c3").id])
+    docs[0].card("1Keep0c8", basic("a new one", "answer"))
+    docs[0].write()
+    report = run(col, lib, state, **LEAVE)
+    assert report.created == 1 and [w["code"] for w in report.warnings] == ["left_deleted"]
+    col.undo()  # the sync's own undo step
+    assert guid_for("1Keep0c8") not in _polar(col) and guid_for("1Keep0c3") not in _polar(col)
+    report = run(col, lib, state, **LEAVE)
+    assert report.created == 1 and guid_for("1Keep0c8") in _polar(col)
+    assert guid_for("1Keep0c3") not in _polar(col)
+    # (the state went back to before the undone sync: the deletion is told again)
+    assert [(w["code"], w["count"]) for w in report.warnings] == [("left_deleted", 1)]
+    assert not run(col, lib, state, **LEAVE).changed
