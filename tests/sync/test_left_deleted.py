@@ -217,3 +217,34 @@ def test_a_sync_that_left_a_note_deleted_undone_in_anki(col, synced):
     # (the state went back to before the undone sync: the deletion is told again)
     assert [(w["code"], w["count"]) for w in report.warnings] == [("left_deleted", 1)]
     assert not run(col, lib, state, **LEAVE).changed
+
+
+def test_after_leaving_notes_deleted_the_next_sync_trusts_the_collection_again(col, synced, monkeypatch):
+    """The cards left deleted keep no row among the synced cards: the next
+    sync finds the collection as the last one left it (its fingerprint), and
+    reads no note's guid (the scan a missing note costs)."""
+    from tests.sync.test_note_id_hints import SqlSeen
+
+    lib, state, _ = synced
+    col.decks.remove([col.decks.id_for_name("bio")])
+    assert run(col, lib, state, **LEAVE).created == 0
+    seen = SqlSeen(col, monkeypatch)
+    assert not run(col, lib, state, **LEAVE).changed
+    assert seen.guid_scans == []
+
+
+def test_a_card_left_deleted_that_moves_to_another_document_stays_left_deleted(col, synced):
+    """Polar 3 moves a card to another document (out of one's pageMetas,
+    into the other's): the same card, the same content, still left deleted,
+    remembered under its new document."""
+    lib, state, docs = synced
+    col.remove_notes([note_of(col, "1Keep0c2").id])
+    assert run(col, lib, state, **LEAVE).created == 0
+    _, card = docs[0].find_card("1Keep0c2")
+    docs[0].delete_card("1Keep0c2")
+    docs[0].write()
+    docs[1].card("1Keep0c2", card["fields"])
+    docs[1].write()
+    report = run(col, lib, state, **LEAVE)
+    assert report.created == 0 and report.warnings == [], report.warnings
+    assert SyncState(state).left_deleted()["1Keep0c2"][0] == "1KeepDoc0000000000000001"
