@@ -294,6 +294,10 @@ def nothing_changed(data: Mapping[str, Any]) -> str:
         return tr("A sync now would change nothing.")
     if any(row.get("code") == "old_scheduler" for row in data.get("warnings") or []):
         return tr("Nothing changed yet: some cards wait for Anki's scheduler update.")  # not "up to date"
+    left = left_deleted_count(data)
+    if left:  # not "up to date": the person just deleted them, and the sync chose not to make them
+        return ntr("Nothing changed: {n} note you deleted in Anki was left deleted.",
+                   "Nothing changed: {n} notes you deleted in Anki were left deleted.", left)
     return tr("Everything is up to date.")
 
 

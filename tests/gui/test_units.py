@@ -659,3 +659,15 @@ def test_new_notes_waiting_for_the_scheduler_update_share_the_update_phrase():
     reviews = {"created": 1, "warnings": [{"code": "new_cards_held", "count": 1, "deck": "Default",
                                            "limited_by": "Default", "limit": "reviews"}]}
     assert to_do_codes(reviews) == ["new_cards_held"]
+
+
+def test_a_sync_that_only_left_notes_deleted_does_not_say_everything_is_up_to_date():
+    """The person just deleted a deck, and Deleted in Anki left its notes
+    deleted: the headline says that, not "Everything is up to date."."""
+    from addon.gui.report_text import attention_line, left_deleted_count, nothing_changed
+
+    data = {"documents": ["d"], "warnings": [{"code": "left_deleted", "count": 12, "decks": ["bio"]}]}
+    assert left_deleted_count(data) == 12
+    assert nothing_changed(data) == "Nothing changed: 12 notes you deleted in Anki were left deleted."
+    assert attention_line(data) == "12 notes you deleted in Anki left deleted"
+    assert nothing_changed({"documents": ["d"], "warnings": []}) == "Everything is up to date."
