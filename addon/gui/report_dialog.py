@@ -4,7 +4,6 @@ sync-log window. Widgets only; nothing here touches the collection."""
 from __future__ import annotations
 
 import html
-import time
 from collections import Counter
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -40,8 +39,9 @@ from aqt.qt import (
 from aqt.theme import theme_manager
 from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 
-from . import button_rows, direction, synclog
-from .i18n import ntr, number, tr
+from .. import dates
+from . import button_rows, direction, i18n, synclog
+from .i18n import moment, ntr, number, tr
 from .report_text import (
     STOPPED_CODES,
     ChangeTree,
@@ -148,8 +148,8 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     """The report's text part as HTML for a QTextBrowser (Qt's rich-text subset)."""
     dry = bool(data.get("dry_run"))
     title = tr("Preview (dry run): nothing was written") if dry else tr("Sync from Polar")
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
-    parts = [f"<h2>{_esc(title)}</h2>", f"<p style='color:gray'>{_esc(trigger)} · {stamp}</p>"]
+    stamp = moment(when)  # (as the language writes it: "5. Dezember 2026 um 19:13")
+    parts = [f"<h2>{_esc(title)}</h2>", f"<p style='color:gray'>{_esc(trigger)} · {_esc(stamp)}</p>"]
     counts = counts_line(data)
     parts.append(f"<p><b>{_esc(sentence(counts) if counts else nothing_changed(data))}</b></p>")
     if data.get("backup"):
@@ -558,6 +558,8 @@ class LogDialog(_PolarDialog):
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
         entries = synclog.read_log()
+        # (The file keeps its ISO stamps, sorted and read back by them; shown in the language's words.)
+        entries = [dates.log_entry(entry, i18n.current()) for entry in entries]
         self.text.setPlainText("\n\n".join(entries) if entries else tr("No syncs have been logged yet."))
         self.finish(self.text, tr("Open folder"), lambda: openFolder(str(synclog.USER_FILES)), (760, 520))
 
