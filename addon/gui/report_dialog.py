@@ -40,7 +40,7 @@ from aqt.theme import theme_manager
 from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 
 from .. import dates
-from . import button_rows, direction, i18n, synclog
+from . import button_rows, direction, i18n, synclog, unbroken
 from .i18n import moment, ntr, number, tr
 from .report_text import (
     STOPPED_CODES,
@@ -352,7 +352,8 @@ class ReportDialog(_PolarDialog):
         self.groups: List[Sequence[Mapping[str, Any]]] = []  # rows of the tree's items (see _ROWS)
         self.browser = QTextBrowser(self)
         self.browser.setOpenLinks(False)
-        self.browser.setHtml(report_html(data, trigger, when))
+        # (Each menu name whole: Qt broke Japanese "データベースを|チェック" at 400 px; unbroken.)
+        self.browser.setHtml(unbroken.html(report_html(data, trigger, when)))
         qconnect(self.browser.anchorClicked, self._on_link)
         rows = data.get("changes")
         if changes is None or changes.rows is not rows:
@@ -579,7 +580,8 @@ class Notice(QLabel):
 
     def __init__(self, parent: QWidget, text: str, on_click: Callable[[], None], period_ms: int) -> None:
         super().__init__(
-            f"<table cellpadding=10><tr><td>{text}<br><u>{html.escape(tr('Click to see the report.'))}</u>"
+            f"<table cellpadding=10><tr><td>{unbroken.html(text)}<br>"
+            f"<u>{html.escape(tr('Click to see the report.'))}</u>"
             "</td></tr></table>",
             parent,
         )
