@@ -673,7 +673,8 @@ def _messages() -> Dict[str, Any]:
             _count(r), notetype=r.get("notetype", ""), fields=r.get("fields", "")),
         "notetype_replaced": lambda r: tr(
             "The note type “{notetype}” lacks the field {fields} (renamed or removed in Anki), so new notes of "
-            "this kind go to the note type “{new}” instead. Existing notes stay as they are.",
+            "this kind go to the note type “{new}” instead. Existing notes stay as they are; with the field {fields} "
+            "back, new notes go to “{notetype}” again.",
             notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
         "old_scheduler": lambda r: ntr(
             "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "

@@ -812,7 +812,7 @@ def _keep_rows(conn: sqlite3.Connection, card_ids: AbstractSet[str]) -> str:
         return ""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS as_stored (card_id TEXT PRIMARY KEY) WITHOUT ROWID")
     conn.execute("DELETE FROM temp.as_stored")
-    conn.executemany("INSERT INTO temp.as_stored (card_id) VALUES (?)", ((c,) for c in card_ids))
+    insert_rows(conn, "INSERT", "temp.as_stored (card_id)", 1, list(card_ids))
     return " AND card_id NOT IN (SELECT card_id FROM temp.as_stored)"
 
 
