@@ -18,6 +18,7 @@ from aqt.qt import (
     QHeaderView,
     QKeyEvent,
     QLabel,
+    QMimeData,
     QMouseEvent,
     QPalette,
     QPlainTextEdit,
@@ -350,7 +351,7 @@ class ReportDialog(_PolarDialog):
         self.suspend = suspend  # suspends notes (the collection work is the caller's)
         self.dry_run = bool(data.get("dry_run"))
         self.groups: List[Sequence[Mapping[str, Any]]] = []  # rows of the tree's items (see _ROWS)
-        self.browser = QTextBrowser(self)
+        self.browser = _Words(self)
         self.browser.setOpenLinks(False)
         # (Each menu name whole: Qt broke Japanese "データベースを|チェック" at 400 px; unbroken.)
         self.browser.setHtml(unbroken.html(report_html(data, trigger, when)))
@@ -551,6 +552,17 @@ class ReportDialog(_PolarDialog):
             open_browser([int(n) for n in target[4:].split(",") if n.isdigit()])
         elif target.startswith(SUSPEND_LEFTOVERS) and self.suspend is not None:
             self.suspend([int(n) for n in target[len(SUSPEND_LEFTOVERS):].split(",") if n.isdigit()])
+
+
+class _Words(QTextBrowser):
+    """The report's text: what is copied from it is the words without the
+    joiners that keep a name whole on screen (``unbroken``): a tag copied
+    from the report ("polar-sync:skip") is the tag Polar knows."""
+
+    def createMimeDataFromSelection(self) -> Optional[QMimeData]:
+        copied = QMimeData()
+        copied.setText(unbroken.plain(self.textCursor().selection().toPlainText()))
+        return copied
 
 
 class LogDialog(_PolarDialog):

@@ -135,3 +135,10 @@ def html(markup: str, names: Optional[Iterable[str]] = None) -> str:
     """``text`` for the words of an HTML fragment (its tags as they are)."""
     names = menu_names() if names is None else tuple(names)
     return "".join(part if part.startswith("<") else text(part, names) for part in _TAG.split(markup))
+
+
+def plain(shown: str) -> str:
+    """Shown words as they were before ``text`` joined them: no word joiner,
+    a plain space for each no-break one it put in (Qt's ``toPlainText``
+    gives every no-break space as a space already)."""
+    return shown.replace(WJ, "").replace(f"{NBSP}▸ ", " ▸ ")

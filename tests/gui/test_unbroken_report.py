@@ -87,3 +87,22 @@ def test_the_report_keeps_each_menu_name_whole_in_a_narrow_window(anki: Any, lan
         mw.pm.setLang("en_US")
         anki.anki.process(0.1)
     assert not broken, broken[:10]
+
+
+@pytest.mark.anki
+def test_words_copied_from_the_report_are_without_its_joiners(anki: Any) -> None:
+    """What keeps a name whole on screen is not copied: a tag copied from
+    the report is the tag Polar knows ("polar-sync:skip", no U+2060 in it).
+    (A guard: main had no joiners to leave out.)"""
+    anki.settle()
+    data = {"created": 3, "backup": True, "documents": 4, "skipped_documents": 1}
+    dialog = anki.controller.show_report(data, "manual", 0)
+    try:
+        dialog.browser.selectAll()
+        copied = dialog.browser.createMimeDataFromSelection().text()
+        assert "tagged polar-sync:skip in Polar" in copied, copied
+        assert "File ▸ Switch Profile ▸ Open Backup…" in copied, copied
+        assert WJ not in copied
+        assert WJ in dialog.browser.toPlainText()  # (on screen, joined)
+    finally:
+        dialog.close()
