@@ -565,14 +565,24 @@ class _Words(QTextBrowser):
         return copied
 
 
+class _LogWords(QPlainTextEdit):
+    """The log's text: copied without the joiners (as ``_Words``)."""
+
+    def createMimeDataFromSelection(self) -> Optional[QMimeData]:
+        copied = QMimeData()
+        copied.setText(unbroken.plain(self.textCursor().selection().toPlainText()))
+        return copied
+
+
 class LogDialog(_PolarDialog):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent, tr("Polar Sync log"), "polar_sync_log")
-        self.text = QPlainTextEdit(self)
+        self.text = _LogWords(self)
         self.text.setReadOnly(True)
         entries = synclog.read_log()
-        # (The file keeps its ISO stamps, sorted and read back by them; shown in the language's words.)
-        entries = [dates.log_entry(entry, i18n.current()) for entry in entries]
+        # (The file keeps its ISO stamps, sorted and read back by them; shown in the language's words,
+        # each menu name whole where a line wraps: unbroken.)
+        entries = [unbroken.text(dates.log_entry(entry, i18n.current())) for entry in entries]
         self.text.setPlainText("\n\n".join(entries) if entries else tr("No syncs have been logged yet."))
         self.finish(self.text, tr("Open folder"), lambda: openFolder(str(synclog.USER_FILES)), (760, 520))
 

@@ -62,6 +62,9 @@ _SEPARATOR = r"[ \u00a0]▸[ \u00a0]"
 # (a file's whole path in a report row) may break at its slashes.
 _TOKEN = re.compile(r"(?<![\w/.-])/?[\w.-]+(?:(?:/|::?)[\w.-]+)+/?")
 SHORT_TOKEN = 24
+# A Japanese or Chinese day in words ("2026年11月28日", dates.py): one unit
+# (Qt broke "2026年|11月28日" at 400 px).
+_CJK_DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 
 
 def _wide(char: str) -> bool:
@@ -125,7 +128,8 @@ def text(plain: str, names: Optional[Iterable[str]] = None) -> str:
         return joined(found) if len(found) <= SHORT_TOKEN else found
 
     pattern = _path_pattern(menu_names() if names is None else names)
-    return _TOKEN.sub(token, pattern.sub(path, plain))
+    shown = _TOKEN.sub(token, pattern.sub(path, plain))
+    return _CJK_DAY.sub(lambda match: joined(match.group(0)), shown)
 
 
 _TAG = re.compile(r"(<[^>]*>)")

@@ -114,9 +114,11 @@ def test_the_log_window_says_its_dates_in_words_and_the_file_keeps_iso(anki: Any
     try:
         dialog = report_dialog.show_log(anki.mw)
         try:
-            shown = dialog.text.toPlainText()  # (which gives a no-break space as a space)
+            shown = dialog.text.toPlainText().replace("\u2060", "")  # (a no-break space as a space; no joiner)
             assert f"{EXPECTED[language][0].replace(NBSP, ' ')}  [Jo · manual]" in shown, shown
             assert "2026-12-05 19:13:21" not in shown
+            dialog.text.selectAll()  # (copied: the words without the joiners that keep names whole)
+            assert "\u2060" not in dialog.text.createMimeDataFromSelection().text()
         finally:
             dialog.close()
     finally:

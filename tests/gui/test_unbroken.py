@@ -72,6 +72,8 @@ def test_a_name_is_joined_where_a_line_could_break():
     assert unbroken.joined("从 Polar 同步") == f"从{unbroken.NBSP}Polar{unbroken.NBSP}同{unbroken.WJ}步"
     assert unbroken.joined("/a/b") == f"/{unbroken.WJ}a/{unbroken.WJ}b"
     assert unbroken.joined("polar-sync:skip") == f"polar-{unbroken.WJ}sync:skip"
+    day = f"2026{unbroken.WJ}年{unbroken.WJ}11{unbroken.WJ}月{unbroken.WJ}28{unbroken.WJ}日"
+    assert unbroken.text("文件（2026年11月28日），") == f"文件（{day}），"  # (a day in words: one unit)
     # A file's whole path in a report row may still break at its slashes.
     long_path = "/home/someone/.polar/stash/0123456789abcdef.pdf"
     assert unbroken.text(f"see {long_path} here") == f"see {long_path} here"

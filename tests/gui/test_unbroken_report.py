@@ -78,6 +78,8 @@ def test_the_report_keeps_each_menu_name_whole_in_a_narrow_window(anki: Any, lan
                     for name in REPORT_NAMES[language]:
                         spaced = plain.replace("\u00a0", " ")
                         for found in re.finditer(re.escape(name), spaced):
+                            if spaced[found.end():found.end() + 2] != " ▸" and spaced[:found.start()][-2:] != "▸ ":
+                                continue  # (the word in prose, not a menu's name: "此集合文件")
                             broken += [(width, name, spaced[found.start():p] + "|" + spaced[p:found.end()])
                                        for p in shift if found.start() < p < found.end()]
             assert dialog.browser.toPlainText()
@@ -93,7 +95,7 @@ def test_the_report_keeps_each_menu_name_whole_in_a_narrow_window(anki: Any, lan
 def test_words_copied_from_the_report_are_without_its_joiners(anki: Any) -> None:
     """What keeps a name whole on screen is not copied: a tag copied from
     the report is the tag Polar knows ("polar-sync:skip", no U+2060 in it).
-    (A guard: main had no joiners to leave out.)"""
+    (Fails on main by its last line: nothing was joined there.)"""
     anki.settle()
     data = {"created": 3, "backup": True, "documents": 4, "skipped_documents": 1}
     dialog = anki.controller.show_report(data, "manual", 0)
