@@ -114,7 +114,9 @@ def menu_names(lang: Optional[str] = None, tr: Callable[[str], str] = i18n.tr) -
     """The names a path may hold in ``lang`` (the current language's when
     None; ``tr``: the add-on's words in it)."""
     lang = i18n.current() if lang is None else lang
-    return ANKIS_MENUS.get(lang, ANKIS_MENUS["en"]) + tuple(tr(n) for n in OUR_MENUS) + OUR_MENUS + POLARS_MENUS
+    # (English too: the sync log holds entries written while Anki was in another language.)
+    return (ANKIS_MENUS.get(lang, ()) + tuple(tr(n) for n in OUR_MENUS) + ANKIS_MENUS["en"] + OUR_MENUS
+            + POLARS_MENUS)
 
 
 def text(plain: str, names: Optional[Iterable[str]] = None) -> str:
