@@ -129,18 +129,24 @@ def text(plain: str, names: Optional[Iterable[str]] = None) -> str:
         found = match.group(0)
         return joined(found) if len(found) <= SHORT_TOKEN else found
 
-    pattern = _path_pattern(menu_names() if names is None else names)
-    shown = _TOKEN.sub(token, pattern.sub(path, plain))
-    return _CJK_DAY.sub(lambda match: joined(match.group(0)), shown)
+    shown = plain
+    if "▸" in shown:
+        shown = _path_pattern(menu_names() if names is None else names).sub(path, shown)
+    if "/" in shown or ":" in shown:
+        shown = _TOKEN.sub(token, shown)
+    return _CJK_DAY.sub(lambda match: joined(match.group(0)), shown) if "年" in shown else shown
 
 
 _TAG = re.compile(r"(<[^>]*>)")
+_MAY_JOIN = re.compile(r"[▸/:年]")
 
 
 def html(markup: str, names: Optional[Iterable[str]] = None) -> str:
     """``text`` for the words of an HTML fragment (its tags as they are)."""
     names = menu_names() if names is None else tuple(names)
-    return "".join(part if part.startswith("<") else text(part, names) for part in _TAG.split(markup))
+    # (Most of a long report's words hold none of what is joined: passed by at once.)
+    return "".join(text(part, names) if not part.startswith("<") and _MAY_JOIN.search(part) else part
+                   for part in _TAG.split(markup))
 
 
 def plain(shown: str) -> str:
