@@ -42,7 +42,7 @@ from aqt.utils import disable_help_button, restoreGeom, saveGeom
 
 from ..polar.library import default_data_dir, export_in_folder
 from ..settings import RANGES, Settings
-from . import config_check, direction
+from . import config_check, direction, unbroken
 from .folding_row import FoldingRow
 from .i18n import tr
 from .polar_folder import better_folder, holds_documents, look_briefly
@@ -291,7 +291,7 @@ class SettingsDialog(QDialog):
         return str(deck["name"]) if deck else ""
 
     def _help(self, form: QFormLayout, text: str) -> None:
-        label = QLabel(text, self)
+        label = QLabel(unbroken.text(text), self)  # (its example paths and menu names not broken; unbroken)
         label.setWordWrap(True)
         label.setEnabled(False)  # the platform's dimmed text colour, in light and night mode
         label.setContentsMargins(0, 0, 0, 6)

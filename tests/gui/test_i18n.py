@@ -161,6 +161,10 @@ def test_suspend_is_said_with_ankis_own_word(language):
         # "Ausschließen, Schlagwort polar::deleted" alone, "exclude", which a
         # German reader takes for leaving the note out of the sync.
         assert not [t for t in _texts("de") if re.search(r"(?<!dauerhaft )\bausschließen", t, re.IGNORECASE)]
+        # (And its finite forms, split: "Anki schließt keine Karte aus" said "excludes" where it
+        # meant Anki's suspend; now "schließt keine Karte dauerhaft aus", as the rest.)
+        split = [m.group(0) for t in _texts("de") for m in re.finditer(r"\bschließ(?:t|en)\b[^.;:,]*?\baus\b", t)]
+        assert split and not [said for said in split if "dauerhaft" not in said], split
     if language == "ja":
         assert not [t for t in _texts("ja") if "保留" in t]
 
@@ -408,6 +412,44 @@ def test_a_count_keeps_its_counter_word(language):
 # explorador": Anki's "Opciones del explorador").
 BROWSER_PROSE = {"es": ("explorador", "browsing_browser_options")}
 NEWER_ANKI_BROWSER = {"ja": "カード管理"}  # Anki 23.10 said ブラウザ
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_german_says_a_deck_s_new_card_limit_as_anki_does():
+    """The backlog rows said "Bei dessen {limit} neuen Karten am Tag kommt sie …
+    zum Lernen" ("at whose 20 new cards a day", "dessen" with no noun of its
+    own to point to); Anki's German names the limit Tageshöchstwert, and a
+    card waiting its turn "kommt an die Reihe"."""
+    if _anki_is_newest():  # (Anki 23.10 said "Grenzwert"; the add-on says 26.9's word, as for the menus)
+        assert "Tageshöchstwert" in _anki_tr("de").custom_study_increase_todays_new_card_limit()
+    catalogue = i18n.catalogue("de")
+    said = {msgid: catalogue[msgid] for msgid in catalogue if "{limit} new cards a day" in msgid}
+    assert len(said) >= 3
+    for msgid, value in said.items():
+        for text in _as_list(value):
+            assert "Tageshöchstwert" in text and "dessen" not in text, (msgid, text)
+            if "comes after" in msgid:
+                assert "an die Reihe" in text, (msgid, text)
+
+
+def test_chinese_names_the_browser_as_ankis_chinese_prose_does():
+    """Anki's Chinese toolbar says 浏览 ("Browse"); its prose names the window
+    浏览器 ("在浏览器中查看", "浏览器选项"). The add-on said 浏览窗口 ("browse
+    window"), a name Anki never uses; and once the Browser is 浏览器, a web
+    browser is 网页浏览器, so the download line is not read as Anki's Browser."""
+    anki_tr = _anki_tr("zh_CN")
+    assert "浏览器" in anki_tr.search_view_in_browser()
+    catalogue = i18n.catalogue("zh_CN")
+    for msgid in catalogue:
+        for text in _as_list(catalogue[msgid]):
+            assert "浏览窗口" not in text, (msgid, text)
+            if "Browser" in msgid:
+                assert "浏览器" in text, (msgid, text)
+            elif "browser" in msgid:
+                assert "网页浏览器" in text, (msgid, text)
 
 
 @pytest.mark.parametrize("language", sorted(ANKI_CODE))
