@@ -48,6 +48,9 @@ class QuietProgress:
         self._words = ""
         self._label: Any = None
         self.text = ""  # what it says now ("" when not shown): for tests and the log
+        # Anki's window title before ours, and ours (None: not ours now): see _say_in_title.
+        self._anki_title = ""
+        self._our_title: Optional[str] = None
 
     @property
     def shown(self) -> bool:
@@ -82,6 +85,7 @@ class QuietProgress:
         label = self._ours()
         if label is not None and label.isVisible():
             self.say(words)
+            self._say_in_title(tr("Polar Sync, in the background: {step}", step=words))
         else:
             self._show()
 
@@ -94,6 +98,32 @@ class QuietProgress:
         self.text = ""
         if label is not None:
             aqt.utils.closeTooltip()
+        self._say_in_title(None)
+
+    def _say_in_title(self, words: Optional[str]) -> None:
+        """A screen reader does not announce Anki's tooltip (a label in a
+        ``Qt.ToolTip`` window: Qt gives it no tooltip or alert role), and
+        PyQt6 has no ``QAccessible`` to send an announcement with (Qt 6.8's
+        ``QAccessibleAnnouncementEvent`` included). Anki's window title it
+        reads (NVDA+T, Orca's and VoiceOver's "where am I"), and Qt tells it
+        when the title changes: while the sign is up the title says a sync
+        runs in the background (or is stopping), and the window's
+        description says how to stop it; both go back as the write ends
+        (the title only if Anki did not set one of its own meanwhile)."""
+        mw = self.mw
+        if words is None:
+            if self._our_title is not None:
+                if mw.windowTitle() == self._our_title:
+                    mw.setWindowTitle(self._anki_title)
+                mw.setAccessibleDescription("")
+            self._our_title = None
+            return
+        current = mw.windowTitle()
+        if self._our_title is None or current != self._our_title:
+            self._anki_title = current  # (Anki's, or one Anki set meanwhile)
+        self._our_title = in_anki(f"{words} – {self._anki_title}")
+        mw.setWindowTitle(self._our_title)
+        mw.setAccessibleDescription(_plain(self.text))
 
     def _line(self) -> str:
         line = _kept_whole(self._words, aqt.mw.app.activeWindow() or self.mw)
@@ -113,6 +143,9 @@ class QuietProgress:
         # Over the window in front, as Anki's tooltips (the Add window, the Browser).
         long_tooltip(self.text, period=PERIOD_MS)
         self._label = getattr(aqt.utils, "_tooltipLabel", None)
+        stopping = self._words == tr("Stopping the sync…")
+        self._say_in_title(tr("Polar Sync, in the background: {step}", step=self._words) if stopping
+                           else tr("Polar Sync is syncing in the background"))
 
     def _ours(self) -> Optional[Any]:
         """Our tooltip, while it is Anki's current one and alive."""
@@ -148,6 +181,11 @@ def _kept_whole(step: str, window: Any) -> str:
         kept = html.escape(step) if found is None else (
             html.escape(step[:found.start()]) + f"<nobr>{html.escape(found.group())}</nobr>")
     return html.escape(before.rstrip()) + "<br>" + kept + html.escape(after)
+
+
+def _plain(html_text: str) -> str:
+    """The tooltip's words without their tags (a line break: a space)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text.replace("<br>", " ")))
 
 
 def _table(msg: str) -> str:

@@ -110,6 +110,9 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
 def _open_menu_case(anki, mw, runner, submenu, stop, others, seen: dict) -> None:
     from aqt.qt import QPoint
 
+    # The quiet sign at once (not after a second of writing: this write may take less).
+    sys.modules[type(runner.indicator).__module__].SHOW_AFTER_MS = 0
+    seen["title_idle"] = mw.windowTitle()
     submenu.popup(mw.mapToGlobal(QPoint(20, 20)))  # opened, and left open
     anki.wait_until(submenu.isVisible, 10, "the submenu")
     seen["enabled_idle"] = stop.isEnabled()
@@ -120,10 +123,15 @@ def _open_menu_case(anki, mw, runner, submenu, stop, others, seen: dict) -> None
     submenu.hide()
     submenu.popup(mw.mapToGlobal(QPoint(20, 20)))
     seen["enabled_reopened"] = [runner.busy, stop.isEnabled()]
+    # What a screen reader can read while it writes: Anki's window title and description.
+    anki.wait_until(lambda: runner.indicator.shown or not runner.busy, 60, "the quiet sign")
+    seen["sign_shown"] = runner.indicator.shown
+    seen["title_busy"], seen["description_busy"] = mw.windowTitle(), mw.accessibleDescription()
     anki.wait_until(lambda: runner.finished_count >= 2 and not runner.busy, 300, "the watcher's sync")
     seen["created"] = anki.controller.last_outcome.report.created
     seen["menu_still_open"] = submenu.isVisible()
     seen["enabled_after"] = stop.isEnabled()
+    seen["title_after"], seen["description_after"] = mw.windowTitle(), mw.accessibleDescription()
     submenu.hide()
     _drop_tooltips()
     # Chosen with nothing to stop (as the sync ended): said, nothing else.

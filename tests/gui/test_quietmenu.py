@@ -62,6 +62,13 @@ def test_stop_the_sync_follows_the_sync_while_its_menu_is_open(tmp_path):
     assert seen["busy"] and seen["menu_still_open"]
     assert [seen["enabled_idle"], seen["enabled_running"]] == [False, True]
     assert seen["enabled_reopened"] == [True, True] and seen["enabled_after"] is False
+    # A screen reader reads Anki's window title (Qt tells it when it changes): the sync said there while it
+    # writes, with the way to stop it in the window's description; both back as it ends.
+    assert seen["sign_shown"] and seen["title_idle"] == "Polar Test - Anki"
+    assert seen["title_busy"] == "Polar Sync is syncing in the background – Polar Test - Anki"
+    assert seen["description_busy"].startswith("Polar Sync")
+    assert seen["description_busy"].endswith("To stop it: Tools ▸ Polar Sync ▸ Stop the sync")
+    assert [seen["title_after"], seen["description_after"]] == ["Polar Test - Anki", ""]
     assert "<td>Polar Sync: no sync is running now; nothing was stopped.</td>" in seen["late_tooltip"]
     assert seen["late_changed"] == [False, 0, [], False]
     assert seen["exit"] == 0
