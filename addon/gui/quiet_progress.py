@@ -129,12 +129,7 @@ class QuietProgress:
         line = _kept_whole(self._words, aqt.mw.app.activeWindow() or self.mw)
         if self._words == tr("Stopping the sync…"):
             return line
-        # (Tools ▸ Polar Sync ▸ Stop the sync: the menu's words in this language.)
-        # The menu entry's name kept whole: at 400 px "Detener la" ended a
-        # line and "sincronización" began the next.
-        how = html.escape(in_anki(tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop="\0")))
-        how = how.replace("\0", f"<nobr>{html.escape(tr('Stop the sync'))}</nobr>")
-        return line + "<br>" + how  # (in a right-to-left Anki: the path left to right)
+        return line + "<br>" + _way_to_stop(aqt.mw.app.activeWindow() or self.mw)
 
     def _show(self) -> None:
         if not self._active or self.mw.col is None:
@@ -184,8 +179,32 @@ def _kept_whole(step: str, window: Any) -> str:
 
 
 def _plain(html_text: str) -> str:
-    """The tooltip's words without their tags (a line break: a space)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text.replace("<br>", " ")))
+    """The tooltip's words without their tags (its lines: lines)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text.replace("<br>", "\n")))
+
+
+# The menu path in "To stop it: Tools ▸ Polar Sync ▸ {stop}": from the word before its first "▸".
+_MENU_PATH = re.compile(r"[^\s:：]+ ▸ ")
+
+
+def _way_to_stop(window: Any) -> str:
+    """The tooltip's second line, as HTML: Tools ▸ Polar Sync ▸ Stop the
+    sync in this language's words, the path kept on one line when it fits
+    the tooltip over ``window`` (else at least the entry's name whole). At
+    400 px "Detener la" ended a line and "sincronización" began the next;
+    then French, Spanish and Portuguese broke the path itself ("Outils ▸
+    Polar Sync ▸" | "Arrêter la synchronisation"): a person looks for the
+    path, so it breaks after "To stop it:" instead. (In a right-to-left
+    Anki: the path left to right.)"""
+    name = tr("Stop the sync")
+    how = in_anki(tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop="\0"))
+    found = _MENU_PATH.search(how)
+    path = how[found.start():] if found is not None else ""
+    metrics = QFontMetrics(QApplication.font("QLabel"))
+    if path and metrics.horizontalAdvance(path.replace("\0", name)) <= room_in(window) - AROUND_TEXT:
+        lead = how[:found.start()] if found is not None else ""
+        return html.escape(lead) + "<nobr>" + html.escape(path).replace("\0", html.escape(name)) + "</nobr>"
+    return html.escape(how).replace("\0", f"<nobr>{html.escape(name)}</nobr>")
 
 
 def _table(msg: str) -> str:
