@@ -311,6 +311,7 @@ class SyncRunner:
         # waiting for a quiet moment): the entry follows it even while its
         # menu is open.
         self.on_stoppable: Callable[[bool], None] = lambda _stoppable: None
+        self.dropped: List[SyncRequest] = []  # the background requests the last stop dropped
         self._told_stoppable = False
         # The progress window whose wish to stop was taken (it stays Anki's
         # current window up to 0.5 s after its finish: a sync starting
@@ -785,6 +786,7 @@ class SyncRunner:
         before it), so a mark beside where it will be says it, across a
         restart; the next whole sync that runs to its end removes it."""
         self.rest_to_come = not self._closing  # (a closing profile's: its state or the mark remembers)
+        self.dropped = [r for r in self._queue if r.trigger not in INTERACTIVE]
         try:
             state_path = self.context()[1]
             if not state_path.exists():

@@ -553,8 +553,16 @@ class PolarSync:
         stopped = self.runner.stop_running()
         self.show_stoppable()
         if stopped == "waiting":
-            tooltip(html.escape(tr("Polar Sync: the sync that was waiting for a pause in your work will not run, "
-                                   "as you asked; the next sync does it.")), period=6000)
+            words = tr("Polar Sync: the sync that was waiting for a pause in your work will not run, as you asked; "
+                       "the next sync does it.")
+            tooltip(html.escape(words), period=6000)
+            dropped = self.runner.dropped
+            if dropped:  # (in the sync log too, under what had asked for it, as a stopped sync is)
+                label = trigger_label(dropped[0].trigger)
+                only = dropped[0].only
+                if len(dropped) == 1 and only is not None:
+                    label += " (" + ntr("{n} document", "{n} documents", len(only)) + ")"
+                self._log(mw.pm.name or "", label, words)
         elif not stopped:
             tooltip(html.escape(tr("Polar Sync: no sync is running now; nothing was stopped.")), period=4000)
 

@@ -147,6 +147,7 @@ def _waiting_case(anki, mw, runner, submenu, stop, others, doc_key, polar, state
     from aqt.qt import QApplication, QMenu, Qt
     from PyQt6.QtTest import QTest
 
+    from addon.gui import synclog
     from addon.sync.state import SyncState
 
     # The person adds a note of their own: an undoable step on top of ours.
@@ -158,6 +159,7 @@ def _waiting_case(anki, mw, runner, submenu, stop, others, doc_key, polar, state
         lambda _changes: added.append(True)).run_in_background()
     anki.wait_until(lambda: added, 30, "the person's note")
     runner.request("watch", set(others))  # Polar's import: waits for a pause in the person's work
+    logged = len(synclog.read_log(state_path.parent))
     seen["waiting"] = runner.waiting
     seen["busy"] = runner.busy
     seen["enabled_waiting"] = stop.isEnabled()
@@ -179,6 +181,9 @@ def _waiting_case(anki, mw, runner, submenu, stop, others, doc_key, polar, state
     seen["enabled_after"] = stop.isEnabled()
     seen["rest_to_come"] = SyncState(state_path, "").rest_to_come()
     seen["polar_notes_after"] = len(polar())
+    # (The log's entry is written on the log's thread.)
+    anki.wait_until(lambda: len(synclog.read_log(state_path.parent)) > logged, 30, "the log's entry")
+    seen["log"] = synclog.read_log(state_path.parent)[:1]
     tools.hide()
     _drop_tooltips()
     # The next change Polar saves: synced as the person pauses (here: at once).

@@ -88,6 +88,7 @@ def test_a_background_sync_waiting_for_a_pause_can_be_stopped_and_the_next_sync_
     words = ("Polar Sync: the sync that was waiting for a pause in your work will not run, as you asked; the next "
              "sync does it.")
     assert f"<td>{words}</td>" in seen["tooltip"]
+    assert "[Polar Test · Polar saved a change (19 documents)]" in seen["log"][0] and words in seen["log"][0]
     # Nothing left to run later: no request, no timer; nothing written; the rest owed.
     assert seen["after"] == [False, "", [], False, 1]
     assert not seen["enabled_after"] and seen["rest_to_come"] and seen["polar_notes_after"] == first
