@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Union
 
-from .. import numbers
+from .. import dates, numbers
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
@@ -171,6 +171,18 @@ def tr(msgid: str, **params: Any) -> str:
 def number(n: int) -> str:
     """A count as the current language writes it ("5,000", "5.000", "5 000")."""
     return numbers.count(n, current())
+
+
+def moment(when: float) -> str:
+    """A time (Unix seconds) as the current language writes a day and its
+    time in words ("5. Dezember 2026 um 19:13"; ``dates``)."""
+    return dates.moment(when, current())
+
+
+def day(iso: str) -> str:
+    """An ISO date of a report's row ("2026-12-05") as the current language
+    writes it ("5. Dezember 2026"); anything else as it is."""
+    return dates.iso_day(iso, current())
 
 
 def ntr(singular: str, plural: str, n: int, **params: Any) -> str:

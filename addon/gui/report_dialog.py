@@ -4,7 +4,6 @@ sync-log window. Widgets only; nothing here touches the collection."""
 from __future__ import annotations
 
 import html
-import time
 from collections import Counter
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -19,6 +18,7 @@ from aqt.qt import (
     QHeaderView,
     QKeyEvent,
     QLabel,
+    QMimeData,
     QMouseEvent,
     QPalette,
     QPlainTextEdit,
@@ -40,8 +40,9 @@ from aqt.qt import (
 from aqt.theme import theme_manager
 from aqt.utils import disable_help_button, openFolder, restoreGeom, saveGeom
 
-from . import button_rows, direction, synclog
-from .i18n import ntr, number, tr
+from .. import dates
+from . import button_rows, direction, i18n, synclog, unbroken
+from .i18n import moment, ntr, number, tr
 from .report_text import (
     STOPPED_CODES,
     ChangeTree,
@@ -148,8 +149,8 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     """The report's text part as HTML for a QTextBrowser (Qt's rich-text subset)."""
     dry = bool(data.get("dry_run"))
     title = tr("Preview (dry run): nothing was written") if dry else tr("Sync from Polar")
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
-    parts = [f"<h2>{_esc(title)}</h2>", f"<p style='color:gray'>{_esc(trigger)} · {stamp}</p>"]
+    stamp = moment(when)  # (as the language writes it: "5. Dezember 2026 um 19:13")
+    parts = [f"<h2>{_esc(title)}</h2>", f"<p style='color:gray'>{_esc(trigger)} · {_esc(stamp)}</p>"]
     counts = counts_line(data)
     parts.append(f"<p><b>{_esc(sentence(counts) if counts else nothing_changed(data))}</b></p>")
     if data.get("backup"):
@@ -350,9 +351,10 @@ class ReportDialog(_PolarDialog):
         self.suspend = suspend  # suspends notes (the collection work is the caller's)
         self.dry_run = bool(data.get("dry_run"))
         self.groups: List[Sequence[Mapping[str, Any]]] = []  # rows of the tree's items (see _ROWS)
-        self.browser = QTextBrowser(self)
+        self.browser = _Words(self)
         self.browser.setOpenLinks(False)
-        self.browser.setHtml(report_html(data, trigger, when))
+        # (Each menu name whole: Qt broke Japanese "データベースを|チェック" at 400 px; unbroken.)
+        self.browser.setHtml(unbroken.html(report_html(data, trigger, when)))
         qconnect(self.browser.anchorClicked, self._on_link)
         rows = data.get("changes")
         if changes is None or changes.rows is not rows:
@@ -552,12 +554,35 @@ class ReportDialog(_PolarDialog):
             self.suspend([int(n) for n in target[len(SUSPEND_LEFTOVERS):].split(",") if n.isdigit()])
 
 
+class _Words(QTextBrowser):
+    """The report's text: what is copied from it is the words without the
+    joiners that keep a name whole on screen (``unbroken``): a tag copied
+    from the report ("polar-sync:skip") is the tag Polar knows."""
+
+    def createMimeDataFromSelection(self) -> Optional[QMimeData]:
+        copied = QMimeData()
+        copied.setText(unbroken.plain(self.textCursor().selection().toPlainText()))
+        return copied
+
+
+class _LogWords(QPlainTextEdit):
+    """The log's text: copied without the joiners (as ``_Words``)."""
+
+    def createMimeDataFromSelection(self) -> Optional[QMimeData]:
+        copied = QMimeData()
+        copied.setText(unbroken.plain(self.textCursor().selection().toPlainText()))
+        return copied
+
+
 class LogDialog(_PolarDialog):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent, tr("Polar Sync log"), "polar_sync_log")
-        self.text = QPlainTextEdit(self)
+        self.text = _LogWords(self)
         self.text.setReadOnly(True)
         entries = synclog.read_log()
+        # (The file keeps its ISO stamps, sorted and read back by them; shown in the language's words,
+        # each menu name whole where a line wraps: unbroken.)
+        entries = [unbroken.text(dates.log_entry(entry, i18n.current())) for entry in entries]
         self.text.setPlainText("\n\n".join(entries) if entries else tr("No syncs have been logged yet."))
         self.finish(self.text, tr("Open folder"), lambda: openFolder(str(synclog.USER_FILES)), (760, 520))
 
@@ -577,7 +602,8 @@ class Notice(QLabel):
 
     def __init__(self, parent: QWidget, text: str, on_click: Callable[[], None], period_ms: int) -> None:
         super().__init__(
-            f"<table cellpadding=10><tr><td>{text}<br><u>{html.escape(tr('Click to see the report.'))}</u>"
+            f"<table cellpadding=10><tr><td>{unbroken.html(text)}<br>"
+            f"<u>{html.escape(tr('Click to see the report.'))}</u>"
             "</td></tr></table>",
             parent,
         )

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from .i18n import ltr, ntr, number, tr
+from .i18n import day, ltr, ntr, number, tr
 
 # Kinds of change a note can have; the report's count key for each.
 CHANGE_KINDS = ("created", "updated", "moved", "restored", "removed", "deleted")
@@ -673,7 +673,8 @@ def _messages() -> Dict[str, Any]:
             _count(r), notetype=r.get("notetype", ""), fields=r.get("fields", "")),
         "notetype_replaced": lambda r: tr(
             "The note type “{notetype}” lacks the field {fields} (renamed or removed in Anki), so new notes of "
-            "this kind go to the note type “{new}” instead. Existing notes stay as they are.",
+            "this kind go to the note type “{new}” instead. Existing notes stay as they are; with the field {fields} "
+            "back, new notes go to “{notetype}” again.",
             notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
         "old_scheduler": lambda r: ntr(
             "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "
@@ -784,15 +785,15 @@ def _messages() -> Dict[str, Any]:
             "changed in Polar since.", file=r.get("file", "")),
         "export_leftovers_taken": lambda r: tr(
             "This folder also holds files left by an older Polar export unpacked there ({date}). This export does "
-            "not hold them, so what they held was taken as removed in Polar.", date=r.get("dated", "")),
+            "not hold them, so what they held was taken as removed in Polar.", date=day(str(r.get("dated", "")))),
         "export_leftovers_kept": lambda r: tr(
             "This folder also holds files left by an older Polar export unpacked there ({date}) that this export "
             "did not write over, so what was removed in Polar since cannot be told: they were synced as they are. "
-            "Unpack each new export into a new, empty folder.", date=r.get("dated", "")),
+            "Unpack each new export into a new, empty folder.", date=day(str(r.get("dated", "")))),
         "export_unpacked_cut": lambda r: tr(
             "This folder was unpacked from {file}, a download cut short (its end is missing), over the files of an "
             "older Polar export ({date}): nothing was taken as removed in Polar. Download the export again and "
-            "unpack it into a new, empty folder.", file=r.get("file", ""), date=r.get("dated", "")),
+            "unpack it into a new, empty folder.", file=r.get("file", ""), date=day(str(r.get("dated", "")))),
         "export_chosen_in_folder": lambda r: tr(
             "The chosen folder holds {n} Polar exports; the latest, {file}, was read.",
             n=number(_count(r)), file=r.get("file", "")),

@@ -28,18 +28,21 @@ from aqt.qt import (
     QMessageBox,
     QMouseEvent,
     QPushButton,
+    QResizeEvent,
     QScrollArea,
     QSpinBox,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
     qconnect,
+    sip,
 )
 from aqt.utils import disable_help_button, restoreGeom, saveGeom
 
 from ..polar.library import default_data_dir, export_in_folder
 from ..settings import RANGES, Settings
-from . import config_check, direction
+from . import config_check, direction, unbroken
 from .folding_row import FoldingRow
 from .i18n import tr
 from .polar_folder import better_folder, holds_documents, look_briefly
@@ -170,6 +173,27 @@ def _wrapping(box: QCheckBox) -> QWidget:
     return row
 
 
+class _Body(QWidget):
+    """The scrolled part of the window. When its width changes, its wrapped
+    lines are measured again: the layouts kept a line's height from an
+    earlier measure (Qt caches each widget's height for a width), so after
+    the window was narrowed (560 to 400 px) a help line that now took three
+    or four lines had the room of two and was drawn over the check boxes
+    above and below it (every language)."""
+
+    def resizeEvent(self, evt: Optional[QResizeEvent]) -> None:
+        super().resizeEvent(evt)
+        if evt is not None and evt.oldSize().width() != evt.size().width():
+            QTimer.singleShot(0, self._remeasure)  # (once this resize is laid out)
+
+    def _remeasure(self) -> None:
+        if sip.isdeleted(self):
+            return
+        for label in self.findChildren(QLabel):
+            if label.wordWrap():
+                label.updateGeometry()  # (drops the cached heights; the layouts ask again)
+
+
 class SettingsDialog(QDialog):
     """Edits a copy of the raw config; ``on_save(new_raw)`` writes it."""
 
@@ -197,7 +221,7 @@ class SettingsDialog(QDialog):
         # scroll area, shown nowhere, and the first Tab only reached the
         # folder. It scrolls to whichever field has the focus.
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        body = QWidget(scroll)
+        body = self.body = _Body(scroll)
         self.body_layout = QVBoxLayout(body)
         scroll.setWidget(body)
         outer.addWidget(scroll)
@@ -263,7 +287,7 @@ class SettingsDialog(QDialog):
         return str(deck["name"]) if deck else ""
 
     def _help(self, form: QFormLayout, text: str) -> None:
-        label = QLabel(text, self)
+        label = QLabel(unbroken.text(text), self)  # (its example paths and menu names not broken; unbroken)
         label.setWordWrap(True)
         label.setEnabled(False)  # the platform's dimmed text colour, in light and night mode
         label.setContentsMargins(0, 0, 0, 6)

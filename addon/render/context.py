@@ -346,8 +346,11 @@ def build_context(
 
 
 _IMG = re.compile(r"<img ([^>]*?)/?>")
-# The block's opening tag, however an editor re-serialised its attributes.
-_BLOCK_START = re.compile(r'<div\b[^>]*\bclass="polar-context"')
+# The block's opening tag, however an editor re-serialised its attributes,
+# and after a Find and Replace (case ignored, as Anki's dialog does by
+# default) changed "polar" in it to "Polar", or "context" to another word:
+# its class or, from the stamp on, its hash attribute.
+_BLOCK_START = re.compile(r'<div\b[^>]*\b(?i:class="polar-context"|data-polar-block=)')
 
 
 def context_block(ctx: Context) -> str:
@@ -394,8 +397,9 @@ _DIV_TAG = re.compile(r"<div\b|</div\s*>", re.I)
 # without it is as good as ever (then nothing tells typing from ours).
 BLOCK_HASH = "data-polar-block"
 _STAMP_AT = _OPEN_BLOCK.index(">")  # every block begins with _OPEN_BLOCK
-_BLOCK_TAG = re.compile(r'<div\b[^>]*\bclass="polar-context"[^>]*>')
-_STAMP = re.compile(r'\s' + BLOCK_HASH + r'="([0-9a-f]{16})"')
+_BLOCK_TAG = re.compile(r'<div\b[^>]*\b(?i:class="polar-context"|data-polar-block=)[^>]*>')
+_STAMP = re.compile(r'\s' + BLOCK_HASH + r'="([0-9a-f]{16})"', re.I)
+_STAMP_ANY_CASE = re.compile(BLOCK_HASH, re.I)
 
 
 def stamped(block: str, digest: str) -> str:
@@ -415,8 +419,8 @@ STAMP_HEAD = f'{_OPEN_BLOCK[:_STAMP_AT]} {BLOCK_HASH}="'.encode()  # (ASCII: as 
 def unstamped(value: str) -> Tuple[str, Optional[str]]:
     """``value`` (a field) without its block's hash attribute, and the hash
     (None when its last block has none: written before, or by none of us)."""
-    if BLOCK_HASH not in value:
-        return value, None
+    if BLOCK_HASH not in value and ("<div" not in value or _STAMP_ANY_CASE.search(value) is None):
+        return value, None  # (a field without a block: no search case-blind)
     tags = list(_BLOCK_TAG.finditer(value))
     if not tags:
         return value, None
@@ -424,7 +428,7 @@ def unstamped(value: str) -> Tuple[str, Optional[str]]:
     found = _STAMP.search(value, tag.start(), tag.end())
     if found is None:
         return value, None
-    return value[:found.start()] + value[found.end():], found.group(1)
+    return value[:found.start()] + value[found.end():], found.group(1).lower()
 
 def split_block(value: str) -> Tuple[str, str]:
     """``(the user's part, the context block)`` of a stock field's value.

@@ -564,7 +564,8 @@ def find_gone_documents(ctx: Applying) -> None:
         ctx.report.warn(reading.source.describe(), "the library has no documents; nothing was marked as deleted",
                         code="library_empty")
     old_by_doc: Dict[str, Dict[str, CardState]] = defaultdict(dict)
-    for cid, c in reading.state.cards_for([d.key for d in ctx.parsed] + ctx.gone_docs).items():
+    ctx.stored_rows = reading.state.cards_for([d.key for d in ctx.parsed] + ctx.gone_docs)
+    for cid, c in ctx.stored_rows.items():
         old_by_doc[c.doc][cid] = c
     ctx.old_by_doc = old_by_doc
     if ctx.moved:
@@ -977,7 +978,20 @@ def remember(ctx: Applying) -> None:
         suspended=ctx.suspended,
         generation=ctx.generation,
         homes=deck_homes(ctx, held_docs),
+        as_stored=_rows_as_stored(ctx),
     )
+
+
+def _rows_as_stored(ctx: Applying) -> Set[str]:
+    """The card ids whose row this sync leaves exactly as the state holds
+    it (the last row written for an id counts): a note whose update the
+    person stopped, a card whose document changed elsewhere. Not rewritten."""
+    stored = ctx.stored_rows
+    if not stored or ctx.staged is not None:
+        return set()
+    last = {row.card_id: row for row in ctx.rows}
+    dropped = set(planner_of(ctx).plan.drop_cards) | set(ctx.stale_rows)
+    return {cid for cid, row in last.items() if stored.get(cid) == row and cid not in dropped}
 
 
 def _generation(ctx: Applying) -> Optional[Generation]:

@@ -73,6 +73,8 @@ class Applying:
     parsed: List[LoadedDoc] = field(default_factory=list)
     gone_docs: List[str] = field(default_factory=list)  # documents gone from the library
     old_by_doc: Dict[str, Dict[str, CardState]] = field(default_factory=dict)  # last sync's rows
+    # The same rows as stored (old_by_doc's follow moved cards): card id -> row
+    stored_rows: Dict[str, CardState] = field(default_factory=dict)
     # card id -> (the document the last sync had it from, orphaned there), for
     # the cards of the documents in ``owners_of`` (``_owners``)
     owners: Dict[str, Tuple[str, bool]] = field(default_factory=dict)

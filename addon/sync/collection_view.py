@@ -260,6 +260,14 @@ def polar_note_types(col: Collection) -> Dict[str, List[NotetypeId]]:
     return found
 
 
+def polar_notes_by_type(col: Collection) -> Dict[int, int]:
+    """Note type id -> how many Polar notes it holds: one scan of the notes
+    table (asked only when a stock type the sync would use is gone or
+    reshaped, see ``notetypes.followed_type``)."""
+    rows = _db(col).all(f"SELECT mid, count() FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\' GROUP BY mid")
+    return {int(mid): int(n) for mid, n in rows}
+
+
 def schema_stamp(col: Collection) -> str:
     """When the collection's schema last changed (``scm``): Anki moves it on
     every Change Note Type, field or template added or removed, full sync."""

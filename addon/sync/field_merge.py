@@ -130,7 +130,9 @@ def typed_into(ours: str, edited: str) -> str:
     of ours (Find and Replace over the field, a word of the title
     overwritten) changed the block's own words, which is made anew: that
     is not typing. A run that replaced only tags (an editor may write a tag
-    anew) counts whole."""
+    anew) counts whole, unless it is only tags too: our tags rewritten, no
+    word typed (a Find and Replace of "polar" by "Polar" over the field,
+    case ignored as Anki's dialog does, reaches the block's classes)."""
     # Tags and words as whole tokens: an insertion never splits a tag, and a
     # word replaced is one run, not the letters two words happen to share.
     a, b = _WORD_TOKENS.findall(ours), _WORD_TOKENS.findall(edited)
@@ -138,7 +140,8 @@ def typed_into(ours: str, edited: str) -> str:
     parts = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         theirs = "".join(b[j1:j2])
-        if op == "insert" or (op == "replace" and all(t.startswith("<") for t in a[i1:i2])):
+        if op == "insert" or (op == "replace" and all(t.startswith("<") for t in a[i1:i2])
+                              and not all(t.startswith("<") for t in b[j1:j2])):
             parts.append(theirs)
         elif op == "replace":
             mine = "".join(a[i1:i2])
@@ -393,10 +396,16 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
         text, block = want.text, want.tail
         # The block's own record of itself (``stamped``) is no part of it,
         # and stands in for a hash the sync has none of (no record).
+        stamped_value = current
         current, stamp = unstamped(current)
         if stamp and not old:
             old_block = stamp
         cur_text, cur_block = split_block(current)
+        if stamp and not cur_block:
+            # A block whose class a Find and Replace reworded ("context" →
+            # "setting"): its stamp, taken off above, still tells it.
+            cur_text, cur_block = split_block(stamped_value)
+            cur_block = unstamped(cur_block)[0]
         # This sync's hash is of the user's part; an older one of text + block.
         polar_same = {field_hash(text), field_hash(text + cur_block)}
         anki_same = {field_hash(cur_text), field_hash(current)}

@@ -1,10 +1,13 @@
 """Choosing the note type for each kind of Polar card, and filling its fields.
 
 The profile's stock Basic/Cloze are used when they are there and look like
-stock (English names, stock fields and templates). Otherwise (German profile,
-renamed, reshaped, deleted) the add-on creates its own types once, marks them
-with a private key in the note-type dict so they are found again, and never
-adds a field to them later (that would force a full AnkiWeb sync).
+stock (English names, stock fields and templates). When the user renamed or
+reshaped the one the add-on's notes are in (a field added, fields reordered,
+its question template edited) and it still has a place for Polar's front and
+answer, new notes follow them there (``followed_type``). Otherwise (German
+profile, deleted, a field renamed) the add-on creates its own types once,
+marks them with a private key in the note-type dict so they are found again,
+and never adds a field to them later (that would force a full AnkiWeb sync).
 
 No context on a question: stock "Basic (and reversed card)" and "Basic
 (optional reversed card)" show ``Back`` as the question of card 2, and their
@@ -20,7 +23,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple, cast
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Tuple, cast
 
 from ..render.card import RenderedCard
 from ..render.context import context_block
@@ -306,22 +309,72 @@ def note_types(col: Collection) -> Dict[NotetypeId, NoteTypeRef]:
     return found
 
 
-def choose(col: Collection, kind: str, prefer_stock: bool) -> Optional[NoteTypeRef]:
+def choose(col: Collection, kind: str, prefer_stock: bool,
+           held: Optional[Mapping[int, int]] = None) -> Optional[NoteTypeRef]:
     """The note type to use for new cards of ``kind``, or None when the
     add-on's own type must be created first. Reversed kinds never use the
-    stock types: their card 2 shows ``Back``, context and all, as its question."""
+    stock types: their card 2 shows ``Back``, context and all, as its question.
+    ``held`` (note type id -> Polar notes in it, ``polar_notes_by_type``):
+    when the stock type is gone or reshaped, new notes follow the earlier
+    ones into the user's type (``followed_type``)."""
     if prefer_stock and kind not in REVERSED:
         stock = find_stock(col, kind)
         if stock:
             return ref_of(stock)
+        user = followed_type(col, kind, held) if held else None
+        if user:
+            return ref_of(user)
     own = find_own(col, kind)
     return ref_of(own) if own else None
+
+
+def followed_type(col: Collection, kind: str, held: Mapping[int, int]) -> Optional[NotetypeDict]:
+    """The user's note type the add-on's earlier notes of ``kind`` are in,
+    for new ones to follow them, when the stock type is no longer found as
+    stock: the user renamed "Basic", added a field to it, reordered its
+    fields, edited its question template. None when most of them are in a
+    complete own type (that one stays in use) or in no type that can take
+    a new note: one whose fields give Polar's front and answer a place (the
+    front shown on a question, so the note has a card). A type holding more
+    of the Polar notes goes first."""
+    for mid, _ in sorted(held.items(), key=lambda item: (-item[1], item[0])):
+        model = col.models.get(_id(mid))
+        if not model or (model.get("type") == 1) != (kind == "cloze"):
+            continue
+        if model.get(MARKER):
+            if model.get(MARKER) == kind and not missing_fields(model):
+                return None  # the own type the earlier notes are in
+            continue
+        ref = ref_of(model)
+        roles = field_roles(ref)
+        if ROLE_FRONT not in roles or stock_gaps(ref):
+            continue
+        if ref.field_names[roles.index(ROLE_FRONT)].lower() in ref.question_fields:
+            return dict(model)
+    return None
 
 
 def planned_own(kind: str) -> NoteTypeRef:
     questions = " ".join(q for _, q in _own_questions(kind))
     return NoteTypeRef(_id(0), _OWN_NAMES[kind], _own_fields(kind), True, kind=kind,
                        question_fields=question_fields({"tmpls": [{"qfmt": questions}]}), cloze=kind == "cloze")
+
+
+def unfollowed_types(col: Collection, kind: str, held: Mapping[int, int]) -> List[Tuple[NoteTypeRef, Tuple[str, ...]]]:
+    """The user's note types (not the add-on's own) holding Polar notes of
+    ``kind`` that new notes cannot follow into (``followed_type``) because
+    a field for Polar's front or answer is gone ("Front" renamed to
+    "Question"): each with the stock names of the fields it lacks."""
+    found = []
+    for mid in sorted(held):
+        model = col.models.get(_id(mid))
+        if not model or model.get(MARKER) or (model.get("type") == 1) != (kind == "cloze"):
+            continue
+        ref = ref_of(model)
+        gaps = stock_gaps(ref)
+        if gaps:
+            found.append((ref, tuple(name for _, name in gaps)))
+    return found
 
 
 def reshaped_own(col: Collection, kind: str) -> List[NoteTypeRef]:

@@ -22,7 +22,7 @@ from ..render.context import EMPTY_CONTEXT, KEPT_IMAGE, context_block, stamped
 from ..render.context import STAMP_AT as _STAMP_AT
 from ..render.context import STAMP_HEAD as _STAMP_HEAD
 from ..settings import Settings
-from .collection_view import NoteInfo, existing_deck_id
+from .collection_view import NoteInfo, existing_deck_id, polar_notes_by_type
 from .field_merge import bytes_hash, field_hash, remember_hash
 from .identity import GUID_PREFIX, guid_for, is_polar_guid
 from .journal import MARKER_KEY
@@ -30,6 +30,7 @@ from .media_store import BULK_THRESHOLD, MediaWriter
 from .new_note_order import ReadingOrder
 from .notetypes import (
     KINDS,
+    REVERSED,
     ROLE_ANSWER,
     ROLE_ANSWER_AND_BLOCK,
     ROLE_ANSWER_NO_BLOCK,
@@ -40,9 +41,11 @@ from .notetypes import (
     describe_missing,
     field_roles,
     find_own,
+    find_stock,
     layout_tag,
     refresh_look,
     reshaped_own,
+    unfollowed_types,
     wanted_fields,
 )
 from .page_label import remember as remember_page_label
@@ -277,7 +280,12 @@ def open_undo_step(w: Writing) -> None:
     if plan.creates:
         made = set(new_decks)
         w.adding_defaults = adding_defaults(col, sorted({c.deck for c in plan.creates} - made))
-    new_types = [k for k in kinds if choose(col, k, w.settings.use_stock_note_types) is None]
+    prefer_stock = w.settings.use_stock_note_types
+    # Where the Polar notes are, when a stock type is not found as stock: new
+    # notes may follow them into the user's renamed or reshaped type.
+    held = (polar_notes_by_type(col)
+            if prefer_stock and any(k not in REVERSED and find_stock(col, k) is None for k in kinds) else None)
+    new_types = [k for k in kinds if choose(col, k, prefer_stock, held) is None]
     move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}
                            | {o.move_to for o in plan.orphans if o.move_cids}), MERGE_EVERY)  # see move_cards
     presets = presets_to_follow(plan, new_decks)
@@ -291,7 +299,7 @@ def open_undo_step(w: Writing) -> None:
     if not early:
         _make_structure(w, new_decks, new_types, presets)
     for kind in kinds:
-        ref = choose(col, kind, w.settings.use_stock_note_types)
+        ref = choose(col, kind, prefer_stock, held)
         assert ref is not None  # made above
         w.types[kind] = ref
         if kind in new_types:
@@ -299,6 +307,16 @@ def open_undo_step(w: Writing) -> None:
                 w.report.warn(f"note type {old.name}", f"{describe_missing(old, old.missing)}; new notes of "
                                                        f"this kind go to the new note type {ref.name!r} instead",
                               code="notetype_replaced", notetype=old.name, fields=", ".join(old.missing),
+                              new_notetype=ref.name)
+            # The stock type the earlier notes are in, reshaped past following ("Front" renamed),
+            # unless this sync's report says it already (its notes' fields that were not written).
+            told = {r.get("notetype") for r in w.report.warnings if r.get("code") == "fields_missing"}
+            for user, gaps in unfollowed_types(col, kind, held) if held else ():
+                if user.name in told:
+                    continue
+                w.report.warn(f"note type {user.name}", f"{describe_missing(user, gaps)}; new notes of this kind "
+                                                        f"go to the new note type {ref.name!r} instead",
+                              code="notetype_replaced", notetype=user.name, fields=", ".join(gaps),
                               new_notetype=ref.name)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.gui.anki_output import our_tracebacks, tracebacks
+from tests.gui.anki_output import media_server_noise_removed, our_tracebacks, tracebacks
 
 # As Anki 26.9 printed it in CI when a profile closed (stop 64).
 MEDIA_SERVER = """\
@@ -40,3 +40,9 @@ def test_anki_media_server_closing_is_not_the_add_ons():
 
 def test_a_traceback_through_the_add_on_is_kept_even_beside_waitress_frames():
     assert our_tracebacks(MEDIA_SERVER + OURS) == [tracebacks(OURS)[0]]
+
+
+def test_the_media_server_s_log_lines_go_with_its_tracebacks():
+    left = media_server_noise_removed("first\n" + MEDIA_SERVER + OURS + "last")
+    assert "Exception" not in left.replace(OURS.strip(), "") and "waitress: Client" not in left
+    assert left.startswith("first\n") and left.endswith("last") and OURS.strip() in left

@@ -109,7 +109,7 @@ def test_the_updates_moves_and_suspensions_are_counted_in_the_readers_digits(lan
     lang("fr")
     assert progress_words(said[0]) == f"Mise à jour de 8{NNBSP}000 notes…"
     lang("ja")
-    assert progress_words(said[2]) == "4,500 枚のカードを移動しています…"
+    assert progress_words(said[2]) == "4,500\u00a0枚のカードを移動しています…"  # (the count kept with its 枚)
     for language in ("es", "pt_BR", "zh_CN"):
         lang(language)
         for m in said:

@@ -28,6 +28,10 @@ def _visible(object_name: str) -> list:
     return [w for w in QApplication.topLevelWidgets() if w.objectName() == object_name and w.isVisible()]
 
 
+def _unjoined(text: str) -> str:
+    return text.replace("\u2060", "").replace("\u00a0", " ")
+
+
 def _closed(widget: Any) -> bool:
     from aqt.qt import sip
 
@@ -119,9 +123,10 @@ def test_a_settings_field_is_read_out_with_the_line_that_explains_it(anki: Any) 
 
     dialog = _settings(anki)
     try:
-        lines = {label.text() for label in dialog.findChildren(QLabel) if not label.isEnabled()}
+        # (A line is shown with its names and example paths joined, unbroken.py: the same words.)
+        lines = {_unjoined(label.text()) for label in dialog.findChildren(QLabel) if not label.isEnabled()}
         for key, widget in dialog.widgets.items():
-            assert widget.accessibleDescription() in lines, key
+            assert _unjoined(widget.accessibleDescription()) in lines, key
         assert "Polar's data folder" in dialog.widgets["data_dir"].accessibleDescription()
     finally:
         dialog.reject()

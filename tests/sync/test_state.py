@@ -333,3 +333,40 @@ def test_a_renamed_profiles_state_is_taken_over_and_nothing_else_is(tmp_path):
     finally:
         col.close()
         other.close()
+
+
+def _rowids(path) -> dict:
+    with sqlite3.connect(path) as conn:
+        return dict(conn.execute("SELECT card_id, rowid FROM cards"))
+
+
+def test_rows_as_stored_are_left_in_place_and_the_rest_replaced_as_before(tmp_path):
+    """``as_stored``: the rows a sync would write exactly as they are stored
+    stay (same rowid: not written again), their layouts too; the file ends
+    as a commit of every row would leave it."""
+    first = [_row(i) for i in range(40)] + [_row(i, doc="d2") for i in range(40, 50)]
+    # Cards 0-29 as stored; 30-34 changed; 35-39 gone from d1; a new one; 7 met twice, last as stored.
+    second = [_row(i) for i in range(30)] + [_row(i, fields=("new", "h2")) for i in range(30, 35)]
+    second += [_row(7, fields=("between",)), _row(7), _row(60)]
+    kept = {f"c{i:05d}" for i in range(30)}
+
+    def run(path, as_stored):
+        state = SyncState(path, "col")
+        state.commit(docs=[DocState("d1", 1, 2, "sha", "Deck", True), DocState("d2", 1, 2, "sha", "Deck", True)],
+                     cards=first, replace_docs=["d1", "d2"], drop_docs=[], drop_cards=[])
+        before = _rowids(path)
+        state.commit(docs=[DocState("d1", 3, 4, "sha", "Deck", True)], cards=second, replace_docs=["d1"],
+                     drop_docs=[], drop_cards=[], as_stored=as_stored)
+        return state, before, _rowids(path)
+
+    everything, left = tmp_path / "every.sqlite", tmp_path / "left.sqlite"
+    run(everything, frozenset())
+    state, before, after = run(left, kept)
+    assert _table(left) == _table(everything)
+    with sqlite3.connect(left) as a, sqlite3.connect(everything) as b:
+        layouts = "SELECT * FROM layouts ORDER BY card_id"
+        assert a.execute(layouts).fetchall() == b.execute(layouts).fetchall()
+    assert {cid for cid in kept if after[cid] == before[cid]} == kept
+    assert all(after[f"c{i:05d}"] != before[f"c{i:05d}"] for i in range(30, 35))
+    assert "c00035" not in after and "c00060" in after and "c00045" in after
+    assert state.all_cards()["c00031"].fields == ("new", "h2")

@@ -217,6 +217,43 @@ def test_find_and_replace_over_the_back_leaves_the_block_to_the_add_on(col, tmp_
     assert run(col, library, state, conflict_policy=policy).updated == 0
 
 
+@pytest.mark.parametrize("search, replacement", [("polar", "Polar"), ("context", "setting")])
+@pytest.mark.parametrize("policy", ["polar_wins", "anki_wins"])
+def test_find_and_replace_over_every_field_that_reaches_the_blocks_markup(col, tmp_path, search: str,
+                                                                           replacement: str, policy: str) -> None:
+    """Find and Replace over all fields, case ignored (the dialog's default),
+    of a word in the block's own markup: "polar" (the app's name, "polar
+    bears", "polar coordinates") is in its classes and its stamp, "context"
+    in its class. The block must still be the add-on's: made anew when
+    Polar changes the context, once. Before: the block was not found any
+    more, and the new one was written after it, so the card showed the
+    context twice (with "polar" → "Polar", "context" → "setting"); and the
+    tags it had rewritten were taken for typing (an empty highlight bar
+    kept beside the new block)."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.write()
+    run(col, library, state, conflict_policy=policy)
+    nids = [note_of(col, cid).id for cid in ("1BasicEdit", "1ClozeEdit")]
+    found = col.find_and_replace(note_ids=nids, search=search, replacement=replacement, match_case=False)
+    assert found.count == 2
+    user_answer = col.get_note(nids[0])["Back"].split("<div", 1)[0]
+    assert user_answer == ("Polar answer" if search == "polar" else "polar answer")
+
+    doc.comment("1CmEdit001", "<p>a new comment</p>", "text-highlight:1HlEdit001")
+    doc.write()
+    report = run(col, library, state, conflict_policy=policy)
+
+    assert report.conflicts == [] and report.updated == 2, report.to_dict()
+    for nid, name in zip(nids, ("Back", "Back Extra")):
+        value = col.get_note(nid)[name]
+        assert value.count("data-polar-block") == 1 and value.count('<div class="polar-context"') == 1, value
+        assert "Polar-" not in value and "polar-setting" not in value
+        assert value.count("<blockquote") == 1 and "a new comment" in value
+    assert col.get_note(nids[0])["Back"].startswith(user_answer + '<div class="polar-context"')  # the user's edit
+    assert not run(col, library, state, conflict_policy=policy).changed
+
+
 def _type_inside_the_block(col: Any, card_id: str, typed: str) -> int:
     """What the editor does with the caret at the end of Back: the typing
     lands inside the block, after its last text ("… · p.&nbsp;1typed")."""

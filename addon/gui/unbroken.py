@@ -1,0 +1,156 @@
+"""Names a line must not break: a menu path's names ("ツール ▸ データベースを検査",
+"Datei ▸ Benutzerprofil wechseln ▸ Sicherungskopie öffnen …") and a short
+path or tag of an example ("/a/b", "deck:cs/linux", "polar-sync:skip").
+
+Qt lays Japanese and Chinese out with a break allowed between any two
+characters, so a 400 px report read "ツール ▸ データベースを|チェック"; a
+Spanish help line broke "la carpeta de Polar /|a/b" after its slash. Qt's
+``<nobr>`` (and CSS ``white-space: nowrap``) only makes its spaces no-break
+spaces: it keeps no CJK word whole (laid out with QTextLayout, 400 px). What
+Qt's line breaking (UAX #14) does honour: a no-break space (U+00A0, class
+GL) and a word joiner (U+2060, WJ: no break on either side), invisible and
+of no width. So each name's spaces become no-break spaces, a word joiner
+goes between two characters of a name where a line could otherwise break
+(CJK, after a hyphen or a slash), and the separator keeps "▸" with the name
+before it ("ツール\u00a0▸ "): a path breaks only after a "▸", between two
+whole names. A name wider than the line is still broken by Qt (anywhere).
+
+Only for what is shown: the catalogue's text, the report's saved words and
+what a screen reader is handed stay as they are. Pure Python (no aqt).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Dict, Iterable, List, Optional, Pattern, Tuple
+
+from . import i18n
+
+NBSP = "\u00a0"
+WJ = "\u2060"
+
+# Anki's menus and entries a path names, as the add-on's catalogue writes
+# them (Anki 26.9's labels, "&" and "(&T)" taken out: tests/gui/test_i18n.py
+# checks them against Anki's own and every path of every catalogue against
+# this list).
+ANKIS_MENUS: Dict[str, Tuple[str, ...]] = {
+    "en": ("Tools", "File", "Edit", "Empty Cards", "Check Database", "Switch Profile", "Open Backup…", "Undo",
+           "Add-ons", "Preferences", "Browse"),
+    "de": ("Extras", "Datei", "Bearbeiten", "Leere Karten löschen …", "Datenbank überprüfen",
+           "Benutzerprofil wechseln", "Sicherungskopie öffnen …", "Rückgängig", "Erweiterungen", "Einstellungen …",
+           "Kartenverwaltung"),
+    "es": ("Herramientas", "Archivo", "Editar", "Tarjetas vacías…", "Comprobar base de datos", "Cambiar perfil",
+           "Abrir copia de seguridad…", "Deshacer", "Complementos", "Preferencias…", "Explorar"),
+    "fr": ("Outils", "Fichier", "Édition", "Chercher des cartes vides…", "Vérifier l’intégrité de la base de données",
+           "Changer de profil", "Ouvrir la sauvegarde…", "Annuler", "Greffons", "Préférences…", "Parcourir"),
+    "pt_BR": ("Ferramentas", "Arquivo", "Editar", "Cartões Vazios…", "Verificar Banco de Dados", "Mudar perfil",
+              "Abrir cópia de segurança…", "Desfazer", "Extensões", "Preferências", "Painel"),
+    "ja": ("ツール", "ファイル", "編集", "空のカードを確認…", "データベースを検査", "プロファイルを切り替える",
+           "バックアップを開く…", "元に戻す", "アドオン", "環境設定", "カード管理"),
+    "zh_CN": ("工具", "文件", "编辑", "清理空卡片…", "检查数据库", "切换账户", "打开备份…", "撤销", "插件", "设置",
+              "浏览"),
+}
+# The add-on's own menu (its entries' titles, translated with ``tr``), and
+# Polar's (English in every language).
+OUR_MENUS = ("Polar Sync", "Sync from Polar", "Settings…", "Stop the sync", "Preview (dry run)…",
+             "Show last report", "Open sync log", "Choose Polar data folder…", "Use a Polar export…")
+POLARS_MENUS = ("Settings", "Export Data")
+
+_SEPARATOR = r"[ \u00a0]▸[ \u00a0]"
+# A path or tag of an example: letters with "/" or ":" inside ("/a/b",
+# "deck:cs/linux", "folders::a::b", "polar-sync:skip"); one longer than this
+# (a file's whole path in a report row) may break at its slashes.
+_TOKEN = re.compile(r"(?<![\w/.-])/?[\w.-]+(?:(?:/|::?)[\w.-]+)+/?")
+SHORT_TOKEN = 24
+# A Japanese or Chinese day in words ("2026年11月28日", dates.py): one unit
+# (Qt broke "2026年|11月28日" at 400 px).
+_CJK_DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def _wide(char: str) -> bool:
+    return ord(char) >= 0x2E80  # CJK scripts, their punctuation, full-width forms
+
+
+def joined(name: str) -> str:
+    """``name`` with no place left where a line may break inside it."""
+    out: List[str] = []
+    for i, char in enumerate(name):
+        if char == " ":
+            out.append(NBSP)
+            continue
+        out.append(char)
+        after = name[i + 1] if i + 1 < len(name) else ""
+        if after and after not in " \u00a0" and char != NBSP and (
+                _wide(char) or _wide(after) or char in "-/"):
+            out.append(WJ)
+    return "".join(out)
+
+
+def _name_pattern(name: str) -> str:
+    parts = []
+    for char in name:
+        if char in " \u00a0":
+            parts.append("[ \u00a0]")
+        elif char == "…":
+            parts.append(r"(?:…|\.\.\.)")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
+
+
+_PATTERNS: Dict[Tuple[str, ...], Pattern[str]] = {}
+
+
+def _path_pattern(names: Iterable[str]) -> Pattern[str]:
+    key = tuple(sorted(set(n for n in names if n), key=len, reverse=True))
+    found = _PATTERNS.get(key)
+    if found is None:
+        name = "(?:" + "|".join(_name_pattern(n) for n in key) + ")"
+        found = _PATTERNS[key] = re.compile(rf"{name}(?:{_SEPARATOR}{name})+")
+    return found
+
+
+def menu_names(lang: Optional[str] = None, tr: Callable[[str], str] = i18n.tr) -> Tuple[str, ...]:
+    """The names a path may hold in ``lang`` (the current language's when
+    None; ``tr``: the add-on's words in it)."""
+    lang = i18n.current() if lang is None else lang
+    # (English too: the sync log holds entries written while Anki was in another language.)
+    return (ANKIS_MENUS.get(lang, ()) + tuple(tr(n) for n in OUR_MENUS) + ANKIS_MENUS["en"] + OUR_MENUS
+            + POLARS_MENUS)
+
+
+def text(plain: str, names: Optional[Iterable[str]] = None) -> str:
+    """Plain text with its menu paths' names and its short example paths
+    kept whole."""
+    def path(match: re.Match[str]) -> str:
+        return f"{NBSP}▸ ".join(joined(part) for part in re.split(_SEPARATOR, match.group(0)))
+
+    def token(match: re.Match[str]) -> str:
+        found = match.group(0)
+        return joined(found) if len(found) <= SHORT_TOKEN else found
+
+    shown = plain
+    if "▸" in shown:
+        shown = _path_pattern(menu_names() if names is None else names).sub(path, shown)
+    if "/" in shown or ":" in shown:
+        shown = _TOKEN.sub(token, shown)
+    return _CJK_DAY.sub(lambda match: joined(match.group(0)), shown) if "年" in shown else shown
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_MAY_JOIN = re.compile(r"[▸/:年]")
+
+
+def html(markup: str, names: Optional[Iterable[str]] = None) -> str:
+    """``text`` for the words of an HTML fragment (its tags as they are)."""
+    names = menu_names() if names is None else tuple(names)
+    # (Most of a long report's words hold none of what is joined: passed by at once.)
+    return "".join(text(part, names) if not part.startswith("<") and _MAY_JOIN.search(part) else part
+                   for part in _TAG.split(markup))
+
+
+def plain(shown: str) -> str:
+    """Shown words as they were before ``text`` joined them: no word joiner,
+    a plain space for each no-break one it put in (Qt's ``toPlainText``
+    gives every no-break space as a space already)."""
+    return shown.replace(WJ, "").replace(f"{NBSP}▸ ", " ▸ ")

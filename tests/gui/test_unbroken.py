@@ -1,0 +1,128 @@
+"""Menu names and short example paths kept whole where Qt wraps a line
+(localreport). The 400 px report broke Japanese and Chinese menu paths
+inside a name ("ファイル ▸ プロファイルを切り替える ▸ バックアップ|を開く…": Qt may
+break between any two CJK characters, and ``<nobr>`` only makes spaces
+no-break), and a Spanish or Portuguese help line broke "la carpeta de Polar
+/|a/b" after the slash. Each name is now joined by no-break spaces and word
+joiners (U+2060), which Qt's line breaking honours (laid out here with Qt's
+own text layout): a path breaks only after a "▸", between two whole names."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, List, Tuple
+
+import pytest
+
+from addon.gui import i18n, unbroken
+from addon.gui.i18n import LANGUAGES
+
+ALL = ["en", *LANGUAGES]
+ANKI_CODES = {"en": "en_US", "de": "de_DE", "es": "es_ES", "fr": "fr_FR", "pt_BR": "pt_BR", "ja": "ja_JP",
+              "zh_CN": "zh_CN"}
+JOINERS = (unbroken.WJ, unbroken.NBSP)
+
+
+def _texts(language: str) -> List[str]:
+    """Every text of the language's catalogue (English: the msgids), as shown:
+    the "{stop}" of a path filled in with the menu entry's name."""
+    i18n.force(language)
+    try:
+        stop = i18n.tr("Stop the sync")
+        if language == "en":
+            texts = [msgid for msgid in i18n.catalogue("de")]
+        else:
+            texts = []
+            for value in i18n.catalogue(language).values():
+                texts += value if isinstance(value, list) else [value]
+        return [t.replace("{stop}", stop) for t in texts]
+    finally:
+        i18n.force(None)
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_every_menu_path_is_made_of_names_kept_whole(language):
+    """Every "▸" of every text is a separator of a path whose names are all
+    known (a path with a new name fails here, until the name is listed), and
+    every name of it comes out with no place to break inside."""
+    names = unbroken.menu_names(language, lambda msgid: _tr(language, msgid))
+    paths = 0
+    for text in _texts(language):
+        if "▸" not in text:
+            continue
+        shown = unbroken.text(text, names)
+        assert not re.search(r"[ ]▸|▸(?![ ])", shown), (text, shown)  # every "▸": a separator of a known path
+        paths += shown.count(f"{unbroken.NBSP}▸ ")
+        assert shown.replace(unbroken.WJ, "").replace(unbroken.NBSP, " ") == text.replace("\u00a0", " ")
+    assert paths >= 12
+
+
+def _tr(language: str, msgid: str) -> str:
+    i18n.force(language)
+    try:
+        return i18n.tr(msgid)
+    finally:
+        i18n.force(None)
+
+
+def test_a_name_is_joined_where_a_line_could_break():
+    assert unbroken.joined("データベースを検査") == unbroken.WJ.join("データベースを検査")
+    assert unbroken.joined("Benutzerprofil wechseln") == "Benutzerprofil\u00a0wechseln"
+    assert unbroken.joined("从 Polar 同步") == f"从{unbroken.NBSP}Polar{unbroken.NBSP}同{unbroken.WJ}步"
+    assert unbroken.joined("/a/b") == f"/{unbroken.WJ}a/{unbroken.WJ}b"
+    assert unbroken.joined("polar-sync:skip") == f"polar-{unbroken.WJ}sync:skip"
+    day = f"2026{unbroken.WJ}年{unbroken.WJ}11{unbroken.WJ}月{unbroken.WJ}28{unbroken.WJ}日"
+    assert unbroken.text("文件（2026年11月28日），") == f"文件（{day}），"  # (a day in words: one unit)
+    # A file's whole path in a report row may still break at its slashes.
+    long_path = "/home/someone/.polar/stash/0123456789abcdef.pdf"
+    assert unbroken.text(f"see {long_path} here") == f"see {long_path} here"
+    assert unbroken.text("la carpeta de Polar /a/b en la etiqueta folders::a::b") == (
+        f"la carpeta de Polar /{unbroken.WJ}a/{unbroken.WJ}b en la etiqueta folders::a::b")
+    # (Only the words of HTML: an attribute's "margin-left:12px" as it is.)
+    assert unbroken.html("<p style='margin-left:12px'>Tools ▸ Undo</p>", ("Tools", "Undo")) == (
+        f"<p style='margin-left:12px'>Tools{unbroken.NBSP}▸ Undo</p>")
+
+
+def _lines(doc: Any) -> List[Tuple[str, List[int]]]:
+    """(text, the positions where Qt began a new line) of each block."""
+    doc.documentLayout().documentSize()  # (laid out now)
+    out, block = [], doc.begin()
+    while block.isValid():
+        layout = block.layout()
+        out.append((block.text(), [layout.lineAt(i).textStart() for i in range(1, layout.lineCount())]))
+        block = block.next()
+    return out
+
+
+def _broken_inside(text: str, starts: List[int]) -> List[str]:
+    """The places a line began next to a joiner, or with a "▸"."""
+    return [text[max(0, p - 8):p] + "|" + text[p:p + 8] for p in starts
+            if text[p - 1] in JOINERS or text[p] in JOINERS or text[p] == "▸"]
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_qt_breaks_no_name_at_any_width(language, qapp):
+    """Every text with a path or a short example path, laid out by Qt (the
+    application's font) at every width from the widest name's up to 800 px:
+    no line begins inside a name, or with a "▸"."""
+    from aqt.qt import QApplication, QFontMetricsF, QTextDocument
+
+    font = QApplication.font()
+    metrics = QFontMetricsF(font)
+    names = unbroken.menu_names(language, lambda msgid: _tr(language, msgid))
+    texts = [t for t in _texts(language) if "▸" in t or "/a/b" in t or "polar-sync:skip" in t]
+    assert len(texts) >= 12
+    widest = max(metrics.horizontalAdvance(n) for n in names) + 16
+    broken = []
+    for text in texts:
+        markup = unbroken.html(f"<p>{html.escape(text)}</p>", names)
+        doc = QTextDocument()
+        doc.setDefaultFont(font)
+        doc.setDocumentMargin(0)
+        doc.setHtml(markup)
+        for width in range(int(widest), 800, 23):
+            doc.setTextWidth(width)
+            for block, starts in _lines(doc):
+                broken += [(width, place) for place in _broken_inside(block, starts)]
+    assert not broken, broken[:10]
