@@ -101,15 +101,16 @@ class QuietProgress:
         self._say_in_title(None)
 
     def _say_in_title(self, words: Optional[str]) -> None:
-        """A screen reader does not announce Anki's tooltip (a label in a
-        ``Qt.ToolTip`` window: Qt gives it no tooltip or alert role), and
-        PyQt6 has no ``QAccessible`` to send an announcement with (Qt 6.8's
-        ``QAccessibleAnnouncementEvent`` included). Anki's window title it
-        reads (NVDA+T, Orca's and VoiceOver's "where am I"), and Qt tells it
-        when the title changes: while the sign is up the title says a sync
-        runs in the background (or is stopping), and the window's
-        description says how to stop it; both go back as the write ends
-        (the title only if Anki did not set one of its own meanwhile)."""
+        """Screen readers do not announce Anki's tooltip (a QLabel in a
+        ``Qt.ToolTip`` window, not an alert), and PyQt6 has no
+        ``QAccessible`` to send an announcement with (Qt 6.8's
+        ``QAccessibleAnnouncementEvent`` included). Anki's window title a
+        screen reader reads on demand (NVDA+T, Orca's and VoiceOver's
+        "where am I"; Qt gives it as the window's name): while the sign is
+        up the title says a sync runs in the background (or is stopping),
+        and the window's accessible description says how to stop it; both
+        go back as the write ends (the title only if Anki did not set one
+        of its own meanwhile). Not checked with a screen reader."""
         mw = self.mw
         if words is None:
             if self._our_title is not None:
