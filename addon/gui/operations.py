@@ -304,8 +304,15 @@ class SyncRunner:
         qconnect(self._cancel_poll.timeout, self._look_for_cancel)
         # A sync was stopped by the person: the next one reads the whole library (the rest comes with it).
         # The profile's sync state remembers it too (``state.REST_KEY``: across restarts, for the CLI);
-        # this covers, until the profile closes, a first sync stopped before it wrote (no state file yet).
+        # a first sync stopped before it wrote (no state file yet) is remembered beside it (rest_marker).
         self.rest_to_come = False
+        # Called when Tools ▸ Polar Sync ▸ Stop the sync may have a sync to
+        # stop or no longer have one (a sync began or ended, a request began
+        # waiting for a quiet moment): the entry follows it even while its
+        # menu is open.
+        self.on_stoppable: Callable[[bool], None] = lambda _stoppable: None
+        self.dropped: List[SyncRequest] = []  # the background requests the last stop dropped
+        self._told_stoppable = False
         # The progress window whose wish to stop was taken (it stays Anki's
         # current window up to 0.5 s after its finish: a sync starting
         # meanwhile nests in it and must not read the old wish as its own).
@@ -352,6 +359,7 @@ class SyncRunner:
         self._holds.clear()
         self._closing = False
         self._cancel.clear()
+        self._tell_stoppable()
 
     def pause_for_close(self) -> None:
         """Anki closes the collection for a moment as soon as this returns
@@ -387,6 +395,7 @@ class SyncRunner:
         self._generation += 1
         self._quiet_timer.stop()
         self.waiting = ""
+        self._tell_stoppable()
         if self._looking is not None:  # a look at a folder that does not answer: its answer is dropped
             self._looking = None
             self.busy = False
@@ -417,6 +426,22 @@ class SyncRunner:
 
     def pump(self) -> None:
         """Start the next request that may run now."""
+        try:
+            self._pump()
+        finally:
+            self._tell_stoppable()
+
+    def _tell_stoppable(self) -> None:
+        """(Main thread.) The Stop entry's state, when it changed."""
+        now = self.stoppable
+        if now != self._told_stoppable:
+            self._told_stoppable = now
+            try:
+                self.on_stoppable(now)
+            except Exception:  # (the menu is gone: the add-on was deleted)
+                self.log.debug("could not update the Stop entry", exc_info=True)
+
+    def _pump(self) -> None:
         self._quiet_timer.stop()
         if self.busy or self._reporting or self._closing or not self._queue or self.mw.col is None:
             return
@@ -462,10 +487,6 @@ class SyncRunner:
         self.stage = ""
         self._write_began = False
         self._stop.clear()
-        if self.rest_to_come and req.only is not None and not req.dry_run:
-            # The person stopped the last sync: what it left (documents not
-            # read, notes not added) comes with this one, whatever asked.
-            req = SyncRequest(req.trigger, None, req.in_place, req.if_there)
         self._cancel_poll.start()
         generation = self._generation
         try:
@@ -474,6 +495,12 @@ class SyncRunner:
         except Exception as exc:
             self._fail(req, exc, started)
             return
+        if not self.rest_to_come and not req.dry_run and _rest_owed_beside(state_path):
+            self.rest_to_come = True  # (a first sync stopped before it wrote, before a restart)
+        if self.rest_to_come and req.only is not None and not req.dry_run:
+            # The person stopped the last sync: what it left (documents not
+            # read, notes not added) comes with this one, whatever asked.
+            req = SyncRequest(req.trigger, None, req.in_place, req.if_there)
         interactive = req.trigger in INTERACTIVE
         if interactive and not req.if_there:
             self._read(req, started, generation, settings, state_path, source, True)
@@ -662,24 +689,55 @@ class SyncRunner:
             return
         self._wish_taken_from = win
         self._stop.set()
+        self._tell_stoppable()
         self.log.info("the Polar sync was asked to stop (%s)", self.stage or "before its first step")
         if not self._progress_window_gone():
             progress.update(label=in_anki(tr("Stopping the sync…")), max=0, maybeShow=False)
 
     @property
     def stoppable(self) -> bool:
-        """A sync is under way that a stop wish still reaches (for Tools ▸
-        Polar Sync ▸ Stop the sync): started, not yet told, not stopping."""
+        """A sync that Tools ▸ Polar Sync ▸ Stop the sync reaches: one under
+        way that a stop wish still reaches (started, not yet told, not
+        stopping), or background requests waiting for a quiet moment."""
+        return self._running_stoppable or self.waiting_for_quiet
+
+    @property
+    def _running_stoppable(self) -> bool:
         return (self.busy and not self._reporting and self._log_landing is None and not self._closing
                 and not self._stop.is_set())
 
-    def stop_running(self) -> bool:
+    @property
+    def waiting_for_quiet(self) -> bool:
+        """Background syncs wait in the queue until the person pauses
+        (``quiet.UndoWatch``): nothing runs, nothing shows."""
+        return (not self.busy and not self._reporting and not self._closing and self.waiting == "quiet"
+                and any(r.trigger not in INTERACTIVE for r in self._queue))
+
+    def stop_running(self) -> str:
         """(Main thread.) Tools ▸ Polar Sync ▸ Stop the sync: the running
         sync stops at its next stop point, as after Escape in its window (a
-        background sync has none to press it in). Whether there was one."""
-        if not self.stoppable:
-            return False
+        background sync has none to press it in); requests waiting for a
+        quiet moment are dropped, and the next sync, whatever starts it,
+        reads the whole library (as after any stop: "the next sync does
+        it"). What it stopped: "running", "waiting" or "" (nothing: the
+        sync had ended, or was stopping already)."""
+        if not self._running_stoppable:
+            if self.busy and self._stop.is_set() and not self._reporting and self._log_landing is None:
+                if self._writing_quietly or not (self._progress_open or self._writing):
+                    self.indicator.show_now(tr("Stopping the sync…"))  # (asked again: said again)
+                return "stopping"
+            if not self.waiting_for_quiet:
+                self._tell_stoppable()
+                return ""
+            self._quiet_timer.stop()
+            self.log.info("the Polar sync waiting for a quiet moment was dropped from the menu")
+            self._stopped_by_you()
+            self._owe_the_rest()
+            self.waiting = ""
+            self.pump()  # (a request of the person's own, if any, runs now)
+            return "waiting"
         self._stop.set()
+        self._tell_stoppable()
         self.log.info("the Polar sync was asked to stop from the menu (%s)", self.stage or "before its first step")
         stopping = tr("Stopping the sync…")
         if self._progress_open or (self._writing and not self._writing_quietly):
@@ -687,7 +745,7 @@ class SyncRunner:
                 self.mw.progress.update(label=in_anki(stopping), max=0, maybeShow=False)
         else:  # no window: said in the quiet sign, at once
             self.indicator.show_now(stopping)
-        return True
+        return "running"
 
     def _keep_a_stop_wish(self, req: SyncRequest, started: float) -> bool:
         """A sync about to be put back in the queue (AnkiWeb began syncing,
@@ -709,7 +767,7 @@ class SyncRunner:
         """The sync state's promise of the rest (``state.REST_KEY``), as the
         core keeps it for a stop before the write: any next sync, even after
         a restart, reads the whole library. (Without a state file, a first
-        sync: the runner's own flag holds it.)"""
+        sync: ``_stopped_by_you`` left a mark beside it.)"""
         try:
             state_path = self.context()[1]
             if state_path.exists():
@@ -722,8 +780,19 @@ class SyncRunner:
     def _stopped_by_you(self) -> None:
         """The person stopped the sync: the background requests queued
         meanwhile are dropped (they wanted the syncing to stop; a request of
-        their own stays), and the next sync reads the whole library."""
-        self.rest_to_come = not self._closing  # (a closing profile's: its state remembers)
+        their own stays), and the next sync reads the whole library. A
+        profile's first sync stopped before it wrote has no state file to
+        say so (making one would make the next sync no first one: no backup
+        before it), so a mark beside where it will be says it, across a
+        restart; the next whole sync that runs to its end removes it."""
+        self.rest_to_come = not self._closing  # (a closing profile's: its state or the mark remembers)
+        self.dropped = [r for r in self._queue if r.trigger not in INTERACTIVE]
+        try:
+            state_path = self.context()[1]
+            if not state_path.exists():
+                rest_marker(state_path).write_text("1", encoding="utf-8")
+        except Exception:
+            self.log.warning("could not remember the stopped first sync's rest", exc_info=True)
         dropped = [r for r in self._queue if r.trigger not in INTERACTIVE]
         if dropped:
             self._queue = [r for r in self._queue if r.trigger in INTERACTIVE]
@@ -1096,6 +1165,12 @@ class SyncRunner:
         if (self.rest_to_come and req.only is None and not req.dry_run and not (failed or interrupted or library_error)
                 and not any(w.get("code") in STOPPED_BY_YOU for w in report.warnings)):
             self.rest_to_come = False  # (the whole library synced to its end)
+            try:
+                rest_marker(self.context()[1]).unlink()
+            except FileNotFoundError:
+                pass
+            except Exception:
+                self.log.warning("could not forget the stopped first sync's rest", exc_info=True)
         self._close_progress()
         self.indicator.end()
         self._writing = self._writing_quietly = False
@@ -1114,6 +1189,7 @@ class SyncRunner:
             # the next one, and for anyone reading the log) once it is there.
             self.busy = True
             self._log_landing = landing
+            self._tell_stoppable()  # (over: the Stop entry off, even in a menu left open)
             landing.add_done_callback(lambda _f: self.mw.taskman.run_on_main(lambda: self._log_landed(landing)))
             return
         self._done()
@@ -1140,6 +1216,21 @@ class SyncRunner:
         except Exception:  # (a timeout: the entry still lands, later)
             self.log.warning("the sync log was still being written when the profile closed")
         self._log_landed(landing)
+
+
+def rest_marker(state_path: Path) -> Path:
+    """Beside a profile's sync state file (``state-NAME.sqlite``): the mark
+    of a first sync the person stopped before it wrote (no state file yet
+    to hold ``state.REST_KEY``). Not a ``state-*.sqlite`` (the renamed
+    profile's search, ``state.take_over_renamed``, does not see it)."""
+    return state_path.with_name(state_path.stem + ".rest-to-come")
+
+
+def _rest_owed_beside(state_path: Path) -> bool:
+    try:
+        return rest_marker(state_path).exists()
+    except OSError:
+        return False
 
 
 class _QuietCollectionOp(CollectionOp):

@@ -48,6 +48,9 @@ class QuietProgress:
         self._words = ""
         self._label: Any = None
         self.text = ""  # what it says now ("" when not shown): for tests and the log
+        # Anki's window title before ours, and ours (None: not ours now): see _say_in_title.
+        self._anki_title = ""
+        self._our_title: Optional[str] = None
 
     @property
     def shown(self) -> bool:
@@ -82,6 +85,7 @@ class QuietProgress:
         label = self._ours()
         if label is not None and label.isVisible():
             self.say(words)
+            self._say_in_title(tr("Polar Sync, in the background: {step}", step=words))
         else:
             self._show()
 
@@ -94,17 +98,39 @@ class QuietProgress:
         self.text = ""
         if label is not None:
             aqt.utils.closeTooltip()
+        self._say_in_title(None)
+
+    def _say_in_title(self, words: Optional[str]) -> None:
+        """Screen readers do not announce Anki's tooltip (a QLabel in a
+        ``Qt.ToolTip`` window, not an alert), and PyQt6 has no
+        ``QAccessible`` to send an announcement with (Qt 6.8's
+        ``QAccessibleAnnouncementEvent`` included). Anki's window title a
+        screen reader reads on demand (NVDA+T, Orca's and VoiceOver's
+        "where am I"; Qt gives it as the window's name): while the sign is
+        up the title says a sync runs in the background (or is stopping),
+        and the window's accessible description says how to stop it; both
+        go back as the write ends (the title only if Anki did not set one
+        of its own meanwhile). Not checked with a screen reader."""
+        mw = self.mw
+        if words is None:
+            if self._our_title is not None:
+                if mw.windowTitle() == self._our_title:
+                    mw.setWindowTitle(self._anki_title)
+                mw.setAccessibleDescription("")
+            self._our_title = None
+            return
+        current = mw.windowTitle()
+        if self._our_title is None or current != self._our_title:
+            self._anki_title = current  # (Anki's, or one Anki set meanwhile)
+        self._our_title = in_anki(f"{words} – {self._anki_title}")
+        mw.setWindowTitle(self._our_title)
+        mw.setAccessibleDescription(_plain(self.text))
 
     def _line(self) -> str:
         line = _kept_whole(self._words, aqt.mw.app.activeWindow() or self.mw)
         if self._words == tr("Stopping the sync…"):
             return line
-        # (Tools ▸ Polar Sync ▸ Stop the sync: the menu's words in this language.)
-        # The menu entry's name kept whole: at 400 px "Detener la" ended a
-        # line and "sincronización" began the next.
-        how = html.escape(in_anki(tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop="\0")))
-        how = how.replace("\0", f"<nobr>{html.escape(tr('Stop the sync'))}</nobr>")
-        return line + "<br>" + how  # (in a right-to-left Anki: the path left to right)
+        return line + "<br>" + _way_to_stop(aqt.mw.app.activeWindow() or self.mw)
 
     def _show(self) -> None:
         if not self._active or self.mw.col is None:
@@ -113,6 +139,9 @@ class QuietProgress:
         # Over the window in front, as Anki's tooltips (the Add window, the Browser).
         long_tooltip(self.text, period=PERIOD_MS)
         self._label = getattr(aqt.utils, "_tooltipLabel", None)
+        stopping = self._words == tr("Stopping the sync…")
+        self._say_in_title(tr("Polar Sync, in the background: {step}", step=self._words) if stopping
+                           else tr("Polar Sync is syncing in the background"))
 
     def _ours(self) -> Optional[Any]:
         """Our tooltip, while it is Anki's current one and alive."""
@@ -148,6 +177,35 @@ def _kept_whole(step: str, window: Any) -> str:
         kept = html.escape(step) if found is None else (
             html.escape(step[:found.start()]) + f"<nobr>{html.escape(found.group())}</nobr>")
     return html.escape(before.rstrip()) + "<br>" + kept + html.escape(after)
+
+
+def _plain(html_text: str) -> str:
+    """The tooltip's words without their tags (its lines: lines)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text.replace("<br>", "\n")))
+
+
+# The menu path in "To stop it: Tools ▸ Polar Sync ▸ {stop}": from the word before its first "▸".
+_MENU_PATH = re.compile(r"[^\s:：]+ ▸ ")
+
+
+def _way_to_stop(window: Any) -> str:
+    """The tooltip's second line, as HTML: Tools ▸ Polar Sync ▸ Stop the
+    sync in this language's words, the path kept on one line when it fits
+    the tooltip over ``window`` (else at least the entry's name whole). At
+    400 px "Detener la" ended a line and "sincronización" began the next;
+    then French, Spanish and Portuguese broke the path itself ("Outils ▸
+    Polar Sync ▸" | "Arrêter la synchronisation"): a person looks for the
+    path, so it breaks after "To stop it:" instead. (In a right-to-left
+    Anki: the path left to right.)"""
+    name = tr("Stop the sync")
+    how = in_anki(tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop="\0"))
+    found = _MENU_PATH.search(how)
+    path = how[found.start():] if found is not None else ""
+    metrics = QFontMetrics(QApplication.font("QLabel"))
+    if path and metrics.horizontalAdvance(path.replace("\0", name)) <= room_in(window) - AROUND_TEXT:
+        lead = how[:found.start()] if found is not None else ""
+        return html.escape(lead) + "<nobr>" + html.escape(path).replace("\0", html.escape(name)) + "</nobr>"
+    return html.escape(how).replace("\0", f"<nobr>{html.escape(name)}</nobr>")
 
 
 def _table(msg: str) -> str:

@@ -194,6 +194,7 @@ class PolarSync:
 
     def install(self) -> None:
         self.actions = menu.build(self)
+        self.runner.on_stoppable = lambda _stoppable: self.show_stoppable()
         gui_hooks.profile_did_open.append(self.on_profile_open)
         gui_hooks.profile_will_close.append(self.on_profile_close)
         gui_hooks.collection_will_temporarily_close.append(self.on_collection_will_close)
@@ -546,9 +547,33 @@ class PolarSync:
 
     def stop_sync(self) -> None:
         """Tools ▸ Polar Sync ▸ Stop the sync: as Escape in the sync's window
-        (a background sync has none): it stops at its next stop point."""
-        self.runner.stop_running()
-        self.actions["stop"].setEnabled(False)
+        (a background sync has none): it stops at its next stop point. A
+        background sync waiting for a pause in the person's work is dropped
+        (the next sync does it). Chosen when there is nothing to stop (a
+        choice that came as the sync ended): said, nothing else done."""
+        stopped = self.runner.stop_running()
+        self.show_stoppable()
+        if stopped == "waiting":
+            words = tr("Polar Sync: the sync that was waiting for a pause in your work will not run, as you asked; "
+                       "the next sync does it.")
+            tooltip(html.escape(words), period=6000)
+            dropped = self.runner.dropped
+            if dropped:  # (in the sync log too, under what had asked for it, as a stopped sync is)
+                label = trigger_label(dropped[0].trigger)
+                only = dropped[0].only
+                if len(dropped) == 1 and only is not None:
+                    label += " (" + ntr("{n} document", "{n} documents", len(only)) + ")"
+                self._log(mw.pm.name or "", label, words)
+        elif not stopped:
+            tooltip(html.escape(tr("Polar Sync: no sync is running now; nothing was stopped.")), period=4000)
+
+    def show_stoppable(self) -> None:
+        """Stop the sync enabled exactly while there is a sync to stop: the
+        runner calls this as a sync begins, begins waiting or ends, so a
+        menu left open shows it true."""
+        action = self.actions.get("stop")
+        if action is not None:
+            action.setEnabled(self.can_stop())
 
     def preview(self) -> None:
         if mw.col is not None:

@@ -939,8 +939,10 @@ def test_a_background_syncs_progress_keeps_its_figures_with_their_words_at_400_p
                 assert any(line.endswith(step) for line in lines), (step, lines)
             else:
                 wide.append(step)
-            if message != "Stopping the sync…":  # (and the way to stop it, the menu entry's name whole)
-                assert any(line.endswith(_spaced(i18n.tr("Stop the sync"))) for line in lines), lines
+            if message != "Stopping the sync…":  # (and the way to stop it, the menu path whole on one line)
+                how = _spaced(i18n.tr("To stop it: Tools ▸ Polar Sync ▸ {stop}", stop=i18n.tr("Stop the sync")))
+                path = re.search(r"[^\s:：]+ ▸ Polar Sync ▸ .*$", how).group()
+                assert any(line.endswith(path) for line in lines), (path, lines)
             assert label.width() <= 400 - 16, label.width()
             indicator.end()
             label.hide()  # (Anki's closeTooltip leaves it to deleteLater, which the session's waits never run)
