@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, List, Tuple
+from typing import List
 
 import pytest
 
 from addon.gui import i18n, unbroken
 from addon.gui.i18n import LANGUAGES
+from tests.gui.qt_lines import line_starts
 
 ALL = ["en", *LANGUAGES]
 ANKI_CODES = {"en": "en_US", "de": "de_DE", "es": "es_ES", "fr": "fr_FR", "pt_BR": "pt_BR", "ja": "ja_JP",
@@ -84,17 +85,6 @@ def test_a_name_is_joined_where_a_line_could_break():
         f"<p style='margin-left:12px'>Tools{unbroken.NBSP}▸ Undo</p>")
 
 
-def _lines(doc: Any) -> List[Tuple[str, List[int]]]:
-    """(text, the positions where Qt began a new line) of each block."""
-    doc.documentLayout().documentSize()  # (laid out now)
-    out, block = [], doc.begin()
-    while block.isValid():
-        layout = block.layout()
-        out.append((block.text(), [layout.lineAt(i).textStart() for i in range(1, layout.lineCount())]))
-        block = block.next()
-    return out
-
-
 def _broken_inside(text: str, starts: List[int]) -> List[str]:
     """The places a line began next to a joiner, or with a "▸"."""
     return [text[max(0, p - 8):p] + "|" + text[p:p + 8] for p in starts
@@ -123,6 +113,6 @@ def test_qt_breaks_no_name_at_any_width(language, qapp):
         doc.setHtml(markup)
         for width in range(int(widest), 800, 23):
             doc.setTextWidth(width)
-            for block, starts in _lines(doc):
+            for block, starts in line_starts(doc):
                 broken += [(width, place) for place in _broken_inside(block, starts)]
     assert not broken, broken[:10]

@@ -7,24 +7,15 @@ older checkout too (it failed on main)."""
 from __future__ import annotations
 
 import re
-from typing import Any, List, Tuple
+from typing import Any
 
 import pytest
+
+from tests.gui.qt_lines import line_starts
 
 WJ = "\u2060"  # a word joiner (invisible): taken out before the names are looked for
 ANKI_CODES = {"en": "en_US", "de": "de_DE", "es": "es_ES", "fr": "fr_FR", "pt_BR": "pt_BR", "ja": "ja_JP",
               "zh_CN": "zh_CN"}
-
-
-def _lines(doc: Any) -> List[Tuple[str, List[int]]]:
-    """(text, the positions where Qt began a new line) of each block."""
-    doc.documentLayout().documentSize()  # (laid out now)
-    out, block = [], doc.begin()
-    while block.isValid():
-        layout = block.layout()
-        out.append((block.text(), [layout.lineAt(i).textStart() for i in range(1, layout.lineCount())]))
-        block = block.next()
-    return out
 
 
 # The names of the first sync's paragraph (Edit ▸ Undo, File ▸ Switch Profile
@@ -71,7 +62,7 @@ def test_the_report_keeps_each_menu_name_whole_in_a_narrow_window(anki: Any, lan
                 anki.anki.process(0.05)
                 doc = dialog.browser.document()
                 doc.setTextWidth(dialog.browser.viewport().width())
-                for block, starts in _lines(doc):
+                for block, starts in line_starts(doc):
                     plain = block.replace(WJ, "")
                     # (positions in the text without its joiners)
                     shift = [len(block[:p].replace(WJ, "")) for p in starts]
