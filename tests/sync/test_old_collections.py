@@ -608,8 +608,8 @@ def test_new_notes_behind_a_weeks_or_more_of_the_users_new_cards_are_said_in_the
                                 "deck: at its 20 new cards a day, they begin to come up in about 10 days.")
     i18n.force("de")
     try:
-        assert explain(rows[0]).startswith(f"{TODAY_CHECK_FROM} neue Notizen in „Default“ kommen nach 200 älteren "
-                                           "neuen Karten")
+        assert explain(rows[0]).startswith(f"{TODAY_CHECK_FROM} neue Notizen in „Default“ kommen erst nach 200 "
+                                           "älteren neuen Karten dieses Stapels an die Reihe")
     finally:
         i18n.force(None)
     assert not queued(run(col, root, state_path))  # nothing made: nothing said
@@ -689,7 +689,7 @@ def test_a_decks_wait_studied_from_its_top_deck_is_said_as_anki_gathers_it(tmp_p
     i18n.force("de")
     try:
         assert explain(rows[0]).startswith(f"{TODAY_CHECK_FROM} neue Notizen in „Books::Polar“ kommen, von „Books“ "
-                                           "aus gelernt, nach 200 neuen Karten")
+                                           "aus gelernt, erst nach 200 neuen Karten")
     finally:
         i18n.force(None)
     ours = set(col.find_notes("tag:polar"))
