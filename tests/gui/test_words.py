@@ -384,6 +384,25 @@ def test_the_settings_window_fits_400_px_in_every_language(anki, lang):
         anki.mw.pm.setLang("en_US")
 
 
+def _laid_out(anki, dialog, buttons, one_row: bool = False) -> None:
+    """Anki's events run until the window's buttons stand as the resize
+    asked (whole, inside, a column's all one width; ``one_row``: side by
+    side), at most 10 s: a fixed 0.3 s was too short on a loaded machine
+    (a column seen half stretched). The test's assertions then say what is
+    wrong if it never settles."""
+    def settled() -> bool:
+        rows = {b.mapTo(dialog, b.rect().topLeft()).y() for b in buttons}
+        whole = all(b.isVisible() and b.width() >= b.sizeHint().width()
+                    and b.mapTo(dialog, b.rect().topRight()).x() <= dialog.width() for b in buttons)
+        return whole and (len(rows) == 1 if one_row else len(rows) == 1 or len({b.width() for b in buttons}) == 1)
+
+    anki.anki.process(0.1)
+    try:
+        anki.anki.wait_until(settled, timeout=10, what="the report's buttons laid out")
+    except TimeoutError:
+        pass
+
+
 @pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
 def test_the_report_window_fits_400_px_in_every_language(anki, lang):
     """Its three buttons in a row need 590 px in German (457-531 px in
@@ -396,10 +415,10 @@ def test_the_report_window_fits_400_px_in_every_language(anki, lang):
     anki.mw.pm.setLang(lang)
     try:
         dialog = anki.controller.show_report(data, "manual", 0)
-        dialog.resize(400, 640)
-        anki.anki.process(0.3)
-        assert dialog.width() <= 400, dialog.width()
         buttons = dialog.buttons.buttons()
+        dialog.resize(400, 640)
+        _laid_out(anki, dialog, buttons)
+        assert dialog.width() <= 400, dialog.width()
         assert len(buttons) == 3
         for button in buttons:  # each whole, inside the window
             assert button.isVisible() and button.width() >= button.sizeHint().width()
@@ -412,7 +431,7 @@ def test_the_report_window_fits_400_px_in_every_language(anki, lang):
             box = dialog.buttons
             assert box.height() <= sum(b.height() for b in buttons) + 12 * len(buttons), box.height()
         dialog.resize(900, 640)
-        anki.anki.process(0.3)
+        _laid_out(anki, dialog, buttons, one_row=True)
         assert len({b.mapTo(dialog, b.rect().topLeft()).y() for b in buttons}) == 1  # one row
         dialog.close()
     finally:
