@@ -26,8 +26,10 @@ Writes the JSON the test reads.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
+from typing import List, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -131,7 +133,6 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
 def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, result: Path, which: str,
            base: Path) -> int:
     """A background sync (the watcher's) of a library moved in: no window."""
-    import shutil
 
     from aqt import utils
     from aqt.qt import QApplication, QMenu, Qt
@@ -140,19 +141,7 @@ def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, res
     from addon.gui import synclog
     from addon.sync.state import SyncState
 
-    aside = library.parent / "moved-in"
-    aside.mkdir()
-    others = sorted(p.name for p in library.iterdir() if (p / "state.json").exists() and p.name != doc_key)
-    for key in others:
-        shutil.move(str(library / key), str(aside / key))
-    runner.request("manual")
-    anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the first sync (one document)")
-    seen["first_created"] = anki.controller.last_outcome.report.created
-    _drop_tooltips()
-    # Anki closes the first sync's (modal) progress window up to 0.5 s after its end
-    # (ProgressManager.finish): a background sync starting before, as a person would
-    # not, found it still there (the Alt+T then went to it, not to the Tools menu).
-    anki.wait_until(lambda: getattr(mw.progress, "_win", None) is None, 10, "the first sync's window to go")
+    aside, others = one_document_synced(anki, mw, runner, library, doc_key, seen)
     stop = anki.controller.actions.get("stop")  # (None before the entry was made: the requeue case runs there too)
     submenu = anki.controller.actions["menu"]
     tools = mw.form.menuTools
@@ -163,8 +152,7 @@ def _quiet(anki, mw, runner, library: Path, doc_key: str, polar, seen: dict, res
         return None if stop is None else bool(stop.isEnabled())
 
     seen["stop_enabled_idle"] = stop_shown_enabled()
-    for key in others:  # the library moved in (Polar's import of many books)
-        shutil.move(str(aside / key), str(library / key))
+    move_in(library, aside, others)  # (Polar's import of many books)
     mw.activateWindow()
     if which == "requeue":
         # The person asks it to stop as its reading ends, and AnkiWeb begins
@@ -248,6 +236,32 @@ def _next_sync(anki, runner, doc_key: str, polar, seen: dict, count: int) -> Non
     seen["next_undo"] = anki.mw.col.undo_status().undo
     guids = polar()
     seen["next_polar_notes"], seen["next_distinct"] = len(guids), len(set(guids))
+
+
+def one_document_synced(anki, mw, runner, library: Path, doc_key: str, seen: dict) -> Tuple[Path, List[str]]:
+    """A first sync by hand of ``doc_key`` alone, the library's other
+    documents moved aside (to come in later, as Polar imports them): the
+    folder aside and their keys. ``seen["first_created"]``: its new notes."""
+    aside = library.parent / "moved-in"
+    aside.mkdir()
+    others = sorted(p.name for p in library.iterdir() if (p / "state.json").exists() and p.name != doc_key)
+    for key in others:
+        shutil.move(str(library / key), str(aside / key))
+    runner.request("manual")
+    anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the first sync (one document)")
+    seen["first_created"] = anki.controller.last_outcome.report.created
+    _drop_tooltips()
+    # Anki closes the first sync's (modal) progress window up to 0.5 s after its end
+    # (ProgressManager.finish): a background sync starting before, as a person would
+    # not, found it still there (the Alt+T then went to it, not to the Tools menu).
+    anki.wait_until(lambda: getattr(mw.progress, "_win", None) is None, 10, "the first sync's window to go")
+    return aside, others
+
+
+def move_in(library: Path, aside: Path, keys: List[str]) -> None:
+    """The documents ``one_document_synced`` moved aside, back in the library."""
+    for key in keys:
+        shutil.move(str(aside / key), str(library / key))
 
 
 def _drop_tooltips() -> None:

@@ -24,7 +24,6 @@ Writes the JSON the test reads.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT))
 
 import anki_harness  # noqa: E402
-from cancel_driver import _drop_tooltips  # noqa: E402
+from cancel_driver import _drop_tooltips, move_in, one_document_synced  # noqa: E402
 
 
 def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, doc_key: str) -> int:
@@ -84,18 +83,8 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
         return _quit(anki, mw, result, seen)
 
     # One document synced by hand; the others then moved in (Polar imported them).
-    aside = library.parent / "moved-in"
-    aside.mkdir()
-    others = sorted(p.name for p in library.iterdir() if (p / "state.json").exists() and p.name != doc_key)
-    for key in others:
-        shutil.move(str(library / key), str(aside / key))
-    runner.request("manual")
-    anki.wait_until(lambda: runner.finished_count >= 1 and not runner.busy, 300, "the first sync (one document)")
-    seen["first_created"] = anki.controller.last_outcome.report.created
-    _drop_tooltips()
-    anki.wait_until(lambda: getattr(mw.progress, "_win", None) is None, 10, "the first sync's window to go")
-    for key in others:
-        shutil.move(str(aside / key), str(library / key))
+    aside, others = one_document_synced(anki, mw, runner, library, doc_key, seen)
+    move_in(library, aside, others)
     seen["total"] = len(others)
     stop = anki.controller.actions["stop"]
     submenu = anki.controller.actions["menu"]

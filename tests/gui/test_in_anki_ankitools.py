@@ -5,27 +5,15 @@ See docs/dev-notes/ankitools.md."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from addon.sync.identity import guid_for
+from tests.gui.in_anki import note_for_card, sync_from_polar
 from tests.polar_factory import Doc, basic
 
 pytestmark = pytest.mark.anki
 
 SUSPENDED = -1
 DOC = "1GuiToolsLeech000001"
-
-
-def _note(anki: Any, card_id: str) -> Any:
-    col = anki.mw.col
-    nid = col.db.scalar("SELECT id FROM notes WHERE guid = ?", guid_for(card_id))
-    return col.get_note(nid) if nid else None
-
-
-def _manual(anki: Any) -> Any:
-    return anki.trigger_and_wait("Sync from Polar")
 
 
 def test_a_leech_of_a_card_studied_while_set_aside_stays_suspended_when_the_card_comes_back(anki):
@@ -45,11 +33,11 @@ def test_a_leech_of_a_card_studied_while_set_aside_stays_suspended_when_the_card
         doc.card("1GuiTL1", basic("<p>Hard one?</p>", "<p>yes</p>"))
         doc.card("1GuiTL2", basic("<p>Easy one?</p>", "<p>yes</p>"))
         doc.write()
-        assert _manual(anki).report.created == 2
-        cid = _note(anki, "1GuiTL1").cards()[0].id
+        assert sync_from_polar(anki).report.created == 2
+        cid = note_for_card(anki, "1GuiTL1").cards()[0].id
         num, raw = doc.find_card("1GuiTL1")
         doc.delete_card("1GuiTL1").write()
-        assert _manual(anki).report.orphaned == 1
+        assert sync_from_polar(anki).report.orphaned == 1
         assert col.get_card(cid).queue == SUSPENDED
 
         browser = aqt.dialogs.open("Browser", anki.mw, search=(f"cid:{cid}",))
@@ -57,7 +45,7 @@ def test_a_leech_of_a_card_studied_while_set_aside_stays_suspended_when_the_card
         browser.form.actionToggle_Suspend.trigger()
         anki.anki.wait_until(lambda: col.get_card(cid).queue != SUSPENDED, what="Toggle Suspend")
         browser.form.actionToggle_Mark.trigger()
-        anki.anki.wait_until(lambda: "marked" in _note(anki, "1GuiTL1").tags, what="Toggle Mark")
+        anki.anki.wait_until(lambda: "marked" in note_for_card(anki, "1GuiTL1").tags, what="Toggle Mark")
         browser.close()
         # The Browser's editor saves its note as the window closes, after
         # an await: wait for that, or its late save (the note's tags as the
@@ -79,17 +67,17 @@ def test_a_leech_of_a_card_studied_while_set_aside_stays_suspended_when_the_card
         card = col.get_card(cid)
         card.start_timer()
         col.sched.answerCard(card, 1)  # Again, as the reviewer answers it
-        assert col.get_card(cid).queue == SUSPENDED and "leech" in _note(anki, "1GuiTL1").tags
+        assert col.get_card(cid).queue == SUSPENDED and "leech" in note_for_card(anki, "1GuiTL1").tags
 
         doc.page(num)["flashcards"]["1GuiTL1"] = raw
         doc.write()
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert outcome.report.restored == 1
         assert not [e for e in outcome.report.errors if e.get("document") == DOC]  # (others' are the session's)
         assert col.get_card(cid).queue == SUSPENDED
-        tags = _note(anki, "1GuiTL1").tags
+        tags = note_for_card(anki, "1GuiTL1").tags
         assert {"leech", "marked"} <= set(tags) and not [t for t in tags if t.lower().endswith("deleted")]
-        assert not _manual(anki).report.changed
+        assert not sync_from_polar(anki).report.changed
     finally:
         if browser is not None:
             browser.close()

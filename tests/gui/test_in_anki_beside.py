@@ -12,15 +12,10 @@ from typing import Any
 import pytest
 
 from addon.sync.identity import guid_for
+from tests.gui.in_anki import note_for_card, sync_from_polar
 from tests.polar_factory import Doc, basic
 
 pytestmark = pytest.mark.anki
-
-
-def _note(anki: Any, card_id: str) -> Any:
-    col = anki.mw.col
-    nid = col.db.scalar("SELECT id FROM notes WHERE guid = ?", guid_for(card_id))
-    return col.get_note(nid) if nid else None
 
 
 def _state_files(anki: Any) -> list:
@@ -28,10 +23,6 @@ def _state_files(anki: Any) -> list:
 
     path = Path(anki.addon_dir) / "user_files" / synclog.state_path(anki.mw.pm.name or "").name
     return sorted(path.parent.glob(path.name + "*"))
-
-
-def _manual(anki: Any) -> Any:
-    return anki.trigger_and_wait("Sync from Polar")
 
 
 def test_check_database_finds_nothing_in_polar_notes_and_the_next_sync_changes_nothing(anki):
@@ -42,7 +33,7 @@ def test_check_database_finds_nothing_in_polar_notes_and_the_next_sync_changes_n
         doc.card("1GuiBC1", basic("<p>Checked?</p>", "<p>yes</p>"))
         doc.card("1GuiBC2", basic("<p>Both ways?</p>", "<p>yes</p>"), ctype="BASIC_FRONT_BACK_AND_REVERSE")
         doc.write()
-        assert _manual(anki).report.created == 2
+        assert sync_from_polar(anki).report.created == 2
         notes = {n.id: (n.guid, n.fields) for n in anki.notes()}
 
         # Tools ▸ Check Database, as a user starts it (a backup, then the check,
@@ -52,7 +43,7 @@ def test_check_database_finds_nothing_in_polar_notes_and_the_next_sync_changes_n
         anki.wait_progress_closed()
         assert anki.mw.col.fix_integrity()[1]  # nothing found: Anki's own words "rebuilt and optimized"
 
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert not outcome.report.changed and not outcome.report.warnings
         assert {n.id: (n.guid, n.fields) for n in anki.notes()} == notes
     finally:
@@ -66,12 +57,12 @@ def test_a_polar_note_deleted_in_the_browser_comes_back_and_the_report_says_why(
         doc = Doc(anki.library, "1GuiBesideDeleted0001", title="Deleted", tags=["deck:Beside"])
         doc.card("1GuiBD1", basic("<p>Delete me?</p>", "<p>no</p>"))
         doc.write()
-        assert _manual(anki).report.created == 1
-        gone = _note(anki, "1GuiBD1").id
+        assert sync_from_polar(anki).report.created == 1
+        gone = note_for_card(anki, "1GuiBD1").id
         anki.mw.col.remove_notes([gone])  # Browser ▸ Notes ▸ Delete
 
-        outcome = _manual(anki)
-        assert outcome.report.created == 1 and _note(anki, "1GuiBD1").id != gone
+        outcome = sync_from_polar(anki)
+        assert outcome.report.created == 1 and note_for_card(anki, "1GuiBD1").id != gone
         rows = [w for w in outcome.report.warnings if w["code"] == "made_again"]
         assert len(rows) == 1 and rows[0]["count"] == 1
         from addon.gui.report_text import explain
@@ -81,7 +72,7 @@ def test_a_polar_note_deleted_in_the_browser_comes_back_and_the_report_says_why(
         notice = anki.controller.notice
         assert notice is not None and notice.isVisible()
         assert "1 note deleted in Anki made again" in notice.text()
-        assert not _manual(anki).report.changed
+        assert not sync_from_polar(anki).report.changed
     finally:
         anki.set_config(watch=True)
 
@@ -98,8 +89,8 @@ def test_an_anki_edit_survives_a_lost_sync_record_and_the_notice_shows_both_vers
         doc = Doc(anki.library, "1GuiBesideLostRec0001", title="Lost", tags=["deck:Beside"])
         doc.card("1GuiBL1", basic("<p>Typo hre?</p>", "<p>answer</p>"))
         doc.write()
-        assert _manual(anki).report.created == 1
-        note = _note(anki, "1GuiBL1")
+        assert sync_from_polar(anki).report.created == 1
+        note = note_for_card(anki, "1GuiBL1")
         note["Front"] = "<p>Typo here?</p>"
         anki.mw.col.update_note(note)
         files = _state_files(anki)
@@ -107,9 +98,9 @@ def test_an_anki_edit_survives_a_lost_sync_record_and_the_notice_shows_both_vers
         for path in files:
             path.unlink()
 
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert outcome.report.created == 0
-        assert _note(anki, "1GuiBL1")["Front"] == "<p>Typo here?</p>"
+        assert note_for_card(anki, "1GuiBL1")["Front"] == "<p>Typo here?</p>"
         rows = [c for c in outcome.report.conflicts if c["card"] == "1GuiBL1"]
         assert [(r["code"], r["field"]) for r in rows] == [("unrecorded_anki", "Front")]
         # (Other tests' notes share this library and their state went too: the
@@ -127,7 +118,7 @@ def test_an_anki_edit_survives_a_lost_sync_record_and_the_notice_shows_both_vers
         assert "no record of syncing them before" in text and "Typo hre?" in text  # (the section says why, once)
         assert f"Kept as in Anki ({kept})" in text and ("Conflicts (" in text) == bool(real)
         dialog.close()
-        assert not [c for c in _manual(anki).report.conflicts if c["card"] == "1GuiBL1"]
+        assert not [c for c in sync_from_polar(anki).report.conflicts if c["card"] == "1GuiBL1"]
     finally:
         anki.set_config(watch=True)
 
@@ -140,13 +131,13 @@ def test_undo_after_a_review_and_a_sync_undoes_the_sync_first_then_the_review(an
         doc = Doc(anki.library, "1GuiBesideUndoRev0001", title="Undo", tags=["deck:Beside"])
         doc.card("1GuiBU1", basic("<p>Studied?</p>", "<p>yes</p>"))
         doc.write()
-        assert _manual(anki).report.created == 1
-        card = _note(anki, "1GuiBU1").cards()[0]
+        assert sync_from_polar(anki).report.created == 1
+        card = note_for_card(anki, "1GuiBU1").cards()[0]
         card.start_timer()
         col.sched.answerCard(card, 3)
         doc.card("1GuiBU2", basic("<p>New after the review?</p>", "<p>yes</p>"))
         doc.write()
-        assert _manual(anki).report.created == 1
+        assert sync_from_polar(anki).report.created == 1
 
         anki.mw.form.actionUndo.trigger()  # the sync
         # (One read: _note's id, then the note, could fall between the undo's
@@ -157,10 +148,10 @@ def test_undo_after_a_review_and_a_sync_undoes_the_sync_first_then_the_review(an
         anki.mw.form.actionUndo.trigger()  # the review
         anki.anki.wait_until(lambda: col.get_card(card.id).reps == 0, what="undo of the review")
 
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert outcome.report.created == 1 and not outcome.report.conflicts and not outcome.report.warnings
         assert len([n for n in anki.notes() if n.guid == guid_for("1GuiBU2")]) == 1
-        assert not _manual(anki).report.changed
+        assert not sync_from_polar(anki).report.changed
     finally:
         anki.set_config(watch=True)
 
@@ -178,8 +169,8 @@ def test_a_renamed_profiles_first_sync_goes_on_from_its_record(anki):
         doc = Doc(anki.library, "1GuiBesideRenamed0001", title="Renamed", tags=["deck:BesideRenamed"])
         doc.card("1GuiBR1", basic("<p>Keep my edit?</p>", "<p>yes</p>"))
         doc.write()
-        assert _manual(anki).report.created == 1
-        note = _note(anki, "1GuiBR1")
+        assert sync_from_polar(anki).report.created == 1
+        note = note_for_card(anki, "1GuiBR1")
         note["Front"] = "<p>Keep my edit, please?</p>"
         col.update_note(note)
         col.decks.rename(col.decks.get(col.decks.id("BesideRenamed")), "Mine::Renamed")
@@ -191,12 +182,12 @@ def test_a_renamed_profiles_first_sync_goes_on_from_its_record(anki):
 
         doc.card("1GuiBR2", basic("<p>Where do I go?</p>", "<p>to the renamed deck</p>"))
         doc.write()
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert ours.exists() and not former.exists()
         assert outcome.report.created == 1 and not outcome.report.conflicts
         assert not [w for w in outcome.report.warnings if w["code"] in ("state_rebuilt", "foreign_notes")]
-        assert _note(anki, "1GuiBR1")["Front"] == "<p>Keep my edit, please?</p>"
-        new_card = _note(anki, "1GuiBR2").cards()[0]
+        assert note_for_card(anki, "1GuiBR1")["Front"] == "<p>Keep my edit, please?</p>"
+        new_card = note_for_card(anki, "1GuiBR2").cards()[0]
         assert col.decks.name(new_card.did) == "Mine::Renamed"
     finally:
         anki.set_config(watch=True)

@@ -6,24 +6,12 @@ See docs/dev-notes/cards.md, "Notes deleted in Anki, left deleted"."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from addon.sync.identity import guid_for
+from tests.gui.in_anki import note_for_card, sync_from_polar
 from tests.polar_factory import Doc, basic
 
 pytestmark = pytest.mark.anki
-
-
-def _note(anki: Any, card_id: str) -> Any:
-    col = anki.mw.col
-    nid = col.db.scalar("SELECT id FROM notes WHERE guid = ?", guid_for(card_id))
-    return col.get_note(nid) if nid else None
-
-
-def _manual(anki: Any) -> Any:
-    return anki.trigger_and_wait("Sync from Polar")
 
 
 def test_the_settings_window_shows_deleted_in_anki_and_saves_it(anki):
@@ -65,13 +53,13 @@ def test_a_deck_deleted_in_anki_is_named_with_what_the_setting_does(anki, settin
         for i in range(3):
             doc.card(f"1GuiK{setting[:4]}{i}", basic(f"<p>Question {i}</p>", "<p>answer</p>"))
         doc.write()
-        _manual(anki)  # (or a sync the watcher had begun already: either way, the three notes made)
-        assert all(_note(anki, f"1GuiK{setting[:4]}{i}") is not None for i in range(3))
+        sync_from_polar(anki)  # (or a sync the watcher had begun already: either way, the three notes made)
+        assert all(note_for_card(anki, f"1GuiK{setting[:4]}{i}") is not None for i in range(3))
         col = anki.mw.col
         col.decks.remove([col.decks.id_for_name(deck)])  # the deck deleted with its cards
-        assert _note(anki, f"1GuiK{setting[:4]}0") is None
+        assert note_for_card(anki, f"1GuiK{setting[:4]}0") is None
 
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         notice = anki.controller.notice
         assert notice is not None and notice.isVisible()
         if setting == "make_again":
@@ -83,13 +71,13 @@ def test_a_deck_deleted_in_anki_is_named_with_what_the_setting_does(anki, settin
             assert "In Tools ▸ Polar Sync ▸ Settings…, “Deleted in Anki” set to “Leave them deleted”" in words
             assert "3 notes deleted in Anki made again" in notice.text()
         else:
-            assert outcome.report.created == 0 and _note(anki, f"1GuiK{setting[:4]}0") is None
+            assert outcome.report.created == 0 and note_for_card(anki, f"1GuiK{setting[:4]}0") is None
             rows = [w for w in outcome.report.warnings if w["code"] == "left_deleted"]
             assert len(rows) == 1 and rows[0]["count"] == 3
             words = explain(rows[0])
             assert words.startswith(f"3 notes you deleted in Anki were left deleted (in the deck “{deck}”)"), words
             assert "3 notes you deleted in Anki left deleted" in notice.text()
-        again = _manual(anki)
+        again = sync_from_polar(anki)
         assert not again.report.changed and not again.report.warnings  # said once
     finally:
         anki.set_config(watch=True, deleted_in_anki="make_again")

@@ -21,13 +21,10 @@ import pytest
 
 from addon.sync.deck_steps import TODAY_CHECK_FROM
 from addon.sync.identity import guid_for
+from tests.gui.in_anki import sync_from_polar
 from tests.polar_factory import Doc, basic
 
 pytestmark = pytest.mark.anki
-
-
-def _manual(anki: Any) -> Any:
-    return anki.trigger_and_wait("Sync from Polar")
 
 
 def _shoot(anki: Any, data: dict, name: str) -> None:
@@ -82,7 +79,7 @@ def test_new_notes_a_decks_options_hold_back_are_named_in_the_notice_and_the_rep
         for i in range(3):
             doc.card(f"1GuiOH{i}", basic(f"<p>Held {i}?</p>", "<p>yes</p>"))
         doc.write()
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert outcome.report.created == 3
         rows = [w for w in outcome.report.warnings if w["code"] == "new_cards_held"]
         assert [(r["deck"], r["count"], r["limited_by"]) for r in rows] == [("Held back", 3, "Held back")]
@@ -103,7 +100,7 @@ def test_new_notes_a_decks_options_hold_back_are_named_in_the_notice_and_the_rep
         data = anki.controller.last_report[0]
         _shoot(anki, data, "held-back")
         # A sync that adds nothing there says nothing of it.
-        assert not [w for w in _manual(anki).report.warnings if w["code"] == "new_cards_held"]
+        assert not [w for w in sync_from_polar(anki).report.warnings if w["code"] == "new_cards_held"]
         # One more card there, synced at a start (or by the watcher): the report
         # says it, the notice not again this session (a user may have paused new
         # cards on purpose); a sync the user starts does.
@@ -123,7 +120,7 @@ def test_new_notes_a_decks_options_hold_back_are_named_in_the_notice_and_the_rep
         assert notice is None or "held back" not in html.unescape(notice.text())
         doc.card("1GuiOH10", basic("<p>Held 10?</p>", "<p>yes</p>"))
         doc.write()
-        _manual(anki)
+        sync_from_polar(anki)
         assert "held back" in html.unescape(controller.notice.text())
     finally:
         anki.set_config(watch=True)
@@ -165,7 +162,7 @@ def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_updat
         doc = Doc(anki.library, "1GuiOldcolsV1Sched0001", title="Old scheduler", tags=["deck:V1 before"])
         doc.card("1GuiOV1", basic("<p>Moved?</p>", "<p>later</p>"))
         doc.write()
-        assert _manual(anki).report.created == 1
+        assert sync_from_polar(anki).report.created == 1
         col.set_config("schedVer", 1)
         col._load_scheduler()
         assert col.sched_ver() == 1
@@ -176,7 +173,7 @@ def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_updat
         def waiting(outcome: Any) -> List[Any]:
             return [w for w in outcome.report.warnings if w["code"] == "old_scheduler"]
 
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert [w["count"] for w in waiting(outcome)] == [1]
         notice = controller.notice
         assert notice is not None and notice.isVisible()
@@ -193,7 +190,7 @@ def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_updat
         notice = controller.notice
         assert notice is None or "scheduler" not in html.unescape(notice.text())
 
-        outcome = _manual(anki)  # asked for: told again
+        outcome = sync_from_polar(anki)  # asked for: told again
         assert waiting(outcome) and controller.notice is not None and controller.notice.isVisible()
         controller.notice.close()
 
@@ -276,7 +273,7 @@ def test_v2_scheduler_new_notes_are_said_to_wait_for_the_update(anki):
         doc.card("1GuiOV2a", basic("<p>Two?</p>", "<p>two</p>")).card("1GuiOV2b", basic("<p>B?</p>", "<p>b</p>"))
         doc.write()
         _close_notice(controller)
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert outcome.report.created == 2
         rows = [w for w in outcome.report.warnings if w["code"] in ("new_cards_wait_update", "new_cards_held")]
         assert [(w["code"], w["count"]) for w in rows] == [("new_cards_wait_update", 2)]
@@ -331,7 +328,7 @@ def test_a_limit_of_0_reviews_a_day_is_said_to_hold_new_cards_for_good(anki):
         doc = Doc(anki.library, "1GuiOldcolsNoRev000001", title="No reviews", tags=["deck:No reviews"])
         doc.card("1GuiONR1", basic("<p>Held?</p>", "<p>yes</p>")).write()
         _close_notice(controller)
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         rows = [w for w in outcome.report.warnings if w["code"] == "new_cards_held"]
         assert [(w["deck"], w["limited_by"], w["limit"]) for w in rows] == [("No reviews", "No reviews", "reviews")]
         assert "held back" in html.unescape(controller.notice.text())
@@ -358,7 +355,7 @@ def test_new_notes_behind_the_users_backlog_are_the_reports_alone(anki):
             doc.card(f"1GuiOBL{i:03d}", basic(f"<p>Later {i}?</p>", "<p>yes</p>"))
         doc.write()
         _close_notice(controller)
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         rows = [w for w in outcome.report.warnings if w["code"] == "new_cards_queued"]
         assert [(w["deck"], w["ahead"], w["days"]) for w in rows] == [("Backlog", 200, 10)]
         notice = controller.notice
@@ -413,7 +410,7 @@ def test_the_backlog_studied_from_the_top_deck_is_said_in_the_preview_and_once(a
         data = dialog.data
         dialog.close()
         _shoot(anki, data, "queued-top-preview")
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert [(w["deck"], w["top_days"]) for w in _queued_rows(outcome)] == [("Shelf::Polar", 10)]
         _shoot(anki, controller.last_report[0], "queued-top")
         ours = set(col.find_notes('"deck:Shelf::Polar"'))
@@ -431,7 +428,7 @@ def test_the_backlog_studied_from_the_top_deck_is_said_in_the_preview_and_once(a
         for i in range(TODAY_CHECK_FROM):
             doc.card(f"1GuiOShMore{i:03d}", basic(f"<p>More {i}?</p>", "<p>yes</p>"))
         doc.write()
-        outcome = _manual(anki)
+        outcome = sync_from_polar(anki)
         assert outcome.report.created == TODAY_CHECK_FROM and not _queued_rows(outcome)
     finally:
         anki.set_config(watch=True)

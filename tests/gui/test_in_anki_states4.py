@@ -10,7 +10,7 @@ from typing import Any, List
 
 import pytest
 
-from addon.sync.identity import guid_for
+from tests.gui.in_anki import note_for_card
 from tests.polar_factory import Doc, basic
 
 pytestmark = pytest.mark.anki
@@ -36,12 +36,6 @@ class Ticks:
     def stop(self) -> float:
         self.timer.stop()
         return max(self.gaps, default=0.0)
-
-
-def _note(anki: Any, card_id: str) -> Any:
-    col = anki.mw.col
-    nid = col.db.scalar("SELECT id FROM notes WHERE guid = ?", guid_for(card_id))
-    return col.get_note(nid) if nid else None
 
 
 def _own_errors(report: Any, *docs: str) -> List[Any]:
@@ -90,7 +84,7 @@ def test_a_sync_asked_for_during_check_database_waits_for_it_and_anki_stays_resp
         assert any(busy and levels >= 1 for levels, busy in seen), "the sync never overlapped the check"
         assert outcome.report.created == 1, outcome.report
         assert not _own_errors(outcome.report, "1GuiStatesCheckDb001"), outcome.report.errors
-        assert _note(anki, "1GuiSCD1") is not None
+        assert note_for_card(anki, "1GuiSCD1") is not None
         assert stall < 1.0, f"Anki's window stalled {stall:.2f} s"
         assert mw.col.fix_integrity()[1]
         again = anki.trigger_and_wait("Sync from Polar")
@@ -141,7 +135,7 @@ def test_disabled_and_enabled_again_in_tools_addons_without_a_restart_goes_on_sy
     doc.card("1GuiSTG1", basic("<p>Still syncing?</p>", "<p>yes</p>"))
     doc.write()
     outcome = anki.wait_synced(before)
-    assert outcome.report.created == 1 and _note(anki, "1GuiSTG1") is not None
+    assert outcome.report.created == 1 and note_for_card(anki, "1GuiSTG1") is not None
     anki.settle()
     assert anki.controller.runner.finished_count == before + 1, "one change, one sync"
     actions = [a.text() for a in mw.form.menuTools.actions()]
