@@ -56,7 +56,7 @@ from ..settings import ENGLISH_PAGE_LABEL
 from .html import escape_text, literal_anki_syntax, normalise_whitespace, safe_url
 from .issues import Issue
 from .media import MediaFile, field_html, image_file
-from .style import STYLES, attr
+from .style import PULLED_RULE, STYLES, attr
 
 HIGHLIGHT_REFS = ("text-highlight", "area-highlight")
 
@@ -384,6 +384,31 @@ _OPEN_HIGHLIGHT = f'<blockquote{attr("polar-highlight")} dir="auto">'
 _OPEN_IMAGE = f'<div{attr("polar-image")}>'
 _OPEN_COMMENTS = f'<div{attr("polar-comments")}>'
 _OPEN_COMMENT = f'<div{attr("polar-comment")}'  # its attributes and ">" follow (context_block)
+
+
+# A block after the stock Cloze template's "<br>" (style.py PULLED_RULE):
+# its rule pulled up over the empty line that "<br>" makes after a text
+# ending in one of these (each with a bottom margin of 1em; a text ending in
+# words or a <div> leaves no empty line worth taking back).
+_PULLED_OPEN = f'<div{attr("polar-context")}><hr class="polar-rule" style="{PULLED_RULE}">'
+_ENDS_IN_PARAGRAPH = re.compile(r"</(?:p|ul|ol|blockquote|pre|figure|dl)\s*>\s*$", re.I)
+
+
+def pulled(block: str, front: str) -> str:
+    """``block`` (``context_block``'s) for the field a template shows right
+    after ``{{cloze:Text}}<br>`` with nothing of the user's before it, when
+    ``front`` (that Text) ends in a paragraph: its rule pulled up over the
+    empty line; else ``block`` as it is."""
+    if block.startswith(_OPEN_BLOCK) and _ENDS_IN_PARAGRAPH.search(front):
+        return _PULLED_OPEN + block[len(_OPEN_BLOCK):]
+    return block
+
+
+def unpulled(block: str) -> str:
+    """``block`` with its rule where ``context_block`` puts it."""
+    if block.startswith(_PULLED_OPEN):
+        return _OPEN_BLOCK + block[len(_PULLED_OPEN):]
+    return block
 
 
 _DIV_TAG = re.compile(r"<div\b|</div\s*>", re.I)

@@ -49,6 +49,19 @@ STYLES: Dict[str, str] = {
 }
 
 
+# The rule of a block that the stock Cloze's answer template ("{{cloze:Text}}
+# <br>\n{{Back Extra}}") puts after its "<br>" with nothing of the user's
+# between: after a text ending in a paragraph that "<br>" is a line of its
+# own, empty, and the block's margin came after it: an empty band of ~2.5
+# lines (~65 px) between the answer and the context line, where the own types
+# and a stock Basic leave one paragraph's margin. Its margin collapses with
+# the block's 1.2em (render/context.py pulled): -2.75em of the block's size
+# (44 px at Anki's 20 px) takes back that margin and the empty line (23 px in
+# a profile made before Anki 23.12, whose stock .card has no line-height;
+# 30 px since, line-height 1.5), leaving the paragraph's own (18-25 px).
+PULLED_RULE = "border:0;border-top:1px solid;opacity:0.25;margin:-2.75em 0 0.6em"
+
+
 def attr(name: str) -> str:
     """`` class="name" style="..."`` for an element of the block."""
     return f' class="{name}" style="{STYLES[name]}"'

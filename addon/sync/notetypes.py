@@ -26,7 +26,7 @@ from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Tuple, cast
 
 from ..render.card import RenderedCard
-from ..render.context import context_block
+from ..render.context import context_block, pulled
 from ..render.style import own_css
 
 if TYPE_CHECKING:
@@ -113,6 +113,10 @@ class NoteTypeRef:
     question_fields: FrozenSet[str] = field(default_factory=frozenset)
     # A cloze note type (its cards are made from cloze deletions); None: not known.
     cloze: Optional[bool] = None
+    # Fields (lower-cased) that every answer template shows right after the
+    # first field and a "<br>" (the stock Cloze's "{{cloze:Text}}<br>\n{{Back
+    # Extra}}"): a block alone there is ``pulled`` over the empty line.
+    after_break: FrozenSet[str] = field(default_factory=frozenset)
 
 
 def _id(value: Any) -> NotetypeId:
@@ -286,6 +290,28 @@ def question_fields(model: Dict[str, Any]) -> FrozenSet[str]:
     return frozenset(names)
 
 
+def after_break_fields(model: Dict[str, Any]) -> FrozenSet[str]:
+    """Lower-cased names of the fields that every answer template shows
+    right after the first field (``{{Text}}``, ``{{cloze:Text}}``...) and a
+    ``<br>``, as the stock Cloze (and its German "Lückentext") does."""
+    fields = model.get("flds", [])
+    tmpls = model.get("tmpls", [])
+    if not fields or not tmpls:
+        return frozenset()
+    first = str(fields[0].get("name", "")).strip().lower()
+    found: Optional[set] = None
+    for tmpl in tmpls:
+        names = set()
+        for m in _AFTER_BREAK.finditer(str(tmpl.get("afmt", ""))):
+            if m.group(1).rsplit(":", 1)[-1].strip().lower() == first:
+                names.add(m.group(2).strip().lower())
+        found = names if found is None else found & names
+    return frozenset(found or ())
+
+
+_AFTER_BREAK = re.compile(r"\{\{([^#^/{}][^{}]*)\}\}[ \t\r\n]*<br\s*/?>[ \t\r\n]*\{\{([^#^/{}:][^{}:]*)\}\}", re.I)
+
+
 def ref_of(model: NotetypeDict) -> NoteTypeRef:
     return NoteTypeRef(
         id=_id(model.get("id", 0)),
@@ -296,6 +322,7 @@ def ref_of(model: NotetypeDict) -> NoteTypeRef:
         kind=str(model.get(MARKER) or ""),
         question_fields=question_fields(model),
         cloze=model.get("type") == 1,
+        after_break=after_break_fields(model),
     )
 
 
@@ -456,13 +483,13 @@ def wanted_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[Optional[Want]]:
     question)."""
     ctx = rc.context
     wants: List[Optional[Want]] = []
-    for role in field_roles(nt):
+    for i, role in enumerate(field_roles(nt)):
         if role == ROLE_FRONT:
             wants.append(_new_want((rc.front, None, False)))
         elif role == ROLE_ANSWER:
             wants.append(_new_want((rc.back, None, False)))
         elif role == ROLE_ANSWER_AND_BLOCK:
-            wants.append(_new_want((rc.back, context_block(ctx), False)))
+            wants.append(_new_want((rc.back, block_for(nt, i, rc), False)))
         elif role == ROLE_ANSWER_NO_BLOCK:
             wants.append(_new_want((rc.back, "", False)))
         elif role:  # a context part, filling an own type's field of its own
@@ -470,6 +497,17 @@ def wanted_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[Optional[Want]]:
         else:
             wants.append(None)
     return wants
+
+
+def block_for(nt: NoteTypeRef, i: int, rc: RenderedCard) -> str:
+    """The context block for field ``i`` of ``nt``: ``pulled`` where the
+    answer template shows the field right after the text and a "<br>" and
+    Polar's part of it is empty (a cloze's Back Extra). A note whose field
+    holds text of the user's before the block gets it as it is (plan.py)."""
+    block = context_block(rc.context)
+    if not rc.back and nt.after_break and nt.field_names[i].lower() in nt.after_break:
+        return pulled(block, rc.front)
+    return block
 
 
 # What a field holds (see _field_roles); a context part's role is its

@@ -86,7 +86,10 @@ SKIP_TAG = "polar-sync:skip"
 # 11: a colour with a night (or light) variant also gets a color-mix() that
 # reads in both themes, for Anki 23.10 to 25.x, whose web view knows no
 # light-dark() (render/inline_style.py); only notes with such a colour change.
-RENDER_VERSION = "11"
+# 12: the block alone in a stock Cloze's Back Extra, after a text ending in a
+# paragraph, has its rule pulled up over the empty line of the template's
+# "<br>" (render/style.py PULLED_RULE); only such notes change.
+RENDER_VERSION = "12"
 
 
 class CardMeta(NamedTuple):

@@ -18,7 +18,7 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, cast
 
 from ..render.card import RenderedCard
-from ..render.context import EMPTY_CONTEXT, KEPT_IMAGE, context_block, stamped
+from ..render.context import EMPTY_CONTEXT, KEPT_IMAGE, stamped
 from ..render.context import STAMP_AT as _STAMP_AT
 from ..render.context import STAMP_HEAD as _STAMP_HEAD
 from ..settings import Settings
@@ -36,6 +36,7 @@ from .notetypes import (
     ROLE_ANSWER_NO_BLOCK,
     ROLE_FRONT,
     NoteTypeRef,
+    block_for,
     choose,
     create_own,
     describe_missing,
@@ -615,11 +616,11 @@ def _new_note(w: Writing, c: Create, rc: RenderedCard) -> NewNote:
     parts: List[bytes] = []  # the fields' bytes in the request (_entry)
     size = 0
     try:
-        for role in field_roles(nt):
+        for i, role in enumerate(field_roles(nt)):
             if role == ROLE_FRONT:
                 text, tail = rc.front, None
             elif role == ROLE_ANSWER_AND_BLOCK:
-                text, tail = rc.back, context_block(ctx)
+                text, tail = rc.back, block_for(nt, i, rc)
             elif role == ROLE_ANSWER:
                 text, tail = rc.back, None
             elif role == ROLE_ANSWER_NO_BLOCK:
