@@ -52,14 +52,17 @@ STYLES: Dict[str, str] = {
 # The rule of a block that the stock Cloze's answer template ("{{cloze:Text}}
 # <br>\n{{Back Extra}}") puts after its "<br>" with nothing of the user's
 # between: after a text ending in a paragraph that "<br>" is a line of its
-# own, empty, and the block's margin came after it: an empty band of ~2.5
-# lines (~65 px) between the answer and the context line, where the own types
-# and a stock Basic leave one paragraph's margin. Its margin collapses with
-# the block's 1.2em (render/context.py pulled): -2.75em of the block's size
-# (44 px at Anki's 20 px) takes back that margin and the empty line (23 px in
-# a profile made before Anki 23.12, whose stock .card has no line-height;
-# 30 px since, line-height 1.5), leaving the paragraph's own (18-25 px).
-PULLED_RULE = "border:0;border-top:1px solid;opacity:0.25;margin:-2.75em 0 0.6em"
+# own, empty, and the block's 1.2em margin came after it: an empty band of
+# ~65 px between the answer and the context line (the paragraph's margin, the
+# empty line, the block's margin), where the own types and a stock Basic
+# leave one paragraph's margin (~20 px). The rule's margin collapses with the
+# block's (render/context.py pulled) to none: the band loses the block's
+# margin (~45 px left in a profile made before Anki 23.12, whose stock .card
+# has no line-height, ~50 px since). It does not reach into the empty line:
+# text the user then types before the block in Anki's editor (the note keeps
+# this block until its next rewrite) stands on that line, and the rule must
+# stay under it, not cross it.
+PULLED_RULE = "border:0;border-top:1px solid;opacity:0.25;margin:-1.2em 0 0.6em"
 
 
 def attr(name: str) -> str:
