@@ -80,11 +80,10 @@ def _write_library(root: Path, docs: List[Tuple[str, Dict[str, Any], Dict[str, A
 def _old_notes(col: Any, docs: List[Tuple[str, Dict[str, Any], Dict[str, Any]]],
                old: Dict[str, Tuple[str, str, List[str]]]) -> Dict[str, int]:
     """The old sync's notes of the shot cards, in the profile's stock types."""
-    stock = {"basic": 0, "cloze": 1}
-    by_type = {kind: next(m for m in col.models.all() if m["type"] == t and len(m["flds"]) == 2)
-               for kind, t in stock.items()}
+    names = {"basic": ("Basic", "Einfach"), "cloze": ("Cloze", "Lückentext")}
+    by_type = {kind: next(m for m in map(col.models.by_name, pair) if m) for kind, pair in names.items()}
     tags_of = {}
-    for fp, extra, pages in docs:
+    for _fp, extra, pages in docs:
         for page in pages.values():
             for cid in page["flashcards"]:
                 tags_of[cid] = extra["tags"]
@@ -97,6 +96,7 @@ def _old_notes(col: Any, docs: List[Tuple[str, Dict[str, Any], Dict[str, Any]]],
         note.tags = labels + ["_polar-flashcard", f"polar_guid:{cid}"]
         col.add_note(note, col.decks.id(deck))
         nids[kind] = note.id
+        print(f"{kind}: an old note in {by_type[model_kind]['name']!r}")
     return nids
 
 
