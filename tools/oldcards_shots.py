@@ -11,7 +11,9 @@ reviewer, question | answer side by side, light and night, 400 px wide:
 * cloze-image: a Cloze on an area highlight (the context block's picture);
 * cloze-many: a Cloze with three deletions on a text highlight;
 * cloze-extra: a Cloze whose Back Extra the user typed in Anki;
-* cloze-plain: a Cloze whose text the old sync wrote without a paragraph.
+* cloze-plain: a Cloze whose text the old sync wrote without a paragraph;
+* cloze-later: a Cloze whose Back Extra the user types in Anki after the sync
+  (before the block, which stays as the sync wrote it until the next rewrite).
 
 Run: ``.venv/bin/python tools/oldcards_shots.py --out DIR [--lang de_DE]``
 (after ``make build``: the session installs dist/polar_sync.ankiaddon).
@@ -39,7 +41,8 @@ def _docs(deck: str) -> Tuple[List[Tuple[str, Dict[str, Any], Dict[str, Any]]], 
     extra_text = "<p>Paging splits memory into fixed-size {{c1::pages}}.</p>"
     plain = "Segmentation splits memory into {{c1::variable-size}} segments."
     p = empty_page(77)
-    for n, (name, text) in enumerate((("Many", many), ("Extra", extra_text), ("Plain", plain))):
+    later = "<p>Threads of a process share its {{c1::address space}}.</p>"
+    for n, (name, text) in enumerate((("Many", many), ("Extra", extra_text), ("Plain", plain), ("Later", later))):
         hid = f"1{PREFIX}Hl{name}"
         p["textHighlights"][hid] = card_shots._hl(
             hid, "Each process has its own address space; threads of a process share it. Memory is split "
@@ -57,6 +60,7 @@ def _docs(deck: str) -> Tuple[List[Tuple[str, Dict[str, Any], Dict[str, Any]]], 
         "cloze-many": (f"1{PREFIX}CardMany", "cloze", [many, ""]),
         "cloze-extra": (f"1{PREFIX}CardExtra", "cloze", [extra_text, "Mnemonic: <i>pages are all one size</i>"]),
         "cloze-plain": (f"1{PREFIX}CardPlain", "cloze", [plain, ""]),
+        "cloze-later": (f"1{PREFIX}CardLater", "cloze", [later, ""]),
     }
     return docs, old
 
@@ -115,6 +119,9 @@ def main() -> None:
         mw = session.mw
         nids = _old_notes(mw.col, docs, old)
         screenshots._sync(session, "Aus Polar synchronisieren" if args.lang.startswith("de") else "Sync from Polar")
+        later = mw.col.get_note(nids["cloze-later"])
+        later.fields[1] = "Mnemonic: <i>one space, many threads</i>" + later.fields[1]
+        mw.col.update_note(later)
         mw.resize(card_shots.WIDTH, card_shots.HEIGHT)
         tag = args.lang[:2]
         for mode, theme in (("light", Theme.LIGHT), ("night", Theme.DARK)):
