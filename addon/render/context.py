@@ -8,7 +8,9 @@ stock types the parts become one block appended to ``Back`` / ``Back Extra``
 The block's markup (stable; other features add to it, so keep it so)::
 
     <div class="polar-context" style="…">           the whole block; split_block finds it
-      <hr class="polar-rule" style="…">             separates it from the answer
+      <hr class="polar-rule" style="…">             separates it from the answer (its margin
+                                                      ``PULLED_RULE`` alone after a stock Cloze's
+                                                      "<br>": ``pulled``)
       <div class="polar-source" style="…">          Context.source:
         <span class="polar-title">Title</span>        the document
         &nbsp;· p.&nbsp;N                             the page, when known (never for a web
