@@ -12,6 +12,7 @@ reviewer, question | answer side by side, light and night, 400 px wide:
 * cloze-many: a Cloze with three deletions on a text highlight;
 * cloze-extra: a Cloze whose Back Extra the user typed in Anki;
 * cloze-plain: a Cloze whose text the old sync wrote without a paragraph;
+* basic-empty: a Basic whose Back is empty in Polar;
 * cloze-later: a Cloze whose Back Extra the user types in Anki after the sync
   (before the block, which stays as the sync wrote it until the next rewrite).
 
@@ -49,6 +50,11 @@ def _docs(deck: str) -> Tuple[List[Tuple[str, Dict[str, Any], Dict[str, Any]]], 
                  "into pages or segments.", 200.0 + 30 * n)
         p["flashcards"][f"1{PREFIX}Card{name}"] = card_shots._card(
             f"1{PREFIX}Card{name}", "CLOZE", {"text": {"HTML": text}}, f"text-highlight:{hid}")
+    hid = f"1{PREFIX}HlEmpty"
+    p["textHighlights"][hid] = card_shots._hl(hid, "The kernel schedules threads, not processes.", 400.0)
+    p["flashcards"][f"1{PREFIX}CardEmpty"] = card_shots._card(
+        f"1{PREFIX}CardEmpty", "BASIC_FRONT_BACK",
+        {"front": {"HTML": "<p>What does the kernel schedule?</p>"}, "back": {"HTML": ""}}, f"text-highlight:{hid}")
     docs.append((f"1{PREFIX}DocOs", {"title": "Operating Systems: Three Easy Pieces", "tags": [f"deck:{deck}::os"]},
                  {"77": p}))
     old = {
@@ -61,6 +67,7 @@ def _docs(deck: str) -> Tuple[List[Tuple[str, Dict[str, Any], Dict[str, Any]]], 
         "cloze-extra": (f"1{PREFIX}CardExtra", "cloze", [extra_text, "Mnemonic: <i>pages are all one size</i>"]),
         "cloze-plain": (f"1{PREFIX}CardPlain", "cloze", [plain, ""]),
         "cloze-later": (f"1{PREFIX}CardLater", "cloze", [later, ""]),
+        "basic-empty": (f"1{PREFIX}CardEmpty", "basic", ["<p>What does the kernel schedule?</p>", ""]),
     }
     return docs, old
 

@@ -10,7 +10,8 @@ The block's markup (stable; other features add to it, so keep it so)::
     <div class="polar-context" style="…">           the whole block; split_block finds it
       <hr class="polar-rule" style="…">             separates it from the answer (its margin
                                                       ``PULLED_RULE`` alone after a stock Cloze's
-                                                      "<br>": ``pulled``)
+                                                      "<br>": ``pulled``; none right after a
+                                                      stock Basic's "<hr id=answer>": ``ruleless``)
       <div class="polar-source" style="…">          Context.source:
         <span class="polar-title">Title</span>        the document
         &nbsp;· p.&nbsp;N                             the page, when known (never for a web
@@ -406,10 +407,27 @@ def pulled(block: str, front: str) -> str:
     return block
 
 
-def unpulled(block: str) -> str:
-    """``block`` with its rule where ``context_block`` puts it."""
-    if block.startswith(_PULLED_OPEN):
-        return _OPEN_BLOCK + block[len(_PULLED_OPEN):]
+# A block right after a template's own rule (the stock Basic's "<hr
+# id=answer>\n\n{{Back}}") with nothing of the user's before it (a card
+# without an answer): the template's rule is the separator, the block's own
+# one under it was a second.
+_RULELESS_OPEN = f'<div{attr("polar-context")}>'
+
+
+def ruleless(block: str) -> str:
+    """``block`` (``context_block``'s) without its rule, for the field a
+    template shows right after a rule of its own, when nothing is before it."""
+    if block.startswith(_OPEN_BLOCK):
+        return _RULELESS_OPEN + block[len(_OPEN_BLOCK):]
+    return block
+
+
+def as_made(block: str) -> str:
+    """``block`` (``pulled`` or ``ruleless``) as ``context_block`` makes it:
+    for a field with text of the user's before it."""
+    for variant in (_PULLED_OPEN, _RULELESS_OPEN):
+        if block.startswith(variant) and not block.startswith(_OPEN_BLOCK):
+            return _OPEN_BLOCK + block[len(variant):]
     return block
 
 

@@ -26,7 +26,7 @@ from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Tuple, cast
 
 from ..render.card import RenderedCard
-from ..render.context import context_block, pulled
+from ..render.context import context_block, pulled, ruleless
 from ..render.style import own_css
 
 if TYPE_CHECKING:
@@ -117,6 +117,10 @@ class NoteTypeRef:
     # first field and a "<br>" (the stock Cloze's "{{cloze:Text}}<br>\n{{Back
     # Extra}}"): a block alone there is ``pulled`` over the empty line.
     after_break: FrozenSet[str] = field(default_factory=frozenset)
+    # Fields (lower-cased) that every answer template shows right after a
+    # rule of its own (the stock Basic's "<hr id=answer>\n\n{{Back}}"): a
+    # block alone there goes ``ruleless``.
+    after_rule: FrozenSet[str] = field(default_factory=frozenset)
 
 
 def _id(value: Any) -> NotetypeId:
@@ -309,6 +313,17 @@ def after_break_fields(model: Dict[str, Any]) -> FrozenSet[str]:
     return frozenset(found or ())
 
 
+def after_rule_fields(model: Dict[str, Any]) -> FrozenSet[str]:
+    """Lower-cased names of the fields that every answer template shows
+    right after an ``<hr>`` (the stock Basic and its German "Einfach")."""
+    found: Optional[set] = None
+    for tmpl in model.get("tmpls", []):
+        names = {m.group(1).strip().lower() for m in _AFTER_RULE.finditer(str(tmpl.get("afmt", "")))}
+        found = names if found is None else found & names
+    return frozenset(found or ())
+
+
+_AFTER_RULE = re.compile(r"<hr\b[^>]*>[ \t\r\n]*\{\{([^#^/{}:][^{}:]*)\}\}", re.I)
 _AFTER_BREAK = re.compile(r"\{\{([^#^/{}][^{}]*)\}\}[ \t\r\n]*<br\s*/?>[ \t\r\n]*\{\{([^#^/{}:][^{}:]*)\}\}", re.I)
 
 
@@ -323,6 +338,7 @@ def ref_of(model: NotetypeDict) -> NoteTypeRef:
         question_fields=question_fields(model),
         cloze=model.get("type") == 1,
         after_break=after_break_fields(model),
+        after_rule=after_rule_fields(model),
     )
 
 
@@ -500,13 +516,19 @@ def wanted_fields(nt: NoteTypeRef, rc: RenderedCard) -> List[Optional[Want]]:
 
 
 def block_for(nt: NoteTypeRef, i: int, rc: RenderedCard) -> str:
-    """The context block for field ``i`` of ``nt``: ``pulled`` where the
-    answer template shows the field right after the text and a "<br>" and
-    Polar's part of it is empty (a cloze's Back Extra). A note whose field
-    holds text of the user's before the block gets it as it is (plan.py)."""
+    """The context block for field ``i`` of ``nt``: where Polar's part of
+    the field is empty (a cloze's Back Extra, a card without an answer),
+    ``pulled`` if the answer template shows the field right after the text
+    and a "<br>", ``ruleless`` if right after a rule of its own. A note whose
+    field holds text of the user's before the block gets it as it is
+    (plan.py ``as_made``)."""
     block = context_block(rc.context)
-    if not rc.back and nt.after_break and nt.field_names[i].lower() in nt.after_break:
-        return pulled(block, rc.front)
+    if not rc.back and (nt.after_break or nt.after_rule):
+        name = nt.field_names[i].lower()
+        if name in nt.after_break:
+            return pulled(block, rc.front)
+        if name in nt.after_rule:
+            return ruleless(block)
     return block
 
 

@@ -53,7 +53,7 @@ from ..polar.docmeta import Flashcard
 from ..polar.hashcodes import create_id
 from ..render.card import KINDS as CARD_KINDS
 from ..render.card import RenderedCard
-from ..render.context import KEPT_IMAGE, image_alt, kept_image, split_block, unpulled
+from ..render.context import KEPT_IMAGE, as_made, image_alt, kept_image, split_block
 from ..settings import DeletionPolicy, Settings
 from .collection_view import NoteInfo
 from .field_merge import Merged, field_hash, merge_field
@@ -506,8 +506,8 @@ class Planner:
             cur = note.fields[i] if i < len(note.fields) else ""
             if want.tail and not want.text and split_block(cur)[0].strip():
                 # Text of the user's before the block (a Back Extra they
-                # typed): the block follows it as anywhere, not pulled up.
-                want = want._replace(tail=unpulled(want.tail))
+                # typed): the block follows it as anywhere (notetypes.block_for).
+                want = want._replace(tail=as_made(want.tail))
             # A field Polar's old sync never wrote: an own type's context
             # field, a cloze's answer ("Back Extra"). Text there is the user's.
             unwritten = old_sync and (want.owned or (rc.kind == "cloze" and field_roles(nt)[i] != ROLE_FRONT))

@@ -88,7 +88,9 @@ SKIP_TAG = "polar-sync:skip"
 # light-dark() (render/inline_style.py); only notes with such a colour change.
 # 12: the block alone in a stock Cloze's Back Extra, after a text ending in a
 # paragraph, has its rule pulled up over the empty line of the template's
-# "<br>" (render/style.py PULLED_RULE); only such notes change.
+# "<br>" (render/style.py PULLED_RULE), and the block alone after a stock
+# Basic's "<hr id=answer>" (a card without an answer) has no rule of its own
+# (render/context.py ruleless); only such notes change.
 RENDER_VERSION = "12"
 
 
