@@ -28,7 +28,7 @@ from typing import Any, Dict, List
 import pytest
 
 from addon.render.html import ALLOWED_TAGS
-from addon.render.style import FIGURE_STYLE, IMG_STYLE, PRE_STYLE, STYLES, TABLE_STYLE
+from addon.render.style import FIGURE_STYLE, IMG_STYLE, PRE_STYLE, PULLED_RULE, STYLES, TABLE_STYLE
 from addon.sync.identity import guid_for
 from tests.conftest import make_collection
 from tests.polar_factory import Doc, basic
@@ -44,8 +44,8 @@ _ATTR = re.compile(r"\s+([^\s=>\"'/]+)(?:=\"([^\"]*)\")?")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _MEDIA_NAME = re.compile(r"^[^:/\\<>\"'\x00-\x1f]+$")
 # The stock context block's own inline styles (render/style.py): constants
-# the add-on writes, never anything from Polar.
-OWN_STYLES = frozenset(STYLES.values())
+# the add-on writes, never anything from Polar (the rule's also pulled up).
+OWN_STYLES = frozenset((*STYLES.values(), PULLED_RULE))
 # What the sanitiser keeps of a user's style (render/inline_style.py), spelt
 # out here on its own: colours as #hex (with a color-mix() of a #hex and
 # CanvasText or transparent, and a light-dark() pair of #hex),
