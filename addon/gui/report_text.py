@@ -727,6 +727,10 @@ def _messages() -> Dict[str, Any]:
             "this kind go to the note type “{new}” instead. Existing notes stay as they are; with the field {fields} "
             "back, new notes go to “{notetype}” again.",
             notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
+        "notes_followed": lambda r: tr(
+            "All the Polar notes of this kind are in the note type “{notetype}” now, so new ones go there too "
+            "instead of “{stock}”; change one of them back to “{stock}” in the Browser (Notes ▸ Change Note Type) "
+            "to have new ones go there again.", notetype=r.get("notetype", ""), stock=r.get("stock", "")),
         "old_scheduler": lambda r: ntr(
             "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "
             "updated: {n} note whose cards were to be moved to another deck or suspended was left as it is. "
