@@ -731,6 +731,16 @@ def _messages() -> Dict[str, Any]:
             "All the Polar notes of this kind are in the note type “{notetype}” now, so new ones go there too "
             "instead of “{stock}”; change one of them back to “{stock}” in the Browser (Notes ▸ Change Note Type) "
             "to have new ones go there again.", notetype=r.get("notetype", ""), stock=r.get("stock", "")),
+        "kind_changed_kept": lambda r: tr(
+            "Polar's cloze card {note} is in the note type “{notetype}” now, which is not a cloze type, so "
+            "Polar's change to its text was not written into “{field}” (its braces would show on the "
+            "question); change the note back to a cloze note type to have Polar's text there again.",
+            note=card_name(r), notetype=r.get("notetype", ""), field=r.get("field", ""))
+        if r.get("cloze") else tr(
+            "Polar's basic card {note} is in the cloze note type “{notetype}” now, so Polar's change to its "
+            "front was not written into “{field}”, which keeps its cloze deletions; change the note back to "
+            "a basic note type to have Polar's front there again.",
+            note=card_name(r), notetype=r.get("notetype", ""), field=r.get("field", "")),
         "old_scheduler": lambda r: ntr(
             "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "
             "updated: {n} note whose cards were to be moved to another deck or suspended was left as it is. "

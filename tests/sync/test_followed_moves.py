@@ -170,3 +170,69 @@ def test_the_sync_undone_is_told_again(col, tmp_path):
     assert col.get_config(FOLLOWED_TOLD_KEY, None) in (None, {})
     report = run(col, lib, state)
     assert _type_of(col, "1MvBnew") == "Vocab" and _followed(report) == [("Vocab", "Basic")]
+
+
+# -- a note whose kind the person changed (Cloze -> Basic, Basic -> Cloze) -----------------------
+
+
+def _retyped(report: Any) -> List[Any]:
+    return [w for w in report.warnings if w["code"] == "kind_changed_kept"]
+
+
+def test_a_cloze_note_changed_to_basic_gets_no_cloze_braces_in_its_front_and_the_report_says_so(col, tmp_path):
+    """Cloze -> Basic by Change Note Type ("Text" into "Front"), then Polar
+    the person makes "Front" a question and Polar edits the cloze: before,
+    Polar's text went into "Front" with its ``{{c1::`` braces (the person's
+    question gone, the braces shown on it), without a word. Now the front
+    stays as the person has it and one row names the note; the answer and
+    the context go on being updated; the next sync is quiet."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib, 1)
+    run(col, lib, state)
+    _study(col)
+    studied = StudyData.of(col)
+    _move(col, ["1MvZ0"], "Basic")
+    mine = note_of(col, "1MvZ0")
+    assert mine["Front"] == "a {{c1::cloze}} 0"  # (Anki's Change Note Type moves the braces along)
+    mine["Front"] = "a ___ 0"  # the person makes it a question
+    col.update_note(mine)
+    _, raw = doc.find_card("1MvZ0")
+    raw["fields"] = cloze("a {{c1::cloze}} 0, edited in Polar")
+    doc.write()
+    report = run(col, lib, state)
+
+    note = note_of(col, "1MvZ0")
+    assert note.note_type()["name"] == "Basic"
+    assert note["Front"] == "a ___ 0"  # no "{{c1::" written over it
+    rows = _retyped(report)
+    assert [(r["notetype"], r["front"], r["cloze"]) for r in rows] == [("Basic", "a {{c1::cloze}} 0, edited in Polar",
+                                                                        True)]
+    assert len(report.warnings) == 1 and report.conflicts == [], report.warnings
+    assert StudyData.of(col).revlog == studied.revlog
+    again = run(col, lib, state)
+    assert not again.changed and again.warnings == []
+    assert integrity_problems(col) == []
+
+
+def test_a_basic_note_changed_to_cloze_keeps_the_deletions_the_person_made(col, tmp_path):
+    """Basic -> Cloze, the person makes a deletion in "Text"; Polar edits the
+    card's front: before, Polar's text (no deletion) replaced theirs (the
+    card then empty). Now "Text" stays theirs, one row names the note."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib, 1)
+    run(col, lib, state)
+    _move(col, ["1MvB0"], "Cloze")
+    note = note_of(col, "1MvB0")
+    note["Text"] = "{{c1::question}} 0"
+    col.update_note(note)
+    _, raw = doc.find_card("1MvB0")
+    raw["fields"] = basic("question 0, edited in Polar", "answer 0")
+    doc.write()
+    report = run(col, lib, state)
+
+    note = note_of(col, "1MvB0")
+    assert note["Text"] == "{{c1::question}} 0" and len(note.cards()) == 1
+    assert [(r["notetype"], r["cloze"]) for r in _retyped(report)] == [("Cloze", False)]
+    assert report.conflicts == []
+    again = run(col, lib, state)
+    assert not again.changed and again.warnings == []
