@@ -734,12 +734,12 @@ def _messages() -> Dict[str, Any]:
         "kind_changed_kept": lambda r: tr(
             "Polar's cloze card {note} is in the note type “{notetype}” now, which is not a cloze type, so "
             "Polar's change to its text was not written into “{field}” (its braces would show on the "
-            "question); change the note back to a cloze note type to have Polar's text there again.",
+            "question); changed back to a cloze note type, the note takes Polar's next change again.",
             note=card_name(r), notetype=r.get("notetype", ""), field=r.get("field", ""))
         if r.get("cloze") else tr(
             "Polar's basic card {note} is in the cloze note type “{notetype}” now, so Polar's change to its "
-            "front was not written into “{field}”, which keeps its cloze deletions; change the note back to "
-            "a basic note type to have Polar's front there again.",
+            "front was not written into “{field}”, which keeps its cloze deletions; changed back to "
+            "a basic note type, the note takes Polar's next change again.",
             note=card_name(r), notetype=r.get("notetype", ""), field=r.get("field", "")),
         "old_scheduler": lambda r: ntr(
             "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "

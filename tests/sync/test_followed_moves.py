@@ -213,6 +213,15 @@ def test_a_cloze_note_changed_to_basic_gets_no_cloze_braces_in_its_front_and_the
     assert not again.changed and again.warnings == []
     assert integrity_problems(col) == []
 
+    # Changed back to "Cloze": Polar's next change is written again (theirs
+    # and Polar's both changed: the conflict rule, Polar's by default).
+    _move(col, ["1MvZ0"], "Cloze")
+    raw["fields"] = cloze("a {{c1::cloze}} 0, edited again")
+    doc.write()
+    report = run(col, lib, state)
+    assert note_of(col, "1MvZ0")["Text"] == "a {{c1::cloze}} 0, edited again" and _retyped(report) == []
+    assert StudyData.of(col).revlog == studied.revlog
+
 
 def test_a_basic_note_changed_to_cloze_keeps_the_deletions_the_person_made(col, tmp_path):
     """Basic -> Cloze, the person makes a deletion in "Text"; Polar edits the
