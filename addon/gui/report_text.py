@@ -152,6 +152,8 @@ def _to_do_phrases() -> Dict[str, str]:
         "old_scheduler": tr("some cards wait for Anki's scheduler update"),
         "new_cards_held": tr("new cards held back by a deck's daily limits"),
         "polar_sync_on": tr("Polar's own Anki sync is still on"),
+        "notes_followed": tr("new notes go to the note type you moved the others into"),
+        "kind_changed_kept": tr("a change from Polar not written into a note whose type you changed"),
     }
 
 
@@ -166,7 +168,8 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
         codes.add("old_scheduler")
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
-                              "new_cards_held", "polar_sync_on") if code in codes]
+                              "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept")
+            if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
