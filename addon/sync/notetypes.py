@@ -4,7 +4,8 @@ The profile's stock Basic/Cloze are used when they are there and look like
 stock (English names, stock fields and templates). When the user renamed or
 reshaped the one the add-on's notes are in (a field added, fields reordered,
 its question template edited) and it still has a place for Polar's front and
-answer, new notes follow them there (``followed_type``). Otherwise (German
+answer, new notes follow them there (``followed_type``); so they do when the
+person moved every one of them into a type of theirs (``moved_type``). Otherwise (German
 profile, deleted, a field renamed) the add-on creates its own types once,
 marks them with a private key in the note-type dict so they are found again,
 and never adds a field to them later (that would force a full AnkiWeb sync).
@@ -316,7 +317,9 @@ def choose(col: Collection, kind: str, prefer_stock: bool,
     stock types: their card 2 shows ``Back``, context and all, as its question.
     ``held`` (note type id -> Polar notes in it, ``polar_notes_by_type``):
     when the stock type is gone or reshaped, new notes follow the earlier
-    ones into the user's type (``followed_type``)."""
+    ones into the user's type (``followed_type``); when it is stock but the
+    person moved every one of them into a type of theirs, likewise
+    (``moved_type``)."""
     if prefer_stock and kind not in REVERSED:
         stock = find_stock(col, kind)
         if stock:

@@ -245,3 +245,18 @@ def test_a_basic_note_changed_to_cloze_keeps_the_deletions_the_person_made(col, 
     assert report.conflicts == []
     again = run(col, lib, state)
     assert not again.changed and again.warnings == []
+
+
+def test_a_preview_says_the_front_it_would_not_write_and_the_sync_then_says_it_too(col, tmp_path):
+    """Preview (dry run) plans as the sync does: the row is in it, and the
+    sync after it (nothing remembered by the preview) says it as well."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib, 1)
+    run(col, lib, state)
+    _move(col, ["1MvZ0"], "Basic")
+    _, raw = doc.find_card("1MvZ0")
+    raw["fields"] = cloze("a {{c1::cloze}} 0, edited in Polar")
+    doc.write()
+    assert [r["notetype"] for r in _retyped(run(col, lib, state, dry_run=True))] == ["Basic"]
+    assert [r["notetype"] for r in _retyped(run(col, lib, state))] == ["Basic"]
+    assert note_of(col, "1MvZ0")["Front"] == "a {{c1::cloze}} 0"  # as Change Note Type left it
