@@ -1003,8 +1003,9 @@ def _rows_as_stored(ctx: Applying) -> Set[str]:
 def _generation(ctx: Applying) -> Optional[Generation]:
     """This sync's undo journal entry: the state rows it may change are
     those of the documents it read or found gone (and the foreign rows,
-    document ""), and those of the card ids it drops or writes (a row may
-    come from another document). A first sync has none to keep."""
+    document ""), and those of the card ids it drops, writes or leaves
+    deleted (a row may come from another document). A first sync has none
+    to keep."""
     docs = [d.key for d in ctx.parsed] + list(ctx.gone_docs) + [""]
     ids: List[str] = []
     if ctx.known_docs:
@@ -1012,6 +1013,9 @@ def _generation(ctx: Applying) -> Optional[Generation]:
         ids = plan.drop_cards + ctx.stale_rows + [c.card_id for c in plan.carry]
         ids += [c.rc.card_id for c in plan.creates] + [u.rc.card_id for u in plan.updates]
         ids += [o.card.card_id for o in plan.orphans if o.card is not None]
+    # The cards this sync leaves deleted or forgets as such (left_deleted.py):
+    # their rows lie under documents read, unless a card moved.
+    ids += list(ctx.left_changes.made) + list(ctx.left_changes.cleared)
     return ctx.reading.state.next_generation(docs, ids, ctx.homes_todo)
 
 

@@ -219,6 +219,46 @@ def test_a_sync_that_left_a_note_deleted_undone_in_anki(col, synced):
     assert not run(col, lib, state, **LEAVE).changed
 
 
+def test_an_undone_sync_leaves_the_cards_left_deleted_as_they_were_before_it(col, synced):
+    """The undo journal keeps ``left_deleted``: a person who set Make them
+    again, saw the sync make the notes and undid it in Anki (Edit ▸ Undo
+    "Sync from Polar"), then set Leave them deleted back, has the notes
+    left deleted still (the undone sync no longer forgot them), without a
+    word; the table is as before the undone sync."""
+    lib, state, _ = synced
+    col.decks.remove([col.decks.id_for_name("bio")])
+    assert run(col, lib, state, **LEAVE).created == 0
+    before = SyncState(state).left_deleted()
+    assert len(before) == 4
+    assert run(col, lib, state).created == 4  # Make them again
+    assert SyncState(state).left_deleted() == {}
+    col.undo()  # the sync's own undo step: the 4 notes it made go
+    assert len(_polar(col)) == 4
+    report = run(col, lib, state, **LEAVE)
+    assert report.created == 0 and report.warnings == [], report.warnings
+    assert len(_polar(col)) == 4
+    assert SyncState(state).left_deleted() == before
+    assert not run(col, lib, state, **LEAVE).changed
+
+
+def test_an_undone_sync_that_left_a_note_deleted_then_make_them_again_says_it_once(col, synced):
+    """A sync that added a note and left another deleted, undone in Anki,
+    then the setting Make them again: the deleted note is made again with
+    one row, ``made_again`` (the undone sync's ``left_deleted`` row went
+    with it: not also "left deleted until now")."""
+    lib, state, docs = synced
+    col.remove_notes([note_of(col, "1Keep0c3").id])
+    docs[0].card("1Keep0c8", basic("a new one", "answer"))
+    docs[0].write()
+    assert run(col, lib, state, **LEAVE).created == 1
+    col.undo()
+    assert set(SyncState(state).left_deleted()) == {"1Keep0c3"}  # (rolled back by the next sync, not by the undo)
+    report = run(col, lib, state)
+    assert report.created == 2 and guid_for("1Keep0c3") in _polar(col)
+    assert [(w["code"], w["count"]) for w in report.warnings] == [("made_again", 1)], report.warnings
+    assert SyncState(state).left_deleted() == {}
+
+
 def test_after_leaving_notes_deleted_the_next_sync_trusts_the_collection_again(col, synced, monkeypatch):
     """The cards left deleted keep no row among the synced cards: the next
     sync finds the collection as the last one left it (its fingerprint), and
