@@ -802,6 +802,12 @@ def _messages() -> Dict[str, Any]:
             "{n} notes you deleted in Anki were left deleted ({where}), as “Deleted in Anki” in {settings} says. "
             "A card that changes in Polar gets a new note; “Make them again” brings them back.",
             _count(r), where=_where(r), settings=_settings_path()),
+        "left_deleted_before": lambda r: ntr(
+            "{n} note you deleted in Anki stays deleted ({where}), as an earlier sync said: “Deleted in Anki” in "
+            "{settings} is “Leave them deleted”. “Make them again” brings it back.",
+            "{n} notes you deleted in Anki stay deleted ({where}), as an earlier sync said: “Deleted in Anki” in "
+            "{settings} is “Leave them deleted”. “Make them again” brings them back.",
+            _count(r), where=_where(r), settings=_settings_path()),
         "made_again_by_setting": lambda r: ntr(
             "{n} note you deleted in Anki, left deleted until now, was made again ({where}), as the setting "
             "“Deleted in Anki” now says.",

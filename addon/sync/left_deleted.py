@@ -104,6 +104,8 @@ def leave_deleted_notes(ctx: Applying) -> None:
     changes.cleared += sorted(cid for cid, (doc, _) in known.items() if doc in read and cid not in still)
     if left_now:
         _say_left(ctx, left_now)
+    if leave and ctx.dry_run:
+        _say_left_before(ctx, known, set(changes.cleared) | {c.rc.card_id for c in left_now})
     if ctx.made_by_setting and not ctx.dry_run:
         ctx.report.warn(ctx.reading.source.describe(), (
             f"{len(ctx.made_by_setting)} note(s) you deleted in Anki, left deleted until now, are made again: the "
@@ -125,6 +127,26 @@ def deck_summary(ctx: Applying, creates: List[Create]) -> Tuple[List[str], int]:
     places: Dict[str, str] = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
     every = {places.get(c.doc) or c.deck for c in creates} - {""}
     return _decks(ctx, creates), len(every)
+
+
+def _say_left_before(ctx: Applying, known: Dict[str, Tuple[str, str]], not_before: Set[str]) -> None:
+    """A preview: the cards earlier syncs left deleted that a sync now
+    would leave deleted too (their documents still in the library). The
+    sync says nothing of them (it was said once); a person who asks what a
+    sync would do is told why those cards have no notes, and the way back."""
+    docs = ctx.reading.docs
+    held = [doc for cid, (doc, _) in known.items() if cid not in not_before and doc in docs]
+    if not held:
+        return
+    places: Dict[str, str] = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
+    by_deck: Counter = Counter(places.get(doc) or docs[doc].target for doc in held)
+    every = [deck for deck, _ in by_deck.most_common() if deck]
+    named = every[:DECKS_NAMED]
+    where = ", ".join(named) + (f" and {len(every) - len(named)} more" if len(every) > len(named) else "")
+    ctx.report.warn(ctx.reading.source.describe(), (
+        f"{len(held)} note(s) you deleted in Anki stay deleted (were in {where}), as an earlier sync said: the "
+        "setting Deleted in Anki is Leave them deleted"),
+        code="left_deleted_before", count=len(held), decks=named, more_decks=len(every) - len(named))
 
 
 def _say_left(ctx: Applying, left: List[Create]) -> None:

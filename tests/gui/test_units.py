@@ -673,3 +673,32 @@ def test_a_sync_that_only_left_notes_deleted_does_not_say_everything_is_up_to_da
     assert nothing_changed(data) == "Nothing changed: 12 notes you deleted in Anki were left deleted."
     assert attention_line(data) == "12 notes you deleted in Anki left deleted"
     assert nothing_changed({"documents": ["d"], "warnings": []}) == "Everything is up to date."
+
+
+def test_a_preview_row_of_notes_left_deleted_before_names_the_decks_and_the_setting_in_every_language():
+    """A preview after an earlier sync left notes deleted: the row says they
+    stay deleted, where they were, and the way back, in the catalogue's words."""
+    from addon.gui import i18n
+    from addon.gui.report_text import explain, nothing_changed
+
+    row = {"code": "left_deleted_before", "count": 4, "decks": ["bio", "chem"], "more_decks": 0, "path": "polar",
+           "message": "4 note(s) you deleted in Anki stay deleted ..."}
+    expected = {
+        "en": "4 notes you deleted in Anki stay deleted (in the decks “bio”, “chem”), as an earlier sync said: "
+              "“Deleted in Anki” in Tools ▸ Polar Sync ▸ Settings… is “Leave them deleted”. “Make them again” "
+              "brings them back.",
+        "de": "Gelöscht lassen",
+        "ja": "削除したままにする",
+    }
+    try:
+        for lang, words in expected.items():
+            i18n.force(lang)
+            said = explain(row)
+            assert words in said and "bio" in said and "chem" in said, (lang, said)
+        i18n.force("en")
+        assert explain(dict(row, count=1, decks=["bio"])).startswith("1 note you deleted in Anki stays deleted (in "
+                                                                     "the deck “bio”)")
+        data = {"dry_run": True, "documents": ["d"], "warnings": [row]}
+        assert nothing_changed(data) == "A sync now would change nothing."
+    finally:
+        i18n.force(None)

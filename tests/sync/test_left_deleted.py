@@ -68,8 +68,32 @@ def test_one_note_deleted_is_left_deleted_and_said_once(col, synced):
     report = run(col, lib, state, **LEAVE)
     assert report.created == 1 and report.warnings == []
     assert guid_for("1Keep0c1") not in _polar(col)
+    preview = run(col, lib, state, dry_run=True, **LEAVE)  # (a preview says why the card has no note: below)
+    assert preview.created == 0 and [w["code"] for w in preview.warnings] == ["left_deleted_before"]
+
+
+def test_a_preview_after_notes_were_left_deleted_says_they_stay_deleted(col, synced):
+    """A preview (asked for: what would a sync do?) after an earlier sync
+    left notes deleted: "A sync now would change nothing", and one row of
+    the notes that stay deleted, their decks and the setting (the sync
+    itself says nothing: it was said once). Not once the setting is Make
+    them again (the preview then shows them made), nor for a card whose
+    note is back."""
+    lib, state, _ = synced
+    col.decks.remove([col.decks.id_for_name("chem")])
+    col.remove_notes([note_of(col, "1Keep0c0").id])
+    assert run(col, lib, state, **LEAVE).created == 0
     preview = run(col, lib, state, dry_run=True, **LEAVE)
-    assert preview.created == 0 and preview.warnings == []
+    assert not preview.changed
+    assert [(w["code"], w["count"], w["decks"], w["more_decks"]) for w in preview.warnings] == [
+        ("left_deleted_before", 5, ["chem", "bio"], 0)], preview.warnings
+    assert "Leave them deleted" in preview.warnings[0]["message"]
+    assert run(col, lib, state, **LEAVE).warnings == []  # the sync: said once, no more
+    assert run(col, lib, state, dry_run=True).created == 5  # Make them again: the preview makes them
+    assert [w["code"] for w in run(col, lib, state, dry_run=True).warnings] == []
+    col.undo()  # (Edit ▸ Undo of the deletion of 1Keep0c0: its note is back)
+    assert [(w["code"], w["count"]) for w in run(col, lib, state, dry_run=True, **LEAVE).warnings] == [
+        ("left_deleted_before", 4)]
 
 
 def test_one_note_deleted_is_made_again_by_default_and_the_row_names_its_deck_and_the_setting(col, synced):
