@@ -610,7 +610,19 @@ def _review_limit_held(r: Mapping[str, Any]) -> str:
 
 
 def _where(r: Mapping[str, Any]) -> str:
-    """``in “bio”, “chem” and 2 more decks``: where the notes a row counts were."""
+    """``in “bio”, “chem” and 2 more decks``: where the notes a row counts
+    were; and the note types deleted in Anki with them (``note_types``)."""
+    where = _in_decks(r)
+    types = [str(t) for t in r.get("note_types") or []]
+    if not types:
+        return where
+    named = join([tr("“{text}”", text=t) for t in types])
+    if len(types) == 1:
+        return tr("{where}; the note type {types} was deleted too", where=where, types=named)
+    return tr("{where}; the note types {types} were deleted too", where=where, types=named)
+
+
+def _in_decks(r: Mapping[str, Any]) -> str:
     decks = [str(d) for d in r.get("decks") or []]
     if not decks:
         return tr("in their documents' decks")

@@ -23,6 +23,7 @@ from ..settings import ENGLISH_PAGE_LABEL
 from .applying import (
     COPIES_TOLD_KEY,
     LEFTOVERS_KEY,
+    NOTE_TYPES_KEY,
     NOTES_SEEN_KEY,
     OLDER_KEY,
     OWNED_SINCE_KEY,
@@ -61,7 +62,15 @@ from .decks import default_deck
 from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for
 from .journal import MARKER_KEY, Generation, marked_generation, marker
-from .left_deleted import deck_summary, leave_deleted_notes, recall_left_deleted
+from .left_deleted import (
+    deck_summary,
+    gone_types,
+    leave_deleted_notes,
+    note_types_held,
+    recall_left_deleted,
+    recall_note_types,
+    types_said,
+)
 from .legacy import old_sync_label
 from .legacy_steps import follow_old_sync_decks, legacy_type_ids, pair_legacy_notes
 from .notetypes import LAYOUT_MARK, describe_missing, note_types
@@ -285,6 +294,7 @@ def follow_changed_note_types(ctx: Applying) -> None:
     state = ctx.reading.state
     if not ctx.known_docs or state.meta(SCHEMA_KEY) == stamp:
         ctx.schema = stamp
+        ctx.schema_moved = not ctx.known_docs
         return
     docs = ctx.reading.docs
     # The unchanged documents, and those a partial sync does not read (checked
@@ -850,10 +860,11 @@ def count_changes(ctx: Applying) -> None:
             named, total = deck_summary(ctx, again_made)
             where = ", ".join(named) + (f" and {total - len(named)} more" if total > len(named) else "")
             ctx.report.warn(ctx.reading.source.describe(), (
-                f"{again} note(s) deleted in Anki since the last sync are made again (were in {where}): their cards "
-                "are still in Polar (delete a card in Polar, or suspend its note in Anki, to be rid of it; the "
-                "setting Deleted in Anki: Leave them deleted leaves such notes deleted)"),
-                code="made_again", count=again, decks=named, more_decks=max(total - len(named), 0))
+                f"{again} note(s) deleted in Anki since the last sync are made again (were in {where}"
+                f"{types_said(ctx)}): their cards are still in Polar (delete a card in Polar, or suspend its note "
+                "in Anki, to be rid of it; the setting Deleted in Anki: Leave them deleted leaves such notes deleted)"),
+                code="made_again", count=again, decks=named, more_decks=max(total - len(named), 0),
+                **gone_types(ctx))
         replaced = sum(g in ctx.replaced_away for g in made)
         if replaced:
             ctx.report.warn(ctx.reading.source.describe(), (
@@ -965,6 +976,9 @@ def remember(ctx: Applying) -> None:
         meta = {**(meta or {}), **ctx.reading.library_meta}
     if ctx.schema:  # the stamp now, past this sync's own changes (a note type it made)
         meta = {**(meta or {}), SCHEMA_KEY: schema_stamp(ctx.col)}
+    held = note_types_held(ctx)
+    if held is not None:
+        meta = {**(meta or {}), NOTE_TYPES_KEY: held}
     ctx.reading.state.commit(
         docs=doc_rows,
         cards=ctx.rows,
@@ -1040,6 +1054,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     check_collection_identity,
     follow_undo,
     find_missing_notes,
+    recall_note_types,
     recall_left_deleted,
     follow_changed_note_types,
     settle_page_label,

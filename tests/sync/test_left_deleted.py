@@ -131,9 +131,44 @@ def test_a_note_type_deleted_with_its_notes(col, synced, setting):
     report = run(col, lib, state, deleted_in_anki=setting)
     code = "made_again" if setting == "make_again" else "left_deleted"
     assert [(w["code"], w["count"], sorted(w["decks"])) for w in report.warnings] == [(code, 8, ["bio", "chem"])]
+    # The note type is named: the state remembers the few types holding Polar notes (not one per card).
+    assert report.warnings[0]["note_types"] == ["Basic"]
+    assert "note type(s) deleted: Basic" in report.warnings[0]["message"]
     assert report.created == (8 if setting == "make_again" else 0)
     assert len(_polar(col)) == (8 if setting == "make_again" else 0)
     assert not run(col, lib, state, deleted_in_anki=setting).changed
+
+
+def test_a_note_type_is_named_only_when_it_was_deleted(col, synced, tmp_path):
+    """One note deleted, its type still there: no note type in the row. A
+    user's own type the notes were moved into (Change Note Type), deleted
+    with them: named by its name then. A state that recorded no types (an
+    older version's): the decks only, as before."""
+    lib, state, _ = synced
+    col.remove_notes([note_of(col, "1Keep0c1").id])
+    row = run(col, lib, state).warnings[0]
+    assert row["code"] == "made_again" and "note_types" not in row
+    basic_type = col.models.by_name("Basic")
+    mine = col.models.copy(basic_type)
+    mine["name"] = "My cards"
+    col.models.update_dict(mine)
+    mine = col.models.by_name("My cards")
+    chem = [note_of(col, f"1Keep1c{i}").id for i in range(4)]
+    col.models.change(basic_type, chem, mine, {0: 0, 1: 1}, None)
+    assert not run(col, lib, state).changed  # (the notes in the user's type, as they are)
+    col.models.remove(mine["id"])
+    report = run(col, lib, state, **LEAVE)
+    assert [(w["code"], w["count"], w["decks"], w.get("note_types")) for w in report.warnings] == [
+        ("left_deleted", 4, ["chem"], ["My cards"])], report.warnings
+    # Without the record (a state an older version wrote): the decks only.
+    import sqlite3
+    with sqlite3.connect(state) as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'note_types_held'")
+    conn.close()
+    col.models.remove(basic_type["id"])
+    report = run(col, lib, state, **LEAVE)
+    assert [(w["code"], w["count"], w["decks"], w.get("note_types")) for w in report.warnings] == [
+        ("left_deleted", 4, ["bio"], None)], report.warnings
 
 
 def test_set_back_to_make_again_the_next_sync_makes_them(col, synced):
