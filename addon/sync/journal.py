@@ -47,8 +47,8 @@ KEEP_BYTES = 32 * 1024 * 1024
 # name documents); note-id hints stay too, distrusted (``forget``).
 # deck_homes is put back by document too (``Generation.homes``), for entries
 # that kept it (an entry from before the table leaves it as it is); and
-# left_deleted (the cards whose notes a sync left deleted) by document and by
-# card id, for entries that kept it (an entry from before leaves it as it is).
+# left_deleted (the cards whose notes a sync left deleted) by document, for
+# entries that kept it (an entry from before the table leaves it as it is).
 _TABLES = ("cards", "documents", "problems", "suspended_by_sync")
 # Meta keys a roll-back leaves as they are: the file's own (its version,
 # collection and settings are checked on open) and its id.
@@ -148,11 +148,14 @@ def capture(conn: sqlite3.Connection, entry: Generation) -> None:
     homes: List[Any] = []
     for marks, chunk in in_chunks(homes_of):
         homes += conn.execute(f"SELECT * FROM deck_homes WHERE doc IN ({marks})", chunk).fetchall()
+    # The cards left deleted (left_deleted.py): every row a sync writes lies
+    # under a document it reads; a row it replaces may lie under another (a
+    # card moved there in Polar), found by its card id.
     left: List[Any] = []
     for marks, chunk in in_chunks(docs):
         left += conn.execute(f"SELECT * FROM left_deleted WHERE doc IN ({marks})", chunk).fetchall()
     taken = {row[0] for row in left}
-    for marks, chunk in in_chunks([i for i in card_ids if i not in taken]):
+    for marks, chunk in in_chunks([i for i in ids if i not in taken]):
         left += conn.execute(f"SELECT * FROM left_deleted WHERE card_id IN ({marks})", chunk).fetchall()
     meta = conn.execute("SELECT key, value FROM meta").fetchall()
     data = {"docs": docs, "ids": card_ids, "cards": cards, "documents": documents, "problems": problems,
@@ -220,8 +223,6 @@ def roll_back(conn: sqlite3.Connection, to: int, forget: Sequence[str]) -> Optio
         if "left_deleted" in data:  # (an entry from before the table has none: its rows stay as they are)
             for marks, chunk in in_chunks(docs):
                 conn.execute(f"DELETE FROM left_deleted WHERE doc IN ({marks})", chunk)
-            for marks, chunk in in_chunks(ids):
-                conn.execute(f"DELETE FROM left_deleted WHERE card_id IN ({marks})", chunk)
         # (An entry from before the layouts table has none: its card rows
         # carry their layout tags themselves.)
         for table in (*_TABLES, "deck_homes", "layouts", "left_deleted"):
