@@ -152,6 +152,8 @@ def _to_do_phrases() -> Dict[str, str]:
         "old_scheduler": tr("some cards wait for Anki's scheduler update"),
         "new_cards_held": tr("new cards held back by a deck's daily limits"),
         "polar_sync_on": tr("Polar's own Anki sync is still on"),
+        "notes_followed": tr("new notes go to the note type you moved the others into"),
+        "kind_changed_kept": tr("a change from Polar not written into a note whose type you changed"),
     }
 
 
@@ -166,7 +168,8 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
         codes.add("old_scheduler")
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
-                              "new_cards_held", "polar_sync_on") if code in codes]
+                              "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept")
+            if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
@@ -739,6 +742,20 @@ def _messages() -> Dict[str, Any]:
             "this kind go to the note type “{new}” instead. Existing notes stay as they are; with the field {fields} "
             "back, new notes go to “{notetype}” again.",
             notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
+        "notes_followed": lambda r: tr(
+            "All the Polar notes of this kind are in the note type “{notetype}” now, so new ones go there too "
+            "instead of “{stock}”; change one of them back to “{stock}” in the Browser (Notes ▸ Change Note Type) "
+            "to have new ones go there again.", notetype=r.get("notetype", ""), stock=r.get("stock", "")),
+        "kind_changed_kept": lambda r: tr(
+            "Polar's cloze card {note} is in the note type “{notetype}” now, which is not a cloze type, so "
+            "Polar's change to its text was not written into “{field}” (its braces would show on the "
+            "question); changed back to a cloze note type, the note takes Polar's next change again.",
+            note=card_name(r), notetype=r.get("notetype", ""), field=r.get("field", ""))
+        if r.get("cloze") else tr(
+            "Polar's basic card {note} is in the cloze note type “{notetype}” now, so Polar's change to its "
+            "front was not written into “{field}”, which keeps its cloze deletions; changed back to "
+            "a basic note type, the note takes Polar's next change again.",
+            note=card_name(r), notetype=r.get("notetype", ""), field=r.get("field", "")),
         "old_scheduler": lambda r: ntr(
             "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "
             "updated: {n} note whose cards were to be moved to another deck or suspended was left as it is. "

@@ -707,11 +707,23 @@ def plan_documents(ctx: Applying) -> None:
             ctx.report.decks.add(d.target)
     planner.plan.deck_ids = ctx.deck_ids
     _report_dropped_fields(ctx)
+    _report_kind_kept(ctx)
     per_doc = live_cards(ctx)
     for d in ctx.reading.with_status("unchanged"):
         if per_doc.get(d.key):
             ctx.report.decks.add(d.target)
             ctx.report.unchanged += per_doc[d.key]
+
+
+def _report_kind_kept(ctx: Applying) -> None:
+    """One row per note the person changed to a type of the other kind
+    (Cloze <-> Basic) whose front Polar changed: not written there."""
+    for row in planner_of(ctx).plan.kind_kept:
+        was, now = ("a cloze", "not a cloze type") if row["cloze"] else ("a basic", "a cloze type")
+        ctx.report.warn(row["path"], (
+            f"{was} card in Polar whose note was changed in Anki to the note type {row['notetype']!r}, "
+            f"{now}: Polar's change to its front was not written into {row['field']!r}, which keeps what it has"),
+            code="kind_changed_kept", **{k: v for k, v in row.items() if k != "path"})
 
 
 def _report_dropped_fields(ctx: Applying) -> None:

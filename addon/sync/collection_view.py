@@ -276,6 +276,14 @@ def note_types_of(col: Collection, nids: Sequence[int]) -> Set[int]:
     return found
 
 
+def holds_polar_note(col: Collection, mid: int) -> bool:
+    """Whether note type ``mid`` holds a Polar note: Anki's index of the
+    notes' types (``idx_notes_mid``) finds the first one, no scan of the
+    notes table (``polar_notes_by_type`` is asked only when it holds none)."""
+    return _db(col).scalar(
+        f"SELECT 1 FROM notes WHERE mid = ? AND guid LIKE '{_LIKE}' ESCAPE '\\' LIMIT 1", mid) is not None
+
+
 def schema_stamp(col: Collection) -> str:
     """When the collection's schema last changed (``scm``): Anki moves it on
     every Change Note Type, field or template added or removed, full sync."""
