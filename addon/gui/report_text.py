@@ -613,7 +613,19 @@ def _review_limit_held(r: Mapping[str, Any]) -> str:
 
 
 def _where(r: Mapping[str, Any]) -> str:
-    """``in “bio”, “chem” and 2 more decks``: where the notes a row counts were."""
+    """``in “bio”, “chem” and 2 more decks``: where the notes a row counts
+    were; and the note types deleted in Anki with them (``note_types``)."""
+    where = _in_decks(r)
+    types = [str(t) for t in r.get("note_types") or []]
+    if not types:
+        return where
+    named = join([tr("“{text}”", text=t) for t in types])
+    if len(types) == 1:
+        return tr("{where}; the note type {types} was deleted too", where=where, types=named)
+    return tr("{where}; the note types {types} were deleted too", where=where, types=named)
+
+
+def _in_decks(r: Mapping[str, Any]) -> str:
     decks = [str(d) for d in r.get("decks") or []]
     if not decks:
         return tr("in their documents' decks")
@@ -818,6 +830,12 @@ def _messages() -> Dict[str, Any]:
             "If its card changes in Polar, it gets a new note; “Make them again” brings it back.",
             "{n} notes you deleted in Anki were left deleted ({where}), as “Deleted in Anki” in {settings} says. "
             "A card that changes in Polar gets a new note; “Make them again” brings them back.",
+            _count(r), where=_where(r), settings=_settings_path()),
+        "left_deleted_before": lambda r: ntr(
+            "{n} note you deleted in Anki stays deleted ({where}), as an earlier sync said: “Deleted in Anki” in "
+            "{settings} is “Leave them deleted”. “Make them again” brings it back.",
+            "{n} notes you deleted in Anki stay deleted ({where}), as an earlier sync said: “Deleted in Anki” in "
+            "{settings} is “Leave them deleted”. “Make them again” brings them back.",
             _count(r), where=_where(r), settings=_settings_path()),
         "made_again_by_setting": lambda r: ntr(
             "{n} note you deleted in Anki, left deleted until now, was made again ({where}), as the setting "
