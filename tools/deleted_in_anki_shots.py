@@ -1,7 +1,8 @@
 """Screenshots of the setting "Deleted in Anki" in real Anki, to look at (not
 for docs/): the Settings window scrolled to it, and the report of a deck
-deleted in Anki with its notes, made again (the default) and left deleted;
-each 400 px wide, light and night, English and German.
+deleted in Anki with its notes, made again (the default) and left deleted,
+a preview after that (the notes stay deleted), and the note type Basic
+deleted with its notes (named in the row); each 400 px wide, light and night, English and German.
 
     .venv/bin/python tools/deleted_in_anki_shots.py OUT_DIR   (after make build)
 """
@@ -95,6 +96,17 @@ def main() -> None:
                 codes = [w["code"] for w in outcome.report.warnings]
                 print(setting, deck, codes, "created", outcome.report.created)
                 reports.append((setting.replace("_", "-"), outcome.report.to_dict()))
+            # A preview after that (Leave them deleted still set): the notes stay deleted, said in a row.
+            words_shots._trigger(session, "Preview (dry run)…")
+            preview = controller.last_outcome
+            print("preview", [w["code"] for w in preview.report.warnings])
+            controller.report_dialog.close()
+            reports.append(("preview-after-left", preview.report.to_dict()))
+            # A note type deleted with its notes: named in the row.
+            col.models.remove(col.models.by_name("Basic")["id"])
+            outcome = _sync(session)
+            print("note type", [(w["code"], w.get("note_types")) for w in outcome.report.warnings])
+            reports.append(("note-type-left", outcome.report.to_dict()))
             written += _shots(session, out, "en", reports)
             session.mw.pm.setLang("de_DE")
             qt_german = words_shots._qt_translator("de")

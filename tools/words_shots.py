@@ -2,7 +2,8 @@
 
 * ``before_break`` (on the sample library as synced): the settings window
   (docs/settings-window.png; 400 px in night mode:
-  docs/settings-window-narrow-night.png), a Preview listing the notes it would add and
+  docs/settings-window-narrow-night.png; scrolled to "Removed in Polar" and
+  "Deleted in Anki": docs/settings-window-deleted.png), a Preview listing the notes it would add and
   update (docs/report-preview.png), the message for a missing library
   (docs/library-missing.png; German at night, 400 px: docs/library-missing-de-night-400.png);
 * ``after_report`` (with the report of a broken document and a conflict
@@ -140,6 +141,18 @@ def before_break(session: Any, library: Path, docs: Path) -> List[Path]:
         dialog.reject()
         written.append(docs / name)
     mw.set_theme(Theme.LIGHT)
+    # The part about notes removed in Polar and deleted in Anki, scrolled to
+    # (the window's top shows the library and the decks only).
+    from aqt.qt import QComboBox, QScrollArea
+
+    dialog = controller.open_settings()
+    dialog.resize(560, 720)
+    session.process(0.3)
+    combo = dialog.findChild(QComboBox, "polar_sync_setting_deleted_in_anki")
+    dialog.findChild(QScrollArea).ensureWidgetVisible(combo, 0, 300)
+    _save(dialog, docs / "settings-window-deleted.png", session)
+    dialog.reject()
+    written.append(docs / "settings-window-deleted.png")
 
     _new_document(library)
     _trigger(session, "Preview (dry run)…")

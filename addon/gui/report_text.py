@@ -152,6 +152,8 @@ def _to_do_phrases() -> Dict[str, str]:
         "old_scheduler": tr("some cards wait for Anki's scheduler update"),
         "new_cards_held": tr("new cards held back by a deck's daily limits"),
         "polar_sync_on": tr("Polar's own Anki sync is still on"),
+        "notes_followed": tr("new notes go to the note type you moved the others into"),
+        "kind_changed_kept": tr("a change from Polar not written into a note whose type you changed"),
     }
 
 
@@ -166,7 +168,8 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
         codes.add("old_scheduler")
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
-                              "new_cards_held", "polar_sync_on") if code in codes]
+                              "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept")
+            if code in codes]
 
 
 def leftover_ids(data: Mapping[str, Any]) -> List[int]:
@@ -610,7 +613,19 @@ def _review_limit_held(r: Mapping[str, Any]) -> str:
 
 
 def _where(r: Mapping[str, Any]) -> str:
-    """``in “bio”, “chem” and 2 more decks``: where the notes a row counts were."""
+    """``in “bio”, “chem” and 2 more decks``: where the notes a row counts
+    were; and the note types deleted in Anki with them (``note_types``)."""
+    where = _in_decks(r)
+    types = [str(t) for t in r.get("note_types") or []]
+    if not types:
+        return where
+    named = join([tr("“{text}”", text=t) for t in types])
+    if len(types) == 1:
+        return tr("{where}; the note type {types} was deleted too", where=where, types=named)
+    return tr("{where}; the note types {types} were deleted too", where=where, types=named)
+
+
+def _in_decks(r: Mapping[str, Any]) -> str:
     decks = [str(d) for d in r.get("decks") or []]
     if not decks:
         return tr("in their documents' decks")
@@ -727,6 +742,20 @@ def _messages() -> Dict[str, Any]:
             "this kind go to the note type “{new}” instead. Existing notes stay as they are; with the field {fields} "
             "back, new notes go to “{notetype}” again.",
             notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
+        "notes_followed": lambda r: tr(
+            "All the Polar notes of this kind are in the note type “{notetype}” now, so new ones go there too "
+            "instead of “{stock}”; change one of them back to “{stock}” in the Browser (Notes ▸ Change Note Type) "
+            "to have new ones go there again.", notetype=r.get("notetype", ""), stock=r.get("stock", "")),
+        "kind_changed_kept": lambda r: tr(
+            "Polar's cloze card {note} is in the note type “{notetype}” now, which is not a cloze type, so "
+            "Polar's change to its text was not written into “{field}” (its braces would show on the "
+            "question); changed back to a cloze note type, the note takes Polar's next change again.",
+            note=card_name(r), notetype=r.get("notetype", ""), field=r.get("field", ""))
+        if r.get("cloze") else tr(
+            "Polar's basic card {note} is in the cloze note type “{notetype}” now, so Polar's change to its "
+            "front was not written into “{field}”, which keeps its cloze deletions; changed back to "
+            "a basic note type, the note takes Polar's next change again.",
+            note=card_name(r), notetype=r.get("notetype", ""), field=r.get("field", "")),
         "old_scheduler": lambda r: ntr(
             "This collection still uses Anki's old scheduler, and Anki moves and suspends no card until it is "
             "updated: {n} note whose cards were to be moved to another deck or suspended was left as it is. "
@@ -801,6 +830,12 @@ def _messages() -> Dict[str, Any]:
             "If its card changes in Polar, it gets a new note; “Make them again” brings it back.",
             "{n} notes you deleted in Anki were left deleted ({where}), as “Deleted in Anki” in {settings} says. "
             "A card that changes in Polar gets a new note; “Make them again” brings them back.",
+            _count(r), where=_where(r), settings=_settings_path()),
+        "left_deleted_before": lambda r: ntr(
+            "{n} note you deleted in Anki stays deleted ({where}), as an earlier sync said: “Deleted in Anki” in "
+            "{settings} is “Leave them deleted”. “Make them again” brings it back.",
+            "{n} notes you deleted in Anki stay deleted ({where}), as an earlier sync said: “Deleted in Anki” in "
+            "{settings} is “Leave them deleted”. “Make them again” brings them back.",
             _count(r), where=_where(r), settings=_settings_path()),
         "made_again_by_setting": lambda r: ntr(
             "{n} note you deleted in Anki, left deleted until now, was made again ({where}), as the setting "

@@ -23,6 +23,7 @@ from ..settings import ENGLISH_PAGE_LABEL
 from .applying import (
     COPIES_TOLD_KEY,
     LEFTOVERS_KEY,
+    NOTE_TYPES_KEY,
     NOTES_SEEN_KEY,
     OLDER_KEY,
     OWNED_SINCE_KEY,
@@ -61,7 +62,15 @@ from .decks import default_deck
 from .field_merge import EMPTY_HASH, laid_out_for
 from .identity import collection_identity, guid_for
 from .journal import MARKER_KEY, Generation, marked_generation, marker
-from .left_deleted import deck_summary, leave_deleted_notes, recall_left_deleted
+from .left_deleted import (
+    deck_summary,
+    gone_types,
+    leave_deleted_notes,
+    note_types_held,
+    recall_left_deleted,
+    recall_note_types,
+    types_said,
+)
 from .legacy import old_sync_label
 from .legacy_steps import follow_old_sync_decks, legacy_type_ids, pair_legacy_notes
 from .notetypes import LAYOUT_MARK, describe_missing, note_types
@@ -285,6 +294,7 @@ def follow_changed_note_types(ctx: Applying) -> None:
     state = ctx.reading.state
     if not ctx.known_docs or state.meta(SCHEMA_KEY) == stamp:
         ctx.schema = stamp
+        ctx.schema_moved = not ctx.known_docs
         return
     docs = ctx.reading.docs
     # The unchanged documents, and those a partial sync does not read (checked
@@ -697,11 +707,23 @@ def plan_documents(ctx: Applying) -> None:
             ctx.report.decks.add(d.target)
     planner.plan.deck_ids = ctx.deck_ids
     _report_dropped_fields(ctx)
+    _report_kind_kept(ctx)
     per_doc = live_cards(ctx)
     for d in ctx.reading.with_status("unchanged"):
         if per_doc.get(d.key):
             ctx.report.decks.add(d.target)
             ctx.report.unchanged += per_doc[d.key]
+
+
+def _report_kind_kept(ctx: Applying) -> None:
+    """One row per note the person changed to a type of the other kind
+    (Cloze <-> Basic) whose front Polar changed: not written there."""
+    for row in planner_of(ctx).plan.kind_kept:
+        was, now = ("a cloze", "not a cloze type") if row["cloze"] else ("a basic", "a cloze type")
+        ctx.report.warn(row["path"], (
+            f"{was} card in Polar whose note was changed in Anki to the note type {row['notetype']!r}, "
+            f"{now}: Polar's change to its front was not written into {row['field']!r}, which keeps what it has"),
+            code="kind_changed_kept", **{k: v for k, v in row.items() if k != "path"})
 
 
 def _report_dropped_fields(ctx: Applying) -> None:
@@ -850,10 +872,11 @@ def count_changes(ctx: Applying) -> None:
             named, total = deck_summary(ctx, again_made)
             where = ", ".join(named) + (f" and {total - len(named)} more" if total > len(named) else "")
             ctx.report.warn(ctx.reading.source.describe(), (
-                f"{again} note(s) deleted in Anki since the last sync are made again (were in {where}): their cards "
-                "are still in Polar (delete a card in Polar, or suspend its note in Anki, to be rid of it; the "
-                "setting Deleted in Anki: Leave them deleted leaves such notes deleted)"),
-                code="made_again", count=again, decks=named, more_decks=max(total - len(named), 0))
+                f"{again} note(s) deleted in Anki since the last sync are made again (were in {where}"
+                f"{types_said(ctx)}): their cards are still in Polar (delete a card in Polar, or suspend its note "
+                "in Anki, to be rid of it; the setting Deleted in Anki: Leave them deleted leaves such notes deleted)"),
+                code="made_again", count=again, decks=named, more_decks=max(total - len(named), 0),
+                **gone_types(ctx))
         replaced = sum(g in ctx.replaced_away for g in made)
         if replaced:
             ctx.report.warn(ctx.reading.source.describe(), (
@@ -965,6 +988,9 @@ def remember(ctx: Applying) -> None:
         meta = {**(meta or {}), **ctx.reading.library_meta}
     if ctx.schema:  # the stamp now, past this sync's own changes (a note type it made)
         meta = {**(meta or {}), SCHEMA_KEY: schema_stamp(ctx.col)}
+    held = note_types_held(ctx)
+    if held is not None:
+        meta = {**(meta or {}), NOTE_TYPES_KEY: held}
     ctx.reading.state.commit(
         docs=doc_rows,
         cards=ctx.rows,
@@ -1003,8 +1029,9 @@ def _rows_as_stored(ctx: Applying) -> Set[str]:
 def _generation(ctx: Applying) -> Optional[Generation]:
     """This sync's undo journal entry: the state rows it may change are
     those of the documents it read or found gone (and the foreign rows,
-    document ""), and those of the card ids it drops or writes (a row may
-    come from another document). A first sync has none to keep."""
+    document ""), and those of the card ids it drops, writes or leaves
+    deleted (a row may come from another document). A first sync has none
+    to keep."""
     docs = [d.key for d in ctx.parsed] + list(ctx.gone_docs) + [""]
     ids: List[str] = []
     if ctx.known_docs:
@@ -1012,6 +1039,9 @@ def _generation(ctx: Applying) -> Optional[Generation]:
         ids = plan.drop_cards + ctx.stale_rows + [c.card_id for c in plan.carry]
         ids += [c.rc.card_id for c in plan.creates] + [u.rc.card_id for u in plan.updates]
         ids += [o.card.card_id for o in plan.orphans if o.card is not None]
+    # The cards this sync leaves deleted or forgets as such (left_deleted.py):
+    # their rows lie under documents read, unless a card moved.
+    ids += list(ctx.left_changes.made) + list(ctx.left_changes.cleared)
     return ctx.reading.state.next_generation(docs, ids, ctx.homes_todo)
 
 
@@ -1036,6 +1066,7 @@ APPLY_STEPS: Sequence[Callable[[Applying], None]] = (
     check_collection_identity,
     follow_undo,
     find_missing_notes,
+    recall_note_types,
     recall_left_deleted,
     follow_changed_note_types,
     settle_page_label,

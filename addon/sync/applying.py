@@ -34,6 +34,10 @@ OWNED_SINCE_KEY = "owned_since_ms"
 COPIES_TOLD_KEY = "polar_copies_told"  # such notes the user studied, said once (ids)
 # State key: the collection's schema stamp (``scm``) as the last sync left it.
 SCHEMA_KEY = "schema_seen"
+# State key: the note types holding Polar notes as the last sync left them
+# (JSON: note type id -> name), to name one deleted in Anki with its notes
+# (sync/left_deleted.py).
+NOTE_TYPES_KEY = "note_types_held"
 
 
 @dataclass
@@ -73,6 +77,10 @@ class Applying:
     # the new notes of such cards made again now that the setting says so.
     left_known: Dict[str, Tuple[str, str]] = field(default_factory=dict)
     left_changes: LeftDeleted = field(default_factory=LeftDeleted)
+    # The note types holding Polar notes as the last sync left them (id ->
+    # name; None: not recorded), and the names of those deleted in Anki since.
+    types_held: Optional[Dict[int, str]] = None
+    gone_types: List[str] = field(default_factory=list)
     made_by_setting: List[Any] = field(default_factory=list)
     # rows of notes in no document (foreign_row) whose note is gone: forgotten
     stale_rows: List[str] = field(default_factory=list)
@@ -114,6 +122,7 @@ class Applying:
     # The collection's schema stamp when the sync began, "" when the notes' types
     # could not all be checked (``follow_changed_note_types``): not remembered.
     schema: str = ""
+    schema_moved: bool = True  # the stamp moved since the last sync (or was not known)
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
     # Documents some of whose new notes were not added: the person stopped
     # the sync between two batches (``write.add_notes``); read again next time.

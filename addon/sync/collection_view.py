@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, cast
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, cast
 
 from .identity import GUID_PREFIX, LEGACY_GUID_TAG, LEGACY_MARKER_TAG
 from .sql import in_chunks
@@ -266,6 +266,22 @@ def polar_notes_by_type(col: Collection) -> Dict[int, int]:
     reshaped, see ``notetypes.followed_type``)."""
     rows = _db(col).all(f"SELECT mid, count() FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\' GROUP BY mid")
     return {int(mid): int(n) for mid, n in rows}
+
+
+def note_types_of(col: Collection, nids: Sequence[int]) -> Set[int]:
+    """The note type ids of these notes (a sync's new notes)."""
+    found: Set[int] = set()
+    for marks, chunk in in_chunks(list(nids)):
+        found.update(int(mid) for mid in _db(col).list(f"SELECT DISTINCT mid FROM notes WHERE id IN ({marks})", *chunk))
+    return found
+
+
+def holds_polar_note(col: Collection, mid: int) -> bool:
+    """Whether note type ``mid`` holds a Polar note: Anki's index of the
+    notes' types (``idx_notes_mid``) finds the first one, no scan of the
+    notes table (``polar_notes_by_type`` is asked only when it holds none)."""
+    return _db(col).scalar(
+        f"SELECT 1 FROM notes WHERE mid = ? AND guid LIKE '{_LIKE}' ESCAPE '\\' LIMIT 1", mid) is not None
 
 
 def schema_stamp(col: Collection) -> str:

@@ -46,7 +46,9 @@ KEEP_BYTES = 32 * 1024 * 1024
 # suspended_by_sync by the card ids of those cards). Titles stay (they only
 # name documents); note-id hints stay too, distrusted (``forget``).
 # deck_homes is put back by document too (``Generation.homes``), for entries
-# that kept it (an entry from before the table leaves it as it is).
+# that kept it (an entry from before the table leaves it as it is); and
+# left_deleted (the cards whose notes a sync left deleted) by document, for
+# entries that kept it (an entry from before the table leaves it as it is).
 _TABLES = ("cards", "documents", "problems", "suspended_by_sync")
 # Meta keys a roll-back leaves as they are: the file's own (its version,
 # collection and settings are checked on open) and its id.
@@ -146,10 +148,19 @@ def capture(conn: sqlite3.Connection, entry: Generation) -> None:
     homes: List[Any] = []
     for marks, chunk in in_chunks(homes_of):
         homes += conn.execute(f"SELECT * FROM deck_homes WHERE doc IN ({marks})", chunk).fetchall()
+    # The cards left deleted (left_deleted.py): every row a sync writes lies
+    # under a document it reads; a row it replaces may lie under another (a
+    # card moved there in Polar), found by its card id.
+    left: List[Any] = []
+    for marks, chunk in in_chunks(docs):
+        left += conn.execute(f"SELECT * FROM left_deleted WHERE doc IN ({marks})", chunk).fetchall()
+    taken = {row[0] for row in left}
+    for marks, chunk in in_chunks([i for i in ids if i not in taken]):
+        left += conn.execute(f"SELECT * FROM left_deleted WHERE card_id IN ({marks})", chunk).fetchall()
     meta = conn.execute("SELECT key, value FROM meta").fetchall()
     data = {"docs": docs, "ids": card_ids, "cards": cards, "documents": documents, "problems": problems,
             "suspended_by_sync": suspended, "homes": homes_of, "deck_homes": homes, "meta": meta,
-            "layouts": layouts}
+            "layouts": layouts, "left_deleted": left}
     # As bytes (a BLOB): _prune's length() of a BLOB reads its size from the
     # row's header, of a TEXT it reads the whole text: a re-read library's
     # entry (~14 MB at 50,000 cards) cost every later sync ~20 ms until it
@@ -209,9 +220,12 @@ def roll_back(conn: sqlite3.Connection, to: int, forget: Sequence[str]) -> Optio
         if "deck_homes" in data:  # (an entry from before the table has none: the rows stay as they are)
             for marks, chunk in in_chunks(data["homes"]):
                 conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
+        if "left_deleted" in data:  # (an entry from before the table has none: its rows stay as they are)
+            for marks, chunk in in_chunks(docs):
+                conn.execute(f"DELETE FROM left_deleted WHERE doc IN ({marks})", chunk)
         # (An entry from before the layouts table has none: its card rows
         # carry their layout tags themselves.)
-        for table in (*_TABLES, "deck_homes", "layouts"):
+        for table in (*_TABLES, "deck_homes", "layouts", "left_deleted"):
             rows = data.get(table)
             if rows:
                 marks = ", ".join("?" * len(rows[0]))

@@ -23,10 +23,12 @@ further back than the journal remembers (``rows_vouch``)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
-from typing import Dict, List, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
-from .applying import Applying, planner_of
+from .applying import NOTE_TYPES_KEY, Applying, planner_of
+from .collection_view import note_types_of, polar_notes_by_type
 from .identity import guid_for
 from .plan import Create
 
@@ -60,6 +62,62 @@ def recall_left_deleted(ctx: Applying) -> None:
     back = {doc for cid, (doc, _) in known.items() if guid_for(cid) in ctx.unknown and doc in docs}
     if back:
         ctx.reading.reread(sorted(back))
+
+
+def recall_note_types(ctx: Applying) -> None:
+    """The note types that held Polar notes as the last sync left them
+    (the state's ``note_types_held``: a few ids and names, not a record per
+    card), and which of them are gone from the collection now: a note type
+    deleted in Anki with its notes, named in the rows of those notes (Anki's
+    graves keep no note type). Looked at only when notes are missing."""
+    ctx.types_held = _held(ctx.reading.state.meta(NOTE_TYPES_KEY))
+    if not ctx.deleted_in_anki or not ctx.types_held or not ctx.rows_vouch:
+        return
+    there = {int(entry.id) for entry in ctx.col.models.all_names_and_ids()}
+    ctx.gone_types = sorted({name for mid, name in ctx.types_held.items() if mid not in there}, key=str.lower)
+
+
+def _held(raw: Optional[str]) -> Optional[Dict[int, str]]:
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    return {int(k): str(v) for k, v in value.items() if str(k).isdigit()}
+
+
+def gone_types(ctx: Applying) -> Dict[str, Any]:
+    """The row's ``note_types``: the note types deleted in Anki with the notes
+    it counts (none: no key, as before)."""
+    return {"note_types": list(ctx.gone_types)} if ctx.gone_types else {}
+
+
+def types_said(ctx: Applying) -> str:
+    if not ctx.gone_types:
+        return ""
+    return "; note type(s) deleted: " + ", ".join(ctx.gone_types)
+
+
+def note_types_held(ctx: Applying) -> Optional[str]:
+    """What the state is to remember as ``note_types_held`` after this sync
+    (None: unchanged). Made anew (one scan of the notes' types) only when
+    Anki's schema stamp moved since the last sync (Anki moves it when a note
+    type is deleted, or notes change their type) or nothing was recorded;
+    else the types of the notes this sync added are added to it."""
+    held = ctx.types_held  # (read as the sync began: staged rows may hold the file now)
+    if held is not None and not ctx.schema_moved and not ctx.ids.made:
+        return None
+    names = {int(entry.id): entry.name for entry in ctx.col.models.all_names_and_ids()}
+    if held is None or ctx.schema_moved:
+        now = {mid: names[mid] for mid in polar_notes_by_type(ctx.col) if mid in names}
+    else:
+        mids = note_types_of(ctx.col, [nid for _, nid in ctx.ids.made])
+        now = {mid: names.get(mid, name) for mid, name in held.items() if mid in names}
+        now.update((mid, names[mid]) for mid in mids if mid in names)
+        if now == held:
+            return None
+    return json.dumps({str(mid): name for mid, name in sorted(now.items())}, ensure_ascii=False)
 
 
 def leave_deleted_notes(ctx: Applying) -> None:
@@ -104,6 +162,8 @@ def leave_deleted_notes(ctx: Applying) -> None:
     changes.cleared += sorted(cid for cid, (doc, _) in known.items() if doc in read and cid not in still)
     if left_now:
         _say_left(ctx, left_now)
+    if leave and ctx.dry_run:
+        _say_left_before(ctx, known, set(changes.cleared) | {c.rc.card_id for c in left_now})
     if ctx.made_by_setting and not ctx.dry_run:
         ctx.report.warn(ctx.reading.source.describe(), (
             f"{len(ctx.made_by_setting)} note(s) you deleted in Anki, left deleted until now, are made again: the "
@@ -127,11 +187,31 @@ def deck_summary(ctx: Applying, creates: List[Create]) -> Tuple[List[str], int]:
     return _decks(ctx, creates), len(every)
 
 
+def _say_left_before(ctx: Applying, known: Dict[str, Tuple[str, str]], not_before: Set[str]) -> None:
+    """A preview: the cards earlier syncs left deleted that a sync now
+    would leave deleted too (their documents still in the library). The
+    sync says nothing of them (it was said once); a person who asks what a
+    sync would do is told why those cards have no notes, and the way back."""
+    docs = ctx.reading.docs
+    held = [doc for cid, (doc, _) in known.items() if cid not in not_before and doc in docs]
+    if not held:
+        return
+    places: Dict[str, str] = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
+    by_deck: Counter = Counter(places.get(doc) or docs[doc].target for doc in held)
+    every = [deck for deck, _ in by_deck.most_common() if deck]
+    named = every[:DECKS_NAMED]
+    where = ", ".join(named) + (f" and {len(every) - len(named)} more" if len(every) > len(named) else "")
+    ctx.report.warn(ctx.reading.source.describe(), (
+        f"{len(held)} note(s) you deleted in Anki stay deleted (were in {where}), as an earlier sync said: the "
+        "setting Deleted in Anki is Leave them deleted"),
+        code="left_deleted_before", count=len(held), decks=named, more_decks=len(every) - len(named))
+
+
 def _say_left(ctx: Applying, left: List[Create]) -> None:
     n = len(left)
     named, total = deck_summary(ctx, left)
     where = ", ".join(named) + (f" and {total - len(named)} more" if total > len(named) else "")
     ctx.report.warn(ctx.reading.source.describe(), (
-        f"{n} note(s) you deleted in Anki left deleted (were in {where}): the setting Deleted in Anki is Leave them "
-        "deleted; a card edited in Polar gets a new note, and Make them again brings them back"),
-        code="left_deleted", count=n, decks=named, more_decks=max(total - len(named), 0))
+        f"{n} note(s) you deleted in Anki left deleted (were in {where}{types_said(ctx)}): the setting Deleted in "
+        "Anki is Leave them deleted; a card edited in Polar gets a new note, and Make them again brings them back"),
+        code="left_deleted", count=n, decks=named, more_decks=max(total - len(named), 0), **gone_types(ctx))

@@ -4,7 +4,8 @@ The profile's stock Basic/Cloze are used when they are there and look like
 stock (English names, stock fields and templates). When the user renamed or
 reshaped the one the add-on's notes are in (a field added, fields reordered,
 its question template edited) and it still has a place for Polar's front and
-answer, new notes follow them there (``followed_type``). Otherwise (German
+answer, new notes follow them there (``followed_type``); so they do when the
+person moved every one of them into a type of theirs (``moved_type``). Otherwise (German
 profile, deleted, a field renamed) the add-on creates its own types once,
 marks them with a private key in the note-type dict so they are found again,
 and never adds a field to them later (that would force a full AnkiWeb sync).
@@ -359,11 +360,14 @@ def choose(col: Collection, kind: str, prefer_stock: bool,
     stock types: their card 2 shows ``Back``, context and all, as its question.
     ``held`` (note type id -> Polar notes in it, ``polar_notes_by_type``):
     when the stock type is gone or reshaped, new notes follow the earlier
-    ones into the user's type (``followed_type``)."""
+    ones into the user's type (``followed_type``); when it is stock but the
+    person moved every one of them into a type of theirs, likewise
+    (``moved_type``)."""
     if prefer_stock and kind not in REVERSED:
         stock = find_stock(col, kind)
         if stock:
-            return ref_of(stock)
+            moved = moved_type(col, kind, held, int(stock["id"])) if held else None
+            return ref_of(moved or stock)
         user = followed_type(col, kind, held) if held else None
         if user:
             return ref_of(user)
@@ -388,13 +392,55 @@ def followed_type(col: Collection, kind: str, held: Mapping[int, int]) -> Option
             if model.get(MARKER) == kind and not missing_fields(model):
                 return None  # the own type the earlier notes are in
             continue
-        ref = ref_of(model)
-        roles = field_roles(ref)
-        if ROLE_FRONT not in roles or stock_gaps(ref):
-            continue
-        if ref.field_names[roles.index(ROLE_FRONT)].lower() in ref.question_fields:
+        if _takes_new_notes(model):
             return dict(model)
     return None
+
+
+def _takes_new_notes(model: NotetypeDict) -> bool:
+    """Whether a user's type gives Polar's front and answer a field each,
+    the front shown on a question (so a new note has a card)."""
+    ref = ref_of(model)
+    roles = field_roles(ref)
+    if ROLE_FRONT not in roles or stock_gaps(ref):
+        return False
+    return ref.field_names[roles.index(ROLE_FRONT)].lower() in ref.question_fields
+
+
+# Polar notes of a kind a user's type must hold, all of them, for new ones
+# to follow them away from the stock type (``moved_type``): one note moved to
+# try a type out, or a handful of a new library's first cards, is no move.
+FOLLOW_FROM = 5
+
+
+def moved_type(col: Collection, kind: str, held: Mapping[int, int], stock_id: int) -> Optional[NotetypeDict]:
+    """The user's type (not stock, not the add-on's own) the person moved
+    every Polar note of ``kind`` into (Browse ▸ Change Note Type), the stock
+    type being still there as stock: new notes follow them there, so the
+    collection is not split again by each new card. Only when the stock type
+    (``stock_id``) holds none of them, one type of the user's holds them all,
+    at least ``FOLLOW_FROM``, and can take a new note (``_takes_new_notes``).
+    Own types of other kinds (the reversed ones) are not counted: their
+    notes never were in the stock type. None otherwise: a half-moved
+    collection keeps the stock type; changing one note back brings new
+    notes back there."""
+    if held.get(stock_id):
+        return None
+    cloze = kind == "cloze"
+    total, best, most = 0, None, 0
+    for mid, n in held.items():
+        model = col.models.get(_id(mid))
+        if not model or (model.get("type") == 1) != cloze:
+            continue
+        mark = model.get(MARKER)
+        if mark and mark != kind:
+            continue
+        total += n
+        if not mark and n > most:
+            best, most = model, n
+    if best is None or most != total or most < FOLLOW_FROM or not _takes_new_notes(best):
+        return None
+    return dict(best)
 
 
 def planned_own(kind: str) -> NoteTypeRef:

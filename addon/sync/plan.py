@@ -270,6 +270,9 @@ class Plan:
     # content with no field to go to in a reshaped own note type:
     # (note type id, field name) -> notes
     dropped: Dict[Tuple[NotetypeId, str], int] = field(default_factory=dict)
+    # Notes the person changed to a type of the other kind (Cloze <-> Basic)
+    # whose front Polar changed: their front kept, a report row each
+    kind_kept: List[Dict[str, Any]] = field(default_factory=list)
     # The decks followed by id (a deck the user renamed or moved in Anki):
     # lower-case name -> id, so the write finds each by its id, not its name
     deck_ids: Dict[str, DeckId] = field(default_factory=dict)
@@ -495,6 +498,13 @@ class Planner:
                 self.plan.dropped[key] = self.plan.dropped.get(key, 0) + 1
         wants = wanted_fields(nt, rc)
         base_hashes = aligned_hashes(base.fields, nt) if base else None
+        # Changed by the person to a note type of the other kind (Browse ▸
+        # Change Note Type, Cloze -> Basic or Basic -> Cloze): Polar's front
+        # is of the wrong kind for it (a cloze's {{c1:: braces on a basic
+        # question; a basic front over the deletions they made), so it is
+        # not written there; its hash is remembered, so each change in
+        # Polar is said once (``kind_kept``). The answer goes on being synced.
+        other_kind = nt.cloze is not None and nt.cloze != (rc.kind == "cloze")
         values: List[Optional[str]] = []
         hashes: List[str] = []
         changed = False
@@ -508,6 +518,17 @@ class Planner:
                 # Text of the user's before the block (a Back Extra they
                 # typed): the block follows it as anywhere (notetypes.block_for).
                 want = want._replace(tail=as_made(want.tail))
+            if other_kind and want.tail is None and field_roles(nt)[i] == ROLE_FRONT:
+                polar = field_hash(want.value)
+                if cur != want.value and base_hashes and base_hashes[i] and base_hashes[i] != polar:
+                    self.plan.kind_kept.append({
+                        "path": f"{doc}#{rc.card_id}", "note_id": note.id, "notetype": nt.name,
+                        "field": names[i], "cloze": rc.kind == "cloze", "document": doc, "card": rc.card_id,
+                        "front": rc.front, **({"page": meta.page} if meta.page else {}),
+                    })
+                values.append(None)
+                hashes.append(polar)
+                continue
             # A field Polar's old sync never wrote: an own type's context
             # field, a cloze's answer ("Back Extra"). Text there is the user's.
             unwritten = old_sync and (want.owned or (rc.kind == "cloze" and field_roles(nt)[i] != ROLE_FRONT))

@@ -22,7 +22,7 @@ from ..render.context import EMPTY_CONTEXT, KEPT_IMAGE, stamped
 from ..render.context import STAMP_AT as _STAMP_AT
 from ..render.context import STAMP_HEAD as _STAMP_HEAD
 from ..settings import Settings
-from .collection_view import NoteInfo, existing_deck_id, polar_notes_by_type
+from .collection_view import NoteInfo, existing_deck_id, holds_polar_note, polar_notes_by_type
 from .field_merge import bytes_hash, field_hash, remember_hash
 from .identity import GUID_PREFIX, guid_for, is_polar_guid
 from .journal import MARKER_KEY
@@ -260,6 +260,43 @@ def put_back_adding_defaults(w: Writing) -> None:
             col.merge_undo_entries(w.undo_start)
 
 
+# Collection config: the kinds whose new notes were told to follow the notes
+# the person moved into a type of theirs (``moved_type``), kind -> that
+# type's id. In the collection, set in the sync's undo step: AnkiWeb brings it
+# to another computer (told there too, not again), an undone sync forgets it.
+FOLLOWED_TOLD_KEY = "polarSyncFollowedTold"
+
+
+def _stock_in_use(col: Collection, kind: str) -> bool:
+    """The stock type of ``kind`` is there as stock and holds a Polar note."""
+    stock = find_stock(col, kind)
+    return stock is not None and holds_polar_note(col, int(stock["id"]))
+
+
+def _tell_followed(w: Writing, kind: str, ref: NoteTypeRef) -> None:
+    """Once, the first sync whose new notes of ``kind`` follow the notes the
+    person moved out of the stock type: which type they go to, and how to go
+    back. Forgotten when they go back to stock, to be told again."""
+    col = w.col
+    stock = find_stock(col, kind)
+    told = col.get_config(FOLLOWED_TOLD_KEY, None)
+    told = dict(told) if isinstance(told, dict) else {}
+    if stock is None or (ref.own or int(stock["id"]) == int(ref.id)):
+        if kind in told and stock is not None:
+            del told[kind]
+            col.set_config(FOLLOWED_TOLD_KEY, told, undoable=True)
+        return
+    if told.get(kind) == int(ref.id):
+        return
+    w.report.warn(f"note type {ref.name}", (
+        f"new notes of this kind go to the note type {ref.name!r}, where all the Polar notes of "
+        f"{stock['name']!r} were moved, instead of {stock['name']!r}; change one of them back to "
+        f"{stock['name']!r} and new notes go there again"), code="notes_followed", notetype=ref.name,
+        stock=str(stock["name"]))
+    told[kind] = int(ref.id)
+    col.set_config(FOLLOWED_TOLD_KEY, told, undoable=True)
+
+
 def open_undo_step(w: Writing) -> None:
     """Start the undo step; make the missing decks and note types.
 
@@ -284,8 +321,11 @@ def open_undo_step(w: Writing) -> None:
     prefer_stock = w.settings.use_stock_note_types
     # Where the Polar notes are, when a stock type is not found as stock: new
     # notes may follow them into the user's renamed or reshaped type.
+    # Or the person moved every one of them into a type of theirs, the stock
+    # type untouched (``moved_type``): asked only when the stock type holds
+    # no Polar note (Anki's index of note types finds the first one).
     held = (polar_notes_by_type(col)
-            if prefer_stock and any(k not in REVERSED and find_stock(col, k) is None for k in kinds) else None)
+            if prefer_stock and any(k not in REVERSED and not _stock_in_use(col, k) for k in kinds) else None)
     new_types = [k for k in kinds if choose(col, k, prefer_stock, held) is None]
     move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}
                            | {o.move_to for o in plan.orphans if o.move_cids}), MERGE_EVERY)  # see move_cards
@@ -303,6 +343,8 @@ def open_undo_step(w: Writing) -> None:
         ref = choose(col, kind, prefer_stock, held)
         assert ref is not None  # made above
         w.types[kind] = ref
+        if prefer_stock and kind not in REVERSED and w.plan.creates:
+            _tell_followed(w, kind, ref)
         if kind in new_types:
             for old in reshaped_own(col, kind):
                 w.report.warn(f"note type {old.name}", f"{describe_missing(old, old.missing)}; new notes of "

@@ -23,7 +23,6 @@ Writes the JSON the test reads.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import anki_harness  # noqa: E402
 from cancel_driver import _drop_tooltips, move_in, one_document_synced  # noqa: E402
+from cancel_driver import _quit as quit_anki  # noqa: E402  (its last steps, after the wait below)
 
 
 def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, doc_key: str) -> int:
@@ -194,16 +194,9 @@ def _tooltip() -> str:
 
 
 def _quit(anki, mw, result: Path, seen: dict) -> int:
-    from aqt.qt import QTimer
-
     # (Anki closes a sync's progress window up to 0.5 s after its end: not mid-quit.)
     anki.wait_until(lambda: getattr(mw.progress, "_win", None) is None, 10, "the sync's window to go")
-    _drop_tooltips()
-    QTimer.singleShot(0, mw.close)  # Anki quits through its own path
-    seen["exit"] = anki.app.exec()
-    sys.excepthook = sys.__excepthook__
-    result.write_text(json.dumps(seen), encoding="utf-8")
-    return 0
+    return quit_anki(anki, mw, result, seen)
 
 
 if __name__ == "__main__":

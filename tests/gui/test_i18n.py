@@ -257,7 +257,7 @@ ANKI_MENUS = {
     "Empty Cards": "qt_misc_empty_cards", "Check Database": "qt_accel_check_database",
     "Switch Profile": "qt_accel_switch_profile", "Open Backup…": "profiles_open_backup",
     "Undo": "qt_accel_undo", "Add-ons": "qt_misc_addons", "Preferences": "qt_accel_preferences",
-    "Browse": "qt_misc_browse",
+    "Browse": "qt_misc_browse", "Notes": "qt_accel_notes", "Change Note Type": "browsing_change_notetype",
 }
 OUR_MENUS = ("Polar Sync", "Sync from Polar", "Settings…", "Stop the sync", "Preview (dry run)…",
              "Show last report", "Open sync log", "Choose Polar data folder…", "Use a Polar export…")

@@ -1,7 +1,8 @@
 """The setting "Deleted in Anki" in real Anki (headless, the add-on from
 dist/): the Settings window shows it beside "Removed in Polar" and saves
 it; a deck deleted in Anki with its notes is made again (the report row
-names the deck and the setting) or left deleted (the notice says so once).
+names the deck and the setting) or left deleted (the notice says so once;
+a Preview after that says they stay deleted).
 See docs/dev-notes/cards.md, "Notes deleted in Anki, left deleted"."""
 
 from __future__ import annotations
@@ -79,5 +80,17 @@ def test_a_deck_deleted_in_anki_is_named_with_what_the_setting_does(anki, settin
             assert "3 notes you deleted in Anki left deleted" in notice.text()
         again = sync_from_polar(anki)
         assert not again.report.changed and not again.report.warnings  # said once
+        if setting == "leave_deleted":
+            # A Preview says why those cards have no notes, and the way back (the sync does not).
+            preview = anki.trigger_and_wait("Preview (dry run)…")
+            assert preview.report.dry_run and not preview.report.changed
+            dialog = anki.controller.report_dialog
+            assert dialog is not None and dialog.isVisible()
+            text = " ".join(dialog.browser.toPlainText().split())
+            assert "A sync now would change nothing." in text, text
+            assert (f"3 notes you deleted in Anki stay deleted (in the deck “{deck}”), as an earlier sync said: "
+                    "“Deleted in Anki” in Tools ▸ Polar Sync ▸ Settings… is “Leave them deleted”. “Make them "
+                    "again” brings them back.") in text, text
+            dialog.close()
     finally:
         anki.set_config(watch=True, deleted_in_anki="make_again")

@@ -673,3 +673,59 @@ def test_a_sync_that_only_left_notes_deleted_does_not_say_everything_is_up_to_da
     assert nothing_changed(data) == "Nothing changed: 12 notes you deleted in Anki were left deleted."
     assert attention_line(data) == "12 notes you deleted in Anki left deleted"
     assert nothing_changed({"documents": ["d"], "warnings": []}) == "Everything is up to date."
+
+
+def test_a_preview_row_of_notes_left_deleted_before_names_the_decks_and_the_setting_in_every_language():
+    """A preview after an earlier sync left notes deleted: the row says they
+    stay deleted, where they were, and the way back, in the catalogue's words."""
+    from addon.gui import i18n
+    from addon.gui.report_text import explain, nothing_changed
+
+    row = {"code": "left_deleted_before", "count": 4, "decks": ["bio", "chem"], "more_decks": 0, "path": "polar",
+           "message": "4 note(s) you deleted in Anki stay deleted ..."}
+    expected = {
+        "en": "4 notes you deleted in Anki stay deleted (in the decks “bio”, “chem”), as an earlier sync said: "
+              "“Deleted in Anki” in Tools ▸ Polar Sync ▸ Settings… is “Leave them deleted”. “Make them again” "
+              "brings them back.",
+        "de": "Gelöscht lassen",
+        "ja": "削除したままにする",
+    }
+    try:
+        for lang, words in expected.items():
+            i18n.force(lang)
+            said = explain(row)
+            assert words in said and "bio" in said and "chem" in said, (lang, said)
+        i18n.force("en")
+        assert explain(dict(row, count=1, decks=["bio"])).startswith("1 note you deleted in Anki stays deleted (in "
+                                                                     "the deck “bio”)")
+        data = {"dry_run": True, "documents": ["d"], "warnings": [row]}
+        assert nothing_changed(data) == "A sync now would change nothing."
+    finally:
+        i18n.force(None)
+
+
+def test_a_row_of_notes_deleted_with_their_note_type_names_it_in_every_language():
+    """A note type deleted in Anki with its notes (``note_types`` in the
+    row): named after the decks, in the catalogue's words; a row without
+    it reads as before."""
+    from addon.gui import i18n
+    from addon.gui.report_text import explain
+
+    row = {"code": "left_deleted", "count": 8, "decks": ["bio", "chem"], "note_types": ["Basic"], "path": "polar",
+           "message": "8 note(s) you deleted in Anki left deleted ..."}
+    expected = {
+        "en": "8 notes you deleted in Anki were left deleted (in the decks “bio”, “chem”; the note type “Basic” was "
+              "deleted too), as “Deleted in Anki”",
+        "de": "; auch der Notiztyp „Basic“ wurde gelöscht)",
+        "ja": "ノートタイプ「Basic」も削除されました",
+    }
+    try:
+        for lang, words in expected.items():
+            i18n.force(lang)
+            assert words in explain(row), (lang, explain(row))
+        i18n.force("en")
+        two = explain(dict(row, code="made_again", note_types=["Basic", "My cards"]))
+        assert "(in the decks “bio”, “chem”; the note types “Basic”, “My cards” were deleted too)" in two, two
+        assert "note type" not in explain({k: v for k, v in row.items() if k != "note_types"})
+    finally:
+        i18n.force(None)

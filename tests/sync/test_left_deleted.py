@@ -68,8 +68,32 @@ def test_one_note_deleted_is_left_deleted_and_said_once(col, synced):
     report = run(col, lib, state, **LEAVE)
     assert report.created == 1 and report.warnings == []
     assert guid_for("1Keep0c1") not in _polar(col)
+    preview = run(col, lib, state, dry_run=True, **LEAVE)  # (a preview says why the card has no note: below)
+    assert preview.created == 0 and [w["code"] for w in preview.warnings] == ["left_deleted_before"]
+
+
+def test_a_preview_after_notes_were_left_deleted_says_they_stay_deleted(col, synced):
+    """A preview (asked for: what would a sync do?) after an earlier sync
+    left notes deleted: "A sync now would change nothing", and one row of
+    the notes that stay deleted, their decks and the setting (the sync
+    itself says nothing: it was said once). Not once the setting is Make
+    them again (the preview then shows them made), nor for a card whose
+    note is back."""
+    lib, state, _ = synced
+    col.decks.remove([col.decks.id_for_name("chem")])
+    col.remove_notes([note_of(col, "1Keep0c0").id])
+    assert run(col, lib, state, **LEAVE).created == 0
     preview = run(col, lib, state, dry_run=True, **LEAVE)
-    assert preview.created == 0 and preview.warnings == []
+    assert not preview.changed
+    assert [(w["code"], w["count"], w["decks"], w["more_decks"]) for w in preview.warnings] == [
+        ("left_deleted_before", 5, ["chem", "bio"], 0)], preview.warnings
+    assert "Leave them deleted" in preview.warnings[0]["message"]
+    assert run(col, lib, state, **LEAVE).warnings == []  # the sync: said once, no more
+    assert run(col, lib, state, dry_run=True).created == 5  # Make them again: the preview makes them
+    assert [w["code"] for w in run(col, lib, state, dry_run=True).warnings] == []
+    col.undo()  # (Edit ▸ Undo of the deletion of 1Keep0c0: its note is back)
+    assert [(w["code"], w["count"]) for w in run(col, lib, state, dry_run=True, **LEAVE).warnings] == [
+        ("left_deleted_before", 4)]
 
 
 def test_one_note_deleted_is_made_again_by_default_and_the_row_names_its_deck_and_the_setting(col, synced):
@@ -107,9 +131,44 @@ def test_a_note_type_deleted_with_its_notes(col, synced, setting):
     report = run(col, lib, state, deleted_in_anki=setting)
     code = "made_again" if setting == "make_again" else "left_deleted"
     assert [(w["code"], w["count"], sorted(w["decks"])) for w in report.warnings] == [(code, 8, ["bio", "chem"])]
+    # The note type is named: the state remembers the few types holding Polar notes (not one per card).
+    assert report.warnings[0]["note_types"] == ["Basic"]
+    assert "note type(s) deleted: Basic" in report.warnings[0]["message"]
     assert report.created == (8 if setting == "make_again" else 0)
     assert len(_polar(col)) == (8 if setting == "make_again" else 0)
     assert not run(col, lib, state, deleted_in_anki=setting).changed
+
+
+def test_a_note_type_is_named_only_when_it_was_deleted(col, synced, tmp_path):
+    """One note deleted, its type still there: no note type in the row. A
+    user's own type the notes were moved into (Change Note Type), deleted
+    with them: named by its name then. A state that recorded no types (an
+    older version's): the decks only, as before."""
+    lib, state, _ = synced
+    col.remove_notes([note_of(col, "1Keep0c1").id])
+    row = run(col, lib, state).warnings[0]
+    assert row["code"] == "made_again" and "note_types" not in row
+    basic_type = col.models.by_name("Basic")
+    mine = col.models.copy(basic_type)
+    mine["name"] = "My cards"
+    col.models.update_dict(mine)
+    mine = col.models.by_name("My cards")
+    chem = [note_of(col, f"1Keep1c{i}").id for i in range(4)]
+    col.models.change(basic_type, chem, mine, {0: 0, 1: 1}, None)
+    assert not run(col, lib, state).changed  # (the notes in the user's type, as they are)
+    col.models.remove(mine["id"])
+    report = run(col, lib, state, **LEAVE)
+    assert [(w["code"], w["count"], w["decks"], w.get("note_types")) for w in report.warnings] == [
+        ("left_deleted", 4, ["chem"], ["My cards"])], report.warnings
+    # Without the record (a state an older version wrote): the decks only.
+    import sqlite3
+    with sqlite3.connect(state) as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'note_types_held'")
+    conn.close()
+    col.models.remove(basic_type["id"])
+    report = run(col, lib, state, **LEAVE)
+    assert [(w["code"], w["count"], w["decks"], w.get("note_types")) for w in report.warnings] == [
+        ("left_deleted", 4, ["bio"], None)], report.warnings
 
 
 def test_set_back_to_make_again_the_next_sync_makes_them(col, synced):
@@ -217,6 +276,46 @@ def test_a_sync_that_left_a_note_deleted_undone_in_anki(col, synced):
     # (the state went back to before the undone sync: the deletion is told again)
     assert [(w["code"], w["count"]) for w in report.warnings] == [("left_deleted", 1)]
     assert not run(col, lib, state, **LEAVE).changed
+
+
+def test_an_undone_sync_leaves_the_cards_left_deleted_as_they_were_before_it(col, synced):
+    """The undo journal keeps ``left_deleted``: a person who set Make them
+    again, saw the sync make the notes and undid it in Anki (Edit ▸ Undo
+    "Sync from Polar"), then set Leave them deleted back, has the notes
+    left deleted still (the undone sync no longer forgot them), without a
+    word; the table is as before the undone sync."""
+    lib, state, _ = synced
+    col.decks.remove([col.decks.id_for_name("bio")])
+    assert run(col, lib, state, **LEAVE).created == 0
+    before = SyncState(state).left_deleted()
+    assert len(before) == 4
+    assert run(col, lib, state).created == 4  # Make them again
+    assert SyncState(state).left_deleted() == {}
+    col.undo()  # the sync's own undo step: the 4 notes it made go
+    assert len(_polar(col)) == 4
+    report = run(col, lib, state, **LEAVE)
+    assert report.created == 0 and report.warnings == [], report.warnings
+    assert len(_polar(col)) == 4
+    assert SyncState(state).left_deleted() == before
+    assert not run(col, lib, state, **LEAVE).changed
+
+
+def test_an_undone_sync_that_left_a_note_deleted_then_make_them_again_says_it_once(col, synced):
+    """A sync that added a note and left another deleted, undone in Anki,
+    then the setting Make them again: the deleted note is made again with
+    one row, ``made_again`` (the undone sync's ``left_deleted`` row went
+    with it: not also "left deleted until now")."""
+    lib, state, docs = synced
+    col.remove_notes([note_of(col, "1Keep0c3").id])
+    docs[0].card("1Keep0c8", basic("a new one", "answer"))
+    docs[0].write()
+    assert run(col, lib, state, **LEAVE).created == 1
+    col.undo()
+    assert set(SyncState(state).left_deleted()) == {"1Keep0c3"}  # (rolled back by the next sync, not by the undo)
+    report = run(col, lib, state)
+    assert report.created == 2 and guid_for("1Keep0c3") in _polar(col)
+    assert [(w["code"], w["count"]) for w in report.warnings] == [("made_again", 1)], report.warnings
+    assert SyncState(state).left_deleted() == {}
 
 
 def test_after_leaving_notes_deleted_the_next_sync_trusts_the_collection_again(col, synced, monkeypatch):

@@ -280,15 +280,19 @@ def change_note_type(col: Any, nid: int, to: str) -> None:
 
 def test_a_note_moved_to_another_type_by_the_user_is_not_a_retype(col, library, state_path, synced):
     """A cloze card's note the user moved to Basic (Change Note Type) is
-    theirs: a Polar edit of the card updates it there, as before."""
+    theirs: not replaced, no second note. Polar's cloze text is not written
+    into its "Front" (the braces would show on the question; branch
+    ``followmoved``): the front stays as it is and the report says so."""
     nid = synced[CLOZE_CARD]
     change_note_type(col, nid, "Basic")
     assert col.get_note(nid).note_type()["name"] == "Basic"
+    front = col.get_note(nid)["Front"]
     edit_cards(library, {CLOZE_CARD: {"fields": {"text": {"HTML": "<p>{{c1::Ebbinghaus}} drew a curve</p>"}}}})
     report = run(col, library, state_path)
-    assert (report.created, report.orphaned, report.updated) == (0, 0, 1), report.to_dict()
+    assert (report.created, report.orphaned, report.updated) == (0, 0, 0), report.to_dict()
     assert notes_with_guid(col, guid_for(CLOZE_CARD)) == [nid]
-    assert "{{c1::Ebbinghaus}} drew a curve" in col.get_note(nid)["Front"]
+    assert col.get_note(nid)["Front"] == front
+    assert [w["code"] for w in report.warnings] == ["kind_changed_kept"]
 
 
 def test_a_note_already_of_the_new_kind_is_updated(col, library, state_path, synced):
