@@ -288,10 +288,14 @@ def test_a_note_moved_to_another_type_by_the_user_is_not_a_retype(col, library, 
     assert col.get_note(nid).note_type()["name"] == "Basic"
     front = col.get_note(nid)["Front"]
     edit_cards(library, {CLOZE_CARD: {"fields": {"text": {"HTML": "<p>{{c1::Ebbinghaus}} drew a curve</p>"}}}})
+    assert 'class="polar-rule"' in col.get_note(nid)["Back"]  # (Back Extra's block, its rule pulled up)
     report = run(col, library, state_path)
-    assert (report.created, report.orphaned, report.updated) == (0, 0, 0), report.to_dict()
+    # Updated: the block alone in Back, under Basic's own "<hr id=answer>", loses its rule
+    # (the cloze's, pulled up to the template's "<br>", stood touching that one).
+    assert (report.created, report.orphaned, report.updated) == (0, 0, 1), report.to_dict()
     assert notes_with_guid(col, guid_for(CLOZE_CARD)) == [nid]
     assert col.get_note(nid)["Front"] == front
+    assert 'class="polar-rule"' not in col.get_note(nid)["Back"]
     assert [w["code"] for w in report.warnings] == ["kind_changed_kept"]
 
 
