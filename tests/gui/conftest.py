@@ -52,6 +52,7 @@ class Session:
         self.anki = anki
         self.library = library
         self.base = base
+        self.modals: Any = None  # (a _ModalWatch, once Anki runs)
 
     @property
     def mw(self) -> Any:
@@ -159,12 +160,69 @@ def anki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     )
     session = Session(started, library, base)
     session.controller.quiet.seconds = QUIET_SECONDS
+    session.modals = _ModalWatch()
     _ANKI_RAN.append(True)
     try:
         yield session
     finally:
         anki_harness.shutdown(started)
         shutil.rmtree(root, ignore_errors=True)
+
+
+# A modal box nobody answers (a message box's exec() is an event loop of its
+# own) would hold the whole run until CI's limit: closed after this long,
+# and the test it fell in fails with its words (``_no_stray_modal``). Far
+# above any step of a test that answers a box itself.
+MODAL_LIMIT_S = 60.0
+
+
+class _ModalWatch:
+    """Once a second (its timer runs inside a modal box's event loop too):
+    a modal window other than a progress window, up for ``MODAL_LIMIT_S``,
+    is closed and remembered with its words; a web page's ``alert()``
+    (Anki shows it as a box) is remembered with the page's address."""
+
+    def __init__(self) -> None:
+        from aqt.qt import QTimer
+        from aqt.webview import AnkiWebPage
+
+        self.seen: List[str] = []
+        self.limit = MODAL_LIMIT_S
+        self._up: Dict[int, float] = {}
+        self._timer = QTimer()
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(1000)
+        real = AnkiWebPage.javaScriptAlert
+
+        def alert(page: Any, frame: Any, text: str) -> None:
+            self.seen.append(f"a page's alert() ({frame.toString()}): {text}")
+            real(page, frame, text)
+
+        AnkiWebPage.javaScriptAlert = alert  # type: ignore[method-assign]
+
+    def _tick(self) -> None:
+        import time
+
+        from aqt.qt import QApplication
+
+        modal = QApplication.activeModalWidget()
+        if modal is None or "Progress" in type(modal).__name__:
+            self._up.clear()
+            return
+        since = self._up.setdefault(id(modal), time.monotonic())
+        if time.monotonic() - since < self.limit:
+            return
+        text = modal.text() if hasattr(modal, "text") else ""
+        self.seen.append(f"closed after {self.limit:g} s: {type(modal).__name__} {modal.windowTitle()!r}: {text}")
+        self._up.pop(id(modal), None)
+        if hasattr(modal, "reject"):
+            modal.reject()
+        else:
+            modal.close()
+
+    def take(self) -> List[str]:
+        seen, self.seen = self.seen, []
+        return seen
 
 
 @pytest.fixture(scope="session")
@@ -183,6 +241,8 @@ def _no_stray_modal(request: pytest.FixtureRequest) -> Iterator[None]:
 
     session: Session = request.getfixturevalue("anki")
     session.anki.process(0.2)  # let Anki's error handler (100 ms timer) run
+    boxes = session.modals.take()
+    assert not boxes, f"Anki showed a box nobody answered: {boxes}"
     modal = QApplication.activeModalWidget()
     if type(modal).__name__ == "ProgressDialog":
         # An op that ended just now may still have Anki's window up (see
