@@ -46,10 +46,16 @@ def test_a_leech_of_a_card_studied_while_set_aside_stays_suspended_when_the_card
         anki.anki.wait_until(lambda: col.get_card(cid).queue != SUSPENDED, what="Toggle Suspend")
         browser.form.actionToggle_Mark.trigger()
         anki.anki.wait_until(lambda: "marked" in note_for_card(anki, "1GuiTL1").tags, what="Toggle Mark")
-        browser.close()
         # The Browser's editor saves its note as the window closes, after
-        # an await: wait for that, or its late save (the note's tags as the
-        # editor loaded them) lands after the leech tag below and drops it.
+        # an await: its late save (the note's tags as the editor loaded
+        # them) could land after the leech tag below and drop it (seen once
+        # in a loaded make test). So its save is waited for, and it is let
+        # go of its note before the window closes: nothing is saved later.
+        saved: list = []
+        browser.editor.call_after_note_saved(lambda: saved.append(True))
+        anki.anki.wait_until(lambda: saved, what="the Browser's editor saved its note")
+        browser.editor.set_note(None)
+        browser.close()
         anki.anki.wait_until(lambda: aqt.dialogs._dialogs["Browser"][1] is None, what="the Browser closed")
         browser = None
 
