@@ -165,7 +165,7 @@ def text(plain: str, names: Optional[Iterable[str]] = None) -> str:
     kept whole."""
     def path(match: re.Match[str]) -> str:
         found = match.group(0)
-        if units(found) <= WHOLE:
+        if units(found) <= WHOLE or " " not in found:  # (or made whole already, measured: quiet_progress)
             return whole(found)
         return f"{NBSP}▸ ".join(joined(part) for part in re.split(_SEPARATOR, found))
 

@@ -82,6 +82,11 @@ def test_a_name_is_joined_where_a_line_could_break():
     assert unbroken.text(f"see {long_path} here") == f"see /{unbroken.WJ}{long_path[1:]} here"
     assert unbroken.text("la carpeta de Polar /a/b en la etiqueta folders::a::b") == (
         f"la carpeta de Polar /{unbroken.WJ}a/{unbroken.WJ}b en la etiqueta folders::a::b")
+    # A path made whole by its caller, who measured it (the quiet tooltip's way to stop), stays whole
+    # when the tooltip passes its text through again, though wider than WHOLE.
+    stop = "Outils ▸ Polar Sync ▸ Arrêter la synchronisation"
+    assert unbroken.units(stop) > unbroken.WHOLE
+    assert unbroken.text(f"Pour l’arrêter : {unbroken.whole(stop)}") == f"Pour l’arrêter : {unbroken.whole(stop)}"
     # (Only the words of HTML: an attribute's "margin-left:12px" as it is.)
     assert unbroken.html("<p style='margin-left:12px'>Tools ▸ Undo</p>", ("Tools", "Undo")) == (
         f"<p style='margin-left:12px'>Tools{unbroken.NBSP}▸{unbroken.NBSP}Undo</p>")
