@@ -487,7 +487,7 @@ class SettingsDialog(QDialog):
         new.update(self.values())
         problems = config_check.problems(new)
         if problems:
-            self.error.setText("\n".join(problems))
+            self.error.setText(unbroken.text("\n".join(problems)))
             self.error.show()
             return
         saveGeom(self, "polar_sync_settings")
