@@ -114,7 +114,8 @@ def test_qt_breaks_no_name_at_any_width(language, qapp):
     # one of them fits the narrowest line of a 400 px window, 320 px.)
     paths = [m.group(0) for t in texts for m in unbroken._path_pattern(names).finditer(t)]
     wholes = [p for p in paths if unbroken.units(p) <= unbroken.WHOLE]
-    widest = max(metrics.horizontalAdvance(n) for n in [*names, *wholes]) + 16
+    # (And the punctuation after it that cannot begin a line: "打开备份…”），" is one unit.)
+    widest = max(metrics.horizontalAdvance(n) for n in [*names, *wholes]) + 16 + metrics.horizontalAdvance("”），")
     assert widest <= 320, widest
     broken = []
     for text in texts:
