@@ -47,7 +47,7 @@ from aqt.theme import theme_manager
 
 from ..polar.epub_book import DEFERRED, FILE_LINK, SECTION_LINK, Book, Opened, Section, hint_of, open_book
 from ..polar.originals import Spot
-from . import direction
+from . import direction, unbroken
 from .folding_row import FoldingRow
 from .i18n import ntr, tr
 
@@ -486,7 +486,7 @@ class BookWindow(QWidget):
             return
         if not os.path.isfile(self.path):
             self._say(tr("“{title}” is not on this computer any more.", title=self.title) + " "
-                      + tr("Polar Sync looked for it at {path}", path=str(self.path)))
+                      + unbroken.text(tr("Polar Sync looked for it at {path}", path=str(self.path))))
         elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path))):
             self._say(tr("No program on this computer opened “{title}”.", title=self.title) + " "
-                      + tr("It is at {path}", path=str(self.path)))
+                      + unbroken.text(tr("It is at {path}", path=str(self.path))))

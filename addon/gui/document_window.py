@@ -83,7 +83,7 @@ from aqt.qt import (
 )
 
 from ..polar.originals import Fractions, Spot
-from . import direction, pdf_support
+from . import direction, pdf_support, unbroken
 from .folding_row import FoldingRow
 from .i18n import tr
 from .polar_folder import Body, stamp_of
@@ -768,9 +768,9 @@ class DocumentWindow(QWidget):
         if not os.path.isfile(self.path):
             # Moved or deleted since it opened here (its pages still turn: Qt PDF keeps it open).
             self.message.setText(tr("“{title}” is not on this computer any more.", title=self.title) + " "
-                                 + tr("Polar Sync looked for it at {path}", path=str(self.path)))
+                                 + unbroken.text(tr("Polar Sync looked for it at {path}", path=str(self.path))))
             self.message.setVisible(True)
         elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path))):
             self.message.setText(tr("No program on this computer opened “{title}”.", title=self.title) + " "
-                                 + tr("It is at {path}", path=str(self.path)))
+                                 + unbroken.text(tr("It is at {path}", path=str(self.path))))
             self.message.setVisible(True)

@@ -34,7 +34,7 @@ from aqt.qt import (
 from aqt.utils import disable_help_button
 
 from ..polar.library import newer_export_beside, same_export_elsewhere
-from . import button_rows, direction
+from . import button_rows, direction, unbroken
 from .i18n import tr
 
 OBJECT_NAME = "polar_sync_library_missing"
@@ -159,7 +159,8 @@ class LibraryMissing(QDialog):
             icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation).pixmap(32, 32))
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        self.label = QLabel(text, body)
+        # (Its menu paths and folder paths kept whole where a line wraps: unbroken.)
+        self.label = QLabel(unbroken.html(text), body)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
         self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)

@@ -27,6 +27,7 @@ import aqt
 import aqt.utils
 from aqt.qt import QApplication, QFontMetrics, QTimer, qconnect, sip
 
+from . import unbroken
 from .direction import in_anki
 from .i18n import tr
 from .tooltips import AROUND_TEXT, long_tooltip, room_in, wrap_to
@@ -181,7 +182,8 @@ def _kept_whole(step: str, window: Any) -> str:
 
 def _plain(html_text: str) -> str:
     """The tooltip's words without their tags (its lines: lines)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text.replace("<br>", "\n")))
+    return unbroken.plain(html.unescape(re.sub(r"<[^>]+>", "", html_text.replace("<br>", "\n")))).replace(
+        unbroken.NBSP, " ")
 
 
 # The menu path in "To stop it: Tools ▸ Polar Sync ▸ {stop}": from the word before its first "▸".
@@ -204,8 +206,10 @@ def _way_to_stop(window: Any) -> str:
     metrics = QFontMetrics(QApplication.font("QLabel"))
     if path and metrics.horizontalAdvance(path.replace("\0", name)) <= room_in(window) - AROUND_TEXT:
         lead = how[:found.start()] if found is not None else ""
-        return html.escape(lead) + "<nobr>" + html.escape(path).replace("\0", html.escape(name)) + "</nobr>"
-    return html.escape(how).replace("\0", f"<nobr>{html.escape(name)}</nobr>")
+        # (Whole: no-break spaces and word joiners, which Qt honours in Japanese and Chinese
+        # too; ``<nobr>`` held only its spaces: unbroken.)
+        return html.escape(lead) + html.escape(unbroken.whole(path.replace("\0", name)))
+    return html.escape(how).replace("\0", html.escape(unbroken.joined(name)))
 
 
 def _table(msg: str) -> str:

@@ -94,12 +94,13 @@ def confirm_folder(parent: QWidget, folder: Path) -> Optional[str]:
     box.setIcon(QMessageBox.Icon.Question)
     head = tr("There are no Polar documents in {path}.", path=str(folder))
     if better is not None:
-        box.setText(head + "\n\n" + tr("Polar's data folder seems to be {path}: use that one?", path=str(better)))
+        box.setText(unbroken.text(head + "\n\n" + tr("Polar's data folder seems to be {path}: use that one?",
+                                                     path=str(better))))
         use_better = box.addButton(tr("Use {name}", name=better.name or str(better)), QMessageBox.ButtonRole.AcceptRole)
     else:
-        box.setText(head + "\n\n" + tr(
+        box.setText(unbroken.text(head + "\n\n" + tr(
             "Polar keeps each document in a folder of its own with a file named state.json; "
-            "the data folder is the one that holds those folders (usually .polar in your home folder)."))
+            "the data folder is the one that holds those folders (usually .polar in your home folder).")))
         use_better = None
     again = box.addButton(tr("Choose another folder…"), QMessageBox.ButtonRole.ActionRole)
     anyway = box.addButton(tr("Use it anyway"), QMessageBox.ButtonRole.DestructiveRole)
@@ -486,7 +487,7 @@ class SettingsDialog(QDialog):
         new.update(self.values())
         problems = config_check.problems(new)
         if problems:
-            self.error.setText("\n".join(problems))
+            self.error.setText(unbroken.text("\n".join(problems)))
             self.error.show()
             return
         saveGeom(self, "polar_sync_settings")
@@ -583,7 +584,7 @@ class RawConfigEditor(ConfigEditor):
         box.setObjectName("polar_sync_config_problem")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(tr("Polar Sync settings"))
-        box.setText("\n\n".join(problems))
+        box.setText(unbroken.text("\n\n".join(problems)))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, without a nested event loop
         return box

@@ -30,7 +30,7 @@ from ..polar.library import (
     unpacked_export_around,
 )
 from ..settings import Settings, load_defaults
-from . import addon_life, config_check, i18n, library_missing, menu, synclog
+from . import addon_life, config_check, i18n, library_missing, menu, synclog, unbroken
 from .editors import OpenEditors
 from .i18n import ntr, tr
 from .operations import (
@@ -622,7 +622,8 @@ class PolarSync:
         try:
             open_source(Path(path))  # by content, whatever the name; reads a few KB
         except SourceError as exc:
-            showWarning(tr("Polar Sync cannot use this file.") + f"\n\n{exc}", parent=mw, title="Polar Sync")
+            showWarning(unbroken.text(tr("Polar Sync cannot use this file.") + f"\n\n{exc}"), parent=mw,
+                        title="Polar Sync")
             return
         if path == self.settings.data_dir:
             self.runner.request(MANUAL)  # the same file again (a newer download saved over it)

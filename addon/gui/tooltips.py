@@ -5,7 +5,8 @@ the window it shows in.
 profile alone: …" came out 533 px wide in English (German longer) over a
 400 px Anki window, and its end, the step to take, was cut off. A message
 wider than the window is wrapped to the window's width (at most a comfortable
-reading width); a short one stays exactly as Anki draws it."""
+reading width); a short one stays exactly as Anki draws it. Its menu paths
+and folder paths are kept whole (``unbroken``)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,18 @@ import aqt.utils
 from aqt.qt import QLabel, QWidget
 from aqt.utils import tooltip
 
+from . import unbroken
+
 MOST = 480  # (a line of about 70 characters)
 LEAST = 240
 MARGIN = 16
 
 
 def long_tooltip(msg: str, period: int = 3000, parent: Optional[QWidget] = None) -> None:
-    """``tooltip(msg, period, parent)``, wrapped to fit its window."""
-    tooltip(msg, period=period, parent=parent)
+    """``tooltip(msg, period, parent)``, wrapped to fit its window, its
+    paths kept whole (``unbroken``: "…Tools ▸ Sync from Polar" broke after
+    the "▸", "/home/…" after its leading slash)."""
+    tooltip(unbroken.html(msg), period=period, parent=parent)
     label = getattr(aqt.utils, "_tooltipLabel", None)  # (Anki's own, in every version since 2.1)
     window = parent or aqt.mw.app.activeWindow() or aqt.mw
     if label is None or window is None:

@@ -13,10 +13,17 @@ of no width. So each name's spaces become no-break spaces, a word joiner
 goes between two characters of a name where a line could otherwise break
 (CJK, after a hyphen or a slash), and the separator keeps "▸" with the name
 before it ("ツール\u00a0▸ "): a path breaks only after a "▸", between two
-whole names. A name wider than the line is still broken by Qt (anywhere).
+whole names. A path that fits a line (``WHOLE``) is kept whole altogether
+("Tools\u00a0▸\u00a0Undo"): moved as one to the next line, never "编辑 ▸ |
+撤销". A folder's path longer than that may break only after a "/" inside
+it. A name wider than the line is still broken by Qt (anywhere).
 
-Only for what is shown: the catalogue's text, the report's saved words and
-what a screen reader is handed stay as they are. Pure Python (no aqt).
+Used by every window and notice that shows a path: the report, the
+notice, the settings' help lines, the sync log window, the tooltips
+(``tooltips.long_tooltip``), the quiet sync's way to stop, the
+library-missing message and the message boxes. Only for what is shown:
+the catalogue's text, the report's saved words and what a screen reader
+is handed stay as they are. Pure Python (no aqt).
 """
 
 from __future__ import annotations
@@ -35,20 +42,23 @@ WJ = "\u2060"
 # this list).
 ANKIS_MENUS: Dict[str, Tuple[str, ...]] = {
     "en": ("Tools", "File", "Edit", "Empty Cards", "Check Database", "Switch Profile", "Open Backup…", "Undo",
-           "Add-ons", "Preferences", "Browse"),
+           "Add-ons", "Preferences", "Browse", "Notes", "Change Note Type"),
     "de": ("Extras", "Datei", "Bearbeiten", "Leere Karten löschen …", "Datenbank überprüfen",
            "Benutzerprofil wechseln", "Sicherungskopie öffnen …", "Rückgängig", "Erweiterungen", "Einstellungen …",
-           "Kartenverwaltung"),
+           "Kartenverwaltung", "Notizen", "Notiztyp ändern"),
     "es": ("Herramientas", "Archivo", "Editar", "Tarjetas vacías…", "Comprobar base de datos", "Cambiar perfil",
-           "Abrir copia de seguridad…", "Deshacer", "Complementos", "Preferencias…", "Explorar"),
+           "Abrir copia de seguridad…", "Deshacer", "Complementos", "Preferencias…", "Explorar", "Notas",
+           "Cambiar tipo de nota"),
     "fr": ("Outils", "Fichier", "Édition", "Chercher des cartes vides…", "Vérifier l’intégrité de la base de données",
-           "Changer de profil", "Ouvrir la sauvegarde…", "Annuler", "Greffons", "Préférences…", "Parcourir"),
+           "Changer de profil", "Ouvrir la sauvegarde…", "Annuler", "Greffons", "Préférences…", "Parcourir", "Notes",
+           "Modifier le type de note"),
     "pt_BR": ("Ferramentas", "Arquivo", "Editar", "Cartões Vazios…", "Verificar Banco de Dados", "Mudar perfil",
-              "Abrir cópia de segurança…", "Desfazer", "Extensões", "Preferências", "Painel"),
+              "Abrir cópia de segurança…", "Desfazer", "Extensões", "Preferências", "Painel", "Notas",
+              "Mudar Tipo de Nota"),
     "ja": ("ツール", "ファイル", "編集", "空のカードを確認…", "データベースを検査", "プロファイルを切り替える",
-           "バックアップを開く…", "元に戻す", "アドオン", "環境設定", "カード管理"),
+           "バックアップを開く…", "元に戻す", "アドオン", "環境設定", "カード管理", "ノート", "ノートタイプを変更"),
     "zh_CN": ("工具", "文件", "编辑", "清理空卡片…", "检查数据库", "切换账户", "打开备份…", "撤销", "插件", "设置",
-              "浏览"),
+              "浏览", "笔记", "更改笔记模板"),
 }
 # The add-on's own menu (its entries' titles, translated with ``tr``), and
 # Polar's (English in every language).
@@ -57,11 +67,18 @@ OUR_MENUS = ("Polar Sync", "Sync from Polar", "Settings…", "Stop the sync", "P
 POLARS_MENUS = ("Settings", "Export Data")
 
 _SEPARATOR = r"[ \u00a0]▸[ \u00a0]"
-# A path or tag of an example: letters with "/" or ":" inside ("/a/b",
-# "deck:cs/linux", "folders::a::b", "polar-sync:skip"); one longer than this
-# (a file's whole path in a report row) may break at its slashes.
+# A path or tag of an example, or a folder's or file's path: letters with
+# "/" or ":" inside ("/a/b", "deck:cs/linux", "folders::a::b",
+# "polar-sync:skip", "/home/someone/.polar").
 _TOKEN = re.compile(r"(?<![\w/.-])/?[\w.-]+(?:(?:/|::?)[\w.-]+)+/?")
-SHORT_TOKEN = 24
+# A path (of menu names, or of folders) this wide or less is kept whole, on
+# one line: moved as one to the next line where it does not fit the end of
+# this one. In units of a Latin letter, a CJK character counting two: 40
+# take ~260-290 px of Anki's font (a 400 px window's narrowest line, the
+# library-missing message's, has ~320 px). A wider one breaks only between
+# two whole names: after a "▸", after a "/" inside it (never after its
+# leading "/": "…de Polar /|home/…").
+WHOLE = 40
 # A Japanese or Chinese day in words ("2026年11月28日", dates.py): one unit
 # (Qt broke "2026年|11月28日" at 400 px).
 _CJK_DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
@@ -83,6 +100,30 @@ def joined(name: str) -> str:
         if after and after not in " \u00a0" and char != NBSP and (
                 _wide(char) or _wide(after) or char in "-/"):
             out.append(WJ)
+    return "".join(out)
+
+
+def units(words: str) -> int:
+    """How wide ``words`` are, in Latin letters (a CJK character: two)."""
+    return sum(2 if _wide(char) else 1 for char in words)
+
+
+def whole(path: str) -> str:
+    """A menu path or a folder's path with no place left where a line may
+    break inside it ("Tools ▸ Polar Sync ▸ Stop the sync" on one line)."""
+    return re.sub(_SEPARATOR, f"{NBSP}▸{NBSP}", joined(path).replace(f"{WJ}▸", "▸").replace(f"▸{WJ}", "▸"))
+
+
+def long_path(path: str) -> str:
+    """A folder's or file's path too wide to be kept whole: it may break
+    after a "/" inside it, nowhere else (its leading "/" stays with the
+    first folder's name; each name whole)."""
+    parts = re.split(r"(/)", path)
+    out: List[str] = []
+    for i, part in enumerate(parts):
+        out.append(joined(part) if part != "/" else part)
+        if part == "/" and not "".join(parts[:i]) and i + 1 < len(parts) and parts[i + 1]:
+            out.append(WJ)  # (the leading "/": with the name after it)
     return "".join(out)
 
 
@@ -123,11 +164,14 @@ def text(plain: str, names: Optional[Iterable[str]] = None) -> str:
     """Plain text with its menu paths' names and its short example paths
     kept whole."""
     def path(match: re.Match[str]) -> str:
-        return f"{NBSP}▸ ".join(joined(part) for part in re.split(_SEPARATOR, match.group(0)))
+        found = match.group(0)
+        if units(found) <= WHOLE or " " not in found:  # (or made whole already, measured: quiet_progress)
+            return whole(found)
+        return f"{NBSP}▸ ".join(joined(part) for part in re.split(_SEPARATOR, found))
 
     def token(match: re.Match[str]) -> str:
         found = match.group(0)
-        return joined(found) if len(found) <= SHORT_TOKEN else found
+        return joined(found) if units(found) <= WHOLE else long_path(found)
 
     shown = plain
     if "▸" in shown:
@@ -153,4 +197,4 @@ def plain(shown: str) -> str:
     """Shown words as they were before ``text`` joined them: no word joiner,
     a plain space for each no-break one it put in (Qt's ``toPlainText``
     gives every no-break space as a space already)."""
-    return shown.replace(WJ, "").replace(f"{NBSP}▸ ", " ▸ ")
+    return shown.replace(WJ, "").replace(f"{NBSP}▸{NBSP}", " ▸ ").replace(f"{NBSP}▸ ", " ▸ ")

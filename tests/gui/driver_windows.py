@@ -28,7 +28,7 @@ class WindowsNoted:
             if type(w).__name__ in ("ProgressDialog",):
                 continue
             parts = [lbl.text() for lbl in w.findChildren(QLabel)]
-            parts += [t.toPlainText() for t in w.findChildren(QTextBrowser)]
+            parts += [t.toPlainText().replace("\u2060", "") for t in w.findChildren(QTextBrowser)]
             text = w.text() if isinstance(w, QMessageBox) else " | ".join(parts)
             self.seen.append([type(w).__name__, w.windowTitle(), text[:600]])
             w.close()

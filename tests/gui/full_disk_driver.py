@@ -47,7 +47,7 @@ def main(disk: Path, library: Path, addon_file: Path, result: Path, mode: str = 
                 if type(w).__name__ == "ProgressDialog":
                     continue
                 parts = [lbl.text() for lbl in w.findChildren(QLabel)]
-                parts += [t.toPlainText() for t in w.findChildren(QTextBrowser)]
+                parts += [t.toPlainText().replace("\u2060", "") for t in w.findChildren(QTextBrowser)]
                 text = w.text() if isinstance(w, QMessageBox) else " | ".join(parts)
                 out["windows"].append([type(w).__name__, w.windowTitle(), text[:500]])
                 w.close()

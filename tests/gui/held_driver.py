@@ -95,7 +95,7 @@ def main(base: Path, library: Path, addon_file: Path, kind: str, result: Path) -
             if type(w).__name__ in ("ProfileManager", "ProgressDialog"):  # Anki's own, left to it
                 continue
             parts = [lbl.text() for lbl in w.findChildren(QLabel)]
-            parts += [t.toPlainText() for t in w.findChildren(QTextBrowser)]
+            parts += [t.toPlainText().replace("\u2060", "") for t in w.findChildren(QTextBrowser)]
             text = w.text() if isinstance(w, QMessageBox) else " | ".join(parts)
             windows.append([type(w).__name__, w.windowTitle(), text[:400]])
             w.close()

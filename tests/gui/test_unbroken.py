@@ -53,8 +53,9 @@ def test_every_menu_path_is_made_of_names_kept_whole(language):
         if "▸" not in text:
             continue
         shown = unbroken.text(text, names)
-        assert not re.search(r"[ ]▸|▸(?![ ])", shown), (text, shown)  # every "▸": a separator of a known path
-        paths += shown.count(f"{unbroken.NBSP}▸ ")
+        # Every "▸": a separator of a known path (one that fits a line: no break after it either).
+        assert not re.search(r"[ ]▸|▸(?![ \u00a0])", shown), (text, shown)
+        paths += shown.count(f"{unbroken.NBSP}▸ ") + shown.count(f"{unbroken.NBSP}▸{unbroken.NBSP}")
         assert shown.replace(unbroken.WJ, "").replace(unbroken.NBSP, " ") == text.replace("\u00a0", " ")
     assert paths >= 12
 
@@ -75,14 +76,20 @@ def test_a_name_is_joined_where_a_line_could_break():
     assert unbroken.joined("polar-sync:skip") == f"polar-{unbroken.WJ}sync:skip"
     day = f"2026{unbroken.WJ}年{unbroken.WJ}11{unbroken.WJ}月{unbroken.WJ}28{unbroken.WJ}日"
     assert unbroken.text("文件（2026年11月28日），") == f"文件（{day}），"  # (a day in words: one unit)
-    # A file's whole path in a report row may still break at its slashes.
+    # A file's whole path wider than a line may still break at its slashes
+    # inside it (not after its leading one: unbroken2).
     long_path = "/home/someone/.polar/stash/0123456789abcdef.pdf"
-    assert unbroken.text(f"see {long_path} here") == f"see {long_path} here"
+    assert unbroken.text(f"see {long_path} here") == f"see /{unbroken.WJ}{long_path[1:]} here"
     assert unbroken.text("la carpeta de Polar /a/b en la etiqueta folders::a::b") == (
         f"la carpeta de Polar /{unbroken.WJ}a/{unbroken.WJ}b en la etiqueta folders::a::b")
+    # A path made whole by its caller, who measured it (the quiet tooltip's way to stop), stays whole
+    # when the tooltip passes its text through again, though wider than WHOLE.
+    stop = "Outils ▸ Polar Sync ▸ Arrêter la synchronisation"
+    assert unbroken.units(stop) > unbroken.WHOLE
+    assert unbroken.text(f"Pour l’arrêter : {unbroken.whole(stop)}") == f"Pour l’arrêter : {unbroken.whole(stop)}"
     # (Only the words of HTML: an attribute's "margin-left:12px" as it is.)
     assert unbroken.html("<p style='margin-left:12px'>Tools ▸ Undo</p>", ("Tools", "Undo")) == (
-        f"<p style='margin-left:12px'>Tools{unbroken.NBSP}▸ Undo</p>")
+        f"<p style='margin-left:12px'>Tools{unbroken.NBSP}▸{unbroken.NBSP}Undo</p>")
 
 
 def _broken_inside(text: str, starts: List[int]) -> List[str]:
@@ -103,7 +110,13 @@ def test_qt_breaks_no_name_at_any_width(language, qapp):
     names = unbroken.menu_names(language, lambda msgid: _tr(language, msgid))
     texts = [t for t in _texts(language) if "▸" in t or "/a/b" in t or "polar-sync:skip" in t]
     assert len(texts) >= 12
-    widest = max(metrics.horizontalAdvance(n) for n in names) + 16
+    # (From the widest name's width, or a whole path's, one that fits a line: unbroken.WHOLE; every
+    # one of them fits the narrowest line of a 400 px window, 320 px.)
+    paths = [m.group(0) for t in texts for m in unbroken._path_pattern(names).finditer(t)]
+    wholes = [p for p in paths if unbroken.units(p) <= unbroken.WHOLE]
+    # (And the punctuation after it that cannot begin a line: "打开备份…”），" is one unit.)
+    widest = max(metrics.horizontalAdvance(n) for n in [*names, *wholes]) + 16 + metrics.horizontalAdvance("”），")
+    assert widest <= 320, widest
     broken = []
     for text in texts:
         markup = unbroken.html(f"<p>{html.escape(text)}</p>", names)
@@ -116,3 +129,81 @@ def test_qt_breaks_no_name_at_any_width(language, qapp):
             for block, starts in line_starts(doc):
                 broken += [(width, place) for place in _broken_inside(block, starts)]
     assert not broken, broken[:10]
+
+
+def _spans(text: str, names) -> List[tuple]:
+    """(start, end, whole?) of each menu path and folder path of ``text``."""
+    found = [(m.start(), m.end()) for m in unbroken._path_pattern(names).finditer(text)]
+    found += [(m.start(), m.end()) for m in unbroken._TOKEN.finditer(text)
+              if not any(a <= m.start() < b for a, b in found)]
+    return [(a, b, unbroken.units(text[a:b]) <= unbroken.WHOLE) for a, b in found]
+
+
+def _plain_starts(block: str, starts: List[int]) -> List[int]:
+    """Line starts as places in the text without its word joiners."""
+    return [p - block[:p].count(unbroken.WJ) for p in starts]
+
+
+# A folder's path as a person's own may be: long, with a hyphen and a CJK folder name.
+LONG = "/home/someone-else/Documents/学习资料/polar-data/.polar2/stash"
+SHORT = "/home/someone-else/.polar"
+
+
+def _laid_out(language: str, qapp) -> List[tuple]:
+    """Every text with a path of the language's catalogue (the {path} ones
+    with a short and a long folder path), laid out by Qt at every width from
+    the narrowest line a 400 px window has (320 px) to 800 px: (width, text,
+    its paths, where its lines began, as places in the text)."""
+    from aqt.qt import QApplication, QTextDocument
+
+    font = QApplication.font()
+    names = unbroken.menu_names(language, lambda msgid: _tr(language, msgid))
+    texts = [t for t in _texts(language) if "▸" in t]
+    texts += [t.replace("{path}", path) for t in _texts(language) if "{path}" in t for path in (SHORT, LONG)]
+    assert len(texts) >= 30
+    out = []
+    for text in texts:
+        doc = QTextDocument()
+        doc.setDefaultFont(font)
+        doc.setDocumentMargin(0)
+        doc.setHtml(unbroken.html(f"<p>{html.escape(text)}</p>", names))
+        for width in range(320, 800, 17):
+            doc.setTextWidth(width)
+            (block, starts), = line_starts(doc)
+            assert block.replace(unbroken.WJ, "").replace(unbroken.NBSP, " ") == text.replace(unbroken.NBSP, " ")
+            out.append((width, text, _spans(text, names), _plain_starts(block, starts)))
+    return out
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_a_path_that_fits_a_line_is_never_broken(language, qapp):
+    """A menu path or a folder's path no wider than ``unbroken.WHOLE`` stays
+    on one line at every width a 400 px window's text has or more: moved
+    whole to the next line where the end of this one is too short. (Main
+    broke "编辑 ▸ | 撤销" after its "▸" in the Chinese notice, and every
+    language's "Tools ▸ Polar Sync ▸" before the entry's name; a box's
+    "/home/someone-else/.polar" after a slash.)"""
+    broken = []
+    for width, text, spans, starts in _laid_out(language, qapp):
+        broken += [(width, text[a:p] + "|" + text[p:b]) for a, b, whole in spans if whole
+                   for p in starts if a < p < b]
+    assert not broken, broken[:10]
+
+
+@pytest.mark.parametrize("language", ["en", "es", "pt_BR", "zh_CN"])
+def test_a_long_folder_path_breaks_only_after_a_slash_inside_it(language, qapp):
+    """A path wider than ``WHOLE`` may break (it must, in a narrow window),
+    but only after a "/" inside it (a menu path: after a "▸"): not after
+    its leading "/" ("…de Polar
+    /|home/…", seen in Spanish and Portuguese), not inside a folder's name
+    ("someone-|else", "学习|资料")."""
+    broken, inside = [], 0
+    for width, text, spans, starts in _laid_out(language, qapp):
+        for a, b, _whole in spans:
+            for p in starts:
+                if a < p < b:
+                    inside += 1
+                    if not (text[p - 1] == "/" and p - 1 > a or text[p - 2:p] == "▸ "):
+                        broken.append((width, text[max(a, p - 12):p] + "|" + text[p:min(b, p + 12)]))
+    assert not broken, broken[:10]
+    assert inside > 0  # (the long path did need to break somewhere)

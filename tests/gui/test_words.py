@@ -252,7 +252,7 @@ def test_the_report_names_documents_by_title_not_by_id(anki, qtbot):
         assert notice is not None
         qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
         dialog = anki.controller.report_dialog
-        text = dialog.browser.toPlainText()
+        text = dialog.browser.toPlainText().replace("\u2060", "")  # (paths kept whole: unbroken)
         assert "“Notes on memory”" in text  # remembered from the sync before it broke
         assert "“The capital is Paris.” in “Geography”, page 4" in text
         assert "1GuiBrokenDoc00000001/state.json" in text  # the technical id stays, on its own line
@@ -524,7 +524,8 @@ def test_choosing_the_home_folder_offers_the_polar_folder_in_it(anki, tmp_path, 
 
     QTimer.singleShot(50, answer)
     assert settings_dialog.choose_folder(anki.mw, "") == str(polar)
-    assert str(home) in seen[0] and str(polar) in seen[0]
+    shown = seen[0].replace("\u2060", "")  # (the paths kept whole with word joiners: unbroken)
+    assert str(home) in shown and str(polar) in shown
 
     # A folder that holds documents is taken without a question.
     picks.append(str(polar))
@@ -711,7 +712,9 @@ def test_the_second_profiles_tooltip_fits_a_400_px_window_in_every_language(anki
         words = _addon_module(anki, "i18n").tr(
             "Polar Sync leaves this profile alone: your Polar library is synced into the profile “{profile}”. To "
             "have its cards here too, use Tools ▸ Sync from Polar once.", profile="Polar Test")
-        assert html.escape(words) in text  # (in the user's language)
+        # (In the user's language; its menu path kept whole with no-break spaces and word joiners: unbroken.)
+        assert _spaced(html.escape(words)) in _spaced(text)
+        assert "Tools ▸ Sync from Polar" not in text.replace("\u2060", "")  # (whole: no plain space beside "▸")
         assert lang == "en_US" or "Polar Sync leaves" not in words
         assert width <= mw.width(), (lang, width)
         assert needed <= height  # every line shown
@@ -909,7 +912,7 @@ def _shoot_tooltip(anki, indicator, words, lang: str) -> None:
 
 
 def _spaced(text: str) -> str:
-    return text.replace("\u00a0", " ").replace("\u202f", " ")
+    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2060", "")  # (and unbroken's joiners)
 
 
 @pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
