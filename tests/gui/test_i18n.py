@@ -470,3 +470,50 @@ def test_the_browser_is_named_as_anki_names_it(language):
     for msgid, value in said.items():
         for text in value if isinstance(value, list) else [value]:
             assert any(name.lower() in text.lower() for name in names), (msgid, text, names)
+
+
+# A note type, and the two kinds of card, in Anki's own words: the rows added
+# for notes moved to another note type said French "type de notes" (Anki:
+# "Type de note", "Modifier le type de note", "Gérer les types de note"),
+# Chinese 笔记类型 once beside Anki's 笔记模板 (ten times), Spanish "tarjeta de
+# huecos" beside Anki's "Respuesta anidada" (and the catalogue's own older
+# "tarjeta de respuesta anidada"), Chinese 基础卡片 for Anki's 问答题 (Basic),
+# French "carte simple" for Anki's "Basique". Each stem is checked against
+# Anki's own name (both 23.10's and 26.9's have it).
+NOTE_TYPE_NOT = {"fr": r"types? de notes", "zh_CN": r"笔记类型"}
+CLOZE = {"de": "lückentext", "es": "respuesta anidada", "fr": "à trous", "ja": "穴埋め", "pt_BR": "omissão",
+         "zh_CN": "填空"}
+BASIC = {"de": "einfach", "es": "básic", "fr": "basique", "ja": "基本", "pt_BR": "básic", "zh_CN": "问答题"}
+
+
+@pytest.mark.parametrize("language", sorted(ANKI_CODE))
+def test_a_note_type_and_its_kinds_are_said_with_ankis_words(language):
+    import re
+    import unicodedata
+
+    def low(text: str) -> str:
+        return unicodedata.normalize("NFC", text).lower()
+
+    anki_tr = _anki_tr(language)
+    word = low(anki_tr.notetypes_notetype())
+    plural = re.sub(r"^(\w+)", r"\1s", word) if language in ("es", "fr", "pt_BR") else word  # tipos de nota
+    assert CLOZE[language] in low(anki_tr.notetypes_cloze_name())
+    assert BASIC[language] in low(anki_tr.notetypes_basic_name())
+    catalogue = i18n.catalogue(language)
+    checked = {"note type": 0, "cloze": 0, "basic": 0}
+    for msgid, value in catalogue.items():
+        for text in _as_list(value):
+            said = low(text)
+            if re.search(r"\bnote types?\b", msgid, re.IGNORECASE):
+                assert word in said or plural in said, (msgid, text, word)
+                checked["note type"] += 1
+            if language in NOTE_TYPE_NOT:
+                assert not re.search(NOTE_TYPE_NOT[language], text), (msgid, text)
+            if re.search(r"\bcloze\b", msgid):  # the kind, not the stock type's name "Cloze"
+                assert CLOZE[language] in said, (msgid, text)
+                checked["cloze"] += 1
+            if re.search(r"\bbasic\b", msgid):
+                assert BASIC[language] in said, (msgid, text)
+                checked["basic"] += 1
+    assert checked["note type"] >= 10 and checked["cloze"] >= 6 and checked["basic"] >= 1, checked
+
