@@ -517,3 +517,37 @@ def test_a_note_type_and_its_kinds_are_said_with_ankis_words(language):
                 checked["basic"] += 1
     assert checked["note type"] >= 10 and checked["cloze"] >= 6 and checked["basic"] >= 1, checked
 
+
+# German as Anki 26.9's German names a deck's limits and options: the rows
+# for new notes held back by a limit said "eine Grenze" and "die Optionen von
+# „…“", where Anki says Tageshöchstwert ("Tageshöchstwerte" the section of
+# the deck's options) and Einstellungen (the deck's gear menu); Anki 23.10
+# said "Täglicher Grenzwert" and "Optionen", the add-on says the newer words
+# as for the menus.
+def test_german_names_a_deck_s_limits_and_options_as_anki_does():
+    import re
+
+    if _anki_is_newest():
+        anki_tr = _anki_tr("de")
+        assert anki_tr.actions_options() == "Einstellungen"
+        assert anki_tr.deck_config_daily_limits() == "Tageshöchstwerte"
+    assert not [t for t in _texts("de") if re.search(r"Grenze|Optionen", t)]
+    catalogue = i18n.catalogue("de")
+    limits = [t for msgid in catalogue if "raise that limit" in msgid for t in _as_list(catalogue[msgid])]
+    assert len(limits) >= 8 and all("Erhöhen Sie diesen Tageshöchstwert" in t for t in limits), limits
+
+
+# German says "Sie"/"Ihr" to the reader, so a sentence that opens with "Ihr"/
+# "Ihre" reads as "your": "…wurde wieder angelegt: Ihre Karte ist noch in
+# Polar" ("its card", read "your card"), "…nicht gefunden: Ihr Abschnitt wird
+# … gezeigt", "Ihre Wiederholungen, falls es welche gab" (the note's). Such a
+# sentence is one whose English says "your".
+def test_german_opens_no_sentence_with_ihr_for_its():
+    import re
+
+    catalogue = i18n.catalogue("de")
+    for msgid, value in catalogue.items():
+        yours = len(re.findall(r"\byour\b", msgid, re.IGNORECASE))
+        for text in _as_list(value):
+            opened = re.findall(r"(?:^|[.:;!?] )Ihr(?:e|en|er|em|es)?\b", text)
+            assert len(opened) <= yours, (msgid, text)
