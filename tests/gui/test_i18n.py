@@ -551,3 +551,18 @@ def test_german_opens_no_sentence_with_ihr_for_its():
         for text in _as_list(value):
             opened = re.findall(r"(?:^|[.:;!?] )Ihr(?:e|en|er|em|es)?\b", text)
             assert len(opened) <= yours, (msgid, text)
+
+
+# The settings' menu path ends in "…" ("Tools ▸ Polar Sync ▸ Settings…"): a
+# sentence that ends with it reads "Réglages…." in the report, four dots. The
+# new rows of notes left deleted said "comme le dit « Supprimé dans Anki » dans
+# {settings}. Si sa carte…" (and Spanish, Portuguese alike) where the English
+# has the path mid-sentence; a translation ends a sentence with it only where
+# the English does.
+@pytest.mark.parametrize("language", sorted(ANKI_CODE))
+def test_a_sentence_ends_with_the_settings_path_only_where_the_english_does(language):
+    catalogue = i18n.catalogue(language)
+    for msgid, value in catalogue.items():
+        for text in _as_list(value):
+            ended = text.count("{settings}.") + text.count("{settings}。")
+            assert ended <= msgid.count("{settings}."), (msgid, text)
