@@ -2,9 +2,10 @@
 for docs/): the Settings window scrolled to it, and the report of a deck
 deleted in Anki with its notes, made again (the default) and left deleted,
 a preview after that (the notes stay deleted), and the note type Basic
-deleted with its notes (named in the row); each 400 px wide, light and night, English and German.
+deleted with its notes (named in the row); each 400 px wide, light and night, English and German
+(or English and the languages named after OUT_DIR: de fr ja …).
 
-    .venv/bin/python tools/deleted_in_anki_shots.py OUT_DIR   (after make build)
+    .venv/bin/python tools/deleted_in_anki_shots.py OUT_DIR [LANG …]   (after make build)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import anki_harness  # noqa: E402
 import words_shots  # noqa: E402
 
 SAMPLE = ROOT / "tools" / "sample_library"
+ANKI_LANG = {"de": "de_DE", "es": "es_ES", "fr": "fr_FR", "ja": "ja_JP", "pt_BR": "pt_BR", "zh_CN": "zh_CN"}
 
 
 def _sync(session: Any) -> Any:
@@ -108,14 +110,15 @@ def main() -> None:
             print("note type", [(w["code"], w.get("note_types")) for w in outcome.report.warnings])
             reports.append(("note-type-left", outcome.report.to_dict()))
             written += _shots(session, out, "en", reports)
-            session.mw.pm.setLang("de_DE")
-            qt_german = words_shots._qt_translator("de")
-            try:
-                written += _shots(session, out, "de", reports)
-            finally:
-                if qt_german is not None:
-                    session.mw.app.removeTranslator(qt_german)
-                session.mw.pm.setLang("en_US")
+            for lang in sys.argv[2:] or ["de"]:
+                session.mw.pm.setLang(ANKI_LANG.get(lang, lang))
+                qt_own = words_shots._qt_translator(lang)
+                try:
+                    written += _shots(session, out, lang, reports)
+                finally:
+                    if qt_own is not None:
+                        session.mw.app.removeTranslator(qt_own)
+                    session.mw.pm.setLang("en_US")
         finally:
             anki_harness.shutdown(session)
     finally:

@@ -392,9 +392,9 @@ class SettingsDialog(QDialog):
         self._add(form, "delete_max_share", tr("Most notes one sync may delete"), share,
                   tr("A sync that would delete more of the synced notes deletes nothing and says so."))
         self._add(form, "deleted_in_anki", tr("Deleted in Anki"), self._combo("deleted_in_anki"),
-                  tr("For notes you delete in Anki whose cards are still in Polar (also with a deck or note "
-                     "type): made again by the next sync, without their reviews, or left deleted until the card "
-                     "changes in Polar."))
+                  tr("For notes you delete in Anki whose cards are still in Polar (also when you delete their "
+                     "deck or note type): made again by the next sync, without their reviews, or left deleted "
+                     "until the card changes in Polar."))
         qconnect(self.widgets["deletion_policy"].currentIndexChanged, lambda _i: self._enable())
 
         form = self._section(tr("When to sync"))

@@ -868,7 +868,8 @@ class PolarSync:
             report = self.report_dialog
             shown = report is not None and not sip.isdeleted(report) and report.isVisible()
             showInfo(tr("Anki suspends no card in this collection until its old scheduler is updated: the deck "
-                        "list, shown now, offers the update; they are suspended as soon as it is updated."),
+                        "list, shown now, offers the update, and the notes you asked to suspend are suspended as "
+                        "soon as it is done."),
                      parent=report if shown else mw)
             return
         suspend_notes(mw, nids, lambda n: tooltip(html.escape(

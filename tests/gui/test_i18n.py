@@ -470,3 +470,99 @@ def test_the_browser_is_named_as_anki_names_it(language):
     for msgid, value in said.items():
         for text in value if isinstance(value, list) else [value]:
             assert any(name.lower() in text.lower() for name in names), (msgid, text, names)
+
+
+# A note type, and the two kinds of card, in Anki's own words: the rows added
+# for notes moved to another note type said French "type de notes" (Anki:
+# "Type de note", "Modifier le type de note", "Gérer les types de note"),
+# Chinese 笔记类型 once beside Anki's 笔记模板 (ten times), Spanish "tarjeta de
+# huecos" beside Anki's "Respuesta anidada" (and the catalogue's own older
+# "tarjeta de respuesta anidada"), Chinese 基础卡片 for Anki's 问答题 (Basic),
+# French "carte simple" for Anki's "Basique". Each stem is checked against
+# Anki's own name (both 23.10's and 26.9's have it).
+NOTE_TYPE_NOT = {"fr": r"types? de notes", "zh_CN": r"笔记类型"}
+CLOZE = {"de": "lückentext", "es": "respuesta anidada", "fr": "à trous", "ja": "穴埋め", "pt_BR": "omissão",
+         "zh_CN": "填空"}
+BASIC = {"de": "einfach", "es": "básic", "fr": "basique", "ja": "基本", "pt_BR": "básic", "zh_CN": "问答题"}
+
+
+@pytest.mark.parametrize("language", sorted(ANKI_CODE))
+def test_a_note_type_and_its_kinds_are_said_with_ankis_words(language):
+    import re
+    import unicodedata
+
+    def low(text: str) -> str:
+        return unicodedata.normalize("NFC", text).lower()
+
+    anki_tr = _anki_tr(language)
+    word = low(anki_tr.notetypes_notetype())
+    plural = re.sub(r"^(\w+)", r"\1s", word) if language in ("es", "fr", "pt_BR") else word  # tipos de nota
+    assert CLOZE[language] in low(anki_tr.notetypes_cloze_name())
+    assert BASIC[language] in low(anki_tr.notetypes_basic_name())
+    catalogue = i18n.catalogue(language)
+    checked = {"note type": 0, "cloze": 0, "basic": 0}
+    for msgid, value in catalogue.items():
+        for text in _as_list(value):
+            said = low(text)
+            if re.search(r"\bnote types?\b", msgid, re.IGNORECASE):
+                assert word in said or plural in said, (msgid, text, word)
+                checked["note type"] += 1
+            if language in NOTE_TYPE_NOT:
+                assert not re.search(NOTE_TYPE_NOT[language], text), (msgid, text)
+            if re.search(r"\bcloze\b", msgid):  # the kind, not the stock type's name "Cloze"
+                assert CLOZE[language] in said, (msgid, text)
+                checked["cloze"] += 1
+            if re.search(r"\bbasic\b", msgid):
+                assert BASIC[language] in said, (msgid, text)
+                checked["basic"] += 1
+    assert checked["note type"] >= 10 and checked["cloze"] >= 6 and checked["basic"] >= 1, checked
+
+
+# German as Anki 26.9's German names a deck's limits and options: the rows
+# for new notes held back by a limit said "eine Grenze" and "die Optionen von
+# „…“", where Anki says Tageshöchstwert ("Tageshöchstwerte" the section of
+# the deck's options) and Einstellungen (the deck's gear menu); Anki 23.10
+# said "Täglicher Grenzwert" and "Optionen", the add-on says the newer words
+# as for the menus.
+def test_german_names_a_deck_s_limits_and_options_as_anki_does():
+    import re
+
+    if _anki_is_newest():
+        anki_tr = _anki_tr("de")
+        assert anki_tr.actions_options() == "Einstellungen"
+        assert anki_tr.deck_config_daily_limits() == "Tageshöchstwerte"
+    assert not [t for t in _texts("de") if re.search(r"Grenze|Optionen", t)]
+    catalogue = i18n.catalogue("de")
+    limits = [t for msgid in catalogue if "raise that limit" in msgid for t in _as_list(catalogue[msgid])]
+    assert len(limits) >= 8 and all("Erhöhen Sie diesen Tageshöchstwert" in t for t in limits), limits
+
+
+# German says "Sie"/"Ihr" to the reader, so a sentence that opens with "Ihr"/
+# "Ihre" reads as "your": "…wurde wieder angelegt: Ihre Karte ist noch in
+# Polar" ("its card", read "your card"), "…nicht gefunden: Ihr Abschnitt wird
+# … gezeigt", "Ihre Wiederholungen, falls es welche gab" (the note's). Such a
+# sentence is one whose English says "your".
+def test_german_opens_no_sentence_with_ihr_for_its():
+    import re
+
+    catalogue = i18n.catalogue("de")
+    for msgid, value in catalogue.items():
+        yours = len(re.findall(r"\byour\b", msgid, re.IGNORECASE))
+        for text in _as_list(value):
+            opened = re.findall(r"(?:^|[.:;!?] )Ihr(?:e|en|er|em|es)?\b", text)
+            assert len(opened) <= yours, (msgid, text)
+
+
+# The settings' menu path ends in "…" ("Tools ▸ Polar Sync ▸ Settings…"): a
+# sentence that ends with it reads "Réglages…." in the report, four dots. The
+# new rows of notes left deleted said "comme le dit « Supprimé dans Anki » dans
+# {settings}. Si sa carte…" (and Spanish, Portuguese alike) where the English
+# has the path mid-sentence; a translation ends a sentence with it only where
+# the English does.
+@pytest.mark.parametrize("language", sorted(ANKI_CODE))
+def test_a_sentence_ends_with_the_settings_path_only_where_the_english_does(language):
+    catalogue = i18n.catalogue(language)
+    for msgid, value in catalogue.items():
+        for text in _as_list(value):
+            ended = text.count("{settings}.") + text.count("{settings}。")
+            assert ended <= msgid.count("{settings}."), (msgid, text)

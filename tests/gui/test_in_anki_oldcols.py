@@ -202,7 +202,7 @@ def test_v1_scheduler_is_told_once_a_session_and_suspend_them_leads_to_the_updat
         controller.suspend_leftovers([nid])
         anki.anki.wait_until(lambda: bool(seen), what="the message box")
         assert seen[0].startswith("Anki suspends no card in this collection until its old scheduler is updated")
-        assert seen[0].endswith("they are suspended as soon as it is updated.")
+        assert seen[0].endswith("the notes you asked to suspend are suspended as soon as it is done.")
         assert mw.state == "deckBrowser"
         assert all(col.get_card(c).queue != -1 for c in col.get_note(nid).card_ids())
         # The deck list's "Update" (Anki's own: its box "Scheduler updated
