@@ -26,7 +26,6 @@ import anki_harness  # noqa: E402
 import words_shots  # noqa: E402
 
 SAMPLE = ROOT / "tools" / "sample_library"
-ANKI_LANG = {"de": "de_DE", "es": "es_ES", "fr": "fr_FR", "ja": "ja_JP", "pt_BR": "pt_BR", "zh_CN": "zh_CN"}
 
 
 def _sync(session: Any) -> Any:
@@ -111,14 +110,8 @@ def main() -> None:
             reports.append(("note-type-left", outcome.report.to_dict()))
             written += _shots(session, out, "en", reports)
             for lang in sys.argv[2:] or ["de"]:
-                session.mw.pm.setLang(ANKI_LANG.get(lang, lang))
-                qt_own = words_shots._qt_translator(lang)
-                try:
+                with words_shots.in_language(session, lang):
                     written += _shots(session, out, lang, reports)
-                finally:
-                    if qt_own is not None:
-                        session.mw.app.removeTranslator(qt_own)
-                    session.mw.pm.setLang("en_US")
         finally:
             anki_harness.shutdown(session)
     finally:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 Shot = Callable[[Any, Path], None]
 
@@ -342,3 +343,21 @@ def _qt_translator(lang: str) -> Any:
 
     aqt.mw.app.installTranslator(translator)
     return translator
+
+
+# Anki's own name of each language the add-on speaks (its profile setting).
+ANKI_LANG = {"de": "de_DE", "es": "es_ES", "fr": "fr_FR", "ja": "ja_JP", "pt_BR": "pt_BR", "zh_CN": "zh_CN"}
+
+
+@contextmanager
+def in_language(session: Any, lang: str) -> Iterator[None]:
+    """Anki (its profile's language) and Qt's own buttons in ``lang``, then
+    English again."""
+    session.mw.pm.setLang(ANKI_LANG.get(lang, lang))
+    qt_own = _qt_translator(lang)
+    try:
+        yield
+    finally:
+        if qt_own is not None:
+            session.mw.app.removeTranslator(qt_own)
+        session.mw.pm.setLang("en_US")

@@ -83,14 +83,8 @@ def main() -> None:
             data["warnings"] = _rows(path)
             written += _shots(session, out, "en", data)
             for lang in sys.argv[2:] or ["de", "fr"]:
-                session.mw.pm.setLang(deleted_in_anki_shots.ANKI_LANG.get(lang, lang))
-                qt_own = words_shots._qt_translator(lang)
-                try:
+                with words_shots.in_language(session, lang):
                     written += _shots(session, out, lang, data)
-                finally:
-                    if qt_own is not None:
-                        session.mw.app.removeTranslator(qt_own)
-                    session.mw.pm.setLang("en_US")
         finally:
             anki_harness.shutdown(session)
     finally:
