@@ -120,43 +120,40 @@ def dumps_in_slices(data: Dict[str, Any]) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
+def _rows(conn: sqlite3.Connection, table: str, column: str, values: Sequence[Any], order: str = "") -> List[Any]:
+    """Every row of ``table`` whose ``column`` is one of ``values``."""
+    rows: List[Any] = []
+    for marks, chunk in in_chunks(list(values)):
+        rows += conn.execute(f"SELECT * FROM {table} WHERE {column} IN ({marks}){order}", chunk).fetchall()
+    return rows
+
+
+def _rows_of(conn: sqlite3.Connection, table: str, docs: Sequence[str], ids: Sequence[str]) -> List[Any]:
+    """The rows (card id first) under ``docs``, and those of ``ids`` under
+    another document."""
+    rows = _rows(conn, table, "doc", docs)
+    taken = {row[0] for row in rows}
+    return rows + _rows(conn, table, "card_id", [i for i in ids if i not in taken])
+
+
 def capture(conn: sqlite3.Connection, entry: Generation) -> None:
     """Keep the pre-images of what ``entry``'s sync may change (inside the
     transaction that changes it: before any change), and make its number
     the state's generation. Older entries beyond ``KEEP`` go."""
     docs = sorted(set(entry.docs))
     ids = sorted(set(entry.card_ids))
-    cards: List[Any] = []
-    for marks, chunk in in_chunks(docs):
-        cards += conn.execute(f"SELECT * FROM cards WHERE doc IN ({marks})", chunk).fetchall()
-    taken = {row[0] for row in cards}
-    for marks, chunk in in_chunks([i for i in ids if i not in taken]):
-        cards += conn.execute(f"SELECT * FROM cards WHERE card_id IN ({marks})", chunk).fetchall()
+    cards = _rows_of(conn, "cards", docs, ids)
     card_ids = sorted({row[0] for row in cards} | set(ids))
-    layouts: List[Any] = []  # (the cards' layout tags: state.py's table)
-    for marks, chunk in in_chunks(card_ids):
-        layouts += conn.execute(f"SELECT * FROM layouts WHERE card_id IN ({marks})", chunk).fetchall()
-    documents: List[Any] = []
-    problems: List[Any] = []
-    for marks, chunk in in_chunks(docs):
-        documents += conn.execute(f"SELECT * FROM documents WHERE key IN ({marks})", chunk).fetchall()
-        problems += conn.execute(f"SELECT * FROM problems WHERE doc IN ({marks}) ORDER BY rowid", chunk).fetchall()
-    suspended: List[Any] = []
-    for marks, chunk in in_chunks(card_ids):
-        suspended += conn.execute(f"SELECT * FROM suspended_by_sync WHERE card_id IN ({marks})", chunk).fetchall()
+    layouts = _rows(conn, "layouts", "card_id", card_ids)  # (the cards' layout tags: state.py's table)
+    documents = _rows(conn, "documents", "key", docs)
+    problems = _rows(conn, "problems", "doc", docs, " ORDER BY rowid")
+    suspended = _rows(conn, "suspended_by_sync", "card_id", card_ids)
     homes_of = sorted(set(docs) | set(entry.homes))
-    homes: List[Any] = []
-    for marks, chunk in in_chunks(homes_of):
-        homes += conn.execute(f"SELECT * FROM deck_homes WHERE doc IN ({marks})", chunk).fetchall()
+    homes = _rows(conn, "deck_homes", "doc", homes_of)
     # The cards left deleted (left_deleted.py): every row a sync writes lies
     # under a document it reads; a row it replaces may lie under another (a
     # card moved there in Polar), found by its card id.
-    left: List[Any] = []
-    for marks, chunk in in_chunks(docs):
-        left += conn.execute(f"SELECT * FROM left_deleted WHERE doc IN ({marks})", chunk).fetchall()
-    taken = {row[0] for row in left}
-    for marks, chunk in in_chunks([i for i in ids if i not in taken]):
-        left += conn.execute(f"SELECT * FROM left_deleted WHERE card_id IN ({marks})", chunk).fetchall()
+    left = _rows_of(conn, "left_deleted", docs, ids)
     meta = conn.execute("SELECT key, value FROM meta").fetchall()
     data = {"docs": docs, "ids": card_ids, "cards": cards, "documents": documents, "problems": problems,
             "suspended_by_sync": suspended, "homes": homes_of, "deck_homes": homes, "meta": meta,
