@@ -778,15 +778,21 @@ def _revision_parents(
     A highlight revised twice lost the id of its first revision; a child
     made on that revision points at it, and Polar (its sidebar, Polar 3's
     migration) matches only the id and the guid. What the DocMeta still
-    tells: that id was random (``createRandomID``: it does not begin with
-    "1", as every ``createID`` does, so it is no highlight's first id, and
-    no highlight deleted with its guid); the child was made on its page
+    tells: the child was made on its page
     while its highlight was revised and not yet as it is now: after the
     highlight's ``created``, before its ``lastUpdated`` (the last revision or
     a later change), and before any child made on its present id. Every
     child of the lost id must fit; a lost id that more than one revised
     highlight of the page fits stays unresolved (the last sync's parent may
-    still hold it: ``sync.read._stored_parent``)."""
+    still hold it: ``sync.read._stored_parent``).
+
+    A lost id beginning with "1" is most often a deleted highlight's own
+    first id (``createID``; old Polar left its cards behind, issue #1231),
+    and one revision in 256 (``createRandomID``: base58 of 32 bytes, the
+    first byte 0). It is taken for a revision only when its children were
+    made after a child on another lost revision of the same highlight: by
+    then the highlight was being revised, and a card left by a deletion
+    years ago is not given a text that was never its own."""
     lost: Dict[Tuple[int, str], List[float]] = {}  # (page, lost id) -> its children's times
     now: Dict[Tuple[int, str], float] = {}  # (page, present id) -> its earliest child
     children: List[Tuple[str, str, int, str]] = [(c.ref_type, c.ref_id, c.page, c.created) for c in comments]
@@ -798,7 +804,7 @@ def _revision_parents(
         if ref_id in stable:
             if at is not None and at < now.get((page, ref_id), float("inf")):
                 now[(page, ref_id)] = at
-        elif ref_id not in highlights and (page, ref_id) not in named and ref_id[0] != "1":
+        elif ref_id not in highlights and (page, ref_id) not in named:
             lost.setdefault((page, ref_id), []).append(at if at is not None else float("nan"))
     if not lost:
         return {}
@@ -809,9 +815,16 @@ def _revision_parents(
             end = min(end, now.get((page, key), end))
             spans.setdefault(page, []).append((stable[key], start, end))
     found: Dict[Tuple[int, str], str] = {}
-    for (page, ref_id), times in lost.items():
+    revised_by: Dict[Tuple[int, str], float] = {}  # (page, name) -> its earliest child on a random id
+    for (page, ref_id), times in sorted(lost.items(), key=lambda item: item[0][1][0] == "1"):
         fits = [name for name, start, end in spans.get(page, ()) if all(start < t < end for t in times)]
-        if len(fits) == 1:
+        if len(fits) != 1:
+            continue
+        place = (page, fits[0])
+        if ref_id[0] != "1":
+            found[(page, ref_id)] = fits[0]
+            revised_by[place] = min(min(times), revised_by.get(place, float("inf")))
+        elif all(t > revised_by.get(place, float("inf")) for t in times):
             found[(page, ref_id)] = fits[0]
     return found
 

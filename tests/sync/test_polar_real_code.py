@@ -465,7 +465,65 @@ def test_cards_and_comments_made_between_revisions_keep_their_highlight(col, tmp
     lib = library(source)
     if "revised" not in lib:
         pytest.skip("made before the revisions run")
-    book = dict(lib["revised"], images={})
+    _revised_book_syncs(col, tmp_path, state_path, dict(lib["revised"], images={}), form)
+
+
+@pytest.mark.parametrize("revision", [1, 2, 3])
+def test_a_revision_whose_random_id_begins_with_1(col, tmp_path, state_path, revision):
+    """Polar's random ids (``createRandomID``: base58 of 32 bytes) begin with
+    "1", as every ``createID`` (a highlight's first id) does, when the first
+    byte is 0: one revision in 256 (the live run met one in thirty runs).
+    Such a lost id is a revision's when a child on an earlier lost revision
+    of the same highlight shows it was being revised by then (revisions 2
+    and 3: every card and comment keeps the highlight); on the first
+    revision made a card on, the DocMeta cannot tell it from a deleted
+    highlight's id (old Polar left their cards, issue #1231): its card gets
+    no highlight's text (only the comment made on the same id), the others
+    keep theirs."""
+    book = dict(library("fixture")["revised"], images={})
+    p1 = book["v1"]["full"]["pageMetas"]["1"]
+    lost = p1["comments"][book["ids"][f"commentRevision{revision}"]]["ref"].partition(":")[2]
+    assert lost[0] != "1" and lost not in p1["textHighlights"]
+    book = json.loads(json.dumps(book).replace(lost, "1" + lost[1:]))
+    _revised_book_syncs(col, tmp_path, state_path, book, "full")
+
+
+def test_a_card_left_by_a_deleted_highlight_gets_no_revised_highlights_text(col, tmp_path, state_path):
+    """Old Polar deleted a highlight and left its cards (issue #1231),
+    pointing at the highlight's own first id (``createID``: it begins with
+    "1"). One made while another highlight of its page was being revised,
+    before any card on a revision of it, is not given that highlight's text
+    (the first sync of years of such data: nothing tells it apart)."""
+    book = dict(library("fixture")["revised"], images={})
+    ids = book["ids"]
+    p1 = book["v1"]["full"]["pageMetas"]["1"]
+    cards = p1["flashcards"]
+    before, after = cards[ids["onOriginal"]]["created"], cards[ids["onRevision1"]]["created"]
+    assert before < after
+    orphan = dict(cards[ids["onOriginal"]], id="1LeftBehindX", guid="1LeftBehindX",
+                  ref="text-highlight:1DeLeTeD9x", created=_between(before, after),
+                  fields={"front": {"HTML": "Left by a deletion?"}, "back": {"HTML": "Yes"}})
+    assert before < orphan["created"] < after, orphan["created"]
+    cards[orphan["id"]] = orphan
+    root = tmp_path / "polar"
+    write(book, root, "v1", "full")
+    report = run(col, root, state_path)
+    assert (report.created, report.errors) == (11, []), report.errors
+    back = text(note_of(col, "1LeftBehindX")["Back"])
+    assert "Enzymes" not in back.replace("Enzymes, Revised", "") and "Comment on" not in back, back
+    back = text(note_of(col, ids["onRevision1"])["Back"])
+    assert "Enzymes speed reactions by lowering the activation energy." in back, back
+
+
+def _between(before: str, after: str) -> str:
+    """The ISO time halfway between two of Polar's."""
+    from datetime import datetime
+
+    a, b = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (before, after))
+    return (a + (b - a) / 2).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _revised_book_syncs(col: Any, tmp_path: Path, state_path: Path, book: Dict[str, Any], form: str) -> None:
     ids = book["ids"]
     root = tmp_path / "polar"
     write(book, root, "v1", form)
@@ -473,7 +531,17 @@ def test_cards_and_comments_made_between_revisions_keep_their_highlight(col, tmp
     assert (report.created, report.errors, report.warnings) == (10, [], []), (report.errors, report.warnings)
     comments = ["Comment on the original.", "Comment on revision 1.", "Comment on revision 2.",
                 "Comment on revision 3."]
-    for key in _REVISED_CARDS:
+    cards = list(_REVISED_CARDS)
+    p1 = book["v1"]["full"]["pageMetas"]["1"]
+    if p1["comments"][ids["commentRevision1"]]["ref"].startswith("text-highlight:1"):
+        # the first revision's random id began with "1" (one run in 256 live): told from
+        # a deleted highlight's id by nothing (test_a_revision_whose_random_id_begins_with_1)
+        cards.remove("onRevision1")
+        comments.remove("Comment on revision 1.")
+        back = text(note_of(col, ids["onRevision1"])["Back"])
+        assert "Enzymes" not in back.replace("Enzymes, Revised", "") and "Comment on the original." not in back, back
+        assert "Comment on revision 1." in back, back  # the comment made on the same id, its own
+    for key in cards:
         back = text(note_of(col, ids[key])["Back"])
         assert "Enzymes speed reactions by lowering the activation energy." in back, (key, back)
         assert all(c in back for c in comments), (key, back)
@@ -490,12 +558,12 @@ def test_cards_and_comments_made_between_revisions_keep_their_highlight(col, tmp
         assert f"p. {page}" in back and f"Same place, page {names[page]}." in back, back
         assert f"Comment on page {names[page]}." in back and names[other] + "." not in back, back
     due = {key: note_of(col, ids[key]).cards()[0].due for key in _REVISED_CARDS + ["onNeighbour"]}
-    assert max(due[key] for key in _REVISED_CARDS) < due["onNeighbour"], due
+    assert max(due[key] for key in cards) < due["onNeighbour"], due  # a page-level card after the page's highlights
 
     write(book, root, "v2", form)
     report = run(col, root, state_path)
     assert (report.created, report.errors, report.warnings) == (1, [], []), report
-    for key in _REVISED_CARDS + ["onRevision4"]:
+    for key in cards + ["onRevision4"]:
         back = text(note_of(col, ids[key])["Back"])
         assert "Enzymes lower the activation energy (revision 6)." in back, (key, back)
         assert all(c in back for c in comments + ["Comment on revision 4."]), (key, back)
@@ -513,7 +581,7 @@ def test_cards_and_comments_made_between_revisions_keep_their_highlight(col, tmp
     for key in ("onA1", "onB1"):
         back = text(note_of(col, ids[key])["Back"])
         assert "Left" not in back and "Right" not in back, (key, back)
-    back = text(note_of(col, ids["onRevision1"])["Back"])
+    back = text(note_of(col, ids[cards[1]])["Back"])
     assert "Enzymes lower the activation energy (revision 6)." in back and "Comment on revision 4." in back, back
     # the neighbour's revision reverted (resetRevisedText: re-keyed again): its card shows the words as highlighted
     back = text(note_of(col, ids["onNeighbour"])["Back"])
