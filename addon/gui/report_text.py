@@ -10,6 +10,7 @@ conflicts are counted apart, exactly as the report window lists them.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -351,7 +352,45 @@ def document_name(row: Mapping[str, Any]) -> str:
     doc = str(row.get("document") or "")
     if doc:  # a document never read by this version, its title unknown: its key, short
         return tr("document {name}", name=short_key(doc))
-    return str(row.get("path") or "") or tr("Polar library")
+    return part_name(row) or str(row.get("path") or "") or tr("Polar library")
+
+
+_DECK_PATH = re.compile(r"deck ('.*'|\".*\")$", re.DOTALL)
+_NOTE_PATH = re.compile(r"note (\d+)$")
+
+
+def part_name(row: Mapping[str, Any]) -> str:
+    """A row about a part of the collection or of the add-on, not a
+    document: the core names it by an English path ("note type Basic",
+    "deck 'Books'", "media/a.png", "add-on config", "note 123"), kept as
+    the row's technical line; its heading says it in the reader's words.
+    Read from the row's detail (``notetype``, ``deck``) when it has one,
+    else from the path (older saved reports have only that). "" for a
+    path that is a file or folder (a document, the library, the
+    collection)."""
+    path = str(row.get("path") or "")
+    if path.startswith("note type "):
+        name = str(row.get("notetype") or "") or path[len("note type "):]
+        return tr("note type {name}", name=quoted(name))
+    deck = _DECK_PATH.match(path)
+    if deck:
+        name = str(row.get("deck") or "")
+        if not name:
+            try:
+                name = str(ast.literal_eval(deck.group(1)))
+            except (ValueError, SyntaxError):  # (not a name the core quoted)
+                name = deck.group(1)[1:-1]
+        return tr("deck {name}", name=quoted(name))
+    if path.startswith("media/") and row_code(row) == "image_not_stored":
+        return tr("image {name}", name=quoted(path[len("media/"):]))
+    if path == "add-on config":
+        return tr("Polar Sync settings")
+    if path == "Polar Sync":
+        return tr("Polar Sync")
+    note = _NOTE_PATH.match(path)
+    if note:
+        return tr("note {id}", id=note.group(1))
+    return ""
 
 
 def where(row: Mapping[str, Any]) -> str:

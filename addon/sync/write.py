@@ -170,7 +170,8 @@ class Writing:
                     from anki.decks import DEFAULT_DECK_ID  # anki.decks alone is a circular import
 
                     self.report.error(f"deck {name!r}", f"Anki refused to create it ({exc}); "
-                                                         "its cards went to the default deck", code="deck_refused")
+                                                         "its cards went to the default deck", code="deck_refused",
+                                      deck=name)
                     found = DEFAULT_DECK_ID
             self.decks[key] = found
         return self.decks[key]

@@ -1,0 +1,93 @@
+"""Screenshots of report rows about a part of the collection or of the
+add-on, to look at (not for docs/): a note type that lacks a field (its
+notes' part not written; new notes going to another type), a deck Anki
+refused to make, an image not stored, a setting not understood; each row
+headed in the reader's words (branch ``rowheads``), 400 px wide, light and
+night, in English and the languages named.
+
+    .venv/bin/python tools/rowheads_shots.py OUT_DIR [LANG …]   (after make build; de when none)
+
+The rows are added to the real report's data as the core writes them (their
+paths, codes and details), so the window shows each one's heading and words.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import anki_harness  # noqa: E402
+import deleted_in_anki_shots  # noqa: E402
+import words_shots  # noqa: E402
+
+ERRORS: List[Dict[str, Any]] = [
+    {"path": "deck 'Biology::Cells'", "message": "Anki refused to create it (name too long); its cards went to the "
+     "default deck", "code": "deck_refused", "deck": "Biology::Cells"},
+    {"path": "media/figure 3.png", "message": "could not store the image: [Errno 28] No space left on device",
+     "code": "image_not_stored"},
+]
+WARNINGS: List[Dict[str, Any]] = [
+    {"path": "note type Basic", "message": "note type 'Basic' lacks its field 'Front' (removed or renamed in "
+     "Anki): that part of 2 note(s) could not be written", "code": "fields_missing", "notetype": "Basic",
+     "fields": "Front", "count": 2},
+    {"path": "note type Vocab", "message": "note type 'Vocab' lacks its field 'Back' (removed or renamed in "
+     "Anki); new notes of this kind go to the new note type 'Polar Basic' instead", "code": "notetype_replaced",
+     "notetype": "Vocab", "fields": "Back", "new_notetype": "Polar Basic"},
+]
+
+
+def _shots(session: Any, out: Path, lang: str, data: Dict[str, Any]) -> List[Path]:
+    from aqt.theme import Theme
+
+    written = []
+    for theme, tag in ((Theme.LIGHT, "light"), (Theme.DARK, "night")):
+        session.mw.set_theme(theme)
+        report = session.controller.show_report(dict(data, errors=ERRORS, warnings=WARNINGS),
+                                                session.addon.trigger_label("manual"), time.time())
+        report.resize(400, 900)
+        name = out / f"report-rowheads-{lang}-{tag}-400.png"
+        words_shots._save(report, name, session)
+        report.close()
+        written.append(name)
+    session.mw.set_theme(Theme.LIGHT)
+    return written
+
+
+def main() -> None:
+    out = Path(sys.argv[1]).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="polar-sync-rowheads-"))
+    try:
+        library = work / "polar"
+        shutil.copytree(deleted_in_anki_shots.SAMPLE, library)
+        anki_harness.prepare_environment(offscreen=True)
+        base = work / "anki-base"
+        anki_harness.seed_base(base)
+        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False},
+                                     event_loop_waits=True)
+        written: List[Path] = []
+        try:
+            controller = session.controller
+            session.wait_until(lambda: controller.runner.finished_count >= 1, 60, "the startup sync")
+            data = controller.last_outcome.report.to_dict()
+            written += _shots(session, out, "en", data)
+            for lang in sys.argv[2:] or ["de"]:
+                with words_shots.in_language(session, lang):
+                    written += _shots(session, out, lang, data)
+        finally:
+            anki_harness.shutdown(session)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("wrote " + ", ".join(p.name for p in written))
+
+
+if __name__ == "__main__":
+    main()
