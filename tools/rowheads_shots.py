@@ -3,7 +3,8 @@ add-on, to look at (not for docs/): a note type that lacks a field (its
 notes' part not written; new notes going to another type), a deck Anki
 refused to make, an image not stored, a setting not understood; each row
 headed in the reader's words (branch ``rowheads``), 400 px wide, light and
-night, in English and the languages named.
+night, in English and the languages named. And the report of a sync that
+changed nothing but could not write Polar's change (its headline).
 
     .venv/bin/python tools/rowheads_shots.py OUT_DIR [LANG …]   (after make build; de when none)
 
@@ -54,6 +55,15 @@ def _shots(session: Any, out: Path, lang: str, data: Dict[str, Any]) -> List[Pat
                                                 session.addon.trigger_label("manual"), time.time())
         report.resize(400, 900)
         name = out / f"report-rowheads-{lang}-{tag}-400.png"
+        words_shots._save(report, name, session)
+        report.close()
+        written.append(name)
+        # A later sync that changed nothing but could not write Polar's change: its headline
+        quiet = dict(data, created=0, updated=0, unchanged=data.get("created", 0), changes=[], errors=[],
+                     warnings=WARNINGS[:1])
+        report = session.controller.show_report(quiet, session.addon.trigger_label("manual"), time.time())
+        report.resize(400, 600)
+        name = out / f"report-notwritten-{lang}-{tag}-400.png"
         words_shots._save(report, name, session)
         report.close()
         written.append(name)

@@ -155,6 +155,7 @@ def _to_do_phrases() -> Dict[str, str]:
         "polar_sync_on": tr("Polar's own Anki sync is still on"),
         "notes_followed": tr("new notes go to the note type you moved the others into"),
         "kind_changed_kept": tr("a change from Polar not written into a note whose type you changed"),
+        "fields_missing": tr("a change from Polar not written into a note type that lacks its field"),
     }
 
 
@@ -164,12 +165,14 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     themselves tomorrow, and a daily user knows it) are the report's alone;
     a limit of 0, which holds them for good, is worth the notice."""
     codes = {str(w.get("code")) for w in data.get("warnings") or []
-             if w.get("code") != "new_cards_held" or w.get("limited_by") or w.get("decks")}
+             if (w.get("code") != "new_cards_held" or w.get("limited_by") or w.get("decks"))
+             and not w.get("told_before")}
     if "new_cards_wait_update" in codes:  # the same phrase: said once
         codes.add("old_scheduler")
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
-                              "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept")
+                              "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept",
+                              "fields_missing")
             if code in codes]
 
 
@@ -302,7 +305,17 @@ def nothing_changed(data: Mapping[str, Any]) -> str:
     if left:  # not "up to date": the person just deleted them, and the sync chose not to make them
         return ntr("Nothing changed: {n} note you deleted in Anki was left deleted.",
                    "Nothing changed: {n} notes you deleted in Anki were left deleted.", left)
+    if not_all_written(data):
+        return tr("Nothing changed, but not all of Polar's changes are in Anki: see below.")
     return tr("Everything is up to date.")
+
+
+# Warnings of a change from Polar that a note does not hold: the sync is not "up to date".
+_NOT_WRITTEN = frozenset({"fields_missing", "kind_changed_kept"})
+
+
+def not_all_written(data: Mapping[str, Any]) -> bool:
+    return any(row.get("code") in _NOT_WRITTEN for row in data.get("warnings") or [])
 
 
 def notice_text(data: Mapping[str, Any], leftovers: int = 0) -> str:
@@ -322,6 +335,8 @@ def tooltip_text(data: Mapping[str, Any]) -> str:
         return tr("Polar Sync: no Polar documents were found, so there was nothing to sync.")
     if data.get("dry_run"):
         return tr("Polar Sync: a sync now would change nothing.")
+    if not_all_written(data):
+        return tr("Polar Sync: nothing changed, but not all of Polar's changes are in Anki.")
     return tr("Polar Sync: everything is up to date.")
 
 

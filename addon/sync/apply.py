@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Option
 from ..settings import ENGLISH_PAGE_LABEL
 from .applying import (
     COPIES_TOLD_KEY,
+    FIELDS_MISSING_KEY,
     LEFTOVERS_KEY,
     NOTE_TYPES_KEY,
     NOTES_SEEN_KEY,
@@ -73,7 +74,7 @@ from .left_deleted import (
 )
 from .legacy import old_sync_label
 from .legacy_steps import follow_old_sync_decks, legacy_type_ids, pair_legacy_notes
-from .notetypes import LAYOUT_MARK, describe_missing, note_types
+from .notetypes import LAYOUT_MARK, describe_missing, lacks, note_types
 from .plan import (
     LegacyIndex,
     Planner,
@@ -292,10 +293,12 @@ def follow_changed_note_types(ctx: Applying) -> None:
     unchanged documents (``laid_out_for``)."""
     stamp = schema_stamp(ctx.col)
     state = ctx.reading.state
-    if not ctx.known_docs or state.meta(SCHEMA_KEY) == stamp:
+    named_back = _fields_named_back(ctx)
+    if not ctx.known_docs or (state.meta(SCHEMA_KEY) == stamp and not named_back):
         ctx.schema = stamp
         ctx.schema_moved = not ctx.known_docs
         return
+    ctx.schema_moved = state.meta(SCHEMA_KEY) != stamp
     docs = ctx.reading.docs
     # The unchanged documents, and those a partial sync does not read (checked
     # too: one of them to lay out anew leaves the stamp for the next sync).
@@ -329,6 +332,36 @@ def follow_changed_note_types(ctx: Applying) -> None:
                     break
         ctx.reading.reread(sorted(k for k in again if k in docs))
     ctx.schema = "" if any(k not in docs for k in again) else stamp
+
+
+def _fields_named_back(ctx: Applying) -> bool:
+    """Whether a note type the last sync found lacking fields of Polar's
+    (``fields_missing``: the user renamed or removed them) has them again:
+    its notes were then laid out without them (``laid_out_for`` tells
+    which), and a change Polar made meanwhile is written now. Renaming a
+    field does not move the schema stamp. The rows whose note types still
+    lack the fields are told again (``ctx.lacking_before``)."""
+    raw = ctx.reading.state.meta(FIELDS_MISSING_KEY)
+    if not raw:
+        return False
+    ctx.lacking_told = True
+    try:
+        rows = [r for r in json.loads(raw) if isinstance(r, dict)]
+    except (ValueError, TypeError):
+        return False
+    refs = note_types(ctx.col)
+    back = False
+    for row in rows:
+        mid = row.get("notetype_id")
+        nt = refs.get(cast("NotetypeId", mid)) if isinstance(mid, int) else None
+        if nt is None:  # deleted (a Change Note Type moves the stamp): nothing to tell or to read
+            continue
+        names = [name for name in str(row.get("fields") or "").split(", ") if name]
+        still = lacks(nt, names)
+        back = back or len(still) < len(names)
+        if still:
+            ctx.lacking_before.append(row)
+    return back
 
 
 def _json_list(raw: str) -> List[str]:
@@ -738,7 +771,12 @@ def _report_dropped_fields(ctx: Applying) -> None:
             f"{describe_missing(nt, sorted(lost))}: that part of {max(lost.values())} note(s) could not be "
             "written and they keep what they had there; rename the field back to keep them in step "
             "(new notes go to a complete Polar note type)"), code="fields_missing", notetype=nt.name,
-            fields=", ".join(sorted(lost)), count=max(lost.values()))
+            fields=", ".join(sorted(lost)), count=max(lost.values()), notetype_id=int(mid))
+    # Told by an earlier sync, the type still lacking them: its notes still
+    # keep what they had there, though their documents were not read now.
+    for row in ctx.lacking_before:
+        if row.get("notetype_id") not in by_type:
+            ctx.report.warn(**dict(row, told_before=True))  # (the report's row; no notice again)
 
 
 def plan_sweep(ctx: Applying) -> None:
@@ -991,6 +1029,9 @@ def remember(ctx: Applying) -> None:
     held = note_types_held(ctx)
     if held is not None:
         meta = {**(meta or {}), NOTE_TYPES_KEY: held}
+    lacking = [w for w in ctx.report.warnings if w.get("code") == "fields_missing" and w.get("notetype_id")]
+    if lacking or ctx.lacking_told:
+        meta = {**(meta or {}), FIELDS_MISSING_KEY: json.dumps(lacking, ensure_ascii=False) if lacking else ""}
     ctx.reading.state.commit(
         docs=doc_rows,
         cards=ctx.rows,

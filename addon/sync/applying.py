@@ -38,6 +38,10 @@ SCHEMA_KEY = "schema_seen"
 # (JSON: note type id -> name), to name one deleted in Anki with its notes
 # (sync/left_deleted.py).
 NOTE_TYPES_KEY = "note_types_held"
+# State key: the ``fields_missing`` rows of the last sync (JSON list): told
+# again while their note type still lacks the fields (the notes keep what
+# they had there), and their documents read again once it has them back.
+FIELDS_MISSING_KEY = "fields_missing"
 
 
 @dataclass
@@ -123,6 +127,9 @@ class Applying:
     # could not all be checked (``follow_changed_note_types``): not remembered.
     schema: str = ""
     schema_moved: bool = True  # the stamp moved since the last sync (or was not known)
+    # The last sync's ``fields_missing`` rows whose note types still lack the fields
+    lacking_before: List[Dict[str, Any]] = field(default_factory=list)
+    lacking_told: bool = False  # the state holds such rows (FIELDS_MISSING_KEY), to be replaced
     done: bool = False  # set by a step to end the run (a dry run ends after counting)
     # Documents some of whose new notes were not added: the person stopped
     # the sync between two batches (``write.add_notes``); read again next time.

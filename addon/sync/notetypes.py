@@ -677,4 +677,34 @@ def aligned_hashes(stored: Sequence[str], nt: NoteTypeRef) -> Optional[List[str]
     for letter in now:
         pool = by_role.get(letter)
         out.append(pool.pop(0) if pool else "")
+    if len(was) == len(now):
+        # A field of Polar's the user renamed and named back: the row kept
+        # its hash in the renamed field's place (``renamed_hashes``).
+        for i, letter in enumerate(now):
+            if not out[i] and letter != "-" and letter not in was and was[i] == "-":
+                out[i] = hashes[i]
     return out
+
+
+def renamed_hashes(stored: Sequence[str], nt: NoteTypeRef) -> Dict[int, str]:
+    """Place -> hash, for the fields of ``nt`` in Polar's parts' places that
+    are no part of Polar's now: the user renamed the field (its part is
+    then missing: ``dropped_fields``). The row written meanwhile keeps the
+    hash of what the last sync wrote there, so that when the name comes
+    back (``aligned_hashes``) a change made in Polar meanwhile is merged
+    with the user's edits as ever, not taken for the field's first text."""
+    if not stored or not stored[-1].startswith(LAYOUT_MARK):
+        return {}
+    hashes, was = stored[:-1], stored[-1][1:]
+    now = layout_tag(nt)[1:]
+    if len(was) != len(hashes) or len(was) != len(now):
+        return {}
+    return {i: value for i, (old, new, value) in enumerate(zip(was, now, hashes))
+            if new == "-" and value and (old == "-" or old not in now)}
+
+
+def lacks(nt: NoteTypeRef, names: Sequence[str]) -> List[str]:
+    """Those of ``names`` (Polar's fields a ``fields_missing`` row named)
+    that ``nt`` still has no field for."""
+    gone = set(nt.missing) | {name for _, name in stock_gaps(nt)}
+    return [name for name in names if name in gone]

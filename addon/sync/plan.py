@@ -81,6 +81,7 @@ from .notetypes import (
     dropped_fields,
     field_roles,
     layout_tag,
+    renamed_hashes,
     stock_gaps,
     wanted_fields,
 )
@@ -492,10 +493,12 @@ class Planner:
             rc = rc._replace(context=rc.context._replace(
                 image=kept_image(note.fields, at, image_alt(rc.context.source))))
         names = nt.field_names
+        kept: Dict[int, str] = {}
         if nt.missing or stock_gaps(nt):
             for lost in dropped_fields(nt, rc):
                 key = (nt.id, lost)
                 self.plan.dropped[key] = self.plan.dropped.get(key, 0) + 1
+            kept = renamed_hashes(base.fields, nt) if base else {}
         wants = wanted_fields(nt, rc)
         base_hashes = aligned_hashes(base.fields, nt) if base else None
         # Changed by the person to a note type of the other kind (Browse ▸
@@ -511,7 +514,7 @@ class Planner:
         for i, want in enumerate(wants):
             if want is None:
                 values.append(None)
-                hashes.append("")
+                hashes.append(kept.get(i, ""))
                 continue
             cur = note.fields[i] if i < len(note.fields) else ""
             if want.tail and not want.text and split_block(cur)[0].strip():

@@ -675,6 +675,30 @@ def test_a_sync_that_only_left_notes_deleted_does_not_say_everything_is_up_to_da
     assert nothing_changed({"documents": ["d"], "warnings": []}) == "Everything is up to date."
 
 
+def test_a_sync_whose_change_from_polar_a_note_does_not_hold_does_not_say_everything_is_up_to_date():
+    """A note type lacking a field of Polar's (or a note changed to the other
+    kind): Polar's change is not in the note. The headline and the tooltip
+    said "everything is up to date"; the notice says it the first time, a
+    row told again at a later sync (``told_before``) is the report's alone."""
+    from addon.gui import i18n
+    from addon.gui.report_text import attention_line, nothing_changed
+
+    row = {"code": "fields_missing", "path": "note type Basic", "notetype": "Basic", "fields": "Front", "count": 1}
+    data = {"documents": ["d"], "warnings": [row]}
+    assert nothing_changed(data) == "Nothing changed, but not all of Polar's changes are in Anki: see below."
+    assert tooltip_text(data) == "Polar Sync: nothing changed, but not all of Polar's changes are in Anki."
+    assert attention_line(data) == "a change from Polar not written into a note type that lacks its field"
+    again = {"documents": ["d"], "warnings": [dict(row, told_before=True)]}
+    assert attention_line(again) == "" and nothing_changed(again) == nothing_changed(data)
+    kind = {"documents": ["d"], "warnings": [{"code": "kind_changed_kept", "path": "d#c"}]}
+    assert nothing_changed(kind) == nothing_changed(data)
+    try:
+        i18n.force("de")
+        assert nothing_changed(data) == "Nichts geändert, aber nicht alle Änderungen aus Polar sind in Anki: siehe unten."
+    finally:
+        i18n.force(None)
+
+
 def test_a_preview_row_of_notes_left_deleted_before_names_the_decks_and_the_setting_in_every_language():
     """A preview after an earlier sync left notes deleted: the row says they
     stay deleted, where they were, and the way back, in the catalogue's words."""
