@@ -694,7 +694,8 @@ def test_a_sync_whose_change_from_polar_a_note_does_not_hold_does_not_say_everyt
     assert nothing_changed(kind) == nothing_changed(data)
     try:
         i18n.force("de")
-        assert nothing_changed(data) == "Nichts geändert, aber nicht alle Änderungen aus Polar sind in Anki: siehe unten."
+        said = nothing_changed(data)
+        assert said == "Nichts geändert, aber nicht alle Änderungen aus Polar sind in Anki: siehe unten.", said
     finally:
         i18n.force(None)
 
