@@ -203,17 +203,22 @@ _QUOTED: Dict[Tuple[str, ...], Pattern[str]] = {}
 def _quoted_pattern(names: Iterable[str]) -> Pattern[str]:
     """A known name (a menu entry's, a button's of the same name) inside
     quote marks: "“Use a Polar export…”", "„Polar-Export verwenden …“"."""
+    found = _QUOTED.get(names) if isinstance(names, tuple) else None  # (a report's every row: no sorting again)
+    if found is not None:
+        return found
     key = tuple(sorted(set(n for n in names if n and units(n) <= WHOLE), key=len, reverse=True))
     found = _QUOTED.get(key)
     if found is None:
         name = "(?:" + "|".join(_name_pattern(n) for n in key) + ")"
-        found = _QUOTED[key] = re.compile(rf"(?<=[{_OPENING}])([ \u00a0]?)({name})([ \u00a0]?)(?=[{_CLOSING}])")
+        found = _QUOTED[key] = re.compile(rf"([{_OPENING}])([ \u00a0]?)({name})([ \u00a0]?)(?=[{_CLOSING}])")
+    if isinstance(names, tuple):
+        _QUOTED[names] = found
     return found
 
 
 def _quoted_name(match: re.Match[str]) -> str:
-    inside = (NBSP if match.group(1) else "", NBSP if match.group(3) else "")
-    return inside[0] + joined(match.group(2)) + inside[1]
+    inside = (NBSP if match.group(2) else "", NBSP if match.group(4) else "")
+    return match.group(1) + inside[0] + joined(match.group(3)) + inside[1]
 
 
 def menu_names(lang: Optional[str] = None, tr: Callable[[str], str] = i18n.tr) -> Tuple[str, ...]:
