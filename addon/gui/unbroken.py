@@ -18,6 +18,12 @@ whole names. A path that fits a line (``WHOLE``) is kept whole altogether
 撤销". A folder's path longer than that may break only after a "/" inside
 it. A name wider than the line is still broken by Qt (anywhere).
 
+A Windows path ("C:\\Users\\Ana Maria\\.polar", "\\\\server\\share\\…") the
+same (winpaths): Qt breaks before a "\\" and never after one, so a word
+joiner goes either side of each, and in one wider than a line a zero-width
+space after each "\\" inside it (not after "C:\\" or "\\\\"). A quoted menu
+entry of ours ("“Use a Polar export…”", „…“, «…», 「…」) is joined too.
+
 Used by every window and notice that shows a path: the report, the
 notice, the settings' help lines, the sync log window, the tooltips
 (``tooltips.long_tooltip``), the quiet sync's way to stop, the
