@@ -249,6 +249,7 @@ def text(plain: str, names: Optional[Iterable[str]] = None) -> str:
         found = match.group(0)
         return joined(found) if units(found) <= WHOLE else long_path(found)
 
+    names = names if names is None or isinstance(names, tuple) else tuple(names)  # (read twice below)
     shown = plain
     if "▸" in shown:
         shown = _path_pattern(menu_names() if names is None else names).sub(path, shown)
