@@ -18,6 +18,12 @@ whole names. A path that fits a line (``WHOLE``) is kept whole altogether
 撤销". A folder's path longer than that may break only after a "/" inside
 it. A name wider than the line is still broken by Qt (anywhere).
 
+A Windows path ("C:\\Users\\Ana Maria\\.polar", "\\\\server\\share\\…") the
+same (winpaths): Qt breaks before a "\\" and never after one, so a word
+joiner goes either side of each, and in one wider than a line a zero-width
+space after each "\\" inside it (not after "C:\\" or "\\\\"). A quoted menu
+entry of ours ("“Use a Polar export…”", „…“, «…», 「…」) is joined too.
+
 Used by every window and notice that shows a path: the report, the
 notice, the settings' help lines, the sync log window, the tooltips
 (``tooltips.long_tooltip``), the quiet sync's way to stop, the
@@ -35,6 +41,7 @@ from . import i18n
 
 NBSP = "\u00a0"
 WJ = "\u2060"
+ZWSP = "\u200b"  # (a place a line may break, of no width: after a "\\" inside a long Windows path)
 
 # Anki's menus and entries a path names, as the add-on's catalogue writes
 # them (Anki 26.9's labels, "&" and "(&T)" taken out: tests/gui/test_i18n.py
@@ -71,6 +78,20 @@ _SEPARATOR = r"[ \u00a0]▸[ \u00a0]"
 # "/" or ":" inside ("/a/b", "deck:cs/linux", "folders::a::b",
 # "polar-sync:skip", "/home/someone/.polar").
 _TOKEN = re.compile(r"(?<![\w/.-])/?[\w.-]+(?:(?:/|::?)[\w.-]+)+/?")
+# A Windows folder's or file's path: a drive's ("C:\\Users\\Ana\\.polar") or a
+# share's ("\\\\server\\share\\polar-data"). Qt breaks no line after a "\\" (a
+# prefix, in Unicode's line breaking): a long one broke anywhere, a short one
+# at its spaces or hyphens. A folder's name inside it may hold spaces ("Ana
+# Maria"), told by the "\\" after it; the last name ends at its first space
+# (in "C:\\Polar data was" nothing tells where a name ends: "data" is left
+# out; a path alone in ``<code>`` is taken whole, spaces and all: ``html``),
+# and at punctuation that ends a sentence ("C:\\a\\.polar." / ")." / "，"): it
+# ends in a letter or digit, or a "\\". A name's characters: none Windows
+# forbids, no space, no full-width punctuation or quote mark.
+_WIN_CHAR = r'[^\s\\/:*?"<>|\u2060\u200b\u3000-\u303f\uff00-\uff65“”„«»「」『』]'
+_WIN_NAME = rf"{_WIN_CHAR}+(?: {_WIN_CHAR}+)*"
+_WIN_PATH = re.compile(rf"(?<![\w\\])(?:[A-Za-z]:\\|\\\\(?={_WIN_CHAR}))(?:{_WIN_NAME}\\)*(?:{_WIN_CHAR}*\w)?")
+_WIN_WHOLE = re.compile(r"(?:[A-Za-z]:\\|\\\\)[^<>\n]*")
 # A path (of menu names, or of folders) this wide or less is kept whole, on
 # one line: moved as one to the next line where it does not fit the end of
 # this one. In units of a Latin letter, a CJK character counting two: 40
@@ -127,6 +148,33 @@ def long_path(path: str) -> str:
     return "".join(out)
 
 
+def windows_path(path: str, breaks: bool = False) -> str:
+    """A Windows path with no place left where a line may break inside it
+    (Qt breaks before a "\\": "C:|\\Users", "学习资料|\\.polar"; word joiners
+    either side of each); ``breaks``, for one too wide to be kept whole: it
+    may break after a "\\" inside it (a zero-width space after it: Qt
+    breaks after none by itself), nowhere else: not after its root ("C:\\",
+    "\\\\"), each name whole."""
+    parts = re.split(r"(\\)", path)
+    out: List[str] = []
+    for i, part in enumerate(parts):
+        if part != "\\":
+            out.append(joined(part))
+            continue
+        before, after = "".join(parts[:i]), "".join(parts[i + 1:])
+        if before and not "".join(out).endswith(WJ):
+            out.append(WJ)
+        out.append(part)
+        if after:
+            out.append(ZWSP if breaks and before and not before.endswith((":", "\\")) else WJ)
+    return "".join(out)
+
+
+def _windows_path(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return windows_path(found, breaks=units(found) > WHOLE)
+
+
 def _name_pattern(name: str) -> str:
     parts = []
     for char in name:
@@ -151,6 +199,34 @@ def _path_pattern(names: Iterable[str]) -> Pattern[str]:
     return found
 
 
+# Quote marks around a name, in the 7 languages' catalogues: “…” (en, pt_BR,
+# zh_CN), „…“ (de), «…» (es), « … » (fr, no-break spaces inside), 「…」 (ja).
+_OPENING = "“„«「『‘‚\""
+_CLOSING = "”“»」』’‘\""
+_QUOTED: Dict[Tuple[str, ...], Pattern[str]] = {}
+
+
+def _quoted_pattern(names: Iterable[str]) -> Pattern[str]:
+    """A known name (a menu entry's, a button's of the same name) inside
+    quote marks: "“Use a Polar export…”", "„Polar-Export verwenden …“"."""
+    found = _QUOTED.get(names) if isinstance(names, tuple) else None  # (a report's every row: no sorting again)
+    if found is not None:
+        return found
+    key = tuple(sorted(set(n for n in names if n and units(n) <= WHOLE), key=len, reverse=True))
+    found = _QUOTED.get(key)
+    if found is None:
+        name = "(?:" + "|".join(_name_pattern(n) for n in key) + ")"
+        found = _QUOTED[key] = re.compile(rf"([{_OPENING}])([ \u00a0]?)({name})([ \u00a0]?)(?=[{_CLOSING}])")
+    if isinstance(names, tuple):
+        _QUOTED[names] = found
+    return found
+
+
+def _quoted_name(match: re.Match[str]) -> str:
+    inside = (NBSP if match.group(2) else "", NBSP if match.group(4) else "")
+    return match.group(1) + inside[0] + joined(match.group(3)) + inside[1]
+
+
 def menu_names(lang: Optional[str] = None, tr: Callable[[str], str] = i18n.tr) -> Tuple[str, ...]:
     """The names a path may hold in ``lang`` (the current language's when
     None; ``tr``: the add-on's words in it)."""
@@ -173,28 +249,44 @@ def text(plain: str, names: Optional[Iterable[str]] = None) -> str:
         found = match.group(0)
         return joined(found) if units(found) <= WHOLE else long_path(found)
 
+    names = names if names is None or isinstance(names, tuple) else tuple(names)  # (read twice below)
     shown = plain
     if "▸" in shown:
         shown = _path_pattern(menu_names() if names is None else names).sub(path, shown)
+    if "\\" in shown:  # (before the "/" paths: "C:\\" is none of theirs)
+        shown = _WIN_PATH.sub(_windows_path, shown)
+    if _QUOTE.search(shown):
+        shown = _quoted_pattern(menu_names() if names is None else names).sub(_quoted_name, shown)
     if "/" in shown or ":" in shown:
         shown = _TOKEN.sub(token, shown)
     return _CJK_DAY.sub(lambda match: joined(match.group(0)), shown) if "年" in shown else shown
 
 
+_QUOTE = re.compile(f"[{_OPENING}]")
 _TAG = re.compile(r"(<[^>]*>)")
-_MAY_JOIN = re.compile(r"[▸/:年]")
+_MAY_JOIN = re.compile(f"[▸/:年\\\\{_OPENING}]")
 
 
 def html(markup: str, names: Optional[Iterable[str]] = None) -> str:
     """``text`` for the words of an HTML fragment (its tags as they are)."""
     names = menu_names() if names is None else tuple(names)
-    # (Most of a long report's words hold none of what is joined: passed by at once.)
-    return "".join(text(part, names) if not part.startswith("<") and _MAY_JOIN.search(part) else part
-                   for part in _TAG.split(markup))
+    parts = _TAG.split(markup)
+    out: List[str] = []
+    for i, part in enumerate(parts):
+        if part.startswith("<") or not _MAY_JOIN.search(part):
+            out.append(part)  # (most of a long report's words hold none of what is joined: passed by at once)
+        elif (0 < i < len(parts) - 1 and parts[i - 1].lower() == "<code>" and parts[i + 1].lower() == "</code>"
+              and _WIN_WHOLE.fullmatch(part)):
+            # A Windows path alone in <code> (the library-missing message's folder): all of it a path, the
+            # spaces of its last name too ("C:\\Users\\Ana\\Polar data").
+            out.append(_windows_path(_WIN_WHOLE.fullmatch(part)))  # type: ignore[arg-type]
+        else:
+            out.append(text(part, names))
+    return "".join(out)
 
 
 def plain(shown: str) -> str:
     """Shown words as they were before ``text`` joined them: no word joiner,
     a plain space for each no-break one it put in (Qt's ``toPlainText``
     gives every no-break space as a space already)."""
-    return shown.replace(WJ, "").replace(f"{NBSP}▸{NBSP}", " ▸ ").replace(f"{NBSP}▸ ", " ▸ ")
+    return shown.replace(WJ, "").replace(ZWSP, "").replace(f"{NBSP}▸{NBSP}", " ▸ ").replace(f"{NBSP}▸ ", " ▸ ")

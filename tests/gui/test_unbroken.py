@@ -23,6 +23,7 @@ ALL = ["en", *LANGUAGES]
 ANKI_CODES = {"en": "en_US", "de": "de_DE", "es": "es_ES", "fr": "fr_FR", "pt_BR": "pt_BR", "ja": "ja_JP",
               "zh_CN": "zh_CN"}
 JOINERS = (unbroken.WJ, unbroken.NBSP)
+INVISIBLE = (unbroken.WJ, unbroken.ZWSP)  # (what unbroken adds to a text: no-break spaces aside)
 
 
 def _texts(language: str) -> List[str]:
@@ -134,22 +135,35 @@ def test_qt_breaks_no_name_at_any_width(language, qapp):
 def _spans(text: str, names) -> List[tuple]:
     """(start, end, whole?) of each menu path and folder path of ``text``."""
     found = [(m.start(), m.end()) for m in unbroken._path_pattern(names).finditer(text)]
+    found += [(m.start(), m.end()) for m in unbroken._WIN_PATH.finditer(text)]
     found += [(m.start(), m.end()) for m in unbroken._TOKEN.finditer(text)
               if not any(a <= m.start() < b for a, b in found)]
     return [(a, b, unbroken.units(text[a:b]) <= unbroken.WHOLE) for a, b in found]
 
 
 def _plain_starts(block: str, starts: List[int]) -> List[int]:
-    """Line starts as places in the text without its word joiners."""
-    return [p - block[:p].count(unbroken.WJ) for p in starts]
+    """Line starts as places in the text without its word joiners (and
+    zero-width spaces)."""
+    return [p - sum(block[:p].count(c) for c in INVISIBLE) for p in starts]
+
+
+def _bare(shown: str) -> str:
+    for char in INVISIBLE:
+        shown = shown.replace(char, "")
+    return shown.replace(unbroken.NBSP, " ")
 
 
 # A folder's path as a person's own may be: long, with a hyphen and a CJK folder name.
 LONG = "/home/someone-else/Documents/学习资料/polar-data/.polar2/stash"
 SHORT = "/home/someone-else/.polar"
+# And a Windows user's (winpaths): a drive's, with a space in a folder's name; a share's (UNC).
+WIN_SHORT = "C:\\Users\\Ana Maria\\.polar"
+WIN_LONG = "C:\\Users\\Ana Maria\\AppData\\Roaming\\polar-data\\学习资料\\.polar\\stash"
+UNC_SHORT = "\\\\nas\\polar-data\\.polar"
+UNC_LONG = "\\\\fileserver\\Shared Folders\\Ana Maria\\Documents\\polar-data\\.polar"
 
 
-def _laid_out(language: str, qapp) -> List[tuple]:
+def _laid_out(language: str, qapp, paths: tuple = (SHORT, LONG)) -> List[tuple]:
     """Every text with a path of the language's catalogue (the {path} ones
     with a short and a long folder path), laid out by Qt at every width from
     the narrowest line a 400 px window has (320 px) to 800 px: (width, text,
@@ -159,7 +173,7 @@ def _laid_out(language: str, qapp) -> List[tuple]:
     font = QApplication.font()
     names = unbroken.menu_names(language, lambda msgid: _tr(language, msgid))
     texts = [t for t in _texts(language) if "▸" in t]
-    texts += [t.replace("{path}", path) for t in _texts(language) if "{path}" in t for path in (SHORT, LONG)]
+    texts += [t.replace("{path}", path) for t in _texts(language) if "{path}" in t for path in paths]
     assert len(texts) >= 30
     out = []
     for text in texts:
@@ -170,7 +184,7 @@ def _laid_out(language: str, qapp) -> List[tuple]:
         for width in range(320, 800, 17):
             doc.setTextWidth(width)
             (block, starts), = line_starts(doc)
-            assert block.replace(unbroken.WJ, "").replace(unbroken.NBSP, " ") == text.replace(unbroken.NBSP, " ")
+            assert _bare(block) == text.replace(unbroken.NBSP, " ")
             out.append((width, text, _spans(text, names), _plain_starts(block, starts)))
     return out
 
@@ -207,3 +221,105 @@ def test_a_long_folder_path_breaks_only_after_a_slash_inside_it(language, qapp):
                         broken.append((width, text[max(a, p - 12):p] + "|" + text[p:min(b, p + 12)]))
     assert not broken, broken[:10]
     assert inside > 0  # (the long path did need to break somewhere)
+
+
+def test_a_windows_path_is_a_path():
+    """A drive's path and a share's (UNC) are found as paths, as "/" ones
+    are (main knew "/" only: Qt breaks no line after a "\\", so a short one
+    broke at its spaces and hyphens, a long one anywhere): a folder's name
+    with a space in it inside the path, the sentence's "." or ")" or "，"
+    after it left out."""
+    def found(words: str) -> List[str]:
+        return [m.group(0) for m in unbroken._WIN_PATH.finditer(words)]
+
+    assert found(f"It looked in {WIN_SHORT}, which does not exist.") == [WIN_SHORT]
+    assert found(f"(see {UNC_SHORT}).") == [UNC_SHORT]
+    assert found(f"It tried {WIN_LONG}.") == [WIN_LONG]
+    assert found(f"已在 {WIN_LONG}，但它") == [WIN_LONG]
+    assert found(f"Elle est là : {UNC_LONG} ») ") == [UNC_LONG]
+    assert found("C:\\Program Files (x86)\\Anki\\anki.exe and D:\\Polar") == [
+        "C:\\Program Files (x86)\\Anki\\anki.exe", "D:\\Polar"]
+    # (A last name with a space: nothing in a sentence tells where it ends; its first word is taken.)
+    assert found("in C:\\Users\\Ana\\Polar data here") == ["C:\\Users\\Ana\\Polar"]
+    # Not paths: a lone backslash's words, a ratio, a "/" path (the "/" ones' own).
+    assert found("a \\b\\c, 4:3, 10:30, /home/a/b, polar-sync:skip") == []
+    # A short one joined: no break at its space or hyphen, nor beside a "\" (Qt breaks before one).
+    j = unbroken.WJ
+    assert unbroken.text(f"in {WIN_SHORT}.") == f"in C:{j}\\{j}Users{j}\\{j}Ana\u00a0Maria{j}\\{j}.polar."
+    assert unbroken.text(f"in {UNC_SHORT}.") == f"in \\{j}\\{j}nas{j}\\{j}polar-{j}data{j}\\{j}.polar."
+    # A long one may break after a "\" inside it (a zero-width space there), not after its root.
+    shown = unbroken.text(f"in {UNC_LONG}.")
+    assert shown.startswith(f"in \\{j}\\{j}fileserver{j}\\{unbroken.ZWSP}Shared\u00a0Folders{j}\\{unbroken.ZWSP}Ana")
+    assert shown.count(unbroken.ZWSP) == 5 and unbroken.plain(shown).replace(unbroken.NBSP, " ") == f"in {UNC_LONG}."
+    assert unbroken.text(f"in {WIN_LONG}").startswith(f"in C:{j}\\{j}Users{j}\\{unbroken.ZWSP}Ana")
+    # The library-missing message's folder, alone in <code>: all of it, its last name's spaces too.
+    folder = "C:\\Users\\Ana\\Polar data"
+    assert unbroken.html(f"<p>in <code>{folder}</code>.</p>", ()) == (
+        f"<p>in <code>{unbroken.windows_path(folder)}</code>.</p>")
+    assert unbroken.NBSP in unbroken.windows_path(folder)
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_a_windows_path_that_fits_a_line_is_never_broken(language, qapp):
+    """Every ``{path}`` text with a short Windows path (a drive's with a
+    space in a folder's name, a share's with a hyphen) laid out by Qt at
+    320-800 px: never broken inside (main broke "Ana |Maria",
+    "polar-|data")."""
+    broken = []
+    for width, text, spans, starts in _laid_out(language, qapp, (WIN_SHORT, UNC_SHORT)):
+        broken += [(width, text[a:p] + "|" + text[p:b]) for a, b, whole in spans if whole
+                   for p in starts if a < p < b]
+    assert not broken, broken[:10]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "ja", "zh_CN"])
+def test_a_long_windows_path_breaks_only_after_a_backslash_inside_it(language, qapp):
+    """A Windows path wider than ``WHOLE`` breaks (it must), but only after
+    a "\\" inside it: not after "C:\\" or a share's leading "\\\\", not inside a
+    folder's name (main: anywhere Qt found room, "Ana |Maria", "学习|资料",
+    "Roami|ng")."""
+    broken, inside = [], 0
+    for width, text, spans, starts in _laid_out(language, qapp, (WIN_LONG, UNC_LONG)):
+        for a, b, _whole in spans:
+            for p in starts:
+                if a < p < b:
+                    inside += 1
+                    if not (text[p - 1] == "\\" and text[p - 2] not in ":\\" and p - 2 >= a
+                            or text[p - 2:p] == "▸ "):
+                        broken.append((width, text[max(a, p - 12):p] + "|" + text[p:min(b, p + 12)]))
+    assert not broken, broken[:10]
+    assert inside > 0
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_a_quoted_menu_entry_is_kept_whole(language, qapp):
+    """The add-on's menu entries quoted in a text (“Use a Polar export…”,
+    „Polar-Export verwenden …“, « Utiliser un export Polar… »,
+    「Polar のエクスポートを使用…」) are joined like a path's names, their
+    quote marks with them: main broke "“Use a Polar | export…”" (English,
+    500 px) and "“使用 Polar 导出文|件…”" (400 px) in the library-missing
+    message."""
+    from aqt.qt import QApplication, QTextDocument
+
+    names = unbroken.menu_names(language, lambda msgid: _tr(language, msgid))
+    quoted = [_tr(language, n) for n in ("Use a Polar export…", "Choose Polar data folder…")]
+    # (The name with its quote marks, and the no-break spaces inside them: "« Utiliser … »".)
+    quotes = "|".join(f"[{unbroken._OPENING}]\u00a0?{re.escape(q)}\u00a0?[{unbroken._CLOSING}]" for q in quoted)
+    texts = [t for t in _texts(language) if re.search(quotes, t)]
+    assert len(texts) >= 4
+    font = QApplication.font()
+    broken = []
+    for text in texts:
+        shown = unbroken.text(text, names)
+        assert _bare(shown) == text.replace(unbroken.NBSP, " ")
+        places = [m.span() for m in re.finditer(quotes, text)]
+        doc = QTextDocument()
+        doc.setDefaultFont(font)
+        doc.setDocumentMargin(0)
+        doc.setHtml(f"<p>{html.escape(shown)}</p>")
+        for width in range(320, 800, 13):
+            doc.setTextWidth(width)
+            (block, starts), = line_starts(doc)
+            broken += [(width, text[a:p] + "|" + text[p:b]) for p in _plain_starts(block, starts)
+                       for a, b in places if a < p < b]
+    assert not broken, broken[:10]

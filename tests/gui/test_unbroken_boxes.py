@@ -51,9 +51,10 @@ def _broken_paths(markup: str, font: Any, width: int, names: Tuple[str, ...]) ->
     doc.setTextWidth(width)
     broken = []
     for block, starts in line_starts(doc):
-        plain = block.replace(unbroken.WJ, "")
-        places = [p - block[:p].count(unbroken.WJ) for p in starts]
+        plain = block.replace(unbroken.WJ, "").replace(unbroken.ZWSP, "")
+        places = [p - block[:p].count(unbroken.WJ) - block[:p].count(unbroken.ZWSP) for p in starts]
         spans = [m.span() for m in unbroken._path_pattern(names).finditer(plain.replace(unbroken.NBSP, " "))]
+        spans += [m.span() for m in unbroken._WIN_PATH.finditer(plain.replace(unbroken.NBSP, " "))]
         spans += [m.span() for m in unbroken._TOKEN.finditer(plain)]
         for a, b in spans:
             if unbroken.units(plain[a:b]) <= unbroken.WHOLE:
@@ -89,6 +90,74 @@ def test_the_library_missing_message_keeps_its_paths_whole(anki, lang, short_dir
         anki.mw.pm.setLang("en_US")
         anki.set_config(data_dir=str(anki.library), watch=True)
         anki.settle()
+
+
+# A Windows user's Polar folder (winpaths): a drive's with a space in a folder's name, short enough
+# to be kept whole; a share's (UNC), too long for a line.
+WIN_SHORT = "C:\\Users\\Ana Maria\\.polar"
+UNC_LONG = "\\\\fileserver\\Shared Folders\\Ana Maria\\Documents\\polar-data"
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "ja_JP", "zh_CN"])
+def test_the_library_missing_message_keeps_a_windows_path_whole(anki, lang):
+    """The message for a missing library whose folder is a Windows path, at
+    400 to 640 px: a short one never broken inside (main: "Ana |Maria",
+    "C:|\\Users"), a long one broken only after a "\\" inside it (main:
+    anywhere, "Ana |Maria", "polar-|data"), as Qt lays the label out; the
+    label's words the message's, less the joiners."""
+    from aqt.qt import QLabel
+
+    i18n = _addon_module(anki, "i18n")
+    anki.mw.pm.setLang(lang)
+    try:
+        broken, inside = [], 0
+        for folder in (WIN_SHORT, UNC_LONG):
+            anki.set_config(data_dir=folder, watch=False)
+            anki.settle()
+            box = anki.controller.show_library_missing()
+            assert box is not None
+            label: QLabel = box.label
+            assert folder in box.text()
+            assert unbroken.plain(label.text()).replace(unbroken.NBSP, " ") == box.text().replace(unbroken.NBSP, " ")
+            names = unbroken.menu_names(i18n.current(), i18n.tr)
+            for width in range(400, 641, 20):
+                box.resize(width, 700)
+                anki.anki.process(0.05)
+                broken += [(width, place) for place in _broken_paths(label.text(), label.font(), label.width(), names)]
+                doc_starts = _line_starts_in(label.text(), label.font(), label.width())
+                at = doc_starts[0].find(folder)
+                for p in doc_starts[1]:
+                    if folder == UNC_LONG and at < p < at + len(folder):
+                        inside += 1
+                        if not (doc_starts[0][p - 1] == "\\" and doc_starts[0][p - 2] not in ":\\"):
+                            broken.append((width, doc_starts[0][max(at, p - 12):p] + "|" + doc_starts[0][p:p + 12]))
+            box.close()
+        assert not broken, broken[:8]
+        assert inside > 0  # (the long one did need to break)
+    finally:
+        anki.mw.pm.setLang("en_US")
+        anki.set_config(data_dir=str(anki.library), watch=True)
+        anki.settle()
+
+
+def _line_starts_in(markup: str, font: Any, width: int) -> Tuple[str, List[int]]:
+    """The block holding the folder's path, without joiners (its text, where
+    its lines began), laid out as the label lays it out."""
+    from aqt.qt import QTextDocument
+
+    doc = QTextDocument()
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(0)
+    doc.setHtml(markup)
+    doc.setTextWidth(width)
+    for block, starts in line_starts(doc):
+        if "\\" in block:
+            gone = (unbroken.WJ, unbroken.ZWSP)
+            places = [p - sum(block[:p].count(c) for c in gone) for p in starts]
+            for c in gone:
+                block = block.replace(c, "")
+            return block.replace(unbroken.NBSP, " "), places
+    raise AssertionError("no path in the message")
 
 
 def test_the_folder_question_keeps_both_paths_whole(anki, short_dir, monkeypatch):
