@@ -1,0 +1,213 @@
+"""A preview says every row the sync then says (branch ``previewrows``,
+dev-notes/cards.md): for each state the sync suites build, a preview (dry
+run) and then the sync of the same library and collection, their rows
+compared (code, path and details; the English message aside, which a
+preview may say in its own tense), their counts too. The preview writes
+nothing: the collection's ``mod``, every note's and card's ``mod``, the
+collection's config and the state file are as they were.
+
+Before, a preview left out what the sync says as it writes (new notes
+following the note type the Polar notes were moved into; a note type made
+because the one in use lost its front) and what it said only "not in a
+preview" (notes deleted in Anki made again, by default or by the setting;
+cards of a cloze emptied in Polar)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Tuple
+
+import pytest
+
+from addon.sync.report import EXTRA_COUNTS, MAIN_COUNTS
+from tests.polar_factory import Doc, basic, cloze
+from tests.sync.helpers import note_of, run
+
+# Rows only a preview makes: what it cannot show (an undone sync), and why
+# a card has no note (the sync said it once, before).
+PREVIEW_ONLY = {"preview_after_undo", "left_deleted_before"}
+LEAVE = {"deleted_in_anki": "leave_deleted"}
+
+
+def _change_type(col: Any, card_ids: List[str], to: str) -> None:
+    """Browse ▸ Notes ▸ Change Note Type, the fields mapped as offered."""
+    nids = [note_of(col, cid).id for cid in card_ids]
+    info = col.models.change_notetype_info(old_notetype_id=col.get_note(nids[0]).mid,
+                                           new_notetype_id=col.models.by_name(to)["id"])
+    request = info.input
+    request.note_ids.extend(nids)
+    col.models.change_notetype_of_notes(request)
+
+
+def _copy_type(col: Any, stock: str, name: str) -> None:
+    model = col.models.copy(col.models.by_name(stock), add=False)
+    model["name"] = name
+    col.models.add_field(model, col.models.new_field("Mnemonic"))
+    col.models.add_dict(model)
+
+
+def _two_decks(lib: Path) -> List[Doc]:
+    docs = []
+    for d, deck in enumerate(("bio", "chem")):
+        doc = Doc(lib, f"1PrevDoc{d:016d}", f"Document {d}", tags=[f"deck:{deck}"])
+        for c in range(3):
+            doc.card(f"1Prev{d}c{c}", basic(f"question {d}.{c}", f"answer {d}.{c}"))
+        doc.write()
+        docs.append(doc)
+    return docs
+
+
+# Each scenario: the collection and library as the suites build them,
+# synced up to the sync compared; returns that sync's settings and the
+# codes its rows must hold (so a scenario that no longer builds its state fails).
+Scenario = Callable[[Any, Path, Path], Tuple[Dict[str, Any], List[str]]]
+
+
+def followed_types(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """Every Polar note moved into a type of the user's (test_followed_moves)."""
+    doc = Doc(lib, "1PrevMoved", "Moved", tags=["deck:Moved"])
+    for i in range(6):
+        doc.card(f"1PrevB{i}", basic(f"question {i}", f"answer {i}"))
+        doc.card(f"1PrevZ{i}", cloze(f"a {{{{c1::cloze}}}} {i}"), "CLOZE")
+    doc.write()
+    run(col, lib, state)
+    _copy_type(col, "Basic", "Vocab")
+    _copy_type(col, "Cloze", "My Cloze")
+    _change_type(col, [f"1PrevB{i}" for i in range(6)], "Vocab")
+    _change_type(col, [f"1PrevZ{i}" for i in range(6)], "My Cloze")
+    doc.card("1PrevBnew", basic("new question", "new answer"))
+    doc.card("1PrevZnew", cloze("new {{c1::cloze}}"), "CLOZE")
+    doc.write()
+    return {}, ["notes_followed", "notes_followed"]
+
+
+def _front_renamed(col: Any, lib: Path, state: Path) -> Doc:
+    doc = Doc(lib, "1PrevTypes", "Types", tags=["deck:Types"])
+    doc.card("1PrevT1", basic("question one", "answer one"))
+    doc.write()
+    run(col, lib, state)
+    model = col.models.by_name("Basic")
+    col.models.rename_field(model, next(f for f in model["flds"] if f["name"] == "Front"), "Question")
+    col.models.update_dict(model)
+    other = Doc(lib, "1PrevTypes2", "Types two", tags=["deck:Types"])  # (its notes' document not read again)
+    other.card("1PrevT2", basic("question two", "answer two"))
+    other.write()
+    return doc
+
+
+def front_renamed(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """"Front" renamed: new notes go to a note type made for them (test_user_note_types)."""
+    _front_renamed(col, lib, state)
+    return {}, ["notetype_replaced"]
+
+
+def front_renamed_and_edited(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """... synced, then a card of a note there edited in Polar: its front cannot be written."""
+    doc = _front_renamed(col, lib, state)
+    run(col, lib, state)
+    _, raw = doc.find_card("1PrevT1")
+    raw["fields"] = basic("question one, edited", "answer one")
+    doc.card("1PrevT3", basic("question three", "answer three"))
+    doc.write()
+    return {}, ["fields_missing"]
+
+
+def deleted_made_again(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """A note deleted in Anki, the default setting: made again (test_left_deleted)."""
+    _two_decks(lib)
+    run(col, lib, state)
+    col.remove_notes([note_of(col, "1Prev0c1").id])
+    return {}, ["made_again"]
+
+
+def deleted_left_deleted(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """... with Leave them deleted."""
+    _two_decks(lib)
+    run(col, lib, state)
+    col.remove_notes([note_of(col, "1Prev0c1").id, note_of(col, "1Prev1c2").id])
+    return LEAVE, ["left_deleted"]
+
+
+def left_deleted_then_made_again(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """... left deleted, then the setting back to Make them again."""
+    deleted_left_deleted(col, lib, state)
+    run(col, lib, state, **LEAVE)
+    return {}, ["made_again_by_setting"]
+
+
+def cloze_emptied(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """c1 taken out of a cloze in Polar (test_studied_pairing)."""
+    doc = Doc(lib, "1PrevCloze", "Cloze", tags=["deck:Cloze"])
+    doc.card("1PrevE1", cloze("{{c1::Alpha}} and {{c2::Beta}}"), "CLOZE")
+    doc.write()
+    run(col, lib, state)
+    doc.edit_card("1PrevE1", "1PrevE2", cloze("Alpha and {{c2::Beta}} or {{c3::Gamma}}")).write()
+    return {}, ["cloze_cards_emptied"]
+
+
+def kind_changed(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """A cloze's note changed to Basic, its text edited in Polar (test_retyped_cards)."""
+    doc = Doc(lib, "1PrevKind", "Kind", tags=["deck:Kind"])
+    doc.card("1PrevK1", cloze("{{c1::Ebbinghaus}} drew a curve"), "CLOZE")
+    doc.write()
+    run(col, lib, state)
+    _change_type(col, ["1PrevK1"], "Basic")
+    _, raw = doc.find_card("1PrevK1")
+    raw["fields"] = cloze("{{c1::Hermann Ebbinghaus}} drew a curve")
+    doc.write()
+    return {}, ["kind_changed_kept"]
+
+
+def no_new_cards_a_day(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """New notes in a deck whose preset shows none (test_old_collections)."""
+    conf = col.decks.add_config_returning_id("None new")
+    cfg = col.decks.get_config(conf)
+    cfg["new"]["perDay"] = 0
+    col.decks.update_config(cfg)
+    deck = col.decks.get(col.decks.id("Default"))
+    deck["conf"] = conf
+    col.decks.save(deck)
+    doc = Doc(lib, "1PrevHeld", "Held")
+    for i in range(3):
+        doc.card(f"1PrevH{i}", basic(f"front {i}", f"back {i}"))
+    doc.write()
+    return {}, ["new_cards_held"]
+
+
+SCENARIOS: List[Scenario] = [followed_types, front_renamed, front_renamed_and_edited, deleted_made_again,
+                             deleted_left_deleted, left_deleted_then_made_again, cloze_emptied, kind_changed,
+                             no_new_cards_a_day]
+
+
+def _rows(report: Any) -> List[Tuple[str, str, Tuple[Tuple[str, str], ...]]]:
+    """Every row, less its English message and the preview's own rows."""
+    data = report.to_dict()
+    return sorted((kind, str(row.get("code")), tuple(sorted((k, repr(v)) for k, v in row.items() if k != "message")))
+                  for kind in ("errors", "warnings", "conflicts") for row in data[kind]
+                  if row.get("code") not in PREVIEW_ONLY)
+
+
+def _counts(report: Any) -> Dict[str, int]:
+    return {k: report.count(k) for k in MAIN_COUNTS + EXTRA_COUNTS}
+
+
+def _written(col: Any, state: Path) -> Any:
+    """All a preview must leave as it is."""
+    files = {p.name: hashlib.sha1(p.read_bytes()).hexdigest()
+             for p in sorted(state.parent.iterdir()) if p.name.startswith(state.name)}
+    return (col.mod, col.db.all("SELECT id, mod, usn FROM notes ORDER BY id"),
+            col.db.all("SELECT id, mod, usn FROM cards ORDER BY id"), col.all_config(), files)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
+def test_a_preview_says_every_row_the_sync_then_says_and_writes_nothing(col, tmp_path, scenario):
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    config, codes = scenario(col, lib, state)
+    before = _written(col, state)
+    preview = run(col, lib, state, dry_run=True, **config)
+    assert _written(col, state) == before  # nothing written, not even the config a row sets
+    report = run(col, lib, state, **config)
+    assert sorted(code for kind, code, _ in _rows(report)) == sorted(codes), report.to_dict()["warnings"]
+    assert _rows(preview) == _rows(report)
+    assert _counts(preview) == _counts(report)
