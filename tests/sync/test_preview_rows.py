@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
+from addon.sync.deck_steps import TODAY_CHECK_FROM
 from addon.sync.report import EXTRA_COUNTS, MAIN_COUNTS
 from tests.polar_factory import Doc, basic, cloze
 from tests.sync.helpers import note_of, run
@@ -28,6 +29,10 @@ from tests.sync.helpers import note_of, run
 # a card has no note (the sync said it once, before).
 PREVIEW_ONLY = {"preview_after_undo", "left_deleted_before"}
 LEAVE = {"deleted_in_anki": "leave_deleted"}
+# Rows the sync says once (a day, a deck) that a preview, asked, says again:
+# scenario -> their codes (test_old_collections'
+# test_the_backlog_row_is_told_once_a_day_a_deck_and_a_preview_says_it_too).
+SAID_AGAIN = {"queued_told_today": ["new_cards_queued"]}
 
 
 def _change_type(col: Any, card_ids: List[str], to: str) -> None:
@@ -175,9 +180,68 @@ def no_new_cards_a_day(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any]
     return {}, ["new_cards_held"]
 
 
+def todays_limit_reached(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """Today's 2 new cards of a deck studied, a batch of notes more
+    (test_old_collections): they come up on a later day."""
+    from anki.scheduler.v3 import CardAnswer
+
+    conf = col.decks.add_config_returning_id("Two a day")
+    cfg = col.decks.get_config(conf)
+    cfg["new"]["perDay"] = 2
+    col.decks.update_config(cfg)
+    deck = col.decks.get(col.decks.id("Default"))
+    deck["conf"] = conf
+    col.decks.save(deck)
+    doc = Doc(lib, "1PrevLimit", "Limit")
+    for i in range(4):
+        doc.card(f"1PrevL{i:03d}", basic(f"front {i}", f"back {i}"))
+    doc.write()
+    run(col, lib, state)
+    col.decks.select(col.decks.id("Default"))
+    for _ in range(2):
+        card = col.sched.getCard()
+        states = col._backend.get_scheduling_states(card.id)
+        col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=CardAnswer.GOOD))
+    for i in range(TODAY_CHECK_FROM):
+        doc.card(f"1PrevL2{i:03d}", basic(f"later {i}", "back"))
+    doc.write()
+    return {}, ["new_cards_held"]
+
+
+def _behind_users_cards(col: Any, lib: Path) -> Doc:
+    """Default holds 200 new cards of the user's at 20 a day (test_old_collections)."""
+    basic_type = col.models.by_name("Basic")
+    for i in range(200):
+        note = col.new_note(basic_type)
+        note["Front"] = f"mine {i}"
+        col.add_note(note, col.decks.id("Default"))
+    doc = Doc(lib, "1PrevQueue", "Queue")
+    for i in range(TODAY_CHECK_FROM):
+        doc.card(f"1PrevQ{i:03d}", basic(f"front {i}", f"back {i}"))
+    doc.write()
+    return doc
+
+
+def queued(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """New notes behind a week's or more of the user's new cards."""
+    _behind_users_cards(col, lib)
+    return {}, ["new_cards_queued"]
+
+
+def queued_told_today(col: Any, lib: Path, state: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """... a second batch the same day: told once a day a deck, so not again
+    by the sync; a preview, asked, says it (``SAID_AGAIN``)."""
+    doc = _behind_users_cards(col, lib)
+    run(col, lib, state)
+    for i in range(TODAY_CHECK_FROM):
+        doc.card(f"1PrevQ2{i:03d}", basic(f"more {i}", f"back {i}"))
+    doc.write()
+    return {}, []
+
+
 SCENARIOS: List[Scenario] = [followed_types, front_renamed, front_renamed_and_edited, deleted_made_again,
                              deleted_left_deleted, left_deleted_then_made_again, cloze_emptied, kind_changed,
-                             no_new_cards_a_day]
+                             no_new_cards_a_day, todays_limit_reached, queued, queued_told_today]
 
 
 def _rows(report: Any) -> List[Tuple[str, str, Tuple[Tuple[str, str], ...]]]:
@@ -208,6 +272,40 @@ def test_a_preview_says_every_row_the_sync_then_says_and_writes_nothing(col, tmp
     preview = run(col, lib, state, dry_run=True, **config)
     assert _written(col, state) == before  # nothing written, not even the config a row sets
     report = run(col, lib, state, **config)
-    assert sorted(code for kind, code, _ in _rows(report)) == sorted(codes), report.to_dict()["warnings"]
-    assert _rows(preview) == _rows(report)
+    assert sorted(code for _, code, _ in _rows(report)) == sorted(codes), report.to_dict()["warnings"]
+    again = SAID_AGAIN.get(scenario.__name__, [])
+    assert sorted(code for _, code, _ in _rows(preview) if code in again) == again
+    assert [row for row in _rows(preview) if row[1] not in again] == _rows(report)
     assert _counts(preview) == _counts(report)
+
+
+def test_a_preview_of_a_replaced_collection_says_its_notes_are_made_again(tmp_path):
+    """A backup restored (a collection without the notes an earlier sync
+    made: test_left_deleted): the preview says "made again, the collection
+    was replaced" as the sync then does."""
+    from anki.collection import Collection
+
+    from tests.conftest import make_collection
+
+    path = tmp_path / "col" / "collection.anki2"
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    _two_decks(lib)
+    make_collection(path).close()
+    older = tmp_path / "backup.anki2"
+    older.write_bytes(path.read_bytes())
+    col = Collection(str(path))
+    try:
+        assert run(col, lib, state).created == 6
+    finally:
+        col.close()
+    path.write_bytes(older.read_bytes())  # the backup restored
+    col = Collection(str(path))
+    try:
+        before = _written(col, state)
+        preview = run(col, lib, state, dry_run=True)
+        assert _written(col, state) == before
+        report = run(col, lib, state)
+        assert [code for _, code, _ in _rows(report)] == ["made_again_replaced"]
+        assert _rows(preview) == _rows(report) and _counts(preview) == _counts(report)
+    finally:
+        col.close()
