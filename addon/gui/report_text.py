@@ -524,6 +524,13 @@ def browser_search(nids: List[int]) -> str:
     return "nid:" + ",".join(str(n) for n in nids)
 
 
+# Warning rows that only tell: the setting "Deleted in Anki" did as it
+# says, a preview's reminder of notes left deleted before, new notes that
+# wait behind the deck's older new cards (Anki's order, the user's). The
+# report window lists them under a calmer heading than "Warnings".
+INFORMATION_CODES = frozenset({"left_deleted", "left_deleted_before", "made_again_by_setting", "new_cards_queued"})
+
+
 def section_rows(data: Mapping[str, Any], key: str) -> List[Tuple[str, str, str, Optional[int]]]:
     """(where, what, technical id, note id) per row of errors/conflicts/warnings."""
     out = []
@@ -545,8 +552,15 @@ def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
     """The rows that need a look, in the user's words, for the sync log
     (below the core's summary, which keeps the technical lines)."""
     lines: List[str] = []
-    for heading, key in ((tr("Problems"), "errors"), (tr("Conflicts"), "conflicts"), (tr("Warnings"), "warnings")):
-        rows = section_rows(data, key)
+    warned = data.get("warnings") or []
+    told = {  # (the rows that only tell under a calmer heading, as the report window has them)
+        "warnings": [r for r in warned if r.get("code") not in INFORMATION_CODES],
+        "information": [r for r in warned if r.get("code") in INFORMATION_CODES],
+    }
+    for heading, key in ((tr("Problems"), "errors"), (tr("Conflicts"), "conflicts"), (tr("Warnings"), "warnings"),
+                         (tr("Good to know"), "information")):
+        rows = section_rows({**data, "warnings": told[key]} if key in told else data,
+                            "warnings" if key in told else key)
         if not rows:
             continue
         lines.append(f"{heading} ({number(len(rows))})")
