@@ -1034,6 +1034,15 @@ def _preview_messages() -> Dict[str, Any]:
             "download from AnkiWeb, or a backup or .colpkg opened). Their reviews, if they had any, are in the "
             "collection that was replaced.",
             _count(r)),
+        "notetype_replaced": lambda r: tr(
+            "The note type “{notetype}” lacks the field {fields} (renamed or removed in Anki), so a sync would add "
+            "new notes of this kind to a new note type “{new}”, made for them. Existing notes stay as they are; "
+            "with the field {fields} back, new notes go to “{notetype}” again.",
+            notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
+        "notes_followed": lambda r: tr(
+            "All the Polar notes of this kind are in the note type “{notetype}” now, so a sync would add new ones "
+            "there too instead of to “{stock}”; change one of them back to “{stock}” in the Browser (Notes ▸ Change "
+            "Note Type) to have new ones go there again.", notetype=r.get("notetype", ""), stock=r.get("stock", "")),
         "cloze_cards_emptied": lambda r: ntr(
             "{n} card of this cloze lost its cloze deletion in Polar: after a sync, Anki would keep it and show it "
             "as empty in the reviews until Tools ▸ Empty Cards deletes it, with its reviews.",

@@ -311,12 +311,13 @@ def test_a_preview_of_a_replaced_collection_says_its_notes_are_made_again(tmp_pa
         col.close()
 
 
-@pytest.mark.parametrize("scenario", [deleted_made_again, left_deleted_then_made_again, cloze_emptied],
-                         ids=lambda s: s.__name__)
+@pytest.mark.parametrize("scenario", [deleted_made_again, left_deleted_then_made_again, cloze_emptied, followed_types,
+                                      front_renamed], ids=lambda s: s.__name__)
 def test_a_previews_rows_say_what_a_sync_would_do_not_what_it_did(col, tmp_path, scenario):
     """The report window's words of the rows a preview now says: "would be
-    made again", not "was made again" under "nothing was written"; the sync's
-    as before. English and German (every language: make lint's i18n check)."""
+    made again", not "was made again" under "nothing was written"; "a sync
+    would add new notes of this kind to a new note type", not "go to" a type
+    that is not there yet; the sync's as before. English and German (every language: make lint's i18n check)."""
     from addon.gui import i18n
     from addon.gui.report_text import section_rows
 
@@ -324,8 +325,10 @@ def test_a_previews_rows_say_what_a_sync_would_do_not_what_it_did(col, tmp_path,
     config, codes = scenario(col, lib, state)
     preview = run(col, lib, state, dry_run=True, **config).to_dict()
     done = run(col, lib, state, **config).to_dict()
-    for lang, would, did in (("en", ("would", "after a sync"), ("was made again", "were made again", "Anki keeps")),
-                             ("de", ("würde", "würden"), ("wurde wieder", "wurden wieder", "Anki behält"))):
+    for lang, would, did in (("en", ("would",), ("was made again", "were made again", "Anki keeps",
+                                                 "so new ones go", "so new notes of this kind go")),
+                             ("de", ("würde", "würden"), ("wurde wieder", "wurden wieder", "Anki behält",
+                                                          "daher kommen"))):
         i18n.force(None if lang == "en" else lang)
         try:
             said = [words for _, words, _, _ in section_rows(preview, "warnings")]
