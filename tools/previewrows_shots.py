@@ -89,7 +89,17 @@ def main() -> None:
             print("sync, left deleted:", [w["code"] for w in controller.last_outcome.report.warnings])
             left = _preview(session)
             print("preview, left deleted:", [w["code"] for w in left.report.warnings])
-            reports = [("made-again", made_again.report.to_dict()), ("left-deleted", left.report.to_dict())]
+            # "Front" of Basic renamed, a new card in Polar: a note type made for it, the preview says.
+            from tests.polar_factory import Doc, basic
+
+            model = col.models.by_name("Basic")
+            col.models.rename_field(model, next(f for f in model["flds"] if f["name"] == "Front"), "Question")
+            col.models.update_dict(model)
+            Doc(library, "1ShotNewType00000001", "A new book").card("1ShotNew1", basic("<p>Why?</p>", "<p>So.</p>")).write()
+            replaced = _preview(session)
+            print("preview, front renamed:", [w["code"] for w in replaced.report.warnings])
+            reports = [("made-again", made_again.report.to_dict()), ("left-deleted", left.report.to_dict()),
+                       ("front-renamed", replaced.report.to_dict())]
             written += _shots(session, out, "en", reports)
             for lang in sys.argv[2:] or ["de"]:
                 with words_shots.in_language(session, lang):
