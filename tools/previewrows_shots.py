@@ -95,7 +95,8 @@ def main() -> None:
             model = col.models.by_name("Basic")
             col.models.rename_field(model, next(f for f in model["flds"] if f["name"] == "Front"), "Question")
             col.models.update_dict(model)
-            Doc(library, "1ShotNewType00000001", "A new book").card("1ShotNew1", basic("<p>Why?</p>", "<p>So.</p>")).write()
+            book = Doc(library, "1ShotNewType00000001", "A new book")
+            book.card("1ShotNew1", basic("<p>Why?</p>", "<p>So.</p>")).write()
             replaced = _preview(session)
             print("preview, front renamed:", [w["code"] for w in replaced.report.warnings])
             reports = [("made-again", made_again.report.to_dict()), ("left-deleted", left.report.to_dict()),
