@@ -44,6 +44,7 @@ from .. import dates
 from . import button_rows, direction, i18n, synclog, unbroken
 from .i18n import moment, ntr, number, tr
 from .report_text import (
+    INFORMATION_CODES,
     STOPPED_CODES,
     ChangeTree,
     backup_words,
@@ -90,7 +91,7 @@ def _version(text: Any) -> str:
     return f"<i>{_esc(shown)}</i>" if shown else f"<span style='color:gray'>{_esc(tr('(empty)'))}</span>"
 
 
-def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
+def _rows_html(rows: Sequence[Mapping[str, Any]], key: str, dry_run: bool = False) -> str:
     """The rows of a section. Rows that say the same thing (twelve damaged
     files, 300 missing pictures) say it once: the first in full, then "The
     same for N more:" and the others by name, each with its technical line
@@ -100,7 +101,7 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str) -> str:
     listed = rows[:ROWS_LISTED]
     entries = []  # (what groups it, its words, its head and link, a conflict's versions, its technical line)
     tails: List[Tuple[str, Optional[str]]] = []  # (its file, the technical words after it)
-    for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed}, key)):
+    for row, (head, message, technical, nid) in zip(listed, section_rows({key: listed, "dry_run": dry_run}, key)):
         if row.get("code") == "unrecorded_anki" and not row.get("old_sync"):  # the section's intro says why, once
             message = tr("“{field}” differs from Polar's text; Anki's version was kept.", field=row.get("field", ""))
         # (nowrap: the link never breaks between its words at the end of a long line)
@@ -175,6 +176,9 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
         (tr("Conflicts"), tr("Changed in Polar and in Anki since the last sync; "
                              "the setting “Edited in both” decided which version was kept."), "conflicts"),
         (tr("Warnings"), "", "warnings"),
+        # Rows that only tell (the setting did as it says, a wait in a deck):
+        # nothing to look at, so not under "Warnings".
+        (tr("Good to know"), "", "information"),
     )
     leftovers = leftover_ids(data)
     if leftovers:
@@ -195,7 +199,10 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
                 f" · <a href='{SUSPEND_LEFTOVERS}{some}'>{_esc(suspend)}</a></p>"
             )
     for heading, note, key in sections:
-        items = data.get(key) or []
+        items = data.get("warnings" if key == "information" else key) or []
+        if key in ("warnings", "information"):
+            items = [r for r in items if (r.get("code") in INFORMATION_CODES) == (key == "information")]
+            key = "warnings"
         if key == "conflicts":
             # Texts kept for want of a sync record are no "changed in both":
             # a section of their own, which says once what they are.
@@ -204,13 +211,13 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
             if kept:
                 parts.append(f"<h3>{_esc(tr('Kept as in Anki'))} ({number(len(kept))})</h3>")
                 parts.append(f"<p><i>{_esc(_unrecorded_note())}</i></p>")
-                parts.append(_rows_html(kept, key))
+                parts.append(_rows_html(kept, key, dry))
         if not items:
             continue
         parts.append(f"<h3>{_esc(heading)} ({number(len(items))})</h3>")
         if note:
             parts.append(f"<p><i>{_esc(note)}</i></p>")
-        parts.append(_rows_html(items, key))
+        parts.append(_rows_html(items, key, dry))
     # Every paragraph runs in the language's direction (all the add-on's languages are left to right):
     # a row that began with a Hebrew or Arabic title ("“מבוא…”") was laid out right to left by Qt,
     # the advice below it right-aligned, its quotation marks and full stop on the wrong side.

@@ -578,6 +578,13 @@ def browser_search(nids: List[int]) -> str:
     return "nid:" + ",".join(str(n) for n in nids)
 
 
+# Warning rows that only tell: the setting "Deleted in Anki" did as it
+# says, a preview's reminder of notes left deleted before, new notes that
+# wait behind the deck's older new cards (Anki's order, the user's). The
+# report window lists them under a calmer heading than "Warnings".
+INFORMATION_CODES = frozenset({"left_deleted", "left_deleted_before", "made_again_by_setting", "new_cards_queued"})
+
+
 def section_rows(data: Mapping[str, Any], key: str) -> List[Tuple[str, str, str, Optional[int]]]:
     """(where, what, technical id, note id) per row of errors/conflicts/warnings."""
     out = []
@@ -588,7 +595,7 @@ def section_rows(data: Mapping[str, Any], key: str) -> List[Tuple[str, str, str,
             head = tr("{card} in {document}", card=card, document=head)
         nid = row.get("note_id")
         technical = str(row.get("path") or "")
-        words = explain(row)
+        words = explain(row, bool(data.get("dry_run")))
         if row_code(row) in _messages() and row.get("message") and str(row["message"]) not in words:
             technical += " · " + str(row["message"])  # the translated words replace it above
         out.append((head, words, technical, nid if isinstance(nid, int) else None))
@@ -599,8 +606,15 @@ def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
     """The rows that need a look, in the user's words, for the sync log
     (below the core's summary, which keeps the technical lines)."""
     lines: List[str] = []
-    for heading, key in ((tr("Problems"), "errors"), (tr("Conflicts"), "conflicts"), (tr("Warnings"), "warnings")):
-        rows = section_rows(data, key)
+    warned = data.get("warnings") or []
+    told = {  # (the rows that only tell under a calmer heading, as the report window has them)
+        "warnings": [r for r in warned if r.get("code") not in INFORMATION_CODES],
+        "information": [r for r in warned if r.get("code") in INFORMATION_CODES],
+    }
+    for heading, key in ((tr("Problems"), "errors"), (tr("Conflicts"), "conflicts"), (tr("Warnings"), "warnings"),
+                         (tr("Good to know"), "information")):
+        rows = section_rows({**data, "warnings": told[key]} if key in told else data,
+                            "warnings" if key in told else key)
         if not rows:
             continue
         lines.append(f"{heading} ({number(len(rows))})")
@@ -1038,10 +1052,58 @@ def row_code(row: Mapping[str, Any]) -> str:
     return code
 
 
-def explain(row: Mapping[str, Any]) -> str:
-    """A row's message in the interface language when its kind is known."""
-    words = _messages().get(row_code(row))
+def explain(row: Mapping[str, Any], dry_run: bool = False) -> str:
+    """A row's message in the interface language when its kind is known;
+    of a preview (``dry_run``), in its own words where the sync's say it is done."""
+    words = (_preview_messages().get(row_code(row)) if dry_run else None) or _messages().get(row_code(row))
     return words(row) if words else str(row.get("message") or "")
+
+
+def _preview_messages() -> Dict[str, Any]:
+    """A preview's words for the rows the sync says in words of what it did
+    ("was made again"): what a sync now would do. The others say how
+    things are, or what happens next, in a preview as in a sync."""
+    return {
+        "made_again": lambda r: ntr(
+            "{n} note deleted in Anki would be made again ({where}): its card is still in Polar. To be rid of a "
+            "card for good, delete it in Polar, or suspend its note in Anki. In {settings}, “Deleted in Anki” set "
+            "to “Leave them deleted” leaves the notes you delete in Anki deleted.",
+            "{n} notes deleted in Anki would be made again ({where}): their cards are still in Polar. To be rid of "
+            "a card for good, delete it in Polar, or suspend its note in Anki. In {settings}, “Deleted in Anki” "
+            "set to “Leave them deleted” leaves the notes you delete in Anki deleted.",
+            _count(r), where=_where(r), settings=_settings_path()),
+        "made_again_by_setting": lambda r: ntr(
+            "{n} note you deleted in Anki, left deleted until now, would be made again ({where}), as the setting "
+            "“Deleted in Anki” now says.",
+            "{n} notes you deleted in Anki, left deleted until now, would be made again ({where}), as the setting "
+            "“Deleted in Anki” now says.",
+            _count(r), where=_where(r)),
+        "made_again_replaced": lambda r: ntr(
+            "{n} note an earlier sync had made would be made again: it is not in the collection, and Anki has no "
+            "record of deleting it, so the collection was most likely replaced since that sync (a full download "
+            "from AnkiWeb, or a backup or .colpkg opened). Its reviews, if it had any, are in the collection that "
+            "was replaced.",
+            "{n} notes an earlier sync had made would be made again: they are not in the collection, and Anki has "
+            "no record of deleting them, so the collection was most likely replaced since that sync (a full "
+            "download from AnkiWeb, or a backup or .colpkg opened). Their reviews, if they had any, are in the "
+            "collection that was replaced.",
+            _count(r)),
+        "notetype_replaced": lambda r: tr(
+            "The note type “{notetype}” lacks the field {fields} (renamed or removed in Anki), so a sync would add "
+            "new notes of this kind to a new note type “{new}”, made for them. Existing notes stay as they are; "
+            "with the field {fields} back, new notes go to “{notetype}” again.",
+            notetype=r.get("notetype", ""), fields=r.get("fields", ""), new=r.get("new_notetype", "")),
+        "notes_followed": lambda r: tr(
+            "All the Polar notes of this kind are in the note type “{notetype}” now, so a sync would add new ones "
+            "there too instead of to “{stock}”; change one of them back to “{stock}” in the Browser (Notes ▸ Change "
+            "Note Type) to have new ones go there again.", notetype=r.get("notetype", ""), stock=r.get("stock", "")),
+        "cloze_cards_emptied": lambda r: ntr(
+            "{n} card of this cloze lost its cloze deletion in Polar: after a sync, Anki would keep it and show it "
+            "as empty in the reviews until Tools ▸ Empty Cards deletes it, with its reviews.",
+            "{n} cards of this cloze lost their cloze deletions in Polar: after a sync, Anki would keep them and "
+            "show them as empty in the reviews until Tools ▸ Empty Cards deletes them, with their reviews.",
+            _count(r)),
+    }
 
 
 # -- progress ------------------------------------------------------------------------

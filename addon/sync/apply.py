@@ -94,7 +94,7 @@ from .report import Report
 from .sql import in_chunks
 from .state import REST_KEY, CardState, DocState, SyncState
 from .stop import Stopped
-from .write import UNDO_NAME, batched, foreign_row, set_aside_notes, write_plan, written_notes
+from .write import UNDO_NAME, batched, foreign_row, preview_note_types, set_aside_notes, write_plan, written_notes
 
 if TYPE_CHECKING:
     from anki.collection import Collection
@@ -901,8 +901,9 @@ def count_changes(ctx: Applying) -> None:
     deck_of = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
     deck_of.update((k, d.target) for k, d in ctx.reading.docs.items() if d.deck)
     count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
-    # (Not in a preview, which makes nothing; nor after undo_beyond_memory, which said why.)
-    if ctx.deleted_in_anki and ctx.rows_vouch and not ctx.dry_run:
+    # (A preview says them too: what a sync would do, every row of it. Not after
+    # undo_beyond_memory, which said why.)
+    if ctx.deleted_in_anki and ctx.rows_vouch:
         made = [guid_for(c.rc.card_id) for c in plan.creates]
         again_made = [c for c, g in zip(plan.creates, made) if g in ctx.deleted_in_anki and g not in ctx.replaced_away]
         again = len(again_made)
@@ -921,15 +922,15 @@ def count_changes(ctx: Applying) -> None:
                 f"{replaced} note(s) an earlier sync made are made again: the collection was replaced since "
                 "(a full download from AnkiWeb, a backup or a .colpkg opened) by one without them"),
                 code="made_again_replaced", count=replaced)
-    if not ctx.dry_run:
-        for u, n in emptied_cloze_cards(plan, planner_of(ctx).notetypes):
-            ctx.report.warn(f"{u.doc}#{u.rc.card_id}", (
-                f"{n} card(s) of this cloze lost their cloze deletion in Polar: Anki keeps them and shows them "
-                "as empty until Tools > Empty Cards deletes them, with their reviews"),
-                code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
-                page=u.meta.page or None, front=u.rc.front)
+    for u, n in emptied_cloze_cards(plan, planner_of(ctx).notetypes):
+        ctx.report.warn(f"{u.doc}#{u.rc.card_id}", (
+            f"{n} card(s) of this cloze lost their cloze deletion in Polar: Anki keeps them and shows them "
+            "as empty until Tools > Empty Cards deletes them, with their reviews"),
+            code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
+            page=u.meta.page or None, front=u.rc.front)
     name_decks_as_anki_does(ctx)
-    if ctx.dry_run:  # (a sync says it as its last step, of the notes it made)
+    if ctx.dry_run:  # (a sync says these as it writes, and as its last step, of the notes it made)
+        preview_note_types(ctx.col, plan, ctx.reading.settings, ctx.report)
         name_decks_holding_back_new_cards(ctx)
     ctx.done = ctx.dry_run
 

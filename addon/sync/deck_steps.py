@@ -358,7 +358,9 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
         limiting = deck_allowing_no_new_cards(col, did)
         if limiting is not None:
             holding.append((did, n, limiting))
-        elif not ctx.dry_run:  # (a preview: 0 shown may be no new card yet)
+        elif not ctx.dry_run or _has_new_card(col, did):
+            # (A preview: 0 shown of a deck without a new card is no new card yet; of one
+            # with new cards, today's limits reached: the sync's notes come after those.)
             unexplained.append((did, n))
     if unexplained and sum(made.values()) >= TODAY_CHECK_FROM:
         try:
@@ -705,6 +707,13 @@ GROUPED_DECKS = 3
 # behind the user's older new cards (name_decks_queueing_new_cards). (A limit of 0, which
 # never ends, is told after every sync: the options alone tell it.)
 TODAY_CHECK_FROM = 20
+
+
+def _has_new_card(col: Collection, did: int) -> bool:
+    """The deck holds a new card to study (not suspended, not buried)."""
+    db = col.db
+    assert db is not None
+    return db.scalar("SELECT EXISTS (SELECT 1 FROM cards WHERE did = ? AND queue = 0)", did) == 1
 
 
 def new_cards_shown(col: Collection) -> Dict[int, int]:

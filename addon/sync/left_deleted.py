@@ -164,7 +164,7 @@ def leave_deleted_notes(ctx: Applying) -> None:
         _say_left(ctx, left_now)
     if leave and ctx.dry_run:
         _say_left_before(ctx, known, set(changes.cleared) | {c.rc.card_id for c in left_now})
-    if ctx.made_by_setting and not ctx.dry_run:
+    if ctx.made_by_setting:  # (a preview too: its notes would be made again)
         ctx.report.warn(ctx.reading.source.describe(), (
             f"{len(ctx.made_by_setting)} note(s) you deleted in Anki, left deleted until now, are made again: the "
             "setting Deleted in Anki is Make them again"),

@@ -206,16 +206,24 @@ def create_own(col: Collection, kind: str) -> NotetypeDict:
         t["qfmt"] = qfmt
         t["afmt"] = afmt
         mm.add_template(model, t)
-    taken = {str(e.name).lower() for e in mm.all_names_and_ids()}
-    n = 2
-    while str(model["name"]).lower() in taken:  # a reshaped one keeps the plain name
-        model["name"] = f"{_OWN_NAMES[kind]} ({n})"
-        n += 1
+    model["name"] = own_name(col, kind)
     model[LOOK_HASH_MARKER] = look_hash(model)
     mm.add(model)  # the marker is what we look up, not the name
     added = mm.get(model["id"])
     assert added is not None
     return dict(added)
+
+
+def own_name(col: Collection, kind: str) -> str:
+    """The name ``create_own`` gives the own type of ``kind`` made now: its
+    plain name, or "(2)", "(3)"... after it when a type has that name (a
+    reshaped own type keeps the plain one)."""
+    taken = {str(e.name).lower() for e in col.models.all_names_and_ids()}
+    name, n = _OWN_NAMES[kind], 2
+    while name.lower() in taken:
+        name = f"{_OWN_NAMES[kind]} ({n})"
+        n += 1
+    return name
 
 
 def _own_questions(kind: str) -> List[Tuple[str, str]]:

@@ -44,6 +44,7 @@ from .notetypes import (
     find_own,
     find_stock,
     layout_tag,
+    own_name,
     refresh_look,
     reshaped_own,
     unfollowed_types,
@@ -274,28 +275,73 @@ def _stock_in_use(col: Collection, kind: str) -> bool:
     return stock is not None and holds_polar_note(col, int(stock["id"]))
 
 
-def _tell_followed(w: Writing, kind: str, ref: NoteTypeRef) -> None:
+def _tell_followed(col: Collection, report: Report, kind: str, ref: NoteTypeRef, preview: bool = False) -> None:
     """Once, the first sync whose new notes of ``kind`` follow the notes the
     person moved out of the stock type: which type they go to, and how to go
-    back. Forgotten when they go back to stock, to be told again."""
-    col = w.col
+    back. Forgotten when they go back to stock, to be told again. A preview
+    says it as the sync would, and remembers nothing."""
     stock = find_stock(col, kind)
     told = col.get_config(FOLLOWED_TOLD_KEY, None)
     told = dict(told) if isinstance(told, dict) else {}
     if stock is None or (ref.own or int(stock["id"]) == int(ref.id)):
-        if kind in told and stock is not None:
+        if kind in told and stock is not None and not preview:
             del told[kind]
             col.set_config(FOLLOWED_TOLD_KEY, told, undoable=True)
         return
     if told.get(kind) == int(ref.id):
         return
-    w.report.warn(f"note type {ref.name}", (
+    report.warn(f"note type {ref.name}", (
         f"new notes of this kind go to the note type {ref.name!r}, where all the Polar notes of "
         f"{stock['name']!r} were moved, instead of {stock['name']!r}; change one of them back to "
         f"{stock['name']!r} and new notes go there again"), code="notes_followed", notetype=ref.name,
         stock=str(stock["name"]))
-    told[kind] = int(ref.id)
-    col.set_config(FOLLOWED_TOLD_KEY, told, undoable=True)
+    if not preview:
+        told[kind] = int(ref.id)
+        col.set_config(FOLLOWED_TOLD_KEY, told, undoable=True)
+
+
+def _tell_replaced(col: Collection, report: Report, kind: str, name: str,
+                   held: Optional[Dict[int, int]]) -> None:
+    """New notes of ``kind`` go to the own type ``name``, made for them: the
+    types they could not go to, and the fields those lack."""
+    for old in reshaped_own(col, kind):
+        report.warn(f"note type {old.name}", f"{describe_missing(old, old.missing)}; new notes of "
+                                             f"this kind go to the new note type {name!r} instead",
+                    code="notetype_replaced", notetype=old.name, fields=", ".join(old.missing), new_notetype=name)
+    # The stock type the earlier notes are in, reshaped past following ("Front" renamed),
+    # unless this sync's report says it already (its notes' fields that were not written).
+    told = {r.get("notetype") for r in report.warnings if r.get("code") == "fields_missing"}
+    for user, gaps in unfollowed_types(col, kind, held) if held else ():
+        if user.name in told:
+            continue
+        report.warn(f"note type {user.name}", f"{describe_missing(user, gaps)}; new notes of this kind "
+                                              f"go to the new note type {name!r} instead",
+                    code="notetype_replaced", notetype=user.name, fields=", ".join(gaps), new_notetype=name)
+
+
+def _held(col: Collection, kinds: Sequence[str], prefer_stock: bool) -> Optional[Dict[int, int]]:
+    """Where the Polar notes are, when a stock type is not found as stock: new
+    notes may follow them into the user's renamed or reshaped type. Or the
+    person moved every one of them into a type of theirs, the stock type
+    untouched (``moved_type``): asked only when the stock type holds no
+    Polar note (Anki's index of note types finds the first one)."""
+    if prefer_stock and any(k not in REVERSED and not _stock_in_use(col, k) for k in kinds):
+        return polar_notes_by_type(col)
+    return None
+
+
+def preview_note_types(col: Collection, plan: Plan, settings: Settings, report: Report) -> None:
+    """A preview's rows of the note types its new notes would go to, as
+    ``open_undo_step`` says them in the sync (nothing made, nothing remembered)."""
+    kinds = sorted({c.kind for c in plan.creates})
+    prefer_stock = settings.use_stock_note_types
+    held = _held(col, kinds, prefer_stock)
+    for kind in kinds:
+        ref = choose(col, kind, prefer_stock, held)
+        if ref is None:
+            _tell_replaced(col, report, kind, own_name(col, kind), held)
+        elif prefer_stock and kind not in REVERSED:
+            _tell_followed(col, report, kind, ref, preview=True)
 
 
 def open_undo_step(w: Writing) -> None:
@@ -320,13 +366,7 @@ def open_undo_step(w: Writing) -> None:
         made = set(new_decks)
         w.adding_defaults = adding_defaults(col, sorted({c.deck for c in plan.creates} - made))
     prefer_stock = w.settings.use_stock_note_types
-    # Where the Polar notes are, when a stock type is not found as stock: new
-    # notes may follow them into the user's renamed or reshaped type.
-    # Or the person moved every one of them into a type of theirs, the stock
-    # type untouched (``moved_type``): asked only when the stock type holds
-    # no Polar note (Anki's index of note types finds the first one).
-    held = (polar_notes_by_type(col)
-            if prefer_stock and any(k not in REVERSED and not _stock_in_use(col, k) for k in kinds) else None)
+    held = _held(col, kinds, prefer_stock)
     new_types = [k for k in kinds if choose(col, k, prefer_stock, held) is None]
     move_targets = min(len({u.move_to for u in plan.updates if u.move_cids}
                            | {o.move_to for o in plan.orphans if o.move_cids}), MERGE_EVERY)  # see move_cards
@@ -345,23 +385,9 @@ def open_undo_step(w: Writing) -> None:
         assert ref is not None  # made above
         w.types[kind] = ref
         if prefer_stock and kind not in REVERSED and w.plan.creates:
-            _tell_followed(w, kind, ref)
+            _tell_followed(col, w.report, kind, ref)
         if kind in new_types:
-            for old in reshaped_own(col, kind):
-                w.report.warn(f"note type {old.name}", f"{describe_missing(old, old.missing)}; new notes of "
-                                                       f"this kind go to the new note type {ref.name!r} instead",
-                              code="notetype_replaced", notetype=old.name, fields=", ".join(old.missing),
-                              new_notetype=ref.name)
-            # The stock type the earlier notes are in, reshaped past following ("Front" renamed),
-            # unless this sync's report says it already (its notes' fields that were not written).
-            told = {r.get("notetype") for r in w.report.warnings if r.get("code") == "fields_missing"}
-            for user, gaps in unfollowed_types(col, kind, held) if held else ():
-                if user.name in told:
-                    continue
-                w.report.warn(f"note type {user.name}", f"{describe_missing(user, gaps)}; new notes of this kind "
-                                                        f"go to the new note type {ref.name!r} instead",
-                              code="notetype_replaced", notetype=user.name, fields=", ".join(gaps),
-                              new_notetype=ref.name)
+            _tell_replaced(col, w.report, kind, ref.name, held)
 
 
 def presets_to_follow(plan: Plan, new_decks: Sequence[str]) -> Dict[str, int]:

@@ -88,9 +88,42 @@ def test_a_deck_deleted_in_anki_is_named_with_what_the_setting_does(anki, settin
             assert dialog is not None and dialog.isVisible()
             text = " ".join(dialog.browser.toPlainText().split())
             assert "A sync now would change nothing." in text, text
+            # Only information: under "Good to know", not "Warnings" (branch previewrows).
+            assert "Good to know (1)" in text and "Warnings" not in text, text
             assert (f"3 notes you deleted in Anki stay deleted (in the deck “{deck}”), as an earlier sync said: "
                     "“Deleted in Anki” in Tools ▸ Polar Sync ▸ Settings… is “Leave them deleted”. “Make them "
                     "again” brings them back.") in text, text
             dialog.close()
     finally:
         anki.set_config(watch=True, deleted_in_anki="make_again")
+
+
+def test_a_preview_after_a_note_deleted_in_anki_says_it_would_be_made_again_and_writes_nothing(anki):
+    """The row the sync says of a note deleted in Anki, said by the preview
+    before it, in its own words; the collection as it was (branch previewrows:
+    before, the preview said "1 note would be added" and no more)."""
+    anki.settle()
+    anki.set_config(watch=False)
+    anki.settle()
+    try:
+        doc = Doc(anki.library, "1GuiPrevRows00000001", title="Previewed", tags=["deck:Previewed"])
+        for i in range(2):
+            doc.card(f"1GuiPrev{i}", basic(f"<p>Question {i}</p>", "<p>answer</p>"))
+        doc.write()
+        sync_from_polar(anki)
+        col = anki.mw.col
+        col.remove_notes([note_for_card(anki, "1GuiPrev0").id])
+        mod = col.mod
+        preview = anki.trigger_and_wait("Preview (dry run)…")
+        assert preview.report.dry_run and [w["code"] for w in preview.report.warnings] == ["made_again"]
+        assert col.mod == mod and note_for_card(anki, "1GuiPrev0") is None
+        dialog = anki.controller.report_dialog
+        assert dialog is not None and dialog.isVisible()
+        text = " ".join(dialog.browser.toPlainText().split())
+        assert "Warnings (1)" in text and "Good to know" not in text, text
+        assert "1 note deleted in Anki would be made again (in the deck “Previewed”)" in text, text
+        dialog.close()
+        outcome = sync_from_polar(anki)
+        assert [w["code"] for w in outcome.report.warnings] == ["made_again"]
+    finally:
+        anki.set_config(watch=True)

@@ -77,8 +77,8 @@ def test_a_preview_after_notes_were_left_deleted_says_they_stay_deleted(col, syn
     left notes deleted: "A sync now would change nothing", and one row of
     the notes that stay deleted, their decks and the setting (the sync
     itself says nothing: it was said once). Not once the setting is Make
-    them again (the preview then shows them made), nor for a card whose
-    note is back."""
+    them again (the preview then shows them made, and says so as the sync
+    would), nor for a card whose note is back."""
     lib, state, _ = synced
     col.decks.remove([col.decks.id_for_name("chem")])
     col.remove_notes([note_of(col, "1Keep0c0").id])
@@ -90,7 +90,9 @@ def test_a_preview_after_notes_were_left_deleted_says_they_stay_deleted(col, syn
     assert "Leave them deleted" in preview.warnings[0]["message"]
     assert run(col, lib, state, **LEAVE).warnings == []  # the sync: said once, no more
     assert run(col, lib, state, dry_run=True).created == 5  # Make them again: the preview makes them
-    assert [w["code"] for w in run(col, lib, state, dry_run=True).warnings] == []
+    # ... and says why, as the sync would (branch previewrows: before, a preview said nothing of it)
+    assert [(w["code"], w["count"]) for w in run(col, lib, state, dry_run=True).warnings] == [
+        ("made_again_by_setting", 5)]
     col.undo()  # (Edit ▸ Undo of the deletion of 1Keep0c0: its note is back)
     assert [(w["code"], w["count"]) for w in run(col, lib, state, dry_run=True, **LEAVE).warnings] == [
         ("left_deleted_before", 4)]

@@ -119,7 +119,8 @@ def test_a_note_deleted_in_anki_is_noticed_and_made_again(col, synced, monkeypat
     gone = note_of(col, "1Hint2c3")
     col.remove_notes([gone.id])
     preview = run(col, library, state, dry_run=True)
-    assert preview.created == 1 and preview.warnings == []  # nothing made yet: nothing to say
+    assert preview.created == 1  # the row the sync says, said before it (branch previewrows)
+    assert [(w["code"], w["count"]) for w in preview.warnings] == [("made_again", 1)]
     seen = SqlSeen(col, monkeypatch)
     report = run(col, library, state)
     assert seen.guid_scans  # the collection changed: its guids are read
