@@ -156,6 +156,8 @@ def _to_do_phrases() -> Dict[str, str]:
         "notes_followed": tr("new notes go to the note type you moved the others into"),
         "kind_changed_kept": tr("a change from Polar not written into a note whose type you changed"),
         "fields_missing": tr("a change from Polar not written into a note type that lacks its field"),
+        "block_flashcards_held_back": tr("flashcards of Polar 3 not synced"),
+        "export_unidentified": tr("documents missing from the Polar export not taken as removed"),
     }
 
 
@@ -169,10 +171,12 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
              and not w.get("told_before")}
     if "new_cards_wait_update" in codes:  # the same phrase: said once
         codes.add("old_scheduler")
+    if "export_block_flashcards" in codes:  # (flashcards not synced: the same phrase)
+        codes.add("block_flashcards_held_back")
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
                               "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept",
-                              "fields_missing")
+                              "fields_missing", "block_flashcards_held_back", "export_unidentified")
             if code in codes]
 
 
@@ -298,24 +302,43 @@ def nothing_changed(data: Mapping[str, Any]) -> str:
     if "documents" in data and not data.get("documents") and not data.get("errors"):
         return tr("No Polar documents were found, so there was nothing to sync.")
     if data.get("dry_run"):
+        if not_all_written(data):
+            return tr("A sync now would change nothing, but not all of Polar's changes would be in Anki: see below.")
+        if any(row.get("code") == "preview_after_undo" for row in data.get("warnings") or []):
+            return tr("This preview does not show all that a sync now would do: see below.")
         return tr("A sync now would change nothing.")
+    # Before the words of a wait or of notes left deleted: a change from
+    # Polar that is not in Anki is what the person must not miss.
+    if not_all_written(data):
+        return tr("Nothing changed, but not all of Polar's changes are in Anki: see below.")
     if any(row.get("code") == "old_scheduler" for row in data.get("warnings") or []):
         return tr("Nothing changed yet: some cards wait for Anki's scheduler update.")  # not "up to date"
     left = left_deleted_count(data)
     if left:  # not "up to date": the person just deleted them, and the sync chose not to make them
         return ntr("Nothing changed: {n} note you deleted in Anki was left deleted.",
                    "Nothing changed: {n} notes you deleted in Anki were left deleted.", left)
-    if not_all_written(data):
-        return tr("Nothing changed, but not all of Polar's changes are in Anki: see below.")
     return tr("Everything is up to date.")
 
 
-# Warnings of a change from Polar that a note does not hold: the sync is not "up to date".
-_NOT_WRITTEN = frozenset({"fields_missing", "kind_changed_kept"})
+# Warnings that say a change from Polar is not in Anki after this sync: not
+# written into a note, flashcards not synced, documents not read or not
+# taken as removed, a sync stopped before the rest. The sync is not "up to date".
+NOT_WRITTEN_CODES = frozenset({
+    "fields_missing", "kind_changed_kept", "block_flashcards_held_back", "export_block_flashcards",
+    "export_downloading", "export_incomplete", "export_unidentified", "export_newer_beside", "export_unpacked_cut",
+    "library_switched", "library_empty", "stopped_by_you", "stopped_updating_by_you",
+})
+# Conflicts where Anki's text was kept: Polar's change is not in the note.
+KEPT_IN_ANKI_CODES = frozenset({"conflict_anki", "conflict_context_anki", "unrecorded_anki"})
 
 
 def not_all_written(data: Mapping[str, Any]) -> bool:
-    return any(row.get("code") in _NOT_WRITTEN for row in data.get("warnings") or [])
+    """Whether a row says that a change from Polar is not in Anki: any
+    problem (what it names was not synced), a conflict Anki's text won,
+    a warning of ``NOT_WRITTEN_CODES``."""
+    return (bool(data.get("errors"))
+            or any(row.get("code") in KEPT_IN_ANKI_CODES for row in data.get("conflicts") or [])
+            or any(row.get("code") in NOT_WRITTEN_CODES for row in data.get("warnings") or []))
 
 
 def notice_text(data: Mapping[str, Any], leftovers: int = 0) -> str:
@@ -334,6 +357,8 @@ def tooltip_text(data: Mapping[str, Any]) -> str:
     if "documents" in data and not data.get("documents") and not data.get("errors"):
         return tr("Polar Sync: no Polar documents were found, so there was nothing to sync.")
     if data.get("dry_run"):
+        if not_all_written(data):
+            return tr("Polar Sync: a sync now would change nothing, but not all of Polar's changes would be in Anki.")
         return tr("Polar Sync: a sync now would change nothing.")
     if not_all_written(data):
         return tr("Polar Sync: nothing changed, but not all of Polar's changes are in Anki.")
