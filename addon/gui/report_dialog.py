@@ -170,7 +170,9 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
         parts.append(f"<p>{_esc(sentence(join(line)))}</p>")
     stopped = any(row.get("code") in STOPPED_CODES for row in data.get("errors") or [])
     sections = (
+        # (a preview synced nothing: not "everything else was")
         (tr("Problems"), tr("The sync could not go on; the problem says what to do, then sync again.") if stopped
+         else tr("A sync now could not sync these; everything else it would. Each one says what to do.") if dry
          else tr("These could not be synced; everything else was. Each one says what to do; "
                  "then sync again."), "errors"),
         (tr("Conflicts"), tr("Changed in Polar and in Anki since the last sync; "

@@ -108,6 +108,8 @@ def test_the_first_words_never_contradict_a_row(code: str, dry_run: bool):
             assert not says_all_done(words), (code, words)
     if section == "errors":  # a problem is in the notice, counted
         assert _notice_shown(data) and "1 problem" in notice_text(data), code
+        if dry_run:  # a preview synced nothing: its Problems are not "everything else was"
+            assert "everything else was" not in report_html(data, "preview", 0), code
     if not dry_run and code in ("block_flashcards_held_back", "export_block_flashcards", "export_unidentified"):
         # With changes beside it, the counts alone ("2 new notes.") hid it: the notice says it.
         changed = _report(code, created=2)
