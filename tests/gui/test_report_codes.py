@@ -26,9 +26,10 @@ from tests.sync.helpers import run
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDON = ROOT / "addon"
-# The rows re-reported from the sync state (``repeat_known_problems``) are
-# rows an earlier sync made at one of the other sites: stored with their code.
-STORED_ROWS = {("sync/apply.py", "repeat_known_problems")}
+# The rows re-reported from the sync state (``repeat_known_problems``; a note
+# type still lacking its field, ``_report_dropped_fields``) are rows an earlier
+# sync made at one of the other sites: stored with their code.
+STORED_ROWS = {("sync/apply.py", "repeat_known_problems"), ("sync/apply.py", "_report_dropped_fields")}
 # Conflict rows (plan.py) are made as dicts; their codes are built there.
 CONFLICT_CODES = {"conflict_polar", "conflict_anki", "conflict_context_polar", "conflict_context_anki",
                   "unrecorded_anki"}
@@ -101,9 +102,9 @@ def test_every_report_call_in_the_addon_names_a_code_that_has_words():
     assert len(sites) > 25  # the search found the add-on's calls
     made: Set[str] = set()
     for where, function, call in sites:
-        if (where, function) in STORED_ROWS:
-            continue
         codes = _codes_of_call(call)
+        if (where, function) in STORED_ROWS and not codes:  # (a stored row; the function's own rows counted)
+            continue
         assert codes, f"addon/{where}:{call.lineno} ({function}): a report row without a code"
         assert "<not a literal>" not in codes, f"addon/{where}:{call.lineno}: the code must be a literal"
         made |= codes
