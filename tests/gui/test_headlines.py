@@ -127,3 +127,12 @@ def test_a_library_whose_only_document_could_not_be_read_is_not_up_to_date():
               "errors": [{"path": "1A/state.json", "message": "x", "code": "not_a_document"}]}
     assert _headline(broken) == "Nothing changed, but not all of Polar's changes are in Anki: see below."
     assert notice_text(broken) == "Polar Sync: 1 problem."
+
+
+@pytest.mark.parametrize("beside", ["old_scheduler", "left_deleted"])
+def test_a_change_not_in_anki_comes_before_a_wait_or_notes_left_deleted(beside: str):
+    """Two rows: the headline said only the wait ("Nothing changed yet: …")
+    or the notes left deleted, over a change from Polar not written."""
+    data = _report("fields_missing")
+    data["warnings"].append({"code": beside, "count": 2, "path": "x", "message": "m"})
+    assert _headline(data) == "Nothing changed, but not all of Polar's changes are in Anki: see below."
