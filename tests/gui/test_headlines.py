@@ -136,3 +136,26 @@ def test_a_change_not_in_anki_comes_before_a_wait_or_notes_left_deleted(beside: 
     data = _report("fields_missing")
     data["warnings"].append({"code": beside, "count": 2, "path": "x", "message": "m"})
     assert _headline(data) == "Nothing changed, but not all of Polar's changes are in Anki: see below."
+
+
+def test_flashcards_of_polar_3_held_back_by_a_real_sync_are_in_the_notice(col, tmp_path, state_path):
+    """A real sync (a real Collection) of an export whose Polar 3 flashcards
+    cannot be matched for certain: nothing written, one warning. Its words:
+    not "up to date", and a notice that names them (main: the tooltip
+    "Polar Sync: everything is up to date.")."""
+    from tests.polar_factory import Doc, basic
+    from tests.sync.test_export_blocks import _edit, export_of, run
+    from tools.polar_export import migrate_to_blocks
+
+    doc = Doc(tmp_path / "polar", "1TwoOnOneHighlight00001", title="Two")
+    doc.text_highlight("1HlTwo0001", "The highlighted sentence.")
+    doc.card("1CardOne01", basic("<p>First?</p>", "<p>one</p>"), ref="text-highlight:1HlTwo0001")
+    doc.card("1CardTwo02", basic("<p>Second?</p>", "<p>two</p>"), ref="text-highlight:1HlTwo0001")
+    run(col, export_of(tmp_path, "before", [doc.meta]), state_path)
+    blocks, _ = migrate_to_blocks(doc.meta, server=False)
+    for i, block in enumerate(b for b in blocks if b["content"]["type"] == "annotation-flashcard"):
+        _edit(block, "2021-12-01T09:00:00.000Z", front=f"Edited {i}?")
+    data = run(col, export_of(tmp_path, "after", [doc.meta], blocks), state_path).to_dict()
+    assert [w["code"] for w in data["warnings"]] == ["block_flashcards_held_back"]
+    assert _headline(data) == "Nothing changed, but not all of Polar's changes are in Anki: see below."
+    assert _notice_shown(data) and notice_text(data) == "Polar Sync: flashcards of Polar 3 not synced."
