@@ -642,8 +642,10 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
     if renamed or any(card.ref_type == "comment" for card in cards.values()):
         comments = _follow_refs(highlights, cards, comments, renamed, guessed)
         if renamed:
+            # Also an id beginning with "1" (a random revision id does, one in 256; a deleted
+            # highlight's always): only a card's stored parent still in the document is learnt.
             dangling = frozenset((c.page, c.ref_id) for c in comments if c.ref_type == "text-highlight"
-                                 and c.ref_id and c.ref_id not in highlights and c.ref_id[0] != "1")
+                                 and c.ref_id and c.ref_id not in highlights)
     nr_pages = info.get("nrPages")
     return Document(
         fingerprint=fp,

@@ -16,6 +16,9 @@ import {FlashcardActions} from './annotation_sidebar/child_annotations/flashcard
 import {AnnotationMutations} from 'polar-shared/src/metadata/mutations/AnnotationMutations';
 import {AnnotationType} from 'polar-shared/src/metadata/AnnotationType';
 import {Pagemarks} from 'polar-shared/src/metadata/Pagemarks';
+import {DocInfo} from 'polar-shared/src/metadata/DocInfo';
+import {Texts} from 'polar-shared/src/metadata/Texts';
+import {TextType} from 'polar-shared/src/metadata/TextType';
 import {startClock} from 'polar-real-clock';
 
 // a 2x2 PNG (red), what Polar's area capture hands the writer as a data URL
@@ -301,6 +304,87 @@ function revisedBook() {
     return {ids, v1, v2, v3};
 }
 
+function actionsBook() {
+    // More of what a person does in Polar 2.x's UI, each through the function the UI calls:
+    // the sidebar's flashcard editor (FlashcardActions.update: edited twice between two
+    // syncs, and again after; a three-deletion cloze edited to drop c2), the comment
+    // editor (DocAnnotationsMutator.onComment: "update" is AnnotationMutations.update with
+    // Texts.create(html, HTML); "delete" is CommentActions.delete), the sidebar's tag editor
+    // on a card (doTagged: Tags.computeNewTags then AnnotationMutations.update), the
+    // document repository's tag editor (RepoDocMetaManager.writeDocInfoTags:
+    // docInfo.tags = Tags.toMap(computeNewTags(..., 'set')), then writeDocInfo's
+    // new DocInfo(docInfo)) and its flag / archive buttons (DocRepoStore2.doFlagged /
+    // doArchived: docInfo.flagged / archived, then writeDocInfo).
+    const fingerprint = Hashcodes.createRandomID();
+    const docMeta: any = DocMetas.create(fingerprint, 3, `${Hashcodes.createRandomID({len: 10})}-mechanics.pdf`);
+    docMeta.docInfo.title = 'Mechanics, Acted On';
+    for (let num = 1; num <= docMeta.docInfo.nrPages; ++num) {
+        DocMetas.getPageMeta(docMeta, num).pageInfo.dimensions = {width: 612, height: 792};
+    }
+    const ids: any = {fingerprint};
+    const writeDocInfo = () => { docMeta.docInfo = new DocInfo(docMeta.docInfo); };
+    const docTags = (labels: string[]) => {
+        const tags = labels.map(label => ({id: label, label}));
+        docMeta.docInfo.tags = Tags.toMap(Tags.computeNewTags(docMeta.docInfo.tags, tags, 'set') as any);
+        writeDocInfo();
+    };
+    docTags(['deck:physics/mechanics', 'newton', 'motion']);
+    const p1 = DocMetas.getPageMeta(docMeta, 1);
+    const h = textHighlight(docMeta, 1, 'Force equals mass times acceleration.', 150);
+    const href = ref(h, 'text-highlight');
+    ids.twice = card(p1, href, {front: 'What is F?', back: 'm a'});
+    ids.cloze = card(p1, href, {text: '{{c1::Force}} equals {{c2::mass}} times {{c3::acceleration}}.'});
+    ids.tagged = card(p1, href, {front: 'Whose second law?', back: 'Newton'});
+    ids.kept = comment(p1, h, '<p>The second law.</p>').id;
+    ids.dropped = comment(p1, h, '<p>A comment deleted later.</p>').id;
+    const p2 = DocMetas.getPageMeta(docMeta, 2);
+    const h2 = textHighlight(docMeta, 2, 'Momentum is conserved.', 300);
+    ids.plain = card(p2, ref(h2, 'text-highlight'), {front: 'What is conserved?', back: 'Momentum'});
+    ids.switched = card(p2, ref(h2, 'text-highlight'), {front: 'Is momentum conserved?', back: 'Yes'});
+    const c2 = comment(p2, h2, '<p>In a closed system.</p>');
+    ids.onComment = card(p2, {value: c2.id, type: 'comment'}, {front: 'Which system?', back: 'A closed one'});
+    ids.commentWithCard = c2.id;
+    const v1 = snapshot(docMeta);
+
+    const edit = (page: any, id: string, type: any, fields: any) => {
+        // FlashcardInput2 hands the edit the card's own parent (its ref as it was)
+        const old = page.flashcards[id];
+        const before = new Set(Object.keys(page.flashcards));
+        FlashcardActions.update(docMeta, page, Refs.parse(old.ref), type, fields, id);
+        return Object.keys(page.flashcards).find(k => !before.has(k))!;
+    };
+    const annotation = (page: number, id: string, annotationType: any, original: any) =>
+        ({id, pageNum: page, annotationType, docMetaRef: {id: fingerprint}, original, docMeta} as any);
+    ids.twice1 = edit(p1, ids.twice, FlashcardType.BASIC_FRONT_BACK, {front: 'What is F?', back: 'm a (edit 1)'});
+    ids.twice2 = edit(p1, ids.twice1, FlashcardType.BASIC_FRONT_BACK, {front: 'What is F?', back: 'm a (edit 2)'});
+    ids.clozeEdited = edit(p1, ids.cloze, FlashcardType.CLOZE, {text: '{{c1::Force}} equals mass times {{c3::acceleration}}.'});
+    const kept = p1.comments[ids.kept];
+    AnnotationMutations.update(annotation(1, ids.kept, AnnotationType.COMMENT, kept),
+        {...kept, content: Texts.create('<p>The second law, edited.</p>', TextType.HTML)});
+    delete p1.comments[ids.dropped];  // CommentActions.delete(pageMeta, existing)
+    const tagged = p1.flashcards[ids.tagged];
+    AnnotationMutations.update(annotation(1, ids.tagged, AnnotationType.FLASHCARD, tagged),
+        {...tagged, tags: Tags.toMap(Tags.computeNewTags(tagged.tags, [{id: 'exam', label: 'exam'}], 'set') as any)});
+    // the editor's type switch (FlashcardInput2's onFlashcardChangeType): a basic card saved as a cloze
+    ids.switchedEdited = edit(p2, ids.switched, FlashcardType.CLOZE, {text: 'Momentum is {{c1::conserved}}.'});
+    // the comment deleted from the sidebar's menu (onDeleted: AnnotationMutations.delete), which
+    // also deletes the card made on it
+    AnnotationMutations.delete(annotation(2, c2.id, AnnotationType.COMMENT, p2.comments[c2.id]));
+    const v2 = snapshot(docMeta);
+
+    ids.twice3 = edit(p1, ids.twice2, FlashcardType.BASIC_FRONT_BACK, {front: 'What is F?', back: 'm a (edit 3)'});
+    // the card's tag removed in the sidebar's tag editor (doTagged, 'set' to none)
+    const tagged2 = p1.flashcards[ids.tagged];
+    AnnotationMutations.update(annotation(1, ids.tagged, AnnotationType.FLASHCARD, tagged2),
+        {...tagged2, tags: Tags.toMap(Tags.computeNewTags(tagged2.tags, [], 'set') as any)});
+    docTags(['newton']);  // the deck: tag and 'motion' gone; 'newton' kept
+    docMeta.docInfo.flagged = true; writeDocInfo();
+    const v3 = snapshot(docMeta);
+    docMeta.docInfo.archived = true; writeDocInfo();
+    const v4 = snapshot(docMeta);
+    return {ids, v1, v2, v3, v4};
+}
+
 const {docMeta, ids} = book();
 const v1 = snapshot(docMeta);
 edit(docMeta, ids);
@@ -309,4 +393,5 @@ retag(docMeta, ids);
 const v3 = snapshot(docMeta);
 const epub = epubBook();
 const revised = revisedBook();
-process.stdout.write(JSON.stringify({ids, images, v1, v2, v3, epub, revised}));
+const actions = actionsBook();
+process.stdout.write(JSON.stringify({ids, images, v1, v2, v3, epub, revised, actions}));
