@@ -23,11 +23,14 @@ start-up path:
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist" / "polar_sync.ankiaddon"
@@ -212,3 +215,33 @@ def shutdown(anki: Anki, timeout: float = WAIT_S) -> None:
     sys.stderr = anki._saved_stderr
     if code != 0:
         raise RuntimeError(f"Anki did not shut down cleanly within {timeout:g} s (exit code {code})")
+
+
+SAMPLE = ROOT / "tools" / "sample_library"
+
+
+@contextmanager
+def sample_session(prefix: str, prepare: Optional[Callable[[Path], None]] = None,
+                   **config: Any) -> Iterator[Tuple[Anki, Path]]:
+    """The shot tools' Anki: offscreen, a fresh profile whose add-on syncs a
+    copy of the sample library (``prepare`` adds to it first; ``config``: the
+    add-on's settings beside the folder), once its startup sync is done;
+    Anki shut down and every file of it removed after."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        library = work / "polar"
+        shutil.copytree(SAMPLE, library)
+        if prepare is not None:
+            prepare(library)
+        prepare_environment(offscreen=True)
+        base = work / "anki-base"
+        seed_base(base)
+        session = start(base, config={"data_dir": str(library), "watch": False, **config}, event_loop_waits=True)
+        try:
+            controller = session.controller
+            session.wait_until(lambda: controller.runner.finished_count >= 1, 60, "the startup sync")
+            yield session, library
+        finally:
+            shutdown(session)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -10,9 +10,7 @@ deleted with its notes (named in the row); each 400 px wide, light and night, En
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -24,8 +22,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import anki_harness  # noqa: E402
 import words_shots  # noqa: E402
-
-SAMPLE = ROOT / "tools" / "sample_library"
 
 
 def _sync(session: Any) -> Any:
@@ -70,52 +66,34 @@ def _shots(session: Any, out: Path, lang: str, reports: List[Any]) -> List[Path]
 def main() -> None:
     out = Path(sys.argv[1]).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="polar-sync-keepdeleted-"))
-    try:
-        library = work / "polar"
-        shutil.copytree(SAMPLE, library)
-        anki_harness.prepare_environment(offscreen=True)
-        base = work / "anki-base"
-        anki_harness.seed_base(base)
-        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False},
-                                     event_loop_waits=True)
-        written: List[Path] = []
-        try:
-            controller = session.controller
-            session.wait_until(lambda: controller.runner.finished_count >= 1, 60, "the startup sync")
-            col = session.mw.col
-            reports = []
-            for setting in ("make_again", "leave_deleted"):
-                manager = session.mw.addonManager  # as Anki's config editor does on OK
-                raw = dict(manager.getConfig(anki_harness.PACKAGE), deleted_in_anki=setting)
-                manager.writeConfig(anki_harness.PACKAGE, raw)
-                manager.configUpdatedAction(anki_harness.PACKAGE)(raw)
-                session.wait_until(lambda: not controller.runner.busy, 60, "a sync the change asked for")
-                deck = _biggest_deck(col)
-                col.decks.remove([col.decks.id_for_name(deck)])
-                outcome = _sync(session)
-                codes = [w["code"] for w in outcome.report.warnings]
-                print(setting, deck, codes, "created", outcome.report.created)
-                reports.append((setting.replace("_", "-"), outcome.report.to_dict()))
-            # A preview after that (Leave them deleted still set): the notes stay deleted, said in a row.
-            words_shots._trigger(session, "Preview (dry run)…")
-            preview = controller.last_outcome
-            print("preview", [w["code"] for w in preview.report.warnings])
-            controller.report_dialog.close()
-            reports.append(("preview-after-left", preview.report.to_dict()))
-            # A note type deleted with its notes: named in the row.
-            col.models.remove(col.models.by_name("Basic")["id"])
+    with anki_harness.sample_session("polar-sync-keepdeleted-") as (session, library):
+        controller = session.controller
+        col = session.mw.col
+        reports = []
+        for setting in ("make_again", "leave_deleted"):
+            manager = session.mw.addonManager  # as Anki's config editor does on OK
+            raw = dict(manager.getConfig(anki_harness.PACKAGE), deleted_in_anki=setting)
+            manager.writeConfig(anki_harness.PACKAGE, raw)
+            manager.configUpdatedAction(anki_harness.PACKAGE)(raw)
+            session.wait_until(lambda: not controller.runner.busy, 60, "a sync the change asked for")
+            deck = _biggest_deck(col)
+            col.decks.remove([col.decks.id_for_name(deck)])
             outcome = _sync(session)
-            print("note type", [(w["code"], w.get("note_types")) for w in outcome.report.warnings])
-            reports.append(("note-type-left", outcome.report.to_dict()))
-            written += _shots(session, out, "en", reports)
-            for lang in sys.argv[2:] or ["de"]:
-                with words_shots.in_language(session, lang):
-                    written += _shots(session, out, lang, reports)
-        finally:
-            anki_harness.shutdown(session)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+            codes = [w["code"] for w in outcome.report.warnings]
+            print(setting, deck, codes, "created", outcome.report.created)
+            reports.append((setting.replace("_", "-"), outcome.report.to_dict()))
+        # A preview after that (Leave them deleted still set): the notes stay deleted, said in a row.
+        words_shots._trigger(session, "Preview (dry run)…")
+        preview = controller.last_outcome
+        print("preview", [w["code"] for w in preview.report.warnings])
+        controller.report_dialog.close()
+        reports.append(("preview-after-left", preview.report.to_dict()))
+        # A note type deleted with its notes: named in the row.
+        col.models.remove(col.models.by_name("Basic")["id"])
+        outcome = _sync(session)
+        print("note type", [(w["code"], w.get("note_types")) for w in outcome.report.warnings])
+        reports.append(("note-type-left", outcome.report.to_dict()))
+        written = words_shots.in_each_language(session, lambda lang: _shots(session, out, lang, reports), ["de"])
     print("wrote " + ", ".join(p.name for p in written))
 
 

@@ -10,12 +10,10 @@ English and the languages named after OUT_DIR). Branch headlines.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -23,8 +21,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import anki_harness  # noqa: E402
 import words_shots  # noqa: E402
-
-SAMPLE = ROOT / "tools" / "sample_library"
 
 
 def _run(session: Any, title: str) -> Any:
@@ -54,56 +50,41 @@ def _shots(session: Any, out: Path, lang: str, reports: List[Tuple[str, str, Any
 
 
 def main() -> None:
+    from tests.polar_factory import Doc, basic
+
     out = Path(sys.argv[1]).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="polar-sync-headlines-"))
-    try:
-        from tests.polar_factory import Doc, basic
+    docs: Dict[str, Any] = {}
 
-        library = work / "polar"
-        shutil.copytree(SAMPLE, library)
-        book = Doc(library, "1ShotBook0000000001", "Spaced repetition")
-        book.card("1ShotCard1", basic("<p>What spaces reviews out?</p>", "<p>The scheduler.</p>")).write()
-        other = Doc(library, "1ShotBroken00000001", "Notes on memory")
-        other.card("1ShotCard2", basic("<p>Who wrote on forgetting?</p>", "<p>Ebbinghaus.</p>")).write()
-        anki_harness.prepare_environment(offscreen=True)
-        base = work / "anki-base"
-        anki_harness.seed_base(base)
-        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False,
-                                                   "conflict_policy": "anki_wins"}, event_loop_waits=True)
-        written: List[Path] = []
-        try:
-            controller = session.controller
-            session.wait_until(lambda: controller.runner.finished_count >= 1, 60, "the startup sync")
-            col = session.mw.col
-            # Edited in both: Anki's text kept, Polar's change not in the note.
-            nid = col.find_notes('"Front:*spaces reviews*"')[0]
-            note = col.get_note(nid)
-            note["Front"] = "<p>What spaces my reviews out?</p>"
-            col.update_note(note)
-            _, raw = book.find_card("1ShotCard1")
-            raw["fields"]["front"]["HTML"] = "<p>What spaces reviews out, and how?</p>"
-            book.write()
-            conflict = _run(session, "Sync from Polar").report.to_dict()
-            print("sync, conflict:", conflict.get("updated"), [r["code"] for r in conflict["conflicts"]])
-            # A document that cannot be read.
-            other.path.write_text('{"docInfo": ', encoding="utf-8")
-            broken = _run(session, "Sync from Polar").report.to_dict()
-            print("sync, unreadable:", [r["code"] for r in broken["errors"]])
-            preview = _run(session, "Preview (dry run)…").report.to_dict()
-            print("preview, unreadable:", [r["code"] for r in preview["errors"]])
-            reports = [("conflict", "manual", conflict), ("unreadable", "manual", broken),
-                       ("preview-unreadable", "preview", preview)]
-            written += _shots(session, out, "en", reports)
-            for lang in sys.argv[2:] or ["de"]:
-                with words_shots.in_language(session, lang):
-                    written += _shots(session, out, lang, reports)
-        finally:
-            anki_harness.shutdown(session)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    def books(library: Path) -> None:
+        docs["book"] = Doc(library, "1ShotBook0000000001", "Spaced repetition")
+        docs["book"].card("1ShotCard1", basic("<p>What spaces reviews out?</p>", "<p>The scheduler.</p>")).write()
+        docs["other"] = Doc(library, "1ShotBroken00000001", "Notes on memory")
+        docs["other"].card("1ShotCard2", basic("<p>Who wrote on forgetting?</p>", "<p>Ebbinghaus.</p>")).write()
+
+    with anki_harness.sample_session("polar-sync-headlines-", books, conflict_policy="anki_wins") as (session, _):
+        col = session.mw.col
+        # Edited in both: Anki's text kept, Polar's change not in the note.
+        nid = col.find_notes('"Front:*spaces reviews*"')[0]
+        note = col.get_note(nid)
+        note["Front"] = "<p>What spaces my reviews out?</p>"
+        col.update_note(note)
+        book = docs["book"]
+        _, raw = book.find_card("1ShotCard1")
+        raw["fields"]["front"]["HTML"] = "<p>What spaces reviews out, and how?</p>"
+        book.write()
+        conflict = _run(session, "Sync from Polar").report.to_dict()
+        print("sync, conflict:", conflict.get("updated"), [r["code"] for r in conflict["conflicts"]])
+        # A document that cannot be read.
+        docs["other"].path.write_text('{"docInfo": ', encoding="utf-8")
+        broken = _run(session, "Sync from Polar").report.to_dict()
+        print("sync, unreadable:", [r["code"] for r in broken["errors"]])
+        preview = _run(session, "Preview (dry run)…").report.to_dict()
+        print("preview, unreadable:", [r["code"] for r in preview["errors"]])
+        reports = [("conflict", "manual", conflict), ("unreadable", "manual", broken),
+                   ("preview-unreadable", "preview", preview)]
+        written = words_shots.in_each_language(session, lambda lang: _shots(session, out, lang, reports), ["de"])
     print("wrote " + ", ".join(p.name for p in written))
-
 
 if __name__ == "__main__":
     main()

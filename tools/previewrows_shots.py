@@ -10,9 +10,7 @@ after OUT_DIR: de fr ja …). Branch previewrows.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, List, Tuple
@@ -23,8 +21,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import anki_harness  # noqa: E402
 import words_shots  # noqa: E402
-
-SAMPLE = ROOT / "tools" / "sample_library"
 
 
 def _preview(session: Any) -> Any:
@@ -63,52 +59,34 @@ def _set(session: Any, setting: str) -> None:
 def main() -> None:
     out = Path(sys.argv[1]).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="polar-sync-previewrows-"))
-    try:
-        library = work / "polar"
-        shutil.copytree(SAMPLE, library)
-        anki_harness.prepare_environment(offscreen=True)
-        base = work / "anki-base"
-        anki_harness.seed_base(base)
-        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False},
-                                     event_loop_waits=True)
-        written: List[Path] = []
-        try:
-            controller = session.controller
-            session.wait_until(lambda: controller.runner.finished_count >= 1, 60, "the startup sync")
-            col = session.mw.col
-            polar = sorted(col.find_notes("tag:polar"))
-            col.remove_notes(polar[:1])
-            mod = col.mod
-            made_again = _preview(session)
-            assert col.mod == mod, "the preview wrote"
-            print("preview, made again:", [w["code"] for w in made_again.report.warnings])
-            _set(session, "leave_deleted")  # (its sync leaves the note deleted, and says so)
-            col.remove_notes(polar[1:3])
-            words_shots._trigger(session, "Sync from Polar")
-            print("sync, left deleted:", [w["code"] for w in controller.last_outcome.report.warnings])
-            left = _preview(session)
-            print("preview, left deleted:", [w["code"] for w in left.report.warnings])
-            # "Front" of Basic renamed, a new card in Polar: a note type made for it, the preview says.
-            from tests.polar_factory import Doc, basic
+    with anki_harness.sample_session("polar-sync-previewrows-") as (session, library):
+        controller = session.controller
+        col = session.mw.col
+        polar = sorted(col.find_notes("tag:polar"))
+        col.remove_notes(polar[:1])
+        mod = col.mod
+        made_again = _preview(session)
+        assert col.mod == mod, "the preview wrote"
+        print("preview, made again:", [w["code"] for w in made_again.report.warnings])
+        _set(session, "leave_deleted")  # (its sync leaves the note deleted, and says so)
+        col.remove_notes(polar[1:3])
+        words_shots._trigger(session, "Sync from Polar")
+        print("sync, left deleted:", [w["code"] for w in controller.last_outcome.report.warnings])
+        left = _preview(session)
+        print("preview, left deleted:", [w["code"] for w in left.report.warnings])
+        # "Front" of Basic renamed, a new card in Polar: a note type made for it, the preview says.
+        from tests.polar_factory import Doc, basic
 
-            model = col.models.by_name("Basic")
-            col.models.rename_field(model, next(f for f in model["flds"] if f["name"] == "Front"), "Question")
-            col.models.update_dict(model)
-            book = Doc(library, "1ShotNewType00000001", "A new book")
-            book.card("1ShotNew1", basic("<p>Why?</p>", "<p>So.</p>")).write()
-            replaced = _preview(session)
-            print("preview, front renamed:", [w["code"] for w in replaced.report.warnings])
-            reports = [("made-again", made_again.report.to_dict()), ("left-deleted", left.report.to_dict()),
-                       ("front-renamed", replaced.report.to_dict())]
-            written += _shots(session, out, "en", reports)
-            for lang in sys.argv[2:] or ["de"]:
-                with words_shots.in_language(session, lang):
-                    written += _shots(session, out, lang, reports)
-        finally:
-            anki_harness.shutdown(session)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        model = col.models.by_name("Basic")
+        col.models.rename_field(model, next(f for f in model["flds"] if f["name"] == "Front"), "Question")
+        col.models.update_dict(model)
+        book = Doc(library, "1ShotNewType00000001", "A new book")
+        book.card("1ShotNew1", basic("<p>Why?</p>", "<p>So.</p>")).write()
+        replaced = _preview(session)
+        print("preview, front renamed:", [w["code"] for w in replaced.report.warnings])
+        reports = [("made-again", made_again.report.to_dict()), ("left-deleted", left.report.to_dict()),
+                   ("front-renamed", replaced.report.to_dict())]
+        written = words_shots.in_each_language(session, lambda lang: _shots(session, out, lang, reports), ["de"])
     print("wrote " + ", ".join(p.name for p in written))
 
 

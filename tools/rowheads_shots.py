@@ -14,9 +14,7 @@ paths, codes and details), so the window shows each one's heading and words.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Dict, List
@@ -26,7 +24,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 import anki_harness  # noqa: E402
-import deleted_in_anki_shots  # noqa: E402
 import words_shots  # noqa: E402
 
 ERRORS: List[Dict[str, Any]] = [
@@ -74,28 +71,10 @@ def _shots(session: Any, out: Path, lang: str, data: Dict[str, Any]) -> List[Pat
 def main() -> None:
     out = Path(sys.argv[1]).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="polar-sync-rowheads-"))
-    try:
-        library = work / "polar"
-        shutil.copytree(deleted_in_anki_shots.SAMPLE, library)
-        anki_harness.prepare_environment(offscreen=True)
-        base = work / "anki-base"
-        anki_harness.seed_base(base)
-        session = anki_harness.start(base, config={"data_dir": str(library), "watch": False},
-                                     event_loop_waits=True)
-        written: List[Path] = []
-        try:
-            controller = session.controller
-            session.wait_until(lambda: controller.runner.finished_count >= 1, 60, "the startup sync")
-            data = controller.last_outcome.report.to_dict()
-            written += _shots(session, out, "en", data)
-            for lang in sys.argv[2:] or ["de"]:
-                with words_shots.in_language(session, lang):
-                    written += _shots(session, out, lang, data)
-        finally:
-            anki_harness.shutdown(session)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with anki_harness.sample_session("polar-sync-rowheads-") as (session, library):
+        controller = session.controller
+        data = controller.last_outcome.report.to_dict()
+        written = words_shots.in_each_language(session, lambda lang: _shots(session, out, lang, data), ["de"])
     print("wrote " + ", ".join(p.name for p in written))
 
 

@@ -25,7 +25,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional, Sequence
 
 Shot = Callable[[Any, Path], None]
 
@@ -361,3 +361,13 @@ def in_language(session: Any, lang: str) -> Iterator[None]:
         if qt_own is not None:
             session.mw.app.removeTranslator(qt_own)
         session.mw.pm.setLang("en_US")
+
+
+def in_each_language(session: Any, shoot: Callable[[str], List[Path]], default: Sequence[str] = ("de",)) -> List[Path]:
+    """``shoot(lang)`` in English, then in each language the command line
+    names after the output folder (``default`` when none): the shots made."""
+    written = shoot("en")
+    for lang in sys.argv[2:] or list(default):
+        with in_language(session, lang):
+            written += shoot(lang)
+    return written
