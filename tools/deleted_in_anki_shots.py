@@ -11,7 +11,6 @@ deleted with its notes (named in the row); each 400 px wide, light and night, En
 from __future__ import annotations
 
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, List
@@ -53,12 +52,8 @@ def _shots(session: Any, out: Path, lang: str, reports: List[Any]) -> List[Path]
         dialog.reject()
         written.append(name)
         for what, data in reports:
-            report = controller.show_report(data, session.addon.trigger_label("manual"), time.time())
-            report.resize(400, 640)
             name = out / f"report-{what}-{lang}-{tag}-400.png"
-            words_shots._save(report, name, session)
-            report.close()
-            written.append(name)
+            written.append(words_shots.report_shot(session, data, "manual", name))
     mw.set_theme(Theme.LIGHT)
     return written
 

@@ -11,7 +11,6 @@ English and the languages named after OUT_DIR). Branch headlines.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -34,17 +33,13 @@ def _run(session: Any, title: str) -> Any:
 def _shots(session: Any, out: Path, lang: str, reports: List[Tuple[str, str, Any]]) -> List[Path]:
     from aqt.theme import Theme
 
-    controller, mw = session.controller, session.mw
+    mw = session.mw
     written = []
     for theme, tag in ((Theme.LIGHT, "light"), (Theme.DARK, "night")):
         mw.set_theme(theme)
         for what, trigger, data in reports:
-            report = controller.show_report(data, session.addon.trigger_label(trigger), time.time())
-            report.resize(400, 640)
             name = out / f"headline-{what}-{lang}-{tag}-400.png"
-            words_shots._save(report, name, session)
-            report.close()
-            written.append(name)
+            written.append(words_shots.report_shot(session, data, trigger, name))
     mw.set_theme(Theme.LIGHT)
     return written
 

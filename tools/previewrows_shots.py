@@ -11,7 +11,6 @@ after OUT_DIR: de fr ja …). Branch previewrows.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any, List, Tuple
 
@@ -33,17 +32,13 @@ def _preview(session: Any) -> Any:
 def _shots(session: Any, out: Path, lang: str, reports: List[Tuple[str, Any]]) -> List[Path]:
     from aqt.theme import Theme
 
-    controller, mw = session.controller, session.mw
+    mw = session.mw
     written = []
     for theme, tag in ((Theme.LIGHT, "light"), (Theme.DARK, "night")):
         mw.set_theme(theme)
         for what, data in reports:
-            report = controller.show_report(data, session.addon.trigger_label("preview"), time.time())
-            report.resize(400, 640)
             name = out / f"preview-{what}-{lang}-{tag}-400.png"
-            words_shots._save(report, name, session)
-            report.close()
-            written.append(name)
+            written.append(words_shots.report_shot(session, data, "preview", name))
     mw.set_theme(Theme.LIGHT)
     return written
 

@@ -15,7 +15,6 @@ paths, codes and details), so the window shows each one's heading and words.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -48,22 +47,13 @@ def _shots(session: Any, out: Path, lang: str, data: Dict[str, Any]) -> List[Pat
     written = []
     for theme, tag in ((Theme.LIGHT, "light"), (Theme.DARK, "night")):
         session.mw.set_theme(theme)
-        report = session.controller.show_report(dict(data, errors=ERRORS, warnings=WARNINGS),
-                                                session.addon.trigger_label("manual"), time.time())
-        report.resize(400, 900)
-        name = out / f"report-rowheads-{lang}-{tag}-400.png"
-        words_shots._save(report, name, session)
-        report.close()
-        written.append(name)
+        written.append(words_shots.report_shot(session, dict(data, errors=ERRORS, warnings=WARNINGS), "manual",
+                                               out / f"report-rowheads-{lang}-{tag}-400.png", 900))
         # A later sync that changed nothing but could not write Polar's change: its headline
         quiet = dict(data, created=0, updated=0, unchanged=data.get("created", 0), changes=[], errors=[],
                      warnings=WARNINGS[:1])
-        report = session.controller.show_report(quiet, session.addon.trigger_label("manual"), time.time())
-        report.resize(400, 600)
         name = out / f"report-notwritten-{lang}-{tag}-400.png"
-        words_shots._save(report, name, session)
-        report.close()
-        written.append(name)
+        written.append(words_shots.report_shot(session, quiet, "manual", name, 600))
     session.mw.set_theme(Theme.LIGHT)
     return written
 

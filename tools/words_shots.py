@@ -25,7 +25,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 Shot = Callable[[Any, Path], None]
 
@@ -371,3 +371,14 @@ def in_each_language(session: Any, shoot: Callable[[str], List[Path]], default: 
         with in_language(session, lang):
             written += shoot(lang)
     return written
+
+
+def report_shot(session: Any, data: Dict[str, Any], trigger: str, name: Path, height: int = 640) -> Path:
+    """The report window of ``data`` (a report's dict, ``trigger`` the
+    add-on's key for what started it: "manual", "preview", …), 400 px wide,
+    saved to ``name`` and closed."""
+    report = session.controller.show_report(data, session.addon.trigger_label(trigger), time.time())
+    report.resize(400, height)
+    _save(report, name, session)
+    report.close()
+    return name

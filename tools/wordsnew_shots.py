@@ -14,7 +14,6 @@ them (their codes and fields), so the window shows each one's words.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -48,13 +47,8 @@ def _shots(session: Any, out: Path, lang: str, data: Dict[str, Any]) -> List[Pat
     for theme, tag in ((Theme.LIGHT, "light"), (Theme.DARK, "night")):
         session.mw.set_theme(theme)
         for what, shown in (("types", rows[:3]), ("limits", rows[3:])):
-            report = session.controller.show_report(dict(data, warnings=shown),
-                                                    session.addon.trigger_label("manual"), time.time())
-            report.resize(400, 760)
-            name = out / f"report-wordsnew-{what}-{lang}-{tag}-400.png"
-            words_shots._save(report, name, session)
-            report.close()
-            written.append(name)
+            written.append(words_shots.report_shot(session, dict(data, warnings=shown), "manual",
+                                                   out / f"report-wordsnew-{what}-{lang}-{tag}-400.png", 760))
     session.mw.set_theme(Theme.LIGHT)
     return written
 
