@@ -90,9 +90,9 @@ def type_into(anki, qtbot, editor: Any, field: int, text: str) -> None:
     if editor.currentField != field:
         editor.web.setFocus()
         editor.web.eval(f'require("anki/ui").loaded.then(() => focusField({field}));')
-        anki.anki.wait_until(lambda: editor.currentField == field, 15, "the field to take the focus")
+        anki.anki.wait_for_page(lambda: editor.currentField == field, 15, "the field to take the focus")
     qtbot.keyClicks(editor.web.focusProxy(), text)
-    anki.anki.wait_until(lambda: text in anki.mw.col.get_note(nid).fields[field], 15, "the typing to be saved")
+    anki.anki.wait_for_page(lambda: text in anki.mw.col.get_note(nid).fields[field], 15, "the typing to be saved")
 
 
 def back_text(anki, nid: int) -> str:

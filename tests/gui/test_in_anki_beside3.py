@@ -67,7 +67,7 @@ def open_add_window(anki: Any) -> Any:
     add.activateWindow()
     editor.web.setFocus()
     editor.web.eval('require("anki/ui").loaded.then(() => focusField(0));')
-    anki.anki.wait_until(lambda: editor.currentField == 0, 30, "the Front field to take the focus")
+    anki.anki.wait_for_page(lambda: editor.currentField == 0, 30, "the Front field to take the focus")
     return add
 
 
@@ -124,8 +124,8 @@ def test_typing_in_the_add_window_during_a_long_background_write_loses_nothing(a
         assert not seen["other_window"], seen["other_window"][:5]
         assert seen["to_add"] == seen["typed"]
         # Every key reached the field.
-        anki.anki.wait_until(lambda: editor.note.fields[0].count("x") == seen["typed"], 15,
-                             "the keys to reach the note")
+        anki.anki.wait_for_page(lambda: editor.note.fields[0].count("x") == seen["typed"], 15,
+                                "the keys to reach the note")
     finally:
         timer.stop()
         no_errors(capfd)

@@ -131,8 +131,8 @@ def test_a_long_background_write_says_how_far_it_got_and_takes_no_key(anki, qtbo
         timer.stop()
         assert not seen["other_window"], seen["other_window"][:5]
         assert seen["to_add"] == seen["typed"]
-        anki.anki.wait_until(lambda: editor.note.fields[0].count("x") == seen["typed"], 15,
-                             "the keys to reach the note")
+        anki.anki.wait_for_page(lambda: editor.note.fields[0].count("x") == seen["typed"], 15,
+                                "the keys to reach the note")
     finally:
         timer.stop()
         no_errors(capfd)
@@ -284,8 +284,8 @@ def test_an_editor_opened_while_the_sync_writes_keeps_the_typing_and_polars_chan
         # The editor saves what it shows; the Browser closes (saving too).
         editor = browser.editor
         try:
-            anki.anki.wait_until(lambda: editor.note.fields[typed_in].count("q") == state["typed"], 15,
-                                 "the keys")
+            anki.anki.wait_for_page(lambda: editor.note.fields[typed_in].count("q") == state["typed"], 15,
+                                    "the keys")
         except TimeoutError:
             raise AssertionError((editor.note.fields[0][:40], col.get_note(nid).fields[0][:40],
                                   col.get_note(nid).fields[1][:40], state["typed"], state["events"])) from None
