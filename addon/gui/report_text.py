@@ -610,6 +610,12 @@ def browser_search(nids: List[int]) -> str:
 INFORMATION_CODES = frozenset({"left_deleted", "left_deleted_before", "made_again_by_setting", "new_cards_queued"})
 
 
+def _named_in_words(row: Mapping[str, Any]) -> bool:
+    """The row's place is a phrase of ours ("note type “Basic”", "document
+    1Ab…"), not a title or a path, which stay as the reader wrote them."""
+    return not str(row.get("title") or "").strip() and bool(row.get("document") or part_name(row))
+
+
 def section_rows(data: Mapping[str, Any], key: str) -> List[Tuple[str, str, str, Optional[int]]]:
     """(where, what, technical id, note id) per row of errors/conflicts/warnings."""
     out = []
@@ -618,6 +624,8 @@ def section_rows(data: Mapping[str, Any], key: str) -> List[Tuple[str, str, str,
         card = card_name(row)
         if card:
             head = tr("{card} in {document}", card=card, document=head)
+        elif _named_in_words(row):  # a heading: "Note type “Basic”", not "note type …"
+            head = head[:1].upper() + head[1:]
         nid = row.get("note_id")
         technical = str(row.get("path") or "")
         words = explain(row, bool(data.get("dry_run")))

@@ -64,8 +64,16 @@ def test_rows_of_the_collection_s_parts_are_headed_in_german(lang):
 def test_rows_of_the_collection_s_parts_are_headed_in_english(lang):
     lang("en")
     data = _rows().to_dict()
-    assert _heads(data) == ["deck “Books::Rust”", "image “fig 1.png”", "Polar Sync", "note 1700000000123",
-                            "note type “Basic”", "note type “Basic (Polar)”", "Polar Sync settings"]
+    assert _heads(data) == ["Deck “Books::Rust”", "Image “fig 1.png”", "Polar Sync", "Note 1700000000123",
+                            "Note type “Basic”", "Note type “Basic (Polar)”", "Polar Sync settings"]
+    # A heading starts with a capital in every language; a title or a path as written.
+    lang("fr")
+    assert _heads(data)[-3:-1] == ["Type de note «\u00a0Basic\u00a0»", "Type de note «\u00a0Basic (Polar)\u00a0»"]
+    lang("en")
+    assert _heads({"warnings": [{"path": "/home/ana/.polar", "message": "m"},
+                                {"path": "x", "title": "iOS in depth", "message": "m"},
+                                {"path": "x", "document": "1AbCdEfGhIjKlMn", "message": "m"}]}) \
+        == ["/home/ana/.polar", "“iOS in depth”", "Document 1AbCdEfGhI…"]
 
 
 def test_an_older_saved_report_s_rows_have_only_the_path(lang):
