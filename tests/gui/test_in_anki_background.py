@@ -198,7 +198,7 @@ def test_a_manual_sync_saves_the_open_editor_then_merges_and_shows_the_result(an
         note = anki.mw.col.get_note(nid)
         assert "Manual front, Polar's" in note["Front"] and "mineandmore" in note["Back"]
         # Asked for by hand: the editor shows the merged note, one Undo step.
-        anki.anki.wait_until(lambda: len(loads) > loaded, 15, "the editor to show the merged note")
+        anki.anki.wait_for_page(lambda: len(loads) > loaded, 15, "the editor to show the merged note")
         assert "Manual front, Polar's" in browser.editor.note["Front"]
         assert anki.mw.col.undo_status().undo == "Sync from Polar"
         assert "Sync from Polar" in undo_text(anki)

@@ -87,7 +87,7 @@ def _show_answer(session: Any, front: str) -> Any:
     for _ in range(3):
         mw.moveToState("review")
         try:
-            session.anki.wait_until(lambda: mw.state == "review" and _js(session, _READY), 20, "the reviewer")
+            session.anki.wait_for_page(lambda: mw.state == "review" and _js(session, _READY), 20, "the reviewer")
             break
         except TimeoutError:
             seen.append(mw.state)
