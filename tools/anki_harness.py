@@ -140,6 +140,16 @@ class Anki:
             self._idle()
         raise TimeoutError(f"timed out after {timeout:g} s waiting for {what or predicate}")
 
+    def set_config(self, **changes: Any) -> Dict[str, Any]:
+        """Change the add-on's settings exactly as Anki's config editor does
+        on OK (the add-on then syncs as it would for the person): the
+        settings written."""
+        manager = self.mw.addonManager
+        conf = {**manager.getConfig(PACKAGE), **changes}
+        manager.writeConfig(PACKAGE, conf)
+        manager.configUpdatedAction(PACKAGE)(conf)
+        return conf
+
     def wait_for_page(self, predicate: Callable[[], Any], timeout: float = WAIT_S, what: str = "") -> Any:
         """``wait_until`` for what a web page tells Python (the editor's
         "key" messages, say): waits inside Qt's event loop, as in Anki,

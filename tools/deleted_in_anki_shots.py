@@ -66,10 +66,7 @@ def main() -> None:
         col = session.mw.col
         reports = []
         for setting in ("make_again", "leave_deleted"):
-            manager = session.mw.addonManager  # as Anki's config editor does on OK
-            raw = dict(manager.getConfig(anki_harness.PACKAGE), deleted_in_anki=setting)
-            manager.writeConfig(anki_harness.PACKAGE, raw)
-            manager.configUpdatedAction(anki_harness.PACKAGE)(raw)
+            session.set_config(deleted_in_anki=setting)
             session.wait_until(lambda: not controller.runner.busy, 60, "a sync the change asked for")
             deck = _biggest_deck(col)
             col.decks.remove([col.decks.id_for_name(deck)])

@@ -3,7 +3,9 @@ in real Anki, to look at (not for docs/): a sync whose only change from Polar
 lost to Anki's text (a conflict, "Edited in both" set to keep Anki's), a sync
 with a document that could not be read, and a preview with that document
 still unreadable; each 400 px wide, light and night, English and German (or
-English and the languages named after OUT_DIR). Branch headlines.
+English and the languages named after OUT_DIR). Branch headlines. And the
+notice of a sync from a Polar export whose Polar 3 flashcards could not be
+synced, beside its count (the counts alone hid them), over the main window.
 
     .venv/bin/python tools/headlines_shots.py OUT_DIR [LANG …]   (after make build)
 """
@@ -11,6 +13,7 @@ English and the languages named after OUT_DIR). Branch headlines.
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -50,6 +53,17 @@ def main() -> None:
     out = Path(sys.argv[1]).resolve()
     out.mkdir(parents=True, exist_ok=True)
     docs: Dict[str, Any] = {}
+    # (tools.polar_export imports the add-on's package: before Anki runs, where that installs nothing)
+    from tools.polar_export import EXPORT_NAME, annotated_document_blocks, block_basic, write_export
+
+    def export(folder: Path) -> Path:
+        """A Polar 2.x export of one document, with two Polar 3 flashcards
+        of a document not in it."""
+        doc = Doc(folder / "polar", "1ShotExportBlocks001", "Spaced repetition")
+        doc.card("1ShotExpCard1", basic("<p>What spaces reviews out?</p>", "<p>The scheduler.</p>")).write()
+        elsewhere = annotated_document_blocks({"fingerprint": "1ShotNotExported", "title": "Gone"},
+                                              [block_basic("front", "back")] * 2)
+        return write_export(folder / "Downloads" / EXPORT_NAME, [doc.meta], blocks=elsewhere)
 
     def books(library: Path) -> None:
         docs["book"] = Doc(library, "1ShotBook0000000001", "Spaced repetition")
@@ -79,7 +93,27 @@ def main() -> None:
         reports = [("conflict", "manual", conflict), ("unreadable", "manual", broken),
                    ("preview-unreadable", "preview", preview)]
         written = words_shots.in_each_language(session, lambda lang: _shots(session, out, lang, reports), ["de"])
+        with tempfile.TemporaryDirectory(prefix="polar-sync-headlines-export-") as tmp:
+            runner = session.controller.runner
+            before = runner.finished_count
+            session.set_config(data_dir=str(export(Path(tmp))))  # (the export chosen in the settings)
+            session.wait_until(lambda: runner.finished_count > before and not runner.busy, 120, "the export's sync")
+            data = session.addon.report_data(session.controller.last_outcome)
+            print("export sync:", data.get("created"), [r["code"] for r in data["warnings"]])
+            written += words_shots.in_each_language(session, lambda lang: _notice_shots(session, out, lang, data),
+                                                    ["de"])
     print("wrote " + ", ".join(p.name for p in written))
+
+
+def _notice_shots(session: Any, out: Path, lang: str, data: Dict[str, Any]) -> List[Path]:
+    from aqt.theme import Theme
+
+    written = []
+    for theme, tag in ((Theme.LIGHT, "light"), (Theme.DARK, "night")):
+        session.mw.set_theme(theme)
+        written.append(words_shots.notice_shot(session, data, out / f"notice-blocks-{lang}-{tag}-400.png"))
+    session.mw.set_theme(Theme.LIGHT)
+    return written
 
 if __name__ == "__main__":
     main()

@@ -44,10 +44,7 @@ def _shots(session: Any, out: Path, lang: str, reports: List[Tuple[str, Any]]) -
 
 
 def _set(session: Any, setting: str) -> None:
-    manager = session.mw.addonManager  # as Anki's config editor does on OK
-    raw = dict(manager.getConfig(anki_harness.PACKAGE), deleted_in_anki=setting)
-    manager.writeConfig(anki_harness.PACKAGE, raw)
-    manager.configUpdatedAction(anki_harness.PACKAGE)(raw)
+    session.set_config(deleted_in_anki=setting)
     session.wait_until(lambda: not session.controller.runner.busy, 60, "a sync the change asked for")
 
 

@@ -373,6 +373,28 @@ def in_each_language(session: Any, shoot: Callable[[str], List[Path]], default: 
     return written
 
 
+def notice_shot(session: Any, data: Dict[str, Any], name: Path, height: int = 360) -> Path:
+    """The main window, 400 px wide, with the notice a sync of ``data``
+    shows over it (worded by the add-on in the current language), saved to
+    ``name``; the notice closed after."""
+    import html
+
+    from aqt.qt import QPainter, QPoint
+
+    mw = session.mw
+    mw.resize(400, height)
+    notice = session.controller.show_notice("<b>" + html.escape(session.addon.notice_text(data)) + "</b>",
+                                            lambda: None)
+    session.process(0.4)  # layout and paint
+    image = mw.grab().toImage()
+    painter = QPainter(image)  # (a window of its own: drawn where it shows)
+    painter.drawImage(mw.mapFromGlobal(notice.mapToGlobal(QPoint(0, 0))), notice.grab().toImage())
+    painter.end()
+    image.save(str(name))
+    notice.close()
+    return name
+
+
 def report_shot(session: Any, data: Dict[str, Any], trigger: str, name: Path, height: int = 640) -> Path:
     """The report window of ``data`` (a report's dict, ``trigger`` the
     add-on's key for what started it: "manual", "preview", …), 400 px wide,

@@ -68,12 +68,7 @@ class Session:
 
     def set_config(self, **changes: Any) -> Dict[str, Any]:
         """Change settings exactly as Anki's config editor does on OK."""
-        manager = self.mw.addonManager
-        conf = dict(manager.getConfig(anki_harness.PACKAGE))
-        conf.update(changes)
-        manager.writeConfig(anki_harness.PACKAGE, conf)
-        manager.configUpdatedAction(anki_harness.PACKAGE)(conf)
-        return conf
+        return self.anki.set_config(**changes)
 
     def wait_synced(self, count_before: int, timeout: float = WAIT_S) -> Any:
         """Wait for the next sync after ``count_before`` and an idle runner."""

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from tests.gui.in_anki import shown_words
 from tests.polar_factory import Doc, basic
 from tools.polar_export import EXPORT_NAME, MTIME, library_metas, write_export
 
@@ -124,3 +125,42 @@ def test_an_export_renamed_by_its_user_is_named_in_real_anki(anki, tmp_path):
         anki.set_config(data_dir=str(anki.library))
         anki.wait_synced(before)
         anki.settle()
+
+
+def test_flashcards_of_polar_3_not_synced_are_in_the_notice_in_real_anki(anki, tmp_path):
+    """An export whose Polar 3 flashcards belong to a document not in it:
+    the sync adds what it can and the notice says, beside its counts, that
+    flashcards of Polar 3 were not synced (the counts alone hid them); its
+    click opens the report with the row. Then back to the data folder."""
+    from tools.polar_export import annotated_document_blocks, block_basic
+
+    anki.settle()
+    doc = Doc(tmp_path / "polar", "1NoticeBlocks0000001", title="Blocks in the notice")
+    doc.card("1NoticeBlk1", basic("notice front", "notice back"))
+    doc.write()
+    elsewhere = annotated_document_blocks({"fingerprint": "1NotInTheExport", "title": "Gone"},
+                                          [block_basic("front", "back")] * 2)
+    export = write_export(tmp_path / "Downloads" / EXPORT_NAME, [doc.meta], blocks=elsewhere)
+    try:
+        before = anki.controller.runner.finished_count
+        anki.set_config(data_dir=str(export))
+        chosen = anki.wait_synced(before)
+        assert not chosen.failed and chosen.report.created == 1, chosen.report
+        assert "export_block_flashcards" in [w["code"] for w in chosen.report.warnings], chosen.report.warnings
+        notice = anki.controller.notice
+        assert notice is not None
+        text = shown_words(notice.text())
+        assert "1 new note" in text and "flashcards of Polar 3 not synced" in text, text
+        notice.on_click()
+        report = anki.controller.report_dialog
+        anki.anki.wait_until(lambda: report.isVisible(), 15, "the report")
+        words = shown_words(report.browser.toPlainText())
+        assert "2 flashcards in the Polar export are stored in Polar 3's newer format" in words, words
+        report.close()
+    finally:
+        before = anki.controller.runner.finished_count
+        anki.set_config(data_dir=str(anki.library))
+        anki.wait_synced(before)
+        anki.settle()
+        col = anki.mw.col
+        col.remove_notes(col.find_notes('"front:notice front"'))  # (the session's later tests count the notes)
