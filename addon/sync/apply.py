@@ -30,6 +30,7 @@ from .applying import (
     OWNED_SINCE_KEY,
     SCHEMA_KEY,
     Applying,
+    notes_as_booked,
     planner_of,
 )
 from .collection_view import (
@@ -1012,8 +1013,9 @@ def remember(ctx: Applying) -> None:
         # An old-sync note added while this sync wrote (Polar's own sync
         # still on, answered by AnkiConnect meanwhile) was not looked at:
         # the next sync looks.
-        NOTES_SEEN_KEY: "" if ctx.looked_up_to is not None and legacy_note_added_after(ctx.col, ctx.looked_up_to)
-        else str(ctx.col.note_count()),
+        # (None added at all, by the notes' count and ids: nothing to read.)
+        NOTES_SEEN_KEY: "" if ctx.looked_up_to is not None and not notes_as_booked(ctx)
+        and legacy_note_added_after(ctx.col, ctx.looked_up_to) else str(ctx.col.note_count()),
     } if ctx.whole_library or not ctx.legacy_unsettled else None
     if not ctx.dry_run and not ctx.owned_since:  # (not read here: the staged rows may lock the file)
         meta = {**(meta or {}), OWNED_SINCE_KEY: str(ctx.started_ms)}
@@ -1094,14 +1096,9 @@ def _fingerprint_after(ctx: Applying) -> str:
     deleted since it began are exactly those this sync recorded (its own
     bookkeeping checked: a note made but not recorded would be a note the
     next sync cannot find)."""
-    if not (ctx.hints_exact and ctx.fingerprint):
+    if not (ctx.hints_exact and notes_as_booked(ctx)):
         return ""
-    count, total, _ = (int(part) for part in ctx.fingerprint.split(":"))
-    ids = ctx.ids
-    count += len(ids.made) - len(ids.removed)
-    total += sum(nid for _, nid in ids.made) - sum(ids.removed)
-    now = notes_fingerprint(ctx.col)
-    return now if now.startswith(f"{count}:{total}:") else ""
+    return ctx.fingerprint_now or ""
 
 
 APPLY_STEPS: Sequence[Callable[[Applying], None]] = (

@@ -4,10 +4,11 @@ work on, and the keys of what they remember in the state file's ``meta``."""
 from __future__ import annotations
 
 import time
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AbstractSet, Any, Dict, List, Optional, Set, Tuple
 
-from .collection_view import NO_PROBE, NoteInfo, Probe
+from .collection_view import NO_PROBE, NoteInfo, Probe, notes_fingerprint
 from .journal import Generation
 from .plan import Planner
 from .read import LoadedDoc, Reading
@@ -109,6 +110,8 @@ class Applying:
     whole_library: bool = False  # every document listed and read: leftovers can be judged
     legacy_unsettled: int = 0  # old-sync notes neither taken over nor known to be a current card's
     fingerprint: str = ""  # the collection's notes when the sync began (notes_fingerprint)
+    fingerprint_now: Optional[str] = None  # ... and once its writes are done (read once, by remember)
+    notes_booked: bool = False  # the notes now are those it began with and its own changes (_notes_as_booked)
     # The collection holds the very notes the last sync left (and its note-id
     # hints were exact): nothing went missing, notes are found by id.
     trusted: bool = False
@@ -147,3 +150,21 @@ class Applying:
 def planner_of(ctx: Applying) -> Planner:
     assert ctx.planner is not None, "look_up_notes runs first"
     return ctx.planner
+
+
+def notes_as_booked(ctx: Applying) -> bool:
+    """Whether the collection holds exactly the notes it held as the sync
+    began, plus those the sync added, less those it deleted (by count and the
+    sum of ids, ``notes_fingerprint``: one read of an index): then no note
+    came from anywhere else meanwhile. Asked once the writes are done; read
+    once (``ctx.fingerprint_now``)."""
+    if not ctx.fingerprint:
+        return False
+    if ctx.fingerprint_now is None:
+        ctx.fingerprint_now = notes_fingerprint(ctx.col)
+        count, total, _ = (int(part) for part in ctx.fingerprint.split(":"))
+        ids = ctx.ids
+        count += len(ids.made) - len(ids.removed)
+        total += sum(map(itemgetter(1), ids.made)) - sum(ids.removed)
+        ctx.notes_booked = ctx.fingerprint_now.startswith(f"{count}:{total}:")
+    return ctx.notes_booked

@@ -104,12 +104,18 @@ def note_types_held(ctx: Applying) -> Optional[str]:
     (None: unchanged). Made anew (one scan of the notes' types) only when
     Anki's schema stamp moved since the last sync (Anki moves it when a note
     type is deleted, or notes change their type) or nothing was recorded;
-    else the types of the notes this sync added are added to it."""
+    else the types of the notes this sync added are added to it. With no
+    Polar note before the sync, the types of those it added, no scan."""
     held = ctx.types_held  # (read as the sync began: staged rows may hold the file now)
     if held is not None and not ctx.schema_moved and not ctx.ids.made:
         return None
     names = {int(entry.id): entry.name for entry in ctx.col.models.all_names_and_ids()}
-    if held is None or ctx.schema_moved:
+    if not ctx.polar_notes and not ctx.ids.keyed:
+        # No Polar note before this sync, and none made one of another note
+        # (an old sync's): the Polar notes now are those it added (a first
+        # sync: the scan below would read 50,000 notes after Anki's last add).
+        now = {mid: names[mid] for mid in ctx.ids.made_types if mid in names}
+    elif held is None or ctx.schema_moved:
         now = {mid: names[mid] for mid in polar_notes_by_type(ctx.col) if mid in names}
     else:
         mids = note_types_of(ctx.col, [nid for _, nid in ctx.ids.made])

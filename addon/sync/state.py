@@ -180,6 +180,9 @@ class NoteIdChanges:
     keyed: List[Tuple[str, int]] = field(default_factory=list)  # (guid now, note id) of a note re-keyed
     gone: List[Tuple[str, int]] = field(default_factory=list)  # (guid, id) no longer so: deleted, re-keyed
     removed: List[int] = field(default_factory=list)  # ids of the notes deleted
+    # The note types of the notes added (a kind's type, as the write chose it):
+    # after a first sync, the note types holding Polar notes without a scan.
+    made_types: Set[int] = field(default_factory=set)
 
 
 class SuspendRecord(NamedTuple):

@@ -594,6 +594,9 @@ def add_notes(w: Writing) -> None:
     pairs = [(c.note_id, rank) for rank, c in enumerate(creates) if not c.failed]
     pairs.sort()
     w.created = cast("List[Tuple[NoteId, int]]", pairs)
+    # Each note's type is its kind's (``_new_note``): a kind or two to look for.
+    w.ids.made_types.update(int(nt.id) for kind, nt in w.types.items()
+                            if any(c.kind == kind and c.note_id for c in creates))
     assert w.media is not None
     for name, why in w.media.finish():
         w.report.error(f"media/{name}", f"could not store the image: {why}", code="image_not_stored")

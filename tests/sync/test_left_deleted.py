@@ -7,14 +7,16 @@ collection (made again in both modes, in its own words)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 
+from addon.sync.collection_view import polar_notes_by_type
 from addon.sync.identity import guid_for
 from addon.sync.state import SyncState
-from tests.polar_factory import Doc, basic
+from tests.polar_factory import Doc, basic, cloze
 from tests.sync.helpers import note_of, run
 
 LEAVE = {"deleted_in_anki": "leave_deleted"}
@@ -349,3 +351,58 @@ def test_a_card_left_deleted_that_moves_to_another_document_stays_left_deleted(c
     report = run(col, lib, state, **LEAVE)
     assert report.created == 0 and report.warnings == [], report.warnings
     assert SyncState(state).left_deleted()["1Keep0c2"][0] == "1KeepDoc0000000000000001"
+
+
+def _held_types(state: Path) -> Dict[str, str]:
+    return json.loads(SyncState(state).meta("note_types_held") or "{}")
+
+
+def _scanned_types(col: Any) -> Dict[str, str]:
+    """What one scan of the notes' types finds (the record's oracle)."""
+    names = {int(e.id): e.name for e in col.models.all_names_and_ids()}
+    return {str(mid): names[mid] for mid in polar_notes_by_type(col)}
+
+
+@pytest.mark.parametrize("before", ["nothing", "an old sync's note", "another computer's note in the user's type",
+                                    "a note of the user's own"])
+def test_a_first_sync_remembers_the_note_types_its_notes_are_in(col, tmp_path, before, monkeypatch):
+    """The types holding Polar notes after a first sync, as one scan of the
+    notes finds them. With no Polar note before it (an empty collection, or
+    one of the user's own notes), the sync takes them from the notes it made
+    (no scan after Anki's last add): Basic and Cloze here, not the user's
+    type of their own notes. An old sync's note taken over, or a Polar note
+    another computer made in a type of the user's, is counted too."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = Doc(lib, "1TypesDoc000000000000000", "Types", tags=["deck:types"])
+    doc.card("1TypesBasic", basic("a question", "an answer"))
+    doc.card("1TypesCloze", cloze("a {{c1::cloze}} card"), ctype="CLOZE")
+    doc.write()
+    mine = col.models.copy(col.models.by_name("Basic"))
+    mine["name"] = "Meine Karten"
+    col.models.update_dict(mine)
+    mine = col.models.by_name("Meine Karten")
+    if before == "an old sync's note":
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = "a question", "an answer"
+        note.tags = ["deck:types", "_polar-flashcard", "polar_guid:1TypesBasic"]
+        col.add_note(note, col.decks.id("types"))
+    elif before == "another computer's note in the user's type":
+        note = col.new_note(mine)
+        note["Front"], note["Back"] = "an old question", "an answer"
+        note.guid = guid_for("1TypesOther")
+        col.add_note(note, col.decks.id("types"))
+    elif before == "a note of the user's own":
+        note = col.new_note(mine)
+        note["Front"] = "mine"
+        col.add_note(note, col.decks.id("Default"))
+    import addon.sync.left_deleted as left_deleted
+
+    scans: List[int] = []
+    monkeypatch.setattr(left_deleted, "polar_notes_by_type", lambda c: scans.append(1) or polar_notes_by_type(c))
+    report = run(col, lib, state)
+    assert report.created == (1 if before == "an old sync's note" else 2) and not report.errors
+    assert bool(scans) == (before in ("an old sync's note", "another computer's note in the user's type"))
+    held = _held_types(state)
+    assert held == _scanned_types(col)
+    assert ("Meine Karten" in held.values()) == (before == "another computer's note in the user's type")
+    assert {"Basic", "Cloze"} <= set(held.values())

@@ -626,6 +626,39 @@ def test_new_notes_behind_a_weeks_or_more_of_the_users_new_cards_are_said_in_the
     assert not queued(run(col, root, state_path))
 
 
+def test_in_a_collection_of_polar_notes_alone_the_wait_is_counted_only_if_a_note_came_meanwhile(
+        tmp_path, col, state_path, monkeypatch):
+    """A collection that holds Polar's notes alone (a profile kept for them):
+    no new card there is the user's, so the cards ahead of ours are not
+    counted (two reads a deck after a first sync). But a note that came
+    while the sync wrote (here 200 of the user's, put first in the new
+    queue) is counted: the row says the wait as ever."""
+    from addon.sync import apply as apply_steps
+
+    counted = []
+    real = deck_steps._counted_ahead
+    monkeypatch.setattr(deck_steps, "_counted_ahead", lambda *a: counted.append(a[1]) or real(*a))
+    root, doc = one_doc(tmp_path, n=TODAY_CHECK_FROM)
+    report = run(col, root, state_path)
+    assert report.created == TODAY_CHECK_FROM and not queued(report) and not counted
+    big = Doc(root, "1OldSchedDocD000000000dd", "Doc D")
+    for i in range(TODAY_CHECK_FROM):
+        big.card(f"1QueueD{i:04d}", basic(f"d{i}", "d"))
+    big.write()
+
+    def users_cards_meanwhile(ctx) -> None:  # (as if added in Anki's window while the sync wrote)
+        users_new_cards(col, "Default", 200)
+        mine = [c for c in col.find_cards("deck:Default is:new") if not col.get_card(c).note().guid.startswith("polar")]
+        col.sched.reposition_new_cards(mine, starting_from=0, step_size=1, randomize=False, shift_existing=True)
+
+    steps = list(apply_steps.APPLY_STEPS)
+    steps.insert(steps.index(apply_steps.write_collection) + 1, users_cards_meanwhile)
+    monkeypatch.setattr(apply_steps, "APPLY_STEPS", tuple(steps))
+    rows = queued(run(col, root, state_path))
+    assert [(w["deck"], w["count"], w["ahead"]) for w in rows] == [("Default", TODAY_CHECK_FROM, 200 + TODAY_CHECK_FROM)]
+    assert counted
+
+
 def preview(col, lib: Path, state: Path):
     settings, _ = Settings.from_dict({"delete_max_share": 1})
     prepared = prepare(settings, state, source_path=lib, collection_id=collection_identity(col))
