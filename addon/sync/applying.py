@@ -4,8 +4,8 @@ work on, and the keys of what they remember in the state file's ``meta``."""
 from __future__ import annotations
 
 import time
-from operator import itemgetter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, AbstractSet, Any, Dict, List, Optional, Set, Tuple
 
 from .collection_view import NO_PROBE, NoteInfo, Probe, notes_fingerprint
