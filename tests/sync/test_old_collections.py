@@ -655,7 +655,8 @@ def test_in_a_collection_of_polar_notes_alone_the_wait_is_counted_only_if_a_note
     steps.insert(steps.index(apply_steps.write_collection) + 1, users_cards_meanwhile)
     monkeypatch.setattr(apply_steps, "APPLY_STEPS", tuple(steps))
     rows = queued(run(col, root, state_path))
-    assert [(w["deck"], w["count"], w["ahead"]) for w in rows] == [("Default", TODAY_CHECK_FROM, 200 + TODAY_CHECK_FROM)]
+    ahead = 200 + TODAY_CHECK_FROM  # (the user's, then the first document's)
+    assert [(w["deck"], w["count"], w["ahead"]) for w in rows] == [("Default", TODAY_CHECK_FROM, ahead)]
     assert counted
 
 
