@@ -111,7 +111,7 @@ class Applying:
     legacy_unsettled: int = 0  # old-sync notes neither taken over nor known to be a current card's
     fingerprint: str = ""  # the collection's notes when the sync began (notes_fingerprint)
     fingerprint_now: Optional[str] = None  # ... and once its writes are done (read once, by remember)
-    notes_booked: bool = False  # the notes now are those it began with and its own changes (_notes_as_booked)
+    notes_booked: bool = False  # the notes now are those it began with and its own changes (notes_as_booked)
     # The collection holds the very notes the last sync left (and its note-id
     # hints were exact): nothing went missing, notes are found by id.
     trusted: bool = False

@@ -522,12 +522,14 @@ def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]],
 
 def _polar_notes_alone(ctx: Applying) -> bool:
     """Whether every note in the collection is a Polar note (a profile kept
-    for Polar's cards; the bench's): none as the sync began but Polar's, and
-    none came but the sync's own (``notes_as_booked``). Then no new card is
-    the user's own (``Wait.theirs`` is 0 in every deck) without the two
-    reads a deck that count them (~45 ms after a 50,000-note first sync)."""
+    for Polar's cards; the bench's): none as the sync began but Polar's (the
+    Polar notes counted then, not taken from the state's rows), and none
+    came but the sync's own (``notes_as_booked``). Then no new card is the
+    user's own (``Wait.theirs`` is 0 in every deck), without the two reads a
+    deck that count them (~45 ms after a 50,000-note first sync)."""
     began = ctx.fingerprint.partition(":")[0]
-    return began.isdigit() and int(began) == ctx.polar_notes and notes_as_booked(ctx)
+    return (not ctx.trusted and began.isdigit() and int(began) == ctx.polar_notes
+            and notes_as_booked(ctx))
 
 
 class Wait(NamedTuple):

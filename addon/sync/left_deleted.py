@@ -110,10 +110,11 @@ def note_types_held(ctx: Applying) -> Optional[str]:
     if held is not None and not ctx.schema_moved and not ctx.ids.made:
         return None
     names = {int(entry.id): entry.name for entry in ctx.col.models.all_names_and_ids()}
-    if not ctx.polar_notes and not ctx.ids.keyed:
-        # No Polar note before this sync, and none made one of another note
-        # (an old sync's): the Polar notes now are those it added (a first
-        # sync: the scan below would read 50,000 notes after Anki's last add).
+    if not ctx.polar_notes and not ctx.trusted and not ctx.ids.keyed:
+        # No Polar note before this sync (counted as it began), and none made
+        # one of another note (an old sync's): the Polar notes now are those
+        # it added (a first sync: the scan below would read 50,000 notes
+        # after Anki's last add).
         now = {mid: names[mid] for mid in ctx.ids.made_types if mid in names}
     elif held is None or ctx.schema_moved:
         now = {mid: names[mid] for mid in polar_notes_by_type(ctx.col) if mid in names}
