@@ -63,6 +63,34 @@ def fresh_collection(where: Path) -> Any:
     return Collection(str(where / "collection.anki2"))
 
 
+# Files the disk probe creates before each first sync: enough for a stable
+# median, few enough (~10-100 ms) to stay out of the figures' way.
+DISK_PROBE_FILES = 200
+
+
+def disk_probe_us(folder: Path) -> float:
+    """Microseconds to create one small file (temp name, write, rename: as
+    ``MediaWriter`` does) in ``folder``, alone on this thread: the disk's
+    mood as a first sync meets it. On ext4 without a journal (this
+    machine's disk) a new file costs ~25-40 µs, or 5-30 x that for minutes
+    after many files were freed nearby (a test run, an earlier bench's work
+    folder removed), since the inode allocator then skips the recently freed
+    inodes one by one (docs/performance.md, "The disk's two moods"). The
+    baselines create no file, so in that mood the first sync's ratios carry
+    the disk's minutes. The probe's files stay (removing them would put the
+    sync itself in that mood); their names are no image's."""
+    data = os.urandom(254)
+    tmp = folder / ".bench-disk-probe.tmp"
+    times: List[float] = []
+    for n in range(DISK_PROBE_FILES):
+        t = time.perf_counter()
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, folder / f".bench-disk-probe-{n}")
+        times.append(time.perf_counter() - t)
+    return median(times) * 1e6
+
+
 def count_request_notes(request: bytes) -> int:
     """How many notes a serialised ``AddNotesRequest`` carries: each entry is
     one tag byte, a varint length, then that many bytes."""
@@ -152,8 +180,9 @@ def first_sync(b: Bench) -> List[float]:
     (Anki's own writes of the new notes, the baselines' core). Timed around
     the same calls ``engine.sync`` makes, under the same GC regime."""
     times: List[float] = []
-    phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": [], "media_cpu": [], "own_cpu": [],
-                                    "writes_cpu": [], "before_add": [], "between_adds": [], "after_add": []}
+    phases: Dict[str, List[float]] = {"prepare": [], "apply": [], "add_notes": [], "media_cpu": [], "media_files": [],
+                                    "disk_us": [], "own_cpu": [], "writes_cpu": [], "before_add": [],
+                                    "between_adds": [], "after_add": []}
     base: List[float] = []
     base_import: List[float] = []
     free: List[float] = []
@@ -184,6 +213,7 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     where = b.work / f"first-{i}"
     col = b.col = fresh_collection(where)
     state = where / "state.sqlite"
+    phases["disk_us"].append(disk_probe_us(Path(col.media.dir())))
     in_add = [0.0, 0.0]  # Anki's writes: wall, and the CPU of the thread that called them
     spans: List[Tuple[float, float]] = []  # each of Anki's writes: (start, end)
     # Anki's ways in: the sync calls the backend's raw add_notes where it can
@@ -207,7 +237,7 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     # skips recently freed inodes one by one; docs/performance.md), on
     # whichever thread writes them: beside the imports it can make the
     # note builder, not Rust, the slower of the two.
-    in_media = [0.0]
+    in_media = [0.0, 0.0]  # CPU, files
     real_write = MediaWriter._write
 
     def write_media(self: Any, items: Any, real: Any = real_write, in_media: List[float] = in_media) -> None:
@@ -216,6 +246,7 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
             real(self, items)
         finally:
             in_media[0] += time.thread_time() - c
+            in_media[1] += len(items)
 
     MediaWriter._write = write_media  # type: ignore[method-assign]
     try:
@@ -240,6 +271,7 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
     phases["apply"].append(t2 - t1)
     phases["add_notes"].append(in_add[0])
     phases["media_cpu"].append(in_media[0])
+    phases["media_files"].append(in_media[1])
     # Every thread's CPU but Anki's writes: the parse, rendering, notes, state
     # rows and media files, mostly Python under the one GIL, so the first
     # sync's wall time cannot go far below it.
@@ -255,7 +287,8 @@ def _first_once(b: Bench, i: int, phases: Dict[str, List[float]]) -> Tuple[float
         phases["between_adds"].append(spans[-1][1] - spans[0][0] - in_add[0])
         phases["after_add"].append(t2 - spans[-1][1])
     log(f"first sync {i + 1}/{reps}: {t2 - t0:.2f} s ({rep.created} notes; prepare {t1 - t0:.2f} s, "
-        f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s; media files {in_media[0]:.2f} s CPU; "
+        f"apply {t2 - t1:.2f} s of which Anki's writes {in_add[0]:.2f} s; media files {in_media[0]:.2f} s CPU "
+        f"({int(in_media[1])} files; a new file alone {phases['disk_us'][-1]:.0f} µs before the sync); "
         f"own CPU {phases['own_cpu'][-1]:.2f} s)")
     return t2 - t0, state
 

@@ -84,6 +84,10 @@ class Table:
         return "\n".join(lines)
 
 
+# Above this (µs to create one small file alone) the disk is in its slow mood.
+DISK_SLOW_US = 80.0
+
+
 def rows(b: Bench, t: Table) -> None:
     """The table, in reading order (not the order the figures are measured)."""
     f, d = b.found, b.detail
@@ -107,7 +111,16 @@ def rows(b: Bench, t: Table) -> None:
     t.row("  apply (plan, new cards rendered, media, notes, state)", fmt_s(d["first"]["apply"]))
     t.row("    of which Anki's writes of new notes", fmt_s(d["first"]["add_notes"]))
     if "media_cpu" in d["first"]:
-        t.row("    new media files (CPU, beside them)", fmt_s(d["first"]["media_cpu"]))
+        files = d["first"].get("media_files")
+        each = f" ({1e6 * d['first']['media_cpu'] / files:.0f} µs a file, {files:.0f} files)" if files else ""
+        t.row("    new media files (CPU, beside them)", fmt_s(d["first"]["media_cpu"]), "", None, each)
+    if "disk_us" in d["first"]:
+        # The disk's mood as each first sync met it (bench_figures.disk_probe_us):
+        # the baselines write no file, so a slow disk weighs on the sync alone.
+        us = d["first"]["disk_us"]
+        mood = "slow: many files freed nearby in the last minutes" if us > DISK_SLOW_US else "quiet"
+        t.row("    the disk: one new file alone, before the sync", f"{us:.0f} µs", "", None,
+              f"({mood}; ~25-40 µs when quiet, docs/performance.md 'The disk's two moods')")
     if "own_cpu" in d["first"]:
         own = d["first"]["own_cpu"]
         t.row("  the sync's own CPU (all threads, Anki's writes apart)", fmt_s(own), "", None,
