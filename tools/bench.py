@@ -61,6 +61,24 @@ import bench_table as table  # noqa: E402
 import synthetic_library as synth  # noqa: E402
 
 
+def work_parent() -> Path:
+    """Where a run's folder is made (and removed after it): build/bench/ in
+    this checkout, not the system's temp folder. A user's collection lives in
+    an Anki profile, a folder nothing churns; the temp folder is where other
+    jobs (pytest's old base folders, a CI checkout, a probe) remove tens of
+    thousands of files, and on ext4 without a journal (this machine's disk)
+    a new file beside them then costs 5-30 x its usual ~30 µs for minutes
+    (the inode allocator skips each recently freed inode of the folder's
+    block group one by one). The first sync writes ~3,800 image files and
+    the baselines none, so a run begun in such minutes measured the temp
+    folder, not the sync. A run begun as the one before removed its folder
+    still meets them here. The table prints the disk's mood either way
+    (bench_figures.disk_probe_us)."""
+    parent = Path(__file__).resolve().parents[1] / "build" / "bench"
+    parent.mkdir(parents=True, exist_ok=True)
+    return parent
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description="Polar Sync benchmark (see the module docstring).")
     ap.add_argument("--documents", type=int, default=1000)
@@ -88,7 +106,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         figures.child_rss_main(args.child_rss, args.library, args.work)
         return 0
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="polar-bench-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="polar-bench-", dir=work_parent()))
     if args.keep and work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
