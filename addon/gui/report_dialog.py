@@ -60,6 +60,8 @@ from .report_text import (
     nothing_changed,
     older_version_ids,
     older_versions_text,
+    removed_text,
+    removed_told,
     section_rows,
     sentence,
     short_key,
@@ -220,6 +222,15 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
         if note:
             parts.append(f"<p><i>{_esc(note)}</i></p>")
         parts.append(_rows_html(items, key, dry))
+    removed = removed_told(data)
+    if removed:
+        # What became of the notes whose cards Polar deleted, and how to find
+        # them: "1 note removed in Polar" alone read as the note and its
+        # reviews gone. (Rows read only here: a first sync's are many.)
+        nids = note_ids([r for r in data.get("changes") or [] if r.get("change") == "removed"])
+        parts.append(f"<h3>{_esc(tr('Deleted in Polar'))} ({number(removed)})</h3>")
+        link = f"<br><a href='nid:{','.join(map(str, nids))}'>{_esc(tr('Show in Browser'))}</a>" if nids else ""
+        parts.append(f"<p>{_esc(removed_text(removed, str(data.get('removed_as'))))}{link}</p>")
     # Every paragraph runs in the language's direction (all the add-on's languages are left to right):
     # a row that began with a Hebrew or Arabic title ("“מבוא…”") was laid out right to left by Qt,
     # the advice below it right-aligned, its quotation marks and full stop on the wrong side.
@@ -359,6 +370,7 @@ class ReportDialog(_PolarDialog):
         self.data = data
         self.suspend = suspend  # suspends notes (the collection work is the caller's)
         self.dry_run = bool(data.get("dry_run"))
+        self.removed_as = str(data.get("removed_as") or "")  # what became of notes whose cards Polar deleted
         self.groups: List[Sequence[Mapping[str, Any]]] = []  # rows of the tree's items (see _ROWS)
         self.browser = _Words(self)
         self.browser.setOpenLinks(False)
@@ -377,7 +389,7 @@ class ReportDialog(_PolarDialog):
         # needs little. Shared out again as the window is sized, until the
         # user drags the handle.
         self.has_rows = bool(data.get("errors") or data.get("conflicts") or data.get("warnings")
-                             or leftover_ids(data))
+                             or leftover_ids(data) or removed_told(data))
         self.room_shared_by_hand = False
         if self.tree is not None:
             splitter.addWidget(self._titled(self.tree))
@@ -455,7 +467,7 @@ class ReportDialog(_PolarDialog):
         # grouped already, see ChangeTree.)
         sources: Mapping[str, str] = self.data.get("sources") or {}
         for deck in changes.decks:
-            deck_item = QTreeWidgetItem(tree, [deck.name, counts_words(deck.counts, self.dry_run)])
+            deck_item = QTreeWidgetItem(tree, [deck.name, counts_words(deck.counts, self.dry_run, self.removed_as)])
             deck_item.setData(0, _ROWS, self._group(deck.rows))
             deck_item.setToolTip(0, deck.name)
             named = Counter(doc.name for doc in deck.documents)
@@ -466,7 +478,7 @@ class ReportDialog(_PolarDialog):
                 name = doc.name
                 if named[doc.name] > 1:  # two of one title: told apart by their files
                     name = tr("{title} ({file})", title=doc.name, file=known_as or short_key(doc.key))
-                doc_item = QTreeWidgetItem(deck_item, [name, counts_words(doc.counts, self.dry_run)])
+                doc_item = QTreeWidgetItem(deck_item, [name, counts_words(doc.counts, self.dry_run, self.removed_as)])
                 doc_item.setData(0, _ROWS, self._group(doc.rows))
                 doc_item.setToolTip(0, "\n".join(dict.fromkeys(t for t in (doc.name, known_as) if t)))
                 # Notes are added when a document is opened: a first sync
@@ -522,7 +534,7 @@ class ReportDialog(_PolarDialog):
             front = snippet(row.get("front") or "", 100) or tr("(empty front)")
             page = row.get("page")
             label = tr("{text} (page {page})", text=front, page=page) if page else front
-            child = QTreeWidgetItem(item, [label, change_label(tree_kind(row), self.dry_run)])
+            child = QTreeWidgetItem(item, [label, change_label(tree_kind(row), self.dry_run, self.removed_as)])
             child.setData(0, _ROWS, self._group([row]))
             # The whole front (the label is cut), where it is: not Polar's keys.
             child.setToolTip(0, "\n".join(t for t in (str(row.get("front") or ""), where(row)) if t))

@@ -25,8 +25,45 @@ TREE_KINDS = ("created", "taken", "updated", "moved", "restored", "removed", "de
 _COUNT_KEY = {"removed": "orphaned"}
 
 
-def change_words(kind: str, n: int, dry_run: bool = False) -> str:
-    """``3 new notes`` / ``1 note removed in Polar``."""
+def removed_words(n: int, removed_as: str, dry_run: bool = False, short: bool = False) -> str:
+    """What became of ``n`` notes whose cards were deleted in Polar, by the
+    setting that acted on them (``removed_as``: the report's deletion_policy;
+    "" in a report of an older version): ``1 note suspended (its card was
+    deleted in Polar)``, or ``short`` (a deck's line in the tree, which must
+    fit beside its name at 400 px) ``1 note suspended``."""
+    if short and removed_as in ("suspend", "tag"):
+        if removed_as == "suspend":
+            return (ntr("{n} note would be suspended", "{n} notes would be suspended", n) if dry_run
+                    else ntr("{n} note suspended", "{n} notes suspended", n))
+        return (ntr("{n} note would be tagged polar::deleted", "{n} notes would be tagged polar::deleted", n)
+                if dry_run else ntr("{n} note tagged polar::deleted", "{n} notes tagged polar::deleted", n))
+    if short or removed_as not in ("suspend", "tag", "keep"):
+        return ntr("{n} note removed in Polar", "{n} notes removed in Polar", n)
+    if dry_run:
+        words = {
+            "suspend": lambda: ntr("{n} note would be suspended (its card was deleted in Polar)",
+                                   "{n} notes would be suspended (their cards were deleted in Polar)", n),
+            "tag": lambda: ntr("{n} note would be tagged polar::deleted (its card was deleted in Polar)",
+                               "{n} notes would be tagged polar::deleted (their cards were deleted in Polar)", n),
+            "keep": lambda: ntr("{n} note would be left as it is (its card was deleted in Polar)",
+                                "{n} notes would be left as they are (their cards were deleted in Polar)", n),
+        }
+    else:
+        words = {
+            "suspend": lambda: ntr("{n} note suspended (its card was deleted in Polar)",
+                                   "{n} notes suspended (their cards were deleted in Polar)", n),
+            "tag": lambda: ntr("{n} note tagged polar::deleted (its card was deleted in Polar)",
+                               "{n} notes tagged polar::deleted (their cards were deleted in Polar)", n),
+            "keep": lambda: ntr("{n} note left as it is (its card was deleted in Polar)",
+                                "{n} notes left as they are (their cards were deleted in Polar)", n),
+        }
+    return words[removed_as]()
+
+
+def change_words(kind: str, n: int, dry_run: bool = False, removed_as: str = "", short: bool = False) -> str:
+    """``3 new notes`` / ``1 note suspended (its card was deleted in Polar)``."""
+    if kind == "removed":
+        return removed_words(n, removed_as, dry_run, short)
     if kind == "taken":
         if dry_run:
             return ntr("{n} note would be taken over from Polar's old sync",
@@ -38,7 +75,6 @@ def change_words(kind: str, n: int, dry_run: bool = False) -> str:
             "updated": lambda: ntr("{n} note would be updated", "{n} notes would be updated", n),
             "moved": lambda: ntr("{n} note would move to another deck", "{n} notes would move to another deck", n),
             "restored": lambda: ntr("{n} note would come back", "{n} notes would come back", n),
-            "removed": lambda: ntr("{n} note removed in Polar", "{n} notes removed in Polar", n),
             "deleted": lambda: ntr("{n} note would be deleted", "{n} notes would be deleted", n),
             "unchanged": lambda: ntr("{n} unchanged", "{n} unchanged", n),
         }
@@ -48,7 +84,6 @@ def change_words(kind: str, n: int, dry_run: bool = False) -> str:
             "updated": lambda: ntr("{n} note updated", "{n} notes updated", n),
             "moved": lambda: ntr("{n} note moved to another deck", "{n} notes moved to another deck", n),
             "restored": lambda: ntr("{n} note back in Polar", "{n} notes back in Polar", n),
-            "removed": lambda: ntr("{n} note removed in Polar", "{n} notes removed in Polar", n),
             "deleted": lambda: ntr("{n} note deleted", "{n} notes deleted", n),
             "unchanged": lambda: ntr("{n} unchanged", "{n} unchanged", n),
         }
@@ -68,7 +103,8 @@ def counts_line(data: Mapping[str, Any]) -> str:
     # A note taken over is also updated (its text, its tags): told once, as
     # taken over ("1865 notes updated, 1865 notes taken over" read as 3,730).
     counts = {k: count_of(data, k) - (taken if k == "updated" else 0) for k in CHANGE_KINDS}
-    parts = [change_words(k, counts[k], dry) for k in CHANGE_KINDS if counts[k] > 0]
+    removed_as = str(data.get("removed_as") or "")
+    parts = [change_words(k, counts[k], dry, removed_as) for k in CHANGE_KINDS if counts[k] > 0]
     if taken:
         parts.append(change_words("taken", taken, dry))
     if data.get("duplicates"):
@@ -208,6 +244,45 @@ def leftovers_text(n: int) -> str:
         "certainty. A sync never changes them; look at them, then suspend or delete them if you like.",
         n,
     )
+
+
+def removed_told(data: Mapping[str, Any]) -> int:
+    """Notes whose cards Polar deleted that the report window's section on
+    them tells of (a sync's, under a setting that kept them); 0: none."""
+    if data.get("dry_run") or data.get("removed_as") not in ("suspend", "tag", "keep"):
+        return 0
+    return count_of(data, "removed")
+
+
+def removed_text(n: int, removed_as: str) -> str:
+    """The report window's section on notes whose cards were deleted in
+    Polar: what became of them, by the setting, and how to keep one."""
+    if removed_as == "tag":
+        return ntr(
+            "{n} card was deleted in Polar. Its note stays in Anki with its reviews, tagged polar::deleted, and "
+            "still comes up for study; suspend or delete it in Anki if you no longer want it. If the card comes "
+            "back in Polar, the note follows it again. The setting “Removed in Polar” in {settings} decides this.",
+            "{n} cards were deleted in Polar. Their notes stay in Anki with their reviews, tagged polar::deleted, "
+            "and still come up for study; suspend or delete them in Anki if you no longer want them. A card that "
+            "comes back in Polar brings its note back. The setting “Removed in Polar” in {settings} decides this.",
+            n, settings=_settings_path())
+    if removed_as == "keep":
+        return ntr(
+            "{n} card was deleted in Polar. Its note stays in Anki as it is, with its reviews, and still comes up "
+            "for study; suspend or delete it in Anki if you no longer want it. The setting “Removed in Polar” in "
+            "{settings} decides this.",
+            "{n} cards were deleted in Polar. Their notes stay in Anki as they are, with their reviews, and still "
+            "come up for study; suspend or delete them in Anki if you no longer want them. The setting “Removed "
+            "in Polar” in {settings} decides this.",
+            n, settings=_settings_path())
+    return ntr(
+        "{n} card was deleted in Polar. Its note stays in Anki with its reviews, suspended and tagged "
+        "polar::deleted. To keep it as your own, remove the tag and unsuspend it; if the card comes back in "
+        "Polar, the note comes back with it. The setting “Removed in Polar” in {settings} decides this.",
+        "{n} cards were deleted in Polar. Their notes stay in Anki with their reviews, suspended and tagged "
+        "polar::deleted. To keep one as your own, remove its tag and unsuspend it; a card that comes back in "
+        "Polar brings its note back. The setting “Removed in Polar” in {settings} decides this.",
+        n, settings=_settings_path())
 
 
 def attention_line(data: Mapping[str, Any], leftovers: int = 0) -> str:
@@ -493,11 +568,13 @@ def tree_kind(row: Mapping[str, Any]) -> str:
     return "taken" if kind == "updated" and row.get("taken_over") else kind
 
 
-def counts_words(counted: Mapping[str, int], dry_run: bool) -> str:
+def counts_words(counted: Mapping[str, int], dry_run: bool, removed_as: str = "") -> str:
     """``2 new notes, 1 note updated`` for counts by kind of change (the
-    report window's tree: "taken over" said short, its headline says from
-    what, and a deck's line must fit beside its name at 400 px)."""
-    return join([_taken_words(counted[k], dry_run) if k == "taken" else change_words(k, counted[k], dry_run)
+    report window's tree: "taken over" and "suspended" said short, its
+    headline says from what and why, and a deck's line must fit beside its
+    name at 400 px)."""
+    return join([_taken_words(counted[k], dry_run) if k == "taken"
+                 else change_words(k, counted[k], dry_run, removed_as, short=True)
                  for k in TREE_KINDS if counted.get(k)])
 
 
@@ -573,7 +650,12 @@ def change_tree(rows: Sequence[Mapping[str, Any]]) -> ChangeTree:
     return ChangeTree(rows, out, note_ids(rows))
 
 
-def change_label(kind: str, dry_run: bool) -> str:
+def change_label(kind: str, dry_run: bool, removed_as: str = "") -> str:
+    """A note's row in the tree: ``new``, ``suspended``…"""
+    if kind == "removed" and removed_as in ("suspend", "tag"):
+        if removed_as == "suspend":
+            return tr("would be suspended") if dry_run else tr("suspended")
+        return tr("would be tagged polar::deleted") if dry_run else tr("tagged polar::deleted")
     if dry_run:
         labels = {
             "created": tr("would be added"), "updated": tr("would be updated"), "taken": tr("would be taken over"),

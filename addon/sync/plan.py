@@ -1276,6 +1276,7 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
         report.deleted = fresh + report.duplicates
     else:
         report.orphaned = fresh
+        report.removed_as = deletion_policy
     report.changes = _changes(plan, deletion_policy, deck_of or {})
 
 

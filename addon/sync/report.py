@@ -48,6 +48,27 @@ _DRY_PHRASES = (  # ... and of a preview
 )
 
 
+# What became of the notes whose cards were deleted in Polar, by
+# ``deletion_policy`` ("delete" counts them as deleted): said instead of
+# "removed in Polar", which read as the notes and their reviews gone.
+_REMOVED = {  # policy -> (one, more) of a sync
+    "suspend": ("{n} note suspended (its card was deleted in Polar)",
+                "{n} notes suspended (their cards were deleted in Polar)"),
+    "tag": ("{n} note tagged polar::deleted (its card was deleted in Polar)",
+            "{n} notes tagged polar::deleted (their cards were deleted in Polar)"),
+    "keep": ("{n} note left as it is (its card was deleted in Polar)",
+             "{n} notes left as they are (their cards were deleted in Polar)"),
+}
+_DRY_REMOVED = {  # ... and of a preview
+    "suspend": ("{n} note would be suspended (its card was deleted in Polar)",
+                "{n} notes would be suspended (their cards were deleted in Polar)"),
+    "tag": ("{n} note would be tagged polar::deleted (its card was deleted in Polar)",
+            "{n} notes would be tagged polar::deleted (their cards were deleted in Polar)"),
+    "keep": ("{n} note would be left as it is (its card was deleted in Polar)",
+             "{n} notes would be left as they are (their cards were deleted in Polar)"),
+}
+
+
 def _phrase(n: int, one: str, more: str) -> str:
     """"1 new note", "5,000 new notes" (English, as the summary is)."""
     return (one if n == 1 else more).format(n=grouped(n))
@@ -160,6 +181,7 @@ class Report:
     unchanged: int = 0
     moved: int = 0
     orphaned: int = 0  # notes whose Polar card is gone, handled by the policy
+    removed_as: str = ""  # that policy ("suspend", "tag", "keep"): what became of them
     deleted: int = 0  # notes removed (deletion_policy "delete")
     restored: int = 0  # orphaned notes whose card came back
     adopted: int = 0  # notes of Polar's old AnkiConnect sync taken over
@@ -216,7 +238,8 @@ class Report:
         taken = self.adopted + self.paired  # the same card, or an older version of it: both taken over
         # A note taken over is also updated (its text, its tags): told once, as taken over.
         counts = {k: self.count(k) - (taken if k == "updated" else 0) for k, _, _ in _PHRASES}
-        parts = [_phrase(counts[k], one, more)
+        removed = (_DRY_REMOVED if self.dry_run else _REMOVED).get(self.removed_as)
+        parts = [_phrase(counts[k], *(removed if k == "orphaned" and removed else (one, more)))
                  for k, one, more in (_DRY_PHRASES if self.dry_run else _PHRASES) if counts[k] > 0]
         if taken and self.dry_run:
             parts.append(_phrase(taken, "{n} note would be taken over from Polar's old sync",
@@ -257,6 +280,7 @@ class Report:
         return {
             **{k: self.count(k) for k in MAIN_COUNTS},
             **{k: self.count(k) for k in EXTRA_COUNTS},
+            "removed_as": self.removed_as,
             "legacy_leftovers": list(self.legacy_leftovers),
             "legacy_older_versions": list(self.legacy_older),
             "documents": self.documents,

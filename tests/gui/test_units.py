@@ -755,3 +755,48 @@ def test_a_row_of_notes_deleted_with_their_note_type_names_it_in_every_language(
         assert "note type" not in explain({k: v for k, v in row.items() if k != "note_types"})
     finally:
         i18n.force(None)
+
+
+def test_notes_whose_cards_polar_deleted_are_told_by_what_became_of_them_in_every_language():
+    """"1 note removed in Polar" read as the note and its reviews gone: the
+    headline says what the setting did, a deck's line says it short, a
+    note's row in one word, and a section says where they are, how to keep
+    one, and which setting decides (qa: real collections). A report of an
+    older version (no ``removed_as``) keeps its old words."""
+    from addon.gui import i18n
+    from addon.gui.report_text import change_label, counts_words
+
+    rows = [{"change": "removed", "deck": "Bio", "title": "Cells", "document": "1C", "front": "q", "note_id": 41},
+            {"change": "removed", "deck": "Bio", "title": "Cells", "document": "1C", "front": "r", "note_id": 42}]
+    data = {"orphaned": 2, "unchanged": 3, "removed_as": "suspend", "changes": rows, "documents": 1}
+    try:
+        i18n.force("en")
+        assert counts_line(data) == "2 notes suspended (their cards were deleted in Polar), 3 unchanged"
+        assert counts_line(dict(data, removed_as="tag", orphaned=1)).startswith(
+            "1 note tagged polar::deleted (its card was deleted in Polar)")
+        assert counts_line(dict(data, removed_as="keep")).startswith(
+            "2 notes left as they are (their cards were deleted in Polar)")
+        assert counts_line(dict(data, dry_run=True)).startswith("2 notes would be suspended (their cards were")
+        assert counts_line(dict(data, removed_as="")).startswith("2 notes removed in Polar")  # an older report
+        assert counts_words({"removed": 2}, False, "suspend") == "2 notes suspended"
+        assert counts_words({"removed": 2}, False, "keep") == "2 notes removed in Polar"
+        assert (change_label("removed", False, "suspend"), change_label("removed", True, "tag")) == (
+            "suspended", "would be tagged polar::deleted")
+        html = report_html(data, "Tools ▸ Sync from Polar", 0)
+        assert "Deleted in Polar (2)" in html and "<a href='nid:41,42'>Show in Browser</a>" in html
+        assert ("2 cards were deleted in Polar. Their notes stay in Anki with their reviews, suspended and "
+                "tagged polar::deleted. To keep one as your own, remove its tag and unsuspend it") in html
+        assert "The setting “Removed in Polar” in Tools ▸ Polar Sync ▸ Settings… decides this." in html
+        assert "still come up for study" in report_html(dict(data, removed_as="tag"), "x", 0)
+        for quiet in (dict(data, removed_as=""), dict(data, dry_run=True)):  # an older report; a preview
+            assert "Deleted in Polar" not in report_html(quiet, "x", 0)
+        expected = {"de": ("2 Notizen dauerhaft ausgeschlossen (ihre Karten wurden in Polar gelöscht)",
+                           "In Polar gelöscht (2)", "„In Polar entfernt“"),
+                    "ja": ("休止したノート 2\u00a0件（カードが Polar で削除されたため）",
+                           "Polar で削除されたカード (2)", "「Polar で削除された場合」")}
+        for lang, (headline, heading, setting) in expected.items():
+            i18n.force(lang)
+            html = report_html(data, "x", 0)
+            assert counts_line(data).startswith(headline) and heading in html and setting in html, lang
+    finally:
+        i18n.force(None)

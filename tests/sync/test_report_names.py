@@ -207,3 +207,49 @@ def test_a_document_not_read_this_time_keeps_its_file_in_the_report(col, tmp_pat
     from addon.sync.state import SyncState
 
     assert SyncState(state_path).sources() == {"1StaysDoc0000000001": "1StaysDoc0000000001.pdf"}
+
+
+def test_the_summary_says_what_became_of_a_note_whose_card_polar_deleted(col, tmp_path, state_path):
+    """"1 note removed in Polar" read as the note and its reviews gone
+    (qa: real collections); the summary says what the setting did to it,
+    and the JSON carries the setting for the report window's words."""
+    from addon.sync.plan import ORPHAN_TAG
+
+    said = {}
+    for policy in ("suspend", "tag", "keep"):
+        library = tmp_path / policy
+        doc = Doc(library, f"1Removed{policy:0<13}", title="Spaced repetition")
+        gone = f"1Rm{policy}A"  # (one collection: each library its own cards)
+        doc.card(gone, basic("<p>Gone?</p>", "<p>yes</p>"))
+        doc.card(f"1Rm{policy}B", basic("<p>Stays?</p>", "<p>yes</p>"))
+        doc.write()
+        state = tmp_path / f"{policy}.sqlite"
+        run(col, library, state, deletion_policy=policy)
+        doc.delete_card(gone)
+        doc.write()
+        preview = run(col, library, state, dry_run=True, deletion_policy=policy)
+        report = run(col, library, state, deletion_policy=policy)
+        data = report.to_dict()
+        assert data["orphaned"] == 1 and data["removed_as"] == policy == preview.to_dict()["removed_as"]
+        nid = next(r["note_id"] for r in data["changes"] if r["change"] == "removed")
+        note = col.get_note(nid)  # the note stays, whatever the words
+        assert note.has_tag(ORPHAN_TAG) == (policy != "keep")
+        assert all(c.queue == -1 for c in note.cards()) == (policy == "suspend")
+        said[policy] = (preview.summary().splitlines()[0], report.summary().splitlines()[0])
+    assert said == {
+        "suspend": ("Polar Sync (dry run: nothing written): 1 note would be suspended (its card was deleted in "
+                    "Polar), 1 unchanged.",
+                    "Polar Sync: 1 note suspended (its card was deleted in Polar), 1 unchanged."),
+        "tag": ("Polar Sync (dry run: nothing written): 1 note would be tagged polar::deleted (its card was "
+                "deleted in Polar), 1 unchanged.",
+                "Polar Sync: 1 note tagged polar::deleted (its card was deleted in Polar), 1 unchanged."),
+        "keep": ("Polar Sync (dry run: nothing written): 1 note would be left as it is (its card was deleted "
+                 "in Polar), 1 unchanged.",
+                 "Polar Sync: 1 note left as it is (its card was deleted in Polar), 1 unchanged."),
+    }
+    from addon.sync.report import Report
+
+    # Two notes, and a report of the setting "delete" (counted as deleted) or of an older version: as before.
+    assert Report(orphaned=2, removed_as="suspend").summary().startswith(
+        "Polar Sync: 2 notes suspended (their cards were deleted in Polar).")
+    assert Report(orphaned=2).summary().startswith("Polar Sync: 2 notes removed in Polar.")
