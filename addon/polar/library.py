@@ -8,6 +8,7 @@ library.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -205,27 +206,36 @@ class DataDirSource(Source):
             # lstat first: only a symlink (the folder or the file) can lead
             # out of the real root, so only then is the realpath walk (an
             # lstat per path component, ~40 ms per 1,000 documents) needed.
+            # A state.json that is a device, a FIFO, a link out of the data
+            # directory or one that leads nowhere, or that cannot be looked at
+            # (no rights), is never opened, but listed as a failed document:
+            # the report names it, and its cards are not swept as deleted.
+            refusal: Optional[str] = None
+            failure: Optional[OSError] = None
             try:
                 st = os.lstat(state)
+            except OSError as exc:
+                if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                    continue  # no state.json: not a document (a stray file or folder)
+                failure = exc  # (a folder without the rights to look in it: EACCES)
+            if failure is None:
                 linked = entry.is_symlink() or stat.S_ISLNK(st.st_mode)
                 if linked:
-                    st = os.stat(state)
-            except OSError:
-                continue
-            # A state.json that is a device, a FIFO or a link out of the data
-            # directory is never opened, but listed as a failed document: the
-            # report names it, and its cards are not swept as deleted.
-            refusal = None
-            if not stat.S_ISREG(st.st_mode):
-                refusal = "state.json is not a regular file; not read"
-            elif linked and not self._inside(state):
-                refusal = "state.json leads outside the data directory; not read"
+                    try:
+                        st = os.stat(state)
+                    except OSError as exc:  # dangling, or a loop of links
+                        refusal = f"state.json is a link that leads nowhere ({exc.strerror or exc}); not read"
+                if refusal is None and not stat.S_ISREG(st.st_mode):
+                    refusal = "state.json is not a regular file; not read"
+                elif refusal is None and linked and not self._inside(state):
+                    refusal = "state.json leads outside the data directory; not read"
             docs.append(
                 DocumentFile(
                     key=key,
                     label=f"{key}/state.json",
-                    signature=(st.st_size, st.st_mtime_ns),
-                    reader=_refuse(refusal) if refusal else _file_reader(state),
+                    signature=(st.st_size, st.st_mtime_ns) if failure is None else (-1, -1),
+                    reader=(_fail(failure) if failure is not None else _refuse(refusal) if refusal
+                            else _file_reader(state)),
                     parser=_parse_docmeta,
                     notice=notice,
                 )
@@ -325,6 +335,16 @@ def safe_key(name: str) -> Tuple[str, Optional[str]]:
 def _refuse(why: str) -> Callable[[], bytes]:
     def read() -> bytes:
         raise ValueError(why)
+
+    return read
+
+
+def _fail(exc: OSError) -> Callable[[], bytes]:
+    """A reader that raises the error met while listing (reported as the
+    document's, as the same error met while reading would be)."""
+
+    def read() -> bytes:
+        raise exc
 
     return read
 
