@@ -894,6 +894,17 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     from .archive import printable
 
     shown = printable(str(path))
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None  # (missing, a link to nothing: said below)
+    if mode is not None:
+        # There, but neither a folder nor a file (a pipe, a device): never
+        # opened (a pipe's read would wait for ever, a device's never end).
+        kind = "a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if (
+            stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
+        raise SourceError(f"{shown} is {kind}, not a folder or a regular file, so it is not read as a Polar "
+                          "data directory or export")
     what = "Polar export" if path.name.lower().endswith(_EXPORT_SUFFIXES + _DOWNLOADING) else "Polar data directory"
     newer = newer_export_beside(path)
     later = f"; a Polar export downloaded later is in that folder: {printable(newer.name)}" if newer else ""
