@@ -530,8 +530,14 @@ class ExportSource(Source):
         # The block parser, imported at the first annotation block.
         digest: Optional[Callable[[bytes], Optional[Tuple[str, str, str, str, bytes]]]] = None
         unreadable: Type[Exception] = Exception
+        # doc_meta members met (read or not) and doc_info records naming a
+        # document: one without its doc_meta is an export missing a part.
+        metas: Set[str] = set()
+        infos: List[str] = []
         try:
             for entry in archive.scan(str(self.path), self.kind, _keep_member, self.on_progress):
+                if "doc_meta/" in entry.name:
+                    metas.add(entry.name)
                 if entry.name == archive.LEFTOVERS:
                     writer.snapshot.leftovers = (entry.data or b"").decode("utf-8")
                 elif entry.problem:
@@ -564,9 +570,14 @@ class ExportSource(Source):
                         writer.block(entry.name, ident, kind, fingerprint, root, reduced, len(entry.data),
                                      entry.crc)
                 elif entry.data is not None:
-                    writer.record(entry.name, _fingerprint_of(entry.name, entry.data), entry.data, entry.crc)
+                    fingerprint = _fingerprint_of(entry.name, entry.data)
+                    writer.record(entry.name, fingerprint, entry.data, entry.crc)
+                    if fingerprint and "doc_info/" in entry.name and _DOC_INFO.match(entry.name):
+                        infos.append(entry.name)
                 elif _STASH.match(entry.name):
                     writer.body(entry.name, entry.size, entry.offset)
+            if self.kind != archive.DIR and writer.snapshot.complete:  # (a folder's scan says it itself)
+                self._missing_doc_meta(writer, metas, infos)
             if earlier is not None:
                 self._remember(earlier, writer)
             return writer.finish(notes)
@@ -579,6 +590,21 @@ class ExportSource(Source):
         except BaseException:
             writer.abandon()
             raise
+
+    @staticmethod
+    def _missing_doc_meta(writer: export_cache.Writer, metas: Set[str], infos: List[str]) -> None:
+        """Polar writes and deletes a document's doc_meta and doc_info
+        records together: a doc_info record naming a document with no
+        doc_meta member beside it (left out, or not a file: a directory of
+        that name) is a part missing, not a deletion. One fatal problem, as
+        an unpacked export's (``archive._scan_dir``): nothing not seen is
+        taken as deleted."""
+        missing = sorted(name for name in infos
+                         if name[: name.rindex("doc_info/")] + "doc_meta/" + name.rsplit("/", 1)[1] not in metas)
+        if missing:
+            more = f" (nor have {len(missing) - 1} more)" if len(missing) > 1 else ""
+            writer.problem(missing[0], f"the export is incomplete: {missing[0]} has no doc_meta record beside "
+                                       f"it{more}; export your library from Polar again", True)
 
     # -- what the sync sees ---------------------------------------------------------
 
