@@ -402,3 +402,31 @@ def test_a_card_deleted_beside_a_card_that_cannot_be_read_is_still_taken_as_dele
     assert report.orphaned == 1 and len(col.find_notes(f"tag:{ORPHAN_TAG}")) == 1
     assert col.get_note(col.find_notes(f"tag:{ORPHAN_TAG}")[0]).guid == guid_for("1CardP1002")
 
+
+@pytest.mark.parametrize("pages", ["missing", "null"])
+def test_a_docmeta_without_its_pagemetas_is_refused_and_deletes_nothing(tmp_path, col, state_path, pages):
+    """pageMetas missing or null beside a docInfo read as "no cards": every
+    note of the document was marked removed, with no word. Polar writes
+    pageMetas in every DocMeta (DocMetas.create; a sparse one's is {}), so
+    such a file is refused as {} is: one row names it, its notes stay."""
+    from addon.sync.plan import ORPHAN_TAG
+
+    root = tmp_path / "polar"
+    doc = Doc(root, "1NoPages0000000000000", "No pages")
+    doc.card("1CardP1001", basic("one", "1")).write()
+    Doc(root, "1Other000000000000000", "Other").card("1CardO0001", basic("other", "o")).write()
+    run(col, root, state_path)
+    good = dict(doc.meta)
+    doc.meta = dict(good, pageMetas=None)
+    if pages == "missing":
+        del doc.meta["pageMetas"]
+    doc.write()
+    report = run(col, root, state_path)
+    assert [(e["path"], e["code"]) for e in report.errors] == [(f"{doc.fp}/state.json", "not_a_document")]
+    assert "pageMetas" in report.errors[0]["message"]
+    assert (report.orphaned, report.deleted) == (0, 0) and len(col.find_notes("")) == 2
+    assert not col.find_cards("is:suspended") and not col.find_notes(f"tag:{ORPHAN_TAG}")
+    doc.meta = good
+    doc.write()
+    report = run(col, root, state_path)
+    assert not report.errors and (report.orphaned, report.created) == (0, 0)
