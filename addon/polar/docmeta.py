@@ -516,6 +516,11 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
     info = _map(raw.get("docInfo"))
     if not info and "pageMetas" not in raw:
         raise DocMetaError("not a Polar DocMeta (no docInfo or pageMetas)")
+    if raw.get("pageMetas") is None:
+        # Polar writes pageMetas in every DocMeta (DocMetas.create, a sparse
+        # one's too: polar-shared SparseDocMetas.toSparse; DocMeta.validate
+        # asserts it): one without is damaged, not a document with no cards.
+        raise DocMetaError("not a Polar DocMeta (its pageMetas is missing or null)")
     fp = fingerprint or _str(info.get("fingerprint"), _MAX_ID)
 
     problems: List[Tuple[str, str]] = []

@@ -8,6 +8,7 @@ library.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -205,27 +206,36 @@ class DataDirSource(Source):
             # lstat first: only a symlink (the folder or the file) can lead
             # out of the real root, so only then is the realpath walk (an
             # lstat per path component, ~40 ms per 1,000 documents) needed.
+            # A state.json that is a device, a FIFO, a link out of the data
+            # directory or one that leads nowhere, or that cannot be looked at
+            # (no rights), is never opened, but listed as a failed document:
+            # the report names it, and its cards are not swept as deleted.
+            refusal: Optional[str] = None
+            failure: Optional[OSError] = None
             try:
                 st = os.lstat(state)
+            except OSError as exc:
+                if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                    continue  # no state.json: not a document (a stray file or folder)
+                failure = exc  # (a folder without the rights to look in it: EACCES)
+            if failure is None:
                 linked = entry.is_symlink() or stat.S_ISLNK(st.st_mode)
                 if linked:
-                    st = os.stat(state)
-            except OSError:
-                continue
-            # A state.json that is a device, a FIFO or a link out of the data
-            # directory is never opened, but listed as a failed document: the
-            # report names it, and its cards are not swept as deleted.
-            refusal = None
-            if not stat.S_ISREG(st.st_mode):
-                refusal = "state.json is not a regular file; not read"
-            elif linked and not self._inside(state):
-                refusal = "state.json leads outside the data directory; not read"
+                    try:
+                        st = os.stat(state)
+                    except OSError as exc:  # dangling, or a loop of links
+                        refusal = f"state.json is a link that leads nowhere ({exc.strerror or exc}); not read"
+                if refusal is None and not stat.S_ISREG(st.st_mode):
+                    refusal = "state.json is not a regular file; not read"
+                elif refusal is None and linked and not self._inside(state):
+                    refusal = "state.json leads outside the data directory; not read"
             docs.append(
                 DocumentFile(
                     key=key,
                     label=f"{key}/state.json",
-                    signature=(st.st_size, st.st_mtime_ns),
-                    reader=_refuse(refusal) if refusal else _file_reader(state),
+                    signature=(st.st_size, st.st_mtime_ns) if failure is None else (-1, -1),
+                    reader=(_fail(failure) if failure is not None else _refuse(refusal) if refusal
+                            else _file_reader(state)),
                     parser=_parse_docmeta,
                     notice=notice,
                 )
@@ -325,6 +335,16 @@ def safe_key(name: str) -> Tuple[str, Optional[str]]:
 def _refuse(why: str) -> Callable[[], bytes]:
     def read() -> bytes:
         raise ValueError(why)
+
+    return read
+
+
+def _fail(exc: OSError) -> Callable[[], bytes]:
+    """A reader that raises the error met while listing (reported as the
+    document's, as the same error met while reading would be)."""
+
+    def read() -> bytes:
+        raise exc
 
     return read
 
@@ -510,8 +530,14 @@ class ExportSource(Source):
         # The block parser, imported at the first annotation block.
         digest: Optional[Callable[[bytes], Optional[Tuple[str, str, str, str, bytes]]]] = None
         unreadable: Type[Exception] = Exception
+        # doc_meta members met (read or not) and doc_info records naming a
+        # document: one without its doc_meta is an export missing a part.
+        metas: Set[str] = set()
+        infos: List[str] = []
         try:
             for entry in archive.scan(str(self.path), self.kind, _keep_member, self.on_progress):
+                if "doc_meta/" in entry.name:
+                    metas.add(entry.name)
                 if entry.name == archive.LEFTOVERS:
                     writer.snapshot.leftovers = (entry.data or b"").decode("utf-8")
                 elif entry.problem:
@@ -544,9 +570,14 @@ class ExportSource(Source):
                         writer.block(entry.name, ident, kind, fingerprint, root, reduced, len(entry.data),
                                      entry.crc)
                 elif entry.data is not None:
-                    writer.record(entry.name, _fingerprint_of(entry.name, entry.data), entry.data, entry.crc)
+                    fingerprint = _fingerprint_of(entry.name, entry.data)
+                    writer.record(entry.name, fingerprint, entry.data, entry.crc)
+                    if fingerprint and "doc_info/" in entry.name and _DOC_INFO.match(entry.name):
+                        infos.append(entry.name)
                 elif _STASH.match(entry.name):
                     writer.body(entry.name, entry.size, entry.offset)
+            if self.kind != archive.DIR and writer.snapshot.complete:  # (a folder's scan says it itself)
+                self._missing_doc_meta(writer, metas, infos)
             if earlier is not None:
                 self._remember(earlier, writer)
             return writer.finish(notes)
@@ -559,6 +590,21 @@ class ExportSource(Source):
         except BaseException:
             writer.abandon()
             raise
+
+    @staticmethod
+    def _missing_doc_meta(writer: export_cache.Writer, metas: Set[str], infos: List[str]) -> None:
+        """Polar writes and deletes a document's doc_meta and doc_info
+        records together: a doc_info record naming a document with no
+        doc_meta member beside it (left out, or not a file: a directory of
+        that name) is a part missing, not a deletion. One fatal problem, as
+        an unpacked export's (``archive._scan_dir``): nothing not seen is
+        taken as deleted."""
+        missing = sorted(name for name in infos
+                         if name[: name.rindex("doc_info/")] + "doc_meta/" + name.rsplit("/", 1)[1] not in metas)
+        if missing:
+            more = f" (nor have {len(missing) - 1} more)" if len(missing) > 1 else ""
+            writer.problem(missing[0], f"the export is incomplete: {missing[0]} has no doc_meta record beside "
+                                       f"it{more}; export your library from Polar again", True)
 
     # -- what the sync sees ---------------------------------------------------------
 
@@ -874,6 +920,17 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     from .archive import printable
 
     shown = printable(str(path))
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None  # (missing, a link to nothing: said below)
+    if mode is not None:
+        # There, but neither a folder nor a file (a pipe, a device): never
+        # opened (a pipe's read would wait for ever, a device's never end).
+        kind = "a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if (
+            stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
+        raise SourceError(f"{shown} is {kind}, not a folder or a regular file, so it is not read as a Polar "
+                          "data directory or export")
     what = "Polar export" if path.name.lower().endswith(_EXPORT_SUFFIXES + _DOWNLOADING) else "Polar data directory"
     newer = newer_export_beside(path)
     later = f"; a Polar export downloaded later is in that folder: {printable(newer.name)}" if newer else ""

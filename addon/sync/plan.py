@@ -763,10 +763,17 @@ class Planner:
             self.plan.creates.append(Create(card, doc, deck, card.kind, card_meta))
         if any(gone_by_key.values()):
             self._kept_for_unsyncable(loaded, old, planned, gone_by_key, used)
+        # A document not read whole (a part skipped, or a card of a new id
+        # unreadable: maybe the edit of a card gone) says nothing of the
+        # cards not seen: they keep their notes and rows, as its failure would.
+        whole = not loaded.partial and all(cid in old for cid in loaded.unread)
         for c in vanished:
             if c.card_id in used:
                 continue
-            self.vanished(c, move_to)
+            if whole:
+                self.vanished(c, move_to)
+            else:
+                self.plan.carry.append(c)
         # Cards that failed to render keep their note and their state row.
         self.plan.carry += [c for cid, c in old.items() if cid in all_ids and cid not in planned]
 

@@ -162,6 +162,12 @@ class LoadedDoc:
     labels: Tuple[str, ...] = ()
     # Cards made in Polar 3 (``Document.made_in_polar_3``): never an edit of a card gone since
     made_in_polar_3: FrozenSet[str] = frozenset()
+    # Cards the document holds whose value could not be read (reported; in
+    # ``card_ids`` too), and whether a part of it that may hold cards of
+    # unknown ids was skipped (reported): then no card of it is taken as
+    # deleted (``Planner.document``), since it may be in what was not read.
+    unread: FrozenSet[str] = frozenset()
+    partial: bool = False
 
     @property
     def key(self) -> str:
@@ -363,10 +369,14 @@ def read_document(
         report.sources[key] = known_as
     else:  # (one remembered from an earlier version of it is no longer so)
         report.sources.pop(key, None)
+    unread: Set[str] = set()  # cards there but not readable: their notes stay as they are
+    partial = False  # a part skipped whose cards are unknown
     for card_id, problem in doc.problems:
         if card_id:
+            unread.add(card_id)
             report.error(f"{file.label}#{card_id}", problem, code="card_problem", document=key, card=card_id)
         else:
+            partial = True
             report.error(file.label, problem, code="document_part_skipped", document=key)
     if doc.held_back:
         n = doc.held_back
@@ -384,7 +394,7 @@ def read_document(
     # The parsed Document is kept only with pending cards (see Pending):
     # otherwise only the rendered cards are needed later.
     loaded = LoadedDoc(file, "parsed", sha=sha, deck=deck, read_at_ns=read_at, labels=tuple(doc.tags),
-                       made_in_polar_3=doc.made_in_polar_3)
+                       made_in_polar_3=doc.made_in_polar_3, unread=frozenset(unread), partial=partial)
     meta = loaded.card_meta
     tags_lower = {t.lower() for t in doc.tags}
     tagged = SKIP_TAG in tags_lower
@@ -427,6 +437,7 @@ def read_document(
         if rc is not None:
             loaded.cards.append(rc)
     loaded.card_ids.update(meta)
+    loaded.card_ids.update(unread)
     return loaded
 
 

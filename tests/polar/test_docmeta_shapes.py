@@ -215,3 +215,16 @@ def test_a_ref_in_polars_parsed_form_reads_as_its_string() -> None:
     assert (card.ref_type, card.ref_id) == ("text-highlight", "1hl")
     half = _card(dict(POLAR_CARD, ref={"type": "text-highlight"}))  # no value: the card's page
     assert (half.ref_type, half.ref_id) == ("page", "2")
+
+
+@pytest.mark.parametrize("meta", [{"docInfo": {"fingerprint": "fp"}},
+                                  {"docInfo": {"fingerprint": "fp"}, "pageMetas": None}])
+def test_a_docmeta_without_pagemetas_is_not_one(meta: Dict[str, Any]) -> None:
+    """Polar writes pageMetas in every DocMeta (polar-shared DocMetas.create,
+    SparseDocMetas.toSparse's {}; DocMeta.validate asserts it): without it the
+    file is damaged, not a document with no cards."""
+    from addon.polar.docmeta import DocMetaError
+
+    with pytest.raises(DocMetaError, match="pageMetas is missing or null"):
+        parse_docmeta(meta)
+    assert parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {}}).flashcards == ()  # empty, as Polar's

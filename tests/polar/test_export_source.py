@@ -421,3 +421,15 @@ def test_a_notes_root_is_read_from_its_bytes_only_two_levels_down():
     for parents in ([], ["1DocBlock1"]):
         for data in (json.dumps(dict(note, parents=parents), indent=2), json.dumps(dict(note, parents=parents))):
             assert _deep_note_root(data.encode()) is None, data
+
+
+def test_a_pipe_or_a_device_chosen_as_the_library_is_named_for_what_it_is(tmp_path):
+    """A FIFO, or a link to /dev/zero, given as the library was said not to
+    exist: it is there, and neither a folder nor a file. Never opened."""
+    os.mkfifo(tmp_path / "12dzxVk3Q8-2021-03-14T09:26:53.512Z.zip")
+    (tmp_path / "zero.zip").symlink_to("/dev/zero")
+    with pytest.raises(SourceError, match=r"12dzxVk3Q8-2021-03-14T09:26:53\.512Z\.zip is a pipe \(FIFO\), not a "
+                                          "folder or a regular file"):
+        open_source(tmp_path / "12dzxVk3Q8-2021-03-14T09:26:53.512Z.zip")
+    with pytest.raises(SourceError, match=r"zero\.zip is a device, not a folder or a regular file"):
+        open_source(tmp_path / "zero.zip")

@@ -79,3 +79,89 @@ def test_earlier_copies_are_polars_backups_newest_first_and_never_outside(tmp_pa
     assert all(len(s) == 65536 for s in starts)
     assert source.earlier_copies("1Other") == []
     assert DataDirSource(tmp_path / "none").earlier_copies("1Doc") == []
+
+
+def _synced_pair(root, col, state_path):
+    """Two documents synced once (Doc A with two cards, Doc B with one)."""
+    from tests.polar_factory import Doc, basic
+    from tests.sync.helpers import run
+
+    a = Doc(root, "1DocA0000000000000000", "Doc A")
+    a.card("1CardA0001", basic("A1 front", "A1 back")).card("1CardA0002", basic("A2 front", "A2 back"))
+    a.write()
+    b = Doc(root, "1DocB0000000000000000", "Doc B")
+    b.card("1CardB0001", basic("B1 front", "B1 back")).write()
+    first = run(col, root, state_path)
+    assert first.created == 3 and not first.errors
+    return a, b
+
+
+def _kept_untouched(col, report, nids) -> None:
+    """The damaged document's notes (``nids``, with every other note): still
+    there, not suspended, not tagged, not counted as removed."""
+    from addon.sync.plan import ORPHAN_TAG
+
+    assert (report.orphaned, report.deleted) == (0, 0), report.to_dict()
+    assert set(nids) <= set(col.find_notes(""))
+    assert not col.find_cards("is:suspended") and not col.find_notes(f"tag:{ORPHAN_TAG}")
+
+
+@pytest.mark.parametrize("how", ["dangling link", "looping link", "no rights"])
+def test_a_state_json_that_cannot_be_looked_at_is_one_problem_and_deletes_nothing(tmp_path, col, state_path,
+                                                                                  monkeypatch, how):
+    """A state.json that is a link to nothing, a loop of links, or in a
+    folder without the rights to look in it was skipped at the listing: the
+    document looked deleted in Polar and its notes were suspended, with no
+    word. One row names it, as a FIFO or a directory named state.json."""
+    import os
+
+    import addon.polar.library as library
+    from tests.sync.helpers import run
+
+    root = tmp_path / "polar"
+    a, b = _synced_pair(root, col, state_path)
+    nids = col.find_notes("")
+    saved = a.path.read_bytes()
+    a.path.unlink()
+    if how == "dangling link":
+        a.path.symlink_to(tmp_path / "nowhere" / "state.json")
+    elif how == "looping link":
+        a.path.symlink_to("state.json")
+    else:  # (tests run as root too, whom chmod does not stop: the error as the system gives it)
+        a.path.write_bytes(saved)
+        real = os.lstat
+
+        def lstat(path, *args, **kwargs):
+            if str(path) == str(a.path):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(library.os, "lstat", lstat)
+    b.card("1CardB0002", {"front": {"HTML": "B2 front"}, "back": {"HTML": "B2 back"}}).write()
+    report = run(col, root, state_path)
+    assert [e["path"] for e in report.errors] == [f"{a.fp}/state.json"], report.errors
+    code = "unreadable_file" if how == "no rights" else "file_refused"
+    assert report.errors[0]["code"] == code and "\n" not in report.errors[0]["message"]
+    assert report.created == 1  # the other document synced
+    _kept_untouched(col, report, nids)
+    monkeypatch.undo()
+    a.path.unlink()
+    a.path.write_bytes(saved)  # repaired: read again, nothing to change
+    report = run(col, root, state_path)
+    assert not report.errors and (report.orphaned, report.created) == (0, 0), report.to_dict()
+    assert not col.find_cards("is:suspended")
+
+
+def test_listing_names_a_state_json_that_cannot_be_looked_at_not_a_folder_without_one(tmp_path):
+    """Only a folder with no state.json (or a stray file) is no document."""
+    (tmp_path / "1Dangling").mkdir()
+    (tmp_path / "1Dangling" / "state.json").symlink_to(tmp_path / "missing.json")
+    (tmp_path / "1Loop").mkdir()
+    (tmp_path / "1Loop" / "state.json").symlink_to("state.json")
+    (tmp_path / "1Empty").mkdir()
+    (tmp_path / "stray.txt").write_text("x")
+    docs = {d.key: d for d in DataDirSource(tmp_path).list_documents()}
+    assert sorted(docs) == ["1Dangling", "1Loop"]
+    for key in docs:
+        with pytest.raises(ValueError, match="state.json is a link that leads nowhere"):
+            docs[key].read()

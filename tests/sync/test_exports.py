@@ -1218,3 +1218,41 @@ def test_an_export_unpacked_over_the_folder_of_an_older_one_is_not_named_as_newe
     assert not over.warnings and (over.created, over.orphaned) == (0, 0), over.warnings
     latest = write_export(downloads / "1LatestXyz-2021-04-14T09_26_53.512Z.zip", metas)
     assert [w["file"] for w in run(col, folder, state_path).warnings] == [latest.name]
+
+
+@pytest.mark.parametrize("how", ["left out", "a directory"])
+def test_a_packed_export_missing_a_doc_meta_beside_its_doc_info_takes_no_note_as_deleted(
+        col, library, export, tmp_path, state_path, how):
+    """An export whose doc_meta member is missing, or is a directory of that
+    name, while its doc_info record is there: the document looked deleted in
+    Polar, its notes suspended, with no word. As for an unpacked export cut
+    short: one row names the doc_info record, nothing is taken as deleted,
+    the rest syncs; a whole export syncs as before."""
+    from addon.sync.plan import ORPHAN_TAG
+
+    first = run(col, export, state_path)
+    metas = library_metas(library)
+    name = f"doc_meta/{doc_meta_id(metas[0]['docInfo']['fingerprint'])}.json"
+    parts = [m for m in export_members(metas) if m.name != name]
+    assert len(parts) == len(export_members(metas)) - 1
+    damaged = tmp_path / "damaged" / EXPORT_NAME
+    write_tar_gz(damaged, parts)
+    if how == "a directory":
+        with tarfile.open(damaged, "r:gz") as tar:
+            kept = [(info, tar.extractfile(info).read()) for info in tar.getmembers()]
+        folder = tarfile.TarInfo(name)
+        folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, MTIME
+        with tarfile.open(damaged, "w:gz", format=tarfile.USTAR_FORMAT) as tar:
+            tar.addfile(folder)
+            for info, data in kept:
+                tar.addfile(info, io.BytesIO(data))
+    report = run(col, damaged, state_path)
+    info = name.replace("doc_meta/", "doc_info/")
+    assert [(e["path"], e["code"]) for e in report.errors] == [(f"{EXPORT_NAME}:{info}", "export_damaged")]
+    assert "the export is incomplete" in report.errors[0]["message"] and info in report.errors[0]["message"]
+    assert [w["code"] for w in report.warnings] == ["export_incomplete"], report.warnings
+    assert (report.orphaned, report.deleted, report.created) == (0, 0, 0), report
+    assert col.note_count() == first.created
+    assert not col.find_cards("is:suspended") and not col.find_notes(f"tag:{ORPHAN_TAG}")
+    report = run(col, export, state_path)  # the whole export again
+    assert not report.errors and not report.warnings and (report.orphaned, report.created) == (0, 0)

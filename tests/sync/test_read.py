@@ -7,6 +7,8 @@ the collection, in a real sync and in a preview."""
 from __future__ import annotations
 
 import base64
+import copy
+import json
 import os
 import sqlite3
 import time
@@ -321,3 +323,110 @@ def test_a_document_cut_short_just_after_a_write_is_read_again_not_called_damage
     report = _watched(col, library, state)
     assert [e["code"] for e in report.errors] == ["not_a_document"] and not report.being_written
     assert len(col.find_notes("")) == 2
+
+
+def _damage(meta: Dict[str, Any], how: str) -> None:
+    """One part of a DocMeta made unreadable, as the QA pass found them."""
+    if how == "pageMetas a list":
+        meta["pageMetas"] = list(meta["pageMetas"].values())
+    elif how == "page a string":
+        meta["pageMetas"]["2"] = "page"
+    elif how == "page a list":
+        meta["pageMetas"]["2"] = [meta["pageMetas"]["2"]]
+    elif how == "page's flashcards a string":
+        meta["pageMetas"]["2"]["flashcards"] = "x"
+    elif how == "page's flashcards a list":
+        meta["pageMetas"]["2"]["flashcards"] = list(meta["pageMetas"]["2"]["flashcards"].values())
+    else:  # one flashcard's value
+        meta["pageMetas"]["2"]["flashcards"]["1CardP2001"] = {"card null": None, "card a string": "card",
+                                                             "card a list": [{}]}[how]
+
+
+@pytest.mark.parametrize("how", [
+    "pageMetas a list", "page a string", "page a list", "page's flashcards a string", "page's flashcards a list",
+    "card null", "card a string", "card a list",
+])
+def test_a_part_of_a_document_skipped_takes_none_of_its_cards_as_deleted(tmp_path, col, state_path, how):
+    """A part the report says was skipped (pageMetas or a page not a map, a
+    flashcards map not a map, a card not an object) still had its cards
+    taken as deleted in Polar: notes suspended and tagged. Its cards keep
+    their notes as they are, as a card with an empty front does; the rest of
+    the library syncs; once the file is repaired it syncs as before."""
+    from addon.sync.plan import ORPHAN_TAG
+
+    root = tmp_path / "polar"
+    doc = Doc(root, "1Parts000000000000000", "Parts")
+    doc.text_highlight("1Hl0000001", "a highlight")
+    doc.card("1CardHl0001", basic("on the highlight", "h"), ref="text-highlight:1Hl0000001")
+    doc.card("1CardP1001", basic("page one", "p1"))
+    doc.card("1CardP2001", basic("page two", "p2"), page=2).card("1CardP2002", cloze("{{c1::two}} b"), "CLOZE", page=2)
+    doc.write()
+    other = Doc(root, "1Other000000000000000", "Other")
+    other.card("1CardO0001", basic("other", "o")).write()
+    assert run(col, root, state_path).created == 5
+    nids = set(col.find_notes(""))
+    damaged = copy.deepcopy(doc.meta)
+    _damage(damaged, how)
+    doc.path.write_text(json.dumps(damaged))
+    other.card("1CardO0002", basic("other two", "o2")).write()
+    report = run(col, root, state_path)
+    rows = [e for e in report.errors if e.get("document") == doc.fp]
+    assert rows and len(rows) == len(report.errors), report.errors
+    assert all(e["path"].startswith(f"{doc.fp}/state.json") for e in rows)
+    assert {e["code"] for e in rows} <= {"document_part_skipped", "card_problem"}
+    assert report.created == 1  # the other document's new card
+    assert (report.orphaned, report.deleted) == (0, 0), report.to_dict()
+    assert nids < set(col.find_notes(""))
+    assert not col.find_cards("is:suspended") and not col.find_notes(f"tag:{ORPHAN_TAG}")
+    doc.write()  # repaired (doc.meta is as it was)
+    report = run(col, root, state_path)
+    assert not report.errors and (report.orphaned, report.created, report.deleted) == (0, 0, 0), report.to_dict()
+    assert not col.find_cards("is:suspended") and len(col.find_notes("")) == 6
+
+
+def test_a_card_deleted_beside_a_card_that_cannot_be_read_is_still_taken_as_deleted(tmp_path, col, state_path):
+    """A card unreadable under an id the last sync knew holds only that
+    card's note: another card deleted in Polar meanwhile is deleted still."""
+    from addon.sync.plan import ORPHAN_TAG
+
+    root = tmp_path / "polar"
+    doc = Doc(root, "1Parts000000000000000", "Parts")
+    doc.card("1CardP1001", basic("one", "1")).card("1CardP1002", basic("two", "2"))
+    doc.write()
+    run(col, root, state_path)
+    doc.delete_card("1CardP1002")
+    doc.page(1)["flashcards"]["1CardP1001"] = None
+    doc.write()
+    report = run(col, root, state_path)
+    assert [e["code"] for e in report.errors] == ["card_problem"]
+    assert report.orphaned == 1 and len(col.find_notes(f"tag:{ORPHAN_TAG}")) == 1
+    assert col.get_note(col.find_notes(f"tag:{ORPHAN_TAG}")[0]).guid == guid_for("1CardP1002")
+
+
+@pytest.mark.parametrize("pages", ["missing", "null"])
+def test_a_docmeta_without_its_pagemetas_is_refused_and_deletes_nothing(tmp_path, col, state_path, pages):
+    """pageMetas missing or null beside a docInfo read as "no cards": every
+    note of the document was marked removed, with no word. Polar writes
+    pageMetas in every DocMeta (DocMetas.create; a sparse one's is {}), so
+    such a file is refused as {} is: one row names it, its notes stay."""
+    from addon.sync.plan import ORPHAN_TAG
+
+    root = tmp_path / "polar"
+    doc = Doc(root, "1NoPages0000000000000", "No pages")
+    doc.card("1CardP1001", basic("one", "1")).write()
+    Doc(root, "1Other000000000000000", "Other").card("1CardO0001", basic("other", "o")).write()
+    run(col, root, state_path)
+    good = dict(doc.meta)
+    doc.meta = dict(good, pageMetas=None)
+    if pages == "missing":
+        del doc.meta["pageMetas"]
+    doc.write()
+    report = run(col, root, state_path)
+    assert [(e["path"], e["code"]) for e in report.errors] == [(f"{doc.fp}/state.json", "not_a_document")]
+    assert "pageMetas" in report.errors[0]["message"]
+    assert (report.orphaned, report.deleted) == (0, 0) and len(col.find_notes("")) == 2
+    assert not col.find_cards("is:suspended") and not col.find_notes(f"tag:{ORPHAN_TAG}")
+    doc.meta = good
+    doc.write()
+    report = run(col, root, state_path)
+    assert not report.errors and (report.orphaned, report.created) == (0, 0)
