@@ -44,3 +44,10 @@ def count(n: int, lang: str = "en") -> str:
     head = len(digits) % 3 or 3
     groups = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
     return sign + sep.join(groups)
+
+
+def counted(n: int, one: str, more: str) -> str:
+    """``1 note``, ``5,000 notes``: an English count and the words that
+    agree with it (the sync's own lines: the CLI, the sync log, a report
+    row's technical words), never "note(s)"."""
+    return f"{count(n)} {one if n == 1 else more}"

@@ -33,7 +33,7 @@ ERRORS: List[Dict[str, Any]] = [
 ]
 WARNINGS: List[Dict[str, Any]] = [
     {"path": "note type Basic", "message": "note type 'Basic' lacks its field 'Front' (removed or renamed in "
-     "Anki): that part of 2 note(s) could not be written", "code": "fields_missing", "notetype": "Basic",
+     "Anki): that part of 2 notes could not be written", "code": "fields_missing", "notetype": "Basic",
      "fields": "Front", "count": 2},
     {"path": "note type Vocab", "message": "note type 'Vocab' lacks its field 'Back' (removed or renamed in "
      "Anki); new notes of this kind go to the new note type 'Polar Basic' instead", "code": "notetype_replaced",

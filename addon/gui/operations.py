@@ -796,7 +796,7 @@ class SyncRunner:
         dropped = [r for r in self._queue if r.trigger not in INTERACTIVE]
         if dropped:
             self._queue = [r for r in self._queue if r.trigger in INTERACTIVE]
-            self.log.info("a Polar sync stopped as asked: %d queued background sync(s) dropped", len(dropped))
+            self.log.info("a Polar sync stopped as asked: background syncs queued behind it dropped: %d", len(dropped))
 
     def _progress_window_gone(self) -> bool:
         """Whether Anki's progress window is one Qt has deleted: Anki opens

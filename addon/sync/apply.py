@@ -19,6 +19,7 @@ from collections import defaultdict
 from functools import partial
 from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
+from ..numbers import counted
 from ..settings import ENGLISH_PAGE_LABEL
 from .applying import (
     COPIES_TOLD_KEY,
@@ -769,9 +770,11 @@ def _report_dropped_fields(ctx: Applying) -> None:
     for mid, lost in sorted(by_type.items()):
         nt = planner.notetypes[mid]
         ctx.report.warn(f"note type {nt.name}", (
-            f"{describe_missing(nt, sorted(lost))}: that part of {max(lost.values())} note(s) could not be "
-            "written and they keep what they had there; rename the field back to keep them in step "
-            "(new notes go to a complete Polar note type)"), code="fields_missing", notetype=nt.name,
+            f"{describe_missing(nt, sorted(lost))}: that part of "
+            f"{counted(max(lost.values()), 'note', 'notes')} could not be written, and "
+            f"{'it keeps what it' if max(lost.values()) == 1 else 'they keep what they'} had there; rename the "
+            "field back to keep them in step (new notes go to a complete Polar note type)"),
+            code="fields_missing", notetype=nt.name,
             fields=", ".join(sorted(lost)), count=max(lost.values()), notetype_id=int(mid))
     # Told by an earlier sync, the type still lacking them: its notes still
     # keep what they had there, though their documents were not read now.
@@ -797,8 +800,9 @@ def plan_sweep(ctx: Applying) -> None:
         foreign = sorted(g for g in ctx.unknown if g not in current)
         if foreign:
             ctx.report.warn(reading.source.describe(), (
-                f"{len(foreign)} note(s) with Polar ids that no document of this library holds and no earlier "
-                "sync recorded were left as they are (made by another tool, an import, another computer or "
+                f"{counted(len(foreign), 'note', 'notes')} with Polar ids that no document of this library holds "
+                f"and no earlier sync recorded {'was left as it is' if len(foreign) == 1 else 'were left as they are'} "
+                "(made by another tool, an import, another computer or "
                 f"before the sync state was lost), e.g. {foreign[0]!r}"), code="foreign_notes", count=len(foreign))
             planner.plan.carry += [foreign_row(g) for g in foreign]
 
@@ -891,8 +895,9 @@ def wait_for_scheduler_update(ctx: Applying) -> None:
         n = len(ctx.held_for_scheduler)
         ctx.report.warn(ctx.reading.source.describe(), (
             f"this collection still uses Anki's old scheduler (v1), and Anki moves and suspends no card until it is "
-            f"updated: {n:,} note(s) whose cards were to be moved or suspended were left as they are, for the sync "
-            "after the update (Anki's deck list offers it)"), code="old_scheduler", count=n)
+            f"updated: {counted(n, 'note', 'notes')} whose cards were to be moved or suspended "
+            f"{'was left as it is' if n == 1 else 'were left as they are'}, for the sync after the update "
+            "(Anki's deck list offers it)"), code="old_scheduler", count=n)
 
 
 def count_changes(ctx: Applying) -> None:
@@ -912,21 +917,25 @@ def count_changes(ctx: Applying) -> None:
             named, total = deck_summary(ctx, again_made)
             where = ", ".join(named) + (f" and {total - len(named)} more" if total > len(named) else "")
             ctx.report.warn(ctx.reading.source.describe(), (
-                f"{again} note(s) deleted in Anki since the last sync are made again (were in {where}"
-                f"{types_said(ctx)}): their cards are still in Polar (delete a card in Polar, or suspend its note "
-                "in Anki, to be rid of it; the setting Deleted in Anki: Leave them deleted leaves such notes deleted)"),
+                f"{counted(again, 'note', 'notes')} deleted in Anki since the last sync "
+                f"{'is made again (was' if again == 1 else 'are made again (were'} in {where}{types_said(ctx)}): "
+                f"{'its card is' if again == 1 else 'their cards are'} still in Polar (delete a card in Polar, or "
+                "suspend its note in Anki, to be rid of it; the setting Deleted in Anki: Leave them deleted leaves "
+                "such notes deleted)"),
                 code="made_again", count=again, decks=named, more_decks=max(total - len(named), 0),
                 **gone_types(ctx))
         replaced = sum(g in ctx.replaced_away for g in made)
         if replaced:
             ctx.report.warn(ctx.reading.source.describe(), (
-                f"{replaced} note(s) an earlier sync made are made again: the collection was replaced since "
+                f"{counted(replaced, 'note an earlier sync made is', 'notes an earlier sync made are')} made "
+                "again: the collection was replaced since "
                 "(a full download from AnkiWeb, a backup or a .colpkg opened) by one without them"),
                 code="made_again_replaced", count=replaced)
     for u, n in emptied_cloze_cards(plan, planner_of(ctx).notetypes):
         ctx.report.warn(f"{u.doc}#{u.rc.card_id}", (
-            f"{n} card(s) of this cloze lost their cloze deletion in Polar: Anki keeps them and shows them "
-            "as empty until Tools > Empty Cards deletes them, with their reviews"),
+            f"{counted(n, 'card of this cloze lost its', 'cards of this cloze lost their')} cloze deletion in "
+            f"Polar: Anki keeps {'it and shows it' if n == 1 else 'them and shows them'} as empty until Tools > "
+            f"Empty Cards deletes {'it, with its' if n == 1 else 'them, with their'} reviews"),
             code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
             page=u.meta.page or None, front=u.rc.front)
     name_decks_as_anki_does(ctx)

@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Set, Tuple, cast
 
+from ..numbers import counted
 from .applying import Applying, notes_as_booked, planner_of
 from .collection_view import deck_ids_by_name, existing_deck_id, filtered_deck_on_path, normal_decks
 from .identity import GUID_PREFIX, guid_for
@@ -272,8 +273,9 @@ def name_emptied_decks(ctx: Applying) -> None:
     named = sorted(n for n in looked if deletable(n))
     if named:
         ctx.report.warn(ctx.reading.source.describe(), (
-            f"deck(s) left empty by the duplicates removed: {', '.join(named)} (made by the other computer's "
-            "sync; delete them in Anki if you like, on one computer: AnkiWeb takes that to the other)"),
+            f"{'deck' if len(named) == 1 else 'decks'} left empty by the duplicates removed: {', '.join(named)} "
+            f"(made by the other computer's sync; delete {'it' if len(named) == 1 else 'them'} in Anki if you like, "
+            "on one computer: AnkiWeb takes that to the other)"),
             code="emptied_decks", decks=named, count=len(named))
 
 
@@ -337,7 +339,8 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
         # no new card comes up, whatever the limits, until the update.
         n = sum(made.values())
         ctx.report.warn(source, (
-            f"{n:,} new note(s) do not come up for study until Anki's scheduler update: this collection still uses "
+            f"{counted(n, 'new note does', 'new notes do')} not come up for study until Anki's scheduler update: "
+            "this collection still uses "
             f"an old scheduler (v{col.sched_ver()}), and Anki shows none of its cards for study until it is updated "
             "(Anki's deck list offers it)"), code="new_cards_wait_update", count=n)
         return
@@ -387,8 +390,9 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
         decks = by_preset[preset, kind]
         n = sum(k for _, k in decks)
         ctx.report.warn(source, (
-            f"{n:,} new note(s) in {len(decks):,} decks never come up for study while their options preset "
-            f"{preset!r} allows 0 {_KIND_WORDS[kind]} a day (raise that limit to study them)"),
+            f"{counted(n, 'new note', 'new notes')} in {counted(len(decks), 'deck', 'decks')} never "
+            f"{'comes' if n == 1 else 'come'} up for study while their options preset {preset!r} allows 0 "
+            f"{_KIND_WORDS[kind]} a day (raise that limit to study {'it' if n == 1 else 'them'})"),
             code="new_cards_held", count=n, decks=[name for name, _ in decks], preset=preset,
             **_kind_detail(kind))
     if sum(made.values()) >= TODAY_CHECK_FROM:
@@ -411,12 +415,15 @@ def name_decks_holding_back_new_cards(ctx: Applying) -> None:
         if limiting is not None and (limiting.preset, limiting.kind) in grouped:
             continue
         if limiting is None:
-            message = (f"{n:,} new note(s) in {name!r} do not come up for study today: the deck's daily limits are "
-                       "reached (they come up on a later day, or when the limits in the deck's options are raised)")
+            message = (f"{counted(n, 'new note', 'new notes')} in {name!r} {'does' if n == 1 else 'do'} not come "
+                       "up for study today: the deck's daily limits are reached "
+                       f"({'it comes' if n == 1 else 'they come'} up on a later day, or when the limits in the "
+                       "deck's options are raised)")
             ctx.report.warn(source, message, code="new_cards_held", count=n, deck=name, limited_by=None)
             continue
-        message = (f"{n:,} new note(s) in {name!r} never come up for study while the options of "
-                   f"{limiting.deck!r} allow 0 {_KIND_WORDS[limiting.kind]} a day (raise that limit to study them)")
+        message = (f"{counted(n, 'new note', 'new notes')} in {name!r} never {'comes' if n == 1 else 'come'} up "
+                   f"for study while the options of {limiting.deck!r} allow 0 {_KIND_WORDS[limiting.kind]} a day "
+                   f"(raise that limit to study {'it' if n == 1 else 'them'})")
         ctx.report.warn(source, message, code="new_cards_held", count=n, deck=name, limited_by=limiting.deck,
                         **_kind_detail(limiting.kind))
 
@@ -497,9 +504,11 @@ def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]],
             detail.update(ahead=own.ahead, limit=own.limit, days=own.days)
         if top is not None:
             detail.update(top=top.deck, top_ahead=top.ahead, top_limit=top.limit, top_days=top.days)
-        message = (f"{n:,} new note(s) in {name!r} come after {own.ahead:,} older new cards of that deck: at its "
-                   f"{own.limit:,} new cards a day, they begin to come up in about {own.days:,} days"
-                   if own is not None else f"{n:,} new note(s) in {name!r}")
+        message = (f"{counted(n, 'new note', 'new notes')} in {name!r} {'comes' if n == 1 else 'come'} after "
+                   f"{counted(own.ahead, 'older new card', 'older new cards')} of that deck: at its "
+                   f"{counted(own.limit, 'new card', 'new cards')} a day, {'it begins' if n == 1 else 'they begin'} "
+                   f"to come up in about {counted(own.days, 'day', 'days')}"
+                   if own is not None else f"{counted(n, 'new note', 'new notes')} in {name!r}")
         if top is not None:
             message += (f"; studied from {top.deck!r}, after {top.ahead:,} new cards of its decks, at its "
                         f"{top.limit:,} a day: in about {top.days:,} days")
@@ -511,7 +520,8 @@ def name_decks_queueing_new_cards(ctx: Applying, made: Dict[int, List[int]],
         if top is None or top.theirs // top.limit < QUEUE_TOLD_FROM_DAYS:
             continue
         ctx.report.warn(ctx.reading.source.describe(), (
-            f"{n:,} new note(s) in {name!r}; studied from {top.deck!r}, after {top.ahead:,} new cards of its decks, "
+            f"{counted(n, 'new note', 'new notes')} in {name!r}; studied from {top.deck!r}, after "
+            f"{counted(top.ahead, 'new card', 'new cards')} of its decks, "
             f"at its {top.limit:,} a day: in about {top.days:,} days"), code="new_cards_queued", count=n,
             deck=name, top=top.deck, top_ahead=top.ahead, top_limit=top.limit, top_days=top.days)
     if said and not ctx.dry_run:

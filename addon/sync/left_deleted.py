@@ -27,6 +27,7 @@ import json
 from collections import Counter
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from ..numbers import counted
 from .applying import NOTE_TYPES_KEY, Applying, planner_of
 from .collection_view import note_types_of, polar_notes_by_type
 from .identity import guid_for
@@ -96,7 +97,8 @@ def gone_types(ctx: Applying) -> Dict[str, Any]:
 def types_said(ctx: Applying) -> str:
     if not ctx.gone_types:
         return ""
-    return "; note type(s) deleted: " + ", ".join(ctx.gone_types)
+    said = "; note type deleted: " if len(ctx.gone_types) == 1 else "; note types deleted: "
+    return said + ", ".join(ctx.gone_types)
 
 
 def note_types_held(ctx: Applying) -> Optional[str]:
@@ -173,8 +175,9 @@ def leave_deleted_notes(ctx: Applying) -> None:
         _say_left_before(ctx, known, set(changes.cleared) | {c.rc.card_id for c in left_now})
     if ctx.made_by_setting:  # (a preview too: its notes would be made again)
         ctx.report.warn(ctx.reading.source.describe(), (
-            f"{len(ctx.made_by_setting)} note(s) you deleted in Anki, left deleted until now, are made again: the "
-            "setting Deleted in Anki is Make them again"),
+            f"{counted(len(ctx.made_by_setting), 'note', 'notes')} you deleted in Anki, left deleted until now, "
+            f"{'is' if len(ctx.made_by_setting) == 1 else 'are'} made again: the setting Deleted in Anki is Make "
+            "them again"),
             code="made_again_by_setting", count=len(ctx.made_by_setting), decks=_decks(ctx, ctx.made_by_setting))
 
 
@@ -209,7 +212,8 @@ def _say_left_before(ctx: Applying, known: Dict[str, Tuple[str, str]], not_befor
     named = every[:DECKS_NAMED]
     where = ", ".join(named) + (f" and {len(every) - len(named)} more" if len(every) > len(named) else "")
     ctx.report.warn(ctx.reading.source.describe(), (
-        f"{len(held)} note(s) you deleted in Anki stay deleted (were in {where}), as an earlier sync said: the "
+        f"{counted(len(held), 'note', 'notes')} you deleted in Anki {'stays' if len(held) == 1 else 'stay'} "
+        f"deleted ({'was' if len(held) == 1 else 'were'} in {where}), as an earlier sync said: the "
         "setting Deleted in Anki is Leave them deleted"),
         code="left_deleted_before", count=len(held), decks=named, more_decks=len(every) - len(named))
 
@@ -219,6 +223,7 @@ def _say_left(ctx: Applying, left: List[Create]) -> None:
     named, total = deck_summary(ctx, left)
     where = ", ".join(named) + (f" and {total - len(named)} more" if total > len(named) else "")
     ctx.report.warn(ctx.reading.source.describe(), (
-        f"{n} note(s) you deleted in Anki left deleted (were in {where}{types_said(ctx)}): the setting Deleted in "
-        "Anki is Leave them deleted; a card edited in Polar gets a new note, and Make them again brings them back"),
+        f"{counted(n, 'note', 'notes')} you deleted in Anki left deleted ({'was' if n == 1 else 'were'} in "
+        f"{where}{types_said(ctx)}): the setting Deleted in Anki is Leave them deleted; a card edited in Polar "
+        f"gets a new note, and Make them again brings {'it' if n == 1 else 'them'} back"),
         code="left_deleted", count=n, decks=named, more_decks=max(total - len(named), 0), **gone_types(ctx))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, cast
 
+from ..numbers import counted
 from .applying import COPIES_TOLD_KEY, OLDER_KEY, Applying, planner_of
 from .collection_view import NoteInfo, normal_decks
 from .field_merge import field_hash
@@ -130,7 +131,8 @@ def pair_legacy_notes(ctx: Applying) -> None:
         n = len(set_now) + len(news)
         if n:
             ctx.report.warn(reading.source.describe(), (
-                f"Polar's own Anki sync is still on: it added {n} note(s) of cards this add-on already keeps "
+                f"Polar's own Anki sync is still on: it added {counted(n, 'note of a card', 'notes of cards')} "
+                "this add-on already keeps "
                 f"({len(set_now)} never studied, set aside as duplicates; {len(news)} studied, listed to look "
                 "at); stop using “Start Anki Sync” in Polar, or remove AnkiConnect"),
                 code="polar_sync_on", count=n)

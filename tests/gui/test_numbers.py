@@ -165,3 +165,31 @@ def test_a_stopped_sync_s_log_line_names_its_cause_and_what_it_did(lang):
     assert words == ("Polar Sync: angehalten, als Anki geschlossen wurde, nachdem 1.000 von 8.000 neuen Notizen "
                      "hinzugefügt waren; sie bleiben, die nächste Synchronisierung erledigt den Rest.")
     assert "als Sie das Benutzerprofil gewechselt haben" in stopped_words("reading", "", "switch")
+
+
+def test_an_english_count_agrees_with_its_words():
+    """The sync's own lines (the CLI, the sync log, a report row's technical
+    words) said "1 note(s) … are made again"."""
+    from addon.numbers import counted
+
+    assert counted(1, "note is", "notes are") == "1 note is"
+    assert counted(0, "note", "notes") == "0 notes"
+    assert counted(5000, "new card", "new cards") == "5,000 new cards"
+
+
+def test_no_line_of_the_sync_says_a_plural_in_brackets():
+    """Every "(s)" of the sync's English lines became a count that agrees."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "addon"
+    said = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}  # (a docstring may name the old way)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+                text = node.value.replace("http(s)", "")
+                if "(s)" in text:
+                    said.append(f"{path.name}: {node.value}")
+    assert said == []

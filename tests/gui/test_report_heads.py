@@ -29,7 +29,7 @@ def _rows() -> Report:
     report.warn("note type Basic", "note type 'Basic' lacks its field 'Back' (removed or renamed in Anki); "
                 "new notes of this kind go to the new note type 'Polar Basic' instead",
                 code="notetype_replaced", notetype="Basic", fields="Back", new_notetype="Polar Basic")
-    report.warn("note type Basic (Polar)", "...: that part of 2 note(s) could not be written",
+    report.warn("note type Basic (Polar)", "...: that part of 2 notes could not be written",
                 code="fields_missing", notetype="Basic (Polar)", fields="Back", count=2)
     report.error("deck 'Books::Rust'", "Anki refused to create it (x); its cards went to the default deck",
                  code="deck_refused", deck="Books::Rust")

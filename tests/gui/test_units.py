@@ -567,7 +567,7 @@ def test_the_decks_left_empty_by_duplicates_removed_are_named_in_every_language(
     from addon.gui.report_text import explain
 
     row = {"code": "emptied_decks", "decks": ["compsci::os+", "learning+"], "count": 2, "path": "polar",
-           "message": "deck(s) left empty by the duplicates removed: ..."}
+           "message": "decks left empty by the duplicates removed: ..."}
     try:
         for lang in ("en", "de", "ja"):
             i18n.force(lang)
@@ -708,7 +708,7 @@ def test_a_preview_row_of_notes_left_deleted_before_names_the_decks_and_the_sett
     from addon.gui.report_text import explain, nothing_changed
 
     row = {"code": "left_deleted_before", "count": 4, "decks": ["bio", "chem"], "more_decks": 0, "path": "polar",
-           "message": "4 note(s) you deleted in Anki stay deleted ..."}
+           "message": "4 notes you deleted in Anki stay deleted ..."}
     expected = {
         "en": "4 notes you deleted in Anki stay deleted (in the decks “bio”, “chem”), as an earlier sync said: "
               "“Deleted in Anki” in Tools ▸ Polar Sync ▸ Settings… is “Leave them deleted”. “Make them again” "
@@ -738,7 +738,7 @@ def test_a_row_of_notes_deleted_with_their_note_type_names_it_in_every_language(
     from addon.gui.report_text import explain
 
     row = {"code": "left_deleted", "count": 8, "decks": ["bio", "chem"], "note_types": ["Basic"], "path": "polar",
-           "message": "8 note(s) you deleted in Anki left deleted ..."}
+           "message": "8 notes you deleted in Anki left deleted ..."}
     expected = {
         "en": "8 notes you deleted in Anki were left deleted (in the decks “bio”, “chem”; the note type “Basic” was "
               "deleted too), as “Deleted in Anki”",

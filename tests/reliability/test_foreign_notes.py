@@ -45,7 +45,7 @@ def test_foreign_polar_notes_are_never_swept(col, tmp_path, policy):
 
     first = run_sync(col, lib, state, **cfg)  # a first sync: no state at all
     assert first.created == 1 and first.orphaned == first.deleted == 0
-    assert [w for w in first.warnings if "2 note(s) with Polar ids" in w["message"]]
+    assert [w for w in first.warnings if "2 notes with Polar ids" in w["message"]]
     assert _state_of(col, nids) == before
 
     # Later syncs, with a state: still untouched, and said only once.
@@ -55,7 +55,7 @@ def test_foreign_polar_notes_are_never_swept(col, tmp_path, policy):
     second = run_sync(col, lib, state, **cfg)
     assert second.created == 1 and second.orphaned == second.deleted == 0
     assert [w["message"] for w in second.warnings if "Polar ids" in w["message"]] == [
-        w["message"] for w in second.warnings if "1 note(s) with Polar ids" in w["message"]]
+        w["message"] for w in second.warnings if "1 note with Polar ids" in w["message"]]
     third = run_sync(col, lib, state, **cfg)
     assert not third.changed and not [w for w in third.warnings if "Polar ids" in w["message"]]
     assert _state_of(col, nids) == before

@@ -137,7 +137,7 @@ def test_a_note_type_deleted_with_its_notes(col, synced, setting):
     assert [(w["code"], w["count"], sorted(w["decks"])) for w in report.warnings] == [(code, 8, ["bio", "chem"])]
     # The note type is named: the state remembers the few types holding Polar notes (not one per card).
     assert report.warnings[0]["note_types"] == ["Basic"]
-    assert "note type(s) deleted: Basic" in report.warnings[0]["message"]
+    assert "note type deleted: Basic" in report.warnings[0]["message"]
     assert report.created == (8 if setting == "make_again" else 0)
     assert len(_polar(col)) == (8 if setting == "make_again" else 0)
     assert not run(col, lib, state, deleted_in_anki=setting).changed
