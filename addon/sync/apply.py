@@ -597,6 +597,12 @@ def avoid_filtered_decks(ctx: Applying) -> None:
 
 def _gone_docs(ctx: Applying) -> List[str]:
     reading = ctx.reading
+    if reading.listed == 0:
+        # An empty library (the wrong folder chosen, a drive not mounted)
+        # says nothing of the documents synced before: their records stay,
+        # so the sync that finds them again knows its notes (dropped, the
+        # notes were "made by another tool" and no deletion in Polar was seen).
+        return []
     return [k for k in ctx.known_docs
             if k not in reading.docs and (reading.only is None or k in reading.only) and k not in reading.apart]
 

@@ -261,6 +261,16 @@ def test_no_sweep_when_library_is_empty_or_document_broken(col, lib, state_path)
     report = run(col, root, state_path)
     assert report.orphaned == 0
     assert not col.find_notes(f"tag:{ORPHAN_TAG}")
+    # ... and the record of what was synced stays (qa: an empty folder chosen
+    # once wiped it; the next syncs took the add-on's notes for another
+    # tool's, and a card then deleted in Polar was never seen to go).
+    again = run(col, root, state_path)
+    assert again.orphaned == 0 and [w["code"] for w in again.warnings] == ["library_empty"]
+    a.write()  # the right folder again, a card deleted in Polar meanwhile
+    b.delete_card("1CardB0001").write()
+    back = run(col, root, state_path)
+    assert (back.created, back.orphaned, back.errors, back.warnings) == (0, 1, [], [])
+    assert len(col.find_notes(f"tag:{ORPHAN_TAG}")) == 1
 
 
 def test_adopts_notes_of_polars_old_sync(col, lib, state_path):
