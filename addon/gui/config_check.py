@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..settings import CHOICES, RANGES, Settings
 from .i18n import tr
@@ -76,14 +76,17 @@ def normalised(conf: Mapping[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def problems(conf: Mapping[str, Any]) -> List[str]:
-    """One sentence per bad key; empty when the settings are usable."""
+def problems(conf: Mapping[str, Any], labels: Optional[Mapping[str, str]] = None) -> List[str]:
+    """One sentence per bad key; empty when the settings are usable.
+    ``labels``: the Settings window's names of the keys, which it says
+    instead ("“Tag on every synced note” must be…", not "“marker_tag”…")."""
     out: List[str] = []
     defaults = Settings()
     for key, value in normalised(conf).items():
         if not hasattr(defaults, key):
             out.append(tr("“{key}” is not a Polar Sync setting; remove it or check its spelling.", key=key))
             continue
+        name = (labels or {}).get(key, key)  # (the messages' {key}: what the reader knows it by)
         kind = _kind(getattr(defaults, key))
         shown = json.dumps(value, ensure_ascii=False)
         number = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # not NaN
@@ -91,21 +94,21 @@ def problems(conf: Mapping[str, Any]) -> List[str]:
         if key in CHOICES:
             allowed = CHOICES[key]
             if value not in allowed:
-                out.append(tr("“{key}” cannot be {value}; choose one of: {choices}.", key=key, value=shown,
+                out.append(tr("“{key}” cannot be {value}; choose one of: {choices}.", key=name, value=shown,
                               choices=", ".join(f'"{c}"' for c in allowed)))
         elif kind == "bool" and not isinstance(value, bool):
-            out.append(tr("“{key}” must be true or false (without quotes), not {value}.", key=key, value=shown))
+            out.append(tr("“{key}” must be true or false (without quotes), not {value}.", key=name, value=shown))
         elif kind == "int" and (not number or float(value) != int(value) or value < low):
-            out.append(tr("“{key}” must be a whole number of 0 or more, not {value}.", key=key, value=shown))
+            out.append(tr("“{key}” must be a whole number of 0 or more, not {value}.", key=name, value=shown))
         elif kind == "share" and (not number or not low <= value <= high):
             out.append(tr("“{key}” must be a number from 0 to 1 (0.2 means 20 %), not {value}.",
-                          key=key, value=shown))
+                          key=name, value=shown))
         elif kind == "int" and value > high:
-            out.append(tr("“{key}” can be at most {limit}.", key=key, limit=int(high)))
+            out.append(tr("“{key}” can be at most {limit}.", key=name, limit=int(high)))
         elif kind == "str" and not isinstance(value, str):
-            out.append(tr("“{key}” must be text in quotes, not {value}.", key=key, value=shown))
+            out.append(tr("“{key}” must be text in quotes, not {value}.", key=name, value=shown))
         elif key in TAG_KEYS and isinstance(value, str) and re.search(r'[\s"]', value):
-            out.append(tr("“{key}” must be a single tag, without spaces or quotes.", key=key))
+            out.append(tr("“{key}” must be a single tag, without spaces or quotes.", key=name))
     return out
 
 

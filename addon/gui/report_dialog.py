@@ -228,7 +228,7 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
         # them: "1 note removed in Polar" alone read as the note and its
         # reviews gone. (Rows read only here: a first sync's are many.)
         nids = note_ids([r for r in data.get("changes") or [] if r.get("change") == "removed"])
-        parts.append(f"<h3>{_esc(tr('Deleted in Polar'))} ({number(removed)})</h3>")
+        parts.append(f"<h3>{_esc(tr('Cards removed in Polar'))} ({number(removed)})</h3>")
         link = f"<br><a href='nid:{','.join(map(str, nids))}'>{_esc(tr('Show in Browser'))}</a>" if nids else ""
         parts.append(f"<p>{_esc(removed_text(removed, str(data.get('removed_as'))))}{link}</p>")
     # Every paragraph runs in the language's direction (all the add-on's languages are left to right):

@@ -216,6 +216,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(tr("Polar Sync settings"))
         disable_help_button(self)
         self.widgets: Dict[str, Any] = {}  # key -> its editor (line, box, combo, spin)
+        self.labels: Dict[str, str] = {}  # key -> its name in this window (what a problem calls it)
         self.settings, _ = Settings.from_dict(self.raw)
 
         outer = QVBoxLayout(self)
@@ -301,6 +302,7 @@ class SettingsDialog(QDialog):
     def _add(self, form: QFormLayout, key: str, label: str, widget: QWidget, help_text: str) -> None:
         widget.setObjectName(f"polar_sync_setting_{key}")
         self.widgets[key] = widget
+        self.labels[key] = label
         if isinstance(widget, QCheckBox):
             form.addRow(_wrapping(widget))
         else:
@@ -485,7 +487,7 @@ class SettingsDialog(QDialog):
         # OK is never refused for something this window cannot change.
         new = {k: v for k, v in self.raw.items() if k in Settings._fields}
         new.update(self.values())
-        problems = config_check.problems(new)
+        problems = config_check.problems(new, self.labels)  # (named as this window names them)
         if problems:
             self.error.setText(unbroken.text("\n".join(problems)))
             self.error.show()

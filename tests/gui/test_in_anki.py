@@ -582,6 +582,27 @@ def test_settings_opens_the_settings_window_and_json_for_experts(anki):
     dialog.reject()
 
 
+def test_the_settings_window_names_a_value_it_refuses_by_its_label_not_its_key(anki):
+    """A tag with a space typed in: the window stays open and says
+    "“Tag on every synced note” must be…" (it said "“marker_tag”…", a name
+    only the JSON editor shows; qa: a new user's eyes)."""
+    from aqt.qt import QLabel, QLineEdit
+
+    anki.menu_action("Settings…").trigger()
+    dialog = anki.anki.wait_until(lambda: anki.controller.settings_dialog, what="the settings window")
+    field = dialog.findChild(QLineEdit, "polar_sync_setting_marker_tag")
+    field.setText("my tag")
+    dialog.accept()
+    try:
+        assert dialog.isVisible()
+        said = [w.text().replace("\u2060", "") for w in dialog.findChildren(QLabel) if w.isVisible()]
+        assert "“Tag on every synced note” must be a single tag, without spaces or quotes." in said
+        assert not [t for t in said if "marker_tag" in t]
+    finally:
+        dialog.reject()
+    assert anki.controller.settings.marker_tag == "polar"
+
+
 def test_a_bad_config_value_is_reported_not_fatal(anki):
     anki.set_config(watch_debounce_ms="soon")  # the config editor's schema would refuse this
     try:

@@ -783,15 +783,15 @@ def test_notes_whose_cards_polar_deleted_are_told_by_what_became_of_them_in_ever
         assert (change_label("removed", False, "suspend"), change_label("removed", True, "tag")) == (
             "suspended", "would be tagged polar::deleted")
         html = report_html(data, "Tools ▸ Sync from Polar", 0)
-        assert "Deleted in Polar (2)" in html and "<a href='nid:41,42'>Show in Browser</a>" in html
+        assert "Cards removed in Polar (2)" in html and "<a href='nid:41,42'>Show in Browser</a>" in html
         assert ("2 cards were deleted in Polar. Their notes stay in Anki with their reviews, suspended and "
                 "tagged polar::deleted. To keep one as your own, remove its tag and unsuspend it") in html
         assert "The setting “Removed in Polar” in Tools ▸ Polar Sync ▸ Settings… decides this." in html
         assert "still come up for study" in report_html(dict(data, removed_as="tag"), "x", 0)
         for quiet in (dict(data, removed_as=""), dict(data, dry_run=True)):  # an older report; a preview
-            assert "Deleted in Polar" not in report_html(quiet, "x", 0)
+            assert "Removed in Polar" not in report_html(quiet, "x", 0)
         expected = {"de": ("2 Notizen dauerhaft ausgeschlossen (ihre Karten wurden in Polar gelöscht)",
-                           "In Polar gelöscht (2)", "„In Polar entfernt“"),
+                           "In Polar entfernte Karten (2)", "„In Polar entfernt“"),
                     "ja": ("休止したノート 2\u00a0件（カードが Polar で削除されたため）",
                            "Polar で削除されたカード (2)", "「Polar で削除された場合」")}
         for lang, (headline, heading, setting) in expected.items():
