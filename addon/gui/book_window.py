@@ -350,20 +350,20 @@ class BookWindow(QWidget):
             self._say(tr("The highlight runs on into the next section.") if section.part < 0
                       else tr("The highlight begins in the section before."))
         elif section.found and section.places > 1 and section.by_position and not section.sure:
-            self._say(ntr("These words are {n} time in this section: the one nearest where Polar had the "
+            self._say(ntr("These words appear {n} time in this section: the one nearest where Polar had the "
                           "highlight, as far as its numbers tell, is marked, the others are underlined.",
-                          "These words are {n} times in this section: the one nearest where Polar had the "
+                          "These words appear {n} times in this section: the one nearest where Polar had the "
                           "highlight, as far as its numbers tell, is marked, the others are underlined.",
                           section.places))
         elif section.found and section.places > 1 and section.by_position:
-            self._say(ntr("These words are {n} time in this section: the one where Polar had the highlight "
+            self._say(ntr("These words appear {n} time in this section: the one where Polar had the highlight "
                           "is marked, the others are underlined.",
-                          "These words are {n} times in this section: the one where Polar had the highlight "
+                          "These words appear {n} times in this section: the one where Polar had the highlight "
                           "is marked, the others are underlined.", section.places))
         elif section.found and section.places > 1:
-            self._say(ntr("These words are {n} time in this section: the first is marked, the others are "
+            self._say(ntr("These words appear {n} time in this section: the first is marked, the others are "
                           "underlined (Polar kept no place for this highlight).",
-                          "These words are {n} times in this section: the first is marked, the others are "
+                          "These words appear {n} times in this section: the first is marked, the others are "
                           "underlined (Polar kept no place for this highlight).", section.places))
         else:
             self.message.hide()

@@ -174,7 +174,7 @@ def report_html(data: Dict[str, Any], trigger: str, when: float) -> str:
     sections = (
         # (a preview synced nothing: not "everything else was")
         (tr("Problems"), tr("The sync could not go on; the problem says what to do, then sync again.") if stopped
-         else tr("A sync now could not sync these; everything else it would. Each one says what to do.") if dry
+         else tr("A sync now could not sync these; it would sync everything else. Each one says what to do.") if dry
          else tr("These could not be synced; everything else was. Each one says what to do; "
                  "then sync again."), "errors"),
         (tr("Conflicts"), tr("Changed in Polar and in Anki since the last sync; "

@@ -159,7 +159,7 @@ def test_a_word_several_times_in_its_section_is_marked_where_polar_had_it(place_
     assert (window.section.places, window.section.picked, window.section.by_position) == (6, 5, True)
     assert _in_book(anki, window, "document.querySelectorAll('mark.polar-also').length") == 5
     assert window.message.isVisible() and window.message.text() == (
-        "These words are 6 times in this section: the one where Polar had the highlight is marked, "
+        "These words appear 6 times in this section: the one where Polar had the highlight is marked, "
         "the others are underlined.")
     top, height = _in_book(anki, window, "[document.getElementById('polar-mark').getBoundingClientRect().top,"
                                          " window.innerHeight]")
@@ -178,7 +178,7 @@ def test_a_highlight_with_no_place_marks_the_first_and_says_so(place_library: An
     window = _open(anki, "Place card: an entropy of no place?")
     assert (window.section.places, window.section.picked, window.section.by_position) == (6, 1, False)
     assert _marked_paragraph(anki, window) == "t1"
-    assert window.message.text() == ("These words are 6 times in this section: the first is marked, the others "
+    assert window.message.text() == ("These words appear 6 times in this section: the first is marked, the others "
                                      "are underlined (Polar kept no place for this highlight).")
     window.close()
 
