@@ -93,7 +93,16 @@ def legacy_type_ids(notetypes: Dict[NotetypeId, NoteTypeRef], notes: Sequence[No
     Those named as the old sync named them come first."""
     mids = sorted({n.mid for n in notes if n.mid in notetypes},
                   key=lambda m: (notetypes[m].name not in (legacy_type_name("basic"), legacy_type_name("cloze")), m))
-    return {kind: [m for m in mids if bool(notetypes[m].cloze) == (kind == "cloze")] for kind in KINDS}
+    return {kind: [m for m in mids if _holds_cloze(notetypes[m]) == (kind == "cloze")] for kind in KINDS}
+
+
+def _holds_cloze(nt: NoteTypeRef) -> bool:
+    """A cloze type, or the old sync's own "Cloze": where a profile had none
+    by that name (a German one's is "Lückentext"), Polar made it through
+    AnkiConnect's createModel without isCloze (AnkiSyncEngine's
+    createRequiredModels), a standard type with the fields Text and Back
+    Extra that holds its cloze cards all the same."""
+    return bool(nt.cloze) or nt.name == legacy_type_name("cloze")
 
 
 def pair_legacy_notes(ctx: Applying) -> None:

@@ -294,6 +294,36 @@ def test_polar_2x_notes_are_adopted_and_paired_after_the_user_renamed_basic_and_
     assert not run(col, book.root, state_path).changed
 
 
+def test_polar_2x_cloze_notes_in_the_cloze_type_polar_made_itself_are_adopted(col, book, state_path):
+    """Where a profile had no "Cloze" (a German one's is "Lückentext"),
+    Polar's old sync made one through AnkiConnect's createModel without
+    isCloze (polar-bookshelf AnkiSyncEngine.createRequiredModelForCloze): a
+    standard type with the fields Text and Back Extra. Its notes are cloze
+    cards all the same: taken over with their reviews, not made twice and
+    listed as matching no card (qa: Polar's old notes)."""
+    model = col.models.new("Cloze")  # as AnkiConnect's createModel makes it
+    for name in ("Text", "Back Extra"):
+        col.models.add_field(model, col.models.new_field(name))
+    template = col.models.new_template("Card 1")
+    template["qfmt"], template["afmt"] = "{{cloze:Text}}", "{{cloze:Text}}<br>\n{{Back Extra}}"
+    col.models.add_template(model, template)
+    _rename_type(col, "Cloze", "Lückentext")  # (the profile's own, by the name a German one gives it)
+    col.models.add_dict(model)
+    text = old_sync_note(col, book, "A {{c1::process}} is a program in execution", kind="Cloze")
+    answer_all(col, [text])
+    before = study_state(col, text)
+    book.card("1CardText02", cloze("A {{c1::process}} is a program in execution"), "CLOZE",
+              ref="text-highlight:1HlLeg0001")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.created, report.legacy_leftovers) == (1, 0, [])
+    assert notes_with_guid(col, "1CardText02") == [text] and col.note_count() == 1
+    assert study_state(col, text)[1] == before[1]
+    assert not run(col, book.root, state_path).changed
+
+
 def test_polar_2x_notes_are_adopted_by_the_text_polars_old_sync_sent(col, book, state_path):
     """Polar's old sync put ``HTML || TEXT || MARKDOWN`` into the note as it
     was (polar-bookshelf ``AnkiSyncEngine.toNoteDescriptors``): raw Markdown,
