@@ -33,7 +33,8 @@ def _run(session: Any, title: str) -> Any:
     return outcome
 
 
-def _shots(session: Any, out: Path, lang: str, reports: List[Tuple[str, str, Any]]) -> List[Path]:
+def _shots(session: Any, out: Path, lang: str, reports: List[Tuple[str, str, Any]],
+           prefix: str = "headline") -> List[Path]:
     from aqt.theme import Theme
 
     mw = session.mw
@@ -41,7 +42,7 @@ def _shots(session: Any, out: Path, lang: str, reports: List[Tuple[str, str, Any
     for theme, tag in ((Theme.LIGHT, "light"), (Theme.DARK, "night")):
         mw.set_theme(theme)
         for what, trigger, data in reports:
-            name = out / f"headline-{what}-{lang}-{tag}-400.png"
+            name = out / f"{prefix}-{what}-{lang}-{tag}-400.png"
             written.append(words_shots.report_shot(session, data, trigger, name))
     mw.set_theme(Theme.LIGHT)
     return written

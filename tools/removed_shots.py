@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -22,20 +22,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 import anki_harness  # noqa: E402
 import headlines_shots  # noqa: E402
 import words_shots  # noqa: E402
-
-
-def _shots(session: Any, out: Path, lang: str, reports: List[Tuple[str, str, Any]]) -> List[Path]:
-    from aqt.theme import Theme
-
-    mw = session.mw
-    written = []
-    for theme, tag in ((Theme.LIGHT, "light"), (Theme.DARK, "night")):
-        mw.set_theme(theme)
-        for what, trigger, data in reports:
-            name = out / f"removed-{what}-{lang}-{tag}-400.png"
-            written.append(words_shots.report_shot(session, data, trigger, name))
-    mw.set_theme(Theme.LIGHT)
-    return written
 
 
 def main() -> None:
@@ -72,7 +58,8 @@ def main() -> None:
         print("sync, tagged:", tagged.get("orphaned"), tagged.get("removed_as"))
         reports = [("suspend", "manual", suspended), ("tag", "manual", tagged)]
         langs = sys.argv[2:] or ["de"]
-        written = words_shots.in_each_language(session, lambda lang: _shots(session, out, lang, reports), langs)
+        written = words_shots.in_each_language(
+            session, lambda lang: headlines_shots._shots(session, out, lang, reports, "removed"), langs)
     print("wrote " + ", ".join(p.name for p in written))
 
 

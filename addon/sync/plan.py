@@ -878,11 +878,8 @@ class Planner:
         moved = adopted_decks or {}
         if not leftovers:
             return
-        # When each card was made, and what the old sync wrote of it: read as
-        # it is (a Pending card), or kept when rendered early.
-        made = dict(self.made_as)
-        made.update((c.rc.card_id, (c.rc.card.created, old_sync_texts(c.rc.card)))
-                    for c in self.plan.creates if isinstance(c.rc, Pending))
+        # Each card as read (a Pending card), for when it was made (below).
+        pending = {c.rc.card_id: c.rc.card for c in self.plan.creates if isinstance(c.rc, Pending)}
         if self.render is not None:  # their text is compared: every new card rendered now
             self.plan.creates = render_creates(self.plan.creates, self.render)
         by_doc = {d.key: d for d in docs}
@@ -915,7 +912,9 @@ class Planner:
             # what differs is the user's edit in Anki (a typo fixed in the
             # question, which found the note by its text no more), kept as
             # for a note taken over by its card's id. Else Polar's edit.
-            created, sent = made.get(c.card.card_id, ("", ()))
+            raw = pending.get(c.card.card_id)  # (or kept when rendered early)
+            created, sent = ((raw.created, old_sync_texts(raw)) if raw is not None
+                             else self.made_as.get(c.card.card_id, ("", ())))
             same = (bool(created) and not any(legacy_card_id(t) for t in note.tags)
                     and not made_after(created, note.id))
             self.update(note, c.card, c.doc, None, None, guid_for(c.card.card_id), c.meta,
