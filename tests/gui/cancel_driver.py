@@ -91,6 +91,10 @@ def main(base: Path, library: Path, addon_file: Path, result: Path, which: str, 
         anki.controller.load_config()
         mw.activateWindow()
     if which != "startup":
+        # (Offscreen, the activation above lands a moment later: a sync
+        # begun before it shows no window of its own, Anki's "Processing…"
+        # instead; seen in full runs of the suite.)
+        anki.wait_until(lambda: mw.app.focusWindow() is not None, 30, "a window of Anki's to have the focus")
         runner.request("manual")
     when = ("Reading",) if which == "reading" else ("Updating",) if which == "updating" else WRITING
     anki.wait_until(lambda: runner.stage.startswith(when) and window() is not None, 300,
