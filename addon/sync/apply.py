@@ -58,6 +58,7 @@ from .deck_steps import (
     live_cards,
     name_decks_as_anki_does,
     name_decks_holding_back_new_cards,
+    name_decks_notes_are_in,
     name_emptied_decks,
     name_the_default_deck,
 )
@@ -944,6 +945,7 @@ def count_changes(ctx: Applying) -> None:
             f"Empty Cards deletes {'it, with its' if n == 1 else 'them, with their'} reviews"),
             code="cloze_cards_emptied", count=n, note_id=u.note.id, document=u.doc, card=u.rc.card_id,
             page=u.meta.page or None, front=u.rc.front)
+    name_decks_notes_are_in(ctx)
     name_decks_as_anki_does(ctx)
     if ctx.dry_run:  # (a sync says these as it writes, and as its last step, of the notes it made)
         preview_note_types(ctx.col, plan, ctx.reading.settings, ctx.report)

@@ -210,6 +210,34 @@ def name_the_default_deck(ctx: Applying) -> None:
         ctx.places[key] = name
 
 
+def name_decks_notes_are_in(ctx: Applying) -> None:
+    """The report's decks are where the documents' notes are. A note of
+    Polar's old sync taken over stays in the deck that sync put it in
+    ("net", though its document is ``deck:networking/tcp`` in Polar now;
+    "All" for Polar's ``deck:All::DevOps``, Polar #758): its row and the
+    decks line name that deck, not the document's Polar deck, which a sync
+    that only took notes over never made (the first sync's summary listed
+    decks nobody could find in Anki). A deck named that neither exists nor
+    gets a note is left out."""
+    plan = planner_of(ctx).plan
+    taken = [u for u in plan.updates if u.taken_over and not u.move_cids and u.note.cards]
+    if not ctx.report.decks and not taken:
+        return
+    decks = normal_decks(ctx.col)
+    home: Dict[int, Optional[str]] = {u.note.id: decks.get(u.note.cards[0].home) for u in taken}
+    going = {c.deck.lower() for c in plan.creates}
+    going.update((u.move_to or "").lower() for u in plan.updates if u.move_cids)
+    going.update((o.move_to or "").lower() for o in plan.orphans if o.move_cids)
+    there = {name.lower() for name in decks.values()} | going
+    kept = {n for n in ctx.report.decks if n.lower() in there}
+    kept.update(name for name in home.values() if name)
+    ctx.report.decks = kept
+    for change in ctx.report.changes:
+        name = home.get(change.note_id) if change.kind == "updated" else None
+        if name:
+            change.deck = name
+
+
 def name_decks_as_anki_does(ctx: Applying) -> None:
     """The report names each deck as Anki spells it: Anki's deck names are
     one deck whatever their case, so Polar's ``deck:compsci/os`` fills a

@@ -202,6 +202,14 @@ class Update:
     def writes_note(self) -> bool:
         return self.content_changed or self.meta_changed
 
+    @property
+    def counted(self) -> bool:
+        """An update the report counts: its text or Polar's tags changed, or
+        a note of the old sync taken over (its guid and tags are the add-on's
+        now, even where its text already was Polar's: a note the user moved
+        to "Basic (and reversed card)")."""
+        return self.content_changed or self.retagged or bool(self.taken_over)
+
 
 class Retype(NamedTuple):
     """A card that changed kind (basic <-> cloze) under the same id: the new
@@ -1289,8 +1297,8 @@ def count(plan: Plan, report: Report, deletion_policy: DeletionPolicy,
     (``report.changes``, one row per counted change; ``deck_of``: document
     key -> its Polar deck). New notes come first, in ``plan.creates`` order."""
     report.created = len(plan.creates)
-    report.updated = sum(1 for u in plan.updates if u.content_changed or u.retagged)
-    report.unchanged += sum(1 for u in plan.updates if not (u.content_changed or u.retagged))
+    report.updated = sum(1 for u in plan.updates if u.counted)
+    report.unchanged += sum(1 for u in plan.updates if not u.counted)
     report.moved = sum(1 for u in plan.updates if u.move_cids)
     report.restored = sum(1 for u in plan.updates if u.note.has_tag_or_moved(ORPHAN_TAG))
     report.adopted = plan.adopted
@@ -1328,7 +1336,7 @@ def _changes(plan: Plan, deletion_policy: str, deck_of: Dict[str, str]) -> List[
                   "" if isinstance(c.rc, Pending) else c.rc.front, "") for c in plan.creates]
     for u in plan.updates:
         kinds = []
-        if u.content_changed or u.retagged:
+        if u.counted:
             kinds.append("updated")
         if u.move_cids:
             kinds.append("moved")

@@ -1131,7 +1131,7 @@ def _leave_the_updates(w: Writing, first_left: int, done: int, writing: int) -> 
         if u.old is not None:
             w.rows.append(u.old)
             report.rekeyed -= u.old.card_id != u.rc.card_id
-        report.updated -= bool(u.content_changed or u.retagged)
+        report.updated -= u.counted
         report.moved -= bool(u.move_cids)
         report.restored -= u.note.has_tag_or_moved(ORPHAN_TAG)
         report.adopted -= u.taken_over == "adopted"

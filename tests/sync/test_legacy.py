@@ -1358,3 +1358,58 @@ def test_an_answer_found_in_another_notes_back_does_not_pair_another_question(co
 
     assert (report.paired, report.created) == (0, 2)
     assert sorted(report.legacy_leftovers) == sorted([old, twin1, twin2])
+
+
+def test_an_old_note_moved_to_basic_and_reversed_is_counted_once(col, book, state_path):
+    """A note of the old sync the user moved to "Basic (and reversed card)":
+    taken over (its guid is the card's now), counted as taken over and not
+    also as unchanged (the headline summed to more notes than cards)."""
+    moved = old_sync_note(col, book, "What is a process?", "A program in execution", card_id="1CardOld001")
+    kept = old_sync_note(col, book, "Who schedules threads?", "The kernel", card_id="1CardOld002")
+    answer_all(col, [moved, kept])
+    rev = col.models.by_name("Basic (and reversed card)")
+    info = col.models.change_notetype_info(old_notetype_id=col.models.by_name("Basic")["id"],
+                                           new_notetype_id=rev["id"])
+    req = info.input
+    req.note_ids.extend([moved])
+    col.models.change_notetype_of_notes(req)
+    book.card("1CardOld001", basic("What is a process?", "A program in execution"), ref="text-highlight:1HlLeg0001")
+    book.card("1CardOld002", basic("Who schedules threads?", "The kernel"), ref="text-highlight:1HlLeg0002")
+    book.write()
+
+    report = run(col, book.root, state_path)
+
+    assert notes_with_guid(col, "1CardOld001") == [moved]
+    assert report.adopted + report.paired == 2
+    assert report.created == 0 and report.unchanged == 0
+    words = report.counts_words()
+    assert words == ["2 notes taken over from Polar's old sync"], words
+    again = run(col, book.root, state_path)
+    assert not again.changed and again.unchanged == 2
+
+
+def test_old_notes_left_in_the_old_syncs_deck_are_reported_there(col, tmp_path, state_path):
+    """A document re-tagged in Polar after the old sync (``deck:net`` →
+    ``deck:networking/tcp``): its old notes stay in "net" (taken over, not
+    moved); the report's decks and rows name "net", not a
+    "networking::tcp" that no note went to and Anki does not have."""
+    doc = Doc(tmp_path / "polar", "1DocNet0000000000000000a", "Networks", tags=["deck:net"])
+    doc.text_highlight("1HlNet0001", "TCP is reliable.")
+    a = old_sync_note(col, doc, "Is TCP reliable?", "Yes", card_id="1CardNet001")
+    b = old_sync_note(col, doc, "Is UDP reliable?", "No", card_id="1CardNet002")
+    doc.untag("deck:net").tag("deck:networking/tcp")
+    doc.card("1CardNet001", basic("Is TCP reliable?", "Yes"), ref="text-highlight:1HlNet0001")
+    doc.card("1CardNet002", basic("Is UDP reliable?", "No"), ref="text-highlight:1HlNet0001")
+    doc.write()
+
+    preview = run(col, doc.root, state_path, dry_run=True)
+    assert preview.sorted_decks() == ["net"]
+    report = run(col, doc.root, state_path)
+
+    assert report.adopted == 2 and report.created == 0
+    assert {col.decks.name(col.get_card(c).did) for n in (a, b) for c in col.card_ids_of_note(n)} == {"net"}
+    assert report.sorted_decks() == ["net"]
+    assert {c.deck for c in report.changes} == {"net"}
+    assert "networking::tcp" not in [d.name for d in col.decks.all_names_and_ids()]
+    again = run(col, doc.root, state_path)
+    assert not again.changed and "networking::tcp" not in again.sorted_decks()

@@ -334,8 +334,11 @@ def test_the_report_trees_lines_tell_notes_taken_over_as_the_headline_does(col, 
     assert not any(r.get("taken_over") for r in data["changes"] if r.get("note_id") != old.id)
     tree = change_tree(data["changes"])
     deck = next(d for d in tree.decks if any(r.get("note_id") == old.id for r in d.rows))
+    # (listed under the deck the old sync put it in, where it stays)
+    assert deck.name == "Old Polar"
     words = counts_words(deck.counts, False)
-    assert words == "2 new notes, 1 note taken over"  # the headline says from what; the line fits beside the deck
+    assert words == "1 note taken over"  # the headline says from what; the line fits beside the deck
+    assert {counts_words(d.counts, False) for d in tree.decks if d.name != "Old Polar"} == {"2 new notes"}
     assert kind_counts(rows, True) == "1 note would be taken over"
     assert change_label(tree_kind(rows[0]), False) == "taken over"
     # A later edit in Polar of that note is an ordinary update.
