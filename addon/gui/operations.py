@@ -565,46 +565,56 @@ class SyncRunner:
         live = None if state_path.exists() else self._live_state_files(state_path)
         self._backup_first = None if live is None else _backup_folder(self.mw)
 
-        def op(col: Any) -> Any:
+        def collection_reads(col: Any) -> Tuple[Optional[str], str]:
+            # The collection's reads, on Anki's collection thread (the reading
+            # after them runs beside Anki's own ops, without the collection),
+            # and not on the main thread: a page label no sync has fixed yet is
+            # a config key Anki answers "not found", and with RUST_BACKTRACE
+            # set (Anki's dev setup, many add-on developers' shells) that error
+            # walked the main thread's deep Qt stack: the window froze ~100 ms.
+            from ..sync.identity import collection_identity
+            from ..sync.page_label import stored
+
+            # The words before a card's page number: the collection's own
+            # once a sync has fixed them, else this language's (page_label.py).
+            label = stored(col)
+            identity = collection_identity(col)
+            if live is not None:
+                from ..sync.collection_view import notes_present
+                from ..sync.state import take_over_renamed
+
+                old = take_over_renamed(state_path, identity, live, lambda pairs: notes_present(col, pairs))
+                if old is not None:
+                    self.log.info("profile renamed: its sync state %s is now %s", old.name, state_path.name)
+            return label, identity
+
+        def op(label: Optional[str], identity: str) -> Any:
             try:
                 # The engine (reading, planning, writing) is imported here, by
                 # the first sync and on this thread: compiling it on Anki's
                 # window's thread held the window ~90 ms on a first run.
                 from ..sync.engine import prepare
-                from ..sync.identity import collection_identity
-                from ..sync.page_label import from_words, stored
+                from ..sync.page_label import from_words
 
-                # The collection's two reads are here too, not on the main
-                # thread: a page label no sync has fixed yet is a config key
-                # Anki answers "not found", and with RUST_BACKTRACE set (Anki's
-                # dev setup, many add-on developers' shells) that error walks
-                # the main thread's deep Qt stack: the window froze ~100 ms.
-                # (Each is one backend call; Anki's backend locks it.)
-                # The words before a card's page number: the collection's own
-                # once a sync has fixed them, else this language's (page_label.py).
-                label = stored(col)
-                if live is not None:
-                    from ..sync.collection_view import notes_present
-                    from ..sync.state import take_over_renamed
-
-                    old = take_over_renamed(state_path, collection_identity(col), live,
-                                            lambda pairs: notes_present(col, pairs))
-                    if old is not None:
-                        self.log.info("profile renamed: its sync state %s is now %s", old.name, state_path.name)
                 return prepare(
                     settings._replace(page_label=label or from_words(wanted_label)), state_path,
                     source_path=source, only=req.only, progress=progress,
-                    collection_id=collection_identity(col), on_long_read=self._show_before_reading if shown else None,
+                    collection_id=identity, on_long_read=self._show_before_reading if shown else None,
                     label_fixed=label is not None, in_place=req.in_place if req.trigger == WATCH else frozenset(),
                     stop=self._stop.is_set, preview=req.dry_run,
                 )
             finally:
                 self._op_ended.set()
 
+        def read_library(reads: Tuple[Optional[str], str]) -> None:
+            QueryOp(
+                parent=self.mw, op=lambda _col: op(*reads),
+                success=lambda prepared: self._apply(req, prepared, started, generation),
+            ).failure(lambda exc: self._fail(req, exc, started)).without_collection().run_in_background()
+
         self._launched()
-        QueryOp(
-            parent=self.mw, op=op, success=lambda prepared: self._apply(req, prepared, started, generation)
-        ).failure(lambda exc: self._fail(req, exc, started)).without_collection().run_in_background()
+        QueryOp(parent=self.mw, op=collection_reads, success=read_library).failure(
+            lambda exc: self._fail(req, exc, started)).run_in_background()
 
     def _show_before_reading(self) -> None:
         """(The reading's thread.) A long reading is ahead: Anki would show

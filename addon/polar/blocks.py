@@ -41,7 +41,6 @@ import re
 import struct
 from dataclasses import dataclass, field
 from dataclasses import replace as _replace
-from datetime import datetime
 from functools import lru_cache
 from math import isfinite as _isfinite
 from operator import itemgetter
@@ -62,6 +61,7 @@ from .docmeta import (
     _new_flashcard,
     _start,
     _str,
+    iso_instant,
     load_json,
 )
 
@@ -410,10 +410,7 @@ def _block_content(block: BlockCard) -> str:
 
 @lru_cache(maxsize=4096)  # (a client-side migration stamps every copy alike)
 def _seconds(stamp: str) -> Optional[float]:
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
+    return iso_instant(stamp)
 
 
 _PUNCTUATION_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|])")

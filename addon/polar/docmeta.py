@@ -685,9 +685,12 @@ def _page_key(highlights: Mapping[str, Highlight], hid: str, page: int, local: D
 _ISO_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$")
 
 
-def _instant(stamp: str) -> Optional[float]:
+def iso_instant(stamp: str) -> Optional[float]:
     """Seconds since 1970 of an ISO time as Polar writes it (``toISOString``:
-    "2021-03-01T09:00:01.500Z"; no zone read as UTC); None for anything else."""
+    "2021-03-01T09:00:01.500Z"; no zone read as UTC); None for anything else.
+    Not ``datetime.fromisoformat``: Python 3.9 (Anki up to 25.02) refuses a
+    stamp that 3.11+ reads (two fraction digits, "+0000"), and one library
+    would then sync differently in two Ankis."""
     found = _ISO_TIME.match(stamp)
     if found is None:
         return None
@@ -807,7 +810,7 @@ def _revision_parents(
     for ref_type, ref_id, page, created in children:
         if ref_type != "text-highlight" or not ref_id:
             continue
-        at = _instant(created)
+        at = iso_instant(created)
         if ref_id in stable:
             if at is not None and at < now.get((page, ref_id), float("inf")):
                 now[(page, ref_id)] = at
@@ -817,7 +820,7 @@ def _revision_parents(
         return {}
     spans: Dict[int, List[Tuple[str, float, float]]] = {}  # page -> (stable name, from, until)
     for key, _, page, created, last_updated in revised:
-        start, end = _instant(created), _instant(last_updated)
+        start, end = iso_instant(created), iso_instant(last_updated)
         if start is not None and end is not None:
             end = min(end, now.get((page, key), end))
             spans.setdefault(page, []).append((stable[key], start, end))

@@ -25,8 +25,8 @@ LEGACY_MARKER_TAG = "_polar-flashcard"
 
 def collection_identity(col: Collection) -> str:
     """Ties a state file to one collection (its creation time). (Here, not
-    in collection_view: the GUI asks on Anki's main thread when a sync
-    starts, and this module is all it imports for it.)"""
+    in collection_view: the GUI asks on Anki's collection thread before a
+    sync reads, and this module is all it imports for it.)"""
     try:
         return str(int(col.crt))
     except Exception:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import html as _html
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import partial
 from operator import attrgetter
 from typing import (
@@ -49,7 +48,7 @@ from typing import (
     Union,
 )
 
-from ..polar.docmeta import Flashcard
+from ..polar.docmeta import Flashcard, iso_instant
 from ..polar.hashcodes import create_id
 from ..render.card import KINDS as CARD_KINDS
 from ..render.card import RenderedCard
@@ -323,13 +322,8 @@ def old_sync_texts(card: Flashcard) -> Tuple[str, ...]:
 def made_after(created: str, note_id: int) -> bool:
     """Whether a Polar card's ``created`` (ISO time) is later than the note
     (its id: the time Anki added it, in ms). Unknown: False."""
-    try:
-        when = datetime.fromisoformat(created.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.timestamp() > note_id / 1000
+    when = iso_instant(created)
+    return when is not None and when > note_id / 1000
 
 
 def _images_of(html: str) -> str:

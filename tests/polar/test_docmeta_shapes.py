@@ -228,3 +228,25 @@ def test_a_docmeta_without_pagemetas_is_not_one(meta: Dict[str, Any]) -> None:
     with pytest.raises(DocMetaError, match="pageMetas is missing or null"):
         parse_docmeta(meta)
     assert parse_docmeta({"docInfo": {"fingerprint": "fp"}, "pageMetas": {}}).flashcards == ()  # empty, as Polar's
+
+
+@pytest.mark.parametrize("stamp, seconds", [
+    ("2021-03-01T09:00:01.500Z", 1614589201.5),  # Polar's toISOString
+    ("2021-03-01T09:00:01.5Z", 1614589201.5),  # 3.9's fromisoformat refused these three
+    ("2021-03-01T09:00:01.123456789Z", 1614589201.123456789),
+    ("2021-03-01T10:00:01+0100", 1614589201.0),
+    ("2021-03-01T09:00:01", 1614589201.0),  # no zone: UTC, as Polar means it
+    ("2021-03-01", None), ("yesterday", None), ("", None),
+])
+def test_a_time_reads_alike_on_every_python_anki_runs(stamp, seconds):
+    """Python 3.9 (Anki up to 25.02) and 3.11+ read ISO times differently
+    through ``datetime.fromisoformat``: a block's time and the old sync's
+    pairing read them through one reader, so both Ankis decide alike."""
+    from addon.polar.blocks import _seconds
+    from addon.polar.docmeta import iso_instant
+    from addon.sync.plan import made_after
+
+    assert iso_instant(stamp) == pytest.approx(seconds) if seconds else iso_instant(stamp) is None
+    assert _seconds(stamp) == iso_instant(stamp)
+    assert made_after(stamp, 1614589200000) is (seconds is not None)
+    assert made_after(stamp, 1614589202000) is False
