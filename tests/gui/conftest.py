@@ -190,7 +190,17 @@ class _ModalWatch:
         real = AnkiWebPage.javaScriptAlert
 
         def alert(page: Any, frame: Any, text: str) -> None:
-            self.seen.append(f"a page's alert() ({frame.toString()}): {text}")
+            url = frame.toString()
+            if text.strip() == "TypeError: Failed to fetch" and "/_addons/" not in url:
+                # Anki's own page lost a request to Anki's own web server
+                # (waitress drops a connection on a loaded machine: "unhandled
+                # close event"): seen once in ~40 full runs, never from a page
+                # of the add-on's (those are under /_addons/). Said, not failed.
+                import warnings
+
+                warnings.warn(f"Anki's page {url} could not reach Anki's web server: {text}", stacklevel=1)
+                return  # (its box not shown: it waits for an answer)
+            self.seen.append(f"a page's alert() ({url}): {text}")
             real(page, frame, text)
 
         AnkiWebPage.javaScriptAlert = alert  # type: ignore[method-assign]
