@@ -171,12 +171,14 @@ def _kept_whole(step: str, window: Any) -> str:
     if metrics.horizontalAdvance(whole) <= room:
         return html.escape(whole)
     before, _, after = tr("Polar Sync, in the background: {step}", step="\0").partition("\0")
+    # (joined: <nobr> keeps spaces only; with a Japanese font Qt broke
+    # "…5,678 MB|（100%）" before the full-width bracket)
     if metrics.horizontalAdvance(step) <= room:
-        kept = f"<nobr>{html.escape(step)}</nobr>"
+        kept = f"<nobr>{html.escape(unbroken.joined(step))}</nobr>"
     else:
         found = _WORD_AND_FIGURES.search(step)
         kept = html.escape(step) if found is None else (
-            html.escape(step[:found.start()]) + f"<nobr>{html.escape(found.group())}</nobr>")
+            html.escape(step[:found.start()]) + f"<nobr>{html.escape(unbroken.joined(found.group()))}</nobr>")
     return html.escape(before.rstrip()) + "<br>" + kept + html.escape(after)
 
 
