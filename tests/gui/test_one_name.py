@@ -62,3 +62,38 @@ def test_a_rows_link_is_the_reports_show_in_browser(lang, language):
     assert "Open in Browser" not in html
     for language_ in LANGUAGES:
         assert "Open in Browser" not in i18n.catalogue(language_)
+
+
+FATES = {  # the deletion policy -> what the row says became of a copy never studied
+    "suspend": "A copy you never studied is suspended and tagged polar::deleted",
+    "tag": "A copy you never studied is tagged polar::deleted and still comes up for study",
+    "keep": "A copy you never studied is left as it is and still comes up for study",
+    "delete": "A copy you never studied is deleted",
+    "": "A copy you never studied is treated as a note whose card was deleted in Polar: suspended and tagged",
+}
+
+
+@pytest.mark.parametrize("policy", sorted(FATES))
+def test_polars_own_sync_row_says_what_became_of_the_copy(lang, policy):
+    """"A copy never studied is set aside like a duplicate": a new user could
+    not tell what that did. The row says what the setting did to it (a report
+    of an older version, without the setting: the default, and what decides)."""
+    from addon.gui.report_text import explain
+
+    lang("en")
+    row = {"code": "polar_sync_on", "count": 2, **({"removed_as": policy} if policy else {})}
+    words = explain(row)
+    assert FATES[policy] in words, words
+    assert "“Removed in Polar” in Tools ▸ Polar Sync ▸ Settings…" in words
+    assert "set aside" not in words and "duplicate" not in words
+    assert words.startswith("Polar's own Anki sync is still on: it added 2 notes of cards")
+    assert words.endswith("or remove the AnkiConnect add-on if nothing else needs it.")
+    for language in LANGUAGES:
+        lang(language)
+        said = explain(row)
+        assert tr("Tools ▸ Polar Sync ▸ Settings…") in said and tr("Removed in Polar") in said, (language, said)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_catalogue_keeps_set_aside_like_a_duplicate(language):
+    assert not [k for k in i18n.catalogue(language) if "set aside like a duplicate" in k]
