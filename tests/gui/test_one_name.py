@@ -97,3 +97,33 @@ def test_polars_own_sync_row_says_what_became_of_the_copy(lang, policy):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_catalogue_keeps_set_aside_like_a_duplicate(language):
     assert not [k for k in i18n.catalogue(language) if "set aside like a duplicate" in k]
+
+
+# Polar's cloud version, and the file its Export Data downloads: the README
+# and the CLI said "Polar 2.x" and "a Polar 2.x export", the missing-library
+# window "Polar 2 (the web app)", the settings "a file from Polar's Export
+# Data", config.md "a Polar export file". One name: the README's.
+OTHER_NAMES = r"Polar 2(?![.\d])|web app|web version|a file from Polar's Export Data|Polar export file"
+
+
+def _user_texts() -> list:
+    from tools import i18n_check
+
+    texts = [("tr", msgid) for msgid in i18n_check.msgids()]
+    for path in [ROOT / "README.md", ROOT / "addon" / "config.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        texts.append((path.name, path.read_text(encoding="utf-8")))
+    return texts
+
+
+def test_polar_2x_and_its_export_have_one_name():
+    import re
+
+    found = [(where, m.group(0)) for where, text in _user_texts() for m in re.finditer(OTHER_NAMES, text)]
+    assert found == []
+    from tools import i18n_check
+
+    msgids = i18n_check.msgids()
+    assert any("Polar 2.x (the cloud version)" in m for m in msgids)  # the missing-library window
+    assert any(m.startswith("Polar's data folder, or a Polar 2.x export") for m in msgids)  # the settings' help
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "## Polar 2.x (the cloud version): syncing from an export" in readme
