@@ -120,7 +120,7 @@ def message_html(path: Path, configured: bool, exists: bool, detail: str = "", f
         "chooser, press Cmd+Shift+. (macOS) or Ctrl+H (Linux) to see it, or type its path."
     )) + "</p>")
     parts.append("<p>" + html.escape(tr(
-        "Polar 2 (the web app) keeps your data online: in Polar, use Settings ▸ Export Data, "
+        "Polar 2.x (the cloud version) keeps your library in the cloud: in Polar, use Settings ▸ Export Data, "
         "then choose that file with “Use a Polar export…”."
     )) + "</p>")
     tail = tr("Nothing was synced and nothing in Anki was changed.")

@@ -72,7 +72,7 @@ SETTINGS: Trigger = "settings"
 TRIGGER_LABELS: Dict[Trigger, str] = {
     MANUAL: "Tools ▸ Sync from Polar",
     PREVIEW: "Preview (dry run)",
-    STARTUP: "sync on startup",
+    STARTUP: "Sync when the profile opens",  # (the setting that asks for it, by its name)
     WATCH: "Polar saved a change",
     SETTINGS: "settings changed",
 }
@@ -83,7 +83,7 @@ def trigger_label(trigger: Trigger) -> str:
     words = {
         MANUAL: tr("Tools ▸ Sync from Polar"),
         PREVIEW: tr("Preview (dry run)"),
-        STARTUP: tr("sync on startup"),
+        STARTUP: tr("Sync when the profile opens"),
         WATCH: tr("Polar saved a change"),
         SETTINGS: tr("settings changed"),
     }

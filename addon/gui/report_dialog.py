@@ -107,7 +107,7 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str, dry_run: bool = Fals
         if row.get("code") == "unrecorded_anki" and not row.get("old_sync"):  # the section's intro says why, once
             message = tr("“{field}” differs from Polar's text; Anki's version was kept.", field=row.get("field", ""))
         # (nowrap: the link never breaks between its words at the end of a long line)
-        link = (f" <a href='nid:{nid}' style='white-space:nowrap'>{_esc(tr('Open in Browser'))}</a>"
+        link = (f" <a href='nid:{nid}' style='white-space:nowrap'>{_esc(tr('Show in Browser'))}</a>"
                 if nid else "")
         extra = ""
         if key == "conflicts" and (row.get("polar") is not None or row.get("anki") is not None):

@@ -777,6 +777,39 @@ def _settings_path() -> str:
     return tr("Tools ▸ Polar Sync ▸ Settings…")
 
 
+def _polar_sync_on_words(r: Mapping[str, Any]) -> str:
+    """Polar's own sync added copies of cards this add-on keeps: what became
+    of a copy never studied, by the setting that acted on it (the row's
+    ``removed_as``: "Removed in Polar"), in plain words (it said "set aside
+    like a duplicate", which a new user could not picture); a report of an
+    older version, without it, says the default and that the setting decides."""
+    n = _count(r)
+    said = ntr("Polar's own Anki sync is still on: it added {n} note of a card this add-on already keeps, a second "
+               "copy of the same question.",
+               "Polar's own Anki sync is still on: it added {n} notes of cards this add-on already keeps, second "
+               "copies of the same questions.", n)
+    settings = _settings_path()
+    fates = {
+        "suspend": lambda: tr("A copy you never studied is suspended and tagged polar::deleted, as “Removed in "
+                              "Polar” in {settings} says; one you studied is listed to look at.", settings=settings),
+        "tag": lambda: tr("A copy you never studied is tagged polar::deleted and still comes up for study, as "
+                          "“Removed in Polar” in {settings} says; one you studied is listed to look at.",
+                          settings=settings),
+        "keep": lambda: tr("A copy you never studied is left as it is and still comes up for study, as “Removed in "
+                           "Polar” in {settings} says; one you studied is listed to look at.", settings=settings),
+        "delete": lambda: tr("A copy you never studied is deleted, as “Removed in Polar” in {settings} says; one "
+                             "you studied is listed to look at.", settings=settings),
+    }
+    fate = fates.get(str(r.get("removed_as") or ""))
+    what = fate() if fate else tr(
+        "A copy you never studied is treated as a note whose card was deleted in Polar: suspended and tagged "
+        "polar::deleted, unless “Removed in Polar” in {settings} says otherwise; one you studied is listed to look "
+        "at.", settings=settings)
+    stop = tr("Your notes and their reviews stay as they are. To stop it, no longer use “Start Anki Sync” in Polar, "
+              "or remove the AnkiConnect add-on if nothing else needs it.")
+    return " ".join((said, what, stop))
+
+
 def _review_limit_held(r: Mapping[str, Any]) -> str:
     """New notes held back by a limit of 0 reviews a day (the v3 scheduler
     counts new cards against it): a lasting limit, not today's."""
@@ -995,18 +1028,7 @@ def _messages() -> Dict[str, Any]:
             "earlier sync of this add-on made them (another tool, an import, another computer, or a lost sync "
             "record). They were left as they are.",
             _count(r)),
-        "polar_sync_on": lambda r: ntr(
-            "Polar's own Anki sync is still on: it added {n} note of a card this add-on already keeps, a second "
-            "copy of the same question. A copy never studied is set aside like a duplicate (as the setting for "
-            "notes removed in Polar says); one you studied is listed to look at. Your notes and their reviews "
-            "stay as they are. To stop it, no longer use “Start Anki Sync” in Polar, or remove the AnkiConnect "
-            "add-on if nothing else needs it.",
-            "Polar's own Anki sync is still on: it added {n} notes of cards this add-on already keeps, second "
-            "copies of the same questions. A copy never studied is set aside like a duplicate (as the setting "
-            "for notes removed in Polar says); one you studied is listed to look at. Your notes and their reviews "
-            "stay as they are. To stop it, no longer use “Start Anki Sync” in Polar, or remove the AnkiConnect "
-            "add-on if nothing else needs it.",
-            _count(r)),
+        "polar_sync_on": _polar_sync_on_words,
         "made_again": _made_again_words,
         "left_deleted": lambda r: ntr(
             "{n} note you deleted in Anki was left deleted ({where}), as “Deleted in Anki” in {settings} says. "

@@ -335,7 +335,8 @@ class SettingsDialog(QDialog):
         self.path_edit.setObjectName("polar_sync_setting_data_dir")
         self.widgets["data_dir"] = self.path_edit
         form.addRow(FoldingRow([folder, export]))
-        where = tr("Polar's data folder, or a file from Polar's Export Data. Left empty: the .polar "
+        where = tr("Polar's data folder, or a Polar 2.x export (the file Polar's Export Data downloads). Left "
+                   "empty: the .polar "
                    "folder in your home folder, where Polar keeps its data (or $POLAR_DATA_DIR, if you "
                    "set it).")
         self._help(form, where)

@@ -105,6 +105,12 @@ def _holds_cloze(nt: NoteTypeRef) -> bool:
     return bool(nt.cloze) or nt.name == legacy_type_name("cloze")
 
 
+# A copy of Polar's own sync never studied, by the deletion policy (the
+# summary's words; the report window says it in the user's language).
+_COPY_FATES = {"suspend": "suspended and tagged polar::deleted", "tag": "tagged polar::deleted",
+               "keep": "left as they are", "delete": "deleted"}
+
+
 def pair_legacy_notes(ctx: Applying) -> None:
     """Notes of Polar's old sync that no current card claimed: an older
     version of a card about to be created is taken over instead (its reviews
@@ -139,12 +145,15 @@ def pair_legacy_notes(ctx: Applying) -> None:
         set_now = [o for o in copies if since and o.note.id > since]
         n = len(set_now) + len(news)
         if n:
+            # (What became of a copy never studied: the deletion policy's, said as it is.)
+            policy = reading.settings.deletion_policy
+            fate = _COPY_FATES.get(policy, f"handled as {policy!r} says")
             ctx.report.warn(reading.source.describe(), (
                 f"Polar's own Anki sync is still on: it added {counted(n, 'note of a card', 'notes of cards')} "
                 "this add-on already keeps "
-                f"({len(set_now)} never studied, set aside as duplicates; {len(news)} studied, listed to look "
-                "at); stop using “Start Anki Sync” in Polar, or remove AnkiConnect"),
-                code="polar_sync_on", count=n)
+                f"({len(set_now)} never studied, {fate} as deletion_policy says; {len(news)} studied, listed to "
+                "look at); stop using “Start Anki Sync” in Polar, or remove AnkiConnect"),
+                code="polar_sync_on", count=n, removed_as=policy)
     elif reading.state.meta(COPIES_TOLD_KEY):
         ctx.copies_told = ""
     leftovers = []

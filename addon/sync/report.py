@@ -363,15 +363,35 @@ class Report:
                 )
         if self.errors:
             lines.append(f"{_counted(len(self.errors), 'problem')}:")
-            lines += [f"  {e['path']}: {e['message']}" for e in self.errors[:20]]
+            lines += [f"  {self._where(e)}: {e['message']}" for e in self.errors[:20]]
             if len(self.errors) > 20:
                 lines.append(f"  ... and {grouped(len(self.errors) - 20)} more (see the JSON report)")
         if self.warnings:
             lines.append(f"{_counted(len(self.warnings), 'warning')}:")
-            lines += [f"  {w['path']}: {w['message']}" for w in self.warnings[:10]]
+            lines += [f"  {self._where(w)}: {w['message']}" for w in self.warnings[:10]]
         for c in self.conflicts[:10]:
-            lines.append(f"  conflict {c.get('path', '')}: {c.get('message', '')}")
+            lines.append(f"  conflict {self._where(c)}: {c.get('message', '')}")
         return "\n".join(lines)
+
+    def _where(self, row: Mapping[str, Any]) -> str:
+        """A summary line's head: the document by its title where it is known
+        (the card's front and page too), as the report window names it, then
+        Polar's key in parentheses, for support: ``“What is a process?” in
+        “Operating Systems”, page 3 (1Doc…/state.json#1Card…)``. The key
+        alone where no title is known (a document never read, a row about
+        the collection or the add-on)."""
+        path = str(row.get("path") or "")
+        doc = str(row.get("document") or "")
+        title = str(row.get("title") or (self.titles.get(doc, "") if doc else "")).strip()
+        if not title:
+            return path
+        head = f"“{title}”"
+        if row.get("page"):
+            head += f", page {row['page']}"
+        front = plain_text(str(row.get("front") or ""), 60)
+        if front:
+            head = f"“{front}” in {head}"
+        return f"{head} ({path})" if path else head
 
 
 def _counted(n: int, noun: str) -> str:

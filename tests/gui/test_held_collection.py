@@ -67,4 +67,5 @@ def test_anki_opening_a_profile_the_cli_syncs_shows_its_message_and_the_next_ope
     assert seen["first_state"] == "profileManager", seen
     assert seen["state"] == "deckBrowser" and seen["integrity"] == "ok", seen
     assert seen["notes"] == 7 and set(seen["polar_guids"].values()) == {1} and len(seen["polar_guids"]) == 6, seen
-    assert seen["log"].count("sync on startup") == 1 and "nothing changed (6 unchanged)" in seen["log"], seen["log"]
+    log = seen["log"]
+    assert log.count("Sync when the profile opens") == 1 and "nothing changed (6 unchanged)" in log, log

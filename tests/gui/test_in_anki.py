@@ -70,7 +70,7 @@ def test_startup_sync_created_the_sample_notes(anki):
     assert len(notes) == sample_card_count(anki.library) == outcome.report.created
     assert any(SAMPLE_FRONT in front for front in fronts(anki))
     log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text()
-    assert "sync on startup" in log
+    assert "Sync when the profile opens" in log  # (the setting that asked for it, by its name)
 
 
 def test_sync_action_applies_a_polar_change_and_undo_removes_it_in_one_step(anki):
@@ -558,7 +558,7 @@ def test_open_sync_log_shows_recent_syncs(anki):
     logs = anki.anki.wait_until(shown, what="the sync log window")
     assert logs
     text = logs[-1].text.toPlainText().replace("\u2060", "")  # (less unbroken's joiners)
-    assert "sync on startup" in text
+    assert "Sync when the profile opens" in text
     logs[-1].close()
 
 

@@ -44,12 +44,12 @@ def test_the_first_sync_backs_the_collection_up_and_later_ones_do_not(anki, tmp_
     from addon.gui.report_text import backup_words
 
     entries = synclog.read_log(anki.addon_dir / "user_files", newest_first=False)
-    first = next(e for e in entries if "sync on startup" in e)
+    first = next(e for e in entries if "Sync when the profile opens" in e)
     assert backup_words() in first, first
     assert backup_words().startswith("Before this first sync, Anki backed up your collection: Edit ▸ Undo")
     assert "Open Backup…" in backup_words()
     assert backup_words() not in entries[-1], entries[-1]  # the sync by hand made none
     outcome = anki.controller.last_outcome
     assert not outcome.backed_up
-    assert backup_words() in report_html({"created": 3, "backup": True}, "sync on startup", 0)
+    assert backup_words() in report_html({"created": 3, "backup": True}, "Sync when the profile opens", 0)
     assert backup_words() not in report_html({"created": 3}, "manual", 0)

@@ -121,11 +121,11 @@ def test_the_report_window_s_headings_and_tree_group_their_counts(lang):
     from addon.gui.report_dialog import report_html
 
     data = {"documents": 1200, "created": 5000, "legacy_leftovers": list(range(1000, 2500))}
-    html = report_html(data, "sync on startup", 0)
+    html = report_html(data, "Sync when the profile opens", 0)
     assert "1,200 documents in the Polar library" in html
     assert "(1,500)" in html
     lang("de")
-    html = report_html(data, "sync on startup", 0)
+    html = report_html(data, "Sync when the profile opens", 0)
     assert "1.200 Dokumente" in html and "(1.500)" in html and "5.000 neue Notizen" in html
 
 

@@ -51,7 +51,7 @@ def test_a_profile_anki_cannot_open_shows_only_ankis_message_and_the_next_profil
     seen, log, _ = _drive(tmp_path, kind)
     assert [w[2].split("\n")[0][: len(anki_says)] for w in seen["windows"]] == [anki_says], seen["windows"]
     assert seen["state"] == "deckBrowser" and seen["profile"] == "Other" and seen["notes"] == 6, seen
-    assert "[Other · sync on startup]" in log and "6 new notes" in log, log
+    assert "[Other · Sync when the profile opens]" in log and "6 new notes" in log, log
     assert "Polar Test" not in log, log  # nothing tried on the profile that did not open
 
 
@@ -142,7 +142,7 @@ def test_the_report_of_a_sync_that_stopped_does_not_say_everything_is_up_to_date
 
     data = {"errors": [{"path": "/p/collection.anki2", "message": "the sync stopped with DBError: x", "code": code}],
             "warnings": [], "conflicts": [], "created": 0, "updated": 0, "unchanged": 0}
-    html = report_html(data, "sync on startup", 0)
+    html = report_html(data, "Sync when the profile opens", 0)
     assert "The sync stopped before it was complete." in html
     assert "up to date" not in html and "everything else was" not in html
     assert "The sync could not go on; the problem says what to do, then sync again." in html

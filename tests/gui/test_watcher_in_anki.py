@@ -226,8 +226,9 @@ def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(
         doc.path.write_bytes(data[: len(data) // 2])
         anki.anki.wait_until(lambda: shown, timeout=60, what="the notice of a file left broken")
         # (The log is written on its own thread: perhaps just after the notice.)
-        anki.anki.wait_until(lambda: "1GuiCopiedDoc00000001/state.json: not a readable Polar document"
-                             in log_path.read_text(encoding="utf-8"), what="the sync log's line")
+        # (By its title, then its file: synced before, its title is known.)
+        anki.anki.wait_until(lambda: "“Copied over the share” (1GuiCopiedDoc00000001/state.json): not a readable "
+                             "Polar document" in log_path.read_text(encoding="utf-8"), what="the sync log's line")
     finally:
         doc.write(atomic=True)
         monkeypatch.undo()

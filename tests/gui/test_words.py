@@ -774,7 +774,7 @@ def test_a_first_syncs_report_shows_the_old_notes_it_was_opened_for(anki, lang, 
             "errors": [], "conflicts": [], "warnings": [], "legacy_leftovers": list(range(10001, 10136)),
             "changes": changes}
     anki.mw.pm.setLang(lang)  # German: its buttons stack at 400 px, after the window's resize
-    dialog = anki.controller.show_report(data, "sync on startup", 0)
+    dialog = anki.controller.show_report(data, "Sync when the profile opens", 0)
     try:
         dialog.resize(760, 560)  # as last closed, say; then narrowed by the user
         anki.anki.process(0.3)

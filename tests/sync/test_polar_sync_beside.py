@@ -242,3 +242,27 @@ def test_a_copy_polars_sync_adds_while_this_add_on_writes_is_found_by_the_next_s
 
     assert report.duplicates == 1 and "polar_sync_on" in codes(report)
     assert all(c.queue == -1 for c in col.get_note(added[0]).cards())
+
+
+@pytest.mark.parametrize("policy, said", [("suspend", "suspended and tagged polar::deleted"),
+                                          ("tag", "tagged polar::deleted"), ("keep", "left as they are")])
+def test_the_row_says_what_became_of_a_copy_never_studied(col, book, state_path, policy, said):
+    """"set aside as duplicates" said nothing a user could find: the row
+    names what the deletion policy did to the copy, and carries the policy
+    (``removed_as``) for the report window's words."""
+    polar = PolarAnkiSync(col, "1.x")
+    polar.run(book.root)
+    run(col, book.root, state_path, deletion_policy=policy)
+    book.edit_card("1CardBesA01", "1CardBesA02", basic("What is a process in an OS?", "A program in execution"))
+    book.write()
+    copy = polar.run(book.root).added[0]
+
+    report = run(col, book.root, state_path, deletion_policy=policy)
+
+    row = next(w for w in report.to_dict()["warnings"] if w.get("code") == "polar_sync_on")
+    assert row["removed_as"] == policy
+    assert f"(1 never studied, {said} as deletion_policy says; 0 studied" in row["message"], row["message"]
+    assert "set aside" not in row["message"]
+    note = col.get_note(copy)
+    assert (ORPHAN_TAG in note.tags) == (policy != "keep")
+    assert all(c.queue == -1 for c in note.cards()) == (policy == "suspend")

@@ -78,3 +78,31 @@ def test_summary_counts_agree_with_their_nouns():
     many.error("b", "y")
     text = many.summary()
     assert "3 documents (" in text and "2 duplicate notes set aside" in text and "\n2 problems:\n" in text
+
+
+def test_a_problem_line_leads_with_the_title_polars_key_after_it():
+    """The CLI's problem lines began with Polar's key ("1HowHttps…/state.json#1Card…:"),
+    where the report window names the document by its title and the card by its
+    front: they lead with those now, the key kept after them for support."""
+    report = Report()
+    report.titles["1DocTitled000000000001"] = "Operating Systems"
+    report.error("1DocTitled000000000001/state.json#1CardA", "could not render the card: ValueError: x",
+                 document="1DocTitled000000000001", card="1CardA", page=3, front="<p>What is a <b>process</b>?</p>")
+    report.error("1DocTitled000000000001/state.json", "not a readable Polar document: not valid JSON",
+                 document="1DocTitled000000000001")
+    report.error("1DocNeverRead00000000002/state.json", "cannot read the file: Permission denied",
+                 document="1DocNeverRead00000000002")
+    report.warn("note type Polar Basic", "a field was renamed")
+    report.conflicts = [{"path": "1DocTitled000000000001#1CardB", "message": "field 'Back' changed in Polar and in "
+                         "Anki; Anki version kept", "document": "1DocTitled000000000001", "card": "1CardB",
+                         "front": "Why?"}]
+    lines = report.summary().splitlines()
+    assert ("  “What is a process?” in “Operating Systems”, page 3 (1DocTitled000000000001/state.json#1CardA): "
+            "could not render the card: ValueError: x") in lines
+    assert ("  “Operating Systems” (1DocTitled000000000001/state.json): not a readable Polar document: not valid "
+            "JSON") in lines
+    # No title known (never read): the key, as before; a row of no document: its name.
+    assert "  1DocNeverRead00000000002/state.json: cannot read the file: Permission denied" in lines
+    assert "  note type Polar Basic: a field was renamed" in lines
+    assert ("  conflict “Why?” in “Operating Systems” (1DocTitled000000000001#1CardB): field 'Back' changed in "
+            "Polar and in Anki; Anki version kept") in lines

@@ -187,6 +187,19 @@ def test_corrupt_document_still_exit_0(library, tmp_path, payload):
     assert "1HowHttpsWorksCapture0c/state.json" in out.stdout
 
 
+def test_a_damaged_document_synced_before_is_named_by_its_title_then_its_file(library, tmp_path):
+    """A problem line leads with the document's title where a sync knew it,
+    as the report window does; Polar's key after it, for support."""
+    col = str(tmp_path / "c.anki2")
+    assert cli("--data-dir", str(library), "--collection", col).returncode == 0
+    (library / "1HowHttpsWorksCapture0c" / "state.json").write_bytes(b"{not json")
+    out = cli("--data-dir", str(library), "--collection", col)
+    assert out.returncode == 0
+    line = next(line for line in out.stdout.splitlines() if "1HowHttpsWorksCapture0c" in line)
+    assert line.startswith("  “How HTTPS works” (1HowHttpsWorksCapture0c/state.json): not a readable Polar "
+                           "document"), line
+
+
 def test_failed_sync_exit_1_and_collection_restored(library, tmp_path):
     col = tmp_path / "c.anki2"
     assert cli("--data-dir", str(library), "--collection", str(col)).returncode == 0
