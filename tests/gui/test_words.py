@@ -707,7 +707,7 @@ def test_the_second_profiles_tooltip_fits_a_400_px_window_in_every_language(anki
         mw.resize(400, 600)
         anki.settle()
         anki.controller._say_left_alone("Polar Test")
-        ours = anki.anki.wait_until(lambda: [s for s in shown if "Polar Test" in s[0]], 5, "the tooltip")
+        ours = anki.anki.wait_until(lambda: [s for s in shown if "Polar Test" in _spaced(s[0])], 5, "the tooltip")
         text, width, height, needed, left, _ = ours[0]
         words = _addon_module(anki, "i18n").tr(
             "Polar Sync leaves this profile alone: your Polar library is synced into the profile “{profile}”. To "
