@@ -92,7 +92,11 @@ def _old_notes(col: Any, docs: List[Tuple[str, Dict[str, Any], Dict[str, Any]]],
                old: Dict[str, Tuple[str, str, List[str]]]) -> Dict[str, int]:
     """The old sync's notes of the shot cards, in the profile's stock types."""
     names = {"basic": ("Basic", "Einfach"), "cloze": ("Cloze", "Lückentext")}
-    by_type = {kind: next(m for m in map(col.models.by_name, pair) if m) for kind, pair in names.items()}
+    # (Another language's profile, "基本"/"穴埋め", "问答题"/"填空题": its first stock type of the kind.)
+    first = {kind: min((m for m in col.models.all() if m["type"] == (1 if kind == "cloze" else 0)),
+                       key=lambda m: m["id"]) for kind in names}
+    by_type = {kind: next((m for m in map(col.models.by_name, pair) if m), first[kind])
+               for kind, pair in names.items()}
     tags_of = {}
     for _fp, extra, pages in docs:
         for page in pages.values():
@@ -111,6 +115,10 @@ def _old_notes(col: Any, docs: List[Tuple[str, Dict[str, Any], Dict[str, Any]]],
     return nids
 
 
+# The menu entry in the profile's language.
+_SYNC = {"de": "Aus Polar synchronisieren", "ja": "Polar から同期", "zh": "从 Polar 同步"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -125,7 +133,7 @@ def main() -> None:
         _write_library(library, docs)
         mw = session.mw
         nids = _old_notes(mw.col, docs, old)
-        screenshots._sync(session, "Aus Polar synchronisieren" if args.lang.startswith("de") else "Sync from Polar")
+        screenshots._sync(session, _SYNC.get(args.lang[:2], "Sync from Polar"))
         later = mw.col.get_note(nids["cloze-later"])
         later.fields[1] = "Mnemonic: <i>one space, many threads</i>" + later.fields[1]
         mw.col.update_note(later)

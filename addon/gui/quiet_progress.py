@@ -154,6 +154,8 @@ class QuietProgress:
 
 # A step's last word and its figures ("notes… 4,000/19,652").
 _WORD_AND_FIGURES = re.compile(r"\S+ [\d(].*$")
+# A step's figures, from the first ("1,234 / 5,678 MB（100%）").
+_FIGURES = re.compile(r" ([\d(].*)$")
 
 
 def _kept_whole(step: str, window: Any) -> str:
@@ -177,8 +179,18 @@ def _kept_whole(step: str, window: Any) -> str:
         kept = f"<nobr>{html.escape(unbroken.joined(step))}</nobr>"
     else:
         found = _WORD_AND_FIGURES.search(step)
-        kept = html.escape(step) if found is None else (
-            html.escape(step[:found.start()]) + f"<nobr>{html.escape(unbroken.joined(found.group()))}</nobr>")
+        figures = _FIGURES.search(step)
+        if found is not None and figures is not None and unbroken.cjk(found.group()):
+            # Japanese and Chinese: the "word" before the figures is all the words
+            # (no space between them): the words whole on a line, the figures whole
+            # on the next. Kept with its figures, a 400 px Japanese tooltip left
+            # "Polar" alone on a line, "のエクスポートを読み込み中… 1,234 / 5,678
+            # MB（100%）" on the next.
+            kept = (f"<nobr>{html.escape(unbroken.joined(step[:figures.start()]))}</nobr> "
+                    f"<nobr>{html.escape(unbroken.joined(figures.group(1)))}</nobr>")
+        else:
+            kept = html.escape(step) if found is None else (
+                html.escape(step[:found.start()]) + f"<nobr>{html.escape(unbroken.joined(found.group()))}</nobr>")
     return html.escape(before.rstrip()) + "<br>" + kept + html.escape(after)
 
 

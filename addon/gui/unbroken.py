@@ -103,6 +103,34 @@ WHOLE = 40
 # A Japanese or Chinese day in words ("2026年11月28日", dates.py): one unit
 # (Qt broke "2026年|11月28日" at 400 px).
 _CJK_DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+# Japanese or Chinese words (kana, CJK ideographs, their punctuation and
+# full-width forms): Qt may break a line between any two of their
+# characters, and at a space beside them.
+_CJK = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# In such words, a name or a value in quote marks (a setting's, a choice's,
+# a deck's, a note type's: "「Anki で削除された場合」が「削除したままにする」",
+# "设为“保持删除”", "「Polar Basic」") is kept whole with its marks when it
+# fits a line (``WHOLE``), as a menu name is: a 400 px report read
+# "「Anki で|削除された場合」", "“保持删|除”", "「Polar|Basic」". A longer one
+# (a card's whole front) breaks as the words around it.
+_CJK_QUOTED = re.compile("([「『“])([^「」『』“”\n]+)([」』”])")
+# And a figure with its counter or unit ("1 回", "3 件", "2 条", "20 %",
+# "5,678 MB") or "第 1 页": a settings line at 400 px read "最後の保存の後に 1|
+# 回だけ同期します".
+_CJK_FIGURE = re.compile("(?<=\\d) (?=[%\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]|[KMG]B\\b|ms\\b)"
+                         "|(?<=第) (?=\\d)")
+
+
+def cjk(words: str) -> bool:
+    """Whether ``words`` hold Japanese or Chinese."""
+    return _CJK.search(words) is not None
+
+
+def _cjk_quoted(match: re.Match[str]) -> str:
+    inside = match.group(2).replace(WJ, "")
+    if ZWSP in inside or units(inside) > WHOLE:
+        return match.group(0)
+    return match.group(1) + WJ + joined(inside) + WJ + match.group(3)
 
 
 def _wide(char: str) -> bool:
@@ -259,12 +287,14 @@ def text(plain: str, names: Optional[Iterable[str]] = None) -> str:
         shown = _quoted_pattern(menu_names() if names is None else names).sub(_quoted_name, shown)
     if "/" in shown or ":" in shown:
         shown = _TOKEN.sub(token, shown)
+    if cjk(shown):
+        shown = _CJK_FIGURE.sub(NBSP, _CJK_QUOTED.sub(_cjk_quoted, shown))
     return _CJK_DAY.sub(lambda match: joined(match.group(0)), shown) if "年" in shown else shown
 
 
 _QUOTE = re.compile(f"[{_OPENING}]")
 _TAG = re.compile(r"(<[^>]*>)")
-_MAY_JOIN = re.compile(f"[▸/:年\\\\{_OPENING}]")
+_MAY_JOIN = re.compile(f"[▸/:年\\\\{_OPENING}]|\\d |第 ")
 
 
 def html(markup: str, names: Optional[Iterable[str]] = None) -> str:

@@ -407,6 +407,24 @@ def test_a_count_keeps_its_counter_word(language):
     assert not [t for t in _texts(language) if re.search(r"\{[a-z_]+\} [件枚個回日行条张个次天项页]", t)]
 
 
+@pytest.mark.parametrize("language", ["ja", "zh_CN"])
+def test_a_quoted_name_filled_in_sits_against_the_words_around_it(language):
+    """The placeholders the report fills with names in quote marks (a
+    document's title and page, a card's front, decks, note types) take no
+    space beside Japanese or Chinese words: a row's heading read
+    "「Spaced repetition」、1 ページ の 「What…」", a row "在牌组 “Default” 中"
+    (cjk)."""
+    import re
+
+    quoted = i18n.catalogue(language)["“{text}”"].replace("{text}", "Default")
+    words = "\u3040-\u30ff\u4e00-\u9fff"
+    spaced = []
+    for text in _texts(language):
+        shown = re.sub(r"\{(card|document|decks|types|where)\}", quoted, text)
+        spaced += [shown for _ in re.finditer(f"[{words}] [「“]|[」”] [{words}]", shown)]
+    assert not spaced, spaced
+
+
 # Anki's Browser, in each language as its toolbar names it (Kartenverwaltung,
 # Explorar, Parcourir, Painel, カード管理, 浏览), or as its own prose does (Spanish "el
 # explorador": Anki's "Opciones del explorador").

@@ -323,3 +323,53 @@ def test_a_quoted_menu_entry_is_kept_whole(language, qapp):
             broken += [(width, text[a:p] + "|" + text[p:b]) for p in _plain_starts(block, starts)
                        for a, b in places if a < p < b]
     assert not broken, broken[:10]
+
+
+# A figure's placeholders in the catalogues (filled with a figure), the rest with a name.
+_FIGURES = {"n", "count", "limit", "days", "ahead", "page", "done", "total", "share", "pages", "max", "kept",
+            "seconds", "minutes", "hours", "size", "shown", "more", "percent", "written", "left"}
+
+
+def _filled(language: str, text: str) -> str:
+    """A catalogue's text as shown: its figures "12", its settings' path,
+    any other name "Polar Basic" (a name with a space, as a note type's)."""
+    settings = _tr(language, "Tools ▸ Polar Sync ▸ Settings…")
+    text = text.replace("{settings}", settings)
+    return re.sub(r"\{(\w+)\}", lambda m: "12" if m.group(1) in _FIGURES else "Polar Basic", text)
+
+
+@pytest.mark.parametrize("language", ["ja", "zh_CN"])
+def test_a_quoted_name_and_a_figure_with_its_counter_stay_whole_in_japanese_and_chinese(language, qapp):
+    """Japanese and Chinese words with a real CJK font (cjk): a 400 px report
+    read "「Anki で|削除された場合」が「削除したままにする」", "设为“保持删|除”",
+    "ノートタイプ「Polar|Basic」", and a settings line "最後の保存の後に 1|
+    回だけ同期します". Every text of the catalogue (its placeholders filled),
+    laid out by Qt from 320 to 800 px: no line begins inside a quoted name
+    that fits a line, nor between a figure and its counter ("1 回", "第 12
+    页")."""
+    from aqt.qt import QApplication, QTextDocument
+
+    font = QApplication.font()
+    names = unbroken.menu_names(language, lambda msgid: _tr(language, msgid))
+    cjk = "\u3040-\u30ff\u4e00-\u9fff"
+    broken, quoted, figures = [], 0, 0
+    for text in {_filled(language, t) for t in _texts(language)}:
+        spans = [(m.start(), m.end()) for m in re.finditer("([「『“])([^「」『』“”\n]+)([」』”])", text)
+                 if unbroken.units(m.group(2)) <= unbroken.WHOLE]
+        quoted += len(spans)
+        counters = [(m.start(), m.end() + 1) for m in re.finditer(f"\\d (?=[{cjk}%])|第 (?=\\d)", text)]
+        figures += len(counters)
+        if not spans and not counters:
+            continue
+        doc = QTextDocument()
+        doc.setDefaultFont(font)
+        doc.setDocumentMargin(0)
+        doc.setHtml(unbroken.html(f"<p>{html.escape(text)}</p>", names))
+        for width in range(320, 800, 19):
+            doc.setTextWidth(width)
+            for block, starts in line_starts(doc):
+                assert _bare(block) == text.replace(unbroken.NBSP, " ")
+                broken += [(width, text[max(a, p - 12):p] + "|" + text[p:min(b, p + 12)])
+                           for p in _plain_starts(block, starts) for a, b in spans + counters if a < p < b]
+    assert quoted >= 80 and figures >= 15, (quoted, figures)
+    assert not broken, sorted(set(b for _, b in broken))[:20]
