@@ -714,15 +714,19 @@ class Planner:
         # A card made in Polar 3 is new, whatever was deleted beside it:
         # Polar 3 keeps a card's id through its edits (a block edited in place).
         made3 = loaded.made_in_polar_3
+        # A card the last sync knew is not new in Polar, whatever became of its
+        # note (deleted in Anki): never taken for the edit of a card gone beside it.
         if gone_by_key and unmatched:
-            chosen, decided = self._match_by_text(unmatched, meta, gone_by_key, made3)
+            fresh = [card for card in unmatched if card.card_id not in old]
+            chosen, decided = self._match_by_text(fresh, meta, gone_by_key, made3) if fresh else ({}, set())
         labels: Optional[FrozenSet[str]] = None  # the document's labels as on an old note, when needed
         for card in unmatched:
             card_meta = meta.get(card.card_id, NO_META)
             raw = card.card if isinstance(card, Pending) else None  # as read, for an old-sync note
             key = _gone_key(card_meta, gone_by_key)
             prev_chosen = chosen.get(card.card_id)
-            queue = None if key in decided or card.card_id in made3 else gone_by_key.get(key)
+            queue = None if key in decided or card.card_id in made3 or card.card_id in old \
+                else gone_by_key.get(key)
             if prev_chosen is not None or queue:
                 rc = self._rendered(card)
                 if rc is None:

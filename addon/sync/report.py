@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Union, overload
 
@@ -391,7 +392,21 @@ class Report:
         front = plain_text(str(row.get("front") or ""), 60)
         if front:
             head = f"“{front}” in {head}"
+        if _first_strong_is_rtl(head):
+            # A line that begins with a Hebrew or Arabic title is laid out right
+            # to left (the sync log's window, a bidi terminal): an English line.
+            head = "\u200e" + head
         return f"{head} ({path})" if path else head
+
+
+def _first_strong_is_rtl(text: str) -> bool:
+    for char in text:
+        way = unicodedata.bidirectional(char)
+        if way in ("R", "AL"):
+            return True
+        if way == "L":
+            return False
+    return False
 
 
 def _counted(n: int, noun: str) -> str:
