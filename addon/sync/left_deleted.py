@@ -8,9 +8,10 @@ setting "Deleted in Anki" (``Settings.deleted_in_anki``).
   signature of the card's content in Polar) and says so once
   (``left_deleted``). Later syncs leave the card alone while it stays as it
   was; a card edited in Polar is new content and gets a new note (Polar 2
-  gives an edited card a new id anyway); a card gone from Polar, or one
-  whose note came back (AnkiWeb brought another computer's note of it), is
-  forgotten. Set back to ``make_again``: the next sync reads their
+  gives an edited card a new id anyway); a card gone from its document in
+  Polar, or one whose note came back (AnkiWeb brought another computer's
+  note of it), is forgotten. A whole document gone is not: back (a restore,
+  a folder missing for a while), its cards stay left deleted. Set back to ``make_again``: the next sync reads their
   documents again and makes them (``made_again_by_setting``).
 
 Only a note Anki keeps a grave for counts as deleted by the person (the

@@ -763,7 +763,9 @@ class SyncState:
                     conn.execute(f"DELETE FROM titles WHERE key IN ({marks})", chunk)
                     conn.execute(f"DELETE FROM sources WHERE key IN ({marks})", chunk)
                     conn.execute(f"DELETE FROM deck_homes WHERE doc IN ({marks})", chunk)
-                    conn.execute(f"DELETE FROM left_deleted WHERE doc IN ({marks})", chunk)
+                    # (left_deleted's rows of a document gone stay: back from a
+                    # restore or a folder missing for a while, its cards whose notes
+                    # the person deleted stay deleted; a row is one small line)
                 if left_deleted:
                     for marks, chunk in in_chunks(sorted(set(left_deleted.cleared))):
                         conn.execute(f"DELETE FROM left_deleted WHERE card_id IN ({marks})", chunk)

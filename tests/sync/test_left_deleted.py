@@ -353,6 +353,29 @@ def test_a_card_left_deleted_that_moves_to_another_document_stays_left_deleted(c
     assert SyncState(state).left_deleted()["1Keep0c2"][0] == "1KeepDoc0000000000000001"
 
 
+@pytest.mark.parametrize("synced_between", [True, False])
+def test_a_document_gone_and_back_keeps_its_cards_left_deleted(col, synced, tmp_path, synced_between):
+    """A document gone from the library (deleted in Polar and restored from a
+    backup, a folder missing for a while) and back: its card whose note the
+    person deleted stays deleted (the record went with the document, and the
+    card came back as new: found by the user-actions machine)."""
+    import shutil
+
+    lib, state, docs = synced
+    col.remove_notes([note_of(col, "1Keep0c1").id])
+    assert run(col, lib, state, **LEAVE).created == 0
+    away = tmp_path / "away"
+    shutil.move(str(docs[0].path.parent), str(away))
+    if synced_between:
+        gone = run(col, lib, state, **LEAVE)
+        assert gone.created == 0 and gone.orphaned == 3
+    shutil.move(str(away), str(docs[0].path.parent))
+    back = run(col, lib, state, **LEAVE)
+    assert back.created == 0, [c.card for c in back.changes if c.kind == "created"]
+    assert guid_for("1Keep0c1") not in _polar(col)
+    assert "1Keep0c1" in SyncState(state).left_deleted()
+
+
 def _held_types(state: Path) -> Dict[str, str]:
     return json.loads(SyncState(state).meta("note_types_held") or "{}")
 
