@@ -735,6 +735,7 @@ def plan_documents(ctx: Applying) -> None:
     ctx.say("Planning…")
     planner = planner_of(ctx)
     planner.unsyncable_before = partial(_unsyncable_before, ctx.reading.state)  # (no cycle through ctx)
+    planner.left_deleted = frozenset(ctx.left_known or ())
     arrived: Dict[str, Set[str]] = defaultdict(set)  # document -> cards moved in from another deck's document
     for cid, (src, dst) in ctx.moved.items():
         left = ctx.known_docs.get(src)

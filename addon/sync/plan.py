@@ -443,6 +443,9 @@ class Planner:
         # document key -> the ids of its cards the last sync could not sync
         # (its remembered errors); asked only by ``_kept_for_unsyncable``.
         self.unsyncable_before: Optional[Callable[[str], AbstractSet[str]]] = None
+        # Cards the last sync knew without a row of theirs: left deleted
+        # (``left_deleted``: their notes deleted in Anki). Not new in Polar.
+        self.left_deleted: AbstractSet[str] = frozenset()
         self.by_guid = by_guid
         self.legacy = legacy
         self.render = render  # for pending cards (Reading.render)
@@ -716,8 +719,9 @@ class Planner:
         made3 = loaded.made_in_polar_3
         # A card the last sync knew is not new in Polar, whatever became of its
         # note (deleted in Anki): never taken for the edit of a card gone beside it.
+        known = self.left_deleted
         if gone_by_key and unmatched:
-            fresh = [card for card in unmatched if card.card_id not in old]
+            fresh = [card for card in unmatched if card.card_id not in old and card.card_id not in known]
             chosen, decided = self._match_by_text(fresh, meta, gone_by_key, made3) if fresh else ({}, set())
         labels: Optional[FrozenSet[str]] = None  # the document's labels as on an old note, when needed
         for card in unmatched:
@@ -726,7 +730,7 @@ class Planner:
             key = _gone_key(card_meta, gone_by_key)
             prev_chosen = chosen.get(card.card_id)
             queue = None if key in decided or card.card_id in made3 or card.card_id in old \
-                else gone_by_key.get(key)
+                or card.card_id in known else gone_by_key.get(key)
             if prev_chosen is not None or queue:
                 rc = self._rendered(card)
                 if rc is None:

@@ -637,3 +637,33 @@ def test_a_note_deleted_in_anki_never_takes_the_note_of_a_card_gone_from_polar(t
             assert made_again is not None and made_again != note_a
     finally:
         col.close()
+
+
+@pytest.mark.parametrize("in_polar", ["deleted", "edited"])
+def test_a_card_left_deleted_never_takes_the_note_of_a_card_gone_beside_it(tmp_path, in_polar):
+    """As above, with a sync between the deletion in Anki and Polar's change:
+    B is then left deleted (Leave them deleted), a card with no row of its
+    own, and was taken for A's edit all the same (the machine's find)."""
+    col, lib, state, doc = _two_cards_on_one_highlight(tmp_path)
+    try:
+        run_sync(col, lib, state, deleted_in_anki="leave_deleted")
+        note_a = _nid(col, "1UserCardA")
+        col.remove_notes([_nid(col, "1UserCardB")])
+        assert run_sync(col, lib, state, deleted_in_anki="leave_deleted").created == 0
+        if in_polar == "deleted":
+            doc.delete_card("1UserCardA")
+        else:
+            from tests.polar_factory import basic
+            doc.edit_card("1UserCardA", "1UserCardA2", basic("Which playwright wrote the tragedy Hamlet?",
+                                                             "Shakespeare"))
+        doc.write()
+        run_sync(col, lib, state, deleted_in_anki="leave_deleted")
+
+        assert _nid(col, "1UserCardB") is None
+        assert "Hamlet" in col.get_note(note_a).fields[0]
+        if in_polar == "deleted":
+            assert "polar::deleted" in col.get_note(note_a).tags
+        else:
+            assert _nid(col, "1UserCardA2") == note_a
+    finally:
+        col.close()
