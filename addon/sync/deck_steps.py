@@ -225,7 +225,7 @@ def name_decks_notes_are_in(ctx: Applying) -> None:
         return
     decks = normal_decks(ctx.col)
     home: Dict[int, Optional[str]] = {u.note.id: decks.get(u.note.cards[0].home) for u in taken}
-    going = {c.deck.lower() for c in plan.creates}
+    going = {deck.lower() for deck in {c.deck for c in plan.creates}}  # (50,000 creates, a few decks)
     going.update((u.move_to or "").lower() for u in plan.updates if u.move_cids)
     going.update((o.move_to or "").lower() for o in plan.orphans if o.move_cids)
     there = {name.lower() for name in decks.values()} | going
