@@ -157,18 +157,18 @@ class UserActionsMachine(StudyMachine):
 
     @rule(data=st.data(), to_cloze=st.booleans())
     def polar_edit_in_place(self, data: st.DataObject, to_cloze: bool) -> None:
-        doc, cards = self._pick_doc(data)
-        if cards:
-            cid = data.draw(st.sampled_from(cards))
-            _, raw = doc.find_card(cid)
-            from tests.polar_factory import basic, cloze
-            if to_cloze:
-                raw["type"], raw["fields"] = "CLOZE", cloze(f"now {{{{c1::cloze}}}} {{{{c2::{cid}}}}}")
-            else:
-                raw["type"], raw["fields"] = "BASIC_FRONT_BACK", basic(f"now basic {cid}", "b")
-            doc.write()
-            self.content_changed.add(doc.fp)
-            self.user_deleted.pop(guid_for(cid), None)  # changed in Polar: made again
+        import json
+
+        def contents() -> Dict[Tuple[str, str], str]:
+            return {(key, cid): json.dumps(doc.find_card(cid)[1], sort_keys=True)
+                    for key, doc in self.docs.items() for cid in self._cards(doc)}
+
+        before = contents()
+        StudyMachine.polar_edit_in_place(self, data, to_cloze)
+        for (key, cid), text in contents().items():
+            if before.get((key, cid)) != text:
+                self.content_changed.add(key)
+                self.user_deleted.pop(guid_for(cid), None)  # changed in Polar: made again
 
     @rule(data=st.data())
     def polar_delete_card(self, data: st.DataObject) -> None:
