@@ -104,17 +104,54 @@ def counts_line(data: Mapping[str, Any]) -> str:
     # taken over ("1865 notes updated, 1865 notes taken over" read as 3,730).
     counts = {k: count_of(data, k) - (taken if k == "updated" else 0) for k in CHANGE_KINDS}
     removed_as = str(data.get("removed_as") or "")
+    from ..sync.report import duplicates_as
+
+    if duplicates_as(data) == "delete":  # told as duplicates deleted, not once more as notes deleted
+        counts["deleted"] -= int(data.get("duplicates") or 0)
     parts = [change_words(k, counts[k], dry, removed_as) for k in CHANGE_KINDS if counts[k] > 0]
     if taken:
         parts.append(change_words("taken", taken, dry))
     if data.get("duplicates"):
-        parts.append(ntr("{n} duplicate note set aside", "{n} duplicate notes set aside", int(data["duplicates"])))
-    if data.get("copies"):
+        parts.append(duplicates_words(data, dry))
+    if data.get("copies") and dry:
+        parts.append(ntr("{n} duplicate made on another computer would be removed",
+                         "{n} duplicates made on another computer would be removed", int(data["copies"])))
+    elif data.get("copies"):
         parts.append(ntr("{n} duplicate made on another computer removed",
                          "{n} duplicates made on another computer removed", int(data["copies"])))
     if parts and data.get("unchanged"):
         parts.append(change_words("unchanged", int(data["unchanged"]), dry))
     return join(parts)
+
+
+def duplicates_words(data: Mapping[str, Any], dry: bool) -> str:
+    """``1 duplicate note suspended``: what the setting for removed cards did
+    to the second notes of one Polar card (``sync.report.duplicates_as``)."""
+    from ..sync.report import duplicates_as
+
+    n = int(data.get("duplicates") or 0)
+    acted = duplicates_as(data)
+    if dry:
+        words = {
+            "suspend": lambda: ntr("{n} duplicate note would be suspended",
+                                   "{n} duplicate notes would be suspended", n),
+            "tag": lambda: ntr("{n} duplicate note would be tagged polar::deleted",
+                               "{n} duplicate notes would be tagged polar::deleted", n),
+            "keep": lambda: ntr("{n} duplicate note would be left as it is",
+                                "{n} duplicate notes would be left as they are", n),
+            "delete": lambda: ntr("{n} duplicate note would be deleted", "{n} duplicate notes would be deleted", n),
+        }
+    else:
+        words = {
+            "suspend": lambda: ntr("{n} duplicate note suspended", "{n} duplicate notes suspended", n),
+            "tag": lambda: ntr("{n} duplicate note tagged polar::deleted",
+                               "{n} duplicate notes tagged polar::deleted", n),
+            "keep": lambda: ntr("{n} duplicate note left as it is", "{n} duplicate notes left as they are", n),
+            "delete": lambda: ntr("{n} duplicate note deleted", "{n} duplicate notes deleted", n),
+        }
+    said = words.get(acted)
+    # (a report of a version before ``removed_as``: what it said then)
+    return said() if said else ntr("{n} duplicate note set aside", "{n} duplicate notes set aside", n)
 
 
 def problem_count(data: Mapping[str, Any]) -> int:

@@ -70,6 +70,36 @@ _DRY_REMOVED = {  # ... and of a preview
 }
 
 
+# What became of a second note of one Polar card (two computers, Polar's own
+# sync beside the add-on): the setting for removed cards acted on it. Said
+# so, not "set aside", which under "delete" counted one deleted note twice.
+_DUPLICATES = {  # policy -> (one, more) of a sync
+    "suspend": ("{n} duplicate note suspended", "{n} duplicate notes suspended"),
+    "tag": ("{n} duplicate note tagged polar::deleted", "{n} duplicate notes tagged polar::deleted"),
+    "keep": ("{n} duplicate note left as it is", "{n} duplicate notes left as they are"),
+    "delete": ("{n} duplicate note deleted", "{n} duplicate notes deleted"),
+}
+_DRY_DUPLICATES = {  # ... and of a preview
+    "suspend": ("{n} duplicate note would be suspended", "{n} duplicate notes would be suspended"),
+    "tag": ("{n} duplicate note would be tagged polar::deleted",
+            "{n} duplicate notes would be tagged polar::deleted"),
+    "keep": ("{n} duplicate note would be left as it is", "{n} duplicate notes would be left as they are"),
+    "delete": ("{n} duplicate note would be deleted", "{n} duplicate notes would be deleted"),
+}
+
+
+def duplicates_as(counts: Mapping[str, Any]) -> str:
+    """What the setting for removed cards did to a report's duplicates: its
+    ``removed_as``; "delete" when that setting deleted them (they are then
+    among the report's ``deleted``, which the words count apart); "" for a
+    report of an older version that does not say."""
+    removed_as = str(counts.get("removed_as") or "")
+    if removed_as:
+        return removed_as
+    duplicates = int(counts.get("duplicates") or 0)
+    return "delete" if duplicates and int(counts.get("deleted") or 0) >= duplicates else ""
+
+
 def _phrase(n: int, one: str, more: str) -> str:
     """"1 new note", "5,000 new notes" (English, as the summary is)."""
     return (one if n == 1 else more).format(n=grouped(n))
@@ -239,6 +269,9 @@ class Report:
         taken = self.adopted + self.paired  # the same card, or an older version of it: both taken over
         # A note taken over is also updated (its text, its tags): told once, as taken over.
         counts = {k: self.count(k) - (taken if k == "updated" else 0) for k, _, _ in _PHRASES}
+        dup_as = duplicates_as({"removed_as": self.removed_as, "duplicates": self.duplicates, "deleted": self.deleted})
+        if dup_as == "delete":  # told as duplicates deleted, not once more as notes deleted
+            counts["deleted"] -= self.duplicates
         removed = (_DRY_REMOVED if self.dry_run else _REMOVED).get(self.removed_as)
         parts = [_phrase(counts[k], *(removed if k == "orphaned" and removed else (one, more)))
                  for k, one, more in (_DRY_PHRASES if self.dry_run else _PHRASES) if counts[k] > 0]
@@ -249,8 +282,13 @@ class Report:
             parts.append(_phrase(taken, "{n} note taken over from Polar's old sync",
                                  "{n} notes taken over from Polar's old sync"))
         if self.duplicates:
-            parts.append(_phrase(self.duplicates, "{n} duplicate note set aside", "{n} duplicate notes set aside"))
-        if self.copies:
+            words = (_DRY_DUPLICATES if self.dry_run else _DUPLICATES).get(dup_as)
+            parts.append(_phrase(self.duplicates, *(words or ("{n} duplicate note set aside",
+                                                             "{n} duplicate notes set aside"))))
+        if self.copies and self.dry_run:
+            parts.append(_phrase(self.copies, "{n} duplicate made on another computer would be removed",
+                                 "{n} duplicates made on another computer would be removed"))
+        elif self.copies:
             parts.append(_phrase(self.copies, "{n} duplicate made on another computer removed",
                                  "{n} duplicates made on another computer removed"))
         if parts and self.unchanged:

@@ -279,9 +279,11 @@ def test_a_newer_export_a_download_and_another_library_are_worth_a_notice():
 
     assert nothing_changed(old) == "Nothing changed yet: some cards wait for Anki's scheduler update."
     # Polar's own AnkiConnect sync still on beside the add-on (tests/sync/test_polar_sync_beside.py).
-    still_on = {"duplicates": 1, "warnings": [{"code": "polar_sync_on", "count": 1}]}
+    still_on = {"duplicates": 1, "removed_as": "suspend", "warnings": [{"code": "polar_sync_on", "count": 1}]}
     assert to_do_codes(still_on) == ["polar_sync_on"]
-    assert notice_text(still_on) == "Polar Sync: 1 duplicate note set aside; Polar's own Anki sync is still on."
+    assert notice_text(still_on) == "Polar Sync: 1 duplicate note suspended; Polar's own Anki sync is still on."
+    older = dict(still_on, removed_as="")  # a report of a version that did not say the setting
+    assert notice_text(older) == "Polar Sync: 1 duplicate note set aside; Polar's own Anki sync is still on."
     from addon.gui.report_text import explain
 
     said = explain(cut["warnings"][0])
@@ -449,14 +451,14 @@ def test_the_cli_summary_says_what_the_window_says():
     i18n.force("en")
     try:
         keys = ("created", "updated", "moved", "restored", "orphaned", "deleted", "adopted", "paired",
-                "duplicates", "unchanged")
-        for dry_run in (False, True):
+                "duplicates", "copies", "unchanged")
+        for dry_run, removed_as in itertools.product((False, True), ("", "suspend", "tag", "keep")):
             for n, key in itertools.product((1, 3), keys):
-                for other in ("unchanged", "created"):
-                    report = Report(dry_run=dry_run)
+                for other in ("unchanged", "created", "deleted"):
+                    report = Report(dry_run=dry_run, removed_as=removed_as)
                     setattr(report, key, n)
                     if other != key:
-                        setattr(report, other, 2)
+                        setattr(report, other, 2 if other != "deleted" else n + 1)
                     first = report.summary().splitlines()[0]
                     words = counts_line(report.to_dict())
                     if words:

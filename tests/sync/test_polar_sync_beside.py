@@ -144,6 +144,9 @@ def test_the_copy_follows_the_deletion_setting(col, book, state_path, policy, le
     report = run(col, book.root, state_path, **config)
 
     assert "polar_sync_on" in codes(report)
+    # The headline says what the setting did to the copy, once.
+    said = {"delete": "1 duplicate note deleted", "keep": "1 duplicate note left as it is"}[policy]
+    assert said in report.counts_words() and "1 note deleted" not in report.counts_words()
     if policy == "delete":
         assert col.note_count() == 2 and report.deleted == 1
     else:  # kept as it is, told once, never again

@@ -63,6 +63,7 @@ def test_summary_counts_agree_with_their_nouns():
     singular ("1 document", "1 problem"), more are plural."""
     one = Report()
     one.documents = one.parsed = one.created = one.duplicates = 1
+    one.removed_as = "suspend"
     one.legacy_leftovers = [7]
     one.error("a/state.json", "not a readable Polar document")
     one.warn("b/state.json", "a warning")
@@ -70,14 +71,39 @@ def test_summary_counts_agree_with_their_nouns():
     text = one.summary()
     assert "1 document (1 read" in text and "1 documents" not in text
     assert "\n1 problem:\n" in text and "\n1 warning:\n" in text and "(s)" not in text
-    assert "1 duplicate note set aside" in text and "1 conflict." in text
+    assert "1 duplicate note suspended" in text and "1 conflict." in text
     assert "1 note from Polar's old sync no longer matches a Polar card; left as it is" in text
     many = Report()
-    many.documents, many.duplicates = 3, 2
+    many.documents, many.duplicates, many.removed_as = 3, 2, "tag"
     many.error("a", "x")
     many.error("b", "y")
     text = many.summary()
-    assert "3 documents (" in text and "2 duplicate notes set aside" in text and "\n2 problems:\n" in text
+    assert "3 documents (" in text and "2 duplicate notes tagged polar::deleted" in text and "\n2 problems:\n" in text
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_duplicates_are_told_by_what_the_setting_did_to_them(dry_run):
+    """A second note of one Polar card (two computers, Polar's own sync beside
+    the add-on) gets what "Removed in Polar" says: the headline says that, not
+    "set aside"; under "delete" the note is counted once, as a duplicate deleted
+    (it was "1 note deleted, 1 duplicate note set aside" for one note)."""
+    would = "would be " if dry_run else ""
+    said = {
+        "suspend": f"1 duplicate note {would}suspended",
+        "tag": f"1 duplicate note {would}tagged polar::deleted",
+        "keep": f"1 duplicate note {would}left as it is",
+    }
+    for policy, words in said.items():
+        assert Report(duplicates=1, removed_as=policy, dry_run=dry_run).counts_words() == [words]
+    # "delete": the report's deleted count holds the duplicates (plan.count)
+    deleted = Report(duplicates=2, deleted=3, dry_run=dry_run).counts_words()
+    assert deleted == ([f"1 note {would}deleted", f"2 duplicate notes {would}deleted"] if dry_run
+                       else ["1 note deleted", "2 duplicate notes deleted"])
+    assert Report(duplicates=1, deleted=1, dry_run=dry_run).counts_words() == [f"1 duplicate note {would}deleted"]
+    # A report of a version before ``removed_as`` (no policy said, nothing deleted): its old words.
+    assert Report(duplicates=1, dry_run=dry_run).counts_words() == ["1 duplicate note set aside"]
+    copies = Report(copies=2, dry_run=dry_run).counts_words()
+    assert copies == [f"2 duplicates made on another computer {'would be ' if dry_run else ''}removed"]
 
 
 def test_a_problem_line_leads_with_the_title_polars_key_after_it():
