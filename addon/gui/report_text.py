@@ -778,7 +778,7 @@ def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
             lines.append("  " + ltr(f"{heads[0]} — {words}"))  # (a Hebrew title first: still left to right)
             if len(heads) > 1:
                 lines.append("    " + ntr("The same for {n} more:", "The same for {n} more:", len(heads) - 1)
-                             + " " + "; ".join(heads[1:]))
+                             + " " + tr("; ").join(heads[1:]))  # (titles may hold commas)
         if len(rows) > limit:
             lines.append("  …")
     return "\n".join(lines)

@@ -336,3 +336,23 @@ def test_a_stop_between_batches_of_updates_is_told_in_the_users_words(german):
     words = report_text.stopped_by_you_words({"warnings": [row]})
     assert words == report_text.stopped_words("writing", "", "you") and "wie gewünscht" in words
     assert "hinzugefügt" not in words
+
+
+@pytest.mark.parametrize("lang,separator", [("en", "; "), ("zh_CN", "；"), ("ja", "／"), ("fr", "\u00a0; ")])
+def test_the_sync_log_lists_rows_of_the_same_words_with_the_languages_separator(lang, separator):
+    """"The same for 2 more: a; b" joined the titles with an English "; " in
+    every language (a Chinese or Japanese log read "…《乙》; 《丙》")."""
+    from addon.gui import i18n
+
+    rows = [{"path": f"1Doc{i}/state.json#c1", "message": "flashcard has an empty front", "code": "empty_front",
+             "title": title, "page": 3, "card": "c1"} for i, title in enumerate(("Alpha", "Beta", "Gamma"))]
+    i18n.force(lang)
+    try:
+        lines = report_text.log_words({"errors": rows, "warnings": []}).splitlines()
+    finally:
+        i18n.force(None)
+    assert len(lines) == 3, lines
+    more = lines[2]
+    assert separator in more and more.count("Beta") == 1 and more.count("Gamma") == 1
+    if lang != "en":
+        assert "; " not in more.replace(separator, "")
