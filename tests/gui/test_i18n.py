@@ -584,3 +584,11 @@ def test_a_sentence_ends_with_the_settings_path_only_where_the_english_does(lang
         for text in _as_list(value):
             ended = text.count("{settings}.") + text.count("{settings}。")
             assert ended <= msgid.count("{settings}."), (msgid, text)
+
+
+def test_chinese_counted_phrases_say_no_they_for_what_may_be_one():
+    """Chinese has one form for every count, so a counted phrase (or one with
+    {done}/{decks}) is read with 1 too: "它们" ("they") read "1 条笔记…它们的卡片"."""
+    wrong = [k for k, v in i18n.catalogue("zh_CN").items()
+             if any(p in k for p in ("{n}", "{done}", "{decks}")) and any("它们" in x for x in _as_list(v))]
+    assert wrong == []
