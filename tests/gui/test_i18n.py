@@ -592,3 +592,17 @@ def test_chinese_counted_phrases_say_no_they_for_what_may_be_one():
     wrong = [k for k, v in i18n.catalogue("zh_CN").items()
              if any(p in k for p in ("{n}", "{done}", "{decks}")) and any("它们" in x for x in _as_list(v))]
     assert wrong == []
+
+
+def test_japanese_notice_phrases_are_phrases_not_sentences():
+    """The notice joins its phrases with "、" ("問題 1 件、競合 2 件、…"): a phrase
+    ending as a sentence ("…ライブラリです、…同期されていません。") read as one run-on."""
+    from addon.gui.report_text import _to_do_phrases
+
+    i18n.force("ja")
+    try:
+        phrases = _to_do_phrases()
+    finally:
+        i18n.force(None)
+    endings = ("です", "ます", "ません", "でした", "ました")
+    assert [p for p in phrases.values() if p.endswith(endings)] == []
