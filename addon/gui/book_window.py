@@ -48,6 +48,7 @@ from aqt.theme import theme_manager
 from ..polar.epub_book import DEFERRED, FILE_LINK, SECTION_LINK, Book, Opened, Section, hint_of, open_book
 from ..polar.originals import Spot
 from . import direction, unbroken
+from .file_tasks import run_file_task
 from .folding_row import FoldingRow
 from .i18n import ntr, tr
 
@@ -246,7 +247,7 @@ class BookWindow(QWidget):
                 result = Opened(None, None, str(exc))
             self._show_opened(result)
 
-        mw.taskman.run_in_background(lambda: open_book(path, spot.page, spot.text, night, hint_of(spot)), done)
+        run_file_task(lambda: open_book(path, spot.page, spot.text, night, hint_of(spot)), done)
 
     def opening(self, path: Path, title: str, spot: Spot) -> None:
         """Shown at once on a click, while the book is read and its place
@@ -329,7 +330,7 @@ class BookWindow(QWidget):
                 return
             self._show_section(section)
 
-        mw.taskman.run_in_background(read, done)
+        run_file_task(read, done)
 
     def _on_theme(self) -> None:
         if sip.isdeleted(self):

@@ -56,6 +56,7 @@ from aqt.qt import QByteArray, QDesktopServices, Qt, QUrl, sip
 
 from ..render.style import STYLES
 from ..settings import Settings
+from .file_tasks import run_file_task
 from .i18n import tr
 from .polar_folder import LOOKS, Body, Job, read_body
 from .synclog import USER_FILES
@@ -611,7 +612,7 @@ class SourceLinks:
                 return
             self._show_extracted(original, path, origin, retry)
 
-        mw.taskman.run_in_background(task, done)
+        run_file_task(task, done)
 
     def _show_extracted(self, original: Original, path: Path, origin: Origin, retry: bool) -> Optional[Any]:
         def unreadable() -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 import zipfile
-from typing import Any, Dict
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, Optional
 
 import pytest
 
@@ -82,15 +84,16 @@ def book_library(anki: Any) -> Any:
     anki.mw.moveToState("deckBrowser")
 
 
-def _open(anki: Any, front: str) -> Any:
+def _open(anki: Any, front: str, timeout: Optional[float] = None) -> Any:
     links = anki.controller.source_links
+    wait = {} if timeout is None else {"timeout": timeout}
     _show_answer(anki, front)
     assert _js(anki, "document.querySelectorAll('.polar-open').length") == 1
     _js(anki, "document.querySelector('.polar-open').click(); true")
     anki.anki.wait_until(lambda: links.book_window is not None and links.book_window.isVisible(),
-                         what="the book window")
+                         what="the book window", **wait)
     window = links.book_window
-    anki.anki.wait_until(lambda: not window.loading and window.shown, what="the section shown")
+    anki.anki.wait_until(lambda: not window.loading and window.shown, what="the section shown", **wait)
     return window
 
 
@@ -227,13 +230,53 @@ def test_from_a_polar_export_the_book_is_taken_out_and_shown_at_the_highlight(bo
         anki.wait_synced(before, 60)
         if links.book_window is not None:
             links.book_window.close()
-        window = _open(anki, "Book card: who is the narrator?")
+        with _collection_thread_held(anki):  # (taken out and read beside a long sync's write)
+            window = _open(anki, "Book card: who is the narrator?", timeout=HELD_S / 2)
         assert window.path.parent == links.bodies.folder and window.path.read_bytes() == epub
         assert window.section.number == 3 and window.on_mark
         window.close()
     finally:
         anki.set_config(data_dir=str(anki.library))
         anki.settle()
+
+
+HELD_S = 120  # (the book must show well before the hold would end by itself)
+
+
+@contextmanager
+def _collection_thread_held(anki: Any) -> Iterator[None]:
+    """Anki's collection thread busy for the block's length, as a long sync's
+    write holds it (a first sync of 50,000 notes: many seconds)."""
+    from aqt.operations import QueryOp
+
+    release, holding = threading.Event(), threading.Event()
+
+    def hold(_col: Any) -> None:
+        holding.set()
+        release.wait(HELD_S)
+
+    QueryOp(parent=anki.mw, op=hold, success=lambda _: None).run_in_background()
+    anki.anki.wait_until(holding.is_set, what="the collection thread held")
+    try:
+        yield
+    finally:
+        release.set()
+        anki.anki.wait_until(lambda: True)
+
+
+def test_a_book_opens_while_a_long_sync_holds_the_collection(book_library: Any) -> None:
+    """Reading the book never touches the collection, so it does not wait
+    behind a sync's write: it ran on Anki's collection thread, and the window
+    said "Opening …" until the sync was over."""
+    anki = book_library
+    anki.settle()
+    links = anki.controller.source_links
+    if links.book_window is not None:
+        links.book_window.close()
+    with _collection_thread_held(anki):
+        window = _open(anki, "Book card: who is the narrator?", timeout=HELD_S / 2)
+        assert window.section.number == 3 and window.on_mark
+    window.close()
 
 
 def test_the_profile_s_close_lets_the_window_go(book_library: Any) -> None:
