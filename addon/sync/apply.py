@@ -277,7 +277,13 @@ def find_missing_notes(ctx: Applying) -> None:
     ctx.deleted_in_anki = missing
     ctx.replaced_away = set() if _marked_by_last_write(ctx) else _left_no_grave(ctx.col, last_ids)
     known_guids = {c.guid for c in remembered.values()}
-    ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
+    # Rows of no note any more: foreign ones (document ""), and orphans (a
+    # card gone from Polar whose suspended note the person then deleted).
+    # An orphan of a document gone from the library is in no document the
+    # sync reads again: its row would stay for good, and the rows would
+    # never again agree with the Polar notes by count (the cheap path above).
+    ctx.stale_rows = [c.card_id for c in remembered.values()
+                      if (not c.doc or c.orphaned) and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
 
 
