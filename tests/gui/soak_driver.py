@@ -187,6 +187,18 @@ def _state_rows(path: Path) -> Dict[str, int]:
         conn.close()
 
 
+def _anki_progress(obj: Any) -> bool:
+    """Anki's own progress window or a part of it: Anki 23.10 keeps two a
+    profile switch (an Anki without add-ons too)."""
+    from aqt.progress import ProgressDialog
+
+    while obj is not None:
+        if isinstance(obj, ProgressDialog):
+            return True
+        obj = obj.parent()
+    return False
+
+
 def measure(anki: Any, tmp: Path) -> Dict[str, Any]:
     import threading
 
@@ -208,11 +220,12 @@ def measure(anki: Any, tmp: Path) -> Dict[str, Any]:
         "tasks": len(os.listdir("/proc/self/task")),
         "inotify": _inotify_watches(),
         "top_level": len(QApplication.topLevelWidgets()),
-        "top_level_names": sorted(type(w).__name__ for w in QApplication.topLevelWidgets()),
+        "top_level_names": sorted(type(w).__name__ for w in QApplication.topLevelWidgets() if not _anki_progress(w)),
+        "anki_progress": sum(1 for w in QApplication.topLevelWidgets() if _anki_progress(w)),
         "boxes": [(w.windowTitle(), w.text(), w.isVisible()) for w in QApplication.topLevelWidgets()
                   if isinstance(w, QMessageBox)],
         "mw_children": len(mw.findChildren(QObject)),
-        "mw_child_kinds": dict(Counter(type(o).__name__ for o in mw.findChildren(QObject))),
+        "mw_child_kinds": dict(Counter(type(o).__name__ for o in mw.findChildren(QObject) if not _anki_progress(o))),
         "fd_targets": sorted(_targets()),
         "mw_timers": len(mw.findChildren(QTimer)),
         "ours": dict(ours),
