@@ -4,8 +4,9 @@ for a long session with the watcher on, as a person keeps it all day.
 Each round: Polar saves a document (its state.json written to a temp file
 and renamed over, as Polar does) with a card edited, one added and one
 deleted, a new document comes and the one before goes, and the watcher's
-sync runs; a save that changes nothing syncs too; the report, the settings
-window and the sync log are opened and closed; "open at p. N" on a card's
+sync runs; a save that changes nothing syncs too; Anki's Sync button syncs
+with AnkiWeb (Anki's own sync server, tests/reliability/ankiweb.py); the
+report, the settings window and the sync log are opened and closed; "open at p. N" on a card's
 answer opens the PDF window, on another card's the book window, both
 closed. Every ``SWITCH_EVERY`` rounds the notes the syncs suspended are
 deleted in Anki and the profile is switched to another and back. After
@@ -41,6 +42,7 @@ import pdf_maker  # noqa: E402
 from addon_life_driver import finish  # noqa: E402
 
 from tests.polar_factory import Doc, basic  # noqa: E402
+from tests.reliability.ankiweb import start_server, stop_server, upload_profile  # noqa: E402
 
 DEBOUNCE_MS = 200
 OTHER = "Second Profile"
@@ -187,13 +189,13 @@ def _state_rows(path: Path) -> Dict[str, int]:
         conn.close()
 
 
-def _anki_progress(obj: Any) -> bool:
-    """Anki's own progress window or a part of it: Anki 23.10 keeps two a
-    profile switch (an Anki without add-ons too)."""
-    from aqt.progress import ProgressDialog
-
-    while obj is not None:
-        if isinstance(obj, ProgressDialog):
+def _ankis_own(obj: Any, mw: Any) -> bool:
+    """A window of Anki's own (a class of ``aqt``: its progress windows, its
+    media sync's), or a part of one. Anki keeps some of them: 23.10 two
+    progress windows a profile switch and one an AnkiWeb sync, 26.9 a media
+    sync window a profile (an Anki without add-ons too)."""
+    while obj is not None and obj is not mw:
+        if type(obj).__module__.startswith("aqt."):
             return True
         obj = obj.parent()
     return False
@@ -220,12 +222,13 @@ def measure(anki: Any, tmp: Path) -> Dict[str, Any]:
         "tasks": len(os.listdir("/proc/self/task")),
         "inotify": _inotify_watches(),
         "top_level": len(QApplication.topLevelWidgets()),
-        "top_level_names": sorted(type(w).__name__ for w in QApplication.topLevelWidgets() if not _anki_progress(w)),
-        "anki_progress": sum(1 for w in QApplication.topLevelWidgets() if _anki_progress(w)),
+        "top_level_names": sorted(type(w).__name__ for w in QApplication.topLevelWidgets()
+                                  if not _ankis_own(w, mw)),
+        "ankis_own": sorted(type(w).__name__ for w in QApplication.topLevelWidgets() if _ankis_own(w, mw)),
         "boxes": [(w.windowTitle(), w.text(), w.isVisible()) for w in QApplication.topLevelWidgets()
                   if isinstance(w, QMessageBox)],
         "mw_children": len(mw.findChildren(QObject)),
-        "mw_child_kinds": dict(Counter(type(o).__name__ for o in mw.findChildren(QObject) if not _anki_progress(o))),
+        "mw_child_kinds": dict(Counter(type(o).__name__ for o in mw.findChildren(QObject) if not _ankis_own(o, mw))),
         "fd_targets": sorted(_targets()),
         "mw_timers": len(mw.findChildren(QTimer)),
         "ours": dict(ours),
@@ -243,14 +246,38 @@ def main(base: Path, library: Path, addon_file: Path, rounds: int, result: Path)
 
 
 def run(base: Path, library: Path, addon_file: Path, rounds: int, seen: Dict[str, Any]) -> None:
+    server_base = base.parent / "ankiweb"
+    server_base.mkdir(parents=True, exist_ok=True)
+    proc, server = start_server(server_base)
+    try:
+        soak(base, library, addon_file, rounds, seen, server.account())
+    finally:
+        stop_server(proc)
+
+
+def soak(base: Path, library: Path, addon_file: Path, rounds: int, seen: Dict[str, Any], account: Any) -> None:
     import traceback
+
+    from aqt import gui_hooks
 
     tmp = Path(tempfile.gettempdir())
     anki_harness.prepare_environment(offscreen=True)
     anki_harness.seed_base(base)
+    auth = upload_profile(account, base / anki_harness.PROFILE, 1)  # (the profile's collection on "AnkiWeb")
     anki = anki_harness.start(base, addon_file, config={"data_dir": str(library), "watch_debounce_ms": DEBOUNCE_MS},
                               event_loop_waits=True)  # (a deleteLater runs, as in Anki's own loop)
     mw, c = anki.mw, anki.controller
+    mw.pm.set_sync_key(auth.hkey)
+    mw.pm.set_custom_sync_url(account.endpoint)
+    ankiweb: List[int] = []
+    gui_hooks.sync_did_finish.append(lambda: ankiweb.append(1))
+
+    def ankiweb_sync() -> None:
+        """Anki's Sync button, and its media sync to the end."""
+        n = len(ankiweb)
+        mw.on_sync_button_clicked()
+        anki.wait_until(lambda: len(ankiweb) > n, what="Anki's sync")
+        anki.wait_until(lambda: not mw.media_syncer.is_syncing(), what="Anki's media sync")
     mw.pm.create(OTHER)
     errors: List[str] = seen["errors"]
     sys.excepthook = lambda kind, value, tb: errors.append("".join(traceback.format_exception(kind, value, tb)))
@@ -300,6 +327,9 @@ def run(base: Path, library: Path, addon_file: Path, rounds: int, seen: Dict[str
         docs["plain"].write(atomic=True)
         synced_after(count, f"round {number}: the watcher's second sync")
 
+        ankiweb_sync()
+        anki.wait_until(idle, what=f"round {number}: nothing of ours waiting after AnkiWeb's sync")
+
         # The report, the settings, the log.
         report = c.show_last_report()
         anki.process(0.05)
@@ -335,8 +365,9 @@ def run(base: Path, library: Path, addon_file: Path, rounds: int, seen: Dict[str
             switch_to(OTHER)
             switch_to(anki_harness.PROFILE)
         anki.process(0.3)
-        seen["rounds"].append(measure(anki, tmp))
+        seen["rounds"].append({**measure(anki, tmp), "ankiweb_syncs": len(ankiweb)})
     seen["notes"] = len(mw.col.find_notes("tag:polar"))
+    seen["ankiweb_syncs"] = len(ankiweb)
     from aqt.qt import QApplication
 
     seen["top_level_end"] = [(type(w).__module__, type(w).__name__, w.windowTitle(), w.isVisible(),

@@ -1,15 +1,16 @@
 """A long session in one real Anki (soak_driver.py, a process of its own: it
 switches profiles): rounds of watcher syncs, documents that come and go,
-the report, the settings, the log, the PDF and book windows, profile
-switches. What the process holds is counted after each round, and after a
-warm-up nothing of the add-on's grows round by round: not its windows, its
-live objects, the containers it keeps, its threads, inotify watches,
-descriptors or temp files, nor the sync state's rows (one per Polar note).
+AnkiWeb syncs (Anki's own sync server), the report, the settings, the log,
+the PDF and book windows, profile switches. What the process holds is
+counted after each round, and after a warm-up nothing of the add-on's grows
+round by round: not its windows, its live objects, the containers it keeps,
+its threads, inotify watches, descriptors or temp files, nor the sync
+state's rows (one per Polar note).
 
-Anki itself keeps 4 QTimers on its main window per profile switch, and
-Anki 23.10 two progress windows (so does an Anki without add-ons): counted
-apart. Memory is recorded, not asserted
-(the allocator's and Chromium's own ups and downs)."""
+Anki itself keeps 3 QTimers on its main window per AnkiWeb sync and 4 per
+profile switch (an Anki without add-ons too, 23.10 and 26.9), and some of
+its own windows (soak_driver._ankis_own): counted apart. Memory is recorded,
+not asserted (the allocator's and Chromium's own ups and downs)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ SWITCH_EVERY = 5  # (soak_driver.SWITCH_EVERY)
 ROUNDS = 3 * SWITCH_EVERY + 1
 FIRST, LAST = SWITCH_EVERY, 3 * SWITCH_EVERY  # the same point of the cycle, after a warm-up
 ANKI_TIMERS_PER_SWITCH = 4
+ANKI_TIMERS_PER_ANKIWEB_SYNC = 3
 
 
 def _grown(before: Dict[str, Any], after: Dict[str, Any]) -> Dict[str, int]:
@@ -68,9 +70,10 @@ def test_a_long_session_leaves_nothing_behind_round_by_round(tmp_path: Path) -> 
     assert _grown(first["held"], last["held"]) == {}
     assert Counter(last["top_level_names"]) == Counter(first["top_level_names"]), \
         (first["top_level_names"], last["top_level_names"])
+    ankiweb = last["ankiweb_syncs"] - first["ankiweb_syncs"]
+    assert ankiweb >= LAST - FIRST  # (one a round, and Anki's own on a profile's close and open)
     kinds = _grown(first["mw_child_kinds"], last["mw_child_kinds"])
-    assert kinds == {"QTimer": ANKI_TIMERS_PER_SWITCH * switches}, kinds
-    assert last["anki_progress"] - first["anki_progress"] <= 2 * switches
+    assert kinds == {"QTimer": ANKI_TIMERS_PER_SWITCH * switches + ANKI_TIMERS_PER_ANKIWEB_SYNC * ankiweb}, kinds
     assert last["thread_names"] == first["thread_names"]
     assert last["tasks"] <= first["tasks"]
     assert last["inotify"] == first["inotify"]
