@@ -86,3 +86,38 @@ def test_documents_that_come_and_go_leave_no_rows_behind_their_deleted_notes(
         # document goes (state.commit: back from a restore, they stay deleted).
         assert grown.pop("left_deleted") == ROUNDS - 1 - WARM_UP
     assert not grown, (grown, seen[WARM_UP], seen[-1])
+
+
+def test_a_set_aside_note_deleted_and_brought_back_by_undo_is_not_called_another_tool_s(
+        col: Any, tmp_path: Path) -> None:
+    """Its row goes with the note (above); Anki's Undo brings the note back
+    after a sync that changed nothing: the note still carries the sync's own
+    tag, so it is remembered without a word, not reported as "made by
+    another tool"."""
+    lib, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    kept = Doc(lib, "1YearsKeptDocument01", title="Kept", pages=1)
+    kept.card("1YearsKeptCard01", basic("<p>Kept</p>", "<p>A</p>"), page=1)
+    kept.write()
+    gone = Doc(lib, "1YearsGoneDocument01", title="Gone", pages=1)
+    gone.card("1YearsGoneCard01", basic("<p>Gone</p>", "<p>A</p>"), page=1)
+    gone.write()
+    run(col, lib, state)
+    gone.remove()
+    assert run(col, lib, state).orphaned == 1
+    set_aside = list(col.find_notes("is:suspended"))
+    col.remove_notes(set_aside)
+    assert not run(col, lib, state).changed
+    assert _rows(state)["cards"] == 1
+    col.undo()  # (the deletion: the sync before changed nothing, so made no step)
+    assert list(col.find_notes("is:suspended")) == set_aside
+    back = run(col, lib, state)
+    assert not [w for w in back.warnings if w.get("code") == "foreign_notes"], back.warnings
+    assert not back.changed
+    again = run(col, lib, state)
+    assert not again.warnings and not again.changed
+    # A Polar note of another tool's is still said.
+    other = col.new_note(col.models.by_name("Basic"))
+    other.guid, other["Front"] = guid_for("1YearsOtherTool01"), "Other"
+    col.add_note(other, col.decks.id("Default"))
+    said = run(col, lib, state)
+    assert [w.get("count") for w in said.warnings if w.get("code") == "foreign_notes"] == [1]
