@@ -46,6 +46,7 @@ from .collection_view import (
     normal_decks,
     notes_by_guid,
     notes_fingerprint,
+    notes_tagged,
     polar_guids,
     polar_note_count_and_probe,
     polar_note_types,
@@ -79,6 +80,7 @@ from .legacy import old_sync_label
 from .legacy_steps import follow_old_sync_decks, legacy_type_ids, pair_legacy_notes
 from .notetypes import LAYOUT_MARK, describe_missing, lacks, note_types
 from .plan import (
+    ORPHAN_TAG,
     LegacyIndex,
     Planner,
     Written,
@@ -277,7 +279,13 @@ def find_missing_notes(ctx: Applying) -> None:
     ctx.deleted_in_anki = missing
     ctx.replaced_away = set() if _marked_by_last_write(ctx) else _left_no_grave(ctx.col, last_ids)
     known_guids = {c.guid for c in remembered.values()}
-    ctx.stale_rows = [c.card_id for c in remembered.values() if not c.doc and c.guid not in in_col]
+    # Rows of no note any more: foreign ones (document ""), and orphans (a
+    # card gone from Polar whose suspended note the person then deleted).
+    # An orphan of a document gone from the library is in no document the
+    # sync reads again: its row would stay for good, and the rows would
+    # never again agree with the Polar notes by count (the cheap path above).
+    ctx.stale_rows = [c.card_id for c in remembered.values()
+                      if (not c.doc or c.orphaned) and c.guid not in in_col]
     ctx.unknown = {g: nids for g, nids in in_col.items() if g not in known_guids}
 
 
@@ -806,13 +814,18 @@ def plan_sweep(ctx: Applying) -> None:
     if ctx.unknown and reading.only is None and not reading.with_status("failed"):
         current = {guid_for(cid) for d in reading.docs.values() for cid in d.card_ids}
         foreign = sorted(g for g in ctx.unknown if g not in current)
-        if foreign:
+        # A note a sync set aside (its card deleted in Polar), deleted by the
+        # person and brought back by Anki's Undo after a sync dropped its row
+        # (find_missing_notes): the add-on's own, not another tool's.
+        ours = notes_tagged(ctx.col, [n for g in foreign for n in ctx.unknown[g]], ORPHAN_TAG) if foreign else set()
+        told = [g for g in foreign if not ours.issuperset(ctx.unknown[g])]
+        if told:
             ctx.report.warn(reading.source.describe(), (
-                f"{counted(len(foreign), 'note', 'notes')} with Polar ids that no document of this library holds "
-                f"and no earlier sync recorded {'was left as it is' if len(foreign) == 1 else 'were left as they are'} "
+                f"{counted(len(told), 'note', 'notes')} with Polar ids that no document of this library holds "
+                f"and no earlier sync recorded {'was left as it is' if len(told) == 1 else 'were left as they are'} "
                 "(made by another tool, an import, another computer or "
-                f"before the sync state was lost), e.g. {foreign[0]!r}"), code="foreign_notes", count=len(foreign))
-            planner.plan.carry += [foreign_row(g) for g in foreign]
+                f"before the sync state was lost), e.g. {told[0]!r}"), code="foreign_notes", count=len(told))
+        planner.plan.carry += [foreign_row(g) for g in foreign]
 
 
 def plan_collection_changes(ctx: Applying) -> None:

@@ -243,6 +243,16 @@ def polar_note_count_and_probe(col: Collection, guids: Iterable[str]) -> Tuple[i
     return int(count), int(total or 0), Probe(frozenset(wanted), found)
 
 
+def notes_tagged(col: Collection, nids: Sequence[int], tag: str) -> Set[int]:
+    """Of ``nids``, the notes that carry ``tag`` (any case; not a tag under
+    it): one look at those notes' rows."""
+    found: Set[int] = set()
+    for marks, chunk in in_chunks(list(nids)):
+        found.update(int(n) for n in _db(col).list(
+            f"SELECT id FROM notes WHERE id IN ({marks}) AND lower(tags) LIKE ?", *chunk, f"% {tag.lower()} %"))
+    return found
+
+
 def polar_guids(col: Collection) -> Dict[str, List[NoteId]]:
     found: Dict[str, List[NoteId]] = {}
     for nid, guid in _db(col).all(f"SELECT id, guid FROM notes WHERE guid LIKE '{_LIKE}' ESCAPE '\\'"):
