@@ -4,7 +4,7 @@
 its own (some 12 levels deep), and one document of 10,000 cards that cannot
 be synced (empty fronts: 10,000 problem rows). Real Anki, headless, the built
 add-on; the startup sync, then grabs the report (400 px light and night,
-760 px), its list with the textbook opened, and the sync log (400 px) into
+760 px), its list with the textbook opened, and the sync log (400 px, and night at its line of decks) into
 build/scale/, printing how many rows each shows and how big the log is.
 
 Usage: python tools/scale_shots.py (~2 min)
@@ -131,6 +131,15 @@ def shoot() -> None:
             log.resize(400, 700)
             session.process(0.6)
             log.grab().save(str(OUT / "07-log-400.png"))
+            text = log.text.toPlainText()
+            print("log", len(text), "chars; longest line", max(len(line) for line in text.splitlines()))
+            mw.set_theme(Theme.DARK)
+            cursor = log.text.document().find("decks:")  # the summary's line of decks
+            log.text.setTextCursor(cursor)
+            log.text.centerCursor()
+            session.process(0.6)
+            log.grab().save(str(OUT / "08-log-decks-400-night.png"))
+            mw.set_theme(Theme.LIGHT)
             log.close()
         finally:
             anki_harness.shutdown(session)
