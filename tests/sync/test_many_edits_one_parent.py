@@ -60,7 +60,7 @@ def _edit_all(col: Any, tmp_path: Path, n: int, one_highlight: bool, cjk: bool =
             doc.text_highlight(hid, "the highlighted words", top=10.0 + i)
         front, back = (f"第{i}問　カーネルのページ表は何をするか", f"答え{i}") if cjk else _question(rng, i)
         texts.append((front, back))
-        doc.card(f"{c}{i}", basic(front, back), ref=hid if one_highlight else "page:1")
+        doc.card(f"{c}{i}", basic(front, back), ref=f"text-highlight:{hid}" if one_highlight else "page:1")
     doc.write()
     state = tmp_path / f"state{n}.json"
     run(col, lib, state)
