@@ -380,10 +380,13 @@ class Report:
             counts += f" ({grouped(self.unchanged)} unchanged)" if self.unchanged else ""
         lines = [f"{head}: {counts}."]
         if not (self.stopped and not self.documents):  # (not "0 documents": none were counted)
+            decks = [_cut(d, LINE_CHARS // 2) for d in self.sorted_decks()]
+            named = ", ".join(decks[:DECKS_NAMED]) or "-"
+            if len(decks) > DECKS_NAMED:  # (a first sync of 3,000 decks was one line of 55 kB)
+                named += f" and {grouped(len(decks) - DECKS_NAMED)} more"
             lines.append(
                 f"{_counted(self.documents, 'document')} ({grouped(self.parsed)} read, "
-                f"{grouped(self.skipped_documents)} skipped); "
-                f"decks: {', '.join(self.sorted_decks()) or '-'}"
+                f"{grouped(self.skipped_documents)} skipped); decks: {named}"
             )
         if self.legacy_leftovers:
             one = len(self.legacy_leftovers) == 1
@@ -402,14 +405,15 @@ class Report:
                 )
         if self.errors:
             lines.append(f"{_counted(len(self.errors), 'problem')}:")
-            lines += [f"  {self._where(e)}: {e['message']}" for e in self.errors[:20]]
-            if len(self.errors) > 20:
-                lines.append(f"  ... and {grouped(len(self.errors) - 20)} more (see the JSON report)")
+            lines += [f"  {self._where(e)}: {_cut(str(e['message']), LINE_CHARS)}" for e in self.errors[:20]]
+            lines += _more(len(self.errors), 20)
         if self.warnings:
             lines.append(f"{_counted(len(self.warnings), 'warning')}:")
-            lines += [f"  {self._where(w)}: {w['message']}" for w in self.warnings[:10]]
+            lines += [f"  {self._where(w)}: {_cut(str(w['message']), LINE_CHARS)}" for w in self.warnings[:10]]
+            lines += _more(len(self.warnings), 10)
         for c in self.conflicts[:10]:
-            lines.append(f"  conflict {self._where(c)}: {c.get('message', '')}")
+            lines.append(f"  conflict {self._where(c)}: {_cut(str(c.get('message', '')), LINE_CHARS)}")
+        lines += _more(len(self.conflicts), 10)
         return "\n".join(lines)
 
     def _where(self, row: Mapping[str, Any]) -> str:
@@ -421,7 +425,7 @@ class Report:
         the collection or the add-on)."""
         path = str(row.get("path") or "")
         doc = str(row.get("document") or "")
-        title = str(row.get("title") or (self.titles.get(doc, "") if doc else "")).strip()
+        title = _cut(str(row.get("title") or (self.titles.get(doc, "") if doc else "")).strip(), TITLE_CHARS)
         if not title:
             return path
         head = f"“{title}”"
@@ -435,6 +439,23 @@ class Report:
             # to left (the sync log's window, a bidi terminal): an English line.
             head = "\u200e" + head
         return f"{head} ({path})" if path else head
+
+
+# The summary (the CLI's output, the sync log) names at most this many decks,
+# and cuts a title or a row's words at these lengths (a 2,000-character title
+# was in full in each of 20 lines; a deck tag of 5,000 in its warning): the
+# JSON report keeps them whole.
+DECKS_NAMED = 10
+TITLE_CHARS = 100
+LINE_CHARS = 400
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _more(shown_of: int, shown: int) -> List[str]:
+    return [f"  ... and {grouped(shown_of - shown)} more (see the JSON report)"] if shown_of > shown else []
 
 
 def _first_strong_is_rtl(text: str) -> bool:

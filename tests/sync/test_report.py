@@ -132,3 +132,38 @@ def test_a_problem_line_leads_with_the_title_polars_key_after_it():
     assert "  note type Polar Basic: a field was renamed" in lines
     assert ("  conflict “Why?” in “Operating Systems” (1DocTitled000000000001#1CardB): field 'Back' changed in "
             "Polar and in Anki; Anki version kept") in lines
+
+
+def test_the_summary_stays_short_for_a_library_of_many_decks_and_long_titles(col, tmp_path):
+    """The CLI prints the summary and the sync log keeps it: a first sync of
+    3,000 decks named every one on one line (55 kB), and a 2,000-character
+    title was in full in each of its 20 problem lines. At most 10 decks
+    named (then how many more), a title cut at 100 characters, a row's words
+    at 400, the rest counted: the JSON report keeps them all."""
+    lib = tmp_path / "lib"
+    title = ("A very long title " * 120)[:2000]
+    for i in range(120):
+        doc = Doc(lib, f"1Doc{i:04d}", title=f"Document {i}", tags=[f"deck:Area{i % 7}::Doc {i}"])
+        doc.text_highlight("1h", "words", top=10.0).card(f"1c{i}", basic(f"Q {i}", "A"), ref="1h").write()
+    long_doc = Doc(lib, "1Long", title=title, pages=30)
+    for i in range(30):
+        long_doc.card(f"1e{i}", basic("", "an empty front"), page=i + 1)
+    long_doc.write()
+    report = run(col, lib, tmp_path / "state.json")
+    for _ in range(25):
+        report.warn("1Long/state.json", "deck tag deck:" + "D" * 5000 + ": a level was shortened", document="1Long")
+    for i in range(12):
+        report.conflicts.append({"path": f"1Long/state.json#1e{i}", "document": "1Long", "message": "edited in both"})
+    text = report.summary()
+    lines = text.splitlines()
+    assert len(report.decks) == 121 and len(report.errors) == 30
+    assert "decks: Area0::Doc 0, " in lines[1] and lines[1].endswith(" and 111 more"), lines[1]
+    assert max(len(line) for line in lines) <= 600, max(lines, key=len)[:200]
+    assert len(text) < 25_000, len(text)
+    assert "  ... and 10 more (see the JSON report)" in lines  # problems: 20 of 30
+    assert "  ... and 15 more (see the JSON report)" in lines  # warnings: 10 of 25
+    assert lines[-1] == "  ... and 2 more (see the JSON report)"  # conflicts: 10 of 12
+    assert f"“{title[:99].rstrip()}…”, page 1" in text
+    data = report.to_dict()
+    assert len(data["warnings"]) == 25 and len(data["errors"]) == 30  # all in the JSON report
+    assert len(report.titles["1Long"]) > 500  # (the title kept longer where there is room)
