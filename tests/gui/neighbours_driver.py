@@ -28,6 +28,7 @@ Writes {"facts": {...}, "log": [...]}.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import textwrap
@@ -222,8 +223,19 @@ def main(base: Path, library: Path, addon_file: Path, efdrc: str, result: Path) 
     _write_library(library)
     facts: Dict[str, Any] = {"neighbours": names}
     log: List[str] = []
-    anki = anki_harness.start(base, addon_file, config={
-        "data_dir": str(library), "sync_on_startup": True, "watch": False})
+    # Polar Sync in its folder before Anki starts, as on a person's computer:
+    # Anki's loader then imports every add-on once, in folder-name order, ours
+    # among them (the harness's install-after-start would load ours last).
+    import zipfile
+
+    ours = base / "addons21" / anki_harness.PACKAGE
+    with zipfile.ZipFile(addon_file) as archive:
+        archive.extractall(ours)
+    config = json.loads((ours / "config.json").read_text(encoding="utf-8"))
+    config.update(data_dir=str(library), sync_on_startup=True, watch=False)
+    (ours / "meta.json").write_text(json.dumps({"config": config}), encoding="utf-8")
+    os.environ["POLAR_SYNC_FORCE_GUI"] = "1"
+    anki = anki_harness.start(base, None)
     mw = anki.mw
     from aqt import gui_hooks
 
@@ -351,6 +363,7 @@ def main(base: Path, library: Path, addon_file: Path, efdrc: str, result: Path) 
                              " document.querySelectorAll('.nb-before').length,"
                              " document.querySelectorAll('.nb-after-wrap').length,"
                              " !!document.getElementById('nb-before-body')]")
+            out["order"] = [getattr(h, "__module__", "") for h in gui_hooks.card_will_show._hooks]
             out["efdrc_script"] = js("document.body.innerHTML.indexOf('EFDRC.serveCard()') >= 0")
             keys = [k for k, _ in _review_shortcuts(mw)]
             out["keys"] = {k: keys.count(k) for k in ("Shift+O", "Shift+P", "Enter", "Return", " ")}
@@ -396,6 +409,50 @@ def main(base: Path, library: Path, addon_file: Path, efdrc: str, result: Path) 
             return {"handled": list(handled), "controls": js("document.querySelectorAll('.polar-open').length")}
 
         step("efdrc", efdrc_reload)
+
+        # -- a Polar answer edited in the reviewer with Edit Field During Review's own page code
+        def efdrc_edit() -> Any:
+            if efdrc == "-":
+                return None
+            import base64
+            import re
+
+            col = mw.col
+            cid = ids["polar_card"]
+            note = col.get_card(cid).note()
+            model = note.note_type()
+            for tmpl in model["tmpls"]:  # what its Fields tab does to the type ("Back" ticked)
+                tmpl["afmt"] = re.sub(r"{{((?:(?!edit:)[^#/:}]+:)*Back)}}", r"{{edit:\1}}", tmpl["afmt"])
+            col.models.update_dict(model)
+            show_answer(cid, "A fence.")
+            field = base64.b64encode(b"Back").decode("ascii")
+            anki.wait_for_page(lambda: js(f"!!document.querySelector('[data-efdrcfield=\"{field}\"]')"), 30,
+                               "the editable field")
+            controls = js("document.querySelectorAll('[data-efdrcfield] .polar-source .polar-open').length")
+            before_mod = note.mod
+            js(f"pycmd('EFDRC!focuson#{field}'); true")  # (as its focus handler asks: the raw field comes)
+            anki.wait_for_page(lambda: js(f"document.querySelector('[data-efdrcfield=\"{field}\"]')"
+                                          ".hasAttribute('data-efdrcnid')"), 30, "the raw field")
+            js(f"(function(){{var el=document.querySelector('[data-efdrcfield=\"{field}\"]');"
+               "var p=el.querySelector('p');p.textContent='A fence, mended.';"
+               "EFDRC.handleBlur(null, el);})(); true")
+            anki.wait_until(lambda: col.get_note(note.id).mod != before_mod, 30, "the edit saved")
+            saved = col.get_note(note.id)["Back"]
+            out: Dict[str, Any] = {"saved": saved, "controls_in_editable_field": controls}
+            for name in ("first", "second"):
+                count = controller.runner.finished_count
+                mw.moveToState("deckBrowser")
+                for action in mw.form.menuTools.actions():
+                    if action.text() == "Sync from Polar":
+                        action.trigger()
+                        break
+                out[name] = synced(count)
+                report = controller.last_outcome.report.to_dict()
+                out[name]["conflicts"] = report.get("conflicts", [])
+                out[name]["back"] = col.get_note(note.id)["Back"]
+            return out
+
+        step("efdrc_edit", efdrc_edit)
 
         # -- Sync from Polar while a neighbour resets the main window over and over, then again
         def syncs_in_a_storm() -> Dict[str, Any]:

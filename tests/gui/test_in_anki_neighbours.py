@@ -93,6 +93,9 @@ def test_every_neighbours_change_to_the_answer_stays_and_the_open_control_is_the
     if "385888438" in facts["neighbours"]:
         assert pages["efdrc_script"] is True
     assert pages["keys"]["Shift+O"] == 1 and pages["keys"]["Shift+P"] == 1
+    # Anki's loader, folder-name order: ours between the neighbours, as on a person's computer.
+    order = [m for m in pages["order"] if m in ("0_neigh_before", "polar_sync.gui.source_link", "zz_neigh_after")]
+    assert order == ["0_neigh_before", "polar_sync.gui.source_link", "zz_neigh_after"]
 
 
 def test_a_neighbour_that_raises_is_dropped_by_anki_and_ours_goes_on(facts):
@@ -127,3 +130,16 @@ def test_syncs_while_a_neighbour_resets_the_window_and_tags_new_notes_change_not
     # The tagging neighbour's tag on every Polar note is kept, and the next sync has nothing to do.
     assert storm["polar_notes"] == 31 and storm["tagged_polar"] == 31
     assert storm["second"] == {"created": 0, "updated": 0, "errors": [], "codes": []}
+
+
+def test_a_polar_answer_edited_in_the_reviewer_by_edit_field_during_review_stays_and_syncs_quietly(facts):
+    if facts["efdrc_edit"] is None:
+        pytest.skip("Edit Field During Review's source is not here")
+    edit = facts["efdrc_edit"]
+    assert edit["controls_in_editable_field"] == 1, "the open control inside its editable field"
+    saved = edit["saved"]
+    assert saved.startswith("<p>A fence, mended.</p>") and saved.count('class="polar-context"') == 1
+    for name in ("first", "second"):
+        run = edit[name]
+        assert (run["created"], run["updated"], run["errors"], run["conflicts"]) == (0, 0, [], []), name
+        assert run["back"] == saved, "the person's edit and the context block, as saved"
