@@ -151,7 +151,11 @@ def own_op_at_open():
         note["Back"] = "added at profile open"
         return col.add_note(note, deck)
 
-    SEEN.append(("op", "started"))
+    import sys
+
+    polar = sys.modules.get("polar_sync.gui.setup")
+    runner = polar.controller.runner if polar is not None and polar.controller is not None else None
+    SEEN.append(("op", "started", bool(runner and (runner.busy or runner.pending))))
     CollectionOp(mw, write).success(lambda _: SEEN.append(("op", "done"))).failure(
         lambda err: SEEN.append(("op", "failed: %s" % err))).run_in_background(initiator=OWN)
 

@@ -78,6 +78,8 @@ def facts(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
 def test_the_startup_sync_and_a_neighbours_own_operation_at_profile_open_both_land(facts):
     start = facts["startup"]
     assert start["errors"] == [] and start["created"] == 1 and start["polar_notes"] == 1
+    # The neighbour's op started with our startup sync under way (asked for by our profile_did_open, before its).
+    assert ["op", "started", True] in start["op"]
     assert ["op", "done"] in start["op"] and start["neighbour_note"] == 1
     menu = start["menu"]
     assert {"Neighbour Before", "Neighbour After", "Neighbour After Too", "Sync from Polar"} <= set(menu)
