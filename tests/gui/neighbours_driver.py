@@ -433,6 +433,13 @@ def main(base: Path, library: Path, addon_file: Path, efdrc: str, result: Path) 
             anki.wait_for_page(lambda: js(f"!!document.querySelector('[data-efdrcfield=\"{field}\"]')"), 30,
                                "the editable field")
             controls = js("document.querySelectorAll('[data-efdrcfield] .polar-source .polar-open').length")
+            if os.environ.get("POLAR_SYNC_SHOTS"):  # a folder: the answer as a person sees it, to look at
+                shots = Path(os.environ["POLAR_SYNC_SHOTS"])
+                shots.mkdir(parents=True, exist_ok=True)
+                mw.resize(900, 640)
+                anki.wait_for_page(lambda: js("document.readyState === 'complete'"), 30, "the page")
+                anki.process(1.0)
+                mw.grab().save(str(shots / "answer-beside-neighbours.png"))
             before_mod = note.mod
             js(f"pycmd('EFDRC!focuson#{field}'); true")  # (as its focus handler asks: the raw field comes)
             anki.wait_for_page(lambda: js(f"document.querySelector('[data-efdrcfield=\"{field}\"]')"
