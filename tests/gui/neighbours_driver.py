@@ -6,7 +6,8 @@ loader loads in folder-name order, before and after ``polar_sync``:
 
 * ``0_neigh_before``: appends its own line to every card it shows, answers
   its own ``pycmd`` ("nb-before:"), adds a Tools entry and a reviewer key
-  (Shift+P), and puts a line in the reviewer's page (``webview_will_set_content``);
+  (Shift+P), puts a line in the reviewer's page (``webview_will_set_content``),
+  and, when told, raises in ``operation_did_execute`` once (our sync's end);
 * ``zy_neigh_raiser``: raises in ``card_will_show`` for the first Polar answer and
   for its own ``pycmd`` ("nb-raise") (Anki then drops that hook);
 * ``zz_neigh_after``: wraps every card in its own div, answers "nb-after:",
@@ -77,6 +78,17 @@ def on_content(content, context):
         content.body += '<div id="nb-before-body"></div>'
 
 
+RAISE_ON_OP = False  # the driver turns it on: the next operation's hook raises, once
+
+
+def on_op(changes, handler):
+    global RAISE_ON_OP
+    if RAISE_ON_OP:
+        RAISE_ON_OP = False
+        SEEN.append(("op-raised", type(handler).__name__))
+        raise RuntimeError("a neighbour's bug in operation_did_execute")
+
+
 def on_menu():
     action = QAction("Neighbour Before", mw)
     action.triggered.connect(lambda: SEEN.append(("menu", "before")))
@@ -87,6 +99,7 @@ gui_hooks.card_will_show.append(on_card)
 gui_hooks.webview_did_receive_js_message.append(on_js)
 gui_hooks.state_shortcuts_will_change.append(on_shortcuts)
 gui_hooks.webview_will_set_content.append(on_content)
+gui_hooks.operation_did_execute.append(on_op)
 on_menu()  # (at load, as most add-ons add theirs)
 '''
 
@@ -498,6 +511,34 @@ def main(base: Path, library: Path, addon_file: Path, efdrc: str, result: Path) 
                     "state": mw.state}
 
         step("storm", syncs_in_a_storm)
+
+        # -- a neighbour raising in operation_did_execute as our sync's operation ends
+        def raised_after_our_op() -> Dict[str, Any]:
+            from tests.polar_factory import Doc, basic
+
+            doc = Doc(library, "1NeighbourThirdDoc001", title="Gates", pages=1)
+            doc.card("1NeighG001", basic("<p>What opens a fence?</p>", "<p>A gate.</p>"), page=1)
+            doc.write()
+            mw.moveToState("deckBrowser")
+            before.RAISE_ON_OP = True
+            out: Dict[str, Any] = {}
+            for name in ("raised", "next"):
+                count = controller.runner.finished_count
+                for action in mw.form.menuTools.actions():
+                    if action.text() == "Sync from Polar":
+                        action.trigger()
+                        break
+                out[name] = synced(count)
+                anki.process(0.3)
+                doc.card(f"1NeighG00{len(out) + 1}", basic(f"<p>Gate {len(out)}?</p>", "<p>Yes.</p>"), page=1)
+                doc.write()
+            out["op_raised"] = [s for s in before.SEEN if s[0] == "op-raised"]
+            out["hook_dropped"] = "0_neigh_before" not in [getattr(h, "__module__", "")
+                                                          for h in gui_hooks.operation_did_execute._hooks]
+            out["runner_idle"] = not controller.runner.busy and not controller.runner.pending
+            return out
+
+        step("op_raise", raised_after_our_op)
         facts["seen"] = {"before": before.SEEN[-20:], "after": [s for s in after.SEEN if s[0] != "reset"][-20:],
                          "raiser": raiser.SEEN}
     except Exception as err:  # noqa: BLE001 - reported in the result

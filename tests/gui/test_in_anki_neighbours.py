@@ -145,3 +145,14 @@ def test_a_polar_answer_edited_in_the_reviewer_by_edit_field_during_review_stays
         run = edit[name]
         assert (run["created"], run["updated"], run["errors"], run["conflicts"]) == (0, 0, [], []), name
         assert run["back"] == saved, "the person's edit and the context block, as saved"
+
+
+def test_a_neighbour_raising_in_operation_did_execute_as_our_sync_ends_leaves_the_next_sync_working(facts):
+    """Anki runs the sync's success before the hook (``CollectionOp``: success,
+    then ``on_op_finished`` in ``finally``), so the runner is done when the
+    neighbour's exception reaches Anki's error box; Anki drops that hook."""
+    out = facts["op_raise"]
+    assert out["op_raised"] == [["op-raised", "SyncRunner"]] and out["hook_dropped"] is True
+    assert out["raised"] == {"created": 1, "updated": 0, "errors": [], "codes": []}
+    assert out["next"] == {"created": 1, "updated": 0, "errors": [], "codes": []}
+    assert out["runner_idle"] is True
