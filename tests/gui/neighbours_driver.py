@@ -521,7 +521,21 @@ def main(base: Path, library: Path, addon_file: Path, efdrc: str, result: Path) 
             doc.write()
             mw.moveToState("deckBrowser")
             before.RAISE_ON_OP = True
-            out: Dict[str, Any] = {}
+            out: Dict[str, Any] = {"error_windows": []}
+            # Anki's error window for the neighbour's exception, closed as a person
+            # closes it: modal on 23.10 (``showText``), which would hold this driver.
+            from aqt.qt import QApplication, QTimer
+
+            closer = QTimer(mw)
+
+            def close_modal() -> None:
+                modal = QApplication.activeModalWidget()
+                if modal is not None:
+                    out["error_windows"].append(modal.windowTitle())
+                    modal.close()
+
+            closer.timeout.connect(close_modal)
+            closer.start(100)
             for name in ("raised", "next"):
                 count = controller.runner.finished_count
                 for action in mw.form.menuTools.actions():
@@ -532,6 +546,7 @@ def main(base: Path, library: Path, addon_file: Path, efdrc: str, result: Path) 
                 anki.process(0.3)
                 doc.card(f"1NeighG00{len(out) + 1}", basic(f"<p>Gate {len(out)}?</p>", "<p>Yes.</p>"), page=1)
                 doc.write()
+            closer.stop()
             out["op_raised"] = [s for s in before.SEEN if s[0] == "op-raised"]
             out["hook_dropped"] = "0_neigh_before" not in [getattr(h, "__module__", "")
                                                           for h in gui_hooks.operation_did_execute._hooks]
