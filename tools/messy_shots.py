@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -75,8 +76,39 @@ def write_library(library: Path) -> None:
         _document(library, fp, "x").write_text(text)
 
 
-def shoot(lang: str, out: Path) -> None:
+def report_shots(session: Any, dialog: Any, out: Path) -> None:
+    """The report window at 760 px and at 400 px, light, and at 400 px at night
+    (01-…03-…png in ``out``); Anki left in night mode for ``tree_shots``."""
     from aqt.theme import Theme
+
+    for name, size, theme in (("01-report-760.png", (760, 600), Theme.LIGHT),
+                              ("02-report-400.png", (400, 700), Theme.LIGHT),
+                              ("03-report-400-night.png", (400, 700), Theme.DARK)):
+        session.mw.set_theme(theme)
+        dialog.resize(*size)
+        session.process(0.6)
+        dialog.grab().save(str(out / name))
+
+
+def tree_shots(session: Any, dialog: Any, out: Path) -> None:
+    """The report's list of notes given most of the window (as if the user
+    dragged the handle up), 400 px light and night, 760 px (04-…06-…png)."""
+    from aqt.theme import Theme
+
+    dialog.room_shared_by_hand = True
+    for name, size, theme in (("04-tree-400.png", (400, 700), Theme.LIGHT),
+                              ("05-tree-400-night.png", (400, 700), Theme.DARK),
+                              ("06-tree-760.png", (760, 600), Theme.LIGHT)):
+        session.mw.set_theme(theme)
+        dialog.resize(*size)
+        session.process(0.3)
+        dialog.splitter.setSizes([120, size[1] - 220])
+        session.process(0.4)
+        dialog.grab().save(str(out / name))
+    session.mw.set_theme(Theme.LIGHT)
+
+
+def shoot(lang: str, out: Path) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="polar-sync-messy-"))
@@ -94,13 +126,7 @@ def shoot(lang: str, out: Path) -> None:
             (out / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str))
             label = next(a.text() for a in mw.form.menuTools.actions() if "Polar" in a.text() and a.menu() is None)
             dialog = c.show_report(data, label, outcome.finished, outcome.changes)  # (the menu's words)
-            for name, size, theme in (("01-report-760.png", (760, 600), Theme.LIGHT),
-                                      ("02-report-400.png", (400, 700), Theme.LIGHT),
-                                      ("03-report-400-night.png", (400, 700), Theme.DARK)):
-                mw.set_theme(theme)
-                dialog.resize(*size)
-                session.process(0.6)
-                dialog.grab().save(str(out / name))
+            report_shots(session, dialog, out)
             tree = dialog.tree
             for i in range(tree.topLevelItemCount()):
                 item = tree.topLevelItem(i)
@@ -109,17 +135,7 @@ def shoot(lang: str, out: Path) -> None:
                                              for j in range(item.childCount())):
                     item.setExpanded(True)
                     tree.scrollToItem(item.child(item.childCount() - 1))
-            dialog.room_shared_by_hand = True  # as if the user dragged the handle up
-            for name, size, theme in (("04-tree-400.png", (400, 700), Theme.LIGHT),
-                                      ("05-tree-400-night.png", (400, 700), Theme.DARK),
-                                      ("06-tree-760.png", (760, 600), Theme.LIGHT)):
-                mw.set_theme(theme)
-                dialog.resize(*size)
-                session.process(0.3)
-                dialog.splitter.setSizes([120, size[1] - 220])
-                session.process(0.4)
-                dialog.grab().save(str(out / name))
-            mw.set_theme(Theme.LIGHT)
+            tree_shots(session, dialog, out)
             dialog.close()
             from importlib import import_module
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import anki_harness  # noqa: E402
 import build_addon  # noqa: E402
+import messy_shots  # noqa: E402
 from polar_files import ARCHETYPES, empty_page  # noqa: E402
 
 ROOT = anki_harness.ROOT
@@ -88,13 +89,7 @@ def shoot() -> None:
             print(f"report opened in {time.perf_counter() - t:.2f} s (one look, not a test)")
             tree = dialog.tree
             print("tree top items", tree.topLevelItemCount() if tree else None)
-            for name, size, theme in (("01-report-760.png", (760, 600), Theme.LIGHT),
-                                      ("02-report-400.png", (400, 700), Theme.LIGHT),
-                                      ("03-report-400-night.png", (400, 700), Theme.DARK)):
-                mw.set_theme(theme)
-                dialog.resize(*size)
-                session.process(0.6)
-                dialog.grab().save(str(OUT / name))
+            messy_shots.report_shots(session, dialog, OUT)
             if tree is not None:
                 for i in range(tree.topLevelItemCount()):
                     item = tree.topLevelItem(i)
@@ -106,16 +101,7 @@ def shoot() -> None:
                         print(f"textbook opened: {item.child(0).childCount()} rows in "
                               f"{time.perf_counter() - t:.2f} s (one look)")
                         tree.scrollToItem(item.child(0))
-                dialog.room_shared_by_hand = True
-                for name, size, theme in (("04-tree-400.png", (400, 700), Theme.LIGHT),
-                                          ("05-tree-400-night.png", (400, 700), Theme.DARK),
-                                          ("06-tree-760.png", (760, 600), Theme.LIGHT)):
-                    mw.set_theme(theme)
-                    dialog.resize(*size)
-                    session.process(0.3)
-                    dialog.splitter.setSizes([120, size[1] - 220])
-                    session.process(0.4)
-                    dialog.grab().save(str(OUT / name))
+                messy_shots.tree_shots(session, dialog, OUT)
             mw.set_theme(Theme.LIGHT)
             QApplication.sendEvent(dialog, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape,
                                                      Qt.KeyboardModifier.NoModifier))
