@@ -144,8 +144,23 @@ def _looks_stock(model: NotetypeDict, kind: str) -> bool:
         return False
     if bool(model.get("type") == 1) != spec["cloze"]:
         return False
-    qfmt = tmpls[0].get("qfmt", "")
+    qfmt = _unedited(tmpls[0].get("qfmt", ""))
     return "{{cloze:Text}}" in qfmt if spec["cloze"] else "{{Front}}" in qfmt
+
+
+# Edit Field During Review (one of Anki's most used add-ons) makes a field
+# editable in the reviewer by writing ``{{edit:Front}}`` / ``{{edit:cloze:Text}}``
+# into the type's templates: the field still shows as it did, so the type is
+# still stock for us.
+_EDIT_FILTER = re.compile(r"\{\{((?:[^#/:{}]+:)*)edit:")
+
+
+def _unedited(template: str) -> str:
+    return _EDIT_FILTER.sub(r"{{\1", template)
+
+
+def _edit_filtered(model: NotetypeDict) -> bool:
+    return any(_EDIT_FILTER.search(str(t.get(side, ""))) for t in model.get("tmpls", []) for side in ("qfmt", "afmt"))
 
 
 def find_stock(col: Collection, kind: str) -> Optional[NotetypeDict]:
@@ -375,6 +390,8 @@ def choose(col: Collection, kind: str, prefer_stock: bool,
         stock = find_stock(col, kind)
         if stock:
             moved = moved_type(col, kind, held, int(stock["id"])) if held else None
+            if moved is None and held and _edit_filtered(stock):
+                moved = kept_own(col, kind, held, int(stock["id"]))
             return ref_of(moved or stock)
         user = followed_type(col, kind, held) if held else None
         if user:
@@ -449,6 +466,29 @@ def moved_type(col: Collection, kind: str, held: Mapping[int, int], stock_id: in
     if best is None or most != total or most < FOLLOW_FROM or not _takes_new_notes(best):
         return None
     return dict(best)
+
+
+def kept_own(col: Collection, kind: str, held: Mapping[int, int], stock_id: int) -> Optional[NotetypeDict]:
+    """The own type of ``kind`` holding every Polar note of that kind, the
+    stock type (Edit Field During Review's ``{{edit:…}}`` in it) none. Earlier
+    versions of the add-on did not take such a type for stock and made the
+    own one: a person who synced with them keeps their notes in one type (a
+    new user's go to the stock type). None otherwise."""
+    if held.get(stock_id):
+        return None
+    cloze = kind == "cloze"
+    own: Optional[NotetypeDict] = None
+    for mid, n in held.items():
+        model = col.models.get(_id(mid))
+        if not n or not model or (model.get("type") == 1) != cloze:
+            continue
+        mark = model.get(MARKER)
+        if mark and mark != kind:
+            continue  # (the reversed kinds' own types: never in the stock type)
+        if mark != kind or missing_fields(model) or own is not None:
+            return None  # some in a type of the user's, a reshaped own type, two own types
+        own = model
+    return dict(own) if own is not None else None
 
 
 def planned_own(kind: str) -> NoteTypeRef:

@@ -261,3 +261,92 @@ def test_a_new_card_beside_the_notes_of_a_type_without_a_front_is_told_once(col,
     assert note_of(col, "1UtB2").note_type()["name"] == "Polar Basic"
     assert [(w["code"], w["notetype"]) for w in report.warnings] == [("fields_missing", "Basic")], report.warnings
     assert "new notes go to a complete Polar note type" in report.warnings[0]["message"]
+
+
+# Edit Field During Review's Fields tab, as it rewrites a type's templates
+# (src/addon/configwindow.py, ``modify_field_editability``, "ALL"): every
+# mention of the field, filters kept, gets ``edit:`` in front.
+def _edit_during_review(col: Any, name: str) -> None:
+    import re
+
+    model = col.models.by_name(name)
+    for fld in model["flds"]:
+        for tmpl in model["tmpls"]:
+            for side in ("qfmt", "afmt"):
+                tmpl[side] = re.sub("{{((?:(?!edit:)[^#/:}]+:)*" + re.escape(fld["name"]) + ")}}",
+                                    r"{{edit:\1}}", tmpl[side])
+    col.models.update_dict(model)
+
+
+def test_edit_field_during_review_ticked_before_the_first_sync_keeps_the_stock_types(col, tmp_path):
+    """Edit Field During Review's ``{{edit:Front}}`` / ``{{edit:cloze:Text}}``
+    in "Basic" and "Cloze" before the first sync: the fields show as before,
+    so the notes go there (before: "Polar Basic" and "Polar Cloze" were made
+    beside them, the person's reviewer editing not on Polar's cards)."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    _library(lib)
+    for name in ("Basic", "Cloze"):
+        _edit_during_review(col, name)
+    assert "{{edit:cloze:Text}}" in col.models.by_name("Cloze")["tmpls"][0]["qfmt"]
+    types = _types(col)
+    report = run(col, lib, state)
+    assert report.created == 2 and report.errors == [] and report.warnings == []
+    assert _types(col) == types
+    basic_note, cloze_note = note_of(col, "1UtB1"), note_of(col, "1UtZ1")
+    assert basic_note.note_type()["name"] == "Basic" and cloze_note.note_type()["name"] == "Cloze"
+    assert basic_note["Front"] == "question one" and 'class="polar-context"' in basic_note["Back"]
+    assert cloze_note["Text"] == "a {{c1::cloze}} one" and len(cloze_note.cards()) == 1
+    assert "question one" in basic_note.cards()[0].question()
+    assert not run(col, lib, state).changed
+
+
+def test_notes_already_in_the_own_types_stay_there_when_the_stock_ones_have_edit_fields(col, tmp_path, monkeypatch):
+    """Someone who synced with an earlier version while Edit Field During
+    Review was on "Basic"/"Cloze" has every Polar note in "Polar Basic"/"Polar
+    Cloze": now that such types count as stock, new cards still join the
+    earlier ones, not the stock types (one collection, not split)."""
+    from addon.sync import notetypes
+
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib)
+    for name in ("Basic", "Cloze"):
+        _edit_during_review(col, name)
+    with monkeypatch.context() as m:
+        m.setattr(notetypes, "_unedited", lambda template: template)  # the earlier versions' reading
+        assert run(col, lib, state).created == 2
+    assert note_of(col, "1UtB1").note_type()["name"] == "Polar Basic"
+    types = _types(col)
+    doc.card("1UtB2", basic("question two", "answer two"))
+    doc.card("1UtZ2", cloze("new {{c1::cloze}} two"), "CLOZE")
+    doc.write()
+    report = run(col, lib, state)
+    assert report.created == 2 and report.warnings == []
+    assert _types(col) == types
+    assert note_of(col, "1UtB2").note_type()["name"] == "Polar Basic"
+    assert note_of(col, "1UtZ2").note_type()["name"] == "Polar Cloze"
+
+    # Moved by the person into the stock types (Change Note Type): new ones follow there.
+    for cid, kind in (("1UtB1", "Basic"), ("1UtB2", "Basic"), ("1UtZ1", "Cloze"), ("1UtZ2", "Cloze")):
+        note = note_of(col, cid)
+        old, new = note.note_type(), col.models.by_name(kind)
+        info = col.models.change_notetype_info(old_notetype_id=old["id"], new_notetype_id=new["id"])
+        req = info.input
+        req.note_ids.extend([note.id])
+        col.models.change_notetype_of_notes(req)
+    doc.card("1UtB3", basic("question three", "answer three"))
+    doc.write()
+    assert run(col, lib, state).created == 1
+    assert note_of(col, "1UtB3").note_type()["name"] == "Basic"
+
+
+def test_a_stock_type_without_edit_fields_takes_new_notes_as_before_whatever_the_own_types_hold(col, tmp_path):
+    """The rule above is for Edit Field During Review's types only: with the
+    setting off at first and then on, new notes go to the stock types, as
+    the setting says."""
+    lib, state = tmp_path / "lib", tmp_path / "state.sqlite"
+    doc = _library(lib)
+    assert run(col, lib, state, use_stock_note_types=False).created == 2
+    doc.card("1UtB2", basic("question two", "answer two"))
+    doc.write()
+    assert run(col, lib, state).created == 1
+    assert note_of(col, "1UtB2").note_type()["name"] == "Basic"
