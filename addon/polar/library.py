@@ -28,10 +28,15 @@ if TYPE_CHECKING:
     from . import export_cache
     from .docmeta import Document
 
-# A state.json larger than this is not a Polar document (the biggest real
-# ones are a few MB); refusing it keeps a hostile or broken file from
-# exhausting memory.
-MAX_DOCMETA_BYTES = 64 * 1024 * 1024
+# A state.json larger than this is not read: it keeps a hostile or broken
+# file from exhausting memory. Polar 1.x kept the images pasted into cards
+# and comments inline (``data:`` URLs, ~1 MB a screenshot), so a textbook
+# with a few hundred of them is a real document of 100-250 MB; a sync holds
+# about 3 x a document's size at its peak (a 190 MB one: +570 MB).
+MAX_DOCMETA_BYTES = 256 * 1024 * 1024
+# An export's document is a Firestore document, at most 1 MiB: a member far
+# larger is not one (and members are kept in memory while the export is read).
+MAX_EXPORT_MEMBER_BYTES = 64 * 1024 * 1024
 
 
 class SourceError(Exception):
@@ -449,9 +454,9 @@ ExportProgress = Callable[[int, int], None]  # (bytes read, archive size)
 def _keep_member(name: str) -> Optional[int]:
     # (Blocks first: an export of Polar 3 blocks has a member per block.)
     if "block/" in name and _BLOCK.match(name):
-        return MAX_DOCMETA_BYTES  # a Firestore document: at most 1 MiB
+        return MAX_EXPORT_MEMBER_BYTES
     if _DOC_META.match(name) or _DOC_INFO.match(name):
-        return MAX_DOCMETA_BYTES
+        return MAX_EXPORT_MEMBER_BYTES
     return None
 
 
