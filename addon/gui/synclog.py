@@ -65,7 +65,9 @@ def append_log(
         with _writing:  # (one writer at a time: the thread of append_later, the watcher's notes)
             user_files.mkdir(parents=True, exist_ok=True)
             path = log_path(user_files)
-            with open(path, "a", encoding="utf-8") as fh:
+            # (A lone surrogate, as a damaged file's salvaged title may hold, is
+            # written as its escape: UTF-8 cannot carry it, and the entry went.)
+            with open(path, "a", encoding="utf-8", errors="backslashreplace") as fh:
                 fh.write(_entry(time.time() if when is None else when, profile, trigger, summary))
             if path.stat().st_size > MAX_LOG_BYTES:
                 _trim(path)
@@ -135,7 +137,14 @@ def report_json(report: Dict[str, Any]) -> bytes:
     rows on a slow machine, against ~2 ms)."""
     import orjson
 
-    return orjson.dumps(report, default=_plain, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(report, default=_plain, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        # Text UTF-8 cannot carry (a lone surrogate: a damaged file's salvaged
+        # title): the standard library's escapes, valid JSON, rarely needed.
+        import json
+
+        return json.dumps(report, default=_plain, indent=2).encode("ascii")
 
 
 def _plain(value: Any) -> Any:

@@ -39,6 +39,13 @@ MAX_DOCMETA_BYTES = 256 * 1024 * 1024
 MAX_EXPORT_MEMBER_BYTES = 64 * 1024 * 1024
 
 
+# Folders a file system keeps at its root, which the user may not look in:
+# a Polar folder at the root of a drive of its own holds them beside the
+# documents (ext4's lost+found is root's, mode 0700). Not a document that
+# cannot be read: no Polar document is named so.
+SYSTEM_FOLDERS = frozenset({"lost+found", "system volume information", "$recycle.bin"})
+
+
 class SourceError(Exception):
     """The library as a whole cannot be used (missing, unreadable, not a zip).
     ``renamed``: the same export under another name in its folder (see
@@ -222,6 +229,8 @@ class DataDirSource(Source):
             except OSError as exc:
                 if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                     continue  # no state.json: not a document (a stray file or folder)
+                if entry.name.lower() in SYSTEM_FOLDERS:
+                    continue  # (the system's, at a drive's root: never Polar's)
                 failure = exc  # (a folder without the rights to look in it: EACCES)
             if failure is None:
                 linked = entry.is_symlink() or stat.S_ISLNK(st.st_mode)

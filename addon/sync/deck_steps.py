@@ -5,6 +5,7 @@ decks a sync leaves empty named as Anki names them."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Set, Tuple, cast
 
@@ -225,11 +226,11 @@ def name_decks_notes_are_in(ctx: Applying) -> None:
         return
     decks = normal_decks(ctx.col)
     home: Dict[int, Optional[str]] = {u.note.id: decks.get(u.note.cards[0].home) for u in taken}
-    going = {deck.lower() for deck in {c.deck for c in plan.creates}}  # (50,000 creates, a few decks)
-    going.update((u.move_to or "").lower() for u in plan.updates if u.move_cids)
-    going.update((o.move_to or "").lower() for o in plan.orphans if o.move_cids)
-    there = {name.lower() for name in decks.values()} | going
-    kept = {n for n in ctx.report.decks if n.lower() in there}
+    going = {deck_key(deck) for deck in {c.deck for c in plan.creates}}  # (50,000 creates, a few decks)
+    going.update(deck_key(u.move_to or "") for u in plan.updates if u.move_cids)
+    going.update(deck_key(o.move_to or "") for o in plan.orphans if o.move_cids)
+    there = {deck_key(name) for name in decks.values()} | going
+    kept = {n for n in ctx.report.decks if deck_key(n) in there}
     kept.update(name for name in home.values() if name)
     ctx.report.decks = kept
     for change in ctx.report.changes:
@@ -238,15 +239,24 @@ def name_decks_notes_are_in(ctx: Applying) -> None:
             change.deck = name
 
 
+def deck_key(name: str) -> str:
+    """A deck name as Anki tells decks apart enough for the report: its case
+    aside, and composed (Anki stores names NFC: Polar's "Cafe\u0301" tag is
+    its deck "Café")."""
+    return unicodedata.normalize("NFC", name).lower()
+
+
 def name_decks_as_anki_does(ctx: Applying) -> None:
     """The report names each deck as Anki spells it: Anki's deck names are
     one deck whatever their case, so Polar's ``deck:compsci/os`` fills a
     long-standing "CompSci::OS", which the report called "compsci::os", a
-    deck the person does not see in Anki. (Decks the sync made are spelled
-    as Polar spells them anyway.) One list of the decks, only when a name
-    differs."""
-    anki = {name.lower(): name for name in normal_decks(ctx.col).values()}
-    spelled = {n: anki[n.lower()] for n in ctx.report.decks if anki.get(n.lower(), n) != n}
+    deck the person does not see in Anki. (Decks the sync makes are spelled
+    as Polar spells them, composed as Anki stores them.) One list of the
+    decks, only when a name differs."""
+    anki = {deck_key(name): name for name in normal_decks(ctx.col).values()}
+    # (a deck the sync makes: composed, as Anki will store it)
+    as_anki = {n: anki.get(deck_key(n)) or unicodedata.normalize("NFC", n) for n in ctx.report.decks}
+    spelled = {n: name for n, name in as_anki.items() if name != n}
     if not spelled:
         return
     ctx.report.decks = {spelled.get(n, n) for n in ctx.report.decks}

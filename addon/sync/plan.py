@@ -1087,15 +1087,21 @@ _WORD = re.compile(r"\w+")
 
 
 def _words(front: str, back: str) -> Set[str]:
-    """A card's words for finding its likely pairs: each side's words, and
-    the three-letter pieces of the longer ones (an edited word, a language
-    written without spaces still shares most of them)."""
+    """A card's words for finding its likely pairs: each side's words, the
+    three-letter pieces of the longer ones (an edited word, a language
+    written without spaces still shares most of them), and each two words
+    next to each other (cards of one sentence that share every word, each
+    with another one blanked out, differ only there)."""
     out: Set[str] = set()
     for side, text in (("q", front), ("a", back)):
+        before = ""
         for word in _WORD.findall(text.casefold()):
             out.add(side + word)
             if len(word) > 4:
                 out.update(side + word[i:i + 3] for i in range(len(word) - 2))
+            if before:
+                out.add(f"{side}{before} {word}")
+            before = word
     return out
 
 

@@ -165,3 +165,35 @@ def test_listing_names_a_state_json_that_cannot_be_looked_at_not_a_folder_withou
     for key in docs:
         with pytest.raises(ValueError, match="state.json is a link that leads nowhere"):
             docs[key].read()
+
+
+@pytest.mark.parametrize("name", ["lost+found", "System Volume Information", "$RECYCLE.BIN"])
+def test_a_system_folder_the_user_cannot_look_in_is_no_document(tmp_path, col, state_path, monkeypatch, name):
+    """A Polar folder at the root of a drive of its own holds the system's
+    folders beside the documents: ext4's lost+found (root's, mode 0700),
+    Windows' System Volume Information and $RECYCLE.BIN. Since a state.json
+    that cannot be looked at is a failed document (b34758e), each sync
+    reported "lost+found/state.json" as a document it could not read, its
+    notice and tooltip said not all of Polar's changes were in Anki, and the
+    look for notes made by other tools was skipped (a document failed).
+    Found by reading the new code (branch ``newcode``)."""
+    import os
+
+    import addon.polar.library as library
+    from tests.sync.helpers import run
+
+    root = tmp_path / "polar"
+    _synced_pair(root, col, state_path)
+    system = root / name
+    system.mkdir(mode=0o700)
+    real = os.lstat
+
+    def lstat(path, *args, **kwargs):  # (tests run as root too, whom a mode does not stop)
+        if os.path.dirname(str(path)) == str(system):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(library.os, "lstat", lstat)
+    assert [d.key for d in DataDirSource(root).list_documents()] == ["1DocA0000000000000000", "1DocB0000000000000000"]
+    report = run(col, root, state_path)
+    assert not report.errors and report.unchanged == 3, report.to_dict()

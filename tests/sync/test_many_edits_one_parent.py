@@ -108,3 +108,37 @@ def test_few_cards_still_compare_every_pair(col: Any, tmp_path: Path,
     kept = _edit_all(col, tmp_path, 12, one_highlight=True)
     assert all(nid > 0 for nid in kept.values()), kept
     assert counted[0] == 2 * 12 * 12
+
+
+_SENTENCE = ("the mitochondrion turns the energy of food into adenosine triphosphate across the folded inner "
+             "membrane of every eukaryotic cell while protons flow back through synthase complexes that spin "
+             "like turbines").split()
+
+
+def test_cards_that_share_every_word_pair_by_where_their_words_are(col: Any, tmp_path: Path) -> None:
+    """A highlight's sentence made into a card per word, each with another
+    word blanked out (no answer): every word is in all the gone cards but
+    one, more than ``_COMMON_WORD`` of them, so none was looked up and the
+    cards paired by age (26 of these 28 took another card's note; every pair
+    compared: none). Found by reading the new code (branch ``newcode``);
+    the words next to each other (the blank beside its two neighbours is
+    its card's alone) tell them apart now."""
+    n = 28
+    # (the bounded way, every word too common to be looked up)
+    assert len(_SENTENCE) >= n and n - 1 > plan._COMMON_WORD and n * n > plan.PAIRS_COMPARED
+    lib = tmp_path / "lib"
+    doc = Doc(lib, "1BlanksDoc", title="Blanks", pages=1)
+    doc.text_highlight("1blankhl", " ".join(_SENTENCE), top=10.0)
+    fronts = [" ".join(w if j != i else "_____" for j, w in enumerate(_SENTENCE)) for i in range(n)]
+    for i, front in enumerate(fronts):
+        doc.card(f"1blank{i:02d}", basic(front, ""), ref="text-highlight:1blankhl")
+    doc.write()
+    state = tmp_path / "state.json"
+    run(col, lib, state)
+    before = {i: note_of(col, f"1blank{i:02d}").id for i in range(n)}
+    for i in reversed(range(n)):
+        doc.edit_card(f"1blank{i:02d}", f"1blanked{i:02d}", basic(fronts[i] + " (rev.)", ""))
+    doc.write()
+    run(col, lib, state)
+    wrong = [i for i in range(n) if note_of(col, f"1blanked{i:02d}").id != before[i]]
+    assert not wrong, f"{len(wrong)} of {n} edits took another card's note (cards {wrong[:5]})"
