@@ -492,9 +492,54 @@ def load_json(data: bytes) -> Any:
     try:
         return _loads(data)
     except ValueError as exc:  # orjson.JSONDecodeError and json's both subclass it
+        if _LONE_ESCAPE.search(data):
+            mended = _without_lone_surrogates(data)
+            if mended is not None:
+                return mended
         raise DocMetaError(f"not valid JSON ({_short(exc)})") from None
     except RecursionError:
         raise DocMetaError("JSON nested too deeply") from None
+
+
+# JavaScript strings may hold half of a character outside the BMP (a text
+# cut in the middle of "𝑥" or an emoji), and JSON.stringify writes it as an
+# escape (``"\ud835"``, well-formed JSON.stringify, Electron 5 on), which
+# orjson refuses: the whole document was lost. Python's json takes it.
+_LONE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(data: bytes) -> Any:
+    """``data`` parsed by Python's json, each half character left in a string
+    (a key or a value) made U+FFFD, the "�" Polar showed in its place; None
+    when it is not JSON for Python's parser either."""
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):  # (UnicodeDecodeError is a ValueError)
+        return None
+
+    def mend(value: Any) -> Any:
+        return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+    todo = [parsed]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            for key in list(item):
+                value = item[key]
+                if isinstance(value, (dict, list)):
+                    todo.append(value)
+                fixed = mend(key)
+                if fixed != key:
+                    del item[key]
+                item[fixed] = mend(value)
+        elif isinstance(item, list):
+            for i, value in enumerate(item):
+                if isinstance(value, (dict, list)):
+                    todo.append(value)
+                else:
+                    item[i] = mend(value)
+    return mend(parsed)
 
 
 def _short(exc: Exception) -> str:
