@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence
 from ..polar.docmeta import BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE, Document, Flashcard, Text
 from ..settings import Settings
 from .context import EMPTY_CONTEXT, HIGHLIGHT_REFS, Context, build_context
-from .html import has_cloze, is_blank_html, literal_sound
+from .html import as_anki_keeps, has_cloze, is_blank_html, literal_sound
 from .issues import Issue
 from .media import MediaFile, field_html
 from .tags import anki_tag_tuple
@@ -44,6 +44,10 @@ class RenderedCard(NamedTuple):
     # Where the card sits in the reading of the whole library, for new
     # cards' due order (see reading_position).
     position: ReadingKey = (1, "", "", 0, 0, 0.0, 0.0, "", "")
+    # (front, back) as rendered before ``as_anki_keeps`` made them what a note
+    # holds, when that changed either (else empty): the text earlier versions
+    # wrote and remembered the hash of (``merge_field``'s ``as_polar``).
+    as_polar: Tuple[str, ...] = ()
 
 
 # One is made per card: built in C from every field in order, not by
@@ -129,6 +133,12 @@ def render_card(
     back, found = _first_field(card.fields, back_names, max_bytes, problems)
     if found:
         media += found
+    # As the note will hold them: what is compared and remembered is then what
+    # a note read back holds (``as_anki_keeps``).
+    kept_front, kept_back = as_anki_keeps(front), as_anki_keeps(back)
+    as_polar: Tuple[str, ...] = ()
+    if kept_front is not front or kept_back is not back:
+        as_polar, front, back = (front, back), kept_front, kept_back
 
     error: Optional[str] = None
     if kind == "cloze":
@@ -165,4 +175,5 @@ def render_card(
         tuple(problems),  # problems
         error,
         _UNPLACED if placed else reading_position(doc, card),  # position
+        as_polar,
     ))

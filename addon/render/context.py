@@ -56,7 +56,7 @@ from urllib.parse import urlsplit
 from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
 from ..polar.library import ImagesNotExported, UnsafePathError
 from ..settings import ENGLISH_PAGE_LABEL
-from .html import escape_text, literal_anki_syntax, normalise_whitespace, safe_url
+from .html import as_anki_keeps, escape_text, literal_anki_syntax, normalise_whitespace, safe_url
 from .issues import Issue
 from .media import MediaFile, field_html, image_file
 from .style import PULLED_RULE, STYLES, attr
@@ -344,7 +344,9 @@ def build_context(
             if body:
                 blocks.append(f'<div class="polar-comment" dir="auto">{body}</div>')
 
-    context = _new_context((source, highlight, image, "".join(blocks) if blocks else ""))
+    # As the note will hold them (a title, a highlight or a comment as a PDF gave it).
+    context = _new_context((as_anki_keeps(source), as_anki_keeps(highlight), image,
+                            as_anki_keeps("".join(blocks)) if blocks else ""))
     return context, media, problems
 
 

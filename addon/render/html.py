@@ -12,6 +12,7 @@ from __future__ import annotations
 import html as _html
 import re
 import threading
+import unicodedata
 from functools import cache
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
 
@@ -564,6 +565,26 @@ def escape_text(text: str) -> str:
     if "\n" in escaped or "\r" in escaped:
         escaped = escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
     return escaped
+
+
+# What Anki takes out of every field it stores (its notes' ``prepare_for_update``,
+# 23.10 to 26.x alike): the ASCII control characters but tab and line feed.
+_ANKI_DROPS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def as_anki_keeps(value: str) -> str:
+    """``value`` as Anki stores it in a note: without the ASCII control
+    characters it drops (a carriage return, a form feed, a NUL out of a PDF's
+    text layer) and composed (NFC: Polar keeps a text as typed or pasted, a
+    Mac's or a PDF's "e" + U+0301 too). What the sync writes, compares and
+    remembers the hash of is then what the note holds: otherwise the note
+    read back differs from it, and the next edit in Polar looked like an edit
+    in both (a conflict; with "keep Anki's" Polar's edit not taken)."""
+    if _ANKI_DROPS.search(value) is not None:
+        value = _ANKI_DROPS.sub("", value)
+    if value.isascii() or unicodedata.is_normalized("NFC", value):
+        return value
+    return unicodedata.normalize("NFC", value)
 
 
 # MathJax delimiters are backslash escapes to Markdown (``\(`` → ``(``) and

@@ -369,7 +369,7 @@ def earlier_pre_hashes(text: str) -> Tuple[str, ...]:
 
 def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: bool = True,
                 written: Optional[Callable[[], Optional[str]]] = None,
-                page_label: str = ENGLISH_PAGE_LABEL) -> Merged:
+                page_label: str = ENGLISH_PAGE_LABEL, as_polar: Optional[str] = None) -> Merged:
     """``old``: the hash remembered at the last sync ("" when none).
     ``recorded`` False: the sync state has no row for the note at all (made
     on another computer, imported, the state lost or rebuilt), so whether
@@ -380,7 +380,10 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
     last wrote the note (``plan.WRITTEN_KEY``), asked only when both changed:
     this sync's own text then was in the note before the Anki edit.
     ``page_label``: the collection's page words, as render version 8 put
-    them in an EPUB's line (``_section_before_version_9``)."""
+    them in an EPUB's line (``_section_before_version_9``).
+    ``as_polar``: ``want.text`` before ``as_anki_keeps`` composed it and took
+    out Anki's dropped control characters (None: the same), which versions
+    before it wrote and remembered the hash of: Polar did not change that."""
     if want.owned:
         return _merge_owned(want.value, current, old, polar_wins, recorded, page_label)
     same = _as_written(want, current, old)
@@ -428,6 +431,8 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
             # Their part is what they typed too: it is an Anki edit now.
             cur_text += typed
             anki_same = {field_hash(cur_text)}
+    if as_polar is not None and as_polar != text:
+        polar_same |= {field_hash(as_polar), field_hash(as_polar + block)} if block else {field_hash(as_polar)}
     remember = remember_hash(text, want.tail)
     if not recorded and cur_text != text and not _rendering_of(cur_text, text):
         value = cur_text + block

@@ -381,6 +381,14 @@ def images_fit(note_front: str, sent_images: Sequence[str]) -> bool:
     return not have or not want or have == want
 
 
+def _as_polar(rc: RenderedCard, role: str) -> Optional[str]:
+    """The front or the answer as rendered before ``as_anki_keeps`` (which
+    an earlier version wrote and remembered), for ``merge_field``."""
+    if role == ROLE_FRONT:
+        return rc.as_polar[0]
+    return rc.as_polar[1] if role.startswith(ROLE_ANSWER) else None
+
+
 def old_sync_front(card: Flashcard, kind: str) -> str:
     """The first field Polar's old AnkiConnect sync wrote for this card: the
     Text's value as it is, never escaped or rendered (polar-bookshelf
@@ -556,7 +564,8 @@ class Planner:
                 merged = merge_field(want, cur, base_hashes[i] if base_hashes else "",
                                      self.settings.conflict_policy == "polar_wins", recorded and not edited_old,
                                      written=partial(_field_of, self.written, note.id, i, len(wants)),
-                                     page_label=self.settings.page_label)
+                                     page_label=self.settings.page_label,
+                                     as_polar=_as_polar(rc, field_roles(nt)[i]) if rc.as_polar else None)
             if merged.unrecorded:
                 self.plan.conflicts.append({
                     "path": f"{doc}#{rc.card_id}",
