@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence
 from ..polar.docmeta import BASIC, BASIC_AND_REVERSE, BASIC_OR_REVERSE, CLOZE, Document, Flashcard, Text
 from ..settings import Settings
 from .context import EMPTY_CONTEXT, HIGHLIGHT_REFS, Context, build_context
-from .html import as_anki_keeps, has_cloze, is_blank_html, literal_sound
+from .html import MARKDOWN_CHANGED_IN_13, as_anki_keeps, has_cloze, is_blank_html, literal_sound
 from .issues import Issue
 from .media import MediaFile, field_html
 from .tags import anki_tag_tuple
@@ -83,9 +83,11 @@ def place_in_document(doc: Document, card: Flashcard) -> PlaceKey:
 
 def _first_field(
     fields: Mapping[str, Text], names: Sequence[str], max_bytes: Optional[int], problems: List[str]
-) -> Tuple[str, List[MediaFile]]:
-    """(html, media) of the first present field in ``names``; its problems,
-    named by the field, are added to ``problems``."""
+) -> Tuple[str, List[MediaFile], Optional[str]]:
+    """(html, media, earlier) of the first present field in ``names``; its
+    problems, named by the field, are added to ``problems``. ``earlier``:
+    the field as render version 12 rendered it, when that differs (Markdown
+    with a line break or a tilde), else None."""
     for name in names:
         text = fields.get(name)
         if text is not None:
@@ -94,8 +96,11 @@ def _first_field(
             if issues:
                 problems += [issue.within(f"field {name!r}: ", field=name) if isinstance(issue, Issue)
                              else f"field {name!r}: {issue}" for issue in issues]
-            return html, media
-    return "", []
+            earlier = None
+            if text.kind == "MARKDOWN" and MARKDOWN_CHANGED_IN_13.search(text.value):
+                earlier = literal_sound(field_html(text, max_bytes, before_13=True)[0])
+            return html, media, earlier
+    return "", [], None
 
 
 _BASIC_NAMES = (("front",), ("back",))
@@ -129,16 +134,17 @@ def render_card(
 
     problems: List[str] = []
     max_bytes = settings.max_image_bytes or None
-    front, media = _first_field(card.fields, front_names, max_bytes, problems)
-    back, found = _first_field(card.fields, back_names, max_bytes, problems)
+    front, media, earlier_front = _first_field(card.fields, front_names, max_bytes, problems)
+    back, found, earlier_back = _first_field(card.fields, back_names, max_bytes, problems)
     if found:
         media += found
     # As the note will hold them: what is compared and remembered is then what
     # a note read back holds (``as_anki_keeps``).
     kept_front, kept_back = as_anki_keeps(front), as_anki_keeps(back)
     as_polar: Tuple[str, ...] = ()
-    if kept_front is not front or kept_back is not back:
-        as_polar, front, back = (front, back), kept_front, kept_back
+    if kept_front is not front or kept_back is not back or earlier_front is not None or earlier_back is not None:
+        as_polar = (front if earlier_front is None else earlier_front, back if earlier_back is None else earlier_back)
+        front, back = kept_front, kept_back
 
     error: Optional[str] = None
     if kind == "cloze":

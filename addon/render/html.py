@@ -14,7 +14,7 @@ import re
 import threading
 import unicodedata
 from functools import cache
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from ..polar.docmeta import Text
 
@@ -597,21 +597,49 @@ _MD_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 # switched-off collector would keep). Not shared: a converter holds the
 # state of the text it converts, and fields render on more than one thread.
 _md_local = threading.local()
+# Polar renders Markdown with marked (polar-markdown-parser MarkdownToHTML:
+# ``gfm: true, breaks: true``), run in node against this converter: a line
+# break inside a paragraph is a line break (``breaks``), and ``~struck~`` or
+# ``~~struck~~`` is struck out (GFM; Polar's own HTML-to-Markdown writes a
+# ``<s>`` as ``~struck~``). Render version 12 and before showed the lines
+# joined and the tildes: ``markdown_to_html(text, before_13=True)``.
+_STRUCK = r"(?<!~)(~{1,2})(?=[^\s~])(.+?)(?<=[^\s~])\1(?!~)"
+# A text whose rendering changed in version 13 holds one of these.
+MARKDOWN_CHANGED_IN_13 = re.compile(r"[^\n]\n(?=[^\n])|~")
 
 
-def _converter() -> _markdown.Markdown:
-    md: Optional[_markdown.Markdown] = getattr(_md_local, "md", None)
+def new_converter(before_13: bool = False) -> _markdown.Markdown:
+    """A fresh converter of the Markdown Polar writes (``before_13``: as
+    render version 12 and before converted it)."""
+    import markdown
+
+    extensions: List[Any] = list(_MD_EXTENSIONS)
+    if not before_13:
+        from markdown.extensions import Extension
+        from markdown.inlinepatterns import SimpleTagInlineProcessor
+
+        class _Struck(Extension):
+            def extendMarkdown(self, md: _markdown.Markdown) -> None:  # noqa: N802 (Markdown's name)
+                md.inlinePatterns.register(SimpleTagInlineProcessor(_STRUCK, "del"), "polar_struck", 65)
+
+        extensions += ["nl2br", _Struck()]
+    return markdown.Markdown(extensions=extensions, output_format="html")
+
+
+def _converter(before_13: bool = False) -> _markdown.Markdown:
+    name = "md12" if before_13 else "md"
+    md: Optional[_markdown.Markdown] = getattr(_md_local, name, None)
     if md is None:
-        import markdown
-
-        md = _md_local.md = markdown.Markdown(extensions=_MD_EXTENSIONS, output_format="html")
+        md = new_converter(before_13)
+        setattr(_md_local, name, md)
     else:
         md.reset()
     return md
 
 
-def markdown_to_html(text: str) -> str:
-    """Markdown → unsanitised HTML (callers sanitise)."""
+def markdown_to_html(text: str, before_13: bool = False) -> str:
+    """Markdown → unsanitised HTML (callers sanitise), as Polar shows it;
+    ``before_13``: as render version 12 and before rendered it."""
     formulas: List[str] = []
 
     def stash(match: re.Match[str]) -> str:
@@ -619,7 +647,7 @@ def markdown_to_html(text: str) -> str:
         return f"POLARMATH{len(formulas) - 1}X"
 
     source = _MATH.sub(stash, text)
-    rendered = _converter().convert(source)
+    rendered = _converter(before_13).convert(source)
     if formulas:
         rendered = re.sub(
             r"POLARMATH(\d+)X",
@@ -629,12 +657,12 @@ def markdown_to_html(text: str) -> str:
     return rendered
 
 
-def raw_html(text: Text) -> str:
+def raw_html(text: Text, before_13: bool = False) -> str:
     """A Polar text as HTML that still needs sanitising (TEXT is already safe)."""
     if text.kind == "TEXT":
         return escape_text(text.value)
     if text.kind == "MARKDOWN":
-        return markdown_to_html(text.value)
+        return markdown_to_html(text.value, before_13)
     return text.value
 
 

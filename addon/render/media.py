@@ -232,8 +232,10 @@ def _extract_by_tree(html: str, max_bytes: Optional[int]) -> Tuple[str, List[Med
         free_tree(soup)
 
 
-def field_html(text: Text, max_bytes: Optional[int] = None) -> Tuple[str, List[MediaFile], List[str]]:
+def field_html(text: Text, max_bytes: Optional[int] = None,
+               before_13: bool = False) -> Tuple[str, List[MediaFile], List[str]]:
     """A Polar text as safe field HTML with its inline images as media files.
+    ``before_13``: Markdown as render version 12 and before rendered it.
 
     Images are taken out before sanitising: the sanitiser drops every
     ``data:`` URL, and only a plain media file name may stay in ``src``."""
@@ -245,7 +247,7 @@ def field_html(text: Text, max_bytes: Optional[int] = None) -> Tuple[str, List[M
             return sanitize_html(value, not_trivial=True), [], []
     elif kind == "TEXT":
         return escape_text(value), [], []
-    html, media, problems = extract_inline_images(raw_html(text), max_bytes)
+    html, media, problems = extract_inline_images(raw_html(text, before_13), max_bytes)
     if "//" in html:
         problems += _left_out_web_images(html)
     return sanitize_html(html), media, problems

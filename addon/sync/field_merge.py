@@ -44,6 +44,7 @@ from itertools import combinations, product
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from ..render.context import page_words_html, split_block, stamped, unstamped
+from ..render.html import as_anki_keeps
 from ..render.style import IMG_STYLE, PRE_STYLE, TABLE_STYLE
 from ..settings import ENGLISH_PAGE_LABEL
 from .notetypes import (
@@ -431,8 +432,11 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
             # Their part is what they typed too: it is an Anki edit now.
             cur_text += typed
             anki_same = {field_hash(cur_text)}
+    untouched = False  # the note holds what an earlier version wrote (no one edited it)
     if as_polar is not None and as_polar != text:
-        polar_same |= {field_hash(as_polar), field_hash(as_polar + block)} if block else {field_hash(as_polar)}
+        earlier = {field_hash(as_polar), field_hash(as_polar + block)} if block else {field_hash(as_polar)}
+        polar_same |= earlier
+        untouched = old in earlier and cur_text in (as_polar, as_anki_keeps(as_polar))
     remember = remember_hash(text, want.tail)
     if not recorded and cur_text != text and not _rendering_of(cur_text, text):
         value = cur_text + block
@@ -444,7 +448,7 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
         # The user's whole field stays; their block counts as ours from now on.
         return Merged(None, f"{field_hash(text)}+{field_hash(cur_block)}", True, False, True)
     conflict = False
-    if cur_text == text or not old:
+    if cur_text == text or not old or untouched:
         keep_user = False  # nothing to keep / nothing remembered: Polar is the source
     elif old in polar_same:
         keep_user = True  # Polar did not change it: the Anki edit stays

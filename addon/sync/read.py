@@ -91,7 +91,12 @@ SKIP_TAG = "polar-sync:skip"
 # "<br>" (render/style.py PULLED_RULE), and the block alone after a stock
 # Basic's "<hr id=answer>" (a card without an answer) has no rule of its own
 # (render/context.py ruleless); only such notes change.
-RENDER_VERSION = "12"
+# 13: Markdown as Polar shows it (marked's ``breaks`` and GFM strikethrough:
+# a line break inside a paragraph, ``~struck~``; render/html.py), and every
+# text as Anki keeps it in a note (composed, without the control characters
+# Anki drops: render/html.py as_anki_keeps); only such notes change, and
+# version 12's hash of them still reads as Polar's (``RenderedCard.as_polar``).
+RENDER_VERSION = "13"
 
 
 class CardMeta(NamedTuple):

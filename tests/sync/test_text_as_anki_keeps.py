@@ -131,3 +131,48 @@ def test_an_edit_in_anki_under_an_earlier_version_is_kept(col: Any, tmp_path: Pa
     assert note.fields[0] == "mine" and "more" in note.tags
     # and the answer, edited by nobody, is no conflict either
     assert run(col, lib, state).summary().startswith("Polar Sync: nothing changed")
+
+
+# -- Markdown as Polar renders it (marked, ``gfm`` and ``breaks``) ----------------------
+
+MARKDOWN = "Question?\nsecond line with ~struck~ and ~~struck too~~"
+
+
+def test_markdown_line_breaks_and_strikethrough_as_polar_shows_them(col: Any, tmp_path: Path) -> None:
+    """Polar's MarkdownToHTML (marked 1.2.5, ``gfm: true, breaks: true``, run
+    in node): ``Question?<br/>second line with <del>struck</del> and
+    <del>struck too</del>``; version 12 joined the lines and showed the tildes."""
+    lib, state = tmp_path / "polar", tmp_path / "state.json"
+    Doc(lib, "fp1", "Title").card("c1", basic(MARKDOWN, "a", "MARKDOWN")).write()
+    run(col, lib, state)
+    front = _front(col, "c1")
+    assert "Question?<br>" in front and "<del>struck</del>" in front and "<del>struck too</del>" in front
+    assert "~" not in front
+
+
+@pytest.mark.parametrize("edited_in_anki", [False, True])
+def test_markdown_notes_of_version_12_follow_without_a_conflict(col: Any, tmp_path: Path, monkeypatch: Any,
+                                                                edited_in_anki: bool) -> None:
+    """A note version 12 wrote: untouched, it takes the new rendering; edited
+    in Anki since, the edit stays (Polar changed nothing): no conflict either way."""
+    import addon.render.html as html_module
+    import addon.sync.read as read_module
+
+    lib, state = tmp_path / "polar", tmp_path / "state.json"
+    Doc(lib, "fp1", "Title").card("c1", basic(MARKDOWN, MARKDOWN, "MARKDOWN")).write()
+    with monkeypatch.context() as earlier:  # version 12: Markdown without breaks or strikethrough
+        real = html_module.markdown_to_html
+        earlier.setattr(html_module, "markdown_to_html", lambda text, before_13=False: real(text, True))
+        earlier.setattr(read_module, "RENDER_VERSION", "12")
+        run(col, lib, state)
+    note = note_of(col, "c1")
+    assert "~struck~" in note.fields[0]
+    if edited_in_anki:
+        note.fields[0] = "mine"
+        col.update_note(note)
+    report = run(col, lib, state)  # version 13: the library read again
+    assert not report.conflicts, report.summary()
+    note = note_of(col, "c1")
+    assert note.fields[0] == "mine" if edited_in_anki else "<del>struck</del>" in note.fields[0]
+    assert "<del>struck</del>" in note.fields[1]  # the answer, edited by nobody, follows
+    assert run(col, lib, state).summary().startswith("Polar Sync: nothing changed")
