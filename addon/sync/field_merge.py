@@ -414,7 +414,9 @@ def merge_field(want: Want, current: str, old: str, polar_wins: bool, recorded: 
         polar_same = {field_hash(text), field_hash(text + cur_block)}
         anki_same = {field_hash(cur_text), field_hash(current)}
         typed: Optional[str] = ""
-        if old_block and cur_block and field_hash(cur_block) != old_block:
+        if old_block and cur_block and field_hash(cur_block) != old_block and cur_block != block:
+            # (A block as this sync writes it holds nothing typed: an earlier
+            # version remembered the hash of it before Anki composed it.)
             # The user typed inside the block we wrote.
             if field_hash(block) == old_block:  # ours is as it was: the difference is theirs
                 typed = typed_into(block, cur_block)

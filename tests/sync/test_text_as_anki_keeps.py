@@ -176,3 +176,37 @@ def test_markdown_notes_of_version_12_follow_without_a_conflict(col: Any, tmp_pa
     assert note.fields[0] == "mine" if edited_in_anki else "<del>struck</del>" in note.fields[0]
     assert "<del>struck</del>" in note.fields[1]  # the answer, edited by nobody, follows
     assert run(col, lib, state).summary().startswith("Polar Sync: nothing changed")
+
+
+@pytest.mark.parametrize("edited_in_anki", [False, True])
+def test_a_decomposed_context_of_an_earlier_version_is_no_conflict(col: Any, tmp_path: Path, monkeypatch: Any,
+                                                                   edited_in_anki: bool) -> None:
+    """The context block an earlier version wrote of a decomposed title,
+    highlight and comment: Anki composed it, so its remembered hash is not
+    the note's block's; that is no text typed inside it (no conflict), and
+    an answer edited in Anki stays."""
+    import addon.render.card as card_module
+    import addon.render.context as context_module
+    import addon.sync.read as read_module
+
+    lib, state = tmp_path / "polar", tmp_path / "state.json"
+    decomposed = unicodedata.normalize("NFD", "Café\r\n")
+    doc = Doc(lib, "fp1", decomposed)
+    doc.text_highlight("h1", decomposed + " said", top=10.0)
+    doc.comment("m1", decomposed + " says", "text-highlight:h1")
+    doc.card("c1", basic(decomposed, decomposed), ref="text-highlight:h1")
+    doc.write()
+    with monkeypatch.context() as earlier:  # the version before as_anki_keeps
+        earlier.setattr(card_module, "as_anki_keeps", lambda value: value)
+        earlier.setattr(context_module, "as_anki_keeps", lambda value: value)
+        earlier.setattr(read_module, "RENDER_VERSION", "12")
+        run(col, lib, state)
+    if edited_in_anki:
+        note = note_of(col, "c1")
+        note.fields[1] = "mine " + note.fields[1]
+        col.update_note(note)
+    before = list(note_of(col, "c1").fields)
+    report = run(col, lib, state)  # version 13: the library read again
+    assert not report.conflicts, report.summary()
+    assert list(note_of(col, "c1").fields) == before
+    assert run(col, lib, state).summary().startswith("Polar Sync: nothing changed")
