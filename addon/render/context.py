@@ -177,7 +177,8 @@ def _source_html(shared: _DocParts, page: int) -> str:
             parts.append(shared.page_html.replace("{page}", str(page)))
         if shared.link:
             parts.append(shared.link)
-        made = shared.sources[page] = SEPARATOR.join(parts)
+        # (as the note will hold it: once a page, not once a card)
+        made = shared.sources[page] = as_anki_keeps(SEPARATOR.join(parts))
     return made
 
 
@@ -345,7 +346,7 @@ def build_context(
                 blocks.append(f'<div class="polar-comment" dir="auto">{body}</div>')
 
     # As the note will hold them (a title, a highlight or a comment as a PDF gave it).
-    context = _new_context((as_anki_keeps(source), as_anki_keeps(highlight), image,
+    context = _new_context((source, as_anki_keeps(highlight) if highlight else "", image,
                             as_anki_keeps("".join(blocks)) if blocks else ""))
     return context, media, problems
 
