@@ -350,6 +350,37 @@ def edited_since_old_sync(current: str, ours: str, sent: Sequence[str]) -> bool:
     return bool(text) and text != _text_of(ours) and all(text != _text_of(s) for s in sent)
 
 
+# An image of Polar's (``render.media.media_name``: "polar-" and 20 hex digits
+# of its SHA-1) that Anki stored under another name because a file of other
+# bytes held that one (``col.media.write_data`` adds the file's whole SHA-1
+# to the stem): the same bytes exactly when that SHA-1 begins with the 20.
+_STORED_AS = re.compile(r'src="polar-([0-9a-f]{20})(-\1[0-9a-f]{20})\.(png|jpg|gif|webp)"')
+
+
+def as_stored(wants: List[Optional[Want]], fields: Sequence[str]) -> List[Optional[Want]]:
+    """``wants`` with Polar's image names as the note holds them where Anki
+    stored an image under another name (``write.Writing.fix_media`` wrote
+    that name, and its hash was remembered): else the note's field would
+    differ from Polar's on every sync that reads the document (an update
+    each time, and an edit made in Anki taken for a conflict, Polar's
+    version kept). Unchanged when the note names no such file."""
+    renamed: Dict[str, str] = {}
+    for value in fields:
+        if 'src="polar-' in value:
+            for m in _STORED_AS.finditer(value):
+                renamed[f'src="polar-{m.group(1)}.{m.group(3)}"'] = m.group(0)
+    if not renamed:
+        return wants
+
+    def stored(value: str) -> str:
+        for name, as_named in renamed.items():
+            value = value.replace(name, as_named)
+        return value
+
+    return [None if w is None else w._replace(text=stored(w.text), tail=None if w.tail is None else stored(w.tail))
+            for w in wants]
+
+
 # Polar's old sync (``MediaContents.parse``) stored these data images as
 # media named ``Hashcodes.createID(<base64>, 20).<type>``; other images stayed
 # in the field as they were.
@@ -518,6 +549,8 @@ class Planner:
                 self.plan.dropped[key] = self.plan.dropped.get(key, 0) + 1
             kept = renamed_hashes(base.fields, nt) if base else {}
         wants = wanted_fields(nt, rc)
+        if rc.media:
+            wants = as_stored(wants, note.fields)
         base_hashes = aligned_hashes(base.fields, nt) if base else None
         # Changed by the person to a note type of the other kind (Browse ▸
         # Change Note Type, Cloze -> Basic or Basic -> Cloze): Polar's front

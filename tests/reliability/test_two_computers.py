@@ -268,6 +268,33 @@ def test_duplicates_studied_on_both_computers_keep_every_review(pair, tmp_path):
         assert integrity_problems(c.col) == []
 
 
+@pytest.mark.parametrize("how", ["edited", "suspended"])
+def test_a_duplicate_never_studied_but_edited_or_suspended_is_no_spare_copy(pair, tmp_path, how):
+    """A second computer's copy that was never studied is removed as a spare
+    copy only when it holds nothing of the user's: one edited there (or
+    suspended) is set aside as a duplicate, its text kept."""
+    lib, _ = _library(tmp_path, "c1")
+    a, b = pair(lib)
+    a.polar()
+    b.polar()
+    copy = b.col.get_note(b.cards_of("c1")[0].nid)
+    if how == "edited":
+        copy["Back"] = copy["Back"].replace("answer c1", "answer c1, as I put it on B", 1)
+        b.col.update_note(copy)
+    else:
+        b.col.sched.suspend_cards([b.cards_of("c1")[0].id])
+    a.ankiweb()
+    b.ankiweb()
+    a.ankiweb()
+    report = a.polar()
+    assert (report.duplicates, report.copies) == (1, 0), report.to_dict()
+    kept = a.col.get_note(copy.id)  # (the younger copy: the older is the keeper)
+    assert kept.guid != guid_for("c1") and len(a.cards_of("c1")) == 1
+    if how == "edited":
+        assert "as I put it on B" in kept["Back"]
+    assert integrity_problems(a.col) == []
+
+
 # -- 3. Polar's changes synced on one computer, studied on the other ----------
 
 def _in_step(lib: Path, pair: Any) -> Tuple[Computer, Computer]:

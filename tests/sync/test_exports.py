@@ -1256,3 +1256,26 @@ def test_a_packed_export_missing_a_doc_meta_beside_its_doc_info_takes_no_note_as
     assert not col.find_cards("is:suspended") and not col.find_notes(f"tag:{ORPHAN_TAG}")
     report = run(col, export, state_path)  # the whole export again
     assert not report.errors and not report.warnings and (report.orphaned, report.created) == (0, 0)
+
+
+@pytest.mark.parametrize("how", ["a link", "a pipe"])
+def test_a_record_of_an_unpacked_export_that_is_no_plain_file_takes_no_note_as_deleted(
+        col, library, export, tmp_path, state_path, how):
+    """One doc_meta record of an unpacked export turned into a link (to a copy
+    kept elsewhere) or a pipe: it is refused with a row naming the file, its
+    document's notes stay as they are, and the other documents sync."""
+    folder = _unpack("folder named after the file", export, export.parent)
+    first = run(col, folder, state_path)
+    record = sorted((folder / "doc_meta").iterdir())[0]
+    kept = tmp_path / "kept.json"
+    record.rename(kept)
+    if how == "a link":
+        record.symlink_to(kept)
+    else:
+        os.mkfifo(record)
+    report = run(col, folder, state_path)
+    assert (report.orphaned, report.deleted, report.created) == (0, 0, 0), report
+    assert not col.find_cards("is:suspended") and col.note_count() == first.created
+    rows = [e for e in report.errors + report.warnings if record.name in e["path"] + e["message"]]
+    assert len(rows) == 1 and ("links are refused" if how == "a link" else "pipes are refused") in rows[0]["message"], \
+        report.errors + report.warnings

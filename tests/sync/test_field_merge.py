@@ -392,3 +392,35 @@ def test_a_field_as_written_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> No
     assert merged == fm.Merged(None, written("answer", OLD_BLOCK))
     with pytest.raises(AssertionError):  # text typed in Anki: the full way
         merge_field(Want("answer", OLD_BLOCK), as_written("my answer", OLD_BLOCK), written("answer", OLD_BLOCK), True)
+
+
+def test_text_typed_against_a_words_start_in_the_block_is_moved_before_it() -> None:
+    # The caret at the start of the highlight's line, a note typed with no
+    # space after it: one word of the editor's, ours at its end.
+    glued = OLD_BLOCK.replace(">old highlight", ">NBold highlight", 1)
+    merged = merge_field(Want("answer", OLD_BLOCK), "answer" + glued, written("answer", OLD_BLOCK), True)
+    assert not merged.conflict and merged.value == "answerNB" + OLD_BLOCK
+
+
+def test_words_of_the_block_typed_over_across_a_line_are_not_typing() -> None:
+    # The end of the source line and the start of the highlight selected and
+    # typed over: words of ours replaced (with the tags between), the block's
+    # own, made anew; nothing moved into the answer.
+    start, end = OLD_BLOCK.index("1</div>"), OLD_BLOCK.index("old highlight") + len("old")
+    over = OLD_BLOCK[:start] + "X" + OLD_BLOCK[end:]
+    merged = merge_field(Want("answer", OLD_BLOCK), "answer" + over, written("answer", OLD_BLOCK), True)
+    assert not merged.conflict and merged.value == "answer" + OLD_BLOCK
+
+
+@pytest.mark.parametrize("polar_wins", [True, False])
+def test_typing_on_a_words_end_beside_a_word_changed_in_a_block_whose_context_changed_is_never_dropped_unsaid(
+        polar_wins: bool) -> None:
+    # "passage" typed on to ("passageXY") and "highlight" changed, the context
+    # changed in Polar: no way of putting the block back tells whose each is,
+    # so it is said (a conflict over the block), never "XY" dropped unsaid as
+    # a changed word of the block's.
+    old = context_block(Context("Title · p. 1", "the old highlight passage", "", ""))
+    new = context_block(Context("Title · p. 2", "the new highlight passage", "", ""))
+    current = "answer" + old.replace("passage", "passageXY", 1).replace("highlight", "highlights", 1)
+    merged = merge_field(Want("answer", new), current, written("answer", old), polar_wins)
+    assert merged.conflict and merged.in_block and merged.polar_took == polar_wins

@@ -18,8 +18,9 @@ from tests.polar_factory import Doc, basic
 DOC_B = "1DocB00000000000000000bb"
 
 
-def run(col, lib: Path, state: Path, leave_alone=(), only=None):
-    settings, _ = Settings.from_dict({})
+def run(col, lib: Path, state: Path, leave_alone=(), only=None, **config):
+    settings, warnings = Settings.from_dict(config)
+    assert not warnings, warnings
     prepared = prepare(settings, state, source_path=lib, only=only, collection_id=collection_identity(col))
     return prepared.apply(col, leave_alone=set(leave_alone))
 
@@ -116,6 +117,47 @@ def test_a_held_note_of_a_deleted_document_is_tagged_later(col, lib, state_path)
     report = run(col, root, state_path)
     assert report.orphaned == 1 and col.get_note(held).has_tag(ORPHAN_TAG)
     assert not run(col, root, state_path).changed
+
+
+def test_a_held_note_of_a_card_deleted_under_the_delete_policy_is_deleted_later(col, lib, state_path):
+    """Under "delete", a card gone from Polar whose note is open in an editor:
+    the note stays for now, and its state row too (not dropped with the
+    card), so the next sync deletes it, once, and remembers no card."""
+    root, b = lib
+    held = nid_of(col, "1CardB0001")
+    b.delete_card("1CardB0001")
+    b.write()
+    policy = {"deletion_policy": "delete", "delete_max_share": 1.0}
+    report = run(col, root, state_path, leave_alone={held}, **policy)
+    assert report.deferred == {held: DOC_B} and report.deleted == 0
+    assert col.get_note(held) is not None and col.note_count() == 2
+
+    report = run(col, root, state_path, **policy)
+    assert report.deleted == 1 and col.note_count() == 1
+    assert not run(col, root, state_path, **policy).changed
+    b.card("1CardB0001", basic("B1 front", "B1 back"))  # back in Polar (an undo there): made again
+    b.write()
+    assert run(col, root, state_path, **policy).created == 1 and col.note_count() == 2
+
+
+def test_a_held_note_whose_card_comes_back_keeps_the_edit_made_in_its_editor(col, lib, state_path):
+    """The same, the card back in Polar (an undo there) before the next sync,
+    the note edited in the editor that held it: its row was kept, so the
+    edit is merged against it (kept, no conflict), not taken for a note no
+    sync recorded."""
+    root, b = lib
+    held = nid_of(col, "1CardB0001")
+    b.delete_card("1CardB0001")
+    b.write()
+    policy = {"deletion_policy": "delete", "delete_max_share": 1.0}
+    assert run(col, root, state_path, leave_alone={held}, **policy).deferred == {held: DOC_B}
+    edit_in_anki(col, held, "Back", "B1 back, as I typed it")
+    b.card("1CardB0001", basic("B1 front", "B1 back"))
+    b.write()
+    report = run(col, root, state_path, **policy)
+    assert (report.deleted, report.created) == (0, 0) and not report.to_dict()["conflicts"], report.to_dict()
+    assert split_block(col.get_note(held)["Back"])[0] == "B1 back, as I typed it"
+    assert not run(col, root, state_path, **policy).changed
 
 
 def test_sync_without_editors_is_unchanged(col, lib, state_path):

@@ -239,6 +239,16 @@ def test_deletion_policies(col, lib, state_path, policy):
     assert_idempotent(col, root, state_path, deletion_policy=policy, delete_max_share=0.5)
 
 
+def test_delete_takes_a_sweep_of_exactly_the_limit(col, lib, state_path):
+    """The limit is the most that may go: 2 of 5 notes at a limit of 40%
+    are deleted (more is refused: the test below)."""
+    root, a, b = lib
+    run(col, root, state_path, deletion_policy="delete", delete_max_share=0.4)
+    b.remove()
+    report = run(col, root, state_path, deletion_policy="delete", delete_max_share=0.4)
+    assert report.deleted == 2 and col.note_count() == 3 and not report.errors, report.errors
+
+
 def test_delete_refuses_a_large_sweep(col, lib, state_path):
     root, _, b = lib
     run(col, root, state_path, deletion_policy="delete")
