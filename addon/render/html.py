@@ -580,7 +580,9 @@ def as_anki_keeps(value: str) -> str:
     remembers the hash of is then what the note holds: otherwise the note
     read back differs from it, and the next edit in Polar looked like an edit
     in both (a conflict; with "keep Anki's" Polar's edit not taken)."""
-    if _ANKI_DROPS.search(value) is not None:
+    # (isprintable first: a C loop ~2x cheaper than the search; False for a
+    # line feed or a tab too, which the search then tells apart.)
+    if not value.isprintable() and _ANKI_DROPS.search(value) is not None:
         value = _ANKI_DROPS.sub("", value)
     if value.isascii() or unicodedata.is_normalized("NFC", value):
         return value
