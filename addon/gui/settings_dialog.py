@@ -554,6 +554,11 @@ class SettingsDialog(QDialog):
         new = dict(self.raw)
         new.update(self.values())
         editor = RawConfigEditor(self, self.module, new)  # type: ignore[arg-type]  # wants only .mgr
+        # Anki's editor saves only a text unlike the one it opened with: that
+        # held this window's unsaved changes, so OK without typing saved
+        # nothing, and this window closed (stale) with them. Compared with
+        # what is stored instead.
+        editor.conf = dict(self.raw)
         # Owned by the main window: closing this one must not delete it.
         editor.setParent(self.parentWidget(), editor.windowFlags())
         editor.show()

@@ -120,6 +120,35 @@ def test_raw_json_reads_windows_paths_and_names_a_bad_key(anki, tmp_path):
         anki.settle()
 
 
+def test_raw_json_ok_saves_what_the_window_changed(anki):
+    """A setting changed in the window, then "Edit as JSON…" (which shows
+    the change) and OK there without typing: the change is saved. Anki's
+    editor saves only a text unlike the one it opened with, which held the
+    window's unsaved change; the settings window then closed as stale, and
+    the change was lost without a word."""
+    from aqt.qt import QComboBox
+
+    anki.settle()
+    before = _config(anki)
+    try:
+        dialog = anki.controller.open_settings()
+        combo = dialog.findChild(QComboBox, "polar_sync_setting_deletion_policy")
+        combo.setCurrentIndex(combo.findData("tag"))
+        editor = dialog.open_raw()
+        assert editor is not None
+        assert json.loads(editor.form.editor.toPlainText())["deletion_policy"] == "tag"  # shown there
+        editor.accept()
+        anki.anki.wait_until(lambda: _closed(editor), what="the config editor to close")
+        assert _closed(dialog)
+        assert _config(anki)["deletion_policy"] == "tag"
+        assert anki.controller.settings.deletion_policy == "tag"  # applied
+    finally:
+        anki.settle()
+        anki.mw.addonManager.writeConfig("polar_sync", before)
+        anki.set_config()
+        anki.settle()
+
+
 def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_path):
     gone = tmp_path / "polar-moved-away"
     anki.set_config(data_dir=str(gone), watch=False)
