@@ -149,6 +149,32 @@ def test_raw_json_ok_saves_what_the_window_changed(anki):
         anki.settle()
 
 
+def test_raw_json_infinity_is_named_not_an_error_box(anki):
+    """Python's JSON reads Infinity: typed for the debounce ("never"), the
+    check's int() of it raised OverflowError (Anki's error box, "report it
+    to the add-on's author"). One sentence naming the field; nothing saved."""
+    before = _config(anki)
+    try:
+        dialog = anki.controller.open_settings()
+        editor = dialog.open_raw()
+        assert editor is not None
+        text = json.dumps(dict(before, watch_debounce_ms=0))
+        text = text.replace('"watch_debounce_ms": 0', '"watch_debounce_ms": Infinity')
+        assert "Infinity" in text
+        editor.form.editor.setPlainText(text)
+        editor.accept()
+        boxes = _visible("polar_sync_config_problem")
+        assert len(boxes) == 1
+        assert "watch_debounce_ms" in boxes[0].text() and "Infinity" in boxes[0].text()
+        boxes[0].close()
+        assert editor.isVisible()
+        assert _config(anki) == before
+        editor.reject()
+        dialog.reject()
+    finally:
+        anki.settle()
+
+
 def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_path):
     gone = tmp_path / "polar-moved-away"
     anki.set_config(data_dir=str(gone), watch=False)
