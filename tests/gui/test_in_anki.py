@@ -683,6 +683,41 @@ def test_profile_close_stops_the_watcher_and_first_run_message_shows_once(anki, 
     assert anki.controller.watcher is not None  # settings applied without a restart
 
 
+def test_a_preview_stopped_drops_no_sync_of_a_change_polar_saved_meanwhile(anki):
+    """Tools ▸ Polar Sync ▸ Stop the sync (or Escape) during a preview: the
+    preview is gone, nothing said (as before). A change Polar saved while it
+    ran waits behind it; it was dropped as a stopped sync drops the requests
+    queued behind it, though stopping a preview stops no syncing (the core
+    owes nothing for a preview): the change then reached Anki only with the
+    next save or start."""
+    anki.set_config(watch=False)  # (the watcher's request is made here, at a known moment)
+    runner = anki.controller.runner
+    doc = Doc(anki.library, "1GuiPrevStop000000001", title="Preview stopped")
+    doc.card("1GuiPS1", basic("<p>Saved during a preview?</p>", "<p>-</p>"))
+    try:
+        anki.settle()
+        doc.write()
+        before = runner.finished_count
+        anki.menu_action("Preview (dry run)…").trigger()
+        runner.request("watch", {doc.fp})  # Polar saved it meanwhile: queued behind the preview
+        stop = anki.menu_action("Stop the sync")
+        assert stop.isEnabled()
+        stop.trigger()  # (before the reading's first document: it stops there)
+        anki.anki.wait_until(lambda: runner.finished_count > before, what="the preview to stop")
+        stopped = anki.controller.last_outcome
+        assert stopped.request.trigger == "preview" and stopped.interrupted and stopped.by_you
+        assert not runner.rest_to_come  # (a preview owes nothing: the next sync reads what it would)
+        assert [r.trigger for r in runner.dropped if r.trigger == "watch" and r.only == {doc.fp}] == []
+        outcome = anki.wait_synced(before + 1)
+        assert outcome.request.trigger == "watch" and outcome.report.created == 1, outcome.report.summary()
+        assert any("Saved during a preview?" in f for f in fronts(anki))
+    finally:
+        doc.remove()
+        anki.set_config(watch=True)
+        anki.trigger_and_wait("Sync from Polar")
+        anki.settle()
+
+
 def _answer_modal(kind: type, act: Callable[[Any], None]) -> None:
     """Once a modal ``kind`` is up (its own event loop runs), ``act`` on it."""
     from aqt.qt import QApplication, QDialog, QTimer
