@@ -161,8 +161,11 @@ class _ClickLabel(QLabel):
         self.box = box
         self.setWordWrap(True)
 
-    def mouseReleaseEvent(self, evt: Optional[QMouseEvent]) -> None:
-        if self.box.isEnabled():
+    def mouseReleaseEvent(self, evt: Optional[QMouseEvent]) -> None:  # noqa: N802 - Qt's name
+        # As a click on the box: the left button, let go over the words (a
+        # right click toggled the setting too, and a press dragged away).
+        if (self.box.isEnabled() and evt is not None and evt.button() == Qt.MouseButton.LeftButton
+                and self.rect().contains(evt.position().toPoint())):
             self.box.toggle()
 
 
