@@ -149,6 +149,32 @@ def test_raw_json_ok_saves_what_the_window_changed(anki):
         anki.settle()
 
 
+def test_restore_defaults_shows_every_default_and_saves_nothing_until_ok(anki):
+    """Restore defaults puts the config's defaults (config.json) in every
+    field; nothing is written until OK, and OK then writes exactly them."""
+    from aqt.qt import QComboBox, QPushButton
+
+    anki.settle()
+    before = _config(anki)
+    defaults = json.loads((anki.addon_dir / "config.json").read_text(encoding="utf-8"))
+    try:
+        dialog = anki.controller.open_settings()
+        combo = dialog.findChild(QComboBox, "polar_sync_setting_deletion_policy")
+        combo.setCurrentIndex(combo.findData("tag"))
+        dialog.widgets["watch"].setChecked(not defaults["watch"])
+        dialog.findChild(QPushButton, "polar_sync_settings_defaults").click()
+        assert dialog.values() == {k: defaults[k] for k in dialog.values()}
+        assert _config(anki) == before  # (nothing saved yet)
+        dialog.accept()
+        saved = _config(anki)
+        assert {k: saved[k] for k in dialog.widgets} == {k: defaults[k] for k in dialog.widgets}
+    finally:
+        anki.settle()
+        anki.mw.addonManager.writeConfig("polar_sync", before)
+        anki.set_config()
+        anki.settle()
+
+
 def test_raw_json_infinity_is_named_not_an_error_box(anki):
     """Python's JSON reads Infinity: typed for the debounce ("never"), the
     check's int() of it raised OverflowError (Anki's error box, "report it
