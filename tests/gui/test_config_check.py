@@ -17,14 +17,14 @@ def test_a_number_json_cannot_hold_in_a_whole_number_setting_is_a_sentence(typed
     check, an error box at the editor's OK, and at each profile's open once
     the config held it; the sentence naming the key instead."""
     for key in ("watch_debounce_ms", "max_image_bytes"):
-        conf, problems, _ = config_check.parse('{"%s": %s}' % (key, typed))
+        conf, problems, _ = config_check.parse(f'{{"{key}": {typed}}}')
         assert len(problems) == 1, problems
         assert problems[0].startswith(f"“{key}” must be a whole number of 0 or more, not ")
 
 
 def test_a_share_beyond_its_range_or_not_a_number_is_named():
     for typed in ("Infinity", "NaN", "1.5", '"0.2"', "true"):
-        _, problems, _ = config_check.parse('{"delete_max_share": %s}' % typed)
+        _, problems, _ = config_check.parse(f'{{"delete_max_share": {typed}}}')
         assert problems == [f"“delete_max_share” must be a number from 0 to 1 (0.2 means 20 %), not "
                             f"{json.dumps(json.loads(typed))}."], typed
 
