@@ -175,6 +175,51 @@ def test_restore_defaults_shows_every_default_and_saves_nothing_until_ok(anki):
         anki.settle()
 
 
+def test_a_folder_without_documents_is_questioned_until_chosen_again_used_anyway_or_cancelled(
+        anki, tmp_path, monkeypatch):
+    """Choose Polar data folder… on a folder with no Polar document: the
+    question's "Choose another folder…" opens the chooser again where the
+    person was, "Use it anyway" takes the folder, Cancel takes nothing."""
+    import importlib
+
+    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
+
+    package = type(anki.controller).__module__.rsplit(".", 1)[0]
+    settings_dialog = importlib.import_module(f"{package}.settings_dialog")
+    first, second = tmp_path / "notes", tmp_path / "more notes"
+    first.mkdir()
+    second.mkdir()
+    picks = [str(first), str(second), str(first)]
+    starts: list = []
+
+    def chooser(_parent, _title, start):
+        starts.append(start)
+        return picks.pop(0)
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(chooser))
+    answers = ["Choose another folder…", "Use it anyway", "Cancel"]
+    asked: list = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        asked.append(box.text())
+        wanted = answers.pop(0)
+        next(b for b in box.buttons() if b.text() == wanted).click()
+        if answers and wanted != "Use it anyway":
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    assert settings_dialog.choose_folder(anki.mw, str(anki.library)) == str(second)
+    assert starts == [str(anki.library), str(first)]  # (again: where the person was)
+    assert "There are no Polar documents in" in asked[0] and len(asked) == 2
+    QTimer.singleShot(50, answer)
+    assert settings_dialog.choose_folder(anki.mw, str(anki.library)) == ""  # Cancel
+    assert not answers and not picks
+
+
 def test_raw_json_infinity_is_named_not_an_error_box(anki):
     """Python's JSON reads Infinity: typed for the debounce ("never"), the
     check's int() of it raised OverflowError (Anki's error box, "report it
