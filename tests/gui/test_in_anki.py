@@ -616,6 +616,45 @@ def test_a_bad_config_value_is_reported_not_fatal(anki):
         anki.set_config(watch_debounce_ms=DEBOUNCE_MS)
 
 
+def test_a_bug_in_the_sync_is_a_report_row_not_anki_s_error_box(anki, monkeypatch):
+    """The sync raising what no rule knows (a bug of ours; a stand-in
+    raises here): Anki shows no error box, the notice names one problem,
+    the report and the log say it in words with the way on, and the
+    traceback is in the add-on's log; the next sync runs as ever."""
+    package = type(anki.controller).__module__.rsplit(".", 2)[0]  # the installed add-on's package
+    engine = importlib.import_module(f"{package}.sync.engine")
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyError("no_such_key")
+
+    anki.settle()
+    monkeypatch.setattr(engine, "prepare", broken)
+    outcome = anki.trigger_and_wait("Sync from Polar")
+    monkeypatch.undo()
+    try:
+        assert outcome.failed and not outcome.interrupted and not outcome.library_error
+        assert [(e["code"], e["path"]) for e in outcome.report.errors] == [("sync_failed", "Polar Sync")]
+        assert "KeyError: 'no_such_key'" in outcome.report.errors[0]["message"]
+        notice = anki.controller.notice
+        assert notice is not None and notice.isVisible() and "1 problem" in notice.text()
+        dialog = anki.controller.show_last_report()
+        assert dialog is not None
+        text = dialog.browser.toPlainText()
+        assert "unexpected error in the add-on" in text and "Sync again" in text
+        dialog.close()
+        notice.close()
+        from aqt import mw
+
+        log = mw.addonManager.get_logger(anki.controller.module) if hasattr(mw.addonManager, "get_logger") else None
+        if log is not None:
+            files = [getattr(h, "baseFilename", "") for h in log.handlers]
+            logged = "".join(Path(f).read_text(encoding="utf-8") for f in files if f and Path(f).exists())
+            assert "sync failed:" in logged and "KeyError: 'no_such_key'" in logged
+    finally:
+        again = anki.trigger_and_wait("Sync from Polar")
+    assert not again.failed and not again.report.errors
+
+
 def test_syncs_wait_while_the_collection_is_temporarily_closed(anki, tmp_path):
     """Exporting a .colpkg closes the collection for a moment (as a full
     AnkiWeb sync does); a sync asked for meanwhile waits, then runs."""
