@@ -38,9 +38,9 @@ from aqt.qt import (
     qconnect,
     sip,
 )
-from aqt.utils import disable_help_button, restoreGeom, saveGeom
+from aqt.utils import disable_help_button, restoreGeom, saveGeom, showWarning
 
-from ..polar.library import default_data_dir, export_in_folder
+from ..polar.library import SourceError, default_data_dir, export_in_folder, open_source, unpacked_export_around
 from ..settings import RANGES, Settings
 from . import config_check, direction, unbroken
 from .folding_row import FoldingRow
@@ -127,6 +127,28 @@ def choose_export(parent: QWidget, current: str) -> str:
         # a re-packed one may be any of these, or have no extension at all.
         tr("Polar export") + " (*.zip *.tar.gz *.tgz *.tar);;" + tr("All files") + " (*)",
     )
+    return path
+
+
+def export_chosen(parent: QWidget, current: str) -> str:
+    """Use a Polar export… (the Tools menu's entry and the Settings' button,
+    alike): the file chosen as the library, "" for none. A file picked
+    inside an unpacked export is that export's folder; a file that is no
+    export is refused with the reason (the Settings' button put any file in
+    its field, saved to fail at the sync; a file inside an unpacked export
+    too, which the menu takes as the export)."""
+    path = choose_export(parent, current)
+    if not path:
+        return ""
+    inside = unpacked_export_around(Path(path))
+    if inside is not None:  # a file picked inside an unpacked export: the export is its folder
+        path = str(inside)
+    try:
+        open_source(Path(path))  # by content, whatever the name; reads a few KB
+    except SourceError as exc:
+        showWarning(unbroken.text(tr("Polar Sync cannot use this file.") + f"\n\n{exc}"), parent=parent,
+                    title="Polar Sync")
+        return ""
     return path
 
 
@@ -333,7 +355,7 @@ class SettingsDialog(QDialog):
         folder = QPushButton(tr("Choose Polar data folder…"))
         export = QPushButton(tr("Use a Polar export…"))
         qconnect(folder.clicked, lambda: self._pick(choose_folder))
-        qconnect(export.clicked, lambda: self._pick(choose_export))
+        qconnect(export.clicked, lambda: self._pick(export_chosen))
         form.addRow(tr("Polar library"), self.path_edit)
         self.path_edit.setObjectName("polar_sync_setting_data_dir")
         self.widgets["data_dir"] = self.path_edit

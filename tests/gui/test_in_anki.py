@@ -847,6 +847,54 @@ def test_a_file_that_is_not_an_export_is_refused_with_a_message(anki, tmp_path):
     assert anki.mw.addonManager.getConfig(anki.controller.module)["data_dir"] == str(anki.library)
 
 
+def test_the_settings_export_button_takes_what_the_menus_entry_takes(anki, tmp_path):
+    """Settings ▸ Use a Polar export… (the same words as the menu's entry)
+    put any file in the field: a file picked inside an unpacked export,
+    which the menu takes as the export's folder, was saved as the library
+    and the sync then found none; a file that is no export, which the menu
+    refuses with the reason, was saved to fail at the sync. Now as the menu."""
+    import tarfile
+
+    from aqt.qt import QFileDialog, QMessageBox, QPushButton
+
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    anki.settle()
+    unpacked = tmp_path / "export"
+    with tarfile.open(write_export(tmp_path / EXPORT_NAME, library_metas(anki.library))) as archive:
+        archive.extractall(unpacked)
+    inside = next((unpacked / "doc_meta").iterdir())
+    not_export = tmp_path / "notes.zip"
+    not_export.write_text("not an archive")
+    dialog = anki.controller.open_settings()
+    try:
+        button = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Use a Polar export…")
+        _answer_modal(QFileDialog, lambda chooser: type_and_open(chooser, inside))
+        button.click()
+        anki.anki.wait_until(lambda: dialog.path_edit.text() != str(anki.library), 15, "the chosen file")
+        assert dialog.path_edit.text() == str(unpacked)  # the export, not one of its files
+
+        seen: Dict[str, Any] = {}
+
+        def refuse(box: Any) -> None:
+            seen["text"] = box.text().replace("\u2060", "")
+            box.close()
+
+        def pick(chooser: Any) -> None:
+            _answer_modal(QMessageBox, refuse)
+            type_and_open(chooser, not_export)
+
+        _answer_modal(QFileDialog, pick)
+        button.click()
+        anki.anki.wait_until(lambda: "text" in seen, 15, "the warning")
+        assert "cannot use this file" in seen["text"] and str(not_export) in seen["text"]
+        assert dialog.path_edit.text() == str(unpacked)  # (unchanged)
+    finally:
+        dialog.reject()
+        anki.settle()
+    assert anki.mw.addonManager.getConfig(anki.controller.module)["data_dir"] == str(anki.library)
+
+
 def test_an_export_chosen_while_the_browser_downloads_it(anki, tmp_path):
     """Firefox's empty placeholder chosen: refused, the message says empty
     and names the .part (the setting unchanged). Chrome's .crdownload chosen
