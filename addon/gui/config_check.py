@@ -8,6 +8,7 @@ Pure Python (no Qt), so the rules are tested without Anki.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -90,6 +91,8 @@ def problems(conf: Mapping[str, Any], labels: Optional[Mapping[str, str]] = None
         kind = _kind(getattr(defaults, key))
         shown = json.dumps(value, ensure_ascii=False)
         number = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # not NaN
+        # (Python's JSON reads Infinity and 1e999 too: int() of it raised OverflowError.)
+        whole = number and math.isfinite(value) and float(value) == int(value)
         low, high = RANGES.get(key, (0, float("inf")))
         if key in CHOICES:
             allowed = CHOICES[key]
@@ -98,7 +101,7 @@ def problems(conf: Mapping[str, Any], labels: Optional[Mapping[str, str]] = None
                               choices=", ".join(f'"{c}"' for c in allowed)))
         elif kind == "bool" and not isinstance(value, bool):
             out.append(tr("“{key}” must be true or false (without quotes), not {value}.", key=name, value=shown))
-        elif kind == "int" and (not number or float(value) != int(value) or value < low):
+        elif kind == "int" and (not whole or value < low):
             out.append(tr("“{key}” must be a whole number of 0 or more, not {value}.", key=name, value=shown))
         elif kind == "share" and (not number or not low <= value <= high):
             out.append(tr("“{key}” must be a number from 0 to 1 (0.2 means 20 %), not {value}.",

@@ -767,8 +767,9 @@ class SyncRunner:
             return False
         self._close_progress()
         self.log.info("a Polar sync asked to stop was to run again later; stopped instead")
-        self._stopped_by_you()
-        self._owe_the_rest()
+        if not req.dry_run:  # (a preview stopped stops no syncing: nothing owed, nothing dropped)
+            self._stopped_by_you()
+            self._owe_the_rest()
         stopped = "writing" if self._write_began else "reading"
         self._finish(req, _empty_report(req.dry_run, stopped), started, interrupted=True, by_you=True)
         return True
@@ -1112,7 +1113,8 @@ class SyncRunner:
                 self.log.debug("could not update Undo", exc_info=True)
         report = _empty_report(req.dry_run, "writing" if self._write_began else "reading")
         if isinstance(exc, Stopped):  # before anything was written (read.Stopped)
-            self._stopped_by_you()
+            if not req.dry_run:  # (a preview owes nothing, as read._stopped keeps it: the syncs behind it run)
+                self._stopped_by_you()
             self._finish(req, _empty_report(req.dry_run, "reading"), started, interrupted=True, by_you=True)
             return
         if isinstance(exc, Interrupted):

@@ -38,9 +38,9 @@ from aqt.qt import (
     qconnect,
     sip,
 )
-from aqt.utils import disable_help_button, restoreGeom, saveGeom
+from aqt.utils import disable_help_button, restoreGeom, saveGeom, showWarning
 
-from ..polar.library import default_data_dir, export_in_folder
+from ..polar.library import SourceError, default_data_dir, export_in_folder, open_source, unpacked_export_around
 from ..settings import RANGES, Settings
 from . import config_check, direction, unbroken
 from .folding_row import FoldingRow
@@ -130,6 +130,28 @@ def choose_export(parent: QWidget, current: str) -> str:
     return path
 
 
+def export_chosen(parent: QWidget, current: str) -> str:
+    """Use a Polar export… (the Tools menu's entry and the Settings' button,
+    alike): the file chosen as the library, "" for none. A file picked
+    inside an unpacked export is that export's folder; a file that is no
+    export is refused with the reason (the Settings' button put any file in
+    its field, saved to fail at the sync; a file inside an unpacked export
+    too, which the menu takes as the export)."""
+    path = choose_export(parent, current)
+    if not path:
+        return ""
+    inside = unpacked_export_around(Path(path))
+    if inside is not None:  # a file picked inside an unpacked export: the export is its folder
+        path = str(inside)
+    try:
+        open_source(Path(path))  # by content, whatever the name; reads a few KB
+    except SourceError as exc:
+        showWarning(unbroken.text(tr("Polar Sync cannot use this file.") + f"\n\n{exc}"), parent=parent,
+                    title="Polar Sync")
+        return ""
+    return path
+
+
 def _choice_labels() -> Dict[str, List[Tuple[str, str]]]:
     return {
         "deck_strategy": [
@@ -161,8 +183,11 @@ class _ClickLabel(QLabel):
         self.box = box
         self.setWordWrap(True)
 
-    def mouseReleaseEvent(self, evt: Optional[QMouseEvent]) -> None:
-        if self.box.isEnabled():
+    def mouseReleaseEvent(self, evt: Optional[QMouseEvent]) -> None:  # noqa: N802 - Qt's name
+        # As a click on the box: the left button, let go over the words (a
+        # right click toggled the setting too, and a press dragged away).
+        if (self.box.isEnabled() and evt is not None and evt.button() == Qt.MouseButton.LeftButton
+                and self.rect().contains(evt.position().toPoint())):
             self.box.toggle()
 
 
@@ -330,7 +355,7 @@ class SettingsDialog(QDialog):
         folder = QPushButton(tr("Choose Polar data folder…"))
         export = QPushButton(tr("Use a Polar export…"))
         qconnect(folder.clicked, lambda: self._pick(choose_folder))
-        qconnect(export.clicked, lambda: self._pick(choose_export))
+        qconnect(export.clicked, lambda: self._pick(export_chosen))
         form.addRow(tr("Polar library"), self.path_edit)
         self.path_edit.setObjectName("polar_sync_setting_data_dir")
         self.widgets["data_dir"] = self.path_edit
@@ -554,6 +579,11 @@ class SettingsDialog(QDialog):
         new = dict(self.raw)
         new.update(self.values())
         editor = RawConfigEditor(self, self.module, new)  # type: ignore[arg-type]  # wants only .mgr
+        # Anki's editor saves only a text unlike the one it opened with: that
+        # held this window's unsaved changes, so OK without typing saved
+        # nothing, and this window closed (stale) with them. Compared with
+        # what is stored instead.
+        editor.conf = dict(self.raw)
         # Owned by the main window: closing this one must not delete it.
         editor.setParent(self.parentWidget(), editor.windowFlags())
         editor.show()

@@ -18,19 +18,16 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 
 from aqt import gui_hooks, mw
 from aqt.qt import Qt, QTimer, QWidget, qconnect, sip
-from aqt.utils import showInfo, showWarning
+from aqt.utils import showInfo
 
 from ..polar.library import (
-    SourceError,
     beside,
     default_data_dir,
     export_in_folder,
-    open_source,
     resolve_data_dir,
-    unpacked_export_around,
 )
 from ..settings import Settings, load_defaults
-from . import addon_life, config_check, i18n, library_missing, menu, synclog, unbroken
+from . import addon_life, config_check, i18n, library_missing, menu, synclog
 from .editors import OpenEditors
 from .i18n import ntr, tr
 from .operations import (
@@ -611,19 +608,10 @@ class PolarSync:
             self._write_config(data_dir=path)
 
     def choose_export_zip(self) -> None:
-        from .settings_dialog import choose_export
+        from .settings_dialog import export_chosen
 
-        path = choose_export(mw, self.settings.data_dir)
+        path = export_chosen(mw, self.settings.data_dir)  # (refused with a box, or the export's folder)
         if not path:
-            return
-        inside = unpacked_export_around(Path(path))
-        if inside is not None:  # a file picked inside an unpacked export: the export is its folder
-            path = str(inside)
-        try:
-            open_source(Path(path))  # by content, whatever the name; reads a few KB
-        except SourceError as exc:
-            showWarning(unbroken.text(tr("Polar Sync cannot use this file.") + f"\n\n{exc}"), parent=mw,
-                        title="Polar Sync")
             return
         if path == self.settings.data_dir:
             self.runner.request(MANUAL)  # the same file again (a newer download saved over it)

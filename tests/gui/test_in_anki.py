@@ -616,6 +616,45 @@ def test_a_bad_config_value_is_reported_not_fatal(anki):
         anki.set_config(watch_debounce_ms=DEBOUNCE_MS)
 
 
+def test_a_bug_in_the_sync_is_a_report_row_not_anki_s_error_box(anki, monkeypatch):
+    """The sync raising what no rule knows (a bug of ours; a stand-in
+    raises here): Anki shows no error box, the notice names one problem,
+    the report and the log say it in words with the way on, and the
+    traceback is in the add-on's log; the next sync runs as ever."""
+    package = type(anki.controller).__module__.rsplit(".", 2)[0]  # the installed add-on's package
+    engine = importlib.import_module(f"{package}.sync.engine")
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyError("no_such_key")
+
+    anki.settle()
+    monkeypatch.setattr(engine, "prepare", broken)
+    outcome = anki.trigger_and_wait("Sync from Polar")
+    monkeypatch.undo()
+    try:
+        assert outcome.failed and not outcome.interrupted and not outcome.library_error
+        assert [(e["code"], e["path"]) for e in outcome.report.errors] == [("sync_failed", "Polar Sync")]
+        assert "KeyError: 'no_such_key'" in outcome.report.errors[0]["message"]
+        notice = anki.controller.notice
+        assert notice is not None and notice.isVisible() and "1 problem" in notice.text()
+        dialog = anki.controller.show_last_report()
+        assert dialog is not None
+        text = dialog.browser.toPlainText()
+        assert "unexpected error in the add-on" in text and "Sync again" in text
+        dialog.close()
+        notice.close()
+        from aqt import mw
+
+        log = mw.addonManager.get_logger(anki.controller.module) if hasattr(mw.addonManager, "get_logger") else None
+        if log is not None:
+            files = [getattr(h, "baseFilename", "") for h in log.handlers]
+            logged = "".join(Path(f).read_text(encoding="utf-8") for f in files if f and Path(f).exists())
+            assert "sync failed:" in logged and "KeyError: 'no_such_key'" in logged
+    finally:
+        again = anki.trigger_and_wait("Sync from Polar")
+    assert not again.failed and not again.report.errors
+
+
 def test_syncs_wait_while_the_collection_is_temporarily_closed(anki, tmp_path):
     """Exporting a .colpkg closes the collection for a moment (as a full
     AnkiWeb sync does); a sync asked for meanwhile waits, then runs."""
@@ -681,6 +720,41 @@ def test_profile_close_stops_the_watcher_and_first_run_message_shows_once(anki, 
         anki.set_config(data_dir=str(anki.library))
         anki.settle()
     assert anki.controller.watcher is not None  # settings applied without a restart
+
+
+def test_a_preview_stopped_drops_no_sync_of_a_change_polar_saved_meanwhile(anki):
+    """Tools ▸ Polar Sync ▸ Stop the sync (or Escape) during a preview: the
+    preview is gone, nothing said (as before). A change Polar saved while it
+    ran waits behind it; it was dropped as a stopped sync drops the requests
+    queued behind it, though stopping a preview stops no syncing (the core
+    owes nothing for a preview): the change then reached Anki only with the
+    next save or start."""
+    anki.set_config(watch=False)  # (the watcher's request is made here, at a known moment)
+    runner = anki.controller.runner
+    doc = Doc(anki.library, "1GuiPrevStop000000001", title="Preview stopped")
+    doc.card("1GuiPS1", basic("<p>Saved during a preview?</p>", "<p>-</p>"))
+    try:
+        anki.settle()
+        doc.write()
+        before = runner.finished_count
+        anki.menu_action("Preview (dry run)…").trigger()
+        runner.request("watch", {doc.fp})  # Polar saved it meanwhile: queued behind the preview
+        stop = anki.menu_action("Stop the sync")
+        assert stop.isEnabled()
+        stop.trigger()  # (before the reading's first document: it stops there)
+        anki.anki.wait_until(lambda: runner.finished_count > before, what="the preview to stop")
+        stopped = anki.controller.last_outcome
+        assert stopped.request.trigger == "preview" and stopped.interrupted and stopped.by_you
+        assert not runner.rest_to_come  # (a preview owes nothing: the next sync reads what it would)
+        assert [r.trigger for r in runner.dropped if r.trigger == "watch" and r.only == {doc.fp}] == []
+        outcome = anki.wait_synced(before + 1)
+        assert outcome.request.trigger == "watch" and outcome.report.created == 1, outcome.report.summary()
+        assert any("Saved during a preview?" in f for f in fronts(anki))
+    finally:
+        doc.remove()
+        anki.set_config(watch=True)
+        anki.trigger_and_wait("Sync from Polar")
+        anki.settle()
 
 
 def _answer_modal(kind: type, act: Callable[[Any], None]) -> None:
@@ -770,6 +844,54 @@ def test_a_file_that_is_not_an_export_is_refused_with_a_message(anki, tmp_path):
     anki.menu_action("Use a Polar export…").trigger()
     anki.anki.wait_until(lambda: "text" in seen, 15, "the warning")
     assert str(not_export) in seen["text"]
+    assert anki.mw.addonManager.getConfig(anki.controller.module)["data_dir"] == str(anki.library)
+
+
+def test_the_settings_export_button_takes_what_the_menus_entry_takes(anki, tmp_path):
+    """Settings ▸ Use a Polar export… (the same words as the menu's entry)
+    put any file in the field: a file picked inside an unpacked export,
+    which the menu takes as the export's folder, was saved as the library
+    and the sync then found none; a file that is no export, which the menu
+    refuses with the reason, was saved to fail at the sync. Now as the menu."""
+    import tarfile
+
+    from aqt.qt import QFileDialog, QMessageBox, QPushButton
+
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    anki.settle()
+    unpacked = tmp_path / "export"
+    with tarfile.open(write_export(tmp_path / EXPORT_NAME, library_metas(anki.library))) as archive:
+        archive.extractall(unpacked)
+    inside = next((unpacked / "doc_meta").iterdir())
+    not_export = tmp_path / "notes.zip"
+    not_export.write_text("not an archive")
+    dialog = anki.controller.open_settings()
+    try:
+        button = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Use a Polar export…")
+        _answer_modal(QFileDialog, lambda chooser: type_and_open(chooser, inside))
+        button.click()
+        anki.anki.wait_until(lambda: dialog.path_edit.text() != str(anki.library), 15, "the chosen file")
+        assert dialog.path_edit.text() == str(unpacked)  # the export, not one of its files
+
+        seen: Dict[str, Any] = {}
+
+        def refuse(box: Any) -> None:
+            seen["text"] = box.text().replace("\u2060", "")
+            box.close()
+
+        def pick(chooser: Any) -> None:
+            _answer_modal(QMessageBox, refuse)
+            type_and_open(chooser, not_export)
+
+        _answer_modal(QFileDialog, pick)
+        button.click()
+        anki.anki.wait_until(lambda: "text" in seen, 15, "the warning")
+        assert "cannot use this file" in seen["text"] and str(not_export) in seen["text"]
+        assert dialog.path_edit.text() == str(unpacked)  # (unchanged)
+    finally:
+        dialog.reject()
+        anki.settle()
     assert anki.mw.addonManager.getConfig(anki.controller.module)["data_dir"] == str(anki.library)
 
 

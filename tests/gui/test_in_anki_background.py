@@ -343,6 +343,41 @@ def test_every_sync_waits_for_ankiweb_then_runs_once(anki, quiet, capfd):
     no_errors(capfd)
 
 
+def test_ankiweb_beginning_while_a_background_sync_looks_at_the_folder_holds_it(anki, quiet, capfd):
+    """A background sync looks at the Polar folder on a thread of its own
+    before it reads (a share may hang): AnkiWeb's sync beginning before
+    that look comes back holds it, unread, until AnkiWeb is done."""
+    from aqt import gui_hooks
+
+    anki.settle()
+    quiet.seconds = 0
+    c = anki.controller
+    anki.set_config(watch=False)  # (the request is made here)
+    doc = Doc(anki.library, "1GuiAnkiWebLook000001", title="AnkiWeb look")
+    doc.card("1GuiAwL1", basic("<p>Looked, then AnkiWeb?</p>", "<p>yes</p>"))
+    try:
+        anki.settle()
+        doc.write(atomic=True)
+        done = c.runner.finished_count
+        c.runner.request("watch", {doc.fp})
+        assert c.runner.busy and c.runner._looking is not None  # (its look is on its thread)
+        gui_hooks.sync_will_start()  # before the look's answer reaches Anki's window
+        try:
+            anki.anki.wait_until(lambda: c.runner._looking is None and not c.runner.busy, 20, "the look's answer")
+            assert c.runner.waiting == "ankiweb" and [r.trigger for r in c.runner.pending] == ["watch"]
+            assert c.runner.finished_count == done and not nids_for(anki, "1GuiAwL1")
+        finally:
+            gui_hooks.sync_did_finish()
+        outcome = anki.wait_synced(done)
+        assert outcome.request.trigger == "watch" and outcome.report.created == 1
+        assert c.runner.finished_count == done + 1
+    finally:
+        doc.remove()
+        anki.set_config(watch=True)
+        anki.trigger_and_wait("Sync from Polar")
+    no_errors(capfd)
+
+
 def test_a_background_sync_leaves_the_users_last_step_on_top_of_undo(anki, quiet, capfd):
     from aqt.operations.note import update_note
 

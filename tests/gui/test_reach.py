@@ -116,6 +116,37 @@ def test_escape_after_typing_in_the_settings_asks_before_it_drops_what_was_typed
     assert dict(anki.mw.addonManager.getConfig("polar_sync")) == before
 
 
+def test_the_words_beside_a_settings_check_box_toggle_it_as_the_box_does(anki: Any) -> None:
+    """A check box's words are a label of their own (they wrap): a left
+    click on them toggles the box, as a click on the box does; a right
+    click, or a press dragged off them, does not (a box's own behaviour)."""
+    from aqt.qt import QCheckBox, QPoint, Qt
+    from PyQt6.QtTest import QTest
+
+    before = dict(anki.mw.addonManager.getConfig("polar_sync"))
+    dialog = _settings(anki)
+    try:
+        box = dialog.widgets["copy_tags"]
+        assert isinstance(box, QCheckBox) and box.text() == ""  # (its words are the label beside it)
+        label = box.parentWidget().layout().itemAt(1).widget()
+        was = box.isChecked()
+        QTest.mouseClick(label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(2, 2))
+        assert box.isChecked() != was and dialog.changed()
+        QTest.mouseClick(label, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPoint(2, 2))
+        assert box.isChecked() != was
+        QTest.mousePress(label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(2, 2))
+        QTest.mouseRelease(label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                           QPoint(label.width() + 50, label.height() + 50))
+        assert box.isChecked() != was
+        box.setEnabled(False)
+        QTest.mouseClick(label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(2, 2))
+        assert box.isChecked() != was
+    finally:
+        dialog.reject()
+        anki.anki.process(0.2)
+    assert dict(anki.mw.addonManager.getConfig("polar_sync")) == before
+
+
 def test_a_settings_field_is_read_out_with_the_line_that_explains_it(anki: Any) -> None:
     """A screen reader gave a field's name only; the grey line under it, which
     says what the setting does, is not in the Tab order and was never read."""

@@ -607,6 +607,10 @@ def test_epubs_open_in_the_book_window_and_web_captures_at_their_url(library_wit
         assert _js(anki, "document.querySelector('.polar-source a').className") == "polar-link"
         assert links.open_card(card) is None  # Shift+O still opens it
         assert [u.toString() for u in catcher.urls] == ["https://example.org/spacing"]
+        # An answer without its context block (the setting off, a type of the person's own): no link
+        # to the site there, so the control is, and says what it opens.
+        answer = links.on_card_will_show("<p>On the web.</p>", card, "reviewAnswer")
+        assert ">open web page</a>" in answer and 'title="Open the page in the web browser (Shift+O)"' in answer
     finally:
         for scheme in ("file", "https"):
             QDesktopServices.unsetUrlHandler(scheme)

@@ -120,6 +120,132 @@ def test_raw_json_reads_windows_paths_and_names_a_bad_key(anki, tmp_path):
         anki.settle()
 
 
+def test_raw_json_ok_saves_what_the_window_changed(anki):
+    """A setting changed in the window, then "Edit as JSON…" (which shows
+    the change) and OK there without typing: the change is saved. Anki's
+    editor saves only a text unlike the one it opened with, which held the
+    window's unsaved change; the settings window then closed as stale, and
+    the change was lost without a word."""
+    from aqt.qt import QComboBox
+
+    anki.settle()
+    before = _config(anki)
+    try:
+        dialog = anki.controller.open_settings()
+        combo = dialog.findChild(QComboBox, "polar_sync_setting_deletion_policy")
+        combo.setCurrentIndex(combo.findData("tag"))
+        editor = dialog.open_raw()
+        assert editor is not None
+        assert json.loads(editor.form.editor.toPlainText())["deletion_policy"] == "tag"  # shown there
+        editor.accept()
+        anki.anki.wait_until(lambda: _closed(editor), what="the config editor to close")
+        assert _closed(dialog)
+        assert _config(anki)["deletion_policy"] == "tag"
+        assert anki.controller.settings.deletion_policy == "tag"  # applied
+    finally:
+        anki.settle()
+        anki.mw.addonManager.writeConfig("polar_sync", before)
+        anki.set_config()
+        anki.settle()
+
+
+def test_restore_defaults_shows_every_default_and_saves_nothing_until_ok(anki):
+    """Restore defaults puts the config's defaults (config.json) in every
+    field; nothing is written until OK, and OK then writes exactly them."""
+    from aqt.qt import QComboBox, QPushButton
+
+    anki.settle()
+    before = _config(anki)
+    defaults = json.loads((anki.addon_dir / "config.json").read_text(encoding="utf-8"))
+    try:
+        dialog = anki.controller.open_settings()
+        combo = dialog.findChild(QComboBox, "polar_sync_setting_deletion_policy")
+        combo.setCurrentIndex(combo.findData("tag"))
+        dialog.widgets["watch"].setChecked(not defaults["watch"])
+        dialog.findChild(QPushButton, "polar_sync_settings_defaults").click()
+        assert dialog.values() == {k: defaults[k] for k in dialog.values()}
+        assert _config(anki) == before  # (nothing saved yet)
+        dialog.accept()
+        saved = _config(anki)
+        assert {k: saved[k] for k in dialog.widgets} == {k: defaults[k] for k in dialog.widgets}
+    finally:
+        anki.settle()
+        anki.mw.addonManager.writeConfig("polar_sync", before)
+        anki.set_config()
+        anki.settle()
+
+
+def test_a_folder_without_documents_is_questioned_until_chosen_again_used_anyway_or_cancelled(
+        anki, tmp_path, monkeypatch):
+    """Choose Polar data folder… on a folder with no Polar document: the
+    question's "Choose another folder…" opens the chooser again where the
+    person was, "Use it anyway" takes the folder, Cancel takes nothing."""
+    import importlib
+
+    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
+
+    package = type(anki.controller).__module__.rsplit(".", 1)[0]
+    settings_dialog = importlib.import_module(f"{package}.settings_dialog")
+    first, second = tmp_path / "notes", tmp_path / "more notes"
+    first.mkdir()
+    second.mkdir()
+    picks = [str(first), str(second), str(first)]
+    starts: list = []
+
+    def chooser(_parent, _title, start):
+        starts.append(start)
+        return picks.pop(0)
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(chooser))
+    answers = ["Choose another folder…", "Use it anyway", "Cancel"]
+    asked: list = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        asked.append(box.text())
+        wanted = answers.pop(0)
+        next(b for b in box.buttons() if b.text() == wanted).click()
+        if answers and wanted != "Use it anyway":
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    assert settings_dialog.choose_folder(anki.mw, str(anki.library)) == str(second)
+    assert starts == [str(anki.library), str(first)]  # (again: where the person was)
+    assert "There are no Polar documents in" in asked[0] and len(asked) == 2
+    QTimer.singleShot(50, answer)
+    assert settings_dialog.choose_folder(anki.mw, str(anki.library)) == ""  # Cancel
+    assert not answers and not picks
+
+
+def test_raw_json_infinity_is_named_not_an_error_box(anki):
+    """Python's JSON reads Infinity: typed for the debounce ("never"), the
+    check's int() of it raised OverflowError (Anki's error box, "report it
+    to the add-on's author"). One sentence naming the field; nothing saved."""
+    before = _config(anki)
+    try:
+        dialog = anki.controller.open_settings()
+        editor = dialog.open_raw()
+        assert editor is not None
+        text = json.dumps(dict(before, watch_debounce_ms=0))
+        text = text.replace('"watch_debounce_ms": 0', '"watch_debounce_ms": Infinity')
+        assert "Infinity" in text
+        editor.form.editor.setPlainText(text)
+        editor.accept()
+        boxes = _visible("polar_sync_config_problem")
+        assert len(boxes) == 1
+        assert "watch_debounce_ms" in boxes[0].text() and "Infinity" in boxes[0].text()
+        boxes[0].close()
+        assert editor.isVisible()
+        assert _config(anki) == before
+        editor.reject()
+        dialog.reject()
+    finally:
+        anki.settle()
+
+
 def test_a_missing_library_offers_the_choosers_and_counts_no_problem(anki, tmp_path):
     gone = tmp_path / "polar-moved-away"
     anki.set_config(data_dir=str(gone), watch=False)
