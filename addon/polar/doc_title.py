@@ -37,8 +37,10 @@ _METADATA = re.compile(rb"<(?:\w+:)?metadata\b.*?</(?:\w+:)?metadata\s*>", re.I 
 _TITLE = re.compile(rb"<(\w+:)?title\b[^>]*>(.*?)</\1?title\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>")
 
-# (real path, size, mtime_ns) -> title ("" when the file names none)
-_known: Dict[Tuple[str, int, int], str] = {}
+# real path -> (size, mtime_ns, title ("" when the file names none)): one
+# entry a file, its latest version's (a file saved again replaces its entry
+# instead of adding one: Anki stays open for days)
+_known: Dict[str, Tuple[int, int, str]] = {}
 
 
 def stash_title(source: object, filename: str) -> str:
@@ -52,10 +54,11 @@ def stash_title(source: object, filename: str) -> str:
         st = os.stat(path)
     except OSError:
         return ""
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    found = _known.get(key)
-    if found is None:
-        found = _known[key] = epub_title(str(path)) or ""
+    known = _known.get(str(path))
+    if known is not None and known[:2] == (st.st_size, st.st_mtime_ns):
+        return known[2]
+    found = epub_title(str(path)) or ""
+    _known[str(path)] = (st.st_size, st.st_mtime_ns, found)
     return found
 
 

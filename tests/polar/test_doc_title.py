@@ -140,3 +140,17 @@ def test_a_document_is_known_by_its_imported_file_or_its_web_address():
     assert doc(filename="1aYMbsa64k-page.epub", url="https://x.org/", web_capture=True).known_as == "https://x.org/"
     assert doc(filename="1ag3DiKsWi-paper.pdf", url="https://arxiv.org/x.pdf").known_as == "paper.pdf"
     assert doc().known_as == ""
+
+
+def test_a_file_saved_again_and_again_is_remembered_once(tmp_path, monkeypatch):
+    """Anki open all day: an untitled EPUB written again (a new size or time
+    each save) is remembered under its path once, with its latest title;
+    the earlier versions' entries go."""
+    root = tmp_path / "polar"
+    monkeypatch.setattr(doc_title, "_known", {})
+    book = root / "stash" / "1aBcDeFgHi-the_art.epub"
+    for n in range(5):
+        make_epub(book, f"<dc:title>Edition {n}</dc:title>")
+        os.utime(book, ns=(10**18 + n, 10**18 + n))
+        assert stash_title(DataDirSource(root), book.name) == f"Edition {n}"
+    assert len(doc_title._known) == 1
