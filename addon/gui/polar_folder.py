@@ -119,6 +119,11 @@ class Lookups:
                 then()
         return job
 
+    def idle(self) -> bool:
+        """Nothing waiting and no look under way (its thread ends, or has)."""
+        with self._lock:
+            return not self._queue and self._busy_since is None
+
     def stuck(self, longer_than: float) -> bool:
         """A look has been under way longer than ``longer_than`` seconds:
         the folder is not answering now, so nobody waits for the next."""
@@ -161,11 +166,17 @@ def folder_looks(folder: Union[str, Path], name: str) -> Lookups:
     on a share that never answers each profile opened meanwhile left one
     more thread stuck in the kernel. Now a look asked while one is stuck
     waits behind it (it would hang just the same) and answers when the
-    share does. Another folder has its own thread."""
+    share does. Another folder has its own thread. (Asked on Anki's main
+    thread.) The folders no longer looked at are forgotten as another one
+    is first looked at, unless a look there is under way or waits (a stuck
+    one must stay found): Anki stays open for days, and the Polar folder
+    may be changed in the settings again and again."""
     key = (name, str(folder))
     with _FOLDER_LOOKS_LOCK:
         looks = _FOLDER_LOOKS.get(key)
         if looks is None:
+            for done in [k for k, v in _FOLDER_LOOKS.items() if v.idle()]:
+                del _FOLDER_LOOKS[done]
             looks = _FOLDER_LOOKS[key] = Lookups(name=name, newest_first=False, keep=None)
         return looks
 
