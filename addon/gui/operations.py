@@ -54,7 +54,7 @@ from .polar_folder import folder_looks
 from .quiet import UndoWatch, our_step_name
 from .quiet_progress import QuietProgress
 from .report_text import STOPPED_BY_YOU, ChangeTree, change_tree, progress_share, progress_words
-from .spent_timers import SpentTimers
+from .spent_progress import SpentProgress
 from .synclog import MAX_SAVED_CHANGES
 from .synclog import state_path as profile_state_path
 
@@ -279,7 +279,7 @@ class SyncRunner:
         self._holds: Set[str] = set()
         self._progress_open = False
         self._dialog: Any = None  # Anki's progress window of ours (None: another op's was open)
-        self.spent_timers = SpentTimers(getattr(mw, "progress", None))  # (the two timers each window leaves)
+        self.spent_progress = SpentProgress(getattr(mw, "progress", None))  # (what each window leaves)
         self._writing = False  # our CollectionOp is running (read on the sync's thread)
         self._writing_quietly = False  # ... without Anki's progress window (_QuietCollectionOp)
         self._write_began = False  # the running sync's CollectionOp has started (it may have written)
@@ -561,7 +561,7 @@ class SyncRunner:
         if shown:
             self._dialog = self.mw.progress.start(label=in_anki(tr("Reading the Polar library…")), parent=self.mw)
             self._progress_open = True
-            self.spent_timers.note()
+            self.spent_progress.note()
         progress = self._progress(req, shown)
         # No record for this profile: it may have been renamed (the record
         # is under its old name, found on the reading's thread).
@@ -878,7 +878,7 @@ class SyncRunner:
                 success=lambda out: self._landed(
                     lambda: self._finish(req, out[0], started, change_rows=out[1], changes=out[2])),
             ).failure(lambda exc: self._fail(req, exc, started)).with_progress(comparing).run_in_background()
-            self.spent_timers.note()
+            self.spent_progress.note()
             if self._progress_open and not self._progress_window_gone():  # the op's progress nests in ours
                 self.mw.progress.update(label=comparing)
             return
@@ -914,7 +914,7 @@ class SyncRunner:
             front = self.mw.app.activeWindow() or self.mw
             self._dialog = self.mw.progress.start(label=saving, parent=front, immediate=True)
             self._progress_open = True
-            self.spent_timers.note()
+            self.spent_progress.note()
         # (With no window of Anki's focused, Anki defers showing ours, and
         # no field can have the focus either.)
         self.editors.after_blur(lambda: self._dialog_shown() or self.mw.app.focusWindow() is None, then)
@@ -997,8 +997,8 @@ class SyncRunner:
         (_QuietCollectionOp if quiet else CollectionOp)(self.mw, op).success(
             lambda applied: self._landed(lambda: self._written(req, applied, started, held))
         ).failure(lambda exc: self._fail(req, exc, started)).run_in_background(initiator=self)
-        if not quiet:  # (Anki's progress window: its timers)
-            self.spent_timers.note()
+        if not quiet:  # (Anki's progress window: what it leaves)
+            self.spent_progress.note()
 
     def _landed(self, then: Callable[[], None]) -> None:
         self._in_flight = False
@@ -1214,7 +1214,7 @@ class SyncRunner:
         self._done()
 
     def _done(self) -> None:
-        self.spent_timers.sweep()
+        self.spent_progress.sweep()
         self.finished_count += 1
         self.pump()
 
