@@ -99,6 +99,9 @@ def measure(anki: Any) -> Dict[str, Any]:
         "threads": sorted(t.name for t in threading.enumerate()),
         "inotify": _inotify_watches(),
         "top_level": sorted(type(w).__name__ for w in QApplication.topLevelWidgets()),
+        # (a box left up: its words, so a failure says which)
+        "boxes": sorted(f"{w.windowTitle()}: {w.text()}" for w in QApplication.topLevelWidgets()
+                        if type(w).__name__ == "QMessageBox"),
         "timers_app": len(app.findChildren(QTimer)),
         "timers_mw": len(mw.findChildren(QTimer)),
         "mw_children": len(mw.findChildren(QObject)),

@@ -70,7 +70,7 @@ def _day(tmp_path: Path, times: Dict[str, int]) -> Dict[str, Any]:
     assert run.returncode == 0, output[-4000:]
     seen = json.loads(result.read_text())
     assert not seen["errors"], seen["errors"]
-    assert not our_tracebacks(output), output[-4000:]
+    assert not our_tracebacks(output), "\n\n".join(our_tracebacks(output))[-6000:]
     return seen
 
 
@@ -95,7 +95,7 @@ def _check(seen: Dict[str, Any], times: Dict[str, int]) -> None:
     def windows(phase: Dict[str, Any]) -> Counter:
         return Counter(t for t in phase["top_level"] if t not in ("CustomLabel", "ProgressDialog"))
 
-    assert windows(last) == windows(start)
+    assert windows(last) == windows(start), (last["boxes"], start["boxes"])
     progress = last["top_level"].count("ProgressDialog") - start["top_level"].count("ProgressDialog")
     ankis_windows = (ANKI_PROGRESS_WINDOWS_PER_SWITCH * times["profiles"]
                      + ANKI_PROGRESS_WINDOWS_PER_EXPORT * times["closed"])
