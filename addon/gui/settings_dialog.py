@@ -49,6 +49,7 @@ from . import config_check, direction, unbroken
 from .folding_row import FoldingRow
 from .i18n import tr
 from .polar_folder import Job, folder_looks, holds_documents, look_briefly, look_chosen
+from .report_text import source_error_words
 from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 
 MB = 1024 * 1024
@@ -209,7 +210,8 @@ def export_chosen(parent: QWidget, current: str) -> str:
         return path  # (not answering now: taken as chosen; the sync reads it off the main thread, and says)
     chosen, refused = job.result
     if refused is not None:
-        showWarning(unbroken.text(tr("Polar Sync cannot use this file.") + f"\n\n{refused}"), parent=parent,
+        showWarning(unbroken.text(tr("Polar Sync cannot use this file.") + "\n\n" + source_error_words(refused)),
+                    parent=parent,
                     title="Polar Sync")
         return ""
     return chosen
