@@ -20,7 +20,7 @@ import pytest
 
 from addon.polar.docmeta import parse_docmeta
 from tests.gui.conftest import DEBOUNCE_MS
-from tests.polar_factory import Doc, basic
+from tests.polar_factory import SAMPLE_LIBRARY, Doc, basic
 
 pytestmark = pytest.mark.anki
 
@@ -69,7 +69,8 @@ def test_startup_sync_created_the_sample_notes(anki):
     outcome, notes = anki.startup, anki.notes_after_startup
     assert outcome.request.trigger == "startup"
     assert not outcome.report.errors
-    assert len(notes) == sample_card_count(anki.library) == outcome.report.created
+    # (The sample library as copied: later tests add documents to the session's.)
+    assert len(notes) == sample_card_count(SAMPLE_LIBRARY) == outcome.report.created
     assert any(SAMPLE_FRONT in note.fields[0] for note in notes)
     log = (anki.addon_dir / "user_files" / "sync-log.txt").read_text()
     assert "Sync when the profile opens" in log  # (the setting that asked for it, by its name)
