@@ -53,7 +53,7 @@ from .i18n import tr
 from .polar_folder import folder_looks
 from .quiet import UndoWatch, our_step_name
 from .quiet_progress import QuietProgress
-from .report_text import STOPPED_BY_YOU, ChangeTree, change_tree, progress_share, progress_words
+from .report_text import STOPPED_BY_YOU, ChangeTree, change_tree, progress_share, progress_words, source_error_words
 from .spent_progress import SpentProgress
 from .synclog import MAX_SAVED_CHANGES
 from .synclog import state_path as profile_state_path
@@ -1136,7 +1136,7 @@ class SyncRunner:
             self._finish(req, report, started, interrupted=True)
             return
         if isinstance(exc, SourceError):
-            self._finish(req, report, started, failed=True, library_error=str(exc))
+            self._finish(req, report, started, failed=True, library_error=source_error_words(exc))
             return
         cause = failure_cause(exc)
         if cause is not None:

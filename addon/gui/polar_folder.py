@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
-from ..polar.library import unpacked_export_around
+from ..polar.library import export_in_folder, unpacked_export_around
 
 
 def holds_documents(folder: Path) -> bool:
@@ -35,21 +35,44 @@ def holds_documents(folder: Path) -> bool:
     return False
 
 
-def _candidates(folder: Path, default: Path) -> Iterable[Path]:
+def _near(folder: Path) -> Iterable[Path]:
     yield folder / ".polar"  # the home folder (or wherever .polar lives)
     yield folder.parent  # a document's folder, stash/, files/, logs/
     if folder.parent.name == "files":
         yield folder.parent.parent  # files/image/
-    yield default
 
 
 def better_folder(folder: Path, default: Path) -> Optional[Path]:
     """A Polar data folder near ``folder`` (or Polar's default one) when
     ``folder`` itself holds no document; None when none is found."""
-    for candidate in _candidates(folder, default):
-        if candidate != folder and holds_documents(candidate):
-            return candidate
-    return unpacked_export_around(folder)  # doc_meta/ or stash/ of an unpacked export
+    return _around(folder).better(default, default != folder and holds_documents(default))
+
+
+class Chosen(NamedTuple):
+    """A folder chosen as the Polar data folder, looked at (``look_chosen``)."""
+
+    usable: bool  # it holds Polar documents or a Polar export
+    near: Optional[Path]  # else a Polar data folder near it (the .polar in it, its parent)
+    unpacked: Optional[Path]  # else the unpacked export it is inside of
+
+    def better(self, default: Path, default_holds: bool) -> Optional[Path]:
+        """The folder to offer instead: one near it, else Polar's default
+        folder when that holds documents, else the unpacked export."""
+        return self.near or (default if default_holds else None) or self.unpacked
+
+
+def look_chosen(folder: Path) -> Chosen:
+    """What the question after the folder chooser needs to know of the
+    chosen folder and the folders around it (not of Polar's default folder,
+    which may be on another share: looked at on its own)."""
+    if holds_documents(folder) or export_in_folder(folder) is not None:
+        return Chosen(True, None, None)
+    return _around(folder)
+
+
+def _around(folder: Path) -> Chosen:
+    near = next((c for c in _near(folder) if c != folder and holds_documents(c)), None)
+    return Chosen(False, near, None if near is not None else unpacked_export_around(folder))
 
 
 class Job:

@@ -98,6 +98,11 @@ class QuietProgress:
         self._label = None
         self.text = ""
         if label is not None:
+            # Hidden now: Anki's closeTooltip only deletes it later, and a
+            # write that ends as Anki quits (the profile's close waits for
+            # it) left it on screen at Anki's check for windows left open:
+            # "Window should have been closed: QLabel" (its Python side gone).
+            label.hide()
             aqt.utils.closeTooltip()
         self._say_in_title(None)
 

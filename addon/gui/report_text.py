@@ -1213,6 +1213,37 @@ _OLD_MESSAGES = (
 )
 
 
+def source_error_words(exc: BaseException) -> str:
+    """Why the Polar library (a folder or an export) cannot be used at all,
+    in the reader's words: the core's ``SourceError`` is English (the CLI and
+    the log say it so); its ``code`` and details give the words here. The
+    system's or the archive's own reason stays as they gave it. A reason
+    without words here: the core's English."""
+    code = getattr(exc, "code", "")
+    details: Mapping[str, str] = getattr(exc, "details", {}) or {}
+    file, reason = details.get("file", ""), details.get("reason", "")
+    if code == "not_an_export":
+        return tr("{file} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)",
+                  file=file)
+    if code == "folder_unreadable":
+        return tr("cannot read the Polar data directory {file}: {reason}", file=file, reason=reason)
+    if code == "export_unreadable":
+        return tr("cannot read the Polar export {file}: {reason}", file=file, reason=reason)
+    if code == "export_empty":
+        words = tr("{file} is empty (0 bytes)", file=file)
+    elif code == "export_unopenable":
+        words = tr("cannot open the Polar export {file}: {reason}", file=file, reason=reason)
+    else:
+        return str(exc)
+    downloading = details.get("downloading", "")
+    if downloading == "self":
+        words += tr("; it is a download not finished yet: try again once the download is done")
+    elif downloading:
+        words += tr("; its download is not finished ({file} is beside it): try again once the download is done",
+                    file=downloading)
+    return words
+
+
 def row_code(row: Mapping[str, Any]) -> str:
     """The kind of a row, also of one an older version made."""
     code = str(row.get("code") or "")

@@ -7,6 +7,8 @@ experts, which then checks the values in words that name the key.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -18,6 +20,7 @@ from aqt.qt import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QEventLoop,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -40,12 +43,13 @@ from aqt.qt import (
 )
 from aqt.utils import disable_help_button, restoreGeom, saveGeom, showWarning
 
-from ..polar.library import SourceError, default_data_dir, export_in_folder, open_source, unpacked_export_around
+from ..polar.library import SourceError, default_data_dir, open_source, unpacked_export_around
 from ..settings import RANGES, Settings
 from . import config_check, direction, unbroken
 from .folding_row import FoldingRow
 from .i18n import tr
-from .polar_folder import better_folder, holds_documents, look_briefly
+from .polar_folder import Job, folder_looks, holds_documents, look_briefly, look_chosen
+from .report_text import source_error_words
 from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
 
 MB = 1024 * 1024
@@ -80,14 +84,62 @@ def choose_folder(parent: QWidget, current: str) -> str:
 
 FOLDER_QUESTION = "polar_sync_folder_question"
 
+# How long the question after a chooser waits for the chosen folder (or
+# file) and Polar's default folder to answer, Anki's window drawing meanwhile.
+CHOSEN_WAIT = 2.0
+_CHOOSE_LOOKS = "polar-sync-choose"
+log = logging.getLogger(__name__)
+
+
+def _look_at(path: Path, work: Callable[[], Any]) -> Job:
+    """``work`` (a look at ``path``) on that folder's own look thread, not
+    on Anki's main thread: Polar's default folder, or the chosen one, may be
+    on a share that stopped answering (a share Qt's chooser did not list)."""
+    return folder_looks(path, _CHOOSE_LOOKS).ask(work)
+
+
+def _wait_for(job: Job, path: Path, seconds: float = CHOSEN_WAIT) -> bool:
+    """Wait up to ``seconds`` for ``job``, Anki's window drawn meanwhile (a
+    local event loop; the person's clicks and keys wait for it): True when
+    it answered. Not at all while an earlier look at ``path`` is stuck."""
+    if job.done.wait(0.05):
+        return True
+    looks = folder_looks(path, _CHOOSE_LOOKS)
+    if looks.stuck(seconds):
+        return False
+    deadline = time.monotonic() + seconds
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(10)
+
+    def check() -> None:
+        if job.done.is_set() or time.monotonic() > deadline:
+            loop.quit()
+
+    qconnect(timer.timeout, check)
+    timer.start()
+    loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    timer.stop()
+    if not job.done.is_set():
+        log.info("%s did not answer within %.1f s", path, seconds)
+    return job.done.is_set()
+
 
 def confirm_folder(parent: QWidget, folder: Path) -> Optional[str]:
     """``folder`` if it holds Polar documents or a Polar export (unpacked,
     or the files Polar downloaded); else asks. Returns the folder to use, ""
     for Cancel, or None to choose again."""
-    if holds_documents(folder) or export_in_folder(folder) is not None:
+    default = default_data_dir()
+    # Both looked at off Anki's main thread (Polar's default folder first:
+    # it may be on a share that stopped answering, the chosen one hardly).
+    default_look = _look_at(default, lambda: default != folder and holds_documents(default))
+    look = _look_at(folder, lambda: look_chosen(folder))
+    if not _wait_for(look, folder) or look.result is None:
+        return str(folder)  # (not answering now: taken as chosen; the sync looks off the main thread, and says)
+    chosen = look.result
+    if chosen.usable:
         return str(folder)
-    better = better_folder(folder, default_data_dir())
+    better = chosen.better(default, _wait_for(default_look, default) and default_look.result is True)
     box = QMessageBox(parent)
     box.setObjectName(FOLDER_QUESTION)
     box.setWindowTitle(tr("Polar Sync"))
@@ -140,16 +192,29 @@ def export_chosen(parent: QWidget, current: str) -> str:
     path = choose_export(parent, current)
     if not path:
         return ""
-    inside = unpacked_export_around(Path(path))
-    if inside is not None:  # a file picked inside an unpacked export: the export is its folder
-        path = str(inside)
-    try:
-        open_source(Path(path))  # by content, whatever the name; reads a few KB
-    except SourceError as exc:
-        showWarning(unbroken.text(tr("Polar Sync cannot use this file.") + f"\n\n{exc}"), parent=parent,
+
+    def look() -> Tuple[str, Optional[SourceError]]:
+        chosen = path
+        inside = unpacked_export_around(Path(path))
+        if inside is not None:  # a file picked inside an unpacked export: the export is its folder
+            chosen = str(inside)
+        try:
+            open_source(Path(chosen))  # by content, whatever the name; reads a few KB
+        except SourceError as exc:
+            return chosen, exc
+        return chosen, None
+
+    # Off Anki's main thread: the file may be on a share that stopped answering.
+    job = _look_at(Path(path).parent, look)
+    if not _wait_for(job, Path(path).parent) or job.result is None:
+        return path  # (not answering now: taken as chosen; the sync reads it off the main thread, and says)
+    chosen, refused = job.result
+    if refused is not None:
+        showWarning(unbroken.text(tr("Polar Sync cannot use this file.") + "\n\n" + source_error_words(refused)),
+                    parent=parent,
                     title="Polar Sync")
         return ""
-    return path
+    return chosen
 
 
 def _choice_labels() -> Dict[str, List[Tuple[str, str]]]:

@@ -53,6 +53,15 @@ class SourceError(Exception):
 
     renamed: Optional[Path] = None
 
+    def __init__(self, message: str, code: str = "", **details: str) -> None:
+        super().__init__(message)
+        # What it is, for the add-on's window to say in the reader's words
+        # (the message is the core's English, as the CLI and the log show it):
+        # ``file`` the path shown, ``reason`` the system's or the archive's
+        # own words, ``downloading`` "self" or the partial download's name.
+        self.code = code
+        self.details = details
+
 
 class UnsafePathError(ValueError):
     """A file name that would lead outside the library."""
@@ -207,7 +216,8 @@ class DataDirSource(Source):
             from .archive import printable
 
             raise SourceError(f"cannot read the Polar data directory {printable(str(self.path))}: "
-                              f"{exc.strerror}") from None
+                              f"{exc.strerror}", "folder_unreadable", file=printable(str(self.path)),
+                              reason=str(exc.strerror)) from None
         docs: List[DocumentFile] = []
         for entry in entries:
             if entry.name.startswith("."):
@@ -509,7 +519,8 @@ class ExportSource(Source):
         try:
             return archive.identity(str(self.path))
         except OSError as exc:
-            raise SourceError(f"cannot read the Polar export {self.shown}: {exc.strerror or exc}") from None
+            raise SourceError(f"cannot read the Polar export {self.shown}: {exc.strerror or exc}",
+                              "export_unreadable", file=self.shown, reason=str(exc.strerror or exc)) from None
 
     def needs_reading(self) -> bool:
         """True when listing will decompress the archive (not read before)."""
@@ -597,10 +608,12 @@ class ExportSource(Source):
             return writer.finish(notes)
         except archive.ArchiveError as exc:
             writer.abandon()
-            raise SourceError(f"cannot open the Polar export {self.shown}: {exc}") from None
+            raise SourceError(f"cannot open the Polar export {self.shown}: {exc}",
+                              "export_unopenable", file=self.shown, reason=str(exc)) from None
         except OSError as exc:
             writer.abandon()
-            raise SourceError(f"cannot read the Polar export {self.shown}: {exc.strerror or exc}") from None
+            raise SourceError(f"cannot read the Polar export {self.shown}: {exc.strerror or exc}",
+                              "export_unreadable", file=self.shown, reason=str(exc.strerror or exc)) from None
         except BaseException:
             writer.abandon()
             raise
@@ -965,19 +978,23 @@ def _open_export_file(path: Path, cache_path: Optional[Path]) -> ExportSource:
         kind = archive.sniff(str(path))
         empty = kind is None and path.stat().st_size == 0
     except OSError as exc:
-        raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
+        raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}",
+                          "export_unreadable", file=shown, reason=str(exc.strerror or exc)) from None
     if empty:
-        raise SourceError(f"{shown} is empty (0 bytes){_still_downloading(path)}")
+        raise SourceError(f"{shown} is empty (0 bytes){_still_downloading(path)}", "export_empty", file=shown,
+                          downloading=_downloading(path))
     if kind is None:
         raise SourceError(
-            f"{shown} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)"
-        )
+            f"{shown} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or .tar archive)",
+            "not_an_export", file=shown)
     try:
         archive.probe(str(path), kind)
     except archive.ArchiveError as exc:
-        raise SourceError(f"cannot open the Polar export {shown}: {exc}{_still_downloading(path)}") from None
+        raise SourceError(f"cannot open the Polar export {shown}: {exc}{_still_downloading(path)}",
+                          "export_unopenable", file=shown, reason=str(exc), downloading=_downloading(path)) from None
     except OSError as exc:
-        raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}") from None
+        raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}",
+                          "export_unreadable", file=shown, reason=str(exc.strerror or exc)) from None
     return ExportSource(path, kind, cache_path)
 
 
@@ -1149,6 +1166,16 @@ def download_in_progress(path: Path) -> Optional[Path]:
         if beside_it.exists():
             return beside_it
     return None
+
+
+def _downloading(path: Path) -> str:
+    """``_still_downloading``'s fact for a SourceError's details: "" (no
+    download running), "self" (``path`` is the download) or the partial
+    download's name beside it."""
+    from .archive import printable
+
+    partial = download_in_progress(path)
+    return "" if partial is None else "self" if partial == path else printable(partial.name)
 
 
 def _still_downloading(path: Path) -> str:

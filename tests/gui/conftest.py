@@ -53,6 +53,26 @@ class Session:
         self.library = library
         self.base = base
         self.modals: Any = None  # (a _ModalWatch, once Anki runs)
+        # The profile's startup sync as it finished, and the notes then: kept
+        # for test_in_anki's test of it, whichever test of the session runs first.
+        self.startup: Any = None
+        self.notes_after_startup: List[Any] = []
+        runner = self.controller.runner
+        if runner.finished_count and self.controller.last_outcome is not None:  # (over already)
+            self._first_sync(self.controller.last_outcome)
+            return
+        finished = runner.on_finished
+
+        def on_finished(outcome: Any) -> Any:
+            self._first_sync(outcome)
+            return finished(outcome)
+
+        runner.on_finished = on_finished
+
+    def _first_sync(self, outcome: Any) -> None:
+        if self.startup is None:
+            self.startup = outcome
+            self.notes_after_startup = self.notes()
 
     @property
     def mw(self) -> Any:

@@ -356,3 +356,58 @@ def test_the_sync_log_lists_rows_of_the_same_words_with_the_languages_separator(
     assert separator in more and more.count("Beta") == 1 and more.count("Gamma") == 1
     if lang != "en":
         assert "; " not in more.replace(separator, "")
+
+
+def _source_errors(tmp_path: Path) -> Dict[str, Any]:
+    """A SourceError of each reason a chosen file or folder is refused, as
+    the core raises it."""
+    from addon.polar.library import SourceError, open_source
+
+    made: Dict[str, Any] = {}
+
+    def refused(path: Path) -> Any:
+        with pytest.raises(SourceError) as caught:
+            open_source(path)
+        return caught.value
+
+    notes = tmp_path / "notes.zip"
+    notes.write_text("not an archive")
+    made["not_an_export"] = refused(notes)
+    empty = tmp_path / "polar-export.zip"
+    empty.write_bytes(b"")
+    (tmp_path / "polar-export.zip.part").write_bytes(b"\x1f\x8b")
+    made["export_empty"] = refused(empty)
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 6)
+    made["export_unopenable"] = refused(cut)
+    return made
+
+
+def test_a_library_refused_whole_is_said_in_the_reader_s_words(tmp_path):
+    """"Polar Sync cannot use this file." was followed by the core's reason
+    in English in every language. The core's SourceError now carries a code
+    and its details: in English the words are the core's message, letter for
+    letter (the CLI, the log and the tests see what they saw); in German the
+    reason is German, naming the file."""
+    errors = _source_errors(tmp_path)
+    assert {code: e.code for code, e in errors.items()} == {code: code for code in errors}
+    i18n.force("en")
+    try:
+        for error in errors.values():
+            assert report_text.source_error_words(error) == str(error)
+        i18n.force("de")
+        words = {code: report_text.source_error_words(e) for code, e in errors.items()}
+    finally:
+        i18n.force(None)
+    assert words["not_an_export"] == (f"{tmp_path / 'notes.zip'} ist weder ein Polar-Datenordner noch ein "
+                                      "Polar-Export (ein .zip-, .tar.gz- oder .tar-Archiv)")
+    assert words["export_empty"] == (f"{tmp_path / 'polar-export.zip'} ist leer (0 Byte); sein Download ist noch "
+                                     "nicht fertig (polar-export.zip.part liegt daneben): bitte erneut versuchen, "
+                                     "sobald er abgeschlossen ist")
+    assert words["export_unopenable"].startswith(f"Der Polar-Export {tmp_path / 'cut.tar.gz'} kann nicht geöffnet "
+                                                 "werden: ")
+    # A reason without words of its own: the core's English, as before.
+    from addon.polar.library import SourceError
+
+    assert report_text.source_error_words(SourceError("the Polar export x does not exist")) == (
+        "the Polar export x does not exist")

@@ -692,6 +692,124 @@ def test_a_chooser_opens_at_once_when_the_polar_folder_does_not_answer(anki, mon
     assert starts == [str(current)]
 
 
+def _settings_dialog(anki):
+    import importlib
+
+    # The installed add-on's own module (Anki loads it as a package of its own name).
+    return importlib.import_module(type(anki.controller).__module__.rsplit(".", 1)[0] + ".settings_dialog")
+
+
+def _let_go(anki, settings_dialog, dead, *folders) -> None:
+    """The share answers again; the looks held meanwhile end."""
+    import importlib
+
+    dead.answer()
+    polar_folder = importlib.import_module(settings_dialog.__name__.rsplit(".", 1)[0] + ".polar_folder")
+    for folder in folders:
+        looks = polar_folder.folder_looks(folder, "polar-sync-choose")
+        anki.anki.wait_until(lambda looks=looks: not looks.stuck(0), what="the held look to end")
+
+
+def test_the_question_after_the_folder_chooser_never_waits_on_polar_s_default_folder(anki, monkeypatch, tmp_path):
+    """A folder chosen without Polar documents is questioned, and the
+    question offers Polar's default folder when that holds documents: that
+    look (``~/.polar`` or ``$POLAR_DATA_DIR``, here on a share that stopped
+    answering) was made on Anki's main thread, and the window froze between
+    the chooser and the question (old code: the whole 5 s hold, then the
+    offer). Now the question comes while the share is still held, without the
+    offer; once the share answers, with it, as before."""
+    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
+
+    from tests.gui.watch_helpers import DeadShare
+
+    settings_dialog = _settings_dialog(anki)
+    share = tmp_path / "share"
+    default = share / ".polar"
+    (default / "1Doc").mkdir(parents=True)
+    (default / "1Doc" / "state.json").write_text("{}")
+    monkeypatch.setenv("POLAR_DATA_DIR", str(default))
+    chosen = tmp_path / "home" / "Documents"  # (its parent, looked at too, is not the share's)
+    (chosen / "papers").mkdir(parents=True)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: str(chosen)))
+    seen = []
+
+    def answer(dead) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, lambda: answer(dead))
+            return
+        seen.append((box.text().replace("\u2060", ""), dead.holding(), [b.text() for b in box.buttons()]))
+        box.reject()  # (Escape: Cancel)
+
+    dead = DeadShare(share, monkeypatch)
+    try:
+        QTimer.singleShot(20, lambda: answer(dead))
+        assert settings_dialog.choose_folder(anki.mw, "") == ""
+        assert dead.asked.is_set()
+        (text, holding, buttons), = seen
+        assert holding, "the question waited for Polar's default folder"
+        assert f"There are no Polar documents in {chosen}." in text and "Use .polar" not in buttons, seen
+        assert "state.json" in text  # (what a data folder holds, said instead of an offer)
+    finally:
+        _let_go(anki, settings_dialog, dead, default)
+    # The share answers: the offer, as before.
+    seen.clear()
+    QTimer.singleShot(20, lambda: answer(dead))
+    assert settings_dialog.choose_folder(anki.mw, "") == ""
+    (text, _, buttons), = seen
+    assert f"Polar's data folder seems to be {default}: use that one?" in text and "Use .polar" in buttons
+
+
+@pytest.mark.parametrize("chooser", ["folder", "export"])
+def test_a_chosen_folder_or_export_that_stops_answering_is_taken_without_a_wait(anki, monkeypatch, tmp_path,
+                                                                                  chooser):
+    """The folder or export chosen stops answering between the chooser and
+    the look at what it holds (a share Qt's chooser showed from its cache):
+    that look held Anki's window (old code: the whole 5 s hold, then the
+    question). Now it is taken as chosen (the sync looks at it off the main
+    thread and says what it finds); answering, it is looked at as before."""
+    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
+
+    from tests.gui.watch_helpers import DeadShare
+
+    settings_dialog = _settings_dialog(anki)
+    share = tmp_path / "share"
+    (share / "papers").mkdir(parents=True)
+    export = share / "polar-export.zip"
+    export.write_text("not an export")
+    monkeypatch.setenv("POLAR_DATA_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: str(share)))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(export), "")))
+    boxes = []
+
+    def close_a_box() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(20, close_a_box)
+            return
+        boxes.append(box.text() if isinstance(box, QMessageBox) else box.objectName())
+        box.reject()
+
+    def choose() -> str:
+        if chooser == "folder":
+            return settings_dialog.choose_folder(anki.mw, "")
+        return settings_dialog.export_chosen(anki.mw, "")
+
+    dead = DeadShare(share, monkeypatch)
+    try:
+        picked = choose()
+        assert dead.asked.is_set()
+        assert dead.holding(), "the chosen one was waited for"
+        assert picked == str(share if chooser == "folder" else export) and boxes == []
+    finally:
+        _let_go(anki, settings_dialog, dead, share)
+    # Answering: questioned (a folder without documents) or refused (no export), as before.
+    QTimer.singleShot(20, close_a_box)
+    assert choose() == ""
+    assert len(boxes) == 1 and ("There are no Polar documents" in boxes[0] if chooser == "folder"
+                                else "Polar Sync cannot use this file." in boxes[0]), boxes
+
+
 def test_the_missing_library_message_never_waits_on_a_polar_folder_that_does_not_answer(anki, monkeypatch,
                                                                                        tmp_path):
     """After a sync that found no Polar library, the message says what it

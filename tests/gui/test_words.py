@@ -1109,3 +1109,48 @@ def test_a_background_syncs_progress_keeps_its_figures_with_their_words_at_400_p
         mw.pm.setLang("en_US")
         mw.resize(width, mw.height())
         anki.anki.process(0.2)
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_a_file_that_is_no_polar_export_is_refused_in_the_reader_s_words(anki, lang, tmp_path, monkeypatch):
+    """Use a Polar export… with a file that is none: "Polar Sync cannot use
+    this file." was followed by the core's reason in English in every
+    language ("… is neither a Polar data directory nor a Polar export …").
+    Now the reason is in Anki's language too, naming the file. With
+    $POLAR_SYNC_SHOTS: the box's picture (source-error-<lang>.png)."""
+    import os
+    from pathlib import Path
+
+    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
+
+    settings_dialog = _addon_module(anki, "settings_dialog")
+    i18n = _addon_module(anki, "i18n")
+    notes = tmp_path / "notes.zip"
+    notes.write_text("not an archive")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(notes), "")))
+    seen = []
+
+    def refuse() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, refuse)
+            return
+        seen.append(box.text().replace("\u2060", ""))
+        folder = os.environ.get("POLAR_SYNC_SHOTS")
+        if folder:
+            anki.anki.process(0.3)
+            box.grab().save(str(Path(folder) / f"source-error-{lang[:2]}.png"))
+        box.close()
+
+    anki.mw.pm.setLang(lang)
+    try:
+        QTimer.singleShot(20, refuse)
+        assert settings_dialog.export_chosen(anki.mw, "") == ""
+        head, reason = seen[0].split("\n\n")
+        assert head == i18n.tr("Polar Sync cannot use this file.") and str(notes) in reason, seen
+        english = "is neither a Polar data directory nor a Polar export"
+        assert (english in reason) == lang.startswith("en"), reason
+        assert reason == i18n.tr("{file} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or "
+                                 ".tar archive)", file=str(notes))
+    finally:
+        anki.mw.pm.setLang("en_US")
