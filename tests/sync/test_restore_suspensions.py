@@ -310,6 +310,48 @@ def test_a_note_whose_deleted_tag_moved_with_its_renamed_parent_is_restored(col,
     assert_quiet(col, lib, state_path)
 
 
+def test_a_restored_note_whose_text_is_as_it_was_is_restored_not_updated(col, doc, state_path):
+    """A card back in Polar as it was: its note loses the sync's tag and
+    suspension, which the report calls restored, and nothing more: Polar's
+    tags did not change, so no update is counted or listed for it
+    (``Update.retagged``)."""
+    lib = doc.root
+    run(col, lib, state_path)
+    tags = sorted(note_of(col, "1BasicS001").tags)
+    num, raw = doc.find_card("1BasicS001")
+    doc.delete_card("1BasicS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    report = run(col, lib, state_path)
+    assert (report.restored, report.updated) == (1, 0), report.to_dict()
+    assert [c.kind for c in report.changes] == ["restored"]
+    assert sorted(note_of(col, "1BasicS001").tags) == tags
+    assert_quiet(col, lib, state_path)
+
+
+def test_a_note_with_the_deleted_tag_both_as_put_and_moved_loses_both_on_restore(col, doc, state_path):
+    """The tag the sync put, and a copy of it under a renamed parent
+    (``reading::polar::deleted``: the user renamed ``polar`` on some notes
+    and tagged others by hand): when the card comes back, neither stays,
+    or the note would still show as deleted in Polar in the Browser."""
+    lib = doc.root
+    run(col, lib, state_path)
+    num, raw = doc.find_card("1BasicS001")
+    doc.delete_card("1BasicS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    note = note_of(col, "1BasicS001")
+    note.tags += ["reading::polar::deleted"]
+    col.update_note(note)
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    assert run(col, lib, state_path).restored == 1
+    tags = note_of(col, "1BasicS001").tags
+    assert not [t for t in tags if t.lower().endswith(ORPHAN_TAG)], tags
+    assert set(queues(col, "1BasicS001").values()) == {0}
+    assert_quiet(col, lib, state_path)
+
+
 def test_a_users_own_deleted_tag_is_no_orphans_tag(col, doc, state_path):
     """A tag of the user's named ``…::deleted`` under a tag of theirs, on a
     note that still has ``polar``, says nothing of the sync: kept."""
