@@ -352,6 +352,35 @@ def test_a_note_with_the_deleted_tag_both_as_put_and_moved_loses_both_on_restore
     assert_quiet(col, lib, state_path)
 
 
+@pytest.mark.parametrize("how", ["set due date", "forget"])
+def test_a_card_the_person_rescheduled_and_suspended_again_stays_suspended(col, doc, state_path, how):
+    """A set-aside note's card the person gave a due date or reset (the
+    Browser's Set Due Date, Forget) while its Polar card was gone: Anki
+    unsuspends a card it does either to, logging no study (a row of no
+    ease). Suspended again by the person, the suspension is theirs: when the
+    card comes back in Polar, the restore leaves it (it used to undo it, as
+    the sync's own, since only study counted as the person's unsuspending)."""
+    lib = doc.root
+    run(col, lib, state_path)
+    num, raw = doc.find_card("1BasicS001")
+    doc.delete_card("1BasicS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    assert set(queues(col, "1BasicS001").values()) == {SUSPENDED}
+    cid = card_ids(col, "1BasicS001")[0]
+    if how == "forget":
+        col.sched.schedule_cards_as_new([cid], restore_position=True, reset_counts=False)
+    else:
+        col.sched.set_due_date([cid], "3")
+    assert col.db.scalar("SELECT count() FROM revlog WHERE cid = ? AND ease = 0", cid) == 1
+    assert set(queues(col, "1BasicS001").values()) != {SUSPENDED}  # (Anki unsuspended it)
+    col.sched.suspend_cards([cid])
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    assert run(col, lib, state_path).restored == 1
+    assert set(queues(col, "1BasicS001").values()) == {SUSPENDED}
+    assert not note_of(col, "1BasicS001").has_tag(ORPHAN_TAG)
+
+
 def test_a_users_own_deleted_tag_is_no_orphans_tag(col, doc, state_path):
     """A tag of the user's named ``…::deleted`` under a tag of theirs, on a
     note that still has ``polar``, says nothing of the sync: kept."""
