@@ -133,3 +133,25 @@ def test_cards_the_person_moved_stay_when_a_documents_first_read_after_a_lost_st
     report = run(col, root, state_path)
     assert (report.errors, report.moved) == ([], 0), report.to_dict()
     assert _decks_of(col, "1CardAA001") == {"Mine"} and _decks_of(col, "1CardAA002") == {"A"}
+
+
+def test_a_second_computers_copy_the_person_flagged_is_set_aside_not_removed(col, tmp_path, state_path):
+    """A note of one Polar card made on two computers (AnkiWeb brings the
+    other's): the copy kept is the older; the other, never studied and
+    holding nothing else of the person's, goes as a spare copy, unless they
+    flagged a card of it: then it is set aside as a duplicate, flag and all."""
+    from addon.sync.identity import guid_for
+
+    root = tmp_path / "polar"
+    _two_documents(root)
+    run(col, root, state_path)
+    first = note_of(col, "1CardBB001")
+    twin = col.new_note(first.note_type())
+    twin.fields = list(first.fields)
+    twin.tags = list(first.tags)
+    twin.guid = guid_for("1CardBB001")
+    col.add_note(twin, first.cards()[0].did)
+    col.set_user_flag_for_cards(3, [c.id for c in twin.cards()])
+    report = run(col, root, state_path)
+    assert (report.duplicates, report.copies) == (1, 0), report.to_dict()
+    assert col.get_note(twin.id).cards()[0].user_flag() == 3
