@@ -411,4 +411,6 @@ def test_a_row_rewritten_by_an_older_release_holds_its_layout_once(tmp_path):
     with conn:
         conn.execute("UPDATE cards SET fields = ? WHERE card_id = 'c1'", (json.dumps(["h1", "h2", "@b1"]),))
     conn.close()
-    assert SyncState(tmp_path / "s.sqlite", "c1").cards_for(["d1"])["c1"].fields == ("h1", "h2", "@b1")
+    again = SyncState(tmp_path / "s.sqlite", "c1")
+    assert again.cards_for(["d1"])["c1"].fields == ("h1", "h2", "@b1")
+    assert [json.loads(f) for _, _, f in again.live_fields(["d1"])] == [["h1", "h2", "@b1"]]
