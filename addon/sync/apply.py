@@ -861,9 +861,11 @@ def still_suspended_by_sync(ctx: Applying, nids: Sequence[int]) -> Dict[int, Lis
     db = ctx.col.db
     assert db is not None
     for marks, chunk in in_chunks(sorted(stamped)):
-        # Reviews only (ease 0: Set Due Date, Forget, a reschedule: no study).
-        for cid, last in db.all(f"SELECT cid, max(id) FROM revlog WHERE cid IN ({marks}) AND ease > 0 "
-                                "GROUP BY cid", *chunk):
+        # Reviews, and Set Due Date and Forget (type 4, of no ease): Anki
+        # unsuspends each card it does either to (23.10 to 26.9). (FSRS's
+        # reschedules, type 5, still do not count.)
+        for cid, last in db.all(f"SELECT cid, max(id) FROM revlog WHERE cid IN ({marks}) "
+                                "AND (ease > 0 OR type = 4) GROUP BY cid", *chunk):
             if int(last) > stamped[int(cid)]:
                 studied.add(int(cid))
     return {nid: [c for c in r.cids if c not in studied] for nid, r in records.items()}

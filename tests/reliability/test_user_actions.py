@@ -541,9 +541,12 @@ class UserActionsMachine(StudyMachine):
                 if q1 == -1 and self.policy == "suspend" and orphan:
                     self.sync_suspended[cid] = at
                 elif q0 == -1 and cid in self.sync_suspended:
-                    studied = self.col.db.scalar("select max(id) from revlog where cid = ? and ease > 0", cid)
+                    # (a review, or Set Due Date / Forget: revlog type 4, which unsuspend in Anki)
+                    studied = self.col.db.scalar(
+                        "select max(id) from revlog where cid = ? and (ease > 0 or type = 4)", cid)
                     if studied and studied > self.sync_suspended[cid]:
-                        problems.append(f"card {cid}: studied after the sync suspended it, unsuspended")
+                        problems.append(f"card {cid}: studied or rescheduled after the sync suspended it, "
+                                        "unsuspended")
                     del self.sync_suspended[cid]
                 else:
                     problems.append(f"card {cid} ({guid}): queue {q0} -> {q1} (tags {tags1})")

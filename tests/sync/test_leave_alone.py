@@ -140,6 +140,30 @@ def test_a_held_note_of_a_card_deleted_under_the_delete_policy_is_deleted_later(
     assert run(col, root, state_path, **policy).created == 1 and col.note_count() == 2
 
 
+def test_a_held_note_keeps_the_record_of_what_the_sync_suspended(col, lib, state_path):
+    """A note set aside under "suspend" whose card the user had suspended
+    themselves (the sync suspended nothing, and remembers so), then the
+    policy turned to "delete" while the note is open in an editor: nothing
+    of it is written, and its suspension record stays with its row. The
+    policy back and the card back in Polar, the note is restored and the
+    user's suspension stays (without the record every suspended card of the
+    note would come back, as for a note of an older version)."""
+    root, b = lib
+    held = nid_of(col, "1CardB0001")
+    col.sched.suspend_cards([c.id for c in col.get_note(held).cards()])
+    num, raw = b.find_card("1CardB0001")
+    b.delete_card("1CardB0001").write()
+    assert run(col, root, state_path, deletion_policy="suspend").orphaned == 1
+    b.card("1CardB0002", basic("B2 front", "B2 back, edited")).write()
+    report = run(col, root, state_path, leave_alone={held}, deletion_policy="delete", delete_max_share=1.0)
+    assert report.deferred == {held: DOC_B} and report.deleted == 0 and report.updated == 1
+    b.page(num)["flashcards"]["1CardB0001"] = raw
+    b.write()
+    report = run(col, root, state_path, deletion_policy="suspend")
+    assert report.restored == 1 and not col.get_note(held).has_tag(ORPHAN_TAG)
+    assert {c.queue for c in col.get_note(held).cards()} == {-1}  # the user's suspension
+
+
 def test_a_held_note_whose_card_comes_back_keeps_the_edit_made_in_its_editor(col, lib, state_path):
     """The same, the card back in Polar (an undo there) before the next sync,
     the note edited in the editor that held it: its row was kept, so the

@@ -403,6 +403,36 @@ def test_a_card_deleted_beside_a_card_that_cannot_be_read_is_still_taken_as_dele
     assert col.get_note(col.find_notes(f"tag:{ORPHAN_TAG}")[0]).guid == guid_for("1CardP1002")
 
 
+def test_a_card_gone_beside_an_unreadable_card_of_a_new_id_keeps_its_note(tmp_path, col, state_path):
+    """Polar's edit of a card deletes it and makes a new one (a new id); a
+    new card that cannot be read (a damaged record) may be that
+    edit, so the card gone beside it keeps its note as it is: not suspended
+    or tagged as deleted. Once the new card can be read, it takes the note
+    over, reviews and all (``plan.document``'s ``whole``)."""
+    from addon.sync.plan import ORPHAN_TAG
+
+    root = tmp_path / "polar"
+    doc = Doc(root, "1Parts000000000000000", "Parts")
+    doc.card("1CardP1001", basic("one", "1")).card("1CardP1002", basic("two", "2"))
+    doc.write()
+    run(col, root, state_path)
+    nid = col.find_notes("two")[0]
+    doc.edit_card("1CardP1002", "1CardP1003", basic("two, edited", "2"))
+    raw = doc.page(1)["flashcards"]["1CardP1003"]
+    doc.page(1)["flashcards"]["1CardP1003"] = [raw]  # (damaged: a list, not an object)
+    doc.write()
+    report = run(col, root, state_path)
+    assert [(e["code"], e.get("card")) for e in report.errors] == [("card_problem", "1CardP1003")]
+    assert (report.orphaned, report.deleted, report.created) == (0, 0, 0), report.to_dict()
+    assert not col.find_notes(f"tag:{ORPHAN_TAG}") and not col.find_cards("is:suspended")
+    doc.page(1)["flashcards"]["1CardP1003"] = raw
+    doc.write()
+    report = run(col, root, state_path)
+    assert (report.orphaned, report.created, report.rekeyed) == (0, 0, 1), report.to_dict()
+    assert col.get_note(nid).guid == guid_for("1CardP1003") and "two, edited" in col.get_note(nid)["Front"]
+    assert len(col.find_notes("")) == 2
+
+
 @pytest.mark.parametrize("pages", ["missing", "null"])
 def test_a_docmeta_without_its_pagemetas_is_refused_and_deletes_nothing(tmp_path, col, state_path, pages):
     """pageMetas missing or null beside a docInfo read as "no cards": every

@@ -310,6 +310,77 @@ def test_a_note_whose_deleted_tag_moved_with_its_renamed_parent_is_restored(col,
     assert_quiet(col, lib, state_path)
 
 
+def test_a_restored_note_whose_text_is_as_it_was_is_restored_not_updated(col, doc, state_path):
+    """A card back in Polar as it was: its note loses the sync's tag and
+    suspension, which the report calls restored, and nothing more: Polar's
+    tags did not change, so no update is counted or listed for it
+    (``Update.retagged``)."""
+    lib = doc.root
+    run(col, lib, state_path)
+    tags = sorted(note_of(col, "1BasicS001").tags)
+    num, raw = doc.find_card("1BasicS001")
+    doc.delete_card("1BasicS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    report = run(col, lib, state_path)
+    assert (report.restored, report.updated) == (1, 0), report.to_dict()
+    assert [c.kind for c in report.changes] == ["restored"]
+    assert sorted(note_of(col, "1BasicS001").tags) == tags
+    assert_quiet(col, lib, state_path)
+
+
+def test_a_note_with_the_deleted_tag_both_as_put_and_moved_loses_both_on_restore(col, doc, state_path):
+    """The tag the sync put, and a copy of it under a renamed parent
+    (``reading::polar::deleted``: the user renamed ``polar`` on some notes
+    and tagged others by hand): when the card comes back, neither stays,
+    or the note would still show as deleted in Polar in the Browser."""
+    lib = doc.root
+    run(col, lib, state_path)
+    num, raw = doc.find_card("1BasicS001")
+    doc.delete_card("1BasicS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    note = note_of(col, "1BasicS001")
+    note.tags += ["reading::polar::deleted"]
+    col.update_note(note)
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    assert run(col, lib, state_path).restored == 1
+    tags = note_of(col, "1BasicS001").tags
+    assert not [t for t in tags if t.lower().endswith(ORPHAN_TAG)], tags
+    assert set(queues(col, "1BasicS001").values()) == {0}
+    assert_quiet(col, lib, state_path)
+
+
+@pytest.mark.parametrize("how", ["set due date", "forget"])
+def test_a_card_the_person_rescheduled_and_suspended_again_stays_suspended(col, doc, state_path, how):
+    """A set-aside note's card the person gave a due date or reset (the
+    Browser's Set Due Date, Forget) while its Polar card was gone: Anki
+    unsuspends a card it does either to, logging no study (a row of no
+    ease). Suspended again by the person, the suspension is theirs: when the
+    card comes back in Polar, the restore leaves it (it used to undo it, as
+    the sync's own, since only study counted as the person's unsuspending)."""
+    lib = doc.root
+    run(col, lib, state_path)
+    num, raw = doc.find_card("1BasicS001")
+    doc.delete_card("1BasicS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    assert set(queues(col, "1BasicS001").values()) == {SUSPENDED}
+    cid = card_ids(col, "1BasicS001")[0]
+    if how == "forget":
+        col.sched.schedule_cards_as_new([cid], restore_position=True, reset_counts=False)
+    else:
+        col.sched.set_due_date([cid], "3")
+    assert col.db.scalar("SELECT count() FROM revlog WHERE cid = ? AND ease = 0", cid) == 1
+    assert set(queues(col, "1BasicS001").values()) != {SUSPENDED}  # (Anki unsuspended it)
+    col.sched.suspend_cards([cid])
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    assert run(col, lib, state_path).restored == 1
+    assert set(queues(col, "1BasicS001").values()) == {SUSPENDED}
+    assert not note_of(col, "1BasicS001").has_tag(ORPHAN_TAG)
+
+
 def test_a_users_own_deleted_tag_is_no_orphans_tag(col, doc, state_path):
     """A tag of the user's named ``…::deleted`` under a tag of theirs, on a
     note that still has ``polar``, says nothing of the sync: kept."""

@@ -370,3 +370,47 @@ def test_rows_as_stored_are_left_in_place_and_the_rest_replaced_as_before(tmp_pa
     assert all(after[f"c{i:05d}"] != before[f"c{i:05d}"] for i in range(30, 35))
     assert "c00035" not in after and "c00060" in after and "c00045" in after
     assert state.all_cards()["c00031"].fields == ("new", "h2")
+
+
+def test_a_damaged_state_file_is_set_aside_whole_and_said(tmp_path, col):
+    """A state file SQLite cannot read (a disk's error, a copy cut short):
+    the sync rebuilds it from the notes and says so, naming the file, and
+    the damaged file is kept beside it (``.bad-<time>``), its bytes as they
+    were, for the person or a helper to look at: never deleted."""
+    from tests.polar_factory import Doc, basic
+    from tests.sync.helpers import run
+
+    root, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    Doc(root, "1StateBad000000000000000", "Bad state").card("1CardSB001", basic("front", "back")).write()
+    run(col, root, state)
+    damaged = b"not a database, " * 64
+    state.write_bytes(damaged)
+    report = run(col, root, state)
+    assert [(w["code"], w["path"]) for w in report.warnings] == [("state_rebuilt", str(state))]
+    assert "state.sqlite" in report.warnings[0]["message"]
+    aside = list(tmp_path.glob("state.sqlite.bad-*"))
+    assert [p.read_bytes() for p in aside] == [damaged]
+    assert (report.created, report.orphaned) == (0, 0) and len(col.find_notes("")) == 1
+
+
+def test_a_row_rewritten_by_an_older_release_holds_its_layout_once(tmp_path):
+    """A release of 30 November - 3 December (before the layouts table)
+    writes a card's row with its layout tag as the last of its hashes, and
+    leaves a newer release's layouts row beside it (a downgrade, and back,
+    c58cee1): the row reads with that
+    tag once, as the sync wrote it, not twice (an extra "field" that makes
+    its note look changed in every field count)."""
+    import json
+
+    state = SyncState(tmp_path / "s.sqlite", "c1")
+    row = CardState("c1", "d1", "g1", "r", "BASIC", "x", ("h1", "h2", "@b1"), ("t",), False)
+    state.commit(docs=[DocState("d1", 1, 1, "s", "D", True)], cards=[row], replace_docs=["d1"], drop_docs=[],
+                 drop_cards=[])
+    assert SyncState(tmp_path / "s.sqlite", "c1").cards_for(["d1"])["c1"].fields == ("h1", "h2", "@b1")
+    conn = sqlite3.connect(str(tmp_path / "s.sqlite"))
+    with conn:
+        conn.execute("UPDATE cards SET fields = ? WHERE card_id = 'c1'", (json.dumps(["h1", "h2", "@b1"]),))
+    conn.close()
+    again = SyncState(tmp_path / "s.sqlite", "c1")
+    assert again.cards_for(["d1"])["c1"].fields == ("h1", "h2", "@b1")
+    assert [json.loads(f) for _, _, f in again.live_fields(["d1"])] == [["h1", "h2", "@b1"]]

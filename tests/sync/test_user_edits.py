@@ -115,6 +115,26 @@ def test_tags_the_user_removed_or_renamed_stay_so(col, tmp_path) -> None:
     assert not run(col, library, state).changed
 
 
+def test_a_tag_polar_spells_anew_in_other_case_is_the_same_tag(col, tmp_path) -> None:
+    """A document's tag spelt anew in Polar in another case only (``os`` →
+    ``OS``): Anki's tags know no case, so it is the same tag, not one Polar
+    removed and another it added: the note is not written for it, and a
+    user who removed the tag from a note still finds it removed."""
+    library, state = tmp_path / "polar", tmp_path / "state.sqlite"
+    doc = make_doc(library)
+    doc.tag("os").write()
+    run(col, library, state)
+    mine = note_of(col, "1ClozeEdit")
+    mine.remove_tag("os")
+    col.update_note(mine)
+    del doc.meta["docInfo"]["tags"]["os"]
+    doc.tag("OS").write()
+    report = run(col, library, state)
+    assert (report.updated, report.conflicts) == (0, []), report.to_dict()
+    assert sorted(note_of(col, "1BasicEdit").tags) == ["os", "polar"]
+    assert note_of(col, "1ClozeEdit").tags == ["polar"]
+
+
 def _lose_state(state: Path) -> None:
     for path in state.parent.glob(state.name + "*"):
         path.unlink()
