@@ -227,6 +227,13 @@ def run(base: Path, library: Path, addon_file: Path, seen: Dict[str, Any], times
 
     def switch_to(name: str) -> None:
         count = c.runner.finished_count
+        # As a person does, not within milliseconds of the last sync: Anki's
+        # own refresh after an op (the deck browser's QueryOp) reads mw.col
+        # when it runs, and a profile closed before it ran made it fail
+        # ("'NoneType' object has no attribute 'sched'", Anki's error box;
+        # twice in 7 runs under load). Anki's race, whatever the op.
+        anki.process(0.1)
+        anki.wait_until(lambda: not getattr(mw, "_background_op_count", 0), what="Anki's background work")
         mw.unloadProfile(lambda: (mw.pm.load(name), mw.loadProfile()))
         anki.wait_until(lambda: mw.col is not None and mw.pm.name == name and mw.state == "deckBrowser",
                         what=f"profile {name} to open")
