@@ -486,3 +486,22 @@ def test_a_library_refused_whole_is_said_in_the_reader_s_words(tmp_path):
 
     assert report_text.source_error_words(SourceError("the Polar export x does not exist")) == (
         "the Polar export x does not exist")
+
+
+def test_every_source_error_the_core_raises_has_words_in_the_reader_s_language():
+    """Each ``SourceError(...)`` in the add-on carries a code (its second
+    argument) that ``source_error_words`` says: a new reason without one
+    would be said in English in every language again."""
+    words = next(node for node in ast.walk(ast.parse((ADDON / "gui" / "report_text.py").read_text(encoding="utf-8")))
+                 if isinstance(node, ast.FunctionDef) and node.name == "source_error_words")
+    said = {node.comparators[0].value for node in ast.walk(words)
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "code"
+            and isinstance(node.ops[0], ast.Eq) and isinstance(node.comparators[0], ast.Constant)}
+    raised = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "SourceError":
+                code = node.args[1] if len(node.args) > 1 else None
+                raised.append((path.name, node.lineno, code.value if isinstance(code, ast.Constant) else None))
+    assert len(raised) >= 12, raised
+    assert [r for r in raised if r[2] not in said] == [], said
