@@ -1217,8 +1217,8 @@ def source_error_words(exc: BaseException) -> str:
     """Why the Polar library (a folder or an export) cannot be used at all,
     in the reader's words: the core's ``SourceError`` is English (the CLI and
     the log say it so); its ``code`` and details give the words here. The
-    system's or the archive's own reason stays as they gave it. A reason
-    without words here: the core's English."""
+    system's or the archive's own reason stays as they gave it, in the
+    reader's sentence. A reason without words here: the core's English."""
     code = getattr(exc, "code", "")
     details: Mapping[str, str] = getattr(exc, "details", {}) or {}
     file, reason = details.get("file", ""), details.get("reason", "")
@@ -1229,6 +1229,32 @@ def source_error_words(exc: BaseException) -> str:
         return tr("cannot read the Polar data directory {file}: {reason}", file=file, reason=reason)
     if code == "export_unreadable":
         return tr("cannot read the Polar export {file}: {reason}", file=file, reason=reason)
+    if code == "special_file":
+        kind = details.get("kind", "")
+        if kind == "pipe":
+            return tr("{file} is a pipe (FIFO), not a folder or a regular file, so it is not read as a Polar data "
+                      "directory or export", file=file)
+        if kind == "device":
+            return tr("{file} is a device, not a folder or a regular file, so it is not read as a Polar data "
+                      "directory or export", file=file)
+        if kind == "socket":
+            return tr("{file} is a socket, not a folder or a regular file, so it is not read as a Polar data "
+                      "directory or export", file=file)
+        return tr("{file} is a special file, not a folder or a regular file, so it is not read as a Polar data "
+                  "directory or export", file=file)
+    if code == "missing":
+        what = details.get("what", "")
+        words = (tr("the Polar export {file} does not exist", file=file) if what == "export" else
+                 tr("the unpacked Polar export {file} does not exist", file=file) if what == "unpacked" else
+                 tr("the Polar data directory {file} does not exist", file=file))
+        if details.get("newer"):
+            words += tr("; a Polar export downloaded later is in that folder: {file}", file=details["newer"])
+        elif details.get("same"):
+            words += tr("; the same export is in that folder, named {file}: choose that one", file=details["same"])
+        return words
+    if code == "export_still_downloading":
+        return tr("the Polar export {file} holds no whole document yet: {download} is a download not finished; "
+                  "try again once it is done", file=file, download=details.get("downloading", ""))
     if code == "export_empty":
         words = tr("{file} is empty (0 bytes)", file=file)
     elif code == "export_unopenable":

@@ -58,7 +58,10 @@ class SourceError(Exception):
         # What it is, for the add-on's window to say in the reader's words
         # (the message is the core's English, as the CLI and the log show it):
         # ``file`` the path shown, ``reason`` the system's or the archive's
-        # own words, ``downloading`` "self" or the partial download's name.
+        # own words, ``downloading`` "self" or the partial download's name,
+        # ``kind`` of a special file (pipe, device, socket, special), ``what``
+        # is missing (export, folder, unpacked) and ``newer`` or ``same``
+        # export's name beside it.
         self.code = code
         self.details = details
 
@@ -954,18 +957,22 @@ def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:
     if mode is not None:
         # There, but neither a folder nor a file (a pipe, a device): never
         # opened (a pipe's read would wait for ever, a device's never end).
-        kind = "a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if (
-            stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
+        code = "pipe" if stat.S_ISFIFO(mode) else "device" if (
+            stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "socket" if stat.S_ISSOCK(mode) else "special"
+        kind = {"pipe": "a pipe (FIFO)", "device": "a device", "socket": "a socket"}.get(code, "a special file")
         raise SourceError(f"{shown} is {kind}, not a folder or a regular file, so it is not read as a Polar "
-                          "data directory or export")
-    what = "Polar export" if path.name.lower().endswith(_EXPORT_SUFFIXES + _DOWNLOADING) else "Polar data directory"
+                          "data directory or export", "special_file", file=shown, kind=code)
+    what = "export" if path.name.lower().endswith(_EXPORT_SUFFIXES + _DOWNLOADING) else "folder"
     newer = newer_export_beside(path)
+    ends = {"newer": printable(newer.name)} if newer else {}
     later = f"; a Polar export downloaded later is in that folder: {printable(newer.name)}" if newer else ""
     same = same_export_elsewhere(path, cache_path) if newer is None else None
     if same is not None:  # (renamed by its user: nothing of it is lost)
-        what = "unpacked Polar export" if same.is_dir() else "Polar export"
+        what = "unpacked" if same.is_dir() else "export"
+        ends = {"same": printable(same.name)}
         later = f"; the same export is in that folder, named {printable(same.name)}: choose that one"
-    error = SourceError(f"the {what} {shown} does not exist{later}")
+    named = {"export": "Polar export", "folder": "Polar data directory", "unpacked": "unpacked Polar export"}[what]
+    error = SourceError(f"the {named} {shown} does not exist{later}", "missing", file=shown, what=what, **ends)
     error.renamed = same
     raise error
 

@@ -786,7 +786,9 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         from ..polar.archive import printable
 
         raise SourceError(f"the Polar export {printable(str(source.path))} holds no whole document yet: "
-                          f"{printable(downloading.name)} is a download not finished; try again once it is done")
+                          f"{printable(downloading.name)} is a download not finished; try again once it is done",
+                          "export_still_downloading", file=printable(str(source.path)),
+                          downloading=printable(downloading.name))
     for label, message in source.problems if downloading is None else ():
         report.error(label, message, code="export_damaged")
     if isinstance(source, ExportSource) and source.chosen_in is not None and source.exports_in_folder > 1:

@@ -383,6 +383,81 @@ def _source_errors(tmp_path: Path) -> Dict[str, Any]:
     return made
 
 
+def _source_errors_without_words_before(tmp_path: Path, col: Any) -> Dict[str, Any]:
+    """The SourceErrors leftmain left in English (a special file, a library
+    that does not exist, an export with no whole document yet), each as the
+    core raises it."""
+    from addon.polar.library import SourceError, open_source
+    from addon.settings import Settings
+    from addon.sync.engine import sync
+    from tests.polar_factory import Doc, basic
+    from tools.polar_export import EXPORT_NAME, library_metas, write_export
+
+    made: Dict[str, Any] = {}
+
+    def refused(path: Path) -> Any:
+        with pytest.raises(SourceError) as caught:
+            open_source(path)
+        return caught.value
+
+    pipe = tmp_path / "pipe.zip"
+    os.mkfifo(pipe)
+    made["special_file"] = refused(pipe)
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    made["missing"] = refused(downloads / "1OldExport-2021-03-07T09:26:53.512Z.zip")
+    made["missing_folder"] = refused(tmp_path / "no-such-folder")
+    doc = Doc(tmp_path / "lib", "1DocFingerprint000000000", title="A")
+    doc.card("1c", basic("front", "back"))
+    doc.write()
+    full = write_export(tmp_path / "server" / EXPORT_NAME, library_metas(tmp_path / "lib")).read_bytes()
+    (downloads / EXPORT_NAME).write_bytes(full)  # (the later export the missing one's words name)
+    made["missing_newer"] = refused(downloads / "1OldExport-2021-03-07T09:26:53.512Z.zip")
+    partial = downloads / (EXPORT_NAME + ".crdownload")
+    partial.write_bytes(full[: len(full) // 4])  # (its first record not whole)
+    with pytest.raises(SourceError) as caught:
+        sync(col, Settings(), tmp_path / "state.sqlite", source_path=partial)
+    made["export_still_downloading"] = caught.value
+    return made
+
+
+def test_the_reasons_leftmain_left_in_english_are_said_in_the_reader_s_words(tmp_path, col):
+    """After "Polar Sync cannot use this file." and in the missing library's
+    detail, a special file (a pipe), a library that does not exist (with its
+    "downloaded later" end) and an export that holds no whole document yet
+    were said in English in every language. English: the core's message
+    letter for letter; German: German, naming the file."""
+    errors = _source_errors_without_words_before(tmp_path, col)
+    assert {name: e.code for name, e in errors.items()} == {
+        "special_file": "special_file", "missing": "missing", "missing_folder": "missing",
+        "missing_newer": "missing", "export_still_downloading": "export_still_downloading"}
+    i18n.force("en")
+    try:
+        for error in errors.values():
+            assert report_text.source_error_words(error) == str(error)
+        i18n.force("de")
+        words = {name: report_text.source_error_words(e) for name, e in errors.items()}
+    finally:
+        i18n.force(None)
+    downloads = tmp_path / "Downloads"
+    assert words["special_file"] == (f"{tmp_path / 'pipe.zip'} ist eine Pipe (FIFO), weder ein Ordner noch eine "
+                                     "normale Datei, und wird daher nicht als Polar-Datenordner oder -Export gelesen")
+    old = downloads / "1OldExport-2021-03-07T09:26:53.512Z.zip"
+    assert words["missing"] == f"Der Polar-Export {old} existiert nicht"
+    assert words["missing_folder"] == f"Der Polar-Datenordner {tmp_path / 'no-such-folder'} existiert nicht"
+    from tools.polar_export import EXPORT_NAME
+
+    assert words["missing_newer"] == (f"Der Polar-Export {old} existiert nicht; in diesem Ordner liegt ein später "
+                                      f"heruntergeladener Polar-Export: {EXPORT_NAME}")
+    assert words["export_still_downloading"] == (
+        f"Der Polar-Export {downloads / (EXPORT_NAME + '.crdownload')} enthält noch kein vollständiges Dokument: "
+        f"{EXPORT_NAME}.crdownload ist ein noch nicht fertiger Download; bitte erneut versuchen, sobald er "
+        "abgeschlossen ist")
+    for words_of_one in words.values():  # (no English left around the file's name)
+        assert not any(english in words_of_one for english in ("does not exist", "is a pipe", "no whole document",
+                                                                "downloaded later"))
+
+
 def test_a_library_refused_whole_is_said_in_the_reader_s_words(tmp_path):
     """"Polar Sync cannot use this file." was followed by the core's reason
     in English in every language. The core's SourceError now carries a code
@@ -411,3 +486,22 @@ def test_a_library_refused_whole_is_said_in_the_reader_s_words(tmp_path):
 
     assert report_text.source_error_words(SourceError("the Polar export x does not exist")) == (
         "the Polar export x does not exist")
+
+
+def test_every_source_error_the_core_raises_has_words_in_the_reader_s_language():
+    """Each ``SourceError(...)`` in the add-on carries a code (its second
+    argument) that ``source_error_words`` says: a new reason without one
+    would be said in English in every language again."""
+    words = next(node for node in ast.walk(ast.parse((ADDON / "gui" / "report_text.py").read_text(encoding="utf-8")))
+                 if isinstance(node, ast.FunctionDef) and node.name == "source_error_words")
+    said = {node.comparators[0].value for node in ast.walk(words)
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "code"
+            and isinstance(node.ops[0], ast.Eq) and isinstance(node.comparators[0], ast.Constant)}
+    raised = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "SourceError":
+                code = node.args[1] if len(node.args) > 1 else None
+                raised.append((path.name, node.lineno, code.value if isinstance(code, ast.Constant) else None))
+    assert len(raised) >= 12, raised
+    assert [r for r in raised if r[2] not in said] == [], said

@@ -1154,3 +1154,47 @@ def test_a_file_that_is_no_polar_export_is_refused_in_the_reader_s_words(anki, l
                                  ".tar archive)", file=str(notes))
     finally:
         anki.mw.pm.setLang("en_US")
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "ja_JP"])
+def test_a_pipe_chosen_as_an_export_is_refused_in_the_reader_s_words(anki, lang, tmp_path, monkeypatch):
+    """Use a Polar export… with a pipe (FIFO): "Polar Sync cannot use this
+    file." was followed by "… is a pipe (FIFO), not a folder or a regular
+    file, …" in English in every language (leftmain gave the other reasons
+    words). Now in Anki's language, naming the file; the pipe never opened.
+    With $POLAR_SYNC_SHOTS: the box's picture (special-file-<lang>.png)."""
+    import os
+    from pathlib import Path
+
+    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
+
+    settings_dialog = _addon_module(anki, "settings_dialog")
+    i18n = _addon_module(anki, "i18n")
+    pipe = tmp_path / "polar-export.zip"
+    os.mkfifo(pipe)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(pipe), "")))
+    seen = []
+
+    def refuse() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, refuse)
+            return
+        seen.append(box.text().replace("\u2060", ""))
+        folder = os.environ.get("POLAR_SYNC_SHOTS")
+        if folder:
+            anki.anki.process(0.3)
+            box.grab().save(str(Path(folder) / f"special-file-{lang[:2]}.png"))
+        box.close()
+
+    anki.mw.pm.setLang(lang)
+    try:
+        QTimer.singleShot(20, refuse)
+        assert settings_dialog.export_chosen(anki.mw, "") == ""
+        head, reason = seen[0].split("\n\n")
+        assert head == i18n.tr("Polar Sync cannot use this file.") and str(pipe) in reason, seen
+        assert ("is a pipe (FIFO)" in reason) == lang.startswith("en"), reason
+        assert reason == i18n.tr("{file} is a pipe (FIFO), not a folder or a regular file, so it is not read as a "
+                                 "Polar data directory or export", file=str(pipe))
+    finally:
+        anki.mw.pm.setLang("en_US")
