@@ -1111,23 +1111,18 @@ def test_a_background_syncs_progress_keeps_its_figures_with_their_words_at_400_p
         anki.anki.process(0.2)
 
 
-@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
-def test_a_file_that_is_no_polar_export_is_refused_in_the_reader_s_words(anki, lang, tmp_path, monkeypatch):
-    """Use a Polar export… with a file that is none: "Polar Sync cannot use
-    this file." was followed by the core's reason in English in every
-    language ("… is neither a Polar data directory nor a Polar export …").
-    Now the reason is in Anki's language too, naming the file. With
-    $POLAR_SYNC_SHOTS: the box's picture (source-error-<lang>.png)."""
+def _export_refused(anki, lang: str, chosen, shot: str, monkeypatch):
+    """Use a Polar export… with ``chosen`` in Anki's ``lang``: the refusal
+    box's (head, reason) and i18n's ``tr``; the export chooser answered ""
+    (nothing taken). With $POLAR_SYNC_SHOTS: the box's picture
+    (<shot>-<lang>.png)."""
     import os
     from pathlib import Path
 
     from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
 
     settings_dialog = _addon_module(anki, "settings_dialog")
-    i18n = _addon_module(anki, "i18n")
-    notes = tmp_path / "notes.zip"
-    notes.write_text("not an archive")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(notes), "")))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(chosen), "")))
     seen = []
 
     def refuse() -> None:
@@ -1139,19 +1134,36 @@ def test_a_file_that_is_no_polar_export_is_refused_in_the_reader_s_words(anki, l
         folder = os.environ.get("POLAR_SYNC_SHOTS")
         if folder:
             anki.anki.process(0.3)
-            box.grab().save(str(Path(folder) / f"source-error-{lang[:2]}.png"))
+            box.grab().save(str(Path(folder) / f"{shot}-{lang[:2]}.png"))
         box.close()
 
     anki.mw.pm.setLang(lang)
     try:
         QTimer.singleShot(20, refuse)
         assert settings_dialog.export_chosen(anki.mw, "") == ""
-        head, reason = seen[0].split("\n\n")
-        assert head == i18n.tr("Polar Sync cannot use this file.") and str(notes) in reason, seen
+    finally:
+        anki.mw.pm.setLang("en_US")
+    head, reason = seen[0].split("\n\n")
+    return head, reason, _addon_module(anki, "i18n").tr
+
+
+@pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
+def test_a_file_that_is_no_polar_export_is_refused_in_the_reader_s_words(anki, lang, tmp_path, monkeypatch):
+    """Use a Polar export… with a file that is none: "Polar Sync cannot use
+    this file." was followed by the core's reason in English in every
+    language ("… is neither a Polar data directory nor a Polar export …").
+    Now the reason is in Anki's language too, naming the file
+    (source-error-<lang>.png)."""
+    notes = tmp_path / "notes.zip"
+    notes.write_text("not an archive")
+    try:
+        head, reason, tr = _export_refused(anki, lang, notes, "source-error", monkeypatch)
+        anki.mw.pm.setLang(lang)  # (tr in the box's language)
+        assert head == tr("Polar Sync cannot use this file.") and str(notes) in reason, (head, reason)
         english = "is neither a Polar data directory nor a Polar export"
         assert (english in reason) == lang.startswith("en"), reason
-        assert reason == i18n.tr("{file} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or "
-                                 ".tar archive)", file=str(notes))
+        assert reason == tr("{file} is neither a Polar data directory nor a Polar export (a .zip, .tar.gz or "
+                            ".tar archive)", file=str(notes))
     finally:
         anki.mw.pm.setLang("en_US")
 
@@ -1161,40 +1173,18 @@ def test_a_pipe_chosen_as_an_export_is_refused_in_the_reader_s_words(anki, lang,
     """Use a Polar export… with a pipe (FIFO): "Polar Sync cannot use this
     file." was followed by "… is a pipe (FIFO), not a folder or a regular
     file, …" in English in every language (leftmain gave the other reasons
-    words). Now in Anki's language, naming the file; the pipe never opened.
-    With $POLAR_SYNC_SHOTS: the box's picture (special-file-<lang>.png)."""
+    words). Now in Anki's language, naming the file; the pipe never opened
+    (special-file-<lang>.png)."""
     import os
-    from pathlib import Path
 
-    from aqt.qt import QApplication, QFileDialog, QMessageBox, QTimer
-
-    settings_dialog = _addon_module(anki, "settings_dialog")
-    i18n = _addon_module(anki, "i18n")
     pipe = tmp_path / "polar-export.zip"
     os.mkfifo(pipe)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(pipe), "")))
-    seen = []
-
-    def refuse() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, refuse)
-            return
-        seen.append(box.text().replace("\u2060", ""))
-        folder = os.environ.get("POLAR_SYNC_SHOTS")
-        if folder:
-            anki.anki.process(0.3)
-            box.grab().save(str(Path(folder) / f"special-file-{lang[:2]}.png"))
-        box.close()
-
-    anki.mw.pm.setLang(lang)
     try:
-        QTimer.singleShot(20, refuse)
-        assert settings_dialog.export_chosen(anki.mw, "") == ""
-        head, reason = seen[0].split("\n\n")
-        assert head == i18n.tr("Polar Sync cannot use this file.") and str(pipe) in reason, seen
+        head, reason, tr = _export_refused(anki, lang, pipe, "special-file", monkeypatch)
+        anki.mw.pm.setLang(lang)  # (tr in the box's language)
+        assert head == tr("Polar Sync cannot use this file.") and str(pipe) in reason, (head, reason)
         assert ("is a pipe (FIFO)" in reason) == lang.startswith("en"), reason
-        assert reason == i18n.tr("{file} is a pipe (FIFO), not a folder or a regular file, so it is not read as a "
-                                 "Polar data directory or export", file=str(pipe))
+        assert reason == tr("{file} is a pipe (FIFO), not a folder or a regular file, so it is not read as a "
+                            "Polar data directory or export", file=str(pipe))
     finally:
         anki.mw.pm.setLang("en_US")
