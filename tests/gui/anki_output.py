@@ -50,3 +50,16 @@ def media_server_noise_removed(output: str) -> str:
 def our_tracebacks(output: str) -> List[str]:
     """The tracebacks that are not Anki's media server closing."""
     return tracebacks(media_server_noise_removed(output))
+
+
+# Anki's own thread pools: its task manager's executors ("ThreadPoolExecutor-N_M")
+# and its media server's workers ("waitress-N") add a thread when a task comes
+# while the others are busy, up to their size, and never end one: counted apart,
+# as Anki's timers are. The add-on names its own ("polar-sync-…", "Polar Sync
+# …"), compared whole.
+ANKIS_POOLS = ("ThreadPoolExecutor-", "waitress-")
+
+
+def threads_not_ankis_pools(names: List[str]) -> List[str]:
+    """Thread names without those of Anki's own pools."""
+    return [n for n in names if not n.startswith(ANKIS_POOLS)]
