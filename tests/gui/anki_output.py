@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import Dict, List
 
 _FRAME = re.compile(r'^\s+File "([^"]+)"', re.M)
 
@@ -63,3 +63,23 @@ ANKIS_POOLS = ("ThreadPoolExecutor-", "waitress-")
 def threads_not_ankis_pools(names: List[str]) -> List[str]:
     """Thread names without those of Anki's own pools."""
     return [n for n in names if not n.startswith(ANKIS_POOLS)]
+
+
+def _frames(block: str) -> List[str]:
+    return _FRAME.findall(block)
+
+
+def ankis_close_race(shown: Dict[str, str]) -> bool:
+    """An exception Anki showed in its box (driver_windows.ExceptionsShown)
+    that is Anki's own race as a profile closes, not the add-on's: an op of
+    Anki's started just before (its deck browser's refresh after the AnkiWeb
+    sync on close, ``AnkiQt._sync_collection_and_media``) ran on its thread
+    after ``_unloadCollection`` had closed the collection ("CollectionNotOpen")
+    or set ``mw.col`` to None ("'NoneType' object has no attribute …"). Every
+    frame is Anki's: none of an add-on's (``addons21/``)."""
+    frames = _frames(shown["traceback"])
+    # (Anki 26.9's backend says it as InvalidInput, its text "CollectionNotOpen".)
+    closed = "CollectionNotOpen" in (shown["type"], shown["text"]) or (
+        shown["type"] == "AttributeError" and shown["text"].startswith("'NoneType' object has no attribute"))
+    return (closed and any("/aqt/" in f for f in frames)
+            and not any("/addons21/" in f or "/polar_sync/" in f for f in frames))

@@ -3,7 +3,8 @@ add-on puts up, noted and closed, as a person clicking it away would."""
 
 from __future__ import annotations
 
-from typing import Any, List
+import traceback
+from typing import Any, Dict, List
 
 
 class WindowsNoted:
@@ -35,3 +36,51 @@ class WindowsNoted:
 
     def stop(self) -> None:
         self.timer.stop()
+
+
+class ExceptionsShown:
+    """Every exception Anki shows in its error box (``aqt.errors.show_exception``:
+    what a ``QueryOp`` or ``CollectionOp`` with no failure handler of its own
+    calls, Anki's or an add-on's), noted into ``seen`` with its whole
+    traceback (the op's frames on the thread it ran on) before Anki shows
+    it as it would. The box alone says only the exception's text."""
+
+    def __init__(self, seen: List[Dict[str, str]]) -> None:
+        import aqt.errors
+        import aqt.operations
+
+        self.seen = seen
+        original = aqt.errors.show_exception
+
+        def noted(*, parent: Any, exception: Exception) -> None:
+            seen.append({"type": type(exception).__name__, "text": str(exception),
+                         "traceback": "".join(traceback.format_exception(type(exception), exception,
+                                                                         exception.__traceback__))})
+            original(parent=parent, exception=exception)
+
+        for module in (aqt.errors, aqt.operations):  # (operations imported the name)
+            if getattr(module, "show_exception", None) is original:
+                module.show_exception = noted
+
+    def close_ankis_own_races(self) -> List[Dict[str, str]]:
+        """Anki's own boxes of an exception that is its race as a profile
+        closes (``anki_output.ankis_close_race``), clicked away as a person
+        would, and deleted: Anki keeps the last one (``aqt.errors._mbox``),
+        a box of Anki's the counts of the add-on's windows are not about.
+        Returns what they showed."""
+        from aqt.qt import QApplication, QMessageBox, sip
+
+        from tests.gui.anki_output import ankis_close_race
+
+        races = [e for e in self.seen if ankis_close_race(e)]
+        self.seen[:] = [e for e in self.seen if not ankis_close_race(e)]
+        texts = {e["text"] for e in races}
+        for w in QApplication.topLevelWidgets() if texts else []:
+            try:
+                box = isinstance(w, QMessageBox) and w.windowTitle() == "Anki" and w.text() in texts
+            except RuntimeError:  # (a window Qt already deleted, its wrapper still listed)
+                continue
+            if box:
+                w.close()
+                sip.delete(w)  # (now: a deleteLater from outside Anki's loop was still pending at the count)
+        return races
