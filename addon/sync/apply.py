@@ -99,6 +99,7 @@ from .report import Report
 from .sql import in_chunks
 from .state import REST_KEY, CardState, DocState, SyncState
 from .stop import Stopped
+from .touched import touched_since
 from .write import UNDO_NAME, batched, foreign_row, preview_note_types, set_aside_notes, write_plan, written_notes
 
 if TYPE_CHECKING:
@@ -857,17 +858,9 @@ def still_suspended_by_sync(ctx: Applying, nids: Sequence[int]) -> Dict[int, Lis
     only for the notes a restore or a new suspension asks about."""
     records = ctx.reading.state.suspension_records(nids)
     stamped = {cid: r.at for r in records.values() if r.at is not None for cid in r.cids}
-    studied: Set[int] = set()
-    db = ctx.col.db
-    assert db is not None
-    for marks, chunk in in_chunks(sorted(stamped)):
-        # Reviews, and Set Due Date and Forget (type 4, of no ease): Anki
-        # unsuspends each card it does either to (23.10 to 26.9). (FSRS's
-        # reschedules, type 5, still do not count.)
-        for cid, last in db.all(f"SELECT cid, max(id) FROM revlog WHERE cid IN ({marks}) "
-                                "AND (ease > 0 OR type = 4) GROUP BY cid", *chunk):
-            if int(last) > stamped[int(cid)]:
-                studied.add(int(cid))
+    # Reviews, and Set Due Date and Forget (Anki unsuspends each card it does
+    # either to); not an FSRS reschedule (touched.py).
+    studied = touched_since(ctx.col, stamped)
     return {nid: [c for c in r.cids if c not in studied] for nid, r in records.items()}
 
 

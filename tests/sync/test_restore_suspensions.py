@@ -479,3 +479,79 @@ def test_a_card_studied_before_the_clock_was_set_back_comes_back_when_its_polar_
     assert report.restored == 1
     assert queues(col, "1BasicS001") == studied  # back where its study left it
     assert records(state_path) == {}
+
+
+def _fsrs_reschedule(col: Any, cid: int, retention: float) -> None:
+    """FSRS on for the card's preset and its cards rescheduled, as the deck
+    options' Save does with "Reschedule cards on change" (23.10: the
+    preset's ``reschedule_fsrs_cards``; later Ankis: the request's
+    ``fsrs_reschedule``)."""
+    from anki import deck_config_pb2
+
+    did = col.get_card(cid).did
+    conf = col.decks.get_deck_configs_for_update(did).all_config[0].config
+    conf.config.desired_retention = retention
+    request: Dict[str, Any] = {"target_deck_id": did, "configs": [conf], "fsrs": True}
+    if "fsrs_reschedule" in deck_config_pb2.UpdateDeckConfigsRequest.DESCRIPTOR.fields_by_name:
+        request["fsrs_reschedule"] = True
+    else:
+        conf.config.reschedule_fsrs_cards = True
+    col.decks.update_deck_configs(deck_config_pb2.UpdateDeckConfigsRequest(**request))
+
+
+def _studied_then_set_aside(col: Any, doc: Doc, state_path: Path) -> Any:
+    """The basic card studied (FSRS has a memory to reschedule), then deleted
+    in Polar: the sync suspends it. Returns the Polar card to put back."""
+    lib = doc.root
+    run(col, lib, state_path)
+    cid = card_ids(col, "1BasicS001")[0]
+    card = col.get_card(cid)
+    card.start_timer()
+    col.sched.answerCard(card, 4)
+    assert col.get_card(cid).type == 2  # (a review card)
+    num, raw = doc.find_card("1BasicS001")
+    doc.delete_card("1BasicS001").write()
+    assert run(col, lib, state_path).orphaned == 1
+    assert queues(col, "1BasicS001") == {0: SUSPENDED}
+    return num, raw
+
+
+def test_a_set_aside_card_an_fsrs_reschedule_passed_over_comes_back_unsuspended(col, doc, state_path):
+    """The person turns FSRS on with "Reschedule cards on change" while a
+    card is set aside. Anki 23.10 reschedules the suspended card too and logs
+    it as Set Due Date does (type 4, no ease), leaving it suspended: the
+    suspension is still the sync's, and the card comes back unsuspended with
+    its Polar card (taken for the person's, it stayed suspended for good).
+    Later Ankis pass suspended cards over (no row), the same outcome."""
+    num, raw = _studied_then_set_aside(col, doc, state_path)
+    cid = card_ids(col, "1BasicS001")[0]
+    _fsrs_reschedule(col, cid, 0.95)
+    assert col.get_card(cid).queue == SUSPENDED
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    assert run(col, doc.root, state_path).restored == 1
+    assert queues(col, "1BasicS001") == {0: 2}  # back to review
+    assert records(state_path) == {}
+
+
+def test_a_set_due_date_the_person_did_under_fsrs_later_still_counts(col, doc, state_path, monkeypatch):
+    """Under FSRS a person's Set Due Date logs the very row 23.10's reschedule
+    does: only its time, away from the preset's save, says it is the
+    person's. Given a due date (Anki unsuspends it), then suspended again by
+    the person, the card stays suspended when its Polar card comes back."""
+    import time
+
+    from addon.sync import touched
+
+    monkeypatch.setattr(touched, "RESCHEDULE_AFTER_S", 1)  # (the real span is 30 s)
+    num, raw = _studied_then_set_aside(col, doc, state_path)
+    cid = card_ids(col, "1BasicS001")[0]
+    _fsrs_reschedule(col, cid, 0.95)
+    time.sleep(2.2)  # (the person opens the Browser after the deck options)
+    col.sched.set_due_date([cid], "3")
+    assert col.get_card(cid).queue != SUSPENDED  # (Anki unsuspended it)
+    col.sched.suspend_cards([cid])
+    doc.page(num)["flashcards"]["1BasicS001"] = raw
+    doc.write()
+    assert run(col, doc.root, state_path).restored == 1
+    assert queues(col, "1BasicS001") == {0: SUSPENDED}
