@@ -11,6 +11,7 @@ writes. The result is the state rows to remember.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -390,13 +391,15 @@ def open_undo_step(w: Writing) -> None:
             _tell_replaced(col, w.report, kind, ref.name, held)
 
 
-def presets_to_follow(plan: Plan, new_decks: Sequence[str]) -> Dict[str, int]:
-    """New deck name -> the deck whose options preset it takes: a deck this
-    sync makes for cards it moves (their document's deck changed in Polar: a
+def presets_to_follow(plan: Plan, new_decks: Sequence[str]) -> Dict[str, Tuple[int, ...]]:
+    """New deck name -> the decks whose options it takes: a deck this sync
+    makes for cards it moves (their document's deck changed in Polar: a
     re-tagged document, a title edited under ``deck_strategy: "document"``)
-    takes the preset of the deck they all come from, so the cards keep the
-    options the user chose for them (daily limits, FSRS, leech action)
-    instead of falling back to Default. Cards from several decks: none.
+    takes the options of the decks they come from, so the cards keep what
+    the user chose for them (daily limits, FSRS parameters and desired
+    retention, leech action) instead of falling back to Default: their preset
+    when they share one, and the one deck's own "This deck" options when
+    they all come from one (``_follow_preset``).
     Only read when the sync makes a deck and moves cards into it."""
     if not new_decks:
         return {}
@@ -409,29 +412,52 @@ def presets_to_follow(plan: Plan, new_decks: Sequence[str]) -> Dict[str, int]:
         if cids and to and to.lower() in making:
             moving = set(cids)
             sources.setdefault(to, set()).update(int(c.home) for c in note.cards if c.id in moving)
-    return {name: next(iter(homes)) for name, homes in sources.items() if len(homes) == 1}
+    return {name: tuple(sorted(homes)) for name, homes in sources.items() if homes}
 
 
-def _follow_preset(w: Writing, name: str, source: int) -> None:
-    """Give the deck ``name`` (made just now) the options preset of the deck
-    ``source`` (see ``presets_to_follow``)."""
+# A deck's own options beside its preset's (Deck Options' "This deck" and
+# "Today only" tabs; the desired retention from Anki 25.07): as Anki keeps
+# them in the deck (absent or None when unset).
+_DECK_OWN_OPTIONS = ("reviewLimit", "newLimit", "reviewLimitToday", "newLimitToday", "desiredRetention")
+
+
+def _follow_preset(w: Writing, name: str, sources: Sequence[int]) -> None:
+    """Give the deck ``name`` (made just now) the options preset the decks
+    ``sources`` share (none shared: Anki's Default stays), and the deck's
+    own options of the one deck they are when it is one (see
+    ``presets_to_follow``)."""
     from anki.decks import DeckId
 
     deck = w.col.decks.get(w.deck_id(name), default=False)
-    old = w.col.decks.get(DeckId(source), default=False)
-    if not deck or not old or deck.get("dyn") or old.get("dyn") or "conf" not in old:
+    olds = []
+    for source in sources:
+        old = w.col.decks.get(DeckId(source), default=False)
+        if not old or old.get("dyn") or "conf" not in old:
+            return
+        olds.append(old)
+    if not deck or deck.get("dyn"):
         return
-    if deck.get("conf") != old["conf"]:
-        deck["conf"] = old["conf"]
+    changed = False
+    confs = {old["conf"] for old in olds}
+    if len(confs) == 1 and deck.get("conf") != olds[0]["conf"]:
+        deck["conf"] = olds[0]["conf"]
+        changed = True
+    if len(olds) == 1:
+        for key in _DECK_OWN_OPTIONS:
+            value = olds[0].get(key)
+            if value is not None and deck.get(key) != value:
+                deck[key] = copy.deepcopy(value)
+                changed = True
+    if changed:
         w.col.decks.save(deck)
 
 
 def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str],
-                    presets: Optional[Dict[str, int]] = None) -> None:
+                    presets: Optional[Dict[str, Tuple[int, ...]]] = None) -> None:
     for name in decks:
         w.deck_id(name)  # creates missing parents too
-    for name, source in (presets or {}).items():
-        _follow_preset(w, name, source)
+    for name, sources in (presets or {}).items():
+        _follow_preset(w, name, sources)
     for kind in kinds:
         create_own(w.col, kind)
     # Own types made by an older version get today's look (CSS and answer
