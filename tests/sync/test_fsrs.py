@@ -12,6 +12,7 @@ a sync never runs it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
@@ -223,6 +224,9 @@ def test_a_deck_made_for_moved_cards_keeps_this_decks_limits_and_retention(col, 
     assert (got.review, got.new) == (17, 3)
     if _has_deck_retention():
         assert round(got.desired_retention, 2) == 0.97
+        # Anki's Change Deck gives the moved cards the new deck's retention
+        # (26.9: the old code's deck left them at the preset's 0.85).
+        assert {json.loads(data).get("dr") for *_, data in scheduling(col).values()} == {0.97}
     assert memory(col) == states and revlog(col) == log
     col.undo()
     assert col.decks.id_for_name("Books::Physics") is None
