@@ -31,11 +31,29 @@ def _has_deck_retention() -> bool:
     return "desired_retention" in deck_config_pb2.DeckConfigsForUpdate.CurrentDeck.Limits.DESCRIPTOR.fields_by_name
 
 
+# FSRS parameters of the person's own (as Optimize leaves them), not Anki's
+# defaults: a memory state computed with other parameters differs. FSRS-6's
+# 21; 23.10 keeps FSRS-4.5's 17 (``fsrs_weights``).
+OWN_PARAMS = [0.5, 1.5, 3.0, 16.0, 7.1949, 0.5345, 1.4604, 0.0046, 1.54575, 0.1192, 1.01925,
+              1.9395, 0.11, 0.29605, 2.2698, 0.2315, 2.9898, 0.51655, 0.6621, 0.06, 0.2]
+
+
+def _set_own_params(conf: Any) -> None:
+    names = [f.name for f in conf.config.DESCRIPTOR.fields
+             if f.name.startswith("fsrs_params_") or f.name == "fsrs_weights"]
+    name = max(names)  # fsrs_params_6 (26.x), fsrs_weights (23.10)
+    size = {"fsrs_params_6": 21, "fsrs_params_5": 19}.get(name, 17)
+    field = getattr(conf.config, name)
+    del field[:]
+    field.extend(OWN_PARAMS[:size])
+
+
 def options(col: Any, deck: str, preset: Optional[str] = None, retention: float = 0.9,
-            limits: Optional[Dict[str, Any]] = None) -> int:
+            limits: Optional[Dict[str, Any]] = None, own_params: bool = False) -> int:
     """Deck options of ``deck`` saved as the screen saves them, FSRS on:
-    ``preset`` (made if named, else the deck's own) with ``retention``, and
-    "This deck" ``limits`` (``review``, ``new``, ``desired_retention``)."""
+    ``preset`` (made if named, else the deck's own) with ``retention`` (and
+    the person's own FSRS parameters if ``own_params``), and "This deck"
+    ``limits`` (``review``, ``new``, ``desired_retention``)."""
     from anki import deck_config_pb2
 
     did = col.decks.id(deck)
@@ -46,6 +64,8 @@ def options(col: Any, deck: str, preset: Optional[str] = None, retention: float 
     found = col.decks.get_deck_configs_for_update(did)
     conf = next(c.config for c in found.all_config if c.config.id == found.current_deck.config_id)
     conf.config.desired_retention = retention
+    if own_params:
+        _set_own_params(conf)
     current = found.current_deck.limits
     for name, value in (limits or {}).items():
         setattr(current, name, value)
@@ -234,21 +254,28 @@ def test_a_deck_made_for_moved_cards_keeps_this_decks_limits_and_retention(col, 
 
 
 def test_cards_moved_from_two_decks_of_one_preset_keep_it(col, tmp_path, state_path):
-    """The person keeps one FSRS preset for all their decks and moved one
-    card of the document to another deck of theirs: the document's new deck
-    takes that preset (the decks' own limits differ: none are copied).
-    Failed before: two source decks meant Anki's Default preset, its
-    parameters and retention, for every moved card."""
+    """The person keeps one FSRS preset, optimized, for all their decks and
+    moved one card of the document to another deck of theirs: the
+    document's new deck takes that preset (the decks' own limits differ:
+    none are copied), and the moved cards keep their memory states. Failed
+    before: two source decks meant Anki's Default preset, its parameters and
+    retention, for every moved card; and Anki 25.x's Change Deck computes a
+    moved card's memory state anew with the new preset's parameters (26.9:
+    stability 19.1 -> 8.3 after one Easy; 23.10 keeps it)."""
     doc = _doc(tmp_path / "polar")
     run(col, doc.root, state_path)
-    mine = options(col, "Books::Physcs", preset="All my decks", retention=0.85, limits={"review": 17})
+    mine = options(col, "Books::Physcs", preset="All my decks", retention=0.85, limits={"review": 17},
+                   own_params=True)
     hard = col.decks.get(col.decks.id("Hard"))
     hard["conf"] = mine
     col.decks.save(hard)
     col.set_deck([c.id for c in cards_of(col, "1BasicF002").values()], col.decks.id_for_name("Hard"))
+    study(col)
+    states = memory(col)
     _retag(doc, "Books/Physics")
     assert run(col, doc.root, state_path).moved == 3
     assert conf_of(col, "Books::Physics") == mine
     assert deck_limits(col, "Books::Physics").review == 0  # (none of its own: the preset's)
     assert {col.decks.name(c.did) for c in cards_of(col, "1BasicF002").values()} == {"Books::Physics"}
     assert guid_for("1BasicF002") == note_of(col, "1BasicF002").guid
+    assert memory(col) == states
