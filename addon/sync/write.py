@@ -391,28 +391,30 @@ def open_undo_step(w: Writing) -> None:
             _tell_replaced(col, w.report, kind, ref.name, held)
 
 
-def presets_to_follow(plan: Plan, new_decks: Sequence[str]) -> Dict[str, Tuple[int, ...]]:
-    """New deck name -> the decks whose options it takes: a deck this sync
-    makes for cards it moves (their document's deck changed in Polar: a
-    re-tagged document, a title edited under ``deck_strategy: "document"``)
-    takes the options of the decks they come from, so the cards keep what
-    the user chose for them (daily limits, FSRS parameters and desired
-    retention, leech action) instead of falling back to Default: their preset
-    when they share one, and the one deck's own "This deck" options when
-    they all come from one (``_follow_preset``).
+def presets_to_follow(plan: Plan, new_decks: Sequence[str]) -> Dict[str, Dict[int, int]]:
+    """New deck name -> the decks whose options it takes (deck id -> how
+    many of the moved cards come from it): a deck this sync makes for cards
+    it moves (their document's deck changed in Polar: a re-tagged document,
+    a title edited under ``deck_strategy: "document"``) takes the options of
+    the decks they come from, so the cards keep what the user chose for them
+    (daily limits, FSRS parameters and desired retention, leech action)
+    instead of falling back to Default (``_follow_preset``).
     Only read when the sync makes a deck and moves cards into it."""
     if not new_decks:
         return {}
     making = {d.lower() for d in new_decks}
-    sources: Dict[str, Set[int]] = {}
+    sources: Dict[str, Dict[int, int]] = {}
     movers: List[Tuple[Optional[str], List[CardId], NoteInfo]]
     movers = [(u.move_to, u.move_cids, u.note) for u in plan.updates]
     movers += [(o.move_to, o.move_cids, o.note) for o in plan.orphans]  # notes set aside follow too
     for to, cids, note in movers:
         if cids and to and to.lower() in making:
             moving = set(cids)
-            sources.setdefault(to, set()).update(int(c.home) for c in note.cards if c.id in moving)
-    return {name: tuple(sorted(homes)) for name, homes in sources.items() if homes}
+            counts = sources.setdefault(to, {})
+            for c in note.cards:
+                if c.id in moving:
+                    counts[int(c.home)] = counts.get(int(c.home), 0) + 1
+    return {name: homes for name, homes in sources.items() if homes}
 
 
 # A deck's own options beside its preset's (Deck Options' "This deck" and
@@ -421,26 +423,29 @@ def presets_to_follow(plan: Plan, new_decks: Sequence[str]) -> Dict[str, Tuple[i
 _DECK_OWN_OPTIONS = ("reviewLimit", "newLimit", "reviewLimitToday", "newLimitToday", "desiredRetention")
 
 
-def _follow_preset(w: Writing, name: str, sources: Sequence[int]) -> None:
-    """Give the deck ``name`` (made just now) the options preset the decks
-    ``sources`` share (none shared: Anki's Default stays), and the deck's
-    own options of the one deck they are when it is one (see
-    ``presets_to_follow``)."""
+def _follow_preset(w: Writing, name: str, sources: Dict[int, int]) -> None:
+    """Give the deck ``name`` (made just now) the options preset of more
+    than half the cards moved into it (``sources``: deck id -> cards from
+    it; no such preset: Anki's Default stays, as for a new deck), and the
+    deck's own options ("This deck", "Today only") of the one deck they all
+    come from when it is one (see ``presets_to_follow``)."""
     from anki.decks import DeckId
 
     deck = w.col.decks.get(w.deck_id(name), default=False)
     olds = []
-    for source in sources:
+    by_conf: Dict[Any, int] = defaultdict(int)
+    for source, cards in sources.items():
         old = w.col.decks.get(DeckId(source), default=False)
         if not old or old.get("dyn") or "conf" not in old:
             return
         olds.append(old)
+        by_conf[old["conf"]] += cards
     if not deck or deck.get("dyn"):
         return
     changed = False
-    confs = {old["conf"] for old in olds}
-    if len(confs) == 1 and deck.get("conf") != olds[0]["conf"]:
-        deck["conf"] = olds[0]["conf"]
+    conf, cards = max(by_conf.items(), key=lambda item: item[1])
+    if 2 * cards > sum(by_conf.values()) and deck.get("conf") != conf:
+        deck["conf"] = conf
         changed = True
     if len(olds) == 1:
         for key in _DECK_OWN_OPTIONS:
@@ -453,7 +458,7 @@ def _follow_preset(w: Writing, name: str, sources: Sequence[int]) -> None:
 
 
 def _make_structure(w: Writing, decks: Sequence[str], kinds: Sequence[str],
-                    presets: Optional[Dict[str, Tuple[int, ...]]] = None) -> None:
+                    presets: Optional[Dict[str, Dict[int, int]]] = None) -> None:
     for name in decks:
         w.deck_id(name)  # creates missing parents too
     for name, sources in (presets or {}).items():

@@ -279,3 +279,26 @@ def test_cards_moved_from_two_decks_of_one_preset_keep_it(col, tmp_path, state_p
     assert {col.decks.name(c.did) for c in cards_of(col, "1BasicF002").values()} == {"Books::Physics"}
     assert guid_for("1BasicF002") == note_of(col, "1BasicF002").guid
     assert memory(col) == states
+
+
+def test_cards_moved_mostly_from_one_preset_keep_it(col, tmp_path, state_path):
+    """Three of the document's four cards in a deck of the person's
+    optimized preset, one moved by them to a deck of another preset: the
+    document's new deck takes the preset of the three (more than half the
+    moved cards), whose memory states stay as they were. Failed before: two
+    source decks meant Default for all four (and on 26.9 their memory states
+    worked out again with Default's parameters)."""
+    doc = _doc(tmp_path / "polar")
+    run(col, doc.root, state_path)
+    mine = options(col, "Books::Physcs", preset="Physics, optimized", retention=0.85, own_params=True)
+    options(col, "Hard", preset="Hard ones", retention=0.95)
+    hard = [c.id for c in cards_of(col, "1BasicF002").values()]
+    col.set_deck(hard, col.decks.id_for_name("Hard"))
+    study(col)
+    states = {cid: s for cid, s in memory(col).items() if cid not in hard}
+    assert len(states) == 3
+    _retag(doc, "Books/Physics")
+    assert run(col, doc.root, state_path).moved == 3
+    assert conf_of(col, "Books::Physics") == mine
+    assert deck_limits(col, "Books::Physics").review == 0  # (two decks: no deck's own limits)
+    assert {cid: s for cid, s in memory(col).items() if cid not in hard} == states

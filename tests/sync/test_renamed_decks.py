@@ -516,7 +516,8 @@ def test_cards_moved_to_a_deck_the_sync_makes_keep_their_options_preset(col, tmp
     assert _conf_of(col, made) == default  # new cards only: Anki's default
 
 
-def test_cards_from_decks_of_different_presets_get_anki_s_default(col, tmp_path, state_path):
+def test_cards_split_evenly_between_decks_of_different_presets_get_anki_s_default(col, tmp_path, state_path):
+    """No preset held by more than half the moved cards: Anki's Default, as for a new deck."""
     root = tmp_path / "polar"
     a = _doc(root, A_KEY, "Books/One", "1CardA0001", "1CardA0002")
     run(col, root, state_path)
