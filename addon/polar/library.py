@@ -15,7 +15,7 @@ import stat
 import struct
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, Type, Union
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, Type, Union
 
 from .export_names import COPY_NUMBER as _COPY_NUMBER
 from .export_names import DOWNLOADING as _DOWNLOADING
@@ -44,6 +44,45 @@ MAX_EXPORT_MEMBER_BYTES = 64 * 1024 * 1024
 # documents (ext4's lost+found is root's, mode 0700). Not a document that
 # cannot be read: no Polar document is named so.
 SYSTEM_FOLDERS = frozenset({"lost+found", "system volume information", "$recycle.bin"})
+
+# A Polar folder kept in a folder that a file-syncing service keeps in step
+# across computers (Dropbox, OneDrive, Google Drive, Syncthing, Nextcloud,
+# iCloud Drive). Their caches and temporary files are dot-names (skipped with
+# Polar's own) or files, never a document folder with a state.json; but some
+# of theirs sit where a document's files are:
+#
+# * a copy of a whole document folder, made when the folder changed on two
+#   computers at once (or was made on both): "<fp> (Ana's conflicted copy
+#   2026-12-01)" (Dropbox, any language, and its "(Case Conflict)",
+#   "(Selective Sync Conflict)"), "<fp> (1)" (Google Drive), "<fp> (conflicted
+#   copy 2026-12-01 101010)" (Nextcloud), "<fp>-LAPTOP" (OneDrive: the
+#   computer's name), "<fp>.sync-conflict-20261201-101010-ABCDEFG"
+#   (Syncthing), "<fp>_conflict-20261201-101010" (ownCloud), "<fp> 2" (iCloud).
+#   Its state.json names the same document (``docInfo.fingerprint``) and holds
+#   the same cards, or older versions of them: read as a document of its own,
+#   every card of it was a problem at every sync (``same_card_twice``), and a
+#   card edited in Polar since (a new id) left its old version in the copy, a
+#   live note beside the new one. Polar itself keeps one document per
+#   fingerprint. A folder whose name is a document folder's own followed by
+#   such an ending is not read while that document folder is there (Polar's
+#   fingerprints are hex digests or base58 ids: no two end so).
+_COPY_ENDING = re.compile(
+    r"(?: \((?:[^()]|\([^()]*\))*\)"  # Dropbox, Google Drive, Nextcloud: " (...)", nested once
+    r"|\.sync-conflict-\d{8}-\d{6}(?:-[0-9A-Za-z]{7})?"  # Syncthing
+    r"|_conflict-\d{8}-\d{6}"  # ownCloud
+    r"|-[0-9A-Za-z][0-9A-Za-z_-]{0,62}"  # OneDrive: "-<computer name>" (and its "-2")
+    r"| \d{1,3}"  # iCloud Drive: " 2"
+    r")+")
+_COPY_STARTS = frozenset(" -._")
+
+
+def copy_of(name: str, documents: AbstractSet[str]) -> Optional[str]:
+    """The document folder (one of ``documents``) that the folder ``name`` is
+    a file-syncing service's copy of, or None (see ``_COPY_ENDING``)."""
+    for i in range(len(name) - 1, 0, -1):
+        if name[i] in _COPY_STARTS and name[:i] in documents and _COPY_ENDING.fullmatch(name, i):
+            return name[:i]
+    return None
 
 
 class SourceError(Exception):
@@ -267,6 +306,9 @@ class DataDirSource(Source):
                     notice=notice,
                 )
             )
+        keys = {d.key for d in docs}
+        if any(ch in key for key in keys for ch in _COPY_STARTS):  # (a library without one: no search)
+            docs = [d for d in docs if copy_of(d.key, keys) is None]
         return docs
 
     def earlier_copies(self, key: str) -> List[Callable[[], bytes]]:

@@ -1,0 +1,159 @@
+"""A Polar folder kept in a cloud-synced folder (Dropbox, OneDrive, Google
+Drive, Syncthing, Nextcloud, iCloud Drive), as their clients leave it on
+disk: their conflict copies, caches, temporary files and placeholders
+beside Polar's files, synced into a real collection."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from addon.polar.library import copy_of
+from addon.sync.plan import ORPHAN_TAG
+from tests.polar_factory import Doc, basic
+from tests.sync.helpers import note_of, run
+
+FP = "1DocA00000000000000000aa"
+
+# What each client names its copy of a folder that changed on two
+# computers at once (or was made on both).
+FOLDER_COPIES = [
+    " (Ana's conflicted copy 2026-12-01)",  # Dropbox
+    " (In Konflikt stehende Kopie von Ana 2026-12-01)",  # Dropbox, German
+    " (Case Conflict)",  # Dropbox
+    " (Selective Sync Conflict)",  # Dropbox
+    " (Ana's conflicted copy 2026-12-01) (1)",  # Dropbox, twice
+    " (1)",  # Google Drive
+    "-LAPTOP",  # OneDrive
+    "-LAPTOP-2",  # OneDrive, twice
+    ".sync-conflict-20261201-101010-ABCDEFG",  # Syncthing
+    " (conflicted copy 2026-12-01 101010)",  # Nextcloud
+    "_conflict-20261201-101010",  # ownCloud
+    " 2",  # iCloud Drive
+]
+
+
+def _library(root: Path) -> tuple:
+    a = Doc(root, FP, "Doc A", tags=["deck:Books/A"])
+    a.card("1cardA0001", basic("q1", "a1")).card("1cardA0002", basic("q2", "a2")).write()
+    b = Doc(root, "1DocB00000000000000000bb", "Doc B")
+    b.card("1cardB0001", basic("qb", "ab")).write()
+    (root / "stash").mkdir()
+    (root / "stash" / f"{FP}.pdf").write_bytes(b"%PDF-1.4\n")
+    return a, b
+
+
+def _quiet(report) -> None:
+    data = report.to_dict()
+    assert not data.get("errors") and not data.get("warnings"), data
+
+
+@pytest.mark.parametrize("ending", FOLDER_COPIES)
+def test_a_conflict_copy_of_a_document_folder_is_not_a_second_document(col, tmp_path, state_path, ending):
+    """The copy holds the document as the other computer had it: on the old
+    code every card of it was a problem at every sync ("the same flashcard
+    id is already synced from document ..."), and a card edited in Polar
+    since (a new id) kept its old version alive from the copy: a duplicate
+    note (created 1, updated 0). The document folder wins; the copy is not
+    read."""
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    q1 = note_of(col, "1cardA0001").id
+    shutil.copytree(lib / FP, lib / (FP + ending))
+    beside = run(col, lib, state_path)
+    a.edit_card("1cardA0001", "1cardA0003", basic("q1, better", "a1")).write()
+    report = run(col, lib, state_path)
+    assert (report.created, report.updated) == (0, 1)
+    assert note_of(col, "1cardA0003").id == q1 and len(col.find_notes("")) == 3
+    assert not col.find_notes(f"tag:{ORPHAN_TAG}")
+    _quiet(beside)
+    _quiet(report)
+    # The copy deleted by the person: nothing happens.
+    shutil.rmtree(lib / (FP + ending))
+    again = run(col, lib, state_path)
+    _quiet(again)
+    assert not again.changed
+
+
+def test_a_copy_is_told_from_a_document_by_its_name_and_its_document_beside_it():
+    docs = {FP, "1DocB00000000000000000bb"}
+    for ending in FOLDER_COPIES:
+        assert copy_of(FP + ending, docs | {FP + ending}) == FP, ending
+    for name in ("1DocA00000000000000000aa2", FP + " copy", FP + "(1)", FP + " (1", "1DocC (1)", FP + " 12345",
+                 FP + ".sync-conflict", FP + "-"):
+        assert copy_of(name, docs | {name}) is None, name
+
+
+def test_a_copy_whose_document_folder_is_not_there_is_read(col, tmp_path, state_path):
+    """The only folder of a document, under a copy's name (the other
+    computer's renamed it away): it is the document, read as any."""
+    lib = tmp_path / "polar"
+    _library(lib)
+    (lib / FP).rename(lib / (FP + " (1)"))
+    report = run(col, lib, state_path)
+    _quiet(report)
+    assert report.created == 3
+
+
+def test_the_clients_own_files_in_the_tree_change_nothing(col, tmp_path, state_path):
+    """Caches, temporary files, old versions and conflict copies of files
+    beside Polar's: a sync reads the same two documents as in a clean folder
+    and says nothing; old versions of whole document folders (Syncthing's
+    .stversions, Dropbox's .dropbox.cache, Google Drive's download folder)
+    are never documents, so their going is no deletion. (Passed on the old
+    code: checked, not changed.)"""
+    lib = tmp_path / "polar"
+    a, b = _library(lib)
+    doc = lib / FP
+    state = a.path.read_bytes()
+    for name in ("state (Ana's conflicted copy 2026-12-01).json", "state-LAPTOP.json", "state (1).json",
+                 "state.sync-conflict-20261201-101010-ABCDEFG.json", "state (conflicted copy 2026-12-01 101010).json",
+                 "state 2.json", "~syncthing~state.json.tmp", ".syncthing.state.json.tmp", ".~lock.state.json#",
+                 "desktop.ini", "Icon\r", ".DS_Store"):
+        (doc / name).write_bytes(state[: len(state) // 2] if "tmp" in name else state)
+    for folder in (".dropbox.cache/2026-12-01", ".stversions", ".tmp.drivedownload", ".stfolder"):
+        (lib / folder).mkdir(parents=True)
+    for old in (lib / ".stversions" / FP, lib / ".dropbox.cache" / "2026-12-01" / FP, lib / ".tmp.drivedownload" / FP):
+        shutil.copytree(doc, old)
+    (lib / ".stversions" / b.fp).mkdir()
+    (lib / ".stversions" / b.fp / "state~20261201-101010.json").write_bytes(b.path.read_bytes())
+    for name in (".dropbox", "desktop.ini", "Icon\r", ".DS_Store", "~syncthing~info.json.tmp"):
+        (lib / name).write_bytes(b"x")
+    for name in (f"{FP} (Ana's conflicted copy 2026-12-01).pdf", f"{FP}-LAPTOP.pdf", f"{FP} (1).pdf",
+                 f"{FP}.sync-conflict-20261201-101010-ABCDEFG.pdf", f"{FP}.pdf.icloud"):
+        (lib / "stash" / name).write_bytes(b"%PDF-1.4\n")
+    shutil.copytree(lib / "stash", lib / "stash (Ana's conflicted copy 2026-12-01)")
+    report = run(col, lib, state_path)
+    _quiet(report)
+    assert report.created == 3 and report.documents == 2
+    # The clients tidy up: old versions go, nothing is taken as deleted.
+    for folder in (".dropbox.cache", ".stversions", ".tmp.drivedownload", "stash (Ana's conflicted copy 2026-12-01)"):
+        shutil.rmtree(lib / folder)
+    again = run(col, lib, state_path)
+    _quiet(again)
+    assert not again.changed and again.orphaned == 0
+
+
+def test_a_state_json_half_written_then_completed(col, tmp_path, state_path):
+    """A client that writes a file in place (not a temp file renamed): the
+    sync that sees it half-written says the document cannot be read and
+    leaves its notes as they are; once complete, nothing more is said and
+    nothing changes. (Passed on the old code: checked, not changed.)"""
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    whole = a.path.read_bytes()
+    st = a.path.stat()
+    a.path.write_bytes(whole[: len(whole) // 2])
+    half = run(col, lib, state_path)
+    assert [e["code"] for e in half.to_dict()["errors"]] == ["not_a_document"]
+    assert half.orphaned == 0 and not col.find_notes(f"tag:{ORPHAN_TAG}")
+    a.path.write_bytes(whole)
+    os.utime(a.path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000))
+    done = run(col, lib, state_path)
+    _quiet(done)
+    assert (done.created, done.updated, done.orphaned) == (0, 0, 0)
