@@ -48,8 +48,8 @@ SYSTEM_FOLDERS = frozenset({"lost+found", "system volume information", "$recycle
 # A Polar folder kept in a folder that a file-syncing service keeps in step
 # across computers (Dropbox, OneDrive, Google Drive, Syncthing, Nextcloud,
 # iCloud Drive). Their caches and temporary files are dot-names (skipped with
-# Polar's own) or files, never a document folder with a state.json; but some
-# of theirs sit where a document's files are:
+# Polar's own) or files, never a document folder with a state.json; but two
+# things of theirs sit where a document's files are:
 #
 # * a copy of a whole document folder, made when the folder changed on two
 #   computers at once (or was made on both): "<fp> (Ana's conflicted copy
@@ -66,6 +66,17 @@ SYSTEM_FOLDERS = frozenset({"lost+found", "system volume information", "$recycle
 #   fingerprint. A folder whose name is a document folder's own followed by
 #   such an ending is not read while that document folder is there (Polar's
 #   fingerprints are hex digests or base58 ids: no two end so).
+# * a placeholder in the place of a state.json that is kept online only, not
+#   on this computer: ".state.json.icloud" (iCloud Drive's "Optimise Mac
+#   Storage"), "state.json.nextcloud" / "state.json.owncloud" (their virtual
+#   files outside Windows). The document is there, its file not downloaded:
+#   never taken as deleted in Polar. The service takes off the computer only
+#   a file it holds whole and that was not opened for a while: one the last
+#   sync read is taken as unchanged since, quietly (iCloud takes many at once,
+#   a problem each at every sync would be noise); one no sync has read cannot
+#   be read (said, as any). (On Windows, OneDrive's and the others' online-only
+#   files keep their name and size, and reading one downloads it: a failed
+#   download is an unreadable file, as any.)
 _COPY_ENDING = re.compile(
     r"(?: \((?:[^()]|\([^()]*\))*\)"  # Dropbox, Google Drive, Nextcloud: " (...)", nested once
     r"|\.sync-conflict-\d{8}-\d{6}(?:-[0-9A-Za-z]{7})?"  # Syncthing
@@ -74,6 +85,9 @@ _COPY_ENDING = re.compile(
     r"| \d{1,3}"  # iCloud Drive: " 2"
     r")+")
 _COPY_STARTS = frozenset(" -._")
+_POLARS_OWN = frozenset({"stash", "files", "logs", "config"})  # folders of Polar's that hold no document
+PLACEHOLDERS = ((".state.json.icloud", "iCloud Drive"), ("state.json.nextcloud", "Nextcloud"),
+                ("state.json.owncloud", "ownCloud"))
 
 
 def copy_of(name: str, documents: AbstractSet[str]) -> Optional[str]:
@@ -82,6 +96,15 @@ def copy_of(name: str, documents: AbstractSet[str]) -> Optional[str]:
     for i in range(len(name) - 1, 0, -1):
         if name[i] in _COPY_STARTS and name[:i] in documents and _COPY_ENDING.fullmatch(name, i):
             return name[:i]
+    return None
+
+
+def _placeholder(folder: str) -> Optional[str]:
+    """The service keeping ``folder``'s state.json online only, when a
+    placeholder stands in its place."""
+    for name, service in PLACEHOLDERS:
+        if os.path.lexists(os.path.join(folder, name)):
+            return service
     return None
 
 
@@ -124,6 +147,9 @@ class DocumentFile(NamedTuple):
     # for a rewrite within the file system's timestamp tick (see engine).
     timestamped: bool = True
     notice: Optional[str] = None  # a warning to report when the document is read
+    # Kept online only by a file-syncing service, a placeholder in its place
+    # (``PLACEHOLDERS``): its reader fails; as the last sync read it, if any.
+    offline: bool = False
 
     def read(self) -> bytes:
         return self.reader()
@@ -279,6 +305,15 @@ class DataDirSource(Source):
             try:
                 st = os.lstat(state)
             except OSError as exc:
+                if exc.errno == errno.ENOENT and entry.name not in _POLARS_OWN:
+                    service = _placeholder(entry.path)
+                    if service is not None:  # (see _COPY_ENDING)
+                        docs.append(DocumentFile(
+                            key=key, label=f"{key}/state.json", signature=(-1, -1), parser=_parse_docmeta,
+                            notice=notice, offline=True, reader=_fail(OSError(errno.ENOENT, (
+                                f"{service} keeps this file online only, not on this computer yet; "
+                                "download it (make the Polar folder available offline) and sync again")))))
+                        continue
                 if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                     continue  # no state.json: not a document (a stray file or folder)
                 if entry.name.lower() in SYSTEM_FOLDERS:

@@ -333,7 +333,10 @@ def read_document(
     ``stored_refs``: the last sync's parent refs of a document's cards
     (``SyncState.card_refs``), asked only when a card's highlight ref names
     no highlight of the document (``_stored_parent``)."""
-    if not force and known is not None and _signature_unchanged(file, known):
+    if not force and known is not None and (_signature_unchanged(file, known) or (file.offline and known.ok)):
+        # (offline: a placeholder stands in its place, the file kept online
+        # only by a file-syncing service: as the last sync read it; see
+        # library.PLACEHOLDERS)
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
     read_at = time.time_ns()
     key = file.key

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from addon.polar.library import copy_of
+from addon.polar.library import DataDirSource, copy_of
 from addon.sync.plan import ORPHAN_TAG
 from tests.polar_factory import Doc, basic
 from tests.sync.helpers import note_of, run
@@ -97,6 +97,47 @@ def test_a_copy_whose_document_folder_is_not_there_is_read(col, tmp_path, state_
     report = run(col, lib, state_path)
     _quiet(report)
     assert report.created == 3
+
+
+@pytest.mark.parametrize("placeholder", [".state.json.icloud", "state.json.nextcloud", "state.json.owncloud"])
+def test_a_document_kept_online_only_is_not_taken_as_deleted(col, tmp_path, state_path, placeholder):
+    """iCloud Drive's "Optimise Mac Storage" (and Nextcloud's virtual files
+    outside Windows) take a file not opened for a while off the computer and
+    leave a placeholder under another name. On the old code the document
+    looked deleted in Polar: its notes were suspended and tagged
+    polar::deleted (orphaned 2). Now it is as the last sync read it, quietly
+    (the service takes off only files it holds whole and that nobody opened
+    for a while; many at once); a document no sync has read is said to be
+    online only."""
+    lib = tmp_path / "polar"
+    a, b = _library(lib)
+    run(col, lib, state_path)
+    data = a.path.read_bytes()
+    a.path.unlink()
+    (lib / FP / placeholder).write_bytes(b"bplist00" if "icloud" in placeholder else b"")
+    report = run(col, lib, state_path)
+    _quiet(report)
+    assert report.orphaned == 0 and not col.find_notes(f"tag:{ORPHAN_TAG}") and not col.find_cards("is:suspended")
+    assert not report.changed
+    # Downloaded again (the placeholder gone): synced as before, nothing to do.
+    (lib / FP / placeholder).unlink()
+    a.path.write_bytes(data)
+    back = run(col, lib, state_path)
+    _quiet(back)
+    assert (back.created, back.updated, back.orphaned) == (0, 0, 0)
+    # A document that reaches this computer as a placeholder only: said.
+    c = Doc(lib, "1DocC00000000000000000cc", "Doc C")
+    c.card("1cardC0001", basic("qc", "ac")).write()
+    c.path.unlink()
+    (lib / c.fp / placeholder).write_bytes(b"")
+    new = run(col, lib, state_path)
+    errors = new.to_dict()["errors"]
+    assert [(e["code"], e["document"]) for e in errors] == [("unreadable_file", c.fp)]
+    assert "keeps this file online only" in errors[0]["message"]
+    assert new.created == 0 and new.orphaned == 0
+    # A folder of Polar's own with a placeholder in it is still no document.
+    (lib / "stash" / placeholder).write_bytes(b"")
+    assert sorted(d.key for d in DataDirSource(lib).list_documents()) == [FP, b.fp, c.fp]
 
 
 def test_the_clients_own_files_in_the_tree_change_nothing(col, tmp_path, state_path):
