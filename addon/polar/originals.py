@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -475,7 +476,51 @@ def stash_file(source: DataDirSource, filename: str) -> Optional[Path]:
         found = _stash_path(source, name)
         if found is not None:
             return found
-    return None
+    other = _other_case(source, filename)
+    return _stash_path(source, other) if other is not None else None
+
+
+# stash folder -> ((mtime_ns, size), {NFC casefolded name: [names]}): listed
+# again only when the folder changed (a name asked for that is not there is
+# asked again at every sync for an untitled EPUB, doc_title.stash_title).
+_stash_names: Dict[str, Tuple[Tuple[int, int], Dict[str, List[str]]]] = {}
+
+
+def _other_case(source: DataDirSource, filename: str) -> Optional[str]:
+    """The one name in the stash that differs from ``filename`` only in
+    case (and Unicode spelling), or None. A Polar folder kept in sync by
+    Dropbox, OneDrive, iCloud Drive... between a Mac or Windows, whose file
+    names ignore case, and Linux, whose names do not: a name whose case
+    changed on the way (a case-only rename, Dropbox's handling of two names
+    that differ in case) is found on the Mac and Windows and was "not on
+    this computer" on Linux. Two such names: neither (which is meant cannot
+    be told)."""
+    folder = os.path.join(source.root, "stash")
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return None
+    stamp = (st.st_mtime_ns, st.st_size)
+    known = _stash_names.get(folder)
+    # (A listing taken within a timestamp tick of the folder's change may miss
+    # a file added in the same tick: not trusted, as the sync's signatures.)
+    if known is None or known[0] != stamp or time.time_ns() - st.st_mtime_ns < 3_000_000_000:
+        names: Dict[str, List[str]] = {}
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    names.setdefault(_folded(entry.name), []).append(entry.name)
+        except OSError:
+            return None
+        if len(_stash_names) > 8:  # one library at a time, in practice
+            _stash_names.clear()
+        known = _stash_names[folder] = (stamp, names)
+    found = known[1].get(_folded(filename), [])
+    return found[0] if len(found) == 1 else None
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _stash_path(source: DataDirSource, filename: str) -> Optional[Path]:

@@ -130,6 +130,24 @@ def test_a_name_with_accents_is_found_in_either_unicode_spelling(tmp_path, store
     assert original is not None and original.path is not None and original.path.name == disk.name
 
 
+@pytest.mark.parametrize("on_disk", ["12abc-Gedächtnis.PDF", "12ABC-GEDÄCHTNIS.pdf", "12abc-Geda\u0308chtnis.PDF"])
+def test_a_name_whose_case_changed_on_the_way_is_found(tmp_path, on_disk):
+    """A Polar folder kept in sync between a Mac or Windows (names that
+    ignore case) and Linux: a stash file whose name's case changed on the
+    way was "not on this computer" on Linux (no "open" on the card) on the
+    old code. Two names that differ only in case: neither is taken."""
+    doc = _doc(tmp_path, filename="12abc-Gedächtnis.pdf")
+    doc.write()
+    (tmp_path / "stash").mkdir()
+    (tmp_path / "stash" / on_disk).write_bytes(b"%PDF-1.4\n")
+    source = DataDirSource(tmp_path)
+    original = find_original(source, doc.fp, read_docmeta(source, doc.fp) or {})
+    assert original is not None and original.path is not None and original.path.name == on_disk
+    (tmp_path / "stash" / "12abc-gedächtnis.PDF").write_bytes(b"%PDF-1.4\n")
+    if len(os.listdir(tmp_path / "stash")) == 2:  # (a file system that tells case apart)
+        assert find_original(source, doc.fp, read_docmeta(source, doc.fp) or {}) is None
+
+
 @pytest.mark.parametrize("name", ["../outside.pdf", "/etc/passwd", "a/b.pdf", "..", ""])
 def test_a_file_name_that_leads_elsewhere_is_never_opened(tmp_path, name):
     library = tmp_path / "polar"
