@@ -70,7 +70,8 @@ SYSTEM_FOLDERS = frozenset({"lost+found", "system volume information", "$recycle
 #   on this computer: ".state.json.icloud" (iCloud Drive's "Optimise Mac
 #   Storage"), "state.json.nextcloud" / "state.json.owncloud" (their virtual
 #   files outside Windows). The document is there, its file not downloaded:
-#   never taken as deleted in Polar. The service takes off the computer only
+#   never taken as deleted in Polar (and an area highlight's image so kept
+#   leaves its note's picture as it is: ``ImageOnlineOnly``). The service takes off the computer only
 #   a file it holds whole and that was not opened for a while: one the last
 #   sync read is taken as unchanged since, quietly (iCloud takes many at once,
 #   a problem each at every sync would be noise); one no sync has read cannot
@@ -86,8 +87,8 @@ _COPY_ENDING = re.compile(
     r")+")
 _COPY_STARTS = frozenset(" -._")
 _POLARS_OWN = frozenset({"stash", "files", "logs", "config"})  # folders of Polar's that hold no document
-PLACEHOLDERS = ((".state.json.icloud", "iCloud Drive"), ("state.json.nextcloud", "Nextcloud"),
-                ("state.json.owncloud", "ownCloud"))
+# A placeholder's name for the file ``name`` it stands for, and its service.
+PLACEHOLDERS = ((".{}.icloud", "iCloud Drive"), ("{}.nextcloud", "Nextcloud"), ("{}.owncloud", "ownCloud"))
 
 
 def copy_of(name: str, documents: AbstractSet[str]) -> Optional[str]:
@@ -99,11 +100,12 @@ def copy_of(name: str, documents: AbstractSet[str]) -> Optional[str]:
     return None
 
 
-def _placeholder(folder: str) -> Optional[str]:
-    """The service keeping ``folder``'s state.json online only, when a
-    placeholder stands in its place."""
-    for name, service in PLACEHOLDERS:
-        if os.path.lexists(os.path.join(folder, name)):
+def online_only(folder: str, name: str) -> Optional[str]:
+    """The file-syncing service keeping ``folder``'s file ``name`` online
+    only, not on this computer, when a placeholder stands in its place
+    (``PLACEHOLDERS``), else None."""
+    for placeholder, service in PLACEHOLDERS:
+        if os.path.lexists(os.path.join(folder, placeholder.format(name))):
             return service
     return None
 
@@ -306,7 +308,7 @@ class DataDirSource(Source):
                 st = os.lstat(state)
             except OSError as exc:
                 if exc.errno == errno.ENOENT and entry.name not in _POLARS_OWN:
-                    service = _placeholder(entry.path)
+                    service = online_only(entry.path, "state.json")
                     if service is not None:  # (see _COPY_ENDING)
                         docs.append(DocumentFile(
                             key=key, label=f"{key}/state.json", signature=(-1, -1), parser=_parse_docmeta,
@@ -374,7 +376,13 @@ class DataDirSource(Source):
             self._images_inside = self._inside(self.root / "files" / "image")
         if not self._images_inside and not self._inside(Path(path)):
             raise UnsafePathError(f"image {name!r} leads outside the data directory")
-        st = os.lstat(path)  # FileNotFoundError propagates
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            service = online_only(os.path.dirname(path), name)
+            if service is not None:
+                raise ImageOnlineOnly(errno.ENOENT, f"{service} keeps image {name!r} online only") from None
+            raise
         if stat.S_ISLNK(st.st_mode):
             if not self._inside(Path(path)):
                 raise UnsafePathError(f"image {name!r} leads outside the data directory")
@@ -986,6 +994,15 @@ class ExportSource(Source):
 
 class ImagesNotExported(FileNotFoundError):
     """Area-highlight images are not part of a Polar export."""
+
+
+class ImageOnlineOnly(FileNotFoundError):
+    """An area-highlight image a file-syncing service keeps online only, a
+    placeholder in its place (``PLACEHOLDERS``: iCloud Drive's "Optimise Mac
+    Storage" takes the images not opened for a while off the computer). A
+    note that has the picture keeps it: a document read again while its
+    image is away lost it from its notes, until the document next changed in
+    Polar."""
 
 
 def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:

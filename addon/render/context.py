@@ -54,7 +54,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from ..polar.docmeta import Comment, Document, Flashcard, Highlight, Text
-from ..polar.library import ImagesNotExported, UnsafePathError
+from ..polar.library import ImageOnlineOnly, ImagesNotExported, UnsafePathError
 from ..settings import ENGLISH_PAGE_LABEL
 from .html import as_anki_keeps, escape_text, literal_anki_syntax, normalise_whitespace, safe_url
 from .issues import Issue
@@ -192,7 +192,8 @@ def _text_html(text: Text, what: str) -> Tuple[str, List[MediaFile], List[str]]:
 
 
 # An area highlight's image where the source has none to give (a Polar 2.x
-# export carries no images): a note that has the image keeps it
+# export carries no images; a file-syncing service keeps it online only,
+# ``ImageOnlineOnly``): a note that has the image keeps it
 # (``kept_image``, at the plan), a new note gets none (``write._new_note``).
 # An HTML comment: were it ever to reach a note, it would show nothing.
 KEPT_IMAGE = "<!--polar-sync: the image the note has-->"
@@ -278,6 +279,8 @@ def _load_image(
         data = image_loader(name)
     except ImagesNotExported:
         return KEPT_IMAGE, None, None  # expected: exports carry no images (docs/polar-2-exports.md)
+    except ImageOnlineOnly:
+        return KEPT_IMAGE, None, None  # not on this computer now (iCloud Drive): the note keeps the one it has
     except UnsafePathError:  # before ValueError: it is a subclass
         return "", None, Issue(f"{where} refused: the name leads outside the Polar library",
                                "highlight_image_unreadable")

@@ -5,6 +5,7 @@ beside Polar's files, synced into a real collection."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 from pathlib import Path
@@ -138,6 +139,35 @@ def test_a_document_kept_online_only_is_not_taken_as_deleted(col, tmp_path, stat
     # A folder of Polar's own with a placeholder in it is still no document.
     (lib / "stash" / placeholder).write_bytes(b"")
     assert sorted(d.key for d in DataDirSource(lib).list_documents()) == [FP, b.fp, c.fp]
+
+
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
+                       "AAAABJRU5ErkJggg==")
+
+
+@pytest.mark.parametrize("placeholder", [".{}.icloud", "{}.nextcloud"])
+def test_an_area_highlight_s_picture_kept_online_only_stays_in_its_note(col, tmp_path, state_path, placeholder):
+    """The picture of an area highlight taken off the computer (a
+    placeholder in its place), then its document changed in Polar: on the
+    old code the note was written without its picture (a warning "image ...
+    is missing"), and it stayed without it when the image came back, until
+    the document next changed. Now the note keeps the picture it has."""
+    lib = tmp_path / "polar"
+    images = lib / "files" / "image"
+    images.mkdir(parents=True)
+    name = "1img0000000000000001.png"
+    (images / name).write_bytes(PNG)
+    a = Doc(lib, FP, "Doc A")
+    a.area_highlight("1hl01", name).card("1cardA0001", basic("q1", "a1"), ref="area-highlight:1hl01").write()
+    run(col, lib, state_path)
+    before = note_of(col, "1cardA0001").fields
+    assert "<img" in before[1]
+    (images / name).unlink()
+    (images / placeholder.format(name)).write_bytes(b"")
+    a.card("1cardA0002", basic("q2", "a2")).write()
+    report = run(col, lib, state_path)
+    _quiet(report)
+    assert report.created == 1 and note_of(col, "1cardA0001").fields == before
 
 
 def test_the_clients_own_files_in_the_tree_change_nothing(col, tmp_path, state_path):
