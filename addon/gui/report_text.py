@@ -231,6 +231,7 @@ def _to_do_phrases() -> Dict[str, str]:
         "fields_missing": tr("a change from Polar not written into a note type that lacks its field"),
         "block_flashcards_held_back": tr("flashcards of Polar 3 not synced"),
         "export_unidentified": tr("documents missing from the Polar export not taken as removed"),
+        "cloud_copy": tr("a document's folder was copied by a file-syncing service"),
     }
 
 
@@ -249,7 +250,7 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
                               "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept",
-                              "fields_missing", "block_flashcards_held_back", "export_unidentified")
+                              "fields_missing", "block_flashcards_held_back", "export_unidentified", "cloud_copy")
             if code in codes]
 
 
@@ -1129,6 +1130,12 @@ def _messages() -> Dict[str, Any]:
             "This folder was unpacked from {file}, a download cut short (its end is missing), over the files of an "
             "older Polar export ({date}): nothing was taken as removed in Polar. Download the export again and "
             "unpack it into a new, empty folder.", file=r.get("file", ""), date=day(str(r.get("dated", "")))),
+        "cloud_copy": lambda r: tr(
+            "The folder {file} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
+            "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
+            "once. It was not synced: the document's own folder was. A card made on the other computer that only "
+            "the copy holds is not in the document in Polar either: make it again in Polar if you need it, then "
+            "delete the copy.", file=r.get("file", "")),
         "export_chosen_in_folder": lambda r: tr(
             "The chosen folder holds {n} Polar exports; the latest, {file}, was read.",
             n=number(_count(r)), file=r.get("file", "")),

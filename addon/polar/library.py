@@ -86,6 +86,7 @@ _COPY_ENDING = re.compile(
     r"| \d{1,3}"  # iCloud Drive: " 2"
     r")+")
 _COPY_STARTS = frozenset(" -._")
+_COPY_START = re.compile("[ ._-]")
 _POLARS_OWN = frozenset({"stash", "files", "logs", "config"})  # folders of Polar's that hold no document
 # A placeholder's name for the file ``name`` it stands for, and its service.
 PLACEHOLDERS = ((".{}.icloud", "iCloud Drive"), ("{}.nextcloud", "Nextcloud"), ("{}.owncloud", "ownCloud"))
@@ -239,6 +240,13 @@ class Source:
         return []
 
     @property
+    def copies(self) -> List[Tuple[str, str]]:
+        """(copy, document) of the folders a file-syncing service made as
+        copies of a document's folder, not read (``copy_of``). Known once
+        the documents are listed."""
+        return []
+
+    @property
     def block_flashcards(self) -> int:
         """How many flashcards the library holds as Polar 3 blocks that the
         sync does not read: of no document it lists (see
@@ -274,6 +282,11 @@ class DataDirSource(Source):
         self.root = Path(os.path.realpath(path))
         self._images_inside: Optional[bool] = None
         self._backups: Optional[List[str]] = None  # Polar's .backup-* folders, newest first
+        self._copies: List[Tuple[str, str]] = []
+
+    @property
+    def copies(self) -> List[Tuple[str, str]]:
+        return self._copies
 
     def _inside(self, candidate: Union[str, Path]) -> bool:
         real = os.path.realpath(candidate)
@@ -343,9 +356,15 @@ class DataDirSource(Source):
                     notice=notice,
                 )
             )
-        keys = {d.key for d in docs}
-        if any(ch in key for key in keys for ch in _COPY_STARTS):  # (a library without one: no search)
-            docs = [d for d in docs if copy_of(d.key, keys) is None]
+        self._copies = []
+        # (Fingerprints hold none of a copy's separators: one search of all
+        # the names, ~0.16 ms for 2,000 documents, and a library without a copy
+        # is done.)
+        if _COPY_START.search("/".join([d.key for d in docs])):
+            keys = {d.key for d in docs}
+            of = {d.key: copy_of(d.key, keys) for d in docs}
+            self._copies = [(key, doc) for key, doc in of.items() if doc is not None]
+            docs = [d for d in docs if of[d.key] is None]
         return docs
 
     def earlier_copies(self, key: str) -> List[Callable[[], bytes]]:

@@ -680,7 +680,7 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
 # file named, another count), not at every sync after it. The state keeps a
 # digest of each said.
 SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept", "export_unpacked_cut",
-             "export_newer_beside", "export_block_flashcards")
+             "export_newer_beside", "export_block_flashcards", "cloud_copy")
 SAID_KEY = "export_said"
 
 
@@ -816,6 +816,13 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         report.warn(source.describe(), (
             f"{n} flashcard{'s' if n != 1 else ''} stored as Polar 3 blocks {'name' if n != 1 else 'names'} no "
             "document of the export, so not synced"), code="export_block_flashcards", count=n)
+    for copy, doc in source.copies:
+        # (library.copy_of: not read; said once, so that a card made on the
+        # other computer that only the copy holds is not lost unsaid)
+        report.warn(f"{copy}/state.json", (
+            f"the folder {copy} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
+            "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
+            "once: not synced, the document's own folder is"), code="cloud_copy", document=doc, file=copy)
     known = state.documents()
     report.titles.update(state.titles())  # documents not read this time keep their names
     report.sources.update(state.sources())  # ... and their files or web addresses (the report's tooltips)

@@ -40,7 +40,7 @@ ROWS: Dict[str, tuple] = {
     "stopped_updating_by_you": ("warnings", True),
     # -- warnings and rows to know that leave nothing of Polar's out
     **{code: ("warnings", False) for code in (
-        "cloze_cards_emptied", "config_setting", "deck_tag", "emptied_decks", "export_chosen_in_folder",
+        "cloud_copy", "cloze_cards_emptied", "config_setting", "deck_tag", "emptied_decks", "export_chosen_in_folder",
         "export_leftovers_kept", "export_leftovers_taken", "filtered_deck", "foreign_notes", "left_deleted",
         "left_deleted_before", "made_again", "made_again_by_setting", "made_again_replaced", "name_not_utf8",
         "new_cards_held", "new_cards_queued", "new_cards_wait_update", "notes_followed", "notetype_replaced",

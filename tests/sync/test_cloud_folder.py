@@ -59,7 +59,7 @@ def test_a_conflict_copy_of_a_document_folder_is_not_a_second_document(col, tmp_
     id is already synced from document ..."), and a card edited in Polar
     since (a new id) kept its old version alive from the copy: a duplicate
     note (created 1, updated 0). The document folder wins; the copy is not
-    read."""
+    read, and said once (a card only the copy holds is not synced)."""
     lib = tmp_path / "polar"
     a, _ = _library(lib)
     run(col, lib, state_path)
@@ -71,7 +71,10 @@ def test_a_conflict_copy_of_a_document_folder_is_not_a_second_document(col, tmp_
     assert (report.created, report.updated) == (0, 1)
     assert note_of(col, "1cardA0003").id == q1 and len(col.find_notes("")) == 3
     assert not col.find_notes(f"tag:{ORPHAN_TAG}")
-    _quiet(beside)
+    told = beside.to_dict()
+    assert not told.get("errors")
+    assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("cloud_copy", FP, FP + ending)]
+    assert FP + ending in told["warnings"][0]["message"]
     _quiet(report)
     # The copy deleted by the person: nothing happens.
     shutil.rmtree(lib / (FP + ending))
