@@ -21,14 +21,19 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
-from ..polar.library import export_in_folder, unpacked_export_around
+from ..polar.library import export_in_folder, online_only, unpacked_export_around
 
 
 def holds_documents(folder: Path) -> bool:
-    """True when ``folder`` has at least one Polar document folder."""
+    """True when ``folder`` has at least one Polar document folder (its
+    state.json there, or a file-syncing service's placeholder in its place:
+    iCloud Drive takes files not opened for a while off the computer,
+    ``library.online_only``)."""
     try:
         for entry in folder.iterdir():
-            if not entry.name.startswith(".") and (entry / "state.json").is_file():
+            if entry.name.startswith("."):
+                continue
+            if (entry / "state.json").is_file() or (entry.is_dir() and online_only(str(entry), "state.json")):
                 return True
     except OSError:
         return False

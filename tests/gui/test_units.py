@@ -393,6 +393,13 @@ def test_a_folder_without_documents_points_to_the_polar_folder_near_it(tmp_path)
     assert holds_documents(polar)
     assert not holds_documents(home) and not holds_documents(polar / "stash")
     assert not holds_documents(tmp_path / "gone")
+    # Every document kept online only by iCloud Drive (a placeholder in the
+    # place of each state.json): still Polar's folder (on the old code: none).
+    cloud = tmp_path / "iCloud" / "polar"
+    (cloud / "1DocC").mkdir(parents=True)
+    (cloud / "1DocC" / ".state.json.icloud").write_bytes(b"")
+    (cloud / "stash").mkdir()
+    assert holds_documents(cloud) and better_folder(cloud / "stash", tmp_path / "nowhere") == cloud
     nowhere = tmp_path / "nowhere"
     # The home folder, a document's own folder, stash/, files/image/: each leads to .polar.
     for chosen in (home, polar / "1DocA", polar / "stash", polar / "files" / "image"):
