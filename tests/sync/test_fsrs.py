@@ -21,7 +21,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from addon.sync.identity import guid_for
 from tests.polar_factory import Doc, basic, cloze
-from tests.sync.helpers import note_of, run
+from tests.sync.helpers import fsrs_on, note_of, run
 
 KEY = "1FsrsDoc0000000000000aaa"
 NEW_KEY = "1FsrsDoc0000000000000bbb"
@@ -116,7 +116,6 @@ def _change_deck_keeps_memory() -> bool:
     state: 23.10 and 26.9 do; 25.09.5 drops it (stability, difficulty and
     the card's retention gone, within one preset too: a person's Change Deck
     as well as the sync's, which uses it). Tried on a collection of its own."""
-    from anki import deck_config_pb2
     from anki.collection import Collection
 
     with tempfile.TemporaryDirectory() as folder:
@@ -126,9 +125,7 @@ def _change_deck_keeps_memory() -> bool:
             note = col.new_note(col.models.by_name("Basic"))
             note["Front"], note["Back"] = "q", "a"
             col.add_note(note, home)
-            conf = col.decks.get_deck_configs_for_update(home).all_config[0].config
-            col.decks.update_deck_configs(deck_config_pb2.UpdateDeckConfigsRequest(
-                target_deck_id=home, configs=[conf], fsrs=True))
+            fsrs_on(col, home)
             card = note.cards()[0]
             card.start_timer()
             col.sched.answerCard(card, 4)

@@ -19,7 +19,7 @@ import pytest
 from addon.sync.plan import ORPHAN_TAG
 from addon.sync.state import SuspendRecord, SyncState
 from tests.polar_factory import Doc, basic, cloze
-from tests.sync.helpers import note_of, run
+from tests.sync.helpers import fsrs_on, note_of, run
 
 SUSPENDED = -1
 SAMPLE_DOC = "1SpacedRepetitionIntro0a"
@@ -483,20 +483,8 @@ def test_a_card_studied_before_the_clock_was_set_back_comes_back_when_its_polar_
 
 def _fsrs_reschedule(col: Any, cid: int, retention: float) -> None:
     """FSRS on for the card's preset and its cards rescheduled, as the deck
-    options' Save does with "Reschedule cards on change" (23.10: the
-    preset's ``reschedule_fsrs_cards``; later Ankis: the request's
-    ``fsrs_reschedule``)."""
-    from anki import deck_config_pb2
-
-    did = col.get_card(cid).did
-    conf = col.decks.get_deck_configs_for_update(did).all_config[0].config
-    conf.config.desired_retention = retention
-    request: Dict[str, Any] = {"target_deck_id": did, "configs": [conf], "fsrs": True}
-    if "fsrs_reschedule" in deck_config_pb2.UpdateDeckConfigsRequest.DESCRIPTOR.fields_by_name:
-        request["fsrs_reschedule"] = True
-    else:
-        conf.config.reschedule_fsrs_cards = True
-    col.decks.update_deck_configs(deck_config_pb2.UpdateDeckConfigsRequest(**request))
+    options' Save does with "Reschedule cards on change"."""
+    fsrs_on(col, col.get_card(cid).did, retention, reschedule=True)
 
 
 def _studied_then_set_aside(col: Any, doc: Doc, state_path: Path) -> Any:
