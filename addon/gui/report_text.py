@@ -1265,7 +1265,8 @@ def source_error_words(exc: BaseException) -> str:
     if code == "export_empty":
         words = tr("{file} is empty (0 bytes)", file=file)
     elif code == "export_unopenable":
-        words = tr("cannot open the Polar export {file}: {reason}", file=file, reason=reason)
+        words = tr("cannot open the Polar export {file}: {reason}", file=file,
+                   reason=_archive_reason(details.get("why", ""), details.get("detail", "")) or reason)
     else:
         return str(exc)
     downloading = details.get("downloading", "")
@@ -1275,6 +1276,22 @@ def source_error_words(exc: BaseException) -> str:
         words += tr("; its download is not finished ({file} is beside it): try again once the download is done",
                     file=downloading)
     return words
+
+
+def _archive_reason(why: str, detail: str) -> str:
+    """An archive's reason (``ArchiveError.why``) in the reader's words; ""
+    for one without words here (the core's English is said then)."""
+    opened = {"truncated": lambda: tr("the archive is truncated"),
+              "checksum": lambda: tr("the gzip checksum does not match"),
+              "compressed": lambda: tr("corrupt compressed data: {detail}", detail=detail)}
+    if why in opened:
+        return tr("the archive cannot be opened ({reason})", reason=opened[why]())
+    whole = {"no_member": lambda: tr("the archive ends before its first member"),
+             "gzip_not_tar": lambda: tr("the gzip stream does not hold a tar archive"),
+             "not_tar": lambda: tr("not a tar archive"),
+             "zip_damaged": lambda: tr("the zip is damaged: neither its directory nor its first entry can be read"),
+             "no_doc_meta": lambda: tr("the folder holds no doc_meta folder")}
+    return whole[why]() if why in whole else ""
 
 
 def row_code(row: Mapping[str, Any]) -> str:

@@ -48,7 +48,16 @@ Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
 
 class ArchiveError(Exception):
-    """The file cannot be read as an archive at all (nothing was delivered)."""
+    """The file cannot be read as an archive at all (nothing was delivered).
+    The message is English (the CLI, the log); ``why`` names the reason for
+    the add-on's window to word (``truncated``, ``checksum``, ``compressed``
+    with zlib's own ``detail``, ``no_member``, ``gzip_not_tar``, ``not_tar``,
+    ``zip_damaged``, ``no_doc_meta``; "" for a reason it has no words for)."""
+
+    def __init__(self, message: str, why: str = "", detail: str = "") -> None:
+        super().__init__(message)
+        self.why = why
+        self.detail = detail
 
 
 class Entry(NamedTuple):
@@ -150,14 +159,15 @@ def probe(path: str, kind: str) -> None:
             stream: _Stream = _GzipStream(fh, PROBE_CHUNK) if kind == TAR_GZ else _PlainStream(fh)
             block = stream.read(BLOCK)
     except (zlib.error, EOFError, _Truncated) as exc:
-        raise ArchiveError(f"the archive cannot be opened ({_why(exc)})") from None
+        raise ArchiveError(f"the archive cannot be opened ({_why(exc)})", *_why_key(exc)) from None
     if len(block) == 0 and kind == TAR_GZ:
         return  # an empty tar.gz: no members
     if len(block) < BLOCK:
-        raise ArchiveError("the archive ends before its first member")
+        raise ArchiveError("the archive ends before its first member", "no_member")
     if block.count(0) != BLOCK and not _header_checksum_ok(block):
-        what = "the gzip stream does not hold a tar archive" if kind == TAR_GZ else "not a tar archive"
-        raise ArchiveError(what)
+        if kind == TAR_GZ:
+            raise ArchiveError("the gzip stream does not hold a tar archive", "gzip_not_tar")
+        raise ArchiveError("not a tar archive", "not_tar")
 
 
 def scan(path: str, kind: str, keep: Keep, progress: Optional[Progress] = None) -> Iterator[Entry]:
@@ -268,7 +278,7 @@ def _scan_dir(root: str, keep: Keep, progress: Optional[Progress]) -> Iterator[E
     file of its own, so a file that cannot be read is its own problem, never
     the end of the walk), the documents' files only stat'ed."""
     if not os.path.isdir(os.path.join(root, "doc_meta")):
-        raise ArchiveError("the folder holds no doc_meta folder")
+        raise ArchiveError("the folder holds no doc_meta folder", "no_doc_meta")
     for folder in EXPORT_FOLDERS:
         if os.path.islink(os.path.join(root, folder)):
             # (A tar holding "doc_meta -> /elsewhere", or a link made by
@@ -539,14 +549,26 @@ def _unchanged_before(root: str, ident: str, when_ns: int) -> bool:
 
 
 def _why(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, zlib.error):
-        if "incorrect data check" in text or "incorrect length check" in text:
-            return "the gzip checksum does not match"
-        return f"corrupt compressed data: {text.split(':', 1)[-1].strip()}"
-    if isinstance(exc, (EOFError, _Truncated)):
+    why, detail = _why_key(exc)
+    if why == "checksum":
+        return "the gzip checksum does not match"
+    if why == "compressed":
+        return f"corrupt compressed data: {detail}"
+    if why == "truncated":
         return "the archive is truncated"
-    return text
+    return str(exc) or type(exc).__name__
+
+
+def _why_key(exc: BaseException) -> Tuple[str, str]:
+    """``_why``'s reason as :class:`ArchiveError`'s ``why`` and ``detail``."""
+    if isinstance(exc, zlib.error):
+        text = str(exc)
+        if "incorrect data check" in text or "incorrect length check" in text:
+            return "checksum", ""
+        return "compressed", text.split(":", 1)[-1].strip()
+    if isinstance(exc, (EOFError, _Truncated)):
+        return "truncated", ""
+    return "", ""
 
 
 # ---------------------------------------------------------------------------
@@ -981,7 +1003,7 @@ def _probe_zip(fh: IO[bytes]) -> None:
         if 0 < nlen and end <= size and method in _SUPPORTED and name_problem(
                 fh.read(nlen).decode("utf-8", "replace")) == "":
             return
-    raise ArchiveError("the zip is damaged: neither its directory nor its first entry can be read")
+    raise ArchiveError("the zip is damaged: neither its directory nor its first entry can be read", "zip_damaged")
 
 
 try:

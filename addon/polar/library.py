@@ -123,7 +123,8 @@ class SourceError(Exception):
         # What it is, for the add-on's window to say in the reader's words
         # (the message is the core's English, as the CLI and the log show it):
         # ``file`` the path shown, ``reason`` the system's or the archive's
-        # own words, ``downloading`` "self" or the partial download's name,
+        # own words (``why`` and ``detail``: an archive's, as ArchiveError
+        # has them), ``downloading`` "self" or the partial download's name,
         # ``kind`` of a special file (pipe, device, socket, special), ``what``
         # is missing (export, folder, unpacked) and ``newer`` or ``same``
         # export's name beside it.
@@ -716,7 +717,8 @@ class ExportSource(Source):
         except archive.ArchiveError as exc:
             writer.abandon()
             raise SourceError(f"cannot open the Polar export {self.shown}: {exc}",
-                              "export_unopenable", file=self.shown, reason=str(exc)) from None
+                              "export_unopenable", file=self.shown, reason=str(exc), why=exc.why,
+                              detail=exc.detail) from None
         except OSError as exc:
             writer.abandon()
             raise SourceError(f"cannot read the Polar export {self.shown}: {exc.strerror or exc}",
@@ -1111,7 +1113,8 @@ def _open_export_file(path: Path, cache_path: Optional[Path]) -> ExportSource:
         archive.probe(str(path), kind)
     except archive.ArchiveError as exc:
         raise SourceError(f"cannot open the Polar export {shown}: {exc}{_still_downloading(path)}",
-                          "export_unopenable", file=shown, reason=str(exc), downloading=_downloading(path)) from None
+                          "export_unopenable", file=shown, reason=str(exc), why=exc.why, detail=exc.detail,
+                          downloading=_downloading(path)) from None
     except OSError as exc:
         raise SourceError(f"cannot read the Polar export {shown}: {exc.strerror or exc}",
                           "export_unreadable", file=shown, reason=str(exc.strerror or exc)) from None

@@ -505,3 +505,90 @@ def test_every_source_error_the_core_raises_has_words_in_the_reader_s_language()
                 raised.append((path.name, node.lineno, code.value if isinstance(code, ast.Constant) else None))
     assert len(raised) >= 12, raised
     assert [r for r in raised if r[2] not in said] == [], said
+
+
+def _unopenable_exports(tmp_path: Path) -> Dict[str, Any]:
+    """An export that cannot be opened, for each reason the archive's first
+    look gives (``ArchiveError.why``), refused as the core refuses it."""
+    import gzip
+    import io
+    import tarfile
+
+    from addon.polar.library import SourceError, open_source
+
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w") as out:
+        data = b'{"x": 1}' * 10
+        info = tarfile.TarInfo("doc_meta/a.json")
+        info.size = len(data)
+        out.addfile(info, io.BytesIO(data))
+    whole = gzip.compress(tar.getvalue(), mtime=0)
+    files = {"truncated": b"\x1f\x8b\x08\x00" + b"\x00" * 6,
+             "compressed": whole[:10] + b"\xff" * 20 + whole[30:],
+             "no_member": gzip.compress(b"x" * 100, mtime=0),
+             "gzip_not_tar": gzip.compress(b'{"json": true}' * 100, mtime=0),
+             "zip_damaged": b"PK\x03\x04short"}
+    made: Dict[str, Any] = {}
+    for why, data in files.items():
+        path = tmp_path / f"polar-export-{why}.zip"
+        path.write_bytes(data)
+        with pytest.raises(SourceError) as caught:
+            open_source(path)
+        made[why] = caught.value
+    return made
+
+
+def test_why_an_export_cannot_be_opened_is_said_in_the_reader_s_words(tmp_path):
+    """"Der Polar-Export … kann nicht geöffnet werden: the archive is
+    truncated": the archive's reason was the core's English in every
+    language. Now each reason has words: English is the core's message letter
+    for letter, German has no English left (zlib's own detail aside)."""
+    errors = _unopenable_exports(tmp_path)
+    assert {why: (e.code, e.details["why"]) for why, e in errors.items()} == {
+        why: ("export_unopenable", why) for why in errors}
+    i18n.force("en")
+    try:
+        for error in errors.values():
+            assert report_text.source_error_words(error) == str(error)
+        i18n.force("de")
+        words = {why: report_text.source_error_words(e) for why, e in errors.items()}
+    finally:
+        i18n.force(None)
+    start = f"Der Polar-Export {tmp_path}/polar-export-"
+    assert words["truncated"] == f"{start}truncated.zip kann nicht geöffnet werden: das Archiv lässt sich nicht " \
+                                 "öffnen (das Archiv ist abgeschnitten)"
+    assert words["compressed"] == f"{start}compressed.zip kann nicht geöffnet werden: das Archiv lässt sich nicht " \
+                                  "öffnen (beschädigte komprimierte Daten: invalid block type)"
+    assert words["no_member"].endswith("das Archiv endet vor seiner ersten Datei")
+    assert words["gzip_not_tar"].endswith("der gzip-Datenstrom enthält kein tar-Archiv")
+    assert words["zip_damaged"].endswith("die ZIP-Datei ist beschädigt: weder ihr Verzeichnis noch ihr erster "
+                                         "Eintrag lässt sich lesen")
+    for error, said in zip(errors.values(), words.values()):
+        assert error.details["reason"] not in said
+
+
+def test_every_reason_the_archive_gives_has_words():
+    """Each ``ArchiveError(...)`` in archive.py names its ``why`` (a literal,
+    or ``_why_key``'s), and each has words: a new reason without them would be
+    said in English in every language again."""
+    import addon.polar.archive as archive
+
+    tree = ast.parse(Path(archive.__file__).read_text(encoding="utf-8"))
+    raised = [node for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "ArchiveError"]
+    whys: Set[str] = set()
+    for node in raised:
+        second = node.args[1] if len(node.args) > 1 else None
+        if isinstance(second, ast.Constant):
+            whys.add(second.value)
+        else:
+            assert isinstance(second, ast.Starred), ast.dump(node)  # (*_why_key(exc))
+    whys |= {"truncated", "checksum", "compressed"}  # (_why_key's)
+    assert len(raised) >= 6 and len(whys) == 8, whys
+    i18n.force("de")
+    try:
+        for why in sorted(whys):
+            assert report_text._archive_reason(why, "x"), why
+    finally:
+        i18n.force(None)
+    assert report_text._archive_reason("", "") == ""

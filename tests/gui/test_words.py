@@ -1147,6 +1147,24 @@ def _export_refused(anki, lang: str, chosen, shot: str, monkeypatch):
     return head, reason, _addon_module(anki, "i18n").tr
 
 
+@pytest.mark.parametrize("lang", ["en_US", "de_DE"])
+def test_an_export_that_cannot_be_opened_is_refused_in_the_reader_s_words(anki, lang, tmp_path, monkeypatch):
+    """Use a Polar export… with a download cut short at its start: the box
+    said "… kann nicht geöffnet werden: the archive cannot be opened (the
+    archive is truncated)" to a German reader. Now the archive's reason is in
+    Anki's language too (export-unopenable-<lang>.png)."""
+    cut = tmp_path / "polar-export.zip"
+    cut.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 6)
+    try:
+        head, reason, tr = _export_refused(anki, lang, cut, "export-unopenable", monkeypatch)
+        anki.mw.pm.setLang(lang)  # (tr in the box's language)
+        assert head == tr("Polar Sync cannot use this file.") and str(cut) in reason, (head, reason)
+        assert reason.endswith(tr("the archive cannot be opened ({reason})", reason=tr("the archive is truncated")))
+        assert ("truncated" in reason) == lang.startswith("en"), reason
+    finally:
+        anki.mw.pm.setLang("en_US")
+
+
 @pytest.mark.parametrize("lang", ["en_US", "de_DE", "fr_FR", "es_ES", "pt_BR", "ja_JP", "zh_CN"])
 def test_a_file_that_is_no_polar_export_is_refused_in_the_reader_s_words(anki, lang, tmp_path, monkeypatch):
     """Use a Polar export… with a file that is none: "Polar Sync cannot use
