@@ -358,6 +358,20 @@ def test_the_sync_log_lists_rows_of_the_same_words_with_the_languages_separator(
         assert "; " not in more.replace(separator, "")
 
 
+def _english_then_german(errors: Dict[str, Any]) -> Dict[str, str]:
+    """Each SourceError's words: in English the core's message letter for
+    letter (asserted: the CLI, the log and the tests see what they saw);
+    returned in German."""
+    i18n.force("en")
+    try:
+        for error in errors.values():
+            assert report_text.source_error_words(error) == str(error)
+        i18n.force("de")
+        return {name: report_text.source_error_words(e) for name, e in errors.items()}
+    finally:
+        i18n.force(None)
+
+
 def _source_errors(tmp_path: Path) -> Dict[str, Any]:
     """A SourceError of each reason a chosen file or folder is refused, as
     the core raises it."""
@@ -431,14 +445,7 @@ def test_the_reasons_leftmain_left_in_english_are_said_in_the_reader_s_words(tmp
     assert {name: e.code for name, e in errors.items()} == {
         "special_file": "special_file", "missing": "missing", "missing_folder": "missing",
         "missing_newer": "missing", "export_still_downloading": "export_still_downloading"}
-    i18n.force("en")
-    try:
-        for error in errors.values():
-            assert report_text.source_error_words(error) == str(error)
-        i18n.force("de")
-        words = {name: report_text.source_error_words(e) for name, e in errors.items()}
-    finally:
-        i18n.force(None)
+    words = _english_then_german(errors)
     downloads = tmp_path / "Downloads"
     assert words["special_file"] == (f"{tmp_path / 'pipe.zip'} ist eine Pipe (FIFO), weder ein Ordner noch eine "
                                      "normale Datei, und wird daher nicht als Polar-Datenordner oder -Export gelesen")
@@ -466,14 +473,7 @@ def test_a_library_refused_whole_is_said_in_the_reader_s_words(tmp_path):
     reason is German, naming the file."""
     errors = _source_errors(tmp_path)
     assert {code: e.code for code, e in errors.items()} == {code: code for code in errors}
-    i18n.force("en")
-    try:
-        for error in errors.values():
-            assert report_text.source_error_words(error) == str(error)
-        i18n.force("de")
-        words = {code: report_text.source_error_words(e) for code, e in errors.items()}
-    finally:
-        i18n.force(None)
+    words = _english_then_german(errors)
     assert words["not_an_export"] == (f"{tmp_path / 'notes.zip'} ist weder ein Polar-Datenordner noch ein "
                                       "Polar-Export (ein .zip-, .tar.gz- oder .tar-Archiv)")
     assert words["export_empty"] == (f"{tmp_path / 'polar-export.zip'} ist leer (0 Byte); sein Download ist noch "
@@ -546,14 +546,7 @@ def test_why_an_export_cannot_be_opened_is_said_in_the_reader_s_words(tmp_path):
     errors = _unopenable_exports(tmp_path)
     assert {why: (e.code, e.details["why"]) for why, e in errors.items()} == {
         why: ("export_unopenable", why) for why in errors}
-    i18n.force("en")
-    try:
-        for error in errors.values():
-            assert report_text.source_error_words(error) == str(error)
-        i18n.force("de")
-        words = {why: report_text.source_error_words(e) for why, e in errors.items()}
-    finally:
-        i18n.force(None)
+    words = _english_then_german(errors)
     start = f"Der Polar-Export {tmp_path}/polar-export-"
     assert words["truncated"] == f"{start}truncated.zip kann nicht geöffnet werden: das Archiv lässt sich nicht " \
                                  "öffnen (das Archiv ist abgeschnitten)"
