@@ -150,9 +150,10 @@ class DocumentFile(NamedTuple):
     # for a rewrite within the file system's timestamp tick (see engine).
     timestamped: bool = True
     notice: Optional[str] = None  # a warning to report when the document is read
-    # Kept online only by a file-syncing service, a placeholder in its place
-    # (``PLACEHOLDERS``): its reader fails; as the last sync read it, if any.
-    offline: bool = False
+    # Kept online only by a file-syncing service (its name: "iCloud Drive"),
+    # a placeholder in its place (``PLACEHOLDERS``): its reader fails; as the
+    # last sync read it, if any. "": on this computer.
+    offline: str = ""
 
     def read(self) -> bytes:
         return self.reader()
@@ -325,7 +326,7 @@ class DataDirSource(Source):
                     if service is not None:  # (see _COPY_ENDING)
                         docs.append(DocumentFile(
                             key=key, label=f"{key}/state.json", signature=(-1, -1), parser=_parse_docmeta,
-                            notice=notice, offline=True, reader=_fail(OSError(errno.ENOENT, (
+                            notice=notice, offline=service, reader=_fail(OSError(errno.ENOENT, (
                                 f"{service} keeps this file online only, not on this computer yet; "
                                 "download it (make the Polar folder available offline) and sync again")))))
                         continue

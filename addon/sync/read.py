@@ -345,6 +345,16 @@ def read_document(
     try:
         data = file.read()
     except Exception as exc:  # I/O, a damaged archive entry (bad CRC, encrypted, unknown method): this one only
+        if file.offline:
+            # A placeholder only (library.PLACEHOLDERS), never read by a sync:
+            # nothing is wrong with the disk; the service downloads it when
+            # asked, and the watcher then sees its state.json arrive. Said
+            # once (SAID_ONCE): a new computer's folder may hold hundreds.
+            report.warn(file.label, (
+                f"{file.offline} keeps this document's folder {key} online only: its file is not on this computer "
+                "yet, so its cards were not synced; once the folder is downloaded it syncs by itself"),
+                code="online_only", document=key, file=key, service=file.offline)
+            return LoadedDoc(file, "failed")
         # OSError: the disk, the rights; ValueError: refused (not a plain file,
         # leads outside the folder, too large, an export's damaged entry).
         report.error(file.label, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}",
@@ -680,13 +690,15 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
 # file named, another count), not at every sync after it. The state keeps a
 # digest of each said.
 SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept", "export_unpacked_cut",
-             "export_newer_beside", "export_block_flashcards", "cloud_copy")
+             "export_newer_beside", "export_block_flashcards", "cloud_copy", "online_only")
 SAID_KEY = "export_said"
 
 
-def _said_once(report: Report, state: SyncState) -> Optional[str]:
+def _said_once(report: Report, state: SyncState, partial: bool = False) -> Optional[str]:
     """Leaves out of ``report`` the ``SAID_ONCE`` warnings the last sync
-    committed said as they are now; returns what to store (None: as stored)."""
+    committed said as they are now; returns what to store (None: as stored).
+    ``partial``: a sync of some documents only, which says nothing of the
+    others (``online_only``): what was said of them stays said."""
 
     def digest(row: Dict[str, Any]) -> str:
         text = "\0".join(str(row.get(k, "")) for k in ("code", "path", "message"))
@@ -697,7 +709,7 @@ def _said_once(report: Report, state: SyncState) -> Optional[str]:
     except ValueError:
         before = []
     said = set(before) if isinstance(before, list) else set()
-    now = sorted({digest(w) for w in report.warnings if w.get("code") in SAID_ONCE})
+    now = sorted({digest(w) for w in report.warnings if w.get("code") in SAID_ONCE} | (said if partial else set()))
     report.warnings[:] = [w for w in report.warnings if w.get("code") not in SAID_ONCE or digest(w) not in said]
     return json.dumps(now) if set(now) != said else None
 
@@ -850,9 +862,6 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         report.warn(source.describe(), "the export is damaged: documents not found in it were left as they are",
                     code="export_incomplete")
     apart, library_meta = set_apart(source, files, known, state, report)
-    said = _said_once(report, state)
-    if said is not None:
-        library_meta[SAID_KEY] = said
     if not source.complete or _unidentified_may_be_gone(source, files, known, report):
         # Synced like a partial run of the documents seen (of a download in
         # progress, those read whole: the one cut short is not yet damage).
@@ -873,6 +882,9 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
                                        defer=prev is None and not force, just_changed=file.key in in_place,
                                        stored_refs=state.card_refs if prev is not None else None)
+    said = _said_once(report, state, only_set is not None)  # (after the reading: a document's online_only is one)
+    if said is not None:
+        library_meta[SAID_KEY] = said
     report.documents = len(files)
     reading = make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
     reading.apart, reading.library_meta = apart, library_meta

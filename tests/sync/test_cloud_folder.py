@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from addon.polar.library import DataDirSource, copy_of
+from addon.settings import Settings
+from addon.sync.engine import sync
 from addon.sync.plan import ORPHAN_TAG
 from tests.polar_factory import Doc, basic
 from tests.sync.helpers import note_of, run
@@ -129,19 +131,61 @@ def test_a_document_kept_online_only_is_not_taken_as_deleted(col, tmp_path, stat
     back = run(col, lib, state_path)
     _quiet(back)
     assert (back.created, back.updated, back.orphaned) == (0, 0, 0)
-    # A document that reaches this computer as a placeholder only: said.
+    # A document that reaches this computer as a placeholder only: said
+    # (test_a_document_that_arrives_online_only_is_said_once_with_what_to_do).
     c = Doc(lib, "1DocC00000000000000000cc", "Doc C")
     c.card("1cardC0001", basic("qc", "ac")).write()
     c.path.unlink()
     (lib / c.fp / placeholder).write_bytes(b"")
     new = run(col, lib, state_path)
-    errors = new.to_dict()["errors"]
-    assert [(e["code"], e["document"]) for e in errors] == [("unreadable_file", c.fp)]
-    assert "keeps this file online only" in errors[0]["message"]
+    assert [(w["code"], w["document"]) for w in new.to_dict()["warnings"]] == [("online_only", c.fp)]
     assert new.created == 0 and new.orphaned == 0
     # A folder of Polar's own with a placeholder in it is still no document.
     (lib / "stash" / placeholder).write_bytes(b"")
     assert sorted(d.key for d in DataDirSource(lib).list_documents()) == [FP, b.fp, c.fp]
+
+
+SERVICES = {".state.json.icloud": "iCloud Drive", "state.json.nextcloud": "Nextcloud",
+            "state.json.owncloud": "ownCloud"}
+
+
+@pytest.mark.parametrize("placeholder", sorted(SERVICES))
+def test_a_document_that_arrives_online_only_is_said_once_with_what_to_do(col, tmp_path, state_path, placeholder):
+    """Documents no sync has read that reach this computer as placeholders
+    only (a new computer's iCloud Drive with "Optimise Mac Storage"): on the
+    old code each was a problem at every sync, in the words of a disk not
+    connected ("check that the disk is connected..."). Now a row each, said
+    once (a new computer's folder may hold hundreds, and the watcher syncs
+    many times a day): the service and the document's folder named, no
+    problem; the next sync is quiet; downloaded, the document is synced."""
+    lib = tmp_path / "polar"
+    _library(lib)
+    run(col, lib, state_path)
+    docs = []
+    for fp in ("1DocC00000000000000000cc", "1DocD00000000000000000dd"):
+        d = Doc(lib, fp, f"Doc {fp[4]}")
+        d.card(f"1card{fp[4]}0001", basic("q", "a")).write()
+        docs.append((d, d.path.read_bytes()))
+        d.path.unlink()
+        (lib / fp / placeholder).write_bytes(b"bplist00" if "icloud" in placeholder else b"")
+    first = run(col, lib, state_path).to_dict()
+    assert not first.get("errors"), first["errors"]
+    rows = first["warnings"]
+    assert [(w["code"], w["document"], w["file"], w["service"]) for w in rows] == [
+        ("online_only", d.fp, d.fp, SERVICES[placeholder]) for d, _ in docs]
+    assert f"{SERVICES[placeholder]} keeps this document's folder {docs[0][0].fp} online only" in rows[0]["message"]
+    # Said once: the next syncs (all, or one document's, as the watcher asks) are quiet.
+    _quiet(run(col, lib, state_path))
+    settings, _ = Settings.from_dict({})
+    _quiet(sync(col, settings, state_path, source_path=lib, only=[FP]))
+    _quiet(run(col, lib, state_path))
+    # Downloaded: synced as any new document (the watcher sees its state.json arrive).
+    for d, data in docs:
+        (lib / d.fp / placeholder).unlink()
+        d.path.write_bytes(data)
+    done = run(col, lib, state_path)
+    _quiet(done)
+    assert done.created == 2
 
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
