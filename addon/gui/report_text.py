@@ -233,6 +233,7 @@ def _to_do_phrases() -> Dict[str, str]:
         "export_unidentified": tr("documents missing from the Polar export not taken as removed"),
         "cloud_copy": tr("a document's folder was copied by a file-syncing service"),
         "online_only": tr("a document's folder is kept online only by a file-syncing service"),
+        "highlight_image_online_only": tr("a picture is kept online only by a file-syncing service"),
     }
 
 
@@ -252,7 +253,7 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
                               "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept",
                               "fields_missing", "block_flashcards_held_back", "export_unidentified", "cloud_copy",
-                              "online_only")
+                              "online_only", "highlight_image_online_only")
             if code in codes]
 
 
@@ -442,6 +443,7 @@ NOT_WRITTEN_CODES = frozenset({
     "fields_missing", "kind_changed_kept", "block_flashcards_held_back", "export_block_flashcards",
     "export_downloading", "export_incomplete", "export_unidentified", "export_newer_beside", "export_unpacked_cut",
     "library_switched", "library_empty", "stopped_by_you", "stopped_updating_by_you", "online_only",
+    "highlight_image_online_only",
 })
 # Conflicts where Anki's text was kept: Polar's change is not in the note.
 KEPT_IN_ANKI_CODES = frozenset({"conflict_anki", "conflict_context_anki", "unrecorded_anki"})
@@ -1010,6 +1012,10 @@ def _messages() -> Dict[str, Any]:
                                            "stored in Polar are copied into Anki."),
         "highlight_image_missing": lambda r: tr("The picture of this card's area highlight is missing from the "
                                                 "Polar folder, so the card was synced without it."),
+        "highlight_image_online_only": lambda r: tr(
+            "The picture of this card's area highlight is kept online only by {service}: it is not on this computer "
+            "yet, so the new note has no picture for now. Once the picture is downloaded (the folder files/image "
+            "in the Polar folder), the next sync adds it to the note.", service=r.get("service") or "?"),
         "highlight_image_unreadable": lambda r: tr(
             "The picture of this card's area highlight could not be read (damaged, not a PNG, JPEG, GIF or "
             "WebP picture, or outside the Polar folder), so the card was synced without it."),

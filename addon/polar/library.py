@@ -221,6 +221,11 @@ class Source:
         document's title may be read from one of them. None by default."""
         return []
 
+    def has_image(self, name: str) -> bool:
+        """Whether the area-highlight image ``files/image/<name>`` is on this
+        computer now (a plain file name; False for an export, which has none)."""
+        return False
+
     @property
     def problems(self) -> List[Tuple[str, str]]:
         """(label, message) of what could not be read beyond single
@@ -385,6 +390,13 @@ class DataDirSource(Source):
                 readers.append(_start_reader(state))
         return readers
 
+    def has_image(self, name: str) -> bool:
+        try:
+            _check_image_name(name)
+        except UnsafePathError:
+            return False
+        return os.path.isfile(os.path.join(self.root, "files", "image", name))
+
     def read_image(self, name: str, max_bytes: int) -> bytes:
         _check_image_name(name)
         # A plain name (checked above) joined by os.path, not pathlib: the
@@ -401,7 +413,8 @@ class DataDirSource(Source):
         except FileNotFoundError:
             service = online_only(os.path.dirname(path), name)
             if service is not None:
-                raise ImageOnlineOnly(errno.ENOENT, f"{service} keeps image {name!r} online only") from None
+                raise ImageOnlineOnly(errno.ENOENT, f"{service} keeps image {name!r} online only",
+                                      service=service) from None
             raise
         if stat.S_ISLNK(st.st_mode):
             if not self._inside(Path(path)):
@@ -1022,7 +1035,11 @@ class ImageOnlineOnly(FileNotFoundError):
     Storage" takes the images not opened for a while off the computer). A
     note that has the picture keeps it: a document read again while its
     image is away lost it from its notes, until the document next changed in
-    Polar."""
+    Polar. ``service``: which keeps it ("iCloud Drive")."""
+
+    def __init__(self, code: int, message: str, service: str = "") -> None:
+        super().__init__(code, message)
+        self.service = service
 
 
 def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:

@@ -40,6 +40,7 @@ from ..polar.docmeta import DocMetaError, Document, Flashcard
 from ..polar.library import (
     DocumentFile,
     ExportSource,
+    ImageOnlineOnly,
     Source,
     SourceError,
     beside,
@@ -549,7 +550,11 @@ def render_one(doc: Document, card: Flashcard, file: DocumentFile, source: Sourc
     render_card = _render_card or _import_renderer()
 
     def load_image(name: str) -> bytes:
-        return source.read_image(name, settings.max_image_bytes)
+        try:
+            return source.read_image(name, settings.max_image_bytes)
+        except ImageOnlineOnly as exc:  # (the card keeps the note's picture: render.context.KEPT_IMAGE)
+            report.images_online_only.setdefault(file.key, {})[card.id] = (name, exc.service, card.page or 0)
+            raise
 
     try:
         rc = render_card(doc, card, load_image, settings, placed)
@@ -714,6 +719,45 @@ def _said_once(report: Report, state: SyncState, partial: bool = False) -> Optio
     return json.dumps(now) if set(now) != said else None
 
 
+# The area-highlight pictures a file-syncing service kept online only when
+# their cards were rendered (``Report.images_online_only``): document key ->
+# image names. A new note made then has no picture (there is none to keep);
+# its document is read again at the first sync that finds one of them on
+# this computer (the watcher sees files/image/ change and asks for every
+# document, which are otherwise unchanged), and the note gets it.
+WAITING_KEY = "images_online_only"
+
+
+def _waiting_images(state: SyncState) -> Dict[str, List[str]]:
+    try:
+        stored = json.loads(state.meta(WAITING_KEY) or "{}")
+    except ValueError:
+        return {}
+    return {str(k): [str(n) for n in v] for k, v in stored.items() if isinstance(v, list)} \
+        if isinstance(stored, dict) else {}
+
+
+def _images_arrived(state: SyncState, source: Source, keys: AbstractSet[str]) -> Set[str]:
+    """The documents of ``keys`` waiting for a picture that is here now
+    (a stat per picture waited for; none in a library without any)."""
+    waiting = _waiting_images(state)
+    return {key for key, names in waiting.items() if key in keys and any(source.has_image(n) for n in names)}
+
+
+def waiting_images_meta(state: SyncState, report: Report, read: Collection[str],
+                        gone: Collection[str]) -> Optional[str]:
+    """``WAITING_KEY``'s value after a sync that read the documents ``read``
+    (theirs as found now) and found ``gone`` gone; None: as stored."""
+    before = _waiting_images(state)
+    after = {k: v for k, v in before.items() if k not in read and k not in gone}
+    for key, cards in report.images_online_only.items():
+        if key in read:
+            after[key] = sorted({name for name, _, _ in cards.values()})
+    if after == before:
+        return None
+    return json.dumps(after, sort_keys=True) if after else ""
+
+
 def settings_key(settings: Settings) -> str:
     """What the state remembers of the settings that shape notes."""
     return f"{RENDER_VERSION}:{settings.content_key()}"
@@ -869,6 +913,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         only_set = seen if only_set is None else only_set & seen
     docs: Dict[str, LoadedDoc] = {}
     todo = [f for f in files if only_set is None or f.key in only_set]
+    arrived = _images_arrived(state, source, {f.key for f in todo}) if not force else set()
     if on_long_read is not None and _bytes_to_read(todo, known, force) >= LONG_READ_BYTES:
         on_long_read()
     for i, file in enumerate(todo):
@@ -879,7 +924,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         prev = known.get(file.key)
         # A document no sync has seen: its cards will be new notes, rendered
         # by the write while Anki adds notes (see Pending).
-        docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
+        docs[file.key] = read_document(file, source, settings, report, force=force or file.key in arrived, known=prev,
                                        defer=prev is None and not force, just_changed=file.key in in_place,
                                        stored_refs=state.card_refs if prev is not None else None)
     said = _said_once(report, state, only_set is not None)  # (after the reading: a document's online_only is one)

@@ -537,3 +537,14 @@ def test_documents_kept_online_only_say_where_and_how_and_many_are_said_once():
     log = report_text.log_words(data)
     assert log.count("Download Now") == 1 and "The same for 2 more:" in log
     assert report_text.to_do_codes(data) == ["online_only"]
+
+
+def test_a_new_note_s_picture_kept_online_only_is_said_in_the_user_s_words(german):
+    row = {"path": "1Doc/state.json#c1", "code": "highlight_image_online_only", "document": "1Doc", "card": "c1",
+           "page": 3, "file": "1img.png", "service": "iCloud Drive", "message": "image '1img.png' of the area "
+           "highlight on page 3 is kept online only by iCloud Drive: the new note has no picture yet, and gets it "
+           "at the first sync after the image is downloaded"}
+    words = explain(row)
+    assert "iCloud Drive" in words and "files/image" in words and "Bild" in words
+    online = _online_only("1DocC", "iCloud Drive")
+    assert "„Jetzt laden“" in explain(online) and "1DocC" in explain(online)

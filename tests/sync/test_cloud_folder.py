@@ -217,6 +217,45 @@ def test_an_area_highlight_s_picture_kept_online_only_stays_in_its_note(col, tmp
     assert report.created == 1 and note_of(col, "1cardA0001").fields == before
 
 
+@pytest.mark.parametrize("placeholder", [".{}.icloud", "{}.nextcloud"])
+def test_a_new_note_s_picture_kept_online_only_comes_once_downloaded(col, tmp_path, state_path, placeholder):
+    """A card made on the other computer on an area highlight whose picture
+    the service keeps online only here: its new note has no picture (there
+    is none to keep). On the old code that was quiet, and the picture came
+    only when the document next changed in Polar: the picture's arrival
+    (the watcher asks for every document) read nothing. Now the report says
+    it once, and the first sync after the picture is here reads its
+    document again: the note gets it."""
+    lib = tmp_path / "polar"
+    images = lib / "files" / "image"
+    images.mkdir(parents=True)
+    name = "1img0000000000000002.png"
+    a = Doc(lib, FP, "Doc A")
+    a.card("1cardA0001", basic("q1", "a1")).write()
+    run(col, lib, state_path)
+    (images / placeholder.format(name)).write_bytes(b"")
+    a.area_highlight("1hl02", name).card("1cardA0002", basic("q2", "a2"), ref="area-highlight:1hl02").write()
+    made = run(col, lib, state_path)
+    assert made.created == 1 and "<img" not in " ".join(note_of(col, "1cardA0002").fields)
+    rows = made.to_dict()["warnings"]
+    assert [(w["code"], w["card"], w["file"], w["service"]) for w in rows] == [
+        ("highlight_image_online_only", "1cardA0002", name, "iCloud Drive" if "icloud" in placeholder else "Nextcloud")]
+    assert not made.to_dict().get("errors")
+    again = run(col, lib, state_path)  # still online only: nothing to do, nothing said again
+    _quiet(again)
+    assert not again.changed
+    # Downloaded: the next sync (the watcher's, for every document) gives the note its picture.
+    (images / placeholder.format(name)).unlink()
+    (images / name).write_bytes(PNG)
+    came = run(col, lib, state_path)
+    _quiet(came)
+    assert (came.created, came.updated) == (0, 1)
+    assert "<img" in " ".join(note_of(col, "1cardA0002").fields)
+    last = run(col, lib, state_path)  # and no longer waited for
+    _quiet(last)
+    assert not last.changed and last.parsed == 0
+
+
 def test_the_clients_own_files_in_the_tree_change_nothing(col, tmp_path, state_path):
     """Caches, temporary files, old versions and conflict copies of files
     beside Polar's: a sync reads the same two documents as in a clean folder
