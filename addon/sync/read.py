@@ -807,12 +807,15 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
                  on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True,
                  in_place: AbstractSet[str] = frozenset(), stop: Optional[StopWish] = None,
-                 preview: bool = False) -> R:
+                 preview: bool = False, settle: bool = False) -> R:
     """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`).
     ``on_long_read`` is called, once, before the first document is read when
     the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more.
     ``label_fixed``: see ``Reading.label_fixed``; ``in_place``: the documents
-    to read with ``read_document``'s ``just_changed``. ``stop``: asked
+    to read with ``read_document``'s ``just_changed``; ``settle``: every
+    document is (a caller that reads a document ``Report.being_written``
+    names again shortly: the GUI's syncs not asked by the watcher, which
+    cannot tell a file written in place from one replaced). ``stop``: asked
     before each document (and as an export is read): :class:`Stopped` when
     it says so, and the state then owes the next sync the whole library
     (``SyncState.owe_the_rest``; not for a ``preview``). Such a debt, or one
@@ -925,7 +928,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         # A document no sync has seen: its cards will be new notes, rendered
         # by the write while Anki adds notes (see Pending).
         docs[file.key] = read_document(file, source, settings, report, force=force or file.key in arrived, known=prev,
-                                       defer=prev is None and not force, just_changed=file.key in in_place,
+                                       defer=prev is None and not force, just_changed=settle or file.key in in_place,
                                        stored_refs=state.card_refs if prev is not None else None)
     said = _said_once(report, state, only_set is not None)  # (after the reading: a document's online_only is one)
     if said is not None:

@@ -314,3 +314,38 @@ def test_a_state_json_half_written_then_completed(col, tmp_path, state_path):
     done = run(col, lib, state_path)
     _quiet(done)
     assert (done.created, done.updated, done.orphaned) == (0, 0, 0)
+
+
+def test_a_state_json_being_written_in_place_when_the_startup_sync_reads_it(col, tmp_path, state_path):
+    """A client writing a state.json in place as the startup sync (or Sync
+    from Polar) reads it: on the old code "damaged or cut short, restore it
+    from a backup" (not_a_document) for a file that was whole a moment
+    later. Now, written within the last seconds (read.WRITING_NS), it is
+    being written, as the watcher's in-place rule has it: no problem, its
+    notes as they are, read again shortly (the GUI: Report.being_written);
+    older, it is reported as before."""
+    from addon.settings import Settings
+    from addon.sync.engine import collection_identity, prepare
+
+    def gui_sync():
+        return prepare(Settings(), state_path, source_path=lib, collection_id=collection_identity(col),
+                       settle=True).apply(col)
+
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    whole = a.path.read_bytes()
+    a.path.write_bytes(whole[: len(whole) // 2])
+    half = gui_sync()
+    assert not half.errors and half.being_written == {FP: f"{FP}/state.json"}
+    assert half.orphaned == 0 and not col.find_notes(f"tag:{ORPHAN_TAG}")
+    a.card("1cardA0003", basic("q3", "a3")).write()  # written whole: the GUI's next read syncs it
+    done = gui_sync()
+    _quiet(done)
+    assert done.created == 1 and not done.being_written
+    # Left cut short: once older than WRITING_NS, damaged, as before.
+    a.path.write_bytes(whole[: len(whole) // 2])
+    old = a.path.stat().st_mtime - 60
+    os.utime(a.path, (old, old))
+    late = gui_sync()
+    assert [e["code"] for e in late.errors] == ["not_a_document"] and not late.being_written
