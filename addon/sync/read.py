@@ -352,8 +352,8 @@ def read_document(
             # asked, and the watcher then sees its state.json arrive. Said
             # once (SAID_ONCE): a new computer's folder may hold hundreds.
             report.warn(file.label, (
-                f"{file.offline} keeps this document's folder {key} online only: its file is not on this computer "
-                "yet, so its cards were not synced; once the folder is downloaded it syncs by itself"),
+                f"{file.offline} keeps this document's folder online only: its file is not on this computer yet, so "
+                "its cards were not synced; once the folder is downloaded it syncs by itself"),
                 code="online_only", document=key, file=key, service=file.offline)
             return LoadedDoc(file, "failed")
         # OSError: the disk, the rights; ValueError: refused (not a plain file,

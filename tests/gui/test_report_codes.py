@@ -509,8 +509,8 @@ def test_every_source_error_the_core_raises_has_words_in_the_reader_s_language()
 
 def _online_only(fp: str, service: str) -> Dict[str, Any]:
     return {"path": f"{fp}/state.json", "code": "online_only", "document": fp, "file": fp, "service": service,
-            "message": f"{service} keeps this document's folder {fp} online only: its file is not on this computer "
-                       "yet, so its cards were not synced; once the folder is downloaded it syncs by itself"}
+            "message": f"{service} keeps this document's folder online only: its file is not on this computer yet, "
+                       "so its cards were not synced; once the folder is downloaded it syncs by itself"}
 
 
 def test_documents_kept_online_only_say_where_and_how_and_many_are_said_once():
@@ -532,8 +532,9 @@ def test_documents_kept_online_only_say_where_and_how_and_many_are_said_once():
     data = {"documents": 5, "errors": [], "conflicts": [], "warnings": icloud}
     html = report_html(data, "sync", 0)
     assert html.count("Download Now") == 1 and "The same for 2 more:" in html
-    for row in icloud:
+    for row in icloud:  # each named on its line by its folder, the same technical words not repeated
         assert f"{row['document']}/state.json" in html
+    assert html.count("folder online only") == 1
     log = report_text.log_words(data)
     assert log.count("Download Now") == 1 and "The same for 2 more:" in log
     assert report_text.to_do_codes(data) == ["online_only"]

@@ -173,7 +173,8 @@ def test_a_document_that_arrives_online_only_is_said_once_with_what_to_do(col, t
     rows = first["warnings"]
     assert [(w["code"], w["document"], w["file"], w["service"]) for w in rows] == [
         ("online_only", d.fp, d.fp, SERVICES[placeholder]) for d, _ in docs]
-    assert f"{SERVICES[placeholder]} keeps this document's folder {docs[0][0].fp} online only" in rows[0]["message"]
+    assert rows[0]["path"] == f"{docs[0][0].fp}/state.json"  # (the technical line names the folder; the words too)
+    assert f"{SERVICES[placeholder]} keeps this document's folder online only" in rows[0]["message"]
     # Said once: the next syncs (all, or one document's, as the watcher asks) are quiet.
     _quiet(run(col, lib, state_path))
     settings, _ = Settings.from_dict({})
