@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +76,13 @@ def write_library(library: Path) -> None:
     for fp, text in (("1Empty00000000000001", ""), ("1NotJson000000000001", "<html>not json</html>"),
                      ("1WrongShape000000001", "[1, 2, 3]")):
         _document(library, fp, "x").write_text(text)
+    # Damaged a minute ago, as after a crash: one cut short seconds before a
+    # sync is still being written to it (read.WRITING_NS), read again later.
+    aged = time.time() - 60
+    for broken in [library / f"1Broken{i:014d}" / "state.json" for i in range(12)] + [
+            library / fp / "state.json" for fp in ("1Empty00000000000001", "1NotJson000000000001",
+                                                    "1WrongShape000000001")]:
+        os.utime(broken, (aged, aged))
 
 
 def report_shots(session: Any, dialog: Any, out: Path) -> None:

@@ -605,6 +605,7 @@ class SyncRunner:
                     collection_id=identity, on_long_read=self._show_before_reading if shown else None,
                     label_fixed=label is not None, in_place=req.in_place if req.trigger == WATCH else frozenset(),
                     stop=self._stop.is_set, preview=req.dry_run,
+                    settle=req.trigger != WATCH and not req.dry_run,  # (read again: setup, being_written)
                 )
             finally:
                 self._op_ended.set()

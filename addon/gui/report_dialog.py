@@ -47,6 +47,7 @@ from .report_text import (
     INFORMATION_CODES,
     STOPPED_CODES,
     ChangeTree,
+    alike_words,
     backup_words,
     browser_search,
     change_label,
@@ -115,7 +116,8 @@ def _rows_html(rows: Sequence[Mapping[str, Any]], key: str, dry_run: bool = Fals
                      f"<br>{_esc(tr('In Anki:'))} {_version(row.get('anki'))}")
         small = f"<small style='color:gray'>{_esc(technical)}</small>" if technical else ""
         # (a conflict's two versions are its own: never said "the same")
-        entries.append(("" if extra else message, message, f"<b>{_esc(head)}</b>{link}", extra, small))
+        entries.append(("" if extra else alike_words(row, message, dry_run), message, f"<b>{_esc(head)}</b>{link}",
+                        extra, small))
         path = str(row.get("path") or "")
         tails.append((path, technical[len(path):] if path and technical.startswith(path) else None))
     alike: Dict[str, List[int]] = {}

@@ -232,6 +232,8 @@ def _to_do_phrases() -> Dict[str, str]:
         "block_flashcards_held_back": tr("flashcards of Polar 3 not synced"),
         "export_unidentified": tr("documents missing from the Polar export not taken as removed"),
         "cloud_copy": tr("a document's folder was copied by a file-syncing service"),
+        "online_only": tr("a document's folder is kept online only by a file-syncing service"),
+        "highlight_image_online_only": tr("a picture is kept online only by a file-syncing service"),
     }
 
 
@@ -250,7 +252,8 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
     return [code for code in ("export_newer_beside", "export_downloading", "library_switched",
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
                               "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept",
-                              "fields_missing", "block_flashcards_held_back", "export_unidentified", "cloud_copy")
+                              "fields_missing", "block_flashcards_held_back", "export_unidentified", "cloud_copy",
+                              "online_only", "highlight_image_online_only")
             if code in codes]
 
 
@@ -439,7 +442,8 @@ def nothing_changed(data: Mapping[str, Any]) -> str:
 NOT_WRITTEN_CODES = frozenset({
     "fields_missing", "kind_changed_kept", "block_flashcards_held_back", "export_block_flashcards",
     "export_downloading", "export_incomplete", "export_unidentified", "export_newer_beside", "export_unpacked_cut",
-    "library_switched", "library_empty", "stopped_by_you", "stopped_updating_by_you",
+    "library_switched", "library_empty", "stopped_by_you", "stopped_updating_by_you", "online_only",
+    "highlight_image_online_only",
 })
 # Conflicts where Anki's text was kept: Polar's change is not in the note.
 KEPT_IN_ANKI_CODES = frozenset({"conflict_anki", "conflict_context_anki", "unrecorded_anki"})
@@ -773,9 +777,14 @@ def log_words(data: Mapping[str, Any], limit: int = 20) -> str:
         lines.append(f"{heading} ({number(len(rows))})")
         # Rows of the same words say them once (as the report does): "The same for 11 more: „a“, „b“, …".
         alike: Dict[str, List[str]] = {}
-        for head, words, _, _ in rows[:limit]:
-            alike.setdefault(words, []).append(head)
-        for words, heads in alike.items():
+        first: Dict[str, str] = {}
+        source = told[key] if key in told else data.get(key) or []
+        for row, (head, words, _, _) in zip(source[:limit], rows[:limit]):
+            same = alike_words(row, words)
+            first.setdefault(same, words)
+            alike.setdefault(same, []).append(head)
+        for same, heads in alike.items():
+            words = first[same]
             lines.append("  " + ltr(f"{heads[0]} — {words}"))  # (a Hebrew title first: still left to right)
             if len(heads) > 1:
                 lines.append("    " + ntr("The same for {n} more:", "The same for {n} more:", len(heads) - 1)
@@ -914,6 +923,37 @@ def _made_again_words(r: Mapping[str, Any]) -> str:
         n, where=_where(r), settings=_settings_path())
 
 
+def _online_only_words(r: Mapping[str, Any]) -> str:
+    """A document whose folder reached this computer as a file-syncing
+    service's placeholder only (library.PLACEHOLDERS): where it is, and the
+    service's own way to download it; the watcher then syncs it."""
+    service, file = str(r.get("service") or ""), r.get("file", "")
+    if service == "iCloud Drive":
+        return tr(
+            "iCloud Drive keeps this document's folder, {file}, online only: it is not on this computer yet, so its "
+            "cards were not synced. In Finder, open the Polar folder, Control-click {file} and choose Download Now "
+            "(or turn off Optimise Mac Storage in iCloud's settings). Once it is downloaded, it syncs by itself.",
+            file=file)
+    return tr(
+        "{service} keeps this document's folder, {file}, online only: it is not on this computer yet, so its cards "
+        "were not synced. Right-click {file} in the Polar folder and choose {service}'s “Make always available "
+        "locally”. Once it is downloaded, it syncs by itself.", service=service or "?", file=file)
+
+
+# Rows whose words name their own file: rows alike but for it are said once
+# ("The same for 299 more:", each by its name and file), as rows of the
+# same words are (a new computer's iCloud folder may hold hundreds).
+_NAMED_BY_FILE = frozenset({"online_only"})
+
+
+def alike_words(row: Mapping[str, Any], words: str, dry_run: bool = False) -> str:
+    """What groups ``row`` with others saying the same (``words``, its
+    words, but for its own file where they name it)."""
+    if row_code(row) in _NAMED_BY_FILE:
+        return explain({**row, "file": "…"}, dry_run)
+    return words
+
+
 def _count(row: Mapping[str, Any]) -> int:
     try:
         return int(row.get("count") or 0)
@@ -972,6 +1012,10 @@ def _messages() -> Dict[str, Any]:
                                            "stored in Polar are copied into Anki."),
         "highlight_image_missing": lambda r: tr("The picture of this card's area highlight is missing from the "
                                                 "Polar folder, so the card was synced without it."),
+        "highlight_image_online_only": lambda r: tr(
+            "The picture of this card's area highlight is kept online only by {service}: it is not on this computer "
+            "yet, so the new note has no picture for now. Once the picture is downloaded (the folder files/image "
+            "in the Polar folder), the next sync adds it to the note.", service=r.get("service") or "?"),
         "highlight_image_unreadable": lambda r: tr(
             "The picture of this card's area highlight could not be read (damaged, not a PNG, JPEG, GIF or "
             "WebP picture, or outside the Polar folder), so the card was synced without it."),
@@ -1136,6 +1180,7 @@ def _messages() -> Dict[str, Any]:
             "once. It was not synced: the document's own folder was. A card made on the other computer that only "
             "the copy holds is not in the document in Polar either: make it again in Polar if you need it, then "
             "delete the copy.", file=r.get("file", "")),
+        "online_only": _online_only_words,
         "export_chosen_in_folder": lambda r: tr(
             "The chosen folder holds {n} Polar exports; the latest, {file}, was read.",
             n=number(_count(r)), file=r.get("file", "")),

@@ -151,9 +151,10 @@ class DocumentFile(NamedTuple):
     # for a rewrite within the file system's timestamp tick (see engine).
     timestamped: bool = True
     notice: Optional[str] = None  # a warning to report when the document is read
-    # Kept online only by a file-syncing service, a placeholder in its place
-    # (``PLACEHOLDERS``): its reader fails; as the last sync read it, if any.
-    offline: bool = False
+    # Kept online only by a file-syncing service (its name: "iCloud Drive"),
+    # a placeholder in its place (``PLACEHOLDERS``): its reader fails; as the
+    # last sync read it, if any. "": on this computer.
+    offline: str = ""
 
     def read(self) -> bytes:
         return self.reader()
@@ -220,6 +221,11 @@ class Source:
         ``key`` that Polar's own backups keep, newest first: a damaged
         document's title may be read from one of them. None by default."""
         return []
+
+    def has_image(self, name: str) -> bool:
+        """Whether the area-highlight image ``files/image/<name>`` is on this
+        computer now (a plain file name; False for an export, which has none)."""
+        return False
 
     @property
     def problems(self) -> List[Tuple[str, str]]:
@@ -326,7 +332,7 @@ class DataDirSource(Source):
                     if service is not None:  # (see _COPY_ENDING)
                         docs.append(DocumentFile(
                             key=key, label=f"{key}/state.json", signature=(-1, -1), parser=_parse_docmeta,
-                            notice=notice, offline=True, reader=_fail(OSError(errno.ENOENT, (
+                            notice=notice, offline=service, reader=_fail(OSError(errno.ENOENT, (
                                 f"{service} keeps this file online only, not on this computer yet; "
                                 "download it (make the Polar folder available offline) and sync again")))))
                         continue
@@ -385,6 +391,13 @@ class DataDirSource(Source):
                 readers.append(_start_reader(state))
         return readers
 
+    def has_image(self, name: str) -> bool:
+        try:
+            _check_image_name(name)
+        except UnsafePathError:
+            return False
+        return os.path.isfile(os.path.join(self.root, "files", "image", name))
+
     def read_image(self, name: str, max_bytes: int) -> bytes:
         _check_image_name(name)
         # A plain name (checked above) joined by os.path, not pathlib: the
@@ -401,7 +414,8 @@ class DataDirSource(Source):
         except FileNotFoundError:
             service = online_only(os.path.dirname(path), name)
             if service is not None:
-                raise ImageOnlineOnly(errno.ENOENT, f"{service} keeps image {name!r} online only") from None
+                raise ImageOnlineOnly(errno.ENOENT, f"{service} keeps image {name!r} online only",
+                                      service=service) from None
             raise
         if stat.S_ISLNK(st.st_mode):
             if not self._inside(Path(path)):
@@ -1023,7 +1037,11 @@ class ImageOnlineOnly(FileNotFoundError):
     Storage" takes the images not opened for a while off the computer). A
     note that has the picture keeps it: a document read again while its
     image is away lost it from its notes, until the document next changed in
-    Polar."""
+    Polar. ``service``: which keeps it ("iCloud Drive")."""
+
+    def __init__(self, code: int, message: str, service: str = "") -> None:
+        super().__init__(code, message)
+        self.service = service
 
 
 def open_source(path: Path, cache_path: Optional[Path] = None) -> Source:

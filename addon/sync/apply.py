@@ -94,7 +94,7 @@ from .plan import (
     resolve_suspensions,
     spare_copy,
 )
-from .read import Card, Pending, Reading, settings_key, trusted_signature
+from .read import WAITING_KEY, Card, Pending, Reading, settings_key, trusted_signature, waiting_images_meta
 from .report import Report
 from .sql import in_chunks
 from .state import REST_KEY, CardState, DocState, SyncState
@@ -1058,6 +1058,9 @@ def remember(ctx: Applying) -> None:
     held = note_types_held(ctx)
     if held is not None:
         meta = {**(meta or {}), NOTE_TYPES_KEY: held}
+    waiting = waiting_images_meta(ctx.reading.state, ctx.report, {d.key for d in ctx.parsed}, ctx.gone_docs)
+    if waiting is not None and not ctx.dry_run:  # (pictures kept online only: their documents read again once here)
+        meta = {**(meta or {}), WAITING_KEY: waiting}
     lacking = [w for w in ctx.report.warnings if w.get("code") == "fields_missing" and w.get("notetype_id")]
     if lacking or ctx.lacking_told:
         meta = {**(meta or {}), FIELDS_MISSING_KEY: json.dumps(lacking, ensure_ascii=False) if lacking else ""}

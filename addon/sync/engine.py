@@ -58,6 +58,7 @@ def prepare(
     in_place: AbstractSet[str] = frozenset(),
     stop: Optional[StopWish] = None,
     preview: bool = False,
+    settle: bool = False,
 ) -> Prepared:
     """Read the library: no collection access, safe on a background thread.
 
@@ -68,7 +69,9 @@ def prepare(
     ``in_place``: documents the watcher saw rewritten in place (not
     replaced) just before this sync: one that cannot be parsed and was
     written moments ago is taken as still being written
-    (``Report.being_written``), not as damaged.
+    (``Report.being_written``), not as damaged. ``settle``: any document
+    so (the startup sync, Sync from Polar: a file-syncing service may be
+    writing a state.json in place as they read; the GUI reads it again).
 
     ``on_long_read``: called on this thread before a long reading begins
     (``read.LONG_READ_BYTES`` of documents to read), e.g. to show a window.
@@ -84,7 +87,7 @@ def prepare(
     Raises :class:`addon.polar.library.SourceError` when the library itself is
     missing or unreadable (nothing is planned, nothing swept)."""
     return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id, on_long_read,
-                        label_fixed, in_place, stop, preview)
+                        label_fixed, in_place, stop, preview, settle)
 
 
 def sync(

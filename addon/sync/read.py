@@ -40,6 +40,7 @@ from ..polar.docmeta import DocMetaError, Document, Flashcard
 from ..polar.library import (
     DocumentFile,
     ExportSource,
+    ImageOnlineOnly,
     Source,
     SourceError,
     beside,
@@ -345,6 +346,16 @@ def read_document(
     try:
         data = file.read()
     except Exception as exc:  # I/O, a damaged archive entry (bad CRC, encrypted, unknown method): this one only
+        if file.offline:
+            # A placeholder only (library.PLACEHOLDERS), never read by a sync:
+            # nothing is wrong with the disk; the service downloads it when
+            # asked, and the watcher then sees its state.json arrive. Said
+            # once (SAID_ONCE): a new computer's folder may hold hundreds.
+            report.warn(file.label, (
+                f"{file.offline} keeps this document's folder online only: its file is not on this computer yet, so "
+                "its cards were not synced; once the folder is downloaded it syncs by itself"),
+                code="online_only", document=key, file=key, service=file.offline)
+            return LoadedDoc(file, "failed")
         # OSError: the disk, the rights; ValueError: refused (not a plain file,
         # leads outside the folder, too large, an export's damaged entry).
         report.error(file.label, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}",
@@ -539,7 +550,11 @@ def render_one(doc: Document, card: Flashcard, file: DocumentFile, source: Sourc
     render_card = _render_card or _import_renderer()
 
     def load_image(name: str) -> bytes:
-        return source.read_image(name, settings.max_image_bytes)
+        try:
+            return source.read_image(name, settings.max_image_bytes)
+        except ImageOnlineOnly as exc:  # (the card keeps the note's picture: render.context.KEPT_IMAGE)
+            report.images_online_only.setdefault(file.key, {})[card.id] = (name, exc.service, card.page or 0)
+            raise
 
     try:
         rc = render_card(doc, card, load_image, settings, placed)
@@ -680,13 +695,15 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
 # file named, another count), not at every sync after it. The state keeps a
 # digest of each said.
 SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept", "export_unpacked_cut",
-             "export_newer_beside", "export_block_flashcards", "cloud_copy")
+             "export_newer_beside", "export_block_flashcards", "cloud_copy", "online_only")
 SAID_KEY = "export_said"
 
 
-def _said_once(report: Report, state: SyncState) -> Optional[str]:
+def _said_once(report: Report, state: SyncState, partial: bool = False) -> Optional[str]:
     """Leaves out of ``report`` the ``SAID_ONCE`` warnings the last sync
-    committed said as they are now; returns what to store (None: as stored)."""
+    committed said as they are now; returns what to store (None: as stored).
+    ``partial``: a sync of some documents only, which says nothing of the
+    others (``online_only``): what was said of them stays said."""
 
     def digest(row: Dict[str, Any]) -> str:
         text = "\0".join(str(row.get(k, "")) for k in ("code", "path", "message"))
@@ -697,9 +714,48 @@ def _said_once(report: Report, state: SyncState) -> Optional[str]:
     except ValueError:
         before = []
     said = set(before) if isinstance(before, list) else set()
-    now = sorted({digest(w) for w in report.warnings if w.get("code") in SAID_ONCE})
+    now = sorted({digest(w) for w in report.warnings if w.get("code") in SAID_ONCE} | (said if partial else set()))
     report.warnings[:] = [w for w in report.warnings if w.get("code") not in SAID_ONCE or digest(w) not in said]
     return json.dumps(now) if set(now) != said else None
+
+
+# The area-highlight pictures a file-syncing service kept online only when
+# their cards were rendered (``Report.images_online_only``): document key ->
+# image names. A new note made then has no picture (there is none to keep);
+# its document is read again at the first sync that finds one of them on
+# this computer (the watcher sees files/image/ change and asks for every
+# document, which are otherwise unchanged), and the note gets it.
+WAITING_KEY = "images_online_only"
+
+
+def _waiting_images(state: SyncState) -> Dict[str, List[str]]:
+    try:
+        stored = json.loads(state.meta(WAITING_KEY) or "{}")
+    except ValueError:
+        return {}
+    return {str(k): [str(n) for n in v] for k, v in stored.items() if isinstance(v, list)} \
+        if isinstance(stored, dict) else {}
+
+
+def _images_arrived(state: SyncState, source: Source, keys: AbstractSet[str]) -> Set[str]:
+    """The documents of ``keys`` waiting for a picture that is here now
+    (a stat per picture waited for; none in a library without any)."""
+    waiting = _waiting_images(state)
+    return {key for key, names in waiting.items() if key in keys and any(source.has_image(n) for n in names)}
+
+
+def waiting_images_meta(state: SyncState, report: Report, read: Collection[str],
+                        gone: Collection[str]) -> Optional[str]:
+    """``WAITING_KEY``'s value after a sync that read the documents ``read``
+    (theirs as found now) and found ``gone`` gone; None: as stored."""
+    before = _waiting_images(state)
+    after = {k: v for k, v in before.items() if k not in read and k not in gone}
+    for key, cards in report.images_online_only.items():
+        if key in read:
+            after[key] = sorted({name for name, _, _ in cards.values()})
+    if after == before:
+        return None
+    return json.dumps(after, sort_keys=True) if after else ""
 
 
 def settings_key(settings: Settings) -> str:
@@ -751,12 +807,15 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
                  on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True,
                  in_place: AbstractSet[str] = frozenset(), stop: Optional[StopWish] = None,
-                 preview: bool = False) -> R:
+                 preview: bool = False, settle: bool = False) -> R:
     """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`).
     ``on_long_read`` is called, once, before the first document is read when
     the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more.
     ``label_fixed``: see ``Reading.label_fixed``; ``in_place``: the documents
-    to read with ``read_document``'s ``just_changed``. ``stop``: asked
+    to read with ``read_document``'s ``just_changed``; ``settle``: every
+    document is (a caller that reads a document ``Report.being_written``
+    names again shortly: the GUI's syncs not asked by the watcher, which
+    cannot tell a file written in place from one replaced). ``stop``: asked
     before each document (and as an export is read): :class:`Stopped` when
     it says so, and the state then owes the next sync the whole library
     (``SyncState.owe_the_rest``; not for a ``preview``). Such a debt, or one
@@ -850,9 +909,6 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         report.warn(source.describe(), "the export is damaged: documents not found in it were left as they are",
                     code="export_incomplete")
     apart, library_meta = set_apart(source, files, known, state, report)
-    said = _said_once(report, state)
-    if said is not None:
-        library_meta[SAID_KEY] = said
     if not source.complete or _unidentified_may_be_gone(source, files, known, report):
         # Synced like a partial run of the documents seen (of a download in
         # progress, those read whole: the one cut short is not yet damage).
@@ -860,6 +916,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         only_set = seen if only_set is None else only_set & seen
     docs: Dict[str, LoadedDoc] = {}
     todo = [f for f in files if only_set is None or f.key in only_set]
+    arrived = _images_arrived(state, source, {f.key for f in todo}) if not force else set()
     if on_long_read is not None and _bytes_to_read(todo, known, force) >= LONG_READ_BYTES:
         on_long_read()
     for i, file in enumerate(todo):
@@ -870,9 +927,12 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         prev = known.get(file.key)
         # A document no sync has seen: its cards will be new notes, rendered
         # by the write while Anki adds notes (see Pending).
-        docs[file.key] = read_document(file, source, settings, report, force=force, known=prev,
-                                       defer=prev is None and not force, just_changed=file.key in in_place,
+        docs[file.key] = read_document(file, source, settings, report, force=force or file.key in arrived, known=prev,
+                                       defer=prev is None and not force, just_changed=settle or file.key in in_place,
                                        stored_refs=state.card_refs if prev is not None else None)
+    said = _said_once(report, state, only_set is not None)  # (after the reading: a document's online_only is one)
+    if said is not None:
+        library_meta[SAID_KEY] = said
     report.documents = len(files)
     reading = make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
     reading.apart, reading.library_meta = apart, library_meta

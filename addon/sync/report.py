@@ -15,7 +15,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Union, overload
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union, overload
 
 from ..numbers import count as grouped  # (Report.count is a figure by key)
 
@@ -249,6 +249,10 @@ class Report:
     # Documents that could not be parsed just after a write (a copy in
     # place still running): key -> path; not problems, read again shortly.
     being_written: Dict[str, str] = field(default_factory=dict)
+    # Area-highlight pictures a file-syncing service keeps online only, of
+    # the cards rendered: document key -> card id -> (image name, service,
+    # page or 0). The state remembers them (``read.WAITING_KEY``) until here.
+    images_online_only: Dict[str, Dict[str, Tuple[str, str, int]]] = field(default_factory=dict)
 
     def error(self, path: str, message: str, **details: Any) -> None:
         """A problem: something could not be synced. ``details``: ``code``,

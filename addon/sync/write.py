@@ -699,6 +699,23 @@ class NewNote(NamedTuple):
     entry: Optional[bytes] = None
 
 
+def _say_picture_online_only(report: Report, doc: str, rc: RenderedCard) -> None:
+    """A new note whose area-highlight picture a file-syncing service keeps
+    online only (``Report.images_online_only``; an export's have none, said
+    nowhere): it has none for now, and gets it at the first sync after the
+    picture is downloaded (``read.WAITING_KEY``). Said as the note is made,
+    so once: later syncs find the note, and keep the picture it has."""
+    found = report.images_online_only.get(doc, {}).get(rc.card_id)
+    if found is None:
+        return
+    name, service, page = found
+    report.warn(f"{doc}/state.json#{rc.card_id}", (
+        f"image {name!r} of the area highlight on page {page} is kept online only by {service}: the new note has "
+        "no picture yet, and gets it at the first sync after the image is downloaded"),
+        code="highlight_image_online_only", document=doc, card=rc.card_id, page=page or None, front=rc.front,
+        file=name, service=service)
+
+
 def _new_note(w: Writing, c: Create, rc: RenderedCard) -> NewNote:
     """The note's content, and its state row (remembered in the same order).
 
@@ -712,6 +729,7 @@ def _new_note(w: Writing, c: Create, rc: RenderedCard) -> NewNote:
     deck = w.decks[c.deck.lower()]
     if rc.context[2] is KEPT_IMAGE:  # (its image: no source had one to give a new note)
         rc = rc._replace(context=rc.context._replace(image=""))
+        _say_picture_online_only(w.report, c.doc, rc)
     if w.renamed or nt.id < 1 or deck < 1 or not _wire_matches():
         return _new_note_general(w, c, nt, rc, deck)
     ctx = rc.context

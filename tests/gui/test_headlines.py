@@ -37,7 +37,8 @@ ROWS: Dict[str, tuple] = {
     "export_unidentified": ("warnings", True), "export_newer_beside": ("warnings", True),
     "export_unpacked_cut": ("warnings", True), "library_switched": ("warnings", True),
     "library_empty": ("warnings", True), "stopped_by_you": ("warnings", True),
-    "stopped_updating_by_you": ("warnings", True),
+    "stopped_updating_by_you": ("warnings", True), "online_only": ("warnings", True),
+    "highlight_image_online_only": ("warnings", True),
     # -- warnings and rows to know that leave nothing of Polar's out
     **{code: ("warnings", False) for code in (
         "cloud_copy", "cloze_cards_emptied", "config_setting", "deck_tag", "emptied_decks", "export_chosen_in_folder",

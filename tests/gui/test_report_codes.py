@@ -585,3 +585,47 @@ def test_every_reason_the_archive_gives_has_words():
     finally:
         i18n.force(None)
     assert report_text._archive_reason("", "") == ""
+
+
+def _online_only(fp: str, service: str) -> Dict[str, Any]:
+    return {"path": f"{fp}/state.json", "code": "online_only", "document": fp, "file": fp, "service": service,
+            "message": f"{service} keeps this document's folder online only: its file is not on this computer yet, "
+                       "so its cards were not synced; once the folder is downloaded it syncs by itself"}
+
+
+def test_documents_kept_online_only_say_where_and_how_and_many_are_said_once():
+    """A document that reached this computer as a placeholder only: its
+    folder and the service named, the service's own way to download it, and
+    that it then syncs by itself (not "check that the disk is connected").
+    Many (a new computer's iCloud Drive): the words once, then each folder
+    on a line of its own ("The same for 2 more:"), in the report and the log."""
+    from addon.gui.report_dialog import report_html
+
+    icloud = [_online_only(f"1DocC00000000000000000c{i}", "iCloud Drive") for i in range(3)]
+    words = explain(icloud[0])
+    assert "iCloud Drive keeps this document's folder, 1DocC00000000000000000c0, online only" in words
+    assert "Download Now" in words and "Optimise Mac Storage" in words and "syncs by itself" in words
+    assert "disk" not in words
+    cloud = explain(_online_only("1DocN", "Nextcloud"))
+    assert "Nextcloud's “Make always available locally”" in cloud and "1DocN" in cloud
+    assert "ownCloud's" in explain(_online_only("1DocO", "ownCloud"))
+    data = {"documents": 5, "errors": [], "conflicts": [], "warnings": icloud}
+    html = report_html(data, "sync", 0)
+    assert html.count("Download Now") == 1 and "The same for 2 more:" in html
+    for row in icloud:  # each named on its line by its folder, the same technical words not repeated
+        assert f"{row['document']}/state.json" in html
+    assert html.count("folder online only") == 1
+    log = report_text.log_words(data)
+    assert log.count("Download Now") == 1 and "The same for 2 more:" in log
+    assert report_text.to_do_codes(data) == ["online_only"]
+
+
+def test_a_new_note_s_picture_kept_online_only_is_said_in_the_user_s_words(german):
+    row = {"path": "1Doc/state.json#c1", "code": "highlight_image_online_only", "document": "1Doc", "card": "c1",
+           "page": 3, "file": "1img.png", "service": "iCloud Drive", "message": "image '1img.png' of the area "
+           "highlight on page 3 is kept online only by iCloud Drive: the new note has no picture yet, and gets it "
+           "at the first sync after the image is downloaded"}
+    words = explain(row)
+    assert "iCloud Drive" in words and "files/image" in words and "Bild" in words
+    online = _online_only("1DocC", "iCloud Drive")
+    assert "„Jetzt laden“" in explain(online) and "1DocC" in explain(online)

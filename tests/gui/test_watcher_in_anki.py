@@ -237,6 +237,44 @@ def test_a_document_copied_in_place_over_a_share_is_not_called_damaged_half_way(
     assert c.watcher.mode == "inotify"
 
 
+@pytest.mark.parametrize("watch", [True, False], ids=["watching", "not-watching"])
+def test_a_document_being_written_when_sync_from_polar_reads_it_is_synced_once_written(anki, watch):
+    """A file-syncing service writing a state.json in place as the person
+    clicks Sync from Polar: it used to be a problem, "the file is damaged
+    or was cut short, restore it from a backup". Now no problem: it is read
+    again a few seconds later (read.WRITING_NS) and synced then, the
+    watcher on or off (the sync asked for is finished, not a new one)."""
+    c = anki.controller
+    anki.settle()
+    anki.set_config(watch=watch)
+    doc = Doc(anki.library, "1GuiInPlaceDoc0000001", title="Written in place")
+    try:
+        doc.card("1GuiP1", basic("<p>In place one?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        anki.trigger_and_wait("Sync from Polar")
+        anki.settle()
+        doc.card("1GuiP2", basic("<p>In place two?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        data = doc.path.read_bytes()
+        with open(doc.path, "r+b") as f:  # the service writes it in place: half of it when the sync reads it
+            f.truncate(0)
+            f.write(data[: len(data) // 2])
+            f.flush()
+            outcome = anki.trigger_and_wait("Sync from Polar")
+            f.write(data[len(data) // 2:])
+        assert not outcome.report.errors, outcome.report.errors
+        assert outcome.report.being_written == {doc.fp: f"{doc.fp}/state.json"}
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*In place two?*"'), timeout=30,
+                             what="the card once written")
+        anki.settle()
+        assert not [e for e in c.last_outcome.report.errors if e.get("document") == doc.fp]  # (the re-read's)
+    finally:
+        doc.remove()
+        anki.trigger_and_wait("Sync from Polar")
+        anki.set_config(watch=True)
+        anki.settle()
+
+
 def test_a_drive_plugged_in_after_anki_opened_is_watched_from_then_on(anki):
     """Anki opened while the USB drive with the Polar folder was not plugged
     in: the missing folder is polled (one stat a wait, nothing logged), so

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import time
 
 import pytest
 
@@ -369,6 +371,8 @@ def test_the_report_names_documents_by_title_not_by_id(anki, qtbot):
         odd.write()
         anki.trigger_and_wait("Sync from Polar")
         broken.path.write_bytes(b'{"docInfo": {"fingerprint": "1GuiBrokenDoc00000001", ')  # cut short
+        aged = time.time() - 60  # (a minute ago: seconds ago, it would still be being written, read.WRITING_NS)
+        os.utime(broken.path, (aged, aged))
         odd.card("1GuiO3", basic("<p>Highest mountain?</p>", "<p>Everest</p>"))
         odd.write()
         outcome = anki.trigger_and_wait("Sync from Polar")

@@ -8,8 +8,10 @@ a real library."""
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shutil
+import time
 
 import pytest
 
@@ -21,12 +23,20 @@ KEYS = tuple(f"1GroupsDamaged{i:07d}" for i in range(12))
 GOOD = "1GroupsConflict000001"
 
 
+def _aged(path) -> None:
+    """Written a minute ago: a file cut short seconds ago is still being
+    written to the GUI's syncs (read.WRITING_NS), read again, not damaged."""
+    old = time.time() - 60
+    os.utime(path, (old, old))
+
+
 def _damaged_library(anki) -> None:
     for i, key in enumerate(KEYS):
         doc = Doc(anki.library, key, title=f"Damaged book {i}", tags=["deck:Groups"])
         doc.card(f"1GrpDmg{i}", basic(f"<p>Question {i}</p>", "<p>Answer</p>"))
         doc.write(atomic=True)
         doc.path.write_bytes(doc.path.read_bytes()[:200])  # cut short, as after a crash mid-save
+        _aged(doc.path)
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
@@ -108,6 +118,7 @@ def test_an_emptied_file_is_named_by_the_title_polars_backup_keeps(anki):
             doc.write(atomic=True)
         (anki.library / key).mkdir()
         (anki.library / key / "state.json").write_bytes(b"")
+        _aged(anki.library / key / "state.json")
         c = anki.controller
         done = c.runner.finished_count
         c.runner.request("manual")
@@ -196,6 +207,7 @@ def test_rows_of_hebrew_and_arabic_titles_read_left_to_right(anki):
         hebrew.card("1GrpHeb1", basic("<p>שאלה</p>", "<p>תשובה</p>"))
         hebrew.write(atomic=True)
         hebrew.path.write_bytes(hebrew.path.read_bytes()[:300])  # damaged, its title still readable
+        _aged(hebrew.path)
         arabic = Doc(anki.library, keys[1], title=ARABIC)
         arabic.card("1GrpAra1", basic("<p></p>", "<p>جواب</p>"), page=3)  # an empty front: not synced
         arabic.write(atomic=True)

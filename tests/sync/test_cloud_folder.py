@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from addon.polar.library import DataDirSource, copy_of
+from addon.settings import Settings
+from addon.sync.engine import sync
 from addon.sync.plan import ORPHAN_TAG
 from tests.polar_factory import Doc, basic
 from tests.sync.helpers import note_of, run
@@ -129,19 +131,62 @@ def test_a_document_kept_online_only_is_not_taken_as_deleted(col, tmp_path, stat
     back = run(col, lib, state_path)
     _quiet(back)
     assert (back.created, back.updated, back.orphaned) == (0, 0, 0)
-    # A document that reaches this computer as a placeholder only: said.
+    # A document that reaches this computer as a placeholder only: said
+    # (test_a_document_that_arrives_online_only_is_said_once_with_what_to_do).
     c = Doc(lib, "1DocC00000000000000000cc", "Doc C")
     c.card("1cardC0001", basic("qc", "ac")).write()
     c.path.unlink()
     (lib / c.fp / placeholder).write_bytes(b"")
     new = run(col, lib, state_path)
-    errors = new.to_dict()["errors"]
-    assert [(e["code"], e["document"]) for e in errors] == [("unreadable_file", c.fp)]
-    assert "keeps this file online only" in errors[0]["message"]
+    assert [(w["code"], w["document"]) for w in new.to_dict()["warnings"]] == [("online_only", c.fp)]
     assert new.created == 0 and new.orphaned == 0
     # A folder of Polar's own with a placeholder in it is still no document.
     (lib / "stash" / placeholder).write_bytes(b"")
     assert sorted(d.key for d in DataDirSource(lib).list_documents()) == [FP, b.fp, c.fp]
+
+
+SERVICES = {".state.json.icloud": "iCloud Drive", "state.json.nextcloud": "Nextcloud",
+            "state.json.owncloud": "ownCloud"}
+
+
+@pytest.mark.parametrize("placeholder", sorted(SERVICES))
+def test_a_document_that_arrives_online_only_is_said_once_with_what_to_do(col, tmp_path, state_path, placeholder):
+    """Documents no sync has read that reach this computer as placeholders
+    only (a new computer's iCloud Drive with "Optimise Mac Storage"): on the
+    old code each was a problem at every sync, in the words of a disk not
+    connected ("check that the disk is connected..."). Now a row each, said
+    once (a new computer's folder may hold hundreds, and the watcher syncs
+    many times a day): the service and the document's folder named, no
+    problem; the next sync is quiet; downloaded, the document is synced."""
+    lib = tmp_path / "polar"
+    _library(lib)
+    run(col, lib, state_path)
+    docs = []
+    for fp in ("1DocC00000000000000000cc", "1DocD00000000000000000dd"):
+        d = Doc(lib, fp, f"Doc {fp[4]}")
+        d.card(f"1card{fp[4]}0001", basic("q", "a")).write()
+        docs.append((d, d.path.read_bytes()))
+        d.path.unlink()
+        (lib / fp / placeholder).write_bytes(b"bplist00" if "icloud" in placeholder else b"")
+    first = run(col, lib, state_path).to_dict()
+    assert not first.get("errors"), first["errors"]
+    rows = first["warnings"]
+    assert [(w["code"], w["document"], w["file"], w["service"]) for w in rows] == [
+        ("online_only", d.fp, d.fp, SERVICES[placeholder]) for d, _ in docs]
+    assert rows[0]["path"] == f"{docs[0][0].fp}/state.json"  # (the technical line names the folder; the words too)
+    assert f"{SERVICES[placeholder]} keeps this document's folder online only" in rows[0]["message"]
+    # Said once: the next syncs (all, or one document's, as the watcher asks) are quiet.
+    _quiet(run(col, lib, state_path))
+    settings, _ = Settings.from_dict({})
+    _quiet(sync(col, settings, state_path, source_path=lib, only=[FP]))
+    _quiet(run(col, lib, state_path))
+    # Downloaded: synced as any new document (the watcher sees its state.json arrive).
+    for d, data in docs:
+        (lib / d.fp / placeholder).unlink()
+        d.path.write_bytes(data)
+    done = run(col, lib, state_path)
+    _quiet(done)
+    assert done.created == 2
 
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
@@ -171,6 +216,45 @@ def test_an_area_highlight_s_picture_kept_online_only_stays_in_its_note(col, tmp
     report = run(col, lib, state_path)
     _quiet(report)
     assert report.created == 1 and note_of(col, "1cardA0001").fields == before
+
+
+@pytest.mark.parametrize("placeholder", [".{}.icloud", "{}.nextcloud"])
+def test_a_new_note_s_picture_kept_online_only_comes_once_downloaded(col, tmp_path, state_path, placeholder):
+    """A card made on the other computer on an area highlight whose picture
+    the service keeps online only here: its new note has no picture (there
+    is none to keep). On the old code that was quiet, and the picture came
+    only when the document next changed in Polar: the picture's arrival
+    (the watcher asks for every document) read nothing. Now the report says
+    it once, and the first sync after the picture is here reads its
+    document again: the note gets it."""
+    lib = tmp_path / "polar"
+    images = lib / "files" / "image"
+    images.mkdir(parents=True)
+    name = "1img0000000000000002.png"
+    a = Doc(lib, FP, "Doc A")
+    a.card("1cardA0001", basic("q1", "a1")).write()
+    run(col, lib, state_path)
+    (images / placeholder.format(name)).write_bytes(b"")
+    a.area_highlight("1hl02", name).card("1cardA0002", basic("q2", "a2"), ref="area-highlight:1hl02").write()
+    made = run(col, lib, state_path)
+    assert made.created == 1 and "<img" not in " ".join(note_of(col, "1cardA0002").fields)
+    rows = made.to_dict()["warnings"]
+    assert [(w["code"], w["card"], w["file"], w["service"]) for w in rows] == [
+        ("highlight_image_online_only", "1cardA0002", name, "iCloud Drive" if "icloud" in placeholder else "Nextcloud")]
+    assert not made.to_dict().get("errors")
+    again = run(col, lib, state_path)  # still online only: nothing to do, nothing said again
+    _quiet(again)
+    assert not again.changed
+    # Downloaded: the next sync (the watcher's, for every document) gives the note its picture.
+    (images / placeholder.format(name)).unlink()
+    (images / name).write_bytes(PNG)
+    came = run(col, lib, state_path)
+    _quiet(came)
+    assert (came.created, came.updated) == (0, 1)
+    assert "<img" in " ".join(note_of(col, "1cardA0002").fields)
+    last = run(col, lib, state_path)  # and no longer waited for
+    _quiet(last)
+    assert not last.changed and last.parsed == 0
 
 
 def test_the_clients_own_files_in_the_tree_change_nothing(col, tmp_path, state_path):
@@ -231,3 +315,38 @@ def test_a_state_json_half_written_then_completed(col, tmp_path, state_path):
     done = run(col, lib, state_path)
     _quiet(done)
     assert (done.created, done.updated, done.orphaned) == (0, 0, 0)
+
+
+def test_a_state_json_being_written_in_place_when_the_startup_sync_reads_it(col, tmp_path, state_path):
+    """A client writing a state.json in place as the startup sync (or Sync
+    from Polar) reads it: on the old code "damaged or cut short, restore it
+    from a backup" (not_a_document) for a file that was whole a moment
+    later. Now, written within the last seconds (read.WRITING_NS), it is
+    being written, as the watcher's in-place rule has it: no problem, its
+    notes as they are, read again shortly (the GUI: Report.being_written);
+    older, it is reported as before."""
+    from addon.settings import Settings
+    from addon.sync.engine import collection_identity, prepare
+
+    def gui_sync():
+        return prepare(Settings(), state_path, source_path=lib, collection_id=collection_identity(col),
+                       settle=True).apply(col)
+
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    whole = a.path.read_bytes()
+    a.path.write_bytes(whole[: len(whole) // 2])
+    half = gui_sync()
+    assert not half.errors and half.being_written == {FP: f"{FP}/state.json"}
+    assert half.orphaned == 0 and not col.find_notes(f"tag:{ORPHAN_TAG}")
+    a.card("1cardA0003", basic("q3", "a3")).write()  # written whole: the GUI's next read syncs it
+    done = gui_sync()
+    _quiet(done)
+    assert done.created == 1 and not done.being_written
+    # Left cut short: once older than WRITING_NS, damaged, as before.
+    a.path.write_bytes(whole[: len(whole) // 2])
+    old = a.path.stat().st_mtime - 60
+    os.utime(a.path, (old, old))
+    late = gui_sync()
+    assert [e["code"] for e in late.errors] == ["not_a_document"] and not late.being_written

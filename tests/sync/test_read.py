@@ -307,7 +307,7 @@ def test_a_document_cut_short_just_after_a_write_is_read_again_not_called_damage
     os.utime(doc.path, (old, old))
     report = _watched(col, library, state)
     assert [e["code"] for e in report.errors] == ["not_a_document"] and not report.being_written
-    # A sync asked for by hand (or the CLI) reports it at once.
+    # The CLI's sync reports it at once (the GUI's startup and by-hand syncs settle: test_cloud_folder).
     doc.path.write_bytes(b"{cut")
     report = run(col, library, state)
     assert [e["code"] for e in report.errors] == ["not_a_document"] and not report.being_written
