@@ -866,6 +866,27 @@ def _review_limit_held(r: Mapping[str, Any]) -> str:
         _count(r), deck=r.get("deck", ""), limit=r.get("limited_by", ""))
 
 
+def _refused_words(r: Mapping[str, Any]) -> str:
+    """Why a document's file was not read, in the reader's words (the core's
+    ``refused``); without it (an export's damaged entry, a report of an older
+    version) the sentence that points to the technical line."""
+    kind = r.get("refused")
+    if kind == "dangling":
+        return tr("This document's state.json is a link that leads nowhere, so it was not read. Its notes in Anki "
+                  "were left as they are.")
+    if kind == "not_regular":
+        return tr("This document's state.json is not an ordinary file (a folder, a pipe or a device), so it was not "
+                  "read. Its notes in Anki were left as they are.")
+    if kind == "outside":
+        return tr("This document's state.json is a link to a file outside the Polar folder, so it was not read. Its "
+                  "notes in Anki were left as they are.")
+    if kind == "too_large":
+        return tr("This document's state.json is too large to be a Polar document, so it was not read. Its notes in "
+                  "Anki were left as they are.")
+    return tr("This file was not read: it is not an ordinary file, leads outside the Polar folder, is too large, or "
+              "is damaged (the line below says which). Its notes in Anki were left as they are.")
+
+
 def _deck_tag_words(r: Mapping[str, Any]) -> str:
     """A document's deck: tag problems, each said in the reader's words (the
     core's ``issues``), then where its cards went. A report of an older
@@ -962,9 +983,7 @@ def _messages() -> Dict[str, Any]:
         # -- files and documents
         "unreadable_file": lambda r: tr("The file could not be read: check that the disk is connected and "
                                         "that you may open the file, then sync again."),
-        "file_refused": lambda r: tr("This file was not read: it is not an ordinary file, leads outside the "
-                                     "Polar folder, is too large, or is damaged (the line below says which). "
-                                     "Its notes in Anki were left as they are."),
+        "file_refused": _refused_words,
         "not_a_document": lambda r: tr("The file is damaged or was cut short. Restore it from one of Polar's "
                                        "backup folders (.backup-… in the Polar data folder), or delete the "
                                        "document in Polar."),

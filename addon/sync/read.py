@@ -348,7 +348,8 @@ def read_document(
         # OSError: the disk, the rights; ValueError: refused (not a plain file,
         # leads outside the folder, too large, an export's damaged entry).
         report.error(file.label, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}",
-                     code="file_refused" if isinstance(exc, ValueError) else "unreadable_file", document=key)
+                     code="file_refused" if isinstance(exc, ValueError) else "unreadable_file", document=key,
+                     refused=getattr(exc, "kind", None))
         return LoadedDoc(file, "failed")
     sha = content_hash(data)
     if not force and known is not None and known.ok and known.sha == sha:

@@ -550,3 +550,45 @@ def test_a_deck_tag_s_problem_is_said_in_the_reader_s_words_not_left_to_the_engl
     old = dict(rows["1DeckTagsTwo00000001"])
     del old["issues"]
     assert explain(old).startswith("Something is wrong with this document's deck: tag in Polar (the line below")
+
+
+def test_why_a_document_s_file_was_refused_is_said_in_the_reader_s_words(col, tmp_path, monkeypatch):
+    """file_refused said "(the line below says which)" of four reasons, the
+    line below the core's English ("state.json is a link that leads nowhere;
+    not read"): each reason is now said in the reader's words."""
+    from addon.polar import library as library_module
+
+    library = tmp_path / "polar"
+    for fp in ("1RefusedFifo00000001", "1RefusedDangling0001", "1RefusedOutside00001", "1RefusedLarge0000001"):
+        doc = Doc(library, fp, title=fp[8:14])
+        doc.card(fp[-6:], basic(f"<p>{fp}?</p>", "<p>a</p>"))
+        doc.write()
+    (library / "1RefusedFifo00000001" / "state.json").unlink()
+    os.mkfifo(library / "1RefusedFifo00000001" / "state.json")
+    (library / "1RefusedDangling0001" / "state.json").unlink()
+    os.symlink(tmp_path / "gone.json", library / "1RefusedDangling0001" / "state.json")
+    outside = tmp_path / "outside.json"
+    (library / "1RefusedOutside00001" / "state.json").rename(outside)
+    os.symlink(outside, library / "1RefusedOutside00001" / "state.json")
+    size = (library / "1RefusedLarge0000001" / "state.json").stat().st_size
+    monkeypatch.setattr(library_module, "MAX_DOCMETA_BYTES", size - 1)
+    report = run(col, library, tmp_path / "state.sqlite")
+    rows = {r["document"]: r for r in report.to_dict()["errors"] if r["code"] == "file_refused"}
+    assert {k: r.get("refused") for k, r in rows.items()} == {
+        "1RefusedFifo00000001": "not_regular", "1RefusedDangling0001": "dangling",
+        "1RefusedOutside00001": "outside", "1RefusedLarge0000001": "too_large"}
+    try:
+        i18n.force("de")
+        german = {k: explain(r) for k, r in rows.items()}
+    finally:
+        i18n.force(None)
+    assert german["1RefusedDangling0001"].startswith("Die state.json dieses Dokuments ist eine Verknüpfung, die ins "
+                                                     "Leere führt")
+    assert "(ein Ordner, eine Pipe oder ein Gerät)" in german["1RefusedFifo00000001"]
+    assert "außerhalb des Polar-Ordners" in german["1RefusedOutside00001"]
+    assert "zu groß für ein Polar-Dokument" in german["1RefusedLarge0000001"]
+    for words in german.values():
+        assert "Zeile darunter" not in words, words
+    assert explain(rows["1RefusedDangling0001"]) == (
+        "This document's state.json is a link that leads nowhere, so it was not read. Its notes in Anki were left "
+        "as they are.")
