@@ -21,7 +21,8 @@ Each grabs every card of the collection in the reviewer, question | answer,
 with the question's and answer's HTML beside them (.html). The ``en``
 session also grabs the source viewer: the Bigtable card's answer with its
 link and the document window at 400 px in light and night mode, the EPUB
-card's answer, and the answer once the PDF is gone.
+card's answer and its book window (light and night, 400 px), and the answer
+once the PDF is gone.
 
 A few of them go into docs/cards/ (``DOCS_SHOTS``) for the README and the
 dev notes. Usage: python tools/sample_shots.py [--session NAME --work DIR]
@@ -88,6 +89,38 @@ def write_library(library: Path) -> None:
         (library / fp / "state.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
+def _epub(meta: Dict[str, Any]) -> bytes:
+    """An .epub of two sections, the first holding the document's highlights' words."""
+    import html
+    import io
+    import zipfile
+
+    words = [h["text"]["TEXT"] if isinstance(h.get("text"), dict) else str(h.get("text", ""))
+             for page in meta.get("pageMetas", {}).values() for h in page.get("textHighlights", {}).values()]
+    filler = "".join(f"<p>Paragraph {i} of the chapter, before the words the card was made from.</p>"
+                     for i in range(1, 25))
+    marked = "".join(f"<p>{html.escape(w)}, as the chapter says.</p>" for w in words if w)
+    sections = {"s1.xhtml": f"<h1>Processes</h1>{filler}{marked}<p>The end of the chapter.</p>",
+                "s2.xhtml": "<h1>Signals</h1><p>The next chapter.</p>"}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("META-INF/container.xml",
+                   '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:'
+                   'container"><rootfiles><rootfile full-path="OEBPS/content.opf" '
+                   'media-type="application/oebps-package+xml"/></rootfiles></container>')
+        items = "".join(f'<item id="s{i}" href="{name}" media-type="application/xhtml+xml"/>'
+                        for i, name in enumerate(sections))
+        refs = "".join(f'<itemref idref="s{i}"/>' for i in range(len(sections)))
+        z.writestr("OEBPS/content.opf",
+                   '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+                   f"<metadata/><manifest>{items}</manifest><spine>{refs}</spine></package>")
+        for name, body in sections.items():
+            z.writestr(f"OEBPS/{name}", '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/'
+                       f'xhtml"><head><title/></head><body>{body}</body></html>')
+    return buf.getvalue()
+
+
 def write_files(library: Path) -> None:
     """The files the samples name but do not carry (needs Qt's application)."""
     from aqt.qt import QBuffer, QImage, QIODevice, Qt
@@ -97,8 +130,9 @@ def write_files(library: Path) -> None:
     pdf_maker.write_pdf(library / "stash" / "1ag3DiKsWi-bigtable.pdf", 14,
                         title="Bigtable: A Distributed Storage System for Structured Data")
     epub = json.loads((library / EPUB_DOC / "state.json").read_text(encoding="utf-8"))
-    # Not a readable EPUB: the add-on hands EPUBs to the system's viewer.
-    (library / "stash" / epub["docInfo"]["filename"]).write_bytes(b"PK\x03\x04 stand-in EPUB")
+    # A small real EPUB with the highlight's words in its first section: the
+    # add-on's book window opens it there and marks them (gui/book_window.py).
+    (library / "stash" / epub["docInfo"]["filename"]).write_bytes(_epub(epub))
     image = QImage()
     image.loadFromData(card_shots.area_image())
     scaled = image.scaled(571, 195, Qt.AspectRatioMode.IgnoreAspectRatio,
@@ -166,7 +200,7 @@ def _answer(session: anki_harness.Anki, cid: int, ready: str = card_shots._SHOWN
 
 
 def grab_viewer(session: anki_harness.Anki, library: Path, out: Path) -> List[Path]:
-    """The source viewer from the Bigtable card; the EPUB card; the PDF gone."""
+    """The source viewer from the Bigtable card; the EPUB card and its book window; the PDF gone."""
     from aqt.qt import QDesktopServices, QObject, QUrl, pyqtSlot
     from aqt.theme import Theme
 
@@ -220,12 +254,29 @@ def grab_viewer(session: anki_harness.Anki, library: Path, out: Path) -> List[Pa
             path = out / "viewer-epub-answer.png"
             answer.save(str(path))
             written.append(path)
-            _answer(session, epub[0], "!!document.querySelector('.polar-open')")
-            mw.reviewer.web.eval("document.querySelector('.polar-open').click()")
-            session.wait_until(lambda: catcher.urls, 10, "the EPUB handed to the system")
-            print("EPUB opened as", catcher.urls[-1])
-            mw.moveToState("deckBrowser")
-            session.process(0.3)
+            # A click opens the add-on's book window at the highlight's words
+            # (gui/book_window.py), not the system's reader.
+            for mode, theme in (("light", Theme.LIGHT), ("night", Theme.DARK)):
+                mw.set_theme(theme)
+                mw.resize(WIDTH, HEIGHT)
+                session.process(0.3)
+                _answer(session, epub[0], "!!document.querySelector('.polar-open')")
+                mw.reviewer.web.eval("document.querySelector('.polar-open').click()")
+                session.wait_until(lambda: links.book_window is not None and links.book_window.isVisible(), 20,
+                                   "the book window")
+                book = links.book_window
+                session.wait_until(lambda b=book: not b.loading and b.shown, 20, "the book's section")
+                book.resize(WIDTH, 640)
+                session.process(1.0)  # (laid out again for the new width, scrolled back to the mark)
+                path = out / f"viewer-epub-{mode}-400.png"
+                book.grab().save(str(path))
+                written.append(path)
+                book.close()
+                mw.moveToState("deckBrowser")
+                session.process(0.3)
+            if catcher.urls:
+                print("handed to the system:", catcher.urls)
+            mw.set_theme(Theme.LIGHT)
         # The PDF moved away after the answer showed, then the answer again.
         _answer(session, cid, "!!document.querySelector('.polar-open')")
         pdf = library / "stash" / "1ag3DiKsWi-bigtable.pdf"

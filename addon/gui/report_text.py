@@ -875,6 +875,60 @@ def _review_limit_held(r: Mapping[str, Any]) -> str:
         _count(r), deck=r.get("deck", ""), limit=r.get("limited_by", ""))
 
 
+def _refused_words(r: Mapping[str, Any]) -> str:
+    """Why a document's file was not read, in the reader's words (the core's
+    ``refused``); without it (an export's damaged entry, a report of an older
+    version) the sentence that points to the technical line."""
+    kind = r.get("refused")
+    if kind == "dangling":
+        return tr("This document's state.json is a link that leads nowhere, so it was not read. Its notes in Anki "
+                  "were left as they are.")
+    if kind == "not_regular":
+        return tr("This document's state.json is not an ordinary file (a folder, a pipe or a device), so it was not "
+                  "read. Its notes in Anki were left as they are.")
+    if kind == "outside":
+        return tr("This document's state.json is a link to a file outside the Polar folder, so it was not read. Its "
+                  "notes in Anki were left as they are.")
+    if kind == "too_large":
+        return tr("This document's state.json is too large to be a Polar document, so it was not read. Its notes in "
+                  "Anki were left as they are.")
+    return tr("This file was not read: it is not an ordinary file, leads outside the Polar folder, is too large, or "
+              "is damaged (the line below says which). Its notes in Anki were left as they are.")
+
+
+def _deck_tag_words(r: Mapping[str, Any]) -> str:
+    """A document's deck: tag problems, each said in the reader's words (the
+    core's ``issues``), then where its cards went. A report of an older
+    version (no ``issues``) points to the technical line as it did."""
+    deck = r.get("deck", "")
+    issues = [i for i in r.get("issues") or () if isinstance(i, Mapping)]
+    said: List[str] = []
+    for issue in issues:
+        tag, kind, n = str(issue.get("tag", "")), issue.get("kind"), int(issue.get("count") or 0)
+        if kind == "empty":
+            said.append(tr("The tag “{tag}” names no deck (nothing visible in it); it was left aside.", tag=tag))
+        elif kind == "too_deep":
+            said.append(ntr("The tag “{tag}” nests decks more than {n} level deep; the deepest levels were joined "
+                            "into one.",
+                            "The tag “{tag}” nests decks more than {n} levels deep; the deepest levels were joined "
+                            "into one.", n, tag=tag))
+        elif kind == "too_long":
+            said.append(ntr("A level of the tag “{tag}” is longer than {n} character; it was shortened.",
+                            "A level of the tag “{tag}” is longer than {n} characters; it was shortened.", n, tag=tag))
+        elif kind == "invisible":
+            said.append(tr("The tag “{tag}” holds invisible characters; they were removed.", tag=tag))
+        elif kind == "several":
+            said.append(ntr("This document has {n} deck: tag in Polar; the last one, “{tag}”, was used.",
+                            "This document has {n} deck: tags in Polar; the last one, “{tag}”, was used.", n, tag=tag))
+    if not said:
+        return tr("Something is wrong with this document's deck: tag in Polar (the line below says what); its cards "
+                  "went to “{deck}”. Correct the tag in Polar if that is not the deck you want.", deck=deck)
+    said.append(tr("Its cards went to “{deck}”. Correct the tag in Polar if that is not the deck you want.", deck=deck))
+    # (Japanese and Chinese sentences follow one another with no space.)
+    return "".join(part if not i or said[i - 1].endswith(("。", "！", "？")) else " " + part
+                   for i, part in enumerate(said))
+
+
 def _where(r: Mapping[str, Any]) -> str:
     """``in “bio”, “chem” and 2 more decks``: where the notes a row counts
     were; and the note types deleted in Anki with them (``note_types``)."""
@@ -969,9 +1023,7 @@ def _messages() -> Dict[str, Any]:
         # -- files and documents
         "unreadable_file": lambda r: tr("The file could not be read: check that the disk is connected and "
                                         "that you may open the file, then sync again."),
-        "file_refused": lambda r: tr("This file was not read: it is not an ordinary file, leads outside the "
-                                     "Polar folder, is too large, or is damaged (the line below says which). "
-                                     "Its notes in Anki were left as they are."),
+        "file_refused": _refused_words,
         "not_a_document": lambda r: tr("The file is damaged or was cut short. Restore it from one of Polar's "
                                        "backup folders (.backup-… in the Polar data folder), or delete the "
                                        "document in Polar."),
@@ -981,9 +1033,7 @@ def _messages() -> Dict[str, Any]:
             "in the Polar data folder)."),
         "name_not_utf8": lambda r: tr("The name of this document's file contains characters that are not valid "
                                       "text; it was synced all the same. Nothing to do."),
-        "deck_tag": lambda r: tr("Something is wrong with this document's deck: tag in Polar (the line below says "
-                                 "what); its cards went to “{deck}”. Correct the tag in Polar if that is not the "
-                                 "deck you want.", deck=r.get("deck", "")),
+        "deck_tag": _deck_tag_words,
         # -- cards
         "card_not_synced": lambda r: tr("This card could not be synced because of an error in the add-on; its "
                                         "note (if any) was left as it was. Please report it with the line below."),

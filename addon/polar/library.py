@@ -136,6 +136,19 @@ class UnsafePathError(ValueError):
     """A file name that would lead outside the library."""
 
 
+class Refused(ValueError):
+    """A document's file not read, and why, as a word the report says in the
+    reader's language (``kind``: ``dangling``, ``not_regular``, ``outside``,
+    ``too_large``); the message is the English."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    def __reduce__(self) -> Any:  # (pickled whole, as any exception may be)
+        return (Refused, (str(self), self.kind))
+
+
 class DocumentFile(NamedTuple):
     """One document's file: ``key`` is its identity (fingerprint/export id),
     ``label`` the path shown in reports, ``signature`` a cheap change check.
@@ -322,7 +335,7 @@ class DataDirSource(Source):
             # directory or one that leads nowhere, or that cannot be looked at
             # (no rights), is never opened, but listed as a failed document:
             # the report names it, and its cards are not swept as deleted.
-            refusal: Optional[str] = None
+            refusal: Optional[Refused] = None
             failure: Optional[OSError] = None
             try:
                 st = os.lstat(state)
@@ -347,11 +360,12 @@ class DataDirSource(Source):
                     try:
                         st = os.stat(state)
                     except OSError as exc:  # dangling, or a loop of links
-                        refusal = f"state.json is a link that leads nowhere ({exc.strerror or exc}); not read"
+                        refusal = Refused(f"state.json is a link that leads nowhere ({exc.strerror or exc}); not read",
+                                          "dangling")
                 if refusal is None and not stat.S_ISREG(st.st_mode):
-                    refusal = "state.json is not a regular file; not read"
+                    refusal = Refused("state.json is not a regular file; not read", "not_regular")
                 elif refusal is None and linked and not self._inside(state):
-                    refusal = "state.json leads outside the data directory; not read"
+                    refusal = Refused("state.json leads outside the data directory; not read", "outside")
             docs.append(
                 DocumentFile(
                     key=key,
@@ -478,9 +492,9 @@ def safe_key(name: str) -> Tuple[str, Optional[str]]:
     return name, None
 
 
-def _refuse(why: str) -> Callable[[], bytes]:
+def _refuse(why: Union[str, Refused]) -> Callable[[], bytes]:
     def read() -> bytes:
-        raise ValueError(why)
+        raise why if isinstance(why, Refused) else ValueError(why)
 
     return read
 
@@ -514,9 +528,9 @@ def _file_reader(path: str) -> Callable[[], bytes]:
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
-                raise ValueError("not a regular file")
+                raise Refused("not a regular file", "not_regular")
             if st.st_size > MAX_DOCMETA_BYTES:
-                raise ValueError(f"file is {st.st_size} bytes, over the {MAX_DOCMETA_BYTES}-byte limit")
+                raise Refused(f"file is {st.st_size} bytes, over the {MAX_DOCMETA_BYTES}-byte limit", "too_large")
             return _read_fd(fd, st.st_size, MAX_DOCMETA_BYTES)
         finally:
             os.close(fd)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..polar.docmeta import Document
 from ..render.unescaped import no_markup
@@ -96,37 +96,50 @@ def default_deck(settings: Settings) -> str:
     return clamped_deck_name(settings.default_deck)[0] or "Default"
 
 
-def deck_for(doc: Document, settings: Settings) -> Tuple[str, Optional[str]]:
-    """The deck name for ``doc`` and a warning (or None)."""
+def deck_for(doc: Document, settings: Settings) -> Tuple[str, Optional[str], List[Dict[str, Any]]]:
+    """The deck name for ``doc``, a warning (or None) and what it warns of,
+    one entry a problem: ``kind`` (``empty``, ``too_deep``, ``too_long``,
+    ``invisible``, ``several``) and ``tag``, the tag it is about (for
+    ``several`` the one used, and ``count``), so that the report says each
+    in the reader's words (gui/report_text.py); the warning is the English."""
     default = default_deck(settings)
     warnings: List[str] = []
+    issues: List[Dict[str, Any]] = []
     if settings.deck_strategy == "document":
         parent = clamped_deck_name(settings.document_deck_parent)[0]
         parent = "::".join(parent.split("::")[: MAX_DEPTH - 1])
         title = _title_part(doc.display_title) or "Untitled"
-        return (f"{parent}::{title}" if parent else title), None
+        return (f"{parent}::{title}" if parent else title), None, issues
     tags = deck_tags(doc)
     names: List[str] = []
     for tag in tags:
         name, problem = clamped_deck_name(tag[len(DECK_TAG):])
         if not name:
             warnings.append(f"deck tag {_quoted(tag)} names no deck (nothing visible in it); ignored")
+            issues.append({"kind": "empty", "tag": _quoted(tag)})
             continue
         if problem:
             warnings.append(f"deck tag {_quoted(tag)}: {problem}: {name!r}")
+            if len(_parts(tag[len(DECK_TAG):])) > MAX_DEPTH:
+                issues.append({"kind": "too_deep", "tag": _quoted(tag), "count": MAX_DEPTH})
+            if any(len(p) > MAX_PART for p in _parts(tag[len(DECK_TAG):])):
+                issues.append({"kind": "too_long", "tag": _quoted(tag), "count": MAX_PART})
         elif _visible(tag) != tag:
             warnings.append(f"deck tag {_quoted(tag)} holds invisible or control characters; "
                             f"they were removed: {name!r}")
+            issues.append({"kind": "invisible", "tag": _quoted(tag)})
         names.append(name)
     if not names:
-        return default, "; ".join(warnings) or None
+        return default, "; ".join(warnings) or None, issues
     chosen = names[-1]
     if len(set(n.lower() for n in names)) > 1:
         warnings.append(
             f"document has {len(names)} deck tags ({', '.join(_quoted(t) for t in tags)}); "
             f"using the last one, {chosen!r}"
         )
-    return chosen, "; ".join(warnings) or None
+        used = [t for t in tags if clamped_deck_name(t[len(DECK_TAG):])[0]][-1]
+        issues.append({"kind": "several", "tag": _quoted(used), "count": len(names)})
+    return chosen, "; ".join(warnings) or None, issues
 
 
 def _quoted(tag: str) -> str:

@@ -359,7 +359,8 @@ def read_document(
         # OSError: the disk, the rights; ValueError: refused (not a plain file,
         # leads outside the folder, too large, an export's damaged entry).
         report.error(file.label, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}",
-                     code="file_refused" if isinstance(exc, ValueError) else "unreadable_file", document=key)
+                     code="file_refused" if isinstance(exc, ValueError) else "unreadable_file", document=key,
+                     refused=getattr(exc, "kind", None))
         return LoadedDoc(file, "failed")
     sha = content_hash(data)
     if not force and known is not None and known.ok and known.sha == sha:
@@ -403,9 +404,9 @@ def read_document(
             f"{n} flashcard{'s' if n != 1 else ''} edited in Polar 3 could not be matched one to one with "
             f"{'their' if n != 1 else 'its'} earlier copies in the document; not synced, so as to make no duplicate "
             "(the earlier copies stay as they were)"), code="block_flashcards_held_back", document=key, count=n)
-    deck, warning = deck_for(doc, settings)
+    deck, warning, issues = deck_for(doc, settings)
     if warning:
-        report.warn(file.label, warning, code="deck_tag", deck=deck, document=key)
+        report.warn(file.label, warning, code="deck_tag", deck=deck, document=key, issues=issues or None)
     refs: Optional[Dict[str, str]] = None
     if doc.dangling and stored_refs is not None:
         refs = stored_refs(key)

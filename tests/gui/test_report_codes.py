@@ -629,3 +629,90 @@ def test_a_new_note_s_picture_kept_online_only_is_said_in_the_user_s_words(germa
     assert "iCloud Drive" in words and "files/image" in words and "Bild" in words
     online = _online_only("1DocC", "iCloud Drive")
     assert "„Jetzt laden“" in explain(online) and "1DocC" in explain(online)
+
+
+def test_a_deck_tag_s_problem_is_said_in_the_reader_s_words_not_left_to_the_english_line(col, tmp_path):
+    """The deck_tag row said "the line below says what", and the line below is
+    the core's English ("document has 2 deck tags (…); using the last one"):
+    in German, French, Japanese… the reader was sent to English. Each problem
+    is now a sentence of its own in the reader's language, naming the tag."""
+    library = tmp_path / "polar"
+    deep = "deck:" + "/".join(f"L{i}" for i in range(12))
+    for fp, tags in (("1DeckTagsTwo00000001", ["deck:Natur", "deck:Biologie"]),
+                     ("1DeckTagsEmpty000001", ["deck: "]),
+                     ("1DeckTagsInvis000001", ["deck:Bio\u200blogie"]),
+                     ("1DeckTagsDeep0000001", [deep]),
+                     ("1DeckTagsLong0000001", ["deck:" + "x" * 130])):
+        doc = Doc(library, fp, title=fp[9:13], tags=tags)
+        doc.card(fp[-6:], basic(f"<p>{fp}?</p>", "<p>a</p>"))
+        doc.write()
+    report = run(col, library, tmp_path / "state.sqlite")
+    rows = {r["document"]: r for r in report.to_dict()["warnings"] if r["code"] == "deck_tag"}
+    assert len(rows) == 5, rows
+    try:
+        i18n.force("de")
+        german = {fp: explain(r) for fp, r in rows.items()}
+        i18n.force("ja")
+        japanese = explain(rows["1DeckTagsTwo00000001"])
+    finally:
+        i18n.force(None)
+    assert german["1DeckTagsTwo00000001"] == (
+        "Dieses Dokument hat in Polar 2\u00a0deck:-Schlagwörter; das letzte, „deck:Biologie“, gilt. Seine Karten "
+        "kamen in „Biologie“. Korrigieren Sie das Schlagwort in Polar, falls das nicht der gewünschte Stapel ist.")
+    assert german["1DeckTagsEmpty000001"].startswith("Das Schlagwort „deck: “ nennt keinen Stapel")
+    assert "„'deck:Bio\\u200blogie'“ enthält unsichtbare Zeichen" in german["1DeckTagsInvis000001"]
+    assert "tiefer als 10\u00a0Ebenen" in german["1DeckTagsDeep0000001"]
+    assert "länger als 120\u00a0Zeichen" in german["1DeckTagsLong0000001"]
+    for words in german.values():
+        assert "Zeile darunter" not in words and "deck tag" not in words, words
+    assert japanese == ("この文書には Polar で deck: タグが 2\u00a0個付いています。"
+                        "最後の「deck:Biologie」を使いました。"
+                        "カードは「Biologie」に入れました。望むデッキでなければ、Polar でタグを直してください。")
+    # English, and a report of an older version (no issues): the sentence it had.
+    assert explain(rows["1DeckTagsTwo00000001"]).startswith(
+        "This document has 2 deck: tags in Polar; the last one, “deck:Biologie”, was used. Its cards went to")
+    old = dict(rows["1DeckTagsTwo00000001"])
+    del old["issues"]
+    assert explain(old).startswith("Something is wrong with this document's deck: tag in Polar (the line below")
+
+
+def test_why_a_document_s_file_was_refused_is_said_in_the_reader_s_words(col, tmp_path, monkeypatch):
+    """file_refused said "(the line below says which)" of four reasons, the
+    line below the core's English ("state.json is a link that leads nowhere;
+    not read"): each reason is now said in the reader's words."""
+    from addon.polar import library as library_module
+
+    library = tmp_path / "polar"
+    for fp in ("1RefusedFifo00000001", "1RefusedDangling0001", "1RefusedOutside00001", "1RefusedLarge0000001"):
+        doc = Doc(library, fp, title=fp[8:14])
+        doc.card(fp[-6:], basic(f"<p>{fp}?</p>", "<p>a</p>"))
+        doc.write()
+    (library / "1RefusedFifo00000001" / "state.json").unlink()
+    os.mkfifo(library / "1RefusedFifo00000001" / "state.json")
+    (library / "1RefusedDangling0001" / "state.json").unlink()
+    os.symlink(tmp_path / "gone.json", library / "1RefusedDangling0001" / "state.json")
+    outside = tmp_path / "outside.json"
+    (library / "1RefusedOutside00001" / "state.json").rename(outside)
+    os.symlink(outside, library / "1RefusedOutside00001" / "state.json")
+    size = (library / "1RefusedLarge0000001" / "state.json").stat().st_size
+    monkeypatch.setattr(library_module, "MAX_DOCMETA_BYTES", size - 1)
+    report = run(col, library, tmp_path / "state.sqlite")
+    rows = {r["document"]: r for r in report.to_dict()["errors"] if r["code"] == "file_refused"}
+    assert {k: r.get("refused") for k, r in rows.items()} == {
+        "1RefusedFifo00000001": "not_regular", "1RefusedDangling0001": "dangling",
+        "1RefusedOutside00001": "outside", "1RefusedLarge0000001": "too_large"}
+    try:
+        i18n.force("de")
+        german = {k: explain(r) for k, r in rows.items()}
+    finally:
+        i18n.force(None)
+    assert german["1RefusedDangling0001"].startswith("Die state.json dieses Dokuments ist eine Verknüpfung, die ins "
+                                                     "Leere führt")
+    assert "(ein Ordner, eine Pipe oder ein Gerät)" in german["1RefusedFifo00000001"]
+    assert "außerhalb des Polar-Ordners" in german["1RefusedOutside00001"]
+    assert "zu groß für ein Polar-Dokument" in german["1RefusedLarge0000001"]
+    for words in german.values():
+        assert "Zeile darunter" not in words, words
+    assert explain(rows["1RefusedDangling0001"]) == (
+        "This document's state.json is a link that leads nowhere, so it was not read. Its notes in Anki were left "
+        "as they are.")
