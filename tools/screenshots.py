@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Tuple
@@ -48,8 +49,12 @@ SAMPLE = ROOT / "tools" / "sample_library"
 
 def _break_library(library: Path) -> None:
     # Cut short, as after a crash mid-save: the report must name the file.
+    # Dated a minute back (the crash's time): a file cut short seconds before
+    # a sync is taken as still being written (read.WRITING_NS), read later.
     victim = library / "1HowHttpsWorksCapture0c" / "state.json"
     victim.write_bytes(victim.read_bytes()[:300])
+    aged = time.time() - 60
+    os.utime(victim, (aged, aged))
 
 
 def _grab_menu(session: anki_harness.Anki, out: Path) -> None:
