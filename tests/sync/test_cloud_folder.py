@@ -350,3 +350,32 @@ def test_a_state_json_being_written_in_place_when_the_startup_sync_reads_it(col,
     os.utime(a.path, (old, old))
     late = gui_sync()
     assert [e["code"] for e in late.errors] == ["not_a_document"] and not late.being_written
+
+
+def test_a_picture_waited_for_in_a_document_then_skipped_is_not_waited_for_at_every_sync(col, tmp_path, state_path):
+    """A new note made while its picture was online only (its document then
+    waits for the picture, read.WAITING_KEY), then the document skipped (the
+    tag polar-sync:skip, or archived with Skip archived documents), then the
+    picture downloaded: the skipped document's reading renders no card, so
+    on the old code it stayed waiting, and every sync after, the watcher's
+    and the startup's, parsed the whole document again (parsed 1 at every
+    no-op sync, for as long as the document stayed skipped). Now a skipped
+    document's reading ends its wait: nothing to render, nothing waited for."""
+    lib = tmp_path / "polar"
+    images = lib / "files" / "image"
+    images.mkdir(parents=True)
+    name = "1img0000000000000003.png"
+    a = Doc(lib, FP, "Doc A")
+    a.card("1cardA0001", basic("q1", "a1")).write()
+    run(col, lib, state_path)
+    (images / f".{name}.icloud").write_bytes(b"")
+    a.area_highlight("1hl03", name).card("1cardA0002", basic("q2", "a2"), ref="area-highlight:1hl03").write()
+    assert run(col, lib, state_path).created == 1
+    a.tag("polar-sync:skip").write()
+    run(col, lib, state_path)
+    (images / f".{name}.icloud").unlink()
+    (images / name).write_bytes(PNG)
+    run(col, lib, state_path)  # (the document is read: skipped, as it is)
+    quiet = run(col, lib, state_path)
+    _quiet(quiet)
+    assert not quiet.changed and quiet.parsed == 0
