@@ -20,6 +20,7 @@ from functools import partial
 from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
 from ..numbers import counted
+from ..render.context import KEPT_IMAGE
 from ..settings import ENGLISH_PAGE_LABEL
 from .applying import (
     COPIES_TOLD_KEY,
@@ -100,7 +101,16 @@ from .sql import in_chunks
 from .state import REST_KEY, CardState, DocState, SyncState
 from .stop import Stopped
 from .touched import touched_since
-from .write import UNDO_NAME, batched, foreign_row, preview_note_types, set_aside_notes, write_plan, written_notes
+from .write import (
+    UNDO_NAME,
+    batched,
+    foreign_row,
+    preview_note_types,
+    say_picture_online_only,
+    set_aside_notes,
+    write_plan,
+    written_notes,
+)
 
 if TYPE_CHECKING:
     from anki.collection import Collection
@@ -920,6 +930,9 @@ def count_changes(ctx: Applying) -> None:
     plan = planner_of(ctx).plan
     if ctx.dry_run:  # a preview shows each new note's front, and counts only what can be synced
         plan.creates = render_creates(plan.creates, ctx.reading.render)
+        for create in plan.creates:  # (a sync says it as it makes the note, write._new_note)
+            if create.card.context.image is KEPT_IMAGE:
+                say_picture_online_only(ctx.report, create.doc, create.card)
     deck_of = {k: ctx.places.get(k) or d.deck for k, d in ctx.known_docs.items()}
     deck_of.update((k, d.target) for k, d in ctx.reading.docs.items() if d.deck)
     count(plan, ctx.report, ctx.reading.settings.deletion_policy, deck_of)
@@ -1058,7 +1071,9 @@ def remember(ctx: Applying) -> None:
     held = note_types_held(ctx)
     if held is not None:
         meta = {**(meta or {}), NOTE_TYPES_KEY: held}
-    waiting = waiting_images_meta(ctx.reading.state, ctx.report, {d.key for d in ctx.parsed}, ctx.gone_docs)
+    # (A skipped document was read too: it renders no card, so waits for no picture.)
+    read = {d.key for d in ctx.parsed} | {d.key for d in ctx.reading.with_status("skipped")}
+    waiting = waiting_images_meta(ctx.reading.state, ctx.report, read, ctx.gone_docs)
     if waiting is not None and not ctx.dry_run:  # (pictures kept online only: their documents read again once here)
         meta = {**(meta or {}), WAITING_KEY: waiting}
     lacking = [w for w in ctx.report.warnings if w.get("code") == "fields_missing" and w.get("notetype_id")]

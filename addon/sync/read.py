@@ -222,11 +222,17 @@ class Reading:
         """Parse documents skipped as unchanged after all (the state cannot be
         trusted for them: their notes went missing, or it is another
         collection's)."""
+        start = len(self.report.warnings)
         for key in keys:
             loaded = self.docs.get(key)
             if loaded is not None and loaded.status == "unchanged":
                 self.docs[key] = read_document(loaded.file, self.source, self.settings, self.report,
                                                force=True, known=None)
+        if len(self.report.warnings) > start:
+            # (Rows said once, as the reading's are: a document kept online only, read again here.)
+            said = _said_once(self.report, self.state, True, start, self.library_meta.get(SAID_KEY))
+            if said is not None:
+                self.library_meta[SAID_KEY] = said
 
     def render(self, card: Pending, placed: bool = False) -> Optional[RenderedCard]:
         """Render a pending card, its problems reported; None when it cannot
@@ -700,23 +706,27 @@ SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftov
 SAID_KEY = "export_said"
 
 
-def _said_once(report: Report, state: SyncState, partial: bool = False) -> Optional[str]:
+def _said_once(report: Report, state: SyncState, partial: bool = False, start: int = 0,
+               stored: Optional[str] = None) -> Optional[str]:
     """Leaves out of ``report`` the ``SAID_ONCE`` warnings the last sync
     committed said as they are now; returns what to store (None: as stored).
     ``partial``: a sync of some documents only, which says nothing of the
-    others (``online_only``): what was said of them stays said."""
+    others (``online_only``): what was said of them stays said. ``start``
+    and ``stored``: only the warnings from ``start`` on, against ``stored``
+    (this sync's value, not the state's: ``Reading.reread``)."""
 
     def digest(row: Dict[str, Any]) -> str:
         text = "\0".join(str(row.get(k, "")) for k in ("code", "path", "message"))
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
     try:
-        before = json.loads(state.meta(SAID_KEY) or "[]")
+        before = json.loads((state.meta(SAID_KEY) if stored is None else stored) or "[]")
     except ValueError:
         before = []
     said = set(before) if isinstance(before, list) else set()
-    now = sorted({digest(w) for w in report.warnings if w.get("code") in SAID_ONCE} | (said if partial else set()))
-    report.warnings[:] = [w for w in report.warnings if w.get("code") not in SAID_ONCE or digest(w) not in said]
+    rows = report.warnings[start:]
+    now = sorted({digest(w) for w in rows if w.get("code") in SAID_ONCE} | (said if partial else set()))
+    report.warnings[start:] = [w for w in rows if w.get("code") not in SAID_ONCE or digest(w) not in said]
     return json.dumps(now) if set(now) != said else None
 
 

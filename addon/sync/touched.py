@@ -10,7 +10,11 @@ difficulty as Set Due Date under FSRS writes them), suspended cards too, and
 leaves them suspended; later Ankis log type 5 and skip suspended cards. The
 row alone cannot tell the two apart; its time can: a reschedule's rows are
 written as the preset is saved (its ``mod``), while a person's Set Due Date
-needs the Browser, opened after the deck options closed."""
+needs the Browser, opened after the deck options closed; and so can the
+card: a reschedule leaves it suspended, a Set Due Date or Forget does not,
+so a card still suspended and unchanged since its last such row was not
+given one by the person (the preset saved again since, for a daily limit,
+moves its ``mod`` away from the reschedule's rows)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from typing import Any, Dict, List, Set
 from .sql import in_chunks
 
 MANUAL = 4  # (revlog type: Set Due Date, Forget; 23.10's FSRS reschedule too)
+SUSPENDED = -1  # (cards.queue)
 # The rows of one reschedule, in seconds from the preset's save: the save's
 # second (its ``mod``) and what follows within the one op (a few seconds for
 # tens of thousands of cards on a slow machine).
@@ -49,6 +54,20 @@ def touched_since(col: Any, stamped: Dict[int, int]) -> Set[int]:
     if manual and col.get_config("fsrs", False):
         saved = _presets_saved(col, sorted(manual))
         manual = {cid: [r for r in rows if not _in_reschedule(r, saved.get(cid))] for cid, rows in manual.items()}
+    manual = {cid: rows for cid, rows in manual.items() if rows}
+    if manual:
+        # A row that left its card suspended: the card is suspended now and
+        # unchanged since the row (its ``mod``, in seconds, written in the
+        # same op: the row's second), so the row was no Set Due Date or
+        # Forget (they unsuspend it, and the person's suspending again comes
+        # a second later at least). 23.10's reschedule after the preset was
+        # saved again (a daily limit changed: a new ``mod``, no new row),
+        # which the rule above no longer finds at the save.
+        for marks, chunk in in_chunks(sorted(manual)):
+            for cid, queue, mod in col.db.all(f"SELECT id, queue, mod FROM cards WHERE id IN ({marks})", *chunk):
+                rows = manual[int(cid)]
+                if int(queue) == SUSPENDED and int(mod) <= max(rows) // 1000:
+                    rows.remove(max(rows))
     touched.update(cid for cid, rows in manual.items() if rows)
     return touched
 

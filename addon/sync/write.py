@@ -699,12 +699,13 @@ class NewNote(NamedTuple):
     entry: Optional[bytes] = None
 
 
-def _say_picture_online_only(report: Report, doc: str, rc: RenderedCard) -> None:
+def say_picture_online_only(report: Report, doc: str, rc: RenderedCard) -> None:
     """A new note whose area-highlight picture a file-syncing service keeps
     online only (``Report.images_online_only``; an export's have none, said
     nowhere): it has none for now, and gets it at the first sync after the
     picture is downloaded (``read.WAITING_KEY``). Said as the note is made,
-    so once: later syncs find the note, and keep the picture it has."""
+    so once: later syncs find the note, and keep the picture it has (and by
+    a preview of it: ``apply.count_changes``)."""
     found = report.images_online_only.get(doc, {}).get(rc.card_id)
     if found is None:
         return
@@ -729,7 +730,7 @@ def _new_note(w: Writing, c: Create, rc: RenderedCard) -> NewNote:
     deck = w.decks[c.deck.lower()]
     if rc.context[2] is KEPT_IMAGE:  # (its image: no source had one to give a new note)
         rc = rc._replace(context=rc.context._replace(image=""))
-        _say_picture_online_only(w.report, c.doc, rc)
+        say_picture_online_only(w.report, c.doc, rc)
     if w.renamed or nt.id < 1 or deck < 1 or not _wire_matches():
         return _new_note_general(w, c, nt, rc, deck)
     ctx = rc.context

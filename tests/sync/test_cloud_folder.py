@@ -350,3 +350,64 @@ def test_a_state_json_being_written_in_place_when_the_startup_sync_reads_it(col,
     os.utime(a.path, (old, old))
     late = gui_sync()
     assert [e["code"] for e in late.errors] == ["not_a_document"] and not late.being_written
+
+
+def test_a_picture_waited_for_in_a_document_then_skipped_is_not_waited_for_at_every_sync(col, tmp_path, state_path):
+    """A new note made while its picture was online only (its document then
+    waits for the picture, read.WAITING_KEY), then the document skipped (the
+    tag polar-sync:skip, or archived with Skip archived documents), then the
+    picture downloaded: the skipped document's reading renders no card, so
+    on the old code it stayed waiting, and every sync after, the watcher's
+    and the startup's, parsed the whole document again (parsed 1 at every
+    no-op sync, for as long as the document stayed skipped). Now a skipped
+    document's reading ends its wait: nothing to render, nothing waited for."""
+    lib = tmp_path / "polar"
+    images = lib / "files" / "image"
+    images.mkdir(parents=True)
+    name = "1img0000000000000003.png"
+    a = Doc(lib, FP, "Doc A")
+    a.card("1cardA0001", basic("q1", "a1")).write()
+    run(col, lib, state_path)
+    (images / f".{name}.icloud").write_bytes(b"")
+    a.area_highlight("1hl03", name).card("1cardA0002", basic("q2", "a2"), ref="area-highlight:1hl03").write()
+    assert run(col, lib, state_path).created == 1
+    a.tag("polar-sync:skip").write()
+    run(col, lib, state_path)
+    (images / f".{name}.icloud").unlink()
+    (images / name).write_bytes(PNG)
+    run(col, lib, state_path)  # (the document is read: skipped, as it is)
+    quiet = run(col, lib, state_path)
+    _quiet(quiet)
+    assert not quiet.changed and quiet.parsed == 0
+
+
+def test_real_fingerprints_are_never_taken_for_copies():
+    """Polar's fingerprints as they are (1.x: 32 or 40 hex digits, a 20-char
+    base58 id starting with 1; the samples' own): none holds a copy's
+    separator, so a library of them is not even searched for copies, and
+    none is a copy of another. (review2: checked, passed as written.)"""
+    from addon.polar.library import _COPY_START
+
+    real = ["0c7d2b8e41f95a3e6d0b7c18a2f4e965", "39b730b6e9d281b0eae91b2c2c29b842", "1eo77FKGRjjCLQ3PejGw",
+            "a2887850877ae33e1e66ea24f433e30f", "a2887850877ae33e1e66ea24f433e30f12345678", "1eo77FKGRjjCLQ3PejGw2",
+            "1eo77FKGRjjCLQ3Pej"]
+    assert not _COPY_START.search("/".join(real))
+    assert [name for name in real if copy_of(name, set(real)) is not None] == []
+
+
+def test_a_document_kept_online_only_read_again_for_a_note_deleted_in_anki_is_said_once(col, tmp_path, state_path):
+    """A document kept online only (quiet: as the last sync read it), then
+    one of its notes deleted in Anki: the sync reads the document again
+    after the reading (Reading.reread) and cannot, and says so. On the old
+    code that row came after the rows said once were sorted out, so the
+    next sync said it again (two syncs, the same row)."""
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    a.path.unlink()
+    (lib / FP / ".state.json.icloud").write_bytes(b"")
+    _quiet(run(col, lib, state_path))
+    col.remove_notes([note_of(col, "1cardA0001").id])
+    told = run(col, lib, state_path).to_dict()
+    assert [w["code"] for w in told["warnings"]] == ["online_only"]
+    _quiet(run(col, lib, state_path))

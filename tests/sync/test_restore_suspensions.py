@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -373,6 +374,7 @@ def test_a_card_the_person_rescheduled_and_suspended_again_stays_suspended(col, 
         col.sched.set_due_date([cid], "3")
     assert col.db.scalar("SELECT count() FROM revlog WHERE cid = ? AND ease = 0", cid) == 1
     assert set(queues(col, "1BasicS001").values()) != {SUSPENDED}  # (Anki unsuspended it)
+    time.sleep(1.05)  # (the person's hands: a suspension a second later at least, touched.py)
     col.sched.suspend_cards([cid])
     doc.page(num)["flashcards"]["1BasicS001"] = raw
     doc.write()
@@ -538,6 +540,7 @@ def test_a_set_due_date_the_person_did_under_fsrs_later_still_counts(col, doc, s
     time.sleep(2.2)  # (the person opens the Browser after the deck options)
     col.sched.set_due_date([cid], "3")
     assert col.get_card(cid).queue != SUSPENDED  # (Anki unsuspended it)
+    time.sleep(1.05)  # (a suspension a second later at least)
     col.sched.suspend_cards([cid])
     doc.page(num)["flashcards"]["1BasicS001"] = raw
     doc.write()
