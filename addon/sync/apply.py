@@ -1073,7 +1073,7 @@ def remember(ctx: Applying) -> None:
         meta = {**(meta or {}), NOTE_TYPES_KEY: held}
     # (A skipped document was read too: it renders no card, so waits for no picture.)
     read = {d.key for d in ctx.parsed} | {d.key for d in ctx.reading.with_status("skipped")}
-    waiting = waiting_images_meta(ctx.reading.state, ctx.report, read, ctx.gone_docs)
+    waiting = waiting_images_meta(ctx.reading.waiting_images, ctx.report, read, ctx.gone_docs)
     if waiting is not None and not ctx.dry_run:  # (pictures kept online only: their documents read again once here)
         meta = {**(meta or {}), WAITING_KEY: waiting}
     lacking = [w for w in ctx.report.warnings if w.get("code") == "fields_missing" and w.get("notetype_id")]

@@ -211,6 +211,9 @@ class Reading:
     # this library is synced (``set_apart``); and what the state keeps of it.
     apart: Set[str] = field(default_factory=set)
     library_meta: Dict[str, str] = field(default_factory=dict)
+    # ``WAITING_KEY`` as the reading found it (the apply must not read the
+    # state file: the state rows' writer holds it then).
+    waiting_images: Dict[str, List[str]] = field(default_factory=dict)
     stop: Optional[StopWish] = None  # asked at the stop points (``stop.StopWish``)
     # A stopped sync left work for this one (``state.REST_KEY``, read as the reading began).
     rest_owed: bool = False
@@ -748,18 +751,17 @@ def _waiting_images(state: SyncState) -> Dict[str, List[str]]:
         if isinstance(stored, dict) else {}
 
 
-def _images_arrived(state: SyncState, source: Source, keys: AbstractSet[str]) -> Set[str]:
+def _images_arrived(waiting: Dict[str, List[str]], source: Source, keys: AbstractSet[str]) -> Set[str]:
     """The documents of ``keys`` waiting for a picture that is here now
     (a stat per picture waited for; none in a library without any)."""
-    waiting = _waiting_images(state)
     return {key for key, names in waiting.items() if key in keys and any(source.has_image(n) for n in names)}
 
 
-def waiting_images_meta(state: SyncState, report: Report, read: Collection[str],
+def waiting_images_meta(before: Dict[str, List[str]], report: Report, read: Collection[str],
                         gone: Collection[str]) -> Optional[str]:
     """``WAITING_KEY``'s value after a sync that read the documents ``read``
-    (theirs as found now) and found ``gone`` gone; None: as stored."""
-    before = _waiting_images(state)
+    (theirs as found now) and found ``gone`` gone, ``before`` as the reading
+    found it (``Reading.waiting_images``); None: as stored."""
     after = {k: v for k, v in before.items() if k not in read and k not in gone}
     for key, cards in report.images_online_only.items():
         if key in read:
@@ -927,7 +929,8 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         only_set = seen if only_set is None else only_set & seen
     docs: Dict[str, LoadedDoc] = {}
     todo = [f for f in files if only_set is None or f.key in only_set]
-    arrived = _images_arrived(state, source, {f.key for f in todo}) if not force else set()
+    waiting = _waiting_images(state)
+    arrived = _images_arrived(waiting, source, {f.key for f in todo}) if not force else set()
     if on_long_read is not None and _bytes_to_read(todo, known, force) >= LONG_READ_BYTES:
         on_long_read()
     for i, file in enumerate(todo):
@@ -947,6 +950,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     report.documents = len(files)
     reading = make(settings, source, state, docs, len(files), only_set, report, progress, label_fixed)
     reading.apart, reading.library_meta = apart, library_meta
+    reading.waiting_images = waiting
     reading.stop = stop
     reading.rest_owed = rest_owed
     return reading
