@@ -9,6 +9,7 @@ import base64
 import os
 import shutil
 from pathlib import Path
+from typing import Any, Tuple
 
 import pytest
 
@@ -218,6 +219,19 @@ def test_an_area_highlight_s_picture_kept_online_only_stays_in_its_note(col, tmp
     assert report.created == 1 and note_of(col, "1cardA0001").fields == before
 
 
+def _new_card_on_a_picture_online_only(col: Any, lib: Path, state_path: Path, placeholder: Path,
+                                       name: str) -> Tuple[Doc, Any]:
+    """Doc A synced, then a card made on an area highlight whose picture
+    ``name`` is the service's ``placeholder`` here; its sync's report."""
+    placeholder.parent.mkdir(parents=True)
+    a = Doc(lib, FP, "Doc A")
+    a.card("1cardA0001", basic("q1", "a1")).write()
+    run(col, lib, state_path)
+    placeholder.write_bytes(b"")
+    a.area_highlight("1hl02", name).card("1cardA0002", basic("q2", "a2"), ref="area-highlight:1hl02").write()
+    return a, run(col, lib, state_path)
+
+
 @pytest.mark.parametrize("placeholder", [".{}.icloud", "{}.nextcloud"])
 def test_a_new_note_s_picture_kept_online_only_comes_once_downloaded(col, tmp_path, state_path, placeholder):
     """A card made on the other computer on an area highlight whose picture
@@ -229,14 +243,8 @@ def test_a_new_note_s_picture_kept_online_only_comes_once_downloaded(col, tmp_pa
     document again: the note gets it."""
     lib = tmp_path / "polar"
     images = lib / "files" / "image"
-    images.mkdir(parents=True)
     name = "1img0000000000000002.png"
-    a = Doc(lib, FP, "Doc A")
-    a.card("1cardA0001", basic("q1", "a1")).write()
-    run(col, lib, state_path)
-    (images / placeholder.format(name)).write_bytes(b"")
-    a.area_highlight("1hl02", name).card("1cardA0002", basic("q2", "a2"), ref="area-highlight:1hl02").write()
-    made = run(col, lib, state_path)
+    a, made = _new_card_on_a_picture_online_only(col, lib, state_path, images / placeholder.format(name), name)
     assert made.created == 1 and "<img" not in " ".join(note_of(col, "1cardA0002").fields)
     rows = made.to_dict()["warnings"]
     assert [(w["code"], w["card"], w["file"], w["service"]) for w in rows] == [
@@ -363,14 +371,9 @@ def test_a_picture_waited_for_in_a_document_then_skipped_is_not_waited_for_at_ev
     document's reading ends its wait: nothing to render, nothing waited for."""
     lib = tmp_path / "polar"
     images = lib / "files" / "image"
-    images.mkdir(parents=True)
     name = "1img0000000000000003.png"
-    a = Doc(lib, FP, "Doc A")
-    a.card("1cardA0001", basic("q1", "a1")).write()
-    run(col, lib, state_path)
-    (images / f".{name}.icloud").write_bytes(b"")
-    a.area_highlight("1hl03", name).card("1cardA0002", basic("q2", "a2"), ref="area-highlight:1hl03").write()
-    assert run(col, lib, state_path).created == 1
+    a, made = _new_card_on_a_picture_online_only(col, lib, state_path, images / f".{name}.icloud", name)
+    assert made.created == 1
     a.tag("polar-sync:skip").write()
     run(col, lib, state_path)
     (images / f".{name}.icloud").unlink()
