@@ -231,3 +231,41 @@ def test_a_draft_keeps_only_what_was_changed_and_one_saved_since_is_not_shown(an
         anki.mw.addonManager.writeConfig("polar_sync", before)
         anki.set_config()
         anki.settle()
+
+
+@pytest.mark.anki
+def test_quitting_with_unsaved_settings_asks_nothing_and_the_next_anki_shows_them(tmp_path: Path) -> None:
+    """Anki quit (the main window closed) with the Settings window holding a
+    change: no box stands in the way, nothing is saved, and the next start's
+    Settings window shows the change with its line (settings_quit_driver.py)."""
+    import subprocess
+    import sys
+
+    from tests.gui.anki_output import media_server_noise_removed
+
+    root = Path(__file__).resolve().parents[2]
+    addon_file = tmp_path / "polar_sync.ankiaddon"
+    subprocess.run([sys.executable, str(root / "tools" / "build_addon.py"), "--out", str(addon_file)],
+                   check=True, stdout=subprocess.DEVNULL)
+    library = root / "tools" / "sample_library"
+    base = tmp_path / "anki-base"
+    seen = {}
+    for mode in ("quit", "reopen"):
+        result = tmp_path / f"{mode}.json"
+        run = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("settings_quit_driver.py")), mode, str(base),
+             str(library), str(addon_file), str(result)],
+            capture_output=True, text=True, timeout=300, cwd=root,
+        )
+        output = run.stdout + run.stderr
+        assert run.returncode == 0, output[-4000:]
+        for sign in ("Traceback", "has been deleted", "Window should have been closed"):
+            assert sign not in media_server_noise_removed(output), output[-4000:]
+        seen[mode] = json.loads(result.read_text(encoding="utf-8"))
+        assert seen[mode]["exit"] == 0, seen
+    assert seen["quit"]["boxes"] == []
+    assert seen["reopen"]["config"]["deletion_policy"] == "suspend"  # not saved by the quit
+    assert seen["reopen"]["shown"] == "tag"
+    assert seen["reopen"]["line"].startswith("You had unsaved changes here when this profile closed on ")
+    drafts = list((base / "addons21" / "polar_sync" / "user_files").glob("settings-draft-*"))
+    assert drafts == []  # cancelled in the second Anki
