@@ -269,3 +269,33 @@ def test_quitting_with_unsaved_settings_asks_nothing_and_the_next_anki_shows_the
     assert seen["reopen"]["line"].startswith("You had unsaved changes here when this profile closed on ")
     drafts = list((base / "addons21" / "polar_sync" / "user_files").glob("settings-draft-*"))
     assert drafts == []  # cancelled in the second Anki
+
+
+@pytest.mark.anki
+def test_settings_asked_for_again_keeps_a_window_holding_unsaved_changes(anki):
+    """Tools ▸ Polar Sync ▸ Settings… (or Add-ons ▸ Config) while the window
+    holds a change, or a draft shown again: the same window to the front,
+    its changes there. It was replaced by a new one, the changes (and the
+    draft) dropped without a word."""
+    anki.settle()
+    before = _config(anki)
+    _draft(anki).unlink(missing_ok=True)
+    try:
+        dialog = anki.controller.open_settings()
+        _change(dialog)
+        anki.menu_action("Settings…").trigger()
+        assert anki.controller.settings_dialog is dialog and dialog.isVisible()
+        assert _shown(dialog) == ("tag", "Polar later")
+        _switch_profile(anki)
+        dialog = anki.controller.open_settings()
+        assert _line(dialog)
+        assert anki.mw.addonManager.configAction("polar_sync")() is None
+        assert anki.controller.settings_dialog is dialog and _line(dialog) and _draft(anki).exists()
+        dialog.reject()
+        assert _config(anki) == before and not _draft(anki).exists()
+    finally:
+        anki.settle()
+        _draft(anki).unlink(missing_ok=True)
+        anki.mw.addonManager.writeConfig("polar_sync", before)
+        anki.set_config()
+        anki.settle()
