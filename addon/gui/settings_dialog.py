@@ -23,6 +23,7 @@ from aqt.qt import (
     QEventLoop,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QKeyEvent,
@@ -45,9 +46,9 @@ from aqt.utils import disable_help_button, restoreGeom, saveGeom, showWarning
 
 from ..polar.library import SourceError, default_data_dir, open_source, unpacked_export_around
 from ..settings import RANGES, Settings
-from . import config_check, direction, unbroken
+from . import config_check, direction, settings_draft, unbroken
 from .folding_row import FoldingRow
-from .i18n import tr
+from .i18n import moment, tr
 from .polar_folder import Job, folder_looks, holds_documents, look_briefly, look_chosen
 from .report_text import source_error_words
 from .tooltips import long_tooltip as tooltip  # (Anki's, wrapped to the window)
@@ -294,9 +295,10 @@ class SettingsDialog(QDialog):
 
     def __init__(
         self, parent: QWidget, raw: Dict[str, Any], defaults: Dict[str, Any], module: str,
-        on_save: Callable[[Dict[str, Any]], None],
+        on_save: Callable[[Dict[str, Any]], None], profile: str = "",
     ) -> None:
         super().__init__(parent)
+        self.profile = profile  # whose draft this window keeps and shows (settings_draft); "": none
         self.raw = dict(raw)
         self.defaults = defaults
         self.module = module
@@ -310,6 +312,16 @@ class SettingsDialog(QDialog):
         self.settings, _ = Settings.from_dict(self.raw)
 
         outer = QVBoxLayout(self)
+        # The line saying that unsaved changes of an earlier close are shown
+        # (restore_draft); hidden otherwise.
+        self.draft_line = QLabel(self)
+        self.draft_line.setObjectName("polar_sync_settings_draft")
+        self.draft_line.setWordWrap(True)
+        self.draft_line.setFrameShape(QFrame.Shape.StyledPanel)
+        self.draft_line.setMargin(6)
+        self.draft_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.draft_line.hide()
+        outer.addWidget(self.draft_line)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -338,9 +350,11 @@ class SettingsDialog(QDialog):
         qconnect(buttons.accepted, self.accept)
         qconnect(buttons.rejected, self.reject)
         outer.addWidget(buttons)
+        self.buttons = buttons
         direction.ours(self)
         self.resize(560, 640)
         restoreGeom(self, "polar_sync_settings")
+        self.restore_draft()
 
     # -- building --------------------------------------------------------------
 
@@ -587,10 +601,57 @@ class SettingsDialog(QDialog):
         super().accept()
         if new != self.raw:
             self.on_save(new)
+        settings_draft.drop(self.profile)  # saved: never shown again
 
     def reject(self) -> None:
         saveGeom(self, "polar_sync_settings")
         super().reject()
+        if not self._closing_with_profile:
+            settings_draft.drop(self.profile)  # cancelled (or saved as JSON): never shown again
+
+    # -- the profile closing under the window --------------------------------------
+    # Kept as a draft, shown by the next Settings window of the profile and
+    # applied only by its OK (settings_draft says why not a question).
+
+    _closing_with_profile = False
+
+    def close_with_profile(self) -> None:
+        """The profile closes: what was changed here and not saved is kept
+        as the profile's draft (nothing changed: no draft), then the window
+        closes without a question."""
+        if sip.isdeleted(self):
+            return
+        if self.isVisible():
+            now = self.values()
+            settings_draft.keep(self.profile, {k: v for k, v in now.items() if v != self.shown_values.get(k)})
+        self._closing_with_profile = True
+        self.close()
+
+    def restore_draft(self) -> bool:
+        """The profile's draft in the fields, with the line saying so: True
+        when there was one that changes something here. One that changes
+        nothing now (saved since, maybe from another profile) is removed."""
+        draft = settings_draft.read(self.profile)
+        if draft is None:
+            return False
+        when, changes = draft
+        changes = {k: v for k, v in changes.items() if k in self.widgets and v != self.shown_values.get(k)}
+        if not changes:
+            settings_draft.drop(self.profile)
+            return False
+        self.load(Settings.from_dict(dict(self.shown_values, **changes))[0])
+        if not self.changed():  # (values this version's fields cannot hold)
+            settings_draft.drop(self.profile)
+            return False
+        ok, cancel = (self.buttons.button(which) for which in (QDialogButtonBox.StandardButton.Ok,
+                                                                 QDialogButtonBox.StandardButton.Cancel))
+        assert ok is not None and cancel is not None
+        self.draft_line.setText(unbroken.text(tr(
+            "You had unsaved changes here when this profile closed on {when}: they are shown again. "
+            "{ok} saves them; {cancel} drops them.",
+            when=moment(when), ok=_plain_label(ok.text()), cancel=_plain_label(cancel.text()))))
+        self.draft_line.show()
+        return True
 
     # -- Escape and the window's close button -----------------------------------
     # Cancel drops what was typed, as asked. Escape (and the title bar's
@@ -654,6 +715,11 @@ class SettingsDialog(QDialog):
         editor.show()
         qconnect(editor.accepted, self.reject)  # saved there: this window's values are stale
         return editor
+
+
+def _plain_label(text: str) -> str:
+    """A button's text as read (its mnemonic's "&" gone; "&&" is one "&")."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
 
 
 class RawConfigEditor(ConfigEditor):

@@ -391,6 +391,10 @@ class PolarSync:
         self.runner.shut_down()
         self.runner.release(_HOLD_ANKIWEB)
         self.source_links.close()
+        if self.settings_dialog is not None and not sip.isdeleted(self.settings_dialog):
+            # Its unsaved changes kept as the profile's draft, shown at the
+            # next Settings (no question here: settings_draft says why).
+            self.settings_dialog.close_with_profile()
         for widget in (self.notice, self.report_dialog, self.library_box, self.settings_dialog):
             _close(widget)
         self.notice = self.report_dialog = self.library_box = self.settings_dialog = None
@@ -585,9 +589,16 @@ class PolarSync:
         """Our settings window (also Anki's Add-ons ▸ Config button)."""
         from .settings_dialog import SettingsDialog
 
-        _close(self.settings_dialog)
+        shown = self.settings_dialog
+        if shown is not None and not sip.isdeleted(shown) and shown.isVisible() and shown.changed():
+            # Asked for again while it holds unsaved changes (a draft shown
+            # again, too): brought to the front, not replaced (which dropped them).
+            shown.raise_()
+            shown.activateWindow()
+            return shown
+        _close(shown)
         dialog = SettingsDialog(mw, mw.addonManager.getConfig(self.module) or {}, load_defaults(), self.module,
-                                self._save_config)
+                                self._save_config, profile=(mw.pm.name or "") if mw.col is not None else "")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.settings_dialog = dialog
