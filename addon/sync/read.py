@@ -381,6 +381,11 @@ def read_document(
     except (DocMetaError, RecursionError, MemoryError, UnicodeError) as exc:
         if just_changed and isinstance(exc, DocMetaError) and _just_written(file):
             report.being_written[key] = file.label  # failed: the next sync reads it again
+            # A row, not a problem: the person is told it is left for a
+            # moment (not "up to date"); nothing is wrong with it.
+            report.warn(file.label, "the file was still being written when it was read (a copy or a file-syncing "
+                        "service at work): read again shortly, its cards synced once it is whole",
+                        code="being_written", document=key)
             return LoadedDoc(file, "failed", sha=sha)
         why = exc if isinstance(exc, DocMetaError) else type(exc).__name__
         if key not in report.titles:  # not remembered from an earlier sync

@@ -347,6 +347,8 @@ def test_a_state_json_being_written_in_place_when_the_startup_sync_reads_it(col,
     a.path.write_bytes(whole[: len(whole) // 2])
     half = gui_sync()
     assert not half.errors and half.being_written == {FP: f"{FP}/state.json"}
+    # A row (not a problem) says it: the GUI's tooltip then does not say "up to date".
+    assert [(w["code"], w.get("document")) for w in half.warnings] == [("being_written", FP)]
     assert half.orphaned == 0 and not col.find_notes(f"tag:{ORPHAN_TAG}")
     a.card("1cardA0003", basic("q3", "a3")).write()  # written whole: the GUI's next read syncs it
     done = gui_sync()
