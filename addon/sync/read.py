@@ -821,11 +821,40 @@ def _stopped(state: SyncState, preview: bool) -> Stopped:
     return Stopped()
 
 
+def _read_once_written(source: Source, settings: Settings, report: Report, docs: Dict[str, LoadedDoc],
+                       known: Dict[str, DocState], force: bool, most_s: float, check_stop: Callable[[], None],
+                       progress: Optional[Progress], stored_refs: Callable[[str], Dict[str, str]]) -> None:
+    """Documents ``Report.being_written`` read again each second, by the
+    in-place rule, until each is whole (read), no longer being written
+    (older than ``WRITING_NS``, and still broken: reported as damaged) or
+    ``most_s`` have passed (then left as they are, still said as being
+    written). The CLI's: a run is not read again later, as the GUI's is."""
+    end = time.monotonic() + most_s
+    while report.being_written and time.monotonic() < end:
+        check_stop()
+        if progress:
+            progress(f"Waiting for {len(report.being_written):,} document(s) still being written…")
+        time.sleep(max(0.0, min(1.0, end - time.monotonic())))
+        keys = set(report.being_written)
+        fresh = {f.key: f for f in source.list_documents() if f.key in keys}
+        report.warnings[:] = [w for w in report.warnings
+                              if w.get("code") != "being_written" or w.get("document") not in keys]
+        for key in keys:
+            del report.being_written[key]
+            file = fresh.get(key)
+            if file is None:  # gone meanwhile: its notes as they are (this run's listing had it)
+                continue
+            prev = known.get(key)
+            docs[key] = read_document(file, source, settings, report, force=force, known=prev,
+                                      defer=prev is None and not force, just_changed=True,
+                                      stored_refs=stored_refs if prev is not None else None)
+
+
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
                  on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True,
                  in_place: AbstractSet[str] = frozenset(), stop: Optional[StopWish] = None,
-                 preview: bool = False, settle: bool = False) -> R:
+                 preview: bool = False, settle: bool = False, settle_s: float = 0.0) -> R:
     """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`).
     ``on_long_read`` is called, once, before the first document is read when
     the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more.
@@ -838,7 +867,9 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     it says so, and the state then owes the next sync the whole library
     (``SyncState.owe_the_rest``; not for a ``preview``). Such a debt, or one
     left by a sync stopped part-way through its adds, widens ``only`` to the
-    whole library."""
+    whole library. ``settle_s``: a document being written is read again
+    here, for up to that many seconds, until whole or no longer being
+    written (the CLI's: nothing reads it again after the run)."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
     # An export is read once; what was read is kept beside the sync state.
     source = open_source(Path(path), beside(state_path) if state_path is not None else None)
@@ -949,6 +980,13 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         docs[file.key] = read_document(file, source, settings, report, force=force or file.key in arrived, known=prev,
                                        defer=prev is None and not force, just_changed=settle or file.key in in_place,
                                        stored_refs=state.card_refs if prev is not None else None)
+    if settle_s > 0 and report.being_written:
+        def check_stop() -> None:
+            if stop is not None and stop():
+                raise _stopped(state, preview)
+
+        _read_once_written(source, settings, report, docs, known, force, settle_s, check_stop, progress,
+                           state.card_refs)
     said = _said_once(report, state, only_set is not None)  # (after the reading: a document's online_only is one)
     if said is not None:
         library_meta[SAID_KEY] = said

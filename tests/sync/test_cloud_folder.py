@@ -362,6 +362,60 @@ def test_a_state_json_being_written_in_place_when_the_startup_sync_reads_it(col,
     assert [e["code"] for e in late.errors] == ["not_a_document"] and not late.being_written
 
 
+def test_a_sync_that_reads_nothing_later_waits_for_a_state_json_being_written(col, tmp_path, state_path):
+    """The CLI (``sync``'s ``settle_s``): a state.json a file-syncing service
+    writes in place as the run reads it was "not a readable Polar document"
+    (advice: restore a backup) and its new card waited for another run.
+    Now it is read again each second until whole (the card synced, no
+    problem); a file still being written when the wait ends is left as it is
+    and said so (a row, not a problem); one not written for WRITING_NS and
+    still broken is damaged, as before."""
+    import threading
+    import time
+
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    a.card("1cardA0003", basic("q3", "a3")).write()
+    whole = a.path.read_bytes()
+
+    def copy(stop_after: float, end_whole: bool) -> threading.Thread:
+        a.path.write_bytes(whole[: len(whole) // 2])
+
+        def go() -> None:
+            end = time.monotonic() + stop_after
+            with open(a.path, "ab") as f:
+                while time.monotonic() < end:  # the copy at work (still cut short)
+                    f.write(b" ")
+                    f.flush()
+                    time.sleep(0.3)
+            if end_whole:
+                a.path.write_bytes(whole)
+
+        thread = threading.Thread(target=go)
+        thread.start()
+        return thread
+
+    thread = copy(1.5, True)
+    done = sync(col, Settings(), state_path, source_path=lib, settle_s=10)
+    thread.join()
+    assert not done.errors and not done.being_written and not done.warnings, done.to_dict()
+    assert done.created == 1 and note_of(col, "1cardA0003") is not None
+    # Still being written when the wait ends: left, said, no problem.
+    a.card("1cardA0004", basic("q4", "a4")).write()
+    whole = a.path.read_bytes()
+    thread = copy(3.0, False)
+    left = sync(col, Settings(), state_path, source_path=lib, settle_s=1.0)
+    thread.join()
+    assert not left.errors and left.being_written == {FP: f"{FP}/state.json"}
+    assert [w["code"] for w in left.warnings] == ["being_written"] and left.created == 0
+    # Then not written any more and still broken: damaged, after the wait.
+    began = time.monotonic()
+    late = sync(col, Settings(), state_path, source_path=lib, settle_s=10)
+    assert [e["code"] for e in late.errors] == ["not_a_document"] and not late.being_written
+    assert time.monotonic() - began < 9  # (waited only until it was WRITING_NS old)
+
+
 def test_a_picture_waited_for_in_a_document_then_skipped_is_not_waited_for_at_every_sync(col, tmp_path, state_path):
     """A new note made while its picture was online only (its document then
     waits for the picture, read.WAITING_KEY), then the document skipped (the
