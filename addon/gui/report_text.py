@@ -754,7 +754,8 @@ def browser_search(nids: List[int]) -> str:
 # says, a preview's reminder of notes left deleted before, new notes that
 # wait behind the deck's older new cards (Anki's order, the user's). The
 # report window lists them under a calmer heading than "Warnings".
-INFORMATION_CODES = frozenset({"left_deleted", "left_deleted_before", "made_again_by_setting", "new_cards_queued"})
+INFORMATION_CODES = frozenset({"left_deleted", "left_deleted_before", "made_again_by_setting", "new_cards_queued",
+                               "being_written"})  # (being_written: no problem, it syncs by itself once written)
 
 
 def _named_in_words(row: Mapping[str, Any]) -> bool:
