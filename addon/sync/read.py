@@ -330,6 +330,7 @@ def read_document(
     defer: bool = False,
     just_changed: bool = False,
     stored_refs: Optional[Callable[[str], Dict[str, str]]] = None,
+    listed: AbstractSet[str] = frozenset(),
 ) -> LoadedDoc:
     """Read, hash, parse and render one document, unless it is unchanged.
 
@@ -342,7 +343,13 @@ def read_document(
     not reported as damaged.
     ``stored_refs``: the last sync's parent refs of a document's cards
     (``SyncState.card_refs``), asked only when a card's highlight ref names
-    no highlight of the document (``_stored_parent``)."""
+    no highlight of the document (``_stored_parent``).
+    ``listed``: the library's document folders, for a document not synced
+    before: one whose file names another of them as its fingerprint is a
+    copy of that one (a file-syncing service's conflict copy renamed by
+    hand, which ``library.copy_of`` cannot tell by its name): not synced,
+    said as a copy (its cards would be the same cards twice, and one edited
+    in Polar since a duplicate note)."""
     if not force and known is not None and (_signature_unchanged(file, known) or (file.offline and known.ok)):
         # (offline: a placeholder stands in its place, the file kept online
         # only by a file-syncing service: as the last sync read it; see
@@ -393,6 +400,12 @@ def read_document(
         report.error(file.label, f"not a readable Polar document: {why}", code="not_a_document", document=key)
         return LoadedDoc(file, "failed", sha=sha)
     report.parsed += 1
+    if doc.claimed and doc.claimed != key and doc.claimed in listed:
+        report.warn(file.label, (
+            f"the folder {key} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
+            "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
+            "once: not synced, the document's own folder is"), code="cloud_copy", document=doc.claimed, file=key)
+        return LoadedDoc(file, "failed", sha=sha)
     if not doc.title and doc.filename:
         doc = _titled(doc, source)
     known_as = doc.known_as
@@ -969,6 +982,8 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     arrived = _images_arrived(waiting, source, {f.key for f in todo}) if not force else set()
     if on_long_read is not None and _bytes_to_read(todo, known, force) >= LONG_READ_BYTES:
         on_long_read()
+    # (A data folder's: an export's keys are its own, not folder names.)
+    listed = frozenset(f.key for f in files) if not isinstance(source, ExportSource) else frozenset()
     for i, file in enumerate(todo):
         if stop is not None and stop():
             raise _stopped(state, preview)
@@ -979,7 +994,8 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         # by the write while Anki adds notes (see Pending).
         docs[file.key] = read_document(file, source, settings, report, force=force or file.key in arrived, known=prev,
                                        defer=prev is None and not force, just_changed=settle or file.key in in_place,
-                                       stored_refs=state.card_refs if prev is not None else None)
+                                       stored_refs=state.card_refs if prev is not None else None,
+                                       listed=listed if prev is None or not prev.ok else frozenset())
     if settle_s > 0 and report.being_written:
         def check_stop() -> None:
             if stop is not None and stop():

@@ -95,6 +95,34 @@ def test_a_copy_is_told_from_a_document_by_its_name_and_its_document_beside_it()
         assert copy_of(name, docs | {name}) is None, name
 
 
+@pytest.mark.parametrize("name", [FP + " old", FP + "_backup", "old " + FP, FP + ".bak", "Copy of " + FP, "zzz"])
+def test_a_copy_renamed_by_hand_is_told_by_the_fingerprint_its_file_names(col, tmp_path, state_path, name):
+    """A conflict copy renamed by the person ("… (1)" to "… old"), which
+    the copy's name rule cannot tell: on the old code every card of it a
+    problem at every sync (same_card_twice) and a card edited in Polar
+    since a duplicate note (created 1, 4 notes). Its state.json names the
+    document's folder as its fingerprint (docInfo.fingerprint), as Polar
+    keys documents: a copy, said once, not synced."""
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    q1 = note_of(col, "1cardA0001").id
+    shutil.copytree(lib / FP, lib / name)
+    beside = run(col, lib, state_path)
+    told = beside.to_dict()
+    assert not told.get("errors"), told["errors"]
+    assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("cloud_copy", FP, name)]
+    a.edit_card("1cardA0001", "1cardA0003", basic("q1, better", "a1")).write()
+    report = run(col, lib, state_path)
+    assert (report.created, report.updated) == (0, 1)
+    assert note_of(col, "1cardA0003").id == q1 and len(col.find_notes("")) == 3
+    _quiet(report)  # (said once)
+    shutil.rmtree(lib / name)  # the copy deleted by the person: nothing happens
+    again = run(col, lib, state_path)
+    _quiet(again)
+    assert not again.changed
+
+
 def test_a_copy_whose_document_folder_is_not_there_is_read(col, tmp_path, state_path):
     """The only folder of a document, under a copy's name (the other
     computer's renamed it away): it is the document, read as any."""
