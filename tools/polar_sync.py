@@ -161,6 +161,11 @@ def page_label_in(lang: str) -> str:
         i18n.force(None)
 
 
+# How long a run waits for a state.json still being written (read.WRITING_NS:
+# one written within the last 5 s that cannot be parsed) to be whole.
+SETTLE_S = 30.0
+
+
 def run(args: argparse.Namespace, signals: Signals) -> int:
     # Held: a signal raised inside a C extension's own imports crashes it.
     # orjson's init imports uuid, datetime…, and took the Interrupted there
@@ -205,7 +210,11 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
             checkpoint(progress_point(message))
             printer(message)
 
-        report = sync(col, settings, state, source_path=data_dir, dry_run=args.dry_run, progress=progress)
+        # A state.json being written in place as it is read (a file-syncing
+        # service, a copy) is waited for, not called damaged: this run is
+        # the only reading (the GUI reads it again later instead).
+        report = sync(col, settings, state, source_path=data_dir, dry_run=args.dry_run, progress=progress,
+                      settle_s=SETTLE_S)
         checkpoint("synced")
         for w in warnings:  # ("config: deck_strategy=... must be one of ...": the path names it already)
             report.warn(f"--config {args.config}" if args.config else "config", w.removeprefix("config: "))
@@ -261,6 +270,10 @@ def run(args: argparse.Namespace, signals: Signals) -> int:
         else:
             print(f"polar_sync: there are no Polar documents in {data_dir}; a Polar data folder holds one folder "
                   "per document, each with a state.json (usually ~/.polar): check --data-dir", file=sys.stderr)
+    if report.being_written:
+        paths = ", ".join(sorted(report.being_written.values()))
+        print(f"polar_sync: still being written after {SETTLE_S:.0f} s, so left as it was in Anki (not damaged): "
+              f"{paths}; run again once it is written", file=sys.stderr)
     if signals.received is not None:
         print(f"polar_sync: {signals.received_name} arrived after the sync was complete; "
               "it finished and was kept", file=sys.stderr)

@@ -425,6 +425,12 @@ def nothing_changed(data: Mapping[str, Any]) -> str:
         return tr("A sync now would change nothing.")
     # Before the words of a wait or of notes left deleted: a change from
     # Polar that is not in Anki is what the person must not miss.
+    writing = only_being_written(data)
+    if writing:  # (not a problem, nor "up to date": it comes by itself)
+        return ntr("Not all of Polar's changes are in Anki yet: {n} document was still being written, and syncs by "
+                   "itself once written.",
+                   "Not all of Polar's changes are in Anki yet: {n} documents were still being written, and sync by "
+                   "themselves once written.", writing)
     if not_all_written(data):
         return tr("Nothing changed, but not all of Polar's changes are in Anki: see below.")
     if any(row.get("code") == "old_scheduler" for row in data.get("warnings") or []):
@@ -443,10 +449,22 @@ NOT_WRITTEN_CODES = frozenset({
     "fields_missing", "kind_changed_kept", "block_flashcards_held_back", "export_block_flashcards",
     "export_downloading", "export_incomplete", "export_unidentified", "export_newer_beside", "export_unpacked_cut",
     "library_switched", "library_empty", "stopped_by_you", "stopped_updating_by_you", "online_only",
-    "highlight_image_online_only",
+    "highlight_image_online_only", "being_written",
 })
 # Conflicts where Anki's text was kept: Polar's change is not in the note.
 KEPT_IN_ANKI_CODES = frozenset({"conflict_anki", "conflict_context_anki", "unrecorded_anki"})
+
+
+def only_being_written(data: Mapping[str, Any]) -> int:
+    """How many documents were left for a moment, still being written
+    (``being_written``), when that is all that keeps Polar's changes out of
+    Anki (nothing else to say first); else 0."""
+    writing = [row for row in data.get("warnings") or [] if row.get("code") == "being_written"]
+    if not writing or data.get("errors") or any(
+            row.get("code") in KEPT_IN_ANKI_CODES for row in data.get("conflicts") or []) or any(
+            row.get("code") in NOT_WRITTEN_CODES - {"being_written"} for row in data.get("warnings") or []):
+        return 0
+    return len(writing)
 
 
 def not_all_written(data: Mapping[str, Any]) -> bool:
@@ -477,6 +495,11 @@ def tooltip_text(data: Mapping[str, Any]) -> str:
         if not_all_written(data):
             return tr("Polar Sync: a sync now would change nothing, but not all of Polar's changes would be in Anki.")
         return tr("Polar Sync: a sync now would change nothing.")
+    writing = only_being_written(data)
+    if writing:
+        return ntr("Polar Sync: {n} document is still being written; it syncs by itself once written.",
+                   "Polar Sync: {n} documents are still being written; they sync by themselves once written.",
+                   writing)
     if not_all_written(data):
         return tr("Polar Sync: nothing changed, but not all of Polar's changes are in Anki.")
     return tr("Polar Sync: everything is up to date.")
@@ -731,7 +754,8 @@ def browser_search(nids: List[int]) -> str:
 # says, a preview's reminder of notes left deleted before, new notes that
 # wait behind the deck's older new cards (Anki's order, the user's). The
 # report window lists them under a calmer heading than "Warnings".
-INFORMATION_CODES = frozenset({"left_deleted", "left_deleted_before", "made_again_by_setting", "new_cards_queued"})
+INFORMATION_CODES = frozenset({"left_deleted", "left_deleted_before", "made_again_by_setting", "new_cards_queued",
+                               "being_written"})  # (being_written: no problem, it syncs by itself once written)
 
 
 def _named_in_words(row: Mapping[str, Any]) -> bool:
@@ -1231,6 +1255,10 @@ def _messages() -> Dict[str, Any]:
             "the copy holds is not in the document in Polar either: make it again in Polar if you need it, then "
             "delete the copy.", file=r.get("file", "")),
         "online_only": _online_only_words,
+        "being_written": lambda r: tr(
+            "This document's file was still being written when the sync read it (a copy or a file-syncing service "
+            "at work). Nothing is wrong with it: it is read again in a moment, and its cards are synced by "
+            "themselves once it is written."),
         "export_chosen_in_folder": lambda r: tr(
             "The chosen folder holds {n} Polar exports; the latest, {file}, was read.",
             n=number(_count(r)), file=r.get("file", "")),

@@ -739,6 +739,10 @@ class PolarSync:
             # reports meanwhile. (Imported here: not at Anki's start.)
             from ..sync.read import WRITING_NS
 
+            # Read again by the in-place rule (read_document's just_changed)
+            # whether or not the watcher saw it: a copy still at work then is
+            # left again, not called damaged (the watcher off saw nothing).
+            self._watch_in_place |= set(report.being_written)
             self._watch_wait(frozenset(report.being_written), WRITING_NS // 1_000_000 + 1000, at_least=True)
         if trigger in (STARTUP, MANUAL, SETTINGS):  # a typo in the config deserves a mention
             for warning in self.config_warnings:

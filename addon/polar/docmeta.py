@@ -156,6 +156,10 @@ class Document:
     # still name, their highlight not told (two fit): a card on the same id
     # whose parent the last sync found tells it (``sync.read``).
     dangling: FrozenSet[Tuple[int, str]] = frozenset()
+    # docInfo.fingerprint as the file says (``fingerprint`` is its folder's
+    # name): a folder whose file names another folder of the library is a
+    # copy of that document (a conflict copy renamed by hand: sync.read).
+    claimed: str = ""
 
     @property
     def display_title(self) -> str:
@@ -713,6 +717,7 @@ def parse_docmeta(data: Any, fingerprint: str = "") -> Document:
         web_capture=info.get("webCapture") is True,
         guessed=guessed,
         dangling=dangling,
+        claimed=_str(info.get("fingerprint"), _MAX_ID),
     )
 
 

@@ -59,6 +59,7 @@ def prepare(
     stop: Optional[StopWish] = None,
     preview: bool = False,
     settle: bool = False,
+    settle_s: float = 0.0,
 ) -> Prepared:
     """Read the library: no collection access, safe on a background thread.
 
@@ -72,6 +73,8 @@ def prepare(
     (``Report.being_written``), not as damaged. ``settle``: any document
     so (the startup sync, Sync from Polar: a file-syncing service may be
     writing a state.json in place as they read; the GUI reads it again).
+    ``settle_s``: with ``settle``, such a document is read again here
+    for up to that many seconds (the CLI's, which reads nothing later).
 
     ``on_long_read``: called on this thread before a long reading begins
     (``read.LONG_READ_BYTES`` of documents to read), e.g. to show a window.
@@ -87,7 +90,7 @@ def prepare(
     Raises :class:`addon.polar.library.SourceError` when the library itself is
     missing or unreadable (nothing is planned, nothing swept)."""
     return read_library(Prepared, settings, state_path, source_path, only, progress, collection_id, on_long_read,
-                        label_fixed, in_place, stop, preview, settle)
+                        label_fixed, in_place, stop, preview, settle, settle_s)
 
 
 def sync(
@@ -100,9 +103,13 @@ def sync(
     only: Optional[Collection[str]] = None,
     progress: Optional[Progress] = None,
     stop: Optional[StopWish] = None,
+    settle_s: float = 0.0,
 ) -> Report:
     """``prepare`` + ``apply`` in one call (the CLI, tests, benchmarks).
-    ``settings.page_label``: the label wanted if the collection has none yet."""
+    ``settings.page_label``: the label wanted if the collection has none yet.
+    ``settle_s``: a state.json being written in place as it is read (a
+    file-syncing service, a copy) is waited for, up to that many seconds,
+    not reported as damaged (``prepare``'s ``settle``)."""
     # Inside Anki automatic GC is off already; elsewhere it is paused so
     # these runs cost what a sync costs in Anki (see gcpause).
     with gc_paused():
@@ -110,6 +117,6 @@ def sync(
         prepared = prepare(
             settings._replace(page_label=label) if label else settings, state_path, source_path=source_path,
             only=only, progress=progress, collection_id=collection_identity(col), label_fixed=label is not None,
-            stop=stop, preview=dry_run,
+            stop=stop, preview=dry_run, settle=settle_s > 0, settle_s=settle_s,
         )
         return prepared.apply(col, dry_run=dry_run)

@@ -330,6 +330,7 @@ def read_document(
     defer: bool = False,
     just_changed: bool = False,
     stored_refs: Optional[Callable[[str], Dict[str, str]]] = None,
+    listed: AbstractSet[str] = frozenset(),
 ) -> LoadedDoc:
     """Read, hash, parse and render one document, unless it is unchanged.
 
@@ -342,7 +343,13 @@ def read_document(
     not reported as damaged.
     ``stored_refs``: the last sync's parent refs of a document's cards
     (``SyncState.card_refs``), asked only when a card's highlight ref names
-    no highlight of the document (``_stored_parent``)."""
+    no highlight of the document (``_stored_parent``).
+    ``listed``: the library's document folders, for a document not synced
+    before: one whose file names another of them as its fingerprint is a
+    copy of that one (a file-syncing service's conflict copy renamed by
+    hand, which ``library.copy_of`` cannot tell by its name): not synced,
+    said as a copy (its cards would be the same cards twice, and one edited
+    in Polar since a duplicate note)."""
     if not force and known is not None and (_signature_unchanged(file, known) or (file.offline and known.ok)):
         # (offline: a placeholder stands in its place, the file kept online
         # only by a file-syncing service: as the last sync read it; see
@@ -381,6 +388,11 @@ def read_document(
     except (DocMetaError, RecursionError, MemoryError, UnicodeError) as exc:
         if just_changed and isinstance(exc, DocMetaError) and _just_written(file):
             report.being_written[key] = file.label  # failed: the next sync reads it again
+            # A row, not a problem: the person is told it is left for a
+            # moment (not "up to date"); nothing is wrong with it.
+            report.warn(file.label, "the file was still being written when it was read (a copy or a file-syncing "
+                        "service at work): read again shortly, its cards synced once it is whole",
+                        code="being_written", document=key)
             return LoadedDoc(file, "failed", sha=sha)
         why = exc if isinstance(exc, DocMetaError) else type(exc).__name__
         if key not in report.titles:  # not remembered from an earlier sync
@@ -388,6 +400,12 @@ def read_document(
         report.error(file.label, f"not a readable Polar document: {why}", code="not_a_document", document=key)
         return LoadedDoc(file, "failed", sha=sha)
     report.parsed += 1
+    if doc.claimed and doc.claimed != key and doc.claimed in listed:
+        report.warn(file.label, (
+            f"the folder {key} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
+            "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
+            "once: not synced, the document's own folder is"), code="cloud_copy", document=doc.claimed, file=key)
+        return LoadedDoc(file, "failed", sha=sha)
     if not doc.title and doc.filename:
         doc = _titled(doc, source)
     known_as = doc.known_as
@@ -816,11 +834,40 @@ def _stopped(state: SyncState, preview: bool) -> Stopped:
     return Stopped()
 
 
+def _read_once_written(source: Source, settings: Settings, report: Report, docs: Dict[str, LoadedDoc],
+                       known: Dict[str, DocState], force: bool, most_s: float, check_stop: Callable[[], None],
+                       progress: Optional[Progress], stored_refs: Callable[[str], Dict[str, str]]) -> None:
+    """Documents ``Report.being_written`` read again each second, by the
+    in-place rule, until each is whole (read), no longer being written
+    (older than ``WRITING_NS``, and still broken: reported as damaged) or
+    ``most_s`` have passed (then left as they are, still said as being
+    written). The CLI's: a run is not read again later, as the GUI's is."""
+    end = time.monotonic() + most_s
+    while report.being_written and time.monotonic() < end:
+        check_stop()
+        if progress:
+            progress(f"Waiting for {len(report.being_written):,} document(s) still being written…")
+        time.sleep(max(0.0, min(1.0, end - time.monotonic())))
+        keys = set(report.being_written)
+        fresh = {f.key: f for f in source.list_documents() if f.key in keys}
+        report.warnings[:] = [w for w in report.warnings
+                              if w.get("code") != "being_written" or w.get("document") not in keys]
+        for key in keys:
+            del report.being_written[key]
+            file = fresh.get(key)
+            if file is None:  # gone meanwhile: its notes as they are (this run's listing had it)
+                continue
+            prev = known.get(key)
+            docs[key] = read_document(file, source, settings, report, force=force, known=prev,
+                                      defer=prev is None and not force, just_changed=True,
+                                      stored_refs=stored_refs if prev is not None else None)
+
+
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
                  only: Optional[Collection[str]], progress: Optional[Progress], collection_id: str,
                  on_long_read: Optional[Callable[[], None]] = None, label_fixed: bool = True,
                  in_place: AbstractSet[str] = frozenset(), stop: Optional[StopWish] = None,
-                 preview: bool = False, settle: bool = False) -> R:
+                 preview: bool = False, settle: bool = False, settle_s: float = 0.0) -> R:
     """``engine.prepare``: the library read into a ``make`` (a :class:`Reading`).
     ``on_long_read`` is called, once, before the first document is read when
     the documents to read (new or changed) hold ``LONG_READ_BYTES`` or more.
@@ -833,7 +880,9 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     it says so, and the state then owes the next sync the whole library
     (``SyncState.owe_the_rest``; not for a ``preview``). Such a debt, or one
     left by a sync stopped part-way through its adds, widens ``only`` to the
-    whole library."""
+    whole library. ``settle_s``: a document being written is read again
+    here, for up to that many seconds, until whole or no longer being
+    written (the CLI's: nothing reads it again after the run)."""
     path = source_path if source_path is not None else resolve_data_dir(settings.data_dir)
     # An export is read once; what was read is kept beside the sync state.
     source = open_source(Path(path), beside(state_path) if state_path is not None else None)
@@ -933,6 +982,8 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
     arrived = _images_arrived(waiting, source, {f.key for f in todo}) if not force else set()
     if on_long_read is not None and _bytes_to_read(todo, known, force) >= LONG_READ_BYTES:
         on_long_read()
+    # (A data folder's: an export's keys are its own, not folder names.)
+    listed = frozenset(f.key for f in files) if not isinstance(source, ExportSource) else frozenset()
     for i, file in enumerate(todo):
         if stop is not None and stop():
             raise _stopped(state, preview)
@@ -943,7 +994,15 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
         # by the write while Anki adds notes (see Pending).
         docs[file.key] = read_document(file, source, settings, report, force=force or file.key in arrived, known=prev,
                                        defer=prev is None and not force, just_changed=settle or file.key in in_place,
-                                       stored_refs=state.card_refs if prev is not None else None)
+                                       stored_refs=state.card_refs if prev is not None else None,
+                                       listed=listed if prev is None or not prev.ok else frozenset())
+    if settle_s > 0 and report.being_written:
+        def check_stop() -> None:
+            if stop is not None and stop():
+                raise _stopped(state, preview)
+
+        _read_once_written(source, settings, report, docs, known, force, settle_s, check_stop, progress,
+                           state.card_refs)
     said = _said_once(report, state, only_set is not None)  # (after the reading: a document's online_only is one)
     if said is not None:
         library_meta[SAID_KEY] = said

@@ -371,8 +371,8 @@ class Report:
         if self.deferred:
             extra.append(f"{grouped(len(self.deferred))} left for later (open in an editor)")
         if self.being_written:
-            extra.append(_phrase(len(self.being_written), "{n} document still being written, read again shortly",
-                                 "{n} documents still being written, read again shortly"))
+            extra.append(_phrase(len(self.being_written), "{n} document still being written, left as it is for now",
+                                 "{n} documents still being written, left as they are for now"))
         if counts or extra:
             counts = "; ".join(part for part in (counts, ", ".join(extra)) if part)
         elif self.stopped:  # not "nothing changed": it may have written part of it

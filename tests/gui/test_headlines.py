@@ -38,7 +38,7 @@ ROWS: Dict[str, tuple] = {
     "export_unpacked_cut": ("warnings", True), "library_switched": ("warnings", True),
     "library_empty": ("warnings", True), "stopped_by_you": ("warnings", True),
     "stopped_updating_by_you": ("warnings", True), "online_only": ("warnings", True),
-    "highlight_image_online_only": ("warnings", True),
+    "highlight_image_online_only": ("warnings", True), "being_written": ("warnings", True),
     # -- warnings and rows to know that leave nothing of Polar's out
     **{code: ("warnings", False) for code in (
         "cloud_copy", "cloze_cards_emptied", "config_setting", "deck_tag", "emptied_decks", "export_chosen_in_folder",
@@ -160,3 +160,24 @@ def test_flashcards_of_polar_3_held_back_by_a_real_sync_are_in_the_notice(col, t
     assert [w["code"] for w in data["warnings"]] == ["block_flashcards_held_back"]
     assert _headline(data) == "Nothing changed, but not all of Polar's changes are in Anki: see below."
     assert _notice_shown(data) and notice_text(data) == "Polar Sync: flashcards of Polar 3 not synced."
+
+
+def test_a_document_still_being_written_is_said_not_up_to_date_and_not_a_problem():
+    """A state.json written in place as the startup sync (or Sync from
+    Polar) read it: left for a moment and read again. The tooltip said
+    "Polar Sync: everything is up to date." and the report had no row; now
+    both say it is still being written and syncs by itself (no notice: it
+    is no problem), unless something else kept Polar's changes out."""
+    row = {"code": "being_written", "path": "1Doc/state.json", "document": "1Doc",
+           "message": "the file was still being written when it was read"}
+    data: Dict[str, Any] = {"documents": 3, "unchanged": 2, "errors": [], "conflicts": [], "warnings": [row]}
+    assert tooltip_text(data) == "Polar Sync: 1 document is still being written; it syncs by itself once written."
+    assert _headline(data) == ("Not all of Polar's changes are in Anki yet: 1 document was still being written, "
+                               "and syncs by itself once written.")
+    assert not _notice_shown(data)
+    html = report_html(data, "startup", 0)
+    assert "still being written when the sync read it" in html.replace("&#x27;", "'")
+    two = dict(data, warnings=[row, dict(row, path="1Doc2/state.json", document="1Doc2")])
+    assert tooltip_text(two) == "Polar Sync: 2 documents are still being written; they sync by themselves once written."
+    broken = dict(data, errors=[{"code": "not_a_document", "path": "1B/state.json", "message": "m"}])
+    assert _headline(broken) == "Nothing changed, but not all of Polar's changes are in Anki: see below."

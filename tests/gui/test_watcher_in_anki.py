@@ -275,6 +275,69 @@ def test_a_document_being_written_when_sync_from_polar_reads_it_is_synced_once_w
         anki.settle()
 
 
+def test_a_document_still_being_written_at_the_re_read_is_said_and_left_again(anki):
+    """Sync from Polar, the watcher off, a state.json that a slow copy
+    writes in place for ~10 s: the tooltip said "Polar Sync: everything
+    is up to date." (the document was left for a moment, no row said it),
+    and the re-read a few seconds later, with the copy still at work, called
+    it damaged ("restore it from a backup", a problem notice). Now the
+    tooltip says it is still being written, the re-read leaves it again
+    (the in-place rule, whether or not the watcher saw the writes), and it
+    is synced once written."""
+    import time
+
+    from aqt import utils
+
+    c = anki.controller
+    anki.settle()
+    anki.set_config(watch=False)
+    doc = Doc(anki.library, "1GuiSlowCopyDoc000001", title="Copied slowly")
+    try:
+        doc.card("1GuiS1", basic("<p>Slow one?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        anki.trigger_and_wait("Sync from Polar")
+        anki.settle()
+        doc.card("1GuiS2", basic("<p>Slow two?</p>", "<p>yes</p>"))
+        doc.write(atomic=True)
+        data = doc.path.read_bytes()
+        with open(doc.path, "r+b") as f:
+            f.truncate(0)
+            f.write(data[: len(data) // 3])
+            f.flush()
+            outcome = anki.trigger_and_wait("Sync from Polar")
+            assert outcome.report.being_written and not outcome.report.errors
+            assert utils._tooltipLabel is not None
+            shown = utils._tooltipLabel.text().replace("\u2060", "").replace("\u00a0", " ")
+            assert "1 document is still being written" in shown and "up to date" not in shown, shown
+            before = c.runner.finished_count
+            end = time.monotonic() + 9  # the copy goes on past the re-read (WRITING_NS + 1 s after the sync)
+            ticks = [0.0]
+
+            def writing() -> bool:
+                if time.monotonic() - ticks[0] >= 0.5:
+                    f.write(b" ")  # (still cut short: not JSON yet)
+                    f.flush()
+                    ticks[0] = time.monotonic()
+                return time.monotonic() >= end
+
+            anki.anki.wait_until(writing, timeout=20, what="the copy's seconds")
+            assert c.runner.finished_count > before  # the re-read ran meanwhile
+            reread = c.last_outcome.report
+            assert not reread.errors and reread.being_written == {doc.fp: f"{doc.fp}/state.json"}, reread.errors
+            f.truncate(0)
+            f.seek(0)
+            f.write(data)
+        anki.anki.wait_until(lambda: anki.mw.col.find_notes('"front:*Slow two?*"'), timeout=30,
+                             what="the card once written")
+        anki.settle()
+        assert not c.last_outcome.report.errors
+    finally:
+        doc.remove()
+        anki.trigger_and_wait("Sync from Polar")
+        anki.set_config(watch=True)
+        anki.settle()
+
+
 def test_a_drive_plugged_in_after_anki_opened_is_watched_from_then_on(anki):
     """Anki opened while the USB drive with the Polar folder was not plugged
     in: the missing folder is polled (one stat a wait, nothing logged), so

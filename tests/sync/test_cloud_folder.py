@@ -95,6 +95,34 @@ def test_a_copy_is_told_from_a_document_by_its_name_and_its_document_beside_it()
         assert copy_of(name, docs | {name}) is None, name
 
 
+@pytest.mark.parametrize("name", [FP + " old", FP + "_backup", "old " + FP, FP + ".bak", "Copy of " + FP, "zzz"])
+def test_a_copy_renamed_by_hand_is_told_by_the_fingerprint_its_file_names(col, tmp_path, state_path, name):
+    """A conflict copy renamed by the person ("… (1)" to "… old"), which
+    the copy's name rule cannot tell: on the old code every card of it a
+    problem at every sync (same_card_twice) and a card edited in Polar
+    since a duplicate note (created 1, 4 notes). Its state.json names the
+    document's folder as its fingerprint (docInfo.fingerprint), as Polar
+    keys documents: a copy, said once, not synced."""
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    q1 = note_of(col, "1cardA0001").id
+    shutil.copytree(lib / FP, lib / name)
+    beside = run(col, lib, state_path)
+    told = beside.to_dict()
+    assert not told.get("errors"), told["errors"]
+    assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("cloud_copy", FP, name)]
+    a.edit_card("1cardA0001", "1cardA0003", basic("q1, better", "a1")).write()
+    report = run(col, lib, state_path)
+    assert (report.created, report.updated) == (0, 1)
+    assert note_of(col, "1cardA0003").id == q1 and len(col.find_notes("")) == 3
+    _quiet(report)  # (said once)
+    shutil.rmtree(lib / name)  # the copy deleted by the person: nothing happens
+    again = run(col, lib, state_path)
+    _quiet(again)
+    assert not again.changed
+
+
 def test_a_copy_whose_document_folder_is_not_there_is_read(col, tmp_path, state_path):
     """The only folder of a document, under a copy's name (the other
     computer's renamed it away): it is the document, read as any."""
@@ -347,6 +375,8 @@ def test_a_state_json_being_written_in_place_when_the_startup_sync_reads_it(col,
     a.path.write_bytes(whole[: len(whole) // 2])
     half = gui_sync()
     assert not half.errors and half.being_written == {FP: f"{FP}/state.json"}
+    # A row (not a problem) says it: the GUI's tooltip then does not say "up to date".
+    assert [(w["code"], w.get("document")) for w in half.warnings] == [("being_written", FP)]
     assert half.orphaned == 0 and not col.find_notes(f"tag:{ORPHAN_TAG}")
     a.card("1cardA0003", basic("q3", "a3")).write()  # written whole: the GUI's next read syncs it
     done = gui_sync()
@@ -358,6 +388,60 @@ def test_a_state_json_being_written_in_place_when_the_startup_sync_reads_it(col,
     os.utime(a.path, (old, old))
     late = gui_sync()
     assert [e["code"] for e in late.errors] == ["not_a_document"] and not late.being_written
+
+
+def test_a_sync_that_reads_nothing_later_waits_for_a_state_json_being_written(col, tmp_path, state_path):
+    """The CLI (``sync``'s ``settle_s``): a state.json a file-syncing service
+    writes in place as the run reads it was "not a readable Polar document"
+    (advice: restore a backup) and its new card waited for another run.
+    Now it is read again each second until whole (the card synced, no
+    problem); a file still being written when the wait ends is left as it is
+    and said so (a row, not a problem); one not written for WRITING_NS and
+    still broken is damaged, as before."""
+    import threading
+    import time
+
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    a.card("1cardA0003", basic("q3", "a3")).write()
+    whole = a.path.read_bytes()
+
+    def copy(stop_after: float, end_whole: bool) -> threading.Thread:
+        a.path.write_bytes(whole[: len(whole) // 2])
+
+        def go() -> None:
+            end = time.monotonic() + stop_after
+            with open(a.path, "ab") as f:
+                while time.monotonic() < end:  # the copy at work (still cut short)
+                    f.write(b" ")
+                    f.flush()
+                    time.sleep(0.3)
+            if end_whole:
+                a.path.write_bytes(whole)
+
+        thread = threading.Thread(target=go)
+        thread.start()
+        return thread
+
+    thread = copy(1.5, True)
+    done = sync(col, Settings(), state_path, source_path=lib, settle_s=10)
+    thread.join()
+    assert not done.errors and not done.being_written and not done.warnings, done.to_dict()
+    assert done.created == 1 and note_of(col, "1cardA0003") is not None
+    # Still being written when the wait ends: left, said, no problem.
+    a.card("1cardA0004", basic("q4", "a4")).write()
+    whole = a.path.read_bytes()
+    thread = copy(3.0, False)
+    left = sync(col, Settings(), state_path, source_path=lib, settle_s=1.0)
+    thread.join()
+    assert not left.errors and left.being_written == {FP: f"{FP}/state.json"}
+    assert [w["code"] for w in left.warnings] == ["being_written"] and left.created == 0
+    # Then not written any more and still broken: damaged, after the wait.
+    began = time.monotonic()
+    late = sync(col, Settings(), state_path, source_path=lib, settle_s=10)
+    assert [e["code"] for e in late.errors] == ["not_a_document"] and not late.being_written
+    assert time.monotonic() - began < 9  # (waited only until it was WRITING_NS old)
 
 
 def test_a_picture_waited_for_in_a_document_then_skipped_is_not_waited_for_at_every_sync(col, tmp_path, state_path):

@@ -292,7 +292,7 @@ def test_a_document_cut_short_just_after_a_write_is_read_again_not_called_damage
 
     report = _watched(col, library, state)
     assert not report.errors and report.being_written == {"1HalfWritten000000001": "1HalfWritten000000001/state.json"}
-    assert "1 document still being written, read again shortly" in report.summary()
+    assert "1 document still being written, left as it is for now" in report.summary()
     assert report.to_dict()["being_written"] == 1
     assert len(col.find_notes("")) == 1  # its note kept, untouched
     # Read again when the copy is done: synced, as any change.

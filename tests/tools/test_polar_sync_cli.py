@@ -4,8 +4,10 @@ dry run, a new collection's language."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -175,9 +177,48 @@ def test_lang_names_the_stock_note_types_of_a_new_collection(library, tmp_path):
     assert "Einfach" in check.stdout and "Polar Basic" in check.stdout
 
 
+def _broken_a_minute_ago(path: Path, payload: bytes) -> None:
+    """A damaged file, as after a crash: not one being written just now
+    (which a run waits for: read.WRITING_NS)."""
+    path.write_bytes(payload)
+    old = time.time() - 60
+    os.utime(path, (old, old))
+
+
+def test_a_state_json_being_written_as_the_run_reads_it_is_waited_for_not_called_damaged(library, tmp_path):
+    """A file-syncing service (or a copy) writing a state.json in place as
+    the CLI reads it: "not a readable Polar document" and a problem line,
+    a file that was whole a moment later. Now the run reads it again until
+    it is whole (within SETTLE_S): no problem, the document synced."""
+    col = str(tmp_path / "c.anki2")
+    assert cli("--data-dir", str(library), "--collection", col).returncode == 0
+    path = library / "1HowHttpsWorksCapture0c" / "state.json"
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    report = tmp_path / "r.json"
+    run = subprocess.Popen([sys.executable, str(CLI), "--data-dir", str(library), "--collection", col,
+                            "--report", str(report)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with open(path, "ab") as f:  # the copy at work for 6 s, past the run's reading
+            end = time.monotonic() + 6
+            while time.monotonic() < end and run.poll() is None:
+                f.write(b" ")
+                f.flush()
+                time.sleep(0.3)
+        path.write_bytes(whole)
+        out, err = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, err
+    data = json.loads(report.read_text())
+    assert data["errors"] == [] and not data.get("being_written"), data
+    assert "not a readable" not in out + err and "still being written" not in err
+
+
 @pytest.mark.parametrize("payload", [b"{not json", b""])
 def test_corrupt_document_still_exit_0(library, tmp_path, payload):
-    (library / "1HowHttpsWorksCapture0c" / "state.json").write_bytes(payload)
+    _broken_a_minute_ago(library / "1HowHttpsWorksCapture0c" / "state.json", payload)
     report = tmp_path / "r.json"
     out = cli("--data-dir", str(library), "--collection", str(tmp_path / "c.anki2"), "--report", str(report))
     assert out.returncode == 0
@@ -192,7 +233,7 @@ def test_a_damaged_document_synced_before_is_named_by_its_title_then_its_file(li
     as the report window does; Polar's key after it, for support."""
     col = str(tmp_path / "c.anki2")
     assert cli("--data-dir", str(library), "--collection", col).returncode == 0
-    (library / "1HowHttpsWorksCapture0c" / "state.json").write_bytes(b"{not json")
+    _broken_a_minute_ago(library / "1HowHttpsWorksCapture0c" / "state.json", b"{not json")
     out = cli("--data-dir", str(library), "--collection", col)
     assert out.returncode == 0
     line = next(line for line in out.stdout.splitlines() if "1HowHttpsWorksCapture0c" in line)
