@@ -19,6 +19,7 @@ from aqt.qt import (
     QKeyEvent,
     QLabel,
     QMimeData,
+    QModelIndex,
     QMouseEvent,
     QPalette,
     QPlainTextEdit,
@@ -27,6 +28,9 @@ from aqt.qt import (
     QResizeEvent,
     QShowEvent,
     QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     Qt,
     QTextBrowser,
     QTimer,
@@ -54,6 +58,7 @@ from .report_text import (
     change_tree,
     counts_line,
     counts_words,
+    deck_shown,
     join,
     leftover_ids,
     leftovers_text,
@@ -264,6 +269,33 @@ class _ChangesTree(QTreeWidget):
         super().keyPressEvent(evt)
 
 
+class _DeckNames(QStyledItemDelegate):
+    """The tree's decks cut at "::" when the column is narrow (the deck's
+    own name whole: "…::Algorithms", ``deck_shown``), not in the middle of a
+    name ("compsci…orithms" at 400 px); documents and notes as the tree cuts
+    them. The item keeps the full name (its tooltip, a screen reader's)."""
+
+    def initStyleOption(self, option: Optional[QStyleOptionViewItem], index: QModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        if option is None or index.column() != 0 or index.parent().isValid() or option.rect.width() <= 0:
+            return
+        widget = self.parent()
+        view = widget if isinstance(widget, QWidget) else None
+        style = view.style() if view is not None else None
+        if style is None:
+            return
+        # The cell less Qt's margin each side of the text (no icon in this
+        # tree; SE_ItemViewItemText is the text's own width when it fits,
+        # Qt 6.6), and 2 px spare so it is never cut again, in the middle,
+        # by the tree's own elide.
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+        room = option.rect.width() - 2 * margin - 2
+        metrics = option.fontMetrics
+        option.text = deck_shown(
+            option.text or "", lambda text: metrics.horizontalAdvance(text) <= room,
+            lambda leaf: metrics.elidedText(leaf, Qt.TextElideMode.ElideMiddle, max(room, 0)))
+
+
 class _PolarDialog(QDialog):
     """A non-modal window with a Close button, one action button, and its
     size remembered under ``key``."""
@@ -461,10 +493,13 @@ class ReportDialog(_PolarDialog):
             header_item.setData(1, Qt.ItemDataRole.AccessibleTextRole, tr("Change"))
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setUniformRowHeights(True)
-        # A narrow window cuts the names: in the middle, so sub-decks keep
-        # their own ends ("compsci::…::algorithms" cut at the right was
-        # "compsci::…" eight times at 400 px in German); in full as tooltips.
+        # A narrow window cuts the names: a deck's at its "::" (its own name
+        # whole, _DeckNames: cut at the right, "compsci::…::algorithms" was
+        # "compsci::…" eight times at 400 px in German; in the middle,
+        # "compsci…orithms"), a document's or a note's in the middle; in
+        # full as tooltips.
         tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        tree.setItemDelegate(_DeckNames(tree))
         # (Per deck and document, never per row: the rows are counted and
         # grouped already, see ChangeTree.)
         sources: Mapping[str, str] = self.data.get("sources") or {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from .i18n import day, ltr, ntr, number, tr
 
@@ -557,6 +557,25 @@ def where(row: Mapping[str, Any]) -> str:
     if page:
         return tr("{document}, page {page}", document=name, page=page)
     return name
+
+
+def deck_shown(name: str, fits: Callable[[str], bool], middle: Callable[[str], str]) -> str:
+    """A deck's name as the report's tree shows it in the room it has
+    (``fits``): whole when it fits; else its parents cut at "::", the deck's
+    own name (the leaf) kept whole ("compsci::…::Algorithms", then
+    "…::Algorithms"); only a leaf too wide alone is cut in its middle
+    (``middle``). Cut at the right, sub-decks were "compsci::…" eight times;
+    in the middle, "compsci…orithms"."""
+    if fits(name):
+        return name
+    parts = name.split("::")
+    for kept in range(len(parts) - 1, 0, -1):  # the most of the deck's own end first
+        tail = "::".join(parts[-kept:])
+        if kept <= len(parts) - 2 and fits(f"{parts[0]}::…::{tail}"):
+            return f"{parts[0]}::…::{tail}"
+        if fits("…::" + tail):
+            return "…::" + tail
+    return middle(parts[-1])
 
 
 def quoted(text: str) -> str:
