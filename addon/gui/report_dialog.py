@@ -74,6 +74,7 @@ from .report_text import (
     snippet,
     tree_kind,
     where,
+    with_page,
 )
 from .tooltips import wrap_to
 
@@ -569,8 +570,7 @@ class ReportDialog(_PolarDialog):
             return
         for row in self._rows_of(item):
             front = snippet(row.get("front") or "", 100) or tr("(empty front)")
-            page = row.get("page")
-            label = tr("{text} (page {page})", text=front, page=page) if page else front
+            label = with_page(front, row.get("page"))
             child = QTreeWidgetItem(item, [label, change_label(tree_kind(row), self.dry_run, self.removed_as)])
             child.setData(0, _ROWS, self._group([row]))
             # The whole front (the label is cut), where it is: not Polar's keys.

@@ -551,12 +551,16 @@ def part_name(row: Mapping[str, Any]) -> str:
 
 
 def where(row: Mapping[str, Any]) -> str:
-    """``“Spaced repetition”, page 3`` for a row."""
+    """``“Spaced repetition” (page 3)`` for a row."""
     name = quoted(document_name(row)) if row.get("title") else document_name(row)
-    page = row.get("page")
-    if page:
-        return tr("{document}, page {page}", document=name, page=page)
-    return name
+    return with_page(name, row.get("page"))
+
+
+def with_page(text: str, page: Any) -> str:
+    """``text (page 3)``: a card's page after its front (the report's tree,
+    a preview's), after its document (a row's heading, a tooltip), in one
+    form ("“What?” in “Doc”, page 3" and "What? (page 3)" were two)."""
+    return tr("{text} (page {page})", text=text, page=page) if page else text
 
 
 def deck_shown(name: str, fits: Callable[[str], bool], middle: Callable[[str], str]) -> str:

@@ -255,7 +255,7 @@ def test_the_sync_log_gets_the_rows_in_the_users_words(german):
     words = report_text.log_words(data)
     assert words.splitlines() == [
         "Probleme (1)",
-        "  eine Karte in „Erdkunde“, Seite 3 — " + explain(data["errors"][0]),
+        "  eine Karte in „Erdkunde“ (Seite 3) — " + explain(data["errors"][0]),
         "Hinweise (1)",
         "  „Erdkunde“ — " + explain(data["warnings"][0]),
     ]

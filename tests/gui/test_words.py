@@ -384,7 +384,7 @@ def test_the_report_names_documents_by_title_not_by_id(anki, qtbot):
         dialog = anki.controller.report_dialog
         text = dialog.browser.toPlainText().replace("\u2060", "")  # (paths kept whole: unbroken)
         assert "“Notes on memory”" in text  # remembered from the sync before it broke
-        assert "“The capital is Paris.” in “Geography”, page 4" in text
+        assert "“The capital is Paris.” in “Geography” (page 4)" in text  # (as the tree says a page)
         assert "1GuiBrokenDoc00000001/state.json" in text  # the technical id stays, on its own line
         dialog.close()
     finally:
