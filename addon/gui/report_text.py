@@ -1470,6 +1470,11 @@ def _preview_messages() -> Dict[str, Any]:
             "All the Polar notes of this kind are in the note type “{notetype}” now, so a sync would add new ones "
             "there too instead of to “{stock}”; change one of them back to “{stock}” in the Browser (Notes ▸ Change "
             "Note Type) to have new ones go there again.", notetype=r.get("notetype", ""), stock=r.get("stock", "")),
+        "highlight_image_online_only": lambda r: tr(
+            "The picture of this card's area highlight is kept online only by {service}: it is not on this computer "
+            "yet, so a sync now would make the new note without a picture. Once the picture is downloaded (the "
+            "folder files/image in the Polar folder), the next sync adds it to the note.",
+            service=r.get("service") or "?"),
         "cloze_cards_emptied": lambda r: ntr(
             "{n} card of this cloze lost its cloze deletion in Polar: after a sync, Anki would keep it and show it "
             "as empty in the reviews until Tools ▸ Empty Cards deletes it, with its reviews.",
