@@ -57,6 +57,7 @@ from .report_text import (
     change_label,
     change_tree,
     counts_line,
+    counts_shown,
     counts_words,
     deck_shown,
     join,
@@ -261,6 +262,21 @@ class _ChangesTree(QTreeWidget):
 
     on_enter: Optional[Callable[[], Any]] = None
 
+    def resizeEvent(self, evt: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(evt)
+        self.share_columns()
+
+    def share_columns(self) -> None:
+        """The counts as wide as they need, but never more than half the
+        tree: at 400 px a preview's "50 notes would be added, 25 notes would
+        be updated" took it all, and the names' column was 0 px wide (no deck,
+        no document seen); in German "compsc…ystems". Counts that do not fit
+        are cut after a whole count (_DeckNames), whole in their tooltip."""
+        viewport, header = self.viewport(), self.header()
+        if viewport is None or header is None or self.columnCount() < 2:
+            return
+        header.resizeSection(1, max(0, min(self.sizeHintForColumn(1), viewport.width() // 2)))
+
     def keyPressEvent(self, evt: Optional[QKeyEvent]) -> None:  # noqa: N802 - Qt's name
         if (evt is not None and evt.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not evt.modifiers()
                 and self.currentItem() is not None and self.on_enter is not None):
@@ -278,7 +294,8 @@ class _DeckNames(QStyledItemDelegate):
 
     def initStyleOption(self, option: Optional[QStyleOptionViewItem], index: QModelIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
-        if option is None or index.column() != 0 or index.parent().isValid() or option.rect.width() <= 0:
+        # (A size hint's option has no rect: the whole text is measured.)
+        if option is None or option.rect.width() <= 0 or (index.column() == 0 and index.parent().isValid()):
             return
         widget = self.parent()
         view = widget if isinstance(widget, QWidget) else None
@@ -292,6 +309,11 @@ class _DeckNames(QStyledItemDelegate):
         margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
         room = option.rect.width() - 2 * margin - 2
         metrics = option.fontMetrics
+        if index.column() == 1:  # the counts, in the half of the width they may take (_ChangesTree.share_columns)
+            option.text = counts_shown(
+                option.text or "", lambda text: metrics.horizontalAdvance(text) <= room,
+                lambda text: metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(room, 0)))
+            return
         option.text = deck_shown(
             option.text or "", lambda text: metrics.horizontalAdvance(text) <= room,
             lambda leaf: metrics.elidedText(leaf, Qt.TextElideMode.ElideMiddle, max(room, 0)))
@@ -508,6 +530,7 @@ class ReportDialog(_PolarDialog):
             deck_item = QTreeWidgetItem(tree, [deck.name, counts_words(deck.counts, self.dry_run, self.removed_as)])
             deck_item.setData(0, _ROWS, self._group(deck.rows))
             deck_item.setToolTip(0, deck.name)
+            deck_item.setToolTip(1, deck_item.text(1))  # (cut when wider than half the tree)
             named = Counter(doc.name for doc in deck.documents)
             for doc in deck.documents:
                 # Its title, and what else a person knows it by (its file,
@@ -519,6 +542,7 @@ class ReportDialog(_PolarDialog):
                 doc_item = QTreeWidgetItem(deck_item, [name, counts_words(doc.counts, self.dry_run, self.removed_as)])
                 doc_item.setData(0, _ROWS, self._group(doc.rows))
                 doc_item.setToolTip(0, "\n".join(dict.fromkeys(t for t in (doc.name, known_as) if t)))
+                doc_item.setToolTip(1, doc_item.text(1))
                 # Notes are added when a document is opened: a first sync
                 # can list tens of thousands.
                 doc_item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
@@ -529,7 +553,9 @@ class ReportDialog(_PolarDialog):
         assert header is not None
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)  # (share_columns)
+        qconnect(tree.itemExpanded, lambda _item: tree.share_columns())
+        tree.share_columns()
         return tree
 
     def _titled(self, tree: QTreeWidget) -> QWidget:

@@ -582,6 +582,21 @@ def deck_shown(name: str, fits: Callable[[str], bool], middle: Callable[[str], s
     return middle(parts[-1])
 
 
+def counts_shown(text: str, fits: Callable[[str], bool], cut: Callable[[str], str]) -> str:
+    """A tree row's counts ("50 notes would be added, 25 notes would be
+    updated") in the room the names leave them: whole, else the first
+    counts that fit then "…" ("50 notes would be added, …"), else ``cut``."""
+    if fits(text):
+        return text
+    sep = tr(", ")
+    parts = text.split(sep)
+    for kept in range(len(parts) - 1, 0, -1):
+        shown = sep.join(parts[:kept]) + sep + "…"
+        if fits(shown):
+            return shown
+    return cut(text)
+
+
 def quoted(text: str) -> str:
     """``text`` in the language's quotation marks."""
     return tr("“{text}”", text=text)

@@ -982,6 +982,43 @@ def test_sub_decks_in_a_narrow_report_keep_their_own_names(anki):
     assert cut["de_DE", 400] > 0 and cut["de_DE", 760] < cut["de_DE", 400], cut
 
 
+def test_a_preview_s_counts_leave_the_names_half_the_tree(anki):
+    """At 400 px a preview's counts ("26 notes would be added, 13 notes
+    would be updated") took the whole tree: the names' column was 0 px
+    wide, no deck or document seen. The counts take at most half now, cut
+    after a whole count ("26 notes would be added, …"), whole in their
+    tooltip; the deck's own name beside them."""
+    from aqt.qt import QStyle, QStyleOptionViewItem
+
+    decks = ["computer science::algorithms", "computer science::operating systems", "Biology"]
+    changes = [{"kind": kind, "change": kind, "deck": deck, "document": f"d{n}", "title": f"Doc {n}",
+                "note_id": None if kind == "created" else n * 1000 + k, "front": "Q", "card": f"c{n}-{k}", "page": 2}
+               for n, deck in enumerate(decks) for k in range(39) for kind in ["created" if k % 3 else "updated"]]
+    data = {"dry_run": True, "created": 78, "updated": 39, "documents": 3, "errors": [], "conflicts": [],
+            "warnings": [], "changes": changes}
+    dialog = anki.controller.show_report(data, "preview", 0)
+    try:
+        dialog.resize(400, 700)
+        anki.anki.process(0.3)
+        tree = dialog.tree
+        half = tree.viewport().width() // 2
+        assert tree.columnWidth(1) <= half and tree.columnWidth(0) >= half - 1, (tree.columnWidth(0), half)
+        items = {tree.topLevelItem(i).text(0): tree.topLevelItem(i) for i in range(tree.topLevelItemCount())}
+        assert _shown(tree, items["computer science::algorithms"]).endswith("::algorithms")
+        assert _shown(tree, items["Biology"]) == "Biology"
+        item = items["Biology"]
+        assert item.text(1) == "26 notes would be added, 13 notes would be updated" == item.toolTip(1)
+        option = QStyleOptionViewItem()
+        option.rect = tree.visualRect(tree.indexFromItem(item, 1))
+        tree.itemDelegate().initStyleOption(option, tree.indexFromItem(item, 1))
+        room = option.rect.width() - 2 * (tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
+                                                                       tree) + 1)
+        assert option.text == "26 notes would be added, …", option.text  # a whole count, then "…"
+        assert tree.fontMetrics().horizontalAdvance(option.text) <= room
+    finally:
+        dialog.close()
+
+
 def test_a_deck_s_name_is_cut_at_its_parents_first():
     """The cut itself (``report_text.deck_shown``), measured in characters:
     the deck's own name whole while it fits, the top deck kept before the
