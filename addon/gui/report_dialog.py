@@ -27,6 +27,7 @@ from aqt.qt import (
     QPushButton,
     QResizeEvent,
     QShowEvent,
+    QSize,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -268,14 +269,18 @@ class _ChangesTree(QTreeWidget):
 
     def share_columns(self) -> None:
         """The counts as wide as they need, but never more than half the
-        tree: at 400 px a preview's "50 notes would be added, 25 notes would
-        be updated" took it all, and the names' column was 0 px wide (no deck,
-        no document seen); in German "compsc…ystems". Counts that do not fit
-        are cut after a whole count (_DeckNames), whole in their tooltip."""
+        tree (or than the names leave, when they need less): at 400 px a
+        preview's "50 notes would be added, 25 notes would be updated" took
+        it all, and the names' column was 0 px wide (no deck, no document
+        seen); in German "compsc…ystems". Counts that do not fit are cut
+        after a whole count (_DeckNames), whole in their tooltip."""
         viewport, header = self.viewport(), self.header()
         if viewport is None or header is None or self.columnCount() < 2:
             return
-        header.resizeSection(1, max(0, min(self.sizeHintForColumn(1), viewport.width() // 2)))
+        width = viewport.width()
+        names = self.sizeHintForColumn(0)  # (names that need less than half leave the counts the rest)
+        # (+2: the spare pixels _DeckNames keeps from Qt's own cut.)
+        header.resizeSection(1, max(0, min(self.sizeHintForColumn(1) + 2, max(width // 2, width - names))))
 
     def keyPressEvent(self, evt: Optional[QKeyEvent]) -> None:  # noqa: N802 - Qt's name
         if (evt is not None and evt.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not evt.modifiers()
@@ -292,10 +297,22 @@ class _DeckNames(QStyledItemDelegate):
     name ("compsci…orithms" at 400 px); documents and notes as the tree cuts
     them. The item keeps the full name (its tooltip, a screen reader's)."""
 
+    measuring = False
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt's name
+        # The whole text measured (what a column needs), never the cut one:
+        # a column sized to its cut text never grew ("1 note would be updat…"
+        # at 720 px).
+        self.measuring = True
+        try:
+            return super().sizeHint(option, index)
+        finally:
+            self.measuring = False
+
     def initStyleOption(self, option: Optional[QStyleOptionViewItem], index: QModelIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
-        # (A size hint's option has no rect: the whole text is measured.)
-        if option is None or option.rect.width() <= 0 or (index.column() == 0 and index.parent().isValid()):
+        if (option is None or self.measuring or option.rect.width() <= 0
+                or (index.column() == 0 and index.parent().isValid())):
             return
         widget = self.parent()
         view = widget if isinstance(widget, QWidget) else None

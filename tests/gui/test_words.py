@@ -1015,6 +1015,14 @@ def test_a_preview_s_counts_leave_the_names_half_the_tree(anki):
                                                                        tree) + 1)
         assert option.text == "26 notes would be added, …", option.text  # a whole count, then "…"
         assert tree.fontMetrics().horizontalAdvance(option.text) <= room
+        # Wider, the counts have their room again, whole (sized once to their cut text, they stayed cut).
+        dialog.resize(760, 700)
+        anki.anki.process(0.3)
+        option = QStyleOptionViewItem()
+        option.rect = tree.visualRect(tree.indexFromItem(item, 1))
+        tree.itemDelegate().initStyleOption(option, tree.indexFromItem(item, 1))
+        assert option.text == item.text(1) and _shown(tree, items["computer science::operating systems"]) \
+            == "computer science::operating systems"
     finally:
         dialog.close()
 
