@@ -173,7 +173,9 @@ class BookWindow(QWidget):
         self.next_button.setToolTip(tr("Next section"))
         self.next_button.setAccessibleName(tr("Next section"))  # (a screen reader read the arrow's glyph)
         self.where_label = QLabel(self)
-        self.system_button = QPushButton(tr("Open in e-book reader"), self)
+        self.system_button = QPushButton(tr("Open outside Anki"), self)  # (the PDF's and the book's alike)
+        self.system_button.setToolTip(tr("Opens the file in the program this computer opens such files with "
+                                         "(your PDF or e-book reader)."))
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()

@@ -238,7 +238,9 @@ class DocumentWindow(QWidget):
         self.page_box.setMinimum(1)
         self.page_box.setKeyboardTracking(False)
         self.count_label = QLabel(self)
-        self.system_button = QPushButton(tr("Open in system viewer"), self)
+        self.system_button = QPushButton(tr("Open outside Anki"), self)  # (the PDF's and the book's alike)
+        self.system_button.setToolTip(tr("Opens the file in the program this computer opens such files with "
+                                         "(your PDF or e-book reader)."))
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()

@@ -19,6 +19,7 @@ from aqt.qt import (
     QKeyEvent,
     QLabel,
     QMimeData,
+    QModelIndex,
     QMouseEvent,
     QPalette,
     QPlainTextEdit,
@@ -26,7 +27,11 @@ from aqt.qt import (
     QPushButton,
     QResizeEvent,
     QShowEvent,
+    QSize,
     QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     Qt,
     QTextBrowser,
     QTimer,
@@ -53,7 +58,9 @@ from .report_text import (
     change_label,
     change_tree,
     counts_line,
+    counts_shown,
     counts_words,
+    deck_shown,
     join,
     leftover_ids,
     leftovers_text,
@@ -69,6 +76,7 @@ from .report_text import (
     snippet,
     tree_kind,
     where,
+    with_page,
 )
 from .tooltips import wrap_to
 
@@ -255,6 +263,25 @@ class _ChangesTree(QTreeWidget):
 
     on_enter: Optional[Callable[[], Any]] = None
 
+    def resizeEvent(self, evt: Optional[QResizeEvent]) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(evt)
+        self.share_columns()
+
+    def share_columns(self) -> None:
+        """The counts as wide as they need, but never more than half the
+        tree (or than the names leave, when they need less): at 400 px a
+        preview's "50 notes would be added, 25 notes would be updated" took
+        it all, and the names' column was 0 px wide (no deck, no document
+        seen); in German "compsc…ystems". Counts that do not fit are cut
+        after a whole count (_DeckNames), whole in their tooltip."""
+        viewport, header = self.viewport(), self.header()
+        if viewport is None or header is None or self.columnCount() < 2:
+            return
+        width = viewport.width()
+        names = self.sizeHintForColumn(0)  # (names that need less than half leave the counts the rest)
+        # (+2: the spare pixels _DeckNames keeps from Qt's own cut.)
+        header.resizeSection(1, max(0, min(self.sizeHintForColumn(1) + 2, max(width // 2, width - names))))
+
     def keyPressEvent(self, evt: Optional[QKeyEvent]) -> None:  # noqa: N802 - Qt's name
         if (evt is not None and evt.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not evt.modifiers()
                 and self.currentItem() is not None and self.on_enter is not None):
@@ -262,6 +289,51 @@ class _ChangesTree(QTreeWidget):
             self.on_enter()
             return
         super().keyPressEvent(evt)
+
+
+class _DeckNames(QStyledItemDelegate):
+    """The tree's decks cut at "::" when the column is narrow (the deck's
+    own name whole: "…::Algorithms", ``deck_shown``), not in the middle of a
+    name ("compsci…orithms" at 400 px); documents and notes as the tree cuts
+    them. The item keeps the full name (its tooltip, a screen reader's)."""
+
+    measuring = False
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt's name
+        # The whole text measured (what a column needs), never the cut one:
+        # a column sized to its cut text never grew ("1 note would be updat…"
+        # at 720 px).
+        self.measuring = True
+        try:
+            return super().sizeHint(option, index)
+        finally:
+            self.measuring = False
+
+    def initStyleOption(self, option: Optional[QStyleOptionViewItem], index: QModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        if (option is None or self.measuring or option.rect.width() <= 0
+                or (index.column() == 0 and index.parent().isValid())):
+            return
+        widget = self.parent()
+        view = widget if isinstance(widget, QWidget) else None
+        style = view.style() if view is not None else None
+        if style is None:
+            return
+        # The cell less Qt's margin each side of the text (no icon in this
+        # tree; SE_ItemViewItemText is the text's own width when it fits,
+        # Qt 6.6), and 2 px spare so it is never cut again, in the middle,
+        # by the tree's own elide.
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+        room = option.rect.width() - 2 * margin - 2
+        metrics = option.fontMetrics
+        if index.column() == 1:  # the counts, in the half of the width they may take (_ChangesTree.share_columns)
+            option.text = counts_shown(
+                option.text or "", lambda text: metrics.horizontalAdvance(text) <= room,
+                lambda text: metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(room, 0)))
+            return
+        option.text = deck_shown(
+            option.text or "", lambda text: metrics.horizontalAdvance(text) <= room,
+            lambda leaf: metrics.elidedText(leaf, Qt.TextElideMode.ElideMiddle, max(room, 0)))
 
 
 class _PolarDialog(QDialog):
@@ -461,10 +533,13 @@ class ReportDialog(_PolarDialog):
             header_item.setData(1, Qt.ItemDataRole.AccessibleTextRole, tr("Change"))
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setUniformRowHeights(True)
-        # A narrow window cuts the names: in the middle, so sub-decks keep
-        # their own ends ("compsci::…::algorithms" cut at the right was
-        # "compsci::…" eight times at 400 px in German); in full as tooltips.
+        # A narrow window cuts the names: a deck's at its "::" (its own name
+        # whole, _DeckNames: cut at the right, "compsci::…::algorithms" was
+        # "compsci::…" eight times at 400 px in German; in the middle,
+        # "compsci…orithms"), a document's or a note's in the middle; in
+        # full as tooltips.
         tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        tree.setItemDelegate(_DeckNames(tree))
         # (Per deck and document, never per row: the rows are counted and
         # grouped already, see ChangeTree.)
         sources: Mapping[str, str] = self.data.get("sources") or {}
@@ -472,6 +547,7 @@ class ReportDialog(_PolarDialog):
             deck_item = QTreeWidgetItem(tree, [deck.name, counts_words(deck.counts, self.dry_run, self.removed_as)])
             deck_item.setData(0, _ROWS, self._group(deck.rows))
             deck_item.setToolTip(0, deck.name)
+            deck_item.setToolTip(1, deck_item.text(1))  # (cut when wider than half the tree)
             named = Counter(doc.name for doc in deck.documents)
             for doc in deck.documents:
                 # Its title, and what else a person knows it by (its file,
@@ -483,6 +559,7 @@ class ReportDialog(_PolarDialog):
                 doc_item = QTreeWidgetItem(deck_item, [name, counts_words(doc.counts, self.dry_run, self.removed_as)])
                 doc_item.setData(0, _ROWS, self._group(doc.rows))
                 doc_item.setToolTip(0, "\n".join(dict.fromkeys(t for t in (doc.name, known_as) if t)))
+                doc_item.setToolTip(1, doc_item.text(1))
                 # Notes are added when a document is opened: a first sync
                 # can list tens of thousands.
                 doc_item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
@@ -493,7 +570,9 @@ class ReportDialog(_PolarDialog):
         assert header is not None
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)  # (share_columns)
+        qconnect(tree.itemExpanded, lambda _item: tree.share_columns())
+        tree.share_columns()
         return tree
 
     def _titled(self, tree: QTreeWidget) -> QWidget:
@@ -534,8 +613,7 @@ class ReportDialog(_PolarDialog):
             return
         for row in self._rows_of(item):
             front = snippet(row.get("front") or "", 100) or tr("(empty front)")
-            page = row.get("page")
-            label = tr("{text} (page {page})", text=front, page=page) if page else front
+            label = with_page(front, row.get("page"))
             child = QTreeWidgetItem(item, [label, change_label(tree_kind(row), self.dry_run, self.removed_as)])
             child.setData(0, _ROWS, self._group([row]))
             # The whole front (the label is cut), where it is: not Polar's keys.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from .i18n import day, ltr, ntr, number, tr
 
@@ -574,12 +574,50 @@ def part_name(row: Mapping[str, Any]) -> str:
 
 
 def where(row: Mapping[str, Any]) -> str:
-    """``“Spaced repetition”, page 3`` for a row."""
+    """``“Spaced repetition” (page 3)`` for a row."""
     name = quoted(document_name(row)) if row.get("title") else document_name(row)
-    page = row.get("page")
-    if page:
-        return tr("{document}, page {page}", document=name, page=page)
-    return name
+    return with_page(name, row.get("page"))
+
+
+def with_page(text: str, page: Any) -> str:
+    """``text (page 3)``: a card's page after its front (the report's tree,
+    a preview's), after its document (a row's heading, a tooltip), in one
+    form ("“What?” in “Doc”, page 3" and "What? (page 3)" were two)."""
+    return tr("{text} (page {page})", text=text, page=page) if page else text
+
+
+def deck_shown(name: str, fits: Callable[[str], bool], middle: Callable[[str], str]) -> str:
+    """A deck's name as the report's tree shows it in the room it has
+    (``fits``): whole when it fits; else its parents cut at "::", the deck's
+    own name (the leaf) kept whole ("compsci::…::Algorithms", then
+    "…::Algorithms"); only a leaf too wide alone is cut in its middle
+    (``middle``). Cut at the right, sub-decks were "compsci::…" eight times;
+    in the middle, "compsci…orithms"."""
+    if fits(name):
+        return name
+    parts = name.split("::")
+    for kept in range(len(parts) - 1, 0, -1):  # the most of the deck's own end first
+        tail = "::".join(parts[-kept:])
+        if kept <= len(parts) - 2 and fits(f"{parts[0]}::…::{tail}"):
+            return f"{parts[0]}::…::{tail}"
+        if fits("…::" + tail):
+            return "…::" + tail
+    return middle(parts[-1])
+
+
+def counts_shown(text: str, fits: Callable[[str], bool], cut: Callable[[str], str]) -> str:
+    """A tree row's counts ("50 notes would be added, 25 notes would be
+    updated") in the room the names leave them: whole, else the first
+    counts that fit then "…" ("50 notes would be added, …"), else ``cut``."""
+    if fits(text):
+        return text
+    sep = tr(", ")
+    parts = text.split(sep)
+    for kept in range(len(parts) - 1, 0, -1):
+        shown = sep.join(parts[:kept]) + sep + "…"
+        if fits(shown):
+            return shown
+    return cut(text)
 
 
 def quoted(text: str) -> str:
@@ -1475,6 +1513,11 @@ def _preview_messages() -> Dict[str, Any]:
             "All the Polar notes of this kind are in the note type “{notetype}” now, so a sync would add new ones "
             "there too instead of to “{stock}”; change one of them back to “{stock}” in the Browser (Notes ▸ Change "
             "Note Type) to have new ones go there again.", notetype=r.get("notetype", ""), stock=r.get("stock", "")),
+        "highlight_image_online_only": lambda r: tr(
+            "The picture of this card's area highlight is kept online only by {service}: it is not on this computer "
+            "yet, so a sync now would make the new note without a picture. Once the picture is downloaded (the "
+            "folder files/image in the Polar folder), the next sync adds it to the note.",
+            service=r.get("service") or "?"),
         "cloze_cards_emptied": lambda r: ntr(
             "{n} card of this cloze lost its cloze deletion in Polar: after a sync, Anki would keep it and show it "
             "as empty in the reviews until Tools ▸ Empty Cards deletes it, with its reviews.",

@@ -255,7 +255,7 @@ def test_the_sync_log_gets_the_rows_in_the_users_words(german):
     words = report_text.log_words(data)
     assert words.splitlines() == [
         "Probleme (1)",
-        "  eine Karte in „Erdkunde“, Seite 3 — " + explain(data["errors"][0]),
+        "  eine Karte in „Erdkunde“ (Seite 3) — " + explain(data["errors"][0]),
         "Hinweise (1)",
         "  „Erdkunde“ — " + explain(data["warnings"][0]),
     ]
@@ -629,6 +629,30 @@ def test_a_new_note_s_picture_kept_online_only_is_said_in_the_user_s_words(germa
     assert "iCloud Drive" in words and "files/image" in words and "Bild" in words
     online = _online_only("1DocC", "iCloud Drive")
     assert "„Jetzt laden“" in explain(online) and "1DocC" in explain(online)
+
+
+def test_a_preview_says_what_a_sync_would_do_of_a_picture_kept_online_only():
+    """A preview (Tools ▸ Polar Sync ▸ Preview) makes no note, yet its row of
+    a picture kept online only said the sync's "the new note has no picture
+    for now" (de "hat die neue Notiz vorerst kein Bild"): in the preview's
+    tense now, as its other rows are ("would be made again", previewrows)."""
+    row = {"path": "1Doc/state.json#c1", "code": "highlight_image_online_only", "document": "1Doc", "card": "c1",
+           "page": 3, "file": "1img.png", "service": "iCloud Drive", "message": "image '1img.png' …"}
+    said = {}
+    try:
+        for lang in ("en", "de", "fr", "ja"):
+            i18n.force(lang)
+            said[lang] = (explain(row, dry_run=True), explain(row))
+    finally:
+        i18n.force(None)
+    preview, sync = said["en"]
+    assert "would make the new note without a picture" in preview and "the new note has no picture" not in preview
+    assert "the new note has no picture for now" in sync  # the sync's own words stay
+    preview, sync = said["de"]
+    assert "würde eine Synchronisierung jetzt die neue Notiz ohne Bild anlegen" in preview
+    assert "hat die neue Notiz" not in preview and "hat die neue Notiz vorerst kein Bild" in sync
+    for lang, (preview, sync) in said.items():
+        assert preview != sync and "iCloud Drive" in preview and "files/image" in preview, lang
 
 
 def test_a_deck_tag_s_problem_is_said_in_the_reader_s_words_not_left_to_the_english_line(col, tmp_path):

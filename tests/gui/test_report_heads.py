@@ -100,3 +100,26 @@ def test_a_file_s_path_stays_the_heading(lang):
     # A document's row keeps its title, even with a note type named.
     assert where({"path": "k#c", "title": "Rust", "document": "k", "notetype": "Basic", "message": "m"}) \
         == "„Rust“"
+
+
+@pytest.mark.parametrize("code, heading, tree_label", [
+    ("en", "“What is a force?” in “Physics” (page 3)", "What is a force? (page 3)"),
+    ("de", "„What is a force?“ in „Physics“ (Seite 3)", "What is a force? (Seite 3)"),
+    ("es", "«What is a force?» en «Physics» (página 3)", "What is a force? (página 3)"),
+    ("fr", "«\u00a0What is a force?\u00a0» dans «\u00a0Physics\u00a0» (page 3)", "What is a force? (page 3)"),
+    ("ja", "「Physics」（3\u00a0ページ）の「What is a force?」", "What is a force?（3\u00a0ページ）"),
+])
+def test_a_card_s_page_is_said_in_one_form_in_the_row_s_heading_and_the_tree(lang, code, heading, tree_label):
+    """A row's heading said ", page 3" ("“What?” in “Physics”, page 3"; de
+    ", Seite 3"), the report's and the preview's tree "What? (page 3)":
+    one form now, the tree's, which also reads after a question mark. The
+    card's own "p. 3" (in the notes) is not the report's to change."""
+    lang(code)
+    row = {"path": "1Doc/state.json#1Card", "document": "1Doc", "title": "Physics", "card": "1Card", "page": 3,
+           "front": "What is a force?", "message": "m"}
+    assert _heads({"warnings": [row]}) == [heading]
+    from addon.gui.report_text import with_page
+
+    assert with_page("What is a force?", 3) == tree_label
+    page = tree_label[len("What is a force?"):]  # the tree's page, word for word in the heading and the tooltip
+    assert page in heading and where(row).endswith(page)

@@ -393,8 +393,10 @@ def test_a_document_no_program_opens_says_where_it_is(library_with_files: Any) -
     """A document handed to the system's viewer: on a system with none (no
     EPUB reader, no xdg-open) Qt's openUrl fails, and a click did nothing at
     all. (Qt's offscreen platform opens nothing: that system, here.) An
-    EPUB opens in the book window (viewer6), whose "Open in e-book reader"
-    says so in the window; so does the PDF window's system-viewer button."""
+    EPUB opens in the book window (viewer6), whose "Open outside Anki"
+    says so in the window; so does the PDF window's. Both buttons hand the
+    file to the system's program for it, and say so in one wording (they
+    were "Open in e-book reader" and "Open in system viewer")."""
     from aqt.qt import QGuiApplication
 
     if QGuiApplication.platformName() != "offscreen":
@@ -406,13 +408,16 @@ def test_a_document_no_program_opens_says_where_it_is(library_with_files: Any) -
     anki.anki.wait_until(lambda: links.book_window is not None and links.book_window.isVisible()
                          and not links.book_window.loading, what="the book window")
     book = links.book_window
+    assert book.system_button.text() == "Open outside Anki" and "e-book reader" in book.system_button.toolTip()
     book.system_button.click()
     text = book.message.text().replace("\u2060", "")  # (its path kept whole: unbroken)
     assert book.message.isVisible() and "No program on this computer opened “An EPUB Nothing Opens”." in text
     assert f"{EPUB_FP}.epub" in text
     book.close()
-    # The window's "Open in system viewer" says so in the window.
+    # The PDF window's button, the same words, says so in the window.
     window = _open(anki, "What did the scanner turn?")
+    assert window.system_button.text() == book.system_button.text()
+    assert window.system_button.toolTip() == book.system_button.toolTip()
     window.system_button.click()
     assert window.message.isVisible() and "No program on this computer opened" in window.message.text()
     window.close()

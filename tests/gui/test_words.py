@@ -384,7 +384,7 @@ def test_the_report_names_documents_by_title_not_by_id(anki, qtbot):
         dialog = anki.controller.report_dialog
         text = dialog.browser.toPlainText().replace("\u2060", "")  # (paths kept whole: unbroken)
         assert "“Notes on memory”" in text  # remembered from the sync before it broke
-        assert "“The capital is Paris.” in “Geography”, page 4" in text
+        assert "“The capital is Paris.” in “Geography” (page 4)" in text  # (as the tree says a page)
         assert "1GuiBrokenDoc00000001/state.json" in text  # the technical id stays, on its own line
         dialog.close()
     finally:
@@ -919,32 +919,133 @@ def test_a_first_syncs_report_shows_the_old_notes_it_was_opened_for(anki, lang, 
         anki.mw.pm.setLang("en_US")
 
 
+def _shown(tree, item) -> str:
+    """What the tree draws of ``item``'s name, as Qt paints it: the
+    delegate's text (``initStyleOption``), cut again by the tree's elide
+    mode to the text's room when still too wide."""
+    from aqt.qt import QStyle, QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    option.rect = tree.visualRect(tree.indexFromItem(item, 0))  # (visualItemRect: every column)
+    option.font = tree.font()
+    option.fontMetrics = tree.fontMetrics()
+    delegate = tree.itemDelegate()
+    if type(delegate).__module__.startswith("PyQt"):  # Qt's own delegate draws the item's text
+        option.text = item.text(0)
+    else:
+        delegate.initStyleOption(option, tree.indexFromItem(item, 0))
+    room = option.rect.width() - 2 * (tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, tree) + 1)
+    return tree.fontMetrics().elidedText(option.text, tree.textElideMode(), room)
+
+
 def test_sub_decks_in_a_narrow_report_keep_their_own_names(anki):
     """At 400 px in German the counts ("198 neue Notizen, 115 Notizen
     aktualisiert") leave the names ~85 px: cut at the right, seven sub-decks
     of one deck all read "computer sc…" ("compsci::…" in a first sync's
-    report). Cut in the middle, each keeps its end;
-    the full name is the item's tooltip."""
+    report); cut in the middle, "compsci…orithms", "compsc…ystems". Cut at
+    "::" now: each deck's own name whole ("…::algorithms"), the top deck
+    kept when there is room ("computer science::…::databases"); the full
+    name is the item's tooltip."""
     subs = ["algorithms", "compilers", "databases", "linux", "networking", "operating systems", "graphics"]
-    changes = [{"kind": kind, "change": kind, "deck": f"computer science::{sub}", "document": f"d{n}",
+    decks = [f"computer science::{sub}" if n % 2 else f"computer science::{'systems' if n < 4 else 'theory'}::{sub}"
+             for n, sub in enumerate(subs)]
+    changes = [{"kind": kind, "change": kind, "deck": deck, "document": f"d{n}",
                 "title": f"Doc {n}", "note_id": n * 1000 + k, "front": "Q", "card": f"c{n}-{k}"}
-               for n, sub in enumerate(subs) for k in range(313) for kind in ["created" if k < 198 else "updated"]]
+               for n, deck in enumerate(decks) for k in range(313) for kind in ["created" if k < 198 else "updated"]]
     data = {"created": 198 * len(subs), "updated": 115 * len(subs), "documents": len(subs), "errors": [],
             "conflicts": [], "warnings": [], "changes": changes}
-    anki.mw.pm.setLang("de_DE")
-    dialog = anki.controller.show_report(data, "manual", 0)
+    cut = {}
+    for lang, size in (("de_DE", 400), ("en_US", 400), ("de_DE", 760)):
+        anki.mw.pm.setLang(lang)
+        dialog = anki.controller.show_report(data, "manual", 0)
+        try:
+            dialog.resize(size, 700)
+            anki.anki.process(0.3)
+            tree = dialog.tree
+            items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+            shown = {item.text(0): _shown(tree, item) for item in items}
+            assert sorted(shown) == sorted(decks)
+            for deck, text in shown.items():
+                leaf = deck.split("::")[-1]
+                if "::" not in text:  # "…::" and the leaf too wide: the leaf alone, else cut in its middle
+                    assert text.startswith(leaf[:3]) and text.endswith(leaf[-3:]), (lang, size, shown)
+                    assert tree.fontMetrics().horizontalAdvance("…::" + leaf) > tree.columnWidth(0) - 30
+                    continue
+                assert text == deck or text.endswith("::" + leaf), (lang, size, shown)
+                if text != deck:  # the parents cut at "::": the top deck kept, or the ones above the leaf
+                    assert text.startswith(("computer science::…::", "…::")) and deck.endswith(text.split("…")[1])
+            cut[lang, size] = sum(text != deck for deck, text in shown.items())
+            assert all(item.toolTip(0) == item.text(0) for item in items)
+        finally:
+            dialog.close()
+            anki.mw.pm.setLang("en_US")
+    assert cut["de_DE", 400] > 0 and cut["de_DE", 760] < cut["de_DE", 400], cut
+
+
+def test_a_preview_s_counts_leave_the_names_half_the_tree(anki):
+    """At 400 px a preview's counts ("26 notes would be added, 13 notes
+    would be updated") took the whole tree: the names' column was 0 px
+    wide, no deck or document seen. The counts take at most half now, cut
+    after a whole count ("26 notes would be added, …"), whole in their
+    tooltip; the deck's own name beside them."""
+    from aqt.qt import QStyle, QStyleOptionViewItem
+
+    decks = ["computer science::algorithms", "computer science::operating systems", "Biology"]
+    changes = [{"kind": kind, "change": kind, "deck": deck, "document": f"d{n}", "title": f"Doc {n}",
+                "note_id": None if kind == "created" else n * 1000 + k, "front": "Q", "card": f"c{n}-{k}", "page": 2}
+               for n, deck in enumerate(decks) for k in range(39) for kind in ["created" if k % 3 else "updated"]]
+    data = {"dry_run": True, "created": 78, "updated": 39, "documents": 3, "errors": [], "conflicts": [],
+            "warnings": [], "changes": changes}
+    dialog = anki.controller.show_report(data, "preview", 0)
     try:
         dialog.resize(400, 700)
         anki.anki.process(0.3)
         tree = dialog.tree
-        items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-        room = tree.columnWidth(0) - tree.indentation() - 8
-        shown = {tree.fontMetrics().elidedText(item.text(0), tree.textElideMode(), room) for item in items}
-        assert len(shown) == len(subs), shown
-        assert all(item.toolTip(0) == item.text(0) for item in items)
+        half = tree.viewport().width() // 2
+        assert tree.columnWidth(1) <= half and tree.columnWidth(0) >= half - 1, (tree.columnWidth(0), half)
+        items = {tree.topLevelItem(i).text(0): tree.topLevelItem(i) for i in range(tree.topLevelItemCount())}
+        assert _shown(tree, items["computer science::algorithms"]).endswith("::algorithms")
+        assert _shown(tree, items["Biology"]) == "Biology"
+        item = items["Biology"]
+        assert item.text(1) == "26 notes would be added, 13 notes would be updated" == item.toolTip(1)
+        option = QStyleOptionViewItem()
+        option.rect = tree.visualRect(tree.indexFromItem(item, 1))
+        tree.itemDelegate().initStyleOption(option, tree.indexFromItem(item, 1))
+        room = option.rect.width() - 2 * (tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
+                                                                       tree) + 1)
+        assert option.text == "26 notes would be added, …", option.text  # a whole count, then "…"
+        assert tree.fontMetrics().horizontalAdvance(option.text) <= room
+        # Wider, the counts have their room again, whole (sized once to their cut text, they stayed cut).
+        dialog.resize(760, 700)
+        anki.anki.process(0.3)
+        option = QStyleOptionViewItem()
+        option.rect = tree.visualRect(tree.indexFromItem(item, 1))
+        tree.itemDelegate().initStyleOption(option, tree.indexFromItem(item, 1))
+        assert option.text == item.text(1) and _shown(tree, items["computer science::operating systems"]) \
+            == "computer science::operating systems"
     finally:
         dialog.close()
-        anki.mw.pm.setLang("en_US")
+
+
+def test_a_deck_s_name_is_cut_at_its_parents_first():
+    """The cut itself (``report_text.deck_shown``), measured in characters:
+    the deck's own name whole while it fits, the top deck kept before the
+    one above the leaf when both cannot be; the leaf alone too wide is cut in
+    its middle."""
+    from addon.gui.report_text import deck_shown
+
+    def cut(name: str, room: int) -> str:
+        half = room // 2
+        return deck_shown(name, lambda text: len(text) <= room, lambda leaf: leaf[:half] + "…" + leaf[-half:])
+
+    assert cut("compsci::algorithms", 40) == "compsci::algorithms"
+    assert cut("compsci::algorithms", 15) == "…::algorithms"
+    assert cut("cs::systems::operating systems", 29) == "…::systems::operating systems"
+    assert cut("cs::systems::operating systems", 25) == "cs::…::operating systems"
+    assert cut("cs::systems::operating systems", 23) == "…::operating systems"
+    assert cut("a::b::c::d", 9) == "…::c::d" and cut("a::b::c::d", 6) == "…::d"
+    assert cut("compsci::operating systems", 10) == "opera…stems"
+    assert cut("operating systems", 10) == "opera…stems"
 
 
 def test_the_settings_name_the_profile_s_default_deck_when_anki_calls_it_otherwise(anki):

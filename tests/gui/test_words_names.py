@@ -65,7 +65,7 @@ def test_documents_in_the_report_are_named_by_title_file_and_address_never_by_ke
         item.setExpanded(True)
         anki.anki.process(0.1)
         assert item.childCount() == 1
-        assert item.child(0).toolTip(0) == "What is a force?\n“Introduction”, page 2"
+        assert item.child(0).toolTip(0) == "What is a force?\n“Introduction” (page 2)"
         tips = [deck.toolTip(0)] + [d.toolTip(0) for d in docs.values()] + [item.child(0).toolTip(0)]
         assert not any(key in tip or key[:10] in tip for tip in tips for key in KEYS + ("1ag3DiKsWi",)), tips
         assert not any("1NmPhy1" in tip for tip in tips), tips
