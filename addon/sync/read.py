@@ -836,12 +836,15 @@ def _stopped(state: SyncState, preview: bool) -> Stopped:
 
 def _read_once_written(source: Source, settings: Settings, report: Report, docs: Dict[str, LoadedDoc],
                        known: Dict[str, DocState], force: bool, most_s: float, check_stop: Callable[[], None],
-                       progress: Optional[Progress], stored_refs: Callable[[str], Dict[str, str]]) -> None:
+                       progress: Optional[Progress], stored_refs: Callable[[str], Dict[str, str]],
+                       listed: AbstractSet[str] = frozenset()) -> None:
     """Documents ``Report.being_written`` read again each second, by the
     in-place rule, until each is whole (read), no longer being written
     (older than ``WRITING_NS``, and still broken: reported as damaged) or
     ``most_s`` have passed (then left as they are, still said as being
-    written). The CLI's: a run is not read again later, as the GUI's is."""
+    written). The CLI's: a run is not read again later, as the GUI's is.
+    ``listed``: as ``read_document``'s, so that a copy still being written
+    (a folder copied by hand) is the copy it is once whole."""
     end = time.monotonic() + most_s
     while report.being_written and time.monotonic() < end:
         check_stop()
@@ -860,7 +863,8 @@ def _read_once_written(source: Source, settings: Settings, report: Report, docs:
             prev = known.get(key)
             docs[key] = read_document(file, source, settings, report, force=force, known=prev,
                                       defer=prev is None and not force, just_changed=True,
-                                      stored_refs=stored_refs if prev is not None else None)
+                                      stored_refs=stored_refs if prev is not None else None,
+                                      listed=listed if prev is None or not prev.ok else frozenset())
 
 
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
@@ -1002,7 +1006,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
                 raise _stopped(state, preview)
 
         _read_once_written(source, settings, report, docs, known, force, settle_s, check_stop, progress,
-                           state.card_refs)
+                           state.card_refs, listed)
     said = _said_once(report, state, only_set is not None)  # (after the reading: a document's online_only is one)
     if said is not None:
         library_meta[SAID_KEY] = said

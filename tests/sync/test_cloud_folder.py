@@ -498,3 +498,37 @@ def test_a_document_kept_online_only_read_again_for_a_note_deleted_in_anki_is_sa
     told = run(col, lib, state_path).to_dict()
     assert [w["code"] for w in told["warnings"]] == ["online_only"]
     _quiet(run(col, lib, state_path))
+
+
+def test_a_copy_by_hand_still_being_written_when_the_cli_reads_it_is_still_a_copy_once_whole(col, tmp_path, state_path):
+    """A document folder copied by hand (a backup "… old" beside it) whose
+    state.json the copy is still writing as the CLI's run reads it: the run
+    waits (``settle_s``) and reads it again once whole. On the old code that
+    second reading forgot the fingerprint rule (no ``listed``): the copy was
+    synced as a second document, every card of it a same_card_twice problem.
+    Now it is the copy it is, said once, not synced."""
+    import threading
+    import time
+
+    lib = tmp_path / "polar"
+    _library(lib)
+    run(col, lib, state_path)
+    name = FP + " old"
+    shutil.copytree(lib / FP, lib / name)
+    target = lib / name / "state.json"
+    whole = target.read_bytes()
+    target.write_bytes(whole[: len(whole) // 2])
+
+    def go() -> None:
+        time.sleep(1.2)
+        target.write_bytes(whole)
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    done = sync(col, Settings(), state_path, source_path=lib, settle_s=10)
+    thread.join()
+    told = done.to_dict()
+    assert not told.get("errors"), told["errors"]
+    assert not done.being_written
+    assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("cloud_copy", FP, name)]
+    assert done.created == 0 and len(col.find_notes("")) == 3
