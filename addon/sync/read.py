@@ -313,6 +313,12 @@ def _signature_unchanged(file: DocumentFile, known: DocState) -> bool:
 # it is this old (``Report.being_written``).
 WRITING_NS = 5_000_000_000
 
+# The sha a failed document's state row keeps when it is a copy told by its
+# fingerprint (``read_document``'s ``listed``), followed by the folder it is
+# a copy of; its signature is kept too (``apply.remember``), so that an
+# unchanged copy is not parsed at every sync.
+COPY_SHA = "copy:"
+
 
 def _just_written(file: DocumentFile) -> bool:
     """Written within ``WRITING_NS`` (an mtime in the future, a clock that
@@ -355,6 +361,11 @@ def read_document(
         # only by a file-syncing service: as the last sync read it; see
         # library.PLACEHOLDERS)
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
+    if (not force and known is not None and not known.ok and known.sha.startswith(COPY_SHA)
+            and known.sha[len(COPY_SHA):] in listed and tuple(file.signature) == (known.size, known.mtime)):
+        # A copy told by its fingerprint (below), unchanged, its document's
+        # folder still there: a copy still, not parsed again (said once).
+        return LoadedDoc(file, "failed", sha=known.sha)
     read_at = time.time_ns()
     key = file.key
     if file.notice:
@@ -405,7 +416,9 @@ def read_document(
             f"the folder {key} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
             "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
             "once: not synced, the document's own folder is"), code="cloud_copy", document=doc.claimed, file=key)
-        return LoadedDoc(file, "failed", sha=sha)
+        # (Its sha names what it is a copy of: the state keeps its signature,
+        # and the next sync reads it only if it changed or that folder went.)
+        return LoadedDoc(file, "failed", sha=COPY_SHA + doc.claimed, read_at_ns=read_at)
     if not doc.title and doc.filename:
         doc = _titled(doc, source)
     known_as = doc.known_as

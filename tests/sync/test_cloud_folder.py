@@ -532,3 +532,28 @@ def test_a_copy_by_hand_still_being_written_when_the_cli_reads_it_is_still_a_cop
     assert not done.being_written
     assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("cloud_copy", FP, name)]
     assert done.created == 0 and len(col.find_notes("")) == 3
+
+
+def test_a_copy_told_by_its_fingerprint_is_not_parsed_again_at_every_sync(col, tmp_path, state_path):
+    """A copy renamed by hand, told by its file's fingerprint (so parsed to
+    be told): on the old code it was parsed again at every sync that looked
+    at it (the startup sync, Sync from Polar: parsed 1 at every no-op sync,
+    for as long as the copy stayed). Now an unchanged copy of a document
+    still there is not read again; once its document's folder is gone (the
+    copy the only one left) it is read, and synced, as any document."""
+    lib = tmp_path / "polar"
+    _library(lib)
+    name = FP + " old"
+    shutil.copytree(lib / FP, lib / name)
+    old = (lib / name / "state.json").stat().st_mtime - 60  # (not racy: its signature can be trusted)
+    os.utime(lib / name / "state.json", (old, old))
+    first = run(col, lib, state_path)
+    assert [w["code"] for w in first.to_dict()["warnings"]] == ["cloud_copy"] and first.created == 3
+    for _ in range(2):
+        again = run(col, lib, state_path)
+        _quiet(again)
+        assert again.parsed == 0 and not again.changed
+    shutil.rmtree(lib / FP)  # the document's own folder gone: the copy is the document now
+    alone = run(col, lib, state_path)
+    assert alone.parsed == 1 and not alone.to_dict().get("errors"), alone.to_dict()
+    assert {note_of(col, c) is not None for c in ("1cardA0001", "1cardA0002")} == {True}
