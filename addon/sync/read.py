@@ -878,6 +878,12 @@ def _read_once_written(source: Source, settings: Settings, report: Report, docs:
                                       defer=prev is None and not force, just_changed=True,
                                       stored_refs=stored_refs if prev is not None else None,
                                       listed=listed if prev is None or not prev.ok else frozenset())
+    for row in report.warnings:
+        if row.get("code") == "being_written" and row.get("document") in report.being_written:
+            # (Not "read again shortly": the run ends, and nothing reads it by itself.)
+            row["message"] = (f"the file was still being written after waiting {most_s:.0f} s (a copy or a "
+                              "file-syncing service at work): left as it is, not damaged; a run once it is written "
+                              "syncs its cards")
 
 
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],

@@ -557,3 +557,39 @@ def test_a_copy_told_by_its_fingerprint_is_not_parsed_again_at_every_sync(col, t
     alone = run(col, lib, state_path)
     assert alone.parsed == 1 and not alone.to_dict().get("errors"), alone.to_dict()
     assert {note_of(col, c) is not None for c in ("1cardA0001", "1cardA0002")} == {True}
+
+
+def test_a_state_json_still_being_written_when_the_cli_wait_ends_is_not_promised_a_reading_again(col, tmp_path,
+                                                                                                 state_path):
+    """The CLI's wait (``settle_s``) over, the file still being written: the
+    run ends, and nothing reads it again by itself. On the old code its row
+    (the summary's warning line) said what the GUI does, "read again
+    shortly, its cards synced once it is whole"; it says now that it was
+    left as it is, to be synced by a run once it is written."""
+    import threading
+    import time
+
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    a.card("1cardA0003", basic("q3", "a3")).write()
+    whole = a.path.read_bytes()
+    a.path.write_bytes(whole[: len(whole) // 2])
+
+    def go() -> None:
+        end = time.monotonic() + 2.5
+        with open(a.path, "ab") as f:
+            while time.monotonic() < end:
+                f.write(b" ")
+                f.flush()
+                time.sleep(0.3)
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    left = sync(col, Settings(), state_path, source_path=lib, settle_s=1.0)
+    thread.join()
+    assert left.being_written == {FP: f"{FP}/state.json"} and not left.errors
+    [row] = left.warnings
+    assert row["code"] == "being_written"
+    assert "read again shortly" not in row["message"] and "run" in row["message"], row["message"]
+    assert "read again shortly" not in left.summary()
