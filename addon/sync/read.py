@@ -326,6 +326,15 @@ def _just_written(file: DocumentFile) -> bool:
     return file.timestamped and 0 <= time.time_ns() - file.signature[1] < WRITING_NS
 
 
+def _say_copy(report: Report, file: DocumentFile, of: str) -> None:
+    """The row of a copy told by its fingerprint (``read_document``'s
+    ``listed``): the folder ``file`` is a copy of the document ``of``."""
+    report.warn(file.label, (
+        f"the folder {file.key} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
+        "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
+        "once: not synced, the document's own folder is"), code="cloud_copy", document=of, file=file.key)
+
+
 def read_document(
     file: DocumentFile,
     source: Source,
@@ -364,7 +373,9 @@ def read_document(
     if (not force and known is not None and not known.ok and known.sha.startswith(COPY_SHA)
             and known.sha[len(COPY_SHA):] in listed and tuple(file.signature) == (known.size, known.mtime)):
         # A copy told by its fingerprint (below), unchanged, its document's
-        # folder still there: a copy still, not parsed again (said once).
+        # folder still there: a copy still, not parsed again. Its row said
+        # again, unparsed (SAID_ONCE leaves it out, and keeps it said).
+        _say_copy(report, file, known.sha[len(COPY_SHA):])
         return LoadedDoc(file, "failed", sha=known.sha)
     read_at = time.time_ns()
     key = file.key
@@ -412,10 +423,7 @@ def read_document(
         return LoadedDoc(file, "failed", sha=sha)
     report.parsed += 1
     if doc.claimed and doc.claimed != key and doc.claimed in listed:
-        report.warn(file.label, (
-            f"the folder {key} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
-            "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
-            "once: not synced, the document's own folder is"), code="cloud_copy", document=doc.claimed, file=key)
+        _say_copy(report, file, doc.claimed)
         # (Its sha names what it is a copy of: the state keeps its signature,
         # and the next sync reads it only if it changed or that folder went.)
         return LoadedDoc(file, "failed", sha=COPY_SHA + doc.claimed, read_at_ns=read_at)

@@ -553,6 +553,10 @@ def test_a_copy_told_by_its_fingerprint_is_not_parsed_again_at_every_sync(col, t
         again = run(col, lib, state_path)
         _quiet(again)
         assert again.parsed == 0 and not again.changed
+    os.utime(lib / name / "state.json", (old - 60, old - 60))  # touched (a client's download again): read, not re-said
+    touched = run(col, lib, state_path)
+    _quiet(touched)
+    assert touched.parsed == 1 and not touched.changed
     shutil.rmtree(lib / FP)  # the document's own folder gone: the copy is the document now
     alone = run(col, lib, state_path)
     assert alone.parsed == 1 and not alone.to_dict().get("errors"), alone.to_dict()
