@@ -326,6 +326,11 @@ def _just_written(file: DocumentFile) -> bool:
     return file.timestamped and 0 <= time.time_ns() - file.signature[1] < WRITING_NS
 
 
+def _copy_unchanged(file: DocumentFile, known: DocState) -> bool:
+    """A copy told by its fingerprint (``COPY_SHA``), by its signature as then."""
+    return not known.ok and known.sha.startswith(COPY_SHA) and tuple(file.signature) == (known.size, known.mtime)
+
+
 def _say_copy(report: Report, file: DocumentFile, of: str) -> None:
     """The row of a copy told by its fingerprint (``read_document``'s
     ``listed``): the folder ``file`` is a copy of the document ``of``."""
@@ -370,8 +375,7 @@ def read_document(
         # only by a file-syncing service: as the last sync read it; see
         # library.PLACEHOLDERS)
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
-    if (not force and known is not None and not known.ok and known.sha.startswith(COPY_SHA)
-            and known.sha[len(COPY_SHA):] in listed and tuple(file.signature) == (known.size, known.mtime)):
+    if not force and known is not None and _copy_unchanged(file, known) and known.sha[len(COPY_SHA):] in listed:
         # A copy told by its fingerprint (below), unchanged, its document's
         # folder still there: a copy still, not parsed again. Its row said
         # again, unparsed (SAID_ONCE leaves it out, and keeps it said).
@@ -643,7 +647,7 @@ def _bytes_to_read(files: Sequence[DocumentFile], known: Dict[str, DocState], fo
     total = 0
     for file in files:
         prev = known.get(file.key)
-        if force or prev is None or not _signature_unchanged(file, prev):
+        if force or prev is None or not (_signature_unchanged(file, prev) or _copy_unchanged(file, prev)):
             total += max(file.signature[0], 0)
     return total
 

@@ -597,3 +597,28 @@ def test_a_state_json_still_being_written_when_the_cli_wait_ends_is_not_promised
     assert row["code"] == "being_written"
     assert "read again shortly" not in row["message"] and "run" in row["message"], row["message"]
     assert "read again shortly" not in left.summary()
+
+
+def test_an_unchanged_copy_is_not_counted_as_a_long_read(col, tmp_path, state_path, monkeypatch):
+    """The window shown before a long reading (``on_long_read``, 16 MB of
+    documents to read) counted an unchanged copy told by its fingerprint as
+    to be read, though it is not read: a big copy showed the window at every
+    sync for nothing."""
+    from addon.sync import read
+    from addon.sync.engine import collection_identity, prepare
+
+    lib = tmp_path / "polar"
+    _library(lib)
+    name = FP + " old"
+    shutil.copytree(lib / FP, lib / name)
+    for state in lib.glob("*/state.json"):  # (not racy: every signature trusted)
+        old = state.stat().st_mtime - 60
+        os.utime(state, (old, old))
+    run(col, lib, state_path)
+    run(col, lib, state_path)
+    monkeypatch.setattr(read, "LONG_READ_BYTES", 1)
+    shown = []
+    prepared = prepare(Settings(), state_path, source_path=lib, collection_id=collection_identity(col),
+                       on_long_read=lambda: shown.append(1))
+    report = prepared.apply(col)
+    assert report.parsed == 0 and shown == []
