@@ -95,7 +95,7 @@ from .plan import (
     resolve_suspensions,
     spare_copy,
 )
-from .read import WAITING_KEY, Card, Pending, Reading, settings_key, trusted_signature, waiting_images_meta
+from .read import COPY_SHA, WAITING_KEY, Card, Pending, Reading, settings_key, trusted_signature, waiting_images_meta
 from .report import Report
 from .sql import in_chunks
 from .state import REST_KEY, CardState, DocState, SyncState
@@ -1033,6 +1033,9 @@ def remember(ctx: Applying) -> None:
         elif d.status in ("parsed", "skipped") or (d.status == "unchanged" and d.read_at_ns):
             size, stamp = trusted_signature(d)
             doc_rows.append(DocState(d.key, size, stamp, d.sha, d.deck, True))
+        elif d.status == "failed" and d.sha.startswith(COPY_SHA):  # (read.COPY_SHA: not read while unchanged)
+            size, stamp = trusted_signature(d) if d.read_at_ns else tuple(d.file.signature)
+            doc_rows.append(DocState(d.key, size, stamp, d.sha, prev.deck if prev else "", False))
         elif d.status == "failed":
             doc_rows.append(DocState(d.key, -1, -1, "", prev.deck if prev else "", False))
     # The errors of each document read this time, to report again while it

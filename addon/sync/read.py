@@ -313,11 +313,31 @@ def _signature_unchanged(file: DocumentFile, known: DocState) -> bool:
 # it is this old (``Report.being_written``).
 WRITING_NS = 5_000_000_000
 
+# The sha a failed document's state row keeps when it is a copy told by its
+# fingerprint (``read_document``'s ``listed``), followed by the folder it is
+# a copy of; its signature is kept too (``apply.remember``), so that an
+# unchanged copy is not parsed at every sync.
+COPY_SHA = "copy:"
+
 
 def _just_written(file: DocumentFile) -> bool:
     """Written within ``WRITING_NS`` (an mtime in the future, a clock that
     differs on a share, does not count: it would never grow old)."""
     return file.timestamped and 0 <= time.time_ns() - file.signature[1] < WRITING_NS
+
+
+def _copy_unchanged(file: DocumentFile, known: DocState) -> bool:
+    """A copy told by its fingerprint (``COPY_SHA``), by its signature as then."""
+    return not known.ok and known.sha.startswith(COPY_SHA) and tuple(file.signature) == (known.size, known.mtime)
+
+
+def _say_copy(report: Report, file: DocumentFile, of: str) -> None:
+    """The row of a copy told by its fingerprint (``read_document``'s
+    ``listed``): the folder ``file`` is a copy of the document ``of``."""
+    report.warn(file.label, (
+        f"the folder {file.key} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
+        "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
+        "once: not synced, the document's own folder is"), code="cloud_copy", document=of, file=file.key)
 
 
 def read_document(
@@ -355,6 +375,12 @@ def read_document(
         # only by a file-syncing service: as the last sync read it; see
         # library.PLACEHOLDERS)
         return LoadedDoc(file, "unchanged", sha=known.sha, deck=known.deck)
+    if not force and known is not None and _copy_unchanged(file, known) and known.sha[len(COPY_SHA):] in listed:
+        # A copy told by its fingerprint (below), unchanged, its document's
+        # folder still there: a copy still, not parsed again. Its row said
+        # again, unparsed (SAID_ONCE leaves it out, and keeps it said).
+        _say_copy(report, file, known.sha[len(COPY_SHA):])
+        return LoadedDoc(file, "failed", sha=known.sha)
     read_at = time.time_ns()
     key = file.key
     if file.notice:
@@ -401,11 +427,10 @@ def read_document(
         return LoadedDoc(file, "failed", sha=sha)
     report.parsed += 1
     if doc.claimed and doc.claimed != key and doc.claimed in listed:
-        report.warn(file.label, (
-            f"the folder {key} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
-            "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
-            "once: not synced, the document's own folder is"), code="cloud_copy", document=doc.claimed, file=key)
-        return LoadedDoc(file, "failed", sha=sha)
+        _say_copy(report, file, doc.claimed)
+        # (Its sha names what it is a copy of: the state keeps its signature,
+        # and the next sync reads it only if it changed or that folder went.)
+        return LoadedDoc(file, "failed", sha=COPY_SHA + doc.claimed, read_at_ns=read_at)
     if not doc.title and doc.filename:
         doc = _titled(doc, source)
     known_as = doc.known_as
@@ -622,7 +647,7 @@ def _bytes_to_read(files: Sequence[DocumentFile], known: Dict[str, DocState], fo
     total = 0
     for file in files:
         prev = known.get(file.key)
-        if force or prev is None or not _signature_unchanged(file, prev):
+        if force or prev is None or not (_signature_unchanged(file, prev) or _copy_unchanged(file, prev)):
             total += max(file.signature[0], 0)
     return total
 
@@ -836,12 +861,15 @@ def _stopped(state: SyncState, preview: bool) -> Stopped:
 
 def _read_once_written(source: Source, settings: Settings, report: Report, docs: Dict[str, LoadedDoc],
                        known: Dict[str, DocState], force: bool, most_s: float, check_stop: Callable[[], None],
-                       progress: Optional[Progress], stored_refs: Callable[[str], Dict[str, str]]) -> None:
+                       progress: Optional[Progress], stored_refs: Callable[[str], Dict[str, str]],
+                       listed: AbstractSet[str] = frozenset()) -> None:
     """Documents ``Report.being_written`` read again each second, by the
     in-place rule, until each is whole (read), no longer being written
     (older than ``WRITING_NS``, and still broken: reported as damaged) or
     ``most_s`` have passed (then left as they are, still said as being
-    written). The CLI's: a run is not read again later, as the GUI's is."""
+    written). The CLI's: a run is not read again later, as the GUI's is.
+    ``listed``: as ``read_document``'s, so that a copy still being written
+    (a folder copied by hand) is the copy it is once whole."""
     end = time.monotonic() + most_s
     while report.being_written and time.monotonic() < end:
         check_stop()
@@ -860,7 +888,14 @@ def _read_once_written(source: Source, settings: Settings, report: Report, docs:
             prev = known.get(key)
             docs[key] = read_document(file, source, settings, report, force=force, known=prev,
                                       defer=prev is None and not force, just_changed=True,
-                                      stored_refs=stored_refs if prev is not None else None)
+                                      stored_refs=stored_refs if prev is not None else None,
+                                      listed=listed if prev is None or not prev.ok else frozenset())
+    for row in report.warnings:
+        if row.get("code") == "being_written" and row.get("document") in report.being_written:
+            # (Not "read again shortly": the run ends, and nothing reads it by itself.)
+            row["message"] = (f"the file was still being written after waiting {most_s:.0f} s (a copy or a "
+                              "file-syncing service at work): left as it is, not damaged; a run once it is written "
+                              "syncs its cards")
 
 
 def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], source_path: Optional[Path],
@@ -1002,7 +1037,7 @@ def read_library(make: Type[R], settings: Settings, state_path: Optional[Path], 
                 raise _stopped(state, preview)
 
         _read_once_written(source, settings, report, docs, known, force, settle_s, check_stop, progress,
-                           state.card_refs)
+                           state.card_refs, listed)
     said = _said_once(report, state, only_set is not None)  # (after the reading: a document's online_only is one)
     if said is not None:
         library_meta[SAID_KEY] = said

@@ -498,3 +498,127 @@ def test_a_document_kept_online_only_read_again_for_a_note_deleted_in_anki_is_sa
     told = run(col, lib, state_path).to_dict()
     assert [w["code"] for w in told["warnings"]] == ["online_only"]
     _quiet(run(col, lib, state_path))
+
+
+def test_a_copy_by_hand_still_being_written_when_the_cli_reads_it_is_still_a_copy_once_whole(col, tmp_path, state_path):
+    """A document folder copied by hand (a backup "… old" beside it) whose
+    state.json the copy is still writing as the CLI's run reads it: the run
+    waits (``settle_s``) and reads it again once whole. On the old code that
+    second reading forgot the fingerprint rule (no ``listed``): the copy was
+    synced as a second document, every card of it a same_card_twice problem.
+    Now it is the copy it is, said once, not synced."""
+    import threading
+    import time
+
+    lib = tmp_path / "polar"
+    _library(lib)
+    run(col, lib, state_path)
+    name = FP + " old"
+    shutil.copytree(lib / FP, lib / name)
+    target = lib / name / "state.json"
+    whole = target.read_bytes()
+    target.write_bytes(whole[: len(whole) // 2])
+
+    def go() -> None:
+        time.sleep(1.2)
+        target.write_bytes(whole)
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    done = sync(col, Settings(), state_path, source_path=lib, settle_s=10)
+    thread.join()
+    told = done.to_dict()
+    assert not told.get("errors"), told["errors"]
+    assert not done.being_written
+    assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("cloud_copy", FP, name)]
+    assert done.created == 0 and len(col.find_notes("")) == 3
+
+
+def test_a_copy_told_by_its_fingerprint_is_not_parsed_again_at_every_sync(col, tmp_path, state_path):
+    """A copy renamed by hand, told by its file's fingerprint (so parsed to
+    be told): on the old code it was parsed again at every sync that looked
+    at it (the startup sync, Sync from Polar: parsed 1 at every no-op sync,
+    for as long as the copy stayed). Now an unchanged copy of a document
+    still there is not read again; once its document's folder is gone (the
+    copy the only one left) it is read, and synced, as any document."""
+    lib = tmp_path / "polar"
+    _library(lib)
+    name = FP + " old"
+    shutil.copytree(lib / FP, lib / name)
+    old = (lib / name / "state.json").stat().st_mtime - 60  # (not racy: its signature can be trusted)
+    os.utime(lib / name / "state.json", (old, old))
+    first = run(col, lib, state_path)
+    assert [w["code"] for w in first.to_dict()["warnings"]] == ["cloud_copy"] and first.created == 3
+    for _ in range(2):
+        again = run(col, lib, state_path)
+        _quiet(again)
+        assert again.parsed == 0 and not again.changed
+    os.utime(lib / name / "state.json", (old - 60, old - 60))  # touched (a client's download again): read, not re-said
+    touched = run(col, lib, state_path)
+    _quiet(touched)
+    assert touched.parsed == 1 and not touched.changed
+    shutil.rmtree(lib / FP)  # the document's own folder gone: the copy is the document now
+    alone = run(col, lib, state_path)
+    assert alone.parsed == 1 and not alone.to_dict().get("errors"), alone.to_dict()
+    assert {note_of(col, c) is not None for c in ("1cardA0001", "1cardA0002")} == {True}
+
+
+def test_a_state_json_still_being_written_when_the_cli_wait_ends_is_not_promised_a_reading_again(col, tmp_path,
+                                                                                                 state_path):
+    """The CLI's wait (``settle_s``) over, the file still being written: the
+    run ends, and nothing reads it again by itself. On the old code its row
+    (the summary's warning line) said what the GUI does, "read again
+    shortly, its cards synced once it is whole"; it says now that it was
+    left as it is, to be synced by a run once it is written."""
+    import threading
+    import time
+
+    lib = tmp_path / "polar"
+    a, _ = _library(lib)
+    run(col, lib, state_path)
+    a.card("1cardA0003", basic("q3", "a3")).write()
+    whole = a.path.read_bytes()
+    a.path.write_bytes(whole[: len(whole) // 2])
+
+    def go() -> None:
+        end = time.monotonic() + 2.5
+        with open(a.path, "ab") as f:
+            while time.monotonic() < end:
+                f.write(b" ")
+                f.flush()
+                time.sleep(0.3)
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    left = sync(col, Settings(), state_path, source_path=lib, settle_s=1.0)
+    thread.join()
+    assert left.being_written == {FP: f"{FP}/state.json"} and not left.errors
+    [row] = left.warnings
+    assert row["code"] == "being_written"
+    assert "read again shortly" not in row["message"] and "run" in row["message"], row["message"]
+    assert "read again shortly" not in left.summary()
+
+
+def test_an_unchanged_copy_is_not_counted_as_a_long_read(col, tmp_path, state_path, monkeypatch):
+    """The window shown before a long reading (``on_long_read``, 16 MB of
+    documents to read) counted an unchanged copy told by its fingerprint as
+    to be read, though it is not read: a big copy showed the window at every
+    sync for nothing."""
+    from addon.sync import read
+    from addon.sync.engine import collection_identity, prepare
+
+    lib = tmp_path / "polar"
+    _library(lib)
+    name = FP + " old"
+    shutil.copytree(lib / FP, lib / name)
+    for state in lib.glob("*/state.json"):  # (not racy: every signature trusted)
+        old = state.stat().st_mtime - 60
+        os.utime(state, (old, old))
+    run(col, lib, state_path)
+    run(col, lib, state_path)
+    monkeypatch.setattr(read, "LONG_READ_BYTES", 1)
+    shown = []
+    prepared = prepare(Settings(), state_path, source_path=lib, collection_id=collection_identity(col),
+                       on_long_read=lambda: shown.append(1))
+    report = prepared.apply(col)
+    assert report.parsed == 0 and shown == []
