@@ -401,10 +401,12 @@ def read_document(
         return LoadedDoc(file, "failed", sha=sha)
     report.parsed += 1
     if doc.claimed and doc.claimed != key and doc.claimed in listed:
+        # (Its name not a service's: a copy made by hand, Windows' "… - Copy",
+        # the Finder's "… copy", as likely as a service's copy renamed.)
         report.warn(file.label, (
-            f"the folder {key} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
-            "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
-            "once: not synced, the document's own folder is"), code="cloud_copy", document=doc.claimed, file=key)
+            f"the folder {key} holds a copy of this document (made by hand, or by a file-syncing service and "
+            "renamed since): not synced, the document's own folder is"), code="folder_copy", document=doc.claimed,
+            file=key)
         return LoadedDoc(file, "failed", sha=sha)
     if not doc.title and doc.filename:
         doc = _titled(doc, source)
@@ -723,7 +725,7 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
 # file named, another count), not at every sync after it. The state keeps a
 # digest of each said.
 SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept", "export_unpacked_cut",
-             "export_newer_beside", "export_block_flashcards", "cloud_copy", "online_only")
+             "export_newer_beside", "export_block_flashcards", "cloud_copy", "folder_copy", "online_only")
 SAID_KEY = "export_said"
 
 
