@@ -391,7 +391,7 @@ def read_document(
             # A row, not a problem: the person is told it is left for a
             # moment (not "up to date"); nothing is wrong with it.
             report.warn(file.label, "the file was still being written when it was read (a copy or a file-syncing "
-                        "service at work): read again shortly, its cards synced once it is whole",
+                        "service at work): not damaged, left as it is until a sync reads it whole",
                         code="being_written", document=key)
             return LoadedDoc(file, "failed", sha=sha)
         why = exc if isinstance(exc, DocMetaError) else type(exc).__name__
