@@ -83,6 +83,9 @@ from .tooltips import wrap_to
 # An item's rows, as an index into ReportDialog.groups: a plain int, so no
 # Python object lives inside Qt (destroyed late, such a one can crash the exit).
 _ROWS = Qt.ItemDataRole.UserRole
+# A note item's front as its label starts with it (its page after it, the
+# rest of the label): the front is cut, the page kept whole (_DeckNames).
+_FRONT = int(Qt.ItemDataRole.UserRole) + 7
 SUSPEND_LEFTOVERS = "polar-suspend:"  # link: suspend these notes of Polar's old sync
 
 def _esc(text: Any) -> str:
@@ -311,8 +314,10 @@ class _DeckNames(QStyledItemDelegate):
 
     def initStyleOption(self, option: Optional[QStyleOptionViewItem], index: QModelIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
-        if (option is None or self.measuring or option.rect.width() <= 0
-                or (index.column() == 0 and index.parent().isValid())):
+        if option is None or self.measuring or option.rect.width() <= 0:
+            return
+        front = index.data(_FRONT) if index.column() == 0 else None
+        if index.column() == 0 and index.parent().isValid() and not isinstance(front, str):
             return
         widget = self.parent()
         view = widget if isinstance(widget, QWidget) else None
@@ -326,6 +331,13 @@ class _DeckNames(QStyledItemDelegate):
         margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
         room = option.rect.width() - 2 * margin - 2
         metrics = option.fontMetrics
+        if isinstance(front, str):  # a note: "Question 8 of ch… (page 3)", not "Question…(page 3)"
+            text = option.text or ""
+            page = text[len(front):] if text.startswith(front) else ""
+            if page and metrics.horizontalAdvance(text) > room and metrics.horizontalAdvance(page) * 2 < room:
+                option.text = metrics.elidedText(front, Qt.TextElideMode.ElideRight,
+                                                 room - metrics.horizontalAdvance(page)) + page
+            return
         if index.column() == 1:  # the counts, in the half of the width they may take (_ChangesTree.share_columns)
             option.text = counts_shown(
                 option.text or "", lambda text: metrics.horizontalAdvance(text) <= room,
@@ -616,6 +628,8 @@ class ReportDialog(_PolarDialog):
             label = with_page(front, row.get("page"))
             child = QTreeWidgetItem(item, [label, change_label(tree_kind(row), self.dry_run, self.removed_as)])
             child.setData(0, _ROWS, self._group([row]))
+            if label != front and label.startswith(front):
+                child.setData(0, _FRONT, front)
             # The whole front (the label is cut), where it is: not Polar's keys.
             child.setToolTip(0, "\n".join(t for t in (str(row.get("front") or ""), where(row)) if t))
 

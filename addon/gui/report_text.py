@@ -232,6 +232,7 @@ def _to_do_phrases() -> Dict[str, str]:
         "block_flashcards_held_back": tr("flashcards of Polar 3 not synced"),
         "export_unidentified": tr("documents missing from the Polar export not taken as removed"),
         "cloud_copy": tr("a document's folder was copied by a file-syncing service"),
+        "folder_copy": tr("a copy of a document's folder was not synced"),
         "online_only": tr("a document's folder is kept online only by a file-syncing service"),
         "highlight_image_online_only": tr("a picture is kept online only by a file-syncing service"),
     }
@@ -253,7 +254,7 @@ def to_do_codes(data: Mapping[str, Any]) -> List[str]:
                               "export_leftovers_kept", "export_unpacked_cut", "old_scheduler",
                               "new_cards_held", "polar_sync_on", "notes_followed", "kind_changed_kept",
                               "fields_missing", "block_flashcards_held_back", "export_unidentified", "cloud_copy",
-                              "online_only", "highlight_image_online_only")
+                              "folder_copy", "online_only", "highlight_image_online_only")
             if code in codes]
 
 
@@ -1292,6 +1293,11 @@ def _messages() -> Dict[str, Any]:
             "once. It was not synced: the document's own folder was. A card made on the other computer that only "
             "the copy holds is not in the document in Polar either: make it again in Polar if you need it, then "
             "delete the copy.", file=r.get("file", "")),
+        "folder_copy": lambda r: tr(
+            "The folder {file} holds a copy of this document, made by hand or by a file-syncing service and "
+            "renamed since. It was not synced: the document's own folder was. A card that only the copy holds is "
+            "not in the document in Polar: make it again in Polar if you need it, then delete the copy or move it "
+            "out of the Polar folder.", file=r.get("file", "")),
         "online_only": _online_only_words,
         "being_written": lambda r: tr(
             "This document's file was still being written when the sync read it (a copy or a file-syncing service "

@@ -646,12 +646,26 @@ class SettingsDialog(QDialog):
         ok, cancel = (self.buttons.button(which) for which in (QDialogButtonBox.StandardButton.Ok,
                                                                  QDialogButtonBox.StandardButton.Cancel))
         assert ok is not None and cancel is not None
+        # The fields named: the line at the top, a change far down the
+        # window (Removed in Polar) was shown again with no word of where.
+        fields = tr(", ").join(tr("“{text}”", text=self._field_name(key))
+                               for key in self.widgets if key in changes)
         self.draft_line.setText(unbroken.text(tr(
-            "You had unsaved changes here when this profile closed on {when}: they are shown again. "
+            "You had unsaved changes here when this profile closed on {when}; they are shown again: {fields}. "
             "{ok} saves them; {cancel} drops them.",
-            when=moment(when), ok=_plain_label(ok.text()), cancel=_plain_label(cancel.text()))))
+            when=moment(when), fields=fields, ok=_plain_label(ok.text()), cancel=_plain_label(cancel.text()))))
         self.draft_line.show()
         return True
+
+    def _field_name(self, key: str) -> str:
+        """A setting's name as this window shows it: its label, a check
+        box's own text, the library's row."""
+        if key == "data_dir":
+            return tr("Polar library")
+        widget = self.widgets[key]
+        if isinstance(widget, QCheckBox):
+            return _plain_label(widget.text())
+        return self.labels.get(key) or key
 
     # -- Escape and the window's close button -----------------------------------
     # Cancel drops what was typed, as asked. Escape (and the title bar's

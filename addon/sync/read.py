@@ -334,10 +334,12 @@ def _copy_unchanged(file: DocumentFile, known: DocState) -> bool:
 def _say_copy(report: Report, file: DocumentFile, of: str) -> None:
     """The row of a copy told by its fingerprint (``read_document``'s
     ``listed``): the folder ``file`` is a copy of the document ``of``."""
+    # (Its name not a service's: a copy made by hand, Windows' "… - Copy",
+    # the Finder's "… copy", as likely as a service's copy renamed.)
     report.warn(file.label, (
-        f"the folder {file.key} is a copy of this document's folder that a file-syncing service (Dropbox, OneDrive, "
-        "Google Drive, Syncthing, Nextcloud, iCloud Drive) made when the document changed on two computers at "
-        "once: not synced, the document's own folder is"), code="cloud_copy", document=of, file=file.key)
+        f"the folder {file.key} holds a copy of this document (made by hand, or by a file-syncing service and "
+        "renamed since): not synced, the document's own folder is"), code="folder_copy", document=of,
+        file=file.key)
 
 
 def read_document(
@@ -417,7 +419,7 @@ def read_document(
             # A row, not a problem: the person is told it is left for a
             # moment (not "up to date"); nothing is wrong with it.
             report.warn(file.label, "the file was still being written when it was read (a copy or a file-syncing "
-                        "service at work): read again shortly, its cards synced once it is whole",
+                        "service at work): not damaged, left as it is until a sync reads it whole",
                         code="being_written", document=key)
             return LoadedDoc(file, "failed", sha=sha)
         why = exc if isinstance(exc, DocMetaError) else type(exc).__name__
@@ -748,7 +750,7 @@ def set_apart(source: Source, files: Sequence[DocumentFile], known: Dict[str, Do
 # file named, another count), not at every sync after it. The state keeps a
 # digest of each said.
 SAID_ONCE = ("export_chosen_in_folder", "export_leftovers_taken", "export_leftovers_kept", "export_unpacked_cut",
-             "export_newer_beside", "export_block_flashcards", "cloud_copy", "online_only")
+             "export_newer_beside", "export_block_flashcards", "cloud_copy", "folder_copy", "online_only")
 SAID_KEY = "export_said"
 
 

@@ -41,8 +41,9 @@ ROWS: Dict[str, tuple] = {
     "highlight_image_online_only": ("warnings", True), "being_written": ("warnings", True),
     # -- warnings and rows to know that leave nothing of Polar's out
     **{code: ("warnings", False) for code in (
-        "cloud_copy", "cloze_cards_emptied", "config_setting", "deck_tag", "emptied_decks", "export_chosen_in_folder",
-        "export_leftovers_kept", "export_leftovers_taken", "filtered_deck", "foreign_notes", "left_deleted",
+        "cloud_copy", "folder_copy", "cloze_cards_emptied", "config_setting", "deck_tag", "emptied_decks",
+        "export_chosen_in_folder", "export_leftovers_kept", "export_leftovers_taken", "filtered_deck", "foreign_notes",
+        "left_deleted",
         "left_deleted_before", "made_again", "made_again_by_setting", "made_again_replaced", "name_not_utf8",
         "new_cards_held", "new_cards_queued", "new_cards_wait_update", "notes_followed", "notetype_replaced",
         "old_scheduler", "polar_sync_on", "preview_after_undo", "state_rebuilt", "undo_beyond_memory")},

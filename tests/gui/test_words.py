@@ -1311,3 +1311,39 @@ def test_a_pipe_chosen_as_an_export_is_refused_in_the_reader_s_words(anki, lang,
                             "Polar data directory or export", file=str(pipe))
     finally:
         anki.mw.pm.setLang("en_US")
+
+
+def test_a_note_s_front_in_a_narrow_report_is_cut_before_its_page(anki):
+    """At 400 px a note's row was cut in its middle by the tree: "Question
+    …(page 1)" (the space before the page eaten; notes whose questions
+    begin alike all read the same). The front is cut at its end now, its
+    page kept whole after it ("Question 8 of ch… (page 3)"); the whole front
+    in the tooltip (eyes75)."""
+    fronts = [f"Question {k + 1} of chapter one, about the cell's membrane and what crosses it?" for k in range(4)]
+    changes = [{"kind": "created", "change": "created", "deck": "Biology::Cells", "document": "d0",
+                "title": "Molecular Biology of the Cell", "note_id": 1000 + k, "front": front, "card": f"c{k}",
+                "page": 3 + k} for k, front in enumerate(fronts)]
+    data = {"created": 4, "documents": 1, "errors": [], "conflicts": [], "warnings": [], "changes": changes}
+    for lang, page in (("en_US", "(page {})"), ("de_DE", "(Seite {})")):
+        anki.mw.pm.setLang(lang)
+        dialog = anki.controller.show_report(data, "manual", 0)
+        try:
+            dialog.resize(400, 700)
+            anki.anki.process(0.3)
+            tree = dialog.tree
+            deck = tree.topLevelItem(0)
+            deck.setExpanded(True)
+            deck.child(0).setExpanded(True)
+            anki.anki.process(0.3)
+            notes = [deck.child(0).child(i) for i in range(deck.child(0).childCount())]
+            shown = [_shown(tree, note) for note in notes]
+            assert len(shown) == 4, shown
+            for k, text in enumerate(shown):
+                # The front's start, then its page whole: not cut in the middle
+                # ("Question 1 of cha…it? (page 3)", "Question …(page 3)").
+                start, _, rest = text.partition("…")
+                assert rest == " " + page.format(3 + k), (lang, shown)
+                assert fronts[k].startswith(start) and start.startswith(f"Question {k + 1} of"), (lang, shown)
+        finally:
+            dialog.close()
+            anki.mw.pm.setLang("en_US")

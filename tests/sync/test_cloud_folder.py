@@ -95,14 +95,19 @@ def test_a_copy_is_told_from_a_document_by_its_name_and_its_document_beside_it()
         assert copy_of(name, docs | {name}) is None, name
 
 
-@pytest.mark.parametrize("name", [FP + " old", FP + "_backup", "old " + FP, FP + ".bak", "Copy of " + FP, "zzz"])
+@pytest.mark.parametrize("name", [FP + " old", FP + "_backup", "old " + FP, FP + ".bak", "Copy of " + FP, "zzz",
+                                  FP + " - Copy", FP + " copy"])
 def test_a_copy_renamed_by_hand_is_told_by_the_fingerprint_its_file_names(col, tmp_path, state_path, name):
     """A conflict copy renamed by the person ("… (1)" to "… old"), which
     the copy's name rule cannot tell: on the old code every card of it a
     problem at every sync (same_card_twice) and a card edited in Polar
     since a duplicate note (created 1, 4 notes). Its state.json names the
     document's folder as its fingerprint (docInfo.fingerprint), as Polar
-    keys documents: a copy, said once, not synced."""
+    keys documents: a copy, said once, not synced. Said as a copy of the
+    folder, not as a file-syncing service's conflict copy (cloud_copy: "made
+    when the document changed on two computers at once"): one the person
+    made (Windows' "… - Copy", the Finder's "… copy", a backup) is as
+    likely, and those words were not true of it (eyes75)."""
     lib = tmp_path / "polar"
     a, _ = _library(lib)
     run(col, lib, state_path)
@@ -111,7 +116,7 @@ def test_a_copy_renamed_by_hand_is_told_by_the_fingerprint_its_file_names(col, t
     beside = run(col, lib, state_path)
     told = beside.to_dict()
     assert not told.get("errors"), told["errors"]
-    assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("cloud_copy", FP, name)]
+    assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("folder_copy", FP, name)]
     a.edit_card("1cardA0001", "1cardA0003", basic("q1, better", "a1")).write()
     report = run(col, lib, state_path)
     assert (report.created, report.updated) == (0, 1)
@@ -530,7 +535,7 @@ def test_a_copy_by_hand_still_being_written_when_the_cli_reads_it_is_still_a_cop
     told = done.to_dict()
     assert not told.get("errors"), told["errors"]
     assert not done.being_written
-    assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("cloud_copy", FP, name)]
+    assert [(w["code"], w["document"], w["file"]) for w in told["warnings"]] == [("folder_copy", FP, name)]
     assert done.created == 0 and len(col.find_notes("")) == 3
 
 
@@ -548,7 +553,7 @@ def test_a_copy_told_by_its_fingerprint_is_not_parsed_again_at_every_sync(col, t
     old = (lib / name / "state.json").stat().st_mtime - 60  # (not racy: its signature can be trusted)
     os.utime(lib / name / "state.json", (old, old))
     first = run(col, lib, state_path)
-    assert [w["code"] for w in first.to_dict()["warnings"]] == ["cloud_copy"] and first.created == 3
+    assert [w["code"] for w in first.to_dict()["warnings"]] == ["folder_copy"] and first.created == 3
     for _ in range(2):
         again = run(col, lib, state_path)
         _quiet(again)
