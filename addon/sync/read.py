@@ -36,6 +36,7 @@ from typing import (
     Union,
 )
 
+from ..numbers import counted
 from ..polar.docmeta import DocMetaError, Document, Flashcard
 from ..polar.library import (
     DocumentFile,
@@ -876,7 +877,7 @@ def _read_once_written(source: Source, settings: Settings, report: Report, docs:
     while report.being_written and time.monotonic() < end:
         check_stop()
         if progress:
-            progress(f"Waiting for {len(report.being_written):,} document(s) still being written…")
+            progress(f"Waiting for {counted(len(report.being_written), 'document', 'documents')} still being written…")
         time.sleep(max(0.0, min(1.0, end - time.monotonic())))
         keys = set(report.being_written)
         fresh = {f.key: f for f in source.list_documents() if f.key in keys}

@@ -317,7 +317,7 @@ def test_a_studied_cloze_that_loses_a_deletion_in_polar_is_named_in_the_report(c
     try:
         assert "Extras ▸ Leere Karten löschen" in explain(rows[0])
         line = log_words({"warnings": rows}).splitlines()[1]
-        assert line.startswith("  „Alpha and Beta or Gamma“ in „Pairing“, Seite 1 — 1 Karte dieses Lückentexts")
+        assert line.startswith("  „Alpha and Beta or Gamma“ in „Pairing“ (Seite 1) — 1 Karte dieses Lückentexts")
     finally:
         i18n.force(None)
 
