@@ -14,7 +14,9 @@ import importlib
 import json
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -53,6 +55,23 @@ def _draft(anki) -> Path:
 
 def _config(anki) -> dict:
     return dict(anki.mw.addonManager.getConfig("polar_sync"))
+
+
+@contextmanager
+def _config_kept(anki) -> Iterator[dict]:
+    """The add-on's config as it was (yielded), no draft before or after:
+    what each real-Anki test here changes is put back, whatever it asserts."""
+    anki.settle()
+    before = _config(anki)
+    _draft(anki).unlink(missing_ok=True)
+    try:
+        yield before
+    finally:
+        anki.settle()
+        _draft(anki).unlink(missing_ok=True)
+        anki.mw.addonManager.writeConfig("polar_sync", before)
+        anki.set_config()
+        anki.settle()
 
 
 def _switch_profile(anki) -> None:
@@ -119,10 +138,7 @@ def _shoot(anki) -> None:
 
 @pytest.mark.anki
 def test_unsaved_settings_come_back_after_a_profile_switch_and_only_ok_saves_them(anki):
-    anki.settle()
-    before = _config(anki)
-    _draft(anki).unlink(missing_ok=True)
-    try:
+    with _config_kept(anki) as before:
         dialog = anki.controller.open_settings()
         _change(dialog)
         closed_at = time.time()
@@ -158,20 +174,11 @@ def test_unsaved_settings_come_back_after_a_profile_switch_and_only_ok_saves_the
         dialog = anki.controller.open_settings()  # saved: never shown again
         assert _line(dialog) == "" and not dialog.changed()
         dialog.reject()
-    finally:
-        anki.settle()
-        _draft(anki).unlink(missing_ok=True)
-        anki.mw.addonManager.writeConfig("polar_sync", before)
-        anki.set_config()
-        anki.settle()
 
 
 @pytest.mark.anki
 def test_cancel_drops_the_draft_and_nothing_unsaved_keeps_none(anki):
-    anki.settle()
-    before = _config(anki)
-    _draft(anki).unlink(missing_ok=True)
-    try:
+    with _config_kept(anki) as before:
         dialog = anki.controller.open_settings()
         _switch_profile(anki)  # nothing changed: no draft
         assert not _draft(anki).exists()
@@ -194,12 +201,6 @@ def test_cancel_drops_the_draft_and_nothing_unsaved_keeps_none(anki):
         dialog.load(_module(anki, "settings_dialog").Settings.from_dict(before)[0])
         _switch_profile(anki)
         assert not _draft(anki).exists()
-    finally:
-        anki.settle()
-        _draft(anki).unlink(missing_ok=True)
-        anki.mw.addonManager.writeConfig("polar_sync", before)
-        anki.set_config()
-        anki.settle()
 
 
 @pytest.mark.anki
@@ -207,10 +208,7 @@ def test_a_draft_keeps_only_what_was_changed_and_one_saved_since_is_not_shown(an
     """Anki's add-on config is one for every profile: a setting saved after
     the close (from another profile, the JSON editor) is not set back by
     the draft, and a draft whose changes are all saved since is dropped."""
-    anki.settle()
-    before = _config(anki)
-    _draft(anki).unlink(missing_ok=True)
-    try:
+    with _config_kept(anki):
         dialog = anki.controller.open_settings()
         _change(dialog)
         _switch_profile(anki)
@@ -230,12 +228,6 @@ def test_a_draft_keeps_only_what_was_changed_and_one_saved_since_is_not_shown(an
         assert _line(dialog) == "" and not dialog.changed()
         assert not _draft(anki).exists()
         dialog.reject()
-    finally:
-        anki.settle()
-        _draft(anki).unlink(missing_ok=True)
-        anki.mw.addonManager.writeConfig("polar_sync", before)
-        anki.set_config()
-        anki.settle()
 
 
 @pytest.mark.anki
@@ -282,10 +274,7 @@ def test_settings_asked_for_again_keeps_a_window_holding_unsaved_changes(anki):
     holds a change, or a draft shown again: the same window to the front,
     its changes there. It was replaced by a new one, the changes (and the
     draft) dropped without a word."""
-    anki.settle()
-    before = _config(anki)
-    _draft(anki).unlink(missing_ok=True)
-    try:
+    with _config_kept(anki) as before:
         dialog = anki.controller.open_settings()
         _change(dialog)
         anki.menu_action("Settings…").trigger()
@@ -298,9 +287,3 @@ def test_settings_asked_for_again_keeps_a_window_holding_unsaved_changes(anki):
         assert anki.controller.settings_dialog is dialog and _line(dialog) and _draft(anki).exists()
         dialog.reject()
         assert _config(anki) == before and not _draft(anki).exists()
-    finally:
-        anki.settle()
-        _draft(anki).unlink(missing_ok=True)
-        anki.mw.addonManager.writeConfig("polar_sync", before)
-        anki.set_config()
-        anki.settle()
