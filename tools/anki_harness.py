@@ -30,7 +30,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist" / "polar_sync.ankiaddon"
@@ -139,6 +139,23 @@ class Anki:
                 return value
             self._idle()
         raise TimeoutError(f"timed out after {timeout:g} s waiting for {what or predicate}")
+
+    def collection_work_done(self, timeout: float = WAIT_S) -> None:
+        """Anki's own pending collection work finished, its callbacks run:
+        the deck list's refresh an op asked for (done now if it was left for
+        the window's focus) and whatever the collection's one background
+        thread holds (a sentinel queued behind it, its callback run after
+        theirs). Before a quit: Anki 23.10 quit with the deck list's query in
+        flight runs its callback after the collection closed, a traceback of
+        Anki's own ("'NoneType' object has no attribute 'conf'")."""
+        mw = self.mw
+        if mw.col is None:
+            return
+        if mw.state == "deckBrowser" and getattr(mw.deckBrowser, "_refresh_needed", False):
+            mw.deckBrowser.refresh()
+        done: List[bool] = []
+        mw.taskman.run_in_background(lambda: None, lambda _future: done.append(True))
+        self.wait_until(lambda: done, timeout, "Anki's pending collection work")
 
     def set_config(self, **changes: Any) -> Dict[str, Any]:
         """Change the add-on's settings exactly as Anki's config editor does

@@ -286,6 +286,7 @@ def _quit(anki, mw, result: Path, seen: dict) -> int:
     from aqt.qt import QTimer
 
     _drop_tooltips()
+    anki.collection_work_done()  # (Anki 23.10: its deck list's query must not outlive the collection)
     QTimer.singleShot(0, mw.close)  # Anki quits through its own path
     seen["exit"] = anki.app.exec()
     sys.excepthook = sys.__excepthook__
