@@ -80,7 +80,13 @@ def test_a_long_session_leaves_nothing_behind_round_by_round(tmp_path: Path) -> 
     kinds = _grown(first["mw_child_kinds"], last["mw_child_kinds"])
     assert kinds == {"QTimer": ANKI_TIMERS_PER_SWITCH * switches + ANKI_TIMERS_PER_ANKIWEB_SYNC * ankiweb}, kinds
     assert threads_not_ankis_pools(last["thread_names"]) == threads_not_ankis_pools(first["thread_names"])
-    assert last["tasks"] <= first["tasks"]
+    # The process's threads, Python's and native, less Anki's own pools (a
+    # ThreadPoolExecutor starts a worker when none is idle, so their count
+    # follows the host's timing: 35 -> 36 once on a loaded host, 23.10.1).
+    def tasks(r: dict) -> int:
+        return r["tasks"] - (len(r["thread_names"]) - len(threads_not_ankis_pools(r["thread_names"])))
+
+    assert tasks(last) <= tasks(first), (first["tasks"], first["thread_names"], last["tasks"], last["thread_names"])
     assert last["inotify"] == first["inotify"]
     assert last["fds"]["total"] <= first["fds"]["total"], (first["fds"], last["fds"])
     assert last["tmp_files"] <= first["tmp_files"]
